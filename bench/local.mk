@@ -1,0 +1,1 @@
+# Benchmarks: scripts and programs that measure; results in docs/performance.md.

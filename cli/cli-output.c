@@ -1,0 +1,372 @@
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wchar.h>
+#include <yaml.h>
+
+struct cli_table {
+	int ncols;
+	char **headers;
+	char ***rows;
+	size_t nrows;
+	size_t cap;
+};
+
+/* A table with the given column headers. */
+struct cli_table *
+cli_table_new(const char *const *headers, int ncols)
+{
+	struct cli_table *t = xcalloc(1, sizeof *t);
+	int i;
+
+	t->ncols = ncols;
+	t->headers = xcalloc((size_t)ncols, sizeof *t->headers);
+	for (i = 0; i < ncols; i++)
+		t->headers[i] = xstrdup(headers[i]);
+	return t;
+}
+
+/* Adds a row; the cells are copied (NULL prints as "-"). */
+void
+cli_table_add(struct cli_table *t, const char *const *cells)
+{
+	char **row;
+	int i;
+
+	if (t->nrows == t->cap) {
+		t->cap = t->cap == 0 ? 32 : t->cap * 2;
+		t->rows = xreallocarray(t->rows, t->cap, sizeof *t->rows);
+	}
+	row = xcalloc((size_t)t->ncols, sizeof *row);
+	for (i = 0; i < t->ncols; i++)
+		row[i] = xstrdup(cells[i] != NULL && *cells[i] != '\0' ?
+		    cells[i] : "-");
+	t->rows[t->nrows++] = row;
+}
+
+/* Display width of UTF-8 text, ignoring colour escapes. */
+static size_t
+cli_width(const char *s)
+{
+	mbstate_t st;
+	wchar_t wc;
+	size_t w = 0, n;
+	int cw;
+
+	memset(&st, 0, sizeof st);
+	while (*s != '\0') {
+		if (*s == '\033') {
+			while (*s != '\0' && *s != 'm')
+				s++;
+			if (*s == 'm')
+				s++;
+			continue;
+		}
+		n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			memset(&st, 0, sizeof st);
+			s++;
+			w++;
+			continue;
+		}
+		cw = wcwidth(wc);
+		w += cw > 0 ? (size_t)cw : 0;
+		s += n;
+	}
+	return w;
+}
+
+/* Prints a row padded to the column widths; the last column is not padded. */
+static void
+cli_table_row(FILE *f, char **cells, const size_t *widths, int ncols)
+{
+	int i;
+	size_t w;
+
+	for (i = 0; i < ncols; i++) {
+		fputs(cells[i], f);
+		if (i == ncols - 1)
+			break;
+		for (w = cli_width(cells[i]); w < widths[i] + 3; w++)
+			fputc(' ', f);
+	}
+	fputc('\n', f);
+}
+
+/* Prints the table with aligned columns, as kubectl does. */
+void
+cli_table_print(struct cli_table *t, FILE *f)
+{
+	size_t *widths, i, w;
+	int c;
+
+	widths = xcalloc((size_t)t->ncols, sizeof *widths);
+	for (c = 0; c < t->ncols; c++) {
+		widths[c] = cli_width(t->headers[c]);
+		for (i = 0; i < t->nrows; i++)
+			if ((w = cli_width(t->rows[i][c])) > widths[c])
+				widths[c] = w;
+	}
+	cli_table_row(f, t->headers, widths, t->ncols);
+	for (i = 0; i < t->nrows; i++)
+		cli_table_row(f, t->rows[i], widths, t->ncols);
+	free(widths);
+}
+
+/* Frees a table. */
+void
+cli_table_free(struct cli_table *t)
+{
+	size_t i;
+	int c;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nrows; i++) {
+		for (c = 0; c < t->ncols; c++)
+			free(t->rows[i][c]);
+		free(t->rows[i]);
+	}
+	for (c = 0; c < t->ncols; c++)
+		free(t->headers[c]);
+	free(t->headers);
+	free(t->rows);
+	free(t);
+}
+
+/* yaml_emitter write handler onto a stdio stream. */
+static int
+cli_yaml_write(void *data, unsigned char *buf, size_t size)
+{
+	return fwrite(buf, 1, size, data) == size;
+}
+
+/* Emits a scalar, quoting strings that YAML would read as another type. */
+static int
+cli_yaml_scalar(yaml_emitter_t *e, const char *s, bool is_string)
+{
+	yaml_event_t ev;
+	yaml_scalar_style_t style = YAML_ANY_SCALAR_STYLE;
+	static const char *const plain_words[] = { "true", "false", "null",
+		"yes", "no", "on", "off", "~", "" };
+	size_t i;
+	char *end;
+
+	if (is_string) {
+		for (i = 0; i < nitems(plain_words); i++)
+			if (strcasecmp(s, plain_words[i]) == 0)
+				style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+		(void)strtod(s, &end);
+		if (*s != '\0' && *end == '\0')
+			style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+		if (strchr(s, '\n') != NULL)
+			style = YAML_LITERAL_SCALAR_STYLE;
+	}
+	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, -1, 1,
+	    1, style);
+	return yaml_emitter_emit(e, &ev);
+}
+
+/* Emits a JSON value as YAML events. */
+static int
+cli_yaml_node(yaml_emitter_t *e, json_t *v)
+{
+	yaml_event_t ev;
+	const char *key;
+	json_t *item;
+	size_t i;
+	char buf[64];
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+		    YAML_BLOCK_MAPPING_STYLE);
+		if (!yaml_emitter_emit(e, &ev))
+			return -1;
+		json_object_foreach(v, key, item) {
+			if (!cli_yaml_scalar(e, key, true) ||
+			    cli_yaml_node(e, item) != 0)
+				return -1;
+		}
+		yaml_mapping_end_event_initialize(&ev);
+		return yaml_emitter_emit(e, &ev) ? 0 : -1;
+	case JSON_ARRAY:
+		yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+		    YAML_BLOCK_SEQUENCE_STYLE);
+		if (!yaml_emitter_emit(e, &ev))
+			return -1;
+		json_array_foreach(v, i, item) {
+			if (cli_yaml_node(e, item) != 0)
+				return -1;
+		}
+		yaml_sequence_end_event_initialize(&ev);
+		return yaml_emitter_emit(e, &ev) ? 0 : -1;
+	case JSON_STRING:
+		return cli_yaml_scalar(e, json_string_value(v), true) ? 0 : -1;
+	case JSON_INTEGER:
+		snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		return cli_yaml_scalar(e, buf, false) ? 0 : -1;
+	case JSON_REAL:
+		snprintf(buf, sizeof buf, "%.17g", json_real_value(v));
+		return cli_yaml_scalar(e, buf, false) ? 0 : -1;
+	case JSON_TRUE:
+		return cli_yaml_scalar(e, "true", false) ? 0 : -1;
+	case JSON_FALSE:
+		return cli_yaml_scalar(e, "false", false) ? 0 : -1;
+	case JSON_NULL:
+		return cli_yaml_scalar(e, "null", false) ? 0 : -1;
+	}
+	return -1;
+}
+
+/* Writes a JSON value as one YAML document with libyaml's emitter. */
+int
+cli_emit_yaml(FILE *f, json_t *v)
+{
+	yaml_emitter_t e;
+	yaml_event_t ev;
+	int ret = -1;
+
+	yaml_emitter_initialize(&e);
+	yaml_emitter_set_output(&e, cli_yaml_write, f);
+	yaml_emitter_set_unicode(&e, 1);
+	yaml_emitter_set_width(&e, -1);
+	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+	if (!yaml_emitter_emit(&e, &ev))
+		goto out;
+	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
+	if (!yaml_emitter_emit(&e, &ev))
+		goto out;
+	if (cli_yaml_node(&e, v) != 0)
+		goto out;
+	yaml_document_end_event_initialize(&ev, 1);
+	if (!yaml_emitter_emit(&e, &ev))
+		goto out;
+	yaml_stream_end_event_initialize(&ev);
+	if (!yaml_emitter_emit(&e, &ev))
+		goto out;
+	ret = 0;
+out:
+	yaml_emitter_delete(&e);
+	return ret;
+}
+
+/* Prints a value in the machine format asked for (JSON unless -o yaml). */
+int
+cli_print_value(struct cli_ctx *ctx, json_t *v)
+{
+	if (ctx->output == CLI_OUTPUT_YAML)
+		return cli_emit_yaml(stdout, v);
+	if (json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+		return -1;
+	fputc('\n', stdout);
+	return 0;
+}
+
+/* A timestamp as RFC 3339 in UTC, as Kubernetes prints them. */
+char *
+cli_time_rfc3339(int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char buf[32];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return xstrdup(buf);
+}
+
+/* The age of a timestamp as kubectl prints it. */
+char *
+cli_age(int64_t ms)
+{
+	return duration_format((now_ms() - ms) / 1000);
+}
+
+/* The GPU column: "2x RTX4090D x1" is 2 RTX4090D per replica, 1 replica. */
+char *
+cli_gpu_text(const char *type, int count, int replicas)
+{
+	if (count == 0 || type == NULL || *type == '\0')
+		return xprintf("cpu x%d", replicas);
+	return xprintf("%dx %s x%d", count, type, replicas);
+}
+
+/* A job as the JSON object that -o json and the server print. */
+json_t *
+cli_job_json(const struct store_job *j)
+{
+	json_t *o, *spec;
+	char *t;
+
+	o = json_object();
+	json_object_set_new(o, "id", json_integer(j->id));
+	json_object_set_new(o, "name", json_string(j->name));
+	json_object_set_new(o, "state", json_string(store_state_name(j->state)));
+	json_object_set_new(o, "namespace", json_string(j->namespace));
+	json_object_set_new(o, "owner", json_string(j->owner));
+	json_object_set_new(o, "group", j->group != NULL ?
+	    json_string(j->group) : json_null());
+	json_object_set_new(o, "reason", json_string(j->reason));
+	json_object_set_new(o, "priority", json_integer(j->priority));
+	json_object_set_new(o, "gpu", json_pack("{s:s,s:i}", "type",
+	    j->gpu_type, "count", j->gpu_count));
+	json_object_set_new(o, "replicas", json_integer(j->replicas));
+	json_object_set_new(o, "cpu_milli", json_integer(j->cpu_milli));
+	json_object_set_new(o, "memory_bytes", json_integer(j->memory_bytes));
+	json_object_set_new(o, "attempts", json_integer(j->attempts));
+	json_object_set_new(o, "cancel_requested",
+	    json_boolean(j->cancel_requested));
+	json_object_set_new(o, "cleaned", json_boolean(j->cleaned));
+	t = cli_time_rfc3339(j->submitted_at);
+	json_object_set_new(o, "submitted_at", json_string(t));
+	free(t);
+	t = cli_time_rfc3339(j->updated_at);
+	json_object_set_new(o, "updated_at", json_string(t));
+	free(t);
+	if (j->started_at != 0) {
+		t = cli_time_rfc3339(j->started_at);
+		json_object_set_new(o, "started_at", json_string(t));
+		free(t);
+	}
+	if (j->finished_at != 0) {
+		t = cli_time_rfc3339(j->finished_at);
+		json_object_set_new(o, "finished_at", json_string(t));
+		free(t);
+	}
+	spec = json_loads(j->spec_json, 0, NULL);
+	json_object_set_new(o, "spec", spec != NULL ? spec : json_null());
+	return o;
+}
+
+/* The colour of a state in tables on a terminal, unless NO_COLOR. */
+const char *
+cli_state_color(struct cli_ctx *ctx, enum store_state st)
+{
+	if (!ctx->color)
+		return "";
+	switch (st) {
+	case STORE_SUCCEEDED:
+		return "\033[32m";
+	case STORE_FAILED:
+	case STORE_TIMED_OUT:
+		return "\033[31m";
+	case STORE_RUNNING:
+	case STORE_ADMITTED:
+		return "\033[36m";
+	case STORE_HELD:
+		return "\033[33m";
+	default:
+		return "";
+	}
+}
+
+/* Ends a colour started by cli_state_color. */
+const char *
+cli_color_reset(struct cli_ctx *ctx)
+{
+	return ctx->color ? "\033[0m" : "";
+}

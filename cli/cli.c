@@ -1,0 +1,502 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+/* The command table: help lists commands in this order. */
+const struct cli_cmd *const cli_cmds[] = {
+	&cli_cmd_submit,
+	&cli_cmd_ls,
+	&cli_cmd_show,
+	&cli_cmd_cancel,
+	&cli_cmd_hold,
+	&cli_cmd_release,
+	&cli_cmd_help,
+	&cli_cmd_version,
+	NULL
+};
+
+/* Options every command accepts, before or after its name. */
+static const struct cli_opt cli_global_opts[] = {
+	{ "db", 0, CLI_OPT_STRING, "PATH",
+	  "queue database (default $AILAB_QUEUE_DB, else "
+	  "$XDG_STATE_HOME/ailab-queue/queue.db)" },
+	{ "output", 'o', CLI_OPT_STRING, "FORMAT",
+	  "output format: table, wide, json or yaml" },
+	{ "quiet", 'q', CLI_OPT_FLAG, NULL, "print only errors and data" },
+	{ "verbose", 'v', CLI_OPT_FLAG, NULL, "say more; repeat for debug" },
+	{ "help", 'h', CLI_OPT_FLAG, NULL, "show help and exit" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+/* Prints a user-facing error: "ailab-queue: message". */
+void
+cli_error(struct cli_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)ctx;
+	fputs("ailab-queue: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Prints a message for people to stderr, unless -q. */
+void
+cli_info(struct cli_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctx->quiet)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Finds a command by name, alias or unique prefix, like tmux does. */
+const struct cli_cmd *
+cli_find(const char *name, char **cause)
+{
+	const struct cli_cmd *const *c, *found = NULL;
+	const char *names[64], *near;
+	size_t n = 0, len = strlen(name);
+	char *amb = NULL, *tmp;
+
+	*cause = NULL;
+	for (c = cli_cmds; *c != NULL; c++) {
+		if (strcmp((*c)->name, name) == 0 ||
+		    ((*c)->alias != NULL && strcmp((*c)->alias, name) == 0))
+			return *c;
+		if (n < nitems(names))
+			names[n++] = (*c)->name;
+	}
+	for (c = cli_cmds; *c != NULL; c++) {
+		if (len == 0 || strncmp((*c)->name, name, len) != 0)
+			continue;
+		if (found != NULL) {
+			if (amb == NULL)
+				amb = xstrdup(found->name);
+			tmp = xprintf("%s, %s", amb, (*c)->name);
+			free(amb);
+			amb = tmp;
+		}
+		found = *c;
+	}
+	if (amb != NULL) {
+		*cause = xprintf("ambiguous command '%s' (could be %s)", name,
+		    amb);
+		free(amb);
+		return NULL;
+	}
+	if (found != NULL)
+		return found;
+	near = closest_word(name, names, n);
+	if (near != NULL)
+		*cause = xprintf("unknown command '%s' (did you mean '%s'? "
+		    "see 'ailab-queue help')", name, near);
+	else
+		*cause = xprintf("unknown command '%s' (see 'ailab-queue "
+		    "help')", name);
+	return NULL;
+}
+
+/* Prints one options table for help. */
+static void
+cli_usage_opts(FILE *f, const struct cli_opt *o)
+{
+	char left[64];
+
+	for (; o != NULL && o->name != NULL; o++) {
+		if (o->shortopt != 0)
+			snprintf(left, sizeof left, "-%c, --%s%s%s",
+			    o->shortopt, o->name, o->arg ? " " : "",
+			    o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof left, "    --%s%s%s", o->name,
+			    o->arg ? " " : "", o->arg ? o->arg : "");
+		fprintf(f, "  %-26s %s\n", left, o->help);
+	}
+}
+
+/* The help of one command, generated from its table entry. */
+void
+cli_usage(FILE *f, const struct cli_cmd *cmd)
+{
+	fprintf(f, "usage: ailab-queue %s%s%s\n\n%s\n", cmd->name,
+	    *cmd->usage ? " " : "", cmd->usage, cmd->summary);
+	if (cmd->help != NULL)
+		fprintf(f, "\n%s", cmd->help);
+	if (cmd->opts != NULL && cmd->opts->name != NULL) {
+		fprintf(f, "\noptions:\n");
+		cli_usage_opts(f, cmd->opts);
+	}
+	fprintf(f, "\nglobal options:\n");
+	cli_usage_opts(f, cli_global_opts);
+}
+
+/* The list of commands, for 'help' with no argument. */
+void
+cli_list_commands(FILE *f)
+{
+	const struct cli_cmd *const *c;
+
+	fprintf(f, "usage: ailab-queue [global options] COMMAND [ARGS]\n\n"
+	    "A batch queue for the ailab GPU Kubernetes cluster.\n\n"
+	    "commands:\n");
+	for (c = cli_cmds; *c != NULL; c++)
+		fprintf(f, "  %-10s %s\n", (*c)->name, (*c)->summary);
+	fprintf(f, "\nglobal options:\n");
+	cli_usage_opts(f, cli_global_opts);
+	fprintf(f, "\nUnique prefixes of commands work ('ailab-queue sub' is "
+	    "submit). 'ailab-queue help COMMAND' shows a command's options.\n");
+}
+
+/* Finds the parsed values of an option by long name. */
+static struct cli_optval *
+cli_val(struct cli_ctx *ctx, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nvals; i++)
+		if (strcmp(ctx->vals[i].opt->name, name) == 0)
+			return &ctx->vals[i];
+	fatalx("cli: no option '%s' for %s", name,
+	    ctx->cmd != NULL ? ctx->cmd->name : "ailab-queue");
+}
+
+/* How many times a flag was given. */
+int
+cli_flag(struct cli_ctx *ctx, const char *name)
+{
+	return cli_val(ctx, name)->count;
+}
+
+/* The last value of an option, or NULL. */
+const char *
+cli_string(struct cli_ctx *ctx, const char *name)
+{
+	struct cli_optval *v = cli_val(ctx, name);
+
+	return v->count == 0 ? NULL : v->values[v->count - 1];
+}
+
+/* Every value of a repeatable option. */
+char **
+cli_list(struct cli_ctx *ctx, const char *name, int *n)
+{
+	struct cli_optval *v = cli_val(ctx, name);
+
+	*n = v->count;
+	return v->values;
+}
+
+/* Builds the value slots for the global and the command's options. */
+static void
+cli_setup_vals(struct cli_ctx *ctx, const struct cli_cmd *cmd)
+{
+	const struct cli_opt *o;
+	size_t n = 0, i = 0;
+
+	for (o = cli_global_opts; o->name != NULL; o++)
+		n++;
+	for (o = cmd != NULL ? cmd->opts : NULL; o != NULL && o->name != NULL;
+	    o++)
+		n++;
+	ctx->vals = xcalloc(n, sizeof *ctx->vals);
+	ctx->nvals = n;
+	for (o = cli_global_opts; o->name != NULL; o++)
+		ctx->vals[i++].opt = o;
+	for (o = cmd != NULL ? cmd->opts : NULL; o != NULL && o->name != NULL;
+	    o++)
+		ctx->vals[i++].opt = o;
+}
+
+/* Parses options with getopt_long over a table built from ctx->vals. */
+static int
+cli_parse_opts(struct cli_ctx *ctx, int argc, char **argv, bool stop_at_arg,
+    int *next)
+{
+	struct option *lo;
+	struct cli_optval *v;
+	char shortopts[128];
+	size_t i, sl;
+	int c, idx, ret = -1;
+
+	/* '+' stops at the command name; ':' reports missing values. */
+	sl = (size_t)snprintf(shortopts, sizeof shortopts, "%s",
+	    stop_at_arg ? "+:" : ":");
+	lo = xcalloc(ctx->nvals + 1, sizeof *lo);
+	for (i = 0; i < ctx->nvals; i++) {
+		lo[i].name = ctx->vals[i].opt->name;
+		lo[i].has_arg = ctx->vals[i].opt->type == CLI_OPT_FLAG ?
+		    no_argument : required_argument;
+		lo[i].val = 256 + (int)i;
+		if (ctx->vals[i].opt->shortopt != 0 && sl + 3 < sizeof shortopts) {
+			shortopts[sl++] = (char)ctx->vals[i].opt->shortopt;
+			if (lo[i].has_arg == required_argument)
+				shortopts[sl++] = ':';
+		}
+	}
+	shortopts[sl] = '\0';
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, lo, &idx)) != -1) {
+		if (c == '?' || c == ':') {
+			const char *what = argv[optind - 1];
+			char sbuf[3] = { '-', (char)optopt, '\0' };
+
+			if (optopt != 0 && strncmp(what, "--", 2) != 0)
+				what = sbuf;
+			cli_error(ctx, "%s option '%s' (see 'ailab-queue help%s%s')",
+			    c == ':' ? "missing value for" : "unknown", what,
+			    ctx->cmd != NULL ? " " : "",
+			    ctx->cmd != NULL ? ctx->cmd->name : "");
+			goto out;
+		}
+		v = NULL;
+		if (c >= 256)
+			v = &ctx->vals[c - 256];
+		else {
+			for (i = 0; i < ctx->nvals; i++)
+				if (ctx->vals[i].opt->shortopt == c)
+					v = &ctx->vals[i];
+		}
+		if (v == NULL)
+			fatalx("cli: option %d without a slot", c);
+		if (v->opt->type != CLI_OPT_FLAG) {
+			v->values = xreallocarray(v->values, (size_t)v->count + 1,
+			    sizeof *v->values);
+			v->values[v->count] = optarg;
+		}
+		v->count++;
+	}
+	*next = optind;
+	ret = 0;
+out:
+	free(lo);
+	return ret;
+}
+
+/* Reads an output format name. */
+static int
+cli_parse_output(struct cli_ctx *ctx, const char *s)
+{
+	static const struct {
+		const char *name;
+		enum cli_output out;
+	} formats[] = {
+		{ "table", CLI_OUTPUT_TABLE }, { "wide", CLI_OUTPUT_WIDE },
+		{ "json", CLI_OUTPUT_JSON }, { "yaml", CLI_OUTPUT_YAML },
+		{ "csv", CLI_OUTPUT_CSV },
+	};
+	size_t i;
+
+	for (i = 0; i < nitems(formats); i++) {
+		if (strcmp(s, formats[i].name) == 0) {
+			ctx->output = formats[i].out;
+			ctx->output_set = true;
+			return 0;
+		}
+	}
+	cli_error(ctx, "invalid value for '-o': '%s' (use table, wide, json or "
+	    "yaml)", s);
+	return -1;
+}
+
+/* The home directory, from $HOME or the password database. */
+static const char *
+cli_home(void)
+{
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+
+	if (home != NULL && *home == '/')
+		return home;
+	if ((pw = getpwuid(getuid())) != NULL)
+		return pw->pw_dir;
+	return NULL;
+}
+
+/* Resolves the database path: --db, $AILAB_QUEUE_DB, XDG, ~/.local/state. */
+static char *
+cli_db_path(struct cli_ctx *ctx)
+{
+	const char *p, *home;
+
+	if ((p = cli_string(ctx, "db")) != NULL && *p != '\0')
+		return xstrdup(p);
+	if ((p = getenv("AILAB_QUEUE_DB")) != NULL && *p != '\0')
+		return xstrdup(p);
+	if ((p = getenv("XDG_STATE_HOME")) != NULL && *p == '/')
+		return xprintf("%s/ailab-queue/queue.db", p);
+	if ((home = cli_home()) == NULL)
+		return NULL;
+	return xprintf("%s/.local/state/ailab-queue/queue.db", home);
+}
+
+/* Opens the queue on first use. */
+struct store *
+cli_store(struct cli_ctx *ctx)
+{
+	char *cause = NULL;
+
+	if (ctx->store != NULL)
+		return ctx->store;
+	if (ctx->db_path == NULL) {
+		cli_error(ctx, "cannot find a home directory: use --db PATH");
+		return NULL;
+	}
+	if (store_open(ctx->db_path, &ctx->store, &cause) != 0) {
+		cli_error(ctx, "%s", cause);
+		free(cause);
+		return NULL;
+	}
+	return ctx->store;
+}
+
+/* Reads a job id argument. */
+int
+cli_parse_id(struct cli_ctx *ctx, const char *s, int64_t *id)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v <= 0) {
+		cli_error(ctx, "invalid job id '%s'", s);
+		return -1;
+	}
+	*id = v;
+	return 0;
+}
+
+/* The local user, recorded as the owner of submitted jobs. */
+const char *
+cli_owner(void)
+{
+	static char name[256];
+	struct passwd *pw;
+	const char *u;
+
+	if (*name != '\0')
+		return name;
+	if ((pw = getpwuid(getuid())) != NULL)
+		u = pw->pw_name;
+	else if ((u = getenv("USER")) == NULL)
+		u = "unknown";
+	snprintf(name, sizeof name, "%s", u);
+	return name;
+}
+
+/* The namespace of jobs that name none. */
+const char *
+cli_default_namespace(struct cli_ctx *ctx)
+{
+	const char *ns = getenv("AILAB_QUEUE_NAMESPACE");
+
+	(void)ctx;
+	if (ns != NULL && *ns != '\0')
+		return ns;
+	return "default";
+}
+
+/* Frees what cli_main allocated for a run. */
+static void
+cli_ctx_release(struct cli_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nvals; i++)
+		free(ctx->vals[i].values);
+	free(ctx->vals);
+	free(ctx->db_path);
+	store_close(ctx->store);
+}
+
+/* Parses the command line, sets up what the command needs and runs it. */
+int
+cli_main(int argc, char **argv)
+{
+	struct cli_ctx ctx = { .progname = "ailab-queue" };
+	const struct cli_cmd *cmd;
+	const char *out, *nc;
+	char *cause = NULL;
+	int next, nargs, ret = CLI_EXIT_USAGE;
+
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+		printf("ailab-queue %s\n", PACKAGE_VERSION);
+		return CLI_EXIT_OK;
+	}
+	cli_setup_vals(&ctx, NULL);
+	if (cli_parse_opts(&ctx, argc, argv, true, &next) != 0)
+		goto out;
+	if (next >= argc) {
+		cli_list_commands(cli_flag(&ctx, "help") ? stdout : stderr);
+		ret = cli_flag(&ctx, "help") ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+		goto out;
+	}
+	if ((cmd = cli_find(argv[next], &cause)) == NULL) {
+		cli_error(&ctx, "%s", cause);
+		free(cause);
+		goto out;
+	}
+
+	/* Parse again from the command on, with its options added. */
+	cli_ctx_release(&ctx);
+	memset(&ctx, 0, sizeof ctx);
+	ctx.progname = "ailab-queue";
+	ctx.cmd = cmd;
+	cli_setup_vals(&ctx, cmd);
+	if (cli_parse_opts(&ctx, next, argv, true, &next) != 0)
+		goto out;
+	argc -= next;
+	argv += next;
+	if (cli_parse_opts(&ctx, argc, argv, false, &next) != 0)
+		goto out;
+	argc -= next;
+	argv += next;
+	if (cli_flag(&ctx, "help")) {
+		cli_usage(stdout, cmd);
+		ret = CLI_EXIT_OK;
+		goto out;
+	}
+	nargs = argc;
+	if (nargs < cmd->min_args || (cmd->max_args >= 0 &&
+	    nargs > cmd->max_args)) {
+		cli_error(&ctx, "%s: %s (usage: ailab-queue %s %s)", cmd->name,
+		    nargs < cmd->min_args ? "missing arguments" :
+		    "too many arguments", cmd->name, cmd->usage);
+		goto out;
+	}
+	if ((out = cli_string(&ctx, "output")) != NULL &&
+	    cli_parse_output(&ctx, out) != 0)
+		goto out;
+	ctx.quiet = cli_flag(&ctx, "quiet") > 0;
+	ctx.verbose = cli_flag(&ctx, "verbose");
+	nc = getenv("NO_COLOR");
+	ctx.color = isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0') &&
+	    ctx.output == CLI_OUTPUT_TABLE;
+	log_init("ailab-queue", ctx.verbose >= 2 ? LOG_LEVEL_DEBUG :
+	    ctx.verbose == 1 ? LOG_LEVEL_INFO : LOG_LEVEL_WARN);
+	ctx.db_path = cli_db_path(&ctx);
+	if ((cmd->flags & CLI_NEEDS_STORE) && ctx.db_path == NULL) {
+		cli_error(&ctx, "cannot find a home directory: use --db PATH");
+		goto out;
+	}
+	ret = cmd->exec(&ctx, argc, argv);
+out:
+	cli_ctx_release(&ctx);
+	return ret;
+}

@@ -1,0 +1,129 @@
+/*
+ * cli: the ailab-queue command.  One file per subcommand (cmd-*.c), each
+ * exporting a struct cli_cmd; cli.c holds the table, parses options from
+ * the tables (so --help and the docs come from the same place) and sets up
+ * what a command's flags say it needs.
+ */
+#ifndef CLI_H
+#define CLI_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common.h"
+#include "store.h"
+
+/* Exit statuses, the same for every command (documented in README). */
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1          /* the command ran and something failed */
+#define CLI_EXIT_USAGE 2         /* bad command line or unusable input */
+
+enum cli_opt_type {
+	CLI_OPT_FLAG,            /* --x, may repeat (counted) */
+	CLI_OPT_STRING,          /* --x VALUE, last one wins */
+	CLI_OPT_LIST,            /* --x VALUE, repeatable, all kept */
+};
+
+struct cli_opt {
+	const char *name;
+	int shortopt;            /* 0 for none */
+	enum cli_opt_type type;
+	const char *arg;         /* metavariable in help */
+	const char *help;
+};
+
+enum cli_output {
+	CLI_OUTPUT_TABLE,
+	CLI_OUTPUT_WIDE,
+	CLI_OUTPUT_JSON,
+	CLI_OUTPUT_YAML,
+	CLI_OUTPUT_CSV,
+};
+
+/* What a command needs set up before it runs. */
+#define CLI_NEEDS_STORE 0x1
+
+struct cli_ctx;
+
+struct cli_cmd {
+	const char *name;
+	const char *alias;
+	const char *usage;       /* arguments after the name */
+	const char *summary;     /* one line */
+	const char *help;        /* paragraphs after the usage, or NULL */
+	const struct cli_opt *opts;  /* terminated by a zeroed entry */
+	int flags;
+	int min_args;
+	int max_args;            /* -1: no limit */
+	int (*exec)(struct cli_ctx *, int, char **);
+};
+
+struct cli_optval {
+	const struct cli_opt *opt;
+	int count;
+	char **values;
+};
+
+struct cli_ctx {
+	const struct cli_cmd *cmd;
+	const char *progname;
+	char *db_path;
+	enum cli_output output;
+	bool output_set;
+	int verbose;
+	bool quiet;
+	bool color;
+	struct store *store;
+	struct cli_optval *vals;
+	size_t nvals;
+};
+
+/* cli.c */
+extern const struct cli_cmd *const cli_cmds[];
+int cli_main(int, char **);
+const struct cli_cmd *cli_find(const char *, char **);
+/* Values of the command's own options and the global ones. */
+int cli_flag(struct cli_ctx *, const char *);
+const char *cli_string(struct cli_ctx *, const char *);
+char **cli_list(struct cli_ctx *, const char *, int *);
+/* The queue, opened on first use; prints the error and returns NULL. */
+struct store *cli_store(struct cli_ctx *);
+void cli_error(struct cli_ctx *, const char *, ...) printflike(2, 3);
+void cli_info(struct cli_ctx *, const char *, ...) printflike(2, 3);
+void cli_usage(FILE *, const struct cli_cmd *);
+void cli_list_commands(FILE *);
+int cli_parse_id(struct cli_ctx *, const char *, int64_t *);
+/* Owner of new jobs: the local user name. */
+const char *cli_owner(void);
+/* Namespace for jobs whose spec names none. */
+const char *cli_default_namespace(struct cli_ctx *);
+
+/* cli-output.c */
+struct cli_table;
+struct cli_table *cli_table_new(const char *const *headers, int ncols);
+void cli_table_add(struct cli_table *, const char *const *cells);
+void cli_table_print(struct cli_table *, FILE *);
+void cli_table_free(struct cli_table *);
+/* Prints a JSON value as JSON or YAML, per the output format. */
+int cli_print_value(struct cli_ctx *, json_t *);
+int cli_emit_yaml(FILE *, json_t *);
+char *cli_time_rfc3339(int64_t ms);
+char *cli_age(int64_t ms);
+char *cli_gpu_text(const char *type, int count, int replicas);
+json_t *cli_job_json(const struct store_job *);
+const char *cli_state_color(struct cli_ctx *, enum store_state);
+const char *cli_color_reset(struct cli_ctx *);
+
+/* The subcommands, one per file. */
+extern const struct cli_cmd cli_cmd_cancel;
+extern const struct cli_cmd cli_cmd_help;
+extern const struct cli_cmd cli_cmd_hold;
+extern const struct cli_cmd cli_cmd_ls;
+extern const struct cli_cmd cli_cmd_release;
+extern const struct cli_cmd cli_cmd_show;
+extern const struct cli_cmd cli_cmd_submit;
+extern const struct cli_cmd cli_cmd_version;
+
+#endif

@@ -1,0 +1,26 @@
+/* hold: keeps queued jobs from being scheduled until released. */
+#include "cli.h"
+#include "cli-jobs.h"
+
+static const struct cli_opt cmd_hold_opts[] = {
+	{ "group", 'g', CLI_OPT_STRING, "NAME", "hold every job of a group" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+/* Moves queued jobs to held. */
+static int
+cmd_hold_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	return cli_jobs_transition(ctx, argc, argv, STORE_HELD, "held");
+}
+
+const struct cli_cmd cli_cmd_hold = {
+	.name = "hold",
+	.usage = "ID... | --group NAME",
+	.summary = "keep queued jobs from starting until released",
+	.opts = cmd_hold_opts,
+	.flags = CLI_NEEDS_STORE,
+	.min_args = 0,
+	.max_args = -1,
+	.exec = cmd_hold_exec,
+};

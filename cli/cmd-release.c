@@ -1,0 +1,26 @@
+/* release: puts held jobs back in the queue. */
+#include "cli.h"
+#include "cli-jobs.h"
+
+static const struct cli_opt cmd_release_opts[] = {
+	{ "group", 'g', CLI_OPT_STRING, "NAME", "release every job of a group" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+/* Moves held jobs to queued. */
+static int
+cmd_release_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	return cli_jobs_transition(ctx, argc, argv, STORE_QUEUED, "released");
+}
+
+const struct cli_cmd cli_cmd_release = {
+	.name = "release",
+	.usage = "ID... | --group NAME",
+	.summary = "let held jobs be scheduled again",
+	.opts = cmd_release_opts,
+	.flags = CLI_NEEDS_STORE,
+	.min_args = 0,
+	.max_args = -1,
+	.exec = cmd_release_exec,
+};

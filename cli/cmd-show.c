@@ -1,0 +1,128 @@
+/* show: one job, its spec and its history. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Prints the job for people: fields, the spec as YAML, then the events. */
+static void
+cmd_show_text(struct cli_ctx *ctx, const struct store_job *j,
+    const struct store_event *ev, size_t nev)
+{
+	static const char *const hdr[] = { "TIME", "FROM", "TO", "REASON" };
+	struct cli_table *t;
+	const char *cells[4];
+	char *when, *gpu, *cpu, *mem;
+	json_t *spec;
+	size_t i;
+
+	when = cli_time_rfc3339(j->submitted_at);
+	gpu = cli_gpu_text(j->gpu_type, j->gpu_count, j->replicas);
+	cpu = quantity_format_milli(j->cpu_milli);
+	mem = quantity_format_bytes(j->memory_bytes);
+	printf("ID:         %lld\n", (long long)j->id);
+	printf("Name:       %s\n", j->name);
+	printf("State:      %s%s%s%s\n", cli_state_color(ctx, j->state),
+	    store_state_name(j->state), cli_color_reset(ctx),
+	    j->cancel_requested && !store_state_is_terminal(j->state) ?
+	    " (cancel requested)" : "");
+	printf("Reason:     %s\n", *j->reason ? j->reason : "-");
+	printf("Namespace:  %s\n", j->namespace);
+	printf("Owner:      %s\n", j->owner);
+	printf("Group:      %s\n", j->group != NULL ? j->group : "-");
+	printf("Priority:   %d\n", j->priority);
+	printf("GPU:        %s\n", gpu);
+	printf("Resources:  cpu %s, memory %s per replica\n", cpu, mem);
+	printf("Attempts:   %d\n", j->attempts);
+	printf("Submitted:  %s\n", when);
+	printf("Spec:\n");
+	fflush(stdout);
+	spec = json_loads(j->spec_json, 0, NULL);
+	if (spec != NULL) {
+		cli_emit_yaml(stdout, spec);
+		json_decref(spec);
+	}
+	printf("Events:\n");
+	t = cli_table_new(hdr, 4);
+	for (i = 0; i < nev; i++) {
+		free(when);
+		when = cli_time_rfc3339(ev[i].at);
+		cells[0] = when;
+		cells[1] = ev[i].from < 0 ? "-" :
+		    store_state_name((enum store_state)ev[i].from);
+		cells[2] = store_state_name(ev[i].to);
+		cells[3] = ev[i].reason;
+		cli_table_add(t, cells);
+	}
+	cli_table_print(t, stdout);
+	cli_table_free(t);
+	free(when);
+	free(gpu);
+	free(cpu);
+	free(mem);
+}
+
+/* Shows one job, or says it does not exist. */
+static int
+cmd_show_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct store_job *j = NULL;
+	struct store_event *ev = NULL;
+	struct store *s;
+	size_t nev = 0, i;
+	int64_t id;
+	char *cause = NULL, *t;
+	json_t *o, *arr, *e;
+	int ret = CLI_EXIT_FAIL;
+
+	(void)argc;
+	if (cli_parse_id(ctx, argv[0], &id) != 0)
+		return CLI_EXIT_USAGE;
+	if ((s = cli_store(ctx)) == NULL)
+		return CLI_EXIT_FAIL;
+	if (store_get(s, id, &j, &cause) != 0 ||
+	    (j != NULL && store_events(s, id, &ev, &nev, &cause) != 0)) {
+		cli_error(ctx, "%s", cause);
+		free(cause);
+		goto out;
+	}
+	if (j == NULL) {
+		cli_error(ctx, "job %lld not found", (long long)id);
+		goto out;
+	}
+	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML) {
+		o = cli_job_json(j);
+		arr = json_array();
+		for (i = 0; i < nev; i++) {
+			t = cli_time_rfc3339(ev[i].at);
+			e = json_pack("{s:s,s:o,s:s,s:s}", "time", t, "from",
+			    ev[i].from < 0 ? json_null() : json_string(
+			    store_state_name((enum store_state)ev[i].from)),
+			    "to", store_state_name(ev[i].to), "reason",
+			    ev[i].reason);
+			json_array_append_new(arr, e);
+			free(t);
+		}
+		json_object_set_new(o, "events", arr);
+		cli_print_value(ctx, o);
+		json_decref(o);
+	} else
+		cmd_show_text(ctx, j, ev, nev);
+	ret = CLI_EXIT_OK;
+out:
+	store_events_free(ev, nev);
+	store_job_free(j);
+	return ret;
+}
+
+const struct cli_cmd cli_cmd_show = {
+	.name = "show",
+	.alias = "describe",
+	.usage = "ID",
+	.summary = "show a job: its spec and its state history",
+	.opts = NULL,
+	.flags = CLI_NEEDS_STORE,
+	.min_args = 1,
+	.max_args = 1,
+	.exec = cmd_show_exec,
+};

@@ -1,0 +1,186 @@
+/* submit: validates job specs and records them in the queue. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "spec.h"
+
+static const struct cli_opt cmd_submit_opts[] = {
+	{ "dry-run", 0, CLI_OPT_FLAG, NULL,
+	  "validate and print what would be queued; queue nothing" },
+	{ "hold", 0, CLI_OPT_FLAG, NULL, "queue the jobs held" },
+	{ "group", 'g', CLI_OPT_STRING, "NAME",
+	  "put the jobs in this group (see ls --group, cancel --group)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+/* Prints every diagnostic of a failed load, file:line:col first. */
+static void
+cmd_submit_diags(struct spec_diags *d)
+{
+	size_t i;
+	char *s;
+
+	for (i = 0; i < d->n; i++) {
+		s = spec_diag_format(&d->v[i]);
+		fprintf(stderr, "%s\n", s);
+		free(s);
+	}
+}
+
+/* What --dry-run prints: the jobs as they would be queued. */
+static int
+cmd_submit_show(struct cli_ctx *ctx, struct store_job_new *jobs, size_t n)
+{
+	static const char *const hdr[] = { "NAME", "NAMESPACE", "GPU", "CPU",
+		"MEMORY", "PRIORITY" };
+	struct cli_table *t;
+	const char *cells[6];
+	char *gpu, *cpu, *mem, *prio;
+	json_t *arr, *o;
+	size_t i;
+
+	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML) {
+		arr = json_array();
+		for (i = 0; i < n; i++) {
+			o = json_loads(jobs[i].spec_json, 0, NULL);
+			json_object_set_new(o, "namespace",
+			    json_string(jobs[i].namespace));
+			json_array_append_new(arr, o);
+		}
+		cli_print_value(ctx, arr);
+		json_decref(arr);
+		return 0;
+	}
+	t = cli_table_new(hdr, 6);
+	for (i = 0; i < n; i++) {
+		gpu = cli_gpu_text(jobs[i].gpu_type, jobs[i].gpu_count,
+		    jobs[i].replicas);
+		cpu = quantity_format_milli(jobs[i].cpu_milli);
+		mem = quantity_format_bytes(jobs[i].memory_bytes);
+		prio = xprintf("%d", jobs[i].priority);
+		cells[0] = jobs[i].name;
+		cells[1] = jobs[i].namespace;
+		cells[2] = gpu;
+		cells[3] = cpu;
+		cells[4] = mem;
+		cells[5] = prio;
+		cli_table_add(t, cells);
+		free(gpu);
+		free(cpu);
+		free(mem);
+		free(prio);
+	}
+	cli_table_print(t, stdout);
+	cli_table_free(t);
+	cli_info(ctx, "%zu job%s would be queued (dry run)", n,
+	    n == 1 ? "" : "s");
+	return 0;
+}
+
+/* Loads every file first, so one bad file queues nothing. */
+static int
+cmd_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct spec_set **sets;
+	struct spec_diags diags = { 0 };
+	struct store_job_new *jobs = NULL;
+	struct spec_job *sj;
+	struct store *s;
+	const char *group = cli_string(ctx, "group");
+	int64_t *ids = NULL;
+	size_t n = 0, k, i;
+	char *cause = NULL;
+	int f, failed = 0, ret = CLI_EXIT_USAGE;
+	json_t *arr;
+
+	sets = xcalloc((size_t)argc, sizeof *sets);
+	for (f = 0; f < argc; f++) {
+		if (spec_load_file(argv[f], &sets[f], &diags) != 0)
+			failed++;
+		else
+			n += sets[f]->n;
+	}
+	if (failed) {
+		cmd_submit_diags(&diags);
+		cli_error(ctx, "nothing queued: %zu error%s", diags.n,
+		    diags.n == 1 ? "" : "s");
+		goto out;
+	}
+
+	jobs = xcalloc(n, sizeof *jobs);
+	k = 0;
+	for (f = 0; f < argc; f++) {
+		for (i = 0; i < sets[f]->n; i++, k++) {
+			sj = sets[f]->jobs[i];
+			jobs[k].name = sj->name;
+			jobs[k].namespace = sj->namespace != NULL ?
+			    sj->namespace : cli_default_namespace(ctx);
+			jobs[k].owner = cli_owner();
+			jobs[k].group = group;
+			jobs[k].group_kind = "batch";
+			jobs[k].priority = sj->priority;
+			jobs[k].gpu_type = sj->gpu_type;
+			jobs[k].gpu_count = sj->gpu_count;
+			jobs[k].replicas = sj->replicas;
+			jobs[k].cpu_milli = sj->cpu_milli;
+			jobs[k].memory_bytes = sj->memory_bytes;
+			jobs[k].spec_json = spec_job_to_json(sj);
+			jobs[k].held = cli_flag(ctx, "hold") > 0;
+		}
+	}
+	if (cli_flag(ctx, "dry-run")) {
+		ret = cmd_submit_show(ctx, jobs, n) == 0 ? CLI_EXIT_OK :
+		    CLI_EXIT_FAIL;
+		goto out;
+	}
+
+	ret = CLI_EXIT_FAIL;
+	if ((s = cli_store(ctx)) == NULL)
+		goto out;
+	ids = xcalloc(n, sizeof *ids);
+	if (store_submit(s, jobs, n, ids, &cause) != 0) {
+		cli_error(ctx, "nothing queued: %s", cause);
+		free(cause);
+		goto out;
+	}
+	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML) {
+		arr = json_array();
+		for (k = 0; k < n; k++)
+			json_array_append_new(arr, json_pack("{s:I,s:s}", "id",
+			    (json_int_t)ids[k], "name", jobs[k].name));
+		cli_print_value(ctx, arr);
+		json_decref(arr);
+	} else {
+		for (k = 0; k < n; k++)
+			printf("%lld\n", (long long)ids[k]);
+	}
+	if (ctx->verbose)
+		cli_info(ctx, "queued %zu job%s in %s", n, n == 1 ? "" : "s",
+		    store_path(s));
+	ret = CLI_EXIT_OK;
+out:
+	for (k = 0; jobs != NULL && k < n; k++)
+		free((char *)jobs[k].spec_json);
+	free(jobs);
+	free(ids);
+	for (f = 0; f < argc; f++)
+		spec_set_free(sets[f]);
+	free(sets);
+	spec_diags_release(&diags);
+	return ret;
+}
+
+const struct cli_cmd cli_cmd_submit = {
+	.name = "submit",
+	.usage = "[--dry-run] [--hold] [--group NAME] FILE...",
+	.summary = "validate job spec files and add their jobs to the queue",
+	.help = "Each YAML document of each FILE is one job spec. Every file is\n"
+	    "read and checked before anything is queued: one error anywhere\n"
+	    "queues nothing. Prints the new job ids, one a line.\n",
+	.opts = cmd_submit_opts,
+	.flags = CLI_NEEDS_STORE,
+	.min_args = 1,
+	.max_args = -1,
+	.exec = cmd_submit_exec,
+};

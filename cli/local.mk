@@ -1,0 +1,21 @@
+noinst_LIBRARIES += cli/libcli.a
+cli_libcli_a_SOURCES = \
+	cli/cli.h \
+	cli/cli.c \
+	cli/cli-jobs.h \
+	cli/cli-jobs.c \
+	cli/cli-output.c \
+	cli/cmd-cancel.c \
+	cli/cmd-help.c \
+	cli/cmd-hold.c \
+	cli/cmd-ls.c \
+	cli/cmd-release.c \
+	cli/cmd-show.c \
+	cli/cmd-submit.c \
+	cli/cmd-version.c
+cli_libcli_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS)
+
+bin_PROGRAMS += ailab-queue
+ailab_queue_SOURCES = cli/main.c
+ailab_queue_LDADD = cli/libcli.a spec/libspec.a store/libstore.a \
+	common/libcommon.a $(JANSSON_LIBS) $(YAML_LIBS) $(SQLITE_LIBS)

@@ -1,0 +1,89 @@
+/*
+ * common: what every module of ailab-queue and ailab-kubesim shares.
+ *
+ * Allocators that abort instead of failing, logging for daemons, the
+ * Kubernetes quantity grammar and duration parsing.  Nothing here knows a
+ * queue, a spec or a cluster.
+ */
+#ifndef COMMON_H
+#define COMMON_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define printflike(a, b) __attribute__((format(printf, a, b)))
+#define deadfunc __attribute__((noreturn))
+#else
+#define printflike(a, b)
+#define deadfunc
+#endif
+
+/* common-xmalloc.c: allocators that abort on failure; callers never check. */
+void *xmalloc(size_t);
+void *xcalloc(size_t, size_t);
+void *xreallocarray(void *, size_t, size_t);
+char *xstrdup(const char *);
+char *xstrndup(const char *, size_t);
+int xasprintf(char **, const char *, ...) printflike(2, 3);
+int xvasprintf(char **, const char *, va_list) printflike(2, 0);
+/* Returns a newly allocated formatted string; the caller frees it. */
+char *xprintf(const char *, ...) printflike(1, 2);
+
+/* common-log.c: logging for daemons and fatal errors for broken invariants. */
+enum log_level {
+	LOG_LEVEL_ERROR = 0,
+	LOG_LEVEL_WARN,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_DEBUG,
+};
+void log_init(const char *progname, enum log_level level);
+enum log_level log_get_level(void);
+void log_warnx(const char *, ...) printflike(1, 2);
+void log_info(const char *, ...) printflike(1, 2);
+void log_debug(const char *, ...) printflike(1, 2);
+void fatal(const char *, ...) printflike(1, 2) deadfunc;
+void fatalx(const char *, ...) printflike(1, 2) deadfunc;
+
+/*
+ * common-quantity.c: the Kubernetes quantity grammar
+ * (k8s.io/apimachinery/pkg/api/resource), shared by the spec language and
+ * the Kubernetes client so that both read "1.5Gi" the same way.
+ *
+ * quantity_parse stores ceil(q * scale) in *out, where scale is 1 for plain
+ * units (bytes, GPUs) and 1000 for milli-units (CPU).  Results are capped at
+ * INT64_MAX as Kubernetes caps them.  On error, *cause (if not NULL) gets an
+ * allocated message the caller frees.
+ */
+#define QUANTITY_UNITS 1
+#define QUANTITY_MILLI 1000
+int quantity_parse(const char *, int scale, int64_t *, char **);
+/* Formats bytes as the shortest exact binary-suffixed quantity ("16Gi"). */
+char *quantity_format_bytes(int64_t);
+/* Formats millicores as Kubernetes does ("8", "500m"). */
+char *quantity_format_milli(int64_t);
+
+/*
+ * common-duration.c: durations such as "90s", "10m", "2h", "1h30m", "1d",
+ * in seconds.  A bare integer is seconds.
+ */
+int duration_parse(const char *, int64_t *, char **);
+char *duration_format(int64_t);
+
+/* common-util.c */
+/* Milliseconds since the epoch, from the realtime clock. */
+int64_t now_ms(void);
+/* Creates a directory and its parents with the given mode; 0 or -1 (errno). */
+int mkdir_p(const char *, unsigned int);
+/* True if s starts with prefix. */
+bool has_prefix(const char *, const char *);
+/* Levenshtein distance, for "did you mean" hints. */
+size_t edit_distance(const char *, const char *);
+/* Closest candidate to word within a small distance, or NULL. */
+const char *closest_word(const char *, const char *const *, size_t);
+
+#endif

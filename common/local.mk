@@ -1,0 +1,16 @@
+noinst_LIBRARIES += common/libcommon.a
+common_libcommon_a_SOURCES = \
+	common/common.h \
+	common/common-xmalloc.c \
+	common/common-log.c \
+	common/common-quantity.c \
+	common/common-duration.c \
+	common/common-util.c
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-common
+TESTS += tests/unit/test-common
+tests_unit_test_common_SOURCES = tests/unit/test-common.c
+tests_unit_test_common_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_common_LDADD = common/libcommon.a $(CMOCKA_LIBS)
+endif

@@ -1,0 +1,1 @@
+# kube: sources, noinst library and tests of this module.

@@ -1,0 +1,1 @@
+# sched: sources, noinst library and tests of this module.

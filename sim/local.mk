@@ -1,0 +1,1 @@
+# sim: sources, noinst library and tests of this module.

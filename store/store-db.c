@@ -1,0 +1,439 @@
+#include "store-int.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* 'AQLQ': marks a SQLite file as an ailab-queue database. */
+#define STORE_APPLICATION_ID 0x41514c51
+/* How long a call keeps retrying while other processes hold the lock. */
+#define STORE_BUSY_TIMEOUT_MS 5000
+#define STORE_RETRY_TOTAL_MS 120000
+
+/*
+ * The schema, one migration per version.  Never edit a released step: add
+ * the next one.  Each runs inside the transaction that bumps user_version.
+ */
+static const char *const store_migrations[] = {
+	/* 1: jobs, groups and the append-only event log. */
+	"CREATE TABLE groups ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  kind TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE jobs ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  name TEXT NOT NULL,"
+	"  namespace TEXT NOT NULL,"
+	"  owner TEXT NOT NULL,"
+	"  group_id INTEGER REFERENCES groups(id),"
+	"  state TEXT NOT NULL CHECK (state IN ('queued','held','admitted',"
+	"    'running','succeeded','failed','cancelled','timed_out')),"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	"  cleaned INTEGER NOT NULL DEFAULT 0,"
+	"  cancel_requested INTEGER NOT NULL DEFAULT 0,"
+	"  priority INTEGER NOT NULL,"
+	"  gpu_type TEXT NOT NULL,"
+	"  gpu_count INTEGER NOT NULL,"
+	"  replicas INTEGER NOT NULL,"
+	"  cpu_milli INTEGER NOT NULL,"
+	"  memory_bytes INTEGER NOT NULL,"
+	"  spec TEXT NOT NULL,"
+	"  submitted_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,"
+	"  at INTEGER NOT NULL,"
+	"  from_state TEXT,"
+	"  to_state TEXT NOT NULL,"
+	"  reason TEXT NOT NULL DEFAULT '');",
+
+	/* 2: run times and attempts for the scheduler; indexes for lists. */
+	"ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN started_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN finished_at INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX jobs_state ON jobs(state, priority DESC, id);"
+	"CREATE INDEX jobs_group ON jobs(group_id);"
+	"CREATE INDEX events_job ON events(job_id, id);",
+};
+
+static const char *const store_sql[STMT_COUNT] = {
+	[STMT_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
+	[STMT_BEGIN] = "BEGIN",
+	[STMT_COMMIT] = "COMMIT",
+	[STMT_ROLLBACK] = "ROLLBACK",
+	[STMT_GROUP_FIND] = "SELECT id FROM groups WHERE name = ?1",
+	[STMT_GROUP_INSERT] =
+	    "INSERT INTO groups (name, kind, created_at) VALUES (?1, ?2, ?3)",
+	[STMT_JOB_INSERT] =
+	    "INSERT INTO jobs (name, namespace, owner, group_id, state, "
+	    "priority, gpu_type, gpu_count, replicas, cpu_milli, memory_bytes, "
+	    "spec, submitted_at, updated_at, cleaned) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?13, 1)",
+	[STMT_EVENT_INSERT] =
+	    "INSERT INTO events (job_id, at, from_state, to_state, reason) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[STMT_JOB_GET] =
+	    "SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, "
+	    "j.reason, j.cleaned, j.cancel_requested, j.priority, j.gpu_type, "
+	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, j.spec, "
+	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
+	    "j.finished_at FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
+	    "WHERE j.id = ?1",
+	[STMT_JOB_LIST] =
+	    "SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, "
+	    "j.reason, j.cleaned, j.cancel_requested, j.priority, j.gpu_type, "
+	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, j.spec, "
+	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
+	    "j.finished_at FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
+	    "WHERE (?1 IS NULL OR instr(?1, ',' || j.state || ',') > 0) "
+	    "AND (?2 IS NULL OR j.name GLOB ?2) "
+	    "AND (?3 IS NULL OR g.name = ?3) "
+	    "AND j.id > ?4 ORDER BY j.id LIMIT ?5",
+	[STMT_JOB_STATE] = "SELECT state, cancel_requested FROM jobs "
+	    "WHERE id = ?1",
+	[STMT_JOB_SET_STATE] =
+	    "UPDATE jobs SET state = ?2, reason = ?3, updated_at = ?4, "
+	    "cleaned = CASE WHEN ?5 THEN 1 WHEN ?6 THEN 0 ELSE cleaned END, "
+	    "cancel_requested = CASE WHEN ?7 THEN 0 ELSE cancel_requested END "
+	    "WHERE id = ?1",
+	[STMT_JOB_SET_CANCEL] =
+	    "UPDATE jobs SET cancel_requested = 1, reason = ?2, updated_at = ?3 "
+	    "WHERE id = ?1",
+	[STMT_EVENTS] = "SELECT at, from_state, to_state, reason FROM events "
+	    "WHERE job_id = ?1 ORDER BY id",
+	[STMT_GROUP_IDS] = "SELECT j.id FROM jobs j JOIN groups g ON "
+	    "g.id = j.group_id WHERE g.name = ?1 ORDER BY j.id",
+};
+
+/* Formats the connection's last error into *cause; always returns -1. */
+int
+store_error(struct store *s, char **cause, const char *what)
+{
+	if (cause != NULL)
+		*cause = xprintf("%s: %s: %s", s->path, what,
+		    sqlite3_errmsg(s->db));
+	return -1;
+}
+
+/* Sleeps a little, longer each time, with jitter, between lock retries. */
+static void
+store_backoff(int attempt)
+{
+	struct timespec ts;
+	long ms;
+
+	ms = 1L << (attempt < 6 ? attempt : 6);
+	ms += random() % (ms + 1);
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Steps a statement, retrying while the database is busy beyond SQLite's
+ * own busy handler (which does not cover every case in WAL mode), so that
+ * "database is locked" never reaches a user.
+ */
+int
+store_step(struct store *s, sqlite3_stmt *stmt)
+{
+	int rc, attempt = 0;
+	int64_t start = now_ms();
+
+	for (;;) {
+		rc = sqlite3_step(stmt);
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			return rc;
+		if (now_ms() - start > STORE_RETRY_TOTAL_MS)
+			return rc;
+		sqlite3_reset(stmt);
+		store_backoff(attempt++);
+	}
+	(void)s;
+}
+
+/* The cached prepared statement, reset and with its bindings cleared. */
+sqlite3_stmt *
+store_stmt(struct store *s, enum store_stmt_id id)
+{
+	sqlite3_stmt *stmt = s->stmts[id];
+
+	if (stmt == NULL) {
+		if (sqlite3_prepare_v3(s->db, store_sql[id], -1,
+		    SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
+			fatalx("store: preparing statement %d: %s", (int)id,
+			    sqlite3_errmsg(s->db));
+		s->stmts[id] = stmt;
+	}
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return stmt;
+}
+
+/* Starts a write transaction, taking the write lock at once. */
+int
+store_begin(struct store *s, char **cause)
+{
+	if (store_step(s, store_stmt(s, STMT_BEGIN_IMMEDIATE)) != SQLITE_DONE)
+		return store_error(s, cause, "begin");
+	return 0;
+}
+
+/* Commits; on failure the transaction is rolled back. */
+int
+store_commit(struct store *s, char **cause)
+{
+	if (store_step(s, store_stmt(s, STMT_COMMIT)) != SQLITE_DONE) {
+		store_error(s, cause, "commit");
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* Abandons the open transaction, if any. */
+void
+store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_step(store_stmt(s, STMT_ROLLBACK));
+}
+
+/* Runs SQL text with no parameters (schema and pragmas only). */
+int
+store_exec(struct store *s, const char *sql, char **cause)
+{
+	char *err = NULL;
+	int rc, attempt = 0;
+	int64_t start = now_ms();
+
+	for (;;) {
+		rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
+		if (rc == SQLITE_OK)
+			return 0;
+		if (((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+		    || now_ms() - start > STORE_RETRY_TOTAL_MS)
+			break;
+		sqlite3_free(err);
+		err = NULL;
+		store_backoff(attempt++);
+	}
+	if (cause != NULL)
+		*cause = xprintf("%s: %s", s->path,
+		    err != NULL ? err : sqlite3_errstr(rc));
+	sqlite3_free(err);
+	return -1;
+}
+
+/* Reads an integer pragma; -1 if the file cannot be read as a database. */
+static int
+store_pragma_int(struct store *s, const char *pragma)
+{
+	sqlite3_stmt *stmt;
+	char *sql;
+	int v = -1;
+
+	sql = xprintf("PRAGMA %s", pragma);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) == SQLITE_OK) {
+		if (store_step(s, stmt) == SQLITE_ROW)
+			v = sqlite3_column_int(stmt, 0);
+		sqlite3_finalize(stmt);
+	}
+	free(sql);
+	return v;
+}
+
+/* The schema version recorded in the file. */
+int
+store_user_version(struct store *s)
+{
+	return store_pragma_int(s, "user_version");
+}
+
+/* Counts the tables in a file, to tell an empty file from someone else's. */
+static int
+store_table_count(struct store *s)
+{
+	sqlite3_stmt *stmt;
+	int n = -1;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_schema",
+	    -1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	if (store_step(s, stmt) == SQLITE_ROW)
+		n = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return n;
+}
+
+/* Brings the schema up to target, one version per transaction. */
+static int
+store_migrate(struct store *s, int target, char **cause)
+{
+	int version;
+	char *sql;
+
+	for (;;) {
+		if (store_exec(s, "BEGIN IMMEDIATE", cause) != 0)
+			return -1;
+		version = store_user_version(s);
+		if (version < 0) {
+			store_rollback(s);
+			return store_error(s, cause, "reading schema version");
+		}
+		if (version > (int)nitems(store_migrations)) {
+			store_rollback(s);
+			if (cause != NULL)
+				*cause = xprintf("%s: schema version %d is newer "
+				    "than this ailab-queue (%d): upgrade it",
+				    s->path, version,
+				    (int)nitems(store_migrations));
+			return -1;
+		}
+		if (version >= target) {
+			store_rollback(s);
+			return 0;
+		}
+		if (store_exec(s, store_migrations[version], cause) != 0)
+			goto fail;
+		sql = xprintf("PRAGMA user_version = %d; "
+		    "PRAGMA application_id = %d", version + 1,
+		    STORE_APPLICATION_ID);
+		if (store_exec(s, sql, cause) != 0) {
+			free(sql);
+			goto fail;
+		}
+		free(sql);
+		if (store_exec(s, "COMMIT", cause) != 0)
+			goto fail;
+	}
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+/* Creates the directory (0700) and the file (0600) before SQLite does, so
+ * that neither ever exists with looser permissions. */
+static int
+store_create_file(const char *path, char **cause)
+{
+	char *copy, *dir;
+	int fd;
+
+	copy = xstrdup(path);
+	dir = dirname(copy);
+	if (mkdir_p(dir, 0700) != 0) {
+		*cause = xprintf("%s: %s", dir, strerror(errno));
+		free(copy);
+		return -1;
+	}
+	free(copy);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		*cause = xprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* See store.h; target limits migrations, for tests. */
+int
+store_open_version(const char *path, int target, struct store **out,
+    char **cause)
+{
+	struct store *s;
+	struct stat st;
+	int id, tables;
+
+	*out = NULL;
+	if (stat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode)) {
+			*cause = xprintf("%s: not a regular file", path);
+			return -1;
+		}
+	} else if (errno != ENOENT) {
+		*cause = xprintf("%s: %s", path, strerror(errno));
+		return -1;
+	} else if (store_create_file(path, cause) != 0)
+		return -1;
+
+	s = xcalloc(1, sizeof *s);
+	s->path = xstrdup(path);
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		store_error(s, cause, "open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	if (sqlite3_db_readonly(s->db, "main") == 1) {
+		*cause = xprintf("%s: the queue database is read-only", path);
+		goto fail;
+	}
+
+	/* Refuse a file that is not ours before writing anything to it. */
+	id = store_pragma_int(s, "application_id");
+	tables = store_table_count(s);
+	if (id == -1 || tables == -1) {
+		*cause = xprintf("%s: not an ailab-queue database (%s)", path,
+		    sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	if (id != STORE_APPLICATION_ID && !(id == 0 && tables == 0)) {
+		*cause = xprintf("%s: not an ailab-queue database (a SQLite "
+		    "file of another program)", path);
+		goto fail;
+	}
+
+	if (store_exec(s, "PRAGMA journal_mode = WAL", cause) != 0 ||
+	    store_exec(s, "PRAGMA foreign_keys = ON; "
+	    "PRAGMA synchronous = NORMAL", cause) != 0)
+		goto fail;
+	if (store_migrate(s, target, cause) != 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	store_close(s);
+	return -1;
+}
+
+/* Opens and migrates to the current schema. */
+int
+store_open(const char *path, struct store **out, char **cause)
+{
+	return store_open_version(path, STORE_SCHEMA_VERSION, out, cause);
+}
+
+/* Finalises the cached statements and closes the file. */
+void
+store_close(struct store *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < STMT_COUNT; i++)
+		sqlite3_finalize(s->stmts[i]);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+/* The file this store was opened on. */
+const char *
+store_path(const struct store *s)
+{
+	return s->path;
+}

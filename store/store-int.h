@@ -1,0 +1,50 @@
+/* Internals shared by the files of store/; nothing outside store/ but its
+ * own unit tests includes this. */
+#ifndef STORE_INT_H
+#define STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "common.h"
+#include "store.h"
+
+enum store_stmt_id {
+	STMT_BEGIN_IMMEDIATE,
+	STMT_BEGIN,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT_GROUP_FIND,
+	STMT_GROUP_INSERT,
+	STMT_JOB_INSERT,
+	STMT_EVENT_INSERT,
+	STMT_JOB_GET,
+	STMT_JOB_LIST,
+	STMT_JOB_STATE,
+	STMT_JOB_SET_STATE,
+	STMT_JOB_SET_CANCEL,
+	STMT_EVENTS,
+	STMT_GROUP_IDS,
+	STMT_COUNT
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *stmts[STMT_COUNT];
+};
+
+/* store-db.c */
+sqlite3_stmt *store_stmt(struct store *, enum store_stmt_id);
+int store_begin(struct store *, char **);
+int store_commit(struct store *, char **);
+void store_rollback(struct store *);
+int store_step(struct store *, sqlite3_stmt *);
+int store_error(struct store *, char **, const char *);
+/* Opens and migrates only up to the given schema version: for tests of
+ * migrations from older files. */
+int store_open_version(const char *, int, struct store **, char **);
+/* Runs SQL text directly: for tests that build old or damaged files. */
+int store_exec(struct store *, const char *, char **);
+int store_user_version(struct store *);
+
+#endif

@@ -1,0 +1,474 @@
+#include "store-int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Binds text, or NULL for a NULL pointer. */
+static void
+bind_text(sqlite3_stmt *stmt, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(stmt, i);
+	else
+		sqlite3_bind_text(stmt, i, v, -1, SQLITE_TRANSIENT);
+}
+
+/* Copies a text column, "" for NULL unless keep_null. */
+static char *
+column_text(sqlite3_stmt *stmt, int i, bool keep_null)
+{
+	const unsigned char *v = sqlite3_column_text(stmt, i);
+
+	if (v == NULL)
+		return keep_null ? NULL : xstrdup("");
+	return xstrdup((const char *)v);
+}
+
+/* Reads a state column written by this module; anything else is damage. */
+static enum store_state
+column_state(sqlite3_stmt *stmt, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(stmt, i);
+	enum store_state st;
+
+	if (v == NULL || store_state_parse(v, &st) != 0)
+		fatalx("store: corrupt state '%s'", v != NULL ? v : "(null)");
+	return st;
+}
+
+/* Appends one entry to a job's event log (inside the caller's transaction). */
+static int
+store_event_add(struct store *s, int64_t id, int from, enum store_state to,
+    const char *reason, int64_t at, char **cause)
+{
+	sqlite3_stmt *stmt = store_stmt(s, STMT_EVENT_INSERT);
+
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, at);
+	if (from < 0)
+		sqlite3_bind_null(stmt, 3);
+	else
+		bind_text(stmt, 3, store_state_name((enum store_state)from));
+	bind_text(stmt, 4, store_state_name(to));
+	bind_text(stmt, 5, reason != NULL ? reason : "");
+	if (store_step(s, stmt) != SQLITE_DONE)
+		return store_error(s, cause, "recording event");
+	return 0;
+}
+
+/* The id of a group, created on first use. */
+static int
+store_group_id(struct store *s, const char *name, const char *kind,
+    int64_t at, int64_t *id, char **cause)
+{
+	sqlite3_stmt *stmt = store_stmt(s, STMT_GROUP_FIND);
+	int rc;
+
+	bind_text(stmt, 1, name);
+	rc = store_step(s, stmt);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(stmt, 0);
+		return 0;
+	}
+	if (rc != SQLITE_DONE)
+		return store_error(s, cause, "finding group");
+	stmt = store_stmt(s, STMT_GROUP_INSERT);
+	bind_text(stmt, 1, name);
+	bind_text(stmt, 2, kind != NULL ? kind : "batch");
+	sqlite3_bind_int64(stmt, 3, at);
+	if (store_step(s, stmt) != SQLITE_DONE)
+		return store_error(s, cause, "creating group");
+	*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+/* Records a batch of jobs atomically; see store.h. */
+int
+store_submit(struct store *s, const struct store_job_new *jobs, size_t n,
+    int64_t *ids, char **cause)
+{
+	const struct store_job_new *j;
+	sqlite3_stmt *stmt;
+	int64_t at = now_ms(), gid = 0;
+	const char *last_group = NULL;
+	enum store_state st;
+	size_t i;
+
+	if (store_begin(s, cause) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		j = &jobs[i];
+		if (j->group != NULL && (last_group == NULL ||
+		    strcmp(last_group, j->group) != 0)) {
+			if (store_group_id(s, j->group, j->group_kind, at, &gid,
+			    cause) != 0)
+				goto fail;
+			last_group = j->group;
+		}
+		st = j->held ? STORE_HELD : STORE_QUEUED;
+		stmt = store_stmt(s, STMT_JOB_INSERT);
+		bind_text(stmt, 1, j->name);
+		bind_text(stmt, 2, j->namespace != NULL ? j->namespace : "");
+		bind_text(stmt, 3, j->owner != NULL ? j->owner : "");
+		if (j->group != NULL)
+			sqlite3_bind_int64(stmt, 4, gid);
+		bind_text(stmt, 5, store_state_name(st));
+		sqlite3_bind_int(stmt, 6, j->priority);
+		bind_text(stmt, 7, j->gpu_type != NULL ? j->gpu_type : "");
+		sqlite3_bind_int(stmt, 8, j->gpu_count);
+		sqlite3_bind_int(stmt, 9, j->replicas);
+		sqlite3_bind_int64(stmt, 10, j->cpu_milli);
+		sqlite3_bind_int64(stmt, 11, j->memory_bytes);
+		bind_text(stmt, 12, j->spec_json);
+		sqlite3_bind_int64(stmt, 13, at);
+		if (store_step(s, stmt) != SQLITE_DONE) {
+			store_error(s, cause, "recording job");
+			goto fail;
+		}
+		ids[i] = sqlite3_last_insert_rowid(s->db);
+		if (store_event_add(s, ids[i], -1, st, "submitted", at,
+		    cause) != 0)
+			goto fail;
+	}
+	return store_commit(s, cause);
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+/* Builds a job from a row of STMT_JOB_GET or STMT_JOB_LIST. */
+static struct store_job *
+store_job_from_row(sqlite3_stmt *stmt)
+{
+	struct store_job *j = xcalloc(1, sizeof *j);
+
+	j->id = sqlite3_column_int64(stmt, 0);
+	j->name = column_text(stmt, 1, false);
+	j->namespace = column_text(stmt, 2, false);
+	j->owner = column_text(stmt, 3, false);
+	j->group = column_text(stmt, 4, true);
+	j->state = column_state(stmt, 5);
+	j->reason = column_text(stmt, 6, false);
+	j->cleaned = sqlite3_column_int(stmt, 7) != 0;
+	j->cancel_requested = sqlite3_column_int(stmt, 8) != 0;
+	j->priority = sqlite3_column_int(stmt, 9);
+	j->gpu_type = column_text(stmt, 10, false);
+	j->gpu_count = sqlite3_column_int(stmt, 11);
+	j->replicas = sqlite3_column_int(stmt, 12);
+	j->cpu_milli = sqlite3_column_int64(stmt, 13);
+	j->memory_bytes = sqlite3_column_int64(stmt, 14);
+	j->spec_json = column_text(stmt, 15, false);
+	j->attempts = sqlite3_column_int(stmt, 16);
+	j->submitted_at = sqlite3_column_int64(stmt, 17);
+	j->updated_at = sqlite3_column_int64(stmt, 18);
+	j->started_at = sqlite3_column_int64(stmt, 19);
+	j->finished_at = sqlite3_column_int64(stmt, 20);
+	return j;
+}
+
+/* Frees a job returned by store_get or store_list. */
+void
+store_job_free(struct store_job *j)
+{
+	if (j == NULL)
+		return;
+	free(j->name);
+	free(j->namespace);
+	free(j->owner);
+	free(j->group);
+	free(j->reason);
+	free(j->gpu_type);
+	free(j->spec_json);
+	free(j);
+}
+
+/* Frees an array of jobs and the array. */
+void
+store_jobs_free(struct store_job **jobs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		store_job_free(jobs[i]);
+	free(jobs);
+}
+
+/* Builds ",queued,running," from a state mask, for the list statement. */
+static char *
+store_state_set(unsigned int mask)
+{
+	char *set = xstrdup(","), *tmp;
+	int i;
+
+	for (i = 0; i < STORE_NSTATES; i++) {
+		if ((mask & (1u << i)) == 0)
+			continue;
+		tmp = xprintf("%s%s,", set, store_state_name((enum store_state)i));
+		free(set);
+		set = tmp;
+	}
+	return set;
+}
+
+/* Jobs matching a filter, in id order; see store.h. */
+int
+store_list(struct store *s, const struct store_filter *f,
+    struct store_job ***out, size_t *nout, char **cause)
+{
+	sqlite3_stmt *stmt;
+	struct store_job **jobs = NULL;
+	size_t n = 0, cap = 0;
+	unsigned int mask = f->states;
+	char *set = NULL;
+	int rc, ret = -1;
+
+	if (mask == 0 && !f->all)
+		mask = (1u << STORE_QUEUED) | (1u << STORE_HELD) |
+		    (1u << STORE_ADMITTED) | (1u << STORE_RUNNING);
+	if (mask != 0)
+		set = store_state_set(mask);
+	if (store_step(s, store_stmt(s, STMT_BEGIN)) != SQLITE_DONE)
+		return store_error(s, cause, "begin");
+	stmt = store_stmt(s, STMT_JOB_LIST);
+	bind_text(stmt, 1, set);
+	bind_text(stmt, 2, f->name);
+	bind_text(stmt, 3, f->group);
+	sqlite3_bind_int64(stmt, 4, f->after_id);
+	sqlite3_bind_int64(stmt, 5, f->limit == 0 ? -1 : (int64_t)f->limit);
+	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			jobs = xreallocarray(jobs, cap, sizeof *jobs);
+		}
+		jobs[n++] = store_job_from_row(stmt);
+	}
+	if (rc != SQLITE_DONE) {
+		store_error(s, cause, "listing jobs");
+		store_jobs_free(jobs, n);
+		goto out;
+	}
+	*out = jobs;
+	*nout = n;
+	ret = 0;
+out:
+	sqlite3_reset(stmt);
+	store_rollback(s);
+	free(set);
+	return ret;
+}
+
+/* One job by id; *out is NULL if there is none. */
+int
+store_get(struct store *s, int64_t id, struct store_job **out, char **cause)
+{
+	sqlite3_stmt *stmt = store_stmt(s, STMT_JOB_GET);
+	int rc;
+
+	*out = NULL;
+	sqlite3_bind_int64(stmt, 1, id);
+	rc = store_step(s, stmt);
+	if (rc == SQLITE_ROW)
+		*out = store_job_from_row(stmt);
+	else if (rc != SQLITE_DONE)
+		return store_error(s, cause, "reading job");
+	sqlite3_reset(stmt);
+	return 0;
+}
+
+/* A job's event log, oldest first. */
+int
+store_events(struct store *s, int64_t id, struct store_event **out,
+    size_t *nout, char **cause)
+{
+	sqlite3_stmt *stmt = store_stmt(s, STMT_EVENTS);
+	struct store_event *ev = NULL, *e;
+	size_t n = 0, cap = 0;
+	enum store_state st;
+	const char *from;
+	int rc;
+
+	sqlite3_bind_int64(stmt, 1, id);
+	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			ev = xreallocarray(ev, cap, sizeof *ev);
+		}
+		e = &ev[n++];
+		e->at = sqlite3_column_int64(stmt, 0);
+		from = (const char *)sqlite3_column_text(stmt, 1);
+		e->from = -1;
+		if (from != NULL && store_state_parse(from, &st) == 0)
+			e->from = (int)st;
+		e->to = column_state(stmt, 2);
+		e->reason = column_text(stmt, 3, false);
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE) {
+		store_events_free(ev, n);
+		return store_error(s, cause, "reading events");
+	}
+	*out = ev;
+	*nout = n;
+	return 0;
+}
+
+/* Frees what store_events returned. */
+void
+store_events_free(struct store_event *ev, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(ev[i].reason);
+	free(ev);
+}
+
+/* Reads a job's state inside the caller's transaction; 0 found, 1 absent. */
+static int
+store_read_state(struct store *s, int64_t id, enum store_state *st,
+    bool *cancel_requested, char **cause)
+{
+	sqlite3_stmt *stmt = store_stmt(s, STMT_JOB_STATE);
+	int rc;
+
+	sqlite3_bind_int64(stmt, 1, id);
+	rc = store_step(s, stmt);
+	if (rc == SQLITE_DONE)
+		return 1;
+	if (rc != SQLITE_ROW)
+		return store_error(s, cause, "reading job");
+	*st = column_state(stmt, 0);
+	if (cancel_requested != NULL)
+		*cancel_requested = sqlite3_column_int(stmt, 1) != 0;
+	sqlite3_reset(stmt);
+	return 0;
+}
+
+/* Applies a checked transition inside the caller's transaction. */
+static int
+store_set_state(struct store *s, int64_t id, enum store_state from,
+    enum store_state to, const char *reason, int64_t at, char **cause)
+{
+	sqlite3_stmt *stmt = store_stmt(s, STMT_JOB_SET_STATE);
+	bool never_ran = from == STORE_QUEUED || from == STORE_HELD;
+
+	sqlite3_bind_int64(stmt, 1, id);
+	bind_text(stmt, 2, store_state_name(to));
+	bind_text(stmt, 3, reason != NULL ? reason : "");
+	sqlite3_bind_int64(stmt, 4, at);
+	/* A job that never reached the cluster has nothing to clean up; an
+	 * admitted one is about to have objects; a job that goes back to the
+	 * queue starts over. */
+	sqlite3_bind_int(stmt, 5, never_ran && store_state_is_terminal(to));
+	sqlite3_bind_int(stmt, 6, to == STORE_ADMITTED);
+	sqlite3_bind_int(stmt, 7, to == STORE_QUEUED);
+	if (store_step(s, stmt) != SQLITE_DONE)
+		return store_error(s, cause, "updating job");
+	return store_event_add(s, id, (int)from, to, reason, at, cause);
+}
+
+/* Moves a job to another state if the state machine allows it. */
+int
+store_transition(struct store *s, int64_t id, enum store_state to,
+    const char *reason, char **cause)
+{
+	enum store_state from;
+	int rc;
+
+	if (store_begin(s, cause) != 0)
+		return -1;
+	rc = store_read_state(s, id, &from, NULL, cause);
+	if (rc != 0) {
+		if (rc == 1 && cause != NULL)
+			*cause = xprintf("job %lld not found", (long long)id);
+		goto fail;
+	}
+	if (!store_transition_is_allowed(from, to)) {
+		if (cause != NULL)
+			*cause = xprintf("job %lld is %s: it cannot become %s",
+			    (long long)id, store_state_name(from),
+			    store_state_name(to));
+		goto fail;
+	}
+	if (store_set_state(s, id, from, to, reason, now_ms(), cause) != 0)
+		goto fail;
+	return store_commit(s, cause);
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+/* Cancels a job now if it has not started, else asks the scheduler to. */
+int
+store_cancel(struct store *s, int64_t id, const char *reason,
+    enum store_cancel_result *result, char **cause)
+{
+	sqlite3_stmt *stmt;
+	enum store_state from;
+	bool requested;
+	int64_t at = now_ms();
+	int rc;
+
+	if (store_begin(s, cause) != 0)
+		return -1;
+	rc = store_read_state(s, id, &from, &requested, cause);
+	if (rc == -1)
+		goto fail;
+	if (rc == 1) {
+		*result = STORE_CANCEL_NOT_FOUND;
+		goto done;
+	}
+	if (from == STORE_QUEUED || from == STORE_HELD) {
+		if (store_set_state(s, id, from, STORE_CANCELLED, reason, at,
+		    cause) != 0)
+			goto fail;
+		*result = STORE_CANCEL_DONE;
+	} else if (store_state_is_active(from) && !requested) {
+		stmt = store_stmt(s, STMT_JOB_SET_CANCEL);
+		sqlite3_bind_int64(stmt, 1, id);
+		bind_text(stmt, 2, "cancel requested");
+		sqlite3_bind_int64(stmt, 3, at);
+		if (store_step(s, stmt) != SQLITE_DONE) {
+			store_error(s, cause, "requesting cancel");
+			goto fail;
+		}
+		if (store_event_add(s, id, (int)from, from, reason, at,
+		    cause) != 0)
+			goto fail;
+		*result = STORE_CANCEL_REQUESTED;
+	} else
+		*result = STORE_CANCEL_ALREADY;
+done:
+	return store_commit(s, cause);
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+/* The ids of a group's jobs; *ids is the caller's to free. */
+int
+store_group_ids(struct store *s, const char *group, int64_t **out,
+    size_t *nout, char **cause)
+{
+	sqlite3_stmt *stmt = store_stmt(s, STMT_GROUP_IDS);
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	bind_text(stmt, 1, group);
+	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			ids = xreallocarray(ids, cap, sizeof *ids);
+		}
+		ids[n++] = sqlite3_column_int64(stmt, 0);
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE) {
+		free(ids);
+		return store_error(s, cause, "listing group");
+	}
+	*out = ids;
+	*nout = n;
+	return 0;
+}

@@ -1,0 +1,154 @@
+/*
+ * store: the queue's durable state in one SQLite file.
+ *
+ * The only module that includes sqlite3.h.  Every public call is one short
+ * transaction that retries while another process holds the lock, so callers
+ * never see "database is locked".  The job state machine lives here, in
+ * store-state.c, and every change of state appends to the job's event log.
+ *
+ * Ownership: functions that return allocated objects say who frees them;
+ * store_job_free and store_events_free release what store_get, store_list
+ * and store_events return.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum store_state {
+	STORE_QUEUED = 0,
+	STORE_HELD,
+	STORE_ADMITTED,
+	STORE_RUNNING,
+	STORE_SUCCEEDED,
+	STORE_FAILED,
+	STORE_CANCELLED,
+	STORE_TIMED_OUT,
+	STORE_NSTATES
+};
+
+/* store-state.c: the one definition of the job state machine. */
+const char *store_state_name(enum store_state);
+int store_state_parse(const char *, enum store_state *);
+bool store_state_is_terminal(enum store_state);
+bool store_state_is_active(enum store_state);
+bool store_transition_is_allowed(enum store_state, enum store_state);
+
+struct store;
+
+/* The schema version this build writes; older files are migrated on open. */
+#define STORE_SCHEMA_VERSION 2
+
+/*
+ * Opens (creating if needed, directory 0700 and file 0600) and migrates the
+ * queue at path.  A file that is not an ailab-queue database, or cannot be
+ * written, is refused without being modified.
+ */
+int store_open(const char *path, struct store **, char **cause);
+void store_close(struct store *);
+const char *store_path(const struct store *);
+
+/* A job as submitted: the validated spec as JSON plus the columns the
+ * queue filters, orders and schedules by. */
+struct store_job_new {
+	const char *name;
+	const char *namespace;
+	const char *owner;
+	const char *group;       /* NULL: no group */
+	const char *group_kind;  /* "sweep", "roster", "batch" */
+	int priority;            /* 0..1000, higher first */
+	const char *gpu_type;    /* "" or NULL for a CPU job */
+	int gpu_count;           /* per replica */
+	int replicas;
+	int64_t cpu_milli;       /* per replica */
+	int64_t memory_bytes;    /* per replica */
+	const char *spec_json;
+	bool held;
+};
+
+/*
+ * Records n jobs in one transaction: all or none.  ids (n entries, caller's
+ * array) receives the new ids in order.
+ */
+int store_submit(struct store *, const struct store_job_new *, size_t,
+    int64_t *ids, char **cause);
+
+struct store_job {
+	int64_t id;
+	char *name;
+	char *namespace;
+	char *owner;
+	char *group;             /* NULL if none */
+	enum store_state state;
+	char *reason;
+	bool cleaned;
+	bool cancel_requested;
+	int priority;
+	char *gpu_type;
+	int gpu_count;
+	int replicas;
+	int64_t cpu_milli;
+	int64_t memory_bytes;
+	char *spec_json;
+	int attempts;
+	int64_t submitted_at;    /* ms since the epoch */
+	int64_t updated_at;
+	int64_t started_at;      /* 0 if never */
+	int64_t finished_at;     /* 0 if not yet */
+};
+void store_job_free(struct store_job *);
+void store_jobs_free(struct store_job **, size_t);
+
+struct store_filter {
+	unsigned int states;     /* bit (1 << state); 0: see all */
+	bool all;                /* include terminal jobs when states == 0 */
+	const char *name;        /* glob, or NULL */
+	const char *group;       /* exact group name, or NULL */
+	int64_t after_id;        /* paging: ids greater than this */
+	size_t limit;            /* 0: no limit */
+};
+
+/* Jobs matching the filter, by id; *jobs is the caller's (store_jobs_free). */
+int store_list(struct store *, const struct store_filter *,
+    struct store_job ***jobs, size_t *n, char **cause);
+
+/* One job, or *job = NULL (and 0) when there is no such id. */
+int store_get(struct store *, int64_t id, struct store_job **job,
+    char **cause);
+
+struct store_event {
+	int64_t at;
+	int from;                /* enum store_state, or -1 at submission */
+	enum store_state to;
+	char *reason;
+};
+/* The event log of a job, oldest first; free with store_events_free. */
+int store_events(struct store *, int64_t id, struct store_event **, size_t *,
+    char **cause);
+void store_events_free(struct store_event *, size_t);
+
+/*
+ * Moves a job from the state it is in to another, if the state machine
+ * allows it, appending to its event log.  Refused (-1, with cause) for an
+ * unknown job or an illegal transition; nothing is changed then.
+ */
+int store_transition(struct store *, int64_t id, enum store_state to,
+    const char *reason, char **cause);
+
+enum store_cancel_result {
+	STORE_CANCEL_DONE,       /* was queued or held: now cancelled */
+	STORE_CANCEL_REQUESTED,  /* admitted or running: the scheduler stops it */
+	STORE_CANCEL_ALREADY,    /* already ended or already requested */
+	STORE_CANCEL_NOT_FOUND
+};
+/* Cancels one job in one transaction; see enum store_cancel_result. */
+int store_cancel(struct store *, int64_t id, const char *reason,
+    enum store_cancel_result *, char **cause);
+
+/* The ids of a group's jobs, for commands that act on a whole group. */
+int store_group_ids(struct store *, const char *group, int64_t **ids,
+    size_t *n, char **cause);
+
+#endif

@@ -1,0 +1,96 @@
+# Shared by the integration tests: TAP output, a private temporary
+# directory and database, and helpers that run the real binaries.
+# Each test sources this file, calls plan, then ok/check/... and finish.
+
+set -u
+: "${AILAB_QUEUE:?run through make check, or set AILAB_QUEUE}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+
+TAP_N=0
+TAP_FAILED=0
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/aq-test.XXXXXX")
+export AILAB_QUEUE_DB="$TMP/queue.db"
+export NO_COLOR=1
+unset AILAB_QUEUE_SERVER XDG_STATE_HOME 2>/dev/null || true
+# The processes a test starts, stopped by PID at exit; never by name.
+TEST_PIDS=
+
+cleanup() {
+	for p in $TEST_PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $TEST_PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+plan() { echo "1..$1"; }
+
+# ok DESCRIPTION STATUS: one TAP line from an exit status.
+ok() {
+	TAP_N=$((TAP_N + 1))
+	if [ "$2" -eq 0 ]; then
+		echo "ok $TAP_N - $1"
+	else
+		echo "not ok $TAP_N - $1"
+		TAP_FAILED=$((TAP_FAILED + 1))
+	fi
+}
+
+# check DESCRIPTION CMD...: passes if the command exits 0.
+check() {
+	desc=$1
+	shift
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "# command failed ($rc): $*"
+		sed 's/^/#   /' "$TMP/err" | head -n 20
+	fi
+	ok "$desc" $rc
+}
+
+# fails DESCRIPTION STATUS CMD...: passes if the command exits with STATUS.
+fails() {
+	desc=$1
+	want=$2
+	shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	if [ $rc -ne "$want" ]; then
+		echo "# expected exit $want, got $rc: $*"
+		sed 's/^/#   /' "$TMP/err" | head -n 20
+	fi
+	[ $rc -eq "$want" ]
+	ok "$desc" $?
+}
+
+# is DESCRIPTION GOT WANT
+is() {
+	if [ "$2" != "$3" ]; then
+		echo "# got:  '$2'"
+		echo "# want: '$3'"
+	fi
+	[ "$2" = "$3" ]
+	ok "$1" $?
+}
+
+# like DESCRIPTION FILE REGEX: passes if FILE has a line matching REGEX.
+like() {
+	if ! grep -Eq -- "$3" "$2"; then
+		echo "# no line of $2 matches /$3/:"
+		sed 's/^/#   /' "$2" | head -n 20
+		ok "$1" 1
+	else
+		ok "$1" 0
+	fi
+}
+
+aq() { "$AILAB_QUEUE" "$@"; }
+
+finish() {
+	[ "$TAP_FAILED" -eq 0 ]
+	exit $?
+}

@@ -1,0 +1,15 @@
+# Integration tests: numbered shell scripts that drive the real binaries and
+# print TAP.  tests/lib.sh holds what they share.
+TEST_EXTENSIONS = .sh
+SH_LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) \
+	$(top_srcdir)/build-aux/tap-driver.sh
+SH_LOG_COMPILER = $(SHELL)
+AM_TESTS_ENVIRONMENT = \
+	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
+	top_builddir='$(abs_top_builddir)'; export top_builddir; \
+	AILAB_QUEUE='$(abs_top_builddir)/ailab-queue'; export AILAB_QUEUE; \
+	AILAB_KUBESIM='$(abs_top_builddir)/ailab-kubesim'; export AILAB_KUBESIM;
+
+INTEGRATION_TESTS =
+TESTS += $(INTEGRATION_TESTS)
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/lib.sh tests/spec tests/fixtures

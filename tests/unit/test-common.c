@@ -1,0 +1,163 @@
+/* Unit tests for common/: the quantity grammar, durations, hints. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "common.h"
+
+static void
+check_q(const char *s, int scale, int64_t want)
+{
+	int64_t v = -12345;
+	char *cause = NULL;
+
+	if (quantity_parse(s, scale, &v, &cause) != 0)
+		fail_msg("'%s' refused: %s", s, cause);
+	if (v != want)
+		fail_msg("'%s' scale %d: got %lld, want %lld", s, scale,
+		    (long long)v, (long long)want);
+}
+
+static void
+check_bad(const char *s)
+{
+	int64_t v;
+	char *cause = NULL;
+
+	if (quantity_parse(s, QUANTITY_UNITS, &v, &cause) == 0)
+		fail_msg("'%s' accepted as %lld", s, (long long)v);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "invalid quantity"));
+	free(cause);
+}
+
+static void
+test_quantity_units(void **state)
+{
+	(void)state;
+	check_q("0", QUANTITY_UNITS, 0);
+	check_q("1", QUANTITY_UNITS, 1);
+	check_q("16Gi", QUANTITY_UNITS, 16LL << 30);
+	check_q("1.5Gi", QUANTITY_UNITS, 1536LL << 20);
+	check_q("100G", QUANTITY_UNITS, 100000000000LL);
+	check_q("1k", QUANTITY_UNITS, 1000);
+	check_q("1Ki", QUANTITY_UNITS, 1024);
+	check_q("1e3", QUANTITY_UNITS, 1000);
+	check_q("5E-3", QUANTITY_MILLI, 5);
+	check_q("1E", QUANTITY_UNITS, 1000000000000000000LL);
+	check_q("8Ei", QUANTITY_UNITS, INT64_MAX);
+	check_q("100m", QUANTITY_UNITS, 1);    /* Value() is a ceiling */
+	check_q(".5", QUANTITY_UNITS, 1);
+	check_q("5.", QUANTITY_UNITS, 5);
+	check_q("+2", QUANTITY_UNITS, 2);
+	check_q("-2", QUANTITY_UNITS, -2);
+	check_q("-1.5", QUANTITY_UNITS, -2);   /* away from zero */
+	check_q("1n", QUANTITY_UNITS, 1);
+	check_q("99999999999999999999999999", QUANTITY_UNITS, INT64_MAX);
+}
+
+static void
+test_quantity_milli(void **state)
+{
+	(void)state;
+	check_q("8", QUANTITY_MILLI, 8000);
+	check_q("500m", QUANTITY_MILLI, 500);
+	check_q("1.5", QUANTITY_MILLI, 1500);
+	check_q("0.1", QUANTITY_MILLI, 100);
+	check_q("1u", QUANTITY_MILLI, 1);      /* ceil(0.001) */
+	check_q("250n", QUANTITY_MILLI, 1);
+	check_q("2k", QUANTITY_MILLI, 2000000);
+	check_q("0.0000000000000000000000000000000000000000001", QUANTITY_MILLI,
+	    1);
+}
+
+static void
+test_quantity_bad(void **state)
+{
+	(void)state;
+	check_bad("");
+	check_bad("Gi");
+	check_bad("1K");
+	check_bad("1ki");
+	check_bad("1Mb");
+	check_bad("1 Gi");
+	check_bad("1.2.3");
+	check_bad("1e");
+	check_bad("1e+");
+	check_bad("abc");
+	check_bad("--1");
+	check_bad("1Gi ");
+}
+
+static void
+test_quantity_format(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = quantity_format_bytes(16LL << 30);
+	assert_string_equal(s, "16Gi");
+	free(s);
+	s = quantity_format_bytes(1000);
+	assert_string_equal(s, "1000");
+	free(s);
+	s = quantity_format_milli(8000);
+	assert_string_equal(s, "8");
+	free(s);
+	s = quantity_format_milli(1500);
+	assert_string_equal(s, "1500m");
+	free(s);
+}
+
+static void
+test_duration(void **state)
+{
+	int64_t v;
+	char *cause = NULL;
+
+	(void)state;
+	assert_int_equal(duration_parse("90", &v, NULL), 0);
+	assert_int_equal(v, 90);
+	assert_int_equal(duration_parse("2h", &v, NULL), 0);
+	assert_int_equal(v, 7200);
+	assert_int_equal(duration_parse("1h30m", &v, NULL), 0);
+	assert_int_equal(v, 5400);
+	assert_int_equal(duration_parse("1d", &v, NULL), 0);
+	assert_int_equal(v, 86400);
+	assert_int_equal(duration_parse("10x", &v, &cause), -1);
+	assert_non_null(strstr(cause, "10x"));
+	free(cause);
+	assert_int_equal(duration_parse("h", &v, NULL), -1);
+	assert_int_equal(duration_parse("1h30", &v, NULL), -1);
+	assert_int_equal(duration_parse("", &v, NULL), -1);
+}
+
+static void
+test_closest(void **state)
+{
+	const char *const words[] = { "submit", "show", "cancel", "ls" };
+
+	(void)state;
+	assert_string_equal(closest_word("sumbit", words, 4), "submit");
+	assert_string_equal(closest_word("cancle", words, 4), "cancel");
+	assert_null(closest_word("frobnicate", words, 4));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quantity_units),
+		cmocka_unit_test(test_quantity_milli),
+		cmocka_unit_test(test_quantity_bad),
+		cmocka_unit_test(test_quantity_format),
+		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_closest),
+	};
+
+	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
+}

@@ -1,0 +1,405 @@
+/* Unit tests for store/: state machine, migrations, concurrent writers. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "store-int.h"
+
+struct fixture {
+	char dir[64];
+	char path[96];
+	struct store *s;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof *f);
+	char *cause = NULL;
+
+	snprintf(f->dir, sizeof f->dir, "/tmp/aq-store-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof f->path, "%s/sub/queue.db", f->dir);
+	if (store_open(f->path, &f->s, &cause) != 0) {
+		fprintf(stderr, "%s\n", cause);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char *cmd;
+
+	store_close(f->s);
+	cmd = xprintf("rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(cmd);
+	free(f);
+	return 0;
+}
+
+static struct store_job_new
+new_job(const char *name)
+{
+	struct store_job_new j = {
+		.name = name, .namespace = "alice", .owner = "alice",
+		.priority = 500, .gpu_type = "RTX4090D", .gpu_count = 1,
+		.replicas = 2, .cpu_milli = 8000,
+		.memory_bytes = (int64_t)16 << 30, .spec_json = "{}",
+	};
+	return j;
+}
+
+static void
+test_state_machine(void **state)
+{
+	(void)state;
+	assert_true(store_transition_is_allowed(STORE_QUEUED, STORE_ADMITTED));
+	assert_true(store_transition_is_allowed(STORE_QUEUED, STORE_HELD));
+	assert_true(store_transition_is_allowed(STORE_HELD, STORE_QUEUED));
+	assert_true(store_transition_is_allowed(STORE_ADMITTED, STORE_RUNNING));
+	assert_true(store_transition_is_allowed(STORE_RUNNING,
+	    STORE_SUCCEEDED));
+	assert_true(store_transition_is_allowed(STORE_RUNNING, STORE_QUEUED));
+	assert_true(store_transition_is_allowed(STORE_FAILED, STORE_QUEUED));
+	assert_false(store_transition_is_allowed(STORE_QUEUED,
+	    STORE_RUNNING));
+	assert_false(store_transition_is_allowed(STORE_QUEUED,
+	    STORE_SUCCEEDED));
+	assert_false(store_transition_is_allowed(STORE_HELD, STORE_ADMITTED));
+	assert_false(store_transition_is_allowed(STORE_SUCCEEDED,
+	    STORE_RUNNING));
+	assert_false(store_transition_is_allowed(STORE_CANCELLED,
+	    STORE_HELD));
+	assert_false(store_transition_is_allowed(STORE_RUNNING,
+	    STORE_ADMITTED));
+	assert_false(store_transition_is_allowed(STORE_RUNNING, STORE_HELD));
+	assert_true(store_state_is_terminal(STORE_TIMED_OUT));
+	assert_false(store_state_is_terminal(STORE_HELD));
+}
+
+static void
+test_submit_and_transitions(void **state)
+{
+	struct fixture *f = *state;
+	struct store_job_new jobs[3] = { new_job("a"), new_job("b"),
+		new_job("c") };
+	struct store_job *j;
+	struct store_event *ev;
+	size_t nev;
+	int64_t ids[3];
+	char *cause = NULL;
+
+	jobs[1].group = "sweep1";
+	jobs[2].group = "sweep1";
+	assert_int_equal(store_submit(f->s, jobs, 3, ids, &cause), 0);
+	assert_true(ids[0] < ids[1] && ids[1] < ids[2]);
+
+	/* An illegal transition is refused and changes nothing. */
+	assert_int_equal(store_transition(f->s, ids[0], STORE_RUNNING, "x",
+	    &cause), -1);
+	assert_non_null(strstr(cause, "cannot become running"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_get(f->s, ids[0], &j, &cause), 0);
+	assert_int_equal(j->state, STORE_QUEUED);
+	assert_string_equal(j->group == NULL ? "" : j->group, "");
+	store_job_free(j);
+
+	assert_int_equal(store_transition(f->s, ids[0], STORE_ADMITTED,
+	    "admitted", &cause), 0);
+	assert_int_equal(store_transition(f->s, ids[0], STORE_RUNNING,
+	    "running", &cause), 0);
+	assert_int_equal(store_transition(f->s, ids[0], STORE_SUCCEEDED,
+	    "exit 0", &cause), 0);
+	assert_int_equal(store_get(f->s, ids[0], &j, &cause), 0);
+	assert_int_equal(j->state, STORE_SUCCEEDED);
+	assert_false(j->cleaned);    /* it ran: objects to clean */
+	store_job_free(j);
+
+	assert_int_equal(store_events(f->s, ids[0], &ev, &nev, &cause), 0);
+	assert_int_equal(nev, 4);
+	assert_int_equal(ev[0].from, -1);
+	assert_int_equal(ev[0].to, STORE_QUEUED);
+	assert_int_equal(ev[3].from, STORE_RUNNING);
+	assert_int_equal(ev[3].to, STORE_SUCCEEDED);
+	assert_string_equal(ev[3].reason, "exit 0");
+	store_events_free(ev, nev);
+
+	/* Unknown job. */
+	assert_int_equal(store_transition(f->s, 99999, STORE_HELD, "x",
+	    &cause), -1);
+	assert_non_null(strstr(cause, "not found"));
+	free(cause);
+	cause = NULL;
+
+	/* Group membership. */
+	{
+		int64_t *gids;
+		size_t ng;
+
+		assert_int_equal(store_group_ids(f->s, "sweep1", &gids, &ng,
+		    &cause), 0);
+		assert_int_equal(ng, 2);
+		assert_int_equal(gids[0], ids[1]);
+		free(gids);
+	}
+}
+
+static void
+test_cancel(void **state)
+{
+	struct fixture *f = *state;
+	struct store_job_new jobs[2] = { new_job("q"), new_job("r") };
+	enum store_cancel_result r;
+	struct store_job *j;
+	int64_t ids[2];
+	char *cause = NULL;
+
+	assert_int_equal(store_submit(f->s, jobs, 2, ids, &cause), 0);
+	assert_int_equal(store_cancel(f->s, ids[0], "by test", &r, &cause), 0);
+	assert_int_equal(r, STORE_CANCEL_DONE);
+	assert_int_equal(store_get(f->s, ids[0], &j, &cause), 0);
+	assert_int_equal(j->state, STORE_CANCELLED);
+	assert_true(j->cleaned);     /* never reached the cluster */
+	store_job_free(j);
+
+	assert_int_equal(store_transition(f->s, ids[1], STORE_ADMITTED, "a",
+	    &cause), 0);
+	assert_int_equal(store_cancel(f->s, ids[1], "by test", &r, &cause), 0);
+	assert_int_equal(r, STORE_CANCEL_REQUESTED);
+	assert_int_equal(store_get(f->s, ids[1], &j, &cause), 0);
+	assert_int_equal(j->state, STORE_ADMITTED);
+	assert_true(j->cancel_requested);
+	store_job_free(j);
+	assert_int_equal(store_cancel(f->s, ids[1], "again", &r, &cause), 0);
+	assert_int_equal(r, STORE_CANCEL_ALREADY);
+	assert_int_equal(store_cancel(f->s, 4242, "x", &r, &cause), 0);
+	assert_int_equal(r, STORE_CANCEL_NOT_FOUND);
+}
+
+static void
+test_list_filters(void **state)
+{
+	struct fixture *f = *state;
+	struct store_job_new jobs[4] = { new_job("resnet-1"),
+		new_job("resnet-2"), new_job("bert"), new_job("gpt") };
+	struct store_filter flt = { 0 };
+	struct store_job **out;
+	size_t n;
+	int64_t ids[4];
+	char *cause = NULL;
+
+	jobs[0].group = jobs[1].group = "g";
+	assert_int_equal(store_submit(f->s, jobs, 4, ids, &cause), 0);
+	assert_int_equal(store_transition(f->s, ids[3], STORE_CANCELLED, "x",
+	    &cause), 0);
+
+	assert_int_equal(store_list(f->s, &flt, &out, &n, &cause), 0);
+	assert_int_equal(n, 3);      /* the cancelled job is hidden */
+	store_jobs_free(out, n);
+	flt.all = true;
+	assert_int_equal(store_list(f->s, &flt, &out, &n, &cause), 0);
+	assert_int_equal(n, 4);
+	store_jobs_free(out, n);
+	flt.name = "resnet-*";
+	assert_int_equal(store_list(f->s, &flt, &out, &n, &cause), 0);
+	assert_int_equal(n, 2);
+	store_jobs_free(out, n);
+	flt.name = NULL;
+	flt.group = "g";
+	assert_int_equal(store_list(f->s, &flt, &out, &n, &cause), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(out[0]->group, "g");
+	store_jobs_free(out, n);
+	flt.group = NULL;
+	flt.states = 1u << STORE_CANCELLED;
+	assert_int_equal(store_list(f->s, &flt, &out, &n, &cause), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(out[0]->name, "gpt");
+	store_jobs_free(out, n);
+	flt.states = 0;
+	flt.limit = 2;
+	flt.after_id = ids[0];
+	assert_int_equal(store_list(f->s, &flt, &out, &n, &cause), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(out[0]->id, ids[1]);
+	store_jobs_free(out, n);
+}
+
+/* A file written by schema version 1 is migrated with its jobs intact. */
+static void
+test_migrate_from_v1(void **state)
+{
+	struct fixture *f = *state;
+	struct store *old, *s;
+	struct store_job_new jobs[2] = { new_job("old1"), new_job("old2") };
+	struct store_job *j;
+	struct store_event *ev;
+	size_t nev;
+	int64_t ids[2];
+	char *cause = NULL, *path;
+
+	path = xprintf("%s/old.db", f->dir);
+	assert_int_equal(store_open_version(path, 1, &old, &cause), 0);
+	assert_int_equal(store_user_version(old), 1);
+	assert_int_equal(store_submit(old, jobs, 2, ids, &cause), 0);
+	store_close(old);
+
+	assert_int_equal(store_open(path, &s, &cause), 0);
+	assert_int_equal(store_user_version(s), STORE_SCHEMA_VERSION);
+	assert_int_equal(store_get(s, ids[1], &j, &cause), 0);
+	assert_non_null(j);
+	assert_string_equal(j->name, "old2");
+	assert_int_equal(j->attempts, 0);
+	assert_int_equal(j->started_at, 0);
+	store_job_free(j);
+	assert_int_equal(store_events(s, ids[1], &ev, &nev, &cause), 0);
+	assert_int_equal(nev, 1);
+	store_events_free(ev, nev);
+	/* And it keeps working at the new version. */
+	assert_int_equal(store_transition(s, ids[1], STORE_HELD, "h", &cause),
+	    0);
+	store_close(s);
+	free(path);
+}
+
+/* An empty file and a fresh path both become a current database, 0600. */
+static void
+test_migrate_from_empty(void **state)
+{
+	struct fixture *f = *state;
+	struct stat st;
+	struct store *s;
+	char *cause = NULL, *path;
+	FILE *fp;
+
+	path = xprintf("%s/empty.db", f->dir);
+	fp = fopen(path, "w");
+	fclose(fp);
+	assert_int_equal(store_open(path, &s, &cause), 0);
+	assert_int_equal(store_user_version(s), STORE_SCHEMA_VERSION);
+	store_close(s);
+	free(path);
+
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	path = xprintf("%s/sub", f->dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	free(path);
+}
+
+/* Files that are not ours are refused and left byte for byte as they were. */
+static void
+test_refuse_foreign(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = NULL, *other;
+	char *cause = NULL, *path, *path2, buf[64];
+	FILE *fp;
+
+	path = xprintf("%s/text.db", f->dir);
+	fp = fopen(path, "w");
+	fputs("this is not a database, just some text\n", fp);
+	fclose(fp);
+	assert_int_equal(store_open(path, &s, &cause), -1);
+	assert_null(s);
+	assert_non_null(strstr(cause, "not an ailab-queue database"));
+	free(cause);
+	cause = NULL;
+	fp = fopen(path, "r");
+	assert_non_null(fgets(buf, sizeof buf, fp));
+	fclose(fp);
+	assert_string_equal(buf, "this is not a database, just some text\n");
+
+	/* A SQLite file of another program. */
+	path2 = xprintf("%s/other.db", f->dir);
+	assert_int_equal(store_open_version(path2, 0, &other, &cause), 0);
+	assert_int_equal(store_exec(other, "CREATE TABLE t (x)", &cause), 0);
+	store_close(other);
+	assert_int_equal(store_open(path2, &s, &cause), -1);
+	assert_non_null(strstr(cause, "another program"));
+	free(cause);
+	free(path);
+	free(path2);
+}
+
+/* Writers in several processes at once: every job recorded, ids unique. */
+static void
+test_concurrent_writers(void **state)
+{
+	struct fixture *f = *state;
+	struct store_filter flt = { .all = true };
+	struct store_job **out;
+	size_t n, i;
+	pid_t pids[8];
+	int p, k, status;
+
+	store_close(f->s);
+	f->s = NULL;
+	for (p = 0; p < 8; p++) {
+		if ((pids[p] = fork()) == 0) {
+			struct store *s;
+			struct store_job_new j = new_job("w");
+			int64_t id;
+			char *cause = NULL;
+
+			if (store_open(f->path, &s, &cause) != 0)
+				_exit(10);
+			for (k = 0; k < 50; k++)
+				if (store_submit(s, &j, 1, &id, &cause) != 0)
+					_exit(11);
+			store_close(s);
+			_exit(0);
+		}
+	}
+	for (p = 0; p < 8; p++) {
+		assert_int_equal(waitpid(pids[p], &status, 0), pids[p]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	assert_int_equal(store_open(f->path, &f->s, NULL), 0);
+	assert_int_equal(store_list(f->s, &flt, &out, &n, NULL), 0);
+	assert_int_equal(n, 400);
+	for (i = 1; i < n; i++)
+		assert_true(out[i]->id > out[i - 1]->id);
+	store_jobs_free(out, n);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_state_machine),
+		cmocka_unit_test_setup_teardown(test_submit_and_transitions,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_filters, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_empty, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_refuse_foreign, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
