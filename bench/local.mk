@@ -1,1 +1,2 @@
 # Benchmarks: scripts and programs that measure; results in docs/performance.md.
+dist_noinst_SCRIPTS += bench/submit.sh

@@ -58,7 +58,7 @@ cli_jobs_ids(struct cli_ctx *ctx, int argc, char **argv, const char *group,
 /* Moves each job to one state; reports each refusal and goes on. */
 int
 cli_jobs_transition(struct cli_ctx *ctx, int argc, char **argv,
-    enum store_state to, const char *verb)
+    unsigned int from, enum store_state to, const char *verb)
 {
 	struct store *s;
 	int64_t *ids = NULL;
@@ -75,7 +75,7 @@ cli_jobs_transition(struct cli_ctx *ctx, int argc, char **argv,
 	}
 	reason = xprintf("%s by %s", verb, cli_owner());
 	for (i = 0; i < n; i++) {
-		if (store_transition(s, ids[i], to, reason, &cause) != 0) {
+		if (store_transition(s, ids[i], from, to, reason, &cause) != 0) {
 			cli_error(ctx, "%s", cause);
 			free(cause);
 			cause = NULL;

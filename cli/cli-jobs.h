@@ -8,7 +8,7 @@
 int cli_jobs_ids(struct cli_ctx *, int, char **, const char *, int64_t **,
     size_t *);
 /* Moves every named job to a state; returns an exit status. */
-int cli_jobs_transition(struct cli_ctx *, int, char **, enum store_state,
-    const char *);
+int cli_jobs_transition(struct cli_ctx *, int, char **, unsigned int,
+    enum store_state, const char *);
 
 #endif

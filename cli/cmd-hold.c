@@ -11,7 +11,8 @@ static const struct cli_opt cmd_hold_opts[] = {
 static int
 cmd_hold_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_jobs_transition(ctx, argc, argv, STORE_HELD, "held");
+	return cli_jobs_transition(ctx, argc, argv,
+	    STORE_STATE_BIT(STORE_QUEUED), STORE_HELD, "held");
 }
 
 const struct cli_cmd cli_cmd_hold = {

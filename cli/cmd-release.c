@@ -11,7 +11,8 @@ static const struct cli_opt cmd_release_opts[] = {
 static int
 cmd_release_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_jobs_transition(ctx, argc, argv, STORE_QUEUED, "released");
+	return cli_jobs_transition(ctx, argc, argv,
+	    STORE_STATE_BIT(STORE_HELD), STORE_QUEUED, "released");
 }
 
 const struct cli_cmd cli_cmd_release = {

@@ -103,8 +103,8 @@ cmd_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (failed) {
 		cmd_submit_diags(&diags);
-		cli_error(ctx, "nothing queued: %zu error%s", diags.n,
-		    diags.n == 1 ? "" : "s");
+		if (diags.n > 1)
+			cli_error(ctx, "nothing queued: %zu errors", diags.n);
 		goto out;
 	}
 

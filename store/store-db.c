@@ -354,7 +354,7 @@ store_open_version(const char *path, int target, struct store **out,
 {
 	struct store *s;
 	struct stat st;
-	int id, tables;
+	int id, tables, persist;
 
 	*out = NULL;
 	if (stat(path, &st) == 0) {
@@ -398,10 +398,18 @@ store_open_version(const char *path, int target, struct store **out,
 
 	if (store_exec(s, "PRAGMA journal_mode = WAL", cause) != 0 ||
 	    store_exec(s, "PRAGMA foreign_keys = ON; "
-	    "PRAGMA synchronous = NORMAL", cause) != 0)
+	    "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 1048576",
+	    cause) != 0)
 		goto fail;
 	if (store_migrate(s, target, cause) != 0)
 		goto fail;
+	/*
+	 * Short-lived CLI processes open the queue many times a second: keep
+	 * the WAL file between them (truncated by journal_size_limit) rather
+	 * than unlinking and recreating it, with a directory sync, each time.
+	 */
+	persist = 1;
+	sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 	*out = s;
 	return 0;
 fail:

@@ -369,8 +369,8 @@ store_set_state(struct store *s, int64_t id, enum store_state from,
 
 /* Moves a job to another state if the state machine allows it. */
 int
-store_transition(struct store *s, int64_t id, enum store_state to,
-    const char *reason, char **cause)
+store_transition(struct store *s, int64_t id, unsigned int from_mask,
+    enum store_state to, const char *reason, char **cause)
 {
 	enum store_state from;
 	int rc;
@@ -381,6 +381,13 @@ store_transition(struct store *s, int64_t id, enum store_state to,
 	if (rc != 0) {
 		if (rc == 1 && cause != NULL)
 			*cause = xprintf("job %lld not found", (long long)id);
+		goto fail;
+	}
+	if (from_mask != 0 && (from_mask & STORE_STATE_BIT(from)) == 0) {
+		if (cause != NULL)
+			*cause = xprintf("job %lld is %s: it cannot become %s "
+			    "from there", (long long)id, store_state_name(from),
+			    store_state_name(to));
 		goto fail;
 	}
 	if (!store_transition_is_allowed(from, to)) {

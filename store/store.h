@@ -131,11 +131,14 @@ void store_events_free(struct store_event *, size_t);
 
 /*
  * Moves a job from the state it is in to another, if the state machine
- * allows it, appending to its event log.  Refused (-1, with cause) for an
- * unknown job or an illegal transition; nothing is changed then.
+ * allows it and (when from is not 0) the job is in one of the states of the
+ * mask from (bits 1 << state), appending to its event log.  Refused (-1,
+ * with cause) for an unknown job or an illegal transition; nothing is
+ * changed then.
  */
-int store_transition(struct store *, int64_t id, enum store_state to,
-    const char *reason, char **cause);
+#define STORE_STATE_BIT(s) (1u << (s))
+int store_transition(struct store *, int64_t id, unsigned int from,
+    enum store_state to, const char *reason, char **cause);
 
 enum store_cancel_result {
 	STORE_CANCEL_DONE,       /* was queued or held: now cancelled */

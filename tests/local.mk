@@ -10,6 +10,11 @@ AM_TESTS_ENVIRONMENT = \
 	AILAB_QUEUE='$(abs_top_builddir)/ailab-queue'; export AILAB_QUEUE; \
 	AILAB_KUBESIM='$(abs_top_builddir)/ailab-kubesim'; export AILAB_KUBESIM;
 
-INTEGRATION_TESTS =
+INTEGRATION_TESTS = \
+	tests/integration/t0001-cli.sh \
+	tests/integration/t0002-submit.sh \
+	tests/integration/t0003-states.sh \
+	tests/integration/t0004-bad-input.sh \
+	tests/integration/t0005-concurrent.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/lib.sh tests/spec tests/fixtures

@@ -110,7 +110,7 @@ test_submit_and_transitions(void **state)
 	assert_true(ids[0] < ids[1] && ids[1] < ids[2]);
 
 	/* An illegal transition is refused and changes nothing. */
-	assert_int_equal(store_transition(f->s, ids[0], STORE_RUNNING, "x",
+	assert_int_equal(store_transition(f->s, ids[0], 0, STORE_RUNNING, "x",
 	    &cause), -1);
 	assert_non_null(strstr(cause, "cannot become running"));
 	free(cause);
@@ -120,11 +120,11 @@ test_submit_and_transitions(void **state)
 	assert_string_equal(j->group == NULL ? "" : j->group, "");
 	store_job_free(j);
 
-	assert_int_equal(store_transition(f->s, ids[0], STORE_ADMITTED,
+	assert_int_equal(store_transition(f->s, ids[0], 0, STORE_ADMITTED,
 	    "admitted", &cause), 0);
-	assert_int_equal(store_transition(f->s, ids[0], STORE_RUNNING,
+	assert_int_equal(store_transition(f->s, ids[0], 0, STORE_RUNNING,
 	    "running", &cause), 0);
-	assert_int_equal(store_transition(f->s, ids[0], STORE_SUCCEEDED,
+	assert_int_equal(store_transition(f->s, ids[0], 0, STORE_SUCCEEDED,
 	    "exit 0", &cause), 0);
 	assert_int_equal(store_get(f->s, ids[0], &j, &cause), 0);
 	assert_int_equal(j->state, STORE_SUCCEEDED);
@@ -141,7 +141,7 @@ test_submit_and_transitions(void **state)
 	store_events_free(ev, nev);
 
 	/* Unknown job. */
-	assert_int_equal(store_transition(f->s, 99999, STORE_HELD, "x",
+	assert_int_equal(store_transition(f->s, 99999, 0, STORE_HELD, "x",
 	    &cause), -1);
 	assert_non_null(strstr(cause, "not found"));
 	free(cause);
@@ -178,7 +178,7 @@ test_cancel(void **state)
 	assert_true(j->cleaned);     /* never reached the cluster */
 	store_job_free(j);
 
-	assert_int_equal(store_transition(f->s, ids[1], STORE_ADMITTED, "a",
+	assert_int_equal(store_transition(f->s, ids[1], 0, STORE_ADMITTED, "a",
 	    &cause), 0);
 	assert_int_equal(store_cancel(f->s, ids[1], "by test", &r, &cause), 0);
 	assert_int_equal(r, STORE_CANCEL_REQUESTED);
@@ -206,7 +206,7 @@ test_list_filters(void **state)
 
 	jobs[0].group = jobs[1].group = "g";
 	assert_int_equal(store_submit(f->s, jobs, 4, ids, &cause), 0);
-	assert_int_equal(store_transition(f->s, ids[3], STORE_CANCELLED, "x",
+	assert_int_equal(store_transition(f->s, ids[3], 0, STORE_CANCELLED, "x",
 	    &cause), 0);
 
 	assert_int_equal(store_list(f->s, &flt, &out, &n, &cause), 0);
@@ -272,7 +272,7 @@ test_migrate_from_v1(void **state)
 	assert_int_equal(nev, 1);
 	store_events_free(ev, nev);
 	/* And it keeps working at the new version. */
-	assert_int_equal(store_transition(s, ids[1], STORE_HELD, "h", &cause),
+	assert_int_equal(store_transition(s, ids[1], 0, STORE_HELD, "h", &cause),
 	    0);
 	store_close(s);
 	free(path);
