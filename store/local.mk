@@ -4,6 +4,7 @@ store_libstore_a_SOURCES = \
 	store/store-int.h \
 	store/store-db.c \
 	store/store-job.c \
+	store/store-sched.c \
 	store/store-state.c
 store_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 

@@ -63,6 +63,33 @@ static const char *const store_migrations[] = {
 	"CREATE INDEX jobs_state ON jobs(state, priority DESC, id);"
 	"CREATE INDEX jobs_group ON jobs(group_id);"
 	"CREATE INDEX events_job ON events(job_id, id);",
+
+	/* 3: what the scheduler records: the type run on, exit codes, retry
+	 * backoff, archived replicas and logs, fair-share usage, watch
+	 * positions. */
+	"ALTER TABLE jobs ADD COLUMN run_gpu_type TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE jobs ADD COLUMN exit_code INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN admitted_at INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX jobs_cleanup ON jobs(cleaned, state);"
+	"CREATE TABLE replicas ("
+	"  job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,"
+	"  attempt INTEGER NOT NULL,"
+	"  rank INTEGER NOT NULL,"
+	"  node TEXT NOT NULL DEFAULT '',"
+	"  exit_code INTEGER,"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	"  log BLOB,"
+	"  log_truncated INTEGER NOT NULL DEFAULT 0,"
+	"  archived_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (job_id, attempt, rank));"
+	"CREATE TABLE usage ("
+	"  owner TEXT PRIMARY KEY,"
+	"  gpu_ms REAL NOT NULL,"
+	"  at INTEGER NOT NULL);"
+	"CREATE TABLE meta ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL);",
 };
 
 static const char *const store_sql[STMT_COUNT] = {
@@ -87,25 +114,58 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "j.reason, j.cleaned, j.cancel_requested, j.priority, j.gpu_type, "
 	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, j.spec, "
 	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
-	    "j.finished_at FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
+	    "j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, "
+	    "j.admitted_at FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
 	    "WHERE j.id = ?1",
 	[STMT_JOB_LIST] =
 	    "SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, "
 	    "j.reason, j.cleaned, j.cancel_requested, j.priority, j.gpu_type, "
 	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, j.spec, "
 	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
-	    "j.finished_at FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
+	    "j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, "
+	    "j.admitted_at FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
 	    "WHERE (?1 IS NULL OR instr(?1, ',' || j.state || ',') > 0) "
 	    "AND (?2 IS NULL OR j.name GLOB ?2) "
 	    "AND (?3 IS NULL OR g.name = ?3) "
+	    "AND (?6 = 0 OR j.cleaned = 0) "
 	    "AND j.id > ?4 ORDER BY j.id LIMIT ?5",
 	[STMT_JOB_STATE] = "SELECT state, cancel_requested FROM jobs "
 	    "WHERE id = ?1",
 	[STMT_JOB_SET_STATE] =
 	    "UPDATE jobs SET state = ?2, reason = ?3, updated_at = ?4, "
 	    "cleaned = CASE WHEN ?5 THEN 1 WHEN ?6 THEN 0 ELSE cleaned END, "
-	    "cancel_requested = CASE WHEN ?7 THEN 0 ELSE cancel_requested END "
+	    "cancel_requested = CASE WHEN ?7 THEN 0 ELSE cancel_requested END, "
+	    "attempts = attempts + ?6, "
+	    "admitted_at = CASE WHEN ?6 THEN ?4 ELSE admitted_at END, "
+	    "exit_code = CASE WHEN ?6 THEN NULL WHEN ?8 THEN ?9 "
+	    "  ELSE exit_code END, "
+	    "started_at = CASE WHEN ?2 = 'running' THEN ?4 "
+	    "  WHEN ?6 THEN 0 ELSE started_at END, "
+	    "finished_at = CASE WHEN ?10 THEN ?4 WHEN ?7 THEN 0 "
+	    "  ELSE finished_at END, "
+	    "run_gpu_type = coalesce(?11, run_gpu_type), "
+	    "not_before = CASE WHEN ?7 THEN ?12 ELSE not_before END "
 	    "WHERE id = ?1",
+	[STMT_JOB_SET_CLEANED] = "UPDATE jobs SET cleaned = 1 WHERE id = ?1",
+	[STMT_JOB_SET_REASON] = "UPDATE jobs SET reason = ?2 "
+	    "WHERE id = ?1 AND reason != ?2",
+	[STMT_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[STMT_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	[STMT_USAGE_LIST] = "SELECT owner, gpu_ms, at FROM usage ORDER BY owner",
+	[STMT_USAGE_SET] = "INSERT INTO usage (owner, gpu_ms, at) "
+	    "VALUES (?1, ?2, ?3) ON CONFLICT (owner) DO UPDATE SET "
+	    "gpu_ms = excluded.gpu_ms, at = excluded.at",
+	[STMT_REPLICA_SAVE] = "INSERT INTO replicas (job_id, attempt, rank, "
+	    "node, exit_code, reason, log, log_truncated, archived_at) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (job_id, attempt, "
+	    "rank) DO UPDATE SET node = excluded.node, exit_code = "
+	    "excluded.exit_code, reason = excluded.reason, log = excluded.log, "
+	    "log_truncated = excluded.log_truncated, archived_at = "
+	    "excluded.archived_at",
+	[STMT_REPLICAS] = "SELECT attempt, rank, node, exit_code, reason, log, "
+	    "log_truncated, archived_at FROM replicas WHERE job_id = ?1 "
+	    "ORDER BY attempt, rank",
 	[STMT_JOB_SET_CANCEL] =
 	    "UPDATE jobs SET cancel_requested = 1, reason = ?2, updated_at = ?3 "
 	    "WHERE id = ?1",

@@ -163,6 +163,11 @@ store_job_from_row(sqlite3_stmt *stmt)
 	j->updated_at = sqlite3_column_int64(stmt, 18);
 	j->started_at = sqlite3_column_int64(stmt, 19);
 	j->finished_at = sqlite3_column_int64(stmt, 20);
+	j->run_gpu_type = column_text(stmt, 21, false);
+	j->has_exit_code = sqlite3_column_type(stmt, 22) != SQLITE_NULL;
+	j->exit_code = sqlite3_column_int(stmt, 22);
+	j->not_before = sqlite3_column_int64(stmt, 23);
+	j->admitted_at = sqlite3_column_int64(stmt, 24);
 	return j;
 }
 
@@ -179,6 +184,7 @@ store_job_free(struct store_job *j)
 	free(j->reason);
 	free(j->gpu_type);
 	free(j->spec_json);
+	free(j->run_gpu_type);
 	free(j);
 }
 
@@ -235,6 +241,7 @@ store_list(struct store *s, const struct store_filter *f,
 	bind_text(stmt, 3, f->group);
 	sqlite3_bind_int64(stmt, 4, f->after_id);
 	sqlite3_bind_int64(stmt, 5, f->limit == 0 ? -1 : (int64_t)f->limit);
+	sqlite3_bind_int(stmt, 6, f->not_cleaned);
 	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap == 0 ? 64 : cap * 2;
@@ -347,7 +354,8 @@ store_read_state(struct store *s, int64_t id, enum store_state *st,
 /* Applies a checked transition inside the caller's transaction. */
 static int
 store_set_state(struct store *s, int64_t id, enum store_state from,
-    enum store_state to, const char *reason, int64_t at, char **cause)
+    enum store_state to, const char *reason, const struct store_change *chg,
+    int64_t at, char **cause)
 {
 	sqlite3_stmt *stmt = store_stmt(s, STMT_JOB_SET_STATE);
 	bool never_ran = from == STORE_QUEUED || from == STORE_HELD;
@@ -362,6 +370,11 @@ store_set_state(struct store *s, int64_t id, enum store_state from,
 	sqlite3_bind_int(stmt, 5, never_ran && store_state_is_terminal(to));
 	sqlite3_bind_int(stmt, 6, to == STORE_ADMITTED);
 	sqlite3_bind_int(stmt, 7, to == STORE_QUEUED);
+	sqlite3_bind_int(stmt, 8, chg != NULL && chg->set_exit_code);
+	sqlite3_bind_int(stmt, 9, chg != NULL ? chg->exit_code : 0);
+	sqlite3_bind_int(stmt, 10, store_state_is_terminal(to));
+	bind_text(stmt, 11, chg != NULL ? chg->run_gpu_type : NULL);
+	sqlite3_bind_int64(stmt, 12, chg != NULL ? chg->not_before : 0);
 	if (store_step(s, stmt) != SQLITE_DONE)
 		return store_error(s, cause, "updating job");
 	return store_event_add(s, id, (int)from, to, reason, at, cause);
@@ -371,6 +384,15 @@ store_set_state(struct store *s, int64_t id, enum store_state from,
 int
 store_transition(struct store *s, int64_t id, unsigned int from_mask,
     enum store_state to, const char *reason, char **cause)
+{
+	return store_transition_with(s, id, from_mask, to, reason, NULL, cause);
+}
+
+/* A transition that also records what the scheduler learned. */
+int
+store_transition_with(struct store *s, int64_t id, unsigned int from_mask,
+    enum store_state to, const char *reason, const struct store_change *chg,
+    char **cause)
 {
 	enum store_state from;
 	int rc;
@@ -397,7 +419,7 @@ store_transition(struct store *s, int64_t id, unsigned int from_mask,
 			    store_state_name(to));
 		goto fail;
 	}
-	if (store_set_state(s, id, from, to, reason, now_ms(), cause) != 0)
+	if (store_set_state(s, id, from, to, reason, chg, now_ms(), cause) != 0)
 		goto fail;
 	return store_commit(s, cause);
 fail:
@@ -426,8 +448,8 @@ store_cancel(struct store *s, int64_t id, const char *reason,
 		goto done;
 	}
 	if (from == STORE_QUEUED || from == STORE_HELD) {
-		if (store_set_state(s, id, from, STORE_CANCELLED, reason, at,
-		    cause) != 0)
+		if (store_set_state(s, id, from, STORE_CANCELLED, reason, NULL,
+		    at, cause) != 0)
 			goto fail;
 		*result = STORE_CANCEL_DONE;
 	} else if (store_state_is_active(from) && !requested) {

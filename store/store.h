@@ -39,7 +39,7 @@ bool store_transition_is_allowed(enum store_state, enum store_state);
 struct store;
 
 /* The schema version this build writes; older files are migrated on open. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /*
  * Opens (creating if needed, directory 0700 and file 0600) and migrates the
@@ -97,6 +97,12 @@ struct store_job {
 	int64_t updated_at;
 	int64_t started_at;      /* 0 if never */
 	int64_t finished_at;     /* 0 if not yet */
+	/* Set by the scheduler: */
+	char *run_gpu_type;      /* the GPU type it was admitted on, or "" */
+	bool has_exit_code;
+	int exit_code;
+	int64_t not_before;      /* retry backoff: not admitted before this */
+	int64_t admitted_at;     /* 0 if never */
 };
 void store_job_free(struct store_job *);
 void store_jobs_free(struct store_job **, size_t);
@@ -108,6 +114,7 @@ struct store_filter {
 	const char *group;       /* exact group name, or NULL */
 	int64_t after_id;        /* paging: ids greater than this */
 	size_t limit;            /* 0: no limit */
+	bool not_cleaned;        /* only jobs whose cluster objects remain */
 };
 
 /* Jobs matching the filter, by id; *jobs is the caller's (store_jobs_free). */
@@ -139,6 +146,76 @@ void store_events_free(struct store_event *, size_t);
 #define STORE_STATE_BIT(s) (1u << (s))
 int store_transition(struct store *, int64_t id, unsigned int from,
     enum store_state to, const char *reason, char **cause);
+
+/*
+ * What a transition records besides the state, for the scheduler.  The
+ * state itself implies the rest: admitted counts an attempt and clears the
+ * exit code, running sets started_at, an end sets finished_at.
+ */
+struct store_change {
+	const char *run_gpu_type;   /* NULL: unchanged */
+	bool set_exit_code;
+	int exit_code;
+	int64_t not_before;         /* for a move to queued; 0: none */
+};
+int store_transition_with(struct store *, int64_t id, unsigned int from,
+    enum store_state to, const char *reason, const struct store_change *,
+    char **cause);
+
+/* Records that a job's cluster objects are gone. */
+int store_set_cleaned(struct store *, int64_t id, char **cause);
+
+/* Updates the reasons of many waiting jobs in one transaction, writing
+ * only those that changed. */
+int store_set_reasons(struct store *, const int64_t *ids,
+    const char *const *reasons, size_t n, char **cause);
+
+/* Small persistent key/value state (watch resourceVersions and the like);
+ * *value is the caller's, NULL if unset. */
+int store_meta_get(struct store *, const char *key, char **value,
+    char **cause);
+int store_meta_set(struct store *, const char *key, const char *value,
+    char **cause);
+
+/* Fair-share usage: GPU-milliseconds per owner as last decayed at a time. */
+struct store_usage {
+	char *owner;
+	double gpu_ms;
+	int64_t at;
+};
+int store_usage_list(struct store *, struct store_usage **, size_t *,
+    char **cause);
+void store_usage_free(struct store_usage *, size_t);
+int store_usage_set(struct store *, const char *owner, double gpu_ms,
+    int64_t at, char **cause);
+
+/* What remains of one replica of one attempt after its pods are gone. */
+struct store_replica {
+	int attempt;
+	int rank;
+	char *node;
+	bool has_exit_code;
+	int exit_code;
+	char *reason;
+	char *log;               /* the kept tail */
+	size_t log_len;
+	bool log_truncated;
+	int64_t archived_at;
+};
+int store_replica_save(struct store *, int64_t id,
+    const struct store_replica *, char **cause);
+/* A job's archived replicas, by attempt then rank; free with
+ * store_replicas_free. */
+int store_replicas(struct store *, int64_t id, struct store_replica **,
+    size_t *, char **cause);
+void store_replicas_free(struct store_replica *, size_t);
+
+/*
+ * Takes the scheduler lock of a queue (an flock on "<db>.sched.lock",
+ * released by the kernel if the holder dies): 0 and *fd, or -1 with a
+ * cause naming the holder's pid when another scheduler has it.
+ */
+int store_lock_scheduler(const struct store *, int *fd, char **cause);
 
 enum store_cancel_result {
 	STORE_CANCEL_DONE,       /* was queued or held: now cancelled */

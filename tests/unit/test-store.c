@@ -381,6 +381,121 @@ test_concurrent_writers(void **state)
 	store_jobs_free(out, n);
 }
 
+/* What the scheduler records on transitions, and its side tables. */
+static void
+test_scheduler_records(void **state)
+{
+	struct fixture *f = *state;
+	struct store_job_new jn = new_job("s");
+	struct store_change chg = { .run_gpu_type = "RTX4090" };
+	struct store_replica rep = { .attempt = 1, .rank = 0, .node = (char *)"n1",
+		.has_exit_code = true, .exit_code = 137, .reason = (char *)"OOMKilled",
+		.log = (char *)"line1\nline2\n", .log_len = 12 };
+	struct store_replica *reps;
+	struct store_usage *u;
+	struct store_job *j;
+	const char *reasons[2] = { "quota", "quota" };
+	int64_t id, ids[2];
+	size_t n;
+	char *cause = NULL, *v;
+	int fd, fd2;
+
+	assert_int_equal(store_submit(f->s, &jn, 1, &id, &cause), 0);
+	assert_int_equal(store_transition_with(f->s, id, 0, STORE_ADMITTED,
+	    "admitted", &chg, &cause), 0);
+	assert_int_equal(store_transition(f->s, id, 0, STORE_RUNNING, "r",
+	    &cause), 0);
+	chg.run_gpu_type = NULL;
+	chg.set_exit_code = true;
+	chg.exit_code = 137;
+	assert_int_equal(store_transition_with(f->s, id, 0, STORE_FAILED,
+	    "OOMKilled", &chg, &cause), 0);
+	assert_int_equal(store_get(f->s, id, &j, &cause), 0);
+	assert_int_equal(j->attempts, 1);
+	assert_string_equal(j->run_gpu_type, "RTX4090");
+	assert_true(j->has_exit_code);
+	assert_int_equal(j->exit_code, 137);
+	assert_true(j->started_at > 0 && j->finished_at >= j->started_at);
+	assert_false(j->cleaned);
+	store_job_free(j);
+
+	/* A retry: back to the queue with a backoff, a second attempt. */
+	memset(&chg, 0, sizeof chg);
+	chg.not_before = 12345;
+	assert_int_equal(store_transition_with(f->s, id, 0, STORE_QUEUED,
+	    "retry", &chg, &cause), 0);
+	assert_int_equal(store_transition(f->s, id, 0, STORE_ADMITTED, "a",
+	    &cause), 0);
+	assert_int_equal(store_get(f->s, id, &j, &cause), 0);
+	assert_int_equal(j->attempts, 2);
+	assert_false(j->has_exit_code);
+	assert_int_equal(j->not_before, 12345);
+	assert_int_equal(j->finished_at, 0);
+	store_job_free(j);
+	assert_int_equal(store_set_cleaned(f->s, id, &cause), 0);
+	{
+		struct store_filter flt = { .all = true, .not_cleaned = true };
+		struct store_job **out;
+
+		assert_int_equal(store_list(f->s, &flt, &out, &n, &cause), 0);
+		assert_int_equal(n, 0);
+		store_jobs_free(out, n);
+	}
+
+	jn.name = "w";
+	assert_int_equal(store_submit(f->s, &jn, 1, &ids[0], &cause), 0);
+	assert_int_equal(store_submit(f->s, &jn, 1, &ids[1], &cause), 0);
+	assert_int_equal(store_set_reasons(f->s, ids, reasons, 2, &cause), 0);
+	assert_int_equal(store_get(f->s, ids[1], &j, &cause), 0);
+	assert_string_equal(j->reason, "quota");
+	store_job_free(j);
+
+	assert_int_equal(store_meta_get(f->s, "rv", &v, &cause), 0);
+	assert_null(v);
+	assert_int_equal(store_meta_set(f->s, "rv", "100", &cause), 0);
+	assert_int_equal(store_meta_set(f->s, "rv", "200", &cause), 0);
+	assert_int_equal(store_meta_get(f->s, "rv", &v, &cause), 0);
+	assert_string_equal(v, "200");
+	free(v);
+
+	assert_int_equal(store_usage_set(f->s, "alice", 1.5e6, 10, &cause), 0);
+	assert_int_equal(store_usage_set(f->s, "alice", 2.5e6, 20, &cause), 0);
+	assert_int_equal(store_usage_list(f->s, &u, &n, &cause), 0);
+	assert_int_equal(n, 1);
+	assert_true(u[0].gpu_ms == 2.5e6 && u[0].at == 20);
+	store_usage_free(u, n);
+
+	assert_int_equal(store_replica_save(f->s, id, &rep, &cause), 0);
+	rep.rank = 1;
+	rep.reason = (char *)"Completed";
+	assert_int_equal(store_replica_save(f->s, id, &rep, &cause), 0);
+	assert_int_equal(store_replicas(f->s, id, &reps, &n, &cause), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(reps[0].reason, "OOMKilled");
+	assert_string_equal(reps[0].log, "line1\nline2\n");
+	assert_int_equal(reps[1].rank, 1);
+	store_replicas_free(reps, n);
+
+	/* One scheduler at a time. */
+	assert_int_equal(store_lock_scheduler(f->s, &fd, &cause), 0);
+	if (fork() == 0) {
+		struct store *s2;
+
+		if (store_open(f->path, &s2, NULL) != 0)
+			_exit(3);
+		_exit(store_lock_scheduler(s2, &fd2, &cause) == 0 ? 1 :
+		    strstr(cause, "another scheduler") != NULL ? 0 : 2);
+	}
+	{
+		int st;
+
+		wait(&st);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -398,6 +513,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_refuse_foreign, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_scheduler_records, setup,
 		    teardown),
 	};
 

@@ -1,0 +1,260 @@
+#include "store-int.h"
+
+#include <sys/file.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Runs one prepared write statement in its own transaction. */
+static int
+store_write1(struct store *s, sqlite3_stmt *stmt, const char *what,
+    char **cause)
+{
+	if (store_step(s, stmt) != SQLITE_DONE) {
+		store_error(s, cause, what);
+		sqlite3_reset(stmt);
+		return -1;
+	}
+	sqlite3_reset(stmt);
+	return 0;
+}
+
+/* Marks a job's cluster objects as gone. */
+int
+store_set_cleaned(struct store *s, int64_t id, char **cause)
+{
+	sqlite3_stmt *stmt = store_stmt(s, STMT_JOB_SET_CLEANED);
+
+	sqlite3_bind_int64(stmt, 1, id);
+	return store_write1(s, stmt, "marking job cleaned", cause);
+}
+
+/* Writes the reasons that changed, in one transaction. */
+int
+store_set_reasons(struct store *s, const int64_t *ids,
+    const char *const *reasons, size_t n, char **cause)
+{
+	sqlite3_stmt *stmt;
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	if (store_begin(s, cause) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		stmt = store_stmt(s, STMT_JOB_SET_REASON);
+		sqlite3_bind_int64(stmt, 1, ids[i]);
+		sqlite3_bind_text(stmt, 2, reasons[i], -1, SQLITE_STATIC);
+		if (store_step(s, stmt) != SQLITE_DONE) {
+			store_error(s, cause, "recording reasons");
+			store_rollback(s);
+			return -1;
+		}
+	}
+	return store_commit(s, cause);
+}
+
+/* Reads one meta value; *value is NULL when the key is unset. */
+int
+store_meta_get(struct store *s, const char *key, char **value, char **cause)
+{
+	sqlite3_stmt *stmt = store_stmt(s, STMT_META_GET);
+	int rc;
+
+	*value = NULL;
+	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	rc = store_step(s, stmt);
+	if (rc == SQLITE_ROW)
+		*value = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+	else if (rc != SQLITE_DONE)
+		return store_error(s, cause, "reading meta");
+	sqlite3_reset(stmt);
+	return 0;
+}
+
+/* Sets one meta value. */
+int
+store_meta_set(struct store *s, const char *key, const char *value,
+    char **cause)
+{
+	sqlite3_stmt *stmt = store_stmt(s, STMT_META_SET);
+
+	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, value, -1, SQLITE_STATIC);
+	return store_write1(s, stmt, "writing meta", cause);
+}
+
+/* Every owner's recorded usage. */
+int
+store_usage_list(struct store *s, struct store_usage **out, size_t *nout,
+    char **cause)
+{
+	sqlite3_stmt *stmt = store_stmt(s, STMT_USAGE_LIST);
+	struct store_usage *u = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			u = xreallocarray(u, cap, sizeof *u);
+		}
+		u[n].owner = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+		u[n].gpu_ms = sqlite3_column_double(stmt, 1);
+		u[n].at = sqlite3_column_int64(stmt, 2);
+		n++;
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE) {
+		store_usage_free(u, n);
+		return store_error(s, cause, "reading usage");
+	}
+	*out = u;
+	*nout = n;
+	return 0;
+}
+
+/* Frees what store_usage_list returned. */
+void
+store_usage_free(struct store_usage *u, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(u[i].owner);
+	free(u);
+}
+
+/* Records an owner's decayed usage as of a time. */
+int
+store_usage_set(struct store *s, const char *owner, double gpu_ms, int64_t at,
+    char **cause)
+{
+	sqlite3_stmt *stmt = store_stmt(s, STMT_USAGE_SET);
+
+	sqlite3_bind_text(stmt, 1, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_double(stmt, 2, gpu_ms);
+	sqlite3_bind_int64(stmt, 3, at);
+	return store_write1(s, stmt, "writing usage", cause);
+}
+
+/* Keeps one replica's end: node, exit code, reason and log tail. */
+int
+store_replica_save(struct store *s, int64_t id, const struct store_replica *r,
+    char **cause)
+{
+	sqlite3_stmt *stmt = store_stmt(s, STMT_REPLICA_SAVE);
+
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int(stmt, 2, r->attempt);
+	sqlite3_bind_int(stmt, 3, r->rank);
+	sqlite3_bind_text(stmt, 4, r->node != NULL ? r->node : "", -1,
+	    SQLITE_STATIC);
+	if (r->has_exit_code)
+		sqlite3_bind_int(stmt, 5, r->exit_code);
+	sqlite3_bind_text(stmt, 6, r->reason != NULL ? r->reason : "", -1,
+	    SQLITE_STATIC);
+	if (r->log != NULL)
+		sqlite3_bind_blob64(stmt, 7, r->log, r->log_len, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 8, r->log_truncated);
+	sqlite3_bind_int64(stmt, 9, r->archived_at != 0 ? r->archived_at :
+	    now_ms());
+	return store_write1(s, stmt, "archiving replica", cause);
+}
+
+/* A job's archived replicas. */
+int
+store_replicas(struct store *s, int64_t id, struct store_replica **out,
+    size_t *nout, char **cause)
+{
+	sqlite3_stmt *stmt = store_stmt(s, STMT_REPLICAS);
+	struct store_replica *r = NULL, *e;
+	const void *blob;
+	size_t n = 0, cap = 0;
+	int rc, len;
+
+	sqlite3_bind_int64(stmt, 1, id);
+	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 4 : cap * 2;
+			r = xreallocarray(r, cap, sizeof *r);
+		}
+		e = &r[n++];
+		memset(e, 0, sizeof *e);
+		e->attempt = sqlite3_column_int(stmt, 0);
+		e->rank = sqlite3_column_int(stmt, 1);
+		e->node = xstrdup((const char *)sqlite3_column_text(stmt, 2));
+		e->has_exit_code = sqlite3_column_type(stmt, 3) != SQLITE_NULL;
+		e->exit_code = sqlite3_column_int(stmt, 3);
+		e->reason = xstrdup((const char *)sqlite3_column_text(stmt, 4));
+		blob = sqlite3_column_blob(stmt, 5);
+		len = sqlite3_column_bytes(stmt, 5);
+		e->log = xmalloc((size_t)len + 1);
+		if (len > 0)
+			memcpy(e->log, blob, (size_t)len);
+		e->log[len] = '\0';
+		e->log_len = (size_t)len;
+		e->log_truncated = sqlite3_column_int(stmt, 6) != 0;
+		e->archived_at = sqlite3_column_int64(stmt, 7);
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE) {
+		store_replicas_free(r, n);
+		return store_error(s, cause, "reading replicas");
+	}
+	*out = r;
+	*nout = n;
+	return 0;
+}
+
+/* Frees what store_replicas returned. */
+void
+store_replicas_free(struct store_replica *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(r[i].node);
+		free(r[i].reason);
+		free(r[i].log);
+	}
+	free(r);
+}
+
+/* One scheduler per queue: an flock the kernel drops if the holder dies. */
+int
+store_lock_scheduler(const struct store *s, int *fdp, char **cause)
+{
+	char *path, buf[32];
+	ssize_t n;
+	int fd;
+
+	path = xprintf("%s.sched.lock", s->path);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		*cause = xprintf("%s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		n = pread(fd, buf, sizeof buf - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		*cause = xprintf("another scheduler is running on %s%s%s%s",
+		    s->path, *buf ? " (pid " : "", buf, *buf ? ")" : "");
+		close(fd);
+		free(path);
+		return -1;
+	}
+	snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 ||
+	    pwrite(fd, buf, strlen(buf), 0) != (ssize_t)strlen(buf))
+		log_warnx("%s: cannot record pid", path);
+	free(path);
+	*fdp = fd;
+	return 0;
+}
