@@ -18,6 +18,32 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Reads the timestamps of Kubernetes objects. */
+int
+time_parse_rfc3339(const char *s, int64_t *out)
+{
+	struct tm tm;
+	const char *p;
+	int64_t ms = 0, scale = 100;
+
+	if (s == NULL)
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (p == NULL)
+		return -1;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			ms += (*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (*p != 'Z' || p[1] != '\0')
+		return -1;
+	*out = (int64_t)timegm(&tm) * 1000 + ms;
+	return 0;
+}
+
 /* mkdir -p: creates missing parents with the same mode. */
 int
 mkdir_p(const char *path, unsigned int mode)

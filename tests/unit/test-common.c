@@ -137,6 +137,21 @@ test_duration(void **state)
 }
 
 static void
+test_rfc3339(void **state)
+{
+	int64_t v;
+
+	(void)state;
+	assert_int_equal(time_parse_rfc3339("1970-01-01T00:00:10Z", &v), 0);
+	assert_int_equal(v, 10000);
+	assert_int_equal(time_parse_rfc3339("2026-11-29T05:57:50.25Z", &v), 0);
+	assert_int_equal(v % 1000, 250);
+	assert_int_equal(time_parse_rfc3339("2026-11-29 05:57:50", &v), -1);
+	assert_int_equal(time_parse_rfc3339("2026-11-29T05:57:50+01:00", &v),
+	    -1);
+}
+
+static void
 test_closest(void **state)
 {
 	const char *const words[] = { "submit", "show", "cancel", "ls" };
@@ -157,6 +172,7 @@ main(void)
 		cmocka_unit_test(test_quantity_format),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_closest),
+		cmocka_unit_test(test_rfc3339),
 	};
 
 	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
