@@ -90,6 +90,9 @@ static const char *const store_migrations[] = {
 	"CREATE TABLE meta ("
 	"  key TEXT PRIMARY KEY,"
 	"  value TEXT NOT NULL);",
+
+	/* 4: each waiting job's place in the scheduler's order, for 'why'. */
+	"ALTER TABLE jobs ADD COLUMN position INTEGER NOT NULL DEFAULT 0;",
 };
 
 static const char *const store_sql[STMT_COUNT] = {
@@ -115,7 +118,7 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, j.spec, "
 	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
 	    "j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, "
-	    "j.admitted_at FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
+	    "j.admitted_at, j.position FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
 	    "WHERE j.id = ?1",
 	[STMT_JOB_LIST] =
 	    "SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, "
@@ -123,7 +126,7 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, j.spec, "
 	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
 	    "j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, "
-	    "j.admitted_at FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
+	    "j.admitted_at, j.position FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
 	    "WHERE (?1 IS NULL OR instr(?1, ',' || j.state || ',') > 0) "
 	    "AND (?2 IS NULL OR j.name GLOB ?2) "
 	    "AND (?3 IS NULL OR g.name = ?3) "
@@ -147,8 +150,9 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "not_before = CASE WHEN ?7 THEN ?12 ELSE not_before END "
 	    "WHERE id = ?1",
 	[STMT_JOB_SET_CLEANED] = "UPDATE jobs SET cleaned = 1 WHERE id = ?1",
-	[STMT_JOB_SET_REASON] = "UPDATE jobs SET reason = ?2 "
-	    "WHERE id = ?1 AND reason != ?2",
+	[STMT_JOB_SET_REASON] = "UPDATE jobs SET reason = ?2, "
+	    "position = coalesce(?3, position) WHERE id = ?1 AND "
+	    "(reason != ?2 OR position != coalesce(?3, position))",
 	[STMT_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[STMT_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
 	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -168,6 +168,7 @@ store_job_from_row(sqlite3_stmt *stmt)
 	j->exit_code = sqlite3_column_int(stmt, 22);
 	j->not_before = sqlite3_column_int64(stmt, 23);
 	j->admitted_at = sqlite3_column_int64(stmt, 24);
+	j->position = sqlite3_column_int64(stmt, 25);
 	return j;
 }
 

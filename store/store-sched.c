@@ -36,7 +36,8 @@ store_set_cleaned(struct store *s, int64_t id, char **cause)
 /* Writes the reasons that changed, in one transaction. */
 int
 store_set_reasons(struct store *s, const int64_t *ids,
-    const char *const *reasons, size_t n, char **cause)
+    const char *const *reasons, const int64_t *positions, size_t n,
+    char **cause)
 {
 	sqlite3_stmt *stmt;
 	size_t i;
@@ -49,6 +50,8 @@ store_set_reasons(struct store *s, const int64_t *ids,
 		stmt = store_stmt(s, STMT_JOB_SET_REASON);
 		sqlite3_bind_int64(stmt, 1, ids[i]);
 		sqlite3_bind_text(stmt, 2, reasons[i], -1, SQLITE_STATIC);
+		if (positions != NULL)
+			sqlite3_bind_int64(stmt, 3, positions[i]);
 		if (store_step(s, stmt) != SQLITE_DONE) {
 			store_error(s, cause, "recording reasons");
 			store_rollback(s);

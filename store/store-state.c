@@ -23,7 +23,10 @@ static const char *store_state_names[STORE_NSTATES] = {
  * bug in the caller and is refused.
  */
 static const unsigned int store_state_next[STORE_NSTATES] = {
-	[STORE_QUEUED] = S(STORE_HELD) | S(STORE_ADMITTED) | S(STORE_CANCELLED),
+	/* A queued job may fail without running: it can never fit, or a job
+	 * it depends on failed. */
+	[STORE_QUEUED] = S(STORE_HELD) | S(STORE_ADMITTED) | S(STORE_CANCELLED) |
+	    S(STORE_FAILED),
 	[STORE_HELD] = S(STORE_QUEUED) | S(STORE_CANCELLED),
 	[STORE_ADMITTED] = S(STORE_RUNNING) | S(STORE_QUEUED) | TERMINAL,
 	[STORE_RUNNING] = S(STORE_QUEUED) | TERMINAL,

@@ -39,7 +39,7 @@ bool store_transition_is_allowed(enum store_state, enum store_state);
 struct store;
 
 /* The schema version this build writes; older files are migrated on open. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /*
  * Opens (creating if needed, directory 0700 and file 0600) and migrates the
@@ -103,6 +103,7 @@ struct store_job {
 	int exit_code;
 	int64_t not_before;      /* retry backoff: not admitted before this */
 	int64_t admitted_at;     /* 0 if never */
+	int64_t position;        /* place in the last pass's order; 0: none */
 };
 void store_job_free(struct store_job *);
 void store_jobs_free(struct store_job **, size_t);
@@ -165,10 +166,11 @@ int store_transition_with(struct store *, int64_t id, unsigned int from,
 /* Records that a job's cluster objects are gone. */
 int store_set_cleaned(struct store *, int64_t id, char **cause);
 
-/* Updates the reasons of many waiting jobs in one transaction, writing
- * only those that changed. */
+/* Updates the reasons and queue positions (NULL: unchanged) of many
+ * waiting jobs in one transaction, writing only those that changed. */
 int store_set_reasons(struct store *, const int64_t *ids,
-    const char *const *reasons, size_t n, char **cause);
+    const char *const *reasons, const int64_t *positions, size_t n,
+    char **cause);
 
 /* Small persistent key/value state (watch resourceVersions and the like);
  * *value is the caller's, NULL if unset. */

@@ -445,7 +445,7 @@ test_scheduler_records(void **state)
 	jn.name = "w";
 	assert_int_equal(store_submit(f->s, &jn, 1, &ids[0], &cause), 0);
 	assert_int_equal(store_submit(f->s, &jn, 1, &ids[1], &cause), 0);
-	assert_int_equal(store_set_reasons(f->s, ids, reasons, 2, &cause), 0);
+	assert_int_equal(store_set_reasons(f->s, ids, reasons, NULL, 2, &cause), 0);
 	assert_int_equal(store_get(f->s, ids[1], &j, &cause), 0);
 	assert_string_equal(j->reason, "quota");
 	store_job_free(j);
