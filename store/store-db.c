@@ -167,6 +167,15 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "excluded.exit_code, reason = excluded.reason, log = excluded.log, "
 	    "log_truncated = excluded.log_truncated, archived_at = "
 	    "excluded.archived_at",
+	[STMT_NAMESPACES] = "SELECT DISTINCT namespace FROM jobs ORDER BY 1",
+	[STMT_PRUNE_COUNT] = "SELECT count(*) FROM jobs WHERE cleaned = 1 AND "
+	    "state IN ('succeeded','failed','cancelled','timed_out') AND "
+	    "finished_at < ?1 AND updated_at < ?1",
+	[STMT_PRUNE] = "DELETE FROM jobs WHERE cleaned = 1 AND "
+	    "state IN ('succeeded','failed','cancelled','timed_out') AND "
+	    "finished_at < ?1 AND updated_at < ?1",
+	[STMT_PRUNE_GROUPS] = "DELETE FROM groups WHERE NOT EXISTS "
+	    "(SELECT 1 FROM jobs WHERE jobs.group_id = groups.id)",
 	[STMT_REPLICAS] = "SELECT attempt, rank, node, exit_code, reason, log, "
 	    "log_truncated, archived_at FROM replicas WHERE job_id = ?1 "
 	    "ORDER BY attempt, rank",
@@ -499,6 +508,7 @@ store_close(struct store *s)
 	for (i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(s->stmts[i]);
 	sqlite3_close(s->db);
+	free(s->queue_id);
 	free(s->path);
 	free(s);
 }

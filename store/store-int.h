@@ -32,6 +32,10 @@ enum store_stmt_id {
 	STMT_USAGE_SET,
 	STMT_REPLICA_SAVE,
 	STMT_REPLICAS,
+	STMT_NAMESPACES,
+	STMT_PRUNE_COUNT,
+	STMT_PRUNE,
+	STMT_PRUNE_GROUPS,
 	STMT_COUNT
 };
 
@@ -39,6 +43,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmts[STMT_COUNT];
+	char *queue_id;
 };
 
 /* store-db.c */

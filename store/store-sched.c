@@ -261,3 +261,94 @@ store_lock_scheduler(const struct store *s, int *fdp, char **cause)
 	*fdp = fd;
 	return 0;
 }
+
+/* Every namespace the queue's jobs have named. */
+int
+store_namespaces(struct store *s, char ***out, size_t *nout, char **cause)
+{
+	sqlite3_stmt *stmt = store_stmt(s, STMT_NAMESPACES);
+	char **ns = NULL;
+	size_t n = 0;
+	int rc;
+
+	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
+		ns = xreallocarray(ns, n + 1, sizeof *ns);
+		ns[n++] = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE) {
+		while (n > 0)
+			free(ns[--n]);
+		free(ns);
+		return store_error(s, cause, "listing namespaces");
+	}
+	*out = ns;
+	*nout = n;
+	return 0;
+}
+
+/* Removes old ended jobs in one transaction (or counts them). */
+int
+store_prune(struct store *s, int64_t cutoff, bool dry_run, size_t *n,
+    char **cause)
+{
+	sqlite3_stmt *stmt;
+
+	if (store_begin(s, cause) != 0)
+		return -1;
+	stmt = store_stmt(s, STMT_PRUNE_COUNT);
+	sqlite3_bind_int64(stmt, 1, cutoff);
+	if (store_step(s, stmt) != SQLITE_ROW)
+		goto fail;
+	*n = (size_t)sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	if (dry_run || *n == 0) {
+		store_rollback(s);
+		return 0;
+	}
+	stmt = store_stmt(s, STMT_PRUNE);
+	sqlite3_bind_int64(stmt, 1, cutoff);
+	if (store_step(s, stmt) != SQLITE_DONE)
+		goto fail;
+	if (store_step(s, store_stmt(s, STMT_PRUNE_GROUPS)) != SQLITE_DONE)
+		goto fail;
+	return store_commit(s, cause);
+fail:
+	store_error(s, cause, "pruning");
+	store_rollback(s);
+	return -1;
+}
+
+/* The queue's id from meta, created on first use. */
+const char *
+store_queue_id(struct store *s)
+{
+	char *v = NULL, buf[17];
+	FILE *f;
+	unsigned char raw[8];
+	size_t i;
+
+	if (s->queue_id != NULL)
+		return s->queue_id;
+	if (store_meta_get(s, "queue-id", &v, NULL) == 0 && v != NULL) {
+		s->queue_id = v;
+		return v;
+	}
+	if ((f = fopen("/dev/urandom", "re")) == NULL ||
+	    fread(raw, 1, sizeof raw, f) != sizeof raw)
+		fatal("reading /dev/urandom");
+	fclose(f);
+	for (i = 0; i < sizeof raw; i++)
+		snprintf(buf + 2 * i, 3, "%02x", raw[i]);
+	/* Two processes may race to create it: keep whichever landed. */
+	if (store_begin(s, NULL) == 0) {
+		if (store_meta_get(s, "queue-id", &v, NULL) == 0 && v == NULL)
+			store_meta_set(s, "queue-id", buf, NULL);
+		store_commit(s, NULL);
+	}
+	free(v);
+	if (store_meta_get(s, "queue-id", &v, NULL) != 0 || v == NULL)
+		v = xstrdup(buf);
+	s->queue_id = v;
+	return v;
+}

@@ -163,6 +163,21 @@ int store_transition_with(struct store *, int64_t id, unsigned int from,
     enum store_state to, const char *reason, const struct store_change *,
     char **cause);
 
+/* The namespaces any job of this queue has used; *ns is the caller's
+ * (free each, then the array). */
+int store_namespaces(struct store *, char ***ns, size_t *n, char **cause);
+
+/*
+ * Deletes ended, cleaned jobs that finished before cutoff (ms), with their
+ * events and archived logs, and groups left empty; *n gets the count.
+ */
+int store_prune(struct store *, int64_t cutoff, bool dry_run, size_t *n,
+    char **cause);
+
+/* This queue's identity, made once and kept (labels its objects so that
+ * cleanup never touches another queue's). */
+const char *store_queue_id(struct store *);
+
 /* Records that a job's cluster objects are gone. */
 int store_set_cleaned(struct store *, int64_t id, char **cause);
 

@@ -496,6 +496,62 @@ test_scheduler_records(void **state)
 	close(fd);
 }
 
+/* Pruning old ended jobs, the namespaces used, the queue's id. */
+static void
+test_prune(void **state)
+{
+	struct fixture *f = *state;
+	struct store_job_new jobs[3] = { new_job("a"), new_job("b"),
+		new_job("c") };
+	struct store_job *j;
+	int64_t ids[3];
+	size_t n;
+	char **ns, *cause = NULL, id1[32];
+
+	jobs[2].namespace = "bob";
+	jobs[0].group = jobs[1].group = "old";
+	assert_int_equal(store_submit(f->s, jobs, 3, ids, &cause), 0);
+	assert_int_equal(store_namespaces(f->s, &ns, &n, &cause), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(ns[0], "alice");
+	assert_string_equal(ns[1], "bob");
+	free(ns[0]);
+	free(ns[1]);
+	free(ns);
+
+	/* Cancelled from the queue: ended and clean. Admitted: not clean. */
+	assert_int_equal(store_transition(f->s, ids[0], 0, STORE_CANCELLED,
+	    "x", &cause), 0);
+	assert_int_equal(store_transition(f->s, ids[1], 0, STORE_ADMITTED,
+	    "x", &cause), 0);
+	assert_int_equal(store_transition(f->s, ids[1], 0, STORE_FAILED, "x",
+	    &cause), 0);
+	assert_int_equal(store_prune(f->s, now_ms() + 1000, true, &n, &cause),
+	    0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_get(f->s, ids[0], &j, &cause), 0);
+	assert_non_null(j);          /* a dry run deletes nothing */
+	store_job_free(j);
+	assert_int_equal(store_prune(f->s, now_ms() - 60000, false, &n,
+	    &cause), 0);
+	assert_int_equal(n, 0);      /* too recent */
+	assert_int_equal(store_prune(f->s, now_ms() + 1000, false, &n,
+	    &cause), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_get(f->s, ids[0], &j, &cause), 0);
+	assert_null(j);
+	assert_int_equal(store_get(f->s, ids[1], &j, &cause), 0);
+	assert_non_null(j);          /* its objects are not cleaned yet */
+	store_job_free(j);
+
+	/* The queue id is made once and kept. */
+	snprintf(id1, sizeof id1, "%s", store_queue_id(f->s));
+	assert_int_equal(strlen(id1), 16);
+	store_close(f->s);
+	assert_int_equal(store_open(f->path, &f->s, &cause), 0);
+	assert_string_equal(store_queue_id(f->s), id1);
+}
+
 int
 main(void)
 {
@@ -516,6 +572,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_scheduler_records, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
