@@ -90,6 +90,40 @@ like() {
 
 aq() { "$AILAB_QUEUE" "$@"; }
 
+# start_kubesim [ARGS...]: starts ailab-kubesim on a free loopback port,
+# writing a kubeconfig for its users to $TMP/kubeconfig; sets KUBESIM_PID,
+# KUBESIM_URL and KUBECONFIG.  Stopped by PID at exit.
+start_kubesim() {
+	"$AILAB_KUBESIM" --listen 127.0.0.1:0 --kubeconfig-out "$TMP/kubeconfig" \
+	    "$@" >"$TMP/kubesim.out" 2>"$TMP/kubesim.err" &
+	KUBESIM_PID=$!
+	TEST_PIDS="$TEST_PIDS $KUBESIM_PID"
+	KUBESIM_URL=
+	_i=0
+	while [ $_i -lt 100 ]; do
+		KUBESIM_URL=$(sed -n 's/^url //p' "$TMP/kubesim.out")
+		[ -n "$KUBESIM_URL" ] && [ -s "$TMP/kubeconfig" ] && break
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	KUBECONFIG="$TMP/kubeconfig"
+	export KUBECONFIG
+	[ -n "$KUBESIM_URL" ]
+}
+
+# wait_for SECONDS CMD...: retries CMD every 0.2 s until it succeeds.
+wait_for() {
+	_limit=$(($1 * 5))
+	shift
+	_i=0
+	while [ $_i -lt $_limit ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
 finish() {
 	[ "$TAP_FAILED" -eq 0 ]
 	exit $?
