@@ -1,2 +1,25 @@
 # Benchmarks: scripts and programs that measure; results in docs/performance.md.
 dist_noinst_SCRIPTS += bench/submit.sh
+
+# kube/: requests per second of the client (bench/kube-bench.sh runs it
+# against ailab-kubesim with 1, 8 and 64 requests in flight).
+noinst_PROGRAMS += bench/kube-bench
+bench_kube_bench_SOURCES = bench/kube-bench.c
+bench_kube_bench_CPPFLAGS = $(KUBE_CPPFLAGS)
+bench_kube_bench_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(EVENT_CFLAGS)
+bench_kube_bench_LDADD = $(KUBE_LIBS)
+EXTRA_DIST += bench/kube-bench.sh
+
+# One pass of the pure scheduling policy over a synthetic snapshot; built
+# by `make`, run by hand (docs/performance.md, "Scheduling policy").
+noinst_PROGRAMS += bench/sched-policy
+bench_sched_policy_SOURCES = bench/sched-policy.c
+bench_sched_policy_LDADD = sched/libsched.a common/libcommon.a -lm
+
+# spec/: validating, expanding, inserting and rendering a 10,000-job sweep
+# (docs/performance.md, "Spec language").
+noinst_PROGRAMS += bench/spec-sweep
+bench_spec_sweep_SOURCES = bench/spec-sweep.c
+bench_spec_sweep_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+bench_spec_sweep_LDADD = spec/libspec.a store/libstore.a common/libcommon.a \
+	$(JANSSON_LIBS) $(YAML_LIBS) $(SQLITE_LIBS) -lm

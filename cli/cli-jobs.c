@@ -1,9 +1,12 @@
 /* Helpers for the commands that act on lists of job ids. */
+#include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "cli-jobs.h"
+#include "spec.h"
 
 /* Collects job ids from arguments and from --group, in order. */
 int
@@ -86,5 +89,85 @@ cli_jobs_transition(struct cli_ctx *ctx, int argc, char **argv,
 	}
 	free(reason);
 	free(ids);
+	return ret;
+}
+
+/* nftw callback: removes one entry, children first. */
+static int
+cli_remove_one(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* rm -rf of a directory the command created itself. */
+void
+cli_remove_tree(const char *path)
+{
+	nftw(path, cli_remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Validates every file, then queues all their jobs in one transaction. */
+int
+cli_submit_files(struct cli_ctx *ctx, int argc, char **argv, int64_t **idsp,
+    size_t *np)
+{
+	struct spec_set **sets = NULL;
+	struct store_job_new *jobs = NULL;
+	struct spec_job *sj;
+	struct store *s;
+	int64_t *ids = NULL;
+	size_t n = 0, k = 0, i;
+	char *cause = NULL;
+	int f, ret = CLI_EXIT_USAGE;
+
+	if (cli_spec_load(ctx, argc, argv, NULL, &sets) != 0) {
+		cli_error(ctx, "nothing queued");
+		goto out;
+	}
+	for (f = 0; f < argc; f++)
+		n += sets[f]->n;
+	jobs = xcalloc(n + 1, sizeof *jobs);
+	for (f = 0; f < argc; f++) {
+		for (i = 0; i < sets[f]->n; i++, k++) {
+			sj = sets[f]->jobs[i];
+			jobs[k].name = sj->name;
+			jobs[k].namespace = sj->namespace;
+			jobs[k].owner = cli_owner();
+			jobs[k].group = sj->group;
+			jobs[k].group_kind = sj->group_kind;
+			jobs[k].priority = sj->priority;
+			jobs[k].gpu_type = sj->gpu_type;
+			jobs[k].gpu_count = sj->gpu_count;
+			jobs[k].replicas = sj->replicas;
+			jobs[k].cpu_milli = sj->cpu_milli;
+			jobs[k].memory_bytes = sj->memory_bytes;
+			jobs[k].spec_json = sj->spec_json;
+			jobs[k].held = false;
+		}
+	}
+	ret = CLI_EXIT_FAIL;
+	if ((s = cli_store(ctx)) == NULL)
+		goto out;
+	ids = xcalloc(n + 1, sizeof *ids);
+	if (store_submit(s, jobs, n, ids, &cause) != 0) {
+		cli_error(ctx, "nothing queued: %s", cause);
+		free(cause);
+		goto out;
+	}
+	if (idsp != NULL) {
+		*idsp = ids;
+		*np = n;
+		ids = NULL;
+	}
+	ret = CLI_EXIT_OK;
+out:
+	free(jobs);
+	free(ids);
+	cli_spec_free(sets, argc);
 	return ret;
 }

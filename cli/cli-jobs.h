@@ -11,4 +11,17 @@ int cli_jobs_ids(struct cli_ctx *, int, char **, const char *, int64_t **,
 int cli_jobs_transition(struct cli_ctx *, int, char **, unsigned int,
     enum store_state, const char *);
 
+/* Removes a directory tree the command made (no shell involved). */
+void cli_remove_tree(const char *);
+/*
+ * Validates and queues every job of the files, all or nothing, printing
+ * diagnostics; with ids non-NULL, *ids (the caller's) and *n get the new
+ * ids.  Returns an exit status.
+ */
+int cli_submit_files(struct cli_ctx *, int, char **, int64_t **, size_t *);
+
+/* Follows jobs until all end, with progress on a terminal; returns 0 if
+ * all succeeded, 1 if not, 3 on timeout (timeout_s 0: none). */
+int cli_wait_jobs(struct cli_ctx *, const int64_t *, size_t, int64_t);
+
 #endif

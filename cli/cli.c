@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <event2/event.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -9,10 +10,13 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "kube.h"
 
 /* The command table: help lists commands in this order. */
 const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_submit,
+	&cli_cmd_validate,
+	&cli_cmd_render,
 	&cli_cmd_ls,
 	&cli_cmd_show,
 	&cli_cmd_cancel,
@@ -20,6 +24,15 @@ const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_release,
 	&cli_cmd_help,
 	&cli_cmd_version,
+	&cli_cmd_quota,
+	&cli_cmd_whoami,
+	&cli_cmd_sched,
+	&cli_cmd_why,
+	&cli_cmd_retry,
+	&cli_cmd_wait,
+	&cli_cmd_logs,
+	&cli_cmd_cleanup,
+	&cli_cmd_demo,
 	NULL
 };
 
@@ -32,6 +45,11 @@ static const struct cli_opt cli_global_opts[] = {
 	  "output format: table, wide, json or yaml" },
 	{ "quiet", 'q', CLI_OPT_FLAG, NULL, "print only errors and data" },
 	{ "verbose", 'v', CLI_OPT_FLAG, NULL, "say more; repeat for debug" },
+	{ "kubeconfig", 0, CLI_OPT_STRING, "FILE",
+	  "kubeconfig to use (default $KUBECONFIG, else ~/.kube/config)" },
+	{ "context", 0, CLI_OPT_STRING, "NAME", "kubeconfig context to use" },
+	{ "namespace", 'n', CLI_OPT_STRING, "NS",
+	  "namespace (default: the context's, else 'default')" },
 	{ "help", 'h', CLI_OPT_FLAG, NULL, "show help and exit" },
 	{ NULL, 0, 0, NULL, NULL }
 };
@@ -400,16 +418,77 @@ cli_owner(void)
 	return name;
 }
 
+/* Loads the kubeconfig once; NULL (with *cause) if there is none usable. */
+static struct kube_config *
+cli_kube_config(struct cli_ctx *ctx, char **cause)
+{
+	struct kube_config_opts o = { 0 };
+
+	*cause = NULL;
+	if (ctx->kube != NULL)
+		return (struct kube_config *)kube_client_config(ctx->kube);
+	if (ctx->kube_config != NULL)
+		return ctx->kube_config;
+	o.kubeconfig = cli_string(ctx, "kubeconfig");
+	o.context = cli_string(ctx, "context");
+	o.namespace = cli_string(ctx, "namespace");
+	if (kube_config_load(&o, &ctx->kube_config, cause) != 0)
+		return NULL;
+	return ctx->kube_config;
+}
+
 /* The namespace of jobs that name none. */
 const char *
 cli_default_namespace(struct cli_ctx *ctx)
 {
-	const char *ns = getenv("AILAB_QUEUE_NAMESPACE");
+	const char *ns = cli_string(ctx, "namespace");
+	struct kube_config *cfg;
+	char *cause = NULL;
 
-	(void)ctx;
 	if (ns != NULL && *ns != '\0')
 		return ns;
+	ns = getenv("AILAB_QUEUE_NAMESPACE");
+	if (ns != NULL && *ns != '\0')
+		return ns;
+	if ((cfg = cli_kube_config(ctx, &cause)) != NULL)
+		return kube_config_namespace(cfg);
+	/* Local commands work without a cluster; a broken file is worth a
+	 * word, once. */
+	if (!ctx->kube_config_tried && !kube_config_is_absent_error(cause))
+		cli_info(ctx, "warning: %s (using namespace 'default')", cause);
+	ctx->kube_config_tried = true;
+	free(cause);
 	return "default";
+}
+
+/* The cluster client on the one event base of this run. */
+struct kube_client *
+cli_kube(struct cli_ctx *ctx)
+{
+	struct kube_config *cfg;
+	char *cause = NULL;
+
+	if (ctx->kube != NULL)
+		return ctx->kube;
+	if ((cfg = cli_kube_config(ctx, &cause)) == NULL) {
+		cli_error(ctx, "%s", cause);
+		free(cause);
+		return NULL;
+	}
+	if (ctx->base == NULL && (ctx->base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	log_info("cluster %s, context '%s', user '%s' (%s), namespace '%s'",
+	    kube_config_server(cfg), kube_config_context(cfg),
+	    kube_config_user(cfg), kube_config_auth_kind(cfg),
+	    kube_config_namespace(cfg));
+	ctx->kube_config = NULL;        /* the client owns it now */
+	if ((ctx->kube = kube_client_new(ctx->base, cfg, NULL,
+	    &cause)) == NULL) {
+		cli_error(ctx, "%s", cause);
+		free(cause);
+		return NULL;
+	}
+	return ctx->kube;
 }
 
 /* Frees what cli_main allocated for a run. */
@@ -423,6 +502,10 @@ cli_ctx_release(struct cli_ctx *ctx)
 	free(ctx->vals);
 	free(ctx->db_path);
 	store_close(ctx->store);
+	kube_client_free(ctx->kube);
+	kube_config_free(ctx->kube_config);
+	if (ctx->base != NULL)
+		event_base_free(ctx->base);
 }
 
 /* Parses the command line, sets up what the command needs and runs it. */

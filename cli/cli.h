@@ -46,6 +46,9 @@ enum cli_output {
 #define CLI_NEEDS_STORE 0x1
 
 struct cli_ctx;
+struct event_base;
+struct kube_client;
+struct kube_config;
 
 struct cli_cmd {
 	const char *name;
@@ -78,6 +81,11 @@ struct cli_ctx {
 	struct store *store;
 	struct cli_optval *vals;
 	size_t nvals;
+	/* The cluster, loaded on first use (cli_kube, cli_default_namespace). */
+	struct kube_config *kube_config;
+	bool kube_config_tried;
+	struct event_base *base;
+	struct kube_client *kube;
 };
 
 /* cli.c */
@@ -97,8 +105,14 @@ void cli_list_commands(FILE *);
 int cli_parse_id(struct cli_ctx *, const char *, int64_t *);
 /* Owner of new jobs: the local user name. */
 const char *cli_owner(void);
-/* Namespace for jobs whose spec names none. */
+/*
+ * Namespace for jobs whose spec names none: -n, else $AILAB_QUEUE_NAMESPACE,
+ * else the kubeconfig context's, else "default".  Never fails.
+ */
 const char *cli_default_namespace(struct cli_ctx *);
+/* The Kubernetes client on ctx->base, made on first use; prints the error
+ * and returns NULL if the kubeconfig is missing or broken. */
+struct kube_client *cli_kube(struct cli_ctx *);
 
 /* cli-output.c */
 struct cli_table;
@@ -125,5 +139,24 @@ extern const struct cli_cmd cli_cmd_release;
 extern const struct cli_cmd cli_cmd_show;
 extern const struct cli_cmd cli_cmd_submit;
 extern const struct cli_cmd cli_cmd_version;
+extern const struct cli_cmd cli_cmd_sched;
+extern const struct cli_cmd cli_cmd_why;
+extern const struct cli_cmd cli_cmd_retry;
+extern const struct cli_cmd cli_cmd_wait;
+extern const struct cli_cmd cli_cmd_logs;
+extern const struct cli_cmd cli_cmd_cleanup;
+extern const struct cli_cmd cli_cmd_demo;
+extern const struct cli_cmd cli_cmd_quota;
+extern const struct cli_cmd cli_cmd_whoami;
+extern const struct cli_cmd cli_cmd_validate;
+extern const struct cli_cmd cli_cmd_render;
+
+/* cmd-validate.c: how validate, render and submit load spec files. */
+struct spec_set;
+struct spec_diags;
+int cli_spec_load(struct cli_ctx *, int, char **, const char *group,
+    struct spec_set ***);
+void cli_spec_free(struct spec_set **, int);
+void cli_spec_print_diags(const struct spec_diags *);
 
 #endif

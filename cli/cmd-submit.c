@@ -11,22 +11,10 @@ static const struct cli_opt cmd_submit_opts[] = {
 	{ "hold", 0, CLI_OPT_FLAG, NULL, "queue the jobs held" },
 	{ "group", 'g', CLI_OPT_STRING, "NAME",
 	  "put the jobs in this group (see ls --group, cancel --group)" },
+	{ "set", 0, CLI_OPT_LIST, "KEY=VALUE",
+	  "override a field of every spec (dotted keys, YAML values)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
-
-/* Prints every diagnostic of a failed load, file:line:col first. */
-static void
-cmd_submit_diags(struct spec_diags *d)
-{
-	size_t i;
-	char *s;
-
-	for (i = 0; i < d->n; i++) {
-		s = spec_diag_format(&d->v[i]);
-		fprintf(stderr, "%s\n", s);
-		free(s);
-	}
-}
 
 /* What --dry-run prints: the jobs as they would be queued. */
 static int
@@ -78,12 +66,12 @@ cmd_submit_show(struct cli_ctx *ctx, struct store_job_new *jobs, size_t n)
 	return 0;
 }
 
-/* Loads every file first, so one bad file queues nothing. */
+/* Loads every file first, so one bad file queues nothing; a sweep or a
+ * roster becomes one group. */
 static int
 cmd_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct spec_set **sets;
-	struct spec_diags diags = { 0 };
+	struct spec_set **sets = NULL;
 	struct store_job_new *jobs = NULL;
 	struct spec_job *sj;
 	struct store *s;
@@ -91,41 +79,30 @@ cmd_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 	int64_t *ids = NULL;
 	size_t n = 0, k, i;
 	char *cause = NULL;
-	int f, failed = 0, ret = CLI_EXIT_USAGE;
+	int f, ret = CLI_EXIT_USAGE;
 	json_t *arr;
 
-	sets = xcalloc((size_t)argc, sizeof *sets);
-	for (f = 0; f < argc; f++) {
-		if (spec_load_file(argv[f], &sets[f], &diags) != 0)
-			failed++;
-		else
-			n += sets[f]->n;
-	}
-	if (failed) {
-		cmd_submit_diags(&diags);
-		if (diags.n > 1)
-			cli_error(ctx, "nothing queued: %zu errors", diags.n);
+	if (cli_spec_load(ctx, argc, argv, group, &sets) != 0)
 		goto out;
-	}
-
+	for (f = 0; f < argc; f++)
+		n += sets[f]->n;
 	jobs = xcalloc(n, sizeof *jobs);
 	k = 0;
 	for (f = 0; f < argc; f++) {
 		for (i = 0; i < sets[f]->n; i++, k++) {
 			sj = sets[f]->jobs[i];
 			jobs[k].name = sj->name;
-			jobs[k].namespace = sj->namespace != NULL ?
-			    sj->namespace : cli_default_namespace(ctx);
+			jobs[k].namespace = sj->namespace;
 			jobs[k].owner = cli_owner();
-			jobs[k].group = group;
-			jobs[k].group_kind = "batch";
+			jobs[k].group = sj->group;
+			jobs[k].group_kind = sj->group_kind;
 			jobs[k].priority = sj->priority;
 			jobs[k].gpu_type = sj->gpu_type;
 			jobs[k].gpu_count = sj->gpu_count;
 			jobs[k].replicas = sj->replicas;
 			jobs[k].cpu_milli = sj->cpu_milli;
 			jobs[k].memory_bytes = sj->memory_bytes;
-			jobs[k].spec_json = spec_job_to_json(sj);
+			jobs[k].spec_json = sj->spec_json;
 			jobs[k].held = cli_flag(ctx, "hold") > 0;
 		}
 	}
@@ -160,22 +137,20 @@ cmd_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 		    store_path(s));
 	ret = CLI_EXIT_OK;
 out:
-	for (k = 0; jobs != NULL && k < n; k++)
-		free((char *)jobs[k].spec_json);
 	free(jobs);
 	free(ids);
-	for (f = 0; f < argc; f++)
-		spec_set_free(sets[f]);
-	free(sets);
-	spec_diags_release(&diags);
+	cli_spec_free(sets, argc);
 	return ret;
 }
 
 const struct cli_cmd cli_cmd_submit = {
 	.name = "submit",
-	.usage = "[--dry-run] [--hold] [--group NAME] FILE...",
+	.usage = "[--dry-run] [--hold] [--group NAME] [--set KEY=VALUE]... "
+	    "FILE...",
 	.summary = "validate job spec files and add their jobs to the queue",
-	.help = "Each YAML document of each FILE is one job spec. Every file is\n"
+	.help = "Each YAML document of each FILE is one job spec (a sweep or a\n"
+	    "roster is one group of jobs; a helm values file is one job).\n"
+	    "Every file is\n"
 	    "read and checked before anything is queued: one error anywhere\n"
 	    "queues nothing. Prints the new job ids, one a line.\n",
 	.opts = cmd_submit_opts,

@@ -1,1 +1,35 @@
 # sched: sources, noinst library and tests of this module.
+# The policy (sched-policy*.c) is a pure function; programs linking
+# libsched.a also need -lm (decayed usage).
+noinst_LIBRARIES += sched/libsched.a
+sched_libsched_a_SOURCES = \
+	sched/sched.h \
+	sched/sched-int.h \
+	sched/sched-policy.c \
+	sched/sched-policy-nodes.c \
+	sched/sched-policy-util.c \
+	sched/sched-adapt.h \
+	sched/sched-adapt.c \
+	sched/sched-loop.h \
+	sched/sched-loop.c \
+	sched/sched-observe.h \
+	sched/sched-observe.c
+sched_libsched_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(EVENT_CFLAGS)
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-sched-observe
+TESTS += tests/unit/test-sched-observe
+tests_unit_test_sched_observe_SOURCES = tests/unit/test-sched-observe.c
+tests_unit_test_sched_observe_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_sched_observe_LDADD = sched/libsched.a common/libcommon.a \
+	$(JANSSON_LIBS) $(CMOCKA_LIBS)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-sched-policy
+TESTS += tests/unit/test-sched-policy
+tests_unit_test_sched_policy_SOURCES = tests/unit/test-sched-policy.c
+tests_unit_test_sched_policy_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_sched_policy_LDADD = sched/libsched.a common/libcommon.a \
+	$(CMOCKA_LIBS) -lm
+endif

@@ -1,1 +1,30 @@
-# sim: sources, noinst library and tests of this module.
+# sim: ailab-kubesim, the simulated ailab cluster (shares only common/).
+noinst_LIBRARIES += sim/libsim.a
+sim_libsim_a_SOURCES = \
+	sim/sim.h \
+	sim/sim-int.h \
+	sim/sim.c \
+	sim/sim-store.c \
+	sim/sim-select.c \
+	sim/sim-res.c \
+	sim/sim-cluster.c \
+	sim/sim-ctrl.c \
+	sim/sim-kubelet.c \
+	sim/sim-http.c \
+	sim/sim-tls.c \
+	sim/sim-proto.c \
+	sim/sim-table.c
+# Only common/ and sim/ on the include path: sim shares nothing else.
+SIM_CPPFLAGS = -D_GNU_SOURCE -include $(top_builddir)/config.h \
+	-I$(top_srcdir)/common -I$(top_srcdir)/sim
+sim_libsim_a_CPPFLAGS = $(SIM_CPPFLAGS)
+sim_libsim_a_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(OPENSSL_CFLAGS) \
+	$(JANSSON_CFLAGS) $(YAML_CFLAGS)
+SIM_LIBS = sim/libsim.a common/libcommon.a $(EVENT_LIBS) $(OPENSSL_LIBS) \
+	$(JANSSON_LIBS) $(YAML_LIBS)
+
+bin_PROGRAMS += ailab-kubesim
+ailab_kubesim_SOURCES = sim/sim-main.c
+ailab_kubesim_CPPFLAGS = $(SIM_CPPFLAGS)
+ailab_kubesim_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS)
+ailab_kubesim_LDADD = $(SIM_LIBS)

@@ -1,5 +1,31 @@
 noinst_LIBRARIES += spec/libspec.a
 spec_libspec_a_SOURCES = \
 	spec/spec.h \
-	spec/spec-parse.c
+	spec/spec-int.h \
+	spec/spec-yaml.c \
+	spec/spec-parse.c \
+	spec/spec-expand.c \
+	spec/spec-roster.c \
+	spec/spec-site.c \
+	spec/spec-render.c
 spec_libspec_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS)
+
+# The golden cases of tests/spec/, run by one driver over the real binary.
+TESTS += tests/spec/run.sh
+EXTRA_DIST += tests/spec/run.sh tests/fuzz
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-spec
+TESTS += tests/unit/test-spec
+tests_unit_test_spec_SOURCES = tests/unit/test-spec.c
+tests_unit_test_spec_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_spec_LDADD = spec/libspec.a common/libcommon.a \
+	$(JANSSON_LIBS) $(YAML_LIBS) $(CMOCKA_LIBS) -lm
+endif
+
+SPEC_INTEGRATION_TESTS = \
+	tests/integration/t0101-spec-validate.sh \
+	tests/integration/t0102-spec-submit.sh \
+	tests/integration/t0103-spec-render.sh
+TESTS += $(SPEC_INTEGRATION_TESTS)
+EXTRA_DIST += $(SPEC_INTEGRATION_TESTS)

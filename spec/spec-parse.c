@@ -1,96 +1,108 @@
-#include "spec.h"
-
-#include <sys/stat.h>
+/* spec-parse.c: a YAML document to a validated template of jobs. */
+#include "spec-int.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <yaml.h>
 
-#include "common.h"
-
-#define SPEC_DEFAULT_IMAGE "harbor-local.ai.iiis.co/llm-course/lab-cpu:v2"
-#define SPEC_DEFAULT_CPU_MILLI 8000
-#define SPEC_DEFAULT_MEMORY ((int64_t)16 << 30)
-#define SPEC_MAX_REPLICAS 64
-#define SPEC_MAX_GPUS 8
-
-static const char *const spec_gpu_types[] = { "RTX4090D", "RTX4090",
-	"RTX3090" };
 static const char *const spec_keys[] = { "name", "namespace", "image",
-	"command", "gpu", "replicas", "resources", "priority" };
+	"command", "workdir", "env", "gpu", "replicas", "resources", "shm",
+	"scratch", "workload", "interactive", "priority", "timeout", "retries",
+	"after", "labels", "annotations", "sweep", "for_each", "ib",
+	"container_name" };
 
-struct spec_ctx {
-	const char *file;
-	yaml_document_t *doc;
-	struct spec_diags *diags;
-	int errors;
-};
+static const char *const spec_helm_keys[] = { "NameSpace", "BaseName",
+	"ContainerImage", "GPU", "DeployName", "Label", "ContainerName",
+	"NVMEStorage", "Limits", "UseShm", "ShmSize", "Replicas", "UseIB" };
 
-/* Records one diagnostic at a node's position. */
-static void printflike(3, 4)
-spec_error(struct spec_ctx *c, const yaml_node_t *at, const char *fmt, ...)
+/* Env names ailab-queue sets itself for distributed training. */
+static const char *const spec_reserved_env[] = { "PET_NNODES",
+	"PET_NPROC_PER_NODE", "PET_NODE_RANK", "PET_MASTER_ADDR",
+	"PET_MASTER_PORT", "MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK",
+	"AILAB_STATE_DIR", "AILAB_TERMINATION_LOG" };
+
+/* The closest candidate to a word, counting a swap of two neighbouring
+ * letters ("nmae") as one typo; NULL when nothing is close. */
+const char *
+spec_closest(const char *w, const char *const *cands, size_t n)
 {
-	struct spec_diag *d;
-	va_list ap;
+	const char *near = closest_word(w, cands, n);
+	size_t i, j, len = strlen(w);
 
-	c->diags->v = xreallocarray(c->diags->v, c->diags->n + 1,
-	    sizeof *c->diags->v);
-	d = &c->diags->v[c->diags->n++];
-	d->file = xstrdup(c->file);
-	d->line = at != NULL ? (int)at->start_mark.line + 1 : 0;
-	d->col = at != NULL ? (int)at->start_mark.column + 1 : 0;
-	va_start(ap, fmt);
-	xvasprintf(&d->msg, fmt, ap);
-	va_end(ap);
-	c->errors++;
-}
-
-/* Frees the diagnostics and empties the list. */
-void
-spec_diags_release(struct spec_diags *d)
-{
-	size_t i;
-
-	for (i = 0; i < d->n; i++) {
-		free(d->v[i].file);
-		free(d->v[i].msg);
+	if (near != NULL)
+		return near;
+	for (i = 0; i < n; i++) {
+		if (strlen(cands[i]) != len)
+			continue;
+		for (j = 0; j + 1 < len && w[j] == cands[i][j]; j++)
+			;
+		if (j + 1 < len && w[j] == cands[i][j + 1] &&
+		    w[j + 1] == cands[i][j] &&
+		    strcmp(w + j + 2, cands[i] + j + 2) == 0)
+			return cands[i];
 	}
-	free(d->v);
-	d->v = NULL;
-	d->n = 0;
+	return NULL;
 }
 
-/* One diagnostic as compilers print them. */
-char *
-spec_diag_format(const struct spec_diag *d)
+/* Adds an "unknown key" error with a did-you-mean hint. */
+void
+spec_unknown_key(struct spec_ctx *c, const struct spec_node *k,
+    const char *prefix, const char *const *cands, size_t n)
 {
-	if (d->line == 0)
-		return xprintf("%s: %s", d->file, d->msg);
-	return xprintf("%s:%d:%d: %s", d->file, d->line, d->col, d->msg);
+	const char *near = spec_closest(k->s, cands, n);
+
+	if (near != NULL)
+		spec_error(c, k, "unknown key '%s%s' (did you mean '%s%s'?)",
+		    prefix, k->s, prefix, near);
+	else
+		spec_error(c, k, "unknown key '%s%s'", prefix, k->s);
 }
 
-/* A scalar's text, or NULL (with a diagnostic) for any other node. */
+/* A scalar's text, or NULL with a diagnostic. */
 static const char *
-spec_scalar(struct spec_ctx *c, yaml_node_t *n, const char *key)
+spec_scalar(struct spec_ctx *c, const struct spec_node *n, const char *key)
 {
-	if (n->type != YAML_SCALAR_NODE) {
+	if (n->type != SPEC_NODE_SCALAR) {
 		spec_error(c, n, "'%s' must be a single value", key);
 		return NULL;
 	}
-	return (const char *)n->data.scalar.value;
+	return n->s;
 }
 
-/* Reads a bounded non-negative integer field. */
+/* A YAML boolean; 0 or -1 with a diagnostic. */
 static int
-spec_int(struct spec_ctx *c, yaml_node_t *n, const char *key, int min,
-    int max, int *out)
+spec_bool(struct spec_ctx *c, const struct spec_node *n, const char *key,
+    bool *out)
+{
+	static const char *const yes[] = { "true", "True", "TRUE", "yes",
+		"Yes", "on" };
+	static const char *const no[] = { "false", "False", "FALSE", "no",
+		"No", "off" };
+	const char *s = spec_scalar(c, n, key);
+	size_t i;
+
+	if (s == NULL)
+		return -1;
+	for (i = 0; i < nitems(yes); i++) {
+		if (strcmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	spec_error(c, n, "'%s' must be true or false, not '%s'", key, s);
+	return -1;
+}
+
+/* A bounded integer; 0 or -1 with a diagnostic. */
+static int
+spec_int(struct spec_ctx *c, const struct spec_node *n, const char *key,
+    long min, long max, int *out)
 {
 	const char *s = spec_scalar(c, n, key);
 	char *end;
@@ -100,23 +112,23 @@ spec_int(struct spec_ctx *c, yaml_node_t *n, const char *key, int min,
 		return -1;
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0) {
+	if (*s == '\0' || *end != '\0' || errno != 0 || isspace((unsigned char)*s)) {
 		spec_error(c, n, "'%s' must be an integer, not '%s'", key, s);
 		return -1;
 	}
 	if (v < min || v > max) {
-		spec_error(c, n, "'%s' must be between %d and %d, not %ld",
-		    key, min, max, v);
+		spec_error(c, n, "'%s' must be from %ld to %ld, not %ld", key,
+		    min, max, v);
 		return -1;
 	}
 	*out = (int)v;
 	return 0;
 }
 
-/* Reads a quantity field. */
+/* A Kubernetes quantity; 0 or -1 with a diagnostic. */
 static int
-spec_quantity(struct spec_ctx *c, yaml_node_t *n, const char *key, int scale,
-    int64_t *out)
+spec_quantity(struct spec_ctx *c, const struct spec_node *n, const char *key,
+    int scale, bool zero_ok, int64_t *out)
 {
 	const char *s = spec_scalar(c, n, key);
 	char *cause = NULL;
@@ -128,425 +140,899 @@ spec_quantity(struct spec_ctx *c, yaml_node_t *n, const char *key, int scale,
 		free(cause);
 		return -1;
 	}
-	if (*out <= 0) {
-		spec_error(c, n, "'%s' must be positive", key);
+	if (*out < 0 || (*out == 0 && !zero_ok)) {
+		spec_error(c, n, "'%s' must be positive, not '%s'", key, s);
 		return -1;
 	}
 	return 0;
 }
 
-/* True for a DNS-1123 label: what Kubernetes requires of object names. */
-static bool
-spec_is_dns_label(const char *s, size_t max)
-{
-	size_t i, len = strlen(s);
-
-	if (len == 0 || len > max)
-		return false;
-	for (i = 0; i < len; i++) {
-		if (!islower((unsigned char)s[i]) &&
-		    !isdigit((unsigned char)s[i]) && s[i] != '-')
-			return false;
-	}
-	return isalnum((unsigned char)s[0]) && isalnum((unsigned char)s[len - 1]);
-}
-
-/* Reads the command: a string for /bin/sh -c, or a list in exec form. */
+/* Checks a mapping of strings (env, labels, annotations). */
 static void
-spec_command(struct spec_ctx *c, yaml_node_t *n, struct spec_job *j)
+spec_string_map(struct spec_ctx *c, const struct spec_node *n,
+    const char *key, int kind)
 {
-	yaml_node_item_t *it;
-	yaml_node_t *item;
-	size_t i = 0, count;
+	const struct spec_node *k, *v;
+	size_t i, j;
 
-	if (n->type == YAML_SCALAR_NODE) {
-		j->command = xcalloc(2, sizeof *j->command);
-		j->command[0] = xstrdup((const char *)n->data.scalar.value);
-		j->command_shell = true;
+	if (n->type != SPEC_NODE_MAP) {
+		spec_error(c, n, "'%s' must be a mapping of names to values",
+		    key);
 		return;
 	}
-	if (n->type != YAML_SEQUENCE_NODE) {
-		spec_error(c, n, "'command' must be a string or a list");
-		return;
-	}
-	count = (size_t)(n->data.sequence.items.top -
-	    n->data.sequence.items.start);
-	if (count == 0) {
-		spec_error(c, n, "'command' must not be empty");
-		return;
-	}
-	j->command = xcalloc(count + 1, sizeof *j->command);
-	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-	    it++) {
-		item = yaml_document_get_node(c->doc, *it);
-		if (item->type != YAML_SCALAR_NODE) {
-			spec_error(c, item, "'command' items must be strings");
-			continue;
+	for (i = 0; i + 1 < n->n; i += 2) {
+		k = n->kids[i];
+		v = n->kids[i + 1];
+		if (v->type != SPEC_NODE_SCALAR)
+			spec_error(c, v, "'%s.%s' must be a single value", key,
+			    k->s);
+		if (kind == 0) {
+			bool okname = k->s[0] != '\0' &&
+			    !isdigit((unsigned char)k->s[0]);
+
+			for (j = 0; k->s[j] != '\0'; j++)
+				if (!isalnum((unsigned char)k->s[j]) &&
+				    strchr("_-.", k->s[j]) == NULL)
+					okname = false;
+			if (!okname)
+				spec_error(c, k, "'%s.%s' is not a valid "
+				    "environment variable name", key, k->s);
+			for (j = 0; j < nitems(spec_reserved_env); j++)
+				if (strcmp(k->s, spec_reserved_env[j]) == 0)
+					spec_error(c, k, "'%s.%s' is set by "
+					    "ailab-queue for distributed "
+					    "training", key, k->s);
+		} else {
+			if (!spec_is_label_key(k->s))
+				spec_error(c, k, "'%s.%s' is not a valid "
+				    "Kubernetes %s key", key, k->s,
+				    kind == 1 ? "label" : "annotation");
+			else if (has_prefix(k->s, "ailab-queue.io/") ||
+			    strcmp(k->s, "app.kubernetes.io/managed-by") == 0)
+				spec_error(c, k, "'%s.%s' is reserved for "
+				    "ailab-queue", key, k->s);
 		}
-		j->command[i++] = xstrdup((const char *)item->data.scalar.value);
 	}
 }
 
-/* Reads the gpu mapping: {type, count}. */
-static void
-spec_gpu(struct spec_ctx *c, yaml_node_t *n, struct spec_job *j)
+/* True when a string holds a ${...} reference. */
+bool
+spec_has_var(const char *s)
 {
-	yaml_node_pair_t *p;
-	yaml_node_t *k, *v;
-	const char *key, *type;
-	bool have_count = false;
-	size_t i;
+	for (; *s != '\0'; s++) {
+		if (s[0] == '$' && s[1] == '$')
+			s++;
+		else if (s[0] == '$' && s[1] == '{')
+			return true;
+	}
+	return false;
+}
 
-	if (n->type != YAML_MAPPING_NODE) {
+/* Reads gpu: {type, count}; type is a name, a list or "any". */
+static void
+spec_gpu(struct spec_ctx *c, const struct spec_site *site,
+    const struct spec_node *n, struct spec_tmpl *t)
+{
+	const struct spec_node *k, *v, *ty = NULL;
+	const char *names[64];
+	const char *near;
+	size_t i, j, nnames;
+
+	if (n->type != SPEC_NODE_MAP) {
 		spec_error(c, n, "'gpu' must be a mapping such as "
 		    "{type: RTX4090D, count: 1}");
 		return;
 	}
-	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-	    p++) {
-		k = yaml_document_get_node(c->doc, p->key);
-		v = yaml_document_get_node(c->doc, p->value);
-		key = k->type == YAML_SCALAR_NODE ?
-		    (const char *)k->data.scalar.value : "";
-		if (strcmp(key, "type") == 0) {
-			if ((type = spec_scalar(c, v, "gpu.type")) == NULL)
+	for (i = 0; i + 1 < n->n; i += 2) {
+		k = n->kids[i];
+		v = n->kids[i + 1];
+		if (strcmp(k->s, "type") == 0)
+			ty = v;
+		else if (strcmp(k->s, "count") == 0) {
+			if (spec_int(c, v, "gpu.count", 0, 1024,
+			    &t->gpu_count) == 0)
+				t->gpu_count_set = true;
+		} else {
+			static const char *const gk[] = { "type", "count" };
+
+			spec_unknown_key(c, k, "gpu.", gk, nitems(gk));
+		}
+	}
+	if (ty == NULL || spec_node_is_null(ty)) {
+		if (t->gpu_count > 0)
+			spec_error(c, n, "'gpu.type' is required when "
+			    "'gpu.count' is not 0 (a type, a list of types, "
+			    "or any)");
+		return;
+	}
+	for (nnames = 0; nnames < site->ngpus && nnames < nitems(names);
+	    nnames++)
+		names[nnames] = site->gpus[nnames].name;
+	if (ty->type == SPEC_NODE_SCALAR && strcmp(ty->s, "any") == 0) {
+		t->gpu_any = true;
+		t->gpu_type_node = ty;
+	} else if (ty->type == SPEC_NODE_SCALAR || ty->type == SPEC_NODE_SEQ) {
+		size_t cnt = ty->type == SPEC_NODE_SEQ ? ty->n : 1;
+
+		if (cnt == 0) {
+			spec_error(c, ty, "'gpu.type' must not be an empty "
+			    "list");
+			return;
+		}
+		t->gpu_type_node = ty;
+		t->gpu_types = xcalloc(cnt, sizeof *t->gpu_types);
+		for (j = 0; j < cnt; j++) {
+			v = ty->type == SPEC_NODE_SEQ ? ty->kids[j] : ty;
+			if (v->type != SPEC_NODE_SCALAR) {
+				spec_error(c, v, "GPU types must be names");
 				continue;
-			for (i = 0; i < nitems(spec_gpu_types); i++)
-				if (strcmp(type, spec_gpu_types[i]) == 0)
-					break;
-			if (i == nitems(spec_gpu_types)) {
-				const char *near = closest_word(type,
-				    spec_gpu_types, nitems(spec_gpu_types));
-				spec_error(c, v, "unknown GPU type '%s'%s%s%s "
-				    "(known: RTX4090D, RTX4090, RTX3090)", type,
-				    near ? " (did you mean '" : "",
+			}
+			if (spec_site_gpu(site, v->s) == NULL) {
+				near = spec_closest(v->s, names, nnames);
+				spec_error(c, v, "unknown GPU type '%s'%s%s%s",
+				    v->s, near ? " (did you mean '" : "",
 				    near ? near : "", near ? "'?)" : "");
 				continue;
 			}
-			free(j->gpu_type);
-			j->gpu_type = xstrdup(type);
-		} else if (strcmp(key, "count") == 0) {
-			if (spec_int(c, v, "gpu.count", 0, SPEC_MAX_GPUS,
-			    &j->gpu_count) == 0)
-				have_count = true;
-		} else
-			spec_error(c, k, "unknown key 'gpu.%s'", key);
-	}
-	if (!have_count && j->gpu_type != NULL)
-		j->gpu_count = 1;
-	if (j->gpu_count > 0 && j->gpu_type == NULL)
-		spec_error(c, n, "'gpu.type' is required when 'gpu.count' "
-		    "is not 0");
+			for (i = 0; i < t->ngpu_types; i++)
+				if (strcmp(t->gpu_types[i], v->s) == 0)
+					break;
+			if (i < t->ngpu_types) {
+				spec_error(c, v, "GPU type '%s' is listed "
+				    "twice", v->s);
+				continue;
+			}
+			t->gpu_types[t->ngpu_types++] = v->s;
+		}
+	} else
+		spec_error(c, ty, "'gpu.type' must be a GPU type, a list of "
+		    "types, or any");
+	if (!t->gpu_count_set)
+		t->gpu_count = 1;
 }
 
-/* Reads the resources mapping: {cpu, memory}. */
+/* Reads resources: {cpu, memory}. */
 static void
-spec_resources(struct spec_ctx *c, yaml_node_t *n, struct spec_job *j)
+spec_resources(struct spec_ctx *c, const struct spec_node *n,
+    struct spec_tmpl *t)
 {
-	yaml_node_pair_t *p;
-	yaml_node_t *k, *v;
-	const char *key;
+	static const char *const rk[] = { "cpu", "memory" };
+	const struct spec_node *k, *v;
+	size_t i;
 
-	if (n->type != YAML_MAPPING_NODE) {
+	if (n->type != SPEC_NODE_MAP) {
 		spec_error(c, n, "'resources' must be a mapping such as "
 		    "{cpu: 8, memory: 16Gi}");
 		return;
 	}
-	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-	    p++) {
-		k = yaml_document_get_node(c->doc, p->key);
-		v = yaml_document_get_node(c->doc, p->value);
-		key = k->type == YAML_SCALAR_NODE ?
-		    (const char *)k->data.scalar.value : "";
-		if (strcmp(key, "cpu") == 0)
-			spec_quantity(c, v, "resources.cpu", QUANTITY_MILLI,
-			    &j->cpu_milli);
-		else if (strcmp(key, "memory") == 0)
-			spec_quantity(c, v, "resources.memory", QUANTITY_UNITS,
-			    &j->memory_bytes);
-		else
-			spec_error(c, k, "unknown key 'resources.%s'", key);
+	for (i = 0; i + 1 < n->n; i += 2) {
+		k = n->kids[i];
+		v = n->kids[i + 1];
+		if (strcmp(k->s, "cpu") == 0) {
+			if (spec_quantity(c, v, "resources.cpu",
+			    QUANTITY_MILLI, false, &t->cpu_milli) == 0)
+				t->cpu_node = v;
+		} else if (strcmp(k->s, "memory") == 0) {
+			if (spec_quantity(c, v, "resources.memory",
+			    QUANTITY_UNITS, false, &t->memory_bytes) == 0)
+				t->memory_node = v;
+		} else
+			spec_unknown_key(c, k, "resources.", rk, nitems(rk));
 	}
 }
 
-/* Reads a priority: a name or 0..1000. */
+/* Reads a priority: low, normal, high or 0..1000. */
 static void
-spec_priority(struct spec_ctx *c, yaml_node_t *n, struct spec_job *j)
+spec_priority(struct spec_ctx *c, const struct spec_node *n,
+    struct spec_tmpl *t)
 {
 	const char *s = spec_scalar(c, n, "priority");
 
 	if (s == NULL)
 		return;
 	if (strcmp(s, "low") == 0)
-		j->priority = 250;
+		t->priority = 250;
 	else if (strcmp(s, "normal") == 0)
-		j->priority = 500;
+		t->priority = 500;
 	else if (strcmp(s, "high") == 0)
-		j->priority = 750;
+		t->priority = 750;
+	else if (isdigit((unsigned char)s[0]) || s[0] == '-')
+		spec_int(c, n, "priority", 0, 1000, &t->priority);
 	else
-		spec_int(c, n, "priority", 0, 1000, &j->priority);
+		spec_error(c, n, "'priority' must be low, normal, high or an "
+		    "integer from 0 to 1000, not '%s'", s);
 }
 
-/* Frees one job. */
+/* Reads after: a name or id, or a list of them. */
 static void
-spec_job_free(struct spec_job *j)
+spec_after(struct spec_ctx *c, const struct spec_node *n, struct spec_tmpl *t)
 {
-	char **p;
+	const struct spec_node *v;
+	size_t i, cnt = n->type == SPEC_NODE_SEQ ? n->n : 1;
 
-	if (j == NULL)
+	if (n->type == SPEC_NODE_MAP) {
+		spec_error(c, n, "'after' must be a job name or id, or a list "
+		    "of them");
 		return;
-	free(j->name);
-	free(j->namespace);
-	free(j->image);
-	if (j->command != NULL) {
-		for (p = j->command; *p != NULL; p++)
-			free(*p);
-		free(j->command);
 	}
-	free(j->gpu_type);
-	free(j->file);
-	free(j);
-}
-
-/* Turns one YAML document into a job, adding diagnostics as it goes. */
-static struct spec_job *
-spec_document(struct spec_ctx *c, yaml_node_t *root)
-{
-	struct spec_job *j;
-	yaml_node_pair_t *p;
-	yaml_node_t *k, *v;
-	const char *key, *s, *near;
-	int before = c->errors;
-
-	if (root->type != YAML_MAPPING_NODE) {
-		spec_error(c, root, "a job spec must be a mapping of keys such "
-		    "as 'name', 'image' and 'command'");
-		return NULL;
-	}
-	j = xcalloc(1, sizeof *j);
-	j->file = xstrdup(c->file);
-	j->line = (int)root->start_mark.line + 1;
-	j->replicas = 1;
-	j->cpu_milli = SPEC_DEFAULT_CPU_MILLI;
-	j->memory_bytes = SPEC_DEFAULT_MEMORY;
-	j->priority = 500;
-	for (p = root->data.mapping.pairs.start;
-	    p < root->data.mapping.pairs.top; p++) {
-		k = yaml_document_get_node(c->doc, p->key);
-		v = yaml_document_get_node(c->doc, p->value);
-		if (k->type != YAML_SCALAR_NODE) {
-			spec_error(c, k, "keys must be plain strings");
+	for (i = 0; i < cnt; i++) {
+		v = n->type == SPEC_NODE_SEQ ? n->kids[i] : n;
+		if (v->type != SPEC_NODE_SCALAR ||
+		    !spec_is_dns_label(v->s, 63)) {
+			spec_error(c, v, "'after' entries must be job names or "
+			    "ids");
 			continue;
 		}
-		key = (const char *)k->data.scalar.value;
-		if (strcmp(key, "name") == 0) {
-			if ((s = spec_scalar(c, v, key)) == NULL)
-				continue;
-			if (!spec_is_dns_label(s, 50))
-				spec_error(c, v, "'name' must be a DNS-1123 "
-				    "label of at most 50 characters (lowercase "
-				    "letters, digits and '-'), not '%s'", s);
-			j->name = xstrdup(s);
-		} else if (strcmp(key, "namespace") == 0) {
-			if ((s = spec_scalar(c, v, key)) == NULL)
-				continue;
-			if (!spec_is_dns_label(s, 63))
-				spec_error(c, v, "'namespace' must be a "
-				    "DNS-1123 label, not '%s'", s);
-			j->namespace = xstrdup(s);
-		} else if (strcmp(key, "image") == 0) {
-			if ((s = spec_scalar(c, v, key)) == NULL)
-				continue;
-			if (*s == '\0' || strchr(s, ' ') != NULL)
-				spec_error(c, v, "'image' must be an image "
-				    "reference, not '%s'", s);
-			j->image = xstrdup(s);
-		} else if (strcmp(key, "command") == 0)
-			spec_command(c, v, j);
-		else if (strcmp(key, "gpu") == 0)
-			spec_gpu(c, v, j);
-		else if (strcmp(key, "replicas") == 0)
-			spec_int(c, v, key, 1, SPEC_MAX_REPLICAS, &j->replicas);
-		else if (strcmp(key, "resources") == 0)
-			spec_resources(c, v, j);
-		else if (strcmp(key, "priority") == 0)
-			spec_priority(c, v, j);
-		else {
-			near = closest_word(key, spec_keys, nitems(spec_keys));
-			if (near != NULL)
-				spec_error(c, k, "unknown key '%s' (did you "
-				    "mean '%s'?)", key, near);
-			else
-				spec_error(c, k, "unknown key '%s'", key);
-		}
 	}
-	if (j->name == NULL)
-		spec_error(c, root, "'name' is required");
-	if (j->image == NULL)
-		j->image = xstrdup(SPEC_DEFAULT_IMAGE);
-	if (c->errors != before) {
-		spec_job_free(j);
-		return NULL;
-	}
-	return j;
+	t->after = n;
 }
 
-/* Parses YAML text holding one or more job documents. */
-int
-spec_load_buffer(const char *name, const char *buf, size_t len,
-    struct spec_set **out, struct spec_diags *diags)
-{
-	struct spec_ctx c = { .file = name, .diags = diags };
-	struct spec_set *set;
-	struct spec_job *j;
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	yaml_node_t *root;
-	yaml_node_t fake;
-	size_t cap = 0;
-
-	*out = NULL;
-	set = xcalloc(1, sizeof *set);
-	if (len > SPEC_MAX_FILE_SIZE) {
-		spec_error(&c, NULL, "file is larger than %d bytes",
-		    SPEC_MAX_FILE_SIZE);
-		goto fail;
-	}
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	for (;;) {
-		if (!yaml_parser_load(&parser, &doc)) {
-			memset(&fake, 0, sizeof fake);
-			fake.start_mark = parser.problem_mark;
-			spec_error(&c, &fake, "not valid YAML: %s",
-			    parser.problem != NULL ? parser.problem : "error");
-			break;
-		}
-		root = yaml_document_get_root_node(&doc);
-		if (root == NULL) {
-			yaml_document_delete(&doc);
-			break;
-		}
-		if (set->n >= SPEC_MAX_DOCUMENTS) {
-			spec_error(&c, root, "more than %d documents",
-			    SPEC_MAX_DOCUMENTS);
-			yaml_document_delete(&doc);
-			break;
-		}
-		c.doc = &doc;
-		j = spec_document(&c, root);
-		if (j != NULL) {
-			if (set->n == cap) {
-				cap = cap == 0 ? 16 : cap * 2;
-				set->jobs = xreallocarray(set->jobs, cap,
-				    sizeof *set->jobs);
-			}
-			set->jobs[set->n++] = j;
-		}
-		yaml_document_delete(&doc);
-	}
-	yaml_parser_delete(&parser);
-	if (c.errors == 0 && set->n == 0)
-		spec_error(&c, NULL, "no job spec in file");
-	if (c.errors != 0)
-		goto fail;
-	*out = set;
-	return 0;
-fail:
-	spec_set_free(set);
-	return -1;
-}
-
-/* Reads a file (bounded) and parses it. */
-int
-spec_load_file(const char *path, struct spec_set **out,
-    struct spec_diags *diags)
-{
-	struct spec_ctx c = { .file = path, .diags = diags };
-	struct stat st;
-	char *buf = NULL;
-	ssize_t r;
-	size_t len = 0;
-	int fd, ret = -1;
-
-	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		spec_error(&c, NULL, "%s", strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		spec_error(&c, NULL, "not a regular file");
-		goto out;
-	}
-	if (st.st_size > SPEC_MAX_FILE_SIZE) {
-		spec_error(&c, NULL, "file is larger than %d bytes",
-		    SPEC_MAX_FILE_SIZE);
-		goto out;
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (len < (size_t)st.st_size) {
-		r = read(fd, buf + len, (size_t)st.st_size - len);
-		if (r == -1) {
-			spec_error(&c, NULL, "%s", strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	ret = spec_load_buffer(path, buf, len, out, diags);
-out:
-	free(buf);
-	close(fd);
-	return ret;
-}
-
-/* Frees a set and its jobs. */
-void
-spec_set_free(struct spec_set *set)
+/* Reads the values of one sweep parameter: a list of scalars. */
+static int
+spec_sweep_values(struct spec_ctx *c, const struct spec_node *v,
+    const char *key)
 {
 	size_t i;
 
-	if (set == NULL)
-		return;
-	for (i = 0; i < set->n; i++)
-		spec_job_free(set->jobs[i]);
-	free(set->jobs);
-	free(set);
+	if (v->type != SPEC_NODE_SEQ || v->n == 0) {
+		spec_error(c, v, "sweep parameter '%s' must be a non-empty "
+		    "list of values", key);
+		return -1;
+	}
+	for (i = 0; i < v->n; i++) {
+		if (v->kids[i]->type != SPEC_NODE_SCALAR) {
+			spec_error(c, v->kids[i], "sweep values must be single "
+			    "values");
+			return -1;
+		}
+	}
+	return 0;
 }
 
-/* The job as the JSON object the queue records and the scheduler renders. */
-char *
-spec_job_to_json(const struct spec_job *j)
+/* True for a parameter name usable as ${name}. */
+static bool
+spec_is_param_name(const char *s)
 {
-	json_t *o, *cmd;
-	char **p, *s;
+	if (!isalpha((unsigned char)*s) && *s != '_')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+			return false;
+	return true;
+}
 
-	o = json_object();
-	json_object_set_new(o, "name", json_string(j->name));
-	if (j->namespace != NULL)
-		json_object_set_new(o, "namespace", json_string(j->namespace));
-	json_object_set_new(o, "image", json_string(j->image));
-	if (j->command != NULL) {
-		if (j->command_shell)
-			cmd = json_string(j->command[0]);
-		else {
-			cmd = json_array();
-			for (p = j->command; *p != NULL; p++)
-				json_array_append_new(cmd, json_string(*p));
+/* Checks the names of a grid or zip mapping's parameters. */
+static int
+spec_sweep_names(struct spec_ctx *c, const struct spec_node *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i += 2) {
+		if (!spec_is_param_name(m->kids[i]->s) ||
+		    strcmp(m->kids[i]->s, "index") == 0 ||
+		    strcmp(m->kids[i]->s, "group") == 0) {
+			spec_error(c, m->kids[i], "'%s' cannot be a parameter "
+			    "name", m->kids[i]->s);
+			return -1;
 		}
-		json_object_set_new(o, "command", cmd);
+		if (spec_sweep_values(c, m->kids[i + 1], m->kids[i]->s) != 0)
+			return -1;
 	}
-	json_object_set_new(o, "gpu", json_pack("{s:s,s:i}", "type",
-	    j->gpu_type != NULL ? j->gpu_type : "", "count", j->gpu_count));
-	json_object_set_new(o, "replicas", json_integer(j->replicas));
-	json_object_set_new(o, "resources", json_pack("{s:I,s:I}",
-	    "cpu_milli", (json_int_t)j->cpu_milli, "memory_bytes",
-	    (json_int_t)j->memory_bytes));
-	json_object_set_new(o, "priority", json_integer(j->priority));
-	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(o);
-	if (s == NULL)
-		fatalx("spec_job_to_json: out of memory");
-	return s;
+	return 0;
+}
+
+/* Builds the rows of a grid: the product, the last parameter varying
+ * fastest. */
+static int
+spec_sweep_grid(struct spec_ctx *c, const struct spec_node *m,
+    struct spec_params *p)
+{
+	size_t nk = m->n / 2, i, r, rem;
+	uint64_t total = 1;
+
+	if (m->type != SPEC_NODE_MAP || m->n == 0) {
+		spec_error(c, m, "'sweep.grid' must map parameter names to "
+		    "lists of values");
+		return -1;
+	}
+	if (spec_sweep_names(c, m) != 0)
+		return -1;
+	for (i = 0; i < nk; i++) {
+		total *= m->kids[2 * i + 1]->n;
+		if (total > SPEC_MAX_JOBS) {
+			spec_error(c, m, "the sweep has more than %d jobs",
+			    SPEC_MAX_JOBS);
+			return -1;
+		}
+	}
+	p->nkeys = nk;
+	p->keys = xcalloc(nk, sizeof *p->keys);
+	for (i = 0; i < nk; i++)
+		p->keys[i] = xstrdup(m->kids[2 * i]->s);
+	p->nrows = (size_t)total;
+	p->vals = xcalloc(p->nrows * nk, sizeof *p->vals);
+	for (r = 0; r < p->nrows; r++) {
+		rem = r;
+		for (i = nk; i-- > 0;) {
+			const struct spec_node *l = m->kids[2 * i + 1];
+
+			p->vals[r * nk + i] = xstrdup(l->kids[rem % l->n]->s);
+			rem /= l->n;
+		}
+	}
+	return 0;
+}
+
+/* Builds the rows of a zip: the i-th values of every parameter. */
+static int
+spec_sweep_zip(struct spec_ctx *c, const struct spec_node *m,
+    struct spec_params *p)
+{
+	size_t nk = m->n / 2, i, r, len;
+
+	if (m->type != SPEC_NODE_MAP || m->n == 0) {
+		spec_error(c, m, "'sweep.zip' must map parameter names to "
+		    "lists of values");
+		return -1;
+	}
+	if (spec_sweep_names(c, m) != 0)
+		return -1;
+	len = m->kids[1]->n;
+	for (i = 1; i < nk; i++) {
+		if (m->kids[2 * i + 1]->n != len) {
+			spec_error(c, m->kids[2 * i + 1], "zip lists must have "
+			    "the same length: '%s' has %zu values, '%s' has "
+			    "%zu", m->kids[2 * i]->s, m->kids[2 * i + 1]->n,
+			    m->kids[0]->s, len);
+			return -1;
+		}
+	}
+	if (len > SPEC_MAX_JOBS) {
+		spec_error(c, m, "the sweep has more than %d jobs",
+		    SPEC_MAX_JOBS);
+		return -1;
+	}
+	p->nkeys = nk;
+	p->keys = xcalloc(nk, sizeof *p->keys);
+	for (i = 0; i < nk; i++)
+		p->keys[i] = xstrdup(m->kids[2 * i]->s);
+	p->nrows = len;
+	p->vals = xcalloc(len * nk, sizeof *p->vals);
+	for (r = 0; r < len; r++)
+		for (i = 0; i < nk; i++)
+			p->vals[r * nk + i] =
+			    xstrdup(m->kids[2 * i + 1]->kids[r]->s);
+	return 0;
+}
+
+/* Builds the rows of an explicit list of parameter sets. */
+static int
+spec_sweep_list(struct spec_ctx *c, const struct spec_node *l,
+    struct spec_params *p)
+{
+	const struct spec_node *r;
+	size_t i, j, k;
+
+	if (l->type != SPEC_NODE_SEQ || l->n == 0) {
+		spec_error(c, l, "'sweep.list' must be a non-empty list of "
+		    "parameter sets");
+		return -1;
+	}
+	if (l->n > SPEC_MAX_JOBS) {
+		spec_error(c, l, "the sweep has more than %d jobs",
+		    SPEC_MAX_JOBS);
+		return -1;
+	}
+	for (i = 0; i < l->n; i++) {
+		r = l->kids[i];
+		if (r->type != SPEC_NODE_MAP) {
+			spec_error(c, r, "a parameter set must be a mapping");
+			return -1;
+		}
+		for (j = 0; j < r->n; j += 2) {
+			if (r->kids[j + 1]->type != SPEC_NODE_SCALAR ||
+			    !spec_is_param_name(r->kids[j]->s) ||
+			    strcmp(r->kids[j]->s, "index") == 0 ||
+			    strcmp(r->kids[j]->s, "group") == 0) {
+				spec_error(c, r->kids[j], "parameter '%s' must "
+				    "be a name with a single value",
+				    r->kids[j]->s);
+				return -1;
+			}
+			for (k = 0; k < p->nkeys; k++)
+				if (strcmp(p->keys[k], r->kids[j]->s) == 0)
+					break;
+			if (k == p->nkeys) {
+				if (p->nkeys >= 256) {
+					spec_error(c, r, "too many parameters");
+					return -1;
+				}
+				p->keys = xreallocarray(p->keys, p->nkeys + 1,
+				    sizeof *p->keys);
+				p->keys[p->nkeys++] = xstrdup(r->kids[j]->s);
+			}
+		}
+	}
+	p->nrows = l->n;
+	p->vals = xcalloc(l->n * p->nkeys, sizeof *p->vals);
+	for (i = 0; i < l->n; i++) {
+		r = l->kids[i];
+		for (j = 0; j < r->n; j += 2) {
+			for (k = 0; k < p->nkeys; k++)
+				if (strcmp(p->keys[k], r->kids[j]->s) == 0)
+					break;
+			p->vals[i * p->nkeys + k] =
+			    xstrdup(r->kids[j + 1]->s);
+		}
+	}
+	return 0;
+}
+
+/* Reads sweep: one of grid, list, zip, and max_running. */
+static void
+spec_sweep(struct spec_ctx *c, const struct spec_node *n, struct spec_tmpl *t)
+{
+	static const char *const sk[] = { "grid", "list", "zip",
+		"max_running" };
+	const struct spec_node *k, *v, *form = NULL;
+	size_t i;
+
+	if (n->type != SPEC_NODE_MAP) {
+		spec_error(c, n, "'sweep' must be a mapping with 'grid', "
+		    "'list' or 'zip'");
+		return;
+	}
+	for (i = 0; i + 1 < n->n; i += 2) {
+		k = n->kids[i];
+		v = n->kids[i + 1];
+		if (strcmp(k->s, "max_running") == 0)
+			spec_int(c, v, "sweep.max_running", 1, SPEC_MAX_JOBS,
+			    &t->max_running);
+		else if (strcmp(k->s, "grid") == 0 || strcmp(k->s, "list") == 0 ||
+		    strcmp(k->s, "zip") == 0) {
+			if (form != NULL) {
+				spec_error(c, k, "'sweep' takes one of 'grid', "
+				    "'list' or 'zip'");
+				continue;
+			}
+			form = k;
+			if (k->s[0] == 'g')
+				spec_sweep_grid(c, v, &t->params);
+			else if (k->s[0] == 'l')
+				spec_sweep_list(c, v, &t->params);
+			else
+				spec_sweep_zip(c, v, &t->params);
+		} else
+			spec_unknown_key(c, k, "sweep.", sk, nitems(sk));
+	}
+	if (form == NULL)
+		spec_error(c, n, "'sweep' needs 'grid', 'list' or 'zip'");
+	t->kind = "sweep";
+}
+
+/* Reads for_each: {roster, as}. */
+static void
+spec_for_each(struct spec_ctx *c, const struct spec_node *n,
+    struct spec_tmpl *t)
+{
+	static const char *const fk[] = { "roster", "as", "max_running" };
+	const struct spec_node *k, *v, *roster = NULL;
+	const char *as = "row";
+	size_t i;
+
+	t->kind = "roster";
+	if (n->type != SPEC_NODE_MAP) {
+		spec_error(c, n, "'for_each' must be a mapping such as "
+		    "{roster: students.csv, as: student}");
+		return;
+	}
+	for (i = 0; i + 1 < n->n; i += 2) {
+		k = n->kids[i];
+		v = n->kids[i + 1];
+		if (strcmp(k->s, "roster") == 0) {
+			if (spec_scalar(c, v, "for_each.roster") != NULL)
+				roster = v;
+		} else if (strcmp(k->s, "as") == 0) {
+			if (spec_scalar(c, v, "for_each.as") == NULL)
+				continue;
+			if (!spec_is_param_name(v->s) ||
+			    strcmp(v->s, "index") == 0 ||
+			    strcmp(v->s, "group") == 0) {
+				spec_error(c, v, "'for_each.as' must be a "
+				    "name such as student");
+				continue;
+			}
+			as = v->s;
+		} else if (strcmp(k->s, "max_running") == 0)
+			spec_int(c, v, "for_each.max_running", 1,
+			    SPEC_MAX_JOBS, &t->max_running);
+		else
+			spec_unknown_key(c, k, "for_each.", fk, nitems(fk));
+	}
+	if (roster == NULL) {
+		spec_error(c, n, "'for_each.roster' is required");
+		return;
+	}
+	if (spec_roster_load(c, roster, roster->s, as, &t->params) != 0)
+		return;
+	if (t->params.nrows == 0)
+		spec_error(c, roster, "roster '%s' has no rows", roster->s);
+}
+
+/* Maps a helm values file of the cluster's chart onto a spec, in place:
+ * the chart's keys become spec keys; other keys pass through. */
+static void
+spec_helm_convert(struct spec_ctx *c, struct spec_node *d,
+    const struct spec_site *site)
+{
+	struct spec_node *v, *lim, *gpu = NULL, *res = NULL, *use_shm,
+	    *shm_size;
+	const char *near;
+	bool b;
+	size_t i;
+
+	if ((v = spec_node_take(d, "DeployName")) != NULL) {
+		spec_node_free(spec_node_take(d, "BaseName"));
+		spec_node_set(d, "name", v);
+	} else if ((v = spec_node_take(d, "BaseName")) != NULL)
+		spec_node_set(d, "name", v);
+	if ((v = spec_node_take(d, "NameSpace")) != NULL)
+		spec_node_set(d, "namespace", v);
+	if ((v = spec_node_take(d, "ContainerImage")) != NULL)
+		spec_node_set(d, "image", v);
+	if ((v = spec_node_take(d, "ContainerName")) != NULL)
+		spec_node_set(d, "container_name", v);
+	if ((v = spec_node_take(d, "Replicas")) != NULL)
+		spec_node_set(d, "replicas", v);
+	if ((v = spec_node_take(d, "UseIB")) != NULL)
+		spec_node_set(d, "ib", v);
+	if ((v = spec_node_take(d, "NVMEStorage")) != NULL)
+		spec_node_set(d, "scratch", v);
+	else if (site->scratch_default > 0 && spec_node_get(d, "scratch") ==
+	    NULL) {
+		char *q = quantity_format_bytes(site->scratch_default);
+
+		spec_node_set(d, "scratch", spec_node_scalar(q, d->line,
+		    d->col));
+		free(q);
+	}
+	if ((v = spec_node_take(d, "Label")) != NULL) {
+		struct spec_node *l = spec_node_new(SPEC_NODE_MAP, v->line,
+		    v->col);
+
+		spec_node_set(l, "app", v);
+		spec_node_set(d, "labels", l);
+	}
+	if ((v = spec_node_take(d, "GPU")) != NULL) {
+		gpu = spec_node_new(SPEC_NODE_MAP, v->line, v->col);
+		spec_node_set(gpu, "type", v);
+	}
+	if ((lim = spec_node_take(d, "Limits")) != NULL) {
+		if (lim->type != SPEC_NODE_MAP)
+			spec_error(c, lim, "'Limits' must be a mapping of CPU, "
+			    "memory and GPU");
+		else {
+			static const char *const lk[] = { "CPU", "memory",
+				"GPU" };
+
+			for (i = 0; i + 1 < lim->n; i += 2) {
+				const char *k = lim->kids[i]->s;
+
+				if (strcmp(k, "CPU") != 0 &&
+				    strcmp(k, "memory") != 0 &&
+				    strcmp(k, "GPU") != 0)
+					spec_unknown_key(c, lim->kids[i],
+					    "Limits.", lk, nitems(lk));
+			}
+			if ((v = spec_node_take(lim, "GPU")) != NULL) {
+				if (gpu == NULL)
+					gpu = spec_node_new(SPEC_NODE_MAP,
+					    v->line, v->col);
+				spec_node_set(gpu, "count", v);
+			}
+			if ((v = spec_node_take(lim, "CPU")) != NULL) {
+				res = spec_node_new(SPEC_NODE_MAP, v->line,
+				    v->col);
+				spec_node_set(res, "cpu", v);
+			}
+			if ((v = spec_node_take(lim, "memory")) != NULL) {
+				if (res == NULL)
+					res = spec_node_new(SPEC_NODE_MAP,
+					    v->line, v->col);
+				spec_node_set(res, "memory", v);
+			}
+		}
+		spec_node_free(lim);
+	}
+	if (gpu != NULL) {
+		/* The chart's default is no GPU: GPU alone picks the nodes. */
+		if (spec_node_get(gpu, "count") == NULL)
+			spec_node_set(gpu, "count", spec_node_scalar("0",
+			    gpu->line, gpu->col));
+		spec_node_set(d, "gpu", gpu);
+	}
+	if (res != NULL)
+		spec_node_set(d, "resources", res);
+	use_shm = spec_node_take(d, "UseShm");
+	shm_size = spec_node_take(d, "ShmSize");
+	if (use_shm != NULL && spec_bool(c, use_shm, "UseShm", &b) == 0 && b) {
+		if (shm_size == NULL)
+			shm_size = spec_node_scalar("8Gi", use_shm->line,
+			    use_shm->col);
+		spec_node_set(d, "shm", shm_size);
+		shm_size = NULL;
+	}
+	spec_node_free(use_shm);
+	spec_node_free(shm_size);
+	if (spec_node_get(d, "command") == NULL &&
+	    spec_node_get(d, "interactive") == NULL)
+		spec_node_set(d, "interactive", spec_node_scalar("true",
+		    d->line, d->col));
+	/* A chart key in the wrong case is a typo, not a spec key. */
+	for (i = 0; i + 1 < d->n; i += 2) {
+		const char *k = d->kids[i]->s;
+
+		if (!isupper((unsigned char)k[0]))
+			continue;
+		near = spec_closest(k, spec_helm_keys, nitems(spec_helm_keys));
+		if (near != NULL)
+			spec_error(c, d->kids[i], "unknown key '%s' (did you "
+			    "mean '%s'?)", k, near);
+		else
+			spec_error(c, d->kids[i], "unknown key '%s'", k);
+		d->kids[i]->s[0] = '\0';
+	}
+}
+
+/* True when a document uses the keys of the cluster's helm values. */
+static bool
+spec_is_helm(const struct spec_node *d)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(spec_helm_keys); i++)
+		if (spec_node_get(d, spec_helm_keys[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* Releases what a template holds. */
+void
+spec_tmpl_release(struct spec_tmpl *t)
+{
+	free(t->gpu_types);
+	spec_params_release(&t->params);
+}
+
+/* Validates one document into a template; 0 or -1 (with diagnostics). */
+int
+spec_tmpl_read(struct spec_ctx *c, struct spec_node *d,
+    const struct spec_options *o, struct spec_tmpl *t)
+{
+	const struct spec_site *site = o->site;
+	const struct spec_node *k, *v;
+	const struct spec_gpu_type *g;
+	int before = c->errors;
+	bool b;
+	size_t i;
+
+	memset(t, 0, sizeof *t);
+	t->doc = d;
+	t->replicas = 1;
+	t->cpu_milli = site->default_cpu_milli;
+	t->memory_bytes = site->default_memory;
+	t->priority = 500;
+	if (d->type != SPEC_NODE_MAP) {
+		spec_error(c, d, "a job spec must be a mapping of keys such as "
+		    "'name', 'image' and 'command'");
+		return -1;
+	}
+	for (i = 0; i < o->nsets; i++)
+		spec_node_apply_set(c, d, o->sets[i]);
+	if (spec_is_helm(d)) {
+		t->helm = true;
+		spec_helm_convert(c, d, site);
+	}
+	for (i = 0; i + 1 < d->n; i += 2) {
+		k = d->kids[i];
+		v = d->kids[i + 1];
+		if (k->s[0] == '\0')
+			continue;
+		if (spec_node_is_null(v) && strcmp(k->s, "name") != 0)
+			continue;
+		if (strcmp(k->s, "name") == 0) {
+			if (spec_scalar(c, v, "name") != NULL)
+				t->name = v;
+		} else if (strcmp(k->s, "namespace") == 0) {
+			if (spec_scalar(c, v, "namespace") == NULL)
+				continue;
+			if (!spec_is_dns_label(v->s, 63))
+				spec_error(c, v, "'namespace' must be a "
+				    "DNS-1123 label, not '%s'", v->s);
+			else
+				t->ns = v;
+		} else if (strcmp(k->s, "image") == 0) {
+			if (spec_scalar(c, v, "image") == NULL)
+				continue;
+			if (v->s[0] == '\0' || strpbrk(v->s, " \t\n") != NULL ||
+			    strlen(v->s) > 1024)
+				spec_error(c, v, "'image' must be an image "
+				    "reference, not '%s'", v->s);
+			else
+				t->image = v;
+		} else if (strcmp(k->s, "command") == 0) {
+			t->command_key = true;
+			if (v->type == SPEC_NODE_MAP) {
+				spec_error(c, v, "'command' must be a string "
+				    "or a list");
+				continue;
+			}
+			if (v->type == SPEC_NODE_SEQ) {
+				size_t j;
+
+				if (v->n == 0) {
+					spec_error(c, v, "'command' must not "
+					    "be empty");
+					continue;
+				}
+				for (j = 0; j < v->n; j++)
+					if (v->kids[j]->type !=
+					    SPEC_NODE_SCALAR)
+						spec_error(c, v->kids[j],
+						    "'command' items must be "
+						    "strings");
+			} else if (v->s[0] == '\0') {
+				spec_error(c, v, "'command' must not be empty");
+				continue;
+			}
+			t->command = v;
+		} else if (strcmp(k->s, "workdir") == 0) {
+			if (spec_scalar(c, v, "workdir") == NULL)
+				continue;
+			if (v->s[0] != '/' && !spec_has_var(v->s))
+				spec_error(c, v, "'workdir' must be an "
+				    "absolute path, not '%s'", v->s);
+			t->workdir = v;
+		} else if (strcmp(k->s, "env") == 0) {
+			spec_string_map(c, v, "env", 0);
+			t->env = v;
+		} else if (strcmp(k->s, "labels") == 0) {
+			spec_string_map(c, v, "labels", 1);
+			t->labels = v;
+		} else if (strcmp(k->s, "annotations") == 0) {
+			spec_string_map(c, v, "annotations", 2);
+			t->annotations = v;
+		} else if (strcmp(k->s, "gpu") == 0)
+			spec_gpu(c, site, v, t);
+		else if (strcmp(k->s, "replicas") == 0) {
+			if (spec_int(c, v, "replicas", 1, site->max_replicas,
+			    &t->replicas) == 0)
+				t->replicas_node = v;
+		} else if (strcmp(k->s, "resources") == 0)
+			spec_resources(c, v, t);
+		else if (strcmp(k->s, "shm") == 0) {
+			if (spec_quantity(c, v, "shm", QUANTITY_UNITS, true,
+			    &t->shm_bytes) == 0)
+				t->shm_node = v;
+		} else if (strcmp(k->s, "scratch") == 0)
+			spec_quantity(c, v, "scratch", QUANTITY_UNITS, true,
+			    &t->scratch_bytes);
+		else if (strcmp(k->s, "workload") == 0) {
+			if (spec_scalar(c, v, "workload") == NULL)
+				continue;
+			if (strcmp(v->s, "job") == 0)
+				t->job_workload = true;
+			else if (strcmp(v->s, "deployment") != 0)
+				spec_error(c, v, "'workload' must be deployment "
+				    "or job, not '%s'", v->s);
+		} else if (strcmp(k->s, "interactive") == 0) {
+			if (spec_bool(c, v, "interactive", &b) == 0)
+				t->interactive = b;
+			t->interactive_node = v;
+		} else if (strcmp(k->s, "ib") == 0) {
+			if (spec_bool(c, v, "ib", &b) == 0)
+				t->ib = b;
+		} else if (strcmp(k->s, "container_name") == 0) {
+			if (spec_scalar(c, v, "container_name") == NULL)
+				continue;
+			if (!spec_is_dns_label(v->s, 63))
+				spec_error(c, v, "'container_name' must be a "
+				    "DNS-1123 label, not '%s'", v->s);
+			else
+				t->container_name = v;
+		} else if (strcmp(k->s, "priority") == 0)
+			spec_priority(c, v, t);
+		else if (strcmp(k->s, "timeout") == 0) {
+			char *cause = NULL;
+
+			if (spec_scalar(c, v, "timeout") == NULL)
+				continue;
+			if (duration_parse(v->s, &t->timeout_s, &cause) != 0) {
+				spec_error(c, v, "'timeout': %s", cause);
+				free(cause);
+			} else if (t->timeout_s < 0)
+				spec_error(c, v, "'timeout' must not be "
+				    "negative");
+		} else if (strcmp(k->s, "retries") == 0)
+			spec_int(c, v, "retries", 0, 100, &t->retries);
+		else if (strcmp(k->s, "after") == 0)
+			spec_after(c, v, t);
+		else if (strcmp(k->s, "sweep") == 0) {
+			if (spec_node_get(d, "for_each") != NULL)
+				spec_error(c, k, "use 'sweep' or 'for_each', "
+				    "not both");
+			else
+				spec_sweep(c, v, t);
+		} else if (strcmp(k->s, "for_each") == 0) {
+			if (spec_node_get(d, "sweep") == NULL)
+				spec_for_each(c, v, t);
+		} else
+			spec_unknown_key(c, k, "", spec_keys, nitems(spec_keys));
+	}
+	if (t->name == NULL || spec_node_is_null(t->name))
+		spec_error(c, d, t->helm ? "'BaseName' is required" :
+		    "'name' is required");
+	if (t->name != NULL && !spec_node_is_null(t->name) &&
+	    !spec_has_var(t->name->s)) {
+		/* Checked here too, so a bad name shows with the other
+		 * errors; names with variables are checked per job. */
+		char *n = t->kind != NULL ? xprintf("%s-%zu", t->name->s,
+		    t->params.nrows > 0 ? t->params.nrows - 1 : 0) :
+		    xstrdup(t->name->s);
+
+		if (!spec_is_dns_label(n, SPEC_MAX_NAME) || n[0] < 'a' ||
+		    n[0] > 'z')
+			spec_error(c, t->name, "job name '%s' must be a "
+			    "DNS-1123 label of at most %d characters that "
+			    "starts with a letter (lowercase letters, digits "
+			    "and '-')", n, SPEC_MAX_NAME);
+		free(n);
+	}
+	if (t->interactive && t->command != NULL)
+		spec_error(c, t->command, "an interactive job has no "
+		    "'command': its pods stay up for exec until cancelled");
+	if (!t->interactive && t->command == NULL && !t->command_key)
+		spec_error(c, d, "'command' is required (or 'interactive: "
+		    "true' for pods that stay up)");
+	if (t->interactive && t->job_workload)
+		spec_error(c, t->interactive_node, "an interactive job needs "
+		    "'workload: deployment'");
+	if (t->cpu_milli > site->max_cpu_milli)
+		spec_error(c, t->cpu_node, "'resources.cpu' is more than the "
+		    "site allows per replica");
+	if (t->memory_bytes > site->max_memory)
+		spec_error(c, t->memory_node, "'resources.memory' is more than "
+		    "the site allows per replica");
+	if (t->shm_bytes > t->memory_bytes)
+		spec_error(c, t->shm_node, "'shm' is larger than "
+		    "'resources.memory'; /dev/shm counts against the memory "
+		    "limit");
+	if (t->max_running > 0 && t->kind == NULL)
+		spec_error(c, d, "'max_running' needs a sweep or roster");
+	if (t->gpu_count > 0) {
+		size_t fit = 0, ntypes = t->gpu_any ? site->ngpus :
+		    t->ngpu_types;
+
+		for (i = 0; i < ntypes; i++) {
+			g = t->gpu_any ? &site->gpus[i] :
+			    spec_site_gpu(site, t->gpu_types[i]);
+			if (t->gpu_count <= g->max_per_node)
+				fit++;
+			else if (!t->gpu_any)
+				spec_error(c, t->gpu_type_node, "no %s node "
+				    "holds %d GPUs (at most %d per replica)",
+				    g->name, t->gpu_count, g->max_per_node);
+			if (g->max_per_user > 0 && (int64_t)t->gpu_count *
+			    t->replicas > g->max_per_user && !t->gpu_any)
+				spec_error(c, t->gpu_type_node, "%d %s GPUs "
+				    "is more than the %d a user may hold",
+				    t->gpu_count * t->replicas, g->name,
+				    g->max_per_user);
+		}
+		if (t->gpu_any && fit == 0)
+			spec_error(c, t->gpu_type_node, "no node holds %d GPUs",
+			    t->gpu_count);
+	}
+	(void)o;
+	return c->errors == before ? 0 : -1;
 }

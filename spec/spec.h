@@ -1,20 +1,33 @@
 /*
- * spec: job specs, from YAML text to validated jobs.
+ * spec: job specs, from YAML text to validated jobs and to the Kubernetes
+ * objects that run them.
  *
  * Pure: no database, no cluster, no scheduler.  Errors are collected, each
  * with the file, line and column libyaml saw, so a user sees every mistake
- * at once.
+ * at once.  A validated job is recorded as one JSON text (the "stored
+ * spec") holding everything the scheduler needs; spec_render_job_json turns
+ * that text back into the exact objects `ailab-queue render` shows.
  */
 #ifndef SPEC_H
 #define SPEC_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* Bounds on input, so that any file is read in bounded time and memory. */
 #define SPEC_MAX_FILE_SIZE (1024 * 1024)
-#define SPEC_MAX_DOCUMENTS 100000
+#define SPEC_MAX_DOCUMENTS 1000
+#define SPEC_MAX_DEPTH 64
+#define SPEC_MAX_STRING (64 * 1024)
+#define SPEC_MAX_JOBS 100000
+/* A job's base name is "<name>-<id>"; ids up to 10 digits and ranks up to 2
+ * keep every object name and hostname within 63 characters. */
+#define SPEC_MAX_NAME 48
+
+/* The version of the stored spec JSON this build writes and reads. */
+#define SPEC_JSON_VERSION 1
 
 struct spec_diag {
 	char *file;
@@ -28,21 +41,48 @@ struct spec_diags {
 	size_t n;
 };
 void spec_diags_release(struct spec_diags *);
-/* "file:line:col: message", allocated. */
+/* "file:line:col: message", allocated; the caller frees it. */
 char *spec_diag_format(const struct spec_diag *);
 
+/*
+ * The site profile: the cluster's conventions (GPU types and their node
+ * labels, volumes, scratch, defaults and maxima).  Built in for ailab and
+ * overridden key by key by site files.
+ */
+struct spec_site;
+/* The built-in profile, then /etc/ailab-queue/site.yaml, then
+ * $XDG_CONFIG_HOME/ailab-queue/site.yaml (~/.config when unset); a missing
+ * file is skipped, a bad one is -1 with diags.  Free with spec_site_free. */
+int spec_site_load(struct spec_site **, struct spec_diags *);
+/* The built-in profile alone (never NULL); free with spec_site_free. */
+struct spec_site *spec_site_builtin(void);
+/* Applies one site file over a profile; 0 or -1 with diags. */
+int spec_site_apply_file(struct spec_site *, const char *path,
+    struct spec_diags *);
+void spec_site_free(struct spec_site *);
+
+/* What a caller adds to the spec files. */
+struct spec_options {
+	const char *default_namespace;   /* for specs that name none */
+	const char *group;               /* --group: overrides the group name */
+	const char *const *sets;         /* --set key=value, dotted keys */
+	size_t nsets;
+	const struct spec_site *site;    /* NULL: the built-in profile */
+};
+
+/* One validated, expanded job. */
 struct spec_job {
 	char *name;
-	char *namespace;         /* NULL: the context's namespace */
-	char *image;
-	char **command;          /* NULL-terminated; NULL: none */
-	bool command_shell;      /* a string run by /bin/sh -c */
-	char *gpu_type;          /* NULL or "" for a CPU job */
+	char *namespace;
+	char *group;             /* NULL: not in a group */
+	char *group_kind;        /* "sweep", "roster" or NULL */
+	int priority;            /* 0..1000 */
+	char *gpu_type;          /* "" (CPU), a type, "A,B" (a list), "any" */
 	int gpu_count;           /* per replica */
 	int replicas;
 	int64_t cpu_milli;       /* per replica */
 	int64_t memory_bytes;    /* per replica */
-	int priority;            /* 0..1000 */
+	char *spec_json;         /* the stored spec (compact JSON) */
 	char *file;              /* where it came from */
 	int line;
 };
@@ -53,16 +93,46 @@ struct spec_set {
 };
 
 /*
- * Reads every YAML document of a file as one job spec.  On any error returns
- * -1 with diags filled (and *out NULL); the caller releases diags either way.
+ * Reads every YAML document of a file as one job spec (a helm values file
+ * included), expanding sweeps and rosters.  On any error returns -1 with
+ * diags filled (and *out NULL); the caller releases diags either way and
+ * frees *out with spec_set_free.
  */
-int spec_load_file(const char *path, struct spec_set **out,
-    struct spec_diags *diags);
-int spec_load_buffer(const char *name, const char *buf, size_t len,
+int spec_load_file(const char *path, const struct spec_options *,
     struct spec_set **out, struct spec_diags *diags);
+int spec_load_buffer(const char *name, const char *buf, size_t len,
+    const struct spec_options *, struct spec_set **out,
+    struct spec_diags *diags);
 void spec_set_free(struct spec_set *);
 
-/* The job as a JSON object text (allocated), as the queue records it. */
-char *spec_job_to_json(const struct spec_job *);
+/*
+ * Checks `after` across the jobs of several sets (names within the same
+ * submission): adds a diagnostic per cycle; 0 or -1.
+ */
+int spec_check_after(struct spec_set *const *, size_t, struct spec_diags *);
+
+/* What identifies one run of a stored job on the cluster. */
+struct spec_run {
+	int64_t job_id;
+	int attempt;             /* 1 for the first run */
+	const char *owner;
+	const char *group;       /* NULL or "" for none */
+	const char *gpu_type;    /* the type admitted on; NULL: any acceptable */
+};
+
+/*
+ * The Kubernetes objects of one run of a stored job, in creation order (the
+ * headless Service first, then the Deployments, one per rank, or the
+ * Indexed Job), as a new JSON array the caller json_decref()s; NULL with
+ * *cause (allocated) when spec_json is not a stored spec.
+ */
+json_t *spec_render_job_json(const char *spec_json, const struct spec_run *,
+    char **cause);
+/* The base name of a job's objects, "<name>-<id>" (allocated). */
+char *spec_job_base_name(const char *spec_json, int64_t job_id);
+
+/* The shell script a Deployment's container runs around the user's command
+ * (passed as "$@"): runs it once, records its exit code, then only waits. */
+extern const char spec_wrapper_script[];
 
 #endif

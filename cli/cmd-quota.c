@@ -1,0 +1,386 @@
+/*
+ * quota: the namespace's ResourceQuotas (used and hard per resource) and,
+ * where the user may list nodes and pods, the free GPUs per GPU type.
+ */
+#include "cli.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kube.h"
+
+#define GPU_RESOURCE "nvidia.com/gpu"
+#define GPU_LABEL "nvidia.com/gpu.product"
+
+struct quota_node {
+	const char *name;
+	const char *type;
+	int64_t allocatable;
+	int64_t used;
+	bool usable;                /* Ready and schedulable */
+};
+
+struct quota_type {
+	const char *type;
+	int nodes;
+	int64_t allocatable, used, free;
+};
+
+/* Orders nodes by name for the pod lookup and the output. */
+static int
+quota_node_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct quota_node *)a)->name,
+	    ((const struct quota_node *)b)->name);
+}
+
+static int
+quota_type_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct quota_type *)a)->type,
+	    ((const struct quota_type *)b)->type);
+}
+
+/* A quota value for people: millicores for cpu, bytes as Mi/Gi. */
+static char *
+quota_fmt(const char *key, int64_t v)
+{
+	if (kube_quota_scale(key) == QUANTITY_MILLI)
+		return quantity_format_milli(v);
+	if (strstr(key, "memory") != NULL || strstr(key, "storage") != NULL)
+		return quantity_format_bytes(v);
+	return xprintf("%" PRId64, v);
+}
+
+/* Each quota's resources as JSON: used, hard and free. */
+static json_t *
+quota_quotas_json(struct cli_ctx *ctx, json_t *list)
+{
+	json_t *out = json_array(), *q, *res, *hard, *v;
+	const char *key, *used;
+	int64_t h, u;
+	char *cause = NULL, *f;
+	size_t i;
+
+	json_array_foreach(kube_list_items(list), i, q) {
+		res = json_array();
+		hard = json_object_get(json_object_get(q, "status"), "hard");
+		if (json_object_size(hard) == 0)
+			hard = json_object_get(json_object_get(q, "spec"),
+			    "hard");
+		json_object_foreach(hard, key, v) {
+			used = json_string_value(json_object_get(
+			    json_object_get(json_object_get(q, "status"),
+			    "used"), key));
+			f = NULL;
+			if (kube_quota_get(q, key, &h, &u, &cause) == 0)
+				f = quota_fmt(key, h > u ? h - u : 0);
+			else {
+				log_debug("quota %s: %s", kube_obj_name(q), cause);
+				free(cause);
+				cause = NULL;
+			}
+			json_array_append_new(res, json_pack("{s:s,s:s,s:s,s:s}",
+			    "resource", key, "used", used != NULL ? used : "0",
+			    "hard", json_string_value(v) != NULL ?
+			    json_string_value(v) : "", "free",
+			    f != NULL ? f : ""));
+			free(f);
+		}
+		json_array_append_new(out, json_pack("{s:s,s:o}", "name",
+		    kube_obj_name(q) != NULL ? kube_obj_name(q) : "",
+		    "resources", res));
+	}
+	(void)ctx;
+	return out;
+}
+
+/* Free GPUs per node and type from nodes and their non-terminal pods. */
+static json_t *
+quota_gpus_json(struct cli_ctx *ctx, json_t *nodes, json_t *pods)
+{
+	struct quota_node *qn, key = { 0 }, *hit;
+	struct quota_type *qt = NULL;
+	size_t nn = 0, nt = 0, i, j;
+	json_t *n, *p, *jn, *jt, *out;
+	int64_t v, tot_a = 0, tot_u = 0, tot_f = 0, f;
+	char *cause = NULL;
+
+	qn = xcalloc(json_array_size(kube_list_items(nodes)) + 1, sizeof *qn);
+	json_array_foreach(kube_list_items(nodes), i, n) {
+		if (kube_node_allocatable(n, GPU_RESOURCE, QUANTITY_UNITS, &v,
+		    &cause) != 0) {
+			log_debug("node %s: %s", kube_obj_name(n), cause);
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		if (v == 0 || kube_obj_name(n) == NULL)
+			continue;
+		qn[nn].name = kube_obj_name(n);
+		qn[nn].type = kube_obj_label(n, GPU_LABEL);
+		if (qn[nn].type == NULL)
+			qn[nn].type = "unknown";
+		qn[nn].allocatable = v;
+		qn[nn].usable = kube_node_is_ready(n) &&
+		    !kube_node_is_unschedulable(n);
+		nn++;
+	}
+	qsort(qn, nn, sizeof *qn, quota_node_cmp);
+	json_array_foreach(kube_list_items(pods), i, p) {
+		if (kube_pod_is_terminal(p) || kube_pod_node(p) == NULL)
+			continue;
+		key.name = kube_pod_node(p);
+		if ((hit = bsearch(&key, qn, nn, sizeof *qn,
+		    quota_node_cmp)) == NULL)
+			continue;
+		if (kube_pod_request(p, GPU_RESOURCE, QUANTITY_UNITS, &v,
+		    &cause) != 0) {
+			log_debug("pod %s: %s", kube_obj_name(p), cause);
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		hit->used += v;
+	}
+	jn = json_array();
+	for (i = 0; i < nn; i++) {
+		f = qn[i].usable && qn[i].allocatable > qn[i].used ?
+		    qn[i].allocatable - qn[i].used : 0;
+		json_array_append_new(jn, json_pack("{s:s,s:s,s:I,s:I,s:I,s:b}",
+		    "name", qn[i].name, "type", qn[i].type, "allocatable",
+		    (json_int_t)qn[i].allocatable, "used",
+		    (json_int_t)qn[i].used, "free", (json_int_t)f, "ready",
+		    qn[i].usable));
+		for (j = 0; j < nt; j++)
+			if (strcmp(qt[j].type, qn[i].type) == 0)
+				break;
+		if (j == nt) {
+			qt = xreallocarray(qt, nt + 1, sizeof *qt);
+			memset(&qt[nt], 0, sizeof *qt);
+			qt[nt++].type = qn[i].type;
+		}
+		qt[j].nodes++;
+		qt[j].allocatable += qn[i].allocatable;
+		qt[j].used += qn[i].used;
+		qt[j].free += f;
+		tot_a += qn[i].allocatable;
+		tot_u += qn[i].used;
+		tot_f += f;
+	}
+	qsort(qt, nt, sizeof *qt, quota_type_cmp);
+	jt = json_array();
+	for (j = 0; j < nt; j++)
+		json_array_append_new(jt, json_pack("{s:s,s:i,s:I,s:I,s:I}",
+		    "type", qt[j].type, "nodes", qt[j].nodes, "allocatable",
+		    (json_int_t)qt[j].allocatable, "used",
+		    (json_int_t)qt[j].used, "free", (json_int_t)qt[j].free));
+	out = json_pack("{s:b,s:o,s:o,s:{s:i,s:I,s:I,s:I}}", "allowed", 1,
+	    "types", jt, "nodes", jn, "total", "nodes", (int)nn,
+	    "allocatable", (json_int_t)tot_a, "used", (json_int_t)tot_u,
+	    "free", (json_int_t)tot_f);
+	free(qt);
+	free(qn);
+	(void)ctx;
+	return out;
+}
+
+/* True if a SelfSubjectAccessReview came back allowed. */
+static bool
+quota_allowed(struct kube_response *r)
+{
+	return r != NULL && r->error == NULL && json_is_true(json_object_get(
+	    json_object_get(r->body, "status"), "allowed"));
+}
+
+/* The human form: one table of quotas, one of GPUs (per node if wide). */
+static void
+quota_print(struct cli_ctx *ctx, json_t *out)
+{
+	json_t *q, *r, *gpus = json_object_get(out, "gpus"), *x, *tot;
+	struct cli_table *t;
+	const char *cells[6];
+	char a[32], u[32], f[32], nodes[32];
+	size_t i, j;
+
+	printf("Namespace: %s\n\n", json_string_value(json_object_get(out,
+	    "namespace")));
+	if (json_array_size(json_object_get(out, "quotas")) == 0)
+		printf("No ResourceQuota in this namespace.\n");
+	else {
+		t = cli_table_new((const char *const[]){ "QUOTA", "RESOURCE",
+		    "USED", "HARD", "FREE" }, 5);
+		json_array_foreach(json_object_get(out, "quotas"), i, q) {
+			json_array_foreach(json_object_get(q, "resources"), j,
+			    r) {
+				cells[0] = json_string_value(json_object_get(q,
+				    "name"));
+				cells[1] = json_string_value(json_object_get(r,
+				    "resource"));
+				cells[2] = json_string_value(json_object_get(r,
+				    "used"));
+				cells[3] = json_string_value(json_object_get(r,
+				    "hard"));
+				cells[4] = json_string_value(json_object_get(r,
+				    "free"));
+				cli_table_add(t, cells);
+			}
+		}
+		cli_table_print(t, stdout);
+		cli_table_free(t);
+	}
+	printf("\n");
+	if (!json_is_true(json_object_get(gpus, "allowed"))) {
+		printf("Free GPUs: not shown: %s\n", json_string_value(
+		    json_object_get(gpus, "reason")));
+		return;
+	}
+	if (ctx->output == CLI_OUTPUT_WIDE) {
+		t = cli_table_new((const char *const[]){ "NODE", "GPU TYPE",
+		    "READY", "ALLOCATABLE", "USED", "FREE" }, 6);
+		json_array_foreach(json_object_get(gpus, "nodes"), i, x) {
+			snprintf(a, sizeof a, "%" JSON_INTEGER_FORMAT,
+			    json_integer_value(json_object_get(x,
+			    "allocatable")));
+			snprintf(u, sizeof u, "%" JSON_INTEGER_FORMAT,
+			    json_integer_value(json_object_get(x, "used")));
+			snprintf(f, sizeof f, "%" JSON_INTEGER_FORMAT,
+			    json_integer_value(json_object_get(x, "free")));
+			cells[0] = json_string_value(json_object_get(x, "name"));
+			cells[1] = json_string_value(json_object_get(x, "type"));
+			cells[2] = json_is_true(json_object_get(x, "ready")) ?
+			    "yes" : "no";
+			cells[3] = a;
+			cells[4] = u;
+			cells[5] = f;
+			cli_table_add(t, cells);
+		}
+		cli_table_print(t, stdout);
+		cli_table_free(t);
+		printf("\n");
+	}
+	t = cli_table_new((const char *const[]){ "GPU TYPE", "NODES",
+	    "ALLOCATABLE", "USED", "FREE" }, 5);
+	json_array_foreach(json_object_get(gpus, "types"), i, x) {
+		snprintf(nodes, sizeof nodes, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(json_object_get(x, "nodes")));
+		snprintf(a, sizeof a, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(json_object_get(x, "allocatable")));
+		snprintf(u, sizeof u, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(json_object_get(x, "used")));
+		snprintf(f, sizeof f, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(json_object_get(x, "free")));
+		cells[0] = json_string_value(json_object_get(x, "type"));
+		cells[1] = nodes;
+		cells[2] = a;
+		cells[3] = u;
+		cells[4] = f;
+		cli_table_add(t, cells);
+	}
+	tot = json_object_get(gpus, "total");
+	snprintf(nodes, sizeof nodes, "%" JSON_INTEGER_FORMAT,
+	    json_integer_value(json_object_get(tot, "nodes")));
+	snprintf(a, sizeof a, "%" JSON_INTEGER_FORMAT,
+	    json_integer_value(json_object_get(tot, "allocatable")));
+	snprintf(u, sizeof u, "%" JSON_INTEGER_FORMAT,
+	    json_integer_value(json_object_get(tot, "used")));
+	snprintf(f, sizeof f, "%" JSON_INTEGER_FORMAT,
+	    json_integer_value(json_object_get(tot, "free")));
+	cells[0] = "TOTAL";
+	cells[1] = nodes;
+	cells[2] = a;
+	cells[3] = u;
+	cells[4] = f;
+	cli_table_add(t, cells);
+	cli_table_print(t, stdout);
+	cli_table_free(t);
+}
+
+/* Shows quota and free GPUs; every request is in flight at once. */
+static int
+cmd_quota_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct kube_list_opts live = { .field_selector =
+	    "status.phase!=Succeeded,status.phase!=Failed" };
+	struct kube_response *rq = NULL, *an = NULL, *ap = NULL, *rn = NULL,
+	    *rp = NULL;
+	struct kube_request *qreq, *nreq, *preq;
+	struct kube_client *kc;
+	const char *ns;
+	json_t *out = NULL, *gpus;
+	char *msg;
+	int ret = CLI_EXIT_FAIL;
+
+	(void)argc;
+	(void)argv;
+	if ((kc = cli_kube(ctx)) == NULL)
+		return CLI_EXIT_FAIL;
+	ns = cli_default_namespace(ctx);
+	qreq = kube_list(kc, KUBE_RESOURCEQUOTAS, ns, NULL, NULL, NULL);
+	nreq = kube_access_review(kc, "list", "", "nodes", NULL, NULL, NULL);
+	preq = kube_access_review(kc, "list", "", "pods", NULL, NULL, NULL);
+	an = kube_wait(kc, nreq);
+	ap = kube_wait(kc, preq);
+	if (quota_allowed(an) && quota_allowed(ap)) {
+		nreq = kube_list(kc, KUBE_NODES, NULL, NULL, NULL, NULL);
+		preq = kube_list(kc, KUBE_PODS, NULL, &live, NULL, NULL);
+		rn = kube_wait(kc, nreq);
+		rp = kube_wait(kc, preq);
+	}
+	rq = kube_wait(kc, qreq);
+	if (rq->error != NULL) {
+		msg = kube_error_string(rq->error);
+		cli_error(ctx, "cannot list the ResourceQuotas of namespace "
+		    "'%s': %s", ns, msg);
+		free(msg);
+		goto out;
+	}
+	out = json_pack("{s:s,s:o}", "namespace", ns, "quotas",
+	    quota_quotas_json(ctx, rq->body));
+	if (rn != NULL && rn->error == NULL && rp != NULL && rp->error == NULL)
+		gpus = quota_gpus_json(ctx, rn->body, rp->body);
+	else {
+		const struct kube_error *e = an->error != NULL ? an->error :
+		    ap->error != NULL ? ap->error : rn != NULL &&
+		    rn->error != NULL ? rn->error : rp != NULL ? rp->error :
+		    NULL;
+
+		msg = e != NULL ? kube_error_string(e) : xprintf("user '%s' "
+		    "may not list nodes and pods in all namespaces",
+		    kube_config_user(kube_client_config(kc)));
+		gpus = json_pack("{s:b,s:s}", "allowed", 0, "reason", msg);
+		free(msg);
+	}
+	json_object_set_new(out, "gpus", gpus);
+	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML)
+		ret = cli_print_value(ctx, out) == 0 ? CLI_EXIT_OK :
+		    CLI_EXIT_FAIL;
+	else {
+		quota_print(ctx, out);
+		ret = CLI_EXIT_OK;
+	}
+out:
+	json_decref(out);
+	kube_response_free(rq);
+	kube_response_free(an);
+	kube_response_free(ap);
+	kube_response_free(rn);
+	kube_response_free(rp);
+	return ret;
+}
+
+const struct cli_cmd cli_cmd_quota = {
+	.name = "quota",
+	.usage = "",
+	.summary = "show the namespace's quota and the free GPUs per type",
+	.help = "Shows each ResourceQuota of the namespace (used, hard and free\n"
+	    "per resource) and, if you may list nodes and pods, the free GPUs\n"
+	    "per GPU type (node label nvidia.com/gpu.product): allocatable\n"
+	    "minus the requests of pods that are not finished, counting only\n"
+	    "nodes that are Ready and schedulable.  -o wide adds one line per\n"
+	    "node; -o json and -o yaml print everything.\n",
+	.min_args = 0,
+	.max_args = 0,
+	.exec = cmd_quota_exec,
+};

@@ -1,0 +1,109 @@
+/* sched: the scheduling loop, as a service or one pass for cron. */
+#include <event2/event.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "sched-loop.h"
+
+static const struct cli_opt cmd_sched_opts[] = {
+	{ "once", 0, CLI_OPT_FLAG, NULL,
+	  "run one pass and its effects, then exit (for cron)" },
+	{ "until-empty", 0, CLI_OPT_FLAG, NULL,
+	  "exit once no job is left to run or clean up" },
+	{ "interval", 0, CLI_OPT_STRING, "DURATION",
+	  "time between passes when nothing happens (default 2s)" },
+	{ "gang-timeout", 0, CLI_OPT_STRING, "DURATION",
+	  "re-queue a gang not fully running after this (default 10m)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+/* SIGTERM and SIGINT: finish the pass, then leave. */
+static void
+cmd_sched_signal(evutil_socket_t sig, short ev, void *arg)
+{
+	(void)ev;
+	log_info("signal %d: stopping after this pass", (int)sig);
+	sched_loop_stop(arg);
+}
+
+/* Reads a duration option into seconds; 0 when absent, -1 on error. */
+static int
+cmd_sched_duration(struct cli_ctx *ctx, const char *name, int64_t *out)
+{
+	const char *v = cli_string(ctx, name);
+	char *cause = NULL;
+
+	*out = 0;
+	if (v == NULL)
+		return 0;
+	if (duration_parse(v, out, &cause) != 0 || *out <= 0) {
+		cli_error(ctx, "invalid value for '--%s': '%s'", name, v);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+/* Takes the scheduler lock and runs the loop until stopped. */
+static int
+cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct sched_loop_opts o = { 0 };
+	struct sched_loop *loop;
+	struct kube_client *kube;
+	struct event *sigterm, *sigint;
+	struct store *s;
+	int64_t interval;
+	char *cause = NULL;
+	int fd = -1;
+
+	(void)argc;
+	(void)argv;
+	if (cmd_sched_duration(ctx, "interval", &interval) != 0 ||
+	    cmd_sched_duration(ctx, "gang-timeout", &o.gang_timeout_s) != 0)
+		return CLI_EXIT_USAGE;
+	o.interval_ms = interval * 1000;
+	o.once = cli_flag(ctx, "once") > 0;
+	o.until_empty = cli_flag(ctx, "until-empty") > 0;
+	if ((s = cli_store(ctx)) == NULL)
+		return CLI_EXIT_FAIL;
+	if (store_lock_scheduler(s, &fd, &cause) != 0) {
+		cli_error(ctx, "%s", cause);
+		free(cause);
+		return CLI_EXIT_FAIL;
+	}
+	if ((kube = cli_kube(ctx)) == NULL) {
+		close(fd);
+		return CLI_EXIT_FAIL;
+	}
+	loop = sched_loop_new(ctx->base, s, kube, &o);
+	sigterm = evsignal_new(ctx->base, SIGTERM, cmd_sched_signal, loop);
+	sigint = evsignal_new(ctx->base, SIGINT, cmd_sched_signal, loop);
+	evsignal_add(sigterm, NULL);
+	evsignal_add(sigint, NULL);
+	log_info("scheduling %s", store_path(s));
+	sched_loop_start(loop);
+	event_base_dispatch(ctx->base);
+	event_free(sigterm);
+	event_free(sigint);
+	sched_loop_free(loop);
+	close(fd);
+	return CLI_EXIT_OK;
+}
+
+const struct cli_cmd cli_cmd_sched = {
+	.name = "sched",
+	.usage = "[--once] [--until-empty] [--interval DURATION]",
+	.summary = "run the scheduler: admit, start, follow and clean up jobs",
+	.help = "Only one scheduler acts on a queue at a time; a second one\n"
+	    "says which process holds the queue and exits 1. SIGTERM finishes\n"
+	    "the pass in progress, then exits.\n",
+	.opts = cmd_sched_opts,
+	.flags = CLI_NEEDS_STORE,
+	.min_args = 0,
+	.max_args = 0,
+	.exec = cmd_sched_exec,
+};

@@ -1,0 +1,111 @@
+/* whoami: the user the cluster sees (SelfSubjectReview) and the namespace. */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kube.h"
+
+/* Explains a failed request in one line, without credentials. */
+static void
+cmd_whoami_error(struct cli_ctx *ctx, const struct kube_config *cfg,
+    const struct kube_error *e)
+{
+	char *msg = kube_error_string(e);
+
+	if (kube_is_unauthorized(e))
+		cli_error(ctx, "the cluster at %s refused the credentials of "
+		    "user '%s' in context '%s' (%s)", kube_config_server(cfg),
+		    kube_config_user(cfg), kube_config_context(cfg), msg);
+	else
+		cli_error(ctx, "cannot ask %s who you are: %s",
+		    kube_config_server(cfg), msg);
+	free(msg);
+}
+
+/* Asks the cluster who the credentials belong to, as kubectl auth whoami. */
+static int
+cmd_whoami_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct kube_client *kc;
+	const struct kube_config *cfg;
+	struct kube_response *resp;
+	struct cli_table *t;
+	json_t *ui, *out, *groups, *g;
+	const char *user, *cells[2];
+	char *gs = NULL, *tmp;
+	size_t i;
+	int ret = CLI_EXIT_FAIL;
+
+	(void)argc;
+	(void)argv;
+	if ((kc = cli_kube(ctx)) == NULL)
+		return CLI_EXIT_FAIL;
+	cfg = kube_client_config(kc);
+	resp = kube_wait(kc, kube_self_subject_review(kc, NULL, NULL));
+	if (resp->error != NULL) {
+		cmd_whoami_error(ctx, cfg, resp->error);
+		goto out;
+	}
+	ui = json_object_get(json_object_get(resp->body, "status"), "userInfo");
+	user = json_string_value(json_object_get(ui, "username"));
+	groups = json_object_get(ui, "groups");
+	if (user == NULL) {
+		cli_error(ctx, "the cluster at %s sent a SelfSubjectReview "
+		    "without a username", kube_config_server(cfg));
+		goto out;
+	}
+	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML) {
+		out = json_pack("{s:s,s:o,s:s,s:s,s:s}", "username", user,
+		    "groups", json_is_array(groups) ? json_incref(groups) :
+		    json_array(),
+		    "namespace", cli_default_namespace(ctx), "context",
+		    kube_config_context(cfg), "server", kube_config_server(cfg));
+		if (json_object_get(ui, "uid") != NULL)
+			json_object_set(out, "uid", json_object_get(ui, "uid"));
+		ret = cli_print_value(ctx, out) == 0 ? CLI_EXIT_OK :
+		    CLI_EXIT_FAIL;
+		json_decref(out);
+		goto out;
+	}
+	json_array_foreach(groups, i, g) {
+		tmp = xprintf("%s%s%s", gs != NULL ? gs : "", gs != NULL ?
+		    "," : "", json_string_value(g) ? json_string_value(g) : "");
+		free(gs);
+		gs = tmp;
+	}
+	t = cli_table_new((const char *const[]){ "ATTRIBUTE", "VALUE" }, 2);
+	cells[0] = "Username";
+	cells[1] = user;
+	cli_table_add(t, cells);
+	cells[0] = "Groups";
+	cells[1] = gs;
+	cli_table_add(t, cells);
+	cells[0] = "Namespace";
+	cells[1] = cli_default_namespace(ctx);
+	cli_table_add(t, cells);
+	cells[0] = "Context";
+	cells[1] = kube_config_context(cfg);
+	cli_table_add(t, cells);
+	cells[0] = "Server";
+	cells[1] = kube_config_server(cfg);
+	cli_table_add(t, cells);
+	cli_table_print(t, stdout);
+	cli_table_free(t);
+	free(gs);
+	ret = CLI_EXIT_OK;
+out:
+	kube_response_free(resp);
+	return ret;
+}
+
+const struct cli_cmd cli_cmd_whoami = {
+	.name = "whoami",
+	.usage = "",
+	.summary = "show the user the cluster sees and the namespace in use",
+	.help = "Asks the cluster (SelfSubjectReview, as 'kubectl auth whoami')\n"
+	    "who the kubeconfig's credentials belong to.\n",
+	.min_args = 0,
+	.max_args = 0,
+	.exec = cmd_whoami_exec,
+};

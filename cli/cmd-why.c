@@ -1,0 +1,66 @@
+/* why: the reason a job waits, and its place in the queue. */
+#include <stdlib.h>
+
+#include "cli.h"
+
+/* Prints the job's state, reason and position as the scheduler saw them. */
+static int
+cmd_why_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct store_job *j = NULL;
+	struct store *s;
+	int64_t id;
+	char *cause = NULL, *when;
+	json_t *o;
+
+	(void)argc;
+	if (cli_parse_id(ctx, argv[0], &id) != 0)
+		return CLI_EXIT_USAGE;
+	if ((s = cli_store(ctx)) == NULL)
+		return CLI_EXIT_FAIL;
+	if (store_get(s, id, &j, &cause) != 0) {
+		cli_error(ctx, "%s", cause);
+		free(cause);
+		return CLI_EXIT_FAIL;
+	}
+	if (j == NULL) {
+		cli_error(ctx, "job %lld not found", (long long)id);
+		return CLI_EXIT_FAIL;
+	}
+	when = cli_time_rfc3339(j->updated_at);
+	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML) {
+		o = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)j->id,
+		    "state", store_state_name(j->state), "reason", j->reason,
+		    "updated_at", when);
+		if (j->position > 0)
+			json_object_set_new(o, "position",
+			    json_integer(j->position));
+		cli_print_value(ctx, o);
+		json_decref(o);
+	} else {
+		printf("job %lld (%s) is %s", (long long)j->id, j->name,
+		    store_state_name(j->state));
+		if (j->state == STORE_QUEUED && j->position > 0)
+			printf(", number %lld in the queue", (long long)j->position);
+		printf("\n");
+		if (*j->reason != '\0')
+			printf("reason: %s\n", j->reason);
+		else if (j->state == STORE_QUEUED)
+			printf("reason: no scheduler pass has looked at it yet "
+			    "(is 'ailab-queue sched' running?)\n");
+		printf("as of %s\n", when);
+	}
+	free(when);
+	store_job_free(j);
+	return CLI_EXIT_OK;
+}
+
+const struct cli_cmd cli_cmd_why = {
+	.name = "why",
+	.usage = "ID",
+	.summary = "say why a job waits, and where it is in the queue",
+	.flags = CLI_NEEDS_STORE,
+	.min_args = 1,
+	.max_args = 1,
+	.exec = cmd_why_exec,
+};

@@ -1,0 +1,1030 @@
+/*
+ * kube-http.c: HTTP to the API server on libcurl's multi-socket interface,
+ * driven by the caller's libevent base; rate limit, retries, credentials.
+ */
+#include "kube-int.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#define KH_BACKOFF_BASE_MS 250
+#define KH_BACKOFF_MAX_MS 8000
+
+struct kube_client {
+	struct event_base *base;
+	struct kube_config *cfg;
+	struct kube_client_opts opts;
+	CURLM *multi;
+	struct event *timer;
+	struct event *rate_ev;
+	struct event *flush_ev;
+	double tokens;
+	int64_t refill_us;
+	struct kube_request *queue_head, *queue_tail;   /* rate limited */
+	struct kube_request *reqs;                      /* all live */
+	struct kube_request *pending;                   /* stream data */
+
+	/* From the server URL. */
+	char *scheme, *host, *port, *prefix;
+	char *url_base;             /* scheme://host-or-tls-name:port+prefix */
+	struct curl_slist *connect_to;
+	bool send_creds;
+
+	/* The server's Date, and when (monotonic, us) it was seen. */
+	int64_t server_ms;
+	int64_t server_seen_us;
+};
+
+/* One socket curl asked us to watch. */
+struct kube_sock {
+	struct event *ev;
+	struct kube_client *client;
+};
+
+static void kh_start(struct kube_request *);
+static void kh_check_multi(struct kube_client *);
+
+/* A pseudo-random number for jitter; quality does not matter. */
+double
+kube_random(void)
+{
+	static uint64_t s;
+
+	if (s == 0)
+		s = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b9;
+	s ^= s << 13;
+	s ^= s >> 7;
+	s ^= s << 17;
+	return (double)(s >> 11) / (double)(1ULL << 53);
+}
+
+/* Microseconds on the monotonic clock, for the rate limiter. */
+static int64_t
+kh_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* libevent saw activity on a socket: tell curl. */
+static void
+kh_event_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	struct kube_client *c = arg;
+	int running, action = 0;
+
+	if (kind & EV_READ)
+		action |= CURL_CSELECT_IN;
+	if (kind & EV_WRITE)
+		action |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(c->multi, fd, action, &running);
+	kh_check_multi(c);
+}
+
+/* curl's timer expired. */
+static void
+kh_timeout_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	struct kube_client *c = arg;
+	int running;
+
+	(void)fd;
+	(void)kind;
+	curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	kh_check_multi(c);
+}
+
+/* CURLMOPT_TIMERFUNCTION: arm or disarm the one timer. */
+static int
+kh_timer_cb(CURLM *multi, long timeout_ms, void *arg)
+{
+	struct kube_client *c = arg;
+	struct timeval tv;
+
+	(void)multi;
+	if (timeout_ms < 0) {
+		evtimer_del(c->timer);
+		return 0;
+	}
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
+	return 0;
+}
+
+/* CURLMOPT_SOCKETFUNCTION: mirror curl's interest in a socket. */
+static int
+kh_socket_cb(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
+{
+	struct kube_client *c = arg;
+	struct kube_sock *ks = sockp;
+	short kind;
+
+	(void)e;
+	if (what == CURL_POLL_REMOVE) {
+		if (ks != NULL) {
+			event_free(ks->ev);
+			free(ks);
+			curl_multi_assign(c->multi, s, NULL);
+		}
+		return 0;
+	}
+	kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
+	    ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
+	if (ks == NULL) {
+		ks = xcalloc(1, sizeof *ks);
+		ks->client = c;
+		curl_multi_assign(c->multi, s, ks);
+	} else
+		event_free(ks->ev);
+	ks->ev = event_new(c->base, s, kind, kh_event_cb, c);
+	event_add(ks->ev, NULL);
+	return 0;
+}
+
+/* True for hosts where plain-http credentials cannot leave the machine. */
+static bool
+kh_is_loopback(const char *host)
+{
+	return strcmp(host, "localhost") == 0 || has_prefix(host, "127.") ||
+	    strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0;
+}
+
+/* Splits the server URL once, and prepares tls-server-name routing. */
+static int
+kh_parse_server(struct kube_client *c, char **cause)
+{
+	const struct kube_cluster *cl = c->cfg->cluster;
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *ct;
+	size_t n;
+	int ret = -1;
+
+	if (u == NULL)
+		fatalx("curl_url failed");
+	if (curl_url_set(u, CURLUPART_URL, cl->server, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
+	    CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK) {
+		*cause = xprintf("%s: clusters[name=%s].cluster.server: '%s' is "
+		    "not a valid URL", cl->file, cl->name, cl->server);
+		goto out;
+	}
+	c->scheme = xstrdup(scheme);
+	c->host = xstrdup(host);
+	c->port = xstrdup(port);
+	n = strlen(path);
+	while (n > 0 && path[n - 1] == '/')
+		n--;
+	c->prefix = xstrndup(path, n);
+	if (cl->tls_server_name != NULL && strcmp(scheme, "https") == 0) {
+		/* The name goes in the URL (SNI, verification); we connect to
+		 * the real host. */
+		c->url_base = xprintf("https://%s:%s%s", cl->tls_server_name,
+		    port, c->prefix);
+		ct = xprintf("%s:%s:%s:%s", cl->tls_server_name, port, host,
+		    port);
+		c->connect_to = curl_slist_append(NULL, ct);
+		free(ct);
+	} else
+		c->url_base = xprintf("%s://%s:%s%s", scheme, host, port,
+		    c->prefix);
+	c->send_creds = strcmp(scheme, "https") == 0 || kh_is_loopback(host);
+	ret = 0;
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+/* Makes a client on the caller's base; the config becomes the client's. */
+struct kube_client *
+kube_client_new(struct event_base *base, struct kube_config *cfg,
+    const struct kube_client_opts *opts, char **cause)
+{
+	static bool curl_ready;
+	struct kube_client *c = xcalloc(1, sizeof *c);
+
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+			fatalx("curl_global_init failed");
+		curl_ready = true;
+	}
+	c->base = base;
+	c->cfg = cfg;
+	if (opts != NULL)
+		c->opts = *opts;
+	if (c->opts.qps <= 0)
+		c->opts.qps = 50;
+	if (c->opts.burst <= 0)
+		c->opts.burst = 100;
+	if (c->opts.max_retries == 0)
+		c->opts.max_retries = 8;
+	if (c->opts.max_retries < 0)
+		c->opts.max_retries = 0;
+	if (c->opts.retry_budget_ms <= 0)
+		c->opts.retry_budget_ms = 30000;
+	if (c->opts.connect_timeout_ms <= 0)
+		c->opts.connect_timeout_ms = 10000;
+	if (c->opts.request_timeout_ms <= 0)
+		c->opts.request_timeout_ms = 60000;
+	if (c->opts.idle_timeout_ms <= 0)
+		c->opts.idle_timeout_ms = 120000;
+	if (c->opts.max_body <= 0)
+		c->opts.max_body = 256 << 20;
+	c->tokens = c->opts.burst;
+	c->refill_us = kh_mono_us();
+	if (kh_parse_server(c, cause) != 0) {
+		kube_client_free(c);
+		return NULL;
+	}
+	if ((c->multi = curl_multi_init()) == NULL)
+		fatalx("curl_multi_init failed");
+	c->timer = evtimer_new(base, kh_timeout_cb, c);
+	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, kh_socket_cb);
+	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, kh_timer_cb);
+	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+	curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
+	return c;
+}
+
+const struct kube_config *
+kube_client_config(const struct kube_client *c)
+{
+	return c->cfg;
+}
+
+struct kube_config *
+kube_client_config_mut(struct kube_client *c)
+{
+	return c->cfg;
+}
+
+struct event_base *
+kube_client_base(const struct kube_client *c)
+{
+	return c->base;
+}
+
+const struct kube_client_opts *
+kube_client_opts(const struct kube_client *c)
+{
+	return &c->opts;
+}
+
+/* Frees a response, wherever it came from. */
+void
+kube_response_free(struct kube_response *r)
+{
+	if (r == NULL)
+		return;
+	json_decref(r->body);
+	free(r->text);
+	kube_error_free(r->error);
+	free(r);
+}
+
+/* Lets a callback keep the body beyond the callback. */
+json_t *
+kube_response_take_body(struct kube_response *r)
+{
+	json_t *b = r->body;
+
+	r->body = NULL;
+	return b;
+}
+
+/* Undoes what an attempt set up (easy handle, headers, buffers). */
+static void
+kh_attempt_release(struct kube_request *r)
+{
+	struct kube_client *c = r->client;
+	struct kube_request **pp;
+
+	if (r->easy != NULL) {
+		curl_multi_remove_handle(c->multi, r->easy);
+		curl_easy_cleanup(r->easy);
+		r->easy = NULL;
+	}
+	if (r->headers != NULL) {
+		curl_slist_free_all(r->headers);
+		r->headers = NULL;
+	}
+	kube_creds_release(&r->creds);
+	free(r->buf);
+	r->buf = NULL;
+	r->len = r->cap = 0;
+	r->too_large = false;
+	r->stream_abort = false;
+	if (r->pending) {
+		for (pp = &c->pending; *pp != NULL; pp = &(*pp)->pnext) {
+			if (*pp == r) {
+				*pp = r->pnext;
+				break;
+			}
+		}
+		r->pending = false;
+	}
+}
+
+/* Takes a request off the rate-limit queue. */
+static void
+kh_unqueue(struct kube_request *r)
+{
+	struct kube_client *c = r->client;
+	struct kube_request *p, *prev = NULL;
+
+	for (p = c->queue_head; p != NULL; prev = p, p = p->wnext) {
+		if (p != r)
+			continue;
+		if (prev == NULL)
+			c->queue_head = p->wnext;
+		else
+			prev->wnext = p->wnext;
+		if (c->queue_tail == p)
+			c->queue_tail = prev;
+		break;
+	}
+	r->wnext = NULL;
+}
+
+/* Frees a request and everything it holds. */
+static void
+kh_request_free(struct kube_request *r)
+{
+	struct kube_client *c = r->client;
+
+	kh_attempt_release(r);
+	if (r->state == KUBE_REQ_QUEUED)
+		kh_unqueue(r);
+	if (r->retry_ev != NULL)
+		event_free(r->retry_ev);
+	if (r->prev != NULL)
+		r->prev->next = r->next;
+	else if (c->reqs == r)
+		c->reqs = r->next;
+	if (r->next != NULL)
+		r->next->prev = r->prev;
+	if (r->hook_free != NULL)
+		r->hook_free(r->hook_state);
+	json_decref(r->create_labels);
+	free(r->create_name);
+	free(r->method);
+	free(r->path);
+	free(r->body);
+	free(r->content_type);
+	kube_response_free(r->resp);
+	free(r);
+}
+
+/* Cancels a request; its callback will not be called. */
+void
+kube_request_cancel(struct kube_request *r)
+{
+	if (r == NULL)
+		return;
+	if (r->in_callback) {
+		r->cancelled = true;
+		return;
+	}
+	kh_request_free(r);
+}
+
+/* Cancels everything and frees the client and its configuration. */
+void
+kube_client_free(struct kube_client *c)
+{
+	if (c == NULL)
+		return;
+	while (c->reqs != NULL)
+		kh_request_free(c->reqs);
+	if (c->multi != NULL)
+		curl_multi_cleanup(c->multi);
+	if (c->timer != NULL)
+		event_free(c->timer);
+	if (c->rate_ev != NULL)
+		event_free(c->rate_ev);
+	if (c->flush_ev != NULL)
+		event_free(c->flush_ev);
+	curl_slist_free_all(c->connect_to);
+	free(c->scheme);
+	free(c->host);
+	free(c->port);
+	free(c->prefix);
+	free(c->url_base);
+	kube_config_free(c->cfg);
+	free(c);
+}
+
+/* A request not yet started; the ops in kube-ops.c fill it in. */
+struct kube_request *
+kube_request_new(struct kube_client *c, const char *method, const char *path,
+    json_t *body, const char *content_type, kube_done_cb cb, void *arg)
+{
+	struct kube_request *r = xcalloc(1, sizeof *r);
+
+	r->client = c;
+	r->method = xstrdup(method);
+	r->path = xstrdup(path);
+	if (body != NULL) {
+		if ((r->body = json_dumps(body, JSON_COMPACT)) == NULL)
+			fatalx("json_dumps failed");
+		r->body_len = strlen(r->body);
+		r->content_type = xstrdup(content_type != NULL ? content_type :
+		    "application/json");
+	}
+	r->cb = cb;
+	r->arg = arg;
+	r->sync = cb == NULL;
+	r->next = c->reqs;
+	if (c->reqs != NULL)
+		c->reqs->prev = r;
+	c->reqs = r;
+	r->started_ms = now_ms();
+	return r;
+}
+
+/* Hands the response to the caller and frees the request (unless sync). */
+static void
+kh_deliver(struct kube_request *r, struct kube_response *resp)
+{
+	r->state = KUBE_REQ_FINISHED;
+	kh_attempt_release(r);
+	if (r->hook != NULL && r->hook(r, resp))
+		return;
+	if (r->sync) {
+		r->resp = resp;
+		r->done = true;
+		return;
+	}
+	r->in_callback = true;
+	r->cb(resp, r->arg);
+	r->in_callback = false;
+	kube_response_free(resp);
+	kh_request_free(r);
+}
+
+/* Refills the token bucket and starts what the rate limit allows. */
+static void
+kh_rate_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	struct kube_client *c = arg;
+	struct kube_request *r;
+	struct timeval tv;
+	int64_t now = kh_mono_us();
+	double wait;
+
+	(void)fd;
+	(void)kind;
+	c->tokens += (double)(now - c->refill_us) / 1e6 * c->opts.qps;
+	if (c->tokens > c->opts.burst)
+		c->tokens = c->opts.burst;
+	c->refill_us = now;
+	while (c->queue_head != NULL && c->tokens >= 1.0) {
+		r = c->queue_head;
+		c->queue_head = r->wnext;
+		if (c->queue_head == NULL)
+			c->queue_tail = NULL;
+		r->wnext = NULL;
+		c->tokens -= 1.0;
+		kh_start(r);
+	}
+	if (c->queue_head != NULL) {
+		wait = (1.0 - c->tokens) / c->opts.qps;
+		tv.tv_sec = (time_t)wait;
+		tv.tv_usec = (suseconds_t)((wait - (double)tv.tv_sec) * 1e6) + 1;
+		evtimer_add(c->rate_ev, &tv);
+	}
+}
+
+/* Queues a request for its turn under the QPS/burst limit. */
+void
+kube_request_submit(struct kube_request *r)
+{
+	struct kube_client *c = r->client;
+	struct timeval tv = { 0, 0 };
+
+	r->state = KUBE_REQ_QUEUED;
+	if (c->queue_tail != NULL)
+		c->queue_tail->wnext = r;
+	else
+		c->queue_head = r;
+	c->queue_tail = r;
+	if (c->rate_ev == NULL)
+		c->rate_ev = evtimer_new(c->base, kh_rate_cb, c);
+	/* Started from the loop, never from inside the caller's call. */
+	if (!evtimer_pending(c->rate_ev, NULL))
+		evtimer_add(c->rate_ev, &tv);
+}
+
+/* A local failure delivered like a response. */
+static void
+kh_fail_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	struct kube_request *r = arg;
+	struct kube_response *resp = r->resp;
+
+	(void)fd;
+	(void)kind;
+	r->resp = NULL;
+	kh_deliver(r, resp);
+}
+
+/* Fails a request from the loop, so callbacks never run re-entrantly. */
+void
+kube_request_fail(struct kube_request *r, struct kube_error *err)
+{
+	struct kube_response *resp = xcalloc(1, sizeof *resp);
+	struct timeval tv = { 0, 0 };
+
+	kh_attempt_release(r);
+	resp->error = err;
+	resp->attempts = r->attempts;
+	kube_response_free(r->resp);
+	r->resp = resp;
+	r->state = KUBE_REQ_WAITING;
+	if (r->retry_ev != NULL)
+		event_free(r->retry_ev);
+	r->retry_ev = evtimer_new(r->client->base, kh_fail_cb, r);
+	evtimer_add(r->retry_ev, &tv);
+}
+
+/* Runs queued stream data through the requests' handlers. */
+static void
+kh_flush_streams(struct kube_client *c)
+{
+	struct kube_request *r;
+
+	while ((r = c->pending) != NULL) {
+		c->pending = r->pnext;
+		r->pnext = NULL;
+		r->pending = false;
+		if (r->len == 0)
+			continue;
+		r->in_callback = true;
+		if (r->on_stream != NULL)
+			r->on_stream(r, r->buf, r->len);
+		else if (r->on_data != NULL)
+			r->on_data(r->buf, r->len, r->arg);
+		r->in_callback = false;
+		r->len = 0;
+		if (r->cancelled) {
+			kh_request_free(r);
+			continue;
+		}
+		if (r->stream_abort && r->easy != NULL) {
+			/* Finish it now as if the server had closed it. */
+			struct kube_response *resp = xcalloc(1, sizeof *resp);
+
+			resp->status = 200;
+			resp->attempts = r->attempts;
+			kh_deliver(r, resp);
+		}
+	}
+}
+
+/* CURLOPT_WRITEFUNCTION: buffer, bounded; streams flush after the call. */
+static size_t
+kh_write_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct kube_request *r = arg;
+	struct kube_client *c = r->client;
+	size_t len = size * n;
+
+	if (r->stream_abort)
+		return 0;
+	if (r->len + len > (size_t)c->opts.max_body) {
+		r->too_large = true;
+		return 0;
+	}
+	if (r->len + len + 1 > r->cap) {
+		r->cap = r->cap == 0 ? 16384 : r->cap;
+		while (r->cap < r->len + len + 1)
+			r->cap *= 2;
+		r->buf = xreallocarray(r->buf, 1, r->cap);
+	}
+	memcpy(r->buf + r->len, p, len);
+	r->len += len;
+	r->buf[r->len] = '\0';
+	if (r->stream && !r->pending) {
+		long code = 0;
+
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+		if (code == 200) {
+			r->pending = true;
+			r->pnext = c->pending;
+			c->pending = r;
+		}
+	}
+	return len;
+}
+
+/* CURLOPT_HEADERFUNCTION: keeps the server's Date for its clock. */
+static size_t
+kh_header_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct kube_request *r = arg;
+	struct kube_client *c = r->client;
+	size_t len = size * n;
+	char buf[128];
+	time_t t;
+
+	if (len > 5 && len < sizeof buf && strncasecmp(p, "Date:", 5) == 0) {
+		memcpy(buf, p + 5, len - 5);
+		buf[len - 5] = '\0';
+		if ((t = curl_getdate(buf, NULL)) > 0) {
+			c->server_ms = (int64_t)t * 1000;
+			c->server_seen_us = kh_mono_us();
+		}
+	}
+	return len;
+}
+
+int64_t
+kube_client_server_time(const struct kube_client *c)
+{
+	if (c->server_ms == 0)
+		return 0;
+	return c->server_ms + (kh_mono_us() - c->server_seen_us) / 1000;
+}
+
+/* Fills the easy handle for one attempt: URL, TLS, auth, timeouts. */
+static int
+kh_setup(struct kube_request *r, bool force_creds, char **cause)
+{
+	struct kube_client *c = r->client;
+	const struct kube_cluster *cl = c->cfg->cluster;
+	const struct kube_user *u = c->cfg->user;
+	struct curl_blob blob;
+	char *url, *h;
+	CURL *e;
+
+	if (c->send_creds && kube_config_credentials(c->cfg, force_creds,
+	    &r->creds, cause) != 0)
+		return -1;
+	if ((e = r->easy = curl_easy_init()) == NULL)
+		fatalx("curl_easy_init failed");
+	url = xprintf("%s%s", c->url_base, r->path);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	free(url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+	r->errbuf[0] = '\0';
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, kh_write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, kh_header_cb);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)c->opts.connect_timeout_ms);
+	if (r->stream) {
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
+		    (long)(c->opts.idle_timeout_ms + 999) / 1000);
+	} else
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+		    (long)c->opts.request_timeout_ms);
+	if (!cl->disable_compression)
+		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	if (c->connect_to != NULL)
+		curl_easy_setopt(e, CURLOPT_CONNECT_TO, c->connect_to);
+	if (cl->proxy_url != NULL)
+		curl_easy_setopt(e, CURLOPT_PROXY, cl->proxy_url);
+	if (cl->insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else if (cl->ca_data.data != NULL) {
+		blob.data = cl->ca_data.data;
+		blob.len = cl->ca_data.len;
+		blob.flags = CURL_BLOB_COPY;
+		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
+	} else if (cl->ca_file != NULL)
+		curl_easy_setopt(e, CURLOPT_CAINFO, cl->ca_file);
+	if (r->creds.cert.data != NULL && r->creds.key.data != NULL) {
+		blob.data = r->creds.cert.data;
+		blob.len = r->creds.cert.len;
+		blob.flags = CURL_BLOB_COPY;
+		curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &blob);
+		curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
+		blob.data = r->creds.key.data;
+		blob.len = r->creds.key.len;
+		curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &blob);
+		curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
+	}
+	r->headers = curl_slist_append(NULL, "Accept: application/json, */*");
+	r->headers = curl_slist_append(r->headers,
+	    "User-Agent: ailab-queue/" PACKAGE_VERSION);
+	if (c->send_creds && r->creds.token != NULL) {
+		h = xprintf("Authorization: Bearer %s", r->creds.token);
+		r->headers = curl_slist_append(r->headers, h);
+		explicit_bzero(h, strlen(h));
+		free(h);
+	} else if (c->send_creds && u != NULL && u->username != NULL) {
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(e, CURLOPT_USERNAME, u->username);
+		curl_easy_setopt(e, CURLOPT_PASSWORD,
+		    u->password != NULL ? u->password : "");
+	}
+	if (u != NULL && u->as != NULL) {
+		h = xprintf("Impersonate-User: %s", u->as);
+		r->headers = curl_slist_append(r->headers, h);
+		free(h);
+	}
+	if (r->body != NULL) {
+		h = xprintf("Content-Type: %s", r->content_type);
+		r->headers = curl_slist_append(r->headers, h);
+		free(h);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)r->body_len);
+	}
+	if (strcmp(r->method, "GET") != 0 && !(strcmp(r->method, "POST") == 0 &&
+	    r->body != NULL))
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
+	else if (strcmp(r->method, "POST") == 0)
+		curl_easy_setopt(e, CURLOPT_POST, 1L);
+	/* No "Expect: 100-continue" round trip. */
+	r->headers = curl_slist_append(r->headers, "Expect:");
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
+	return 0;
+}
+
+/* Starts one attempt of a request. */
+static void
+kh_start(struct kube_request *r)
+{
+	struct kube_client *c = r->client;
+	char *cause = NULL;
+
+	r->state = KUBE_REQ_RUNNING;
+	r->attempts++;
+	if (kh_setup(r, false, &cause) != 0) {
+		kube_request_fail(r, kube_error_new(0, "Unauthorized", "%s",
+		    cause));
+		free(cause);
+		return;
+	}
+	if (curl_multi_add_handle(c->multi, r->easy) != CURLM_OK)
+		fatalx("curl_multi_add_handle failed");
+}
+
+/* Fires a retry after its backoff. */
+static void
+kh_retry_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	struct kube_request *r = arg;
+
+	(void)fd;
+	(void)kind;
+	kh_start(r);
+}
+
+/* The delay before retry number n: exponential, jittered, capped. */
+static int64_t
+kh_backoff_ms(int n, int retry_after)
+{
+	double d = KH_BACKOFF_BASE_MS * pow(2, n > 10 ? 10 : n - 1);
+
+	if (d > KH_BACKOFF_MAX_MS)
+		d = KH_BACKOFF_MAX_MS;
+	d = d * (0.5 + kube_random() * 0.5);
+	if (retry_after > 0 && retry_after * 1000.0 > d)
+		d = retry_after * 1000.0;
+	return (int64_t)d;
+}
+
+/* Schedules the next attempt if the count and time budgets allow it. */
+static bool
+kh_maybe_retry(struct kube_request *r, int retry_after)
+{
+	struct kube_client *c = r->client;
+	int64_t delay = kh_backoff_ms(r->attempts, retry_after);
+	struct timeval tv;
+
+	if (r->stream || r->attempts > c->opts.max_retries)
+		return false;
+	if (now_ms() + delay - r->started_ms > c->opts.retry_budget_ms)
+		return false;
+	kh_attempt_release(r);
+	r->state = KUBE_REQ_WAITING;
+	if (r->retry_ev != NULL)
+		event_free(r->retry_ev);
+	r->retry_ev = evtimer_new(c->base, kh_retry_cb, r);
+	tv.tv_sec = delay / 1000;
+	tv.tv_usec = (delay % 1000) * 1000;
+	evtimer_add(r->retry_ev, &tv);
+	return true;
+}
+
+/* Whether a curl failure may be retried: the request never got through. */
+static bool
+kh_curl_retryable(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* After a create was retried and met AlreadyExists: is it ours? */
+static void kh_adopt_done(struct kube_response *, void *);
+
+/* One attempt ended: retry, refresh credentials, or deliver. */
+static void
+kh_finish(struct kube_request *r, CURLcode rc)
+{
+	struct kube_client *c = r->client;
+	struct kube_response *resp;
+	curl_off_t ra = -1;
+	long code = 0;
+	json_t *body = NULL;
+	char *gpath;
+
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(r->easy, CURLINFO_RETRY_AFTER, &ra);
+	if (rc != CURLE_OK && !r->stream_abort) {
+		if (r->too_large) {
+			kube_request_fail(r, kube_error_new(0, "TooLarge",
+			    "the response from %s is larger than %d bytes",
+			    c->host, c->opts.max_body));
+			return;
+		}
+		if (kh_curl_retryable(rc)) {
+			/* A create may have been applied before the drop. */
+			if (r->is_create && rc != CURLE_COULDNT_CONNECT &&
+			    rc != CURLE_COULDNT_RESOLVE_HOST)
+				r->maybe_created = true;
+			if (kh_maybe_retry(r, -1))
+				return;
+		}
+		kube_request_fail(r, kube_error_new(0,
+		    rc == CURLE_OPERATION_TIMEDOUT ? "Timeout" :
+		    "ConnectionFailed", "%s %s: %s", r->method, c->host,
+		    r->errbuf[0] != '\0' ? r->errbuf : curl_easy_strerror(rc)));
+		return;
+	}
+	if (code == 401 && !r->auth_refreshed &&
+	    kube_config_can_refresh(c->cfg) && r->creds.from_exec) {
+		/* Re-run the exec plugin once, unless already rotated. */
+		r->auth_refreshed = true;
+		kh_attempt_release(r);
+		kube_creds_release(&c->cfg->exec_creds);
+		c->cfg->exec_valid = false;
+		r->attempts--;
+		kh_start(r);
+		return;
+	}
+	if (code == 401 && !r->auth_refreshed && c->cfg->user != NULL &&
+	    c->cfg->user->token == NULL && c->cfg->user->token_file != NULL) {
+		/* A rotated service-account token: read the file again. */
+		r->auth_refreshed = true;
+		kh_attempt_release(r);
+		kube_config_forget_token_file(c->cfg);
+		r->attempts--;
+		kh_start(r);
+		return;
+	}
+	if (code == 429 || code == 500 || code == 502 || code == 503 ||
+	    code == 504) {
+		if (r->is_create && code != 429)
+			r->maybe_created = true;
+		if (kh_maybe_retry(r, (int)ra))
+			return;
+	}
+	resp = xcalloc(1, sizeof *resp);
+	resp->status = (int)code;
+	resp->attempts = r->attempts;
+	if (r->len > 0 && !r->stream)
+		body = json_loadb(r->buf, r->len, 0, NULL);
+	if (code >= 200 && code < 300) {
+		if (body != NULL)
+			resp->body = body;
+		else if (r->len > 0 && !r->stream) {
+			resp->text = r->buf;
+			resp->text_len = r->len;
+			r->buf = NULL;
+			r->len = r->cap = 0;
+		}
+	} else {
+		resp->error = kube_error_from_status(body, (int)code);
+		if (resp->error->retry_after < 0 && ra >= 0)
+			resp->error->retry_after = (int)ra;
+		resp->body = body;
+	}
+	if (r->is_create && r->maybe_created && code == 409 &&
+	    kube_is_already_exists(resp->error) && r->create_name != NULL &&
+	    r->create_labels != NULL && !r->adopting) {
+		struct kube_request *g;
+
+		/* Look at the object to see whether our earlier try made it. */
+		r->adopting = true;
+		kh_attempt_release(r);
+		gpath = xprintf("%s/%s", r->path, r->create_name);
+		g = kube_request_new(c, "GET", gpath, NULL, NULL, kh_adopt_done,
+		    r);
+		free(gpath);
+		kube_response_free(r->resp);
+		r->resp = resp;
+		r->state = KUBE_REQ_WAITING;
+		kube_request_submit(g);
+		return;
+	}
+	kh_deliver(r, resp);
+}
+
+/* The GET after a retried create: ours if it carries every label we sent. */
+static void
+kh_adopt_done(struct kube_response *got, void *arg)
+{
+	struct kube_request *r = arg;
+	struct kube_response *resp = r->resp;
+	json_t *labels, *v;
+	const char *k;
+	bool ours = false;
+
+	r->resp = NULL;
+	if (got->error == NULL && got->body != NULL) {
+		labels = json_object_get(json_object_get(got->body, "metadata"),
+		    "labels");
+		ours = json_object_size(r->create_labels) > 0;
+		json_object_foreach(r->create_labels, k, v) {
+			if (!json_equal(v, json_object_get(labels, k)))
+				ours = false;
+		}
+	}
+	if (ours) {
+		kube_error_free(resp->error);
+		resp->error = NULL;
+		json_decref(resp->body);
+		resp->body = kube_response_take_body(got);
+		resp->status = 200;
+		resp->adopted = true;
+	}
+	kh_deliver(r, resp);
+}
+
+/* Finished transfers: collect each and act on it. */
+static void
+kh_check_multi(struct kube_client *c)
+{
+	struct kube_request *r;
+	CURLMsg *m;
+	int left;
+
+	kh_flush_streams(c);
+	while ((m = curl_multi_info_read(c->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+		kh_finish(r, m->data.result);
+	}
+}
+
+/* Runs the base until the request completes: the blocking helper. */
+struct kube_response *
+kube_wait(struct kube_client *c, struct kube_request *r)
+{
+	struct kube_response *resp;
+
+	if (!r->sync)
+		fatalx("kube_wait on a request with a callback");
+	while (!r->done) {
+		if (event_base_loop(c->base, EVLOOP_ONCE) == -1)
+			fatalx("event_base_loop failed");
+	}
+	resp = r->resp;
+	r->resp = NULL;
+	kh_request_free(r);
+	return resp;
+}

@@ -1,0 +1,207 @@
+/* kube: internals shared between the module's files and its unit tests. */
+#ifndef KUBE_INT_H
+#define KUBE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "common.h"
+#include "kube.h"
+
+/* Bytes that may hold secrets; wiped when freed. */
+struct kube_blob {
+	unsigned char *data;
+	size_t len;
+};
+
+struct kube_cluster {
+	char *name;
+	char *file;                 /* kubeconfig that defined it */
+	char *server;
+	char *ca_file;              /* absolute */
+	struct kube_blob ca_data;   /* decoded PEM */
+	bool insecure;
+	char *tls_server_name;
+	char *proxy_url;
+	bool disable_compression;
+	char *exec_config;          /* extensions client.authentication... JSON */
+};
+
+struct kube_exec {
+	char *api_version;
+	char *command;              /* absolute if it had a '/' */
+	char **args;
+	size_t nargs;
+	char **env;                 /* "NAME=value" */
+	size_t nenv;
+	char *install_hint;
+	bool provide_cluster_info;
+	char *interactive_mode;     /* Never, IfAvailable, Always */
+};
+
+struct kube_oidc {
+	char *issuer;
+	char *client_id;
+	char *id_token;
+	bool has_refresh;
+};
+
+struct kube_user {
+	char *name;
+	char *file;
+	char *token;
+	char *token_file;           /* absolute */
+	char *cert_file, *key_file; /* absolute */
+	struct kube_blob cert_data, key_data;
+	char *username, *password;
+	struct kube_exec *exec;
+	struct kube_oidc *oidc;
+	char *auth_provider;        /* name of an unsupported provider */
+	char *as;
+};
+
+struct kube_context {
+	char *name;
+	char *file;
+	char *cluster;
+	char *user;
+	char *namespace;
+};
+
+/* Credentials for one request: what curl needs. */
+struct kube_creds {
+	char *token;                /* bearer, or NULL */
+	struct kube_blob cert, key; /* PEM, from exec (else the user's) */
+	int64_t expires;            /* exec/oidc expiry in seconds, 0 = never */
+	bool from_exec;
+};
+
+struct kube_config {
+	char **files;               /* files loaded, in order */
+	size_t nfiles;
+	struct kube_cluster *clusters;
+	size_t nclusters;
+	struct kube_user *users;
+	size_t nusers;
+	struct kube_context *contexts;
+	size_t ncontexts;
+	char *current_context;
+
+	/* The selection. */
+	bool in_cluster;
+	char *context_name;
+	char *namespace;
+	struct kube_cluster *cluster;
+	struct kube_user *user;
+
+	/* Caches: the exec credential and the tokenFile read. */
+	struct kube_creds exec_creds;
+	bool exec_valid;
+	int exec_runs;              /* for tests */
+	char *file_token;
+	int64_t file_token_read;    /* seconds */
+};
+
+/* kube-config.c */
+void kube_blob_free(struct kube_blob *);
+void kube_creds_release(struct kube_creds *);
+/*
+ * Fills creds for the next request: token, tokenFile (re-read every
+ * minute), exec plugin (cached until expiry; force re-runs it after a 401),
+ * oidc id-token (an error once expired).  creds are copies the caller
+ * releases.
+ */
+int kube_config_credentials(struct kube_config *, bool force,
+    struct kube_creds *, char **cause);
+/* Drops the cached tokenFile contents so the next request re-reads it. */
+void kube_config_forget_token_file(struct kube_config *);
+/* True if a 401 may be retried once with fresh exec credentials. */
+bool kube_config_can_refresh(const struct kube_config *);
+/* RFC 3339 time to seconds since the epoch; -1 if malformed. */
+int64_t kube_parse_time(const char *);
+/* Base64 (standard, padded or not) to bytes; -1 if malformed. */
+int kube_base64_decode(const char *, size_t, struct kube_blob *);
+
+/* kube-http.c: one logical request (all its retries and pages). */
+struct kube_request {
+	struct kube_client *client;
+	struct kube_request *prev, *next;       /* client's list */
+	struct kube_request *wnext;             /* rate-limit queue */
+	char *method;
+	char *path;                 /* API path with query */
+	char *body;
+	size_t body_len;
+	char *content_type;
+	kube_done_cb cb;
+	void *arg;
+	bool sync;                  /* for kube_wait */
+	bool done;
+	bool in_callback;
+	bool cancelled;
+	struct kube_response *resp; /* sync result */
+
+	/* Streams (watch, logs with follow): no retries, idle timeout. */
+	bool stream;
+	/* Called outside curl's callbacks with data received so far. */
+	void (*on_stream)(struct kube_request *, const char *, size_t);
+	bool stream_abort;          /* set by on_stream to stop the stream */
+	kube_data_cb on_data;
+
+	/*
+	 * Called when an attempt finished for good; returns true if it
+	 * restarted the request (next page, relist), false to deliver resp.
+	 */
+	bool (*hook)(struct kube_request *, struct kube_response *);
+	void *hook_state;
+	void (*hook_free)(void *);
+
+	/* Create: labels we sent, to recognise our object after a retry. */
+	bool is_create;
+	bool maybe_created;
+	json_t *create_labels;
+	char *create_name;
+	bool adopting;
+
+	/* The attempt in flight. */
+	void *easy;
+	struct curl_slist *headers;
+	struct kube_creds creds;
+	char *buf;
+	size_t len, cap;
+	bool too_large;
+	bool pending;               /* stream data not yet handed on */
+	struct kube_request *pnext; /* pending list */
+	int attempts;
+	int64_t started_ms;
+	bool auth_refreshed;
+	char errbuf[256];
+	struct event *retry_ev;
+	enum { KUBE_REQ_NEW, KUBE_REQ_QUEUED, KUBE_REQ_RUNNING,
+	    KUBE_REQ_WAITING, KUBE_REQ_FINISHED } state;
+};
+
+/* kube-http.c */
+struct kube_request *kube_request_new(struct kube_client *, const char *method,
+    const char *path, json_t *body, const char *content_type, kube_done_cb,
+    void *);
+/* Queues the request behind the rate limit. */
+void kube_request_submit(struct kube_request *);
+/* Delivers a response made locally (no HTTP), from the loop. */
+void kube_request_fail(struct kube_request *, struct kube_error *);
+const struct kube_client_opts *kube_client_opts(const struct kube_client *);
+struct kube_config *kube_client_config_mut(struct kube_client *);
+/* Deterministic-enough jitter in [0, 1). */
+double kube_random(void);
+
+/* kube-json.c */
+bool kube_error_retryable(const struct kube_error *);
+struct kube_error *kube_error_new(int code, const char *reason,
+    const char *fmt, ...) printflike(3, 4);
+
+#endif

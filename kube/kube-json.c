@@ -1,0 +1,477 @@
+/*
+ * kube-json.c: typed accessors over the objects ailab-queue reads (pods,
+ * nodes, quotas, deployments, jobs, services) and Status errors.
+ */
+#include "kube-int.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* An error made here (transport failures, local problems). */
+struct kube_error *
+kube_error_new(int code, const char *reason, const char *fmt, ...)
+{
+	struct kube_error *e = xcalloc(1, sizeof *e);
+	va_list ap;
+
+	e->code = code;
+	e->reason = xstrdup(reason);
+	va_start(ap, fmt);
+	xvasprintf(&e->message, fmt, ap);
+	va_end(ap);
+	e->retry_after = -1;
+	return e;
+}
+
+/* The reason Kubernetes gives a bare status code. */
+static const char *
+kj_reason_for(int code)
+{
+	switch (code) {
+	case 400: return "BadRequest";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "NotFound";
+	case 405: return "MethodNotAllowed";
+	case 406: return "NotAcceptable";
+	case 409: return "Conflict";
+	case 410: return "Gone";
+	case 413: return "RequestEntityTooLarge";
+	case 415: return "UnsupportedMediaType";
+	case 422: return "Invalid";
+	case 429: return "TooManyRequests";
+	case 500: return "InternalError";
+	case 503: return "ServiceUnavailable";
+	case 504: return "Timeout";
+	default: return "Unknown";
+	}
+}
+
+/* Copies a Status body into a kube_error callers can test. */
+struct kube_error *
+kube_error_from_status(const json_t *st, int code)
+{
+	struct kube_error *e = xcalloc(1, sizeof *e);
+	const char *reason, *msg, *kind;
+	json_t *details, *causes, *c;
+	size_t i;
+
+	e->retry_after = -1;
+	e->code = code;
+	kind = json_string_value(json_object_get(st, "kind"));
+	if (kind != NULL && strcmp(kind, "Status") == 0) {
+		if (json_is_integer(json_object_get(st, "code")) &&
+		    json_integer_value(json_object_get(st, "code")) > 0)
+			e->code = (int)json_integer_value(json_object_get(st,
+			    "code"));
+		reason = json_string_value(json_object_get(st, "reason"));
+		msg = json_string_value(json_object_get(st, "message"));
+		e->reason = xstrdup(reason != NULL && *reason != '\0' ? reason :
+		    kj_reason_for(e->code));
+		e->message = xstrdup(msg != NULL ? msg : "");
+		details = json_object_get(st, "details");
+		if (json_is_integer(json_object_get(details,
+		    "retryAfterSeconds")))
+			e->retry_after = (int)json_integer_value(
+			    json_object_get(details, "retryAfterSeconds"));
+		causes = json_object_get(details, "causes");
+		if (json_is_array(causes) && json_array_size(causes) > 0) {
+			e->causes = xcalloc(json_array_size(causes),
+			    sizeof *e->causes);
+			json_array_foreach(causes, i, c) {
+				const char *r = json_string_value(
+				    json_object_get(c, "reason"));
+				const char *m = json_string_value(
+				    json_object_get(c, "message"));
+				const char *f = json_string_value(
+				    json_object_get(c, "field"));
+
+				e->causes[i].reason = xstrdup(r ? r : "");
+				e->causes[i].message = xstrdup(m ? m : "");
+				e->causes[i].field = xstrdup(f ? f : "");
+			}
+			e->ncauses = json_array_size(causes);
+		}
+	} else {
+		e->reason = xstrdup(kj_reason_for(code));
+		e->message = xprintf("the server answered HTTP %d", code);
+	}
+	return e;
+}
+
+void
+kube_error_free(struct kube_error *e)
+{
+	size_t i;
+
+	if (e == NULL)
+		return;
+	for (i = 0; i < e->ncauses; i++) {
+		free(e->causes[i].reason);
+		free(e->causes[i].message);
+		free(e->causes[i].field);
+	}
+	free(e->causes);
+	free(e->reason);
+	free(e->message);
+	free(e);
+}
+
+bool
+kube_error_is(const struct kube_error *e, const char *reason)
+{
+	return e != NULL && e->reason != NULL && strcmp(e->reason, reason) == 0;
+}
+
+bool
+kube_is_not_found(const struct kube_error *e)
+{
+	return e != NULL && (kube_error_is(e, "NotFound") ||
+	    (e->code == 404 && strcmp(e->reason, "Unknown") == 0));
+}
+
+bool
+kube_is_already_exists(const struct kube_error *e)
+{
+	return kube_error_is(e, "AlreadyExists");
+}
+
+bool
+kube_is_conflict(const struct kube_error *e)
+{
+	return kube_error_is(e, "Conflict");
+}
+
+bool
+kube_is_forbidden(const struct kube_error *e)
+{
+	return e != NULL && (kube_error_is(e, "Forbidden") || e->code == 403);
+}
+
+bool
+kube_is_quota_exceeded(const struct kube_error *e)
+{
+	return kube_is_forbidden(e) && e->message != NULL &&
+	    strstr(e->message, "exceeded quota") != NULL;
+}
+
+bool
+kube_is_gone(const struct kube_error *e)
+{
+	return e != NULL && (e->code == 410 || kube_error_is(e, "Gone") ||
+	    kube_error_is(e, "Expired"));
+}
+
+bool
+kube_is_unauthorized(const struct kube_error *e)
+{
+	return e != NULL && (e->code == 401 || kube_error_is(e, "Unauthorized"));
+}
+
+/* Failures worth another try: throttling, server errors, the network. */
+bool
+kube_error_retryable(const struct kube_error *e)
+{
+	return e != NULL && (e->code == 0 || e->code == 429 ||
+	    e->code >= 500);
+}
+
+/* "NotFound: ...; field: message" for people. */
+char *
+kube_error_string(const struct kube_error *e)
+{
+	char *s, *t;
+	size_t i;
+
+	if (e == NULL)
+		return xstrdup("no error");
+	if (e->message != NULL && *e->message != '\0')
+		s = xstrdup(e->message);
+	else
+		s = xprintf("%s (HTTP %d)", e->reason, e->code);
+	for (i = 0; i < e->ncauses; i++) {
+		if (e->message != NULL && strstr(e->message,
+		    e->causes[i].message) != NULL)
+			continue;
+		t = xprintf("%s; %s%s%s", s, e->causes[i].field,
+		    *e->causes[i].field != '\0' ? ": " : "",
+		    e->causes[i].message);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+/* A string at metadata.<key>. */
+static const char *
+kj_meta(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(o,
+	    "metadata"), key));
+}
+
+const char *
+kube_obj_name(const json_t *o)
+{
+	return kj_meta(o, "name");
+}
+
+const char *
+kube_obj_namespace(const json_t *o)
+{
+	return kj_meta(o, "namespace");
+}
+
+const char *
+kube_obj_uid(const json_t *o)
+{
+	return kj_meta(o, "uid");
+}
+
+const char *
+kube_obj_resource_version(const json_t *o)
+{
+	return kj_meta(o, "resourceVersion");
+}
+
+const char *
+kube_obj_label(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(
+	    json_object_get(o, "metadata"), "labels"), key));
+}
+
+const char *
+kube_obj_annotation(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(
+	    json_object_get(o, "metadata"), "annotations"), key));
+}
+
+/* status.conditions[type=T]: the way every workload reports progress. */
+int
+kube_obj_condition(const json_t *o, const char *type, const char **status,
+    const char **reason, const char **message)
+{
+	json_t *conds = json_object_get(json_object_get(o, "status"),
+	    "conditions"), *c;
+	const char *t;
+	size_t i;
+
+	json_array_foreach(conds, i, c) {
+		t = json_string_value(json_object_get(c, "type"));
+		if (t == NULL || strcmp(t, type) != 0)
+			continue;
+		if (status != NULL)
+			*status = json_string_value(json_object_get(c,
+			    "status"));
+		if (reason != NULL)
+			*reason = json_string_value(json_object_get(c,
+			    "reason"));
+		if (message != NULL)
+			*message = json_string_value(json_object_get(c,
+			    "message"));
+		return 0;
+	}
+	return -1;
+}
+
+/* The items array of a list, so callers never test for NULL. */
+json_t *
+kube_list_items(const json_t *list)
+{
+	static json_t *empty;
+	json_t *items = json_object_get(list, "items");
+
+	if (json_is_array(items))
+		return items;
+	if (empty == NULL)
+		empty = json_array();
+	return empty;
+}
+
+const char *
+kube_pod_phase(const json_t *p)
+{
+	const char *s = json_string_value(json_object_get(json_object_get(p,
+	    "status"), "phase"));
+
+	return s != NULL ? s : "Pending";
+}
+
+const char *
+kube_pod_node(const json_t *p)
+{
+	return json_string_value(json_object_get(json_object_get(p, "spec"),
+	    "nodeName"));
+}
+
+bool
+kube_pod_is_terminal(const json_t *p)
+{
+	const char *ph = kube_pod_phase(p);
+
+	return strcmp(ph, "Succeeded") == 0 || strcmp(ph, "Failed") == 0;
+}
+
+/* One container's request of a resource (its limit if no request). */
+static int
+kj_container_request(const json_t *c, const char *resource, int scale,
+    int64_t *out, char **cause)
+{
+	json_t *res = json_object_get(c, "resources");
+	const char *q;
+
+	*out = 0;
+	q = json_string_value(json_object_get(json_object_get(res, "requests"),
+	    resource));
+	if (q == NULL)
+		q = json_string_value(json_object_get(json_object_get(res,
+		    "limits"), resource));
+	if (q == NULL)
+		return 0;
+	return quantity_parse(q, scale, out, cause);
+}
+
+/* A pod's effective request: max(sum(containers), max(init)). */
+int
+kube_pod_request(const json_t *p, const char *resource, int scale,
+    int64_t *out, char **cause)
+{
+	json_t *spec = json_object_get(p, "spec"), *c;
+	int64_t sum = 0, init = 0, v;
+	size_t i;
+
+	json_array_foreach(json_object_get(spec, "containers"), i, c) {
+		if (kj_container_request(c, resource, scale, &v, cause) != 0)
+			return -1;
+		sum += v;
+	}
+	json_array_foreach(json_object_get(spec, "initContainers"), i, c) {
+		if (kj_container_request(c, resource, scale, &v, cause) != 0)
+			return -1;
+		if (v > init)
+			init = v;
+	}
+	*out = sum > init ? sum : init;
+	return 0;
+}
+
+int
+kube_node_allocatable(const json_t *n, const char *resource, int scale,
+    int64_t *out, char **cause)
+{
+	const char *q = json_string_value(json_object_get(json_object_get(
+	    json_object_get(n, "status"), "allocatable"), resource));
+
+	*out = 0;
+	if (q == NULL)
+		return 0;
+	return quantity_parse(q, scale, out, cause);
+}
+
+bool
+kube_node_is_ready(const json_t *n)
+{
+	const char *st = NULL;
+
+	return kube_obj_condition(n, "Ready", &st, NULL, NULL) == 0 &&
+	    st != NULL && strcmp(st, "True") == 0;
+}
+
+bool
+kube_node_is_unschedulable(const json_t *n)
+{
+	return json_is_true(json_object_get(json_object_get(n, "spec"),
+	    "unschedulable"));
+}
+
+/* cpu quotas count millicores; everything else whole units. */
+int
+kube_quota_scale(const char *key)
+{
+	return strcmp(key, "cpu") == 0 || strcmp(key, "requests.cpu") == 0 ||
+	    strcmp(key, "limits.cpu") == 0 ? QUANTITY_MILLI : QUANTITY_UNITS;
+}
+
+int
+kube_quota_get(const json_t *q, const char *key, int64_t *hard,
+    int64_t *used, char **cause)
+{
+	json_t *st = json_object_get(q, "status");
+	const char *h = json_string_value(json_object_get(json_object_get(st,
+	    "hard"), key));
+	const char *u = json_string_value(json_object_get(json_object_get(st,
+	    "used"), key));
+	int scale = kube_quota_scale(key);
+
+	*hard = *used = 0;
+	if (h == NULL) {
+		*cause = xprintf("quota has no hard limit for '%s'", key);
+		return -1;
+	}
+	if (quantity_parse(h, scale, hard, cause) != 0)
+		return -1;
+	if (u != NULL && quantity_parse(u, scale, used, cause) != 0)
+		return -1;
+	return 0;
+}
+
+/* Finished iff Complete=True or Failed=True. */
+enum kube_job_state
+kube_job_state(const json_t *j, const char **reason)
+{
+	const char *st = NULL, *r = NULL;
+
+	if (reason != NULL)
+		*reason = NULL;
+	if (kube_obj_condition(j, "Failed", &st, &r, NULL) == 0 && st != NULL &&
+	    strcmp(st, "True") == 0) {
+		if (reason != NULL)
+			*reason = r;
+		return KUBE_JOB_FAILED;
+	}
+	if (kube_obj_condition(j, "Complete", &st, &r, NULL) == 0 &&
+	    st != NULL && strcmp(st, "True") == 0) {
+		if (reason != NULL)
+			*reason = r;
+		return KUBE_JOB_COMPLETE;
+	}
+	return KUBE_JOB_ACTIVE;
+}
+
+int64_t
+kube_job_count(const json_t *j, const char *field)
+{
+	return json_integer_value(json_object_get(json_object_get(j, "status"),
+	    field));
+}
+
+bool
+kube_deployment_is_observed(const json_t *d)
+{
+	json_t *gen = json_object_get(json_object_get(d, "metadata"),
+	    "generation");
+	json_t *obs = json_object_get(json_object_get(d, "status"),
+	    "observedGeneration");
+
+	return json_is_integer(obs) && json_is_integer(gen) &&
+	    json_integer_value(obs) >= json_integer_value(gen);
+}
+
+int64_t
+kube_deployment_count(const json_t *d, const char *field)
+{
+	return json_integer_value(json_object_get(json_object_get(d, "status"),
+	    field));
+}
+
+const char *
+kube_service_cluster_ip(const json_t *s)
+{
+	return json_string_value(json_object_get(json_object_get(s, "spec"),
+	    "clusterIP"));
+}

@@ -1,0 +1,329 @@
+/*
+ * kube: the Kubernetes API client of ailab-queue.
+ *
+ * Credentials are loaded exactly as kubectl loads them (--kubeconfig, else
+ * the $KUBECONFIG list merged with client-go's rules, else ~/.kube/config,
+ * else the in-cluster service account).  Requests run on libcurl's
+ * multi-socket interface driven by the caller's libevent base: many in
+ * flight, each finishing in one callback.  Short commands may use
+ * kube_wait(), which runs the same base until one request completes.
+ *
+ * Ownership: every struct is opaque.  A response handed to a kube_done_cb is
+ * owned by the library and valid only during the callback (take the body with
+ * kube_response_take_body()); a response returned by kube_wait() is owned by
+ * the caller (kube_response_free()).  Nothing here prints; failures come back
+ * as a struct kube_error or an allocated *cause the caller frees.  No error
+ * text ever contains a credential.
+ */
+#ifndef KUBE_H
+#define KUBE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct kube_config;
+struct kube_client;
+struct kube_request;
+struct kube_watch;
+
+/* ---- kube-config.c: kubeconfig loading and selection ---- */
+
+struct kube_config_opts {
+	const char *kubeconfig;      /* --kubeconfig: only this file */
+	const char *context;         /* --context */
+	const char *namespace;       /* -n/--namespace */
+	/* Root prefixed to /var/run/secrets/... for in-cluster; NULL is "". */
+	const char *incluster_root;
+};
+
+/*
+ * Loads and validates the kubeconfig chosen by opts and the environment.
+ * On success *out is set (free with kube_config_free).  Returns -1 with a
+ * message naming the file and field in *cause.
+ */
+int kube_config_load(const struct kube_config_opts *, struct kube_config **,
+    char **cause);
+void kube_config_free(struct kube_config *);
+/* True when no kubeconfig file and no in-cluster account exist at all. */
+bool kube_config_is_absent_error(const char *cause);
+/* The namespace in use: --namespace, else the context's, else "default". */
+const char *kube_config_namespace(const struct kube_config *);
+/* Server URL (with any path prefix), context and user names; never NULL. */
+const char *kube_config_server(const struct kube_config *);
+const char *kube_config_context(const struct kube_config *);
+const char *kube_config_user(const struct kube_config *);
+/* How the user authenticates ("token", "exec", ...), safe to show. */
+const char *kube_config_auth_kind(const struct kube_config *);
+
+/* ---- errors ---- */
+
+struct kube_status_cause {
+	char *reason;
+	char *message;
+	char *field;
+};
+
+/* A failed request: the server's Status, or a transport failure (code 0). */
+struct kube_error {
+	int code;                   /* HTTP status; 0 for transport errors */
+	char *reason;               /* "NotFound", "AlreadyExists", ... */
+	char *message;              /* the server's message or ours */
+	struct kube_status_cause *causes;
+	size_t ncauses;
+	int retry_after;            /* seconds, from details or header; -1 */
+};
+
+bool kube_error_is(const struct kube_error *, const char *reason);
+bool kube_is_not_found(const struct kube_error *);
+bool kube_is_already_exists(const struct kube_error *);
+bool kube_is_conflict(const struct kube_error *);
+bool kube_is_forbidden(const struct kube_error *);
+/* Forbidden by a ResourceQuota ("exceeded quota: ..."). */
+bool kube_is_quota_exceeded(const struct kube_error *);
+/* 410 Gone or Expired: relist. */
+bool kube_is_gone(const struct kube_error *);
+bool kube_is_unauthorized(const struct kube_error *);
+/* Text for people: "NotFound: pods \"x\" not found"; caller frees. */
+char *kube_error_string(const struct kube_error *);
+
+/* ---- kube-http.c: the client ---- */
+
+struct kube_client_opts {
+	double qps;                 /* client-side rate; 0 = default 50 */
+	int burst;                  /* 0 = default 100 */
+	int max_retries;            /* 0 = default 8; -1 = none */
+	int retry_budget_ms;        /* 0 = default 30000 */
+	int connect_timeout_ms;     /* 0 = default 10000 */
+	int request_timeout_ms;     /* 0 = default 60000 (not streams) */
+	int idle_timeout_ms;        /* streams: 0 = default 120000 */
+	int max_body;               /* 0 = default 256 MiB */
+};
+
+/*
+ * A client on the caller's event base, taking ownership of config.  Returns
+ * NULL with *cause on failure (config is then freed too).
+ */
+struct kube_client *kube_client_new(struct event_base *, struct kube_config *,
+    const struct kube_client_opts *, char **cause);
+/* Cancels requests and watches in flight (their callbacks are not called). */
+void kube_client_free(struct kube_client *);
+const struct kube_config *kube_client_config(const struct kube_client *);
+/*
+ * The cluster's clock in ms since the epoch, from the Date header of the
+ * latest response plus the local time elapsed since; 0 before any response.
+ * Judge ages of server timestamps with it, not with the local clock.
+ */
+int64_t kube_client_server_time(const struct kube_client *);
+struct event_base *kube_client_base(const struct kube_client *);
+
+struct kube_response {
+	int status;                 /* HTTP status, 0 if none was received */
+	json_t *body;               /* parsed JSON body, or NULL */
+	char *text;                 /* raw body when not JSON (logs) */
+	size_t text_len;
+	struct kube_error *error;   /* NULL on success (2xx) */
+	int attempts;               /* tries made, 1 without retries */
+	/* A retried create met AlreadyExists with our labels: taken as ours. */
+	bool adopted;
+};
+
+typedef void (*kube_done_cb)(struct kube_response *, void *arg);
+typedef void (*kube_data_cb)(const char *, size_t, void *arg);
+
+/* Detaches the body from a response in a callback; caller decrefs it. */
+json_t *kube_response_take_body(struct kube_response *);
+void kube_response_free(struct kube_response *);
+
+/*
+ * Runs the client's base until req completes and returns its response (the
+ * caller frees it).  req must have been started with a NULL callback.
+ */
+struct kube_response *kube_wait(struct kube_client *, struct kube_request *);
+/* Cancels a request in flight; its callback is not called. */
+void kube_request_cancel(struct kube_request *);
+
+/* ---- kube-ops.c: operations on resources ---- */
+
+enum kube_kind {
+	KUBE_PODS,
+	KUBE_NODES,
+	KUBE_NAMESPACES,
+	KUBE_SERVICES,
+	KUBE_RESOURCEQUOTAS,
+	KUBE_EVENTS,
+	KUBE_DEPLOYMENTS,
+	KUBE_JOBS,
+	KUBE_LEASES,
+};
+
+/* The plural resource name ("pods", "jobs"), for messages. */
+const char *kube_kind_name(enum kube_kind);
+/* The API path of a collection or object; ns NULL for all namespaces. */
+char *kube_path(enum kube_kind, const char *ns, const char *name);
+
+struct kube_list_opts {
+	const char *label_selector;
+	const char *field_selector;
+	int limit;                  /* page size; 0 = 500 */
+	int timeout_seconds;        /* watch streams; 0 = random 300-600 */
+};
+
+/*
+ * Every call below starts a request and returns it; it never fails to start
+ * (failures, even local ones, reach the callback).  With cb NULL the request
+ * is for kube_wait().
+ */
+struct kube_request *kube_get(struct kube_client *, enum kube_kind,
+    const char *ns, const char *name, kube_done_cb, void *);
+/* All pages (limit/continue) merged: body {"metadata":{rv},"items":[..]}. */
+struct kube_request *kube_list(struct kube_client *, enum kube_kind,
+    const char *ns, const struct kube_list_opts *, kube_done_cb, void *);
+/* POST; obj is not stolen.  See kube_response.adopted for retries. */
+struct kube_request *kube_create(struct kube_client *, enum kube_kind,
+    const char *ns, json_t *obj, kube_done_cb, void *);
+
+enum kube_propagation {
+	KUBE_PROPAGATION_BACKGROUND = 0,   /* default: never orphan */
+	KUBE_PROPAGATION_FOREGROUND,
+};
+
+struct kube_delete_opts {
+	enum kube_propagation propagation;
+	const char *uid;            /* precondition, or NULL */
+	const char *resource_version; /* precondition, or NULL */
+	int grace_seconds;          /* -1 = server default */
+};
+
+struct kube_request *kube_delete(struct kube_client *, enum kube_kind,
+    const char *ns, const char *name, const struct kube_delete_opts *,
+    kube_done_cb, void *);
+/* application/merge-patch+json; patch is not stolen. */
+struct kube_request *kube_patch_merge(struct kube_client *, enum kube_kind,
+    const char *ns, const char *name, json_t *patch, kube_done_cb, void *);
+
+struct kube_log_opts {
+	const char *container;
+	int tail_lines;             /* -1 = all */
+	int64_t limit_bytes;        /* 0 = no limit */
+	bool follow;
+	bool previous;
+};
+
+/*
+ * Pod logs: with on_data set, bytes are streamed to it as they arrive and
+ * response text stays empty; otherwise the text is in the response.
+ */
+struct kube_request *kube_pod_logs(struct kube_client *, const char *ns,
+    const char *pod, const struct kube_log_opts *, kube_data_cb on_data,
+    kube_done_cb, void *);
+
+/* SelfSubjectReview: body status.userInfo{username,groups,...}. */
+struct kube_request *kube_self_subject_review(struct kube_client *,
+    kube_done_cb, void *);
+/* SelfSubjectAccessReview for a resource; body status.allowed. */
+struct kube_request *kube_access_review(struct kube_client *,
+    const char *verb, const char *group, const char *resource,
+    const char *ns, kube_done_cb, void *);
+/* Any request by method and API path (with query); body may be NULL. */
+struct kube_request *kube_request_raw(struct kube_client *, const char *method,
+    const char *path, json_t *body, const char *content_type, kube_done_cb,
+    void *);
+
+/* ---- watches ---- */
+
+enum kube_event_type {
+	/*
+	 * The full state (a list body): the caller replaces what it holds.
+	 * Sent first, and again after every relist (410 Gone/Expired).
+	 */
+	KUBE_EVENT_SYNC,
+	KUBE_EVENT_ADDED,
+	KUBE_EVENT_MODIFIED,
+	KUBE_EVENT_DELETED,
+	/* The watch failed for good (obj NULL; err set). */
+	KUBE_EVENT_FAILED,
+};
+
+typedef void (*kube_watch_cb)(enum kube_event_type, json_t *obj,
+    const struct kube_error *err, void *arg);
+
+/*
+ * Lists, then watches from the list's resourceVersion (as client-go's
+ * reflector does): bookmarks advance the resourceVersion, a stream that
+ * ends or drops is watched again from the last one, a 410 (status or ERROR
+ * event) relists.  Each event is delivered exactly once; obj is borrowed.
+ */
+struct kube_watch *kube_watch_start(struct kube_client *, enum kube_kind,
+    const char *ns, const struct kube_list_opts *, kube_watch_cb, void *);
+void kube_watch_stop(struct kube_watch *);
+/* The last resourceVersion seen (bookmarks included). */
+const char *kube_watch_resource_version(const struct kube_watch *);
+/* Counters for tests and -v: streams opened, relists, bookmarks seen. */
+int kube_watch_streams(const struct kube_watch *);
+int kube_watch_relists(const struct kube_watch *);
+int kube_watch_bookmarks(const struct kube_watch *);
+
+/* ---- kube-json.c: typed accessors over borrowed objects ---- */
+
+const char *kube_obj_name(const json_t *);
+const char *kube_obj_namespace(const json_t *);
+const char *kube_obj_uid(const json_t *);
+const char *kube_obj_resource_version(const json_t *);
+const char *kube_obj_label(const json_t *, const char *key);
+const char *kube_obj_annotation(const json_t *, const char *key);
+/* A condition by type: 0 and its status/reason/message, or -1. */
+int kube_obj_condition(const json_t *, const char *type, const char **status,
+    const char **reason, const char **message);
+/* Items of a list body; never NULL for a list (an empty array otherwise). */
+json_t *kube_list_items(const json_t *);
+
+/* Pods. */
+const char *kube_pod_phase(const json_t *);
+const char *kube_pod_node(const json_t *);
+/* Succeeded or Failed. */
+bool kube_pod_is_terminal(const json_t *);
+/*
+ * The pod's effective request of a resource as Kubernetes computes it:
+ * max(sum of containers, largest init container); a container's limit
+ * stands for its request when the request is absent.  scale as in
+ * quantity_parse (QUANTITY_MILLI for cpu).
+ */
+int kube_pod_request(const json_t *, const char *resource, int scale,
+    int64_t *, char **cause);
+
+/* Nodes. */
+int kube_node_allocatable(const json_t *, const char *resource, int scale,
+    int64_t *, char **cause);
+bool kube_node_is_ready(const json_t *);
+bool kube_node_is_unschedulable(const json_t *);
+
+/* ResourceQuotas: the scale of a quota key (milli for cpu keys). */
+int kube_quota_scale(const char *key);
+/* status.hard and status.used of one key; -1 if the key is not hard. */
+int kube_quota_get(const json_t *, const char *key, int64_t *hard,
+    int64_t *used, char **cause);
+
+/* Jobs. */
+enum kube_job_state {
+	KUBE_JOB_ACTIVE,
+	KUBE_JOB_COMPLETE,
+	KUBE_JOB_FAILED,
+};
+enum kube_job_state kube_job_state(const json_t *, const char **reason);
+int64_t kube_job_count(const json_t *, const char *field);
+
+/* Deployments: status counters, trusted only when observedGeneration is. */
+bool kube_deployment_is_observed(const json_t *);
+int64_t kube_deployment_count(const json_t *, const char *field);
+
+/* Services. */
+const char *kube_service_cluster_ip(const json_t *);
+
+/* A Status body (or none) and HTTP code as a kube_error; caller frees. */
+struct kube_error *kube_error_from_status(const json_t *, int code);
+void kube_error_free(struct kube_error *);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * The loop's view of a stored job: what the policy needs from its spec, and
+ * the objects to create for it.  Kept apart so that the loop does not know
+ * the spec's JSON and the spec does not know the scheduler.
+ */
+#ifndef SCHED_ADAPT_H
+#define SCHED_ADAPT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sched.h"
+#include "store.h"
+
+/* What the loop reads from a job's spec, besides the store's columns. */
+struct sched_spec {
+	bool deployment;         /* workload: deployment, else a batch Job */
+	bool interactive;        /* runs until cancelled or timed out */
+	int64_t timeout_s;       /* 0: none */
+	int64_t gang_timeout_s;  /* 0: the site default */
+	int retries;
+	int max_running;         /* of its group; 0: no limit */
+	char **types;            /* acceptable GPU types in order; NULL: any */
+	size_t ntypes;
+	char **after;            /* names or ids; NULL: none */
+	size_t nafter;
+	int64_t cpu_limit_milli;
+	int64_t memory_limit_bytes;
+};
+
+/* Reads a stored job's spec; -1 with cause when it cannot be read. */
+int sched_spec_read(const struct store_job *, struct sched_spec *,
+    char **cause);
+void sched_spec_release(struct sched_spec *);
+
+/*
+ * The objects to create for an attempt of a job on a GPU type, in creation
+ * order (a JSON array of Kubernetes objects, the caller's), exactly as
+ * `ailab-queue render` shows them.
+ */
+json_t *sched_spec_render(const struct store_job *, int attempt,
+    const char *gpu_type, char **cause);
+
+#endif

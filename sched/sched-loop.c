@@ -1,0 +1,1894 @@
+/*
+ * The scheduling loop.  A pass lists what it needs (the queue from the
+ * store; nodes, pods, quotas and our objects from the cluster, all in
+ * parallel), then acts: it follows every admitted job to its end, runs the
+ * policy over the queued ones and creates what the policy admits.  The next
+ * pass starts when every request of this one has finished, after a delay,
+ * or earlier when something changes.
+ *
+ * Crash safety comes from order and names: a job is admitted in the store
+ * before its objects are created under deterministic names, so a restarted
+ * loop re-creates what is missing (AlreadyExists is success) and never
+ * duplicates; a job is re-queued only after its objects are deleted; an
+ * ended job is marked cleaned only after its deletes succeeded.
+ */
+#include "sched-loop.h"
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "kube.h"
+#include "sched.h"
+#include "sched-adapt.h"
+#include "sched-observe.h"
+#include "store.h"
+
+#define SCHED_MANAGED "app.kubernetes.io/managed-by=ailab-queue"
+#define SCHED_JOB_LABEL "ailab-queue.io/job-id"
+#define SCHED_ATTEMPT_LABEL "ailab-queue.io/attempt"
+#define SCHED_QUEUE_LABEL "ailab-queue.io/queue"
+#define SCHED_LOG_TAIL_LINES 100000
+
+enum sched_slot {
+	SLOT_QUOTAS,
+	SLOT_DEPLOYMENTS,
+	SLOT_JOBS,
+	SLOT_SERVICES,
+	SLOT_PODS,
+	SLOT_COUNT
+};
+
+static const enum kube_kind sched_slot_kind[SLOT_COUNT] = {
+	KUBE_RESOURCEQUOTAS, KUBE_DEPLOYMENTS, KUBE_JOBS, KUBE_SERVICES,
+	KUBE_PODS
+};
+
+/* What a pass learned about one namespace. */
+struct sched_ns {
+	char *name;
+	json_t *items[SLOT_COUNT];   /* arrays; NULL if the list failed */
+	bool failed;                 /* a list failed: do not act here */
+	bool forbidden;              /* ... because the user may not */
+	char *error;
+};
+
+struct sched_loop {
+	struct event_base *base;
+	struct store *store;
+	struct kube_client *kube;
+	struct sched_loop_opts opts;
+	struct event *timer;
+	struct kube_watch *watch;
+
+	bool in_pass;
+	bool kicked;
+	bool stopping;
+	bool failed;
+	int inflight;
+	int64_t pass_start;
+	bool cluster_failed;         /* nodes or pods: no admissions */
+
+	/* The pass's snapshot. */
+	struct store_job **jobs;
+	size_t njobs;
+	struct sched_ns *ns;
+	size_t nns;
+	json_t *nodes;               /* NULL: not readable */
+	json_t *allpods;             /* NULL: not readable */
+	json_t *byjob;               /* "id" -> {deployments,jobs,...,pods} */
+	int64_t now;                 /* the cluster's clock, ms */
+	int64_t next_ms;             /* the policy's wish for the next pass */
+
+	struct sched_loop_stats stats;
+};
+
+/* One request of a pass, and where its answer goes. */
+struct sched_req {
+	struct sched_loop *loop;
+	json_t **slot;
+	size_t ns;                   /* index in loop->ns, or (size_t)-1 */
+	bool optional;               /* 403 means unreadable, not failure */
+};
+
+static void sched_pass_start(struct sched_loop *);
+
+/* Says what happened, to the caller's reporter or the log; counts failures.
+ */
+static void printflike(3, 4)
+sched_note(struct sched_loop *loop, bool error, const char *fmt, ...)
+{
+	va_list ap;
+	char *line;
+
+	va_start(ap, fmt);
+	xvasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (error)
+		loop->stats.failures++;
+	if (loop->opts.report != NULL)
+		loop->opts.report(error, line, loop->opts.cb_arg);
+	else if (error)
+		log_warnx("%s", line);
+	else
+		log_info("%s", line);
+	free(line);
+}
+static void sched_pass_act(struct sched_loop *);
+static void sched_pass_end(struct sched_loop *);
+
+/* Counts a request of this pass done; acts or ends when all are. */
+static void
+sched_req_done(struct sched_loop *loop, bool listing)
+{
+	if (--loop->inflight > 0)
+		return;
+	if (listing)
+		sched_pass_act(loop);
+	else
+		sched_pass_end(loop);
+}
+
+/* Stores a list answer in its slot. */
+static void
+sched_list_cb(struct kube_response *r, void *arg)
+{
+	struct sched_req *req = arg;
+	struct sched_loop *loop = req->loop;
+	struct sched_ns *ns;
+	json_t *body;
+	char *err;
+	bool forbidden;
+
+	if (r->error != NULL) {
+		forbidden = kube_is_forbidden(r->error) ||
+		    kube_is_unauthorized(r->error);
+		if (req->optional && forbidden)
+			;       /* unreadable: the pass does without */
+		else if (req->ns == (size_t)-1) {
+			err = kube_error_string(r->error);
+			sched_note(loop, true, "listing: %s", err);
+			free(err);
+			loop->cluster_failed = true;
+			loop->stats.api_errors++;
+		} else if (!loop->ns[req->ns].failed) {
+			ns = &loop->ns[req->ns];
+			ns->failed = true;
+			ns->forbidden = forbidden;
+			ns->error = kube_error_string(r->error);
+			if (!forbidden) {
+				sched_note(loop, true, "listing: %s", ns->error);
+				loop->stats.api_errors++;
+			}
+		}
+	} else if ((body = kube_response_take_body(r)) != NULL) {
+		*req->slot = json_incref(kube_list_items(body));
+		json_decref(body);
+	}
+	free(req);
+	sched_req_done(loop, true);
+}
+
+/* Starts one list request of the pass. */
+static void
+sched_list(struct sched_loop *loop, enum kube_kind kind, size_t ns,
+    const char *labels, const char *fields, json_t **slot, bool optional)
+{
+	struct sched_req *req = xcalloc(1, sizeof *req);
+	struct kube_list_opts lo = { .label_selector = labels,
+		.field_selector = fields };
+
+	req->loop = loop;
+	req->slot = slot;
+	req->ns = ns;
+	req->optional = optional;
+	loop->inflight++;
+	kube_list(loop->kube, kind, ns == (size_t)-1 ? NULL :
+	    loop->ns[ns].name, &lo, sched_list_cb, req);
+}
+
+/* Frees what one pass gathered. */
+static void
+sched_pass_release(struct sched_loop *loop)
+{
+	size_t i;
+	int s;
+
+	store_jobs_free(loop->jobs, loop->njobs);
+	loop->jobs = NULL;
+	loop->njobs = 0;
+	for (i = 0; i < loop->nns; i++) {
+		free(loop->ns[i].name);
+		free(loop->ns[i].error);
+		for (s = 0; s < SLOT_COUNT; s++)
+			json_decref(loop->ns[i].items[s]);
+	}
+	free(loop->ns);
+	loop->ns = NULL;
+	loop->nns = 0;
+	json_decref(loop->nodes);
+	json_decref(loop->allpods);
+	json_decref(loop->byjob);
+	loop->nodes = loop->allpods = loop->byjob = NULL;
+}
+
+/* The namespace entry of a pass, or NULL. */
+static struct sched_ns *
+sched_ns_find(struct sched_loop *loop, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < loop->nns; i++)
+		if (strcmp(loop->ns[i].name, name) == 0)
+			return &loop->ns[i];
+	return NULL;
+}
+
+/* The namespace entry of a pass, added on first use. */
+static struct sched_ns *
+sched_ns_get(struct sched_loop *loop, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < loop->nns; i++)
+		if (strcmp(loop->ns[i].name, name) == 0)
+			return &loop->ns[i];
+	loop->ns = xreallocarray(loop->ns, loop->nns + 1, sizeof *loop->ns);
+	memset(&loop->ns[loop->nns], 0, sizeof *loop->ns);
+	loop->ns[loop->nns].name = xstrdup(name);
+	return &loop->ns[loop->nns++];
+}
+
+/* Begins a pass: reads the queue, then lists the cluster in parallel. */
+static void
+sched_pass_start(struct sched_loop *loop)
+{
+	struct store_filter f = { .all = true, .not_cleaned = false };
+	struct store_job **all = NULL;
+	struct sched_ns *ns;
+	size_t n = 0, i, keep = 0;
+	char *cause = NULL;
+	bool cleanup;
+	int s;
+
+	if (loop->in_pass)
+		return;
+	loop->in_pass = true;
+	loop->kicked = false;
+	loop->cluster_failed = false;
+	loop->pass_start = now_ms();
+
+	/* Jobs that are waiting, on the cluster, or not yet cleaned. */
+	f.states = 0;
+	f.all = true;
+	if (store_list(loop->store, &f, &all, &n, &cause) != 0) {
+		sched_note(loop, true, "reading the queue: %s", cause);
+		free(cause);
+		loop->in_pass = false;
+		sched_pass_end(loop);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (store_state_is_terminal(all[i]->state) && all[i]->cleaned) {
+			store_job_free(all[i]);
+			continue;
+		}
+		all[keep++] = all[i];
+	}
+	loop->jobs = all;
+	loop->njobs = keep;
+	for (i = 0; i < keep; i++)
+		sched_ns_get(loop, all[i]->namespace);
+	cleanup = loop->opts.mode == SCHED_MODE_CLEANUP;
+	if (cleanup) {
+		/* Orphans may be anywhere the queue has ever run jobs. */
+		char **names;
+		size_t nnames;
+
+		if (store_namespaces(loop->store, &names, &nnames, &cause) != 0) {
+			sched_note(loop, true, "reading the queue: %s", cause);
+			free(cause);
+		} else {
+			for (i = 0; i < nnames; i++) {
+				sched_ns_get(loop, names[i]);
+				free(names[i]);
+			}
+			free(names);
+		}
+	}
+
+	loop->inflight = 1;      /* held until every request is started */
+	if (!cleanup) {
+		sched_list(loop, KUBE_NODES, (size_t)-1, NULL, NULL,
+		    &loop->nodes, true);
+		sched_list(loop, KUBE_PODS, (size_t)-1, NULL,
+		    "status.phase!=Succeeded,status.phase!=Failed",
+		    &loop->allpods, true);
+	}
+	for (i = 0; i < loop->nns; i++) {
+		ns = &loop->ns[i];
+		for (s = cleanup ? SLOT_DEPLOYMENTS : 0; s < SLOT_COUNT; s++)
+			sched_list(loop, sched_slot_kind[s], i,
+			    s == SLOT_QUOTAS ? NULL : SCHED_MANAGED, NULL,
+			    &ns->items[s], s == SLOT_QUOTAS);
+	}
+	sched_req_done(loop, true);
+}
+
+/* Files every object of ours under its job id, for the reconcile step. */
+static void
+sched_index_objects(struct sched_loop *loop)
+{
+	static const char *const keys[SLOT_COUNT] = { "quotas", "deployments",
+		"jobs", "services", "pods" };
+	json_t *obj, *entry;
+	const char *id;
+	size_t i, k;
+	int s;
+
+	loop->byjob = json_object();
+	for (i = 0; i < loop->nns; i++) {
+		for (s = SLOT_DEPLOYMENTS; s < SLOT_COUNT; s++) {
+			json_array_foreach(loop->ns[i].items[s], k, obj) {
+				id = kube_obj_label(obj, SCHED_JOB_LABEL);
+				if (id == NULL)
+					continue;
+				entry = json_object_get(loop->byjob, id);
+				if (entry == NULL) {
+					entry = json_pack("{s:[],s:[],s:[],s:[]}",
+					    "deployments", "jobs", "services",
+					    "pods");
+					json_object_set_new(loop->byjob, id, entry);
+				}
+				json_array_append(json_object_get(entry,
+				    keys[s]), obj);
+			}
+		}
+	}
+}
+
+/* The objects of one job found this pass, by kind ("pods", "jobs", ...). */
+static json_t *
+sched_job_objects(struct sched_loop *loop, int64_t id, const char *kind)
+{
+	char key[32];
+
+	snprintf(key, sizeof key, "%lld", (long long)id);
+	return json_object_get(json_object_get(loop->byjob, key), kind);
+}
+
+/* The number of objects of ours a job still has. */
+static size_t
+sched_job_object_count(struct sched_loop *loop, int64_t id)
+{
+	return json_array_size(sched_job_objects(loop, id, "deployments")) +
+	    json_array_size(sched_job_objects(loop, id, "jobs")) +
+	    json_array_size(sched_job_objects(loop, id, "services")) +
+	    json_array_size(sched_job_objects(loop, id, "pods"));
+}
+
+/* Pods of the job's current attempt (older attempts' pods are ignored). */
+static json_t *
+sched_attempt_pods(struct sched_loop *loop, const struct store_job *j)
+{
+	json_t *pods = json_array(), *p;
+	const char *a;
+	size_t i;
+	char want[16];
+
+	snprintf(want, sizeof want, "%d", j->attempts);
+	json_array_foreach(sched_job_objects(loop, j->id, "pods"), i, p) {
+		a = kube_obj_label(p, SCHED_ATTEMPT_LABEL);
+		if (a == NULL || strcmp(a, want) == 0)
+			json_array_append(pods, p);
+	}
+	return pods;
+}
+
+/* ---- effects: each one an asynchronous chain of requests ---- */
+
+enum sched_after {
+	SCHED_AFTER_CLEANED,         /* mark the job cleaned */
+	SCHED_AFTER_REQUEUE,         /* back to the queue, then cleaned */
+};
+
+/* A job's teardown: archive logs, delete objects, then record. */
+struct sched_teardown {
+	struct sched_loop *loop;
+	int64_t id;
+	int attempt;
+	char *ns;
+	enum sched_after after;
+	char *reason;
+	int64_t not_before;
+	json_t *objects;             /* [{kind, name}] to delete */
+	json_t *replicas;            /* [{pod, rank, node, exit, reason, prev}] */
+	int pending;
+	bool failed;
+};
+
+static void sched_teardown_delete(struct sched_teardown *);
+
+/* Finishes a teardown: records the outcome if every step worked. */
+static void
+sched_teardown_finish(struct sched_teardown *t)
+{
+	struct store_change chg = { .not_before = t->not_before };
+	char *cause = NULL;
+
+	if (!t->failed) {
+		if (t->after == SCHED_AFTER_REQUEUE &&
+		    store_transition_with(t->loop->store, t->id,
+		    STORE_STATE_BIT(STORE_ADMITTED) |
+		    STORE_STATE_BIT(STORE_RUNNING), STORE_QUEUED, t->reason,
+		    &chg, &cause) != 0) {
+			sched_note(t->loop, true, "job %lld: %s",
+			    (long long)t->id, cause);
+			free(cause);
+			cause = NULL;
+		}
+		if (store_set_cleaned(t->loop->store, t->id, &cause) != 0) {
+			sched_note(t->loop, true, "job %lld: %s",
+			    (long long)t->id, cause);
+			free(cause);
+		} else if (json_array_size(t->objects) > 0)
+			sched_note(t->loop, false, "job %lld: deleted %zu "
+			    "object%s", (long long)t->id,
+			    json_array_size(t->objects),
+			    json_array_size(t->objects) == 1 ? "" : "s");
+	}
+	json_decref(t->objects);
+	json_decref(t->replicas);
+	free(t->reason);
+	free(t->ns);
+	sched_req_done(t->loop, false);
+	free(t);
+}
+
+/* One archived log came back: keep its tail with the replica's end. */
+static void
+sched_teardown_log_cb(struct kube_response *r, void *arg)
+{
+	struct sched_teardown *t = *(struct sched_teardown **)arg;
+	json_t *rep = ((json_t **)arg)[1];
+	struct store_replica sr;
+	size_t limit = t->loop->opts.log_limit, len = 0;
+	const char *text = NULL;
+	char *cause = NULL;
+
+	memset(&sr, 0, sizeof sr);
+	if (r->error == NULL && r->text != NULL) {
+		text = r->text;
+		len = r->text_len;
+	} else if (r->error != NULL && !kube_is_not_found(r->error))
+		t->loop->stats.api_errors++;
+	if (len > limit) {
+		text += len - limit;
+		len = limit;
+		sr.log_truncated = true;
+	}
+	sr.attempt = t->attempt;
+	sr.rank = (int)json_integer_value(json_object_get(rep, "rank"));
+	sr.node = (char *)json_string_value(json_object_get(rep, "node"));
+	sr.has_exit_code = json_object_get(rep, "exit") != NULL;
+	sr.exit_code = (int)json_integer_value(json_object_get(rep, "exit"));
+	sr.reason = (char *)json_string_value(json_object_get(rep, "reason"));
+	sr.log = (char *)text;
+	sr.log_len = len;
+	if (store_replica_save(t->loop->store, t->id, &sr, &cause) != 0) {
+		sched_note(t->loop, true, "job %lld: %s", (long long)t->id,
+		    cause);
+		free(cause);
+	}
+	free(arg);
+	if (--t->pending == 0)
+		sched_teardown_delete(t);
+}
+
+/* One delete came back; NotFound is success. */
+static void
+sched_teardown_delete_cb(struct kube_response *r, void *arg)
+{
+	struct sched_teardown *t = arg;
+	char *err;
+
+	if (r->error != NULL && !kube_is_not_found(r->error)) {
+		err = kube_error_string(r->error);
+		sched_note(t->loop, true, "job %lld: deleting: %s",
+		    (long long)t->id, err);
+		free(err);
+		t->failed = true;
+		t->loop->stats.api_errors++;
+	}
+	if (--t->pending == 0)
+		sched_teardown_finish(t);
+}
+
+/* Deletes every object of the job (Background: pods go with them). */
+static void
+sched_teardown_delete(struct sched_teardown *t)
+{
+	struct kube_delete_opts dopts = {
+		.propagation = KUBE_PROPAGATION_BACKGROUND,
+		.grace_seconds = -1 };
+	json_t *o;
+	size_t i;
+
+	if (json_array_size(t->objects) == 0) {
+		sched_teardown_finish(t);
+		return;
+	}
+	t->pending = (int)json_array_size(t->objects);
+	json_array_foreach(t->objects, i, o) {
+		kube_delete(t->loop->kube, (enum kube_kind)json_integer_value(
+		    json_object_get(o, "kind")), t->ns, json_string_value(
+		    json_object_get(o, "name")), &dopts,
+		    sched_teardown_delete_cb, t);
+	}
+}
+
+/* Adds the job's objects of one kind to a teardown's delete list. */
+static void
+sched_teardown_add(struct sched_teardown *t, json_t *objs,
+    enum kube_kind kind)
+{
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(objs, i, o)
+		json_array_append_new(t->objects, json_pack("{s:i,s:s}",
+		    "kind", (int)kind, "name", kube_obj_name(o)));
+}
+
+/*
+ * Tears a job down: keeps each replica's log tail and end, deletes its
+ * objects, then re-queues it (after = REQUEUE) and marks it cleaned.
+ */
+static void
+sched_teardown(struct sched_loop *loop, const struct store_job *j,
+    const struct sched_obs *obs, enum sched_after after, const char *reason,
+    int64_t not_before)
+{
+	struct sched_teardown *t;
+	struct kube_log_opts lo = { .tail_lines = SCHED_LOG_TAIL_LINES };
+	json_t *pods, *p, *rep, *cs, **arg;
+	const char *rank;
+	size_t i, nobj;
+	int r;
+
+	if (loop->opts.dry_run) {
+		nobj = sched_job_object_count(loop, j->id);
+		sched_note(loop, false, "job %lld: would %s%s%zu object%s",
+		    (long long)j->id, after == SCHED_AFTER_REQUEUE ?
+		    "re-queue it and " : "", nobj > 0 ? "delete " :
+		    "mark it cleaned: no ", nobj, nobj == 1 ? "" : "s");
+		return;
+	}
+	t = xcalloc(1, sizeof *t);
+	t->loop = loop;
+	t->id = j->id;
+	t->attempt = j->attempts;
+	t->ns = xstrdup(j->namespace);
+	t->after = after;
+	t->reason = xstrdup(reason != NULL ? reason : "");
+	t->not_before = not_before;
+	t->objects = json_array();
+	t->replicas = json_array();
+	/* Workloads first, so that no controller re-creates the pods. */
+	sched_teardown_add(t, sched_job_objects(loop, j->id, "deployments"),
+	    KUBE_DEPLOYMENTS);
+	sched_teardown_add(t, sched_job_objects(loop, j->id, "jobs"),
+	    KUBE_JOBS);
+	sched_teardown_add(t, sched_job_objects(loop, j->id, "services"),
+	    KUBE_SERVICES);
+	loop->inflight++;
+
+	/* One log per rank of the current attempt: the first run's. */
+	pods = sched_attempt_pods(loop, j);
+	json_array_foreach(pods, i, p) {
+		rank = kube_obj_label(p, "ailab-queue.io/rank");
+		if (rank == NULL)
+			rank = kube_obj_label(p,
+			    "batch.kubernetes.io/job-completion-index");
+		if (rank == NULL)
+			continue;
+		r = atoi(rank);
+		rep = json_pack("{s:i,s:s,s:s}", "rank", r, "pod",
+		    kube_obj_name(p), "node", kube_pod_node(p) ?
+		    kube_pod_node(p) : "");
+		if (obs != NULL && r >= 0 && r < obs->replicas) {
+			if (obs->ranks[r].has_exit_code)
+				json_object_set_new(rep, "exit",
+				    json_integer(obs->ranks[r].exit_code));
+			if (obs->ranks[r].reason != NULL)
+				json_object_set_new(rep, "reason", json_string(
+				    obs->ranks[r].reason));
+		}
+		cs = json_array_get(json_object_get(json_object_get(p,
+		    "status"), "containerStatuses"), 0);
+		json_object_set_new(rep, "previous", json_boolean(
+		    json_integer_value(json_object_get(cs, "restartCount")) > 0
+		    && json_object_get(json_object_get(cs, "lastState"),
+		    "terminated") != NULL));
+		json_array_append_new(t->replicas, rep);
+	}
+	json_decref(pods);
+	if (json_array_size(t->replicas) == 0) {
+		sched_teardown_delete(t);
+		return;
+	}
+	t->pending = (int)json_array_size(t->replicas);
+	json_array_foreach(t->replicas, i, rep) {
+		arg = xcalloc(2, sizeof *arg);
+		*(struct sched_teardown **)arg = t;
+		arg[1] = rep;
+		lo.previous = json_is_true(json_object_get(rep, "previous"));
+		kube_pod_logs(loop->kube, j->namespace, json_string_value(
+		    json_object_get(rep, "pod")), &lo, NULL,
+		    sched_teardown_log_cb, arg);
+	}
+}
+
+/* A create came back: AlreadyExists is ours from an earlier try. */
+static void
+sched_create_cb(struct kube_response *r, void *arg)
+{
+	struct sched_loop *loop = arg;
+	char *err;
+
+	if (r->error != NULL && !kube_is_already_exists(r->error)) {
+		err = kube_error_string(r->error);
+		sched_note(loop, true, "creating: %s", err);
+		free(err);
+		loop->stats.api_errors++;
+	}
+	sched_req_done(loop, false);
+}
+
+/* The kind of a rendered object, from its "kind" field. */
+static int
+sched_object_kind(const json_t *o, enum kube_kind *kind)
+{
+	const char *k = json_string_value(json_object_get(o, "kind"));
+
+	if (k == NULL)
+		return -1;
+	if (strcmp(k, "Deployment") == 0)
+		*kind = KUBE_DEPLOYMENTS;
+	else if (strcmp(k, "Job") == 0)
+		*kind = KUBE_JOBS;
+	else if (strcmp(k, "Service") == 0)
+		*kind = KUBE_SERVICES;
+	else if (strcmp(k, "Pod") == 0)
+		*kind = KUBE_PODS;
+	else
+		return -1;
+	return 0;
+}
+
+/* True if the pass saw an object of this kind and name for the job. */
+static bool
+sched_object_exists(struct sched_loop *loop, int64_t id, enum kube_kind kind,
+    const char *name)
+{
+	const char *key = kind == KUBE_DEPLOYMENTS ? "deployments" :
+	    kind == KUBE_JOBS ? "jobs" : kind == KUBE_SERVICES ? "services" :
+	    "pods";
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(sched_job_objects(loop, id, key), i, o) {
+		if (strcmp(kube_obj_name(o), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Labels an object, and its pod template, with this queue's id, so that
+ * cleanup tells this queue's orphans from another queue's jobs. */
+static void
+sched_label_queue(struct sched_loop *loop, json_t *o)
+{
+	const char *id = store_queue_id(loop->store);
+	json_t *meta, *labels, *tmpl;
+
+	meta = json_object_get(o, "metadata");
+	if ((labels = json_object_get(meta, "labels")) == NULL)
+		json_object_set_new(meta, "labels", labels = json_object());
+	json_object_set_new(labels, SCHED_QUEUE_LABEL, json_string(id));
+	tmpl = json_object_get(json_object_get(json_object_get(o, "spec"),
+	    "template"), "metadata");
+	if (tmpl == NULL)
+		return;
+	if ((labels = json_object_get(tmpl, "labels")) == NULL)
+		json_object_set_new(tmpl, "labels", labels = json_object());
+	json_object_set_new(labels, SCHED_QUEUE_LABEL, json_string(id));
+}
+
+/*
+ * Creates whatever of a job's objects the pass did not see: all of them
+ * after an admission, the missing ones after a crash.  Returns the number
+ * of creates started, or -1 if the job cannot be rendered.
+ */
+static int
+sched_ensure_objects(struct sched_loop *loop, const struct store_job *j,
+    char **cause)
+{
+	json_t *objs, *o;
+	enum kube_kind kind;
+	const char *name;
+	size_t i;
+	int n = 0;
+
+	objs = sched_spec_render(j, j->attempts, j->run_gpu_type, cause);
+	if (objs == NULL)
+		return -1;
+	json_array_foreach(objs, i, o)
+		sched_label_queue(loop, o);
+	json_array_foreach(objs, i, o) {
+		name = json_string_value(json_object_get(json_object_get(o,
+		    "metadata"), "name"));
+		if (sched_object_kind(o, &kind) != 0 || name == NULL)
+			continue;
+		if (sched_object_exists(loop, j->id, kind, name))
+			continue;
+		loop->inflight++;
+		kube_create(loop->kube, kind, j->namespace, o, sched_create_cb,
+		    loop);
+		n++;
+	}
+	json_decref(objs);
+	return n;
+}
+
+/* The earliest creation time among a job's workload objects, or 0. */
+static int64_t
+sched_job_created(struct sched_loop *loop, int64_t id)
+{
+	static const char *const kinds[] = { "deployments", "jobs" };
+	const char *ts;
+	int64_t t, best = 0;
+	json_t *o;
+	size_t i, k;
+
+	for (k = 0; k < nitems(kinds); k++) {
+		json_array_foreach(sched_job_objects(loop, id, kinds[k]), i, o) {
+			ts = json_string_value(json_object_get(json_object_get(o,
+			    "metadata"), "creationTimestamp"));
+			if (time_parse_rfc3339(ts, &t) == 0 &&
+			    (best == 0 || t < best))
+				best = t;
+		}
+	}
+	return best;
+}
+
+/* When the gang started running: the latest container start, or 0. */
+static int64_t
+sched_job_started(const json_t *pods)
+{
+	const json_t *p, *cs;
+	const char *ts;
+	int64_t t, best = 0;
+	size_t i;
+
+	json_array_foreach(pods, i, p) {
+		cs = json_array_get(json_object_get(json_object_get(p,
+		    "status"), "containerStatuses"), 0);
+		ts = json_string_value(json_object_get(json_object_get(
+		    json_object_get(cs, "state"), "running"), "startedAt"));
+		if (ts == NULL)
+			ts = json_string_value(json_object_get(json_object_get(
+			    json_object_get(cs, "lastState"), "terminated"),
+			    "startedAt"));
+		if (time_parse_rfc3339(ts, &t) == 0 && t > best)
+			best = t;
+	}
+	return best;
+}
+
+/* Records a state change, logging instead of failing the pass. */
+static bool
+sched_move(struct sched_loop *loop, const struct store_job *j,
+    enum store_state to, const char *reason, const struct store_change *chg)
+{
+	char *cause = NULL;
+
+	if (loop->opts.dry_run) {
+		sched_note(loop, false, "job %lld: would become %s: %s",
+		    (long long)j->id, store_state_name(to), reason);
+		return false;
+	}
+	if (store_transition_with(loop->store, j->id, STORE_STATE_BIT(j->state),
+	    to, reason, chg, &cause) != 0) {
+		/* Another process (a cleanup, a user) got there first. */
+		sched_note(loop, false, "job %lld: %s", (long long)j->id, cause);
+		free(cause);
+		return false;
+	}
+	log_info("job %lld: %s -> %s: %s", (long long)j->id,
+	    store_state_name(j->state), store_state_name(to), reason);
+	return true;
+}
+
+/* Ends a job in a final state, then tears it down. */
+static void
+sched_end(struct sched_loop *loop, struct store_job *j,
+    const struct sched_obs *obs, enum store_state to, const char *reason)
+{
+	struct store_change chg = { 0 };
+
+	if (obs != NULL && obs->has_exit_code) {
+		chg.set_exit_code = true;
+		chg.exit_code = obs->exit_code;
+	}
+	if (!sched_move(loop, j, to, reason, &chg))
+		return;
+	j->state = to;
+	sched_teardown(loop, j, obs, SCHED_AFTER_CLEANED, reason, 0);
+}
+
+/* Sends a job back to the queue after a backoff that doubles per attempt. */
+static void
+sched_requeue(struct sched_loop *loop, struct store_job *j,
+    const struct sched_obs *obs, const char *why)
+{
+	int64_t delay = loop->opts.backoff_s * 1000;
+	int shift = j->attempts > 1 ? j->attempts - 1 : 0;
+	char *reason;
+
+	delay <<= shift < 10 ? shift : 10;
+	reason = xprintf("%s; retry in %llds", why, (long long)(delay / 1000));
+	sched_teardown(loop, j, obs, SCHED_AFTER_REQUEUE, reason,
+	    now_ms() + delay);
+	free(reason);
+}
+
+/* Stops a job that ran past its timeout (interactive ones included);
+ * true if it did. */
+static bool
+sched_check_timeout(struct sched_loop *loop, struct store_job *j,
+    const struct sched_spec *sp, const json_t *pods,
+    const struct sched_obs *obs)
+{
+	int64_t started;
+	char *reason;
+
+	started = sched_job_started(pods);
+	if (sp->timeout_s <= 0 || started == 0 ||
+	    loop->now - started <= sp->timeout_s * 1000)
+		return false;
+	reason = xprintf("ran longer than its timeout of %llds",
+	    (long long)sp->timeout_s);
+	sched_end(loop, j, obs, STORE_TIMED_OUT, reason);
+	free(reason);
+	return true;
+}
+
+/* Cleanup's view of an active job: only its timeout. */
+static void
+sched_cleanup_active(struct sched_loop *loop, struct store_job *j)
+{
+	struct sched_spec sp;
+	json_t *pods;
+
+	if (sched_spec_read(j, &sp, NULL) != 0)
+		return;
+	pods = sched_attempt_pods(loop, j);
+	sched_check_timeout(loop, j, &sp, pods, NULL);
+	json_decref(pods);
+	sched_spec_release(&sp);
+}
+
+/* Deletes one orphan object (NotFound is success). */
+static void
+sched_orphan_cb(struct kube_response *r, void *arg)
+{
+	struct sched_loop *loop = arg;
+	char *err;
+
+	if (r->error != NULL && !kube_is_not_found(r->error)) {
+		err = kube_error_string(r->error);
+		sched_note(loop, true, "deleting an orphan: %s", err);
+		free(err);
+	}
+	sched_req_done(loop, false);
+}
+
+/*
+ * Finds this queue's objects whose job is unknown or already cleaned, and
+ * deletes those older than the grace period.  Objects of other queues and
+ * objects without our labels are never touched.
+ */
+static void
+sched_orphans(struct sched_loop *loop)
+{
+	static const struct {
+		const char *key;
+		enum kube_kind kind;
+	} kinds[] = { { "deployments", KUBE_DEPLOYMENTS },
+		{ "jobs", KUBE_JOBS }, { "services", KUBE_SERVICES },
+		{ "pods", KUBE_PODS } };
+	struct kube_delete_opts dopts = {
+		.propagation = KUBE_PROPAGATION_BACKGROUND, .grace_seconds = -1 };
+	const char *key, *q, *ts;
+	struct store_job *j;
+	json_t *entry, *o;
+	int64_t id, created;
+	size_t i, k;
+	bool orphan;
+
+	json_object_foreach(loop->byjob, key, entry) {
+		id = strtoll(key, NULL, 10);
+		j = NULL;
+		if (id > 0 && store_get(loop->store, id, &j, NULL) != 0)
+			continue;
+		orphan = j == NULL || (store_state_is_terminal(j->state) &&
+		    j->cleaned);
+		store_job_free(j);
+		if (!orphan)
+			continue;
+		for (k = 0; k < nitems(kinds); k++) {
+			json_array_foreach(json_object_get(entry, kinds[k].key),
+			    i, o) {
+				q = kube_obj_label(o, SCHED_QUEUE_LABEL);
+				if (q == NULL || strcmp(q,
+				    store_queue_id(loop->store)) != 0)
+					continue;
+				if (kinds[k].kind == KUBE_PODS &&
+				    json_object_get(json_object_get(o,
+				    "metadata"), "ownerReferences") != NULL)
+					continue;   /* goes with its owner */
+				ts = json_string_value(json_object_get(
+				    json_object_get(o, "metadata"),
+				    "creationTimestamp"));
+				if (time_parse_rfc3339(ts, &created) != 0 ||
+				    loop->now - created <
+				    loop->opts.grace_s * 1000)
+					continue;
+				if (loop->opts.dry_run) {
+					sched_note(loop, false, "would delete "
+					    "orphan %s %s/%s (job %s)",
+					    kinds[k].key, kube_obj_namespace(o),
+					    kube_obj_name(o), key);
+					continue;
+				}
+				sched_note(loop, false, "deleting orphan %s "
+				    "%s/%s (job %s)", kinds[k].key,
+				    kube_obj_namespace(o), kube_obj_name(o), key);
+				loop->inflight++;
+				kube_delete(loop->kube, kinds[k].kind,
+				    kube_obj_namespace(o), kube_obj_name(o),
+				    &dopts, sched_orphan_cb, loop);
+			}
+		}
+	}
+}
+
+/* Removes records of jobs that ended long ago. */
+static void
+sched_prune(struct sched_loop *loop)
+{
+	size_t n = 0;
+	char *cause = NULL;
+
+	if (store_prune(loop->store, now_ms() - loop->opts.max_age_s * 1000,
+	    loop->opts.dry_run, &n, &cause) != 0) {
+		sched_note(loop, true, "pruning: %s", cause);
+		free(cause);
+		return;
+	}
+	if (n > 0)
+		sched_note(loop, false, "%s %zu job record%s older than %llds",
+		    loop->opts.dry_run ? "would prune" : "pruned", n,
+		    n == 1 ? "" : "s", (long long)loop->opts.max_age_s);
+}
+
+/* Follows one admitted or running job: start, end, failure, timeouts. */
+static void
+sched_reconcile(struct sched_loop *loop, struct store_job *j)
+{
+	struct sched_spec sp;
+	struct sched_obs obs;
+	json_t *pods, *workloads;
+	int64_t created, gang;
+	char *cause = NULL, *reason;
+
+	if (sched_spec_read(j, &sp, &cause) != 0) {
+		reason = xprintf("unreadable spec: %s", cause);
+		sched_end(loop, j, NULL, STORE_FAILED, reason);
+		free(reason);
+		free(cause);
+		return;
+	}
+	if (j->cancel_requested) {
+		sched_end(loop, j, NULL, STORE_CANCELLED, "cancelled");
+		goto out;
+	}
+	if (j->state == STORE_ADMITTED &&
+	    sched_ensure_objects(loop, j, &cause) < 0) {
+		reason = xprintf("cannot render: %s", cause);
+		sched_end(loop, j, NULL, STORE_FAILED, reason);
+		free(reason);
+		free(cause);
+		goto out;
+	}
+	pods = sched_attempt_pods(loop, j);
+	workloads = json_deep_copy(sched_job_objects(loop, j->id,
+	    sp.deployment ? "deployments" : "jobs"));
+	if (workloads == NULL)
+		workloads = json_array();
+	sched_observe(pods, workloads, j->replicas, sp.deployment, &obs);
+
+	/* A running job whose workload vanished was lost. */
+	if (j->state == STORE_RUNNING && json_array_size(workloads) == 0 &&
+	    obs.state != SCHED_OBS_SUCCEEDED && obs.state != SCHED_OBS_FAILED) {
+		sched_requeue(loop, j, &obs, "its objects disappeared");
+		goto done;
+	}
+	switch (obs.state) {
+	case SCHED_OBS_SUCCEEDED:
+		sched_end(loop, j, &obs, STORE_SUCCEEDED, obs.reason);
+		goto done;
+	case SCHED_OBS_FAILED:
+		if (j->attempts <= sp.retries) {
+			reason = xprintf("attempt %d failed: %s", j->attempts,
+			    obs.reason);
+			sched_requeue(loop, j, &obs, reason);
+			free(reason);
+		} else
+			sched_end(loop, j, &obs, STORE_FAILED, obs.reason);
+		goto done;
+	case SCHED_OBS_LOST:
+		sched_requeue(loop, j, &obs, obs.reason);
+		goto done;
+	case SCHED_OBS_RUNNING:
+		if (j->state == STORE_ADMITTED) {
+			reason = xprintf("all %d replicas running",
+			    j->replicas);
+			if (sched_move(loop, j, STORE_RUNNING, reason, NULL))
+				j->state = STORE_RUNNING;
+			free(reason);
+		}
+		break;
+	case SCHED_OBS_PENDING:
+		created = sched_job_created(loop, j->id);
+		gang = sp.gang_timeout_s > 0 ? sp.gang_timeout_s :
+		    loop->opts.gang_timeout_s;
+		if (created != 0 && obs.image_pull_failing &&
+		    loop->now - created > loop->opts.pull_limit_s * 1000) {
+			sched_end(loop, j, &obs, STORE_FAILED, obs.reason);
+			goto done;
+		}
+		if (created != 0 && loop->now - created > gang * 1000) {
+			reason = xprintf("gang did not start within %llds: %s",
+			    (long long)gang, obs.reason);
+			sched_requeue(loop, j, &obs, reason);
+			free(reason);
+			goto done;
+		}
+		if (j->state == STORE_ADMITTED) {
+			char *ids[1] = { obs.reason };
+			int64_t id = j->id;
+
+			store_set_reasons(loop->store, &id,
+			    (const char *const *)ids, NULL, 1, NULL);
+		}
+		break;
+	}
+
+	sched_check_timeout(loop, j, &sp, pods, &obs);
+done:
+	sched_obs_release(&obs);
+	json_decref(pods);
+	json_decref(workloads);
+out:
+	sched_spec_release(&sp);
+}
+
+/* ---- the policy's snapshot ---- */
+
+/* Storage behind one pass's snapshot, freed together. */
+struct sched_snap_store {
+	struct sched_job *jobs;
+	size_t njobs;
+	struct store_job **sjobs;     /* the store job of each sched job */
+	struct sched_spec *specs;
+	struct sched_quota *quotas;
+	size_t nquotas;
+	struct sched_quota_item **qitems;
+	struct sched_pending *pending;
+	size_t npending;
+	struct sched_node *nodes;
+	size_t nnodes;
+	struct sched_taint **taints;
+	struct sched_label **labels;
+	struct sched_running *running;
+	size_t nrunning;
+	const char ***rnodes;
+	struct sched_usage *usage;
+	size_t nusage;
+	struct store_usage *susage;
+	size_t nsusage;
+};
+
+/* Reads one node's capacity, taints and labels for the policy. */
+static void
+sched_snap_node(const json_t *n, struct sched_node *sn,
+    struct sched_taint **taints, struct sched_label **labels)
+{
+	const json_t *t, *lab;
+	const char *k;
+	json_t *v;
+	size_t i, nt;
+	int64_t g = 0;
+
+	memset(sn, 0, sizeof *sn);
+	sn->name = kube_obj_name(n);
+	sn->gpu_product = kube_obj_label(n, SCHED_GPU_LABEL);
+	kube_node_allocatable(n, "cpu", QUANTITY_MILLI, &sn->alloc_cpu_milli,
+	    NULL);
+	kube_node_allocatable(n, "memory", QUANTITY_UNITS,
+	    &sn->alloc_memory_bytes, NULL);
+	if (kube_node_allocatable(n, "nvidia.com/gpu", QUANTITY_UNITS, &g,
+	    NULL) == 0)
+		sn->alloc_gpus = (int)g;
+	sn->unschedulable = kube_node_is_unschedulable(n);
+	sn->ready = kube_node_is_ready(n);
+	t = json_object_get(json_object_get(n, "spec"), "taints");
+	nt = json_array_size(t);
+	*taints = xcalloc(nt + 1, sizeof **taints);
+	for (i = 0; i < nt; i++) {
+		const json_t *e = json_array_get(t, i);
+		const char *eff = json_string_value(json_object_get(e,
+		    "effect"));
+
+		(*taints)[i].key = json_string_value(json_object_get(e, "key"));
+		(*taints)[i].value = json_string_value(json_object_get(e,
+		    "value"));
+		(*taints)[i].effect = eff == NULL ? SCHED_TAINT_NO_SCHEDULE :
+		    strcmp(eff, "NoExecute") == 0 ? SCHED_TAINT_NO_EXECUTE :
+		    strcmp(eff, "PreferNoSchedule") == 0 ?
+		    SCHED_TAINT_PREFER_NO_SCHEDULE : SCHED_TAINT_NO_SCHEDULE;
+	}
+	sn->taints = *taints;
+	sn->ntaints = nt;
+	lab = json_object_get(json_object_get(n, "metadata"), "labels");
+	*labels = xcalloc(json_object_size(lab) + 1, sizeof **labels);
+	i = 0;
+	json_object_foreach((json_t *)lab, k, v) {
+		(*labels)[i].key = k;
+		(*labels)[i].value = json_string_value(v);
+		i++;
+	}
+	sn->labels = *labels;
+	sn->nlabels = i;
+}
+
+/* Adds every non-terminal pod's requests to the node it is bound to. */
+static void
+sched_snap_requests(struct sched_loop *loop, struct sched_snap_store *ss)
+{
+	json_t *p;
+	const char *node;
+	int64_t cpu, mem, gpu;
+	size_t i, k;
+
+	json_array_foreach(loop->allpods, i, p) {
+		if ((node = kube_pod_node(p)) == NULL || kube_pod_is_terminal(p))
+			continue;
+		for (k = 0; k < ss->nnodes; k++)
+			if (strcmp(ss->nodes[k].name, node) == 0)
+				break;
+		if (k == ss->nnodes)
+			continue;
+		cpu = mem = gpu = 0;
+		kube_pod_request(p, "cpu", QUANTITY_MILLI, &cpu, NULL);
+		kube_pod_request(p, "memory", QUANTITY_UNITS, &mem, NULL);
+		kube_pod_request(p, "nvidia.com/gpu", QUANTITY_UNITS, &gpu,
+		    NULL);
+		ss->nodes[k].req_cpu_milli += cpu;
+		ss->nodes[k].req_memory_bytes += mem;
+		ss->nodes[k].req_gpus += (int)gpu;
+	}
+}
+
+/* Reads each namespace's quotas: status.hard and status.used per key. */
+static void
+sched_snap_quotas(struct sched_loop *loop, struct sched_snap_store *ss)
+{
+	struct sched_quota_item *items;
+	json_t *q, *hard, *v;
+	const char *key;
+	size_t i, k, n;
+
+	for (i = 0; i < loop->nns; i++) {
+		json_array_foreach(loop->ns[i].items[SLOT_QUOTAS], k, q) {
+			hard = json_object_get(json_object_get(q, "status"),
+			    "hard");
+			items = xcalloc(json_object_size(hard) + 1,
+			    sizeof *items);
+			n = 0;
+			json_object_foreach(hard, key, v) {
+				if (kube_quota_get(q, key, &items[n].hard,
+				    &items[n].used, NULL) != 0)
+					continue;
+				items[n++].key = key;
+			}
+			ss->quotas = xreallocarray(ss->quotas, ss->nquotas + 1,
+			    sizeof *ss->quotas);
+			ss->qitems = xreallocarray(ss->qitems, ss->nquotas + 1,
+			    sizeof *ss->qitems);
+			ss->qitems[ss->nquotas] = items;
+			ss->quotas[ss->nquotas].namespace = loop->ns[i].name;
+			ss->quotas[ss->nquotas].name = kube_obj_name(q);
+			ss->quotas[ss->nquotas].items = items;
+			ss->quotas[ss->nquotas].nitems = n;
+			ss->nquotas++;
+		}
+	}
+}
+
+/* The state of the job an `after` entry names (an id, or a name). */
+static enum sched_deps
+sched_dep_state(struct sched_loop *loop, const struct store_job *j,
+    const char *ref, int64_t *dep)
+{
+	struct store_filter f = { .all = true };
+	struct store_job **found = NULL, *d = NULL;
+	enum sched_deps r;
+	size_t n = 0, i;
+	char *end;
+	long long id;
+
+	id = strtoll(ref, &end, 10);
+	if (*ref != '\0' && *end == '\0' && id > 0)
+		store_get(loop->store, id, &d, NULL);
+	else {
+		f.name = ref;
+		if (store_list(loop->store, &f, &found, &n, NULL) == 0) {
+			/* The latest job of that name in the same namespace. */
+			for (i = n; i > 0; i--) {
+				if (strcmp(found[i - 1]->namespace,
+				    j->namespace) == 0 && found[i - 1]->id != j->id) {
+					d = found[i - 1];
+					found[i - 1] = NULL;
+					break;
+				}
+			}
+			store_jobs_free(found, n);
+		}
+	}
+	if (d == NULL) {
+		*dep = 0;
+		return SCHED_DEPS_FAILED;
+	}
+	*dep = d->id;
+	if (d->state == STORE_SUCCEEDED)
+		r = SCHED_DEPS_SATISFIED;
+	else if (store_state_is_terminal(d->state))
+		r = SCHED_DEPS_FAILED;
+	else
+		r = SCHED_DEPS_PENDING;
+	store_job_free(d);
+	return r;
+}
+
+/* Builds the policy's job from a queued store job. */
+static void
+sched_snap_job(struct sched_loop *loop, struct store_job *j,
+    struct sched_spec *sp, struct sched_job *sj, const size_t *group_running)
+{
+	enum sched_deps d;
+	size_t i;
+	int64_t dep;
+
+	memset(sj, 0, sizeof *sj);
+	sj->id = j->id;
+	sj->owner = j->owner;
+	sj->namespace = j->namespace;
+	sj->group = j->group;
+	sj->group_max_running = sp->max_running;
+	sj->group_running = (int)*group_running;
+	sj->priority = j->priority;
+	sj->submitted_at = j->submitted_at;
+	sj->gpu_types = (const char *const *)sp->types;
+	sj->ngpu_types = sp->ntypes;
+	sj->gpus = j->gpu_count;
+	sj->replicas = j->replicas;
+	sj->cpu_milli = j->cpu_milli;
+	sj->memory_bytes = j->memory_bytes;
+	sj->cpu_limit_milli = sp->cpu_limit_milli;
+	sj->memory_limit_bytes = sp->memory_limit_bytes;
+	sj->workload = sp->deployment ? SCHED_WORKLOAD_DEPLOYMENT :
+	    SCHED_WORKLOAD_JOB;
+	sj->service = true;
+	sj->timeout_s = sp->timeout_s;
+	sj->held = j->state == STORE_HELD;
+	sj->not_before = j->not_before;
+	sj->deps = sp->nafter == 0 ? SCHED_DEPS_NONE : SCHED_DEPS_SATISFIED;
+	for (i = 0; i < sp->nafter; i++) {
+		d = sched_dep_state(loop, j, sp->after[i], &dep);
+		if (d == SCHED_DEPS_SATISFIED)
+			continue;
+		if (sj->deps == SCHED_DEPS_SATISFIED ||
+		    d == SCHED_DEPS_FAILED) {
+			sj->deps = d;
+			sj->dep_job = dep;
+		}
+	}
+}
+
+/* Frees a snapshot's storage. */
+static void
+sched_snap_release(struct sched_snap_store *ss)
+{
+	size_t i;
+
+	for (i = 0; i < ss->njobs; i++)
+		sched_spec_release(&ss->specs[i]);
+	free(ss->specs);
+	free(ss->jobs);
+	free(ss->sjobs);
+	for (i = 0; i < ss->nquotas; i++)
+		free(ss->qitems[i]);
+	free(ss->qitems);
+	free(ss->quotas);
+	free(ss->pending);
+	for (i = 0; i < ss->nnodes; i++) {
+		free(ss->taints[i]);
+		free(ss->labels[i]);
+	}
+	free(ss->taints);
+	free(ss->labels);
+	free(ss->nodes);
+	for (i = 0; i < ss->nrunning; i++)
+		free(ss->rnodes[i]);
+	free(ss->rnodes);
+	free(ss->running);
+	free(ss->usage);
+	store_usage_free(ss->susage, ss->nsusage);
+	memset(ss, 0, sizeof *ss);
+}
+
+/* Counts a group's admitted and running jobs. */
+static size_t
+sched_group_running(struct sched_loop *loop, const char *group)
+{
+	size_t i, n = 0;
+
+	if (group == NULL)
+		return 0;
+	for (i = 0; i < loop->njobs; i++) {
+		if (loop->jobs[i]->group != NULL &&
+		    strcmp(loop->jobs[i]->group, group) == 0 &&
+		    store_state_is_active(loop->jobs[i]->state))
+			n++;
+	}
+	return n;
+}
+
+/* Fair share: each owner's GPU-hours, decayed to now and charged for the
+ * GPUs its running jobs hold. */
+static void
+sched_snap_usage(struct sched_loop *loop, struct sched_snap_store *ss)
+{
+	double hours, gpus;
+	size_t i, k;
+	char *cause = NULL;
+	const char *owner;
+
+	if (store_usage_list(loop->store, &ss->susage, &ss->nsusage,
+	    &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		ss->susage = NULL;
+		ss->nsusage = 0;
+	}
+	/* Owners of running jobs that have no usage row yet. */
+	for (i = 0; i < loop->njobs; i++) {
+		owner = loop->jobs[i]->owner;
+		for (k = 0; k < ss->nsusage; k++)
+			if (strcmp(ss->susage[k].owner, owner) == 0)
+				break;
+		if (k < ss->nsusage || !store_state_is_active(
+		    loop->jobs[i]->state))
+			continue;
+		ss->susage = xreallocarray(ss->susage, ss->nsusage + 1,
+		    sizeof *ss->susage);
+		ss->susage[ss->nsusage].owner = xstrdup(owner);
+		ss->susage[ss->nsusage].gpu_ms = 0;
+		ss->susage[ss->nsusage].at = loop->now;
+		ss->nsusage++;
+	}
+	ss->usage = xcalloc(ss->nsusage + 1, sizeof *ss->usage);
+	for (k = 0; k < ss->nsusage; k++) {
+		gpus = 0;
+		for (i = 0; i < loop->njobs; i++) {
+			if (loop->jobs[i]->state == STORE_RUNNING &&
+			    strcmp(loop->jobs[i]->owner, ss->susage[k].owner)
+			    == 0)
+				gpus += (double)loop->jobs[i]->gpu_count *
+				    loop->jobs[i]->replicas;
+		}
+		hours = sched_usage_update(ss->susage[k].gpu_ms / 3.6e6, gpus,
+		    loop->now > ss->susage[k].at ? loop->now -
+		    ss->susage[k].at : 0, loop->opts.half_life_s * 1000);
+		ss->usage[k].owner = ss->susage[k].owner;
+		ss->usage[k].gpu_hours = hours;
+		if (store_usage_set(loop->store, ss->susage[k].owner,
+		    hours * 3.6e6, loop->now, &cause) != 0) {
+			log_warnx("%s", cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
+	ss->nusage = ss->nsusage;
+}
+
+/* Builds the snapshot the policy reads from this pass's listings. */
+static void
+sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
+    struct sched_snapshot *snap)
+{
+	struct store_job *j;
+	struct sched_ns *ns;
+	json_t *pods, *p;
+	size_t i, k, gr;
+	char *cause = NULL;
+	int r;
+
+	memset(snap, 0, sizeof *snap);
+	snap->now = loop->now;
+	ss->jobs = xcalloc(loop->njobs + 1, sizeof *ss->jobs);
+	ss->sjobs = xcalloc(loop->njobs + 1, sizeof *ss->sjobs);
+	ss->specs = xcalloc(loop->njobs + 1, sizeof *ss->specs);
+	ss->running = xcalloc(loop->njobs + 1, sizeof *ss->running);
+	ss->rnodes = xcalloc(loop->njobs + 1, sizeof *ss->rnodes);
+	ss->pending = xcalloc(loop->nns + 1, sizeof *ss->pending);
+	for (i = 0; i < loop->njobs; i++) {
+		j = loop->jobs[i];
+		ns = sched_ns_find(loop, j->namespace);
+		if (ns != NULL && ns->failed)
+			continue;
+		if (j->state == STORE_QUEUED || j->state == STORE_HELD) {
+			if (sched_spec_read(j, &ss->specs[ss->njobs],
+			    &cause) != 0) {
+				log_warnx("job %lld: %s", (long long)j->id,
+				    cause);
+				free(cause);
+				cause = NULL;
+				continue;
+			}
+			gr = sched_group_running(loop, j->group);
+			sched_snap_job(loop, j, &ss->specs[ss->njobs],
+			    &ss->jobs[ss->njobs], &gr);
+			ss->sjobs[ss->njobs++] = j;
+			continue;
+		}
+		if (!store_state_is_active(j->state))
+			continue;
+		/* Admitted or running: what it holds, and where. */
+		struct sched_running *sr = &ss->running[ss->nrunning];
+		sr->id = j->id;
+		sr->owner = j->owner;
+		sr->gpu_type = *j->run_gpu_type ? j->run_gpu_type : NULL;
+		sr->gpus = j->gpu_count;
+		sr->replicas = j->replicas;
+		sr->cpu_milli = j->cpu_milli;
+		sr->memory_bytes = j->memory_bytes;
+		ss->rnodes[ss->nrunning] = xcalloc((size_t)j->replicas + 1,
+		    sizeof **ss->rnodes);
+		pods = sched_attempt_pods(loop, j);
+		sr->in_nodes = json_array_size(pods) > 0;
+		json_array_foreach(pods, k, p) {
+			const char *rank = kube_obj_label(p,
+			    "ailab-queue.io/rank");
+
+			r = rank != NULL ? atoi(rank) : -1;
+			if (r >= 0 && r < j->replicas)
+				ss->rnodes[ss->nrunning][r] = kube_pod_node(p);
+			if (kube_pod_node(p) == NULL)
+				sr->in_nodes = false;
+		}
+		if (json_array_size(pods) < (size_t)j->replicas)
+			sr->in_nodes = false;
+		json_decref(pods);
+		sr->nodes = ss->rnodes[ss->nrunning];
+		sr->started_at = j->started_at != 0 ? j->started_at :
+		    j->admitted_at;
+		{
+			struct sched_spec sp;
+
+			if (sched_spec_read(j, &sp, NULL) == 0) {
+				sr->timeout_s = sp.timeout_s;
+				sched_spec_release(&sp);
+			}
+		}
+		/* Not yet in the quota's used: pods not created yet. */
+		if (json_array_size(sched_job_objects(loop, j->id, "pods")) ==
+		    0) {
+			struct sched_job tmp;
+			int64_t need[SCHED_NRES];
+			struct sched_pending *pe = NULL;
+			int x;
+
+			memset(&tmp, 0, sizeof tmp);
+			tmp.gpus = j->gpu_count;
+			tmp.replicas = j->replicas;
+			tmp.cpu_milli = j->cpu_milli;
+			tmp.memory_bytes = j->memory_bytes;
+			sched_job_quota_need(&tmp, need);
+			for (k = 0; k < ss->npending; k++)
+				if (strcmp(ss->pending[k].namespace,
+				    j->namespace) == 0)
+					pe = &ss->pending[k];
+			if (pe == NULL) {
+				pe = &ss->pending[ss->npending++];
+				pe->namespace = j->namespace;
+			}
+			/* Count only pods; the objects exist already. */
+			for (x = 0; x < SCHED_NRES; x++)
+				if (x != SCHED_RES_DEPLOYMENTS &&
+				    x != SCHED_RES_JOBS &&
+				    x != SCHED_RES_SERVICES)
+					pe->amount[x] += need[x];
+		}
+		ss->nrunning++;
+	}
+	sched_snap_quotas(loop, ss);
+	snap->nodes_readable = loop->nodes != NULL && loop->allpods != NULL;
+	if (snap->nodes_readable) {
+		ss->nnodes = json_array_size(loop->nodes);
+		ss->nodes = xcalloc(ss->nnodes + 1, sizeof *ss->nodes);
+		ss->taints = xcalloc(ss->nnodes + 1, sizeof *ss->taints);
+		ss->labels = xcalloc(ss->nnodes + 1, sizeof *ss->labels);
+		for (i = 0; i < ss->nnodes; i++)
+			sched_snap_node(json_array_get(loop->nodes, i),
+			    &ss->nodes[i], &ss->taints[i], &ss->labels[i]);
+		sched_snap_requests(loop, ss);
+	}
+	sched_snap_usage(loop, ss);
+	snap->jobs = ss->jobs;
+	snap->njobs = ss->njobs;
+	snap->quotas = ss->quotas;
+	snap->nquotas = ss->nquotas;
+	snap->pending = ss->pending;
+	snap->npending = ss->npending;
+	snap->nodes = ss->nodes;
+	snap->nnodes = ss->nnodes;
+	snap->running = ss->running;
+	snap->nrunning = ss->nrunning;
+	snap->usage = ss->usage;
+	snap->nusage = ss->nusage;
+}
+
+/* Runs the policy and applies its decisions; returns its next delay. */
+static int64_t
+sched_policy(struct sched_loop *loop)
+{
+	struct sched_snap_store ss;
+	struct sched_snapshot snap;
+	struct sched_config cfg;
+	struct sched_result res;
+	struct sched_decision *d;
+	struct store_change chg = { 0 };
+	struct store_job *j;
+	const char **reasons;
+	int64_t *ids, *pos, next;
+	size_t i, n = 0;
+	char *cause = NULL;
+
+	memset(&ss, 0, sizeof ss);
+	memset(&res, 0, sizeof res);
+	sched_snap_build(loop, &ss, &snap);
+	sched_config_default(&cfg);
+	if (sched_pass(&snap, &cfg, &res, &cause) != 0) {
+		log_warnx("policy: %s", cause);
+		free(cause);
+		sched_result_release(&res);
+		sched_snap_release(&ss);
+		return loop->opts.interval_ms;
+	}
+	ids = xcalloc(res.ndecisions + 1, sizeof *ids);
+	reasons = xcalloc(res.ndecisions + 1, sizeof *reasons);
+	pos = xcalloc(res.ndecisions + 1, sizeof *pos);
+	for (i = 0; i < res.ndecisions; i++) {
+		d = &res.decisions[i];
+		j = ss.sjobs[i];
+		switch (d->verdict) {
+		case SCHED_VERDICT_ADMIT:
+			chg.run_gpu_type = d->gpu_type != NULL ? d->gpu_type : "";
+			if (!sched_move(loop, j, STORE_ADMITTED, d->reason[0] ?
+			    d->reason : "admitted", &chg))
+				break;
+			j->state = STORE_ADMITTED;
+			j->attempts++;
+			free(j->run_gpu_type);
+			j->run_gpu_type = xstrdup(chg.run_gpu_type);
+			loop->stats.admissions++;
+			if (sched_ensure_objects(loop, j, &cause) < 0) {
+				char *why = xprintf("cannot render: %s", cause);
+
+				sched_end(loop, j, NULL, STORE_FAILED, why);
+				free(why);
+				free(cause);
+				cause = NULL;
+			}
+			break;
+		case SCHED_VERDICT_NEVER:
+			sched_move(loop, j, STORE_FAILED, d->reason, NULL);
+			break;
+		case SCHED_VERDICT_WAIT:
+			ids[n] = j->id;
+			pos[n] = (int64_t)d->position;
+			reasons[n++] = d->reason;
+			break;
+		}
+	}
+	if (store_set_reasons(loop->store, ids, reasons, pos, n, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+	}
+	next = res.next_pass_ms;
+	free(ids);
+	free(pos);
+	free(reasons);
+	sched_result_release(&res);
+	sched_snap_release(&ss);
+	return next;
+}
+
+/* Counts the queue for the progress display. */
+static void
+sched_count(struct sched_loop *loop)
+{
+	struct store_filter f = { .all = true };
+	struct store_job **all = NULL;
+	size_t n = 0, i;
+
+	loop->stats.queued = loop->stats.held = loop->stats.admitted = 0;
+	loop->stats.running = loop->stats.succeeded = loop->stats.failed = 0;
+	loop->stats.uncleaned = 0;
+	if (store_list(loop->store, &f, &all, &n, NULL) != 0)
+		return;
+	for (i = 0; i < n; i++) {
+		switch (all[i]->state) {
+		case STORE_QUEUED:
+			loop->stats.queued++;
+			break;
+		case STORE_HELD:
+			loop->stats.held++;
+			break;
+		case STORE_ADMITTED:
+			loop->stats.admitted++;
+			break;
+		case STORE_RUNNING:
+			loop->stats.running++;
+			break;
+		case STORE_SUCCEEDED:
+			loop->stats.succeeded++;
+			break;
+		default:
+			loop->stats.failed++;
+			break;
+		}
+		if (store_state_is_terminal(all[i]->state) && !all[i]->cleaned)
+			loop->stats.uncleaned++;
+	}
+	store_jobs_free(all, n);
+}
+
+/* Second half of a pass: follow admitted jobs, then admit new ones. */
+static void
+sched_pass_act(struct sched_loop *loop)
+{
+	struct store_job *j;
+	struct sched_ns *ns;
+	size_t i;
+	int64_t next;
+
+	loop->now = kube_client_server_time(loop->kube);
+	if (loop->now == 0)
+		loop->now = now_ms();
+	sched_index_objects(loop);
+	loop->inflight = 1;
+	for (i = 0; i < loop->njobs; i++) {
+		j = loop->jobs[i];
+		/* Acting on a partial view could re-create or re-queue by
+		 * mistake: leave a namespace alone until it lists. */
+		ns = sched_ns_find(loop, j->namespace);
+		if (ns != NULL && ns->failed) {
+			if (ns->forbidden && (j->state == STORE_QUEUED ||
+			    j->state == STORE_HELD) &&
+			    loop->opts.mode == SCHED_MODE_SCHEDULE) {
+				char *why = xprintf("cannot use namespace "
+				    "'%s': %s", j->namespace, ns->error);
+
+				if (sched_move(loop, j, STORE_FAILED, why, NULL))
+					j->state = STORE_FAILED;
+				free(why);
+			}
+			continue;
+		}
+		if (store_state_is_terminal(j->state)) {
+			if (!j->cleaned)
+				sched_teardown(loop, j, NULL,
+				    SCHED_AFTER_CLEANED, NULL, 0);
+			continue;
+		}
+		if (!store_state_is_active(j->state))
+			continue;
+		if (loop->opts.mode == SCHED_MODE_CLEANUP)
+			sched_cleanup_active(loop, j);
+		else
+			sched_reconcile(loop, j);
+	}
+	if (loop->opts.mode == SCHED_MODE_CLEANUP) {
+		sched_orphans(loop);
+		sched_prune(loop);
+		loop->next_ms = loop->opts.interval_ms;
+		sched_req_done(loop, false);
+		return;
+	}
+	if (loop->cluster_failed) {
+		loop->next_ms = loop->opts.interval_ms;
+		sched_req_done(loop, false);
+		return;
+	}
+	next = sched_policy(loop);
+	loop->next_ms = next >= 0 && next < loop->opts.interval_ms ?
+	    (next < 50 ? 50 : next) : loop->opts.interval_ms;
+	sched_req_done(loop, false);
+}
+
+/* Re-arms the timer for the next pass. */
+static void
+sched_arm(struct sched_loop *loop, int64_t ms)
+{
+	struct timeval tv;
+
+	if (ms < 0)
+		ms = 0;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(loop->timer, &tv);
+}
+
+/* After the last request of a pass: report, then schedule the next. */
+static void
+sched_pass_end(struct sched_loop *loop)
+{
+	bool empty;
+
+	loop->stats.passes++;
+	loop->stats.pass_ms = now_ms() - loop->pass_start;
+	sched_count(loop);
+	sched_pass_release(loop);
+	loop->in_pass = false;
+	if (loop->opts.on_pass != NULL)
+		loop->opts.on_pass(&loop->stats, loop->opts.cb_arg);
+	empty = loop->stats.queued + loop->stats.admitted +
+	    loop->stats.running + loop->stats.uncleaned == 0;
+	if (loop->stopping || loop->opts.once ||
+	    (loop->opts.until_empty && empty)) {
+		event_base_loopbreak(loop->base);
+		return;
+	}
+	sched_arm(loop, loop->kicked ? 50 : loop->next_ms > 0 ? loop->next_ms :
+	    loop->opts.interval_ms);
+}
+
+/* The timer: time for a pass. */
+static void
+sched_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	sched_pass_start(arg);
+}
+
+/* Something changed on the cluster: run a pass soon. */
+static void
+sched_watch_cb(enum kube_event_type type, json_t *obj,
+    const struct kube_error *err, void *arg)
+{
+	(void)obj;
+	(void)err;
+	if (type != KUBE_EVENT_SYNC)
+		sched_loop_kick(arg);
+}
+
+/* See sched-loop.h. */
+struct sched_loop *
+sched_loop_new(struct event_base *base, struct store *store,
+    struct kube_client *kube, const struct sched_loop_opts *opts)
+{
+	struct sched_loop *loop = xcalloc(1, sizeof *loop);
+
+	loop->base = base;
+	loop->store = store;
+	loop->kube = kube;
+	loop->opts = *opts;
+	if (loop->opts.interval_ms <= 0)
+		loop->opts.interval_ms = 2000;
+	if (loop->opts.gang_timeout_s <= 0)
+		loop->opts.gang_timeout_s = 600;
+	if (loop->opts.pull_limit_s <= 0)
+		loop->opts.pull_limit_s = 300;
+	if (loop->opts.half_life_s <= 0)
+		loop->opts.half_life_s = 7 * 86400;
+	if (loop->opts.backoff_s <= 0)
+		loop->opts.backoff_s = 10;
+	if (loop->opts.log_limit == 0)
+		loop->opts.log_limit = 256 * 1024;
+	if (loop->opts.grace_s <= 0)
+		loop->opts.grace_s = 600;
+	if (loop->opts.max_age_s <= 0)
+		loop->opts.max_age_s = 30 * 86400;
+	loop->timer = evtimer_new(base, sched_timer_cb, loop);
+	return loop;
+}
+
+/* Starts the first pass, and a watch on our pods that kicks passes. */
+void
+sched_loop_start(struct sched_loop *loop)
+{
+	struct kube_list_opts lo = { .label_selector = SCHED_MANAGED };
+
+	if (!loop->opts.once)
+		loop->watch = kube_watch_start(loop->kube, KUBE_PODS, NULL, &lo,
+		    sched_watch_cb, loop);
+	sched_arm(loop, 0);
+}
+
+/* Runs a pass soon, or right after the one in progress. */
+void
+sched_loop_kick(struct sched_loop *loop)
+{
+	if (loop->in_pass) {
+		loop->kicked = true;
+		return;
+	}
+	if (!loop->stopping)
+		sched_arm(loop, 50);
+}
+
+/* Stops after the pass in progress (or now, between passes). */
+void
+sched_loop_stop(struct sched_loop *loop)
+{
+	loop->stopping = true;
+	if (!loop->in_pass)
+		event_base_loopbreak(loop->base);
+}
+
+/* Whether the loop gave up. */
+bool
+sched_loop_failed(const struct sched_loop *loop)
+{
+	return loop->failed;
+}
+
+/* How many actions failed. */
+int64_t
+sched_loop_failures(const struct sched_loop *loop)
+{
+	return loop->stats.failures;
+}
+
+/* Frees the loop (after the event loop has returned). */
+void
+sched_loop_free(struct sched_loop *loop)
+{
+	if (loop == NULL)
+		return;
+	if (loop->watch != NULL)
+		kube_watch_stop(loop->watch);
+	event_free(loop->timer);
+	sched_pass_release(loop);
+	free(loop);
+}

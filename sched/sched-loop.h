@@ -1,0 +1,79 @@
+/*
+ * The scheduling loop: reads the queue and the cluster, runs the policy
+ * (sched.h) and applies its decisions, then watches the jobs it started
+ * until they end and their objects are gone.  Runs on the caller's
+ * event_base; never blocks it.
+ */
+#ifndef SCHED_LOOP_H
+#define SCHED_LOOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct kube_client;
+struct store;
+struct sched_loop;
+
+/* Counts the loop reports after each pass (for progress displays). */
+struct sched_loop_stats {
+	int64_t passes;
+	size_t queued;
+	size_t held;
+	size_t admitted;
+	size_t running;
+	size_t succeeded;
+	size_t failed;           /* failed, cancelled and timed out */
+	size_t uncleaned;
+	int64_t pass_ms;         /* duration of the last pass */
+	int64_t admissions;      /* total jobs admitted */
+	int64_t api_errors;      /* total failed API calls */
+	int64_t failures;        /* actions that failed (cleanup's exit 1) */
+};
+
+typedef void (*sched_loop_cb)(const struct sched_loop_stats *, void *);
+/* One line about an action: a failure (error) or what was (or would be)
+ * done. */
+typedef void (*sched_report_cb)(bool error, const char *line, void *);
+
+enum sched_mode {
+	SCHED_MODE_SCHEDULE = 0, /* admit, follow and clean up */
+	SCHED_MODE_CLEANUP,      /* only: ended jobs, timeouts, orphans, prune */
+};
+
+struct sched_loop_opts {
+	bool once;               /* one pass (and its effects), then stop */
+	bool until_empty;        /* stop when no job is left to run or clean */
+	int64_t interval_ms;     /* resync period; default 2000 */
+	int64_t gang_timeout_s;  /* default for jobs without one; 600 */
+	int64_t pull_limit_s;    /* image pull failures fail a job after; 300 */
+	int64_t half_life_s;     /* fair-share usage decay; 7 days */
+	int64_t backoff_s;       /* first retry delay, doubled each time; 10 */
+	size_t log_limit;        /* bytes of log kept per replica; 256 KiB */
+	sched_loop_cb on_pass;   /* after each pass, or NULL */
+	void *cb_arg;
+	enum sched_mode mode;
+	bool dry_run;            /* cleanup: report, change nothing */
+	int64_t grace_s;         /* cleanup: orphans younger stay; 600 */
+	int64_t max_age_s;       /* cleanup: prune older ended jobs; 30 days */
+	sched_report_cb report;  /* NULL: log instead */
+};
+
+/* A loop over an open queue (whose scheduler lock the caller holds) and a
+ * Kubernetes client on base.  Neither is owned by the loop. */
+struct sched_loop *sched_loop_new(struct event_base *, struct store *,
+    struct kube_client *, const struct sched_loop_opts *);
+/* Starts the first pass. */
+void sched_loop_start(struct sched_loop *);
+/* Asks for a pass soon (a submission, an event). */
+void sched_loop_kick(struct sched_loop *);
+/* Finishes the pass in progress, then breaks the event loop. */
+void sched_loop_stop(struct sched_loop *);
+/* True once the loop stopped with errors it could not carry on from. */
+bool sched_loop_failed(const struct sched_loop *);
+/* Actions that failed so far (see sched_loop_stats.failures). */
+int64_t sched_loop_failures(const struct sched_loop *);
+void sched_loop_free(struct sched_loop *);
+
+#endif

@@ -1,0 +1,533 @@
+/*
+ * The cluster description: the built-in ailab default or a YAML file, turned
+ * into Node, Namespace and ResourceQuota objects and a user table; and the
+ * kubeconfig written for those users.
+ */
+#include "sim-int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "common.h"
+
+static const char sim_builtin_yaml[] =
+    "# The built-in ailab cluster: 50 GPU workers, student namespaces.\n"
+    "nodeGroups:\n"
+    "- {count: 20, namePrefix: ailab-4090d-, gpu: NVIDIA-GeForce-RTX-4090-D,\n"
+    "   gpuCount: 8, gpuMemory: 24564, gpuFamily: ada-lovelace,\n"
+    "   computeMajor: 8, computeMinor: 9, cpu: '64', memory: 512Gi}\n"
+    "- {count: 20, namePrefix: ailab-4090-, gpu: NVIDIA-GeForce-RTX-4090,\n"
+    "   gpuCount: 8, gpuMemory: 24564, gpuFamily: ada-lovelace,\n"
+    "   computeMajor: 8, computeMinor: 9, cpu: '64', memory: 512Gi}\n"
+    "- {count: 10, namePrefix: ailab-3090-, gpu: NVIDIA-GeForce-RTX-3090,\n"
+    "   gpuCount: 8, gpuMemory: 24576, gpuFamily: ampere,\n"
+    "   computeMajor: 8, computeMinor: 6, cpu: '48', memory: 256Gi}\n"
+    "namespaces:\n"
+    "- name: default\n"
+    "- name: kube-system\n"
+    "- name: alice\n"
+    "  quota: {requests.nvidia.com/gpu: '16', requests.cpu: '128',\n"
+    "          requests.memory: 1Ti, pods: '100'}\n"
+    "- name: bob\n"
+    "  quota: {requests.nvidia.com/gpu: '8', requests.cpu: '64',\n"
+    "          requests.memory: 512Gi, pods: '50'}\n"
+    "- name: carol\n"
+    "  quota: {requests.nvidia.com/gpu: '4', pods: '20'}\n"
+    "- name: ml101\n"
+    "  quota: {requests.nvidia.com/gpu: '32', pods: '200'}\n"
+    "users:\n"
+    "- {name: alice, token: alice-token, groups: [students],\n"
+    "   namespaces: [alice, ml101]}\n"
+    "- {name: bob, token: bob-token, groups: [students], namespaces: [bob]}\n"
+    "- {name: carol, token: carol-token, groups: [students],\n"
+    "   namespaces: [carol]}\n"
+    "- {name: admin, token: admin-token, groups: [system:masters],\n"
+    "   admin: true}\n";
+
+/* Turns a plain scalar into the JSON value YAML 1.1 core would give. */
+static json_t *
+sim_yaml_scalar(yaml_event_t *ev)
+{
+	const char *v = (const char *)ev->data.scalar.value;
+	size_t len = ev->data.scalar.length;
+	char *end;
+	long long n;
+	double d;
+
+	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return json_stringn(v, len);
+	if (strcmp(v, "true") == 0 || strcmp(v, "True") == 0)
+		return json_true();
+	if (strcmp(v, "false") == 0 || strcmp(v, "False") == 0)
+		return json_false();
+	if (strcmp(v, "null") == 0 || strcmp(v, "~") == 0 || len == 0)
+		return json_null();
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (*end == '\0' && errno == 0 && end != v)
+		return json_integer(n);
+	d = strtod(v, &end);
+	if (*end == '\0' && end != v && strspn(v, "0123456789.-+eE") == len)
+		return json_real(d);
+	return json_stringn(v, len);
+}
+
+/* Parses one YAML node (the event already read) into JSON. */
+static json_t *
+sim_yaml_node(yaml_parser_t *p, yaml_event_t *ev, char **cause, int depth)
+{
+	json_t *out = NULL, *v;
+	yaml_event_t e;
+	char *key;
+
+	if (depth > 64) {
+		*cause = xstrdup("document nested too deeply");
+		return NULL;
+	}
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		return sim_yaml_scalar(ev);
+	case YAML_ALIAS_EVENT:
+		*cause = xstrdup("YAML aliases are not supported");
+		return NULL;
+	case YAML_SEQUENCE_START_EVENT:
+		out = json_array();
+		for (;;) {
+			if (!yaml_parser_parse(p, &e))
+				goto perr;
+			if (e.type == YAML_SEQUENCE_END_EVENT) {
+				yaml_event_delete(&e);
+				return out;
+			}
+			v = sim_yaml_node(p, &e, cause, depth + 1);
+			yaml_event_delete(&e);
+			if (v == NULL)
+				goto fail;
+			json_array_append_new(out, v);
+		}
+	case YAML_MAPPING_START_EVENT:
+		out = json_object();
+		for (;;) {
+			if (!yaml_parser_parse(p, &e))
+				goto perr;
+			if (e.type == YAML_MAPPING_END_EVENT) {
+				yaml_event_delete(&e);
+				return out;
+			}
+			if (e.type != YAML_SCALAR_EVENT) {
+				yaml_event_delete(&e);
+				*cause = xstrdup("mapping keys must be scalars");
+				goto fail;
+			}
+			key = xstrndup((const char *)e.data.scalar.value,
+			    e.data.scalar.length);
+			yaml_event_delete(&e);
+			if (!yaml_parser_parse(p, &e)) {
+				free(key);
+				goto perr;
+			}
+			v = sim_yaml_node(p, &e, cause, depth + 1);
+			yaml_event_delete(&e);
+			if (v == NULL) {
+				free(key);
+				goto fail;
+			}
+			json_object_set_new(out, key, v);
+			free(key);
+		}
+	default:
+		*cause = xstrdup("unexpected YAML event");
+		return NULL;
+	}
+perr:
+	*cause = xprintf("line %zu column %zu: %s", p->problem_mark.line + 1,
+	    p->problem_mark.column + 1, p->problem ? p->problem : "bad YAML");
+fail:
+	json_decref(out);
+	return NULL;
+}
+
+/* Converts the first YAML document of text to JSON. */
+json_t *
+sim_yaml_to_json(const char *text, size_t len, char **cause)
+{
+	yaml_parser_t p;
+	yaml_event_t e;
+	json_t *out = NULL;
+
+	yaml_parser_initialize(&p);
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	for (;;) {
+		if (!yaml_parser_parse(&p, &e)) {
+			*cause = xprintf("line %zu column %zu: %s",
+			    p.problem_mark.line + 1, p.problem_mark.column + 1,
+			    p.problem ? p.problem : "bad YAML");
+			break;
+		}
+		if (e.type == YAML_STREAM_END_EVENT) {
+			yaml_event_delete(&e);
+			if (out == NULL)
+				out = json_object();
+			break;
+		}
+		if (e.type == YAML_SCALAR_EVENT ||
+		    e.type == YAML_SEQUENCE_START_EVENT ||
+		    e.type == YAML_MAPPING_START_EVENT) {
+			out = sim_yaml_node(&p, &e, cause, 0);
+			yaml_event_delete(&e);
+			break;
+		}
+		yaml_event_delete(&e);
+	}
+	yaml_parser_delete(&p);
+	return out;
+}
+
+/* A string field of the cluster file, or a default. */
+static const char *
+sim_cfg_str(json_t *o, const char *k, const char *def)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : def;
+}
+
+/* An integer field (number or numeric string), or a default. */
+static long long
+sim_cfg_int(json_t *o, const char *k, long long def)
+{
+	json_t *v = json_object_get(o, k);
+
+	if (json_is_integer(v))
+		return json_integer_value(v);
+	if (json_is_string(v))
+		return strtoll(json_string_value(v), NULL, 10);
+	return def;
+}
+
+/* Makes the Node objects of one node group. */
+static int
+sim_cluster_nodes(struct sim *sim, json_t *g, int gi, char **cause)
+{
+	long long count = sim_cfg_int(g, "count", 1), i;
+	const char *prefix = sim_cfg_str(g, "namePrefix", "node-");
+	const char *gpu = sim_cfg_str(g, "gpu", NULL);
+	long long gcount = sim_cfg_int(g, "gpuCount", gpu ? 8 : 0);
+	const char *cpu = sim_cfg_str(g, "cpu", NULL);
+	const char *mem = sim_cfg_str(g, "memory", "256Gi");
+	char cpubuf[32], *name, gbuf[32];
+	int64_t check;
+
+	if (cpu == NULL) {
+		snprintf(cpubuf, sizeof cpubuf, "%lld", sim_cfg_int(g, "cpu", 64));
+		cpu = cpubuf;
+	}
+	if (quantity_parse(cpu, QUANTITY_MILLI, &check, NULL) != 0 ||
+	    quantity_parse(mem, QUANTITY_UNITS, &check, NULL) != 0) {
+		*cause = xprintf("nodeGroups[%d]: bad cpu or memory", gi);
+		return -1;
+	}
+	if (count < 0 || count > 100000) {
+		*cause = xprintf("nodeGroups[%d]: bad count", gi);
+		return -1;
+	}
+	for (i = 0; i < count; i++) {
+		json_t *n, *labels, *alloc, *extra;
+		const char *k;
+		json_t *v;
+
+		name = xprintf("%s%02lld", prefix, i + 1);
+		labels = json_pack("{ssssssss}", "kubernetes.io/hostname", name,
+		    "kubernetes.io/os", "linux", "kubernetes.io/arch", "amd64",
+		    "beta.kubernetes.io/os", "linux");
+		snprintf(gbuf, sizeof gbuf, "%lld", gcount);
+		alloc = json_pack("{ssssssss}", "cpu", cpu, "memory", mem,
+		    "pods", "110", "ephemeral-storage", "1Ti");
+		if (gpu != NULL) {
+			json_object_set_new(labels, "nvidia.com/gpu.product",
+			    json_string(gpu));
+			json_object_set_new(labels, "nvidia.com/gpu.count",
+			    json_string(gbuf));
+			json_object_set_new(labels, "nvidia.com/gpu.memory",
+			    json_sprintf("%lld", sim_cfg_int(g, "gpuMemory",
+			    24564)));
+			json_object_set_new(labels, "nvidia.com/gpu.replicas",
+			    json_string("1"));
+			json_object_set_new(labels,
+			    "nvidia.com/gpu.sharing-strategy", json_string("none"));
+			json_object_set_new(labels, "nvidia.com/gpu.family",
+			    json_string(sim_cfg_str(g, "gpuFamily", "ampere")));
+			json_object_set_new(labels, "nvidia.com/gpu.compute.major",
+			    json_sprintf("%lld", sim_cfg_int(g, "computeMajor", 8)));
+			json_object_set_new(labels, "nvidia.com/gpu.compute.minor",
+			    json_sprintf("%lld", sim_cfg_int(g, "computeMinor", 6)));
+			json_object_set_new(labels, "nvidia.com/gpu.present",
+			    json_string("true"));
+			json_object_set_new(alloc, "nvidia.com/gpu",
+			    json_string(gbuf));
+		}
+		extra = json_object_get(g, "labels");
+		json_object_foreach(extra, k, v) {
+			if (json_is_string(v))
+				json_object_set(labels, k, v);
+		}
+		n = json_pack("{s{sssO}s{}s{sOsOs[{ssssssss}{ssssssss}]"
+		    "s{ssssssssssss}s[{ssss}{ssss}]}}",
+		    "metadata", "name", name, "labels", labels,
+		    "spec",
+		    "status", "capacity", alloc, "allocatable", alloc,
+		    "conditions",
+		    "type", "Ready", "status", "True", "reason", "KubeletReady",
+		    "message", "kubelet is posting ready status",
+		    "type", "MemoryPressure", "status", "False", "reason",
+		    "KubeletHasSufficientMemory", "message",
+		    "kubelet has sufficient memory available",
+		    "nodeInfo", "kubeletVersion", "v1.32.4", "osImage",
+		    "Debian GNU/Linux 12 (bookworm)", "containerRuntimeVersion",
+		    "containerd://1.7.24", "architecture", "amd64",
+		    "operatingSystem", "linux", "kernelVersion", "6.1.0-sim",
+		    "addresses", "type", "InternalIP", "address", "10.0.0.1",
+		    "type", "Hostname", "address", name);
+		json_decref(labels);
+		json_decref(alloc);
+		if (n == NULL)
+			fatalx("node template");
+		{
+			char ip[32];
+
+			snprintf(ip, sizeof ip, "10.%d.%lld.%lld", gi + 1,
+			    (i + 1) / 250, (i + 1) % 250);
+			json_object_set_new(json_array_get(sim_path(n,
+			    "status.addresses"), 0), "address", json_string(ip));
+		}
+		if (json_object_get(g, "taints") != NULL)
+			sim_set(n, "spec.taints",
+			    json_deep_copy(json_object_get(g, "taints")));
+		if (sim_get(sim, SIM_RT_NODES, NULL, name) != NULL) {
+			*cause = xprintf("nodeGroups[%d]: duplicate node '%s'",
+			    gi, name);
+			free(name);
+			json_decref(n);
+			return -1;
+		}
+		sim_create_obj(sim, SIM_RT_NODES, n);
+		free(name);
+	}
+	return 0;
+}
+
+/* Makes a Namespace and its ResourceQuota. */
+static int
+sim_cluster_ns(struct sim *sim, json_t *n, int i, char **cause)
+{
+	const char *name = sim_cfg_str(n, "name", NULL);
+	json_t *quota = json_object_get(n, "quota"), *hard, *v, *obj;
+	const char *k;
+	int64_t x;
+
+	if (name == NULL) {
+		*cause = xprintf("namespaces[%d]: 'name' is required", i);
+		return -1;
+	}
+	obj = json_pack("{s{sss{ss}}s{s[s]}s{ss}}", "metadata", "name", name,
+	    "labels", "kubernetes.io/metadata.name", name, "spec", "finalizers",
+	    "kubernetes", "status", "phase", "Active");
+	sim_create_obj(sim, SIM_RT_NAMESPACES, obj);
+	if (quota == NULL)
+		return 0;
+	hard = json_object();
+	json_object_foreach(quota, k, v) {
+		if (json_is_integer(v))
+			json_object_set_new(hard, k, json_sprintf("%lld",
+			    (long long)json_integer_value(v)));
+		else if (json_is_string(v) && sim_key_parse(k, v, &x) == 0)
+			json_object_set(hard, k, v);
+		else {
+			*cause = xprintf("namespaces[%d].quota.%s: bad quantity",
+			    i, k);
+			json_decref(hard);
+			return -1;
+		}
+	}
+	obj = json_pack("{s{ssss}s{sO}s{sO}}", "metadata", "name",
+	    sim_cfg_str(n, "quotaName", "compute-quota"), "namespace", name,
+	    "spec", "hard", hard, "status", "hard", hard);
+	json_decref(hard);
+	sim_create_obj(sim, SIM_RT_RESOURCEQUOTAS, obj);
+	return 0;
+}
+
+/* Reads the users table. */
+static int
+sim_cluster_users(struct sim *sim, json_t *users, char **cause)
+{
+	json_t *u;
+	size_t i;
+
+	sim->users = xcalloc(json_array_size(users) + 1, sizeof *sim->users);
+	json_array_foreach(users, i, u) {
+		struct sim_user *su = &sim->users[sim->nusers];
+		const char *name = sim_cfg_str(u, "name", NULL);
+
+		if (name == NULL) {
+			*cause = xprintf("users[%zu]: 'name' is required", i);
+			return -1;
+		}
+		su->name = xstrdup(name);
+		su->token = sim_cfg_str(u, "token", NULL) ?
+		    xstrdup(sim_cfg_str(u, "token", NULL)) : NULL;
+		su->groups = json_is_array(json_object_get(u, "groups")) ?
+		    json_deep_copy(json_object_get(u, "groups")) : json_array();
+		json_array_append_new(su->groups,
+		    json_string("system:authenticated"));
+		su->namespaces = json_is_array(json_object_get(u, "namespaces")) ?
+		    json_deep_copy(json_object_get(u, "namespaces")) :
+		    json_array();
+		su->admin = json_is_true(json_object_get(u, "admin"));
+		sim->nusers++;
+	}
+	return 0;
+}
+
+/* Builds the cluster from a file, or the built-in default when NULL. */
+int
+sim_cluster_load(struct sim *sim, const char *file, char **cause)
+{
+	json_t *c, *arr, *v;
+	char *text = NULL, *why = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	if (file != NULL) {
+		f = fopen(file, "r");
+		if (f == NULL) {
+			*cause = xprintf("%s: %s", file, strerror(errno));
+			return -1;
+		}
+		text = xmalloc(8 << 20);
+		len = fread(text, 1, (8 << 20) - 1, f);
+		fclose(f);
+		c = sim_yaml_to_json(text, len, &why);
+		free(text);
+	} else
+		c = sim_yaml_to_json(sim_builtin_yaml, strlen(sim_builtin_yaml),
+		    &why);
+	if (c == NULL) {
+		*cause = xprintf("%s: %s", file ? file : "built-in", why);
+		free(why);
+		return -1;
+	}
+	sim->cluster = c;
+	arr = json_object_get(c, "nodeGroups");
+	json_array_foreach(arr, i, v) {
+		if (sim_cluster_nodes(sim, v, (int)i, &why) != 0)
+			goto bad;
+	}
+	arr = json_object_get(c, "namespaces");
+	json_array_foreach(arr, i, v) {
+		if (sim_cluster_ns(sim, v, (int)i, &why) != 0)
+			goto bad;
+	}
+	if (sim_get(sim, SIM_RT_NAMESPACES, NULL, "default") == NULL) {
+		v = json_pack("{ss}", "name", "default");
+		sim_cluster_ns(sim, v, 0, &why);
+		json_decref(v);
+	}
+	if (sim_cluster_users(sim, json_object_get(c, "users"), &why) != 0)
+		goto bad;
+	return 0;
+bad:
+	*cause = xprintf("%s: %s", file ? file : "built-in", why);
+	free(why);
+	return -1;
+}
+
+/* Base64 of a buffer, for *-data fields; caller frees. */
+static char *
+sim_base64(const unsigned char *in, size_t len)
+{
+	char *out = xmalloc(4 * ((len + 2) / 3) + 1);
+
+	EVP_EncodeBlock((unsigned char *)out, in, (int)len);
+	return out;
+}
+
+/* Writes a kubeconfig with one context per user (0600, credentials). */
+int
+sim_kubeconfig_write(struct sim *sim, const char *path, char **cause)
+{
+	const char *ca = sim->opt.tls_ca;
+	char *tmp, *cadata = NULL;
+	FILE *f;
+	int fd, i;
+
+	if (ca != NULL) {
+		FILE *cf = fopen(ca, "r");
+		unsigned char buf[65536];
+		size_t n;
+
+		if (cf == NULL) {
+			*cause = xprintf("%s: %s", ca, strerror(errno));
+			return -1;
+		}
+		n = fread(buf, 1, sizeof buf, cf);
+		fclose(cf);
+		cadata = sim_base64(buf, n);
+	}
+	tmp = xprintf("%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
+		*cause = xprintf("%s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		free(tmp);
+		free(cadata);
+		return -1;
+	}
+	fprintf(f, "apiVersion: v1\nkind: Config\nclusters:\n- name: ailab-sim\n"
+	    "  cluster:\n    server: %s\n", sim->url);
+	if (cadata != NULL)
+		fprintf(f, "    certificate-authority-data: %s\n", cadata);
+	else if (sim->ssl != NULL)
+		fprintf(f, "    insecure-skip-tls-verify: true\n");
+	fprintf(f, "users:\n");
+	for (i = 0; i < sim->nusers; i++) {
+		if (sim->users[i].token == NULL)
+			continue;
+		fprintf(f, "- name: %s\n  user:\n    token: %s\n",
+		    sim->users[i].name, sim->users[i].token);
+	}
+	fprintf(f, "contexts:\n");
+	for (i = 0; i < sim->nusers; i++) {
+		const char *ns = json_string_value(json_array_get(
+		    sim->users[i].namespaces, 0));
+
+		if (sim->users[i].token == NULL)
+			continue;
+		fprintf(f, "- name: %s\n  context:\n    cluster: ailab-sim\n"
+		    "    user: %s\n    namespace: %s\n", sim->users[i].name,
+		    sim->users[i].name, ns ? ns : "default");
+	}
+	for (i = 0; i < sim->nusers; i++) {
+		if (sim->users[i].token != NULL) {
+			fprintf(f, "current-context: %s\n", sim->users[i].name);
+			break;
+		}
+	}
+	free(cadata);
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		*cause = xprintf("%s: %s", path, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}

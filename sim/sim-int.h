@@ -1,0 +1,288 @@
+/* Internals shared between the files of sim/. */
+#ifndef SIM_INT_H
+#define SIM_INT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim.h"
+
+struct evhttp;
+struct evhttp_request;
+struct event;
+struct event_base;
+struct ssl_ctx_st;
+
+/* The resource types the server knows. */
+enum sim_rt {
+	SIM_RT_NAMESPACES = 0,
+	SIM_RT_NODES,
+	SIM_RT_PODS,
+	SIM_RT_SERVICES,
+	SIM_RT_RESOURCEQUOTAS,
+	SIM_RT_EVENTS,
+	SIM_RT_PVCS,
+	SIM_RT_CONFIGMAPS,
+	SIM_RT_SECRETS,
+	SIM_RT_SERVICEACCOUNTS,
+	SIM_RT_DEPLOYMENTS,
+	SIM_RT_REPLICASETS,
+	SIM_RT_JOBS,
+	SIM_RT_LEASES,
+	SIM_RT_SELFSUBJECTREVIEWS,
+	SIM_RT_SSAR,
+	SIM_RT_SAR,
+	SIM_RT_TOKENREVIEWS,
+	SIM_RT_MAX
+};
+
+struct sim_rtype {
+	const char *name;	/* "pods" */
+	const char *singular;	/* "pod" */
+	const char *kind;	/* "Pod" */
+	const char *group;	/* "" for core */
+	const char *version;	/* "v1" */
+	bool namespaced;
+	bool stored;		/* false for review types (create only) */
+	bool has_status;	/* status is a subresource */
+	const char *short_names; /* comma separated, may be "" */
+};
+extern const struct sim_rtype sim_rtypes[SIM_RT_MAX];
+
+/* Parsed label selector: a list of requirements ANDed together. */
+enum sim_sel_op {
+	SIM_SEL_EQ,
+	SIM_SEL_NE,
+	SIM_SEL_IN,
+	SIM_SEL_NOTIN,
+	SIM_SEL_EXISTS,
+	SIM_SEL_NOTEXISTS,
+};
+struct sim_req {
+	char *key;
+	enum sim_sel_op op;
+	char **values;
+	int nvalues;
+};
+struct sim_selector {
+	struct sim_req *reqs;
+	int nreqs;
+};
+
+/* sim-select.c: label and field selectors. */
+struct sim_selector *sim_selector_parse(const char *, char **cause);
+struct sim_selector *sim_field_selector_parse(const char *, char **cause);
+/* Builds a selector from an apps/v1 LabelSelector object. */
+struct sim_selector *sim_selector_from_json(json_t *, char **cause);
+void sim_selector_free(struct sim_selector *);
+/* True if the labels object (may be NULL) satisfies the selector. */
+bool sim_selector_matches(const struct sim_selector *, json_t *labels);
+/* True if the object's fields satisfy a field selector (values by path). */
+bool sim_field_matches(const struct sim_selector *, json_t *obj);
+/* Checks the field names a field selector may use for a type; -1 if not. */
+int sim_field_check(const struct sim_selector *, enum sim_rt, char **cause);
+
+/* sim-res.c: resource arithmetic (usage vectors are JSON objects of ints). */
+/* Adds sign * every entry of delta into acc. */
+void sim_use_add(json_t *acc, json_t *delta, int sign);
+/* What a pod counts against quota and node: requests/limits, gpu, pods. */
+json_t *sim_pod_usage(json_t *pod, bool terminal_counts);
+/* True for keys measured in millis (cpu). */
+bool sim_key_is_milli(const char *);
+/* Normalises a quota key ("cpu" -> "requests.cpu"). */
+const char *sim_quota_key(const char *);
+/* Parses a quantity for a key; 0 or -1. */
+int sim_key_parse(const char *key, json_t *val, int64_t *out);
+/* Formats a value for a key as Kubernetes prints it; caller frees. */
+char *sim_key_format(const char *key, int64_t v);
+/*
+ * Quota admission: checks delta against every quota in quotas (array of
+ * ResourceQuota objects) given usage; on refusal, *msg gets the Kubernetes
+ * message (without the "<res> is forbidden: " prefix).
+ */
+int sim_quota_admit(json_t *quotas, json_t *usage, json_t *delta, json_t *pod,
+    char **msg);
+
+/* Users and their rights. */
+struct sim_user {
+	char *name;
+	char *token;
+	json_t *groups;		/* array of strings */
+	json_t *namespaces;	/* array of strings */
+	bool admin;
+};
+
+/* A watch stream in progress. */
+struct sim_watch {
+	struct sim *sim;
+	struct evhttp_request *req;
+	enum sim_rt rt;
+	char *ns;
+	struct sim_selector *labels;
+	struct sim_selector *fields;
+	bool bookmarks;
+	bool table;		/* events carry one-row Tables */
+	bool table_sent;	/* column definitions already sent */
+	struct event *timer;	/* timeout */
+	struct event *bookmark_ev;
+	int64_t last_rv;
+	struct sim_watch *next;
+};
+
+/* One change kept for watches. */
+struct sim_event {
+	int64_t rv;
+	enum sim_rt rt;
+	int type;		/* 0 added, 1 modified, 2 deleted */
+	json_t *old;		/* previous version or NULL */
+	json_t *obj;
+};
+
+struct sim_faults {
+	double p500;
+	double p429;
+	int retry_after;
+	int latency_ms;
+	double pdrop;
+};
+
+struct sim {
+	struct event_base *base;
+	struct sim_options opt;
+	struct evhttp *http;
+	struct ssl_ctx_st *ssl;
+	char *host;
+	int port;
+	char *url;
+	struct event *tick;
+	struct event *restart_ev;
+
+	/* Virtual clock. */
+	int64_t real0_ms;
+	int64_t sim0_ms;
+	uint64_t rng;
+
+	/* Store: objs[rt] = { ns: { name: obj } }, cluster scope under "". */
+	json_t *objs[SIM_RT_MAX];
+	int64_t rv;
+	json_t *uids;		/* uid -> "rt/ns/name" */
+	json_t *owners;		/* owner uid -> { "rt/ns/name": true } */
+	json_t *by_node;	/* node -> { "ns/name": true } */
+	json_t *node_use;	/* node -> usage */
+	json_t *ns_use;		/* ns -> usage */
+	json_t *unscheduled;	/* "ns/name" -> true */
+	json_t *kubelet;	/* "ns/name" -> due sim ms */
+	json_t *job_seen;	/* job uid -> { pod uid: "s"|"f"|"f:i"|"s:i" } */
+	json_t *dirty_ns;	/* ns -> true: quota status to refresh */
+	int64_t sched_gen;	/* bumped when capacity frees */
+	int64_t sched_gen_done;
+
+	struct sim_event *events;
+	int nevents;		/* capacity */
+	int ev_head;		/* next slot */
+	int ev_count;
+
+	struct sim_watch *watches;
+	struct sim_user *users;
+	int nusers;
+	json_t *cluster;	/* the cluster description as JSON */
+	struct sim_faults faults;
+	int64_t compacted_rv;	/* watches from before this get 410 */
+	json_t *backoff;	/* controller uid -> real ms of next try */
+	json_t *sched_tried;	/* "ns/name" -> sched_gen last tried */
+};
+
+/* sim-main glue: clock and randomness. */
+int64_t sim_now(struct sim *);
+/* RFC 3339 for a sim time in ms; caller frees. */
+char *sim_time_str(int64_t ms);
+/* RFC 3339 with microseconds. */
+char *sim_time_str_micro(int64_t ms);
+uint64_t sim_rand(struct sim *);
+/* Random lowercase string from Kubernetes' safe alphabet. */
+void sim_rand_suffix(struct sim *, char *buf, int n);
+
+/* sim-cluster.c: building the cluster from YAML or the built-in default. */
+int sim_cluster_load(struct sim *, const char *file, char **cause);
+/* Converts a YAML document to JSON; NULL with *cause on error. */
+json_t *sim_yaml_to_json(const char *text, size_t len, char **cause);
+int sim_kubeconfig_write(struct sim *, const char *path, char **cause);
+
+/* sim-store.c */
+const char *sim_rt_name(enum sim_rt);
+int sim_rt_find(const char *group, const char *name);
+json_t *sim_get(struct sim *, enum sim_rt, const char *ns, const char *name);
+/*
+ * Stores obj (taking the reference), bumping resourceVersion; type is the
+ * watch event type to emit.  Returns the stored object (borrowed).
+ */
+json_t *sim_put(struct sim *, enum sim_rt, json_t *obj);
+/* Removes an object for good and emits DELETED. */
+void sim_remove(struct sim *, enum sim_rt, const char *ns, const char *name);
+/* Fills metadata for a new object and stores it. */
+json_t *sim_create_obj(struct sim *, enum sim_rt, json_t *obj);
+/* Returns the namespace map of a type (borrowed), creating it. */
+json_t *sim_ns_map(struct sim *, enum sim_rt, const char *ns);
+void sim_store_init(struct sim *);
+void sim_store_free(struct sim *);
+int64_t sim_oldest_rv(struct sim *);
+/* Sends one event to a watch (NDJSON). */
+void sim_watch_send(struct sim_watch *, const char *type, json_t *obj);
+void sim_watch_close(struct sim_watch *, bool end);
+/* Cuts every watch; used by the restart fault and shutdown. */
+void sim_watch_close_all(struct sim *);
+const char *sim_str(json_t *, const char *path);
+json_t *sim_path(json_t *, const char *path);
+/* Sets a nested member by dotted path, creating objects; takes value. */
+void sim_set(json_t *, const char *path, json_t *value);
+
+/* sim-ctrl.c: controllers, garbage collection, quota status, events. */
+void sim_ctrl_pass(struct sim *);
+/*
+ * Creates an object through admission as the API does (quota, validation);
+ * returns the stored object or NULL with an HTTP code and message.
+ */
+json_t *sim_admit_create(struct sim *, enum sim_rt, json_t *obj,
+    json_t **status);
+/* A failure Status object as apimachinery's errors package builds it. */
+json_t *sim_status_new(int code, const char *reason, const char *msg,
+    json_t *details);
+/* "pods", "jobs.batch": how apiserver messages name a resource. */
+char *sim_qualified(enum sim_rt);
+/* RFC 3339 to ms; -1 if unparsable. */
+int64_t sim_time_parse(const char *);
+/* Deletes with a propagation policy; returns the object's final state. */
+int sim_delete(struct sim *, enum sim_rt, const char *ns, const char *name,
+    const char *policy, int64_t grace, json_t **result);
+void sim_event_record(struct sim *, json_t *involved, const char *type,
+    const char *reason, const char *msg);
+/* Pod helpers. */
+bool sim_pod_is_terminal(json_t *pod);
+void sim_pod_fail_node(struct sim *, const char *node);
+
+/* sim-kubelet.c: scheduler and kubelets. */
+void sim_sched_pass(struct sim *);
+void sim_kubelet_pass(struct sim *);
+/* Log text of a pod's container for the logs endpoint; caller frees. */
+char *sim_pod_log(struct sim *, json_t *pod, const char *container,
+    bool previous, bool timestamps, bool *running);
+
+/* sim-table.c: server-side printing for kubectl. */
+json_t *sim_table(struct sim *, enum sim_rt, json_t *items, bool headers,
+    bool full);
+
+/* sim-proto.c: protobuf review requests as JSON; NULL if unreadable. */
+json_t *sim_proto_review(const void *, size_t, enum sim_rt);
+
+/* sim-http.c */
+int sim_http_start(struct sim *, char **cause);
+void sim_http_stop(struct sim *);
+/* sim-tls.c */
+int sim_tls_init(struct sim *, char **cause);
+/* Makes the server's connections TLS. */
+void sim_tls_setup_http(struct sim *);
+/* User from a client certificate of the request's connection; or NULL. */
+char *sim_tls_peer(struct evhttp_request *, json_t **groups);
+
+#endif

@@ -1,0 +1,819 @@
+/*
+ * The scheduler and the kubelets in simulated time: binding pending pods to
+ * nodes that fit, then taking each bound pod through ContainerCreating,
+ * Running, exit, restarts and graceful deletion, and producing its logs.
+ */
+#include "sim-int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+#define SIM_DEFAULT_DURATION_S 60
+#define SIM_LOG_EVERY_S 20
+#define SIM_LOG_MAX_LINES 5000
+
+/* What the scheduler needs of a node, parsed once per pass. */
+struct sim_nodefit {
+	json_t *node;
+	const char *name;
+	int64_t cpu, mem, gpu, pods;
+	int64_t ucpu, umem, ugpu, upods;
+	bool ready, unschedulable;
+};
+
+/* Reads a resource of a node's allocatable. */
+static int64_t
+sim_alloc(json_t *node, const char *res, int scale)
+{
+	json_t *v = json_object_get(sim_path(node, "status.allocatable"), res);
+	int64_t out = 0;
+
+	if (json_is_string(v))
+		quantity_parse(json_string_value(v), scale, &out, NULL);
+	else if (json_is_integer(v))
+		out = json_integer_value(v) * scale;
+	return out;
+}
+
+/* True if a NoSchedule/NoExecute taint is tolerated by the pod. */
+static bool
+sim_tolerates(json_t *pod, json_t *taint)
+{
+	json_t *tols = sim_path(pod, "spec.tolerations"), *t;
+	const char *tk = sim_str(taint, "key"), *tv = sim_str(taint, "value");
+	const char *te = sim_str(taint, "effect");
+	size_t i;
+
+	json_array_foreach(tols, i, t) {
+		const char *k = sim_str(t, "key"), *op = sim_str(t, "operator");
+		const char *v = sim_str(t, "value"), *e = sim_str(t, "effect");
+
+		if (e != NULL && *e && te != NULL && strcmp(e, te) != 0)
+			continue;
+		if (k == NULL || *k == '\0') {
+			if (op != NULL && strcmp(op, "Exists") == 0)
+				return true;
+			continue;
+		}
+		if (tk == NULL || strcmp(k, tk) != 0)
+			continue;
+		if (op != NULL && strcmp(op, "Exists") == 0)
+			return true;
+		if (strcmp(v ? v : "", tv ? tv : "") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Evaluates one nodeSelectorTerm's matchExpressions against labels. */
+static bool
+sim_term_matches(json_t *term, json_t *labels)
+{
+	json_t *exprs = json_object_get(term, "matchExpressions"), *e, *vals, *v;
+	size_t i, j;
+
+	json_array_foreach(exprs, i, e) {
+		const char *k = sim_str(e, "key"), *op = sim_str(e, "operator");
+		const char *lv = json_string_value(json_object_get(labels,
+		    k ? k : ""));
+		bool in = false;
+
+		if (k == NULL || op == NULL)
+			return false;
+		vals = json_object_get(e, "values");
+		json_array_foreach(vals, j, v) {
+			if (lv != NULL && json_is_string(v) &&
+			    strcmp(lv, json_string_value(v)) == 0)
+				in = true;
+		}
+		if (strcmp(op, "In") == 0 && !in)
+			return false;
+		if (strcmp(op, "NotIn") == 0 && in)
+			return false;
+		if (strcmp(op, "Exists") == 0 && lv == NULL)
+			return false;
+		if (strcmp(op, "DoesNotExist") == 0 && lv != NULL)
+			return false;
+		if ((strcmp(op, "Gt") == 0 || strcmp(op, "Lt") == 0)) {
+			long long a, b;
+
+			if (lv == NULL || json_array_size(vals) != 1)
+				return false;
+			a = strtoll(lv, NULL, 10);
+			b = strtoll(json_string_value(json_array_get(vals, 0)) ?
+			    json_string_value(json_array_get(vals, 0)) : "0",
+			    NULL, 10);
+			if (strcmp(op, "Gt") == 0 ? !(a > b) : !(a < b))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* nodeSelector and required node affinity. */
+static bool
+sim_node_selected(json_t *pod, json_t *node)
+{
+	json_t *labels = sim_path(node, "metadata.labels");
+	json_t *sel = sim_path(pod, "spec.nodeSelector"), *v, *terms, *t;
+	const char *k;
+	size_t i;
+	bool any;
+
+	json_object_foreach(sel, k, v) {
+		const char *lv = json_string_value(json_object_get(labels, k));
+
+		if (lv == NULL || !json_is_string(v) ||
+		    strcmp(lv, json_string_value(v)) != 0)
+			return false;
+	}
+	terms = sim_path(pod, "spec.affinity.nodeAffinity."
+	    "requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
+	if (json_array_size(terms) == 0)
+		return true;
+	any = false;
+	json_array_foreach(terms, i, t) {
+		if (sim_term_matches(t, labels))
+			any = true;
+	}
+	return any;
+}
+
+/* Compares reason strings for the sorted FitError message. */
+static int
+sim_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds one to a reason's node count. */
+static void
+sim_reason(json_t *reasons, const char *r)
+{
+	json_object_set_new(reasons, r, json_integer(
+	    json_integer_value(json_object_get(reasons, r)) + 1));
+}
+
+/* The "0/N nodes are available: ..." message of an unschedulable pod. */
+static char *
+sim_fit_message(json_t *reasons, size_t nnodes)
+{
+	char **parts = xcalloc(json_object_size(reasons) + 1, sizeof *parts);
+	const char *k;
+	json_t *v;
+	size_t n = 0, i;
+	char *out, *t;
+
+	json_object_foreach(reasons, k, v)
+		parts[n++] = xprintf("%lld %s", (long long)json_integer_value(v),
+		    k);
+	qsort(parts, n, sizeof *parts, sim_cmp_str);
+	out = xprintf("0/%zu nodes are available: ", nnodes);
+	for (i = 0; i < n; i++) {
+		t = xprintf("%s%s%s", out, i ? ", " : "", parts[i]);
+		free(out);
+		free(parts[i]);
+		out = t;
+	}
+	free(parts);
+	t = xprintf("%s. preemption: 0/%zu nodes are available: %zu Preemption "
+	    "is not helpful for scheduling.", out, nnodes, nnodes);
+	free(out);
+	return t;
+}
+
+/* Parses every node into the fit table. */
+static struct sim_nodefit *
+sim_nodes_fit(struct sim *sim, size_t *n)
+{
+	json_t *m = json_object_get(sim->objs[SIM_RT_NODES], ""), *node, *c;
+	struct sim_nodefit *out;
+	const char *name;
+	size_t i = 0, j;
+
+	out = xcalloc(json_object_size(m) + 1, sizeof *out);
+	json_object_foreach(m, name, node) {
+		struct sim_nodefit *f = &out[i++];
+		json_t *use = json_object_get(sim->node_use, name);
+
+		f->node = node;
+		f->name = name;
+		f->cpu = sim_alloc(node, "cpu", QUANTITY_MILLI);
+		f->mem = sim_alloc(node, "memory", QUANTITY_UNITS);
+		f->gpu = sim_alloc(node, "nvidia.com/gpu", QUANTITY_UNITS);
+		f->pods = sim_alloc(node, "pods", QUANTITY_UNITS);
+		f->ucpu = json_integer_value(json_object_get(use, "requests.cpu"));
+		f->umem = json_integer_value(json_object_get(use,
+		    "requests.memory"));
+		f->ugpu = json_integer_value(json_object_get(use,
+		    "requests.nvidia.com/gpu"));
+		f->upods = json_integer_value(json_object_get(use, "pods"));
+		f->unschedulable = json_is_true(sim_path(node,
+		    "spec.unschedulable"));
+		json_array_foreach(sim_path(node, "status.conditions"), j, c) {
+			if (strcmp(sim_str(c, "type"), "Ready") == 0)
+				f->ready = strcmp(sim_str(c, "status"), "True") == 0;
+		}
+	}
+	*n = i;
+	return out;
+}
+
+/* Tries one pod on every node; binds it or records why it cannot run. */
+static void
+sim_schedule_pod(struct sim *sim, json_t *pod, struct sim_nodefit *nodes,
+    size_t n)
+{
+	json_t *use = sim_pod_usage(pod, false), *reasons = json_object(), *cp;
+	int64_t cpu = json_integer_value(json_object_get(use, "requests.cpu"));
+	int64_t mem = json_integer_value(json_object_get(use, "requests.memory"));
+	int64_t gpu = json_integer_value(json_object_get(use,
+	    "requests.nvidia.com/gpu"));
+	struct sim_nodefit *best = NULL;
+	int64_t best_score = 0;
+	size_t i, j;
+	char *ts, *pk;
+	const char *ns = sim_str(pod, "metadata.namespace");
+	const char *name = sim_str(pod, "metadata.name");
+
+	json_decref(use);
+	for (i = 0; i < n; i++) {
+		struct sim_nodefit *f = &nodes[i];
+		json_t *taints = sim_path(f->node, "spec.taints"), *t;
+		bool fits = true, tainted = false;
+		int64_t score;
+
+		if (f->unschedulable) {
+			sim_reason(reasons, "node(s) were unschedulable");
+			continue;
+		}
+		json_array_foreach(taints, j, t) {
+			const char *e = sim_str(t, "effect");
+
+			if (e != NULL && strcmp(e, "PreferNoSchedule") != 0 &&
+			    !sim_tolerates(pod, t)) {
+				char *r = xprintf("node(s) had untolerated taint "
+				    "{%s: %s}", sim_str(t, "key") ?
+				    sim_str(t, "key") : "", sim_str(t, "value") ?
+				    sim_str(t, "value") : "");
+
+				sim_reason(reasons, r);
+				free(r);
+				tainted = true;
+				break;
+			}
+		}
+		if (tainted)
+			continue;
+		if (!f->ready) {
+			sim_reason(reasons, "node(s) had untolerated taint "
+			    "{node.kubernetes.io/not-ready: }");
+			continue;
+		}
+		if (!sim_node_selected(pod, f->node)) {
+			sim_reason(reasons,
+			    "node(s) didn't match Pod's node affinity/selector");
+			continue;
+		}
+		if (f->upods + 1 > f->pods) {
+			sim_reason(reasons, "Too many pods");
+			fits = false;
+		}
+		if (f->ucpu + cpu > f->cpu) {
+			sim_reason(reasons, "Insufficient cpu");
+			fits = false;
+		}
+		if (f->umem + mem > f->mem) {
+			sim_reason(reasons, "Insufficient memory");
+			fits = false;
+		}
+		if (gpu > 0 && f->ugpu + gpu > f->gpu) {
+			sim_reason(reasons, "Insufficient nvidia.com/gpu");
+			fits = false;
+		}
+		if (!fits)
+			continue;
+		/* Least allocated GPUs first, then CPU: spread like the default. */
+		score = (f->gpu - f->ugpu - gpu) * 1000000 +
+		    (f->cpu - f->ucpu - cpu) / 1000;
+		if (best == NULL || score > best_score) {
+			best = f;
+			best_score = score;
+		}
+	}
+	cp = json_deep_copy(pod);
+	ts = sim_time_str(sim_now(sim));
+	if (best != NULL) {
+		json_t *cs = json_array(), *c;
+		int64_t delay = 1000 + (int64_t)(sim_rand(sim) % 2000);
+
+		sim_set(cp, "spec.nodeName", json_string(best->name));
+		sim_set(cp, "status.conditions", json_pack("[{ssssss?ss}"
+		    "{ssssss?ss}{ssssss?ssssss}{ssssss?ssssss}{ssssss?ss}]",
+		    "type", "PodReadyToStartContainers", "status", "False",
+		    "lastProbeTime", NULL, "lastTransitionTime", ts,
+		    "type", "Initialized", "status", "True", "lastProbeTime",
+		    NULL, "lastTransitionTime", ts,
+		    "type", "Ready", "status", "False", "lastProbeTime", NULL,
+		    "lastTransitionTime", ts, "reason", "ContainersNotReady",
+		    "message", "containers with unready status",
+		    "type", "ContainersReady", "status", "False", "lastProbeTime",
+		    NULL, "lastTransitionTime", ts, "reason",
+		    "ContainersNotReady", "message",
+		    "containers with unready status",
+		    "type", "PodScheduled", "status", "True", "lastProbeTime",
+		    NULL, "lastTransitionTime", ts));
+		sim_set(cp, "status.hostIP", json_string(sim_str(json_array_get(
+		    sim_path(best->node, "status.addresses"), 0), "address")));
+		sim_set(cp, "status.startTime", json_string(ts));
+		json_array_foreach(sim_path(cp, "spec.containers"), i, c) {
+			json_array_append_new(cs, json_pack("{sssssssbsbsis{s{ss}}}",
+			    "name", sim_str(c, "name"), "image",
+			    sim_str(c, "image") ? sim_str(c, "image") : "",
+			    "imageID", "", "ready", 0, "started", 0,
+			    "restartCount", 0, "state", "waiting", "reason",
+			    "ContainerCreating"));
+		}
+		sim_set(cp, "status.containerStatuses", cs);
+		best->ucpu += cpu;
+		best->umem += mem;
+		best->ugpu += gpu;
+		best->upods++;
+		pk = xprintf("%s/%s", ns, name);
+		json_object_set_new(sim->kubelet, pk,
+		    json_integer(sim_now(sim) + delay));
+		json_object_del(sim->sched_tried, pk);
+		free(pk);
+		sim_put(sim, SIM_RT_PODS, cp);
+	} else {
+		char *m = sim_fit_message(reasons, n);
+
+		sim_set(cp, "status.conditions", json_pack("[{ssssss?ssssss}]",
+		    "type", "PodScheduled", "status", "False", "lastProbeTime",
+		    NULL, "lastTransitionTime", ts, "reason", "Unschedulable",
+		    "message", m));
+		if (!json_equal(sim_path(cp, "status.conditions"),
+		    sim_path(pod, "status.conditions")) &&
+		    !(sim_str(json_array_get(sim_path(pod, "status.conditions"),
+		    0), "message") && strcmp(sim_str(json_array_get(sim_path(pod,
+		    "status.conditions"), 0), "message"), m) == 0)) {
+			sim_put(sim, SIM_RT_PODS, cp);
+			sim_event_record(sim, pod, "Warning", "FailedScheduling",
+			    m);
+		} else
+			json_decref(cp);
+		free(m);
+	}
+	free(ts);
+	json_decref(reasons);
+}
+
+/* One scheduling pass over pending pods, retrying only after changes. */
+void
+sim_sched_pass(struct sim *sim)
+{
+	struct sim_nodefit *nodes;
+	json_t *keys, *k, *v, *pod;
+	const char *key;
+	size_t n, i;
+
+	if (json_object_size(sim->unscheduled) == 0)
+		return;
+	keys = json_array();
+	json_object_foreach(sim->unscheduled, key, v) {
+		json_t *tried = json_object_get(sim->sched_tried, key);
+
+		if (tried != NULL && json_integer_value(tried) == sim->sched_gen)
+			continue;
+		json_array_append_new(keys, json_string(key));
+	}
+	if (json_array_size(keys) == 0) {
+		json_decref(keys);
+		return;
+	}
+	nodes = sim_nodes_fit(sim, &n);
+	json_array_foreach(keys, i, k) {
+		const char *s = json_string_value(k), *slash = strchr(s, '/');
+		char *ns = xstrndup(s, slash - s);
+		int64_t gen = sim->sched_gen;
+
+		pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
+		if (pod != NULL) {
+			json_incref(pod);
+			sim_schedule_pod(sim, pod, nodes, n);
+			json_decref(pod);
+			pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
+			if (pod != NULL && sim_str(pod, "spec.nodeName") == NULL)
+				json_object_set_new(sim->sched_tried, s,
+				    json_integer(gen));
+		}
+		free(ns);
+	}
+	/* Forget pods that left the queue. */
+	{
+		json_t *drop = json_array();
+
+		json_object_foreach(sim->sched_tried, key, v) {
+			if (json_object_get(sim->unscheduled, key) == NULL)
+				json_array_append_new(drop, json_string(key));
+		}
+		json_array_foreach(drop, i, k)
+			json_object_del(sim->sched_tried, json_string_value(k));
+		json_decref(drop);
+	}
+	free(nodes);
+	json_decref(keys);
+}
+
+/* The annotation value of a pod, or NULL. */
+static const char *
+sim_annot(json_t *pod, const char *k)
+{
+	return json_string_value(json_object_get(sim_path(pod,
+	    "metadata.annotations"), k));
+}
+
+/* Run time in ms from sim.ailab-queue.io/duration; -1 means forever. */
+static int64_t
+sim_pod_duration(json_t *pod)
+{
+	const char *d = sim_annot(pod, "sim.ailab-queue.io/duration");
+	int64_t s;
+
+	if (d == NULL)
+		return SIM_DEFAULT_DURATION_S * 1000;
+	if (strcmp(d, "forever") == 0)
+		return -1;
+	if (duration_parse(d, &s, NULL) != 0)
+		return SIM_DEFAULT_DURATION_S * 1000;
+	return s * 1000;
+}
+
+/* Exit code for this run: exit-codes by attempt + restarts, or exit-code. */
+static int
+sim_pod_exit_code(json_t *pod, int64_t restarts)
+{
+	const char *list = sim_annot(pod, "sim.ailab-queue.io/exit-codes");
+	const char *one = sim_annot(pod, "sim.ailab-queue.io/exit-code");
+	const char *att = sim_annot(pod, "ailab-queue.io/attempt");
+	long idx = (att ? strtol(att, NULL, 10) : 0) + (long)restarts, i = 0;
+	const char *p;
+	int code = 0;
+
+	if (list != NULL) {
+		for (p = list; *p != '\0'; i++) {
+			code = (int)strtol(p, NULL, 10);
+			if (i == idx)
+				return code;
+			p = strchr(p, ',');
+			if (p == NULL)
+				break;
+			p++;
+		}
+		return code;
+	}
+	if (one != NULL)
+		return (int)strtol(one, NULL, 10);
+	return 0;
+}
+
+/* True if the pod follows ailab-queue's Deployment wrapper contract. */
+static bool
+sim_pod_is_wrapper(json_t *pod)
+{
+	json_t *vols = sim_path(pod, "spec.volumes"), *v;
+	size_t i;
+
+	json_array_foreach(vols, i, v) {
+		if (sim_str(v, "name") && strcmp(sim_str(v, "name"),
+		    "ailab-state") == 0 && json_object_get(v, "emptyDir"))
+			return true;
+	}
+	return false;
+}
+
+/* True if the pod's first container image is named to fail pulling. */
+static bool
+sim_pod_pull_fails(json_t *pod)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(sim_path(pod, "spec.containers"), i, c) {
+		if (sim_str(c, "image") && strstr(sim_str(c, "image"),
+		    "fail-pull") != NULL)
+			return true;
+	}
+	return false;
+}
+
+/* Sets pod conditions Ready/ContainersReady. */
+static void
+sim_pod_ready_set(json_t *pod, bool ready, const char *ts, const char *why)
+{
+	json_t *conds = sim_path(pod, "status.conditions"), *c;
+	size_t i;
+
+	json_array_foreach(conds, i, c) {
+		const char *t = sim_str(c, "type");
+
+		if (strcmp(t, "Ready") != 0 && strcmp(t, "ContainersReady") != 0 &&
+		    strcmp(t, "PodReadyToStartContainers") != 0)
+			continue;
+		if (strcmp(t, "PodReadyToStartContainers") == 0) {
+			json_object_set_new(c, "status", json_string("True"));
+			continue;
+		}
+		if (strcmp(sim_str(c, "status"), ready ? "True" : "False") != 0)
+			json_object_set_new(c, "lastTransitionTime",
+			    json_string(ts));
+		json_object_set_new(c, "status", json_string(ready ? "True" :
+		    "False"));
+		if (ready) {
+			json_object_del(c, "reason");
+			json_object_del(c, "message");
+		} else {
+			json_object_set_new(c, "reason", json_string(why));
+			if (strcmp(why, "PodCompleted") == 0)
+				json_object_del(c, "message");
+		}
+	}
+}
+
+/* The restart back-off in ms: 10 s doubling to 5 min. */
+static int64_t
+sim_backoff_ms(int64_t restarts)
+{
+	int64_t b = 10000;
+
+	while (restarts-- > 1 && b < 300000)
+		b *= 2;
+	return b > 300000 ? 300000 : b;
+}
+
+/* Advances one pod whose kubelet timer is due. */
+static void
+sim_kubelet_step(struct sim *sim, const char *key, json_t *pod, int64_t now)
+{
+	json_t *cp = json_deep_copy(pod), *cs = sim_path(cp,
+	    "status.containerStatuses"), *c;
+	const char *reason = sim_str(json_array_get(cs, 0),
+	    "state.waiting.reason");
+	const char *rp = sim_str(pod, "spec.restartPolicy");
+	int64_t restarts = json_integer_value(json_object_get(json_array_get(cs,
+	    0), "restartCount"));
+	int64_t due = -1, dur;
+	char *ts = sim_time_str(now), ip[32];
+	size_t i;
+
+	if (sim_path(pod, "metadata.deletionTimestamp") != NULL) {
+		json_decref(cp);
+		free(ts);
+		sim_remove(sim, SIM_RT_PODS, sim_str(pod, "metadata.namespace"),
+		    sim_str(pod, "metadata.name"));
+		return;
+	}
+	if (sim_pod_is_terminal(pod)) {
+		json_decref(cp);
+		free(ts);
+		json_object_del(sim->kubelet, key);
+		return;
+	}
+	if (reason != NULL && sim_pod_pull_fails(pod)) {
+		bool err = strcmp(reason, "ErrImagePull") != 0;
+
+		json_array_foreach(cs, i, c) {
+			char *m = err ? xprintf("Failed to pull image \"%s\": rpc "
+			    "error: code = NotFound desc = failed to pull and "
+			    "unpack image \"%s\": not found", sim_str(c, "image"),
+			    sim_str(c, "image")) : xprintf("Back-off pulling "
+			    "image \"%s\"", sim_str(c, "image"));
+
+			json_object_set_new(c, "state", json_pack("{s{ssss}}",
+			    "waiting", "reason", err ? "ErrImagePull" :
+			    "ImagePullBackOff", "message", m));
+			free(m);
+		}
+		due = now + (err ? 2000 : 10000);
+	} else if (reason != NULL) {
+		/* Start (or restart) the containers. */
+		if (sim_str(cp, "status.podIP") == NULL) {
+			snprintf(ip, sizeof ip, "10.244.%u.%u",
+			    (unsigned)(sim_rand(sim) % 250),
+			    (unsigned)(sim_rand(sim) % 250 + 2));
+			sim_set(cp, "status.podIP", json_string(ip));
+			sim_set(cp, "status.podIPs", json_pack("[{ss}]", "ip", ip));
+		}
+		json_array_foreach(cs, i, c) {
+			json_object_set_new(c, "state", json_pack("{s{ss}}",
+			    "running", "startedAt", ts));
+			json_object_set_new(c, "ready", json_true());
+			json_object_set_new(c, "started", json_true());
+			json_object_set_new(c, "containerID", json_sprintf(
+			    "containerd://%016llx%016llx",
+			    (unsigned long long)sim_rand(sim),
+			    (unsigned long long)sim_rand(sim)));
+			json_object_set_new(c, "imageID", json_sprintf(
+			    "docker.io/library/%s", sim_str(c, "image")));
+		}
+		sim_set(cp, "status.phase", json_string("Running"));
+		sim_pod_ready_set(cp, true, ts, "");
+		dur = sim_pod_duration(pod);
+		due = dur < 0 ? -1 : now + dur;
+	} else {
+		/* The run ends: exit code, then restart policy. */
+		int code = sim_pod_exit_code(pod, restarts);
+		bool wrapper = sim_pod_is_wrapper(pod);
+		bool restart = rp == NULL || strcmp(rp, "Always") == 0 ||
+		    (strcmp(rp, "OnFailure") == 0 && code != 0);
+
+		json_array_foreach(cs, i, c) {
+			json_t *term = json_pack("{sisssOsssO}", "exitCode", code,
+			    "reason", code == 0 ? "Completed" : "Error",
+			    "startedAt", sim_path(c, "state.running.startedAt"),
+			    "finishedAt", ts, "containerID",
+			    json_object_get(c, "containerID") ?
+			    json_object_get(c, "containerID") : json_null());
+
+			if (term == NULL)
+				continue;
+			if (wrapper)
+				json_object_set_new(term, "message", json_sprintf(
+				    "ailab-queue-exit=%d", code));
+			json_object_set_new(c, "ready", json_false());
+			if (wrapper || restart) {
+				json_object_set_new(c, "lastState", json_pack(
+				    "{so}", "terminated", term));
+				json_object_set_new(c, "restartCount",
+				    json_integer(restarts + 1));
+				if (wrapper) {
+					json_object_set_new(c, "state", json_pack(
+					    "{s{ss}}", "running", "startedAt", ts));
+					json_object_set_new(c, "ready",
+					    json_true());
+				} else {
+					char *m = xprintf("back-off %llds "
+					    "restarting failed container=%s "
+					    "pod=%s_%s(%s)", (long long)
+					    sim_backoff_ms(restarts + 1) / 1000,
+					    sim_str(c, "name"),
+					    sim_str(pod, "metadata.name"),
+					    sim_str(pod, "metadata.namespace"),
+					    sim_str(pod, "metadata.uid"));
+
+					json_object_set_new(c, "state", json_pack(
+					    "{s{ssss}}", "waiting", "reason",
+					    "CrashLoopBackOff", "message", m));
+					json_object_set_new(c, "started",
+					    json_false());
+					free(m);
+				}
+			} else {
+				json_object_set_new(c, "state", json_pack("{so}",
+				    "terminated", term));
+				json_object_set_new(c, "started", json_false());
+			}
+		}
+		if (wrapper) {
+			/* The wrapper only sleeps after its payload exits. */
+			due = -1;
+		} else if (restart) {
+			sim_pod_ready_set(cp, false, ts, "ContainersNotReady");
+			due = now + sim_backoff_ms(restarts + 1);
+		} else {
+			sim_set(cp, "status.phase", json_string(code == 0 ?
+			    "Succeeded" : "Failed"));
+			sim_pod_ready_set(cp, false, ts, "PodCompleted");
+			due = -1;
+		}
+	}
+	if (due >= 0)
+		json_object_set_new(sim->kubelet, key, json_integer(due));
+	else
+		json_object_del(sim->kubelet, key);
+	sim_put(sim, SIM_RT_PODS, cp);
+	free(ts);
+}
+
+/* Runs every kubelet timer that is due in simulated time. */
+void
+sim_kubelet_pass(struct sim *sim)
+{
+	int64_t now = sim_now(sim);
+	json_t *due = json_array(), *k, *v, *pod;
+	const char *key;
+	size_t i;
+
+	json_object_foreach(sim->kubelet, key, v) {
+		if (json_integer_value(v) <= now)
+			json_array_append_new(due, json_string(key));
+	}
+	json_array_foreach(due, i, k) {
+		const char *s = json_string_value(k), *slash = strchr(s, '/');
+		char *ns = xstrndup(s, slash - s);
+
+		pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
+		if (pod == NULL)
+			json_object_del(sim->kubelet, s);
+		else {
+			json_incref(pod);
+			sim_kubelet_step(sim, s, pod, now);
+			json_decref(pod);
+		}
+		free(ns);
+	}
+	json_decref(due);
+}
+
+/* Appends one log line, with an RFC 3339 timestamp when asked. */
+static void
+sim_log_line(char **out, size_t *len, size_t *cap, bool ts, int64_t ms,
+    const char *fmt, ...)
+{
+	char line[512], *t = NULL;
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (ts)
+		t = sim_time_str_micro(ms);
+	n = strlen(line) + (t ? strlen(t) + 1 : 0) + 1;
+	if (*len + n + 1 > *cap) {
+		*cap = (*len + n + 1) * 2;
+		*out = xreallocarray(*out, *cap, 1);
+	}
+	*len += (size_t)snprintf(*out + *len, *cap - *len, "%s%s%s\n",
+	    t ? t : "", t ? " " : "", line);
+	free(t);
+}
+
+/* The log of one run of a container, generated from its timeline. */
+char *
+sim_pod_log(struct sim *sim, json_t *pod, const char *container,
+    bool previous, bool timestamps, bool *running)
+{
+	json_t *cs = sim_path(pod, "status.containerStatuses"), *c, *st = NULL;
+	int64_t start, end, t, first;
+	size_t i, len = 0, cap = 256;
+	char *out;
+	bool term = false;
+	int code = 0;
+
+	*running = false;
+	json_array_foreach(cs, i, c) {
+		if (container == NULL || (sim_str(c, "name") &&
+		    strcmp(sim_str(c, "name"), container) == 0)) {
+			st = previous ? sim_path(c, "lastState") :
+			    json_object_get(c, "state");
+			break;
+		}
+	}
+	if (st == NULL)
+		return NULL;
+	if (json_object_get(st, "running") != NULL) {
+		start = sim_time_parse(sim_str(st, "running.startedAt"));
+		end = sim_now(sim);
+		*running = true;
+	} else if (json_object_get(st, "terminated") != NULL) {
+		start = sim_time_parse(sim_str(st, "terminated.startedAt"));
+		end = sim_time_parse(sim_str(st, "terminated.finishedAt"));
+		code = (int)json_integer_value(sim_path(st,
+		    "terminated.exitCode"));
+		term = true;
+	} else if (!previous && json_object_get(c, "lastState") != NULL &&
+	    sim_path(c, "lastState.terminated") != NULL) {
+		st = sim_path(c, "lastState");
+		start = sim_time_parse(sim_str(st, "terminated.startedAt"));
+		end = sim_time_parse(sim_str(st, "terminated.finishedAt"));
+		code = (int)json_integer_value(sim_path(st,
+		    "terminated.exitCode"));
+		term = true;
+	} else
+		return NULL;
+	if (start < 0)
+		start = end;
+	out = xmalloc(cap);
+	out[0] = '\0';
+	first = start + SIM_LOG_EVERY_S * 1000;
+	if ((end - start) / (SIM_LOG_EVERY_S * 1000) > SIM_LOG_MAX_LINES)
+		first = end - (int64_t)SIM_LOG_MAX_LINES * SIM_LOG_EVERY_S * 1000;
+	sim_log_line(&out, &len, &cap, timestamps, start,
+	    "[ailab-kubesim] container %s started in pod %s/%s",
+	    container ? container : "", sim_str(pod, "metadata.namespace"),
+	    sim_str(pod, "metadata.name"));
+	for (t = first; t <= end; t += SIM_LOG_EVERY_S * 1000)
+		sim_log_line(&out, &len, &cap, timestamps, t,
+		    "[ailab-kubesim] step %lld: working (%llds elapsed)",
+		    (long long)((t - start) / (SIM_LOG_EVERY_S * 1000)),
+		    (long long)((t - start) / 1000));
+	if (term)
+		sim_log_line(&out, &len, &cap, timestamps, end,
+		    "[ailab-kubesim] exiting with code %d", code);
+	return out;
+}

@@ -1,0 +1,609 @@
+/*
+ * The in-memory object store: objects by type, namespace and name, one
+ * global resourceVersion counter as etcd keeps, indexes kept by one hook on
+ * every change, and the event history that feeds watches.
+ */
+#include "sim-int.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+const struct sim_rtype sim_rtypes[SIM_RT_MAX] = {
+	[SIM_RT_NAMESPACES] = { "namespaces", "namespace", "Namespace", "",
+	    "v1", false, true, true, "ns" },
+	[SIM_RT_NODES] = { "nodes", "node", "Node", "", "v1", false, true, true,
+	    "no" },
+	[SIM_RT_PODS] = { "pods", "pod", "Pod", "", "v1", true, true, true,
+	    "po" },
+	[SIM_RT_SERVICES] = { "services", "service", "Service", "", "v1", true,
+	    true, true, "svc" },
+	[SIM_RT_RESOURCEQUOTAS] = { "resourcequotas", "resourcequota",
+	    "ResourceQuota", "", "v1", true, true, true, "quota" },
+	[SIM_RT_EVENTS] = { "events", "event", "Event", "", "v1", true, true,
+	    false, "ev" },
+	[SIM_RT_PVCS] = { "persistentvolumeclaims", "persistentvolumeclaim",
+	    "PersistentVolumeClaim", "", "v1", true, true, true, "pvc" },
+	[SIM_RT_CONFIGMAPS] = { "configmaps", "configmap", "ConfigMap", "",
+	    "v1", true, true, false, "cm" },
+	[SIM_RT_SECRETS] = { "secrets", "secret", "Secret", "", "v1", true,
+	    true, false, "" },
+	[SIM_RT_SERVICEACCOUNTS] = { "serviceaccounts", "serviceaccount",
+	    "ServiceAccount", "", "v1", true, true, false, "sa" },
+	[SIM_RT_DEPLOYMENTS] = { "deployments", "deployment", "Deployment",
+	    "apps", "v1", true, true, true, "deploy" },
+	[SIM_RT_REPLICASETS] = { "replicasets", "replicaset", "ReplicaSet",
+	    "apps", "v1", true, true, true, "rs" },
+	[SIM_RT_JOBS] = { "jobs", "job", "Job", "batch", "v1", true, true, true,
+	    "" },
+	[SIM_RT_LEASES] = { "leases", "lease", "Lease", "coordination.k8s.io",
+	    "v1", true, true, false, "" },
+	[SIM_RT_SELFSUBJECTREVIEWS] = { "selfsubjectreviews", "selfsubjectreview",
+	    "SelfSubjectReview", "authentication.k8s.io", "v1", false, false,
+	    false, "" },
+	[SIM_RT_SSAR] = { "selfsubjectaccessreviews", "selfsubjectaccessreview",
+	    "SelfSubjectAccessReview", "authorization.k8s.io", "v1", false, false,
+	    false, "" },
+	[SIM_RT_SAR] = { "subjectaccessreviews", "subjectaccessreview",
+	    "SubjectAccessReview", "authorization.k8s.io", "v1", false, false,
+	    false, "" },
+	[SIM_RT_TOKENREVIEWS] = { "tokenreviews", "tokenreview", "TokenReview",
+	    "authentication.k8s.io", "v1", false, false, false, "" },
+};
+
+/* Builds a failure Status object. */
+json_t *
+sim_status_new(int code, const char *reason, const char *msg, json_t *details)
+{
+	json_t *st = json_pack("{sssss{}sssssssi}", "kind", "Status",
+	    "apiVersion", "v1", "metadata", "status", "Failure", "message", msg,
+	    "reason", reason, "code", code);
+
+	if (details != NULL)
+		json_object_set_new(st, "details", details);
+	return st;
+}
+
+/* The resource as apiserver messages name it. */
+char *
+sim_qualified(enum sim_rt rt)
+{
+	if (*sim_rtypes[rt].group == '\0')
+		return xstrdup(sim_rtypes[rt].name);
+	return xprintf("%s.%s", sim_rtypes[rt].name, sim_rtypes[rt].group);
+}
+
+/* The plural name of a type. */
+const char *
+sim_rt_name(enum sim_rt rt)
+{
+	return sim_rtypes[rt].name;
+}
+
+/* Finds a type by API group and plural name; -1 if unknown. */
+int
+sim_rt_find(const char *group, const char *name)
+{
+	int i;
+
+	for (i = 0; i < SIM_RT_MAX; i++) {
+		if (strcmp(sim_rtypes[i].group, group) == 0 &&
+		    strcmp(sim_rtypes[i].name, name) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* Follows a dotted path of object members; NULL when absent. */
+json_t *
+sim_path(json_t *obj, const char *path)
+{
+	char part[128];
+	const char *p = path, *e;
+
+	while (obj != NULL && *p != '\0') {
+		e = strchr(p, '.');
+		if (e == NULL)
+			e = p + strlen(p);
+		if ((size_t)(e - p) >= sizeof part)
+			return NULL;
+		memcpy(part, p, e - p);
+		part[e - p] = '\0';
+		obj = json_object_get(obj, part);
+		p = *e ? e + 1 : e;
+	}
+	return obj;
+}
+
+/* A string member by dotted path, or NULL. */
+const char *
+sim_str(json_t *obj, const char *path)
+{
+	return json_string_value(sim_path(obj, path));
+}
+
+/* Sets a member by dotted path, creating objects on the way; takes value. */
+void
+sim_set(json_t *obj, const char *path, json_t *value)
+{
+	char part[128];
+	const char *p = path, *e;
+	json_t *next;
+
+	if (value == NULL)
+		fatalx("sim_set %s: no value (a json_pack format is wrong)", path);
+	for (;;) {
+		e = strchr(p, '.');
+		if (e == NULL) {
+			json_object_set_new(obj, p, value);
+			return;
+		}
+		if ((size_t)(e - p) >= sizeof part)
+			fatalx("path too long: %s", path);
+		memcpy(part, p, e - p);
+		part[e - p] = '\0';
+		next = json_object_get(obj, part);
+		if (!json_is_object(next)) {
+			next = json_object();
+			json_object_set_new(obj, part, next);
+		}
+		obj = next;
+		p = e + 1;
+	}
+}
+
+/* The name map of one namespace of a type, created on first use. */
+json_t *
+sim_ns_map(struct sim *sim, enum sim_rt rt, const char *ns)
+{
+	json_t *m = json_object_get(sim->objs[rt], ns ? ns : "");
+
+	if (m == NULL) {
+		m = json_object();
+		json_object_set_new(sim->objs[rt], ns ? ns : "", m);
+	}
+	return m;
+}
+
+/* Looks an object up by namespace and name (borrowed). */
+json_t *
+sim_get(struct sim *sim, enum sim_rt rt, const char *ns, const char *name)
+{
+	json_t *m = json_object_get(sim->objs[rt], ns ? ns : "");
+
+	if (m == NULL || name == NULL)
+		return NULL;
+	return json_object_get(m, name);
+}
+
+/* "rt/ns/name", the key under which indexes name an object. */
+static char *
+sim_objkey(enum sim_rt rt, json_t *obj)
+{
+	const char *ns = sim_str(obj, "metadata.namespace");
+
+	return xprintf("%d/%s/%s", (int)rt, ns ? ns : "",
+	    sim_str(obj, "metadata.name"));
+}
+
+/* True if the pod holds resources on its node. */
+static bool
+sim_pod_holds_node(json_t *pod)
+{
+	return pod != NULL && sim_str(pod, "spec.nodeName") != NULL &&
+	    !sim_pod_is_terminal(pod);
+}
+
+/* Adjusts a usage map under name by a usage vector. */
+static void
+sim_use_bump(json_t *map, const char *name, json_t *use, int sign)
+{
+	json_t *acc = json_object_get(map, name);
+
+	if (acc == NULL) {
+		acc = json_object();
+		json_object_set_new(map, name, acc);
+	}
+	sim_use_add(acc, use, sign);
+}
+
+/* Usage a non-pod object counts against quota ("count/jobs.batch"). */
+static json_t *
+sim_obj_usage(enum sim_rt rt)
+{
+	const struct sim_rtype *t = &sim_rtypes[rt];
+	json_t *u = json_object();
+	char *k;
+
+	if (*t->group == '\0')
+		k = xprintf("count/%s", t->name);
+	else
+		k = xprintf("count/%s.%s", t->name, t->group);
+	json_object_set_new(u, k, json_integer(1));
+	free(k);
+	if (rt == SIM_RT_SERVICES)
+		json_object_set_new(u, "services", json_integer(1));
+	if (rt == SIM_RT_PVCS)
+		json_object_set_new(u, "persistentvolumeclaims", json_integer(1));
+	return u;
+}
+
+/* Keeps every index in step with one change (old -> new, either NULL). */
+static void
+sim_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
+{
+	json_t *refs, *r, *set;
+	const char *ns;
+	char *key, *pk;
+	size_t i;
+
+	key = sim_objkey(rt, new ? new : old);
+	if (old != NULL && new == NULL)
+		json_object_del(sim->uids, sim_str(old, "metadata.uid"));
+	if (new != NULL && sim_str(new, "metadata.uid") != NULL)
+		json_object_set_new(sim->uids, sim_str(new, "metadata.uid"),
+		    json_string(key));
+	refs = sim_path(old, "metadata.ownerReferences");
+	json_array_foreach(refs, i, r) {
+		set = json_object_get(sim->owners, sim_str(r, "uid"));
+		json_object_del(set, key);
+		if (set != NULL && json_object_size(set) == 0)
+			json_object_del(sim->owners, sim_str(r, "uid"));
+	}
+	refs = sim_path(new, "metadata.ownerReferences");
+	json_array_foreach(refs, i, r) {
+		const char *ou = sim_str(r, "uid");
+
+		if (ou == NULL)
+			continue;
+		set = json_object_get(sim->owners, ou);
+		if (set == NULL) {
+			set = json_object();
+			json_object_set_new(sim->owners, ou, set);
+		}
+		json_object_set_new(set, key, json_true());
+	}
+	ns = sim_str(new ? new : old, "metadata.namespace");
+	if (rt == SIM_RT_PODS) {
+		json_t *u;
+
+		pk = xprintf("%s/%s", ns, sim_str(new ? new : old,
+		    "metadata.name"));
+		if (old != NULL && sim_str(old, "spec.nodeName") != NULL)
+			json_object_del(json_object_get(sim->by_node,
+			    sim_str(old, "spec.nodeName")), pk);
+		if (new != NULL && sim_str(new, "spec.nodeName") != NULL) {
+			set = json_object_get(sim->by_node,
+			    sim_str(new, "spec.nodeName"));
+			if (set == NULL) {
+				set = json_object();
+				json_object_set_new(sim->by_node,
+				    sim_str(new, "spec.nodeName"), set);
+			}
+			json_object_set_new(set, pk, json_true());
+		}
+		if (sim_pod_holds_node(old)) {
+			u = sim_pod_usage(old, false);
+			sim_use_bump(sim->node_use, sim_str(old, "spec.nodeName"),
+			    u, -1);
+			json_decref(u);
+			if (!sim_pod_holds_node(new))
+				sim->sched_gen++;
+		}
+		if (sim_pod_holds_node(new)) {
+			u = sim_pod_usage(new, false);
+			sim_use_bump(sim->node_use, sim_str(new, "spec.nodeName"),
+			    u, 1);
+			json_decref(u);
+		}
+		if (old != NULL) {
+			u = sim_pod_usage(old, true);
+			sim_use_bump(sim->ns_use, ns, u, -1);
+			json_decref(u);
+		}
+		if (new != NULL) {
+			u = sim_pod_usage(new, true);
+			sim_use_bump(sim->ns_use, ns, u, 1);
+			json_decref(u);
+		}
+		if (new != NULL && sim_str(new, "spec.nodeName") == NULL &&
+		    sim_path(new, "metadata.deletionTimestamp") == NULL)
+			json_object_set_new(sim->unscheduled, pk, json_true());
+		else
+			json_object_del(sim->unscheduled, pk);
+		if (new == NULL)
+			json_object_del(sim->kubelet, pk);
+		free(pk);
+		json_object_set_new(sim->dirty_ns, ns, json_true());
+	} else if (ns != NULL && (old == NULL || new == NULL) &&
+	    sim_rtypes[rt].namespaced && rt != SIM_RT_EVENTS) {
+		json_t *u = sim_obj_usage(rt);
+
+		sim_use_bump(sim->ns_use, ns, u, new ? 1 : -1);
+		json_decref(u);
+		json_object_set_new(sim->dirty_ns, ns, json_true());
+	}
+	if (rt == SIM_RT_NODES)
+		sim->sched_gen++;
+	if (rt == SIM_RT_RESOURCEQUOTAS && new != NULL && old == NULL)
+		json_object_set_new(sim->dirty_ns, ns, json_true());
+	free(key);
+}
+
+/* True if a watch's filters accept the object. */
+static bool
+sim_watch_accepts(struct sim_watch *w, json_t *obj)
+{
+	if (obj == NULL)
+		return false;
+	if (w->ns != NULL && (sim_str(obj, "metadata.namespace") == NULL ||
+	    strcmp(w->ns, sim_str(obj, "metadata.namespace")) != 0))
+		return false;
+	return sim_selector_matches(w->labels, sim_path(obj, "metadata.labels")) &&
+	    sim_field_matches(w->fields, obj);
+}
+
+/* Sends one NDJSON event line to a watch; closes it if the client lags. */
+void
+sim_watch_send(struct sim_watch *w, const char *type, json_t *obj)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(w->req);
+	struct bufferevent *bev;
+	struct evbuffer *buf;
+	json_t *ev;
+	char *s;
+
+	bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	if (bev != NULL &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) > 64u << 20) {
+		log_warnx("watch client too slow, closing");
+		sim_watch_close(w, true);
+		return;
+	}
+	if (w->table && strcmp(type, "ERROR") != 0 &&
+	    strcmp(type, "BOOKMARK") != 0) {
+		json_t *one = json_pack("[O]", obj);
+
+		ev = json_pack("{ssso}", "type", type, "object", sim_table(w->sim,
+		    w->rt, one, !w->table_sent, false));
+		w->table_sent = true;
+		json_decref(one);
+	} else
+		ev = json_pack("{sssO}", "type", type, "object", obj);
+	s = json_dumps(ev, JSON_COMPACT);
+	json_decref(ev);
+	buf = evbuffer_new();
+	evbuffer_add(buf, s, strlen(s));
+	evbuffer_add(buf, "\n", 1);
+	free(s);
+	evhttp_send_reply_chunk(w->req, buf);
+	evbuffer_free(buf);
+}
+
+/* Delivers one change to every watch whose filters see it. */
+static void
+sim_fanout(struct sim *sim, struct sim_event *e)
+{
+	static const char *names[] = { "ADDED", "MODIFIED", "DELETED" };
+	struct sim_watch *w, *next;
+
+	for (w = sim->watches; w != NULL; w = next) {
+		bool nm, om;
+
+		next = w->next;
+		if (w->rt != e->rt)
+			continue;
+		nm = sim_watch_accepts(w, e->obj);
+		om = e->type == 1 && sim_watch_accepts(w, e->old);
+		w->last_rv = e->rv;
+		if (e->type == 1 && nm && !om)
+			sim_watch_send(w, "ADDED", e->obj);
+		else if (e->type == 1 && !nm && om)
+			sim_watch_send(w, "DELETED", e->obj);
+		else if (nm)
+			sim_watch_send(w, names[e->type], e->obj);
+	}
+}
+
+/* Records a change in the history and fans it out. */
+static void
+sim_emit(struct sim *sim, enum sim_rt rt, int type, json_t *old, json_t *obj)
+{
+	struct sim_event *e = &sim->events[sim->ev_head];
+
+	if (sim->ev_count == sim->nevents) {
+		json_decref(e->old);
+		json_decref(e->obj);
+	} else
+		sim->ev_count++;
+	e->rv = sim->rv;
+	e->rt = rt;
+	e->type = type;
+	e->old = old ? json_incref(old) : NULL;
+	e->obj = json_incref(obj);
+	sim->ev_head = (sim->ev_head + 1) % sim->nevents;
+	sim_fanout(sim, e);
+}
+
+/* The oldest resourceVersion a watch can still start after. */
+int64_t
+sim_oldest_rv(struct sim *sim)
+{
+	int64_t r = 0;
+
+	if (sim->ev_count == sim->nevents)
+		r = sim->events[sim->ev_head].rv - 1;
+	return r > sim->compacted_rv ? r : sim->compacted_rv;
+}
+
+/* Stores a new version of an object, bumping resourceVersion. */
+json_t *
+sim_put(struct sim *sim, enum sim_rt rt, json_t *obj)
+{
+	const char *ns = sim_str(obj, "metadata.namespace");
+	const char *name = sim_str(obj, "metadata.name");
+	json_t *m = sim_ns_map(sim, rt, ns), *old;
+	char rvs[32];
+
+	old = json_object_get(m, name);
+	if (old != NULL)
+		json_incref(old);
+	sim->rv++;
+	snprintf(rvs, sizeof rvs, "%lld", (long long)sim->rv);
+	sim_set(obj, "metadata.resourceVersion", json_string(rvs));
+	json_object_set_new(m, name, obj);
+	sim_index(sim, rt, old, obj);
+	sim_emit(sim, rt, old ? 1 : 0, old, obj);
+	json_decref(old);
+	return obj;
+}
+
+/* Removes an object; the DELETED event carries its last state. */
+void
+sim_remove(struct sim *sim, enum sim_rt rt, const char *ns, const char *name)
+{
+	json_t *m = json_object_get(sim->objs[rt], ns ? ns : ""), *old, *fin;
+	char rvs[32];
+	char *n;
+
+	old = json_object_get(m, name);
+	if (old == NULL)
+		return;
+	n = xstrdup(name);
+	sim->rv++;
+	fin = json_deep_copy(old);
+	snprintf(rvs, sizeof rvs, "%lld", (long long)sim->rv);
+	sim_set(fin, "metadata.resourceVersion", json_string(rvs));
+	json_incref(old);
+	json_object_del(m, n);
+	sim_index(sim, rt, old, NULL);
+	sim_emit(sim, rt, 2, NULL, fin);
+	json_decref(old);
+	json_decref(fin);
+	free(n);
+}
+
+/* Gives a new object what the apiserver fills in, then stores it. */
+json_t *
+sim_create_obj(struct sim *sim, enum sim_rt rt, json_t *obj)
+{
+	const struct sim_rtype *t = &sim_rtypes[rt];
+	char uid[40], *ts;
+	uint64_t a = sim_rand(sim), b = sim_rand(sim);
+
+	snprintf(uid, sizeof uid, "%08x-%04x-4%03x-%04x-%012llx",
+	    (unsigned)(a >> 32), (unsigned)(a >> 16) & 0xffff,
+	    (unsigned)a & 0xfff, (unsigned)(0x8000 | ((b >> 48) & 0x3fff)),
+	    (unsigned long long)(b & 0xffffffffffffULL));
+	if (*t->group == '\0')
+		json_object_set_new(obj, "apiVersion", json_string(t->version));
+	else
+		json_object_set_new(obj, "apiVersion",
+		    json_pack("s++", t->group, "/", t->version));
+	json_object_set_new(obj, "kind", json_string(t->kind));
+	if (sim_str(obj, "metadata.uid") == NULL)
+		sim_set(obj, "metadata.uid", json_string(uid));
+	ts = sim_time_str(sim_now(sim));
+	sim_set(obj, "metadata.creationTimestamp", json_string(ts));
+	free(ts);
+	if (rt == SIM_RT_DEPLOYMENTS || rt == SIM_RT_REPLICASETS ||
+	    rt == SIM_RT_JOBS || rt == SIM_RT_PODS)
+		sim_set(obj, "metadata.generation", json_integer(1));
+	return sim_put(sim, rt, obj);
+}
+
+/* Allocates the maps and the event history. */
+void
+sim_store_init(struct sim *sim)
+{
+	int i;
+
+	for (i = 0; i < SIM_RT_MAX; i++)
+		sim->objs[i] = json_object();
+	sim->uids = json_object();
+	sim->owners = json_object();
+	sim->by_node = json_object();
+	sim->node_use = json_object();
+	sim->ns_use = json_object();
+	sim->unscheduled = json_object();
+	sim->kubelet = json_object();
+	sim->job_seen = json_object();
+	sim->dirty_ns = json_object();
+	sim->backoff = json_object();
+	sim->sched_tried = json_object();
+	if (sim->opt.watch_cache <= 0)
+		sim->opt.watch_cache = 50000;
+	sim->nevents = sim->opt.watch_cache;
+	sim->events = xcalloc(sim->nevents, sizeof *sim->events);
+}
+
+/* Releases the store. */
+void
+sim_store_free(struct sim *sim)
+{
+	int i;
+
+	for (i = 0; i < SIM_RT_MAX; i++)
+		json_decref(sim->objs[i]);
+	json_decref(sim->uids);
+	json_decref(sim->owners);
+	json_decref(sim->by_node);
+	json_decref(sim->node_use);
+	json_decref(sim->ns_use);
+	json_decref(sim->unscheduled);
+	json_decref(sim->kubelet);
+	json_decref(sim->job_seen);
+	json_decref(sim->dirty_ns);
+	json_decref(sim->backoff);
+	json_decref(sim->sched_tried);
+	for (i = 0; i < sim->nevents; i++) {
+		json_decref(sim->events[i].old);
+		json_decref(sim->events[i].obj);
+	}
+	free(sim->events);
+}
+
+/* Ends or forgets a watch; end=false when its connection already closed. */
+void
+sim_watch_close(struct sim_watch *w, bool end)
+{
+	struct sim **pp = NULL;
+	struct sim_watch **p;
+	struct evhttp_connection *evcon;
+
+	(void)pp;
+	for (p = &w->sim->watches; *p != NULL; p = &(*p)->next) {
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+	}
+	if (w->timer != NULL)
+		event_free(w->timer);
+	if (w->bookmark_ev != NULL)
+		event_free(w->bookmark_ev);
+	evcon = evhttp_request_get_connection(w->req);
+	if (end) {
+		if (evcon != NULL)
+			evhttp_connection_set_closecb(evcon, NULL, NULL);
+		evhttp_send_reply_end(w->req);
+	}
+	sim_selector_free(w->labels);
+	sim_selector_free(w->fields);
+	free(w->ns);
+	free(w);
+}
+
+/* Ends every watch, as an apiserver restart would. */
+void
+sim_watch_close_all(struct sim *sim)
+{
+	while (sim->watches != NULL)
+		sim_watch_close(sim->watches, true);
+}

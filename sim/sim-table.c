@@ -1,0 +1,409 @@
+/*
+ * Server-side printing: the meta.k8s.io/v1 Table that kubectl asks for with
+ * "Accept: application/json;as=Table", with the columns the real printers
+ * use for the types kubectl users look at.
+ */
+#include "sim-int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+/* duration.HumanDuration from apimachinery, for AGE and DURATION cells. */
+static char *
+sim_human(int64_t ms)
+{
+	int64_t s = ms / 1000, m, h;
+
+	if (s < 0)
+		return xstrdup("0s");
+	if (s < 120)
+		return xprintf("%llds", (long long)s);
+	m = s / 60;
+	if (m < 10)
+		return s % 60 ? xprintf("%lldm%llds", (long long)m,
+		    (long long)(s % 60)) : xprintf("%lldm", (long long)m);
+	if (m < 180)
+		return xprintf("%lldm", (long long)m);
+	h = m / 60;
+	if (h < 8)
+		return m % 60 ? xprintf("%lldh%lldm", (long long)h,
+		    (long long)(m % 60)) : xprintf("%lldh", (long long)h);
+	if (h < 48)
+		return xprintf("%lldh", (long long)h);
+	if (h < 24 * 8)
+		return h % 24 ? xprintf("%lldd%lldh", (long long)(h / 24),
+		    (long long)(h % 24)) : xprintf("%lldd", (long long)(h / 24));
+	if (h < 24 * 365 * 2)
+		return xprintf("%lldd", (long long)(h / 24));
+	return xprintf("%lldy", (long long)(h / 24 / 365));
+}
+
+/* The AGE cell of an object. */
+static json_t *
+sim_age(struct sim *sim, json_t *o)
+{
+	int64_t t = sim_time_parse(sim_str(o, "metadata.creationTimestamp"));
+	char *s = t < 0 ? xstrdup("<unknown>") : sim_human(sim_now(sim) - t);
+	json_t *j = json_string(s);
+
+	free(s);
+	return j;
+}
+
+/* Column definitions from "Name:type:priority" triples. */
+static json_t *
+sim_columns(const char *const *cols)
+{
+	json_t *arr = json_array();
+
+	for (; *cols != NULL; cols += 3)
+		json_array_append_new(arr, json_pack("{sssssssssi}", "name",
+		    cols[0], "type", cols[1], "format",
+		    strcmp(cols[0], "Name") == 0 ? "name" : "", "description",
+		    cols[0], "priority", atoi(cols[2])));
+	return arr;
+}
+
+static const char *const sim_cols_pods[] = { "Name", "string", "0", "Ready",
+	"string", "0", "Status", "string", "0", "Restarts", "string", "0", "Age",
+	"string", "0", "IP", "string", "1", "Node", "string", "1",
+	"Nominated Node", "string", "1", "Readiness Gates", "string", "1",
+	NULL };
+static const char *const sim_cols_nodes[] = { "Name", "string", "0",
+	"Status", "string", "0", "Roles", "string", "0", "Age", "string", "0",
+	"Version", "string", "0", "Internal-IP", "string", "1", "External-IP",
+	"string", "1", "OS-Image", "string", "1", "Kernel-Version", "string",
+	"1", "Container-Runtime", "string", "1", NULL };
+static const char *const sim_cols_deploy[] = { "Name", "string", "0",
+	"Ready", "string", "0", "Up-to-date", "integer", "0", "Available",
+	"integer", "0", "Age", "string", "0", "Containers", "string", "1",
+	"Images", "string", "1", "Selector", "string", "1", NULL };
+static const char *const sim_cols_rs[] = { "Name", "string", "0", "Desired",
+	"integer", "0", "Current", "integer", "0", "Ready", "integer", "0",
+	"Age", "string", "0", NULL };
+static const char *const sim_cols_jobs[] = { "Name", "string", "0", "Status",
+	"string", "0", "Completions", "string", "0", "Duration", "string", "0",
+	"Age", "string", "0", NULL };
+static const char *const sim_cols_quota[] = { "Name", "string", "0", "Age",
+	"string", "0", "Request", "string", "0", "Limit", "string", "0", NULL };
+static const char *const sim_cols_ns[] = { "Name", "string", "0", "Status",
+	"string", "0", "Age", "string", "0", NULL };
+static const char *const sim_cols_svc[] = { "Name", "string", "0", "Type",
+	"string", "0", "Cluster-IP", "string", "0", "External-IP", "string",
+	"0", "Port(s)", "string", "0", "Age", "string", "0", NULL };
+static const char *const sim_cols_events[] = { "Last Seen", "string", "0",
+	"Type", "string", "0", "Reason", "string", "0", "Object", "string", "0",
+	"Message", "string", "0", NULL };
+static const char *const sim_cols_default[] = { "Name", "string", "0", "Age",
+	"string", "0", NULL };
+
+/* The column set of a type. */
+static const char *const *
+sim_cols(enum sim_rt rt)
+{
+	switch (rt) {
+	case SIM_RT_PODS: return sim_cols_pods;
+	case SIM_RT_NODES: return sim_cols_nodes;
+	case SIM_RT_DEPLOYMENTS: return sim_cols_deploy;
+	case SIM_RT_REPLICASETS: return sim_cols_rs;
+	case SIM_RT_JOBS: return sim_cols_jobs;
+	case SIM_RT_RESOURCEQUOTAS: return sim_cols_quota;
+	case SIM_RT_NAMESPACES: return sim_cols_ns;
+	case SIM_RT_SERVICES: return sim_cols_svc;
+	case SIM_RT_EVENTS: return sim_cols_events;
+	default: return sim_cols_default;
+	}
+}
+
+/* The STATUS cell of a pod, as kubectl's printer derives it. */
+static const char *
+sim_pod_status(json_t *pod)
+{
+	json_t *cs = sim_path(pod, "status.containerStatuses"), *c;
+	const char *r = sim_str(pod, "status.reason"), *x;
+	size_t i;
+
+	if (sim_path(pod, "metadata.deletionTimestamp") != NULL)
+		return "Terminating";
+	json_array_foreach(cs, i, c) {
+		if ((x = sim_str(c, "state.waiting.reason")) != NULL)
+			return x;
+		if ((x = sim_str(c, "state.terminated.reason")) != NULL &&
+		    r == NULL)
+			return x;
+	}
+	if (r != NULL)
+		return r;
+	return sim_str(pod, "status.phase") ? sim_str(pod, "status.phase") :
+	    "Pending";
+}
+
+/* Joins the string values of a container field with commas. */
+static char *
+sim_join_ctr(json_t *spec, const char *field)
+{
+	json_t *c;
+	size_t i;
+	char *out = xstrdup(""), *t;
+
+	json_array_foreach(json_object_get(spec, "containers"), i, c) {
+		t = xprintf("%s%s%s", out, i ? "," : "", sim_str(c, field) ?
+		    sim_str(c, field) : "");
+		free(out);
+		out = t;
+	}
+	return out;
+}
+
+/* "k: used/hard" pairs of a quota, sorted as kubectl prints them. */
+static char *
+sim_quota_cell(json_t *q, bool limits)
+{
+	json_t *hard = sim_path(q, "status.hard"), *used, *v;
+	const char *k;
+	char *out = xstrdup(""), *t;
+	const char *keys[128];
+	size_t n = 0, i, j;
+
+	used = sim_path(q, "status.used");
+	json_object_foreach(hard, k, v) {
+		if (has_prefix(k, "limits.") != limits || n == nitems(keys))
+			continue;
+		keys[n++] = k;
+	}
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
+			const char *x = keys[j];
+
+			keys[j] = keys[j - 1];
+			keys[j - 1] = x;
+		}
+	for (i = 0; i < n; i++) {
+		const char *u = json_string_value(json_object_get(used, keys[i]));
+
+		t = xprintf("%s%s%s: %s/%s", out, i ? ", " : "", keys[i],
+		    u ? u : "0", json_string_value(json_object_get(hard,
+		    keys[i])) ? json_string_value(json_object_get(hard,
+		    keys[i])) : "");
+		free(out);
+		out = t;
+	}
+	return out;
+}
+
+/* The cells of one row. */
+static json_t *
+sim_cells(struct sim *sim, enum sim_rt rt, json_t *o)
+{
+	const char *name = sim_str(o, "metadata.name");
+	json_t *cells = json_array(), *cs, *c;
+	char *s, *t;
+	size_t i;
+	int ready = 0, restarts = 0;
+
+	switch (rt) {
+	case SIM_RT_PODS:
+		cs = sim_path(o, "status.containerStatuses");
+		json_array_foreach(cs, i, c) {
+			if (json_is_true(json_object_get(c, "ready")))
+				ready++;
+			restarts += (int)json_integer_value(json_object_get(c,
+			    "restartCount"));
+		}
+		s = xprintf("%d/%zu", ready, json_array_size(sim_path(o,
+		    "spec.containers")));
+		json_array_append_new(cells, json_string(name));
+		json_array_append_new(cells, json_string(s));
+		json_array_append_new(cells, json_string(sim_pod_status(o)));
+		json_array_append_new(cells, json_integer(restarts));
+		json_array_append_new(cells, sim_age(sim, o));
+		json_array_append_new(cells, json_string(sim_str(o,
+		    "status.podIP") ? sim_str(o, "status.podIP") : "<none>"));
+		json_array_append_new(cells, json_string(sim_str(o,
+		    "spec.nodeName") ? sim_str(o, "spec.nodeName") : "<none>"));
+		json_array_append_new(cells, json_string("<none>"));
+		json_array_append_new(cells, json_string("<none>"));
+		free(s);
+		break;
+	case SIM_RT_NODES: {
+		const char *st = "NotReady";
+
+		json_array_foreach(sim_path(o, "status.conditions"), i, c) {
+			if (strcmp(sim_str(c, "type"), "Ready") == 0 &&
+			    strcmp(sim_str(c, "status"), "True") == 0)
+				st = "Ready";
+		}
+		s = json_is_true(sim_path(o, "spec.unschedulable")) ?
+		    xprintf("%s,SchedulingDisabled", st) : xstrdup(st);
+		json_array_append_new(cells, json_string(name));
+		json_array_append_new(cells, json_string(s));
+		json_array_append_new(cells, json_string("<none>"));
+		json_array_append_new(cells, sim_age(sim, o));
+		json_array_append_new(cells, json_string(sim_str(o,
+		    "status.nodeInfo.kubeletVersion")));
+		json_array_append_new(cells, json_string(sim_str(json_array_get(
+		    sim_path(o, "status.addresses"), 0), "address")));
+		json_array_append_new(cells, json_string("<none>"));
+		json_array_append_new(cells, json_string(sim_str(o,
+		    "status.nodeInfo.osImage")));
+		json_array_append_new(cells, json_string(sim_str(o,
+		    "status.nodeInfo.kernelVersion")));
+		json_array_append_new(cells, json_string(sim_str(o,
+		    "status.nodeInfo.containerRuntimeVersion")));
+		free(s);
+		break;
+	}
+	case SIM_RT_DEPLOYMENTS:
+		s = xprintf("%lld/%lld", (long long)json_integer_value(sim_path(o,
+		    "status.readyReplicas")), (long long)json_integer_value(
+		    sim_path(o, "spec.replicas")));
+		json_array_append_new(cells, json_string(name));
+		json_array_append_new(cells, json_string(s));
+		json_array_append_new(cells, json_integer(json_integer_value(
+		    sim_path(o, "status.updatedReplicas"))));
+		json_array_append_new(cells, json_integer(json_integer_value(
+		    sim_path(o, "status.availableReplicas"))));
+		json_array_append_new(cells, sim_age(sim, o));
+		free(s);
+		s = sim_join_ctr(sim_path(o, "spec.template.spec"), "name");
+		json_array_append_new(cells, json_string(s));
+		free(s);
+		s = sim_join_ctr(sim_path(o, "spec.template.spec"), "image");
+		json_array_append_new(cells, json_string(s));
+		free(s);
+		json_array_append_new(cells, json_string(""));
+		break;
+	case SIM_RT_REPLICASETS:
+		json_array_append_new(cells, json_string(name));
+		json_array_append_new(cells, json_integer(json_integer_value(
+		    sim_path(o, "spec.replicas"))));
+		json_array_append_new(cells, json_integer(json_integer_value(
+		    sim_path(o, "status.replicas"))));
+		json_array_append_new(cells, json_integer(json_integer_value(
+		    sim_path(o, "status.readyReplicas"))));
+		json_array_append_new(cells, sim_age(sim, o));
+		break;
+	case SIM_RT_JOBS: {
+		const char *st = "Running";
+		int64_t a, b;
+
+		json_array_foreach(sim_path(o, "status.conditions"), i, c) {
+			if (strcmp(sim_str(c, "status"), "True") != 0)
+				continue;
+			if (strcmp(sim_str(c, "type"), "Complete") == 0)
+				st = "Complete";
+			else if (strcmp(sim_str(c, "type"), "Failed") == 0)
+				st = "Failed";
+		}
+		if (json_is_true(sim_path(o, "spec.suspend")))
+			st = "Suspended";
+		s = xprintf("%lld/%lld", (long long)json_integer_value(sim_path(o,
+		    "status.succeeded")), (long long)json_integer_value(
+		    sim_path(o, "spec.completions")));
+		a = sim_time_parse(sim_str(o, "status.startTime"));
+		b = sim_time_parse(sim_str(o, "status.completionTime"));
+		t = a < 0 ? xstrdup("") : sim_human((b >= 0 ? b : sim_now(sim)) -
+		    a);
+		json_array_append_new(cells, json_string(name));
+		json_array_append_new(cells, json_string(st));
+		json_array_append_new(cells, json_string(s));
+		json_array_append_new(cells, json_string(t));
+		json_array_append_new(cells, sim_age(sim, o));
+		free(s);
+		free(t);
+		break;
+	}
+	case SIM_RT_RESOURCEQUOTAS:
+		json_array_append_new(cells, json_string(name));
+		json_array_append_new(cells, sim_age(sim, o));
+		s = sim_quota_cell(o, false);
+		t = sim_quota_cell(o, true);
+		json_array_append_new(cells, json_string(s));
+		json_array_append_new(cells, json_string(t));
+		free(s);
+		free(t);
+		break;
+	case SIM_RT_NAMESPACES:
+		json_array_append_new(cells, json_string(name));
+		json_array_append_new(cells, json_string(sim_str(o,
+		    "status.phase") ? sim_str(o, "status.phase") : "Active"));
+		json_array_append_new(cells, sim_age(sim, o));
+		break;
+	case SIM_RT_SERVICES:
+		json_array_append_new(cells, json_string(name));
+		json_array_append_new(cells, json_string(sim_str(o, "spec.type") ?
+		    sim_str(o, "spec.type") : "ClusterIP"));
+		json_array_append_new(cells, json_string(sim_str(o,
+		    "spec.clusterIP") ? sim_str(o, "spec.clusterIP") : ""));
+		json_array_append_new(cells, json_string("<none>"));
+		s = xstrdup("");
+		json_array_foreach(sim_path(o, "spec.ports"), i, c) {
+			t = xprintf("%s%s%lld/%s", s, i ? "," : "",
+			    (long long)json_integer_value(json_object_get(c,
+			    "port")), sim_str(c, "protocol") ?
+			    sim_str(c, "protocol") : "TCP");
+			free(s);
+			s = t;
+		}
+		json_array_append_new(cells, json_string(*s ? s : "<none>"));
+		free(s);
+		json_array_append_new(cells, sim_age(sim, o));
+		break;
+	case SIM_RT_EVENTS: {
+		int64_t ts = sim_time_parse(sim_str(o, "lastTimestamp"));
+
+		s = ts < 0 ? xstrdup("<unknown>") : sim_human(sim_now(sim) - ts);
+		t = xprintf("%s/%s", sim_str(o, "involvedObject.kind") ?
+		    sim_str(o, "involvedObject.kind") : "",
+		    sim_str(o, "involvedObject.name") ?
+		    sim_str(o, "involvedObject.name") : "");
+		for (char *p = t; *p && *p != '/'; p++)
+			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+		json_array_append_new(cells, json_string(s));
+		json_array_append_new(cells, json_string(sim_str(o, "type") ?
+		    sim_str(o, "type") : ""));
+		json_array_append_new(cells, json_string(sim_str(o, "reason") ?
+		    sim_str(o, "reason") : ""));
+		json_array_append_new(cells, json_string(t));
+		json_array_append_new(cells, json_string(sim_str(o, "message") ?
+		    sim_str(o, "message") : ""));
+		free(s);
+		free(t);
+		break;
+	}
+	default:
+		json_array_append_new(cells, json_string(name));
+		json_array_append_new(cells, sim_age(sim, o));
+		break;
+	}
+	return cells;
+}
+
+/* Builds a Table of items; headers=false for later watch events. */
+json_t *
+sim_table(struct sim *sim, enum sim_rt rt, json_t *items, bool headers,
+    bool full)
+{
+	json_t *rows = json_array(), *o, *t;
+	size_t i;
+
+	json_array_foreach(items, i, o) {
+		json_t *obj;
+
+		if (full)
+			obj = json_incref(o);
+		else
+			obj = json_pack("{sssssO}", "kind", "PartialObjectMetadata",
+			    "apiVersion", "meta.k8s.io/v1", "metadata",
+			    json_object_get(o, "metadata"));
+		json_array_append_new(rows, json_pack("{soso}", "cells",
+		    sim_cells(sim, rt, o), "object", obj));
+	}
+	t = json_pack("{sssss{}soso}", "kind", "Table", "apiVersion",
+	    "meta.k8s.io/v1", "metadata", "columnDefinitions", headers ?
+	    sim_columns(sim_cols(rt)) : json_array(), "rows", rows);
+	return t;
+}

@@ -1,0 +1,47 @@
+/*
+ * sim: ailab-kubesim, a simulated ailab Kubernetes cluster that answers the
+ * Kubernetes REST API over HTTP(S).  It shares nothing with the client side
+ * of ailab-queue beyond common/.
+ *
+ * The program's main owns the event_base and hands it to sim_new(); the
+ * simulation (store, controllers, scheduler, kubelets, HTTP server) runs as
+ * callbacks on that base.
+ */
+#ifndef SIM_H
+#define SIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct event_base;
+struct sim;
+
+/* What main hands to sim_new(); strings are borrowed for sim's lifetime. */
+struct sim_options {
+	const char *listen;	  /* "127.0.0.1:0" */
+	const char *cluster_file; /* NULL: the built-in ailab cluster */
+	const char *kubeconfig_out;
+	const char *tls_cert;
+	const char *tls_key;
+	const char *client_ca;
+	const char *tls_ca;	  /* CA written into --kubeconfig-out */
+	double speed;		  /* simulated seconds per real second */
+	uint64_t seed;
+	int watch_cache;	  /* events kept for watches from an old RV */
+	const char *faults;	  /* JSON faults at start, or NULL */
+};
+
+/*
+ * Builds the cluster, binds the listener and arms the controllers.  NULL on
+ * failure with an allocated message in *cause the caller frees.
+ */
+struct sim *sim_new(struct event_base *, const struct sim_options *,
+    char **cause);
+/* The port actually bound (useful with port 0). */
+int sim_port(struct sim *);
+/* The URL clients use, e.g. "http://127.0.0.1:8080"; owned by sim. */
+const char *sim_url(struct sim *);
+/* Frees everything; NULL is a no-op. */
+void sim_free(struct sim *);
+
+#endif

@@ -1,0 +1,604 @@
+/* spec-expand.c: templates to jobs: ${var} substitution, sweeps and
+ * rosters, and the stored spec JSON. */
+#include "spec-int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The variables of one job: parameters, ${index} and ${group}. */
+struct spec_vars {
+	const struct spec_params *p;
+	size_t row;
+	const char *index;
+	const char *group;
+};
+
+/* The value of a variable, or NULL when it is unknown for this job. */
+static const char *
+spec_var(const struct spec_vars *vars, const char *name, size_t len)
+{
+	size_t i;
+
+	if (len == 5 && memcmp(name, "index", 5) == 0)
+		return vars->index;
+	if (len == 5 && memcmp(name, "group", 5) == 0)
+		return vars->group;
+	for (i = 0; i < vars->p->nkeys; i++) {
+		if (strlen(vars->p->keys[i]) == len &&
+		    memcmp(vars->p->keys[i], name, len) == 0)
+			return vars->p->vals[vars->row * vars->p->nkeys + i];
+	}
+	return NULL;
+}
+
+/* Substitutes ${var} and $$ in a scalar; NULL (and one diagnostic at the
+ * node) for an unknown variable or a broken reference. */
+static char *
+spec_subst(struct spec_ctx *c, const struct spec_node *n,
+    const struct spec_vars *vars)
+{
+	const char *s = n->s, *end, *v;
+	char *out;
+	size_t cap = strlen(s) + 1, used = 0, vl;
+
+	if (strchr(s, '$') == NULL)
+		return xstrdup(s);
+	out = xmalloc(cap);
+	while (*s != '\0') {
+		if (s[0] == '$' && s[1] == '$') {
+			out[used++] = '$';
+			s += 2;
+			continue;
+		}
+		if (s[0] != '$' || s[1] != '{') {
+			out[used++] = *s++;
+			continue;
+		}
+		end = strchr(s + 2, '}');
+		if (end == NULL) {
+			spec_error(c, n, "unterminated '${' in '%s' (write $$ "
+			    "for a literal $)", n->s);
+			goto fail;
+		}
+		v = spec_var(vars, s + 2, (size_t)(end - s - 2));
+		if (v == NULL) {
+			spec_error(c, n, "unknown variable '${%.*s}' (write "
+			    "$${...} for a literal ${...})", (int)(end - s - 2),
+			    s + 2);
+			goto fail;
+		}
+		vl = strlen(v);
+		if (used + vl + strlen(end + 1) + 1 > SPEC_MAX_STRING * 4) {
+			spec_error(c, n, "string longer than %d bytes after "
+			    "substitution", SPEC_MAX_STRING * 4);
+			goto fail;
+		}
+		cap += vl;
+		out = xreallocarray(out, cap, 1);
+		memcpy(out + used, v, vl);
+		used += vl;
+		s = end + 1;
+	}
+	out[used] = '\0';
+	return out;
+fail:
+	free(out);
+	return NULL;
+}
+
+/* What one template expands with: its shared, row-independent parts. */
+struct spec_expand {
+	struct spec_ctx *c;
+	const struct spec_options *o;
+	const struct spec_tmpl *t;
+	const char *file;
+	char *group;
+	char *base_name;         /* the template's name without variables */
+	bool name_has_var;
+	json_t *shared;          /* the fields every job of it has */
+	int failed;
+};
+
+/* Substitutes a mapping of strings into a JSON object; -1 on error. */
+static int
+spec_subst_map(struct spec_expand *x, const struct spec_node *m,
+    const struct spec_vars *vars, json_t *obj, bool label_values)
+{
+	char *s;
+	size_t i;
+
+	for (i = 0; m != NULL && i + 1 < m->n; i += 2) {
+		if (m->kids[i + 1]->type != SPEC_NODE_SCALAR)
+			continue;
+		if ((s = spec_subst(x->c, m->kids[i + 1], vars)) == NULL)
+			return -1;
+		if (label_values && !spec_is_label_value(s)) {
+			spec_error(x->c, m->kids[i + 1], "label '%s' has "
+			    "value '%s', which is not a valid label value "
+			    "(at most 63 letters, digits, '-', '_' or '.')",
+			    m->kids[i]->s, s);
+			free(s);
+			return -1;
+		}
+		json_object_set_new(obj, m->kids[i]->s, json_string(s));
+		free(s);
+	}
+	return 0;
+}
+
+/* The stored fields that do not depend on the row. */
+static json_t *
+spec_shared_json(const struct spec_tmpl *t, const struct spec_options *o,
+    const char *ns)
+{
+	const struct spec_site *site = o->site;
+	const struct spec_gpu_type *g;
+	json_t *j, *gpu, *types, *prod, *vols, *mounts, *after;
+	char *claim, *p;
+	size_t i;
+
+	j = json_object();
+	json_object_set_new(j, "v", json_integer(SPEC_JSON_VERSION));
+	json_object_set_new(j, "namespace", json_string(ns));
+	json_object_set_new(j, "image", json_string(t->image != NULL ?
+	    t->image->s : site->default_image));
+	if (t->container_name != NULL)
+		json_object_set_new(j, "container_name",
+		    json_string(t->container_name->s));
+	gpu = json_object();
+	types = json_array();
+	prod = json_object();
+	for (i = 0; i < t->ngpu_types; i++) {
+		json_array_append_new(types, json_string(t->gpu_types[i]));
+		g = spec_site_gpu(site, t->gpu_types[i]);
+		json_object_set_new(prod, g->name, json_string(g->product));
+	}
+	if (t->gpu_any)
+		for (i = 0; i < site->ngpus; i++)
+			if (site->gpus[i].max_per_node >= t->gpu_count)
+				json_object_set_new(prod, site->gpus[i].name,
+				    json_string(site->gpus[i].product));
+	json_object_set_new(gpu, "types", types);
+	json_object_set_new(gpu, "any", json_boolean(t->gpu_any));
+	json_object_set_new(gpu, "count", json_integer(t->gpu_count));
+	json_object_set_new(j, "gpu", gpu);
+	json_object_set_new(j, "replicas", json_integer(t->replicas));
+	json_object_set_new(j, "cpu_milli", json_integer(t->cpu_milli));
+	json_object_set_new(j, "memory_bytes", json_integer(t->memory_bytes));
+	json_object_set_new(j, "shm_bytes", json_integer(t->shm_bytes));
+	json_object_set_new(j, "scratch_bytes", json_integer(t->scratch_bytes));
+	json_object_set_new(j, "workload", json_string(t->job_workload ?
+	    "job" : "deployment"));
+	json_object_set_new(j, "interactive", json_boolean(t->interactive));
+	json_object_set_new(j, "ib", json_boolean(t->ib));
+	json_object_set_new(j, "priority", json_integer(t->priority));
+	json_object_set_new(j, "timeout_s", json_integer(t->timeout_s));
+	json_object_set_new(j, "retries", json_integer(t->retries));
+	after = json_array();
+	if (t->after != NULL && t->after->type == SPEC_NODE_SCALAR)
+		json_array_append_new(after, json_string(t->after->s));
+	else if (t->after != NULL)
+		for (i = 0; i < t->after->n; i++)
+			json_array_append_new(after,
+			    json_string(t->after->kids[i]->s));
+	json_object_set_new(j, "after", after);
+	json_object_set_new(j, "max_running", json_integer(t->max_running));
+
+	/* The site's part, so a stored job renders the same later. */
+	json_object_set_new(j, "gpu_resource", json_string(site->gpu_resource));
+	json_object_set_new(j, "node_label", json_string(site->node_label));
+	json_object_set_new(j, "gpu_products", prod);
+	vols = json_array();
+	for (i = 0; i < site->nvolumes; i++) {
+		claim = xstrdup(site->volumes[i].claim);
+		while ((p = strstr(claim, "${namespace}")) != NULL) {
+			char *n = xprintf("%.*s%s%s", (int)(p - claim), claim,
+			    ns, p + strlen("${namespace}"));
+
+			free(claim);
+			claim = n;
+			if (strlen(claim) > 4096)
+				break;
+		}
+		json_array_append_new(vols, json_pack("{s:s,s:s,s:s,s:b}",
+		    "name", site->volumes[i].name, "claim", claim, "mount",
+		    site->volumes[i].mount, "read_only",
+		    site->volumes[i].read_only));
+		free(claim);
+	}
+	json_object_set_new(j, "volumes", vols);
+	mounts = json_array();
+	for (i = 0; i < site->nscratch_mounts; i++)
+		json_array_append_new(mounts,
+		    json_string(site->scratch_mounts[i]));
+	json_object_set_new(j, "scratch_class",
+	    json_string(site->scratch_class));
+	json_object_set_new(j, "scratch_mounts", mounts);
+	if (t->ib && site->ib_resource != NULL)
+		json_object_set_new(j, "ib_resource",
+		    json_string(site->ib_resource));
+	return j;
+}
+
+/* The text stored in the gpu_type column. */
+static char *
+spec_gpu_column(const struct spec_tmpl *t)
+{
+	char *s, *n;
+	size_t i;
+
+	if (t->gpu_count == 0)
+		return xstrdup("");
+	if (t->gpu_any)
+		return xstrdup("any");
+	s = xstrdup(t->gpu_types[0]);
+	for (i = 1; i < t->ngpu_types; i++) {
+		n = xprintf("%s,%s", s, t->gpu_types[i]);
+		free(s);
+		s = n;
+	}
+	return s;
+}
+
+/* True when a name may head every object and hostname of a job. */
+static bool
+spec_is_job_name(const char *s)
+{
+	return spec_is_dns_label(s, SPEC_MAX_NAME) &&
+	    s[0] >= 'a' && s[0] <= 'z';
+}
+
+/* Expands one row of a template into a job; NULL after a diagnostic. */
+static struct spec_job *
+spec_expand_row(struct spec_expand *x, size_t row)
+{
+	const struct spec_tmpl *t = x->t;
+	struct spec_vars vars;
+	struct spec_job *sj = NULL;
+	char idx[32], *name = NULL, *s;
+	json_t *j, *cmd, *env, *labels, *ann, *params;
+	size_t i;
+
+	snprintf(idx, sizeof idx, "%zu", row);
+	vars.p = &t->params;
+	vars.row = row;
+	vars.index = idx;
+	vars.group = x->group != NULL ? x->group : "";
+	j = json_deep_copy(x->shared);
+	if (x->name_has_var || t->kind == NULL) {
+		if ((name = spec_subst(x->c, t->name, &vars)) == NULL)
+			goto fail;
+	} else
+		name = xprintf("%s-%zu", t->name->s, row);
+	if (!spec_is_job_name(name)) {
+		spec_error(x->c, t->name, "job name '%s' must be a DNS-1123 "
+		    "label of at most %d characters that starts with a letter "
+		    "(lowercase letters, digits and '-')", name, SPEC_MAX_NAME);
+		goto fail;
+	}
+	json_object_set_new(j, "name", json_string(name));
+	if (t->command != NULL) {
+		cmd = json_array();
+		if (t->command->type == SPEC_NODE_SCALAR) {
+			if ((s = spec_subst(x->c, t->command, &vars)) == NULL) {
+				json_decref(cmd);
+				goto fail;
+			}
+			json_array_append_new(cmd, json_string(s));
+			free(s);
+		} else
+			for (i = 0; i < t->command->n; i++) {
+				s = spec_subst(x->c, t->command->kids[i], &vars);
+				if (s == NULL) {
+					json_decref(cmd);
+					goto fail;
+				}
+				json_array_append_new(cmd, json_string(s));
+				free(s);
+			}
+		json_object_set_new(j, "command", cmd);
+		json_object_set_new(j, "shell", json_boolean(
+		    t->command->type == SPEC_NODE_SCALAR));
+	}
+	if (t->workdir != NULL) {
+		if ((s = spec_subst(x->c, t->workdir, &vars)) == NULL)
+			goto fail;
+		json_object_set_new(j, "workdir", json_string(s));
+		free(s);
+	}
+	env = json_object();
+	labels = json_object();
+	ann = json_object();
+	json_object_set_new(j, "env", env);
+	json_object_set_new(j, "labels", labels);
+	json_object_set_new(j, "annotations", ann);
+	if (spec_subst_map(x, t->env, &vars, env, false) != 0 ||
+	    spec_subst_map(x, t->labels, &vars, labels, true) != 0 ||
+	    spec_subst_map(x, t->annotations, &vars, ann, false) != 0)
+		goto fail;
+	if (x->group != NULL) {
+		json_object_set_new(j, "group", json_string(x->group));
+		json_object_set_new(j, "group_kind", json_string(t->kind ?
+		    t->kind : "batch"));
+	}
+	if (t->kind != NULL) {
+		json_object_set_new(j, "index", json_integer((json_int_t)row));
+		params = json_object();
+		for (i = 0; i < t->params.nkeys; i++)
+			if (t->params.vals[row * t->params.nkeys + i] != NULL)
+				json_object_set_new(params, t->params.keys[i],
+				    json_string(t->params.vals[row *
+				    t->params.nkeys + i]));
+		json_object_set_new(j, "params", params);
+	}
+
+	sj = xcalloc(1, sizeof *sj);
+	sj->name = name;
+	name = NULL;
+	sj->namespace = xstrdup(json_string_value(json_object_get(j,
+	    "namespace")));
+	sj->group = x->group != NULL ? xstrdup(x->group) : NULL;
+	sj->group_kind = x->group != NULL ? xstrdup(t->kind ? t->kind :
+	    "batch") : NULL;
+	sj->priority = t->priority;
+	sj->gpu_type = spec_gpu_column(t);
+	sj->gpu_count = t->gpu_count;
+	sj->replicas = t->replicas;
+	sj->cpu_milli = t->cpu_milli;
+	sj->memory_bytes = t->memory_bytes;
+	sj->spec_json = json_dumps(j, JSON_COMPACT);
+	if (sj->spec_json == NULL)
+		fatalx("spec: out of memory");
+	sj->file = xstrdup(x->file);
+	sj->line = t->doc->line;
+	json_decref(j);
+	return sj;
+fail:
+	free(name);
+	json_decref(j);
+	return NULL;
+}
+
+/* Frees one job. */
+static void
+spec_job_free(struct spec_job *j)
+{
+	if (j == NULL)
+		return;
+	free(j->name);
+	free(j->namespace);
+	free(j->group);
+	free(j->group_kind);
+	free(j->gpu_type);
+	free(j->spec_json);
+	free(j->file);
+	free(j);
+}
+
+/* Frees a set and its jobs. */
+void
+spec_set_free(struct spec_set *set)
+{
+	size_t i;
+
+	if (set == NULL)
+		return;
+	for (i = 0; i < set->n; i++)
+		spec_job_free(set->jobs[i]);
+	free(set->jobs);
+	free(set);
+}
+
+/* Adds a job to a set, growing it geometrically. */
+static void
+spec_set_add(struct spec_set *set, struct spec_job *j)
+{
+	if ((set->n & (set->n - 1)) == 0)
+		set->jobs = xreallocarray(set->jobs, set->n == 0 ? 1 :
+		    set->n * 2, sizeof *set->jobs);
+	set->jobs[set->n++] = j;
+}
+
+/* Expands one validated template into the set. */
+static int
+spec_expand_tmpl(struct spec_ctx *c, const struct spec_options *o,
+    const struct spec_tmpl *t, struct spec_set *set)
+{
+	struct spec_expand x = { .c = c, .o = o, .t = t, .file = c->file };
+	struct spec_job *j;
+	const char *ns;
+	size_t nrows = t->kind != NULL ? t->params.nrows : 1, r;
+	int ret = -1;
+
+	if (set->n + nrows > SPEC_MAX_JOBS) {
+		spec_error(c, t->doc, "more than %d jobs in one file",
+		    SPEC_MAX_JOBS);
+		return -1;
+	}
+	ns = t->ns != NULL ? t->ns->s : o->default_namespace;
+	if (ns == NULL || ns[0] == '\0') {
+		spec_error(c, t->doc, "no 'namespace' and no default "
+		    "namespace");
+		return -1;
+	}
+	x.name_has_var = spec_has_var(t->name->s);
+	if (o->group != NULL && o->group[0] != '\0')
+		x.group = xstrdup(o->group);
+	else if (t->kind != NULL) {
+		if (x.name_has_var) {
+			const char *d = strstr(t->name->s, "${");
+
+			x.group = xprintf("%.*s", (int)(d - t->name->s),
+			    t->name->s);
+			while (x.group[0] != '\0' &&
+			    x.group[strlen(x.group) - 1] == '-')
+				x.group[strlen(x.group) - 1] = '\0';
+			if (x.group[0] == '\0') {
+				free(x.group);
+				x.group = xstrdup(t->kind);
+			}
+		} else
+			x.group = xstrdup(t->name->s);
+	}
+	x.shared = spec_shared_json(t, o, ns);
+	for (r = 0; r < nrows; r++) {
+		if ((j = spec_expand_row(&x, r)) == NULL)
+			goto out;
+		spec_set_add(set, j);
+	}
+	ret = 0;
+out:
+	json_decref(x.shared);
+	free(x.group);
+	return ret;
+}
+
+/* Parses, validates and expands every document of a buffer. */
+int
+spec_load_buffer(const char *name, const char *buf, size_t len,
+    const struct spec_options *opts, struct spec_set **out,
+    struct spec_diags *diags)
+{
+	struct spec_ctx c = { .file = name, .diags = diags };
+	struct spec_options o = *opts;
+	struct spec_site *builtin = NULL;
+	struct spec_node **docs = NULL;
+	struct spec_tmpl t;
+	struct spec_set *set;
+	size_t ndocs = 0, i, used = 0;
+
+	*out = NULL;
+	set = xcalloc(1, sizeof *set);
+	if (o.site == NULL)
+		o.site = builtin = spec_site_builtin();
+	if (len > SPEC_MAX_FILE_SIZE) {
+		spec_error_at(&c, 0, 0, "file is larger than %d bytes",
+		    SPEC_MAX_FILE_SIZE);
+		goto out;
+	}
+	if (spec_yaml_parse(&c, buf, len, &docs, &ndocs) != 0)
+		goto out;
+	for (i = 0; i < ndocs; i++) {
+		if (spec_node_is_null(docs[i]))
+			continue;
+		used++;
+		if (spec_tmpl_read(&c, docs[i], &o, &t) == 0)
+			spec_expand_tmpl(&c, &o, &t, set);
+		spec_tmpl_release(&t);
+	}
+	if (c.errors == 0 && used == 0)
+		spec_error_at(&c, 0, 0, "no job spec in file");
+out:
+	for (i = 0; i < ndocs; i++)
+		spec_node_free(docs[i]);
+	free(docs);
+	spec_site_free(builtin);
+	if (c.errors != 0) {
+		spec_set_free(set);
+		return -1;
+	}
+	*out = set;
+	return 0;
+}
+
+/* Reads a file (bounded) and loads it. */
+int
+spec_load_file(const char *path, const struct spec_options *o,
+    struct spec_set **out, struct spec_diags *diags)
+{
+	struct spec_ctx c = { .file = path, .diags = diags };
+	char *buf = NULL, *cause = NULL;
+	size_t len;
+	int ret;
+
+	*out = NULL;
+	if (spec_read_file(path, SPEC_MAX_FILE_SIZE, &buf, &len, &cause) != 0) {
+		spec_error_at(&c, 0, 0, "%s", cause);
+		free(cause);
+		return -1;
+	}
+	ret = spec_load_buffer(path, buf, len, o, out, diags);
+	free(buf);
+	return ret;
+}
+
+/* One job of a submission in the after graph. */
+struct spec_after_node {
+	const char *name;
+	struct spec_job *job;
+	int color;               /* 0 new, 1 on the path, 2 done */
+};
+
+/* Orders after-graph nodes by name for bsearch. */
+static int
+spec_after_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct spec_after_node *)a)->name,
+	    ((const struct spec_after_node *)b)->name);
+}
+
+/* Walks the after edges from one job; -1 when it finds a cycle. */
+static int
+spec_after_visit(struct spec_after_node *v, size_t n,
+    struct spec_after_node *at, struct spec_diags *d)
+{
+	struct spec_ctx c = { .file = at->job->file, .diags = d };
+	struct spec_after_node key, *next;
+	json_t *j, *after, *e;
+	size_t i;
+	int ret = 0;
+
+	if (at->color == 2)
+		return 0;
+	if (at->color == 1) {
+		spec_error_at(&c, at->job->line, 1, "'after' makes a cycle "
+		    "through job '%s'", at->name);
+		return -1;
+	}
+	at->color = 1;
+	j = json_loads(at->job->spec_json, 0, NULL);
+	after = json_object_get(j, "after");
+	json_array_foreach(after, i, e) {
+		key.name = json_string_value(e);
+		next = bsearch(&key, v, n, sizeof *v, spec_after_cmp);
+		if (next != NULL && spec_after_visit(v, n, next, d) != 0) {
+			ret = -1;
+			break;
+		}
+	}
+	json_decref(j);
+	at->color = 2;
+	return ret;
+}
+
+/* Refuses submissions whose jobs wait for each other in a circle. */
+int
+spec_check_after(struct spec_set *const *sets, size_t nsets,
+    struct spec_diags *d)
+{
+	struct spec_after_node *v = NULL;
+	size_t n = 0, i, k;
+	int ret = 0;
+
+	for (i = 0; i < nsets; i++)
+		for (k = 0; sets[i] != NULL && k < sets[i]->n; k++) {
+			if (strstr(sets[i]->jobs[k]->spec_json,
+			    "\"after\":[]") != NULL)
+				continue;
+			v = xreallocarray(v, n + 1, sizeof *v);
+			v[n].name = sets[i]->jobs[k]->name;
+			v[n].job = sets[i]->jobs[k];
+			v[n].color = 0;
+			n++;
+		}
+	if (n > 0)
+		qsort(v, n, sizeof *v, spec_after_cmp);
+	for (i = 0; i < n; i++)
+		if (spec_after_visit(v, n, &v[i], d) != 0) {
+			ret = -1;
+			break;
+		}
+	free(v);
+	return ret;
+}

@@ -1,0 +1,156 @@
+/* spec-int.h: what the files of the spec module share. */
+#ifndef SPEC_INT_H
+#define SPEC_INT_H
+
+#include "spec.h"
+#include "common.h"
+
+enum spec_node_type {
+	SPEC_NODE_SCALAR,
+	SPEC_NODE_SEQ,
+	SPEC_NODE_MAP,
+};
+
+/* A YAML node with its place; a mapping keeps keys and values alternately
+ * in kids (kids[2i] a scalar key, kids[2i+1] its value). */
+struct spec_node {
+	enum spec_node_type type;
+	int line;
+	int col;
+	bool plain;              /* an unquoted scalar */
+	char *s;                 /* scalar text */
+	struct spec_node **kids;
+	size_t n;
+};
+
+struct spec_ctx {
+	const char *file;
+	struct spec_diags *diags;
+	int errors;
+};
+
+void spec_error(struct spec_ctx *, const struct spec_node *, const char *,
+    ...) printflike(3, 4);
+void spec_error_at(struct spec_ctx *, int, int, const char *, ...)
+    printflike(4, 5);
+
+/* spec-yaml.c */
+/* Parses every document of a buffer into trees (aliases, depth and
+ * string length bounded); 0 or -1 with diags.  *docs is the caller's. */
+int spec_yaml_parse(struct spec_ctx *, const char *buf, size_t len,
+    struct spec_node ***docs, size_t *ndocs);
+void spec_node_free(struct spec_node *);
+struct spec_node *spec_node_new(enum spec_node_type, int, int);
+struct spec_node *spec_node_scalar(const char *, int, int);
+void spec_node_append(struct spec_node *, struct spec_node *);
+/* The value of a key of a mapping, or NULL. */
+struct spec_node *spec_node_get(const struct spec_node *, const char *);
+/* Replaces (or adds) a key of a mapping, taking v. */
+void spec_node_set(struct spec_node *, const char *, struct spec_node *);
+/* Removes a key of a mapping, returning its value (the caller's). */
+struct spec_node *spec_node_take(struct spec_node *, const char *);
+/* True for a plain null scalar (~, null, empty). */
+bool spec_node_is_null(const struct spec_node *);
+/* Applies "a.b.c=value" to a document; 0 or -1 with a diagnostic. */
+int spec_node_apply_set(struct spec_ctx *, struct spec_node *,
+    const char *);
+/* Reads a whole regular file of at most max bytes; 0 or -1 with *cause. */
+int spec_read_file(const char *, size_t max, char **buf, size_t *len,
+    char **cause);
+
+/* spec-site.c */
+struct spec_gpu_type {
+	char *name;              /* RTX4090D */
+	char *product;           /* node label value */
+	int max_per_node;        /* GPUs a node of this type holds */
+	int max_per_user;        /* 0: no limit */
+};
+struct spec_volume {
+	char *name;
+	char *claim;             /* pattern: ${namespace} is replaced */
+	char *mount;
+	bool read_only;
+};
+struct spec_site {
+	char *gpu_resource;      /* nvidia.com/gpu */
+	char *node_label;        /* nvidia.com/gpu.product */
+	char *default_image;
+	struct spec_gpu_type *gpus;
+	size_t ngpus;
+	struct spec_volume *volumes;
+	size_t nvolumes;
+	char *scratch_class;     /* storage class of scratch volumes */
+	char **scratch_mounts;
+	size_t nscratch_mounts;
+	int64_t scratch_default; /* bytes for helm files; 0: none */
+	int64_t default_cpu_milli;
+	int64_t default_memory;
+	int64_t max_cpu_milli;   /* per replica */
+	int64_t max_memory;
+	int max_replicas;
+	char *ib_resource;       /* extended resource for UseIB, or NULL */
+};
+const struct spec_gpu_type *spec_site_gpu(const struct spec_site *,
+    const char *);
+
+/* spec-roster.c */
+/* A table of parameter rows: every row has a value (or NULL) per key. */
+struct spec_params {
+	char **keys;
+	size_t nkeys;
+	char **vals;             /* nrows * nkeys */
+	size_t nrows;
+};
+void spec_params_release(struct spec_params *);
+/* Reads a roster (CSV with a header, or a YAML list of mappings) into
+ * params whose keys are "<as>.<column>"; 0 or -1 with a diagnostic at n. */
+int spec_roster_load(struct spec_ctx *, const struct spec_node *,
+    const char *path, const char *as, struct spec_params *);
+/* Parses CSV text with a header; 0 or -1 with *cause. */
+int spec_csv_parse(const char *, size_t, const char *prefix,
+    struct spec_params *, char **cause);
+
+/* spec-parse.c: one validated document, strings not yet substituted. */
+struct spec_tmpl {
+	struct spec_node *doc;
+	bool helm;
+	const struct spec_node *name, *ns, *image, *command, *workdir;
+	const struct spec_node *env, *labels, *annotations, *after;
+	const struct spec_node *container_name, *gpu_type_node;
+	const struct spec_node *cpu_node, *memory_node, *shm_node;
+	const struct spec_node *replicas_node, *interactive_node;
+	const char **gpu_types;  /* point into the tree */
+	size_t ngpu_types;
+	bool gpu_any;
+	int gpu_count;
+	bool gpu_count_set;
+	int replicas;
+	int64_t cpu_milli;
+	int64_t memory_bytes;
+	int64_t shm_bytes;
+	int64_t scratch_bytes;
+	bool job_workload;
+	bool interactive;
+	bool command_key;
+	bool ib;
+	int priority;
+	int64_t timeout_s;
+	int retries;
+	const char *kind;        /* "sweep", "roster" or NULL */
+	int max_running;
+	struct spec_params params;
+};
+int spec_tmpl_read(struct spec_ctx *, struct spec_node *,
+    const struct spec_options *, struct spec_tmpl *);
+void spec_tmpl_release(struct spec_tmpl *);
+bool spec_has_var(const char *);
+const char *spec_closest(const char *, const char *const *, size_t);
+void spec_unknown_key(struct spec_ctx *, const struct spec_node *,
+    const char *, const char *const *, size_t);
+
+/* spec-render.c */
+bool spec_is_dns_label(const char *, size_t);
+bool spec_is_label_value(const char *);
+bool spec_is_label_key(const char *);
+
+#endif

@@ -1,0 +1,297 @@
+/* spec-roster.c: class rosters (CSV with a header, or a YAML list) as
+ * parameter rows for for_each. */
+#include "spec-int.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Frees a parameter table. */
+void
+spec_params_release(struct spec_params *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nkeys; i++)
+		free(p->keys[i]);
+	for (i = 0; i < p->nkeys * p->nrows; i++)
+		free(p->vals[i]);
+	free(p->keys);
+	free(p->vals);
+	memset(p, 0, sizeof *p);
+}
+
+/* True for a column name usable as ${as.column}. */
+static bool
+spec_is_column_name(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+			return false;
+	return true;
+}
+
+/* Reads one CSV field (RFC 4180 quoting), advancing *pp; *end_row is set
+ * when the field ends its row. */
+static int
+spec_csv_field(const char **pp, const char *end, char **out, bool *end_row,
+    char **cause)
+{
+	const char *p = *pp;
+	char *buf = xmalloc((size_t)(end - p) + 1);
+	size_t n = 0;
+
+	*end_row = false;
+	if (p < end && *p == '"') {
+		p++;
+		for (;;) {
+			if (p >= end) {
+				free(buf);
+				*cause = xstrdup("unterminated quoted field");
+				return -1;
+			}
+			if (*p == '"') {
+				if (p + 1 < end && p[1] == '"') {
+					buf[n++] = '"';
+					p += 2;
+					continue;
+				}
+				p++;
+				break;
+			}
+			buf[n++] = *p++;
+		}
+	} else {
+		while (p < end && *p != ',' && *p != '\n' && *p != '\r')
+			buf[n++] = *p++;
+		while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+			n--;
+	}
+	if (p < end && *p == ',')
+		p++;
+	else if (p < end && (*p == '\r' || *p == '\n')) {
+		if (*p == '\r' && p + 1 < end && p[1] == '\n')
+			p++;
+		p++;
+		*end_row = true;
+	} else if (p >= end)
+		*end_row = true;
+	else {
+		free(buf);
+		*cause = xstrdup("text after a closing quote");
+		return -1;
+	}
+	buf[n] = '\0';
+	*pp = p;
+	*out = buf;
+	return 0;
+}
+
+/* Parses CSV with a header line into rows of "<prefix>.<column>" keys. */
+int
+spec_csv_parse(const char *buf, size_t len, const char *prefix,
+    struct spec_params *out, char **cause)
+{
+	const char *p = buf, *end = buf + len;
+	char **row = NULL, *f, *why = NULL;
+	size_t n = 0, line = 1, i, cap = 0;
+	bool eor, header = true;
+	int ret = -1;
+
+	memset(out, 0, sizeof *out);
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (p < end) {
+		if (n == 0 && (*p == '\n' || *p == '\r')) {
+			p++;
+			line++;
+			continue;
+		}
+		if (spec_csv_field(&p, end, &f, &eor, &why) != 0) {
+			*cause = xprintf("line %zu: %s", line, why);
+			free(why);
+			goto out;
+		}
+		row = xreallocarray(row, n + 1, sizeof *row);
+		row[n++] = f;
+		if (!eor)
+			continue;
+		if (header) {
+			for (i = 0; i < n; i++) {
+				if (!spec_is_column_name(row[i])) {
+					*cause = xprintf("line %zu: bad column "
+					    "name '%s'", line, row[i]);
+					goto out;
+				}
+				out->keys = xreallocarray(out->keys, i + 1,
+				    sizeof *out->keys);
+				out->keys[i] = xprintf("%s.%s", prefix,
+				    row[i]);
+				out->nkeys = i + 1;
+			}
+			header = false;
+		} else {
+			if (n != out->nkeys) {
+				*cause = xprintf("line %zu: %zu fields, the "
+				    "header has %zu", line, n, out->nkeys);
+				goto out;
+			}
+			if (out->nrows >= SPEC_MAX_JOBS) {
+				*cause = xprintf("more than %d rows",
+				    SPEC_MAX_JOBS);
+				goto out;
+			}
+			if (out->nrows == cap) {
+				cap = cap == 0 ? 64 : cap * 2;
+				out->vals = xreallocarray(out->vals, cap,
+				    out->nkeys * sizeof *out->vals);
+			}
+			memcpy(&out->vals[out->nrows * out->nkeys], row,
+			    n * sizeof *row);
+			out->nrows++;
+			n = 0;
+		}
+		for (i = 0; i < n; i++)
+			free(row[i]);
+		n = 0;
+		line++;
+	}
+	if (header) {
+		*cause = xstrdup("no header line");
+		goto out;
+	}
+	ret = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(row[i]);
+	free(row);
+	if (ret != 0)
+		spec_params_release(out);
+	return ret;
+}
+
+/* Reads a YAML roster: a list of mappings of scalars. */
+static int
+spec_roster_yaml(struct spec_ctx *c, const struct spec_node *at,
+    const char *path, const char *buf, size_t len, const char *as,
+    struct spec_params *out)
+{
+	struct spec_ctx rc = { .file = path, .diags = c->diags };
+	struct spec_node **docs = NULL, *l, *r;
+	size_t ndocs = 0, i, j, k;
+	int ret = -1;
+
+	if (spec_yaml_parse(&rc, buf, len, &docs, &ndocs) != 0) {
+		c->errors += rc.errors;
+		return -1;
+	}
+	if (ndocs != 1 || (l = docs[0])->type != SPEC_NODE_SEQ) {
+		spec_error(c, at, "roster '%s' must be CSV with a header or a "
+		    "YAML list of mappings", path);
+		goto out;
+	}
+	if (l->n > SPEC_MAX_JOBS) {
+		spec_error(c, at, "roster '%s' has more than %d rows", path,
+		    SPEC_MAX_JOBS);
+		goto out;
+	}
+	/* The keys are the union of every row's keys, in first-seen order. */
+	for (i = 0; i < l->n; i++) {
+		r = l->kids[i];
+		if (r->type != SPEC_NODE_MAP) {
+			spec_error(&rc, r, "a roster row must be a mapping");
+			c->errors++;
+			goto out;
+		}
+		for (j = 0; j < r->n; j += 2) {
+			char *key = xprintf("%s.%s", as, r->kids[j]->s);
+
+			if (r->kids[j + 1]->type != SPEC_NODE_SCALAR ||
+			    !spec_is_column_name(r->kids[j]->s)) {
+				spec_error(&rc, r->kids[j], "roster fields "
+				    "must be simple names with single values");
+				c->errors++;
+				free(key);
+				goto out;
+			}
+			for (k = 0; k < out->nkeys; k++)
+				if (strcmp(out->keys[k], key) == 0)
+					break;
+			if (k < out->nkeys) {
+				free(key);
+				continue;
+			}
+			if (out->nkeys >= 256) {
+				free(key);
+				spec_error(c, at, "roster has too many fields");
+				goto out;
+			}
+			out->keys = xreallocarray(out->keys, out->nkeys + 1,
+			    sizeof *out->keys);
+			out->keys[out->nkeys++] = key;
+		}
+	}
+	out->nrows = l->n;
+	out->vals = xcalloc(l->n * (out->nkeys ? out->nkeys : 1),
+	    sizeof *out->vals);
+	for (i = 0; i < l->n; i++) {
+		r = l->kids[i];
+		for (j = 0; j < r->n; j += 2) {
+			for (k = 0; k < out->nkeys; k++)
+				if (strcmp(out->keys[k] + strlen(as) + 1,
+				    r->kids[j]->s) == 0)
+					break;
+			out->vals[i * out->nkeys + k] =
+			    xstrdup(r->kids[j + 1]->s);
+		}
+	}
+	ret = 0;
+out:
+	for (i = 0; i < ndocs; i++)
+		spec_node_free(docs[i]);
+	free(docs);
+	if (ret != 0)
+		spec_params_release(out);
+	return ret;
+}
+
+/* Loads the roster a for_each names, relative to the spec file. */
+int
+spec_roster_load(struct spec_ctx *c, const struct spec_node *at,
+    const char *path, const char *as, struct spec_params *out)
+{
+	const char *slash = strrchr(c->file, '/'), *ext;
+	char *full, *buf = NULL, *cause = NULL;
+	size_t len;
+	int ret = -1;
+
+	memset(out, 0, sizeof *out);
+	if (path[0] == '/' || slash == NULL)
+		full = xstrdup(path);
+	else
+		full = xprintf("%.*s/%s", (int)(slash - c->file), c->file,
+		    path);
+	if (spec_read_file(full, SPEC_MAX_FILE_SIZE * 8, &buf, &len,
+	    &cause) != 0) {
+		spec_error(c, at, "roster '%s': %s", full, cause);
+		goto out;
+	}
+	ext = strrchr(path, '.');
+	if (ext != NULL && (strcmp(ext, ".yaml") == 0 ||
+	    strcmp(ext, ".yml") == 0)) {
+		ret = spec_roster_yaml(c, at, full, buf, len, as, out);
+		goto out;
+	}
+	if (spec_csv_parse(buf, len, as, out, &cause) != 0) {
+		spec_error(c, at, "roster '%s': %s", full, cause);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(cause);
+	free(buf);
+	free(full);
+	return ret;
+}

@@ -1,0 +1,106 @@
+#!/bin/sh
+# render: the objects of the issue (Service + Deployment per rank, or an
+# Indexed Job), with the wiring, labels and volumes; valid for the
+# Kubernetes API as the Python client models it.
+. "$top_srcdir/tests/lib.sh"
+plan 10
+ex=$top_srcdir/examples
+export AILAB_QUEUE_NAMESPACE=alice XDG_CONFIG_HOME="$TMP/xdg"
+
+check "render the distributed example as JSON" \
+    aq render -o json --id 5 "$ex/ddp-job.yaml"
+cp "$TMP/out" "$TMP/ddp.json"
+python3 - "$TMP/ddp.json" >"$TMP/py" 2>&1 <<'PY'
+import json, sys
+items = json.load(open(sys.argv[1]))["items"]
+kinds = [(o["kind"], o["metadata"]["name"]) for o in items]
+assert kinds == [("Service", "gpt-ddp-5"), ("Job", "gpt-ddp-5"),
+                 ("Service", "gpt-prep-6"), ("Deployment", "gpt-prep-6-0")], kinds
+job = items[1]["spec"]
+assert job["completionMode"] == "Indexed" and job["completions"] == 3
+assert job["parallelism"] == 3 and job["backoffLimit"] == 0
+assert job["podReplacementPolicy"] == "Failed"
+pod = job["template"]["spec"]
+assert pod["restartPolicy"] == "Never" and pod["subdomain"] == "gpt-ddp-5"
+env = {e["name"]: e for e in pod["containers"][0]["env"]}
+assert env["PET_NNODES"]["value"] == "3"
+assert env["PET_NPROC_PER_NODE"]["value"] == "2"
+assert env["PET_MASTER_ADDR"]["value"] == "gpt-ddp-5-0.gpt-ddp-5"
+assert "fieldRef" in env["PET_NODE_RANK"]["valueFrom"]
+lim = pod["containers"][0]["resources"]["limits"]
+assert lim["nvidia.com/gpu"] == "2" and lim["cpu"] == "16", lim
+terms = pod["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+assert terms[0]["matchExpressions"][0]["values"] == ["NVIDIA-GeForce-RTX-4090-D", "NVIDIA-GeForce-RTX-4090"]
+vols = {v["name"]: v for v in pod["volumes"]}
+assert vols["dshm"]["emptyDir"] == {"medium": "Memory", "sizeLimit": "16Gi"}
+assert vols["scratch1"]["ephemeral"]["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"] == "200G"
+svc = items[0]["spec"]
+assert svc["clusterIP"] == "None" and svc["publishNotReadyAddresses"] is True
+for o in items:
+    l = o["metadata"]["labels"]
+    assert l["app.kubernetes.io/managed-by"] == "ailab-queue"
+    assert l["ailab-queue.io/job-id"] in ("5", "6")
+PY
+rc=$?
+[ $rc -eq 0 ] || sed 's/^/# /' "$TMP/py"
+ok "the Indexed Job, its Service and the Deployment are as the issue says" $rc
+
+check "render the 3x2 sweep as YAML" aq render "$ex/sweep-3x2.yaml"
+like "YAML is the default" "$TMP/out" '^kind: List$'
+like "each job has its Deployment" "$TMP/out" 'name: resnet-lr-5-6-0$'
+like "the group label is set" "$TMP/out" 'ailab-queue.io/group: resnet-lr$'
+
+check "render the helm values template" aq render -o json "$ex/values-template.yaml"
+python3 - "$TMP/out" >"$TMP/py" 2>&1 <<'PY'
+import json, sys
+items = json.load(open(sys.argv[1]))["items"]
+dep = items[1]
+pod = dep["spec"]["template"]["spec"]
+assert dep["metadata"]["namespace"] == "namespace"
+assert pod["nodeSelector"] == {"nvidia.com/gpu.product": "NVIDIA-GeForce-RTX-4090-D"}
+c = pod["containers"][0]
+assert c["image"] == "harbor-local.ai.iiis.co/llm-course/lab-cpu:v2"
+assert c["resources"]["requests"] == {"cpu": "8", "memory": "16Gi"}
+mounts = [m["mountPath"] for m in c["volumeMounts"]]
+assert mounts == ["/root", "/gfshome", "/share", "/ssdshare", "/scratch1", "/scratch2"], mounts
+PY
+rc=$?
+[ $rc -eq 0 ] || sed 's/^/# /' "$TMP/py"
+ok "the chart's pod: node type, image, resources, the four volumes and scratch" $rc
+
+# The Python client's models know every field of the API; an object that
+# does not survive a round trip through them has a misspelt or mistyped
+# field.  Fields newer than the installed client are listed as known.
+if /usr/bin/python3 -c 'import kubernetes' 2>/dev/null; then
+	/usr/bin/python3 - "$TMP/ddp.json" "$TMP/out" >"$TMP/py" 2>&1 <<'PY'
+import json, sys
+from kubernetes.client import ApiClient
+api = ApiClient()
+newer = {"podReplacementPolicy"}
+def strip(x):
+    if isinstance(x, dict):
+        return {k: strip(v) for k, v in x.items() if k not in newer}
+    if isinstance(x, list):
+        return [strip(v) for v in x]
+    return x
+class R:
+    def __init__(self, o): self.data = json.dumps(o)
+for f in sys.argv[1:]:
+    for o in json.load(open(f))["items"]:
+        model = "V1" + o["kind"]
+        back = api.sanitize_for_serialization(api.deserialize(R(o), model))
+        if strip(back) != strip(o):
+            print("mismatch in", o["kind"], o["metadata"]["name"])
+            print(json.dumps(strip(o), sort_keys=True)[:2000])
+            print(json.dumps(strip(back), sort_keys=True)[:2000])
+            sys.exit(1)
+PY
+	rc=$?
+	[ $rc -eq 0 ] || sed 's/^/# /' "$TMP/py" | head -n 20
+	ok "every rendered object round-trips through the Kubernetes models" $rc
+else
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N # SKIP python3-kubernetes is not installed"
+fi
+fails "render of a bad file exits 2" 2 aq render "$top_srcdir/tests/spec/e17-many-errors.yaml"
+finish

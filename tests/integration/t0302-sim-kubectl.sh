@@ -1,0 +1,62 @@
+#!/bin/sh
+# The real kubectl against ailab-kubesim over HTTPS, with the kubeconfig the
+# simulator writes: get, -o json, --watch, create/apply/delete, logs, auth.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/sim/sim-lib.sh"
+if ! command -v kubectl >/dev/null 2>&1; then
+	echo "1..0 # SKIP kubectl not installed"
+	exit 0
+fi
+plan 37
+
+sim_tls
+ok "openssl makes a CA and a server certificate" $?
+KC="$TMP/kubeconfig"
+sim_start --speed 20 --kubeconfig-out "$KC" --tls-cert "$TMP/tls/srv.crt" \
+    --tls-key "$TMP/tls/srv.key" --tls-ca "$TMP/tls/ca.crt"
+ok "starts with TLS" $?
+is "the kubeconfig is 0600" "$(stat -c %a "$KC")" 600
+k() { timeout 30 kubectl --kubeconfig "$KC" --context alice "$@"; }
+ka() { timeout 30 kubectl --kubeconfig "$KC" --context admin "$@"; }
+
+check "get nodes" ka get nodes
+is "50 nodes and a header" "$(wc -l <"$TMP/out" | tr -d ' ')" 51
+like "columns as kubectl prints them" "$TMP/out" '^NAME +STATUS +ROLES +AGE +VERSION$'
+like "a Ready node" "$TMP/out" '^ailab-4090d-01 +Ready +<none> +[0-9]+s +v1.32.4$'
+check "get nodes -o json" ka get nodes -o json
+is "-o json has 50 items" "$(jget 'len(d["items"])' "$TMP/out")" 50
+check "get nodes by GPU label" ka get nodes -l nvidia.com/gpu.product=NVIDIA-GeForce-RTX-3090 -o name
+is "10 RTX 3090 nodes" "$(wc -l <"$TMP/out" | tr -d ' ')" 10
+check "get pods, none yet" k get pods
+like "no resources" "$TMP/err" 'No resources found in alice namespace'
+check "get quota" k get quota
+like "quota columns" "$TMP/out" '^compute-quota +[0-9a-z]+ +pods: 0/100, requests.cpu: 0/128, requests.memory: 0/1Ti, requests.nvidia.com/gpu: 0/16'
+
+check "create -f a Deployment" k create -f "$top_srcdir/tests/sim/web-deployment.yaml"
+like "created" "$TMP/out" '^deployment.apps/web created$'
+check "apply -f a Job" k apply -f "$top_srcdir/tests/sim/train-job.yaml"
+like "job created" "$TMP/out" '^job.batch/train created$'
+check "apply -f again" k apply -f "$top_srcdir/tests/sim/train-job.yaml"
+like "unchanged" "$TMP/out" '^job.batch/train unchanged$'
+wait_for "the Deployment becomes 2/2" 20 sh -c "kubectl --kubeconfig '$KC' --context alice get deploy web | grep -Eq '^web +2/2 +2 +2 '"
+wait_for "the Job completes" 30 sh -c "kubectl --kubeconfig '$KC' --context alice get jobs train | grep -Eq '^train +Complete +2/2 '"
+check "get pods -o wide" k get pods -o wide
+like "a running web pod on a node" "$TMP/out" '^web-[a-z0-9]+-[a-z0-9]{5} +1/1 +Running +0 +[0-9a-z]+ +10\.244\.[0-9.]+ +ailab-'
+like "completed indexed pods" "$TMP/out" '^train-1-[a-z0-9]{5} +0/1 +Completed +0 '
+check "get quota counts the GPUs" k get quota
+like "2 GPUs in use" "$TMP/out" 'requests.nvidia.com/gpu: 2/16'
+POD=$(k get pods -l batch.kubernetes.io/job-completion-index=0 -o name)
+check "logs of a finished pod" k logs "$POD"
+like "log says it started" "$TMP/out" 'container train started'
+like "log ends with the exit code" "$TMP/out" 'exiting with code 0$'
+timeout 4 kubectl --kubeconfig "$KC" --context alice get pods --watch >"$TMP/watch" 2>&1
+like "get --watch streams rows" "$TMP/watch" '^web-'
+check "delete the Deployment" k delete deployment web
+like "deleted" "$TMP/out" '^deployment.apps "web" deleted$'
+check "auth whoami" k auth whoami
+like "whoami names alice" "$TMP/out" '^Username +alice$'
+check "auth can-i create pods" k auth can-i create pods
+fails "auth can-i in bob's namespace" 1 k auth can-i create pods -n bob
+fails "get pods in bob's namespace" 1 k get pods -n bob
+like "the Forbidden message" "$TMP/err" 'pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "bob"'
+finish

@@ -1,0 +1,101 @@
+# Shared by the t03xx tests: start ailab-kubesim on a private port, TLS
+# material made with the openssl command line, and small HTTP/JSON helpers.
+# Source after tests/lib.sh.
+: "${AILAB_KUBESIM:?run through make check, or set AILAB_KUBESIM}"
+PY=/usr/bin/python3
+SIM_PID=
+SIM_URL=
+SIM_PORT=
+
+# sim_start ARGS...: starts the simulator, waits for its "listening" line.
+sim_start() {
+	"$AILAB_KUBESIM" --listen 127.0.0.1:0 "$@" >"$TMP/sim.out" \
+	    2>"$TMP/sim.err" &
+	SIM_PID=$!
+	TEST_PIDS="$TEST_PIDS $SIM_PID"
+	i=0
+	while ! grep -q '^url ' "$TMP/sim.out" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$SIM_PID" 2>/dev/null; then
+			echo "# ailab-kubesim did not start:"
+			sed 's/^/#   /' "$TMP/sim.err"
+			return 1
+		fi
+		sleep 0.1
+	done
+	SIM_URL=$(sed -n 's/^url //p' "$TMP/sim.out")
+	SIM_PORT=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$TMP/sim.out")
+	return 0
+}
+
+# sim_stop: SIGTERM, then the exit status of the simulator.
+sim_stop() {
+	kill -TERM "$SIM_PID" 2>/dev/null
+	wait "$SIM_PID"
+	rc=$?
+	TEST_PIDS=$(echo "$TEST_PIDS" | sed "s/ $SIM_PID//")
+	return $rc
+}
+
+# sim_tls: a CA, a server certificate for 127.0.0.1 and a client
+# certificate (CN=alice, O=students) under $TMP/tls.
+sim_tls() {
+	d="$TMP/tls"
+	mkdir -p "$d"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" \
+	    -out "$d/ca.crt" -days 2 -subj /CN=test-ca >/dev/null 2>&1 &&
+	openssl req -newkey rsa:2048 -nodes -keyout "$d/srv.key" \
+	    -out "$d/srv.csr" -subj /CN=127.0.0.1 >/dev/null 2>&1 &&
+	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$d/ext" &&
+	openssl x509 -req -in "$d/srv.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
+	    -CAcreateserial -out "$d/srv.crt" -days 2 -extfile "$d/ext" \
+	    >/dev/null 2>&1 &&
+	openssl req -newkey rsa:2048 -nodes -keyout "$d/cli.key" \
+	    -out "$d/cli.csr" -subj "/CN=alice/O=students" >/dev/null 2>&1 &&
+	openssl x509 -req -in "$d/cli.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
+	    -CAcreateserial -out "$d/cli.crt" -days 2 >/dev/null 2>&1
+}
+
+# api METHOD PATH [TOKEN [BODY [CONTENT-TYPE]]]: prints the status code;
+# the body lands in $TMP/body and the headers in $TMP/headers.  TOKEN "-"
+# sends no credentials.
+api() {
+	_m=$1
+	_p=$2
+	_tok=${3:-admin-token}
+	_body=${4:-}
+	_ct=${5:-application/json}
+	set -- -sS -X "$_m" -o "$TMP/body" -D "$TMP/headers" \
+	    -w '%{http_code}' --max-time 20
+	[ "$_tok" != "-" ] && set -- "$@" -H "Authorization: Bearer $_tok"
+	[ -n "$_body" ] && set -- "$@" -H "Content-Type: $_ct" \
+	    --data-binary "$_body"
+	curl "$@" ${CURL_EXTRA:-} "$SIM_URL$_p"
+}
+
+# jget EXPR [FILE]: evaluates a Python expression over the JSON in FILE
+# (default $TMP/body), bound to d.
+jget() {
+	$PY -c 'import json,sys
+d = json.load(open(sys.argv[2]))
+v = eval(sys.argv[1])
+print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)' \
+	    "$1" "${2:-$TMP/body}"
+}
+
+# wait_for DESCRIPTION SECONDS CMD...: retries CMD until it succeeds.
+wait_for() {
+	desc=$1
+	secs=$2
+	shift 2
+	n=0
+	while ! "$@" >/dev/null 2>&1; do
+		n=$((n + 1))
+		if [ $n -gt $((secs * 10)) ]; then
+			ok "$desc" 1
+			return 1
+		fi
+		sleep 0.1
+	done
+	ok "$desc" 0
+}

@@ -1,0 +1,289 @@
+/* Unit tests for spec: the completion wrapper under /bin/sh, expansion,
+ * the stored spec JSON and rendering from it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common.h"
+#include "spec.h"
+
+/* A private directory holding the wrapper script. */
+struct wrap_env {
+	char dir[64];
+	char script[128];
+};
+
+/* Writes the wrapper to a temporary directory. */
+static int
+wrap_setup(void **state)
+{
+	struct wrap_env *w = xcalloc(1, sizeof *w);
+	FILE *f;
+
+	snprintf(w->dir, sizeof w->dir, "/tmp/test-spec.XXXXXX");
+	assert_non_null(mkdtemp(w->dir));
+	snprintf(w->script, sizeof w->script, "%s/wrapper.sh", w->dir);
+	f = fopen(w->script, "w");
+	assert_non_null(f);
+	fputs(spec_wrapper_script, f);
+	fclose(f);
+	*state = w;
+	return 0;
+}
+
+/* Removes the temporary directory. */
+static int
+wrap_teardown(void **state)
+{
+	struct wrap_env *w = *state;
+	char *cmd = xprintf("rm -rf '%s'", w->dir);
+
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(w);
+	return 0;
+}
+
+/* Reads a small file whole, or NULL. */
+static char *
+slurp(const char *dir, const char *name)
+{
+	char *path = xprintf("%s/%s", dir, name), buf[4096];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	free(path);
+	if (f == NULL)
+		return NULL;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+/* Runs the wrapper as the container would, with the state directory and
+ * termination log redirected; returns the exit status or -1. */
+static int
+run_wrapper(struct wrap_env *w, const char *timeout, const char *user)
+{
+	char *cmd;
+	int st;
+
+	cmd = xprintf("cd '%s' && AILAB_STATE_DIR='%s/state' "
+	    "AILAB_TERMINATION_LOG='%s/termlog' %s /bin/sh -c \"$(cat '%s')\" "
+	    "ailab-queue-wrapper %s >'%s/stdout' 2>&1", w->dir, w->dir, w->dir,
+	    timeout, w->script, user, w->dir);
+	st = system(cmd);
+	free(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The first run records the exit code; a restart only waits. */
+static void
+test_wrapper_runs_once(void **state)
+{
+	struct wrap_env *w = *state;
+	char *s, *d = xprintf("%s/state", w->dir);
+
+	assert_int_equal(mkdir(d, 0700), 0);
+	free(d);
+	assert_int_equal(run_wrapper(w, "", "/bin/sh -c "
+	    "'echo ran >>count; exit 3'"), 3);
+	s = slurp(w->dir, "state/exit");
+	assert_string_equal(s, "3\n");
+	free(s);
+	s = slurp(w->dir, "termlog");
+	assert_string_equal(s, "ailab-queue-exit=3\n");
+	free(s);
+	/* The restarted container must not run the command again: it
+	 * sleeps until timeout(1) stops it. */
+	assert_int_equal(run_wrapper(w, "timeout 1", "/bin/sh -c "
+	    "'echo ran >>count; exit 3'"), 124);
+	s = slurp(w->dir, "count");
+	assert_string_equal(s, "ran\n");
+	free(s);
+}
+
+/* Success is recorded as 0 too. */
+static void
+test_wrapper_success(void **state)
+{
+	struct wrap_env *w = *state;
+	char *s, *d = xprintf("%s/state", w->dir);
+
+	assert_int_equal(mkdir(d, 0700), 0);
+	free(d);
+	assert_int_equal(run_wrapper(w, "", "true"), 0);
+	s = slurp(w->dir, "state/exit");
+	assert_string_equal(s, "0\n");
+	free(s);
+}
+
+/* The user's arguments reach the command verbatim, never re-parsed. */
+static void
+test_wrapper_quoting(void **state)
+{
+	struct wrap_env *w = *state;
+	char *s, *d = xprintf("%s/state", w->dir);
+
+	assert_int_equal(mkdir(d, 0700), 0);
+	free(d);
+	assert_int_equal(run_wrapper(w, "", "printf '[%s]' 'a b' "
+	    "'$(touch pwned)' '\"q\"' ';' '*'"), 0);
+	s = slurp(w->dir, "stdout");
+	assert_string_equal(s, "[a b][$(touch pwned)][\"q\"][;][*]");
+	free(s);
+	s = slurp(w->dir, "pwned");
+	assert_null(s);
+}
+
+/* Loads a spec from text with the built-in site. */
+static struct spec_set *
+load(const char *text, struct spec_diags *d)
+{
+	struct spec_options o = { .default_namespace = "alice" };
+	struct spec_set *set = NULL;
+
+	if (spec_load_buffer("t.yaml", text, strlen(text), &o, &set, d) != 0)
+		return NULL;
+	return set;
+}
+
+/* A grid sweep becomes one group; the stored spec keeps what the
+ * scheduler needs. */
+static void
+test_sweep_group(void **state)
+{
+	struct spec_diags d = { 0 };
+	struct spec_set *set;
+	json_t *j;
+
+	(void)state;
+	set = load("name: lr\ncommand: echo ${lr} ${bs}\n"
+	    "gpu: {type: [RTX4090D, RTX4090]}\ntimeout: 1h\nretries: 2\n"
+	    "after: [prep]\nsweep: {grid: {lr: [1, 2, 3], bs: [8, 16]}, "
+	    "max_running: 4}\n", &d);
+	assert_non_null(set);
+	assert_int_equal(set->n, 6);
+	assert_string_equal(set->jobs[0]->group, "lr");
+	assert_string_equal(set->jobs[0]->group_kind, "sweep");
+	assert_string_equal(set->jobs[5]->name, "lr-5");
+	assert_string_equal(set->jobs[0]->gpu_type, "RTX4090D,RTX4090");
+	assert_string_equal(set->jobs[0]->namespace, "alice");
+	j = json_loads(set->jobs[1]->spec_json, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(
+	    j, "command"), 0)), "echo 1 16");
+	assert_int_equal(json_integer_value(json_object_get(j,
+	    "max_running")), 4);
+	assert_int_equal(json_integer_value(json_object_get(j, "timeout_s")),
+	    3600);
+	assert_int_equal(json_integer_value(json_object_get(j, "retries")), 2);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(
+	    j, "after"), 0)), "prep");
+	json_decref(j);
+	spec_set_free(set);
+	spec_diags_release(&d);
+}
+
+/* Rendering from the stored spec: names, labels, env, chosen GPU type. */
+static void
+test_render_stored(void **state)
+{
+	struct spec_diags d = { 0 };
+	struct spec_run run = { .job_id = 42, .attempt = 2, .owner = "bob",
+		.group = "g", .gpu_type = "RTX4090" };
+	struct spec_set *set;
+	json_t *objs, *dep, *pod, *c, *env;
+	char *cause = NULL, *base;
+	const char *v;
+	size_t i;
+
+	(void)state;
+	set = load("name: ddp\ncommand: [python, x.py]\nreplicas: 2\n"
+	    "gpu: {type: [RTX4090D, RTX4090], count: 2}\n"
+	    "annotations: {sim.ailab-queue.io/duration: 5s}\n", &d);
+	assert_non_null(set);
+	objs = spec_render_job_json(set->jobs[0]->spec_json, &run, &cause);
+	assert_non_null(objs);
+	assert_int_equal(json_array_size(objs), 3);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    json_array_get(objs, 0), "metadata"), "name")), "ddp-42");
+	dep = json_array_get(objs, 2);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    dep, "metadata"), "name")), "ddp-42-1");
+	pod = json_object_get(json_object_get(dep, "spec"), "template");
+	v = json_string_value(json_object_get(json_object_get(json_object_get(
+	    pod, "metadata"), "labels"), "ailab-queue.io/attempt"));
+	assert_string_equal(v, "2");
+	v = json_string_value(json_object_get(json_object_get(json_object_get(
+	    pod, "metadata"), "annotations"), "sim.ailab-queue.io/duration"));
+	assert_string_equal(v, "5s");
+	v = json_string_value(json_object_get(json_object_get(json_object_get(
+	    pod, "spec"), "nodeSelector"), "nvidia.com/gpu.product"));
+	assert_string_equal(v, "NVIDIA-GeForce-RTX-4090");
+	c = json_array_get(json_object_get(json_object_get(pod, "spec"),
+	    "containers"), 0);
+	env = json_object_get(c, "env");
+	for (i = 0; i < json_array_size(env); i++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(
+		    env, i), "name")), "RANK") == 0)
+			break;
+	assert_true(i < json_array_size(env));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    env, i), "value")), "1");
+	json_decref(objs);
+	base = spec_job_base_name(set->jobs[0]->spec_json, 42);
+	assert_string_equal(base, "ddp-42");
+	free(base);
+	assert_null(spec_render_job_json("{\"v\":99}", &run, &cause));
+	assert_non_null(cause);
+	free(cause);
+	spec_set_free(set);
+	spec_diags_release(&d);
+}
+
+/* Every error comes back at once, each with its place. */
+static void
+test_all_errors(void **state)
+{
+	struct spec_diags d = { 0 };
+	char *s;
+
+	(void)state;
+	assert_null(load("name: x\nreplicas: 0\ngpu: {type: RTX409}\n"
+	    "comand: y\n", &d));
+	assert_int_equal(d.n, 4);	/* and the missing command */
+	s = spec_diag_format(&d.v[2]);
+	assert_string_equal(s, "t.yaml:4:1: unknown key 'comand' (did you "
+	    "mean 'command'?)");
+	free(s);
+	spec_diags_release(&d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_wrapper_runs_once,
+		    wrap_setup, wrap_teardown),
+		cmocka_unit_test_setup_teardown(test_wrapper_success,
+		    wrap_setup, wrap_teardown),
+		cmocka_unit_test_setup_teardown(test_wrapper_quoting,
+		    wrap_setup, wrap_teardown),
+		cmocka_unit_test(test_sweep_group),
+		cmocka_unit_test(test_render_stored),
+		cmocka_unit_test(test_all_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
