@@ -24,6 +24,7 @@ struct bench {
 
 static void bench_next(struct bench *);
 
+/* Counts a finished request and starts the next. */
 static void
 bench_done(struct kube_response *r, void *arg)
 {
@@ -61,6 +62,7 @@ bench_next(struct bench *b)
 	}
 }
 
+/* Seconds on the monotonic clock. */
 static double
 bench_now(void)
 {
@@ -70,6 +72,7 @@ bench_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Runs N requests with K in flight and prints the rate. */
 int
 main(int argc, char **argv)
 {

@@ -23,3 +23,18 @@ bench_spec_sweep_SOURCES = bench/spec-sweep.c
 bench_spec_sweep_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 bench_spec_sweep_LDADD = spec/libspec.a store/libstore.a common/libcommon.a \
 	$(JANSSON_LIBS) $(YAML_LIBS) $(SQLITE_LIBS) -lm
+
+# sim/: requests per second ailab-kubesim serves and 10,000 pods run to
+# completion (bench/sim-bench.sh; docs/performance.md, "ailab-kubesim").
+noinst_PROGRAMS += bench/sim-bench
+bench_sim_bench_SOURCES = bench/sim-bench.c
+bench_sim_bench_CPPFLAGS = $(SIM_CPPFLAGS)
+bench_sim_bench_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS)
+bench_sim_bench_LDADD = common/libcommon.a $(EVENT_LIBS)
+EXTRA_DIST += bench/sim-bench.sh bench/sim-cluster.yaml
+dist_noinst_SCRIPTS += bench/cleanup.sh
+
+# sched/: jobs admitted per second end to end against ailab-kubesim, and one
+# whole `sched --once` pass over a large queue (docs/performance.md,
+# "Scheduler end to end").
+dist_noinst_SCRIPTS += bench/sched-e2e.sh

@@ -111,28 +111,20 @@ cli_remove_tree(const char *path)
 	nftw(path, cli_remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Validates every file, then queues all their jobs in one transaction. */
-int
-cli_submit_files(struct cli_ctx *ctx, int argc, char **argv, int64_t **idsp,
-    size_t *np)
+/* The store's view of every job of loaded spec sets; the array is the
+ * caller's, its strings still belong to the sets. */
+struct store_job_new *
+cli_jobs_from_sets(struct spec_set **sets, int nsets, bool held, size_t *np)
 {
-	struct spec_set **sets = NULL;
-	struct store_job_new *jobs = NULL;
+	struct store_job_new *jobs;
 	struct spec_job *sj;
-	struct store *s;
-	int64_t *ids = NULL;
 	size_t n = 0, k = 0, i;
-	char *cause = NULL;
-	int f, ret = CLI_EXIT_USAGE;
+	int f;
 
-	if (cli_spec_load(ctx, argc, argv, NULL, &sets) != 0) {
-		cli_error(ctx, "nothing queued");
-		goto out;
-	}
-	for (f = 0; f < argc; f++)
+	for (f = 0; f < nsets; f++)
 		n += sets[f]->n;
 	jobs = xcalloc(n + 1, sizeof *jobs);
-	for (f = 0; f < argc; f++) {
+	for (f = 0; f < nsets; f++) {
 		for (i = 0; i < sets[f]->n; i++, k++) {
 			sj = sets[f]->jobs[i];
 			jobs[k].name = sj->name;
@@ -147,9 +139,31 @@ cli_submit_files(struct cli_ctx *ctx, int argc, char **argv, int64_t **idsp,
 			jobs[k].cpu_milli = sj->cpu_milli;
 			jobs[k].memory_bytes = sj->memory_bytes;
 			jobs[k].spec_json = sj->spec_json;
-			jobs[k].held = false;
+			jobs[k].held = held;
 		}
 	}
+	*np = n;
+	return jobs;
+}
+
+/* Validates every file, then queues all their jobs in one transaction. */
+int
+cli_submit_files(struct cli_ctx *ctx, int argc, char **argv, int64_t **idsp,
+    size_t *np)
+{
+	struct spec_set **sets = NULL;
+	struct store_job_new *jobs = NULL;
+	struct store *s;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	char *cause = NULL;
+	int ret = CLI_EXIT_USAGE;
+
+	if (cli_spec_load(ctx, argc, argv, NULL, &sets) != 0) {
+		cli_error(ctx, "nothing queued");
+		goto out;
+	}
+	jobs = cli_jobs_from_sets(sets, argc, false, &n);
 	ret = CLI_EXIT_FAIL;
 	if ((s = cli_store(ctx)) == NULL)
 		goto out;

@@ -11,6 +11,10 @@ int cli_jobs_ids(struct cli_ctx *, int, char **, const char *, int64_t **,
 int cli_jobs_transition(struct cli_ctx *, int, char **, unsigned int,
     enum store_state, const char *);
 
+struct spec_set;
+/* The store's view of the jobs of loaded spec sets (see cli-jobs.c). */
+struct store_job_new *cli_jobs_from_sets(struct spec_set **, int, bool,
+    size_t *);
 /* Removes a directory tree the command made (no shell involved). */
 void cli_remove_tree(const char *);
 /*

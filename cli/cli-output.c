@@ -266,19 +266,6 @@ cli_print_value(struct cli_ctx *ctx, json_t *v)
 	return 0;
 }
 
-/* A timestamp as RFC 3339 in UTC, as Kubernetes prints them. */
-char *
-cli_time_rfc3339(int64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	char buf[32];
-
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return xstrdup(buf);
-}
-
 /* The age of a timestamp as kubectl prints it. */
 char *
 cli_age(int64_t ms)
@@ -321,19 +308,19 @@ cli_job_json(const struct store_job *j)
 	json_object_set_new(o, "cancel_requested",
 	    json_boolean(j->cancel_requested));
 	json_object_set_new(o, "cleaned", json_boolean(j->cleaned));
-	t = cli_time_rfc3339(j->submitted_at);
+	t = time_format_rfc3339(j->submitted_at);
 	json_object_set_new(o, "submitted_at", json_string(t));
 	free(t);
-	t = cli_time_rfc3339(j->updated_at);
+	t = time_format_rfc3339(j->updated_at);
 	json_object_set_new(o, "updated_at", json_string(t));
 	free(t);
 	if (j->started_at != 0) {
-		t = cli_time_rfc3339(j->started_at);
+		t = time_format_rfc3339(j->started_at);
 		json_object_set_new(o, "started_at", json_string(t));
 		free(t);
 	}
 	if (j->finished_at != 0) {
-		t = cli_time_rfc3339(j->finished_at);
+		t = time_format_rfc3339(j->finished_at);
 		json_object_set_new(o, "finished_at", json_string(t));
 		free(t);
 	}

@@ -32,6 +32,7 @@ const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_wait,
 	&cli_cmd_logs,
 	&cli_cmd_cleanup,
+	&cli_cmd_report,
 	&cli_cmd_demo,
 	NULL
 };
@@ -50,6 +51,8 @@ static const struct cli_opt cli_global_opts[] = {
 	{ "context", 0, CLI_OPT_STRING, "NAME", "kubeconfig context to use" },
 	{ "namespace", 'n', CLI_OPT_STRING, "NS",
 	  "namespace (default: the context's, else 'default')" },
+	{ "qps", 0, CLI_OPT_STRING, "N",
+	  "requests per second to the API server (default 50, burst 2N)" },
 	{ "help", 'h', CLI_OPT_FLAG, NULL, "show help and exit" },
 	{ NULL, 0, 0, NULL, NULL }
 };
@@ -461,10 +464,33 @@ cli_default_namespace(struct cli_ctx *ctx)
 	return "default";
 }
 
+/* The client options the command line sets (--qps). */
+int
+cli_kube_opts(struct cli_ctx *ctx, struct kube_client_opts *o)
+{
+	const char *v = cli_string(ctx, "qps");
+	char *end;
+	double qps;
+
+	memset(o, 0, sizeof *o);
+	if (v == NULL)
+		return 0;
+	qps = strtod(v, &end);
+	if (*v == '\0' || *end != '\0' || qps < 1 || qps > 100000) {
+		cli_error(ctx, "invalid value for '--qps': '%s' (1 to 100000)",
+		    v);
+		return -1;
+	}
+	o->qps = qps;
+	o->burst = (int)(2 * qps);
+	return 0;
+}
+
 /* The cluster client on the one event base of this run. */
 struct kube_client *
 cli_kube(struct cli_ctx *ctx)
 {
+	struct kube_client_opts opts;
 	struct kube_config *cfg;
 	char *cause = NULL;
 
@@ -482,7 +508,13 @@ cli_kube(struct cli_ctx *ctx)
 	    kube_config_user(cfg), kube_config_auth_kind(cfg),
 	    kube_config_namespace(cfg));
 	ctx->kube_config = NULL;        /* the client owns it now */
-	if ((ctx->kube = kube_client_new(ctx->base, cfg, NULL,
+	/* A person is waiting: give up on an unreachable cluster sooner. */
+	if (cli_kube_opts(ctx, &opts) != 0) {
+		kube_config_free(cfg);
+		return NULL;
+	}
+	opts.retry_budget_ms = 10000;
+	if ((ctx->kube = kube_client_new(ctx->base, cfg, &opts,
 	    &cause)) == NULL) {
 		cli_error(ctx, "%s", cause);
 		free(cause);

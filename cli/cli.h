@@ -113,6 +113,9 @@ const char *cli_default_namespace(struct cli_ctx *);
 /* The Kubernetes client on ctx->base, made on first use; prints the error
  * and returns NULL if the kubeconfig is missing or broken. */
 struct kube_client *cli_kube(struct cli_ctx *);
+/* The client options the command line sets (--qps); 0 or -1 (printed). */
+struct kube_client_opts;
+int cli_kube_opts(struct cli_ctx *, struct kube_client_opts *);
 
 /* cli-output.c */
 struct cli_table;
@@ -123,7 +126,6 @@ void cli_table_free(struct cli_table *);
 /* Prints a JSON value as JSON or YAML, per the output format. */
 int cli_print_value(struct cli_ctx *, json_t *);
 int cli_emit_yaml(FILE *, json_t *);
-char *cli_time_rfc3339(int64_t ms);
 char *cli_age(int64_t ms);
 char *cli_gpu_text(const char *type, int count, int replicas);
 json_t *cli_job_json(const struct store_job *);
@@ -146,6 +148,7 @@ extern const struct cli_cmd cli_cmd_wait;
 extern const struct cli_cmd cli_cmd_logs;
 extern const struct cli_cmd cli_cmd_cleanup;
 extern const struct cli_cmd cli_cmd_demo;
+extern const struct cli_cmd cli_cmd_report;
 extern const struct cli_cmd cli_cmd_quota;
 extern const struct cli_cmd cli_cmd_whoami;
 extern const struct cli_cmd cli_cmd_validate;

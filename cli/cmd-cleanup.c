@@ -57,6 +57,8 @@ cmd_cleanup_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (cmd_cleanup_duration(ctx, "max-age", &o.max_age_s) != 0 ||
 	    cmd_cleanup_duration(ctx, "grace", &o.grace_s) != 0)
 		return CLI_EXIT_USAGE;
+	if (cli_string(ctx, "grace") == NULL)
+		o.grace_s = -1;
 	if ((s = cli_store(ctx)) == NULL || (kube = cli_kube(ctx)) == NULL)
 		return CLI_EXIT_USAGE;
 	o.once = true;

@@ -246,6 +246,7 @@ static int
 cmd_demo_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct kube_config_opts ko = { 0 };
+	struct kube_client_opts copts;
 	struct sched_loop_opts o = { 0 };
 	struct cmd_demo d = { .ctx = ctx };
 	struct kube_config *cfg;
@@ -289,11 +290,13 @@ cmd_demo_exec(struct cli_ctx *ctx, int argc, char **argv)
 	cli_info(ctx, "submitting %s", ex);
 	if (cmd_demo_submit(ctx, ex) != CLI_EXIT_OK)
 		goto stop;
+	if (cli_kube_opts(ctx, &copts) != 0)
+		goto stop;
 	ko.kubeconfig = kc;
 	ko.context = cli_string(ctx, "context");
 	if (kube_config_load(&ko, &cfg, &cause) != 0 ||
 	    (ctx->base = event_base_new()) == NULL ||
-	    (kube = ctx->kube = kube_client_new(ctx->base, cfg, NULL,
+	    (kube = ctx->kube = kube_client_new(ctx->base, cfg, &copts,
 	    &cause)) == NULL) {
 		cli_error(ctx, "%s", cause != NULL ? cause : "event base");
 		free(cause);

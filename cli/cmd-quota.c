@@ -35,6 +35,7 @@ quota_node_cmp(const void *a, const void *b)
 	    ((const struct quota_node *)b)->name);
 }
 
+/* Orders GPU types by name. */
 static int
 quota_type_cmp(const void *a, const void *b)
 {

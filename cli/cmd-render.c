@@ -13,6 +13,8 @@ static const struct cli_opt cmd_render_opts[] = {
 	  "job id to render the first job with (default 1; later jobs "
 	  "count up)" },
 	{ "attempt", 0, CLI_OPT_STRING, "N", "attempt number (default 1)" },
+	{ "group", 'g', CLI_OPT_STRING, "NAME",
+	  "render as submit --group NAME would queue them" },
 	{ "gpu-type", 0, CLI_OPT_STRING, "TYPE",
 	  "the GPU type the job is admitted on (default: any it accepts)" },
 	{ NULL, 0, 0, NULL, NULL }
@@ -54,7 +56,8 @@ cmd_render_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (cmd_render_int(ctx, "id", 1, &id) != 0 ||
 	    cmd_render_int(ctx, "attempt", 1, &attempt) != 0)
 		return CLI_EXIT_USAGE;
-	if (cli_spec_load(ctx, argc, argv, NULL, &sets) != 0)
+	if (cli_spec_load(ctx, argc, argv, cli_string(ctx, "group"),
+	    &sets) != 0)
 		goto out;
 	if (!ctx->output_set)
 		ctx->output = CLI_OUTPUT_YAML;

@@ -17,6 +17,8 @@ static const struct cli_opt cmd_sched_opts[] = {
 	  "time between passes when nothing happens (default 2s)" },
 	{ "gang-timeout", 0, CLI_OPT_STRING, "DURATION",
 	  "re-queue a gang not fully running after this (default 10m)" },
+	{ "log-limit", 0, CLI_OPT_STRING, "SIZE",
+	  "bytes of each replica's log kept after it ends (default 256Ki)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -56,7 +58,8 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct kube_client *kube;
 	struct event *sigterm, *sigint;
 	struct store *s;
-	int64_t interval;
+	int64_t interval, limit;
+	const char *v;
 	char *cause = NULL;
 	int fd = -1;
 
@@ -66,6 +69,16 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 	    cmd_sched_duration(ctx, "gang-timeout", &o.gang_timeout_s) != 0)
 		return CLI_EXIT_USAGE;
 	o.interval_ms = interval * 1000;
+	if ((v = cli_string(ctx, "log-limit")) != NULL) {
+		if (quantity_parse(v, QUANTITY_UNITS, &limit, &cause) != 0 ||
+		    limit <= 0 || limit > 64 * 1024 * 1024) {
+			cli_error(ctx, "invalid value for '--log-limit': '%s' "
+			    "(a size up to 64Mi, as in 256Ki)", v);
+			free(cause);
+			return CLI_EXIT_USAGE;
+		}
+		o.log_limit = (size_t)limit;
+	}
 	o.once = cli_flag(ctx, "once") > 0;
 	o.until_empty = cli_flag(ctx, "until-empty") > 0;
 	if ((s = cli_store(ctx)) == NULL)

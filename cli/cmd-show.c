@@ -16,7 +16,7 @@ cmd_show_text(struct cli_ctx *ctx, const struct store_job *j,
 	json_t *spec;
 	size_t i;
 
-	when = cli_time_rfc3339(j->submitted_at);
+	when = time_format_rfc3339(j->submitted_at);
 	gpu = cli_gpu_text(j->gpu_type, j->gpu_count, j->replicas);
 	cpu = quantity_format_milli(j->cpu_milli);
 	mem = quantity_format_bytes(j->memory_bytes);
@@ -46,7 +46,7 @@ cmd_show_text(struct cli_ctx *ctx, const struct store_job *j,
 	t = cli_table_new(hdr, 4);
 	for (i = 0; i < nev; i++) {
 		free(when);
-		when = cli_time_rfc3339(ev[i].at);
+		when = time_format_rfc3339(ev[i].at);
 		cells[0] = when;
 		cells[1] = ev[i].from < 0 ? "-" :
 		    store_state_name((enum store_state)ev[i].from);
@@ -94,7 +94,7 @@ cmd_show_exec(struct cli_ctx *ctx, int argc, char **argv)
 		o = cli_job_json(j);
 		arr = json_array();
 		for (i = 0; i < nev; i++) {
-			t = cli_time_rfc3339(ev[i].at);
+			t = time_format_rfc3339(ev[i].at);
 			e = json_pack("{s:s,s:o,s:s,s:s}", "time", t, "from",
 			    ev[i].from < 0 ? json_null() : json_string(
 			    store_state_name((enum store_state)ev[i].from)),

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli-jobs.h"
 #include "spec.h"
 
 static const struct cli_opt cmd_submit_opts[] = {
@@ -13,6 +14,8 @@ static const struct cli_opt cmd_submit_opts[] = {
 	  "put the jobs in this group (see ls --group, cancel --group)" },
 	{ "set", 0, CLI_OPT_LIST, "KEY=VALUE",
 	  "override a field of every spec (dotted keys, YAML values)" },
+	{ "wait", 'w', CLI_OPT_FLAG, NULL,
+	  "follow the jobs until they end; exit 0 only if all succeeded" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -73,39 +76,17 @@ cmd_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct spec_set **sets = NULL;
 	struct store_job_new *jobs = NULL;
-	struct spec_job *sj;
 	struct store *s;
 	const char *group = cli_string(ctx, "group");
 	int64_t *ids = NULL;
-	size_t n = 0, k, i;
+	size_t n = 0, k;
 	char *cause = NULL;
-	int f, ret = CLI_EXIT_USAGE;
+	int ret = CLI_EXIT_USAGE;
 	json_t *arr;
 
 	if (cli_spec_load(ctx, argc, argv, group, &sets) != 0)
 		goto out;
-	for (f = 0; f < argc; f++)
-		n += sets[f]->n;
-	jobs = xcalloc(n, sizeof *jobs);
-	k = 0;
-	for (f = 0; f < argc; f++) {
-		for (i = 0; i < sets[f]->n; i++, k++) {
-			sj = sets[f]->jobs[i];
-			jobs[k].name = sj->name;
-			jobs[k].namespace = sj->namespace;
-			jobs[k].owner = cli_owner();
-			jobs[k].group = sj->group;
-			jobs[k].group_kind = sj->group_kind;
-			jobs[k].priority = sj->priority;
-			jobs[k].gpu_type = sj->gpu_type;
-			jobs[k].gpu_count = sj->gpu_count;
-			jobs[k].replicas = sj->replicas;
-			jobs[k].cpu_milli = sj->cpu_milli;
-			jobs[k].memory_bytes = sj->memory_bytes;
-			jobs[k].spec_json = sj->spec_json;
-			jobs[k].held = cli_flag(ctx, "hold") > 0;
-		}
-	}
+	jobs = cli_jobs_from_sets(sets, argc, cli_flag(ctx, "hold") > 0, &n);
 	if (cli_flag(ctx, "dry-run")) {
 		ret = cmd_submit_show(ctx, jobs, n) == 0 ? CLI_EXIT_OK :
 		    CLI_EXIT_FAIL;
@@ -135,7 +116,10 @@ cmd_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->verbose)
 		cli_info(ctx, "queued %zu job%s in %s", n, n == 1 ? "" : "s",
 		    store_path(s));
+	fflush(stdout);
 	ret = CLI_EXIT_OK;
+	if (cli_flag(ctx, "wait"))
+		ret = cli_wait_jobs(ctx, ids, n, 0);
 out:
 	free(jobs);
 	free(ids);
@@ -150,9 +134,9 @@ const struct cli_cmd cli_cmd_submit = {
 	.summary = "validate job spec files and add their jobs to the queue",
 	.help = "Each YAML document of each FILE is one job spec (a sweep or a\n"
 	    "roster is one group of jobs; a helm values file is one job).\n"
-	    "Every file is\n"
-	    "read and checked before anything is queued: one error anywhere\n"
-	    "queues nothing. Prints the new job ids, one a line.\n",
+	    "Every file is read and checked before anything is queued: one\n"
+	    "error anywhere queues nothing. Prints the new job ids, one a\n"
+	    "line.\n",
 	.opts = cmd_submit_opts,
 	.flags = CLI_NEEDS_STORE,
 	.min_args = 1,

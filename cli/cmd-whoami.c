@@ -9,11 +9,16 @@
 /* Explains a failed request in one line, without credentials. */
 static void
 cmd_whoami_error(struct cli_ctx *ctx, const struct kube_config *cfg,
-    const struct kube_error *e)
+    const struct kube_response *r)
 {
+	const struct kube_error *e = r->error;
 	char *msg = kube_error_string(e);
 
-	if (kube_is_unauthorized(e))
+	if (e->code == 0)
+		cli_error(ctx, "cannot reach the cluster: %s", msg);
+	else if (r->status == 0)
+		cli_error(ctx, "%s", msg);     /* credentials failed here */
+	else if (kube_is_unauthorized(e))
 		cli_error(ctx, "the cluster at %s refused the credentials of "
 		    "user '%s' in context '%s' (%s)", kube_config_server(cfg),
 		    kube_config_user(cfg), kube_config_context(cfg), msg);
@@ -44,7 +49,7 @@ cmd_whoami_exec(struct cli_ctx *ctx, int argc, char **argv)
 	cfg = kube_client_config(kc);
 	resp = kube_wait(kc, kube_self_subject_review(kc, NULL, NULL));
 	if (resp->error != NULL) {
-		cmd_whoami_error(ctx, cfg, resp->error);
+		cmd_whoami_error(ctx, cfg, resp);
 		goto out;
 	}
 	ui = json_object_get(json_object_get(resp->body, "status"), "userInfo");

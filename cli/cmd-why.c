@@ -27,7 +27,7 @@ cmd_why_exec(struct cli_ctx *ctx, int argc, char **argv)
 		cli_error(ctx, "job %lld not found", (long long)id);
 		return CLI_EXIT_FAIL;
 	}
-	when = cli_time_rfc3339(j->updated_at);
+	when = time_format_rfc3339(j->updated_at);
 	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML) {
 		o = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)j->id,
 		    "state", store_state_name(j->state), "reason", j->reason,

@@ -23,7 +23,8 @@ cli_libcli_a_SOURCES = \
 	cli/cmd-wait.c \
 	cli/cmd-logs.c \
 	cli/cmd-cleanup.c \
-	cli/cmd-demo.c
+	cli/cmd-demo.c \
+	cli/cmd-report.c
 cli_libcli_a_CPPFLAGS = $(AM_CPPFLAGS) -DPKGDATADIR='"$(pkgdatadir)"'
 cli_libcli_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS) \
 	$(EVENT_CFLAGS)

@@ -44,6 +44,19 @@ time_parse_rfc3339(const char *s, int64_t *out)
 	return 0;
 }
 
+/* Writes times as metav1.Time marshals them. */
+char *
+time_format_rfc3339(int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char buf[32];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return xstrdup(buf);
+}
+
 /* mkdir -p: creates missing parents with the same mode. */
 int
 mkdir_p(const char *path, unsigned int mode)

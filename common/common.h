@@ -80,6 +80,9 @@ int64_t now_ms(void);
 /* Reads an RFC 3339 UTC time as Kubernetes writes it ("2026-01-02T03:04:05Z",
  * fractions allowed) into ms since the epoch; 0 or -1. */
 int time_parse_rfc3339(const char *, int64_t *);
+/* Formats ms since the epoch as Kubernetes writes times, in seconds
+ * ("2026-01-02T03:04:05Z"); the caller frees it. */
+char *time_format_rfc3339(int64_t);
 /* Creates a directory and its parents with the given mode; 0 or -1 (errno). */
 int mkdir_p(const char *, unsigned int);
 /* True if s starts with prefix. */

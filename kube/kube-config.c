@@ -389,6 +389,7 @@ kc_strv_free(char **v, size_t n)
 	free(v);
 }
 
+/* Frees an exec stanza. */
 static void
 kc_exec_free(struct kube_exec *e)
 {
@@ -403,6 +404,7 @@ kc_exec_free(struct kube_exec *e)
 	free(e);
 }
 
+/* Frees what a cluster stanza holds, wiping its CA data. */
 static void
 kc_cluster_release(struct kube_cluster *c)
 {
@@ -416,6 +418,7 @@ kc_cluster_release(struct kube_cluster *c)
 	free(c->exec_config);
 }
 
+/* Frees what a user stanza holds, wiping its secrets. */
 static void
 kc_user_release(struct kube_user *u)
 {
@@ -440,6 +443,7 @@ kc_user_release(struct kube_user *u)
 	free(u->as);
 }
 
+/* Frees what a context stanza holds. */
 static void
 kc_context_release(struct kube_context *c)
 {
@@ -930,6 +934,7 @@ out:
 	return ret;
 }
 
+/* The merged cluster of that name, or NULL. */
 static struct kube_cluster *
 kc_find_cluster(struct kube_config *cfg, const char *name)
 {
@@ -941,6 +946,7 @@ kc_find_cluster(struct kube_config *cfg, const char *name)
 	return NULL;
 }
 
+/* The merged user of that name, or NULL. */
 static struct kube_user *
 kc_find_user(struct kube_config *cfg, const char *name)
 {
@@ -952,6 +958,7 @@ kc_find_user(struct kube_config *cfg, const char *name)
 	return NULL;
 }
 
+/* The merged context of that name, or NULL. */
 static struct kube_context *
 kc_find_context(struct kube_config *cfg, const char *name)
 {
@@ -1256,24 +1263,28 @@ kube_config_is_absent_error(const char *cause)
 	return cause != NULL && has_prefix(cause, KC_ABSENT);
 }
 
+/* The namespace in use, never NULL. */
 const char *
 kube_config_namespace(const struct kube_config *cfg)
 {
 	return cfg->namespace;
 }
 
+/* The server URL, with any path prefix. */
 const char *
 kube_config_server(const struct kube_config *cfg)
 {
 	return cfg->cluster->server;
 }
 
+/* The selected context ("in-cluster" in a pod). */
 const char *
 kube_config_context(const struct kube_config *cfg)
 {
 	return cfg->context_name != NULL ? cfg->context_name : "";
 }
 
+/* The selected user's name, for messages. */
 const char *
 kube_config_user(const struct kube_config *cfg)
 {

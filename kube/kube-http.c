@@ -264,27 +264,34 @@ kube_client_new(struct event_base *base, struct kube_config *cfg,
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
 	curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
 	curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
+	/* Keep every connection for reuse: the default cache follows the
+	 * number of handles attached, which comes and goes per request. */
+	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, 128L);
 	return c;
 }
 
+/* The client's configuration, for messages and namespaces. */
 const struct kube_config *
 kube_client_config(const struct kube_client *c)
 {
 	return c->cfg;
 }
 
+/* The configuration for module code that refreshes credentials. */
 struct kube_config *
 kube_client_config_mut(struct kube_client *c)
 {
 	return c->cfg;
 }
 
+/* The event base the client runs on. */
 struct event_base *
 kube_client_base(const struct kube_client *c)
 {
 	return c->base;
 }
 
+/* The options in force, defaults filled in. */
 const struct kube_client_opts *
 kube_client_opts(const struct kube_client *c)
 {
@@ -659,6 +666,7 @@ kh_header_cb(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* The server's clock estimated from its last Date header. */
 int64_t
 kube_client_server_time(const struct kube_client *c)
 {
@@ -669,7 +677,7 @@ kube_client_server_time(const struct kube_client *c)
 
 /* Fills the easy handle for one attempt: URL, TLS, auth, timeouts. */
 static int
-kh_setup(struct kube_request *r, bool force_creds, char **cause)
+kh_setup(struct kube_request *r, char **cause)
 {
 	struct kube_client *c = r->client;
 	const struct kube_cluster *cl = c->cfg->cluster;
@@ -678,7 +686,7 @@ kh_setup(struct kube_request *r, bool force_creds, char **cause)
 	char *url, *h;
 	CURL *e;
 
-	if (c->send_creds && kube_config_credentials(c->cfg, force_creds,
+	if (c->send_creds && kube_config_credentials(c->cfg, false,
 	    &r->creds, cause) != 0)
 		return -1;
 	if ((e = r->easy = curl_easy_init()) == NULL)
@@ -779,8 +787,8 @@ kh_start(struct kube_request *r)
 
 	r->state = KUBE_REQ_RUNNING;
 	r->attempts++;
-	if (kh_setup(r, false, &cause) != 0) {
-		kube_request_fail(r, kube_error_new(0, "Unauthorized", "%s",
+	if (kh_setup(r, &cause) != 0) {
+		kube_request_fail(r, kube_error_new(401, "Unauthorized", "%s",
 		    cause));
 		free(cause);
 		return;
@@ -801,8 +809,8 @@ kh_retry_cb(evutil_socket_t fd, short kind, void *arg)
 }
 
 /* The delay before retry number n: exponential, jittered, capped. */
-static int64_t
-kh_backoff_ms(int n, int retry_after)
+int64_t
+kube_backoff_ms(int n, int retry_after)
 {
 	double d = KH_BACKOFF_BASE_MS * pow(2, n > 10 ? 10 : n - 1);
 
@@ -819,7 +827,7 @@ static bool
 kh_maybe_retry(struct kube_request *r, int retry_after)
 {
 	struct kube_client *c = r->client;
-	int64_t delay = kh_backoff_ms(r->attempts, retry_after);
+	int64_t delay = kube_backoff_ms(r->attempts, retry_after);
 	struct timeval tv;
 
 	if (r->stream || r->attempts > c->opts.max_retries)
@@ -890,8 +898,10 @@ kh_finish(struct kube_request *r, CURLcode rc)
 		}
 		kube_request_fail(r, kube_error_new(0,
 		    rc == CURLE_OPERATION_TIMEDOUT ? "Timeout" :
-		    "ConnectionFailed", "%s %s: %s", r->method, c->host,
-		    r->errbuf[0] != '\0' ? r->errbuf : curl_easy_strerror(rc)));
+		    "ConnectionFailed", "%s %s%s: %s (%d attempt%s)", r->method,
+		    c->url_base, r->path, r->errbuf[0] != '\0' ? r->errbuf :
+		    curl_easy_strerror(rc), r->attempts,
+		    r->attempts == 1 ? "" : "s"));
 		return;
 	}
 	if (code == 401 && !r->auth_refreshed &&

@@ -196,8 +196,13 @@ void kube_request_submit(struct kube_request *);
 void kube_request_fail(struct kube_request *, struct kube_error *);
 const struct kube_client_opts *kube_client_opts(const struct kube_client *);
 struct kube_config *kube_client_config_mut(struct kube_client *);
-/* Deterministic-enough jitter in [0, 1). */
+/* Jitter in [0, 1). */
 double kube_random(void);
+/*
+ * Milliseconds before retry n (1-based): 250 ms doubling to 8 s, times a
+ * jitter in [0.5, 1), and never less than a Retry-After of retry_after s.
+ */
+int64_t kube_backoff_ms(int n, int retry_after);
 
 /* kube-json.c */
 bool kube_error_retryable(const struct kube_error *);

@@ -102,6 +102,7 @@ kube_error_from_status(const json_t *st, int code)
 	return e;
 }
 
+/* Frees an error and its causes. */
 void
 kube_error_free(struct kube_error *e)
 {
@@ -120,12 +121,14 @@ kube_error_free(struct kube_error *e)
 	free(e);
 }
 
+/* True if the Status reason is exactly reason. */
 bool
 kube_error_is(const struct kube_error *e, const char *reason)
 {
 	return e != NULL && e->reason != NULL && strcmp(e->reason, reason) == 0;
 }
 
+/* The object does not exist (404 NotFound). */
 bool
 kube_is_not_found(const struct kube_error *e)
 {
@@ -133,24 +136,28 @@ kube_is_not_found(const struct kube_error *e)
 	    (e->code == 404 && strcmp(e->reason, "Unknown") == 0));
 }
 
+/* A create met an existing object of the name (409). */
 bool
 kube_is_already_exists(const struct kube_error *e)
 {
 	return kube_error_is(e, "AlreadyExists");
 }
 
+/* A stale resourceVersion or failed precondition (409). */
 bool
 kube_is_conflict(const struct kube_error *e)
 {
 	return kube_error_is(e, "Conflict");
 }
 
+/* RBAC or admission said no (403), quota included. */
 bool
 kube_is_forbidden(const struct kube_error *e)
 {
 	return e != NULL && (kube_error_is(e, "Forbidden") || e->code == 403);
 }
 
+/* A ResourceQuota refused the object (403 "exceeded quota"). */
 bool
 kube_is_quota_exceeded(const struct kube_error *e)
 {
@@ -158,6 +165,7 @@ kube_is_quota_exceeded(const struct kube_error *e)
 	    strstr(e->message, "exceeded quota") != NULL;
 }
 
+/* The resourceVersion or continue token expired (410): relist. */
 bool
 kube_is_gone(const struct kube_error *e)
 {
@@ -165,6 +173,7 @@ kube_is_gone(const struct kube_error *e)
 	    kube_error_is(e, "Expired"));
 }
 
+/* The credentials were refused (401). */
 bool
 kube_is_unauthorized(const struct kube_error *e)
 {
@@ -213,30 +222,35 @@ kj_meta(const json_t *o, const char *key)
 	    "metadata"), key));
 }
 
+/* metadata.name, or NULL. */
 const char *
 kube_obj_name(const json_t *o)
 {
 	return kj_meta(o, "name");
 }
 
+/* metadata.namespace, or NULL. */
 const char *
 kube_obj_namespace(const json_t *o)
 {
 	return kj_meta(o, "namespace");
 }
 
+/* metadata.uid, or NULL. */
 const char *
 kube_obj_uid(const json_t *o)
 {
 	return kj_meta(o, "uid");
 }
 
+/* metadata.resourceVersion, an opaque string, or NULL. */
 const char *
 kube_obj_resource_version(const json_t *o)
 {
 	return kj_meta(o, "resourceVersion");
 }
 
+/* One label's value, or NULL. */
 const char *
 kube_obj_label(const json_t *o, const char *key)
 {
@@ -244,6 +258,7 @@ kube_obj_label(const json_t *o, const char *key)
 	    json_object_get(o, "metadata"), "labels"), key));
 }
 
+/* One annotation's value, or NULL. */
 const char *
 kube_obj_annotation(const json_t *o, const char *key)
 {
@@ -293,6 +308,7 @@ kube_list_items(const json_t *list)
 	return empty;
 }
 
+/* status.phase; a pod without one is Pending. */
 const char *
 kube_pod_phase(const json_t *p)
 {
@@ -302,6 +318,7 @@ kube_pod_phase(const json_t *p)
 	return s != NULL ? s : "Pending";
 }
 
+/* spec.nodeName, or NULL while unscheduled. */
 const char *
 kube_pod_node(const json_t *p)
 {
@@ -309,6 +326,7 @@ kube_pod_node(const json_t *p)
 	    "nodeName"));
 }
 
+/* Succeeded and Failed pods hold no resources. */
 bool
 kube_pod_is_terminal(const json_t *p)
 {
@@ -360,6 +378,7 @@ kube_pod_request(const json_t *p, const char *resource, int scale,
 	return 0;
 }
 
+/* status.allocatable of a resource, 0 if absent. */
 int
 kube_node_allocatable(const json_t *n, const char *resource, int scale,
     int64_t *out, char **cause)
@@ -373,6 +392,7 @@ kube_node_allocatable(const json_t *n, const char *resource, int scale,
 	return quantity_parse(q, scale, out, cause);
 }
 
+/* True if the Ready condition is True. */
 bool
 kube_node_is_ready(const json_t *n)
 {
@@ -382,6 +402,7 @@ kube_node_is_ready(const json_t *n)
 	    st != NULL && strcmp(st, "True") == 0;
 }
 
+/* True if the node is cordoned. */
 bool
 kube_node_is_unschedulable(const json_t *n)
 {
@@ -397,6 +418,7 @@ kube_quota_scale(const char *key)
 	    strcmp(key, "limits.cpu") == 0 ? QUANTITY_MILLI : QUANTITY_UNITS;
 }
 
+/* One quota key's hard and used values, parsed. */
 int
 kube_quota_get(const json_t *q, const char *key, int64_t *hard,
     int64_t *used, char **cause)
@@ -443,6 +465,7 @@ kube_job_state(const json_t *j, const char **reason)
 	return KUBE_JOB_ACTIVE;
 }
 
+/* An integer of a Job's status (active, succeeded, ...). */
 int64_t
 kube_job_count(const json_t *j, const char *field)
 {
@@ -450,6 +473,7 @@ kube_job_count(const json_t *j, const char *field)
 	    field));
 }
 
+/* True once the controller has seen the latest spec. */
 bool
 kube_deployment_is_observed(const json_t *d)
 {
@@ -462,6 +486,7 @@ kube_deployment_is_observed(const json_t *d)
 	    json_integer_value(obs) >= json_integer_value(gen);
 }
 
+/* An integer of a Deployment's status. */
 int64_t
 kube_deployment_count(const json_t *d, const char *field)
 {
@@ -469,6 +494,7 @@ kube_deployment_count(const json_t *d, const char *field)
 	    field));
 }
 
+/* spec.clusterIP ("None" for headless Services). */
 const char *
 kube_service_cluster_ip(const json_t *s)
 {

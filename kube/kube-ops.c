@@ -32,6 +32,7 @@ static const struct {
 	[KUBE_LEASES] = { "coordination.k8s.io/v1", "leases", true },
 };
 
+/* The plural resource name of a kind. */
 const char *
 kube_kind_name(enum kube_kind k)
 {
@@ -99,6 +100,7 @@ kube_request_raw(struct kube_client *c, const char *method, const char *path,
 	return r;
 }
 
+/* GETs one object. */
 struct kube_request *
 kube_get(struct kube_client *c, enum kube_kind k, const char *ns,
     const char *name, kube_done_cb cb, void *arg)
@@ -119,6 +121,7 @@ struct ko_list {
 	int restarts;
 };
 
+/* Frees the state of a paged list. */
 static void
 ko_list_free(void *p)
 {
@@ -207,6 +210,7 @@ ko_collection(enum kube_kind k, const char *ns,
 	return path;
 }
 
+/* Lists a collection page by page into one body. */
 struct kube_request *
 kube_list(struct kube_client *c, enum kube_kind k, const char *ns,
     const struct kube_list_opts *o, kube_done_cb cb, void *arg)
@@ -224,6 +228,7 @@ kube_list(struct kube_client *c, enum kube_kind k, const char *ns,
 	return r;
 }
 
+/* POSTs an object, remembering its name and labels for retries. */
 struct kube_request *
 kube_create(struct kube_client *c, enum kube_kind k, const char *ns,
     json_t *obj, kube_done_cb cb, void *arg)
@@ -245,6 +250,7 @@ kube_create(struct kube_client *c, enum kube_kind k, const char *ns,
 	return r;
 }
 
+/* DELETEs with an explicit propagationPolicy and preconditions. */
 struct kube_request *
 kube_delete(struct kube_client *c, enum kube_kind k, const char *ns,
     const char *name, const struct kube_delete_opts *o, kube_done_cb cb,
@@ -280,6 +286,7 @@ kube_delete(struct kube_client *c, enum kube_kind k, const char *ns,
 	return r;
 }
 
+/* PATCHes with a JSON merge patch. */
 struct kube_request *
 kube_patch_merge(struct kube_client *c, enum kube_kind k, const char *ns,
     const char *name, json_t *patch, kube_done_cb cb, void *arg)
@@ -292,6 +299,7 @@ kube_patch_merge(struct kube_client *c, enum kube_kind k, const char *ns,
 	return r;
 }
 
+/* GETs a pod's log, buffered or streamed. */
 struct kube_request *
 kube_pod_logs(struct kube_client *c, const char *ns, const char *pod,
     const struct kube_log_opts *o, kube_data_cb on_data, kube_done_cb cb,
@@ -328,6 +336,7 @@ kube_pod_logs(struct kube_client *c, const char *ns, const char *pod,
 	return r;
 }
 
+/* Asks who the credentials belong to (kubectl auth whoami). */
 struct kube_request *
 kube_self_subject_review(struct kube_client *c, kube_done_cb cb, void *arg)
 {
@@ -341,6 +350,7 @@ kube_self_subject_review(struct kube_client *c, kube_done_cb cb, void *arg)
 	return r;
 }
 
+/* Asks whether the user may do verb on a resource. */
 struct kube_request *
 kube_access_review(struct kube_client *c, const char *verb, const char *group,
     const char *resource, const char *ns, kube_done_cb cb, void *arg)
@@ -380,6 +390,7 @@ struct kube_watch {
 	int streams, relists, failures, bookmarks;
 	struct event *ev;
 	bool gone;
+	bool got_data;              /* the current stream sent something */
 	struct kube_error *stream_err;
 	bool in_cb;
 	bool stopped;
@@ -491,6 +502,7 @@ kw_list_done(struct kube_response *resp, void *arg)
 	kw_watch(w);
 }
 
+/* Lists afresh; the watch resumes from the list's resourceVersion. */
 static void
 kw_relist(struct kube_watch *w)
 {
@@ -570,6 +582,16 @@ kw_on_stream(struct kube_request *r, const char *data, size_t len)
 	struct kube_watch *w = r->arg;
 	size_t start = 0, i;
 
+	w->got_data = true;
+	if (w->llen + len > (size_t)kube_client_opts(w->client)->max_body) {
+		/* One event larger than any response may be: give up on it. */
+		kube_error_free(w->stream_err);
+		w->stream_err = kube_error_new(0, "TooLarge", "a watch event "
+		    "of %s is larger than %d bytes", kube_kind_name(w->kind),
+		    kube_client_opts(w->client)->max_body);
+		r->stream_abort = true;
+		return;
+	}
 	if (w->llen + len + 1 > w->lcap) {
 		w->lcap = w->llen + len + 1 + 4096;
 		w->line = xreallocarray(w->line, 1, w->lcap);
@@ -603,23 +625,41 @@ kw_stream_done(struct kube_response *resp, void *arg)
 	w->llen = 0;            /* a cut-off event comes again after rv */
 	if (w->gone || kube_is_gone(resp->error)) {
 		w->gone = false;
+		w->got_data = false;
+		kube_error_free(w->stream_err);
+		w->stream_err = NULL;
 		kw_relist(w);
 		return;
 	}
 	err = resp->error != NULL ? resp->error : w->stream_err;
+	/* A stream that worked for a while, or went quiet past the idle
+	 * timeout, is not a failure in a row. */
+	if (w->got_data || kube_error_is(err, "Timeout"))
+		w->failures = 0;
+	w->got_data = false;
+	if (err != NULL && kube_error_is(err, "Timeout")) {
+		kube_error_free(w->stream_err);
+		w->stream_err = NULL;
+		kw_watch(w);
+		return;
+	}
 	if (err != NULL) {
+		/* Ours to free after the callback, which may stop the watch. */
+		struct kube_error *own = w->stream_err;
+
+		w->stream_err = NULL;
 		if (kube_error_retryable(err))
 			kw_backoff(w, err);
 		else
 			kw_fail(w, err);
-		kube_error_free(w->stream_err);
-		w->stream_err = NULL;
+		kube_error_free(own);
 		return;
 	}
 	w->failures = 0;
 	kw_watch(w);
 }
 
+/* Opens a watch stream from the last resourceVersion seen. */
 static void
 kw_watch(struct kube_watch *w)
 {
@@ -645,6 +685,7 @@ kw_watch(struct kube_watch *w)
 	kube_request_submit(r);
 }
 
+/* Starts the list-then-watch loop. */
 struct kube_watch *
 kube_watch_start(struct kube_client *c, enum kube_kind k, const char *ns,
     const struct kube_list_opts *o, kube_watch_cb cb, void *arg)
@@ -668,6 +709,7 @@ kube_watch_start(struct kube_client *c, enum kube_kind k, const char *ns,
 	return w;
 }
 
+/* Stops a watch; safe inside its own callback. */
 void
 kube_watch_stop(struct kube_watch *w)
 {
@@ -680,24 +722,28 @@ kube_watch_stop(struct kube_watch *w)
 	kw_free(w);
 }
 
+/* The last resourceVersion seen, "" before the first list. */
 const char *
 kube_watch_resource_version(const struct kube_watch *w)
 {
 	return w->rv != NULL ? w->rv : "";
 }
 
+/* How many watch streams were opened. */
 int
 kube_watch_streams(const struct kube_watch *w)
 {
 	return w->streams;
 }
 
+/* How many lists were made (1 + relists). */
 int
 kube_watch_relists(const struct kube_watch *w)
 {
 	return w->relists;
 }
 
+/* How many BOOKMARK events arrived. */
 int
 kube_watch_bookmarks(const struct kube_watch *w)
 {

@@ -8,7 +8,18 @@
  * flight, each finishing in one callback.  Short commands may use
  * kube_wait(), which runs the same base until one request completes.
  *
- * Ownership: every struct is opaque.  A response handed to a kube_done_cb is
+ *	struct kube_config *cfg;
+ *	struct kube_client *kc;
+ *
+ *	if (kube_config_load(&(struct kube_config_opts){ 0 }, &cfg, &cause) != 0 ||
+ *	    (kc = kube_client_new(base, cfg, NULL, &cause)) == NULL)
+ *		... report cause ...
+ *	kube_create(kc, KUBE_JOBS, ns, job, created_cb, arg);    (async)
+ *	w = kube_watch_start(kc, KUBE_PODS, ns, &lo, pod_event_cb, arg);
+ *	r = kube_wait(kc, kube_get(kc, KUBE_JOBS, ns, name, NULL, NULL));
+ *
+ * Ownership: the config, client, request and watch are opaque; errors and
+ * responses are plain structs.  A response handed to a kube_done_cb is
  * owned by the library and valid only during the callback (take the body with
  * kube_response_take_body()); a response returned by kube_wait() is owned by
  * the caller (kube_response_free()).  Nothing here prints; failures come back
@@ -47,7 +58,8 @@ struct kube_config_opts {
 int kube_config_load(const struct kube_config_opts *, struct kube_config **,
     char **cause);
 void kube_config_free(struct kube_config *);
-/* True when no kubeconfig file and no in-cluster account exist at all. */
+/* True if a kube_config_load cause means "no kubeconfig and not in a
+ * pod" rather than a broken file: local commands may go on without one. */
 bool kube_config_is_absent_error(const char *cause);
 /* The namespace in use: --namespace, else the context's, else "default". */
 const char *kube_config_namespace(const struct kube_config *);
@@ -66,7 +78,12 @@ struct kube_status_cause {
 	char *field;
 };
 
-/* A failed request: the server's Status, or a transport failure (code 0). */
+/*
+ * A failed request: the server's Status, or a transport failure (code 0:
+ * reason ConnectionFailed, Timeout or TooLarge).  Credentials that cannot be
+ * obtained (exec plugin failed, oidc id-token expired) are code 401, reason
+ * Unauthorized, with the reason in the message.
+ */
 struct kube_error {
 	int code;                   /* HTTP status; 0 for transport errors */
 	char *reason;               /* "NotFound", "AlreadyExists", ... */
@@ -108,7 +125,10 @@ struct kube_client_opts {
  */
 struct kube_client *kube_client_new(struct event_base *, struct kube_config *,
     const struct kube_client_opts *, char **cause);
-/* Cancels requests and watches in flight (their callbacks are not called). */
+/*
+ * Cancels requests in flight (their callbacks are not called) and frees the
+ * client.  Stop watches first; never call it from a kube callback.
+ */
 void kube_client_free(struct kube_client *);
 const struct kube_config *kube_client_config(const struct kube_client *);
 /*

@@ -33,3 +33,17 @@ tests_unit_test_sched_policy_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_sched_policy_LDADD = sched/libsched.a common/libcommon.a \
 	$(CMOCKA_LIBS) -lm
 endif
+
+# Scheduler scenarios against ailab-kubesim (issue 6), sampling the
+# simulated cluster's own state with sched-sample.py.
+TESTS += tests/integration/t0401-sched-quotas.sh
+EXTRA_DIST += tests/integration/t0401-sched-quotas.sh \
+	tests/integration/sched-sample.py
+TESTS += tests/integration/t0402-sched-why.sh \
+	tests/integration/t0403-sched-gang.sh
+EXTRA_DIST += tests/integration/t0402-sched-why.sh \
+	tests/integration/t0403-sched-gang.sh
+TESTS += tests/integration/t0404-sched-kill9.sh \
+	tests/integration/t0405-sched-faults.sh
+EXTRA_DIST += tests/integration/t0404-sched-kill9.sh \
+	tests/integration/t0405-sched-faults.sh

@@ -448,6 +448,24 @@ sched_teardown_finish(struct sched_teardown *t)
 	free(t);
 }
 
+/* True if a replica of an attempt already has its end archived. */
+static bool
+sched_replica_archived(struct sched_loop *loop, int64_t id, int attempt,
+    int rank)
+{
+	struct store_replica *r = NULL;
+	size_t n = 0, i;
+	bool found = false;
+
+	if (store_replicas(loop->store, id, &r, &n, NULL) != 0)
+		return false;
+	for (i = 0; i < n; i++)
+		if (r[i].attempt == attempt && r[i].rank == rank)
+			found = true;
+	store_replicas_free(r, n);
+	return found;
+}
+
 /* One archived log came back: keep its tail with the replica's end. */
 static void
 sched_teardown_log_cb(struct kube_response *r, void *arg)
@@ -478,11 +496,17 @@ sched_teardown_log_cb(struct kube_response *r, void *arg)
 	sr.reason = (char *)json_string_value(json_object_get(rep, "reason"));
 	sr.log = (char *)text;
 	sr.log_len = len;
+	/* A second teardown (after a failed delete) finds no log: keep what
+	 * the first one archived. */
+	if (text == NULL && sched_replica_archived(t->loop, t->id, sr.attempt,
+	    sr.rank))
+		goto out;
 	if (store_replica_save(t->loop->store, t->id, &sr, &cause) != 0) {
 		sched_note(t->loop, true, "job %lld: %s", (long long)t->id,
 		    cause);
 		free(cause);
 	}
+out:
 	free(arg);
 	if (--t->pending == 0)
 		sched_teardown_delete(t);
@@ -842,8 +866,9 @@ sched_requeue(struct sched_loop *loop, struct store_job *j,
 
 	delay <<= shift < 10 ? shift : 10;
 	reason = xprintf("%s; retry in %llds", why, (long long)(delay / 1000));
+	/* In the cluster's clock, as the policy compares it. */
 	sched_teardown(loop, j, obs, SCHED_AFTER_REQUEUE, reason,
-	    now_ms() + delay);
+	    loop->now + delay);
 	free(reason);
 }
 
@@ -1168,17 +1193,41 @@ sched_snap_node(const json_t *n, struct sched_node *sn,
 	sn->nlabels = i;
 }
 
-/* Adds every non-terminal pod's requests to the node it is bound to. */
+/*
+ * Adds every non-terminal pod's requests to the node it is bound to, except
+ * the pods of jobs that have ended: they are being deleted (a Deployment's
+ * pod keeps running after its exit code is recorded), and counted as held
+ * by nobody they would block reservations for a pass while 1-GPU jobs
+ * backfill into the room they leave, starving gangs.
+ */
 static void
 sched_snap_requests(struct sched_loop *loop, struct sched_snap_store *ss)
 {
-	json_t *p;
+	json_t *p, *ended, *q;
 	const char *node;
+	char *key;
 	int64_t cpu, mem, gpu;
 	size_t i, k;
 
+	ended = json_object();
+	for (i = 0; i < loop->njobs; i++) {
+		if (!store_state_is_terminal(loop->jobs[i]->state))
+			continue;
+		json_array_foreach(sched_job_objects(loop, loop->jobs[i]->id,
+		    "pods"), k, q) {
+			key = xprintf("%s/%s", kube_obj_namespace(q),
+			    kube_obj_name(q));
+			json_object_set_new(ended, key, json_true());
+			free(key);
+		}
+	}
 	json_array_foreach(loop->allpods, i, p) {
 		if ((node = kube_pod_node(p)) == NULL || kube_pod_is_terminal(p))
+			continue;
+		key = xprintf("%s/%s", kube_obj_namespace(p), kube_obj_name(p));
+		q = json_object_get(ended, key);
+		free(key);
+		if (q != NULL)
 			continue;
 		for (k = 0; k < ss->nnodes; k++)
 			if (strcmp(ss->nodes[k].name, node) == 0)
@@ -1194,6 +1243,7 @@ sched_snap_requests(struct sched_loop *loop, struct sched_snap_store *ss)
 		ss->nodes[k].req_memory_bytes += mem;
 		ss->nodes[k].req_gpus += (int)gpu;
 	}
+	json_decref(ended);
 }
 
 /* Reads each namespace's quotas: status.hard and status.used per key. */
@@ -1275,6 +1325,20 @@ sched_dep_state(struct sched_loop *loop, const struct store_job *j,
 		r = SCHED_DEPS_PENDING;
 	store_job_free(d);
 	return r;
+}
+
+/*
+ * A time the store recorded on this host's clock, moved onto the cluster's
+ * clock that the policy's now and the pods' timestamps use, so that a
+ * skewed (or simulated) cluster clock cannot make running jobs look
+ * overdue and push reservations back for ever; 0 stays 0.
+ */
+static int64_t
+sched_cluster_time(const struct sched_loop *loop, int64_t local)
+{
+	if (local == 0)
+		return 0;
+	return local + (loop->now - now_ms());
 }
 
 /* Builds the policy's job from a queued store job. */
@@ -1475,6 +1539,7 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 		struct sched_running *sr = &ss->running[ss->nrunning];
 		sr->id = j->id;
 		sr->owner = j->owner;
+		sr->group = j->group;
 		sr->gpu_type = *j->run_gpu_type ? j->run_gpu_type : NULL;
 		sr->gpus = j->gpu_count;
 		sr->replicas = j->replicas;
@@ -1496,10 +1561,20 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 		}
 		if (json_array_size(pods) < (size_t)j->replicas)
 			sr->in_nodes = false;
+		/*
+		 * The start on the cluster's own clock, as the timeout is
+		 * enforced: the store's times are this host's, and a fast
+		 * or skewed cluster clock would make the planned ends drift.
+		 */
+		sr->started_at = sched_job_started(pods);
+		if (sr->started_at == 0)
+			sr->started_at = sched_job_created(loop, j->id);
+		if (sr->started_at == 0)
+			sr->started_at = sched_cluster_time(loop,
+			    j->started_at != 0 ? j->started_at :
+			    j->admitted_at);
 		json_decref(pods);
 		sr->nodes = ss->rnodes[ss->nrunning];
-		sr->started_at = j->started_at != 0 ? j->started_at :
-		    j->admitted_at;
 		{
 			struct sched_spec sp;
 
@@ -1578,6 +1653,8 @@ sched_policy(struct sched_loop *loop)
 	struct store_change chg = { 0 };
 	struct store_job *j;
 	const char **reasons;
+	char *why;
+	bool moved;
 	int64_t *ids, *pos, next;
 	size_t i, n = 0;
 	char *cause = NULL;
@@ -1602,8 +1679,12 @@ sched_policy(struct sched_loop *loop)
 		switch (d->verdict) {
 		case SCHED_VERDICT_ADMIT:
 			chg.run_gpu_type = d->gpu_type != NULL ? d->gpu_type : "";
-			if (!sched_move(loop, j, STORE_ADMITTED, d->reason[0] ?
-			    d->reason : "admitted", &chg))
+			why = xprintf("admitted on %s%s%s", *chg.run_gpu_type ?
+			    chg.run_gpu_type : "CPU nodes", d->reason[0] ? ": " :
+			    "", d->reason);
+			moved = sched_move(loop, j, STORE_ADMITTED, why, &chg);
+			free(why);
+			if (!moved)
 				break;
 			j->state = STORE_ADMITTED;
 			j->attempts++;
@@ -1611,8 +1692,7 @@ sched_policy(struct sched_loop *loop)
 			j->run_gpu_type = xstrdup(chg.run_gpu_type);
 			loop->stats.admissions++;
 			if (sched_ensure_objects(loop, j, &cause) < 0) {
-				char *why = xprintf("cannot render: %s", cause);
-
+				why = xprintf("cannot render: %s", cause);
 				sched_end(loop, j, NULL, STORE_FAILED, why);
 				free(why);
 				free(cause);
@@ -1825,7 +1905,7 @@ sched_loop_new(struct event_base *base, struct store *store,
 		loop->opts.backoff_s = 10;
 	if (loop->opts.log_limit == 0)
 		loop->opts.log_limit = 256 * 1024;
-	if (loop->opts.grace_s <= 0)
+	if (loop->opts.grace_s < 0)
 		loop->opts.grace_s = 600;
 	if (loop->opts.max_age_s <= 0)
 		loop->opts.max_age_s = 30 * 86400;

@@ -55,7 +55,7 @@ struct sched_loop_opts {
 	void *cb_arg;
 	enum sched_mode mode;
 	bool dry_run;            /* cleanup: report, change nothing */
-	int64_t grace_s;         /* cleanup: orphans younger stay; 600 */
+	int64_t grace_s;         /* cleanup: orphans younger stay; -1: 600 */
 	int64_t max_age_s;       /* cleanup: prune older ended jobs; 30 days */
 	sched_report_cb report;  /* NULL: log instead */
 };

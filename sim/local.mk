@@ -28,3 +28,24 @@ ailab_kubesim_SOURCES = sim/sim-main.c
 ailab_kubesim_CPPFLAGS = $(SIM_CPPFLAGS)
 ailab_kubesim_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS)
 ailab_kubesim_LDADD = $(SIM_LIBS)
+
+SIM_TESTS = \
+	tests/integration/t0301-sim-api.sh \
+	tests/integration/t0302-sim-kubectl.sh \
+	tests/integration/t0303-sim-scenarios.sh \
+	tests/integration/t0304-sim-python.sh \
+	tests/integration/t0305-sim-kubelet.sh \
+	tests/integration/t0306-sim-tls.sh \
+	tests/integration/t0307-sim-faults.sh \
+	tests/integration/t0308-sim-jobs.sh
+TESTS += $(SIM_TESTS)
+EXTRA_DIST += $(SIM_TESTS) tests/sim
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-sim
+TESTS += tests/unit/test-sim
+tests_unit_test_sim_SOURCES = tests/unit/test-sim.c
+tests_unit_test_sim_CPPFLAGS = $(SIM_CPPFLAGS)
+tests_unit_test_sim_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_sim_LDADD = $(SIM_LIBS) $(CMOCKA_LIBS)
+endif

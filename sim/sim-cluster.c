@@ -279,7 +279,7 @@ sim_cluster_nodes(struct sim *sim, json_t *g, int gi, char **cause)
 				json_object_set(labels, k, v);
 		}
 		n = json_pack("{s{sssO}s{}s{sOsOs[{ssssssss}{ssssssss}]"
-		    "s{ssssssssssss}s[{ssss}{ssss}]}}",
+		    "s{ssssssssssssssssssss}s[{ssss}{ssss}]}}",
 		    "metadata", "name", name, "labels", labels,
 		    "spec",
 		    "status", "capacity", alloc, "allocatable", alloc,
@@ -293,6 +293,8 @@ sim_cluster_nodes(struct sim *sim, json_t *g, int gi, char **cause)
 		    "Debian GNU/Linux 12 (bookworm)", "containerRuntimeVersion",
 		    "containerd://1.7.24", "architecture", "amd64",
 		    "operatingSystem", "linux", "kernelVersion", "6.1.0-sim",
+		    "kubeProxyVersion", "v1.32.4", "bootID", name, "machineID",
+		    name, "systemUUID", name,
 		    "addresses", "type", "InternalIP", "address", "10.0.0.1",
 		    "type", "Hostname", "address", name);
 		json_decref(labels);

@@ -14,9 +14,11 @@
 #include <sys/queue.h>
 #include <event2/keyvalq_struct.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 
 #include "common.h"
@@ -87,24 +89,46 @@ sim_phrase(int code)
 	return "Unknown";
 }
 
+/*
+ * The Date header in simulated time: a cluster's clock is what its API
+ * server says, and clients that measure timeouts against object
+ * timestamps read it from here (evhttp would add the real time).
+ */
+static void
+sim_date_header(struct sim *sim, struct evhttp_request *req)
+{
+	time_t t = (time_t)(sim_now(sim) / 1000);
+	struct tm tm;
+	char buf[64];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	evhttp_remove_header(evhttp_request_get_output_headers(req), "Date");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Date", buf);
+}
+
+/* Streams serialised JSON straight into the reply buffer. */
+static int
+sim_dump_cb(const char *data, size_t len, void *arg)
+{
+	return evbuffer_add(arg, data, len);
+}
+
 /* Sends a JSON body and frees it. */
 static void
 sim_reply_json(struct sim_call *c, int code, json_t *obj)
 {
 	struct evbuffer *buf;
-	char *s;
 
 	if (obj == NULL)
 		fatalx("reply without a body (a json_pack format is wrong)");
 	buf = evbuffer_new();
-	s = json_dumps(obj, JSON_COMPACT);
 
 	evhttp_add_header(evhttp_request_get_output_headers(c->req),
 	    "Content-Type", "application/json");
 	evhttp_add_header(evhttp_request_get_output_headers(c->req),
 	    "Audit-Id", "00000000-0000-0000-0000-000000000000");
-	evbuffer_add(buf, s, strlen(s));
-	free(s);
+	json_dump_callback(obj, sim_dump_cb, buf, JSON_COMPACT);
 	json_decref(obj);
 	evhttp_send_reply(c->req, code, sim_phrase(code), buf);
 	evbuffer_free(buf);
@@ -149,6 +173,17 @@ static const char *
 sim_q(struct sim_call *c, const char *k)
 {
 	return evhttp_find_header(&c->q, k);
+}
+
+/* A boolean query parameter as Go's strconv.ParseBool reads it. */
+static bool
+sim_qbool(struct sim_call *c, const char *k)
+{
+	const char *v = evhttp_find_header(&c->q, k);
+
+	return v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "t") == 0 ||
+	    strcmp(v, "T") == 0 || strcmp(v, "true") == 0 ||
+	    strcmp(v, "TRUE") == 0 || strcmp(v, "True") == 0);
 }
 
 /* A request header, or NULL. */
@@ -671,6 +706,38 @@ sim_collect(struct sim *sim, enum sim_rt rt, const char *ns,
 	return items;
 }
 
+/* Sends a list from the objects' cached serialisations. */
+static void
+sim_reply_list(struct sim_call *c, enum sim_rt rt, const char *kind,
+    const char *av, json_t *meta, json_t *items)
+{
+	struct evbuffer *buf = evbuffer_new();
+	json_t *o;
+	size_t i, len;
+	const char *text;
+
+	evbuffer_add_printf(buf, "{\"kind\":\"%s\",\"apiVersion\":\"%s\","
+	    "\"metadata\":", kind, av);
+	json_dump_callback(meta, sim_dump_cb, buf, JSON_COMPACT);
+	evbuffer_add(buf, ",\"items\":[", 10);
+	json_array_foreach(items, i, o) {
+		if (i > 0)
+			evbuffer_add(buf, ",", 1);
+		text = sim_serialized(c->sim, rt, o, &len);
+		if (text != NULL)
+			evbuffer_add(buf, text, len);
+		else
+			json_dump_callback(o, sim_dump_cb, buf, JSON_COMPACT);
+	}
+	evbuffer_add(buf, "]}", 2);
+	json_decref(meta);
+	json_decref(items);
+	evhttp_add_header(evhttp_request_get_output_headers(c->req),
+	    "Content-Type", "application/json");
+	evhttp_send_reply(c->req, 200, "OK", buf);
+	evbuffer_free(buf);
+}
+
 /* Answers a list, with limit/continue. */
 static void
 sim_list(struct sim_call *c, enum sim_rt rt, const char *ns)
@@ -721,8 +788,7 @@ sim_list(struct sim_call *c, enum sim_rt rt, const char *ns)
 		json_decref(items);
 		sim_reply_json(c, 200, t);
 	} else
-		sim_reply_json(c, 200, json_pack("{sssssoso}", "kind", kind,
-		    "apiVersion", av, "metadata", meta, "items", items));
+		sim_reply_list(c, rt, kind, av, meta, items);
 	free(kind);
 	free(av);
 out:
@@ -777,7 +843,6 @@ sim_watch_start(struct sim_call *c, enum sim_rt rt, const char *ns)
 	struct sim *sim = c->sim;
 	const char *rvq = sim_q(c, "resourceVersion");
 	const char *to = sim_q(c, "timeoutSeconds");
-	const char *bm = sim_q(c, "allowWatchBookmarks");
 	struct sim_selector *ls, *fs;
 	struct sim_watch *w;
 	struct timeval tv;
@@ -806,8 +871,7 @@ sim_watch_start(struct sim_call *c, enum sim_rt rt, const char *ns)
 	w->ns = ns ? xstrdup(ns) : NULL;
 	w->labels = ls;
 	w->fields = fs;
-	w->bookmarks = bm != NULL && (strcmp(bm, "true") == 0 ||
-	    strcmp(bm, "1") == 0);
+	w->bookmarks = sim_qbool(c, "allowWatchBookmarks");
 	w->table = sim_wants_table(c);
 	evhttp_add_header(evhttp_request_get_output_headers(c->req),
 	    "Content-Type", "application/json");
@@ -1430,11 +1494,10 @@ static void
 sim_logs(struct sim_call *c, json_t *pod)
 {
 	const char *ctr = sim_q(c, "container"), *tl = sim_q(c, "tailLines");
-	const char *lb = sim_q(c, "limitBytes"), *fo = sim_q(c, "follow");
-	const char *pr = sim_q(c, "previous"), *ts = sim_q(c, "timestamps");
+	const char *lb = sim_q(c, "limitBytes");
 	json_t *ctrs = sim_path(pod, "spec.containers");
 	struct evbuffer *buf;
-	bool running = false, follow = fo && strcmp(fo, "true") == 0;
+	bool running = false, follow = sim_qbool(c, "follow");
 	char *text, *m;
 	const char *start;
 	size_t i, len;
@@ -1459,8 +1522,8 @@ sim_logs(struct sim_call *c, json_t *pod)
 		}
 		ctr = sim_str(json_array_get(ctrs, 0), "name");
 	}
-	text = sim_pod_log(c->sim, pod, ctr, pr && strcmp(pr, "true") == 0,
-	    ts && strcmp(ts, "true") == 0, &running);
+	text = sim_pod_log(c->sim, pod, ctr, sim_qbool(c, "previous"),
+	    sim_qbool(c, "timestamps"), &running);
 	if (text == NULL) {
 		const char *why = sim_str(json_array_get(sim_path(pod,
 		    "status.containerStatuses"), 0), "state.waiting.reason");
@@ -1723,8 +1786,7 @@ sim_resource(struct sim_call *c, char **s, int n)
 		return;
 	}
 	if (c->name == NULL) {
-		const char *w = sim_q(c, "watch");
-		bool watch = w && (strcmp(w, "true") == 0 || strcmp(w, "1") == 0);
+		bool watch = sim_qbool(c, "watch");
 
 		switch (c->method) {
 		case EVHTTP_REQ_GET:
@@ -1783,8 +1845,7 @@ sim_resource(struct sim_call *c, char **s, int n)
 	if (sim_authorize(c, verb, rt, c->ns, c->name) != 0)
 		return;
 	obj = sim_get(c->sim, rt, c->ns, c->name);
-	if (c->method == EVHTTP_REQ_GET && sim_q(c, "watch") != NULL &&
-	    strcmp(sim_q(c, "watch"), "false") != 0) {
+	if (c->method == EVHTTP_REQ_GET && sim_qbool(c, "watch")) {
 		sim_watch_start(c, rt, c->ns);
 		return;
 	}
@@ -2030,6 +2091,8 @@ sim_admin(struct sim_call *c)
 		}
 		sim->ev_count = 0;
 		sim->ev_head = 0;
+		/* A gap marks the compaction; lists return the new version. */
+		sim->rv++;
 		sim->compacted_rv = sim->rv;
 	}
 	if ((node = sim_str(body, "nodeNotReady")) != NULL)
@@ -2202,10 +2265,29 @@ sim_http_cb(struct evhttp_request *req, void *arg)
 	sim_serve(sim, req);
 }
 
+/* Turns Nagle off: a reply written in pieces must not wait for the
+ * client's delayed ACK (44 ms per response over TLS otherwise). */
+static void
+sim_nodelay(struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev;
+	evutil_socket_t fd;
+	int one = 1;
+
+	if (evcon == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL)
+		return;
+	fd = bufferevent_getfd(bev);
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
 /* Parses, authenticates and routes one request. */
 static void
 sim_serve(struct sim *sim, struct evhttp_request *req)
 {
+	sim_date_header(sim, req);
 	struct sim_call c;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = evhttp_uri_get_path(uri);
@@ -2221,6 +2303,7 @@ sim_serve(struct sim *sim, struct evhttp_request *req)
 	if (path == NULL)
 		path = "/";
 	log_debug("%d %s", (int)c.method, evhttp_request_get_uri(req));
+	sim_nodelay(req);
 	if (sim_fault(sim, req, path))
 		return;
 	if (query != NULL && evhttp_parse_query_str(query, &c.q) != 0) {

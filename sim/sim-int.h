@@ -191,6 +191,7 @@ struct sim {
 	int64_t compacted_rv;	/* watches from before this get 410 */
 	json_t *backoff;	/* controller uid -> real ms of next try */
 	json_t *sched_tried;	/* "ns/name" -> sched_gen last tried */
+	json_t *ser;		/* "rt/ns/name" -> compact JSON of the object */
 };
 
 /* sim-main glue: clock and randomness. */
@@ -227,6 +228,9 @@ json_t *sim_ns_map(struct sim *, enum sim_rt, const char *ns);
 void sim_store_init(struct sim *);
 void sim_store_free(struct sim *);
 int64_t sim_oldest_rv(struct sim *);
+/* The compact JSON of a stored object, kept from its last write. */
+const char *sim_serialized(struct sim *, enum sim_rt, json_t *obj,
+    size_t *len);
 /* Sends one event to a watch (NDJSON). */
 void sim_watch_send(struct sim_watch *, const char *type, json_t *obj);
 void sim_watch_close(struct sim_watch *, bool end);

@@ -460,7 +460,9 @@ sim_pod_exit_code(json_t *pod, int64_t restarts)
 	const char *list = sim_annot(pod, "sim.ailab-queue.io/exit-codes");
 	const char *one = sim_annot(pod, "sim.ailab-queue.io/exit-code");
 	const char *att = sim_annot(pod, "ailab-queue.io/attempt");
-	long idx = (att ? strtol(att, NULL, 10) : 0) + (long)restarts, i = 0;
+	/* ailab-queue counts attempts from 1; the list is indexed from 0. */
+	long a = att ? strtol(att, NULL, 10) : 1;
+	long idx = (a > 0 ? a - 1 : 0) + (long)restarts, i = 0;
 	const char *p;
 	int code = 0;
 

@@ -30,7 +30,7 @@ static const struct {
 	{ "tls-key", "FILE", "private key of --tls-cert (PEM)" },
 	{ "client-ca", "FILE", "CA that signs client certificates" },
 	{ "tls-ca", "FILE", "CA of --tls-cert, written into --kubeconfig-out" },
-	{ "watch-cache", "N", "events kept for watches (default 50000)" },
+	{ "watch-cache", "N", "events kept for watches (default 10000)" },
 	{ "faults", "JSON", "faults at start, as POST /sim/faults takes them" },
 	{ "verbose", NULL, "log each request" },
 	{ "help", NULL, "show this help" },
@@ -62,6 +62,7 @@ sim_on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(arg);
 }
 
+/* Parses the options, builds the simulation and runs the loop until a signal. */
 int
 main(int argc, char **argv)
 {

@@ -458,6 +458,13 @@ sim_put(struct sim *sim, enum sim_rt rt, json_t *obj)
 	snprintf(rvs, sizeof rvs, "%lld", (long long)sim->rv);
 	sim_set(obj, "metadata.resourceVersion", json_string(rvs));
 	json_object_set_new(m, name, obj);
+	{
+		/* The cached serialisation is stale now; lists redo it once. */
+		char *key = sim_objkey(rt, obj);
+
+		json_object_del(sim->ser, key);
+		free(key);
+	}
 	sim_index(sim, rt, old, obj);
 	sim_emit(sim, rt, old ? 1 : 0, old, obj);
 	json_decref(old);
@@ -476,6 +483,12 @@ sim_remove(struct sim *sim, enum sim_rt rt, const char *ns, const char *name)
 	if (old == NULL)
 		return;
 	n = xstrdup(name);
+	{
+		char *key = sim_objkey(rt, old);
+
+		json_object_del(sim->ser, key);
+		free(key);
+	}
 	sim->rv++;
 	fin = json_deep_copy(old);
 	snprintf(rvs, sizeof rvs, "%lld", (long long)sim->rv);
@@ -518,6 +531,24 @@ sim_create_obj(struct sim *sim, enum sim_rt rt, json_t *obj)
 	return sim_put(sim, rt, obj);
 }
 
+/* The compact JSON of a stored object (borrowed), made on first use. */
+const char *
+sim_serialized(struct sim *sim, enum sim_rt rt, json_t *obj, size_t *len)
+{
+	char *key = sim_objkey(rt, obj), *text;
+	json_t *v = json_object_get(sim->ser, key);
+
+	if (v == NULL) {
+		text = json_dumps(obj, JSON_COMPACT);
+		v = json_stringn_nocheck(text, strlen(text));
+		json_object_set_new(sim->ser, key, v);
+		free(text);
+	}
+	free(key);
+	*len = json_string_length(v);
+	return json_string_value(v);
+}
+
 /* Allocates the maps and the event history. */
 void
 sim_store_init(struct sim *sim)
@@ -537,8 +568,9 @@ sim_store_init(struct sim *sim)
 	sim->dirty_ns = json_object();
 	sim->backoff = json_object();
 	sim->sched_tried = json_object();
+	sim->ser = json_object();
 	if (sim->opt.watch_cache <= 0)
-		sim->opt.watch_cache = 50000;
+		sim->opt.watch_cache = 10000;
 	sim->nevents = sim->opt.watch_cache;
 	sim->events = xcalloc(sim->nevents, sizeof *sim->events);
 }
@@ -562,6 +594,7 @@ sim_store_free(struct sim *sim)
 	json_decref(sim->dirty_ns);
 	json_decref(sim->backoff);
 	json_decref(sim->sched_tried);
+	json_decref(sim->ser);
 	for (i = 0; i < sim->nevents; i++) {
 		json_decref(sim->events[i].old);
 		json_decref(sim->events[i].obj);

@@ -32,13 +32,7 @@ sim_now(struct sim *sim)
 char *
 sim_time_str(int64_t ms)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	char buf[32];
-
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return xstrdup(buf);
+	return time_format_rfc3339(ms);
 }
 
 /* RFC 3339 with microseconds, as metav1.MicroTime marshals. */

@@ -446,6 +446,15 @@ spec_expand_tmpl(struct spec_ctx *c, const struct spec_options *o,
 		if ((j = spec_expand_row(&x, r)) == NULL)
 			goto out;
 		spec_set_add(set, j);
+		/* Long values times many jobs: bound what a file expands to. */
+		set->bytes += strlen(j->spec_json);
+		if (set->bytes > SPEC_MAX_EXPANDED || (r == 0 &&
+		    strlen(j->spec_json) > SPEC_MAX_EXPANDED / nrows)) {
+			spec_error(c, t->doc, "the jobs of this file take more "
+			    "than %d MiB once expanded", SPEC_MAX_EXPANDED >>
+			    20);
+			goto out;
+		}
 	}
 	ret = 0;
 out:
@@ -460,8 +469,9 @@ spec_load_buffer(const char *name, const char *buf, size_t len,
     const struct spec_options *opts, struct spec_set **out,
     struct spec_diags *diags)
 {
+	static const struct spec_options none;
 	struct spec_ctx c = { .file = name, .diags = diags };
-	struct spec_options o = *opts;
+	struct spec_options o = opts != NULL ? *opts : none;
 	struct spec_site *builtin = NULL;
 	struct spec_node **docs = NULL;
 	struct spec_tmpl t;

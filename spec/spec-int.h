@@ -100,6 +100,7 @@ struct spec_params {
 	size_t nkeys;
 	char **vals;             /* nrows * nkeys */
 	size_t nrows;
+	bool borrowed;           /* vals point into the tree: not freed */
 };
 void spec_params_release(struct spec_params *);
 /* Reads a roster (CSV with a header, or a YAML list of mappings) into

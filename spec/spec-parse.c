@@ -450,13 +450,14 @@ spec_sweep_grid(struct spec_ctx *c, const struct spec_node *m,
 	for (i = 0; i < nk; i++)
 		p->keys[i] = xstrdup(m->kids[2 * i]->s);
 	p->nrows = (size_t)total;
+	p->borrowed = true;
 	p->vals = xcalloc(p->nrows * nk, sizeof *p->vals);
 	for (r = 0; r < p->nrows; r++) {
 		rem = r;
 		for (i = nk; i-- > 0;) {
 			const struct spec_node *l = m->kids[2 * i + 1];
 
-			p->vals[r * nk + i] = xstrdup(l->kids[rem % l->n]->s);
+			p->vals[r * nk + i] = l->kids[rem % l->n]->s;
 			rem /= l->n;
 		}
 	}
@@ -497,11 +498,11 @@ spec_sweep_zip(struct spec_ctx *c, const struct spec_node *m,
 	for (i = 0; i < nk; i++)
 		p->keys[i] = xstrdup(m->kids[2 * i]->s);
 	p->nrows = len;
+	p->borrowed = true;
 	p->vals = xcalloc(len * nk, sizeof *p->vals);
 	for (r = 0; r < len; r++)
 		for (i = 0; i < nk; i++)
-			p->vals[r * nk + i] =
-			    xstrdup(m->kids[2 * i + 1]->kids[r]->s);
+			p->vals[r * nk + i] = m->kids[2 * i + 1]->kids[r]->s;
 	return 0;
 }
 
@@ -554,15 +555,15 @@ spec_sweep_list(struct spec_ctx *c, const struct spec_node *l,
 		}
 	}
 	p->nrows = l->n;
-	p->vals = xcalloc(l->n * p->nkeys, sizeof *p->vals);
+	p->borrowed = true;
+	p->vals = xcalloc(l->n * (p->nkeys ? p->nkeys : 1), sizeof *p->vals);
 	for (i = 0; i < l->n; i++) {
 		r = l->kids[i];
 		for (j = 0; j < r->n; j += 2) {
 			for (k = 0; k < p->nkeys; k++)
 				if (strcmp(p->keys[k], r->kids[j]->s) == 0)
 					break;
-			p->vals[i * p->nkeys + k] =
-			    xstrdup(r->kids[j + 1]->s);
+			p->vals[i * p->nkeys + k] = r->kids[j + 1]->s;
 		}
 	}
 	return 0;
@@ -813,7 +814,7 @@ spec_tmpl_read(struct spec_ctx *c, struct spec_node *d,
 	const struct spec_node *k, *v;
 	const struct spec_gpu_type *g;
 	int before = c->errors;
-	bool b;
+	bool b, name_typo = false;
 	size_t i;
 
 	memset(t, 0, sizeof *t);
@@ -966,10 +967,19 @@ spec_tmpl_read(struct spec_ctx *c, struct spec_node *d,
 		} else if (strcmp(k->s, "for_each") == 0) {
 			if (spec_node_get(d, "sweep") == NULL)
 				spec_for_each(c, v, t);
-		} else
+		} else {
+			const char *near = spec_closest(k->s, spec_keys,
+			    nitems(spec_keys));
+
 			spec_unknown_key(c, k, "", spec_keys, nitems(spec_keys));
+			/* "did you mean 'name'" says enough: no "required". */
+			if (near != NULL && strcmp(near, "command") == 0)
+				t->command_key = true;
+			if (near != NULL && strcmp(near, "name") == 0)
+				name_typo = true;
+		}
 	}
-	if (t->name == NULL || spec_node_is_null(t->name))
+	if ((t->name == NULL || spec_node_is_null(t->name)) && !name_typo)
 		spec_error(c, d, t->helm ? "'BaseName' is required" :
 		    "'name' is required");
 	if (t->name != NULL && !spec_node_is_null(t->name) &&

@@ -14,7 +14,7 @@ spec_params_release(struct spec_params *p)
 
 	for (i = 0; i < p->nkeys; i++)
 		free(p->keys[i]);
-	for (i = 0; i < p->nkeys * p->nrows; i++)
+	for (i = 0; !p->borrowed && i < p->nkeys * p->nrows; i++)
 		free(p->vals[i]);
 	free(p->keys);
 	free(p->vals);

@@ -18,10 +18,12 @@
 
 /* Bounds on input, so that any file is read in bounded time and memory. */
 #define SPEC_MAX_FILE_SIZE (1024 * 1024)
-#define SPEC_MAX_DOCUMENTS 1000
+#define SPEC_MAX_DOCUMENTS 100000
 #define SPEC_MAX_DEPTH 64
 #define SPEC_MAX_STRING (64 * 1024)
 #define SPEC_MAX_JOBS 100000
+/* What one file may expand to, in bytes of stored spec JSON. */
+#define SPEC_MAX_EXPANDED (256 * 1024 * 1024)
 /* A job's base name is "<name>-<id>"; ids up to 10 digits and ranks up to 2
  * keep every object name and hostname within 63 characters. */
 #define SPEC_MAX_NAME 48
@@ -90,13 +92,15 @@ struct spec_job {
 struct spec_set {
 	struct spec_job **jobs;
 	size_t n;
+	size_t bytes;            /* of spec_json, bounded by SPEC_MAX_EXPANDED */
 };
 
 /*
  * Reads every YAML document of a file as one job spec (a helm values file
- * included), expanding sweeps and rosters.  On any error returns -1 with
+ * included), expanding sweeps and rosters; options may be NULL (no
+ * default namespace, the built-in site).  On any error returns -1 with
  * diags filled (and *out NULL); the caller releases diags either way and
- * frees *out with spec_set_free.
+ * frees *out with spec_set_free.  Rosters are read relative to path.
  */
 int spec_load_file(const char *path, const struct spec_options *,
     struct spec_set **out, struct spec_diags *diags);

@@ -8,11 +8,13 @@
  *   kube-probe [options] delete KIND NS NAME [uid=U] [rv=R] [foreground]
  *   kube-probe [options] logs NS POD [tail=N] [limit=B] [follow]
  *   kube-probe [options] watch-check NS COUNT ADMIN-CONTEXT
+ *   kube-probe [options] patch KIND NS NAME JSON
+ *   kube-probe [options] gets NS COUNT      (concurrent, prints seconds)
  *   kube-probe [options] watch-idle NS SECONDS
  *   kube-probe [options] faults NS COUNT ADMIN-CONTEXT
  *
  * options: --kubeconfig F --context C --retries N --budget-ms MS
- *   --watch-timeout S --connect-timeout-ms MS
+ *   --watch-timeout S --connect-timeout-ms MS --qps Q --idle-timeout-ms MS
  */
 #include <event2/event.h>
 #include <getopt.h>
@@ -71,6 +73,7 @@ probe_report(struct kube_response *r)
 	return 0;
 }
 
+/* A kind from its plural name. */
 static enum kube_kind
 probe_kind(const char *s)
 {
@@ -118,6 +121,7 @@ probe_faults(struct kube_client *admin, const char *json)
 	json_decref(body);
 }
 
+/* Fails the probe if the simulator refused the faults. */
 static void
 probe_faults_done(struct kube_response *r, void *arg)
 {
@@ -146,7 +150,7 @@ struct wc {
 	struct kube_client *c, *admin;
 	struct kube_watch *w;
 	const char *ns;
-	int count, created, create_done, failures;
+	int count, created, create_done, failures, adopted;
 	char **have;                /* names in the watched state */
 	char **have_rv;
 	size_t nhave;
@@ -155,6 +159,7 @@ struct wc {
 	bool failed;
 };
 
+/* The index of a name in the watched state, or -1. */
 static ssize_t
 wc_find(struct wc *wc, const char *name)
 {
@@ -166,6 +171,7 @@ wc_find(struct wc *wc, const char *name)
 	return -1;
 }
 
+/* Empties the watched state (before a SYNC). */
 static void
 wc_clear(struct wc *wc)
 {
@@ -178,6 +184,7 @@ wc_clear(struct wc *wc)
 	wc->nhave = 0;
 }
 
+/* Adds an object to the watched state. */
 static void
 wc_add(struct wc *wc, const char *name, const char *rv)
 {
@@ -242,12 +249,15 @@ wc_event(enum kube_event_type t, json_t *obj, const struct kube_error *err,
 	}
 }
 
+/* Counts a finished create. */
 static void
 wc_created(struct kube_response *r, void *arg)
 {
 	struct wc *wc = arg;
 
 	wc->create_done++;
+	if (r->adopted)
+		wc->adopted++;
 	if (r->error != NULL) {
 		char *s = kube_error_string(r->error);
 
@@ -278,6 +288,10 @@ wc_tick(evutil_socket_t fd, short kind, void *arg)
 			printf("FAULT drop 0.3\n");
 			probe_faults_async(wc->admin, "{\"drop\":0.3}");
 		}
+		if (wc->created == wc->count * 5 / 8) {
+			printf("FAULT restart\n");
+			probe_faults_async(wc->admin, "{\"restart\":true}");
+		}
 		if (wc->created == wc->count * 3 / 4) {
 			printf("FAULT none\n");
 			probe_faults_async(wc->admin, "{\"drop\":0}");
@@ -294,6 +308,7 @@ wc_tick(evutil_socket_t fd, short kind, void *arg)
 	evtimer_add(wc->tick, &tv);
 }
 
+/* Watches while creating objects and switching faults. */
 static int
 probe_watch_check(struct event_base *base, struct kube_client *c,
     const char *ns, int count, const char *admin_ctx)
@@ -310,6 +325,7 @@ probe_watch_check(struct event_base *base, struct kube_client *c,
 	evtimer_add(wc.tick, &tv);
 	event_base_loopexit(base, &limit);
 	event_base_dispatch(base);
+	printf("adopted=%d\n", wc.adopted);
 	printf("created=%d create_failures=%d seen=%zu doubled=%d "
 	    "lost_delete=%d stale=%d syncs=%d streams=%d relists=%d "
 	    "bookmarks=%d rv=%s\n",
@@ -331,6 +347,7 @@ probe_watch_check(struct event_base *base, struct kube_client *c,
 
 /* ---- watch-idle: a quiet watch, for bookmarks ---- */
 
+/* Reports a failed quiet watch. */
 static void
 wi_event(enum kube_event_type t, json_t *obj, const struct kube_error *err,
     void *arg)
@@ -341,6 +358,7 @@ wi_event(enum kube_event_type t, json_t *obj, const struct kube_error *err,
 		printf("FAILED %s\n", err != NULL ? err->message : "?");
 }
 
+/* Keeps a quiet watch open and counts its bookmarks. */
 static int
 probe_watch_idle(struct event_base *base, struct kube_client *c,
     const char *ns, int seconds)
@@ -373,6 +391,7 @@ struct fc {
 	int done, ok, failed, adopted, attempts;
 };
 
+/* Counts a finished request under faults. */
 static void
 fc_done(struct kube_response *r, void *arg)
 {
@@ -394,6 +413,7 @@ fc_done(struct kube_response *r, void *arg)
 	}
 }
 
+/* Runs GETs and creates under 500s, 429s and drops. */
 static int
 probe_fault_run(struct event_base *base, struct kube_client *c,
     const char *ns, int count, const char *admin_ctx)
@@ -424,6 +444,7 @@ probe_fault_run(struct event_base *base, struct kube_client *c,
 	return gets.failed == 0 && creates.failed == 0 ? 0 : 1;
 }
 
+/* Prints streamed log bytes as they arrive. */
 static void
 probe_log_data(const char *p, size_t n, void *arg)
 {
@@ -432,6 +453,7 @@ probe_log_data(const char *p, size_t n, void *arg)
 	fflush(stdout);
 }
 
+/* Parses the command line and runs one probe. */
 int
 main(int argc, char **argv)
 {
@@ -443,6 +465,7 @@ main(int argc, char **argv)
 		{ "watch-timeout", required_argument, NULL, 'w' },
 		{ "connect-timeout-ms", required_argument, NULL, 't' },
 		{ "qps", required_argument, NULL, 'q' },
+		{ "idle-timeout-ms", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct event_base *base;
@@ -462,6 +485,7 @@ main(int argc, char **argv)
 		case 'w': watch_timeout = atoi(optarg); break;
 		case 't': kopts.connect_timeout_ms = atoi(optarg); break;
 		case 'q': kopts.qps = atof(optarg); kopts.burst = 1; break;
+		case 'i': kopts.idle_timeout_ms = atoi(optarg); break;
 		default: return 2;
 		}
 	}
@@ -514,6 +538,25 @@ main(int argc, char **argv)
 		    argv[3], &o, NULL, NULL));
 		ret = probe_report(r);
 		kube_response_free(r);
+	} else if (strcmp(argv[0], "patch") == 0 && argc >= 5) {
+		if ((body = json_loads(argv[4], 0, NULL)) == NULL)
+			return 2;
+		r = kube_wait(c, kube_patch_merge(c, probe_kind(argv[1]),
+		    argv[2], argv[3], body, NULL, NULL));
+		ret = probe_report(r);
+		kube_response_free(r);
+		json_decref(body);
+	} else if (strcmp(argv[0], "gets") == 0 && argc >= 3) {
+		struct fc fc = { 0 };
+		int64_t t0 = now_ms();
+
+		for (i = 0; i < atoi(argv[2]); i++)
+			kube_get(c, KUBE_NAMESPACES, NULL, argv[1], fc_done, &fc);
+		while (fc.done < atoi(argv[2]))
+			event_base_loop(base, EVLOOP_ONCE);
+		printf("ok=%d failed=%d seconds=%.2f\n", fc.ok, fc.failed,
+		    (double)(now_ms() - t0) / 1000.0);
+		ret = fc.failed == 0 ? 0 : 1;
 	} else if (strcmp(argv[0], "logs") == 0 && argc >= 3) {
 		struct kube_log_opts o = { .tail_lines = -1 };
 

@@ -111,6 +111,25 @@ start_kubesim() {
 	[ -n "$KUBESIM_URL" ]
 }
 
+# kube_token USER: the bearer token of a user of the simulated cluster.
+kube_token() {
+	kubectl config view --raw -o \
+	    jsonpath="{.users[?(@.name==\"$1\")].user.token}"
+}
+
+# kube_get PATH [USER]: GET an API path as a user (default alice) over
+# plain HTTP (kubectl does not send tokens without TLS; curl does).
+kube_get() {
+	curl -sf -H "Authorization: Bearer $(kube_token "${2:-alice}")" \
+	    "$KUBESIM_URL$1"
+}
+
+# kube_count PATH [USER]: how many items a list returns.
+kube_count() {
+	kube_get "$@" | python3 -c \
+	    'import json,sys; print(len(json.load(sys.stdin)["items"]))'
+}
+
 # wait_for SECONDS CMD...: retries CMD every 0.2 s until it succeeds.
 wait_for() {
 	_limit=$(($1 * 5))

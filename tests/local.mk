@@ -15,6 +15,8 @@ INTEGRATION_TESTS = \
 	tests/integration/t0002-submit.sh \
 	tests/integration/t0003-states.sh \
 	tests/integration/t0004-bad-input.sh \
-	tests/integration/t0005-concurrent.sh
+	tests/integration/t0005-concurrent.sh \
+	tests/integration/t0501-cleanup.sh \
+	tests/integration/t0502-lifecycle.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/lib.sh tests/spec tests/fixtures

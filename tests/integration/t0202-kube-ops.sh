@@ -10,7 +10,7 @@ if [ ! -x "${AILAB_KUBESIM:-}" ]; then
 	echo "1..0 # SKIP needs ailab-kubesim"
 	exit 0
 fi
-plan 32
+plan 45
 
 KC="$TMP/sim.kubeconfig"
 "$AILAB_KUBESIM" --listen 127.0.0.1:0 --kubeconfig-out "$KC" \
@@ -49,6 +49,22 @@ POD='{"apiVersion":"v1","kind":"Pod","metadata":{"name":"big"},"spec":{"containe
 fails "a pod over quota is refused" 1 \
 	probe --context carol raw POST /api/v1/namespaces/carol/pods "$POD"
 like "Forbidden, exceeded quota" "$TMP/err" '^quota-exceeded$'
+
+# Merge patch.
+check "merge patch adds a label" probe --context alice patch services alice \
+	s1 '{"metadata":{"labels":{"team":"vision"}}}'
+probe --context alice raw GET /api/v1/namespaces/alice/services/s1 \
+	>"$TMP/s1.json" 2>/dev/null
+is "the label is there, the others kept" \
+	"$(val "$TMP/s1.json" "d['metadata']['labels']['team']+' '+d['metadata']['labels']['app']")" \
+	"vision kube-probe"
+
+# The client-side rate limit: 11 GETs at 10/s with a burst of 1 take at
+# least a second (a lower bound, not a timing assertion on speed).
+check "11 GETs under --qps 10" probe --context alice --qps 10 gets alice 11
+secs=$(sed -n 's/^ok=11 failed=0 seconds=\([0-9.]*\)$/\1/p' "$TMP/out")
+ok "were spread over at least 0.9 s ($secs s)" \
+	"$(python3 -c "import sys; sys.exit(0 if float('${secs:-0}') >= 0.9 else 1)"; echo $?)"
 
 # Delete preconditions: a wrong uid is a Conflict, the right one works.
 probe --context alice raw GET /api/v1/namespaces/alice/services/s1 \
@@ -95,6 +111,35 @@ for _ in $(seq 1 100); do
 done
 ok "its pods are deleted too (Background, not Orphan)" "$([ "$n" -eq 0 ]; echo $?)"
 
+# proxy-url: requests go through a forward proxy (a small one made here).
+cat >"$TMP/proxy.py" <<'EOF'
+import http.server, socketserver, sys, urllib.request
+class P(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_GET(self):
+        with open(sys.argv[1], "a") as f: f.write(self.command + " " + self.path + "\n")
+        n = int(self.headers.get("Content-Length") or 0)
+        req = urllib.request.Request(self.path, data=self.rfile.read(n) if n else None, method=self.command, headers={k: v for k, v in self.headers.items() if k.lower() in ("authorization", "accept", "content-type")})
+        try: r = urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req)
+        except urllib.error.HTTPError as e: r = e
+        body = r.read()
+        self.send_response(r.status if hasattr(r, "status") else r.code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers(); self.wfile.write(body)
+    do_POST = do_GET
+s = socketserver.TCPServer(("127.0.0.1", 0), P)
+print(s.server_address[1], flush=True); s.serve_forever()
+EOF
+python3 "$TMP/proxy.py" "$TMP/proxy.log" >"$TMP/proxy.port" &
+TEST_PIDS="$TEST_PIDS $!"
+for _ in $(seq 1 50); do [ -s "$TMP/proxy.port" ] && break; sleep 0.1; done
+sed "s|^\(    server: .*\)$|\1\n    proxy-url: http://127.0.0.1:$(cat "$TMP/proxy.port")|" \
+	"$KC" >"$TMP/proxied.kubeconfig"
+check "whoami through proxy-url" aq --kubeconfig "$TMP/proxied.kubeconfig" \
+	--context bob whoami
+like "the proxy carried the request" "$TMP/proxy.log" 'selfsubjectreviews'
+
 # The commands.
 check "whoami as bob" aq --kubeconfig "$KC" --context bob whoami -o json
 is "bob in namespace bob" "$(val "$TMP/out" "d['username']+' '+d['namespace']")" \
@@ -104,5 +149,26 @@ is "alice's GPU quota" "$(val "$TMP/out" "[r['hard'] for q in d['quotas'] for r 
 check "quota as admin for -n bob" \
 	aq --kubeconfig "$KC" --context admin -n bob quota -o json
 is "admin sees 400 GPUs on 50 nodes, namespace bob" "$(val "$TMP/out" "'%s %s %s' % (d['gpus']['total']['allocatable'], d['gpus']['total']['nodes'], d['namespace'])")" "400 50 bob"
+
+check "quota as bob (no node access)" aq --kubeconfig "$KC" --context bob quota
+like "says free GPUs are not shown, and why" "$TMP/out" \
+	"^Free GPUs: not shown: user 'bob' may not list nodes"
+
+# Jobs without a namespace take the context's; local commands never need
+# a cluster, and a broken kubeconfig is only a warning for them.
+check "submit with context bob" aq --kubeconfig "$KC" --context bob \
+	submit "$top_srcdir/examples/ddp-job.yaml"
+check "submit with -n team over the context" aq --kubeconfig "$KC" \
+	--context bob -n team submit "$top_srcdir/examples/ddp-job.yaml"
+printf 'clusters: [\n' >"$TMP/broken.yaml"
+KUBECONFIG="$TMP/broken.yaml" aq submit "$top_srcdir/examples/ddp-job.yaml" \
+	>"$TMP/out" 2>"$TMP/err"
+ok "submit works with a broken kubeconfig" $?
+like "with a warning naming the file" "$TMP/err" \
+	"^warning: .*broken.yaml:.*using namespace 'default'"
+aq ls -o json >"$TMP/ls.json"
+is "namespaces: context, -n, default" \
+	"$(val "$TMP/ls.json" "' '.join(sorted(set(j['namespace'] for j in d)))")" \
+	"bob default team"
 
 finish

@@ -10,7 +10,7 @@ if [ ! -x "${AILAB_KUBESIM:-}" ]; then
 	echo "1..0 # SKIP needs ailab-kubesim"
 	exit 0
 fi
-plan 9
+plan 11
 
 KC="$TMP/sim.kubeconfig"
 "$AILAB_KUBESIM" --listen 127.0.0.1:0 --kubeconfig-out "$KC" \
@@ -24,7 +24,8 @@ ok "ailab-kubesim is up" "$([ -s "$KC" ]; echo $?)"
 
 # 120 services created while the watch runs with 1-second streams; at a
 # quarter the server expires every watch (ERROR 410), from half to three
-# quarters 30% of responses are cut mid-body.
+# quarters 30% of responses are cut mid-body, and at five eighths the API
+# server restarts (every connection cut, streams mid-way included).
 check "watch sees every object once through ends, 410s and drops" \
 	"$PROBE" --kubeconfig "$KC" --context alice --watch-timeout 1 \
 	watch-check alice 120 admin
@@ -40,11 +41,18 @@ ok "streams ended by the server were watched again ($streams streams)" \
 ok "the 410 made it relist ($relists lists)" \
 	"$([ "${relists:-0}" -ge 2 ]; echo $?)"
 like "the expiry came as an ERROR event" "$TMP/watch.out" '^FAULT expireWatches'
+like "and the server restarted" "$TMP/watch.out" '^FAULT restart'
 
 # A quiet watch gets bookmarks (the simulator sends one every 5 s).
 check "bookmarks arrive on a quiet watch" \
 	"$PROBE" --kubeconfig "$KC" --context bob watch-idle bob 7
 like "at least one bookmark, on one stream" "$TMP/out" \
 	'^bookmarks=[1-9][0-9]* streams=1 relists=1 '
+
+# An idle stream (no byte for the idle timeout) is cut and watched again.
+"$PROBE" --kubeconfig "$KC" --context bob --idle-timeout-ms 1000 \
+	watch-idle bob 5 >"$TMP/idle.out" 2>&1
+like "a silent stream is cut after 1 s and re-opened" "$TMP/idle.out" \
+	'^bookmarks=0 streams=([3-9]|[1-9][0-9]+) relists=1 '
 
 finish

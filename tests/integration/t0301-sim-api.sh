@@ -100,7 +100,7 @@ is "wrong uid precondition: 409" "$(api DELETE /api/v1/namespaces/bob/pods/b1 bo
 like "precondition message" "$TMP/body" 'Precondition failed: UID in precondition: x'
 is "delete: 200" "$(api DELETE '/api/v1/namespaces/bob/pods/b1?gracePeriodSeconds=0' bob-token)" 200
 is "gone" "$(api GET /api/v1/namespaces/bob/pods/b1 bob-token)" 404
-is "deletecollection by label" "$(api DELETE '/api/v1/namespaces/bob/pods?labelSelector=n%20in%20(2,3)' bob-token)" 200
+is "deletecollection by label" "$(api DELETE '/api/v1/namespaces/bob/pods?labelSelector=n%20in%20(2,3)&gracePeriodSeconds=0' bob-token)" 200
 api GET /api/v1/namespaces/bob/pods bob-token >/dev/null
 is "two left" "$(jget 'sorted(p["metadata"]["name"] for p in d["items"])')" '["b4", "b5"]'
 

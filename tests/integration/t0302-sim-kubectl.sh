@@ -7,7 +7,7 @@ if ! command -v kubectl >/dev/null 2>&1; then
 	echo "1..0 # SKIP kubectl not installed"
 	exit 0
 fi
-plan 37
+plan 40
 
 sim_tls
 ok "openssl makes a CA and a server certificate" $?

@@ -4,7 +4,7 @@
 # watches (410 Expired, timeouts, bookmarks) and quota admission messages.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-plan 40
+plan 37
 
 sim_start --speed 100 --seed 3 --watch-cache 50
 ok "starts" $?
@@ -46,9 +46,9 @@ sel() {
 }
 wait_for "node selector mismatch is explained" 10 sel
 AFF='{"metadata":{"name":"aff"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"nvidia.com/gpu.product","operator":"In","values":["NVIDIA-GeForce-RTX-3090"]}]}]}}},"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"1","memory":"1Gi"},"limits":{"nvidia.com/gpu":"1"}}}]}}'
-is "a pod with node affinity" "$(api POST /api/v1/namespaces/alice/pods alice-token "$AFF")" 201
+is "a pod with node affinity" "$(api POST /api/v1/namespaces/ml101/pods alice-token "$AFF")" 201
 bound() {
-	api GET /api/v1/namespaces/alice/pods/aff alice-token >/dev/null
+	api GET /api/v1/namespaces/ml101/pods/aff alice-token >/dev/null
 	jget 'd["spec"]["nodeName"]' | grep -q '^ailab-3090-'
 }
 wait_for "lands on an RTX 3090 node" 10 bound

@@ -226,6 +226,30 @@ test_paths(void **state)
 	free(p);
 }
 
+/* Retries back off exponentially with jitter and honour Retry-After. */
+static void
+test_backoff(void **state)
+{
+	int64_t d;
+	int i, n;
+
+	(void)state;
+	for (i = 0; i < 200; i++) {
+		d = kube_backoff_ms(1, -1);
+		assert_true(d >= 125 && d <= 250);
+		d = kube_backoff_ms(3, 0);
+		assert_true(d >= 500 && d <= 1000);
+		for (n = 6; n < 40; n += 7) {
+			d = kube_backoff_ms(n, -1);
+			assert_true(d >= 4000 && d <= 8000);
+		}
+		d = kube_backoff_ms(1, 3);
+		assert_int_equal(d, 3000);
+		d = kube_backoff_ms(8, 1);
+		assert_true(d >= 4000 && d <= 8000);
+	}
+}
+
 int
 main(void)
 {
@@ -234,6 +258,7 @@ main(void)
 		cmocka_unit_test(test_pod_accessors),
 		cmocka_unit_test(test_node_quota_job),
 		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_backoff),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,48 @@
+#!/bin/sh
+# bench/sim-bench: what ailab-kubesim serves.  Requests per second for a GET
+# of one object, a LIST of 10,000 pods and pod creation, then the time to
+# create 10,000 pods and run them to completion at --speed 1000.
+# Usage: bench/sim-bench.sh [KUBESIM [SIM-BENCH]]  (run from a build dir)
+set -eu
+SIM=${1:-./ailab-kubesim}
+LOAD=${2:-./bench/sim-bench}
+SRC=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+
+"$SIM" --listen 127.0.0.1:0 --cluster "$SRC/sim-cluster.yaml" --speed 1000 \
+    --seed 1 >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+while ! grep -q '^url ' "$tmp/out" 2>/dev/null; do sleep 0.05; done
+port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$tmp/out")
+url="http://127.0.0.1:$port"
+now() { date +%s.%N; }
+count() { # pods in namespace bench whose phase is not $1
+	curl -s -H 'Authorization: Bearer admin-token' \
+	    "$url/api/v1/namespaces/bench/pods?fieldSelector=status.phase!%3D$1" |
+	    python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))'
+}
+
+"$LOAD" 127.0.0.1 "$port" admin-token GET /api/v1/nodes/bench-01 20000 8
+body='{"metadata":{"generateName":"p-","annotations":{"sim.ailab-queue.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"10m","memory":"16Mi"}}}]}}'
+"$LOAD" 127.0.0.1 "$port" admin-token POST /api/v1/namespaces/bench/pods \
+    10000 8 "$body"
+"$LOAD" 127.0.0.1 "$port" admin-token GET /api/v1/namespaces/bench/pods 20 2
+"$LOAD" 127.0.0.1 "$port" admin-token GET \
+    '/api/v1/namespaces/bench/pods?limit=500' 200 4
+curl -s -X DELETE -H 'Authorization: Bearer admin-token' \
+    "$url/api/v1/namespaces/bench/pods?gracePeriodSeconds=0" >/dev/null
+rss=$(ps -o rss= -p "$pid")
+echo "resident memory after 10,000 pods: $((rss / 1024)) MiB"
+
+# 10,000 pods of one simulated minute each, run to completion.
+body='{"metadata":{"generateName":"r-","annotations":{"sim.ailab-queue.io/duration":"60s"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"10m","memory":"16Mi"}}}]}}'
+start=$(now)
+"$LOAD" 127.0.0.1 "$port" admin-token POST /api/v1/namespaces/bench/pods \
+    10000 8 "$body"
+created=$(now)
+while [ "$(count Succeeded)" -gt 0 ]; do sleep 0.2; done
+end=$(now)
+echo "10,000 pods created in $(echo "$created - $start" | bc) s," \
+    "all Succeeded after $(echo "$end - $start" | bc) s (--speed 1000)"

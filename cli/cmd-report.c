@@ -1,0 +1,263 @@
+/* report: one row per job of a sweep or class assignment, with totals. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct cli_opt cmd_report_opts[] = {
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+/* One job's row: its parameters, its end and where it ran. */
+struct cmd_report_row {
+	const struct store_job *job;
+	json_t *params;          /* object, borrowed from spec */
+	json_t *spec;
+	char *node;
+	int64_t run_ms;
+};
+
+/* Writes one CSV field, quoted when it must be (RFC 4180). */
+static void
+cmd_report_csv_field(const char *s, bool last)
+{
+	const char *p;
+
+	if (s == NULL)
+		s = "";
+	if (strpbrk(s, ",\"\r\n") == NULL)
+		fputs(s, stdout);
+	else {
+		fputc('"', stdout);
+		for (p = s; *p != '\0'; p++) {
+			if (*p == '"')
+				fputc('"', stdout);
+			fputc(*p, stdout);
+		}
+		fputc('"', stdout);
+	}
+	fputc(last ? '\n' : ',', stdout);
+}
+
+/* The parameter names of the group, in first-seen order. */
+static json_t *
+cmd_report_keys(struct cmd_report_row *rows, size_t n)
+{
+	json_t *keys = json_array(), *v, *k;
+	const char *key;
+	size_t i, x;
+	bool seen;
+
+	for (i = 0; i < n; i++) {
+		json_object_foreach(rows[i].params, key, v) {
+			seen = false;
+			json_array_foreach(keys, x, k)
+				if (strcmp(json_string_value(k), key) == 0)
+					seen = true;
+			if (!seen)
+				json_array_append_new(keys, json_string(key));
+		}
+	}
+	return keys;
+}
+
+/* A parameter's value as text. */
+static const char *
+cmd_report_param(const struct cmd_report_row *r, const char *key)
+{
+	const char *v = json_string_value(json_object_get(r->params, key));
+
+	return v != NULL ? v : "";
+}
+
+/* The node of rank 0 of the latest attempt, from the archive. */
+static char *
+cmd_report_node(struct store *s, const struct store_job *j)
+{
+	struct store_replica *r = NULL;
+	size_t n = 0, i, best = (size_t)-1;
+	char *node = NULL;
+
+	if (store_replicas(s, j->id, &r, &n, NULL) != 0)
+		return xstrdup("");
+	for (i = 0; i < n; i++)
+		if (r[i].rank == 0 && (best == (size_t)-1 ||
+		    r[i].attempt > r[best].attempt))
+			best = i;
+	node = xstrdup(best != (size_t)-1 ? r[best].node : "");
+	store_replicas_free(r, n);
+	return node;
+}
+
+/* Prints the rows in the chosen format, then the totals. */
+static void
+cmd_report_print(struct cli_ctx *ctx, struct cmd_report_row *rows, size_t n,
+    const char *group)
+{
+	static const char *const fixed[] = { "STATE", "EXIT", "ATTEMPTS",
+		"RUNTIME", "GPU", "NODE", "REASON" };
+	json_t *keys = cmd_report_keys(rows, n), *k, *arr, *o, *p;
+	size_t nk = json_array_size(keys), ncol = 2 + nk + nitems(fixed), i, x;
+	size_t counts[STORE_NSTATES] = { 0 };
+	const char **hdr, **cells;
+	char *id, *exitc, *att, *rt, *up;
+	struct cli_table *t = NULL;
+	int64_t total_ms = 0;
+
+	for (i = 0; i < n; i++) {
+		counts[rows[i].job->state]++;
+		total_ms += rows[i].run_ms;
+	}
+	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML) {
+		arr = json_array();
+		for (i = 0; i < n; i++) {
+			const struct store_job *j = rows[i].job;
+
+			o = json_pack("{s:I,s:s,s:O,s:s,s:o,s:i,s:I,s:s,s:s,"
+			    "s:s}", "id", (json_int_t)j->id, "name", j->name,
+			    "params", rows[i].params != NULL ? rows[i].params :
+			    json_object(), "state", store_state_name(j->state),
+			    "exit_code", j->has_exit_code ?
+			    json_integer(j->exit_code) : json_null(), "attempts",
+			    j->attempts, "run_seconds",
+			    (json_int_t)(rows[i].run_ms / 1000), "gpu_type",
+			    j->run_gpu_type, "node", rows[i].node, "reason",
+			    j->reason);
+			json_array_append_new(arr, o);
+		}
+		o = json_pack("{s:s,s:o,s:{s:I,s:I,s:I,s:I}}", "group", group,
+		    "jobs", arr, "totals", "jobs", (json_int_t)n, "succeeded",
+		    (json_int_t)counts[STORE_SUCCEEDED], "failed",
+		    (json_int_t)(counts[STORE_FAILED] +
+		    counts[STORE_TIMED_OUT] + counts[STORE_CANCELLED]),
+		    "run_seconds", (json_int_t)(total_ms / 1000));
+		cli_print_value(ctx, o);
+		json_decref(o);
+		json_decref(keys);
+		return;
+	}
+	hdr = xcalloc(ncol, sizeof *hdr);
+	cells = xcalloc(ncol, sizeof *cells);
+	hdr[0] = "ID";
+	hdr[1] = "NAME";
+	json_array_foreach(keys, x, k) {
+		up = xstrdup(json_string_value(k));
+		hdr[2 + x] = up;
+	}
+	for (x = 0; x < nitems(fixed); x++)
+		hdr[2 + nk + x] = fixed[x];
+	if (ctx->output == CLI_OUTPUT_CSV) {
+		for (x = 0; x < ncol; x++)
+			cmd_report_csv_field(hdr[x], x == ncol - 1);
+	} else
+		t = cli_table_new(hdr, (int)ncol);
+	for (i = 0; i < n; i++) {
+		const struct store_job *j = rows[i].job;
+
+		id = xprintf("%lld", (long long)j->id);
+		exitc = j->has_exit_code ? xprintf("%d", j->exit_code) :
+		    xstrdup("");
+		att = xprintf("%d", j->attempts);
+		rt = rows[i].run_ms > 0 ? duration_format(rows[i].run_ms / 1000) :
+		    xstrdup("");
+		cells[0] = id;
+		cells[1] = j->name;
+		json_array_foreach(keys, x, k)
+			cells[2 + x] = cmd_report_param(&rows[i],
+			    json_string_value(k));
+		cells[2 + nk] = store_state_name(j->state);
+		cells[3 + nk] = exitc;
+		cells[4 + nk] = att;
+		cells[5 + nk] = rt;
+		cells[6 + nk] = j->run_gpu_type;
+		cells[7 + nk] = rows[i].node;
+		cells[8 + nk] = j->reason;
+		if (t != NULL)
+			cli_table_add(t, cells);
+		else
+			for (x = 0; x < ncol; x++)
+				cmd_report_csv_field(cells[x], x == ncol - 1);
+		free(id);
+		free(exitc);
+		free(att);
+		free(rt);
+	}
+	if (t != NULL) {
+		cli_table_print(t, stdout);
+		cli_table_free(t);
+		rt = duration_format(total_ms / 1000);
+		printf("\n%zu jobs: %zu succeeded, %zu failed, %zu timed out, "
+		    "%zu cancelled, %zu running, %zu waiting; run time %s\n", n,
+		    counts[STORE_SUCCEEDED], counts[STORE_FAILED],
+		    counts[STORE_TIMED_OUT], counts[STORE_CANCELLED],
+		    counts[STORE_RUNNING] + counts[STORE_ADMITTED],
+		    counts[STORE_QUEUED] + counts[STORE_HELD], rt);
+		free(rt);
+	}
+	json_array_foreach(keys, x, p)
+		free((char *)hdr[2 + x]);
+	free(hdr);
+	free(cells);
+	json_decref(keys);
+}
+
+/* Reports every job of a group, ended or not. */
+static int
+cmd_report_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct store_filter f = { .all = true };
+	struct store_job **jobs = NULL;
+	struct cmd_report_row *rows;
+	struct store *s;
+	size_t n = 0, i;
+	char *cause = NULL;
+	int64_t end;
+
+	(void)argc;
+	f.group = argv[0];
+	if ((s = cli_store(ctx)) == NULL)
+		return CLI_EXIT_FAIL;
+	if (store_list(s, &f, &jobs, &n, &cause) != 0) {
+		cli_error(ctx, "%s", cause);
+		free(cause);
+		return CLI_EXIT_FAIL;
+	}
+	if (n == 0) {
+		cli_error(ctx, "group '%s' not found", argv[0]);
+		free(jobs);
+		return CLI_EXIT_FAIL;
+	}
+	rows = xcalloc(n, sizeof *rows);
+	for (i = 0; i < n; i++) {
+		rows[i].job = jobs[i];
+		rows[i].spec = json_loads(jobs[i]->spec_json, 0, NULL);
+		rows[i].params = json_object_get(rows[i].spec, "params");
+		rows[i].node = cmd_report_node(s, jobs[i]);
+		end = jobs[i]->finished_at != 0 ? jobs[i]->finished_at :
+		    now_ms();
+		if (jobs[i]->started_at != 0 && end > jobs[i]->started_at)
+			rows[i].run_ms = end - jobs[i]->started_at;
+	}
+	cmd_report_print(ctx, rows, n, argv[0]);
+	for (i = 0; i < n; i++) {
+		json_decref(rows[i].spec);
+		free(rows[i].node);
+	}
+	free(rows);
+	store_jobs_free(jobs, n);
+	return CLI_EXIT_OK;
+}
+
+const struct cli_cmd cli_cmd_report = {
+	.name = "report",
+	.usage = "GROUP [-o table|csv|json|yaml]",
+	.summary = "one row per job of a sweep or class: parameters, state, "
+	    "exit code, run time",
+	.help = "For a sweep the parameter columns are its parameters; for a\n"
+	    "class assignment, the roster's columns. Totals follow the table.\n",
+	.opts = cmd_report_opts,
+	.flags = CLI_NEEDS_STORE,
+	.min_args = 1,
+	.max_args = 1,
+	.exec = cmd_report_exec,
+};

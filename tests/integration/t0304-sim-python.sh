@@ -1,0 +1,19 @@
+#!/bin/sh
+# Debian's python3-kubernetes client against ailab-kubesim over HTTPS:
+# list, create, delete and watch pods, deployments and jobs.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/sim/sim-lib.sh"
+if ! /usr/bin/python3 -c 'import kubernetes' 2>/dev/null; then
+	echo "1..0 # SKIP python3-kubernetes not installed"
+	exit 0
+fi
+sim_tls || { echo "1..0 # SKIP openssl failed"; exit 0; }
+KC="$TMP/kubeconfig"
+if ! sim_start --speed 20 --kubeconfig-out "$KC" \
+    --tls-cert "$TMP/tls/srv.crt" --tls-key "$TMP/tls/srv.key" \
+    --tls-ca "$TMP/tls/ca.crt"; then
+	echo "1..1"
+	echo "not ok 1 - ailab-kubesim starts"
+	exit 1
+fi
+timeout 120 /usr/bin/python3 "$top_srcdir/tests/sim/test_client.py" "$KC"

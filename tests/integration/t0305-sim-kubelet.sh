@@ -1,0 +1,73 @@
+#!/bin/sh
+# Simulated kubelets: durations and exit codes from annotations, restart
+# policies and back-off, image pull failures, the Deployment wrapper's
+# completion contract, logs, graceful and foreground deletion.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/sim/sim-lib.sh"
+plan 35
+
+sim_start --speed 100 --seed 5
+ok "starts" $?
+mkpod() { # NAME RESTART ANNOTATIONS-JSON [IMAGE [VOLUMES-JSON]]
+	api POST /api/v1/namespaces/bob/pods bob-token "{\"metadata\":{\"name\":\"$1\",\"annotations\":$3},\"spec\":{\"restartPolicy\":\"$2\",\"volumes\":${5:-[]},\"containers\":[{\"name\":\"main\",\"image\":\"${4:-busybox}\",\"resources\":{\"requests\":{\"cpu\":\"100m\",\"memory\":\"64Mi\"}}}]}}"
+}
+getpod() { api GET "/api/v1/namespaces/bob/pods/$1" bob-token >/dev/null; }
+phase_is() { getpod "$1"; jget 'd["status"]["phase"]' | grep -qx "$2"; }
+
+is "exit-code 3, Never" "$(mkpod fail Never '{"sim.ailab-queue.io/duration":"10s","sim.ailab-queue.io/exit-code":"3"}')" 201
+wait_for "it fails" 10 phase_is fail Failed
+is "terminated with 3, reason Error" "$(jget 'str(d["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"])+" "+d["status"]["containerStatuses"][0]["state"]["terminated"]["reason"]')" "3 Error"
+
+is "no annotations: default run" "$(mkpod dflt Never '{}')" 201
+wait_for "the default 60s run succeeds" 10 phase_is dflt Succeeded
+is "exit 0, Completed" "$(jget 'str(d["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"])+" "+d["status"]["containerStatuses"][0]["state"]["terminated"]["reason"]')" "0 Completed"
+
+is "exit-codes 1,1,0 with OnFailure" "$(mkpod retry OnFailure '{"sim.ailab-queue.io/duration":"5s","sim.ailab-queue.io/exit-codes":"1,1,0"}')" 201
+wait_for "restarts in place, then succeeds" 15 phase_is retry Succeeded
+is "two restarts" "$(jget 'd["status"]["containerStatuses"][0]["restartCount"]')" 2
+is "lastState is the failed run" "$(jget 'd["status"]["containerStatuses"][0]["lastState"]["terminated"]["exitCode"]')" 1
+
+is "attempt 2 of exit-codes 5,0" "$(mkpod att Never '{"sim.ailab-queue.io/duration":"5s","sim.ailab-queue.io/exit-codes":"5,0","ailab-queue.io/attempt":"2"}')" 201
+wait_for "picks the attempt's exit code" 10 phase_is att Succeeded
+
+is "Always with exit 1" "$(mkpod crash Always '{"sim.ailab-queue.io/duration":"5s","sim.ailab-queue.io/exit-code":"1"}')" 201
+crashloop() { getpod crash; jget 'd["status"]["containerStatuses"][0]["state"].get("waiting",{}).get("reason","")' | grep -qx CrashLoopBackOff; }
+wait_for "goes CrashLoopBackOff" 10 crashloop
+like "back-off message" "$TMP/body" 'back-off [0-9]+s restarting failed container=main pod=crash_bob'
+is "phase stays Running" "$(jget 'd["status"]["phase"]')" Running
+
+is "an image named to fail" "$(mkpod pull Never '{}' registry.example/fail-pull:1)" 201
+backoff() { getpod pull; jget 'd["status"]["containerStatuses"][0]["state"]["waiting"]["reason"]' | grep -qx ImagePullBackOff; }
+wait_for "ErrImagePull then ImagePullBackOff" 10 backoff
+is "stays Pending" "$(jget 'd["status"]["phase"]')" Pending
+
+is "the wrapper contract pod" "$(mkpod wrap Always '{"sim.ailab-queue.io/duration":"10s","sim.ailab-queue.io/exit-code":"7"}' busybox '[{"name":"ailab-state","emptyDir":{}}]')" 201
+wrapped() { getpod wrap; jget 'd["status"]["containerStatuses"][0]["restartCount"]' | grep -qx 1; }
+wait_for "its container exits once" 10 wrapped
+is "termination message ailab-queue-exit=7" "$(jget 'd["status"]["containerStatuses"][0]["lastState"]["terminated"]["message"]')" ailab-queue-exit=7
+sleep 1
+getpod wrap
+is "then it stays Running" "$(jget 'd["status"]["phase"]+" "+str(d["status"]["containerStatuses"][0]["restartCount"])+" "+",".join(d["status"]["containerStatuses"][0]["state"])')" "Running 1 running"
+is "previous logs end with the exit code" "$(api GET '/api/v1/namespaces/bob/pods/wrap/log?previous=true' bob-token; tail -1 "$TMP/body")" "200[ailab-kubesim] exiting with code 7"
+
+is "logs tailLines=1" "$(api GET '/api/v1/namespaces/bob/pods/fail/log?tailLines=1' bob-token; cat "$TMP/body")" "200[ailab-kubesim] exiting with code 3"
+is "logs limitBytes=8" "$(api GET '/api/v1/namespaces/bob/pods/fail/log?limitBytes=8' bob-token; cat "$TMP/body")" "200[ailab-k"
+is "forever pod" "$(mkpod svc Never '{"sim.ailab-queue.io/duration":"forever"}')" 201
+wait_for "it runs" 10 phase_is svc Running
+curl -sS -N --max-time 2 -H 'Authorization: Bearer bob-token' \
+    "$SIM_URL/api/v1/namespaces/bob/pods/svc/log?follow=true" >"$TMP/follow" 2>/dev/null
+like "follow streams new lines" "$TMP/follow" 'step [0-9]+: working'
+
+is "graceful delete answers the pod" "$(api DELETE /api/v1/namespaces/bob/pods/svc bob-token; jget '"deletionTimestamp" in d["metadata"]')" 200true
+gone() { [ "$(api GET /api/v1/namespaces/bob/pods/svc bob-token)" = 404 ]; }
+wait_for "then it is removed" 10 gone
+
+DEP='{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"fg"},"spec":{"replicas":1,"selector":{"matchLabels":{"app":"fg"}},"template":{"metadata":{"labels":{"app":"fg"},"annotations":{"sim.ailab-queue.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}}}'
+api POST /apis/apps/v1/namespaces/bob/deployments bob-token "$DEP" >/dev/null
+running_fg() { api GET '/api/v1/namespaces/bob/pods?labelSelector=app%3Dfg' bob-token >/dev/null; jget 'd["items"][0]["status"]["phase"]' | grep -qx Running; }
+wait_for "a deployment pod runs" 10 running_fg
+api DELETE /apis/apps/v1/namespaces/bob/deployments/fg bob-token '{"propagationPolicy":"Foreground"}' >/dev/null
+is "Foreground: the owner waits with a finalizer" "$(jget 'd["metadata"]["finalizers"]')" '["foregroundDeletion"]'
+fg_gone() { [ "$(api GET /apis/apps/v1/namespaces/bob/deployments/fg bob-token)" = 404 ]; }
+wait_for "and goes once its dependents are gone" 10 fg_gone
+finish

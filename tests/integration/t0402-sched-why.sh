@@ -1,0 +1,69 @@
+#!/bin/sh
+# A job whose GPU type has no free node waits with a reason that names the
+# type and gives the numbers; 'ailab-queue why' prints that reason and the
+# job's place in the queue.  The cluster shows the type's only node full
+# and no pod of the waiting jobs.
+. "$top_srcdir/tests/lib.sh"
+plan 10
+
+start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml" \
+    --speed 10
+ok "ailab-kubesim starts" $?
+
+# A spec of COUNT GPUs of TYPE for NAME that runs DURATION.
+mkspec() {
+	cat >"$TMP/$1.yaml" <<EOT
+name: $1
+command: python train.py
+gpu: {type: $2, count: $3}
+resources: {cpu: 4, memory: 16Gi}
+timeout: 2h
+annotations:
+  sim.ailab-queue.io/duration: $4
+EOT
+}
+mkspec hog RTX3090 8 forever
+mkspec w1 RTX3090 2 1m
+mkspec w2 RTX3090 1 1m
+mkspec other RTX4090 1 forever
+aq --context alice -q submit "$TMP/hog.yaml" >/dev/null
+"$AILAB_QUEUE" --context admin sched --interval 1s >"$TMP/sched.out" 2>&1 &
+SCHED=$!
+TEST_PIDS="$TEST_PIDS $SCHED"
+hog_running() { aq show 1 -o json | grep -q '"state": *"running"'; }
+wait_for 30 hog_running
+ok "the job filling the only RTX3090 node runs" $?
+aq --context alice -q submit "$TMP/w1.yaml" "$TMP/w2.yaml" "$TMP/other.yaml" >/dev/null
+ok "two RTX3090 jobs and an RTX4090 job submitted" $?
+has_reason() { aq why "$1" | grep -q "^reason: .*RTX3090"; }
+wait_for 30 has_reason 2
+ok "the waiting job's reason names RTX3090" $?
+aq why 2 >"$TMP/why2"
+like "why: the numbers (needs 1 node with 2 free, best has 0)" "$TMP/why2" \
+    '^reason: .*RTX3090: needs 1 node with 2 free, best has 0'
+like "why: first in the queue" "$TMP/why2" \
+    '^job 2 \(w1\) is queued, number 1 in the queue$'
+wait_for 30 has_reason 3
+aq why 3 >"$TMP/why3"
+like "why: the second waits behind it" "$TMP/why3" \
+    '^job 3 \(w2\) is queued, number 2 in the queue$'
+other_running() { aq show 4 -o json | grep -q '"state": *"running"'; }
+wait_for 30 other_running
+ok "a job of another type runs meanwhile" $?
+
+# The simulated cluster's own view (GET /sim/state as the admin): the
+# node is full, the waiting jobs have no pods.
+curl -sS -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/state" \
+    >"$TMP/state.json"
+python3 -c 'import json,sys
+for p in json.load(open(sys.argv[1]))["pods"]:
+    l = p["metadata"].get("labels") or {}
+    if l.get("app.kubernetes.io/managed-by") == "ailab-queue":
+        print(l["ailab-queue.io/job-id"], p["spec"].get("nodeName"),
+              p["status"]["phase"])' "$TMP/state.json" | sort >"$TMP/pods"
+is "cluster: only the hog and the RTX4090 job have pods" \
+    "$(awk '{print $1}' "$TMP/pods" | tr '\n' ' ')" "1 4 "
+like "cluster: the hog holds the RTX3090 node" "$TMP/pods" '^1 s3090-01 Running$'
+kill "$SCHED"
+wait "$SCHED"
+finish

@@ -1,0 +1,107 @@
+#!/bin/sh
+# Gangs.  (1) No starvation: a 2x8-GPU RTX4090D job waits while 1-GPU jobs
+# with timeouts stream in behind it, reserves the two nodes and starts
+# within a bounded time, both replicas at once.  (2) A gang that cannot
+# fully start (2x8 GPUs on the cluster's only RTX3090 node, admitted on
+# quota alone by a scheduler that cannot read every pod) never runs
+# partially longer than the gang timeout: its objects are deleted and it is
+# re-queued with the reason.  Both read from the simulated cluster.
+. "$top_srcdir/tests/lib.sh"
+plan 12
+
+start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml" \
+    --speed 60
+ok "ailab-kubesim starts" $?
+
+# mkspec NAME TYPE COUNT REPLICAS DURATION: a spec file $TMP/NAME.yaml.
+mkspec() {
+	cat >"$TMP/$1.yaml" <<EOT
+name: $1
+command: python train.py
+gpu: {type: $2, count: $3}
+replicas: $4
+resources: {cpu: 4, memory: 16Gi}
+timeout: 10m
+annotations:
+  sim.ailab-queue.io/duration: $5
+EOT
+}
+mkspec small RTX4090D 1 1 8m
+mkspec big RTX4090D 8 2 2m
+mkspec part RTX3090 8 2 forever
+
+python3 "$top_srcdir/tests/integration/sched-sample.py" "$KUBESIM_URL" \
+    admin-token "$TMP/stop" "$TMP/report.json" 0.2 &
+SAMPLER=$!
+TEST_PIDS="$TEST_PIDS $SAMPLER"
+
+# (1) Ten 1-GPU jobs hold the two nodes, then the big job arrives, then
+# more 1-GPU jobs keep coming until it starts.
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	aq --context bob -q submit "$TMP/small.yaml" >/dev/null
+done
+"$AILAB_QUEUE" --context admin sched --interval 1s >"$TMP/sched.out" 2>&1 &
+SCHED=$!
+TEST_PIDS="$TEST_PIDS $SCHED"
+state_of() { aq show "$1" -o json | sed -n 's/^ *"state": *"\([a-z]*\)".*/\1/p' | head -1; }
+is_state() { [ "$(state_of "$1")" = "$2" ]; }
+wait_for 30 is_state 10 running
+ok "ten 1-GPU jobs run" $?
+BIG=$(aq --context bob -q submit "$TMP/big.yaml" | tail -1)
+T0=$(date +%s)
+i=0
+while [ $i -lt 80 ] && ! is_state "$BIG" running; do
+	aq --context bob -q submit "$TMP/small.yaml" >/dev/null
+	sleep 0.5
+	i=$((i + 1))
+done
+T1=$(date +%s)
+ok "the 2x8 job starts while 1-GPU jobs keep arriving (no starvation)" \
+    $(is_state "$BIG" running; echo $?)
+ok "within 30 s of its submission ($((T1 - T0)) s, $i jobs arrived meanwhile)" \
+    $([ $((T1 - T0)) -le 30 ]; echo $?)
+aq ls -o json >"$TMP/ls.json"
+is "no 1-GPU job that arrived after it started before it" "$(python3 -c '
+import json, sys
+print(sum(1 for j in json.load(open(sys.argv[1]))
+          if j["id"] > int(sys.argv[2]) and j["state"] in ("admitted", "running", "succeeded")))' \
+    "$TMP/ls.json" "$BIG")" 0
+aq show "$BIG" >"$TMP/big.show"
+like "its history shows it waited for room on RTX4090D" "$TMP/big.show" 'RTX4090D'
+kill "$SCHED"
+wait "$SCHED"
+TEST_PIDS=$(echo "$TEST_PIDS" | sed "s/ $SCHED\$//")
+aq cancel --all >/dev/null 2>&1 || true
+
+# (2) A separate queue, scheduled as the student alice: she may list nodes
+# but not every pod, so the scheduler admits on quota alone and relies on
+# the gang timeout.
+export AILAB_QUEUE_DB="$TMP/alice.db"
+PART=$(aq --context alice -q submit "$TMP/part.yaml" | tail -1)
+"$AILAB_QUEUE" --context alice sched --interval 1s --gang-timeout 4s \
+    >"$TMP/sched2.out" 2>&1 &
+SCHED=$!
+TEST_PIDS="$TEST_PIDS $SCHED"
+requeued() { aq show "$PART" | grep -q 'gang did not start within 4s'; }
+wait_for 40 requeued
+ok "the partial gang is re-queued after the gang timeout" $?
+aq why "$PART" >"$TMP/why"
+like "why says so, with the scheduler's reason" "$TMP/why" \
+    '^reason: .*(gang did not start within 4s|backoff|Unschedulable|queued)'
+like "the recorded reason carries the cluster's Unschedulable message" \
+    "$TMP/why" 'gang did not start within 4s: .*(Unschedulable|Insufficient|nodes are available)'
+sleep 3
+kill "$SCHED"
+wait "$SCHED"
+touch "$TMP/stop"
+wait "$SAMPLER"
+R="$TMP/report.json"
+r() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$2"; }
+is "cluster: the 2x8 job ran both replicas at once, never partially" \
+    "$(r "d['gang_ranks_max'].get('$BIG'), d['partial_max_s'].get('$BIG', 0) < 3" "$R")" \
+    "2 True"
+P=$(r "d['partial_max_s'].get('$PART', -1)" "$R")
+ok "cluster: the RTX3090 gang ran partially for $P s, at most the timeout + 3 s" \
+    "$(r "0 if 0 <= d['partial_max_s'].get('$PART', -1) <= 7 else 1" "$R")"
+is "cluster: no duplicate workloads" "$(r 'd["duplicates"]' "$R")" "[]"
+finish
