@@ -12,15 +12,11 @@ if [ ! -x "${AILAB_KUBESIM:-}" ]; then
 fi
 plan 45
 
-KC="$TMP/sim.kubeconfig"
-"$AILAB_KUBESIM" --listen 127.0.0.1:0 --kubeconfig-out "$KC" \
-	>"$TMP/sim.out" 2>"$TMP/sim.err" &
-TEST_PIDS="$TEST_PIDS $!"
-for _ in $(seq 1 100); do
-	grep -q '^listening on' "$TMP/sim.out" && [ -s "$KC" ] && break
-	sleep 0.1
-done
-ok "ailab-kubesim is up" "$([ -s "$KC" ]; echo $?)"
+start_kubesim
+ok "ailab-kubesim is up" $?
+# The probe is given the kubeconfig explicitly.
+KC=$KUBECONFIG
+unset KUBECONFIG
 
 probe() { "$PROBE" --kubeconfig "$KC" --budget-ms 5000 "$@"; }
 # val FILE EXPR: a value from a JSON file, or "0" if there is none.

@@ -12,15 +12,11 @@ if [ ! -x "${AILAB_KUBESIM:-}" ]; then
 fi
 plan 11
 
-KC="$TMP/sim.kubeconfig"
-"$AILAB_KUBESIM" --listen 127.0.0.1:0 --kubeconfig-out "$KC" \
-	>"$TMP/sim.out" 2>"$TMP/sim.err" &
-TEST_PIDS="$TEST_PIDS $!"
-for _ in $(seq 1 100); do
-	grep -q '^listening on' "$TMP/sim.out" && [ -s "$KC" ] && break
-	sleep 0.1
-done
-ok "ailab-kubesim is up" "$([ -s "$KC" ]; echo $?)"
+start_kubesim
+ok "ailab-kubesim is up" $?
+# The probe is given the kubeconfig explicitly.
+KC=$KUBECONFIG
+unset KUBECONFIG
 
 # 120 services created while the watch runs with 1-second streams; at a
 # quarter the server expires every watch (ERROR 410), from half to three
