@@ -421,6 +421,23 @@ spec_sweep_names(struct spec_ctx *c, const struct spec_node *m)
 	return 0;
 }
 
+/* Sets up the table of a grid or zip of rows rows: its keys are the
+ * mapping's names, its values borrowed from the tree. */
+static void
+spec_sweep_table(const struct spec_node *m, size_t rows,
+    struct spec_params *p)
+{
+	size_t nk = m->n / 2, i;
+
+	p->nkeys = nk;
+	p->keys = xcalloc(nk, sizeof *p->keys);
+	for (i = 0; i < nk; i++)
+		p->keys[i] = xstrdup(m->kids[2 * i]->s);
+	p->nrows = rows;
+	p->borrowed = true;
+	p->vals = xcalloc(rows * nk, sizeof *p->vals);
+}
+
 /* Builds the rows of a grid: the product, the last parameter varying
  * fastest. */
 static int
@@ -445,13 +462,7 @@ spec_sweep_grid(struct spec_ctx *c, const struct spec_node *m,
 			return -1;
 		}
 	}
-	p->nkeys = nk;
-	p->keys = xcalloc(nk, sizeof *p->keys);
-	for (i = 0; i < nk; i++)
-		p->keys[i] = xstrdup(m->kids[2 * i]->s);
-	p->nrows = (size_t)total;
-	p->borrowed = true;
-	p->vals = xcalloc(p->nrows * nk, sizeof *p->vals);
+	spec_sweep_table(m, (size_t)total, p);
 	for (r = 0; r < p->nrows; r++) {
 		rem = r;
 		for (i = nk; i-- > 0;) {
@@ -493,13 +504,7 @@ spec_sweep_zip(struct spec_ctx *c, const struct spec_node *m,
 		    SPEC_MAX_JOBS);
 		return -1;
 	}
-	p->nkeys = nk;
-	p->keys = xcalloc(nk, sizeof *p->keys);
-	for (i = 0; i < nk; i++)
-		p->keys[i] = xstrdup(m->kids[2 * i]->s);
-	p->nrows = len;
-	p->borrowed = true;
-	p->vals = xcalloc(len * nk, sizeof *p->vals);
+	spec_sweep_table(m, len, p);
 	for (r = 0; r < len; r++)
 		for (i = 0; i < nk; i++)
 			p->vals[r * nk + i] = m->kids[2 * i + 1]->kids[r]->s;
