@@ -5,7 +5,6 @@ dist_noinst_SCRIPTS += bench/submit.sh
 # against ailab-kubesim with 1, 8 and 64 requests in flight).
 noinst_PROGRAMS += bench/kube-bench
 bench_kube_bench_SOURCES = bench/kube-bench.c
-bench_kube_bench_CPPFLAGS = $(KUBE_CPPFLAGS)
 bench_kube_bench_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(EVENT_CFLAGS)
 bench_kube_bench_LDADD = $(KUBE_LIBS)
 EXTRA_DIST += bench/kube-bench.sh

@@ -8,11 +8,6 @@ kube_libkube_a_SOURCES = \
 	kube/kube-http.c \
 	kube/kube-json.c \
 	kube/kube-ops.c
-# Not AM_CPPFLAGS: -I sched would let sched/sched.h shadow <sched.h>, which
-# OpenSSL reaches through <pthread.h>.
-KUBE_CPPFLAGS = -D_GNU_SOURCE -include $(top_builddir)/config.h \
-	-I$(top_srcdir)/common -I$(top_srcdir)/kube
-kube_libkube_a_CPPFLAGS = $(KUBE_CPPFLAGS)
 kube_libkube_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(EVENT_CFLAGS) \
 	$(JANSSON_CFLAGS) $(YAML_CFLAGS) $(OPENSSL_CFLAGS)
 KUBE_LIBS = kube/libkube.a common/libcommon.a $(CURL_LIBS) $(EVENT_LIBS) -lm \
@@ -22,7 +17,6 @@ if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-kube-config
 TESTS += tests/unit/test-kube-config
 tests_unit_test_kube_config_SOURCES = tests/unit/test-kube-config.c
-tests_unit_test_kube_config_CPPFLAGS = $(KUBE_CPPFLAGS)
 tests_unit_test_kube_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	$(JANSSON_CFLAGS)
 tests_unit_test_kube_config_LDADD = $(KUBE_LIBS) $(CMOCKA_LIBS)
@@ -30,7 +24,6 @@ tests_unit_test_kube_config_LDADD = $(KUBE_LIBS) $(CMOCKA_LIBS)
 check_PROGRAMS += tests/unit/test-kube-json
 TESTS += tests/unit/test-kube-json
 tests_unit_test_kube_json_SOURCES = tests/unit/test-kube-json.c
-tests_unit_test_kube_json_CPPFLAGS = $(KUBE_CPPFLAGS)
 tests_unit_test_kube_json_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	$(JANSSON_CFLAGS)
 tests_unit_test_kube_json_LDADD = $(KUBE_LIBS) $(CMOCKA_LIBS)
@@ -39,7 +32,6 @@ endif
 # A driver of the library for the integration tests (t02*.sh).
 check_PROGRAMS += tests/kube-probe
 tests_kube_probe_SOURCES = tests/kube-probe.c
-tests_kube_probe_CPPFLAGS = $(KUBE_CPPFLAGS)
 tests_kube_probe_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(EVENT_CFLAGS)
 tests_kube_probe_LDADD = $(KUBE_LIBS)
 
