@@ -1418,21 +1418,23 @@ sched_snap_release(struct sched_snap_store *ss)
 	memset(ss, 0, sizeof *ss);
 }
 
-/* Counts a group's admitted and running jobs. */
-static size_t
-sched_group_running(struct sched_loop *loop, const char *group)
+/* Counts each group's admitted and running jobs, once a pass (a map from
+ * group name to count; the caller decrefs it). */
+static json_t *
+sched_groups_running(struct sched_loop *loop)
 {
-	size_t i, n = 0;
+	json_t *counts = json_object();
+	const char *g;
+	size_t i;
 
-	if (group == NULL)
-		return 0;
 	for (i = 0; i < loop->njobs; i++) {
-		if (loop->jobs[i]->group != NULL &&
-		    strcmp(loop->jobs[i]->group, group) == 0 &&
-		    store_state_is_active(loop->jobs[i]->state))
-			n++;
+		if ((g = loop->jobs[i]->group) == NULL ||
+		    !store_state_is_active(loop->jobs[i]->state))
+			continue;
+		json_object_set_new(counts, g, json_integer(1 +
+		    json_integer_value(json_object_get(counts, g))));
 	}
-	return n;
+	return counts;
 }
 
 /* Fair share: each owner's GPU-hours, decayed to now and charged for the
@@ -1500,12 +1502,13 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 {
 	struct store_job *j;
 	struct sched_ns *ns;
-	json_t *pods, *p;
+	json_t *pods, *p, *groups;
 	size_t i, k, gr;
 	char *cause = NULL;
 	int r;
 
 	memset(snap, 0, sizeof *snap);
+	groups = sched_groups_running(loop);
 	snap->now = loop->now;
 	ss->jobs = xcalloc(loop->njobs + 1, sizeof *ss->jobs);
 	ss->sjobs = xcalloc(loop->njobs + 1, sizeof *ss->sjobs);
@@ -1527,7 +1530,8 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 				cause = NULL;
 				continue;
 			}
-			gr = sched_group_running(loop, j->group);
+			gr = j->group == NULL ? 0 : (size_t)json_integer_value(
+			    json_object_get(groups, j->group));
 			sched_snap_job(loop, j, &ss->specs[ss->njobs],
 			    &ss->jobs[ss->njobs], &gr);
 			ss->sjobs[ss->njobs++] = j;
@@ -1614,6 +1618,7 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 		}
 		ss->nrunning++;
 	}
+	json_decref(groups);
 	sched_snap_quotas(loop, ss);
 	snap->nodes_readable = loop->nodes != NULL && loop->allpods != NULL;
 	if (snap->nodes_readable) {
