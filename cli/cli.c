@@ -1,8 +1,8 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <event2/event.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -11,31 +11,6 @@
 
 #include "config.h"
 #include "kube.h"
-
-/* The command table: help lists commands in this order. */
-const struct cli_cmd *const cli_cmds[] = {
-	&cli_cmd_submit,
-	&cli_cmd_validate,
-	&cli_cmd_render,
-	&cli_cmd_ls,
-	&cli_cmd_show,
-	&cli_cmd_cancel,
-	&cli_cmd_hold,
-	&cli_cmd_release,
-	&cli_cmd_help,
-	&cli_cmd_version,
-	&cli_cmd_quota,
-	&cli_cmd_whoami,
-	&cli_cmd_sched,
-	&cli_cmd_why,
-	&cli_cmd_retry,
-	&cli_cmd_wait,
-	&cli_cmd_logs,
-	&cli_cmd_cleanup,
-	&cli_cmd_report,
-	&cli_cmd_demo,
-	NULL
-};
 
 /* Options every command accepts, before or after its name. */
 static const struct cli_opt cli_global_opts[] = {
@@ -422,14 +397,14 @@ cli_owner(void)
 }
 
 /* Loads the kubeconfig once; NULL (with *cause) if there is none usable. */
-static struct kube_config *
+static const struct kube_config *
 cli_kube_config(struct cli_ctx *ctx, char **cause)
 {
 	struct kube_config_opts o = { 0 };
 
 	*cause = NULL;
-	if (ctx->kube != NULL)
-		return (struct kube_config *)kube_client_config(ctx->kube);
+	if (ctx->kube_config_used != NULL)
+		return ctx->kube_config_used;
 	if (ctx->kube_config != NULL)
 		return ctx->kube_config;
 	o.kubeconfig = cli_string(ctx, "kubeconfig");
@@ -440,12 +415,30 @@ cli_kube_config(struct cli_ctx *ctx, char **cause)
 	return ctx->kube_config;
 }
 
+/* The kubeconfig for a client to own; it stays readable through ctx. */
+struct kube_config *
+cli_kube_config_take(struct cli_ctx *ctx, char **cause)
+{
+	struct kube_config *cfg;
+
+	if (ctx->kube_config_used != NULL) {
+		*cause = xstrdup("the cluster client is already made");
+		return NULL;
+	}
+	if (cli_kube_config(ctx, cause) == NULL)
+		return NULL;
+	cfg = ctx->kube_config;
+	ctx->kube_config = NULL;
+	ctx->kube_config_used = cfg;
+	return cfg;
+}
+
 /* The namespace of jobs that name none. */
 const char *
 cli_default_namespace(struct cli_ctx *ctx)
 {
 	const char *ns = cli_string(ctx, "namespace");
-	struct kube_config *cfg;
+	const struct kube_config *cfg;
 	char *cause = NULL;
 
 	if (ns != NULL && *ns != '\0')
@@ -464,65 +457,6 @@ cli_default_namespace(struct cli_ctx *ctx)
 	return "default";
 }
 
-/* The client options the command line sets (--qps). */
-int
-cli_kube_opts(struct cli_ctx *ctx, struct kube_client_opts *o)
-{
-	const char *v = cli_string(ctx, "qps");
-	char *end;
-	double qps;
-
-	memset(o, 0, sizeof *o);
-	if (v == NULL)
-		return 0;
-	qps = strtod(v, &end);
-	if (*v == '\0' || *end != '\0' || qps < 1 || qps > 100000) {
-		cli_error(ctx, "invalid value for '--qps': '%s' (1 to 100000)",
-		    v);
-		return -1;
-	}
-	o->qps = qps;
-	o->burst = (int)(2 * qps);
-	return 0;
-}
-
-/* The cluster client on the one event base of this run. */
-struct kube_client *
-cli_kube(struct cli_ctx *ctx)
-{
-	struct kube_client_opts opts;
-	struct kube_config *cfg;
-	char *cause = NULL;
-
-	if (ctx->kube != NULL)
-		return ctx->kube;
-	if ((cfg = cli_kube_config(ctx, &cause)) == NULL) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
-		return NULL;
-	}
-	if (ctx->base == NULL && (ctx->base = event_base_new()) == NULL)
-		fatalx("event_base_new failed");
-	log_info("cluster %s, context '%s', user '%s' (%s), namespace '%s'",
-	    kube_config_server(cfg), kube_config_context(cfg),
-	    kube_config_user(cfg), kube_config_auth_kind(cfg),
-	    kube_config_namespace(cfg));
-	ctx->kube_config = NULL;        /* the client owns it now */
-	/* A person is waiting: give up on an unreachable cluster sooner. */
-	if (cli_kube_opts(ctx, &opts) != 0) {
-		kube_config_free(cfg);
-		return NULL;
-	}
-	opts.retry_budget_ms = 10000;
-	if ((ctx->kube = kube_client_new(ctx->base, cfg, &opts,
-	    &cause)) == NULL) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
-		return NULL;
-	}
-	return ctx->kube;
-}
-
 /* Frees what cli_main allocated for a run. */
 static void
 cli_ctx_release(struct cli_ctx *ctx)
@@ -534,10 +468,44 @@ cli_ctx_release(struct cli_ctx *ctx)
 	free(ctx->vals);
 	free(ctx->db_path);
 	store_close(ctx->store);
-	kube_client_free(ctx->kube);
+	if (ctx->release_cluster != NULL)
+		ctx->release_cluster(ctx);
 	kube_config_free(ctx->kube_config);
-	if (ctx->base != NULL)
-		event_base_free(ctx->base);
+}
+
+/*
+ * Runs the whole program in place of this one.  The installed
+ * 'ailab-queue' is the queue front: it leaves out the cluster client, whose
+ * libcurl and the thirty libraries it loads cost more at start-up than a
+ * whole submit, and hands every command that needs the cluster (and help,
+ * which lists them all) to ailab-queue-cluster with the same arguments.
+ * Next to this binary first (a build tree), else where it is installed.
+ */
+static int
+cli_exec_cluster(char **argv)
+{
+	char self[PATH_MAX], *slash, *path = NULL;
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			path = xprintf("%s/ailab-queue-cluster", self);
+			if (access(path, X_OK) != 0) {
+				free(path);
+				path = NULL;
+			}
+		}
+	}
+	if (path == NULL)
+		path = xstrdup(PKGLIBEXECDIR "/ailab-queue-cluster");
+	execv(path, argv);
+	fprintf(stderr, "ailab-queue: cannot run %s: %s (is ailab-queue "
+	    "installed completely?)\n", path, strerror(errno));
+	free(path);
+	return CLI_EXIT_FAIL;
 }
 
 /* Parses the command line, sets up what the command needs and runs it. */
@@ -558,6 +526,10 @@ cli_main(int argc, char **argv)
 	if (cli_parse_opts(&ctx, argc, argv, true, &next) != 0)
 		goto out;
 	if (next >= argc) {
+		if (cli_is_front) {
+			cli_ctx_release(&ctx);
+			return cli_exec_cluster(argv);
+		}
 		cli_list_commands(cli_flag(&ctx, "help") ? stdout : stderr);
 		ret = cli_flag(&ctx, "help") ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 		goto out;
@@ -566,6 +538,10 @@ cli_main(int argc, char **argv)
 		cli_error(&ctx, "%s", cause);
 		free(cause);
 		goto out;
+	}
+	if (cmd->exec == NULL) {
+		cli_ctx_release(&ctx);
+		return cli_exec_cluster(argv);
 	}
 
 	/* Parse again from the command on, with its options added. */

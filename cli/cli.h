@@ -82,14 +82,26 @@ struct cli_ctx {
 	struct cli_optval *vals;
 	size_t nvals;
 	/* The cluster, loaded on first use (cli_kube, cli_default_namespace). */
-	struct kube_config *kube_config;
+	struct kube_config *kube_config;       /* owned until a client is made */
+	const struct kube_config *kube_config_used;  /* then the client's */
 	bool kube_config_tried;
 	struct event_base *base;
 	struct kube_client *kube;
+	/* Set by cli_kube (cli-kube.c) so that cli.c, which the queue front
+	 * links too, never refers to the cluster client itself. */
+	void (*release_cluster)(struct cli_ctx *);
 };
 
-/* cli.c */
+/*
+ * cli-table.c, built twice: the whole program (ailab-queue-cluster) has
+ * every command; the queue front (ailab-queue) has the queue commands and,
+ * for the others, entries with only a name and no exec, which it hands to
+ * the whole program (cli.c).
+ */
 extern const struct cli_cmd *const cli_cmds[];
+extern const bool cli_is_front;
+
+/* cli.c */
 int cli_main(int, char **);
 const struct cli_cmd *cli_find(const char *, char **);
 /* Values of the command's own options and the global ones. */
@@ -110,9 +122,15 @@ const char *cli_owner(void);
  * else the kubeconfig context's, else "default".  Never fails.
  */
 const char *cli_default_namespace(struct cli_ctx *);
-/* The Kubernetes client on ctx->base, made on first use; prints the error
- * and returns NULL if the kubeconfig is missing or broken. */
+/* cli-kube.c: the Kubernetes client on ctx->base, made on first use;
+ * prints the error and returns NULL if the kubeconfig is missing or
+ * broken. */
 struct kube_client *cli_kube(struct cli_ctx *);
+/* cli.c: the kubeconfig, loaded if need be, for a client to own (cli_kube,
+ * demo); NULL with *cause. */
+struct kube_config *cli_kube_config_take(struct cli_ctx *, char **);
+/* cli-kube.c: the one event base of the run, made on first use. */
+struct event_base *cli_base(struct cli_ctx *);
 /* The client options the command line sets (--qps); 0 or -1 (printed). */
 struct kube_client_opts;
 int cli_kube_opts(struct cli_ctx *, struct kube_client_opts *);

@@ -295,10 +295,9 @@ cmd_demo_exec(struct cli_ctx *ctx, int argc, char **argv)
 	ko.kubeconfig = kc;
 	ko.context = cli_string(ctx, "context");
 	if (kube_config_load(&ko, &cfg, &cause) != 0 ||
-	    (ctx->base = event_base_new()) == NULL ||
-	    (kube = ctx->kube = kube_client_new(ctx->base, cfg, &copts,
+	    (kube = ctx->kube = kube_client_new(cli_base(ctx), cfg, &copts,
 	    &cause)) == NULL) {
-		cli_error(ctx, "%s", cause != NULL ? cause : "event base");
+		cli_error(ctx, "%s", cause);
 		free(cause);
 		goto stop;
 	}

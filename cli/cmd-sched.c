@@ -88,6 +88,13 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 		free(cause);
 		return CLI_EXIT_FAIL;
 	}
+	/* A pass commits often; what a power loss undoes, it redoes. */
+	if (store_sync_each_commit(s, false, &cause) != 0) {
+		cli_error(ctx, "%s", cause);
+		free(cause);
+		close(fd);
+		return CLI_EXIT_FAIL;
+	}
 	if ((kube = cli_kube(ctx)) == NULL) {
 		close(fd);
 		return CLI_EXIT_FAIL;

@@ -16,6 +16,8 @@
 /* How long a call keeps retrying while other processes hold the lock. */
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define STORE_RETRY_TOTAL_MS 120000
+/* WAL frames (pages) that trigger a checkpoint: about 256 KiB. */
+#define STORE_WAL_FRAMES 64
 
 /*
  * The schema, one migration per version.  Never edit a released step: add
@@ -420,6 +422,29 @@ store_create_file(const char *path, char **cause)
 	return 0;
 }
 
+/*
+ * After each commit: once the WAL holds STORE_WAL_FRAMES frames, copy them
+ * into the database and truncate it.  A plain (passive) checkpoint is not
+ * enough for processes that live for one commit: the next one to open the
+ * file rebuilds the WAL index from the log, forgets what was copied, and
+ * the log never restarts; every open then reads the whole of it.  Truncating
+ * here bounds that read to STORE_WAL_FRAMES frames.  A busy checkpoint is
+ * left for a later commit.
+ */
+static int
+store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store *s = arg;
+
+	/* A long-lived process restarts the log at its own next commit, and
+	 * must not wait for other processes' readers. */
+	if (frames >= STORE_WAL_FRAMES)
+		sqlite3_wal_checkpoint_v2(db, name, s->long_lived ?
+		    SQLITE_CHECKPOINT_PASSIVE : SQLITE_CHECKPOINT_TRUNCATE,
+		    NULL, NULL);
+	return SQLITE_OK;
+}
+
 /* See store.h; target limits migrations, for tests. */
 int
 store_open_version(const char *path, int target, struct store **out,
@@ -469,11 +494,19 @@ store_open_version(const char *path, int target, struct store **out,
 		goto fail;
 	}
 
+	/*
+	 * Every commit is synced (FULL), so a job that submit reported is on
+	 * disk when it exits, and closing does not checkpoint: that would cost
+	 * a short-lived process two more syncs.  store_wal_hook checkpoints
+	 * instead, now and then.
+	 */
 	if (store_exec(s, "PRAGMA journal_mode = WAL", cause) != 0 ||
 	    store_exec(s, "PRAGMA foreign_keys = ON; "
-	    "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 1048576",
+	    "PRAGMA synchronous = FULL; PRAGMA journal_size_limit = 1048576",
 	    cause) != 0)
 		goto fail;
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	sqlite3_wal_hook(s->db, store_wal_hook, s);
 	if (store_migrate(s, target, cause) != 0)
 		goto fail;
 	/*
@@ -511,6 +544,17 @@ store_close(struct store *s)
 	free(s->queue_id);
 	free(s->path);
 	free(s);
+}
+
+/* Sync every commit (FULL), or only at checkpoints (NORMAL). */
+int
+store_sync_each_commit(struct store *s, bool on, char **cause)
+{
+	if (store_exec(s, on ? "PRAGMA synchronous = FULL" :
+	    "PRAGMA synchronous = NORMAL", cause) != 0)
+		return -1;
+	s->long_lived = !on;
+	return 0;
 }
 
 /* The file this store was opened on. */

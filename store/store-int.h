@@ -44,6 +44,7 @@ struct store {
 	char *path;
 	sqlite3_stmt *stmts[STMT_COUNT];
 	char *queue_id;
+	bool long_lived;         /* store_sync_each_commit(false) */
 };
 
 /* store-db.c */

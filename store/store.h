@@ -49,6 +49,13 @@ struct store;
 int store_open(const char *path, struct store **, char **cause);
 void store_close(struct store *);
 const char *store_path(const struct store *);
+/*
+ * Every commit is synced to disk unless a long-running process (the
+ * scheduler, the server) turns that off for its many small commits: a crash
+ * of the process still loses nothing, a power loss its last commits, which
+ * the scheduler derives again from the cluster.  0 or -1.
+ */
+int store_sync_each_commit(struct store *, bool, char **cause);
 
 /* A job as submitted: the validated spec as JSON plus the columns the
  * queue filters, orders and schedules by. */
