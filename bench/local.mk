@@ -31,6 +31,8 @@ bench_sim_bench_CPPFLAGS = $(SIM_CPPFLAGS)
 bench_sim_bench_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS)
 bench_sim_bench_LDADD = common/libcommon.a $(EVENT_LIBS)
 EXTRA_DIST += bench/sim-bench.sh bench/sim-cluster.yaml
+# ailab-kubesim at size: 5,000 nodes, 100,000 pods (bench/sim-scale.sh).
+EXTRA_DIST += bench/sim-scale.sh
 dist_noinst_SCRIPTS += bench/cleanup.sh
 
 # sched/: jobs admitted per second end to end against ailab-kubesim, and one

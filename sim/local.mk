@@ -5,6 +5,7 @@ sim_libsim_a_SOURCES = \
 	sim/sim-int.h \
 	sim/sim.c \
 	sim/sim-store.c \
+	sim/sim-index.c \
 	sim/sim-select.c \
 	sim/sim-res.c \
 	sim/sim-cluster.c \
@@ -37,7 +38,9 @@ SIM_TESTS = \
 	tests/integration/t0305-sim-kubelet.sh \
 	tests/integration/t0306-sim-tls.sh \
 	tests/integration/t0307-sim-faults.sh \
-	tests/integration/t0308-sim-jobs.sh
+	tests/integration/t0308-sim-jobs.sh \
+	tests/integration/t0309-sim-indexes.sh \
+	tests/integration/t0310-sim-auth.sh
 TESTS += $(SIM_TESTS)
 EXTRA_DIST += $(SIM_TESTS) tests/sim
 

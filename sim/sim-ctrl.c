@@ -591,8 +591,7 @@ sim_delete(struct sim *sim, enum sim_rt rt, const char *ns, const char *name,
 			sim_set(cp, "metadata.deletionGracePeriodSeconds",
 			    json_integer(gs));
 			*result = json_incref(sim_put(sim, rt, cp));
-			json_object_set_new(sim->kubelet, pk,
-			    json_integer(sim_now(sim) + delay));
+			sim_kubelet_arm(sim, pk, sim_now(sim) + delay);
 			free(pk);
 			free(ts);
 			free(uidc);
@@ -1013,6 +1012,10 @@ sim_deploy_sync(struct sim *sim, json_t *d)
 			sim_event_record(sim, d, "Warning", "FailedCreate", m);
 			free(m);
 			json_decref(st);
+			/* Try again next pass, as when every pass synced all. */
+			m = xprintf("%d/%s/%s", (int)SIM_RT_DEPLOYMENTS, ns, name);
+			sim_ctrl_mark(sim, m);
+			free(m);
 		}
 	}
 	json_array_foreach(rss, i, rs) {
@@ -1404,26 +1407,33 @@ sim_quota_sync(struct sim *sim)
 static void
 sim_gc_foreground(struct sim *sim, enum sim_rt rt)
 {
-	json_t *nsm, *m, *o, *fin, *cp, *todo = json_array(), *x;
-	const char *ns, *name;
+	json_t *o, *fin, *cp, *todo = json_array(), *x, *v;
+	const char *k;
+	char *ns, *name;
 	size_t i;
+	int t;
 
-	json_object_foreach(sim->objs[rt], ns, m) {
-		json_object_foreach(m, name, o) {
-			if (sim_path(o, "metadata.deletionTimestamp") == NULL)
-				continue;
-			if (json_object_get(sim->owners,
-			    sim_str(o, "metadata.uid")) != NULL)
-				continue;
-			fin = sim_path(o, "metadata.finalizers");
-			for (i = 0; i < json_array_size(fin); i++) {
-				if (strcmp(json_string_value(json_array_get(fin,
-				    i)), "foregroundDeletion") == 0)
-					json_array_append(todo, o);
-			}
+	json_object_foreach(sim->fg_pending, k, v) {
+		if (sim_key_split(k, &t, &ns, &name) != 0)
+			continue;
+		o = t == (int)rt ? sim_get(sim, rt, ns[0] ? ns : NULL, name) :
+		    NULL;
+		free(ns);
+		free(name);
+		if (o == NULL ||
+		    sim_path(o, "metadata.deletionTimestamp") == NULL)
+			continue;
+		if (json_object_get(sim->owners,
+		    sim_str(o, "metadata.uid")) != NULL)
+			continue;
+		fin = sim_path(o, "metadata.finalizers");
+		for (i = 0; i < json_array_size(fin); i++) {
+			if (strcmp(json_string_value(json_array_get(fin,
+			    i)), "foregroundDeletion") == 0)
+				json_array_append(todo, o);
 		}
 	}
-	(void)nsm;
+	sim_index_sort(sim, rt, todo);
 	json_array_foreach(todo, i, x) {
 		cp = json_deep_copy(x);
 		fin = sim_path(cp, "metadata.finalizers");
@@ -1442,18 +1452,57 @@ sim_gc_foreground(struct sim *sim, enum sim_rt rt)
 	json_decref(todo);
 }
 
-/* Collects live objects of a type so controllers may change the store. */
+/*
+ * Takes the controllers of a type that changed, or whose dependents did,
+ * since their last sync, in the order a walk of the store meets them.
+ */
 static json_t *
-sim_all(struct sim *sim, enum sim_rt rt)
+sim_ctrl_take(struct sim *sim, enum sim_rt rt)
 {
-	json_t *arr = json_array(), *m, *o;
-	const char *ns, *name;
+	json_t *set = sim->ctrl_dirty[rt], *arr = json_array(), *v, *o;
+	const char *k;
+	char *ns, *name;
+	int t;
 
-	json_object_foreach(sim->objs[rt], ns, m) {
-		json_object_foreach(m, name, o)
+	sim->ctrl_dirty[rt] = json_object();
+	json_object_foreach(set, k, v) {
+		if (sim_key_split(k, &t, &ns, &name) != 0)
+			continue;
+		o = sim_get(sim, rt, ns[0] ? ns : NULL, name);
+		if (o != NULL)
 			json_array_append(arr, o);
+		free(ns);
+		free(name);
 	}
+	json_decref(set);
+	sim_index_sort(sim, rt, arr);
 	return arr;
+}
+
+/* Marks what the clock wakes: deadlines, TTLs and ended back-offs. */
+static void
+sim_ctrl_wake(struct sim *sim)
+{
+	json_t *v, *drop = json_array(), *x;
+	int64_t now = now_ms();
+	const char *k;
+	size_t i;
+
+	json_object_foreach(sim->ctrl_timed, k, v)
+		sim_ctrl_mark(sim, k);
+	json_object_foreach(sim->backoff, k, v) {
+		const char *key;
+
+		if (now < json_integer_value(v))
+			continue;
+		key = json_string_value(json_object_get(sim->uids, k));
+		if (key != NULL)
+			sim_ctrl_mark(sim, key);
+		json_array_append_new(drop, json_string(k));
+	}
+	json_array_foreach(drop, i, x)
+		json_object_del(sim->backoff, json_string_value(x));
+	json_decref(drop);
 }
 
 /* One pass of every controller. */
@@ -1463,7 +1512,8 @@ sim_ctrl_pass(struct sim *sim)
 	json_t *arr, *o, *cur;
 	size_t i;
 
-	arr = sim_all(sim, SIM_RT_DEPLOYMENTS);
+	sim_ctrl_wake(sim);
+	arr = sim_ctrl_take(sim, SIM_RT_DEPLOYMENTS);
 	json_array_foreach(arr, i, o) {
 		cur = sim_get(sim, SIM_RT_DEPLOYMENTS, sim_str(o,
 		    "metadata.namespace"), sim_str(o, "metadata.name"));
@@ -1471,7 +1521,7 @@ sim_ctrl_pass(struct sim *sim)
 			sim_deploy_sync(sim, o);
 	}
 	json_decref(arr);
-	arr = sim_all(sim, SIM_RT_REPLICASETS);
+	arr = sim_ctrl_take(sim, SIM_RT_REPLICASETS);
 	json_array_foreach(arr, i, o) {
 		cur = sim_get(sim, SIM_RT_REPLICASETS, sim_str(o,
 		    "metadata.namespace"), sim_str(o, "metadata.name"));
@@ -1479,7 +1529,7 @@ sim_ctrl_pass(struct sim *sim)
 			sim_rs_sync(sim, o);
 	}
 	json_decref(arr);
-	arr = sim_all(sim, SIM_RT_JOBS);
+	arr = sim_ctrl_take(sim, SIM_RT_JOBS);
 	json_array_foreach(arr, i, o) {
 		cur = sim_get(sim, SIM_RT_JOBS, sim_str(o, "metadata.namespace"),
 		    sim_str(o, "metadata.name"));

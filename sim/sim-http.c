@@ -32,6 +32,7 @@ struct sim_call {
 	struct sim_user *user;
 	struct sim_user imp;	/* an impersonated or certificate user */
 	bool imp_used;
+	const char *impersonator;	/* who sent Impersonate-User, or NULL */
 	enum evhttp_cmd_type method;
 	struct evkeyvalq q;
 	char *segs[12];
@@ -210,6 +211,16 @@ sim_can(struct sim_user *u, const char *verb, const char *group,
 		if (strcmp(json_string_value(v), "system:masters") == 0)
 			return true;
 	}
+	/* Servers that delegate authentication and authorization. */
+	if ((strcmp(resource, "tokenreviews") == 0 ||
+	    strcmp(resource, "subjectaccessreviews") == 0) &&
+	    strcmp(verb, "create") == 0) {
+		json_array_foreach(u->groups, i, v) {
+			if (strcmp(json_string_value(v),
+			    "system:auth-delegator") == 0)
+				return true;
+		}
+	}
 	if (strcmp(resource, "selfsubjectreviews") == 0 ||
 	    strcmp(resource, "selfsubjectaccessreviews") == 0 ||
 	    strcmp(resource, "selfsubjectrulesreviews") == 0)
@@ -233,6 +244,35 @@ sim_can(struct sim_user *u, const char *verb, const char *group,
 	return false;
 }
 
+/*
+ * Keeps who changed what, as an API server's audit log does: the user the
+ * request acted as, and who impersonated them.  Tests read it at
+ * GET /sim/audit to tell whose identity created an object.  The last
+ * SIM_AUDIT_MAX entries are kept.
+ */
+static void
+sim_audit(struct sim_call *c, const char *verb, const char *resource,
+    const char *ns, const char *name)
+{
+	struct sim *sim = c->sim;
+	json_t *e;
+
+	if (sim->audit == NULL)
+		sim->audit = json_array();
+	e = json_pack("{s:s,s:s,s:s}", "user", c->user->name, "verb", verb,
+	    "resource", resource);
+	if (c->impersonator != NULL)
+		json_object_set_new(e, "impersonatedBy",
+		    json_string(c->impersonator));
+	if (ns != NULL)
+		json_object_set_new(e, "namespace", json_string(ns));
+	if (name != NULL)
+		json_object_set_new(e, "name", json_string(name));
+	if (json_array_size(sim->audit) >= SIM_AUDIT_MAX)
+		json_array_remove(sim->audit, 0);
+	json_array_append_new(sim->audit, e);
+}
+
 /* Checks access and answers 403 in the apiserver's words when refused. */
 static int
 sim_authorize(struct sim_call *c, const char *verb, enum sim_rt rt,
@@ -241,8 +281,12 @@ sim_authorize(struct sim_call *c, const char *verb, enum sim_rt rt,
 	const struct sim_rtype *t = &sim_rtypes[rt];
 	char *q, *m, *where;
 
-	if (sim_can(c->user, verb, t->group, t->name, ns))
+	if (sim_can(c->user, verb, t->group, t->name, ns)) {
+		if (strcmp(verb, "get") != 0 && strcmp(verb, "list") != 0 &&
+		    strcmp(verb, "watch") != 0)
+			sim_audit(c, verb, t->name, ns, name);
 		return 0;
+	}
 	q = sim_qualified(rt);
 	where = ns != NULL ? xprintf("in the namespace \"%s\"", ns) :
 	    xstrdup("at the cluster scope");
@@ -359,6 +403,7 @@ sim_authenticate(struct sim_call *c)
 		json_decref(c->imp.groups);
 		json_decref(c->imp.namespaces);
 	}
+	c->impersonator = c->user->name;
 	sim_set_imp(c, iu, groups);
 	return 0;
 }
@@ -665,10 +710,15 @@ sim_collect(struct sim *sim, enum sim_rt rt, const char *ns,
     const char *start_name, long limit, char **next_ns, char **next_name,
     bool *start_missing)
 {
-	json_t *items = json_array(), *m, *o;
+	json_t *items, *m, *o;
 	void *nsit, *it;
 	bool started = start_ns == NULL;
 
+	items = sim_index_collect(sim, rt, ns, ls, fs, start_ns, start_name,
+	    limit, next_ns, next_name, start_missing);
+	if (items != NULL)
+		return items;
+	items = json_array();
 	*start_missing = false;
 	for (nsit = json_object_iter(sim->objs[rt]); nsit != NULL;
 	    nsit = json_object_iter_next(sim->objs[rt], nsit)) {
@@ -878,6 +928,7 @@ sim_watch_start(struct sim_call *c, enum sim_rt rt, const char *ns)
 	evhttp_send_reply_start(c->req, 200, "OK");
 	w->next = sim->watches;
 	sim->watches = w;
+	sim->nwatch[rt]++;
 	evhttp_connection_set_closecb(evhttp_request_get_connection(c->req),
 	    sim_watch_closed, w);
 	if (rv > 0 && rv < sim_oldest_rv(sim)) {
@@ -2037,6 +2088,13 @@ sim_admin(struct sim_call *c)
 	}
 	if (c->nsegs == 2 && strcmp(c->segs[1], "state") == 0) {
 		sim_reply_json(c, 200, sim_state(sim));
+		return;
+	}
+	if (c->nsegs == 2 && strcmp(c->segs[1], "audit") == 0) {
+		if (sim->audit == NULL)
+			sim->audit = json_array();
+		sim_reply_json(c, 200, json_pack("{s:O}", "items",
+		    sim->audit));
 		return;
 	}
 	if (c->nsegs != 2 || strcmp(c->segs[1], "faults") != 0) {

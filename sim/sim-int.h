@@ -147,8 +147,29 @@ struct sim_faults {
 	double pdrop;
 };
 
+/* A node as the scheduler sees it: allocatable and what bound pods use. */
+struct sim_node {
+	json_t *obj;		/* borrowed from the store */
+	const char *name;	/* borrowed from the store's key */
+	int64_t cpu, mem, gpu, pods;
+	int64_t ucpu, umem, ugpu, upods;
+	int cls;		/* nodes of one class filter pods alike */
+	bool ready, unschedulable;
+};
+
+/* A kubelet timer: the pod "ns/name" is due at sim time due. */
+struct sim_due {
+	int64_t due;
+	uint64_t seq;
+	char *key;
+};
+
+/* Mutating requests kept for GET /sim/audit. */
+#define SIM_AUDIT_MAX 10000
+
 struct sim {
 	struct event_base *base;
+	json_t *audit;			/* sim_audit's entries, oldest first */
 	struct sim_options opt;
 	struct evhttp *http;
 	struct ssl_ctx_st *ssl;
@@ -192,6 +213,38 @@ struct sim {
 	json_t *backoff;	/* controller uid -> real ms of next try */
 	json_t *sched_tried;	/* "ns/name" -> sched_gen last tried */
 	json_t *ser;		/* "rt/ns/name" -> compact JSON of the object */
+
+	/* Indexes kept by sim_index (sim-index.c). */
+	json_t *pos[SIM_RT_MAX];	/* "ns/name" -> insertion sequence */
+	int64_t pos_seq;
+	json_t *label_idx[SIM_RT_MAX];	/* "ns\x1fkey=value" -> { name } */
+	int nwatch[SIM_RT_MAX];		/* open watches per type */
+	int64_t unsched_adds;		/* pods that joined the queue */
+	int64_t sched_adds_seen;
+	json_t *ctrl_dirty[SIM_RT_MAX];	/* "rt/ns/name" -> true: to sync */
+	json_t *ctrl_timed;		/* "rt/ns/name": synced every pass */
+	json_t *fg_pending;		/* "rt/ns/name": foreground deletion */
+
+	/* The scheduler's node table, rebuilt when a node changes. */
+	struct sim_node *nodes;
+	size_t nnodes;
+	bool nodes_stale;
+	json_t *node_idx;		/* name -> index in nodes */
+	int *class_rep;			/* class -> index of its first node */
+	int nclasses;
+
+	/* Kubelet timers: a min-heap over (due, seq); sim->kubelet decides. */
+	struct sim_due *heap;
+	size_t nheap, heapcap;
+	uint64_t heap_seq;
+
+	/* Canonical shared subtrees of stored objects (sim_intern). */
+	json_t *interned;		/* identity key -> canonical value */
+	char *sweep_at;			/* key the next sweep starts at */
+	size_t intern_adds;		/* canonical values added since */
+	int64_t intern_rv;		/* history interned up to here */
+	int64_t interned_objs;		/* objects interned since the trim */
+	int64_t trim_ms;		/* real time of the next malloc trim */
 };
 
 /* sim-main glue: clock and randomness. */
@@ -241,6 +294,36 @@ json_t *sim_path(json_t *, const char *path);
 /* Sets a nested member by dotted path, creating objects; takes value. */
 void sim_set(json_t *, const char *path, json_t *value);
 
+/* sim-index.c: indexes by position, label and owner; kubelet timers. */
+void sim_index_init(struct sim *);
+void sim_index_free(struct sim *);
+/* Keeps the position and label indexes in step with one change. */
+void sim_index_labels(struct sim *, enum sim_rt, json_t *old, json_t *new);
+/*
+ * Collects matching objects through an index, in the order a scan gives;
+ * returns NULL when no index applies (the caller scans).
+ */
+json_t *sim_index_collect(struct sim *, enum sim_rt, const char *ns,
+    const struct sim_selector *ls, const struct sim_selector *fs,
+    const char *start_ns, const char *start_name, long limit, char **next_ns,
+    char **next_name, bool *start_missing);
+/* Sorts an array of stored objects of one type into scan order. */
+void sim_index_sort(struct sim *, enum sim_rt, json_t *items);
+/* Arms the kubelet timer of pod key ("ns/name") at sim time due. */
+void sim_kubelet_arm(struct sim *, const char *key, int64_t due);
+/* The keys whose kubelet timers are due at now, earliest first. */
+json_t *sim_kubelet_due(struct sim *, int64_t now);
+/* Marks a controller object for the next controller pass. */
+void sim_ctrl_mark(struct sim *, const char *objkey);
+/* Shares the subtrees a newly stored object has in common with others. */
+void sim_intern(struct sim *, json_t *obj);
+/* Interns what was stored a while ago and has not changed since. */
+void sim_intern_pass(struct sim *);
+/* Drops a slice of canonical values that nothing uses any more. */
+void sim_intern_sweep(struct sim *);
+/* A copy of an object with only what watch filters read (new ref). */
+json_t *sim_project(enum sim_rt, json_t *obj);
+
 /* sim-ctrl.c: controllers, garbage collection, quota status, events. */
 void sim_ctrl_pass(struct sim *);
 /*
@@ -267,6 +350,9 @@ void sim_pod_fail_node(struct sim *, const char *node);
 
 /* sim-kubelet.c: scheduler and kubelets. */
 void sim_sched_pass(struct sim *);
+/* Adds sign * a pod's usage to its node in the scheduler's table. */
+void sim_sched_use(struct sim *, const char *node, json_t *use, int sign);
+void sim_sched_free(struct sim *);
 void sim_kubelet_pass(struct sim *);
 /* Log text of a pod's container for the logs endpoint; caller frees. */
 char *sim_pod_log(struct sim *, json_t *pod, const char *container,

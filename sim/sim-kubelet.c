@@ -16,15 +16,6 @@
 #define SIM_LOG_EVERY_S 20
 #define SIM_LOG_MAX_LINES 5000
 
-/* What the scheduler needs of a node, parsed once per pass. */
-struct sim_nodefit {
-	json_t *node;
-	const char *name;
-	int64_t cpu, mem, gpu, pods;
-	int64_t ucpu, umem, ugpu, upods;
-	bool ready, unschedulable;
-};
-
 /* Reads a resource of a node's allocatable. */
 static int64_t
 sim_alloc(json_t *node, const char *res, int scale)
@@ -158,6 +149,15 @@ sim_reason(json_t *reasons, const char *r)
 	    json_integer_value(json_object_get(reasons, r)) + 1));
 }
 
+/* Adds n to a reason's node count when n is not zero. */
+static void
+sim_reason_add(json_t *reasons, const char *r, int64_t n)
+{
+	if (n > 0)
+		json_object_set_new(reasons, r, json_integer(
+		    json_integer_value(json_object_get(reasons, r)) + n));
+}
+
 /* The "0/N nodes are available: ..." message of an unschedulable pod. */
 static char *
 sim_fit_message(json_t *reasons, size_t nnodes)
@@ -186,21 +186,60 @@ sim_fit_message(json_t *reasons, size_t nnodes)
 	return t;
 }
 
-/* Parses every node into the fit table. */
-static struct sim_nodefit *
-sim_nodes_fit(struct sim *sim, size_t *n)
+/* The class key of a node: what pod filters read, less its hostname. */
+static char *
+sim_node_class_key(json_t *node, bool ready, bool unschedulable)
+{
+	json_t *labels = json_deep_copy(sim_path(node, "metadata.labels"));
+	json_t *k;
+	char *s;
+
+	if (labels == NULL)
+		labels = json_object();
+	json_object_del(labels, "kubernetes.io/hostname");
+	k = json_pack("{sosOsbsb}", "l", labels, "t",
+	    sim_path(node, "spec.taints") ? sim_path(node, "spec.taints") :
+	    json_null(), "r", ready, "u", unschedulable);
+	s = json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(k);
+	return s;
+}
+
+/* Frees the scheduler's node table. */
+void
+sim_sched_free(struct sim *sim)
+{
+	free(sim->nodes);
+	free(sim->class_rep);
+	sim->nodes = NULL;
+	sim->class_rep = NULL;
+	sim->nnodes = 0;
+	sim->nclasses = 0;
+}
+
+/* Rebuilds the node table after a node changed, in the store's order. */
+static void
+sim_nodes_refresh(struct sim *sim)
 {
 	json_t *m = json_object_get(sim->objs[SIM_RT_NODES], ""), *node, *c;
-	struct sim_nodefit *out;
+	json_t *classes;
 	const char *name;
 	size_t i = 0, j;
 
-	out = xcalloc(json_object_size(m) + 1, sizeof *out);
+	if (!sim->nodes_stale)
+		return;
+	sim_sched_free(sim);
+	json_object_clear(sim->node_idx);
+	classes = json_object();
+	sim->nodes = xcalloc(json_object_size(m) + 1, sizeof *sim->nodes);
+	sim->class_rep = xcalloc(json_object_size(m) + 1,
+	    sizeof *sim->class_rep);
 	json_object_foreach(m, name, node) {
-		struct sim_nodefit *f = &out[i++];
-		json_t *use = json_object_get(sim->node_use, name);
+		struct sim_node *f = &sim->nodes[i];
+		json_t *use = json_object_get(sim->node_use, name), *cl;
+		char *ck;
 
-		f->node = node;
+		f->obj = node;
 		f->name = name;
 		f->cpu = sim_alloc(node, "cpu", QUANTITY_MILLI);
 		f->mem = sim_alloc(node, "memory", QUANTITY_UNITS);
@@ -218,84 +257,150 @@ sim_nodes_fit(struct sim *sim, size_t *n)
 			if (strcmp(sim_str(c, "type"), "Ready") == 0)
 				f->ready = strcmp(sim_str(c, "status"), "True") == 0;
 		}
+		ck = sim_node_class_key(node, f->ready, f->unschedulable);
+		cl = json_object_get(classes, ck);
+		if (cl == NULL) {
+			sim->class_rep[sim->nclasses] = (int)i;
+			cl = json_integer(sim->nclasses++);
+			json_object_set_new(classes, ck, cl);
+		}
+		f->cls = (int)json_integer_value(cl);
+		free(ck);
+		json_object_set_new(sim->node_idx, name, json_integer((json_int_t)i));
+		i++;
 	}
-	*n = i;
-	return out;
+	sim->nnodes = i;
+	sim->nodes_stale = false;
+	json_decref(classes);
 }
 
-/* Tries one pod on every node; binds it or records why it cannot run. */
-static void
-sim_schedule_pod(struct sim *sim, json_t *pod, struct sim_nodefit *nodes,
-    size_t n)
+/* Keeps a node's used resources current as pods bind and stop. */
+void
+sim_sched_use(struct sim *sim, const char *node, json_t *use, int sign)
 {
-	json_t *use = sim_pod_usage(pod, false), *reasons = json_object(), *cp;
+	json_t *ix;
+	struct sim_node *f;
+
+	if (sim->nodes_stale || node == NULL ||
+	    (ix = json_object_get(sim->node_idx, node)) == NULL)
+		return;
+	f = &sim->nodes[json_integer_value(ix)];
+	f->ucpu += sign * json_integer_value(json_object_get(use,
+	    "requests.cpu"));
+	f->umem += sign * json_integer_value(json_object_get(use,
+	    "requests.memory"));
+	f->ugpu += sign * json_integer_value(json_object_get(use,
+	    "requests.nvidia.com/gpu"));
+	f->upods += sign * json_integer_value(json_object_get(use, "pods"));
+}
+
+/* True if the pod's node filters name a node's hostname label. */
+static bool
+sim_pod_names_host(json_t *pod)
+{
+	static const char host[] = "kubernetes.io/hostname";
+	json_t *terms, *t, *e;
+	size_t i, j;
+
+	if (json_object_get(sim_path(pod, "spec.nodeSelector"), host) != NULL)
+		return true;
+	terms = sim_path(pod, "spec.affinity.nodeAffinity."
+	    "requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
+	json_array_foreach(terms, i, t) {
+		json_array_foreach(json_object_get(t, "matchExpressions"), j, e) {
+			if (sim_str(e, "key") && strcmp(sim_str(e, "key"), host) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Why a whole class of nodes refuses the pod, or NULL; caller frees. */
+static char *
+sim_class_reason(json_t *pod, struct sim_node *rep, bool names_host)
+{
+	json_t *taints = sim_path(rep->obj, "spec.taints"), *t;
+	size_t j;
+
+	if (rep->unschedulable)
+		return xstrdup("node(s) were unschedulable");
+	json_array_foreach(taints, j, t) {
+		const char *e = sim_str(t, "effect");
+
+		if (e != NULL && strcmp(e, "PreferNoSchedule") != 0 &&
+		    !sim_tolerates(pod, t))
+			return xprintf("node(s) had untolerated taint {%s: %s}",
+			    sim_str(t, "key") ? sim_str(t, "key") : "",
+			    sim_str(t, "value") ? sim_str(t, "value") : "");
+	}
+	if (!rep->ready)
+		return xstrdup("node(s) had untolerated taint "
+		    "{node.kubernetes.io/not-ready: }");
+	if (!names_host && !sim_node_selected(pod, rep->obj))
+		return xstrdup(
+		    "node(s) didn't match Pod's node affinity/selector");
+	return NULL;
+}
+
+/* What the outcome of scheduling a pod depends on, as a string key. */
+static char *
+sim_pod_shape(json_t *pod, int64_t cpu, int64_t mem, int64_t gpu)
+{
+	json_t *k = json_pack("[IIIOOO]", (json_int_t)cpu, (json_int_t)mem,
+	    (json_int_t)gpu, sim_path(pod, "spec.tolerations") ?
+	    sim_path(pod, "spec.tolerations") : json_null(),
+	    sim_path(pod, "spec.nodeSelector") ?
+	    sim_path(pod, "spec.nodeSelector") : json_null(),
+	    sim_path(pod, "spec.affinity") ? sim_path(pod, "spec.affinity") :
+	    json_null());
+	char *s = json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS);
+
+	json_decref(k);
+	return s;
+}
+
+/*
+ * Tries one pod on every node; binds it or records why it cannot run.
+ * Taints, readiness and selectors are judged once per class of alike
+ * nodes, so a binding costs a few integer compares per node; within a
+ * pass, pods shaped like one that found no node since the last binding
+ * get its message without another walk (memo: shape -> message).
+ */
+static void
+sim_schedule_pod(struct sim *sim, json_t *pod, json_t *memo)
+{
+	json_t *use = sim_pod_usage(pod, false), *reasons, *cp;
 	int64_t cpu = json_integer_value(json_object_get(use, "requests.cpu"));
 	int64_t mem = json_integer_value(json_object_get(use, "requests.memory"));
 	int64_t gpu = json_integer_value(json_object_get(use,
 	    "requests.nvidia.com/gpu"));
-	struct sim_nodefit *best = NULL;
+	struct sim_node *best = NULL, *nodes = sim->nodes;
+	bool names_host = sim_pod_names_host(pod);
 	int64_t best_score = 0;
-	size_t i, j;
-	char *ts, *pk;
+	size_t i, n = sim->nnodes;
+	char *ts, *pk, **why, *shape;
 	const char *ns = sim_str(pod, "metadata.namespace");
 	const char *name = sim_str(pod, "metadata.name");
+	int k;
 
 	json_decref(use);
+	shape = sim_pod_shape(pod, cpu, mem, gpu);
+	why = xcalloc(sim->nclasses + 1, sizeof *why);
+	if (json_object_get(memo, shape) != NULL)
+		n = 0;	/* fails as its twin did: skip the walk */
+	for (k = 0; k < sim->nclasses && n > 0; k++)
+		why[k] = sim_class_reason(pod, &nodes[sim->class_rep[k]],
+		    names_host);
 	for (i = 0; i < n; i++) {
-		struct sim_nodefit *f = &nodes[i];
-		json_t *taints = sim_path(f->node, "spec.taints"), *t;
-		bool fits = true, tainted = false;
+		struct sim_node *f = &nodes[i];
 		int64_t score;
 
-		if (f->unschedulable) {
-			sim_reason(reasons, "node(s) were unschedulable");
+		if (why[f->cls] != NULL)
 			continue;
-		}
-		json_array_foreach(taints, j, t) {
-			const char *e = sim_str(t, "effect");
-
-			if (e != NULL && strcmp(e, "PreferNoSchedule") != 0 &&
-			    !sim_tolerates(pod, t)) {
-				char *r = xprintf("node(s) had untolerated taint "
-				    "{%s: %s}", sim_str(t, "key") ?
-				    sim_str(t, "key") : "", sim_str(t, "value") ?
-				    sim_str(t, "value") : "");
-
-				sim_reason(reasons, r);
-				free(r);
-				tainted = true;
-				break;
-			}
-		}
-		if (tainted)
+		if (names_host && !sim_node_selected(pod, f->obj))
 			continue;
-		if (!f->ready) {
-			sim_reason(reasons, "node(s) had untolerated taint "
-			    "{node.kubernetes.io/not-ready: }");
-			continue;
-		}
-		if (!sim_node_selected(pod, f->node)) {
-			sim_reason(reasons,
-			    "node(s) didn't match Pod's node affinity/selector");
-			continue;
-		}
-		if (f->upods + 1 > f->pods) {
-			sim_reason(reasons, "Too many pods");
-			fits = false;
-		}
-		if (f->ucpu + cpu > f->cpu) {
-			sim_reason(reasons, "Insufficient cpu");
-			fits = false;
-		}
-		if (f->umem + mem > f->mem) {
-			sim_reason(reasons, "Insufficient memory");
-			fits = false;
-		}
-		if (gpu > 0 && f->ugpu + gpu > f->gpu) {
-			sim_reason(reasons, "Insufficient nvidia.com/gpu");
-			fits = false;
-		}
-		if (!fits)
+		if (f->upods + 1 > f->pods || f->ucpu + cpu > f->cpu ||
+		    f->umem + mem > f->mem || (gpu > 0 && f->ugpu + gpu > f->gpu))
 			continue;
 		/* Least allocated GPUs first, then CPU: spread like the default. */
 		score = (f->gpu - f->ugpu - gpu) * 1000000 +
@@ -328,7 +433,7 @@ sim_schedule_pod(struct sim *sim, json_t *pod, struct sim_nodefit *nodes,
 		    "type", "PodScheduled", "status", "True", "lastProbeTime",
 		    NULL, "lastTransitionTime", ts));
 		sim_set(cp, "status.hostIP", json_string(sim_str(json_array_get(
-		    sim_path(best->node, "status.addresses"), 0), "address")));
+		    sim_path(best->obj, "status.addresses"), 0), "address")));
 		sim_set(cp, "status.startTime", json_string(ts));
 		json_array_foreach(sim_path(cp, "spec.containers"), i, c) {
 			json_array_append_new(cs, json_pack("{sssssssbsbsis{s{ss}}}",
@@ -339,19 +444,47 @@ sim_schedule_pod(struct sim *sim, json_t *pod, struct sim_nodefit *nodes,
 			    "ContainerCreating"));
 		}
 		sim_set(cp, "status.containerStatuses", cs);
-		best->ucpu += cpu;
-		best->umem += mem;
-		best->ugpu += gpu;
-		best->upods++;
 		pk = xprintf("%s/%s", ns, name);
-		json_object_set_new(sim->kubelet, pk,
-		    json_integer(sim_now(sim) + delay));
+		sim_kubelet_arm(sim, pk, sim_now(sim) + delay);
 		json_object_del(sim->sched_tried, pk);
 		free(pk);
+		/* Storing the bound pod charges its node (sim_sched_use). */
 		sim_put(sim, SIM_RT_PODS, cp);
+		json_object_clear(memo);
 	} else {
-		char *m = sim_fit_message(reasons, n);
+		int64_t npods = 0, ncpu = 0, nmem = 0, ngpu = 0;
+		char *m;
 
+		reasons = json_object();
+		for (i = 0; i < n; i++) {
+			struct sim_node *f = &nodes[i];
+
+			if (why[f->cls] != NULL) {
+				sim_reason(reasons, why[f->cls]);
+				continue;
+			}
+			if (names_host && !sim_node_selected(pod, f->obj)) {
+				sim_reason(reasons, "node(s) didn't match Pod's "
+				    "node affinity/selector");
+				continue;
+			}
+			npods += f->upods + 1 > f->pods;
+			ncpu += f->ucpu + cpu > f->cpu;
+			nmem += f->umem + mem > f->mem;
+			ngpu += gpu > 0 && f->ugpu + gpu > f->gpu;
+		}
+		sim_reason_add(reasons, "Too many pods", npods);
+		sim_reason_add(reasons, "Insufficient cpu", ncpu);
+		sim_reason_add(reasons, "Insufficient memory", nmem);
+		sim_reason_add(reasons, "Insufficient nvidia.com/gpu", ngpu);
+		if (json_object_get(memo, shape) != NULL)
+			m = xstrdup(json_string_value(json_object_get(memo,
+			    shape)));
+		else {
+			m = sim_fit_message(reasons, n);
+			json_object_set_new(memo, shape, json_string(m));
+		}
+		json_decref(reasons);
 		sim_set(cp, "status.conditions", json_pack("[{ssssss?ssssss}]",
 		    "type", "PodScheduled", "status", "False", "lastProbeTime",
 		    NULL, "lastTransitionTime", ts, "reason", "Unschedulable",
@@ -368,21 +501,29 @@ sim_schedule_pod(struct sim *sim, json_t *pod, struct sim_nodefit *nodes,
 			json_decref(cp);
 		free(m);
 	}
+	for (k = 0; k < sim->nclasses; k++)
+		free(why[k]);
+	free(why);
+	free(shape);
 	free(ts);
-	json_decref(reasons);
 }
 
 /* One scheduling pass over pending pods, retrying only after changes. */
 void
 sim_sched_pass(struct sim *sim)
 {
-	struct sim_nodefit *nodes;
-	json_t *keys, *k, *v, *pod;
+	json_t *keys, *k, *v, *pod, *memo;
 	const char *key;
-	size_t n, i;
+	size_t i;
 
 	if (json_object_size(sim->unscheduled) == 0)
 		return;
+	/* Nothing joined the queue and no capacity freed: all were tried. */
+	if (sim->unsched_adds == sim->sched_adds_seen &&
+	    sim->sched_gen == sim->sched_gen_done)
+		return;
+	sim->sched_adds_seen = sim->unsched_adds;
+	sim->sched_gen_done = sim->sched_gen;
 	keys = json_array();
 	json_object_foreach(sim->unscheduled, key, v) {
 		json_t *tried = json_object_get(sim->sched_tried, key);
@@ -395,7 +536,7 @@ sim_sched_pass(struct sim *sim)
 		json_decref(keys);
 		return;
 	}
-	nodes = sim_nodes_fit(sim, &n);
+	memo = json_object();
 	json_array_foreach(keys, i, k) {
 		const char *s = json_string_value(k), *slash = strchr(s, '/');
 		char *ns = xstrndup(s, slash - s);
@@ -404,7 +545,11 @@ sim_sched_pass(struct sim *sim)
 		pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
 		if (pod != NULL) {
 			json_incref(pod);
-			sim_schedule_pod(sim, pod, nodes, n);
+			if (sim->nodes_stale) {
+				sim_nodes_refresh(sim);
+				json_object_clear(memo);
+			}
+			sim_schedule_pod(sim, pod, memo);
 			json_decref(pod);
 			pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
 			if (pod != NULL && sim_str(pod, "spec.nodeName") == NULL)
@@ -425,7 +570,7 @@ sim_sched_pass(struct sim *sim)
 			json_object_del(sim->sched_tried, json_string_value(k));
 		json_decref(drop);
 	}
-	free(nodes);
+	json_decref(memo);
 	json_decref(keys);
 }
 
@@ -694,7 +839,7 @@ sim_kubelet_step(struct sim *sim, const char *key, json_t *pod, int64_t now)
 		}
 	}
 	if (due >= 0)
-		json_object_set_new(sim->kubelet, key, json_integer(due));
+		sim_kubelet_arm(sim, key, due);
 	else
 		json_object_del(sim->kubelet, key);
 	sim_put(sim, SIM_RT_PODS, cp);
@@ -706,14 +851,9 @@ void
 sim_kubelet_pass(struct sim *sim)
 {
 	int64_t now = sim_now(sim);
-	json_t *due = json_array(), *k, *v, *pod;
-	const char *key;
+	json_t *due = sim_kubelet_due(sim, now), *k, *pod;
 	size_t i;
 
-	json_object_foreach(sim->kubelet, key, v) {
-		if (json_integer_value(v) <= now)
-			json_array_append_new(due, json_string(key));
-	}
 	json_array_foreach(due, i, k) {
 		const char *s = json_string_value(k), *slash = strchr(s, '/');
 		char *ns = xstrndup(s, slash - s);

@@ -234,6 +234,47 @@ sim_obj_usage(enum sim_rt rt)
 	return u;
 }
 
+/* True if a deleted object waits for its dependents (foreground). */
+static bool
+sim_is_foreground(json_t *obj)
+{
+	json_t *fin = sim_path(obj, "metadata.finalizers");
+	size_t i;
+
+	if (sim_path(obj, "metadata.deletionTimestamp") == NULL)
+		return false;
+	for (i = 0; i < json_array_size(fin); i++) {
+		if (json_string_value(json_array_get(fin, i)) != NULL &&
+		    strcmp(json_string_value(json_array_get(fin, i)),
+		    "foregroundDeletion") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Keeps the controllers' work sets in step with a change of one of them. */
+static void
+sim_index_ctrl(struct sim *sim, const char *key, json_t *new)
+{
+	if (new == NULL) {
+		json_object_del(sim->ctrl_timed, key);
+		json_object_del(sim->fg_pending, key);
+		return;
+	}
+	sim_ctrl_mark(sim, key);
+	/* Deadlines and TTLs depend on the clock, not only on changes. */
+	if (atoi(key) == SIM_RT_JOBS &&
+	    (sim_path(new, "spec.activeDeadlineSeconds") != NULL ||
+	    sim_path(new, "spec.ttlSecondsAfterFinished") != NULL))
+		json_object_set_new(sim->ctrl_timed, key, json_true());
+	else
+		json_object_del(sim->ctrl_timed, key);
+	if (sim_is_foreground(new))
+		json_object_set_new(sim->fg_pending, key, json_true());
+	else
+		json_object_del(sim->fg_pending, key);
+}
+
 /* Keeps every index in step with one change (old -> new, either NULL). */
 static void
 sim_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
@@ -249,8 +290,14 @@ sim_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
 	if (new != NULL && sim_str(new, "metadata.uid") != NULL)
 		json_object_set_new(sim->uids, sim_str(new, "metadata.uid"),
 		    json_string(key));
+	sim_index_labels(sim, rt, old, new);
 	refs = sim_path(old, "metadata.ownerReferences");
 	json_array_foreach(refs, i, r) {
+		const char *okey = json_string_value(json_object_get(sim->uids,
+		    sim_str(r, "uid") ? sim_str(r, "uid") : ""));
+
+		if (okey != NULL)
+			sim_ctrl_mark(sim, okey);
 		set = json_object_get(sim->owners, sim_str(r, "uid"));
 		json_object_del(set, key);
 		if (set != NULL && json_object_size(set) == 0)
@@ -258,10 +305,13 @@ sim_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
 	}
 	refs = sim_path(new, "metadata.ownerReferences");
 	json_array_foreach(refs, i, r) {
-		const char *ou = sim_str(r, "uid");
+		const char *ou = sim_str(r, "uid"), *okey;
 
 		if (ou == NULL)
 			continue;
+		okey = json_string_value(json_object_get(sim->uids, ou));
+		if (okey != NULL)
+			sim_ctrl_mark(sim, okey);
 		set = json_object_get(sim->owners, ou);
 		if (set == NULL) {
 			set = json_object();
@@ -292,6 +342,7 @@ sim_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
 			u = sim_pod_usage(old, false);
 			sim_use_bump(sim->node_use, sim_str(old, "spec.nodeName"),
 			    u, -1);
+			sim_sched_use(sim, sim_str(old, "spec.nodeName"), u, -1);
 			json_decref(u);
 			if (!sim_pod_holds_node(new))
 				sim->sched_gen++;
@@ -300,6 +351,7 @@ sim_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
 			u = sim_pod_usage(new, false);
 			sim_use_bump(sim->node_use, sim_str(new, "spec.nodeName"),
 			    u, 1);
+			sim_sched_use(sim, sim_str(new, "spec.nodeName"), u, 1);
 			json_decref(u);
 		}
 		if (old != NULL) {
@@ -313,9 +365,11 @@ sim_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
 			json_decref(u);
 		}
 		if (new != NULL && sim_str(new, "spec.nodeName") == NULL &&
-		    sim_path(new, "metadata.deletionTimestamp") == NULL)
+		    sim_path(new, "metadata.deletionTimestamp") == NULL) {
+			if (json_object_get(sim->unscheduled, pk) == NULL)
+				sim->unsched_adds++;
 			json_object_set_new(sim->unscheduled, pk, json_true());
-		else
+		} else
 			json_object_del(sim->unscheduled, pk);
 		if (new == NULL)
 			json_object_del(sim->kubelet, pk);
@@ -329,8 +383,13 @@ sim_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
 		json_decref(u);
 		json_object_set_new(sim->dirty_ns, ns, json_true());
 	}
-	if (rt == SIM_RT_NODES)
+	if (rt == SIM_RT_NODES) {
 		sim->sched_gen++;
+		sim->nodes_stale = true;
+	}
+	if (rt == SIM_RT_DEPLOYMENTS || rt == SIM_RT_REPLICASETS ||
+	    rt == SIM_RT_JOBS)
+		sim_index_ctrl(sim, key, new);
 	if (rt == SIM_RT_RESOURCEQUOTAS && new != NULL && old == NULL)
 		json_object_set_new(sim->dirty_ns, ns, json_true());
 	free(key);
@@ -393,6 +452,8 @@ sim_fanout(struct sim *sim, struct sim_event *e)
 	static const char *names[] = { "ADDED", "MODIFIED", "DELETED" };
 	struct sim_watch *w, *next;
 
+	if (sim->nwatch[e->rt] == 0)
+		return;
 	for (w = sim->watches; w != NULL; w = next) {
 		bool nm, om;
 
@@ -425,7 +486,8 @@ sim_emit(struct sim *sim, enum sim_rt rt, int type, json_t *old, json_t *obj)
 	e->rv = sim->rv;
 	e->rt = rt;
 	e->type = type;
-	e->old = old ? json_incref(old) : NULL;
+	/* Only watch filters read the old version: keep what they need. */
+	e->old = old ? sim_project(rt, old) : NULL;
 	e->obj = json_incref(obj);
 	sim->ev_head = (sim->ev_head + 1) % sim->nevents;
 	sim_fanout(sim, e);
@@ -569,6 +631,7 @@ sim_store_init(struct sim *sim)
 	sim->backoff = json_object();
 	sim->sched_tried = json_object();
 	sim->ser = json_object();
+	sim_index_init(sim);
 	if (sim->opt.watch_cache <= 0)
 		sim->opt.watch_cache = 10000;
 	sim->nevents = sim->opt.watch_cache;
@@ -595,6 +658,7 @@ sim_store_free(struct sim *sim)
 	json_decref(sim->backoff);
 	json_decref(sim->sched_tried);
 	json_decref(sim->ser);
+	sim_index_free(sim);
 	for (i = 0; i < sim->nevents; i++) {
 		json_decref(sim->events[i].old);
 		json_decref(sim->events[i].obj);
@@ -614,6 +678,7 @@ sim_watch_close(struct sim_watch *w, bool end)
 	for (p = &w->sim->watches; *p != NULL; p = &(*p)->next) {
 		if (*p == w) {
 			*p = w->next;
+			w->sim->nwatch[w->rt]--;
 			break;
 		}
 	}

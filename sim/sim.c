@@ -87,7 +87,7 @@ sim_rand_suffix(struct sim *sim, char *buf, int n)
 	buf[n] = '\0';
 }
 
-/* The periodic pass: scheduler, kubelets and controllers, in that order. */
+/* The periodic pass: scheduler, kubelets, controllers, then sharing. */
 static void
 sim_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -98,6 +98,8 @@ sim_tick(evutil_socket_t fd, short what, void *arg)
 	sim_sched_pass(sim);
 	sim_kubelet_pass(sim);
 	sim_ctrl_pass(sim);
+	sim_intern_pass(sim);
+	sim_intern_sweep(sim);
 }
 
 /* Builds the cluster, starts the server and arms the periodic pass. */
@@ -186,6 +188,7 @@ sim_free(struct sim *sim)
 	}
 	free(sim->users);
 	json_decref(sim->cluster);
+	json_decref(sim->audit);
 	free(sim->host);
 	free(sim->url);
 	free(sim);
