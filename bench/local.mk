@@ -39,3 +39,7 @@ dist_noinst_SCRIPTS += bench/cleanup.sh
 # whole `sched --once` pass over a large queue (docs/performance.md,
 # "Scheduler end to end").
 dist_noinst_SCRIPTS += bench/sched-e2e.sh
+# One whole pass over 100,000 queued jobs and 5,000 nodes, split into
+# phases, and jobs admitted per second (docs/performance.md, "Scheduler end
+# to end").
+dist_noinst_SCRIPTS += bench/sched-pass.sh

@@ -34,6 +34,17 @@ tests_unit_test_sched_policy_LDADD = sched/libsched.a common/libcommon.a \
 	$(CMOCKA_LIBS) -lm
 endif
 
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-sched-limits
+TESTS += tests/unit/test-sched-limits
+tests_unit_test_sched_limits_SOURCES = tests/unit/test-sched-limits.c
+tests_unit_test_sched_limits_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(JANSSON_CFLAGS)
+tests_unit_test_sched_limits_LDADD = sched/libsched.a spec/libspec.a \
+	store/libstore.a common/libcommon.a $(JANSSON_LIBS) $(YAML_LIBS) \
+	$(SQLITE_LIBS) $(CMOCKA_LIBS) -lm
+endif
+
 # Scheduler scenarios against ailab-kubesim (issue 6), sampling the
 # simulated cluster's own state with sched-sample.py.
 TESTS += tests/integration/t0401-sched-quotas.sh

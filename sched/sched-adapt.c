@@ -63,6 +63,64 @@ sched_spec_read(const struct store_job *j, struct sched_spec *sp,
 	return 0;
 }
 
+const char *const sched_spec_paths[SCHED_SPEC_NFIELDS] = {
+	"$.workload", "$.interactive", "$.timeout_s", "$.gang_timeout_s",
+	"$.retries", "$.max_running", "$.gpu.any", "$.gpu.types", "$.after"
+};
+
+/* An integer field, 0 when absent. */
+static int64_t
+sched_field_int(const char *v)
+{
+	return v != NULL ? strtoll(v, NULL, 10) : 0;
+}
+
+/* A list field (JSON text of an array of strings), as a vector. */
+static int
+sched_field_strings(const char *v, char ***out, size_t *n, char **cause)
+{
+	json_error_t err;
+	json_t *a;
+
+	*out = NULL;
+	*n = 0;
+	if (v == NULL || strcmp(v, "[]") == 0)
+		return 0;
+	if ((a = json_loads(v, JSON_DECODE_ANY, &err)) == NULL) {
+		if (cause != NULL)
+			*cause = xprintf("stored spec is not JSON: %s",
+			    err.text);
+		return -1;
+	}
+	*out = sched_spec_strings(a, n);
+	json_decref(a);
+	return 0;
+}
+
+/* Reads the scheduler's part of a spec from extracted values, as
+ * sched_spec_read reads it from the whole text. */
+int
+sched_spec_from_fields(const char *const *v, struct sched_spec *sp,
+    char **cause)
+{
+	memset(sp, 0, sizeof *sp);
+	sp->deployment = v[0] == NULL || strcmp(v[0], "job") != 0;
+	sp->interactive = v[1] != NULL && strcmp(v[1], "1") == 0;
+	sp->timeout_s = sched_field_int(v[2]);
+	sp->gang_timeout_s = sched_field_int(v[3]);
+	sp->retries = (int)sched_field_int(v[4]);
+	sp->max_running = (int)sched_field_int(v[5]);
+	if ((v[6] == NULL || strcmp(v[6], "1") != 0) &&
+	    sched_field_strings(v[7], &sp->types, &sp->ntypes, cause) != 0)
+		goto fail;
+	if (sched_field_strings(v[8], &sp->after, &sp->nafter, cause) != 0)
+		goto fail;
+	return 0;
+fail:
+	sched_spec_release(sp);
+	return -1;
+}
+
 /* Frees what sched_spec_read allocated. */
 void
 sched_spec_release(struct sched_spec *sp)

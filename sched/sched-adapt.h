@@ -35,6 +35,17 @@ int sched_spec_read(const struct store_job *, struct sched_spec *,
 void sched_spec_release(struct sched_spec *);
 
 /*
+ * The same read from values at these JSON paths of the spec (as
+ * store_spec_fields extracts them: text, 1/0 for booleans, JSON text for
+ * arrays, NULL when absent), so that many jobs are read without parsing
+ * their whole specs; v holds SCHED_SPEC_NFIELDS values in path order.
+ */
+#define SCHED_SPEC_NFIELDS 9
+extern const char *const sched_spec_paths[SCHED_SPEC_NFIELDS];
+int sched_spec_from_fields(const char *const *v, struct sched_spec *,
+    char **cause);
+
+/*
  * The objects to create for an attempt of a job on a GPU type, in creation
  * order (a JSON array of Kubernetes objects, the caller's), exactly as
  * `ailab-queue render` shows them.

@@ -25,6 +25,7 @@
 #include "sched.h"
 #include "sched-adapt.h"
 #include "sched-observe.h"
+#include "spec.h"
 #include "store.h"
 
 #define SCHED_MANAGED "app.kubernetes.io/managed-by=ailab-queue"
@@ -47,6 +48,28 @@ static const enum kube_kind sched_slot_kind[SLOT_COUNT] = {
 	KUBE_PODS
 };
 
+/*
+ * What the loop keeps of one job across passes: the scheduler's part of its
+ * spec, parsed once (the spec text never changes after submission; the
+ * revision is the job's updated_at, so a changed job is read again), and
+ * where the job sits in this pass's list.
+ */
+struct sched_centry {
+	int64_t id;                  /* 0: empty slot */
+	int64_t rev;
+	size_t idx;                  /* in loop->jobs this pass */
+	bool parsed;                 /* sp (or cause) is filled */
+	bool ok;
+	struct sched_spec sp;
+	char *cause;                 /* why the spec cannot be read */
+};
+
+/* An open-addressing table of entries by job id. */
+struct sched_cache {
+	struct sched_centry *v;
+	size_t cap;                  /* 0 or a power of two */
+};
+
 /* What a pass learned about one namespace. */
 struct sched_ns {
 	char *name;
@@ -61,8 +84,11 @@ struct sched_loop {
 	struct store *store;
 	struct kube_client *kube;
 	struct sched_loop_opts opts;
+	struct spec_site *own_site;  /* loaded when opts.site is NULL */
+	struct sched_user_limit *limits; /* from the site, for every owner */
+	size_t nlimits;
 	struct event *timer;
-	struct kube_watch *watch;
+	struct kube_watch *watches[3];  /* pods, deployments, jobs */
 
 	bool in_pass;
 	bool kicked;
@@ -75,8 +101,22 @@ struct sched_loop {
 	/* The pass's snapshot. */
 	struct store_job **jobs;
 	size_t njobs;
+	struct sched_cache cache;    /* an entry per job of jobs[] */
+	/* Decayed usage of each owner's groups, in memory only (groups are
+	 * short-lived): "owner\tgroup" -> {owner, group, gpu_ms, at}. */
+	json_t *gusage;
 	struct sched_ns *ns;
 	size_t nns;
+	json_t *nsmap;               /* namespace name -> index in ns */
+	json_t *depmemo;             /* "id" or "ns/name" -> [id, state] */
+	/* Reasons of admitted jobs waiting for their pods, written at once. */
+	int64_t *wait_ids;
+	char **wait_reasons;
+	size_t nwait;
+	/* Admitted jobs now fully running, recorded at once. */
+	struct store_job **started;
+	size_t nstarted;
+	int64_t t_mark;              /* start of the phase being timed */
 	json_t *nodes;               /* NULL: not readable */
 	json_t *allpods;             /* NULL: not readable */
 	json_t *byjob;               /* "id" -> {deployments,jobs,...,pods} */
@@ -190,6 +230,176 @@ sched_list(struct sched_loop *loop, enum kube_kind kind, size_t ns,
 	    loop->ns[ns].name, &lo, sched_list_cb, req);
 }
 
+/* The slot of an id in a table: its entry, or the empty slot for it. */
+static struct sched_centry *
+sched_cache_slot(const struct sched_cache *c, int64_t id)
+{
+	size_t i;
+
+	if (c->cap == 0)
+		return NULL;
+	i = (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ull >> 20) &
+	    (c->cap - 1);
+	while (c->v[i].id != 0 && c->v[i].id != id)
+		i = (i + 1) & (c->cap - 1);
+	return &c->v[i];
+}
+
+/* The entry of a job of this pass, or NULL. */
+static struct sched_centry *
+sched_cache_find(const struct sched_cache *c, int64_t id)
+{
+	struct sched_centry *e = sched_cache_slot(c, id);
+
+	return e != NULL && e->id == id ? e : NULL;
+}
+
+/* Frees the parsed parts of an entry. */
+static void
+sched_centry_release(struct sched_centry *e)
+{
+	if (e->parsed && e->ok)
+		sched_spec_release(&e->sp);
+	free(e->cause);
+	memset(e, 0, sizeof *e);
+}
+
+/* Frees a table and its entries. */
+static void
+sched_cache_free(struct sched_cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->cap; i++)
+		if (c->v[i].id != 0)
+			sched_centry_release(&c->v[i]);
+	free(c->v);
+	c->v = NULL;
+	c->cap = 0;
+}
+
+/* The bulk read asks: does this job's spec text need reading?  Only for a
+ * job on the cluster, whose objects are rendered from it; waiting jobs'
+ * fields come from the cache or from store_spec_fields. */
+static bool
+sched_want_spec(const struct store_job *j, void *arg)
+{
+	(void)arg;
+	return store_state_is_active(j->state);
+}
+
+/* Reads the fields of the waiting jobs not cached yet, in one query. */
+static void
+sched_cache_fill(struct sched_loop *loop)
+{
+	struct sched_centry *e;
+	int64_t *ids;
+	char **v = NULL, *cause = NULL;
+	size_t i, k, n = 0;
+
+	ids = xcalloc(loop->njobs + 1, sizeof *ids);
+	for (i = 0; i < loop->njobs; i++) {
+		e = sched_cache_find(&loop->cache, loop->jobs[i]->id);
+		if (!e->parsed && loop->jobs[i]->spec_json == NULL &&
+		    !store_state_is_terminal(loop->jobs[i]->state))
+			ids[n++] = loop->jobs[i]->id;
+	}
+	if (n > 0 && store_spec_fields(loop->store, ids, n, sched_spec_paths,
+	    SCHED_SPEC_NFIELDS, &v, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		n = 0;
+	}
+	for (i = 0; i < n; i++) {
+		e = sched_cache_find(&loop->cache, ids[i]);
+		e->parsed = true;
+		e->ok = sched_spec_from_fields((const char *const *)&v[i *
+		    SCHED_SPEC_NFIELDS], &e->sp, &e->cause) == 0;
+		for (k = 0; k < SCHED_SPEC_NFIELDS; k++)
+			free(v[i * SCHED_SPEC_NFIELDS + k]);
+	}
+	free(v);
+	free(ids);
+}
+
+/*
+ * Builds this pass's table from the jobs just read: entries still valid
+ * move over from the last pass's table, others are parsed now; entries of
+ * jobs no longer listed are freed.
+ */
+static void
+sched_cache_rebuild(struct sched_loop *loop)
+{
+	struct sched_cache old = loop->cache, nc;
+	struct sched_centry *e, *o;
+	struct store_job *j;
+	size_t i;
+
+	nc.cap = 64;
+	while (nc.cap < loop->njobs * 2)
+		nc.cap *= 2;
+	nc.v = xcalloc(nc.cap, sizeof *nc.v);
+	for (i = 0; i < loop->njobs; i++) {
+		j = loop->jobs[i];
+		e = sched_cache_slot(&nc, j->id);
+		o = sched_cache_find(&old, j->id);
+		if (o != NULL && o->parsed && o->rev == j->updated_at) {
+			*e = *o;
+			memset(o, 0, sizeof *o);
+			o->id = -1;  /* moved; keeps the probe chain intact */
+		} else {
+			e->id = j->id;
+			e->rev = j->updated_at;
+		}
+		e->idx = i;
+		if (!e->parsed && j->spec_json != NULL) {
+			e->parsed = true;
+			e->ok = sched_spec_read(j, &e->sp, &e->cause) == 0;
+		}
+	}
+	for (i = 0; i < old.cap; i++)
+		if (old.v[i].id > 0)
+			sched_centry_release(&old.v[i]);
+	free(old.v);
+	loop->cache = nc;
+	log_debug("pass: cache rebuilt %lld ms", (long long)(now_ms() -
+	    loop->t_mark));
+	sched_cache_fill(loop);
+	log_debug("pass: cache filled %lld ms", (long long)(now_ms() -
+	    loop->t_mark));
+}
+
+/* The scheduler's part of a job's spec, or NULL with *cause (not to be
+ * freed) when it cannot be read. */
+static const struct sched_spec *
+sched_spec_of(struct sched_loop *loop, const struct store_job *j,
+    const char **cause)
+{
+	struct sched_centry *e = sched_cache_find(&loop->cache, j->id);
+
+	if (e != NULL && !e->parsed && j->spec_json != NULL) {
+		e->parsed = true;
+		e->ok = sched_spec_read(j, &e->sp, &e->cause) == 0;
+	}
+	if (e == NULL || !e->parsed || !e->ok) {
+		if (cause != NULL)
+			*cause = e != NULL && e->cause != NULL ? e->cause :
+			    "spec not read";
+		return NULL;
+	}
+	return &e->sp;
+}
+
+/* Milliseconds since the phase mark, moving the mark to now. */
+static int64_t
+sched_phase(struct sched_loop *loop)
+{
+	int64_t t = now_ms(), d = t - loop->t_mark;
+
+	loop->t_mark = t;
+	return d;
+}
+
 /* Frees what one pass gathered. */
 static void
 sched_pass_release(struct sched_loop *loop)
@@ -209,6 +419,19 @@ sched_pass_release(struct sched_loop *loop)
 	free(loop->ns);
 	loop->ns = NULL;
 	loop->nns = 0;
+	json_decref(loop->nsmap);
+	json_decref(loop->depmemo);
+	loop->nsmap = loop->depmemo = NULL;
+	for (i = 0; i < loop->nwait; i++)
+		free(loop->wait_reasons[i]);
+	free(loop->wait_ids);
+	free(loop->wait_reasons);
+	loop->wait_ids = NULL;
+	loop->wait_reasons = NULL;
+	loop->nwait = 0;
+	free(loop->started);
+	loop->started = NULL;
+	loop->nstarted = 0;
 	json_decref(loop->nodes);
 	json_decref(loop->allpods);
 	json_decref(loop->byjob);
@@ -219,26 +442,26 @@ sched_pass_release(struct sched_loop *loop)
 static struct sched_ns *
 sched_ns_find(struct sched_loop *loop, const char *name)
 {
-	size_t i;
+	json_t *v = json_object_get(loop->nsmap, name);
 
-	for (i = 0; i < loop->nns; i++)
-		if (strcmp(loop->ns[i].name, name) == 0)
-			return &loop->ns[i];
-	return NULL;
+	return v != NULL ? &loop->ns[json_integer_value(v)] : NULL;
 }
 
 /* The namespace entry of a pass, added on first use. */
 static struct sched_ns *
 sched_ns_get(struct sched_loop *loop, const char *name)
 {
-	size_t i;
+	struct sched_ns *ns;
 
-	for (i = 0; i < loop->nns; i++)
-		if (strcmp(loop->ns[i].name, name) == 0)
-			return &loop->ns[i];
+	if (loop->nsmap == NULL)
+		loop->nsmap = json_object();
+	if ((ns = sched_ns_find(loop, name)) != NULL)
+		return ns;
 	loop->ns = xreallocarray(loop->ns, loop->nns + 1, sizeof *loop->ns);
 	memset(&loop->ns[loop->nns], 0, sizeof *loop->ns);
 	loop->ns[loop->nns].name = xstrdup(name);
+	json_object_set_new(loop->nsmap, name, json_integer((json_int_t)
+	    loop->nns));
 	return &loop->ns[loop->nns++];
 }
 
@@ -246,10 +469,9 @@ sched_ns_get(struct sched_loop *loop, const char *name)
 static void
 sched_pass_start(struct sched_loop *loop)
 {
-	struct store_filter f = { .all = true, .not_cleaned = false };
 	struct store_job **all = NULL;
 	struct sched_ns *ns;
-	size_t n = 0, i, keep = 0;
+	size_t n = 0, i;
 	char *cause = NULL;
 	bool cleanup;
 	int s;
@@ -259,29 +481,25 @@ sched_pass_start(struct sched_loop *loop)
 	loop->in_pass = true;
 	loop->kicked = false;
 	loop->cluster_failed = false;
-	loop->pass_start = now_ms();
+	loop->pass_start = loop->t_mark = now_ms();
 
 	/* Jobs that are waiting, on the cluster, or not yet cleaned. */
-	f.states = 0;
-	f.all = true;
-	if (store_list(loop->store, &f, &all, &n, &cause) != 0) {
+	if (store_sched_jobs(loop->store, sched_want_spec, loop, &all, &n,
+	    &cause) != 0) {
 		sched_note(loop, true, "reading the queue: %s", cause);
 		free(cause);
 		loop->in_pass = false;
 		sched_pass_end(loop);
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		if (store_state_is_terminal(all[i]->state) && all[i]->cleaned) {
-			store_job_free(all[i]);
-			continue;
-		}
-		all[keep++] = all[i];
-	}
 	loop->jobs = all;
-	loop->njobs = keep;
-	for (i = 0; i < keep; i++)
+	loop->njobs = n;
+	log_debug("pass: store read %lld ms", (long long)(now_ms() -
+	    loop->t_mark));
+	sched_cache_rebuild(loop);
+	for (i = 0; i < n; i++)
 		sched_ns_get(loop, all[i]->namespace);
+	loop->stats.read_ms = sched_phase(loop);
 	cleanup = loop->opts.mode == SCHED_MODE_CLEANUP;
 	if (cleanup) {
 		/* Orphans may be anywhere the queue has ever run jobs. */
@@ -395,12 +613,27 @@ enum sched_after {
 	SCHED_AFTER_REQUEUE,         /* back to the queue, then cleaned */
 };
 
+/*
+ * The client that creates and deletes a job's objects: the one the caller
+ * gives for its owner (the shared server impersonating them), else ours.
+ */
+static struct kube_client *
+sched_client(struct sched_loop *loop, const char *owner)
+{
+	struct kube_client *kc = NULL;
+
+	if (loop->opts.client_for != NULL && owner != NULL)
+		kc = loop->opts.client_for(owner, loop->opts.client_arg);
+	return kc != NULL ? kc : loop->kube;
+}
+
 /* A job's teardown: archive logs, delete objects, then record. */
 struct sched_teardown {
 	struct sched_loop *loop;
 	int64_t id;
 	int attempt;
 	char *ns;
+	char *owner;
 	enum sched_after after;
 	char *reason;
 	int64_t not_before;
@@ -444,6 +677,7 @@ sched_teardown_finish(struct sched_teardown *t)
 	json_decref(t->replicas);
 	free(t->reason);
 	free(t->ns);
+	free(t->owner);
 	sched_req_done(t->loop, false);
 	free(t);
 }
@@ -547,7 +781,8 @@ sched_teardown_delete(struct sched_teardown *t)
 	}
 	t->pending = (int)json_array_size(t->objects);
 	json_array_foreach(t->objects, i, o) {
-		kube_delete(t->loop->kube, (enum kube_kind)json_integer_value(
+		kube_delete(sched_client(t->loop, t->owner),
+		    (enum kube_kind)json_integer_value(
 		    json_object_get(o, "kind")), t->ns, json_string_value(
 		    json_object_get(o, "name")), &dopts,
 		    sched_teardown_delete_cb, t);
@@ -596,6 +831,7 @@ sched_teardown(struct sched_loop *loop, const struct store_job *j,
 	t->id = j->id;
 	t->attempt = j->attempts;
 	t->ns = xstrdup(j->namespace);
+	t->owner = xstrdup(j->owner);
 	t->after = after;
 	t->reason = xstrdup(reason != NULL ? reason : "");
 	t->not_before = not_before;
@@ -760,8 +996,8 @@ sched_ensure_objects(struct sched_loop *loop, const struct store_job *j,
 		if (sched_object_exists(loop, j->id, kind, name))
 			continue;
 		loop->inflight++;
-		kube_create(loop->kube, kind, j->namespace, o, sched_create_cb,
-		    loop);
+		kube_create(sched_client(loop, j->owner), kind, j->namespace, o,
+		    sched_create_cb, loop);
 		n++;
 	}
 	json_decref(objs);
@@ -897,15 +1133,14 @@ sched_check_timeout(struct sched_loop *loop, struct store_job *j,
 static void
 sched_cleanup_active(struct sched_loop *loop, struct store_job *j)
 {
-	struct sched_spec sp;
+	const struct sched_spec *sp;
 	json_t *pods;
 
-	if (sched_spec_read(j, &sp, NULL) != 0)
+	if ((sp = sched_spec_of(loop, j, NULL)) == NULL)
 		return;
 	pods = sched_attempt_pods(loop, j);
-	sched_check_timeout(loop, j, &sp, pods, NULL);
+	sched_check_timeout(loop, j, sp, pods, NULL);
 	json_decref(pods);
-	sched_spec_release(&sp);
 }
 
 /* Deletes one orphan object (NotFound is success). */
@@ -940,21 +1175,15 @@ sched_orphans(struct sched_loop *loop)
 	struct kube_delete_opts dopts = {
 		.propagation = KUBE_PROPAGATION_BACKGROUND, .grace_seconds = -1 };
 	const char *key, *q, *ts;
-	struct store_job *j;
 	json_t *entry, *o;
 	int64_t id, created;
 	size_t i, k;
-	bool orphan;
 
 	json_object_foreach(loop->byjob, key, entry) {
+		/* The pass read every job that is not both ended and cleaned:
+		 * any other id is unknown or done with. */
 		id = strtoll(key, NULL, 10);
-		j = NULL;
-		if (id > 0 && store_get(loop->store, id, &j, NULL) != 0)
-			continue;
-		orphan = j == NULL || (store_state_is_terminal(j->state) &&
-		    j->cleaned);
-		store_job_free(j);
-		if (!orphan)
+		if (id > 0 && sched_cache_find(&loop->cache, id) != NULL)
 			continue;
 		for (k = 0; k < nitems(kinds); k++) {
 			json_array_foreach(json_object_get(entry, kinds[k].key),
@@ -1016,22 +1245,22 @@ sched_prune(struct sched_loop *loop)
 static void
 sched_reconcile(struct sched_loop *loop, struct store_job *j)
 {
-	struct sched_spec sp;
+	const struct sched_spec *sp;
 	struct sched_obs obs;
 	json_t *pods, *workloads;
 	int64_t created, gang;
+	const char *bad = NULL;
 	char *cause = NULL, *reason;
 
-	if (sched_spec_read(j, &sp, &cause) != 0) {
-		reason = xprintf("unreadable spec: %s", cause);
+	if ((sp = sched_spec_of(loop, j, &bad)) == NULL) {
+		reason = xprintf("unreadable spec: %s", bad);
 		sched_end(loop, j, NULL, STORE_FAILED, reason);
 		free(reason);
-		free(cause);
 		return;
 	}
 	if (j->cancel_requested) {
 		sched_end(loop, j, NULL, STORE_CANCELLED, "cancelled");
-		goto out;
+		return;
 	}
 	if (j->state == STORE_ADMITTED &&
 	    sched_ensure_objects(loop, j, &cause) < 0) {
@@ -1039,14 +1268,14 @@ sched_reconcile(struct sched_loop *loop, struct store_job *j)
 		sched_end(loop, j, NULL, STORE_FAILED, reason);
 		free(reason);
 		free(cause);
-		goto out;
+		return;
 	}
 	pods = sched_attempt_pods(loop, j);
 	workloads = json_deep_copy(sched_job_objects(loop, j->id,
-	    sp.deployment ? "deployments" : "jobs"));
+	    sp->deployment ? "deployments" : "jobs"));
 	if (workloads == NULL)
 		workloads = json_array();
-	sched_observe(pods, workloads, j->replicas, sp.deployment, &obs);
+	sched_observe(pods, workloads, j->replicas, sp->deployment, &obs);
 
 	/* A running job whose workload vanished was lost. */
 	if (j->state == STORE_RUNNING && json_array_size(workloads) == 0 &&
@@ -1059,7 +1288,7 @@ sched_reconcile(struct sched_loop *loop, struct store_job *j)
 		sched_end(loop, j, &obs, STORE_SUCCEEDED, obs.reason);
 		goto done;
 	case SCHED_OBS_FAILED:
-		if (j->attempts <= sp.retries) {
+		if (j->attempts <= sp->retries) {
 			reason = xprintf("attempt %d failed: %s", j->attempts,
 			    obs.reason);
 			sched_requeue(loop, j, &obs, reason);
@@ -1071,17 +1300,16 @@ sched_reconcile(struct sched_loop *loop, struct store_job *j)
 		sched_requeue(loop, j, &obs, obs.reason);
 		goto done;
 	case SCHED_OBS_RUNNING:
+		/* Recorded with the others at the end of this step. */
 		if (j->state == STORE_ADMITTED) {
-			reason = xprintf("all %d replicas running",
-			    j->replicas);
-			if (sched_move(loop, j, STORE_RUNNING, reason, NULL))
-				j->state = STORE_RUNNING;
-			free(reason);
+			loop->started = xreallocarray(loop->started,
+			    loop->nstarted + 1, sizeof *loop->started);
+			loop->started[loop->nstarted++] = j;
 		}
 		break;
 	case SCHED_OBS_PENDING:
 		created = sched_job_created(loop, j->id);
-		gang = sp.gang_timeout_s > 0 ? sp.gang_timeout_s :
+		gang = sp->gang_timeout_s > 0 ? sp->gang_timeout_s :
 		    loop->opts.gang_timeout_s;
 		if (created != 0 && obs.image_pull_failing &&
 		    loop->now - created > loop->opts.pull_limit_s * 1000) {
@@ -1095,23 +1323,24 @@ sched_reconcile(struct sched_loop *loop, struct store_job *j)
 			free(reason);
 			goto done;
 		}
-		if (j->state == STORE_ADMITTED) {
-			char *ids[1] = { obs.reason };
-			int64_t id = j->id;
-
-			store_set_reasons(loop->store, &id,
-			    (const char *const *)ids, NULL, 1, NULL);
+		/* Written with the others at the end of this step. */
+		if (j->state == STORE_ADMITTED && obs.reason != NULL &&
+		    strcmp(obs.reason, j->reason) != 0) {
+			loop->wait_ids = xreallocarray(loop->wait_ids,
+			    loop->nwait + 1, sizeof *loop->wait_ids);
+			loop->wait_reasons = xreallocarray(loop->wait_reasons,
+			    loop->nwait + 1, sizeof *loop->wait_reasons);
+			loop->wait_ids[loop->nwait] = j->id;
+			loop->wait_reasons[loop->nwait++] = xstrdup(obs.reason);
 		}
 		break;
 	}
 
-	sched_check_timeout(loop, j, &sp, pods, &obs);
+	sched_check_timeout(loop, j, sp, pods, &obs);
 done:
 	sched_obs_release(&obs);
 	json_decref(pods);
 	json_decref(workloads);
-out:
-	sched_spec_release(&sp);
 }
 
 /* ---- the policy's snapshot ---- */
@@ -1121,7 +1350,6 @@ struct sched_snap_store {
 	struct sched_job *jobs;
 	size_t njobs;
 	struct store_job **sjobs;     /* the store job of each sched job */
-	struct sched_spec *specs;
 	struct sched_quota *quotas;
 	size_t nquotas;
 	struct sched_quota_item **qitems;
@@ -1203,12 +1431,17 @@ sched_snap_node(const json_t *n, struct sched_node *sn,
 static void
 sched_snap_requests(struct sched_loop *loop, struct sched_snap_store *ss)
 {
-	json_t *p, *ended, *q;
+	json_t *p, *ended, *q, *bynode;
 	const char *node;
 	char *key;
 	int64_t cpu, mem, gpu;
 	size_t i, k;
 
+	bynode = json_object();
+	for (k = 0; k < ss->nnodes; k++)
+		if (ss->nodes[k].name != NULL)
+			json_object_set_new(bynode, ss->nodes[k].name,
+			    json_integer((json_int_t)k));
 	ended = json_object();
 	for (i = 0; i < loop->njobs; i++) {
 		if (!store_state_is_terminal(loop->jobs[i]->state))
@@ -1229,11 +1462,9 @@ sched_snap_requests(struct sched_loop *loop, struct sched_snap_store *ss)
 		free(key);
 		if (q != NULL)
 			continue;
-		for (k = 0; k < ss->nnodes; k++)
-			if (strcmp(ss->nodes[k].name, node) == 0)
-				break;
-		if (k == ss->nnodes)
+		if ((q = json_object_get(bynode, node)) == NULL)
 			continue;
+		k = (size_t)json_integer_value(q);
 		cpu = mem = gpu = 0;
 		kube_pod_request(p, "cpu", QUANTITY_MILLI, &cpu, NULL);
 		kube_pod_request(p, "memory", QUANTITY_UNITS, &mem, NULL);
@@ -1244,6 +1475,7 @@ sched_snap_requests(struct sched_loop *loop, struct sched_snap_store *ss)
 		ss->nodes[k].req_gpus += (int)gpu;
 	}
 	json_decref(ended);
+	json_decref(bynode);
 }
 
 /* Reads each namespace's quotas: status.hard and status.used per key. */
@@ -1282,49 +1514,95 @@ sched_snap_quotas(struct sched_loop *loop, struct sched_snap_store *ss)
 	}
 }
 
-/* The state of the job an `after` entry names (an id, or a name). */
+/* The state of the job an `after` entry names (an id, or a name): from
+ * this pass's jobs when it is one of them, else from the store, asked once
+ * a pass per name or id. */
 static enum sched_deps
 sched_dep_state(struct sched_loop *loop, const struct store_job *j,
     const char *ref, int64_t *dep)
 {
 	struct store_filter f = { .all = true };
 	struct store_job **found = NULL, *d = NULL;
-	enum sched_deps r;
+	struct sched_centry *e;
+	json_t *cands, *c;
+	enum store_state st = STORE_FAILED;
+	bool known = false;
 	size_t n = 0, i;
-	char *end;
+	char *end, *key;
 	long long id;
 
+	if (loop->depmemo == NULL)
+		loop->depmemo = json_object();
 	id = strtoll(ref, &end, 10);
-	if (*ref != '\0' && *end == '\0' && id > 0)
-		store_get(loop->store, id, &d, NULL);
-	else {
-		f.name = ref;
-		if (store_list(loop->store, &f, &found, &n, NULL) == 0) {
-			/* The latest job of that name in the same namespace. */
-			for (i = n; i > 0; i--) {
-				if (strcmp(found[i - 1]->namespace,
-				    j->namespace) == 0 && found[i - 1]->id != j->id) {
-					d = found[i - 1];
-					found[i - 1] = NULL;
-					break;
-				}
+	if (*ref != '\0' && *end == '\0' && id > 0) {
+		if ((e = sched_cache_find(&loop->cache, id)) != NULL) {
+			known = true;
+			st = loop->jobs[e->idx]->state;
+		} else {
+			key = xprintf("#%lld", id);
+			if ((cands = json_object_get(loop->depmemo, key)) ==
+			    NULL) {
+				cands = json_array();
+				if (store_get(loop->store, id, &d, NULL) == 0 &&
+				    d != NULL)
+					json_array_append_new(cands, json_pack(
+					    "[I,i]", (json_int_t)d->id,
+					    (int)d->state));
+				store_job_free(d);
+				json_object_set_new(loop->depmemo, key, cands);
 			}
-			store_jobs_free(found, n);
+			free(key);
+			if ((c = json_array_get(cands, 0)) != NULL) {
+				known = true;
+				st = (enum store_state)json_integer_value(
+				    json_array_get(c, 1));
+			}
+		}
+	} else {
+		/* Every job of that name in the namespace, oldest first. */
+		key = xprintf("%s/%s", j->namespace, ref);
+		if ((cands = json_object_get(loop->depmemo, key)) == NULL) {
+			cands = json_array();
+			f.name = ref;
+			if (store_list(loop->store, &f, &found, &n, NULL) == 0) {
+				for (i = 0; i < n; i++)
+					if (strcmp(found[i]->namespace,
+					    j->namespace) == 0)
+						json_array_append_new(cands,
+						    json_pack("[I,i]", (json_int_t)
+						    found[i]->id,
+						    (int)found[i]->state));
+				store_jobs_free(found, n);
+			}
+			json_object_set_new(loop->depmemo, key, cands);
+		}
+		free(key);
+		/* The latest job of that name in the same namespace. */
+		for (i = json_array_size(cands); i > 0; i--) {
+			c = json_array_get(cands, i - 1);
+			id = json_integer_value(json_array_get(c, 0));
+			if (id == j->id)
+				continue;
+			known = true;
+			/* This pass's view is the newer one. */
+			if ((e = sched_cache_find(&loop->cache, id)) != NULL)
+				st = loop->jobs[e->idx]->state;
+			else
+				st = (enum store_state)json_integer_value(
+				    json_array_get(c, 1));
+			break;
 		}
 	}
-	if (d == NULL) {
+	if (!known) {
 		*dep = 0;
 		return SCHED_DEPS_FAILED;
 	}
-	*dep = d->id;
-	if (d->state == STORE_SUCCEEDED)
-		r = SCHED_DEPS_SATISFIED;
-	else if (store_state_is_terminal(d->state))
-		r = SCHED_DEPS_FAILED;
-	else
-		r = SCHED_DEPS_PENDING;
-	store_job_free(d);
-	return r;
+	*dep = id;
+	if (st == STORE_SUCCEEDED)
+		return SCHED_DEPS_SATISFIED;
+	if (store_state_is_terminal(st))
+		return SCHED_DEPS_FAILED;
+	return SCHED_DEPS_PENDING;
 }
 
 /*
@@ -1344,7 +1622,8 @@ sched_cluster_time(const struct sched_loop *loop, int64_t local)
 /* Builds the policy's job from a queued store job. */
 static void
 sched_snap_job(struct sched_loop *loop, struct store_job *j,
-    struct sched_spec *sp, struct sched_job *sj, const size_t *group_running)
+    const struct sched_spec *sp, struct sched_job *sj,
+    const size_t *group_running)
 {
 	enum sched_deps d;
 	size_t i;
@@ -1392,9 +1671,6 @@ sched_snap_release(struct sched_snap_store *ss)
 {
 	size_t i;
 
-	for (i = 0; i < ss->njobs; i++)
-		sched_spec_release(&ss->specs[i]);
-	free(ss->specs);
 	free(ss->jobs);
 	free(ss->sjobs);
 	for (i = 0; i < ss->nquotas; i++)
@@ -1437,12 +1713,81 @@ sched_groups_running(struct sched_loop *loop)
 	return counts;
 }
 
+/*
+ * Fair share inside an owner's queue: each group's GPU-hours, decayed and
+ * charged like an owner's, appended to the snapshot's usage (entries with
+ * a group); kept in memory across passes, dropped with the group's last
+ * active job.
+ */
+static void
+sched_snap_group_usage(struct sched_loop *loop, struct sched_snap_store *ss)
+{
+	json_t *live, *e, *v;
+	const char *key;
+	struct store_job *j;
+	double gpus, ms;
+	int64_t at;
+	size_t i, n;
+	char *k;
+
+	if (loop->gusage == NULL)
+		loop->gusage = json_object();
+	live = json_object();
+	for (i = 0; i < loop->njobs; i++) {
+		j = loop->jobs[i];
+		if (j->group == NULL || store_state_is_terminal(j->state))
+			continue;
+		k = xprintf("%s\t%s", j->owner, j->group);
+		if ((e = json_object_get(loop->gusage, k)) == NULL) {
+			e = json_pack("{s:s,s:s,s:f,s:I}", "owner", j->owner,
+			    "group", j->group, "gpu_ms", 0.0, "at",
+			    (json_int_t)loop->now);
+			json_object_set_new(loop->gusage, k, e);
+		}
+		if ((v = json_object_get(live, k)) == NULL)
+			json_object_set_new(live, k, v = json_real(0));
+		if (j->state == STORE_RUNNING)
+			json_real_set(v, json_real_value(v) +
+			    (double)j->gpu_count * j->replicas);
+		free(k);
+	}
+	/* Groups with nothing left waiting or running are forgotten. */
+	{
+		void *tmp;
+
+		json_object_foreach_safe(loop->gusage, tmp, key, e) {
+			if (json_object_get(live, key) == NULL)
+				json_object_del(loop->gusage, key);
+		}
+	}
+	n = json_object_size(loop->gusage);
+	ss->usage = xreallocarray(ss->usage, ss->nusage + n + 1,
+	    sizeof *ss->usage);
+	json_object_foreach(loop->gusage, key, e) {
+		gpus = json_real_value(json_object_get(live, key));
+		ms = json_real_value(json_object_get(e, "gpu_ms"));
+		at = json_integer_value(json_object_get(e, "at"));
+		ms = sched_usage_update(ms / 3.6e6, gpus, loop->now > at ?
+		    loop->now - at : 0, loop->opts.half_life_s * 1000) * 3.6e6;
+		json_object_set_new(e, "gpu_ms", json_real(ms));
+		json_object_set_new(e, "at", json_integer((json_int_t)
+		    loop->now));
+		ss->usage[ss->nusage].owner = json_string_value(
+		    json_object_get(e, "owner"));
+		ss->usage[ss->nusage].group = json_string_value(
+		    json_object_get(e, "group"));
+		ss->usage[ss->nusage++].gpu_hours = ms / 3.6e6;
+	}
+	json_decref(live);
+}
+
 /* Fair share: each owner's GPU-hours, decayed to now and charged for the
- * GPUs its running jobs hold. */
+ * GPUs its running jobs hold; recorded in one transaction. */
 static void
 sched_snap_usage(struct sched_loop *loop, struct sched_snap_store *ss)
 {
-	double hours, gpus;
+	json_t *gpus, *v;
+	double hours;
 	size_t i, k;
 	char *cause = NULL;
 	const char *owner;
@@ -1451,48 +1796,65 @@ sched_snap_usage(struct sched_loop *loop, struct sched_snap_store *ss)
 	    &cause) != 0) {
 		log_warnx("%s", cause);
 		free(cause);
+		cause = NULL;
 		ss->susage = NULL;
 		ss->nsusage = 0;
 	}
-	/* Owners of running jobs that have no usage row yet. */
+	/* GPUs held by each owner's running jobs; 0 for owners with active
+	 * jobs, so that each of them gets a usage row. */
+	gpus = json_object();
 	for (i = 0; i < loop->njobs; i++) {
-		owner = loop->jobs[i]->owner;
-		for (k = 0; k < ss->nsusage; k++)
-			if (strcmp(ss->susage[k].owner, owner) == 0)
-				break;
-		if (k < ss->nsusage || !store_state_is_active(
-		    loop->jobs[i]->state))
+		if (!store_state_is_active(loop->jobs[i]->state))
 			continue;
-		ss->susage = xreallocarray(ss->susage, ss->nsusage + 1,
-		    sizeof *ss->susage);
-		ss->susage[ss->nsusage].owner = xstrdup(owner);
-		ss->susage[ss->nsusage].gpu_ms = 0;
-		ss->susage[ss->nsusage].at = loop->now;
-		ss->nsusage++;
+		owner = loop->jobs[i]->owner;
+		v = json_object_get(gpus, owner);
+		if (v == NULL)
+			json_object_set_new(gpus, owner, v = json_real(0));
+		if (loop->jobs[i]->state == STORE_RUNNING)
+			json_real_set(v, json_real_value(v) +
+			    (double)loop->jobs[i]->gpu_count *
+			    loop->jobs[i]->replicas);
+	}
+	/* Owners of active jobs that have no usage row yet. */
+	{
+		json_t *have = json_object();
+		const char *o;
+
+		for (k = 0; k < ss->nsusage; k++)
+			json_object_set_new(have, ss->susage[k].owner,
+			    json_true());
+		json_object_foreach(gpus, o, v) {
+			if (json_object_get(have, o) != NULL)
+				continue;
+			ss->susage = xreallocarray(ss->susage, ss->nsusage + 1,
+			    sizeof *ss->susage);
+			ss->susage[ss->nsusage].owner = xstrdup(o);
+			ss->susage[ss->nsusage].gpu_ms = 0;
+			ss->susage[ss->nsusage].at = loop->now;
+			ss->nsusage++;
+		}
+		json_decref(have);
 	}
 	ss->usage = xcalloc(ss->nsusage + 1, sizeof *ss->usage);
 	for (k = 0; k < ss->nsusage; k++) {
-		gpus = 0;
-		for (i = 0; i < loop->njobs; i++) {
-			if (loop->jobs[i]->state == STORE_RUNNING &&
-			    strcmp(loop->jobs[i]->owner, ss->susage[k].owner)
-			    == 0)
-				gpus += (double)loop->jobs[i]->gpu_count *
-				    loop->jobs[i]->replicas;
-		}
-		hours = sched_usage_update(ss->susage[k].gpu_ms / 3.6e6, gpus,
+		v = json_object_get(gpus, ss->susage[k].owner);
+		hours = sched_usage_update(ss->susage[k].gpu_ms / 3.6e6,
+		    v != NULL ? json_real_value(v) : 0,
 		    loop->now > ss->susage[k].at ? loop->now -
 		    ss->susage[k].at : 0, loop->opts.half_life_s * 1000);
 		ss->usage[k].owner = ss->susage[k].owner;
 		ss->usage[k].gpu_hours = hours;
-		if (store_usage_set(loop->store, ss->susage[k].owner,
-		    hours * 3.6e6, loop->now, &cause) != 0) {
-			log_warnx("%s", cause);
-			free(cause);
-			cause = NULL;
-		}
+		ss->susage[k].gpu_ms = hours * 3.6e6;
+		ss->susage[k].at = loop->now;
 	}
 	ss->nusage = ss->nsusage;
+	json_decref(gpus);
+	sched_snap_group_usage(loop, ss);
+	if (store_usage_set_many(loop->store, ss->susage, ss->nsusage,
+	    &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+	}
 }
 
 /* Builds the snapshot the policy reads from this pass's listings. */
@@ -1500,11 +1862,12 @@ static void
 sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
     struct sched_snapshot *snap)
 {
+	const struct sched_spec *sp;
 	struct store_job *j;
 	struct sched_ns *ns;
 	json_t *pods, *p, *groups;
 	size_t i, k, gr;
-	char *cause = NULL;
+	const char *cause = NULL;
 	int r;
 
 	memset(snap, 0, sizeof *snap);
@@ -1512,7 +1875,6 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 	snap->now = loop->now;
 	ss->jobs = xcalloc(loop->njobs + 1, sizeof *ss->jobs);
 	ss->sjobs = xcalloc(loop->njobs + 1, sizeof *ss->sjobs);
-	ss->specs = xcalloc(loop->njobs + 1, sizeof *ss->specs);
 	ss->running = xcalloc(loop->njobs + 1, sizeof *ss->running);
 	ss->rnodes = xcalloc(loop->njobs + 1, sizeof *ss->rnodes);
 	ss->pending = xcalloc(loop->nns + 1, sizeof *ss->pending);
@@ -1522,18 +1884,14 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 		if (ns != NULL && ns->failed)
 			continue;
 		if (j->state == STORE_QUEUED || j->state == STORE_HELD) {
-			if (sched_spec_read(j, &ss->specs[ss->njobs],
-			    &cause) != 0) {
+			if ((sp = sched_spec_of(loop, j, &cause)) == NULL) {
 				log_warnx("job %lld: %s", (long long)j->id,
 				    cause);
-				free(cause);
-				cause = NULL;
 				continue;
 			}
 			gr = j->group == NULL ? 0 : (size_t)json_integer_value(
 			    json_object_get(groups, j->group));
-			sched_snap_job(loop, j, &ss->specs[ss->njobs],
-			    &ss->jobs[ss->njobs], &gr);
+			sched_snap_job(loop, j, sp, &ss->jobs[ss->njobs], &gr);
 			ss->sjobs[ss->njobs++] = j;
 			continue;
 		}
@@ -1579,14 +1937,8 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 			    j->admitted_at);
 		json_decref(pods);
 		sr->nodes = ss->rnodes[ss->nrunning];
-		{
-			struct sched_spec sp;
-
-			if (sched_spec_read(j, &sp, NULL) == 0) {
-				sr->timeout_s = sp.timeout_s;
-				sched_spec_release(&sp);
-			}
-		}
+		if ((sp = sched_spec_of(loop, j, NULL)) != NULL)
+			sr->timeout_s = sp->timeout_s;
 		/* Not yet in the quota's used: pods not created yet. */
 		if (json_array_size(sched_job_objects(loop, j->id, "pods")) ==
 		    0) {
@@ -1644,6 +1996,52 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 	snap->nrunning = ss->nrunning;
 	snap->usage = ss->usage;
 	snap->nusage = ss->nusage;
+	snap->limits = loop->limits;
+	snap->nlimits = loop->nlimits;
+}
+
+/*
+ * Gives the jobs about to be admitted their spec text, which the bulk read
+ * skips for cached queued jobs, in one query.
+ */
+static void
+sched_load_specs(struct sched_loop *loop, struct store_job **js, size_t n)
+{
+	int64_t *ids;
+	char **specs = NULL, *cause = NULL;
+	size_t i, k = 0;
+
+	ids = xcalloc(n + 1, sizeof *ids);
+	for (i = 0; i < n; i++)
+		if (js[i]->spec_json == NULL)
+			ids[k++] = js[i]->id;
+	/* Jobs are in id order, so ids are sorted as store_specs wants. */
+	if (k > 0 && store_specs(loop->store, ids, k, &specs, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		specs = NULL;
+	}
+	for (i = 0, k = 0; specs != NULL && i < n; i++)
+		if (js[i]->spec_json == NULL)
+			js[i]->spec_json = specs[k++];
+	free(specs);
+	free(ids);
+}
+
+/*
+ * Whether a waiting job's recorded place in the queue is worth rewriting:
+ * always within the first 100, further back only once it moved by more
+ * than 1%, so that one admission at the head of a long queue does not
+ * rewrite every row behind it.
+ */
+static bool
+sched_position_moved(int64_t was, int64_t now)
+{
+	int64_t d = was > now ? was - now : now - was;
+
+	if (d == 0)
+		return false;
+	return now <= 100 || was <= 100 || d * 100 > was;
 }
 
 /* Runs the policy and applies its decisions; returns its next delay. */
@@ -1655,18 +2053,19 @@ sched_policy(struct sched_loop *loop)
 	struct sched_config cfg;
 	struct sched_result res;
 	struct sched_decision *d;
-	struct store_change chg = { 0 };
-	struct store_job *j;
+	struct store_change *chg;
+	struct store_move *mv;
+	struct store_job *j, **mj;
 	const char **reasons;
-	char *why;
-	bool moved;
+	char **whys;
 	int64_t *ids, *pos, next;
-	size_t i, n = 0;
+	size_t i, n = 0, nmv = 0;
 	char *cause = NULL;
 
 	memset(&ss, 0, sizeof ss);
 	memset(&res, 0, sizeof res);
 	sched_snap_build(loop, &ss, &snap);
+	loop->stats.snapshot_ms = sched_phase(loop);
 	sched_config_default(&cfg);
 	if (sched_pass(&snap, &cfg, &res, &cause) != 0) {
 		log_warnx("policy: %s", cause);
@@ -1675,50 +2074,141 @@ sched_policy(struct sched_loop *loop)
 		sched_snap_release(&ss);
 		return loop->opts.interval_ms;
 	}
+	loop->stats.policy_ms = sched_phase(loop);
+
+	/* Admissions and refusals: one transaction, then the creates of the
+	 * jobs that moved (admitted in the store before any object exists,
+	 * so that a crash in between re-creates rather than duplicates). */
+	mv = xcalloc(res.ndecisions + 1, sizeof *mv);
+	mj = xcalloc(res.ndecisions + 1, sizeof *mj);
+	chg = xcalloc(res.ndecisions + 1, sizeof *chg);
+	whys = xcalloc(res.ndecisions + 1, sizeof *whys);
 	ids = xcalloc(res.ndecisions + 1, sizeof *ids);
 	reasons = xcalloc(res.ndecisions + 1, sizeof *reasons);
 	pos = xcalloc(res.ndecisions + 1, sizeof *pos);
+	/* Admissions in the policy's order, so that their objects are
+	 * created owner by owner and group by group as it alternated them. */
+	for (i = 0; i < res.nadmitted; i++) {
+		d = &res.decisions[res.admitted[i]];
+		j = ss.sjobs[res.admitted[i]];
+		chg[nmv].run_gpu_type = d->gpu_type != NULL ? d->gpu_type : "";
+		whys[nmv] = xprintf("admitted on %s%s%s",
+		    *chg[nmv].run_gpu_type ? chg[nmv].run_gpu_type :
+		    "CPU nodes", d->reason[0] ? ": " : "", d->reason);
+		mv[nmv].chg = &chg[nmv];
+		mv[nmv].to = STORE_ADMITTED;
+		mv[nmv].id = j->id;
+		mv[nmv].from = STORE_STATE_BIT(j->state);
+		mv[nmv].reason = whys[nmv];
+		mj[nmv++] = j;
+	}
 	for (i = 0; i < res.ndecisions; i++) {
 		d = &res.decisions[i];
 		j = ss.sjobs[i];
 		switch (d->verdict) {
 		case SCHED_VERDICT_ADMIT:
-			chg.run_gpu_type = d->gpu_type != NULL ? d->gpu_type : "";
-			why = xprintf("admitted on %s%s%s", *chg.run_gpu_type ?
-			    chg.run_gpu_type : "CPU nodes", d->reason[0] ? ": " :
-			    "", d->reason);
-			moved = sched_move(loop, j, STORE_ADMITTED, why, &chg);
-			free(why);
-			if (!moved)
-				break;
-			j->state = STORE_ADMITTED;
-			j->attempts++;
-			free(j->run_gpu_type);
-			j->run_gpu_type = xstrdup(chg.run_gpu_type);
-			loop->stats.admissions++;
-			if (sched_ensure_objects(loop, j, &cause) < 0) {
-				why = xprintf("cannot render: %s", cause);
-				sched_end(loop, j, NULL, STORE_FAILED, why);
-				free(why);
-				free(cause);
-				cause = NULL;
-			}
-			break;
+			continue;
 		case SCHED_VERDICT_NEVER:
-			sched_move(loop, j, STORE_FAILED, d->reason, NULL);
+			whys[nmv] = xstrdup(d->reason);
+			mv[nmv].to = STORE_FAILED;
 			break;
 		case SCHED_VERDICT_WAIT:
+			/* Only what changed is written. */
+			if (strcmp(j->reason, d->reason) == 0 &&
+			    !sched_position_moved(j->position,
+			    (int64_t)d->position))
+				continue;
 			ids[n] = j->id;
 			pos[n] = (int64_t)d->position;
 			reasons[n++] = d->reason;
-			break;
+			continue;
+		}
+		mv[nmv].id = j->id;
+		mv[nmv].from = STORE_STATE_BIT(j->state);
+		mv[nmv].reason = whys[nmv];
+		mj[nmv++] = j;
+	}
+	if (loop->opts.dry_run) {
+		for (i = 0; i < nmv; i++)
+			sched_note(loop, false, "job %lld: would become %s: %s",
+			    (long long)mv[i].id, store_state_name(mv[i].to),
+			    mv[i].reason);
+		nmv = 0;
+	} else if (store_transitions(loop->store, mv, nmv, &cause) != 0) {
+		sched_note(loop, true, "recording admissions: %s", cause);
+		free(cause);
+		cause = NULL;
+		nmv = 0;
+	}
+	for (i = 0; i < nmv; i++) {
+		if (mv[i].result != 0) {
+			/* Another process (a cleanup, a user) got there
+			 * first. */
+			sched_note(loop, false, "job %lld: %s",
+			    (long long)mv[i].id, mv[i].cause);
+			free(mv[i].cause);
+			mj[i] = NULL;
+			continue;
+		}
+		log_info("job %lld: %s -> %s: %s", (long long)mv[i].id,
+		    store_state_name(mj[i]->state), store_state_name(mv[i].to),
+		    mv[i].reason);
+		mj[i]->state = mv[i].to;
+		if (mv[i].to != STORE_ADMITTED)
+			mj[i] = NULL;
+	}
+	{
+		size_t k = 0;
+
+		/* The store has recorded them: keep each job with its type. */
+		for (i = 0; i < nmv; i++)
+			if (mj[i] != NULL) {
+				chg[k] = chg[i];
+				mj[k++] = mj[i];
+			}
+		nmv = k;
+	}
+	sched_load_specs(loop, mj, nmv);
+	for (i = 0; i < nmv; i++) {
+		j = mj[i];
+		j->attempts++;
+		free(j->run_gpu_type);
+		j->run_gpu_type = xstrdup(chg[i].run_gpu_type != NULL ?
+		    chg[i].run_gpu_type : "");
+		loop->stats.admissions++;
+		/* Its spec could not be read just now: the next pass, which
+		 * reads every admitted job's spec, creates its objects. */
+		if (j->spec_json == NULL)
+			continue;
+		if (sched_ensure_objects(loop, j, &cause) < 0) {
+			char *why = xprintf("cannot render: %s", cause);
+
+			sched_end(loop, j, NULL, STORE_FAILED, why);
+			free(why);
+			free(cause);
+			cause = NULL;
 		}
 	}
 	if (store_set_reasons(loop->store, ids, reasons, pos, n, &cause) != 0) {
 		log_warnx("%s", cause);
 		free(cause);
 	}
+	loop->stats.record_ms = sched_phase(loop);
+	log_info("pass: %zu jobs read (%zu waiting), %zu nodes; read %lld ms, "
+	    "list %lld ms, follow %lld ms, snapshot %lld ms, policy %lld ms, "
+	    "record %lld ms (%zu admitted, %zu reasons written)", loop->njobs,
+	    snap.njobs, snap.nnodes, (long long)loop->stats.read_ms,
+	    (long long)loop->stats.list_ms, (long long)loop->stats.follow_ms,
+	    (long long)loop->stats.snapshot_ms,
+	    (long long)loop->stats.policy_ms, (long long)loop->stats.record_ms,
+	    nmv, n);
 	next = res.next_pass_ms;
+	for (i = 0; i < res.ndecisions; i++)
+		free(whys[i]);
+	free(whys);
+	free(chg);
+	free(mv);
+	free(mj);
 	free(ids);
 	free(pos);
 	free(reasons);
@@ -1727,44 +2217,63 @@ sched_policy(struct sched_loop *loop)
 	return next;
 }
 
-/* Counts the queue for the progress display. */
+/* Counts the queue for the progress display, in one query. */
 static void
 sched_count(struct sched_loop *loop)
 {
-	struct store_filter f = { .all = true };
-	struct store_job **all = NULL;
-	size_t n = 0, i;
+	struct store_counts c;
 
-	loop->stats.queued = loop->stats.held = loop->stats.admitted = 0;
-	loop->stats.running = loop->stats.succeeded = loop->stats.failed = 0;
-	loop->stats.uncleaned = 0;
-	if (store_list(loop->store, &f, &all, &n, NULL) != 0)
+	if (store_count(loop->store, &c, NULL) != 0)
 		return;
-	for (i = 0; i < n; i++) {
-		switch (all[i]->state) {
-		case STORE_QUEUED:
-			loop->stats.queued++;
-			break;
-		case STORE_HELD:
-			loop->stats.held++;
-			break;
-		case STORE_ADMITTED:
-			loop->stats.admitted++;
-			break;
-		case STORE_RUNNING:
-			loop->stats.running++;
-			break;
-		case STORE_SUCCEEDED:
-			loop->stats.succeeded++;
-			break;
-		default:
-			loop->stats.failed++;
-			break;
-		}
-		if (store_state_is_terminal(all[i]->state) && !all[i]->cleaned)
-			loop->stats.uncleaned++;
+	loop->stats.queued = c.n[STORE_QUEUED];
+	loop->stats.held = c.n[STORE_HELD];
+	loop->stats.admitted = c.n[STORE_ADMITTED];
+	loop->stats.running = c.n[STORE_RUNNING];
+	loop->stats.succeeded = c.n[STORE_SUCCEEDED];
+	loop->stats.failed = c.n[STORE_FAILED] + c.n[STORE_CANCELLED] +
+	    c.n[STORE_TIMED_OUT];
+	loop->stats.uncleaned = c.uncleaned;
+}
+
+/* Records that the admitted jobs whose replicas all run are running, in
+ * one transaction. */
+static void
+sched_record_started(struct sched_loop *loop)
+{
+	struct store_move *mv;
+	struct store_job *j;
+	char *cause = NULL;
+	size_t i;
+
+	if (loop->nstarted == 0 || loop->opts.dry_run)
+		return;
+	mv = xcalloc(loop->nstarted, sizeof *mv);
+	for (i = 0; i < loop->nstarted; i++) {
+		j = loop->started[i];
+		mv[i].id = j->id;
+		mv[i].from = STORE_STATE_BIT(STORE_ADMITTED);
+		mv[i].to = STORE_RUNNING;
+		mv[i].reason = xprintf("all %d replicas running", j->replicas);
 	}
-	store_jobs_free(all, n);
+	if (store_transitions(loop->store, mv, loop->nstarted, &cause) != 0) {
+		sched_note(loop, true, "recording starts: %s", cause);
+		free(cause);
+	}
+	for (i = 0; i < loop->nstarted; i++) {
+		j = loop->started[i];
+		if (mv[i].result == 0) {
+			log_info("job %lld: admitted -> running: %s",
+			    (long long)j->id, mv[i].reason);
+			j->state = STORE_RUNNING;
+		} else if (mv[i].cause != NULL) {
+			/* It ended (a timeout) or was changed meanwhile. */
+			sched_note(loop, false, "job %lld: %s", (long long)j->id,
+			    mv[i].cause);
+			free(mv[i].cause);
+		}
+		free((char *)mv[i].reason);
+	}
+	free(mv);
 }
 
 /* Second half of a pass: follow admitted jobs, then admit new ones. */
@@ -1773,9 +2282,11 @@ sched_pass_act(struct sched_loop *loop)
 {
 	struct store_job *j;
 	struct sched_ns *ns;
+	char *cause = NULL;
 	size_t i;
 	int64_t next;
 
+	loop->stats.list_ms = sched_phase(loop);
 	loop->now = kube_client_server_time(loop->kube);
 	if (loop->now == 0)
 		loop->now = now_ms();
@@ -1812,6 +2323,14 @@ sched_pass_act(struct sched_loop *loop)
 		else
 			sched_reconcile(loop, j);
 	}
+	sched_record_started(loop);
+	if (loop->nwait > 0 && store_set_reasons(loop->store, loop->wait_ids,
+	    (const char *const *)loop->wait_reasons, NULL, loop->nwait,
+	    &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+	}
+	loop->stats.follow_ms = sched_phase(loop);
 	if (loop->opts.mode == SCHED_MODE_CLEANUP) {
 		sched_orphans(loop);
 		sched_prune(loop);
@@ -1851,6 +2370,9 @@ sched_pass_end(struct sched_loop *loop)
 
 	loop->stats.passes++;
 	loop->stats.pass_ms = now_ms() - loop->pass_start;
+	loop->stats.effects_ms = sched_phase(loop);
+	log_info("pass: effects %lld ms, whole pass %lld ms",
+	    (long long)loop->stats.effects_ms, (long long)loop->stats.pass_ms);
 	sched_count(loop);
 	sched_pass_release(loop);
 	loop->in_pass = false;
@@ -1887,6 +2409,26 @@ sched_watch_cb(enum kube_event_type type, json_t *obj,
 		sched_loop_kick(arg);
 }
 
+/* The site's per-user GPU limits, as the policy reads them (every owner). */
+static void
+sched_loop_limits(struct sched_loop *loop)
+{
+	const char *name;
+	size_t i;
+	int max;
+
+	for (i = 0; (name = spec_site_gpu_name(loop->opts.site, i)) != NULL;
+	    i++) {
+		if ((max = spec_site_user_max_gpus(loop->opts.site, name)) <= 0)
+			continue;
+		loop->limits = xreallocarray(loop->limits, loop->nlimits + 1,
+		    sizeof *loop->limits);
+		loop->limits[loop->nlimits].owner = NULL;
+		loop->limits[loop->nlimits].gpu_type = name;
+		loop->limits[loop->nlimits++].max_gpus = max;
+	}
+}
+
 /* See sched-loop.h. */
 struct sched_loop *
 sched_loop_new(struct event_base *base, struct store *store,
@@ -1914,19 +2456,43 @@ sched_loop_new(struct event_base *base, struct store *store,
 		loop->opts.grace_s = 600;
 	if (loop->opts.max_age_s <= 0)
 		loop->opts.max_age_s = 30 * 86400;
+	if (loop->opts.site == NULL) {
+		struct spec_diags diags = { 0 };
+		char *msg;
+		size_t i;
+
+		if (spec_site_load(&loop->own_site, &diags) != 0) {
+			for (i = 0; i < diags.n; i++) {
+				msg = spec_diag_format(&diags.v[i]);
+				log_warnx("site profile: %s", msg);
+				free(msg);
+			}
+		}
+		spec_diags_release(&diags);
+		loop->opts.site = loop->own_site;
+	}
+	sched_loop_limits(loop);
 	loop->timer = evtimer_new(base, sched_timer_cb, loop);
 	return loop;
 }
 
-/* Starts the first pass, and a watch on our pods that kicks passes. */
+/*
+ * Starts the first pass, and watches on the pods, Deployments and Jobs we
+ * manage that kick passes (each resumes from its resourceVersion and
+ * relists on 410; see kube_watch_start).  Passes still list what they read:
+ * the watches only make a change seen at once instead of at the resync.
+ */
 void
 sched_loop_start(struct sched_loop *loop)
 {
+	static const enum kube_kind kinds[] = { KUBE_PODS,
+	    KUBE_DEPLOYMENTS, KUBE_JOBS };
 	struct kube_list_opts lo = { .label_selector = SCHED_MANAGED };
+	size_t i;
 
-	if (!loop->opts.once)
-		loop->watch = kube_watch_start(loop->kube, KUBE_PODS, NULL, &lo,
-		    sched_watch_cb, loop);
+	for (i = 0; !loop->opts.once && i < nitems(kinds); i++)
+		loop->watches[i] = kube_watch_start(loop->kube, kinds[i], NULL,
+		    &lo, sched_watch_cb, loop);
 	sched_arm(loop, 0);
 }
 
@@ -1969,11 +2535,18 @@ sched_loop_failures(const struct sched_loop *loop)
 void
 sched_loop_free(struct sched_loop *loop)
 {
+	size_t i;
+
 	if (loop == NULL)
 		return;
-	if (loop->watch != NULL)
-		kube_watch_stop(loop->watch);
+	for (i = 0; i < nitems(loop->watches); i++)
+		if (loop->watches[i] != NULL)
+			kube_watch_stop(loop->watches[i]);
 	event_free(loop->timer);
 	sched_pass_release(loop);
+	sched_cache_free(&loop->cache);
+	json_decref(loop->gusage);
+	free(loop->limits);
+	spec_site_free(loop->own_site);
 	free(loop);
 }

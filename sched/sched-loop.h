@@ -13,6 +13,7 @@
 
 struct event_base;
 struct kube_client;
+struct spec_site;
 struct store;
 struct sched_loop;
 
@@ -30,6 +31,18 @@ struct sched_loop_stats {
 	int64_t admissions;      /* total jobs admitted */
 	int64_t api_errors;      /* total failed API calls */
 	int64_t failures;        /* actions that failed (cleanup's exit 1) */
+	/* Phases of the last pass, in ms (also logged at -v): reading the
+	 * queue, listing the cluster (until the last list came back),
+	 * following admitted jobs, building the policy's snapshot, the
+	 * policy, recording its admissions and the waiting jobs' reasons,
+	 * and the effects (creates, deletes) after that. */
+	int64_t read_ms;
+	int64_t list_ms;
+	int64_t follow_ms;
+	int64_t snapshot_ms;
+	int64_t policy_ms;
+	int64_t record_ms;
+	int64_t effects_ms;
 };
 
 typedef void (*sched_loop_cb)(const struct sched_loop_stats *, void *);
@@ -58,6 +71,15 @@ struct sched_loop_opts {
 	int64_t grace_s;         /* cleanup: orphans younger stay; -1: 600 */
 	int64_t max_age_s;       /* cleanup: prune older ended jobs; 30 days */
 	sched_report_cb report;  /* NULL: log instead */
+	/* The site profile whose per-user GPU limits the policy enforces
+	 * (limits.per_user.running_gpus), not owned; NULL: the loop loads
+	 * the usual profile (spec_site_load) itself. */
+	const struct spec_site *site;
+	/* The client that creates and deletes a job's objects, given its
+	 * owner (the server's impersonate mode); NULL, or a NULL answer:
+	 * the loop's own.  Lists, watches and logs always use the loop's. */
+	struct kube_client *(*client_for)(const char *owner, void *arg);
+	void *client_arg;
 };
 
 /* A loop over an open queue (whose scheduler lock the caller holds) and a

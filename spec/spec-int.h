@@ -89,6 +89,7 @@ struct spec_site {
 	int64_t max_memory;
 	int max_replicas;
 	char *ib_resource;       /* extended resource for UseIB, or NULL */
+	int64_t user_max_queued; /* limits.per_user.queued_jobs; 0: none */
 };
 const struct spec_gpu_type *spec_site_gpu(const struct spec_site *,
     const char *);

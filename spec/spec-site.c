@@ -118,6 +118,32 @@ spec_site_free(struct spec_site *s)
 	free(s);
 }
 
+/* The queued jobs one user may have, for the shared server's submit. */
+int64_t
+spec_site_user_max_queued(const struct spec_site *s)
+{
+	return s->user_max_queued;
+}
+
+/* The GPUs of one type one user's running jobs may hold; an unknown type
+ * has no limit. */
+int
+spec_site_user_max_gpus(const struct spec_site *s, const char *gpu_type)
+{
+	const struct spec_gpu_type *g;
+
+	if (gpu_type == NULL || (g = spec_site_gpu(s, gpu_type)) == NULL)
+		return 0;
+	return g->max_per_user;
+}
+
+/* The site's GPU types by index, for walking them. */
+const char *
+spec_site_gpu_name(const struct spec_site *s, size_t i)
+{
+	return i < s->ngpus ? s->gpus[i].name : NULL;
+}
+
 /* A GPU type of the site by its exact name, or NULL. */
 const struct spec_gpu_type *
 spec_site_gpu(const struct spec_site *s, const char *name)
@@ -312,6 +338,64 @@ spec_site_scratch_apply(struct spec_ctx *c, struct spec_site *s,
 	}
 }
 
+/* Reads limits: {per_user: {queued_jobs: N, running_gpus: {TYPE: N}}}. */
+static void
+spec_site_limits_apply(struct spec_ctx *c, struct spec_site *s,
+    const struct spec_node *m)
+{
+	const struct spec_node *u, *f, *v;
+	struct spec_gpu_type *g;
+	int n;
+	size_t i;
+
+	if (m->type != SPEC_NODE_MAP) {
+		spec_error(c, m, "'limits' must be a mapping");
+		return;
+	}
+	for (i = 0; i + 1 < m->n; i += 2)
+		if (strcmp(m->kids[i]->s, "per_user") != 0)
+			spec_error(c, m->kids[i], "unknown key 'limits.%s'",
+			    m->kids[i]->s);
+	if ((u = spec_node_get(m, "per_user")) == NULL ||
+	    spec_node_is_null(u))
+		return;
+	if (u->type != SPEC_NODE_MAP) {
+		spec_error(c, u, "'limits.per_user' must be a mapping");
+		return;
+	}
+	for (i = 0; i + 1 < u->n; i += 2) {
+		if (strcmp(u->kids[i]->s, "queued_jobs") != 0 &&
+		    strcmp(u->kids[i]->s, "running_gpus") != 0)
+			spec_error(c, u->kids[i], "unknown key "
+			    "'limits.per_user.%s'", u->kids[i]->s);
+	}
+	if ((f = spec_node_get(u, "queued_jobs")) != NULL) {
+		n = 0;
+		spec_site_int(c, f, "limits.per_user.queued_jobs",
+		    SPEC_MAX_JOBS * 100, &n);
+		s->user_max_queued = n;
+	}
+	if ((f = spec_node_get(u, "running_gpus")) == NULL ||
+	    spec_node_is_null(f))
+		return;
+	if (f->type != SPEC_NODE_MAP) {
+		spec_error(c, f, "'limits.per_user.running_gpus' must be a "
+		    "mapping of GPU types to counts");
+		return;
+	}
+	for (i = 0; i + 1 < f->n; i += 2) {
+		v = f->kids[i + 1];
+		g = (struct spec_gpu_type *)spec_site_gpu(s, f->kids[i]->s);
+		if (g == NULL) {
+			spec_error(c, f->kids[i], "unknown GPU type '%s' in "
+			    "'limits.per_user.running_gpus'", f->kids[i]->s);
+			continue;
+		}
+		spec_site_int(c, v, "limits.per_user.running_gpus", 1000000,
+		    &g->max_per_user);
+	}
+}
+
 /* Applies one parsed site document over the profile. */
 static void
 spec_site_apply(struct spec_ctx *c, struct spec_site *s,
@@ -319,8 +403,8 @@ spec_site_apply(struct spec_ctx *c, struct spec_site *s,
 {
 	static const char *const keys[] = { "gpu_resource", "node_label",
 		"default_image", "gpu_types", "volumes", "scratch", "defaults",
-		"max", "ib_resource" };
-	const struct spec_node *k, *v, *f;
+		"max", "ib_resource", "limits" };
+	const struct spec_node *k, *v, *f, *limits = NULL;
 	const char *near;
 	size_t i;
 
@@ -345,6 +429,8 @@ spec_site_apply(struct spec_ctx *c, struct spec_site *s,
 			spec_site_volumes_apply(c, s, v);
 		else if (strcmp(k->s, "scratch") == 0)
 			spec_site_scratch_apply(c, s, v);
+		else if (strcmp(k->s, "limits") == 0)
+			limits = v;     /* after gpu_types, which it names */
 		else if (strcmp(k->s, "defaults") == 0 ||
 		    strcmp(k->s, "max") == 0) {
 			bool def = k->s[0] == 'd';
@@ -366,6 +452,8 @@ spec_site_apply(struct spec_ctx *c, struct spec_site *s,
 			    near ? "'?)" : "");
 		}
 	}
+	if (limits != NULL && !spec_node_is_null(limits))
+		spec_site_limits_apply(c, s, limits);
 }
 
 /* Reads a site file over a profile. */

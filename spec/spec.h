@@ -62,6 +62,17 @@ struct spec_site *spec_site_builtin(void);
 int spec_site_apply_file(struct spec_site *, const char *path,
     struct spec_diags *);
 void spec_site_free(struct spec_site *);
+/* limits.per_user.queued_jobs: the jobs one user may have queued (enforced
+ * by the shared server at submit); 0: no limit. */
+int64_t spec_site_user_max_queued(const struct spec_site *);
+/* limits.per_user.running_gpus.<type> (also gpu_types.<type>.max_per_user):
+ * the GPUs of that type one owner's admitted and running jobs may hold
+ * together (enforced by the scheduler; a single job asking more is refused
+ * at validation); 0: no limit, also for a type the site does not know. */
+int spec_site_user_max_gpus(const struct spec_site *, const char *gpu_type);
+/* The name of the site's i-th GPU type ("RTX4090D"), or NULL past the last,
+ * for callers that walk the types (the scheduler's per-user limits). */
+const char *spec_site_gpu_name(const struct spec_site *, size_t i);
 
 /* What a caller adds to the spec files. */
 struct spec_options {

@@ -16,3 +16,12 @@ tests_unit_test_store_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_store_LDADD = store/libstore.a common/libcommon.a \
 	$(SQLITE_LIBS) $(CMOCKA_LIBS)
 endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-store-sched
+TESTS += tests/unit/test-store-sched
+tests_unit_test_store_sched_SOURCES = tests/unit/test-store-sched.c
+tests_unit_test_store_sched_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_store_sched_LDADD = store/libstore.a common/libcommon.a \
+	$(SQLITE_LIBS) $(CMOCKA_LIBS)
+endif

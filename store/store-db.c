@@ -186,6 +186,27 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "WHERE id = ?1",
 	[STMT_EVENTS] = "SELECT at, from_state, to_state, reason FROM events "
 	    "WHERE job_id = ?1 ORDER BY id",
+	[STMT_SCHED_JOBS] =
+	    "SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, "
+	    "j.reason, j.cleaned, j.cancel_requested, j.priority, j.gpu_type, "
+	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, j.spec, "
+	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
+	    "j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, "
+	    "j.admitted_at, j.position FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
+	    "WHERE j.state IN ('queued','held','admitted','running') "
+	    "OR j.cleaned = 0 ORDER BY j.id",
+	[STMT_SPECS] = "SELECT id, spec FROM jobs WHERE id IN "
+	    "(SELECT value FROM json_each(?1))",
+	[STMT_SPEC_FIELDS] = "SELECT id, json_extract(spec, ?2), "
+	    "json_extract(spec, ?3), json_extract(spec, ?4), "
+	    "json_extract(spec, ?5), json_extract(spec, ?6), "
+	    "json_extract(spec, ?7), json_extract(spec, ?8), "
+	    "json_extract(spec, ?9), json_extract(spec, ?10), "
+	    "json_extract(spec, ?11), json_extract(spec, ?12), "
+	    "json_extract(spec, ?13) FROM jobs WHERE id IN "
+	    "(SELECT value FROM json_each(?1))",
+	[STMT_COUNTS] = "SELECT state, cleaned, count(*) FROM jobs "
+	    "GROUP BY state, cleaned",
 	[STMT_GROUP_IDS] = "SELECT j.id FROM jobs j JOIN groups g ON "
 	    "g.id = j.group_id WHERE g.name = ?1 ORDER BY j.id",
 };

@@ -1,5 +1,6 @@
 #include "store-int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,7 +139,7 @@ fail:
 
 /* Builds a job from a row of STMT_JOB_GET or STMT_JOB_LIST. */
 static struct store_job *
-store_job_from_row(sqlite3_stmt *stmt)
+store_job_from_row(sqlite3_stmt *stmt, bool with_spec)
 {
 	struct store_job *j = xcalloc(1, sizeof *j);
 
@@ -157,7 +158,7 @@ store_job_from_row(sqlite3_stmt *stmt)
 	j->replicas = sqlite3_column_int(stmt, 12);
 	j->cpu_milli = sqlite3_column_int64(stmt, 13);
 	j->memory_bytes = sqlite3_column_int64(stmt, 14);
-	j->spec_json = column_text(stmt, 15, false);
+	j->spec_json = with_spec ? column_text(stmt, 15, false) : NULL;
 	j->attempts = sqlite3_column_int(stmt, 16);
 	j->submitted_at = sqlite3_column_int64(stmt, 17);
 	j->updated_at = sqlite3_column_int64(stmt, 18);
@@ -248,7 +249,7 @@ store_list(struct store *s, const struct store_filter *f,
 			cap = cap == 0 ? 64 : cap * 2;
 			jobs = xreallocarray(jobs, cap, sizeof *jobs);
 		}
-		jobs[n++] = store_job_from_row(stmt);
+		jobs[n++] = store_job_from_row(stmt, true);
 	}
 	if (rc != SQLITE_DONE) {
 		store_error(s, cause, "listing jobs");
@@ -276,7 +277,7 @@ store_get(struct store *s, int64_t id, struct store_job **out, char **cause)
 	sqlite3_bind_int64(stmt, 1, id);
 	rc = store_step(s, stmt);
 	if (rc == SQLITE_ROW)
-		*out = store_job_from_row(stmt);
+		*out = store_job_from_row(stmt, true);
 	else if (rc != SQLITE_DONE)
 		return store_error(s, cause, "reading job");
 	sqlite3_reset(stmt);
@@ -501,4 +502,234 @@ store_group_ids(struct store *s, const char *group, int64_t **out,
 	*out = ids;
 	*nout = n;
 	return 0;
+}
+
+/* The scheduler's one read of a pass: every job it may act on, copying the
+ * spec text only where the caller still needs it. */
+int
+store_sched_jobs(struct store *s, store_want_spec_fn want, void *arg,
+    struct store_job ***out, size_t *nout, char **cause)
+{
+	sqlite3_stmt *stmt;
+	struct store_job **jobs = NULL, *j;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if (store_step(s, store_stmt(s, STMT_BEGIN)) != SQLITE_DONE)
+		return store_error(s, cause, "begin");
+	stmt = store_stmt(s, STMT_SCHED_JOBS);
+	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 256 : cap * 2;
+			jobs = xreallocarray(jobs, cap, sizeof *jobs);
+		}
+		j = store_job_from_row(stmt, false);
+		if (want == NULL || want(j, arg))
+			j->spec_json = column_text(stmt, 15, false);
+		jobs[n++] = j;
+	}
+	sqlite3_reset(stmt);
+	store_rollback(s);
+	if (rc != SQLITE_DONE) {
+		store_jobs_free(jobs, n);
+		return store_error(s, cause, "listing jobs");
+	}
+	*out = jobs;
+	*nout = n;
+	return 0;
+}
+
+/* A JSON array of ids, bound as one parameter for json_each. */
+static char *
+store_ids_json(const int64_t *ids, size_t n)
+{
+	char *text = xmalloc(n * 21 + 3);
+	size_t i, len = 0;
+
+	text[len++] = '[';
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, 22, "%s%lld",
+		    i > 0 ? "," : "", (long long)ids[i]);
+	text[len++] = ']';
+	text[len] = '\0';
+	return text;
+}
+
+/* The index of id in a sorted array, or n. */
+static size_t
+store_id_index(const int64_t *ids, size_t n, int64_t id)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && ids[lo] == id ? lo : n;
+}
+
+/* The spec texts of many jobs in one query. */
+int
+store_specs(struct store *s, const int64_t *ids, size_t n, char ***out,
+    char **cause)
+{
+	sqlite3_stmt *stmt;
+	char **specs, *text;
+	size_t i, k;
+	int rc;
+
+	specs = xcalloc(n + 1, sizeof *specs);
+	*out = specs;
+	if (n == 0)
+		return 0;
+	text = store_ids_json(ids, n);
+	stmt = store_stmt(s, STMT_SPECS);
+	sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
+	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
+		k = store_id_index(ids, n, sqlite3_column_int64(stmt, 0));
+		if (k < n && specs[k] == NULL)
+			specs[k] = column_text(stmt, 1, false);
+	}
+	sqlite3_reset(stmt);
+	free(text);
+	if (rc != SQLITE_DONE) {
+		for (i = 0; i < n; i++)
+			free(specs[i]);
+		free(specs);
+		*out = NULL;
+		return store_error(s, cause, "reading specs");
+	}
+	return 0;
+}
+
+/* Values inside many jobs' specs, extracted by SQLite in one query. */
+int
+store_spec_fields(struct store *s, const int64_t *ids, size_t n,
+    const char *const *paths, size_t npaths, char ***out, char **cause)
+{
+	sqlite3_stmt *stmt;
+	char **v, *text;
+	size_t i, k, p;
+	int rc;
+
+	if (npaths > STORE_MAX_SPEC_FIELDS) {
+		*out = NULL;
+		*cause = xprintf("%zu spec fields asked, at most %d", npaths,
+		    STORE_MAX_SPEC_FIELDS);
+		return -1;
+	}
+	v = xcalloc(n * npaths + 1, sizeof *v);
+	*out = v;
+	if (n == 0)
+		return 0;
+	text = store_ids_json(ids, n);
+	stmt = store_stmt(s, STMT_SPEC_FIELDS);
+	sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
+	/* Unused slots extract nothing (a NULL path gives NULL). */
+	for (p = 0; p < npaths; p++)
+		sqlite3_bind_text(stmt, 2 + (int)p, paths[p], -1,
+		    SQLITE_STATIC);
+	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
+		k = store_id_index(ids, n, sqlite3_column_int64(stmt, 0));
+		if (k == n)
+			continue;
+		for (p = 0; p < npaths; p++)
+			v[k * npaths + p] = column_text(stmt, 1 + (int)p, true);
+	}
+	sqlite3_reset(stmt);
+	free(text);
+	if (rc != SQLITE_DONE) {
+		for (i = 0; i < n * npaths; i++)
+			free(v[i]);
+		free(v);
+		*out = NULL;
+		return store_error(s, cause, "reading spec fields");
+	}
+	return 0;
+}
+
+/* How many jobs are in each state, in one query. */
+int
+store_count(struct store *s, struct store_counts *c, char **cause)
+{
+	sqlite3_stmt *stmt = store_stmt(s, STMT_COUNTS);
+	enum store_state st;
+	size_t k;
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
+		st = column_state(stmt, 0);
+		k = (size_t)sqlite3_column_int64(stmt, 2);
+		c->n[st] += k;
+		if (store_state_is_terminal(st) &&
+		    sqlite3_column_int(stmt, 1) == 0)
+			c->uncleaned += k;
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return store_error(s, cause, "counting jobs");
+	return 0;
+}
+
+/* Many transitions in one transaction, each checked on its own. */
+int
+store_transitions(struct store *s, struct store_move *mv, size_t n,
+    char **cause)
+{
+	enum store_state from;
+	int64_t at = now_ms();
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		mv[i].result = -1;
+		mv[i].cause = NULL;
+	}
+	if (n == 0)
+		return 0;
+	if (store_begin(s, cause) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		rc = store_read_state(s, mv[i].id, &from, NULL, cause);
+		if (rc < 0)
+			goto fail;
+		if (rc == 1) {
+			mv[i].cause = xprintf("job %lld not found",
+			    (long long)mv[i].id);
+			continue;
+		}
+		if (mv[i].from != 0 &&
+		    (mv[i].from & STORE_STATE_BIT(from)) == 0) {
+			mv[i].cause = xprintf("job %lld is %s: it cannot "
+			    "become %s from there", (long long)mv[i].id,
+			    store_state_name(from), store_state_name(mv[i].to));
+			continue;
+		}
+		if (!store_transition_is_allowed(from, mv[i].to)) {
+			mv[i].cause = xprintf("job %lld is %s: it cannot "
+			    "become %s", (long long)mv[i].id,
+			    store_state_name(from), store_state_name(mv[i].to));
+			continue;
+		}
+		if (store_set_state(s, mv[i].id, from, mv[i].to, mv[i].reason,
+		    mv[i].chg, at, cause) != 0)
+			goto fail;
+		mv[i].result = 0;
+	}
+	if (store_commit(s, cause) != 0)
+		goto undo;
+	return 0;
+fail:
+	store_rollback(s);
+undo:
+	for (i = 0; i < n; i++) {
+		free(mv[i].cause);
+		mv[i].cause = NULL;
+		mv[i].result = -1;
+	}
+	return -1;
 }

@@ -145,6 +145,32 @@ store_usage_set(struct store *s, const char *owner, double gpu_ms, int64_t at,
 	return store_write1(s, stmt, "writing usage", cause);
 }
 
+/* Records many owners' usage in one transaction. */
+int
+store_usage_set_many(struct store *s, const struct store_usage *u, size_t n,
+    char **cause)
+{
+	sqlite3_stmt *stmt;
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	if (store_begin(s, cause) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		stmt = store_stmt(s, STMT_USAGE_SET);
+		sqlite3_bind_text(stmt, 1, u[i].owner, -1, SQLITE_STATIC);
+		sqlite3_bind_double(stmt, 2, u[i].gpu_ms);
+		sqlite3_bind_int64(stmt, 3, u[i].at);
+		if (store_step(s, stmt) != SQLITE_DONE) {
+			store_error(s, cause, "writing usage");
+			store_rollback(s);
+			return -1;
+		}
+	}
+	return store_commit(s, cause);
+}
+
 /* Keeps one replica's end: node, exit code, reason and log tail. */
 int
 store_replica_save(struct store *s, int64_t id, const struct store_replica *r,

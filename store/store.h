@@ -170,6 +170,61 @@ int store_transition_with(struct store *, int64_t id, unsigned int from,
     enum store_state to, const char *reason, const struct store_change *,
     char **cause);
 
+/*
+ * The scheduler's bulk read: every job that is waiting or on the cluster,
+ * or ended but not cleaned, by id, in one query.  A job's spec_json is
+ * copied only when want (NULL: always) returns true for it (the job's
+ * other fields are filled when it is called); otherwise it is NULL, for a
+ * caller that keeps parsed specs (the spec text never changes after
+ * submission).  *jobs is the caller's (store_jobs_free).
+ */
+typedef bool (*store_want_spec_fn)(const struct store_job *, void *arg);
+int store_sched_jobs(struct store *, store_want_spec_fn want, void *arg,
+    struct store_job ***jobs, size_t *n, char **cause);
+
+/* The spec texts of n jobs (ids sorted ascending) in one query: (*specs)[i]
+ * is ids[i]'s, NULL for an unknown id.  The caller frees each and the
+ * array (n + 1 entries). */
+int store_specs(struct store *, const int64_t *ids, size_t n, char ***specs,
+    char **cause);
+
+/*
+ * Values at JSON paths ("$.gpu.types") inside the specs of n jobs (ids
+ * sorted ascending), extracted by SQLite in one query, so that a caller
+ * needing a few fields of many specs parses none of them: (*values)[i *
+ * npaths + p] is path p of ids[i] as text (JSON text for arrays and
+ * objects, 1 or 0 for booleans), NULL where absent or null.  The caller
+ * frees each and the array.
+ */
+#define STORE_MAX_SPEC_FIELDS 12
+int store_spec_fields(struct store *, const int64_t *ids, size_t n,
+    const char *const *paths, size_t npaths, char ***values, char **cause);
+
+/* How many jobs are in each state, and how many ended but not cleaned. */
+struct store_counts {
+	size_t n[STORE_NSTATES];
+	size_t uncleaned;
+};
+int store_count(struct store *, struct store_counts *, char **cause);
+
+/*
+ * Many transitions in one transaction, each checked as store_transition_with
+ * checks it: result 0 if made, else -1 with cause (allocated, the caller
+ * frees it) and nothing changed for that job.  Returns -1 with *cause, and
+ * no transition made, only if the transaction itself fails.
+ */
+struct store_move {
+	int64_t id;
+	unsigned int from;          /* mask of states, 0: any */
+	enum store_state to;
+	const char *reason;
+	const struct store_change *chg;     /* NULL: none */
+	int result;                 /* out */
+	char *cause;                /* out */
+};
+int store_transitions(struct store *, struct store_move *, size_t n,
+    char **cause);
+
 /* The namespaces any job of this queue has used; *ns is the caller's
  * (free each, then the array). */
 int store_namespaces(struct store *, char ***ns, size_t *n, char **cause);
@@ -212,6 +267,9 @@ int store_usage_list(struct store *, struct store_usage **, size_t *,
 void store_usage_free(struct store_usage *, size_t);
 int store_usage_set(struct store *, const char *owner, double gpu_ms,
     int64_t at, char **cause);
+/* Records many owners' usage (owner, gpu_ms, at) in one transaction. */
+int store_usage_set_many(struct store *, const struct store_usage *, size_t,
+    char **cause);
 
 /* What remains of one replica of one attempt after its pods are gone. */
 struct store_replica {

@@ -4,22 +4,24 @@
 # (its event log is one unbroken chain with one terminal transition, one
 # admission per attempt), the cluster, sampled throughout, must never hold
 # two live Deployments or Jobs for the same job and rank, and nothing
-# managed may be left behind.  The issue asks for 50 kills during a 100-job
-# run; under ASan that takes minutes, so this runs 20 kills over 40 jobs
-# (24 single-replica Deployments, 8 two-replica gangs, 8 batch Jobs).
+# managed may be left behind: 50 kills at random moments (seeded by
+# T0404_SEED, default 4; the seed and the moments are printed) during a
+# 100-job run (60 single-replica Deployments, 20 two-replica gangs, 20
+# batch Jobs, as two owners).  T0404_KILLS changes the number of kills.
 # Under ASan the simulator serves a whole-state sample about once a
 # second here, so a duplicate shorter than that could go unseen.
 . "$top_srcdir/tests/lib.sh"
 plan 8
 
-KILLS=${T0404_KILLS:-20}
+KILLS=${T0404_KILLS:-50}
+SEED=${T0404_SEED:-4}
 start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml" \
     --speed 100 --seed 4
 ok "ailab-kubesim starts" $?
 
-cat >"$TMP/one.yaml" <<'EOT'
+cat >"$TMP/one.yaml" <<EOT
 name: one
-command: python train.py --i ${i}
+command: python train.py --i \${i}
 gpu: {type: [RTX4090D, RTX4090], count: 1}
 resources: {cpu: 2, memory: 8Gi}
 timeout: 1h
@@ -27,11 +29,11 @@ annotations:
   sim.ailab-queue.io/duration: 2m
 sweep:
   grid:
-    i: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+    i: [$(seq -s, 1 30)]
 EOT
-cat >"$TMP/gang.yaml" <<'EOT'
+cat >"$TMP/gang.yaml" <<EOT
 name: gang
-command: torchrun train.py --i ${i}
+command: torchrun train.py --i \${i}
 gpu: {type: [RTX4090, RTX4090D], count: 4}
 replicas: 2
 resources: {cpu: 8, memory: 32Gi}
@@ -40,11 +42,11 @@ annotations:
   sim.ailab-queue.io/duration: 3m
 sweep:
   grid:
-    i: [1, 2, 3, 4]
+    i: [$(seq -s, 1 10)]
 EOT
-cat >"$TMP/batch.yaml" <<'EOT'
+cat >"$TMP/batch.yaml" <<EOT
 name: batch
-command: python eval.py --i ${i}
+command: python eval.py --i \${i}
 gpu: {type: RTX3090, count: 2}
 resources: {cpu: 2, memory: 8Gi}
 workload: job
@@ -53,7 +55,7 @@ annotations:
   sim.ailab-queue.io/duration: 1m
 sweep:
   grid:
-    i: [1, 2, 3, 4]
+    i: [$(seq -s, 1 10)]
 EOT
 rc=0
 for c in alice bob; do
@@ -61,19 +63,21 @@ for c in alice bob; do
 	    "$TMP/batch.yaml" >/dev/null || rc=1
 done
 N=$(aq ls -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
-is "40 jobs submitted" "$rc $N" "0 40"
+is "100 jobs submitted" "$rc $N" "0 100"
 
 python3 "$top_srcdir/tests/integration/sched-sample.py" "$KUBESIM_URL" \
     admin-token "$TMP/stop" "$TMP/report.json" 0.1 &
 SAMPLER=$!
 TEST_PIDS="$TEST_PIDS $SAMPLER"
 
-# Kill at a random moment 0.1 to 1.5 s into each run (a fixed seed keeps
-# the moments reproducible), then restart.
+# Kill at a random moment 0.1 to 1.5 s into each run (the seed keeps the
+# moments reproducible), then restart.
 i=0
 killed=0
-awk -v n="$KILLS" 'BEGIN { srand(4); for (i = 0; i < n; i++)
-    printf "%.2f\n", 0.1 + rand() * 1.4 }' >"$TMP/moments"
+awk -v n="$KILLS" -v seed="$SEED" 'BEGIN { srand(seed);
+    for (i = 0; i < n; i++) printf "%.2f\n", 0.1 + rand() * 1.4 }' \
+    >"$TMP/moments"
+echo "# seed $SEED, kill moments (s): $(tr '\n' ' ' <"$TMP/moments")"
 while read -r t; do
 	"$AILAB_QUEUE" --context admin sched --interval 1s \
 	    >>"$TMP/sched.out" 2>&1 &
@@ -83,7 +87,7 @@ while read -r t; do
 	wait "$S" 2>/dev/null
 done <"$TMP/moments"
 echo "# $killed of $KILLS runs killed with SIGKILL"
-timeout 100 "$AILAB_QUEUE" --context admin sched --until-empty \
+timeout 300 "$AILAB_QUEUE" --context admin sched --until-empty \
     --interval 1s >>"$TMP/sched.out" 2>&1
 rc=$?
 [ $rc -ne 0 ] && tail -n 20 "$TMP/sched.out" | sed 's/^/# /'
@@ -115,7 +119,7 @@ while s:
         ok_jobs += 1
 print(ok_jobs, " ".join(bad))' >"$TMP/chains"
 is "every job succeeded, ending exactly once, one admission per attempt" \
-    "$(cat "$TMP/chains")" "40 "
+    "$(cat "$TMP/chains")" "100 "
 R="$TMP/report.json"
 r() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$2"; }
 ok "the cluster was sampled throughout ($(r 'd["samples"], d["errors"]' "$R") samples, errors)" \

@@ -1,0 +1,170 @@
+#!/bin/sh
+# bench/sched-pass: one whole scheduling pass at scale against ailab-kubesim,
+# and jobs admitted per second end to end.
+#  1. Fill: FILL jobs of 8 RTX4090D GPUs that run for ever (one per node
+#     when FILL = NODES; one GPU each when FILL > NODES) are queued on
+#     NODES 8-GPU nodes and `ailab-queue sched` runs (with --qps QPS) until
+#     every one is admitted; then until every one is running.  Prints jobs
+#     admitted per second.
+#  2. Pass: M jobs that find no room (8 GPUs each, the nodes full) are
+#     queued behind them and `sched --once -v` runs one pass; its log lines
+#     "pass: ..." give the phases (store read, cluster lists, snapshot,
+#     policy, reasons written).  Two more passes of a long-running loop
+#     (`sched -v`) show the same with the loop's caches warm.
+# Usage: [SIM=PATH] bench/sched-pass.sh [BUILDDIR [NODES [FILL [M [QPS]]]]]
+# Defaults: . 5000 5000 100000 2000.  PERF=1 records `perf record -g` of
+# the --once pass into $PERF_OUT (default /tmp/sched-pass.perf.data).
+# SIM picks another ailab-kubesim binary than BUILDDIR's.
+set -eu
+B=${1:-.}
+NODES=${2:-5000}
+FILL=${3:-$NODES}
+M=${4:-100000}
+QPS=${5:-2000}
+AQ="$B/ailab-queue"
+SIM=${SIM:-$B/ailab-kubesim}
+tmp=$(mktemp -d)
+SIMPID=
+SCHEDPID=
+cleanup() {
+	[ -n "$SCHEDPID" ] && kill "$SCHEDPID" 2>/dev/null || true
+	[ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null || true
+	wait 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+now() { date +%s.%N; }
+count() {
+	sqlite3 "$AILAB_QUEUE_DB" "SELECT count(*) FROM jobs WHERE state IN
+	    ($(printf "'%s'," "$@" | sed 's/,$//'))"
+}
+# grid FILE NAME COUNT GPUS: a sweep of COUNT jobs of GPUS RTX4090D GPUs.
+grid() {
+	{
+		printf 'name: %s\ncommand: python train.py --i ${i}\n' "$2"
+		printf 'gpu: {type: RTX4090D, count: %d}\n' "$4"
+		printf 'resources: {cpu: 1, memory: 1Gi}\ntimeout: 24h\n'
+		printf 'annotations:\n  sim.ailab-queue.io/duration: forever\n'
+		printf 'sweep:\n  grid:\n    i: [%s]\n' "$(seq -s, 1 "$3")"
+	} >"$1"
+}
+
+# The cluster: NODES nodes of 8 RTX4090D GPUs (bench/sched-cluster.yaml
+# holds the same for 5,000 nodes, for use by hand).
+cat >"$tmp/cluster.yaml" <<EOT
+nodeGroups:
+- {count: $NODES, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090-D, gpuCount: 8,
+   gpuFamily: ada-lovelace, computeMajor: 8, computeMinor: 9, cpu: '128',
+   memory: 1Ti}
+namespaces:
+- name: default
+- name: bench
+  quota: {requests.nvidia.com/gpu: '10000000', pods: '10000000'}
+users:
+- {name: bench, token: bench-token, groups: [students], namespaces: [bench]}
+- {name: admin, token: admin-token, groups: ["system:masters"], admin: true}
+EOT
+"$SIM" --listen 127.0.0.1:0 --cluster "$tmp/cluster.yaml" --speed 10 \
+    --kubeconfig-out "$tmp/kubeconfig" >"$tmp/sim.out" 2>"$tmp/sim.err" &
+SIMPID=$!
+i=0
+until grep -q '^url ' "$tmp/sim.out" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -gt 600 ] && { cat "$tmp/sim.err" >&2; exit 1; }
+	sleep 0.1
+done
+export KUBECONFIG="$tmp/kubeconfig" AILAB_QUEUE_DB="$tmp/queue.db"
+
+if [ "$FILL" -gt 0 ]; then
+	FG=8
+	[ "$FILL" -gt "$NODES" ] && FG=1
+	grid "$tmp/fill.yaml" fill "$FILL" "$FG"
+	"$AQ" --context bench -q submit "$tmp/fill.yaml" >/dev/null
+	echo "$FILL jobs of $FG GPUs queued on $NODES nodes of 8 GPUs"
+	start=$(now)
+	"$AQ" --context admin --qps "$QPS" -v sched --interval 1s \
+	    >"$tmp/fill.out" 2>&1 &
+	SCHEDPID=$!
+	admitted=
+	while :; do
+		if [ -z "$admitted" ] &&
+		    [ "$(count admitted running)" -ge "$FILL" ]; then
+			admitted=$(now)
+		fi
+		[ "$(count running)" -ge "$FILL" ] && break
+		if ! kill -0 "$SCHEDPID" 2>/dev/null; then
+			tail "$tmp/fill.out" >&2
+			exit 1
+		fi
+		sleep 0.2
+	done
+	running=$(now)
+	kill "$SCHEDPID"
+	wait "$SCHEDPID" || true
+	SCHEDPID=
+	python3 -c 'import sys
+n, q, s, a, r = int(sys.argv[1]), sys.argv[2], *map(float, sys.argv[3:])
+print("--qps %s: all admitted %.2f s (%.0f jobs/s); all running %.2f s "
+      "(%.0f jobs/s)" % (q, a - s, n / (a - s), r - s, n / (r - s)))' \
+	    "$FILL" "$QPS" "$start" "$admitted" "$running"
+	echo "  the first pass of the loop:"
+	grep 'pass:' "$tmp/fill.out" | head -n 2 | sed 's/^/    /'
+fi
+
+# The simulator's side of the lists a pass makes: each LIST timed with
+# curl (first byte, last byte, size), the client's parsing excluded.
+URL=$(sed -n 's/^url //p' "$tmp/sim.out")
+lst() {
+	curl -s -o /dev/null -H 'Authorization: Bearer admin-token' \
+	    -w "  LIST $1: first byte %{time_starttransfer} s, all %{time_total} s, %{size_download} bytes\n" \
+	    "$URL$2"
+}
+echo "the simulator serving the lists of one pass:"
+lst nodes /api/v1/nodes
+lst 'pods (all namespaces)' \
+    '/api/v1/pods?fieldSelector=status.phase!%3DSucceeded,status.phase!%3DFailed'
+SEL='labelSelector=app.kubernetes.io%2Fmanaged-by%3Dailab-queue'
+lst 'deployments (bench)' "/apis/apps/v1/namespaces/bench/deployments?$SEL"
+lst 'services (bench)' "/api/v1/namespaces/bench/services?$SEL"
+lst 'pods (bench)' "/api/v1/namespaces/bench/pods?$SEL"
+
+grid "$tmp/wait.yaml" wait "$M" 8
+start=$(now)
+"$AQ" --context bench -q submit "$tmp/wait.yaml" >/dev/null
+end=$(now)
+python3 -c 'import sys; print("submitted %s jobs in %.1f s" % (sys.argv[1],
+    float(sys.argv[3]) - float(sys.argv[2])))' "$M" "$start" "$end"
+start=$(now)
+if [ "${PERF:-0}" = 1 ]; then
+	perf record -g -o "${PERF_OUT:-/tmp/sched-pass.perf.data}" -- \
+	    "$AQ" --context admin --qps "$QPS" -v sched --once \
+	    >"$tmp/once.out" 2>&1
+else
+	"$AQ" --context admin --qps "$QPS" -v sched --once >"$tmp/once.out" 2>&1
+fi
+end=$(now)
+python3 -c 'import sys
+f, m = int(sys.argv[1]), int(sys.argv[2])
+s, e = float(sys.argv[3]), float(sys.argv[4])
+print("sched --once over %d queued + %d running jobs, %s nodes: %.2f s"
+      % (m, f, sys.argv[5], e - s))' "$FILL" "$M" "$start" "$end" "$NODES"
+grep 'pass:' "$tmp/once.out" | sed 's/^/  /'
+echo "queued after the pass: $(count queued), running: $(count running)"
+
+# A long-running loop: the first pass fills its caches, the next reuse them.
+"$AQ" --context admin --qps "$QPS" -v sched --interval 1s \
+    >"$tmp/loop.out" 2>&1 &
+SCHEDPID=$!
+i=0
+while [ "$(grep -c 'pass:' "$tmp/loop.out" || true)" -lt 3 ]; do
+	i=$((i + 1))
+	[ $i -gt 3000 ] && break
+	sleep 0.1
+done
+kill "$SCHEDPID"
+wait "$SCHEDPID" || true
+SCHEDPID=
+echo "a long-running loop, its first three passes:"
+grep "pass:" "$tmp/loop.out" | head -n 6 | sed 's/^/  /'
