@@ -8,15 +8,13 @@
 #include "cli-jobs.h"
 #include "spec.h"
 
-/* Collects job ids from arguments and from --group, in order. */
-int
-cli_jobs_ids(struct cli_ctx *ctx, int argc, char **argv, const char *group,
+/* Reads the job id arguments; a usage error when there are none and no
+ * --group either. */
+static int
+cli_jobs_args(struct cli_ctx *ctx, int argc, char **argv, const char *group,
     int64_t **out, size_t *nout)
 {
-	struct store *s;
-	int64_t *ids, *gids = NULL;
-	size_t n = 0, ng = 0, i;
-	char *cause = NULL;
+	int64_t *ids;
 	int a;
 
 	if (argc == 0 && group == NULL) {
@@ -26,29 +24,35 @@ cli_jobs_ids(struct cli_ctx *ctx, int argc, char **argv, const char *group,
 	}
 	ids = xcalloc((size_t)argc + 1, sizeof *ids);
 	for (a = 0; a < argc; a++) {
-		if (cli_parse_id(ctx, argv[a], &ids[n++]) != 0) {
+		if (cli_parse_id(ctx, argv[a], &ids[a]) != 0) {
 			free(ids);
 			return CLI_EXIT_USAGE;
 		}
 	}
+	*out = ids;
+	*nout = (size_t)argc;
+	return CLI_EXIT_OK;
+}
+
+/* Collects job ids from arguments and from --group, in order. */
+int
+cli_jobs_ids(struct cli_ctx *ctx, int argc, char **argv, const char *group,
+    int64_t **out, size_t *nout)
+{
+	int64_t *ids, *gids = NULL;
+	size_t n = 0, ng = 0, i;
+	int ret;
+
+	if ((ret = cli_jobs_args(ctx, argc, argv, group, &ids, &n)) !=
+	    CLI_EXIT_OK)
+		return ret;
 	if (group != NULL) {
-		if ((s = cli_store(ctx)) == NULL) {
+		if ((ret = cli_queue(ctx)->group_ids(ctx, group, &gids,
+		    &ng)) != CLI_EXIT_OK) {
 			free(ids);
-			return CLI_EXIT_FAIL;
+			return ret;
 		}
-		if (store_group_ids(s, group, &gids, &ng, &cause) != 0) {
-			cli_error(ctx, "%s", cause);
-			free(cause);
-			free(ids);
-			return CLI_EXIT_FAIL;
-		}
-		if (ng == 0) {
-			cli_error(ctx, "group '%s' not found", group);
-			free(ids);
-			free(gids);
-			return CLI_EXIT_FAIL;
-		}
-		ids = xreallocarray(ids, n + ng, sizeof *ids);
+		ids = xreallocarray(ids, n + ng + 1, sizeof *ids);
 		for (i = 0; i < ng; i++)
 			ids[n++] = gids[i];
 		free(gids);
@@ -58,36 +62,20 @@ cli_jobs_ids(struct cli_ctx *ctx, int argc, char **argv, const char *group,
 	return CLI_EXIT_OK;
 }
 
-/* Moves each job to one state; reports each refusal and goes on. */
+/* See cli-jobs.h: the ids named, and --group, to the queue's action. */
 int
-cli_jobs_transition(struct cli_ctx *ctx, int argc, char **argv,
-    unsigned int from, enum store_state to, const char *verb)
+cli_jobs_act(struct cli_ctx *ctx, int argc, char **argv,
+    enum cli_queue_act act)
 {
-	struct store *s;
+	const char *group = cli_string(ctx, "group");
 	int64_t *ids = NULL;
-	size_t n = 0, i;
-	char *cause = NULL, *reason;
+	size_t n = 0;
 	int ret;
 
-	if ((ret = cli_jobs_ids(ctx, argc, argv, cli_string(ctx, "group"),
-	    &ids, &n)) != CLI_EXIT_OK)
+	if ((ret = cli_jobs_args(ctx, argc, argv, group, &ids, &n)) !=
+	    CLI_EXIT_OK)
 		return ret;
-	if ((s = cli_store(ctx)) == NULL) {
-		free(ids);
-		return CLI_EXIT_FAIL;
-	}
-	reason = xprintf("%s by %s", verb, cli_owner());
-	for (i = 0; i < n; i++) {
-		if (store_transition(s, ids[i], from, to, reason, &cause) != 0) {
-			cli_error(ctx, "%s", cause);
-			free(cause);
-			cause = NULL;
-			ret = CLI_EXIT_FAIL;
-			continue;
-		}
-		cli_info(ctx, "job %lld %s", (long long)ids[i], verb);
-	}
-	free(reason);
+	ret = cli_queue(ctx)->act(ctx, act, ids, n, group);
 	free(ids);
 	return ret;
 }

@@ -7,9 +7,9 @@
 /* The ids named by arguments and --group; *ids is the caller's. */
 int cli_jobs_ids(struct cli_ctx *, int, char **, const char *, int64_t **,
     size_t *);
-/* Moves every named job to a state; returns an exit status. */
-int cli_jobs_transition(struct cli_ctx *, int, char **, unsigned int,
-    enum store_state, const char *);
+/* Cancels, holds, releases or retries the jobs named by arguments and
+ * --group on the run's queue; returns an exit status. */
+int cli_jobs_act(struct cli_ctx *, int, char **, enum cli_queue_act);
 
 struct spec_set;
 /* The store's view of the jobs of loaded spec sets (see cli-jobs.c). */

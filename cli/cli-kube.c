@@ -87,3 +87,29 @@ cli_kube(struct cli_ctx *ctx)
 	}
 	return ctx->kube;
 }
+
+/*
+ * Another client on the run's base, from the same kubeconfig, that acts as
+ * user (Impersonate-User): the shared server's impersonate mode creates a
+ * user's objects with it, so the cluster's own rules and audit log see the
+ * user.  NULL with *cause.
+ */
+struct kube_client *
+cli_kube_as(struct cli_ctx *ctx, const char *user, char **cause)
+{
+	struct kube_config_opts o = { 0 };
+	struct kube_client_opts opts;
+	struct kube_config *cfg;
+
+	if (cli_kube_opts(ctx, &opts) != 0) {
+		*cause = xstrdup("invalid --qps");
+		return NULL;
+	}
+	o.kubeconfig = cli_string(ctx, "kubeconfig");
+	o.context = cli_string(ctx, "context");
+	o.namespace = cli_string(ctx, "namespace");
+	if (kube_config_load(&o, &cfg, cause) != 0)
+		return NULL;
+	opts.impersonate_user = user;
+	return kube_client_new(cli_base(ctx), cfg, &opts, cause);
+}

@@ -282,53 +282,6 @@ cli_gpu_text(const char *type, int count, int replicas)
 	return xprintf("%dx %s x%d", count, type, replicas);
 }
 
-/* A job as the JSON object that -o json and the server print. */
-json_t *
-cli_job_json(const struct store_job *j)
-{
-	json_t *o, *spec;
-	char *t;
-
-	o = json_object();
-	json_object_set_new(o, "id", json_integer(j->id));
-	json_object_set_new(o, "name", json_string(j->name));
-	json_object_set_new(o, "state", json_string(store_state_name(j->state)));
-	json_object_set_new(o, "namespace", json_string(j->namespace));
-	json_object_set_new(o, "owner", json_string(j->owner));
-	json_object_set_new(o, "group", j->group != NULL ?
-	    json_string(j->group) : json_null());
-	json_object_set_new(o, "reason", json_string(j->reason));
-	json_object_set_new(o, "priority", json_integer(j->priority));
-	json_object_set_new(o, "gpu", json_pack("{s:s,s:i}", "type",
-	    j->gpu_type, "count", j->gpu_count));
-	json_object_set_new(o, "replicas", json_integer(j->replicas));
-	json_object_set_new(o, "cpu_milli", json_integer(j->cpu_milli));
-	json_object_set_new(o, "memory_bytes", json_integer(j->memory_bytes));
-	json_object_set_new(o, "attempts", json_integer(j->attempts));
-	json_object_set_new(o, "cancel_requested",
-	    json_boolean(j->cancel_requested));
-	json_object_set_new(o, "cleaned", json_boolean(j->cleaned));
-	t = time_format_rfc3339(j->submitted_at);
-	json_object_set_new(o, "submitted_at", json_string(t));
-	free(t);
-	t = time_format_rfc3339(j->updated_at);
-	json_object_set_new(o, "updated_at", json_string(t));
-	free(t);
-	if (j->started_at != 0) {
-		t = time_format_rfc3339(j->started_at);
-		json_object_set_new(o, "started_at", json_string(t));
-		free(t);
-	}
-	if (j->finished_at != 0) {
-		t = time_format_rfc3339(j->finished_at);
-		json_object_set_new(o, "finished_at", json_string(t));
-		free(t);
-	}
-	spec = json_loads(j->spec_json, 0, NULL);
-	json_object_set_new(o, "spec", spec != NULL ? spec : json_null());
-	return o;
-}
-
 /* The colour of a state in tables on a terminal, unless NO_COLOR. */
 const char *
 cli_state_color(struct cli_ctx *ctx, enum store_state st)

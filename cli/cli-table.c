@@ -12,9 +12,14 @@
 #define CLI_CLUSTER_CMD(var, cmdname) \
 	(&(const struct cli_cmd){ .name = cmdname, .usage = "", .summary = "" })
 const bool cli_is_front = true;
+/* A queue server named: the front runs the whole program (cli_main). */
+const struct cli_queue_ops *const cli_remote_ops = NULL;
 #else
+#include "cli-remote.h"
+
 #define CLI_CLUSTER_CMD(var, cmdname) (&(var))
 const bool cli_is_front = false;
+const struct cli_queue_ops *const cli_remote_ops = &cli_queue_remote;
 #endif
 
 const struct cli_cmd *const cli_cmds[] = {
@@ -39,5 +44,6 @@ const struct cli_cmd *const cli_cmds[] = {
 	CLI_CLUSTER_CMD(cli_cmd_cleanup, "cleanup"),
 	&cli_cmd_report,
 	CLI_CLUSTER_CMD(cli_cmd_demo, "demo"),
+	CLI_CLUSTER_CMD(cli_cmd_serve, "serve"),
 	NULL
 };

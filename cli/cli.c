@@ -28,6 +28,9 @@ static const struct cli_opt cli_global_opts[] = {
 	  "namespace (default: the context's, else 'default')" },
 	{ "qps", 0, CLI_OPT_STRING, "N",
 	  "requests per second to the API server (default 50, burst 2N)" },
+	{ "server", 0, CLI_OPT_STRING, "URL",
+	  "shared queue server (default $AILAB_QUEUE_SERVER, else the "
+	  "config file's; '' for the local queue)" },
 	{ "help", 'h', CLI_OPT_FLAG, NULL, "show help and exit" },
 	{ NULL, 0, 0, NULL, NULL }
 };
@@ -361,6 +364,33 @@ cli_store(struct cli_ctx *ctx)
 	return ctx->store;
 }
 
+/*
+ * Reads a duration option (e.g. 90s, 10m) into seconds: 0 when absent, -1
+ * (printed) when malformed, or 0 given where zero makes no sense.
+ */
+int
+cli_duration(struct cli_ctx *ctx, const char *name, bool zero_ok,
+    int64_t *out)
+{
+	const char *v = cli_string(ctx, name);
+	char *cause = NULL;
+
+	*out = 0;
+	if (v == NULL)
+		return 0;
+	if (duration_parse(v, out, &cause) != 0) {
+		cli_error(ctx, "invalid value for '--%s': %s", name, cause);
+		free(cause);
+		return -1;
+	}
+	if (*out <= 0 && !zero_ok) {
+		cli_error(ctx, "invalid value for '--%s': '%s' (must be more "
+		    "than 0)", name, v);
+		return -1;
+	}
+	return 0;
+}
+
 /* Reads a job id argument. */
 int
 cli_parse_id(struct cli_ctx *ctx, const char *s, int64_t *id)
@@ -397,7 +427,7 @@ cli_owner(void)
 }
 
 /* Loads the kubeconfig once; NULL (with *cause) if there is none usable. */
-static const struct kube_config *
+const struct kube_config *
 cli_kube_config(struct cli_ctx *ctx, char **cause)
 {
 	struct kube_config_opts o = { 0 };
@@ -468,6 +498,10 @@ cli_ctx_release(struct cli_ctx *ctx)
 	free(ctx->vals);
 	free(ctx->db_path);
 	store_close(ctx->store);
+	if (ctx->release_remote != NULL)
+		ctx->release_remote(ctx);
+	free(ctx->server);
+	free(ctx->server_ca);
 	if (ctx->release_cluster != NULL)
 		ctx->release_cluster(ctx);
 	kube_config_free(ctx->kube_config);
@@ -515,7 +549,7 @@ cli_main(int argc, char **argv)
 	struct cli_ctx ctx = { .progname = "ailab-queue" };
 	const struct cli_cmd *cmd;
 	const char *out, *nc;
-	char *cause = NULL;
+	char *cause = NULL, **argv0 = argv;
 	int next, nargs, ret = CLI_EXIT_USAGE;
 
 	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
@@ -581,8 +615,30 @@ cli_main(int argc, char **argv)
 	    ctx.output == CLI_OUTPUT_TABLE;
 	log_init("ailab-queue", ctx.verbose >= 2 ? LOG_LEVEL_DEBUG :
 	    ctx.verbose == 1 ? LOG_LEVEL_INFO : LOG_LEVEL_WARN);
+	/* A queue server named: the whole program talks to it. */
+	if ((cmd->flags & (CLI_REMOTE | CLI_LOCAL_ONLY)) != 0) {
+		if (cli_config_server(&ctx) != 0)
+			goto out;
+		if (ctx.server != NULL && (cmd->flags & CLI_LOCAL_ONLY)) {
+			cli_error(&ctx, "'%s' runs on the queue server itself, not "
+			    "against it (%s names %s; --server '' for the "
+			    "local queue)", cmd->name, ctx.server_from,
+			    ctx.server);
+			goto out;
+		}
+		if (ctx.server != NULL && cli_is_front) {
+			cli_ctx_release(&ctx);
+			return cli_exec_cluster(argv0);
+		}
+		if (ctx.server != NULL) {
+			if (cli_remote_ops == NULL)
+				fatalx("cli: no queue server client");
+			ctx.queue = cli_remote_ops;
+		}
+	}
 	ctx.db_path = cli_db_path(&ctx);
-	if ((cmd->flags & CLI_NEEDS_STORE) && ctx.db_path == NULL) {
+	if ((cmd->flags & CLI_NEEDS_STORE) && ctx.server == NULL &&
+	    ctx.db_path == NULL) {
 		cli_error(&ctx, "cannot find a home directory: use --db PATH");
 		goto out;
 	}

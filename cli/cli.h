@@ -44,8 +44,12 @@ enum cli_output {
 
 /* What a command needs set up before it runs. */
 #define CLI_NEEDS_STORE 0x1
+#define CLI_REMOTE 0x2           /* runs against a queue server when named */
+#define CLI_LOCAL_ONLY 0x4       /* refused when a queue server is named */
 
 struct cli_ctx;
+struct cli_queue_ops;
+struct cli_remote;
 struct event_base;
 struct kube_client;
 struct kube_config;
@@ -90,7 +94,71 @@ struct cli_ctx {
 	/* Set by cli_kube (cli-kube.c) so that cli.c, which the queue front
 	 * links too, never refers to the cluster client itself. */
 	void (*release_cluster)(struct cli_ctx *);
+	/* The queue server, when --server, $AILAB_QUEUE_SERVER or the config
+	 * file names one (cli-config.c); NULL for the local queue. */
+	char *server;
+	char *server_ca;              /* CA file for its certificate, or NULL */
+	const char *server_from;      /* where it was named, for messages */
+	/* Where queue commands read and write: cli_queue_local or the
+	 * remote ops (cli-remote.c), set by cli_main. */
+	const struct cli_queue_ops *queue;
+	struct cli_remote *remote;    /* cli-remote.c's state, made on use */
+	void (*release_remote)(struct cli_ctx *);
 };
+
+/*
+ * The queue commands' access to a queue, local (cli-queue.c, over store/)
+ * or a shared server (cli-remote.c, over HTTP): each operation prints its
+ * own error, one line, and returns an exit status (CLI_EXIT_OK, _FAIL or
+ * _USAGE), so that a command prints the same thing whichever queue it
+ * talks to.  Returned jobs, events and replicas are the caller's, freed
+ * with the store's free functions.
+ */
+enum cli_queue_act {
+	CLI_QUEUE_CANCEL,
+	CLI_QUEUE_HOLD,
+	CLI_QUEUE_RELEASE,
+	CLI_QUEUE_RETRY,
+};
+
+struct cli_queue_ops {
+	const char *name;                       /* "local" or "server" */
+	/* Every job matching the filter (all pages), by id. */
+	int (*list)(struct cli_ctx *, const struct store_filter *,
+	    struct store_job ***, size_t *);
+	/* One job; *job NULL (and CLI_EXIT_OK) if there is none to see. */
+	int (*get)(struct cli_ctx *, int64_t, struct store_job **);
+	/* get with the job's position in the queue filled in (why). */
+	int (*why)(struct cli_ctx *, int64_t, struct store_job **);
+	/* A job with its events and archived replicas; *job NULL if none. */
+	int (*detail)(struct cli_ctx *, int64_t, struct store_job **,
+	    struct store_event **, size_t *, struct store_replica **, size_t *);
+	/* The ids of a group's jobs; "group not found" when it has none. */
+	int (*group_ids)(struct cli_ctx *, const char *, int64_t **, size_t *);
+	/* An action on the jobs named and on a group's (group may be NULL),
+	 * printing one line a job as the local commands always have. */
+	int (*act)(struct cli_ctx *, enum cli_queue_act, const int64_t *,
+	    size_t, const char *group);
+	/*
+	 * Submits spec files as they are (the server validates them); NULL
+	 * for the local queue, where submit validates and stores itself.
+	 * *out: an array of {id, name}, or with dry_run the specs that
+	 * would be queued, each with its namespace (the caller's).
+	 */
+	int (*submit)(struct cli_ctx *, int, char **, bool dry_run,
+	    json_t **out);
+};
+extern const struct cli_queue_ops cli_queue_local;
+/* cli-table.c: the server's ops in the whole program; NULL in the queue
+ * front, which runs the whole program when a server is named. */
+extern const struct cli_queue_ops *const cli_remote_ops;
+/* The queue this run works on (cli_main chooses it). */
+const struct cli_queue_ops *cli_queue(struct cli_ctx *);
+
+/* cli-config.c: finds the queue server named by --server, else
+ * $AILAB_QUEUE_SERVER, else the user's config file; 0 (ctx->server NULL
+ * when none is named) or -1 after printing the error. */
+int cli_config_server(struct cli_ctx *);
 
 /*
  * cli-table.c, built twice: the whole program (ailab-queue-cluster) has
@@ -115,6 +183,8 @@ void cli_info(struct cli_ctx *, const char *, ...) printflike(2, 3);
 void cli_usage(FILE *, const struct cli_cmd *);
 void cli_list_commands(FILE *);
 int cli_parse_id(struct cli_ctx *, const char *, int64_t *);
+/* A duration option in seconds; 0 when absent, -1 (printed) if bad. */
+int cli_duration(struct cli_ctx *, const char *, bool zero_ok, int64_t *);
 /* Owner of new jobs: the local user name. */
 const char *cli_owner(void);
 /*
@@ -126,6 +196,11 @@ const char *cli_default_namespace(struct cli_ctx *);
  * prints the error and returns NULL if the kubeconfig is missing or
  * broken. */
 struct kube_client *cli_kube(struct cli_ctx *);
+/* cli-kube.c: a client acting as user (Impersonate-User); NULL, *cause. */
+struct kube_client *cli_kube_as(struct cli_ctx *, const char *user,
+    char **cause);
+/* cli.c: the kubeconfig, loaded once, to read; NULL with *cause. */
+const struct kube_config *cli_kube_config(struct cli_ctx *, char **);
 /* cli.c: the kubeconfig, loaded if need be, for a client to own (cli_kube,
  * demo); NULL with *cause. */
 struct kube_config *cli_kube_config_take(struct cli_ctx *, char **);
@@ -146,7 +221,6 @@ int cli_print_value(struct cli_ctx *, json_t *);
 int cli_emit_yaml(FILE *, json_t *);
 char *cli_age(int64_t ms);
 char *cli_gpu_text(const char *type, int count, int replicas);
-json_t *cli_job_json(const struct store_job *);
 const char *cli_state_color(struct cli_ctx *, enum store_state);
 const char *cli_color_reset(struct cli_ctx *);
 
@@ -171,6 +245,7 @@ extern const struct cli_cmd cli_cmd_quota;
 extern const struct cli_cmd cli_cmd_whoami;
 extern const struct cli_cmd cli_cmd_validate;
 extern const struct cli_cmd cli_cmd_render;
+extern const struct cli_cmd cli_cmd_serve;
 
 /* cmd-validate.c: how validate, render and submit load spec files. */
 struct spec_set;

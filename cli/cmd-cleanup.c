@@ -26,22 +26,6 @@ cmd_cleanup_report(bool error, const char *line, void *arg)
 		printf("%s\n", line);
 }
 
-/* Reads a duration option in seconds (0 when absent); -1 on error. */
-static int
-cmd_cleanup_duration(struct cli_ctx *ctx, const char *name, int64_t *out)
-{
-	const char *v = cli_string(ctx, name);
-	char *cause = NULL;
-
-	*out = 0;
-	if (v != NULL && duration_parse(v, out, &cause) != 0) {
-		cli_error(ctx, "invalid value for '--%s': %s", name, cause);
-		free(cause);
-		return -1;
-	}
-	return 0;
-}
-
 /* One cleanup pass: exit 0 all done, 1 some actions failed, 2 no run. */
 static int
 cmd_cleanup_exec(struct cli_ctx *ctx, int argc, char **argv)
@@ -54,8 +38,8 @@ cmd_cleanup_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	if (cmd_cleanup_duration(ctx, "max-age", &o.max_age_s) != 0 ||
-	    cmd_cleanup_duration(ctx, "grace", &o.grace_s) != 0)
+	if (cli_duration(ctx, "max-age", true, &o.max_age_s) != 0 ||
+	    cli_duration(ctx, "grace", true, &o.grace_s) != 0)
 		return CLI_EXIT_USAGE;
 	if (cli_string(ctx, "grace") == NULL)
 		o.grace_s = -1;
@@ -84,7 +68,7 @@ const struct cli_cmd cli_cmd_cleanup = {
 	    "actions failed (the next run retries them), 2 could not run.\n"
 	    "Safe beside a running scheduler and beside another cleanup.\n",
 	.opts = cmd_cleanup_opts,
-	.flags = CLI_NEEDS_STORE,
+	.flags = CLI_NEEDS_STORE | CLI_LOCAL_ONLY,
 	.min_args = 0,
 	.max_args = 0,
 	.exec = cmd_cleanup_exec,

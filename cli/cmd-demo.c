@@ -361,7 +361,7 @@ const struct cli_cmd cli_cmd_demo = {
 	    "queue, schedules them to completion with a live progress line,\n"
 	    "prints a summary and stops everything it started.\n",
 	.opts = cmd_demo_opts,
-	.flags = 0,
+	.flags = CLI_LOCAL_ONLY,
 	.min_args = 0,
 	.max_args = 0,
 	.exec = cmd_demo_exec,

@@ -11,8 +11,7 @@ static const struct cli_opt cmd_hold_opts[] = {
 static int
 cmd_hold_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_jobs_transition(ctx, argc, argv,
-	    STORE_STATE_BIT(STORE_QUEUED), STORE_HELD, "held");
+	return cli_jobs_act(ctx, argc, argv, CLI_QUEUE_HOLD);
 }
 
 const struct cli_cmd cli_cmd_hold = {
@@ -20,7 +19,7 @@ const struct cli_cmd cli_cmd_hold = {
 	.usage = "ID... | --group NAME",
 	.summary = "keep queued jobs from starting until released",
 	.opts = cmd_hold_opts,
-	.flags = CLI_NEEDS_STORE,
+	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
 	.min_args = 0,
 	.max_args = -1,
 	.exec = cmd_hold_exec,

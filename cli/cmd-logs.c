@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli-remote.h"
 #include "kube.h"
 
 static const struct cli_opt cmd_logs_opts[] = {
@@ -138,6 +139,33 @@ cmd_logs_live(struct cli_ctx *ctx, const struct store_job *j, int rank,
 	return ret;
 }
 
+/* The log as a queue server read it, introduced as the local one is. */
+static int
+cmd_logs_remote(struct cli_ctx *ctx, const struct store_job *j, int rank,
+    long tail, bool follow)
+{
+	struct cli_remote_log log;
+	int ret;
+
+	if ((ret = cli_remote_logs(ctx, j->id, rank, tail, &log)) !=
+	    CLI_EXIT_OK)
+		return ret;
+	if (log.live) {
+		cli_info(ctx, "live log of job %lld rank %d (pod %s)",
+		    (long long)j->id, rank, log.pod);
+		if (follow)
+			cli_info(ctx, "warning: the queue server does not stream "
+			    "logs: this is the log so far");
+	} else
+		cli_info(ctx, "archived log of job %lld rank %d, attempt %d%s%s "
+		    "(its pods are gone)%s", (long long)j->id, rank,
+		    log.attempt, *log.node ? ", node " : "", log.node,
+		    log.truncated ? "; only the end of the log was kept" : "");
+	fwrite(log.text, 1, log.len, stdout);
+	free(log.text);
+	return CLI_EXIT_OK;
+}
+
 /* Shows live logs while the job is on the cluster, else the archive. */
 static int
 cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
@@ -147,7 +175,7 @@ cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 	int64_t id;
 	long tail = -1;
 	int rank = 0, ret;
-	char *cause = NULL, *end;
+	char *end;
 
 	(void)argc;
 	if (cli_parse_id(ctx, argv[0], &id) != 0)
@@ -166,14 +194,10 @@ cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (cli_store(ctx) == NULL)
-		return CLI_EXIT_FAIL;
-	if (store_get(cli_store(ctx), id, &j, &cause) != 0 || j == NULL) {
-		if (cause != NULL)
-			cli_error(ctx, "%s", cause);
-		else
-			cli_error(ctx, "job %lld not found", (long long)id);
-		free(cause);
+	if ((ret = cli_queue(ctx)->get(ctx, id, &j)) != CLI_EXIT_OK)
+		return ret;
+	if (j == NULL) {
+		cli_error(ctx, "job %lld not found", (long long)id);
 		return CLI_EXIT_FAIL;
 	}
 	if (rank >= j->replicas) {
@@ -182,6 +206,12 @@ cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 		    rank);
 		store_job_free(j);
 		return CLI_EXIT_USAGE;
+	}
+	if (cli_queue(ctx) != &cli_queue_local) {
+		ret = cmd_logs_remote(ctx, j, rank, tail, cli_flag(ctx,
+		    "follow"));
+		store_job_free(j);
+		return ret;
 	}
 	ret = -1;
 	if (store_state_is_active(j->state))
@@ -197,7 +227,7 @@ const struct cli_cmd cli_cmd_logs = {
 	.usage = "ID [--rank N] [-f] [--tail N]",
 	.summary = "print a job's log: live while it runs, archived after",
 	.opts = cmd_logs_opts,
-	.flags = CLI_NEEDS_STORE,
+	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
 	.min_args = 1,
 	.max_args = 1,
 	.exec = cmd_logs_exec,

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "cli.h"
 
 static const struct cli_opt cmd_ls_opts[] = {
@@ -95,10 +96,9 @@ cmd_ls_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct store_filter f = { 0 };
 	struct store_job **jobs = NULL;
-	struct store *s;
 	size_t n = 0, i;
-	char *cause = NULL;
 	json_t *arr;
+	int ret;
 
 	(void)argc;
 	(void)argv;
@@ -107,17 +107,12 @@ cmd_ls_exec(struct cli_ctx *ctx, int argc, char **argv)
 	f.all = cli_flag(ctx, "all") > 0;
 	f.name = cli_string(ctx, "name");
 	f.group = cli_string(ctx, "group");
-	if ((s = cli_store(ctx)) == NULL)
-		return CLI_EXIT_FAIL;
-	if (store_list(s, &f, &jobs, &n, &cause) != 0) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
-		return CLI_EXIT_FAIL;
-	}
+	if ((ret = cli_queue(ctx)->list(ctx, &f, &jobs, &n)) != CLI_EXIT_OK)
+		return ret;
 	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML) {
 		arr = json_array();
 		for (i = 0; i < n; i++)
-			json_array_append_new(arr, cli_job_json(jobs[i]));
+			json_array_append_new(arr, api_job_encode(jobs[i]));
 		cli_print_value(ctx, arr);
 		json_decref(arr);
 	} else if (n == 0)
@@ -139,7 +134,7 @@ const struct cli_cmd cli_cmd_ls = {
 	    "since submission and REASON. -o wide adds NAMESPACE, OWNER, GROUP\n"
 	    "and PRIORITY. Ended jobs are hidden unless --all or --state.\n",
 	.opts = cmd_ls_opts,
-	.flags = CLI_NEEDS_STORE,
+	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
 	.min_args = 0,
 	.max_args = 0,
 	.exec = cmd_ls_exec,

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
+#include "cli-remote.h"
 #include "kube.h"
 
 #define GPU_RESOURCE "nvidia.com/gpu"
@@ -298,27 +300,17 @@ quota_print(struct cli_ctx *ctx, json_t *out)
 	cli_table_free(t);
 }
 
-/* Shows quota and free GPUs; every request is in flight at once. */
-static int
-cmd_quota_exec(struct cli_ctx *ctx, int argc, char **argv)
+/* The free GPUs, if the user may list nodes and pods; else why not. */
+static json_t *
+quota_gpus(struct cli_ctx *ctx, struct kube_client *kc)
 {
 	struct kube_list_opts live = { .field_selector =
 	    "status.phase!=Succeeded,status.phase!=Failed" };
-	struct kube_response *rq = NULL, *an = NULL, *ap = NULL, *rn = NULL,
-	    *rp = NULL;
-	struct kube_request *qreq, *nreq, *preq;
-	struct kube_client *kc;
-	const char *ns;
-	json_t *out = NULL, *gpus;
+	struct kube_response *an, *ap, *rn = NULL, *rp = NULL;
+	struct kube_request *nreq, *preq;
+	json_t *gpus;
 	char *msg;
-	int ret = CLI_EXIT_FAIL;
 
-	(void)argc;
-	(void)argv;
-	if ((kc = cli_kube(ctx)) == NULL)
-		return CLI_EXIT_FAIL;
-	ns = cli_default_namespace(ctx);
-	qreq = kube_list(kc, KUBE_RESOURCEQUOTAS, ns, NULL, NULL, NULL);
 	nreq = kube_access_review(kc, "list", "", "nodes", NULL, NULL, NULL);
 	preq = kube_access_review(kc, "list", "", "pods", NULL, NULL, NULL);
 	an = kube_wait(kc, nreq);
@@ -329,16 +321,6 @@ cmd_quota_exec(struct cli_ctx *ctx, int argc, char **argv)
 		rn = kube_wait(kc, nreq);
 		rp = kube_wait(kc, preq);
 	}
-	rq = kube_wait(kc, qreq);
-	if (rq->error != NULL) {
-		msg = kube_error_string(rq->error);
-		cli_error(ctx, "cannot list the ResourceQuotas of namespace "
-		    "'%s': %s", ns, msg);
-		free(msg);
-		goto out;
-	}
-	out = json_pack("{s:s,s:o}", "namespace", ns, "quotas",
-	    quota_quotas_json(ctx, rq->body));
 	if (rn != NULL && rn->error == NULL && rp != NULL && rp->error == NULL)
 		gpus = quota_gpus_json(ctx, rn->body, rp->body);
 	else {
@@ -353,6 +335,71 @@ cmd_quota_exec(struct cli_ctx *ctx, int argc, char **argv)
 		gpus = json_pack("{s:b,s:s}", "allowed", 0, "reason", msg);
 		free(msg);
 	}
+	kube_response_free(an);
+	kube_response_free(ap);
+	kube_response_free(rn);
+	kube_response_free(rp);
+	return gpus;
+}
+
+/* The namespace's quotas as a queue server reads them for the user. */
+static int
+quota_remote(struct cli_ctx *ctx, const char *ns, json_t **out)
+{
+	char *q = cli_remote_query(ctx, "namespace", ns);
+	int ret;
+
+	ret = cli_remote_get_json(ctx, API_PREFIX "/quota", q, out);
+	free(q);
+	return ret;
+}
+
+/* Shows quota and free GPUs; the quota list is in flight meanwhile. */
+static int
+cmd_quota_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct kube_response *rq = NULL;
+	struct kube_request *qreq = NULL;
+	struct kube_client *kc = NULL;
+	const char *ns;
+	json_t *out = NULL, *gpus;
+	char *msg, *cause = NULL;
+	int ret = CLI_EXIT_FAIL;
+
+	(void)argc;
+	(void)argv;
+	ns = cli_default_namespace(ctx);
+	if (cli_queue(ctx) != &cli_queue_local) {
+		/* The quotas from the server; the free GPUs, which the
+		 * server does not serve, from the cluster when reachable. */
+		if ((ret = quota_remote(ctx, ns, &out)) != CLI_EXIT_OK)
+			return ret;
+		ret = CLI_EXIT_FAIL;
+		if (cli_kube_config(ctx, &cause) == NULL) {
+			gpus = json_pack("{s:b,s:s}", "allowed", 0, "reason",
+			    cause);
+			free(cause);
+		} else if ((kc = cli_kube(ctx)) == NULL)
+			goto out;
+		else
+			gpus = quota_gpus(ctx, kc);
+	} else {
+		if ((kc = cli_kube(ctx)) == NULL)
+			return CLI_EXIT_FAIL;
+		qreq = kube_list(kc, KUBE_RESOURCEQUOTAS, ns, NULL, NULL, NULL);
+		gpus = quota_gpus(ctx, kc);
+		rq = kube_wait(kc, qreq);
+		if (rq->error != NULL) {
+			msg = kube_error_string(rq->error);
+			cli_error(ctx, "cannot list the ResourceQuotas of "
+			    "namespace '%s': %s", ns, msg);
+			free(msg);
+			json_decref(gpus);
+			goto out;
+		}
+		out = json_pack("{s:s,s:o}", "namespace", ns, "quotas",
+		    quota_quotas_json(ctx, rq->body));
+	}
 	json_object_set_new(out, "gpus", gpus);
 	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML)
 		ret = cli_print_value(ctx, out) == 0 ? CLI_EXIT_OK :
@@ -364,10 +411,6 @@ cmd_quota_exec(struct cli_ctx *ctx, int argc, char **argv)
 out:
 	json_decref(out);
 	kube_response_free(rq);
-	kube_response_free(an);
-	kube_response_free(ap);
-	kube_response_free(rn);
-	kube_response_free(rp);
 	return ret;
 }
 
@@ -381,6 +424,7 @@ const struct cli_cmd cli_cmd_quota = {
 	    "minus the requests of pods that are not finished, counting only\n"
 	    "nodes that are Ready and schedulable.  -o wide adds one line per\n"
 	    "node; -o json and -o yaml print everything.\n",
+	.flags = CLI_REMOTE,
 	.min_args = 0,
 	.max_args = 0,
 	.exec = cmd_quota_exec,

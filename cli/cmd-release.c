@@ -11,8 +11,7 @@ static const struct cli_opt cmd_release_opts[] = {
 static int
 cmd_release_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return cli_jobs_transition(ctx, argc, argv,
-	    STORE_STATE_BIT(STORE_HELD), STORE_QUEUED, "released");
+	return cli_jobs_act(ctx, argc, argv, CLI_QUEUE_RELEASE);
 }
 
 const struct cli_cmd cli_cmd_release = {
@@ -20,7 +19,7 @@ const struct cli_cmd cli_cmd_release = {
 	.usage = "ID... | --group NAME",
 	.summary = "let held jobs be scheduled again",
 	.opts = cmd_release_opts,
-	.flags = CLI_NEEDS_STORE,
+	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
 	.min_args = 0,
 	.max_args = -1,
 	.exec = cmd_release_exec,

@@ -72,21 +72,15 @@ cmd_report_param(const struct cmd_report_row *r, const char *key)
 
 /* The node of rank 0 of the latest attempt, from the archive. */
 static char *
-cmd_report_node(struct store *s, const struct store_job *j)
+cmd_report_node(const struct store_replica *r, size_t n)
 {
-	struct store_replica *r = NULL;
-	size_t n = 0, i, best = (size_t)-1;
-	char *node = NULL;
+	size_t i, best = (size_t)-1;
 
-	if (store_replicas(s, j->id, &r, &n, NULL) != 0)
-		return xstrdup("");
 	for (i = 0; i < n; i++)
 		if (r[i].rank == 0 && (best == (size_t)-1 ||
 		    r[i].attempt > r[best].attempt))
 			best = i;
-	node = xstrdup(best != (size_t)-1 ? r[best].node : "");
-	store_replicas_free(r, n);
-	return node;
+	return xstrdup(best != (size_t)-1 ? r[best].node : "");
 }
 
 /* Prints the rows in the chosen format, then the totals. */
@@ -208,20 +202,17 @@ cmd_report_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct store_filter f = { .all = true };
 	struct store_job **jobs = NULL;
 	struct cmd_report_row *rows;
-	struct store *s;
-	size_t n = 0, i;
-	char *cause = NULL;
+	struct store_event *ev;
+	struct store_replica *rep;
+	struct store_job *j;
+	size_t n = 0, i, nev, nrep;
 	int64_t end;
+	int ret, r;
 
 	(void)argc;
 	f.group = argv[0];
-	if ((s = cli_store(ctx)) == NULL)
-		return CLI_EXIT_FAIL;
-	if (store_list(s, &f, &jobs, &n, &cause) != 0) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
-		return CLI_EXIT_FAIL;
-	}
+	if ((ret = cli_queue(ctx)->list(ctx, &f, &jobs, &n)) != CLI_EXIT_OK)
+		return ret;
 	if (n == 0) {
 		cli_error(ctx, "group '%s' not found", argv[0]);
 		free(jobs);
@@ -229,10 +220,23 @@ cmd_report_exec(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	rows = xcalloc(n, sizeof *rows);
 	for (i = 0; i < n; i++) {
+		/* The job with its archive: the node it ran on (and, from a
+		 * server, what a list leaves out). */
+		if ((r = cli_queue(ctx)->detail(ctx, jobs[i]->id, &j, &ev,
+		    &nev, &rep, &nrep)) != CLI_EXIT_OK)
+			ret = r;
+		else if (j != NULL) {
+			store_job_free(jobs[i]);
+			jobs[i] = j;
+			rows[i].node = cmd_report_node(rep, nrep);
+			store_events_free(ev, nev);
+			store_replicas_free(rep, nrep);
+		}
+		if (rows[i].node == NULL)
+			rows[i].node = xstrdup("");
 		rows[i].job = jobs[i];
 		rows[i].spec = json_loads(jobs[i]->spec_json, 0, NULL);
 		rows[i].params = json_object_get(rows[i].spec, "params");
-		rows[i].node = cmd_report_node(s, jobs[i]);
 		end = jobs[i]->finished_at != 0 ? jobs[i]->finished_at :
 		    now_ms();
 		if (jobs[i]->started_at != 0 && end > jobs[i]->started_at)
@@ -245,7 +249,7 @@ cmd_report_exec(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	free(rows);
 	store_jobs_free(jobs, n);
-	return CLI_EXIT_OK;
+	return ret;
 }
 
 const struct cli_cmd cli_cmd_report = {
@@ -256,7 +260,7 @@ const struct cli_cmd cli_cmd_report = {
 	.help = "For a sweep the parameter columns are its parameters; for a\n"
 	    "class assignment, the roster's columns. Totals follow the table.\n",
 	.opts = cmd_report_opts,
-	.flags = CLI_NEEDS_STORE,
+	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
 	.min_args = 1,
 	.max_args = 1,
 	.exec = cmd_report_exec,

@@ -31,24 +31,6 @@ cmd_sched_signal(evutil_socket_t sig, short ev, void *arg)
 	sched_loop_stop(arg);
 }
 
-/* Reads a duration option into seconds; 0 when absent, -1 on error. */
-static int
-cmd_sched_duration(struct cli_ctx *ctx, const char *name, int64_t *out)
-{
-	const char *v = cli_string(ctx, name);
-	char *cause = NULL;
-
-	*out = 0;
-	if (v == NULL)
-		return 0;
-	if (duration_parse(v, out, &cause) != 0 || *out <= 0) {
-		cli_error(ctx, "invalid value for '--%s': '%s'", name, v);
-		free(cause);
-		return -1;
-	}
-	return 0;
-}
-
 /* Takes the scheduler lock and runs the loop until stopped. */
 static int
 cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
@@ -65,8 +47,8 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	if (cmd_sched_duration(ctx, "interval", &interval) != 0 ||
-	    cmd_sched_duration(ctx, "gang-timeout", &o.gang_timeout_s) != 0)
+	if (cli_duration(ctx, "interval", false, &interval) != 0 ||
+	    cli_duration(ctx, "gang-timeout", false, &o.gang_timeout_s) != 0)
 		return CLI_EXIT_USAGE;
 	o.interval_ms = interval * 1000;
 	if ((v = cli_string(ctx, "log-limit")) != NULL) {
@@ -122,7 +104,7 @@ const struct cli_cmd cli_cmd_sched = {
 	    "says which process holds the queue and exits 1. SIGTERM finishes\n"
 	    "the pass in progress, then exits.\n",
 	.opts = cmd_sched_opts,
-	.flags = CLI_NEEDS_STORE,
+	.flags = CLI_NEEDS_STORE | CLI_LOCAL_ONLY,
 	.min_args = 0,
 	.max_args = 0,
 	.exec = cmd_sched_exec,

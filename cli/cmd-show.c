@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "cli.h"
 
 /* Prints the job for people: fields, the spec as YAML, then the events. */
@@ -68,30 +69,25 @@ cmd_show_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct store_job *j = NULL;
 	struct store_event *ev = NULL;
-	struct store *s;
-	size_t nev = 0, i;
+	struct store_replica *rep = NULL;
+	size_t nev = 0, nrep = 0, i;
 	int64_t id;
-	char *cause = NULL, *t;
+	char *t;
 	json_t *o, *arr, *e;
-	int ret = CLI_EXIT_FAIL;
+	int ret;
 
 	(void)argc;
 	if (cli_parse_id(ctx, argv[0], &id) != 0)
 		return CLI_EXIT_USAGE;
-	if ((s = cli_store(ctx)) == NULL)
-		return CLI_EXIT_FAIL;
-	if (store_get(s, id, &j, &cause) != 0 ||
-	    (j != NULL && store_events(s, id, &ev, &nev, &cause) != 0)) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
-		goto out;
-	}
+	if ((ret = cli_queue(ctx)->detail(ctx, id, &j, &ev, &nev, &rep,
+	    &nrep)) != CLI_EXIT_OK)
+		return ret;
 	if (j == NULL) {
 		cli_error(ctx, "job %lld not found", (long long)id);
-		goto out;
+		return CLI_EXIT_FAIL;
 	}
 	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML) {
-		o = cli_job_json(j);
+		o = api_job_encode(j);
 		arr = json_array();
 		for (i = 0; i < nev; i++) {
 			t = time_format_rfc3339(ev[i].at);
@@ -108,8 +104,7 @@ cmd_show_exec(struct cli_ctx *ctx, int argc, char **argv)
 		json_decref(o);
 	} else
 		cmd_show_text(ctx, j, ev, nev);
-	ret = CLI_EXIT_OK;
-out:
+	store_replicas_free(rep, nrep);
 	store_events_free(ev, nev);
 	store_job_free(j);
 	return ret;
@@ -121,7 +116,7 @@ const struct cli_cmd cli_cmd_show = {
 	.usage = "ID",
 	.summary = "show a job: its spec and its state history",
 	.opts = NULL,
-	.flags = CLI_NEEDS_STORE,
+	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
 	.min_args = 1,
 	.max_args = 1,
 	.exec = cmd_show_exec,

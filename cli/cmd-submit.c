@@ -14,6 +14,8 @@ static const struct cli_opt cmd_submit_opts[] = {
 	  "put the jobs in this group (see ls --group, cancel --group)" },
 	{ "set", 0, CLI_OPT_LIST, "KEY=VALUE",
 	  "override a field of every spec (dotted keys, YAML values)" },
+	{ "owner", 0, CLI_OPT_STRING, "NAME",
+	  "record NAME as the jobs' owner instead of the local user" },
 	{ "wait", 'w', CLI_OPT_FLAG, NULL,
 	  "follow the jobs until they end; exit 0 only if all succeeded" },
 	{ NULL, 0, 0, NULL, NULL }
@@ -69,6 +71,125 @@ cmd_submit_show(struct cli_ctx *ctx, struct store_job_new *jobs, size_t n)
 	return 0;
 }
 
+/* An owner name given with --owner: 1 to 64 letters, digits, '.', '_',
+ * '-' or '@', as user names are; true if it is one. */
+static bool
+cmd_submit_is_owner(const char *v)
+{
+	size_t i, n = strlen(v);
+
+	if (n == 0 || n > 64)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' &&
+		    v[i] <= 'Z') || (v[i] >= '0' && v[i] <= '9') ||
+		    strchr("._-@", v[i]) != NULL))
+			return false;
+	return true;
+}
+
+/* The dry-run view of a spec a server sent back: its strings stay the
+ * spec's, the GPU column is the caller's (*gpu). */
+static void
+cmd_submit_from_spec(json_t *spec, struct store_job_new *j, char **gpu)
+{
+	json_t *g = json_object_get(spec, "gpu"), *t;
+	char *tmp;
+	size_t i;
+
+	j->name = json_string_value(json_object_get(spec, "name"));
+	j->namespace = json_string_value(json_object_get(spec, "namespace"));
+	j->gpu_count = (int)json_integer_value(json_object_get(g, "count"));
+	j->replicas = (int)json_integer_value(json_object_get(spec,
+	    "replicas"));
+	j->cpu_milli = json_integer_value(json_object_get(spec, "cpu_milli"));
+	j->memory_bytes = json_integer_value(json_object_get(spec,
+	    "memory_bytes"));
+	j->priority = (int)json_integer_value(json_object_get(spec,
+	    "priority"));
+	*gpu = xstrdup("");
+	if (j->gpu_count > 0 && json_is_true(json_object_get(g, "any"))) {
+		free(*gpu);
+		*gpu = xstrdup("any");
+	} else if (j->gpu_count > 0) {
+		json_array_foreach(json_object_get(g, "types"), i, t) {
+			tmp = xprintf("%s%s%s", *gpu, i > 0 ? "," : "",
+			    json_string_value(t) != NULL ?
+			    json_string_value(t) : "");
+			free(*gpu);
+			*gpu = tmp;
+		}
+	}
+	j->gpu_type = *gpu;
+	if (j->name == NULL)
+		j->name = "";
+	if (j->namespace == NULL)
+		j->namespace = "";
+}
+
+/*
+ * submit on a queue server: it validates the files and queues the jobs as
+ * the authenticated user; prints what the local submit prints.
+ */
+static int
+cmd_submit_remote(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct store_job_new *jobs;
+	bool dry = cli_flag(ctx, "dry-run") > 0;
+	json_t *out = NULL, *v;
+	int64_t *ids;
+	char **gpus;
+	size_t n, k;
+	int ret;
+
+	if (cli_string(ctx, "owner") != NULL)
+		cli_info(ctx, "warning: --owner is not sent to a queue server: "
+		    "the jobs' owner is the user it authenticates");
+	if ((ret = cli_queue(ctx)->submit(ctx, argc, argv, dry, &out)) !=
+	    CLI_EXIT_OK)
+		return ret;
+	n = json_array_size(out);
+	if (dry) {
+		jobs = xcalloc(n + 1, sizeof *jobs);
+		gpus = xcalloc(n + 1, sizeof *gpus);
+		for (k = 0; k < n; k++) {
+			cmd_submit_from_spec(json_array_get(out, k), &jobs[k],
+			    &gpus[k]);
+			jobs[k].spec_json = json_dumps(json_array_get(out, k),
+			    JSON_COMPACT | JSON_PRESERVE_ORDER);
+		}
+		ret = cmd_submit_show(ctx, jobs, n) == 0 ? CLI_EXIT_OK :
+		    CLI_EXIT_FAIL;
+		for (k = 0; k < n; k++) {
+			free(gpus[k]);
+			free((char *)jobs[k].spec_json);
+		}
+		free(gpus);
+		free(jobs);
+		json_decref(out);
+		return ret;
+	}
+	ids = xcalloc(n + 1, sizeof *ids);
+	for (k = 0; k < n; k++)
+		ids[k] = json_integer_value(json_object_get(json_array_get(out,
+		    k), "id"));
+	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML)
+		cli_print_value(ctx, out);
+	else {
+		json_array_foreach(out, k, v)
+			printf("%lld\n", (long long)ids[k]);
+	}
+	if (ctx->verbose)
+		cli_info(ctx, "queued %zu job%s in %s", n, n == 1 ? "" : "s",
+		    ctx->server);
+	fflush(stdout);
+	json_decref(out);
+	if (cli_flag(ctx, "wait"))
+		ret = cli_wait_jobs(ctx, ids, n, 0);
+	free(ids);
+	return ret;
+}
+
 /* Loads every file first, so one bad file queues nothing; a sweep or a
  * roster becomes one group. */
 static int
@@ -78,15 +199,25 @@ cmd_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct store_job_new *jobs = NULL;
 	struct store *s;
 	const char *group = cli_string(ctx, "group");
+	const char *owner = cli_string(ctx, "owner");
 	int64_t *ids = NULL;
 	size_t n = 0, k;
 	char *cause = NULL;
 	int ret = CLI_EXIT_USAGE;
 	json_t *arr;
 
+	if (owner != NULL && !cmd_submit_is_owner(owner)) {
+		cli_error(ctx, "invalid value for '--owner': '%s' (1 to 64 "
+		    "letters, digits, '.', '_', '-' or '@')", owner);
+		goto out;
+	}
+	if (cli_queue(ctx)->submit != NULL)
+		return cmd_submit_remote(ctx, argc, argv);
 	if (cli_spec_load(ctx, argc, argv, group, &sets) != 0)
 		goto out;
 	jobs = cli_jobs_from_sets(sets, argc, cli_flag(ctx, "hold") > 0, &n);
+	for (k = 0; owner != NULL && k < n; k++)
+		jobs[k].owner = owner;
 	if (cli_flag(ctx, "dry-run")) {
 		ret = cmd_submit_show(ctx, jobs, n) == 0 ? CLI_EXIT_OK :
 		    CLI_EXIT_FAIL;
@@ -129,16 +260,22 @@ out:
 
 const struct cli_cmd cli_cmd_submit = {
 	.name = "submit",
-	.usage = "[--dry-run] [--hold] [--group NAME] [--set KEY=VALUE]... "
-	    "FILE...",
+	.usage = "[--dry-run] [--hold] [--group NAME] [--owner NAME] "
+	    "[--set KEY=VALUE]... FILE...",
 	.summary = "validate job spec files and add their jobs to the queue",
 	.help = "Each YAML document of each FILE is one job spec (a sweep or a\n"
 	    "roster is one group of jobs; a helm values file is one job).\n"
 	    "Every file is read and checked before anything is queued: one\n"
 	    "error anywhere queues nothing. Prints the new job ids, one a\n"
-	    "line.\n",
+	    "line.\n"
+	    "The jobs' owner (whose fair share and per-user limits they\n"
+	    "count against) is the local user; --owner NAME records another\n"
+	    "name on a local queue (for an admin submitting on someone's\n"
+	    "behalf, or a test). The shared server ignores --owner unless\n"
+	    "the caller is an admin there: its owner is the authenticated\n"
+	    "user.\n",
 	.opts = cmd_submit_opts,
-	.flags = CLI_NEEDS_STORE,
+	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
 	.min_args = 1,
 	.max_args = -1,
 	.exec = cmd_submit_exec,

@@ -21,18 +21,20 @@ int
 cli_wait_jobs(struct cli_ctx *ctx, const int64_t *ids, size_t n,
     int64_t timeout_s)
 {
-	struct store *s;
+	const struct cli_queue_ops *q = cli_queue(ctx);
 	struct store_job *j;
 	enum store_state *last;
 	size_t i, ended, ok, counts[STORE_NSTATES];
-	int64_t start = now_ms();
-	char *cause = NULL;
+	int64_t start = now_ms(), pause_ms = 500;
 	bool tty = isatty(STDERR_FILENO) && !ctx->quiet;
-	struct timespec ts = { 0, 500 * 1000 * 1000 };
+	struct timespec ts;
 	int ret;
 
-	if ((s = cli_store(ctx)) == NULL)
-		return CLI_EXIT_FAIL;
+	/* A server is asked once a job a pass: spare its rate limit. */
+	if (q != &cli_queue_local && (int64_t)n * 100 > pause_ms)
+		pause_ms = (int64_t)n * 100 > 10000 ? 10000 : (int64_t)n * 100;
+	ts.tv_sec = (time_t)(pause_ms / 1000);
+	ts.tv_nsec = (long)(pause_ms % 1000) * 1000 * 1000;
 	last = xcalloc(n, sizeof *last);
 	for (i = 0; i < n; i++)
 		last[i] = STORE_NSTATES;
@@ -40,10 +42,13 @@ cli_wait_jobs(struct cli_ctx *ctx, const int64_t *ids, size_t n,
 		memset(counts, 0, sizeof counts);
 		ended = ok = 0;
 		for (i = 0; i < n; i++) {
-			if (store_get(s, ids[i], &j, &cause) != 0 || j == NULL) {
-				cli_error(ctx, "%s", cause != NULL ? cause :
-				    "a job disappeared from the queue");
-				free(cause);
+			if ((ret = q->get(ctx, ids[i], &j)) != CLI_EXIT_OK) {
+				free(last);
+				return ret;
+			}
+			if (j == NULL) {
+				cli_error(ctx, "a job disappeared from the "
+				    "queue");
 				free(last);
 				return CLI_EXIT_FAIL;
 			}
@@ -118,7 +123,7 @@ const struct cli_cmd cli_cmd_wait = {
 	.help = "Exit status: 0 all succeeded, 1 some failed, were cancelled or\n"
 	    "timed out, 3 --timeout passed first.\n",
 	.opts = cmd_wait_opts,
-	.flags = CLI_NEEDS_STORE,
+	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
 	.min_args = 0,
 	.max_args = -1,
 	.exec = cmd_wait_exec,

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
+#include "cli-remote.h"
 #include "kube.h"
 
 /* Explains a failed request in one line, without credentials. */
@@ -28,50 +30,41 @@ cmd_whoami_error(struct cli_ctx *ctx, const struct kube_config *cfg,
 	free(msg);
 }
 
-/* Asks the cluster who the credentials belong to, as kubectl auth whoami. */
+/* Prints who the user is (a SelfSubjectReview's userInfo, or the queue
+ * server's answer) with the kubeconfig's context and server. */
 static int
-cmd_whoami_exec(struct cli_ctx *ctx, int argc, char **argv)
+cmd_whoami_print(struct cli_ctx *ctx, const struct kube_config *cfg,
+    json_t *ui)
 {
-	struct kube_client *kc;
-	const struct kube_config *cfg;
-	struct kube_response *resp;
 	struct cli_table *t;
-	json_t *ui, *out, *groups, *g;
-	const char *user, *cells[2];
+	json_t *out, *groups, *g;
+	const char *user, *cells[2], *context, *server;
 	char *gs = NULL, *tmp;
 	size_t i;
-	int ret = CLI_EXIT_FAIL;
+	int ret;
 
-	(void)argc;
-	(void)argv;
-	if ((kc = cli_kube(ctx)) == NULL)
-		return CLI_EXIT_FAIL;
-	cfg = kube_client_config(kc);
-	resp = kube_wait(kc, kube_self_subject_review(kc, NULL, NULL));
-	if (resp->error != NULL) {
-		cmd_whoami_error(ctx, cfg, resp);
-		goto out;
-	}
-	ui = json_object_get(json_object_get(resp->body, "status"), "userInfo");
 	user = json_string_value(json_object_get(ui, "username"));
 	groups = json_object_get(ui, "groups");
+	context = cfg != NULL ? kube_config_context(cfg) : "";
+	server = cfg != NULL ? kube_config_server(cfg) : "";
 	if (user == NULL) {
-		cli_error(ctx, "the cluster at %s sent a SelfSubjectReview "
-		    "without a username", kube_config_server(cfg));
-		goto out;
+		cli_error(ctx, "the %s at %s sent no username", cfg != NULL &&
+		    ctx->server == NULL ? "cluster" : "queue server",
+		    ctx->server != NULL ? ctx->server : server);
+		return CLI_EXIT_FAIL;
 	}
 	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML) {
 		out = json_pack("{s:s,s:o,s:s,s:s,s:s}", "username", user,
 		    "groups", json_is_array(groups) ? json_incref(groups) :
 		    json_array(),
 		    "namespace", cli_default_namespace(ctx), "context",
-		    kube_config_context(cfg), "server", kube_config_server(cfg));
+		    context, "server", server);
 		if (json_object_get(ui, "uid") != NULL)
 			json_object_set(out, "uid", json_object_get(ui, "uid"));
 		ret = cli_print_value(ctx, out) == 0 ? CLI_EXIT_OK :
 		    CLI_EXIT_FAIL;
 		json_decref(out);
-		goto out;
+		return ret;
 	}
 	json_array_foreach(groups, i, g) {
 		tmp = xprintf("%s%s%s", gs != NULL ? gs : "", gs != NULL ?
@@ -90,15 +83,51 @@ cmd_whoami_exec(struct cli_ctx *ctx, int argc, char **argv)
 	cells[1] = cli_default_namespace(ctx);
 	cli_table_add(t, cells);
 	cells[0] = "Context";
-	cells[1] = kube_config_context(cfg);
+	cells[1] = context;
 	cli_table_add(t, cells);
 	cells[0] = "Server";
-	cells[1] = kube_config_server(cfg);
+	cells[1] = server;
 	cli_table_add(t, cells);
 	cli_table_print(t, stdout);
 	cli_table_free(t);
 	free(gs);
-	ret = CLI_EXIT_OK;
+	return CLI_EXIT_OK;
+}
+
+/* Asks the cluster who the credentials belong to, as kubectl auth whoami;
+ * with a queue server, asks the server, which asks the cluster. */
+static int
+cmd_whoami_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct kube_client *kc;
+	const struct kube_config *cfg;
+	struct kube_response *resp;
+	json_t *ui;
+	char *cause = NULL;
+	int ret = CLI_EXIT_FAIL;
+
+	(void)argc;
+	(void)argv;
+	if (cli_queue(ctx) != &cli_queue_local) {
+		if ((ret = cli_remote_get_json(ctx, API_PREFIX "/whoami", NULL,
+		    &ui)) != CLI_EXIT_OK)
+			return ret;
+		cfg = cli_kube_config(ctx, &cause);
+		free(cause);
+		ret = cmd_whoami_print(ctx, cfg, ui);
+		json_decref(ui);
+		return ret;
+	}
+	if ((kc = cli_kube(ctx)) == NULL)
+		return CLI_EXIT_FAIL;
+	cfg = kube_client_config(kc);
+	resp = kube_wait(kc, kube_self_subject_review(kc, NULL, NULL));
+	if (resp->error != NULL) {
+		cmd_whoami_error(ctx, cfg, resp);
+		goto out;
+	}
+	ui = json_object_get(json_object_get(resp->body, "status"), "userInfo");
+	ret = cmd_whoami_print(ctx, cfg, ui);
 out:
 	kube_response_free(resp);
 	return ret;
@@ -110,6 +139,7 @@ const struct cli_cmd cli_cmd_whoami = {
 	.summary = "show the user the cluster sees and the namespace in use",
 	.help = "Asks the cluster (SelfSubjectReview, as 'kubectl auth whoami')\n"
 	    "who the kubeconfig's credentials belong to.\n",
+	.flags = CLI_REMOTE,
 	.min_args = 0,
 	.max_args = 0,
 	.exec = cmd_whoami_exec,

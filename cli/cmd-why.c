@@ -8,21 +8,16 @@ static int
 cmd_why_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct store_job *j = NULL;
-	struct store *s;
 	int64_t id;
-	char *cause = NULL, *when;
+	char *when;
 	json_t *o;
+	int ret;
 
 	(void)argc;
 	if (cli_parse_id(ctx, argv[0], &id) != 0)
 		return CLI_EXIT_USAGE;
-	if ((s = cli_store(ctx)) == NULL)
-		return CLI_EXIT_FAIL;
-	if (store_get(s, id, &j, &cause) != 0) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
-		return CLI_EXIT_FAIL;
-	}
+	if ((ret = cli_queue(ctx)->why(ctx, id, &j)) != CLI_EXIT_OK)
+		return ret;
 	if (j == NULL) {
 		cli_error(ctx, "job %lld not found", (long long)id);
 		return CLI_EXIT_FAIL;
@@ -59,7 +54,7 @@ const struct cli_cmd cli_cmd_why = {
 	.name = "why",
 	.usage = "ID",
 	.summary = "say why a job waits, and where it is in the queue",
-	.flags = CLI_NEEDS_STORE,
+	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
 	.min_args = 1,
 	.max_args = 1,
 	.exec = cmd_why_exec,

@@ -7,6 +7,8 @@ noinst_LIBRARIES += cli/libcli.a
 cli_libcli_a_SOURCES = \
 	cli/cli.h \
 	cli/cli.c \
+	cli/cli-config.c \
+	cli/cli-queue.c \
 	cli/cli-jobs.h \
 	cli/cli-jobs.c \
 	cli/cli-output.c \
@@ -32,6 +34,9 @@ cli_libcli_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS)
 noinst_LIBRARIES += cli/libclicluster.a
 cli_libclicluster_a_SOURCES = \
 	cli/cli-kube.c \
+	cli/cli-remote.h \
+	cli/cli-remote.c \
+	cli/cmd-serve.c \
 	cli/cmd-quota.c \
 	cli/cmd-whoami.c \
 	cli/cmd-sched.c \
@@ -40,18 +45,18 @@ cli_libclicluster_a_SOURCES = \
 	cli/cmd-demo.c
 cli_libclicluster_a_CPPFLAGS = $(AM_CPPFLAGS) -DPKGDATADIR='"$(pkgdatadir)"'
 cli_libclicluster_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS) \
-	$(EVENT_CFLAGS)
+	$(EVENT_CFLAGS) $(CURL_CFLAGS) $(OPENSSL_CFLAGS)
 
 bin_PROGRAMS += ailab-queue
 ailab_queue_SOURCES = cli/main.c cli/cli-table.c
 ailab_queue_CPPFLAGS = $(AM_CPPFLAGS) -DCLI_FRONT
-ailab_queue_LDADD = cli/libcli.a spec/libspec.a store/libstore.a \
+ailab_queue_LDADD = cli/libcli.a api/libapi.a spec/libspec.a store/libstore.a \
 	kube/libkube.a common/libcommon.a $(JANSSON_LIBS) $(YAML_LIBS) \
 	$(SQLITE_LIBS) -lm
 
 pkglibexec_PROGRAMS += ailab-queue-cluster
 ailab_queue_cluster_SOURCES = cli/main.c cli/cli-table.c
-ailab_queue_cluster_LDADD = cli/libclicluster.a cli/libcli.a \
+ailab_queue_cluster_LDADD = cli/libclicluster.a cli/libcli.a $(SERVER_LIBS) \
 	sched/libsched.a spec/libspec.a store/libstore.a kube/libkube.a \
 	common/libcommon.a $(JANSSON_LIBS) $(YAML_LIBS) $(SQLITE_LIBS) \
 	$(CURL_LIBS) $(EVENT_LIBS) $(OPENSSL_LIBS) -lm

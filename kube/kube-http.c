@@ -43,6 +43,7 @@ struct kube_client {
 	/* The server's Date, and when (monotonic, us) it was seen. */
 	int64_t server_ms;
 	int64_t server_seen_us;
+	char *impersonate;      /* opts.impersonate_user, or NULL */
 };
 
 /* One socket curl asked us to watch. */
@@ -214,6 +215,18 @@ out:
 	return ret;
 }
 
+/* Whether a string may go into a header value as it is. */
+static bool
+kh_header_safe(const char *v)
+{
+	size_t n = 0;
+
+	for (; *v != '\0'; v++, n++)
+		if ((unsigned char)*v < 0x20 || *v == 0x7f || n >= 256)
+			return false;
+	return true;
+}
+
 /* Makes a client on the caller's base; the config becomes the client's. */
 struct kube_client *
 kube_client_new(struct event_base *base, struct kube_config *cfg,
@@ -231,6 +244,18 @@ kube_client_new(struct event_base *base, struct kube_config *cfg,
 	c->cfg = cfg;
 	if (opts != NULL)
 		c->opts = *opts;
+	c->opts.impersonate_user = NULL;
+	if (opts != NULL && opts->impersonate_user != NULL) {
+		/* A header value: no control characters, bounded. */
+		if (!kh_header_safe(opts->impersonate_user)) {
+			*cause = xstrdup("cannot impersonate a user name with "
+			    "control characters or over 256 bytes");
+			kube_config_free(cfg);
+			free(c);
+			return NULL;
+		}
+		c->impersonate = xstrdup(opts->impersonate_user);
+	}
 	if (c->opts.qps <= 0)
 		c->opts.qps = 50;
 	if (c->opts.burst <= 0)
@@ -438,6 +463,7 @@ kube_client_free(struct kube_client *c)
 	free(c->port);
 	free(c->prefix);
 	free(c->url_base);
+	free(c->impersonate);
 	kube_config_free(c->cfg);
 	free(c);
 }
@@ -755,8 +781,9 @@ kh_setup(struct kube_request *r, char **cause)
 		curl_easy_setopt(e, CURLOPT_PASSWORD,
 		    u->password != NULL ? u->password : "");
 	}
-	if (u != NULL && u->as != NULL) {
-		h = xprintf("Impersonate-User: %s", u->as);
+	if (c->impersonate != NULL || (u != NULL && u->as != NULL)) {
+		h = xprintf("Impersonate-User: %s", c->impersonate != NULL ?
+		    c->impersonate : u->as);
 		r->headers = curl_slist_append(r->headers, h);
 		free(h);
 	}

@@ -58,3 +58,6 @@ TESTS += tests/integration/t0404-sched-kill9.sh \
 	tests/integration/t0405-sched-faults.sh
 EXTRA_DIST += tests/integration/t0404-sched-kill9.sh \
 	tests/integration/t0405-sched-faults.sh
+TESTS += tests/integration/t0406-sched-fair.sh
+EXTRA_DIST += tests/integration/t0406-sched-fair.sh \
+	tests/fixtures/sched-fair.yaml

@@ -17,6 +17,22 @@ INTEGRATION_TESTS = \
 	tests/integration/t0004-bad-input.sh \
 	tests/integration/t0005-concurrent.sh \
 	tests/integration/t0501-cleanup.sh \
-	tests/integration/t0502-lifecycle.sh
+	tests/integration/t0502-lifecycle.sh \
+	tests/integration/t0651-serve-cli.sh \
+	tests/integration/t0652-serve-cli-tls.sh \
+	tests/integration/t0653-serve-cli-run.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/lib.sh tests/spec tests/fixtures
+
+# The queue server client's answer parsing (cli/cli-remote.c), linked as
+# the whole program is, with its command table.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-cli-remote
+TESTS += tests/unit/test-cli-remote
+tests_unit_test_cli_remote_SOURCES = tests/unit/test-cli-remote.c \
+	cli/cli-table.c
+tests_unit_test_cli_remote_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(JANSSON_CFLAGS)
+tests_unit_test_cli_remote_LDADD = $(ailab_queue_cluster_LDADD) \
+	$(CMOCKA_LIBS)
+endif

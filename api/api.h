@@ -1,0 +1,87 @@
+/*
+ * api: the JSON of the shared queue's HTTP API (docs/api.md), the one
+ * encoding that both the server and the CLI client link.
+ *
+ * Pure: no I/O, no store, no cluster.  Encoders return a new reference the
+ * caller json_decref()s; decoders fill caller structs and return 0, or -1
+ * with an allocated *cause naming the member that is wrong.  Decoded
+ * structs are released with the store's own free functions
+ * (store_job_free, store_events_free, store_replicas_free) or
+ * api_error_release.
+ */
+#ifndef API_H
+#define API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* The version of the API this build speaks, and its path prefix. */
+#define API_VERSION "v1"
+#define API_PREFIX "/v1"
+
+/* Bounds every side enforces (docs/api.md, "Conventions"). */
+#define API_MAX_BODY (1024 * 1024)
+#define API_MAX_HEADERS (16 * 1024)
+#define API_MAX_IDS 10000
+#define API_MAX_SUBMIT_JOBS 10000    /* jobs one submission may expand to */
+#define API_MAX_SETS 100
+#define API_MAX_PAGE 5000
+#define API_DEFAULT_PAGE 500
+
+/* A job as `ls -o json` and the server print it; run_gpu_type and
+ * exit_code only once known. */
+json_t *api_job_encode(const struct store_job *);
+/* The reverse; *job is the caller's (store_job_free). */
+int api_job_decode(const json_t *, struct store_job **job, char **cause);
+
+/* One event of a job's log, as `show -o json` prints it. */
+json_t *api_event_encode(const struct store_event *);
+/* Fills *ev (release its reason, or the array with store_events_free). */
+int api_event_decode(const json_t *, struct store_event *ev, char **cause);
+
+/* What remains of a replica, without its log text. */
+json_t *api_replica_encode(const struct store_replica *);
+int api_replica_decode(const json_t *, struct store_replica *, char **cause);
+
+/* A job with its events and archived replicas (member
+ * "archived_replicas"): the body of GET /v1/jobs/{id}. */
+json_t *api_job_detail_encode(const struct store_job *,
+    const struct store_event *, size_t, const struct store_replica *, size_t);
+/* The reverse: *ev and *rep arrays are the caller's (store_*_free). */
+int api_job_detail_decode(const json_t *, struct store_job **,
+    struct store_event **ev, size_t *nev, struct store_replica **rep,
+    size_t *nrep, char **cause);
+
+/* The stable error body {"error": {code, reason, message, ...}}. */
+struct api_error {
+	int code;
+	char *reason;
+	char *message;
+	char **diagnostics;      /* file:line:col: message, or NULL */
+	size_t ndiagnostics;
+	int retry_after;         /* seconds; -1 when absent */
+};
+/* The reason word of an HTTP status (docs/api.md, "Errors"). */
+const char *api_reason_for_code(int code);
+/* reason NULL: api_reason_for_code(code). */
+json_t *api_error_encode(int code, const char *reason, const char *message);
+/* Adds the diagnostics of a refused submission (strings, borrowed). */
+void api_error_add_diagnostic(json_t *, const char *);
+void api_error_set_retry_after(json_t *, int seconds);
+int api_error_decode(const json_t *, struct api_error *, char **cause);
+void api_error_release(struct api_error *);
+
+/* One item of an action's answer (cancel, hold, release, retry). */
+json_t *api_action_item(int64_t id, bool ok, const char *result,
+    const char *message);
+
+/* Checks that an object has only the given members (NULL-terminated):
+ * 0, or -1 with *cause naming the first unknown one. */
+int api_check_members(const json_t *, const char *const *known,
+    char **cause);
+
+#endif

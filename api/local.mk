@@ -1,0 +1,17 @@
+# api: the JSON of the shared queue's HTTP API (docs/api.md), linked by the
+# server and by the CLI's client.
+noinst_LIBRARIES += api/libapi.a
+api_libapi_a_SOURCES = \
+	api/api.h \
+	api/api-json.c
+api_libapi_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-api-json
+TESTS += tests/unit/test-api-json
+tests_unit_test_api_json_SOURCES = tests/unit/test-api-json.c
+tests_unit_test_api_json_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(JANSSON_CFLAGS)
+tests_unit_test_api_json_LDADD = api/libapi.a store/libstore.a \
+	common/libcommon.a $(JANSSON_LIBS) $(SQLITE_LIBS) $(CMOCKA_LIBS)
+endif

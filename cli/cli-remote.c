@@ -1,0 +1,1119 @@
+/*
+ * cli-remote.c: the queue commands' operations on a shared queue server
+ * (docs/api.md), the counterpart of cli-queue.c's.  One synchronous
+ * libcurl easy handle per run: a command makes a few requests, one after
+ * the other, and a person waits for each.  Every request carries the
+ * bearer credential of the user's kubeconfig; it is never logged, shown
+ * or written anywhere.
+ */
+#include "cli-remote.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "config.h"
+#include "kube.h"
+
+#define CLI_REMOTE_PAGE 500
+#define CLI_REMOTE_MAX_PAGES 100000
+
+struct cli_remote {
+	CURL *curl;
+	struct kube_config *kcfg;    /* for the credential and messages */
+	char *token;                 /* bearer, or NULL (wiped when freed) */
+	char *token_cause;           /* why there is none, for a 401 */
+	bool token_tried;
+	bool refreshed;              /* an exec credential re-run after 401 */
+};
+
+/* One answer: status, body (bounded) and the headers the API defines. */
+struct cli_remote_resp {
+	long status;
+	char *body;
+	size_t len;
+	size_t max;
+	bool too_large;
+	int retry_after;
+	char source[16];
+	char pod[256];
+	char node[256];
+	char attempt[16];
+	char truncated[8];
+};
+
+/* Frees the client when the run ends; the token is wiped. */
+static void
+cli_remote_release(struct cli_ctx *ctx)
+{
+	struct cli_remote *r = ctx->remote;
+
+	if (r == NULL)
+		return;
+	if (r->curl != NULL)
+		curl_easy_cleanup(r->curl);
+	kube_token_free(r->token);
+	free(r->token_cause);
+	kube_config_free(r->kcfg);
+	free(r);
+	ctx->remote = NULL;
+	curl_global_cleanup();
+}
+
+/* The run's client, made on first use. */
+static struct cli_remote *
+cli_remote(struct cli_ctx *ctx)
+{
+	struct cli_remote *r;
+
+	if (ctx->remote != NULL)
+		return ctx->remote;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatalx("curl_global_init failed");
+	r = xcalloc(1, sizeof *r);
+	if ((r->curl = curl_easy_init()) == NULL)
+		fatalx("curl_easy_init failed");
+	ctx->remote = r;
+	ctx->release_remote = cli_remote_release;
+	return r;
+}
+
+/*
+ * The user's bearer credential, from the same kubeconfig kubectl would
+ * use; none (and a reason kept for a 401) when there is no kubeconfig or
+ * it holds no token.  -1 after printing when the kubeconfig is broken.
+ */
+static int
+cli_remote_token(struct cli_ctx *ctx, struct cli_remote *r, bool force)
+{
+	struct kube_config_opts o = { 0 };
+	char *cause = NULL;
+
+	if (r->token_tried && !force)
+		return 0;
+	r->token_tried = true;
+	if (r->kcfg == NULL) {
+		o.kubeconfig = cli_string(ctx, "kubeconfig");
+		o.context = cli_string(ctx, "context");
+		o.namespace = cli_string(ctx, "namespace");
+		if (kube_config_load(&o, &r->kcfg, &cause) != 0) {
+			if (!kube_config_is_absent_error(cause)) {
+				cli_error(ctx, "%s", cause);
+				free(cause);
+				return -1;
+			}
+			free(r->token_cause);
+			r->token_cause = cause;
+			return 0;
+		}
+	}
+	kube_token_free(r->token);
+	r->token = NULL;
+	if (kube_config_bearer(r->kcfg, force, &r->token, &cause) != 0) {
+		cli_error(ctx, "%s", cause);
+		free(cause);
+		return -1;
+	}
+	if (r->token == NULL) {
+		free(r->token_cause);
+		r->token_cause = xprintf("user '%s' of context '%s' has no "
+		    "bearer token (client certificates are not sent to the "
+		    "queue server)", kube_config_user(r->kcfg),
+		    kube_config_context(r->kcfg));
+	}
+	return 0;
+}
+
+/* Keeps the body, up to the bound. */
+static size_t
+cli_remote_write(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct cli_remote_resp *resp = arg;
+	size_t n = size * nmemb;
+
+	if (resp->len + n > resp->max) {
+		resp->too_large = true;
+		return 0;
+	}
+	resp->body = xreallocarray(resp->body, resp->len + n + 1, 1);
+	memcpy(resp->body + resp->len, data, n);
+	resp->len += n;
+	resp->body[resp->len] = '\0';
+	return n;
+}
+
+/* Copies a header's value, trimmed, into a fixed buffer. */
+static void
+cli_remote_header_value(const char *v, size_t len, char *out, size_t size)
+{
+	while (len > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		len--;
+	}
+	while (len > 0 && (v[len - 1] == '\r' || v[len - 1] == '\n' ||
+	    v[len - 1] == ' '))
+		len--;
+	if (len >= size)
+		len = size - 1;
+	memcpy(out, v, len);
+	out[len] = '\0';
+}
+
+/* Picks out the headers the API defines; the rest are ignored. */
+static size_t
+cli_remote_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	static const struct {
+		const char *name;
+		size_t off, size;
+	} known[] = {
+		{ "X-Ailab-Log-Source:", offsetof(struct cli_remote_resp,
+		    source), sizeof ((struct cli_remote_resp *)0)->source },
+		{ "X-Ailab-Log-Pod:", offsetof(struct cli_remote_resp, pod),
+		    sizeof ((struct cli_remote_resp *)0)->pod },
+		{ "X-Ailab-Log-Node:", offsetof(struct cli_remote_resp, node),
+		    sizeof ((struct cli_remote_resp *)0)->node },
+		{ "X-Ailab-Log-Attempt:", offsetof(struct cli_remote_resp,
+		    attempt), sizeof ((struct cli_remote_resp *)0)->attempt },
+		{ "X-Ailab-Log-Truncated:", offsetof(struct cli_remote_resp,
+		    truncated), sizeof ((struct cli_remote_resp *)0)->truncated },
+	};
+	struct cli_remote_resp *resp = arg;
+	size_t n = size * nmemb, i, l;
+	char ra[32];
+
+	for (i = 0; i < nitems(known); i++) {
+		l = strlen(known[i].name);
+		if (n > l && strncasecmp(data, known[i].name, l) == 0)
+			cli_remote_header_value(data + l, n - l,
+			    (char *)resp + known[i].off, known[i].size);
+	}
+	l = strlen("Retry-After:");
+	if (n > l && strncasecmp(data, "Retry-After:", l) == 0) {
+		cli_remote_header_value(data + l, n - l, ra, sizeof ra);
+		resp->retry_after = cli_remote_retry_after(ra);
+	}
+	return n;
+}
+
+/* See cli-remote.h. */
+int
+cli_remote_retry_after(const char *s)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || errno != 0 || v < 0 || v > 86400)
+		return -1;
+	return (int)v;
+}
+
+/* See cli-remote.h: usage-type refusals are 2, the rest 1. */
+int
+cli_remote_exit_status(long status)
+{
+	if (status == 400 || status == 413 || status == 415 || status == 422)
+		return CLI_EXIT_USAGE;
+	return CLI_EXIT_FAIL;
+}
+
+/* See cli-remote.h. */
+void
+cli_remote_parse_error(long status, const char *body, size_t len,
+    struct api_error *err)
+{
+	json_t *o = NULL;
+	char *cause = NULL;
+	size_t n;
+
+	if (body != NULL && len > 0)
+		o = json_loadb(body, len, 0, NULL);
+	if (o != NULL && api_error_decode(o, err, &cause) == 0 &&
+	    *err->message != '\0') {
+		json_decref(o);
+		return;
+	}
+	free(cause);
+	json_decref(o);
+	api_error_release(err);
+	memset(err, 0, sizeof *err);
+	err->code = (int)status;
+	err->retry_after = -1;
+	err->reason = xstrdup(api_reason_for_code((int)status));
+	/* Not the API's error body (a proxy's page): its first line. */
+	n = body != NULL ? strcspn(body, "\r\n") : 0;
+	if (n > len)
+		n = len;
+	if (n > 200)
+		n = 200;
+	if (n > 0)
+		err->message = xprintf("the queue server answered %ld: %.*s",
+		    status, (int)n, body);
+	else
+		err->message = xprintf("the queue server answered %ld", status);
+}
+
+/* Prints an error answer as one line and gives its exit status; a 401
+ * says which credential was refused and where it came from. */
+static int
+cli_remote_fail(struct cli_ctx *ctx, const struct cli_remote_resp *resp)
+{
+	struct cli_remote *r = ctx->remote;
+	struct api_error err;
+
+	memset(&err, 0, sizeof err);
+	cli_remote_parse_error(resp->status, resp->body, resp->len, &err);
+	if (resp->status == 401) {
+		if (r != NULL && r->token == NULL && r->token_cause != NULL)
+			cli_error(ctx, "the queue server at %s needs your "
+			    "cluster credential, and there is none: %s; check "
+			    "the credentials in your kubeconfig", ctx->server,
+			    r->token_cause);
+		else if (r != NULL && r->kcfg != NULL)
+			cli_error(ctx, "the queue server at %s refused the "
+			    "credentials of user '%s' in context '%s' (%s); "
+			    "check them in your kubeconfig", ctx->server,
+			    kube_config_user(r->kcfg),
+			    kube_config_context(r->kcfg), err.message);
+		else
+			cli_error(ctx, "%s: check the credentials in your "
+			    "kubeconfig", err.message);
+	} else
+		cli_error(ctx, "%s", err.message);
+	api_error_release(&err);
+	return cli_remote_exit_status(resp->status);
+}
+
+/* Frees an answer's body. */
+static void
+cli_remote_resp_release(struct cli_remote_resp *resp)
+{
+	free(resp->body);
+	memset(resp, 0, sizeof *resp);
+}
+
+/* Sleeps for whole seconds. */
+static void
+cli_remote_sleep(int seconds)
+{
+	struct timespec ts = { seconds, 0 };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/*
+ * One request, with the user's credential; waits out 429s (Retry-After)
+ * a few times and re-runs an exec credential plugin once after a 401.
+ * CLI_EXIT_OK when an answer came, whatever its status; a transport
+ * failure is printed.
+ */
+static int
+cli_remote_call(struct cli_ctx *ctx, const char *method, const char *path,
+    const char *query, const char *body, size_t blen, size_t max,
+    long timeout_s, struct cli_remote_resp *resp)
+{
+	struct cli_remote *r = cli_remote(ctx);
+	struct curl_slist *hdrs = NULL, *l;
+	char *url, *auth = NULL, ebuf[CURL_ERROR_SIZE];
+	CURLcode rc;
+	int tries = 0, wait;
+	struct stat st;
+
+	if (ctx->server_ca != NULL && stat(ctx->server_ca, &st) != 0) {
+		cli_error(ctx, "server_ca '%s': %s", ctx->server_ca,
+		    strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
+	if (cli_remote_token(ctx, r, false) != 0)
+		return CLI_EXIT_FAIL;
+	url = xprintf("%s%s%s%s", ctx->server, path, query != NULL &&
+	    *query != '\0' ? "?" : "", query != NULL ? query : "");
+	for (;;) {
+		memset(resp, 0, sizeof *resp);
+		resp->max = max;
+		resp->retry_after = -1;
+		curl_easy_reset(r->curl);
+		hdrs = NULL;
+		if (r->token != NULL) {
+			auth = xprintf("Authorization: Bearer %s", r->token);
+			hdrs = curl_slist_append(hdrs, auth);
+		}
+		hdrs = curl_slist_append(hdrs, "Accept: application/json");
+		if (body != NULL)
+			hdrs = curl_slist_append(hdrs, strcmp(path,
+			    API_PREFIX "/jobs") == 0 ? "Content-Type: "
+			    "application/yaml" : "Content-Type: "
+			    "application/json");
+		curl_easy_setopt(r->curl, CURLOPT_URL, url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+		curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+		curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP |
+		    CURLPROTO_HTTPS));
+#endif
+		curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, hdrs);
+		curl_easy_setopt(r->curl, CURLOPT_USERAGENT,
+		    "ailab-queue/" PACKAGE_VERSION);
+		curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT, 10L);
+		curl_easy_setopt(r->curl, CURLOPT_TIMEOUT, timeout_s);
+		curl_easy_setopt(r->curl, CURLOPT_ERRORBUFFER, ebuf);
+		curl_easy_setopt(r->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(r->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+		if (ctx->server_ca != NULL)
+			curl_easy_setopt(r->curl, CURLOPT_CAINFO,
+			    ctx->server_ca);
+		curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION,
+		    cli_remote_write);
+		curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, resp);
+		curl_easy_setopt(r->curl, CURLOPT_HEADERFUNCTION,
+		    cli_remote_header);
+		curl_easy_setopt(r->curl, CURLOPT_HEADERDATA, resp);
+		curl_easy_setopt(r->curl, CURLOPT_CUSTOMREQUEST, method);
+		if (body != NULL) {
+			curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, body);
+			curl_easy_setopt(r->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+			    (curl_off_t)blen);
+		} else if (strcmp(method, "GET") == 0)
+			curl_easy_setopt(r->curl, CURLOPT_HTTPGET, 1L);
+		*ebuf = '\0';
+		log_debug("%s %s%s", method, ctx->server, path);
+		rc = curl_easy_perform(r->curl);
+		for (l = hdrs; l != NULL; l = l->next)
+			explicit_bzero(l->data, strlen(l->data));
+		curl_slist_free_all(hdrs);
+		if (auth != NULL) {
+			explicit_bzero(auth, strlen(auth));
+			free(auth);
+			auth = NULL;
+		}
+		if (rc != CURLE_OK) {
+			if (resp->too_large)
+				cli_error(ctx, "the answer of the queue server "
+				    "at %s is larger than %zu bytes",
+				    ctx->server, max);
+			else
+				cli_error(ctx, "cannot reach the queue server "
+				    "at %s: %s", ctx->server, *ebuf != '\0' ?
+				    ebuf : curl_easy_strerror(rc));
+			cli_remote_resp_release(resp);
+			free(url);
+			return CLI_EXIT_FAIL;
+		}
+		curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE,
+		    &resp->status);
+		if (resp->status == 429 && tries < CLI_REMOTE_MAX_RETRIES) {
+			wait = resp->retry_after;
+			if (wait < 1)
+				wait = 1;
+			if (wait > CLI_REMOTE_MAX_WAIT)
+				wait = CLI_REMOTE_MAX_WAIT;
+			log_info("the queue server is rate-limiting: waiting %d "
+			    "s", wait);
+			cli_remote_resp_release(resp);
+			cli_remote_sleep(wait);
+			tries++;
+			continue;
+		}
+		if (resp->status == 401 && !r->refreshed && r->kcfg != NULL &&
+		    strcmp(kube_config_auth_kind(r->kcfg), "exec") == 0) {
+			/* An expired exec credential: run the plugin again. */
+			r->refreshed = true;
+			cli_remote_resp_release(resp);
+			if (cli_remote_token(ctx, r, true) != 0) {
+				free(url);
+				return CLI_EXIT_FAIL;
+			}
+			continue;
+		}
+		break;
+	}
+	free(url);
+	return CLI_EXIT_OK;
+}
+
+/* Parses a JSON answer of a 2xx; prints why when it is not one. */
+static int
+cli_remote_json(struct cli_ctx *ctx, const struct cli_remote_resp *resp,
+    json_t **out)
+{
+	json_error_t jerr;
+
+	*out = NULL;
+	if (resp->status < 200 || resp->status > 299)
+		return cli_remote_fail(ctx, resp);
+	if (resp->body == NULL || (*out = json_loadb(resp->body, resp->len, 0,
+	    &jerr)) == NULL) {
+		cli_error(ctx, "the queue server at %s sent malformed JSON: %s",
+		    ctx->server, resp->body == NULL ? "no body" : jerr.text);
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
+}
+
+/* See cli-remote.h. */
+int
+cli_remote_get_json(struct cli_ctx *ctx, const char *path, const char *query,
+    json_t **out)
+{
+	struct cli_remote_resp resp;
+	int ret;
+
+	*out = NULL;
+	if ((ret = cli_remote_call(ctx, "GET", path, query, NULL, 0,
+	    CLI_REMOTE_MAX_ANSWER, 120, &resp)) != CLI_EXIT_OK)
+		return ret;
+	ret = cli_remote_json(ctx, &resp, out);
+	cli_remote_resp_release(&resp);
+	return ret;
+}
+
+/* Appends key=value (escaped) to a query string. */
+static void
+cli_remote_query_add(struct cli_ctx *ctx, char **q, const char *key,
+    const char *value)
+{
+	char *esc, *tmp;
+
+	esc = curl_easy_escape(cli_remote(ctx)->curl, value, 0);
+	if (esc == NULL)
+		fatalx("curl_easy_escape failed");
+	tmp = xprintf("%s%s%s=%s", *q != NULL ? *q : "", *q != NULL &&
+	    **q != '\0' ? "&" : "", key, esc);
+	curl_free(esc);
+	free(*q);
+	*q = tmp;
+}
+
+/* See cli-remote.h. */
+char *
+cli_remote_query(struct cli_ctx *ctx, const char *key, const char *value)
+{
+	char *q = NULL;
+
+	cli_remote_query_add(ctx, &q, key, value);
+	return q;
+}
+
+/* What a job's JSON may say beyond api_job_decode's members (a newer
+ * server's exit code and GPU type), kept when present. */
+static void
+cli_remote_job_extras(const json_t *o, struct store_job *j)
+{
+	json_t *v;
+
+	if (json_is_string(v = json_object_get(o, "run_gpu_type"))) {
+		free(j->run_gpu_type);
+		j->run_gpu_type = xstrdup(json_string_value(v));
+	}
+	if (json_is_integer(v = json_object_get(o, "exit_code"))) {
+		j->has_exit_code = true;
+		j->exit_code = (int)json_integer_value(v);
+	}
+}
+
+/* See cli-remote.h. */
+int
+cli_remote_parse_page(const char *body, size_t len, struct store_job ***jobsp,
+    size_t *np, char **next, char **cause)
+{
+	struct store_job **jobs;
+	json_error_t jerr;
+	json_t *o, *items, *c;
+	size_t i, n;
+
+	*jobsp = NULL;
+	*np = 0;
+	*next = NULL;
+	if ((o = json_loadb(body, len, 0, &jerr)) == NULL) {
+		*cause = xprintf("malformed JSON: %s", jerr.text);
+		return -1;
+	}
+	items = json_object_get(o, "items");
+	if (!json_is_array(items)) {
+		*cause = xstrdup("a list without 'items'");
+		json_decref(o);
+		return -1;
+	}
+	n = json_array_size(items);
+	jobs = xcalloc(n + 1, sizeof *jobs);
+	for (i = 0; i < n; i++) {
+		if (api_job_decode(json_array_get(items, i), &jobs[i],
+		    cause) != 0) {
+			store_jobs_free(jobs, i);
+			json_decref(o);
+			return -1;
+		}
+		cli_remote_job_extras(json_array_get(items, i), jobs[i]);
+	}
+	c = json_object_get(o, "continue");
+	if (json_is_string(c) && *json_string_value(c) != '\0')
+		*next = xstrdup(json_string_value(c));
+	json_decref(o);
+	*jobsp = jobs;
+	*np = n;
+	return 0;
+}
+
+/* GET /v1/jobs page by page, the filter as query parameters. */
+static int
+cli_remote_list(struct cli_ctx *ctx, const struct store_filter *f,
+    struct store_job ***jobsp, size_t *np)
+{
+	struct cli_remote_resp resp;
+	struct store_job **jobs = NULL, **page;
+	size_t n = 0, pn, i, pages = 0;
+	char *base = NULL, *q, *next = NULL, *cause = NULL, *states = NULL;
+	char *tmp, limit[16];
+	int ret = CLI_EXIT_OK, s;
+
+	*jobsp = NULL;
+	*np = 0;
+	for (s = 0; s < STORE_NSTATES; s++) {
+		if ((f->states & (1u << s)) == 0)
+			continue;
+		tmp = xprintf("%s%s%s", states != NULL ? states : "",
+		    states != NULL ? "," : "",
+		    store_state_name((enum store_state)s));
+		free(states);
+		states = tmp;
+	}
+	if (states != NULL)
+		cli_remote_query_add(ctx, &base, "state", states);
+	free(states);
+	if (f->all)
+		cli_remote_query_add(ctx, &base, "all", "true");
+	if (f->name != NULL)
+		cli_remote_query_add(ctx, &base, "name", f->name);
+	if (f->group != NULL)
+		cli_remote_query_add(ctx, &base, "group", f->group);
+	snprintf(limit, sizeof limit, "%d", CLI_REMOTE_PAGE);
+	cli_remote_query_add(ctx, &base, "limit", limit);
+	do {
+		q = xstrdup(base);
+		if (next != NULL)
+			cli_remote_query_add(ctx, &q, "continue", next);
+		ret = cli_remote_call(ctx, "GET", API_PREFIX "/jobs", q, NULL,
+		    0, CLI_REMOTE_MAX_ANSWER, 120, &resp);
+		free(q);
+		if (ret != CLI_EXIT_OK)
+			break;
+		if (resp.status != 200) {
+			ret = cli_remote_fail(ctx, &resp);
+			cli_remote_resp_release(&resp);
+			break;
+		}
+		free(next);
+		next = NULL;
+		if (cli_remote_parse_page(resp.body != NULL ? resp.body : "",
+		    resp.len, &page, &pn, &next, &cause) != 0) {
+			cli_error(ctx, "the queue server at %s sent a bad list: "
+			    "%s", ctx->server, cause);
+			free(cause);
+			cli_remote_resp_release(&resp);
+			ret = CLI_EXIT_FAIL;
+			break;
+		}
+		cli_remote_resp_release(&resp);
+		jobs = xreallocarray(jobs, n + pn + 1, sizeof *jobs);
+		for (i = 0; i < pn; i++)
+			jobs[n++] = page[i];
+		free(page);
+		if (++pages > CLI_REMOTE_MAX_PAGES) {
+			cli_error(ctx, "the queue server at %s sent more than "
+			    "%d pages", ctx->server, CLI_REMOTE_MAX_PAGES);
+			ret = CLI_EXIT_FAIL;
+			break;
+		}
+	} while (next != NULL);
+	free(next);
+	free(base);
+	if (ret != CLI_EXIT_OK) {
+		store_jobs_free(jobs, n);
+		return ret;
+	}
+	if (jobs == NULL)
+		jobs = xcalloc(1, sizeof *jobs);
+	*jobsp = jobs;
+	*np = n;
+	return CLI_EXIT_OK;
+}
+
+/*
+ * The exit code the scheduler records for a job (the first replica of
+ * its last attempt that failed, else 0 when all ended), for a server
+ * whose jobs do not carry it.
+ */
+static void
+cli_remote_exit_from_replicas(struct store_job *j,
+    const struct store_replica *rep, size_t n)
+{
+	int last = 0;
+	size_t i;
+	bool all = n > 0;
+
+	if (j->has_exit_code || !store_state_is_terminal(j->state))
+		return;
+	for (i = 0; i < n; i++)
+		if (rep[i].attempt > last)
+			last = rep[i].attempt;
+	for (i = 0; i < n; i++) {
+		if (rep[i].attempt != last)
+			continue;
+		if (!rep[i].has_exit_code)
+			all = false;
+		else if (rep[i].exit_code != 0 && (!j->has_exit_code ||
+		    j->exit_code == 0)) {
+			j->has_exit_code = true;
+			j->exit_code = rep[i].exit_code;
+		}
+	}
+	if (!j->has_exit_code && all) {
+		j->has_exit_code = true;
+		j->exit_code = 0;
+	}
+}
+
+/* GET /v1/jobs/{id}: the job, its events and replicas; 404 is none. */
+static int
+cli_remote_detail(struct cli_ctx *ctx, int64_t id, struct store_job **j,
+    struct store_event **ev, size_t *nev, struct store_replica **rep,
+    size_t *nrep)
+{
+	struct cli_remote_resp resp;
+	char path[64], *cause = NULL;
+	json_t *o;
+	int ret;
+
+	*j = NULL;
+	*ev = NULL;
+	*rep = NULL;
+	*nev = *nrep = 0;
+	snprintf(path, sizeof path, API_PREFIX "/jobs/%lld", (long long)id);
+	if ((ret = cli_remote_call(ctx, "GET", path, NULL, NULL, 0,
+	    CLI_REMOTE_MAX_ANSWER, 120, &resp)) != CLI_EXIT_OK)
+		return ret;
+	if (resp.status == 404) {
+		cli_remote_resp_release(&resp);
+		return CLI_EXIT_OK;
+	}
+	ret = cli_remote_json(ctx, &resp, &o);
+	cli_remote_resp_release(&resp);
+	if (ret != CLI_EXIT_OK)
+		return ret;
+	if (api_job_detail_decode(o, j, ev, nev, rep, nrep, &cause) != 0) {
+		cli_error(ctx, "the queue server at %s sent a bad job: %s",
+		    ctx->server, cause);
+		free(cause);
+		json_decref(o);
+		return CLI_EXIT_FAIL;
+	}
+	cli_remote_job_extras(o, *j);
+	cli_remote_exit_from_replicas(*j, *rep, *nrep);
+	json_decref(o);
+	return CLI_EXIT_OK;
+}
+
+/* One job (from its detail). */
+static int
+cli_remote_get(struct cli_ctx *ctx, int64_t id, struct store_job **j)
+{
+	struct store_event *ev;
+	struct store_replica *rep;
+	size_t nev, nrep;
+	int ret;
+
+	ret = cli_remote_detail(ctx, id, j, &ev, &nev, &rep, &nrep);
+	store_events_free(ev, nev);
+	store_replicas_free(rep, nrep);
+	return ret;
+}
+
+/* The job, then GET /v1/jobs/{id}/why for its place in the queue. */
+static int
+cli_remote_why(struct cli_ctx *ctx, int64_t id, struct store_job **j)
+{
+	char path[64];
+	const char *s, *when;
+	enum store_state st;
+	json_t *o, *v;
+	int ret;
+	int64_t t;
+
+	if ((ret = cli_remote_get(ctx, id, j)) != CLI_EXIT_OK || *j == NULL)
+		return ret;
+	snprintf(path, sizeof path, API_PREFIX "/jobs/%lld/why", (long long)id);
+	if ((ret = cli_remote_get_json(ctx, path, NULL, &o)) != CLI_EXIT_OK) {
+		store_job_free(*j);
+		*j = NULL;
+		return ret;
+	}
+	/* The why answer is the later look: it wins. */
+	if ((s = json_string_value(json_object_get(o, "state"))) != NULL &&
+	    store_state_parse(s, &st) == 0)
+		(*j)->state = st;
+	if ((s = json_string_value(json_object_get(o, "reason"))) != NULL) {
+		free((*j)->reason);
+		(*j)->reason = xstrdup(s);
+	}
+	when = json_string_value(json_object_get(o, "updated_at"));
+	if (when != NULL && time_parse_rfc3339(when, &t) == 0)
+		(*j)->updated_at = t;
+	v = json_object_get(o, "position");
+	(*j)->position = json_is_integer(v) ? json_integer_value(v) : 0;
+	json_decref(o);
+	return CLI_EXIT_OK;
+}
+
+/* A group's visible jobs, from the list. */
+static int
+cli_remote_group_ids(struct cli_ctx *ctx, const char *group, int64_t **ids,
+    size_t *n)
+{
+	struct store_filter f = { .all = true, .group = group };
+	struct store_job **jobs;
+	size_t nj, i;
+	int ret;
+
+	*ids = NULL;
+	*n = 0;
+	if ((ret = cli_remote_list(ctx, &f, &jobs, &nj)) != CLI_EXIT_OK)
+		return ret;
+	if (nj == 0) {
+		free(jobs);
+		cli_error(ctx, "group '%s' not found", group);
+		return CLI_EXIT_FAIL;
+	}
+	*ids = xcalloc(nj + 1, sizeof **ids);
+	for (i = 0; i < nj; i++)
+		(*ids)[i] = jobs[i]->id;
+	*n = nj;
+	store_jobs_free(jobs, nj);
+	return CLI_EXIT_OK;
+}
+
+/* Prints each item of an action's answer as the local command does. */
+static int
+cli_remote_act_items(struct cli_ctx *ctx, json_t *o)
+{
+	json_t *item;
+	const char *msg;
+	size_t i;
+	int ret = CLI_EXIT_OK;
+
+	json_array_foreach(json_object_get(o, "items"), i, item) {
+		msg = json_string_value(json_object_get(item, "message"));
+		if (msg == NULL)
+			msg = "";
+		if (json_is_true(json_object_get(item, "ok")))
+			cli_info(ctx, "%s", msg);
+		else {
+			cli_error(ctx, "%s", msg);
+			ret = CLI_EXIT_FAIL;
+		}
+	}
+	return ret;
+}
+
+/* POST /v1/jobs/ACTION with the ids (in batches) and the group. */
+static int
+cli_remote_act(struct cli_ctx *ctx, enum cli_queue_act act,
+    const int64_t *ids, size_t n, const char *group)
+{
+	static const char *const paths[] = { API_PREFIX "/jobs/cancel",
+		API_PREFIX "/jobs/hold", API_PREFIX "/jobs/release",
+		API_PREFIX "/jobs/retry" };
+	struct cli_remote_resp resp;
+	size_t off = 0, k, i;
+	json_t *body, *arr, *o;
+	char *text;
+	int ret = CLI_EXIT_OK, r;
+
+	do {
+		k = n - off > API_MAX_IDS ? API_MAX_IDS : n - off;
+		body = json_object();
+		if (k > 0) {
+			arr = json_array();
+			for (i = 0; i < k; i++)
+				json_array_append_new(arr, json_integer(
+				    ids[off + i]));
+			json_object_set_new(body, "ids", arr);
+		}
+		/* The group goes with the last batch, after the ids, as the
+		 * local commands order them. */
+		if (group != NULL && off + k == n)
+			json_object_set_new(body, "group", json_string(group));
+		text = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+		r = cli_remote_call(ctx, "POST", paths[act], NULL, text,
+		    strlen(text), CLI_REMOTE_MAX_ANSWER, 300, &resp);
+		free(text);
+		if (r != CLI_EXIT_OK)
+			return r;
+		r = cli_remote_json(ctx, &resp, &o);
+		cli_remote_resp_release(&resp);
+		if (r != CLI_EXIT_OK)
+			return r;
+		if (cli_remote_act_items(ctx, o) != CLI_EXIT_OK)
+			ret = CLI_EXIT_FAIL;
+		json_decref(o);
+		off += k;
+	} while (off < n);
+	return ret;
+}
+
+/* Reads a spec file for the body, bounded as the server bounds it; a
+ * file that cannot be sent is a diagnostic, as the local validation
+ * prints it, counted into *ndiags. */
+static char *
+cli_remote_read_file(const char *path, size_t *lenp, size_t *ndiags)
+{
+	FILE *f;
+	char *buf;
+	size_t len;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		(*ndiags)++;
+		return NULL;
+	}
+	buf = xmalloc(API_MAX_BODY + 2);
+	len = fread(buf, 1, API_MAX_BODY + 1, f);
+	if (ferror(f)) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		(*ndiags)++;
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	if (len > API_MAX_BODY) {
+		fprintf(stderr, "%s: file is larger than %d bytes\n", path,
+		    API_MAX_BODY);
+		(*ndiags)++;
+		free(buf);
+		return NULL;
+	}
+	buf[len] = '\0';
+	*lenp = len;
+	return buf;
+}
+
+/* Prints a refused file's diagnostics under the path the user gave (the
+ * server only knows its base name); counts them into *ndiags. */
+static void
+cli_remote_diags(const char *path, const char *base, const struct api_error *e,
+    size_t *ndiags)
+{
+	size_t i, bl = strlen(base);
+	const char *d;
+
+	for (i = 0; i < e->ndiagnostics; i++) {
+		d = e->diagnostics[i];
+		if (strncmp(d, base, bl) == 0 && d[bl] == ':')
+			fprintf(stderr, "%s%s\n", path, d + bl);
+		else
+			fprintf(stderr, "%s\n", d);
+	}
+	*ndiags += e->ndiagnostics;
+}
+
+/*
+ * POSTs one file; a 422's diagnostics are printed and counted (*ndiags)
+ * and CLI_EXIT_USAGE returned without the one-line error, as the local
+ * validation prints them.
+ */
+static int
+cli_remote_submit_file(struct cli_ctx *ctx, const char *path, bool dry_run,
+    size_t *ndiags, json_t **items)
+{
+	struct cli_remote_resp resp;
+	struct api_error err;
+	const char *base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 :
+	    path, *group = cli_string(ctx, "group");
+	char *buf, *q = NULL, **sets;
+	size_t len = 0;
+	int nsets = 0, i, ret;
+	json_t *o;
+
+	*items = NULL;
+	if ((buf = cli_remote_read_file(path, &len, ndiags)) == NULL)
+		return CLI_EXIT_USAGE;
+	cli_remote_query_add(ctx, &q, "filename", base);
+	cli_remote_query_add(ctx, &q, "namespace", cli_default_namespace(ctx));
+	if (group != NULL)
+		cli_remote_query_add(ctx, &q, "group", group);
+	sets = cli_list(ctx, "set", &nsets);
+	for (i = 0; i < nsets; i++)
+		cli_remote_query_add(ctx, &q, "set", sets[i]);
+	if (cli_flag(ctx, "hold"))
+		cli_remote_query_add(ctx, &q, "hold", "true");
+	if (dry_run)
+		cli_remote_query_add(ctx, &q, "dry_run", "true");
+	ret = cli_remote_call(ctx, "POST", API_PREFIX "/jobs", q, buf, len,
+	    CLI_REMOTE_MAX_ANSWER, 120, &resp);
+	free(q);
+	free(buf);
+	if (ret != CLI_EXIT_OK)
+		return ret;
+	if (resp.status == 422) {
+		memset(&err, 0, sizeof err);
+		cli_remote_parse_error(resp.status, resp.body, resp.len, &err);
+		if (err.ndiagnostics > 0) {
+			cli_remote_diags(path, base, &err, ndiags);
+			api_error_release(&err);
+			cli_remote_resp_release(&resp);
+			return CLI_EXIT_USAGE;
+		}
+		api_error_release(&err);
+	}
+	ret = cli_remote_json(ctx, &resp, &o);
+	cli_remote_resp_release(&resp);
+	if (ret != CLI_EXIT_OK)
+		return ret;
+	if (!json_is_array(json_object_get(o, "items"))) {
+		cli_error(ctx, "the queue server at %s sent no 'items'",
+		    ctx->server);
+		json_decref(o);
+		return CLI_EXIT_FAIL;
+	}
+	*items = json_incref(json_object_get(o, "items"));
+	json_decref(o);
+	return CLI_EXIT_OK;
+}
+
+/*
+ * Submits the files: with more than one, each is first checked with a dry
+ * run, so that one bad file queues nothing, as locally.  *out holds
+ * {id, name} of each queued job, or the specs of a dry run.
+ */
+static int
+cli_remote_submit(struct cli_ctx *ctx, int argc, char **argv, bool dry_run,
+    json_t **out)
+{
+	json_t *all = json_array(), *items, *v;
+	size_t ndiags = 0, i;
+	int f, ret = CLI_EXIT_OK, r;
+	char *done, *tmp;
+
+	*out = NULL;
+	if (dry_run || argc > 1) {
+		for (f = 0; f < argc; f++) {
+			r = cli_remote_submit_file(ctx, argv[f], true, &ndiags,
+			    &items);
+			if (r != CLI_EXIT_OK) {
+				ret = ret == CLI_EXIT_OK ? r : ret;
+				if (ndiags == 0 && r != CLI_EXIT_USAGE)
+					break;
+				continue;
+			}
+			json_array_extend(all, items);
+			json_decref(items);
+		}
+		if (ret != CLI_EXIT_OK) {
+			if (ndiags > 1)
+				cli_error(ctx, "nothing queued: %zu errors",
+				    ndiags);
+			json_decref(all);
+			return ret;
+		}
+		if (dry_run) {
+			*out = all;
+			return CLI_EXIT_OK;
+		}
+		json_array_clear(all);
+	}
+	for (f = 0; f < argc; f++) {
+		if ((ret = cli_remote_submit_file(ctx, argv[f], false, &ndiags,
+		    &items)) != CLI_EXIT_OK) {
+			if (ndiags > 1)
+				cli_error(ctx, "nothing queued: %zu errors",
+				    ndiags);
+			if (json_array_size(all) > 0) {
+				done = xstrdup("");
+				json_array_foreach(all, i, v) {
+					tmp = xprintf("%s%s%lld", done, i > 0 ?
+					    " " : "", (long long)
+					    json_integer_value(json_object_get(
+					    v, "id")));
+					free(done);
+					done = tmp;
+				}
+				cli_error(ctx, "the files before '%s' were "
+				    "queued: jobs %s", argv[f], done);
+				free(done);
+			}
+			json_decref(all);
+			return ret;
+		}
+		json_array_foreach(items, i, v)
+			json_array_append_new(all, json_pack("{s:O,s:O}", "id",
+			    json_object_get(v, "id"), "name",
+			    json_object_get(v, "name")));
+		json_decref(items);
+	}
+	*out = all;
+	return CLI_EXIT_OK;
+}
+
+/* See cli-remote.h. */
+int
+cli_remote_logs(struct cli_ctx *ctx, int64_t id, int rank, long tail,
+    struct cli_remote_log *log)
+{
+	struct cli_remote_resp resp;
+	char path[64], num[32], *q = NULL;
+	int ret;
+
+	memset(log, 0, sizeof *log);
+	snprintf(path, sizeof path, API_PREFIX "/jobs/%lld/logs",
+	    (long long)id);
+	snprintf(num, sizeof num, "%d", rank);
+	cli_remote_query_add(ctx, &q, "rank", num);
+	if (tail >= 0) {
+		snprintf(num, sizeof num, "%ld", tail);
+		cli_remote_query_add(ctx, &q, "tail", num);
+	}
+	ret = cli_remote_call(ctx, "GET", path, q, NULL, 0,
+	    CLI_REMOTE_MAX_ANSWER, 300, &resp);
+	free(q);
+	if (ret != CLI_EXIT_OK)
+		return ret;
+	if (resp.status != 200) {
+		ret = cli_remote_fail(ctx, &resp);
+		cli_remote_resp_release(&resp);
+		return ret;
+	}
+	log->live = strcmp(resp.source, "live") == 0;
+	snprintf(log->pod, sizeof log->pod, "%s", resp.pod);
+	snprintf(log->node, sizeof log->node, "%s", resp.node);
+	log->attempt = atoi(resp.attempt);
+	log->truncated = strcmp(resp.truncated, "true") == 0;
+	log->text = resp.body != NULL ? resp.body : xstrdup("");
+	log->len = resp.len;
+	resp.body = NULL;
+	cli_remote_resp_release(&resp);
+	return CLI_EXIT_OK;
+}
+
+const struct cli_queue_ops cli_queue_remote = {
+	.name = "server",
+	.list = cli_remote_list,
+	.get = cli_remote_get,
+	.why = cli_remote_why,
+	.detail = cli_remote_detail,
+	.group_ids = cli_remote_group_ids,
+	.act = cli_remote_act,
+	.submit = cli_remote_submit,
+};

@@ -1,0 +1,56 @@
+/*
+ * cli-remote.h: the queue commands against a shared queue server
+ * (`ailab-queue serve`, docs/api.md).  Linked by the whole program only:
+ * it needs libcurl, which the queue front leaves out.
+ */
+#ifndef CLI_REMOTE_H
+#define CLI_REMOTE_H
+
+#include "cli.h"
+
+/* Bounds of what the client reads back. */
+#define CLI_REMOTE_MAX_ANSWER (64 * 1024 * 1024)
+#define CLI_REMOTE_MAX_RETRIES 5         /* 429s waited for per request */
+#define CLI_REMOTE_MAX_WAIT 60           /* seconds, per Retry-After */
+
+extern const struct cli_queue_ops cli_queue_remote;
+
+/* GET a path under the server's URL (query already escaped, or NULL);
+ * *out is the caller's.  Prints errors; returns an exit status. */
+int cli_remote_get_json(struct cli_ctx *, const char *path, const char *query,
+    json_t **out);
+
+/* "key=value" with the value escaped for a query; the caller's. */
+char *cli_remote_query(struct cli_ctx *, const char *key, const char *value);
+
+/* A job's log as the server read it (GET /v1/jobs/{id}/logs). */
+struct cli_remote_log {
+	bool live;                   /* read from the pod now, else archived */
+	char pod[256];
+	char node[256];
+	int attempt;
+	bool truncated;
+	char *text;                  /* the caller's (free) */
+	size_t len;
+};
+/* The log of a rank; tail < 0 for all of it.  Prints errors (a missing
+ * log is the server's message); returns an exit status. */
+int cli_remote_logs(struct cli_ctx *, int64_t id, int rank, long tail,
+    struct cli_remote_log *);
+
+/*
+ * Pure pieces, unit-tested: the exit status of an HTTP error status; the
+ * error of an answer (the API's error body, else a line of its text;
+ * release with api_error_release); a Retry-After header in seconds
+ * (-1 when not a number of seconds); a page of jobs from a list, with
+ * the next page's token (*next NULL on the last) — 0, or -1 with *cause.
+ */
+struct api_error;
+int cli_remote_exit_status(long status);
+void cli_remote_parse_error(long status, const char *body, size_t len,
+    struct api_error *);
+int cli_remote_retry_after(const char *);
+int cli_remote_parse_page(const char *body, size_t len,
+    struct store_job ***jobs, size_t *n, char **next, char **cause);
+
+#endif

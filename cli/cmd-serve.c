@@ -1,0 +1,369 @@
+/*
+ * serve: the shared queue.  One process owns the queue, serves the HTTP API
+ * (server/) and, while it holds the Lease, runs the scheduler loop, all on
+ * the one event base of main.
+ */
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "kube.h"
+#include "sched-loop.h"
+#include "server.h"
+#include "spec.h"
+
+static const struct cli_opt cmd_serve_opts[] = {
+	{ "listen", 0, CLI_OPT_STRING, "ADDR",
+	  "HOST:PORT to serve on (default 127.0.0.1:8443; port 0: any)" },
+	{ "tls-cert", 0, CLI_OPT_STRING, "FILE",
+	  "serve HTTPS with this certificate chain (PEM)" },
+	{ "tls-key", 0, CLI_OPT_STRING, "FILE", "the certificate's key (PEM)" },
+	{ "config", 0, CLI_OPT_STRING, "FILE",
+	  "settings file (YAML; see docs/operations.md)" },
+	{ "admin-group", 0, CLI_OPT_LIST, "GROUP",
+	  "members see and act on every job (default system:masters)" },
+	{ "ta", 0, CLI_OPT_LIST, "GROUP=NS[,NS]",
+	  "members see and act on the jobs in these class namespaces" },
+	{ "mode", 0, CLI_OPT_STRING, "MODE",
+	  "who creates the workloads: on-behalf (default) or impersonate" },
+	{ "rate", 0, CLI_OPT_STRING, "N",
+	  "requests per second per user (default 20; 0: no limit)" },
+	{ "burst", 0, CLI_OPT_STRING, "N", "requests in a burst (default 100)" },
+	{ "max-connections", 0, CLI_OPT_STRING, "N",
+	  "connections served at once (default 1000)" },
+	{ "timeout", 0, CLI_OPT_STRING, "DURATION",
+	  "close connections idle this long (default 30s)" },
+	{ "user-max-queued", 0, CLI_OPT_STRING, "N",
+	  "waiting jobs per user (default: the site profile's; 0: none)" },
+	{ "lease-name", 0, CLI_OPT_STRING, "NAME",
+	  "Lease for leader election (default ailab-queue-scheduler)" },
+	{ "lease-namespace", 0, CLI_OPT_STRING, "NS",
+	  "namespace of the Lease (default default)" },
+	{ "lease-duration", 0, CLI_OPT_STRING, "DURATION",
+	  "how long a silent leader keeps the Lease (default 15s)" },
+	{ "no-lease", 0, CLI_OPT_FLAG, NULL,
+	  "no leader election: schedule whenever the queue's lock is free" },
+	{ "no-schedule", 0, CLI_OPT_FLAG, NULL,
+	  "serve the API only; never run the scheduler here" },
+	{ "identity", 0, CLI_OPT_STRING, "NAME",
+	  "this replica's name in the Lease (default HOST-PID)" },
+	{ "interval", 0, CLI_OPT_STRING, "DURATION",
+	  "time between scheduler passes when nothing happens (default 2s)" },
+	{ "gang-timeout", 0, CLI_OPT_STRING, "DURATION",
+	  "re-queue a gang not fully running after this (default 10m)" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+/* What main keeps between dispatches of the base. */
+struct cmd_serve {
+	struct event_base *base;
+	struct store *store;
+	struct kube_client *kube;
+	struct server *srv;
+	struct server_lease *lease;
+	struct sched_loop *loop;
+	struct sched_loop_opts opts;
+	struct event *retry;
+	struct cli_ctx *ctx;
+	/* Impersonate mode: a client per job owner, made on first use. */
+	struct cmd_serve_as {
+		char *owner;
+		struct kube_client *kube;
+	} *as;
+	size_t nas;
+	int lock_fd;
+	bool want_sched;
+	bool terminating;
+};
+
+static void cmd_serve_start_sched(struct cmd_serve *);
+
+/*
+ * Impersonate mode: the client that creates and deletes an owner's objects
+ * acts as the owner, so the cluster applies the user's own RBAC and quota
+ * and records the user in its audit log.  If one cannot be made the loop's
+ * own client is used, and the failure is logged.
+ */
+static struct kube_client *
+cmd_serve_client_for(const char *owner, void *arg)
+{
+	struct cmd_serve *sv = arg;
+	struct kube_client *kc;
+	char *cause = NULL;
+	size_t i;
+
+	for (i = 0; i < sv->nas; i++)
+		if (strcmp(sv->as[i].owner, owner) == 0)
+			return sv->as[i].kube;
+	if ((kc = cli_kube_as(sv->ctx, owner, &cause)) == NULL) {
+		log_warnx("cannot act as '%s': %s", owner, cause);
+		free(cause);
+		return NULL;
+	}
+	sv->as = xreallocarray(sv->as, sv->nas + 1, sizeof *sv->as);
+	sv->as[sv->nas].owner = xstrdup(owner);
+	sv->as[sv->nas++].kube = kc;
+	return kc;
+}
+
+/* After each pass: the counts for /metrics. */
+static void
+cmd_serve_on_pass(const struct sched_loop_stats *st, void *arg)
+{
+	struct cmd_serve *sv = arg;
+
+	server_sched_pass(sv->srv, st);
+}
+
+/* Retries taking the queue's scheduler lock. */
+static void
+cmd_serve_retry(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	cmd_serve_start_sched(arg);
+}
+
+/* Starts the scheduler loop on the base (the leader's work). */
+static void
+cmd_serve_start_sched(struct cmd_serve *sv)
+{
+	struct timeval tv = { 2, 0 };
+	char *cause = NULL;
+
+	if (sv->loop != NULL || !sv->want_sched || sv->terminating)
+		return;
+	if (store_lock_scheduler(sv->store, &sv->lock_fd, &cause) != 0) {
+		log_warnx("not scheduling yet: %s", cause);
+		free(cause);
+		evtimer_add(sv->retry, &tv);
+		return;
+	}
+	sv->loop = sched_loop_new(sv->base, sv->store, sv->kube, &sv->opts);
+	server_set_sched(sv->srv, sv->loop);
+	log_info("scheduling %s", store_path(sv->store));
+	sched_loop_start(sv->loop);
+}
+
+/* The Lease says whether this replica schedules. */
+static void
+cmd_serve_leader(bool leader, void *arg)
+{
+	struct cmd_serve *sv = arg;
+
+	sv->want_sched = leader;
+	if (leader)
+		cmd_serve_start_sched(sv);
+	else if (sv->loop != NULL)
+		sched_loop_stop(sv->loop);
+}
+
+/* SIGTERM and SIGINT: stop accepting, finish the pass, then leave. */
+static void
+cmd_serve_signal(evutil_socket_t sig, short ev, void *arg)
+{
+	struct cmd_serve *sv = arg;
+
+	(void)ev;
+	log_info("signal %d: stopping after this pass", (int)sig);
+	sv->terminating = true;
+	server_shutdown(sv->srv);
+	if (sv->loop != NULL)
+		sched_loop_stop(sv->loop);
+	else
+		event_base_loopbreak(sv->base);
+}
+
+/* The command line over the config file: each option is one setting. */
+static int
+cmd_serve_config(struct cli_ctx *ctx, struct server_config *cfg)
+{
+	static const char *const map[][2] = {
+		{ "listen", "listen" }, { "tls-cert", "tls_cert" },
+		{ "tls-key", "tls_key" }, { "mode", "mode" },
+		{ "rate", "rate" }, { "burst", "burst" },
+		{ "max-connections", "max_connections" },
+		{ "timeout", "timeout" },
+		{ "user-max-queued", "user_max_queued" },
+		{ "lease-name", "lease_name" },
+		{ "lease-namespace", "lease_namespace" },
+		{ "lease-duration", "lease_duration" },
+		{ "identity", "identity" },
+	};
+	char **vals, *cause = NULL;
+	const char *v;
+	size_t i;
+	int n, k;
+
+	if (server_config_init(cfg, cli_string(ctx, "config"), &cause) != 0) {
+		cli_error(ctx, "%s", cause);
+		free(cause);
+		return -1;
+	}
+	for (i = 0; i < nitems(map); i++) {
+		if ((v = cli_string(ctx, map[i][0])) == NULL)
+			continue;
+		if (server_config_set(cfg, map[i][1], v, &cause) != 0) {
+			cli_error(ctx, "--%s: %s", map[i][0], cause);
+			free(cause);
+			return -1;
+		}
+	}
+	vals = cli_list(ctx, "admin-group", &n);
+	for (k = 0; k < n; k++)
+		if (server_config_set(cfg, "admin_groups", vals[k], &cause) !=
+		    0)
+			goto bad;
+	vals = cli_list(ctx, "ta", &n);
+	for (k = 0; k < n; k++)
+		if (server_config_set(cfg, "ta", vals[k], &cause) != 0)
+			goto bad;
+	if (cli_flag(ctx, "no-lease"))
+		cfg->lease = false;
+	if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
+		cli_error(ctx, "--tls-cert and --tls-key go together");
+		return -1;
+	}
+	return 0;
+bad:
+	cli_error(ctx, "%s", cause);
+	free(cause);
+	return -1;
+}
+
+/* Serves until SIGTERM; the base is dispatched again whenever the
+ * scheduler loop stops because this replica lost the Lease. */
+static int
+cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct cmd_serve sv = { .lock_fd = -1 };
+	struct server_config cfg = { 0 };
+	struct spec_diags diags = { 0 };
+	struct spec_site *site = NULL;
+	struct event *sigterm = NULL, *sigint = NULL;
+	int64_t interval;
+	char *cause = NULL, *d;
+	size_t i;
+	int ret = CLI_EXIT_FAIL;
+
+	(void)argc;
+	(void)argv;
+	if (cmd_serve_config(ctx, &cfg) != 0 ||
+	    cli_duration(ctx, "interval", false, &interval) != 0 ||
+	    cli_duration(ctx, "gang-timeout", false,
+	    &sv.opts.gang_timeout_s) != 0) {
+		server_config_release(&cfg);
+		return CLI_EXIT_USAGE;
+	}
+	sv.opts.interval_ms = interval * 1000;
+	sv.opts.on_pass = cmd_serve_on_pass;
+	sv.opts.cb_arg = &sv;
+	sv.ctx = ctx;
+	if (cfg.mode == SERVER_MODE_IMPERSONATE) {
+		sv.opts.client_for = cmd_serve_client_for;
+		sv.opts.client_arg = &sv;
+	}
+	if (spec_site_load(&site, &diags) != 0) {
+		for (i = 0; i < diags.n; i++) {
+			d = spec_diag_format(&diags.v[i]);
+			cli_error(ctx, "%s", d);
+			free(d);
+		}
+		spec_diags_release(&diags);
+		server_config_release(&cfg);
+		return CLI_EXIT_USAGE;
+	}
+	spec_diags_release(&diags);
+	if ((sv.store = cli_store(ctx)) == NULL ||
+	    (sv.kube = cli_kube(ctx)) == NULL)
+		goto out;
+	sv.base = ctx->base;
+	sv.srv = server_new(sv.base, sv.store, sv.kube, site, &cfg, &cause);
+	if (sv.srv == NULL) {
+		cli_error(ctx, "%s", cause);
+		free(cause);
+		goto out;
+	}
+	sv.retry = evtimer_new(sv.base, cmd_serve_retry, &sv);
+	sigterm = evsignal_new(sv.base, SIGTERM, cmd_serve_signal, &sv);
+	sigint = evsignal_new(sv.base, SIGINT, cmd_serve_signal, &sv);
+	evsignal_add(sigterm, NULL);
+	evsignal_add(sigint, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	printf("url %s://%s:%d\n", cfg.tls_cert != NULL ? "https" : "http",
+	    strncmp(cfg.listen, "0.0.0.0:", 8) == 0 ? "127.0.0.1" :
+	    cfg.listen[0] == '[' ? "[::1]" : "127.0.0.1",
+	    server_port(sv.srv));
+	fflush(stdout);
+	log_info("serving the queue %s on %s (mode %s, %s)",
+	    store_path(sv.store), cfg.listen, server_mode_name(cfg.mode),
+	    cfg.lease ? "leader election on" : "no leader election");
+	if (cli_flag(ctx, "no-schedule"))
+		log_info("API only: this replica never schedules");
+	else if (cfg.lease)
+		sv.lease = server_lease_new(sv.base, sv.kube, &cfg,
+		    cmd_serve_leader, &sv);
+	else
+		cmd_serve_leader(true, &sv);
+	for (;;) {
+		event_base_dispatch(sv.base);
+		if (sv.loop != NULL && (sv.terminating || !sv.want_sched ||
+		    sched_loop_failed(sv.loop))) {
+			if (sched_loop_failed(sv.loop))
+				log_warnx("the scheduler loop failed; "
+				    "restarting it");
+			server_set_sched(sv.srv, NULL);
+			sched_loop_free(sv.loop);
+			sv.loop = NULL;
+			close(sv.lock_fd);
+			sv.lock_fd = -1;
+		}
+		if (sv.terminating)
+			break;
+		if (sv.want_sched && sv.loop == NULL)
+			cmd_serve_start_sched(&sv);
+	}
+	ret = CLI_EXIT_OK;
+out:
+	if (sv.lease != NULL)
+		server_lease_free(sv.lease);
+	server_free(sv.srv);
+	if (sigterm != NULL)
+		event_free(sigterm);
+	if (sigint != NULL)
+		event_free(sigint);
+	if (sv.retry != NULL)
+		event_free(sv.retry);
+	for (i = 0; i < sv.nas; i++) {
+		kube_client_free(sv.as[i].kube);
+		free(sv.as[i].owner);
+	}
+	free(sv.as);
+	spec_site_free(site);
+	server_config_release(&cfg);
+	log_info("stopped");
+	return ret;
+}
+
+const struct cli_cmd cli_cmd_serve = {
+	.name = "serve",
+	.usage = "[--listen ADDR] [--tls-cert FILE --tls-key FILE] "
+	    "[--config FILE]",
+	.summary = "serve the queue to the cluster's users over HTTP(S)",
+	.help = "Users authenticate with the bearer credential of their\n"
+	    "kubeconfig; the server checks it with a TokenReview and their\n"
+	    "rights with SubjectAccessReviews, using its own kubeconfig\n"
+	    "(--kubeconfig, --context). Replicas elect a leader with a Lease:\n"
+	    "only the leader schedules, every replica serves. SIGTERM finishes\n"
+	    "the pass in progress, then exits. See docs/api.md and\n"
+	    "docs/operations.md.\n",
+	.opts = cmd_serve_opts,
+	.flags = CLI_NEEDS_STORE,
+	.min_args = 0,
+	.max_args = 0,
+	.exec = cmd_serve_exec,
+};

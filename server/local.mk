@@ -1,0 +1,53 @@
+# server: the shared queue's HTTP API (`ailab-queue serve`, docs/api.md),
+# a noinst library linked by the program and the tests.  The store queries
+# it needs live in store/store-server.c (SQL stays in store/), built here so
+# that store/local.mk is untouched.
+noinst_LIBRARIES += server/libserver.a
+server_libserver_a_SOURCES = \
+	server/server.h \
+	server/server-int.h \
+	server/server-auth.c \
+	server/server-config.c \
+	server/server-events.c \
+	server/server-http.c \
+	server/server-jobs.c \
+	server/server-lease.c \
+	server/server-metrics.c \
+	store/store-server.h \
+	store/store-server.c
+server_libserver_a_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(JANSSON_CFLAGS) \
+	$(YAML_CFLAGS) $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS) $(CURL_CFLAGS)
+# What a program that links the server adds to its LDADD.
+SERVER_LIBS = server/libserver.a api/libapi.a
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-server-config
+TESTS += tests/unit/test-server-config
+tests_unit_test_server_config_SOURCES = tests/unit/test-server-config.c
+tests_unit_test_server_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(EVENT_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_server_config_LDADD = $(SERVER_LIBS) sched/libsched.a \
+	spec/libspec.a store/libstore.a kube/libkube.a common/libcommon.a \
+	$(JANSSON_LIBS) $(YAML_LIBS) $(SQLITE_LIBS) $(CURL_LIBS) \
+	$(EVENT_LIBS) $(OPENSSL_LIBS) -lm $(CMOCKA_LIBS)
+endif
+
+# Integration tests over the real `ailab-queue serve` (t06xx: server).
+SERVER_INTEGRATION_TESTS = \
+	tests/integration/t0601-serve-auth.sh \
+	tests/integration/t0602-serve-bad-requests.sh \
+	tests/integration/t0603-serve-lease.sh \
+	tests/integration/t0604-serve-tls.sh \
+	tests/integration/t0605-serve-ops.sh \
+	tests/integration/t0606-serve-impersonate.sh
+TESTS += $(SERVER_INTEGRATION_TESTS)
+EXTRA_DIST += $(SERVER_INTEGRATION_TESTS) tests/integration/t06-serve-lib.sh
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-server-store
+TESTS += tests/unit/test-server-store
+tests_unit_test_server_store_SOURCES = tests/unit/test-server-store.c
+tests_unit_test_server_store_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_server_store_LDADD = server/libserver.a store/libstore.a \
+	common/libcommon.a $(SQLITE_LIBS) $(CMOCKA_LIBS)
+endif

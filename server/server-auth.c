@@ -1,0 +1,438 @@
+/*
+ * Who a request comes from and what they may do: the cluster's TokenReview
+ * and SubjectAccessReview, asked with the server's own credentials and
+ * remembered briefly under a SHA-256 of the question (never the token
+ * itself), the server's own rules (owners, admin and TA groups) and the
+ * per-user token bucket.
+ */
+#include "server-int.h"
+
+#include <math.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api.h"
+#include "kube.h"
+
+/* Bounds: a bearer token and the cache. */
+#define SERVER_MAX_TOKEN 8192
+#define SERVER_MAX_CACHE 10000
+/* How long a refused token is remembered, so that a bad client cannot
+ * make the server hammer the cluster. */
+#define SERVER_NEGATIVE_TTL_MS 10000
+/* TokenReviews in flight at once: unknown tokens cannot queue unbounded
+ * work for the cluster (or memory here). */
+#define SERVER_MAX_REVIEWS 64
+
+/* Hex SHA-256 of a byte string. */
+static void
+server_sha256(const void *data, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+
+	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+	for (i = 0; i < n && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	out[64] = '\0';
+	explicit_bzero(md, sizeof md);
+}
+
+/* Frees a user. */
+void
+server_user_free(struct server_user *u)
+{
+	size_t i;
+
+	if (u == NULL)
+		return;
+	free(u->name);
+	free(u->uid);
+	for (i = 0; i < u->ngroups; i++)
+		free(u->groups[i]);
+	free(u->groups);
+	free(u->ta_namespaces);
+	free(u);
+}
+
+/* A copy the request owns, so that a cache expiry never pulls it away. */
+static struct server_user *
+server_user_dup(const struct server_user *u)
+{
+	struct server_user *c = xcalloc(1, sizeof *c);
+	size_t i;
+
+	c->name = xstrdup(u->name);
+	c->uid = u->uid != NULL ? xstrdup(u->uid) : NULL;
+	c->groups = xcalloc(u->ngroups + 1, sizeof *c->groups);
+	for (i = 0; i < u->ngroups; i++)
+		c->groups[i] = xstrdup(u->groups[i]);
+	c->ngroups = u->ngroups;
+	c->admin = u->admin;
+	c->ta_namespaces = u->ta_namespaces != NULL ?
+	    xstrdup(u->ta_namespaces) : NULL;
+	return c;
+}
+
+/* Frees one cache entry. */
+static void
+server_cache_entry_free(struct server_cache_entry *e)
+{
+	server_user_free(e->user);
+	free(e->message);
+	free(e);
+}
+
+/* See server-int.h: drops expired entries (all of them with all). */
+void
+server_cache_expire(struct server *srv, bool all)
+{
+	struct server_cache_entry **pp = &srv->cache, *e;
+	int64_t now = now_ms();
+
+	while ((e = *pp) != NULL) {
+		if (all || e->expires <= now) {
+			*pp = e->next;
+			server_cache_entry_free(e);
+			srv->ncache--;
+		} else
+			pp = &e->next;
+	}
+}
+
+/* A live cache entry, or NULL. */
+static struct server_cache_entry *
+server_cache_find(struct server *srv, const char *key)
+{
+	struct server_cache_entry *e;
+	int64_t now = now_ms();
+
+	for (e = srv->cache; e != NULL; e = e->next)
+		if (e->expires > now && strcmp(e->key, key) == 0)
+			return e;
+	return NULL;
+}
+
+/* Adds an entry (the cache is bounded: when full, it is emptied first). */
+static struct server_cache_entry *
+server_cache_add(struct server *srv, const char *key, int64_t ttl_ms)
+{
+	struct server_cache_entry *e = xcalloc(1, sizeof *e);
+
+	if (srv->ncache >= SERVER_MAX_CACHE)
+		server_cache_expire(srv, true);
+	memcpy(e->key, key, sizeof e->key);
+	e->expires = now_ms() + ttl_ms;
+	e->next = srv->cache;
+	srv->cache = e;
+	srv->ncache++;
+	return e;
+}
+
+/* The user as the server's rules see them: admin and TA groups. */
+static struct server_user *
+server_user_from_review(struct server *srv, json_t *ui)
+{
+	struct server_user *u = xcalloc(1, sizeof *u);
+	json_t *groups = json_object_get(ui, "groups"), *g;
+	const char *uid = json_string_value(json_object_get(ui, "uid"));
+	char *tas = NULL, *tmp;
+	size_t i, a, k;
+
+	u->name = xstrdup(json_string_value(json_object_get(ui, "username")));
+	u->uid = uid != NULL && *uid != '\0' ? xstrdup(uid) : NULL;
+	u->groups = xcalloc(json_array_size(groups) + 1, sizeof *u->groups);
+	json_array_foreach(groups, i, g) {
+		if (!json_is_string(g))
+			continue;
+		u->groups[u->ngroups++] = xstrdup(json_string_value(g));
+	}
+	for (i = 0; i < u->ngroups; i++) {
+		for (a = 0; a < srv->cfg.nadmin_groups; a++)
+			if (strcmp(u->groups[i], srv->cfg.admin_groups[a]) == 0)
+				u->admin = true;
+		for (a = 0; a < srv->cfg.ntas; a++) {
+			if (strcmp(u->groups[i], srv->cfg.tas[a].group) != 0)
+				continue;
+			for (k = 0; k < srv->cfg.tas[a].n; k++) {
+				tmp = xprintf("%s%s,", tas != NULL ? tas : ",",
+				    srv->cfg.tas[a].namespaces[k]);
+				free(tas);
+				tas = tmp;
+			}
+		}
+	}
+	u->ta_namespaces = tas;
+	return u;
+}
+
+/* The user is known: the rate limit, then the handler. */
+static void
+server_auth_done(struct server_req *r)
+{
+	int retry;
+	json_t *body;
+	char buf[16];
+
+	if (server_rate_take(r->srv, r->user->name, &retry) != 0) {
+		body = api_error_encode(429, NULL, "");
+		json_object_set_new(json_object_get(body, "error"), "message",
+		    json_sprintf("too many requests from user '%s': retry in "
+		    "%d s", r->user->name, retry));
+		api_error_set_retry_after(body, retry);
+		snprintf(buf, sizeof buf, "%d", retry);
+		evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    "Retry-After", buf);
+		server_reply_error_body(r, 429, body);
+		return;
+	}
+	r->handler(r);
+}
+
+/* Answers from a cache entry of a token review. */
+static void
+server_auth_from_entry(struct server_req *r, struct server_cache_entry *e)
+{
+	if (e->code != 0) {
+		server_reply_error(r, e->code, NULL, "%s", e->message);
+		return;
+	}
+	r->user = server_user_dup(e->user);
+	server_auth_done(r);
+}
+
+/* The cluster answered the TokenReview. */
+static void
+server_auth_reviewed(struct kube_response *resp, void *arg)
+{
+	struct server_req *r = arg;
+	struct server *srv = r->srv;
+	struct server_cache_entry *e;
+	json_t *st, *ui;
+	char *msg;
+
+	r->kreq = NULL;
+	r->token_review = false;
+	srv->nreviews--;
+	if (resp->error != NULL) {
+		msg = kube_error_string(resp->error);
+		log_warnx("TokenReview failed: %s", msg);
+		server_reply_error(r, 502, NULL, "cannot review the token with "
+		    "the cluster: %s", msg);
+		free(msg);
+		return;
+	}
+	st = json_object_get(resp->body, "status");
+	ui = json_object_get(st, "user");
+	if (!json_is_true(json_object_get(st, "authenticated")) ||
+	    json_string_value(json_object_get(ui, "username")) == NULL) {
+		e = server_cache_add(srv, r->token_key, SERVER_NEGATIVE_TTL_MS);
+		e->code = 401;
+		e->message = xstrdup("the cluster does not accept this token "
+		    "(expired or unknown: log in to the cluster again)");
+		server_auth_from_entry(r, e);
+		return;
+	}
+	e = server_cache_add(srv, r->token_key, (int64_t)srv->cfg.token_ttl_s *
+	    1000);
+	e->user = server_user_from_review(srv, ui);
+	server_auth_from_entry(r, e);
+}
+
+/* See server-int.h. */
+void
+server_auth_start(struct server_req *r)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(r->req);
+	const char *auth = evhttp_find_header(h, "Authorization");
+	struct server_cache_entry *e;
+	const char *tok;
+	json_t *body;
+
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
+		server_reply_error(r, 401, NULL, "no bearer token: send "
+		    "'Authorization: Bearer TOKEN' with the credential of your "
+		    "kubeconfig");
+		return;
+	}
+	tok = auth + 7;
+	while (*tok == ' ')
+		tok++;
+	if (*tok == '\0' || strlen(tok) > SERVER_MAX_TOKEN) {
+		server_reply_error(r, 401, NULL, "empty or oversized bearer "
+		    "token");
+		return;
+	}
+	server_sha256(tok, strlen(tok), r->token_key);
+	if ((e = server_cache_find(r->srv, r->token_key)) != NULL) {
+		server_auth_from_entry(r, e);
+		return;
+	}
+	if (r->srv->nreviews >= SERVER_MAX_REVIEWS) {
+		evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    "Retry-After", "1");
+		server_reply_error(r, 503, NULL, "too many token reviews in "
+		    "flight; retry in a second");
+		return;
+	}
+	r->srv->nreviews++;
+	r->token_review = true;
+	body = json_pack("{s:s,s:s,s:{s:s}}", "apiVersion",
+	    "authentication.k8s.io/v1", "kind", "TokenReview", "spec",
+	    "token", tok);
+	r->kreq = kube_request_raw(r->srv->kube, "POST",
+	    "/apis/authentication.k8s.io/v1/tokenreviews", body,
+	    "application/json", server_auth_reviewed, r);
+	json_decref(body);
+}
+
+/* An access review in flight. */
+struct server_review {
+	struct server_req *r;
+	server_review_cb cb;
+	char key[65];
+};
+
+/* The cluster answered a SubjectAccessReview. */
+static void
+server_review_done(struct kube_response *resp, void *arg)
+{
+	struct server_review *rv = arg;
+	struct server_req *r = rv->r;
+	struct server_cache_entry *e;
+	server_review_cb cb = rv->cb;
+	json_t *st;
+	char *msg;
+
+	r->kreq = NULL;
+	r->review = NULL;
+	if (resp->error != NULL) {
+		msg = kube_error_string(resp->error);
+		log_warnx("SubjectAccessReview failed: %s", msg);
+		free(msg);
+		free(rv);
+		cb(r, false, "the cluster did not answer an access review");
+		return;
+	}
+	st = json_object_get(resp->body, "status");
+	e = server_cache_add(r->srv, rv->key, (int64_t)r->srv->cfg.token_ttl_s *
+	    1000);
+	e->allowed = json_is_true(json_object_get(st, "allowed"));
+	free(rv);
+	cb(r, e->allowed, NULL);
+}
+
+/* See server-int.h. */
+void
+server_auth_review(struct server_req *r, const char *verb, const char *group,
+    const char *resource, const char *ns, server_review_cb cb)
+{
+	struct server_cache_entry *e;
+	struct server_review *rv;
+	json_t *body, *groups, *ra;
+	char *q;
+	size_t i;
+
+	q = xprintf("%s|%s|%s|%s|%s|%s", r->user->name, verb, group,
+	    resource, ns, r->user->uid != NULL ? r->user->uid : "");
+	for (i = 0; i < r->user->ngroups; i++) {
+		char *tmp = xprintf("%s|%s", q, r->user->groups[i]);
+
+		free(q);
+		q = tmp;
+	}
+	rv = xcalloc(1, sizeof *rv);
+	server_sha256(q, strlen(q), rv->key);
+	free(q);
+	if ((e = server_cache_find(r->srv, rv->key)) != NULL) {
+		free(rv);
+		cb(r, e->allowed, NULL);
+		return;
+	}
+	rv->r = r;
+	rv->cb = cb;
+	groups = json_array();
+	for (i = 0; i < r->user->ngroups; i++)
+		json_array_append_new(groups, json_string(r->user->groups[i]));
+	ra = json_pack("{s:s,s:s,s:s,s:s}", "namespace", ns, "verb", verb,
+	    "group", group, "resource", resource);
+	body = json_pack("{s:s,s:s,s:{s:s,s:o,s:o}}", "apiVersion",
+	    "authorization.k8s.io/v1", "kind", "SubjectAccessReview", "spec",
+	    "user", r->user->name, "groups", groups, "resourceAttributes", ra);
+	if (r->user->uid != NULL)
+		json_object_set_new(json_object_get(body, "spec"), "uid",
+		    json_string(r->user->uid));
+	r->review = rv;
+	r->kreq = kube_request_raw(r->srv->kube, "POST",
+	    "/apis/authorization.k8s.io/v1/subjectaccessreviews", body,
+	    "application/json", server_review_done, rv);
+	json_decref(body);
+}
+
+/* See server-int.h. */
+bool
+server_auth_can_see(const struct server_user *u, const struct store_job *j)
+{
+	char *needle;
+	bool ok;
+
+	if (u->admin || strcmp(u->name, j->owner) == 0)
+		return true;
+	if (u->ta_namespaces == NULL)
+		return false;
+	needle = xprintf(",%s,", j->namespace);
+	ok = strstr(u->ta_namespaces, needle) != NULL;
+	free(needle);
+	return ok;
+}
+
+/* See server-int.h: a bucket per user, refilled at rate, up to burst. */
+int
+server_rate_take(struct server *srv, const char *user, int *retry_after)
+{
+	struct server_bucket *b;
+	int64_t now = now_ms();
+	double rate = srv->cfg.rate;
+
+	*retry_after = 0;
+	if (rate <= 0)
+		return 0;
+	for (b = srv->buckets; b != NULL; b = b->next)
+		if (strcmp(b->user, user) == 0)
+			break;
+	if (b == NULL) {
+		b = xcalloc(1, sizeof *b);
+		b->user = xstrdup(user);
+		b->tokens = srv->cfg.burst;
+		b->at = now;
+		b->next = srv->buckets;
+		srv->buckets = b;
+	}
+	b->tokens += (double)(now - b->at) / 1000.0 * rate;
+	if (b->tokens > srv->cfg.burst)
+		b->tokens = srv->cfg.burst;
+	b->at = now;
+	if (b->tokens >= 1.0) {
+		b->tokens -= 1.0;
+		return 0;
+	}
+	*retry_after = (int)ceil((1.0 - b->tokens) / rate);
+	if (*retry_after < 1)
+		*retry_after = 1;
+	return -1;
+}
+
+/* Frees the buckets. */
+void
+server_buckets_free(struct server *srv)
+{
+	struct server_bucket *b;
+
+	while ((b = srv->buckets) != NULL) {
+		srv->buckets = b->next;
+		free(b->user);
+		free(b);
+	}
+}

@@ -1,0 +1,379 @@
+/*
+ * The server's configuration: defaults, a YAML file (--config), then the
+ * command line, all through one setter so that every way of saying a
+ * thing is checked the same (docs/operations.md, "Shared queue server").
+ */
+#include "server-int.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+/* See server.h. */
+const char *
+server_mode_name(enum server_mode m)
+{
+	return m == SERVER_MODE_IMPERSONATE ? "impersonate" : "on-behalf";
+}
+
+/* Appends an admin group. */
+static void
+server_config_add_admin(struct server_config *c, const char *g)
+{
+	c->admin_groups = xreallocarray(c->admin_groups, c->nadmin_groups + 2,
+	    sizeof *c->admin_groups);
+	c->admin_groups[c->nadmin_groups++] = xstrdup(g);
+	c->admin_groups[c->nadmin_groups] = NULL;
+}
+
+/* The TA entry of a group, made if need be. */
+static struct server_ta *
+server_config_ta(struct server_config *c, const char *group)
+{
+	size_t i;
+
+	for (i = 0; i < c->ntas; i++)
+		if (strcmp(c->tas[i].group, group) == 0)
+			return &c->tas[i];
+	c->tas = xreallocarray(c->tas, c->ntas + 1, sizeof *c->tas);
+	memset(&c->tas[c->ntas], 0, sizeof c->tas[c->ntas]);
+	c->tas[c->ntas].group = xstrdup(group);
+	return &c->tas[c->ntas++];
+}
+
+/* Adds a class namespace to a TA group. */
+static void
+server_config_ta_add(struct server_ta *t, const char *ns)
+{
+	t->namespaces = xreallocarray(t->namespaces, t->n + 2,
+	    sizeof *t->namespaces);
+	t->namespaces[t->n++] = xstrdup(ns);
+	t->namespaces[t->n] = NULL;
+}
+
+/* An integer option within bounds. */
+static int
+server_config_int(const char *key, const char *v, long long lo, long long hi,
+    long long *out, char **cause)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || *out < lo ||
+	    *out > hi) {
+		*cause = xprintf("invalid value for '%s': '%s' (an integer "
+		    "from %lld to %lld)", key, v, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+/* A duration option in seconds, within bounds. */
+static int
+server_config_duration(const char *key, const char *v, int64_t lo,
+    int64_t hi, int *out, char **cause)
+{
+	int64_t s;
+	char *c2 = NULL;
+
+	if (duration_parse(v, &s, &c2) != 0 || s < lo || s > hi) {
+		free(c2);
+		*cause = xprintf("invalid value for '%s': '%s' (a duration "
+		    "such as 30s, from %llds to %llds)", key, v,
+		    (long long)lo, (long long)hi);
+		return -1;
+	}
+	*out = (int)s;
+	return 0;
+}
+
+/* Replaces a string option. */
+static void
+server_config_str(char **field, const char *v)
+{
+	free(*field);
+	*field = xstrdup(v);
+}
+
+/* See server.h. */
+int
+server_config_set(struct server_config *c, const char *key,
+    const char *value, char **cause)
+{
+	long long n;
+	char *copy, *tok, *save = NULL, *eq;
+	struct server_ta *t;
+	char *end;
+
+	if (strlen(value) > 4096) {
+		*cause = xprintf("value of '%s' is too long", key);
+		return -1;
+	}
+	if (strcmp(key, "listen") == 0)
+		server_config_str(&c->listen, value);
+	else if (strcmp(key, "tls_cert") == 0)
+		server_config_str(&c->tls_cert, value);
+	else if (strcmp(key, "tls_key") == 0)
+		server_config_str(&c->tls_key, value);
+	else if (strcmp(key, "identity") == 0)
+		server_config_str(&c->identity, value);
+	else if (strcmp(key, "lease_name") == 0)
+		server_config_str(&c->lease_name, value);
+	else if (strcmp(key, "lease_namespace") == 0)
+		server_config_str(&c->lease_namespace, value);
+	else if (strcmp(key, "mode") == 0) {
+		if (strcmp(value, "on-behalf") == 0)
+			c->mode = SERVER_MODE_ON_BEHALF;
+		else if (strcmp(value, "impersonate") == 0)
+			c->mode = SERVER_MODE_IMPERSONATE;
+		else {
+			*cause = xprintf("invalid value for 'mode': '%s' "
+			    "(on-behalf or impersonate)", value);
+			return -1;
+		}
+	} else if (strcmp(key, "admin_groups") == 0) {
+		copy = xstrdup(value);
+		for (tok = strtok_r(copy, ",", &save); tok != NULL;
+		    tok = strtok_r(NULL, ",", &save))
+			server_config_add_admin(c, tok);
+		free(copy);
+	} else if (strcmp(key, "ta") == 0) {
+		if ((eq = strchr(value, '=')) == NULL || eq == value ||
+		    eq[1] == '\0') {
+			*cause = xprintf("invalid value for 'ta': '%s' "
+			    "(GROUP=NAMESPACE[,NAMESPACE...])", value);
+			return -1;
+		}
+		copy = xstrndup(value, (size_t)(eq - value));
+		t = server_config_ta(c, copy);
+		free(copy);
+		copy = xstrdup(eq + 1);
+		for (tok = strtok_r(copy, ",", &save); tok != NULL;
+		    tok = strtok_r(NULL, ",", &save))
+			server_config_ta_add(t, tok);
+		free(copy);
+	} else if (strcmp(key, "rate") == 0) {
+		c->rate = strtod(value, &end);
+		if (*value == '\0' || *end != '\0' || c->rate < 0 ||
+		    c->rate > 1e6) {
+			*cause = xprintf("invalid value for 'rate': '%s' "
+			    "(requests per second per user; 0: no limit)",
+			    value);
+			return -1;
+		}
+	} else if (strcmp(key, "burst") == 0) {
+		if (server_config_int(key, value, 1, 1000000, &n, cause) != 0)
+			return -1;
+		c->burst = (int)n;
+	} else if (strcmp(key, "max_connections") == 0) {
+		if (server_config_int(key, value, 1, 100000, &n, cause) != 0)
+			return -1;
+		c->max_connections = (int)n;
+	} else if (strcmp(key, "user_max_queued") == 0) {
+		if (server_config_int(key, value, 0, INT_MAX, &n, cause) != 0)
+			return -1;
+		c->user_max_queued = n;
+	} else if (strcmp(key, "timeout") == 0)
+		return server_config_duration(key, value, 1, 3600,
+		    &c->timeout_s, cause);
+	else if (strcmp(key, "token_cache") == 0)
+		return server_config_duration(key, value, 1, 3600,
+		    &c->token_ttl_s, cause);
+	else if (strcmp(key, "lease_duration") == 0)
+		return server_config_duration(key, value, 3, 3600,
+		    &c->lease_duration_s, cause);
+	else if (strcmp(key, "lease") == 0) {
+		if (strcmp(value, "true") == 0 || strcmp(value, "on") == 0)
+			c->lease = true;
+		else if (strcmp(value, "false") == 0 ||
+		    strcmp(value, "off") == 0)
+			c->lease = false;
+		else {
+			*cause = xprintf("invalid value for 'lease': '%s' "
+			    "(true or false)", value);
+			return -1;
+		}
+	} else {
+		*cause = xprintf("unknown setting '%s'", key);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads the file's top-level mapping into the config. */
+static int
+server_config_doc(struct server_config *c, const char *path,
+    yaml_document_t *doc, char **cause)
+{
+	yaml_node_t *root = yaml_document_get_root_node(doc), *k, *v, *e, *g,
+	    *l;
+	yaml_node_pair_t *p, *q;
+	yaml_node_item_t *it;
+	char *c2 = NULL, *kv;
+	const char *key;
+
+	if (root == NULL)
+		return 0;
+	if (root->type != YAML_MAPPING_NODE) {
+		*cause = xprintf("%s:%zu:%zu: the configuration is a mapping "
+		    "of settings", path, root->start_mark.line + 1,
+		    root->start_mark.column + 1);
+		return -1;
+	}
+	for (p = root->data.mapping.pairs.start;
+	    p < root->data.mapping.pairs.top; p++) {
+		k = yaml_document_get_node(doc, p->key);
+		v = yaml_document_get_node(doc, p->value);
+		if (k->type != YAML_SCALAR_NODE)
+			goto bad;
+		key = (const char *)k->data.scalar.value;
+		if (strcmp(key, "admin_groups") == 0 &&
+		    v->type == YAML_SEQUENCE_NODE) {
+			for (it = v->data.sequence.items.start;
+			    it < v->data.sequence.items.top; it++) {
+				e = yaml_document_get_node(doc, *it);
+				if (e->type != YAML_SCALAR_NODE)
+					goto badv;
+				server_config_add_admin(c,
+				    (const char *)e->data.scalar.value);
+			}
+			continue;
+		}
+		if (strcmp(key, "ta_groups") == 0) {
+			if (v->type != YAML_MAPPING_NODE)
+				goto badv;
+			for (q = v->data.mapping.pairs.start;
+			    q < v->data.mapping.pairs.top; q++) {
+				g = yaml_document_get_node(doc, q->key);
+				l = yaml_document_get_node(doc, q->value);
+				if (g->type != YAML_SCALAR_NODE ||
+				    l->type != YAML_SEQUENCE_NODE)
+					goto badv;
+				for (it = l->data.sequence.items.start;
+				    it < l->data.sequence.items.top; it++) {
+					e = yaml_document_get_node(doc, *it);
+					if (e->type != YAML_SCALAR_NODE)
+						goto badv;
+					kv = xprintf("%s=%s",
+					    g->data.scalar.value,
+					    e->data.scalar.value);
+					if (server_config_set(c, "ta", kv,
+					    &c2) != 0) {
+						free(kv);
+						goto badset;
+					}
+					free(kv);
+				}
+			}
+			continue;
+		}
+		if (v->type != YAML_SCALAR_NODE)
+			goto badv;
+		if (server_config_set(c, key, (const char *)v->data.scalar.value,
+		    &c2) != 0) {
+			v = k;
+			goto badset;
+		}
+	}
+	return 0;
+bad:
+	*cause = xprintf("%s:%zu:%zu: a setting's name is a plain word", path,
+	    k->start_mark.line + 1, k->start_mark.column + 1);
+	return -1;
+badv:
+	*cause = xprintf("%s:%zu:%zu: wrong kind of value for '%s'", path,
+	    v->start_mark.line + 1, v->start_mark.column + 1, key);
+	return -1;
+badset:
+	*cause = xprintf("%s:%zu:%zu: %s", path, v->start_mark.line + 1,
+	    v->start_mark.column + 1, c2);
+	free(c2);
+	return -1;
+}
+
+/* See server.h. */
+int
+server_config_init(struct server_config *c, const char *path, char **cause)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	struct stat st;
+	FILE *f;
+	int ret = -1;
+
+	memset(c, 0, sizeof *c);
+	c->listen = xstrdup("127.0.0.1:8443");
+	c->mode = SERVER_MODE_ON_BEHALF;
+	c->rate = 20;
+	c->burst = 100;
+	c->max_connections = 1000;
+	c->timeout_s = 30;
+	c->token_ttl_s = 60;
+	c->user_max_queued = -1;
+	c->lease = true;
+	c->lease_name = xstrdup("ailab-queue-scheduler");
+	c->lease_namespace = xstrdup("default");
+	c->lease_duration_s = 15;
+	if (path == NULL) {
+		server_config_add_admin(c, "system:masters");
+		return 0;
+	}
+	if ((f = fopen(path, "r")) == NULL) {
+		*cause = xprintf("cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) != 0 || st.st_size > 1024 * 1024) {
+		*cause = xprintf("'%s' is larger than 1 MiB", path);
+		fclose(f);
+		return -1;
+	}
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &doc)) {
+		*cause = xprintf("%s:%zu:%zu: %s", path,
+		    parser.problem_mark.line + 1,
+		    parser.problem_mark.column + 1, parser.problem != NULL ?
+		    parser.problem : "YAML error");
+		yaml_parser_delete(&parser);
+		fclose(f);
+		return -1;
+	}
+	ret = server_config_doc(c, path, &doc, cause);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	fclose(f);
+	if (ret == 0 && c->nadmin_groups == 0)
+		server_config_add_admin(c, "system:masters");
+	return ret;
+}
+
+/* See server.h. */
+void
+server_config_release(struct server_config *c)
+{
+	size_t i, k;
+
+	free(c->listen);
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c->lease_name);
+	free(c->lease_namespace);
+	free(c->identity);
+	for (i = 0; i < c->nadmin_groups; i++)
+		free(c->admin_groups[i]);
+	free(c->admin_groups);
+	for (i = 0; i < c->ntas; i++) {
+		for (k = 0; k < c->tas[i].n; k++)
+			free(c->tas[i].namespaces[k]);
+		free(c->tas[i].namespaces);
+		free(c->tas[i].group);
+	}
+	free(c->tas);
+	memset(c, 0, sizeof *c);
+}

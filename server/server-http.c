@@ -1,0 +1,672 @@
+/*
+ * The transport of the API: evhttp on the caller's base, TLS through
+ * OpenSSL bufferevents, bounds on connections, headers and bodies, the one
+ * error shape, and the dispatch of a request to its handler.
+ */
+#include "server-int.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/listener.h>
+#include <openssl/err.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api.h"
+#include "kube.h"
+
+/* How long the API may work on one request before its connection is
+ * given up (a review of a slow cluster, a big sweep). */
+#define SERVER_WORK_TIMEOUT 600
+
+/* The SSL ex_data slot whose free hook counts closed TLS connections. */
+static int server_ssl_slot = -1;
+
+/* Counts a connection closed and re-enables accepting under the bound. */
+static void
+server_conn_closed(struct server *srv)
+{
+	struct evconnlistener *l;
+
+	if (srv->nconns > 0)
+		srv->nconns--;
+	if (srv->bound != NULL && srv->listening && !srv->stopping &&
+	    srv->nconns < srv->cfg.max_connections) {
+		l = evhttp_bound_socket_get_listener(srv->bound);
+		evconnlistener_enable(l);
+	}
+}
+
+/* Counts a new connection; at the bound, stops accepting (the kernel's
+ * backlog holds the rest) until one closes. */
+static void
+server_conn_opened(struct server *srv)
+{
+	struct evconnlistener *l;
+
+	srv->nconns++;
+	if (srv->bound != NULL && srv->nconns >= srv->cfg.max_connections) {
+		l = evhttp_bound_socket_get_listener(srv->bound);
+		evconnlistener_disable(l);
+		log_info("%d connections: not accepting more for now",
+		    srv->nconns);
+	}
+}
+
+/* The ex_data free hook: an SSL (one TLS connection) is gone. */
+static void
+server_ssl_free_hook(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+    long argl, void *argp)
+{
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	if (ptr != NULL)
+		server_conn_closed(ptr);
+}
+
+/* Each accepted TLS connection, counted until its SSL is freed. */
+static struct bufferevent *
+server_bevcb(struct event_base *base, void *arg)
+{
+	struct server *srv = arg;
+	SSL *ssl;
+
+	server_conn_opened(srv);
+	ssl = SSL_new(srv->ssl);
+	SSL_set_ex_data(ssl, server_ssl_slot, srv);
+	return bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+}
+
+/* A connection closed: ends its event stream, if any, and counts it
+ * (plain connections are counted from their first request, as evhttp
+ * 2.1 gives no hook when it accepts one). */
+static void
+server_evcon_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct server *srv = arg;
+	size_t i;
+
+	server_events_closed(srv, evcon);
+	for (i = 0; i < srv->nevcons; i++)
+		if (srv->evcons[i] == evcon) {
+			srv->evcons[i] = srv->evcons[--srv->nevcons];
+			if (srv->ssl == NULL)
+				server_conn_closed(srv);
+			break;
+		}
+}
+
+/* Registers a connection at its first request. */
+static void
+server_evcon_seen(struct server *srv, struct evhttp_connection *evcon)
+{
+	size_t i;
+
+	if (evcon == NULL)
+		return;
+	for (i = 0; i < srv->nevcons; i++)
+		if (srv->evcons[i] == evcon)
+			return;
+	srv->evcons = xreallocarray(srv->evcons, srv->nevcons + 1,
+	    sizeof *srv->evcons);
+	srv->evcons[srv->nevcons++] = evcon;
+	evhttp_connection_set_closecb(evcon, server_evcon_closed, srv);
+	if (srv->ssl == NULL)
+		server_conn_opened(srv);
+}
+
+/* Loads the certificate and key (TLS 1.2 or later). */
+static int
+server_tls_init(struct server *srv, char **cause)
+{
+	char buf[256];
+	SSL_CTX *ctx;
+
+	if (srv->cfg.tls_key == NULL) {
+		*cause = xstrdup("--tls-cert needs --tls-key");
+		return -1;
+	}
+	if (server_ssl_slot < 0)
+		server_ssl_slot = SSL_get_ex_new_index(0, NULL, NULL, NULL,
+		    server_ssl_free_hook);
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
+		*cause = xstrdup("cannot create a TLS context");
+		return -1;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	if (SSL_CTX_use_certificate_chain_file(ctx, srv->cfg.tls_cert) != 1) {
+		ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
+		*cause = xprintf("cannot load certificate '%s': %s",
+		    srv->cfg.tls_cert, buf);
+		SSL_CTX_free(ctx);
+		return -1;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, srv->cfg.tls_key,
+	    SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+		ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
+		*cause = xprintf("cannot load key '%s': %s", srv->cfg.tls_key,
+		    buf);
+		SSL_CTX_free(ctx);
+		return -1;
+	}
+	srv->ssl = ctx;
+	return 0;
+}
+
+/*
+ * The connection's idle timeout guards reading a request; while the API
+ * works on one (a review, a big sweep) it must not drop the connection,
+ * so it is lifted on arrival and set again just before the answer.
+ */
+static void
+server_conn_timeouts(struct server_req *r, bool idle)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(r->req);
+
+	if (evcon == NULL)
+		return;
+	/* The loop's cached clock is as old as this turn of the loop, which
+	 * long work makes stale: a timeout counted from it would fire at
+	 * once. */
+	event_base_update_cache_time(r->srv->base);
+	evhttp_connection_set_timeout(evcon, idle ? r->srv->cfg.timeout_s :
+	    SERVER_WORK_TIMEOUT);
+}
+
+/* Counts a reply for /metrics. */
+static void
+server_count(struct server_req *r, int code)
+{
+	if (code >= 0 && code < SERVER_NCODES)
+		r->srv->m.requests[code]++;
+	if (code >= 400)
+		log_debug("%s %s: %d", r->method == EVHTTP_REQ_GET ? "GET" :
+		    "POST", r->path != NULL ? r->path : "?", code);
+}
+
+/* Headers every answer carries. */
+static void
+server_common_headers(struct evhttp_request *req, const char *type)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(h, "Content-Type", type);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+}
+
+/* See server-int.h: sends and finishes the request. */
+void
+server_reply_json(struct server_req *r, int code, json_t *body)
+{
+	struct evbuffer *buf = evbuffer_new();
+	char *text;
+
+	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	evbuffer_add(buf, text, strlen(text));
+	evbuffer_add(buf, "\n", 1);
+	free(text);
+	json_decref(body);
+	server_common_headers(r->req, "application/json");
+	server_count(r, code);
+	server_conn_timeouts(r, true);
+	evhttp_send_reply(r->req, code, NULL, buf);
+	evbuffer_free(buf);
+	server_req_done(r);
+}
+
+/* See server-int.h. */
+void
+server_reply_text(struct server_req *r, int code, const char *type,
+    const char *text, size_t len)
+{
+	struct evbuffer *buf = evbuffer_new();
+
+	evbuffer_add(buf, text, len);
+	server_common_headers(r->req, type);
+	server_count(r, code);
+	server_conn_timeouts(r, true);
+	evhttp_send_reply(r->req, code, NULL, buf);
+	evbuffer_free(buf);
+	server_req_done(r);
+}
+
+/* See server-int.h. */
+void
+server_reply_error_body(struct server_req *r, int code, json_t *body)
+{
+	server_reply_json(r, code, body);
+}
+
+/* See server-int.h: the one error shape of docs/api.md. */
+void
+server_reply_error(struct server_req *r, int code, const char *reason,
+    const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	server_reply_json(r, code, api_error_encode(code, reason, msg));
+	free(msg);
+}
+
+/* Frees a request's state once it has been answered. */
+void
+server_req_done(struct server_req *r)
+{
+	struct server *srv = r->srv;
+
+	if (r->prev != NULL)
+		r->prev->next = r->next;
+	else if (srv->reqs == r)
+		srv->reqs = r->next;
+	if (r->next != NULL)
+		r->next->prev = r->prev;
+	if (r->query_parsed)
+		evhttp_clear_headers(&r->query);
+	if (r->kreq != NULL)
+		kube_request_cancel(r->kreq);
+	if (r->token_review)
+		srv->nreviews--;
+	free(r->review);
+	if (r->work_free != NULL)
+		r->work_free(r->work);
+	server_user_free(r->user);
+	if (r->token != NULL) {
+		explicit_bzero(r->token, strlen(r->token));
+		free(r->token);
+	}
+	free(r->path);
+	free(r);
+}
+
+/* See server-int.h. */
+const char *
+server_query(struct server_req *r, const char *key)
+{
+	struct evkeyval *kv;
+	const char *v = NULL;
+
+	TAILQ_FOREACH(kv, &r->query, next)
+		if (strcmp(kv->key, key) == 0)
+			v = kv->value;
+	return v;
+}
+
+/* See server-int.h. */
+int
+server_query_check(struct server_req *r, const char *const *known)
+{
+	struct evkeyval *kv;
+	size_t i;
+
+	TAILQ_FOREACH(kv, &r->query, next) {
+		for (i = 0; known[i] != NULL; i++)
+			if (strcmp(kv->key, known[i]) == 0)
+				break;
+		if (known[i] == NULL) {
+			server_reply_error(r, 400, NULL, "unknown query "
+			    "parameter '%.64s'", kv->key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* See server-int.h. */
+int
+server_query_bool(struct server_req *r, const char *key, bool *out)
+{
+	const char *v = server_query(r, key);
+
+	*out = false;
+	if (v == NULL)
+		return 0;
+	if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || *v == '\0')
+		*out = true;
+	else if (strcmp(v, "false") != 0 && strcmp(v, "0") != 0) {
+		server_reply_error(r, 400, NULL, "'%s' must be true or false",
+		    key);
+		return -1;
+	}
+	return 0;
+}
+
+/* See server-int.h. */
+int
+server_query_int(struct server_req *r, const char *key, int64_t lo,
+    int64_t hi, int64_t def, int64_t *out)
+{
+	const char *v = server_query(r, key);
+	char *end;
+	long long n;
+
+	*out = def;
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || n < lo || n > hi) {
+		server_reply_error(r, 400, NULL, "'%s' must be an integer from "
+		    "%lld to %lld", key, (long long)lo, (long long)hi);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+/* Refuses impersonation headers a client sends: only the server may ever
+ * choose whom it acts as. */
+static bool
+server_has_forged_header(struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	struct evkeyval *kv;
+
+	TAILQ_FOREACH(kv, h, next)
+		if (strncasecmp(kv->key, "Impersonate-", 12) == 0)
+			return true;
+	return false;
+}
+
+/* /healthz: no authentication, for probes. */
+static void
+server_healthz(struct server_req *r)
+{
+	bool verbose = false;
+
+	if (server_query_bool(r, "verbose", &verbose) != 0)
+		return;
+	if (verbose) {
+		server_reply_json(r, r->srv->stopping ? 503 : 200, json_pack(
+		    "{s:s,s:b,s:s}", "status", r->srv->stopping ?
+		    "stopping" : "ok", "leader", r->srv->sched != NULL,
+		    "version", PACKAGE_VERSION));
+		return;
+	}
+	if (r->srv->stopping)
+		server_reply_text(r, 503, "text/plain", "stopping\n", 9);
+	else
+		server_reply_text(r, 200, "text/plain", "ok\n", 3);
+}
+
+/* Every request arrives here: bounds and forged headers first, then the
+ * unauthenticated paths, then authentication and the API. */
+static void
+server_http_cb(struct evhttp_request *req, void *arg)
+{
+	struct server *srv = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	struct server_req *r;
+	const char *path, *q;
+	size_t plen = 0;
+
+	r = xcalloc(1, sizeof *r);
+	r->srv = srv;
+	r->req = req;
+	r->method = evhttp_request_get_command(req);
+	r->started = now_ms();
+	TAILQ_INIT(&r->query);
+	server_evcon_seen(srv, evhttp_request_get_connection(req));
+	server_conn_timeouts(r, false);
+	r->next = srv->reqs;
+	if (srv->reqs != NULL)
+		srv->reqs->prev = r;
+	srv->reqs = r;
+	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	if (path == NULL || (r->path = evhttp_uridecode(path, 0, &plen)) ==
+	    NULL || plen > 1024 || strlen(r->path) != plen) {
+		server_reply_error(r, 400, NULL, "bad request path");
+		return;
+	}
+	q = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	if (q != NULL && evhttp_parse_query_str(q, &r->query) != 0) {
+		r->query_parsed = true;
+		server_reply_error(r, 400, NULL, "bad query string");
+		return;
+	}
+	r->query_parsed = true;
+	if (server_has_forged_header(req)) {
+		log_warnx("refused a request with an Impersonate-* header");
+		server_reply_error(r, 400, NULL, "Impersonate-* headers are "
+		    "not accepted: the server decides whom it acts as");
+		return;
+	}
+	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) >
+	    API_MAX_BODY) {
+		server_reply_error(r, 413, NULL, "the request body is larger "
+		    "than %d bytes", API_MAX_BODY);
+		return;
+	}
+	if (strcmp(r->path, "/healthz") == 0) {
+		server_healthz(r);
+		return;
+	}
+	if (strcmp(r->path, "/metrics") == 0) {
+		server_metrics_handle(r);
+		return;
+	}
+	if (srv->stopping) {
+		server_reply_error(r, 503, NULL, "the server is shutting down");
+		return;
+	}
+	if (strncmp(r->path, API_PREFIX "/", strlen(API_PREFIX) + 1) != 0) {
+		server_reply_error(r, 404, NULL, "no such path '%.128s' (the "
+		    "API is under " API_PREFIX "/)", r->path);
+		return;
+	}
+	r->handler = server_jobs_route;
+	server_auth_start(r);
+}
+
+/* Splits HOST:PORT ([v6]:PORT too). */
+static int
+server_parse_listen(const char *s, char **host, int *port, char **cause)
+{
+	const char *colon = strrchr(s, ':');
+	char *end;
+	long p;
+
+	if (colon == NULL || colon == s) {
+		*cause = xprintf("invalid listen address '%s' (HOST:PORT)", s);
+		return -1;
+	}
+	p = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || p < 0 || p > 65535) {
+		*cause = xprintf("invalid port in listen address '%s'", s);
+		return -1;
+	}
+	if (s[0] == '[' && colon[-1] == ']')
+		*host = xstrndup(s + 1, (size_t)(colon - s - 2));
+	else
+		*host = xstrndup(s, (size_t)(colon - s));
+	*port = (int)p;
+	return 0;
+}
+
+/* The port a bound socket has. */
+static int
+server_bound_port(struct evhttp_bound_socket *b)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	evutil_socket_t fd = evhttp_bound_socket_get_fd(b);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+		return -1;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/* The periodic work: expire caches, follow the event log. */
+static void
+server_tick_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	server_cache_expire(arg, false);
+	server_events_tick(arg);
+}
+
+/* See server.h. */
+struct server *
+server_new(struct event_base *base, struct store *store,
+    struct kube_client *kube, const struct spec_site *site,
+    const struct server_config *cfg, char **cause)
+{
+	struct server *srv = xcalloc(1, sizeof *srv);
+	struct timeval tv = { 0, 0 };
+	char *host = NULL;
+	int port, i;
+
+	srv->base = base;
+	srv->store = store;
+	srv->kube = kube;
+	srv->site = site;
+	srv->started = now_ms();
+	srv->m.log_seq = -1;
+	/* A deep copy, so that the caller may release its own. */
+	srv->cfg = *cfg;
+	srv->cfg.listen = xstrdup(cfg->listen);
+	srv->cfg.tls_cert = cfg->tls_cert ? xstrdup(cfg->tls_cert) : NULL;
+	srv->cfg.tls_key = cfg->tls_key ? xstrdup(cfg->tls_key) : NULL;
+	srv->cfg.lease_name = xstrdup(cfg->lease_name);
+	srv->cfg.lease_namespace = xstrdup(cfg->lease_namespace);
+	srv->cfg.identity = cfg->identity ? xstrdup(cfg->identity) : NULL;
+	srv->cfg.admin_groups = xcalloc(cfg->nadmin_groups + 1,
+	    sizeof (char *));
+	for (i = 0; i < (int)cfg->nadmin_groups; i++)
+		srv->cfg.admin_groups[i] = xstrdup(cfg->admin_groups[i]);
+	srv->cfg.tas = xcalloc(cfg->ntas + 1, sizeof *srv->cfg.tas);
+	for (i = 0; i < (int)cfg->ntas; i++) {
+		size_t k;
+
+		srv->cfg.tas[i].group = xstrdup(cfg->tas[i].group);
+		srv->cfg.tas[i].n = cfg->tas[i].n;
+		srv->cfg.tas[i].namespaces = xcalloc(cfg->tas[i].n + 1,
+		    sizeof (char *));
+		for (k = 0; k < cfg->tas[i].n; k++)
+			srv->cfg.tas[i].namespaces[k] =
+			    xstrdup(cfg->tas[i].namespaces[k]);
+	}
+	if (srv->cfg.tls_cert != NULL && server_tls_init(srv, cause) != 0)
+		goto fail;
+	if (server_parse_listen(srv->cfg.listen, &host, &port, cause) != 0)
+		goto fail;
+	srv->http = evhttp_new(base);
+	evhttp_set_max_body_size(srv->http, API_MAX_BODY);
+	evhttp_set_max_headers_size(srv->http, API_MAX_HEADERS);
+	evhttp_set_timeout(srv->http, srv->cfg.timeout_s);
+	/* Every method reaches the router, which answers 405 with Allow. */
+	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
+	if (srv->ssl != NULL)
+		evhttp_set_bevcb(srv->http, server_bevcb, srv);
+	evhttp_set_gencb(srv->http, server_http_cb, srv);
+	srv->bound = evhttp_bind_socket_with_handle(srv->http, host,
+	    (ev_uint16_t)port);
+	if (srv->bound == NULL) {
+		*cause = xprintf("cannot listen on '%s': %s", srv->cfg.listen,
+		    strerror(errno));
+		goto fail;
+	}
+	srv->listening = true;
+	srv->port = server_bound_port(srv->bound);
+	srv->tick = event_new(base, -1, EV_PERSIST, server_tick_cb, srv);
+	tv.tv_sec = 1;
+	event_add(srv->tick, &tv);
+	free(host);
+	return srv;
+fail:
+	free(host);
+	server_free(srv);
+	return NULL;
+}
+
+/* See server.h. */
+int
+server_port(const struct server *srv)
+{
+	return srv->port;
+}
+
+/* See server.h. */
+void
+server_set_sched(struct server *srv, struct sched_loop *loop)
+{
+	srv->sched = loop;
+}
+
+/* See server.h. */
+void
+server_shutdown(struct server *srv)
+{
+	srv->stopping = true;
+	server_submit_flush_now(srv);
+	if (srv->bound != NULL) {
+		evhttp_del_accept_socket(srv->http, srv->bound);
+		srv->bound = NULL;
+	}
+	srv->listening = false;
+}
+
+/* See server.h: pending requests are dropped unanswered. */
+void
+server_free(struct server *srv)
+{
+	size_t i, k;
+
+	if (srv == NULL)
+		return;
+	server_events_free_all(srv);
+	srv->bound = NULL;
+	srv->listening = false;
+	srv->stopping = true;
+	if (srv->tick != NULL)
+		event_free(srv->tick);
+	/* Submissions not yet committed are dropped with their requests. */
+	free(srv->pending);
+	srv->pending = NULL;
+	srv->npending = 0;
+	if (srv->flush != NULL)
+		event_free(srv->flush);
+	if (srv->http != NULL)
+		evhttp_free(srv->http);
+	free(srv->evcons);
+	while (srv->reqs != NULL)
+		server_req_done(srv->reqs);
+	server_cache_expire(srv, true);
+	server_buckets_free(srv);
+	if (srv->ssl != NULL)
+		SSL_CTX_free(srv->ssl);
+	for (i = 0; i < srv->cfg.ntas && srv->cfg.tas != NULL; i++) {
+		for (k = 0; k < srv->cfg.tas[i].n; k++)
+			free(srv->cfg.tas[i].namespaces[k]);
+		free(srv->cfg.tas[i].namespaces);
+		free(srv->cfg.tas[i].group);
+	}
+	free(srv->cfg.tas);
+	for (i = 0; i < srv->cfg.nadmin_groups && srv->cfg.admin_groups; i++)
+		free(srv->cfg.admin_groups[i]);
+	free(srv->cfg.admin_groups);
+	free(srv->cfg.listen);
+	free(srv->cfg.tls_cert);
+	free(srv->cfg.tls_key);
+	free(srv->cfg.lease_name);
+	free(srv->cfg.lease_namespace);
+	free(srv->cfg.identity);
+	free(srv);
+}

@@ -1,0 +1,179 @@
+/* Internals shared by the files of server/. */
+#ifndef SERVER_INT_H
+#define SERVER_INT_H
+
+#include <sys/queue.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <openssl/ssl.h>
+
+#include "common.h"
+#include "server.h"
+#include "store.h"
+
+struct kube_response;
+struct kube_request;
+
+/* Who made a request, as the cluster said (TokenReview). */
+struct server_user {
+	char *name;
+	char *uid;                   /* or NULL */
+	char **groups;
+	size_t ngroups;
+	bool admin;                  /* in an admin group: sees everything */
+	char *ta_namespaces;         /* ",ns1,ns2," of TA groups, or NULL */
+};
+
+/* A cached answer of the cluster, keyed by a SHA-256 (hex) of what was
+ * asked: a token review or an access review. */
+struct server_cache_entry {
+	char key[65];
+	int64_t expires;             /* ms */
+	int code;                    /* 0 ok; else the HTTP error to give */
+	char *message;               /* for errors */
+	struct server_user *user;    /* token reviews */
+	bool allowed;                /* access reviews */
+	struct server_cache_entry *next;
+};
+
+/* A per-user token bucket. */
+struct server_bucket {
+	char *user;
+	double tokens;
+	int64_t at;                  /* ms of the last refill */
+	struct server_bucket *next;
+};
+
+#define SERVER_NCODES 600
+#define SERVER_WAIT_BUCKETS 12
+
+struct server_metrics {
+	int64_t requests[SERVER_NCODES];
+	int64_t submitted;
+	int64_t passes;
+	int64_t admissions;
+	int64_t pass_ms;
+	int64_t sched_failures;
+	/* Wait time (submission to running), a histogram in seconds. */
+	int64_t wait_count[SERVER_WAIT_BUCKETS + 1];
+	double wait_sum;
+	int64_t wait_n;
+	int64_t log_seq;             /* events read so far for the wait time */
+};
+
+struct server_req;
+typedef void (*server_handler)(struct server_req *);
+
+/* One API request from arrival to reply. */
+struct server_req {
+	struct server *srv;
+	struct evhttp_request *req;
+	enum evhttp_cmd_type method;
+	char *path;                  /* decoded path, no query */
+	struct evkeyvalq query;
+	bool query_parsed;
+	struct server_user *user;    /* borrowed from the cache, refcounted */
+	char token_key[65];
+	char *token;                 /* only until the review is sent */
+	struct kube_request *kreq;   /* a cluster request in flight */
+	void *review;                /* its context, freed with the request */
+	bool token_review;           /* kreq is a TokenReview (counted) */
+	/* Submissions: the work between the reviews. */
+	void *work;
+	void (*work_free)(void *);
+	server_handler handler;
+	int64_t id;                  /* from /v1/jobs/{id}/... */
+	const char *action;          /* from .../ACTION */
+	int64_t started;
+	bool streaming;
+	struct server_req *next, *prev;   /* the server's list in flight */
+};
+
+struct server_stream;
+
+struct server {
+	struct event_base *base;
+	struct store *store;
+	struct kube_client *kube;
+	const struct spec_site *site;
+	struct server_config cfg;
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+	SSL_CTX *ssl;
+	int port;
+	int nconns;
+	int nreviews;                /* TokenReviews in flight */
+	struct evhttp_connection **evcons;   /* seen, not yet closed */
+	size_t nevcons;
+	bool listening;
+	bool stopping;
+	struct sched_loop *sched;
+	struct server_cache_entry *cache;
+	size_t ncache;
+	struct server_bucket *buckets;
+	struct server_req *reqs;     /* in flight */
+	struct server_stream *streams;
+	struct event *tick;
+	/* Submissions waiting for the next group commit (server-jobs.c). */
+	struct server_req **pending;
+	size_t npending;
+	struct event *flush;
+	struct server_metrics m;
+	int64_t started;
+};
+
+/* server-http.c */
+void server_reply_json(struct server_req *, int code, json_t *);
+void server_reply_error(struct server_req *, int code, const char *reason,
+    const char *fmt, ...) printflike(4, 5);
+/* Replies with a prepared error body (api_error_encode). */
+void server_reply_error_body(struct server_req *, int code, json_t *);
+void server_reply_text(struct server_req *, int code, const char *type,
+    const char *text, size_t len);
+void server_req_done(struct server_req *);
+/* A query parameter (the last if repeated), or NULL. */
+const char *server_query(struct server_req *, const char *);
+/* Refuses (400, replied) query parameters not in the list; -1 then. */
+int server_query_check(struct server_req *, const char *const *known);
+/* A query boolean: 0 and *out, or -1 after a 400 reply. */
+int server_query_bool(struct server_req *, const char *, bool *out);
+/* A query integer within bounds; absent gives def. */
+int server_query_int(struct server_req *, const char *, int64_t lo,
+    int64_t hi, int64_t def, int64_t *out);
+
+/* server-auth.c */
+/* Authenticates, then calls req->handler (or replies 401/502). */
+void server_auth_start(struct server_req *);
+/* Asks whether the user may do verb on group/resource in ns; cb gets 0
+ * (allowed), or the error already replied (-1). */
+typedef void (*server_review_cb)(struct server_req *, bool allowed,
+    const char *error);
+void server_auth_review(struct server_req *, const char *verb,
+    const char *group, const char *resource, const char *ns,
+    server_review_cb);
+/* May the user see (and act on) this job? */
+bool server_auth_can_see(const struct server_user *, const struct store_job *);
+void server_cache_expire(struct server *, bool all);
+void server_user_free(struct server_user *);
+/* The token bucket: 0, or -1 with *retry_after seconds. */
+int server_rate_take(struct server *, const char *user, int *retry_after);
+void server_buckets_free(struct server *);
+
+/* server-jobs.c: the /v1/ handlers. */
+void server_jobs_route(struct server_req *);
+void server_submit_flush_now(struct server *);
+
+/* server-events.c: the event stream and what the tick does. */
+void server_events_handle(struct server_req *);
+void server_events_tick(struct server *);
+void server_events_free_all(struct server *);
+/* A connection closed: its stream, if any, ends. */
+void server_events_closed(struct server *, struct evhttp_connection *);
+
+/* server-metrics.c */
+void server_metrics_handle(struct server_req *);
+
+#endif

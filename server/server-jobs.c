@@ -1,0 +1,1371 @@
+/*
+ * The /v1/ handlers: whoami, submit, list, show, why, the actions, logs
+ * and quota (docs/api.md).  Every handler runs after authentication, with
+ * r->user set; every job a handler touches is first checked against
+ * server_auth_can_see, and a job the caller may not see is "not found".
+ */
+#include "server-int.h"
+
+#include <ctype.h>
+#include <event2/buffer.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "api.h"
+#include "kube.h"
+#include "sched-loop.h"
+#include "spec.h"
+#include "store-server.h"
+
+/* Is s a DNS label (a namespace name)? */
+static bool
+server_is_dns_label(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 63 || !isalnum((unsigned char)s[0]) ||
+	    !isalnum((unsigned char)s[n - 1]))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!(islower((unsigned char)s[i]) ||
+		    isdigit((unsigned char)s[i]) || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* Is s a plain file name, safe to show in diagnostics? */
+static bool
+server_is_file_name(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 255 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '.' ||
+		    s[i] == '-' || s[i] == '_'))
+			return false;
+	return true;
+}
+
+/* GET /v1/whoami. */
+static void
+server_whoami(struct server_req *r)
+{
+	json_t *o, *groups = json_array(), *tas = json_array();
+	const char *p, *e;
+	size_t i;
+
+	for (i = 0; i < r->user->ngroups; i++)
+		json_array_append_new(groups, json_string(r->user->groups[i]));
+	for (p = r->user->ta_namespaces; p != NULL && *p != '\0'; p = e) {
+		p++;
+		if ((e = strchr(p, ',')) == NULL)
+			break;
+		if (e > p)
+			json_array_append_new(tas, json_stringn(p,
+			    (size_t)(e - p)));
+	}
+	o = json_pack("{s:s,s:o,s:b,s:o,s:s}", "username", r->user->name,
+	    "groups", groups, "admin", r->user->admin, "ta_namespaces", tas,
+	    "server", "ailab-queue serve " PACKAGE_VERSION);
+	if (r->user->uid != NULL)
+		json_object_set_new(o, "uid", json_string(r->user->uid));
+	server_reply_json(r, 200, o);
+}
+
+/* ---- submit ---- */
+
+/* The work of one submission between its access reviews. */
+struct server_submit {
+	struct spec_set *set;
+	struct store_job_new *jobs;
+	size_t n;
+	char **ns;                   /* distinct namespace/workload pairs */
+	bool *is_job;
+	size_t nchecks, next;
+	bool dry_run;
+};
+
+/* Frees a submission's work. */
+static void
+server_submit_free(void *arg)
+{
+	struct server_submit *w = arg;
+	size_t i;
+
+	if (w == NULL)
+		return;
+	for (i = 0; i < w->nchecks; i++)
+		free(w->ns[i]);
+	free(w->ns);
+	free(w->is_job);
+	free(w->jobs);
+	spec_set_free(w->set);
+	free(w);
+}
+
+/*
+ * Finds `for_each: {roster: FILE}` in YAML text: the server never reads
+ * its own files for a user, so such a spec is refused where the key is.
+ * 0 when there is none (or the text does not parse: the spec's own
+ * parser reports that).
+ */
+static int
+server_find_roster(const char *buf, size_t len, int *line, int *col)
+{
+	struct frame { bool map; bool want_key; bool for_each; char *key; };
+	struct frame st[SPEC_MAX_DEPTH + 2];
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int depth = 0, found = 0, i;
+	bool done = false, child_fe;
+
+	memset(st, 0, sizeof st);
+	yaml_parser_initialize(&p);
+	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+	while (!done && !found) {
+		if (!yaml_parser_parse(&p, &ev))
+			break;
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		case YAML_MAPPING_START_EVENT:
+		case YAML_SEQUENCE_START_EVENT:
+			child_fe = false;
+			if (depth > 0 && st[depth - 1].map) {
+				child_fe = st[depth - 1].key != NULL &&
+				    strcmp(st[depth - 1].key, "for_each") == 0;
+				st[depth - 1].want_key = true;
+			}
+			if (depth >= SPEC_MAX_DEPTH) {
+				done = true;
+				break;
+			}
+			st[depth].map = ev.type == YAML_MAPPING_START_EVENT;
+			st[depth].want_key = true;
+			st[depth].for_each = child_fe;
+			st[depth].key = NULL;
+			depth++;
+			break;
+		case YAML_MAPPING_END_EVENT:
+		case YAML_SEQUENCE_END_EVENT:
+			if (depth > 0) {
+				depth--;
+				free(st[depth].key);
+				st[depth].key = NULL;
+			}
+			break;
+		case YAML_SCALAR_EVENT:
+		case YAML_ALIAS_EVENT:
+			if (depth == 0 || !st[depth - 1].map)
+				break;
+			if (st[depth - 1].want_key) {
+				free(st[depth - 1].key);
+				st[depth - 1].key = ev.type == YAML_SCALAR_EVENT ?
+				    xstrdup((char *)ev.data.scalar.value) : NULL;
+				if (st[depth - 1].for_each &&
+				    st[depth - 1].key != NULL &&
+				    strcmp(st[depth - 1].key, "roster") == 0) {
+					found = 1;
+					*line = (int)ev.start_mark.line + 1;
+					*col = (int)ev.start_mark.column + 1;
+				}
+				st[depth - 1].want_key = false;
+			} else
+				st[depth - 1].want_key = true;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	for (i = 0; i < depth; i++)
+		free(st[i].key);
+	yaml_parser_delete(&p);
+	return found;
+}
+
+static void server_submit_next(struct server_req *);
+
+/* The answer of one access review of a submission. */
+static void
+server_submit_reviewed(struct server_req *r, bool allowed, const char *error)
+{
+	struct server_submit *w = r->work;
+	const char *res = w->is_job[w->next] ? "jobs.batch" :
+	    "deployments.apps";
+
+	if (error != NULL) {
+		server_reply_error(r, 502, NULL, "cannot check your rights in "
+		    "namespace '%s': %s", w->ns[w->next], error);
+		return;
+	}
+	if (!allowed) {
+		server_reply_error(r, 403, NULL, "user '%s' may not create %s "
+		    "in namespace '%s' (the cluster's RBAC says no): nothing "
+		    "queued", r->user->name, res, w->ns[w->next]);
+		return;
+	}
+	w->next++;
+	server_submit_next(r);
+}
+
+/* The per-user limit of waiting jobs, counting what this flush already
+ * accepted (pending, per user); 0, or -1 after a reply. */
+static int
+server_submit_limit(struct server_req *r, int64_t pending)
+{
+	struct server_submit *w = r->work;
+	struct server *srv = r->srv;
+	int64_t waiting = 0, max;
+	char *cause = NULL;
+
+	max = srv->cfg.user_max_queued >= 0 ? srv->cfg.user_max_queued :
+	    spec_site_user_max_queued(srv->site);
+	if (max <= 0)
+		return 0;
+	if (store_owner_waiting(srv->store, r->user->name, &waiting,
+	    &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		server_reply_error(r, 500, NULL, "cannot read the queue");
+		return -1;
+	}
+	waiting += pending;
+	if (waiting + (int64_t)w->n > max) {
+		server_reply_error(r, 403, "LimitExceeded", "user '%s' may have "
+		    "at most %" PRId64 " waiting jobs (queued or held) and has "
+		    "%" PRId64 ": %zu more refused, nothing queued",
+		    r->user->name, max, waiting, w->n);
+		return -1;
+	}
+	return 0;
+}
+
+/* Answers one submission of a flush with its new jobs. */
+static void
+server_submit_reply(struct server_req *r, const int64_t *ids)
+{
+	struct server_submit *w = r->work;
+	struct store_job *j;
+	json_t *items = json_array();
+	char *cause = NULL;
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		j = NULL;
+		if (store_get(r->srv->store, ids[i], &j, &cause) != 0 ||
+		    j == NULL) {
+			free(cause);
+			cause = NULL;
+			json_array_append_new(items, json_pack("{s:I,s:s}",
+			    "id", (json_int_t)ids[i], "name", w->jobs[i].name));
+			continue;
+		}
+		json_array_append_new(items, api_job_encode(j));
+		store_job_free(j);
+	}
+	log_info("user %s queued %zu job%s (%" PRId64 "..%" PRId64 ")",
+	    r->user->name, w->n, w->n == 1 ? "" : "s", ids[0], ids[w->n - 1]);
+	server_reply_json(r, 201, json_pack("{s:o}", "items", items));
+}
+
+/*
+ * Group commit: the submissions that became ready in one turn of the event
+ * loop are recorded in one transaction (one fsync instead of one each).
+ * Each keeps its all-or-nothing promise: the limits are checked per
+ * submission first, and the transaction records all of them or none.
+ */
+static void
+server_submit_flush(evutil_socket_t fd, short ev, void *arg)
+{
+	struct server *srv = arg;
+	struct server_req **batch = srv->pending, *r;
+	struct server_submit *w;
+	struct store_job_new *all;
+	size_t nb = srv->npending, i, k, n = 0, off;
+	int64_t *ids, pending;
+	char *cause = NULL;
+
+	(void)fd;
+	(void)ev;
+	srv->pending = NULL;
+	srv->npending = 0;
+	for (i = 0, k = 0; i < nb; i++) {
+		r = batch[i];
+		w = r->work;
+		for (pending = 0, off = 0; off < k; off++)
+			if (strcmp(batch[off]->user->name, r->user->name) == 0)
+				pending += (int64_t)((struct server_submit *)
+				    batch[off]->work)->n;
+		if (server_submit_limit(r, pending) != 0)
+			continue;
+		batch[k++] = r;
+		n += w->n;
+	}
+	nb = k;
+	if (nb == 0) {
+		free(batch);
+		return;
+	}
+	all = xcalloc(n + 1, sizeof *all);
+	ids = xcalloc(n + 1, sizeof *ids);
+	for (i = 0, off = 0; i < nb; i++) {
+		w = batch[i]->work;
+		memcpy(all + off, w->jobs, w->n * sizeof *all);
+		off += w->n;
+	}
+	if (store_submit(srv->store, all, n, ids, &cause) != 0) {
+		log_warnx("submit of %zu jobs: %s", n, cause);
+		free(cause);
+		for (i = 0; i < nb; i++)
+			server_reply_error(batch[i], 500, NULL, "nothing queued: "
+			    "the queue refused the jobs");
+	} else {
+		srv->m.submitted += (int64_t)n;
+		if (srv->sched != NULL)
+			sched_loop_kick(srv->sched);
+		for (i = 0, off = 0; i < nb; i++) {
+			k = ((struct server_submit *)batch[i]->work)->n;
+			server_submit_reply(batch[i], ids + off);
+			off += k;
+		}
+	}
+	free(all);
+	free(ids);
+	free(batch);
+}
+
+/* See server-int.h: at shutdown, what waits for a group commit is
+ * committed and answered now. */
+void
+server_submit_flush_now(struct server *srv)
+{
+	if (srv->npending > 0)
+		server_submit_flush(-1, 0, srv);
+}
+
+/* After every review: a dry run answers now; a real one joins the next
+ * group commit. */
+static void
+server_submit_finish(struct server_req *r)
+{
+	struct server_submit *w = r->work;
+	struct server *srv = r->srv;
+	json_t *items, *o;
+	size_t i;
+
+	if (w->dry_run) {
+		if (server_submit_limit(r, 0) != 0)
+			return;
+		items = json_array();
+		for (i = 0; i < w->n; i++) {
+			o = json_loads(w->jobs[i].spec_json, 0, NULL);
+			if (o == NULL)
+				o = json_object();
+			json_object_set_new(o, "namespace",
+			    json_string(w->jobs[i].namespace));
+			json_array_append_new(items, o);
+		}
+		server_reply_json(r, 200, json_pack("{s:b,s:o}", "dry_run", 1,
+		    "items", items));
+		return;
+	}
+	if (srv->flush == NULL)
+		srv->flush = event_new(srv->base, -1, 0, server_submit_flush,
+		    srv);
+	srv->pending = xreallocarray(srv->pending, srv->npending + 1,
+	    sizeof *srv->pending);
+	srv->pending[srv->npending++] = r;
+	if (srv->npending == 1)
+		event_active(srv->flush, EV_TIMEOUT, 0);
+}
+
+/* The next access review, or the end of them. */
+static void
+server_submit_next(struct server_req *r)
+{
+	struct server_submit *w = r->work;
+
+	if (w->next >= w->nchecks) {
+		server_submit_finish(r);
+		return;
+	}
+	if (w->is_job[w->next])
+		server_auth_review(r, "create", "batch", "jobs", w->ns[w->next],
+		    server_submit_reviewed);
+	else
+		server_auth_review(r, "create", "apps", "deployments",
+		    w->ns[w->next], server_submit_reviewed);
+}
+
+/* Whether a stored spec runs as an Indexed Job rather than Deployments. */
+static bool
+server_spec_is_job(const char *spec_json)
+{
+	json_t *o = json_loads(spec_json, 0, NULL);
+	const char *w = json_string_value(json_object_get(o, "workload"));
+	bool is_job = w != NULL && strcmp(w, "job") == 0;
+
+	json_decref(o);
+	return is_job;
+}
+
+/* POST /v1/jobs: validate, review, limit, queue (all or nothing). */
+static void
+server_submit(struct server_req *r)
+{
+	static const char *const known[] = { "filename", "namespace", "group",
+		"set", "hold", "dry_run", NULL };
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+	struct spec_options opts = { 0 };
+	struct spec_diags diags = { 0 };
+	struct server_submit *w;
+	struct evkeyval *kv;
+	const char *fn, *ns, *group, *ct, **sets;
+	size_t len, nsets = 0, i, k;
+	json_t *err;
+	char *buf, *d, *text;
+	bool hold, is_job;
+	int line, col;
+
+	if (server_query_check(r, known) != 0)
+		return;
+	ct = evhttp_find_header(evhttp_request_get_input_headers(r->req),
+	    "Content-Type");
+	if (ct != NULL && strncmp(ct, "application/yaml", 16) != 0 &&
+	    strncmp(ct, "text/yaml", 9) != 0 &&
+	    strncmp(ct, "application/x-yaml", 18) != 0 &&
+	    strncmp(ct, "text/plain", 10) != 0 &&
+	    strncmp(ct, "application/json", 16) != 0 &&
+	    strncmp(ct, "application/octet-stream", 24) != 0) {
+		server_reply_error(r, 415, NULL, "a submission is a YAML spec "
+		    "file (application/yaml), not '%.64s'", ct);
+		return;
+	}
+	fn = server_query(r, "filename");
+	if (fn == NULL)
+		fn = "spec.yaml";
+	if (!server_is_file_name(fn)) {
+		server_reply_error(r, 400, NULL, "'filename' must be a plain "
+		    "file name (letters, digits, '.', '-', '_')");
+		return;
+	}
+	ns = server_query(r, "namespace");
+	if (ns != NULL && !server_is_dns_label(ns)) {
+		server_reply_error(r, 400, NULL, "'namespace' must be a "
+		    "namespace name, not '%.64s'", ns);
+		return;
+	}
+	group = server_query(r, "group");
+	if (group != NULL && (*group == '\0' || strlen(group) > 253)) {
+		server_reply_error(r, 400, NULL, "'group' must be 1 to 253 "
+		    "characters");
+		return;
+	}
+	if (server_query_bool(r, "hold", &hold) != 0)
+		return;
+	w = xcalloc(1, sizeof *w);
+	r->work = w;
+	r->work_free = server_submit_free;
+	if (server_query_bool(r, "dry_run", &w->dry_run) != 0)
+		return;
+	sets = xcalloc(API_MAX_SETS + 1, sizeof *sets);
+	TAILQ_FOREACH(kv, &r->query, next) {
+		if (strcmp(kv->key, "set") != 0)
+			continue;
+		if (nsets == API_MAX_SETS || strchr(kv->value, '=') == NULL) {
+			free(sets);
+			server_reply_error(r, 400, NULL, "'set' must be "
+			    "KEY=VALUE, at most %d of them", API_MAX_SETS);
+			return;
+		}
+		sets[nsets++] = kv->value;
+	}
+	len = evbuffer_get_length(in);
+	if (len > API_MAX_BODY) {
+		free(sets);
+		server_reply_error(r, 413, NULL, "the spec is larger than %d "
+		    "bytes", API_MAX_BODY);
+		return;
+	}
+	if (len == 0) {
+		free(sets);
+		server_reply_error(r, 400, NULL, "empty body: send a spec file");
+		return;
+	}
+	buf = xmalloc(len + 1);
+	evbuffer_copyout(in, buf, len);
+	buf[len] = '\0';
+	if (server_find_roster(buf, len, &line, &col)) {
+		free(sets);
+		free(buf);
+		err = api_error_encode(422, NULL, "the spec does not validate: "
+		    "nothing queued");
+		text = xprintf("%s:%d:%d: 'for_each.roster' names a file, and "
+		    "the server does not read files for users: submit rosters "
+		    "to a local queue", fn, line, col);
+		api_error_add_diagnostic(err, text);
+		free(text);
+		server_reply_error_body(r, 422, err);
+		return;
+	}
+	opts.default_namespace = ns;
+	opts.group = group;
+	opts.sets = sets;
+	opts.nsets = nsets;
+	opts.site = r->srv->site;
+	if (spec_load_buffer(fn, buf, len, &opts, &w->set, &diags) != 0 ||
+	    spec_check_after(&w->set, 1, &diags) != 0 || diags.n > 0) {
+		free(sets);
+		free(buf);
+		err = api_error_encode(422, NULL, "the spec does not validate: "
+		    "nothing queued");
+		for (i = 0; i < diags.n && i < 1000; i++) {
+			d = spec_diag_format(&diags.v[i]);
+			api_error_add_diagnostic(err, d);
+			free(d);
+		}
+		spec_diags_release(&diags);
+		server_reply_error_body(r, 422, err);
+		return;
+	}
+	free(sets);
+	free(buf);
+	spec_diags_release(&diags);
+	if (w->set->n > API_MAX_SUBMIT_JOBS) {
+		server_reply_error(r, 422, NULL, "%s expands to %zu jobs; a "
+		    "submission may hold at most %d: split it", fn, w->set->n,
+		    API_MAX_SUBMIT_JOBS);
+		return;
+	}
+	w->n = w->set->n;
+	w->jobs = xcalloc(w->n + 1, sizeof *w->jobs);
+	w->ns = xcalloc(w->n + 1, sizeof *w->ns);
+	w->is_job = xcalloc(w->n + 1, sizeof *w->is_job);
+	for (i = 0; i < w->n; i++) {
+		struct spec_job *sj = w->set->jobs[i];
+
+		w->jobs[i].name = sj->name;
+		w->jobs[i].namespace = sj->namespace;
+		w->jobs[i].owner = r->user->name;
+		w->jobs[i].group = sj->group;
+		w->jobs[i].group_kind = sj->group_kind;
+		w->jobs[i].priority = sj->priority;
+		w->jobs[i].gpu_type = sj->gpu_type;
+		w->jobs[i].gpu_count = sj->gpu_count;
+		w->jobs[i].replicas = sj->replicas;
+		w->jobs[i].cpu_milli = sj->cpu_milli;
+		w->jobs[i].memory_bytes = sj->memory_bytes;
+		w->jobs[i].spec_json = sj->spec_json;
+		w->jobs[i].held = hold;
+		is_job = server_spec_is_job(sj->spec_json);
+		for (k = 0; k < w->nchecks; k++)
+			if (w->is_job[k] == is_job &&
+			    strcmp(w->ns[k], sj->namespace) == 0)
+				break;
+		if (k == w->nchecks) {
+			w->ns[w->nchecks] = xstrdup(sj->namespace);
+			w->is_job[w->nchecks++] = is_job;
+		}
+	}
+	server_submit_next(r);
+}
+
+/* ---- list, show, why ---- */
+
+/* Parses "queued,running" into a state mask; -1 after a 400 reply. */
+static int
+server_parse_states(struct server_req *r, const char *s, unsigned int *mask)
+{
+	char *copy = xstrdup(s), *tok, *save = NULL;
+	enum store_state st;
+
+	*mask = 0;
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (store_state_parse(tok, &st) != 0) {
+			server_reply_error(r, 400, NULL, "unknown state '%.32s' "
+			    "(queued, held, admitted, running, succeeded, "
+			    "failed, cancelled, timed_out)", tok);
+			free(copy);
+			return -1;
+		}
+		*mask |= 1u << st;
+	}
+	free(copy);
+	return 0;
+}
+
+/* GET /v1/jobs: the visible jobs matching the filters, a page at a time. */
+static void
+server_list(struct server_req *r)
+{
+	static const char *const known[] = { "state", "all", "name", "group",
+		"owner", "namespace", "limit", "continue", NULL };
+	struct store_view v = { 0 };
+	struct store_job *j;
+	int64_t limit, after, *ids = NULL;
+	size_t n = 0, i;
+	const char *s;
+	char *cause = NULL, tok[32];
+	json_t *items, *o;
+
+	if (server_query_check(r, known) != 0 ||
+	    server_query_bool(r, "all", &v.all) != 0 ||
+	    server_query_int(r, "limit", 1, API_MAX_PAGE, API_DEFAULT_PAGE,
+	    &limit) != 0 ||
+	    server_query_int(r, "continue", 0, INT64_MAX - 1, 0, &after) != 0)
+		return;
+	if ((s = server_query(r, "state")) != NULL &&
+	    server_parse_states(r, s, &v.states) != 0)
+		return;
+	v.name = server_query(r, "name");
+	v.group = server_query(r, "group");
+	v.namespace = server_query(r, "namespace");
+	v.owner = server_query(r, "owner");
+	if (v.owner != NULL && !r->user->admin &&
+	    r->user->ta_namespaces == NULL &&
+	    strcmp(v.owner, r->user->name) != 0) {
+		server_reply_error(r, 403, NULL, "user '%s' may list only "
+		    "their own jobs, not those of '%.64s'", r->user->name,
+		    v.owner);
+		return;
+	}
+	if (!r->user->admin) {
+		v.viewer = r->user->name;
+		v.viewer_namespaces = r->user->ta_namespaces;
+	}
+	v.after_id = after;
+	v.limit = (size_t)limit + 1;
+	if (store_view_ids(r->srv->store, &v, &ids, &n, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		server_reply_error(r, 500, NULL, "cannot read the queue");
+		return;
+	}
+	items = json_array();
+	for (i = 0; i < n && i < (size_t)limit; i++) {
+		if (store_get(r->srv->store, ids[i], &j, &cause) != 0) {
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		if (j != NULL)
+			json_array_append_new(items, api_job_encode(j));
+		store_job_free(j);
+	}
+	o = json_pack("{s:o}", "items", items);
+	if (n > (size_t)limit) {
+		snprintf(tok, sizeof tok, "%" PRId64, ids[limit - 1]);
+		json_object_set_new(o, "continue", json_string(tok));
+	}
+	free(ids);
+	server_reply_json(r, 200, o);
+}
+
+/* The job of /v1/jobs/{id}, if the caller may see it; NULL after a 404. */
+static struct store_job *
+server_visible_job(struct server_req *r, int64_t id)
+{
+	struct store_job *j = NULL;
+	char *cause = NULL;
+
+	if (store_get(r->srv->store, id, &j, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		server_reply_error(r, 500, NULL, "cannot read the queue");
+		return NULL;
+	}
+	if (j == NULL || !server_auth_can_see(r->user, j)) {
+		store_job_free(j);
+		server_reply_error(r, 404, NULL, "job %" PRId64 " not found",
+		    id);
+		return NULL;
+	}
+	return j;
+}
+
+/* GET /v1/jobs/{id}: the job, its events and its archived replicas. */
+static void
+server_show(struct server_req *r)
+{
+	static const char *const known[] = { NULL };
+	struct store_event *ev = NULL;
+	struct store_replica *rep = NULL;
+	struct store_job *j;
+	size_t nev = 0, nrep = 0;
+	char *cause = NULL;
+
+	if (server_query_check(r, known) != 0 ||
+	    (j = server_visible_job(r, r->id)) == NULL)
+		return;
+	if (store_events(r->srv->store, j->id, &ev, &nev, &cause) != 0 ||
+	    store_replicas(r->srv->store, j->id, &rep, &nrep, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		store_events_free(ev, nev);
+		store_job_free(j);
+		server_reply_error(r, 500, NULL, "cannot read the queue");
+		return;
+	}
+	server_reply_json(r, 200, api_job_detail_encode(j, ev, nev, rep, nrep));
+	store_events_free(ev, nev);
+	store_replicas_free(rep, nrep);
+	store_job_free(j);
+}
+
+/* GET /v1/jobs/{id}/why: as `why -o json`. */
+static void
+server_why(struct server_req *r)
+{
+	static const char *const known[] = { NULL };
+	struct store_job *j;
+	json_t *o;
+	char *when;
+
+	if (server_query_check(r, known) != 0 ||
+	    (j = server_visible_job(r, r->id)) == NULL)
+		return;
+	when = time_format_rfc3339(j->updated_at);
+	o = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)j->id, "state",
+	    store_state_name(j->state), "reason", j->reason, "updated_at",
+	    when);
+	if (j->position > 0)
+		json_object_set_new(o, "position", json_integer(j->position));
+	free(when);
+	store_job_free(j);
+	server_reply_json(r, 200, o);
+}
+
+/* ---- actions ---- */
+
+#define RETRY_FROM (STORE_STATE_BIT(STORE_SUCCEEDED) | \
+    STORE_STATE_BIT(STORE_FAILED) | STORE_STATE_BIT(STORE_CANCELLED) | \
+    STORE_STATE_BIT(STORE_TIMED_OUT))
+
+/* One action on one job the caller may see, as the local command does it;
+ * from_group: a group's retry skips what does not need it. */
+static json_t *
+server_act(struct server_req *r, const char *action, int64_t id,
+    bool from_group)
+{
+	struct store *s = r->srv->store;
+	enum store_cancel_result cr;
+	struct store_job *j = NULL;
+	char *cause = NULL, *reason, *msg;
+	json_t *item;
+
+	if (store_get(s, id, &j, &cause) != 0 || j == NULL ||
+	    !server_auth_can_see(r->user, j)) {
+		free(cause);
+		store_job_free(j);
+		msg = xprintf("job %" PRId64 " not found", id);
+		item = api_action_item(id, false, "not_found", msg);
+		free(msg);
+		return item;
+	}
+	if (strcmp(action, "retry") == 0 && from_group &&
+	    (j->state == STORE_SUCCEEDED || !store_state_is_terminal(j->state))) {
+		store_job_free(j);
+		return NULL;
+	}
+	reason = xprintf("%s by %s", strcmp(action, "cancel") == 0 ?
+	    "cancelled" : strcmp(action, "hold") == 0 ? "held" :
+	    strcmp(action, "release") == 0 ? "released" : "retried",
+	    r->user->name);
+	if (strcmp(action, "cancel") == 0) {
+		if (store_cancel(s, id, reason, &cr, &cause) != 0) {
+			item = api_action_item(id, false, "conflict", cause);
+		} else if (cr == STORE_CANCEL_DONE) {
+			msg = xprintf("job %" PRId64 " cancelled", id);
+			item = api_action_item(id, true, "cancelled", msg);
+			free(msg);
+		} else if (cr == STORE_CANCEL_REQUESTED) {
+			msg = xprintf("job %" PRId64 ": cancel requested; the "
+			    "scheduler stops it", id);
+			item = api_action_item(id, true, "cancel_requested",
+			    msg);
+			free(msg);
+		} else if (cr == STORE_CANCEL_ALREADY) {
+			msg = xprintf("job %" PRId64 " already ended or is being "
+			    "cancelled", id);
+			item = api_action_item(id, true, "already", msg);
+			free(msg);
+		} else {
+			msg = xprintf("job %" PRId64 " not found", id);
+			item = api_action_item(id, false, "not_found", msg);
+			free(msg);
+		}
+	} else if (strcmp(action, "retry") == 0 &&
+	    store_state_is_terminal(j->state) && !j->cleaned) {
+		msg = xprintf("job %" PRId64 ": its cluster objects are still "
+		    "being removed; retry it in a moment", id);
+		item = api_action_item(id, false, "conflict", msg);
+		free(msg);
+	} else {
+		unsigned int from = strcmp(action, "hold") == 0 ?
+		    STORE_STATE_BIT(STORE_QUEUED) : strcmp(action,
+		    "release") == 0 ? STORE_STATE_BIT(STORE_HELD) : RETRY_FROM;
+		enum store_state to = strcmp(action, "hold") == 0 ? STORE_HELD :
+		    STORE_QUEUED;
+		const char *word = strcmp(action, "hold") == 0 ? "held" :
+		    strcmp(action, "release") == 0 ? "released" : "queued";
+
+		if (store_transition(s, id, from, to, reason, &cause) != 0)
+			item = api_action_item(id, false, "conflict", cause);
+		else {
+			msg = xprintf("job %" PRId64 " %s", id, strcmp(word,
+			    "queued") == 0 ? "queued again" : word);
+			item = api_action_item(id, true, word, msg);
+			free(msg);
+		}
+	}
+	free(cause);
+	free(reason);
+	store_job_free(j);
+	return item;
+}
+
+/* POST /v1/jobs/{id}/ACTION. */
+static void
+server_action_one(struct server_req *r)
+{
+	const char *res;
+	json_t *item, *o;
+
+	if (evbuffer_get_length(evhttp_request_get_input_buffer(r->req)) > 2) {
+		o = json_loadb((const char *)evbuffer_pullup(
+		    evhttp_request_get_input_buffer(r->req), -1),
+		    evbuffer_get_length(evhttp_request_get_input_buffer(
+		    r->req)), 0, NULL);
+		if (!json_is_object(o) || json_object_size(o) != 0) {
+			json_decref(o);
+			server_reply_error(r, 400, NULL, "this action takes no "
+			    "body (or {})");
+			return;
+		}
+		json_decref(o);
+	}
+	item = server_act(r, r->action, r->id, false);
+	res = json_string_value(json_object_get(item, "result"));
+	if (strcmp(res, "not_found") == 0 || strcmp(res, "conflict") == 0) {
+		server_reply_error(r, strcmp(res, "not_found") == 0 ? 404 : 409,
+		    NULL, "%s", json_string_value(json_object_get(item,
+		    "message")));
+		json_decref(item);
+		return;
+	}
+	if (r->srv->sched != NULL && strcmp(r->action, "hold") != 0)
+		sched_loop_kick(r->srv->sched);
+	server_reply_json(r, 200, json_pack("{s:[o]}", "items", item));
+}
+
+/* POST /v1/jobs/ACTION with {"ids": [...], "group": "..."}. */
+static void
+server_action_batch(struct server_req *r)
+{
+	static const char *const members[] = { "ids", "group", NULL };
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+	json_error_t jerr;
+	json_t *body, *ids, *g, *v, *items, *item;
+	int64_t *gids = NULL;
+	size_t ng = 0, i, visible = 0;
+	const char *group = NULL;
+	char *cause = NULL;
+	struct store_job *j;
+
+	body = json_loadb((const char *)evbuffer_pullup(in, -1),
+	    evbuffer_get_length(in), JSON_REJECT_DUPLICATES, &jerr);
+	if (body == NULL) {
+		server_reply_error(r, 400, NULL, "malformed JSON at line %d "
+		    "column %d: %s", jerr.line, jerr.column, jerr.text);
+		return;
+	}
+	if (api_check_members(body, members, &cause) != 0) {
+		server_reply_error(r, 400, NULL, "%s", cause);
+		free(cause);
+		json_decref(body);
+		return;
+	}
+	ids = json_object_get(body, "ids");
+	g = json_object_get(body, "group");
+	if ((ids != NULL && !json_is_array(ids)) ||
+	    (g != NULL && !json_is_string(g)) ||
+	    json_array_size(ids) > API_MAX_IDS || (ids == NULL && g == NULL)) {
+		server_reply_error(r, 400, NULL, "the body is {\"ids\": [N, "
+		    "...], \"group\": \"NAME\"} with at least one of them "
+		    "and at most %d ids", API_MAX_IDS);
+		json_decref(body);
+		return;
+	}
+	json_array_foreach(ids, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+			server_reply_error(r, 400, NULL, "'ids' must hold "
+			    "positive integers");
+			json_decref(body);
+			return;
+		}
+	}
+	group = json_string_value(g);
+	if (group != NULL) {
+		if (store_group_ids(r->srv->store, group, &gids, &ng,
+		    &cause) != 0) {
+			log_warnx("%s", cause);
+			free(cause);
+			json_decref(body);
+			server_reply_error(r, 500, NULL, "cannot read the queue");
+			return;
+		}
+		for (i = 0; i < ng; i++) {
+			j = NULL;
+			if (store_get(r->srv->store, gids[i], &j, &cause) == 0 &&
+			    j != NULL && server_auth_can_see(r->user, j))
+				gids[visible++] = gids[i];
+			free(cause);
+			cause = NULL;
+			store_job_free(j);
+		}
+		if (visible == 0) {
+			server_reply_error(r, 404, NULL, "group '%.128s' not "
+			    "found", group);
+			free(gids);
+			json_decref(body);
+			return;
+		}
+	}
+	items = json_array();
+	json_array_foreach(ids, i, v)
+		json_array_append_new(items, server_act(r, r->action,
+		    json_integer_value(v), false));
+	for (i = 0; i < visible; i++)
+		if ((item = server_act(r, r->action, gids[i], true)) != NULL)
+			json_array_append_new(items, item);
+	free(gids);
+	json_decref(body);
+	if (r->srv->sched != NULL && strcmp(r->action, "hold") != 0)
+		sched_loop_kick(r->srv->sched);
+	server_reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+/* ---- logs ---- */
+
+struct server_logs {
+	struct store_job *job;
+	int rank;
+	int attempt;                 /* archived only; 0: the last */
+	int64_t tail;
+	char *pod;
+};
+
+/* Frees the work of a logs request. */
+static void
+server_logs_free(void *arg)
+{
+	struct server_logs *w = arg;
+
+	store_job_free(w->job);
+	free(w->pod);
+	free(w);
+}
+
+/* The last n lines of a text (all when n < 0). */
+static const char *
+server_tail(const char *text, size_t len, int64_t n, size_t *out)
+{
+	const char *p = text + len;
+
+	if (n < 0) {
+		*out = len;
+		return text;
+	}
+	if (p > text && p[-1] == '\n')
+		p--;
+	while (p > text && n > 0) {
+		p--;
+		if (*p == '\n')
+			n--;
+	}
+	if (p > text || (p == text && *p == '\n' && n == 0))
+		p++;
+	*out = (size_t)(text + len - p);
+	return p;
+}
+
+/* The archived log of the rank's last attempt, or 404. */
+static void
+server_logs_archived(struct server_req *r)
+{
+	struct server_logs *w = r->work;
+	struct store_replica *rep = NULL, *best = NULL;
+	size_t n = 0, i, len;
+	const char *text;
+	char *cause = NULL, buf[32];
+	struct evkeyvalq *h;
+
+	if (store_replicas(r->srv->store, w->job->id, &rep, &n, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		server_reply_error(r, 500, NULL, "cannot read the queue");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (rep[i].rank == w->rank && (w->attempt == 0 ||
+		    rep[i].attempt == w->attempt) && (best == NULL ||
+		    rep[i].attempt > best->attempt))
+			best = &rep[i];
+	if (best == NULL) {
+		server_reply_error(r, 404, NULL, "job %" PRId64 " has no log "
+		    "for rank %d%s%s", w->job->id, w->rank, w->attempt > 0 ?
+		    " in that attempt" : "",
+		    w->job->state == STORE_QUEUED || w->job->state ==
+		    STORE_HELD ? " (it has not run yet)" : "");
+		store_replicas_free(rep, n);
+		return;
+	}
+	h = evhttp_request_get_output_headers(r->req);
+	evhttp_add_header(h, "X-Ailab-Log-Source", "archived");
+	snprintf(buf, sizeof buf, "%d", best->attempt);
+	evhttp_add_header(h, "X-Ailab-Log-Attempt", buf);
+	evhttp_add_header(h, "X-Ailab-Log-Truncated", best->log_truncated ?
+	    "true" : "false");
+	if (best->node != NULL && *best->node != '\0')
+		evhttp_add_header(h, "X-Ailab-Log-Node", best->node);
+	text = server_tail(best->log, best->log_len, w->tail, &len);
+	server_reply_text(r, 200, "text/plain; charset=utf-8", text, len);
+	store_replicas_free(rep, n);
+}
+
+/* The live log arrived. */
+static void
+server_logs_text(struct kube_response *resp, void *arg)
+{
+	struct server_req *r = arg;
+	struct server_logs *w = r->work;
+
+	r->kreq = NULL;
+	if (resp->error != NULL) {
+		server_logs_archived(r);
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(r->req),
+	    "X-Ailab-Log-Source", "live");
+	evhttp_add_header(evhttp_request_get_output_headers(r->req),
+	    "X-Ailab-Log-Pod", w->pod);
+	server_reply_text(r, 200, "text/plain; charset=utf-8",
+	    resp->text != NULL ? resp->text : "", resp->text != NULL ?
+	    resp->text_len : 0);
+}
+
+/* The job's pods, listed: read the current attempt's, else the archive. */
+static void
+server_logs_pods(struct kube_response *resp, void *arg)
+{
+	struct server_req *r = arg;
+	struct server_logs *w = r->work;
+	struct kube_log_opts opts = { .tail_lines = -1,
+	    .limit_bytes = 16 * 1024 * 1024 };
+	json_t *p, *pod = NULL, *cs;
+	const char *attempt;
+	char want[16];
+	size_t i;
+
+	r->kreq = NULL;
+	if (resp->error != NULL) {
+		server_logs_archived(r);
+		return;
+	}
+	snprintf(want, sizeof want, "%d", w->job->attempts);
+	json_array_foreach(kube_list_items(resp->body), i, p) {
+		attempt = kube_obj_label(p, "ailab-queue.io/attempt");
+		if (attempt == NULL || strcmp(attempt, want) == 0)
+			pod = p;
+	}
+	if (pod == NULL) {
+		server_logs_archived(r);
+		return;
+	}
+	cs = json_array_get(json_object_get(json_object_get(pod, "status"),
+	    "containerStatuses"), 0);
+	opts.previous = json_object_get(json_object_get(cs, "lastState"),
+	    "terminated") != NULL;
+	if (w->tail >= 0)
+		opts.tail_lines = (int)w->tail;
+	w->pod = xstrdup(kube_obj_name(pod));
+	r->kreq = kube_pod_logs(r->srv->kube, w->job->namespace, w->pod, &opts,
+	    NULL, server_logs_text, r);
+}
+
+/* GET /v1/jobs/{id}/logs. */
+static void
+server_logs(struct server_req *r)
+{
+	static const char *const known[] = { "rank", "tail", "attempt", NULL };
+	struct kube_list_opts lo = { 0 };
+	struct server_logs *w;
+	struct store_job *j;
+	int64_t rank, tail, attempt;
+	char *sel;
+
+	if (server_query_check(r, known) != 0 ||
+	    server_query_int(r, "rank", 0, 10000, 0, &rank) != 0 ||
+	    server_query_int(r, "attempt", 1, 1000000, 0, &attempt) != 0 ||
+	    server_query_int(r, "tail", 0, 100000000, -1, &tail) != 0)
+		return;
+	if (server_query(r, "tail") == NULL)
+		tail = -1;
+	if ((j = server_visible_job(r, r->id)) == NULL)
+		return;
+	if (rank >= j->replicas) {
+		server_reply_error(r, 400, NULL, "job %" PRId64 " has %d "
+		    "replica%s: no rank %d", j->id, j->replicas,
+		    j->replicas == 1 ? "" : "s", (int)rank);
+		store_job_free(j);
+		return;
+	}
+	w = xcalloc(1, sizeof *w);
+	w->job = j;
+	w->rank = (int)rank;
+	w->tail = tail;
+	w->attempt = (int)attempt;
+	r->work = w;
+	r->work_free = server_logs_free;
+	if (!store_state_is_active(j->state) || (attempt > 0 &&
+	    attempt != j->attempts)) {
+		server_logs_archived(r);
+		return;
+	}
+	sel = xprintf("ailab-queue.io/job-id=%" PRId64 ",ailab-queue.io/rank=%d",
+	    j->id, w->rank);
+	lo.label_selector = sel;
+	r->kreq = kube_list(r->srv->kube, KUBE_PODS, j->namespace, &lo,
+	    server_logs_pods, r);
+	free(sel);
+}
+
+/* ---- quota ---- */
+
+/* A quota value for people, as the local `quota` prints it. */
+static char *
+server_quota_fmt(const char *key, int64_t v)
+{
+	if (kube_quota_scale(key) == QUANTITY_MILLI)
+		return quantity_format_milli(v);
+	if (strstr(key, "memory") != NULL || strstr(key, "storage") != NULL)
+		return quantity_format_bytes(v);
+	return xprintf("%" PRId64, v);
+}
+
+/* The namespace's quotas arrived. */
+static void
+server_quota_listed(struct kube_response *resp, void *arg)
+{
+	struct server_req *r = arg;
+	const char *ns = server_query(r, "namespace"), *key, *used;
+	json_t *out = json_array(), *q, *res, *hard, *v;
+	int64_t h, u;
+	char *cause = NULL, *f, *msg;
+	size_t i;
+
+	r->kreq = NULL;
+	if (resp->error != NULL) {
+		json_decref(out);
+		msg = kube_error_string(resp->error);
+		server_reply_error(r, 502, NULL, "cannot list the "
+		    "ResourceQuotas of namespace '%s': %s", ns, msg);
+		free(msg);
+		return;
+	}
+	json_array_foreach(kube_list_items(resp->body), i, q) {
+		res = json_array();
+		hard = json_object_get(json_object_get(q, "status"), "hard");
+		if (json_object_size(hard) == 0)
+			hard = json_object_get(json_object_get(q, "spec"),
+			    "hard");
+		json_object_foreach(hard, key, v) {
+			used = json_string_value(json_object_get(
+			    json_object_get(json_object_get(q, "status"),
+			    "used"), key));
+			f = NULL;
+			if (kube_quota_get(q, key, &h, &u, &cause) == 0)
+				f = server_quota_fmt(key, h > u ? h - u : 0);
+			free(cause);
+			cause = NULL;
+			json_array_append_new(res, json_pack("{s:s,s:s,s:s,s:s}",
+			    "resource", key, "used", used != NULL ? used : "0",
+			    "hard", json_string_value(v) != NULL ?
+			    json_string_value(v) : "", "free",
+			    f != NULL ? f : ""));
+			free(f);
+		}
+		json_array_append_new(out, json_pack("{s:s,s:o}", "name",
+		    kube_obj_name(q) != NULL ? kube_obj_name(q) : "",
+		    "resources", res));
+	}
+	server_reply_json(r, 200, json_pack("{s:s,s:o}", "namespace", ns,
+	    "quotas", out));
+}
+
+/* The caller may (or may not) read the namespace's quotas. */
+static void
+server_quota_reviewed(struct server_req *r, bool allowed, const char *error)
+{
+	const char *ns = server_query(r, "namespace");
+
+	if (error != NULL) {
+		server_reply_error(r, 502, NULL, "%s", error);
+		return;
+	}
+	if (!allowed) {
+		server_reply_error(r, 403, NULL, "user '%s' may not list "
+		    "resourcequotas in namespace '%s'", r->user->name, ns);
+		return;
+	}
+	r->kreq = kube_list(r->srv->kube, KUBE_RESOURCEQUOTAS, ns, NULL,
+	    server_quota_listed, r);
+}
+
+/* GET /v1/quota?namespace=NS. */
+static void
+server_quota(struct server_req *r)
+{
+	static const char *const known[] = { "namespace", NULL };
+	const char *ns;
+
+	if (server_query_check(r, known) != 0)
+		return;
+	ns = server_query(r, "namespace");
+	if (ns == NULL || !server_is_dns_label(ns)) {
+		server_reply_error(r, 400, NULL, "'namespace' is required and "
+		    "must be a namespace name");
+		return;
+	}
+	server_auth_review(r, "list", "", "resourcequotas", ns,
+	    server_quota_reviewed);
+}
+
+/* ---- routing ---- */
+
+/* Reads "{id}" of a path segment; -1 if it is not a job id. */
+static int
+server_parse_id(const char *s, size_t len, int64_t *id)
+{
+	int64_t v = 0;
+	size_t i;
+
+	if (len == 0 || len > 18)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v <= 0)
+		return -1;
+	*id = v;
+	return 0;
+}
+
+/* Is s one of the actions? */
+static const char *
+server_action_name(const char *s)
+{
+	static const char *const actions[] = { "cancel", "hold", "release",
+		"retry" };
+	size_t i;
+
+	for (i = 0; i < nitems(actions); i++)
+		if (strcmp(s, actions[i]) == 0)
+			return actions[i];
+	return NULL;
+}
+
+/* Answers 405 unless the method is the one the path takes. */
+static bool
+server_method_is(struct server_req *r, enum evhttp_cmd_type want)
+{
+	if (r->method == want || (want == EVHTTP_REQ_GET &&
+	    r->method == EVHTTP_REQ_HEAD))
+		return true;
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Allow",
+	    want == EVHTTP_REQ_GET ? "GET" : "POST");
+	server_reply_error(r, 405, NULL, "use %s for '%.128s'",
+	    want == EVHTTP_REQ_GET ? "GET" : "POST", r->path);
+	return false;
+}
+
+/* See server-int.h: dispatches an authenticated /v1/ request. */
+void
+server_jobs_route(struct server_req *r)
+{
+	const char *p = r->path + strlen(API_PREFIX "/"), *slash, *rest;
+
+	if (strcmp(p, "whoami") == 0) {
+		if (server_method_is(r, EVHTTP_REQ_GET))
+			server_whoami(r);
+		return;
+	}
+	if (strcmp(p, "quota") == 0) {
+		if (server_method_is(r, EVHTTP_REQ_GET))
+			server_quota(r);
+		return;
+	}
+	if (strcmp(p, "events") == 0) {
+		if (server_method_is(r, EVHTTP_REQ_GET))
+			server_events_handle(r);
+		return;
+	}
+	if (strcmp(p, "jobs") == 0) {
+		if (r->method == EVHTTP_REQ_POST)
+			server_submit(r);
+		else if (r->method == EVHTTP_REQ_GET ||
+		    r->method == EVHTTP_REQ_HEAD)
+			server_list(r);
+		else {
+			evhttp_add_header(evhttp_request_get_output_headers(
+			    r->req), "Allow", "GET, POST");
+			server_reply_error(r, 405, NULL, "use GET (list) or POST "
+			    "(submit) for '%s'", r->path);
+		}
+		return;
+	}
+	if (strncmp(p, "jobs/", 5) != 0)
+		goto notfound;
+	p += 5;
+	if ((r->action = server_action_name(p)) != NULL) {
+		if (server_method_is(r, EVHTTP_REQ_POST))
+			server_action_batch(r);
+		return;
+	}
+	slash = strchr(p, '/');
+	if (server_parse_id(p, slash != NULL ? (size_t)(slash - p) :
+	    strlen(p), &r->id) != 0)
+		goto notfound;
+	if (slash == NULL) {
+		if (server_method_is(r, EVHTTP_REQ_GET))
+			server_show(r);
+		return;
+	}
+	rest = slash + 1;
+	if (strcmp(rest, "why") == 0) {
+		if (server_method_is(r, EVHTTP_REQ_GET))
+			server_why(r);
+		return;
+	}
+	if (strcmp(rest, "logs") == 0) {
+		if (server_method_is(r, EVHTTP_REQ_GET))
+			server_logs(r);
+		return;
+	}
+	if ((r->action = server_action_name(rest)) != NULL) {
+		if (server_method_is(r, EVHTTP_REQ_POST))
+			server_action_one(r);
+		return;
+	}
+notfound:
+	server_reply_error(r, 404, NULL, "no such path '%.128s'", r->path);
+}

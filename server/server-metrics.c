@@ -1,0 +1,145 @@
+/*
+ * /metrics: the queue, the scheduler and the API in the Prometheus text
+ * format (0.0.4).  No user or job names: it is served without
+ * authentication.
+ */
+#include "server-int.h"
+
+#include <event2/buffer.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sched-loop.h"
+#include "store-server.h"
+
+extern const double server_wait_bounds[SERVER_WAIT_BUCKETS];
+
+/* See server.h: the counts of the last pass. */
+void
+server_sched_pass(struct server *srv, const struct sched_loop_stats *st)
+{
+	srv->m.passes = st->passes;
+	srv->m.admissions = st->admissions;
+	srv->m.pass_ms = st->pass_ms;
+	srv->m.sched_failures = st->failures;
+	/* Watchers hear of the pass's changes now, not at the next tick. */
+	server_events_tick(srv);
+}
+
+/* Appends a HELP and TYPE header. */
+static void
+server_metric_head(struct evbuffer *b, const char *name, const char *type,
+    const char *help)
+{
+	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help,
+	    name, type);
+}
+
+/* A label value, escaped as the format wants (GPU types are plain, but
+ * the store holds what specs said). */
+static char *
+server_label(const char *s)
+{
+	size_t n = strlen(s), i, k = 0;
+	char *out = xmalloc(2 * n + 1);
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\\' || s[i] == '"') {
+			out[k++] = '\\';
+			out[k++] = s[i];
+		} else if (s[i] == '\n') {
+			out[k++] = '\\';
+			out[k++] = 'n';
+		} else
+			out[k++] = s[i];
+	}
+	out[k] = '\0';
+	return out;
+}
+
+/* GET /metrics. */
+void
+server_metrics_handle(struct server_req *r)
+{
+	struct server *srv = r->srv;
+	struct store_count *c = NULL;
+	struct evbuffer *b = evbuffer_new();
+	size_t n = 0, i, len;
+	int64_t cum = 0, errs;
+	char *cause = NULL, *lab, *text;
+	int code, k;
+
+	server_metric_head(b, "ailab_queue_jobs", "gauge",
+	    "Jobs in the queue by state and GPU type.");
+	if (store_counts(srv->store, &c, &n, &cause) == 0) {
+		for (i = 0; i < n; i++) {
+			lab = server_label(*c[i].gpu_type != '\0' ?
+			    c[i].gpu_type : "cpu");
+			evbuffer_add_printf(b, "ailab_queue_jobs{state=\"%s\","
+			    "gpu_type=\"%s\"} %" PRId64 "\n",
+			    store_state_name(c[i].state), lab, c[i].n);
+			free(lab);
+		}
+		store_counts_free(c, n);
+	} else {
+		log_warnx("%s", cause);
+		free(cause);
+	}
+	server_metric_head(b, "ailab_queue_leader", "gauge",
+	    "1 if this replica runs the scheduler.");
+	evbuffer_add_printf(b, "ailab_queue_leader %d\n", srv->sched != NULL);
+	server_metric_head(b, "ailab_queue_passes_total", "counter",
+	    "Scheduler passes run by this replica.");
+	evbuffer_add_printf(b, "ailab_queue_passes_total %" PRId64 "\n",
+	    srv->m.passes);
+	server_metric_head(b, "ailab_queue_admissions_total", "counter",
+	    "Jobs admitted by this replica's scheduler.");
+	evbuffer_add_printf(b, "ailab_queue_admissions_total %" PRId64 "\n",
+	    srv->m.admissions);
+	server_metric_head(b, "ailab_queue_pass_duration_seconds", "gauge",
+	    "Duration of the last scheduler pass.");
+	evbuffer_add_printf(b, "ailab_queue_pass_duration_seconds %.3f\n",
+	    (double)srv->m.pass_ms / 1000.0);
+	server_metric_head(b, "ailab_queue_submitted_jobs_total", "counter",
+	    "Jobs queued through this replica's API.");
+	evbuffer_add_printf(b, "ailab_queue_submitted_jobs_total %" PRId64
+	    "\n", srv->m.submitted);
+	server_metric_head(b, "ailab_queue_api_requests_total", "counter",
+	    "API requests answered, by HTTP status.");
+	for (code = 100; code < SERVER_NCODES; code++)
+		if (srv->m.requests[code] != 0)
+			evbuffer_add_printf(b, "ailab_queue_api_requests_total"
+			    "{code=\"%d\"} %" PRId64 "\n", code,
+			    srv->m.requests[code]);
+	server_metric_head(b, "ailab_queue_api_errors_total", "counter",
+	    "API requests answered with an error (4xx, 5xx), by status.");
+	for (code = 400, errs = 0; code < SERVER_NCODES; code++)
+		if (srv->m.requests[code] != 0) {
+			errs += srv->m.requests[code];
+			evbuffer_add_printf(b, "ailab_queue_api_errors_total"
+			    "{code=\"%d\"} %" PRId64 "\n", code,
+			    srv->m.requests[code]);
+		}
+	(void)errs;
+	server_metric_head(b, "ailab_queue_wait_seconds", "histogram",
+	    "Time from submission to running, of jobs that started.");
+	for (k = 0; k < SERVER_WAIT_BUCKETS; k++) {
+		cum += srv->m.wait_count[k];
+		evbuffer_add_printf(b, "ailab_queue_wait_seconds_bucket"
+		    "{le=\"%g\"} %" PRId64 "\n", server_wait_bounds[k], cum);
+	}
+	cum += srv->m.wait_count[SERVER_WAIT_BUCKETS];
+	evbuffer_add_printf(b, "ailab_queue_wait_seconds_bucket{le=\"+Inf\"} "
+	    "%" PRId64 "\n", cum);
+	evbuffer_add_printf(b, "ailab_queue_wait_seconds_sum %.3f\n",
+	    srv->m.wait_sum);
+	evbuffer_add_printf(b, "ailab_queue_wait_seconds_count %" PRId64 "\n",
+	    srv->m.wait_n);
+	len = evbuffer_get_length(b);
+	text = xmalloc(len + 1);
+	evbuffer_remove(b, text, len);
+	evbuffer_free(b);
+	server_reply_text(r, 200, "text/plain; version=0.0.4", text, len);
+	free(text);
+}

@@ -1,0 +1,106 @@
+/*
+ * server: the shared queue's HTTP API (docs/api.md) on the caller's event
+ * base, authenticated by the users' own cluster credentials.
+ *
+ * The program's main owns the event base, the store and the Kubernetes
+ * client (the server's own identity) and hands them in; the server owns
+ * nothing else but its listener, its connections and its caches.  Leader
+ * election (server-lease.c) tells main when to run the scheduler loop; the
+ * server itself only serves, on every replica.  Nothing here prints:
+ * runtime failures are logged (common-log) and the server carries on.
+ */
+#ifndef SERVER_H
+#define SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct kube_client;
+struct sched_loop;
+struct sched_loop_stats;
+struct spec_site;
+struct store;
+
+enum server_mode {
+	SERVER_MODE_ON_BEHALF = 0,   /* the server's identity creates */
+	SERVER_MODE_IMPERSONATE,     /* the user's identity, impersonated */
+};
+
+/* A TA group and the class namespaces its members may see and act in. */
+struct server_ta {
+	char *group;
+	char **namespaces;
+	size_t n;
+};
+
+/* Everything `serve` can be told, from --config FILE and the options. */
+struct server_config {
+	char *listen;                /* HOST:PORT; default 127.0.0.1:8443 */
+	char *tls_cert;              /* NULL: plain HTTP */
+	char *tls_key;
+	enum server_mode mode;
+	char **admin_groups;         /* see every job; default system:masters */
+	size_t nadmin_groups;
+	struct server_ta *tas;
+	size_t ntas;
+	double rate;                 /* requests per second per user; 20 */
+	int burst;                   /* 100 */
+	int max_connections;         /* 1000 */
+	int timeout_s;               /* idle connection timeout; 30 */
+	int token_ttl_s;             /* review cache lifetime; 60 */
+	int64_t user_max_queued;     /* -1: the site profile's */
+	bool lease;                  /* leader election; default on */
+	char *lease_name;            /* ailab-queue-scheduler */
+	char *lease_namespace;       /* default */
+	int lease_duration_s;        /* 15 */
+	char *identity;              /* holder identity; default host-pid */
+};
+
+/* Defaults, then FILE (YAML, see docs/operations.md) if path is not NULL;
+ * -1 with a cause naming the file, line and key. */
+int server_config_init(struct server_config *, const char *path,
+    char **cause);
+/* Applies one "key=value" the command line gives (same keys as the file). */
+int server_config_set(struct server_config *, const char *key,
+    const char *value, char **cause);
+void server_config_release(struct server_config *);
+/* The mode's name, "on-behalf" or "impersonate". */
+const char *server_mode_name(enum server_mode);
+
+struct server;
+
+/*
+ * A server on base over an open store and the server's own cluster client
+ * (neither owned), with a copy of the config; listens at once.  NULL with
+ * *cause (address in use, bad certificate, ...).
+ */
+struct server *server_new(struct event_base *, struct store *,
+    struct kube_client *, const struct spec_site *,
+    const struct server_config *, char **cause);
+/* The port actually bound (for --listen ...:0). */
+int server_port(const struct server *);
+/* Tells the server which scheduler loop runs now (NULL: none, this replica
+ * is not the leader), for kicks after submissions and for /metrics. */
+void server_set_sched(struct server *, struct sched_loop *);
+/* The scheduler's counts after a pass (the loop's on_pass callback). */
+void server_sched_pass(struct server *, const struct sched_loop_stats *);
+/* Stops accepting; requests in flight are answered 503 from now on. */
+void server_shutdown(struct server *);
+void server_free(struct server *);
+
+/* ---- server-lease.c: leader election on a coordination.k8s.io Lease ---- */
+
+struct server_lease;
+/* Called when this replica becomes the leader (true) or stops being it. */
+typedef void (*server_lease_cb)(bool leader, void *);
+/* Starts trying to hold the Lease; renews every duration/3. */
+struct server_lease *server_lease_new(struct event_base *,
+    struct kube_client *, const struct server_config *, server_lease_cb,
+    void *);
+bool server_lease_is_leader(const struct server_lease *);
+/* Gives the Lease up (if held) and stops; the callback is not called. */
+void server_lease_free(struct server_lease *);
+
+#endif

@@ -1,0 +1,130 @@
+#!/bin/sh
+# Bad requests to the shared queue: each is refused cleanly with the
+# documented status, the server keeps serving, and nothing in the queue
+# changes.  Then the per-user rate limit, slow clients, and a graceful
+# SIGTERM.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/t06-serve-lib.sh"
+skip_without_serve
+plan 30
+
+start_kubesim
+ok "ailab-kubesim starts" $?
+start_serve a --no-schedule --timeout 2s
+ok "serve starts" $?
+
+cat >"$TMP/good.yaml" <<'EOT'
+name: train
+namespace: alice
+image: busybox
+command: [sh, -c, "echo hi"]
+EOT
+is "a good submission" "$(submit alice "$TMP/good.yaml")" 201
+queue_json >"$TMP/before.json"
+
+# Bodies and specs.
+head -c 1100000 /dev/zero | tr '\0' '#' >"$TMP/big.yaml"
+is "a body over 1 MiB: 413" "$(submit alice "$TMP/big.yaml")" 413
+printf 'name: [unclosed\n  image: x\n' >"$TMP/broken.yaml"
+is "malformed YAML: 422" "$(submit alice "$TMP/broken.yaml")" 422
+like "with a file:line:col diagnostic" "$TMP/body" '"broken.yaml:[0-9]+:[0-9]+: '
+printf 'name: t\nnamespace: alice\nimage: x\ncommand: [a]\ngpux: 1\n' \
+    >"$TMP/unknown.yaml"
+is "an unknown spec field: 422" "$(submit alice "$TMP/unknown.yaml")" 422
+like "naming the field and its line" "$TMP/body" "unknown.yaml:5:1: unknown key 'gpux'"
+cat >"$TMP/roster.yaml" <<'EOT'
+name: lab
+namespace: alice
+image: x
+command: [a]
+for_each: {roster: /etc/passwd, as: s}
+EOT
+is "a roster naming a file on the server: 422" \
+    "$(submit alice "$TMP/roster.yaml")" 422
+like "the server reads no file for a user" "$TMP/body" "roster.yaml:5:12: 'for_each.roster' names a file"
+{
+	printf 'name: many\nnamespace: alice\nimage: x\ncommand: [a]\n'
+	printf 'sweep:\n  grid:\n    i: [%s]\n' "$(seq -s, 1 10001)"
+} >"$TMP/many.yaml"
+# Expanding 10,001 jobs takes a while under sanitizers on a busy machine.
+is "a sweep of more than 10,000 jobs: 422" \
+    "$(api alice POST /v1/jobs?filename=many.yaml --max-time 300 \
+    -H 'Content-Type: application/yaml' --data-binary @"$TMP/many.yaml")" 422
+like "saying to split it" "$TMP/body" "expands to 10001 jobs"
+is "an unknown query parameter: 400" \
+    "$(submit alice "$TMP/good.yaml" colour=red)" 400
+is "a form body is not a spec: 415" \
+    "$(api alice POST /v1/jobs --data-binary @"$TMP/good.yaml")" 415
+is "malformed JSON: 400" "$(api alice POST /v1/jobs/cancel -d '{"ids":[1')" 400
+is "an unknown JSON field: 400" \
+    "$(api alice POST /v1/jobs/cancel -d '{"ids":[1],"owner":"bob"}')" 400
+is "the error shape is stable" \
+    "$(jq_body 'sorted(b["error"].keys())')" "['code', 'message', 'reason']"
+python3 -c 'print("x" * 40000)' >"$TMP/hdr"
+is "huge headers: 400, the connection closed" \
+    "$(api alice GET /v1/jobs -H "X-Filler: $(cat "$TMP/hdr")")" 400
+is "a forged Impersonate-User header: 400" \
+    "$(submit alice "$TMP/good.yaml" -H 'Impersonate-User: bob')" 400
+is "and Impersonate-Group too" \
+    "$(api alice GET /v1/jobs -H 'Impersonate-Group: system:masters')" 400
+is "a wrong method: 405" "$(api alice DELETE /v1/jobs/1)" 405
+queue_json >"$TMP/after.json"
+cmp -s "$TMP/before.json" "$TMP/after.json"
+ok "the queue is unchanged after every bad request" $?
+
+# Slow clients: 40 connections that never finish their headers are
+# closed after --timeout while the server keeps answering others.
+python3 - "$SERVE_URL" >"$TMP/slow.out" 2>&1 <<'EOT' &
+import socket, sys, time
+host, port = sys.argv[1].split("//")[1].split(":")
+socks = []
+for i in range(40):
+    s = socket.create_connection((host, int(port)))
+    s.sendall(b"GET /v1/jobs HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+    socks.append(s)
+t0 = time.time()
+closed = 0
+for s in socks:
+    s.settimeout(15)
+    try:
+        while s.recv(4096):
+            pass
+        closed += 1
+    except OSError:
+        pass
+print(closed, int(time.time() - t0))
+EOT
+SLOW=$!
+TEST_PIDS="$TEST_PIDS $SLOW"
+sleep 0.5
+rc=0
+for i in 1 2 3 4 5; do
+	[ "$(api alice GET /v1/jobs)" = 200 ] || rc=1
+done
+ok "other clients are served while slow ones hang" $rc
+wait "$SLOW"
+read -r closed secs <"$TMP/slow.out"
+[ "${closed:-0}" -eq 40 ] && [ "${secs:-99}" -le 10 ]
+ok "every slow connection is closed by the timeout ($closed in ${secs}s)" $?
+is "the server still answers" "$(api - GET /healthz)" 200
+
+# The per-user token bucket: burst 3, then 429 with Retry-After.
+start_serve b --no-schedule --rate 0.5 --burst 3
+codes=
+for i in 1 2 3 4 5; do
+	codes="$codes $(api alice GET /v1/jobs -D "$TMP/headers")"
+done
+is "beyond the burst: 429" "$codes" " 200 200 200 429 429"
+like "with Retry-After" "$TMP/headers" "^Retry-After: [0-9]+"
+is "another user has their own bucket" "$(api bob GET /v1/jobs)" 200
+
+kill -TERM "$SERVE_PID_a"
+wait "$SERVE_PID_a"
+is "SIGTERM: serve exits 0" $? 0
+if grep -q "Sanitizer" "$TMP/serve-a.err"; then
+	sed 's/^/#   /' "$TMP/serve-a.err" | head -n 30
+	ok "and cleanly (no sanitizer report)" 1
+else
+	ok "and cleanly (no sanitizer report)" 0
+fi
+finish

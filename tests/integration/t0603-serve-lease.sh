@@ -1,0 +1,89 @@
+#!/bin/sh
+# Two `serve` processes on one database and one Lease: both serve the API,
+# only the Lease holder schedules; SIGKILL the holder and the other takes
+# over within the lease duration, without creating any job twice.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/t06-serve-lib.sh"
+skip_without_serve
+plan 16
+
+LEASE=/apis/coordination.k8s.io/v1/namespaces/default/leases/ailab-queue-scheduler
+holder() {
+	kube_get "$LEASE" admin | python3 -c \
+	    'import json,sys; print(json.load(sys.stdin)["spec"].get("holderIdentity") or "")'
+}
+has_holder() { [ -n "$(holder)" ]; }
+holder_is() { [ "$(holder)" = "$1" ]; }
+passes() {
+	curl -s "$1/metrics" | sed -n 's/^ailab_queue_passes_total //p'
+}
+leader() {
+	curl -s "$1/healthz?verbose=true" | python3 -c \
+	    'import json,sys; print(json.load(sys.stdin)["leader"])'
+}
+
+start_kubesim
+ok "ailab-kubesim starts" $?
+start_serve a --identity replica-a --lease-duration 6s --interval 1s
+start_serve b --identity replica-b --lease-duration 6s --interval 1s
+ok "two replicas serve one database" $?
+wait_for 10 has_holder
+ok "one of them takes the Lease" $?
+sleep 3
+H=$(holder)
+case $H in
+replica-a) LEAD=a FOLLOW=b ;;
+*) LEAD=b FOLLOW=a ;;
+esac
+eval "LURL=\$SERVE_URL_$LEAD FURL=\$SERVE_URL_$FOLLOW"
+eval "LPID=\$SERVE_PID_$LEAD"
+is "the holder says it leads" "$(leader "$LURL")" True
+is "the other waits" "$(leader "$FURL")" False
+[ "$(passes "$FURL")" = 0 ] && [ "$(passes "$LURL")" -gt 0 ]
+ok "only the holder runs scheduler passes" $?
+
+cat >"$TMP/sweep.yaml" <<'EOT'
+name: lease
+namespace: alice
+image: busybox
+command: [sh, -c, "echo ${i}"]
+resources: {cpu: 1, memory: 1Gi}
+annotations:
+  sim.ailab-queue.io/duration: 10m
+sweep:
+  grid:
+    i: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+EOT
+SERVE_URL=$FURL
+is "the follower's API queues jobs" "$(submit alice "$TMP/sweep.yaml")" 201
+running() {
+	SERVE_URL=$1
+	[ "$(api alice GET '/v1/jobs?state=running')" = 200 ] &&
+	    [ "$(jq_body 'len(b["items"])')" = "$2" ]
+}
+wait_for 30 running "$FURL" 10
+ok "the leader runs them" $?
+grep -q "pass:" "$TMP/serve-$FOLLOW.err"
+[ $? -ne 0 ]
+ok "the follower never ran a pass" $?
+
+SERVE_URL=$LURL
+submit alice "$TMP/sweep.yaml" >/dev/null
+kill -KILL "$LPID"
+T0=$(date +%s)
+wait_for 20 holder_is "replica-$FOLLOW"
+ok "SIGKILL the leader: the other takes the Lease" $?
+T1=$(date +%s)
+[ $((T1 - T0)) -le 10 ]
+ok "within the lease duration and one retry ($((T1 - T0)) s)" $?
+is "it says it leads now" "$(leader "$FURL")" True
+wait_for 40 running "$FURL" 20
+ok "it runs the jobs the dead leader left" $?
+n=$(kube_count "/apis/apps/v1/namespaces/alice/deployments?labelSelector=ailab-queue.io/job-id" admin)
+is "no job was created twice (one Deployment per job)" "$n" 20
+eval "FPID=\$SERVE_PID_$FOLLOW"
+kill -TERM "$FPID"
+wait "$FPID"
+is "SIGTERM: the new leader exits 0" $? 0
+is "and gives the Lease up at once" "$(holder)" ""
+finish

@@ -1,0 +1,74 @@
+#!/bin/sh
+# The CLI against a queue server that schedules: submit --wait follows the
+# jobs to their end, logs prints the live log while a job runs and the
+# archived one after, introduced as the local command introduces them;
+# report and wait see the ended jobs.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/t06-serve-lib.sh"
+skip_without_serve
+plan 16
+
+start_kubesim --speed 600
+ok "ailab-kubesim starts" $?
+start_serve a --no-lease --interval 1s --user-max-queued 0
+ok "serve starts and schedules" $?
+S=$SERVE_URL
+q() { timeout 120 "$AILAB_QUEUE" --server "$S" "$@"; }
+
+cat >"$TMP/quick.yaml" <<'EOT'
+name: quick
+image: busybox
+command: [sh, -c, "echo hello"]
+gpu: {type: RTX4090D, count: 1}
+annotations: {sim.ailab-queue.io/duration: 2m}
+sweep:
+  grid: {lr: [1, 2]}
+EOT
+cat >"$TMP/long.yaml" <<'EOT'
+name: long
+image: busybox
+command: [sh, -c, "echo working"]
+annotations: {sim.ailab-queue.io/duration: 3h}
+EOT
+cat >"$TMP/fail.yaml" <<'EOT'
+name: fails
+image: busybox
+command: [sh, -c, "exit 3"]
+annotations: {sim.ailab-queue.io/exit-codes: "3", sim.ailab-queue.io/duration: 1m}
+EOT
+
+q submit --wait "$TMP/quick.yaml" >"$TMP/out" 2>"$TMP/err"
+ok "submit --wait of a sweep exits 0 when all succeeded" $?
+is "it printed the two ids" "$(tr '\n' ' ' <"$TMP/out")" "1 2 "
+like "and followed them to their end" "$TMP/err" "^job 2 succeeded"
+q logs 1 >"$TMP/out" 2>"$TMP/err"
+ok "logs of an ended job" $?
+like "says it is archived, with the attempt and the node" "$TMP/err" \
+    "^archived log of job 1 rank 0, attempt 1, node [^ ]+ \\(its pods are gone\\)$"
+q logs 1 --tail 1 >"$TMP/out" 2>"$TMP/err"
+is "logs --tail 1 prints one line" "$(wc -l <"$TMP/out")" 1
+q report quick -o json >"$TMP/out" 2>"$TMP/err"
+ok "report of the sweep" $?
+is "both succeeded with exit code 0" "$(python3 -c '
+import json,sys
+r = json.load(sys.stdin)
+print(" ".join("%s:%s" % (j["state"], j["exit_code"]) for j in r["jobs"]),
+      r["totals"]["succeeded"])' <"$TMP/out")" "succeeded:0 succeeded:0 2"
+
+q submit "$TMP/fail.yaml" >/dev/null 2>&1
+q wait 3 >"$TMP/out" 2>"$TMP/err"
+is "wait of a failing job exits 1" $? 1
+like "saying so" "$TMP/err" "^ailab-queue: 1 of 1 jobs did not succeed$"
+
+q submit "$TMP/long.yaml" >/dev/null 2>&1
+wait_for 60 sh -c "\"$AILAB_QUEUE\" --server $S ls -o json | grep -q '\"state\": \"running\"'"
+ok "the long job runs" $?
+q logs 4 >"$TMP/out" 2>"$TMP/err"
+ok "logs of a running job" $?
+like "is the live log of its pod" "$TMP/err" \
+    "^live log of job 4 rank 0 \\(pod [a-z0-9.-]+\\)$"
+q cancel 4 >"$TMP/out" 2>"$TMP/err"
+like "cancel of a running job asks the scheduler" "$TMP/err" \
+    "^job 4: cancel requested; the scheduler stops it$"
+
+finish

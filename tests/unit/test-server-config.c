@@ -1,0 +1,136 @@
+/* Unit tests for server/server-config.c: defaults, the file, the setter. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "common.h"
+#include "server.h"
+
+/* Writes text to a temporary file; the caller unlinks and frees it. */
+static char *
+write_tmp(const char *text)
+{
+	char *path = xstrdup("/tmp/test-server-config.XXXXXX");
+	int fd = mkstemp(path);
+	FILE *f;
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void
+test_defaults(void **state)
+{
+	struct server_config c;
+	char *cause = NULL;
+
+	(void)state;
+	assert_int_equal(server_config_init(&c, NULL, &cause), 0);
+	assert_string_equal(c.listen, "127.0.0.1:8443");
+	assert_int_equal(c.mode, SERVER_MODE_ON_BEHALF);
+	assert_int_equal(c.nadmin_groups, 1);
+	assert_string_equal(c.admin_groups[0], "system:masters");
+	assert_true(c.lease);
+	assert_string_equal(c.lease_name, "ailab-queue-scheduler");
+	assert_int_equal(c.lease_duration_s, 15);
+	assert_int_equal(c.user_max_queued, -1);
+	server_config_release(&c);
+}
+
+static void
+test_file(void **state)
+{
+	struct server_config c;
+	char *cause = NULL, *path;
+
+	(void)state;
+	path = write_tmp("listen: 0.0.0.0:9443\n"
+	    "mode: on-behalf\n"
+	    "admin_groups: [ailab-admins, system:masters]\n"
+	    "ta_groups:\n"
+	    "  ml101-tas: [ml101, ml102]\n"
+	    "rate: 5\n"
+	    "burst: 10\n"
+	    "timeout: 1m\n"
+	    "lease_namespace: ailab-queue\n"
+	    "lease_duration: 30s\n"
+	    "user_max_queued: 500\n");
+	assert_int_equal(server_config_init(&c, path, &cause), 0);
+	assert_string_equal(c.listen, "0.0.0.0:9443");
+	assert_int_equal(c.nadmin_groups, 2);
+	assert_string_equal(c.admin_groups[0], "ailab-admins");
+	assert_int_equal(c.ntas, 1);
+	assert_string_equal(c.tas[0].group, "ml101-tas");
+	assert_int_equal(c.tas[0].n, 2);
+	assert_string_equal(c.tas[0].namespaces[1], "ml102");
+	assert_true(c.rate == 5.0);
+	assert_int_equal(c.burst, 10);
+	assert_int_equal(c.timeout_s, 60);
+	assert_string_equal(c.lease_namespace, "ailab-queue");
+	assert_int_equal(c.lease_duration_s, 30);
+	assert_int_equal(c.user_max_queued, 500);
+	assert_int_equal(server_config_set(&c, "ta", "ml101-tas=ml103",
+	    &cause), 0);
+	assert_int_equal(c.tas[0].n, 3);
+	server_config_release(&c);
+	unlink(path);
+	free(path);
+}
+
+static void
+test_errors(void **state)
+{
+	struct server_config c;
+	char *cause = NULL, *path;
+
+	(void)state;
+	path = write_tmp("listen: 127.0.0.1:1\nburst: lots\n");
+	assert_int_equal(server_config_init(&c, path, &cause), -1);
+	assert_non_null(strstr(cause, ":2:"));
+	assert_non_null(strstr(cause, "burst"));
+	free(cause);
+	cause = NULL;
+	server_config_release(&c);
+	unlink(path);
+	free(path);
+	path = write_tmp("listne: 127.0.0.1:1\n");
+	assert_int_equal(server_config_init(&c, path, &cause), -1);
+	assert_non_null(strstr(cause, "unknown setting 'listne'"));
+	free(cause);
+	cause = NULL;
+	server_config_release(&c);
+	unlink(path);
+	free(path);
+	assert_int_equal(server_config_init(&c, NULL, &cause), 0);
+	assert_int_equal(server_config_set(&c, "mode", "root", &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(server_config_set(&c, "ta", "nogroup", &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(server_config_set(&c, "lease_duration", "1s",
+	    &cause), -1);
+	free(cause);
+	server_config_release(&c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
