@@ -3,7 +3,7 @@
 # podReplacementPolicy), Deployment rollouts, and Leases with conflicts.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-plan 16
+plan 17
 
 sim_start --speed 100 --seed 11
 ok "starts" $?
@@ -40,6 +40,13 @@ is "no replacement while it terminates" "$(jget 'len(d["items"])')" 1
 
 DEP='{"metadata":{"name":"roll"},"spec":{"replicas":2,"selector":{"matchLabels":{"app":"roll"}},"template":{"metadata":{"labels":{"app":"roll"},"annotations":{"sim.ailab-queue.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"v1","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}}}'
 api POST /apis/apps/v1/namespaces/bob/deployments bob-token "$DEP" >/dev/null
+# The controller must see the first template before it changes, or (as in
+# Kubernetes) only the second ReplicaSet is ever made.
+firstrs() {
+	api GET '/apis/apps/v1/namespaces/bob/replicasets?labelSelector=app%3Droll' bob-token >/dev/null
+	[ "$(jget 'len(d["items"])')" = 1 ]
+}
+wait_for "the first ReplicaSet is made" 10 firstrs
 api PATCH /apis/apps/v1/namespaces/bob/deployments/roll bob-token '{"spec":{"template":{"spec":{"containers":[{"name":"c","image":"v2","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}}}' application/strategic-merge-patch+json >/dev/null
 is "a new template bumps generation" "$(jget 'd["metadata"]["generation"]')" 2
 rolled() {
