@@ -45,60 +45,6 @@ quota_type_cmp(const void *a, const void *b)
 	    ((const struct quota_type *)b)->type);
 }
 
-/* A quota value for people: millicores for cpu, bytes as Mi/Gi. */
-static char *
-quota_fmt(const char *key, int64_t v)
-{
-	if (kube_quota_scale(key) == QUANTITY_MILLI)
-		return quantity_format_milli(v);
-	if (strstr(key, "memory") != NULL || strstr(key, "storage") != NULL)
-		return quantity_format_bytes(v);
-	return xprintf("%" PRId64, v);
-}
-
-/* Each quota's resources as JSON: used, hard and free. */
-static json_t *
-quota_quotas_json(struct cli_ctx *ctx, json_t *list)
-{
-	json_t *out = json_array(), *q, *res, *hard, *v;
-	const char *key, *used;
-	int64_t h, u;
-	char *cause = NULL, *f;
-	size_t i;
-
-	json_array_foreach(kube_list_items(list), i, q) {
-		res = json_array();
-		hard = json_object_get(json_object_get(q, "status"), "hard");
-		if (json_object_size(hard) == 0)
-			hard = json_object_get(json_object_get(q, "spec"),
-			    "hard");
-		json_object_foreach(hard, key, v) {
-			used = json_string_value(json_object_get(
-			    json_object_get(json_object_get(q, "status"),
-			    "used"), key));
-			f = NULL;
-			if (kube_quota_get(q, key, &h, &u, &cause) == 0)
-				f = quota_fmt(key, h > u ? h - u : 0);
-			else {
-				log_debug("quota %s: %s", kube_obj_name(q), cause);
-				free(cause);
-				cause = NULL;
-			}
-			json_array_append_new(res, json_pack("{s:s,s:s,s:s,s:s}",
-			    "resource", key, "used", used != NULL ? used : "0",
-			    "hard", json_string_value(v) != NULL ?
-			    json_string_value(v) : "", "free",
-			    f != NULL ? f : ""));
-			free(f);
-		}
-		json_array_append_new(out, json_pack("{s:s,s:o}", "name",
-		    kube_obj_name(q) != NULL ? kube_obj_name(q) : "",
-		    "resources", res));
-	}
-	(void)ctx;
-	return out;
-}
-
 /* Free GPUs per node and type from nodes and their non-terminal pods. */
 static json_t *
 quota_gpus_json(struct cli_ctx *ctx, json_t *nodes, json_t *pods)
@@ -398,7 +344,7 @@ cmd_quota_exec(struct cli_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 		out = json_pack("{s:s,s:o}", "namespace", ns, "quotas",
-		    quota_quotas_json(ctx, rq->body));
+		    kube_quotas_json(rq->body));
 	}
 	json_object_set_new(out, "gpus", gpus);
 	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML)

@@ -4,6 +4,7 @@
  */
 #include "kube-int.h"
 
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -440,6 +441,60 @@ kube_quota_get(const json_t *q, const char *key, int64_t *hard,
 	if (u != NULL && quantity_parse(u, scale, used, cause) != 0)
 		return -1;
 	return 0;
+}
+
+/* A quota value for people: cores for cpu keys, bytes as Mi/Gi. */
+static char *
+kube_quota_format(const char *key, int64_t v)
+{
+	if (kube_quota_scale(key) == QUANTITY_MILLI)
+		return quantity_format_milli(v);
+	if (strstr(key, "memory") != NULL || strstr(key, "storage") != NULL)
+		return quantity_format_bytes(v);
+	return xprintf("%" PRId64, v);
+}
+
+/*
+ * Each ResourceQuota of a list as [{name, resources: [{resource, used,
+ * hard, free}]}]: the shape `quota -o json` prints and the server
+ * answers.  free is empty where hard or used does not parse.
+ */
+json_t *
+kube_quotas_json(const json_t *list)
+{
+	json_t *out = json_array(), *q, *res, *hard, *v;
+	const char *key, *used;
+	int64_t h, u;
+	char *cause = NULL, *f;
+	size_t i;
+
+	json_array_foreach(kube_list_items(list), i, q) {
+		res = json_array();
+		hard = json_object_get(json_object_get(q, "status"), "hard");
+		if (json_object_size(hard) == 0)
+			hard = json_object_get(json_object_get(q, "spec"),
+			    "hard");
+		json_object_foreach(hard, key, v) {
+			used = json_string_value(json_object_get(
+			    json_object_get(json_object_get(q, "status"),
+			    "used"), key));
+			f = NULL;
+			if (kube_quota_get(q, key, &h, &u, &cause) == 0)
+				f = kube_quota_format(key, h > u ? h - u : 0);
+			free(cause);
+			cause = NULL;
+			json_array_append_new(res, json_pack("{s:s,s:s,s:s,s:s}",
+			    "resource", key, "used", used != NULL ? used : "0",
+			    "hard", json_string_value(v) != NULL ?
+			    json_string_value(v) : "", "free",
+			    f != NULL ? f : ""));
+			free(f);
+		}
+		json_array_append_new(out, json_pack("{s:s,s:o}", "name",
+		    kube_obj_name(q) != NULL ? kube_obj_name(q) : "",
+		    "resources", res));
+	}
+	return out;
 }
 
 /* Finished iff Complete=True or Failed=True. */

@@ -340,6 +340,9 @@ int kube_quota_scale(const char *key);
 /* status.hard and status.used of one key; -1 if the key is not hard. */
 int kube_quota_get(const json_t *, const char *key, int64_t *hard,
     int64_t *used, char **cause);
+/* A list's quotas as [{name, resources: [{resource, used, hard, free}]}],
+ * values as people write them. */
+json_t *kube_quotas_json(const json_t *list);
 
 /* Jobs. */
 enum kube_job_state {

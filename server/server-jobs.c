@@ -1149,65 +1149,24 @@ server_logs(struct server_req *r)
 
 /* ---- quota ---- */
 
-/* A quota value for people, as the local `quota` prints it. */
-static char *
-server_quota_fmt(const char *key, int64_t v)
-{
-	if (kube_quota_scale(key) == QUANTITY_MILLI)
-		return quantity_format_milli(v);
-	if (strstr(key, "memory") != NULL || strstr(key, "storage") != NULL)
-		return quantity_format_bytes(v);
-	return xprintf("%" PRId64, v);
-}
-
 /* The namespace's quotas arrived. */
 static void
 server_quota_listed(struct kube_response *resp, void *arg)
 {
 	struct server_req *r = arg;
-	const char *ns = server_query(r, "namespace"), *key, *used;
-	json_t *out = json_array(), *q, *res, *hard, *v;
-	int64_t h, u;
-	char *cause = NULL, *f, *msg;
-	size_t i;
+	const char *ns = server_query(r, "namespace");
+	char *msg;
 
 	r->kreq = NULL;
 	if (resp->error != NULL) {
-		json_decref(out);
 		msg = kube_error_string(resp->error);
 		server_reply_error(r, 502, NULL, "cannot list the "
 		    "ResourceQuotas of namespace '%s': %s", ns, msg);
 		free(msg);
 		return;
 	}
-	json_array_foreach(kube_list_items(resp->body), i, q) {
-		res = json_array();
-		hard = json_object_get(json_object_get(q, "status"), "hard");
-		if (json_object_size(hard) == 0)
-			hard = json_object_get(json_object_get(q, "spec"),
-			    "hard");
-		json_object_foreach(hard, key, v) {
-			used = json_string_value(json_object_get(
-			    json_object_get(json_object_get(q, "status"),
-			    "used"), key));
-			f = NULL;
-			if (kube_quota_get(q, key, &h, &u, &cause) == 0)
-				f = server_quota_fmt(key, h > u ? h - u : 0);
-			free(cause);
-			cause = NULL;
-			json_array_append_new(res, json_pack("{s:s,s:s,s:s,s:s}",
-			    "resource", key, "used", used != NULL ? used : "0",
-			    "hard", json_string_value(v) != NULL ?
-			    json_string_value(v) : "", "free",
-			    f != NULL ? f : ""));
-			free(f);
-		}
-		json_array_append_new(out, json_pack("{s:s,s:o}", "name",
-		    kube_obj_name(q) != NULL ? kube_obj_name(q) : "",
-		    "resources", res));
-	}
 	server_reply_json(r, 200, json_pack("{s:s,s:o}", "namespace", ns,
-	    "quotas", out));
+	    "quotas", kube_quotas_json(resp->body)));
 }
 
 /* The caller may (or may not) read the namespace's quotas. */
