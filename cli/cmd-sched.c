@@ -71,7 +71,7 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 	/* A pass commits often; what a power loss undoes, it redoes. */
-	if (store_sync_each_commit(s, false, &cause) != 0) {
+	if (store_set_use(s, STORE_USE_SCHEDULER, &cause) != 0) {
 		cli_error(ctx, "%s", cause);
 		free(cause);
 		close(fd);

@@ -281,6 +281,12 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if ((sv.store = cli_store(ctx)) == NULL ||
 	    (sv.kube = cli_kube(ctx)) == NULL)
 		goto out;
+	/* What the server answered must survive a power loss. */
+	if (store_set_use(sv.store, STORE_USE_SERVER, &cause) != 0) {
+		cli_error(ctx, "%s", cause);
+		free(cause);
+		goto out;
+	}
 	sv.base = ctx->base;
 	sv.srv = server_new(sv.base, sv.store, sv.kube, site, &cfg, &cause);
 	if (sv.srv == NULL) {

@@ -51,8 +51,7 @@ bin_PROGRAMS += ailab-queue
 ailab_queue_SOURCES = cli/main.c cli/cli-table.c
 ailab_queue_CPPFLAGS = $(AM_CPPFLAGS) -DCLI_FRONT
 ailab_queue_LDADD = cli/libcli.a api/libapi.a spec/libspec.a store/libstore.a \
-	kube/libkube.a common/libcommon.a $(JANSSON_LIBS) $(YAML_LIBS) \
-	$(SQLITE_LIBS) -lm
+	kube/libkube.a common/libcommon.a $(FRONT_LIBS) -lm
 
 pkglibexec_PROGRAMS += ailab-queue-cluster
 ailab_queue_cluster_SOURCES = cli/main.c cli/cli-table.c

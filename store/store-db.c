@@ -516,14 +516,18 @@ store_open_version(const char *path, int target, struct store **out,
 	}
 
 	/*
-	 * Every commit is synced (FULL), so a job that submit reported is on
-	 * disk when it exits, and closing does not checkpoint: that would cost
-	 * a short-lived process two more syncs.  store_wal_hook checkpoints
-	 * instead, now and then.
+	 * WAL with synchronous=NORMAL, as SQLite advises for WAL: a commit is
+	 * in the log when the call returns, so a crash of any process loses
+	 * nothing and nothing is ever corrupted; only an OS crash or a power
+	 * loss within the kernel's writeback interval may undo the last
+	 * commits.  That spares a one-job submit the log and directory syncs
+	 * that were most of its time.  The server syncs each commit
+	 * (store_set_use).  Closing does not checkpoint: store_wal_hook does,
+	 * now and then.
 	 */
 	if (store_exec(s, "PRAGMA journal_mode = WAL", cause) != 0 ||
 	    store_exec(s, "PRAGMA foreign_keys = ON; "
-	    "PRAGMA synchronous = FULL; PRAGMA journal_size_limit = 1048576",
+	    "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 1048576",
 	    cause) != 0)
 		goto fail;
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
@@ -567,14 +571,15 @@ store_close(struct store *s)
 	free(s);
 }
 
-/* Sync every commit (FULL), or only at checkpoints (NORMAL). */
+/* See store.h: the sync and checkpoint behaviour for a kind of process. */
 int
-store_sync_each_commit(struct store *s, bool on, char **cause)
+store_set_use(struct store *s, enum store_use use, char **cause)
 {
-	if (store_exec(s, on ? "PRAGMA synchronous = FULL" :
-	    "PRAGMA synchronous = NORMAL", cause) != 0)
+	if (store_exec(s, use == STORE_USE_SERVER ?
+	    "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+	    cause) != 0)
 		return -1;
-	s->long_lived = !on;
+	s->long_lived = use != STORE_USE_COMMAND;
 	return 0;
 }
 

@@ -48,7 +48,7 @@ struct store {
 	char *path;
 	sqlite3_stmt *stmts[STMT_COUNT];
 	char *queue_id;
-	bool long_lived;         /* store_sync_each_commit(false) */
+	bool long_lived;         /* store_set_use: not a command */
 };
 
 /* store-db.c */

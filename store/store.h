@@ -50,12 +50,20 @@ int store_open(const char *path, struct store **, char **cause);
 void store_close(struct store *);
 const char *store_path(const struct store *);
 /*
- * Every commit is synced to disk unless a long-running process (the
- * scheduler, the server) turns that off for its many small commits: a crash
- * of the process still loses nothing, a power loss its last commits, which
- * the scheduler derives again from the cluster.  0 or -1.
+ * Who uses an open queue.  By default (a command) commits reach the log,
+ * safe from any process crash, but are synced to disk only at checkpoints
+ * (synchronous=NORMAL), and the checkpoint truncates the log for the next
+ * process.  The scheduler lives long: its checkpoints never wait for other
+ * processes' readers, and what a power loss undoes it derives again from
+ * the cluster.  The server also lives long, and syncs every commit: a power
+ * loss must not undo what it answered to a user.  0 or -1.
  */
-int store_sync_each_commit(struct store *, bool, char **cause);
+enum store_use {
+	STORE_USE_COMMAND = 0,
+	STORE_USE_SCHEDULER,
+	STORE_USE_SERVER,
+};
+int store_set_use(struct store *, enum store_use, char **cause);
 
 /* A job as submitted: the validated spec as JSON plus the columns the
  * queue filters, orders and schedules by. */
