@@ -43,6 +43,7 @@ dist_noinst_SCRIPTS += bench/sched-e2e.sh
 # phases, and jobs admitted per second (docs/performance.md, "Scheduler end
 # to end").
 dist_noinst_SCRIPTS += bench/sched-pass.sh
+EXTRA_DIST += bench/sched-lib.sh
 
 # server/: 50 clients submitting 200 jobs each to `ailab-queue serve` while
 # it schedules and cleanup runs (docs/performance.md, "Shared queue server").

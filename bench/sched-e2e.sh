@@ -20,58 +20,15 @@ M=${3:-10000}
 NODES=${4:-200}
 AQ="$B/ailab-queue"
 SIM="$B/ailab-kubesim"
-tmp=$(mktemp -d)
-SIMPID=
-SCHEDPID=
-cleanup() {
-	[ -n "$SCHEDPID" ] && kill "$SCHEDPID" 2>/dev/null || true
-	[ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null || true
-	wait 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. "$(dirname "$0")/sched-lib.sh"
 
-now() { date +%s.%N; }
 count() {
 	"$AQ" ls -o json | python3 -c 'import json, sys
 d = json.load(sys.stdin)
 print(sum(1 for j in d if j["state"] in sys.argv[1:]))' "$@"
 }
-# grid FILE NAME COUNT GPUS: a sweep of COUNT jobs of GPUS RTX4090D GPUs.
-grid() {
-	{
-		printf 'name: %s\ncommand: python train.py --i ${i}\n' "$2"
-		printf 'gpu: {type: RTX4090D, count: %d}\n' "$4"
-		printf 'resources: {cpu: 1, memory: 1Gi}\ntimeout: 24h\n'
-		printf 'annotations:\n  sim.ailab-queue.io/duration: forever\n'
-		printf 'sweep:\n  grid:\n    i: [%s]\n' "$(seq -s, 1 "$3")"
-	} >"$1"
-}
 
-cat >"$tmp/cluster.yaml" <<EOF
-nodeGroups:
-- {count: $NODES, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090-D, gpuCount: 8,
-   gpuFamily: ada-lovelace, computeMajor: 8, computeMinor: 9, cpu: '128',
-   memory: 1Ti}
-namespaces:
-- name: default
-- name: bench
-  quota: {requests.nvidia.com/gpu: '1000000', pods: '1000000'}
-users:
-- {name: bench, token: bench-token, groups: [students], namespaces: [bench]}
-- {name: admin, token: admin-token, groups: ["system:masters"], admin: true}
-EOF
-"$SIM" --listen 127.0.0.1:0 --cluster "$tmp/cluster.yaml" --speed 10 \
-    --kubeconfig-out "$tmp/kubeconfig" >"$tmp/sim.out" 2>"$tmp/sim.err" &
-SIMPID=$!
-i=0
-until grep -q '^url ' "$tmp/sim.out" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && { cat "$tmp/sim.err" >&2; exit 1; }
-	sleep 0.1
-done
-export KUBECONFIG="$tmp/kubeconfig" AILAB_QUEUE_DB="$tmp/queue.db"
+start_cluster "$NODES"
 
 grid "$tmp/fit.yaml" fit "$N" 1
 "$AQ" --context bench -q submit "$tmp/fit.yaml" >/dev/null

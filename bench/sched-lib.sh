@@ -1,0 +1,58 @@
+# Shared by bench/sched-e2e.sh and bench/sched-pass.sh (sourced after they
+# set AQ and SIM): a private directory, cleanup of what they start, a sweep
+# writer and a simulated cluster of RTX4090D nodes.
+
+tmp=$(mktemp -d)
+SIMPID=
+SCHEDPID=
+cleanup() {
+	[ -n "$SCHEDPID" ] && kill "$SCHEDPID" 2>/dev/null || true
+	[ -n "$SIMPID" ] && kill "$SIMPID" 2>/dev/null || true
+	wait 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+now() { date +%s.%N; }
+
+# grid FILE NAME COUNT GPUS: a sweep of COUNT jobs of GPUS RTX4090D GPUs.
+grid() {
+	{
+		printf 'name: %s\ncommand: python train.py --i ${i}\n' "$2"
+		printf 'gpu: {type: RTX4090D, count: %d}\n' "$4"
+		printf 'resources: {cpu: 1, memory: 1Gi}\ntimeout: 24h\n'
+		printf 'annotations:\n  sim.ailab-queue.io/duration: forever\n'
+		printf 'sweep:\n  grid:\n    i: [%s]\n' "$(seq -s, 1 "$3")"
+	} >"$1"
+}
+
+# start_cluster NODES: ailab-kubesim (--speed 10) with NODES nodes of 8
+# RTX4090D GPUs and a namespace 'bench' whose quota never binds; exports
+# KUBECONFIG (contexts bench and admin) and a fresh AILAB_QUEUE_DB.
+start_cluster() {
+	cat >"$tmp/cluster.yaml" <<EOT
+nodeGroups:
+- {count: $1, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090-D, gpuCount: 8,
+   gpuFamily: ada-lovelace, computeMajor: 8, computeMinor: 9, cpu: '128',
+   memory: 1Ti}
+namespaces:
+- name: default
+- name: bench
+  quota: {requests.nvidia.com/gpu: '10000000', pods: '10000000'}
+users:
+- {name: bench, token: bench-token, groups: [students], namespaces: [bench]}
+- {name: admin, token: admin-token, groups: ["system:masters"], admin: true}
+EOT
+	"$SIM" --listen 127.0.0.1:0 --cluster "$tmp/cluster.yaml" --speed 10 \
+	    --kubeconfig-out "$tmp/kubeconfig" >"$tmp/sim.out" \
+	    2>"$tmp/sim.err" &
+	SIMPID=$!
+	_i=0
+	until grep -q '^url ' "$tmp/sim.out" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -gt 600 ] && { cat "$tmp/sim.err" >&2; exit 1; }
+		sleep 0.1
+	done
+	export KUBECONFIG="$tmp/kubeconfig" AILAB_QUEUE_DB="$tmp/queue.db"
+}
