@@ -97,7 +97,6 @@ cli_kube(struct cli_ctx *ctx)
 struct kube_client *
 cli_kube_as(struct cli_ctx *ctx, const char *user, char **cause)
 {
-	struct kube_config_opts o = { 0 };
 	struct kube_client_opts opts;
 	struct kube_config *cfg;
 
@@ -105,10 +104,7 @@ cli_kube_as(struct cli_ctx *ctx, const char *user, char **cause)
 		*cause = xstrdup("invalid --qps");
 		return NULL;
 	}
-	o.kubeconfig = cli_string(ctx, "kubeconfig");
-	o.context = cli_string(ctx, "context");
-	o.namespace = cli_string(ctx, "namespace");
-	if (kube_config_load(&o, &cfg, cause) != 0)
+	if (cli_kube_config_load(ctx, &cfg, cause) != 0)
 		return NULL;
 	opts.impersonate_user = user;
 	return kube_client_new(cli_base(ctx), cfg, &opts, cause);

@@ -92,17 +92,13 @@ cli_remote(struct cli_ctx *ctx)
 static int
 cli_remote_token(struct cli_ctx *ctx, struct cli_remote *r, bool force)
 {
-	struct kube_config_opts o = { 0 };
 	char *cause = NULL;
 
 	if (r->token_tried && !force)
 		return 0;
 	r->token_tried = true;
 	if (r->kcfg == NULL) {
-		o.kubeconfig = cli_string(ctx, "kubeconfig");
-		o.context = cli_string(ctx, "context");
-		o.namespace = cli_string(ctx, "namespace");
-		if (kube_config_load(&o, &r->kcfg, &cause) != 0) {
+		if (cli_kube_config_load(ctx, &r->kcfg, &cause) != 0) {
 			if (!kube_config_is_absent_error(cause)) {
 				cli_error(ctx, "%s", cause);
 				free(cause);

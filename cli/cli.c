@@ -426,21 +426,29 @@ cli_owner(void)
 	return name;
 }
 
+/* A new copy of the kubeconfig --kubeconfig, --context and -n name. */
+int
+cli_kube_config_load(struct cli_ctx *ctx, struct kube_config **out,
+    char **cause)
+{
+	struct kube_config_opts o = { 0 };
+
+	o.kubeconfig = cli_string(ctx, "kubeconfig");
+	o.context = cli_string(ctx, "context");
+	o.namespace = cli_string(ctx, "namespace");
+	return kube_config_load(&o, out, cause);
+}
+
 /* Loads the kubeconfig once; NULL (with *cause) if there is none usable. */
 const struct kube_config *
 cli_kube_config(struct cli_ctx *ctx, char **cause)
 {
-	struct kube_config_opts o = { 0 };
-
 	*cause = NULL;
 	if (ctx->kube_config_used != NULL)
 		return ctx->kube_config_used;
 	if (ctx->kube_config != NULL)
 		return ctx->kube_config;
-	o.kubeconfig = cli_string(ctx, "kubeconfig");
-	o.context = cli_string(ctx, "context");
-	o.namespace = cli_string(ctx, "namespace");
-	if (kube_config_load(&o, &ctx->kube_config, cause) != 0)
+	if (cli_kube_config_load(ctx, &ctx->kube_config, cause) != 0)
 		return NULL;
 	return ctx->kube_config;
 }

@@ -199,6 +199,8 @@ struct kube_client *cli_kube(struct cli_ctx *);
 /* cli-kube.c: a client acting as user (Impersonate-User); NULL, *cause. */
 struct kube_client *cli_kube_as(struct cli_ctx *, const char *user,
     char **cause);
+/* cli.c: a new copy of the kubeconfig the options name; 0 or -1. */
+int cli_kube_config_load(struct cli_ctx *, struct kube_config **, char **);
 /* cli.c: the kubeconfig, loaded once, to read; NULL with *cause. */
 const struct kube_config *cli_kube_config(struct cli_ctx *, char **);
 /* cli.c: the kubeconfig, loaded if need be, for a client to own (cli_kube,
