@@ -302,13 +302,6 @@ kube_client_config(const struct kube_client *c)
 	return c->cfg;
 }
 
-/* The configuration for module code that refreshes credentials. */
-struct kube_config *
-kube_client_config_mut(struct kube_client *c)
-{
-	return c->cfg;
-}
-
 /* The event base the client runs on. */
 struct event_base *
 kube_client_base(const struct kube_client *c)

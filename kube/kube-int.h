@@ -195,7 +195,6 @@ void kube_request_submit(struct kube_request *);
 /* Delivers a response made locally (no HTTP), from the loop. */
 void kube_request_fail(struct kube_request *, struct kube_error *);
 const struct kube_client_opts *kube_client_opts(const struct kube_client *);
-struct kube_config *kube_client_config_mut(struct kube_client *);
 /* Jitter in [0, 1). */
 double kube_random(void);
 /*

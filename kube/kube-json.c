@@ -237,13 +237,6 @@ kube_obj_namespace(const json_t *o)
 	return kj_meta(o, "namespace");
 }
 
-/* metadata.uid, or NULL. */
-const char *
-kube_obj_uid(const json_t *o)
-{
-	return kj_meta(o, "uid");
-}
-
 /* metadata.resourceVersion, an opaque string, or NULL. */
 const char *
 kube_obj_resource_version(const json_t *o)
@@ -257,14 +250,6 @@ kube_obj_label(const json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(json_object_get(
 	    json_object_get(o, "metadata"), "labels"), key));
-}
-
-/* One annotation's value, or NULL. */
-const char *
-kube_obj_annotation(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(json_object_get(
-	    json_object_get(o, "metadata"), "annotations"), key));
 }
 
 /* status.conditions[type=T]: the way every workload reports progress. */
@@ -547,12 +532,4 @@ kube_deployment_count(const json_t *d, const char *field)
 {
 	return json_integer_value(json_object_get(json_object_get(d, "status"),
 	    field));
-}
-
-/* spec.clusterIP ("None" for headless Services). */
-const char *
-kube_service_cluster_ip(const json_t *s)
-{
-	return json_string_value(json_object_get(json_object_get(s, "spec"),
-	    "clusterIP"));
 }

@@ -305,10 +305,8 @@ int kube_watch_bookmarks(const struct kube_watch *);
 
 const char *kube_obj_name(const json_t *);
 const char *kube_obj_namespace(const json_t *);
-const char *kube_obj_uid(const json_t *);
 const char *kube_obj_resource_version(const json_t *);
 const char *kube_obj_label(const json_t *, const char *key);
-const char *kube_obj_annotation(const json_t *, const char *key);
 /* A condition by type: 0 and its status/reason/message, or -1. */
 int kube_obj_condition(const json_t *, const char *type, const char **status,
     const char **reason, const char **message);
@@ -356,9 +354,6 @@ int64_t kube_job_count(const json_t *, const char *field);
 /* Deployments: status counters, trusted only when observedGeneration is. */
 bool kube_deployment_is_observed(const json_t *);
 int64_t kube_deployment_count(const json_t *, const char *field);
-
-/* Services. */
-const char *kube_service_cluster_ip(const json_t *);
 
 /* A Status body (or none) and HTTP code as a kube_error; caller frees. */
 struct kube_error *kube_error_from_status(const json_t *, int code);

@@ -293,13 +293,3 @@ sched_obs_release(struct sched_obs *o)
 	free(o->ranks);
 	memset(o, 0, sizeof *o);
 }
-
-/* A name for logs and tests. */
-const char *
-sched_obs_state_name(enum sched_obs_state s)
-{
-	static const char *names[] = { "pending", "running", "succeeded",
-		"failed", "lost" };
-
-	return (unsigned int)s < nitems(names) ? names[s] : "unknown";
-}

@@ -57,6 +57,5 @@ struct sched_obs {
 int sched_observe(const json_t *pods, const json_t *workloads, int replicas,
     bool deployment, struct sched_obs *out);
 void sched_obs_release(struct sched_obs *);
-const char *sched_obs_state_name(enum sched_obs_state);
 
 #endif

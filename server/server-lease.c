@@ -236,13 +236,6 @@ server_lease_new(struct event_base *base, struct kube_client *kube,
 	return l;
 }
 
-/* See server.h. */
-bool
-server_lease_is_leader(const struct server_lease *l)
-{
-	return l != NULL && l->leader;
-}
-
 /* See server.h: a holder empties holderIdentity so that the next replica
  * need not wait a whole duration (as client-go's ReleaseOnCancel). */
 void

@@ -99,7 +99,6 @@ typedef void (*server_lease_cb)(bool leader, void *);
 struct server_lease *server_lease_new(struct event_base *,
     struct kube_client *, const struct server_config *, server_lease_cb,
     void *);
-bool server_lease_is_leader(const struct server_lease *);
 /* Gives the Lease up (if held) and stops; the callback is not called. */
 void server_lease_free(struct server_lease *);
 
