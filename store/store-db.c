@@ -95,6 +95,13 @@ static const char *const store_migrations[] = {
 
 	/* 4: each waiting job's place in the scheduler's order, for 'why'. */
 	"ALTER TABLE jobs ADD COLUMN position INTEGER NOT NULL DEFAULT 0;",
+
+	/* 5: where an admitted job was placed (a node per rank, so that its
+	 * capacity stays taken before its pods exist) and how long its last
+	 * run took on the cluster's clock (run-time estimates). */
+	"ALTER TABLE jobs ADD COLUMN run_nodes TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE jobs ADD COLUMN run_ms INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX jobs_runs ON jobs(finished_at) WHERE run_ms > 0;",
 };
 
 static const char *const store_sql[STMT_COUNT] = {
@@ -120,7 +127,8 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, j.spec, "
 	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
 	    "j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, "
-	    "j.admitted_at, j.position FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
+	    "j.admitted_at, j.position, j.run_nodes, j.run_ms "
+	    "FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
 	    "WHERE j.id = ?1",
 	[STMT_JOB_LIST] =
 	    "SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, "
@@ -128,7 +136,8 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, j.spec, "
 	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
 	    "j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, "
-	    "j.admitted_at, j.position FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
+	    "j.admitted_at, j.position, j.run_nodes, j.run_ms "
+	    "FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
 	    "WHERE (?1 IS NULL OR instr(?1, ',' || j.state || ',') > 0) "
 	    "AND (?2 IS NULL OR j.name GLOB ?2) "
 	    "AND (?3 IS NULL OR g.name = ?3) "
@@ -149,12 +158,20 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "finished_at = CASE WHEN ?10 THEN ?4 WHEN ?7 THEN 0 "
 	    "  ELSE finished_at END, "
 	    "run_gpu_type = coalesce(?11, run_gpu_type), "
-	    "not_before = CASE WHEN ?7 THEN ?12 ELSE not_before END "
+	    "not_before = CASE WHEN ?7 THEN ?12 ELSE not_before END, "
+	    "run_nodes = coalesce(?13, CASE WHEN ?7 THEN '' "
+	    "  ELSE run_nodes END), "
+	    "run_ms = CASE WHEN ?14 > 0 THEN ?14 WHEN ?6 THEN 0 "
+	    "  ELSE run_ms END "
 	    "WHERE id = ?1",
 	[STMT_JOB_SET_CLEANED] = "UPDATE jobs SET cleaned = 1 WHERE id = ?1",
 	[STMT_JOB_SET_REASON] = "UPDATE jobs SET reason = ?2, "
 	    "position = coalesce(?3, position) WHERE id = ?1 AND "
 	    "(reason != ?2 OR position != coalesce(?3, position))",
+	[STMT_RUNS] = "SELECT j.owner, j.name, g.name, j.run_ms, j.finished_at "
+	    "FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
+	    "WHERE j.run_ms > 0 AND j.finished_at > ?1 "
+	    "ORDER BY j.finished_at, j.id",
 	[STMT_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[STMT_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
 	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -192,7 +209,8 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, j.spec, "
 	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
 	    "j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, "
-	    "j.admitted_at, j.position FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
+	    "j.admitted_at, j.position, j.run_nodes, j.run_ms "
+	    "FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
 	    "WHERE j.state IN ('queued','held','admitted','running') "
 	    "OR j.cleaned = 0 ORDER BY j.id",
 	[STMT_SPECS] = "SELECT id, spec FROM jobs WHERE id IN "

@@ -170,6 +170,8 @@ store_job_from_row(sqlite3_stmt *stmt, bool with_spec)
 	j->not_before = sqlite3_column_int64(stmt, 23);
 	j->admitted_at = sqlite3_column_int64(stmt, 24);
 	j->position = sqlite3_column_int64(stmt, 25);
+	j->run_nodes = column_text(stmt, 26, false);
+	j->run_ms = sqlite3_column_int64(stmt, 27);
 	return j;
 }
 
@@ -187,6 +189,7 @@ store_job_free(struct store_job *j)
 	free(j->gpu_type);
 	free(j->spec_json);
 	free(j->run_gpu_type);
+	free(j->run_nodes);
 	free(j);
 }
 
@@ -377,6 +380,8 @@ store_set_state(struct store *s, int64_t id, enum store_state from,
 	sqlite3_bind_int(stmt, 10, store_state_is_terminal(to));
 	bind_text(stmt, 11, chg != NULL ? chg->run_gpu_type : NULL);
 	sqlite3_bind_int64(stmt, 12, chg != NULL ? chg->not_before : 0);
+	bind_text(stmt, 13, chg != NULL ? chg->run_nodes : NULL);
+	sqlite3_bind_int64(stmt, 14, chg != NULL ? chg->run_ms : 0);
 	if (store_step(s, stmt) != SQLITE_DONE)
 		return store_error(s, cause, "updating job");
 	return store_event_add(s, id, (int)from, to, reason, at, cause);

@@ -121,6 +121,58 @@ store_usage_list(struct store *s, struct store_usage **out, size_t *nout,
 	return 0;
 }
 
+/* Ended runs with a recorded length, for the scheduler's estimates; the
+ * partial index on finished_at keeps an incremental read cheap. */
+int
+store_runs(struct store *s, int64_t after, struct store_run **out,
+    size_t *nout, char **cause)
+{
+	sqlite3_stmt *stmt = store_stmt(s, STMT_RUNS);
+	struct store_run *r = NULL;
+	size_t n = 0, cap = 0;
+	const char *g;
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	sqlite3_bind_int64(stmt, 1, after);
+	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			r = xreallocarray(r, cap, sizeof *r);
+		}
+		r[n].owner = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+		r[n].name = xstrdup((const char *)sqlite3_column_text(stmt, 1));
+		g = (const char *)sqlite3_column_text(stmt, 2);
+		r[n].group = g != NULL ? xstrdup(g) : NULL;
+		r[n].run_ms = sqlite3_column_int64(stmt, 3);
+		r[n].finished_at = sqlite3_column_int64(stmt, 4);
+		n++;
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE) {
+		store_runs_free(r, n);
+		return store_error(s, cause, "reading run times");
+	}
+	*out = r;
+	*nout = n;
+	return 0;
+}
+
+/* Frees what store_runs returned. */
+void
+store_runs_free(struct store_run *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(r[i].owner);
+		free(r[i].name);
+		free(r[i].group);
+	}
+	free(r);
+}
+
 /* Frees what store_usage_list returned. */
 void
 store_usage_free(struct store_usage *u, size_t n)

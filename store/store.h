@@ -39,7 +39,7 @@ bool store_transition_is_allowed(enum store_state, enum store_state);
 struct store;
 
 /* The schema version this build writes; older files are migrated on open. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /*
  * Opens (creating if needed, directory 0700 and file 0600) and migrates the
@@ -119,6 +119,9 @@ struct store_job {
 	int64_t not_before;      /* retry backoff: not admitted before this */
 	int64_t admitted_at;     /* 0 if never */
 	int64_t position;        /* place in the last pass's order; 0: none */
+	char *run_nodes;         /* admitted: node per rank, comma-separated,
+				  * "" when placed without seeing nodes */
+	int64_t run_ms;          /* the last run's length, cluster clock; 0 */
 };
 void store_job_free(struct store_job *);
 void store_jobs_free(struct store_job **, size_t);
@@ -173,6 +176,9 @@ struct store_change {
 	bool set_exit_code;
 	int exit_code;
 	int64_t not_before;         /* for a move to queued; 0: none */
+	const char *run_nodes;      /* NULL: unchanged ("" on a move to
+				     * queued) */
+	int64_t run_ms;             /* > 0: the run's length, recorded */
 };
 int store_transition_with(struct store *, int64_t id, unsigned int from,
     enum store_state to, const char *reason, const struct store_change *,
@@ -256,6 +262,20 @@ int store_set_cleaned(struct store *, int64_t id, char **cause);
 int store_set_reasons(struct store *, const int64_t *ids,
     const char *const *reasons, const int64_t *positions, size_t n,
     char **cause);
+
+/* One ended run, for run-time estimates. */
+struct store_run {
+	char *owner;
+	char *name;
+	char *group;             /* NULL: none */
+	int64_t run_ms;
+	int64_t finished_at;
+};
+/* The runs that finished after a time, oldest first; free with
+ * store_runs_free. */
+int store_runs(struct store *, int64_t after, struct store_run **, size_t *,
+    char **cause);
+void store_runs_free(struct store_run *, size_t);
 
 /* Small persistent key/value state (watch resourceVersions and the like);
  * *value is the caller's, NULL if unset. */
