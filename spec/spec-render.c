@@ -258,6 +258,54 @@ spec_render_nodes(struct spec_rjob *r, const struct spec_run *run,
 	    "operator", "In", "values", vals));
 }
 
+/*
+ * Holds a rank's pods on the node the scheduler placed it (an Indexed
+ * Job's on the set of its ranks' nodes), beside the GPU type selection.
+ */
+static void
+spec_render_placement(const struct spec_run *run, int rank, json_t *pod)
+{
+	json_t *vals, *aff, *terms, *term, *exprs;
+	size_t i, k;
+	bool dup;
+
+	if (run->nodes == NULL || run->nnodes == 0)
+		return;
+	vals = json_array();
+	for (i = 0; i < run->nnodes; i++) {
+		if (rank >= 0 && i != (size_t)rank)
+			continue;
+		if (run->nodes[i] == NULL || run->nodes[i][0] == '\0')
+			continue;
+		for (k = 0, dup = false; k < i; k++)
+			if (run->nodes[k] != NULL &&
+			    strcmp(run->nodes[k], run->nodes[i]) == 0)
+				dup = true;
+		if (!dup || rank >= 0)
+			json_array_append_new(vals, json_string(run->nodes[i]));
+	}
+	if (json_array_size(vals) == 0) {
+		json_decref(vals);
+		return;
+	}
+	if ((aff = json_object_get(pod, "affinity")) == NULL)
+		json_object_set_new(pod, "affinity", aff = json_pack("{s:{s:{s:"
+		    "[{s:[]}]}}}", "nodeAffinity",
+		    "requiredDuringSchedulingIgnoredDuringExecution",
+		    "nodeSelectorTerms", "matchExpressions"));
+	terms = json_object_get(json_object_get(json_object_get(aff,
+	    "nodeAffinity"), "requiredDuringSchedulingIgnoredDuringExecution"),
+	    "nodeSelectorTerms");
+	/* Terms are ORed: the hostname goes into each one, ANDed. */
+	json_array_foreach(terms, i, term) {
+		exprs = json_object_get(term, "matchExpressions");
+		json_array_append_new(exprs, json_pack("{s:s,s:s,s:O}", "key",
+		    "kubernetes.io/hostname", "operator", "In", "values",
+		    vals));
+	}
+	json_decref(vals);
+}
+
 /* The container of one rank (rank -1: an Indexed Job's template). */
 static json_t *
 spec_render_container(struct spec_rjob *r, int rank, json_t *mounts)
@@ -426,6 +474,7 @@ spec_render_pod(struct spec_rjob *r, const struct spec_run *run, int rank)
 	json_object_set_new(pod, "restartPolicy", json_string(
 	    strcmp(r->workload, "job") == 0 ? "Never" : "Always"));
 	spec_render_nodes(r, run, pod);
+	spec_render_placement(run, rank, pod);
 	json_object_set_new(pod, "containers", json_pack("[o]",
 	    spec_render_container(r, rank, mounts)));
 	json_object_set_new(pod, "volumes", vols);

@@ -133,6 +133,14 @@ struct spec_run {
 	const char *owner;
 	const char *group;       /* NULL or "" for none */
 	const char *gpu_type;    /* the type admitted on; NULL: any acceptable */
+	/*
+	 * Where the scheduler placed each rank (nnodes entries, NULL or ""
+	 * where it did not say): pods are held there by a required node
+	 * affinity on kubernetes.io/hostname, so the cluster runs the gang
+	 * where the capacity was counted.  NULL: no placement.
+	 */
+	const char *const *nodes;
+	size_t nnodes;
 };
 
 /*
