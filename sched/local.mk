@@ -10,6 +10,8 @@ sched_libsched_a_SOURCES = \
 	sched/sched-policy-util.c \
 	sched/sched-adapt.h \
 	sched/sched-adapt.c \
+	sched/sched-estimate.h \
+	sched/sched-estimate.c \
 	sched/sched-loop.h \
 	sched/sched-loop.c \
 	sched/sched-observe.h \
@@ -61,3 +63,8 @@ EXTRA_DIST += tests/integration/t0404-sched-kill9.sh \
 TESTS += tests/integration/t0406-sched-fair.sh
 EXTRA_DIST += tests/integration/t0406-sched-fair.sh \
 	tests/fixtures/sched-fair.yaml
+# Scarce GPUs: no over-admission, in informed and namespace-only sight,
+# followed by a pod watch (sched-watch.py).
+TESTS += tests/integration/t0408-sched-scarce.sh
+EXTRA_DIST += tests/integration/t0408-sched-scarce.sh \
+	tests/integration/sched-watch.py tests/fixtures/sched-scarce.yaml

@@ -136,10 +136,11 @@ sched_spec_release(struct sched_spec *sp)
 	memset(sp, 0, sizeof *sp);
 }
 
-/* The objects of one attempt, rendered by the spec module. */
+/* The objects of one attempt, rendered by the spec module, held on the
+ * nodes the job was placed on (run_nodes, comma-separated by rank). */
 json_t *
 sched_spec_render(const struct store_job *j, int attempt,
-    const char *gpu_type, char **cause)
+    const char *gpu_type, const char *run_nodes, char **cause)
 {
 	struct spec_run run = {
 		.job_id = j->id,
@@ -149,6 +150,24 @@ sched_spec_render(const struct store_job *j, int attempt,
 		.gpu_type = gpu_type != NULL && *gpu_type != '\0' ? gpu_type :
 		    NULL,
 	};
+	char *copy = NULL, **nodes = NULL, *p, *next;
+	size_t n = 0;
+	json_t *objs;
 
-	return spec_render_job_json(j->spec_json, &run, cause);
+	if (run_nodes != NULL && *run_nodes != '\0') {
+		copy = xstrdup(run_nodes);
+		nodes = xcalloc((size_t)(j->replicas > 0 ? j->replicas : 1),
+		    sizeof *nodes);
+		for (p = copy; p != NULL && n < (size_t)j->replicas; p = next) {
+			if ((next = strchr(p, ',')) != NULL)
+				*next++ = '\0';
+			nodes[n++] = p;
+		}
+		run.nodes = (const char *const *)nodes;
+		run.nnodes = n;
+	}
+	objs = spec_render_job_json(j->spec_json, &run, cause);
+	free(nodes);
+	free(copy);
+	return objs;
 }

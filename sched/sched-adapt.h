@@ -47,10 +47,11 @@ int sched_spec_from_fields(const char *const *v, struct sched_spec *,
 
 /*
  * The objects to create for an attempt of a job on a GPU type, in creation
- * order (a JSON array of Kubernetes objects, the caller's), exactly as
- * `ailab-queue render` shows them.
+ * order (a JSON array of Kubernetes objects, the caller's), as `ailab-queue
+ * render` shows them plus the placement: run_nodes (a node per rank,
+ * comma-separated; NULL or "": none) holds each rank's pods on its node.
  */
 json_t *sched_spec_render(const struct store_job *, int attempt,
-    const char *gpu_type, char **cause);
+    const char *gpu_type, const char *run_nodes, char **cause);
 
 #endif

@@ -24,6 +24,7 @@
 #include "kube.h"
 #include "sched.h"
 #include "sched-adapt.h"
+#include "sched-estimate.h"
 #include "sched-observe.h"
 #include "spec.h"
 #include "store.h"
@@ -33,6 +34,30 @@
 #define SCHED_ATTEMPT_LABEL "ailab-queue.io/attempt"
 #define SCHED_QUEUE_LABEL "ailab-queue.io/queue"
 #define SCHED_LOG_TAIL_LINES 100000
+/* A gang with a pod Unschedulable for GPUs this long (cluster clock) is
+ * given back: it holds quota and runs nothing. */
+#define SCHED_UNSCHED_GRACE_MS (30 * 1000)
+/* A GPU type judged full stays so this long at first, doubling on each
+ * judgement in a row up to the cap (cluster clock). */
+#define SCHED_FULL_BACKOFF_MS (60 * 1000)
+#define SCHED_FULL_BACKOFF_MAX_MS (15 * 60 * 1000)
+/* What a pass admits at most by default: it creates all of it at once. */
+#define SCHED_MAX_ADMIT 256
+
+/* What the loop can see of the cluster. */
+enum sched_sight {
+	SCHED_SIGHT_UNKNOWN = 0,
+	SCHED_SIGHT_INFORMED,        /* nodes and every pod */
+	SCHED_SIGHT_NAMESPACE        /* a user's own namespaces only */
+};
+
+/* A GPU type judged full without seeing nodes. */
+struct sched_block {
+	char *type;                  /* short name */
+	int64_t until;               /* cluster ms */
+	char *why;
+	int strikes;                 /* judgements in a row */
+};
 
 enum sched_slot {
 	SLOT_QUOTAS,
@@ -62,6 +87,9 @@ struct sched_centry {
 	bool ok;
 	struct sched_spec sp;
 	char *cause;                 /* why the spec cannot be read */
+	uint64_t est_gen;            /* estimate below is of this generation */
+	int64_t est_s;
+	char *est_basis;
 };
 
 /* An open-addressing table of entries by job id. */
@@ -122,6 +150,14 @@ struct sched_loop {
 	json_t *byjob;               /* "id" -> {deployments,jobs,...,pods} */
 	int64_t now;                 /* the cluster's clock, ms */
 	int64_t next_ms;             /* the policy's wish for the next pass */
+
+	struct sched_est *est;       /* run-time estimates from past runs */
+	uint64_t est_gen;            /* grows with every run added */
+	const char **site_types;     /* the site's GPU types, short names */
+	size_t nsite_types;
+	struct sched_block *blocks;  /* GPU types judged full */
+	size_t nblocks;
+	enum sched_sight sight;
 
 	struct sched_loop_stats stats;
 };
@@ -258,6 +294,7 @@ sched_cache_find(const struct sched_cache *c, int64_t id)
 static void
 sched_centry_release(struct sched_centry *e)
 {
+	free(e->est_basis);
 	if (e->parsed && e->ok)
 		sched_spec_release(&e->sp);
 	free(e->cause);
@@ -369,6 +406,38 @@ sched_cache_rebuild(struct sched_loop *loop)
 	    loop->t_mark));
 }
 
+/*
+ * A job's run-time estimate in seconds (0: the queue knows too little) and
+ * what it rests on (NULL with none), kept per job until more runs end.
+ */
+static int64_t
+sched_estimate(struct sched_loop *loop, const struct store_job *j,
+    const char **basis)
+{
+	struct sched_centry *e = sched_cache_find(&loop->cache, j->id);
+	char buf[128];
+	int64_t est;
+
+	if (basis != NULL)
+		*basis = NULL;
+	if (e != NULL && e->est_gen == loop->est_gen) {
+		if (basis != NULL)
+			*basis = e->est_basis;
+		return e->est_s;
+	}
+	est = sched_est_get(loop->est, j->owner, j->name, j->group, buf,
+	    sizeof buf);
+	if (e == NULL)
+		return est;
+	free(e->est_basis);
+	e->est_basis = est > 0 ? xstrdup(buf) : NULL;
+	e->est_s = est;
+	e->est_gen = loop->est_gen;
+	if (basis != NULL)
+		*basis = e->est_basis;
+	return est;
+}
+
 /* The scheduler's part of a job's spec, or NULL with *cause (not to be
  * freed) when it cannot be read. */
 static const struct sched_spec *
@@ -436,6 +505,170 @@ sched_pass_release(struct sched_loop *loop)
 	json_decref(loop->allpods);
 	json_decref(loop->byjob);
 	loop->nodes = loop->allpods = loop->byjob = NULL;
+}
+
+/* Writes the GPU types judged full where `why` and `quota` read them. */
+static void
+sched_blocks_save(struct sched_loop *loop)
+{
+	json_t *a = json_array();
+	char *text, *cause = NULL;
+	size_t i;
+
+	for (i = 0; i < loop->nblocks; i++)
+		json_array_append_new(a, json_pack("{s:s,s:I,s:s,s:i}", "type",
+		    loop->blocks[i].type, "until",
+		    (json_int_t)loop->blocks[i].until, "why",
+		    loop->blocks[i].why != NULL ? loop->blocks[i].why : "",
+		    "strikes", loop->blocks[i].strikes));
+	text = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	if (!loop->opts.dry_run && text != NULL &&
+	    store_meta_set(loop->store, "sched.full", text, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+	}
+	free(text);
+}
+
+/* Takes up the judgements of an earlier run (sched --once from cron). */
+static void
+sched_blocks_load(struct sched_loop *loop)
+{
+	char *text = NULL, *cause = NULL;
+	json_t *a, *b;
+	size_t i;
+
+	if (store_meta_get(loop->store, "sched.full", &text, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		return;
+	}
+	a = text != NULL ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	json_array_foreach(a, i, b) {
+		const char *t = json_string_value(json_object_get(b, "type"));
+		const char *w = json_string_value(json_object_get(b, "why"));
+
+		if (t == NULL)
+			continue;
+		loop->blocks = xreallocarray(loop->blocks, loop->nblocks + 1,
+		    sizeof *loop->blocks);
+		loop->blocks[loop->nblocks++] = (struct sched_block){
+		    .type = xstrdup(t), .why = w != NULL ? xstrdup(w) : NULL,
+		    .until = json_integer_value(json_object_get(b, "until")),
+		    .strikes = (int)json_integer_value(json_object_get(b,
+		    "strikes")) };
+	}
+	json_decref(a);
+}
+
+/* The block of a GPU type, added (not in force) if absent. */
+static struct sched_block *
+sched_block_get(struct sched_loop *loop, const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < loop->nblocks; i++)
+		if (strcmp(loop->blocks[i].type, type) == 0)
+			return &loop->blocks[i];
+	loop->blocks = xreallocarray(loop->blocks, loop->nblocks + 1,
+	    sizeof *loop->blocks);
+	memset(&loop->blocks[loop->nblocks], 0, sizeof *loop->blocks);
+	loop->blocks[loop->nblocks].type = xstrdup(type);
+	return &loop->blocks[loop->nblocks++];
+}
+
+/*
+ * Without sight of nodes, one of our pods Unschedulable for GPUs is the
+ * cluster saying the type is full: no further job goes there until one of
+ * ours on it ends or the back-off (doubling while it keeps happening)
+ * passes.
+ */
+static void
+sched_type_full(struct sched_loop *loop, const struct store_job *j,
+    const char *why)
+{
+	struct sched_block *b;
+	int64_t backoff;
+	int shift;
+
+	if (loop->sight != SCHED_SIGHT_NAMESPACE || j->run_gpu_type == NULL ||
+	    *j->run_gpu_type == '\0')
+		return;
+	b = sched_block_get(loop, j->run_gpu_type);
+	if (b->until > loop->now)
+		return;
+	b->strikes++;
+	shift = b->strikes - 1 < 8 ? b->strikes - 1 : 8;
+	backoff = SCHED_FULL_BACKOFF_MS << shift;
+	if (backoff > SCHED_FULL_BACKOFF_MAX_MS)
+		backoff = SCHED_FULL_BACKOFF_MAX_MS;
+	b->until = loop->now + backoff;
+	free(b->why);
+	b->why = xprintf("job %lld's pod found no room (%s)",
+	    (long long)j->id, why != NULL ? why : "Unschedulable");
+	sched_note(loop, false, "GPU type %s judged full for %llds: %s",
+	    b->type, (long long)(backoff / 1000), b->why);
+	sched_blocks_save(loop);
+}
+
+/* One of our jobs on a type ended after running: there is room again. */
+static void
+sched_type_freed(struct sched_loop *loop, const char *type)
+{
+	size_t i;
+
+	if (type == NULL || *type == '\0')
+		return;
+	for (i = 0; i < loop->nblocks; i++) {
+		if (strcmp(loop->blocks[i].type, type) != 0 ||
+		    (loop->blocks[i].until == 0 && loop->blocks[i].strikes == 0))
+			continue;
+		loop->blocks[i].until = 0;
+		loop->blocks[i].strikes = 0;
+		sched_blocks_save(loop);
+	}
+}
+
+/*
+ * Says once, and again when it changes, what the loop can see of the
+ * cluster and what it does instead (docs/operations.md, "Two modes").
+ */
+static void
+sched_sight_update(struct sched_loop *loop)
+{
+	enum sched_sight now = loop->nodes != NULL && loop->allpods != NULL ?
+	    SCHED_SIGHT_INFORMED : SCHED_SIGHT_NAMESPACE;
+	char *text, *cause = NULL;
+
+	if (now == loop->sight)
+		return;
+	loop->sight = now;
+	if (now == SCHED_SIGHT_INFORMED)
+		text = xstrdup("informed: nodes and every pod are readable; "
+		    "gangs are admitted only where they fit");
+	else
+		text = xprintf("namespace-only: the credentials cannot list "
+		    "%s%s%s; jobs are admitted on quota alone, a GPU type is "
+		    "judged full when one of our pods is Unschedulable for "
+		    "GPUs, and such a gang is given back after %ds",
+		    loop->nodes == NULL ? "nodes" : "",
+		    loop->nodes == NULL && loop->allpods == NULL ? " and " : "",
+		    loop->allpods == NULL ? "pods of other namespaces" : "",
+		    SCHED_UNSCHED_GRACE_MS / 1000);
+	if (loop->opts.mode == SCHED_MODE_SCHEDULE) {
+		if (now == SCHED_SIGHT_NAMESPACE)
+			log_warnx("%s", text);
+		else
+			log_info("%s", text);
+	}
+	if (!loop->opts.dry_run && store_meta_set(loop->store, "sched.sight",
+	    text, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+	}
+	free(text);
 }
 
 /* The namespace entry of a pass, or NULL. */
@@ -983,7 +1216,8 @@ sched_ensure_objects(struct sched_loop *loop, const struct store_job *j,
 	size_t i;
 	int n = 0;
 
-	objs = sched_spec_render(j, j->attempts, j->run_gpu_type, cause);
+	objs = sched_spec_render(j, j->attempts, j->run_gpu_type, j->run_nodes,
+	    cause);
 	if (objs == NULL)
 		return -1;
 	json_array_foreach(objs, i, o)
@@ -1074,12 +1308,53 @@ sched_move(struct sched_loop *loop, const struct store_job *j,
 	return true;
 }
 
-/* Ends a job in a final state, then tears it down. */
-static void
-sched_end(struct sched_loop *loop, struct store_job *j,
-    const struct sched_obs *obs, enum store_state to, const char *reason)
+/*
+ * How long a gang ran, on the cluster's clock: from its first container
+ * start to its last end (the wrapper's first run, kept in lastState once
+ * it sleeps), for the run-time estimates; 0 when unknown.
+ */
+static int64_t
+sched_job_run_ms(const struct sched_loop *loop, const json_t *pods)
 {
-	struct store_change chg = { 0 };
+	const json_t *p, *cs, *st, *t;
+	int64_t a, b, first = 0, last = 0;
+	size_t i;
+
+	json_array_foreach(pods, i, p) {
+		cs = json_array_get(json_object_get(json_object_get(p,
+		    "status"), "containerStatuses"), 0);
+		st = json_object_get(cs, "state");
+		if ((t = json_object_get(json_object_get(cs, "lastState"),
+		    "terminated")) == NULL)
+			t = json_object_get(st, "terminated");
+		if (t != NULL) {
+			if (time_parse_rfc3339(json_string_value(
+			    json_object_get(t, "startedAt")), &a) != 0 ||
+			    time_parse_rfc3339(json_string_value(
+			    json_object_get(t, "finishedAt")), &b) != 0)
+				continue;
+		} else if (time_parse_rfc3339(json_string_value(json_object_get(
+		    json_object_get(st, "running"), "startedAt")), &a) == 0)
+			b = loop->now;
+		else
+			continue;
+		if (first == 0 || a < first)
+			first = a;
+		if (b > last)
+			last = b;
+	}
+	return first != 0 && last > first ? last - first : 0;
+}
+
+/* Ends a job in a final state, then tears it down; run_ms > 0 records how
+ * long it ran, for the estimates of its owner's next jobs. */
+static void
+sched_end_run(struct sched_loop *loop, struct store_job *j,
+    const struct sched_obs *obs, enum store_state to, const char *reason,
+    int64_t run_ms)
+{
+	struct store_change chg = { .run_ms = run_ms };
+	bool ran = j->state == STORE_RUNNING;
 
 	if (obs != NULL && obs->has_exit_code) {
 		chg.set_exit_code = true;
@@ -1088,7 +1363,22 @@ sched_end(struct sched_loop *loop, struct store_job *j,
 	if (!sched_move(loop, j, to, reason, &chg))
 		return;
 	j->state = to;
+	if (run_ms > 0) {
+		sched_est_add(loop->est, j->owner, j->name, j->group, run_ms);
+		loop->est_gen++;
+	}
+	/* A gang that ran leaves room on its type. */
+	if (ran)
+		sched_type_freed(loop, j->run_gpu_type);
 	sched_teardown(loop, j, obs, SCHED_AFTER_CLEANED, reason, 0);
+}
+
+/* Ends a job in a final state, then tears it down. */
+static void
+sched_end(struct sched_loop *loop, struct store_job *j,
+    const struct sched_obs *obs, enum store_state to, const char *reason)
+{
+	sched_end_run(loop, j, obs, to, reason, 0);
 }
 
 /* Sends a job back to the queue after a backoff that doubles per attempt. */
@@ -1108,6 +1398,34 @@ sched_requeue(struct sched_loop *loop, struct store_job *j,
 	free(reason);
 }
 
+/*
+ * A gang one of whose pods finds no GPUs holds quota and runs nothing: the
+ * type is judged full (without sight of nodes), and past a short grace
+ * the gang goes back to the queue, keeping its place, long before the
+ * gang timeout would.  True if it was given back.
+ */
+static bool
+sched_give_back(struct sched_loop *loop, struct store_job *j,
+    const struct sched_obs *obs, int64_t created)
+{
+	int64_t since = obs->unschedulable_since != 0 ?
+	    obs->unschedulable_since : created;
+	const char *msg = obs->reason != NULL ? obs->reason : "Unschedulable";
+	char *reason;
+
+	sched_type_full(loop, j, msg);
+	if (since == 0 || loop->now - since <= SCHED_UNSCHED_GRACE_MS)
+		return false;
+	reason = xprintf("given back after %llds without room: %s",
+	    (long long)((loop->now - since) / 1000), msg);
+	if (loop->sight == SCHED_SIGHT_NAMESPACE)
+		sched_teardown(loop, j, obs, SCHED_AFTER_REQUEUE, reason, 0);
+	else
+		sched_requeue(loop, j, obs, reason);
+	free(reason);
+	return true;
+}
+
 /* Stops a job that ran past its timeout (interactive ones included);
  * true if it did. */
 static bool
@@ -1124,7 +1442,8 @@ sched_check_timeout(struct sched_loop *loop, struct store_job *j,
 		return false;
 	reason = xprintf("ran longer than its timeout of %llds",
 	    (long long)sp->timeout_s);
-	sched_end(loop, j, obs, STORE_TIMED_OUT, reason);
+	sched_end_run(loop, j, obs, STORE_TIMED_OUT, reason,
+	    sp->timeout_s * 1000);
 	free(reason);
 	return true;
 }
@@ -1285,7 +1604,8 @@ sched_reconcile(struct sched_loop *loop, struct store_job *j)
 	}
 	switch (obs.state) {
 	case SCHED_OBS_SUCCEEDED:
-		sched_end(loop, j, &obs, STORE_SUCCEEDED, obs.reason);
+		sched_end_run(loop, j, &obs, STORE_SUCCEEDED, obs.reason,
+		    sched_job_run_ms(loop, pods));
 		goto done;
 	case SCHED_OBS_FAILED:
 		if (j->attempts <= sp->retries) {
@@ -1294,7 +1614,8 @@ sched_reconcile(struct sched_loop *loop, struct store_job *j)
 			sched_requeue(loop, j, &obs, reason);
 			free(reason);
 		} else
-			sched_end(loop, j, &obs, STORE_FAILED, obs.reason);
+			sched_end_run(loop, j, &obs, STORE_FAILED, obs.reason,
+			    sched_job_run_ms(loop, pods));
 		goto done;
 	case SCHED_OBS_LOST:
 		sched_requeue(loop, j, &obs, obs.reason);
@@ -1316,6 +1637,9 @@ sched_reconcile(struct sched_loop *loop, struct store_job *j)
 			sched_end(loop, j, &obs, STORE_FAILED, obs.reason);
 			goto done;
 		}
+		if (obs.unschedulable_gpu &&
+		    sched_give_back(loop, j, &obs, created))
+			goto done;
 		if (created != 0 && loop->now - created > gang * 1000) {
 			reason = xprintf("gang did not start within %llds: %s",
 			    (long long)gang, obs.reason);
@@ -1362,6 +1686,10 @@ struct sched_snap_store {
 	struct sched_running *running;
 	size_t nrunning;
 	const char ***rnodes;
+	bool **rcounted;              /* per running job, per replica */
+	char **rplaced;               /* per running job: run_nodes copy */
+	struct sched_type_block *blocked;
+	size_t nblocked;
 	struct sched_usage *usage;
 	size_t nusage;
 	struct store_usage *susage;
@@ -1421,19 +1749,71 @@ sched_snap_node(const json_t *n, struct sched_node *sn,
 	sn->nlabels = i;
 }
 
+/* Makes room for n more running entries in the snapshot. */
+static void
+sched_snap_room(struct sched_snap_store *ss, size_t n)
+{
+	size_t cap = ss->nrunning + n;
+
+	ss->running = xreallocarray(ss->running, cap, sizeof *ss->running);
+	ss->rnodes = xreallocarray(ss->rnodes, cap, sizeof *ss->rnodes);
+	ss->rcounted = xreallocarray(ss->rcounted, cap, sizeof *ss->rcounted);
+	ss->rplaced = xreallocarray(ss->rplaced, cap, sizeof *ss->rplaced);
+	memset(ss->running + ss->nrunning, 0, n * sizeof *ss->running);
+	memset(ss->rnodes + ss->nrunning, 0, n * sizeof *ss->rnodes);
+	memset(ss->rcounted + ss->nrunning, 0, n * sizeof *ss->rcounted);
+	memset(ss->rplaced + ss->nrunning, 0, n * sizeof *ss->rplaced);
+}
+
+/* True for a pod being deleted (it holds its node until it is gone). */
+static bool
+sched_pod_is_deleting(const json_t *p)
+{
+	return json_object_get(json_object_get(p, "metadata"),
+	    "deletionTimestamp") != NULL;
+}
+
 /*
- * Adds every non-terminal pod's requests to the node it is bound to, except
- * the pods of jobs that have ended: they are being deleted (a Deployment's
- * pod keeps running after its exit code is recorded), and counted as held
- * by nobody they would block reservations for a pass while 1-GPU jobs
- * backfill into the room they leave, starving gangs.
+ * A pod being deleted, anyone's: it holds its node a little longer, and
+ * the policy expects the room back now (an entry that only takes and
+ * releases room), so reservations are not pushed away while it goes.
+ */
+static void
+sched_snap_deleting(struct sched_snap_store *ss, const json_t *p,
+    const char *node, int64_t now, int64_t cpu, int64_t mem, int64_t gpu)
+{
+	struct sched_running *sr;
+
+	sched_snap_room(ss, 1);
+	sr = &ss->running[ss->nrunning];
+	ss->rnodes[ss->nrunning] = xcalloc(2, sizeof **ss->rnodes);
+	ss->rcounted[ss->nrunning] = xcalloc(2, sizeof **ss->rcounted);
+	ss->rnodes[ss->nrunning][0] = node;
+	ss->rcounted[ss->nrunning][0] = true;
+	sr->id = 0;
+	sr->owner = kube_obj_namespace(p);
+	sr->replicas = 1;
+	sr->gpus = (int)gpu;
+	sr->cpu_milli = cpu;
+	sr->memory_bytes = mem;
+	sr->nodes = ss->rnodes[ss->nrunning];
+	sr->counted = ss->rcounted[ss->nrunning];
+	sr->started_at = now;
+	sr->ends_at = now;
+	ss->nrunning++;
+}
+
+/*
+ * Adds every non-terminal pod's requests to the node it is bound to, pods
+ * being deleted included: they hold the node until they are gone
+ * (sched_snap_deleting and sched_snap_ending tell the policy when it gets
+ * the room back).
  */
 static void
 sched_snap_requests(struct sched_loop *loop, struct sched_snap_store *ss)
 {
-	json_t *p, *ended, *q, *bynode;
+	json_t *p, *q, *bynode;
 	const char *node;
-	char *key;
 	int64_t cpu, mem, gpu;
 	size_t i, k;
 
@@ -1442,25 +1822,10 @@ sched_snap_requests(struct sched_loop *loop, struct sched_snap_store *ss)
 		if (ss->nodes[k].name != NULL)
 			json_object_set_new(bynode, ss->nodes[k].name,
 			    json_integer((json_int_t)k));
-	ended = json_object();
-	for (i = 0; i < loop->njobs; i++) {
-		if (!store_state_is_terminal(loop->jobs[i]->state))
-			continue;
-		json_array_foreach(sched_job_objects(loop, loop->jobs[i]->id,
-		    "pods"), k, q) {
-			key = xprintf("%s/%s", kube_obj_namespace(q),
-			    kube_obj_name(q));
-			json_object_set_new(ended, key, json_true());
-			free(key);
-		}
-	}
+	/* Every pod bound and not ended counts, an ended job's too: its
+	 * GPUs are taken until the pod is gone, as kube-scheduler sees it. */
 	json_array_foreach(loop->allpods, i, p) {
 		if ((node = kube_pod_node(p)) == NULL || kube_pod_is_terminal(p))
-			continue;
-		key = xprintf("%s/%s", kube_obj_namespace(p), kube_obj_name(p));
-		q = json_object_get(ended, key);
-		free(key);
-		if (q != NULL)
 			continue;
 		if ((q = json_object_get(bynode, node)) == NULL)
 			continue;
@@ -1473,8 +1838,10 @@ sched_snap_requests(struct sched_loop *loop, struct sched_snap_store *ss)
 		ss->nodes[k].req_cpu_milli += cpu;
 		ss->nodes[k].req_memory_bytes += mem;
 		ss->nodes[k].req_gpus += (int)gpu;
+		if (sched_pod_is_deleting(p))
+			sched_snap_deleting(ss, p, node, loop->now, cpu, mem,
+			    gpu);
 	}
-	json_decref(ended);
 	json_decref(bynode);
 }
 
@@ -1650,6 +2017,7 @@ sched_snap_job(struct sched_loop *loop, struct store_job *j,
 	    SCHED_WORKLOAD_JOB;
 	sj->service = true;
 	sj->timeout_s = sp->timeout_s;
+	sj->est_s = sp->timeout_s > 0 ? 0 : sched_estimate(loop, j, NULL);
 	sj->held = j->state == STORE_HELD;
 	sj->not_before = j->not_before;
 	sj->deps = sp->nafter == 0 ? SCHED_DEPS_NONE : SCHED_DEPS_SATISFIED;
@@ -1685,9 +2053,15 @@ sched_snap_release(struct sched_snap_store *ss)
 	free(ss->taints);
 	free(ss->labels);
 	free(ss->nodes);
-	for (i = 0; i < ss->nrunning; i++)
+	for (i = 0; i < ss->nrunning; i++) {
 		free(ss->rnodes[i]);
+		free(ss->rcounted[i]);
+		free(ss->rplaced[i]);
+	}
 	free(ss->rnodes);
+	free(ss->rcounted);
+	free(ss->rplaced);
+	free(ss->blocked);
 	free(ss->running);
 	free(ss->usage);
 	store_usage_free(ss->susage, ss->nsusage);
@@ -1857,6 +2231,91 @@ sched_snap_usage(struct sched_loop *loop, struct sched_snap_store *ss)
 	}
 }
 
+/*
+ * Where each replica of an admitted job is, for the policy: a bound pod's
+ * node (already in the node's requested amounts), else the node the job
+ * was placed on at admission (taken by the policy itself, so that
+ * capacity is never handed out twice while pods are being made).  *buf
+ * keeps the placement's text the names point into.
+ */
+static void
+sched_snap_placement(const struct store_job *j, const json_t *pods,
+    const char **nodes, bool *counted, char **buf)
+{
+	const json_t *p;
+	const char *rank, *node;
+	char *s, *next;
+	size_t k;
+	int r;
+
+	json_array_foreach(pods, k, p) {
+		rank = kube_obj_label(p, SCHED_RANK_LABEL);
+		if (rank == NULL)
+			rank = kube_obj_label(p, SCHED_INDEX_LABEL);
+		r = rank != NULL ? atoi(rank) : -1;
+		node = kube_pod_node(p);
+		if (r < 0 || r >= j->replicas || node == NULL)
+			continue;
+		nodes[r] = node;
+		counted[r] = true;
+	}
+	*buf = NULL;
+	if (j->run_nodes == NULL || *j->run_nodes == '\0')
+		return;
+	*buf = xstrdup(j->run_nodes);
+	for (s = *buf, r = 0; s != NULL && r < j->replicas; s = next, r++) {
+		if ((next = strchr(s, ',')) != NULL)
+			*next++ = '\0';
+		if (!counted[r] && *s != '\0')
+			nodes[r] = s;
+	}
+}
+
+/*
+ * An ended job whose pods are still being deleted: they hold their nodes
+ * (kube-scheduler places nothing there until they are gone), and the
+ * policy expects the room back now, so reservations are not pushed away.
+ */
+static void
+sched_snap_ending(struct sched_loop *loop, const struct store_job *j,
+    struct sched_snap_store *ss)
+{
+	struct sched_running *sr = &ss->running[ss->nrunning];
+	json_t *pods = sched_job_objects(loop, j->id, "pods"), *p;
+	size_t k, n = 0;
+
+	/* Pods already being deleted are entries of their own. */
+	json_array_foreach(pods, k, p) {
+		if (kube_pod_node(p) != NULL && !kube_pod_is_terminal(p) &&
+		    !sched_pod_is_deleting(p))
+			n++;
+	}
+	if (n == 0)
+		return;
+	memset(sr, 0, sizeof *sr);
+	ss->rnodes[ss->nrunning] = xcalloc(n + 1, sizeof **ss->rnodes);
+	ss->rcounted[ss->nrunning] = xcalloc(n + 1, sizeof **ss->rcounted);
+	json_array_foreach(pods, k, p) {
+		if (kube_pod_node(p) == NULL || kube_pod_is_terminal(p) ||
+		    sched_pod_is_deleting(p))
+			continue;
+		ss->rcounted[ss->nrunning][sr->replicas] = true;
+		ss->rnodes[ss->nrunning][sr->replicas++] = kube_pod_node(p);
+	}
+	sr->id = j->id;
+	sr->owner = j->owner;
+	sr->group = j->group;
+	sr->gpu_type = *j->run_gpu_type ? j->run_gpu_type : NULL;
+	sr->gpus = j->gpu_count;
+	sr->cpu_milli = j->cpu_milli;
+	sr->memory_bytes = j->memory_bytes;
+	sr->nodes = ss->rnodes[ss->nrunning];
+	sr->counted = ss->rcounted[ss->nrunning];
+	sr->started_at = loop->now;
+	sr->ends_at = loop->now;
+	ss->nrunning++;
+}
+
 /* Builds the snapshot the policy reads from this pass's listings. */
 static void
 sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
@@ -1865,18 +2324,16 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 	const struct sched_spec *sp;
 	struct store_job *j;
 	struct sched_ns *ns;
-	json_t *pods, *p, *groups;
+	json_t *pods, *groups;
 	size_t i, k, gr;
 	const char *cause = NULL;
-	int r;
 
 	memset(snap, 0, sizeof *snap);
 	groups = sched_groups_running(loop);
 	snap->now = loop->now;
 	ss->jobs = xcalloc(loop->njobs + 1, sizeof *ss->jobs);
 	ss->sjobs = xcalloc(loop->njobs + 1, sizeof *ss->sjobs);
-	ss->running = xcalloc(loop->njobs + 1, sizeof *ss->running);
-	ss->rnodes = xcalloc(loop->njobs + 1, sizeof *ss->rnodes);
+	sched_snap_room(ss, loop->njobs + 1);
 	ss->pending = xcalloc(loop->nns + 1, sizeof *ss->pending);
 	for (i = 0; i < loop->njobs; i++) {
 		j = loop->jobs[i];
@@ -1895,6 +2352,10 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 			ss->sjobs[ss->njobs++] = j;
 			continue;
 		}
+		if (store_state_is_terminal(j->state) && !j->cleaned) {
+			sched_snap_ending(loop, j, ss);
+			continue;
+		}
 		if (!store_state_is_active(j->state))
 			continue;
 		/* Admitted or running: what it holds, and where. */
@@ -1909,20 +2370,13 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 		sr->memory_bytes = j->memory_bytes;
 		ss->rnodes[ss->nrunning] = xcalloc((size_t)j->replicas + 1,
 		    sizeof **ss->rnodes);
+		ss->rcounted[ss->nrunning] = xcalloc((size_t)j->replicas + 1,
+		    sizeof **ss->rcounted);
 		pods = sched_attempt_pods(loop, j);
-		sr->in_nodes = json_array_size(pods) > 0;
-		json_array_foreach(pods, k, p) {
-			const char *rank = kube_obj_label(p,
-			    "ailab-queue.io/rank");
-
-			r = rank != NULL ? atoi(rank) : -1;
-			if (r >= 0 && r < j->replicas)
-				ss->rnodes[ss->nrunning][r] = kube_pod_node(p);
-			if (kube_pod_node(p) == NULL)
-				sr->in_nodes = false;
-		}
-		if (json_array_size(pods) < (size_t)j->replicas)
-			sr->in_nodes = false;
+		sched_snap_placement(j, pods, ss->rnodes[ss->nrunning],
+		    ss->rcounted[ss->nrunning], &ss->rplaced[ss->nrunning]);
+		sr->counted = ss->rcounted[ss->nrunning];
+		sr->in_nodes = false;
 		/*
 		 * The start on the cluster's own clock, as the timeout is
 		 * enforced: the store's times are this host's, and a fast
@@ -1939,6 +2393,7 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 		sr->nodes = ss->rnodes[ss->nrunning];
 		if ((sp = sched_spec_of(loop, j, NULL)) != NULL)
 			sr->timeout_s = sp->timeout_s;
+		sr->est_s = sched_estimate(loop, j, NULL);
 		/* Not yet in the quota's used: pods not created yet. */
 		if (json_array_size(sched_job_objects(loop, j->id, "pods")) ==
 		    0) {
@@ -1998,6 +2453,25 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 	snap->nusage = ss->nusage;
 	snap->limits = loop->limits;
 	snap->nlimits = loop->nlimits;
+	snap->site_types = loop->site_types;
+	snap->nsite_types = loop->nsite_types;
+	ss->blocked = xcalloc(loop->nblocks + 1, sizeof *ss->blocked);
+	for (i = 0; i < loop->nblocks; i++)
+		ss->blocked[ss->nblocked++] = (struct sched_type_block){
+		    .gpu_type = loop->blocks[i].type,
+		    .until = loop->blocks[i].until,
+		    .why = loop->blocks[i].why };
+	snap->blocked = ss->blocked;
+	snap->nblocked = ss->nblocked;
+}
+
+/* Orders job ids ascending. */
+static int
+sched_id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
 }
 
 /*
@@ -2007,7 +2481,7 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 static void
 sched_load_specs(struct sched_loop *loop, struct store_job **js, size_t n)
 {
-	int64_t *ids;
+	int64_t *ids, *hit;
 	char **specs = NULL, *cause = NULL;
 	size_t i, k = 0;
 
@@ -2015,15 +2489,25 @@ sched_load_specs(struct sched_loop *loop, struct store_job **js, size_t n)
 	for (i = 0; i < n; i++)
 		if (js[i]->spec_json == NULL)
 			ids[k++] = js[i]->id;
-	/* Jobs are in id order, so ids are sorted as store_specs wants. */
+	/* Admissions come in the policy's order; store_specs wants ids
+	 * ascending, and answers in that order. */
+	qsort(ids, k, sizeof *ids, sched_id_cmp);
 	if (k > 0 && store_specs(loop->store, ids, k, &specs, &cause) != 0) {
 		log_warnx("%s", cause);
 		free(cause);
 		specs = NULL;
 	}
-	for (i = 0, k = 0; specs != NULL && i < n; i++)
-		if (js[i]->spec_json == NULL)
-			js[i]->spec_json = specs[k++];
+	for (i = 0; specs != NULL && i < n; i++) {
+		if (js[i]->spec_json != NULL)
+			continue;
+		hit = bsearch(&js[i]->id, ids, k, sizeof *ids, sched_id_cmp);
+		if (hit != NULL) {
+			js[i]->spec_json = specs[hit - ids];
+			specs[hit - ids] = NULL;
+		}
+	}
+	for (i = 0; specs != NULL && i < k; i++)
+		free(specs[i]);
 	free(specs);
 	free(ids);
 }
@@ -2044,6 +2528,55 @@ sched_position_moved(int64_t was, int64_t now)
 	return now <= 100 || was <= 100 || d * 100 > was;
 }
 
+/*
+ * What the store records of an admission: the GPU type as the site names it
+ * (so that "any" renders the selector of the type chosen), the node of each
+ * rank, and a reason that says where and on what run-time plan.
+ */
+static void
+sched_admission(struct sched_loop *loop, const struct store_job *j,
+    const struct sched_decision *d, struct store_change *chg, char **why)
+{
+	char type[64], *nodes = NULL, *where, *plan = NULL, *d_s;
+	const struct sched_spec *sp = sched_spec_of(loop, j, NULL);
+	const char *basis;
+	int64_t est;
+	size_t k;
+
+	type[0] = '\0';
+	if (d->gpu_type != NULL)
+		sched_gpu_type_normalize(d->gpu_type, type, sizeof type);
+	if (type[0] == '\0' && d->gpu_type != NULL)
+		snprintf(type, sizeof type, "%s", d->gpu_type);
+	for (k = 0; d->nodes != NULL && k < (size_t)j->replicas; k++) {
+		char *more = xprintf("%s%s%s", nodes != NULL ? nodes : "",
+		    k > 0 ? "," : "", d->nodes[k] != NULL ? d->nodes[k] : "");
+
+		free(nodes);
+		nodes = more;
+	}
+	chg->run_gpu_type = xstrdup(type);
+	chg->run_nodes = nodes != NULL ? nodes : xstrdup("");
+	if (nodes != NULL && j->replicas == 1)
+		where = xprintf(" on node %s", nodes);
+	else if (nodes != NULL)
+		where = xprintf(" on nodes %s", nodes);
+	else if (j->gpu_count > 0 && loop->sight == SCHED_SIGHT_NAMESPACE)
+		where = xstrdup(" (nodes not visible: the cluster places it)");
+	else
+		where = xstrdup("");
+	est = sched_estimate(loop, j, &basis);
+	if (sp != NULL && sp->timeout_s == 0 && est > 0 && basis != NULL) {
+		d_s = duration_format(est);
+		plan = xprintf("; expected to run %s (%s)", d_s, basis);
+		free(d_s);
+	}
+	*why = xprintf("admitted on %s%s%s", type[0] != '\0' ? type :
+	    "CPU nodes", where, plan != NULL ? plan : "");
+	free(where);
+	free(plan);
+}
+
 /* Runs the policy and applies its decisions; returns its next delay. */
 static int64_t
 sched_policy(struct sched_loop *loop)
@@ -2059,14 +2592,15 @@ sched_policy(struct sched_loop *loop)
 	const char **reasons;
 	char **whys;
 	int64_t *ids, *pos, next;
-	size_t i, n = 0, nmv = 0;
-	char *cause = NULL;
+	size_t i, n = 0, nmv = 0, nowned = 0;
+	char *cause = NULL, **owned;
 
 	memset(&ss, 0, sizeof ss);
 	memset(&res, 0, sizeof res);
 	sched_snap_build(loop, &ss, &snap);
 	loop->stats.snapshot_ms = sched_phase(loop);
 	sched_config_default(&cfg);
+	cfg.max_admit = loop->opts.max_admit;
 	if (sched_pass(&snap, &cfg, &res, &cause) != 0) {
 		log_warnx("policy: %s", cause);
 		free(cause);
@@ -2088,13 +2622,13 @@ sched_policy(struct sched_loop *loop)
 	pos = xcalloc(res.ndecisions + 1, sizeof *pos);
 	/* Admissions in the policy's order, so that their objects are
 	 * created owner by owner and group by group as it alternated them. */
+	owned = xcalloc(2 * res.nadmitted + 1, sizeof *owned);
 	for (i = 0; i < res.nadmitted; i++) {
 		d = &res.decisions[res.admitted[i]];
 		j = ss.sjobs[res.admitted[i]];
-		chg[nmv].run_gpu_type = d->gpu_type != NULL ? d->gpu_type : "";
-		whys[nmv] = xprintf("admitted on %s%s%s",
-		    *chg[nmv].run_gpu_type ? chg[nmv].run_gpu_type :
-		    "CPU nodes", d->reason[0] ? ": " : "", d->reason);
+		sched_admission(loop, j, d, &chg[nmv], &whys[nmv]);
+		owned[nowned++] = (char *)chg[nmv].run_gpu_type;
+		owned[nowned++] = (char *)chg[nmv].run_nodes;
 		mv[nmv].chg = &chg[nmv];
 		mv[nmv].to = STORE_ADMITTED;
 		mv[nmv].id = j->id;
@@ -2175,6 +2709,9 @@ sched_policy(struct sched_loop *loop)
 		free(j->run_gpu_type);
 		j->run_gpu_type = xstrdup(chg[i].run_gpu_type != NULL ?
 		    chg[i].run_gpu_type : "");
+		free(j->run_nodes);
+		j->run_nodes = xstrdup(chg[i].run_nodes != NULL ?
+		    chg[i].run_nodes : "");
 		loop->stats.admissions++;
 		/* Its spec could not be read just now: the next pass, which
 		 * reads every admitted job's spec, creates its objects. */
@@ -2203,6 +2740,9 @@ sched_policy(struct sched_loop *loop)
 	    (long long)loop->stats.policy_ms, (long long)loop->stats.record_ms,
 	    nmv, n);
 	next = res.next_pass_ms;
+	for (i = 0; i < nowned; i++)
+		free(owned[i]);
+	free(owned);
 	for (i = 0; i < res.ndecisions; i++)
 		free(whys[i]);
 	free(whys);
@@ -2290,6 +2830,8 @@ sched_pass_act(struct sched_loop *loop)
 	loop->now = kube_client_server_time(loop->kube);
 	if (loop->now == 0)
 		loop->now = now_ms();
+	if (loop->opts.mode == SCHED_MODE_SCHEDULE && !loop->cluster_failed)
+		sched_sight_update(loop);
 	sched_index_objects(loop);
 	loop->inflight = 1;
 	for (i = 0; i < loop->njobs; i++) {
@@ -2419,6 +2961,9 @@ sched_loop_limits(struct sched_loop *loop)
 
 	for (i = 0; (name = spec_site_gpu_name(loop->opts.site, i)) != NULL;
 	    i++) {
+		loop->site_types = xreallocarray(loop->site_types,
+		    loop->nsite_types + 1, sizeof *loop->site_types);
+		loop->site_types[loop->nsite_types++] = name;
 		if ((max = spec_site_user_max_gpus(loop->opts.site, name)) <= 0)
 			continue;
 		loop->limits = xreallocarray(loop->limits, loop->nlimits + 1,
@@ -2427,6 +2972,28 @@ sched_loop_limits(struct sched_loop *loop)
 		loop->limits[loop->nlimits].gpu_type = name;
 		loop->limits[loop->nlimits++].max_gpus = max;
 	}
+}
+
+/* Reads the runs the queue remembers into the estimates, once at start
+ * (later ends are added as they happen). */
+static void
+sched_est_load(struct sched_loop *loop)
+{
+	struct store_run *r = NULL;
+	char *cause = NULL;
+	size_t i, n = 0;
+
+	loop->est = sched_est_new();
+	loop->est_gen = 1;
+	if (store_runs(loop->store, 0, &r, &n, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		sched_est_add(loop->est, r[i].owner, r[i].name, r[i].group,
+		    r[i].run_ms);
+	store_runs_free(r, n);
 }
 
 /* See sched-loop.h. */
@@ -2456,6 +3023,8 @@ sched_loop_new(struct event_base *base, struct store *store,
 		loop->opts.grace_s = 600;
 	if (loop->opts.max_age_s <= 0)
 		loop->opts.max_age_s = 30 * 86400;
+	if (loop->opts.max_admit == 0)
+		loop->opts.max_admit = SCHED_MAX_ADMIT;
 	if (loop->opts.site == NULL) {
 		struct spec_diags diags = { 0 };
 		char *msg;
@@ -2472,6 +3041,8 @@ sched_loop_new(struct event_base *base, struct store *store,
 		loop->opts.site = loop->own_site;
 	}
 	sched_loop_limits(loop);
+	sched_est_load(loop);
+	sched_blocks_load(loop);
 	loop->timer = evtimer_new(base, sched_timer_cb, loop);
 	return loop;
 }
@@ -2504,8 +3075,10 @@ sched_loop_kick(struct sched_loop *loop)
 		loop->kicked = true;
 		return;
 	}
+	/* A few ms gather a burst of events (a sweep's submit, a watch
+	 * storm) into one pass without delaying a lone one. */
 	if (!loop->stopping)
-		sched_arm(loop, 50);
+		sched_arm(loop, 5);
 }
 
 /* Stops after the pass in progress (or now, between passes). */
@@ -2547,6 +3120,13 @@ sched_loop_free(struct sched_loop *loop)
 	sched_cache_free(&loop->cache);
 	json_decref(loop->gusage);
 	free(loop->limits);
+	free(loop->site_types);
+	sched_est_free(loop->est);
+	for (i = 0; i < loop->nblocks; i++) {
+		free(loop->blocks[i].type);
+		free(loop->blocks[i].why);
+	}
+	free(loop->blocks);
 	spec_site_free(loop->own_site);
 	free(loop);
 }

@@ -63,6 +63,8 @@ struct sched_loop_opts {
 	int64_t pull_limit_s;    /* image pull failures fail a job after; 300 */
 	int64_t half_life_s;     /* fair-share usage decay; 7 days */
 	int64_t backoff_s;       /* first retry delay, doubled each time; 10 */
+	size_t max_admit;        /* jobs one pass admits (and creates) at
+				  * most; the rest wait for the next; 256 */
 	size_t log_limit;        /* bytes of log kept per replica; 256 KiB */
 	sched_loop_cb on_pass;   /* after each pass, or NULL */
 	void *cb_arg;

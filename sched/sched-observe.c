@@ -162,7 +162,17 @@ obs_pod(struct sched_obs *o, const json_t *pod, bool deployment, int rank,
 	sched = obs_condition(pod, "PodScheduled");
 	if (sched != NULL && strcmp(obs_str(sched, "status") ?
 	    obs_str(sched, "status") : "", "False") == 0) {
+		const char *msg = obs_str(sched, "message");
+		int64_t t;
+
 		o->unschedulable = true;
+		if (msg != NULL && strstr(msg, "Insufficient nvidia.com/gpu") !=
+		    NULL)
+			o->unschedulable_gpu = true;
+		if (time_parse_rfc3339(obs_str(sched, "lastTransitionTime"),
+		    &t) == 0 && (o->unschedulable_since == 0 ||
+		    t < o->unschedulable_since))
+			o->unschedulable_since = t;
 		obs_reason(o, xprintf("rank %d unschedulable: %s", rank,
 		    obs_str(sched, "message") ? obs_str(sched, "message") :
 		    obs_str(sched, "reason") ? obs_str(sched, "reason") :

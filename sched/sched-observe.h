@@ -42,6 +42,11 @@ struct sched_obs {
 	bool has_exit_code;
 	int exit_code;           /* the failed replica's, or 0 on success */
 	bool unschedulable;
+	/* A pod is Unschedulable for lack of GPUs ("Insufficient
+	 * nvidia.com/gpu" in the scheduler's message), since this time (the
+	 * condition's lastTransitionTime, cluster clock; 0: not said). */
+	bool unschedulable_gpu;
+	int64_t unschedulable_since;
 	bool image_pull_failing;
 	bool quota_refused;
 	char *reason;            /* allocated; why it waits, failed or was lost */

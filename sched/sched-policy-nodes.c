@@ -138,8 +138,11 @@ int64_t
 sched_running_end(const struct sched_config *cfg, int64_t now,
     const struct sched_running *r)
 {
-	int64_t p = sched_after(r->started_at, cfg->default_duration_s), half;
+	int64_t p = sched_after(r->started_at, r->est_s > 0 ? r->est_s :
+	    cfg->default_duration_s), half;
 
+	if (r->ends_at > 0)
+		return r->ends_at;
 	if (r->timeout_s > 0)
 		return sched_after(r->started_at, r->timeout_s);
 	if (now < p)
@@ -277,7 +280,8 @@ sched_nodes_init(struct sched_pass_state *st)
 			n = sched_intern_find(&names, r->nodes[k]);
 			if (n < 0)
 				continue;
-			if (!r->in_nodes) {
+			if (!(r->counted != NULL ? r->counted[k] :
+			    r->in_nodes)) {
 				st->ns[n].free_gpu -= g;
 				st->ns[n].free_cpu -= r->cpu_milli;
 				st->ns[n].free_mem -= r->memory_bytes;

@@ -292,7 +292,7 @@ sched_ctx_init(struct sched_ctx *c)
 		const struct sched_running *r = &sn->running[i];
 		double commit;
 
-		if (r->gpus <= 0 || r->replicas <= 0)
+		if (r->gpus <= 0 || r->replicas <= 0 || r->ends_at > 0)
 			continue;
 		commit = (double)r->gpus * r->replicas *
 		    (double)c->cfg->tau_commit_s / 3600.0;
@@ -389,7 +389,8 @@ sched_limits_init(struct sched_ctx *c)
 	for (i = 0; i < sn->nrunning; i++) {
 		const struct sched_running *r = &sn->running[i];
 
-		if (r->gpu_type == NULL || r->gpus <= 0 || r->replicas <= 0)
+		if (r->gpu_type == NULL || r->gpus <= 0 || r->replicas <= 0 ||
+		    r->ends_at > 0)
 			continue;
 		t = sched_type_find(&c->st, r->gpu_type);
 		ow = sched_intern_find(&c->owners, sched_str(r->owner));
@@ -627,6 +628,28 @@ sched_admit(struct sched_ctx *c, size_t idx, int type, const char *label,
 
 #define SCHED_MAX_TRY 16
 
+/* The caller's block on a GPU type, if one is in force now. */
+static const struct sched_type_block *
+sched_blocked(const struct sched_ctx *c, const char *type)
+{
+	char a[SCHED_TYPE_NAME_MAX], b[SCHED_TYPE_NAME_MAX];
+	size_t i;
+
+	if (type == NULL)
+		return NULL;
+	sched_gpu_type_normalize(type, a, sizeof a);
+	for (i = 0; i < c->snap->nblocked; i++) {
+		if (c->snap->blocked[i].gpu_type == NULL ||
+		    c->snap->blocked[i].until <= c->st.now)
+			continue;
+		sched_gpu_type_normalize(c->snap->blocked[i].gpu_type, b,
+		    sizeof b);
+		if (strcmp(a, b) == 0)
+			return &c->snap->blocked[i];
+	}
+	return NULL;
+}
+
 /* One job of the pass, in order: the checks, placement, reservation. */
 static void
 sched_visit(struct sched_ctx *c, size_t idx, bool starving)
@@ -700,9 +723,17 @@ sched_visit(struct sched_ctx *c, size_t idx, bool starving)
 			types[ntry] = t;
 			labels[ntry++] = st->types[t].product;
 		}
+		/* Unseen nodes: "any" is each of the site's types. */
 		if (ntry == 0 && !c->snap->nodes_readable) {
-			types[ntry] = -1;
-			labels[ntry++] = NULL;
+			for (i = 0; i < c->snap->nsite_types &&
+			    ntry < SCHED_MAX_TRY; i++) {
+				types[ntry] = -1;
+				labels[ntry++] = c->snap->site_types[i];
+			}
+			if (ntry == 0) {
+				types[ntry] = -1;
+				labels[ntry++] = NULL;
+			}
 		}
 	} else {
 		for (i = 0; i < j->ngpu_types && ntry < SCHED_MAX_TRY; i++) {
@@ -728,10 +759,18 @@ sched_visit(struct sched_ctx *c, size_t idx, bool starving)
 		memcpy(d->reason, c->untested, sizeof d->reason);
 		return;
 	}
+	if (c->cfg->max_admit > 0 && c->out->nadmitted >= c->cfg->max_admit) {
+		sched_say(d->reason, &off, "not tried this pass: %zu jobs "
+		    "admitted, as many as one pass creates", c->cfg->max_admit);
+		sched_wake_at(c, st->now + 1);
+		return;
+	}
 	if (st->nresv > 0)
 		c->tested++;
+	/* A hard limit ends it for sure; an estimate is what planning and
+	 * backfill go by when there is no limit. */
 	end = j->timeout_s > 0 ? sched_after(st->now, j->timeout_s) :
-	    INT64_MAX;
+	    j->est_s > 0 ? sched_after(st->now, j->est_s) : INT64_MAX;
 	for (i = 0; i < ntry; i++) {
 		t = types[i];
 		sh = (struct sched_shape){ .type = t, .gpus = j->gpus,
@@ -762,7 +801,19 @@ sched_visit(struct sched_ctx *c, size_t idx, bool starving)
 			}
 		}
 		if (!c->snap->nodes_readable) {
-			/* Quota alone; the gang timeout catches misfits. */
+			const struct sched_type_block *b =
+			    sched_blocked(c, labels[i]);
+
+			if (b != NULL) {
+				sched_fmt_time(when, sizeof when, b->until);
+				sched_say(segs, &soff, "%s: judged full until "
+				    "%s%s%s", sched_str(labels[i]), when,
+				    b->why != NULL ? ": " : "",
+				    sched_str(b->why));
+				sched_wake_at(c, b->until);
+				continue;
+			}
+			/* Quota alone; our pods' scheduling tells the rest. */
 			sched_admit(c, idx, t, labels[i], &sh, end, need, d);
 			return;
 		}
@@ -944,6 +995,8 @@ sched_pass(const struct sched_snapshot *snap, const struct sched_config *cfg,
 	    (snap->npending > 0 && snap->pending == NULL) ||
 	    (snap->nlimits > 0 && snap->limits == NULL) ||
 	    (snap->nusage > 0 && snap->usage == NULL) ||
+	    (snap->nsite_types > 0 && snap->site_types == NULL) ||
+	    (snap->nblocked > 0 && snap->blocked == NULL) ||
 	    snap->njobs > UINT32_MAX || snap->nnodes > INT32_MAX) {
 		if (cause != NULL)
 			*cause = xstrdup("snapshot arrays missing or too big");

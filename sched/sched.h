@@ -85,6 +85,13 @@ struct sched_job {
 	enum sched_workload workload;
 	bool service;            /* rendered with a Service (distributed) */
 	int64_t timeout_s;       /* hard run-time limit; 0: none */
+	/*
+	 * Estimated run time from the queue's history (the caller's choice
+	 * of statistic); 0: none.  Without a timeout, a job whose estimate
+	 * ends before a reservation starts may use the reserved room, and
+	 * planning expects it back then.
+	 */
+	int64_t est_s;
 	bool held;
 	enum sched_deps deps;
 	int64_t dep_job;         /* the dependency the reason names */
@@ -172,8 +179,24 @@ struct sched_running {
 	int64_t memory_bytes;
 	const char *const *nodes;
 	bool in_nodes;
+	/*
+	 * Per replica (NULL: in_nodes for all): true when that replica's pod
+	 * is bound and so already in its node's requested amounts; false
+	 * when the policy must subtract it at nodes[i] itself (admitted,
+	 * pod not created or not bound yet: the capacity is assumed taken
+	 * where the policy placed it, never handed out twice).
+	 */
+	const bool *counted;
 	int64_t started_at;      /* ms (admission time if not started) */
 	int64_t timeout_s;       /* 0: none; the end is then estimated */
+	int64_t est_s;           /* estimated run time; 0: none */
+	/*
+	 * > 0: the job has ended and its pods are being deleted; they hold
+	 * their nodes until then, expected at this time (ms).  Such an
+	 * entry only takes and releases room: no fair-share charge, no
+	 * user limit.
+	 */
+	int64_t ends_at;
 	const char *group;       /* NULL: none */
 };
 
@@ -188,6 +211,16 @@ struct sched_usage {
 	const char *group;
 };
 
+/*
+ * A GPU type the caller judged full without seeing nodes (one of its pods
+ * asking for it was Unschedulable for GPUs): not tried before until.
+ */
+struct sched_type_block {
+	const char *gpu_type;    /* short name or product label */
+	int64_t until;           /* ms */
+	const char *why;         /* for reasons; may be NULL */
+};
+
 struct sched_snapshot {
 	int64_t now;             /* ms */
 	const struct sched_job *jobs;
@@ -198,7 +231,16 @@ struct sched_snapshot {
 	size_t npending;
 	const struct sched_user_limit *limits;
 	size_t nlimits;
-	bool nodes_readable;     /* false: admit on quota alone */
+	/*
+	 * false (namespace-only credentials): admit on quota alone, choosing
+	 * a concrete GPU type for "any" among site_types in order, and
+	 * skipping the types in blocked until their time.
+	 */
+	bool nodes_readable;
+	const char *const *site_types; /* short names, the site's order */
+	size_t nsite_types;
+	const struct sched_type_block *blocked;
+	size_t nblocked;
 	const struct sched_node *nodes;
 	size_t nnodes;
 	const struct sched_running *running;
@@ -215,6 +257,8 @@ struct sched_config {
 	int64_t starve_s;        /* waiting longer moves a job up; 0: off */
 	size_t max_reservations; /* K_RES */
 	size_t max_job_test;     /* placements tried after the 1st reservation */
+	size_t max_admit;        /* admissions per pass (what the caller can
+				  * create at once); 0: no limit */
 };
 void sched_config_default(struct sched_config *);
 
@@ -289,6 +333,8 @@ struct sched_result {
  * it fits beside what the reservation needs; a job without a timeout thus
  * never takes reserved room.  After the first reservation at most
  * max_job_test jobs try placement; the rest say so.
+ * At most max_admit jobs are admitted; the rest wait for the next pass,
+ * which is asked for at once.
  * NEVER: invalid request, failed dependency, more than a quota's hard
  * limit or a user limit, no node of its types, or a gang larger than the
  * type holds when empty (NotReady and cordoned nodes count, as they return).
