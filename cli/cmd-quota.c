@@ -183,6 +183,11 @@ quota_print(struct cli_ctx *ctx, json_t *out)
 	if (!json_is_true(json_object_get(gpus, "allowed"))) {
 		printf("Free GPUs: not shown: %s\n", json_string_value(
 		    json_object_get(gpus, "reason")));
+		printf("A scheduler with these credentials admits on quota "
+		    "alone (namespace-only\nsight): it judges a GPU type full "
+		    "when one of its pods is Unschedulable for\nGPUs, and gives "
+		    "such a gang back after 30s.  A shared queue ('--server')\n"
+		    "sees every node.\n");
 		return;
 	}
 	if (ctx->output == CLI_OUTPUT_WIDE) {

@@ -1,7 +1,21 @@
 /* why: the reason a job waits, and its place in the queue. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+
+/* What the local queue's scheduler last said it can see of the cluster
+ * (namespace-only or informed), or NULL (a server, or never run). */
+static char *
+cmd_why_sight(struct cli_ctx *ctx)
+{
+	char *v = NULL;
+
+	if (cli_queue(ctx) != &cli_queue_local || cli_store(ctx) == NULL ||
+	    store_meta_get(cli_store(ctx), "sched.sight", &v, NULL) != 0)
+		return NULL;
+	return v;
+}
 
 /* Prints the job's state, reason and position as the scheduler saw them. */
 static int
@@ -9,7 +23,7 @@ cmd_why_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct store_job *j = NULL;
 	int64_t id;
-	char *when;
+	char *when, *sight;
 	json_t *o;
 	int ret;
 
@@ -22,6 +36,7 @@ cmd_why_exec(struct cli_ctx *ctx, int argc, char **argv)
 		cli_error(ctx, "job %lld not found", (long long)id);
 		return CLI_EXIT_FAIL;
 	}
+	sight = cmd_why_sight(ctx);
 	when = time_format_rfc3339(j->updated_at);
 	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML) {
 		o = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)j->id,
@@ -30,6 +45,9 @@ cmd_why_exec(struct cli_ctx *ctx, int argc, char **argv)
 		if (j->position > 0)
 			json_object_set_new(o, "position",
 			    json_integer(j->position));
+		if (sight != NULL)
+			json_object_set_new(o, "scheduler_sight",
+			    json_string(sight));
 		cli_print_value(ctx, o);
 		json_decref(o);
 	} else {
@@ -44,7 +62,11 @@ cmd_why_exec(struct cli_ctx *ctx, int argc, char **argv)
 			printf("reason: no scheduler pass has looked at it yet "
 			    "(is 'ailab-queue sched' running?)\n");
 		printf("as of %s\n", when);
+		if (sight != NULL && strncmp(sight, "namespace-only", 14) == 0 &&
+		    !store_state_is_terminal(j->state))
+			printf("note: the scheduler's sight is %s\n", sight);
 	}
+	free(sight);
 	free(when);
 	store_job_free(j);
 	return CLI_EXIT_OK;

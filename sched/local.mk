@@ -28,6 +28,16 @@ tests_unit_test_sched_observe_LDADD = sched/libsched.a common/libcommon.a \
 endif
 
 if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-sched-estimate
+TESTS += tests/unit/test-sched-estimate
+tests_unit_test_sched_estimate_SOURCES = tests/unit/test-sched-estimate.c
+tests_unit_test_sched_estimate_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	-iquote $(top_srcdir)/sched
+tests_unit_test_sched_estimate_LDADD = sched/libsched.a common/libcommon.a \
+	$(CMOCKA_LIBS)
+endif
+
+if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-sched-policy
 TESTS += tests/unit/test-sched-policy
 tests_unit_test_sched_policy_SOURCES = tests/unit/test-sched-policy.c

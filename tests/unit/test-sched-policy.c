@@ -708,6 +708,142 @@ test_running_not_in_nodes(void **state)
 	expect(w, 1, SCHED_VERDICT_ADMIT, "admitted");
 }
 
+/* Replicas placed but not bound are taken where placed, bound ones are
+ * on the node's books already: nothing is counted twice or missed. */
+static void
+test_counted_per_replica(void **state)
+{
+	struct world *w = *state;
+	struct sched_running *r;
+	static const bool half[2] = { true, false };
+
+	add_node(w, P_4090D, 8, 4);	/* n0: rank 0's 4 GPUs bound here */
+	add_node(w, P_4090D, 8, 0);	/* n1: rank 1 placed, not bound */
+	r = add_running(w, 100, "zed", 0, 4, T0, 3600);
+	r->replicas = 2;
+	w->run_nodes[0][1] = w->nodes[1].name;
+	r->counted = half;
+	add_job(w, 1, "alice", T_4090D, 1, 8, 1, 3600);
+	add_job(w, 2, "alice", T_4090D, 1, 4, 2, 3600);
+	pass(w);
+	/* 4 + 4 free, not 4 + 8: the 8-GPU job cannot start, a 2x4 can. */
+	expect(w, 1, SCHED_VERDICT_WAIT, "best has 4");
+	expect(w, 2, SCHED_VERDICT_ADMIT, "admitted");
+	assert_string_not_equal(dec(w, 2)->nodes[0], dec(w, 2)->nodes[1]);
+}
+
+/* Pods being deleted hold their node, and give it back at once. */
+static void
+test_ending_entries(void **state)
+{
+	struct world *w = *state;
+	struct sched_running *r;
+
+	add_node(w, P_4090D, 8, 8);
+	r = add_running(w, 100, "zed", 0, 8, T0 - HOUR, 0);
+	r->ends_at = T0;
+	add_job(w, 1, "alice", T_4090D, 1, 8, 1, 3600);
+	add_job(w, 2, "bob", T_4090D, 1, 1, 1, 7200);
+	w->jobs[1].priority = 100;
+	pass(w);
+	/* The 8-GPU job is next, not a day away; nobody backfills. */
+	expect(w, 1, SCHED_VERDICT_WAIT, "reserved on RTX4090D");
+	assert_int_equal(dec(w, 1)->reserved_start, T0);
+	expect(w, 2, SCHED_VERDICT_WAIT, "needs 1 node with 1 free, best has 0");
+	/* Once the pod is gone, the reserved job starts. */
+	w->nodes[0].req_gpus = 0;
+	w->nrunning = 0;
+	pass(w);
+	expect(w, 1, SCHED_VERDICT_ADMIT, "admitted");
+}
+
+/* An estimate lets a job without a timeout use room before a reservation,
+ * and plans a running job's end. */
+static void
+test_estimates(void **state)
+{
+	struct world *w = *state;
+	struct sched_running *r;
+
+	add_node(w, P_4090D, 8, 4);
+	add_node(w, P_4090D, 8, 8);
+	r = add_running(w, 100, "zed", 0, 4, T0, 0);
+	r->est_s = 2 * 3600;		/* ends, as planned, at +2h */
+	add_running(w, 101, "zed", 1, 8, T0, 10 * 3600);
+	add_job(w, 1, "alice", T_4090D, 1, 8, 1, 3600);
+	add_job(w, 2, "bob", T_4090D, 1, 4, 1, 0);
+	w->jobs[1].est_s = 3600;	/* before the shadow at +2h */
+	add_job(w, 3, "bob", T_4090D, 1, 4, 1, 0);
+	w->jobs[2].est_s = 3 * 3600;	/* past it */
+	w->jobs[1].priority = w->jobs[2].priority = 100;
+	pass(w);
+	assert_int_equal(dec(w, 1)->reserved_start, T0 + 2 * HOUR);
+	expect(w, 2, SCHED_VERDICT_ADMIT, "admitted");
+	/* Job 3 would overrun it: it waits for its own turn, on n1. */
+	expect(w, 3, SCHED_VERDICT_WAIT, "reserved on RTX4090D, expected start "
+	    "2027-01-15T18:00:00Z");
+}
+
+/* A pass admits at most max_admit jobs and asks for the next at once. */
+static void
+test_max_admit(void **state)
+{
+	struct world *w = *state;
+
+	add_node(w, P_4090D, 8, 0);
+	add_job(w, 1, "alice", T_4090D, 1, 1, 1, 3600);
+	add_job(w, 2, "alice", T_4090D, 1, 1, 1, 3600);
+	add_job(w, 3, "alice", T_4090D, 1, 1, 1, 3600);
+	w->cfg.max_admit = 2;
+	pass(w);
+	assert_int_equal(w->res.nadmitted, 2);
+	expect(w, 3, SCHED_VERDICT_WAIT, "2 jobs admitted, as many as one "
+	    "pass creates");
+	assert_true(w->res.next_pass_ms >= 0 && w->res.next_pass_ms <= 1);
+}
+
+/* Without sight of nodes, "any" takes a concrete site type, in order,
+ * skipping one judged full until its time. */
+static void
+test_unseen_any_and_blocks(void **state)
+{
+	struct world *w = *state;
+	static const char *const site[] = { "RTX4090D", "RTX4090", "RTX3090" };
+	struct sched_type_block blk = { "NVIDIA-GeForce-RTX-4090-D",
+	    T0 + MIN, "job 9's pod found no room" };
+	struct sched_snapshot s;
+	char *cause = NULL;
+
+	w->unreadable = true;
+	add_job(w, 1, "alice", NULL, 0, 2, 1, 3600);
+	add_job(w, 2, "alice", T_4090D, 1, 2, 1, 3600);
+	memset(&s, 0, sizeof s);
+	s.now = w->now;
+	s.jobs = w->jobs;
+	s.njobs = w->njobs;
+	s.site_types = site;
+	s.nsite_types = 3;
+	pass(w);	/* no site types given: the type is left open */
+	assert_null(dec(w, 1)->gpu_type);
+	sched_result_release(&w->res);
+	assert_int_equal(sched_pass(&s, &w->cfg, &w->res, &cause), 0);
+	assert_string_equal(dec(w, 1)->gpu_type, "RTX4090D");
+	s.blocked = &blk;
+	s.nblocked = 1;
+	sched_result_release(&w->res);
+	assert_int_equal(sched_pass(&s, &w->cfg, &w->res, &cause), 0);
+	assert_string_equal(dec(w, 1)->gpu_type, "RTX4090");
+	expect(w, 2, SCHED_VERDICT_WAIT, "RTX4090D: judged full until "
+	    "2027-01-15T08:01:00Z: job 9's pod found no room");
+	assert_int_equal(w->res.next_pass_ms, MIN);
+	/* Expired: tried again. */
+	s.now = T0 + MIN;
+	sched_result_release(&w->res);
+	assert_int_equal(sched_pass(&s, &w->cfg, &w->res, &cause), 0);
+	expect(w, 2, SCHED_VERDICT_ADMIT, "admitted");
+	assert_null(cause);
+}
+
 /* A job waiting past starve_s goes before fair share would put it. */
 static void
 test_starving_first(void **state)
@@ -1413,6 +1549,16 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_memo_and_depth, setup,
 		    teardown),
 		cmocka_unit_test(test_usage_update),
+		cmocka_unit_test_setup_teardown(test_counted_per_replica,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ending_entries, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_estimates, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_max_admit, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_unseen_any_and_blocks,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
