@@ -49,3 +49,12 @@ EXTRA_DIST += bench/sched-lib.sh
 # it schedules and cleanup runs (docs/performance.md, "Shared queue server").
 dist_noinst_SCRIPTS += bench/serve-load.sh
 EXTRA_DIST += bench/serve-load.py
+
+# The pure policy replayed offline on a bench/replay.py trace, without the
+# loop's latency (docs/performance.md, "Trace replay").
+noinst_PROGRAMS += bench/replay-policy
+bench_replay_policy_SOURCES = bench/replay-policy.c
+bench_replay_policy_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
+	-iquote $(top_srcdir)/sched
+bench_replay_policy_LDADD = sched/libsched.a common/libcommon.a \
+	$(JANSSON_LIBS) -lm
