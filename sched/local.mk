@@ -75,6 +75,8 @@ EXTRA_DIST += tests/integration/t0406-sched-fair.sh \
 	tests/fixtures/sched-fair.yaml
 # Scarce GPUs: no over-admission, in informed and namespace-only sight,
 # followed by a pod watch (sched-watch.py).
-TESTS += tests/integration/t0408-sched-scarce.sh
+TESTS += tests/integration/t0408-sched-scarce.sh \
+	tests/integration/t0409-sched-unseen.sh
 EXTRA_DIST += tests/integration/t0408-sched-scarce.sh \
+	tests/integration/t0409-sched-unseen.sh \
 	tests/integration/sched-watch.py tests/fixtures/sched-scarce.yaml

@@ -41,6 +41,8 @@
  * judgement in a row up to the cap (cluster clock). */
 #define SCHED_FULL_BACKOFF_MS (60 * 1000)
 #define SCHED_FULL_BACKOFF_MAX_MS (15 * 60 * 1000)
+/* Quiet widenings after which a judgement is forgotten. */
+#define SCHED_FULL_PROBES 8
 /* What a pass admits at most by default: it creates all of it at once. */
 #define SCHED_MAX_ADMIT 256
 
@@ -57,6 +59,8 @@ struct sched_block {
 	int64_t until;               /* cluster ms */
 	char *why;
 	int strikes;                 /* judgements in a row */
+	int64_t max_gpus;            /* ours that ran there when judged */
+	int probes;                  /* widenings since the judgement */
 };
 
 enum sched_slot {
@@ -516,11 +520,12 @@ sched_blocks_save(struct sched_loop *loop)
 	size_t i;
 
 	for (i = 0; i < loop->nblocks; i++)
-		json_array_append_new(a, json_pack("{s:s,s:I,s:s,s:i}", "type",
-		    loop->blocks[i].type, "until",
+		json_array_append_new(a, json_pack("{s:s,s:I,s:s,s:i,s:I}",
+		    "type", loop->blocks[i].type, "until",
 		    (json_int_t)loop->blocks[i].until, "why",
 		    loop->blocks[i].why != NULL ? loop->blocks[i].why : "",
-		    "strikes", loop->blocks[i].strikes));
+		    "strikes", loop->blocks[i].strikes, "max_gpus",
+		    (json_int_t)loop->blocks[i].max_gpus));
 	text = json_dumps(a, JSON_COMPACT);
 	json_decref(a);
 	if (!loop->opts.dry_run && text != NULL &&
@@ -558,7 +563,9 @@ sched_blocks_load(struct sched_loop *loop)
 		    .type = xstrdup(t), .why = w != NULL ? xstrdup(w) : NULL,
 		    .until = json_integer_value(json_object_get(b, "until")),
 		    .strikes = (int)json_integer_value(json_object_get(b,
-		    "strikes")) };
+		    "strikes")),
+		    .max_gpus = json_integer_value(json_object_get(b,
+		    "max_gpus")) };
 	}
 	json_decref(a);
 }
@@ -581,9 +588,9 @@ sched_block_get(struct sched_loop *loop, const char *type)
 
 /*
  * Without sight of nodes, one of our pods Unschedulable for GPUs is the
- * cluster saying the type is full: no further job goes there until one of
- * ours on it ends or the back-off (doubling while it keeps happening)
- * passes.
+ * cluster saying the type is full at what we run there now: until the
+ * back-off (doubling while it keeps happening) passes, jobs go there only
+ * as ours on it end and leave room.
  */
 static void
 sched_type_full(struct sched_loop *loop, const struct store_job *j,
@@ -591,14 +598,23 @@ sched_type_full(struct sched_loop *loop, const struct store_job *j,
 {
 	struct sched_block *b;
 	int64_t backoff;
+	size_t i;
 	int shift;
 
 	if (loop->sight != SCHED_SIGHT_NAMESPACE || j->run_gpu_type == NULL ||
 	    *j->run_gpu_type == '\0')
 		return;
 	b = sched_block_get(loop, j->run_gpu_type);
-	if (b->until > loop->now)
+	/* Judged already, and not widened since: the same news. */
+	if (b->until > loop->now && b->probes == 0)
 		return;
+	b->max_gpus = 0;
+	b->probes = 0;
+	for (i = 0; i < loop->njobs; i++)
+		if (loop->jobs[i]->state == STORE_RUNNING &&
+		    strcmp(loop->jobs[i]->run_gpu_type, b->type) == 0)
+			b->max_gpus += (int64_t)loop->jobs[i]->gpu_count *
+			    loop->jobs[i]->replicas;
 	b->strikes++;
 	shift = b->strikes - 1 < 8 ? b->strikes - 1 : 8;
 	backoff = SCHED_FULL_BACKOFF_MS << shift;
@@ -608,12 +624,43 @@ sched_type_full(struct sched_loop *loop, const struct store_job *j,
 	free(b->why);
 	b->why = xprintf("job %lld's pod found no room (%s)",
 	    (long long)j->id, why != NULL ? why : "Unschedulable");
-	sched_note(loop, false, "GPU type %s judged full for %llds: %s",
-	    b->type, (long long)(backoff / 1000), b->why);
+	sched_note(loop, false, "GPU type %s judged full at %lld GPUs of ours "
+	    "for %llds: %s", b->type, (long long)b->max_gpus,
+	    (long long)(backoff / 1000), b->why);
 	sched_blocks_save(loop);
 }
 
-/* One of our jobs on a type ended after running: there is room again. */
+/*
+ * A judgement's back-off passed without another: widen what may run on the
+ * type by a quarter (at least a GPU) for one more back-off period, as a
+ * congestion window grows, rather than flooding it at once; after a few
+ * quiet widenings the judgement is forgotten.
+ */
+static void
+sched_blocks_probe(struct sched_loop *loop)
+{
+	struct sched_block *b;
+	bool changed = false;
+	size_t i;
+
+	for (i = 0; i < loop->nblocks; i++) {
+		b = &loop->blocks[i];
+		if (b->until == 0 || b->until > loop->now)
+			continue;
+		changed = true;
+		if (++b->probes > SCHED_FULL_PROBES) {
+			b->until = 0;
+			continue;
+		}
+		b->max_gpus += b->max_gpus / 4 > 1 ? b->max_gpus / 4 : 1;
+		b->until = loop->now + SCHED_FULL_BACKOFF_MS;
+	}
+	if (changed)
+		sched_blocks_save(loop);
+}
+
+/* One of our jobs on a type ended after running: the next judgement
+ * starts the back-off over. */
 static void
 sched_type_freed(struct sched_loop *loop, const char *type)
 {
@@ -623,9 +670,9 @@ sched_type_freed(struct sched_loop *loop, const char *type)
 		return;
 	for (i = 0; i < loop->nblocks; i++) {
 		if (strcmp(loop->blocks[i].type, type) != 0 ||
-		    (loop->blocks[i].until == 0 && loop->blocks[i].strikes == 0))
+		    loop->blocks[i].strikes == 0 ||
+		    loop->blocks[i].until > loop->now)
 			continue;
-		loop->blocks[i].until = 0;
 		loop->blocks[i].strikes = 0;
 		sched_blocks_save(loop);
 	}
@@ -2460,6 +2507,7 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 		ss->blocked[ss->nblocked++] = (struct sched_type_block){
 		    .gpu_type = loop->blocks[i].type,
 		    .until = loop->blocks[i].until,
+		    .max_gpus = loop->blocks[i].max_gpus,
 		    .why = loop->blocks[i].why };
 	snap->blocked = ss->blocked;
 	snap->nblocked = ss->nblocked;
@@ -2830,8 +2878,10 @@ sched_pass_act(struct sched_loop *loop)
 	loop->now = kube_client_server_time(loop->kube);
 	if (loop->now == 0)
 		loop->now = now_ms();
-	if (loop->opts.mode == SCHED_MODE_SCHEDULE && !loop->cluster_failed)
+	if (loop->opts.mode == SCHED_MODE_SCHEDULE && !loop->cluster_failed) {
 		sched_sight_update(loop);
+		sched_blocks_probe(loop);
+	}
 	sched_index_objects(loop);
 	loop->inflight = 1;
 	for (i = 0; i < loop->njobs; i++) {

@@ -90,6 +90,7 @@ struct sched_ctx {
 	int64_t wake;            /* earliest time worth a pass */
 	char untested[SCHED_REASON_MAX]; /* the reason past the depth */
 	bool waiting;
+	int64_t *blk_used;       /* per snapshot block: GPUs held on its type */
 };
 
 /* The values of Slurm's and Kueue's defaults, as scheduling.md advises. */
@@ -628,26 +629,47 @@ sched_admit(struct sched_ctx *c, size_t idx, int type, const char *label,
 
 #define SCHED_MAX_TRY 16
 
-/* The caller's block on a GPU type, if one is in force now. */
-static const struct sched_type_block *
-sched_blocked(const struct sched_ctx *c, const char *type)
+/* True if two spellings name one GPU type. */
+static bool
+sched_same_type(const char *x, const char *y)
 {
 	char a[SCHED_TYPE_NAME_MAX], b[SCHED_TYPE_NAME_MAX];
+
+	if (x == NULL || y == NULL)
+		return false;
+	sched_gpu_type_normalize(x, a, sizeof a);
+	sched_gpu_type_normalize(y, b, sizeof b);
+	return strcmp(a, b) == 0;
+}
+
+/* The index of the caller's block on a GPU type in force now, or -1. */
+static ssize_t
+sched_blocked(const struct sched_ctx *c, const char *type)
+{
 	size_t i;
 
-	if (type == NULL)
-		return NULL;
-	sched_gpu_type_normalize(type, a, sizeof a);
 	for (i = 0; i < c->snap->nblocked; i++) {
-		if (c->snap->blocked[i].gpu_type == NULL ||
-		    c->snap->blocked[i].until <= c->st.now)
-			continue;
-		sched_gpu_type_normalize(c->snap->blocked[i].gpu_type, b,
-		    sizeof b);
-		if (strcmp(a, b) == 0)
-			return &c->snap->blocked[i];
+		if (c->snap->blocked[i].until > c->st.now &&
+		    sched_same_type(c->snap->blocked[i].gpu_type, type))
+			return (ssize_t)i;
 	}
-	return NULL;
+	return -1;
+}
+
+/* What runs on each blocked type now, against its max_gpus. */
+static void
+sched_blocks_init(struct sched_ctx *c)
+{
+	const struct sched_snapshot *sn = c->snap;
+	size_t i, k;
+
+	c->blk_used = xcalloc(sn->nblocked + 1, sizeof *c->blk_used);
+	for (i = 0; i < sn->nblocked; i++)
+		for (k = 0; k < sn->nrunning; k++)
+			if (sn->running[k].ends_at == 0 && sched_same_type(
+			    sn->running[k].gpu_type, sn->blocked[i].gpu_type))
+				c->blk_used[i] += (int64_t)sn->running[k].gpus *
+				    sn->running[k].replicas;
 }
 
 /* One job of the pass, in order: the checks, placement, reservation. */
@@ -801,14 +823,23 @@ sched_visit(struct sched_ctx *c, size_t idx, bool starving)
 			}
 		}
 		if (!c->snap->nodes_readable) {
-			const struct sched_type_block *b =
-			    sched_blocked(c, labels[i]);
+			ssize_t bi = sched_blocked(c, labels[i]);
+			const struct sched_type_block *b;
 
-			if (b != NULL) {
+			if (bi >= 0) {
+				b = &c->snap->blocked[bi];
+				if (c->blk_used[bi] + need[SCHED_RES_GPU] <=
+				    b->max_gpus) {
+					c->blk_used[bi] += need[SCHED_RES_GPU];
+					sched_admit(c, idx, t, labels[i], &sh,
+					    end, need, d);
+					return;
+				}
 				sched_fmt_time(when, sizeof when, b->until);
-				sched_say(segs, &soff, "%s: judged full until "
-				    "%s%s%s", sched_str(labels[i]), when,
-				    b->why != NULL ? ": " : "",
+				sched_say(segs, &soff, "%s: judged full at %lld "
+				    "GPUs of ours until %s%s%s",
+				    sched_str(labels[i]), (long long)b->max_gpus,
+				    when, b->why != NULL ? ": " : "",
 				    sched_str(b->why));
 				sched_wake_at(c, b->until);
 				continue;
@@ -1023,10 +1054,12 @@ sched_pass(const struct sched_snapshot *snap, const struct sched_config *cfg,
 
 	sched_nodes_init(&c.st);
 	sched_ctx_init(&c);
+	sched_blocks_init(&c);
 	sched_limits_init(&c);
 	sched_walk(&c);
 	sched_finish(&c);
 
+	free(c.blk_used);
 	sched_ctx_release(&c);
 	sched_nodes_release(&c.st);
 	return 0;

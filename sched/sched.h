@@ -213,11 +213,16 @@ struct sched_usage {
 
 /*
  * A GPU type the caller judged full without seeing nodes (one of its pods
- * asking for it was Unschedulable for GPUs): not tried before until.
+ * asking for it was Unschedulable for GPUs).  Until then, jobs go on it
+ * only while the GPUs of the running entries and admissions on the type
+ * stay within max_gpus (what ran there when it was judged full: a job of
+ * ours that ends makes room for one more); after until, it is tried
+ * freely again.
  */
 struct sched_type_block {
 	const char *gpu_type;    /* short name or product label */
 	int64_t until;           /* ms */
+	int64_t max_gpus;
 	const char *why;         /* for reasons; may be NULL */
 };
 

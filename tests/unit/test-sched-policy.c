@@ -809,8 +809,10 @@ test_unseen_any_and_blocks(void **state)
 {
 	struct world *w = *state;
 	static const char *const site[] = { "RTX4090D", "RTX4090", "RTX3090" };
-	struct sched_type_block blk = { "NVIDIA-GeForce-RTX-4090-D",
-	    T0 + MIN, "job 9's pod found no room" };
+	struct sched_type_block blk = { .gpu_type = "NVIDIA-GeForce-RTX-4090-D",
+	    .until = T0 + MIN, .why = "job 9's pod found no room" };
+	struct sched_running r = { .id = 9, .owner = "alice",
+	    .gpu_type = "RTX4090D", .gpus = 2, .replicas = 1 };
 	struct sched_snapshot s;
 	char *cause = NULL;
 
@@ -833,9 +835,20 @@ test_unseen_any_and_blocks(void **state)
 	sched_result_release(&w->res);
 	assert_int_equal(sched_pass(&s, &w->cfg, &w->res, &cause), 0);
 	assert_string_equal(dec(w, 1)->gpu_type, "RTX4090");
-	expect(w, 2, SCHED_VERDICT_WAIT, "RTX4090D: judged full until "
-	    "2027-01-15T08:01:00Z: job 9's pod found no room");
+	expect(w, 2, SCHED_VERDICT_WAIT, "RTX4090D: judged full at 0 GPUs of "
+	    "ours until 2027-01-15T08:01:00Z: job 9's pod found no room");
 	assert_int_equal(w->res.next_pass_ms, MIN);
+	/* Judged full at 4 GPUs of ours, 2 running: one 2-GPU job fits. */
+	blk.max_gpus = 4;
+	s.running = &r;
+	s.nrunning = 1;
+	sched_result_release(&w->res);
+	assert_int_equal(sched_pass(&s, &w->cfg, &w->res, &cause), 0);
+	assert_string_equal(dec(w, 1)->gpu_type, "RTX4090D");
+	expect(w, 2, SCHED_VERDICT_WAIT, "RTX4090D: judged full at 4 GPUs");
+	s.running = NULL;
+	s.nrunning = 0;
+	blk.max_gpus = 0;
 	/* Expired: tried again. */
 	s.now = T0 + MIN;
 	sched_result_release(&w->res);

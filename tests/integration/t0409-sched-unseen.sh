@@ -1,0 +1,81 @@
+#!/bin/sh
+# Scarce GPUs seen with a user's own credentials (namespace-only sight, as
+# on ailab: alice may not list the pods of other namespaces).  One RTX3090
+# node with 8 GPUs and one RTX4090 node; alice's queue holds 16 one-GPU
+# RTX3090 jobs of owner u1, 4 of u2, a 2x4-GPU RTX3090 gang, and 4 jobs
+# that take RTX3090 or RTX4090.  The scheduler admits on quota alone, so
+# some pods find no room; asserted on the simulated cluster's own state,
+# followed by a pod watch (sched-watch.py): no job holds quota with a pod
+# Unschedulable for GPUs longer than 60 simulated seconds, every job
+# finishes, the mode is said once and shown by why, and jobs that accept
+# either type run on RTX4090 while RTX3090 is judged full.
+. "$top_srcdir/tests/lib.sh"
+plan 9
+
+start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-scarce.yaml" \
+    --speed 10 --seed 9
+ok "ailab-kubesim starts" $?
+
+# mkspec NAME N TYPE COUNT REPLICAS: a sweep of N jobs of 2 simulated
+# minutes (12 s of real time).
+mkspec() {
+	cat >"$TMP/$1.yaml" <<EOT
+name: $1
+command: python train.py --i \${i}
+gpu: {type: $3, count: $4}
+replicas: $5
+resources: {cpu: 1, memory: 4Gi}
+annotations:
+  sim.ailab-queue.io/duration: 2m
+sweep:
+  grid:
+    i: [$(seq -s, 1 "$2")]
+EOT
+}
+mkspec big 16 RTX3090 1 1
+mkspec small 4 RTX3090 1 1
+mkspec gang 1 RTX3090 4 2
+mkspec either 4 '[RTX3090, RTX4090]' 1 1
+rc=0
+aq --context alice -q submit --owner u1 "$TMP/big.yaml" >/dev/null || rc=1
+aq --context alice -q submit --owner u2 "$TMP/small.yaml" >/dev/null || rc=1
+aq --context alice -q submit --owner u2 "$TMP/gang.yaml" >/dev/null || rc=1
+aq --context alice -q submit --owner u1 "$TMP/either.yaml" >/dev/null || rc=1
+ok "25 jobs queued in alice's namespace" $rc
+
+python3 "$top_srcdir/tests/integration/sched-watch.py" "$KUBESIM_URL" \
+    admin-token "$TMP/stop" "$TMP/watch.json" "$AILAB_QUEUE" 0.2 &
+WATCHER=$!
+TEST_PIDS="$TEST_PIDS $WATCHER"
+sleep 0.5
+timeout 400 "$AILAB_QUEUE" --context alice sched --until-empty \
+    --interval 1s >"$TMP/sched.out" 2>&1
+rc=$?
+[ $rc -ne 0 ] && tail -n 20 "$TMP/sched.out" | sed 's/^/# /'
+ok "sched --until-empty, as alice, runs every job" $rc
+touch "$TMP/stop"
+wait "$WATCHER"
+is "every job succeeded" "$(aq ls --all -o json | python3 -c 'import json, sys
+print(sum(1 for j in json.load(sys.stdin) if j["state"] == "succeeded"))')" 25
+is "the scheduler said once that it sees only its namespace" \
+    "$(grep -c 'warning: namespace-only: the credentials cannot list pods of other namespaces' "$TMP/sched.out")" 1
+
+W="$TMP/watch.json"
+val() { python3 -c "import json, sys; r = json.load(open(sys.argv[1])); print($1)" "$W"; }
+n=$(val 'len(r["unschedulable"])')
+worst=$(val 'max([u[1] for u in r["unschedulable"]] or [0])')
+echo "# $n pods were Unschedulable for GPUs; the longest for $worst simulated s"
+ok "some pods found no room (the scenario bites)" "$([ "$n" -gt 0 ]; echo $?)"
+ok "none held quota Unschedulable for more than 60 s (simulated)" \
+    "$(val '0 if all(u[1] <= 60 for u in r["unschedulable"]) else 1')"
+is "the jobs that take either type ran, some on RTX4090" \
+    "$(aq ls --all --name 'either-*' -o json | python3 -c 'import json, sys
+js = json.load(sys.stdin)
+print(len(js), any(j["run_gpu_type"] == "RTX4090" for j in js))')" "4 True"
+
+# why says what the scheduler could see, for a job that waits.
+id=$(aq --context alice -q submit --hold "$TMP/gang.yaml")
+aq why "$id" >"$TMP/why"
+like "why notes the namespace-only sight" "$TMP/why" \
+    "^note: the scheduler's sight is namespace-only"
+finish
