@@ -53,6 +53,10 @@ sched_spec_read(const struct store_job *j, struct sched_spec *sp,
 	sp->retries = (int)json_integer_value(json_object_get(o, "retries"));
 	sp->max_running = (int)json_integer_value(json_object_get(o,
 	    "max_running"));
+	sp->scratch_bytes = json_integer_value(json_object_get(o,
+	    "scratch_bytes"));
+	sp->nscratch = (int)json_array_size(json_object_get(o,
+	    "scratch_mounts"));
 	gpu = json_object_get(o, "gpu");
 	if (!json_is_true(json_object_get(gpu, "any")))
 		sp->types = sched_spec_strings(json_object_get(gpu, "types"),
@@ -65,8 +69,20 @@ sched_spec_read(const struct store_job *j, struct sched_spec *sp,
 
 const char *const sched_spec_paths[SCHED_SPEC_NFIELDS] = {
 	"$.workload", "$.interactive", "$.timeout_s", "$.gang_timeout_s",
-	"$.retries", "$.max_running", "$.gpu.any", "$.gpu.types", "$.after"
+	"$.retries", "$.max_running", "$.gpu.any", "$.gpu.types", "$.after",
+	"$.scratch_bytes", "$.scratch_mounts"
 };
+
+/* The length of a JSON array field, 0 when absent or not an array. */
+static int
+sched_field_count(const char *v)
+{
+	json_t *a = v != NULL ? json_loads(v, 0, NULL) : NULL;
+	int n = json_is_array(a) ? (int)json_array_size(a) : 0;
+
+	json_decref(a);
+	return n;
+}
 
 /* An integer field, 0 when absent. */
 static int64_t
@@ -115,6 +131,8 @@ sched_spec_from_fields(const char *const *v, struct sched_spec *sp,
 		goto fail;
 	if (sched_field_strings(v[8], &sp->after, &sp->nafter, cause) != 0)
 		goto fail;
+	sp->scratch_bytes = sched_field_int(v[9]);
+	sp->nscratch = sched_field_count(v[10]);
 	return 0;
 fail:
 	sched_spec_release(sp);

@@ -27,6 +27,8 @@ struct sched_spec {
 	size_t nafter;
 	int64_t cpu_limit_milli;
 	int64_t memory_limit_bytes;
+	int nscratch;            /* scratch claims per pod */
+	int64_t scratch_bytes;   /* each */
 };
 
 /* Reads a stored job's spec; -1 with cause when it cannot be read. */
@@ -40,7 +42,7 @@ void sched_spec_release(struct sched_spec *);
  * arrays, NULL when absent), so that many jobs are read without parsing
  * their whole specs; v holds SCHED_SPEC_NFIELDS values in path order.
  */
-#define SCHED_SPEC_NFIELDS 9
+#define SCHED_SPEC_NFIELDS 11
 extern const char *const sched_spec_paths[SCHED_SPEC_NFIELDS];
 int sched_spec_from_fields(const char *const *v, struct sched_spec *,
     char **cause);

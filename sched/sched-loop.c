@@ -2060,6 +2060,8 @@ sched_snap_job(struct sched_loop *loop, struct store_job *j,
 	sj->memory_bytes = j->memory_bytes;
 	sj->cpu_limit_milli = sp->cpu_limit_milli;
 	sj->memory_limit_bytes = sp->memory_limit_bytes;
+	sj->nscratch = sp->nscratch;
+	sj->scratch_bytes = sp->scratch_bytes;
 	sj->workload = sp->deployment ? SCHED_WORKLOAD_DEPLOYMENT :
 	    SCHED_WORKLOAD_JOB;
 	sj->service = true;
@@ -2454,6 +2456,10 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 			tmp.replicas = j->replicas;
 			tmp.cpu_milli = j->cpu_milli;
 			tmp.memory_bytes = j->memory_bytes;
+			if (sp != NULL) {
+				tmp.nscratch = sp->nscratch;
+				tmp.scratch_bytes = sp->scratch_bytes;
+			}
 			sched_job_quota_need(&tmp, need);
 			for (k = 0; k < ss->npending; k++)
 				if (strcmp(ss->pending[k].namespace,

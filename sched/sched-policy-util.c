@@ -205,6 +205,9 @@ sched_res_of_key(const char *key)
 		{ "count/jobs.batch", SCHED_RES_JOBS },
 		{ "services", SCHED_RES_SERVICES },
 		{ "count/services", SCHED_RES_SERVICES },
+		{ "requests.storage", SCHED_RES_STORAGE },
+		{ "persistentvolumeclaims", SCHED_RES_PVCS },
+		{ "count/persistentvolumeclaims", SCHED_RES_PVCS },
 	};
 	size_t i;
 
@@ -236,6 +239,10 @@ sched_job_quota_need(const struct sched_job *j, int64_t need[SCHED_NRES])
 	} else
 		need[SCHED_RES_JOBS] = 1;
 	need[SCHED_RES_SERVICES] = j->service ? 1 : 0;
+	if (j->nscratch > 0 && j->scratch_bytes > 0) {
+		need[SCHED_RES_PVCS] = r * j->nscratch;
+		need[SCHED_RES_STORAGE] = r * j->nscratch * j->scratch_bytes;
+	}
 }
 
 /* Fair share needs usage that fades: exact integral under a half-life. */
@@ -282,15 +289,25 @@ sched_fmt_cpu(char *buf, size_t len, int64_t milli)
 size_t
 sched_fmt_bytes(char *buf, size_t len, int64_t b)
 {
-	static const char *const suf[] = { "", "Ki", "Mi", "Gi", "Ti", "Pi" };
-	size_t i = 0;
+	static const char *const bsuf[] = { "", "Ki", "Mi", "Gi", "Ti", "Pi" };
+	static const char *const dsuf[] = { "", "k", "M", "G", "T", "P" };
+	int64_t x = b, y = b;
+	size_t i = 0, k = 0;
 	int n;
 
-	while (b != 0 && b % 1024 == 0 && i + 1 < nitems(suf)) {
-		b /= 1024;
+	/* The shorter exact form: quotas are written both ways ("40T"). */
+	while (x != 0 && x % 1024 == 0 && i + 1 < nitems(bsuf)) {
+		x /= 1024;
 		i++;
 	}
-	n = snprintf(buf, len, "%lld%s", (long long)b, suf[i]);
+	while (y != 0 && y % 1000 == 0 && k + 1 < nitems(dsuf)) {
+		y /= 1000;
+		k++;
+	}
+	if (k > i)
+		n = snprintf(buf, len, "%lld%s", (long long)y, dsuf[k]);
+	else
+		n = snprintf(buf, len, "%lld%s", (long long)x, bsuf[i]);
 	return n < 0 ? 0 : (size_t)n;
 }
 
@@ -306,6 +323,7 @@ sched_fmt_res(char *buf, size_t len, int res, int64_t v)
 		return sched_fmt_cpu(buf, len, v);
 	case SCHED_RES_REQ_MEMORY:
 	case SCHED_RES_LIM_MEMORY:
+	case SCHED_RES_STORAGE:
 		return sched_fmt_bytes(buf, len, v);
 	default:
 		n = snprintf(buf, len, "%lld", (long long)v);

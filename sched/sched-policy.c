@@ -103,6 +103,7 @@ sched_config_default(struct sched_config *c)
 	c->starve_s = 48 * 3600;
 	c->max_reservations = 32;
 	c->max_job_test = 1000;
+	c->max_admit = 0;
 }
 
 /* Everything sched_pass returns goes with one call. */

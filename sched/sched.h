@@ -41,6 +41,8 @@ enum sched_res {
 	SCHED_RES_REPLICASETS,   /* count/replicasets.apps (one per Deployment) */
 	SCHED_RES_JOBS,          /* count/jobs.batch */
 	SCHED_RES_SERVICES,      /* services, count/services */
+	SCHED_RES_STORAGE,       /* requests.storage (bytes): scratch claims */
+	SCHED_RES_PVCS,          /* persistentvolumeclaims, count/pvcs */
 	SCHED_NRES
 };
 
@@ -82,6 +84,10 @@ struct sched_job {
 	int64_t memory_bytes;    /* requests per replica */
 	int64_t cpu_limit_milli; /* limits per replica; 0: as requested */
 	int64_t memory_limit_bytes; /* limits per replica; 0: as requested */
+	/* Claims made with each pod (generic ephemeral scratch volumes):
+	 * nscratch of scratch_bytes each, per replica. */
+	int nscratch;
+	int64_t scratch_bytes;
 	enum sched_workload workload;
 	bool service;            /* rendered with a Service (distributed) */
 	int64_t timeout_s;       /* hard run-time limit; 0: none */

@@ -394,7 +394,8 @@ test_quota_pending(void **state)
 	expect(w, 2, SCHED_VERDICT_ADMIT, "admitted");
 	expect(w, 3, SCHED_VERDICT_WAIT, "needs 4, 8 of 8 used");
 	assert_int_equal(sched_res_of_key("cpu"), SCHED_RES_REQ_CPU);
-	assert_int_equal(sched_res_of_key("requests.storage"), -1);
+	assert_int_equal(sched_res_of_key("requests.storage"), SCHED_RES_STORAGE);
+	assert_int_equal(sched_res_of_key("requests.ephemeral-storage"), -1);
 }
 
 /* Types are tried in the user's order; RTX4090 never matches RTX4090D. */
@@ -706,6 +707,40 @@ test_running_not_in_nodes(void **state)
 	w->nodes[0].req_gpus = 0;
 	pass(w);
 	expect(w, 1, SCHED_VERDICT_ADMIT, "admitted");
+}
+
+/* Scratch claims count against requests.storage and the claim count, with
+ * the reason naming the key (ailab's standing claims fill most of it). */
+static void
+test_quota_storage(void **state)
+{
+	struct world *w = *state;
+	struct sched_quota *q;
+	struct sched_job *j;
+	const int64_t T = 1000LL * 1000 * 1000 * 1000;
+
+	add_node(w, P_4090D, 8, 0);
+	q = add_quota(w, "alice", "requests.storage", 40 * T, 38 * T);
+	quota_key(w, q, "count/pods", 10, 0);
+	j = add_job(w, 1, "alice", T_4090D, 1, 1, 1, 3600);
+	j->nscratch = 2;
+	j->scratch_bytes = 1024LL * GiB;
+	j = add_job(w, 2, "alice", T_4090D, 1, 1, 1, 3600);
+	j->nscratch = 2;
+	j->scratch_bytes = 100 * GiB;
+	pass(w);
+	expect(w, 1, SCHED_VERDICT_WAIT, "quota requests.storage: needs 2Ti, "
+	    "38T of 40T used");
+	expect(w, 2, SCHED_VERDICT_ADMIT, "admitted");
+	/* Nine replicas with 1 scratch claim each: ten pods fit, nine do
+	 * not once two are used. */
+	w->njobs = 0;
+	w->qitems[0][0].used = 0;
+	w->qitems[0][1].used = 2;
+	add_job(w, 3, "alice", T_4090D, 1, 0, 9, 3600);
+	pass(w);
+	expect(w, 3, SCHED_VERDICT_WAIT, "quota count/pods: needs 9, 2 of 10 "
+	    "used");
 }
 
 /* Replicas placed but not bound are taken where placed, bound ones are
@@ -1562,6 +1597,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_memo_and_depth, setup,
 		    teardown),
 		cmocka_unit_test(test_usage_update),
+		cmocka_unit_test_setup_teardown(test_quota_storage, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_counted_per_replica,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ending_entries, setup,
