@@ -485,6 +485,15 @@ sched_quota_check(struct sched_ctx *c, size_t idx, const int64_t *need,
 	return 0;
 }
 
+/* Field by field: shapes are built as compound literals, whose padding
+ * holds anything. */
+static bool
+sched_shape_eq(const struct sched_shape *a, const struct sched_shape *b)
+{
+	return a->type == b->type && a->gpus == b->gpus &&
+	    a->replicas == b->replicas && a->cpu == b->cpu && a->mem == b->mem;
+}
+
 /* Memo slot of a shape: hashing the five numbers that decide a fit. */
 static size_t
 sched_memo_hash(const struct sched_shape *s)
@@ -524,7 +533,7 @@ sched_memo_get(struct sched_pass_state *st, const struct sched_shape *s)
 	}
 	i = sched_memo_hash(s) & (st->memo_cap - 1);
 	while (st->memo[i].used) {
-		if (memcmp(&st->memo[i].shape, s, sizeof *s) == 0)
+		if (sched_shape_eq(&st->memo[i].shape, s))
 			return &st->memo[i];
 		i = (i + 1) & (st->memo_cap - 1);
 	}
