@@ -31,6 +31,14 @@ cmd_sched_signal(evutil_socket_t sig, short ev, void *arg)
 	sched_loop_stop(arg);
 }
 
+/* A command changed the queue (store_wake): a pass now, not at the
+ * interval. */
+static void
+cmd_sched_wake(void *arg)
+{
+	sched_loop_kick(arg);
+}
+
 /* Takes the scheduler lock and runs the loop until stopped. */
 static int
 cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
@@ -39,6 +47,7 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct sched_loop *loop;
 	struct kube_client *kube;
 	struct event *sigterm, *sigint;
+	struct store_wake *wake = NULL;
 	struct store *s;
 	int64_t interval, limit;
 	const char *v;
@@ -82,6 +91,16 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 	loop = sched_loop_new(ctx->base, s, kube, &o);
+	/* One pass needs no wake-up; a service does. */
+	if (!o.once && store_wake_listen(s, ctx->base, cmd_sched_wake, loop,
+	    &wake, &cause) != 0) {
+		cli_error(ctx, "cannot listen for the queue's changes: %s",
+		    cause);
+		free(cause);
+		sched_loop_free(loop);
+		close(fd);
+		return CLI_EXIT_FAIL;
+	}
 	sigterm = evsignal_new(ctx->base, SIGTERM, cmd_sched_signal, loop);
 	sigint = evsignal_new(ctx->base, SIGINT, cmd_sched_signal, loop);
 	evsignal_add(sigterm, NULL);
@@ -91,6 +110,7 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 	event_base_dispatch(ctx->base);
 	event_free(sigterm);
 	event_free(sigint);
+	store_wake_free(wake);
 	sched_loop_free(loop);
 	close(fd);
 	return CLI_EXIT_OK;
