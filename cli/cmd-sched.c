@@ -14,7 +14,8 @@ static const struct cli_opt cmd_sched_opts[] = {
 	{ "until-empty", 0, CLI_OPT_FLAG, NULL,
 	  "exit once no job is left to run or clean up" },
 	{ "interval", 0, CLI_OPT_STRING, "DURATION",
-	  "time between passes when nothing happens (default 2s)" },
+	  "time between passes when nothing happens, 50ms to 1h "
+	  "(default 2s)" },
 	{ "gang-timeout", 0, CLI_OPT_STRING, "DURATION",
 	  "re-queue a gang not fully running after this (default 10m)" },
 	{ "log-limit", 0, CLI_OPT_STRING, "SIZE",
@@ -49,17 +50,17 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct event *sigterm, *sigint;
 	struct store_wake *wake = NULL;
 	struct store *s;
-	int64_t interval, limit;
+	int64_t limit;
 	const char *v;
 	char *cause = NULL;
 	int fd = -1;
 
 	(void)argc;
 	(void)argv;
-	if (cli_duration(ctx, "interval", false, &interval) != 0 ||
+	if (cli_duration_ms(ctx, "interval", CLI_INTERVAL_MIN_MS,
+	    CLI_INTERVAL_MAX_MS, &o.interval_ms) != 0 ||
 	    cli_duration(ctx, "gang-timeout", false, &o.gang_timeout_s) != 0)
 		return CLI_EXIT_USAGE;
-	o.interval_ms = interval * 1000;
 	if ((v = cli_string(ctx, "log-limit")) != NULL) {
 		if (quantity_parse(v, QUANTITY_UNITS, &limit, &cause) != 0 ||
 		    limit <= 0 || limit > 64 * 1024 * 1024) {
@@ -122,7 +123,10 @@ const struct cli_cmd cli_cmd_sched = {
 	.summary = "run the scheduler: admit, start, follow and clean up jobs",
 	.help = "Only one scheduler acts on a queue at a time; a second one\n"
 	    "says which process holds the queue and exits 1. SIGTERM finishes\n"
-	    "the pass in progress, then exits.\n",
+	    "the pass in progress, then exits. A submit, cancel, hold, release\n"
+	    "or retry of the queue on this machine starts a pass at once\n"
+	    "(through the FIFO <db>.wake); otherwise passes come every\n"
+	    "--interval.\n",
 	.opts = cmd_sched_opts,
 	.flags = CLI_NEEDS_STORE | CLI_LOCAL_ONLY,
 	.min_args = 0,
