@@ -61,3 +61,6 @@ EXTRA_DIST += tests/integration/t0404-sched-kill9.sh \
 TESTS += tests/integration/t0406-sched-fair.sh
 EXTRA_DIST += tests/integration/t0406-sched-fair.sh \
 	tests/fixtures/sched-fair.yaml
+# Passes woken by local commands (store_wake), not the interval.
+TESTS += tests/integration/t0407-sched-wake.sh
+EXTRA_DIST += tests/integration/t0407-sched-wake.sh
