@@ -49,3 +49,8 @@ EXTRA_DIST += bench/sched-lib.sh
 # it schedules and cleanup runs (docs/performance.md, "Shared queue server").
 dist_noinst_SCRIPTS += bench/serve-load.sh
 EXTRA_DIST += bench/serve-load.py
+
+# store/ and sched/: from the start of a local `submit` to the job's
+# Deployment at ailab-kubesim, with `sched --interval 60s` woken by the
+# FIFO beside the database (docs/performance.md, "Wake-up latency").
+dist_noinst_SCRIPTS += bench/wake-latency.sh
