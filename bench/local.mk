@@ -58,3 +58,7 @@ bench_replay_policy_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
 	-iquote $(top_srcdir)/sched
 bench_replay_policy_LDADD = sched/libsched.a common/libcommon.a \
 	$(JANSSON_LIBS) -lm
+# store/ and sched/: from the start of a local `submit` to the job's
+# Deployment at ailab-kubesim, with `sched --interval 60s` woken by the
+# FIFO beside the database (docs/performance.md, "Wake-up latency").
+dist_noinst_SCRIPTS += bench/wake-latency.sh

@@ -111,10 +111,10 @@ cli_queue_local_group_ids(struct cli_ctx *ctx, const char *group,
 	return CLI_EXIT_OK;
 }
 
-/* Cancels one job, saying what happened to it. */
+/* Cancels one job, saying what happened to it; *changed if it did. */
 static int
 cli_queue_local_cancel(struct cli_ctx *ctx, struct store *s, int64_t id,
-    const char *reason)
+    const char *reason, bool *changed)
 {
 	enum store_cancel_result r;
 	char *cause = NULL;
@@ -123,9 +123,11 @@ cli_queue_local_cancel(struct cli_ctx *ctx, struct store *s, int64_t id,
 		return cli_queue_fail(ctx, cause);
 	switch (r) {
 	case STORE_CANCEL_DONE:
+		*changed = true;
 		cli_info(ctx, "job %lld cancelled", (long long)id);
 		break;
 	case STORE_CANCEL_REQUESTED:
+		*changed = true;
 		cli_info(ctx, "job %lld: cancel requested; the scheduler stops "
 		    "it", (long long)id);
 		break;
@@ -141,10 +143,10 @@ cli_queue_local_cancel(struct cli_ctx *ctx, struct store *s, int64_t id,
 }
 
 /* Re-queues one ended job whose objects are gone; with a group, what did
- * not succeed and has ended. */
+ * not succeed and has ended.  *changed if it did. */
 static int
 cli_queue_local_retry(struct cli_ctx *ctx, struct store *s, int64_t id,
-    const char *reason, bool group)
+    const char *reason, bool group, bool *changed)
 {
 	struct store_job *j = NULL;
 	char *cause = NULL;
@@ -170,12 +172,14 @@ cli_queue_local_retry(struct cli_ctx *ctx, struct store *s, int64_t id,
 	if (store_transition(s, id, CLI_RETRY_FROM, STORE_QUEUED, reason,
 	    &cause) != 0)
 		return cli_queue_fail(ctx, cause);
+	*changed = true;
 	cli_info(ctx, "job %lld queued again", (long long)id);
 	return CLI_EXIT_OK;
 }
 
 /* The named jobs, then the group's, each acted on and reported in turn;
- * a refusal is reported and the others go on. */
+ * a refusal is reported and the others go on.  A scheduler of the queue
+ * is woken once if anything changed. */
 static int
 cli_queue_local_act(struct cli_ctx *ctx, enum cli_queue_act act,
     const int64_t *ids, size_t n, const char *group)
@@ -187,6 +191,7 @@ cli_queue_local_act(struct cli_ctx *ctx, enum cli_queue_act act,
 	size_t ng = 0, i;
 	char *cause = NULL, *reason;
 	int ret = CLI_EXIT_OK, r;
+	bool changed = false;
 
 	if (group != NULL && (ret = cli_queue_local_group_ids(ctx, group,
 	    &gids, &ng)) != CLI_EXIT_OK)
@@ -205,11 +210,12 @@ cli_queue_local_act(struct cli_ctx *ctx, enum cli_queue_act act,
 	for (i = 0; i < n + ng; i++) {
 		switch (act) {
 		case CLI_QUEUE_CANCEL:
-			r = cli_queue_local_cancel(ctx, s, all[i], reason);
+			r = cli_queue_local_cancel(ctx, s, all[i], reason,
+			    &changed);
 			break;
 		case CLI_QUEUE_RETRY:
 			r = cli_queue_local_retry(ctx, s, all[i], reason,
-			    group != NULL);
+			    group != NULL, &changed);
 			break;
 		case CLI_QUEUE_HOLD:
 		case CLI_QUEUE_RELEASE:
@@ -220,15 +226,19 @@ cli_queue_local_act(struct cli_ctx *ctx, enum cli_queue_act act,
 			    STORE_STATE_BIT(STORE_HELD), act == CLI_QUEUE_HOLD ?
 			    STORE_HELD : STORE_QUEUED, reason, &cause) != 0)
 				r = cli_queue_fail(ctx, cause);
-			else
+			else {
+				changed = true;
 				cli_info(ctx, "job %lld %s", (long long)all[i],
 				    verbs[act]);
+			}
 			cause = NULL;
 			break;
 		}
 		if (r != CLI_EXIT_OK)
 			ret = r;
 	}
+	if (changed)
+		store_wake(s);
 	free(reason);
 	free(all);
 	return ret;

@@ -391,6 +391,34 @@ cli_duration(struct cli_ctx *ctx, const char *name, bool zero_ok,
 	return 0;
 }
 
+/* See cli.h: a bounded duration option in milliseconds. */
+int
+cli_duration_ms(struct cli_ctx *ctx, const char *name, int64_t min_ms,
+    int64_t max_ms, int64_t *out)
+{
+	const char *v = cli_string(ctx, name);
+	char *cause = NULL, *lo, *hi;
+
+	*out = 0;
+	if (v == NULL)
+		return 0;
+	if (duration_parse_ms(v, out, &cause) != 0) {
+		cli_error(ctx, "invalid value for '--%s': %s", name, cause);
+		free(cause);
+		return -1;
+	}
+	if (*out < min_ms || *out > max_ms) {
+		lo = duration_format_ms(min_ms);
+		hi = duration_format_ms(max_ms);
+		cli_error(ctx, "invalid value for '--%s': '%s' (from %s to %s)",
+		    name, v, lo, hi);
+		free(lo);
+		free(hi);
+		return -1;
+	}
+	return 0;
+}
+
 /* Reads a job id argument. */
 int
 cli_parse_id(struct cli_ctx *ctx, const char *s, int64_t *id)

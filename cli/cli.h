@@ -185,6 +185,13 @@ void cli_list_commands(FILE *);
 int cli_parse_id(struct cli_ctx *, const char *, int64_t *);
 /* A duration option in seconds; 0 when absent, -1 (printed) if bad. */
 int cli_duration(struct cli_ctx *, const char *, bool zero_ok, int64_t *);
+/* A duration option in milliseconds ("500ms", "0.5s", "2s"), from min_ms
+ * to max_ms; 0 when absent, -1 (printed, naming the option) if bad. */
+int cli_duration_ms(struct cli_ctx *, const char *, int64_t min_ms,
+    int64_t max_ms, int64_t *);
+/* The bounds of the scheduler's --interval (sched, serve). */
+#define CLI_INTERVAL_MIN_MS 50
+#define CLI_INTERVAL_MAX_MS (3600 * 1000)
 /* Owner of new jobs: the local user name. */
 const char *cli_owner(void);
 /*

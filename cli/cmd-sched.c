@@ -14,7 +14,8 @@ static const struct cli_opt cmd_sched_opts[] = {
 	{ "until-empty", 0, CLI_OPT_FLAG, NULL,
 	  "exit once no job is left to run or clean up" },
 	{ "interval", 0, CLI_OPT_STRING, "DURATION",
-	  "time between passes when nothing happens (default 2s)" },
+	  "time between passes when nothing happens, 50ms to 1h "
+	  "(default 2s)" },
 	{ "gang-timeout", 0, CLI_OPT_STRING, "DURATION",
 	  "re-queue a gang not fully running after this (default 10m)" },
 	{ "log-limit", 0, CLI_OPT_STRING, "SIZE",
@@ -31,6 +32,14 @@ cmd_sched_signal(evutil_socket_t sig, short ev, void *arg)
 	sched_loop_stop(arg);
 }
 
+/* A command changed the queue (store_wake): a pass now, not at the
+ * interval. */
+static void
+cmd_sched_wake(void *arg)
+{
+	sched_loop_kick(arg);
+}
+
 /* Takes the scheduler lock and runs the loop until stopped. */
 static int
 cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
@@ -39,18 +48,19 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct sched_loop *loop;
 	struct kube_client *kube;
 	struct event *sigterm, *sigint;
+	struct store_wake *wake = NULL;
 	struct store *s;
-	int64_t interval, limit;
+	int64_t limit;
 	const char *v;
 	char *cause = NULL;
 	int fd = -1;
 
 	(void)argc;
 	(void)argv;
-	if (cli_duration(ctx, "interval", false, &interval) != 0 ||
+	if (cli_duration_ms(ctx, "interval", CLI_INTERVAL_MIN_MS,
+	    CLI_INTERVAL_MAX_MS, &o.interval_ms) != 0 ||
 	    cli_duration(ctx, "gang-timeout", false, &o.gang_timeout_s) != 0)
 		return CLI_EXIT_USAGE;
-	o.interval_ms = interval * 1000;
 	if ((v = cli_string(ctx, "log-limit")) != NULL) {
 		if (quantity_parse(v, QUANTITY_UNITS, &limit, &cause) != 0 ||
 		    limit <= 0 || limit > 64 * 1024 * 1024) {
@@ -82,6 +92,16 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 	loop = sched_loop_new(ctx->base, s, kube, &o);
+	/* One pass needs no wake-up; a service does. */
+	if (!o.once && store_wake_listen(s, ctx->base, cmd_sched_wake, loop,
+	    &wake, &cause) != 0) {
+		cli_error(ctx, "cannot listen for the queue's changes: %s",
+		    cause);
+		free(cause);
+		sched_loop_free(loop);
+		close(fd);
+		return CLI_EXIT_FAIL;
+	}
 	sigterm = evsignal_new(ctx->base, SIGTERM, cmd_sched_signal, loop);
 	sigint = evsignal_new(ctx->base, SIGINT, cmd_sched_signal, loop);
 	evsignal_add(sigterm, NULL);
@@ -91,6 +111,7 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 	event_base_dispatch(ctx->base);
 	event_free(sigterm);
 	event_free(sigint);
+	store_wake_free(wake);
 	sched_loop_free(loop);
 	close(fd);
 	return CLI_EXIT_OK;
@@ -102,7 +123,10 @@ const struct cli_cmd cli_cmd_sched = {
 	.summary = "run the scheduler: admit, start, follow and clean up jobs",
 	.help = "Only one scheduler acts on a queue at a time; a second one\n"
 	    "says which process holds the queue and exits 1. SIGTERM finishes\n"
-	    "the pass in progress, then exits.\n",
+	    "the pass in progress, then exits. A submit, cancel, hold, release\n"
+	    "or retry of the queue on this machine starts a pass at once\n"
+	    "(through the FIFO <db>.wake); otherwise passes come every\n"
+	    "--interval.\n",
 	.opts = cmd_sched_opts,
 	.flags = CLI_NEEDS_STORE | CLI_LOCAL_ONLY,
 	.min_args = 0,

@@ -52,7 +52,8 @@ static const struct cli_opt cmd_serve_opts[] = {
 	{ "identity", 0, CLI_OPT_STRING, "NAME",
 	  "this replica's name in the Lease (default HOST-PID)" },
 	{ "interval", 0, CLI_OPT_STRING, "DURATION",
-	  "time between scheduler passes when nothing happens (default 2s)" },
+	  "time between scheduler passes when nothing happens, 50ms to 1h "
+	  "(default 2s)" },
 	{ "gang-timeout", 0, CLI_OPT_STRING, "DURATION",
 	  "re-queue a gang not fully running after this (default 10m)" },
 	{ NULL, 0, 0, NULL, NULL }
@@ -245,7 +246,6 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct spec_diags diags = { 0 };
 	struct spec_site *site = NULL;
 	struct event *sigterm = NULL, *sigint = NULL;
-	int64_t interval;
 	char *cause = NULL, *d;
 	size_t i;
 	int ret = CLI_EXIT_FAIL;
@@ -253,13 +253,13 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	if (cmd_serve_config(ctx, &cfg) != 0 ||
-	    cli_duration(ctx, "interval", false, &interval) != 0 ||
+	    cli_duration_ms(ctx, "interval", CLI_INTERVAL_MIN_MS,
+	    CLI_INTERVAL_MAX_MS, &sv.opts.interval_ms) != 0 ||
 	    cli_duration(ctx, "gang-timeout", false,
 	    &sv.opts.gang_timeout_s) != 0) {
 		server_config_release(&cfg);
 		return CLI_EXIT_USAGE;
 	}
-	sv.opts.interval_ms = interval * 1000;
 	sv.opts.on_pass = cmd_serve_on_pass;
 	sv.opts.cb_arg = &sv;
 	sv.ctx = ctx;

@@ -233,6 +233,9 @@ cmd_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 		free(cause);
 		goto out;
 	}
+	/* Committed: a scheduler of this queue need not wait for its
+	 * interval. */
+	store_wake(s);
 	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML) {
 		arr = json_array();
 		for (k = 0; k < n; k++)

@@ -72,7 +72,13 @@ char *quantity_format_milli(int64_t);
  * in seconds.  A bare integer is seconds.
  */
 int duration_parse(const char *, int64_t *, char **);
+/* The same in milliseconds, also taking the unit "ms" and a decimal
+ * fraction of a unit: "500ms", "0.5s", "1.5m", "0.25" (seconds).  A value
+ * finer than a millisecond is refused, not rounded. */
+int duration_parse_ms(const char *, int64_t *, char **);
 char *duration_format(int64_t);
+/* Milliseconds exactly, in the largest whole unit: "50ms", "2s", "1h". */
+char *duration_format_ms(int64_t);
 
 /* common-util.c */
 /* Milliseconds since the epoch, from the realtime clock. */

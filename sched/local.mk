@@ -80,3 +80,6 @@ TESTS += tests/integration/t0408-sched-scarce.sh \
 EXTRA_DIST += tests/integration/t0408-sched-scarce.sh \
 	tests/integration/t0409-sched-unseen.sh \
 	tests/integration/sched-watch.py tests/fixtures/sched-scarce.yaml
+# Passes woken by local commands (store_wake), not the interval.
+TESTS += tests/integration/t0407-sched-wake.sh
+EXTRA_DIST += tests/integration/t0407-sched-wake.sh

@@ -39,7 +39,8 @@ SERVER_INTEGRATION_TESTS = \
 	tests/integration/t0603-serve-lease.sh \
 	tests/integration/t0604-serve-tls.sh \
 	tests/integration/t0605-serve-ops.sh \
-	tests/integration/t0606-serve-impersonate.sh
+	tests/integration/t0606-serve-impersonate.sh \
+	tests/integration/t0607-serve-kick.sh
 TESTS += $(SERVER_INTEGRATION_TESTS)
 EXTRA_DIST += $(SERVER_INTEGRATION_TESTS) tests/integration/t06-serve-lib.sh
 

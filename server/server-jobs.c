@@ -860,7 +860,9 @@ server_action_one(struct server_req *r)
 		json_decref(item);
 		return;
 	}
-	if (r->srv->sched != NULL && strcmp(r->action, "hold") != 0)
+	/* Every action, a hold too: a held job gives up its place and
+	 * any reservation, which may let others start. */
+	if (r->srv->sched != NULL)
 		sched_loop_kick(r->srv->sched);
 	server_reply_json(r, 200, json_pack("{s:[o]}", "items", item));
 }
@@ -947,7 +949,9 @@ server_action_batch(struct server_req *r)
 			json_array_append_new(items, item);
 	free(gids);
 	json_decref(body);
-	if (r->srv->sched != NULL && strcmp(r->action, "hold") != 0)
+	/* Every action, a hold too: a held job gives up its place and
+	 * any reservation, which may let others start. */
+	if (r->srv->sched != NULL)
 		sched_loop_kick(r->srv->sched);
 	server_reply_json(r, 200, json_pack("{s:o}", "items", items));
 }

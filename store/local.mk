@@ -5,8 +5,12 @@ store_libstore_a_SOURCES = \
 	store/store-db.c \
 	store/store-job.c \
 	store/store-sched.c \
-	store/store-state.c
-store_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+	store/store-state.c \
+	store/store-wake.c \
+	store/store-wake-listen.c
+# store-wake-listen.c alone uses libevent: the queue front, which links
+# store_wake only, never pulls it in (nor links libevent).
+store_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(EVENT_CFLAGS)
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-store
@@ -24,4 +28,14 @@ tests_unit_test_store_sched_SOURCES = tests/unit/test-store-sched.c
 tests_unit_test_store_sched_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_store_sched_LDADD = store/libstore.a common/libcommon.a \
 	$(SQLITE_LIBS) $(CMOCKA_LIBS)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-store-wake
+TESTS += tests/unit/test-store-wake
+tests_unit_test_store_wake_SOURCES = tests/unit/test-store-wake.c
+tests_unit_test_store_wake_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(EVENT_CFLAGS)
+tests_unit_test_store_wake_LDADD = store/libstore.a common/libcommon.a \
+	$(SQLITE_LIBS) $(EVENT_LIBS) $(CMOCKA_LIBS)
 endif

@@ -327,6 +327,37 @@ void store_replicas_free(struct store_replica *, size_t);
  */
 int store_lock_scheduler(const struct store *, int *fd, char **cause);
 
+/*
+ * A wake-up beside the database.  SQLite tells no other process of a
+ * commit, so a command that changed what the scheduler acts on (submit,
+ * cancel, hold, release, retry) calls store_wake after its commit, and a
+ * scheduler of the same queue on the same machine starts a pass at once
+ * instead of at its interval.  It is a FIFO, "<db>.wake" (store_wake_path,
+ * the caller frees it), made 0600 beside the database by the listener.
+ *
+ * store_wake (store-wake.c; plain POSIX, which the queue front links
+ * without libevent): best effort.  It never blocks, never fails and
+ * prints nothing: with no listener (no FIFO, or one left by a scheduler
+ * that died) it does nothing, and wakes sent while one is pending merge
+ * into one.  It writes only to a FIFO and follows no symbolic link.
+ *
+ * store_wake_listen (store-wake-listen.c; libevent): makes the FIFO
+ * afresh, replacing one a dead scheduler left, and calls cb(arg) on base
+ * after one or more wakes, from the event loop.  Call it only while
+ * holding the scheduler lock (store_lock_scheduler): one listener a
+ * queue.  Refused (-1, cause) when anything but a FIFO is at the path (a
+ * regular file, a symbolic link: left alone) or the FIFO cannot be made.
+ * *out is the caller's: store_wake_free stops listening and removes the
+ * FIFO, if it is still the one it made.
+ */
+struct event_base;
+struct store_wake;
+char *store_wake_path(const struct store *);
+void store_wake(const struct store *);
+int store_wake_listen(const struct store *, struct event_base *,
+    void (*cb)(void *), void *arg, struct store_wake **out, char **cause);
+void store_wake_free(struct store_wake *);
+
 enum store_cancel_result {
 	STORE_CANCEL_DONE,       /* was queued or held: now cancelled */
 	STORE_CANCEL_REQUESTED,  /* admitted or running: the scheduler stops it */

@@ -136,6 +136,59 @@ test_duration(void **state)
 	assert_int_equal(duration_parse("", &v, NULL), -1);
 }
 
+/* Milliseconds: the seconds grammar plus "ms" and fractions, exactly. */
+static void
+test_duration_ms(void **state)
+{
+	static const struct {
+		const char *in;
+		int64_t ms;
+	} good[] = {
+		{ "500ms", 500 }, { "0.5s", 500 }, { "0.05s", 50 },
+		{ "2", 2000 }, { "0.25", 250 }, { "1m30s", 90000 },
+		{ "1.5m", 90000 }, { "1h", 3600000 }, { "1s500ms", 1500 },
+		{ "1d", 86400000 }, { "0ms", 0 }, { "1.000s", 1000 },
+	};
+	static const char *const bad[] = { "", "ms", "1.5ms", "0.0001s",
+		".5s", "1.s", "5x", "1h30", "-1s", "1 s", "1.5.5s",
+		"0.1234567891s", "99999999999999999999s", "3660000000d" };
+	int64_t v;
+	char *cause = NULL, *s;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		assert_int_equal(duration_parse_ms(good[i].in, &v, NULL), 0);
+		assert_int_equal(v, good[i].ms);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(duration_parse_ms(bad[i], &v, NULL), -1);
+	assert_int_equal(duration_parse_ms("0.0005s", &v, &cause), -1);
+	assert_non_null(strstr(cause, "finer than a millisecond"));
+	free(cause);
+	assert_int_equal(duration_parse_ms("10x", &v, &cause), -1);
+	assert_non_null(strstr(cause, "'10x'"));
+	assert_non_null(strstr(cause, "500ms"));
+	free(cause);
+
+	/* The seconds grammar takes neither. */
+	assert_int_equal(duration_parse("500ms", &v, NULL), -1);
+	assert_int_equal(duration_parse("0.5s", &v, NULL), -1);
+
+	s = duration_format_ms(50);
+	assert_string_equal(s, "50ms");
+	free(s);
+	s = duration_format_ms(1500);
+	assert_string_equal(s, "1500ms");
+	free(s);
+	s = duration_format_ms(3600000);
+	assert_string_equal(s, "1h");
+	free(s);
+	s = duration_format_ms(120000);
+	assert_string_equal(s, "2m");
+	free(s);
+}
+
 static void
 test_rfc3339(void **state)
 {
@@ -171,6 +224,7 @@ main(void)
 		cmocka_unit_test(test_quantity_bad),
 		cmocka_unit_test(test_quantity_format),
 		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_duration_ms),
 		cmocka_unit_test(test_closest),
 		cmocka_unit_test(test_rfc3339),
 	};

@@ -1,0 +1,115 @@
+#!/bin/sh
+# Event-driven passes.  A scheduler started with '--interval 60s' acts on a
+# local submit, cancel, release and hold within seconds, woken through the
+# FIFO beside the database: the simulated cluster shows the objects made
+# or deleted long before the interval.  And --interval's bounds and
+# grammar (milliseconds) for sched and serve.
+. "$top_srcdir/tests/lib.sh"
+plan 21
+
+# --interval: milliseconds, 50ms to 1h; mistakes are exit 2 naming it.
+fails "sched --interval 10ms is refused (exit 2)" 2 \
+    aq sched --once --interval 10ms
+like "  with the option and the bounds" "$TMP/err" \
+    "invalid value for '--interval': '10ms' \(from 50ms to 1h\)"
+fails "sched --interval 2h is refused (exit 2)" 2 \
+    aq sched --once --interval 2h
+like "  with the option and the bounds" "$TMP/err" \
+    "invalid value for '--interval': '2h' \(from 50ms to 1h\)"
+fails "sched --interval 0.0001s is refused (exit 2)" 2 \
+    aq sched --once --interval 0.0001s
+like "  finer than a millisecond" "$TMP/err" \
+    "invalid value for '--interval': invalid duration '0.0001s' \(finer than a millisecond\)"
+fails "serve --interval 20ms is refused (exit 2)" 2 \
+    timeout 10 "$AILAB_QUEUE" serve --no-lease --listen 127.0.0.1:0 \
+    --interval 20ms
+like "  with the option and the bounds" "$TMP/err" \
+    "invalid value for '--interval': '20ms' \(from 50ms to 1h\)"
+
+start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml"
+ok "ailab-kubesim starts" $?
+
+# mkspec NAME COUNT REPLICAS: a spec file $TMP/NAME.yaml of RTX4090D jobs
+# that run until stopped (but promise to end within 10 minutes).
+mkspec() {
+	cat >"$TMP/$1.yaml" <<EOT
+name: $1
+command: python train.py
+gpu: {type: RTX4090D, count: $2}
+replicas: $3
+resources: {cpu: 2, memory: 8Gi}
+timeout: 10m
+annotations:
+  sim.ailab-queue.io/duration: forever
+EOT
+}
+mkspec one 1 1
+mkspec big 8 2
+
+# deployments ID: how many Deployments job ID has in alice's namespace
+# (one a replica); has N ID: that many.
+deployments() {
+	kube_count "/apis/apps/v1/namespaces/alice/deployments?labelSelector=ailab-queue.io%2Fjob-id%3D$1" \
+	    admin
+}
+has() { [ "$(deployments "$2")" = "$1" ]; }
+passes() { grep -c 'whole pass' "$TMP/sched.out"; }
+
+# A long interval: every pass after the first must come from a wake-up
+# (or from the cluster's watch events, which follow our own changes).
+"$AILAB_QUEUE" --context admin -v sched --interval 60s \
+    >"$TMP/sched.out" 2>&1 &
+SCHED=$!
+TEST_PIDS="$TEST_PIDS $SCHED"
+first_pass() { [ "$(passes)" -ge 1 ] && [ -p "$AILAB_QUEUE_DB.wake" ]; }
+wait_for 10 first_pass
+ok "the scheduler made its first pass and listens on <db>.wake" $?
+is "the FIFO is the owner's only (0600)" \
+    "$(stat -c %a "$AILAB_QUEUE_DB.wake")" 600
+
+# Submit: the Deployment exists within 5 s, far less than the interval.
+ONE=$(aq --context alice -q submit "$TMP/one.yaml")
+wait_for 5 has 1 "$ONE"
+ok "submit: the job's Deployment is created within 5 s" $?
+running() { aq show "$1" -o json | grep -q '"state": "running"'; }
+wait_for 10 running "$ONE"
+ok "  and the job runs" $?
+sleep 1
+
+# Cancel: its objects go within 5 s.
+aq -q cancel "$ONE"
+wait_for 5 has 0 "$ONE"
+ok "cancel: the job's Deployment is deleted within 5 s" $?
+
+# Release: a job submitted held is created within 5 s of its release.
+HELD=$(aq --context alice -q submit --hold "$TMP/one.yaml")
+sleep 1
+is "a held job has no objects" "$(deployments "$HELD")" 0
+aq -q release "$HELD"
+wait_for 5 has 1 "$HELD"
+ok "release: the job's Deployment is created within 5 s" $?
+wait_for 10 running "$HELD"
+sleep 1
+
+# Hold: a 2x8-GPU job cannot start while the released job holds one GPU
+# of the two RTX4090D nodes, and reserves both; a 1-GPU job behind it
+# waits for that reservation.  Holding the big job gives it up: the small
+# one starts within 5 s.
+BIG=$(aq --context alice -q submit "$TMP/big.yaml")
+SMALL=$(aq --context alice -q submit "$TMP/one.yaml")
+waits() { aq why "$SMALL" | grep -q "job $BIG"; }
+wait_for 5 waits
+ok "a 1-GPU job waits behind the 2x8 job's reservation" $?
+sleep 1
+is "  and has no objects" "$(deployments "$SMALL")" 0
+aq -q hold "$BIG"
+wait_for 5 has 1 "$SMALL"
+ok "hold: the job behind is created within 5 s" $?
+
+kill "$SCHED"
+wait "$SCHED"
+ok "SIGTERM stops the scheduler" $?
+TEST_PIDS=$(echo "$TEST_PIDS" | sed "s/ $SCHED\$//")
+[ ! -e "$AILAB_QUEUE_DB.wake" ]
+ok "  and it removes the FIFO" $?
+finish

@@ -1,0 +1,78 @@
+#!/bin/sh
+# Every change through the API starts a scheduler pass at once: with
+# 'serve --interval 60s', a submit, cancel, release and hold show on the
+# simulated cluster within seconds (the server kicks its loop in process;
+# a local queue's commands use the FIFO instead, t0407).
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/t06-serve-lib.sh"
+skip_without_serve
+plan 9
+
+start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml"
+ok "ailab-kubesim starts" $?
+start_serve a --no-lease --interval 60s -v
+ok "serve starts" $?
+passes() { grep -c 'whole pass' "$TMP/serve-a.err"; }
+first_pass() { [ "$(passes)" -ge 1 ]; }
+wait_for 10 first_pass
+ok "it made its first pass" $?
+
+# mkspec NAME COUNT REPLICAS: RTX4090D jobs in alice's namespace that run
+# until stopped (but promise to end within 10 minutes).
+mkspec() {
+	cat >"$TMP/$1.yaml" <<EOT
+name: $1
+namespace: alice
+command: python train.py
+gpu: {type: RTX4090D, count: $2}
+replicas: $3
+resources: {cpu: 2, memory: 8Gi}
+timeout: 10m
+annotations:
+  sim.ailab-queue.io/duration: forever
+EOT
+}
+mkspec one 1 1
+mkspec big 8 2
+deployments() {
+	kube_count "/apis/apps/v1/namespaces/alice/deployments?labelSelector=ailab-queue.io%2Fjob-id%3D$1" \
+	    admin
+}
+has() { [ "$(deployments "$2")" = "$1" ]; }
+# post USER FILE [QUERY]: submits; prints the new job's id.
+post() { submit "$@" >/dev/null && jq_body 'b["items"][0]["id"]'; }
+act() { api alice POST "/v1/jobs/$1/$2" >/dev/null; }
+running() { api alice GET "/v1/jobs/$1" >/dev/null &&
+    [ "$(jq_body 'b["state"]')" = running ]; }
+
+ONE=$(post alice "$TMP/one.yaml")
+wait_for 5 has 1 "$ONE"
+ok "submit: the job's Deployment is created within 5 s" $?
+wait_for 10 running "$ONE"
+sleep 1
+act "$ONE" cancel
+wait_for 5 has 0 "$ONE"
+ok "cancel: its Deployment is deleted within 5 s" $?
+
+HELD=$(post alice "$TMP/one.yaml" hold=true)
+sleep 1
+is "a held job has no objects" "$(deployments "$HELD")" 0
+act "$HELD" release
+wait_for 5 has 1 "$HELD"
+ok "release: the job's Deployment is created within 5 s" $?
+wait_for 10 running "$HELD"
+sleep 1
+
+# A 2x8-GPU job reserves both RTX4090D nodes (one GPU is taken); a 1-GPU
+# job behind it waits.  Holding the big job lets the small one start.
+BIG=$(post alice "$TMP/big.yaml")
+SMALL=$(post alice "$TMP/one.yaml")
+waits() { api alice GET "/v1/jobs/$SMALL/why" >/dev/null &&
+    grep -q "job $BIG" "$TMP/body"; }
+wait_for 5 waits
+ok "a 1-GPU job waits behind the 2x8 job's reservation" $?
+sleep 1
+act "$BIG" hold
+wait_for 5 has 1 "$SMALL"
+ok "hold: the job behind is created within 5 s" $?
+finish
