@@ -120,6 +120,7 @@ struct sched_loop {
 	struct sched_user_limit *limits; /* from the site, for every owner */
 	size_t nlimits;
 	struct event *timer;
+	int64_t armed_at;            /* when the timer fires, local ms */
 	struct kube_watch *watches[3];  /* pods, deployments, jobs */
 
 	bool in_pass;
@@ -2952,9 +2953,16 @@ static void
 sched_arm(struct sched_loop *loop, int64_t ms)
 {
 	struct timeval tv;
+	int64_t at;
 
 	if (ms < 0)
 		ms = 0;
+	/* A pass due sooner stays due: a burst of kicks must not keep
+	 * pushing it back. */
+	at = now_ms() + ms;
+	if (evtimer_pending(loop->timer, NULL) && loop->armed_at <= at)
+		return;
+	loop->armed_at = at;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(loop->timer, &tv);
@@ -2983,7 +2991,7 @@ sched_pass_end(struct sched_loop *loop)
 		event_base_loopbreak(loop->base);
 		return;
 	}
-	sched_arm(loop, loop->kicked ? 50 : loop->next_ms > 0 ? loop->next_ms :
+	sched_arm(loop, loop->kicked ? 20 : loop->next_ms > 0 ? loop->next_ms :
 	    loop->opts.interval_ms);
 }
 
