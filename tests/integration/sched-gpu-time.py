@@ -14,7 +14,9 @@
 #     incomplete  true if the cluster stopped answering before the end
 #     pods    one entry per pod: uid, namespace, name, owner, group, job,
 #             created, deleted (s, simulated; deleted is null if never),
-#             wrapper, use: [[start, end, gpus], ...]
+#             wrapper, unschedulable (the cluster's scheduler once found no
+#             room for it: admitted beyond the free GPUs),
+#             use: [[start, end, gpus], ...]
 #   A run is a container's startedAt..finishedAt (state.terminated or
 #   lastState.terminated); a run still open ends at the pod's
 #   deletionTimestamp, else at now.  Every run counts, except for the
@@ -32,7 +34,9 @@
 #   |a - b| / max(a, b) of their cumulative GPU-seconds is judged.  Prints
 #   one line; exits 1 if a gap is over 20% or fewer than 5 instants were
 #   judged.  Between those instants both sums are linear, so the gap is
-#   monotone there: the worst is at one of them.
+#   monotone there: the worst is at one of them.  The line also counts the
+#   pods that once found no room (admitted beyond the free GPUs: they then
+#   start in the cluster's order, not the queue's).
 import calendar
 import json
 import os
@@ -79,9 +83,14 @@ class Pods:
             "name": md.get("name"), "owner": lb.get(OWNER, ""),
             "group": lb.get(OWNER, "") + "/" + lb.get(GROUP, ""),
             "job": lb[JOBID], "created": ts(md.get("creationTimestamp")),
-            "deleted": None, "wrapper": False, "gpus": {}, "runs": {}})
+            "deleted": None, "wrapper": False, "unschedulable": False,
+            "gpus": {}, "runs": {}})
         if md.get("deletionTimestamp"):
             p["deleted"] = ts(md["deletionTimestamp"])
+        for c in (o.get("status") or {}).get("conditions") or []:
+            if c.get("type") == "PodScheduled" and \
+                    c.get("reason") == "Unschedulable":
+                p["unschedulable"] = True
         spec = o.get("spec") or {}
         p["wrapper"] = any(v.get("name") == "ailab-state" and
                            "emptyDir" in v
@@ -114,7 +123,7 @@ class Pods:
                     use.append([s, max(s, e), p["gpus"].get(name, 0)])
             q = {k: p[k] for k in ("uid", "namespace", "name", "owner",
                                    "group", "job", "created", "deleted",
-                                   "wrapper")}
+                                   "wrapper", "unschedulable")}
             q["use"] = sorted(use)
             out.append(q)
         return sorted(out, key=lambda q: (q["created"] or 0, q["name"]))
@@ -208,10 +217,13 @@ def fair(path, kind, a, b, total):
     key = "owner" if kind == "owner" else "group"
     runs = {a: [], b: []}
     created = {a: {}, b: {}}
+    npods = nunsched = 0
     for p in rep["pods"]:
         k = p[key]
         if k not in runs:
             continue
+        npods += 1
+        nunsched += p.get("unschedulable", False)
         runs[k].extend(p["use"])
         c = p["created"]
         if c is not None:
@@ -242,9 +254,11 @@ def fair(path, kind, a, b, total):
             worst, at = g, t
     print("%s %.0f GPU-s, %s %.0f GPU-s (simulated) when the first ran "
           "out of queued work (%.0f s after the first start); worst gap "
-          "%.1f%% at %s over %d instants" %
+          "%.1f%% at %s over %d instants; %d of %d pods found no room at "
+          "first (Unschedulable)" %
           (a, ga, b, gb, end - t0, 100 * worst,
-           "-" if at is None else "%.0f s" % (at - t0), len(points)))
+           "-" if at is None else "%.0f s" % (at - t0), len(points),
+           nunsched, npods))
     return 0 if len(points) >= 5 and worst <= 0.20 else 1
 
 
