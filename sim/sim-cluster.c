@@ -49,7 +49,14 @@ static const char sim_builtin_yaml[] =
     "- {name: carol, token: carol-token, groups: [students],\n"
     "   namespaces: [carol]}\n"
     "- {name: admin, token: admin-token, groups: [system:masters],\n"
-    "   admin: true}\n";
+    "   admin: true}\n"
+    "# A shared server's service account (examples/serve/rbac.yaml): reviews,\n"
+    "# reads everywhere, workloads in the user namespaces, its Lease in\n"
+    "# default.\n"
+    "- {name: sched-sa, token: sched-sa-token,\n"
+    "   groups: [system:auth-delegator], readAll: true,\n"
+    "   namespaces: [alice, bob, carol, ml101, default],\n"
+    "   resources: [deployments, jobs, services, leases]}\n";
 
 /* Turns a plain scalar into the JSON value YAML 1.1 core would give. */
 static json_t *
@@ -366,7 +373,54 @@ sim_cluster_ns(struct sim *sim, json_t *n, int i, char **cause)
 	return 0;
 }
 
-/* Reads the users table. */
+/* Checks a list of strings of a user; -1 with a message naming it if not. */
+static int
+sim_cfg_strings(json_t *o, const char *k, size_t i, char **cause)
+{
+	json_t *v = json_object_get(o, k), *e;
+	size_t j;
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_array(v)) {
+		*cause = xprintf("users[%zu]: '%s' must be a list of names", i,
+		    k);
+		return -1;
+	}
+	json_array_foreach(v, j, e) {
+		if (!json_is_string(e)) {
+			*cause = xprintf("users[%zu]: '%s[%zu]' must be a name",
+			    i, k, j);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A boolean field of a user; -1 with a message naming it if not one. */
+static int
+sim_cfg_bool(json_t *o, const char *k, bool def, bool *out, size_t i,
+    char **cause)
+{
+	json_t *v = json_object_get(o, k);
+
+	if (v == NULL || json_is_null(v)) {
+		*out = def;
+		return 0;
+	}
+	if (!json_is_boolean(v)) {
+		*cause = xprintf("users[%zu]: '%s' must be true or false", i, k);
+		return -1;
+	}
+	*out = json_is_true(v);
+	return 0;
+}
+
+/*
+ * Reads the users table.  Cluster reads (nodes, namespaces) are granted
+ * unless clusterRead is false or --namespace-only-users takes them from
+ * every non-admin user (readAll still reads everything).
+ */
 static int
 sim_cluster_users(struct sim *sim, json_t *users, char **cause)
 {
@@ -392,8 +446,24 @@ sim_cluster_users(struct sim *sim, json_t *users, char **cause)
 		su->namespaces = json_is_array(json_object_get(u, "namespaces")) ?
 		    json_deep_copy(json_object_get(u, "namespaces")) :
 		    json_array();
-		su->admin = json_is_true(json_object_get(u, "admin"));
 		sim->nusers++;
+		if (sim_cfg_strings(u, "namespaces", i, cause) != 0 ||
+		    sim_cfg_strings(u, "groups", i, cause) != 0 ||
+		    sim_cfg_strings(u, "resources", i, cause) != 0)
+			return -1;
+		if (json_object_get(u, "resources") != NULL)
+			su->resources = json_deep_copy(json_object_get(u,
+			    "resources"));
+		if (sim_cfg_bool(u, "admin", false, &su->admin, i, cause) != 0)
+			return -1;
+		if (sim_cfg_bool(u, "clusterRead", true, &su->cluster_read, i,
+		    cause) != 0)
+			return -1;
+		if (sim_cfg_bool(u, "readAll", false, &su->read_all, i,
+		    cause) != 0)
+			return -1;
+		if (sim->opt.namespace_only && !su->admin)
+			su->cluster_read = false;
 	}
 	return 0;
 }

@@ -194,54 +194,86 @@ sim_h(struct sim_call *c, const char *k)
 	return evhttp_find_header(evhttp_request_get_input_headers(c->req), k);
 }
 
-/* True if a user may act on resource in ns (NULL: cluster scope). */
+/* True for the read verbs: get, list, watch. */
 static bool
-sim_can(struct sim_user *u, const char *verb, const char *group,
-    const char *resource, const char *ns)
+sim_is_read(const char *verb)
 {
+	return strcmp(verb, "get") == 0 || strcmp(verb, "list") == 0 ||
+	    strcmp(verb, "watch") == 0;
+}
+
+/* True if a list holds the string s (or "*" when star); skips non-strings. */
+static bool
+sim_has_str(json_t *list, const char *s, bool star)
+{
+	const char *e;
 	size_t i;
 	json_t *v;
+
+	json_array_foreach(list, i, v) {
+		if ((e = json_string_value(v)) == NULL)
+			continue;
+		if (strcmp(e, s) == 0 || (star && strcmp(e, "*") == 0))
+			return true;
+	}
+	return false;
+}
+
+/* Answers sim_can: sets *why (if asked for) when allowed. */
+static bool
+sim_allow(bool allowed, const char *reason, const char **why)
+{
+	if (allowed && why != NULL)
+		*why = reason;
+	return allowed;
+}
+
+/*
+ * True if a user may act on resource in ns (NULL: cluster scope), as RBAC
+ * would answer: the rights of an admin, of the system:auth-delegator role,
+ * of cluster reads (clusterRead, readAll) and of the ClusterRole admin bound
+ * in each of the user's namespaces (narrowed to `resources` when the user
+ * has them).  The caller judges a namespace object in its own namespace,
+ * as the apiserver does.  *why, if not NULL, names what allowed it.
+ */
+static bool
+sim_can(struct sim_user *u, const char *verb, const char *group,
+    const char *resource, const char *ns, const char **why)
+{
+	bool read = sim_is_read(verb);
 	int rt;
 
 	if (u == NULL)
 		return false;
-	if (u->admin)
-		return true;
-	json_array_foreach(u->groups, i, v) {
-		if (strcmp(json_string_value(v), "system:masters") == 0)
-			return true;
-	}
+	if (u->admin || sim_has_str(u->groups, "system:masters", false))
+		return sim_allow(true, "allowed by cluster admin", why);
 	/* Servers that delegate authentication and authorization. */
 	if ((strcmp(resource, "tokenreviews") == 0 ||
 	    strcmp(resource, "subjectaccessreviews") == 0) &&
-	    strcmp(verb, "create") == 0) {
-		json_array_foreach(u->groups, i, v) {
-			if (strcmp(json_string_value(v),
-			    "system:auth-delegator") == 0)
-				return true;
-		}
-	}
+	    strcmp(verb, "create") == 0 &&
+	    sim_has_str(u->groups, "system:auth-delegator", false))
+		return sim_allow(true, "allowed by system:auth-delegator", why);
 	if (strcmp(resource, "selfsubjectreviews") == 0 ||
 	    strcmp(resource, "selfsubjectaccessreviews") == 0 ||
 	    strcmp(resource, "selfsubjectrulesreviews") == 0)
-		return strcmp(verb, "create") == 0;
+		return sim_allow(strcmp(verb, "create") == 0,
+		    "allowed for every authenticated user", why);
 	rt = sim_rt_find(group, resource);
-	if ((rt == SIM_RT_NODES || rt == SIM_RT_NAMESPACES) &&
-	    (strcmp(verb, "get") == 0 || strcmp(verb, "list") == 0 ||
-	    strcmp(verb, "watch") == 0))
-		return true;
-	if (ns == NULL || *ns == '\0')
+	if (read && ((u->read_all && rt != SIM_RT_SECRETS) ||
+	    (u->cluster_read && (rt == SIM_RT_NODES ||
+	    rt == SIM_RT_NAMESPACES))))
+		return sim_allow(true, "allowed by cluster read rights", why);
+	if (ns == NULL || *ns == '\0' || !sim_has_str(u->namespaces, ns, true))
 		return false;
-	json_array_foreach(u->namespaces, i, v) {
-		if (strcmp(json_string_value(v), ns) != 0 &&
-		    strcmp(json_string_value(v), "*") != 0)
-			continue;
-		if (rt == SIM_RT_RESOURCEQUOTAS && strcmp(verb, "get") != 0 &&
-		    strcmp(verb, "list") != 0 && strcmp(verb, "watch") != 0)
-			return false;
-		return true;
-	}
-	return false;
+	/* Namespace rights never reach a cluster-scoped type. */
+	if (rt >= 0 && !sim_rtypes[rt].namespaced && rt != SIM_RT_NAMESPACES)
+		return false;
+	/* The admin role reads its namespace and its quota. */
+	if (rt == SIM_RT_RESOURCEQUOTAS || rt == SIM_RT_NAMESPACES)
+		return sim_allow(read, "allowed by namespace rights", why);
+	return sim_allow(u->resources == NULL ||
+	    sim_has_str(u->resources, resource, false),
+	    "allowed by namespace rights", why);
 }
 
 /*
@@ -281,9 +313,11 @@ sim_authorize(struct sim_call *c, const char *verb, enum sim_rt rt,
 	const struct sim_rtype *t = &sim_rtypes[rt];
 	char *q, *m, *where;
 
-	if (sim_can(c->user, verb, t->group, t->name, ns)) {
-		if (strcmp(verb, "get") != 0 && strcmp(verb, "list") != 0 &&
-		    strcmp(verb, "watch") != 0)
+	/* The apiserver's RequestInfo puts a namespace in itself. */
+	if (rt == SIM_RT_NAMESPACES && ns == NULL && name != NULL)
+		ns = name;
+	if (sim_can(c->user, verb, t->group, t->name, ns, NULL)) {
+		if (!sim_is_read(verb))
 			sim_audit(c, verb, t->name, ns, name);
 		return 0;
 	}
@@ -337,19 +371,19 @@ static void
 sim_set_imp(struct sim_call *c, const char *name, json_t *groups)
 {
 	struct sim_user *known = sim_user_by_name(c->sim, name);
-	size_t i;
-	json_t *v;
 
 	c->imp.name = xstrdup(name);
 	c->imp.token = NULL;
 	c->imp.groups = groups;
+	c->imp.resources = known ? json_incref(known->resources) : NULL;
 	c->imp.namespaces = known ? json_incref(known->namespaces) :
 	    json_array();
 	c->imp.admin = known ? known->admin : false;
-	json_array_foreach(groups, i, v) {
-		if (strcmp(json_string_value(v), "system:masters") == 0)
-			c->imp.admin = true;
-	}
+	c->imp.read_all = known ? known->read_all : false;
+	c->imp.cluster_read = known ? known->cluster_read :
+	    !c->sim->opt.namespace_only;
+	if (sim_has_str(groups, "system:masters", false))
+		c->imp.admin = true;
 	c->imp_used = true;
 	c->user = &c->imp;
 }
@@ -402,6 +436,7 @@ sim_authenticate(struct sim_call *c)
 		free(c->imp.name);
 		json_decref(c->imp.groups);
 		json_decref(c->imp.namespaces);
+		json_decref(c->imp.resources);
 	}
 	c->impersonator = c->user->name;
 	sim_set_imp(c, iu, groups);
@@ -1650,6 +1685,7 @@ sim_review(struct sim_call *c, enum sim_rt rt)
 {
 	json_t *body, *out, *ra, *spec;
 	struct sim_user *u = c->user;
+	const char *why;
 	bool allowed;
 
 	if (sim_h(c, "Content-Type") != NULL &&
@@ -1710,25 +1746,30 @@ sim_review(struct sim_call *c, enum sim_rt rt)
 			    json_array();
 			tmp.groups = g;
 			tmp.namespaces = known ? known->namespaces : NULL;
+			tmp.resources = known ? known->resources : NULL;
 			tmp.admin = known ? known->admin : false;
+			tmp.read_all = known ? known->read_all : false;
+			tmp.cluster_read = known ? known->cluster_read :
+			    !c->sim->opt.namespace_only;
 			u = &tmp;
 		}
 		ra = json_object_get(spec, "resourceAttributes");
 		if (ra != NULL) {
 			const char *ns = sim_str(ra, "namespace");
+			const char *res = sim_str(ra, "resource");
 
 			allowed = sim_can(u, sim_str(ra, "verb") ?
 			    sim_str(ra, "verb") : "get", sim_str(ra, "group") ?
-			    sim_str(ra, "group") : "", sim_str(ra, "resource") ?
-			    sim_str(ra, "resource") : "",
-			    ns && *ns ? ns : NULL);
-		} else
+			    sim_str(ra, "group") : "", res ? res : "",
+			    ns && *ns ? ns : NULL, &why);
+		} else {
 			allowed = true;
+			why = u->admin ? "allowed by cluster admin" :
+			    "allowed by namespace rights";
+		}
 		if (allowed)
 			json_object_set_new(out, "status", json_pack("{sbss}",
-			    "allowed", 1, "reason", u->admin ?
-			    "allowed by cluster admin" :
-			    "allowed by namespace rights"));
+			    "allowed", 1, "reason", why));
 		else
 			json_object_set_new(out, "status", json_pack("{sb}",
 			    "allowed", 0));
@@ -2384,6 +2425,7 @@ out:
 		free(c.imp.name);
 		json_decref(c.imp.groups);
 		json_decref(c.imp.namespaces);
+		json_decref(c.imp.resources);
 	}
 }
 

@@ -110,7 +110,10 @@ struct sim_user {
 	char *token;
 	json_t *groups;		/* array of strings */
 	json_t *namespaces;	/* array of strings */
+	json_t *resources;	/* namespace rights only on these; NULL: all */
 	bool admin;
+	bool cluster_read;	/* get/list/watch nodes and namespaces */
+	bool read_all;		/* get/list/watch all but secrets, anywhere */
 };
 
 /* A watch stream in progress. */

@@ -32,6 +32,8 @@ static const struct {
 	{ "tls-ca", "FILE", "CA of --tls-cert, written into --kubeconfig-out" },
 	{ "watch-cache", "N", "events kept for watches (default 10000)" },
 	{ "faults", "JSON", "faults at start, as POST /sim/faults takes them" },
+	{ "namespace-only-users", NULL, "clusterRead: false for every "
+	    "non-admin user" },
 	{ "verbose", NULL, "log each request" },
 	{ "help", NULL, "show this help" },
 };
@@ -79,6 +81,7 @@ main(int argc, char **argv)
 		{ "tls-ca", required_argument, NULL, 'a' },
 		{ "watch-cache", required_argument, NULL, 'w' },
 		{ "faults", required_argument, NULL, 'f' },
+		{ "namespace-only-users", no_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -147,6 +150,9 @@ main(int argc, char **argv)
 			break;
 		case 'f':
 			opt.faults = optarg;
+			break;
+		case 'n':
+			opt.namespace_only = true;
 			break;
 		case 'v':
 			verbose++;

@@ -185,6 +185,7 @@ sim_free(struct sim *sim)
 		free(sim->users[i].token);
 		json_decref(sim->users[i].groups);
 		json_decref(sim->users[i].namespaces);
+		json_decref(sim->users[i].resources);
 	}
 	free(sim->users);
 	json_decref(sim->cluster);

@@ -29,6 +29,7 @@ struct sim_options {
 	uint64_t seed;
 	int watch_cache;	  /* events kept for watches from an old RV */
 	const char *faults;	  /* JSON faults at start, or NULL */
+	bool namespace_only;	  /* no cluster reads for non-admin users */
 };
 
 /*

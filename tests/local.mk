@@ -22,7 +22,8 @@ INTEGRATION_TESTS = \
 	tests/integration/t0652-serve-cli-tls.sh \
 	tests/integration/t0653-serve-cli-run.sh
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += $(INTEGRATION_TESTS) tests/lib.sh tests/spec tests/fixtures
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/lib.sh tests/spec tests/fixtures \
+	tests/integration/sched-gpu-time.py
 
 # The queue server client's answer parsing (cli/cli-remote.c), linked as
 # the whole program is, with its command table.

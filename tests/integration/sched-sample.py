@@ -13,13 +13,8 @@
 #   running_max      per namespace, the most Running pods seen at once
 #   first_running    per job-id, real time (since start) a pod first ran
 #   managed_left     managed objects in the last sample
-#   gpu_seconds      per owner label, GPUs of Running pods integrated over
-#                    real seconds (trapezoids between samples)
-#   group_gpu_seconds  the same per "owner/group"
-#   timeline         per sample [t, gpu_seconds, group_gpu_seconds,
-#                    jobs_seen, group_jobs_seen]: cumulative GPU-seconds and
-#                    distinct job ids seen so far (pods of any phase), per
-#                    owner and per "owner/group" (fair-share scenarios)
+# GPU time for fair-share scenarios is not sampled here: sched-gpu-time.py
+# takes it exactly from the pods' own timestamps.
 # usage: sched-sample.py URL TOKEN STOP OUT [INTERVAL]
 import json
 import re
@@ -30,8 +25,6 @@ import urllib.request
 MANAGED = "app.kubernetes.io/managed-by"
 JOBID = "ailab-queue.io/job-id"
 RANK = "ailab-queue.io/rank"
-OWNER = "ailab-queue.io/owner"
-GROUP = "ailab-queue.io/group"
 SUFFIX = {"": 1, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12,
           "Ki": 1024, "Mi": 1024 ** 2, "Gi": 1024 ** 3, "Ti": 1024 ** 4}
 
@@ -52,12 +45,7 @@ def main():
     interval = float(sys.argv[5]) if len(sys.argv) > 5 else 0.2
     rep = {"samples": 0, "errors": 0, "quota_over": [], "quota_refused": [],
            "duplicates": [], "partial_max_s": {}, "gang_ranks_max": {},
-           "running_max": {}, "first_running": {}, "managed_left": -1,
-           "gpu_seconds": {}, "group_gpu_seconds": {}, "timeline": []}
-    jobs_seen = {}
-    gjobs_seen = {}
-    prev_t = None
-    prev_gpus = {}
+           "running_max": {}, "first_running": {}, "managed_left": -1}
     partial_since = {}
     t0 = time.time()
     last = None
@@ -76,8 +64,6 @@ def main():
             time.sleep(interval)
             continue
         now = time.time() - t0
-        dt = 0 if prev_t is None else now - prev_t
-        prev_t = now
         rep["samples"] += 1
         for q in st.get("resourcequotas", []):
             ns = q["metadata"]["namespace"]
@@ -121,7 +107,6 @@ def main():
                     rep["duplicates"].append(k)
         pods = {}
         running = {}
-        cur_gpus = {}
         for p in st.get("pods", []):
             lb = labels(p)
             if lb.get(MANAGED) != "ailab-queue" or JOBID not in lb:
@@ -131,30 +116,11 @@ def main():
             jid = lb[JOBID]
             ns = p["metadata"]["namespace"]
             ph = (p.get("status") or {}).get("phase")
-            owner = lb.get(OWNER, "")
-            og = owner + "/" + lb.get(GROUP, "")
-            jobs_seen.setdefault(owner, set()).add(jid)
-            gjobs_seen.setdefault(og, set()).add(jid)
-            if ph == "Running":
-                g = sum(qty(((c.get("resources") or {}).get("limits") or {})
-                            .get("nvidia.com/gpu", 0))
-                        for c in (p.get("spec") or {}).get("containers", []))
-                cur_gpus[owner] = cur_gpus.get(owner, 0) + g
-                cur_gpus["\0" + og] = cur_gpus.get("\0" + og, 0) + g
             pods.setdefault(jid, []).append(ph)
             if ph == "Running":
                 running[ns] = running.get(ns, 0) + 1
                 if jid not in rep["first_running"]:
                     rep["first_running"][jid] = round(now, 2)
-        for k in set(cur_gpus) | set(prev_gpus):
-            add = (cur_gpus.get(k, 0) + prev_gpus.get(k, 0)) / 2 * dt
-            if k.startswith("\0"):
-                gs = rep["group_gpu_seconds"]
-                k = k[1:]
-            else:
-                gs = rep["gpu_seconds"]
-            gs[k] = gs.get(k, 0) + add
-        prev_gpus = cur_gpus
         for ns, n in running.items():
             rep["running_max"][ns] = max(rep["running_max"].get(ns, 0), n)
         for jid, phases in pods.items():
@@ -168,11 +134,6 @@ def main():
                     rep["partial_max_s"].get(jid, 0), d), 2)
             else:
                 partial_since.pop(jid, None)
-        rep["timeline"].append([
-            round(now, 3), dict(rep["gpu_seconds"]),
-            dict(rep["group_gpu_seconds"]),
-            {k: len(v) for k, v in jobs_seen.items()},
-            {k: len(v) for k, v in gjobs_seen.items()}])
         last = st
         if done:
             break

@@ -1,0 +1,145 @@
+#!/bin/sh
+# Namespace-only users, as on ailab (the ClusterRole admin bound in their
+# own namespace): clusterRead: false in the cluster file or
+# --namespace-only-users takes away nodes, the namespace list and every
+# cluster-wide list or watch, with the apiserver's 403 wording; reviews
+# answer the same.  The built-in sched-sa reads everything (but secrets)
+# and writes workloads in the user namespaces.  With curl and kubectl.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/sim/sim-lib.sh"
+plan 50
+
+cat >"$TMP/bad.yaml" <<'EOF2'
+users:
+- {name: alice, token: alice-token, clusterRead: "no"}
+EOF2
+"$AILAB_KUBESIM" --listen 127.0.0.1:0 --cluster "$TMP/bad.yaml" \
+    >"$TMP/out" 2>"$TMP/err"
+is "clusterRead must be a boolean (exit 1)" "$?" 1
+like "... the message names the file and the key" "$TMP/err" \
+    "bad.yaml: users\\[0\\]: 'clusterRead' must be true or false"
+
+cat >"$TMP/cluster.yaml" <<'EOF2'
+nodeGroups:
+- {count: 1, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090, gpuCount: 8}
+namespaces:
+- name: alice
+- name: bob
+users:
+- {name: admin, token: admin-token, admin: true}
+- {name: alice, token: alice-token, groups: [students], namespaces: [alice],
+   clusterRead: false}
+- {name: bob, token: bob-token, namespaces: [bob]}
+EOF2
+sim_start --cluster "$TMP/cluster.yaml"
+ok "starts with a namespace-only user" $?
+
+# forbidden TOKEN PATH MESSAGE: a 403 Status with exactly this message.
+forbidden() {
+	_code=$(api GET "$2" "$1")
+	_got="$_code $(jget 'd["reason"] + " " + d["message"]')"
+	if [ "$_got" != "403 Forbidden $3" ]; then
+		echo "# got:  '$_got'"
+		echo "# want: '403 Forbidden $3'"
+		return 1
+	fi
+}
+forbidden alice-token /api/v1/nodes 'nodes is forbidden: User "alice" cannot list resource "nodes" in API group "" at the cluster scope'
+ok "alice may not list nodes" $?
+forbidden alice-token /api/v1/nodes/n-01 'nodes "n-01" is forbidden: User "alice" cannot get resource "nodes" in API group "" at the cluster scope'
+ok "... nor get one" $?
+forbidden alice-token '/api/v1/nodes?watch=true' 'nodes is forbidden: User "alice" cannot watch resource "nodes" in API group "" at the cluster scope'
+ok "... nor watch them" $?
+forbidden alice-token /api/v1/namespaces 'namespaces is forbidden: User "alice" cannot list resource "namespaces" in API group "" at the cluster scope'
+ok "alice may not list namespaces" $?
+is "but may get her own" "$(api GET /api/v1/namespaces/alice alice-token) $(jget 'd["metadata"]["name"]')" "200 alice"
+forbidden alice-token /api/v1/namespaces/bob 'namespaces "bob" is forbidden: User "alice" cannot get resource "namespaces" in API group "" in the namespace "bob"'
+ok "... not bob's (judged in that namespace, as the apiserver does)" $?
+is "nor delete her own" "$(api DELETE /api/v1/namespaces/alice alice-token)" 403
+forbidden alice-token /api/v1/pods 'pods is forbidden: User "alice" cannot list resource "pods" in API group "" at the cluster scope'
+ok "no cluster-wide list of pods" $?
+forbidden alice-token '/api/v1/pods?watch=true' 'pods is forbidden: User "alice" cannot watch resource "pods" in API group "" at the cluster scope'
+ok "... nor watch" $?
+forbidden alice-token /apis/apps/v1/deployments 'deployments.apps is forbidden: User "alice" cannot list resource "deployments" in API group "apps" at the cluster scope'
+ok "... nor of deployments" $?
+is "pods of her namespace" "$(api GET /api/v1/namespaces/alice/pods alice-token)" 200
+is "bob (clusterRead by default) lists nodes" "$(api GET /api/v1/nodes bob-token) $(jget 'len(d["items"])')" "200 1"
+
+is "SelfSubjectReview still works" "$(api POST /apis/authentication.k8s.io/v1/selfsubjectreviews alice-token '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}') $(jget 'd["status"]["userInfo"]["username"]')" "201 alice"
+# ssar TOKEN VERB RESOURCE NS: allowed, from a SelfSubjectAccessReview.
+ssar() {
+	api POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews "$1" \
+	    "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SelfSubjectAccessReview\",\"spec\":{\"resourceAttributes\":{\"verb\":\"$2\",\"resource\":\"$3\",\"namespace\":\"$4\"}}}" >/dev/null
+	jget 'd["status"]["allowed"]'
+}
+is "SelfSubjectAccessReview: alice may not list nodes" "$(ssar alice-token list nodes '')" false
+is "... not even with her namespace set (as kubectl sends it)" "$(ssar alice-token list nodes alice)" false
+is "... may list pods in alice" "$(ssar alice-token list pods alice)" true
+is "... not cluster-wide" "$(ssar alice-token list pods '')" false
+is "bob may list nodes" "$(ssar bob-token list nodes '')" true
+api POST /apis/authorization.k8s.io/v1/subjectaccessreviews admin-token \
+    '{"apiVersion":"authorization.k8s.io/v1","kind":"SubjectAccessReview","spec":{"user":"alice","groups":["students"],"resourceAttributes":{"verb":"watch","resource":"nodes"}}}' >/dev/null
+is "SubjectAccessReview agrees" "$(jget 'd["status"]["allowed"]')" false
+api POST /apis/authorization.k8s.io/v1/subjectaccessreviews admin-token \
+    '{"spec":{"user":"x","groups":[1],"resourceAttributes":{"verb":"get","resource":"pods","namespace":"bob"}}}' >/dev/null
+is "a group that is not a string is no group (and no crash)" \
+    "$(jget 'd["status"]["allowed"]') $(api GET /healthz -)" "false 200"
+CURL_EXTRA="-H Impersonate-User:alice"
+is "an admin impersonating alice gets her refusal" "$(api GET /api/v1/nodes admin-token)" 403
+CURL_EXTRA=
+sim_stop
+ok "stops cleanly" $?
+
+if ! command -v kubectl >/dev/null 2>&1; then
+	# The rest is kubectl against the built-in cluster.
+	i=$TAP_N
+	while [ "$i" -lt 50 ]; do
+		i=$((i + 1))
+		echo "ok $i # SKIP kubectl not installed"
+	done
+	exit 0
+fi
+
+sim_tls
+ok "openssl makes a CA and a server certificate" $?
+KC="$TMP/kubeconfig"
+sim_start --namespace-only-users --kubeconfig-out "$KC" \
+    --tls-cert "$TMP/tls/srv.crt" --tls-key "$TMP/tls/srv.key" \
+    --tls-ca "$TMP/tls/ca.crt"
+ok "the built-in cluster starts with --namespace-only-users" $?
+k() { timeout 30 kubectl --kubeconfig "$KC" --context "$@"; }
+
+fails "kubectl get nodes as alice fails" 1 k alice get nodes
+like "... Forbidden, in the apiserver's words" "$TMP/err" \
+    '^Error from server \(Forbidden\): nodes is forbidden: User "alice" cannot list resource "nodes" in API group "" at the cluster scope$'
+fails "auth can-i list nodes: no" 1 k alice auth can-i list nodes
+like "... says no" "$TMP/out" '^no$'
+check "get pods -n alice works" k alice get pods -n alice
+like "... none yet" "$TMP/err" 'No resources found in alice namespace'
+check "get namespace alice works" k alice get namespace alice
+fails "get pods -A is refused" 1 k alice get pods -A
+like "... at the cluster scope" "$TMP/err" \
+    'pods is forbidden: User "alice" cannot list resource "pods" in API group "" at the cluster scope'
+fails "bob is namespace-only too" 1 k bob get nodes
+check "the admin still lists nodes" k admin get nodes -o name
+is "... all 50" "$(wc -l <"$TMP/out" | tr -d ' ')" 50
+
+check "sched-sa lists nodes" k sched-sa get nodes -o name
+check "... and pods of every namespace" k sched-sa get pods -A
+check "auth can-i create deployments in bob as sched-sa: yes" \
+    k sched-sa auth can-i create deployments.apps -n bob
+fails "... delete jobs in kube-system: no" 1 \
+    k sched-sa auth can-i delete jobs.batch -n kube-system
+fails "... get secrets in bob: no" 1 k sched-sa auth can-i get secrets -n bob
+fails "... create pods in bob: no" 1 k sched-sa auth can-i create pods -n bob
+fails "... update quota in bob: no" 1 \
+    k sched-sa auth can-i update resourcequotas -n bob
+fails "... impersonate users: no" 1 k sched-sa auth can-i impersonate users
+CURL_EXTRA="--cacert $TMP/tls/ca.crt"
+is "sched-sa reviews tokens" "$(api POST /apis/authentication.k8s.io/v1/tokenreviews sched-sa-token '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"alice-token"}}') $(jget 'd["status"]["user"]["username"]')" "201 alice"
+is "... and watches pods cluster-wide" \
+    "$(api GET '/api/v1/pods?watch=true&timeoutSeconds=1' sched-sa-token)" 200
+CURL_EXTRA=
+sim_stop
+ok "stops cleanly" $?
+finish
