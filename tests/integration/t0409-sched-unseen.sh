@@ -1,6 +1,6 @@
 #!/bin/sh
 # Scarce GPUs seen with a user's own credentials (namespace-only sight, as
-# on ailab: alice may not list the pods of other namespaces).  One RTX3090
+# on ailab: alice may list neither nodes nor other namespaces' pods).  One RTX3090
 # node with 8 GPUs and one RTX4090 node; alice's queue holds 16 one-GPU
 # RTX3090 jobs of owner u1, 4 of u2, a 2x4-GPU RTX3090 gang, and 4 jobs
 # that take RTX3090 or RTX4090.  The scheduler admits on quota alone, so
@@ -58,7 +58,7 @@ wait "$WATCHER"
 is "every job succeeded" "$(aq ls --all -o json | python3 -c 'import json, sys
 print(sum(1 for j in json.load(sys.stdin) if j["state"] == "succeeded"))')" 25
 is "the scheduler said once that it sees only its namespace" \
-    "$(grep -c 'warning: namespace-only: the credentials cannot list pods of other namespaces' "$TMP/sched.out")" 1
+    "$(grep -c 'warning: namespace-only: the credentials cannot list nodes and pods of other namespaces' "$TMP/sched.out")" 1
 
 W="$TMP/watch.json"
 val() { python3 -c "import json, sys; r = json.load(open(sys.argv[1])); print($1)" "$W"; }
