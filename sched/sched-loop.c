@@ -2281,6 +2281,43 @@ sched_snap_usage(struct sched_loop *loop, struct sched_snap_store *ss)
 	}
 }
 
+/* The key of a pod in the set of pods on the nodes' books. */
+static char *
+sched_pod_key(const json_t *p)
+{
+	return xprintf("%s/%s", kube_obj_namespace(p), kube_obj_name(p));
+}
+
+/* True if the cluster-wide listing counted this pod on its node. */
+static bool
+sched_pod_booked(const json_t *booked, const json_t *p)
+{
+	char *k = sched_pod_key(p);
+	bool b = json_object_get(booked, k) != NULL;
+
+	free(k);
+	return b;
+}
+
+/* The pods whose requests the nodes' amounts include (bound, not ended,
+ * in the cluster-wide listing), as a set. */
+static json_t *
+sched_booked_pods(struct sched_loop *loop)
+{
+	json_t *set = json_object(), *p;
+	char *k;
+	size_t i;
+
+	json_array_foreach(loop->allpods, i, p) {
+		if (kube_pod_node(p) == NULL || kube_pod_is_terminal(p))
+			continue;
+		k = sched_pod_key(p);
+		json_object_set_new(set, k, json_true());
+		free(k);
+	}
+	return set;
+}
+
 /*
  * Where each replica of an admitted job is, for the policy: a bound pod's
  * node (already in the node's requested amounts), else the node the job
@@ -2290,7 +2327,7 @@ sched_snap_usage(struct sched_loop *loop, struct sched_snap_store *ss)
  */
 static void
 sched_snap_placement(const struct store_job *j, const json_t *pods,
-    const char **nodes, bool *counted, char **buf)
+    const json_t *booked, const char **nodes, bool *counted, char **buf)
 {
 	const json_t *p;
 	const char *rank, *node;
@@ -2307,7 +2344,9 @@ sched_snap_placement(const struct store_job *j, const json_t *pods,
 		if (r < 0 || r >= j->replicas || node == NULL)
 			continue;
 		nodes[r] = node;
-		counted[r] = true;
+		/* Counted only if the listing the nodes' requests come from
+		 * saw it bound: the lists of a pass are not one instant. */
+		counted[r] = booked == NULL || sched_pod_booked(booked, p);
 	}
 	*buf = NULL;
 	if (j->run_nodes == NULL || *j->run_nodes == '\0')
@@ -2328,7 +2367,7 @@ sched_snap_placement(const struct store_job *j, const json_t *pods,
  */
 static void
 sched_snap_ending(struct sched_loop *loop, const struct store_job *j,
-    struct sched_snap_store *ss)
+    const json_t *booked, struct sched_snap_store *ss)
 {
 	struct sched_running *sr = &ss->running[ss->nrunning];
 	json_t *pods = sched_job_objects(loop, j->id, "pods"), *p;
@@ -2349,7 +2388,8 @@ sched_snap_ending(struct sched_loop *loop, const struct store_job *j,
 		if (kube_pod_node(p) == NULL || kube_pod_is_terminal(p) ||
 		    sched_pod_is_deleting(p))
 			continue;
-		ss->rcounted[ss->nrunning][sr->replicas] = true;
+		ss->rcounted[ss->nrunning][sr->replicas] = booked == NULL ||
+		    sched_pod_booked(booked, p);
 		ss->rnodes[ss->nrunning][sr->replicas++] = kube_pod_node(p);
 	}
 	sr->id = j->id;
@@ -2374,12 +2414,13 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 	const struct sched_spec *sp;
 	struct store_job *j;
 	struct sched_ns *ns;
-	json_t *pods, *groups;
+	json_t *pods, *groups, *booked;
 	size_t i, k, gr;
 	const char *cause = NULL;
 
 	memset(snap, 0, sizeof *snap);
 	groups = sched_groups_running(loop);
+	booked = loop->allpods != NULL ? sched_booked_pods(loop) : NULL;
 	snap->now = loop->now;
 	ss->jobs = xcalloc(loop->njobs + 1, sizeof *ss->jobs);
 	ss->sjobs = xcalloc(loop->njobs + 1, sizeof *ss->sjobs);
@@ -2403,7 +2444,7 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 			continue;
 		}
 		if (store_state_is_terminal(j->state) && !j->cleaned) {
-			sched_snap_ending(loop, j, ss);
+			sched_snap_ending(loop, j, booked, ss);
 			continue;
 		}
 		if (!store_state_is_active(j->state))
@@ -2423,7 +2464,7 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 		ss->rcounted[ss->nrunning] = xcalloc((size_t)j->replicas + 1,
 		    sizeof **ss->rcounted);
 		pods = sched_attempt_pods(loop, j);
-		sched_snap_placement(j, pods, ss->rnodes[ss->nrunning],
+		sched_snap_placement(j, pods, booked, ss->rnodes[ss->nrunning],
 		    ss->rcounted[ss->nrunning], &ss->rplaced[ss->nrunning]);
 		sr->counted = ss->rcounted[ss->nrunning];
 		sr->in_nodes = false;
@@ -2480,6 +2521,7 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 		ss->nrunning++;
 	}
 	json_decref(groups);
+	json_decref(booked);
 	sched_snap_quotas(loop, ss);
 	snap->nodes_readable = loop->nodes != NULL && loop->allpods != NULL;
 	if (snap->nodes_readable) {
