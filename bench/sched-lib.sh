@@ -35,7 +35,7 @@ start_cluster() {
 nodeGroups:
 - {count: $1, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090-D, gpuCount: 8,
    gpuFamily: ada-lovelace, computeMajor: 8, computeMinor: 9, cpu: '128',
-   memory: 1Ti}
+   memory: 1Ti, labels: {gpu-model: RTX4090D}}
 namespaces:
 - name: default
 - name: bench

@@ -23,7 +23,7 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 {
 	echo "nodeGroups:"
 	echo "- {count: $NODES, namePrefix: scale-, gpu: NVIDIA-GeForce-RTX-4090,"
-	echo "   gpuCount: 8, cpu: '256', memory: 2Ti}"
+	echo "   gpuCount: 8, cpu: '256', memory: 2Ti, labels: {gpu-model: RTX4090}}"
 	echo "namespaces:"
 	i=0
 	while [ $i -lt "$NS" ]; do echo "- name: s$i"; i=$((i + 1)); done

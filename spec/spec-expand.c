@@ -127,6 +127,23 @@ spec_subst_map(struct spec_expand *x, const struct spec_node *m,
 	return 0;
 }
 
+/* A site pattern with ${namespace} replaced (a claim name, a network). */
+static char *
+spec_site_pattern(const char *pattern, const char *ns)
+{
+	char *s = xstrdup(pattern), *p, *n;
+
+	while ((p = strstr(s, "${namespace}")) != NULL) {
+		n = xprintf("%.*s%s%s", (int)(p - s), s, ns,
+		    p + strlen("${namespace}"));
+		free(s);
+		s = n;
+		if (strlen(s) > 4096)
+			break;
+	}
+	return s;
+}
+
 /* The stored fields that do not depend on the row. */
 static json_t *
 spec_shared_json(const struct spec_tmpl *t, const struct spec_options *o,
@@ -134,7 +151,7 @@ spec_shared_json(const struct spec_tmpl *t, const struct spec_options *o,
 {
 	const struct spec_site *site = o->site;
 	const struct spec_gpu_type *g;
-	json_t *j, *gpu, *types, *prod, *vols, *mounts, *after;
+	json_t *j, *gpu, *types, *prod, *vols, *mounts, *after, *ports;
 	char *claim, *p;
 	size_t i;
 
@@ -172,6 +189,12 @@ spec_shared_json(const struct spec_tmpl *t, const struct spec_options *o,
 	    "job" : "deployment"));
 	json_object_set_new(j, "interactive", json_boolean(t->interactive));
 	json_object_set_new(j, "ib", json_boolean(t->ib));
+	json_object_set_new(j, "uid", json_integer(t->uid));
+	json_object_set_new(j, "gid", json_integer(t->gid));
+	ports = json_array();
+	for (i = 0; i < t->nports; i++)
+		json_array_append_new(ports, json_integer(t->ports[i]));
+	json_object_set_new(j, "ports", ports);
 	json_object_set_new(j, "priority", json_integer(t->priority));
 	json_object_set_new(j, "timeout_s", json_integer(t->timeout_s));
 	json_object_set_new(j, "retries", json_integer(t->retries));
@@ -191,16 +214,9 @@ spec_shared_json(const struct spec_tmpl *t, const struct spec_options *o,
 	json_object_set_new(j, "gpu_products", prod);
 	vols = json_array();
 	for (i = 0; i < site->nvolumes; i++) {
-		claim = xstrdup(site->volumes[i].claim);
-		while ((p = strstr(claim, "${namespace}")) != NULL) {
-			char *n = xprintf("%.*s%s%s", (int)(p - claim), claim,
-			    ns, p + strlen("${namespace}"));
-
-			free(claim);
-			claim = n;
-			if (strlen(claim) > 4096)
-				break;
-		}
+		if (t->no_gfs && site->volumes[i].gfs)
+			continue;
+		claim = spec_site_pattern(site->volumes[i].claim, ns);
 		json_array_append_new(vols, json_pack("{s:s,s:s,s:s,s:b}",
 		    "name", site->volumes[i].name, "claim", claim, "mount",
 		    site->volumes[i].mount, "read_only",
@@ -218,6 +234,11 @@ spec_shared_json(const struct spec_tmpl *t, const struct spec_options *o,
 	if (t->ib && site->ib_resource != NULL)
 		json_object_set_new(j, "ib_resource",
 		    json_string(site->ib_resource));
+	if (t->ib && site->ib_network != NULL) {
+		p = spec_site_pattern(site->ib_network, ns);
+		json_object_set_new(j, "ib_network", json_string(p));
+		free(p);
+	}
 	return j;
 }
 

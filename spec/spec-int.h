@@ -62,6 +62,7 @@ int spec_read_file(const char *, size_t max, char **buf, size_t *len,
 struct spec_gpu_type {
 	char *name;              /* RTX4090D */
 	char *product;           /* node label value */
+	int64_t memory;          /* bytes of one GPU's memory; 0: not said */
 	int max_per_node;        /* GPUs a node of this type holds */
 	int max_per_user;        /* 0: no limit */
 };
@@ -70,10 +71,11 @@ struct spec_volume {
 	char *claim;             /* pattern: ${namespace} is replaced */
 	char *mount;
 	bool read_only;
+	bool gfs;                /* left out by no_gfs */
 };
 struct spec_site {
 	char *gpu_resource;      /* nvidia.com/gpu */
-	char *node_label;        /* nvidia.com/gpu.product */
+	char *node_label;        /* gpu-model */
 	char *default_image;
 	struct spec_gpu_type *gpus;
 	size_t ngpus;
@@ -88,7 +90,10 @@ struct spec_site {
 	int64_t max_cpu_milli;   /* per replica */
 	int64_t max_memory;
 	int max_replicas;
+	int64_t default_uid;     /* runAsUser and runAsGroup of pods */
+	int64_t default_gid;
 	char *ib_resource;       /* extended resource for UseIB, or NULL */
+	char *ib_network;        /* pod network for ib (${namespace}), or NULL */
 	int64_t user_max_queued; /* limits.per_user.queued_jobs; 0: none */
 };
 const struct spec_gpu_type *spec_site_gpu(const struct spec_site *,
@@ -111,6 +116,11 @@ int spec_roster_load(struct spec_ctx *, const struct spec_node *,
 /* Parses CSV text with a header; 0 or -1 with *cause. */
 int spec_csv_parse(const char *, size_t, const char *prefix,
     struct spec_params *, char **cause);
+
+/* Ports one job may expose through its NodePort Service. */
+#define SPEC_MAX_PORTS 16
+/* The ssh port of an interactive job, as the chart's Service has it. */
+#define SPEC_SSH_PORT 22
 
 /* spec-parse.c: one validated document, strings not yet substituted. */
 struct spec_tmpl {
@@ -135,6 +145,11 @@ struct spec_tmpl {
 	bool interactive;
 	bool command_key;
 	bool ib;
+	bool no_gfs;
+	int64_t uid;             /* runAsUser */
+	int64_t gid;             /* runAsGroup */
+	int ports[SPEC_MAX_PORTS]; /* the Service's, ssh first if interactive */
+	size_t nports;
 	int priority;
 	int64_t timeout_s;
 	int retries;
@@ -154,5 +169,7 @@ void spec_unknown_key(struct spec_ctx *, const struct spec_node *,
 bool spec_is_dns_label(const char *, size_t);
 bool spec_is_label_value(const char *);
 bool spec_is_label_key(const char *);
+/* Bytes as the shortest exact quantity, "16Gi" or "48G" (allocated). */
+char *spec_format_bytes(int64_t);
 
 #endif

@@ -11,11 +11,15 @@ static const char *const spec_keys[] = { "name", "namespace", "image",
 	"command", "workdir", "env", "gpu", "replicas", "resources", "shm",
 	"scratch", "workload", "interactive", "priority", "timeout", "retries",
 	"after", "labels", "annotations", "sweep", "for_each", "ib",
-	"container_name" };
+	"container_name", "uid", "gid", "no_gfs", "ports" };
 
+/* The keys of the chart's values template (user/values-template.yaml),
+ * and EMAIL of the admin chart's. */
 static const char *const spec_helm_keys[] = { "NameSpace", "BaseName",
 	"ContainerImage", "GPU", "DeployName", "Label", "ContainerName",
-	"NVMEStorage", "Limits", "UseShm", "ShmSize", "Replicas", "UseIB" };
+	"NVMEStorage", "Limits", "UseShm", "ShmSize", "Replicas", "UseIB",
+	"UID", "GID", "NoGFS", "Command", "Args", "ExtraPort", "IngressHost",
+	"EMAIL" };
 
 /* Env names ailab-queue sets itself for distributed training. */
 static const char *const spec_reserved_env[] = { "PET_NNODES",
@@ -208,6 +212,27 @@ spec_has_var(const char *s)
 	return false;
 }
 
+/* The site's GPU types with each card's memory, for messages:
+ * "RTX4090D (48G), RTX4090 (24G), RTX3090 (24G)". */
+static char *
+spec_gpu_list(const struct spec_site *site)
+{
+	char *s = xstrdup(""), *n, *mem;
+	size_t i;
+
+	for (i = 0; i < site->ngpus; i++) {
+		mem = site->gpus[i].memory > 0 ?
+		    spec_format_bytes(site->gpus[i].memory) : NULL;
+		n = xprintf("%s%s%s%s%s%s", s, i > 0 ? ", " : "",
+		    site->gpus[i].name, mem != NULL ? " (" : "",
+		    mem != NULL ? mem : "", mem != NULL ? ")" : "");
+		free(mem);
+		free(s);
+		s = n;
+	}
+	return s;
+}
+
 /* Reads gpu: {type, count}; type is a name, a list or "any". */
 static void
 spec_gpu(struct spec_ctx *c, const struct spec_site *site,
@@ -269,9 +294,16 @@ spec_gpu(struct spec_ctx *c, const struct spec_site *site,
 			}
 			if (spec_site_gpu(site, v->s) == NULL) {
 				near = spec_closest(v->s, names, nnames);
-				spec_error(c, v, "unknown GPU type '%s'%s%s%s",
-				    v->s, near ? " (did you mean '" : "",
-				    near ? near : "", near ? "'?)" : "");
+				if (near != NULL)
+					spec_error(c, v, "unknown GPU type '%s' "
+					    "(did you mean '%s'?)", v->s, near);
+				else {
+					char *known = spec_gpu_list(site);
+
+					spec_error(c, v, "unknown GPU type '%s' "
+					    "(the site has %s)", v->s, known);
+					free(known);
+				}
 				continue;
 			}
 			for (i = 0; i < t->ngpu_types; i++)
@@ -318,6 +350,41 @@ spec_resources(struct spec_ctx *c, const struct spec_node *n,
 				t->memory_node = v;
 		} else
 			spec_unknown_key(c, k, "resources.", rk, nitems(rk));
+	}
+}
+
+/* Reads ports: a TCP port or a list of them, which the job's NodePort
+ * Service exposes on rank 0 (the chart's ExtraPort). */
+static void
+spec_ports(struct spec_ctx *c, const struct spec_node *n, const char *key,
+    struct spec_tmpl *t)
+{
+	const struct spec_node *v;
+	size_t i, j, cnt = n->type == SPEC_NODE_SEQ ? n->n : 1;
+	int p;
+
+	if (n->type == SPEC_NODE_MAP) {
+		spec_error(c, n, "'%s' must be a port number or a list of them",
+		    key);
+		return;
+	}
+	for (i = 0; i < cnt; i++) {
+		v = n->type == SPEC_NODE_SEQ ? n->kids[i] : n;
+		if (spec_int(c, v, key, 1, 65535, &p) != 0)
+			continue;
+		for (j = 0; j < t->nports && t->ports[j] != p; j++)
+			;
+		if (j < t->nports) {
+			spec_error(c, v, "port %d is listed twice", p);
+			continue;
+		}
+		/* One place stays free for the ssh port. */
+		if (t->nports + 1 >= SPEC_MAX_PORTS) {
+			spec_error(c, v, "'%s' lists more than %d ports", key,
+			    SPEC_MAX_PORTS - 1);
+			return;
+		}
+		t->ports[t->nports++] = p;
 	}
 }
 
@@ -665,13 +732,162 @@ spec_for_each(struct spec_ctx *c, const struct spec_node *n,
 		spec_error(c, roster, "roster '%s' has no rows", roster->s);
 }
 
+/* Gives a tree and all its nodes one place, so errors about what a
+ * string held point at the string. */
+static void
+spec_node_place(struct spec_node *n, int line, int col)
+{
+	size_t i;
+
+	n->line = line;
+	n->col = col;
+	for (i = 0; i < n->n; i++)
+		spec_node_place(n->kids[i], line, col);
+}
+
+/* Doubles every '$' of a scalar: the chart's values have no variables, so
+ * what they hold reaches the pod as written. */
+static void
+spec_node_literal(struct spec_node *n)
+{
+	size_t i, k, dollars = 0;
+	char *s;
+
+	for (i = 0; n->s[i] != '\0'; i++)
+		dollars += n->s[i] == '$';
+	if (dollars == 0)
+		return;
+	s = xmalloc(i + dollars + 1);
+	for (i = 0, k = 0; n->s[i] != '\0'; i++) {
+		if (n->s[i] == '$')
+			s[k++] = '$';
+		s[k++] = n->s[i];
+	}
+	s[k] = '\0';
+	free(n->s);
+	n->s = s;
+}
+
+/*
+ * Reads the chart's Command or Args (taking v): the chart pastes the value
+ * into the container as its command or args, so it is a YAML list written
+ * as a string ('["python", "app.py"]'); a real list is read too.  NULL for
+ * an empty value (the chart's default) or after a diagnostic (*bad set).
+ */
+static struct spec_node *
+spec_helm_argv(struct spec_ctx *c, struct spec_node *v, const char *key,
+    bool *bad)
+{
+	struct spec_diags scratch = { 0 };
+	struct spec_ctx sc = { .file = c->file, .diags = &scratch };
+	struct spec_node **docs = NULL, *l = NULL;
+	size_t ndocs = 0, i;
+	bool ok;
+
+	if (spec_node_is_null(v) || (v->type == SPEC_NODE_SCALAR &&
+	    v->s[0] == '\0')) {
+		spec_node_free(v);
+		return NULL;
+	}
+	if (v->type == SPEC_NODE_SEQ) {
+		l = v;
+		v = NULL;
+	} else if (v->type == SPEC_NODE_SCALAR &&
+	    spec_yaml_parse(&sc, v->s, strlen(v->s), &docs, &ndocs) == 0 &&
+	    ndocs == 1 && docs[0]->type == SPEC_NODE_SEQ) {
+		l = docs[0];
+		docs[0] = NULL;
+		spec_node_place(l, v->line, v->col);
+	}
+	for (i = 0; i < ndocs; i++)
+		spec_node_free(docs[i]);
+	free(docs);
+	spec_diags_release(&scratch);
+	ok = l != NULL && l->n > 0;
+	for (i = 0; ok && i < l->n; i++)
+		ok = l->kids[i]->type == SPEC_NODE_SCALAR;
+	if (!ok) {
+		spec_error(c, l != NULL ? l : v, "'%s' must be a non-empty list "
+		    "of strings (exec form, no shell), such as "
+		    "'[\"python\", \"app.py\"]'; for a shell command line "
+		    "write 'command: python app.py' instead", key);
+		*bad = true;
+		spec_node_free(l);
+		spec_node_free(v);
+		return NULL;
+	}
+	for (i = 0; i < l->n; i++)
+		spec_node_literal(l->kids[i]);
+	spec_node_free(v);
+	return l;
+}
+
+/* Maps Command and Args onto an exec-form command: Args follow Command,
+ * as Kubernetes runs a container's command with its args. */
+static void
+spec_helm_command(struct spec_ctx *c, struct spec_node *d)
+{
+	struct spec_node *cv = spec_node_take(d, "Command");
+	struct spec_node *av = spec_node_take(d, "Args");
+	struct spec_node *cmd = NULL, *args = NULL;
+	bool bad = false;
+	size_t i;
+
+	if (cv != NULL && spec_node_get(d, "command") != NULL) {
+		spec_error(c, cv, "use 'Command' or 'command', not both");
+		spec_node_free(cv);
+		spec_node_free(av);
+		return;
+	}
+	if (cv != NULL)
+		cmd = spec_helm_argv(c, cv, "Command", &bad);
+	if (av != NULL) {
+		int line = av->line, col = av->col;
+
+		args = spec_helm_argv(c, av, "Args", &bad);
+		if (args != NULL && cmd == NULL && !bad) {
+			spec_error_at(c, line, col, "'Args' is used only with "
+			    "'Command' (the chart ignores it otherwise): add "
+			    "'Command', or write the whole command line in "
+			    "'command'");
+			bad = true;
+		}
+	}
+	if (!bad && cmd != NULL) {
+		for (i = 0; args != NULL && i < args->n; i++) {
+			spec_node_append(cmd, args->kids[i]);
+			args->kids[i] = NULL;
+		}
+		if (args != NULL)
+			args->n = 0;
+		spec_node_set(d, "command", cmd);
+		cmd = NULL;
+	}
+	spec_node_free(cmd);
+	spec_node_free(args);
+}
+
+/* Takes a chart key ailab-queue does not read: its default (empty) passes,
+ * anything else is refused with what to do instead. */
+static void
+spec_helm_refuse(struct spec_ctx *c, struct spec_node *d, const char *key,
+    const char *why)
+{
+	struct spec_node *v = spec_node_take(d, key);
+
+	if (v != NULL && !spec_node_is_null(v) && (v->type !=
+	    SPEC_NODE_SCALAR || v->s[0] != '\0'))
+		spec_error(c, v, "'%s' is not supported: %s", key, why);
+	spec_node_free(v);
+}
+
 /* Maps a helm values file of the cluster's chart onto a spec, in place:
  * the chart's keys become spec keys; other keys pass through. */
 static void
 spec_helm_convert(struct spec_ctx *c, struct spec_node *d,
     const struct spec_site *site)
 {
-	struct spec_node *v, *lim, *gpu = NULL, *res = NULL, *use_shm,
+	struct spec_node *v, *w, *lim, *gpu = NULL, *res = NULL, *use_shm,
 	    *shm_size;
 	const char *near;
 	bool b;
@@ -692,6 +908,40 @@ spec_helm_convert(struct spec_ctx *c, struct spec_node *d,
 		spec_node_set(d, "replicas", v);
 	if ((v = spec_node_take(d, "UseIB")) != NULL)
 		spec_node_set(d, "ib", v);
+	if ((v = spec_node_take(d, "UID")) != NULL)
+		spec_node_set(d, "uid", v);
+	if ((v = spec_node_take(d, "GID")) != NULL)
+		spec_node_set(d, "gid", v);
+	v = spec_node_take(d, "NoGFS");
+	/* The template's comment spells it 'nogfs', which the chart never
+	 * reads: whoever uncomments it means NoGFS. */
+	if ((w = spec_node_take(d, "nogfs")) != NULL && v != NULL) {
+		spec_error(c, w, "'nogfs' and 'NoGFS' are one setting: keep "
+		    "'NoGFS'");
+		spec_node_free(w);
+	} else if (w != NULL)
+		v = w;
+	if (v != NULL)
+		spec_node_set(d, "no_gfs", v);
+	if ((v = spec_node_take(d, "ExtraPort")) != NULL) {
+		if (spec_node_get(d, "ports") != NULL) {
+			spec_error(c, v, "use 'ExtraPort' or 'ports', not both");
+			spec_node_free(v);
+		} else if (v->type == SPEC_NODE_SCALAR &&
+		    strcmp(v->s, "0") == 0)
+			spec_node_free(v);      /* the chart's "no extra port" */
+		else
+			spec_node_set(d, "ports", v);
+	}
+	spec_helm_refuse(c, d, "IngressHost", "ailab-queue creates no Ingress "
+	    "(the chart's needs the operators' certificate issuer and TLS "
+	    "secret); remove it and reach the port with 'kubectl "
+	    "port-forward svc/<name>-<id>-0 <port>', or ask the operators "
+	    "to publish it");
+	spec_helm_refuse(c, d, "EMAIL", "it belongs to the admin chart (the "
+	    "user its RoleBinding names); a job is created with your "
+	    "kubeconfig's credentials: remove it");
+	spec_helm_command(c, d);
 	if ((v = spec_node_take(d, "NVMEStorage")) != NULL)
 		spec_node_set(d, "scratch", v);
 	else if (site->scratch_default > 0 && spec_node_get(d, "scratch") ==
@@ -827,6 +1077,8 @@ spec_tmpl_read(struct spec_ctx *c, struct spec_node *d,
 	t->replicas = 1;
 	t->cpu_milli = site->default_cpu_milli;
 	t->memory_bytes = site->default_memory;
+	t->uid = site->default_uid;
+	t->gid = site->default_gid;
 	t->priority = 500;
 	if (d->type != SPEC_NODE_MAP) {
 		spec_error(c, d, "a job spec must be a mapping of keys such as "
@@ -936,9 +1188,22 @@ spec_tmpl_read(struct spec_ctx *c, struct spec_node *d,
 				t->interactive = b;
 			t->interactive_node = v;
 		} else if (strcmp(k->s, "ib") == 0) {
-			if (spec_bool(c, v, "ib", &b) == 0)
+			if (spec_bool(c, v, t->helm ? "UseIB" : "ib", &b) == 0)
 				t->ib = b;
-		} else if (strcmp(k->s, "container_name") == 0) {
+		} else if (strcmp(k->s, "no_gfs") == 0) {
+			if (spec_bool(c, v, t->helm ? "NoGFS" : "no_gfs",
+			    &b) == 0)
+				t->no_gfs = b;
+		} else if (strcmp(k->s, "uid") == 0 ||
+		    strcmp(k->s, "gid") == 0) {
+			const char *what = k->s[0] == 'u' ? (t->helm ? "UID" :
+			    "uid") : (t->helm ? "GID" : "gid");
+			int id;
+
+			if (spec_int(c, v, what, 0, INT32_MAX, &id) == 0)
+				*(k->s[0] == 'u' ? &t->uid : &t->gid) = id;
+		} else if (strcmp(k->s, "ports") == 0)
+			spec_ports(c, v, t->helm ? "ExtraPort" : "ports", t); else if (strcmp(k->s, "container_name") == 0) {
 			if (spec_scalar(c, v, "container_name") == NULL)
 				continue;
 			if (!spec_is_dns_label(v->s, 63))
@@ -1009,6 +1274,17 @@ spec_tmpl_read(struct spec_ctx *c, struct spec_node *d,
 	if (!t->interactive && t->command == NULL && !t->command_key)
 		spec_error(c, d, "'command' is required (or 'interactive: "
 		    "true' for pods that stay up)");
+	if (t->interactive) {
+		/* The chart's Service has ssh (22) besides ExtraPort. */
+		for (i = 0; i < t->nports && t->ports[i] != SPEC_SSH_PORT; i++)
+			;
+		if (i == t->nports) {
+			memmove(&t->ports[1], &t->ports[0], t->nports *
+			    sizeof *t->ports);
+			t->ports[0] = SPEC_SSH_PORT;
+			t->nports++;
+		}
+	}
 	if (t->interactive && t->job_workload)
 		spec_error(c, t->interactive_node, "an interactive job needs "
 		    "'workload: deployment'");

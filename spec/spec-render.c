@@ -8,6 +8,9 @@
 
 #define SPEC_MASTER_PORT 29500
 #define SPEC_INDEX_ANNOTATION "batch.kubernetes.io/job-completion-index"
+/* Multus' network selection, how a pod joins the admin chart's per-namespace
+ * IPoIB network. */
+#define SPEC_NETWORKS_ANNOTATION "k8s.v1.cni.cncf.io/networks"
 
 /*
  * Runs the user's command ("$@") once per pod: the exit code goes to the
@@ -121,7 +124,7 @@ spec_label_safe(const char *s)
 
 /* Bytes as the shortest exact quantity, binary ("16Gi") or decimal
  * ("200G"), so objects read as users wrote them. */
-static char *
+char *
 spec_format_bytes(int64_t v)
 {
 	static const char *const dec[] = { "", "k", "M", "G", "T", "P", "E" };
@@ -261,15 +264,22 @@ spec_render_nodes(struct spec_rjob *r, const struct spec_run *run,
 /*
  * Holds a rank's pods on the node the scheduler placed it (an Indexed
  * Job's on the set of its ranks' nodes), beside the GPU type selection.
+ * A job without GPUs that still names a type (the chart's GPU with
+ * Limits.GPU 0) is held by the type alone: the scheduler places jobs
+ * without GPUs on nodes of any type, and both together could name no node.
  */
 static void
-spec_render_placement(const struct spec_run *run, int rank, json_t *pod)
+spec_render_placement(struct spec_rjob *r, const struct spec_run *run,
+    int rank, json_t *pod)
 {
 	json_t *vals, *aff, *terms, *term, *exprs;
 	size_t i, k;
 	bool dup;
 
 	if (run->nodes == NULL || run->nnodes == 0)
+		return;
+	if (r->gpus == 0 && json_object_size(json_object_get(r->j,
+	    "gpu_products")) > 0)
 		return;
 	vals = json_array();
 	for (i = 0; i < run->nnodes; i++) {
@@ -319,6 +329,13 @@ spec_render_container(struct spec_rjob *r, int rank, json_t *mounts)
 	c = json_object();
 	json_object_set_new(c, "name", json_string(r->container));
 	json_object_set_new(c, "image", json_string(r->image));
+	/* As the chart: nodes keep the course images, and a tag is pulled
+	 * once per node, never on every start. */
+	json_object_set_new(c, "imagePullPolicy", json_string("IfNotPresent"));
+	/* RDMA registers (locks) memory for the HCA. */
+	if (r->ib)
+		json_object_set_new(c, "securityContext", json_pack("{s:{s:[s]}}",
+		    "capabilities", "add", "IPC_LOCK"));
 	user = json_object_get(r->j, "command");
 	if (r->interactive)
 		cmd = json_pack("[s,s,s]", "/bin/sh", "-c", spec_idle_script);
@@ -384,9 +401,12 @@ spec_render_container(struct spec_rjob *r, int rank, json_t *mounts)
 	if (r->gpus > 0)
 		json_object_set_new(lim, r->gpu_resource,
 		    json_sprintf("%lld", (long long)r->gpus));
-	if ((e = json_object_get(r->j, "ib_resource")) != NULL)
+	if ((e = json_object_get(r->j, "ib_resource")) != NULL) {
+		json_object_set_new(req, json_string_value(e),
+		    json_string("1"));
 		json_object_set_new(lim, json_string_value(e),
 		    json_string("1"));
+	}
 	res = json_pack("{s:o,s:o}", "requests", req, "limits", lim);
 	json_object_set_new(c, "resources", res);
 	json_object_set_new(c, "volumeMounts", mounts);
@@ -395,6 +415,25 @@ spec_render_container(struct spec_rjob *r, int rank, json_t *mounts)
 	json_object_set_new(c, "terminationMessagePolicy",
 	    json_string("File"));
 	return c;
+}
+
+/* The user and group the pod's processes run as (the chart's UID, GID);
+ * stored specs from before they were recorded say nothing. */
+static void
+spec_render_security(struct spec_rjob *r, json_t *pod)
+{
+	json_t *uid = json_object_get(r->j, "uid");
+	json_t *gid = json_object_get(r->j, "gid");
+	json_t *sc;
+
+	if (!json_is_integer(uid) && !json_is_integer(gid))
+		return;
+	sc = json_object();
+	if (json_is_integer(uid))
+		json_object_set(sc, "runAsUser", uid);
+	if (json_is_integer(gid))
+		json_object_set(sc, "runAsGroup", gid);
+	json_object_set_new(pod, "securityContext", sc);
 }
 
 /* The pod template of one rank (rank -1: an Indexed Job's template). */
@@ -415,6 +454,9 @@ spec_render_pod(struct spec_rjob *r, const struct spec_run *run, int rank)
 		ann = json_object();
 	json_object_set_new(ann, "ailab-queue.io/attempt",
 	    json_sprintf("%d", run->attempt));
+	if ((e = json_object_get(r->j, "ib_network")) != NULL &&
+	    json_object_get(ann, SPEC_NETWORKS_ANNOTATION) == NULL)
+		json_object_set(ann, SPEC_NETWORKS_ANNOTATION, e);
 	meta = json_pack("{s:o,s:o}", "labels", labels, "annotations", ann);
 
 	vols = json_array();
@@ -435,15 +477,19 @@ spec_render_pod(struct spec_rjob *r, const struct spec_run *run, int rank)
 		free(q);
 	}
 	json_array_foreach(json_object_get(r->j, "volumes"), i, v) {
-		json_array_append_new(vols, json_pack("{s:O,s:{s:O,s:O}}",
-		    "name", json_object_get(v, "name"),
-		    "persistentVolumeClaim", "claimName",
-		    json_object_get(v, "claim"), "readOnly",
-		    json_object_get(v, "read_only")));
-		json_array_append_new(mounts, json_pack("{s:O,s:O,s:O}",
-		    "name", json_object_get(v, "name"), "mountPath",
-		    json_object_get(v, "mount"), "readOnly",
-		    json_object_get(v, "read_only")));
+		json_t *pvc = json_pack("{s:O}", "claimName",
+		    json_object_get(v, "claim"));
+		json_t *m = json_pack("{s:O,s:O}", "name",
+		    json_object_get(v, "name"), "mountPath",
+		    json_object_get(v, "mount"));
+
+		if (json_is_true(json_object_get(v, "read_only"))) {
+			json_object_set_new(pvc, "readOnly", json_true());
+			json_object_set_new(m, "readOnly", json_true());
+		}
+		json_array_append_new(vols, json_pack("{s:O,s:o}", "name",
+		    json_object_get(v, "name"), "persistentVolumeClaim", pvc));
+		json_array_append_new(mounts, m);
 	}
 	if (r->scratch > 0) {
 		q = spec_format_bytes(r->scratch);
@@ -473,12 +519,55 @@ spec_render_pod(struct spec_rjob *r, const struct spec_run *run, int rank)
 	json_object_set_new(pod, "subdomain", json_string(r->base));
 	json_object_set_new(pod, "restartPolicy", json_string(
 	    strcmp(r->workload, "job") == 0 ? "Never" : "Always"));
+	spec_render_security(r, pod);
 	spec_render_nodes(r, run, pod);
-	spec_render_placement(run, rank, pod);
+	spec_render_placement(r, run, rank, pod);
 	json_object_set_new(pod, "containers", json_pack("[o]",
 	    spec_render_container(r, rank, mounts)));
 	json_object_set_new(pod, "volumes", vols);
 	return json_pack("{s:o,s:o}", "metadata", meta, "spec", pod);
+}
+
+/*
+ * The NodePort Service of a job with ports (the ssh port of an interactive
+ * job, ExtraPort): the chart's Service, but reaching rank 0 only, and named
+ * after it; NULL when the job has no ports.
+ */
+static json_t *
+spec_render_ports(struct spec_rjob *r, const struct spec_run *run)
+{
+	json_t *ports = json_object_get(r->j, "ports"), *out, *sel, *e;
+	json_t *labels;
+	char *name;
+	json_int_t p;
+	size_t i;
+
+	if (json_array_size(ports) == 0)
+		return NULL;
+	labels = spec_labels(run, -1);
+	sel = json_pack("{s:s,s:O}", "app.kubernetes.io/managed-by",
+	    "ailab-queue", "ailab-queue.io/job-id", json_object_get(labels,
+	    "ailab-queue.io/job-id"));
+	json_object_set_new(sel, strcmp(r->workload, "job") == 0 ?
+	    SPEC_INDEX_ANNOTATION : "ailab-queue.io/rank", json_string("0"));
+	out = json_array();
+	json_array_foreach(ports, i, e) {
+		p = json_integer_value(e);
+		if (p < 1 || p > 65535)
+			continue;
+		name = p == SPEC_SSH_PORT ? xstrdup("ssh") :
+		    xprintf("tcp-%lld", (long long)p);
+		json_array_append_new(out, json_pack("{s:s,s:s,s:I,s:I}",
+		    "name", name, "protocol", "TCP", "port", p, "targetPort",
+		    p));
+		free(name);
+	}
+	name = xprintf("%s-0", r->base);
+	e = json_pack("{s:s,s:s,s:o,s:{s:s,s:o,s:o}}", "apiVersion", "v1",
+	    "kind", "Service", "metadata", spec_meta(name, r->ns, labels),
+	    "spec", "type", "NodePort", "selector", sel, "ports", out);
+	free(name);
+	return e;
 }
 
 /* Reads and checks the fields of a stored spec. */
@@ -552,6 +641,8 @@ spec_render_job_json(const char *spec_json, const struct spec_run *run,
 	    json_string_value(json_object_get(labels,
 	    "ailab-queue.io/job-id"))), "ports", "name", "master", "port",
 	    SPEC_MASTER_PORT, "targetPort", SPEC_MASTER_PORT));
+	if ((obj = spec_render_ports(&r, run)) != NULL)
+		json_array_append_new(out, obj);
 	if (strcmp(r.workload, "job") == 0) {
 		obj = json_pack("{s:s,s:s,s:o,s:{s:s,s:I,s:I,s:i,s:s,s:o}}",
 		    "apiVersion", "batch/v1", "kind", "Job", "metadata",

@@ -8,25 +8,31 @@
 
 #define SPEC_SITE_FILE_MAX (256 * 1024)
 
+/* The GPU types of the chart's values template: the node label value is the
+ * short name, and the template's notes give each card's memory. */
 static const struct {
-	const char *name, *product;
+	const char *name;
+	int64_t memory_gb;
 } spec_site_gpus[] = {
-	{ "RTX4090D", "NVIDIA-GeForce-RTX-4090-D" },
-	{ "RTX4090", "NVIDIA-GeForce-RTX-4090" },
-	{ "RTX3090", "NVIDIA-GeForce-RTX-3090" },
+	{ "RTX4090D", 48 },
+	{ "RTX4090", 24 },
+	{ "RTX3090", 24 },
 };
 
+/* The standing claims the admin charts make in every user namespace and
+ * the user chart mounts; "gfs" marks the three NoGFS leaves out. */
 static const struct {
 	const char *name, *claim, *mount;
-	bool ro;
+	bool gfs;
 } spec_site_volumes[] = {
-	{ "home", "${namespace}-home", "/root", false },
-	{ "gfshome", "${namespace}-gfshome", "/gfshome", false },
-	{ "share", "${namespace}-share", "/share", false },
-	{ "ssdshare", "${namespace}-ssdshare", "/ssdshare", false },
+	{ "nfshome", "pvc-nfshome-${namespace}", "/root", false },
+	{ "gfshome", "gfs-sata-pvc-${namespace}", "/gfshome", true },
+	{ "gfsshare", "gfs-sata-share-pvc-${namespace}", "/share", true },
+	{ "ssdshare", "gfs-nvme-pvc-share-${namespace}", "/ssdshare", true },
 };
 
-/* The ailab cluster's conventions, as the seed's helm chart has them. */
+/* The ailab cluster's conventions, as the operators' user chart
+ * (user/userchart of iiisthu/ailab) and admin chart have them. */
 struct spec_site *
 spec_site_builtin(void)
 {
@@ -34,14 +40,16 @@ spec_site_builtin(void)
 	size_t i;
 
 	s->gpu_resource = xstrdup("nvidia.com/gpu");
-	s->node_label = xstrdup("nvidia.com/gpu.product");
+	s->node_label = xstrdup("gpu-model");
 	s->default_image = xstrdup("harbor-local.ai.iiis.co/llm-course/"
-	    "lab-cpu:v2");
+	    "lab-cpu:latest");
 	s->ngpus = nitems(spec_site_gpus);
 	s->gpus = xcalloc(s->ngpus, sizeof *s->gpus);
 	for (i = 0; i < s->ngpus; i++) {
 		s->gpus[i].name = xstrdup(spec_site_gpus[i].name);
-		s->gpus[i].product = xstrdup(spec_site_gpus[i].product);
+		s->gpus[i].product = xstrdup(spec_site_gpus[i].name);
+		s->gpus[i].memory = spec_site_gpus[i].memory_gb * 1000 * 1000 *
+		    1000;
 		s->gpus[i].max_per_node = 8;
 	}
 	s->nvolumes = nitems(spec_site_volumes);
@@ -50,19 +58,21 @@ spec_site_builtin(void)
 		s->volumes[i].name = xstrdup(spec_site_volumes[i].name);
 		s->volumes[i].claim = xstrdup(spec_site_volumes[i].claim);
 		s->volumes[i].mount = xstrdup(spec_site_volumes[i].mount);
-		s->volumes[i].read_only = spec_site_volumes[i].ro;
+		s->volumes[i].gfs = spec_site_volumes[i].gfs;
 	}
-	s->scratch_class = xstrdup("local-nvme");
+	s->scratch_class = xstrdup("rancher-local-path");
 	s->nscratch_mounts = 2;
 	s->scratch_mounts = xcalloc(2, sizeof *s->scratch_mounts);
 	s->scratch_mounts[0] = xstrdup("/scratch1");
 	s->scratch_mounts[1] = xstrdup("/scratch2");
-	s->scratch_default = (int64_t)100 * 1000 * 1000 * 1000;
+	s->scratch_default = (int64_t)100 << 30;
 	s->default_cpu_milli = 8000;
 	s->default_memory = (int64_t)16 << 30;
 	s->max_cpu_milli = 128000;
 	s->max_memory = (int64_t)512 << 30;
 	s->max_replicas = 64;
+	s->ib_resource = xstrdup("rdma/rdma_shared_device_a");
+	s->ib_network = xstrdup("ipoibnetwork-${namespace}");
 	return s;
 }
 
@@ -115,6 +125,7 @@ spec_site_free(struct spec_site *s)
 	free(s->scratch_class);
 	spec_site_free_scratch(s);
 	free(s->ib_resource);
+	free(s->ib_network);
 	free(s);
 }
 
@@ -192,6 +203,17 @@ spec_site_int(struct spec_ctx *c, const struct spec_node *v, const char *key,
 	*out = (int)l;
 }
 
+/* Reads a user or group id setting. */
+static void
+spec_site_id(struct spec_ctx *c, const struct spec_node *v, const char *key,
+    int64_t *out)
+{
+	int n = (int)*out;
+
+	spec_site_int(c, v, key, INT32_MAX, &n);
+	*out = n;
+}
+
 /* Reads a quantity setting. */
 static void
 spec_site_qty(struct spec_ctx *c, const struct spec_node *v, const char *key,
@@ -250,6 +272,9 @@ spec_site_gpus_apply(struct spec_ctx *c, struct spec_site *s,
 			else if (strcmp(v->kids[j]->s, "max_per_user") == 0)
 				spec_site_int(c, f, "max_per_user", 1000000,
 				    &g->max_per_user);
+			else if (strcmp(v->kids[j]->s, "memory") == 0)
+				spec_site_qty(c, f, "memory", QUANTITY_UNITS,
+				    &g->memory);
 			else
 				spec_error(c, v->kids[j], "unknown key "
 				    "'gpu_types.%s.%s'", k->s, v->kids[j]->s);
@@ -257,7 +282,8 @@ spec_site_gpus_apply(struct spec_ctx *c, struct spec_site *s,
 	}
 }
 
-/* Reads volumes: a list of {name, claim, mount, read_only}, replacing. */
+/* Reads volumes: a list of {name, claim, mount, read_only, gfs},
+ * replacing. */
 static void
 spec_site_volumes_apply(struct spec_ctx *c, struct spec_site *s,
     const struct spec_node *l)
@@ -290,6 +316,9 @@ spec_site_volumes_apply(struct spec_ctx *c, struct spec_site *s,
 		    &vol->mount);
 		f = spec_node_get(v, "read_only");
 		vol->read_only = f != NULL && f->type == SPEC_NODE_SCALAR &&
+		    strcmp(f->s, "true") == 0;
+		f = spec_node_get(v, "gfs");
+		vol->gfs = f != NULL && f->type == SPEC_NODE_SCALAR &&
 		    strcmp(f->s, "true") == 0;
 		if (vol->name == NULL || vol->claim == NULL ||
 		    vol->mount == NULL) {
@@ -403,7 +432,7 @@ spec_site_apply(struct spec_ctx *c, struct spec_site *s,
 {
 	static const char *const keys[] = { "gpu_resource", "node_label",
 		"default_image", "gpu_types", "volumes", "scratch", "defaults",
-		"max", "ib_resource", "limits" };
+		"max", "ib_resource", "ib_network", "limits" };
 	const struct spec_node *k, *v, *f, *limits = NULL;
 	const char *near;
 	size_t i;
@@ -423,6 +452,8 @@ spec_site_apply(struct spec_ctx *c, struct spec_site *s,
 			spec_site_str(c, v, k->s, &s->default_image);
 		else if (strcmp(k->s, "ib_resource") == 0)
 			spec_site_str(c, v, k->s, &s->ib_resource);
+		else if (strcmp(k->s, "ib_network") == 0)
+			spec_site_str(c, v, k->s, &s->ib_network);
 		else if (strcmp(k->s, "gpu_types") == 0)
 			spec_site_gpus_apply(c, s, v);
 		else if (strcmp(k->s, "volumes") == 0)
@@ -445,6 +476,12 @@ spec_site_apply(struct spec_ctx *c, struct spec_site *s,
 			if (!def && (f = spec_node_get(v, "replicas")) != NULL)
 				spec_site_int(c, f, "max.replicas", 100000,
 				    &s->max_replicas);
+			if (def && (f = spec_node_get(v, "uid")) != NULL)
+				spec_site_id(c, f, "defaults.uid",
+				    &s->default_uid);
+			if (def && (f = spec_node_get(v, "gid")) != NULL)
+				spec_site_id(c, f, "defaults.gid",
+				    &s->default_gid);
 		} else {
 			near = closest_word(k->s, keys, nitems(keys));
 			spec_error(c, k, "unknown key '%s'%s%s%s", k->s,

@@ -30,7 +30,7 @@ assert "fieldRef" in env["PET_NODE_RANK"]["valueFrom"]
 lim = pod["containers"][0]["resources"]["limits"]
 assert lim["nvidia.com/gpu"] == "2" and lim["cpu"] == "16", lim
 terms = pod["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
-assert terms[0]["matchExpressions"][0]["values"] == ["NVIDIA-GeForce-RTX-4090-D", "NVIDIA-GeForce-RTX-4090"]
+assert terms[0]["matchExpressions"][0] == {"key": "gpu-model", "operator": "In", "values": ["RTX4090D", "RTX4090"]}
 vols = {v["name"]: v for v in pod["volumes"]}
 assert vols["dshm"]["emptyDir"] == {"medium": "Memory", "sizeLimit": "16Gi"}
 assert vols["scratch1"]["ephemeral"]["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"] == "200G"
@@ -54,26 +54,43 @@ check "render the helm values template" aq render -o json "$ex/values-template.y
 python3 - "$TMP/out" >"$TMP/py" 2>&1 <<'PY'
 import json, sys
 items = json.load(open(sys.argv[1]))["items"]
-dep = items[1]
+dep = items[2]
 pod = dep["spec"]["template"]["spec"]
 assert dep["metadata"]["namespace"] == "namespace"
-assert pod["nodeSelector"] == {"nvidia.com/gpu.product": "NVIDIA-GeForce-RTX-4090-D"}
+assert pod["nodeSelector"] == {"gpu-model": "RTX4090"}
+assert pod["securityContext"] == {"runAsUser": 0, "runAsGroup": 0}
 c = pod["containers"][0]
-assert c["image"] == "harbor-local.ai.iiis.co/llm-course/lab-cpu:v2"
+assert c["image"] == "harbor-local.ai.iiis.co/llm-course/lab-cpu:latest"
+assert c["imagePullPolicy"] == "IfNotPresent"
 assert c["resources"]["requests"] == {"cpu": "8", "memory": "16Gi"}
 mounts = [m["mountPath"] for m in c["volumeMounts"]]
 assert mounts == ["/root", "/gfshome", "/share", "/ssdshare", "/scratch1", "/scratch2"], mounts
+claims = [v["persistentVolumeClaim"]["claimName"] for v in pod["volumes"]
+          if "persistentVolumeClaim" in v]
+assert claims == ["pvc-nfshome-namespace", "gfs-sata-pvc-namespace",
+                  "gfs-sata-share-pvc-namespace",
+                  "gfs-nvme-pvc-share-namespace"], claims
+scratch = [v["ephemeral"]["volumeClaimTemplate"]["spec"] for v in pod["volumes"]
+           if "ephemeral" in v]
+assert [s["storageClassName"] for s in scratch] == ["rancher-local-path"] * 2
+assert [s["resources"]["requests"]["storage"] for s in scratch] == ["100Gi"] * 2
+svc = items[1]
+assert svc["kind"] == "Service" and svc["spec"]["type"] == "NodePort"
+assert [p["port"] for p in svc["spec"]["ports"]] == [22]
 PY
 rc=$?
 [ $rc -eq 0 ] || sed 's/^/# /' "$TMP/py"
-ok "the chart's pod: node type, image, resources, the four volumes and scratch" $rc
+ok "the chart's pod: node type, image, user, resources, the four claims, scratch and ssh" $rc
 
 # The Python client's models know every field of the API; an object that
 # does not survive a round trip through them has a misspelt or mistyped
 # field.  Fields newer than the installed client are listed as known.
-if /usr/bin/python3 -c 'import kubernetes' 2>/dev/null; then
-	/usr/bin/python3 - "$TMP/ddp.json" "$TMP/out" >"$TMP/py" 2>&1 <<'PY'
-import json, sys
+# Checked: the renders above and every object of every golden case that
+# renders (tests/spec/v*.expected, YAML after the exit status line).
+if /usr/bin/python3 -c 'import kubernetes, yaml' 2>/dev/null; then
+	/usr/bin/python3 - "$TMP/ddp.json" "$TMP/out" \
+	    "$top_srcdir"/tests/spec/v*.expected >"$TMP/py" 2>&1 <<'PY'
+import json, sys, yaml
 from kubernetes.client import ApiClient
 api = ApiClient()
 newer = {"podReplacementPolicy"}
@@ -85,8 +102,17 @@ def strip(x):
     return x
 class R:
     def __init__(self, o): self.data = json.dumps(o)
+def items(f):
+    if not f.endswith(".expected"):
+        return json.load(open(f))["items"]
+    text = open(f).read()
+    head, _, body = text.partition("\n")
+    assert head == "exit 0", (f, head)
+    return yaml.safe_load(body)["items"]
+n = 0
 for f in sys.argv[1:]:
-    for o in json.load(open(f))["items"]:
+    for o in items(f):
+        n += 1
         model = "V1" + o["kind"]
         back = api.sanitize_for_serialization(api.deserialize(R(o), model))
         if strip(back) != strip(o):
@@ -94,13 +120,14 @@ for f in sys.argv[1:]:
             print(json.dumps(strip(o), sort_keys=True)[:2000])
             print(json.dumps(strip(back), sort_keys=True)[:2000])
             sys.exit(1)
+assert n > 100, n
 PY
 	rc=$?
 	[ $rc -eq 0 ] || sed 's/^/# /' "$TMP/py" | head -n 20
-	ok "every rendered object round-trips through the Kubernetes models" $rc
+	ok "every rendered object, golden cases too, round-trips through the Kubernetes models" $rc
 else
 	TAP_N=$((TAP_N + 1))
-	echo "ok $TAP_N # SKIP python3-kubernetes is not installed"
+	echo "ok $TAP_N # SKIP python3-kubernetes or python3-yaml is not installed"
 fi
 fails "render of a bad file exits 2" 2 aq render "$top_srcdir/tests/spec/e17-many-errors.yaml"
 finish

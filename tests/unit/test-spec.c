@@ -229,8 +229,8 @@ test_render_stored(void **state)
 	    pod, "metadata"), "annotations"), "sim.ailab-queue.io/duration"));
 	assert_string_equal(v, "5s");
 	v = json_string_value(json_object_get(json_object_get(json_object_get(
-	    pod, "spec"), "nodeSelector"), "nvidia.com/gpu.product"));
-	assert_string_equal(v, "NVIDIA-GeForce-RTX-4090");
+	    pod, "spec"), "nodeSelector"), "gpu-model"));
+	assert_string_equal(v, "RTX4090");
 	c = json_array_get(json_object_get(json_object_get(pod, "spec"),
 	    "containers"), 0);
 	env = json_object_get(c, "env");
