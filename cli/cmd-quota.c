@@ -13,7 +13,9 @@
 #include "kube.h"
 
 #define GPU_RESOURCE "nvidia.com/gpu"
-#define GPU_LABEL "nvidia.com/gpu.product"
+/* ailab's label of a node's GPU type, else GPU Feature Discovery's. */
+#define GPU_LABEL "gpu-model"
+#define GPU_LABEL_GFD "nvidia.com/gpu.product"
 
 struct quota_node {
 	const char *name;
@@ -69,6 +71,8 @@ quota_gpus_json(struct cli_ctx *ctx, json_t *nodes, json_t *pods)
 			continue;
 		qn[nn].name = kube_obj_name(n);
 		qn[nn].type = kube_obj_label(n, GPU_LABEL);
+		if (qn[nn].type == NULL)
+			qn[nn].type = kube_obj_label(n, GPU_LABEL_GFD);
 		if (qn[nn].type == NULL)
 			qn[nn].type = "unknown";
 		qn[nn].allocatable = v;
@@ -371,10 +375,10 @@ const struct cli_cmd cli_cmd_quota = {
 	.summary = "show the namespace's quota and the free GPUs per type",
 	.help = "Shows each ResourceQuota of the namespace (used, hard and free\n"
 	    "per resource) and, if you may list nodes and pods, the free GPUs\n"
-	    "per GPU type (node label nvidia.com/gpu.product): allocatable\n"
-	    "minus the requests of pods that are not finished, counting only\n"
-	    "nodes that are Ready and schedulable.  -o wide adds one line per\n"
-	    "node; -o json and -o yaml print everything.\n",
+	    "per GPU type (node label gpu-model, else nvidia.com/gpu.product):\n"
+	    "allocatable minus the requests of pods that are not finished,\n"
+	    "counting only nodes that are Ready and schedulable.  -o wide\n"
+	    "adds one line per node; -o json and -o yaml print everything.\n",
 	.flags = CLI_REMOTE,
 	.min_args = 0,
 	.max_args = 0,

@@ -1758,6 +1758,8 @@ sched_snap_node(const json_t *n, struct sched_node *sn,
 	memset(sn, 0, sizeof *sn);
 	sn->name = kube_obj_name(n);
 	sn->gpu_product = kube_obj_label(n, SCHED_GPU_LABEL);
+	if (sn->gpu_product == NULL)
+		sn->gpu_product = kube_obj_label(n, SCHED_GPU_LABEL_GFD);
 	kube_node_allocatable(n, "cpu", QUANTITY_MILLI, &sn->alloc_cpu_milli,
 	    NULL);
 	kube_node_allocatable(n, "memory", QUANTITY_UNITS,

@@ -93,6 +93,11 @@ sched_node_product(const struct sched_node *n)
 		    strcmp(n->labels[i].key, SCHED_GPU_LABEL) == 0)
 			return n->labels[i].value;
 	}
+	for (i = 0; i < n->nlabels; i++) {
+		if (n->labels[i].key != NULL && n->labels[i].value != NULL &&
+		    strcmp(n->labels[i].key, SCHED_GPU_LABEL_GFD) == 0)
+			return n->labels[i].value;
+	}
 	return NULL;
 }
 

@@ -22,8 +22,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The node label carrying the GPU product name (GPU Feature Discovery). */
-#define SCHED_GPU_LABEL "nvidia.com/gpu.product"
+/*
+ * The node labels carrying a node's GPU type: ailab's own (the operators'
+ * chart selects nodes by it, "RTX4090D"), else GPU Feature Discovery's
+ * product name ("NVIDIA-GeForce-RTX-4090-D"); both normalise alike.
+ */
+#define SCHED_GPU_LABEL "gpu-model"
+#define SCHED_GPU_LABEL_GFD "nvidia.com/gpu.product"
 
 /*
  * The resources a ResourceQuota may count that ailab-queue's objects use.
