@@ -237,6 +237,15 @@ main(int argc, char **argv)
 			owners[nowners++] = jobs[i].user;
 	}
 	sched_config_default(&cfg);
+	/* Tunables to try, from the environment (the defaults otherwise). */
+	if (getenv("SCHED_STARVE_S") != NULL)
+		cfg.starve_s = strtoll(getenv("SCHED_STARVE_S"), NULL, 10);
+	if (getenv("SCHED_TAU_COMMIT_S") != NULL)
+		cfg.tau_commit_s = strtoll(getenv("SCHED_TAU_COMMIT_S"), NULL,
+		    10);
+	if (getenv("SCHED_MAX_RESERVATIONS") != NULL)
+		cfg.max_reservations = (size_t)strtoll(getenv(
+		    "SCHED_MAX_RESERVATIONS"), NULL, 10);
 	t = 0;
 	for (;;) {
 		/* Usage decays; running GPUs are charged. */
