@@ -143,6 +143,25 @@ wait_for() {
 	return 1
 }
 
+# watched_sched CONTEXT SECONDS DESCRIPTION: runs `sched --until-empty` as
+# CONTEXT while tests/integration/sched-watch.py follows the simulated
+# cluster's pods and the queue (report in $TMP/watch.json, the scheduler's
+# output in $TMP/sched.out); one TAP line for the scheduler's exit.
+watched_sched() {
+	python3 "$top_srcdir/tests/integration/sched-watch.py" "$KUBESIM_URL" \
+	    admin-token "$TMP/stop" "$TMP/watch.json" "$AILAB_QUEUE" 0.1 &
+	_watcher=$!
+	TEST_PIDS="$TEST_PIDS $_watcher"
+	sleep 0.5
+	timeout "$2" "$AILAB_QUEUE" --context "$1" sched --until-empty \
+	    --interval 1s >"$TMP/sched.out" 2>&1
+	_rc=$?
+	[ $_rc -ne 0 ] && tail -n 20 "$TMP/sched.out" | sed 's/^/# /'
+	ok "$3" $_rc
+	touch "$TMP/stop"
+	wait "$_watcher"
+}
+
 finish() {
 	[ "$TAP_FAILED" -eq 0 ]
 	exit $?

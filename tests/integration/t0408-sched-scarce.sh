@@ -38,18 +38,7 @@ aq --context alice -q submit --owner u1 "$TMP/big.yaml" >/dev/null &&
     aq --context bob -q submit --owner u2 "$TMP/small.yaml" >/dev/null
 ok "u1 queues 16 one-GPU jobs, then u2 queues 4" $?
 
-python3 "$top_srcdir/tests/integration/sched-watch.py" "$KUBESIM_URL" \
-    admin-token "$TMP/stop" "$TMP/watch.json" "$AILAB_QUEUE" 0.1 &
-WATCHER=$!
-TEST_PIDS="$TEST_PIDS $WATCHER"
-sleep 0.5
-timeout 300 "$AILAB_QUEUE" --context admin sched --until-empty \
-    --interval 1s >"$TMP/sched.out" 2>&1
-rc=$?
-[ $rc -ne 0 ] && tail -n 20 "$TMP/sched.out" | sed 's/^/# /'
-ok "sched --until-empty runs all 20 jobs" $rc
-touch "$TMP/stop"
-wait "$WATCHER"
+watched_sched admin 300 "sched --until-empty runs all 20 jobs"
 is "every job succeeded, each on its first attempt" "$(aq ls --all -o json |
     python3 -c 'import json, sys
 js = json.load(sys.stdin)

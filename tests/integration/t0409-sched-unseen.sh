@@ -43,18 +43,7 @@ aq --context alice -q submit --owner u2 "$TMP/gang.yaml" >/dev/null || rc=1
 aq --context alice -q submit --owner u1 "$TMP/either.yaml" >/dev/null || rc=1
 ok "25 jobs queued in alice's namespace" $rc
 
-python3 "$top_srcdir/tests/integration/sched-watch.py" "$KUBESIM_URL" \
-    admin-token "$TMP/stop" "$TMP/watch.json" "$AILAB_QUEUE" 0.2 &
-WATCHER=$!
-TEST_PIDS="$TEST_PIDS $WATCHER"
-sleep 0.5
-timeout 400 "$AILAB_QUEUE" --context alice sched --until-empty \
-    --interval 1s >"$TMP/sched.out" 2>&1
-rc=$?
-[ $rc -ne 0 ] && tail -n 20 "$TMP/sched.out" | sed 's/^/# /'
-ok "sched --until-empty, as alice, runs every job" $rc
-touch "$TMP/stop"
-wait "$WATCHER"
+watched_sched alice 400 "sched --until-empty, as alice, runs every job"
 is "every job succeeded" "$(aq ls --all -o json | python3 -c 'import json, sys
 print(sum(1 for j in json.load(sys.stdin) if j["state"] == "succeeded"))')" 25
 is "the scheduler said once that it sees only its namespace" \
