@@ -49,3 +49,9 @@ EXTRA_DIST += bench/sched-lib.sh
 # it schedules and cleanup runs (docs/performance.md, "Shared queue server").
 dist_noinst_SCRIPTS += bench/serve-load.sh
 EXTRA_DIST += bench/serve-load.py
+
+# sched/ against reference policies: a trace shaped like published GPU
+# cluster statistics, strict FIFO and EASY backfill simulated offline, the
+# same trace replayed against ailab-kubesim (docs/performance.md, "Trace
+# replay").
+EXTRA_DIST += bench/replay.py bench/replay.sh bench/replay-cluster.yaml
