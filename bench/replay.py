@@ -96,6 +96,7 @@ JOBID = "ailab-queue.io/job-id"
 ATTEMPT = "ailab-queue.io/attempt"
 RANK = "ailab-queue.io/rank"
 GPU_RES = "nvidia.com/gpu"
+PRODUCT_LABEL = "nvidia.com/gpu.product"
 
 
 class ReplayError(Exception):
@@ -659,6 +660,23 @@ def _ts(s):
         return None
 
 
+def _products_of(pod):
+    """The GPU products a pod may run on (its nodeSelector or required
+    node affinity on the product label), or None for any."""
+    spec = pod.get("spec") or {}
+    sel = (spec.get("nodeSelector") or {}).get(PRODUCT_LABEL)
+    if sel:
+        return [sel]
+    terms = ((((spec.get("affinity") or {}).get("nodeAffinity") or {})
+              .get("requiredDuringSchedulingIgnoredDuringExecution") or {})
+             .get("nodeSelectorTerms") or [])
+    for t in terms:
+        for e in t.get("matchExpressions") or []:
+            if e.get("key") == PRODUCT_LABEL and e.get("operator") == "In":
+                return list(e.get("values") or [])
+    return None
+
+
 def _gpus_of(pod):
     """GPUs a pod's containers ask for."""
     n = 0
@@ -760,6 +778,7 @@ class _PodWatch(threading.Thread):
                 p = self.pods[key] = {
                     "name": md.get("name"), "job": jid, "attempt": att,
                     "rank": lb.get(RANK, ""), "gpus": _gpus_of(o),
+                    "products": _products_of(o),
                     "created": _ts(md.get("creationTimestamp")) or now}
             st = o.get("status") or {}
             for c in st.get("conditions") or []:
@@ -865,7 +884,7 @@ def _pass_stats(path):
 
 
 def replay(trace, build, cluster_file, speed=500.0, interval="1s",
-           max_real=1800.0, keep=False, quiet=False):
+           max_real=1800.0, keep=False, quiet=False, qps=None):
     """Replays a trace against ailab-kubesim with `ailab-queue sched`
     from the build directory; returns (metrics records, extras).  Starts
     and stops its own simulator and scheduler, in a temporary directory."""
@@ -919,6 +938,20 @@ def replay(trace, build, cluster_file, speed=500.0, interval="1s",
             sim_now_ms = json.load(r)["now"]
         t1 = time.monotonic()
         mono_ref, sim_ref = (t0 + t1) / 2, sim_now_ms / 1000.0
+        req = urllib.request.Request(url + "/api/v1/nodes", headers={
+            "Authorization": "Bearer admin-token"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            simnodes = {}
+            for n in json.load(r).get("items", []):
+                md = n.get("metadata") or {}
+                alloc = (n.get("status") or {}).get("allocatable") or {}
+                try:
+                    g = int(alloc.get(GPU_RES, "0"))
+                except ValueError:
+                    g = 0
+                if g > 0:
+                    simnodes[md.get("name")] = (
+                        (md.get("labels") or {}).get(PRODUCT_LABEL), g)
 
         def clock():
             return sim_ref + (time.monotonic() - mono_ref) * speed
@@ -928,8 +961,9 @@ def replay(trace, build, cluster_file, speed=500.0, interval="1s",
         if not watch.connected.wait(10):
             raise ReplayError("cannot watch the simulator's pods")
         schedlog = os.path.join(tmp, "sched.log")
-        schedp = procs.start([aq, "--context", "admin", "-v", "sched",
-                              "--interval", interval],
+        schedp = procs.start([aq, "--context", "admin", "-v"] +
+                             (["--qps", repr(qps)] if qps else []) +
+                             ["sched", "--interval", interval],
                              stdout=open(schedlog, "w"),
                              stderr=subprocess.STDOUT, env=env)
         for _ in range(100):
@@ -1008,13 +1042,27 @@ def replay(trace, build, cluster_file, speed=500.0, interval="1s",
                 break
             time.sleep(0.1)
         procs.stop(schedp)
+        passes = _pass_stats(schedlog)
         r = subprocess.run([aq, "ls", "--all", "-o", "json"], env=env,
                            capture_output=True, text=True)
         final = json.loads(r.stdout) if r.returncode == 0 else []
+        # Why jobs went back to the queue: their event history.
+        requeues = {}
+        for q in final:
+            if q.get("attempts", 0) <= 1:
+                continue
+            r = subprocess.run([aq, "show", "-o", "json", str(q["id"])],
+                               env=env, capture_output=True, text=True)
+            if r.returncode != 0:
+                continue
+            for e in json.loads(r.stdout).get("events") or []:
+                if e.get("to") == "queued" and e.get("from"):
+                    why = (e.get("reason") or "").split(":")[0]
+                    requeues[why] = requeues.get(why, 0) + 1
+        passes["requeue_reasons"] = requeues
         sim_end = clock()
         real_s = time.monotonic() - real0
         pods = watch.snapshot()
-        passes = _pass_stats(schedlog)
         watch.stop()
         procs.stop(simp)
         watch.join(5)
@@ -1027,16 +1075,46 @@ def replay(trace, build, cluster_file, speed=500.0, interval="1s",
         if not keep:
             shutil.rmtree(tmp, ignore_errors=True)
     return _replay_results(trace, qid, pods, final, sim0, sim_end, late,
-                           passes, reason, real_s, speed, interval)
+                           passes, reason, real_s, speed, interval,
+                           simnodes, qps)
+
+
+def _unschedulable(pods, simnodes):
+    """Why each pod Pending for GPUs was: ("fragmented", ...) when the
+    nodes it may use had enough free GPUs together but none alone, else
+    ("short", ...): fewer free GPUs than it asks in all of them, so the
+    scheduler admitted beyond what was free.  Occupancy comes from the
+    pods' own bound-to-gone intervals."""
+    held = sorted((p["bound"], p.get("gone") or p.get("deleting") or 1e300,
+                   p.get("node"), p["gpus"]) for p in pods
+                  if p.get("bound") is not None and p.get("node"))
+    frag = short = 0
+    for p in pods:
+        u = p.get("unsched")
+        if u is None:
+            continue
+        used = {}
+        for b, e, n, g in held:
+            if b > u:
+                break
+            if e > u:
+                used[n] = used.get(n, 0) + g
+        ok = [cap - used.get(n, 0) for n, (prod, cap) in simnodes.items()
+              if p.get("products") is None or prod in p["products"]]
+        if sum(ok) >= p["gpus"]:
+            frag += 1
+        else:
+            short += 1
+    return frag, short
 
 
 def _replay_results(trace, qid, pods, final, sim0, sim_end, late, passes,
-                    reason, real_s, speed, interval):
+                    reason, real_s, speed, interval, simnodes, qps):
     """metrics() records and the replay's own figures from what the pod
     watch and the queue saw."""
     byid = {j["id"]: j for j in trace["jobs"]}
     per_job = {}
-    gpu_s = held_s = pend_s = 0.0
+    gpu_s = held_s = pend_s = before_s = after_s = 0.0
     intervals = []
     for p in pods.values():
         tid = qid.get(p["job"])
@@ -1049,10 +1127,17 @@ def _replay_results(trace, qid, pods, final, sim0, sim_end, late, passes,
                                      p["run_start"])
         if p.get("bound") is not None:
             held_s += p["gpus"] * max(0.0, stop - p["bound"])
+            before_s += p["gpus"] * max(0.0, (p.get("run_start") or stop) -
+                                        p["bound"])
+        if p.get("run_end") is not None:
+            after_s += p["gpus"] * max(0.0, stop - p["run_end"])
         if p.get("unsched") is not None:
             until = p.get("bound") or stop
             pend_s += max(0.0, until - p["unsched"])
             intervals.append((p["unsched"], until))
+    frag, short = _unschedulable([p for p in pods.values()
+                                  if qid.get(p["job"]) is not None],
+                                 simnodes)
     # The most pods Pending for GPUs at once.
     ev = sorted([(a, 1) for a, _ in intervals] +
                 [(b, -1) for _, b in intervals])
@@ -1093,10 +1178,14 @@ def _replay_results(trace, qid, pods, final, sim0, sim_end, late, passes,
                     rec["end"] = max(ends) - sim0
         records.append(rec)
     extras = {
-        "speed": speed, "interval": interval, "real_s": real_s,
+        "speed": speed, "interval": interval, "qps": qps, "real_s": real_s,
         "stopped": reason, "pods": len(pods),
         "gpu_seconds": gpu_s, "gpu_seconds_held": held_s,
+        "gpu_seconds_bound_not_started": before_s,
+        "gpu_seconds_after_exit": after_s,
         "pending_pod_s": pend_s, "pending_pods_peak": peak,
+        "pending_pods": len(intervals), "pending_fragmented": frag,
+        "pending_short": short,
         "requeued": requeued, "states": states,
         "submit_late_s_max": max(late) if late else 0.0,
         "submit_late_s_mean": sum(late) / len(late) if late else 0.0,
@@ -1155,6 +1244,8 @@ def _parser():
                    help="simulated seconds per real second (default 500)")
     g.add_argument("--interval", default="1s", metavar="DURATION",
                    help="the scheduler's --interval (default 1s)")
+    g.add_argument("--qps", type=float, metavar="N",
+                   help="the scheduler's --qps (default its own, 50)")
     g.add_argument("--max-real", type=float, default=1800.0,
                    metavar="SECONDS",
                    help="stop the replay after this long (default 1800)")
@@ -1199,7 +1290,7 @@ def main(argv=None):
         if not args.offline_only:
             rec, extras = replay(trace, args.build, args.cluster,
                                  args.speed, args.interval, args.max_real,
-                                 args.keep)
+                                 args.keep, qps=args.qps)
             results.append(("ailab-queue", metrics(
                 rec, total, extras["gpu_seconds"], extras["requeued"],
                 extras["pending_pod_s"])))
@@ -1224,25 +1315,41 @@ def main(argv=None):
         timings["fifo"], timings["easy"],
         ", replay %.0f s" % extras["real_s"] if extras else ""))
     if extras:
-        print("replay: speed %g, sched --interval %s (one interval = %s "
-              "simulated), %.0f s real, %s; %d passes, whole pass median "
-              "%s ms, p95 %s ms, max %s ms; submits late by up to %s; "
-              "%d pods, at most %d Pending for GPUs at once; GPU-seconds "
-              "held by bound pods %.0f (running %.0f); queue states %s" % (
-                  extras["speed"], extras["interval"],
-                  _dur(extras["speed"] * _seconds(extras["interval"])),
-                  extras["real_s"], extras["stopped"], extras["passes"],
-                  _num(extras.get("pass_ms_median")),
-                  _num(extras.get("pass_ms_p95")),
-                  _num(extras.get("pass_ms_max")),
-                  _dur(extras["submit_late_s_max"]), extras["pods"],
-                  extras["pending_pods_peak"], extras["gpu_seconds_held"],
-                  extras["gpu_seconds"], ", ".join(
-                      "%d %s" % (v, k)
-                      for k, v in sorted(extras["states"].items()))))
+        print(format_replay(extras))
     print()
     print(format_table(results))
     return 0
+
+
+def format_replay(x):
+    """A few lines on how the replay went, beside the table."""
+    reasons = ", ".join("%s: %d" % kv for kv in
+                        sorted(x.get("requeue_reasons", {}).items()))
+    return "\n".join([
+        "replay: speed %g, sched --interval %s (one interval = %s "
+        "simulated)%s; %.0f s real, stopped: %s" % (
+            x["speed"], x["interval"],
+            _dur(x["speed"] * _seconds(x["interval"])),
+            ", --qps %g" % x["qps"] if x.get("qps") else "",
+            x["real_s"], x["stopped"]),
+        "scheduler: %d passes, whole pass median %s ms, p95 %s ms, max %s "
+        "ms (policy at most %s ms); submits late by up to %s simulated" % (
+            x["passes"], _num(x.get("pass_ms_median")),
+            _num(x.get("pass_ms_p95")), _num(x.get("pass_ms_max")),
+            _num(x.get("policy_ms_max")), _dur(x["submit_late_s_max"])),
+        "pods: %d; %d Pending for GPUs (at most %d at once): %d while the "
+        "nodes they could use had enough free GPUs together but not on one "
+        "node, %d while fewer were free (admitted beyond capacity)" % (
+            x["pods"], x["pending_pods"], x["pending_pods_peak"],
+            x["pending_fragmented"], x["pending_short"]),
+        "GPU-seconds: %.3g running, %.3g held by bound pods (%.3g before "
+        "their container ran, %.3g after it exited)" % (
+            x["gpu_seconds"], x["gpu_seconds_held"],
+            x["gpu_seconds_bound_not_started"], x["gpu_seconds_after_exit"]),
+        "queue: %s; jobs re-queued %d%s" % (
+            ", ".join("%d %s" % (v, k)
+                      for k, v in sorted(x["states"].items())),
+            x["requeued"], " (%s)" % reasons if reasons else "")])
 
 
 def _num(v):
