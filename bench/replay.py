@@ -814,6 +814,49 @@ class _PodWatch(threading.Thread):
             return {k: dict(v) for k, v in self.pods.items()}
 
 
+def _size_class(gpus):
+    """The size classes the report splits waiting reasons by."""
+    return "1 GPU" if gpus == 1 else "2-8 GPUs" if gpus <= 8 else ">8 GPUs"
+
+
+class _QueueSampler(threading.Thread):
+    """Reads `ailab-queue ls -o json` every period seconds and counts, per
+    size class, the reasons queued jobs give (numbers and times folded to
+    N), to say why jobs waited."""
+
+    def __init__(self, argv, env, period=2.0):
+        super().__init__(daemon=True)
+        self.argv, self.env, self.period = argv, env, period
+        self.reasons = {}
+        self.samples = 0
+        self.stopping = threading.Event()
+
+    def run(self):
+        while not self.stopping.wait(self.period):
+            r = subprocess.run(self.argv, env=self.env,
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                continue
+            try:
+                active = json.loads(r.stdout)
+            except ValueError:
+                continue
+            self.samples += 1
+            for a in active:
+                if a.get("state") != "queued":
+                    continue
+                g = (a.get("gpu") or {}).get("count", 0) * \
+                    a.get("replicas", 1)
+                why = re.sub(r"\d[\d.:TZ-]*", "N",
+                             a.get("reason") or "(none yet)")[:100]
+                c = self.reasons.setdefault(_size_class(g), {})
+                c[why] = c.get(why, 0) + 1
+
+    def top(self, n=4):
+        return {k: sorted(v.items(), key=lambda kv: -kv[1])[:n]
+                for k, v in self.reasons.items()}
+
+
 def _spec_yaml(j):
     """The job spec of a trace job: its GPUs, its replicas, a timeout if
     it has one, and the simulator's run time and exit code."""
@@ -974,6 +1017,8 @@ def replay(trace, build, cluster_file, speed=500.0, interval="1s",
         if schedp.poll() is not None:
             raise ReplayError("ailab-queue sched exited: %s" %
                               open(schedlog).read().strip()[-2000:])
+        sampler = _QueueSampler([aq, "ls", "-o", "json"], env)
+        sampler.start()
         specs = os.path.join(tmp, "specs")
         os.mkdir(specs)
         jobs = sorted(trace["jobs"], key=lambda j: (j["submit"], j["id"]))
@@ -1041,8 +1086,11 @@ def replay(trace, build, cluster_file, speed=500.0, interval="1s",
             if all("gone" in p or "deleting" in p for p in pods.values()):
                 break
             time.sleep(0.1)
+        sampler.stopping.set()
         procs.stop(schedp)
         passes = _pass_stats(schedlog)
+        passes["wait_reasons"] = sampler.top()
+        passes["reason_samples"] = sampler.samples
         r = subprocess.run([aq, "ls", "--all", "-o", "json"], env=env,
                            capture_output=True, text=True)
         final = json.loads(r.stdout) if r.returncode == 0 else []
@@ -1108,6 +1156,36 @@ def _unschedulable(pods, simnodes):
     return frag, short
 
 
+def _placements(pods, simnodes):
+    """How pods of fewer GPUs than a node holds were placed: how many
+    landed on an empty node while a partly used node they could use had
+    room (a best-fit placer keeps empty nodes for gangs), of how many."""
+    held = sorted((p["bound"], p.get("gone") or p.get("deleting") or 1e300,
+                   p.get("node"), p["gpus"], id(p)) for p in pods
+                  if p.get("bound") is not None and p.get("node"))
+    byid = {id(p): p for p in pods}
+    broke = small = 0
+    for b0, _, node, g, me in held:
+        if node not in simnodes or g >= simnodes[node][1]:
+            continue
+        p = byid[me]
+        small += 1
+        used = {}
+        for b, e, n, gg, other in held:
+            if b > b0:
+                break
+            if e > b0 and other != me:
+                used[n] = used.get(n, 0) + gg
+        if used.get(node, 0) != 0:
+            continue
+        for n, (prod, cap) in simnodes.items():
+            if (p.get("products") is None or prod in p["products"]) and \
+                    0 < used.get(n, 0) and cap - used[n] >= g:
+                broke += 1
+                break
+    return broke, small
+
+
 def _replay_results(trace, qid, pods, final, sim0, sim_end, late, passes,
                     reason, real_s, speed, interval, simnodes, qps):
     """metrics() records and the replay's own figures from what the pod
@@ -1135,9 +1213,9 @@ def _replay_results(trace, qid, pods, final, sim0, sim_end, late, passes,
             until = p.get("bound") or stop
             pend_s += max(0.0, until - p["unsched"])
             intervals.append((p["unsched"], until))
-    frag, short = _unschedulable([p for p in pods.values()
-                                  if qid.get(p["job"]) is not None],
-                                 simnodes)
+    mine = [p for p in pods.values() if qid.get(p["job"]) is not None]
+    frag, short = _unschedulable(mine, simnodes)
+    broke, small = _placements(mine, simnodes)
     # The most pods Pending for GPUs at once.
     ev = sorted([(a, 1) for a, _ in intervals] +
                 [(b, -1) for _, b in intervals])
@@ -1185,7 +1263,8 @@ def _replay_results(trace, qid, pods, final, sim0, sim_end, late, passes,
         "gpu_seconds_after_exit": after_s,
         "pending_pod_s": pend_s, "pending_pods_peak": peak,
         "pending_pods": len(intervals), "pending_fragmented": frag,
-        "pending_short": short,
+        "pending_short": short, "small_pods": small,
+        "small_pods_on_empty_node": broke,
         "requeued": requeued, "states": states,
         "submit_late_s_max": max(late) if late else 0.0,
         "submit_late_s_mean": sum(late) / len(late) if late else 0.0,
@@ -1342,6 +1421,9 @@ def format_replay(x):
         "node, %d while fewer were free (admitted beyond capacity)" % (
             x["pods"], x["pending_pods"], x["pending_pods_peak"],
             x["pending_fragmented"], x["pending_short"]),
+        "placement: %d of %d pods smaller than a node were bound to an "
+        "empty node while a partly used node they could use had room" % (
+            x["small_pods_on_empty_node"], x["small_pods"]),
         "GPU-seconds: %.3g running, %.3g held by bound pods (%.3g before "
         "their container ran, %.3g after it exited)" % (
             x["gpu_seconds"], x["gpu_seconds_held"],
@@ -1349,7 +1431,11 @@ def format_replay(x):
         "queue: %s; jobs re-queued %d%s" % (
             ", ".join("%d %s" % (v, k)
                       for k, v in sorted(x["states"].items())),
-            x["requeued"], " (%s)" % reasons if reasons else "")])
+            x["requeued"], " (%s)" % reasons if reasons else "")] +
+        ["waiting %s (%d samples of the queue): %s" % (
+            k, sum(n for _, n in v), "; ".join(
+                "%d x '%s'" % (n, r) for r, n in v))
+         for k, v in sorted(x.get("wait_reasons", {}).items())])
 
 
 def _num(v):
