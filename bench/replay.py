@@ -848,7 +848,7 @@ class _QueueSampler(threading.Thread):
                 g = (a.get("gpu") or {}).get("count", 0) * \
                     a.get("replicas", 1)
                 why = re.sub(r"\d[\d.:TZ-]*", "N",
-                             a.get("reason") or "(none yet)")[:100]
+                             a.get("reason") or "(none yet)")[:160]
                 c = self.reasons.setdefault(_size_class(g), {})
                 c[why] = c.get(why, 0) + 1
 
