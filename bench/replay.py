@@ -19,7 +19,6 @@ save_trace, trace_stats, read_cluster, simulate, metrics, format_table and
 replay are the library; main() is the command line.
 """
 import argparse
-import bisect
 import datetime
 import heapq
 import http.client
