@@ -925,6 +925,84 @@ def _pass_stats(path):
     return out
 
 
+def _start_sim(procs, sim, cluster_file, speed, tmp, env):
+    """Starts ailab-kubesim on a free loopback port, writing its
+    kubeconfig to $KUBECONFIG; returns the process and its URL."""
+    simout = open(os.path.join(tmp, "sim.out"), "w+")
+    with open(os.path.join(tmp, "sim.err"), "w") as err:
+        simp = procs.start([sim, "--listen", "127.0.0.1:0", "--cluster",
+                            cluster_file, "--kubeconfig-out",
+                            env["KUBECONFIG"], "--speed", repr(speed),
+                            "--seed", "1"], stdout=simout, stderr=err,
+                           env=env)
+    try:
+        for _ in range(200):
+            simout.seek(0)
+            m = re.search(r"^url (\S+)$", simout.read(), re.M)
+            if m and os.path.exists(env["KUBECONFIG"]):
+                return simp, m.group(1)
+            if simp.poll() is not None:
+                break
+            time.sleep(0.05)
+    finally:
+        simout.close()
+    with open(os.path.join(tmp, "sim.err")) as f:
+        raise ReplayError("ailab-kubesim did not start: %s" %
+                          f.read().strip())
+
+
+def _read(path):
+    """A whole (log) file."""
+    with open(path, errors="replace") as f:
+        return f.read()
+
+
+def _kubeconfig_token(path, user):
+    """The bearer token of a user of the kubeconfig the simulator wrote
+    (its layout: '- name: U', 'user:', 'token: T')."""
+    with open(path) as f:
+        m = re.search(r"^- name: %s\n\s+user:\n\s+token: (\S+)$" %
+                      re.escape(user), f.read(), re.M)
+    if m is None:
+        raise ReplayError("the cluster file has no user '%s' with a token" %
+                          user)
+    return m.group(1)
+
+
+def _sim_get(url, token, path):
+    """One GET of the simulator, as JSON."""
+    req = urllib.request.Request(url + path, headers={
+        "Authorization": "Bearer " + token})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.load(r)
+
+
+def _sim_clock(url, token, speed):
+    """The simulated time (epoch seconds) as a function of this host's
+    monotonic clock: the simulator's is monotonic time scaled by the
+    speed, read once from /sim/state."""
+    t0 = time.monotonic()
+    now = _sim_get(url, token, "/sim/state")["now"] / 1000.0
+    ref = (t0 + time.monotonic()) / 2
+    return lambda: now + (time.monotonic() - ref) * speed
+
+
+def _sim_nodes(url, token):
+    """The GPU nodes of the simulated cluster: name -> (product, GPUs)."""
+    out = {}
+    for n in _sim_get(url, token, "/api/v1/nodes").get("items", []):
+        md = n.get("metadata") or {}
+        alloc = (n.get("status") or {}).get("allocatable") or {}
+        try:
+            g = int(alloc.get(GPU_RES, "0"))
+        except ValueError:
+            g = 0
+        if g > 0:
+            out[md.get("name")] = ((md.get("labels") or {})
+                                   .get(PRODUCT_LABEL), g)
+    return out
+
+
 def replay(trace, build, cluster_file, speed=500.0, interval="1s",
            max_real=1800.0, keep=False, quiet=False, qps=None):
     """Replays a trace against ailab-kubesim with `ailab-queue sched`
@@ -950,72 +1028,28 @@ def replay(trace, build, cluster_file, speed=500.0, interval="1s",
                 "NO_COLOR": "1"})
     real0 = time.monotonic()
     try:
-        simout = open(os.path.join(tmp, "sim.out"), "w+")
-        simp = procs.start([sim, "--listen", "127.0.0.1:0", "--cluster",
-                            cluster_file, "--kubeconfig-out",
-                            env["KUBECONFIG"], "--speed", repr(speed),
-                            "--seed", "1"], stdout=simout,
-                           stderr=open(os.path.join(tmp, "sim.err"), "w"),
-                           env=env)
-        url = None
-        for _ in range(200):
-            simout.seek(0)
-            m = re.search(r"^url (\S+)$", simout.read(), re.M)
-            if m and os.path.exists(env["KUBECONFIG"]):
-                url = m.group(1)
-                break
-            if simp.poll() is not None:
-                break
-            time.sleep(0.05)
-        if url is None:
-            raise ReplayError("ailab-kubesim did not start: %s" %
-                              open(os.path.join(tmp, "sim.err")).read()
-                              .strip())
-        # The simulated clock, on this host's monotonic clock: the
-        # simulator's is monotonic time scaled by the speed.
-        t0 = time.monotonic()
-        req = urllib.request.Request(url + "/sim/state", headers={
-            "Authorization": "Bearer admin-token"})
-        with urllib.request.urlopen(req, timeout=30) as r:
-            sim_now_ms = json.load(r)["now"]
-        t1 = time.monotonic()
-        mono_ref, sim_ref = (t0 + t1) / 2, sim_now_ms / 1000.0
-        req = urllib.request.Request(url + "/api/v1/nodes", headers={
-            "Authorization": "Bearer admin-token"})
-        with urllib.request.urlopen(req, timeout=30) as r:
-            simnodes = {}
-            for n in json.load(r).get("items", []):
-                md = n.get("metadata") or {}
-                alloc = (n.get("status") or {}).get("allocatable") or {}
-                try:
-                    g = int(alloc.get(GPU_RES, "0"))
-                except ValueError:
-                    g = 0
-                if g > 0:
-                    simnodes[md.get("name")] = (
-                        (md.get("labels") or {}).get(PRODUCT_LABEL), g)
-
-        def clock():
-            return sim_ref + (time.monotonic() - mono_ref) * speed
-
-        watch = _PodWatch(url, "admin-token", clock, max_real + 600)
+        simp, url = _start_sim(procs, sim, cluster_file, speed, tmp, env)
+        token = _kubeconfig_token(env["KUBECONFIG"], "admin")
+        clock = _sim_clock(url, token, speed)
+        simnodes = _sim_nodes(url, token)
+        watch = _PodWatch(url, token, clock, max_real + 600)
         watch.start()
         if not watch.connected.wait(10):
             raise ReplayError("cannot watch the simulator's pods")
         schedlog = os.path.join(tmp, "sched.log")
-        schedp = procs.start([aq, "--context", "admin", "-v"] +
-                             (["--qps", repr(qps)] if qps else []) +
-                             ["sched", "--interval", interval],
-                             stdout=open(schedlog, "w"),
-                             stderr=subprocess.STDOUT, env=env)
+        with open(schedlog, "w") as out:
+            schedp = procs.start([aq, "--context", "admin", "-v"] +
+                                 (["--qps", repr(qps)] if qps else []) +
+                                 ["sched", "--interval", interval],
+                                 stdout=out, stderr=subprocess.STDOUT,
+                                 env=env)
         for _ in range(100):
-            if "scheduling" in open(schedlog, errors="replace").read() or \
-                    schedp.poll() is not None:
+            if "scheduling" in _read(schedlog) or schedp.poll() is not None:
                 break
             time.sleep(0.05)
         if schedp.poll() is not None:
             raise ReplayError("ailab-queue sched exited: %s" %
-                              open(schedlog).read().strip()[-2000:])
+                              _read(schedlog).strip()[-2000:])
         sampler = _QueueSampler([aq, "ls", "-o", "json"], env)
         sampler.start()
         specs = os.path.join(tmp, "specs")
@@ -1311,7 +1345,9 @@ def _parser():
     g.add_argument("--cluster", metavar="FILE",
                    default=os.path.join(here, "replay-cluster.yaml"),
                    help="ailab-kubesim cluster file: the node model of "
-                   "every policy (default bench/replay-cluster.yaml)")
+                   "every policy; the replay needs its users 'lab' "
+                   "(namespace lab) and 'admin' (default "
+                   "bench/replay-cluster.yaml)")
     g.add_argument("--offline-only", action="store_true",
                    help="only the trace and the offline policies (fast, "
                    "no binaries)")
