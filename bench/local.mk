@@ -62,3 +62,9 @@ bench_replay_policy_LDADD = sched/libsched.a common/libcommon.a \
 # Deployment at ailab-kubesim, with `sched --interval 60s` woken by the
 # FIFO beside the database (docs/performance.md, "Wake-up latency").
 dist_noinst_SCRIPTS += bench/wake-latency.sh
+
+# sched/ against reference policies: a trace shaped like published GPU
+# cluster statistics, strict FIFO and EASY backfill simulated offline, the
+# same trace replayed against ailab-kubesim (docs/performance.md, "Trace
+# replay").
+EXTRA_DIST += bench/replay.py bench/replay.sh bench/replay-cluster.yaml
