@@ -2676,6 +2676,30 @@ sched_admission(struct sched_loop *loop, const struct store_job *j,
 	free(plan);
 }
 
+/*
+ * A waiting job's reason with the run-time estimate planning used for it
+ * (`why` shows which), or NULL when the policy's reason says it all (a
+ * timeout was given, or nothing is known yet).
+ */
+static char *
+sched_wait_reason(struct sched_loop *loop, const struct store_job *j,
+    const struct sched_decision *d)
+{
+	const struct sched_spec *sp = sched_spec_of(loop, j, NULL);
+	const char *basis;
+	char *dur, *out;
+	int64_t est;
+
+	if (sp == NULL || sp->timeout_s > 0 || j->state == STORE_HELD)
+		return NULL;
+	if ((est = sched_estimate(loop, j, &basis)) <= 0 || basis == NULL)
+		return NULL;
+	dur = duration_format(est);
+	out = xprintf("%s; expected to run %s (%s)", d->reason, dur, basis);
+	free(dur);
+	return out;
+}
+
 /* Runs the policy and applies its decisions; returns its next delay. */
 static int64_t
 sched_policy(struct sched_loop *loop)
@@ -2689,7 +2713,7 @@ sched_policy(struct sched_loop *loop)
 	struct store_move *mv;
 	struct store_job *j, **mj;
 	const char **reasons;
-	char **whys;
+	char **whys, **wown, *why;
 	int64_t *ids, *pos, next;
 	size_t i, n = 0, nmv = 0, nowned = 0;
 	char *cause = NULL, **owned;
@@ -2716,6 +2740,7 @@ sched_policy(struct sched_loop *loop)
 	mj = xcalloc(res.ndecisions + 1, sizeof *mj);
 	chg = xcalloc(res.ndecisions + 1, sizeof *chg);
 	whys = xcalloc(res.ndecisions + 1, sizeof *whys);
+	wown = xcalloc(res.ndecisions + 1, sizeof *wown);
 	ids = xcalloc(res.ndecisions + 1, sizeof *ids);
 	reasons = xcalloc(res.ndecisions + 1, sizeof *reasons);
 	pos = xcalloc(res.ndecisions + 1, sizeof *pos);
@@ -2746,14 +2771,18 @@ sched_policy(struct sched_loop *loop)
 			mv[nmv].to = STORE_FAILED;
 			break;
 		case SCHED_VERDICT_WAIT:
+			why = sched_wait_reason(loop, j, d);
 			/* Only what changed is written. */
-			if (strcmp(j->reason, d->reason) == 0 &&
-			    !sched_position_moved(j->position,
-			    (int64_t)d->position))
+			if (strcmp(j->reason, why != NULL ? why : d->reason) ==
+			    0 && !sched_position_moved(j->position,
+			    (int64_t)d->position)) {
+				free(why);
 				continue;
+			}
 			ids[n] = j->id;
 			pos[n] = (int64_t)d->position;
-			reasons[n++] = d->reason;
+			wown[n] = why;
+			reasons[n++] = why != NULL ? why : d->reason;
 			continue;
 		}
 		mv[nmv].id = j->id;
@@ -2817,8 +2846,7 @@ sched_policy(struct sched_loop *loop)
 		if (j->spec_json == NULL)
 			continue;
 		if (sched_ensure_objects(loop, j, &cause) < 0) {
-			char *why = xprintf("cannot render: %s", cause);
-
+			why = xprintf("cannot render: %s", cause);
 			sched_end(loop, j, NULL, STORE_FAILED, why);
 			free(why);
 			free(cause);
@@ -2844,6 +2872,9 @@ sched_policy(struct sched_loop *loop)
 	free(owned);
 	for (i = 0; i < res.ndecisions; i++)
 		free(whys[i]);
+	for (i = 0; i < n; i++)
+		free(wown[i]);
+	free(wown);
 	free(whys);
 	free(chg);
 	free(mv);

@@ -11,7 +11,7 @@
 # Last, `gpu: {type: any}` with nodes readable: a concrete type recorded
 # and the node selector of that type rendered.
 . "$top_srcdir/tests/lib.sh"
-plan 13
+plan 14
 
 start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-scarce.yaml" \
     --speed 20 --seed 8
@@ -60,6 +60,20 @@ out=$(val '"%s %s" % (r["owner_running"].get("u2", {}).get("4"), r["t0"])')
 echo "# u2 had 4 running at, first event at (simulated s): $out"
 is "u2 runs all 4 within one job's duration" "$(val '
 (r["owner_running"].get("u2", {}).get("4") or 1e18) - r["t0"] <= 120')" True
+
+# Run-time estimates: u1's sweep ran 16 times; nine more of it, one pass:
+# eight fit, and the ninth's reason says what planning expects of it.
+mkspec big9 9
+sed -i 's/^name: big9/name: big/' "$TMP/big9.yaml"
+aq --context alice -q submit --owner u1 -g big "$TMP/big9.yaml" >/dev/null
+aq --context admin sched --once >/dev/null 2>&1
+last=$(aq ls --state queued -o json | python3 -c 'import json, sys
+print(json.load(sys.stdin)[-1]["id"])')
+aq why "$last" >"$TMP/why"
+like "why names the run-time estimate and what it rests on" "$TMP/why" \
+    "expected to run 2m[0-9s]* \(p75 of 1[0-9] runs of group 'big'\)"
+aq -q cancel --group big >/dev/null 2>&1
+timeout 120 "$AILAB_QUEUE" --context admin sched --until-empty >/dev/null 2>&1
 
 # The same with cron's sched --once, run back to back: each run admits
 # only what fits and creates every object of what it admitted.
