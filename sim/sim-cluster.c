@@ -588,7 +588,8 @@ sim_kubeconfig_write(struct sim *sim, const char *path, char **cause)
 			continue;
 		fprintf(f, "- name: %s\n  context:\n    cluster: ailab-sim\n"
 		    "    user: %s\n    namespace: %s\n", sim->users[i].name,
-		    sim->users[i].name, ns ? ns : "default");
+		    sim->users[i].name, ns != NULL && strcmp(ns, "*") != 0 ?
+		    ns : "default");
 	}
 	for (i = 0; i < sim->nusers; i++) {
 		if (sim->users[i].token != NULL) {
