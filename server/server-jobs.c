@@ -1073,22 +1073,15 @@ server_logs_pods(struct kube_response *resp, void *arg)
 	struct server_logs *w = r->work;
 	struct kube_log_opts opts = { .tail_lines = -1,
 	    .limit_bytes = 16 * 1024 * 1024 };
-	json_t *p, *pod = NULL, *cs;
-	const char *attempt;
-	char want[16];
-	size_t i;
+	json_t *pod, *cs;
 
 	r->kreq = NULL;
 	if (resp->error != NULL) {
 		server_logs_archived(r);
 		return;
 	}
-	snprintf(want, sizeof want, "%d", w->job->attempts);
-	json_array_foreach(kube_list_items(resp->body), i, p) {
-		attempt = kube_obj_label(p, "ailab-queue.io/attempt");
-		if (attempt == NULL || strcmp(attempt, want) == 0)
-			pod = p;
-	}
+	pod = spec_pick_pod(kube_list_items(resp->body), w->rank,
+	    w->job->attempts);
 	if (pod == NULL) {
 		server_logs_archived(r);
 		return;
@@ -1143,8 +1136,9 @@ server_logs(struct server_req *r)
 		server_logs_archived(r);
 		return;
 	}
-	sel = xprintf("ailab-queue.io/job-id=%" PRId64 ",ailab-queue.io/rank=%d",
-	    j->id, w->rank);
+	/* The rank is picked from the answer: Indexed Job pods carry it in
+	 * an annotation, which a selector cannot match. */
+	sel = spec_job_selector(store_queue_id(r->srv->store), j->id);
 	lo.label_selector = sel;
 	r->kreq = kube_list(r->srv->kube, KUBE_PODS, j->namespace, &lo,
 	    server_logs_pods, r);
