@@ -45,11 +45,12 @@ command: python train.py
 annotations: {sim.ailab-queue.io/duration: 10h}
 YAML
 check "queue A: submit job 1" aq --db "$A" submit "$TMP/train.yaml"
+pass "$A"
+QA=$(kube_get "/apis/apps/v1/namespaces/alice/deployments?labelSelector=ailab-queue.io%2Fjob-id%3D1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["metadata"]["labels"]["ailab-queue.io/queue"])')
 check "queue B: submit job 1, same name" aq --db "$B" submit "$TMP/train.yaml"
-pass "$A"; pass "$B"
+pass "$B"
 set -- $(names deployments 'ailab-queue.io%2Fjob-id%3D1')
 is "both queues' job 1 run side by side, under different names" "$#" 2
-QA=$(kube_get "/apis/apps/v1/namespaces/alice/deployments/$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["labels"]["ailab-queue.io/queue"])')
 DA=$(names deployments "ailab-queue.io%2Fqueue%3D$QA")
 is "queue A's Deployment is named with its tag" "$(echo "$DA" | grep -c "^train-1-$(echo "$QA" | cut -c1-5)-0$")" 1
 until_state "$A" 1 running
