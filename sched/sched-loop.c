@@ -141,7 +141,7 @@ struct sched_loop {
 	struct sched_ns *ns;
 	size_t nns;
 	json_t *nsmap;               /* namespace name -> index in ns */
-	json_t *depmemo;             /* "id" or "ns/name" -> [id, state] */
+	json_t *depmemo;   /* "owner\t#id" or "owner\tns/name" -> [id, state] */
 	/* Reasons of admitted jobs waiting for their pods, written at once. */
 	int64_t *wait_ids;
 	char **wait_reasons;
@@ -2009,7 +2009,9 @@ sched_snap_quotas(struct sched_loop *loop, struct sched_snap_store *ss)
 
 /* The state of the job an `after` entry names (an id, or a name): from
  * this pass's jobs when it is one of them, else from the store, asked once
- * a pass per name or id. */
+ * a pass per name or id.  Only the submitter's own jobs resolve: another
+ * owner's job is "not found" like one that never was, so `after` neither
+ * tells whether it exists nor lets one user gate on another's. */
 static enum sched_deps
 sched_dep_state(struct sched_loop *loop, const struct store_job *j,
     const char *ref, int64_t *dep)
@@ -2029,15 +2031,16 @@ sched_dep_state(struct sched_loop *loop, const struct store_job *j,
 	id = strtoll(ref, &end, 10);
 	if (*ref != '\0' && *end == '\0' && id > 0) {
 		if ((e = sched_cache_find(&loop->cache, id)) != NULL) {
-			known = true;
+			known = strcmp(loop->jobs[e->idx]->owner,
+			    j->owner) == 0;
 			st = loop->jobs[e->idx]->state;
 		} else {
-			key = xprintf("#%lld", id);
+			key = xprintf("%s\t#%lld", j->owner, id);
 			if ((cands = json_object_get(loop->depmemo, key)) ==
 			    NULL) {
 				cands = json_array();
 				if (store_get(loop->store, id, &d, NULL) == 0 &&
-				    d != NULL)
+				    d != NULL && strcmp(d->owner, j->owner) == 0)
 					json_array_append_new(cands, json_pack(
 					    "[I,i]", (json_int_t)d->id,
 					    (int)d->state));
@@ -2053,14 +2056,16 @@ sched_dep_state(struct sched_loop *loop, const struct store_job *j,
 		}
 	} else {
 		/* Every job of that name in the namespace, oldest first. */
-		key = xprintf("%s/%s", j->namespace, ref);
+		key = xprintf("%s\t%s/%s", j->owner, j->namespace, ref);
 		if ((cands = json_object_get(loop->depmemo, key)) == NULL) {
 			cands = json_array();
 			f.name = ref;
 			if (store_list(loop->store, &f, &found, &n, NULL) == 0) {
 				for (i = 0; i < n; i++)
 					if (strcmp(found[i]->namespace,
-					    j->namespace) == 0)
+					    j->namespace) == 0 &&
+					    strcmp(found[i]->owner,
+					    j->owner) == 0)
 						json_array_append_new(cands,
 						    json_pack("[I,i]", (json_int_t)
 						    found[i]->id,
@@ -2157,6 +2162,7 @@ sched_snap_job(struct sched_loop *loop, struct store_job *j,
 		    d == SCHED_DEPS_FAILED) {
 			sj->deps = d;
 			sj->dep_job = dep;
+			sj->dep_ref = sp->after[i];
 		}
 	}
 }
@@ -2197,20 +2203,24 @@ sched_snap_release(struct sched_snap_store *ss)
 }
 
 /* Counts each group's admitted and running jobs, once a pass (a map from
- * group name to count; the caller decrefs it). */
+ * "owner\tgroup" to count; the caller decrefs it).  A group is its
+ * owner's: a class where everyone submits "lab1" has one limit each. */
 static json_t *
 sched_groups_running(struct sched_loop *loop)
 {
 	json_t *counts = json_object();
-	const char *g;
+	const struct store_job *j;
+	char *k;
 	size_t i;
 
 	for (i = 0; i < loop->njobs; i++) {
-		if ((g = loop->jobs[i]->group) == NULL ||
-		    !store_state_is_active(loop->jobs[i]->state))
+		j = loop->jobs[i];
+		if (j->group == NULL || !store_state_is_active(j->state))
 			continue;
-		json_object_set_new(counts, g, json_integer(1 +
-		    json_integer_value(json_object_get(counts, g))));
+		k = xprintf("%s\t%s", j->owner, j->group);
+		json_object_set_new(counts, k, json_integer(1 +
+		    json_integer_value(json_object_get(counts, k))));
+		free(k);
 	}
 	return counts;
 }
@@ -2492,6 +2502,7 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 	json_t *pods, *groups, *booked;
 	size_t i, k, gr;
 	const char *cause = NULL;
+	char *gkey;
 
 	memset(snap, 0, sizeof *snap);
 	groups = sched_groups_running(loop);
@@ -2512,8 +2523,13 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 				    cause);
 				continue;
 			}
-			gr = j->group == NULL ? 0 : (size_t)json_integer_value(
-			    json_object_get(groups, j->group));
+			gr = 0;
+			if (j->group != NULL) {
+				gkey = xprintf("%s\t%s", j->owner, j->group);
+				gr = (size_t)json_integer_value(
+				    json_object_get(groups, gkey));
+				free(gkey);
+			}
 			sched_snap_job(loop, j, sp, &ss->jobs[ss->njobs], &gr);
 			ss->sjobs[ss->njobs++] = j;
 			continue;
