@@ -128,6 +128,13 @@ int spec_check_after(struct spec_set *const *, size_t, struct spec_diags *);
 
 /* What identifies one run of a stored job on the cluster. */
 struct spec_run {
+	/*
+	 * The queue the job belongs to (its id in the store's meta), or NULL
+	 * for a render outside any queue.  Objects carry it as a label, every
+	 * selector includes it and names end with a tag taken from it, so
+	 * two queues in one namespace never see or take each other's objects.
+	 */
+	const char *queue;
 	int64_t job_id;
 	int attempt;             /* 1 for the first run */
 	const char *owner;
@@ -151,8 +158,28 @@ struct spec_run {
  */
 json_t *spec_render_job_json(const char *spec_json, const struct spec_run *,
     char **cause);
-/* The base name of a job's objects, "<name>-<id>" (allocated). */
-char *spec_job_base_name(const char *spec_json, int64_t job_id);
+/* The base name of a job's objects, "<name>-<id>" and, in a queue,
+ * "-<tag>" (allocated). */
+char *spec_job_base_name(const char *spec_json, const char *queue,
+    int64_t job_id);
+
+/* The labels that tie an object to a queue and a job. */
+#define SPEC_LABEL_MANAGED "app.kubernetes.io/managed-by"
+#define SPEC_LABEL_QUEUE "ailab-queue.io/queue"
+#define SPEC_LABEL_JOB "ailab-queue.io/job-id"
+#define SPEC_LABEL_RANK "ailab-queue.io/rank"
+#define SPEC_LABEL_ATTEMPT "ailab-queue.io/attempt"
+#define SPEC_INDEX_ANNOTATION "batch.kubernetes.io/job-completion-index"
+
+/* The label selector of every object of one job of one queue
+ * (allocated): what logs, cleanup and the scheduler list by. */
+char *spec_job_selector(const char *queue, int64_t job_id);
+/* The rank a pod of ours runs: its rank label (Deployments) or its
+ * completion index (Indexed Jobs); -1 when it has neither. */
+int spec_pod_rank(const json_t *pod);
+/* Among a job's pods, the one of this rank in this attempt (the newest
+ * when several); NULL when there is none.  Borrowed from pods. */
+json_t *spec_pick_pod(const json_t *pods, int rank, int attempt);
 
 /* The shell script a Deployment's container runs around the user's command
  * (passed as "$@"): runs it once, records its exit code, then only waits. */
