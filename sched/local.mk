@@ -14,6 +14,8 @@ sched_libsched_a_SOURCES = \
 	sched/sched-estimate.c \
 	sched/sched-loop.h \
 	sched/sched-loop.c \
+	sched/sched-cache.h \
+	sched/sched-cache.c \
 	sched/sched-map.h \
 	sched/sched-map.c \
 	sched/sched-observe.h \

@@ -1,10 +1,11 @@
 /*
- * The scheduling loop.  A pass lists what it needs (the queue from the
- * store; nodes, pods, quotas and our objects from the cluster, all in
- * parallel), then acts: it follows every admitted job to its end, runs the
- * policy over the queued ones and creates what the policy admits.  The next
- * pass starts when every request of this one has finished, after a delay,
- * or earlier when something changes.
+ * The scheduling loop.  A pass reads the queue from the store and the
+ * cluster from the watch-fed cache (sched-cache.c: nodes, pods, quotas and
+ * our objects, listed once and kept by watches), then acts: it follows
+ * every admitted job to its end, runs the policy over the queued ones and
+ * creates what the policy admits.  The next pass starts when every request
+ * of this one has finished, after a delay, or earlier when something
+ * changes.
  *
  * Crash safety comes from order and names: a job is admitted in the store
  * before its objects are created under deterministic names, so a restarted
@@ -24,12 +25,13 @@
 #include "kube.h"
 #include "sched.h"
 #include "sched-adapt.h"
+#include "sched-cache.h"
 #include "sched-estimate.h"
+#include "sched-map.h"
 #include "sched-observe.h"
 #include "spec.h"
 #include "store.h"
 
-#define SCHED_MANAGED "app.kubernetes.io/managed-by=ailab-queue"
 #define SCHED_JOB_LABEL SPEC_LABEL_JOB
 #define SCHED_ATTEMPT_LABEL SPEC_LABEL_ATTEMPT
 #define SCHED_QUEUE_LABEL SPEC_LABEL_QUEUE
@@ -45,6 +47,16 @@
 #define SCHED_FULL_PROBES 8
 /* What a pass admits at most by default: it creates all of it at once. */
 #define SCHED_MAX_ADMIT 256
+/* A pod of ours seen before its quota's change is counted as in flight
+ * at most this long (the two come on separate watches). */
+#define SCHED_QUOTA_GRACE_MS 2000
+/* How long a pass waits for a list the cache started to answer. */
+#define SCHED_LIST_WAIT_MS (60 * 1000)
+/* The cluster's clock is read again (GET /version) when the last Date
+ * header is older than this: watches alone bring no new one. */
+#define SCHED_CLOCK_MAX_AGE_MS 1000
+/* ... and waited for at most this long. */
+#define SCHED_CLOCK_WAIT_MS 2000
 
 /* What the loop can see of the cluster. */
 enum sched_sight {
@@ -61,20 +73,6 @@ struct sched_block {
 	int strikes;                 /* judgements in a row */
 	int64_t max_gpus;            /* ours that ran there when judged */
 	int probes;                  /* widenings since the judgement */
-};
-
-enum sched_slot {
-	SLOT_QUOTAS,
-	SLOT_DEPLOYMENTS,
-	SLOT_JOBS,
-	SLOT_SERVICES,
-	SLOT_PODS,
-	SLOT_COUNT
-};
-
-static const enum kube_kind sched_slot_kind[SLOT_COUNT] = {
-	KUBE_RESOURCEQUOTAS, KUBE_DEPLOYMENTS, KUBE_JOBS, KUBE_SERVICES,
-	KUBE_PODS
 };
 
 /*
@@ -97,7 +95,7 @@ struct sched_centry {
 };
 
 /* An open-addressing table of entries by job id. */
-struct sched_cache {
+struct sched_jtab {
 	struct sched_centry *v;
 	size_t cap;                  /* 0 or a power of two */
 };
@@ -105,10 +103,26 @@ struct sched_cache {
 /* What a pass learned about one namespace. */
 struct sched_ns {
 	char *name;
-	json_t *items[SLOT_COUNT];   /* arrays; NULL if the list failed */
-	bool failed;                 /* a list failed: do not act here */
+	bool failed;                 /* not (yet) readable: do not act here */
 	bool forbidden;              /* ... because the user may not */
 	char *error;
+};
+
+/* What the store knows of the jobs an `after` names, asked once a pass. */
+struct sched_depmemo {
+	size_t n;
+	int64_t *ids;                /* oldest first */
+	enum store_state *states;
+};
+
+/* A group's decayed GPU usage, kept in memory across passes. */
+struct sched_gusage {
+	char *owner;
+	char *group;
+	double gpu_ms;
+	int64_t at;                  /* cluster ms of the last decay */
+	double live;                 /* GPUs its running jobs hold now */
+	bool seen;                   /* has a waiting or running job */
 };
 
 struct sched_loop {
@@ -121,27 +135,35 @@ struct sched_loop {
 	size_t nlimits;
 	struct event *timer;
 	int64_t armed_at;            /* when the timer fires, local ms */
-	struct kube_watch *watches[3];  /* pods, deployments, jobs */
+	struct sched_cache *cc;      /* the cluster, as the watches keep it */
+	struct event *gather_ev;     /* checks whether the pass may act */
+	struct kube_request *clock_req; /* GET /version in flight, or NULL */
 
 	bool in_pass;
+	bool gathering;              /* waiting for the cache or the clock */
 	bool kicked;
 	bool stopping;
+	bool stopped;
 	bool failed;
 	int inflight;
 	int64_t pass_start;
+	int64_t gather_start;
 	bool cluster_failed;         /* nodes or pods: no admissions */
+	bool nodes_ok;               /* nodes readable and listed */
+	bool pods_ok;                /* every pod readable and listed */
 
 	/* The pass's snapshot. */
 	struct store_job **jobs;
 	size_t njobs;
-	struct sched_cache cache;    /* an entry per job of jobs[] */
+	struct sched_jtab jtab;      /* an entry per job of jobs[] */
 	/* Decayed usage of each owner's groups, in memory only (groups are
-	 * short-lived): "owner\tgroup" -> {owner, group, gpu_ms, at}. */
-	json_t *gusage;
+	 * short-lived): "owner\tgroup" -> struct sched_gusage. */
+	struct sched_map gusage;
 	struct sched_ns *ns;
 	size_t nns;
-	json_t *nsmap;               /* namespace name -> index in ns */
-	json_t *depmemo;   /* "owner\t#id" or "owner\tns/name" -> [id, state] */
+	struct sched_map nsmap;      /* namespace name -> index in ns */
+	/* "owner\t#id" or "owner\tns/name" -> struct sched_depmemo */
+	struct sched_map depmemo;
 	/* Reasons of admitted jobs waiting for their pods, written at once. */
 	int64_t *wait_ids;
 	char **wait_reasons;
@@ -150,9 +172,6 @@ struct sched_loop {
 	struct store_job **started;
 	size_t nstarted;
 	int64_t t_mark;              /* start of the phase being timed */
-	json_t *nodes;               /* NULL: not readable */
-	json_t *allpods;             /* NULL: not readable */
-	json_t *byjob;    /* "ns/id" -> {deployments,jobs,...,pods}: ours only */
 	int64_t now;                 /* the cluster's clock, ms */
 	int64_t next_ms;             /* the policy's wish for the next pass */
 
@@ -165,14 +184,6 @@ struct sched_loop {
 	enum sched_sight sight;
 
 	struct sched_loop_stats stats;
-};
-
-/* One request of a pass, and where its answer goes. */
-struct sched_req {
-	struct sched_loop *loop;
-	json_t **slot;
-	size_t ns;                   /* index in loop->ns, or (size_t)-1 */
-	bool optional;               /* 403 means unreadable, not failure */
 };
 
 static void sched_pass_start(struct sched_loop *);
@@ -201,79 +212,18 @@ sched_note(struct sched_loop *loop, bool error, const char *fmt, ...)
 static void sched_pass_act(struct sched_loop *);
 static void sched_pass_end(struct sched_loop *);
 
-/* Counts a request of this pass done; acts or ends when all are. */
+/* Counts a request of this pass done; ends the pass when all are. */
 static void
-sched_req_done(struct sched_loop *loop, bool listing)
+sched_req_done(struct sched_loop *loop)
 {
 	if (--loop->inflight > 0)
 		return;
-	if (listing)
-		sched_pass_act(loop);
-	else
-		sched_pass_end(loop);
-}
-
-/* Stores a list answer in its slot. */
-static void
-sched_list_cb(struct kube_response *r, void *arg)
-{
-	struct sched_req *req = arg;
-	struct sched_loop *loop = req->loop;
-	struct sched_ns *ns;
-	json_t *body;
-	char *err;
-	bool forbidden;
-
-	if (r->error != NULL) {
-		forbidden = kube_is_forbidden(r->error) ||
-		    kube_is_unauthorized(r->error);
-		if (req->optional && forbidden)
-			;       /* unreadable: the pass does without */
-		else if (req->ns == (size_t)-1) {
-			err = kube_error_string(r->error);
-			sched_note(loop, true, "listing: %s", err);
-			free(err);
-			loop->cluster_failed = true;
-			loop->stats.api_errors++;
-		} else if (!loop->ns[req->ns].failed) {
-			ns = &loop->ns[req->ns];
-			ns->failed = true;
-			ns->forbidden = forbidden;
-			ns->error = kube_error_string(r->error);
-			if (!forbidden) {
-				sched_note(loop, true, "listing: %s", ns->error);
-				loop->stats.api_errors++;
-			}
-		}
-	} else if ((body = kube_response_take_body(r)) != NULL) {
-		*req->slot = json_incref(kube_list_items(body));
-		json_decref(body);
-	}
-	free(req);
-	sched_req_done(loop, true);
-}
-
-/* Starts one list request of the pass. */
-static void
-sched_list(struct sched_loop *loop, enum kube_kind kind, size_t ns,
-    const char *labels, const char *fields, json_t **slot, bool optional)
-{
-	struct sched_req *req = xcalloc(1, sizeof *req);
-	struct kube_list_opts lo = { .label_selector = labels,
-		.field_selector = fields };
-
-	req->loop = loop;
-	req->slot = slot;
-	req->ns = ns;
-	req->optional = optional;
-	loop->inflight++;
-	kube_list(loop->kube, kind, ns == (size_t)-1 ? NULL :
-	    loop->ns[ns].name, &lo, sched_list_cb, req);
+	sched_pass_end(loop);
 }
 
 /* The slot of an id in a table: its entry, or the empty slot for it. */
 static struct sched_centry *
-sched_cache_slot(const struct sched_cache *c, int64_t id)
+sched_jtab_slot(const struct sched_jtab *c, int64_t id)
 {
 	size_t i;
 
@@ -288,9 +238,9 @@ sched_cache_slot(const struct sched_cache *c, int64_t id)
 
 /* The entry of a job of this pass, or NULL. */
 static struct sched_centry *
-sched_cache_find(const struct sched_cache *c, int64_t id)
+sched_jtab_find(const struct sched_jtab *c, int64_t id)
 {
-	struct sched_centry *e = sched_cache_slot(c, id);
+	struct sched_centry *e = sched_jtab_slot(c, id);
 
 	return e != NULL && e->id == id ? e : NULL;
 }
@@ -308,7 +258,7 @@ sched_centry_release(struct sched_centry *e)
 
 /* Frees a table and its entries. */
 static void
-sched_cache_free(struct sched_cache *c)
+sched_jtab_free(struct sched_jtab *c)
 {
 	size_t i;
 
@@ -332,7 +282,7 @@ sched_want_spec(const struct store_job *j, void *arg)
 
 /* Reads the fields of the waiting jobs not cached yet, in one query. */
 static void
-sched_cache_fill(struct sched_loop *loop)
+sched_jtab_fill(struct sched_loop *loop)
 {
 	struct sched_centry *e;
 	int64_t *ids;
@@ -341,7 +291,7 @@ sched_cache_fill(struct sched_loop *loop)
 
 	ids = xcalloc(loop->njobs + 1, sizeof *ids);
 	for (i = 0; i < loop->njobs; i++) {
-		e = sched_cache_find(&loop->cache, loop->jobs[i]->id);
+		e = sched_jtab_find(&loop->jtab, loop->jobs[i]->id);
 		if (!e->parsed && loop->jobs[i]->spec_json == NULL &&
 		    !store_state_is_terminal(loop->jobs[i]->state))
 			ids[n++] = loop->jobs[i]->id;
@@ -353,7 +303,7 @@ sched_cache_fill(struct sched_loop *loop)
 		n = 0;
 	}
 	for (i = 0; i < n; i++) {
-		e = sched_cache_find(&loop->cache, ids[i]);
+		e = sched_jtab_find(&loop->jtab, ids[i]);
 		e->parsed = true;
 		e->ok = sched_spec_from_fields((const char *const *)&v[i *
 		    SCHED_SPEC_NFIELDS], &e->sp, &e->cause) == 0;
@@ -370,9 +320,9 @@ sched_cache_fill(struct sched_loop *loop)
  * jobs no longer listed are freed.
  */
 static void
-sched_cache_rebuild(struct sched_loop *loop)
+sched_jtab_rebuild(struct sched_loop *loop)
 {
-	struct sched_cache old = loop->cache, nc;
+	struct sched_jtab old = loop->jtab, nc;
 	struct sched_centry *e, *o;
 	struct store_job *j;
 	size_t i;
@@ -383,8 +333,8 @@ sched_cache_rebuild(struct sched_loop *loop)
 	nc.v = xcalloc(nc.cap, sizeof *nc.v);
 	for (i = 0; i < loop->njobs; i++) {
 		j = loop->jobs[i];
-		e = sched_cache_slot(&nc, j->id);
-		o = sched_cache_find(&old, j->id);
+		e = sched_jtab_slot(&nc, j->id);
+		o = sched_jtab_find(&old, j->id);
 		if (o != NULL && o->parsed && o->rev == j->updated_at) {
 			*e = *o;
 			memset(o, 0, sizeof *o);
@@ -403,10 +353,10 @@ sched_cache_rebuild(struct sched_loop *loop)
 		if (old.v[i].id > 0)
 			sched_centry_release(&old.v[i]);
 	free(old.v);
-	loop->cache = nc;
+	loop->jtab = nc;
 	log_debug("pass: cache rebuilt %lld ms", (long long)(now_ms() -
 	    loop->t_mark));
-	sched_cache_fill(loop);
+	sched_jtab_fill(loop);
 	log_debug("pass: cache filled %lld ms", (long long)(now_ms() -
 	    loop->t_mark));
 }
@@ -419,7 +369,7 @@ static int64_t
 sched_estimate(struct sched_loop *loop, const struct store_job *j,
     const char **basis)
 {
-	struct sched_centry *e = sched_cache_find(&loop->cache, j->id);
+	struct sched_centry *e = sched_jtab_find(&loop->jtab, j->id);
 	char buf[128];
 	int64_t est;
 
@@ -449,7 +399,7 @@ static const struct sched_spec *
 sched_spec_of(struct sched_loop *loop, const struct store_job *j,
     const char **cause)
 {
-	struct sched_centry *e = sched_cache_find(&loop->cache, j->id);
+	struct sched_centry *e = sched_jtab_find(&loop->jtab, j->id);
 
 	if (e != NULL && !e->parsed && j->spec_json != NULL) {
 		e->parsed = true;
@@ -474,12 +424,22 @@ sched_phase(struct sched_loop *loop)
 	return d;
 }
 
+/* Frees a memo of the jobs an `after` names. */
+static void
+sched_depmemo_free(void *p)
+{
+	struct sched_depmemo *m = p;
+
+	free(m->ids);
+	free(m->states);
+	free(m);
+}
+
 /* Frees what one pass gathered. */
 static void
 sched_pass_release(struct sched_loop *loop)
 {
 	size_t i;
-	int s;
 
 	store_jobs_free(loop->jobs, loop->njobs);
 	loop->jobs = NULL;
@@ -487,15 +447,12 @@ sched_pass_release(struct sched_loop *loop)
 	for (i = 0; i < loop->nns; i++) {
 		free(loop->ns[i].name);
 		free(loop->ns[i].error);
-		for (s = 0; s < SLOT_COUNT; s++)
-			json_decref(loop->ns[i].items[s]);
 	}
 	free(loop->ns);
 	loop->ns = NULL;
 	loop->nns = 0;
-	json_decref(loop->nsmap);
-	json_decref(loop->depmemo);
-	loop->nsmap = loop->depmemo = NULL;
+	sched_map_release(&loop->nsmap, NULL);
+	sched_map_release(&loop->depmemo, sched_depmemo_free);
 	for (i = 0; i < loop->nwait; i++)
 		free(loop->wait_reasons[i]);
 	free(loop->wait_ids);
@@ -506,10 +463,6 @@ sched_pass_release(struct sched_loop *loop)
 	free(loop->started);
 	loop->started = NULL;
 	loop->nstarted = 0;
-	json_decref(loop->nodes);
-	json_decref(loop->allpods);
-	json_decref(loop->byjob);
-	loop->nodes = loop->allpods = loop->byjob = NULL;
 }
 
 /* Writes the GPU types judged full where `why` and `quota` read them. */
@@ -686,7 +639,7 @@ sched_type_freed(struct sched_loop *loop, const char *type)
 static void
 sched_sight_update(struct sched_loop *loop)
 {
-	enum sched_sight now = loop->nodes != NULL && loop->allpods != NULL ?
+	enum sched_sight now = loop->nodes_ok && loop->pods_ok ?
 	    SCHED_SIGHT_INFORMED : SCHED_SIGHT_NAMESPACE;
 	char *text, *cause = NULL;
 
@@ -701,9 +654,9 @@ sched_sight_update(struct sched_loop *loop)
 		    "%s%s%s; jobs are admitted on quota alone, a GPU type is "
 		    "judged full when one of our pods is Unschedulable for "
 		    "GPUs, and such a gang is given back after %ds",
-		    loop->nodes == NULL ? "nodes" : "",
-		    loop->nodes == NULL && loop->allpods == NULL ? " and " : "",
-		    loop->allpods == NULL ? "pods of other namespaces" : "",
+		    !loop->nodes_ok ? "nodes" : "",
+		    !loop->nodes_ok && !loop->pods_ok ? " and " : "",
+		    !loop->pods_ok ? "pods of other namespaces" : "",
 		    SCHED_UNSCHED_GRACE_MS / 1000);
 	if (loop->opts.mode == SCHED_MODE_SCHEDULE) {
 		if (now == SCHED_SIGHT_NAMESPACE)
@@ -723,9 +676,9 @@ sched_sight_update(struct sched_loop *loop)
 static struct sched_ns *
 sched_ns_find(struct sched_loop *loop, const char *name)
 {
-	json_t *v = json_object_get(loop->nsmap, name);
+	size_t i = sched_map_get_index(&loop->nsmap, name);
 
-	return v != NULL ? &loop->ns[json_integer_value(v)] : NULL;
+	return i != (size_t)-1 ? &loop->ns[i] : NULL;
 }
 
 /* The namespace entry of a pass, added on first use. */
@@ -734,28 +687,63 @@ sched_ns_get(struct sched_loop *loop, const char *name)
 {
 	struct sched_ns *ns;
 
-	if (loop->nsmap == NULL)
-		loop->nsmap = json_object();
 	if ((ns = sched_ns_find(loop, name)) != NULL)
 		return ns;
 	loop->ns = xreallocarray(loop->ns, loop->nns + 1, sizeof *loop->ns);
 	memset(&loop->ns[loop->nns], 0, sizeof *loop->ns);
 	loop->ns[loop->nns].name = xstrdup(name);
-	json_object_set_new(loop->nsmap, name, json_integer((json_int_t)
-	    loop->nns));
+	sched_map_put_index(&loop->nsmap, name, loop->nns);
+	sched_cache_want(loop->cc, name);
 	return &loop->ns[loop->nns++];
 }
 
-/* Begins a pass: reads the queue, then lists the cluster in parallel. */
+/* Says whether the pass may act now: run from the event loop, never
+ * inside a watch's callback. */
+static void
+sched_gather_poke(struct sched_loop *loop, int64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000),
+	    (suseconds_t)((ms % 1000) * 1000) };
+
+	evtimer_add(loop->gather_ev, &tv);
+}
+
+/* The clock's answer came back (whatever it was: its Date is what
+ * counts, and a failure leaves the last one). */
+static void
+sched_clock_cb(struct kube_response *r, void *arg)
+{
+	struct sched_loop *loop = arg;
+
+	(void)r;
+	loop->clock_req = NULL;
+	sched_gather_poke(loop, 0);
+}
+
+/*
+ * Reads the cluster's clock again when the last Date seen is old: passes
+ * judge timeouts by it, and a watch brings no new Date (the cluster's
+ * clock may even run at another rate than ours, as a simulated one does).
+ */
+static void
+sched_clock_refresh(struct sched_loop *loop)
+{
+	int64_t age = kube_client_server_time_age(loop->kube);
+
+	if (loop->clock_req != NULL ||
+	    (age >= 0 && age < SCHED_CLOCK_MAX_AGE_MS))
+		return;
+	loop->clock_req = kube_request_raw(loop->kube, "GET", "/version",
+	    NULL, NULL, sched_clock_cb, loop);
+}
+
+/* Begins a pass: reads the queue, then waits for the cache and the clock. */
 static void
 sched_pass_start(struct sched_loop *loop)
 {
 	struct store_job **all = NULL;
-	struct sched_ns *ns;
 	size_t n = 0, i;
 	char *cause = NULL;
-	bool cleanup;
-	int s;
 
 	if (loop->in_pass)
 		return;
@@ -769,7 +757,6 @@ sched_pass_start(struct sched_loop *loop)
 	    &cause) != 0) {
 		sched_note(loop, true, "reading the queue: %s", cause);
 		free(cause);
-		loop->in_pass = false;
 		sched_pass_end(loop);
 		return;
 	}
@@ -777,12 +764,10 @@ sched_pass_start(struct sched_loop *loop)
 	loop->njobs = n;
 	log_debug("pass: store read %lld ms", (long long)(now_ms() -
 	    loop->t_mark));
-	sched_cache_rebuild(loop);
+	sched_jtab_rebuild(loop);
 	for (i = 0; i < n; i++)
 		sched_ns_get(loop, all[i]->namespace);
-	loop->stats.read_ms = sched_phase(loop);
-	cleanup = loop->opts.mode == SCHED_MODE_CLEANUP;
-	if (cleanup) {
+	if (loop->opts.mode == SCHED_MODE_CLEANUP) {
 		/* Orphans may be anywhere the queue has ever run jobs. */
 		char **names;
 		size_t nnames;
@@ -798,87 +783,118 @@ sched_pass_start(struct sched_loop *loop)
 			free(names);
 		}
 	}
-
-	loop->inflight = 1;      /* held until every request is started */
-	if (!cleanup) {
-		sched_list(loop, KUBE_NODES, (size_t)-1, NULL, NULL,
-		    &loop->nodes, true);
-		sched_list(loop, KUBE_PODS, (size_t)-1, NULL,
-		    "status.phase!=Succeeded,status.phase!=Failed",
-		    &loop->allpods, true);
-	}
-	for (i = 0; i < loop->nns; i++) {
-		ns = &loop->ns[i];
-		for (s = cleanup ? SLOT_DEPLOYMENTS : 0; s < SLOT_COUNT; s++)
-			sched_list(loop, sched_slot_kind[s], i,
-			    s == SLOT_QUOTAS ? NULL : SCHED_MANAGED, NULL,
-			    &ns->items[s], s == SLOT_QUOTAS);
-	}
-	sched_req_done(loop, true);
+	loop->stats.read_ms = sched_phase(loop);
+	loop->gathering = true;
+	loop->gather_start = now_ms();
+	sched_clock_refresh(loop);
+	sched_gather_poke(loop, 0);
 }
 
-/* Files every object of ours under its job id, for the reconcile step. */
+/* Timer: acts once the cache has answered (or was waited for long
+ * enough) and the clock is fresh. */
 static void
-sched_index_objects(struct sched_loop *loop)
+sched_gather_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	static const char *const keys[SLOT_COUNT] = { "quotas", "deployments",
-		"jobs", "services", "pods" };
-	const char *queue = store_queue_id(loop->store), *id, *q;
-	json_t *obj, *entry;
-	char *key;
-	size_t i, k;
-	int s;
+	struct sched_loop *loop = arg;
 
-	loop->byjob = json_object();
+	(void)fd;
+	(void)ev;
+	if (!loop->gathering)
+		return;
+	/* A clock that does not answer soon (the API server in trouble)
+	 * is estimated from the last Date instead. */
+	if (loop->clock_req != NULL &&
+	    now_ms() - loop->gather_start < SCHED_CLOCK_WAIT_MS) {
+		sched_gather_poke(loop, 100);
+		return;
+	}
+	if (!sched_cache_settled(loop->cc, SCHED_LIST_WAIT_MS)) {
+		sched_gather_poke(loop, 1000);
+		return;
+	}
+	loop->gathering = false;
+	sched_pass_act(loop);
+}
+
+/* Notes that one scope of the cluster cannot be read this pass. */
+static void
+sched_ns_unreadable(struct sched_loop *loop, struct sched_ns *ns,
+    enum sched_scope sc, const char *error)
+{
+	if (ns->failed)
+		return;
+	ns->failed = true;
+	ns->forbidden = sc == SCHED_SCOPE_FORBIDDEN;
+	ns->error = xstrdup(error != NULL ? error : "not listed yet");
+	if (!ns->forbidden) {
+		sched_note(loop, true, "listing: %s", ns->error);
+		loop->stats.api_errors++;
+	}
+}
+
+/*
+ * What the cache lets this pass see: nodes and every pod (the sight), and
+ * per namespace whether our objects (and quotas) are listed.  A scope not
+ * listed yet, or whose watch failed, is left alone this pass, as a failed
+ * list was.
+ */
+static void
+sched_view(struct sched_loop *loop)
+{
+	bool cleanup = loop->opts.mode == SCHED_MODE_CLEANUP;
+	enum sched_scope nsc, psc, sc;
+	const char *err, *perr;
+	size_t i;
+	int k;
+
+	if (!cleanup) {
+		nsc = sched_cache_scope(loop->cc, SCHED_CK_NODES, NULL, &err);
+		psc = sched_cache_scope(loop->cc, SCHED_CK_PODS, NULL, &perr);
+		loop->nodes_ok = nsc == SCHED_SCOPE_OK;
+		loop->pods_ok = psc == SCHED_SCOPE_OK;
+		if (nsc == SCHED_SCOPE_PENDING || nsc == SCHED_SCOPE_FAILED ||
+		    psc == SCHED_SCOPE_PENDING || psc == SCHED_SCOPE_FAILED) {
+			if (nsc != SCHED_SCOPE_PENDING &&
+			    nsc != SCHED_SCOPE_FAILED)
+				err = perr;
+			sched_note(loop, true, "listing: %s", err != NULL ?
+			    err : "nodes and pods not listed yet");
+			loop->cluster_failed = true;
+			loop->stats.api_errors++;
+		}
+	}
 	for (i = 0; i < loop->nns; i++) {
-		for (s = SLOT_DEPLOYMENTS; s < SLOT_COUNT; s++) {
-			json_array_foreach(loop->ns[i].items[s], k, obj) {
-				id = kube_obj_label(obj, SCHED_JOB_LABEL);
-				q = kube_obj_label(obj, SCHED_QUEUE_LABEL);
-				/* Another queue's job of the same id, or an
-				 * object no queue labelled: not ours. */
-				if (id == NULL || q == NULL || strcmp(q, queue))
-					continue;
-				key = xprintf("%s/%s", kube_obj_namespace(obj),
-				    id);
-				entry = json_object_get(loop->byjob, key);
-				if (entry == NULL) {
-					entry = json_pack("{s:[],s:[],s:[],s:[]}",
-					    "deployments", "jobs", "services",
-					    "pods");
-					json_object_set_new(loop->byjob, key,
-					    entry);
-				}
-				free(key);
-				json_array_append(json_object_get(entry,
-				    keys[s]), obj);
-			}
+		for (k = cleanup ? SCHED_CK_DEPLOYMENTS : SCHED_CK_QUOTAS;
+		    k < SCHED_CK_COUNT; k++) {
+			sc = sched_cache_scope(loop->cc, (enum sched_ck)k,
+			    loop->ns[i].name, &err);
+			if (sc == SCHED_SCOPE_OK || (k == SCHED_CK_QUOTAS &&
+			    sc == SCHED_SCOPE_FORBIDDEN))
+				continue;
+			sched_ns_unreadable(loop, &loop->ns[i], sc, err);
 		}
 	}
 }
 
-/* The objects of one job found this pass, by kind ("pods", "jobs", ...):
- * this queue's, in the job's namespace. */
+/* The objects of one job of this queue, of one kind (NULL: none). */
 static json_t *
 sched_job_objects(struct sched_loop *loop, const struct store_job *j,
-    const char *kind)
+    enum sched_obj kind)
 {
-	char *key = xprintf("%s/%lld", j->namespace, (long long)j->id);
-	json_t *o;
-
-	o = json_object_get(json_object_get(loop->byjob, key), kind);
-	free(key);
-	return o;
+	return sched_cache_job_objects(loop->cc, j->namespace, j->id, kind);
 }
 
 /* The number of objects of ours a job still has. */
 static size_t
 sched_job_object_count(struct sched_loop *loop, const struct store_job *j)
 {
-	return json_array_size(sched_job_objects(loop, j, "deployments")) +
-	    json_array_size(sched_job_objects(loop, j, "jobs")) +
-	    json_array_size(sched_job_objects(loop, j, "services")) +
-	    json_array_size(sched_job_objects(loop, j, "pods"));
+	size_t n = 0;
+	int k;
+
+	for (k = 0; k < SCHED_OBJ_COUNT; k++)
+		n += json_array_size(sched_job_objects(loop, j,
+		    (enum sched_obj)k));
+	return n;
 }
 
 /* Pods of the job's current attempt (older attempts' pods are ignored). */
@@ -891,7 +907,7 @@ sched_attempt_pods(struct sched_loop *loop, const struct store_job *j)
 	char want[16];
 
 	snprintf(want, sizeof want, "%d", j->attempts);
-	json_array_foreach(sched_job_objects(loop, j, "pods"), i, p) {
+	json_array_foreach(sched_job_objects(loop, j, SCHED_OBJ_PODS), i, p) {
 		a = kube_obj_label(p, SCHED_ATTEMPT_LABEL);
 		if (a == NULL || strcmp(a, want) == 0)
 			json_array_append(pods, p);
@@ -971,7 +987,7 @@ sched_teardown_finish(struct sched_teardown *t)
 	free(t->reason);
 	free(t->ns);
 	free(t->owner);
-	sched_req_done(t->loop, false);
+	sched_req_done(t->loop);
 	free(t);
 }
 
@@ -1130,11 +1146,11 @@ sched_teardown(struct sched_loop *loop, const struct store_job *j,
 	t->objects = json_array();
 	t->replicas = json_array();
 	/* Workloads first, so that no controller re-creates the pods. */
-	sched_teardown_add(t, sched_job_objects(loop, j, "deployments"),
+	sched_teardown_add(t, sched_job_objects(loop, j, SCHED_OBJ_DEPLOYMENTS),
 	    KUBE_DEPLOYMENTS);
-	sched_teardown_add(t, sched_job_objects(loop, j, "jobs"),
+	sched_teardown_add(t, sched_job_objects(loop, j, SCHED_OBJ_JOBS),
 	    KUBE_JOBS);
-	sched_teardown_add(t, sched_job_objects(loop, j, "services"),
+	sched_teardown_add(t, sched_job_objects(loop, j, SCHED_OBJ_SERVICES),
 	    KUBE_SERVICES);
 	loop->inflight++;
 
@@ -1189,9 +1205,9 @@ static bool
 sched_object_exists(struct sched_loop *loop, const struct store_job *j,
     enum kube_kind kind, const char *name)
 {
-	const char *key = kind == KUBE_DEPLOYMENTS ? "deployments" :
-	    kind == KUBE_JOBS ? "jobs" : kind == KUBE_SERVICES ? "services" :
-	    "pods";
+	enum sched_obj key = kind == KUBE_DEPLOYMENTS ? SCHED_OBJ_DEPLOYMENTS :
+	    kind == KUBE_JOBS ? SCHED_OBJ_JOBS : kind == KUBE_SERVICES ?
+	    SCHED_OBJ_SERVICES : SCHED_OBJ_PODS;
 	char *tag, *legacy = NULL, *at;
 	bool found = false;
 	json_t *o;
@@ -1219,8 +1235,25 @@ static bool sched_move(struct sched_loop *, const struct store_job *,
 struct sched_create {
 	struct sched_loop *loop;
 	const struct store_job *job;  /* lives until the pass ends */
+	enum kube_kind kind;
 	char *what;                   /* "Deployment train-3-0-ab12c" */
 };
+
+/* The cache's kind of an object this loop creates. */
+static enum sched_ck
+sched_created_kind(enum kube_kind kind)
+{
+	switch (kind) {
+	case KUBE_DEPLOYMENTS:
+		return SCHED_CK_DEPLOYMENTS;
+	case KUBE_JOBS:
+		return SCHED_CK_JOBS;
+	case KUBE_SERVICES:
+		return SCHED_CK_SERVICES;
+	default:
+		return SCHED_CK_OURPODS;
+	}
+}
 
 /*
  * A create came back.  AlreadyExists of an object with this queue's and
@@ -1248,10 +1281,14 @@ sched_create_cb(struct kube_response *r, void *arg)
 		sched_note(loop, true, "creating %s: %s", sc->what, err);
 		free(err);
 		loop->stats.api_errors++;
+	} else if (json_is_object(r->body)) {
+		/* Seen from now on, before its watch event comes. */
+		sched_cache_assume(loop->cc, sched_created_kind(sc->kind),
+		    r->body);
 	}
 	free(sc->what);
 	free(sc);
-	sched_req_done(loop, false);
+	sched_req_done(loop);
 }
 
 /* The labels that say an object is this job's of this queue. */
@@ -1316,6 +1353,7 @@ sched_ensure_objects(struct sched_loop *loop, const struct store_job *j,
 		sc = xcalloc(1, sizeof *sc);
 		sc->loop = loop;
 		sc->job = j;
+		sc->kind = kind;
 		sc->what = xprintf("%s %s", json_string_value(
 		    json_object_get(o, "kind")), name);
 		loop->inflight++;
@@ -1332,7 +1370,8 @@ sched_ensure_objects(struct sched_loop *loop, const struct store_job *j,
 static int64_t
 sched_job_created(struct sched_loop *loop, const struct store_job *j)
 {
-	static const char *const kinds[] = { "deployments", "jobs" };
+	static const enum sched_obj kinds[] = { SCHED_OBJ_DEPLOYMENTS,
+	    SCHED_OBJ_JOBS };
 	const char *ts;
 	int64_t t, best = 0;
 	json_t *o;
@@ -1564,7 +1603,7 @@ sched_orphan_cb(struct kube_response *r, void *arg)
 		sched_note(loop, true, "deleting an orphan: %s", err);
 		free(err);
 	}
-	sched_req_done(loop, false);
+	sched_req_done(loop);
 }
 
 /*
@@ -1577,27 +1616,27 @@ sched_orphans(struct sched_loop *loop)
 {
 	static const struct {
 		const char *key;
+		enum sched_obj obj;
 		enum kube_kind kind;
-	} kinds[] = { { "deployments", KUBE_DEPLOYMENTS },
-		{ "jobs", KUBE_JOBS }, { "services", KUBE_SERVICES },
-		{ "pods", KUBE_PODS } };
+	} kinds[] = { { "deployments", SCHED_OBJ_DEPLOYMENTS, KUBE_DEPLOYMENTS },
+		{ "jobs", SCHED_OBJ_JOBS, KUBE_JOBS },
+		{ "services", SCHED_OBJ_SERVICES, KUBE_SERVICES },
+		{ "pods", SCHED_OBJ_PODS, KUBE_PODS } };
 	struct kube_delete_opts dopts = {
 		.propagation = KUBE_PROPAGATION_BACKGROUND, .grace_seconds = -1 };
-	const char *key, *ts;
-	json_t *entry, *o;
+	const char *ns, *ts;
+	json_t *o;
 	int64_t id, created;
-	size_t i, k;
+	size_t i, k, w = 0;
 
-	json_object_foreach(loop->byjob, key, entry) {
+	while (sched_cache_next_job(loop->cc, &w, &ns, &id)) {
 		/* The pass read every job that is not both ended and cleaned:
 		 * any other id is unknown or done with. */
-		id = strchr(key, '/') != NULL ? strtoll(strchr(key, '/') + 1,
-		    NULL, 10) : 0;
-		if (id > 0 && sched_cache_find(&loop->cache, id) != NULL)
+		if (id > 0 && sched_jtab_find(&loop->jtab, id) != NULL)
 			continue;
 		for (k = 0; k < nitems(kinds); k++) {
-			json_array_foreach(json_object_get(entry, kinds[k].key),
-			    i, o) {
+			json_array_foreach(sched_cache_job_objects(loop->cc, ns,
+			    id, kinds[k].obj), i, o) {
 				if (kinds[k].kind == KUBE_PODS &&
 				    json_object_get(json_object_get(o,
 				    "metadata"), "ownerReferences") != NULL)
@@ -1611,14 +1650,15 @@ sched_orphans(struct sched_loop *loop)
 					continue;
 				if (loop->opts.dry_run) {
 					sched_note(loop, false, "would delete "
-					    "orphan %s %s/%s (job %s)",
+					    "orphan %s %s/%s (job %s/%lld)",
 					    kinds[k].key, kube_obj_namespace(o),
-					    kube_obj_name(o), key);
+					    kube_obj_name(o), ns, (long long)id);
 					continue;
 				}
 				sched_note(loop, false, "deleting orphan %s "
-				    "%s/%s (job %s)", kinds[k].key,
-				    kube_obj_namespace(o), kube_obj_name(o), key);
+				    "%s/%s (job %s/%lld)", kinds[k].key,
+				    kube_obj_namespace(o), kube_obj_name(o), ns,
+				    (long long)id);
 				loop->inflight++;
 				kube_delete(loop->kube, kinds[k].kind,
 				    kube_obj_namespace(o), kube_obj_name(o),
@@ -1674,7 +1714,7 @@ sched_running_objects(struct sched_loop *loop, struct store_job *j,
 		free(reason);
 		return true;
 	}
-	if (json_array_size(sched_job_objects(loop, j, "services")) <
+	if (json_array_size(sched_job_objects(loop, j, SCHED_OBJ_SERVICES)) <
 	    (size_t)sp->nservices) {
 		if (sched_ensure_objects(loop, j, &cause) < 0) {
 			sched_note(loop, true, "job %lld: %s", (long long)j->id,
@@ -1718,7 +1758,7 @@ sched_reconcile(struct sched_loop *loop, struct store_job *j)
 	}
 	pods = sched_attempt_pods(loop, j);
 	workloads = json_deep_copy(sched_job_objects(loop, j,
-	    sp->deployment ? "deployments" : "jobs"));
+	    sp->deployment ? SCHED_OBJ_DEPLOYMENTS : SCHED_OBJ_JOBS));
 	if (workloads == NULL)
 		workloads = json_array();
 	sched_observe(pods, workloads, j->replicas, sp->deployment, &obs);
@@ -1801,14 +1841,14 @@ struct sched_snap_store {
 	struct sched_quota *quotas;
 	size_t nquotas;
 	struct sched_quota_item **qitems;
+	json_t *qobjs;                /* the quotas the items point into */
 	struct sched_pending *pending;
 	size_t npending;
 	struct sched_node *nodes;
 	size_t nnodes;
-	struct sched_taint **taints;
-	struct sched_label **labels;
 	struct sched_running *running;
 	size_t nrunning;
+	size_t caprunning;
 	const char ***rnodes;
 	bool **rcounted;              /* per running job, per replica */
 	char **rplaced;               /* per running job: run_nodes copy */
@@ -1820,75 +1860,29 @@ struct sched_snap_store {
 	size_t nsusage;
 };
 
-/* Reads one node's capacity, taints and labels for the policy. */
-static void
-sched_snap_node(const json_t *n, struct sched_node *sn,
-    struct sched_taint **taints, struct sched_label **labels)
-{
-	const json_t *t, *lab;
-	const char *k;
-	json_t *v;
-	size_t i, nt;
-	int64_t g = 0;
-
-	memset(sn, 0, sizeof *sn);
-	sn->name = kube_obj_name(n);
-	sn->gpu_product = kube_obj_label(n, SCHED_GPU_LABEL);
-	if (sn->gpu_product == NULL)
-		sn->gpu_product = kube_obj_label(n, SCHED_GPU_LABEL_GFD);
-	kube_node_allocatable(n, "cpu", QUANTITY_MILLI, &sn->alloc_cpu_milli,
-	    NULL);
-	kube_node_allocatable(n, "memory", QUANTITY_UNITS,
-	    &sn->alloc_memory_bytes, NULL);
-	if (kube_node_allocatable(n, "nvidia.com/gpu", QUANTITY_UNITS, &g,
-	    NULL) == 0)
-		sn->alloc_gpus = (int)g;
-	sn->unschedulable = kube_node_is_unschedulable(n);
-	sn->ready = kube_node_is_ready(n);
-	t = json_object_get(json_object_get(n, "spec"), "taints");
-	nt = json_array_size(t);
-	*taints = xcalloc(nt + 1, sizeof **taints);
-	for (i = 0; i < nt; i++) {
-		const json_t *e = json_array_get(t, i);
-		const char *eff = json_string_value(json_object_get(e,
-		    "effect"));
-
-		(*taints)[i].key = json_string_value(json_object_get(e, "key"));
-		(*taints)[i].value = json_string_value(json_object_get(e,
-		    "value"));
-		(*taints)[i].effect = eff == NULL ? SCHED_TAINT_NO_SCHEDULE :
-		    strcmp(eff, "NoExecute") == 0 ? SCHED_TAINT_NO_EXECUTE :
-		    strcmp(eff, "PreferNoSchedule") == 0 ?
-		    SCHED_TAINT_PREFER_NO_SCHEDULE : SCHED_TAINT_NO_SCHEDULE;
-	}
-	sn->taints = *taints;
-	sn->ntaints = nt;
-	lab = json_object_get(json_object_get(n, "metadata"), "labels");
-	*labels = xcalloc(json_object_size(lab) + 1, sizeof **labels);
-	i = 0;
-	json_object_foreach((json_t *)lab, k, v) {
-		(*labels)[i].key = k;
-		(*labels)[i].value = json_string_value(v);
-		i++;
-	}
-	sn->labels = *labels;
-	sn->nlabels = i;
-}
-
 /* Makes room for n more running entries in the snapshot. */
 static void
 sched_snap_room(struct sched_snap_store *ss, size_t n)
 {
 	size_t cap = ss->nrunning + n;
 
+	if (cap <= ss->caprunning)
+		return;
+	if (cap < ss->caprunning * 2)
+		cap = ss->caprunning * 2;
 	ss->running = xreallocarray(ss->running, cap, sizeof *ss->running);
 	ss->rnodes = xreallocarray(ss->rnodes, cap, sizeof *ss->rnodes);
 	ss->rcounted = xreallocarray(ss->rcounted, cap, sizeof *ss->rcounted);
 	ss->rplaced = xreallocarray(ss->rplaced, cap, sizeof *ss->rplaced);
-	memset(ss->running + ss->nrunning, 0, n * sizeof *ss->running);
-	memset(ss->rnodes + ss->nrunning, 0, n * sizeof *ss->rnodes);
-	memset(ss->rcounted + ss->nrunning, 0, n * sizeof *ss->rcounted);
-	memset(ss->rplaced + ss->nrunning, 0, n * sizeof *ss->rplaced);
+	memset(ss->running + ss->caprunning, 0, (cap - ss->caprunning) *
+	    sizeof *ss->running);
+	memset(ss->rnodes + ss->caprunning, 0, (cap - ss->caprunning) *
+	    sizeof *ss->rnodes);
+	memset(ss->rcounted + ss->caprunning, 0, (cap - ss->caprunning) *
+	    sizeof *ss->rcounted);
+	memset(ss->rplaced + ss->caprunning, 0, (cap - ss->caprunning) *
+	    sizeof *ss->rplaced);
+	ss->caprunning = cap;
 }
 
 /* True for a pod being deleted (it holds its node until it is gone). */
@@ -1905,8 +1899,8 @@ sched_pod_is_deleting(const json_t *p)
  * releases room), so reservations are not pushed away while it goes.
  */
 static void
-sched_snap_deleting(struct sched_snap_store *ss, const json_t *p,
-    const char *node, int64_t now, int64_t cpu, int64_t mem, int64_t gpu)
+sched_snap_deleting(struct sched_snap_store *ss,
+    const struct sched_cdeleting *d, int64_t now)
 {
 	struct sched_running *sr;
 
@@ -1914,14 +1908,14 @@ sched_snap_deleting(struct sched_snap_store *ss, const json_t *p,
 	sr = &ss->running[ss->nrunning];
 	ss->rnodes[ss->nrunning] = xcalloc(2, sizeof **ss->rnodes);
 	ss->rcounted[ss->nrunning] = xcalloc(2, sizeof **ss->rcounted);
-	ss->rnodes[ss->nrunning][0] = node;
+	ss->rnodes[ss->nrunning][0] = d->node;
 	ss->rcounted[ss->nrunning][0] = true;
 	sr->id = 0;
-	sr->owner = kube_obj_namespace(p);
+	sr->owner = d->ns;
 	sr->replicas = 1;
-	sr->gpus = (int)gpu;
-	sr->cpu_milli = cpu;
-	sr->memory_bytes = mem;
+	sr->gpus = (int)d->gpus;
+	sr->cpu_milli = d->cpu_milli;
+	sr->memory_bytes = d->memory_bytes;
 	sr->nodes = ss->rnodes[ss->nrunning];
 	sr->counted = ss->rcounted[ss->nrunning];
 	sr->started_at = now;
@@ -1930,45 +1924,41 @@ sched_snap_deleting(struct sched_snap_store *ss, const json_t *p,
 }
 
 /*
- * Adds every non-terminal pod's requests to the node it is bound to, pods
- * being deleted included: they hold the node until they are gone
- * (sched_snap_deleting and sched_snap_ending tell the policy when it gets
- * the room back).
+ * The nodes as the cache keeps them, each with what the pods bound to it
+ * and not ended request, pods being deleted included: they hold the node
+ * until they are gone (sched_snap_deleting and sched_snap_ending tell the
+ * policy when it gets the room back).
  */
 static void
-sched_snap_requests(struct sched_loop *loop, struct sched_snap_store *ss)
+sched_snap_nodes(struct sched_loop *loop, struct sched_snap_store *ss)
 {
-	json_t *p, *q, *bynode;
-	const char *node;
+	struct sched_cnode *const *cn;
+	struct sched_cdeleting d;
+	struct sched_map bynode;
 	int64_t cpu, mem, gpu;
-	size_t i, k;
+	size_t i, n, w = 0;
 
-	bynode = json_object();
-	for (k = 0; k < ss->nnodes; k++)
-		if (ss->nodes[k].name != NULL)
-			json_object_set_new(bynode, ss->nodes[k].name,
-			    json_integer((json_int_t)k));
-	/* Every pod bound and not ended counts, an ended job's too: its
-	 * GPUs are taken until the pod is gone, as kube-scheduler sees it. */
-	json_array_foreach(loop->allpods, i, p) {
-		if ((node = kube_pod_node(p)) == NULL || kube_pod_is_terminal(p))
-			continue;
-		if ((q = json_object_get(bynode, node)) == NULL)
-			continue;
-		k = (size_t)json_integer_value(q);
-		cpu = mem = gpu = 0;
-		kube_pod_request(p, "cpu", QUANTITY_MILLI, &cpu, NULL);
-		kube_pod_request(p, "memory", QUANTITY_UNITS, &mem, NULL);
-		kube_pod_request(p, "nvidia.com/gpu", QUANTITY_UNITS, &gpu,
-		    NULL);
-		ss->nodes[k].req_cpu_milli += cpu;
-		ss->nodes[k].req_memory_bytes += mem;
-		ss->nodes[k].req_gpus += (int)gpu;
-		if (sched_pod_is_deleting(p))
-			sched_snap_deleting(ss, p, node, loop->now, cpu, mem,
-			    gpu);
+	cn = sched_cache_nodes(loop->cc, &n);
+	ss->nnodes = n;
+	ss->nodes = xcalloc(n + 1, sizeof *ss->nodes);
+	sched_map_init(&bynode);
+	for (i = 0; i < n; i++) {
+		ss->nodes[i] = cn[i]->node;
+		sched_cache_node_requests(loop->cc, ss->nodes[i].name, &cpu,
+		    &mem, &gpu);
+		ss->nodes[i].req_cpu_milli = cpu;
+		ss->nodes[i].req_memory_bytes = mem;
+		ss->nodes[i].req_gpus = (int)gpu;
 	}
-	json_decref(bynode);
+	while (sched_cache_next_deleting(loop->cc, &w, &d)) {
+		if (sched_map_count(&bynode) == 0)
+			for (i = 0; i < n; i++)
+				sched_map_put_index(&bynode,
+				    ss->nodes[i].name, i);
+		if (sched_map_get_index(&bynode, d.node) != (size_t)-1)
+			sched_snap_deleting(ss, &d, loop->now);
+	}
+	sched_map_release(&bynode, NULL);
 }
 
 /* Reads each namespace's quotas: status.hard and status.used per key. */
@@ -1976,118 +1966,128 @@ static void
 sched_snap_quotas(struct sched_loop *loop, struct sched_snap_store *ss)
 {
 	struct sched_quota_item *items;
+	struct sched_ns *ns;
 	json_t *q, *hard, *v;
 	const char *key;
-	size_t i, k, n;
+	size_t i, n;
 
-	for (i = 0; i < loop->nns; i++) {
-		json_array_foreach(loop->ns[i].items[SLOT_QUOTAS], k, q) {
-			hard = json_object_get(json_object_get(q, "status"),
-			    "hard");
-			items = xcalloc(json_object_size(hard) + 1,
-			    sizeof *items);
-			n = 0;
-			json_object_foreach(hard, key, v) {
-				if (kube_quota_get(q, key, &items[n].hard,
-				    &items[n].used, NULL) != 0)
-					continue;
-				items[n++].key = key;
-			}
-			ss->quotas = xreallocarray(ss->quotas, ss->nquotas + 1,
-			    sizeof *ss->quotas);
-			ss->qitems = xreallocarray(ss->qitems, ss->nquotas + 1,
-			    sizeof *ss->qitems);
-			ss->qitems[ss->nquotas] = items;
-			ss->quotas[ss->nquotas].namespace = loop->ns[i].name;
-			ss->quotas[ss->nquotas].name = kube_obj_name(q);
-			ss->quotas[ss->nquotas].items = items;
-			ss->quotas[ss->nquotas].nitems = n;
-			ss->nquotas++;
+	ss->qobjs = sched_cache_quotas(loop->cc);
+	ss->quotas = xcalloc(json_array_size(ss->qobjs) + 1,
+	    sizeof *ss->quotas);
+	ss->qitems = xcalloc(json_array_size(ss->qobjs) + 1,
+	    sizeof *ss->qitems);
+	json_array_foreach(ss->qobjs, i, q) {
+		ns = sched_ns_find(loop, kube_obj_namespace(q));
+		if (ns == NULL || ns->failed)
+			continue;
+		hard = json_object_get(json_object_get(q, "status"), "hard");
+		items = xcalloc(json_object_size(hard) + 1, sizeof *items);
+		n = 0;
+		json_object_foreach(hard, key, v) {
+			if (kube_quota_get(q, key, &items[n].hard,
+			    &items[n].used, NULL) != 0)
+				continue;
+			items[n++].key = key;
 		}
+		ss->qitems[ss->nquotas] = items;
+		ss->quotas[ss->nquotas].namespace = ns->name;
+		ss->quotas[ss->nquotas].name = kube_obj_name(q);
+		ss->quotas[ss->nquotas].items = items;
+		ss->quotas[ss->nquotas].nitems = n;
+		ss->nquotas++;
 	}
 }
 
+/* What the store knows of the jobs an `after` entry names, asked once a
+ * pass per name or id: the owner's own jobs only, oldest first. */
+static struct sched_depmemo *
+sched_dep_memo(struct sched_loop *loop, const struct store_job *j,
+    const char *ref, int64_t id)
+{
+	struct store_filter f = { .all = true };
+	struct store_job **found = NULL, *d = NULL;
+	struct sched_depmemo *m;
+	size_t n = 0, i;
+	char *key;
+
+	key = id > 0 ? xprintf("%s\t#%lld", j->owner, (long long)id) :
+	    xprintf("%s\t%s/%s", j->owner, j->namespace, ref);
+	if ((m = sched_map_get(&loop->depmemo, key)) != NULL) {
+		free(key);
+		return m;
+	}
+	m = xcalloc(1, sizeof *m);
+	if (id > 0) {
+		if (store_get(loop->store, id, &d, NULL) == 0 && d != NULL &&
+		    strcmp(d->owner, j->owner) == 0) {
+			found = &d;
+			n = 1;
+		}
+	} else {
+		f.name = ref;
+		if (store_list(loop->store, &f, &found, &n, NULL) != 0)
+			n = 0;
+	}
+	m->ids = xcalloc(n + 1, sizeof *m->ids);
+	m->states = xcalloc(n + 1, sizeof *m->states);
+	for (i = 0; i < n; i++) {
+		if (strcmp(found[i]->namespace, j->namespace) != 0 &&
+		    id == 0)
+			continue;
+		if (strcmp(found[i]->owner, j->owner) != 0)
+			continue;
+		m->ids[m->n] = found[i]->id;
+		m->states[m->n++] = found[i]->state;
+	}
+	if (id > 0)
+		store_job_free(d);
+	else
+		store_jobs_free(found, n);
+	sched_map_put(&loop->depmemo, key, m);
+	free(key);
+	return m;
+}
+
 /* The state of the job an `after` entry names (an id, or a name): from
- * this pass's jobs when it is one of them, else from the store, asked once
- * a pass per name or id.  Only the submitter's own jobs resolve: another
- * owner's job is "not found" like one that never was, so `after` neither
- * tells whether it exists nor lets one user gate on another's. */
+ * this pass's jobs when it is one of them, else from the store.  Only the
+ * submitter's own jobs resolve: another owner's job is "not found" like
+ * one that never was, so `after` neither tells whether it exists nor lets
+ * one user gate on another's. */
 static enum sched_deps
 sched_dep_state(struct sched_loop *loop, const struct store_job *j,
     const char *ref, int64_t *dep)
 {
-	struct store_filter f = { .all = true };
-	struct store_job **found = NULL, *d = NULL;
 	struct sched_centry *e;
-	json_t *cands, *c;
+	struct sched_depmemo *m;
 	enum store_state st = STORE_FAILED;
 	bool known = false;
-	size_t n = 0, i;
-	char *end, *key;
+	size_t i;
+	char *end;
 	long long id;
 
-	if (loop->depmemo == NULL)
-		loop->depmemo = json_object();
 	id = strtoll(ref, &end, 10);
 	if (*ref != '\0' && *end == '\0' && id > 0) {
-		if ((e = sched_cache_find(&loop->cache, id)) != NULL) {
+		if ((e = sched_jtab_find(&loop->jtab, id)) != NULL) {
 			known = strcmp(loop->jobs[e->idx]->owner,
 			    j->owner) == 0;
 			st = loop->jobs[e->idx]->state;
-		} else {
-			key = xprintf("%s\t#%lld", j->owner, id);
-			if ((cands = json_object_get(loop->depmemo, key)) ==
-			    NULL) {
-				cands = json_array();
-				if (store_get(loop->store, id, &d, NULL) == 0 &&
-				    d != NULL && strcmp(d->owner, j->owner) == 0)
-					json_array_append_new(cands, json_pack(
-					    "[I,i]", (json_int_t)d->id,
-					    (int)d->state));
-				store_job_free(d);
-				json_object_set_new(loop->depmemo, key, cands);
-			}
-			free(key);
-			if ((c = json_array_get(cands, 0)) != NULL) {
-				known = true;
-				st = (enum store_state)json_integer_value(
-				    json_array_get(c, 1));
-			}
+		} else if ((m = sched_dep_memo(loop, j, ref, id))->n > 0) {
+			known = true;
+			st = m->states[0];
 		}
 	} else {
-		/* Every job of that name in the namespace, oldest first. */
-		key = xprintf("%s\t%s/%s", j->owner, j->namespace, ref);
-		if ((cands = json_object_get(loop->depmemo, key)) == NULL) {
-			cands = json_array();
-			f.name = ref;
-			if (store_list(loop->store, &f, &found, &n, NULL) == 0) {
-				for (i = 0; i < n; i++)
-					if (strcmp(found[i]->namespace,
-					    j->namespace) == 0 &&
-					    strcmp(found[i]->owner,
-					    j->owner) == 0)
-						json_array_append_new(cands,
-						    json_pack("[I,i]", (json_int_t)
-						    found[i]->id,
-						    (int)found[i]->state));
-				store_jobs_free(found, n);
-			}
-			json_object_set_new(loop->depmemo, key, cands);
-		}
-		free(key);
 		/* The latest job of that name in the same namespace. */
-		for (i = json_array_size(cands); i > 0; i--) {
-			c = json_array_get(cands, i - 1);
-			id = json_integer_value(json_array_get(c, 0));
+		m = sched_dep_memo(loop, j, ref, 0);
+		for (i = m->n; i > 0; i--) {
+			id = m->ids[i - 1];
 			if (id == j->id)
 				continue;
 			known = true;
 			/* This pass's view is the newer one. */
-			if ((e = sched_cache_find(&loop->cache, id)) != NULL)
+			if ((e = sched_jtab_find(&loop->jtab, id)) != NULL)
 				st = loop->jobs[e->idx]->state;
 			else
-				st = (enum store_state)json_integer_value(
-				    json_array_get(c, 1));
+				st = m->states[i - 1];
 			break;
 		}
 	}
@@ -2179,13 +2179,8 @@ sched_snap_release(struct sched_snap_store *ss)
 		free(ss->qitems[i]);
 	free(ss->qitems);
 	free(ss->quotas);
+	json_decref(ss->qobjs);
 	free(ss->pending);
-	for (i = 0; i < ss->nnodes; i++) {
-		free(ss->taints[i]);
-		free(ss->labels[i]);
-	}
-	free(ss->taints);
-	free(ss->labels);
 	free(ss->nodes);
 	for (i = 0; i < ss->nrunning; i++) {
 		free(ss->rnodes[i]);
@@ -2202,27 +2197,37 @@ sched_snap_release(struct sched_snap_store *ss)
 	memset(ss, 0, sizeof *ss);
 }
 
-/* Counts each group's admitted and running jobs, once a pass (a map from
- * "owner\tgroup" to count; the caller decrefs it).  A group is its
- * owner's: a class where everyone submits "lab1" has one limit each. */
-static json_t *
-sched_groups_running(struct sched_loop *loop)
+/* Counts each group's admitted and running jobs, once a pass, into a map
+ * from "owner\tgroup" to the count.  A group is its owner's: a class
+ * where everyone submits "lab1" has one limit each. */
+static void
+sched_groups_running(struct sched_loop *loop, struct sched_map *counts)
 {
-	json_t *counts = json_object();
 	const struct store_job *j;
+	size_t i, n;
 	char *k;
-	size_t i;
 
+	sched_map_init(counts);
 	for (i = 0; i < loop->njobs; i++) {
 		j = loop->jobs[i];
 		if (j->group == NULL || !store_state_is_active(j->state))
 			continue;
 		k = xprintf("%s\t%s", j->owner, j->group);
-		json_object_set_new(counts, k, json_integer(1 +
-		    json_integer_value(json_object_get(counts, k))));
+		n = sched_map_get_index(counts, k);
+		sched_map_put_index(counts, k, n == (size_t)-1 ? 1 : n + 1);
 		free(k);
 	}
-	return counts;
+}
+
+/* Frees a group's usage record. */
+static void
+sched_gusage_free(void *p)
+{
+	struct sched_gusage *g = p;
+
+	free(g->owner);
+	free(g->group);
+	free(g);
 }
 
 /*
@@ -2234,63 +2239,74 @@ sched_groups_running(struct sched_loop *loop)
 static void
 sched_snap_group_usage(struct sched_loop *loop, struct sched_snap_store *ss)
 {
-	json_t *live, *e, *v;
-	const char *key;
+	struct sched_map_slot *s;
+	struct sched_gusage *g;
 	struct store_job *j;
-	double gpus, ms;
-	int64_t at;
-	size_t i, n;
+	size_t i;
 	char *k;
 
-	if (loop->gusage == NULL)
-		loop->gusage = json_object();
-	live = json_object();
+	for (i = 0; (s = sched_map_next(&loop->gusage, &i)) != NULL;) {
+		g = s->value;
+		g->seen = false;
+		g->live = 0;
+	}
 	for (i = 0; i < loop->njobs; i++) {
 		j = loop->jobs[i];
 		if (j->group == NULL || store_state_is_terminal(j->state))
 			continue;
 		k = xprintf("%s\t%s", j->owner, j->group);
-		if ((e = json_object_get(loop->gusage, k)) == NULL) {
-			e = json_pack("{s:s,s:s,s:f,s:I}", "owner", j->owner,
-			    "group", j->group, "gpu_ms", 0.0, "at",
-			    (json_int_t)loop->now);
-			json_object_set_new(loop->gusage, k, e);
+		if ((g = sched_map_get(&loop->gusage, k)) == NULL) {
+			g = xcalloc(1, sizeof *g);
+			g->owner = xstrdup(j->owner);
+			g->group = xstrdup(j->group);
+			g->at = loop->now;
+			sched_map_put(&loop->gusage, k, g);
 		}
-		if ((v = json_object_get(live, k)) == NULL)
-			json_object_set_new(live, k, v = json_real(0));
+		g->seen = true;
 		if (j->state == STORE_RUNNING)
-			json_real_set(v, json_real_value(v) +
-			    (double)j->gpu_count * j->replicas);
+			g->live += (double)j->gpu_count * j->replicas;
 		free(k);
 	}
 	/* Groups with nothing left waiting or running are forgotten. */
-	{
-		void *tmp;
+	for (i = 0; (s = sched_map_next(&loop->gusage, &i)) != NULL;) {
+		if (!((struct sched_gusage *)s->value)->seen)
+			sched_gusage_free(sched_map_del_at(&loop->gusage, &i));
+	}
+	ss->usage = xreallocarray(ss->usage, ss->nusage +
+	    sched_map_count(&loop->gusage) + 1, sizeof *ss->usage);
+	for (i = 0; (s = sched_map_next(&loop->gusage, &i)) != NULL;) {
+		g = s->value;
+		g->gpu_ms = sched_usage_update(g->gpu_ms / 3.6e6, g->live,
+		    loop->now > g->at ? loop->now - g->at : 0,
+		    loop->opts.half_life_s * 1000) * 3.6e6;
+		g->at = loop->now;
+		ss->usage[ss->nusage].owner = g->owner;
+		ss->usage[ss->nusage].group = g->group;
+		ss->usage[ss->nusage++].gpu_hours = g->gpu_ms / 3.6e6;
+	}
+}
 
-		json_object_foreach_safe(loop->gusage, tmp, key, e) {
-			if (json_object_get(live, key) == NULL)
-				json_object_del(loop->gusage, key);
+/* GPUs held by each owner's running jobs (0 for owners with only
+ * admitted jobs), for fair share: a map from owner to a double. */
+static void
+sched_owner_gpus(struct sched_loop *loop, struct sched_map *gpus)
+{
+	const struct store_job *j;
+	double *v;
+	size_t i;
+
+	sched_map_init(gpus);
+	for (i = 0; i < loop->njobs; i++) {
+		j = loop->jobs[i];
+		if (!store_state_is_active(j->state))
+			continue;
+		if ((v = sched_map_get(gpus, j->owner)) == NULL) {
+			v = xcalloc(1, sizeof *v);
+			sched_map_put(gpus, j->owner, v);
 		}
+		if (j->state == STORE_RUNNING)
+			*v += (double)j->gpu_count * j->replicas;
 	}
-	n = json_object_size(loop->gusage);
-	ss->usage = xreallocarray(ss->usage, ss->nusage + n + 1,
-	    sizeof *ss->usage);
-	json_object_foreach(loop->gusage, key, e) {
-		gpus = json_real_value(json_object_get(live, key));
-		ms = json_real_value(json_object_get(e, "gpu_ms"));
-		at = json_integer_value(json_object_get(e, "at"));
-		ms = sched_usage_update(ms / 3.6e6, gpus, loop->now > at ?
-		    loop->now - at : 0, loop->opts.half_life_s * 1000) * 3.6e6;
-		json_object_set_new(e, "gpu_ms", json_real(ms));
-		json_object_set_new(e, "at", json_integer((json_int_t)
-		    loop->now));
-		ss->usage[ss->nusage].owner = json_string_value(
-		    json_object_get(e, "owner"));
-		ss->usage[ss->nusage].group = json_string_value(
-		    json_object_get(e, "group"));
-		ss->usage[ss->nusage++].gpu_hours = ms / 3.6e6;
-	}
-	json_decref(live);
 }
 
 /* Fair share: each owner's GPU-hours, decayed to now and charged for the
@@ -2298,11 +2314,11 @@ sched_snap_group_usage(struct sched_loop *loop, struct sched_snap_store *ss)
 static void
 sched_snap_usage(struct sched_loop *loop, struct sched_snap_store *ss)
 {
-	json_t *gpus, *v;
-	double hours;
+	struct sched_map gpus, have;
+	struct sched_map_slot *s;
+	double hours, *v;
 	size_t i, k;
 	char *cause = NULL;
-	const char *owner;
 
 	if (store_usage_list(loop->store, &ss->susage, &ss->nsusage,
 	    &cause) != 0) {
@@ -2312,55 +2328,36 @@ sched_snap_usage(struct sched_loop *loop, struct sched_snap_store *ss)
 		ss->susage = NULL;
 		ss->nsusage = 0;
 	}
-	/* GPUs held by each owner's running jobs; 0 for owners with active
-	 * jobs, so that each of them gets a usage row. */
-	gpus = json_object();
-	for (i = 0; i < loop->njobs; i++) {
-		if (!store_state_is_active(loop->jobs[i]->state))
+	/* Every owner of active jobs gets a usage row. */
+	sched_owner_gpus(loop, &gpus);
+	sched_map_init(&have);
+	for (k = 0; k < ss->nsusage; k++)
+		sched_map_put_index(&have, ss->susage[k].owner, k);
+	for (i = 0; (s = sched_map_next(&gpus, &i)) != NULL;) {
+		if (sched_map_get_index(&have, s->key) != (size_t)-1)
 			continue;
-		owner = loop->jobs[i]->owner;
-		v = json_object_get(gpus, owner);
-		if (v == NULL)
-			json_object_set_new(gpus, owner, v = json_real(0));
-		if (loop->jobs[i]->state == STORE_RUNNING)
-			json_real_set(v, json_real_value(v) +
-			    (double)loop->jobs[i]->gpu_count *
-			    loop->jobs[i]->replicas);
+		ss->susage = xreallocarray(ss->susage, ss->nsusage + 1,
+		    sizeof *ss->susage);
+		ss->susage[ss->nsusage].owner = xstrdup(s->key);
+		ss->susage[ss->nsusage].gpu_ms = 0;
+		ss->susage[ss->nsusage].at = loop->now;
+		ss->nsusage++;
 	}
-	/* Owners of active jobs that have no usage row yet. */
-	{
-		json_t *have = json_object();
-		const char *o;
-
-		for (k = 0; k < ss->nsusage; k++)
-			json_object_set_new(have, ss->susage[k].owner,
-			    json_true());
-		json_object_foreach(gpus, o, v) {
-			if (json_object_get(have, o) != NULL)
-				continue;
-			ss->susage = xreallocarray(ss->susage, ss->nsusage + 1,
-			    sizeof *ss->susage);
-			ss->susage[ss->nsusage].owner = xstrdup(o);
-			ss->susage[ss->nsusage].gpu_ms = 0;
-			ss->susage[ss->nsusage].at = loop->now;
-			ss->nsusage++;
-		}
-		json_decref(have);
-	}
+	sched_map_release(&have, NULL);
 	ss->usage = xcalloc(ss->nsusage + 1, sizeof *ss->usage);
 	for (k = 0; k < ss->nsusage; k++) {
-		v = json_object_get(gpus, ss->susage[k].owner);
+		v = sched_map_get(&gpus, ss->susage[k].owner);
 		hours = sched_usage_update(ss->susage[k].gpu_ms / 3.6e6,
-		    v != NULL ? json_real_value(v) : 0,
-		    loop->now > ss->susage[k].at ? loop->now -
-		    ss->susage[k].at : 0, loop->opts.half_life_s * 1000);
+		    v != NULL ? *v : 0, loop->now > ss->susage[k].at ?
+		    loop->now - ss->susage[k].at : 0,
+		    loop->opts.half_life_s * 1000);
 		ss->usage[k].owner = ss->susage[k].owner;
 		ss->usage[k].gpu_hours = hours;
 		ss->susage[k].gpu_ms = hours * 3.6e6;
 		ss->susage[k].at = loop->now;
 	}
 	ss->nusage = ss->nsusage;
-	json_decref(gpus);
+	sched_map_release(&gpus, free);
 	sched_snap_group_usage(loop, ss);
 	if (store_usage_set_many(loop->store, ss->susage, ss->nsusage,
 	    &cause) != 0) {
@@ -2369,41 +2366,13 @@ sched_snap_usage(struct sched_loop *loop, struct sched_snap_store *ss)
 	}
 }
 
-/* The key of a pod in the set of pods on the nodes' books. */
-static char *
-sched_pod_key(const json_t *p)
-{
-	return xprintf("%s/%s", kube_obj_namespace(p), kube_obj_name(p));
-}
-
-/* True if the cluster-wide listing counted this pod on its node. */
+/* True if the cluster-wide pods counted this pod on its node (always, in
+ * namespace-only sight, where nodes are not the policy's to count). */
 static bool
-sched_pod_booked(const json_t *booked, const json_t *p)
+sched_pod_booked(struct sched_loop *loop, const json_t *p)
 {
-	char *k = sched_pod_key(p);
-	bool b = json_object_get(booked, k) != NULL;
-
-	free(k);
-	return b;
-}
-
-/* The pods whose requests the nodes' amounts include (bound, not ended,
- * in the cluster-wide listing), as a set. */
-static json_t *
-sched_booked_pods(struct sched_loop *loop)
-{
-	json_t *set = json_object(), *p;
-	char *k;
-	size_t i;
-
-	json_array_foreach(loop->allpods, i, p) {
-		if (kube_pod_node(p) == NULL || kube_pod_is_terminal(p))
-			continue;
-		k = sched_pod_key(p);
-		json_object_set_new(set, k, json_true());
-		free(k);
-	}
-	return set;
+	return !loop->pods_ok || sched_cache_pod_booked(loop->cc,
+	    kube_obj_namespace(p), kube_obj_name(p));
 }
 
 /*
@@ -2414,8 +2383,8 @@ sched_booked_pods(struct sched_loop *loop)
  * keeps the placement's text the names point into.
  */
 static void
-sched_snap_placement(const struct store_job *j, const json_t *pods,
-    const json_t *booked, const char **nodes, bool *counted, char **buf)
+sched_snap_placement(struct sched_loop *loop, const struct store_job *j,
+    const json_t *pods, const char **nodes, bool *counted, char **buf)
 {
 	const json_t *p;
 	const char *node;
@@ -2429,9 +2398,9 @@ sched_snap_placement(const struct store_job *j, const json_t *pods,
 		if (r < 0 || r >= j->replicas || node == NULL)
 			continue;
 		nodes[r] = node;
-		/* Counted only if the listing the nodes' requests come from
-		 * saw it bound: the lists of a pass are not one instant. */
-		counted[r] = booked == NULL || sched_pod_booked(booked, p);
+		/* Counted only if the store the nodes' requests come from
+		 * has it bound: our pods and everyone's are two watches. */
+		counted[r] = sched_pod_booked(loop, p);
 	}
 	*buf = NULL;
 	if (j->run_nodes == NULL || *j->run_nodes == '\0')
@@ -2452,10 +2421,10 @@ sched_snap_placement(const struct store_job *j, const json_t *pods,
  */
 static void
 sched_snap_ending(struct sched_loop *loop, const struct store_job *j,
-    const json_t *booked, struct sched_snap_store *ss)
+    struct sched_snap_store *ss)
 {
-	struct sched_running *sr = &ss->running[ss->nrunning];
-	json_t *pods = sched_job_objects(loop, j, "pods"), *p;
+	struct sched_running *sr;
+	json_t *pods = sched_job_objects(loop, j, SCHED_OBJ_PODS), *p;
 	size_t k, n = 0;
 
 	/* Pods already being deleted are entries of their own. */
@@ -2466,6 +2435,8 @@ sched_snap_ending(struct sched_loop *loop, const struct store_job *j,
 	}
 	if (n == 0)
 		return;
+	sched_snap_room(ss, 1);
+	sr = &ss->running[ss->nrunning];
 	memset(sr, 0, sizeof *sr);
 	ss->rnodes[ss->nrunning] = xcalloc(n + 1, sizeof **ss->rnodes);
 	ss->rcounted[ss->nrunning] = xcalloc(n + 1, sizeof **ss->rcounted);
@@ -2473,8 +2444,8 @@ sched_snap_ending(struct sched_loop *loop, const struct store_job *j,
 		if (kube_pod_node(p) == NULL || kube_pod_is_terminal(p) ||
 		    sched_pod_is_deleting(p))
 			continue;
-		ss->rcounted[ss->nrunning][sr->replicas] = booked == NULL ||
-		    sched_pod_booked(booked, p);
+		ss->rcounted[ss->nrunning][sr->replicas] =
+		    sched_pod_booked(loop, p);
 		ss->rnodes[ss->nrunning][sr->replicas++] = kube_pod_node(p);
 	}
 	sr->id = j->id;
@@ -2491,141 +2462,151 @@ sched_snap_ending(struct sched_loop *loop, const struct store_job *j,
 	ss->nrunning++;
 }
 
-/* Builds the snapshot the policy reads from this pass's listings. */
+/* An admitted job's replicas whose pods the quota's status may not count
+ * yet (none made, or just seen): what they take of the namespace's quota. */
 static void
-sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
-    struct sched_snapshot *snap)
+sched_snap_pending(struct sched_snap_store *ss, const struct store_job *j,
+    const struct sched_spec *sp, int replicas)
+{
+	struct sched_job tmp;
+	int64_t need[SCHED_NRES];
+	struct sched_pending *pe = NULL;
+	size_t k;
+	int x;
+
+	memset(&tmp, 0, sizeof tmp);
+	tmp.gpus = j->gpu_count;
+	tmp.replicas = replicas;
+	tmp.cpu_milli = j->cpu_milli;
+	tmp.memory_bytes = j->memory_bytes;
+	if (sp != NULL) {
+		tmp.nscratch = sp->nscratch;
+		tmp.scratch_bytes = sp->scratch_bytes;
+	}
+	sched_job_quota_need(&tmp, need);
+	for (k = 0; k < ss->npending; k++)
+		if (strcmp(ss->pending[k].namespace, j->namespace) == 0)
+			pe = &ss->pending[k];
+	if (pe == NULL) {
+		pe = &ss->pending[ss->npending++];
+		pe->namespace = j->namespace;
+	}
+	/* Count only pods; the objects exist already. */
+	for (x = 0; x < SCHED_NRES; x++)
+		if (x != SCHED_RES_DEPLOYMENTS && x != SCHED_RES_JOBS &&
+		    x != SCHED_RES_SERVICES)
+			pe->amount[x] += need[x];
+}
+
+/*
+ * How many replicas of an admitted job the namespace's quota status may
+ * not count yet: those without a pod of this attempt, and those whose pod
+ * came on its watch before the quota's change did (sched-cache.h).
+ */
+static int
+sched_snap_unquoted(struct sched_loop *loop, const struct store_job *j,
+    const json_t *pods)
+{
+	bool *in = xcalloc((size_t)j->replicas + 1, sizeof *in);
+	const json_t *p;
+	int r, n = j->replicas;
+	size_t k;
+
+	json_array_foreach(pods, k, p) {
+		r = spec_pod_rank(p);
+		if (r < 0 || r >= j->replicas || in[r] ||
+		    !sched_cache_pod_in_quota(loop->cc, p,
+		    SCHED_QUOTA_GRACE_MS))
+			continue;
+		in[r] = true;
+		n--;
+	}
+	free(in);
+	return n;
+}
+
+/* An admitted or running job: what it holds, and where. */
+static void
+sched_snap_running(struct sched_loop *loop, struct store_job *j,
+    struct sched_snap_store *ss)
+{
+	struct sched_running *sr;
+	const struct sched_spec *sp;
+	json_t *pods;
+	int uncounted;
+
+	sched_snap_room(ss, 1);
+	sr = &ss->running[ss->nrunning];
+	sr->id = j->id;
+	sr->owner = j->owner;
+	sr->group = j->group;
+	sr->gpu_type = *j->run_gpu_type ? j->run_gpu_type : NULL;
+	sr->gpus = j->gpu_count;
+	sr->replicas = j->replicas;
+	sr->cpu_milli = j->cpu_milli;
+	sr->memory_bytes = j->memory_bytes;
+	ss->rnodes[ss->nrunning] = xcalloc((size_t)j->replicas + 1,
+	    sizeof **ss->rnodes);
+	ss->rcounted[ss->nrunning] = xcalloc((size_t)j->replicas + 1,
+	    sizeof **ss->rcounted);
+	pods = sched_attempt_pods(loop, j);
+	sched_snap_placement(loop, j, pods, ss->rnodes[ss->nrunning],
+	    ss->rcounted[ss->nrunning], &ss->rplaced[ss->nrunning]);
+	uncounted = sched_snap_unquoted(loop, j, pods);
+	sr->counted = ss->rcounted[ss->nrunning];
+	sr->in_nodes = false;
+	/*
+	 * The start on the cluster's own clock, as the timeout is enforced:
+	 * the store's times are this host's, and a fast or skewed cluster
+	 * clock would make the planned ends drift.
+	 */
+	sr->started_at = sched_job_started(pods);
+	if (sr->started_at == 0)
+		sr->started_at = sched_job_created(loop, j);
+	if (sr->started_at == 0)
+		sr->started_at = sched_cluster_time(loop, j->started_at != 0 ?
+		    j->started_at : j->admitted_at);
+	json_decref(pods);
+	sr->nodes = ss->rnodes[ss->nrunning];
+	if ((sp = sched_spec_of(loop, j, NULL)) != NULL)
+		sr->timeout_s = sp->timeout_s;
+	sr->est_s = sched_estimate(loop, j, NULL);
+	if (uncounted > 0)
+		sched_snap_pending(ss, j, sp, uncounted);
+	ss->nrunning++;
+}
+
+/* A waiting job for the policy, with its group's running count. */
+static void
+sched_snap_waiting(struct sched_loop *loop, struct store_job *j,
+    const struct sched_map *groups, struct sched_snap_store *ss)
 {
 	const struct sched_spec *sp;
-	struct store_job *j;
-	struct sched_ns *ns;
-	json_t *pods, *groups, *booked;
-	size_t i, k, gr;
 	const char *cause = NULL;
+	size_t gr = 0;
 	char *gkey;
 
-	memset(snap, 0, sizeof *snap);
-	groups = sched_groups_running(loop);
-	booked = loop->allpods != NULL ? sched_booked_pods(loop) : NULL;
-	snap->now = loop->now;
-	ss->jobs = xcalloc(loop->njobs + 1, sizeof *ss->jobs);
-	ss->sjobs = xcalloc(loop->njobs + 1, sizeof *ss->sjobs);
-	sched_snap_room(ss, loop->njobs + 1);
-	ss->pending = xcalloc(loop->nns + 1, sizeof *ss->pending);
-	for (i = 0; i < loop->njobs; i++) {
-		j = loop->jobs[i];
-		ns = sched_ns_find(loop, j->namespace);
-		if (ns != NULL && ns->failed)
-			continue;
-		if (j->state == STORE_QUEUED || j->state == STORE_HELD) {
-			if ((sp = sched_spec_of(loop, j, &cause)) == NULL) {
-				log_warnx("job %lld: %s", (long long)j->id,
-				    cause);
-				continue;
-			}
+	if ((sp = sched_spec_of(loop, j, &cause)) == NULL) {
+		log_warnx("job %lld: %s", (long long)j->id, cause);
+		return;
+	}
+	if (j->group != NULL) {
+		gkey = xprintf("%s\t%s", j->owner, j->group);
+		if ((gr = sched_map_get_index(groups, gkey)) == (size_t)-1)
 			gr = 0;
-			if (j->group != NULL) {
-				gkey = xprintf("%s\t%s", j->owner, j->group);
-				gr = (size_t)json_integer_value(
-				    json_object_get(groups, gkey));
-				free(gkey);
-			}
-			sched_snap_job(loop, j, sp, &ss->jobs[ss->njobs], &gr);
-			ss->sjobs[ss->njobs++] = j;
-			continue;
-		}
-		if (store_state_is_terminal(j->state) && !j->cleaned) {
-			sched_snap_ending(loop, j, booked, ss);
-			continue;
-		}
-		if (!store_state_is_active(j->state))
-			continue;
-		/* Admitted or running: what it holds, and where. */
-		struct sched_running *sr = &ss->running[ss->nrunning];
-		sr->id = j->id;
-		sr->owner = j->owner;
-		sr->group = j->group;
-		sr->gpu_type = *j->run_gpu_type ? j->run_gpu_type : NULL;
-		sr->gpus = j->gpu_count;
-		sr->replicas = j->replicas;
-		sr->cpu_milli = j->cpu_milli;
-		sr->memory_bytes = j->memory_bytes;
-		ss->rnodes[ss->nrunning] = xcalloc((size_t)j->replicas + 1,
-		    sizeof **ss->rnodes);
-		ss->rcounted[ss->nrunning] = xcalloc((size_t)j->replicas + 1,
-		    sizeof **ss->rcounted);
-		pods = sched_attempt_pods(loop, j);
-		sched_snap_placement(j, pods, booked, ss->rnodes[ss->nrunning],
-		    ss->rcounted[ss->nrunning], &ss->rplaced[ss->nrunning]);
-		sr->counted = ss->rcounted[ss->nrunning];
-		sr->in_nodes = false;
-		/*
-		 * The start on the cluster's own clock, as the timeout is
-		 * enforced: the store's times are this host's, and a fast
-		 * or skewed cluster clock would make the planned ends drift.
-		 */
-		sr->started_at = sched_job_started(pods);
-		if (sr->started_at == 0)
-			sr->started_at = sched_job_created(loop, j);
-		if (sr->started_at == 0)
-			sr->started_at = sched_cluster_time(loop,
-			    j->started_at != 0 ? j->started_at :
-			    j->admitted_at);
-		json_decref(pods);
-		sr->nodes = ss->rnodes[ss->nrunning];
-		if ((sp = sched_spec_of(loop, j, NULL)) != NULL)
-			sr->timeout_s = sp->timeout_s;
-		sr->est_s = sched_estimate(loop, j, NULL);
-		/* Not yet in the quota's used: pods not created yet. */
-		if (json_array_size(sched_job_objects(loop, j, "pods")) ==
-		    0) {
-			struct sched_job tmp;
-			int64_t need[SCHED_NRES];
-			struct sched_pending *pe = NULL;
-			int x;
+		free(gkey);
+	}
+	sched_snap_job(loop, j, sp, &ss->jobs[ss->njobs], &gr);
+	ss->sjobs[ss->njobs++] = j;
+}
 
-			memset(&tmp, 0, sizeof tmp);
-			tmp.gpus = j->gpu_count;
-			tmp.replicas = j->replicas;
-			tmp.cpu_milli = j->cpu_milli;
-			tmp.memory_bytes = j->memory_bytes;
-			if (sp != NULL) {
-				tmp.nscratch = sp->nscratch;
-				tmp.scratch_bytes = sp->scratch_bytes;
-			}
-			sched_job_quota_need(&tmp, need);
-			for (k = 0; k < ss->npending; k++)
-				if (strcmp(ss->pending[k].namespace,
-				    j->namespace) == 0)
-					pe = &ss->pending[k];
-			if (pe == NULL) {
-				pe = &ss->pending[ss->npending++];
-				pe->namespace = j->namespace;
-			}
-			/* Count only pods; the objects exist already. */
-			for (x = 0; x < SCHED_NRES; x++)
-				if (x != SCHED_RES_DEPLOYMENTS &&
-				    x != SCHED_RES_JOBS &&
-				    x != SCHED_RES_SERVICES)
-					pe->amount[x] += need[x];
-		}
-		ss->nrunning++;
-	}
-	json_decref(groups);
-	json_decref(booked);
-	sched_snap_quotas(loop, ss);
-	snap->nodes_readable = loop->nodes != NULL && loop->allpods != NULL;
-	if (snap->nodes_readable) {
-		ss->nnodes = json_array_size(loop->nodes);
-		ss->nodes = xcalloc(ss->nnodes + 1, sizeof *ss->nodes);
-		ss->taints = xcalloc(ss->nnodes + 1, sizeof *ss->taints);
-		ss->labels = xcalloc(ss->nnodes + 1, sizeof *ss->labels);
-		for (i = 0; i < ss->nnodes; i++)
-			sched_snap_node(json_array_get(loop->nodes, i),
-			    &ss->nodes[i], &ss->taints[i], &ss->labels[i]);
-		sched_snap_requests(loop, ss);
-	}
-	sched_snap_usage(loop, ss);
+/* Points the snapshot at what the store holds. */
+static void
+sched_snap_fill(struct sched_loop *loop, struct sched_snap_store *ss,
+    struct sched_snapshot *snap)
+{
+	size_t i;
+
 	snap->jobs = ss->jobs;
 	snap->njobs = ss->njobs;
 	snap->quotas = ss->quotas;
@@ -2651,6 +2632,44 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 		    .why = loop->blocks[i].why };
 	snap->blocked = ss->blocked;
 	snap->nblocked = ss->nblocked;
+}
+
+/* Builds the snapshot the policy reads from the store and the cache. */
+static void
+sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
+    struct sched_snapshot *snap)
+{
+	struct sched_map groups;
+	struct store_job *j;
+	struct sched_ns *ns;
+	size_t i;
+
+	memset(snap, 0, sizeof *snap);
+	sched_groups_running(loop, &groups);
+	snap->now = loop->now;
+	ss->jobs = xcalloc(loop->njobs + 1, sizeof *ss->jobs);
+	ss->sjobs = xcalloc(loop->njobs + 1, sizeof *ss->sjobs);
+	sched_snap_room(ss, loop->njobs + 1);
+	ss->pending = xcalloc(loop->nns + 1, sizeof *ss->pending);
+	for (i = 0; i < loop->njobs; i++) {
+		j = loop->jobs[i];
+		ns = sched_ns_find(loop, j->namespace);
+		if (ns != NULL && ns->failed)
+			continue;
+		if (j->state == STORE_QUEUED || j->state == STORE_HELD)
+			sched_snap_waiting(loop, j, &groups, ss);
+		else if (store_state_is_terminal(j->state) && !j->cleaned)
+			sched_snap_ending(loop, j, ss);
+		else if (store_state_is_active(j->state))
+			sched_snap_running(loop, j, ss);
+	}
+	sched_map_release(&groups, NULL);
+	sched_snap_quotas(loop, ss);
+	snap->nodes_readable = loop->nodes_ok && loop->pods_ok;
+	if (snap->nodes_readable)
+		sched_snap_nodes(loop, ss);
+	sched_snap_usage(loop, ss);
+	sched_snap_fill(loop, ss, snap);
 }
 
 /* Orders job ids ascending. */
@@ -3049,11 +3068,11 @@ sched_pass_act(struct sched_loop *loop)
 	loop->now = kube_client_server_time(loop->kube);
 	if (loop->now == 0)
 		loop->now = now_ms();
+	sched_view(loop);
 	if (loop->opts.mode == SCHED_MODE_SCHEDULE && !loop->cluster_failed) {
 		sched_sight_update(loop);
 		sched_blocks_probe(loop);
 	}
-	sched_index_objects(loop);
 	loop->inflight = 1;
 	for (i = 0; i < loop->njobs; i++) {
 		j = loop->jobs[i];
@@ -3098,18 +3117,18 @@ sched_pass_act(struct sched_loop *loop)
 		sched_orphans(loop);
 		sched_prune(loop);
 		loop->next_ms = loop->opts.interval_ms;
-		sched_req_done(loop, false);
+		sched_req_done(loop);
 		return;
 	}
 	if (loop->cluster_failed) {
 		loop->next_ms = loop->opts.interval_ms;
-		sched_req_done(loop, false);
+		sched_req_done(loop);
 		return;
 	}
 	next = sched_policy(loop);
 	loop->next_ms = next >= 0 && next < loop->opts.interval_ms ?
 	    (next < 50 ? 50 : next) : loop->opts.interval_ms;
-	sched_req_done(loop, false);
+	sched_req_done(loop);
 }
 
 /* Re-arms the timer for the next pass. */
@@ -3132,6 +3151,16 @@ sched_arm(struct sched_loop *loop, int64_t ms)
 	evtimer_add(loop->timer, &tv);
 }
 
+/* The loop is done: nothing more happens, and the owner hears why. */
+static void
+sched_stopped(struct sched_loop *loop, enum sched_stop why)
+{
+	loop->stopped = true;
+	evtimer_del(loop->timer);
+	if (loop->opts.on_stop != NULL)
+		loop->opts.on_stop(why, loop->opts.cb_arg);
+}
+
 /* After the last request of a pass: report, then schedule the next. */
 static void
 sched_pass_end(struct sched_loop *loop)
@@ -3150,13 +3179,15 @@ sched_pass_end(struct sched_loop *loop)
 		loop->opts.on_pass(&loop->stats, loop->opts.cb_arg);
 	empty = loop->stats.queued + loop->stats.admitted +
 	    loop->stats.running + loop->stats.uncleaned == 0;
-	if (loop->stopping || loop->opts.once ||
-	    (loop->opts.until_empty && empty)) {
-		event_base_loopbreak(loop->base);
-		return;
-	}
-	sched_arm(loop, loop->kicked ? 20 : loop->next_ms > 0 ? loop->next_ms :
-	    loop->opts.interval_ms);
+	if (loop->stopping)
+		sched_stopped(loop, SCHED_STOP_ASKED);
+	else if (loop->opts.once)
+		sched_stopped(loop, SCHED_STOP_ONCE);
+	else if (loop->opts.until_empty && empty)
+		sched_stopped(loop, SCHED_STOP_EMPTY);
+	else
+		sched_arm(loop, loop->kicked ? 20 : loop->next_ms > 0 ?
+		    loop->next_ms : loop->opts.interval_ms);
 }
 
 /* The timer: time for a pass. */
@@ -3168,15 +3199,21 @@ sched_timer_cb(evutil_socket_t fd, short ev, void *arg)
 	sched_pass_start(arg);
 }
 
-/* Something changed on the cluster: run a pass soon. */
+/* The cache changed: a failure to report, a pass to bring forward, or the
+ * answer a gathering pass waits for. */
 static void
-sched_watch_cb(enum kube_event_type type, json_t *obj,
-    const struct kube_error *err, void *arg)
+sched_cache_changed(bool kick, const char *error, void *arg)
 {
-	(void)obj;
-	(void)err;
-	if (type != KUBE_EVENT_SYNC)
-		sched_loop_kick(arg);
+	struct sched_loop *loop = arg;
+
+	if (error != NULL) {
+		sched_note(loop, true, "%s", error);
+		loop->stats.api_errors++;
+	}
+	if (loop->gathering)
+		sched_gather_poke(loop, 0);
+	else if (kick)
+		sched_loop_kick(loop);
 }
 
 /* The site's per-user GPU limits, as the policy reads them (every owner). */
@@ -3268,30 +3305,32 @@ sched_loop_new(struct event_base *base, struct store *store,
 		spec_diags_release(&diags);
 		loop->opts.site = loop->own_site;
 	}
+	sched_map_init(&loop->nsmap);
+	sched_map_init(&loop->depmemo);
+	sched_map_init(&loop->gusage);
 	sched_loop_limits(loop);
 	sched_est_load(loop);
 	sched_blocks_load(loop);
 	loop->timer = evtimer_new(base, sched_timer_cb, loop);
+	loop->gather_ev = evtimer_new(base, sched_gather_cb, loop);
 	return loop;
 }
 
 /*
- * Starts the first pass, and watches on the pods, Deployments and Jobs we
- * manage that kick passes (each resumes from its resourceVersion and
- * relists on 410; see kube_watch_start).  Passes still list what they read:
- * the watches only make a change seen at once instead of at the resync.
+ * Starts the cache's lists and watches (each resumes from its
+ * resourceVersion and relists on 410; see sched-cache.h), then the first
+ * pass, which waits for the lists.
  */
 void
 sched_loop_start(struct sched_loop *loop)
 {
-	static const enum kube_kind kinds[] = { KUBE_PODS,
-	    KUBE_DEPLOYMENTS, KUBE_JOBS };
-	struct kube_list_opts lo = { .label_selector = SCHED_MANAGED };
-	size_t i;
+	struct sched_cache_opts co = {
+		.queue = store_queue_id(loop->store),
+		.cleanup = loop->opts.mode == SCHED_MODE_CLEANUP,
+		.on_change = sched_cache_changed,
+		.arg = loop };
 
-	for (i = 0; !loop->opts.once && i < nitems(kinds); i++)
-		loop->watches[i] = kube_watch_start(loop->kube, kinds[i], NULL,
-		    &lo, sched_watch_cb, loop);
+	loop->cc = sched_cache_new(loop->kube, &co);
 	sched_arm(loop, 0);
 }
 
@@ -3299,6 +3338,8 @@ sched_loop_start(struct sched_loop *loop)
 void
 sched_loop_kick(struct sched_loop *loop)
 {
+	if (loop->stopped)
+		return;
 	if (loop->in_pass) {
 		loop->kicked = true;
 		return;
@@ -3313,9 +3354,11 @@ sched_loop_kick(struct sched_loop *loop)
 void
 sched_loop_stop(struct sched_loop *loop)
 {
+	if (loop->stopped || loop->stopping)
+		return;
 	loop->stopping = true;
 	if (!loop->in_pass)
-		event_base_loopbreak(loop->base);
+		sched_stopped(loop, SCHED_STOP_ASKED);
 }
 
 /* Whether the loop gave up. */
@@ -3332,6 +3375,13 @@ sched_loop_failures(const struct sched_loop *loop)
 	return loop->stats.failures;
 }
 
+/* See sched-loop.h. */
+json_t *
+sched_loop_dump_cache(const struct sched_loop *loop)
+{
+	return loop->cc != NULL ? sched_cache_dump(loop->cc) : json_object();
+}
+
 /* Frees the loop (after the event loop has returned). */
 void
 sched_loop_free(struct sched_loop *loop)
@@ -3340,13 +3390,14 @@ sched_loop_free(struct sched_loop *loop)
 
 	if (loop == NULL)
 		return;
-	for (i = 0; i < nitems(loop->watches); i++)
-		if (loop->watches[i] != NULL)
-			kube_watch_stop(loop->watches[i]);
+	if (loop->clock_req != NULL)
+		kube_request_cancel(loop->clock_req);
+	sched_cache_free(loop->cc);
 	event_free(loop->timer);
+	event_free(loop->gather_ev);
 	sched_pass_release(loop);
-	sched_cache_free(&loop->cache);
-	json_decref(loop->gusage);
+	sched_jtab_free(&loop->jtab);
+	sched_map_release(&loop->gusage, sched_gusage_free);
 	free(loop->limits);
 	free(loop->site_types);
 	sched_est_free(loop->est);
