@@ -90,3 +90,7 @@ EXTRA_DIST += tests/integration/t0407-sched-wake.sh
 # Queues sharing a namespace; objects deleted or squatted behind a job.
 TESTS += tests/integration/t0410-sched-queues.sh
 EXTRA_DIST += tests/integration/t0410-sched-queues.sh
+# The watch-fed cache through expired and broken watches: jobs complete,
+# no over-admission, and the cache agrees with a fresh LIST.
+TESTS += tests/integration/t0411-sched-watch.sh
+EXTRA_DIST += tests/integration/t0411-sched-watch.sh
