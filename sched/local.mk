@@ -13,7 +13,16 @@ sched_libsched_a_SOURCES = \
 	sched/sched-estimate.h \
 	sched/sched-estimate.c \
 	sched/sched-loop.h \
+	sched/sched-loop-int.h \
 	sched/sched-loop.c \
+	sched/sched-jobs.c \
+	sched/sched-snap.c \
+	sched/sched-usage.c \
+	sched/sched-apply.c \
+	sched/sched-follow.c \
+	sched/sched-teardown.c \
+	sched/sched-blocks.c \
+	sched/sched-ops.c \
 	sched/sched-cache.h \
 	sched/sched-cache.c \
 	sched/sched-map.h \
