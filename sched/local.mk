@@ -6,6 +6,7 @@ sched_libsched_a_SOURCES = \
 	sched/sched.h \
 	sched/sched-int.h \
 	sched/sched-policy.c \
+	sched/sched-policy-visit.c \
 	sched/sched-policy-nodes.c \
 	sched/sched-policy-util.c \
 	sched/sched-adapt.h \
