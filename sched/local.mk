@@ -25,7 +25,10 @@ sched_libsched_a_SOURCES = \
 	sched/sched-blocks.c \
 	sched/sched-ops.c \
 	sched/sched-cache.h \
+	sched/sched-cache-int.h \
 	sched/sched-cache.c \
+	sched/sched-cache-store.c \
+	sched/sched-cache-read.c \
 	sched/sched-map.h \
 	sched/sched-map.c \
 	sched/sched-observe.h \
