@@ -211,6 +211,14 @@ struct kube_list_opts {
 	const char *field_selector;
 	int limit;                  /* page size; 0 = 500 */
 	int timeout_seconds;        /* watch streams; 0 = random 300-600 */
+	/*
+	 * What of each listed item to keep (kube_list, and the lists of
+	 * kube_watch_start): a new reference, or NULL to drop it; NULL keeps
+	 * items whole.  Applied page by page, so that a large list costs the
+	 * memory of what the caller keeps, not of every object whole.
+	 */
+	json_t *(*keep)(const json_t *item, void *arg);
+	void *keep_arg;
 };
 
 /*

@@ -125,5 +125,6 @@ void sched_cpod_drop(struct sched_cache *, const char *key,
 uint64_t sched_qgen(const struct sched_cache *, const char *ns);
 void sched_qgen_bump(struct sched_cache *, const json_t *quota);
 void sched_seen_add(struct sched_cache *, const char *key, const json_t *);
+json_t *sched_cpod_slim(const json_t *, void *);
 
 #endif

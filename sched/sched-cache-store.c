@@ -277,3 +277,51 @@ sched_seen_add(struct sched_cache *c, const char *key, const json_t *pod)
 	e->at = now_ms();
 	sched_map_put(&c->seen, key, e);
 }
+
+/* Copies one member of an object, if present, into another. */
+static void
+sched_slim_copy(json_t *to, const json_t *from, const char *key)
+{
+	json_t *v = json_object_get(from, key);
+
+	if (v != NULL)
+		json_object_set(to, key, v);
+}
+
+/*
+ * What the store of every pod keeps of a listed pod (kube_list_opts.keep):
+ * its name, namespace, resourceVersion and deletion, its node and phase,
+ * and its containers' resources; the rest of each page is freed as the
+ * list goes, so that listing 100,000 pods holds little more than that.
+ */
+json_t *
+sched_cpod_slim(const json_t *pod, void *arg)
+{
+	static const char *const lists[] = { "containers", "initContainers" };
+	const json_t *md = json_object_get(pod, "metadata");
+	const json_t *spec = json_object_get(pod, "spec"), *c;
+	json_t *out = json_object(), *m = json_object(), *sp = json_object();
+	json_t *st = json_object(), *a;
+	size_t i, k;
+
+	(void)arg;
+	sched_slim_copy(m, md, "name");
+	sched_slim_copy(m, md, "namespace");
+	sched_slim_copy(m, md, "resourceVersion");
+	sched_slim_copy(m, md, "deletionTimestamp");
+	sched_slim_copy(sp, spec, "nodeName");
+	for (k = 0; k < nitems(lists); k++) {
+		if (json_object_get(spec, lists[k]) == NULL)
+			continue;
+		a = json_array();
+		json_array_foreach(json_object_get(spec, lists[k]), i, c)
+			json_array_append_new(a, json_pack("{s:O?}",
+			    "resources", json_object_get(c, "resources")));
+		json_object_set_new(sp, lists[k], a);
+	}
+	sched_slim_copy(st, json_object_get(pod, "status"), "phase");
+	json_object_set_new(out, "metadata", m);
+	json_object_set_new(out, "spec", sp);
+	json_object_set_new(out, "status", st);
+	return out;
+}

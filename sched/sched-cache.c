@@ -332,7 +332,8 @@ sched_inf_start(struct sched_inf *inf)
 {
 	struct kube_list_opts lo = {
 		.label_selector = sched_ck_info[inf->kind].labels,
-		.field_selector = sched_ck_info[inf->kind].fields };
+		.field_selector = sched_ck_info[inf->kind].fields,
+		.keep = inf->kind == SCHED_CK_PODS ? sched_cpod_slim : NULL };
 
 	sched_inf_stop_watch(inf);
 	if (inf->started == 0)
