@@ -118,7 +118,7 @@ void sched_cnode_parse(struct sched_cnode *, json_t *);
 void sched_cnode_release(struct sched_cnode *);
 void sched_cnode_free(void *);
 void sched_ntot_free(void *);
-void sched_cpod_add(struct sched_cache *, struct sched_inf *, const char *key,
+void sched_cpod_put(struct sched_cache *, struct sched_inf *,
     const json_t *);
 void sched_cpod_drop(struct sched_cache *, const char *key,
     struct sched_cpod *);

@@ -217,31 +217,112 @@ sched_cpod_drop(struct sched_cache *c, const char *key, struct sched_cpod *p)
 	free(p);
 }
 
+/* What the store of every pod keeps of one: from a watch event's object,
+ * or from the line a list kept (sched_cpod_slim). */
+struct sched_podf {
+	const char *ns;
+	const char *name;
+	const char *rv;
+	const char *node;            /* NULL: not bound */
+	int64_t cpu;
+	int64_t mem;
+	int64_t gpu;
+	bool deleting;
+	bool terminal;
+};
+
+/* A pod's fields from its object. */
+static void
+sched_podf_from_obj(const json_t *p, struct sched_podf *f)
+{
+	memset(f, 0, sizeof *f);
+	f->ns = kube_obj_namespace(p);
+	f->name = kube_obj_name(p);
+	f->rv = kube_obj_resource_version(p);
+	f->node = kube_pod_node(p);
+	kube_pod_request(p, "cpu", QUANTITY_MILLI, &f->cpu, NULL);
+	kube_pod_request(p, "memory", QUANTITY_UNITS, &f->mem, NULL);
+	kube_pod_request(p, "nvidia.com/gpu", QUANTITY_UNITS, &f->gpu, NULL);
+	f->deleting = json_object_get(json_object_get(p, "metadata"),
+	    "deletionTimestamp") != NULL;
+	f->terminal = kube_pod_is_terminal(p);
+}
+
+/* A pod's fields from a kept line (buf is a copy, cut in place); -1 if
+ * it is not one. */
+static int
+sched_podf_from_line(char *buf, struct sched_podf *f)
+{
+	char *v[8], *next;
+	size_t n = 0;
+
+	for (; buf != NULL && n < nitems(v); buf = next) {
+		if ((next = strchr(buf, '\037')) != NULL)
+			*next++ = '\0';
+		v[n++] = buf;
+	}
+	if (n != nitems(v))
+		return -1;
+	memset(f, 0, sizeof *f);
+	f->ns = v[0];
+	f->name = v[1];
+	f->rv = v[2];
+	f->node = *v[3] != '\0' ? v[3] : NULL;
+	f->cpu = strtoll(v[4], NULL, 10);
+	f->mem = strtoll(v[5], NULL, 10);
+	f->gpu = strtoll(v[6], NULL, 10);
+	f->deleting = strchr(v[7], 'd') != NULL;
+	f->terminal = strchr(v[7], 't') != NULL;
+	return 0;
+}
+
 /* Keeps a pod's requests on its node's books (bound and not ended). */
-void
-sched_cpod_add(struct sched_cache *c, struct sched_inf *inf, const char *key,
-    const json_t *obj)
+static void
+sched_cpod_keep(struct sched_cache *c, struct sched_inf *inf, const char *key,
+    const struct sched_podf *f)
 {
 	struct sched_cpod *p = xcalloc(1, sizeof *p);
-	const char *node = kube_pod_node(obj);
 
-	p->ns = sched_cache_intern(c, kube_obj_namespace(obj));
-	p->rv = xstrdup(kube_obj_resource_version(obj) != NULL ?
-	    kube_obj_resource_version(obj) : "");
-	kube_pod_request(obj, "cpu", QUANTITY_MILLI, &p->cpu, NULL);
-	kube_pod_request(obj, "memory", QUANTITY_UNITS, &p->mem, NULL);
-	kube_pod_request(obj, "nvidia.com/gpu", QUANTITY_UNITS, &p->gpu, NULL);
-	if (node != NULL && !kube_pod_is_terminal(obj)) {
-		p->at = sched_ntot_get(c, node);
+	p->ns = sched_cache_intern(c, f->ns != NULL ? f->ns : "");
+	p->rv = xstrdup(f->rv != NULL ? f->rv : "");
+	p->cpu = f->cpu;
+	p->mem = f->mem;
+	p->gpu = f->gpu;
+	if (f->node != NULL && !f->terminal) {
+		p->at = sched_ntot_get(c, f->node);
 		p->at->cpu += p->cpu;
 		p->at->mem += p->mem;
 		p->at->gpu += p->gpu;
-		p->deleting = json_object_get(json_object_get(obj, "metadata"),
-		    "deletionTimestamp") != NULL;
+		p->deleting = f->deleting;
 		if (p->deleting)
 			sched_map_put(&c->deleting, key, p);
 	}
 	sched_map_put(&inf->objs, key, p);
+}
+
+/* Adds (or replaces) a pod in the store of every pod, from a watch
+ * event's object or a list's kept line. */
+void
+sched_cpod_put(struct sched_cache *c, struct sched_inf *inf,
+    const json_t *obj)
+{
+	struct sched_podf f;
+	char *line = NULL, *key;
+
+	if (json_is_string(obj)) {
+		line = xstrdup(json_string_value(obj));
+		if (sched_podf_from_line(line, &f) != 0) {
+			free(line);
+			return;
+		}
+	} else
+		sched_podf_from_obj(obj, &f);
+	key = xprintf("%s/%s", f.ns != NULL ? f.ns : "",
+	    f.name != NULL ? f.name : "");
+	sched_cpod_drop(c, key, sched_map_del(&inf->objs, key));
+	sched_cpod_keep(c, inf, key, &f);
+	free(key);
+	free(line);
 }
 
 /* How many quota events a namespace has seen. */
@@ -278,50 +359,26 @@ sched_seen_add(struct sched_cache *c, const char *key, const json_t *pod)
 	sched_map_put(&c->seen, key, e);
 }
 
-/* Copies one member of an object, if present, into another. */
-static void
-sched_slim_copy(json_t *to, const json_t *from, const char *key)
-{
-	json_t *v = json_object_get(from, key);
-
-	if (v != NULL)
-		json_object_set(to, key, v);
-}
-
 /*
- * What the store of every pod keeps of a listed pod (kube_list_opts.keep):
- * its name, namespace, resourceVersion and deletion, its node and phase,
- * and its containers' resources; the rest of each page is freed as the
- * list goes, so that listing 100,000 pods holds little more than that.
+ * What a list of every pod keeps of each (kube_list_opts.keep): one line
+ * of the fields the store keeps, so that listing 100,000 pods holds one
+ * short string a pod until the store has them, not their objects.
  */
 json_t *
 sched_cpod_slim(const json_t *pod, void *arg)
 {
-	static const char *const lists[] = { "containers", "initContainers" };
-	const json_t *md = json_object_get(pod, "metadata");
-	const json_t *spec = json_object_get(pod, "spec"), *c;
-	json_t *out = json_object(), *m = json_object(), *sp = json_object();
-	json_t *st = json_object(), *a;
-	size_t i, k;
+	struct sched_podf f;
+	json_t *out;
+	char *line;
 
 	(void)arg;
-	sched_slim_copy(m, md, "name");
-	sched_slim_copy(m, md, "namespace");
-	sched_slim_copy(m, md, "resourceVersion");
-	sched_slim_copy(m, md, "deletionTimestamp");
-	sched_slim_copy(sp, spec, "nodeName");
-	for (k = 0; k < nitems(lists); k++) {
-		if (json_object_get(spec, lists[k]) == NULL)
-			continue;
-		a = json_array();
-		json_array_foreach(json_object_get(spec, lists[k]), i, c)
-			json_array_append_new(a, json_pack("{s:O?}",
-			    "resources", json_object_get(c, "resources")));
-		json_object_set_new(sp, lists[k], a);
-	}
-	sched_slim_copy(st, json_object_get(pod, "status"), "phase");
-	json_object_set_new(out, "metadata", m);
-	json_object_set_new(out, "spec", sp);
-	json_object_set_new(out, "status", st);
+	sched_podf_from_obj(pod, &f);
+	line = xprintf("%s\037%s\037%s\037%s\037%lld\037%lld\037%lld\037%s%s",
+	    f.ns != NULL ? f.ns : "", f.name != NULL ? f.name : "",
+	    f.rv != NULL ? f.rv : "", f.node != NULL ? f.node : "",
+	    (long long)f.cpu, (long long)f.mem, (long long)f.gpu,
+	    f.deleting ? "d" : "", f.terminal ? "t" : "-");
+	out = json_string(line);
+	free(line);
 	return out;
 }

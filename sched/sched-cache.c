@@ -69,9 +69,14 @@ sched_inf_put(struct sched_inf *inf, json_t *obj)
 	struct sched_cache *c = inf->c;
 	int slot = sched_ck_info[inf->kind].obj;
 	struct sched_cnode *cn;
-	char *key = sched_obj_key(obj);
+	char *key;
 	json_t *old;
 
+	if (inf->kind == SCHED_CK_PODS) {
+		sched_cpod_put(c, inf, obj);
+		return;
+	}
+	key = sched_obj_key(obj);
 	switch (inf->kind) {
 	case SCHED_CK_NODES:
 		if ((cn = sched_map_get(&inf->objs, key)) == NULL) {
@@ -82,10 +87,6 @@ sched_inf_put(struct sched_inf *inf, json_t *obj)
 			sched_cnode_release(cn);
 		sched_cnode_parse(cn, obj);
 		c->nodes_dirty = true;
-		break;
-	case SCHED_CK_PODS:
-		sched_cpod_drop(c, key, sched_map_del(&inf->objs, key));
-		sched_cpod_add(c, inf, key, obj);
 		break;
 	default:
 		old = sched_map_put(&inf->objs, key, json_incref(obj));

@@ -221,7 +221,7 @@ sched_reconcile(struct sched_loop *loop, struct store_job *j)
 		return;
 	}
 	pods = sched_attempt_pods(loop, j);
-	workloads = json_deep_copy(sched_job_objects(loop, j,
+	workloads = json_incref(sched_job_objects(loop, j,
 	    sp->deployment ? SCHED_OBJ_DEPLOYMENTS : SCHED_OBJ_JOBS));
 	if (workloads == NULL)
 		workloads = json_array();
