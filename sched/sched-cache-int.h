@@ -126,5 +126,7 @@ uint64_t sched_qgen(const struct sched_cache *, const char *ns);
 void sched_qgen_bump(struct sched_cache *, const json_t *quota);
 void sched_seen_add(struct sched_cache *, const char *key, const json_t *);
 json_t *sched_cpod_slim(const json_t *, void *);
+/* What the cache keeps of an object of inf's kind (arg: the informer). */
+json_t *sched_obj_slim(const json_t *, void *);
 
 #endif

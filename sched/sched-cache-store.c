@@ -382,3 +382,72 @@ sched_cpod_slim(const json_t *pod, void *arg)
 	free(line);
 	return out;
 }
+
+/* Copies one member of an object, if present, into another. */
+static void
+sched_slim_copy(json_t *to, const json_t *from, const char *key)
+{
+	json_t *v = json_object_get(from, key);
+
+	if (v != NULL)
+		json_object_set(to, key, v);
+}
+
+/* An object's metadata without its managed fields (large, never read). */
+static json_t *
+sched_slim_meta(const json_t *obj)
+{
+	json_t *md = json_object_get(obj, "metadata");
+
+	if (json_object_get(md, "managedFields") == NULL)
+		return json_incref(md);
+	md = json_copy(md);
+	json_object_del(md, "managedFields");
+	return md;
+}
+
+/*
+ * What the cache keeps of a node or of one of our objects: what passes
+ * read, sharing it with the object as parsed (a Deployment's pod template
+ * or a pod's containers are most of its memory, about nine times its
+ * JSON, and no pass reads them).  Nodes keep their labels, taints,
+ * cordon, allocatable and conditions; pods their metadata, node and
+ * status; Deployments, Jobs and Services their metadata and status.  A
+ * new reference; other kinds are kept whole.
+ */
+json_t *
+sched_obj_slim(const json_t *obj, void *arg)
+{
+	const struct sched_inf *inf = arg;
+	const json_t *spec = json_object_get(obj, "spec");
+	const json_t *st = json_object_get(obj, "status");
+	json_t *out, *sp, *ss;
+
+	switch (inf->kind) {
+	case SCHED_CK_NODES:
+		sp = json_object();
+		sched_slim_copy(sp, spec, "taints");
+		sched_slim_copy(sp, spec, "unschedulable");
+		ss = json_object();
+		sched_slim_copy(ss, st, "allocatable");
+		sched_slim_copy(ss, st, "conditions");
+		return json_pack("{s:o,s:o,s:o}", "metadata",
+		    sched_slim_meta(obj), "spec", sp, "status", ss);
+	case SCHED_CK_OURPODS:
+		sp = json_object();
+		sched_slim_copy(sp, spec, "nodeName");
+		out = json_pack("{s:o,s:o}", "metadata", sched_slim_meta(obj),
+		    "spec", sp);
+		break;
+	case SCHED_CK_DEPLOYMENTS:
+	case SCHED_CK_JOBS:
+	case SCHED_CK_SERVICES:
+		out = json_pack("{s:o}", "metadata", sched_slim_meta(obj));
+		break;
+	default:
+		return json_incref((json_t *)obj);
+	}
+	if (st != NULL)
+		json_object_set(out, "status", (json_t *)st);
+	return out;
+}

@@ -76,6 +76,7 @@ sched_inf_put(struct sched_inf *inf, json_t *obj)
 		sched_cpod_put(c, inf, obj);
 		return;
 	}
+	obj = sched_obj_slim(obj, inf);
 	key = sched_obj_key(obj);
 	switch (inf->kind) {
 	case SCHED_CK_NODES:
@@ -101,6 +102,7 @@ sched_inf_put(struct sched_inf *inf, json_t *obj)
 			sched_seen_add(c, key, obj);
 		break;
 	}
+	json_decref(obj);
 	free(key);
 }
 
@@ -334,7 +336,9 @@ sched_inf_start(struct sched_inf *inf)
 	struct kube_list_opts lo = {
 		.label_selector = sched_ck_info[inf->kind].labels,
 		.field_selector = sched_ck_info[inf->kind].fields,
-		.keep = inf->kind == SCHED_CK_PODS ? sched_cpod_slim : NULL };
+		.keep = inf->kind == SCHED_CK_PODS ? sched_cpod_slim :
+		    sched_obj_slim,
+		.keep_arg = inf };
 
 	sched_inf_stop_watch(inf);
 	if (inf->started == 0)
