@@ -32,6 +32,7 @@ struct sched_inf {
 	struct event *retry;
 	int64_t started;             /* local ms of the first list */
 	int lists, streams, bookmarks;  /* of watches stopped before */
+	bool syncing;                /* putting a list's items */
 	/* "ns/name" (nodes: name) -> json_t *; for SCHED_CK_NODES a struct
 	 * sched_cnode, for SCHED_CK_PODS a struct sched_cpod. */
 	struct sched_map objs;
@@ -66,6 +67,7 @@ struct sched_cseen {
 	uint64_t qgen;               /* its namespace's quota changes then */
 	uint64_t qepoch;             /* the quota lists made by then */
 	int64_t at;                  /* local ms */
+	bool listed;                 /* came in a list: counted as lists were */
 };
 
 /* One job's objects of this queue. */
@@ -124,7 +126,8 @@ void sched_cpod_drop(struct sched_cache *, const char *key,
     struct sched_cpod *);
 uint64_t sched_qgen(const struct sched_cache *, const char *ns);
 void sched_qgen_bump(struct sched_cache *, const json_t *quota);
-void sched_seen_add(struct sched_cache *, const char *key, const json_t *);
+void sched_seen_add(struct sched_cache *, const char *key, const json_t *,
+    bool listed);
 json_t *sched_cpod_slim(const json_t *, void *);
 /* What the cache keeps of an object of inf's kind (arg: the informer). */
 json_t *sched_obj_slim(const json_t *, void *);

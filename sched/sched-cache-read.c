@@ -177,7 +177,7 @@ sched_cache_pod_in_quota(const struct sched_cache *c, const json_t *pod,
 	free(key);
 	if (e == NULL)
 		return false;
-	return sched_qgen(c, kube_obj_namespace(pod)) > e->qgen ||
+	return e->listed || sched_qgen(c, kube_obj_namespace(pod)) > e->qgen ||
 	    c->qepoch > e->qepoch || now_ms() - e->at >= grace_ms;
 }
 

@@ -344,9 +344,11 @@ sched_qgen_bump(struct sched_cache *c, const json_t *quota)
 	    (size_t)sched_qgen(c, ns) + 1);
 }
 
-/* Notes when one of our pods was first seen. */
+/* Notes when one of our pods was first seen: in a list (counted by the
+ * quotas as a list of both always was) or from its watch. */
 void
-sched_seen_add(struct sched_cache *c, const char *key, const json_t *pod)
+sched_seen_add(struct sched_cache *c, const char *key, const json_t *pod,
+    bool listed)
 {
 	struct sched_cseen *e;
 
@@ -356,6 +358,7 @@ sched_seen_add(struct sched_cache *c, const char *key, const json_t *pod)
 	e->qgen = sched_qgen(c, kube_obj_namespace(pod));
 	e->qepoch = c->qepoch;
 	e->at = now_ms();
+	e->listed = listed;
 	sched_map_put(&c->seen, key, e);
 }
 

@@ -99,7 +99,7 @@ sched_inf_put(struct sched_inf *inf, json_t *obj)
 		if (inf->kind == SCHED_CK_QUOTAS)
 			sched_qgen_bump(c, obj);
 		else if (inf->kind == SCHED_CK_OURPODS)
-			sched_seen_add(c, key, obj);
+			sched_seen_add(c, key, obj, inf->syncing);
 		break;
 	}
 	json_decref(obj);
@@ -267,8 +267,10 @@ sched_inf_synced(struct sched_inf *inf, json_t *body)
 	size_t i = 0;
 
 	sched_inf_clear(inf);
+	inf->syncing = true;
 	json_array_foreach(kube_list_items(body), i, obj)
 		sched_inf_put(inf, obj);
+	inf->syncing = false;
 	if (inf->kind == SCHED_CK_QUOTAS)
 		c->qepoch++;
 	/* Pods gone while the watch was away are forgotten. */

@@ -122,10 +122,11 @@ bool sched_cache_pod_booked(const struct sched_cache *, const char *ns,
     const char *name);
 /*
  * True once the quota status of a pod's namespace may be trusted to count
- * this pod of ours: a quota of that namespace changed (or was listed)
- * since the pod was first seen, or grace_ms passed.  The pod and its
- * quota come on two watches in no set order, so until then the pod is
- * counted as the loop's own in-flight use.
+ * this pod of ours: it came in a list (as it did when every pass listed
+ * both), or a quota of that namespace changed (or was listed) since the
+ * pod's watch brought it, or grace_ms passed.  The pod and its quota come
+ * on two watches in no set order, so until then the pod is counted as
+ * the loop's own in-flight use.
  */
 bool sched_cache_pod_in_quota(const struct sched_cache *, const json_t *pod,
     int64_t grace_ms);
