@@ -10,6 +10,7 @@ sim_libsim_a_SOURCES = \
 	sim/sim-res.c \
 	sim/sim-cluster.c \
 	sim/sim-ctrl.c \
+	sim/sim-storage.c \
 	sim/sim-kubelet.c \
 	sim/sim-http.c \
 	sim/sim-tls.c \

@@ -241,6 +241,8 @@ sim_new_usage(enum sim_rt rt, json_t *obj)
 
 	if (rt == SIM_RT_PODS)
 		return sim_pod_usage(obj, true);
+	if (rt == SIM_RT_PVCS)
+		return sim_pvc_usage(obj);
 	u = json_object();
 	k = *t->group ? xprintf("count/%s.%s", t->name, t->group) :
 	    xprintf("count/%s", t->name);
@@ -248,8 +250,6 @@ sim_new_usage(enum sim_rt rt, json_t *obj)
 	free(k);
 	if (rt == SIM_RT_SERVICES)
 		json_object_set_new(u, "services", json_integer(1));
-	if (rt == SIM_RT_PVCS)
-		json_object_set_new(u, "persistentvolumeclaims", json_integer(1));
 	return u;
 }
 
@@ -423,6 +423,14 @@ sim_admit_create(struct sim *sim, enum sim_rt rt, json_t *obj,
 			    (unsigned)(sim_rand(sim) % 250),
 			    (unsigned)(sim_rand(sim) % 250 + 1));
 			sim_set(obj, "spec.clusterIP", json_string(ip));
+		}
+		break;
+	case SIM_RT_PVCS:
+	case SIM_RT_PVS:
+	case SIM_RT_STORAGECLASSES:
+		if ((*status = sim_storage_admit(sim, rt, obj)) != NULL) {
+			json_decref(obj);
+			return NULL;
 		}
 		break;
 	default:
