@@ -29,6 +29,7 @@ struct sim_storage {
 	json_t *volumes;	/* name -> true: volumes to sync */
 	json_t *pods;		/* "ns/name" -> [due, delay]: ephemeral claims */
 	json_t *gone;		/* uid -> true: removed pods with dependents */
+	bool quiet;		/* no events: claims the cluster file made */
 };
 
 /* ailab's classes (admin charts, cluster_setting) when the file has none. */
@@ -612,7 +613,10 @@ sim_storage_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
 	}
 }
 
-/* Records an Event about a claim with a formatted message. */
+/*
+ * Records an Event about an object with a formatted message; none for the
+ * claims the cluster file made, bound long before the simulation starts.
+ */
 static void printflike(5, 6)
 sim_claim_event(struct sim *sim, json_t *pvc, const char *type,
     const char *reason, const char *fmt, ...)
@@ -620,6 +624,8 @@ sim_claim_event(struct sim *sim, json_t *pvc, const char *type,
 	va_list ap;
 	char *m;
 
+	if (sim->storage->quiet)
+		return;
 	va_start(ap, fmt);
 	xvasprintf(&m, fmt, ap);
 	va_end(ap);
@@ -847,7 +853,7 @@ sim_claim_wait(struct sim *sim, json_t *pvc)
 	char *pods = sim_claim_waiters(sim, pvc, &n);
 
 	if (n == 0)
-		sim_event_record(sim, pvc, "Normal", "WaitForFirstConsumer",
+		sim_claim_event(sim, pvc, "Normal", "WaitForFirstConsumer",
 		    "waiting for first consumer to be created before binding");
 	else
 		sim_claim_event(sim, pvc, "Normal", "WaitForPodScheduled",
@@ -899,7 +905,7 @@ sim_claim_bind(struct sim *sim, json_t *pvc)
 		return;
 	}
 	if (cls == NULL || *cls == '\0')
-		sim_event_record(sim, pvc, "Normal", "FailedBinding", "no "
+		sim_claim_event(sim, pvc, "Normal", "FailedBinding", "no "
 		    "persistent volumes available for this claim and no "
 		    "storage class is set");
 	else if (sc == NULL)
@@ -922,11 +928,15 @@ sim_claim_check(struct sim *sim, json_t *pvc)
 {
 	const char *vn = sim_str(pvc, "spec.volumeName");
 	const char *cls = sim_str(pvc, "spec.storageClassName");
+	bool made = sim_annotation(pvc, "pv.kubernetes.io/bind-completed") ==
+	    NULL;
 	json_t *sc, *cp, *pv;
 
+	if (vn == NULL && made)
+		sim_claim_bind(sim, pvc);
 	if (vn == NULL || sim_get(sim, SIM_RT_PVS, NULL, vn) != NULL)
 		return;
-	if (sim_annotation(pvc, "pv.kubernetes.io/bind-completed") == NULL) {
+	if (made) {
 		sc = cls ? sim_get(sim, SIM_RT_STORAGECLASSES, NULL, cls) : NULL;
 		if (sc == NULL)
 			return;
@@ -938,7 +948,7 @@ sim_claim_check(struct sim *sim, json_t *pvc)
 	cp = json_deep_copy(pvc);
 	sim_set(cp, "status.phase", json_string("Lost"));
 	sim_put(sim, SIM_RT_PVCS, cp);
-	sim_event_record(sim, pvc, "Warning", "ClaimLost", "Bound claim has "
+	sim_claim_event(sim, pvc, "Warning", "ClaimLost", "Bound claim has "
 	    "lost its PersistentVolume. Data on the volume is lost!");
 }
 
@@ -1074,7 +1084,8 @@ sim_eph_sync(struct sim *sim, json_t *pod)
 		if (sim_eph_volume(sim, pod, v, &why) != 0) {
 			m = xprintf("ephemeral volume %s: %s", sim_str(v, "name"),
 			    why);
-			sim_event_record(sim, pod, "Warning", "FailedBinding", m);
+			sim_claim_event(sim, pod, "Warning", "FailedBinding",
+			    "%s", m);
 			free(m);
 			free(why);
 			return -1;
@@ -1255,7 +1266,9 @@ sim_storage_start(struct sim *sim, char **cause)
 			return -1;
 		}
 	}
+	sim->storage->quiet = true;
 	sim_storage_pass(sim);
+	sim->storage->quiet = false;
 	return 0;
 }
 

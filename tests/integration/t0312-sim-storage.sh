@@ -5,7 +5,7 @@
 # in the apiserver's words, and terminal pods against the pods quota.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-plan 68
+plan 78
 
 sim_tls
 ok "openssl makes a CA and a server certificate" $?
@@ -200,6 +200,43 @@ EOF
 else
 	for i in 1 2 3; do ok "python3-kubernetes # SKIP not installed" 0; done
 fi
+sim_stop
+ok "stops cleanly" $?
+
+# A cluster file's own classes replace ailab's; ailab's users (clusterRead
+# false) read volumes but not classes.
+cat >"$TMP/bad.yaml" <<'EOF2'
+storageClasses:
+- {name: fast}
+EOF2
+"$AILAB_KUBESIM" --listen 127.0.0.1:0 --cluster "$TMP/bad.yaml" \
+    >"$TMP/out" 2>"$TMP/err"
+is "a class without a provisioner (exit 1)" "$?" 1
+like "... the message names the file and the class" "$TMP/err" \
+    'bad.yaml: storageClasses\[0\]: StorageClass.storage.k8s.io "fast" is invalid: provisioner: Required value'
+cat >"$TMP/cluster.yaml" <<'EOF2'
+nodeGroups:
+- {count: 2, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090, gpuCount: 8}
+namespaces:
+- name: alice
+storageClasses:
+- name: fast
+  provisioner: example.com/fast
+  metadata: {annotations: {storageclass.kubernetes.io/is-default-class: "true"}}
+users:
+- {name: admin, token: admin-token, admin: true}
+- {name: alice, token: alice-token, namespaces: [alice], clusterRead: false}
+EOF2
+sim_start --cluster "$TMP/cluster.yaml"
+ok "starts with its own class" $?
+is "only that class, marked default" "$(api GET /apis/storage.k8s.io/v1/storageclasses; jget '[(c["metadata"]["name"], c["volumeBindingMode"], c["reclaimPolicy"]) for c in d["items"]]')" \
+    '200[["fast", "Immediate", "Delete"]]'
+is "a claim without a class gets it" "$(api POST "$NS/alice/persistentvolumeclaims" alice-token "$(claim c '' 1Gi)"; jget 'd["spec"]["storageClassName"]')" 201fast
+wait_for "... and binds" 10 phase_is alice c Bound
+is "alice may not list classes" "$(api GET /apis/storage.k8s.io/v1/storageclasses alice-token; jget 'd["message"]')" \
+    '403storageclasses.storage.k8s.io is forbidden: User "alice" cannot list resource "storageclasses" in API group "storage.k8s.io" at the cluster scope'
+is "but may list volumes" "$(api GET /api/v1/persistentvolumes alice-token; jget 'len(d["items"])')" 2001
+is "not delete one" "$(api DELETE "/api/v1/persistentvolumes/$(jget 'd["items"][0]["metadata"]["name"]' 2>/dev/null || echo x)" alice-token)" 403
 sim_stop
 ok "stops cleanly" $?
 finish
