@@ -688,7 +688,7 @@ sim_bind(struct sim *sim, json_t *pvc, json_t *pv, bool by_controller)
 	sim_annotate(c, "pv.kubernetes.io/bind-completed", "yes");
 	if (by_controller)
 		sim_annotate(c, "pv.kubernetes.io/bound-by-controller", "yes");
-	sim_set(c, "status", json_pack("{sss[]s{sO}}", "phase", "Bound",
+	sim_set(c, "status", json_pack("{sss[]s{sO?}}", "phase", "Bound",
 	    "accessModes", "capacity", "storage", sim_path(v,
 	    "spec.capacity.storage")));
 	json_array_extend(sim_path(c, "status.accessModes"), sim_path(v,
@@ -712,11 +712,13 @@ sim_pv_source(json_t *pv, json_t *pvc, const char *prov, const char *node)
 	    sim_str(pvc, "metadata.name"));
 	sim_set(pv, "spec.hostPath", json_pack("{ssss}", "path", path, "type",
 	    "DirectoryOrCreate"));
+	free(path);
+	if (node == NULL)
+		return;
 	sim_set(pv, "spec.nodeAffinity", json_pack("{s{s[{s[{sssss[s]}]}]}}",
 	    "required", "nodeSelectorTerms", "matchExpressions", "key",
 	    SIM_HOSTNAME, "operator", "In", "values", node));
 	sim_annotate(pv, "local.path.provisioner/selected-node", node);
-	free(path);
 }
 
 /* The volume a provisioner makes for a claim (new reference). */
@@ -725,15 +727,15 @@ sim_pv_new(json_t *pvc, json_t *sc, const char *name, const char *node)
 {
 	const char *prov = sim_str(sc, "provisioner");
 	const char *rp = sim_str(sc, "reclaimPolicy");
+	const char *mode = sim_str(pvc, "spec.volumeMode");
 	json_t *pv;
 
-	pv = json_pack("{s{ss}s{sOs{sO}sssssO}}", "metadata", "name", name,
+	pv = json_pack("{s{ss}s{sO?s{sO?}ssssss}}", "metadata", "name", name,
 	    "spec", "accessModes", sim_path(pvc, "spec.accessModes"),
 	    "capacity", "storage", sim_path(pvc,
 	    "spec.resources.requests.storage"), "persistentVolumeReclaimPolicy",
 	    rp ? rp : "Delete", "storageClassName", sim_str(sc, "metadata.name"),
-	    "volumeMode", sim_path(pvc, "spec.volumeMode") ?
-	    sim_path(pvc, "spec.volumeMode") : json_string("Filesystem"));
+	    "volumeMode", mode ? mode : "Filesystem");
 	if (pv == NULL)
 		fatalx("volume template");
 	sim_annotate(pv, "pv.kubernetes.io/provisioned-by", prov);
