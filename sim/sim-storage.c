@@ -32,19 +32,22 @@ struct sim_storage {
 	bool quiet;		/* no events: claims the cluster file made */
 };
 
-/* ailab's classes (admin charts, cluster_setting) when the file has none. */
+/*
+ * ailab's classes (admin charts, cluster_setting) when the file has none,
+ * in name order as etcd lists them.
+ */
 static const struct {
 	const char *name;
 	const char *provisioner;
 	const char *mode;
 	bool expand;
 } sim_ailab_classes[] = {
-	{ "rancher-local-path", SIM_LOCAL_PATH, "WaitForFirstConsumer", false },
+	{ "kadalu.gfs-nvme-share", "kadalu", "Immediate", true },
+	{ "kadalu.gfs-sata-share", "kadalu", "Immediate", true },
+	{ "kadalu.gfs-sata-users", "kadalu", "Immediate", true },
 	{ "nfs-users", "k8s-sigs.io/nfs-subdir-external-provisioner",
 	    "Immediate", false },
-	{ "kadalu.gfs-sata-users", "kadalu", "Immediate", true },
-	{ "kadalu.gfs-sata-share", "kadalu", "Immediate", true },
-	{ "kadalu.gfs-nvme-share", "kadalu", "Immediate", true },
+	{ "rancher-local-path", SIM_LOCAL_PATH, "WaitForFirstConsumer", false },
 };
 
 /* Allocates the work sets. */
