@@ -841,8 +841,7 @@ sim_claim_waiters(struct sim *sim, json_t *pvc, int *n)
 		if (sim_str(pod, "spec.nodeName") != NULL ||
 		    sim_pod_is_terminal(pod) || !sim_pod_uses(pod, name))
 			continue;
-		t = xprintf("%s%s%s/%s", out ? out : "", out ? "," : "",
-		    sim_str(pod, "metadata.namespace"), k);
+		t = xprintf("%s%s%s", out ? out : "", out ? "," : "", k);
 		free(out);
 		out = t;
 		(*n)++;

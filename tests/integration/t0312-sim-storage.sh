@@ -5,7 +5,7 @@
 # in the apiserver's words, and terminal pods against the pods quota.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-plan 78
+plan 80
 
 sim_tls
 ok "openssl makes a CA and a server certificate" $?
@@ -89,6 +89,11 @@ check "kubectl get pv" ka get pv
 like "the volume row names the claim" "$TMP/out" "^pvc-[0-9a-f-]+ +2T +RWX +Delete +Bound +alice/home +nfs-users +<unset> +[0-9]+s$"
 
 # The scheduler and claims.
+api POST "$NS/alice/persistentvolumeclaims" alice-token "$(claim wait rancher-local-path 1Gi)" >/dev/null
+api POST "$NS/alice/pods" alice-token "$(pod huge "$(pvcvol wait)" 9)" >/dev/null
+wait_for "a claim whose pod cannot be placed: WaitForPodScheduled" 10 has_event alice 'wait WaitForPodScheduled waiting for pod huge to be scheduled'
+is "... and it stays Pending" "$(getpvc alice wait; jget 'd["status"]["phase"]')" Pending
+api DELETE "$NS/alice/pods/huge" alice-token >/dev/null
 api POST "$NS/alice/pods" alice-token "$(pod lost "$(pvcvol missing)")" >/dev/null
 unsched() { getpod alice "$1"; jget '[c["message"] for c in d["status"]["conditions"] if c["type"]=="PodScheduled"][0]' >"$TMP/why"; grep -qxF "$2" "$TMP/why"; }
 wait_for "a missing claim: the scheduler's message" 10 unsched lost "0/50 nodes are available: persistentvolumeclaim \"missing\" not found. $PREEMPT"
@@ -175,7 +180,7 @@ api GET /sim/state >/dev/null
 is "/sim/state has classes and volumes" "$(jget '[len(d["storageclasses"]), all(v["status"]["phase"]=="Bound" for v in d["persistentvolumes"])]')" '[5, true]'
 api GET /sim/audit >/dev/null
 is "/sim/audit: alice and bob created claims, the controller's are not theirs" "$(jget '[len([e for e in d["items"] if e["resource"]=="persistentvolumeclaims" and e["verb"]=="create" and e["user"]==u]) for u in ("alice", "bob")]')" \
-    '[8, 7]'
+    '[9, 7]'
 if /usr/bin/python3 -c 'import kubernetes' 2>/dev/null; then
 	timeout 60 /usr/bin/python3 - "$KC" >"$TMP/py" 2>"$TMP/pyerr" <<'EOF'
 import sys
