@@ -1233,26 +1233,22 @@ sim_storage_ailab(struct sim *sim)
 	}
 }
 
-/* Creates the cluster's StorageClasses and binds the claims it made. */
-int
-sim_storage_start(struct sim *sim, char **cause)
+/* Creates the cluster file's StorageClasses; -1 with *cause naming one. */
+static int
+sim_storage_classes(struct sim *sim, json_t *list, char **cause)
 {
-	json_t *list = json_object_get(sim->cluster, "storageClasses"), *sc;
-	json_t *st = NULL;
-	const char *file = sim->opt.cluster_file;
+	json_t *sc, *st = NULL;
 	size_t i;
 
-	if (list == NULL)
-		sim_storage_ailab(sim);
-	else if (!json_is_array(list)) {
-		*cause = xprintf("%s: 'storageClasses' must be a list of "
-		    "StorageClasses", file ? file : "built-in");
+	if (!json_is_array(list)) {
+		*cause = xstrdup("'storageClasses' must be a list of "
+		    "StorageClasses");
 		return -1;
 	}
 	json_array_foreach(list, i, sc) {
 		if (!json_is_object(sc)) {
-			*cause = xprintf("%s: storageClasses[%zu]: not a "
-			    "StorageClass", file ? file : "built-in", i);
+			*cause = xprintf("storageClasses[%zu]: not a "
+			    "StorageClass", i);
 			return -1;
 		}
 		sc = json_deep_copy(sc);
@@ -1264,11 +1260,86 @@ sim_storage_start(struct sim *sim, char **cause)
 		}
 		if (sim_admit_create(sim, SIM_RT_STORAGECLASSES, sc, &st) ==
 		    NULL) {
-			*cause = xprintf("%s: storageClasses[%zu]: %s", file ?
-			    file : "built-in", i, sim_str(st, "message"));
+			*cause = xprintf("storageClasses[%zu]: %s", i,
+			    sim_str(st, "message"));
 			json_decref(st);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/*
+ * A claim of the cluster file's short form ({name, storageClassName,
+ * storage, accessModes}) as a PersistentVolumeClaim (new reference).
+ */
+static json_t *
+sim_standing_claim(json_t *c, const char *ns)
+{
+	json_t *modes = json_object_get(c, "accessModes");
+	json_t *size = json_object_get(c, "storage");
+	json_t *pvc = json_pack("{s{ss?ss}s{so}}", "metadata", "name",
+	    sim_str(c, "name"), "namespace", ns, "spec", "accessModes",
+	    modes ? json_deep_copy(modes) : json_pack("[s]", "ReadWriteMany"));
+
+	if (sim_str(c, "storageClassName") != NULL)
+		sim_set(pvc, "spec.storageClassName",
+		    json_string(sim_str(c, "storageClassName")));
+	if (json_is_integer(size))
+		sim_set(pvc, "spec.resources.requests.storage", json_sprintf(
+		    "%lld", (long long)json_integer_value(size)));
+	else if (size != NULL)
+		sim_set(pvc, "spec.resources.requests.storage",
+		    json_deep_copy(size));
+	return pvc;
+}
+
+/* Creates the claims the cluster file lists under each namespace. */
+static int
+sim_storage_claims(struct sim *sim, json_t *namespaces, char **cause)
+{
+	json_t *n, *list, *c, *st = NULL;
+	size_t i, j;
+
+	json_array_foreach(namespaces, i, n) {
+		list = json_object_get(n, "claims");
+		if (list != NULL && !json_is_array(list)) {
+			*cause = xprintf("namespaces[%zu]: 'claims' must be a "
+			    "list", i);
+			return -1;
+		}
+		json_array_foreach(list, j, c) {
+			if (sim_admit_create(sim, SIM_RT_PVCS, sim_standing_claim(
+			    c, sim_str(n, "name")), &st) != NULL)
+				continue;
+			*cause = xprintf("namespaces[%zu].claims[%zu]: %s", i, j,
+			    sim_str(st, "message"));
+			json_decref(st);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Creates the cluster's StorageClasses and the claims it lists, and binds
+ * them as they would have been long before the simulation starts.
+ */
+int
+sim_storage_start(struct sim *sim, char **cause)
+{
+	json_t *classes = json_object_get(sim->cluster, "storageClasses");
+	const char *file = sim->opt.cluster_file;
+	char *why = NULL;
+
+	if (classes == NULL)
+		sim_storage_ailab(sim);
+	if ((classes != NULL && sim_storage_classes(sim, classes, &why) != 0) ||
+	    sim_storage_claims(sim, json_object_get(sim->cluster,
+	    "namespaces"), &why) != 0) {
+		*cause = xprintf("%s: %s", file ? file : "built-in", why);
+		free(why);
+		return -1;
 	}
 	sim->storage->quiet = true;
 	sim_storage_pass(sim);

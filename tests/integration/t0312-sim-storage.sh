@@ -5,7 +5,7 @@
 # in the apiserver's words, and terminal pods against the pods quota.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-plan 80
+plan 83
 
 sim_tls
 ok "openssl makes a CA and a server certificate" $?
@@ -219,11 +219,25 @@ EOF2
 is "a class without a provisioner (exit 1)" "$?" 1
 like "... the message names the file and the class" "$TMP/err" \
     'bad.yaml: storageClasses\[0\]: StorageClass.storage.k8s.io "fast" is invalid: provisioner: Required value'
+cat >"$TMP/bad.yaml" <<'EOF2'
+namespaces:
+- name: alice
+  quota: {requests.storage: 1T}
+  claims: [{name: home, storageClassName: nfs-users, storage: 2T}]
+EOF2
+"$AILAB_KUBESIM" --listen 127.0.0.1:0 --cluster "$TMP/bad.yaml" \
+    >"$TMP/out" 2>"$TMP/err"
+is "a claim past the namespace's quota (exit 1)" "$?" 1
+like "... the message names the file and the claim" "$TMP/err" \
+    'bad.yaml: namespaces\[0\].claims\[0\]: persistentvolumeclaims "home" is forbidden: exceeded quota: compute-quota, requested: requests.storage=2T, used: requests.storage=0, limited: requests.storage=1T'
 cat >"$TMP/cluster.yaml" <<'EOF2'
 nodeGroups:
 - {count: 2, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090, gpuCount: 8}
 namespaces:
 - name: alice
+  quota: {requests.storage: 3T}
+  claims:
+  - {name: pvc-nfshome-alice, storageClassName: fast, storage: 2T}
 storageClasses:
 - name: fast
   provisioner: example.com/fast
@@ -236,11 +250,14 @@ sim_start --cluster "$TMP/cluster.yaml"
 ok "starts with its own class" $?
 is "only that class, marked default" "$(api GET /apis/storage.k8s.io/v1/storageclasses; jget '[(c["metadata"]["name"], c["volumeBindingMode"], c["reclaimPolicy"]) for c in d["items"]]')" \
     '200[["fast", "Immediate", "Delete"]]'
+is "the file's claim is Bound at start, quietly" "$(api GET "$NS/alice/persistentvolumeclaims"; jget '[(c["metadata"]["name"], c["status"]["phase"], c["spec"]["accessModes"]) for c in d["items"]]'; api GET "$NS/alice/events" >/dev/null; jget 'len(d["items"])')" \
+    '200[["pvc-nfshome-alice", "Bound", ["ReadWriteMany"]]]
+0'
 is "a claim without a class gets it" "$(api POST "$NS/alice/persistentvolumeclaims" alice-token "$(claim c '' 1Gi)"; jget 'd["spec"]["storageClassName"]')" 201fast
 wait_for "... and binds" 10 phase_is alice c Bound
 is "alice may not list classes" "$(api GET /apis/storage.k8s.io/v1/storageclasses alice-token; jget 'd["message"]')" \
     '403storageclasses.storage.k8s.io is forbidden: User "alice" cannot list resource "storageclasses" in API group "storage.k8s.io" at the cluster scope'
-is "but may list volumes" "$(api GET /api/v1/persistentvolumes alice-token; jget 'len(d["items"])')" 2001
+is "but may list volumes" "$(api GET /api/v1/persistentvolumes alice-token; jget 'len(d["items"])')" 2002
 is "not delete one" "$(api DELETE "/api/v1/persistentvolumes/$(jget 'd["items"][0]["metadata"]["name"]' 2>/dev/null || echo x)" alice-token)" 403
 sim_stop
 ok "stops cleanly" $?
