@@ -41,14 +41,8 @@ sim_is_dns_subdomain(const char *s)
 	return isalnum((unsigned char)s[0]) && isalnum((unsigned char)s[n - 1]);
 }
 
-/* Collects validation errors the way field.ErrorList prints them. */
-struct sim_verr {
-	json_t *causes;
-	char *text;
-};
-
 /* Adds one field error. */
-static void
+void
 sim_verr_add(struct sim_verr *v, const char *reason, const char *field,
     const char *detail)
 {

@@ -333,6 +333,14 @@ void sim_intern_sweep(struct sim *);
 json_t *sim_project(enum sim_rt, json_t *obj);
 
 /* sim-ctrl.c: controllers, garbage collection, quota status, events. */
+/* Collects validation errors the way field.ErrorList prints them. */
+struct sim_verr {
+	json_t *causes;
+	char *text;
+};
+/* Adds one field error. */
+void sim_verr_add(struct sim_verr *, const char *reason, const char *field,
+    const char *detail);
 void sim_ctrl_pass(struct sim *);
 /*
  * Creates an object through admission as the API does (quota, validation);

@@ -263,30 +263,9 @@ sim_class_waits(json_t *sc)
 	return m != NULL && strcmp(m, "WaitForFirstConsumer") == 0;
 }
 
-/* Validation errors as field.ErrorList prints them. */
-struct sim_errs {
-	json_t *causes;
-	char *text;
-};
-
-/* Adds one field error. */
-static void
-sim_err_add(struct sim_errs *e, const char *reason, const char *field,
-    const char *detail)
-{
-	char *t;
-
-	json_array_append_new(e->causes, json_pack("{ssssss}", "reason", reason,
-	    "message", detail, "field", field));
-	t = xprintf("%s%s%s: %s", e->text ? e->text : "", e->text ? ", " : "",
-	    field, detail);
-	free(e->text);
-	e->text = t;
-}
-
 /* The 422 Invalid Status of the errors, or NULL if none; frees them. */
 static json_t *
-sim_errs_status(struct sim_errs *e, enum sim_rt rt, json_t *obj)
+sim_errs_status(struct sim_verr *e, enum sim_rt rt, json_t *obj)
 {
 	const struct sim_rtype *t = &sim_rtypes[rt];
 	const char *name = sim_str(obj, "metadata.name");
@@ -315,7 +294,7 @@ sim_errs_status(struct sim_errs *e, enum sim_rt rt, json_t *obj)
 
 /* Checks accessModes against the modes Kubernetes knows. */
 static void
-sim_check_modes(struct sim_errs *e, json_t *modes, const char *required)
+sim_check_modes(struct sim_verr *e, json_t *modes, const char *required)
 {
 	static const char *known[] = { "ReadOnlyMany", "ReadWriteMany",
 		"ReadWriteOnce", "ReadWriteOncePod" };
@@ -325,7 +304,7 @@ sim_check_modes(struct sim_errs *e, json_t *modes, const char *required)
 	char *d;
 
 	if (json_array_size(modes) == 0)
-		sim_err_add(e, "FieldValueRequired", "spec.accessModes",
+		sim_verr_add(e, "FieldValueRequired", "spec.accessModes",
 		    required);
 	json_array_foreach(modes, i, v) {
 		m = json_is_string(v) ? json_string_value(v) : "";
@@ -337,7 +316,7 @@ sim_check_modes(struct sim_errs *e, json_t *modes, const char *required)
 		d = xprintf("Unsupported value: \"%s\": supported values: "
 		    "\"ReadOnlyMany\", \"ReadWriteMany\", \"ReadWriteOnce\", "
 		    "\"ReadWriteOncePod\"", m);
-		sim_err_add(e, "FieldValueNotSupported", "spec.accessModes", d);
+		sim_verr_add(e, "FieldValueNotSupported", "spec.accessModes", d);
 		free(d);
 	}
 }
@@ -346,7 +325,7 @@ sim_check_modes(struct sim_errs *e, json_t *modes, const char *required)
 static json_t *
 sim_pvc_admit(struct sim *sim, json_t *pvc)
 {
-	struct sim_errs e = { json_array(), NULL };
+	struct sim_verr e = { json_array(), NULL };
 	json_t *req = sim_path(pvc, "spec.resources.requests.storage"), *st;
 	json_t *dflt;
 	int64_t n;
@@ -355,12 +334,12 @@ sim_pvc_admit(struct sim *sim, json_t *pvc)
 	sim_check_modes(&e, sim_path(pvc, "spec.accessModes"),
 	    "Required value: at least 1 access mode is required");
 	if (req == NULL)
-		sim_err_add(&e, "FieldValueRequired", "spec.resources[storage]",
+		sim_verr_add(&e, "FieldValueRequired", "spec.resources[storage]",
 		    "Required value");
 	else if (sim_key_parse("requests.storage", req, &n) != 0 || n <= 0) {
 		d = xprintf("Invalid value: \"%s\": must be greater than zero",
 		    json_is_string(req) ? json_string_value(req) : "");
-		sim_err_add(&e, "FieldValueInvalid", "spec.resources[storage]",
+		sim_verr_add(&e, "FieldValueInvalid", "spec.resources[storage]",
 		    d);
 		free(d);
 	}
@@ -382,11 +361,11 @@ sim_pvc_admit(struct sim *sim, json_t *pvc)
 static json_t *
 sim_pv_admit(json_t *pv)
 {
-	struct sim_errs e = { json_array(), NULL };
+	struct sim_verr e = { json_array(), NULL };
 	json_t *st;
 
 	if (sim_path(pv, "spec.capacity.storage") == NULL)
-		sim_err_add(&e, "FieldValueRequired", "spec.capacity",
+		sim_verr_add(&e, "FieldValueRequired", "spec.capacity",
 		    "Required value");
 	sim_check_modes(&e, sim_path(pv, "spec.accessModes"),
 	    "Required value");
@@ -405,7 +384,7 @@ sim_pv_admit(json_t *pv)
 
 /* Defaults a class field, or reports a value outside the allowed two. */
 static void
-sim_class_enum(struct sim_errs *e, json_t *sc, const char *field,
+sim_class_enum(struct sim_verr *e, json_t *sc, const char *field,
     const char *a, const char *b)
 {
 	json_t *v = json_object_get(sc, field);
@@ -421,7 +400,7 @@ sim_class_enum(struct sim_errs *e, json_t *sc, const char *field,
 	d = xprintf("Unsupported value: \"%s\": supported values: \"%s\", "
 	    "\"%s\"", s ? s : "", strcmp(a, b) < 0 ? a : b,
 	    strcmp(a, b) < 0 ? b : a);
-	sim_err_add(e, "FieldValueNotSupported", field, d);
+	sim_verr_add(e, "FieldValueNotSupported", field, d);
 	free(d);
 }
 
@@ -429,11 +408,11 @@ sim_class_enum(struct sim_errs *e, json_t *sc, const char *field,
 static json_t *
 sim_class_admit(json_t *sc)
 {
-	struct sim_errs e = { json_array(), NULL };
+	struct sim_verr e = { json_array(), NULL };
 	const char *p = sim_str(sc, "provisioner");
 
 	if (p == NULL || *p == '\0')
-		sim_err_add(&e, "FieldValueRequired", "provisioner",
+		sim_verr_add(&e, "FieldValueRequired", "provisioner",
 		    "Required value");
 	sim_class_enum(&e, sc, "reclaimPolicy", "Delete", "Retain");
 	sim_class_enum(&e, sc, "volumeBindingMode", "Immediate",
