@@ -46,7 +46,7 @@ api GET /apis/storage.k8s.io/v1 >/dev/null
 is "storage.k8s.io/v1 serves storageclasses" "$(jget '[r["name"]+":"+str(r["namespaced"])+":"+",".join(r.get("shortNames",[])) for r in d["resources"]]')" '["storageclasses:False:sc"]'
 check "kubectl get storageclass" ka get storageclass
 like "columns as kubectl prints them" "$TMP/out" '^NAME +PROVISIONER +RECLAIMPOLICY +VOLUMEBINDINGMODE +ALLOWVOLUMEEXPANSION +AGE$'
-like "rancher-local-path waits for a consumer" "$TMP/out" '^rancher-local-path +rancher.io/local-path +Delete +WaitForFirstConsumer +false +[0-9]+s$'
+like "rancher-local-path waits for a consumer" "$TMP/out" '^rancher-local-path +rancher.io/local-path +Delete +WaitForFirstConsumer +false +[0-9][0-9a-z]*$'
 like "kadalu classes bind at once and expand" "$TMP/out" '^kadalu.gfs-sata-users +kadalu +Delete +Immediate +true '
 is "ailab's five classes" "$(tail -n +2 "$TMP/out" | awk '{print $1}' | sort | tr '\n' ' ')" \
     "kadalu.gfs-nvme-share kadalu.gfs-sata-share kadalu.gfs-sata-users nfs-users rancher-local-path "
@@ -84,9 +84,9 @@ is "its volume is pinned to that node" "$(jget 'd["spec"]["nodeAffinity"]["requi
     "{\"key\": \"kubernetes.io/hostname\", \"operator\": \"In\", \"values\": [\"$NODE\"]}"
 is "provisioned by rancher.io/local-path" "$(jget 'd["metadata"]["annotations"]["pv.kubernetes.io/provisioned-by"]+" "+d["spec"]["persistentVolumeReclaimPolicy"]')" "rancher.io/local-path Delete"
 check "kubectl get pvc" ka get pvc -n alice
-like "a Bound row as kubectl prints it" "$TMP/out" "^scratch +Bound +pvc-[0-9a-f-]+ +100Gi +RWO +rancher-local-path +<unset> +[0-9]+s$"
+like "a Bound row as kubectl prints it" "$TMP/out" "^scratch +Bound +pvc-[0-9a-f-]+ +100Gi +RWO +rancher-local-path +<unset> +[0-9][0-9a-z]*$"
 check "kubectl get pv" ka get pv
-like "the volume row names the claim" "$TMP/out" "^pvc-[0-9a-f-]+ +2T +RWX +Delete +Bound +alice/home +nfs-users +<unset> +[0-9]+s$"
+like "the volume row names the claim" "$TMP/out" "^pvc-[0-9a-f-]+ +2T +RWX +Delete +Bound +alice/home +nfs-users +<unset> +[0-9][0-9a-z]*$"
 
 # The scheduler and claims.
 api POST "$NS/alice/persistentvolumeclaims" alice-token "$(claim wait rancher-local-path 1Gi)" >/dev/null
