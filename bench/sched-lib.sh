@@ -40,6 +40,13 @@ namespaces:
 - name: default
 - name: bench
   quota: {requests.nvidia.com/gpu: '10000000', pods: '10000000'}
+  claims:                      # ailab's standing claims, mounted by every job
+  - {name: pvc-nfshome-bench, storageClassName: nfs-users, storage: 2T}
+  - {name: gfs-sata-pvc-bench, storageClassName: kadalu.gfs-sata-users, storage: 10T}
+  - {name: gfs-sata-share-pvc-bench, storageClassName: kadalu.gfs-sata-share,
+     storage: 10T}
+  - {name: gfs-nvme-pvc-share-bench, storageClassName: kadalu.gfs-nvme-share,
+     storage: 1T}
 users:
 - {name: bench, token: bench-token, groups: [students], namespaces: [bench]}
 - {name: admin, token: admin-token, groups: ["system:masters"], admin: true}
