@@ -29,6 +29,8 @@ struct sim_storage {
 	json_t *volumes;	/* name -> true: volumes to sync */
 	json_t *pods;		/* "ns/name" -> [due, delay]: ephemeral claims */
 	json_t *gone;		/* uid -> true: removed pods with dependents */
+	json_t *users;		/* "ns/claim" -> { pod name: true }: mounts */
+	json_t *available;	/* name -> true: volumes free to bind */
 	bool quiet;		/* no events: claims the cluster file made */
 };
 
@@ -61,6 +63,8 @@ sim_storage_init(struct sim *sim)
 	s->volumes = json_object();
 	s->pods = json_object();
 	s->gone = json_object();
+	s->users = json_object();
+	s->available = json_object();
 	sim->storage = s;
 }
 
@@ -77,6 +81,8 @@ sim_storage_free(struct sim *sim)
 	json_decref(s->volumes);
 	json_decref(s->pods);
 	json_decref(s->gone);
+	json_decref(s->users);
+	json_decref(s->available);
 	free(s);
 	sim->storage = NULL;
 }
@@ -180,26 +186,6 @@ sim_pod_has_claims(json_t *pod)
 	json_array_foreach(sim_path(pod, "spec.volumes"), i, v) {
 		if (json_object_get(v, "persistentVolumeClaim") != NULL ||
 		    json_object_get(v, "ephemeral") != NULL)
-			return true;
-	}
-	return false;
-}
-
-/* True if a pod mounts the claim called name. */
-static bool
-sim_pod_uses(json_t *pod, const char *name)
-{
-	json_t *v;
-	size_t i;
-	bool eph, hit;
-	char *c;
-
-	json_array_foreach(sim_path(pod, "spec.volumes"), i, v) {
-		if ((c = sim_vol_claim(pod, v, &eph)) == NULL)
-			continue;
-		hit = strcmp(c, name) == 0;
-		free(c);
-		if (hit)
 			return true;
 	}
 	return false;
@@ -464,11 +450,16 @@ sim_pvc_usage(json_t *pvc)
 	return u;
 }
 
-/* Marks the claims a pod mounts for a sync. */
+/*
+ * Marks the claims a pod mounts for a sync and keeps the index of the pods
+ * that mount each claim (add: the pod came or went, sign 1 or -1).
+ */
 static void
-sim_mark_pod_claims(struct sim *sim, json_t *pod)
+sim_mark_pod_claims(struct sim *sim, json_t *pod, int add)
 {
-	json_t *v;
+	struct sim_storage *s = sim->storage;
+	const char *name = sim_str(pod, "metadata.name");
+	json_t *v, *set;
 	size_t i;
 	bool eph;
 	char *c, *k;
@@ -477,7 +468,19 @@ sim_mark_pod_claims(struct sim *sim, json_t *pod)
 		if ((c = sim_vol_claim(pod, v, &eph)) == NULL)
 			continue;
 		k = sim_nskey(pod, c);
-		json_object_set_new(sim->storage->claims, k, json_true());
+		json_object_set_new(s->claims, k, json_true());
+		set = json_object_get(s->users, k);
+		if (add > 0 && set == NULL) {
+			set = json_object();
+			json_object_set_new(s->users, k, set);
+		}
+		if (add > 0)
+			json_object_set_new(set, name, json_true());
+		else if (add < 0 && set != NULL) {
+			json_object_del(set, name);
+			if (json_object_size(set) == 0)
+				json_object_del(s->users, k);
+		}
 		free(k);
 		free(c);
 	}
@@ -523,7 +526,8 @@ sim_index_pod(struct sim *sim, json_t *old, json_t *new)
 	if (old == NULL || new == NULL ||
 	    sim_pod_is_terminal(old) != sim_pod_is_terminal(new) ||
 	    (a == NULL) != (b == NULL))
-		sim_mark_pod_claims(sim, pod);
+		sim_mark_pod_claims(sim, pod, old == NULL ? 1 : new == NULL ?
+		    -1 : 0);
 }
 
 /* True if a claim change can change where its pods may go. */
@@ -577,6 +581,13 @@ sim_storage_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
 	case SIM_RT_PVS:
 		json_object_set_new(s->volumes, sim_str(o, "metadata.name"),
 		    json_true());
+		if (new != NULL && sim_path(new, "spec.claimRef") == NULL &&
+		    sim_path(new, "metadata.deletionTimestamp") == NULL)
+			json_object_set_new(s->available, sim_str(o,
+			    "metadata.name"), json_true());
+		else
+			json_object_del(s->available, sim_str(o,
+			    "metadata.name"));
 		ns = sim_str(o, "spec.claimRef.namespace");
 		if (ns != NULL && sim_str(o, "spec.claimRef.name") != NULL) {
 			k = xprintf("%s/%s", ns, sim_str(o,
@@ -615,17 +626,28 @@ sim_claim_event(struct sim *sim, json_t *pvc, const char *type,
 	free(m);
 }
 
+/* The pods that mount a claim (borrowed; NULL if none), from the index. */
+static json_t *
+sim_claim_users(struct sim *sim, json_t *pvc)
+{
+	char *k = sim_nskey(pvc, NULL);
+	json_t *set = json_object_get(sim->storage->users, k);
+
+	free(k);
+	return set;
+}
+
 /* True if a running or starting pod on a node mounts the claim. */
 static bool
 sim_claim_in_use(struct sim *sim, json_t *pvc)
 {
-	json_t *m = json_object_get(sim->objs[SIM_RT_PODS], sim_str(pvc,
-	    "metadata.namespace")), *pod;
-	const char *name = sim_str(pvc, "metadata.name"), *k;
+	const char *ns = sim_str(pvc, "metadata.namespace"), *name;
+	json_t *pod, *v;
 
-	json_object_foreach(m, k, pod) {
-		if (sim_str(pod, "spec.nodeName") != NULL &&
-		    !sim_pod_is_terminal(pod) && sim_pod_uses(pod, name))
+	json_object_foreach(sim_claim_users(sim, pvc), name, v) {
+		pod = sim_get(sim, SIM_RT_PODS, ns, name);
+		if (pod != NULL && sim_str(pod, "spec.nodeName") != NULL &&
+		    !sim_pod_is_terminal(pod))
 			return true;
 	}
 	return false;
@@ -792,12 +814,13 @@ sim_pv_matches(json_t *pv, json_t *pvc, const char *cls, int64_t *size)
 static json_t *
 sim_pv_best(struct sim *sim, json_t *pvc, const char *cls)
 {
-	json_t *m = json_object_get(sim->objs[SIM_RT_PVS], ""), *pv, *best = NULL;
+	json_t *pv, *best = NULL, *v;
 	const char *name;
 	int64_t size, best_size = 0;
 
-	json_object_foreach(m, name, pv) {
-		if (sim_pv_matches(pv, pvc, cls, &size) &&
+	json_object_foreach(sim->storage->available, name, v) {
+		pv = sim_get(sim, SIM_RT_PVS, NULL, name);
+		if (pv != NULL && sim_pv_matches(pv, pvc, cls, &size) &&
 		    (best == NULL || size < best_size)) {
 			best = pv;
 			best_size = size;
@@ -806,21 +829,21 @@ sim_pv_best(struct sim *sim, json_t *pvc, const char *cls)
 	return best;
 }
 
-/* The pods in a claim's namespace that mount it but wait for a node. */
+/* The pods that mount a claim but wait for a node, comma separated. */
 static char *
 sim_claim_waiters(struct sim *sim, json_t *pvc, int *n)
 {
-	json_t *m = json_object_get(sim->objs[SIM_RT_PODS], sim_str(pvc,
-	    "metadata.namespace")), *pod;
-	const char *name = sim_str(pvc, "metadata.name"), *k;
+	const char *ns = sim_str(pvc, "metadata.namespace"), *name;
+	json_t *pod, *v;
 	char *out = NULL, *t;
 
 	*n = 0;
-	json_object_foreach(m, k, pod) {
-		if (sim_str(pod, "spec.nodeName") != NULL ||
-		    sim_pod_is_terminal(pod) || !sim_pod_uses(pod, name))
+	json_object_foreach(sim_claim_users(sim, pvc), name, v) {
+		pod = sim_get(sim, SIM_RT_PODS, ns, name);
+		if (pod == NULL || sim_str(pod, "spec.nodeName") != NULL ||
+		    sim_pod_is_terminal(pod))
 			continue;
-		t = xprintf("%s%s%s", out ? out : "", out ? "," : "", k);
+		t = xprintf("%s%s%s", out ? out : "", out ? "," : "", name);
 		free(out);
 		out = t;
 		(*n)++;
