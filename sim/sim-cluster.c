@@ -451,6 +451,10 @@ sim_cluster_claim(struct sim *sim, const char *ns, json_t *cl,
 		    where);
 		return -1;
 	}
+	if (sc == NULL && json_object_get(cl, "storageClassName") != NULL) {
+		*cause = xprintf("%s: 'storageClassName' must be a name", where);
+		return -1;
+	}
 	if (size == NULL || json_is_real(size) ||
 	    sim_key_parse("requests.storage", size, &x) != 0 || x <= 0) {
 		*cause = xprintf("%s: 'storage' must be a quantity", where);

@@ -7,7 +7,7 @@
 # defaultQuota, defaultClaims, claims) and their errors.  With curl.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-plan 33
+plan 34
 
 sim_start
 ok "the built-in cluster starts" $?
@@ -136,4 +136,7 @@ ok "namespaces are unique" $?
 printf 'namespaces:\n- {name: u, claims: [{name: x, storage: 1Gi, accessModes: ReadWriteOnce}]}\n' >"$TMP/b8.yaml"
 bad b8 "namespaces[0].claims[0]: 'accessModes' must be a list"
 ok "accessModes is a list" $?
+printf 'namespaces:\n- {name: u, claims: [{name: x, storage: 1Gi, storageClassName: [a]}]}\n' >"$TMP/b9.yaml"
+bad b9 "namespaces[0].claims[0]: 'storageClassName' must be a name"
+ok "storageClassName is a name" $?
 finish
