@@ -380,8 +380,7 @@ sim_set_imp(struct sim_call *c, const char *name, json_t *groups)
 	    json_array();
 	c->imp.admin = known ? known->admin : false;
 	c->imp.read_all = known ? known->read_all : false;
-	c->imp.cluster_read = known ? known->cluster_read :
-	    !c->sim->opt.namespace_only;
+	c->imp.cluster_read = known != NULL && known->cluster_read;
 	if (sim_has_str(groups, "system:masters", false))
 		c->imp.admin = true;
 	c->imp_used = true;
@@ -1749,8 +1748,8 @@ sim_review(struct sim_call *c, enum sim_rt rt)
 			tmp.resources = known ? known->resources : NULL;
 			tmp.admin = known ? known->admin : false;
 			tmp.read_all = known ? known->read_all : false;
-			tmp.cluster_read = known ? known->cluster_read :
-			    !c->sim->opt.namespace_only;
+			tmp.cluster_read = known != NULL &&
+			    known->cluster_read;
 			u = &tmp;
 		}
 		ra = json_object_get(spec, "resourceAttributes");

@@ -141,6 +141,48 @@ sim_pod_status(json_t *pod)
 	    "Pending";
 }
 
+/*
+ * The ROLES cell of a node, as kubectl's printer finds them: the suffixes of
+ * node-role.kubernetes.io/<role> labels and a kubernetes.io/role value,
+ * sorted, without duplicates; caller frees.
+ */
+static char *
+sim_node_roles(json_t *node)
+{
+	const char *k, *roles[64], *x;
+	json_t *v;
+	char *out, *t;
+	size_t n = 0, i, j;
+
+	json_object_foreach(sim_path(node, "metadata.labels"), k, v) {
+		if (has_prefix(k, "node-role.kubernetes.io/"))
+			x = k + strlen("node-role.kubernetes.io/");
+		else if (strcmp(k, "kubernetes.io/role") == 0 &&
+		    json_is_string(v))
+			x = json_string_value(v);
+		else
+			continue;
+		if (*x == '\0' || n == nitems(roles))
+			continue;
+		for (i = 0; i < n && strcmp(roles[i], x) < 0; i++)
+			;
+		if (i < n && strcmp(roles[i], x) == 0)
+			continue;
+		for (j = n++; j > i; j--)
+			roles[j] = roles[j - 1];
+		roles[i] = x;
+	}
+	if (n == 0)
+		return xstrdup("<none>");
+	out = xstrdup(roles[0]);
+	for (i = 1; i < n; i++) {
+		t = xprintf("%s,%s", out, roles[i]);
+		free(out);
+		out = t;
+	}
+	return out;
+}
+
 /* Joins the string values of a container field with commas. */
 static char *
 sim_join_ctr(json_t *spec, const char *field)
@@ -238,9 +280,10 @@ sim_cells(struct sim *sim, enum sim_rt rt, json_t *o)
 		}
 		s = json_is_true(sim_path(o, "spec.unschedulable")) ?
 		    xprintf("%s,SchedulingDisabled", st) : xstrdup(st);
+		t = sim_node_roles(o);
 		json_array_append_new(cells, json_string(name));
 		json_array_append_new(cells, json_string(s));
-		json_array_append_new(cells, json_string("<none>"));
+		json_array_append_new(cells, json_string(t));
 		json_array_append_new(cells, sim_age(sim, o));
 		json_array_append_new(cells, json_string(sim_str(o,
 		    "status.nodeInfo.kubeletVersion")));
@@ -254,6 +297,7 @@ sim_cells(struct sim *sim, enum sim_rt rt, json_t *o)
 		json_array_append_new(cells, json_string(sim_str(o,
 		    "status.nodeInfo.containerRuntimeVersion")));
 		free(s);
+		free(t);
 		break;
 	}
 	case SIM_RT_DEPLOYMENTS:

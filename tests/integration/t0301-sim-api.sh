@@ -5,7 +5,9 @@
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 60
 
-sim_start --speed 50 --seed 7
+# The roomy cluster: users who read nodes, quotas on requests only.
+sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
+    --speed 50 --seed 7
 ok "starts on a free port and prints it" $?
 [ -n "$SIM_PORT" ] && [ "$SIM_PORT" -gt 0 ]
 ok "the port is a number" $?
