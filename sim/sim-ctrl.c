@@ -44,7 +44,6 @@ sim_is_dns_subdomain(const char *s)
 /* Collects validation errors the way field.ErrorList prints them. */
 struct sim_verr {
 	json_t *causes;
-	char *text;
 };
 
 /* Adds one field error. */
@@ -52,25 +51,19 @@ static void
 sim_verr_add(struct sim_verr *v, const char *reason, const char *field,
     const char *detail)
 {
-	char *t;
-
 	json_array_append_new(v->causes, json_pack("{ssssss}", "reason", reason,
 	    "message", detail, "field", field));
-	t = xprintf("%s%s%s: %s", v->text ? v->text : "", v->text ? ", " : "",
-	    field, detail);
-	free(v->text);
-	v->text = t;
 }
 
 /* Validates what the apiserver would refuse with 422 Invalid. */
 static json_t *
 sim_validate(enum sim_rt rt, json_t *obj)
 {
-	struct sim_verr v = { json_array(), NULL };
+	struct sim_verr v = { json_array() };
 	const char *name = sim_str(obj, "metadata.name");
 	json_t *st = NULL, *ctrs, *c, *tspec;
 	size_t i;
-	char *msg, *f, *d;
+	char *f, *d;
 
 	if (name != NULL && !sim_is_dns_subdomain(name)) {
 		d = xprintf("Invalid value: \"%s\": a lowercase RFC 1123 "
@@ -162,28 +155,10 @@ sim_validate(enum sim_rt rt, json_t *obj)
 			sim_verr_add(&v, "FieldValueInvalid", "spec.replicas",
 			    "Invalid value: must be greater than or equal to 0");
 	}
-	if (v.text != NULL) {
-		const struct sim_rtype *t = &sim_rtypes[rt];
-		char *kind = *t->group ? xprintf("%s.%s", t->kind, t->group) :
-		    xstrdup(t->kind);
-
-		if (json_array_size(v.causes) > 1)
-			msg = xprintf("%s \"%s\" is invalid: [%s]", kind,
-			    name ? name : "", v.text);
-		else
-			msg = xprintf("%s \"%s\" is invalid: %s", kind,
-			    name ? name : "", v.text);
-		st = sim_status_new(422, "Invalid", msg, json_pack("{sssssO}",
-		    "name", name ? name : "", "kind", t->kind, "causes",
-		    v.causes));
-		if (*t->group)
-			json_object_set_new(json_object_get(st, "details"),
-			    "group", json_string(t->group));
-		free(msg);
-		free(kind);
-	}
+	sim_valid_resources(v.causes, rt, obj);
+	if (json_array_size(v.causes) > 0)
+		st = sim_invalid_status(rt, name, v.causes);
 	json_decref(v.causes);
-	free(v.text);
 	return st;
 }
 
@@ -198,7 +173,7 @@ sim_default(json_t *obj, const char *path, json_t *v)
 }
 
 /* Fills pod spec defaults as the apiserver does. */
-static void
+void
 sim_pod_defaults(json_t *spec)
 {
 	json_t *c;
@@ -213,9 +188,11 @@ sim_pod_defaults(json_t *spec)
 		sim_default(c, "terminationMessagePath",
 		    json_string("/dev/termination-log"));
 		sim_default(c, "terminationMessagePolicy", json_string("File"));
-		sim_default(c, "imagePullPolicy", json_string("IfNotPresent"));
+		sim_container_defaults(c);
 		sim_default(c, "resources", json_object());
 	}
+	json_array_foreach(json_object_get(spec, "initContainers"), i, c)
+		sim_container_defaults(c);
 }
 
 /* The quota objects of a namespace as an array (new reference). */
@@ -329,8 +306,9 @@ sim_admit_create(struct sim *sim, enum sim_rt rt, json_t *obj,
 		if (!json_is_object(json_object_get(obj, "spec")))
 			json_object_set_new(obj, "spec", json_object());
 		sim_pod_defaults(json_object_get(obj, "spec"));
-		json_object_set_new(obj, "status", json_pack("{ssss}", "phase",
-		    "Pending", "qosClass", "BestEffort"));
+		json_object_set_new(obj, "status", json_pack("{ss}", "phase",
+		    "Pending"));
+		sim_pod_admit(obj);
 		if (sim_path(obj, "spec.nodeName") != NULL) {
 			char *ts = sim_time_str(sim_now(sim));
 
@@ -375,8 +353,10 @@ sim_admit_create(struct sim *sim, enum sim_rt rt, json_t *obj,
 		sim_default(obj, "spec.backoffLimit", json_integer(6));
 		sim_default(obj, "spec.completionMode", json_string("NonIndexed"));
 		sim_default(obj, "spec.suspend", json_false());
-		sim_default(obj, "spec.podReplacementPolicy",
-		    json_string("TerminatingOrFailed"));
+		/* A podFailurePolicy allows replacing failed pods only. */
+		sim_default(obj, "spec.podReplacementPolicy", json_string(
+		    sim_path(obj, "spec.podFailurePolicy") ? "Failed" :
+		    "TerminatingOrFailed"));
 		sim_default(obj, "spec.manualSelector", json_false());
 		if (sim_path(obj, "spec.selector") == NULL)
 			sim_set(obj, "spec.selector", json_pack("{s{ss}}",
@@ -424,6 +404,7 @@ sim_admit_create(struct sim *sim, enum sim_rt rt, json_t *obj,
 			    (unsigned)(sim_rand(sim) % 250 + 1));
 			sim_set(obj, "spec.clusterIP", json_string(ip));
 		}
+		sim_service_defaults(obj);
 		break;
 	default:
 		break;

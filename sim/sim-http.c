@@ -1082,6 +1082,13 @@ sim_apply_update(struct sim_call *c, enum sim_rt rt, json_t *old, json_t *new)
 		return;
 	}
 	sim_keep_meta(new, old);
+	if (c->sub == NULL && (stored = sim_prepare_update(rt, old, new)) !=
+	    NULL) {
+		json_decref(new);
+		sim_reply_json(c, (int)json_integer_value(json_object_get(stored,
+		    "code")), stored);
+		return;
+	}
 	if (c->sub != NULL && strcmp(c->sub, "status") == 0) {
 		json_t *st = json_incref(json_object_get(new, "status"));
 
@@ -1279,6 +1286,12 @@ sim_create(struct sim_call *c, enum sim_rt rt, const char *ns)
 
 	if ((obj = sim_body(c, false)) == NULL)
 		return;
+	if (sim_fields_admit(c->req, rt, obj, sim_q(c, "fieldValidation"),
+	    "create", NULL, &st) != 0) {
+		json_decref(obj);
+		sim_reply_admit_error(c, st);
+		return;
+	}
 	bns = sim_str(obj, "metadata.namespace");
 	if (ns != NULL && bns != NULL && *bns != '\0' && strcmp(bns, ns) != 0) {
 		sim_reply_status(c, 400, "BadRequest", "the namespace of the "
@@ -1447,8 +1460,10 @@ static void
 sim_patch(struct sim_call *c, enum sim_rt rt, json_t *old)
 {
 	const char *ct = sim_h(c, "Content-Type");
+	const char *fv = sim_q(c, "fieldValidation");
 	bool apply = ct != NULL && strstr(ct, "apply-patch") != NULL;
-	json_t *body, *new;
+	json_t *body, *new, *st = NULL;
+	char *text;
 
 	if (ct == NULL || (strstr(ct, "merge-patch") == NULL &&
 	    strstr(ct, "json-patch") == NULL && !apply)) {
@@ -1481,8 +1496,14 @@ sim_patch(struct sim_call *c, enum sim_rt rt, json_t *old)
 			return;
 		}
 		{
-			json_t *stored, *st = NULL;
+			json_t *stored;
 
+			if (sim_fields_admit(c->req, rt, body, fv, "patch",
+			    NULL, &st) != 0) {
+				json_decref(body);
+				sim_reply_admit_error(c, st);
+				return;
+			}
 			sim_set(body, "metadata.name", json_string(c->name));
 			if (c->ns != NULL)
 				sim_set(body, "metadata.namespace",
@@ -1498,15 +1519,29 @@ sim_patch(struct sim_call *c, enum sim_rt rt, json_t *old)
 	}
 	if (json_is_array(body))
 		new = sim_json_patch(old, body);
+	else if (strstr(ct, "strategic") != NULL)
+		new = sim_strategic_patch(rt, old, body);
 	else
 		new = sim_merge_patch(old, body);
-	json_decref(body);
 	if (new == NULL) {
+		json_decref(body);
 		sim_reply_status(c, 422, "Invalid",
 		    "the server rejected our request due to an error in our "
 		    "request", NULL);
 		return;
 	}
+	/* The patch handler's strict error quotes the patch. */
+	text = fv != NULL && strcmp(fv, "Strict") == 0 ?
+	    sim_patch_text(ct, body, new) : NULL;
+	json_decref(body);
+	if (sim_fields_admit(c->req, rt, new, fv, "patch", text ? text : "",
+	    &st) != 0) {
+		free(text);
+		json_decref(new);
+		sim_reply_admit_error(c, st);
+		return;
+	}
+	free(text);
 	/* A patch without resourceVersion never conflicts. */
 	if (json_equal(sim_path(new, "metadata.resourceVersion"),
 	    sim_path(old, "metadata.resourceVersion")))
@@ -1959,11 +1994,17 @@ sim_resource(struct sim_call *c, char **s, int n)
 			sim_reply_json(c, 200, json_incref(obj));
 		return;
 	case EVHTTP_REQ_PUT: {
-		json_t *body = sim_body(c, false);
+		json_t *body = sim_body(c, false), *st = NULL;
 		const char *bn;
 
 		if (body == NULL)
 			return;
+		if (sim_fields_admit(c->req, rt, body, sim_q(c,
+		    "fieldValidation"), "update", NULL, &st) != 0) {
+			json_decref(body);
+			sim_reply_admit_error(c, st);
+			return;
+		}
 		bn = sim_str(body, "metadata.name");
 		if (bn != NULL && strcmp(bn, c->name) != 0) {
 			char *m = xprintf("the name of the object (%s) does not "
