@@ -615,6 +615,8 @@ sim_delete(struct sim *sim, enum sim_rt rt, const char *ns, const char *name,
 	}
 	*result = json_deep_copy(obj);
 	sim_remove(sim, rt, ns, name);
+	if (rt == SIM_RT_NODES)
+		sim_node_gone(sim, name);
 	if (strcmp(policy, "Orphan") != 0)
 		sim_delete_dependents(sim, uid, "Background");
 	if (rt == SIM_RT_NAMESPACES) {
@@ -1151,12 +1153,12 @@ sim_job_sync(struct sim *sim, json_t *job)
 {
 	const char *uid = sim_str(job, "metadata.uid");
 	const char *ns = sim_str(job, "metadata.namespace");
-	json_t *pods, *p, *seen, *cp, *st = NULL, *v;
+	json_t *pods, *p, *seen, *cp, *st = NULL, *v, *present;
 	json_int_t comps, par, blim, active = 0, ready = 0, succ = 0, fail = 0;
 	json_int_t terminating = 0;
 	bool indexed, pr_failed, finished, suspend;
 	unsigned char *done = NULL, *busy = NULL;
-	const char *k;
+	const char *k, *was;
 	size_t i;
 	long idx;
 	int64_t now = sim_now(sim);
@@ -1204,6 +1206,7 @@ sim_job_sync(struct sim *sim, json_t *job)
 		busy = xcalloc(comps, 1);
 	}
 	pods = sim_owned(sim, uid, SIM_RT_PODS);
+	present = json_object();
 	json_array_foreach(pods, i, p) {
 		const char *puid = sim_str(p, "metadata.uid");
 		const char *ix = json_string_value(json_object_get(sim_path(p,
@@ -1213,15 +1216,18 @@ sim_job_sync(struct sim *sim, json_t *job)
 		bool deleting = sim_path(p, "metadata.deletionTimestamp") != NULL;
 
 		idx = ix ? strtol(ix, NULL, 10) : -1;
-		if (term && json_object_get(seen, puid) == NULL) {
+		was = json_string_value(json_object_get(seen, puid));
+		json_object_set_new(present, puid, json_true());
+		if (term && (was == NULL || was[0] == 't')) {
 			bool ok = strcmp(sim_str(p, "status.phase"),
 			    "Succeeded") == 0;
 
 			json_object_set_new(seen, puid, json_sprintf("%c:%ld",
 			    ok ? 's' : 'f', idx));
-		} else if (!term && deleting && !pr_failed &&
-		    json_object_get(seen, puid) == NULL)
-			json_object_set_new(seen, puid, json_sprintf("f:%ld", idx));
+		} else if (!term && deleting && was == NULL)
+			/* Terminating: failed now, or once terminal (Failed). */
+			json_object_set_new(seen, puid, json_sprintf("%c:%ld",
+			    pr_failed ? 't' : 'f', idx));
 		if (!term && deleting)
 			terminating++;
 		if (!term && !deleting) {
@@ -1236,6 +1242,13 @@ sim_job_sync(struct sim *sim, json_t *job)
 	json_object_foreach(seen, k, v) {
 		const char *s = json_string_value(v);
 
+		/* A terminating pod gone before it was terminal failed. */
+		if (s[0] == 't' && json_object_get(present, k) == NULL) {
+			json_object_set_new(seen, k, json_sprintf("f%s", s + 1));
+			s = json_string_value(json_object_get(seen, k));
+		}
+		if (s[0] == 't')
+			continue;
 		if (s[0] == 's') {
 			succ++;
 			idx = strtol(s + 2, NULL, 10);
@@ -1244,6 +1257,7 @@ sim_job_sync(struct sim *sim, json_t *job)
 		} else
 			fail++;
 	}
+	json_decref(present);
 	cp = json_deep_copy(job);
 	if (!suspend && sim_path(cp, "status.startTime") == NULL) {
 		ts = sim_time_str(now);
@@ -1521,68 +1535,6 @@ sim_ctrl_pass(struct sim *sim)
 	sim_gc_foreground(sim, SIM_RT_JOBS);
 	sim_gc_foreground(sim, SIM_RT_DEPLOYMENTS);
 	sim_gc_foreground(sim, SIM_RT_REPLICASETS);
+	sim_node_pass(sim);
 	sim_quota_sync(sim);
-}
-
-/* A node goes NotReady: it is tainted and its pods fail. */
-void
-sim_pod_fail_node(struct sim *sim, const char *node)
-{
-	json_t *n = sim_get(sim, SIM_RT_NODES, NULL, node), *cp, *conds, *c;
-	json_t *keys, *k, *pod;
-	size_t i;
-	char *ts = sim_time_str(sim_now(sim));
-
-	if (n == NULL) {
-		free(ts);
-		return;
-	}
-	cp = json_deep_copy(n);
-	conds = sim_path(cp, "status.conditions");
-	json_array_foreach(conds, i, c) {
-		if (strcmp(sim_str(c, "type"), "Ready") == 0) {
-			json_object_set_new(c, "status", json_string("Unknown"));
-			json_object_set_new(c, "reason",
-			    json_string("NodeStatusUnknown"));
-			json_object_set_new(c, "message", json_string(
-			    "Kubelet stopped posting node status."));
-		}
-	}
-	sim_set(cp, "spec.taints", json_pack("[{ssss}{ssss}]", "key",
-	    "node.kubernetes.io/unreachable", "effect", "NoSchedule", "key",
-	    "node.kubernetes.io/unreachable", "effect", "NoExecute"));
-	sim_put(sim, SIM_RT_NODES, cp);
-	keys = sim_keys(json_object_get(sim->by_node, node));
-	json_array_foreach(keys, i, k) {
-		const char *key = json_string_value(k);
-		const char *slash = strchr(key, '/');
-		char *ns = xstrndup(key, slash - key), *m;
-		json_t *cs, *x;
-		size_t j;
-
-		pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
-		if (pod != NULL && !sim_pod_is_terminal(pod)) {
-			cp = json_deep_copy(pod);
-			sim_set(cp, "status.phase", json_string("Failed"));
-			sim_set(cp, "status.reason", json_string("NodeLost"));
-			m = xprintf("Node %s which was running pod %s is "
-			    "unresponsive", node, slash + 1);
-			sim_set(cp, "status.message", json_string(m));
-			free(m);
-			cs = sim_path(cp, "status.containerStatuses");
-			json_array_foreach(cs, j, x) {
-				json_object_set_new(x, "ready", json_false());
-				json_object_set_new(x, "state", json_pack(
-				    "{s{sissssssss?}}", "terminated", "exitCode",
-				    137, "reason", "Error", "startedAt", ts,
-				    "finishedAt", ts, "message", NULL));
-			}
-			sim_cond_set(cp, "Ready", "False", "PodFailed", "", sim_now(sim));
-			sim_put(sim, SIM_RT_PODS, cp);
-			json_object_del(sim->kubelet, key);
-		}
-		free(ns);
-	}
-	json_decref(keys);
-	free(ts);
 }

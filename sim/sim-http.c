@@ -2151,6 +2151,33 @@ sim_restart_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * GET /sim/clock: the simulated now and speed; POST {"advanceSeconds": N}
+ * moves the clock forward, so tests wait out simulated timeouts at once.
+ */
+static void
+sim_admin_clock(struct sim_call *c)
+{
+	json_t *body, *v;
+
+	if (c->method == EVHTTP_REQ_POST) {
+		if ((body = sim_body(c, false)) == NULL)
+			return;
+		v = json_object_get(body, "advanceSeconds");
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > 10LL * 365 * 86400) {
+			json_decref(body);
+			sim_reply_status(c, 400, "BadRequest", "advanceSeconds: "
+			    "an integer from 0 to 315360000", NULL);
+			return;
+		}
+		sim_clock_advance(c->sim, json_integer_value(v) * 1000);
+		json_decref(body);
+	}
+	sim_reply_json(c, 200, json_pack("{sIsf}", "now",
+	    (json_int_t)sim_now(c->sim), "speed", c->sim->opt.speed));
+}
+
 /* The admin endpoints. */
 static void
 sim_admin(struct sim_call *c)
@@ -2177,6 +2204,10 @@ sim_admin(struct sim_call *c)
 			sim->audit = json_array();
 		sim_reply_json(c, 200, json_pack("{s:O}", "items",
 		    sim->audit));
+		return;
+	}
+	if (c->nsegs == 2 && strcmp(c->segs[1], "clock") == 0) {
+		sim_admin_clock(c);
 		return;
 	}
 	if (c->nsegs != 2 || strcmp(c->segs[1], "faults") != 0) {
@@ -2235,29 +2266,13 @@ sim_admin(struct sim_call *c)
 		sim->rv++;
 		sim->compacted_rv = sim->rv;
 	}
-	if ((node = sim_str(body, "nodeNotReady")) != NULL)
-		sim_pod_fail_node(sim, node);
-	if ((node = sim_str(body, "nodeReady")) != NULL) {
-		json_t *n = sim_get(sim, SIM_RT_NODES, NULL, node);
-
-		if (n != NULL) {
-			json_t *cp = json_deep_copy(n), *conds, *cd;
-			size_t i;
-
-			conds = sim_path(cp, "status.conditions");
-			json_array_foreach(conds, i, cd) {
-				if (strcmp(sim_str(cd, "type"), "Ready") == 0) {
-					json_object_set_new(cd, "status",
-					    json_string("True"));
-					json_object_set_new(cd, "reason",
-					    json_string("KubeletReady"));
-				}
-			}
-			json_object_del(json_object_get(cp, "spec"), "taints");
-			sim_put(sim, SIM_RT_NODES, cp);
-			sim->sched_gen++;
-		}
+	if ((node = sim_str(body, "nodeNotReady")) != NULL) {
+		v = json_object_get(body, "evictAfter");
+		sim_node_lost(sim, node, json_is_integer(v) &&
+		    json_integer_value(v) >= 0 ? json_integer_value(v) : -1);
 	}
+	if ((node = sim_str(body, "nodeReady")) != NULL)
+		sim_node_back(sim, node);
 	if (json_is_true(json_object_get(body, "restart"))) {
 		struct timeval tv = { 0, 50000 };
 

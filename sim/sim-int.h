@@ -248,6 +248,9 @@ struct sim {
 	int64_t intern_rv;		/* history interned up to here */
 	int64_t interned_objs;		/* objects interned since the trim */
 	int64_t trim_ms;		/* real time of the next malloc trim */
+
+	/* Lost nodes (sim-node.c): node -> { since, evictAfter, conditions }. */
+	json_t *lost_nodes;
 };
 
 /* sim-main glue: clock and randomness. */
@@ -351,7 +354,6 @@ void sim_event_record(struct sim *, json_t *involved, const char *type,
 void sim_pod_defaults(json_t *spec);
 /* Pod helpers. */
 bool sim_pod_is_terminal(json_t *pod);
-void sim_pod_fail_node(struct sim *, const char *node);
 
 /* sim-kubelet.c: scheduler and kubelets. */
 void sim_sched_pass(struct sim *);
@@ -447,5 +449,23 @@ void sim_service_defaults(json_t *svc);
  * may not change or is invalid, else NULL.
  */
 json_t *sim_prepare_update(enum sim_rt, json_t *old, json_t *new);
+
+/* sim-node.c: nodes lost and back, taint eviction, pod GC, the clock. */
+/*
+ * A node stops reporting: Ready Unknown, unreachable taints, its pods not
+ * ready; they are evicted when their toleration runs out (evict_after >= 0
+ * overrides tolerations, in simulated seconds).
+ */
+void sim_node_lost(struct sim *, const char *node, int64_t evict_after);
+/* A lost node reports again: Ready, taints gone, its kubelet resumes. */
+void sim_node_back(struct sim *, const char *node);
+/* True if the kubelet of a node cannot report (its pods stand still). */
+bool sim_node_is_lost(struct sim *, const char *node);
+/* Taint eviction of the pods on lost nodes whose tolerations ran out. */
+void sim_node_pass(struct sim *);
+/* Pod GC: the pods of a node object that is gone are deleted. */
+void sim_node_gone(struct sim *, const char *node);
+/* Moves the simulated clock forward by ms. */
+void sim_clock_advance(struct sim *, int64_t ms);
 
 #endif

@@ -658,6 +658,7 @@ sim_store_free(struct sim *sim)
 	json_decref(sim->backoff);
 	json_decref(sim->sched_tried);
 	json_decref(sim->ser);
+	json_decref(sim->lost_nodes);
 	sim_index_free(sim);
 	for (i = 0; i < sim->nevents; i++) {
 		json_decref(sim->events[i].old);
