@@ -19,7 +19,8 @@ sim_libsim_a_SOURCES = \
 	sim/sim-fields.c \
 	sim/sim-patch.c \
 	sim/sim-valid.c \
-	sim/sim-node.c
+	sim/sim-node.c \
+	sim/sim-endpoints.c
 # Only common/ and sim/ on the include path: sim shares nothing else.
 SIM_CPPFLAGS = -D_GNU_SOURCE -include $(top_builddir)/config.h \
 	-I$(top_srcdir)/common -I$(top_srcdir)/sim

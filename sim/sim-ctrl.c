@@ -1536,5 +1536,6 @@ sim_ctrl_pass(struct sim *sim)
 	sim_gc_foreground(sim, SIM_RT_DEPLOYMENTS);
 	sim_gc_foreground(sim, SIM_RT_REPLICASETS);
 	sim_node_pass(sim);
+	sim_endpoints_pass(sim);
 	sim_quota_sync(sim);
 }

@@ -558,7 +558,8 @@ static void
 sim_discovery_groups(struct sim_call *c)
 {
 	static const char *groups[] = { "apps", "batch", "coordination.k8s.io",
-		"authentication.k8s.io", "authorization.k8s.io" };
+		"discovery.k8s.io", "authentication.k8s.io",
+		"authorization.k8s.io" };
 	json_t *arr = json_array();
 	size_t i;
 
@@ -582,8 +583,8 @@ static void
 sim_openapi(struct sim_call *c)
 {
 	static const char *gvs[] = { "api/v1", "apis/apps/v1", "apis/batch/v1",
-		"apis/coordination.k8s.io/v1", "apis/authentication.k8s.io/v1",
-		"apis/authorization.k8s.io/v1" };
+		"apis/coordination.k8s.io/v1", "apis/discovery.k8s.io/v1",
+		"apis/authentication.k8s.io/v1", "apis/authorization.k8s.io/v1" };
 	json_t *paths = json_object(), *doc;
 	char gv[128], *url, *p;
 	size_t i;

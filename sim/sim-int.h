@@ -30,6 +30,9 @@ enum sim_rt {
 	SIM_RT_REPLICASETS,
 	SIM_RT_JOBS,
 	SIM_RT_LEASES,
+	SIM_RT_LIMITRANGES,
+	SIM_RT_ENDPOINTS,
+	SIM_RT_ENDPOINTSLICES,
 	SIM_RT_SELFSUBJECTREVIEWS,
 	SIM_RT_SSAR,
 	SIM_RT_SAR,
@@ -251,6 +254,9 @@ struct sim {
 
 	/* Lost nodes (sim-node.c): node -> { since, evictAfter, conditions }. */
 	json_t *lost_nodes;
+	/* Endpoints (sim-endpoints.c): Services to sync, a selector index. */
+	json_t *ep_dirty;		/* "ns/service" -> true */
+	json_t *ep_index;		/* "ns\x1fk=v" -> { service: true } */
 };
 
 /* sim-main glue: clock and randomness. */
@@ -467,5 +473,11 @@ void sim_node_pass(struct sim *);
 void sim_node_gone(struct sim *, const char *node);
 /* Moves the simulated clock forward by ms. */
 void sim_clock_advance(struct sim *, int64_t ms);
+
+/* sim-endpoints.c: the endpoints and EndpointSlice controllers. */
+/* Notes a change of a pod or Service for the endpoints it may move. */
+void sim_endpoints_note(struct sim *, enum sim_rt, json_t *old, json_t *new);
+/* Syncs the Endpoints and EndpointSlices of the Services noted. */
+void sim_endpoints_pass(struct sim *);
 
 #endif
