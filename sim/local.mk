@@ -47,7 +47,8 @@ SIM_TESTS = \
 	tests/integration/t0308-sim-jobs.sh \
 	tests/integration/t0309-sim-indexes.sh \
 	tests/integration/t0310-sim-auth.sh \
-	tests/integration/t0311-sim-namespace-only.sh
+	tests/integration/t0311-sim-namespace-only.sh \
+	tests/integration/t0313-sim-validation.sh
 TESTS += $(SIM_TESTS)
 EXTRA_DIST += $(SIM_TESTS) tests/sim sim/gen-schema.py
 
