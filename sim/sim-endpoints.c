@@ -25,8 +25,9 @@ sim_ep_key(json_t *svc)
 	const char *k;
 
 	json_object_foreach(sel, k, v) {
-		return xprintf("%s\x1f%s=%s", sim_str(svc, "metadata.namespace"),
-		    k, json_string_value(v) ? json_string_value(v) : "");
+		return xprintf("%s\x1f%s=%s", sim_str(svc,
+		    "metadata.namespace"), k, json_string_value(v) ?
+		    json_string_value(v) : "");
 	}
 	return NULL;
 }
@@ -148,8 +149,8 @@ sim_ep_pods(struct sim *sim, json_t *svc)
 	    NULL, 0, &a, &b, &missing) : NULL;
 	if (items == NULL) {
 		items = json_array();
-		json_object_foreach(json_object_get(sim->objs[SIM_RT_PODS], ns), k,
-		    p) {
+		json_object_foreach(json_object_get(sim->objs[SIM_RT_PODS],
+		    ns), k, p) {
 			if (sim_ep_selects(sim_path(svc, "spec.selector"),
 			    sim_path(p, "metadata.labels")))
 				json_array_append(items, p);
@@ -175,7 +176,8 @@ sim_ep_pod_counts(json_t *pod, bool terminating_too)
 		return false;
 	ph = ph ? ph : "";
 	if (rp != NULL && strcmp(rp, "Never") == 0)
-		return strcmp(ph, "Failed") != 0 && strcmp(ph, "Succeeded") != 0;
+		return strcmp(ph, "Failed") != 0 &&
+		    strcmp(ph, "Succeeded") != 0;
 	if (rp != NULL && strcmp(rp, "OnFailure") == 0)
 		return strcmp(ph, "Succeeded") != 0;
 	return true;
@@ -191,8 +193,8 @@ sim_ep_pod_ready(json_t *pod)
 	json_array_foreach(sim_path(pod, "status.conditions"), i, c) {
 		if (strcmp(sim_str(c, "type") ? sim_str(c, "type") : "",
 		    "Ready") == 0)
-			return strcmp(sim_str(c, "status") ? sim_str(c, "status") :
-			    "", "True") == 0;
+			return strcmp(sim_str(c, "status") ?
+			    sim_str(c, "status") : "", "True") == 0;
 	}
 	return false;
 }
@@ -288,8 +290,8 @@ sim_ep_add_subset(json_t *subsets, json_t *ports, json_t *addr, bool ready)
 	}
 	if (json_object_get(s, ready ? "addresses" : "notReadyAddresses") ==
 	    NULL)
-		json_object_set_new(s, ready ? "addresses" : "notReadyAddresses",
-		    json_array());
+		json_object_set_new(s, ready ? "addresses" :
+		    "notReadyAddresses", json_array());
 	json_array_append(json_object_get(s, ready ? "addresses" :
 	    "notReadyAddresses"), addr);
 }
@@ -365,7 +367,8 @@ sim_ep_stamp(struct sim *sim, json_t *obj)
 		an = json_object();
 		json_object_set_new(meta, "annotations", an);
 	}
-	json_object_set_new(an, "endpoints.kubernetes.io/last-change-trigger-time",
+	json_object_set_new(an,
+	    "endpoints.kubernetes.io/last-change-trigger-time",
 	    json_string(ts));
 	free(ts);
 }
@@ -474,7 +477,8 @@ sim_ep_endpoints(struct sim *sim, json_t *svc, json_t *pods)
 			zone = json_string_value(json_object_get(sim_path(node,
 			    "metadata.labels"), "topology.kubernetes.io/zone"));
 			if (zone != NULL)
-				json_object_set_new(e, "zone", json_string(zone));
+				json_object_set_new(e, "zone",
+				    json_string(zone));
 		}
 		json_array_append_new(out, e);
 	}

@@ -129,7 +129,8 @@ sim_fields_walk(json_t *obj, const char *type, const char *path,
 		snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k);
 		if (!sim_schema_field(type, k, &f)) {
 			if (json_array_size(unknown) < SIM_FIELDS_MAX)
-				json_array_append_new(unknown, json_string(sub));
+				json_array_append_new(unknown,
+				    json_string(sub));
 			if (drop)
 				json_object_del(obj, k);
 			continue;
@@ -207,8 +208,8 @@ sim_strict_status(enum sim_rt rt, json_t *unknown, const char *patch)
 	json_t *st;
 
 	if (patch == NULL) {
-		m = xprintf("%s in version \"%s\" cannot be handled as a %s: %s",
-		    sim_rtypes[rt].kind, sim_rtypes[rt].version,
+		m = xprintf("%s in version \"%s\" cannot be handled as a "
+		    "%s: %s", sim_rtypes[rt].kind, sim_rtypes[rt].version,
 		    sim_rtypes[rt].kind, text);
 		st = sim_status_new(400, "BadRequest", m, NULL);
 	} else {
@@ -311,7 +312,8 @@ sim_go_quote(const char *s)
 		case '\v': out[o++] = '\\'; out[o++] = 'v'; break;
 		default:
 			if (*p < 0x20 || *p == 0x7f)
-				o += (size_t)snprintf(out + o, 5, "\\x%02x", *p);
+				o += (size_t)snprintf(out + o, 5, "\\x%02x",
+				    *p);
 			else
 				out[o++] = (char)*p;
 		}
@@ -456,7 +458,8 @@ sim_go_strings(json_t *arr)
 		return xstrdup("[]string(nil)");
 	out = xstrdup("[]string{");
 	json_array_foreach(arr, i, x) {
-		q = sim_go_quote(json_string_value(x) ? json_string_value(x) : "");
+		q = sim_go_quote(json_string_value(x) ? json_string_value(x) :
+		    "");
 		t = xprintf("%s%s%s", out, i ? ", " : "", q);
 		free(out);
 		free(q);
@@ -512,8 +515,8 @@ sim_go_selector(json_t *sel)
 	else {
 		out = xstrdup("[]v1.LabelSelectorRequirement{");
 		json_array_foreach(exprs, i, e) {
-			kq = sim_go_quote(sim_str(e, "key") ? sim_str(e, "key") :
-			    "");
+			kq = sim_go_quote(sim_str(e, "key") ?
+			    sim_str(e, "key") : "");
 			oq = sim_go_quote(sim_str(e, "operator") ?
 			    sim_str(e, "operator") : "");
 			vals = sim_go_strings(json_object_get(e, "values"));

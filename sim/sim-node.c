@@ -196,8 +196,8 @@ sim_node_pods_resume(struct sim *sim, const char *node, int64_t now)
 		key = json_string_value(k);
 		due = json_object_get(sim->kubelet, key);
 		if (due != NULL)
-			sim_kubelet_arm(sim, key, json_integer_value(due) > now ?
-			    json_integer_value(due) : now);
+			sim_kubelet_arm(sim, key, json_integer_value(due) >
+			    now ? json_integer_value(due) : now);
 		pod = sim_pod_at(sim, key);
 		if (pod == NULL || sim_pod_is_terminal(pod) ||
 		    sim_path(pod, "metadata.deletionTimestamp") != NULL)
@@ -388,7 +388,8 @@ sim_job_count_failed(struct sim *sim, json_t *pod)
 	json_t *refs = sim_path(pod, "metadata.ownerReferences"), *r, *seen;
 	const char *uid = sim_str(pod, "metadata.uid"), *was;
 	const char *ix = json_string_value(json_object_get(sim_path(pod,
-	    "metadata.annotations"), "batch.kubernetes.io/job-completion-index"));
+	    "metadata.annotations"),
+	    "batch.kubernetes.io/job-completion-index"));
 	size_t i;
 
 	json_array_foreach(refs, i, r) {

@@ -54,7 +54,8 @@ sim_smp_keyed(json_t *orig, json_t *patch, const char *key, const char *type)
 			json_decref(out);
 			out = json_array();
 			json_array_foreach(patch, i, e) {
-				if (strcmp(sim_smp_directive(e), "replace") != 0)
+				if (strcmp(sim_smp_directive(e),
+				    "replace") != 0)
 					json_array_append_new(out,
 					    sim_smp_map(NULL, e, type));
 			}
@@ -66,8 +67,8 @@ sim_smp_keyed(json_t *orig, json_t *patch, const char *key, const char *type)
 				json_array_remove(out, (size_t)at);
 			continue;
 		}
-		m = sim_smp_map(at >= 0 ? json_array_get(out, (size_t)at) : NULL,
-		    e, type);
+		m = sim_smp_map(at >= 0 ? json_array_get(out, (size_t)at) :
+		    NULL, e, type);
 		if (m == NULL)
 			continue;
 		if (at >= 0)

@@ -57,8 +57,8 @@ sim_invalid_status(enum sim_rt rt, const char *name, json_t *causes)
 		msg = xprintf("%s \"%s\" is invalid: [%s]", kind, name ? name :
 		    "", text);
 	else
-		msg = xprintf("%s \"%s\" is invalid: %s", kind, name ? name : "",
-		    text);
+		msg = xprintf("%s \"%s\" is invalid: %s", kind,
+		    name ? name : "", text);
 	st = sim_status_new(422, "Invalid", msg, json_pack("{sssssO}", "name",
 	    name ? name : "", "kind", t->kind, "causes", causes));
 	if (*t->group)
@@ -145,7 +145,8 @@ sim_qty_string(int64_t milli, char format)
 	}
 	if (format == 'e')
 		return best == 1 ? xprintf("%lld", (long long)(milli / div)) :
-		    xprintf("%llde%d", (long long)(milli / div), 3 * (best - 1));
+		    xprintf("%llde%d", (long long)(milli / div),
+		    3 * (best - 1));
 	return xprintf("%lld%s", (long long)(milli / div), si[best]);
 }
 
@@ -267,7 +268,8 @@ sim_pull_policy(const char *image)
 	colon = strrchr(image, ':');
 	if (colon != NULL && (slash == NULL || colon > slash) &&
 	    (at == NULL || colon < at)) {
-		size_t n = (size_t)((at ? at : image + strlen(image)) - colon - 1);
+		size_t n = (size_t)((at ? at : image + strlen(image)) - colon) -
+		    1;
 
 		return n == 6 && strncmp(colon + 1, "latest", 6) == 0 ?
 		    "Always" : "IfNotPresent";
@@ -437,7 +439,8 @@ sim_pod_qos(json_t *pod)
 
 	for (l = 0; l < nitems(lists); l++) {
 		json_array_foreach(sim_path(pod, lists[l]), i, c) {
-			sim_qos_add(req, sim_path(c, "resources.requests"), NULL);
+			sim_qos_add(req, sim_path(c, "resources.requests"),
+			    NULL);
 			sim_qos_add(lim, sim_path(c, "resources.limits"),
 			    &guaranteed);
 		}
@@ -630,9 +633,9 @@ sim_job_update(json_t *causes, json_t *old, json_t *new)
 		if (!json_equal(c, sim_path(old, "spec.completions")) &&
 		    json_is_integer(c) && !json_equal(c, sim_path(new,
 		    "spec.parallelism")))
-			sim_cause(causes, "FieldValueInvalid", "spec.completions",
-			    "Invalid value: %lld: can only be modified in tandem "
-			    "with spec.parallelism",
+			sim_cause(causes, "FieldValueInvalid",
+			    "spec.completions", "Invalid value: %lld: can only "
+			    "be modified in tandem with spec.parallelism",
 			    (long long)json_integer_value(c));
 	} else
 		sim_immutable(causes, old, new, "spec.completions", "int32");
@@ -680,11 +683,11 @@ sim_service_ips(json_t *ospec, json_t *nspec)
 	    json_array_size(nips) == 0);
 	if (strcmp(oip, sim_spec_str(nspec, "clusterIP")) != 0 && same) {
 		if (json_array_size(nips) > 0)
-			json_array_set_new(nips, 0, json_string(sim_spec_str(nspec,
-			    "clusterIP")));
-		else
-			json_object_set_new(nspec, "clusterIPs", json_pack("[s]",
+			json_array_set_new(nips, 0, json_string(
 			    sim_spec_str(nspec, "clusterIP")));
+		else
+			json_object_set_new(nspec, "clusterIPs",
+			    json_pack("[s]", sim_spec_str(nspec, "clusterIP")));
 	} else if (strcmp(oip, sim_spec_str(nspec, "clusterIP")) == 0 && !same)
 		json_object_set_new(nspec, "clusterIP", json_string(
 		    json_string_value(json_array_get(nips, 0)) ?
@@ -716,7 +719,8 @@ sim_service_update(json_t *causes, json_t *old, json_t *new)
 		    "Invalid value: %s: primary clusterIP can not be unset", v);
 	for (i = 0; i < json_array_size(oips) && i < json_array_size(nips);
 	    i++) {
-		if (json_equal(json_array_get(oips, i), json_array_get(nips, i)))
+		if (json_equal(json_array_get(oips, i),
+		    json_array_get(nips, i)))
 			continue;
 		snprintf(field, sizeof field, "spec.clusterIPs[%zu]", i);
 		sim_cause(causes, "FieldValueInvalid", field,
