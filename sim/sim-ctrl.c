@@ -819,7 +819,7 @@ sim_hold_off(struct sim *sim, const char *uid)
 }
 
 /* True if a pod counts as ready. */
-static bool
+bool
 sim_pod_ready(json_t *pod)
 {
 	const char *r = sim_cond_status(pod, "Ready");

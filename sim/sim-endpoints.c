@@ -183,22 +183,6 @@ sim_ep_pod_counts(json_t *pod, bool terminating_too)
 	return true;
 }
 
-/* True if the pod's Ready condition is True. */
-static bool
-sim_ep_pod_ready(json_t *pod)
-{
-	json_t *c;
-	size_t i;
-
-	json_array_foreach(sim_path(pod, "status.conditions"), i, c) {
-		if (strcmp(sim_str(c, "type") ? sim_str(c, "type") : "",
-		    "Ready") == 0)
-			return strcmp(sim_str(c, "status") ?
-			    sim_str(c, "status") : "", "True") == 0;
-	}
-	return false;
-}
-
 /* FindPort: a Service port's target on a pod, or -1. */
 static json_int_t
 sim_ep_find_port(json_t *pod, json_t *sport)
@@ -324,7 +308,7 @@ sim_ep_subsets(json_t *svc, json_t *pods)
 			    json_string(sim_str(p, "spec.nodeName")));
 		json_object_set_new(addr, "targetRef", sim_ep_target(p));
 		sim_ep_add_subset(subsets, ports, addr, pub ||
-		    sim_ep_pod_ready(p));
+		    sim_pod_ready(p));
 		json_decref(addr);
 		json_decref(ports);
 		n++;
@@ -460,7 +444,7 @@ sim_ep_endpoints(struct sim *sim, json_t *svc, json_t *pods)
 	json_array_foreach(pods, i, p) {
 		if (!sim_ep_pod_counts(p, true))
 			continue;
-		ready = pub || sim_ep_pod_ready(p);
+		ready = pub || sim_pod_ready(p);
 		term = sim_path(p, "metadata.deletionTimestamp") != NULL;
 		e = json_pack("{s[s]s{sbsbsb}}", "addresses", sim_str(p,
 		    "status.podIP"), "conditions", "ready", pub || (ready &&

@@ -360,6 +360,8 @@ void sim_event_record(struct sim *, json_t *involved, const char *type,
 void sim_pod_defaults(json_t *spec);
 /* Pod helpers. */
 bool sim_pod_is_terminal(json_t *pod);
+/* True if the pod's Ready condition is True. */
+bool sim_pod_ready(json_t *pod);
 
 /* sim-kubelet.c: scheduler and kubelets. */
 void sim_sched_pass(struct sim *);
