@@ -16,9 +16,27 @@ plan 74
 
 sim_tls
 ok "openssl makes a CA and a server certificate" $?
+# A cluster of its own: quotas that ask only for requests, room for all.
+cat >"$TMP/cluster.yaml" <<'EOF'
+nodeGroups:
+- {count: 6, namePrefix: gpu-, gpu: NVIDIA-GeForce-RTX-4090, gpuCount: 8,
+   cpu: "64", memory: 512Gi}
+namespaces:
+- name: alice
+  quota: {requests.nvidia.com/gpu: "16", requests.cpu: "128",
+          requests.memory: 1Ti, pods: "100"}
+- name: bob
+  quota: {requests.nvidia.com/gpu: "8", requests.cpu: "64",
+          requests.memory: 512Gi, pods: "50"}
+users:
+- {name: alice, token: alice-token, namespaces: [alice]}
+- {name: bob, token: bob-token, namespaces: [bob]}
+- {name: admin, token: admin-token, admin: true}
+EOF
 KC="$TMP/kubeconfig"
-sim_start --speed 1 --kubeconfig-out "$KC" --tls-cert "$TMP/tls/srv.crt" \
-    --tls-key "$TMP/tls/srv.key" --tls-ca "$TMP/tls/ca.crt"
+sim_start --speed 1 --cluster "$TMP/cluster.yaml" --kubeconfig-out "$KC" \
+    --tls-cert "$TMP/tls/srv.crt" --tls-key "$TMP/tls/srv.key" \
+    --tls-ca "$TMP/tls/ca.crt"
 ok "starts with TLS" $?
 CURL_EXTRA="--cacert $TMP/tls/ca.crt"
 k() { timeout 30 kubectl --kubeconfig "$KC" --context alice "$@"; }
@@ -95,7 +113,8 @@ is "the selector is kept" "$(jget 'd["spec"]["selector"]')" '{"matchLabels": {"a
 check "create a Job" k create -f "$top_srcdir/tests/sim/train-job.yaml"
 is "its template cannot change" "$(api PATCH /apis/batch/v1/namespaces/alice/jobs/train alice-token '{"spec":{"template":{"spec":{"restartPolicy":"OnFailure"}}}}' application/merge-patch+json)" 422
 is "field is immutable" "$(jget 'd["message"]')" 'Job.batch "train" is invalid: spec.template: Invalid value: core.PodTemplateSpec{...}: field is immutable'
-check "a strategic patch merges containers by name" k patch job train -p '{"spec":{"template":{"spec":{"containers":[{"name":"train","resources":{"limits":{"nvidia.com/gpu":2}}}]}}}}'
+IMG=$(k get job train -o 'jsonpath={.spec.template.spec.containers[0].image}')
+check "a strategic patch merges containers by name" k patch job train -p "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"train\",\"image\":\"$IMG\"}]}}}}"
 
 # QoS classes, imagePullPolicy and toleration defaults.
 pod qos-g '{requests: {cpu: 1, memory: 1Gi}, limits: {cpu: 1, memory: 1Gi, nvidia.com/gpu: 1}}' busybox | k apply -f - >/dev/null
@@ -131,7 +150,7 @@ api GET '/apis/discovery.k8s.io/v1/namespaces/alice/endpointslices?labelSelector
 is "the slice is the Service's" "$(jget 'd["kind"]+" "+d["items"][0]["metadata"]["ownerReferences"][0]["kind"]+" "+str(len(d["items"][0]["endpoints"]))')" "EndpointSliceList Service 2"
 
 # Node loss: eviction after the 300 s toleration, in simulated time.
-NODE=ailab-3090-05
+NODE=gpu-05
 JOB='{"metadata":{"name":"NAME"},"spec":{"backoffLimit":3,"podReplacementPolicy":"POLICY","template":{"metadata":{"annotations":{"sim.ailab-queue.io/duration":"forever"}},"spec":{"restartPolicy":"Never","nodeSelector":{"kubernetes.io/hostname":"'$NODE'"},"containers":[{"name":"c","image":"x:1","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}}}'
 api POST /apis/batch/v1/namespaces/bob/jobs bob-token "$(echo "$JOB" | sed 's/NAME/jf/; s/POLICY/Failed/')" >/dev/null
 api POST /apis/batch/v1/namespaces/bob/jobs bob-token "$(echo "$JOB" | sed 's/NAME/jt/; s/POLICY/TerminatingOrFailed/')" >/dev/null
