@@ -861,6 +861,9 @@ sim_kubelet_pass(struct sim *sim)
 		pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
 		if (pod == NULL)
 			json_object_del(sim->kubelet, s);
+		else if (sim_node_is_lost(sim, sim_str(pod, "spec.nodeName")))
+			/* Its kubelet is silent: the step waits for the node. */
+			;
 		else {
 			json_incref(pod);
 			sim_kubelet_step(sim, s, pod, now);

@@ -99,6 +99,13 @@ static const char *const sim_cols_events[] = { "Last Seen", "string", "0",
 	"Message", "string", "0", NULL };
 static const char *const sim_cols_default[] = { "Name", "string", "0", "Age",
 	"string", "0", NULL };
+static const char *const sim_cols_limits[] = { "Name", "string", "0",
+	"Created At", "date", "0", NULL };
+static const char *const sim_cols_ep[] = { "Name", "string", "0",
+	"Endpoints", "string", "0", "Age", "string", "0", NULL };
+static const char *const sim_cols_eps[] = { "Name", "string", "0",
+	"AddressType", "string", "0", "Ports", "string", "0", "Endpoints",
+	"string", "0", "Age", "string", "0", NULL };
 
 /* The column set of a type. */
 static const char *const *
@@ -114,6 +121,9 @@ sim_cols(enum sim_rt rt)
 	case SIM_RT_NAMESPACES: return sim_cols_ns;
 	case SIM_RT_SERVICES: return sim_cols_svc;
 	case SIM_RT_EVENTS: return sim_cols_events;
+	case SIM_RT_LIMITRANGES: return sim_cols_limits;
+	case SIM_RT_ENDPOINTS: return sim_cols_ep;
+	case SIM_RT_ENDPOINTSLICES: return sim_cols_eps;
 	default: return sim_cols_default;
 	}
 }
@@ -234,6 +244,87 @@ sim_quota_cell(json_t *q, bool limits)
 		out = t;
 	}
 	return out;
+}
+
+/* Appends to a "a,b,c + N more..." list of at most 3 (listWithMore). */
+static void
+sim_list_more(char **out, size_t *count, const char *item)
+{
+	char *t;
+
+	if ((*count)++ >= 3)
+		return;
+	t = xprintf("%s%s%s", *out, **out ? "," : "", item);
+	free(*out);
+	*out = t;
+}
+
+/* Ends such a list: "+ N more...", or empty as the printer says it. */
+static json_t *
+sim_list_end(char *out, size_t count, const char *empty)
+{
+	json_t *j;
+	char *t;
+
+	if (count > 3) {
+		t = xprintf("%s + %zu more...", out, count - 3);
+		free(out);
+		out = t;
+	}
+	j = json_string(*out || count > 0 ? out : empty);
+	free(out);
+	return j;
+}
+
+/* formatEndpoints: ready "ip:port" pairs, or bare IPs without ports. */
+static json_t *
+sim_endpoints_cell(json_t *o)
+{
+	json_t *ss, *a, *p;
+	size_t i, j, k, count = 0;
+	char *out = xstrdup(""), buf[128];
+
+	if (json_array_size(json_object_get(o, "subsets")) == 0) {
+		free(out);
+		return json_string("<none>");
+	}
+	json_array_foreach(json_object_get(o, "subsets"), i, ss) {
+		json_array_foreach(json_object_get(ss, "addresses"), j, a) {
+			if (json_array_size(json_object_get(ss, "ports")) == 0)
+				sim_list_more(&out, &count, sim_str(a, "ip"));
+			json_array_foreach(json_object_get(ss, "ports"), k, p) {
+				snprintf(buf, sizeof buf, "%s:%lld",
+				    sim_str(a, "ip") ? sim_str(a, "ip") : "",
+				    (long long)json_integer_value(
+				    json_object_get(p, "port")));
+				sim_list_more(&out, &count, buf);
+			}
+		}
+	}
+	return sim_list_end(out, count, "");
+}
+
+/* The PORTS and ENDPOINTS cells of an EndpointSlice. */
+static void
+sim_slice_cells(json_t *cells, json_t *o)
+{
+	json_t *p, *e, *a;
+	size_t i, j, count = 0;
+	char *out = xstrdup(""), buf[32];
+
+	json_array_foreach(json_object_get(o, "ports"), i, p) {
+		snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(
+		    json_object_get(p, "port")));
+		sim_list_more(&out, &count, buf);
+	}
+	json_array_append_new(cells, sim_list_end(out, count, "<unset>"));
+	out = xstrdup("");
+	count = 0;
+	json_array_foreach(json_object_get(o, "endpoints"), i, e) {
+		json_array_foreach(json_object_get(e, "addresses"), j, a)
+			sim_list_more(&out, &count, json_string_value(a));
+	}
+	json_array_append_new(cells, sim_list_end(out, count, "<unset>"));
 }
 
 /* The cells of one row. */
@@ -418,6 +509,23 @@ sim_cells(struct sim *sim, enum sim_rt rt, json_t *o)
 		free(t);
 		break;
 	}
+	case SIM_RT_LIMITRANGES:
+		json_array_append_new(cells, json_string(name));
+		json_array_append_new(cells, json_string(sim_str(o,
+		    "metadata.creationTimestamp")));
+		break;
+	case SIM_RT_ENDPOINTS:
+		json_array_append_new(cells, json_string(name));
+		json_array_append_new(cells, sim_endpoints_cell(o));
+		json_array_append_new(cells, sim_age(sim, o));
+		break;
+	case SIM_RT_ENDPOINTSLICES:
+		json_array_append_new(cells, json_string(name));
+		json_array_append_new(cells, json_string(sim_str(o,
+		    "addressType") ? sim_str(o, "addressType") : ""));
+		sim_slice_cells(cells, o);
+		json_array_append_new(cells, sim_age(sim, o));
+		break;
 	default:
 		json_array_append_new(cells, json_string(name));
 		json_array_append_new(cells, sim_age(sim, o));
