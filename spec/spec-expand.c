@@ -432,9 +432,10 @@ spec_expand_tmpl(struct spec_ctx *c, const struct spec_options *o,
 	size_t nrows = t->kind != NULL ? t->params.nrows : 1, r;
 	int ret = -1;
 
-	if (set->n + nrows > SPEC_MAX_JOBS) {
-		spec_error(c, t->doc, "more than %d jobs in one file",
-		    SPEC_MAX_JOBS);
+	if (set->n + nrows > spec_max_jobs(c)) {
+		spec_error(c, t->doc, "the file makes more than %zu jobs: at "
+		    "most %zu may be submitted at once", spec_max_jobs(c),
+		    spec_max_jobs(c));
 		return -1;
 	}
 	ns = t->ns != NULL ? t->ns->s : o->default_namespace;
@@ -484,6 +485,15 @@ out:
 	return ret;
 }
 
+/* See spec-int.h: the options' bound on jobs, never above SPEC_MAX_JOBS. */
+size_t
+spec_max_jobs(const struct spec_ctx *c)
+{
+	if (c->max_jobs == 0 || c->max_jobs > SPEC_MAX_JOBS)
+		return SPEC_MAX_JOBS;
+	return c->max_jobs;
+}
+
 /* Parses, validates and expands every document of a buffer. */
 int
 spec_load_buffer(const char *name, const char *buf, size_t len,
@@ -501,6 +511,8 @@ spec_load_buffer(const char *name, const char *buf, size_t len,
 
 	*out = NULL;
 	set = xcalloc(1, sizeof *set);
+	c.max_jobs = o.max_jobs;
+	c.no_files = o.no_files;
 	if (o.site == NULL)
 		o.site = builtin = spec_site_builtin();
 	if (len > SPEC_MAX_FILE_SIZE) {

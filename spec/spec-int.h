@@ -27,7 +27,11 @@ struct spec_ctx {
 	const char *file;
 	struct spec_diags *diags;
 	int errors;
+	size_t max_jobs;         /* 0: SPEC_MAX_JOBS */
+	bool no_files;           /* spec_options.no_files */
 };
+/* The most jobs this load may make (spec_options.max_jobs). */
+size_t spec_max_jobs(const struct spec_ctx *);
 
 void spec_error(struct spec_ctx *, const struct spec_node *, const char *,
     ...) printflike(3, 4);
