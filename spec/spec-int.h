@@ -117,9 +117,10 @@ void spec_params_release(struct spec_params *);
  * params whose keys are "<as>.<column>"; 0 or -1 with a diagnostic at n. */
 int spec_roster_load(struct spec_ctx *, const struct spec_node *,
     const char *path, const char *as, struct spec_params *);
-/* Parses CSV text with a header; 0 or -1 with *cause. */
+/* Parses CSV text with a header and at most max_rows rows; 0 or -1 with
+ * *cause. */
 int spec_csv_parse(const char *, size_t, const char *prefix,
-    struct spec_params *, char **cause);
+    size_t max_rows, struct spec_params *, char **cause);
 
 /* Ports one job may expose through its NodePort Service. */
 #define SPEC_MAX_PORTS 16
