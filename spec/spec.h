@@ -26,6 +26,8 @@
 #define SPEC_MAX_EXPANDED (256 * 1024 * 1024)
 /* Diagnostics kept for one load; more are counted, not kept. */
 #define SPEC_MAX_DIAGS 1000
+/* How deep a chain of 'after' may be within one submission. */
+#define SPEC_MAX_AFTER_DEPTH 10000
 /* A job's base name is "<name>-<id>"; ids up to 10 digits and ranks up to 2
  * keep every object name and hostname within 63 characters. */
 #define SPEC_MAX_NAME 48
