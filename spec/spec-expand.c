@@ -520,6 +520,14 @@ spec_load_buffer(const char *name, const char *buf, size_t len,
 		    SPEC_MAX_FILE_SIZE);
 		goto out;
 	}
+	/* A group name is shown in tables and sent as JSON: printable
+	 * UTF-8, as long as a label value may be with its prefix. */
+	if (o.group != NULL && !spec_is_text(o.group, 253)) {
+		spec_error_at(&c, 0, 0, "--group '%s' must be printable text "
+		    "(UTF-8, no control characters) of at most 253 bytes",
+		    o.group);
+		goto out;
+	}
 	if (spec_yaml_parse(&c, buf, len, &docs, &ndocs) != 0)
 		goto out;
 	for (i = 0; i < ndocs; i++) {

@@ -58,6 +58,8 @@ bool spec_node_is_null(const struct spec_node *);
 /* Applies "a.b.c=value" to a document; 0 or -1 with a diagnostic. */
 int spec_node_apply_set(struct spec_ctx *, struct spec_node *,
     const char *);
+/* True for printable UTF-8 (no control character) of at most max bytes. */
+bool spec_is_text(const char *, size_t max);
 /* Reads a whole regular file of at most max bytes; 0 or -1 with *cause. */
 int spec_read_file(const char *, size_t max, char **buf, size_t *len,
     char **cause);

@@ -12,6 +12,87 @@
 #include <unistd.h>
 #include <yaml.h>
 
+/* The length of the well-formed UTF-8 sequence at s, 0 if it is none. */
+static size_t
+spec_utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	unsigned int c = s[0], min;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		c &= 0x1f;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		c &= 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		c &= 0x07;
+		min = 0x10000;
+	} else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* See spec-int.h: printable UTF-8 of at most max bytes. */
+bool
+spec_is_text(const char *s, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	if (strlen(s) > max)
+		return false;
+	while (*p != '\0') {
+		if ((n = spec_utf8_len(p)) == 0 || *p < 0x20 || *p == 0x7f ||
+		    (p[0] == 0xc2 && p[1] < 0xa0))
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+/* A message made safe to show and to put in JSON: a byte that is not
+ * UTF-8 or a control character becomes \xHH (the message quotes what the
+ * user wrote, which may be either). */
+static char *
+spec_text_clean(char *msg)
+{
+	const unsigned char *p = (const unsigned char *)msg;
+	char *out, *o;
+	size_t n;
+
+	for (; *p != '\0'; p += n)
+		if ((n = spec_utf8_len(p)) == 0 || *p < 0x20 || *p == 0x7f)
+			break;
+	if (*p == '\0')
+		return msg;
+	o = out = xmalloc(strlen(msg) * 4 + 1);
+	for (p = (const unsigned char *)msg; *p != '\0'; p += n) {
+		if ((n = spec_utf8_len(p)) == 0 || *p < 0x20 || *p == 0x7f) {
+			o += sprintf(o, "\\x%02x", (unsigned int)*p);
+			n = 1;
+			continue;
+		}
+		memcpy(o, p, n);
+		o += n;
+	}
+	*o = '\0';
+	free(msg);
+	return out;
+}
+
 /* Records one diagnostic at a line and column (0: no place); past
  * SPEC_MAX_DIAGS only counts it, so a file of 90,000 bad keys costs no
  * more than one of a thousand. */
@@ -39,6 +120,7 @@ spec_error_va(struct spec_ctx *c, int line, int col, const char *fmt,
 	d->line = line;
 	d->col = col;
 	xvasprintf(&d->msg, fmt, ap);
+	d->msg = spec_text_clean(d->msg);
 }
 
 /* Records one diagnostic at a node's place. */
