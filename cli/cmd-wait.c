@@ -60,7 +60,7 @@ cli_wait_jobs(struct cli_ctx *ctx, const int64_t *ids, size_t n,
 			}
 			/* Plain lines when not on a terminal: one a change. */
 			if (!tty && !ctx->quiet && j->state != last[i])
-				fprintf(stderr, "job %lld %s%s%s\n",
+				cli_info(ctx, "job %lld %s%s%s",
 				    (long long)j->id, store_state_name(j->state),
 				    *j->reason ? ": " : "", j->reason);
 			last[i] = j->state;
