@@ -352,11 +352,13 @@ cli_db_path(struct cli_ctx *ctx)
 	return xprintf("%s/.local/state/ailab-queue/queue.db", home);
 }
 
-/* Opens the queue on first use. */
+/* Opens the queue on first use; read-only for a command that only reads
+ * when the file may not be written. */
 struct store *
 cli_store(struct cli_ctx *ctx)
 {
 	char *cause = NULL;
+	int rc;
 
 	if (ctx->store != NULL)
 		return ctx->store;
@@ -364,7 +366,11 @@ cli_store(struct cli_ctx *ctx)
 		cli_error(ctx, "cannot find a home directory: use --db PATH");
 		return NULL;
 	}
-	if (store_open(ctx->db_path, &ctx->store, &cause) != 0) {
+	if (ctx->cmd != NULL && (ctx->cmd->flags & CLI_READS))
+		rc = store_open_read(ctx->db_path, &ctx->store, &cause);
+	else
+		rc = store_open(ctx->db_path, &ctx->store, &cause);
+	if (rc != 0) {
 		cli_error(ctx, "%s", cause);
 		free(cause);
 		return NULL;

@@ -46,6 +46,8 @@ enum cli_output {
 #define CLI_NEEDS_STORE 0x1
 #define CLI_REMOTE 0x2           /* runs against a queue server when named */
 #define CLI_LOCAL_ONLY 0x4       /* refused when a queue server is named */
+#define CLI_READS 0x8            /* only reads the queue: a database it may
+				  * not write is opened read-only */
 
 struct cli_ctx;
 struct cli_queue_ops;

@@ -134,7 +134,7 @@ const struct cli_cmd cli_cmd_ls = {
 	    "since submission and REASON. -o wide adds NAMESPACE, OWNER, GROUP\n"
 	    "and PRIORITY. Ended jobs are hidden unless --all or --state.\n",
 	.opts = cmd_ls_opts,
-	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
+	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
 	.min_args = 0,
 	.max_args = 0,
 	.exec = cmd_ls_exec,

@@ -238,7 +238,7 @@ const struct cli_cmd cli_cmd_report = {
 	.help = "For a sweep the parameter columns are its parameters; for a\n"
 	    "class assignment, the roster's columns. Totals follow the table.\n",
 	.opts = cmd_report_opts,
-	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
+	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
 	.min_args = 1,
 	.max_args = 1,
 	.exec = cmd_report_exec,

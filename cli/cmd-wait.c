@@ -123,7 +123,7 @@ const struct cli_cmd cli_cmd_wait = {
 	.help = "Exit status: 0 all succeeded, 1 some failed, were cancelled or\n"
 	    "timed out, 3 --timeout passed first.\n",
 	.opts = cmd_wait_opts,
-	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
+	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
 	.min_args = 0,
 	.max_args = -1,
 	.exec = cmd_wait_exec,

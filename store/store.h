@@ -44,9 +44,21 @@ struct store;
 /*
  * Opens (creating if needed, directory 0700 and file 0600) and migrates the
  * queue at path.  A file that is not an ailab-queue database, or cannot be
- * written, is refused without being modified.
+ * written, is refused without being modified.  A new database is built
+ * under a temporary name and linked into place whole, so processes that
+ * open a path that did not exist at once all find the same complete queue.
+ * A damaged file gives an error naming it and the SQLite code
+ * ("SQLITE_CORRUPT") from whichever call meets the damage, never an abort.
  */
 int store_open(const char *path, struct store **, char **cause);
+/*
+ * store_open for commands that only read (ls, show, why, report, wait,
+ * logs): a file this process may not write is opened read-only instead of
+ * refused (it must then be at the current schema version); writes through
+ * it fail with SQLITE_READONLY.
+ */
+int store_open_read(const char *path, struct store **, char **cause);
+bool store_is_read_only(const struct store *);
 void store_close(struct store *);
 const char *store_path(const struct store *);
 /*

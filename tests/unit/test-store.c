@@ -552,6 +552,102 @@ test_prune(void **state)
 	assert_string_equal(store_queue_id(f->s), id1);
 }
 
+/* Damage this module can see (a schema not the migrations', a state no
+ * version wrote) is an error naming the file and SQLITE_CORRUPT, never an
+ * abort. */
+static void
+test_damaged(void **state)
+{
+	struct fixture *f = *state;
+	struct store_job_new j = new_job("a");
+	struct store_counts c;
+	struct store_job **jobs = NULL, *job = NULL;
+	struct store_event *ev = NULL;
+	struct store_filter all = { .all = true };
+	char *cause = NULL;
+	int64_t id;
+	size_t n = 0;
+
+	assert_int_equal(store_submit(f->s, &j, 1, &id, &cause), 0);
+	assert_int_equal(store_exec(f->s, "PRAGMA ignore_check_constraints = 1;"
+	    "UPDATE jobs SET state = 'qu\x01eued';"
+	    "UPDATE events SET to_state = 'nowhere'", &cause), 0);
+	assert_int_equal(store_list(f->s, &all, &jobs, &n, &cause), -1);
+	assert_non_null(strstr(cause, "queue.db: listing jobs: the queue "
+	    "database is damaged: job 1 has no valid state (SQLITE_CORRUPT)"));
+	free(cause);
+	assert_int_equal(store_get(f->s, id, &job, &cause), -1);
+	assert_null(job);
+	free(cause);
+	assert_int_equal(store_events(f->s, id, &ev, &n, &cause), -1);
+	free(cause);
+	assert_int_equal(store_count(f->s, &c, &cause), -1);
+	free(cause);
+	assert_int_equal(store_transition(f->s, id, 0, STORE_HELD, "x",
+	    &cause), -1);
+	assert_non_null(strstr(cause, "SQLITE_CORRUPT"));
+	free(cause);
+	cause = NULL;
+
+	/* A column the statements name is gone. */
+	assert_int_equal(store_exec(f->s, "ALTER TABLE jobs RENAME COLUMN "
+	    "position TO place", &cause), 0);
+	store_close(f->s);
+	assert_int_equal(store_open(f->path, &f->s, &cause), 0);
+	assert_int_equal(store_list(f->s, &all, &jobs, &n, &cause), -1);
+	assert_non_null(strstr(cause, "listing jobs: the queue database is "
+	    "damaged: no such column: j.position (SQLITE_CORRUPT)"));
+	free(cause);
+	assert_int_equal(store_submit(f->s, &j, 1, &id, &cause), 0);
+	assert_int_equal(store_sched_jobs(f->s, NULL, NULL, &jobs, &n,
+	    &cause), -1);
+	free(cause);
+}
+
+/* Twenty processes opening a queue that does not exist yet all find it
+ * whole: none sees a half-made file. */
+static void
+test_create_race(void **state)
+{
+	struct fixture *f = *state;
+	struct store_job_new j = new_job("r");
+	struct store_filter all = { .all = true };
+	struct store_job **jobs = NULL;
+	struct store *s;
+	struct stat sb;
+	char *path, *cause = NULL;
+	int64_t id;
+	size_t n = 0;
+	int i, st, trial, bad = 0;
+
+	for (trial = 0; trial < 5; trial++) {
+		path = xprintf("%s/race%d/queue.db", f->dir, trial);
+		for (i = 0; i < 20; i++)
+			if (fork() == 0) {
+				if (store_open(path, &s, &cause) != 0) {
+					fprintf(stderr, "%s\n", cause);
+					_exit(1);
+				}
+				_exit(store_submit(s, &j, 1, &id, &cause) == 0 ?
+				    0 : 2);
+			}
+		for (i = 0; i < 20; i++) {
+			wait(&st);
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+				bad++;
+		}
+		assert_int_equal(store_open(path, &s, &cause), 0);
+		assert_int_equal(store_list(s, &all, &jobs, &n, &cause), 0);
+		assert_int_equal(n, 20);
+		store_jobs_free(jobs, n);
+		store_close(s);
+		assert_int_equal(stat(path, &sb), 0);
+		assert_int_equal(sb.st_mode & 0777, 0600);
+		free(path);
+	}
+	assert_int_equal(bad, 0);
+}
+
 int
 main(void)
 {
@@ -573,6 +669,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_scheduler_records, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damaged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_race, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
