@@ -1,9 +1,11 @@
 #include "store-int.h"
 
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,16 +334,42 @@ store_replicas_free(struct store_replica *r, size_t n)
 	free(r);
 }
 
-/* One scheduler per queue: an flock the kernel drops if the holder dies. */
+/*
+ * One scheduler per queue: an flock the kernel drops if the holder dies,
+ * on a lock file named after the database file itself rather than the name
+ * it was opened by: ".ailab-queue.<inode>.sched.lock" in the directory
+ * that really holds it (symbolic links resolved), so a scheduler started
+ * through a symbolic link, or after a rename in place, finds the lock of
+ * the one already running (flock works across NFS clients too).  A file
+ * with a second hard link is refused: its other name could sit in another
+ * directory, out of the lock's sight, and SQLite keeps a separate log per
+ * name.
+ */
 int
 store_lock_scheduler(const struct store *s, int *fdp, char **cause)
 {
-	char *path, buf[32];
+	struct stat st;
+	char *path, *dir, buf[32];
 	ssize_t n;
 	int fd;
 
-	path = xprintf("%s.sched.lock", s->path);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (stat(s->real_path, &st) != 0) {
+		*cause = xprintf("%s: %s", s->path, strerror(errno));
+		return -1;
+	}
+	if (st.st_nlink > 1) {
+		*cause = xprintf("%s: the database file has %ju names (hard "
+		    "links): a scheduler needs it to have one, so that no "
+		    "second scheduler can run on it under another name; "
+		    "remove the other links", s->path, (uintmax_t)st.st_nlink);
+		return -1;
+	}
+	dir = xstrdup(s->real_path);
+	*strrchr(dir, '/') = '\0';
+	path = xprintf("%s/.ailab-queue.%ju.sched.lock", dir,
+	    (uintmax_t)st.st_ino);
+	free(dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1) {
 		*cause = xprintf("%s: %s", path, strerror(errno));
 		free(path);
@@ -415,6 +443,8 @@ store_prune(struct store *s, int64_t cutoff, bool dry_run, size_t *n,
 		return 0;
 	}
 	stmt = store_stmt(s, STMT_PRUNE);
+	if (stmt == NULL)
+		goto fail;
 	sqlite3_bind_int64(stmt, 1, cutoff);
 	if (store_step(s, stmt) != SQLITE_DONE)
 		goto fail;

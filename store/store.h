@@ -333,9 +333,11 @@ int store_replicas(struct store *, int64_t id, struct store_replica **,
 void store_replicas_free(struct store_replica *, size_t);
 
 /*
- * Takes the scheduler lock of a queue (an flock on "<db>.sched.lock",
- * released by the kernel if the holder dies): 0 and *fd, or -1 with a
- * cause naming the holder's pid when another scheduler has it.
+ * Takes the scheduler lock of a queue (an flock on
+ * ".ailab-queue.<inode>.sched.lock" beside the database file, symbolic
+ * links resolved, released by the kernel if the holder dies): 0 and *fd,
+ * or -1 with a cause naming the holder's pid when another scheduler has it
+ * (through whatever name), or when the file has more than one hard link.
  */
 int store_lock_scheduler(const struct store *, int *fd, char **cause);
 
@@ -345,7 +347,8 @@ int store_lock_scheduler(const struct store *, int *fd, char **cause);
  * cancel, hold, release, retry) calls store_wake after its commit, and a
  * scheduler of the same queue on the same machine starts a pass at once
  * instead of at its interval.  It is a FIFO, "<db>.wake" (store_wake_path,
- * the caller frees it), made 0600 beside the database by the listener.
+ * the caller frees it; <db> with symbolic links resolved), made 0600 beside
+ * the database by the listener.
  *
  * store_wake (store-wake.c; plain POSIX, which the queue front links
  * without libevent): best effort.  It never blocks, never fails and

@@ -552,6 +552,55 @@ test_prune(void **state)
 	assert_string_equal(store_queue_id(f->s), id1);
 }
 
+/* The scheduler lock belongs to the database file, not to a name: a
+ * symbolic link finds it held; a second hard link is refused. */
+static void
+test_lock_links(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s2;
+	char *cause = NULL, *link1, *link2;
+	int fd, fd2, st;
+
+	link1 = xprintf("%s/sym.db", f->dir);
+	link2 = xprintf("%s/hard.db", f->dir);
+	assert_int_equal(symlink(f->path, link1), 0);
+	assert_int_equal(store_lock_scheduler(f->s, &fd, &cause), 0);
+	if (fork() == 0) {
+		if (store_open(link1, &s2, NULL) != 0)
+			_exit(3);
+		_exit(store_lock_scheduler(s2, &fd2, &cause) == 0 ? 1 :
+		    strstr(cause, "another scheduler is running") != NULL ? 0 :
+		    2);
+	}
+	wait(&st);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	/* Its wake-up FIFO is the one beside the file itself. */
+	assert_int_equal(store_open(link1, &s2, &cause), 0);
+	{
+		char *w1 = store_wake_path(f->s), *w2 = store_wake_path(s2);
+
+		assert_string_equal(w1, w2);
+		free(w1);
+		free(w2);
+	}
+	store_close(s2);
+	close(fd);
+
+	assert_int_equal(link(f->path, link2), 0);
+	assert_int_equal(store_open(link2, &s2, &cause), 0);
+	assert_int_equal(store_lock_scheduler(s2, &fd2, &cause), -1);
+	assert_non_null(strstr(cause, "has 2 names (hard links)"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_lock_scheduler(f->s, &fd, &cause), -1);
+	free(cause);
+	store_close(s2);
+	free(link1);
+	free(link2);
+}
+
 /* Damage this module can see (a schema not the migrations', a state no
  * version wrote) is an error naming the file and SQLITE_CORRUPT, never an
  * abort. */
@@ -669,6 +718,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_scheduler_records, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_links, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_damaged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_race, setup,
 		    teardown),
