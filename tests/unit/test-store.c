@@ -697,6 +697,47 @@ test_create_race(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* A job that ran and ended between two passes (admitted, then ended) has
+ * a start, so a run time; one that never ran (cancelled) has none. */
+static void
+test_started_between_passes(void **state)
+{
+	struct fixture *f = *state;
+	struct store_job_new jn[3] = { new_job("a"), new_job("b"),
+		new_job("c") };
+	struct store_change ran = { .run_ms = 5000 }, none = { 0 };
+	struct store_job *j;
+	char *cause = NULL;
+	int64_t ids[3];
+	int i;
+
+	assert_int_equal(store_submit(f->s, jn, 3, ids, &cause), 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(store_transition(f->s, ids[i], 0,
+		    STORE_ADMITTED, "admitted", &cause), 0);
+	/* Admitted long ago: the run's length places its start. */
+	assert_int_equal(store_exec(f->s, "UPDATE jobs SET admitted_at = "
+	    "admitted_at - 60000", &cause), 0);
+	assert_int_equal(store_transition_with(f->s, ids[0], 0, STORE_FAILED,
+	    "exit 1", &ran, &cause), 0);
+	assert_int_equal(store_get(f->s, ids[0], &j, &cause), 0);
+	assert_int_equal(j->finished_at - j->started_at, 5000);
+	store_job_free(j);
+	/* Succeeded with no length seen: from its admission. */
+	assert_int_equal(store_transition_with(f->s, ids[1], 0,
+	    STORE_SUCCEEDED, "done", &none, &cause), 0);
+	assert_int_equal(store_get(f->s, ids[1], &j, &cause), 0);
+	assert_int_equal(j->started_at, j->admitted_at);
+	assert_true(j->finished_at - j->started_at >= 60000);
+	store_job_free(j);
+	/* Cancelled before it ran: no start. */
+	assert_int_equal(store_transition_with(f->s, ids[2], 0,
+	    STORE_CANCELLED, "cancelled", &none, &cause), 0);
+	assert_int_equal(store_get(f->s, ids[2], &j, &cause), 0);
+	assert_int_equal(j->started_at, 0);
+	store_job_free(j);
+}
+
 int
 main(void)
 {
@@ -723,6 +764,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_damaged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_race, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_started_between_passes,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
