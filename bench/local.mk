@@ -68,3 +68,13 @@ dist_noinst_SCRIPTS += bench/wake-latency.sh
 # same trace replayed against ailab-kubesim (docs/performance.md, "Trace
 # replay").
 EXTRA_DIST += bench/replay.py bench/replay.sh bench/replay-cluster.yaml
+
+# spec/ on hostile input: 80,000 env keys, a 100,000-job sweep, a
+# 100,000-row roster, a 58,000-job 'after' chain (bench/spec-hostile.sh;
+# docs/performance.md, "Hostile specs").
+dist_noinst_SCRIPTS += bench/spec-hostile.sh
+noinst_PROGRAMS += bench/spec-load
+bench_spec_load_SOURCES = bench/spec-load.c
+bench_spec_load_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+bench_spec_load_LDADD = spec/libspec.a common/libcommon.a \
+	$(JANSSON_LIBS) $(YAML_LIBS) -lm

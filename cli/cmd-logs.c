@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "cli-remote.h"
 #include "kube.h"
+#include "spec.h"
 
 static const struct cli_opt cmd_logs_opts[] = {
 	{ "rank", 'r', CLI_OPT_STRING, "N", "the replica (default 0)" },
@@ -86,16 +87,15 @@ cmd_logs_live(struct cli_ctx *ctx, const struct store_job *j, int rank,
 	struct kube_list_opts lo = { 0 };
 	struct kube_log_opts opts = { .tail_lines = (int)tail };
 	struct kube_response *resp, *logs;
-	json_t *items, *pod = NULL, *p, *cs;
-	const char *attempt;
-	char *sel, *err, want[16];
-	size_t i;
+	json_t *pod, *cs;
+	char *sel, *err;
 	int ret = CLI_EXIT_FAIL;
 
 	if ((kube = cli_kube(ctx)) == NULL)
 		return -1;
-	sel = xprintf("ailab-queue.io/job-id=%lld,ailab-queue.io/rank=%d",
-	    (long long)j->id, rank);
+	/* The rank is picked from the answer: Indexed Job pods carry it in
+	 * an annotation, which a selector cannot match. */
+	sel = spec_job_selector(store_queue_id(cli_store(ctx)), j->id);
 	lo.label_selector = sel;
 	resp = kube_wait(kube, kube_list(kube, KUBE_PODS, j->namespace, &lo,
 	    NULL, NULL));
@@ -107,13 +107,7 @@ cmd_logs_live(struct cli_ctx *ctx, const struct store_job *j, int rank,
 		kube_response_free(resp);
 		return -1;
 	}
-	snprintf(want, sizeof want, "%d", j->attempts);
-	items = kube_list_items(resp->body);
-	json_array_foreach(items, i, p) {
-		attempt = kube_obj_label(p, "ailab-queue.io/attempt");
-		if (attempt == NULL || strcmp(attempt, want) == 0)
-			pod = p;
-	}
+	pod = spec_pick_pod(kube_list_items(resp->body), rank, j->attempts);
 	if (pod == NULL) {
 		kube_response_free(resp);
 		return -1;
@@ -227,7 +221,7 @@ const struct cli_cmd cli_cmd_logs = {
 	.usage = "ID [--rank N] [-f] [--tail N]",
 	.summary = "print a job's log: live while it runs, archived after",
 	.opts = cmd_logs_opts,
-	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
+	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
 	.min_args = 1,
 	.max_args = 1,
 	.exec = cmd_logs_exec,

@@ -972,7 +972,8 @@ kh_finish(struct kube_request *r, CURLcode rc)
 			resp->error->retry_after = (int)ra;
 		resp->body = body;
 	}
-	if (r->is_create && r->maybe_created && code == 409 &&
+	if (r->is_create && (r->maybe_created || r->check_owner) &&
+	    code == 409 &&
 	    kube_is_already_exists(resp->error) && r->create_name != NULL &&
 	    r->create_labels != NULL && !r->adopting) {
 		struct kube_request *g;

@@ -164,6 +164,7 @@ struct kube_request {
 	/* Create: labels we sent, to recognise our object after a retry. */
 	bool is_create;
 	bool maybe_created;
+	bool check_owner;            /* AlreadyExists: always look whose */
 	json_t *create_labels;
 	char *create_name;
 	bool adopting;

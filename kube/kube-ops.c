@@ -228,24 +228,51 @@ kube_list(struct kube_client *c, enum kube_kind k, const char *ns,
 	return r;
 }
 
-/* POSTs an object, remembering its name and labels for retries. */
-struct kube_request *
-kube_create(struct kube_client *c, enum kube_kind k, const char *ns,
+/* A POST of an object, remembering its name for the AlreadyExists check;
+ * not yet submitted. */
+static struct kube_request *
+kube_create_new(struct kube_client *c, enum kube_kind k, const char *ns,
     json_t *obj, kube_done_cb cb, void *arg)
 {
 	char *path = kube_path(k, ns, NULL);
 	struct kube_request *r = kube_request_new(c, "POST", path, obj, NULL,
 	    cb, arg);
-	json_t *meta = json_object_get(obj, "metadata");
-	const char *name = json_string_value(json_object_get(meta, "name"));
+	const char *name = json_string_value(json_object_get(
+	    json_object_get(obj, "metadata"), "name"));
 
 	r->is_create = true;
 	if (name != NULL)
 		r->create_name = xstrdup(name);
-	if (json_is_object(json_object_get(meta, "labels")))
-		r->create_labels = json_deep_copy(json_object_get(meta,
-		    "labels"));
 	free(path);
+	return r;
+}
+
+/* POSTs an object, remembering its labels: a retried create that meets
+ * AlreadyExists takes the object if it carries them all. */
+struct kube_request *
+kube_create(struct kube_client *c, enum kube_kind k, const char *ns,
+    json_t *obj, kube_done_cb cb, void *arg)
+{
+	struct kube_request *r = kube_create_new(c, k, ns, obj, cb, arg);
+	json_t *labels = json_object_get(json_object_get(obj, "metadata"),
+	    "labels");
+
+	if (json_is_object(labels))
+		r->create_labels = json_deep_copy(labels);
+	kube_request_submit(r);
+	return r;
+}
+
+/* POSTs an object whose name another owner may hold: the identity labels
+ * decide, on every AlreadyExists, whether the object there is ours. */
+struct kube_request *
+kube_create_owned(struct kube_client *c, enum kube_kind k, const char *ns,
+    json_t *obj, const json_t *identity, kube_done_cb cb, void *arg)
+{
+	struct kube_request *r = kube_create_new(c, k, ns, obj, cb, arg);
+
+	r->check_owner = true;
+	r->create_labels = json_deep_copy(identity);
 	kube_request_submit(r);
 	return r;
 }

@@ -219,6 +219,15 @@ struct kube_request *kube_list(struct kube_client *, enum kube_kind,
 /* POST; obj is not stolen.  See kube_response.adopted for retries. */
 struct kube_request *kube_create(struct kube_client *, enum kube_kind,
     const char *ns, json_t *obj, kube_done_cb, void *);
+/*
+ * POST, where an object of that name may belong to someone else: on
+ * AlreadyExists (first try or retry) the object is read and taken as ours
+ * (kube_response.adopted) only if it carries every label of identity; else
+ * the AlreadyExists error stands.
+ */
+struct kube_request *kube_create_owned(struct kube_client *, enum kube_kind,
+    const char *ns, json_t *obj, const json_t *identity, kube_done_cb,
+    void *);
 
 enum kube_propagation {
 	KUBE_PROPAGATION_BACKGROUND = 0,   /* default: never orphan */

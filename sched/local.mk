@@ -23,8 +23,8 @@ check_PROGRAMS += tests/unit/test-sched-observe
 TESTS += tests/unit/test-sched-observe
 tests_unit_test_sched_observe_SOURCES = tests/unit/test-sched-observe.c
 tests_unit_test_sched_observe_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_sched_observe_LDADD = sched/libsched.a common/libcommon.a \
-	$(JANSSON_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_sched_observe_LDADD = sched/libsched.a spec/libspec.a \
+	common/libcommon.a $(JANSSON_LIBS) $(YAML_LIBS) $(CMOCKA_LIBS) -lm
 endif
 
 if HAVE_CMOCKA
@@ -83,3 +83,6 @@ EXTRA_DIST += tests/integration/t0408-sched-scarce.sh \
 # Passes woken by local commands (store_wake), not the interval.
 TESTS += tests/integration/t0407-sched-wake.sh
 EXTRA_DIST += tests/integration/t0407-sched-wake.sh
+# Queues sharing a namespace; objects deleted or squatted behind a job.
+TESTS += tests/integration/t0410-sched-queues.sh
+EXTRA_DIST += tests/integration/t0410-sched-queues.sh

@@ -57,6 +57,8 @@ sched_spec_read(const struct store_job *j, struct sched_spec *sp,
 	    "scratch_bytes"));
 	sp->nscratch = (int)json_array_size(json_object_get(o,
 	    "scratch_mounts"));
+	sp->nservices = json_array_size(json_object_get(o, "ports")) > 0 ?
+	    2 : 1;
 	gpu = json_object_get(o, "gpu");
 	if (!json_is_true(json_object_get(gpu, "any")))
 		sp->types = sched_spec_strings(json_object_get(gpu, "types"),
@@ -70,7 +72,7 @@ sched_spec_read(const struct store_job *j, struct sched_spec *sp,
 const char *const sched_spec_paths[SCHED_SPEC_NFIELDS] = {
 	"$.workload", "$.interactive", "$.timeout_s", "$.gang_timeout_s",
 	"$.retries", "$.max_running", "$.gpu.any", "$.gpu.types", "$.after",
-	"$.scratch_bytes", "$.scratch_mounts"
+	"$.scratch_bytes", "$.scratch_mounts", "$.ports"
 };
 
 /* The length of a JSON array field, 0 when absent or not an array. */
@@ -133,6 +135,7 @@ sched_spec_from_fields(const char *const *v, struct sched_spec *sp,
 		goto fail;
 	sp->scratch_bytes = sched_field_int(v[9]);
 	sp->nscratch = sched_field_count(v[10]);
+	sp->nservices = sched_field_count(v[11]) > 0 ? 2 : 1;
 	return 0;
 fail:
 	sched_spec_release(sp);
@@ -157,10 +160,11 @@ sched_spec_release(struct sched_spec *sp)
 /* The objects of one attempt, rendered by the spec module, held on the
  * nodes the job was placed on (run_nodes, comma-separated by rank). */
 json_t *
-sched_spec_render(const struct store_job *j, int attempt,
-    const char *gpu_type, const char *run_nodes, char **cause)
+sched_spec_render(const char *queue, const struct store_job *j,
+    int attempt, const char *gpu_type, const char *run_nodes, char **cause)
 {
 	struct spec_run run = {
+		.queue = queue,
 		.job_id = j->id,
 		.attempt = attempt,
 		.owner = j->owner,

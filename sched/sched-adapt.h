@@ -28,6 +28,7 @@ struct sched_spec {
 	int64_t cpu_limit_milli;
 	int64_t memory_limit_bytes;
 	int nscratch;            /* scratch claims per pod */
+	int nservices;           /* the headless one, and one for ports */
 	int64_t scratch_bytes;   /* each */
 };
 
@@ -42,7 +43,7 @@ void sched_spec_release(struct sched_spec *);
  * arrays, NULL when absent), so that many jobs are read without parsing
  * their whole specs; v holds SCHED_SPEC_NFIELDS values in path order.
  */
-#define SCHED_SPEC_NFIELDS 11
+#define SCHED_SPEC_NFIELDS 12
 extern const char *const sched_spec_paths[SCHED_SPEC_NFIELDS];
 int sched_spec_from_fields(const char *const *v, struct sched_spec *,
     char **cause);
@@ -51,9 +52,10 @@ int sched_spec_from_fields(const char *const *v, struct sched_spec *,
  * The objects to create for an attempt of a job on a GPU type, in creation
  * order (a JSON array of Kubernetes objects, the caller's), as `ailab-queue
  * render` shows them plus the placement: run_nodes (a node per rank,
- * comma-separated; NULL or "": none) holds each rank's pods on its node.
+ * comma-separated; NULL or "": none) holds each rank's pods on its node;
+ * queue (the store's id) tags the objects as this queue's.
  */
-json_t *sched_spec_render(const struct store_job *, int attempt,
-    const char *gpu_type, const char *run_nodes, char **cause);
+json_t *sched_spec_render(const char *queue, const struct store_job *,
+    int attempt, const char *gpu_type, const char *run_nodes, char **cause);
 
 #endif

@@ -30,9 +30,9 @@
 #include "store.h"
 
 #define SCHED_MANAGED "app.kubernetes.io/managed-by=ailab-queue"
-#define SCHED_JOB_LABEL "ailab-queue.io/job-id"
-#define SCHED_ATTEMPT_LABEL "ailab-queue.io/attempt"
-#define SCHED_QUEUE_LABEL "ailab-queue.io/queue"
+#define SCHED_JOB_LABEL SPEC_LABEL_JOB
+#define SCHED_ATTEMPT_LABEL SPEC_LABEL_ATTEMPT
+#define SCHED_QUEUE_LABEL SPEC_LABEL_QUEUE
 #define SCHED_LOG_TAIL_LINES 100000
 /* A gang with a pod Unschedulable for GPUs this long (cluster clock) is
  * given back: it holds quota and runs nothing. */
@@ -141,7 +141,7 @@ struct sched_loop {
 	struct sched_ns *ns;
 	size_t nns;
 	json_t *nsmap;               /* namespace name -> index in ns */
-	json_t *depmemo;             /* "id" or "ns/name" -> [id, state] */
+	json_t *depmemo;   /* "owner\t#id" or "owner\tns/name" -> [id, state] */
 	/* Reasons of admitted jobs waiting for their pods, written at once. */
 	int64_t *wait_ids;
 	char **wait_reasons;
@@ -152,7 +152,7 @@ struct sched_loop {
 	int64_t t_mark;              /* start of the phase being timed */
 	json_t *nodes;               /* NULL: not readable */
 	json_t *allpods;             /* NULL: not readable */
-	json_t *byjob;               /* "id" -> {deployments,jobs,...,pods} */
+	json_t *byjob;    /* "ns/id" -> {deployments,jobs,...,pods}: ours only */
 	int64_t now;                 /* the cluster's clock, ms */
 	int64_t next_ms;             /* the policy's wish for the next pass */
 
@@ -823,8 +823,9 @@ sched_index_objects(struct sched_loop *loop)
 {
 	static const char *const keys[SLOT_COUNT] = { "quotas", "deployments",
 		"jobs", "services", "pods" };
+	const char *queue = store_queue_id(loop->store), *id, *q;
 	json_t *obj, *entry;
-	const char *id;
+	char *key;
 	size_t i, k;
 	int s;
 
@@ -833,15 +834,22 @@ sched_index_objects(struct sched_loop *loop)
 		for (s = SLOT_DEPLOYMENTS; s < SLOT_COUNT; s++) {
 			json_array_foreach(loop->ns[i].items[s], k, obj) {
 				id = kube_obj_label(obj, SCHED_JOB_LABEL);
-				if (id == NULL)
+				q = kube_obj_label(obj, SCHED_QUEUE_LABEL);
+				/* Another queue's job of the same id, or an
+				 * object no queue labelled: not ours. */
+				if (id == NULL || q == NULL || strcmp(q, queue))
 					continue;
-				entry = json_object_get(loop->byjob, id);
+				key = xprintf("%s/%s", kube_obj_namespace(obj),
+				    id);
+				entry = json_object_get(loop->byjob, key);
 				if (entry == NULL) {
 					entry = json_pack("{s:[],s:[],s:[],s:[]}",
 					    "deployments", "jobs", "services",
 					    "pods");
-					json_object_set_new(loop->byjob, id, entry);
+					json_object_set_new(loop->byjob, key,
+					    entry);
 				}
+				free(key);
 				json_array_append(json_object_get(entry,
 				    keys[s]), obj);
 			}
@@ -849,24 +857,28 @@ sched_index_objects(struct sched_loop *loop)
 	}
 }
 
-/* The objects of one job found this pass, by kind ("pods", "jobs", ...). */
+/* The objects of one job found this pass, by kind ("pods", "jobs", ...):
+ * this queue's, in the job's namespace. */
 static json_t *
-sched_job_objects(struct sched_loop *loop, int64_t id, const char *kind)
+sched_job_objects(struct sched_loop *loop, const struct store_job *j,
+    const char *kind)
 {
-	char key[32];
+	char *key = xprintf("%s/%lld", j->namespace, (long long)j->id);
+	json_t *o;
 
-	snprintf(key, sizeof key, "%lld", (long long)id);
-	return json_object_get(json_object_get(loop->byjob, key), kind);
+	o = json_object_get(json_object_get(loop->byjob, key), kind);
+	free(key);
+	return o;
 }
 
 /* The number of objects of ours a job still has. */
 static size_t
-sched_job_object_count(struct sched_loop *loop, int64_t id)
+sched_job_object_count(struct sched_loop *loop, const struct store_job *j)
 {
-	return json_array_size(sched_job_objects(loop, id, "deployments")) +
-	    json_array_size(sched_job_objects(loop, id, "jobs")) +
-	    json_array_size(sched_job_objects(loop, id, "services")) +
-	    json_array_size(sched_job_objects(loop, id, "pods"));
+	return json_array_size(sched_job_objects(loop, j, "deployments")) +
+	    json_array_size(sched_job_objects(loop, j, "jobs")) +
+	    json_array_size(sched_job_objects(loop, j, "services")) +
+	    json_array_size(sched_job_objects(loop, j, "pods"));
 }
 
 /* Pods of the job's current attempt (older attempts' pods are ignored). */
@@ -879,7 +891,7 @@ sched_attempt_pods(struct sched_loop *loop, const struct store_job *j)
 	char want[16];
 
 	snprintf(want, sizeof want, "%d", j->attempts);
-	json_array_foreach(sched_job_objects(loop, j->id, "pods"), i, p) {
+	json_array_foreach(sched_job_objects(loop, j, "pods"), i, p) {
 		a = kube_obj_label(p, SCHED_ATTEMPT_LABEL);
 		if (a == NULL || strcmp(a, want) == 0)
 			json_array_append(pods, p);
@@ -1095,12 +1107,11 @@ sched_teardown(struct sched_loop *loop, const struct store_job *j,
 	struct sched_teardown *t;
 	struct kube_log_opts lo = { .tail_lines = SCHED_LOG_TAIL_LINES };
 	json_t *pods, *p, *rep, *cs, **arg;
-	const char *rank;
 	size_t i, nobj;
 	int r;
 
 	if (loop->opts.dry_run) {
-		nobj = sched_job_object_count(loop, j->id);
+		nobj = sched_job_object_count(loop, j);
 		sched_note(loop, false, "job %lld: would %s%s%zu object%s",
 		    (long long)j->id, after == SCHED_AFTER_REQUEUE ?
 		    "re-queue it and " : "", nobj > 0 ? "delete " :
@@ -1119,24 +1130,19 @@ sched_teardown(struct sched_loop *loop, const struct store_job *j,
 	t->objects = json_array();
 	t->replicas = json_array();
 	/* Workloads first, so that no controller re-creates the pods. */
-	sched_teardown_add(t, sched_job_objects(loop, j->id, "deployments"),
+	sched_teardown_add(t, sched_job_objects(loop, j, "deployments"),
 	    KUBE_DEPLOYMENTS);
-	sched_teardown_add(t, sched_job_objects(loop, j->id, "jobs"),
+	sched_teardown_add(t, sched_job_objects(loop, j, "jobs"),
 	    KUBE_JOBS);
-	sched_teardown_add(t, sched_job_objects(loop, j->id, "services"),
+	sched_teardown_add(t, sched_job_objects(loop, j, "services"),
 	    KUBE_SERVICES);
 	loop->inflight++;
 
 	/* One log per rank of the current attempt: the first run's. */
 	pods = sched_attempt_pods(loop, j);
 	json_array_foreach(pods, i, p) {
-		rank = kube_obj_label(p, "ailab-queue.io/rank");
-		if (rank == NULL)
-			rank = kube_obj_label(p,
-			    "batch.kubernetes.io/job-completion-index");
-		if (rank == NULL)
+		if ((r = spec_pod_rank(p)) < 0)
 			continue;
-		r = atoi(rank);
 		rep = json_pack("{s:i,s:s,s:s}", "rank", r, "pod",
 		    kube_obj_name(p), "node", kube_pod_node(p) ?
 		    kube_pod_node(p) : "");
@@ -1173,20 +1179,88 @@ sched_teardown(struct sched_loop *loop, const struct store_job *j,
 	}
 }
 
-/* A create came back: AlreadyExists is ours from an earlier try. */
+/*
+ * True if the pass saw an object of this kind and name for the job.  Jobs
+ * started before names carried the queue's tag have objects named
+ * "<name>-<id>...": those count too, or an upgrade would start such a
+ * running job a second time.
+ */
+static bool
+sched_object_exists(struct sched_loop *loop, const struct store_job *j,
+    enum kube_kind kind, const char *name)
+{
+	const char *key = kind == KUBE_DEPLOYMENTS ? "deployments" :
+	    kind == KUBE_JOBS ? "jobs" : kind == KUBE_SERVICES ? "services" :
+	    "pods";
+	char *tag, *legacy = NULL, *at;
+	bool found = false;
+	json_t *o;
+	size_t i;
+
+	tag = xprintf("-%lld-%.5s", (long long)j->id,
+	    store_queue_id(loop->store));
+	if ((at = strstr(name, tag)) != NULL)
+		legacy = xprintf("%.*s-%lld%s", (int)(at - name), name,
+		    (long long)j->id, at + strlen(tag));
+	json_array_foreach(sched_job_objects(loop, j, key), i, o) {
+		if (strcmp(kube_obj_name(o), name) == 0 || (legacy != NULL &&
+		    strcmp(kube_obj_name(o), legacy) == 0))
+			found = true;
+	}
+	free(legacy);
+	free(tag);
+	return found;
+}
+
+static bool sched_move(struct sched_loop *, const struct store_job *,
+    enum store_state, const char *, const struct store_change *);
+
+/* What a create's answer needs to know. */
+struct sched_create {
+	struct sched_loop *loop;
+	const struct store_job *job;  /* lives until the pass ends */
+	char *what;                   /* "Deployment train-3-0-ab12c" */
+};
+
+/*
+ * A create came back.  AlreadyExists of an object with this queue's and
+ * job's labels is ours from an earlier try; any other holder of the name
+ * is not, and the job fails saying so rather than run without an object
+ * or take someone else's.
+ */
 static void
 sched_create_cb(struct kube_response *r, void *arg)
 {
-	struct sched_loop *loop = arg;
-	char *err;
+	struct sched_create *sc = arg;
+	struct sched_loop *loop = sc->loop;
+	char *err, *why;
 
-	if (r->error != NULL && !kube_is_already_exists(r->error)) {
+	if (r->error != NULL && kube_is_already_exists(r->error)) {
+		why = xprintf("%s exists in namespace '%s' and is not this "
+		    "job's (another queue's or made by hand): delete it or "
+		    "rename the job", sc->what, sc->job->namespace);
+		sched_note(loop, true, "job %lld: %s", (long long)sc->job->id,
+		    why);
+		sched_move(loop, sc->job, STORE_FAILED, why, NULL);
+		free(why);
+	} else if (r->error != NULL) {
 		err = kube_error_string(r->error);
-		sched_note(loop, true, "creating: %s", err);
+		sched_note(loop, true, "creating %s: %s", sc->what, err);
 		free(err);
 		loop->stats.api_errors++;
 	}
+	free(sc->what);
+	free(sc);
 	sched_req_done(loop, false);
+}
+
+/* The labels that say an object is this job's of this queue. */
+static json_t *
+sched_identity(struct sched_loop *loop, const struct store_job *j)
+{
+	return json_pack("{s:s,s:s,s:o}", SPEC_LABEL_MANAGED, "ailab-queue",
+	    SCHED_QUEUE_LABEL, store_queue_id(loop->store), SCHED_JOB_LABEL,
+	    json_sprintf("%lld", (long long)j->id));
 }
 
 /* The kind of a rendered object, from its "kind" field. */
@@ -1210,85 +1284,53 @@ sched_object_kind(const json_t *o, enum kube_kind *kind)
 	return 0;
 }
 
-/* True if the pass saw an object of this kind and name for the job. */
-static bool
-sched_object_exists(struct sched_loop *loop, int64_t id, enum kube_kind kind,
-    const char *name)
-{
-	const char *key = kind == KUBE_DEPLOYMENTS ? "deployments" :
-	    kind == KUBE_JOBS ? "jobs" : kind == KUBE_SERVICES ? "services" :
-	    "pods";
-	json_t *o;
-	size_t i;
-
-	json_array_foreach(sched_job_objects(loop, id, key), i, o) {
-		if (strcmp(kube_obj_name(o), name) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* Labels an object, and its pod template, with this queue's id, so that
- * cleanup tells this queue's orphans from another queue's jobs. */
-static void
-sched_label_queue(struct sched_loop *loop, json_t *o)
-{
-	const char *id = store_queue_id(loop->store);
-	json_t *meta, *labels, *tmpl;
-
-	meta = json_object_get(o, "metadata");
-	if ((labels = json_object_get(meta, "labels")) == NULL)
-		json_object_set_new(meta, "labels", labels = json_object());
-	json_object_set_new(labels, SCHED_QUEUE_LABEL, json_string(id));
-	tmpl = json_object_get(json_object_get(json_object_get(o, "spec"),
-	    "template"), "metadata");
-	if (tmpl == NULL)
-		return;
-	if ((labels = json_object_get(tmpl, "labels")) == NULL)
-		json_object_set_new(tmpl, "labels", labels = json_object());
-	json_object_set_new(labels, SCHED_QUEUE_LABEL, json_string(id));
-}
-
 /*
  * Creates whatever of a job's objects the pass did not see: all of them
- * after an admission, the missing ones after a crash.  Returns the number
- * of creates started, or -1 if the job cannot be rendered.
+ * after an admission, the missing ones after a crash or when something
+ * deleted one while the job ran.  Returns the number of creates started,
+ * or -1 if the job cannot be rendered.
  */
 static int
 sched_ensure_objects(struct sched_loop *loop, const struct store_job *j,
     char **cause)
 {
-	json_t *objs, *o;
+	struct sched_create *sc;
+	json_t *objs, *o, *id;
 	enum kube_kind kind;
 	const char *name;
 	size_t i;
 	int n = 0;
 
-	objs = sched_spec_render(j, j->attempts, j->run_gpu_type, j->run_nodes,
-	    cause);
+	objs = sched_spec_render(store_queue_id(loop->store), j, j->attempts,
+	    j->run_gpu_type, j->run_nodes, cause);
 	if (objs == NULL)
 		return -1;
-	json_array_foreach(objs, i, o)
-		sched_label_queue(loop, o);
+	id = sched_identity(loop, j);
 	json_array_foreach(objs, i, o) {
 		name = json_string_value(json_object_get(json_object_get(o,
 		    "metadata"), "name"));
 		if (sched_object_kind(o, &kind) != 0 || name == NULL)
 			continue;
-		if (sched_object_exists(loop, j->id, kind, name))
+		if (sched_object_exists(loop, j, kind, name))
 			continue;
+		sc = xcalloc(1, sizeof *sc);
+		sc->loop = loop;
+		sc->job = j;
+		sc->what = xprintf("%s %s", json_string_value(
+		    json_object_get(o, "kind")), name);
 		loop->inflight++;
-		kube_create(sched_client(loop, j->owner), kind, j->namespace, o,
-		    sched_create_cb, loop);
+		kube_create_owned(sched_client(loop, j->owner), kind,
+		    j->namespace, o, id, sched_create_cb, sc);
 		n++;
 	}
+	json_decref(id);
 	json_decref(objs);
 	return n;
 }
 
 /* The earliest creation time among a job's workload objects, or 0. */
 static int64_t
-sched_job_created(struct sched_loop *loop, int64_t id)
+sched_job_created(struct sched_loop *loop, const struct store_job *j)
 {
 	static const char *const kinds[] = { "deployments", "jobs" };
 	const char *ts;
@@ -1297,7 +1339,7 @@ sched_job_created(struct sched_loop *loop, int64_t id)
 	size_t i, k;
 
 	for (k = 0; k < nitems(kinds); k++) {
-		json_array_foreach(sched_job_objects(loop, id, kinds[k]), i, o) {
+		json_array_foreach(sched_job_objects(loop, j, kinds[k]), i, o) {
 			ts = json_string_value(json_object_get(json_object_get(o,
 			    "metadata"), "creationTimestamp"));
 			if (time_parse_rfc3339(ts, &t) == 0 &&
@@ -1541,7 +1583,7 @@ sched_orphans(struct sched_loop *loop)
 		{ "pods", KUBE_PODS } };
 	struct kube_delete_opts dopts = {
 		.propagation = KUBE_PROPAGATION_BACKGROUND, .grace_seconds = -1 };
-	const char *key, *q, *ts;
+	const char *key, *ts;
 	json_t *entry, *o;
 	int64_t id, created;
 	size_t i, k;
@@ -1549,16 +1591,13 @@ sched_orphans(struct sched_loop *loop)
 	json_object_foreach(loop->byjob, key, entry) {
 		/* The pass read every job that is not both ended and cleaned:
 		 * any other id is unknown or done with. */
-		id = strtoll(key, NULL, 10);
+		id = strchr(key, '/') != NULL ? strtoll(strchr(key, '/') + 1,
+		    NULL, 10) : 0;
 		if (id > 0 && sched_cache_find(&loop->cache, id) != NULL)
 			continue;
 		for (k = 0; k < nitems(kinds); k++) {
 			json_array_foreach(json_object_get(entry, kinds[k].key),
 			    i, o) {
-				q = kube_obj_label(o, SCHED_QUEUE_LABEL);
-				if (q == NULL || strcmp(q,
-				    store_queue_id(loop->store)) != 0)
-					continue;
 				if (kinds[k].kind == KUBE_PODS &&
 				    json_object_get(json_object_get(o,
 				    "metadata"), "ownerReferences") != NULL)
@@ -1608,6 +1647,46 @@ sched_prune(struct sched_loop *loop)
 		    n == 1 ? "" : "s", (long long)loop->opts.max_age_s);
 }
 
+/*
+ * A running job's objects, checked every pass: something other than the
+ * queue may delete them.  A lost Service is made again (a distributed job
+ * needs its rendezvous name); a lost workload cannot be, as the gang's
+ * other ranks ran on without it, so the job runs again from the start.
+ * True if the job was requeued.
+ */
+static bool
+sched_running_objects(struct sched_loop *loop, struct store_job *j,
+    const struct sched_spec *sp, const json_t *workloads,
+    const struct sched_obs *obs)
+{
+	size_t want = sp->deployment ? (size_t)j->replicas : 1;
+	size_t have = json_array_size(workloads);
+	char *cause = NULL, *reason;
+
+	if (obs->state == SCHED_OBS_SUCCEEDED || obs->state == SCHED_OBS_FAILED)
+		return false;
+	if (have < want) {
+		reason = have == 0 ? xstrdup("its objects disappeared") :
+		    xprintf("%zu of its %zu %s were deleted while it ran",
+		    want - have, want, sp->deployment ? "Deployments" :
+		    "Jobs");
+		sched_requeue(loop, j, obs, reason);
+		free(reason);
+		return true;
+	}
+	if (json_array_size(sched_job_objects(loop, j, "services")) <
+	    (size_t)sp->nservices) {
+		if (sched_ensure_objects(loop, j, &cause) < 0) {
+			sched_note(loop, true, "job %lld: %s", (long long)j->id,
+			    cause);
+			free(cause);
+		} else
+			sched_note(loop, false, "job %lld: re-creating its "
+			    "lost Service", (long long)j->id);
+	}
+	return false;
+}
+
 /* Follows one admitted or running job: start, end, failure, timeouts. */
 static void
 sched_reconcile(struct sched_loop *loop, struct store_job *j)
@@ -1638,18 +1717,15 @@ sched_reconcile(struct sched_loop *loop, struct store_job *j)
 		return;
 	}
 	pods = sched_attempt_pods(loop, j);
-	workloads = json_deep_copy(sched_job_objects(loop, j->id,
+	workloads = json_deep_copy(sched_job_objects(loop, j,
 	    sp->deployment ? "deployments" : "jobs"));
 	if (workloads == NULL)
 		workloads = json_array();
 	sched_observe(pods, workloads, j->replicas, sp->deployment, &obs);
 
-	/* A running job whose workload vanished was lost. */
-	if (j->state == STORE_RUNNING && json_array_size(workloads) == 0 &&
-	    obs.state != SCHED_OBS_SUCCEEDED && obs.state != SCHED_OBS_FAILED) {
-		sched_requeue(loop, j, &obs, "its objects disappeared");
+	if (j->state == STORE_RUNNING && sched_running_objects(loop, j, sp,
+	    workloads, &obs))
 		goto done;
-	}
 	switch (obs.state) {
 	case SCHED_OBS_SUCCEEDED:
 		sched_end_run(loop, j, &obs, STORE_SUCCEEDED, obs.reason,
@@ -1677,7 +1753,7 @@ sched_reconcile(struct sched_loop *loop, struct store_job *j)
 		}
 		break;
 	case SCHED_OBS_PENDING:
-		created = sched_job_created(loop, j->id);
+		created = sched_job_created(loop, j);
 		gang = sp->gang_timeout_s > 0 ? sp->gang_timeout_s :
 		    loop->opts.gang_timeout_s;
 		if (created != 0 && obs.image_pull_failing &&
@@ -1933,7 +2009,9 @@ sched_snap_quotas(struct sched_loop *loop, struct sched_snap_store *ss)
 
 /* The state of the job an `after` entry names (an id, or a name): from
  * this pass's jobs when it is one of them, else from the store, asked once
- * a pass per name or id. */
+ * a pass per name or id.  Only the submitter's own jobs resolve: another
+ * owner's job is "not found" like one that never was, so `after` neither
+ * tells whether it exists nor lets one user gate on another's. */
 static enum sched_deps
 sched_dep_state(struct sched_loop *loop, const struct store_job *j,
     const char *ref, int64_t *dep)
@@ -1953,15 +2031,16 @@ sched_dep_state(struct sched_loop *loop, const struct store_job *j,
 	id = strtoll(ref, &end, 10);
 	if (*ref != '\0' && *end == '\0' && id > 0) {
 		if ((e = sched_cache_find(&loop->cache, id)) != NULL) {
-			known = true;
+			known = strcmp(loop->jobs[e->idx]->owner,
+			    j->owner) == 0;
 			st = loop->jobs[e->idx]->state;
 		} else {
-			key = xprintf("#%lld", id);
+			key = xprintf("%s\t#%lld", j->owner, id);
 			if ((cands = json_object_get(loop->depmemo, key)) ==
 			    NULL) {
 				cands = json_array();
 				if (store_get(loop->store, id, &d, NULL) == 0 &&
-				    d != NULL)
+				    d != NULL && strcmp(d->owner, j->owner) == 0)
 					json_array_append_new(cands, json_pack(
 					    "[I,i]", (json_int_t)d->id,
 					    (int)d->state));
@@ -1977,14 +2056,16 @@ sched_dep_state(struct sched_loop *loop, const struct store_job *j,
 		}
 	} else {
 		/* Every job of that name in the namespace, oldest first. */
-		key = xprintf("%s/%s", j->namespace, ref);
+		key = xprintf("%s\t%s/%s", j->owner, j->namespace, ref);
 		if ((cands = json_object_get(loop->depmemo, key)) == NULL) {
 			cands = json_array();
 			f.name = ref;
 			if (store_list(loop->store, &f, &found, &n, NULL) == 0) {
 				for (i = 0; i < n; i++)
 					if (strcmp(found[i]->namespace,
-					    j->namespace) == 0)
+					    j->namespace) == 0 &&
+					    strcmp(found[i]->owner,
+					    j->owner) == 0)
 						json_array_append_new(cands,
 						    json_pack("[I,i]", (json_int_t)
 						    found[i]->id,
@@ -2081,6 +2162,7 @@ sched_snap_job(struct sched_loop *loop, struct store_job *j,
 		    d == SCHED_DEPS_FAILED) {
 			sj->deps = d;
 			sj->dep_job = dep;
+			sj->dep_ref = sp->after[i];
 		}
 	}
 }
@@ -2121,20 +2203,24 @@ sched_snap_release(struct sched_snap_store *ss)
 }
 
 /* Counts each group's admitted and running jobs, once a pass (a map from
- * group name to count; the caller decrefs it). */
+ * "owner\tgroup" to count; the caller decrefs it).  A group is its
+ * owner's: a class where everyone submits "lab1" has one limit each. */
 static json_t *
 sched_groups_running(struct sched_loop *loop)
 {
 	json_t *counts = json_object();
-	const char *g;
+	const struct store_job *j;
+	char *k;
 	size_t i;
 
 	for (i = 0; i < loop->njobs; i++) {
-		if ((g = loop->jobs[i]->group) == NULL ||
-		    !store_state_is_active(loop->jobs[i]->state))
+		j = loop->jobs[i];
+		if (j->group == NULL || !store_state_is_active(j->state))
 			continue;
-		json_object_set_new(counts, g, json_integer(1 +
-		    json_integer_value(json_object_get(counts, g))));
+		k = xprintf("%s\t%s", j->owner, j->group);
+		json_object_set_new(counts, k, json_integer(1 +
+		    json_integer_value(json_object_get(counts, k))));
+		free(k);
 	}
 	return counts;
 }
@@ -2332,16 +2418,13 @@ sched_snap_placement(const struct store_job *j, const json_t *pods,
     const json_t *booked, const char **nodes, bool *counted, char **buf)
 {
 	const json_t *p;
-	const char *rank, *node;
+	const char *node;
 	char *s, *next;
 	size_t k;
 	int r;
 
 	json_array_foreach(pods, k, p) {
-		rank = kube_obj_label(p, SCHED_RANK_LABEL);
-		if (rank == NULL)
-			rank = kube_obj_label(p, SCHED_INDEX_LABEL);
-		r = rank != NULL ? atoi(rank) : -1;
+		r = spec_pod_rank(p);
 		node = kube_pod_node(p);
 		if (r < 0 || r >= j->replicas || node == NULL)
 			continue;
@@ -2372,7 +2455,7 @@ sched_snap_ending(struct sched_loop *loop, const struct store_job *j,
     const json_t *booked, struct sched_snap_store *ss)
 {
 	struct sched_running *sr = &ss->running[ss->nrunning];
-	json_t *pods = sched_job_objects(loop, j->id, "pods"), *p;
+	json_t *pods = sched_job_objects(loop, j, "pods"), *p;
 	size_t k, n = 0;
 
 	/* Pods already being deleted are entries of their own. */
@@ -2419,6 +2502,7 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 	json_t *pods, *groups, *booked;
 	size_t i, k, gr;
 	const char *cause = NULL;
+	char *gkey;
 
 	memset(snap, 0, sizeof *snap);
 	groups = sched_groups_running(loop);
@@ -2439,8 +2523,13 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 				    cause);
 				continue;
 			}
-			gr = j->group == NULL ? 0 : (size_t)json_integer_value(
-			    json_object_get(groups, j->group));
+			gr = 0;
+			if (j->group != NULL) {
+				gkey = xprintf("%s\t%s", j->owner, j->group);
+				gr = (size_t)json_integer_value(
+				    json_object_get(groups, gkey));
+				free(gkey);
+			}
 			sched_snap_job(loop, j, sp, &ss->jobs[ss->njobs], &gr);
 			ss->sjobs[ss->njobs++] = j;
 			continue;
@@ -2477,7 +2566,7 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 		 */
 		sr->started_at = sched_job_started(pods);
 		if (sr->started_at == 0)
-			sr->started_at = sched_job_created(loop, j->id);
+			sr->started_at = sched_job_created(loop, j);
 		if (sr->started_at == 0)
 			sr->started_at = sched_cluster_time(loop,
 			    j->started_at != 0 ? j->started_at :
@@ -2488,7 +2577,7 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 			sr->timeout_s = sp->timeout_s;
 		sr->est_s = sched_estimate(loop, j, NULL);
 		/* Not yet in the quota's used: pods not created yet. */
-		if (json_array_size(sched_job_objects(loop, j->id, "pods")) ==
+		if (json_array_size(sched_job_objects(loop, j, "pods")) ==
 		    0) {
 			struct sched_job tmp;
 			int64_t need[SCHED_NRES];

@@ -1,4 +1,5 @@
 #include "sched-observe.h"
+#include "spec.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -10,26 +11,6 @@ static const char *
 obs_str(const json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
-}
-
-/* The replica rank of a pod: our label, else the Job's completion index. */
-static int
-obs_rank(const json_t *pod)
-{
-	const json_t *labels = json_object_get(json_object_get(pod, "metadata"),
-	    "labels");
-	const char *v = obs_str(labels, SCHED_RANK_LABEL);
-	char *end;
-	long r;
-
-	if (v == NULL)
-		v = obs_str(labels, SCHED_INDEX_LABEL);
-	if (v == NULL)
-		return -1;
-	r = strtol(v, &end, 10);
-	if (*v == '\0' || *end != '\0' || r < 0 || r > 100000)
-		return -1;
-	return (int)r;
 }
 
 /* The status of the pod's first container (ours is the only one). */
@@ -246,7 +227,7 @@ sched_observe(const json_t *pods, const json_t *workloads, int replicas,
 			if ((json_object_get(meta, "deletionTimestamp") != NULL)
 			    != (pass == 1))
 				continue;
-			rank = obs_rank(pod);
+			rank = spec_pod_rank(pod);
 			if (rank < 0 || rank >= replicas || current[rank])
 				continue;
 			current[rank] = true;

@@ -12,8 +12,6 @@
 
 /* The completion contract of the Deployment wrapper (spec-render). */
 #define SCHED_EXIT_MARKER "ailab-queue-exit="
-#define SCHED_RANK_LABEL "ailab-queue.io/rank"
-#define SCHED_INDEX_LABEL "batch.kubernetes.io/job-completion-index"
 
 enum sched_obs_state {
 	SCHED_OBS_PENDING,       /* not every replica runs yet */

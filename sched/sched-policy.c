@@ -725,8 +725,12 @@ sched_visit(struct sched_ctx *c, size_t idx, bool starving)
 	}
 	if (j->deps == SCHED_DEPS_FAILED) {
 		d->verdict = SCHED_VERDICT_NEVER;
-		sched_say(d->reason, &off, "dependency job %lld did not "
-		    "succeed (after)", (long long)j->dep_job);
+		if (j->dep_job == 0)
+			sched_say(d->reason, &off, "after: '%s' is not one "
+			    "of your jobs (not found)", sched_str(j->dep_ref));
+		else
+			sched_say(d->reason, &off, "dependency job %lld did "
+			    "not succeed (after)", (long long)j->dep_job);
 		return;
 	}
 	if (j->not_before > st->now) {

@@ -105,7 +105,9 @@ struct sched_job {
 	int64_t est_s;
 	bool held;
 	enum sched_deps deps;
-	int64_t dep_job;         /* the dependency the reason names */
+	int64_t dep_job;         /* the dependency the reason names; 0: none
+	                          * of the owner's jobs is dep_ref */
+	const char *dep_ref;     /* the `after` entry as written */
 	int64_t not_before;      /* ms; retry backoff, 0: none */
 };
 

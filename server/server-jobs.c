@@ -214,6 +214,15 @@ server_submit_reviewed(struct server_req *r, bool allowed, const char *error)
 	server_submit_next(r);
 }
 
+/* The per-user limit of waiting jobs, from the server's configuration or
+ * else the site's; 0 for none. */
+static int64_t
+server_max_queued(const struct server *srv)
+{
+	return srv->cfg.user_max_queued >= 0 ? srv->cfg.user_max_queued :
+	    spec_site_user_max_queued(srv->site);
+}
+
 /* The per-user limit of waiting jobs, counting what this flush already
  * accepted (pending, per user); 0, or -1 after a reply. */
 static int
@@ -224,9 +233,7 @@ server_submit_limit(struct server_req *r, int64_t pending)
 	int64_t waiting = 0, max;
 	char *cause = NULL;
 
-	max = srv->cfg.user_max_queued >= 0 ? srv->cfg.user_max_queued :
-	    spec_site_user_max_queued(srv->site);
-	if (max <= 0)
+	if ((max = server_max_queued(srv)) <= 0)
 		return 0;
 	if (store_owner_waiting(srv->store, r->user->name, &waiting,
 	    &cause) != 0) {
@@ -748,6 +755,29 @@ server_why(struct server_req *r)
     STORE_STATE_BIT(STORE_FAILED) | STORE_STATE_BIT(STORE_CANCELLED) | \
     STORE_STATE_BIT(STORE_TIMED_OUT))
 
+/* NULL if the caller may queue one more job by retrying, else why not
+ * (allocated): a retry queues a job like a submit, under the same limit. */
+static char *
+server_retry_room(struct server_req *r)
+{
+	int64_t max = server_max_queued(r->srv), waiting = 0;
+	char *cause = NULL;
+
+	if (max <= 0)
+		return NULL;
+	if (store_owner_waiting(r->srv->store, r->user->name, &waiting,
+	    &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		return xstrdup("cannot read the queue");
+	}
+	if (waiting < max)
+		return NULL;
+	return xprintf("user '%s' may have at most %" PRId64 " waiting jobs "
+	    "(queued or held) and has %" PRId64 ": not queued again",
+	    r->user->name, max, waiting);
+}
+
 /* One action on one job the caller may see, as the local command does it;
  * from_group: a group's retry skips what does not need it. */
 static json_t *
@@ -802,6 +832,11 @@ server_act(struct server_req *r, const char *action, int64_t id,
 			free(msg);
 		}
 	} else if (strcmp(action, "retry") == 0 &&
+	    store_state_is_terminal(j->state) &&
+	    (msg = server_retry_room(r)) != NULL) {
+		item = api_action_item(id, false, "limit_exceeded", msg);
+		free(msg);
+	} else if (strcmp(action, "retry") == 0 &&
 	    store_state_is_terminal(j->state) && !j->cleaned) {
 		msg = xprintf("job %" PRId64 ": its cluster objects are still "
 		    "being removed; retry it in a moment", id);
@@ -853,6 +888,12 @@ server_action_one(struct server_req *r)
 	}
 	item = server_act(r, r->action, r->id, false);
 	res = json_string_value(json_object_get(item, "result"));
+	if (strcmp(res, "limit_exceeded") == 0) {
+		server_reply_error(r, 403, "LimitExceeded", "%s",
+		    json_string_value(json_object_get(item, "message")));
+		json_decref(item);
+		return;
+	}
 	if (strcmp(res, "not_found") == 0 || strcmp(res, "conflict") == 0) {
 		server_reply_error(r, strcmp(res, "not_found") == 0 ? 404 : 409,
 		    NULL, "%s", json_string_value(json_object_get(item,
@@ -1073,22 +1114,15 @@ server_logs_pods(struct kube_response *resp, void *arg)
 	struct server_logs *w = r->work;
 	struct kube_log_opts opts = { .tail_lines = -1,
 	    .limit_bytes = 16 * 1024 * 1024 };
-	json_t *p, *pod = NULL, *cs;
-	const char *attempt;
-	char want[16];
-	size_t i;
+	json_t *pod, *cs;
 
 	r->kreq = NULL;
 	if (resp->error != NULL) {
 		server_logs_archived(r);
 		return;
 	}
-	snprintf(want, sizeof want, "%d", w->job->attempts);
-	json_array_foreach(kube_list_items(resp->body), i, p) {
-		attempt = kube_obj_label(p, "ailab-queue.io/attempt");
-		if (attempt == NULL || strcmp(attempt, want) == 0)
-			pod = p;
-	}
+	pod = spec_pick_pod(kube_list_items(resp->body), w->rank,
+	    w->job->attempts);
 	if (pod == NULL) {
 		server_logs_archived(r);
 		return;
@@ -1143,8 +1177,9 @@ server_logs(struct server_req *r)
 		server_logs_archived(r);
 		return;
 	}
-	sel = xprintf("ailab-queue.io/job-id=%" PRId64 ",ailab-queue.io/rank=%d",
-	    j->id, w->rank);
+	/* The rank is picked from the answer: Indexed Job pods carry it in
+	 * an annotation, which a selector cannot match. */
+	sel = spec_job_selector(store_queue_id(r->srv->store), j->id);
 	lo.label_selector = sel;
 	r->kreq = kube_list(r->srv->kube, KUBE_PODS, j->namespace, &lo,
 	    server_logs_pods, r);

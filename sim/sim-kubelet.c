@@ -974,6 +974,9 @@ sim_kubelet_pass(struct sim *sim)
 		pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
 		if (pod == NULL)
 			json_object_del(sim->kubelet, s);
+		else if (sim_node_is_lost(sim, sim_str(pod, "spec.nodeName")))
+			/* Its kubelet is silent: the step waits for the node. */
+			;
 		else {
 			json_incref(pod);
 			sim_kubelet_step(sim, s, pod, now);
@@ -989,12 +992,12 @@ static void
 sim_log_line(char **out, size_t *len, size_t *cap, bool ts, int64_t ms,
     const char *fmt, ...)
 {
-	char line[512], *t = NULL;
+	char *line, *t = NULL;
 	va_list ap;
 	size_t n;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	xvasprintf(&line, fmt, ap);
 	va_end(ap);
 	if (ts)
 		t = sim_time_str_micro(ms);
@@ -1006,6 +1009,102 @@ sim_log_line(char **out, size_t *len, size_t *cap, bool ts, int64_t ms,
 	*len += (size_t)snprintf(*out + *len, *cap - *len, "%s%s%s\n",
 	    t ? t : "", t ? " " : "", line);
 	free(t);
+	free(line);
+}
+
+/*
+ * The argv a container's process gets, as the kubelet makes it (the
+ * expansion of k8s.io/kubernetes third_party/forked/golang/expansion):
+ * command then args, where $(VAR) is the value of an env entry of the
+ * container, $$ is one $, and a reference to anything else is left as
+ * written.  Each env value is itself expanded against the entries before
+ * it; fieldRef values come from the pod.  Service links are not made.  A
+ * JSON array text the caller frees, or NULL without such a container.
+ */
+static char *
+sim_container_argv(json_t *pod, const char *name)
+{
+	json_t *c = NULL, *e, *vars, *argv, *v;
+	const char *s, *k, *p, *close, *fp;
+	char *buf = NULL, *ref, *text;
+	size_t i, len, cap = 0, phase;
+
+	json_array_foreach(sim_path(pod, "spec.containers"), i, e)
+		if (name == NULL || (sim_str(e, "name") != NULL &&
+		    strcmp(sim_str(e, "name"), name) == 0)) {
+			c = e;
+			break;
+		}
+	if (c == NULL)
+		return NULL;
+	vars = json_object();
+	argv = json_array();
+	for (phase = 0; phase < 3; phase++) {
+		json_array_foreach(json_object_get(c, phase == 0 ? "env" :
+		    phase == 1 ? "command" : "args"), i, e) {
+			k = phase == 0 ? sim_str(e, "name") : NULL;
+			s = phase == 0 ? sim_str(e, "value") :
+			    json_string_value(e);
+			fp = phase == 0 ? sim_str(e, "valueFrom.fieldRef."
+			    "fieldPath") : NULL;
+			if (s == NULL && fp != NULL) {
+				ref = NULL;
+				if (has_prefix(fp, "metadata.annotations['") ||
+				    has_prefix(fp, "metadata.labels['")) {
+					p = strchr(fp, '\'') + 1;
+					ref = xstrndup(p, strcspn(p, "'"));
+					s = json_string_value(json_object_get(
+					    sim_path(pod, has_prefix(fp,
+					    "metadata.labels") ?
+					    "metadata.labels" :
+					    "metadata.annotations"), ref));
+				} else
+					s = sim_str(pod, fp);
+				free(ref);
+			}
+			if (s == NULL || (phase == 0 && k == NULL))
+				continue;
+			for (len = 0, p = s; *p != '\0'; p++) {
+				if (len + 2 >= cap || (p[0] == '$' &&
+				    p[1] == '(')) {
+					cap = cap * 2 + strlen(p) + 64;
+					buf = xreallocarray(buf, cap, 1);
+				}
+				if (p[0] == '$' && p[1] == '$') {
+					buf[len++] = '$';
+					p++;
+				} else if (p[0] == '$' && p[1] == '(' &&
+				    (close = strchr(p + 2, ')')) != NULL) {
+					ref = xstrndup(p + 2,
+					    (size_t)(close - p - 2));
+					v = json_object_get(vars, ref);
+					text = v != NULL ? xstrdup(
+					    json_string_value(v)) :
+					    xprintf("$(%s)", ref);
+					cap += strlen(text);
+					buf = xreallocarray(buf, cap, 1);
+					memcpy(buf + len, text, strlen(text));
+					len += strlen(text);
+					free(text);
+					free(ref);
+					p = close;
+				} else
+					buf[len++] = *p;
+			}
+			if (buf == NULL)
+				buf = xreallocarray(buf, cap = 64, 1);
+			buf[len] = '\0';
+			if (phase == 0)
+				json_object_set_new(vars, k, json_string(buf));
+			else
+				json_array_append_new(argv, json_string(buf));
+		}
+	}
+	text = json_dumps(argv, JSON_COMPACT);
+	json_decref(argv);
+	json_decref(vars);
+	free(buf);
+	return text;
 }
 
 /* The log of one run of a container, generated from its timeline. */
@@ -1016,7 +1115,7 @@ sim_pod_log(struct sim *sim, json_t *pod, const char *container,
 	json_t *cs = sim_path(pod, "status.containerStatuses"), *c, *st = NULL;
 	int64_t start, end, t, first;
 	size_t i, len = 0, cap = 256;
-	char *out;
+	char *out, *argv;
 	bool term = false;
 	int code = 0;
 
@@ -1062,6 +1161,12 @@ sim_pod_log(struct sim *sim, json_t *pod, const char *container,
 	    "[ailab-kubesim] container %s started in pod %s/%s",
 	    container ? container : "", sim_str(pod, "metadata.namespace"),
 	    sim_str(pod, "metadata.name"));
+	if ((argv = sim_container_argv(pod, container != NULL ? container :
+	    sim_str(c, "name"))) != NULL) {
+		sim_log_line(&out, &len, &cap, timestamps, start,
+		    "[ailab-kubesim] exec %s", argv);
+		free(argv);
+	}
 	for (t = first; t <= end; t += SIM_LOG_EVERY_S * 1000)
 		sim_log_line(&out, &len, &cap, timestamps, t,
 		    "[ailab-kubesim] step %lld: working (%llds elapsed)",

@@ -31,7 +31,7 @@ struct sim_storage {
 	json_t *gone;		/* uid -> true: removed pods with dependents */
 	json_t *users;		/* "ns/claim" -> { pod name: true }: mounts */
 	json_t *available;	/* name -> true: volumes free to bind */
-	bool quiet;		/* no events: claims the cluster file made */
+	bool starting;		/* the claims the cluster file made: no events */
 };
 
 /*
@@ -249,38 +249,31 @@ sim_class_waits(json_t *sc)
 	return m != NULL && strcmp(m, "WaitForFirstConsumer") == 0;
 }
 
-/* The 422 Invalid Status of the errors, or NULL if none; frees them. */
-static json_t *
-sim_errs_status(struct sim_verr *e, enum sim_rt rt, json_t *obj)
+/* Adds one field error to a list of causes (field.ErrorList). */
+static void
+sim_cause_add(json_t *causes, const char *reason, const char *field,
+    const char *detail)
 {
-	const struct sim_rtype *t = &sim_rtypes[rt];
-	const char *name = sim_str(obj, "metadata.name");
-	json_t *st = NULL;
-	char *kind, *msg;
-	bool many = json_array_size(e->causes) > 1;
+	json_array_append_new(causes, json_pack("{ssssss}", "reason", reason,
+	    "message", detail, "field", field));
+}
 
-	if (e->text != NULL) {
-		kind = *t->group ? xprintf("%s.%s", t->kind, t->group) :
-		    xstrdup(t->kind);
-		msg = xprintf("%s \"%s\" is invalid: %s%s%s", kind,
-		    name ? name : "", many ? "[" : "", e->text, many ? "]" : "");
-		st = sim_status_new(422, "Invalid", msg, json_pack("{sssssO}",
-		    "name", name ? name : "", "kind", t->kind, "causes",
-		    e->causes));
-		if (*t->group)
-			json_object_set_new(json_object_get(st, "details"),
-			    "group", json_string(t->group));
-		free(kind);
-		free(msg);
-	}
-	json_decref(e->causes);
-	free(e->text);
+/* The 422 Invalid Status of the causes, or NULL if none; frees them. */
+static json_t *
+sim_causes_status(json_t *causes, enum sim_rt rt, json_t *obj)
+{
+	json_t *st = NULL;
+
+	if (json_array_size(causes) > 0)
+		st = sim_invalid_status(rt, sim_str(obj, "metadata.name"),
+		    causes);
+	json_decref(causes);
 	return st;
 }
 
 /* Checks accessModes against the modes Kubernetes knows. */
 static void
-sim_check_modes(struct sim_verr *e, json_t *modes, const char *required)
+sim_check_modes(json_t *e, json_t *modes, const char *required)
 {
 	static const char *known[] = { "ReadOnlyMany", "ReadWriteMany",
 		"ReadWriteOnce", "ReadWriteOncePod" };
@@ -290,7 +283,7 @@ sim_check_modes(struct sim_verr *e, json_t *modes, const char *required)
 	char *d;
 
 	if (json_array_size(modes) == 0)
-		sim_verr_add(e, "FieldValueRequired", "spec.accessModes",
+		sim_cause_add(e, "FieldValueRequired", "spec.accessModes",
 		    required);
 	json_array_foreach(modes, i, v) {
 		m = json_is_string(v) ? json_string_value(v) : "";
@@ -302,7 +295,7 @@ sim_check_modes(struct sim_verr *e, json_t *modes, const char *required)
 		d = xprintf("Unsupported value: \"%s\": supported values: "
 		    "\"ReadOnlyMany\", \"ReadWriteMany\", \"ReadWriteOnce\", "
 		    "\"ReadWriteOncePod\"", m);
-		sim_verr_add(e, "FieldValueNotSupported", "spec.accessModes", d);
+		sim_cause_add(e, "FieldValueNotSupported", "spec.accessModes", d);
 		free(d);
 	}
 }
@@ -311,25 +304,25 @@ sim_check_modes(struct sim_verr *e, json_t *modes, const char *required)
 static json_t *
 sim_pvc_admit(struct sim *sim, json_t *pvc)
 {
-	struct sim_verr e = { json_array(), NULL };
+	json_t *e = json_array();
 	json_t *req = sim_path(pvc, "spec.resources.requests.storage"), *st;
 	json_t *dflt;
 	int64_t n;
 	char *d;
 
-	sim_check_modes(&e, sim_path(pvc, "spec.accessModes"),
+	sim_check_modes(e, sim_path(pvc, "spec.accessModes"),
 	    "Required value: at least 1 access mode is required");
 	if (req == NULL)
-		sim_verr_add(&e, "FieldValueRequired", "spec.resources[storage]",
+		sim_cause_add(e, "FieldValueRequired", "spec.resources[storage]",
 		    "Required value");
 	else if (sim_key_parse("requests.storage", req, &n) != 0 || n <= 0) {
 		d = xprintf("Invalid value: \"%s\": must be greater than zero",
 		    json_is_string(req) ? json_string_value(req) : "");
-		sim_verr_add(&e, "FieldValueInvalid", "spec.resources[storage]",
+		sim_cause_add(e, "FieldValueInvalid", "spec.resources[storage]",
 		    d);
 		free(d);
 	}
-	if ((st = sim_errs_status(&e, SIM_RT_PVCS, pvc)) != NULL)
+	if ((st = sim_causes_status(e, SIM_RT_PVCS, pvc)) != NULL)
 		return st;
 	dflt = sim_default_class(sim);
 	if (sim_path(pvc, "spec.storageClassName") == NULL && dflt != NULL)
@@ -347,15 +340,15 @@ sim_pvc_admit(struct sim *sim, json_t *pvc)
 static json_t *
 sim_pv_admit(json_t *pv)
 {
-	struct sim_verr e = { json_array(), NULL };
+	json_t *e = json_array();
 	json_t *st;
 
 	if (sim_path(pv, "spec.capacity.storage") == NULL)
-		sim_verr_add(&e, "FieldValueRequired", "spec.capacity",
+		sim_cause_add(e, "FieldValueRequired", "spec.capacity",
 		    "Required value");
-	sim_check_modes(&e, sim_path(pv, "spec.accessModes"),
+	sim_check_modes(e, sim_path(pv, "spec.accessModes"),
 	    "Required value");
-	if ((st = sim_errs_status(&e, SIM_RT_PVS, pv)) != NULL)
+	if ((st = sim_causes_status(e, SIM_RT_PVS, pv)) != NULL)
 		return st;
 	if (sim_path(pv, "spec.persistentVolumeReclaimPolicy") == NULL)
 		sim_set(pv, "spec.persistentVolumeReclaimPolicy",
@@ -370,7 +363,7 @@ sim_pv_admit(json_t *pv)
 
 /* Defaults a class field, or reports a value outside the allowed two. */
 static void
-sim_class_enum(struct sim_verr *e, json_t *sc, const char *field,
+sim_class_enum(json_t *e, json_t *sc, const char *field,
     const char *a, const char *b)
 {
 	json_t *v = json_object_get(sc, field);
@@ -386,7 +379,7 @@ sim_class_enum(struct sim_verr *e, json_t *sc, const char *field,
 	d = xprintf("Unsupported value: \"%s\": supported values: \"%s\", "
 	    "\"%s\"", s ? s : "", strcmp(a, b) < 0 ? a : b,
 	    strcmp(a, b) < 0 ? b : a);
-	sim_verr_add(e, "FieldValueNotSupported", field, d);
+	sim_cause_add(e, "FieldValueNotSupported", field, d);
 	free(d);
 }
 
@@ -394,16 +387,16 @@ sim_class_enum(struct sim_verr *e, json_t *sc, const char *field,
 static json_t *
 sim_class_admit(json_t *sc)
 {
-	struct sim_verr e = { json_array(), NULL };
+	json_t *e = json_array();
 	const char *p = sim_str(sc, "provisioner");
 
 	if (p == NULL || *p == '\0')
-		sim_verr_add(&e, "FieldValueRequired", "provisioner",
+		sim_cause_add(e, "FieldValueRequired", "provisioner",
 		    "Required value");
-	sim_class_enum(&e, sc, "reclaimPolicy", "Delete", "Retain");
-	sim_class_enum(&e, sc, "volumeBindingMode", "Immediate",
+	sim_class_enum(e, sc, "reclaimPolicy", "Delete", "Retain");
+	sim_class_enum(e, sc, "volumeBindingMode", "Immediate",
 	    "WaitForFirstConsumer");
-	return sim_errs_status(&e, SIM_RT_STORAGECLASSES, sc);
+	return sim_causes_status(e, SIM_RT_STORAGECLASSES, sc);
 }
 
 /* Admission of the storage types: NULL, or the Status refusing obj. */
@@ -617,7 +610,7 @@ sim_claim_event(struct sim *sim, json_t *pvc, const char *type,
 	va_list ap;
 	char *m;
 
-	if (sim->storage->quiet)
+	if (sim->storage->starting)
 		return;
 	va_start(ap, fmt);
 	xvasprintf(&m, fmt, ap);
@@ -725,26 +718,32 @@ sim_pv_source(json_t *pv, json_t *pvc, const char *prov, const char *node)
 	sim_annotate(pv, "local.path.provisioner/selected-node", node);
 }
 
-/* The volume a provisioner makes for a claim (new reference). */
+/*
+ * The volume a provisioner makes for a claim (new reference); without a
+ * class (sc NULL), the volume an administrator made for it (Retain).
+ */
 static json_t *
 sim_pv_new(json_t *pvc, json_t *sc, const char *name, const char *node)
 {
-	const char *prov = sim_str(sc, "provisioner");
-	const char *rp = sim_str(sc, "reclaimPolicy");
+	const char *prov = sc ? sim_str(sc, "provisioner") : NULL;
+	const char *rp = sc ? sim_str(sc, "reclaimPolicy") : "Retain";
 	const char *mode = sim_str(pvc, "spec.volumeMode");
+	const char *cls = sim_str(pvc, "spec.storageClassName");
 	json_t *pv;
 
-	pv = json_pack("{s{ss}s{sO?s{sO?}ssssss}}", "metadata", "name", name,
+	pv = json_pack("{s{ss}s{sO?s{sO?}ssss}}", "metadata", "name", name,
 	    "spec", "accessModes", sim_path(pvc, "spec.accessModes"),
 	    "capacity", "storage", sim_path(pvc,
 	    "spec.resources.requests.storage"), "persistentVolumeReclaimPolicy",
-	    rp ? rp : "Delete", "storageClassName", sim_str(sc, "metadata.name"),
-	    "volumeMode", mode ? mode : "Filesystem");
+	    rp ? rp : "Delete", "volumeMode", mode ? mode : "Filesystem");
 	if (pv == NULL)
 		fatalx("volume template");
-	sim_annotate(pv, "pv.kubernetes.io/provisioned-by", prov);
+	if (cls != NULL)
+		sim_set(pv, "spec.storageClassName", json_string(cls));
+	if (prov != NULL)
+		sim_annotate(pv, "pv.kubernetes.io/provisioned-by", prov);
 	sim_finalizer_add(pv, SIM_PV_PROTECTION);
-	sim_pv_source(pv, pvc, prov, node);
+	sim_pv_source(pv, pvc, prov ? prov : "ailab-kubesim", node);
 	return pv;
 }
 
@@ -927,15 +926,15 @@ sim_claim_bind(struct sim *sim, json_t *pvc)
 
 /*
  * A bound claim whose volume is missing: a claim the cluster file made
- * bound gets its volume now; one that lost a volume it had is Lost.
+ * bound gets its volume at start; one that lost a volume it had is Lost.
  */
 static void
 sim_claim_check(struct sim *sim, json_t *pvc)
 {
 	const char *vn = sim_str(pvc, "spec.volumeName");
 	const char *cls = sim_str(pvc, "spec.storageClassName");
-	bool made = sim_annotation(pvc, "pv.kubernetes.io/bind-completed") ==
-	    NULL;
+	bool made = sim->storage->starting || sim_annotation(pvc,
+	    "pv.kubernetes.io/bind-completed") == NULL;
 	json_t *sc, *cp, *pv;
 
 	if (vn == NULL && made)
@@ -944,8 +943,6 @@ sim_claim_check(struct sim *sim, json_t *pvc)
 		return;
 	if (made) {
 		sc = cls ? sim_get(sim, SIM_RT_STORAGECLASSES, NULL, cls) : NULL;
-		if (sc == NULL)
-			return;
 		pv = sim_pv_new(pvc, sc, vn, sim_annotation(pvc,
 		    SIM_SELECTED_NODE));
 		sim_bind(sim, pvc, sim_create_obj(sim, SIM_RT_PVS, pv), true);
@@ -1272,60 +1269,9 @@ sim_storage_classes(struct sim *sim, json_t *list, char **cause)
 }
 
 /*
- * A claim of the cluster file's short form ({name, storageClassName,
- * storage, accessModes}) as a PersistentVolumeClaim (new reference).
- */
-static json_t *
-sim_standing_claim(json_t *c, const char *ns)
-{
-	json_t *modes = json_object_get(c, "accessModes");
-	json_t *size = json_object_get(c, "storage");
-	json_t *pvc = json_pack("{s{ss?ss}s{so}}", "metadata", "name",
-	    sim_str(c, "name"), "namespace", ns, "spec", "accessModes",
-	    modes ? json_deep_copy(modes) : json_pack("[s]", "ReadWriteMany"));
-
-	if (sim_str(c, "storageClassName") != NULL)
-		sim_set(pvc, "spec.storageClassName",
-		    json_string(sim_str(c, "storageClassName")));
-	if (json_is_integer(size))
-		sim_set(pvc, "spec.resources.requests.storage", json_sprintf(
-		    "%lld", (long long)json_integer_value(size)));
-	else if (size != NULL)
-		sim_set(pvc, "spec.resources.requests.storage",
-		    json_deep_copy(size));
-	return pvc;
-}
-
-/* Creates the claims the cluster file lists under each namespace. */
-static int
-sim_storage_claims(struct sim *sim, json_t *namespaces, char **cause)
-{
-	json_t *n, *list, *c, *st = NULL;
-	size_t i, j;
-
-	json_array_foreach(namespaces, i, n) {
-		list = json_object_get(n, "claims");
-		if (list != NULL && !json_is_array(list)) {
-			*cause = xprintf("namespaces[%zu]: 'claims' must be a "
-			    "list", i);
-			return -1;
-		}
-		json_array_foreach(list, j, c) {
-			if (sim_admit_create(sim, SIM_RT_PVCS, sim_standing_claim(
-			    c, sim_str(n, "name")), &st) != NULL)
-				continue;
-			*cause = xprintf("namespaces[%zu].claims[%zu]: %s", i, j,
-			    sim_str(st, "message"));
-			json_decref(st);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/*
- * Creates the cluster's StorageClasses and the claims it lists, and binds
- * them as they would have been long before the simulation starts.
+ * Creates the cluster's StorageClasses, then gives the claims the cluster
+ * file made (sim-cluster.c) their volumes, as bound long before the
+ * simulation starts.
  */
 int
 sim_storage_start(struct sim *sim, char **cause)
@@ -1336,16 +1282,14 @@ sim_storage_start(struct sim *sim, char **cause)
 
 	if (classes == NULL)
 		sim_storage_ailab(sim);
-	if ((classes != NULL && sim_storage_classes(sim, classes, &why) != 0) ||
-	    sim_storage_claims(sim, json_object_get(sim->cluster,
-	    "namespaces"), &why) != 0) {
+	else if (sim_storage_classes(sim, classes, &why) != 0) {
 		*cause = xprintf("%s: %s", file ? file : "built-in", why);
 		free(why);
 		return -1;
 	}
-	sim->storage->quiet = true;
+	sim->storage->starting = true;
 	sim_storage_pass(sim);
-	sim->storage->quiet = false;
+	sim->storage->starting = false;
 	return 0;
 }
 

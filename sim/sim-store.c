@@ -44,6 +44,12 @@ const struct sim_rtype sim_rtypes[SIM_RT_MAX] = {
 	    "" },
 	[SIM_RT_LEASES] = { "leases", "lease", "Lease", "coordination.k8s.io",
 	    "v1", true, true, false, "" },
+	[SIM_RT_LIMITRANGES] = { "limitranges", "limitrange", "LimitRange", "",
+	    "v1", true, true, false, "limits" },
+	[SIM_RT_ENDPOINTS] = { "endpoints", "endpoints", "Endpoints", "", "v1",
+	    true, true, false, "ep" },
+	[SIM_RT_ENDPOINTSLICES] = { "endpointslices", "endpointslice",
+	    "EndpointSlice", "discovery.k8s.io", "v1", true, true, false, "" },
 	[SIM_RT_STORAGECLASSES] = { "storageclasses", "storageclass",
 	    "StorageClass", "storage.k8s.io", "v1", false, true, false, "sc" },
 	[SIM_RT_PVS] = { "persistentvolumes", "persistentvolume",
@@ -412,6 +418,7 @@ sim_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
 		sim_index_ctrl(sim, key, new);
 	if (rt == SIM_RT_RESOURCEQUOTAS && new != NULL && old == NULL)
 		json_object_set_new(sim->dirty_ns, ns, json_true());
+	sim_endpoints_note(sim, rt, old, new);
 	sim_storage_index(sim, rt, old, new);
 	free(key);
 }
@@ -680,6 +687,9 @@ sim_store_free(struct sim *sim)
 	json_decref(sim->backoff);
 	json_decref(sim->sched_tried);
 	json_decref(sim->ser);
+	json_decref(sim->lost_nodes);
+	json_decref(sim->ep_dirty);
+	json_decref(sim->ep_index);
 	sim_index_free(sim);
 	sim_storage_free(sim);
 	for (i = 0; i < sim->nevents; i++) {

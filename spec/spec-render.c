@@ -2,12 +2,12 @@
 #include "spec-int.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define SPEC_MASTER_PORT 29500
-#define SPEC_INDEX_ANNOTATION "batch.kubernetes.io/job-completion-index"
 /* Multus' network selection, how a pod joins the admin chart's per-namespace
  * IPoIB network. */
 #define SPEC_NETWORKS_ANNOTATION "k8s.v1.cni.cncf.io/networks"
@@ -145,17 +145,118 @@ spec_format_bytes(int64_t v)
 	return bin;
 }
 
+/* Characters of the queue id that end object names: two queues of one
+ * namespace collide only if these agree, and then a create meets an
+ * object that is not the job's and the job fails instead of taking it. */
+#define SPEC_QUEUE_TAG 5
+
+/* "<name>-<id>", and "-<tag>" in a queue. */
+static char *
+spec_base(const char *name, const char *queue, int64_t id)
+{
+	if (queue == NULL || *queue == '\0')
+		return xprintf("%s-%lld", name, (long long)id);
+	return xprintf("%s-%lld-%.*s", name, (long long)id, SPEC_QUEUE_TAG,
+	    queue);
+}
+
 /* The base name of every object of a job. */
 char *
-spec_job_base_name(const char *spec_json, int64_t job_id)
+spec_job_base_name(const char *spec_json, const char *queue,
+    int64_t job_id)
 {
 	json_t *j = json_loads(spec_json, 0, NULL);
 	const char *name = json_string_value(json_object_get(j, "name"));
 	char *s;
 
-	s = xprintf("%s-%lld", name != NULL ? name : "job", (long long)job_id);
+	s = spec_base(name != NULL ? name : "job", queue, job_id);
 	json_decref(j);
 	return s;
+}
+
+/* The label selector of one job's objects in one queue. */
+char *
+spec_job_selector(const char *queue, int64_t job_id)
+{
+	if (queue == NULL)
+		return xprintf(SPEC_LABEL_MANAGED "=ailab-queue,"
+		    SPEC_LABEL_JOB "=%lld", (long long)job_id);
+	return xprintf(SPEC_LABEL_MANAGED "=ailab-queue," SPEC_LABEL_QUEUE
+	    "=%s," SPEC_LABEL_JOB "=%lld", queue, (long long)job_id);
+}
+
+/* Deployment pods say their rank in a label; Indexed Job pods only in the
+ * completion index (an annotation; a label too since Kubernetes 1.28). */
+int
+spec_pod_rank(const json_t *pod)
+{
+	const json_t *meta = json_object_get(pod, "metadata");
+	const char *v;
+	char *end;
+	long r;
+
+	v = json_string_value(json_object_get(json_object_get(meta, "labels"),
+	    SPEC_LABEL_RANK));
+	if (v == NULL)
+		v = json_string_value(json_object_get(json_object_get(meta,
+		    "annotations"), SPEC_INDEX_ANNOTATION));
+	if (v == NULL)
+		v = json_string_value(json_object_get(json_object_get(meta,
+		    "labels"), SPEC_INDEX_ANNOTATION));
+	if (v == NULL || *v == '\0')
+		return -1;
+	errno = 0;
+	r = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || r < 0 || r > 1000000)
+		return -1;
+	return (int)r;
+}
+
+/*
+ * A rank's pod of an attempt: pods of earlier attempts may still be going
+ * away, and a Deployment may briefly hold two pods of one rank; the newest
+ * one is the one that will run.
+ */
+json_t *
+spec_pick_pod(const json_t *pods, int rank, int attempt)
+{
+	json_t *p, *best = NULL;
+	const char *a, *ts, *bts = NULL;
+	char want[16];
+	size_t i;
+
+	snprintf(want, sizeof want, "%d", attempt);
+	json_array_foreach(pods, i, p) {
+		a = json_string_value(json_object_get(json_object_get(
+		    json_object_get(p, "metadata"), "labels"),
+		    SPEC_LABEL_ATTEMPT));
+		if (spec_pod_rank(p) != rank || (a != NULL &&
+		    strcmp(a, want) != 0))
+			continue;
+		ts = json_string_value(json_object_get(json_object_get(p,
+		    "metadata"), "creationTimestamp"));
+		if (best == NULL || (ts != NULL && (bts == NULL ||
+		    strcmp(ts, bts) >= 0))) {
+			best = p;
+			bts = ts;
+		}
+	}
+	return best;
+}
+
+/* The labels that pick one job's pods of one queue: every selector. */
+static json_t *
+spec_selector(const struct spec_run *run)
+{
+	json_t *l = json_object();
+
+	json_object_set_new(l, SPEC_LABEL_MANAGED, json_string("ailab-queue"));
+	if (run->queue != NULL && *run->queue != '\0')
+		json_object_set_new(l, SPEC_LABEL_QUEUE,
+		    json_string(run->queue));
+	json_object_set_new(l, SPEC_LABEL_JOB,
+	    json_sprintf("%lld", (long long)run->job_id));
+	return l;
 }
 
 /* The labels every object of a run carries (cleanup and the scheduler
@@ -167,17 +268,13 @@ spec_labels(const struct spec_run *run, int rank)
 	json_t *l;
 
 	group = spec_label_safe(run->group);
-	l = json_object();
-	json_object_set_new(l, "app.kubernetes.io/managed-by",
-	    json_string("ailab-queue"));
-	json_object_set_new(l, "ailab-queue.io/job-id",
-	    json_sprintf("%lld", (long long)run->job_id));
+	l = spec_selector(run);
 	json_object_set_new(l, "ailab-queue.io/group", json_string(group));
 	json_object_set_new(l, "ailab-queue.io/owner", json_string(owner));
-	json_object_set_new(l, "ailab-queue.io/attempt",
+	json_object_set_new(l, SPEC_LABEL_ATTEMPT,
 	    json_sprintf("%d", run->attempt));
 	if (rank >= 0)
-		json_object_set_new(l, "ailab-queue.io/rank",
+		json_object_set_new(l, SPEC_LABEL_RANK,
 		    json_sprintf("%d", rank));
 	free(owner);
 	free(group);
@@ -316,6 +413,67 @@ spec_render_placement(struct spec_rjob *r, const struct spec_run *run,
 	json_decref(vals);
 }
 
+/*
+ * A string Kubernetes passes through as written.  The kubelet expands
+ * $(VAR) in a container's command, args and env values and reads $$ as one
+ * $, leaving every other $ alone; a $ that begins either is doubled, so
+ * "echo $(date) $$" reaches the process as written (and "$HOME" stays
+ * "$HOME" for the shell).  ailab-queue itself refers to no variable there.
+ */
+static json_t *
+spec_kube_literal(const char *s)
+{
+	json_t *v;
+	char *out;
+	size_t i, k, n = 0;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (s[i] == '$' && (s[i + 1] == '$' || s[i + 1] == '('))
+			n++;
+	if (n == 0)
+		return json_string(s);
+	out = xmalloc(i + n + 1);
+	for (i = 0, k = 0; s[i] != '\0'; i++) {
+		if (s[i] == '$' && (s[i + 1] == '$' || s[i + 1] == '('))
+			out[k++] = '$';
+		out[k++] = s[i];
+	}
+	out[k] = '\0';
+	v = json_string(out);
+	free(out);
+	return v;
+}
+
+/* Escapes each string of an array (command, args) in place. */
+static void
+spec_kube_literal_array(json_t *a)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(a, i, e)
+		if (json_is_string(e))
+			json_array_set_new(a, i,
+			    spec_kube_literal(json_string_value(e)));
+}
+
+/* Makes what the kubelet expands in a container literal: its command,
+ * args and env values. */
+static void
+spec_kube_literal_container(json_t *c)
+{
+	json_t *e, *v;
+	size_t i;
+
+	spec_kube_literal_array(json_object_get(c, "command"));
+	spec_kube_literal_array(json_object_get(c, "args"));
+	json_array_foreach(json_object_get(c, "env"), i, e)
+		if ((v = json_object_get(e, "value")) != NULL &&
+		    json_is_string(v))
+			json_object_set_new(e, "value",
+			    spec_kube_literal(json_string_value(v)));
+}
+
 /* The container of one rank (rank -1: an Indexed Job's template). */
 static json_t *
 spec_render_container(struct spec_rjob *r, int rank, json_t *mounts)
@@ -414,6 +572,7 @@ spec_render_container(struct spec_rjob *r, int rank, json_t *mounts)
 	    json_string("/dev/termination-log"));
 	json_object_set_new(c, "terminationMessagePolicy",
 	    json_string("File"));
+	spec_kube_literal_container(c);
 	return c;
 }
 
@@ -545,11 +704,9 @@ spec_render_ports(struct spec_rjob *r, const struct spec_run *run)
 	if (json_array_size(ports) == 0)
 		return NULL;
 	labels = spec_labels(run, -1);
-	sel = json_pack("{s:s,s:O}", "app.kubernetes.io/managed-by",
-	    "ailab-queue", "ailab-queue.io/job-id", json_object_get(labels,
-	    "ailab-queue.io/job-id"));
+	sel = spec_selector(run);
 	json_object_set_new(sel, strcmp(r->workload, "job") == 0 ?
-	    SPEC_INDEX_ANNOTATION : "ailab-queue.io/rank", json_string("0"));
+	    SPEC_INDEX_ANNOTATION : SPEC_LABEL_RANK, json_string("0"));
 	out = json_array();
 	json_array_foreach(ports, i, e) {
 		p = json_integer_value(e);
@@ -572,8 +729,8 @@ spec_render_ports(struct spec_rjob *r, const struct spec_run *run)
 
 /* Reads and checks the fields of a stored spec. */
 static int
-spec_rjob_read(struct spec_rjob *r, const char *spec_json, int64_t id,
-    char **cause)
+spec_rjob_read(struct spec_rjob *r, const char *spec_json,
+    const struct spec_run *run, char **cause)
 {
 	json_error_t err;
 	json_t *gpu;
@@ -609,7 +766,7 @@ spec_rjob_read(struct spec_rjob *r, const char *spec_json, int64_t id,
 		*cause = xstrdup("stored spec has a bad replica count");
 		return -1;
 	}
-	r->base = xprintf("%s-%lld", r->name, (long long)id);
+	r->base = spec_base(r->name, run->queue, run->job_id);
 	if (strlen(r->base) + 1 + snprintf(NULL, 0, "%lld",
 	    (long long)r->replicas - 1) > 63) {
 		*cause = xprintf("object name '%s' is too long", r->base);
@@ -624,11 +781,11 @@ spec_render_job_json(const char *spec_json, const struct spec_run *run,
     char **cause)
 {
 	struct spec_rjob r;
-	json_t *out = NULL, *labels, *obj;
+	json_t *out = NULL, *labels, *obj, *sel;
 	json_int_t rank;
 	char *name;
 
-	if (spec_rjob_read(&r, spec_json, run->job_id, cause) != 0)
+	if (spec_rjob_read(&r, spec_json, run, cause) != 0)
 		goto out;
 	out = json_array();
 	labels = spec_labels(run, -1);
@@ -636,10 +793,7 @@ spec_render_job_json(const char *spec_json, const struct spec_run *run,
 	    "s:[{s:s,s:i,s:i}]}}", "apiVersion", "v1", "kind", "Service",
 	    "metadata", spec_meta(r.base, r.ns, labels), "spec", "clusterIP",
 	    "None", "publishNotReadyAddresses", 1, "selector",
-	    json_pack("{s:s,s:s}", "app.kubernetes.io/managed-by",
-	    "ailab-queue", "ailab-queue.io/job-id",
-	    json_string_value(json_object_get(labels,
-	    "ailab-queue.io/job-id"))), "ports", "name", "master", "port",
+	    spec_selector(run), "ports", "name", "master", "port",
 	    SPEC_MASTER_PORT, "targetPort", SPEC_MASTER_PORT));
 	if ((obj = spec_render_ports(&r, run)) != NULL)
 		json_array_append_new(out, obj);
@@ -657,17 +811,14 @@ spec_render_job_json(const char *spec_json, const struct spec_run *run,
 	for (rank = 0; rank < r.replicas; rank++) {
 		name = xprintf("%s-%lld", r.base, (long long)rank);
 		labels = spec_labels(run, (int)rank);
-		obj = json_pack("{s:s,s:s,s:o,s:{s:i,s:{s:{s:s,s:s,s:s}},"
-		    "s:{s:s},s:o}}", "apiVersion", "apps/v1", "kind",
-		    "Deployment", "metadata", spec_meta(name, r.ns, labels),
-		    "spec", "replicas", 1, "selector", "matchLabels",
-		    "app.kubernetes.io/managed-by", "ailab-queue",
-		    "ailab-queue.io/job-id", json_string_value(
-		    json_object_get(labels, "ailab-queue.io/job-id")),
-		    "ailab-queue.io/rank", json_string_value(
-		    json_object_get(labels, "ailab-queue.io/rank")),
-		    "strategy", "type", "Recreate", "template",
-		    spec_render_pod(&r, run, (int)rank));
+		sel = spec_selector(run);
+		json_object_set_new(sel, SPEC_LABEL_RANK,
+		    json_sprintf("%lld", (long long)rank));
+		obj = json_pack("{s:s,s:s,s:o,s:{s:i,s:{s:o},s:{s:s},s:o}}",
+		    "apiVersion", "apps/v1", "kind", "Deployment", "metadata",
+		    spec_meta(name, r.ns, labels), "spec", "replicas", 1,
+		    "selector", "matchLabels", sel, "strategy", "type",
+		    "Recreate", "template", spec_render_pod(&r, run, (int)rank));
 		json_array_append_new(out, obj);
 		free(name);
 	}

@@ -24,6 +24,10 @@
 #define SPEC_MAX_JOBS 100000
 /* What one file may expand to, in bytes of stored spec JSON. */
 #define SPEC_MAX_EXPANDED (256 * 1024 * 1024)
+/* Diagnostics kept for one load; more are counted, not kept. */
+#define SPEC_MAX_DIAGS 1000
+/* How deep a chain of 'after' may be within one submission. */
+#define SPEC_MAX_AFTER_DEPTH 10000
 /* A job's base name is "<name>-<id>"; ids up to 10 digits and ranks up to 2
  * keep every object name and hostname within 63 characters. */
 #define SPEC_MAX_NAME 48
@@ -81,6 +85,16 @@ struct spec_options {
 	const char *const *sets;         /* --set key=value, dotted keys */
 	size_t nsets;
 	const struct spec_site *site;    /* NULL: the built-in profile */
+	/*
+	 * The most jobs the file may expand to (0: SPEC_MAX_JOBS): a sweep's
+	 * size (the product of its axes), a roster's rows and the jobs of
+	 * every document are counted before any job is made, so a small file
+	 * that would make too many is refused at the field that makes them.
+	 */
+	size_t max_jobs;
+	/* Read no file besides the spec (a server): 'for_each.roster' is
+	 * refused at its place. */
+	bool no_files;
 };
 
 /* One validated, expanded job. */
@@ -112,6 +126,13 @@ struct spec_set {
  * default namespace, the built-in site).  On any error returns -1 with
  * diags filled (and *out NULL); the caller releases diags either way and
  * frees *out with spec_set_free.  Rosters are read relative to path.
+ *
+ * spec_load_buffer is pure with no_files set: it touches no global state,
+ * prints nothing and reads no file, and its time and memory are linear in
+ * len (at most SPEC_MAX_FILE_SIZE) and in max_jobs.  Calls with their own
+ * options and diags may run at once on several threads (the site is only
+ * read); jansson's hash seed is set on the first JSON object made, so a
+ * program that calls it from threads calls json_object_seed(0) first.
  */
 int spec_load_file(const char *path, const struct spec_options *,
     struct spec_set **out, struct spec_diags *diags);
@@ -128,6 +149,13 @@ int spec_check_after(struct spec_set *const *, size_t, struct spec_diags *);
 
 /* What identifies one run of a stored job on the cluster. */
 struct spec_run {
+	/*
+	 * The queue the job belongs to (its id in the store's meta), or NULL
+	 * for a render outside any queue.  Objects carry it as a label, every
+	 * selector includes it and names end with a tag taken from it, so
+	 * two queues in one namespace never see or take each other's objects.
+	 */
+	const char *queue;
 	int64_t job_id;
 	int attempt;             /* 1 for the first run */
 	const char *owner;
@@ -151,8 +179,28 @@ struct spec_run {
  */
 json_t *spec_render_job_json(const char *spec_json, const struct spec_run *,
     char **cause);
-/* The base name of a job's objects, "<name>-<id>" (allocated). */
-char *spec_job_base_name(const char *spec_json, int64_t job_id);
+/* The base name of a job's objects, "<name>-<id>" and, in a queue,
+ * "-<tag>" (allocated). */
+char *spec_job_base_name(const char *spec_json, const char *queue,
+    int64_t job_id);
+
+/* The labels that tie an object to a queue and a job. */
+#define SPEC_LABEL_MANAGED "app.kubernetes.io/managed-by"
+#define SPEC_LABEL_QUEUE "ailab-queue.io/queue"
+#define SPEC_LABEL_JOB "ailab-queue.io/job-id"
+#define SPEC_LABEL_RANK "ailab-queue.io/rank"
+#define SPEC_LABEL_ATTEMPT "ailab-queue.io/attempt"
+#define SPEC_INDEX_ANNOTATION "batch.kubernetes.io/job-completion-index"
+
+/* The label selector of every object of one job of one queue
+ * (allocated): what logs, cleanup and the scheduler list by. */
+char *spec_job_selector(const char *queue, int64_t job_id);
+/* The rank a pod of ours runs: its rank label (Deployments) or its
+ * completion index (Indexed Jobs); -1 when it has neither. */
+int spec_pod_rank(const json_t *pod);
+/* Among a job's pods, the one of this rank in this attempt (the newest
+ * when several); NULL when there is none.  Borrowed from pods. */
+json_t *spec_pick_pod(const json_t *pods, int rank, int attempt);
 
 /* The shell script a Deployment's container runs around the user's command
  * (passed as "$@"): runs it once, records its exit code, then only waits. */

@@ -13,6 +13,7 @@
 #   running_max      per namespace, the most Running pods seen at once
 #   first_running    per job-id, real time (since start) a pod first ran
 #   managed_left     managed objects in the last sample
+#   managed_left_names  and which they are
 # GPU time for fair-share scenarios is not sampled here: sched-gpu-time.py
 # takes it exactly from the pods' own timestamps.
 # usage: sched-sample.py URL TOKEN STOP OUT [INTERVAL]
@@ -139,13 +140,18 @@ def main():
             break
         time.sleep(interval)
     if last is not None:
-        n = 0
+        left = []
         for kind in ("pods", "deployments", "replicasets", "jobs",
                      "services", "configmaps", "secrets"):
             for o in last.get(kind, []):
                 if labels(o).get(MANAGED) == "ailab-queue":
-                    n += 1
-        rep["managed_left"] = n
+                    md = o.get("metadata") or {}
+                    left.append("%s %s/%s%s" % (
+                        kind, md.get("namespace"), md.get("name"),
+                        " (terminating)" if md.get("deletionTimestamp")
+                        else ""))
+        rep["managed_left"] = len(left)
+        rep["managed_left_names"] = left
     with open(out + ".tmp", "w") as f:
         json.dump(rep, f, indent=1)
     os.rename(out + ".tmp", out)

@@ -51,4 +51,5 @@ is "cluster: never two live workloads for one job and rank" \
     "$(r 'd["duplicates"]' "$R")" "[]"
 is "cluster: nothing managed by ailab-queue is left" \
     "$(r 'd["managed_left"]' "$R")" 0
+r '"\n".join(d["managed_left_names"])' "$R" | sed -n 's/^\(..*\)$/# left: \1/p'
 finish

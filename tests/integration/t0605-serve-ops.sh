@@ -94,7 +94,7 @@ is "release" \
 
 is "quota of her namespace" \
     "$(api alice GET '/v1/quota?namespace=alice') $(jq_body 'b["quotas"][0]["name"]')" \
-    "200 compute-quota"
+    "200 quota-cpu-mem-gpu-pvc"
 is "not of bob's" "$(api alice GET '/v1/quota?namespace=bob')" 403
 curl -s "$SERVE_URL/metrics" >"$TMP/metrics"
 grep -q '^ailab_queue_leader 1$' "$TMP/metrics" &&

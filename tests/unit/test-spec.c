@@ -242,7 +242,7 @@ test_render_stored(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
 	    env, i), "value")), "1");
 	json_decref(objs);
-	base = spec_job_base_name(set->jobs[0]->spec_json, 42);
+	base = spec_job_base_name(set->jobs[0]->spec_json, NULL, 42);
 	assert_string_equal(base, "ddp-42");
 	free(base);
 	assert_null(spec_render_job_json("{\"v\":99}", &run, &cause));

@@ -2,16 +2,18 @@
 # Storage in ailab-kubesim: StorageClasses (kubectl, python3-kubernetes),
 # WaitForFirstConsumer and Immediate binding, the scheduler's claim checks,
 # claim protection, ephemeral volumes and their collection, storage quota
-# in the apiserver's words, and terminal pods against the pods quota.
+# in the apiserver's words, and terminal pods against the pods quota; on
+# the roomy cluster (mechanics), then on a file's own classes and on the
+# built-in cluster (ailab's quota and standing claims).
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-plan 84
+plan 90
 
 sim_tls
 ok "openssl makes a CA and a server certificate" $?
 KC="$TMP/kubeconfig"
-sim_start --speed 20 --seed 3 --kubeconfig-out "$KC" \
-    --tls-cert "$TMP/tls/srv.crt" --tls-key "$TMP/tls/srv.key" \
+sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
+    --speed 20 --seed 3 --kubeconfig-out "$KC" --tls-cert "$TMP/tls/srv.crt" --tls-key "$TMP/tls/srv.key" \
     --tls-ca "$TMP/tls/ca.crt"
 ok "starts with TLS" $?
 CURL_EXTRA="--cacert $TMP/tls/ca.crt"
@@ -146,7 +148,7 @@ is "a new claim without a class" "$(api POST "$NS/alice/persistentvolumeclaims" 
 # Storage quota, as the admin chart sets it.
 is "ailab's quota in bob" "$(api POST "$NS/bob/resourcequotas" admin-token '{"metadata":{"name":"quota-cpu-mem-gpu-pvc"},"spec":{"hard":{"requests.storage":"40T","count/pods":"10","persistentvolumeclaims":"8","rancher-local-path.storageclass.storage.k8s.io/requests.storage":"1Ti"}}}')" 201
 api GET "$NS/bob/persistentvolumeclaims" >/dev/null
-is "the built-in cluster's standing claims, Bound" "$(jget '" ".join(c["metadata"]["name"]+":"+c["spec"]["storageClassName"]+":"+c["status"]["capacity"]["storage"] for c in d["items"] if c["status"]["phase"]=="Bound")')" \
+is "the standing claims (defaultClaims), Bound" "$(jget '" ".join(c["metadata"]["name"]+":"+c["spec"]["storageClassName"]+":"+c["status"]["capacity"]["storage"] for c in d["items"] if c["status"]["phase"]=="Bound")')" \
     "pvc-nfshome-bob:nfs-users:2T gfs-sata-pvc-bob:kadalu.gfs-sata-users:10T gfs-sata-share-pvc-bob:kadalu.gfs-sata-share:10T gfs-nvme-pvc-share-bob:kadalu.gfs-nvme-share:1T"
 api POST "$NS/bob/persistentvolumeclaims" bob-token "$(claim data kadalu.gfs-sata-users 15T ReadWriteMany)" >/dev/null
 is "a claim past requests.storage: 403" "$(api POST "$NS/bob/persistentvolumeclaims" bob-token "$(claim big kadalu.gfs-nvme-share 2Ti ReadWriteMany)"; jget 'd["message"]')" \
@@ -217,17 +219,6 @@ EOF2
 is "a class without a provisioner (exit 1)" "$?" 1
 like "... the message names the file and the class" "$TMP/err" \
     'bad.yaml: storageClasses\[0\]: StorageClass.storage.k8s.io "fast" is invalid: provisioner: Required value'
-cat >"$TMP/bad.yaml" <<'EOF2'
-namespaces:
-- name: alice
-  quota: {requests.storage: 1T}
-  claims: [{name: home, storageClassName: nfs-users, storage: 2T}]
-EOF2
-"$AILAB_KUBESIM" --listen 127.0.0.1:0 --cluster "$TMP/bad.yaml" \
-    >"$TMP/out" 2>"$TMP/err"
-is "a claim past the namespace's quota (exit 1)" "$?" 1
-like "... the message names the file and the claim" "$TMP/err" \
-    'bad.yaml: namespaces\[0\].claims\[0\]: persistentvolumeclaims "home" is forbidden: exceeded quota: compute-quota, requested: requests.storage=2T, used: requests.storage=0, limited: requests.storage=1T'
 cat >"$TMP/cluster.yaml" <<'EOF2'
 nodeGroups:
 - {count: 2, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090, gpuCount: 8}
@@ -257,6 +248,25 @@ is "alice may not list classes" "$(api GET /apis/storage.k8s.io/v1/storageclasse
     '403storageclasses.storage.k8s.io is forbidden: User "alice" cannot list resource "storageclasses" in API group "storage.k8s.io" at the cluster scope'
 is "but may list volumes" "$(api GET /api/v1/persistentvolumes alice-token; jget 'len(d["items"])')" 2002
 is "not delete one" "$(api DELETE "/api/v1/persistentvolumes/$(jget 'd["items"][0]["metadata"]["name"]' 2>/dev/null || echo x)" alice-token)" 403
+sim_stop
+ok "stops cleanly" $?
+
+# The built-in cluster: ailab's quota and standing claims, with volumes.
+sim_start
+ok "the built-in cluster starts" $?
+api GET "$NS/carol/persistentvolumeclaims" >/dev/null
+is "carol's four standing claims are Bound" "$(jget '[c["metadata"]["name"] for c in d["items"] if c["status"]["phase"]=="Bound"]')" \
+    '["pvc-nfshome-carol", "gfs-sata-pvc-carol", "gfs-sata-share-pvc-carol", "gfs-nvme-pvc-share-carol"]'
+api GET "/api/v1/persistentvolumes/$(jget 'd["items"][0]["spec"]["volumeName"]')" >/dev/null
+is "... with their volumes" "$(jget '[d["spec"]["claimRef"]["namespace"]+"/"+d["spec"]["claimRef"]["name"], d["spec"]["capacity"]["storage"], d["status"]["phase"]]')" \
+    '["carol/pvc-nfshome-carol", "2T", "Bound"]'
+wait_for "the quota counts them: requests.storage 23T" 10 used_is carol quota-cpu-mem-gpu-pvc 'd["status"]["used"]["requests.storage"]' 23T
+is "a claim past ailab's 40T" "$(api POST "$NS/carol/persistentvolumeclaims" carol-token "$(claim big kadalu.gfs-sata-users 18T ReadWriteMany)"; jget 'd["message"]')" \
+    '403persistentvolumeclaims "big" is forbidden: exceeded quota: quota-cpu-mem-gpu-pvc, requested: requests.storage=18T, used: requests.storage=23T, limited: requests.storage=40T'
+# shellcheck disable=SC2059
+api POST "$NS/carol/pods" carol-token "$(pod s1 "$(printf "$EPH" rancher-local-path 100Gi)")" >/dev/null
+wait_for "a pod with 100Gi of scratch runs" 20 pod_phase_is carol s1 Running
+wait_for "... and its claim counts: 23T and 100Gi" 10 used_is carol quota-cpu-mem-gpu-pvc 'd["status"]["used"]["requests.storage"]' 23107374182400
 sim_stop
 ok "stops cleanly" $?
 finish
