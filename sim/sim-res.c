@@ -86,28 +86,30 @@ sim_key_ends(const char *key, const char *suffix)
 
 /*
  * Claim sizes as Kubernetes prints them: claims are written both ways
- * ("100Gi", "40T"), so the shorter exact suffixed form wins.
+ * ("100Gi", "40T"); a sum keeps the first claim's form, on ailab the
+ * standing claims' decimal one.  So: a short exact binary form, else an
+ * exact decimal one, else the plain number.
  */
 static char *
 sim_format_storage(int64_t v)
 {
+	static const char *bin[] = { "Ei", "Pi", "Ti", "Gi", "Mi", "Ki" };
 	static const char *dec[] = { "E", "P", "T", "G", "M", "k" };
-	char *b = quantity_format_bytes(v), *d = NULL;
 	int64_t p = 1000000000000000000LL;
 	size_t i;
+	int shift;
 
+	for (i = 0; i < nitems(bin) && v != 0; i++) {
+		shift = 60 - 10 * (int)i;
+		if (v % ((int64_t)1 << shift) == 0 && (v >> shift) < (1 << 20))
+			return xprintf("%lld%s", (long long)(v >> shift),
+			    bin[i]);
+	}
 	for (i = 0; i < nitems(dec) && v != 0; i++, p /= 1000) {
-		if (v % p == 0) {
-			d = xprintf("%lld%s", (long long)(v / p), dec[i]);
-			break;
-		}
+		if (v % p == 0)
+			return xprintf("%lld%s", (long long)(v / p), dec[i]);
 	}
-	if (d == NULL || strlen(d) >= strlen(b)) {
-		free(d);
-		return b;
-	}
-	free(b);
-	return d;
+	return xprintf("%lld", (long long)v);
 }
 
 /* Formats a value as Kubernetes prints quantities of that key. */

@@ -242,6 +242,13 @@ test_claim_usage(void **state)
 	    "persistentvolumeclaims", 3);
 	assert_string_equal(s, "3");
 	free(s);
+	s = sim_key_format("requests.storage", 23000000000000LL +
+	    (100LL << 30));
+	assert_string_equal(s, "23107374182400");
+	free(s);
+	s = sim_key_format("requests.storage", 200LL << 30);
+	assert_string_equal(s, "200Gi");
+	free(s);
 	s = sim_key_format("requests.storage", 0);
 	assert_string_equal(s, "0");
 	free(s);
