@@ -10,6 +10,7 @@ sim_libsim_a_SOURCES = \
 	sim/sim-res.c \
 	sim/sim-cluster.c \
 	sim/sim-ctrl.c \
+	sim/sim-storage.c \
 	sim/sim-kubelet.c \
 	sim/sim-http.c \
 	sim/sim-tls.c \
@@ -49,7 +50,8 @@ SIM_TESTS = \
 	tests/integration/t0310-sim-auth.sh \
 	tests/integration/t0311-sim-namespace-only.sh \
 	tests/integration/t0312-sim-builtin.sh \
-	tests/integration/t0313-sim-validation.sh
+	tests/integration/t0313-sim-validation.sh \
+	tests/integration/t0314-sim-storage.sh
 TESTS += $(SIM_TESTS)
 EXTRA_DIST += $(SIM_TESTS) tests/sim sim/gen-schema.py
 

@@ -218,6 +218,8 @@ sim_new_usage(enum sim_rt rt, json_t *obj)
 
 	if (rt == SIM_RT_PODS)
 		return sim_pod_usage(obj, true);
+	if (rt == SIM_RT_PVCS)
+		return sim_pvc_usage(obj);
 	u = json_object();
 	k = *t->group ? xprintf("count/%s.%s", t->name, t->group) :
 	    xprintf("count/%s", t->name);
@@ -225,8 +227,6 @@ sim_new_usage(enum sim_rt rt, json_t *obj)
 	free(k);
 	if (rt == SIM_RT_SERVICES)
 		json_object_set_new(u, "services", json_integer(1));
-	if (rt == SIM_RT_PVCS)
-		json_object_set_new(u, "persistentvolumeclaims", json_integer(1));
 	return u;
 }
 
@@ -405,6 +405,14 @@ sim_admit_create(struct sim *sim, enum sim_rt rt, json_t *obj,
 			sim_set(obj, "spec.clusterIP", json_string(ip));
 		}
 		sim_service_defaults(obj);
+		break;
+	case SIM_RT_PVCS:
+	case SIM_RT_PVS:
+	case SIM_RT_STORAGECLASSES:
+		if ((*status = sim_storage_admit(sim, rt, obj)) != NULL) {
+			json_decref(obj);
+			return NULL;
+		}
 		break;
 	default:
 		break;

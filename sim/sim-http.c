@@ -261,8 +261,12 @@ sim_can(struct sim_user *u, const char *verb, const char *group,
 	rt = sim_rt_find(group, resource);
 	if (read && ((u->read_all && rt != SIM_RT_SECRETS) ||
 	    (u->cluster_read && (rt == SIM_RT_NODES ||
-	    rt == SIM_RT_NAMESPACES))))
+	    rt == SIM_RT_NAMESPACES || rt == SIM_RT_STORAGECLASSES))))
 		return sim_allow(true, "allowed by cluster read rights", why);
+	/* ailab binds every user to a ClusterRole for PersistentVolumes. */
+	if (read && rt == SIM_RT_PVS && json_array_size(u->namespaces) > 0)
+		return sim_allow(true, "allowed by the user's PersistentVolume "
+		    "role", why);
 	if (ns == NULL || *ns == '\0' || !sim_has_str(u->namespaces, ns, true))
 		return false;
 	/* Namespace rights never reach a cluster-scoped type. */
@@ -558,7 +562,7 @@ sim_discovery_groups(struct sim_call *c)
 {
 	static const char *groups[] = { "apps", "batch", "coordination.k8s.io",
 		"discovery.k8s.io", "authentication.k8s.io",
-		"authorization.k8s.io" };
+		"authorization.k8s.io", "storage.k8s.io" };
 	json_t *arr = json_array();
 	size_t i;
 
@@ -583,7 +587,8 @@ sim_openapi(struct sim_call *c)
 {
 	static const char *gvs[] = { "api/v1", "apis/apps/v1", "apis/batch/v1",
 		"apis/coordination.k8s.io/v1", "apis/discovery.k8s.io/v1",
-		"apis/authentication.k8s.io/v1", "apis/authorization.k8s.io/v1" };
+		"apis/authentication.k8s.io/v1", "apis/authorization.k8s.io/v1",
+		"apis/storage.k8s.io/v1" };
 	json_t *paths = json_object(), *doc;
 	char gv[128], *url, *p;
 	size_t i;

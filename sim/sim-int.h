@@ -13,6 +13,7 @@ struct evhttp_request;
 struct event;
 struct event_base;
 struct ssl_ctx_st;
+struct sim_storage;
 
 /* The resource types the server knows. */
 enum sim_rt {
@@ -33,6 +34,8 @@ enum sim_rt {
 	SIM_RT_LIMITRANGES,
 	SIM_RT_ENDPOINTS,
 	SIM_RT_ENDPOINTSLICES,
+	SIM_RT_STORAGECLASSES,
+	SIM_RT_PVS,
 	SIM_RT_SELFSUBJECTREVIEWS,
 	SIM_RT_SSAR,
 	SIM_RT_SAR,
@@ -257,6 +260,7 @@ struct sim {
 	/* Endpoints (sim-endpoints.c): Services to sync, a selector index. */
 	json_t *ep_dirty;		/* "ns/service" -> true */
 	json_t *ep_index;		/* "ns\x1fk=v" -> { service: true } */
+	struct sim_storage *storage;	/* sim-storage.c's work sets */
 };
 
 /* sim-main glue: clock and randomness. */
@@ -372,6 +376,36 @@ void sim_kubelet_pass(struct sim *);
 /* Log text of a pod's container for the logs endpoint; caller frees. */
 char *sim_pod_log(struct sim *, json_t *pod, const char *container,
     bool previous, bool timestamps, bool *running);
+
+/*
+ * sim-storage.c: StorageClasses, PersistentVolumes, the volume controllers
+ * (binding and provisioning, ephemeral claims, claim protection) and the
+ * scheduler's volume checks.
+ */
+void sim_storage_init(struct sim *);
+void sim_storage_free(struct sim *);
+/* Creates the cluster file's StorageClasses, or ailab's when it has none. */
+int sim_storage_start(struct sim *, char **cause);
+/* Notes one change for the volume controllers; never writes the store. */
+void sim_storage_index(struct sim *, enum sim_rt, json_t *old, json_t *new);
+/* Defaults and validation of claims, volumes and classes; NULL or a Status. */
+json_t *sim_storage_admit(struct sim *, enum sim_rt, json_t *obj);
+/* What a claim counts against quota (new reference). */
+json_t *sim_pvc_usage(json_t *pvc);
+/* One pass of the volume controllers over what changed. */
+void sim_storage_pass(struct sim *);
+/* True if a pod mounts a claim (persistentVolumeClaim or ephemeral). */
+bool sim_pod_has_claims(json_t *pod);
+/*
+ * The scheduler's volume PreFilter: why no node can take the pod (caller
+ * frees), or NULL with *nodes the set of node names its local volumes
+ * narrow it to and *affinity the NodeSelectors of its bound volumes (new
+ * references, each NULL when there is none).
+ */
+char *sim_storage_prefilter(struct sim *, json_t *pod, json_t **nodes,
+    json_t **affinity);
+/* Binds the pod's WaitForFirstConsumer claims on the node it goes to. */
+void sim_storage_bind_pod(struct sim *, json_t *pod, const char *node);
 
 /* sim-table.c: server-side printing for kubectl. */
 json_t *sim_table(struct sim *, enum sim_rt, json_t *items, bool headers,

@@ -97,6 +97,20 @@ static const char *const sim_cols_svc[] = { "Name", "string", "0", "Type",
 static const char *const sim_cols_events[] = { "Last Seen", "string", "0",
 	"Type", "string", "0", "Reason", "string", "0", "Object", "string", "0",
 	"Message", "string", "0", NULL };
+static const char *const sim_cols_sc[] = { "Name", "string", "0",
+	"Provisioner", "string", "0", "ReclaimPolicy", "string", "0",
+	"VolumeBindingMode", "string", "0", "AllowVolumeExpansion", "string",
+	"0", "Age", "string", "0", NULL };
+static const char *const sim_cols_pvc[] = { "Name", "string", "0", "Status",
+	"string", "0", "Volume", "string", "0", "Capacity", "string", "0",
+	"Access Modes", "string", "0", "StorageClass", "string", "0",
+	"VolumeAttributesClass", "string", "0", "Age", "string", "0",
+	"VolumeMode", "string", "1", NULL };
+static const char *const sim_cols_pv[] = { "Name", "string", "0", "Capacity",
+	"string", "0", "Access Modes", "string", "0", "Reclaim Policy", "string",
+	"0", "Status", "string", "0", "Claim", "string", "0", "StorageClass",
+	"string", "0", "VolumeAttributesClass", "string", "0", "Reason",
+	"string", "0", "Age", "string", "0", "VolumeMode", "string", "1", NULL };
 static const char *const sim_cols_default[] = { "Name", "string", "0", "Age",
 	"string", "0", NULL };
 static const char *const sim_cols_limits[] = { "Name", "string", "0",
@@ -121,6 +135,9 @@ sim_cols(enum sim_rt rt)
 	case SIM_RT_NAMESPACES: return sim_cols_ns;
 	case SIM_RT_SERVICES: return sim_cols_svc;
 	case SIM_RT_EVENTS: return sim_cols_events;
+	case SIM_RT_STORAGECLASSES: return sim_cols_sc;
+	case SIM_RT_PVCS: return sim_cols_pvc;
+	case SIM_RT_PVS: return sim_cols_pv;
 	case SIM_RT_LIMITRANGES: return sim_cols_limits;
 	case SIM_RT_ENDPOINTS: return sim_cols_ep;
 	case SIM_RT_ENDPOINTSLICES: return sim_cols_eps;
@@ -244,6 +261,104 @@ sim_quota_cell(json_t *q, bool limits)
 		out = t;
 	}
 	return out;
+}
+
+/* Appends a string cell, "" when the value is absent. */
+static void
+sim_cell_str(json_t *cells, const char *v)
+{
+	json_array_append_new(cells, json_string(v ? v : ""));
+}
+
+/* Access modes as kubectl abbreviates them ("RWO,RWX"). */
+static char *
+sim_access_modes(json_t *modes)
+{
+	static const char *abbr[][2] = { { "ReadWriteOnce", "RWO" },
+		{ "ReadOnlyMany", "ROX" }, { "ReadWriteMany", "RWX" },
+		{ "ReadWriteOncePod", "RWOP" } };
+	char *out = xstrdup(""), *t;
+	size_t i;
+
+	for (i = 0; i < nitems(abbr); i++) {
+		json_t *m;
+		size_t j;
+		bool has = false;
+
+		json_array_foreach(modes, j, m)
+			has = has || (json_is_string(m) &&
+			    strcmp(json_string_value(m), abbr[i][0]) == 0);
+		if (!has)
+			continue;
+		t = xprintf("%s%s%s", out, *out ? "," : "", abbr[i][1]);
+		free(out);
+		out = t;
+	}
+	return out;
+}
+
+/* A StorageClass row; the default class is named "(default)". */
+static void
+sim_cells_sc(struct sim *sim, json_t *o, json_t *cells)
+{
+	json_t *ann = sim_path(o, "metadata.annotations");
+	const char *d = json_string_value(json_object_get(ann,
+	    "storageclass.kubernetes.io/is-default-class"));
+	char *name = xprintf("%s%s", sim_str(o, "metadata.name"),
+	    d != NULL && strcmp(d, "true") == 0 ? " (default)" : "");
+
+	sim_cell_str(cells, name);
+	sim_cell_str(cells, sim_str(o, "provisioner"));
+	sim_cell_str(cells, sim_str(o, "reclaimPolicy"));
+	sim_cell_str(cells, sim_str(o, "volumeBindingMode"));
+	sim_cell_str(cells, json_is_true(json_object_get(o,
+	    "allowVolumeExpansion")) ? "true" : "false");
+	json_array_append_new(cells, sim_age(sim, o));
+	free(name);
+}
+
+/* A PersistentVolumeClaim row. */
+static void
+sim_cells_pvc(struct sim *sim, json_t *o, json_t *cells)
+{
+	char *modes = sim_access_modes(sim_path(o, "status.accessModes"));
+
+	sim_cell_str(cells, sim_str(o, "metadata.name"));
+	sim_cell_str(cells, sim_path(o, "metadata.deletionTimestamp") ?
+	    "Terminating" : sim_str(o, "status.phase"));
+	sim_cell_str(cells, sim_str(o, "spec.volumeName"));
+	sim_cell_str(cells, sim_str(o, "status.capacity.storage"));
+	sim_cell_str(cells, modes);
+	sim_cell_str(cells, sim_str(o, "spec.storageClassName"));
+	sim_cell_str(cells, "<unset>");
+	json_array_append_new(cells, sim_age(sim, o));
+	sim_cell_str(cells, sim_str(o, "spec.volumeMode"));
+	free(modes);
+}
+
+/* A PersistentVolume row. */
+static void
+sim_cells_pv(struct sim *sim, json_t *o, json_t *cells)
+{
+	char *modes = sim_access_modes(sim_path(o, "spec.accessModes"));
+	char *claim = sim_str(o, "spec.claimRef.name") == NULL ? xstrdup("") :
+	    xprintf("%s/%s", sim_str(o, "spec.claimRef.namespace"),
+	    sim_str(o, "spec.claimRef.name"));
+
+	sim_cell_str(cells, sim_str(o, "metadata.name"));
+	sim_cell_str(cells, sim_str(o, "spec.capacity.storage"));
+	sim_cell_str(cells, modes);
+	sim_cell_str(cells, sim_str(o, "spec.persistentVolumeReclaimPolicy"));
+	sim_cell_str(cells, sim_path(o, "metadata.deletionTimestamp") ?
+	    "Terminating" : sim_str(o, "status.phase"));
+	sim_cell_str(cells, claim);
+	sim_cell_str(cells, sim_str(o, "spec.storageClassName"));
+	sim_cell_str(cells, "<unset>");
+	sim_cell_str(cells, sim_str(o, "status.reason"));
+	json_array_append_new(cells, sim_age(sim, o));
+	sim_cell_str(cells, sim_str(o, "spec.volumeMode"));
+	free(modes);
+	free(claim);
 }
 
 /* Appends to a "a,b,c + N more..." list of at most 3 (listWithMore). */
@@ -509,6 +624,15 @@ sim_cells(struct sim *sim, enum sim_rt rt, json_t *o)
 		free(t);
 		break;
 	}
+	case SIM_RT_STORAGECLASSES:
+		sim_cells_sc(sim, o, cells);
+		break;
+	case SIM_RT_PVCS:
+		sim_cells_pvc(sim, o, cells);
+		break;
+	case SIM_RT_PVS:
+		sim_cells_pv(sim, o, cells);
+		break;
 	case SIM_RT_LIMITRANGES:
 		json_array_append_new(cells, json_string(name));
 		json_array_append_new(cells, json_string(sim_str(o,
