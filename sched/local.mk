@@ -86,3 +86,7 @@ EXTRA_DIST += tests/integration/t0407-sched-wake.sh
 # Queues sharing a namespace; objects deleted or squatted behind a job.
 TESTS += tests/integration/t0410-sched-queues.sh
 EXTRA_DIST += tests/integration/t0410-sched-queues.sh
+# Storage quota on the built-in cluster: scratch claims against the
+# standing ones, claims bound where the pod runs.
+TESTS += tests/integration/t0412-sched-storage.sh
+EXTRA_DIST += tests/integration/t0412-sched-storage.sh
