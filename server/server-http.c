@@ -210,6 +210,15 @@ server_reply_json(struct server_req *r, int code, json_t *body)
 	struct evbuffer *buf = evbuffer_new();
 	char *text;
 
+	/* An encoder that failed (it should not: strings go through
+	 * api_string) costs this request, never the server. */
+	if (body == NULL) {
+		log_warnx("%s: an answer could not be encoded", r->path != NULL ?
+		    r->path : "?");
+		code = 500;
+		body = api_error_encode(500, NULL, "the server could not encode "
+		    "its answer");
+	}
 	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	evbuffer_add(buf, text, strlen(text));
 	evbuffer_add(buf, "\n", 1);
@@ -366,6 +375,28 @@ server_query_int(struct server_req *r, const char *key, int64_t lo,
 	return 0;
 }
 
+/* Refuses (400, replied) a query whose names or values are not UTF-8:
+ * they would reach job records and JSON answers that cannot hold them. */
+static int
+server_query_check_utf8(struct server_req *r)
+{
+	struct evkeyval *kv;
+
+	TAILQ_FOREACH(kv, &r->query, next) {
+		if (!api_is_utf8(kv->key, strlen(kv->key))) {
+			server_reply_error(r, 400, NULL, "the name of a query "
+			    "parameter is not valid UTF-8");
+			return -1;
+		}
+		if (!api_is_utf8(kv->value, strlen(kv->value))) {
+			server_reply_error(r, 400, NULL, "query parameter "
+			    "'%.64s' is not valid UTF-8", kv->key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Refuses impersonation headers a client sends: only the server may ever
  * choose whom it acts as. */
 static bool
@@ -430,6 +461,11 @@ server_http_cb(struct evhttp_request *req, void *arg)
 		server_reply_error(r, 400, NULL, "bad request path");
 		return;
 	}
+	if (!api_is_utf8(r->path, plen)) {
+		server_reply_error(r, 400, NULL, "the request path is not valid "
+		    "UTF-8");
+		return;
+	}
 	q = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	if (q != NULL && evhttp_parse_query_str(q, &r->query) != 0) {
 		r->query_parsed = true;
@@ -437,6 +473,8 @@ server_http_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	r->query_parsed = true;
+	if (server_query_check_utf8(r) != 0)
+		return;
 	if (server_has_forged_header(req)) {
 		log_warnx("refused a request with an Impersonate-* header");
 		server_reply_error(r, 400, NULL, "Impersonate-* headers are "

@@ -50,6 +50,16 @@ server_is_file_name(const char *s)
 	return true;
 }
 
+/* Does s hold a control character (a newline, an escape)? */
+static bool
+server_has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
 /* GET /v1/whoami. */
 static void
 server_whoami(struct server_req *r)
@@ -462,9 +472,10 @@ server_submit(struct server_req *r)
 		return;
 	}
 	group = server_query(r, "group");
-	if (group != NULL && (*group == '\0' || strlen(group) > 253)) {
+	if (group != NULL && (*group == '\0' || strlen(group) > 253 ||
+	    server_has_control(group))) {
 		server_reply_error(r, 400, NULL, "'group' must be 1 to 253 "
-		    "characters");
+		    "bytes of printable text");
 		return;
 	}
 	if (server_query_bool(r, "hold", &hold) != 0)
@@ -835,14 +846,15 @@ server_act(struct server_req *r, const char *action, int64_t id,
 static void
 server_action_one(struct server_req *r)
 {
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
 	const char *res;
 	json_t *item, *o;
 
-	if (evbuffer_get_length(evhttp_request_get_input_buffer(r->req)) > 2) {
-		o = json_loadb((const char *)evbuffer_pullup(
-		    evhttp_request_get_input_buffer(r->req), -1),
-		    evbuffer_get_length(evhttp_request_get_input_buffer(
-		    r->req)), 0, NULL);
+	/* No body, or an empty JSON object: anything else (a stray byte
+	 * too) is a client that means something this form does not do. */
+	if (evbuffer_get_length(in) > 0) {
+		o = json_loadb((const char *)evbuffer_pullup(in, -1),
+		    evbuffer_get_length(in), 0, NULL);
 		if (!json_is_object(o) || json_object_size(o) != 0) {
 			json_decref(o);
 			server_reply_error(r, 400, NULL, "this action takes no "
