@@ -8,7 +8,9 @@ server_libserver_a_SOURCES = \
 	server/server-int.h \
 	server/server-auth.c \
 	server/server-config.c \
+	server/server-conn.c \
 	server/server-events.c \
+	server/server-hash.c \
 	server/server-http.c \
 	server/server-jobs.c \
 	server/server-lease.c \
@@ -40,7 +42,8 @@ SERVER_INTEGRATION_TESTS = \
 	tests/integration/t0604-serve-tls.sh \
 	tests/integration/t0605-serve-ops.sh \
 	tests/integration/t0606-serve-impersonate.sh \
-	tests/integration/t0607-serve-kick.sh
+	tests/integration/t0607-serve-kick.sh \
+	tests/integration/t0609-serve-slow-clients.sh
 TESTS += $(SERVER_INTEGRATION_TESTS)
 EXTRA_DIST += $(SERVER_INTEGRATION_TESTS) tests/integration/t06-serve-lib.sh
 

@@ -16,6 +16,52 @@
 
 struct kube_response;
 struct kube_request;
+struct bufferevent;
+
+/* server-hash.c: intrusive chained hash tables, keyed by SipHash under a
+ * secret drawn at start.  A node is embedded in its record; a lookup
+ * walks the chain of a hash and compares keys itself. */
+struct server_hnode {
+	struct server_hnode *hnext;
+	uint64_t hv;
+};
+struct server_hash {
+	struct server_hnode **b;
+	size_t nb;                   /* a power of two */
+	size_t n;
+};
+#define server_container(p, type, member) \
+	((type *)(void *)((char *)(p) - offsetof(type, member)))
+uint64_t server_hash_key(const void *, size_t);
+void server_hash_init(struct server_hash *);
+void server_hash_release(struct server_hash *);
+void server_hash_add(struct server_hash *, struct server_hnode *, uint64_t);
+void server_hash_del(struct server_hash *, struct server_hnode *);
+/* The first node whose hash falls in hv's chain (then ->hnext). */
+struct server_hnode *server_hash_chain(const struct server_hash *, uint64_t);
+
+/* A client address (an IPv6 one by its /64): its connections and its
+ * bucket of failed authentications. */
+#define SERVER_ADDR_LEN 64
+struct server_peer {
+	struct server_hnode hnode;
+	TAILQ_ENTRY(server_peer) lru;
+	char addr[SERVER_ADDR_LEN];
+	int nconns;
+	int reviews;                 /* token reviews in flight */
+	double fail_tokens;
+	int64_t fail_at;             /* ms of the last refill */
+	int64_t used;                /* ms */
+};
+TAILQ_HEAD(server_peers, server_peer);
+
+/* Where a connection is: each phase but WORKING has a deadline. */
+enum server_conn_phase {
+	SERVER_CONN_HEADERS = 0,     /* TLS handshake, request line, headers */
+	SERVER_CONN_BODY,
+	SERVER_CONN_IDLE,            /* kept alive between requests */
+	SERVER_CONN_WORKING,         /* the server has the request */
+};
 
 /* Who made a request, as the cluster said (TokenReview). */
 struct server_user {
@@ -62,6 +108,10 @@ struct server_metrics {
 	double wait_sum;
 	int64_t wait_n;
 	int64_t log_seq;             /* events read so far for the wait time */
+	/* Connections closed at a deadline, by phase; refused at a cap. */
+	int64_t conn_timeouts[SERVER_CONN_WORKING];
+	int64_t conn_refused_cap;
+	int64_t conn_refused_addr;
 };
 
 struct server_req;
@@ -88,6 +138,7 @@ struct server_req {
 	int64_t id;                  /* from /v1/jobs/{id}/... */
 	const char *action;          /* from .../ACTION */
 	int64_t started;
+	char peer[SERVER_ADDR_LEN];  /* the client's address, as counted */
 	bool streaming;
 	struct server_req *next, *prev;   /* the server's list in flight */
 };
@@ -104,10 +155,19 @@ struct server {
 	struct evhttp_bound_socket *bound;
 	SSL_CTX *ssl;
 	int port;
-	int nconns;
 	int nreviews;                /* TokenReviews in flight */
-	struct evhttp_connection **evcons;   /* seen, not yet closed */
-	size_t nevcons;
+	/* Connections (server-conn.c): by evcon, and the client addresses. */
+	struct server_hash conns;
+	struct server_hash peers;
+	struct server_peers peer_lru;
+	int conn_cap;                /* max_connections, under the fd limit */
+	struct bufferevent **newbevs;        /* accepted, to adopt */
+	size_t nnewbevs;
+	struct event *adopt;
+	struct event *resume;
+	int refused_cap, refused_addr;       /* since the last log line */
+	char refused_last[SERVER_ADDR_LEN];
+	int64_t refused_logged, accept_err_logged;
 	bool listening;
 	bool stopping;
 	struct sched_loop *sched;
@@ -143,6 +203,22 @@ int server_query_bool(struct server_req *, const char *, bool *out);
 /* A query integer within bounds; absent gives def. */
 int server_query_int(struct server_req *, const char *, int64_t lo,
     int64_t hi, int64_t def, int64_t *out);
+
+/* server-conn.c */
+/* Sets the bevcb and the connection cap (under RLIMIT_NOFILE); then
+ * server_conn_listening once the socket is bound. */
+void server_conn_init(struct server *);
+void server_conn_listening(struct server *);
+void server_conn_release(struct server *);
+/* A request arrived whole on evcon: no deadline while the server works;
+ * the client's address (as counted) is returned. */
+const char *server_conn_request(struct server *, struct evhttp_connection *);
+/* The answer is on its way: the connection idles or reads the next. */
+void server_conn_replied(struct server *, struct evhttp_connection *);
+void server_conn_tick(struct server *);
+struct server_peer *server_peer_find(struct server *, const char *key);
+struct server_peer *server_peer_get(struct server *, const char *key);
+void server_peer_touch(struct server *, struct server_peer *);
 
 /* server-auth.c */
 /* Authenticates, then calls req->handler (or replies 401/502). */

@@ -122,6 +122,29 @@ server_metrics_handle(struct server_req *r)
 			    srv->m.requests[code]);
 		}
 	(void)errs;
+	server_metric_head(b, "ailab_queue_connections", "gauge",
+	    "Client connections open now.");
+	evbuffer_add_printf(b, "ailab_queue_connections %zu\n",
+	    srv->conns.n);
+	server_metric_head(b, "ailab_queue_connections_closed_total",
+	    "counter", "Client connections closed by the server at a "
+	    "deadline, by the phase they were in.");
+	evbuffer_add_printf(b, "ailab_queue_connections_closed_total{reason="
+	    "\"header_timeout\"} %" PRId64 "\n",
+	    srv->m.conn_timeouts[SERVER_CONN_HEADERS]);
+	evbuffer_add_printf(b, "ailab_queue_connections_closed_total{reason="
+	    "\"body_timeout\"} %" PRId64 "\n",
+	    srv->m.conn_timeouts[SERVER_CONN_BODY]);
+	evbuffer_add_printf(b, "ailab_queue_connections_closed_total{reason="
+	    "\"idle_timeout\"} %" PRId64 "\n",
+	    srv->m.conn_timeouts[SERVER_CONN_IDLE]);
+	server_metric_head(b, "ailab_queue_connections_refused_total",
+	    "counter", "New client connections closed at once, by the cap "
+	    "they were over.");
+	evbuffer_add_printf(b, "ailab_queue_connections_refused_total{reason="
+	    "\"max_connections\"} %" PRId64 "\n", srv->m.conn_refused_cap);
+	evbuffer_add_printf(b, "ailab_queue_connections_refused_total{reason="
+	    "\"per_address\"} %" PRId64 "\n", srv->m.conn_refused_addr);
 	server_metric_head(b, "ailab_queue_wait_seconds", "histogram",
 	    "Time from submission to running, of jobs that started.");
 	for (k = 0; k < SERVER_WAIT_BUCKETS; k++) {

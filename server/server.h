@@ -47,8 +47,18 @@ struct server_config {
 	size_t ntas;
 	double rate;                 /* requests per second per user; 20 */
 	int burst;                   /* 100 */
-	int max_connections;         /* 1000 */
-	int timeout_s;               /* idle connection timeout; 30 */
+	int max_connections;         /* 1000, lowered under RLIMIT_NOFILE */
+	int max_connections_per_address;     /* 128 */
+	int timeout_s;               /* idle (kept alive) and inactivity; 30 */
+	int header_timeout_s;        /* handshake + headers from accept; 10 */
+	int body_timeout_s;          /* the body from the headers' end; 30 */
+	double auth_fail_rate;       /* failed authentications per second and
+	                                client address; 1 */
+	int auth_fail_burst;         /* 20 */
+	int parse_workers;           /* processes that validate specs; 2 */
+	int64_t parse_timeout_ms;    /* CPU per spec; 10 s */
+	int parse_queue;             /* specs waiting for a worker; 64 */
+	int parse_queue_per_user;    /* a user's specs waiting or parsed; 4 */
 	int token_ttl_s;             /* review cache lifetime; 60 */
 	int64_t user_max_queued;     /* -1: the site profile's */
 	bool lease;                  /* leader election; default on */
