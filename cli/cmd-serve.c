@@ -3,6 +3,9 @@
  * (server/) and, while it holds the Lease, runs the scheduler loop, all on
  * the one event base of main.
  */
+#include <sys/resource.h>
+
+#include <errno.h>
 #include <event2/event.h>
 #include <signal.h>
 #include <stdio.h>
@@ -200,6 +203,27 @@ cmd_serve_signal(evutil_socket_t sig, short ev, void *arg)
 		event_base_loopbreak(sv->base);
 }
 
+/*
+ * The server caps connections below the descriptor limit: ask for what
+ * max_connections needs (up to the hard limit) rather than have it
+ * lowered, as daemons that hold many sockets do.
+ */
+static void
+cmd_serve_raise_nofile(const struct server_config *cfg)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)cfg->max_connections + 512;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ?
+	    rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_warnx("cannot raise the descriptor limit to %llu: %s",
+		    (unsigned long long)rl.rlim_cur, strerror(errno));
+}
+
 /* The command line over the config file: each option is one setting. */
 static int
 cmd_serve_config(struct cli_ctx *ctx, struct server_config *cfg)
@@ -319,6 +343,7 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	sv.base = ctx->base;
+	cmd_serve_raise_nofile(&cfg);
 	sv.srv = server_new(sv.base, sv.store, sv.kube, site, &cfg, &cause);
 	if (sv.srv == NULL) {
 		cli_error(ctx, "%s", cause);
