@@ -53,6 +53,9 @@ static const struct cli_opt cmd_serve_opts[] = {
 	  "0: no limit)" },
 	{ "auth-fail-burst", 0, CLI_OPT_STRING, "N",
 	  "failed authentications in a burst (default 20)" },
+	{ "token-cache-entries", 0, CLI_OPT_STRING, "N",
+	  "cluster answers kept at most, least recently used forgotten "
+	  "first (default 10000)" },
 	{ "parse-workers", 0, CLI_OPT_STRING, "N",
 	  "processes that validate submitted specs (default 2)" },
 	{ "parse-timeout", 0, CLI_OPT_STRING, "DURATION",
@@ -240,6 +243,7 @@ cmd_serve_config(struct cli_ctx *ctx, struct server_config *cfg)
 		{ "body-timeout", "body_timeout" },
 		{ "auth-fail-rate", "auth_fail_rate" },
 		{ "auth-fail-burst", "auth_fail_burst" },
+		{ "token-cache-entries", "token_cache_entries" },
 		{ "parse-workers", "parse_workers" },
 		{ "parse-timeout", "parse_timeout" },
 		{ "parse-queue", "parse_queue" },

@@ -217,7 +217,11 @@ server_config_set(struct server_config *c, const char *key,
 	} else if (strcmp(key, "auth_fail_rate") == 0)
 		return server_config_rate(key, value, &c->auth_fail_rate,
 		    cause);
-	else if (strcmp(key, "auth_fail_burst") == 0) {
+	else if (strcmp(key, "token_cache_entries") == 0) {
+		if (server_config_int(key, value, 1, 10000000, &n, cause) != 0)
+			return -1;
+		c->token_cache_entries = (int)n;
+	} else if (strcmp(key, "auth_fail_burst") == 0) {
 		if (server_config_int(key, value, 1, 1000000, &n, cause) != 0)
 			return -1;
 		c->auth_fail_burst = (int)n;
@@ -391,6 +395,7 @@ server_config_init(struct server_config *c, const char *path, char **cause)
 	c->parse_queue = 64;
 	c->parse_queue_per_user = 4;
 	c->token_ttl_s = 60;
+	c->token_cache_entries = 10000;
 	c->user_max_queued = -1;
 	c->lease = true;
 	c->lease_name = xstrdup("ailab-queue-scheduler");

@@ -192,7 +192,7 @@ server_req_done(struct server_req *r)
 	if (r->kreq != NULL)
 		kube_request_cancel(r->kreq);
 	if (r->token_review)
-		srv->nreviews--;
+		server_auth_review_done(r, true);
 	free(r->review);
 	if (r->work_free != NULL)
 		r->work_free(r->work);
@@ -458,9 +458,12 @@ server_bound_port(struct evhttp_bound_socket *b)
 static void
 server_tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
+	struct server *srv = arg;
+
 	(void)fd;
 	(void)ev;
-	server_cache_expire(arg, false);
+	server_cache_prune(&srv->cache, false);
+	server_cache_prune(&srv->negcache, false);
 	server_conn_tick(arg);
 	server_events_tick(arg);
 }
@@ -482,6 +485,8 @@ server_new(struct event_base *base, struct store *store,
 	srv->site = site;
 	srv->started = now_ms();
 	srv->m.log_seq = -1;
+	server_cache_init(&srv->cache, (size_t)cfg->token_cache_entries);
+	server_cache_init(&srv->negcache, SERVER_NEGATIVE_ENTRIES);
 	/* A deep copy, so that the caller may release its own. */
 	srv->cfg = *cfg;
 	srv->cfg.listen = xstrdup(cfg->listen);
@@ -594,7 +599,8 @@ server_free(struct server *srv)
 	server_conn_release(srv);
 	while (srv->reqs != NULL)
 		server_req_done(srv->reqs);
-	server_cache_expire(srv, true);
+	server_cache_release(&srv->cache);
+	server_cache_release(&srv->negcache);
 	server_buckets_free(srv);
 	if (srv->ssl != NULL)
 		SSL_CTX_free(srv->ssl);

@@ -76,14 +76,35 @@ struct server_user {
 /* A cached answer of the cluster, keyed by a SHA-256 (hex) of what was
  * asked: a token review or an access review. */
 struct server_cache_entry {
+	struct server_hnode hnode;
+	TAILQ_ENTRY(server_cache_entry) lru;
 	char key[65];
 	int64_t expires;             /* ms */
 	int code;                    /* 0 ok; else the HTTP error to give */
 	char *message;               /* for errors */
 	struct server_user *user;    /* token reviews */
 	bool allowed;                /* access reviews */
-	struct server_cache_entry *next;
 };
+TAILQ_HEAD(server_cache_lru, server_cache_entry);
+
+/* server-cache.c: answers by key, forgotten least recently used first;
+ * refused tokens are kept apart, at most this many. */
+#define SERVER_NEGATIVE_ENTRIES 4096
+struct server_cache {
+	struct server_hash h;
+	struct server_cache_lru lru; /* most recently used first */
+	size_t max;
+};
+void server_cache_init(struct server_cache *, size_t max);
+void server_cache_release(struct server_cache *);
+/* A live entry (which becomes the most recently used), or NULL. */
+struct server_cache_entry *server_cache_find(struct server_cache *,
+    const char *key);
+/* A new entry, living ttl_ms, its answer for the caller to fill. */
+struct server_cache_entry *server_cache_add(struct server_cache *,
+    const char *key, int64_t ttl_ms);
+/* Drops expired entries (every one with all). */
+void server_cache_prune(struct server_cache *, bool all);
 
 /* A per-user token bucket. */
 struct server_bucket {
@@ -108,6 +129,9 @@ struct server_metrics {
 	double wait_sum;
 	int64_t wait_n;
 	int64_t log_seq;             /* events read so far for the wait time */
+	/* TokenReviews by outcome; requests refused for failed ones. */
+	int64_t reviews_ok, reviews_refused, reviews_failed;
+	int64_t auth_limited;
 	/* Connections closed at a deadline, by phase; refused at a cap. */
 	int64_t conn_timeouts[SERVER_CONN_WORKING];
 	int64_t conn_refused_cap;
@@ -131,6 +155,7 @@ struct server_req {
 	struct kube_request *kreq;   /* a cluster request in flight */
 	void *review;                /* its context, freed with the request */
 	bool token_review;           /* kreq is a TokenReview (counted) */
+	bool fail_token;             /* holds a token of its peer's bucket */
 	/* Submissions: the work between the reviews. */
 	void *work;
 	void (*work_free)(void *);
@@ -171,8 +196,8 @@ struct server {
 	bool listening;
 	bool stopping;
 	struct sched_loop *sched;
-	struct server_cache_entry *cache;
-	size_t ncache;
+	struct server_cache cache;   /* users and access reviews */
+	struct server_cache negcache;        /* refused tokens */
 	struct server_bucket *buckets;
 	struct server_req *reqs;     /* in flight */
 	struct server_stream *streams;
@@ -232,7 +257,8 @@ void server_auth_review(struct server_req *, const char *verb,
     server_review_cb);
 /* May the user see (and act on) this job? */
 bool server_auth_can_see(const struct server_user *, const struct store_job *);
-void server_cache_expire(struct server *, bool all);
+/* A review in flight ends (answered or not): the peer's counts. */
+void server_auth_review_done(struct server_req *, bool refund);
 void server_user_free(struct server_user *);
 /* The token bucket: 0, or -1 with *retry_after seconds. */
 int server_rate_take(struct server *, const char *user, int *retry_after);

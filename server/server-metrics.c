@@ -122,6 +122,19 @@ server_metrics_handle(struct server_req *r)
 			    srv->m.requests[code]);
 		}
 	(void)errs;
+	server_metric_head(b, "ailab_queue_token_reviews_total", "counter",
+	    "TokenReviews the cluster answered (or failed to), by outcome.");
+	evbuffer_add_printf(b, "ailab_queue_token_reviews_total{result="
+	    "\"authenticated\"} %" PRId64 "\n", srv->m.reviews_ok);
+	evbuffer_add_printf(b, "ailab_queue_token_reviews_total{result="
+	    "\"refused\"} %" PRId64 "\n", srv->m.reviews_refused);
+	evbuffer_add_printf(b, "ailab_queue_token_reviews_total{result="
+	    "\"error\"} %" PRId64 "\n", srv->m.reviews_failed);
+	server_metric_head(b, "ailab_queue_auth_limited_total", "counter",
+	    "Requests refused (429) because their address failed to "
+	    "authenticate too often.");
+	evbuffer_add_printf(b, "ailab_queue_auth_limited_total %" PRId64 "\n",
+	    srv->m.auth_limited);
 	server_metric_head(b, "ailab_queue_connections", "gauge",
 	    "Client connections open now.");
 	evbuffer_add_printf(b, "ailab_queue_connections %zu\n",
