@@ -16,6 +16,7 @@ server_libserver_a_SOURCES = \
 	server/server-jobs.c \
 	server/server-lease.c \
 	server/server-metrics.c \
+	server/server-parse.c \
 	store/store-server.h \
 	store/store-server.c
 server_libserver_a_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(JANSSON_CFLAGS) \
@@ -53,6 +54,7 @@ SERVER_INTEGRATION_TESTS = \
 	tests/integration/t0605-serve-ops.sh \
 	tests/integration/t0606-serve-impersonate.sh \
 	tests/integration/t0607-serve-kick.sh \
+	tests/integration/t0608-serve-parse.sh \
 	tests/integration/t0609-serve-slow-clients.sh \
 	tests/integration/t0610-serve-auth-flood.sh
 TESTS += $(SERVER_INTEGRATION_TESTS)

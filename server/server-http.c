@@ -193,6 +193,8 @@ server_req_done(struct server_req *r)
 		kube_request_cancel(r->kreq);
 	if (r->token_review)
 		server_auth_review_done(r, true);
+	if (r->parse != NULL)
+		server_parse_cancel(r);
 	free(r->review);
 	if (r->work_free != NULL)
 		r->work_free(r->work);
@@ -465,6 +467,7 @@ server_tick_cb(evutil_socket_t fd, short ev, void *arg)
 	server_cache_prune(&srv->cache, false);
 	server_cache_prune(&srv->negcache, false);
 	server_conn_tick(arg);
+	server_parse_tick(arg);
 	server_events_tick(arg);
 }
 
@@ -534,6 +537,7 @@ server_new(struct event_base *base, struct store *store,
 	}
 	srv->listening = true;
 	server_conn_listening(srv);
+	server_parse_init(srv);
 	srv->port = server_bound_port(srv->bound);
 	srv->tick = event_new(base, -1, EV_PERSIST, server_tick_cb, srv);
 	tv.tv_sec = 1;
@@ -582,6 +586,7 @@ server_free(struct server *srv)
 	if (srv == NULL)
 		return;
 	server_events_free_all(srv);
+	server_parse_free(srv);
 	srv->bound = NULL;
 	srv->listening = false;
 	srv->stopping = true;

@@ -63,6 +63,27 @@ enum server_conn_phase {
 	SERVER_CONN_WORKING,         /* the server has the request */
 };
 
+/* What validating a submitted spec gave (server-parse.c). */
+enum server_parsed_kind {
+	SERVER_PARSED_JOBS = 0,      /* the jobs */
+	SERVER_PARSED_INVALID,       /* a message and diagnostics: 422 */
+	SERVER_PARSED_BUDGET,        /* over its CPU budget: 422 */
+	SERVER_PARSED_BUSY,          /* over the wall-clock bound: 503 */
+	SERVER_PARSED_FAILED,        /* the worker died: 500 */
+	SERVER_PARSED_NKINDS,
+};
+/* One buffer holds every string; the pointers are into it. */
+struct server_parsed {
+	enum server_parsed_kind kind;
+	char *buf;
+	struct store_job_new *jobs;  /* owner and held left for the caller */
+	bool *is_job;                /* an Indexed Job, not Deployments */
+	size_t njobs;
+	const char *message;
+	const char **diags;
+	size_t ndiags;
+};
+
 /* Who made a request, as the cluster said (TokenReview). */
 struct server_user {
 	char *name;
@@ -132,6 +153,10 @@ struct server_metrics {
 	/* TokenReviews by outcome; requests refused for failed ones. */
 	int64_t reviews_ok, reviews_refused, reviews_failed;
 	int64_t auth_limited;
+	/* Specs refused (a user's share, the queue), ended by their
+	 * worker's budget, the wall-clock bound or a crash. */
+	int64_t parse_refused_user, parse_refused_queue;
+	int64_t parse_killed[SERVER_PARSED_NKINDS];
 	/* Connections closed at a deadline, by phase; refused at a cap. */
 	int64_t conn_timeouts[SERVER_CONN_WORKING];
 	int64_t conn_refused_cap;
@@ -156,6 +181,7 @@ struct server_req {
 	void *review;                /* its context, freed with the request */
 	bool token_review;           /* kreq is a TokenReview (counted) */
 	bool fail_token;             /* holds a token of its peer's bucket */
+	struct server_pjob *parse;   /* a spec with the workers */
 	/* Submissions: the work between the reviews. */
 	void *work;
 	void (*work_free)(void *);
@@ -201,6 +227,7 @@ struct server {
 	struct server_bucket *buckets;
 	struct server_req *reqs;     /* in flight */
 	struct server_stream *streams;
+	struct server_pool *pool;    /* the parse workers */
 	struct event *tick;
 	/* Submissions waiting for the next group commit (server-jobs.c). */
 	struct server_req **pending;
@@ -244,6 +271,29 @@ void server_conn_tick(struct server *);
 struct server_peer *server_peer_find(struct server *, const char *key);
 struct server_peer *server_peer_get(struct server *, const char *key);
 void server_peer_touch(struct server *, struct server_peer *);
+
+/* server-parse.c: specs validated by worker processes. */
+struct server_parse_args {
+	const char *filename;
+	const char *default_namespace;       /* or NULL */
+	const char *group;           /* or NULL */
+	const char *const *sets;
+	size_t nsets;
+	struct evbuffer *body;       /* emptied */
+};
+/* Gets the result (the callback's to free) once a worker is done. */
+typedef void (*server_parse_cb)(struct server_req *, struct server_parsed *);
+/* Queues a spec for the workers: 0, or -1 after a reply (429: the user
+ * has parse_queue_per_user specs there; 503: the queue is full). */
+int server_parse_start(struct server_req *, const struct server_parse_args *,
+    server_parse_cb);
+/* The request goes unanswered: its spec leaves the queue or the worker. */
+void server_parse_cancel(struct server_req *);
+void server_parsed_free(struct server_parsed *);
+void server_parse_init(struct server *);
+void server_parse_free(struct server *);
+void server_parse_tick(struct server *);
+void server_parse_counts(const struct server *, int *queued, int *running);
 
 /* server-auth.c */
 /* Authenticates, then calls req->handler (or replies 401/502). */

@@ -68,7 +68,7 @@ server_metrics_handle(struct server_req *r)
 	size_t n = 0, i, len;
 	int64_t cum = 0, errs;
 	char *cause = NULL, *lab, *text;
-	int code, k;
+	int code, k, queued, running;
 
 	server_metric_head(b, "ailab_queue_jobs", "gauge",
 	    "Jobs in the queue by state and GPU type.");
@@ -122,6 +122,32 @@ server_metrics_handle(struct server_req *r)
 			    srv->m.requests[code]);
 		}
 	(void)errs;
+	server_parse_counts(srv, &queued, &running);
+	server_metric_head(b, "ailab_queue_parse_specs", "gauge",
+	    "Submitted specs waiting for a parse worker, or in one.");
+	evbuffer_add_printf(b, "ailab_queue_parse_specs{state=\"queued\"} "
+	    "%d\n", queued);
+	evbuffer_add_printf(b, "ailab_queue_parse_specs{state=\"running\"} "
+	    "%d\n", running);
+	server_metric_head(b, "ailab_queue_parse_refused_total", "counter",
+	    "Specs refused before parsing: the user's share (429) or the "
+	    "queue (503) was full.");
+	evbuffer_add_printf(b, "ailab_queue_parse_refused_total{reason="
+	    "\"user\"} %" PRId64 "\n", srv->m.parse_refused_user);
+	evbuffer_add_printf(b, "ailab_queue_parse_refused_total{reason="
+	    "\"queue\"} %" PRId64 "\n", srv->m.parse_refused_queue);
+	server_metric_head(b, "ailab_queue_parse_stopped_total", "counter",
+	    "Specs whose parse worker stopped: out of CPU budget, past the "
+	    "wall-clock bound (killed), or crashed.");
+	evbuffer_add_printf(b, "ailab_queue_parse_stopped_total{reason="
+	    "\"cpu_budget\"} %" PRId64 "\n",
+	    srv->m.parse_killed[SERVER_PARSED_BUDGET]);
+	evbuffer_add_printf(b, "ailab_queue_parse_stopped_total{reason="
+	    "\"deadline\"} %" PRId64 "\n",
+	    srv->m.parse_killed[SERVER_PARSED_BUSY]);
+	evbuffer_add_printf(b, "ailab_queue_parse_stopped_total{reason="
+	    "\"crash\"} %" PRId64 "\n",
+	    srv->m.parse_killed[SERVER_PARSED_FAILED]);
 	server_metric_head(b, "ailab_queue_token_reviews_total", "counter",
 	    "TokenReviews the cluster answered (or failed to), by outcome.");
 	evbuffer_add_printf(b, "ailab_queue_token_reviews_total{result="
