@@ -6,12 +6,12 @@
 # answered before it; a user's further specs wait behind their own, at
 # most --parse-queue-per-user of them; the stuck one is answered 503 at
 # the wall-clock bound and its worker replaced.  A spec over its CPU
-# budget is refused 422; a full queue is 503.  Behaviour is asserted by
+# budget is refused 422; a full queue is 503, which the CLI waits out.  Behaviour is asserted by
 # the order of answers and by counts, not by times.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 skip_without_serve
-plan 29
+plan 30
 
 # worker N: the pid of the server's parse worker N (aq-parse-N).
 worker() {
@@ -145,6 +145,9 @@ wait_for 30 queued_is 1
 is "with both workers busy and one spec waiting, another is refused: 503" \
     "$(submit admin "$TMP/alice.yaml")" 503
 like "the queue is full" "$TMP/body" "1 specs are waiting to be validated"
+check "the CLI waits out such a 503 (its Retry-After) and submits" \
+    "$AILAB_QUEUE" --context admin --server "$SERVE_URL" submit \
+    "$TMP/alice.yaml"
 wait "$Q1" "$Q2" "$Q3"
 is "the waiting one is parsed once a worker is replaced" \
     "$(cat "$TMP/q3.code")" 201
