@@ -63,7 +63,7 @@ static const struct cli_opt cmd_serve_opts[] = {
 	{ "parse-queue", 0, CLI_OPT_STRING, "N",
 	  "specs waiting for a worker, in all (default 64)" },
 	{ "parse-queue-per-user", 0, CLI_OPT_STRING, "N",
-	  "specs of one user waiting or being validated (default 4)" },
+	  "specs of one user waiting or being validated (default 16)" },
 	{ "user-max-queued", 0, CLI_OPT_STRING, "N",
 	  "waiting jobs per user (default: the site profile's; 0: none)" },
 	{ "lease-name", 0, CLI_OPT_STRING, "NAME",

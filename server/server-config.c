@@ -393,7 +393,7 @@ server_config_init(struct server_config *c, const char *path, char **cause)
 	c->parse_workers = 2;
 	c->parse_timeout_ms = 10000;
 	c->parse_queue = 64;
-	c->parse_queue_per_user = 4;
+	c->parse_queue_per_user = 16;
 	c->token_ttl_s = 60;
 	c->token_cache_entries = 10000;
 	c->user_max_queued = -1;

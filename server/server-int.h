@@ -294,6 +294,8 @@ void server_parse_init(struct server *);
 void server_parse_free(struct server *);
 void server_parse_tick(struct server *);
 void server_parse_counts(const struct server *, int *queued, int *running);
+/* Are specs waiting for or in the workers? */
+bool server_parse_busy(const struct server *);
 
 /* server-auth.c */
 /* Authenticates, then calls req->handler (or replies 401/502). */

@@ -87,6 +87,10 @@ server_whoami(struct server_req *r)
 
 /* ---- submit ---- */
 
+/* How long a ready submission may wait for others to share its commit
+ * while specs are still being parsed (ms). */
+#define SERVER_COMMIT_DELAY_MS 5
+
 /* The work of one submission between its access reviews. */
 struct server_submit {
 	char *filename;
@@ -285,6 +289,7 @@ server_submit_finish(struct server_req *r)
 {
 	struct server_submit *w = r->work;
 	struct server *srv = r->srv;
+	struct timeval tv = { 0, 0 };
 	json_t *items, *o;
 	size_t i;
 
@@ -310,7 +315,16 @@ server_submit_finish(struct server_req *r)
 	srv->pending = xreallocarray(srv->pending, srv->npending + 1,
 	    sizeof *srv->pending);
 	srv->pending[srv->npending++] = r;
-	if (srv->npending == 1)
+	if (srv->npending > 1)
+		return;
+	/* Other specs still with the workers are likely to be ready within
+	 * the delay: wait for them, so that one sync commits them all (the
+	 * workers answer one by one, not in one turn of the loop). */
+	if (server_parse_busy(srv)) {
+		tv.tv_usec = SERVER_COMMIT_DELAY_MS * 1000;
+		event_base_update_cache_time(srv->base);
+		evtimer_add(srv->flush, &tv);
+	} else
 		event_active(srv->flush, EV_TIMEOUT, 0);
 }
 

@@ -55,6 +55,8 @@
 /* The worker's socket, and the address space it may add (when not under
  * a sanitizer, whose shadow memory a limit would starve). */
 #define SERVER_PARSE_FD 3
+/* A result above which the worker gives its memory back. */
+#define SERVER_PARSE_TRIM (4 * 1024 * 1024)
 #define SERVER_PARSE_MAX_MEMORY (1024LL * 1024 * 1024)
 
 enum server_parse_result {
@@ -474,8 +476,10 @@ server_worker_main(const struct spec_site *site, int64_t budget_ms)
 				_exit(0);
 		evbuffer_free(out);
 		free(buf);
-		/* What a big spec took goes back to the system. */
-		malloc_trim(0);
+		/* What a big spec took goes back to the system (not after
+		 * every small one: trimming costs more than parsing). */
+		if (len > SERVER_PARSE_TRIM)
+			malloc_trim(0);
 	}
 }
 
@@ -928,18 +932,16 @@ pool_srv(const struct server_worker *w)
 	return w->pool->srv;
 }
 
-/* Refuses a spec with 429 or 503 and a Retry-After of the time one
- * spec may take (msg is taken); -1. */
+/* Refuses a spec with 429 or 503 (msg is taken); -1.  Retry-After is a
+ * second: most specs take milliseconds, and a client told to wait longer
+ * would see its kept-alive connection closed meanwhile. */
 static int
 server_parse_refuse(struct server_req *r, int code, char *msg)
 {
 	char buf[16];
-	int retry;
+	int retry = 1;
 	json_t *body;
 
-	retry = (int)((server_parse_wall_ms(r->srv) + 999) / 1000);
-	if (retry > 60)
-		retry = 60;
 	snprintf(buf, sizeof buf, "%d", retry);
 	evhttp_add_header(evhttp_request_get_output_headers(r->req),
 	    "Retry-After", buf);
@@ -1104,4 +1106,14 @@ server_parse_counts(const struct server *srv, int *queued, int *running)
 	for (i = 0; i < pool->n; i++)
 		if (pool->w[i].job != NULL)
 			(*running)++;
+}
+
+/* See server-int.h. */
+bool
+server_parse_busy(const struct server *srv)
+{
+	int queued, running;
+
+	server_parse_counts(srv, &queued, &running);
+	return queued + running > 0;
 }

@@ -58,7 +58,7 @@ struct server_config {
 	int parse_workers;           /* processes that validate specs; 2 */
 	int64_t parse_timeout_ms;    /* CPU per spec; 10 s */
 	int parse_queue;             /* specs waiting for a worker; 64 */
-	int parse_queue_per_user;    /* a user's specs waiting or parsed; 4 */
+	int parse_queue_per_user;    /* a user's specs waiting or parsed; 16 */
 	int token_ttl_s;             /* review cache lifetime; 60 */
 	int token_cache_entries;     /* answers kept at most; 10000 */
 	int64_t user_max_queued;     /* -1: the site profile's */
