@@ -18,7 +18,9 @@
  * strings; the parent decodes a result in place, its strings pointing
  * into the one buffer.  A user has at most parse_queue_per_user specs
  * waiting or parsed and runs at most all workers but one, so another user
- * always finds one; parse_queue bounds the specs waiting in all.
+ * always finds one; users are served round robin, so a deep queue of one
+ * delays another by one spec at most; parse_queue bounds the specs
+ * waiting in all.
  */
 #include "server-int.h"
 
@@ -86,12 +88,21 @@ struct server_worker {
 	struct server_pjob *job;
 };
 
+/* When a user last had a spec dispatched (a sequence number). */
+struct server_served {
+	char *user;
+	uint64_t seq;
+};
+
 struct server_pool {
 	struct server *srv;
 	struct server_worker *w;
 	int n;
 	struct server_pjobs queue;
 	size_t nqueued;
+	struct server_served *served;        /* users with specs here */
+	size_t nserved;
+	uint64_t seq;
 	pid_t *zombies;              /* killed, not yet reaped */
 	size_t nzombies;
 	struct event *respawn;
@@ -892,27 +903,82 @@ server_pool_running(struct server_pool *pool, const char *user)
 	return n;
 }
 
-/* Gives idle workers the oldest specs of users under their share: all
- * workers but one, so that another user always finds one. */
+/* The slot of when user was last served (0 for never), made if need be. */
+static struct server_served *
+server_pool_served(struct server_pool *pool, const char *user, bool make)
+{
+	size_t i;
+
+	for (i = 0; i < pool->nserved; i++)
+		if (strcmp(pool->served[i].user, user) == 0)
+			return &pool->served[i];
+	if (!make)
+		return NULL;
+	pool->served = xreallocarray(pool->served, pool->nserved + 1,
+	    sizeof *pool->served);
+	pool->served[pool->nserved].user = xstrdup(user);
+	pool->served[pool->nserved].seq = 0;
+	return &pool->served[pool->nserved++];
+}
+
+/* Forgets when users with nothing left here were served. */
+static void
+server_pool_forget_served(struct server_pool *pool)
+{
+	struct server_pjob *j;
+	size_t i = 0;
+	bool busy;
+
+	while (i < pool->nserved) {
+		busy = server_pool_running(pool, pool->served[i].user) > 0;
+		TAILQ_FOREACH(j, &pool->queue, entry)
+			if (strcmp(j->user, pool->served[i].user) == 0)
+				busy = true;
+		if (busy) {
+			i++;
+			continue;
+		}
+		free(pool->served[i].user);
+		pool->served[i] = pool->served[--pool->nserved];
+	}
+}
+
+/*
+ * Gives idle workers the specs of users under their share (all workers
+ * but one, so that another user always finds one), round robin: the
+ * user served longest ago first, then in order of arrival.  A user with
+ * many specs queued delays another by one spec at most.
+ */
 static void
 server_pool_dispatch(struct server_pool *pool)
 {
 	struct server *srv = pool->srv;
 	struct server_worker *w;
-	struct server_pjob *j;
+	struct server_pjob *j, *best;
+	struct server_served *sv;
 	struct timeval tv;
 	int64_t wall = server_parse_wall_ms(srv);
+	uint64_t best_seq = 0, seq;
 	int share = pool->n > 1 ? pool->n - 1 : 1, i;
 
 	for (i = 0; i < pool->n && pool->nqueued > 0; i++) {
 		w = &pool->w[i];
 		if (w->job != NULL || w->pid <= 0 || w->bev == NULL)
 			continue;
-		TAILQ_FOREACH(j, &pool->queue, entry)
-			if (server_pool_running(pool, j->user) < share)
-				break;
-		if (j == NULL)
-			return;
+		best = NULL;
+		TAILQ_FOREACH(j, &pool->queue, entry) {
+			if (server_pool_running(pool, j->user) >= share)
+				continue;
+			sv = server_pool_served(pool, j->user, false);
+			seq = sv != NULL ? sv->seq : 0;
+			if (best == NULL || seq < best_seq) {
+				best = j;
+				best_seq = seq;
+			}
+		}
+		if ((j = best) == NULL)
+			break;
+		server_pool_served(pool, j->user, true)->seq = ++pool->seq;
 		TAILQ_REMOVE(&pool->queue, j, entry);
 		pool->nqueued--;
 		w->job = j;
@@ -923,6 +989,7 @@ server_pool_dispatch(struct server_pool *pool)
 		event_base_update_cache_time(srv->base);
 		evtimer_add(w->deadline, &tv);
 	}
+	server_pool_forget_served(pool);
 }
 
 /* The struct server of a worker's pool. */
@@ -1078,6 +1145,9 @@ server_parse_free(struct server *srv)
 	for (i = 0; i < pool->nzombies; i++)
 		waitpid(pool->zombies[i], NULL, 0);
 	free(pool->zombies);
+	for (i = 0; i < pool->nserved; i++)
+		free(pool->served[i].user);
+	free(pool->served);
 	event_free(pool->respawn);
 	free(pool->w);
 	free(pool);

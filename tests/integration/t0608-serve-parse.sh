@@ -4,14 +4,14 @@
 # stuck (its worker stopped with SIGSTOP: a parse that never ends) /healthz,
 # requests that parse nothing and another user's submission are all
 # answered before it; a user's further specs wait behind their own, at
-# most --parse-queue-per-user of them; the stuck one is answered 503 at
-# the wall-clock bound and its worker replaced.  A spec over its CPU
+# most --parse-queue-per-user of them, and users take turns; the stuck
+# one is answered 503 at the wall-clock bound and its worker replaced.  A spec over its CPU
 # budget is refused 422; a full queue is 503, which the CLI waits out.  Behaviour is asserted by
 # the order of answers and by counts, not by times.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 skip_without_serve
-plan 30
+plan 33
 
 # worker N: the pid of the server's parse worker N (aq-parse-N).
 worker() {
@@ -99,18 +99,39 @@ like "with Retry-After" "$TMP/h429" "^Retry-After: [0-9]+"
 like "saying why" "$TMP/body" "user 'alice' already has 3 specs being validated"
 is "carol is still served" "$(submit carol "$TMP/carol.yaml")" 201
 
+# Both workers stuck (bob's spec in worker 1 now): carol's next spec
+# waits too, after alice's two, but users take turns: it is parsed
+# before alice's third (first come, first served would put it last).
+kill -STOP "$W1"
+submit_bg b2 bob "$TMP/bob.yaml" &
+B2=$!
+wait_for 30 running_is 2
+submit_bg c2 carol "$TMP/carol.yaml" &
+C2=$!
+TEST_PIDS="$TEST_PIDS $B2 $C2"
+wait_for 30 queued_is 3
+ok "carol's next spec waits with alice's two" $?
+
 wait "$STUCK"
 is "the stuck spec is answered 503 at the bound (15 s)" \
     "$(cat "$TMP/stuck.code")" 503
 like "with Retry-After" "$TMP/stuck.headers" "^Retry-After: [0-9]+"
-wait "$A2" "$A3"
-is "then alice's waiting specs are parsed" \
-    "$(cat "$TMP/a2.code") $(cat "$TMP/a3.code")" "201 201"
+wait "$A2" "$A3" "$C2"
+is "then the waiting specs are parsed" \
+    "$(cat "$TMP/a2.code") $(cat "$TMP/a3.code") $(cat "$TMP/c2.code")" \
+    "201 201 201"
+id_of() {
+	python3 -c "import json; print(json.load(open('$TMP/$1.body'))['items'][0]['id'])"
+}
+ok "in turns: carol's before alice's third (ids: alice $(id_of a2), $(id_of a3); carol $(id_of c2))" \
+    "$([ "$(id_of c2)" -lt "$(id_of a3)" ]; echo $?)"
 N0=$(worker 0)
 ok "worker 0 was replaced ($W0 -> $N0)" \
     "$([ -n "$N0" ] && [ "$N0" != "$W0" ] && ! kill -0 "$W0" 2>/dev/null; echo $?)"
-is "/metrics: one spec stopped at the deadline" \
-    "$(parse_metric deadline)" 1
+wait "$B2"
+is "bob's stuck spec is answered 503 too" "$(cat "$TMP/b2.code")" 503
+is "/metrics: two specs stopped at the deadline" \
+    "$(parse_metric deadline)" 2
 is "and one refused for the user's share" "$(parse_metric user)" 1
 
 # A CPU budget of 100 ms; a queue of one.
