@@ -449,6 +449,8 @@ server_conn_bevcb(struct event_base *base, void *arg)
 		bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)
 		fatalx("%s: cannot make a bufferevent", __func__);
+	/* evhttp frees it before the adoption only if an allocation of its
+	 * own fails while it sets the connection up. */
 	srv->newbevs = xreallocarray(srv->newbevs, srv->nnewbevs + 1,
 	    sizeof *srv->newbevs);
 	srv->newbevs[srv->nnewbevs++] = bev;

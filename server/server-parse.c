@@ -880,13 +880,24 @@ static void
 server_pool_respawn_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct server_pool *pool = arg;
-	int i;
+	struct server_pjob *j;
+	int i, alive = 0;
 
 	(void)fd;
 	(void)ev;
-	for (i = 0; i < pool->n; i++)
+	for (i = 0; i < pool->n; i++) {
 		if (pool->w[i].pid <= 0 && !pool->stopping)
 			server_worker_spawn(&pool->w[i]);
+		if (pool->w[i].pid > 0)
+			alive++;
+	}
+	/* No worker at all (the system refuses processes): what waits
+	 * would wait for ever; it is answered 503 instead. */
+	while (alive == 0 && (j = TAILQ_FIRST(&pool->queue)) != NULL) {
+		TAILQ_REMOVE(&pool->queue, j, entry);
+		pool->nqueued--;
+		server_pjob_finish(j, server_parsed_error(SERVER_PARSED_BUSY));
+	}
 	server_pool_dispatch(pool);
 }
 

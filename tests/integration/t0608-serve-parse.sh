@@ -13,10 +13,11 @@
 skip_without_serve
 plan 33
 
-# worker N: the pid of the server's parse worker N (aq-parse-N).
+# worker N: the pid of the server's live parse worker N (aq-parse-N; a
+# replaced one may linger a second as a zombie).
 worker() {
-	ps -o pid=,comm= --ppid "$SERVE_PID" |
-	    awk -v n="aq-parse-$1" '$2 == n { print $1 }'
+	ps -o pid=,stat=,comm= --ppid "$SERVE_PID" |
+	    awk -v n="aq-parse-$1" '$3 == n && $2 !~ /^Z/ { print $1 }'
 }
 # parse_metric STATE|REASON: a value of the parse metrics on /metrics.
 parse_metric() {
