@@ -4,7 +4,9 @@
  *
  * The program's main owns the event base, the store and the Kubernetes
  * client (the server's own identity) and hands them in; the server owns
- * nothing else but its listener, its connections and its caches.  Leader
+ * nothing else but its listener, its connections, its caches and the
+ * worker processes that parse submitted specs (forked by server_new,
+ * killed by server_free; they touch neither the store nor the base).  Leader
  * election (server-lease.c) tells main when to run the scheduler loop; the
  * server itself only serves, on every replica.  Nothing here prints:
  * runtime failures are logged (common-log) and the server carries on.
