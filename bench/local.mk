@@ -50,6 +50,11 @@ EXTRA_DIST += bench/sched-lib.sh
 dist_noinst_SCRIPTS += bench/serve-load.sh
 EXTRA_DIST += bench/serve-load.py
 
+# server/: /healthz and another user's submissions while one pathological
+# spec is validated (docs/performance.md, "One spec must not stall...").
+dist_noinst_SCRIPTS += bench/serve-stall.sh
+EXTRA_DIST += bench/serve-stall.py
+
 # The pure policy replayed offline on a bench/replay.py trace, without the
 # loop's latency (docs/performance.md, "Trace replay").
 noinst_PROGRAMS += bench/replay-policy
