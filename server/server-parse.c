@@ -384,6 +384,10 @@ server_worker_parse(const struct spec_site *site, struct server_rd *rd,
 	opts.sets = sets;
 	opts.nsets = nsets;
 	opts.site = site;
+	/* Refused before anything is expanded: a small sweep may stand for
+	 * 100,000 jobs, and the server reads no file for a user. */
+	opts.max_jobs = API_MAX_SUBMIT_JOBS;
+	opts.no_files = true;
 	if (server_find_roster(body, blen, &line, &col)) {
 		text = xprintf("%s:%d:%d: 'for_each.roster' names a file, and "
 		    "the server does not read files for users: submit rosters "
