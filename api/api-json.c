@@ -6,6 +6,82 @@
 
 #include "common.h"
 
+/* See api.h: strict UTF-8 as JSON needs it (no overlong forms, no
+ * surrogates, nothing above U+10FFFF). */
+bool
+api_is_utf8(const char *s, size_t len)
+{
+	return api_utf8_prefix(s, len) == len;
+}
+
+/* See api.h. */
+size_t
+api_utf8_prefix(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, n, k;
+	uint32_t c;
+
+	while (i < len) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
+			n = 1;
+			c = s[i] & 0x1f;
+		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
+			n = 2;
+			c = s[i] & 0x0f;
+		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
+			n = 3;
+			c = s[i] & 0x07;
+		} else
+			return i;
+		if (len - i <= n)
+			return i;
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;
+			c = (c << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
+		    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+			return i;
+		i += n + 1;
+	}
+	return i;
+}
+
+/* See api.h: every invalid byte becomes U+FFFD, so that text a user
+ * sent (or a message that cut a character in two) can always be said. */
+json_t *
+api_string(const char *s)
+{
+	size_t len = strlen(s), off = 0, k;
+	json_t *o;
+	char *out, *p;
+
+	if ((k = api_utf8_prefix(s, len)) == len)
+		return json_string(s);
+	p = out = xmalloc(3 * len + 1);
+	while (off < len) {
+		memcpy(p, s + off, k);
+		p += k;
+		off += k;
+		if (off < len) {
+			memcpy(p, "\xef\xbf\xbd", 3);
+			p += 3;
+			off++;
+		}
+		k = api_utf8_prefix(s + off, len - off);
+	}
+	*p = '\0';
+	o = json_string(out);
+	free(out);
+	return o;
+}
+
 /* Sets a member to an RFC 3339 time, or leaves it out when ms is 0. */
 static void
 api_set_time(json_t *o, const char *key, int64_t ms, bool always)
@@ -80,13 +156,13 @@ api_job_encode(const struct store_job *j)
 
 	o = json_object();
 	json_object_set_new(o, "id", json_integer(j->id));
-	json_object_set_new(o, "name", json_string(j->name));
+	json_object_set_new(o, "name", api_string(j->name));
 	json_object_set_new(o, "state", json_string(store_state_name(j->state)));
-	json_object_set_new(o, "namespace", json_string(j->namespace));
-	json_object_set_new(o, "owner", json_string(j->owner));
+	json_object_set_new(o, "namespace", api_string(j->namespace));
+	json_object_set_new(o, "owner", api_string(j->owner));
 	json_object_set_new(o, "group", j->group != NULL ?
-	    json_string(j->group) : json_null());
-	json_object_set_new(o, "reason", json_string(j->reason != NULL ?
+	    api_string(j->group) : json_null());
+	json_object_set_new(o, "reason", api_string(j->reason != NULL ?
 	    j->reason : ""));
 	json_object_set_new(o, "priority", json_integer(j->priority));
 	json_object_set_new(o, "gpu", json_pack("{s:s,s:i}", "type",
@@ -205,7 +281,7 @@ api_event_encode(const struct store_event *ev)
 	json_object_set_new(o, "from", ev->from < 0 ? json_null() :
 	    json_string(store_state_name((enum store_state)ev->from)));
 	json_object_set_new(o, "to", json_string(store_state_name(ev->to)));
-	json_object_set_new(o, "reason", json_string(ev->reason != NULL ?
+	json_object_set_new(o, "reason", api_string(ev->reason != NULL ?
 	    ev->reason : ""));
 	return o;
 }
@@ -255,11 +331,11 @@ api_replica_encode(const struct store_replica *r)
 
 	json_object_set_new(o, "attempt", json_integer(r->attempt));
 	json_object_set_new(o, "rank", json_integer(r->rank));
-	json_object_set_new(o, "node", json_string(r->node != NULL ? r->node :
+	json_object_set_new(o, "node", api_string(r->node != NULL ? r->node :
 	    ""));
 	if (r->has_exit_code)
 		json_object_set_new(o, "exit_code", json_integer(r->exit_code));
-	json_object_set_new(o, "reason", json_string(r->reason != NULL ?
+	json_object_set_new(o, "reason", api_string(r->reason != NULL ?
 	    r->reason : ""));
 	json_object_set_new(o, "log_bytes", json_integer((json_int_t)
 	    r->log_len));
@@ -398,9 +474,9 @@ api_reason_for_code(int code)
 json_t *
 api_error_encode(int code, const char *reason, const char *message)
 {
-	return json_pack("{s:{s:i,s:s,s:s}}", "error", "code", code, "reason",
+	return json_pack("{s:{s:i,s:s,s:o}}", "error", "code", code, "reason",
 	    reason != NULL ? reason : api_reason_for_code(code), "message",
-	    message != NULL ? message : "");
+	    api_string(message != NULL ? message : ""));
 }
 
 /* See api.h. */
@@ -413,7 +489,7 @@ api_error_add_diagnostic(json_t *o, const char *diag)
 		d = json_array();
 		json_object_set_new(e, "diagnostics", d);
 	}
-	json_array_append_new(d, json_string(diag));
+	json_array_append_new(d, api_string(diag));
 }
 
 /* See api.h. */
@@ -480,8 +556,8 @@ api_error_release(struct api_error *err)
 json_t *
 api_action_item(int64_t id, bool ok, const char *result, const char *message)
 {
-	return json_pack("{s:I,s:b,s:s,s:s}", "id", (json_int_t)id, "ok",
-	    ok, "result", result, "message", message);
+	return json_pack("{s:I,s:b,s:s,s:o}", "id", (json_int_t)id, "ok",
+	    ok, "result", result, "message", api_string(message));
 }
 
 /* See api.h. */

@@ -32,6 +32,14 @@
 #define API_MAX_PAGE 5000
 #define API_DEFAULT_PAGE 500
 
+/* Is s (len bytes) valid UTF-8, as JSON text must be? */
+bool api_is_utf8(const char *s, size_t len);
+/* How many leading bytes of s are valid UTF-8. */
+size_t api_utf8_prefix(const char *s, size_t len);
+/* A JSON string of s, never NULL: invalid UTF-8 bytes become U+FFFD (for
+ * messages that quote what a client sent). */
+json_t *api_string(const char *s);
+
 /* A job as `ls -o json` and the server print it; run_gpu_type and
  * exit_code only once known. */
 json_t *api_job_encode(const struct store_job *);

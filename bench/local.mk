@@ -53,6 +53,11 @@ dist_noinst_SCRIPTS += bench/sched-requests.sh bench/sched-latency.sh
 dist_noinst_SCRIPTS += bench/serve-load.sh
 EXTRA_DIST += bench/serve-load.py
 
+# server/: /healthz and another user's submissions while one pathological
+# spec is validated (docs/performance.md, "One spec must not stall...").
+dist_noinst_SCRIPTS += bench/serve-stall.sh
+EXTRA_DIST += bench/serve-stall.py
+
 # The pure policy replayed offline on a bench/replay.py trace, without the
 # loop's latency (docs/performance.md, "Trace replay").
 noinst_PROGRAMS += bench/replay-policy
@@ -71,3 +76,13 @@ dist_noinst_SCRIPTS += bench/wake-latency.sh
 # same trace replayed against ailab-kubesim (docs/performance.md, "Trace
 # replay").
 EXTRA_DIST += bench/replay.py bench/replay.sh bench/replay-cluster.yaml
+
+# spec/ on hostile input: 80,000 env keys, a 100,000-job sweep, a
+# 100,000-row roster, a 58,000-job 'after' chain (bench/spec-hostile.sh;
+# docs/performance.md, "Hostile specs").
+dist_noinst_SCRIPTS += bench/spec-hostile.sh
+noinst_PROGRAMS += bench/spec-load
+bench_spec_load_SOURCES = bench/spec-load.c
+bench_spec_load_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+bench_spec_load_LDADD = spec/libspec.a common/libcommon.a \
+	$(JANSSON_LIBS) $(YAML_LIBS) -lm

@@ -38,6 +38,14 @@ nodeGroups:
 - {count: $1, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090-D, gpuCount: 8,
    gpuFamily: ada-lovelace, computeMajor: 8, computeMinor: 9, cpu: '128',
    memory: 1Ti, labels: {gpu-model: RTX4090D}}
+defaultClaims:                  # ailab's standing claims, which every job mounts
+- {namePrefix: pvc-nfshome-, storageClassName: nfs-users, storage: 2T}
+- {namePrefix: gfs-sata-pvc-, storageClassName: kadalu.gfs-sata-users,
+   storage: 10T}
+- {namePrefix: gfs-sata-share-pvc-, storageClassName: kadalu.gfs-sata-share,
+   storage: 10T}
+- {namePrefix: gfs-nvme-pvc-share-, storageClassName: kadalu.gfs-nvme-share,
+   storage: 1T}
 namespaces:
 - name: default
 - name: bench

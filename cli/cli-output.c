@@ -6,13 +6,110 @@
 #include <wchar.h>
 #include <yaml.h>
 
+/* One row's colour, around one of its cells (cli_table_style_last). */
+struct cli_style {
+	int col;                 /* -1: none */
+	const char *pre;         /* static strings */
+	const char *post;
+};
+
 struct cli_table {
 	int ncols;
 	char **headers;
 	char ***rows;
+	struct cli_style *styles;
 	size_t nrows;
 	size_t cap;
 };
+
+/*
+ * Decodes one UTF-8 sequence at s (well-formed, no overlong form, no
+ * surrogate, at most U+10FFFF); its length, or 0 when the byte at s does
+ * not start one.
+ */
+static size_t
+cli_utf8(const unsigned char *s, unsigned int *cp)
+{
+	size_t n, i;
+	unsigned int c = s[0], min;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		c &= 0x1f;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		c &= 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		c &= 0x07;
+		min = 0x10000;
+	} else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* See cli.h: text a terminal shows as it is, and on one line. */
+char *
+cli_text(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	unsigned int cp;
+	char *out, *o;
+	size_t n;
+
+	/* An escape is at most 6 bytes ("\u202e") for at least 1 in. */
+	o = out = xmalloc(strlen((const char *)p) * 6 + 1);
+	while (*p != '\0') {
+		n = cli_utf8(p, &cp);
+		if (n == 0)
+			o += sprintf(o, "\\x%02x", (unsigned int)*p++);
+		else if (cp == '\t' || cp == '\n' || cp == '\r') {
+			*o++ = '\\';
+			*o++ = cp == '\t' ? 't' : cp == '\n' ? 'n' : 'r';
+			p++;
+		} else if (cp < 0x20 || cp == 0x7f) {
+			o += sprintf(o, "\\x%02x", cp);
+			p++;
+		} else if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 ||
+		    cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069)) {
+			/* C1 controls, line separators and the bidi
+			 * overrides that reorder what is shown. */
+			o += sprintf(o, "\\u%04x", cp);
+			p += n;
+		} else {
+			memcpy(o, p, n);
+			o += n;
+			p += n;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* See cli.h: prints text for people, escaped as cli_text does. */
+void
+cli_put_text(FILE *f, const char *s)
+{
+	char *t = cli_text(s);
+
+	fputs(t, f);
+	free(t);
+}
 
 /* A table with the given column headers. */
 struct cli_table *
@@ -24,11 +121,13 @@ cli_table_new(const char *const *headers, int ncols)
 	t->ncols = ncols;
 	t->headers = xcalloc((size_t)ncols, sizeof *t->headers);
 	for (i = 0; i < ncols; i++)
-		t->headers[i] = xstrdup(headers[i]);
+		t->headers[i] = cli_text(headers[i]);
 	return t;
 }
 
-/* Adds a row; the cells are copied (NULL prints as "-"). */
+/* Adds a row; the cells are copied, escaped as cli_text does, so no text
+ * of a job can move the cursor or start a row of its own (NULL and ""
+ * print as "-"). */
 void
 cli_table_add(struct cli_table *t, const char *const *cells)
 {
@@ -38,12 +137,27 @@ cli_table_add(struct cli_table *t, const char *const *cells)
 	if (t->nrows == t->cap) {
 		t->cap = t->cap == 0 ? 32 : t->cap * 2;
 		t->rows = xreallocarray(t->rows, t->cap, sizeof *t->rows);
+		t->styles = xreallocarray(t->styles, t->cap,
+		    sizeof *t->styles);
 	}
 	row = xcalloc((size_t)t->ncols, sizeof *row);
 	for (i = 0; i < t->ncols; i++)
-		row[i] = xstrdup(cells[i] != NULL && *cells[i] != '\0' ?
+		row[i] = cli_text(cells[i] != NULL && *cells[i] != '\0' ?
 		    cells[i] : "-");
+	t->styles[t->nrows].col = -1;
 	t->rows[t->nrows++] = row;
+}
+
+/* See cli.h: colours one cell of the last row. */
+void
+cli_table_style_last(struct cli_table *t, int col, const char *pre,
+    const char *post)
+{
+	if (t->nrows == 0 || col < 0 || col >= t->ncols)
+		return;
+	t->styles[t->nrows - 1].col = col;
+	t->styles[t->nrows - 1].pre = pre;
+	t->styles[t->nrows - 1].post = post;
 }
 
 /* Display width of UTF-8 text, ignoring colour escapes. */
@@ -80,13 +194,19 @@ cli_width(const char *s)
 
 /* Prints a row padded to the column widths; the last column is not padded. */
 static void
-cli_table_row(FILE *f, char **cells, const size_t *widths, int ncols)
+cli_table_row(FILE *f, char **cells, const struct cli_style *style,
+    const size_t *widths, int ncols)
 {
 	int i;
 	size_t w;
 
 	for (i = 0; i < ncols; i++) {
-		fputs(cells[i], f);
+		if (style != NULL && style->col == i) {
+			fputs(style->pre, f);
+			fputs(cells[i], f);
+			fputs(style->post, f);
+		} else
+			fputs(cells[i], f);
 		if (i == ncols - 1)
 			break;
 		for (w = cli_width(cells[i]); w < widths[i] + 3; w++)
@@ -109,9 +229,9 @@ cli_table_print(struct cli_table *t, FILE *f)
 			if ((w = cli_width(t->rows[i][c])) > widths[c])
 				widths[c] = w;
 	}
-	cli_table_row(f, t->headers, widths, t->ncols);
+	cli_table_row(f, t->headers, NULL, widths, t->ncols);
 	for (i = 0; i < t->nrows; i++)
-		cli_table_row(f, t->rows[i], widths, t->ncols);
+		cli_table_row(f, t->rows[i], &t->styles[i], widths, t->ncols);
 	free(widths);
 }
 
@@ -133,7 +253,59 @@ cli_table_free(struct cli_table *t)
 		free(t->headers[c]);
 	free(t->headers);
 	free(t->rows);
+	free(t->styles);
 	free(t);
+}
+
+/* True for a cell that a spreadsheet reads as a number ("-3", "2.5"),
+ * which a leading sign does not make a formula. */
+static bool
+cli_csv_is_number(const char *s)
+{
+	if (*s == '-' || *s == '+')
+		s++;
+	if (*s < '0' || *s > '9')
+		return false;
+	while (*s >= '0' && *s <= '9')
+		s++;
+	if (*s == '.') {
+		s++;
+		if (*s < '0' || *s > '9')
+			return false;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return *s == '\0';
+}
+
+/*
+ * See cli.h: one CSV field (RFC 4180 quoting).  A cell a spreadsheet would
+ * run as a formula (starting with = + - @, a tab or a carriage return, as
+ * OWASP's CSV injection guidance lists them) gets a leading single quote,
+ * so it is shown as text; numbers and a lone "-" are left alone.
+ */
+void
+cli_csv_field(FILE *f, const char *s, bool last)
+{
+	const char *p;
+	bool quote;
+
+	if (s == NULL)
+		s = "";
+	quote = strpbrk(s, ",\"\r\n") != NULL;
+	if (quote)
+		fputc('"', f);
+	if (strchr("=+-@\t\r", *s) != NULL && *s != '\0' &&
+	    strcmp(s, "-") != 0 && !cli_csv_is_number(s))
+		fputc('\'', f);
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '"')
+			fputc('"', f);
+		fputc(*p, f);
+	}
+	if (quote)
+		fputc('"', f);
+	fputc(last ? '\n' : ',', f);
 }
 
 /* yaml_emitter write handler onto a stdio stream. */

@@ -309,8 +309,9 @@ cli_remote_sleep(int seconds)
 }
 
 /*
- * One request, with the user's credential; waits out 429s (Retry-After)
- * a few times and re-runs an exec credential plugin once after a 401.
+ * One request, with the user's credential; waits out 429s (and 503s that
+ * name a Retry-After) a few times and re-runs an exec credential plugin
+ * once after a 401.
  * CLI_EXIT_OK when an answer came, whatever its status; a transport
  * failure is printed.
  */
@@ -409,14 +410,19 @@ cli_remote_call(struct cli_ctx *ctx, const char *method, const char *path,
 		}
 		curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE,
 		    &resp->status);
-		if (resp->status == 429 && tries < CLI_REMOTE_MAX_RETRIES) {
+		/* 429, or a 503 that names a time (a busy server, not one
+		 * shutting down): nothing was done, so asking again is safe. */
+		if ((resp->status == 429 || (resp->status == 503 &&
+		    resp->retry_after >= 0)) &&
+		    tries < CLI_REMOTE_MAX_RETRIES) {
 			wait = resp->retry_after;
 			if (wait < 1)
 				wait = 1;
 			if (wait > CLI_REMOTE_MAX_WAIT)
 				wait = CLI_REMOTE_MAX_WAIT;
-			log_info("the queue server is rate-limiting: waiting %d "
-			    "s", wait);
+			log_info("the queue server is %s: waiting %d s",
+			    resp->status == 429 ? "rate-limiting" : "busy",
+			    wait);
 			cli_remote_resp_release(resp);
 			cli_remote_sleep(wait);
 			tries++;

@@ -35,32 +35,40 @@ static const struct cli_opt cli_global_opts[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-/* Prints a user-facing error: "ailab-queue: message". */
+/* Prints a user-facing error: "ailab-queue: message", on one line
+ * whatever text of a job or a server it quotes (cli_text). */
 void
 cli_error(struct cli_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
+	char *msg;
 
 	(void)ctx;
-	fputs("ailab-queue: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	xvasprintf(&msg, fmt, ap);
 	va_end(ap);
+	fputs("ailab-queue: ", stderr);
+	cli_put_text(stderr, msg);
 	fputc('\n', stderr);
+	free(msg);
 }
 
-/* Prints a message for people to stderr, unless -q. */
+/* Prints a message for people to stderr, unless -q; escaped as
+ * cli_error's. */
 void
 cli_info(struct cli_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
+	char *msg;
 
 	if (ctx->quiet)
 		return;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	xvasprintf(&msg, fmt, ap);
 	va_end(ap);
+	cli_put_text(stderr, msg);
 	fputc('\n', stderr);
+	free(msg);
 }
 
 /* Finds a command by name, alias or unique prefix, like tmux does. */
@@ -344,11 +352,13 @@ cli_db_path(struct cli_ctx *ctx)
 	return xprintf("%s/.local/state/ailab-queue/queue.db", home);
 }
 
-/* Opens the queue on first use. */
+/* Opens the queue on first use; read-only for a command that only reads
+ * when the file may not be written. */
 struct store *
 cli_store(struct cli_ctx *ctx)
 {
 	char *cause = NULL;
+	int rc;
 
 	if (ctx->store != NULL)
 		return ctx->store;
@@ -356,7 +366,11 @@ cli_store(struct cli_ctx *ctx)
 		cli_error(ctx, "cannot find a home directory: use --db PATH");
 		return NULL;
 	}
-	if (store_open(ctx->db_path, &ctx->store, &cause) != 0) {
+	if (ctx->cmd != NULL && (ctx->cmd->flags & CLI_READS))
+		rc = store_open_read(ctx->db_path, &ctx->store, &cause);
+	else
+		rc = store_open(ctx->db_path, &ctx->store, &cause);
+	if (rc != 0) {
 		cli_error(ctx, "%s", cause);
 		free(cause);
 		return NULL;

@@ -46,6 +46,8 @@ enum cli_output {
 #define CLI_NEEDS_STORE 0x1
 #define CLI_REMOTE 0x2           /* runs against a queue server when named */
 #define CLI_LOCAL_ONLY 0x4       /* refused when a queue server is named */
+#define CLI_READS 0x8            /* only reads the queue: a database it may
+				  * not write is opened read-only */
 
 struct cli_ctx;
 struct cli_queue_ops;
@@ -220,9 +222,27 @@ struct kube_client_opts;
 int cli_kube_opts(struct cli_ctx *, struct kube_client_opts *);
 
 /* cli-output.c */
+/*
+ * Text for people (tables, messages, headers): a copy (the caller frees it)
+ * in which what a terminal would act on is shown escaped: C0 controls and
+ * DEL as \xHH (\t, \n, \r), C1 controls, line separators and bidi
+ * overrides as \uHHHH, and bytes that are not UTF-8 as \xHH; so a job's
+ * name or a roster cell can neither move the cursor nor start a line of
+ * its own.  -o json and -o yaml stay exact.
+ */
+char *cli_text(const char *);
+void cli_put_text(FILE *, const char *);
+/* One CSV field then ',' or a newline: quoted as RFC 4180 says, and with a
+ * leading ' when a spreadsheet would run it as a formula. */
+void cli_csv_field(FILE *, const char *, bool last);
+/* Tables escape every header and cell as cli_text does. */
 struct cli_table;
 struct cli_table *cli_table_new(const char *const *headers, int ncols);
 void cli_table_add(struct cli_table *, const char *const *cells);
+/* Colours a cell of the last row added: pre and post (static strings,
+ * cli_state_color and cli_color_reset) are printed around it as they are. */
+void cli_table_style_last(struct cli_table *, int col, const char *pre,
+    const char *post);
 void cli_table_print(struct cli_table *, FILE *);
 void cli_table_free(struct cli_table *);
 /* Prints a JSON value as JSON or YAML, per the output format. */

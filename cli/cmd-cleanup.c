@@ -21,9 +21,11 @@ cmd_cleanup_report(bool error, const char *line, void *arg)
 	struct cli_ctx *ctx = arg;
 
 	if (error)
-		fprintf(stderr, "ailab-queue: cleanup: %s\n", line);
-	else if (cli_flag(ctx, "dry-run") || ctx->verbose > 0)
-		printf("%s\n", line);
+		cli_error(ctx, "cleanup: %s", line);
+	else if (cli_flag(ctx, "dry-run") || ctx->verbose > 0) {
+		cli_put_text(stdout, line);
+		fputc('\n', stdout);
+	}
 }
 
 /* The pass and its effects are done: back to main. */

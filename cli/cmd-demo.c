@@ -1,8 +1,9 @@
 /*
  * demo: the whole tool in under a minute.  Starts ailab-kubesim with the
- * built-in ailab cluster at high speed, submits the demo specs, runs the
- * scheduler with a live progress line until every job has ended, prints a
- * summary and stops what it started.
+ * built-in ailab cluster at high speed, submits the demo specs as alice (the
+ * kubeconfig's first user), runs the scheduler with her credentials and a
+ * live progress line until every job has ended, prints a summary and stops
+ * what it started.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -171,6 +172,58 @@ cmd_demo_progress(const struct sched_loop_stats *st, void *arg)
 	    d->tty ? "   " : "\n");
 }
 
+/*
+ * Says whose account the demo runs as and under which quota, read from the
+ * cluster: the built-in cluster gives alice the quota every ailab user has,
+ * so the demo shows what fits in it.
+ */
+static void
+cmd_demo_account(struct cli_ctx *ctx, struct kube_client *kube)
+{
+	static const char *const keys[][2] = {
+		{ "requests.nvidia.com/gpu", "GPUs" },
+		{ "requests.cpu", "CPUs" },
+		{ "requests.memory", "of memory" },
+		{ "count/pods", "pods" },
+	};
+	const struct kube_config *cfg = kube_client_config(kube);
+	const char *ns = kube_config_namespace(cfg), *name = NULL, *v;
+	struct kube_response *r;
+	char *what = xstrdup(""), *t;
+	json_t *q, *hard;
+	size_t i, k;
+
+	r = kube_wait(kube, kube_list(kube, KUBE_RESOURCEQUOTAS, ns, NULL,
+	    NULL, NULL));
+	if (r->error == NULL) {
+		json_array_foreach(kube_list_items(r->body), i, q) {
+			hard = json_object_get(json_object_get(q, "spec"),
+			    "hard");
+			name = kube_obj_name(q);
+			for (k = 0; k < nitems(keys); k++) {
+				v = json_string_value(json_object_get(hard,
+				    keys[k][0]));
+				if (v == NULL)
+					continue;
+				t = xprintf("%s%s%s %s", what, *what ? ", " : "",
+				    v, keys[k][1]);
+				free(what);
+				what = t;
+			}
+			break;
+		}
+	}
+	if (name != NULL)
+		cli_info(ctx, "running as user '%s' in namespace '%s', under "
+		    "the quota ailab gives every user (%s: %s)",
+		    kube_config_user(cfg), ns, name, what);
+	else
+		cli_info(ctx, "running as user '%s' in namespace '%s'",
+		    kube_config_user(cfg), ns);
+	free(what);
+	kube_response_free(r);
+}
+
 /* Submits every .yaml of the examples directory, in name order. */
 static int
 cmd_demo_submit(struct cli_ctx *ctx, const char *dir)
@@ -312,6 +365,7 @@ cmd_demo_exec(struct cli_ctx *ctx, int argc, char **argv)
 		free(cause);
 		goto stop;
 	}
+	cmd_demo_account(ctx, kube);
 	if (store_lock_scheduler(cli_store(ctx), &fd, &cause) != 0) {
 		cli_error(ctx, "%s", cause);
 		free(cause);
@@ -368,10 +422,12 @@ const struct cli_cmd cli_cmd_demo = {
 	.usage = "[--speed N] [--examples DIR] [--keep]",
 	.summary = "run a sweep, a distributed job and a CPU job on a "
 	    "simulated ailab cluster",
-	.help = "Starts ailab-kubesim with the built-in cluster (50 GPU nodes)\n"
-	    "on a free loopback port, submits the demo specs to a throw-away\n"
-	    "queue, schedules them to completion with a live progress line,\n"
-	    "prints a summary and stops everything it started.\n",
+	.help = "Starts ailab-kubesim with the built-in cluster (ailab as\n"
+	    "published: 50 GPU workers, a quota of 4 GPUs and 10 pods per\n"
+	    "user) on a free loopback port, submits the demo specs as user\n"
+	    "alice to a throw-away queue, schedules them to completion with\n"
+	    "her credentials and a live progress line, prints a summary and\n"
+	    "stops everything it started.\n",
 	.opts = cmd_demo_opts,
 	.flags = CLI_LOCAL_ONLY,
 	.min_args = 0,

@@ -60,11 +60,9 @@ cmd_ls_table(struct cli_ctx *ctx, struct store_job **jobs, size_t n)
 	t = cli_table_new(hdr, wide ? (int)nitems(hdr) : 6);
 	for (i = 0; i < n; i++) {
 		id = xprintf("%lld", (long long)jobs[i]->id);
-		state = xprintf("%s%s%s%s", cli_state_color(ctx,
-		    jobs[i]->state), store_state_name(jobs[i]->state),
+		state = xprintf("%s%s", store_state_name(jobs[i]->state),
 		    jobs[i]->cancel_requested &&
-		    !store_state_is_terminal(jobs[i]->state) ? "*" : "",
-		    cli_color_reset(ctx));
+		    !store_state_is_terminal(jobs[i]->state) ? "*" : "");
 		gpu = cli_gpu_text(jobs[i]->gpu_type, jobs[i]->gpu_count,
 		    jobs[i]->replicas);
 		age = cli_age(jobs[i]->submitted_at);
@@ -80,6 +78,8 @@ cmd_ls_table(struct cli_ctx *ctx, struct store_job **jobs, size_t n)
 		cells[8] = jobs[i]->group;
 		cells[9] = prio;
 		cli_table_add(t, cells);
+		cli_table_style_last(t, 2, cli_state_color(ctx, jobs[i]->state),
+		    cli_color_reset(ctx));
 		free(id);
 		free(state);
 		free(gpu);
@@ -134,7 +134,7 @@ const struct cli_cmd cli_cmd_ls = {
 	    "since submission and REASON. -o wide adds NAMESPACE, OWNER, GROUP\n"
 	    "and PRIORITY. Ended jobs are hidden unless --all or --state.\n",
 	.opts = cmd_ls_opts,
-	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
+	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
 	.min_args = 0,
 	.max_args = 0,
 	.exec = cmd_ls_exec,

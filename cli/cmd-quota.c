@@ -157,8 +157,10 @@ quota_print(struct cli_ctx *ctx, json_t *out)
 	char a[32], u[32], f[32], nodes[32];
 	size_t i, j;
 
-	printf("Namespace: %s\n\n", json_string_value(json_object_get(out,
+	fputs("Namespace: ", stdout);
+	cli_put_text(stdout, json_string_value(json_object_get(out,
 	    "namespace")));
+	fputs("\n\n", stdout);
 	if (json_array_size(json_object_get(out, "quotas")) == 0)
 		printf("No ResourceQuota in this namespace.\n");
 	else {
@@ -185,8 +187,10 @@ quota_print(struct cli_ctx *ctx, json_t *out)
 	}
 	printf("\n");
 	if (!json_is_true(json_object_get(gpus, "allowed"))) {
-		printf("Free GPUs: not shown: %s\n", json_string_value(
-		    json_object_get(gpus, "reason")));
+		fputs("Free GPUs: not shown: ", stdout);
+		cli_put_text(stdout, json_string_value(json_object_get(gpus,
+		    "reason")));
+		fputc('\n', stdout);
 		printf("A scheduler with these credentials admits on quota "
 		    "alone (namespace-only\nsight): it judges a GPU type full "
 		    "when one of its pods is Unschedulable for\nGPUs, and gives "

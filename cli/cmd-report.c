@@ -17,28 +17,6 @@ struct cmd_report_row {
 	int64_t run_ms;
 };
 
-/* Writes one CSV field, quoted when it must be (RFC 4180). */
-static void
-cmd_report_csv_field(const char *s, bool last)
-{
-	const char *p;
-
-	if (s == NULL)
-		s = "";
-	if (strpbrk(s, ",\"\r\n") == NULL)
-		fputs(s, stdout);
-	else {
-		fputc('"', stdout);
-		for (p = s; *p != '\0'; p++) {
-			if (*p == '"')
-				fputc('"', stdout);
-			fputc(*p, stdout);
-		}
-		fputc('"', stdout);
-	}
-	fputc(last ? '\n' : ',', stdout);
-}
-
 /* The parameter names of the group, in first-seen order. */
 static json_t *
 cmd_report_keys(struct cmd_report_row *rows, size_t n)
@@ -142,7 +120,7 @@ cmd_report_print(struct cli_ctx *ctx, struct cmd_report_row *rows, size_t n,
 		hdr[2 + nk + x] = fixed[x];
 	if (ctx->output == CLI_OUTPUT_CSV) {
 		for (x = 0; x < ncol; x++)
-			cmd_report_csv_field(hdr[x], x == ncol - 1);
+			cli_csv_field(stdout, hdr[x], x == ncol - 1);
 	} else
 		t = cli_table_new(hdr, (int)ncol);
 	for (i = 0; i < n; i++) {
@@ -170,7 +148,7 @@ cmd_report_print(struct cli_ctx *ctx, struct cmd_report_row *rows, size_t n,
 			cli_table_add(t, cells);
 		else
 			for (x = 0; x < ncol; x++)
-				cmd_report_csv_field(cells[x], x == ncol - 1);
+				cli_csv_field(stdout, cells[x], x == ncol - 1);
 		free(id);
 		free(exitc);
 		free(att);
@@ -260,7 +238,7 @@ const struct cli_cmd cli_cmd_report = {
 	.help = "For a sweep the parameter columns are its parameters; for a\n"
 	    "class assignment, the roster's columns. Totals follow the table.\n",
 	.opts = cmd_report_opts,
-	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
+	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
 	.min_args = 1,
 	.max_args = 1,
 	.exec = cmd_report_exec,

@@ -3,6 +3,9 @@
  * (server/) and, while it holds the Lease, runs the scheduler loop, all on
  * the one event base of main.
  */
+#include <sys/resource.h>
+
+#include <errno.h>
 #include <event2/event.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,8 +38,32 @@ static const struct cli_opt cmd_serve_opts[] = {
 	{ "burst", 0, CLI_OPT_STRING, "N", "requests in a burst (default 100)" },
 	{ "max-connections", 0, CLI_OPT_STRING, "N",
 	  "connections served at once (default 1000)" },
+	{ "max-connections-per-address", 0, CLI_OPT_STRING, "N",
+	  "connections open at once from one client address (default 128)" },
 	{ "timeout", 0, CLI_OPT_STRING, "DURATION",
 	  "close connections idle this long (default 30s)" },
+	{ "header-timeout", 0, CLI_OPT_STRING, "DURATION",
+	  "a request's line and headers (and TLS handshake) must arrive "
+	  "within this (default 10s)" },
+	{ "body-timeout", 0, CLI_OPT_STRING, "DURATION",
+	  "a request's body must arrive within this of its headers "
+	  "(default 30s)" },
+	{ "auth-fail-rate", 0, CLI_OPT_STRING, "N",
+	  "failed authentications per second per client address (default 1; "
+	  "0: no limit)" },
+	{ "auth-fail-burst", 0, CLI_OPT_STRING, "N",
+	  "failed authentications in a burst (default 20)" },
+	{ "token-cache-entries", 0, CLI_OPT_STRING, "N",
+	  "cluster answers kept at most, least recently used forgotten "
+	  "first (default 10000)" },
+	{ "parse-workers", 0, CLI_OPT_STRING, "N",
+	  "processes that validate submitted specs (default 2)" },
+	{ "parse-timeout", 0, CLI_OPT_STRING, "DURATION",
+	  "CPU time one spec may take to validate (default 10s)" },
+	{ "parse-queue", 0, CLI_OPT_STRING, "N",
+	  "specs waiting for a worker, in all (default 64)" },
+	{ "parse-queue-per-user", 0, CLI_OPT_STRING, "N",
+	  "specs of one user waiting or being validated (default 16)" },
 	{ "user-max-queued", 0, CLI_OPT_STRING, "N",
 	  "waiting jobs per user (default: the site profile's; 0: none)" },
 	{ "lease-name", 0, CLI_OPT_STRING, "NAME",
@@ -218,6 +245,27 @@ cmd_serve_signal(evutil_socket_t sig, short ev, void *arg)
 		event_base_loopbreak(sv->base);
 }
 
+/*
+ * The server caps connections below the descriptor limit: ask for what
+ * max_connections needs (up to the hard limit) rather than have it
+ * lowered, as daemons that hold many sockets do.
+ */
+static void
+cmd_serve_raise_nofile(const struct server_config *cfg)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)cfg->max_connections + 512;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ?
+	    rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_warnx("cannot raise the descriptor limit to %llu: %s",
+		    (unsigned long long)rl.rlim_cur, strerror(errno));
+}
+
 /* The command line over the config file: each option is one setting. */
 static int
 cmd_serve_config(struct cli_ctx *ctx, struct server_config *cfg)
@@ -227,7 +275,18 @@ cmd_serve_config(struct cli_ctx *ctx, struct server_config *cfg)
 		{ "tls-key", "tls_key" }, { "mode", "mode" },
 		{ "rate", "rate" }, { "burst", "burst" },
 		{ "max-connections", "max_connections" },
+		{ "max-connections-per-address",
+		  "max_connections_per_address" },
 		{ "timeout", "timeout" },
+		{ "header-timeout", "header_timeout" },
+		{ "body-timeout", "body_timeout" },
+		{ "auth-fail-rate", "auth_fail_rate" },
+		{ "auth-fail-burst", "auth_fail_burst" },
+		{ "token-cache-entries", "token_cache_entries" },
+		{ "parse-workers", "parse_workers" },
+		{ "parse-timeout", "parse_timeout" },
+		{ "parse-queue", "parse_queue" },
+		{ "parse-queue-per-user", "parse_queue_per_user" },
 		{ "user-max-queued", "user_max_queued" },
 		{ "lease-name", "lease_name" },
 		{ "lease-namespace", "lease_namespace" },
@@ -328,6 +387,7 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	sv.base = ctx->base;
+	cmd_serve_raise_nofile(&cfg);
 	sv.srv = server_new(sv.base, sv.store, sv.kube, site, &cfg, &cause);
 	if (sv.srv == NULL) {
 		cli_error(ctx, "%s", cause);

@@ -5,6 +5,15 @@
 #include "api.h"
 #include "cli.h"
 
+/* One "Label:      value" line, the value escaped for a terminal. */
+static void
+cmd_show_line(const char *label, const char *v)
+{
+	fputs(label, stdout);
+	cli_put_text(stdout, v);
+	fputc('\n', stdout);
+}
+
 /* Prints the job for people: fields, the spec as YAML, then the events. */
 static void
 cmd_show_text(struct cli_ctx *ctx, const struct store_job *j,
@@ -22,17 +31,17 @@ cmd_show_text(struct cli_ctx *ctx, const struct store_job *j,
 	cpu = quantity_format_milli(j->cpu_milli);
 	mem = quantity_format_bytes(j->memory_bytes);
 	printf("ID:         %lld\n", (long long)j->id);
-	printf("Name:       %s\n", j->name);
+	cmd_show_line("Name:       ", j->name);
 	printf("State:      %s%s%s%s\n", cli_state_color(ctx, j->state),
 	    store_state_name(j->state), cli_color_reset(ctx),
 	    j->cancel_requested && !store_state_is_terminal(j->state) ?
 	    " (cancel requested)" : "");
-	printf("Reason:     %s\n", *j->reason ? j->reason : "-");
-	printf("Namespace:  %s\n", j->namespace);
-	printf("Owner:      %s\n", j->owner);
-	printf("Group:      %s\n", j->group != NULL ? j->group : "-");
+	cmd_show_line("Reason:     ", *j->reason ? j->reason : "-");
+	cmd_show_line("Namespace:  ", j->namespace);
+	cmd_show_line("Owner:      ", j->owner);
+	cmd_show_line("Group:      ", j->group != NULL ? j->group : "-");
 	printf("Priority:   %d\n", j->priority);
-	printf("GPU:        %s\n", gpu);
+	cmd_show_line("GPU:        ", gpu);
 	printf("Resources:  cpu %s, memory %s per replica\n", cpu, mem);
 	printf("Attempts:   %d\n", j->attempts);
 	printf("Submitted:  %s\n", when);
@@ -116,7 +125,7 @@ const struct cli_cmd cli_cmd_show = {
 	.usage = "ID",
 	.summary = "show a job: its spec and its state history",
 	.opts = NULL,
-	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
+	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
 	.min_args = 1,
 	.max_args = 1,
 	.exec = cmd_show_exec,

@@ -20,7 +20,8 @@ cli_spec_print_diags(const struct spec_diags *d)
 
 	for (i = 0; i < d->n; i++) {
 		s = spec_diag_format(&d->v[i]);
-		fprintf(stderr, "%s\n", s);
+		cli_put_text(stderr, s);
+		fputc('\n', stderr);
 		free(s);
 	}
 }
@@ -89,9 +90,11 @@ cmd_validate_exec(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	for (f = 0; f < argc; f++) {
 		n += sets[f]->n;
-		if (!ctx->quiet)
-			printf("%s: ok (%zu job%s)\n", argv[f], sets[f]->n,
+		if (!ctx->quiet) {
+			cli_put_text(stdout, argv[f]);
+			printf(": ok (%zu job%s)\n", sets[f]->n,
 			    sets[f]->n == 1 ? "" : "s");
+		}
 	}
 	ret = CLI_EXIT_OK;
 out:

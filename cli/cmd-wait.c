@@ -60,7 +60,7 @@ cli_wait_jobs(struct cli_ctx *ctx, const int64_t *ids, size_t n,
 			}
 			/* Plain lines when not on a terminal: one a change. */
 			if (!tty && !ctx->quiet && j->state != last[i])
-				fprintf(stderr, "job %lld %s%s%s\n",
+				cli_info(ctx, "job %lld %s%s%s",
 				    (long long)j->id, store_state_name(j->state),
 				    *j->reason ? ": " : "", j->reason);
 			last[i] = j->state;
@@ -123,7 +123,7 @@ const struct cli_cmd cli_cmd_wait = {
 	.help = "Exit status: 0 all succeeded, 1 some failed, were cancelled or\n"
 	    "timed out, 3 --timeout passed first.\n",
 	.opts = cmd_wait_opts,
-	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
+	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
 	.min_args = 0,
 	.max_args = -1,
 	.exec = cmd_wait_exec,

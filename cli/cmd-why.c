@@ -23,7 +23,7 @@ cmd_why_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct store_job *j = NULL;
 	int64_t id;
-	char *when, *sight;
+	char *when, *sight, *name;
 	json_t *o;
 	int ret;
 
@@ -51,13 +51,18 @@ cmd_why_exec(struct cli_ctx *ctx, int argc, char **argv)
 		cli_print_value(ctx, o);
 		json_decref(o);
 	} else {
-		printf("job %lld (%s) is %s", (long long)j->id, j->name,
+		name = cli_text(j->name);
+		printf("job %lld (%s) is %s", (long long)j->id, name,
 		    store_state_name(j->state));
+		free(name);
 		if (j->state == STORE_QUEUED && j->position > 0)
 			printf(", number %lld in the queue", (long long)j->position);
 		printf("\n");
-		if (*j->reason != '\0')
-			printf("reason: %s\n", j->reason);
+		if (*j->reason != '\0') {
+			fputs("reason: ", stdout);
+			cli_put_text(stdout, j->reason);
+			fputc('\n', stdout);
+		}
 		else if (j->state == STORE_QUEUED)
 			printf("reason: no scheduler pass has looked at it yet "
 			    "(is 'ailab-queue sched' running?)\n");
@@ -76,7 +81,7 @@ const struct cli_cmd cli_cmd_why = {
 	.name = "why",
 	.usage = "ID",
 	.summary = "say why a job waits, and where it is in the queue",
-	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
+	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
 	.min_args = 1,
 	.max_args = 1,
 	.exec = cmd_why_exec,

@@ -59,3 +59,14 @@ ailab_queue_cluster_LDADD = cli/libclicluster.a cli/libcli.a $(SERVER_LIBS) \
 	sched/libsched.a spec/libspec.a store/libstore.a kube/libkube.a \
 	common/libcommon.a $(JANSSON_LIBS) $(YAML_LIBS) $(SQLITE_LIBS) \
 	$(CURL_LIBS) $(EVENT_LIBS) $(OPENSSL_LIBS) -lm
+
+# Output for people: escaping for terminals, CSV cells.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-cli-output
+TESTS += tests/unit/test-cli-output
+tests_unit_test_cli_output_SOURCES = tests/unit/test-cli-output.c
+tests_unit_test_cli_output_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(JANSSON_CFLAGS)
+tests_unit_test_cli_output_LDADD = cli/libcli.a common/libcommon.a \
+	$(JANSSON_LIBS) $(YAML_LIBS) $(CMOCKA_LIBS)
+endif

@@ -107,3 +107,7 @@ EXTRA_DIST += tests/integration/t0410-sched-queues.sh
 # no over-admission, and the cache agrees with a fresh LIST.
 TESTS += tests/integration/t0411-sched-watch.sh
 EXTRA_DIST += tests/integration/t0411-sched-watch.sh
+# Storage quota on the built-in cluster: scratch claims against the
+# standing ones, claims bound where the pod runs.
+TESTS += tests/integration/t0412-sched-storage.sh
+EXTRA_DIST += tests/integration/t0412-sched-storage.sh

@@ -308,6 +308,18 @@ sched_fmt_bytes(char *buf, size_t len, int64_t b)
 		n = snprintf(buf, len, "%lld%s", (long long)y, dsuf[k]);
 	else
 		n = snprintf(buf, len, "%lld%s", (long long)x, bsuf[i]);
+	/* No short exact form (a sum of decimal and binary sizes, as used
+	 * storage is): about so much, in the decimal unit ailab's quotas
+	 * are written in, rather than 24608421148Ki. */
+	if (n > 0 && (x >= 100000 || x <= -100000) &&
+	    (y >= 100000 || y <= -100000)) {
+		double v = (double)b;
+
+		for (k = 0; k + 1 < nitems(dsuf) && (v >= 1000 || v <= -1000);
+		    k++)
+			v /= 1000;
+		n = snprintf(buf, len, "~%.1f%s", v, dsuf[k]);
+	}
 	return n < 0 ? 0 : (size_t)n;
 }
 

@@ -7,12 +7,16 @@ server_libserver_a_SOURCES = \
 	server/server.h \
 	server/server-int.h \
 	server/server-auth.c \
+	server/server-cache.c \
 	server/server-config.c \
+	server/server-conn.c \
 	server/server-events.c \
+	server/server-hash.c \
 	server/server-http.c \
 	server/server-jobs.c \
 	server/server-lease.c \
 	server/server-metrics.c \
+	server/server-parse.c \
 	store/store-server.h \
 	store/store-server.c
 server_libserver_a_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(JANSSON_CFLAGS) \
@@ -32,6 +36,15 @@ tests_unit_test_server_config_LDADD = $(SERVER_LIBS) sched/libsched.a \
 	$(EVENT_LIBS) $(OPENSSL_LIBS) -lm $(CMOCKA_LIBS)
 endif
 
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-server-cache
+TESTS += tests/unit/test-server-cache
+tests_unit_test_server_cache_SOURCES = tests/unit/test-server-cache.c
+tests_unit_test_server_cache_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(EVENT_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_server_cache_LDADD = $(tests_unit_test_server_config_LDADD)
+endif
+
 # Integration tests over the real `ailab-queue serve` (t06xx: server).
 SERVER_INTEGRATION_TESTS = \
 	tests/integration/t0601-serve-auth.sh \
@@ -40,7 +53,10 @@ SERVER_INTEGRATION_TESTS = \
 	tests/integration/t0604-serve-tls.sh \
 	tests/integration/t0605-serve-ops.sh \
 	tests/integration/t0606-serve-impersonate.sh \
-	tests/integration/t0607-serve-kick.sh
+	tests/integration/t0607-serve-kick.sh \
+	tests/integration/t0608-serve-parse.sh \
+	tests/integration/t0609-serve-slow-clients.sh \
+	tests/integration/t0610-serve-auth-flood.sh
 TESTS += $(SERVER_INTEGRATION_TESTS)
 EXTRA_DIST += $(SERVER_INTEGRATION_TESTS) tests/integration/t06-serve-lib.sh
 

@@ -2,8 +2,10 @@
  * Who a request comes from and what they may do: the cluster's TokenReview
  * and SubjectAccessReview, asked with the server's own credentials and
  * remembered briefly under a SHA-256 of the question (never the token
- * itself), the server's own rules (owners, admin and TA groups) and the
- * per-user token bucket.
+ * itself), the server's own rules (owners, admin and TA groups), the
+ * per-user token bucket, and a bucket per client address of failed
+ * authentications, so that junk tokens cannot make the server flood the
+ * cluster with TokenReviews.
  */
 #include "server-int.h"
 
@@ -16,9 +18,8 @@
 #include "api.h"
 #include "kube.h"
 
-/* Bounds: a bearer token and the cache. */
+/* Bounds: a bearer token. */
 #define SERVER_MAX_TOKEN 8192
-#define SERVER_MAX_CACHE 10000
 /* How long a refused token is remembered, so that a bad client cannot
  * make the server hammer the cluster. */
 #define SERVER_NEGATIVE_TTL_MS 10000
@@ -74,61 +75,6 @@ server_user_dup(const struct server_user *u)
 	c->ta_namespaces = u->ta_namespaces != NULL ?
 	    xstrdup(u->ta_namespaces) : NULL;
 	return c;
-}
-
-/* Frees one cache entry. */
-static void
-server_cache_entry_free(struct server_cache_entry *e)
-{
-	server_user_free(e->user);
-	free(e->message);
-	free(e);
-}
-
-/* See server-int.h: drops expired entries (all of them with all). */
-void
-server_cache_expire(struct server *srv, bool all)
-{
-	struct server_cache_entry **pp = &srv->cache, *e;
-	int64_t now = now_ms();
-
-	while ((e = *pp) != NULL) {
-		if (all || e->expires <= now) {
-			*pp = e->next;
-			server_cache_entry_free(e);
-			srv->ncache--;
-		} else
-			pp = &e->next;
-	}
-}
-
-/* A live cache entry, or NULL. */
-static struct server_cache_entry *
-server_cache_find(struct server *srv, const char *key)
-{
-	struct server_cache_entry *e;
-	int64_t now = now_ms();
-
-	for (e = srv->cache; e != NULL; e = e->next)
-		if (e->expires > now && strcmp(e->key, key) == 0)
-			return e;
-	return NULL;
-}
-
-/* Adds an entry (the cache is bounded: when full, it is emptied first). */
-static struct server_cache_entry *
-server_cache_add(struct server *srv, const char *key, int64_t ttl_ms)
-{
-	struct server_cache_entry *e = xcalloc(1, sizeof *e);
-
-	if (srv->ncache >= SERVER_MAX_CACHE)
-		server_cache_expire(srv, true);
-	memcpy(e->key, key, sizeof e->key);
-	e->expires = now_ms() + ttl_ms;
-	e->next = srv->cache;
-	srv->cache = e;
-	srv->ncache++;
-	return e;
 }
 
 /* The user as the server's rules see them: admin and TA groups. */
@@ -214,9 +160,10 @@ server_auth_reviewed(struct kube_response *resp, void *arg)
 	char *msg;
 
 	r->kreq = NULL;
-	r->token_review = false;
-	srv->nreviews--;
 	if (resp->error != NULL) {
+		/* The cluster's failure, not the client's: no token spent. */
+		server_auth_review_done(r, true);
+		srv->m.reviews_failed++;
 		msg = kube_error_string(resp->error);
 		log_warnx("TokenReview failed: %s", msg);
 		server_reply_error(r, 502, NULL, "cannot review the token with "
@@ -228,17 +175,105 @@ server_auth_reviewed(struct kube_response *resp, void *arg)
 	ui = json_object_get(st, "user");
 	if (!json_is_true(json_object_get(st, "authenticated")) ||
 	    json_string_value(json_object_get(ui, "username")) == NULL) {
-		e = server_cache_add(srv, r->token_key, SERVER_NEGATIVE_TTL_MS);
+		server_auth_review_done(r, false);
+		srv->m.reviews_refused++;
+		e = server_cache_add(&srv->negcache, r->token_key,
+		    SERVER_NEGATIVE_TTL_MS);
 		e->code = 401;
 		e->message = xstrdup("the cluster does not accept this token "
 		    "(expired or unknown: log in to the cluster again)");
 		server_auth_from_entry(r, e);
 		return;
 	}
-	e = server_cache_add(srv, r->token_key, (int64_t)srv->cfg.token_ttl_s *
-	    1000);
+	server_auth_review_done(r, true);
+	srv->m.reviews_ok++;
+	e = server_cache_add(&srv->cache, r->token_key,
+	    (int64_t)srv->cfg.token_ttl_s * 1000);
 	e->user = server_user_from_review(srv, ui);
 	server_auth_from_entry(r, e);
+}
+
+/* Refills a client address's bucket of failed authentications. */
+static void
+server_auth_fail_refill(struct server *srv, struct server_peer *p)
+{
+	int64_t now = now_ms();
+
+	p->fail_tokens += (double)(now - p->fail_at) / 1000.0 *
+	    srv->cfg.auth_fail_rate;
+	if (p->fail_tokens > srv->cfg.auth_fail_burst)
+		p->fail_tokens = srv->cfg.auth_fail_burst;
+	p->fail_at = now;
+}
+
+/*
+ * Before a token unknown to the caches is reviewed, its client address
+ * gives a token of its bucket, returned if the cluster accepts it: only
+ * failed authentications spend the bucket, so a user behind the same
+ * address as a flood is not refused once known, and the reviews one
+ * address has in flight are bounded by its burst.  0, or -1 after a 429.
+ */
+static int
+server_auth_fail_take(struct server_req *r)
+{
+	struct server *srv = r->srv;
+	struct server_peer *p;
+	json_t *body;
+	char buf[16];
+	int retry;
+
+	if ((p = server_peer_find(srv, r->peer)) == NULL)
+		p = server_peer_get(srv, r->peer);
+	if (srv->cfg.auth_fail_rate > 0) {
+		server_auth_fail_refill(srv, p);
+		if (p->fail_tokens < 1.0) {
+			retry = (int)ceil((1.0 - p->fail_tokens) /
+			    srv->cfg.auth_fail_rate);
+			if (retry < 1)
+				retry = 1;
+			srv->m.auth_limited++;
+			body = api_error_encode(429, NULL, "");
+			json_object_set_new(json_object_get(body, "error"),
+			    "message", json_sprintf("too many failed "
+			    "authentications from %s: retry in %d s",
+			    p->addr, retry));
+			api_error_set_retry_after(body, retry);
+			snprintf(buf, sizeof buf, "%d", retry);
+			evhttp_add_header(evhttp_request_get_output_headers(
+			    r->req), "Retry-After", buf);
+			server_reply_error_body(r, 429, body);
+			return -1;
+		}
+		p->fail_tokens -= 1.0;
+		r->fail_token = true;
+	}
+	p->reviews++;
+	return 0;
+}
+
+/* See server-int.h: refund gives the bucket its token back (the token
+ * was good, or the cluster did not answer). */
+void
+server_auth_review_done(struct server_req *r, bool refund)
+{
+	struct server *srv = r->srv;
+	struct server_peer *p;
+
+	if (!r->token_review)
+		return;
+	r->token_review = false;
+	srv->nreviews--;
+	if ((p = server_peer_find(srv, r->peer)) == NULL)
+		return;
+	if (p->reviews > 0)
+		p->reviews--;
+	if (refund && r->fail_token) {
+		server_auth_fail_refill(srv, p);
+		p->fail_tokens += 1.0;
+		if (p->fail_tokens > srv->cfg.auth_fail_burst)
+			p->fail_tokens = srv->cfg.auth_fail_burst;
+	}
+	r->fail_token = false;
 }
 
 /* See server-int.h. */
@@ -266,7 +301,8 @@ server_auth_start(struct server_req *r)
 		return;
 	}
 	server_sha256(tok, strlen(tok), r->token_key);
-	if ((e = server_cache_find(r->srv, r->token_key)) != NULL) {
+	if ((e = server_cache_find(&r->srv->cache, r->token_key)) != NULL ||
+	    (e = server_cache_find(&r->srv->negcache, r->token_key)) != NULL) {
 		server_auth_from_entry(r, e);
 		return;
 	}
@@ -277,6 +313,8 @@ server_auth_start(struct server_req *r)
 		    "flight; retry in a second");
 		return;
 	}
+	if (server_auth_fail_take(r) != 0)
+		return;
 	r->srv->nreviews++;
 	r->token_review = true;
 	body = json_pack("{s:s,s:s,s:{s:s}}", "apiVersion",
@@ -317,8 +355,8 @@ server_review_done(struct kube_response *resp, void *arg)
 		return;
 	}
 	st = json_object_get(resp->body, "status");
-	e = server_cache_add(r->srv, rv->key, (int64_t)r->srv->cfg.token_ttl_s *
-	    1000);
+	e = server_cache_add(&r->srv->cache, rv->key,
+	    (int64_t)r->srv->cfg.token_ttl_s * 1000);
 	e->allowed = json_is_true(json_object_get(st, "allowed"));
 	free(rv);
 	cb(r, e->allowed, NULL);
@@ -346,7 +384,7 @@ server_auth_review(struct server_req *r, const char *verb, const char *group,
 	rv = xcalloc(1, sizeof *rv);
 	server_sha256(q, strlen(q), rv->key);
 	free(q);
-	if ((e = server_cache_find(r->srv, rv->key)) != NULL) {
+	if ((e = server_cache_find(&r->srv->cache, rv->key)) != NULL) {
 		free(rv);
 		cb(r, e->allowed, NULL);
 		return;

@@ -93,6 +93,41 @@ server_config_duration(const char *key, const char *v, int64_t lo,
 	return 0;
 }
 
+/* A duration option in milliseconds ("50ms", "1.5s"), within bounds. */
+static int
+server_config_duration_ms(const char *key, const char *v, int64_t lo,
+    int64_t hi, int64_t *out, char **cause)
+{
+	int64_t ms;
+	char *c2 = NULL;
+
+	if (duration_parse_ms(v, &ms, &c2) != 0 || ms < lo || ms > hi) {
+		free(c2);
+		*cause = xprintf("invalid value for '%s': '%s' (a duration "
+		    "such as 10s or 500ms, from %lldms to %llds)", key, v,
+		    (long long)lo, (long long)hi / 1000);
+		return -1;
+	}
+	*out = ms;
+	return 0;
+}
+
+/* A rate option: a number from 0 to 1e6. */
+static int
+server_config_rate(const char *key, const char *v, double *out,
+    char **cause)
+{
+	char *end;
+
+	*out = strtod(v, &end);
+	if (*v == '\0' || *end != '\0' || !(*out >= 0) || *out > 1e6) {
+		*cause = xprintf("invalid value for '%s': '%s' (a number per "
+		    "second; 0: no limit)", key, v);
+		return -1;
+	}
+	return 0;
+}
+
 /* Replaces a string option. */
 static void
 server_config_str(char **field, const char *v)
@@ -160,7 +195,7 @@ server_config_set(struct server_config *c, const char *key,
 		free(copy);
 	} else if (strcmp(key, "rate") == 0) {
 		c->rate = strtod(value, &end);
-		if (*value == '\0' || *end != '\0' || c->rate < 0 ||
+		if (*value == '\0' || *end != '\0' || !(c->rate >= 0) ||
 		    c->rate > 1e6) {
 			*cause = xprintf("invalid value for 'rate': '%s' "
 			    "(requests per second per user; 0: no limit)",
@@ -175,7 +210,43 @@ server_config_set(struct server_config *c, const char *key,
 		if (server_config_int(key, value, 1, 100000, &n, cause) != 0)
 			return -1;
 		c->max_connections = (int)n;
-	} else if (strcmp(key, "user_max_queued") == 0) {
+	} else if (strcmp(key, "max_connections_per_address") == 0) {
+		if (server_config_int(key, value, 1, 100000, &n, cause) != 0)
+			return -1;
+		c->max_connections_per_address = (int)n;
+	} else if (strcmp(key, "auth_fail_rate") == 0)
+		return server_config_rate(key, value, &c->auth_fail_rate,
+		    cause);
+	else if (strcmp(key, "token_cache_entries") == 0) {
+		if (server_config_int(key, value, 1, 10000000, &n, cause) != 0)
+			return -1;
+		c->token_cache_entries = (int)n;
+	} else if (strcmp(key, "auth_fail_burst") == 0) {
+		if (server_config_int(key, value, 1, 1000000, &n, cause) != 0)
+			return -1;
+		c->auth_fail_burst = (int)n;
+	} else if (strcmp(key, "parse_workers") == 0) {
+		if (server_config_int(key, value, 1, 64, &n, cause) != 0)
+			return -1;
+		c->parse_workers = (int)n;
+	} else if (strcmp(key, "parse_queue") == 0) {
+		if (server_config_int(key, value, 0, 100000, &n, cause) != 0)
+			return -1;
+		c->parse_queue = (int)n;
+	} else if (strcmp(key, "parse_queue_per_user") == 0) {
+		if (server_config_int(key, value, 1, 100000, &n, cause) != 0)
+			return -1;
+		c->parse_queue_per_user = (int)n;
+	} else if (strcmp(key, "parse_timeout") == 0)
+		return server_config_duration_ms(key, value, 1, 3600 * 1000,
+		    &c->parse_timeout_ms, cause);
+	else if (strcmp(key, "header_timeout") == 0)
+		return server_config_duration(key, value, 1, 3600,
+		    &c->header_timeout_s, cause);
+	else if (strcmp(key, "body_timeout") == 0)
+		return server_config_duration(key, value, 1, 3600,
+		    &c->body_timeout_s, cause);
+	else if (strcmp(key, "user_max_queued") == 0) {
 		if (server_config_int(key, value, 0, INT_MAX, &n, cause) != 0)
 			return -1;
 		c->user_max_queued = n;
@@ -313,8 +384,18 @@ server_config_init(struct server_config *c, const char *path, char **cause)
 	c->rate = 20;
 	c->burst = 100;
 	c->max_connections = 1000;
+	c->max_connections_per_address = 128;
 	c->timeout_s = 30;
+	c->header_timeout_s = 10;
+	c->body_timeout_s = 30;
+	c->auth_fail_rate = 1;
+	c->auth_fail_burst = 20;
+	c->parse_workers = 2;
+	c->parse_timeout_ms = 10000;
+	c->parse_queue = 64;
+	c->parse_queue_per_user = 16;
 	c->token_ttl_s = 60;
+	c->token_cache_entries = 10000;
 	c->user_max_queued = -1;
 	c->lease = true;
 	c->lease_name = xstrdup("ailab-queue-scheduler");

@@ -77,8 +77,12 @@ server_stream_unlink(struct server *srv, struct server_stream *st)
 static void
 server_stream_end(struct server *srv, struct server_stream *st)
 {
+	struct evhttp_connection *evcon;
+
 	server_stream_unlink(srv, st);
+	evcon = evhttp_request_get_connection(st->r->req);
 	evhttp_send_reply_end(st->r->req);
+	server_conn_replied(srv, evcon);
 	server_req_done(st->r);
 	free(st);
 }

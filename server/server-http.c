@@ -23,106 +23,6 @@
  * given up (a review of a slow cluster, a big sweep). */
 #define SERVER_WORK_TIMEOUT 600
 
-/* The SSL ex_data slot whose free hook counts closed TLS connections. */
-static int server_ssl_slot = -1;
-
-/* Counts a connection closed and re-enables accepting under the bound. */
-static void
-server_conn_closed(struct server *srv)
-{
-	struct evconnlistener *l;
-
-	if (srv->nconns > 0)
-		srv->nconns--;
-	if (srv->bound != NULL && srv->listening && !srv->stopping &&
-	    srv->nconns < srv->cfg.max_connections) {
-		l = evhttp_bound_socket_get_listener(srv->bound);
-		evconnlistener_enable(l);
-	}
-}
-
-/* Counts a new connection; at the bound, stops accepting (the kernel's
- * backlog holds the rest) until one closes. */
-static void
-server_conn_opened(struct server *srv)
-{
-	struct evconnlistener *l;
-
-	srv->nconns++;
-	if (srv->bound != NULL && srv->nconns >= srv->cfg.max_connections) {
-		l = evhttp_bound_socket_get_listener(srv->bound);
-		evconnlistener_disable(l);
-		log_info("%d connections: not accepting more for now",
-		    srv->nconns);
-	}
-}
-
-/* The ex_data free hook: an SSL (one TLS connection) is gone. */
-static void
-server_ssl_free_hook(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
-    long argl, void *argp)
-{
-	(void)parent;
-	(void)ad;
-	(void)idx;
-	(void)argl;
-	(void)argp;
-	if (ptr != NULL)
-		server_conn_closed(ptr);
-}
-
-/* Each accepted TLS connection, counted until its SSL is freed. */
-static struct bufferevent *
-server_bevcb(struct event_base *base, void *arg)
-{
-	struct server *srv = arg;
-	SSL *ssl;
-
-	server_conn_opened(srv);
-	ssl = SSL_new(srv->ssl);
-	SSL_set_ex_data(ssl, server_ssl_slot, srv);
-	return bufferevent_openssl_socket_new(base, -1, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-}
-
-/* A connection closed: ends its event stream, if any, and counts it
- * (plain connections are counted from their first request, as evhttp
- * 2.1 gives no hook when it accepts one). */
-static void
-server_evcon_closed(struct evhttp_connection *evcon, void *arg)
-{
-	struct server *srv = arg;
-	size_t i;
-
-	server_events_closed(srv, evcon);
-	for (i = 0; i < srv->nevcons; i++)
-		if (srv->evcons[i] == evcon) {
-			srv->evcons[i] = srv->evcons[--srv->nevcons];
-			if (srv->ssl == NULL)
-				server_conn_closed(srv);
-			break;
-		}
-}
-
-/* Registers a connection at its first request. */
-static void
-server_evcon_seen(struct server *srv, struct evhttp_connection *evcon)
-{
-	size_t i;
-
-	if (evcon == NULL)
-		return;
-	for (i = 0; i < srv->nevcons; i++)
-		if (srv->evcons[i] == evcon)
-			return;
-	srv->evcons = xreallocarray(srv->evcons, srv->nevcons + 1,
-	    sizeof *srv->evcons);
-	srv->evcons[srv->nevcons++] = evcon;
-	evhttp_connection_set_closecb(evcon, server_evcon_closed, srv);
-	if (srv->ssl == NULL)
-		server_conn_opened(srv);
-}
-
 /* Loads the certificate and key (TLS 1.2 or later). */
 static int
 server_tls_init(struct server *srv, char **cause)
@@ -134,9 +34,6 @@ server_tls_init(struct server *srv, char **cause)
 		*cause = xstrdup("--tls-cert needs --tls-key");
 		return -1;
 	}
-	if (server_ssl_slot < 0)
-		server_ssl_slot = SSL_get_ex_new_index(0, NULL, NULL, NULL,
-		    server_ssl_free_hook);
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
 		*cause = xstrdup("cannot create a TLS context");
 		return -1;
@@ -177,7 +74,9 @@ server_conn_timeouts(struct server_req *r, bool idle)
 	 * long work makes stale: a timeout counted from it would fire at
 	 * once. */
 	event_base_update_cache_time(r->srv->base);
-	evhttp_connection_set_timeout(evcon, idle ? r->srv->cfg.timeout_s :
+	/* Idle, the connection's own deadline (server-conn.c) closes it
+	 * first; this one still drops a client that stops reading. */
+	evhttp_connection_set_timeout(evcon, idle ? r->srv->cfg.timeout_s + 1 :
 	    SERVER_WORK_TIMEOUT);
 }
 
@@ -207,9 +106,19 @@ server_common_headers(struct evhttp_request *req, const char *type)
 void
 server_reply_json(struct server_req *r, int code, json_t *body)
 {
+	struct evhttp_connection *evcon;
 	struct evbuffer *buf = evbuffer_new();
 	char *text;
 
+	/* An encoder that failed (it should not: strings go through
+	 * api_string) costs this request, never the server. */
+	if (body == NULL) {
+		log_warnx("%s: an answer could not be encoded", r->path != NULL ?
+		    r->path : "?");
+		code = 500;
+		body = api_error_encode(500, NULL, "the server could not encode "
+		    "its answer");
+	}
 	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	evbuffer_add(buf, text, strlen(text));
 	evbuffer_add(buf, "\n", 1);
@@ -218,7 +127,9 @@ server_reply_json(struct server_req *r, int code, json_t *body)
 	server_common_headers(r->req, "application/json");
 	server_count(r, code);
 	server_conn_timeouts(r, true);
+	evcon = evhttp_request_get_connection(r->req);
 	evhttp_send_reply(r->req, code, NULL, buf);
+	server_conn_replied(r->srv, evcon);
 	evbuffer_free(buf);
 	server_req_done(r);
 }
@@ -228,13 +139,16 @@ void
 server_reply_text(struct server_req *r, int code, const char *type,
     const char *text, size_t len)
 {
+	struct evhttp_connection *evcon;
 	struct evbuffer *buf = evbuffer_new();
 
 	evbuffer_add(buf, text, len);
 	server_common_headers(r->req, type);
 	server_count(r, code);
 	server_conn_timeouts(r, true);
+	evcon = evhttp_request_get_connection(r->req);
 	evhttp_send_reply(r->req, code, NULL, buf);
+	server_conn_replied(r->srv, evcon);
 	evbuffer_free(buf);
 	server_req_done(r);
 }
@@ -278,7 +192,9 @@ server_req_done(struct server_req *r)
 	if (r->kreq != NULL)
 		kube_request_cancel(r->kreq);
 	if (r->token_review)
-		srv->nreviews--;
+		server_auth_review_done(r, true);
+	if (r->parse != NULL)
+		server_parse_cancel(r);
 	free(r->review);
 	if (r->work_free != NULL)
 		r->work_free(r->work);
@@ -366,6 +282,28 @@ server_query_int(struct server_req *r, const char *key, int64_t lo,
 	return 0;
 }
 
+/* Refuses (400, replied) a query whose names or values are not UTF-8:
+ * they would reach job records and JSON answers that cannot hold them. */
+static int
+server_query_check_utf8(struct server_req *r)
+{
+	struct evkeyval *kv;
+
+	TAILQ_FOREACH(kv, &r->query, next) {
+		if (!api_is_utf8(kv->key, strlen(kv->key))) {
+			server_reply_error(r, 400, NULL, "the name of a query "
+			    "parameter is not valid UTF-8");
+			return -1;
+		}
+		if (!api_is_utf8(kv->value, strlen(kv->value))) {
+			server_reply_error(r, 400, NULL, "query parameter "
+			    "'%.64s' is not valid UTF-8", kv->key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Refuses impersonation headers a client sends: only the server may ever
  * choose whom it acts as. */
 static bool
@@ -418,7 +356,8 @@ server_http_cb(struct evhttp_request *req, void *arg)
 	r->method = evhttp_request_get_command(req);
 	r->started = now_ms();
 	TAILQ_INIT(&r->query);
-	server_evcon_seen(srv, evhttp_request_get_connection(req));
+	snprintf(r->peer, sizeof r->peer, "%s", server_conn_request(srv,
+	    evhttp_request_get_connection(req)));
 	server_conn_timeouts(r, false);
 	r->next = srv->reqs;
 	if (srv->reqs != NULL)
@@ -430,6 +369,11 @@ server_http_cb(struct evhttp_request *req, void *arg)
 		server_reply_error(r, 400, NULL, "bad request path");
 		return;
 	}
+	if (!api_is_utf8(r->path, plen)) {
+		server_reply_error(r, 400, NULL, "the request path is not valid "
+		    "UTF-8");
+		return;
+	}
 	q = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	if (q != NULL && evhttp_parse_query_str(q, &r->query) != 0) {
 		r->query_parsed = true;
@@ -437,6 +381,8 @@ server_http_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	r->query_parsed = true;
+	if (server_query_check_utf8(r) != 0)
+		return;
 	if (server_has_forged_header(req)) {
 		log_warnx("refused a request with an Impersonate-* header");
 		server_reply_error(r, 400, NULL, "Impersonate-* headers are "
@@ -514,9 +460,14 @@ server_bound_port(struct evhttp_bound_socket *b)
 static void
 server_tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
+	struct server *srv = arg;
+
 	(void)fd;
 	(void)ev;
-	server_cache_expire(arg, false);
+	server_cache_prune(&srv->cache, false);
+	server_cache_prune(&srv->negcache, false);
+	server_conn_tick(arg);
+	server_parse_tick(arg);
 	server_events_tick(arg);
 }
 
@@ -537,6 +488,8 @@ server_new(struct event_base *base, struct store *store,
 	srv->site = site;
 	srv->started = now_ms();
 	srv->m.log_seq = -1;
+	server_cache_init(&srv->cache, (size_t)cfg->token_cache_entries);
+	server_cache_init(&srv->negcache, SERVER_NEGATIVE_ENTRIES);
 	/* A deep copy, so that the caller may release its own. */
 	srv->cfg = *cfg;
 	srv->cfg.listen = xstrdup(cfg->listen);
@@ -566,6 +519,7 @@ server_new(struct event_base *base, struct store *store,
 	if (server_parse_listen(srv->cfg.listen, &host, &port, cause) != 0)
 		goto fail;
 	srv->http = evhttp_new(base);
+	server_conn_init(srv);
 	evhttp_set_max_body_size(srv->http, API_MAX_BODY);
 	evhttp_set_max_headers_size(srv->http, API_MAX_HEADERS);
 	evhttp_set_timeout(srv->http, srv->cfg.timeout_s);
@@ -573,8 +527,6 @@ server_new(struct event_base *base, struct store *store,
 	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
-	if (srv->ssl != NULL)
-		evhttp_set_bevcb(srv->http, server_bevcb, srv);
 	evhttp_set_gencb(srv->http, server_http_cb, srv);
 	srv->bound = evhttp_bind_socket_with_handle(srv->http, host,
 	    (ev_uint16_t)port);
@@ -584,6 +536,8 @@ server_new(struct event_base *base, struct store *store,
 		goto fail;
 	}
 	srv->listening = true;
+	server_conn_listening(srv);
+	server_parse_init(srv);
 	srv->port = server_bound_port(srv->bound);
 	srv->tick = event_new(base, -1, EV_PERSIST, server_tick_cb, srv);
 	tv.tv_sec = 1;
@@ -632,6 +586,7 @@ server_free(struct server *srv)
 	if (srv == NULL)
 		return;
 	server_events_free_all(srv);
+	server_parse_free(srv);
 	srv->bound = NULL;
 	srv->listening = false;
 	srv->stopping = true;
@@ -643,12 +598,14 @@ server_free(struct server *srv)
 	srv->npending = 0;
 	if (srv->flush != NULL)
 		event_free(srv->flush);
+	/* Closes every connection (their close callbacks run now). */
 	if (srv->http != NULL)
 		evhttp_free(srv->http);
-	free(srv->evcons);
+	server_conn_release(srv);
 	while (srv->reqs != NULL)
 		server_req_done(srv->reqs);
-	server_cache_expire(srv, true);
+	server_cache_release(&srv->cache);
+	server_cache_release(&srv->negcache);
 	server_buckets_free(srv);
 	if (srv->ssl != NULL)
 		SSL_CTX_free(srv->ssl);

@@ -16,6 +16,73 @@
 
 struct kube_response;
 struct kube_request;
+struct bufferevent;
+
+/* server-hash.c: intrusive chained hash tables, keyed by SipHash under a
+ * secret drawn at start.  A node is embedded in its record; a lookup
+ * walks the chain of a hash and compares keys itself. */
+struct server_hnode {
+	struct server_hnode *hnext;
+	uint64_t hv;
+};
+struct server_hash {
+	struct server_hnode **b;
+	size_t nb;                   /* a power of two */
+	size_t n;
+};
+#define server_container(p, type, member) \
+	((type *)(void *)((char *)(p) - offsetof(type, member)))
+uint64_t server_hash_key(const void *, size_t);
+void server_hash_init(struct server_hash *);
+void server_hash_release(struct server_hash *);
+void server_hash_add(struct server_hash *, struct server_hnode *, uint64_t);
+void server_hash_del(struct server_hash *, struct server_hnode *);
+/* The first node whose hash falls in hv's chain (then ->hnext). */
+struct server_hnode *server_hash_chain(const struct server_hash *, uint64_t);
+
+/* A client address (an IPv6 one by its /64): its connections and its
+ * bucket of failed authentications. */
+#define SERVER_ADDR_LEN 64
+struct server_peer {
+	struct server_hnode hnode;
+	TAILQ_ENTRY(server_peer) lru;
+	char addr[SERVER_ADDR_LEN];
+	int nconns;
+	int reviews;                 /* token reviews in flight */
+	double fail_tokens;
+	int64_t fail_at;             /* ms of the last refill */
+	int64_t used;                /* ms */
+};
+TAILQ_HEAD(server_peers, server_peer);
+
+/* Where a connection is: each phase but WORKING has a deadline. */
+enum server_conn_phase {
+	SERVER_CONN_HEADERS = 0,     /* TLS handshake, request line, headers */
+	SERVER_CONN_BODY,
+	SERVER_CONN_IDLE,            /* kept alive between requests */
+	SERVER_CONN_WORKING,         /* the server has the request */
+};
+
+/* What validating a submitted spec gave (server-parse.c). */
+enum server_parsed_kind {
+	SERVER_PARSED_JOBS = 0,      /* the jobs */
+	SERVER_PARSED_INVALID,       /* a message and diagnostics: 422 */
+	SERVER_PARSED_BUDGET,        /* over its CPU budget: 422 */
+	SERVER_PARSED_BUSY,          /* over the wall-clock bound: 503 */
+	SERVER_PARSED_FAILED,        /* the worker died: 500 */
+	SERVER_PARSED_NKINDS,
+};
+/* One buffer holds every string; the pointers are into it. */
+struct server_parsed {
+	enum server_parsed_kind kind;
+	char *buf;
+	struct store_job_new *jobs;  /* owner and held left for the caller */
+	bool *is_job;                /* an Indexed Job, not Deployments */
+	size_t njobs;
+	const char *message;
+	const char **diags;
+	size_t ndiags;
+};
 
 /* Who made a request, as the cluster said (TokenReview). */
 struct server_user {
@@ -30,14 +97,35 @@ struct server_user {
 /* A cached answer of the cluster, keyed by a SHA-256 (hex) of what was
  * asked: a token review or an access review. */
 struct server_cache_entry {
+	struct server_hnode hnode;
+	TAILQ_ENTRY(server_cache_entry) lru;
 	char key[65];
 	int64_t expires;             /* ms */
 	int code;                    /* 0 ok; else the HTTP error to give */
 	char *message;               /* for errors */
 	struct server_user *user;    /* token reviews */
 	bool allowed;                /* access reviews */
-	struct server_cache_entry *next;
 };
+TAILQ_HEAD(server_cache_lru, server_cache_entry);
+
+/* server-cache.c: answers by key, forgotten least recently used first;
+ * refused tokens are kept apart, at most this many. */
+#define SERVER_NEGATIVE_ENTRIES 4096
+struct server_cache {
+	struct server_hash h;
+	struct server_cache_lru lru; /* most recently used first */
+	size_t max;
+};
+void server_cache_init(struct server_cache *, size_t max);
+void server_cache_release(struct server_cache *);
+/* A live entry (which becomes the most recently used), or NULL. */
+struct server_cache_entry *server_cache_find(struct server_cache *,
+    const char *key);
+/* A new entry, living ttl_ms, its answer for the caller to fill. */
+struct server_cache_entry *server_cache_add(struct server_cache *,
+    const char *key, int64_t ttl_ms);
+/* Drops expired entries (every one with all). */
+void server_cache_prune(struct server_cache *, bool all);
 
 /* A per-user token bucket. */
 struct server_bucket {
@@ -62,6 +150,17 @@ struct server_metrics {
 	double wait_sum;
 	int64_t wait_n;
 	int64_t log_seq;             /* events read so far for the wait time */
+	/* TokenReviews by outcome; requests refused for failed ones. */
+	int64_t reviews_ok, reviews_refused, reviews_failed;
+	int64_t auth_limited;
+	/* Specs refused (a user's share, the queue), ended by their
+	 * worker's budget, the wall-clock bound or a crash. */
+	int64_t parse_refused_user, parse_refused_queue;
+	int64_t parse_killed[SERVER_PARSED_NKINDS];
+	/* Connections closed at a deadline, by phase; refused at a cap. */
+	int64_t conn_timeouts[SERVER_CONN_WORKING];
+	int64_t conn_refused_cap;
+	int64_t conn_refused_addr;
 };
 
 struct server_req;
@@ -81,6 +180,8 @@ struct server_req {
 	struct kube_request *kreq;   /* a cluster request in flight */
 	void *review;                /* its context, freed with the request */
 	bool token_review;           /* kreq is a TokenReview (counted) */
+	bool fail_token;             /* holds a token of its peer's bucket */
+	struct server_pjob *parse;   /* a spec with the workers */
 	/* Submissions: the work between the reviews. */
 	void *work;
 	void (*work_free)(void *);
@@ -88,6 +189,7 @@ struct server_req {
 	int64_t id;                  /* from /v1/jobs/{id}/... */
 	const char *action;          /* from .../ACTION */
 	int64_t started;
+	char peer[SERVER_ADDR_LEN];  /* the client's address, as counted */
 	bool streaming;
 	struct server_req *next, *prev;   /* the server's list in flight */
 };
@@ -104,18 +206,28 @@ struct server {
 	struct evhttp_bound_socket *bound;
 	SSL_CTX *ssl;
 	int port;
-	int nconns;
 	int nreviews;                /* TokenReviews in flight */
-	struct evhttp_connection **evcons;   /* seen, not yet closed */
-	size_t nevcons;
+	/* Connections (server-conn.c): by evcon, and the client addresses. */
+	struct server_hash conns;
+	struct server_hash peers;
+	struct server_peers peer_lru;
+	int conn_cap;                /* max_connections, under the fd limit */
+	struct bufferevent **newbevs;        /* accepted, to adopt */
+	size_t nnewbevs;
+	struct event *adopt;
+	struct event *resume;
+	int refused_cap, refused_addr;       /* since the last log line */
+	char refused_last[SERVER_ADDR_LEN];
+	int64_t refused_logged, accept_err_logged;
 	bool listening;
 	bool stopping;
 	struct sched_loop *sched;
-	struct server_cache_entry *cache;
-	size_t ncache;
+	struct server_cache cache;   /* users and access reviews */
+	struct server_cache negcache;        /* refused tokens */
 	struct server_bucket *buckets;
 	struct server_req *reqs;     /* in flight */
 	struct server_stream *streams;
+	struct server_pool *pool;    /* the parse workers */
 	struct event *tick;
 	/* Submissions waiting for the next group commit (server-jobs.c). */
 	struct server_req **pending;
@@ -144,6 +256,47 @@ int server_query_bool(struct server_req *, const char *, bool *out);
 int server_query_int(struct server_req *, const char *, int64_t lo,
     int64_t hi, int64_t def, int64_t *out);
 
+/* server-conn.c */
+/* Sets the bevcb and the connection cap (under RLIMIT_NOFILE); then
+ * server_conn_listening once the socket is bound. */
+void server_conn_init(struct server *);
+void server_conn_listening(struct server *);
+void server_conn_release(struct server *);
+/* A request arrived whole on evcon: no deadline while the server works;
+ * the client's address (as counted) is returned. */
+const char *server_conn_request(struct server *, struct evhttp_connection *);
+/* The answer is on its way: the connection idles or reads the next. */
+void server_conn_replied(struct server *, struct evhttp_connection *);
+void server_conn_tick(struct server *);
+struct server_peer *server_peer_find(struct server *, const char *key);
+struct server_peer *server_peer_get(struct server *, const char *key);
+void server_peer_touch(struct server *, struct server_peer *);
+
+/* server-parse.c: specs validated by worker processes. */
+struct server_parse_args {
+	const char *filename;
+	const char *default_namespace;       /* or NULL */
+	const char *group;           /* or NULL */
+	const char *const *sets;
+	size_t nsets;
+	struct evbuffer *body;       /* emptied */
+};
+/* Gets the result (the callback's to free) once a worker is done. */
+typedef void (*server_parse_cb)(struct server_req *, struct server_parsed *);
+/* Queues a spec for the workers: 0, or -1 after a reply (429: the user
+ * has parse_queue_per_user specs there; 503: the queue is full). */
+int server_parse_start(struct server_req *, const struct server_parse_args *,
+    server_parse_cb);
+/* The request goes unanswered: its spec leaves the queue or the worker. */
+void server_parse_cancel(struct server_req *);
+void server_parsed_free(struct server_parsed *);
+void server_parse_init(struct server *);
+void server_parse_free(struct server *);
+void server_parse_tick(struct server *);
+void server_parse_counts(const struct server *, int *queued, int *running);
+/* Are specs waiting for or in the workers? */
+bool server_parse_busy(const struct server *);
+
 /* server-auth.c */
 /* Authenticates, then calls req->handler (or replies 401/502). */
 void server_auth_start(struct server_req *);
@@ -156,7 +309,8 @@ void server_auth_review(struct server_req *, const char *verb,
     server_review_cb);
 /* May the user see (and act on) this job? */
 bool server_auth_can_see(const struct server_user *, const struct store_job *);
-void server_cache_expire(struct server *, bool all);
+/* A review in flight ends (answered or not): the peer's counts. */
+void server_auth_review_done(struct server_req *, bool refund);
 void server_user_free(struct server_user *);
 /* The token bucket: 0, or -1 with *retry_after seconds. */
 int server_rate_take(struct server *, const char *user, int *retry_after);

@@ -11,7 +11,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "api.h"
 #include "kube.h"
@@ -50,6 +49,16 @@ server_is_file_name(const char *s)
 	return true;
 }
 
+/* Does s hold a control character (a newline, an escape)? */
+static bool
+server_has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
 /* GET /v1/whoami. */
 static void
 server_whoami(struct server_req *r)
@@ -78,15 +87,21 @@ server_whoami(struct server_req *r)
 
 /* ---- submit ---- */
 
+/* How long a ready submission may wait for others to share its commit
+ * while specs are still being parsed (ms). */
+#define SERVER_COMMIT_DELAY_MS 5
+
 /* The work of one submission between its access reviews. */
 struct server_submit {
-	struct spec_set *set;
+	char *filename;
+	struct server_parsed *parsed;        /* owns what jobs point to */
 	struct store_job_new *jobs;
 	size_t n;
 	char **ns;                   /* distinct namespace/workload pairs */
 	bool *is_job;
 	size_t nchecks, next;
 	bool dry_run;
+	bool hold;
 };
 
 /* Frees a submission's work. */
@@ -102,91 +117,9 @@ server_submit_free(void *arg)
 		free(w->ns[i]);
 	free(w->ns);
 	free(w->is_job);
-	free(w->jobs);
-	spec_set_free(w->set);
+	server_parsed_free(w->parsed);
+	free(w->filename);
 	free(w);
-}
-
-/*
- * Finds `for_each: {roster: FILE}` in YAML text: the server never reads
- * its own files for a user, so such a spec is refused where the key is.
- * 0 when there is none (or the text does not parse: the spec's own
- * parser reports that).
- */
-static int
-server_find_roster(const char *buf, size_t len, int *line, int *col)
-{
-	struct frame { bool map; bool want_key; bool for_each; char *key; };
-	struct frame st[SPEC_MAX_DEPTH + 2];
-	yaml_parser_t p;
-	yaml_event_t ev;
-	int depth = 0, found = 0, i;
-	bool done = false, child_fe;
-
-	memset(st, 0, sizeof st);
-	yaml_parser_initialize(&p);
-	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-	while (!done && !found) {
-		if (!yaml_parser_parse(&p, &ev))
-			break;
-		switch (ev.type) {
-		case YAML_STREAM_END_EVENT:
-			done = true;
-			break;
-		case YAML_MAPPING_START_EVENT:
-		case YAML_SEQUENCE_START_EVENT:
-			child_fe = false;
-			if (depth > 0 && st[depth - 1].map) {
-				child_fe = st[depth - 1].key != NULL &&
-				    strcmp(st[depth - 1].key, "for_each") == 0;
-				st[depth - 1].want_key = true;
-			}
-			if (depth >= SPEC_MAX_DEPTH) {
-				done = true;
-				break;
-			}
-			st[depth].map = ev.type == YAML_MAPPING_START_EVENT;
-			st[depth].want_key = true;
-			st[depth].for_each = child_fe;
-			st[depth].key = NULL;
-			depth++;
-			break;
-		case YAML_MAPPING_END_EVENT:
-		case YAML_SEQUENCE_END_EVENT:
-			if (depth > 0) {
-				depth--;
-				free(st[depth].key);
-				st[depth].key = NULL;
-			}
-			break;
-		case YAML_SCALAR_EVENT:
-		case YAML_ALIAS_EVENT:
-			if (depth == 0 || !st[depth - 1].map)
-				break;
-			if (st[depth - 1].want_key) {
-				free(st[depth - 1].key);
-				st[depth - 1].key = ev.type == YAML_SCALAR_EVENT ?
-				    xstrdup((char *)ev.data.scalar.value) : NULL;
-				if (st[depth - 1].for_each &&
-				    st[depth - 1].key != NULL &&
-				    strcmp(st[depth - 1].key, "roster") == 0) {
-					found = 1;
-					*line = (int)ev.start_mark.line + 1;
-					*col = (int)ev.start_mark.column + 1;
-				}
-				st[depth - 1].want_key = false;
-			} else
-				st[depth - 1].want_key = true;
-			break;
-		default:
-			break;
-		}
-		yaml_event_delete(&ev);
-	}
-	for (i = 0; i < depth; i++)
-		free(st[i].key);
-	yaml_parser_delete(&p);
-	return found;
 }
 
 static void server_submit_next(struct server_req *);
@@ -363,6 +296,7 @@ server_submit_finish(struct server_req *r)
 {
 	struct server_submit *w = r->work;
 	struct server *srv = r->srv;
+	struct timeval tv = { 0, 0 };
 	json_t *items, *o;
 	size_t i;
 
@@ -388,7 +322,16 @@ server_submit_finish(struct server_req *r)
 	srv->pending = xreallocarray(srv->pending, srv->npending + 1,
 	    sizeof *srv->pending);
 	srv->pending[srv->npending++] = r;
-	if (srv->npending == 1)
+	if (srv->npending > 1)
+		return;
+	/* Other specs still with the workers are likely to be ready within
+	 * the delay: wait for them, so that one sync commits them all (the
+	 * workers answer one by one, not in one turn of the loop). */
+	if (server_parse_busy(srv)) {
+		tv.tv_usec = SERVER_COMMIT_DELAY_MS * 1000;
+		event_base_update_cache_time(srv->base);
+		evtimer_add(srv->flush, &tv);
+	} else
 		event_active(srv->flush, EV_TIMEOUT, 0);
 }
 
@@ -410,16 +353,64 @@ server_submit_next(struct server_req *r)
 		    w->ns[w->next], server_submit_reviewed);
 }
 
-/* Whether a stored spec runs as an Indexed Job rather than Deployments. */
-static bool
-server_spec_is_job(const char *spec_json)
+/* A worker validated the spec: refuse it, or review the rights of the
+ * namespaces its jobs use. */
+static void
+server_submit_parsed(struct server_req *r, struct server_parsed *p)
 {
-	json_t *o = json_loads(spec_json, 0, NULL);
-	const char *w = json_string_value(json_object_get(o, "workload"));
-	bool is_job = w != NULL && strcmp(w, "job") == 0;
+	struct server_submit *w = r->work;
+	json_t *err;
+	size_t i, k;
+	char buf[16];
+	int retry;
 
-	json_decref(o);
-	return is_job;
+	w->parsed = p;
+	switch (p->kind) {
+	case SERVER_PARSED_JOBS:
+		break;
+	case SERVER_PARSED_INVALID:
+		err = api_error_encode(422, NULL, p->message);
+		for (i = 0; i < p->ndiags; i++)
+			api_error_add_diagnostic(err, p->diags[i]);
+		server_reply_error_body(r, 422, err);
+		return;
+	case SERVER_PARSED_BUDGET:
+		server_reply_error(r, 422, NULL, "%s took more than the "
+		    "server's budget of %lld ms of CPU to validate and expand: "
+		    "nothing queued; make it smaller or split it", w->filename,
+		    (long long)r->srv->cfg.parse_timeout_ms);
+		return;
+	case SERVER_PARSED_BUSY:
+		retry = (int)(r->srv->cfg.parse_timeout_ms / 1000) + 1;
+		snprintf(buf, sizeof buf, "%d", retry > 60 ? 60 : retry);
+		evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    "Retry-After", buf);
+		server_reply_error(r, 503, NULL, "the server could not "
+		    "validate %s in time (it is busy): nothing queued; retry "
+		    "later", w->filename);
+		return;
+	default:
+		server_reply_error(r, 500, NULL, "the server failed to "
+		    "validate %s: nothing queued", w->filename);
+		return;
+	}
+	w->n = p->njobs;
+	w->jobs = p->jobs;
+	w->ns = xcalloc(w->n + 1, sizeof *w->ns);
+	w->is_job = xcalloc(w->n + 1, sizeof *w->is_job);
+	for (i = 0; i < w->n; i++) {
+		w->jobs[i].owner = r->user->name;
+		w->jobs[i].held = w->hold;
+		for (k = 0; k < w->nchecks; k++)
+			if (w->is_job[k] == p->is_job[i] &&
+			    strcmp(w->ns[k], w->jobs[i].namespace) == 0)
+				break;
+		if (k == w->nchecks) {
+			w->ns[w->nchecks] = xstrdup(w->jobs[i].namespace);
+			w->is_job[w->nchecks++] = p->is_job[i];
+		}
+	}
+	server_submit_next(r);
 }
 
 /* POST /v1/jobs: validate, review, limit, queue (all or nothing). */
@@ -429,16 +420,12 @@ server_submit(struct server_req *r)
 	static const char *const known[] = { "filename", "namespace", "group",
 		"set", "hold", "dry_run", NULL };
 	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
-	struct spec_options opts = { 0 };
-	struct spec_diags diags = { 0 };
+	struct server_parse_args args = { 0 };
 	struct server_submit *w;
 	struct evkeyval *kv;
 	const char *fn, *ns, *group, *ct, **sets;
-	size_t len, nsets = 0, i, k;
-	json_t *err;
-	char *buf, *d, *text;
-	bool hold, is_job;
-	int line, col;
+	size_t len, nsets = 0;
+	bool hold;
 
 	if (server_query_check(r, known) != 0)
 		return;
@@ -469,9 +456,10 @@ server_submit(struct server_req *r)
 		return;
 	}
 	group = server_query(r, "group");
-	if (group != NULL && (*group == '\0' || strlen(group) > 253)) {
+	if (group != NULL && (*group == '\0' || strlen(group) > 253 ||
+	    server_has_control(group))) {
 		server_reply_error(r, 400, NULL, "'group' must be 1 to 253 "
-		    "characters");
+		    "bytes of printable text");
 		return;
 	}
 	if (server_query_bool(r, "hold", &hold) != 0)
@@ -505,82 +493,18 @@ server_submit(struct server_req *r)
 		server_reply_error(r, 400, NULL, "empty body: send a spec file");
 		return;
 	}
-	buf = xmalloc(len + 1);
-	evbuffer_copyout(in, buf, len);
-	buf[len] = '\0';
-	if (server_find_roster(buf, len, &line, &col)) {
-		free(sets);
-		free(buf);
-		err = api_error_encode(422, NULL, "the spec does not validate: "
-		    "nothing queued");
-		text = xprintf("%s:%d:%d: 'for_each.roster' names a file, and "
-		    "the server does not read files for users: submit rosters "
-		    "to a local queue", fn, line, col);
-		api_error_add_diagnostic(err, text);
-		free(text);
-		server_reply_error_body(r, 422, err);
-		return;
-	}
-	opts.default_namespace = ns;
-	opts.group = group;
-	opts.sets = sets;
-	opts.nsets = nsets;
-	opts.site = r->srv->site;
-	if (spec_load_buffer(fn, buf, len, &opts, &w->set, &diags) != 0 ||
-	    spec_check_after(&w->set, 1, &diags) != 0 || diags.n > 0) {
-		free(sets);
-		free(buf);
-		err = api_error_encode(422, NULL, "the spec does not validate: "
-		    "nothing queued");
-		for (i = 0; i < diags.n && i < 1000; i++) {
-			d = spec_diag_format(&diags.v[i]);
-			api_error_add_diagnostic(err, d);
-			free(d);
-		}
-		spec_diags_release(&diags);
-		server_reply_error_body(r, 422, err);
-		return;
-	}
+	w->filename = xstrdup(fn);
+	w->hold = hold;
+	args.filename = fn;
+	args.default_namespace = ns;
+	args.group = group;
+	args.sets = sets;
+	args.nsets = nsets;
+	args.body = in;
+	/* Parsing and expanding happen in a worker process: the event
+	 * loop goes on serving meanwhile. */
+	server_parse_start(r, &args, server_submit_parsed);
 	free(sets);
-	free(buf);
-	spec_diags_release(&diags);
-	if (w->set->n > API_MAX_SUBMIT_JOBS) {
-		server_reply_error(r, 422, NULL, "%s expands to %zu jobs; a "
-		    "submission may hold at most %d: split it", fn, w->set->n,
-		    API_MAX_SUBMIT_JOBS);
-		return;
-	}
-	w->n = w->set->n;
-	w->jobs = xcalloc(w->n + 1, sizeof *w->jobs);
-	w->ns = xcalloc(w->n + 1, sizeof *w->ns);
-	w->is_job = xcalloc(w->n + 1, sizeof *w->is_job);
-	for (i = 0; i < w->n; i++) {
-		struct spec_job *sj = w->set->jobs[i];
-
-		w->jobs[i].name = sj->name;
-		w->jobs[i].namespace = sj->namespace;
-		w->jobs[i].owner = r->user->name;
-		w->jobs[i].group = sj->group;
-		w->jobs[i].group_kind = sj->group_kind;
-		w->jobs[i].priority = sj->priority;
-		w->jobs[i].gpu_type = sj->gpu_type;
-		w->jobs[i].gpu_count = sj->gpu_count;
-		w->jobs[i].replicas = sj->replicas;
-		w->jobs[i].cpu_milli = sj->cpu_milli;
-		w->jobs[i].memory_bytes = sj->memory_bytes;
-		w->jobs[i].spec_json = sj->spec_json;
-		w->jobs[i].held = hold;
-		is_job = server_spec_is_job(sj->spec_json);
-		for (k = 0; k < w->nchecks; k++)
-			if (w->is_job[k] == is_job &&
-			    strcmp(w->ns[k], sj->namespace) == 0)
-				break;
-		if (k == w->nchecks) {
-			w->ns[w->nchecks] = xstrdup(sj->namespace);
-			w->is_job[w->nchecks++] = is_job;
-		}
-	}
-	server_submit_next(r);
 }
 
 /* ---- list, show, why ---- */
@@ -870,14 +794,15 @@ server_act(struct server_req *r, const char *action, int64_t id,
 static void
 server_action_one(struct server_req *r)
 {
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
 	const char *res;
 	json_t *item, *o;
 
-	if (evbuffer_get_length(evhttp_request_get_input_buffer(r->req)) > 2) {
-		o = json_loadb((const char *)evbuffer_pullup(
-		    evhttp_request_get_input_buffer(r->req), -1),
-		    evbuffer_get_length(evhttp_request_get_input_buffer(
-		    r->req)), 0, NULL);
+	/* No body, or an empty JSON object: anything else (a stray byte
+	 * too) is a client that means something this form does not do. */
+	if (evbuffer_get_length(in) > 0) {
+		o = json_loadb((const char *)evbuffer_pullup(in, -1),
+		    evbuffer_get_length(in), 0, NULL);
 		if (!json_is_object(o) || json_object_size(o) != 0) {
 			json_decref(o);
 			server_reply_error(r, 400, NULL, "this action takes no "

@@ -68,7 +68,7 @@ server_metrics_handle(struct server_req *r)
 	size_t n = 0, i, len;
 	int64_t cum = 0, errs;
 	char *cause = NULL, *lab, *text;
-	int code, k;
+	int code, k, queued, running;
 
 	server_metric_head(b, "ailab_queue_jobs", "gauge",
 	    "Jobs in the queue by state and GPU type.");
@@ -122,6 +122,68 @@ server_metrics_handle(struct server_req *r)
 			    srv->m.requests[code]);
 		}
 	(void)errs;
+	server_parse_counts(srv, &queued, &running);
+	server_metric_head(b, "ailab_queue_parse_specs", "gauge",
+	    "Submitted specs waiting for a parse worker, or in one.");
+	evbuffer_add_printf(b, "ailab_queue_parse_specs{state=\"queued\"} "
+	    "%d\n", queued);
+	evbuffer_add_printf(b, "ailab_queue_parse_specs{state=\"running\"} "
+	    "%d\n", running);
+	server_metric_head(b, "ailab_queue_parse_refused_total", "counter",
+	    "Specs refused before parsing: the user's share (429) or the "
+	    "queue (503) was full.");
+	evbuffer_add_printf(b, "ailab_queue_parse_refused_total{reason="
+	    "\"user\"} %" PRId64 "\n", srv->m.parse_refused_user);
+	evbuffer_add_printf(b, "ailab_queue_parse_refused_total{reason="
+	    "\"queue\"} %" PRId64 "\n", srv->m.parse_refused_queue);
+	server_metric_head(b, "ailab_queue_parse_stopped_total", "counter",
+	    "Specs whose parse worker stopped: out of CPU budget, past the "
+	    "wall-clock bound (killed), or crashed.");
+	evbuffer_add_printf(b, "ailab_queue_parse_stopped_total{reason="
+	    "\"cpu_budget\"} %" PRId64 "\n",
+	    srv->m.parse_killed[SERVER_PARSED_BUDGET]);
+	evbuffer_add_printf(b, "ailab_queue_parse_stopped_total{reason="
+	    "\"deadline\"} %" PRId64 "\n",
+	    srv->m.parse_killed[SERVER_PARSED_BUSY]);
+	evbuffer_add_printf(b, "ailab_queue_parse_stopped_total{reason="
+	    "\"crash\"} %" PRId64 "\n",
+	    srv->m.parse_killed[SERVER_PARSED_FAILED]);
+	server_metric_head(b, "ailab_queue_token_reviews_total", "counter",
+	    "TokenReviews the cluster answered (or failed to), by outcome.");
+	evbuffer_add_printf(b, "ailab_queue_token_reviews_total{result="
+	    "\"authenticated\"} %" PRId64 "\n", srv->m.reviews_ok);
+	evbuffer_add_printf(b, "ailab_queue_token_reviews_total{result="
+	    "\"refused\"} %" PRId64 "\n", srv->m.reviews_refused);
+	evbuffer_add_printf(b, "ailab_queue_token_reviews_total{result="
+	    "\"error\"} %" PRId64 "\n", srv->m.reviews_failed);
+	server_metric_head(b, "ailab_queue_auth_limited_total", "counter",
+	    "Requests refused (429) because their address failed to "
+	    "authenticate too often.");
+	evbuffer_add_printf(b, "ailab_queue_auth_limited_total %" PRId64 "\n",
+	    srv->m.auth_limited);
+	server_metric_head(b, "ailab_queue_connections", "gauge",
+	    "Client connections open now.");
+	evbuffer_add_printf(b, "ailab_queue_connections %zu\n",
+	    srv->conns.n);
+	server_metric_head(b, "ailab_queue_connections_closed_total",
+	    "counter", "Client connections closed by the server at a "
+	    "deadline, by the phase they were in.");
+	evbuffer_add_printf(b, "ailab_queue_connections_closed_total{reason="
+	    "\"header_timeout\"} %" PRId64 "\n",
+	    srv->m.conn_timeouts[SERVER_CONN_HEADERS]);
+	evbuffer_add_printf(b, "ailab_queue_connections_closed_total{reason="
+	    "\"body_timeout\"} %" PRId64 "\n",
+	    srv->m.conn_timeouts[SERVER_CONN_BODY]);
+	evbuffer_add_printf(b, "ailab_queue_connections_closed_total{reason="
+	    "\"idle_timeout\"} %" PRId64 "\n",
+	    srv->m.conn_timeouts[SERVER_CONN_IDLE]);
+	server_metric_head(b, "ailab_queue_connections_refused_total",
+	    "counter", "New client connections closed at once, by the cap "
+	    "they were over.");
+	evbuffer_add_printf(b, "ailab_queue_connections_refused_total{reason="
+	    "\"max_connections\"} %" PRId64 "\n", srv->m.conn_refused_cap);
+	evbuffer_add_printf(b, "ailab_queue_connections_refused_total{reason="
+	    "\"per_address\"} %" PRId64 "\n", srv->m.conn_refused_addr);
 	server_metric_head(b, "ailab_queue_wait_seconds", "histogram",
 	    "Time from submission to running, of jobs that started.");
 	for (k = 0; k < SERVER_WAIT_BUCKETS; k++) {

@@ -4,7 +4,9 @@
  *
  * The program's main owns the event base, the store and the Kubernetes
  * client (the server's own identity) and hands them in; the server owns
- * nothing else but its listener, its connections and its caches.  Leader
+ * nothing else but its listener, its connections, its caches and the
+ * worker processes that parse submitted specs (forked by server_new,
+ * killed by server_free; they touch neither the store nor the base).  Leader
  * election (server-lease.c) tells main when to run the scheduler loop; the
  * server itself only serves, on every replica.  Nothing here prints:
  * runtime failures are logged (common-log) and the server carries on.
@@ -47,9 +49,20 @@ struct server_config {
 	size_t ntas;
 	double rate;                 /* requests per second per user; 20 */
 	int burst;                   /* 100 */
-	int max_connections;         /* 1000 */
-	int timeout_s;               /* idle connection timeout; 30 */
+	int max_connections;         /* 1000, lowered under RLIMIT_NOFILE */
+	int max_connections_per_address;     /* 128 */
+	int timeout_s;               /* idle (kept alive) and inactivity; 30 */
+	int header_timeout_s;        /* handshake + headers from accept; 10 */
+	int body_timeout_s;          /* the body from the headers' end; 30 */
+	double auth_fail_rate;       /* failed authentications per second and
+	                                client address; 1 */
+	int auth_fail_burst;         /* 20 */
+	int parse_workers;           /* processes that validate specs; 2 */
+	int64_t parse_timeout_ms;    /* CPU per spec; 10 s */
+	int parse_queue;             /* specs waiting for a worker; 64 */
+	int parse_queue_per_user;    /* a user's specs waiting or parsed; 16 */
 	int token_ttl_s;             /* review cache lifetime; 60 */
+	int token_cache_entries;     /* answers kept at most; 10000 */
 	int64_t user_max_queued;     /* -1: the site profile's */
 	bool lease;                  /* leader election; default on */
 	char *lease_name;            /* ailab-queue-scheduler */

@@ -10,11 +10,18 @@ sim_libsim_a_SOURCES = \
 	sim/sim-res.c \
 	sim/sim-cluster.c \
 	sim/sim-ctrl.c \
+	sim/sim-storage.c \
 	sim/sim-kubelet.c \
 	sim/sim-http.c \
 	sim/sim-tls.c \
 	sim/sim-proto.c \
-	sim/sim-table.c
+	sim/sim-table.c \
+	sim/sim-schema.c \
+	sim/sim-fields.c \
+	sim/sim-patch.c \
+	sim/sim-valid.c \
+	sim/sim-node.c \
+	sim/sim-endpoints.c
 # Only common/ and sim/ on the include path: sim shares nothing else.
 SIM_CPPFLAGS = -D_GNU_SOURCE -include $(top_builddir)/config.h \
 	-I$(top_srcdir)/common -I$(top_srcdir)/sim
@@ -41,9 +48,12 @@ SIM_TESTS = \
 	tests/integration/t0308-sim-jobs.sh \
 	tests/integration/t0309-sim-indexes.sh \
 	tests/integration/t0310-sim-auth.sh \
-	tests/integration/t0311-sim-namespace-only.sh
+	tests/integration/t0311-sim-namespace-only.sh \
+	tests/integration/t0312-sim-builtin.sh \
+	tests/integration/t0313-sim-validation.sh \
+	tests/integration/t0314-sim-storage.sh
 TESTS += $(SIM_TESTS)
-EXTRA_DIST += $(SIM_TESTS) tests/sim
+EXTRA_DIST += $(SIM_TESTS) tests/sim sim/gen-schema.py
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-sim

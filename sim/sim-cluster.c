@@ -1,7 +1,7 @@
 /*
  * The cluster description: the built-in ailab default or a YAML file, turned
- * into Node, Namespace and ResourceQuota objects and a user table; and the
- * kubeconfig written for those users.
+ * into Node, Namespace, ResourceQuota and PersistentVolumeClaim objects and
+ * a user table; and the kubeconfig written for those users.
  */
 #include "sim-int.h"
 
@@ -17,11 +17,23 @@
 
 #include "common.h"
 
+/*
+ * The built-in cluster: ailab as its operators publish it
+ * (../shared/reference/ailab-cluster.md, the admin chart of iiisthu/ailab).
+ * What is not published (the mix of GPU types, cpu and memory of a node)
+ * is an assumption; docs/kubesim.md lists both.
+ */
 static const char sim_builtin_yaml[] =
-    "# The built-in ailab cluster: 50 GPU workers, student namespaces.\n"
+    "# 3 control-plane nodes, tainted, without GPUs.\n"
     "nodeGroups:\n"
+    "- {names: [ailab-master-1, ailab-master-2, ailab-master-3],\n"
+    "   cpu: '32', memory: 128Gi,\n"
+    "   labels: {node-role.kubernetes.io/control-plane: ''},\n"
+    "   taints: [{key: node-role.kubernetes.io/control-plane,\n"
+    "             effect: NoSchedule}]}\n"
+    "# 50 GPU workers; RTX4090D cards have 48 GB (the values template).\n"
     "- {count: 20, namePrefix: ailab-4090d-, gpu: NVIDIA-GeForce-RTX-4090-D,\n"
-    "   gpuCount: 8, gpuMemory: 24564, gpuFamily: ada-lovelace,\n"
+    "   gpuCount: 8, gpuMemory: 49140, gpuFamily: ada-lovelace,\n"
     "   labels: {gpu-model: RTX4090D},\n"
     "   computeMajor: 8, computeMinor: 9, cpu: '64', memory: 512Gi}\n"
     "- {count: 20, namePrefix: ailab-4090-, gpu: NVIDIA-GeForce-RTX-4090,\n"
@@ -32,19 +44,31 @@ static const char sim_builtin_yaml[] =
     "   gpuCount: 8, gpuMemory: 24576, gpuFamily: ampere,\n"
     "   labels: {gpu-model: RTX3090},\n"
     "   computeMajor: 8, computeMinor: 6, cpu: '48', memory: 256Gi}\n"
+    "# Every user namespace: the admin chart's quota (quota.yaml) and the\n"
+    "# four standing claims of the admin, gfshome, gfsshare and ssdshare\n"
+    "# charts (23T of the 40T storage quota).\n"
+    "defaultQuotaName: quota-cpu-mem-gpu-pvc\n"
+    "defaultQuota: {limits.cpu: '56', limits.memory: 500Gi,\n"
+    "   requests.cpu: '56', requests.memory: 500Gi,\n"
+    "   requests.nvidia.com/gpu: '4', requests.storage: 40T,\n"
+    "   count/pods: '10'}\n"
+    "defaultClaims:\n"
+    "- {namePrefix: pvc-nfshome-, storageClassName: nfs-users, storage: 2T}\n"
+    "- {namePrefix: gfs-sata-pvc-, storageClassName: kadalu.gfs-sata-users,\n"
+    "   storage: 10T}\n"
+    "- {namePrefix: gfs-sata-share-pvc-,\n"
+    "   storageClassName: kadalu.gfs-sata-share, storage: 10T}\n"
+    "- {namePrefix: gfs-nvme-pvc-share-,\n"
+    "   storageClassName: kadalu.gfs-nvme-share, storage: 1T}\n"
     "namespaces:\n"
     "- name: default\n"
     "- name: kube-system\n"
     "- name: alice\n"
-    "  quota: {requests.nvidia.com/gpu: '16', requests.cpu: '128',\n"
-    "          requests.memory: 1Ti, pods: '100'}\n"
     "- name: bob\n"
-    "  quota: {requests.nvidia.com/gpu: '8', requests.cpu: '64',\n"
-    "          requests.memory: 512Gi, pods: '50'}\n"
     "- name: carol\n"
-    "  quota: {requests.nvidia.com/gpu: '4', pods: '20'}\n"
     "- name: ml101\n"
-    "  quota: {requests.nvidia.com/gpu: '32', pods: '200'}\n"
+    "# Users are namespace admins only (rbac.yaml); alice is also bound in\n"
+    "# the class namespace ml101, as its TA.\n"
     "users:\n"
     "- {name: alice, token: alice-token, groups: [students],\n"
     "   namespaces: [alice, ml101]}\n"
@@ -222,11 +246,12 @@ sim_cfg_int(json_t *o, const char *k, long long def)
 	return def;
 }
 
-/* Makes the Node objects of one node group. */
+/* Makes the Node objects of one node group (named by prefix or by list). */
 static int
 sim_cluster_nodes(struct sim *sim, json_t *g, int gi, char **cause)
 {
 	long long count = sim_cfg_int(g, "count", 1), i;
+	json_t *names = json_object_get(g, "names");
 	const char *prefix = sim_cfg_str(g, "namePrefix", "node-");
 	const char *gpu = sim_cfg_str(g, "gpu", NULL);
 	long long gcount = sim_cfg_int(g, "gpuCount", gpu ? 8 : 0);
@@ -244,6 +269,24 @@ sim_cluster_nodes(struct sim *sim, json_t *g, int gi, char **cause)
 		*cause = xprintf("nodeGroups[%d]: bad cpu or memory", gi);
 		return -1;
 	}
+	if (names != NULL) {
+		json_t *e;
+		size_t j;
+
+		if (!json_is_array(names)) {
+			*cause = xprintf("nodeGroups[%d]: 'names' must be a list "
+			    "of names", gi);
+			return -1;
+		}
+		json_array_foreach(names, j, e) {
+			if (!json_is_string(e) || *json_string_value(e) == '\0') {
+				*cause = xprintf("nodeGroups[%d]: 'names[%zu]' "
+				    "must be a name", gi, j);
+				return -1;
+			}
+		}
+		count = (long long)json_array_size(names);
+	}
 	if (count < 0 || count > 100000) {
 		*cause = xprintf("nodeGroups[%d]: bad count", gi);
 		return -1;
@@ -253,7 +296,11 @@ sim_cluster_nodes(struct sim *sim, json_t *g, int gi, char **cause)
 		const char *k;
 		json_t *v;
 
-		name = xprintf("%s%02lld", prefix, i + 1);
+		if (names != NULL)
+			name = xstrdup(json_string_value(json_array_get(names,
+			    (size_t)i)));
+		else
+			name = xprintf("%s%02lld", prefix, i + 1);
 		labels = json_pack("{ssssssss}", "kubernetes.io/hostname", name,
 		    "kubernetes.io/os", "linux", "kubernetes.io/arch", "amd64",
 		    "beta.kubernetes.io/os", "linux");
@@ -335,25 +382,26 @@ sim_cluster_nodes(struct sim *sim, json_t *g, int gi, char **cause)
 	return 0;
 }
 
-/* Makes a Namespace and its ResourceQuota. */
-static int
-sim_cluster_ns(struct sim *sim, json_t *n, int i, char **cause)
+/* True for the namespaces Kubernetes keeps itself: no user defaults there. */
+static bool
+sim_ns_is_system(const char *name)
 {
-	const char *name = sim_cfg_str(n, "name", NULL);
-	json_t *quota = json_object_get(n, "quota"), *hard, *v, *obj;
+	return strcmp(name, "default") == 0 || strncmp(name, "kube-", 5) == 0;
+}
+
+/* Makes the ResourceQuota of a namespace; where names it in messages. */
+static int
+sim_cluster_quota(struct sim *sim, const char *ns, const char *qname,
+    json_t *quota, const char *where, char **cause)
+{
+	json_t *hard, *v, *obj;
 	const char *k;
 	int64_t x;
 
-	if (name == NULL) {
-		*cause = xprintf("namespaces[%d]: 'name' is required", i);
+	if (!json_is_object(quota)) {
+		*cause = xprintf("%s: must be a mapping of quantities", where);
 		return -1;
 	}
-	obj = json_pack("{s{sss{ss}}s{s[s]}s{ss}}", "metadata", "name", name,
-	    "labels", "kubernetes.io/metadata.name", name, "spec", "finalizers",
-	    "kubernetes", "status", "phase", "Active");
-	sim_create_obj(sim, SIM_RT_NAMESPACES, obj);
-	if (quota == NULL)
-		return 0;
 	hard = json_object();
 	json_object_foreach(quota, k, v) {
 		if (json_is_integer(v))
@@ -362,17 +410,183 @@ sim_cluster_ns(struct sim *sim, json_t *n, int i, char **cause)
 		else if (json_is_string(v) && sim_key_parse(k, v, &x) == 0)
 			json_object_set(hard, k, v);
 		else {
-			*cause = xprintf("namespaces[%d].quota.%s: bad quantity",
-			    i, k);
+			*cause = xprintf("%s.%s: bad quantity", where, k);
 			json_decref(hard);
 			return -1;
 		}
 	}
-	obj = json_pack("{s{ssss}s{sO}s{sO}}", "metadata", "name",
-	    sim_cfg_str(n, "quotaName", "compute-quota"), "namespace", name,
-	    "spec", "hard", hard, "status", "hard", hard);
+	obj = json_pack("{s{ssss}s{sO}s{sO}}", "metadata", "name", qname,
+	    "namespace", ns, "spec", "hard", hard, "status", "hard", hard);
 	json_decref(hard);
 	sim_create_obj(sim, SIM_RT_RESOURCEQUOTAS, obj);
+	return 0;
+}
+
+/*
+ * Makes one standing PersistentVolumeClaim of a namespace (a user's home
+ * and shares), Bound as the operators' charts leave it; stored like any
+ * claim, so quota and the storage controllers see an ordinary PVC.
+ */
+static int
+sim_cluster_claim(struct sim *sim, const char *ns, json_t *cl,
+    const char *where, char **cause)
+{
+	const char *name, *prefix, *sc;
+	json_t *size, *modes, *e, *obj, *bound;
+	char *full, *vol;
+	int64_t x;
+	size_t j;
+
+	if (!json_is_object(cl)) {
+		*cause = xprintf("%s: must be a mapping", where);
+		return -1;
+	}
+	name = sim_cfg_str(cl, "name", NULL);
+	prefix = sim_cfg_str(cl, "namePrefix", NULL);
+	sc = sim_cfg_str(cl, "storageClassName", NULL);
+	size = json_object_get(cl, "storage");
+	modes = json_object_get(cl, "accessModes");
+	if ((name == NULL) == (prefix == NULL)) {
+		*cause = xprintf("%s: give one of 'name' and 'namePrefix'",
+		    where);
+		return -1;
+	}
+	if (sc == NULL && json_object_get(cl, "storageClassName") != NULL) {
+		*cause = xprintf("%s: 'storageClassName' must be a name", where);
+		return -1;
+	}
+	if (size == NULL || json_is_real(size) ||
+	    sim_key_parse("requests.storage", size, &x) != 0 || x <= 0) {
+		*cause = xprintf("%s: 'storage' must be a quantity", where);
+		return -1;
+	}
+	if (modes != NULL) {
+		if (!json_is_array(modes) || json_array_size(modes) == 0) {
+			*cause = xprintf("%s: 'accessModes' must be a list",
+			    where);
+			return -1;
+		}
+		json_array_foreach(modes, j, e) {
+			if (!json_is_string(e)) {
+				*cause = xprintf("%s: 'accessModes[%zu]' must be "
+				    "a name", where, j);
+				return -1;
+			}
+		}
+		modes = json_deep_copy(modes);
+	} else
+		modes = json_pack("[s]", "ReadWriteMany");
+	full = name != NULL ? xstrdup(name) : xprintf("%s%s", prefix, ns);
+	if (sim_get(sim, SIM_RT_PVCS, ns, full) != NULL) {
+		*cause = xprintf("%s: duplicate claim '%s' in '%s'", where, full,
+		    ns);
+		free(full);
+		json_decref(modes);
+		return -1;
+	}
+	size = json_is_string(size) ? json_incref(size) :
+	    json_sprintf("%lld", (long long)json_integer_value(size));
+	obj = json_pack("{s{ss ss s{ssss}}s{sOs{s{sO}}ss}s{sssOs{sO}}}",
+	    "metadata", "name", full, "namespace", ns, "annotations",
+	    "pv.kubernetes.io/bind-completed", "yes",
+	    "pv.kubernetes.io/bound-by-controller", "yes",
+	    "spec", "accessModes", modes, "resources", "requests", "storage",
+	    size, "volumeMode", "Filesystem",
+	    "status", "phase", "Bound", "accessModes", modes, "capacity",
+	    "storage", size);
+	if (obj == NULL)
+		fatalx("claim template");
+	if (sc != NULL)
+		sim_set(obj, "spec.storageClassName", json_string(sc));
+	json_decref(modes);
+	json_decref(size);
+	/* Bound to a volume named after its uid, as a provisioner names it. */
+	bound = json_deep_copy(sim_create_obj(sim, SIM_RT_PVCS, obj));
+	vol = xprintf("pvc-%s", sim_str(bound, "metadata.uid"));
+	sim_set(bound, "spec.volumeName", json_string(vol));
+	sim_put(sim, SIM_RT_PVCS, bound);
+	free(vol);
+	free(full);
+	return 0;
+}
+
+/* Makes the claims of a list for a namespace; what names the list. */
+static int
+sim_cluster_claims(struct sim *sim, const char *ns, json_t *list,
+    const char *what, char **cause)
+{
+	char *where;
+	json_t *cl;
+	size_t j;
+	int ret;
+
+	if (!json_is_array(list)) {
+		*cause = xprintf("%s: must be a list of claims", what);
+		return -1;
+	}
+	json_array_foreach(list, j, cl) {
+		where = xprintf("%s[%zu]", what, j);
+		ret = sim_cluster_claim(sim, ns, cl, where, cause);
+		free(where);
+		if (ret != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Makes a Namespace, its ResourceQuota and its standing claims.  A user
+ * namespace (any but default and kube-*) without its own gets the
+ * cluster's defaultQuota and defaultClaims; `quota: null` or `claims: []`
+ * opts out.
+ */
+static int
+sim_cluster_ns(struct sim *sim, json_t *c, json_t *n, int i, char **cause)
+{
+	const char *name = sim_cfg_str(n, "name", NULL);
+	json_t *quota = json_object_get(n, "quota");
+	json_t *claims = json_object_get(n, "claims"), *obj;
+	const char *qname = sim_cfg_str(n, "quotaName", NULL);
+	char *where;
+	int ret;
+
+	if (name == NULL) {
+		*cause = xprintf("namespaces[%d]: 'name' is required", i);
+		return -1;
+	}
+	if (sim_get(sim, SIM_RT_NAMESPACES, NULL, name) != NULL) {
+		*cause = xprintf("namespaces[%d]: duplicate namespace '%s'", i,
+		    name);
+		return -1;
+	}
+	obj = json_pack("{s{sss{ss}}s{s[s]}s{ss}}", "metadata", "name", name,
+	    "labels", "kubernetes.io/metadata.name", name, "spec", "finalizers",
+	    "kubernetes", "status", "phase", "Active");
+	sim_create_obj(sim, SIM_RT_NAMESPACES, obj);
+	if (qname == NULL)
+		qname = sim_cfg_str(c, "defaultQuotaName", "compute-quota");
+	if (quota != NULL && !json_is_null(quota)) {
+		where = xprintf("namespaces[%d].quota", i);
+		ret = sim_cluster_quota(sim, name, qname, quota, where, cause);
+		free(where);
+		if (ret != 0)
+			return -1;
+	} else if (quota == NULL && !sim_ns_is_system(name) &&
+	    json_object_get(c, "defaultQuota") != NULL &&
+	    sim_cluster_quota(sim, name, qname, json_object_get(c,
+	    "defaultQuota"), "defaultQuota", cause) != 0)
+		return -1;
+	if (claims != NULL) {
+		where = xprintf("namespaces[%d].claims", i);
+		ret = sim_cluster_claims(sim, name, claims, where, cause);
+		free(where);
+		if (ret != 0)
+			return -1;
+	} else if (!sim_ns_is_system(name) &&
+	    json_object_get(c, "defaultClaims") != NULL &&
+	    sim_cluster_claims(sim, name, json_object_get(c, "defaultClaims"),
+	    "defaultClaims", cause) != 0)
+		return -1;
 	return 0;
 }
 
@@ -420,9 +634,10 @@ sim_cfg_bool(json_t *o, const char *k, bool def, bool *out, size_t i,
 }
 
 /*
- * Reads the users table.  Cluster reads (nodes, namespaces) are granted
- * unless clusterRead is false or --namespace-only-users takes them from
- * every non-admin user (readAll still reads everything).
+ * Reads the users table.  A user is a namespace admin only, as on ailab:
+ * cluster reads (nodes, the namespace list) only with clusterRead: true,
+ * which --namespace-only-users takes back from every non-admin user
+ * (readAll still reads everything).
  */
 static int
 sim_cluster_users(struct sim *sim, json_t *users, char **cause)
@@ -459,7 +674,7 @@ sim_cluster_users(struct sim *sim, json_t *users, char **cause)
 			    "resources"));
 		if (sim_cfg_bool(u, "admin", false, &su->admin, i, cause) != 0)
 			return -1;
-		if (sim_cfg_bool(u, "clusterRead", true, &su->cluster_read, i,
+		if (sim_cfg_bool(u, "clusterRead", false, &su->cluster_read, i,
 		    cause) != 0)
 			return -1;
 		if (sim_cfg_bool(u, "readAll", false, &su->read_all, i,
@@ -507,12 +722,12 @@ sim_cluster_load(struct sim *sim, const char *file, char **cause)
 	}
 	arr = json_object_get(c, "namespaces");
 	json_array_foreach(arr, i, v) {
-		if (sim_cluster_ns(sim, v, (int)i, &why) != 0)
+		if (sim_cluster_ns(sim, c, v, (int)i, &why) != 0)
 			goto bad;
 	}
 	if (sim_get(sim, SIM_RT_NAMESPACES, NULL, "default") == NULL) {
 		v = json_pack("{ss}", "name", "default");
-		sim_cluster_ns(sim, v, 0, &why);
+		sim_cluster_ns(sim, c, v, 0, &why);
 		json_decref(v);
 	}
 	if (sim_cluster_users(sim, json_object_get(c, "users"), &why) != 0)

@@ -44,7 +44,6 @@ sim_is_dns_subdomain(const char *s)
 /* Collects validation errors the way field.ErrorList prints them. */
 struct sim_verr {
 	json_t *causes;
-	char *text;
 };
 
 /* Adds one field error. */
@@ -52,25 +51,19 @@ static void
 sim_verr_add(struct sim_verr *v, const char *reason, const char *field,
     const char *detail)
 {
-	char *t;
-
 	json_array_append_new(v->causes, json_pack("{ssssss}", "reason", reason,
 	    "message", detail, "field", field));
-	t = xprintf("%s%s%s: %s", v->text ? v->text : "", v->text ? ", " : "",
-	    field, detail);
-	free(v->text);
-	v->text = t;
 }
 
 /* Validates what the apiserver would refuse with 422 Invalid. */
 static json_t *
 sim_validate(enum sim_rt rt, json_t *obj)
 {
-	struct sim_verr v = { json_array(), NULL };
+	struct sim_verr v = { json_array() };
 	const char *name = sim_str(obj, "metadata.name");
 	json_t *st = NULL, *ctrs, *c, *tspec;
 	size_t i;
-	char *msg, *f, *d;
+	char *f, *d;
 
 	if (name != NULL && !sim_is_dns_subdomain(name)) {
 		d = xprintf("Invalid value: \"%s\": a lowercase RFC 1123 "
@@ -162,28 +155,10 @@ sim_validate(enum sim_rt rt, json_t *obj)
 			sim_verr_add(&v, "FieldValueInvalid", "spec.replicas",
 			    "Invalid value: must be greater than or equal to 0");
 	}
-	if (v.text != NULL) {
-		const struct sim_rtype *t = &sim_rtypes[rt];
-		char *kind = *t->group ? xprintf("%s.%s", t->kind, t->group) :
-		    xstrdup(t->kind);
-
-		if (json_array_size(v.causes) > 1)
-			msg = xprintf("%s \"%s\" is invalid: [%s]", kind,
-			    name ? name : "", v.text);
-		else
-			msg = xprintf("%s \"%s\" is invalid: %s", kind,
-			    name ? name : "", v.text);
-		st = sim_status_new(422, "Invalid", msg, json_pack("{sssssO}",
-		    "name", name ? name : "", "kind", t->kind, "causes",
-		    v.causes));
-		if (*t->group)
-			json_object_set_new(json_object_get(st, "details"),
-			    "group", json_string(t->group));
-		free(msg);
-		free(kind);
-	}
+	sim_valid_resources(v.causes, rt, obj);
+	if (json_array_size(v.causes) > 0)
+		st = sim_invalid_status(rt, name, v.causes);
 	json_decref(v.causes);
-	free(v.text);
 	return st;
 }
 
@@ -198,7 +173,7 @@ sim_default(json_t *obj, const char *path, json_t *v)
 }
 
 /* Fills pod spec defaults as the apiserver does. */
-static void
+void
 sim_pod_defaults(json_t *spec)
 {
 	json_t *c;
@@ -213,9 +188,11 @@ sim_pod_defaults(json_t *spec)
 		sim_default(c, "terminationMessagePath",
 		    json_string("/dev/termination-log"));
 		sim_default(c, "terminationMessagePolicy", json_string("File"));
-		sim_default(c, "imagePullPolicy", json_string("IfNotPresent"));
+		sim_container_defaults(c);
 		sim_default(c, "resources", json_object());
 	}
+	json_array_foreach(json_object_get(spec, "initContainers"), i, c)
+		sim_container_defaults(c);
 }
 
 /* The quota objects of a namespace as an array (new reference). */
@@ -241,6 +218,8 @@ sim_new_usage(enum sim_rt rt, json_t *obj)
 
 	if (rt == SIM_RT_PODS)
 		return sim_pod_usage(obj, true);
+	if (rt == SIM_RT_PVCS)
+		return sim_pvc_usage(obj);
 	u = json_object();
 	k = *t->group ? xprintf("count/%s.%s", t->name, t->group) :
 	    xprintf("count/%s", t->name);
@@ -248,8 +227,6 @@ sim_new_usage(enum sim_rt rt, json_t *obj)
 	free(k);
 	if (rt == SIM_RT_SERVICES)
 		json_object_set_new(u, "services", json_integer(1));
-	if (rt == SIM_RT_PVCS)
-		json_object_set_new(u, "persistentvolumeclaims", json_integer(1));
 	return u;
 }
 
@@ -329,8 +306,9 @@ sim_admit_create(struct sim *sim, enum sim_rt rt, json_t *obj,
 		if (!json_is_object(json_object_get(obj, "spec")))
 			json_object_set_new(obj, "spec", json_object());
 		sim_pod_defaults(json_object_get(obj, "spec"));
-		json_object_set_new(obj, "status", json_pack("{ssss}", "phase",
-		    "Pending", "qosClass", "BestEffort"));
+		json_object_set_new(obj, "status", json_pack("{ss}", "phase",
+		    "Pending"));
+		sim_pod_admit(obj);
 		if (sim_path(obj, "spec.nodeName") != NULL) {
 			char *ts = sim_time_str(sim_now(sim));
 
@@ -375,8 +353,10 @@ sim_admit_create(struct sim *sim, enum sim_rt rt, json_t *obj,
 		sim_default(obj, "spec.backoffLimit", json_integer(6));
 		sim_default(obj, "spec.completionMode", json_string("NonIndexed"));
 		sim_default(obj, "spec.suspend", json_false());
-		sim_default(obj, "spec.podReplacementPolicy",
-		    json_string("TerminatingOrFailed"));
+		/* A podFailurePolicy allows replacing failed pods only. */
+		sim_default(obj, "spec.podReplacementPolicy", json_string(
+		    sim_path(obj, "spec.podFailurePolicy") ? "Failed" :
+		    "TerminatingOrFailed"));
 		sim_default(obj, "spec.manualSelector", json_false());
 		if (sim_path(obj, "spec.selector") == NULL)
 			sim_set(obj, "spec.selector", json_pack("{s{ss}}",
@@ -423,6 +403,15 @@ sim_admit_create(struct sim *sim, enum sim_rt rt, json_t *obj,
 			    (unsigned)(sim_rand(sim) % 250),
 			    (unsigned)(sim_rand(sim) % 250 + 1));
 			sim_set(obj, "spec.clusterIP", json_string(ip));
+		}
+		sim_service_defaults(obj);
+		break;
+	case SIM_RT_PVCS:
+	case SIM_RT_PVS:
+	case SIM_RT_STORAGECLASSES:
+		if ((*status = sim_storage_admit(sim, rt, obj)) != NULL) {
+			json_decref(obj);
+			return NULL;
 		}
 		break;
 	default:
@@ -634,6 +623,8 @@ sim_delete(struct sim *sim, enum sim_rt rt, const char *ns, const char *name,
 	}
 	*result = json_deep_copy(obj);
 	sim_remove(sim, rt, ns, name);
+	if (rt == SIM_RT_NODES)
+		sim_node_gone(sim, name);
 	if (strcmp(policy, "Orphan") != 0)
 		sim_delete_dependents(sim, uid, "Background");
 	if (rt == SIM_RT_NAMESPACES) {
@@ -836,7 +827,7 @@ sim_hold_off(struct sim *sim, const char *uid)
 }
 
 /* True if a pod counts as ready. */
-static bool
+bool
 sim_pod_ready(json_t *pod)
 {
 	const char *r = sim_cond_status(pod, "Ready");
@@ -1170,12 +1161,12 @@ sim_job_sync(struct sim *sim, json_t *job)
 {
 	const char *uid = sim_str(job, "metadata.uid");
 	const char *ns = sim_str(job, "metadata.namespace");
-	json_t *pods, *p, *seen, *cp, *st = NULL, *v;
+	json_t *pods, *p, *seen, *cp, *st = NULL, *v, *present;
 	json_int_t comps, par, blim, active = 0, ready = 0, succ = 0, fail = 0;
 	json_int_t terminating = 0;
 	bool indexed, pr_failed, finished, suspend;
 	unsigned char *done = NULL, *busy = NULL;
-	const char *k;
+	const char *k, *was;
 	size_t i;
 	long idx;
 	int64_t now = sim_now(sim);
@@ -1223,6 +1214,7 @@ sim_job_sync(struct sim *sim, json_t *job)
 		busy = xcalloc(comps, 1);
 	}
 	pods = sim_owned(sim, uid, SIM_RT_PODS);
+	present = json_object();
 	json_array_foreach(pods, i, p) {
 		const char *puid = sim_str(p, "metadata.uid");
 		const char *ix = json_string_value(json_object_get(sim_path(p,
@@ -1232,15 +1224,18 @@ sim_job_sync(struct sim *sim, json_t *job)
 		bool deleting = sim_path(p, "metadata.deletionTimestamp") != NULL;
 
 		idx = ix ? strtol(ix, NULL, 10) : -1;
-		if (term && json_object_get(seen, puid) == NULL) {
+		was = json_string_value(json_object_get(seen, puid));
+		json_object_set_new(present, puid, json_true());
+		if (term && (was == NULL || was[0] == 't')) {
 			bool ok = strcmp(sim_str(p, "status.phase"),
 			    "Succeeded") == 0;
 
 			json_object_set_new(seen, puid, json_sprintf("%c:%ld",
 			    ok ? 's' : 'f', idx));
-		} else if (!term && deleting && !pr_failed &&
-		    json_object_get(seen, puid) == NULL)
-			json_object_set_new(seen, puid, json_sprintf("f:%ld", idx));
+		} else if (!term && deleting && was == NULL)
+			/* Terminating: failed now, or once terminal (Failed). */
+			json_object_set_new(seen, puid, json_sprintf("%c:%ld",
+			    pr_failed ? 't' : 'f', idx));
 		if (!term && deleting)
 			terminating++;
 		if (!term && !deleting) {
@@ -1255,6 +1250,13 @@ sim_job_sync(struct sim *sim, json_t *job)
 	json_object_foreach(seen, k, v) {
 		const char *s = json_string_value(v);
 
+		/* A terminating pod gone before it was terminal failed. */
+		if (s[0] == 't' && json_object_get(present, k) == NULL) {
+			json_object_set_new(seen, k, json_sprintf("f%s", s + 1));
+			s = json_string_value(json_object_get(seen, k));
+		}
+		if (s[0] == 't')
+			continue;
 		if (s[0] == 's') {
 			succ++;
 			idx = strtol(s + 2, NULL, 10);
@@ -1263,6 +1265,7 @@ sim_job_sync(struct sim *sim, json_t *job)
 		} else
 			fail++;
 	}
+	json_decref(present);
 	cp = json_deep_copy(job);
 	if (!suspend && sim_path(cp, "status.startTime") == NULL) {
 		ts = sim_time_str(now);
@@ -1540,68 +1543,7 @@ sim_ctrl_pass(struct sim *sim)
 	sim_gc_foreground(sim, SIM_RT_JOBS);
 	sim_gc_foreground(sim, SIM_RT_DEPLOYMENTS);
 	sim_gc_foreground(sim, SIM_RT_REPLICASETS);
+	sim_node_pass(sim);
+	sim_endpoints_pass(sim);
 	sim_quota_sync(sim);
-}
-
-/* A node goes NotReady: it is tainted and its pods fail. */
-void
-sim_pod_fail_node(struct sim *sim, const char *node)
-{
-	json_t *n = sim_get(sim, SIM_RT_NODES, NULL, node), *cp, *conds, *c;
-	json_t *keys, *k, *pod;
-	size_t i;
-	char *ts = sim_time_str(sim_now(sim));
-
-	if (n == NULL) {
-		free(ts);
-		return;
-	}
-	cp = json_deep_copy(n);
-	conds = sim_path(cp, "status.conditions");
-	json_array_foreach(conds, i, c) {
-		if (strcmp(sim_str(c, "type"), "Ready") == 0) {
-			json_object_set_new(c, "status", json_string("Unknown"));
-			json_object_set_new(c, "reason",
-			    json_string("NodeStatusUnknown"));
-			json_object_set_new(c, "message", json_string(
-			    "Kubelet stopped posting node status."));
-		}
-	}
-	sim_set(cp, "spec.taints", json_pack("[{ssss}{ssss}]", "key",
-	    "node.kubernetes.io/unreachable", "effect", "NoSchedule", "key",
-	    "node.kubernetes.io/unreachable", "effect", "NoExecute"));
-	sim_put(sim, SIM_RT_NODES, cp);
-	keys = sim_keys(json_object_get(sim->by_node, node));
-	json_array_foreach(keys, i, k) {
-		const char *key = json_string_value(k);
-		const char *slash = strchr(key, '/');
-		char *ns = xstrndup(key, slash - key), *m;
-		json_t *cs, *x;
-		size_t j;
-
-		pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
-		if (pod != NULL && !sim_pod_is_terminal(pod)) {
-			cp = json_deep_copy(pod);
-			sim_set(cp, "status.phase", json_string("Failed"));
-			sim_set(cp, "status.reason", json_string("NodeLost"));
-			m = xprintf("Node %s which was running pod %s is "
-			    "unresponsive", node, slash + 1);
-			sim_set(cp, "status.message", json_string(m));
-			free(m);
-			cs = sim_path(cp, "status.containerStatuses");
-			json_array_foreach(cs, j, x) {
-				json_object_set_new(x, "ready", json_false());
-				json_object_set_new(x, "state", json_pack(
-				    "{s{sissssssss?}}", "terminated", "exitCode",
-				    137, "reason", "Error", "startedAt", ts,
-				    "finishedAt", ts, "message", NULL));
-			}
-			sim_cond_set(cp, "Ready", "False", "PodFailed", "", sim_now(sim));
-			sim_put(sim, SIM_RT_PODS, cp);
-			json_object_del(sim->kubelet, key);
-		}
-		free(ns);
-	}
-	json_decref(keys);
-	free(ts);
 }

@@ -261,8 +261,12 @@ sim_can(struct sim_user *u, const char *verb, const char *group,
 	rt = sim_rt_find(group, resource);
 	if (read && ((u->read_all && rt != SIM_RT_SECRETS) ||
 	    (u->cluster_read && (rt == SIM_RT_NODES ||
-	    rt == SIM_RT_NAMESPACES))))
+	    rt == SIM_RT_NAMESPACES || rt == SIM_RT_STORAGECLASSES))))
 		return sim_allow(true, "allowed by cluster read rights", why);
+	/* ailab binds every user to a ClusterRole for PersistentVolumes. */
+	if (read && rt == SIM_RT_PVS && json_array_size(u->namespaces) > 0)
+		return sim_allow(true, "allowed by the user's PersistentVolume "
+		    "role", why);
 	if (ns == NULL || *ns == '\0' || !sim_has_str(u->namespaces, ns, true))
 		return false;
 	/* Namespace rights never reach a cluster-scoped type. */
@@ -380,8 +384,7 @@ sim_set_imp(struct sim_call *c, const char *name, json_t *groups)
 	    json_array();
 	c->imp.admin = known ? known->admin : false;
 	c->imp.read_all = known ? known->read_all : false;
-	c->imp.cluster_read = known ? known->cluster_read :
-	    !c->sim->opt.namespace_only;
+	c->imp.cluster_read = known != NULL && known->cluster_read;
 	if (sim_has_str(groups, "system:masters", false))
 		c->imp.admin = true;
 	c->imp_used = true;
@@ -558,7 +561,8 @@ static void
 sim_discovery_groups(struct sim_call *c)
 {
 	static const char *groups[] = { "apps", "batch", "coordination.k8s.io",
-		"authentication.k8s.io", "authorization.k8s.io" };
+		"discovery.k8s.io", "authentication.k8s.io",
+		"authorization.k8s.io", "storage.k8s.io" };
 	json_t *arr = json_array();
 	size_t i;
 
@@ -582,8 +586,9 @@ static void
 sim_openapi(struct sim_call *c)
 {
 	static const char *gvs[] = { "api/v1", "apis/apps/v1", "apis/batch/v1",
-		"apis/coordination.k8s.io/v1", "apis/authentication.k8s.io/v1",
-		"apis/authorization.k8s.io/v1" };
+		"apis/coordination.k8s.io/v1", "apis/discovery.k8s.io/v1",
+		"apis/authentication.k8s.io/v1", "apis/authorization.k8s.io/v1",
+		"apis/storage.k8s.io/v1" };
 	json_t *paths = json_object(), *doc;
 	char gv[128], *url, *p;
 	size_t i;
@@ -1082,6 +1087,13 @@ sim_apply_update(struct sim_call *c, enum sim_rt rt, json_t *old, json_t *new)
 		return;
 	}
 	sim_keep_meta(new, old);
+	if (c->sub == NULL && (stored = sim_prepare_update(rt, old, new)) !=
+	    NULL) {
+		json_decref(new);
+		sim_reply_json(c, (int)json_integer_value(json_object_get(stored,
+		    "code")), stored);
+		return;
+	}
 	if (c->sub != NULL && strcmp(c->sub, "status") == 0) {
 		json_t *st = json_incref(json_object_get(new, "status"));
 
@@ -1279,6 +1291,12 @@ sim_create(struct sim_call *c, enum sim_rt rt, const char *ns)
 
 	if ((obj = sim_body(c, false)) == NULL)
 		return;
+	if (sim_fields_admit(c->req, rt, obj, sim_q(c, "fieldValidation"),
+	    "create", NULL, &st) != 0) {
+		json_decref(obj);
+		sim_reply_admit_error(c, st);
+		return;
+	}
 	bns = sim_str(obj, "metadata.namespace");
 	if (ns != NULL && bns != NULL && *bns != '\0' && strcmp(bns, ns) != 0) {
 		sim_reply_status(c, 400, "BadRequest", "the namespace of the "
@@ -1447,8 +1465,10 @@ static void
 sim_patch(struct sim_call *c, enum sim_rt rt, json_t *old)
 {
 	const char *ct = sim_h(c, "Content-Type");
+	const char *fv = sim_q(c, "fieldValidation");
 	bool apply = ct != NULL && strstr(ct, "apply-patch") != NULL;
-	json_t *body, *new;
+	json_t *body, *new, *st = NULL;
+	char *text;
 
 	if (ct == NULL || (strstr(ct, "merge-patch") == NULL &&
 	    strstr(ct, "json-patch") == NULL && !apply)) {
@@ -1481,8 +1501,14 @@ sim_patch(struct sim_call *c, enum sim_rt rt, json_t *old)
 			return;
 		}
 		{
-			json_t *stored, *st = NULL;
+			json_t *stored;
 
+			if (sim_fields_admit(c->req, rt, body, fv, "patch",
+			    NULL, &st) != 0) {
+				json_decref(body);
+				sim_reply_admit_error(c, st);
+				return;
+			}
 			sim_set(body, "metadata.name", json_string(c->name));
 			if (c->ns != NULL)
 				sim_set(body, "metadata.namespace",
@@ -1498,15 +1524,29 @@ sim_patch(struct sim_call *c, enum sim_rt rt, json_t *old)
 	}
 	if (json_is_array(body))
 		new = sim_json_patch(old, body);
+	else if (strstr(ct, "strategic") != NULL)
+		new = sim_strategic_patch(rt, old, body);
 	else
 		new = sim_merge_patch(old, body);
-	json_decref(body);
 	if (new == NULL) {
+		json_decref(body);
 		sim_reply_status(c, 422, "Invalid",
 		    "the server rejected our request due to an error in our "
 		    "request", NULL);
 		return;
 	}
+	/* The patch handler's strict error quotes the patch. */
+	text = fv != NULL && strcmp(fv, "Strict") == 0 ?
+	    sim_patch_text(ct, body, new) : NULL;
+	json_decref(body);
+	if (sim_fields_admit(c->req, rt, new, fv, "patch", text ? text : "",
+	    &st) != 0) {
+		free(text);
+		json_decref(new);
+		sim_reply_admit_error(c, st);
+		return;
+	}
+	free(text);
 	/* A patch without resourceVersion never conflicts. */
 	if (json_equal(sim_path(new, "metadata.resourceVersion"),
 	    sim_path(old, "metadata.resourceVersion")))
@@ -1749,8 +1789,8 @@ sim_review(struct sim_call *c, enum sim_rt rt)
 			tmp.resources = known ? known->resources : NULL;
 			tmp.admin = known ? known->admin : false;
 			tmp.read_all = known ? known->read_all : false;
-			tmp.cluster_read = known ? known->cluster_read :
-			    !c->sim->opt.namespace_only;
+			tmp.cluster_read = known != NULL &&
+			    known->cluster_read;
 			u = &tmp;
 		}
 		ra = json_object_get(spec, "resourceAttributes");
@@ -1959,11 +1999,17 @@ sim_resource(struct sim_call *c, char **s, int n)
 			sim_reply_json(c, 200, json_incref(obj));
 		return;
 	case EVHTTP_REQ_PUT: {
-		json_t *body = sim_body(c, false);
+		json_t *body = sim_body(c, false), *st = NULL;
 		const char *bn;
 
 		if (body == NULL)
 			return;
+		if (sim_fields_admit(c->req, rt, body, sim_q(c,
+		    "fieldValidation"), "update", NULL, &st) != 0) {
+			json_decref(body);
+			sim_reply_admit_error(c, st);
+			return;
+		}
 		bn = sim_str(body, "metadata.name");
 		if (bn != NULL && strcmp(bn, c->name) != 0) {
 			char *m = xprintf("the name of the object (%s) does not "
@@ -2110,6 +2156,33 @@ sim_restart_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * GET /sim/clock: the simulated now and speed; POST {"advanceSeconds": N}
+ * moves the clock forward, so tests wait out simulated timeouts at once.
+ */
+static void
+sim_admin_clock(struct sim_call *c)
+{
+	json_t *body, *v;
+
+	if (c->method == EVHTTP_REQ_POST) {
+		if ((body = sim_body(c, false)) == NULL)
+			return;
+		v = json_object_get(body, "advanceSeconds");
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > 10LL * 365 * 86400) {
+			json_decref(body);
+			sim_reply_status(c, 400, "BadRequest", "advanceSeconds: "
+			    "an integer from 0 to 315360000", NULL);
+			return;
+		}
+		sim_clock_advance(c->sim, json_integer_value(v) * 1000);
+		json_decref(body);
+	}
+	sim_reply_json(c, 200, json_pack("{sIsf}", "now",
+	    (json_int_t)sim_now(c->sim), "speed", c->sim->opt.speed));
+}
+
 /* The admin endpoints. */
 static void
 sim_admin(struct sim_call *c)
@@ -2136,6 +2209,10 @@ sim_admin(struct sim_call *c)
 			sim->audit = json_array();
 		sim_reply_json(c, 200, json_pack("{s:O}", "items",
 		    sim->audit));
+		return;
+	}
+	if (c->nsegs == 2 && strcmp(c->segs[1], "clock") == 0) {
+		sim_admin_clock(c);
 		return;
 	}
 	if (c->nsegs != 2 || strcmp(c->segs[1], "faults") != 0) {
@@ -2194,29 +2271,13 @@ sim_admin(struct sim_call *c)
 		sim->rv++;
 		sim->compacted_rv = sim->rv;
 	}
-	if ((node = sim_str(body, "nodeNotReady")) != NULL)
-		sim_pod_fail_node(sim, node);
-	if ((node = sim_str(body, "nodeReady")) != NULL) {
-		json_t *n = sim_get(sim, SIM_RT_NODES, NULL, node);
-
-		if (n != NULL) {
-			json_t *cp = json_deep_copy(n), *conds, *cd;
-			size_t i;
-
-			conds = sim_path(cp, "status.conditions");
-			json_array_foreach(conds, i, cd) {
-				if (strcmp(sim_str(cd, "type"), "Ready") == 0) {
-					json_object_set_new(cd, "status",
-					    json_string("True"));
-					json_object_set_new(cd, "reason",
-					    json_string("KubeletReady"));
-				}
-			}
-			json_object_del(json_object_get(cp, "spec"), "taints");
-			sim_put(sim, SIM_RT_NODES, cp);
-			sim->sched_gen++;
-		}
+	if ((node = sim_str(body, "nodeNotReady")) != NULL) {
+		v = json_object_get(body, "evictAfter");
+		sim_node_lost(sim, node, json_is_integer(v) &&
+		    json_integer_value(v) >= 0 ? json_integer_value(v) : -1);
 	}
+	if ((node = sim_str(body, "nodeReady")) != NULL)
+		sim_node_back(sim, node);
 	if (json_is_true(json_object_get(body, "restart"))) {
 		struct timeval tv = { 0, 50000 };
 

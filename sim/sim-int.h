@@ -13,6 +13,7 @@ struct evhttp_request;
 struct event;
 struct event_base;
 struct ssl_ctx_st;
+struct sim_storage;
 
 /* The resource types the server knows. */
 enum sim_rt {
@@ -30,6 +31,11 @@ enum sim_rt {
 	SIM_RT_REPLICASETS,
 	SIM_RT_JOBS,
 	SIM_RT_LEASES,
+	SIM_RT_LIMITRANGES,
+	SIM_RT_ENDPOINTS,
+	SIM_RT_ENDPOINTSLICES,
+	SIM_RT_STORAGECLASSES,
+	SIM_RT_PVS,
 	SIM_RT_SELFSUBJECTREVIEWS,
 	SIM_RT_SSAR,
 	SIM_RT_SAR,
@@ -248,6 +254,13 @@ struct sim {
 	int64_t intern_rv;		/* history interned up to here */
 	int64_t interned_objs;		/* objects interned since the trim */
 	int64_t trim_ms;		/* real time of the next malloc trim */
+
+	/* Lost nodes (sim-node.c): node -> { since, evictAfter, conditions }. */
+	json_t *lost_nodes;
+	/* Endpoints (sim-endpoints.c): Services to sync, a selector index. */
+	json_t *ep_dirty;		/* "ns/service" -> true */
+	json_t *ep_index;		/* "ns\x1fk=v" -> { service: true } */
+	struct sim_storage *storage;	/* sim-storage.c's work sets */
 };
 
 /* sim-main glue: clock and randomness. */
@@ -347,9 +360,12 @@ int sim_delete(struct sim *, enum sim_rt, const char *ns, const char *name,
     const char *policy, int64_t grace, json_t **result);
 void sim_event_record(struct sim *, json_t *involved, const char *type,
     const char *reason, const char *msg);
+/* Fills pod spec defaults (of a pod or a template) as the apiserver does. */
+void sim_pod_defaults(json_t *spec);
 /* Pod helpers. */
 bool sim_pod_is_terminal(json_t *pod);
-void sim_pod_fail_node(struct sim *, const char *node);
+/* True if the pod's Ready condition is True. */
+bool sim_pod_ready(json_t *pod);
 
 /* sim-kubelet.c: scheduler and kubelets. */
 void sim_sched_pass(struct sim *);
@@ -360,6 +376,36 @@ void sim_kubelet_pass(struct sim *);
 /* Log text of a pod's container for the logs endpoint; caller frees. */
 char *sim_pod_log(struct sim *, json_t *pod, const char *container,
     bool previous, bool timestamps, bool *running);
+
+/*
+ * sim-storage.c: StorageClasses, PersistentVolumes, the volume controllers
+ * (binding and provisioning, ephemeral claims, claim protection) and the
+ * scheduler's volume checks.
+ */
+void sim_storage_init(struct sim *);
+void sim_storage_free(struct sim *);
+/* Creates the cluster file's StorageClasses, or ailab's when it has none. */
+int sim_storage_start(struct sim *, char **cause);
+/* Notes one change for the volume controllers; never writes the store. */
+void sim_storage_index(struct sim *, enum sim_rt, json_t *old, json_t *new);
+/* Defaults and validation of claims, volumes and classes; NULL or a Status. */
+json_t *sim_storage_admit(struct sim *, enum sim_rt, json_t *obj);
+/* What a claim counts against quota (new reference). */
+json_t *sim_pvc_usage(json_t *pvc);
+/* One pass of the volume controllers over what changed. */
+void sim_storage_pass(struct sim *);
+/* True if a pod mounts a claim (persistentVolumeClaim or ephemeral). */
+bool sim_pod_has_claims(json_t *pod);
+/*
+ * The scheduler's volume PreFilter: why no node can take the pod (caller
+ * frees), or NULL with *nodes the set of node names its local volumes
+ * narrow it to and *affinity the NodeSelectors of its bound volumes (new
+ * references, each NULL when there is none).
+ */
+char *sim_storage_prefilter(struct sim *, json_t *pod, json_t **nodes,
+    json_t **affinity);
+/* Binds the pod's WaitForFirstConsumer claims on the node it goes to. */
+void sim_storage_bind_pod(struct sim *, json_t *pod, const char *node);
 
 /* sim-table.c: server-side printing for kubectl. */
 json_t *sim_table(struct sim *, enum sim_rt, json_t *items, bool headers,
@@ -377,5 +423,97 @@ int sim_tls_init(struct sim *, char **cause);
 void sim_tls_setup_http(struct sim *);
 /* User from a client certificate of the request's connection; or NULL. */
 char *sim_tls_peer(struct evhttp_request *, json_t **groups);
+
+/* sim-schema.c (generated): the JSON fields of the API's struct types. */
+struct sim_stype {
+	const char *name;	/* "PodSpec", "apps.DeploymentSpec" */
+	const char *fields;	/* "name name:Type name:[]Type@key name@ ..." */
+};
+extern const struct sim_stype sim_stypes[];
+extern const size_t sim_nstypes;
+
+#define SIM_SCHEMA_TYPE_MAX 96
+/* What the schema says of one field of a struct type. */
+struct sim_sfield {
+	char type[SIM_SCHEMA_TYPE_MAX];	/* struct held, "" for none */
+	char kind;		/* '\0' the value, '[' list items, '{' map values */
+	bool merge;		/* a strategic merge patch merges this list */
+	char key[32];		/* ... by this key ("": a set of scalars) */
+};
+
+/* sim-fields.c: fieldValidation, and values printed as Go prints them. */
+/*
+ * Finds the fields of a request body the strict decoder does not know and
+ * acts on the request's fieldValidation directive: Strict refuses (-1 with
+ * *status; a patch's value text makes it the patch handler's Status), Warn
+ * sends a Warning header per field and drops them, Ignore drops them.  A
+ * bad directive is refused too.  verb: "create", "update" or "patch".
+ */
+int sim_fields_admit(struct evhttp_request *, enum sim_rt, json_t *obj,
+    const char *directive, const char *verb, const char *patch,
+    json_t **status);
+/* The schema type of a served kind ("apps.Deployment"). */
+void sim_schema_root(enum sim_rt, char *buf, size_t sz);
+/* Looks a field of a schema type up; false if the type has no such field. */
+bool sim_schema_field(const char *type, const char *name,
+    struct sim_sfield *);
+/* The patch as the patch handler quotes it (strategic: Go's %+v). */
+char *sim_patch_text(const char *content_type, json_t *patch,
+    json_t *patched);
+/* Go's %#v of a *metav1.LabelSelector, as immutable-field errors show. */
+char *sim_go_selector(json_t *sel);
+/* Go's %q of a string. */
+char *sim_go_quote(const char *);
+/* Go's %#v of a []string (NULL or not an array: a nil slice). */
+char *sim_go_strings(json_t *);
+
+/* sim-patch.c: strategic merge patch, lists merged by the schema's keys. */
+json_t *sim_strategic_patch(enum sim_rt, json_t *orig, json_t *patch);
+
+/* sim-valid.c: resources, defaults, QoS and updates as the apiserver. */
+/* The 422 Status of field errors ({reason, field, message} causes). */
+json_t *sim_invalid_status(enum sim_rt, const char *name, json_t *causes);
+/* Appends the field errors of a pod spec's resources to causes. */
+void sim_valid_resources(json_t *causes, enum sim_rt, json_t *obj);
+/* Defaults and admission of a new pod: requests, tolerations, QoS. */
+void sim_pod_admit(json_t *pod);
+/* The imagePullPolicy an image gets by default. */
+const char *sim_pull_policy(const char *image);
+/* The QoS class of a pod: Guaranteed, Burstable or BestEffort. */
+const char *sim_pod_qos(json_t *pod);
+/* The defaults of a container of a pod or template (pull policy...). */
+void sim_container_defaults(json_t *ctr);
+/* The defaults of a new Service (cluster IPs, ports, session affinity). */
+void sim_service_defaults(json_t *svc);
+/*
+ * An update as the registry prepares it (template defaults, allocated
+ * cluster IPs kept) and validates it: a 422 Status when it changes what
+ * may not change or is invalid, else NULL.
+ */
+json_t *sim_prepare_update(enum sim_rt, json_t *old, json_t *new);
+
+/* sim-node.c: nodes lost and back, taint eviction, pod GC, the clock. */
+/*
+ * A node stops reporting: Ready Unknown, unreachable taints, its pods not
+ * ready; they are evicted when their toleration runs out (evict_after >= 0
+ * overrides tolerations, in simulated seconds).
+ */
+void sim_node_lost(struct sim *, const char *node, int64_t evict_after);
+/* A lost node reports again: Ready, taints gone, its kubelet resumes. */
+void sim_node_back(struct sim *, const char *node);
+/* True if the kubelet of a node cannot report (its pods stand still). */
+bool sim_node_is_lost(struct sim *, const char *node);
+/* Taint eviction of the pods on lost nodes whose tolerations ran out. */
+void sim_node_pass(struct sim *);
+/* Pod GC: the pods of a node object that is gone are deleted. */
+void sim_node_gone(struct sim *, const char *node);
+/* Moves the simulated clock forward by ms. */
+void sim_clock_advance(struct sim *, int64_t ms);
+
+/* sim-endpoints.c: the endpoints and EndpointSlice controllers. */
+/* Notes a change of a pod or Service for the endpoints it may move. */
+void sim_endpoints_note(struct sim *, enum sim_rt, json_t *old, json_t *new);
+/* Syncs the Endpoints and EndpointSlices of the Services noted. */
+void sim_endpoints_pass(struct sim *);
 
 #endif

@@ -342,7 +342,10 @@ sim_class_reason(json_t *pod, struct sim_node *rep, bool names_host)
 	return NULL;
 }
 
-/* What the outcome of scheduling a pod depends on, as a string key. */
+/*
+ * What the outcome of scheduling a pod depends on, as a string key: with
+ * claims, its namespace and volumes too, since claims decide its nodes.
+ */
 static char *
 sim_pod_shape(json_t *pod, int64_t cpu, int64_t mem, int64_t gpu)
 {
@@ -353,10 +356,216 @@ sim_pod_shape(json_t *pod, int64_t cpu, int64_t mem, int64_t gpu)
 	    sim_path(pod, "spec.nodeSelector") : json_null(),
 	    sim_path(pod, "spec.affinity") ? sim_path(pod, "spec.affinity") :
 	    json_null());
-	char *s = json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS);
+	char *s;
 
+	if (sim_pod_has_claims(pod)) {
+		json_array_append_new(k, json_string(sim_str(pod,
+		    "metadata.namespace")));
+		json_array_append(k, sim_path(pod, "spec.volumes"));
+	}
+	s = json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(k);
 	return s;
+}
+
+/* What a pod asks of a node, worked out once per scheduling attempt. */
+struct sim_ask {
+	int64_t cpu, mem, gpu;
+	bool names_host;	/* its selectors name a node's hostname */
+	char **why;		/* per node class: why it refuses, or NULL */
+	json_t *nodes;		/* the nodes its local volumes allow, or NULL */
+	json_t *affinity;	/* its bound volumes' node affinities, or NULL */
+};
+
+/* True if every bound volume's node affinity admits the node. */
+static bool
+sim_volumes_fit(json_t *affinity, json_t *node)
+{
+	json_t *labels = sim_path(node, "metadata.labels"), *sel, *t;
+	size_t i, j;
+	bool any;
+
+	json_array_foreach(affinity, i, sel) {
+		any = false;
+		json_array_foreach(json_object_get(sel, "nodeSelectorTerms"), j, t)
+			any = any || sim_term_matches(t, labels);
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * True if a node refuses the pod, counting why into reasons (if not
+ * NULL) as the filters report it: the nodes a PreFilter left out, then
+ * taints and selectors, resources, and last the volumes' node affinity.
+ */
+static bool
+sim_node_refuses(json_t *pod, struct sim_node *f, struct sim_ask *a,
+    json_t *reasons)
+{
+	bool pods = f->upods + 1 > f->pods, cpu = f->ucpu + a->cpu > f->cpu;
+	bool mem = f->umem + a->mem > f->mem;
+	bool gpu = a->gpu > 0 && f->ugpu + a->gpu > f->gpu;
+	const char *r = NULL;
+
+	if (a->nodes != NULL && json_object_get(a->nodes, f->name) == NULL)
+		r = "node(s) didn't satisfy plugin(s) [VolumeBinding]";
+	else if (a->why[f->cls] != NULL)
+		r = a->why[f->cls];
+	else if (a->names_host && !sim_node_selected(pod, f->obj))
+		r = "node(s) didn't match Pod's node affinity/selector";
+	else if (pods || cpu || mem || gpu) {
+		if (reasons != NULL) {
+			sim_reason_add(reasons, "Too many pods", pods);
+			sim_reason_add(reasons, "Insufficient cpu", cpu);
+			sim_reason_add(reasons, "Insufficient memory", mem);
+			sim_reason_add(reasons, "Insufficient nvidia.com/gpu",
+			    gpu);
+		}
+		return true;
+	} else if (!sim_volumes_fit(a->affinity, f->obj))
+		r = "node(s) had volume node affinity conflict";
+	if (r != NULL && reasons != NULL)
+		sim_reason(reasons, r);
+	return r != NULL;
+}
+
+/* Binds a pod to a node: conditions, waiting containers, kubelet timer. */
+static void
+sim_pod_bind(struct sim *sim, json_t *pod, struct sim_node *best)
+{
+	json_t *cp = json_deep_copy(pod), *cs = json_array(), *c;
+	int64_t delay = 1000 + (int64_t)(sim_rand(sim) % 2000);
+	char *ts = sim_time_str(sim_now(sim)), *pk;
+	size_t i;
+
+	if (sim_pod_has_claims(pod))
+		sim_storage_bind_pod(sim, pod, best->name);
+	sim_set(cp, "spec.nodeName", json_string(best->name));
+	sim_set(cp, "status.conditions", json_pack("[{ssssss?ss}"
+	    "{ssssss?ss}{ssssss?ssssss}{ssssss?ssssss}{ssssss?ss}]",
+	    "type", "PodReadyToStartContainers", "status", "False",
+	    "lastProbeTime", NULL, "lastTransitionTime", ts,
+	    "type", "Initialized", "status", "True", "lastProbeTime",
+	    NULL, "lastTransitionTime", ts,
+	    "type", "Ready", "status", "False", "lastProbeTime", NULL,
+	    "lastTransitionTime", ts, "reason", "ContainersNotReady",
+	    "message", "containers with unready status",
+	    "type", "ContainersReady", "status", "False", "lastProbeTime",
+	    NULL, "lastTransitionTime", ts, "reason",
+	    "ContainersNotReady", "message",
+	    "containers with unready status",
+	    "type", "PodScheduled", "status", "True", "lastProbeTime",
+	    NULL, "lastTransitionTime", ts));
+	sim_set(cp, "status.hostIP", json_string(sim_str(json_array_get(
+	    sim_path(best->obj, "status.addresses"), 0), "address")));
+	sim_set(cp, "status.startTime", json_string(ts));
+	json_array_foreach(sim_path(cp, "spec.containers"), i, c) {
+		json_array_append_new(cs, json_pack("{sssssssbsbsis{s{ss}}}",
+		    "name", sim_str(c, "name"), "image",
+		    sim_str(c, "image") ? sim_str(c, "image") : "",
+		    "imageID", "", "ready", 0, "started", 0,
+		    "restartCount", 0, "state", "waiting", "reason",
+		    "ContainerCreating"));
+	}
+	sim_set(cp, "status.containerStatuses", cs);
+	pk = xprintf("%s/%s", sim_str(pod, "metadata.namespace"),
+	    sim_str(pod, "metadata.name"));
+	sim_kubelet_arm(sim, pk, sim_now(sim) + delay);
+	json_object_del(sim->sched_tried, pk);
+	free(pk);
+	/* Storing the bound pod charges its node (sim_sched_use). */
+	sim_put(sim, SIM_RT_PODS, cp);
+	free(ts);
+}
+
+/* Marks a pod unschedulable, with an event when the message changes. */
+static void
+sim_pod_unschedulable(struct sim *sim, json_t *pod, const char *m)
+{
+	json_t *cp = json_deep_copy(pod);
+	const char *was = sim_str(json_array_get(sim_path(pod,
+	    "status.conditions"), 0), "message");
+	char *ts = sim_time_str(sim_now(sim));
+
+	sim_set(cp, "status.conditions", json_pack("[{ssssss?ssssss}]",
+	    "type", "PodScheduled", "status", "False", "lastProbeTime",
+	    NULL, "lastTransitionTime", ts, "reason", "Unschedulable",
+	    "message", m));
+	if (!json_equal(sim_path(cp, "status.conditions"),
+	    sim_path(pod, "status.conditions")) &&
+	    !(was != NULL && strcmp(was, m) == 0)) {
+		sim_put(sim, SIM_RT_PODS, cp);
+		sim_event_record(sim, pod, "Warning", "FailedScheduling", m);
+	} else
+		json_decref(cp);
+	free(ts);
+}
+
+/* The FailedScheduling message when a PreFilter rules out every node. */
+static char *
+sim_prefilter_message(const char *why, size_t nnodes)
+{
+	return xprintf("0/%zu nodes are available: %s. preemption: 0/%zu nodes "
+	    "are available: %zu Preemption is not helpful for scheduling.",
+	    nnodes, why, nnodes, nnodes);
+}
+
+/* The message of a pod no node takes: its twin's, or a walk's. */
+static char *
+sim_refusal(struct sim *sim, json_t *pod, struct sim_ask *a, size_t n,
+    json_t *memo, const char *shape)
+{
+	json_t *reasons, *m = json_object_get(memo, shape);
+	size_t i;
+	char *out;
+
+	if (m != NULL)
+		return xstrdup(json_string_value(m));
+	reasons = json_object();
+	for (i = 0; i < n; i++)
+		sim_node_refuses(pod, &sim->nodes[i], a, reasons);
+	out = sim_fit_message(reasons, n);
+	json_object_set_new(memo, shape, json_string(out));
+	json_decref(reasons);
+	return out;
+}
+
+/* Reads a pod's requests and its volumes' constraints; NULL or a reason. */
+static char *
+sim_ask_init(struct sim *sim, json_t *pod, struct sim_ask *a)
+{
+	json_t *use = sim_pod_usage(pod, false);
+	char *why, *m = NULL;
+
+	memset(a, 0, sizeof *a);
+	a->cpu = json_integer_value(json_object_get(use, "requests.cpu"));
+	a->mem = json_integer_value(json_object_get(use, "requests.memory"));
+	a->gpu = json_integer_value(json_object_get(use,
+	    "requests.nvidia.com/gpu"));
+	json_decref(use);
+	a->names_host = sim_pod_names_host(pod);
+	a->why = xcalloc(sim->nclasses + 1, sizeof *a->why);
+	if (sim_pod_has_claims(pod) && (why = sim_storage_prefilter(sim, pod,
+	    &a->nodes, &a->affinity)) != NULL) {
+		m = sim_prefilter_message(why, sim->nnodes);
+		free(why);
+	}
+	return m;
+}
+
+/* Frees what sim_ask_init made. */
+static void
+sim_ask_release(struct sim *sim, struct sim_ask *a)
+{
+	int k;
+
+	for (k = 0; k < sim->nclasses; k++)
+		free(a->why[k]);
+	free(a->why);
+	json_decref(a->nodes);
+	json_decref(a->affinity);
 }
 
 /*
@@ -369,143 +578,47 @@ sim_pod_shape(json_t *pod, int64_t cpu, int64_t mem, int64_t gpu)
 static void
 sim_schedule_pod(struct sim *sim, json_t *pod, json_t *memo)
 {
-	json_t *use = sim_pod_usage(pod, false), *reasons, *cp;
-	int64_t cpu = json_integer_value(json_object_get(use, "requests.cpu"));
-	int64_t mem = json_integer_value(json_object_get(use, "requests.memory"));
-	int64_t gpu = json_integer_value(json_object_get(use,
-	    "requests.nvidia.com/gpu"));
-	struct sim_node *best = NULL, *nodes = sim->nodes;
-	bool names_host = sim_pod_names_host(pod);
-	int64_t best_score = 0;
+	struct sim_node *best = NULL, *f;
+	struct sim_ask a;
+	int64_t best_score = 0, score;
 	size_t i, n = sim->nnodes;
-	char *ts, *pk, **why, *shape;
-	const char *ns = sim_str(pod, "metadata.namespace");
-	const char *name = sim_str(pod, "metadata.name");
+	char *shape, *m;
 	int k;
 
-	json_decref(use);
-	shape = sim_pod_shape(pod, cpu, mem, gpu);
-	why = xcalloc(sim->nclasses + 1, sizeof *why);
+	if ((m = sim_ask_init(sim, pod, &a)) != NULL) {
+		sim_pod_unschedulable(sim, pod, m);
+		sim_ask_release(sim, &a);
+		free(m);
+		return;
+	}
+	shape = sim_pod_shape(pod, a.cpu, a.mem, a.gpu);
 	if (json_object_get(memo, shape) != NULL)
 		n = 0;	/* fails as its twin did: skip the walk */
 	for (k = 0; k < sim->nclasses && n > 0; k++)
-		why[k] = sim_class_reason(pod, &nodes[sim->class_rep[k]],
-		    names_host);
+		a.why[k] = sim_class_reason(pod, &sim->nodes[sim->class_rep[k]],
+		    a.names_host);
 	for (i = 0; i < n; i++) {
-		struct sim_node *f = &nodes[i];
-		int64_t score;
-
-		if (why[f->cls] != NULL)
-			continue;
-		if (names_host && !sim_node_selected(pod, f->obj))
-			continue;
-		if (f->upods + 1 > f->pods || f->ucpu + cpu > f->cpu ||
-		    f->umem + mem > f->mem || (gpu > 0 && f->ugpu + gpu > f->gpu))
+		f = &sim->nodes[i];
+		if (sim_node_refuses(pod, f, &a, NULL))
 			continue;
 		/* Least allocated GPUs first, then CPU: spread like the default. */
-		score = (f->gpu - f->ugpu - gpu) * 1000000 +
-		    (f->cpu - f->ucpu - cpu) / 1000;
+		score = (f->gpu - f->ugpu - a.gpu) * 1000000 +
+		    (f->cpu - f->ucpu - a.cpu) / 1000;
 		if (best == NULL || score > best_score) {
 			best = f;
 			best_score = score;
 		}
 	}
-	cp = json_deep_copy(pod);
-	ts = sim_time_str(sim_now(sim));
 	if (best != NULL) {
-		json_t *cs = json_array(), *c;
-		int64_t delay = 1000 + (int64_t)(sim_rand(sim) % 2000);
-
-		sim_set(cp, "spec.nodeName", json_string(best->name));
-		sim_set(cp, "status.conditions", json_pack("[{ssssss?ss}"
-		    "{ssssss?ss}{ssssss?ssssss}{ssssss?ssssss}{ssssss?ss}]",
-		    "type", "PodReadyToStartContainers", "status", "False",
-		    "lastProbeTime", NULL, "lastTransitionTime", ts,
-		    "type", "Initialized", "status", "True", "lastProbeTime",
-		    NULL, "lastTransitionTime", ts,
-		    "type", "Ready", "status", "False", "lastProbeTime", NULL,
-		    "lastTransitionTime", ts, "reason", "ContainersNotReady",
-		    "message", "containers with unready status",
-		    "type", "ContainersReady", "status", "False", "lastProbeTime",
-		    NULL, "lastTransitionTime", ts, "reason",
-		    "ContainersNotReady", "message",
-		    "containers with unready status",
-		    "type", "PodScheduled", "status", "True", "lastProbeTime",
-		    NULL, "lastTransitionTime", ts));
-		sim_set(cp, "status.hostIP", json_string(sim_str(json_array_get(
-		    sim_path(best->obj, "status.addresses"), 0), "address")));
-		sim_set(cp, "status.startTime", json_string(ts));
-		json_array_foreach(sim_path(cp, "spec.containers"), i, c) {
-			json_array_append_new(cs, json_pack("{sssssssbsbsis{s{ss}}}",
-			    "name", sim_str(c, "name"), "image",
-			    sim_str(c, "image") ? sim_str(c, "image") : "",
-			    "imageID", "", "ready", 0, "started", 0,
-			    "restartCount", 0, "state", "waiting", "reason",
-			    "ContainerCreating"));
-		}
-		sim_set(cp, "status.containerStatuses", cs);
-		pk = xprintf("%s/%s", ns, name);
-		sim_kubelet_arm(sim, pk, sim_now(sim) + delay);
-		json_object_del(sim->sched_tried, pk);
-		free(pk);
-		/* Storing the bound pod charges its node (sim_sched_use). */
-		sim_put(sim, SIM_RT_PODS, cp);
+		sim_pod_bind(sim, pod, best);
 		json_object_clear(memo);
 	} else {
-		int64_t npods = 0, ncpu = 0, nmem = 0, ngpu = 0;
-		char *m;
-
-		reasons = json_object();
-		for (i = 0; i < n; i++) {
-			struct sim_node *f = &nodes[i];
-
-			if (why[f->cls] != NULL) {
-				sim_reason(reasons, why[f->cls]);
-				continue;
-			}
-			if (names_host && !sim_node_selected(pod, f->obj)) {
-				sim_reason(reasons, "node(s) didn't match Pod's "
-				    "node affinity/selector");
-				continue;
-			}
-			npods += f->upods + 1 > f->pods;
-			ncpu += f->ucpu + cpu > f->cpu;
-			nmem += f->umem + mem > f->mem;
-			ngpu += gpu > 0 && f->ugpu + gpu > f->gpu;
-		}
-		sim_reason_add(reasons, "Too many pods", npods);
-		sim_reason_add(reasons, "Insufficient cpu", ncpu);
-		sim_reason_add(reasons, "Insufficient memory", nmem);
-		sim_reason_add(reasons, "Insufficient nvidia.com/gpu", ngpu);
-		if (json_object_get(memo, shape) != NULL)
-			m = xstrdup(json_string_value(json_object_get(memo,
-			    shape)));
-		else {
-			m = sim_fit_message(reasons, n);
-			json_object_set_new(memo, shape, json_string(m));
-		}
-		json_decref(reasons);
-		sim_set(cp, "status.conditions", json_pack("[{ssssss?ssssss}]",
-		    "type", "PodScheduled", "status", "False", "lastProbeTime",
-		    NULL, "lastTransitionTime", ts, "reason", "Unschedulable",
-		    "message", m));
-		if (!json_equal(sim_path(cp, "status.conditions"),
-		    sim_path(pod, "status.conditions")) &&
-		    !(sim_str(json_array_get(sim_path(pod, "status.conditions"),
-		    0), "message") && strcmp(sim_str(json_array_get(sim_path(pod,
-		    "status.conditions"), 0), "message"), m) == 0)) {
-			sim_put(sim, SIM_RT_PODS, cp);
-			sim_event_record(sim, pod, "Warning", "FailedScheduling",
-			    m);
-		} else
-			json_decref(cp);
+		m = sim_refusal(sim, pod, &a, n, memo, shape);
+		sim_pod_unschedulable(sim, pod, m);
 		free(m);
 	}
-	for (k = 0; k < sim->nclasses; k++)
-		free(why[k]);
-	free(why);
+	sim_ask_release(sim, &a);
 	free(shape);
-	free(ts);
 }
 
 /* One scheduling pass over pending pods, retrying only after changes. */
@@ -861,6 +974,9 @@ sim_kubelet_pass(struct sim *sim)
 		pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
 		if (pod == NULL)
 			json_object_del(sim->kubelet, s);
+		else if (sim_node_is_lost(sim, sim_str(pod, "spec.nodeName")))
+			/* Its kubelet is silent: the step waits for the node. */
+			;
 		else {
 			json_incref(pod);
 			sim_kubelet_step(sim, s, pod, now);
@@ -876,12 +992,12 @@ static void
 sim_log_line(char **out, size_t *len, size_t *cap, bool ts, int64_t ms,
     const char *fmt, ...)
 {
-	char line[512], *t = NULL;
+	char *line, *t = NULL;
 	va_list ap;
 	size_t n;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	xvasprintf(&line, fmt, ap);
 	va_end(ap);
 	if (ts)
 		t = sim_time_str_micro(ms);
@@ -893,6 +1009,102 @@ sim_log_line(char **out, size_t *len, size_t *cap, bool ts, int64_t ms,
 	*len += (size_t)snprintf(*out + *len, *cap - *len, "%s%s%s\n",
 	    t ? t : "", t ? " " : "", line);
 	free(t);
+	free(line);
+}
+
+/*
+ * The argv a container's process gets, as the kubelet makes it (the
+ * expansion of k8s.io/kubernetes third_party/forked/golang/expansion):
+ * command then args, where $(VAR) is the value of an env entry of the
+ * container, $$ is one $, and a reference to anything else is left as
+ * written.  Each env value is itself expanded against the entries before
+ * it; fieldRef values come from the pod.  Service links are not made.  A
+ * JSON array text the caller frees, or NULL without such a container.
+ */
+static char *
+sim_container_argv(json_t *pod, const char *name)
+{
+	json_t *c = NULL, *e, *vars, *argv, *v;
+	const char *s, *k, *p, *close, *fp;
+	char *buf = NULL, *ref, *text;
+	size_t i, len, cap = 0, phase;
+
+	json_array_foreach(sim_path(pod, "spec.containers"), i, e)
+		if (name == NULL || (sim_str(e, "name") != NULL &&
+		    strcmp(sim_str(e, "name"), name) == 0)) {
+			c = e;
+			break;
+		}
+	if (c == NULL)
+		return NULL;
+	vars = json_object();
+	argv = json_array();
+	for (phase = 0; phase < 3; phase++) {
+		json_array_foreach(json_object_get(c, phase == 0 ? "env" :
+		    phase == 1 ? "command" : "args"), i, e) {
+			k = phase == 0 ? sim_str(e, "name") : NULL;
+			s = phase == 0 ? sim_str(e, "value") :
+			    json_string_value(e);
+			fp = phase == 0 ? sim_str(e, "valueFrom.fieldRef."
+			    "fieldPath") : NULL;
+			if (s == NULL && fp != NULL) {
+				ref = NULL;
+				if (has_prefix(fp, "metadata.annotations['") ||
+				    has_prefix(fp, "metadata.labels['")) {
+					p = strchr(fp, '\'') + 1;
+					ref = xstrndup(p, strcspn(p, "'"));
+					s = json_string_value(json_object_get(
+					    sim_path(pod, has_prefix(fp,
+					    "metadata.labels") ?
+					    "metadata.labels" :
+					    "metadata.annotations"), ref));
+				} else
+					s = sim_str(pod, fp);
+				free(ref);
+			}
+			if (s == NULL || (phase == 0 && k == NULL))
+				continue;
+			for (len = 0, p = s; *p != '\0'; p++) {
+				if (len + 2 >= cap || (p[0] == '$' &&
+				    p[1] == '(')) {
+					cap = cap * 2 + strlen(p) + 64;
+					buf = xreallocarray(buf, cap, 1);
+				}
+				if (p[0] == '$' && p[1] == '$') {
+					buf[len++] = '$';
+					p++;
+				} else if (p[0] == '$' && p[1] == '(' &&
+				    (close = strchr(p + 2, ')')) != NULL) {
+					ref = xstrndup(p + 2,
+					    (size_t)(close - p - 2));
+					v = json_object_get(vars, ref);
+					text = v != NULL ? xstrdup(
+					    json_string_value(v)) :
+					    xprintf("$(%s)", ref);
+					cap += strlen(text);
+					buf = xreallocarray(buf, cap, 1);
+					memcpy(buf + len, text, strlen(text));
+					len += strlen(text);
+					free(text);
+					free(ref);
+					p = close;
+				} else
+					buf[len++] = *p;
+			}
+			if (buf == NULL)
+				buf = xreallocarray(buf, cap = 64, 1);
+			buf[len] = '\0';
+			if (phase == 0)
+				json_object_set_new(vars, k, json_string(buf));
+			else
+				json_array_append_new(argv, json_string(buf));
+		}
+	}
+	text = json_dumps(argv, JSON_COMPACT);
+	json_decref(argv);
+	json_decref(vars);
+	free(buf);
+	return text;
 }
 
 /* The log of one run of a container, generated from its timeline. */
@@ -903,7 +1115,7 @@ sim_pod_log(struct sim *sim, json_t *pod, const char *container,
 	json_t *cs = sim_path(pod, "status.containerStatuses"), *c, *st = NULL;
 	int64_t start, end, t, first;
 	size_t i, len = 0, cap = 256;
-	char *out;
+	char *out, *argv;
 	bool term = false;
 	int code = 0;
 
@@ -949,6 +1161,12 @@ sim_pod_log(struct sim *sim, json_t *pod, const char *container,
 	    "[ailab-kubesim] container %s started in pod %s/%s",
 	    container ? container : "", sim_str(pod, "metadata.namespace"),
 	    sim_str(pod, "metadata.name"));
+	if ((argv = sim_container_argv(pod, container != NULL ? container :
+	    sim_str(c, "name"))) != NULL) {
+		sim_log_line(&out, &len, &cap, timestamps, start,
+		    "[ailab-kubesim] exec %s", argv);
+		free(argv);
+	}
 	for (t = first; t <= end; t += SIM_LOG_EVERY_S * 1000)
 		sim_log_line(&out, &len, &cap, timestamps, t,
 		    "[ailab-kubesim] step %lld: working (%llds elapsed)",

@@ -75,13 +75,53 @@ sim_key_parse(const char *key, json_t *val, int64_t *out)
 	return quantity_parse(json_string_value(val), scale, out, NULL);
 }
 
+/* True if key ends with suffix. */
+static bool
+sim_key_ends(const char *key, const char *suffix)
+{
+	size_t a = strlen(key), b = strlen(suffix);
+
+	return a >= b && strcmp(key + a - b, suffix) == 0;
+}
+
+/*
+ * Claim sizes as Kubernetes prints them: claims are written both ways
+ * ("100Gi", "40T"); a sum keeps the first claim's form, on ailab the
+ * standing claims' decimal one.  So: a short exact binary form, else an
+ * exact decimal one, else the plain number.
+ */
+static char *
+sim_format_storage(int64_t v)
+{
+	static const char *bin[] = { "Ei", "Pi", "Ti", "Gi", "Mi", "Ki" };
+	static const char *dec[] = { "E", "P", "T", "G", "M", "k" };
+	int64_t p = 1000000000000000000LL;
+	size_t i;
+	int shift;
+
+	for (i = 0; i < nitems(bin) && v != 0; i++) {
+		shift = 60 - 10 * (int)i;
+		if (v % ((int64_t)1 << shift) == 0 && (v >> shift) < (1 << 20))
+			return xprintf("%lld%s", (long long)(v >> shift),
+			    bin[i]);
+	}
+	for (i = 0; i < nitems(dec) && v != 0; i++, p /= 1000) {
+		if (v % p == 0)
+			return xprintf("%lld%s", (long long)(v / p), dec[i]);
+	}
+	return xprintf("%lld", (long long)v);
+}
+
 /* Formats a value as Kubernetes prints quantities of that key. */
 char *
 sim_key_format(const char *key, int64_t v)
 {
 	if (sim_key_is_milli(key))
 		return quantity_format_milli(v);
-	if (strstr(key, "memory") != NULL || strstr(key, "storage") != NULL)
+	if (sim_key_ends(key, "requests.storage"))
+		return sim_format_storage(v);
+	if (strstr(key, "memory") != NULL ||
+	    sim_key_ends(key, "ephemeral-storage"))
 		return quantity_format_bytes(v);
 	return xprintf("%lld", (long long)v);
 }

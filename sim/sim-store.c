@@ -44,6 +44,16 @@ const struct sim_rtype sim_rtypes[SIM_RT_MAX] = {
 	    "" },
 	[SIM_RT_LEASES] = { "leases", "lease", "Lease", "coordination.k8s.io",
 	    "v1", true, true, false, "" },
+	[SIM_RT_LIMITRANGES] = { "limitranges", "limitrange", "LimitRange", "",
+	    "v1", true, true, false, "limits" },
+	[SIM_RT_ENDPOINTS] = { "endpoints", "endpoints", "Endpoints", "", "v1",
+	    true, true, false, "ep" },
+	[SIM_RT_ENDPOINTSLICES] = { "endpointslices", "endpointslice",
+	    "EndpointSlice", "discovery.k8s.io", "v1", true, true, false, "" },
+	[SIM_RT_STORAGECLASSES] = { "storageclasses", "storageclass",
+	    "StorageClass", "storage.k8s.io", "v1", false, true, false, "sc" },
+	[SIM_RT_PVS] = { "persistentvolumes", "persistentvolume",
+	    "PersistentVolume", "", "v1", false, true, true, "pv" },
 	[SIM_RT_SELFSUBJECTREVIEWS] = { "selfsubjectreviews", "selfsubjectreview",
 	    "SelfSubjectReview", "authentication.k8s.io", "v1", false, false,
 	    false, "" },
@@ -229,9 +239,23 @@ sim_obj_usage(enum sim_rt rt)
 	free(k);
 	if (rt == SIM_RT_SERVICES)
 		json_object_set_new(u, "services", json_integer(1));
-	if (rt == SIM_RT_PVCS)
-		json_object_set_new(u, "persistentvolumeclaims", json_integer(1));
 	return u;
+}
+
+/* Keeps a namespace's usage in step with a claim: size and class may change. */
+static void
+sim_index_pvc_use(struct sim *sim, const char *ns, json_t *old, json_t *new)
+{
+	json_t *a = old ? sim_pvc_usage(old) : json_object();
+	json_t *b = new ? sim_pvc_usage(new) : json_object();
+
+	if (!json_equal(a, b)) {
+		sim_use_bump(sim->ns_use, ns, a, -1);
+		sim_use_bump(sim->ns_use, ns, b, 1);
+		json_object_set_new(sim->dirty_ns, ns, json_true());
+	}
+	json_decref(a);
+	json_decref(b);
 }
 
 /* True if a deleted object waits for its dependents (foreground). */
@@ -375,6 +399,8 @@ sim_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
 			json_object_del(sim->kubelet, pk);
 		free(pk);
 		json_object_set_new(sim->dirty_ns, ns, json_true());
+	} else if (rt == SIM_RT_PVCS) {
+		sim_index_pvc_use(sim, ns, old, new);
 	} else if (ns != NULL && (old == NULL || new == NULL) &&
 	    sim_rtypes[rt].namespaced && rt != SIM_RT_EVENTS) {
 		json_t *u = sim_obj_usage(rt);
@@ -392,6 +418,8 @@ sim_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
 		sim_index_ctrl(sim, key, new);
 	if (rt == SIM_RT_RESOURCEQUOTAS && new != NULL && old == NULL)
 		json_object_set_new(sim->dirty_ns, ns, json_true());
+	sim_endpoints_note(sim, rt, old, new);
+	sim_storage_index(sim, rt, old, new);
 	free(key);
 }
 
@@ -632,6 +660,7 @@ sim_store_init(struct sim *sim)
 	sim->sched_tried = json_object();
 	sim->ser = json_object();
 	sim_index_init(sim);
+	sim_storage_init(sim);
 	if (sim->opt.watch_cache <= 0)
 		sim->opt.watch_cache = 10000;
 	sim->nevents = sim->opt.watch_cache;
@@ -658,7 +687,11 @@ sim_store_free(struct sim *sim)
 	json_decref(sim->backoff);
 	json_decref(sim->sched_tried);
 	json_decref(sim->ser);
+	json_decref(sim->lost_nodes);
+	json_decref(sim->ep_dirty);
+	json_decref(sim->ep_index);
 	sim_index_free(sim);
+	sim_storage_free(sim);
 	for (i = 0; i < sim->nevents; i++) {
 		json_decref(sim->events[i].old);
 		json_decref(sim->events[i].obj);

@@ -97,8 +97,29 @@ static const char *const sim_cols_svc[] = { "Name", "string", "0", "Type",
 static const char *const sim_cols_events[] = { "Last Seen", "string", "0",
 	"Type", "string", "0", "Reason", "string", "0", "Object", "string", "0",
 	"Message", "string", "0", NULL };
+static const char *const sim_cols_sc[] = { "Name", "string", "0",
+	"Provisioner", "string", "0", "ReclaimPolicy", "string", "0",
+	"VolumeBindingMode", "string", "0", "AllowVolumeExpansion", "string",
+	"0", "Age", "string", "0", NULL };
+static const char *const sim_cols_pvc[] = { "Name", "string", "0", "Status",
+	"string", "0", "Volume", "string", "0", "Capacity", "string", "0",
+	"Access Modes", "string", "0", "StorageClass", "string", "0",
+	"VolumeAttributesClass", "string", "0", "Age", "string", "0",
+	"VolumeMode", "string", "1", NULL };
+static const char *const sim_cols_pv[] = { "Name", "string", "0", "Capacity",
+	"string", "0", "Access Modes", "string", "0", "Reclaim Policy", "string",
+	"0", "Status", "string", "0", "Claim", "string", "0", "StorageClass",
+	"string", "0", "VolumeAttributesClass", "string", "0", "Reason",
+	"string", "0", "Age", "string", "0", "VolumeMode", "string", "1", NULL };
 static const char *const sim_cols_default[] = { "Name", "string", "0", "Age",
 	"string", "0", NULL };
+static const char *const sim_cols_limits[] = { "Name", "string", "0",
+	"Created At", "date", "0", NULL };
+static const char *const sim_cols_ep[] = { "Name", "string", "0",
+	"Endpoints", "string", "0", "Age", "string", "0", NULL };
+static const char *const sim_cols_eps[] = { "Name", "string", "0",
+	"AddressType", "string", "0", "Ports", "string", "0", "Endpoints",
+	"string", "0", "Age", "string", "0", NULL };
 
 /* The column set of a type. */
 static const char *const *
@@ -114,6 +135,12 @@ sim_cols(enum sim_rt rt)
 	case SIM_RT_NAMESPACES: return sim_cols_ns;
 	case SIM_RT_SERVICES: return sim_cols_svc;
 	case SIM_RT_EVENTS: return sim_cols_events;
+	case SIM_RT_STORAGECLASSES: return sim_cols_sc;
+	case SIM_RT_PVCS: return sim_cols_pvc;
+	case SIM_RT_PVS: return sim_cols_pv;
+	case SIM_RT_LIMITRANGES: return sim_cols_limits;
+	case SIM_RT_ENDPOINTS: return sim_cols_ep;
+	case SIM_RT_ENDPOINTSLICES: return sim_cols_eps;
 	default: return sim_cols_default;
 	}
 }
@@ -139,6 +166,48 @@ sim_pod_status(json_t *pod)
 		return r;
 	return sim_str(pod, "status.phase") ? sim_str(pod, "status.phase") :
 	    "Pending";
+}
+
+/*
+ * The ROLES cell of a node, as kubectl's printer finds them: the suffixes of
+ * node-role.kubernetes.io/<role> labels and a kubernetes.io/role value,
+ * sorted, without duplicates; caller frees.
+ */
+static char *
+sim_node_roles(json_t *node)
+{
+	const char *k, *roles[64], *x;
+	json_t *v;
+	char *out, *t;
+	size_t n = 0, i, j;
+
+	json_object_foreach(sim_path(node, "metadata.labels"), k, v) {
+		if (has_prefix(k, "node-role.kubernetes.io/"))
+			x = k + strlen("node-role.kubernetes.io/");
+		else if (strcmp(k, "kubernetes.io/role") == 0 &&
+		    json_is_string(v))
+			x = json_string_value(v);
+		else
+			continue;
+		if (*x == '\0' || n == nitems(roles))
+			continue;
+		for (i = 0; i < n && strcmp(roles[i], x) < 0; i++)
+			;
+		if (i < n && strcmp(roles[i], x) == 0)
+			continue;
+		for (j = n++; j > i; j--)
+			roles[j] = roles[j - 1];
+		roles[i] = x;
+	}
+	if (n == 0)
+		return xstrdup("<none>");
+	out = xstrdup(roles[0]);
+	for (i = 1; i < n; i++) {
+		t = xprintf("%s,%s", out, roles[i]);
+		free(out);
+		out = t;
+	}
+	return out;
 }
 
 /* Joins the string values of a container field with commas. */
@@ -194,6 +263,185 @@ sim_quota_cell(json_t *q, bool limits)
 	return out;
 }
 
+/* Appends a string cell, "" when the value is absent. */
+static void
+sim_cell_str(json_t *cells, const char *v)
+{
+	json_array_append_new(cells, json_string(v ? v : ""));
+}
+
+/* Access modes as kubectl abbreviates them ("RWO,RWX"). */
+static char *
+sim_access_modes(json_t *modes)
+{
+	static const char *abbr[][2] = { { "ReadWriteOnce", "RWO" },
+		{ "ReadOnlyMany", "ROX" }, { "ReadWriteMany", "RWX" },
+		{ "ReadWriteOncePod", "RWOP" } };
+	char *out = xstrdup(""), *t;
+	size_t i;
+
+	for (i = 0; i < nitems(abbr); i++) {
+		json_t *m;
+		size_t j;
+		bool has = false;
+
+		json_array_foreach(modes, j, m)
+			has = has || (json_is_string(m) &&
+			    strcmp(json_string_value(m), abbr[i][0]) == 0);
+		if (!has)
+			continue;
+		t = xprintf("%s%s%s", out, *out ? "," : "", abbr[i][1]);
+		free(out);
+		out = t;
+	}
+	return out;
+}
+
+/* A StorageClass row; the default class is named "(default)". */
+static void
+sim_cells_sc(struct sim *sim, json_t *o, json_t *cells)
+{
+	json_t *ann = sim_path(o, "metadata.annotations");
+	const char *d = json_string_value(json_object_get(ann,
+	    "storageclass.kubernetes.io/is-default-class"));
+	char *name = xprintf("%s%s", sim_str(o, "metadata.name"),
+	    d != NULL && strcmp(d, "true") == 0 ? " (default)" : "");
+
+	sim_cell_str(cells, name);
+	sim_cell_str(cells, sim_str(o, "provisioner"));
+	sim_cell_str(cells, sim_str(o, "reclaimPolicy"));
+	sim_cell_str(cells, sim_str(o, "volumeBindingMode"));
+	sim_cell_str(cells, json_is_true(json_object_get(o,
+	    "allowVolumeExpansion")) ? "true" : "false");
+	json_array_append_new(cells, sim_age(sim, o));
+	free(name);
+}
+
+/* A PersistentVolumeClaim row. */
+static void
+sim_cells_pvc(struct sim *sim, json_t *o, json_t *cells)
+{
+	char *modes = sim_access_modes(sim_path(o, "status.accessModes"));
+
+	sim_cell_str(cells, sim_str(o, "metadata.name"));
+	sim_cell_str(cells, sim_path(o, "metadata.deletionTimestamp") ?
+	    "Terminating" : sim_str(o, "status.phase"));
+	sim_cell_str(cells, sim_str(o, "spec.volumeName"));
+	sim_cell_str(cells, sim_str(o, "status.capacity.storage"));
+	sim_cell_str(cells, modes);
+	sim_cell_str(cells, sim_str(o, "spec.storageClassName"));
+	sim_cell_str(cells, "<unset>");
+	json_array_append_new(cells, sim_age(sim, o));
+	sim_cell_str(cells, sim_str(o, "spec.volumeMode"));
+	free(modes);
+}
+
+/* A PersistentVolume row. */
+static void
+sim_cells_pv(struct sim *sim, json_t *o, json_t *cells)
+{
+	char *modes = sim_access_modes(sim_path(o, "spec.accessModes"));
+	char *claim = sim_str(o, "spec.claimRef.name") == NULL ? xstrdup("") :
+	    xprintf("%s/%s", sim_str(o, "spec.claimRef.namespace"),
+	    sim_str(o, "spec.claimRef.name"));
+
+	sim_cell_str(cells, sim_str(o, "metadata.name"));
+	sim_cell_str(cells, sim_str(o, "spec.capacity.storage"));
+	sim_cell_str(cells, modes);
+	sim_cell_str(cells, sim_str(o, "spec.persistentVolumeReclaimPolicy"));
+	sim_cell_str(cells, sim_path(o, "metadata.deletionTimestamp") ?
+	    "Terminating" : sim_str(o, "status.phase"));
+	sim_cell_str(cells, claim);
+	sim_cell_str(cells, sim_str(o, "spec.storageClassName"));
+	sim_cell_str(cells, "<unset>");
+	sim_cell_str(cells, sim_str(o, "status.reason"));
+	json_array_append_new(cells, sim_age(sim, o));
+	sim_cell_str(cells, sim_str(o, "spec.volumeMode"));
+	free(modes);
+	free(claim);
+}
+
+/* Appends to a "a,b,c + N more..." list of at most 3 (listWithMore). */
+static void
+sim_list_more(char **out, size_t *count, const char *item)
+{
+	char *t;
+
+	if ((*count)++ >= 3)
+		return;
+	t = xprintf("%s%s%s", *out, **out ? "," : "", item);
+	free(*out);
+	*out = t;
+}
+
+/* Ends such a list: "+ N more...", or empty as the printer says it. */
+static json_t *
+sim_list_end(char *out, size_t count, const char *empty)
+{
+	json_t *j;
+	char *t;
+
+	if (count > 3) {
+		t = xprintf("%s + %zu more...", out, count - 3);
+		free(out);
+		out = t;
+	}
+	j = json_string(*out || count > 0 ? out : empty);
+	free(out);
+	return j;
+}
+
+/* formatEndpoints: ready "ip:port" pairs, or bare IPs without ports. */
+static json_t *
+sim_endpoints_cell(json_t *o)
+{
+	json_t *ss, *a, *p;
+	size_t i, j, k, count = 0;
+	char *out = xstrdup(""), buf[128];
+
+	if (json_array_size(json_object_get(o, "subsets")) == 0) {
+		free(out);
+		return json_string("<none>");
+	}
+	json_array_foreach(json_object_get(o, "subsets"), i, ss) {
+		json_array_foreach(json_object_get(ss, "addresses"), j, a) {
+			if (json_array_size(json_object_get(ss, "ports")) == 0)
+				sim_list_more(&out, &count, sim_str(a, "ip"));
+			json_array_foreach(json_object_get(ss, "ports"), k, p) {
+				snprintf(buf, sizeof buf, "%s:%lld",
+				    sim_str(a, "ip") ? sim_str(a, "ip") : "",
+				    (long long)json_integer_value(
+				    json_object_get(p, "port")));
+				sim_list_more(&out, &count, buf);
+			}
+		}
+	}
+	return sim_list_end(out, count, "");
+}
+
+/* The PORTS and ENDPOINTS cells of an EndpointSlice. */
+static void
+sim_slice_cells(json_t *cells, json_t *o)
+{
+	json_t *p, *e, *a;
+	size_t i, j, count = 0;
+	char *out = xstrdup(""), buf[32];
+
+	json_array_foreach(json_object_get(o, "ports"), i, p) {
+		snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(
+		    json_object_get(p, "port")));
+		sim_list_more(&out, &count, buf);
+	}
+	json_array_append_new(cells, sim_list_end(out, count, "<unset>"));
+	out = xstrdup("");
+	count = 0;
+	json_array_foreach(json_object_get(o, "endpoints"), i, e) {
+		json_array_foreach(json_object_get(e, "addresses"), j, a)
+			sim_list_more(&out, &count, json_string_value(a));
+	}
+	json_array_append_new(cells, sim_list_end(out, count, "<unset>"));
+}
+
 /* The cells of one row. */
 static json_t *
 sim_cells(struct sim *sim, enum sim_rt rt, json_t *o)
@@ -238,9 +486,10 @@ sim_cells(struct sim *sim, enum sim_rt rt, json_t *o)
 		}
 		s = json_is_true(sim_path(o, "spec.unschedulable")) ?
 		    xprintf("%s,SchedulingDisabled", st) : xstrdup(st);
+		t = sim_node_roles(o);
 		json_array_append_new(cells, json_string(name));
 		json_array_append_new(cells, json_string(s));
-		json_array_append_new(cells, json_string("<none>"));
+		json_array_append_new(cells, json_string(t));
 		json_array_append_new(cells, sim_age(sim, o));
 		json_array_append_new(cells, json_string(sim_str(o,
 		    "status.nodeInfo.kubeletVersion")));
@@ -254,6 +503,7 @@ sim_cells(struct sim *sim, enum sim_rt rt, json_t *o)
 		json_array_append_new(cells, json_string(sim_str(o,
 		    "status.nodeInfo.containerRuntimeVersion")));
 		free(s);
+		free(t);
 		break;
 	}
 	case SIM_RT_DEPLOYMENTS:
@@ -374,6 +624,32 @@ sim_cells(struct sim *sim, enum sim_rt rt, json_t *o)
 		free(t);
 		break;
 	}
+	case SIM_RT_STORAGECLASSES:
+		sim_cells_sc(sim, o, cells);
+		break;
+	case SIM_RT_PVCS:
+		sim_cells_pvc(sim, o, cells);
+		break;
+	case SIM_RT_PVS:
+		sim_cells_pv(sim, o, cells);
+		break;
+	case SIM_RT_LIMITRANGES:
+		json_array_append_new(cells, json_string(name));
+		json_array_append_new(cells, json_string(sim_str(o,
+		    "metadata.creationTimestamp")));
+		break;
+	case SIM_RT_ENDPOINTS:
+		json_array_append_new(cells, json_string(name));
+		json_array_append_new(cells, sim_endpoints_cell(o));
+		json_array_append_new(cells, sim_age(sim, o));
+		break;
+	case SIM_RT_ENDPOINTSLICES:
+		json_array_append_new(cells, json_string(name));
+		json_array_append_new(cells, json_string(sim_str(o,
+		    "addressType") ? sim_str(o, "addressType") : ""));
+		sim_slice_cells(cells, o);
+		json_array_append_new(cells, sim_age(sim, o));
+		break;
 	default:
 		json_array_append_new(cells, json_string(name));
 		json_array_append_new(cells, sim_age(sim, o));

@@ -87,7 +87,7 @@ sim_rand_suffix(struct sim *sim, char *buf, int n)
 	buf[n] = '\0';
 }
 
-/* The periodic pass: scheduler, kubelets, controllers, then sharing. */
+/* The periodic pass: volumes, scheduler, kubelets, controllers, sharing. */
 static void
 sim_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -95,6 +95,7 @@ sim_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	sim_storage_pass(sim);
 	sim_sched_pass(sim);
 	sim_kubelet_pass(sim);
 	sim_ctrl_pass(sim);
@@ -117,7 +118,8 @@ sim_new(struct event_base *base, const struct sim_options *opt, char **cause)
 	sim->real0_ms = sim_mono_ms();
 	sim->sim0_ms = now_ms();
 	sim_store_init(sim);
-	if (sim_cluster_load(sim, opt->cluster_file, cause) != 0)
+	if (sim_cluster_load(sim, opt->cluster_file, cause) != 0 ||
+	    sim_storage_start(sim, cause) != 0)
 		goto fail;
 	if (opt->faults != NULL) {
 		json_t *f = json_loads(opt->faults, 0, NULL);

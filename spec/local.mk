@@ -44,3 +44,12 @@ tests/spec/$(am__dirstamp):
 	@$(MKDIR_P) tests/spec
 	@: > tests/spec/$(am__dirstamp)
 DISTCLEANFILES = tests/spec/$(am__dirstamp)
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-spec-bounds
+TESTS += tests/unit/test-spec-bounds
+tests_unit_test_spec_bounds_SOURCES = tests/unit/test-spec-bounds.c
+tests_unit_test_spec_bounds_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(JANSSON_CFLAGS)
+tests_unit_test_spec_bounds_LDADD = spec/libspec.a common/libcommon.a \
+	$(JANSSON_LIBS) $(YAML_LIBS) $(CMOCKA_LIBS) -lm
+endif

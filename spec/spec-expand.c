@@ -432,9 +432,10 @@ spec_expand_tmpl(struct spec_ctx *c, const struct spec_options *o,
 	size_t nrows = t->kind != NULL ? t->params.nrows : 1, r;
 	int ret = -1;
 
-	if (set->n + nrows > SPEC_MAX_JOBS) {
-		spec_error(c, t->doc, "more than %d jobs in one file",
-		    SPEC_MAX_JOBS);
+	if (set->n + nrows > spec_max_jobs(c)) {
+		spec_error(c, t->doc, "the file makes more than %zu jobs: at "
+		    "most %zu may be submitted at once", spec_max_jobs(c),
+		    spec_max_jobs(c));
 		return -1;
 	}
 	ns = t->ns != NULL ? t->ns->s : o->default_namespace;
@@ -484,6 +485,15 @@ out:
 	return ret;
 }
 
+/* See spec-int.h: the options' bound on jobs, never above SPEC_MAX_JOBS. */
+size_t
+spec_max_jobs(const struct spec_ctx *c)
+{
+	if (c->max_jobs == 0 || c->max_jobs > SPEC_MAX_JOBS)
+		return SPEC_MAX_JOBS;
+	return c->max_jobs;
+}
+
 /* Parses, validates and expands every document of a buffer. */
 int
 spec_load_buffer(const char *name, const char *buf, size_t len,
@@ -501,11 +511,21 @@ spec_load_buffer(const char *name, const char *buf, size_t len,
 
 	*out = NULL;
 	set = xcalloc(1, sizeof *set);
+	c.max_jobs = o.max_jobs;
+	c.no_files = o.no_files;
 	if (o.site == NULL)
 		o.site = builtin = spec_site_builtin();
 	if (len > SPEC_MAX_FILE_SIZE) {
 		spec_error_at(&c, 0, 0, "file is larger than %d bytes",
 		    SPEC_MAX_FILE_SIZE);
+		goto out;
+	}
+	/* A group name is shown in tables and sent as JSON: printable
+	 * UTF-8, as long as a label value may be with its prefix. */
+	if (o.group != NULL && !spec_is_text(o.group, 253)) {
+		spec_error_at(&c, 0, 0, "--group '%s' must be printable text "
+		    "(UTF-8, no control characters) of at most 253 bytes",
+		    o.group);
 		goto out;
 	}
 	if (spec_yaml_parse(&c, buf, len, &docs, &ndocs) != 0)
@@ -559,6 +579,8 @@ struct spec_after_node {
 	const char *name;
 	struct spec_job *job;
 	int color;               /* 0 new, 1 on the path, 2 done */
+	size_t edges;            /* its first edge in spec_after_graph.to */
+	size_t nedges;
 };
 
 /* Orders after-graph nodes by name for bsearch. */
@@ -569,47 +591,93 @@ spec_after_cmp(const void *a, const void *b)
 	    ((const struct spec_after_node *)b)->name);
 }
 
-/* Walks the after edges from one job; -1 when it finds a cycle. */
-static int
-spec_after_visit(struct spec_after_node *v, size_t n,
-    struct spec_after_node *at, struct spec_diags *d)
+/* Resolves every node's 'after' names to nodes once, into one array of
+ * edges, so the walk parses no JSON. */
+static size_t *
+spec_after_edges(struct spec_after_node *v, size_t n)
 {
-	struct spec_ctx c = { .file = at->job->file, .diags = d };
 	struct spec_after_node key, *next;
-	json_t *j, *after, *e;
-	size_t i;
-	int ret = 0;
+	size_t *to = NULL, nto = 0, cap = 0, i, k;
+	json_t *j, *e;
 
-	if (at->color == 2)
-		return 0;
-	if (at->color == 1) {
-		spec_error_at(&c, at->job->line, 1, "'after' makes a cycle "
-		    "through job '%s'", at->name);
-		return -1;
-	}
-	at->color = 1;
-	j = json_loads(at->job->spec_json, 0, NULL);
-	after = json_object_get(j, "after");
-	json_array_foreach(after, i, e) {
-		key.name = json_string_value(e);
-		next = bsearch(&key, v, n, sizeof *v, spec_after_cmp);
-		if (next != NULL && spec_after_visit(v, n, next, d) != 0) {
-			ret = -1;
-			break;
+	for (i = 0; i < n; i++) {
+		j = json_loads(v[i].job->spec_json, 0, NULL);
+		v[i].edges = nto;
+		json_array_foreach(json_object_get(j, "after"), k, e) {
+			if ((key.name = json_string_value(e)) == NULL)
+				continue;
+			next = bsearch(&key, v, n, sizeof *v, spec_after_cmp);
+			if (next == NULL)
+				continue;
+			if (nto == cap) {
+				cap = cap == 0 ? 64 : cap * 2;
+				to = xreallocarray(to, cap, sizeof *to);
+			}
+			to[nto++] = (size_t)(next - v);
 		}
+		v[i].nedges = nto - v[i].edges;
+		json_decref(j);
 	}
-	json_decref(j);
-	at->color = 2;
-	return ret;
+	return to;
 }
 
-/* Refuses submissions whose jobs wait for each other in a circle. */
+/*
+ * Walks the after edges from one job, depth first with a stack of its own
+ * (a chain of tens of thousands of jobs must not overflow the C stack); -1
+ * with a diagnostic when it finds a cycle or a chain deeper than
+ * SPEC_MAX_AFTER_DEPTH.  stack has room for that many entries.
+ */
+static int
+spec_after_walk(struct spec_after_node *v, const size_t *to, size_t start,
+    size_t *stack, size_t *pos, struct spec_diags *d)
+{
+	struct spec_after_node *at, *next;
+	struct spec_ctx c = { .diags = d };
+	size_t depth = 0;
+
+	if (v[start].color == 2)
+		return 0;
+	v[start].color = 1;
+	stack[depth] = start;
+	pos[depth++] = 0;
+	while (depth > 0) {
+		at = &v[stack[depth - 1]];
+		if (pos[depth - 1] == at->nedges) {
+			at->color = 2;
+			depth--;
+			continue;
+		}
+		next = &v[to[at->edges + pos[depth - 1]++]];
+		if (next->color == 2)
+			continue;
+		if (next->color == 1) {
+			c.file = next->job->file;
+			spec_error_at(&c, next->job->line, 1, "'after' makes a "
+			    "cycle through job '%s'", next->name);
+			return -1;
+		}
+		if (depth == SPEC_MAX_AFTER_DEPTH) {
+			c.file = next->job->file;
+			spec_error_at(&c, next->job->line, 1, "'after' makes "
+			    "more than %d jobs wait one for another, at job "
+			    "'%s'", SPEC_MAX_AFTER_DEPTH, next->name);
+			return -1;
+		}
+		next->color = 1;
+		stack[depth] = (size_t)(next - v);
+		pos[depth++] = 0;
+	}
+	return 0;
+}
+
+/* Refuses submissions whose jobs wait for each other in a circle, or in a
+ * chain too deep to be meant. */
 int
 spec_check_after(struct spec_set *const *sets, size_t nsets,
     struct spec_diags *d)
 {
 	struct spec_after_node *v = NULL;
-	size_t n = 0, i, k;
+	size_t n = 0, cap = 0, i, k, *to = NULL, *stack = NULL, *pos = NULL;
 	int ret = 0;
 
 	for (i = 0; i < nsets; i++)
@@ -617,19 +685,29 @@ spec_check_after(struct spec_set *const *sets, size_t nsets,
 			if (strstr(sets[i]->jobs[k]->spec_json,
 			    "\"after\":[]") != NULL)
 				continue;
-			v = xreallocarray(v, n + 1, sizeof *v);
+			if (n == cap) {
+				cap = cap == 0 ? 64 : cap * 2;
+				v = xreallocarray(v, cap, sizeof *v);
+			}
+			memset(&v[n], 0, sizeof v[n]);
 			v[n].name = sets[i]->jobs[k]->name;
 			v[n].job = sets[i]->jobs[k];
-			v[n].color = 0;
 			n++;
 		}
-	if (n > 0)
-		qsort(v, n, sizeof *v, spec_after_cmp);
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof *v, spec_after_cmp);
+	to = spec_after_edges(v, n);
+	stack = xcalloc(SPEC_MAX_AFTER_DEPTH, sizeof *stack);
+	pos = xcalloc(SPEC_MAX_AFTER_DEPTH, sizeof *pos);
 	for (i = 0; i < n; i++)
-		if (spec_after_visit(v, n, &v[i], d) != 0) {
+		if (spec_after_walk(v, to, i, stack, pos, d) != 0) {
 			ret = -1;
 			break;
 		}
+	free(stack);
+	free(pos);
+	free(to);
 	free(v);
 	return ret;
 }

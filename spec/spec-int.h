@@ -27,7 +27,11 @@ struct spec_ctx {
 	const char *file;
 	struct spec_diags *diags;
 	int errors;
+	size_t max_jobs;         /* 0: SPEC_MAX_JOBS */
+	bool no_files;           /* spec_options.no_files */
 };
+/* The most jobs this load may make (spec_options.max_jobs). */
+size_t spec_max_jobs(const struct spec_ctx *);
 
 void spec_error(struct spec_ctx *, const struct spec_node *, const char *,
     ...) printflike(3, 4);
@@ -54,6 +58,8 @@ bool spec_node_is_null(const struct spec_node *);
 /* Applies "a.b.c=value" to a document; 0 or -1 with a diagnostic. */
 int spec_node_apply_set(struct spec_ctx *, struct spec_node *,
     const char *);
+/* True for printable UTF-8 (no control character) of at most max bytes. */
+bool spec_is_text(const char *, size_t max);
 /* Reads a whole regular file of at most max bytes; 0 or -1 with *cause. */
 int spec_read_file(const char *, size_t max, char **buf, size_t *len,
     char **cause);
@@ -113,9 +119,10 @@ void spec_params_release(struct spec_params *);
  * params whose keys are "<as>.<column>"; 0 or -1 with a diagnostic at n. */
 int spec_roster_load(struct spec_ctx *, const struct spec_node *,
     const char *path, const char *as, struct spec_params *);
-/* Parses CSV text with a header; 0 or -1 with *cause. */
+/* Parses CSV text with a header and at most max_rows rows; 0 or -1 with
+ * *cause. */
 int spec_csv_parse(const char *, size_t, const char *prefix,
-    struct spec_params *, char **cause);
+    size_t max_rows, struct spec_params *, char **cause);
 
 /* Ports one job may expose through its NodePort Service. */
 #define SPEC_MAX_PORTS 16

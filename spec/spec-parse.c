@@ -468,12 +468,21 @@ spec_is_param_name(const char *s)
 	return true;
 }
 
+/* The most parameters one sweep may have, so that finding a ${name}
+ * stays cheap. */
+#define SPEC_MAX_PARAMS 256
+
 /* Checks the names of a grid or zip mapping's parameters. */
 static int
 spec_sweep_names(struct spec_ctx *c, const struct spec_node *m)
 {
 	size_t i;
 
+	if (m->n / 2 > SPEC_MAX_PARAMS) {
+		spec_error(c, m, "a sweep takes at most %d parameters",
+		    SPEC_MAX_PARAMS);
+		return -1;
+	}
 	for (i = 0; i < m->n; i += 2) {
 		if (!spec_is_param_name(m->kids[i]->s) ||
 		    strcmp(m->kids[i]->s, "index") == 0 ||
@@ -486,6 +495,26 @@ spec_sweep_names(struct spec_ctx *c, const struct spec_node *m)
 			return -1;
 	}
 	return 0;
+}
+
+/* The sizes of a grid's axes for a message: "100 x 100 x 10". */
+static char *
+spec_sweep_axes(const struct spec_node *m)
+{
+	char *s = xstrdup(""), *n;
+	size_t i;
+
+	for (i = 1; i < m->n; i += 2) {
+		if (strlen(s) > 200) {
+			n = xprintf("%s x ...", s);
+			free(s);
+			return n;
+		}
+		n = xprintf("%s%s%zu", s, i > 1 ? " x " : "", m->kids[i]->n);
+		free(s);
+		s = n;
+	}
+	return s;
 }
 
 /* Sets up the table of a grid or zip of rows rows: its keys are the
@@ -521,13 +550,20 @@ spec_sweep_grid(struct spec_ctx *c, const struct spec_node *m,
 	}
 	if (spec_sweep_names(c, m) != 0)
 		return -1;
+	/* The product is counted (saturating) before any row is made. */
 	for (i = 0; i < nk; i++) {
-		total *= m->kids[2 * i + 1]->n;
-		if (total > SPEC_MAX_JOBS) {
-			spec_error(c, m, "the sweep has more than %d jobs",
-			    SPEC_MAX_JOBS);
-			return -1;
-		}
+		rem = m->kids[2 * i + 1]->n;
+		total = total > UINT64_MAX / rem ? UINT64_MAX : total * rem;
+	}
+	if (total > spec_max_jobs(c)) {
+		char *axes = spec_sweep_axes(m);
+
+		spec_error(c, m, "'sweep.grid' makes %s%llu jobs (%s): at "
+		    "most %zu may be submitted at once", total == UINT64_MAX ?
+		    "more than " : "", (unsigned long long)total, axes,
+		    spec_max_jobs(c));
+		free(axes);
+		return -1;
 	}
 	spec_sweep_table(m, (size_t)total, p);
 	for (r = 0; r < p->nrows; r++) {
@@ -566,9 +602,9 @@ spec_sweep_zip(struct spec_ctx *c, const struct spec_node *m,
 			return -1;
 		}
 	}
-	if (len > SPEC_MAX_JOBS) {
-		spec_error(c, m, "the sweep has more than %d jobs",
-		    SPEC_MAX_JOBS);
+	if (len > spec_max_jobs(c)) {
+		spec_error(c, m, "'sweep.zip' makes %zu jobs: at most %zu may "
+		    "be submitted at once", len, spec_max_jobs(c));
 		return -1;
 	}
 	spec_sweep_table(m, len, p);
@@ -591,9 +627,9 @@ spec_sweep_list(struct spec_ctx *c, const struct spec_node *l,
 		    "parameter sets");
 		return -1;
 	}
-	if (l->n > SPEC_MAX_JOBS) {
-		spec_error(c, l, "the sweep has more than %d jobs",
-		    SPEC_MAX_JOBS);
+	if (l->n > spec_max_jobs(c)) {
+		spec_error(c, l, "'sweep.list' makes %zu jobs: at most %zu may "
+		    "be submitted at once", l->n, spec_max_jobs(c));
 		return -1;
 	}
 	for (i = 0; i < l->n; i++) {
@@ -616,8 +652,9 @@ spec_sweep_list(struct spec_ctx *c, const struct spec_node *l,
 				if (strcmp(p->keys[k], r->kids[j]->s) == 0)
 					break;
 			if (k == p->nkeys) {
-				if (p->nkeys >= 256) {
-					spec_error(c, r, "too many parameters");
+				if (p->nkeys >= SPEC_MAX_PARAMS) {
+					spec_error(c, r, "a sweep takes at most "
+					    "%d parameters", SPEC_MAX_PARAMS);
 					return -1;
 				}
 				p->keys = xreallocarray(p->keys, p->nkeys + 1,
@@ -724,6 +761,12 @@ spec_for_each(struct spec_ctx *c, const struct spec_node *n,
 	}
 	if (roster == NULL) {
 		spec_error(c, n, "'for_each.roster' is required");
+		return;
+	}
+	if (c->no_files) {
+		spec_error(c, roster, "'for_each.roster' names a file, and "
+		    "files are not read here: submit rosters to a local "
+		    "queue");
 		return;
 	}
 	if (spec_roster_load(c, roster, roster->s, as, &t->params) != 0)

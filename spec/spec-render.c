@@ -413,6 +413,67 @@ spec_render_placement(struct spec_rjob *r, const struct spec_run *run,
 	json_decref(vals);
 }
 
+/*
+ * A string Kubernetes passes through as written.  The kubelet expands
+ * $(VAR) in a container's command, args and env values and reads $$ as one
+ * $, leaving every other $ alone; a $ that begins either is doubled, so
+ * "echo $(date) $$" reaches the process as written (and "$HOME" stays
+ * "$HOME" for the shell).  ailab-queue itself refers to no variable there.
+ */
+static json_t *
+spec_kube_literal(const char *s)
+{
+	json_t *v;
+	char *out;
+	size_t i, k, n = 0;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (s[i] == '$' && (s[i + 1] == '$' || s[i + 1] == '('))
+			n++;
+	if (n == 0)
+		return json_string(s);
+	out = xmalloc(i + n + 1);
+	for (i = 0, k = 0; s[i] != '\0'; i++) {
+		if (s[i] == '$' && (s[i + 1] == '$' || s[i + 1] == '('))
+			out[k++] = '$';
+		out[k++] = s[i];
+	}
+	out[k] = '\0';
+	v = json_string(out);
+	free(out);
+	return v;
+}
+
+/* Escapes each string of an array (command, args) in place. */
+static void
+spec_kube_literal_array(json_t *a)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(a, i, e)
+		if (json_is_string(e))
+			json_array_set_new(a, i,
+			    spec_kube_literal(json_string_value(e)));
+}
+
+/* Makes what the kubelet expands in a container literal: its command,
+ * args and env values. */
+static void
+spec_kube_literal_container(json_t *c)
+{
+	json_t *e, *v;
+	size_t i;
+
+	spec_kube_literal_array(json_object_get(c, "command"));
+	spec_kube_literal_array(json_object_get(c, "args"));
+	json_array_foreach(json_object_get(c, "env"), i, e)
+		if ((v = json_object_get(e, "value")) != NULL &&
+		    json_is_string(v))
+			json_object_set_new(e, "value",
+			    spec_kube_literal(json_string_value(v)));
+}
+
 /* The container of one rank (rank -1: an Indexed Job's template). */
 static json_t *
 spec_render_container(struct spec_rjob *r, int rank, json_t *mounts)
@@ -511,6 +572,7 @@ spec_render_container(struct spec_rjob *r, int rank, json_t *mounts)
 	    json_string("/dev/termination-log"));
 	json_object_set_new(c, "terminationMessagePolicy",
 	    json_string("File"));
+	spec_kube_literal_container(c);
 	return c;
 }
 

@@ -33,41 +33,58 @@ spec_is_column_name(const char *s)
 	return true;
 }
 
-/* Reads one CSV field (RFC 4180 quoting), advancing *pp; *end_row is set
- * when the field ends its row. */
+/* The most columns a roster may have (as a YAML roster's fields). */
+#define SPEC_MAX_COLUMNS 256
+
+/*
+ * Reads one CSV field (RFC 4180 quoting), advancing *pp; *end_row is set
+ * when the field ends its row.  The field is measured first and copied
+ * into a buffer of its own size, so reading a file is linear in its length
+ * and holds no more than the row being read.
+ */
 static int
 spec_csv_field(const char **pp, const char *end, char **out, bool *end_row,
     char **cause)
 {
-	const char *p = *pp;
-	char *buf = xmalloc((size_t)(end - p) + 1);
-	size_t n = 0;
+	const char *p = *pp, *q;
+	char *buf;
+	size_t n = 0, len = 0;
 
 	*end_row = false;
 	if (p < end && *p == '"') {
-		p++;
-		for (;;) {
-			if (p >= end) {
-				free(buf);
+		for (q = p + 1;; q++) {
+			if (q >= end) {
 				*cause = xstrdup("unterminated quoted field");
 				return -1;
 			}
-			if (*p == '"') {
-				if (p + 1 < end && p[1] == '"') {
-					buf[n++] = '"';
-					p += 2;
+			if (*q == '"') {
+				if (q + 1 < end && q[1] == '"') {
+					q++;
+					len++;
 					continue;
 				}
-				p++;
 				break;
 			}
-			buf[n++] = *p++;
+			len++;
 		}
+		buf = xmalloc(len + 1);
+		for (p++; p < q; p++) {
+			buf[n++] = *p;
+			if (*p == '"')
+				p++;
+		}
+		p = q + 1;
 	} else {
-		while (p < end && *p != ',' && *p != '\n' && *p != '\r')
-			buf[n++] = *p++;
-		while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
-			n--;
+		for (q = p; q < end && *q != ',' && *q != '\n' && *q != '\r';
+		    q++)
+			;
+		len = (size_t)(q - p);
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		buf = xmalloc(len + 1);
+		memcpy(buf, p, len);
+		n = len;
+		p = q;
 	}
 	if (p < end && *p == ',')
 		p++;
@@ -89,14 +106,18 @@ spec_csv_field(const char **pp, const char *end, char **out, bool *end_row,
 	return 0;
 }
 
-/* Parses CSV with a header line into rows of "<prefix>.<column>" keys. */
+/*
+ * Parses CSV with a header line into rows of "<prefix>.<column>" keys, at
+ * most max_rows of them: time linear in len, and besides the table it
+ * returns, memory for one row.
+ */
 int
 spec_csv_parse(const char *buf, size_t len, const char *prefix,
-    struct spec_params *out, char **cause)
+    size_t max_rows, struct spec_params *out, char **cause)
 {
 	const char *p = buf, *end = buf + len;
 	char **row = NULL, *f, *why = NULL;
-	size_t n = 0, line = 1, i, cap = 0;
+	size_t n = 0, line = 1, i, cap = 0, rowcap = 0;
 	bool eor, header = true;
 	int ret = -1;
 
@@ -114,19 +135,33 @@ spec_csv_parse(const char *buf, size_t len, const char *prefix,
 			free(why);
 			goto out;
 		}
-		row = xreallocarray(row, n + 1, sizeof *row);
+		if (n == rowcap) {
+			if (header && n >= SPEC_MAX_COLUMNS) {
+				free(f);
+				*cause = xprintf("line %zu: more than %d "
+				    "columns", line, SPEC_MAX_COLUMNS);
+				goto out;
+			}
+			if (!header && n >= out->nkeys) {
+				free(f);
+				*cause = xprintf("line %zu: more fields than "
+				    "the header's %zu", line, out->nkeys);
+				goto out;
+			}
+			rowcap = rowcap == 0 ? 8 : rowcap * 2;
+			row = xreallocarray(row, rowcap, sizeof *row);
+		}
 		row[n++] = f;
 		if (!eor)
 			continue;
 		if (header) {
+			out->keys = xcalloc(n, sizeof *out->keys);
 			for (i = 0; i < n; i++) {
 				if (!spec_is_column_name(row[i])) {
 					*cause = xprintf("line %zu: bad column "
 					    "name '%s'", line, row[i]);
 					goto out;
 				}
-				out->keys = xreallocarray(out->keys, i + 1,
-				    sizeof *out->keys);
 				out->keys[i] = xprintf("%s.%s", prefix,
 				    row[i]);
 				out->nkeys = i + 1;
@@ -138,9 +173,10 @@ spec_csv_parse(const char *buf, size_t len, const char *prefix,
 				    "header has %zu", line, n, out->nkeys);
 				goto out;
 			}
-			if (out->nrows >= SPEC_MAX_JOBS) {
-				*cause = xprintf("more than %d rows",
-				    SPEC_MAX_JOBS);
+			if (out->nrows >= max_rows) {
+				*cause = xprintf("more than %zu rows: at most "
+				    "%zu jobs may be submitted at once",
+				    max_rows, max_rows);
 				goto out;
 			}
 			if (out->nrows == cap) {
@@ -172,6 +208,22 @@ out:
 	return ret;
 }
 
+/* The index of a column among keys "<as>.<column>" (nkeys if absent),
+ * trying first where rows that list their fields in one order have it. */
+static size_t
+spec_roster_column(const struct spec_params *p, size_t aslen,
+    const char *name, size_t hint)
+{
+	size_t k;
+
+	if (hint < p->nkeys && strcmp(p->keys[hint] + aslen + 1, name) == 0)
+		return hint;
+	for (k = 0; k < p->nkeys; k++)
+		if (strcmp(p->keys[k] + aslen + 1, name) == 0)
+			return k;
+	return p->nkeys;
+}
+
 /* Reads a YAML roster: a list of mappings of scalars. */
 static int
 spec_roster_yaml(struct spec_ctx *c, const struct spec_node *at,
@@ -192,9 +244,9 @@ spec_roster_yaml(struct spec_ctx *c, const struct spec_node *at,
 		    "YAML list of mappings", path);
 		goto out;
 	}
-	if (l->n > SPEC_MAX_JOBS) {
-		spec_error(c, at, "roster '%s' has more than %d rows", path,
-		    SPEC_MAX_JOBS);
+	if (l->n > spec_max_jobs(c)) {
+		spec_error(c, at, "roster '%s' has %zu rows: at most %zu jobs "
+		    "may be submitted at once", path, l->n, spec_max_jobs(c));
 		goto out;
 	}
 	/* The keys are the union of every row's keys, in first-seen order. */
@@ -206,31 +258,24 @@ spec_roster_yaml(struct spec_ctx *c, const struct spec_node *at,
 			goto out;
 		}
 		for (j = 0; j < r->n; j += 2) {
-			char *key = xprintf("%s.%s", as, r->kids[j]->s);
-
 			if (r->kids[j + 1]->type != SPEC_NODE_SCALAR ||
 			    !spec_is_column_name(r->kids[j]->s)) {
 				spec_error(&rc, r->kids[j], "roster fields "
 				    "must be simple names with single values");
 				c->errors++;
-				free(key);
 				goto out;
 			}
-			for (k = 0; k < out->nkeys; k++)
-				if (strcmp(out->keys[k], key) == 0)
-					break;
-			if (k < out->nkeys) {
-				free(key);
+			if (spec_roster_column(out, strlen(as), r->kids[j]->s,
+			    j / 2) < out->nkeys)
 				continue;
-			}
-			if (out->nkeys >= 256) {
-				free(key);
+			if (out->nkeys >= SPEC_MAX_COLUMNS) {
 				spec_error(c, at, "roster has too many fields");
 				goto out;
 			}
 			out->keys = xreallocarray(out->keys, out->nkeys + 1,
 			    sizeof *out->keys);
-			out->keys[out->nkeys++] = key;
+			out->keys[out->nkeys++] = xprintf("%s.%s", as,
+			    r->kids[j]->s);
 		}
 	}
 	out->nrows = l->n;
@@ -239,10 +284,8 @@ spec_roster_yaml(struct spec_ctx *c, const struct spec_node *at,
 	for (i = 0; i < l->n; i++) {
 		r = l->kids[i];
 		for (j = 0; j < r->n; j += 2) {
-			for (k = 0; k < out->nkeys; k++)
-				if (strcmp(out->keys[k] + strlen(as) + 1,
-				    r->kids[j]->s) == 0)
-					break;
+			k = spec_roster_column(out, strlen(as), r->kids[j]->s,
+			    j / 2);
 			out->vals[i * out->nkeys + k] =
 			    xstrdup(r->kids[j + 1]->s);
 		}
@@ -284,7 +327,7 @@ spec_roster_load(struct spec_ctx *c, const struct spec_node *at,
 		ret = spec_roster_yaml(c, at, full, buf, len, as, out);
 		goto out;
 	}
-	if (spec_csv_parse(buf, len, as, out, &cause) != 0) {
+	if (spec_csv_parse(buf, len, as, spec_max_jobs(c), out, &cause) != 0) {
 		spec_error(c, at, "roster '%s': %s", full, cause);
 		goto out;
 	}

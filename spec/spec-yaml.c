@@ -12,21 +12,115 @@
 #include <unistd.h>
 #include <yaml.h>
 
-/* Records one diagnostic at a line and column (0: no place). */
+/* The length of the well-formed UTF-8 sequence at s, 0 if it is none. */
+static size_t
+spec_utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	unsigned int c = s[0], min;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		c &= 0x1f;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		c &= 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		c &= 0x07;
+		min = 0x10000;
+	} else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* See spec-int.h: printable UTF-8 of at most max bytes. */
+bool
+spec_is_text(const char *s, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	if (strlen(s) > max)
+		return false;
+	while (*p != '\0') {
+		if ((n = spec_utf8_len(p)) == 0 || *p < 0x20 || *p == 0x7f ||
+		    (p[0] == 0xc2 && p[1] < 0xa0))
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+/* A message made safe to show and to put in JSON: a byte that is not
+ * UTF-8 or a control character becomes \xHH (the message quotes what the
+ * user wrote, which may be either). */
+static char *
+spec_text_clean(char *msg)
+{
+	const unsigned char *p = (const unsigned char *)msg;
+	char *out, *o;
+	size_t n;
+
+	for (; *p != '\0'; p += n)
+		if ((n = spec_utf8_len(p)) == 0 || *p < 0x20 || *p == 0x7f)
+			break;
+	if (*p == '\0')
+		return msg;
+	o = out = xmalloc(strlen(msg) * 4 + 1);
+	for (p = (const unsigned char *)msg; *p != '\0'; p += n) {
+		if ((n = spec_utf8_len(p)) == 0 || *p < 0x20 || *p == 0x7f) {
+			o += sprintf(o, "\\x%02x", (unsigned int)*p);
+			n = 1;
+			continue;
+		}
+		memcpy(o, p, n);
+		o += n;
+	}
+	*o = '\0';
+	free(msg);
+	return out;
+}
+
+/* Records one diagnostic at a line and column (0: no place); past
+ * SPEC_MAX_DIAGS only counts it, so a file of 90,000 bad keys costs no
+ * more than one of a thousand. */
 static void
 spec_error_va(struct spec_ctx *c, int line, int col, const char *fmt,
     va_list ap)
 {
+	struct spec_diags *l = c->diags;
 	struct spec_diag *d;
 
-	c->diags->v = xreallocarray(c->diags->v, c->diags->n + 1,
-	    sizeof *c->diags->v);
-	d = &c->diags->v[c->diags->n++];
+	c->errors++;
+	if (l->n > SPEC_MAX_DIAGS)
+		return;
+	if ((l->n & (l->n - 1)) == 0)
+		l->v = xreallocarray(l->v, l->n == 0 ? 1 : l->n * 2,
+		    sizeof *l->v);
+	d = &l->v[l->n++];
 	d->file = xstrdup(c->file);
+	if (l->n > SPEC_MAX_DIAGS) {
+		d->line = d->col = 0;
+		d->msg = xprintf("too many errors: the first %d are shown",
+		    SPEC_MAX_DIAGS);
+		return;
+	}
 	d->line = line;
 	d->col = col;
 	xvasprintf(&d->msg, fmt, ap);
-	c->errors++;
+	d->msg = spec_text_clean(d->msg);
 }
 
 /* Records one diagnostic at a node's place. */
@@ -194,24 +288,114 @@ spec_node_is_null(const struct spec_node *n)
 	    strcmp(n->s, "NULL") == 0;
 }
 
-/* Adds a finished node to its parent, checking mapping keys. */
-static int
-spec_yaml_attach(struct spec_ctx *c, struct spec_node *p, struct spec_node *n)
+/* Maps with more keys than this find duplicates through a hash set; a
+ * scan of a few keys is cheaper than building one. */
+#define SPEC_KEYSET_MIN 16
+
+/*
+ * The keys of one mapping being read, for finding a duplicate in constant
+ * time: a 1 MiB file of tens of thousands of keys must not take seconds
+ * comparing each key with every other.  Open addressing over pointers to
+ * the key nodes' strings, which the mapping owns.
+ */
+struct spec_keyset {
+	const char **slots;
+	size_t cap;              /* a power of two, or 0 before the first use */
+	size_t n;
+};
+
+/* FNV-1a: short keys hash well and fast. */
+static size_t
+spec_key_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)h;
+}
+
+/* Adds a key; true when it was there already (nothing is added then). */
+static bool
+spec_keyset_add(struct spec_keyset *ks, const char *key)
+{
+	const char **old = ks->slots;
+	size_t oldcap = ks->cap, i, h;
+
+	if ((ks->n + 1) * 2 > ks->cap) {
+		ks->cap = ks->cap == 0 ? 64 : ks->cap * 2;
+		ks->slots = xcalloc(ks->cap, sizeof *ks->slots);
+		for (i = 0; i < oldcap; i++) {
+			if (old[i] == NULL)
+				continue;
+			h = spec_key_hash(old[i]) & (ks->cap - 1);
+			while (ks->slots[h] != NULL)
+				h = (h + 1) & (ks->cap - 1);
+			ks->slots[h] = old[i];
+		}
+		free(old);
+	}
+	h = spec_key_hash(key) & (ks->cap - 1);
+	while (ks->slots[h] != NULL) {
+		if (strcmp(ks->slots[h], key) == 0)
+			return true;
+		h = (h + 1) & (ks->cap - 1);
+	}
+	ks->slots[h] = key;
+	ks->n++;
+	return false;
+}
+
+/* Empties a key set for the next mapping at its depth. */
+static void
+spec_keyset_release(struct spec_keyset *ks)
+{
+	free(ks->slots);
+	memset(ks, 0, sizeof *ks);
+}
+
+/* True when a mapping already has a key: a scan while it is small, then
+ * its key set (filled with the keys so far on first use). */
+static bool
+spec_map_has_key(struct spec_node *p, struct spec_keyset *ks, const char *key)
 {
 	size_t i;
 
+	if (p->n / 2 < SPEC_KEYSET_MIN) {
+		for (i = 0; i < p->n; i += 2)
+			if (strcmp(p->kids[i]->s, key) == 0)
+				return true;
+		return false;
+	}
+	if (ks->n == 0)
+		for (i = 0; i < p->n; i += 2)
+			spec_keyset_add(ks, p->kids[i]->s);
+	return spec_keyset_add(ks, key);
+}
+
+/* Adds a finished node to its parent, checking mapping keys: plain
+ * strings, not empty, each once. */
+static int
+spec_yaml_attach(struct spec_ctx *c, struct spec_node *p,
+    struct spec_keyset *ks, struct spec_node *n)
+{
 	if (p->type == SPEC_NODE_MAP && (p->n % 2) == 0) {
 		if (n->type != SPEC_NODE_SCALAR) {
 			spec_error(c, n, "keys must be plain strings");
 			spec_node_free(n);
 			return -1;
 		}
-		for (i = 0; i < p->n; i += 2) {
-			if (strcmp(p->kids[i]->s, n->s) == 0) {
-				spec_error(c, n, "duplicate key '%s'", n->s);
-				spec_node_free(n);
-				return -1;
-			}
+		if (n->s[0] == '\0') {
+			spec_error(c, n, "empty key ''");
+			spec_node_free(n);
+			return -1;
+		}
+		if (spec_map_has_key(p, ks, n->s)) {
+			spec_error(c, n, "duplicate key '%s'", n->s);
+			spec_node_free(n);
+			return -1;
 		}
 	}
 	spec_node_append(p, n);
@@ -225,6 +409,7 @@ spec_yaml_parse(struct spec_ctx *c, const char *buf, size_t len,
     struct spec_node ***docs, size_t *ndocs)
 {
 	struct spec_node *stack[SPEC_MAX_DEPTH + 1], *n;
+	struct spec_keyset keys[SPEC_MAX_DEPTH + 1];
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	size_t depth = 0, i;
@@ -233,6 +418,7 @@ spec_yaml_parse(struct spec_ctx *c, const char *buf, size_t len,
 
 	*docs = NULL;
 	*ndocs = 0;
+	memset(keys, 0, sizeof keys);
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	while (!done) {
@@ -290,6 +476,7 @@ spec_yaml_parse(struct spec_ctx *c, const char *buf, size_t len,
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:
 			n = stack[--depth];
+			spec_keyset_release(&keys[depth]);
 			break;
 		case YAML_DOCUMENT_START_EVENT:
 			if (*ndocs >= SPEC_MAX_DOCUMENTS) {
@@ -307,7 +494,8 @@ spec_yaml_parse(struct spec_ctx *c, const char *buf, size_t len,
 		if (n == NULL)
 			continue;
 		if (depth > 0) {
-			if (spec_yaml_attach(c, stack[depth - 1], n) != 0)
+			if (spec_yaml_attach(c, stack[depth - 1],
+			    &keys[depth - 1], n) != 0)
 				goto out;
 			continue;
 		}
@@ -316,8 +504,10 @@ spec_yaml_parse(struct spec_ctx *c, const char *buf, size_t len,
 	}
 	ret = 0;
 out:
-	for (i = 0; i < depth; i++)
+	for (i = 0; i < depth; i++) {
 		spec_node_free(stack[i]);
+		spec_keyset_release(&keys[i]);
+	}
 	yaml_parser_delete(&parser);
 	if (ret != 0) {
 		for (i = 0; i < *ndocs; i++)

@@ -24,6 +24,10 @@
 #define SPEC_MAX_JOBS 100000
 /* What one file may expand to, in bytes of stored spec JSON. */
 #define SPEC_MAX_EXPANDED (256 * 1024 * 1024)
+/* Diagnostics kept for one load; more are counted, not kept. */
+#define SPEC_MAX_DIAGS 1000
+/* How deep a chain of 'after' may be within one submission. */
+#define SPEC_MAX_AFTER_DEPTH 10000
 /* A job's base name is "<name>-<id>"; ids up to 10 digits and ranks up to 2
  * keep every object name and hostname within 63 characters. */
 #define SPEC_MAX_NAME 48
@@ -81,6 +85,16 @@ struct spec_options {
 	const char *const *sets;         /* --set key=value, dotted keys */
 	size_t nsets;
 	const struct spec_site *site;    /* NULL: the built-in profile */
+	/*
+	 * The most jobs the file may expand to (0: SPEC_MAX_JOBS): a sweep's
+	 * size (the product of its axes), a roster's rows and the jobs of
+	 * every document are counted before any job is made, so a small file
+	 * that would make too many is refused at the field that makes them.
+	 */
+	size_t max_jobs;
+	/* Read no file besides the spec (a server): 'for_each.roster' is
+	 * refused at its place. */
+	bool no_files;
 };
 
 /* One validated, expanded job. */
@@ -112,6 +126,13 @@ struct spec_set {
  * default namespace, the built-in site).  On any error returns -1 with
  * diags filled (and *out NULL); the caller releases diags either way and
  * frees *out with spec_set_free.  Rosters are read relative to path.
+ *
+ * spec_load_buffer is pure with no_files set: it touches no global state,
+ * prints nothing and reads no file, and its time and memory are linear in
+ * len (at most SPEC_MAX_FILE_SIZE) and in max_jobs.  Calls with their own
+ * options and diags may run at once on several threads (the site is only
+ * read); jansson's hash seed is set on the first JSON object made, so a
+ * program that calls it from threads calls json_object_seed(0) first.
  */
 int spec_load_file(const char *path, const struct spec_options *,
     struct spec_set **out, struct spec_diags *diags);

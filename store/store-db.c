@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -154,7 +155,12 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "exit_code = CASE WHEN ?6 THEN NULL WHEN ?8 THEN ?9 "
 	    "  ELSE exit_code END, "
 	    "started_at = CASE WHEN ?2 = 'running' THEN ?4 "
-	    "  WHEN ?6 THEN 0 ELSE started_at END, "
+	    "  WHEN ?6 THEN 0 "
+	    "  WHEN ?10 AND started_at = 0 AND state = 'admitted' AND ?14 > 0 "
+	    "    THEN max(admitted_at, ?4 - ?14) "
+	    "  WHEN ?10 AND started_at = 0 AND state = 'admitted' AND "
+	    "    ?2 = 'succeeded' THEN admitted_at "
+	    "  ELSE started_at END, "
 	    "finished_at = CASE WHEN ?10 THEN ?4 WHEN ?7 THEN 0 "
 	    "  ELSE finished_at END, "
 	    "run_gpu_type = coalesce(?11, run_gpu_type), "
@@ -229,14 +235,94 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "g.id = j.group_id WHERE g.name = ?1 ORDER BY j.id",
 };
 
-/* Formats the connection's last error into *cause; always returns -1. */
+/* The name of a SQLite result code's primary code, for messages a user
+ * can search for ("SQLITE_CORRUPT"). */
+static const char *
+store_code_name(int rc)
+{
+	static const char *const names[] = {
+		[SQLITE_ERROR] = "SQLITE_ERROR",
+		[SQLITE_INTERNAL] = "SQLITE_INTERNAL",
+		[SQLITE_PERM] = "SQLITE_PERM",
+		[SQLITE_ABORT] = "SQLITE_ABORT",
+		[SQLITE_BUSY] = "SQLITE_BUSY",
+		[SQLITE_LOCKED] = "SQLITE_LOCKED",
+		[SQLITE_NOMEM] = "SQLITE_NOMEM",
+		[SQLITE_READONLY] = "SQLITE_READONLY",
+		[SQLITE_INTERRUPT] = "SQLITE_INTERRUPT",
+		[SQLITE_IOERR] = "SQLITE_IOERR",
+		[SQLITE_CORRUPT] = "SQLITE_CORRUPT",
+		[SQLITE_NOTFOUND] = "SQLITE_NOTFOUND",
+		[SQLITE_FULL] = "SQLITE_FULL",
+		[SQLITE_CANTOPEN] = "SQLITE_CANTOPEN",
+		[SQLITE_PROTOCOL] = "SQLITE_PROTOCOL",
+		[SQLITE_SCHEMA] = "SQLITE_SCHEMA",
+		[SQLITE_TOOBIG] = "SQLITE_TOOBIG",
+		[SQLITE_CONSTRAINT] = "SQLITE_CONSTRAINT",
+		[SQLITE_MISMATCH] = "SQLITE_MISMATCH",
+		[SQLITE_MISUSE] = "SQLITE_MISUSE",
+		[SQLITE_NOLFS] = "SQLITE_NOLFS",
+		[SQLITE_AUTH] = "SQLITE_AUTH",
+		[SQLITE_RANGE] = "SQLITE_RANGE",
+		[SQLITE_NOTADB] = "SQLITE_NOTADB",
+	};
+	rc &= 0xff;
+	if (rc > 0 && (size_t)rc < nitems(names) && names[rc] != NULL)
+		return names[rc];
+	return "SQLITE_ERROR";
+}
+
+/* True for a result code that means the file's contents are damaged. */
+static bool
+store_is_damage(int rc)
+{
+	rc &= 0xff;
+	return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ||
+	    rc == SQLITE_FORMAT;
+}
+
+/* See store-int.h: what store_error says of damage found by this module
+ * (a value no version of it wrote); always returns -1. */
+int
+store_damaged(struct store *s, char **cause, const char *what,
+    const char *detail)
+{
+	if (cause != NULL)
+		*cause = xprintf("%s: %s: the queue database is damaged: %s "
+		    "(SQLITE_CORRUPT); see \"A damaged queue database\" in "
+		    "docs/operations.md", s->path, what, detail);
+	return -1;
+}
+
+/*
+ * Formats the connection's last error into *cause, with its code's name,
+ * and what to do when the file is damaged; always returns -1.  A
+ * statement of this build that does not prepare (s->damaged) means the
+ * schema is not the one the migrations made: damage as well.
+ */
 int
 store_error(struct store *s, char **cause, const char *what)
 {
-	if (cause != NULL)
-		*cause = xprintf("%s: %s: %s", s->path, what,
-		    sqlite3_errmsg(s->db));
+	int rc = sqlite3_extended_errcode(s->db);
+
+	if (s->damaged != NULL)
+		return store_damaged(s, cause, what, s->damaged);
+	if (cause == NULL)
+		return -1;
+	*cause = xprintf("%s: %s: %s (%s)%s", s->path, what,
+	    sqlite3_errmsg(s->db), store_code_name(rc), store_is_damage(rc) ?
+	    ": the queue database is damaged; see \"A damaged queue "
+	    "database\" in docs/operations.md" : "");
 	return -1;
+}
+
+/* See store-int.h: a text column, "" for NULL (damage can null any). */
+char *
+store_column_dup(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char *v = sqlite3_column_text(stmt, i);
+
+	return xstrdup(v != NULL ? (const char *)v : "");
 }
 
 /* Sleeps a little, longer each time, with jitter, between lock retries. */
@@ -264,6 +350,8 @@ store_step(struct store *s, sqlite3_stmt *stmt)
 	int rc, attempt = 0;
 	int64_t start = now_ms();
 
+	if (stmt == NULL)
+		return SQLITE_ERROR;
 	for (;;) {
 		rc = sqlite3_step(stmt);
 		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
@@ -276,7 +364,12 @@ store_step(struct store *s, sqlite3_stmt *stmt)
 	(void)s;
 }
 
-/* The cached prepared statement, reset and with its bindings cleared. */
+/*
+ * The cached prepared statement, reset and with its bindings cleared; NULL
+ * when it does not prepare, which on a file this build migrated means its
+ * schema was damaged: the reason is kept for store_error, and callers
+ * return it as any other error.
+ */
 sqlite3_stmt *
 store_stmt(struct store *s, enum store_stmt_id id)
 {
@@ -284,9 +377,11 @@ store_stmt(struct store *s, enum store_stmt_id id)
 
 	if (stmt == NULL) {
 		if (sqlite3_prepare_v3(s->db, store_sql[id], -1,
-		    SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
-			fatalx("store: preparing statement %d: %s", (int)id,
-			    sqlite3_errmsg(s->db));
+		    SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK) {
+			free(s->damaged);
+			s->damaged = xstrdup(sqlite3_errmsg(s->db));
+			return NULL;
+		}
 		s->stmts[id] = stmt;
 	}
 	sqlite3_reset(stmt);
@@ -319,8 +414,11 @@ store_commit(struct store *s, char **cause)
 void
 store_rollback(struct store *s)
 {
-	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_step(store_stmt(s, STMT_ROLLBACK));
+	sqlite3_stmt *stmt;
+
+	if (!sqlite3_get_autocommit(s->db) &&
+	    (stmt = store_stmt(s, STMT_ROLLBACK)) != NULL)
+		sqlite3_step(stmt);
 }
 
 /* Runs SQL text with no parameters (schema and pragmas only). */
@@ -374,20 +472,32 @@ store_user_version(struct store *s)
 	return store_pragma_int(s, "user_version");
 }
 
-/* Counts the tables in a file, to tell an empty file from someone else's. */
+/*
+ * Reads the application id, the schema version and the number of schema
+ * objects in one statement, so all three come from one snapshot: read in
+ * turn, a file another process was creating could show no id and then its
+ * tables, and look like another program's.  -1 if the file cannot be read
+ * as a database.
+ */
 static int
-store_table_count(struct store *s)
+store_identity(struct store *s, int *id, int *version, int *objects)
 {
 	sqlite3_stmt *stmt;
-	int n = -1;
+	int ret = -1;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_schema",
+	if (sqlite3_prepare_v2(s->db, "SELECT (SELECT application_id FROM "
+	    "pragma_application_id()), (SELECT user_version FROM "
+	    "pragma_user_version()), (SELECT count(*) FROM sqlite_schema)",
 	    -1, &stmt, NULL) != SQLITE_OK)
 		return -1;
-	if (store_step(s, stmt) == SQLITE_ROW)
-		n = sqlite3_column_int(stmt, 0);
+	if (store_step(s, stmt) == SQLITE_ROW) {
+		*id = sqlite3_column_int(stmt, 0);
+		*version = sqlite3_column_int(stmt, 1);
+		*objects = sqlite3_column_int(stmt, 2);
+		ret = 0;
+	}
 	sqlite3_finalize(stmt);
-	return n;
+	return ret;
 }
 
 /* Brings the schema up to target, one version per transaction. */
@@ -436,13 +546,20 @@ fail:
 	return -1;
 }
 
-/* Creates the directory (0700) and the file (0600) before SQLite does, so
- * that neither ever exists with looser permissions. */
+/*
+ * Makes a new database at path, whole or not at all: the schema is built
+ * in a temporary file of the same directory (0600, the directory made
+ * 0700) and linked to path only when complete, so no process ever opens a
+ * half-made queue (twenty first submits at once used to find one and call
+ * it another program's).  When another process links first, its file is
+ * kept and this one dropped.  0 (path exists) or -1 with *cause.
+ */
 static int
-store_create_file(const char *path, char **cause)
+store_create(const char *path, int target, char **cause)
 {
-	char *copy, *dir;
-	int fd;
+	struct store *t = NULL;
+	char *copy, *dir, *tmp, *side;
+	int fd, i, ret = -1;
 
 	copy = xstrdup(path);
 	dir = dirname(copy);
@@ -452,13 +569,64 @@ store_create_file(const char *path, char **cause)
 		return -1;
 	}
 	free(copy);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd == -1) {
+	tmp = xprintf("%s.new.XXXXXX", path);
+	if ((fd = mkstemp(tmp)) == -1) {
 		*cause = xprintf("%s: %s", path, strerror(errno));
+		free(tmp);
 		return -1;
 	}
 	close(fd);
-	return 0;
+	t = xcalloc(1, sizeof *t);
+	t->path = xstrdup(path);
+	if (sqlite3_open_v2(tmp, &t->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		store_error(t, cause, "creating");
+		goto out;
+	}
+	sqlite3_extended_result_codes(t->db, 1);
+	if (store_exec(t, "PRAGMA journal_mode = WAL", cause) != 0 ||
+	    store_migrate(t, target, cause) != 0)
+		goto out;
+	/* The last close copies the log into the file and removes it; it
+	 * must not be left open (busy) by a cached statement. */
+	for (i = 0; i < STMT_COUNT; i++) {
+		sqlite3_finalize(t->stmts[i]);
+		t->stmts[i] = NULL;
+	}
+	if (sqlite3_close(t->db) != SQLITE_OK) {
+		store_error(t, cause, "creating");
+		goto out;
+	}
+	t->db = NULL;
+	if (link(tmp, path) != 0 && errno != EEXIST) {
+		if ((errno != EPERM && errno != ENOTSUP && errno != ENOSYS) ||
+		    renameat2(AT_FDCWD, tmp, AT_FDCWD, path,
+		    RENAME_NOREPLACE) != 0) {
+			if (errno != EEXIST) {
+				*cause = xprintf("%s: %s", path,
+				    strerror(errno));
+				goto out;
+			}
+		}
+	}
+	ret = 0;
+out:
+	for (i = 0; i < STMT_COUNT; i++)
+		sqlite3_finalize(t->stmts[i]);
+	if (t->db != NULL)
+		sqlite3_close(t->db);
+	free(t->damaged);
+	free(t->path);
+	free(t);
+	unlink(tmp);
+	side = xprintf("%s-wal", tmp);
+	unlink(side);
+	free(side);
+	side = xprintf("%s-shm", tmp);
+	unlink(side);
+	free(side);
+	free(tmp);
+	return ret;
 }
 
 /*
@@ -484,53 +652,135 @@ store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 	return SQLITE_OK;
 }
 
-/* See store.h; target limits migrations, for tests. */
-int
-store_open_version(const char *path, int target, struct store **out,
+/*
+ * A WAL database opened read-only needs its -shm file, which SQLite cannot
+ * make in a directory this process may not write (a copy on a read-only
+ * mount, a queue another user keeps): when there is no -shm and the log
+ * holds nothing, nobody is writing it and the file alone is the whole
+ * queue, so it is reopened as immutable.  0 if reopened, -1 if not.
+ */
+static int
+store_open_immutable(struct store *s, const char *path)
+{
+	struct stat st;
+	char *side, *uri, *u;
+	const char *p;
+	int ret = -1;
+
+	side = xprintf("%s-shm", path);
+	if (stat(side, &st) == 0) {
+		free(side);
+		return -1;
+	}
+	free(side);
+	side = xprintf("%s-wal", path);
+	if (stat(side, &st) == 0 && st.st_size > 0) {
+		free(side);
+		return -1;
+	}
+	free(side);
+	/* A URI: the path with '%', '?' and '#' escaped. */
+	u = uri = xmalloc(strlen(path) * 3 + 32);
+	u += sprintf(u, "file:");
+	for (p = path; *p != '\0'; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			u += sprintf(u, "%%%02X", (unsigned int)(unsigned char)*p);
+		else
+			*u++ = *p;
+	}
+	sprintf(u, "?immutable=1");
+	sqlite3_close(s->db);
+	s->db = NULL;
+	if (sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL) == SQLITE_OK) {
+		sqlite3_extended_result_codes(s->db, 1);
+		ret = 0;
+	}
+	free(uri);
+	return ret;
+}
+
+/*
+ * Opens the queue at path, creating it (store_create) when there is none,
+ * and migrates it up to target.  With read, a file this process may not
+ * write (permissions, a read-only mount) is opened read-only instead of
+ * refused, for commands that only read; it is never migrated then.
+ */
+static int
+store_open_at(const char *path, int target, bool read, struct store **out,
     char **cause)
 {
 	struct store *s;
 	struct stat st;
-	int id, tables, persist;
+	char *real;
+	int id, version, objects, persist, flags, rc;
 
 	*out = NULL;
-	if (stat(path, &st) == 0) {
-		if (!S_ISREG(st.st_mode)) {
-			*cause = xprintf("%s: not a regular file", path);
+	if (stat(path, &st) != 0) {
+		if (errno != ENOENT) {
+			*cause = xprintf("%s: %s", path, strerror(errno));
 			return -1;
 		}
-	} else if (errno != ENOENT) {
-		*cause = xprintf("%s: %s", path, strerror(errno));
+		if (store_create(path, target, cause) != 0)
+			return -1;
+		if (stat(path, &st) != 0) {
+			*cause = xprintf("%s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*cause = xprintf("%s: not a regular file", path);
 		return -1;
-	} else if (store_create_file(path, cause) != 0)
-		return -1;
+	}
 
 	s = xcalloc(1, sizeof *s);
 	s->path = xstrdup(path);
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	real = realpath(path, NULL);
+	s->real_path = xstrdup(real != NULL ? real : path);
+	free(real);
+	s->read_only = read && access(path, W_OK) != 0 &&
+	    (errno == EACCES || errno == EROFS || errno == EPERM);
+	flags = (s->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+	    SQLITE_OPEN_NOMUTEX;
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		store_error(s, cause, "open");
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
-	if (sqlite3_db_readonly(s->db, "main") == 1) {
+	if (!s->read_only && sqlite3_db_readonly(s->db, "main") == 1) {
 		*cause = xprintf("%s: the queue database is read-only", path);
 		goto fail;
 	}
 
 	/* Refuse a file that is not ours before writing anything to it. */
-	id = store_pragma_int(s, "application_id");
-	tables = store_table_count(s);
-	if (id == -1 || tables == -1) {
-		*cause = xprintf("%s: not an ailab-queue database (%s)", path,
-		    sqlite3_errmsg(s->db));
+	rc = store_identity(s, &id, &version, &objects);
+	if (rc != 0 && s->read_only && store_open_immutable(s, path) == 0)
+		rc = store_identity(s, &id, &version, &objects);
+	if (rc != 0) {
+		if ((sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_CORRUPT)
+			store_error(s, cause, "opening");
+		else
+			*cause = xprintf("%s: not an ailab-queue database (%s, "
+			    "%s)", path, sqlite3_errmsg(s->db),
+			    store_code_name(sqlite3_extended_errcode(s->db)));
 		goto fail;
 	}
-	if (id != STORE_APPLICATION_ID && !(id == 0 && tables == 0)) {
+	if (id != STORE_APPLICATION_ID && !(id == 0 && objects == 0)) {
 		*cause = xprintf("%s: not an ailab-queue database (a SQLite "
 		    "file of another program)", path);
 		goto fail;
+	}
+	if (s->read_only) {
+		if (version != STORE_SCHEMA_VERSION) {
+			*cause = xprintf("%s: the queue database is read-only "
+			    "and its schema is version %d, not %d: open it "
+			    "once where it can be written", path, version,
+			    STORE_SCHEMA_VERSION);
+			goto fail;
+		}
+		*out = s;
+		return 0;
 	}
 
 	/*
@@ -566,6 +816,21 @@ fail:
 	return -1;
 }
 
+/* See store-int.h: target limits migrations, for tests. */
+int
+store_open_version(const char *path, int target, struct store **out,
+    char **cause)
+{
+	return store_open_at(path, target, false, out, cause);
+}
+
+/* See store.h: for commands that only read. */
+int
+store_open_read(const char *path, struct store **out, char **cause)
+{
+	return store_open_at(path, STORE_SCHEMA_VERSION, true, out, cause);
+}
+
 /* Opens and migrates to the current schema. */
 int
 store_open(const char *path, struct store **out, char **cause)
@@ -585,6 +850,8 @@ store_close(struct store *s)
 		sqlite3_finalize(s->stmts[i]);
 	sqlite3_close(s->db);
 	free(s->queue_id);
+	free(s->damaged);
+	free(s->real_path);
 	free(s->path);
 	free(s);
 }
@@ -606,4 +873,11 @@ const char *
 store_path(const struct store *s)
 {
 	return s->path;
+}
+
+/* See store.h. */
+bool
+store_is_read_only(const struct store *s)
+{
+	return s->read_only;
 }

@@ -47,18 +47,30 @@ enum store_stmt_id {
 struct store {
 	sqlite3 *db;
 	char *path;
+	char *real_path;         /* the database's own name (symlinks
+				  * resolved): the wake FIFO and the lock */
 	sqlite3_stmt *stmts[STMT_COUNT];
 	char *queue_id;
 	bool long_lived;         /* store_set_use: not a command */
+	bool read_only;          /* store_open_read found it not writable */
+	char *damaged;           /* why a statement did not prepare */
 };
 
 /* store-db.c */
+/* NULL (the reason kept for store_error) when the statement does not
+ * prepare: the schema is damaged. */
 sqlite3_stmt *store_stmt(struct store *, enum store_stmt_id);
+/* A text column copied, "" for NULL. */
+char *store_column_dup(sqlite3_stmt *, int);
 int store_begin(struct store *, char **);
 int store_commit(struct store *, char **);
 void store_rollback(struct store *);
 int store_step(struct store *, sqlite3_stmt *);
 int store_error(struct store *, char **, const char *);
+/* The error of a value no version of this module wrote (detail says
+ * which): "damaged (SQLITE_CORRUPT)"; -1. */
+int store_damaged(struct store *, char **, const char *what,
+    const char *detail);
 /* Opens and migrates only up to the given schema version: for tests of
  * migrations from older files. */
 int store_open_version(const char *, int, struct store **, char **);

@@ -25,16 +25,28 @@ column_text(sqlite3_stmt *stmt, int i, bool keep_null)
 	return xstrdup((const char *)v);
 }
 
-/* Reads a state column written by this module; anything else is damage. */
-static enum store_state
-column_state(sqlite3_stmt *stmt, int i)
+/* Reads a state column written by this module; anything else is damage:
+ * -1, and *st is left alone. */
+static int
+column_state(sqlite3_stmt *stmt, int i, enum store_state *st)
 {
 	const char *v = (const char *)sqlite3_column_text(stmt, i);
-	enum store_state st;
 
-	if (v == NULL || store_state_parse(v, &st) != 0)
-		fatalx("store: corrupt state '%s'", v != NULL ? v : "(null)");
-	return st;
+	if (v == NULL || store_state_parse(v, st) != 0)
+		return -1;
+	return 0;
+}
+
+/* The damage error of a row whose state no version wrote. */
+static int
+store_bad_state(struct store *s, sqlite3_stmt *stmt, char **cause,
+    const char *what)
+{
+	char detail[64];
+
+	snprintf(detail, sizeof detail, "job %lld has no valid state",
+	    (long long)sqlite3_column_int64(stmt, 0));
+	return store_damaged(s, cause, what, detail);
 }
 
 /* Appends one entry to a job's event log (inside the caller's transaction). */
@@ -44,6 +56,8 @@ store_event_add(struct store *s, int64_t id, int from, enum store_state to,
 {
 	sqlite3_stmt *stmt = store_stmt(s, STMT_EVENT_INSERT);
 
+	if (stmt == NULL)
+		return store_error(s, cause, "recording event");
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, at);
 	if (from < 0)
@@ -65,6 +79,8 @@ store_group_id(struct store *s, const char *name, const char *kind,
 	sqlite3_stmt *stmt = store_stmt(s, STMT_GROUP_FIND);
 	int rc;
 
+	if (stmt == NULL)
+		return store_error(s, cause, "finding group");
 	bind_text(stmt, 1, name);
 	rc = store_step(s, stmt);
 	if (rc == SQLITE_ROW) {
@@ -74,6 +90,8 @@ store_group_id(struct store *s, const char *name, const char *kind,
 	if (rc != SQLITE_DONE)
 		return store_error(s, cause, "finding group");
 	stmt = store_stmt(s, STMT_GROUP_INSERT);
+	if (stmt == NULL)
+		return store_error(s, cause, "creating group");
 	bind_text(stmt, 1, name);
 	bind_text(stmt, 2, kind != NULL ? kind : "batch");
 	sqlite3_bind_int64(stmt, 3, at);
@@ -108,6 +126,10 @@ store_submit(struct store *s, const struct store_job_new *jobs, size_t n,
 		}
 		st = j->held ? STORE_HELD : STORE_QUEUED;
 		stmt = store_stmt(s, STMT_JOB_INSERT);
+		if (stmt == NULL) {
+			store_error(s, cause, "recording job");
+			goto fail;
+		}
 		bind_text(stmt, 1, j->name);
 		bind_text(stmt, 2, j->namespace != NULL ? j->namespace : "");
 		bind_text(stmt, 3, j->owner != NULL ? j->owner : "");
@@ -137,18 +159,23 @@ fail:
 	return -1;
 }
 
-/* Builds a job from a row of STMT_JOB_GET or STMT_JOB_LIST. */
+/* Builds a job from a row of STMT_JOB_GET or STMT_JOB_LIST; NULL when
+ * its state is damaged. */
 static struct store_job *
 store_job_from_row(sqlite3_stmt *stmt, bool with_spec)
 {
-	struct store_job *j = xcalloc(1, sizeof *j);
+	struct store_job *j;
+	enum store_state st;
 
+	if (column_state(stmt, 5, &st) != 0)
+		return NULL;
+	j = xcalloc(1, sizeof *j);
+	j->state = st;
 	j->id = sqlite3_column_int64(stmt, 0);
 	j->name = column_text(stmt, 1, false);
 	j->namespace = column_text(stmt, 2, false);
 	j->owner = column_text(stmt, 3, false);
 	j->group = column_text(stmt, 4, true);
-	j->state = column_state(stmt, 5);
 	j->reason = column_text(stmt, 6, false);
 	j->cleaned = sqlite3_column_int(stmt, 7) != 0;
 	j->cancel_requested = sqlite3_column_int(stmt, 8) != 0;
@@ -241,6 +268,10 @@ store_list(struct store *s, const struct store_filter *f,
 	if (store_step(s, store_stmt(s, STMT_BEGIN)) != SQLITE_DONE)
 		return store_error(s, cause, "begin");
 	stmt = store_stmt(s, STMT_JOB_LIST);
+	if (stmt == NULL) {
+		store_error(s, cause, "listing jobs");
+		goto out;
+	}
 	bind_text(stmt, 1, set);
 	bind_text(stmt, 2, f->name);
 	bind_text(stmt, 3, f->group);
@@ -252,7 +283,14 @@ store_list(struct store *s, const struct store_filter *f,
 			cap = cap == 0 ? 64 : cap * 2;
 			jobs = xreallocarray(jobs, cap, sizeof *jobs);
 		}
-		jobs[n++] = store_job_from_row(stmt, true);
+		if ((jobs[n] = store_job_from_row(stmt, true)) == NULL)
+			break;
+		n++;
+	}
+	if (rc == SQLITE_ROW) {
+		store_bad_state(s, stmt, cause, "listing jobs");
+		store_jobs_free(jobs, n);
+		goto out;
 	}
 	if (rc != SQLITE_DONE) {
 		store_error(s, cause, "listing jobs");
@@ -276,12 +314,18 @@ store_get(struct store *s, int64_t id, struct store_job **out, char **cause)
 	sqlite3_stmt *stmt = store_stmt(s, STMT_JOB_GET);
 	int rc;
 
+	if (stmt == NULL)
+		return store_error(s, cause, "reading job");
 	*out = NULL;
 	sqlite3_bind_int64(stmt, 1, id);
 	rc = store_step(s, stmt);
-	if (rc == SQLITE_ROW)
-		*out = store_job_from_row(stmt, true);
-	else if (rc != SQLITE_DONE)
+	if (rc == SQLITE_ROW && (*out = store_job_from_row(stmt, true)) ==
+	    NULL) {
+		store_bad_state(s, stmt, cause, "reading job");
+		sqlite3_reset(stmt);
+		return -1;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_error(s, cause, "reading job");
 	sqlite3_reset(stmt);
 	return 0;
@@ -299,6 +343,8 @@ store_events(struct store *s, int64_t id, struct store_event **out,
 	const char *from;
 	int rc;
 
+	if (stmt == NULL)
+		return store_error(s, cause, "reading events");
 	sqlite3_bind_int64(stmt, 1, id);
 	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
 		if (n == cap) {
@@ -311,8 +357,13 @@ store_events(struct store *s, int64_t id, struct store_event **out,
 		e->from = -1;
 		if (from != NULL && store_state_parse(from, &st) == 0)
 			e->from = (int)st;
-		e->to = column_state(stmt, 2);
 		e->reason = column_text(stmt, 3, false);
+		if (column_state(stmt, 2, &e->to) != 0) {
+			sqlite3_reset(stmt);
+			store_events_free(ev, n);
+			return store_damaged(s, cause, "reading events",
+			    "an event has no valid state");
+		}
 	}
 	sqlite3_reset(stmt);
 	if (rc != SQLITE_DONE) {
@@ -343,13 +394,19 @@ store_read_state(struct store *s, int64_t id, enum store_state *st,
 	sqlite3_stmt *stmt = store_stmt(s, STMT_JOB_STATE);
 	int rc;
 
+	if (stmt == NULL)
+		return store_error(s, cause, "reading job");
 	sqlite3_bind_int64(stmt, 1, id);
 	rc = store_step(s, stmt);
 	if (rc == SQLITE_DONE)
 		return 1;
 	if (rc != SQLITE_ROW)
 		return store_error(s, cause, "reading job");
-	*st = column_state(stmt, 0);
+	if (column_state(stmt, 0, st) != 0) {
+		sqlite3_reset(stmt);
+		return store_damaged(s, cause, "reading job", "the job has no "
+		    "valid state");
+	}
 	if (cancel_requested != NULL)
 		*cancel_requested = sqlite3_column_int(stmt, 1) != 0;
 	sqlite3_reset(stmt);
@@ -365,6 +422,8 @@ store_set_state(struct store *s, int64_t id, enum store_state from,
 	sqlite3_stmt *stmt = store_stmt(s, STMT_JOB_SET_STATE);
 	bool never_ran = from == STORE_QUEUED || from == STORE_HELD;
 
+	if (stmt == NULL)
+		return store_error(s, cause, "updating job");
 	sqlite3_bind_int64(stmt, 1, id);
 	bind_text(stmt, 2, store_state_name(to));
 	bind_text(stmt, 3, reason != NULL ? reason : "");
@@ -461,6 +520,10 @@ store_cancel(struct store *s, int64_t id, const char *reason,
 		*result = STORE_CANCEL_DONE;
 	} else if (store_state_is_active(from) && !requested) {
 		stmt = store_stmt(s, STMT_JOB_SET_CANCEL);
+		if (stmt == NULL) {
+			store_error(s, cause, "requesting cancel");
+			goto fail;
+		}
 		sqlite3_bind_int64(stmt, 1, id);
 		bind_text(stmt, 2, "cancel requested");
 		sqlite3_bind_int64(stmt, 3, at);
@@ -491,6 +554,8 @@ store_group_ids(struct store *s, const char *group, int64_t **out,
 	size_t n = 0, cap = 0;
 	int rc;
 
+	if (stmt == NULL)
+		return store_error(s, cause, "listing group");
 	bind_text(stmt, 1, group);
 	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
 		if (n == cap) {
@@ -523,15 +588,28 @@ store_sched_jobs(struct store *s, store_want_spec_fn want, void *arg,
 	if (store_step(s, store_stmt(s, STMT_BEGIN)) != SQLITE_DONE)
 		return store_error(s, cause, "begin");
 	stmt = store_stmt(s, STMT_SCHED_JOBS);
+	if (stmt == NULL) {
+		store_error(s, cause, "listing jobs");
+		store_rollback(s);
+		return -1;
+	}
 	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap == 0 ? 256 : cap * 2;
 			jobs = xreallocarray(jobs, cap, sizeof *jobs);
 		}
-		j = store_job_from_row(stmt, false);
+		if ((j = store_job_from_row(stmt, false)) == NULL)
+			break;
 		if (want == NULL || want(j, arg))
 			j->spec_json = column_text(stmt, 15, false);
 		jobs[n++] = j;
+	}
+	if (rc == SQLITE_ROW) {
+		store_bad_state(s, stmt, cause, "listing jobs");
+		sqlite3_reset(stmt);
+		store_rollback(s);
+		store_jobs_free(jobs, n);
+		return -1;
 	}
 	sqlite3_reset(stmt);
 	store_rollback(s);
@@ -592,6 +670,12 @@ store_specs(struct store *s, const int64_t *ids, size_t n, char ***out,
 		return 0;
 	text = store_ids_json(ids, n);
 	stmt = store_stmt(s, STMT_SPECS);
+	if (stmt == NULL) {
+		free(text);
+		free(specs);
+		*out = NULL;
+		return store_error(s, cause, "reading specs");
+	}
 	sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
 	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
 		k = store_id_index(ids, n, sqlite3_column_int64(stmt, 0));
@@ -632,6 +716,12 @@ store_spec_fields(struct store *s, const int64_t *ids, size_t n,
 		return 0;
 	text = store_ids_json(ids, n);
 	stmt = store_stmt(s, STMT_SPEC_FIELDS);
+	if (stmt == NULL) {
+		free(text);
+		free(v);
+		*out = NULL;
+		return store_error(s, cause, "reading spec fields");
+	}
 	sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
 	/* Unused slots extract nothing (a NULL path gives NULL). */
 	for (p = 0; p < npaths; p++)
@@ -665,9 +755,15 @@ store_count(struct store *s, struct store_counts *c, char **cause)
 	size_t k;
 	int rc;
 
+	if (stmt == NULL)
+		return store_error(s, cause, "counting jobs");
 	memset(c, 0, sizeof *c);
 	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
-		st = column_state(stmt, 0);
+		if (column_state(stmt, 0, &st) != 0) {
+			sqlite3_reset(stmt);
+			return store_damaged(s, cause, "counting jobs",
+			    "a job has no valid state");
+		}
 		k = (size_t)sqlite3_column_int64(stmt, 2);
 		c->n[st] += k;
 		if (store_state_is_terminal(st) &&

@@ -1,9 +1,11 @@
 #include "store-int.h"
 
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,8 @@ store_set_cleaned(struct store *s, int64_t id, char **cause)
 {
 	sqlite3_stmt *stmt = store_stmt(s, STMT_JOB_SET_CLEANED);
 
+	if (stmt == NULL)
+		return store_error(s, cause, "marking job cleaned");
 	sqlite3_bind_int64(stmt, 1, id);
 	return store_write1(s, stmt, "marking job cleaned", cause);
 }
@@ -48,6 +52,11 @@ store_set_reasons(struct store *s, const int64_t *ids,
 		return -1;
 	for (i = 0; i < n; i++) {
 		stmt = store_stmt(s, STMT_JOB_SET_REASON);
+		if (stmt == NULL) {
+			store_error(s, cause, "recording reasons");
+			store_rollback(s);
+			return -1;
+		}
 		sqlite3_bind_int64(stmt, 1, ids[i]);
 		sqlite3_bind_text(stmt, 2, reasons[i], -1, SQLITE_STATIC);
 		if (positions != NULL)
@@ -68,11 +77,13 @@ store_meta_get(struct store *s, const char *key, char **value, char **cause)
 	sqlite3_stmt *stmt = store_stmt(s, STMT_META_GET);
 	int rc;
 
+	if (stmt == NULL)
+		return store_error(s, cause, "reading meta");
 	*value = NULL;
 	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
 	rc = store_step(s, stmt);
 	if (rc == SQLITE_ROW)
-		*value = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+		*value = store_column_dup(stmt, 0);
 	else if (rc != SQLITE_DONE)
 		return store_error(s, cause, "reading meta");
 	sqlite3_reset(stmt);
@@ -86,6 +97,8 @@ store_meta_set(struct store *s, const char *key, const char *value,
 {
 	sqlite3_stmt *stmt = store_stmt(s, STMT_META_SET);
 
+	if (stmt == NULL)
+		return store_error(s, cause, "writing meta");
 	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, value, -1, SQLITE_STATIC);
 	return store_write1(s, stmt, "writing meta", cause);
@@ -101,12 +114,14 @@ store_usage_list(struct store *s, struct store_usage **out, size_t *nout,
 	size_t n = 0, cap = 0;
 	int rc;
 
+	if (stmt == NULL)
+		return store_error(s, cause, "reading usage");
 	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap == 0 ? 16 : cap * 2;
 			u = xreallocarray(u, cap, sizeof *u);
 		}
-		u[n].owner = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+		u[n].owner = store_column_dup(stmt, 0);
 		u[n].gpu_ms = sqlite3_column_double(stmt, 1);
 		u[n].at = sqlite3_column_int64(stmt, 2);
 		n++;
@@ -133,6 +148,8 @@ store_runs(struct store *s, int64_t after, struct store_run **out,
 	const char *g;
 	int rc;
 
+	if (stmt == NULL)
+		return store_error(s, cause, "reading run times");
 	*out = NULL;
 	*nout = 0;
 	sqlite3_bind_int64(stmt, 1, after);
@@ -141,8 +158,8 @@ store_runs(struct store *s, int64_t after, struct store_run **out,
 			cap = cap == 0 ? 64 : cap * 2;
 			r = xreallocarray(r, cap, sizeof *r);
 		}
-		r[n].owner = xstrdup((const char *)sqlite3_column_text(stmt, 0));
-		r[n].name = xstrdup((const char *)sqlite3_column_text(stmt, 1));
+		r[n].owner = store_column_dup(stmt, 0);
+		r[n].name = store_column_dup(stmt, 1);
 		g = (const char *)sqlite3_column_text(stmt, 2);
 		r[n].group = g != NULL ? xstrdup(g) : NULL;
 		r[n].run_ms = sqlite3_column_int64(stmt, 3);
@@ -191,6 +208,8 @@ store_usage_set(struct store *s, const char *owner, double gpu_ms, int64_t at,
 {
 	sqlite3_stmt *stmt = store_stmt(s, STMT_USAGE_SET);
 
+	if (stmt == NULL)
+		return store_error(s, cause, "writing usage");
 	sqlite3_bind_text(stmt, 1, owner, -1, SQLITE_STATIC);
 	sqlite3_bind_double(stmt, 2, gpu_ms);
 	sqlite3_bind_int64(stmt, 3, at);
@@ -211,6 +230,11 @@ store_usage_set_many(struct store *s, const struct store_usage *u, size_t n,
 		return -1;
 	for (i = 0; i < n; i++) {
 		stmt = store_stmt(s, STMT_USAGE_SET);
+		if (stmt == NULL) {
+			store_error(s, cause, "writing usage");
+			store_rollback(s);
+			return -1;
+		}
 		sqlite3_bind_text(stmt, 1, u[i].owner, -1, SQLITE_STATIC);
 		sqlite3_bind_double(stmt, 2, u[i].gpu_ms);
 		sqlite3_bind_int64(stmt, 3, u[i].at);
@@ -230,6 +254,8 @@ store_replica_save(struct store *s, int64_t id, const struct store_replica *r,
 {
 	sqlite3_stmt *stmt = store_stmt(s, STMT_REPLICA_SAVE);
 
+	if (stmt == NULL)
+		return store_error(s, cause, "archiving replica");
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int(stmt, 2, r->attempt);
 	sqlite3_bind_int(stmt, 3, r->rank);
@@ -258,6 +284,8 @@ store_replicas(struct store *s, int64_t id, struct store_replica **out,
 	size_t n = 0, cap = 0;
 	int rc, len;
 
+	if (stmt == NULL)
+		return store_error(s, cause, "reading replicas");
 	sqlite3_bind_int64(stmt, 1, id);
 	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
 		if (n == cap) {
@@ -268,10 +296,10 @@ store_replicas(struct store *s, int64_t id, struct store_replica **out,
 		memset(e, 0, sizeof *e);
 		e->attempt = sqlite3_column_int(stmt, 0);
 		e->rank = sqlite3_column_int(stmt, 1);
-		e->node = xstrdup((const char *)sqlite3_column_text(stmt, 2));
+		e->node = store_column_dup(stmt, 2);
 		e->has_exit_code = sqlite3_column_type(stmt, 3) != SQLITE_NULL;
 		e->exit_code = sqlite3_column_int(stmt, 3);
-		e->reason = xstrdup((const char *)sqlite3_column_text(stmt, 4));
+		e->reason = store_column_dup(stmt, 4);
 		blob = sqlite3_column_blob(stmt, 5);
 		len = sqlite3_column_bytes(stmt, 5);
 		e->log = xmalloc((size_t)len + 1);
@@ -306,16 +334,42 @@ store_replicas_free(struct store_replica *r, size_t n)
 	free(r);
 }
 
-/* One scheduler per queue: an flock the kernel drops if the holder dies. */
+/*
+ * One scheduler per queue: an flock the kernel drops if the holder dies,
+ * on a lock file named after the database file itself rather than the name
+ * it was opened by: ".ailab-queue.<inode>.sched.lock" in the directory
+ * that really holds it (symbolic links resolved), so a scheduler started
+ * through a symbolic link, or after a rename in place, finds the lock of
+ * the one already running (flock works across NFS clients too).  A file
+ * with a second hard link is refused: its other name could sit in another
+ * directory, out of the lock's sight, and SQLite keeps a separate log per
+ * name.
+ */
 int
 store_lock_scheduler(const struct store *s, int *fdp, char **cause)
 {
-	char *path, buf[32];
+	struct stat st;
+	char *path, *dir, buf[32];
 	ssize_t n;
 	int fd;
 
-	path = xprintf("%s.sched.lock", s->path);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (stat(s->real_path, &st) != 0) {
+		*cause = xprintf("%s: %s", s->path, strerror(errno));
+		return -1;
+	}
+	if (st.st_nlink > 1) {
+		*cause = xprintf("%s: the database file has %ju names (hard "
+		    "links): a scheduler needs it to have one, so that no "
+		    "second scheduler can run on it under another name; "
+		    "remove the other links", s->path, (uintmax_t)st.st_nlink);
+		return -1;
+	}
+	dir = xstrdup(s->real_path);
+	*strrchr(dir, '/') = '\0';
+	path = xprintf("%s/.ailab-queue.%ju.sched.lock", dir,
+	    (uintmax_t)st.st_ino);
+	free(dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1) {
 		*cause = xprintf("%s: %s", path, strerror(errno));
 		free(path);
@@ -349,9 +403,11 @@ store_namespaces(struct store *s, char ***out, size_t *nout, char **cause)
 	size_t n = 0;
 	int rc;
 
+	if (stmt == NULL)
+		return store_error(s, cause, "listing namespaces");
 	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
 		ns = xreallocarray(ns, n + 1, sizeof *ns);
-		ns[n++] = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+		ns[n++] = store_column_dup(stmt, 0);
 	}
 	sqlite3_reset(stmt);
 	if (rc != SQLITE_DONE) {
@@ -375,6 +431,8 @@ store_prune(struct store *s, int64_t cutoff, bool dry_run, size_t *n,
 	if (store_begin(s, cause) != 0)
 		return -1;
 	stmt = store_stmt(s, STMT_PRUNE_COUNT);
+	if (stmt == NULL)
+		goto fail;
 	sqlite3_bind_int64(stmt, 1, cutoff);
 	if (store_step(s, stmt) != SQLITE_ROW)
 		goto fail;
@@ -385,6 +443,8 @@ store_prune(struct store *s, int64_t cutoff, bool dry_run, size_t *n,
 		return 0;
 	}
 	stmt = store_stmt(s, STMT_PRUNE);
+	if (stmt == NULL)
+		goto fail;
 	sqlite3_bind_int64(stmt, 1, cutoff);
 	if (store_step(s, stmt) != SQLITE_DONE)
 		goto fail;

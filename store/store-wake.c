@@ -14,11 +14,13 @@
 #include <string.h>
 #include <unistd.h>
 
-/* See store.h: the FIFO's name, "<db>.wake", beside the database. */
+/* See store.h: the FIFO's name, "<db>.wake", beside the database file
+ * itself (symbolic links resolved), so a command run through a link wakes
+ * the scheduler too. */
 char *
 store_wake_path(const struct store *s)
 {
-	return xprintf("%s.wake", s->path);
+	return xprintf("%s.wake", s->real_path);
 }
 
 /*

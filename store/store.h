@@ -44,9 +44,21 @@ struct store;
 /*
  * Opens (creating if needed, directory 0700 and file 0600) and migrates the
  * queue at path.  A file that is not an ailab-queue database, or cannot be
- * written, is refused without being modified.
+ * written, is refused without being modified.  A new database is built
+ * under a temporary name and linked into place whole, so processes that
+ * open a path that did not exist at once all find the same complete queue.
+ * A damaged file gives an error naming it and the SQLite code
+ * ("SQLITE_CORRUPT") from whichever call meets the damage, never an abort.
  */
 int store_open(const char *path, struct store **, char **cause);
+/*
+ * store_open for commands that only read (ls, show, why, report, wait,
+ * logs): a file this process may not write is opened read-only instead of
+ * refused (it must then be at the current schema version); writes through
+ * it fail with SQLITE_READONLY.
+ */
+int store_open_read(const char *path, struct store **, char **cause);
+bool store_is_read_only(const struct store *);
 void store_close(struct store *);
 const char *store_path(const struct store *);
 /*
@@ -169,7 +181,11 @@ int store_transition(struct store *, int64_t id, unsigned int from,
 /*
  * What a transition records besides the state, for the scheduler.  The
  * state itself implies the rest: admitted counts an attempt and clears the
- * exit code, running sets started_at, an end sets finished_at.
+ * exit code, running sets started_at, an end sets finished_at.  A job that
+ * ends straight from admitted (it ran and ended between two passes) gets a
+ * started_at too, so it has a run time: the end less run_ms when the run's
+ * length is known (never before its admission), else, if it succeeded,
+ * its admission.
  */
 struct store_change {
 	const char *run_gpu_type;   /* NULL: unchanged */
@@ -321,9 +337,11 @@ int store_replicas(struct store *, int64_t id, struct store_replica **,
 void store_replicas_free(struct store_replica *, size_t);
 
 /*
- * Takes the scheduler lock of a queue (an flock on "<db>.sched.lock",
- * released by the kernel if the holder dies): 0 and *fd, or -1 with a
- * cause naming the holder's pid when another scheduler has it.
+ * Takes the scheduler lock of a queue (an flock on
+ * ".ailab-queue.<inode>.sched.lock" beside the database file, symbolic
+ * links resolved, released by the kernel if the holder dies): 0 and *fd,
+ * or -1 with a cause naming the holder's pid when another scheduler has it
+ * (through whatever name), or when the file has more than one hard link.
  */
 int store_lock_scheduler(const struct store *, int *fd, char **cause);
 
@@ -333,7 +351,8 @@ int store_lock_scheduler(const struct store *, int *fd, char **cause);
  * cancel, hold, release, retry) calls store_wake after its commit, and a
  * scheduler of the same queue on the same machine starts a pass at once
  * instead of at its interval.  It is a FIFO, "<db>.wake" (store_wake_path,
- * the caller frees it), made 0600 beside the database by the listener.
+ * the caller frees it; <db> with symbolic links resolved), made 0600 beside
+ * the database by the listener.
  *
  * store_wake (store-wake.c; plain POSIX, which the queue front links
  * without libevent): best effort.  It never blocks, never fails and

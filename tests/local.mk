@@ -16,8 +16,12 @@ INTEGRATION_TESTS = \
 	tests/integration/t0003-states.sh \
 	tests/integration/t0004-bad-input.sh \
 	tests/integration/t0005-concurrent.sh \
+	tests/integration/t0006-output-escapes.sh \
+	tests/integration/t0007-damaged-db.sh \
+	tests/integration/t0008-sched-lock.sh \
 	tests/integration/t0501-cleanup.sh \
 	tests/integration/t0502-lifecycle.sh \
+	tests/integration/t0503-kube-literal.sh \
 	tests/integration/t0651-serve-cli.sh \
 	tests/integration/t0652-serve-cli-tls.sh \
 	tests/integration/t0653-serve-cli-run.sh \

@@ -24,8 +24,8 @@ val() {
 	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@" 2>/dev/null || echo 0
 }
 
-check "admin lists 50 nodes in pages of 7" probe --context admin list nodes - 7
-like "all pages merged" "$TMP/out" '^items=50 '
+check "admin lists 53 nodes in pages of 7" probe --context admin list nodes - 7
+like "all pages merged" "$TMP/out" '^items=53 '
 
 check "alice creates a service" probe --context alice create-svc alice s1
 fails "creating it again is AlreadyExists" 1 \
@@ -40,8 +40,9 @@ fails "a missing object is NotFound" 1 \
 	probe --context alice raw GET /api/v1/namespaces/alice/services/nope
 like "reason NotFound" "$TMP/err" 'code=404 reason=NotFound'
 
-# Quota: carol may use 4 GPUs; a pod asking for 8 is refused at creation.
-POD='{"apiVersion":"v1","kind":"Pod","metadata":{"name":"big"},"spec":{"containers":[{"name":"c","image":"busybox","resources":{"limits":{"nvidia.com/gpu":"8"}}}]}}'
+# Quota: carol may use 4 GPUs; a pod asking for 8 is refused at creation
+# (with the cpu and memory limits the quota asks every pod for).
+POD='{"apiVersion":"v1","kind":"Pod","metadata":{"name":"big"},"spec":{"containers":[{"name":"c","image":"busybox","resources":{"limits":{"cpu":"1","memory":"1Gi","nvidia.com/gpu":"8"}}}]}}'
 fails "a pod over quota is refused" 1 \
 	probe --context carol raw POST /api/v1/namespaces/carol/pods "$POD"
 like "Forbidden, exceeded quota" "$TMP/err" '^quota-exceeded$'
@@ -141,7 +142,7 @@ check "whoami as bob" aq --kubeconfig "$KC" --context bob whoami -o json
 is "bob in namespace bob" "$(val "$TMP/out" "d['username']+' '+d['namespace']")" \
 	"bob bob"
 check "quota as alice" aq --kubeconfig "$KC" --context alice quota -o json
-is "alice's GPU quota" "$(val "$TMP/out" "[r['hard'] for q in d['quotas'] for r in q['resources'] if r['resource']=='requests.nvidia.com/gpu'][0]")" "16"
+is "alice's GPU quota" "$(val "$TMP/out" "[r['hard'] for q in d['quotas'] for r in q['resources'] if r['resource']=='requests.nvidia.com/gpu'][0]")" "4"
 check "quota as admin for -n bob" \
 	aq --kubeconfig "$KC" --context admin -n bob quota -o json
 is "admin sees 400 GPUs on 50 nodes, namespace bob" "$(val "$TMP/out" "'%s %s %s' % (d['gpus']['total']['allocatable'], d['gpus']['total']['nodes'], d['namespace'])")" "400 50 bob"

@@ -5,7 +5,9 @@
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 60
 
-sim_start --speed 50 --seed 7
+# The roomy cluster: users who read nodes, quotas on requests only.
+sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
+    --speed 50 --seed 7
 ok "starts on a free port and prints it" $?
 [ -n "$SIM_PORT" ] && [ "$SIM_PORT" -gt 0 ]
 ok "the port is a number" $?
@@ -15,7 +17,7 @@ is "/version says 1.32" "$(jget 'd["gitVersion"]')" v1.32.4
 is "/api lists v1" "$(api GET /api -; jget 'd["versions"]')" '200["v1"]'
 api GET /apis - >/dev/null
 is "/apis lists the groups" "$(jget '",".join(g["name"] for g in d["groups"])')" \
-    "apps,batch,coordination.k8s.io,authentication.k8s.io,authorization.k8s.io"
+    "apps,batch,coordination.k8s.io,discovery.k8s.io,authentication.k8s.io,authorization.k8s.io,storage.k8s.io"
 api GET /apis/batch/v1 - >/dev/null
 is "batch/v1 serves jobs" "$(jget '[r["kind"] for r in d["resources"] if r["name"]=="jobs"][0]')" Job
 is "no credentials: 401" "$(api GET /api/v1/namespaces/alice/pods -)" 401

@@ -6,7 +6,9 @@
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 37
 
-sim_start --speed 100 --seed 3 --watch-cache 50
+# The roomy cluster: a 16-GPU quota, pods without limits.
+sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
+    --speed 100 --seed 3 --watch-cache 50
 ok "starts" $?
 
 # A Deployment over quota is created, gets ReplicaFailure and no pods.

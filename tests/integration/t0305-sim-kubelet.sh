@@ -6,7 +6,9 @@
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 35
 
-sim_start --speed 100 --seed 5
+# The roomy cluster: pods without limits, quotas on requests only.
+sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
+    --speed 100 --seed 5
 ok "starts" $?
 mkpod() { # NAME RESTART ANNOTATIONS-JSON [IMAGE [VOLUMES-JSON]]
 	api POST /api/v1/namespaces/bob/pods bob-token "{\"metadata\":{\"name\":\"$1\",\"annotations\":$3},\"spec\":{\"restartPolicy\":\"$2\",\"volumes\":${5:-[]},\"containers\":[{\"name\":\"main\",\"image\":\"${4:-busybox}\",\"resources\":{\"requests\":{\"cpu\":\"100m\",\"memory\":\"64Mi\"}}}]}}"

@@ -5,7 +5,9 @@
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 17
 
-sim_start --speed 100 --seed 11
+# The roomy cluster: pods without limits, quotas on requests only.
+sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
+    --speed 100 --seed 11
 ok "starts" $?
 jobcond() { # NS NAME TYPE
 	api GET "/apis/batch/v1/namespaces/$1/jobs/$2" admin-token >/dev/null

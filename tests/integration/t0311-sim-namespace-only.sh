@@ -1,13 +1,15 @@
 #!/bin/sh
 # Namespace-only users, as on ailab (the ClusterRole admin bound in their
-# own namespace): clusterRead: false in the cluster file or
-# --namespace-only-users takes away nodes, the namespace list and every
+# own namespace), the default: no nodes, no namespace list and no
 # cluster-wide list or watch, with the apiserver's 403 wording; reviews
-# answer the same.  The built-in sched-sa reads everything (but secrets)
-# and writes workloads in the user namespaces.  With curl and kubectl.
+# answer the same.  clusterRead: true in a cluster file grants the cluster
+# reads, --namespace-only-users takes them back.  On the built-in cluster
+# every student is namespace-only and sched-sa reads everything (but
+# secrets) and writes workloads in the user namespaces.  With curl and
+# kubectl.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-plan 50
+plan 53
 
 cat >"$TMP/bad.yaml" <<'EOF2'
 users:
@@ -29,7 +31,8 @@ users:
 - {name: admin, token: admin-token, admin: true}
 - {name: alice, token: alice-token, groups: [students], namespaces: [alice],
    clusterRead: false}
-- {name: bob, token: bob-token, namespaces: [bob]}
+- {name: bob, token: bob-token, namespaces: [bob], clusterRead: true}
+- {name: carol, token: carol-token, namespaces: [carol]}
 EOF2
 sim_start --cluster "$TMP/cluster.yaml"
 ok "starts with a namespace-only user" $?
@@ -63,7 +66,9 @@ ok "... nor watch" $?
 forbidden alice-token /apis/apps/v1/deployments 'deployments.apps is forbidden: User "alice" cannot list resource "deployments" in API group "apps" at the cluster scope'
 ok "... nor of deployments" $?
 is "pods of her namespace" "$(api GET /api/v1/namespaces/alice/pods alice-token)" 200
-is "bob (clusterRead by default) lists nodes" "$(api GET /api/v1/nodes bob-token) $(jget 'len(d["items"])')" "200 1"
+is "bob (clusterRead: true) lists nodes" "$(api GET /api/v1/nodes bob-token) $(jget 'len(d["items"])')" "200 1"
+forbidden carol-token /api/v1/nodes 'nodes is forbidden: User "carol" cannot list resource "nodes" in API group "" at the cluster scope'
+ok "carol (no clusterRead: the default) may not" $?
 
 is "SelfSubjectReview still works" "$(api POST /apis/authentication.k8s.io/v1/selfsubjectreviews alice-token '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}') $(jget 'd["status"]["userInfo"]["username"]')" "201 alice"
 # ssar TOKEN VERB RESOURCE NS: allowed, from a SelfSubjectAccessReview.
@@ -90,10 +95,16 @@ CURL_EXTRA=
 sim_stop
 ok "stops cleanly" $?
 
+sim_start --cluster "$TMP/cluster.yaml" --namespace-only-users
+ok "starts with --namespace-only-users" $?
+forbidden bob-token /api/v1/nodes 'nodes is forbidden: User "bob" cannot list resource "nodes" in API group "" at the cluster scope'
+ok "it takes bob's clusterRead: true back" $?
+sim_stop
+
 if ! command -v kubectl >/dev/null 2>&1; then
 	# The rest is kubectl against the built-in cluster.
 	i=$TAP_N
-	while [ "$i" -lt 50 ]; do
+	while [ "$i" -lt 53 ]; do
 		i=$((i + 1))
 		echo "ok $i # SKIP kubectl not installed"
 	done
@@ -103,10 +114,10 @@ fi
 sim_tls
 ok "openssl makes a CA and a server certificate" $?
 KC="$TMP/kubeconfig"
-sim_start --namespace-only-users --kubeconfig-out "$KC" \
+sim_start --kubeconfig-out "$KC" \
     --tls-cert "$TMP/tls/srv.crt" --tls-key "$TMP/tls/srv.key" \
     --tls-ca "$TMP/tls/ca.crt"
-ok "the built-in cluster starts with --namespace-only-users" $?
+ok "the built-in cluster starts" $?
 k() { timeout 30 kubectl --kubeconfig "$KC" --context "$@"; }
 
 fails "kubectl get nodes as alice fails" 1 k alice get nodes
@@ -122,7 +133,7 @@ like "... at the cluster scope" "$TMP/err" \
     'pods is forbidden: User "alice" cannot list resource "pods" in API group "" at the cluster scope'
 fails "bob is namespace-only too" 1 k bob get nodes
 check "the admin still lists nodes" k admin get nodes -o name
-is "... all 50" "$(wc -l <"$TMP/out" | tr -d ' ')" 50
+is "... all 53" "$(wc -l <"$TMP/out" | tr -d ' ')" 53
 
 check "sched-sa lists nodes" k sched-sa get nodes -o name
 check "... and pods of every namespace" k sched-sa get pods -A

@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 skip_without_serve
-plan 30
+plan 43
 
 start_kubesim
 ok "ailab-kubesim starts" $?
@@ -46,11 +46,11 @@ like "the server reads no file for a user" "$TMP/body" "roster.yaml:5:12: 'for_e
 	printf 'name: many\nnamespace: alice\nimage: x\ncommand: [a]\n'
 	printf 'sweep:\n  grid:\n    i: [%s]\n' "$(seq -s, 1 10001)"
 } >"$TMP/many.yaml"
-# Expanding 10,001 jobs takes a while under sanitizers on a busy machine.
+# Refused from the sweep's axes before anything is expanded.
 is "a sweep of more than 10,000 jobs: 422" \
     "$(api alice POST /v1/jobs?filename=many.yaml --max-time 300 \
     -H 'Content-Type: application/yaml' --data-binary @"$TMP/many.yaml")" 422
-like "saying to split it" "$TMP/body" "expands to 10001 jobs"
+like "naming the place and the count" "$TMP/body" "many.yaml:[0-9]+:[0-9]+: 'sweep.grid' makes 10001 jobs .*: at most 10000 may be submitted at once"
 is "an unknown query parameter: 400" \
     "$(submit alice "$TMP/good.yaml" colour=red)" 400
 is "a form body is not a spec: 415" \
@@ -68,6 +68,28 @@ is "a forged Impersonate-User header: 400" \
 is "and Impersonate-Group too" \
     "$(api alice GET /v1/jobs -H 'Impersonate-Group: system:masters')" 400
 is "a wrong method: 405" "$(api alice DELETE /v1/jobs/1)" 405
+
+# Text that is not UTF-8 (issue 18, item 17): refused naming the field.
+is "set=%FF%FE: 400" "$(submit alice "$TMP/good.yaml" 'set=%FF%FE')" 400
+like "naming 'set' as not UTF-8" "$TMP/body" "query parameter 'set' is not valid UTF-8"
+is "set=KEY=%FF%FE: 400" "$(submit alice "$TMP/good.yaml" 'set=env.X=%FF%FE')" 400
+is "set=%FF%FE=1: 400" "$(submit alice "$TMP/good.yaml" 'set=%FF%FE=1')" 400
+is "group=%FF%FE: 400" "$(submit alice "$TMP/good.yaml" 'group=%FF%FE')" 400
+like "naming 'group' as not UTF-8" "$TMP/body" "query parameter 'group' is not valid UTF-8"
+is "a group with a newline: 400" "$(submit alice "$TMP/good.yaml" 'group=a%0Ab')" 400
+like "naming 'group'" "$TMP/body" "'group' must be 1 to 253 bytes of printable text"
+is "a path that is not UTF-8, without a token: 400" "$(api - GET /%FF%FE)" 400
+is "and the server is still up" "$(api - GET /healthz)" 200
+is "an unknown parameter whose value is cut mid-character: 400" \
+    "$(api alice GET "/v1/jobs?$(python3 -c 'print("x" * 63)')%C3%A9=1")" 400
+like "with a JSON body" "$TMP/body" '"reason":"BadRequest"'
+# A one-job action takes no body or {}: any other byte is refused.
+codes=
+for b in x '{' '1' '[]' '{"a":1}'; do
+	codes="$codes $(api alice POST /v1/jobs/1/hold --data-binary "$b")"
+done
+is "a one-job action with a 1-7 byte body that is not {}: 400" "$codes" \
+    " 400 400 400 400 400"
 queue_json >"$TMP/after.json"
 cmp -s "$TMP/before.json" "$TMP/after.json"
 ok "the queue is unchanged after every bad request" $?

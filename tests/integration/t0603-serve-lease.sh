@@ -22,7 +22,8 @@ leader() {
 	    'import json,sys; print(json.load(sys.stdin)["leader"])'
 }
 
-start_kubesim
+# The roomy cluster: 20 one-pod jobs run at once (ailab allows 10 pods).
+start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml"
 ok "ailab-kubesim starts" $?
 start_serve a --identity replica-a --lease-duration 6s --interval 1s
 start_serve b --identity replica-b --lease-duration 6s --interval 1s

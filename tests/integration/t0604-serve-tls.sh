@@ -1,7 +1,7 @@
 #!/bin/sh
 # `ailab-queue serve` over TLS (OpenSSL bufferevents under evhttp): a
 # verified HTTPS API, plain HTTP refused on the TLS port, and at most
-# --max-connections connections at once (the rest wait their turn).
+# --max-connections connections at once (more are closed at once).
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 skip_without_serve
@@ -38,8 +38,8 @@ is "a client that does not trust the CA refuses it" \
 is "plain HTTP on the TLS port gets no answer" \
     "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$PORT/healthz")" 000
 
-# Three idle TLS connections take every slot; a fourth client waits
-# until one of them goes.
+# Three idle TLS connections take every slot; a fourth client is closed
+# at once, and served once one of them goes.
 python3 - "$PORT" "$TMP/pki/ca.crt" "$TMP/hold" <<'EOT' &
 import os, socket, ssl, sys, time
 ctx = ssl.create_default_context(cafile=sys.argv[2])
@@ -56,7 +56,7 @@ EOT
 HOLD=$!
 TEST_PIDS="$TEST_PIDS $HOLD"
 wait_for 10 test -e "$TMP/hold"
-is "with every slot taken a new client waits" \
+is "with every slot taken a new client is refused" \
     "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$TMP/pki/ca.crt" "$SERVE_URL/healthz")" 000
 wait "$HOLD"
 is "and is served once a slot frees" \

@@ -22,7 +22,7 @@ image: busybox
 command: [sh, -c, "echo hello from ops"]
 resources: {cpu: 1, memory: 1Gi}
 annotations:
-  sim.ailab-queue.io/duration: 40s
+  sim.ailab-queue.io/duration: 150s
 EOT
 queue_json >"$TMP/before.json"
 is "a dry run validates and answers the specs" \
@@ -51,7 +51,7 @@ is "why says it runs" \
 is "logs while it runs come live from the pod" \
     "$(api alice GET "/v1/jobs/$ID/logs" -D "$TMP/h1") $(sed -n 's/^X-Ailab-Log-Source: \([a-z]*\).*/\1/p' "$TMP/h1")" \
     "200 live"
-wait_for 30 state_is succeeded
+wait_for 60 state_is succeeded
 ok "the job succeeds" $?
 cleaned() {
 	[ "$(api alice GET "/v1/jobs/$ID")" = 200 ] &&
@@ -94,7 +94,7 @@ is "release" \
 
 is "quota of her namespace" \
     "$(api alice GET '/v1/quota?namespace=alice') $(jq_body 'b["quotas"][0]["name"]')" \
-    "200 compute-quota"
+    "200 quota-cpu-mem-gpu-pvc"
 is "not of bob's" "$(api alice GET '/v1/quota?namespace=bob')" 403
 curl -s "$SERVE_URL/metrics" >"$TMP/metrics"
 grep -q '^ailab_queue_leader 1$' "$TMP/metrics" &&

@@ -9,6 +9,8 @@ SIM_PORT=
 
 # sim_start ARGS...: starts the simulator, waits for its "listening" line.
 sim_start() {
+	# A second start in one test must not read the first one's URL.
+	rm -f "$TMP/sim.out"
 	"$AILAB_KUBESIM" --listen 127.0.0.1:0 "$@" >"$TMP/sim.out" \
 	    2>"$TMP/sim.err" &
 	SIM_PID=$!

@@ -50,7 +50,7 @@ def pod_body(name, duration="forever"):
 
 def main():
     kc = sys.argv[1]
-    print("1..24")
+    print("1..26")
     config.load_kube_config(config_file=kc, context="alice")
     v1 = client.CoreV1Api()
     apps = client.AppsV1Api()
@@ -65,6 +65,13 @@ def main():
 
     p = v1.create_namespaced_pod(ns, pod_body("py1"))
     ok("create a pod", p.metadata.name == "py1" and p.metadata.uid)
+    ok("requests without limits: Burstable", p.status.qos_class == "Burstable")
+    g = pod_body("pyq")
+    g.spec.containers[0].resources.limits = {"cpu": "100m", "memory": "64Mi"}
+    v1.create_namespaced_pod(ns, g)
+    ok("requests = limits: qos_class Guaranteed",
+       v1.read_namespaced_pod("pyq", ns).status.qos_class == "Guaranteed")
+    v1.delete_namespaced_pod("pyq", ns)
     try:
         v1.create_namespaced_pod(ns, pod_body("py1"))
         ok("duplicate create fails", False)

@@ -217,6 +217,34 @@ test_error_round_trip(void **state)
 	json_decref(o);
 }
 
+/* Text a client sent that is not UTF-8 never makes an encoder fail. */
+static void
+test_utf8(void **state)
+{
+	json_t *o;
+	char *text;
+
+	(void)state;
+	assert_true(api_is_utf8("caf\xc3\xa9 \xf0\x9f\x98\x80", 10));
+	assert_false(api_is_utf8("\xff\xfe", 2));
+	assert_false(api_is_utf8("\xc3", 1));           /* cut in two */
+	assert_false(api_is_utf8("\xc0\xaf", 2));       /* overlong */
+	assert_false(api_is_utf8("\xed\xa0\x80", 3));   /* a surrogate */
+	assert_false(api_is_utf8("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
+	assert_int_equal(api_utf8_prefix("ab\xc3", 3), 2);
+	o = api_error_encode(400, NULL, "unknown 'x\xc3' and \xff\xfe");
+	assert_non_null(o);
+	text = json_dumps(o, JSON_COMPACT);
+	assert_non_null(strstr(text, "unknown 'x\xef\xbf\xbd' and "
+	    "\xef\xbf\xbd\xef\xbf\xbd"));
+	free(text);
+	json_decref(o);
+	o = api_action_item(1, false, "conflict", "\x80");
+	assert_string_equal(json_string_value(json_object_get(o, "message")),
+	    "\xef\xbf\xbd");
+	json_decref(o);
+}
+
 static void
 test_members(void **state)
 {
@@ -244,6 +272,7 @@ main(void)
 		cmocka_unit_test(test_detail_round_trip),
 		cmocka_unit_test(test_error_round_trip),
 		cmocka_unit_test(test_members),
+		cmocka_unit_test(test_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

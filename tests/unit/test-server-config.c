@@ -43,7 +43,65 @@ test_defaults(void **state)
 	assert_string_equal(c.lease_name, "ailab-queue-scheduler");
 	assert_int_equal(c.lease_duration_s, 15);
 	assert_int_equal(c.user_max_queued, -1);
+	assert_int_equal(c.header_timeout_s, 10);
+	assert_int_equal(c.body_timeout_s, 30);
+	assert_int_equal(c.max_connections_per_address, 128);
+	assert_int_equal(c.token_cache_entries, 10000);
+	assert_int_equal(c.auth_fail_burst, 20);
+	assert_int_equal(c.parse_workers, 2);
+	assert_int_equal(c.parse_timeout_ms, 10000);
+	assert_int_equal(c.parse_queue, 64);
+	assert_int_equal(c.parse_queue_per_user, 16);
 	server_config_release(&c);
+}
+
+/* The hardening settings (issue 18): deadlines, caps, budgets. */
+static void
+test_hardening(void **state)
+{
+	struct server_config c;
+	char *cause = NULL, *path;
+
+	(void)state;
+	path = write_tmp("header_timeout: 5s\n"
+	    "body_timeout: 1m\n"
+	    "max_connections_per_address: 8\n"
+	    "token_cache_entries: 50\n"
+	    "auth_fail_rate: 0.5\n"
+	    "auth_fail_burst: 3\n"
+	    "parse_workers: 4\n"
+	    "parse_timeout: 250ms\n"
+	    "parse_queue: 0\n"
+	    "parse_queue_per_user: 2\n");
+	assert_int_equal(server_config_init(&c, path, &cause), 0);
+	assert_int_equal(c.header_timeout_s, 5);
+	assert_int_equal(c.body_timeout_s, 60);
+	assert_int_equal(c.max_connections_per_address, 8);
+	assert_int_equal(c.token_cache_entries, 50);
+	assert_true(c.auth_fail_rate == 0.5);
+	assert_int_equal(c.auth_fail_burst, 3);
+	assert_int_equal(c.parse_workers, 4);
+	assert_int_equal(c.parse_timeout_ms, 250);
+	assert_int_equal(c.parse_queue, 0);
+	assert_int_equal(c.parse_queue_per_user, 2);
+	assert_int_equal(server_config_set(&c, "parse_workers", "0", &cause),
+	    -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(server_config_set(&c, "parse_timeout", "0.1ms",
+	    &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(server_config_set(&c, "auth_fail_rate", "nan",
+	    &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(server_config_set(&c, "header_timeout", "0s",
+	    &cause), -1);
+	free(cause);
+	server_config_release(&c);
+	unlink(path);
+	free(path);
 }
 
 static void
@@ -130,6 +188,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_hardening),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -205,6 +205,55 @@ test_quota_keys(void **state)
 	json_decref(j);
 }
 
+/* A claim counts itself, its size and both under its class. */
+static void
+test_claim_usage(void **state)
+{
+	json_t *pvc = json_loads("{\"spec\":{\"storageClassName\":\"fast\","
+	    "\"resources\":{\"requests\":{\"storage\":\"2Ti\"}}}}", 0, NULL);
+	json_t *u = sim_pvc_usage(pvc);
+	char *s;
+
+	(void)state;
+	assert_int_equal(json_integer_value(json_object_get(u,
+	    "requests.storage")), 2LL << 40);
+	assert_int_equal(json_integer_value(json_object_get(u,
+	    "persistentvolumeclaims")), 1);
+	assert_int_equal(json_integer_value(json_object_get(u,
+	    "fast.storageclass.storage.k8s.io/requests.storage")), 2LL << 40);
+	assert_int_equal(json_integer_value(json_object_get(u,
+	    "fast.storageclass.storage.k8s.io/persistentvolumeclaims")), 1);
+	json_decref(u);
+	json_object_del(json_object_get(pvc, "spec"), "storageClassName");
+	u = sim_pvc_usage(pvc);
+	assert_int_equal(json_object_size(u), 3);
+	json_decref(u);
+	json_decref(pvc);
+	s = sim_key_format("requests.storage", 40000000000000LL);
+	assert_string_equal(s, "40T");
+	free(s);
+	s = sim_key_format("requests.storage", 2LL << 40);
+	assert_string_equal(s, "2Ti");
+	free(s);
+	s = sim_key_format("requests.storage", 1000000000000LL);
+	assert_string_equal(s, "1T");
+	free(s);
+	s = sim_key_format("fast.storageclass.storage.k8s.io/"
+	    "persistentvolumeclaims", 3);
+	assert_string_equal(s, "3");
+	free(s);
+	s = sim_key_format("requests.storage", 23000000000000LL +
+	    (100LL << 30));
+	assert_string_equal(s, "23107374182400");
+	free(s);
+	s = sim_key_format("requests.storage", 200LL << 30);
+	assert_string_equal(s, "200Gi");
+	free(s);
+	s = sim_key_format("requests.storage", 0);
+	assert_string_equal(s, "0");
+	free(s);
+}
+
 static void
 test_yaml(void **state)
 {
@@ -239,6 +288,7 @@ main(void)
 		cmocka_unit_test(test_quota_admission),
 		cmocka_unit_test(test_quota_requires_requests),
 		cmocka_unit_test(test_quota_keys),
+		cmocka_unit_test(test_claim_usage),
 		cmocka_unit_test(test_yaml),
 	};
 

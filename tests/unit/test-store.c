@@ -552,6 +552,192 @@ test_prune(void **state)
 	assert_string_equal(store_queue_id(f->s), id1);
 }
 
+/* The scheduler lock belongs to the database file, not to a name: a
+ * symbolic link finds it held; a second hard link is refused. */
+static void
+test_lock_links(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s2;
+	char *cause = NULL, *link1, *link2;
+	int fd, fd2, st;
+
+	link1 = xprintf("%s/sym.db", f->dir);
+	link2 = xprintf("%s/hard.db", f->dir);
+	assert_int_equal(symlink(f->path, link1), 0);
+	assert_int_equal(store_lock_scheduler(f->s, &fd, &cause), 0);
+	if (fork() == 0) {
+		if (store_open(link1, &s2, NULL) != 0)
+			_exit(3);
+		_exit(store_lock_scheduler(s2, &fd2, &cause) == 0 ? 1 :
+		    strstr(cause, "another scheduler is running") != NULL ? 0 :
+		    2);
+	}
+	wait(&st);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	/* Its wake-up FIFO is the one beside the file itself. */
+	assert_int_equal(store_open(link1, &s2, &cause), 0);
+	{
+		char *w1 = store_wake_path(f->s), *w2 = store_wake_path(s2);
+
+		assert_string_equal(w1, w2);
+		free(w1);
+		free(w2);
+	}
+	store_close(s2);
+	close(fd);
+
+	assert_int_equal(link(f->path, link2), 0);
+	assert_int_equal(store_open(link2, &s2, &cause), 0);
+	assert_int_equal(store_lock_scheduler(s2, &fd2, &cause), -1);
+	assert_non_null(strstr(cause, "has 2 names (hard links)"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_lock_scheduler(f->s, &fd, &cause), -1);
+	free(cause);
+	store_close(s2);
+	free(link1);
+	free(link2);
+}
+
+/* Damage this module can see (a schema not the migrations', a state no
+ * version wrote) is an error naming the file and SQLITE_CORRUPT, never an
+ * abort. */
+static void
+test_damaged(void **state)
+{
+	struct fixture *f = *state;
+	struct store_job_new j = new_job("a");
+	struct store_counts c;
+	struct store_job **jobs = NULL, *job = NULL;
+	struct store_event *ev = NULL;
+	struct store_filter all = { .all = true };
+	char *cause = NULL;
+	int64_t id;
+	size_t n = 0;
+
+	assert_int_equal(store_submit(f->s, &j, 1, &id, &cause), 0);
+	assert_int_equal(store_exec(f->s, "PRAGMA ignore_check_constraints = 1;"
+	    "UPDATE jobs SET state = 'qu\x01eued';"
+	    "UPDATE events SET to_state = 'nowhere'", &cause), 0);
+	assert_int_equal(store_list(f->s, &all, &jobs, &n, &cause), -1);
+	assert_non_null(strstr(cause, "queue.db: listing jobs: the queue "
+	    "database is damaged: job 1 has no valid state (SQLITE_CORRUPT)"));
+	free(cause);
+	assert_int_equal(store_get(f->s, id, &job, &cause), -1);
+	assert_null(job);
+	free(cause);
+	assert_int_equal(store_events(f->s, id, &ev, &n, &cause), -1);
+	free(cause);
+	assert_int_equal(store_count(f->s, &c, &cause), -1);
+	free(cause);
+	assert_int_equal(store_transition(f->s, id, 0, STORE_HELD, "x",
+	    &cause), -1);
+	assert_non_null(strstr(cause, "SQLITE_CORRUPT"));
+	free(cause);
+	cause = NULL;
+
+	/* A column the statements name is gone. */
+	assert_int_equal(store_exec(f->s, "ALTER TABLE jobs RENAME COLUMN "
+	    "position TO place", &cause), 0);
+	store_close(f->s);
+	assert_int_equal(store_open(f->path, &f->s, &cause), 0);
+	assert_int_equal(store_list(f->s, &all, &jobs, &n, &cause), -1);
+	assert_non_null(strstr(cause, "listing jobs: the queue database is "
+	    "damaged: no such column: j.position (SQLITE_CORRUPT)"));
+	free(cause);
+	assert_int_equal(store_submit(f->s, &j, 1, &id, &cause), 0);
+	assert_int_equal(store_sched_jobs(f->s, NULL, NULL, &jobs, &n,
+	    &cause), -1);
+	free(cause);
+}
+
+/* Twenty processes opening a queue that does not exist yet all find it
+ * whole: none sees a half-made file. */
+static void
+test_create_race(void **state)
+{
+	struct fixture *f = *state;
+	struct store_job_new j = new_job("r");
+	struct store_filter all = { .all = true };
+	struct store_job **jobs = NULL;
+	struct store *s;
+	struct stat sb;
+	char *path, *cause = NULL;
+	int64_t id;
+	size_t n = 0;
+	int i, st, trial, bad = 0;
+
+	for (trial = 0; trial < 5; trial++) {
+		path = xprintf("%s/race%d/queue.db", f->dir, trial);
+		for (i = 0; i < 20; i++)
+			if (fork() == 0) {
+				if (store_open(path, &s, &cause) != 0) {
+					fprintf(stderr, "%s\n", cause);
+					_exit(1);
+				}
+				_exit(store_submit(s, &j, 1, &id, &cause) == 0 ?
+				    0 : 2);
+			}
+		for (i = 0; i < 20; i++) {
+			wait(&st);
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+				bad++;
+		}
+		assert_int_equal(store_open(path, &s, &cause), 0);
+		assert_int_equal(store_list(s, &all, &jobs, &n, &cause), 0);
+		assert_int_equal(n, 20);
+		store_jobs_free(jobs, n);
+		store_close(s);
+		assert_int_equal(stat(path, &sb), 0);
+		assert_int_equal(sb.st_mode & 0777, 0600);
+		free(path);
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* A job that ran and ended between two passes (admitted, then ended) has
+ * a start, so a run time; one that never ran (cancelled) has none. */
+static void
+test_started_between_passes(void **state)
+{
+	struct fixture *f = *state;
+	struct store_job_new jn[3] = { new_job("a"), new_job("b"),
+		new_job("c") };
+	struct store_change ran = { .run_ms = 5000 }, none = { 0 };
+	struct store_job *j;
+	char *cause = NULL;
+	int64_t ids[3];
+	int i;
+
+	assert_int_equal(store_submit(f->s, jn, 3, ids, &cause), 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(store_transition(f->s, ids[i], 0,
+		    STORE_ADMITTED, "admitted", &cause), 0);
+	/* Admitted long ago: the run's length places its start. */
+	assert_int_equal(store_exec(f->s, "UPDATE jobs SET admitted_at = "
+	    "admitted_at - 60000", &cause), 0);
+	assert_int_equal(store_transition_with(f->s, ids[0], 0, STORE_FAILED,
+	    "exit 1", &ran, &cause), 0);
+	assert_int_equal(store_get(f->s, ids[0], &j, &cause), 0);
+	assert_int_equal(j->finished_at - j->started_at, 5000);
+	store_job_free(j);
+	/* Succeeded with no length seen: from its admission. */
+	assert_int_equal(store_transition_with(f->s, ids[1], 0,
+	    STORE_SUCCEEDED, "done", &none, &cause), 0);
+	assert_int_equal(store_get(f->s, ids[1], &j, &cause), 0);
+	assert_int_equal(j->started_at, j->admitted_at);
+	assert_true(j->finished_at - j->started_at >= 60000);
+	store_job_free(j);
+	/* Cancelled before it ran: no start. */
+	assert_int_equal(store_transition_with(f->s, ids[2], 0,
+	    STORE_CANCELLED, "cancelled", &none, &cause), 0);
+	assert_int_equal(store_get(f->s, ids[2], &j, &cause), 0);
+	assert_int_equal(j->started_at, 0);
+	store_job_free(j);
+}
+
 int
 main(void)
 {
@@ -573,6 +759,13 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_scheduler_records, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_links, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_damaged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_race, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_started_between_passes,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);

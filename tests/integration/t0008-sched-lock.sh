@@ -1,0 +1,52 @@
+#!/bin/sh
+# One scheduler per queue, whatever name the database is opened by: a
+# second scheduler through a symbolic link finds the lock held, one through
+# a second hard link is refused; a submit through the link wakes the one
+# that runs.
+. "$top_srcdir/tests/lib.sh"
+plan 9
+
+start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml" ||
+    { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+printf 'name: w\ncommand: python train.py\nannotations: {sim.ailab-queue.io/duration: 1m}\n' >"$TMP/w.yaml"
+aq ls >/dev/null 2>&1
+"$AILAB_QUEUE" sched --interval 1h >"$TMP/sched.out" 2>"$TMP/sched.err" &
+SCHED=$!
+TEST_PIDS="$TEST_PIDS $SCHED"
+i=0
+while [ $i -lt 100 ] && ! [ -p "$AILAB_QUEUE_DB.wake" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+[ -p "$AILAB_QUEUE_DB.wake" ]
+ok "a scheduler runs and listens" $?
+
+ln -s "$AILAB_QUEUE_DB" "$TMP/sym.db"
+fails "a second scheduler through a symbolic link: exit 1" 1 \
+    timeout 20 "$AILAB_QUEUE" --db "$TMP/sym.db" sched --once
+like "it names the one running" "$TMP/err" "another scheduler is running on .*sym.db \(pid $SCHED\)"
+
+# A submit through the link reaches the running scheduler's FIFO: the job
+# is admitted long before the hour's interval.
+aq --db "$TMP/sym.db" submit "$TMP/w.yaml" >/dev/null
+i=0
+while [ $i -lt 100 ] && ! aq ls | grep -q 'running\|admitted'; do
+	sleep 0.1
+	i=$((i + 1))
+done
+aq ls | grep -q 'running\|admitted'
+ok "a submit through the link wakes the scheduler" $?
+
+mkdir "$TMP/other"
+ln "$AILAB_QUEUE_DB" "$TMP/other/hard.db"
+fails "a second scheduler through a hard link: exit 1" 1 \
+    timeout 20 "$AILAB_QUEUE" --db "$TMP/other/hard.db" sched --once
+like "it says the file has two names" "$TMP/err" "hard.db: the database file has 2 names \(hard links\)"
+kill "$SCHED"
+wait "$SCHED"
+ok "the first scheduler stops on SIGTERM" $?
+fails "with the hard link, no scheduler starts at all" 1 \
+    timeout 20 "$AILAB_QUEUE" sched --once
+rm "$TMP/other/hard.db"
+check "without it, one starts again" timeout 60 "$AILAB_QUEUE" sched --once
+finish

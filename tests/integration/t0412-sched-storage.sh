@@ -1,0 +1,57 @@
+#!/bin/sh
+# Storage quota on the built-in ailab cluster: every namespace has 40T of
+# requests.storage, of which its four standing claims hold about 23T.  A
+# job whose scratch claims (two per replica) overflow it is never
+# admitted, its reason naming the key, and nothing of it reaches the
+# cluster; one that fits runs with its claims bound on its pod's node.
+. "$top_srcdir/tests/lib.sh"
+plan 9
+
+start_kubesim --speed 600 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+pass() { timeout 60 "$AILAB_QUEUE" --context alice sched --once >>"$TMP/sched.out" 2>&1; }
+state() { aq show "$1" -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])'; }
+# claims: alice's claims as "name phase selected-node", one per line.
+claims() {
+	kube_get /api/v1/namespaces/alice/persistentvolumeclaims | python3 -c '
+import json, sys
+for c in json.load(sys.stdin)["items"]:
+    a = c["metadata"].get("annotations") or {}
+    print(c["metadata"]["name"], c["status"].get("phase"),
+          a.get("volume.kubernetes.io/selected-node", "-"))'
+}
+claims >"$TMP/standing"
+is "alice's namespace holds its four standing claims" "$(wc -l <"$TMP/standing")" 4
+
+cat >"$TMP/big.yaml" <<'EOT'
+name: big
+command: python prep.py
+replicas: 2
+scratch: 5Ti
+annotations: {sim.ailab-queue.io/duration: 10m}
+EOT
+cat >"$TMP/fits.yaml" <<'EOT'
+name: fits
+command: python train.py
+scratch: 1Ti
+annotations: {sim.ailab-queue.io/duration: 1h}
+EOT
+aq submit "$TMP/big.yaml" >/dev/null && aq submit "$TMP/fits.yaml" >/dev/null
+ok "submit a job of 4 x 5Ti scratch and one of 2 x 1Ti" $?
+n=0
+while [ $n -lt 15 ] && [ "$(state 2)" != running ]; do pass; sleep 0.3; n=$((n + 1)); done
+is "the job that fits runs" "$(state 2)" running
+is "the one that overflows requests.storage waits" "$(state 1)" queued
+aq why 1 >"$TMP/why" 2>&1
+like "its reason names the key and the numbers" "$TMP/why" "quota requests.storage: needs 20Ti, ~2[0-9].[0-9]T of 40T used"
+is "nothing of it reached the cluster" \
+    "$(kube_count '/api/v1/namespaces/alice/pods?labelSelector=ailab-queue.io%2Fjob-id%3D1')" 0
+claims | grep -v -F -f "$TMP/standing" >"$TMP/scratch"
+is "the running job has its two scratch claims" "$(wc -l <"$TMP/scratch")" 2
+NODE=$(kube_get '/api/v1/namespaces/alice/pods?labelSelector=ailab-queue.io%2Fjob-id%3D2' | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["spec"]["nodeName"])')
+is "both are Bound on the node its pod landed on" \
+    "$(awk '{print $2, $3}' "$TMP/scratch" | sort -u)" "Bound $NODE"
+aq cancel 2 >/dev/null 2>&1
+n=0
+while [ $n -lt 15 ] && [ -n "$(claims | grep -v -F -f "$TMP/standing")" ]; do pass; sleep 0.3; n=$((n + 1)); done
+is "they go with the pod" "$(claims | grep -v -F -f "$TMP/standing" | wc -l)" 0
+finish

@@ -1,0 +1,110 @@
+/* Unit tests for cli's output for people: escaping text for a terminal and
+ * neutralising CSV cells. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cli.h"
+
+/* cli_text of s equals want. */
+static void
+text_is(const char *s, const char *want)
+{
+	char *got = cli_text(s);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* Controls, C1, bidi overrides and broken UTF-8 are escaped; printable
+ * text, UTF-8 included, is kept. */
+static void
+test_text(void **state)
+{
+	(void)state;
+	text_is("plain", "plain");
+	text_is(NULL, "");
+	text_is("a\tb\nc\rd", "a\\tb\\nc\\rd");
+	text_is("\033]0;pwn\007", "\\x1b]0;pwn\\x07");
+	text_is("\033[2J\x7f", "\\x1b[2J\\x7f");
+	text_is("x\xc2\x9b" "31m", "x\\u009b31m");
+	text_is("caf\xc3\xa9 \xe5\xad\xa6 \xf0\x9f\x98\x80", "caf\xc3\xa9 "
+	    "\xe5\xad\xa6 \xf0\x9f\x98\x80");
+	text_is("\xe2\x80\xae" "abc", "\\u202eabc");
+	text_is("\xe2\x80\xa8", "\\u2028");
+	text_is("bad\xff\xfe", "bad\\xff\\xfe");
+	/* Overlong, surrogate and truncated forms are not UTF-8. */
+	text_is("\xc0\xaf", "\\xc0\\xaf");
+	text_is("\xed\xa0\x80", "\\xed\\xa0\\x80");
+	text_is("\xe5\xad", "\\xe5\\xad");
+	text_is("\\x1b stays as written", "\\x1b stays as written");
+}
+
+/* One CSV field into a string. */
+static char *
+csv(const char *s, bool last)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	cli_csv_field(f, s, last);
+	fclose(f);
+	return buf;
+}
+
+/* csv of s equals want. */
+static void
+csv_is(const char *s, const char *want)
+{
+	char *got = csv(s, false);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* Formulas get a quote; numbers and text do not; RFC 4180 quoting. */
+static void
+test_csv(void **state)
+{
+	char *got;
+
+	(void)state;
+	csv_is("plain", "plain,");
+	csv_is("=1+1", "'=1+1,");
+	csv_is("=HYPERLINK(\"http://x/\",\"y\")",
+	    "\"'=HYPERLINK(\"\"http://x/\"\",\"\"y\"\")\",");
+	csv_is("+1+1", "'+1+1,");
+	csv_is("-2+3", "'-2+3,");
+	csv_is("@SUM(A1)", "'@SUM(A1),");
+	csv_is("\tcmd", "'\tcmd,");
+	csv_is("\rcmd", "\"'\rcmd\",");
+	csv_is("-5", "-5,");
+	csv_is("+2.5", "+2.5,");
+	csv_is("-", "-,");
+	csv_is("-.5", "'-.5,");
+	csv_is("", ",");
+	csv_is("a,b", "\"a,b\",");
+	csv_is("two\nlines", "\"two\nlines\",");
+	csv_is("a = b", "a = b,");
+	got = csv("last", true);
+	assert_string_equal(got, "last\n");
+	free(got);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_csv),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
