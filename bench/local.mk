@@ -44,6 +44,9 @@ dist_noinst_SCRIPTS += bench/sched-e2e.sh
 # to end").
 dist_noinst_SCRIPTS += bench/sched-pass.sh
 EXTRA_DIST += bench/sched-lib.sh
+# The watch-fed cache: requests a minute while nothing changes, and a
+# pass's cost when one pod ends (docs/performance.md, issue 13).
+dist_noinst_SCRIPTS += bench/sched-requests.sh bench/sched-latency.sh
 
 # server/: 50 clients submitting 200 jobs each to `ailab-queue serve` while
 # it schedules and cleanup runs (docs/performance.md, "Shared queue server").

@@ -30,6 +30,8 @@ grid() {
 # start_cluster NODES: ailab-kubesim (--speed 10) with NODES nodes of 8
 # RTX4090D GPUs and a namespace 'bench' whose quota never binds; exports
 # KUBECONFIG (contexts bench and admin) and a fresh AILAB_QUEUE_DB.
+# SIM_ARGS adds options to the simulator's command line (-vv: a line per
+# request in $tmp/sim.err).
 start_cluster() {
 	cat >"$tmp/cluster.yaml" <<EOT
 nodeGroups:
@@ -52,8 +54,9 @@ users:
 - {name: bench, token: bench-token, groups: [students], namespaces: [bench]}
 - {name: admin, token: admin-token, groups: ["system:masters"], admin: true}
 EOT
+	# shellcheck disable=SC2086
 	"$SIM" --listen 127.0.0.1:0 --cluster "$tmp/cluster.yaml" --speed 10 \
-	    --kubeconfig-out "$tmp/kubeconfig" >"$tmp/sim.out" \
+	    ${SIM_ARGS:-} --kubeconfig-out "$tmp/kubeconfig" >"$tmp/sim.out" \
 	    2>"$tmp/sim.err" &
 	SIMPID=$!
 	_i=0

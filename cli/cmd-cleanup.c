@@ -28,6 +28,14 @@ cmd_cleanup_report(bool error, const char *line, void *arg)
 	}
 }
 
+/* The pass and its effects are done: back to main. */
+static void
+cmd_cleanup_stopped(enum sched_stop why, void *arg)
+{
+	(void)why;
+	event_base_loopbreak(cli_base(arg));
+}
+
 /* One cleanup pass: exit 0 all done, 1 some actions failed, 2 no run. */
 static int
 cmd_cleanup_exec(struct cli_ctx *ctx, int argc, char **argv)
@@ -51,6 +59,7 @@ cmd_cleanup_exec(struct cli_ctx *ctx, int argc, char **argv)
 	o.mode = SCHED_MODE_CLEANUP;
 	o.dry_run = cli_flag(ctx, "dry-run") > 0;
 	o.report = cmd_cleanup_report;
+	o.on_stop = cmd_cleanup_stopped;
 	o.cb_arg = ctx;
 	loop = sched_loop_new(ctx->base, s, kube, &o);
 	sched_loop_start(loop);

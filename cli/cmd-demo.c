@@ -294,6 +294,17 @@ cmd_demo_summary(struct cli_ctx *ctx)
 	store_jobs_free(jobs, n);
 }
 
+/* The loop ran every job (or was stopped): the demo goes on to its
+ * summary. */
+static void
+cmd_demo_stopped(enum sched_stop why, void *arg)
+{
+	struct cmd_demo *d = arg;
+
+	(void)why;
+	event_base_loopbreak(cli_base(d->ctx));
+}
+
 /* Runs the demo end to end; exit 0 only if every job succeeded. */
 static int
 cmd_demo_exec(struct cli_ctx *ctx, int argc, char **argv)
@@ -364,6 +375,7 @@ cmd_demo_exec(struct cli_ctx *ctx, int argc, char **argv)
 	o.until_empty = true;
 	o.gang_timeout_s = 600;
 	o.on_pass = cmd_demo_progress;
+	o.on_stop = cmd_demo_stopped;
 	o.cb_arg = &d;
 	d.start = now_ms();
 	d.tty = isatty(STDERR_FILENO);

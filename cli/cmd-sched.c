@@ -20,7 +20,17 @@ static const struct cli_opt cmd_sched_opts[] = {
 	  "re-queue a gang not fully running after this (default 10m)" },
 	{ "log-limit", 0, CLI_OPT_STRING, "SIZE",
 	  "bytes of each replica's log kept after it ends (default 256Ki)" },
+	{ "dump-cache", 0, CLI_OPT_STRING, "FILE",
+	  "on SIGUSR1, write what the scheduler's cache of the cluster "
+	  "holds to FILE (JSON, for tests)" },
 	{ NULL, 0, 0, NULL, NULL }
+};
+
+/* What the signal handlers need. */
+struct cmd_sched {
+	struct cli_ctx *ctx;
+	struct sched_loop *loop;
+	const char *dump;            /* --dump-cache FILE, or NULL */
 };
 
 /* SIGTERM and SIGINT: finish the pass, then leave. */
@@ -28,8 +38,44 @@ static void
 cmd_sched_signal(evutil_socket_t sig, short ev, void *arg)
 {
 	(void)ev;
+	struct cmd_sched *cs = arg;
+
 	log_info("signal %d: stopping after this pass", (int)sig);
-	sched_loop_stop(arg);
+	sched_loop_stop(cs->loop);
+}
+
+/* SIGUSR1 with --dump-cache: the cache's content, written whole (a
+ * temporary file renamed over FILE) so that a reader never sees half. */
+static void
+cmd_sched_dump(evutil_socket_t sig, short ev, void *arg)
+{
+	struct cmd_sched *cs = arg;
+	json_t *d;
+	char *tmp;
+
+	(void)sig;
+	(void)ev;
+	if (cs->dump == NULL)
+		return;
+	d = sched_loop_dump_cache(cs->loop);
+	tmp = xprintf("%s.tmp", cs->dump);
+	if (json_dump_file(d, tmp, JSON_COMPACT) != 0 ||
+	    rename(tmp, cs->dump) != 0)
+		log_warnx("cannot write '%s'", cs->dump);
+	else
+		log_info("cache written to %s", cs->dump);
+	free(tmp);
+	json_decref(d);
+}
+
+/* The loop stopped (--once, --until-empty, a signal): main returns. */
+static void
+cmd_sched_stopped(enum sched_stop why, void *arg)
+{
+	struct cmd_sched *cs = arg;
+
+	(void)why;
+	event_base_loopbreak(cs->ctx->base);
 }
 
 /* A command changed the queue (store_wake): a pass now, not at the
@@ -45,9 +91,10 @@ static int
 cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct sched_loop_opts o = { 0 };
+	struct cmd_sched cs = { .ctx = ctx };
 	struct sched_loop *loop;
 	struct kube_client *kube;
-	struct event *sigterm, *sigint;
+	struct event *sigterm, *sigint, *sigusr1;
 	struct store_wake *wake = NULL;
 	struct store *s;
 	int64_t limit;
@@ -73,6 +120,9 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	o.once = cli_flag(ctx, "once") > 0;
 	o.until_empty = cli_flag(ctx, "until-empty") > 0;
+	o.on_stop = cmd_sched_stopped;
+	o.cb_arg = &cs;
+	cs.dump = cli_string(ctx, "dump-cache");
 	if ((s = cli_store(ctx)) == NULL)
 		return CLI_EXIT_FAIL;
 	if (store_lock_scheduler(s, &fd, &cause) != 0) {
@@ -91,7 +141,7 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 		close(fd);
 		return CLI_EXIT_FAIL;
 	}
-	loop = sched_loop_new(ctx->base, s, kube, &o);
+	loop = cs.loop = sched_loop_new(ctx->base, s, kube, &o);
 	/* One pass needs no wake-up; a service does. */
 	if (!o.once && store_wake_listen(s, ctx->base, cmd_sched_wake, loop,
 	    &wake, &cause) != 0) {
@@ -102,15 +152,19 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 		close(fd);
 		return CLI_EXIT_FAIL;
 	}
-	sigterm = evsignal_new(ctx->base, SIGTERM, cmd_sched_signal, loop);
-	sigint = evsignal_new(ctx->base, SIGINT, cmd_sched_signal, loop);
+	sigterm = evsignal_new(ctx->base, SIGTERM, cmd_sched_signal, &cs);
+	sigint = evsignal_new(ctx->base, SIGINT, cmd_sched_signal, &cs);
+	sigusr1 = evsignal_new(ctx->base, SIGUSR1, cmd_sched_dump, &cs);
 	evsignal_add(sigterm, NULL);
 	evsignal_add(sigint, NULL);
+	if (cs.dump != NULL)
+		evsignal_add(sigusr1, NULL);
 	log_info("scheduling %s", store_path(s));
 	sched_loop_start(loop);
 	event_base_dispatch(ctx->base);
 	event_free(sigterm);
 	event_free(sigint);
+	event_free(sigusr1);
 	store_wake_free(wake);
 	sched_loop_free(loop);
 	close(fd);
@@ -119,7 +173,8 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cli_cmd cli_cmd_sched = {
 	.name = "sched",
-	.usage = "[--once] [--until-empty] [--interval DURATION]",
+	.usage = "[--once] [--until-empty] [--interval DURATION] "
+	    "[--dump-cache FILE]",
 	.summary = "run the scheduler: admit, start, follow and clean up jobs",
 	.help = "Only one scheduler acts on a queue at a time; a second one\n"
 	    "says which process holds the queue and exits 1. SIGTERM finishes\n"

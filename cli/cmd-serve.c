@@ -96,6 +96,7 @@ struct cmd_serve {
 	struct sched_loop *loop;
 	struct sched_loop_opts opts;
 	struct event *retry;
+	struct event *reap;          /* frees a loop that stopped */
 	struct cli_ctx *ctx;
 	/* Impersonate mode: a client per job owner, made on first use. */
 	struct cmd_serve_as {
@@ -175,6 +176,44 @@ cmd_serve_start_sched(struct cmd_serve *sv)
 	server_set_sched(sv->srv, sv->loop);
 	log_info("scheduling %s", store_path(sv->store));
 	sched_loop_start(sv->loop);
+}
+
+/*
+ * After the loop stopped (leadership lost, a signal): frees it, then
+ * starts another if this replica should still schedule, or leaves.
+ */
+static void
+cmd_serve_reap(evutil_socket_t fd, short ev, void *arg)
+{
+	struct cmd_serve *sv = arg;
+
+	(void)fd;
+	(void)ev;
+	if (sv->loop != NULL) {
+		if (sched_loop_failed(sv->loop))
+			log_warnx("the scheduler loop failed; restarting it");
+		server_set_sched(sv->srv, NULL);
+		sched_loop_free(sv->loop);
+		sv->loop = NULL;
+		close(sv->lock_fd);
+		sv->lock_fd = -1;
+	}
+	if (sv->terminating)
+		event_base_loopbreak(sv->base);
+	else
+		cmd_serve_start_sched(sv);
+}
+
+/* The loop says it stopped; it is freed from the event loop, not from
+ * inside its own callback. */
+static void
+cmd_serve_stopped(enum sched_stop why, void *arg)
+{
+	struct cmd_serve *sv = arg;
+	struct timeval tv = { 0, 0 };
+
+	(void)why;
+	evtimer_add(sv->reap, &tv);
 }
 
 /* The Lease says whether this replica schedules. */
@@ -320,6 +359,7 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	sv.opts.on_pass = cmd_serve_on_pass;
+	sv.opts.on_stop = cmd_serve_stopped;
 	sv.opts.cb_arg = &sv;
 	sv.ctx = ctx;
 	if (cfg.mode == SERVER_MODE_IMPERSONATE) {
@@ -355,6 +395,7 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	sv.retry = evtimer_new(sv.base, cmd_serve_retry, &sv);
+	sv.reap = evtimer_new(sv.base, cmd_serve_reap, &sv);
 	sigterm = evsignal_new(sv.base, SIGTERM, cmd_serve_signal, &sv);
 	sigint = evsignal_new(sv.base, SIGINT, cmd_serve_signal, &sv);
 	evsignal_add(sigterm, NULL);
@@ -375,24 +416,7 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 		    cmd_serve_leader, &sv);
 	else
 		cmd_serve_leader(true, &sv);
-	for (;;) {
-		event_base_dispatch(sv.base);
-		if (sv.loop != NULL && (sv.terminating || !sv.want_sched ||
-		    sched_loop_failed(sv.loop))) {
-			if (sched_loop_failed(sv.loop))
-				log_warnx("the scheduler loop failed; "
-				    "restarting it");
-			server_set_sched(sv.srv, NULL);
-			sched_loop_free(sv.loop);
-			sv.loop = NULL;
-			close(sv.lock_fd);
-			sv.lock_fd = -1;
-		}
-		if (sv.terminating)
-			break;
-		if (sv.want_sched && sv.loop == NULL)
-			cmd_serve_start_sched(&sv);
-	}
+	event_base_dispatch(sv.base);
 	ret = CLI_EXIT_OK;
 out:
 	if (sv.lease != NULL)
@@ -404,6 +428,8 @@ out:
 		event_free(sigint);
 	if (sv.retry != NULL)
 		event_free(sv.retry);
+	if (sv.reap != NULL)
+		event_free(sv.reap);
 	for (i = 0; i < sv.nas; i++) {
 		kube_client_free(sv.as[i].kube);
 		free(sv.as[i].owner);

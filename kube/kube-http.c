@@ -694,6 +694,15 @@ kube_client_server_time(const struct kube_client *c)
 	return c->server_ms + (kh_mono_us() - c->server_seen_us) / 1000;
 }
 
+/* How old the Date header behind kube_client_server_time is. */
+int64_t
+kube_client_server_time_age(const struct kube_client *c)
+{
+	if (c->server_ms == 0)
+		return -1;
+	return (kh_mono_us() - c->server_seen_us) / 1000;
+}
+
 /* Fills the easy handle for one attempt: URL, TLS, auth, timeouts. */
 static int
 kh_setup(struct kube_request *r, char **cause)

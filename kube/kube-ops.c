@@ -119,6 +119,8 @@ struct ko_list {
 	json_t *items;
 	char *rv;
 	int restarts;
+	json_t *(*keep)(const json_t *, void *);
+	void *keep_arg;
 };
 
 /* Frees the state of a paged list. */
@@ -151,7 +153,7 @@ static bool
 ko_list_page(struct kube_request *r, struct kube_response *resp)
 {
 	struct ko_list *l = r->hook_state;
-	json_t *meta, *it;
+	json_t *meta, *it, *kept;
 	const char *cont, *rv;
 	char *next;
 	size_t i;
@@ -168,8 +170,12 @@ ko_list_page(struct kube_request *r, struct kube_response *resp)
 		return false;
 	}
 	meta = json_object_get(resp->body, "metadata");
-	json_array_foreach(kube_list_items(resp->body), i, it)
-		json_array_append(l->items, it);
+	json_array_foreach(kube_list_items(resp->body), i, it) {
+		if (l->keep == NULL)
+			json_array_append(l->items, it);
+		else if ((kept = l->keep(it, l->keep_arg)) != NULL)
+			json_array_append_new(l->items, kept);
+	}
 	if ((rv = json_string_value(json_object_get(meta,
 	    "resourceVersion"))) != NULL) {
 		free(l->rv);
@@ -220,6 +226,10 @@ kube_list(struct kube_client *c, enum kube_kind k, const char *ns,
 
 	l->first = ko_collection(k, ns, o, true);
 	l->items = json_array();
+	if (o != NULL) {
+		l->keep = o->keep;
+		l->keep_arg = o->keep_arg;
+	}
 	r = kube_request_new(c, "GET", l->first, NULL, NULL, cb, arg);
 	r->hook = ko_list_page;
 	r->hook_state = l;
@@ -410,6 +420,8 @@ struct kube_watch {
 	int timeout_seconds;
 	kube_watch_cb cb;
 	void *arg;
+	json_t *(*keep)(const json_t *, void *);
+	void *keep_arg;
 	char *rv;
 	struct kube_request *req;
 	char *line;
@@ -534,7 +546,7 @@ static void
 kw_relist(struct kube_watch *w)
 {
 	struct kube_list_opts o = { w->label_selector, w->field_selector,
-	    w->limit, 0 };
+	    w->limit, 0, w->keep, w->keep_arg };
 
 	free(w->rv);
 	w->rv = NULL;
@@ -691,7 +703,7 @@ static void
 kw_watch(struct kube_watch *w)
 {
 	struct kube_list_opts o = { w->label_selector, w->field_selector, 0,
-	    0 };
+	    0, NULL, NULL };
 	char *path = ko_collection(w->kind, w->ns, &o, false), num[32];
 	int timeout = w->timeout_seconds > 0 ? w->timeout_seconds :
 	    300 + (int)(kube_random() * 300);
@@ -729,6 +741,8 @@ kube_watch_start(struct kube_client *c, enum kube_kind k, const char *ns,
 		    xstrdup(o->field_selector) : NULL;
 		w->limit = o->limit;
 		w->timeout_seconds = o->timeout_seconds;
+		w->keep = o->keep;
+		w->keep_arg = o->keep_arg;
 	}
 	w->cb = cb;
 	w->arg = arg;

@@ -152,6 +152,13 @@ const struct kube_config *kube_client_config(const struct kube_client *);
  * Judge ages of server timestamps with it, not with the local clock.
  */
 int64_t kube_client_server_time(const struct kube_client *);
+/*
+ * Milliseconds since the Date header that estimate rests on arrived; -1
+ * before any.  A client that only watches sees no new Date (a stream's
+ * headers come once), so it refreshes the clock with a request when this
+ * grows (the cluster's clock need not run at the local one's rate).
+ */
+int64_t kube_client_server_time_age(const struct kube_client *);
 struct event_base *kube_client_base(const struct kube_client *);
 
 struct kube_response {
@@ -204,6 +211,14 @@ struct kube_list_opts {
 	const char *field_selector;
 	int limit;                  /* page size; 0 = 500 */
 	int timeout_seconds;        /* watch streams; 0 = random 300-600 */
+	/*
+	 * What of each listed item to keep (kube_list, and the lists of
+	 * kube_watch_start): a new reference, or NULL to drop it; NULL keeps
+	 * items whole.  Applied page by page, so that a large list costs the
+	 * memory of what the caller keeps, not of every object whole.
+	 */
+	json_t *(*keep)(const json_t *item, void *arg);
+	void *keep_arg;
 };
 
 /*

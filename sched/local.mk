@@ -6,6 +6,7 @@ sched_libsched_a_SOURCES = \
 	sched/sched.h \
 	sched/sched-int.h \
 	sched/sched-policy.c \
+	sched/sched-policy-visit.c \
 	sched/sched-policy-nodes.c \
 	sched/sched-policy-util.c \
 	sched/sched-adapt.h \
@@ -13,7 +14,23 @@ sched_libsched_a_SOURCES = \
 	sched/sched-estimate.h \
 	sched/sched-estimate.c \
 	sched/sched-loop.h \
+	sched/sched-loop-int.h \
 	sched/sched-loop.c \
+	sched/sched-jobs.c \
+	sched/sched-snap.c \
+	sched/sched-usage.c \
+	sched/sched-apply.c \
+	sched/sched-follow.c \
+	sched/sched-teardown.c \
+	sched/sched-blocks.c \
+	sched/sched-ops.c \
+	sched/sched-cache.h \
+	sched/sched-cache-int.h \
+	sched/sched-cache.c \
+	sched/sched-cache-store.c \
+	sched/sched-cache-read.c \
+	sched/sched-map.h \
+	sched/sched-map.c \
 	sched/sched-observe.h \
 	sched/sched-observe.c
 sched_libsched_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(EVENT_CFLAGS)
@@ -86,6 +103,10 @@ EXTRA_DIST += tests/integration/t0407-sched-wake.sh
 # Queues sharing a namespace; objects deleted or squatted behind a job.
 TESTS += tests/integration/t0410-sched-queues.sh
 EXTRA_DIST += tests/integration/t0410-sched-queues.sh
+# The watch-fed cache through expired and broken watches: jobs complete,
+# no over-admission, and the cache agrees with a fresh LIST.
+TESTS += tests/integration/t0411-sched-watch.sh
+EXTRA_DIST += tests/integration/t0411-sched-watch.sh
 # Storage quota on the built-in cluster: scratch claims against the
 # standing ones, claims bound where the pod runs.
 TESTS += tests/integration/t0412-sched-storage.sh

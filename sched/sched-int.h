@@ -1,6 +1,7 @@
 /*
  * sched internals shared between the policy's files: the working state of
- * one pass (interned names, node buckets, reservations, failure memo).
+ * one pass (interned names, node buckets, reservations, failure memo, the
+ * pass's context).
  */
 #ifndef SCHED_INT_H
 #define SCHED_INT_H
@@ -174,6 +175,97 @@ int64_t sched_reserve(struct sched_pass_state *, const struct sched_shape *,
 /* The expected end of a running job (its timeout, else an estimate). */
 int64_t sched_running_end(const struct sched_config *, int64_t now,
     const struct sched_running *);
+
+/* A pass's working state beyond the nodes (sched-policy*.c). */
+struct sched_qitem {
+	int res;
+	int64_t hard;
+	int64_t used;
+	const char *key;
+};
+
+struct sched_nsinfo {
+	size_t qfirst;           /* in ctx->qorder */
+	size_t nq;
+	int64_t pending[SCHED_NRES];
+	int64_t pass[SCHED_NRES];
+};
+
+struct sched_ord {
+	int priority;
+	int32_t owner;
+	int32_t grp;
+	int64_t submitted;
+	int64_t id;
+	uint32_t idx;
+	bool starving;
+};
+
+/* An owner's jobs of one priority, waiting in submission order. */
+struct sched_run {
+	size_t pos;
+	size_t end;
+	int32_t owner;
+	int32_t grp;
+	bool starving;           /* the head job's key, kept here to compare */
+	int64_t submitted;
+	int64_t id;
+};
+
+struct sched_ctx {
+	struct sched_pass_state st;
+	const struct sched_snapshot *snap;
+	const struct sched_config *cfg;
+	struct sched_result *out;
+
+	struct sched_intern owners;
+	struct sched_intern groups;
+	struct sched_intern nss;
+	double *usage;           /* per owner, GPU-hours incl. commitments */
+	double *gusage;          /* per (owner, group), likewise */
+	int *group_admitted;
+	struct sched_nsinfo *ns;
+	size_t *qorder;          /* quota indexes grouped by namespace */
+	struct sched_qitem **qitems; /* per quota */
+	int32_t *job_owner;
+	int32_t *job_group;
+	int32_t *job_ns;
+
+	int64_t *lim;            /* owners x types, -1: none */
+	int64_t *lim_used;
+	size_t nowners;
+
+	size_t *slot_off;        /* per decision, SIZE_MAX: none */
+	size_t nslots;
+	size_t slots_cap;
+	int32_t *slots;          /* node index per admitted replica */
+
+	struct sched_ord *ord;
+	struct sched_run *heap;
+	size_t nheap;
+
+	size_t position;
+	size_t tested;           /* placements tried since the 1st reservation */
+	int64_t wake;            /* earliest time worth a pass */
+	char untested[SCHED_REASON_MAX]; /* the reason past the depth */
+	bool waiting;
+	int64_t *blk_used;       /* per snapshot block: GPUs held on its type */
+};
+
+/* sched-policy.c */
+/* Strings of the snapshot may be NULL; they then count as "". */
+const char *sched_str(const char *);
+/* Appends formatted text to a reason, truncating at its size. */
+void sched_say(char *buf, size_t *off, const char *fmt, ...)
+    printflike(3, 4);
+/* Candidate times for the next pass; only the earliest counts. */
+void sched_wake_at(struct sched_ctx *, int64_t at);
+
+/* sched-policy-visit.c */
+/* What runs on each blocked type now, against its max_gpus. */
+void sched_blocks_init(struct sched_ctx *);
+/* One job of the pass, in order: the checks, placement, reservation. */
+void sched_visit(struct sched_ctx *, size_t idx, bool starving);
 
 /* sched-policy-util.c */
 int64_t sched_after(int64_t ms, int64_t seconds);

@@ -1,12 +1,14 @@
 /*
- * The scheduling loop: reads the queue and the cluster, runs the policy
- * (sched.h) and applies its decisions, then watches the jobs it started
- * until they end and their objects are gone.  Runs on the caller's
- * event_base; never blocks it.
+ * The scheduling loop: reads the queue and the cluster (kept by watches),
+ * runs the policy (sched.h) and applies its decisions, then follows the
+ * jobs it started until they end and their objects are gone.  Runs on the
+ * caller's event_base; never blocks it, never stops it: when the loop
+ * stops it says why (on_stop), and its owner decides what comes next.
  */
 #ifndef SCHED_LOOP_H
 #define SCHED_LOOP_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,7 +35,8 @@ struct sched_loop_stats {
 	int64_t failures;        /* actions that failed (cleanup's exit 1) */
 	/* Phases of the last pass, in ms (also logged at -v): reading the
 	 * queue, listing the cluster (until the last list came back),
-	 * following admitted jobs, building the policy's snapshot, the
+	 * (list_ms: waiting for the cache's first lists and the cluster's
+	 * clock), following admitted jobs, building the policy's snapshot, the
 	 * policy, recording its admissions and the waiting jobs' reasons,
 	 * and the effects (creates, deletes) after that. */
 	int64_t read_ms;
@@ -46,6 +49,16 @@ struct sched_loop_stats {
 };
 
 typedef void (*sched_loop_cb)(const struct sched_loop_stats *, void *);
+
+/* Why the loop stopped. */
+enum sched_stop {
+	SCHED_STOP_ONCE,         /* opts.once: its pass and effects are done */
+	SCHED_STOP_EMPTY,        /* opts.until_empty: nothing left to do */
+	SCHED_STOP_ASKED,        /* sched_loop_stop, after the pass */
+};
+/* The loop stopped; it does nothing more.  Free it (sched_loop_free) only
+ * after the callback has returned. */
+typedef void (*sched_stop_cb)(enum sched_stop, void *);
 /* One line about an action: a failure (error) or what was (or would be)
  * done. */
 typedef void (*sched_report_cb)(bool error, const char *line, void *);
@@ -67,6 +80,7 @@ struct sched_loop_opts {
 				  * most; the rest wait for the next; 256 */
 	size_t log_limit;        /* bytes of log kept per replica; 256 KiB */
 	sched_loop_cb on_pass;   /* after each pass, or NULL */
+	sched_stop_cb on_stop;   /* when it stopped, or NULL */
 	void *cb_arg;
 	enum sched_mode mode;
 	bool dry_run;            /* cleanup: report, change nothing */
@@ -88,16 +102,22 @@ struct sched_loop_opts {
  * Kubernetes client on base.  Neither is owned by the loop. */
 struct sched_loop *sched_loop_new(struct event_base *, struct store *,
     struct kube_client *, const struct sched_loop_opts *);
-/* Starts the first pass. */
+/* Starts the cache's watches and the first pass. */
 void sched_loop_start(struct sched_loop *);
 /* Asks for a pass soon (a submission, an event). */
 void sched_loop_kick(struct sched_loop *);
-/* Finishes the pass in progress, then breaks the event loop. */
+/* Finishes the pass in progress, then stops (on_stop, SCHED_STOP_ASKED). */
 void sched_loop_stop(struct sched_loop *);
 /* True once the loop stopped with errors it could not carry on from. */
 bool sched_loop_failed(const struct sched_loop *);
 /* Actions that failed so far (see sched_loop_stats.failures). */
 int64_t sched_loop_failures(const struct sched_loop *);
+/*
+ * What the loop's cache of the cluster holds, for tests: per kind, each
+ * object's namespace/name and resourceVersion and the watches' counters
+ * (sched-cache.h, sched_cache_dump).  The caller decrefs it.
+ */
+json_t *sched_loop_dump_cache(const struct sched_loop *);
 void sched_loop_free(struct sched_loop *);
 
 #endif

@@ -184,22 +184,13 @@ sched_sort_type_names(struct sched_pass_state *st)
 	}
 }
 
-/* Builds types, node states, buckets and release events from the snapshot. */
-void
-sched_nodes_init(struct sched_pass_state *st)
+/* Each node's free room and GPU type, and the GPU types: those of the
+ * nodes, and those site limits name even without nodes. */
+static void
+sched_nodes_types(struct sched_pass_state *st)
 {
 	const struct sched_snapshot *sn = st->snap;
-	struct sched_intern names;
-	size_t i, k, nt, maxpick = 1;
-	int32_t n;
-	int64_t maxg;
-
-	st->nnodes = sn->nodes_readable ? sn->nnodes : 0;
-	st->types = xcalloc(st->nnodes + sn->nlimits + 1, sizeof *st->types);
-	st->ns = xcalloc(st->nnodes + 1, sizeof *st->ns);
-	sched_intern_init(&st->type_names, 16);
-	st->ntypes = 1;
-	st->types[SCHED_ALL_TYPE].first_res = -1;
+	size_t i;
 
 	for (i = 0; i < st->nnodes; i++) {
 		const struct sched_node *nd = &sn->nodes[i];
@@ -253,8 +244,18 @@ sched_nodes_init(struct sched_pass_state *st)
 			st->ntypes++;
 		}
 	}
+}
 
-	/* Pods not yet on the nodes' books are subtracted here. */
+/* Running jobs: the room of pods not yet on the nodes' books is
+ * subtracted here, and each replica's expected end becomes a release. */
+static void
+sched_nodes_running(struct sched_pass_state *st)
+{
+	const struct sched_snapshot *sn = st->snap;
+	struct sched_intern names;
+	size_t i, k, nt = 0;
+	int32_t n;
+
 	sched_intern_init(&names, st->nnodes);
 	for (i = 0; i < st->nnodes; i++) {
 		if (sn->nodes[i].name != NULL)
@@ -262,7 +263,6 @@ sched_nodes_init(struct sched_pass_state *st)
 			    (int32_t)i, NULL);
 	}
 	st->events = xcalloc(1, sizeof *st->events);
-	nt = 0;
 	for (i = 0; i < sn->nrunning; i++) {
 		if (sn->running[i].nodes != NULL && sn->running[i].replicas > 0)
 			nt += (size_t)sn->running[i].replicas;
@@ -298,8 +298,16 @@ sched_nodes_init(struct sched_pass_state *st)
 	}
 	sched_intern_release(&names);
 	qsort(st->events, st->nevents, sizeof *st->events, sched_event_cmp);
+}
 
-	/* Node lists and buckets per type; the pseudo-type holds all. */
+/* Node lists and buckets by free GPUs per type; the pseudo-type holds
+ * every node. */
+static void
+sched_nodes_buckets(struct sched_pass_state *st)
+{
+	size_t i, k;
+	int32_t n;
+
 	st->types[SCHED_ALL_TYPE].nnodes = st->nnodes;
 	for (k = 0; k < st->ntypes; k++) {
 		st->types[k].nodes = xcalloc(st->types[k].nnodes + 1,
@@ -341,6 +349,29 @@ sched_nodes_init(struct sched_pass_state *st)
 	for (k = 1; k < st->ntypes; k++)
 		st->types_by_name[k - 1] = (int32_t)k;
 	sched_sort_type_names(st);
+}
+
+/*
+ * Builds the pass's view of the nodes: free room, GPU types, the running
+ * jobs' releases, buckets by free GPUs, and the scratch that placement
+ * and sweeps use.
+ */
+void
+sched_nodes_init(struct sched_pass_state *st)
+{
+	const struct sched_snapshot *sn = st->snap;
+	size_t i, maxpick = 1;
+	int64_t maxg;
+
+	st->nnodes = sn->nodes_readable ? sn->nnodes : 0;
+	st->types = xcalloc(st->nnodes + sn->nlimits + 1, sizeof *st->types);
+	st->ns = xcalloc(st->nnodes + 1, sizeof *st->ns);
+	sched_intern_init(&st->type_names, 16);
+	st->ntypes = 1;
+	st->types[SCHED_ALL_TYPE].first_res = -1;
+	sched_nodes_types(st);
+	sched_nodes_running(st);
+	sched_nodes_buckets(st);
 
 	for (i = 0; i < sn->njobs; i++) {
 		if (sn->jobs[i].replicas > 0 &&

@@ -15,6 +15,7 @@
 # first event's simulated time), queue_samples.
 # usage: sched-watch.py URL TOKEN STOP OUT AILAB_QUEUE [INTERVAL]
 import datetime
+import http.client
 import json
 import os
 import subprocess
@@ -110,17 +111,55 @@ class Watch:
             for k in range(1, n + 1):
                 seen.setdefault(str(k), self.last_t)
 
-    def run(self):
+    def stream(self, rv):
+        """Watches from rv until the stream ends; returns the last rv, or
+        None when the server said the rv is too old (410: relist)."""
+        q = "watch=true&allowWatchBookmarks=true"
+        if rv:
+            q += "&resourceVersion=" + rv
         req = urllib.request.Request(
-            self.url + "/api/v1/pods?watch=true",
+            self.url + "/api/v1/pods?" + q,
             headers={"Authorization": "Bearer " + self.token})
         with urllib.request.urlopen(req, timeout=3600) as r:
             for line in r:
                 if not line.strip():
                     continue
                 ev = json.loads(line)
+                obj = ev.get("object") or {}
+                if ev.get("type") == "ERROR":
+                    return None if obj.get("code") == 410 else rv
+                rv = (obj.get("metadata") or {}).get("resourceVersion", rv)
+                if ev.get("type") == "BOOKMARK":
+                    continue
                 with self.lock:
-                    self.event(ev.get("type"), ev.get("object") or {})
+                    self.event(ev.get("type"), obj)
+        return rv
+
+    def relist(self):
+        """Lists every pod: the state a watch resumes from."""
+        req = urllib.request.Request(
+            self.url + "/api/v1/pods",
+            headers={"Authorization": "Bearer " + self.token})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            body = json.load(r)
+        with self.lock:
+            self.pods = {}
+            for p in body.get("items") or []:
+                self.event("ADDED", p)
+        return (body.get("metadata") or {}).get("resourceVersion")
+
+    def run(self):
+        # The first watch sends the current pods as ADDED; a stream cut
+        # (the server restarting, faults) is watched again from the last
+        # resourceVersion, and a 410 relists, so that no change is missed.
+        rv = ""
+        while True:
+            try:
+                if rv is None:
+                    rv = self.relist()
+                rv = self.stream(rv)
+            except (OSError, ValueError, http.client.HTTPException):
+                time.sleep(0.2)
 
 
 def main():

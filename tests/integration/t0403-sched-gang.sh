@@ -89,7 +89,7 @@ wait_for 40 requeued
 ok "the partial gang is given back, long before the gang timeout" $?
 aq why "$PART" >"$TMP/why"
 like "why says it was given back or its type is judged full" \
-    "$TMP/why" '^reason: .*(given back after [0-9]+s without room|RTX3090: judged full until)'
+    "$TMP/why" '^reason: .*(given back after [0-9]+s without room|RTX3090: judged full (at [0-9]+ GPUs of ours )?until)'
 like "the recorded reason carries the cluster's Unschedulable message" \
     "$TMP/why" '^reason: .*Insufficient nvidia.com/gpu'
 sleep 3

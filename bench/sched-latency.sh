@@ -1,0 +1,120 @@
+#!/bin/sh
+# bench/sched-latency: what one pass costs, with the cluster in the
+# scheduler's watch-fed cache, when one pod ends.  NODES nodes of 8
+# RTX4090D GPUs (ailab-kubesim at --speed 10) are each filled by a job of
+# ours that runs for ever; FOREIGN pods of someone else (100m CPU, no
+# GPU) run beside them; QUEUED jobs of 8 GPUs wait behind.  Then a
+# long-running `sched -v` (default --interval 2s) is followed: the passes
+# while nothing changes, and after one running job is cancelled the pass
+# that tears it down and the one that, its pod gone, admits the first
+# waiting job into the freed node (decisions made, creates sent: the
+# phases up to "record"; "whole pass" also waits for the creates'
+# answers).  Prints the phases of those passes from the log, and the
+# scheduler's peak and current resident memory.
+# Usage: [SIM=PATH] bench/sched-latency.sh [BUILDDIR [NODES [QUEUED
+#        [FOREIGN [QPS]]]]]
+# Defaults: . 200 10000 0 2000; the issue's large case is
+# `bench/sched-latency.sh BUILD 5000 100000 95000`.
+set -eu
+B=${1:-.}
+NODES=${2:-200}
+QUEUED=${3:-10000}
+FOREIGN=${4:-0}
+QPS=${5:-2000}
+AQ="$B/ailab-queue"
+SIM=${SIM:-$B/ailab-kubesim}
+LOAD=${LOAD:-$B/bench/sim-bench}
+. "$(dirname "$0")/sched-lib.sh"
+
+count() {
+	sqlite3 "$AILAB_QUEUE_DB" "SELECT count(*) FROM jobs WHERE state IN
+	    ($(printf "'%s'," "$@" | sed 's/,$//'))"
+}
+passes() { grep -c 'whole pass' "$tmp/loop.out" || true; }
+# wait_passes N: until the loop has logged N passes in all.
+wait_passes() {
+	i=0
+	while [ "$(passes)" -lt "$1" ]; do
+		i=$((i + 1))
+		[ $i -gt 6000 ] && { tail "$tmp/loop.out" >&2; exit 1; }
+		kill -0 "$SCHEDPID" 2>/dev/null || { tail "$tmp/loop.out" >&2;
+		    exit 1; }
+		sleep 0.1
+	done
+}
+mem() {
+	grep -E '^(VmHWM|VmRSS)' "/proc/$SCHEDPID/status" |
+	    tr -s ' \t' ' ' | tr '\n' ' '
+}
+
+start_cluster "$NODES"
+URL=$(sed -n 's/^url //p' "$tmp/sim.out")
+PORT=${URL##*:}
+
+if [ "$FOREIGN" -gt 0 ]; then
+	start=$(now)
+	body='{"metadata":{"name":"p-{n}","labels":{"app":"other"},"annotations":{"sim.ailab-queue.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"100m","memory":"128Mi"}}}]}}'
+	"$LOAD" 127.0.0.1 "$PORT" admin-token POST /api/v1/namespaces/default/pods \
+	    "$FOREIGN" 8 "$body" >"$tmp/foreign.out"
+	python3 -c 'import sys; print("%s foreign pods created in %.0f s" %
+	    (sys.argv[1], float(sys.argv[3]) - float(sys.argv[2])))' \
+	    "$FOREIGN" "$start" "$(now)"
+fi
+
+grid "$tmp/fill.yaml" fill "$NODES" 8
+"$AQ" --context bench -q submit "$tmp/fill.yaml" >/dev/null
+grid "$tmp/wait.yaml" wait "$QUEUED" 8
+start=$(now)
+"$AQ" --context bench -q submit "$tmp/wait.yaml" >/dev/null
+python3 -c 'import sys; print("%s fill jobs and %s waiting jobs queued in '\
+'%.1f s" % (sys.argv[1], sys.argv[2], float(sys.argv[4]) - '\
+'float(sys.argv[3])))' "$NODES" "$QUEUED" "$start" "$(now)"
+
+start=$(now)
+"$AQ" --context admin --qps "$QPS" -v sched >"$tmp/loop.out" 2>&1 &
+SCHEDPID=$!
+i=0
+until [ "$(count running)" -ge "$NODES" ]; do
+	i=$((i + 1))
+	[ $i -gt 30000 ] && { tail "$tmp/loop.out" >&2; exit 1; }
+	sleep 0.2
+done
+python3 -c 'import sys; print("all %s fill jobs running %.1f s after the '\
+'scheduler started" % (sys.argv[1], float(sys.argv[3]) - float(sys.argv[2])))' \
+    "$NODES" "$start" "$(now)"
+echo "first passes (lists and a first reason for every job):"
+grep 'pass:' "$tmp/loop.out" | head -n 4 | sed 's/^.*pass: /  /'
+
+# Steady: nothing changes for a few passes.
+n=$(passes)
+wait_passes $((n + 5))
+echo "passes while nothing changes:"
+grep 'pass:' "$tmp/loop.out" | tail -n 6 | sed 's/^.*pass: /  /'
+echo "scheduler memory: $(mem)"
+
+# One pod ends: a running job is cancelled; its teardown, then the pass
+# its pod's deletion wakes, which admits a waiting job.
+id=$(sqlite3 "$AILAB_QUEUE_DB" "SELECT min(id) FROM jobs WHERE state =
+    'running'")
+n=$(wc -l <"$tmp/loop.out")
+"$AQ" -q cancel "$id" >/dev/null
+i=0
+until [ "$(count cancelled)" -ge 1 ]; do
+	i=$((i + 1))
+	[ $i -gt 3000 ] && break
+	sleep 0.1
+done
+until [ "$(count admitted running)" -ge "$NODES" ]; do
+	i=$((i + 1))
+	[ $i -gt 3000 ] && break
+	sleep 0.1
+done
+n2=$(passes)
+wait_passes $((n2 + 2))
+echo "after job $id is cancelled (its pod deleted, a waiting job admitted):"
+tail -n +"$((n + 1))" "$tmp/loop.out" | grep -E 'pass:|-> |deleted' |
+    head -n 16 | sed 's/^[^ ]* ailab-queue info: /  /' | cut -c1-200
+echo "scheduler memory: $(mem)"
+kill "$SCHEDPID"
+wait "$SCHEDPID" || true
+SCHEDPID=

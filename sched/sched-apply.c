@@ -1,0 +1,584 @@
+/*
+ * sched-apply.c: the policy's decisions applied.  One record per decision
+ * (sched_decided), one switch on its verdict: an admission becomes a store
+ * move to admitted with its placement, then the creates of its objects;
+ * a job that can never run fails; a waiting job's reason and place are
+ * written when they changed.  Moves are recorded in one transaction
+ * before any object exists, so that a crash in between re-creates rather
+ * than duplicates.
+ */
+#include "sched-loop-int.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+/* What a create's answer needs to know. */
+struct sched_create {
+	struct sched_loop *loop;
+	const struct store_job *job;  /* lives until the pass ends */
+	enum kube_kind kind;
+	char *what;                   /* "Deployment train-3-0-ab12c" */
+};
+
+/*
+ * The client that creates and deletes a job's objects: the one the caller
+ * gives for its owner (the shared server impersonating them), else ours.
+ */
+struct kube_client *
+sched_client(struct sched_loop *loop, const char *owner)
+{
+	struct kube_client *kc = NULL;
+
+	if (loop->opts.client_for != NULL && owner != NULL)
+		kc = loop->opts.client_for(owner, loop->opts.client_arg);
+	return kc != NULL ? kc : loop->kube;
+}
+
+/*
+ * True if the pass saw an object of this kind and name for the job.  Jobs
+ * started before names carried the queue's tag have objects named
+ * "<name>-<id>...": those count too, or an upgrade would start such a
+ * running job a second time.
+ */
+static bool
+sched_object_exists(struct sched_loop *loop, const struct store_job *j,
+    enum kube_kind kind, const char *name)
+{
+	enum sched_obj key = kind == KUBE_DEPLOYMENTS ? SCHED_OBJ_DEPLOYMENTS :
+	    kind == KUBE_JOBS ? SCHED_OBJ_JOBS : kind == KUBE_SERVICES ?
+	    SCHED_OBJ_SERVICES : SCHED_OBJ_PODS;
+	char *tag, *legacy = NULL, *at;
+	bool found = false;
+	json_t *o;
+	size_t i;
+
+	tag = xprintf("-%lld-%.5s", (long long)j->id,
+	    store_queue_id(loop->store));
+	if ((at = strstr(name, tag)) != NULL)
+		legacy = xprintf("%.*s-%lld%s", (int)(at - name), name,
+		    (long long)j->id, at + strlen(tag));
+	json_array_foreach(sched_job_objects(loop, j, key), i, o) {
+		if (strcmp(kube_obj_name(o), name) == 0 || (legacy != NULL &&
+		    strcmp(kube_obj_name(o), legacy) == 0))
+			found = true;
+	}
+	free(legacy);
+	free(tag);
+	return found;
+}
+
+/* The cache's kind of an object this loop creates. */
+static enum sched_ck
+sched_created_kind(enum kube_kind kind)
+{
+	switch (kind) {
+	case KUBE_DEPLOYMENTS:
+		return SCHED_CK_DEPLOYMENTS;
+	case KUBE_JOBS:
+		return SCHED_CK_JOBS;
+	case KUBE_SERVICES:
+		return SCHED_CK_SERVICES;
+	default:
+		return SCHED_CK_OURPODS;
+	}
+}
+
+/*
+ * A create came back.  AlreadyExists of an object with this queue's and
+ * job's labels is ours from an earlier try; any other holder of the name
+ * is not, and the job fails saying so rather than run without an object
+ * or take someone else's.
+ */
+static void
+sched_create_cb(struct kube_response *r, void *arg)
+{
+	struct sched_create *sc = arg;
+	struct sched_loop *loop = sc->loop;
+	char *err, *why;
+
+	if (r->error != NULL && kube_is_already_exists(r->error)) {
+		why = xprintf("%s exists in namespace '%s' and is not this "
+		    "job's (another queue's or made by hand): delete it or "
+		    "rename the job", sc->what, sc->job->namespace);
+		sched_note(loop, true, "job %lld: %s", (long long)sc->job->id,
+		    why);
+		sched_move(loop, sc->job, STORE_FAILED, why, NULL);
+		free(why);
+	} else if (r->error != NULL) {
+		err = kube_error_string(r->error);
+		sched_note(loop, true, "creating %s: %s", sc->what, err);
+		free(err);
+		loop->stats.api_errors++;
+	} else if (json_is_object(r->body)) {
+		/* Seen from now on, before its watch event comes. */
+		sched_cache_assume(loop->cc, sched_created_kind(sc->kind),
+		    r->body);
+	}
+	free(sc->what);
+	free(sc);
+	sched_req_done(loop);
+}
+
+/* The labels that say an object is this job's of this queue. */
+static json_t *
+sched_identity(struct sched_loop *loop, const struct store_job *j)
+{
+	return json_pack("{s:s,s:s,s:o}", SPEC_LABEL_MANAGED, "ailab-queue",
+	    SCHED_QUEUE_LABEL, store_queue_id(loop->store), SCHED_JOB_LABEL,
+	    json_sprintf("%lld", (long long)j->id));
+}
+
+/* The kind of a rendered object, from its "kind" field. */
+static int
+sched_object_kind(const json_t *o, enum kube_kind *kind)
+{
+	const char *k = json_string_value(json_object_get(o, "kind"));
+
+	if (k == NULL)
+		return -1;
+	if (strcmp(k, "Deployment") == 0)
+		*kind = KUBE_DEPLOYMENTS;
+	else if (strcmp(k, "Job") == 0)
+		*kind = KUBE_JOBS;
+	else if (strcmp(k, "Service") == 0)
+		*kind = KUBE_SERVICES;
+	else if (strcmp(k, "Pod") == 0)
+		*kind = KUBE_PODS;
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * Creates whatever of a job's objects the pass did not see: all of them
+ * after an admission, the missing ones after a crash or when something
+ * deleted one while the job ran.  Returns the number of creates started,
+ * or -1 if the job cannot be rendered.
+ */
+int
+sched_ensure_objects(struct sched_loop *loop, const struct store_job *j,
+    char **cause)
+{
+	struct sched_create *sc;
+	json_t *objs, *o, *id;
+	enum kube_kind kind;
+	const char *name;
+	size_t i;
+	int n = 0;
+
+	objs = sched_spec_render(store_queue_id(loop->store), j, j->attempts,
+	    j->run_gpu_type, j->run_nodes, cause);
+	if (objs == NULL)
+		return -1;
+	id = sched_identity(loop, j);
+	json_array_foreach(objs, i, o) {
+		name = json_string_value(json_object_get(json_object_get(o,
+		    "metadata"), "name"));
+		if (sched_object_kind(o, &kind) != 0 || name == NULL)
+			continue;
+		if (sched_object_exists(loop, j, kind, name))
+			continue;
+		sc = xcalloc(1, sizeof *sc);
+		sc->loop = loop;
+		sc->job = j;
+		sc->kind = kind;
+		sc->what = xprintf("%s %s", json_string_value(
+		    json_object_get(o, "kind")), name);
+		loop->inflight++;
+		kube_create_owned(sched_client(loop, j->owner), kind,
+		    j->namespace, o, id, sched_create_cb, sc);
+		n++;
+	}
+	json_decref(id);
+	json_decref(objs);
+	return n;
+}
+
+/* Orders job ids ascending. */
+static int
+sched_id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Gives the jobs about to be admitted their spec text, which the bulk read
+ * skips for cached queued jobs, in one query.
+ */
+static void
+sched_load_specs(struct sched_loop *loop, struct store_job **js, size_t n)
+{
+	int64_t *ids, *hit;
+	char **specs = NULL, *cause = NULL;
+	size_t i, k = 0;
+
+	ids = xcalloc(n + 1, sizeof *ids);
+	for (i = 0; i < n; i++)
+		if (js[i]->spec_json == NULL)
+			ids[k++] = js[i]->id;
+	/* Admissions come in the policy's order; store_specs wants ids
+	 * ascending, and answers in that order. */
+	qsort(ids, k, sizeof *ids, sched_id_cmp);
+	if (k > 0 && store_specs(loop->store, ids, k, &specs, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		specs = NULL;
+	}
+	for (i = 0; specs != NULL && i < n; i++) {
+		if (js[i]->spec_json != NULL)
+			continue;
+		hit = bsearch(&js[i]->id, ids, k, sizeof *ids, sched_id_cmp);
+		if (hit != NULL) {
+			js[i]->spec_json = specs[hit - ids];
+			specs[hit - ids] = NULL;
+		}
+	}
+	for (i = 0; specs != NULL && i < k; i++)
+		free(specs[i]);
+	free(specs);
+	free(ids);
+}
+
+/*
+ * Whether a waiting job's recorded place in the queue is worth rewriting:
+ * always within the first 100, further back only once it moved by more
+ * than 1%, so that one admission at the head of a long queue does not
+ * rewrite every row behind it.
+ */
+static bool
+sched_position_moved(int64_t was, int64_t now)
+{
+	int64_t d = was > now ? was - now : now - was;
+
+	if (d == 0)
+		return false;
+	return now <= 100 || was <= 100 || d * 100 > was;
+}
+
+/*
+ * What the store records of an admission: the GPU type as the site names it
+ * (so that "any" renders the selector of the type chosen), the node of each
+ * rank, and a reason that says where and on what run-time plan.
+ */
+static void
+sched_admission(struct sched_loop *loop, const struct store_job *j,
+    const struct sched_decision *d, struct store_change *chg, char **why)
+{
+	char type[64], *nodes = NULL, *where, *plan = NULL, *d_s;
+	const struct sched_spec *sp = sched_spec_of(loop, j, NULL);
+	const char *basis;
+	int64_t est;
+	size_t k;
+
+	type[0] = '\0';
+	if (d->gpu_type != NULL)
+		sched_gpu_type_normalize(d->gpu_type, type, sizeof type);
+	if (type[0] == '\0' && d->gpu_type != NULL)
+		snprintf(type, sizeof type, "%s", d->gpu_type);
+	for (k = 0; d->nodes != NULL && k < (size_t)j->replicas; k++) {
+		char *more = xprintf("%s%s%s", nodes != NULL ? nodes : "",
+		    k > 0 ? "," : "", d->nodes[k] != NULL ? d->nodes[k] : "");
+
+		free(nodes);
+		nodes = more;
+	}
+	chg->run_gpu_type = xstrdup(type);
+	chg->run_nodes = nodes != NULL ? nodes : xstrdup("");
+	if (nodes != NULL && j->replicas == 1)
+		where = xprintf(" on node %s", nodes);
+	else if (nodes != NULL)
+		where = xprintf(" on nodes %s", nodes);
+	else if (j->gpu_count > 0 && loop->sight == SCHED_SIGHT_NAMESPACE)
+		where = xstrdup(" (nodes not visible: the cluster places it)");
+	else
+		where = xstrdup("");
+	est = sched_estimate(loop, j, &basis);
+	if (sp != NULL && sp->timeout_s == 0 && est > 0 && basis != NULL) {
+		d_s = duration_format(est);
+		plan = xprintf("; expected to run %s (%s)", d_s, basis);
+		free(d_s);
+	}
+	*why = xprintf("admitted on %s%s%s", type[0] != '\0' ? type :
+	    "CPU nodes", where, plan != NULL ? plan : "");
+	free(where);
+	free(plan);
+}
+
+/*
+ * A waiting job's reason with the run-time estimate planning used for it
+ * (`why` shows which), or NULL when the policy's reason says it all (a
+ * timeout was given, or nothing is known yet).
+ */
+static char *
+sched_wait_reason(struct sched_loop *loop, const struct store_job *j,
+    const struct sched_decision *d)
+{
+	const struct sched_spec *sp = sched_spec_of(loop, j, NULL);
+	const char *basis;
+	char *dur, *out;
+	int64_t est;
+
+	if (sp == NULL || sp->timeout_s > 0 || j->state == STORE_HELD)
+		return NULL;
+	if ((est = sched_estimate(loop, j, &basis)) <= 0 || basis == NULL)
+		return NULL;
+	dur = duration_format(est);
+	out = xprintf("%s; expected to run %s (%s)", d->reason, dur, basis);
+	free(dur);
+	return out;
+}
+
+/* One decision of the policy on its way to the store. */
+struct sched_decided {
+	struct store_job *job;
+	enum store_state to;
+	char *why;                   /* the move's reason */
+	struct store_change chg;     /* an admission's type and nodes */
+	bool moved;                  /* the store took it */
+};
+
+/* What a pass applies: moves (admissions first, in the policy's order,
+ * so that objects are created owner by owner and group by group as it
+ * alternated them), then the waiting jobs' reasons. */
+struct sched_applied {
+	struct sched_decided *moves;
+	size_t nmoves;
+	struct sched_reason *reasons;
+	size_t nreasons;
+};
+
+/* One decision: a move for an admission or a refusal, a reason (when it
+ * changed) for a wait. */
+static void
+sched_apply_decision(struct sched_loop *loop, struct store_job *j,
+    const struct sched_decision *d, struct sched_applied *a)
+{
+	struct sched_decided *m;
+	char *why;
+
+	switch (d->verdict) {
+	case SCHED_VERDICT_ADMIT:
+		m = &a->moves[a->nmoves++];
+		m->job = j;
+		m->to = STORE_ADMITTED;
+		sched_admission(loop, j, d, &m->chg, &m->why);
+		break;
+	case SCHED_VERDICT_NEVER:
+		m = &a->moves[a->nmoves++];
+		m->job = j;
+		m->to = STORE_FAILED;
+		m->why = xstrdup(d->reason);
+		break;
+	case SCHED_VERDICT_WAIT:
+		why = sched_wait_reason(loop, j, d);
+		/* Only what changed is written. */
+		if (strcmp(j->reason, why != NULL ? why : d->reason) == 0 &&
+		    !sched_position_moved(j->position, (int64_t)d->position)) {
+			free(why);
+			break;
+		}
+		a->reasons[a->nreasons++] = (struct sched_reason){
+		    .id = j->id, .position = (int64_t)d->position,
+		    .text = why != NULL ? why : xstrdup(d->reason) };
+		break;
+	}
+}
+
+/* Records the moves in one transaction; each says whether it took (a
+ * cleanup or a user may have got there first). */
+static void
+sched_apply_moves(struct sched_loop *loop, struct sched_applied *a)
+{
+	struct store_move *mv = xcalloc(a->nmoves + 1, sizeof *mv);
+	struct sched_decided *m;
+	char *cause = NULL;
+	size_t i;
+
+	for (i = 0; i < a->nmoves; i++) {
+		m = &a->moves[i];
+		mv[i].id = m->job->id;
+		mv[i].from = STORE_STATE_BIT(m->job->state);
+		mv[i].to = m->to;
+		mv[i].reason = m->why;
+		mv[i].chg = m->to == STORE_ADMITTED ? &m->chg : NULL;
+	}
+	if (loop->ops->transitions(loop, mv, a->nmoves, &cause) != 0) {
+		sched_note(loop, true, "recording admissions: %s", cause);
+		free(cause);
+		free(mv);
+		return;
+	}
+	for (i = 0; i < a->nmoves; i++) {
+		m = &a->moves[i];
+		if (mv[i].result != 0) {
+			if (mv[i].cause != NULL)
+				sched_note(loop, false, "job %lld: %s",
+				    (long long)m->job->id, mv[i].cause);
+			free(mv[i].cause);
+			continue;
+		}
+		log_info("job %lld: %s -> %s: %s", (long long)m->job->id,
+		    store_state_name(m->job->state), store_state_name(m->to),
+		    m->why);
+		m->job->state = m->to;
+		m->moved = true;
+	}
+	free(mv);
+}
+
+/* Creates the objects of the jobs the store now has admitted; returns how
+ * many were admitted. */
+static size_t
+sched_apply_creates(struct sched_loop *loop, struct sched_applied *a)
+{
+	struct store_job **js = xcalloc(a->nmoves + 1, sizeof *js), *j;
+	struct sched_decided *m;
+	char *cause = NULL, *why;
+	size_t i, n = 0;
+
+	for (i = 0; i < a->nmoves; i++)
+		if (a->moves[i].moved && a->moves[i].to == STORE_ADMITTED)
+			js[n++] = a->moves[i].job;
+	sched_load_specs(loop, js, n);
+	for (i = 0; i < a->nmoves; i++) {
+		m = &a->moves[i];
+		if (!m->moved || m->to != STORE_ADMITTED)
+			continue;
+		j = m->job;
+		j->attempts++;
+		free(j->run_gpu_type);
+		j->run_gpu_type = xstrdup(m->chg.run_gpu_type);
+		free(j->run_nodes);
+		j->run_nodes = xstrdup(m->chg.run_nodes);
+		loop->stats.admissions++;
+		/* Its spec could not be read just now: the next pass, which
+		 * reads every admitted job's spec, creates its objects. */
+		if (j->spec_json == NULL)
+			continue;
+		if (sched_ensure_objects(loop, j, &cause) < 0) {
+			why = xprintf("cannot render: %s", cause);
+			sched_end(loop, j, NULL, STORE_FAILED, why);
+			free(why);
+			free(cause);
+			cause = NULL;
+		}
+	}
+	free(js);
+	return n;
+}
+
+/* Writes the waiting jobs' reasons and places that changed, at once. */
+static void
+sched_apply_reasons(struct sched_loop *loop, const struct sched_applied *a)
+{
+	const char **texts = xcalloc(a->nreasons + 1, sizeof *texts);
+	int64_t *ids = xcalloc(a->nreasons + 1, sizeof *ids);
+	int64_t *pos = xcalloc(a->nreasons + 1, sizeof *pos);
+	char *cause = NULL;
+	size_t i;
+
+	for (i = 0; i < a->nreasons; i++) {
+		ids[i] = a->reasons[i].id;
+		pos[i] = a->reasons[i].position;
+		texts[i] = a->reasons[i].text;
+	}
+	if (store_set_reasons(loop->store, ids, texts, pos, a->nreasons,
+	    &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+	}
+	free(texts);
+	free(ids);
+	free(pos);
+}
+
+/* Frees what a pass applied. */
+static void
+sched_applied_release(struct sched_applied *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nmoves; i++) {
+		free(a->moves[i].why);
+		free((char *)a->moves[i].chg.run_gpu_type);
+		free((char *)a->moves[i].chg.run_nodes);
+	}
+	for (i = 0; i < a->nreasons; i++)
+		free(a->reasons[i].text);
+	free(a->moves);
+	free(a->reasons);
+}
+
+/* Runs the policy over this pass's snapshot; 0, or -1 with the result
+ * released. */
+static int
+sched_apply_policy(struct sched_loop *loop, struct sched_snap_store *ss,
+    struct sched_snapshot *snap, struct sched_result *res)
+{
+	struct sched_config cfg;
+	char *cause = NULL;
+
+	memset(res, 0, sizeof *res);
+	sched_snap_build(loop, ss, snap);
+	loop->stats.snapshot_ms = sched_phase(loop);
+	sched_config_default(&cfg);
+	cfg.max_admit = loop->opts.max_admit;
+	if (sched_pass(snap, &cfg, res, &cause) != 0) {
+		log_warnx("policy: %s", cause);
+		free(cause);
+		sched_result_release(res);
+		return -1;
+	}
+	loop->stats.policy_ms = sched_phase(loop);
+	return 0;
+}
+
+/* Runs the policy and applies its decisions; returns its next delay. */
+int64_t
+sched_apply(struct sched_loop *loop)
+{
+	struct sched_snap_store ss;
+	struct sched_snapshot snap;
+	struct sched_result res;
+	struct sched_applied a;
+	size_t i, nadmitted;
+	int64_t next;
+
+	memset(&ss, 0, sizeof ss);
+	if (sched_apply_policy(loop, &ss, &snap, &res) != 0) {
+		sched_snap_release(&ss);
+		return loop->opts.interval_ms;
+	}
+	memset(&a, 0, sizeof a);
+	a.moves = xcalloc(res.ndecisions + 1, sizeof *a.moves);
+	a.reasons = xcalloc(res.ndecisions + 1, sizeof *a.reasons);
+	for (i = 0; i < res.nadmitted; i++)
+		sched_apply_decision(loop, ss.sjobs[res.admitted[i]],
+		    &res.decisions[res.admitted[i]], &a);
+	for (i = 0; i < res.ndecisions; i++)
+		if (res.decisions[i].verdict != SCHED_VERDICT_ADMIT)
+			sched_apply_decision(loop, ss.sjobs[i],
+			    &res.decisions[i], &a);
+	sched_apply_moves(loop, &a);
+	nadmitted = sched_apply_creates(loop, &a);
+	sched_apply_reasons(loop, &a);
+	loop->stats.record_ms = sched_phase(loop);
+	log_info("pass: %zu jobs read (%zu waiting), %zu nodes; read %lld ms, "
+	    "cache %lld ms, follow %lld ms, snapshot %lld ms, policy %lld ms, "
+	    "record %lld ms (%zu admitted, %zu reasons written)", loop->njobs,
+	    snap.njobs, snap.nnodes, (long long)loop->stats.read_ms,
+	    (long long)loop->stats.list_ms, (long long)loop->stats.follow_ms,
+	    (long long)loop->stats.snapshot_ms,
+	    (long long)loop->stats.policy_ms, (long long)loop->stats.record_ms,
+	    nadmitted, a.nreasons);
+	next = res.next_pass_ms;
+	sched_applied_release(&a);
+	sched_result_release(&res);
+	sched_snap_release(&ss);
+	return next;
+}

@@ -1,0 +1,456 @@
+/*
+ * sched-cache-store.c: what the cache keeps beside each kind's objects, as
+ * they come and go: this queue's objects by job, nodes parsed for the
+ * policy, the requests of pods bound to each node (and those being
+ * deleted), and when each pod of ours was first seen against its
+ * namespace's quota changes.
+ */
+#include "sched-cache-int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "spec.h"
+
+/* A namespace name shared by every pod of it. */
+static const char *
+sched_cache_intern(struct sched_cache *c, const char *ns)
+{
+	char *s = sched_map_get(&c->nsnames, ns);
+
+	if (s == NULL) {
+		s = xstrdup(ns);
+		sched_map_put(&c->nsnames, ns, s);
+	}
+	return s;
+}
+
+/* The job key of one of our objects, or NULL if it is not this queue's. */
+static char *
+sched_cjob_key(const struct sched_cache *c, const json_t *obj)
+{
+	const char *id = kube_obj_label(obj, SPEC_LABEL_JOB);
+	const char *q = kube_obj_label(obj, SPEC_LABEL_QUEUE);
+
+	/* Another queue's job of the same id, or an object no queue
+	 * labelled: not ours. */
+	if (id == NULL || q == NULL || strcmp(q, c->queue) != 0)
+		return NULL;
+	return xprintf("%s/%s", kube_obj_namespace(obj), id);
+}
+
+/* Files an object under its job. */
+void
+sched_cjob_add(struct sched_cache *c, int slot, json_t *obj)
+{
+	struct sched_cjob *j;
+	char *key;
+	int k;
+
+	if (slot < 0 || (key = sched_cjob_key(c, obj)) == NULL)
+		return;
+	if ((j = sched_map_get(&c->jobs, key)) == NULL) {
+		j = xcalloc(1, sizeof *j);
+		j->ns = xstrdup(kube_obj_namespace(obj));
+		j->id = strtoll(kube_obj_label(obj, SPEC_LABEL_JOB), NULL, 10);
+		for (k = 0; k < SCHED_OBJ_COUNT; k++)
+			j->items[k] = json_array();
+		sched_map_put(&c->jobs, key, j);
+	}
+	json_array_append(j->items[slot], obj);
+	free(key);
+}
+
+/* Frees a job's entry. */
+void
+sched_cjob_free(void *p)
+{
+	struct sched_cjob *j = p;
+	int k;
+
+	for (k = 0; k < SCHED_OBJ_COUNT; k++)
+		json_decref(j->items[k]);
+	free(j->ns);
+	free(j);
+}
+
+/* Takes an object (this very one) out of its job's entry. */
+void
+sched_cjob_del(struct sched_cache *c, int slot, json_t *obj)
+{
+	struct sched_cjob *j;
+	size_t i, left = 0;
+	char *key;
+	int k;
+
+	if (slot < 0 || (key = sched_cjob_key(c, obj)) == NULL)
+		return;
+	if ((j = sched_map_get(&c->jobs, key)) != NULL) {
+		for (i = 0; i < json_array_size(j->items[slot]); i++) {
+			if (json_array_get(j->items[slot], i) == obj) {
+				json_array_remove(j->items[slot], i);
+				break;
+			}
+		}
+		for (k = 0; k < SCHED_OBJ_COUNT; k++)
+			left += json_array_size(j->items[k]);
+		if (left == 0)
+			sched_cjob_free(sched_map_del(&c->jobs, key));
+	}
+	free(key);
+}
+
+/* Frees what a node's parse allocated. */
+void
+sched_cnode_release(struct sched_cnode *n)
+{
+	json_decref(n->obj);
+	free(n->taints);
+	free(n->labels);
+	n->obj = NULL;
+	n->taints = NULL;
+	n->labels = NULL;
+}
+
+/* Reads one node's capacity, taints and labels for the policy. */
+void
+sched_cnode_parse(struct sched_cnode *cn, json_t *n)
+{
+	struct sched_node *sn = &cn->node;
+	const json_t *t, *lab, *e;
+	const char *k, *eff;
+	json_t *v;
+	size_t i, nt;
+	int64_t g = 0;
+
+	cn->obj = json_incref(n);
+	memset(sn, 0, sizeof *sn);
+	sn->name = kube_obj_name(n);
+	sn->gpu_product = kube_obj_label(n, SCHED_GPU_LABEL);
+	if (sn->gpu_product == NULL)
+		sn->gpu_product = kube_obj_label(n, SCHED_GPU_LABEL_GFD);
+	kube_node_allocatable(n, "cpu", QUANTITY_MILLI, &sn->alloc_cpu_milli,
+	    NULL);
+	kube_node_allocatable(n, "memory", QUANTITY_UNITS,
+	    &sn->alloc_memory_bytes, NULL);
+	if (kube_node_allocatable(n, "nvidia.com/gpu", QUANTITY_UNITS, &g,
+	    NULL) == 0)
+		sn->alloc_gpus = (int)g;
+	sn->unschedulable = kube_node_is_unschedulable(n);
+	sn->ready = kube_node_is_ready(n);
+	t = json_object_get(json_object_get(n, "spec"), "taints");
+	nt = json_array_size(t);
+	cn->taints = xcalloc(nt + 1, sizeof *cn->taints);
+	for (i = 0; i < nt; i++) {
+		e = json_array_get(t, i);
+		eff = json_string_value(json_object_get(e, "effect"));
+		cn->taints[i].key = json_string_value(json_object_get(e, "key"));
+		cn->taints[i].value = json_string_value(json_object_get(e,
+		    "value"));
+		cn->taints[i].effect = eff == NULL ? SCHED_TAINT_NO_SCHEDULE :
+		    strcmp(eff, "NoExecute") == 0 ? SCHED_TAINT_NO_EXECUTE :
+		    strcmp(eff, "PreferNoSchedule") == 0 ?
+		    SCHED_TAINT_PREFER_NO_SCHEDULE : SCHED_TAINT_NO_SCHEDULE;
+	}
+	sn->taints = cn->taints;
+	sn->ntaints = nt;
+	lab = json_object_get(json_object_get(n, "metadata"), "labels");
+	cn->labels = xcalloc(json_object_size(lab) + 1, sizeof *cn->labels);
+	i = 0;
+	json_object_foreach((json_t *)lab, k, v) {
+		cn->labels[i].key = k;
+		cn->labels[i].value = json_string_value(v);
+		i++;
+	}
+	sn->labels = cn->labels;
+	sn->nlabels = i;
+}
+
+/* Frees a node entry. */
+void
+sched_cnode_free(void *p)
+{
+	if (p != NULL)
+		sched_cnode_release(p);
+	free(p);
+}
+
+/* The totals of a node, made on first use and kept. */
+static struct sched_ntot *
+sched_ntot_get(struct sched_cache *c, const char *node)
+{
+	struct sched_ntot *t = sched_map_get(&c->ntots, node);
+
+	if (t == NULL) {
+		t = xcalloc(1, sizeof *t);
+		t->name = xstrdup(node);
+		sched_map_put(&c->ntots, node, t);
+	}
+	return t;
+}
+
+/* Frees a node's totals. */
+void
+sched_ntot_free(void *p)
+{
+	struct sched_ntot *t = p;
+
+	free(t->name);
+	free(t);
+}
+
+/* Takes a pod, already out of its store, off its node's books; frees it. */
+void
+sched_cpod_drop(struct sched_cache *c, const char *key, struct sched_cpod *p)
+{
+	if (p == NULL)
+		return;
+	if (p->at != NULL) {
+		p->at->cpu -= p->cpu;
+		p->at->mem -= p->mem;
+		p->at->gpu -= p->gpu;
+	}
+	if (p->deleting)
+		sched_map_del(&c->deleting, key);
+	free(p->rv);
+	free(p);
+}
+
+/* What the store of every pod keeps of one: from a watch event's object,
+ * or from the line a list kept (sched_cpod_slim). */
+struct sched_podf {
+	const char *ns;
+	const char *name;
+	const char *rv;
+	const char *node;            /* NULL: not bound */
+	int64_t cpu;
+	int64_t mem;
+	int64_t gpu;
+	bool deleting;
+	bool terminal;
+};
+
+/* A pod's fields from its object. */
+static void
+sched_podf_from_obj(const json_t *p, struct sched_podf *f)
+{
+	memset(f, 0, sizeof *f);
+	f->ns = kube_obj_namespace(p);
+	f->name = kube_obj_name(p);
+	f->rv = kube_obj_resource_version(p);
+	f->node = kube_pod_node(p);
+	kube_pod_request(p, "cpu", QUANTITY_MILLI, &f->cpu, NULL);
+	kube_pod_request(p, "memory", QUANTITY_UNITS, &f->mem, NULL);
+	kube_pod_request(p, "nvidia.com/gpu", QUANTITY_UNITS, &f->gpu, NULL);
+	f->deleting = json_object_get(json_object_get(p, "metadata"),
+	    "deletionTimestamp") != NULL;
+	f->terminal = kube_pod_is_terminal(p);
+}
+
+/* A pod's fields from a kept line (buf is a copy, cut in place); -1 if
+ * it is not one. */
+static int
+sched_podf_from_line(char *buf, struct sched_podf *f)
+{
+	char *v[8], *next;
+	size_t n = 0;
+
+	for (; buf != NULL && n < nitems(v); buf = next) {
+		if ((next = strchr(buf, '\037')) != NULL)
+			*next++ = '\0';
+		v[n++] = buf;
+	}
+	if (n != nitems(v))
+		return -1;
+	memset(f, 0, sizeof *f);
+	f->ns = v[0];
+	f->name = v[1];
+	f->rv = v[2];
+	f->node = *v[3] != '\0' ? v[3] : NULL;
+	f->cpu = strtoll(v[4], NULL, 10);
+	f->mem = strtoll(v[5], NULL, 10);
+	f->gpu = strtoll(v[6], NULL, 10);
+	f->deleting = strchr(v[7], 'd') != NULL;
+	f->terminal = strchr(v[7], 't') != NULL;
+	return 0;
+}
+
+/* Keeps a pod's requests on its node's books (bound and not ended). */
+static void
+sched_cpod_keep(struct sched_cache *c, struct sched_inf *inf, const char *key,
+    const struct sched_podf *f)
+{
+	struct sched_cpod *p = xcalloc(1, sizeof *p);
+
+	p->ns = sched_cache_intern(c, f->ns != NULL ? f->ns : "");
+	p->rv = xstrdup(f->rv != NULL ? f->rv : "");
+	p->cpu = f->cpu;
+	p->mem = f->mem;
+	p->gpu = f->gpu;
+	if (f->node != NULL && !f->terminal) {
+		p->at = sched_ntot_get(c, f->node);
+		p->at->cpu += p->cpu;
+		p->at->mem += p->mem;
+		p->at->gpu += p->gpu;
+		p->deleting = f->deleting;
+		if (p->deleting)
+			sched_map_put(&c->deleting, key, p);
+	}
+	sched_map_put(&inf->objs, key, p);
+}
+
+/* Adds (or replaces) a pod in the store of every pod, from a watch
+ * event's object or a list's kept line. */
+void
+sched_cpod_put(struct sched_cache *c, struct sched_inf *inf,
+    const json_t *obj)
+{
+	struct sched_podf f;
+	char *line = NULL, *key;
+
+	if (json_is_string(obj)) {
+		line = xstrdup(json_string_value(obj));
+		if (sched_podf_from_line(line, &f) != 0) {
+			free(line);
+			return;
+		}
+	} else
+		sched_podf_from_obj(obj, &f);
+	key = xprintf("%s/%s", f.ns != NULL ? f.ns : "",
+	    f.name != NULL ? f.name : "");
+	sched_cpod_drop(c, key, sched_map_del(&inf->objs, key));
+	sched_cpod_keep(c, inf, key, &f);
+	free(key);
+	free(line);
+}
+
+/* How many quota events a namespace has seen. */
+uint64_t
+sched_qgen(const struct sched_cache *c, const char *ns)
+{
+	size_t n = sched_map_get_index(&c->qgen, ns != NULL ? ns : "");
+
+	return n == (size_t)-1 ? 0 : (uint64_t)n;
+}
+
+/* A quota of ns changed: pods seen before are in its status now. */
+void
+sched_qgen_bump(struct sched_cache *c, const json_t *quota)
+{
+	const char *ns = kube_obj_namespace(quota);
+
+	sched_map_put_index(&c->qgen, ns != NULL ? ns : "",
+	    (size_t)sched_qgen(c, ns) + 1);
+}
+
+/* Notes when one of our pods was first seen: in a list (counted by the
+ * quotas as a list of both always was) or from its watch. */
+void
+sched_seen_add(struct sched_cache *c, const char *key, const json_t *pod,
+    bool listed)
+{
+	struct sched_cseen *e;
+
+	if (sched_map_get(&c->seen, key) != NULL)
+		return;
+	e = xcalloc(1, sizeof *e);
+	e->qgen = sched_qgen(c, kube_obj_namespace(pod));
+	e->qepoch = c->qepoch;
+	e->at = now_ms();
+	e->listed = listed;
+	sched_map_put(&c->seen, key, e);
+}
+
+/*
+ * What a list of every pod keeps of each (kube_list_opts.keep): one line
+ * of the fields the store keeps, so that listing 100,000 pods holds one
+ * short string a pod until the store has them, not their objects.
+ */
+json_t *
+sched_cpod_slim(const json_t *pod, void *arg)
+{
+	struct sched_podf f;
+	json_t *out;
+	char *line;
+
+	(void)arg;
+	sched_podf_from_obj(pod, &f);
+	line = xprintf("%s\037%s\037%s\037%s\037%lld\037%lld\037%lld\037%s%s",
+	    f.ns != NULL ? f.ns : "", f.name != NULL ? f.name : "",
+	    f.rv != NULL ? f.rv : "", f.node != NULL ? f.node : "",
+	    (long long)f.cpu, (long long)f.mem, (long long)f.gpu,
+	    f.deleting ? "d" : "", f.terminal ? "t" : "-");
+	out = json_string(line);
+	free(line);
+	return out;
+}
+
+/* Copies one member of an object, if present, into another. */
+static void
+sched_slim_copy(json_t *to, const json_t *from, const char *key)
+{
+	json_t *v = json_object_get(from, key);
+
+	if (v != NULL)
+		json_object_set(to, key, v);
+}
+
+/* An object's metadata without its managed fields (large, never read). */
+static json_t *
+sched_slim_meta(const json_t *obj)
+{
+	json_t *md = json_object_get(obj, "metadata");
+
+	if (json_object_get(md, "managedFields") == NULL)
+		return json_incref(md);
+	md = json_copy(md);
+	json_object_del(md, "managedFields");
+	return md;
+}
+
+/*
+ * What the cache keeps of a node or of one of our objects: what passes
+ * read, sharing it with the object as parsed (a Deployment's pod template
+ * or a pod's containers are most of its memory, about nine times its
+ * JSON, and no pass reads them).  Nodes keep their labels, taints,
+ * cordon, allocatable and conditions; pods their metadata, node and
+ * status; Deployments, Jobs and Services their metadata and status.  A
+ * new reference; other kinds are kept whole.
+ */
+json_t *
+sched_obj_slim(const json_t *obj, void *arg)
+{
+	const struct sched_inf *inf = arg;
+	const json_t *spec = json_object_get(obj, "spec");
+	const json_t *st = json_object_get(obj, "status");
+	json_t *out, *sp, *ss;
+
+	switch (inf->kind) {
+	case SCHED_CK_NODES:
+		sp = json_object();
+		sched_slim_copy(sp, spec, "taints");
+		sched_slim_copy(sp, spec, "unschedulable");
+		ss = json_object();
+		sched_slim_copy(ss, st, "allocatable");
+		sched_slim_copy(ss, st, "conditions");
+		return json_pack("{s:o,s:o,s:o}", "metadata",
+		    sched_slim_meta(obj), "spec", sp, "status", ss);
+	case SCHED_CK_OURPODS:
+		sp = json_object();
+		sched_slim_copy(sp, spec, "nodeName");
+		out = json_pack("{s:o,s:o}", "metadata", sched_slim_meta(obj),
+		    "spec", sp);
+		break;
+	case SCHED_CK_DEPLOYMENTS:
+	case SCHED_CK_JOBS:
+	case SCHED_CK_SERVICES:
+		out = json_pack("{s:o}", "metadata", sched_slim_meta(obj));
+		break;
+	default:
+		return json_incref((json_t *)obj);
+	}
+	if (st != NULL)
+		json_object_set(out, "status", (json_t *)st);
+	return out;
+}

@@ -1,0 +1,331 @@
+/*
+ * sched-loop internals, shared by the loop's rooms:
+ *
+ *	sched-loop.c      the loop: timers, wake-ups, lifecycle, the pass's
+ *	                  phases and the periodic chores, in one place
+ *	sched-cache.c     the cluster, as watches keep it (sched-cache.h)
+ *	sched-jobs.c      the queue's jobs across passes: specs, estimates,
+ *	                  each job's objects in the cache
+ *	sched-snap.c      the snapshot: cache + store -> the policy's input
+ *	sched-usage.c     fair-share usage, decayed and charged
+ *	sched-apply.c     the policy's decisions -> store moves and creates
+ *	sched-follow.c    observed pods -> job states
+ *	sched-teardown.c  teardown, orphans, pruning
+ *	sched-blocks.c    the sight, and GPU types judged full without it
+ *	sched-ops.c       effects, real or reported (dry run)
+ *
+ * Every effect on the store or the cluster that a dry run must not make
+ * goes through loop->ops.
+ */
+#ifndef SCHED_LOOP_INT_H
+#define SCHED_LOOP_INT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "kube.h"
+#include "sched.h"
+#include "sched-adapt.h"
+#include "sched-cache.h"
+#include "sched-loop.h"
+#include "sched-map.h"
+#include "sched-observe.h"
+#include "spec.h"
+#include "store.h"
+
+#define SCHED_ATTEMPT_LABEL SPEC_LABEL_ATTEMPT
+#define SCHED_QUEUE_LABEL SPEC_LABEL_QUEUE
+#define SCHED_JOB_LABEL SPEC_LABEL_JOB
+#define SCHED_LOG_TAIL_LINES 100000
+/* A gang with a pod Unschedulable for GPUs this long (cluster clock) is
+ * given back: it holds quota and runs nothing. */
+#define SCHED_UNSCHED_GRACE_MS (30 * 1000)
+/* A pod of ours seen before its quota's change is counted as in flight
+ * at most this long (the two come on separate watches). */
+#define SCHED_QUOTA_GRACE_MS 2000
+
+/* What the loop can see of the cluster. */
+enum sched_sight {
+	SCHED_SIGHT_UNKNOWN = 0,
+	SCHED_SIGHT_INFORMED,        /* nodes and every pod */
+	SCHED_SIGHT_NAMESPACE        /* a user's own namespaces only */
+};
+
+/* A GPU type judged full without seeing nodes. */
+struct sched_block {
+	char *type;                  /* short name */
+	int64_t until;               /* cluster ms */
+	char *why;
+	int strikes;                 /* judgements in a row */
+	int64_t max_gpus;            /* ours that ran there when judged */
+	int probes;                  /* widenings since the judgement */
+};
+
+/*
+ * What the loop keeps of one job across passes: the scheduler's part of its
+ * spec, parsed once (the spec text never changes after submission; the
+ * revision is the job's updated_at, so a changed job is read again), and
+ * where the job sits in this pass's list.
+ */
+struct sched_centry {
+	int64_t id;                  /* 0: empty slot */
+	int64_t rev;
+	size_t idx;                  /* in loop->jobs this pass */
+	bool parsed;                 /* sp (or cause) is filled */
+	bool ok;
+	struct sched_spec sp;
+	char *cause;                 /* why the spec cannot be read */
+	uint64_t est_gen;            /* estimate below is of this generation */
+	int64_t est_s;
+	char *est_basis;
+};
+
+/* An open-addressing table of entries by job id. */
+struct sched_jtab {
+	struct sched_centry *v;
+	size_t cap;                  /* 0 or a power of two */
+};
+
+/* What a pass learned about one namespace. */
+struct sched_ns {
+	char *name;
+	bool failed;                 /* not (yet) readable: do not act here */
+	bool forbidden;              /* ... because the user may not */
+	char *error;
+};
+
+/* What the store knows of the jobs an `after` names, asked once a pass. */
+struct sched_depmemo {
+	size_t n;
+	int64_t *ids;                /* oldest first */
+	enum store_state *states;
+};
+
+/* A group's decayed GPU usage, kept in memory across passes. */
+struct sched_gusage {
+	char *owner;
+	char *group;
+	double gpu_ms;
+	int64_t at;                  /* cluster ms of the last decay */
+	double live;                 /* GPUs its running jobs hold now */
+	bool seen;                   /* has a waiting or running job */
+};
+
+/* A reason to write for a job (and its place in the order, or 0). */
+struct sched_reason {
+	int64_t id;
+	int64_t position;
+	char *text;
+};
+
+/* What follows a teardown's deletes. */
+enum sched_after {
+	SCHED_AFTER_CLEANED,         /* mark the job cleaned */
+	SCHED_AFTER_REQUEUE,         /* back to the queue, then cleaned */
+};
+
+struct sched_loop;
+
+/*
+ * The loop's effects that a dry run (cleanup --dry-run) reports instead
+ * of making: sched_ops_real makes them, sched_ops_dry says what it would
+ * do.  Functions returning int give 0 or -1 (with *cause, or NULL when
+ * nothing was done for want of trying: a dry run).
+ */
+struct sched_ops {
+	/* Records moves in one transaction, each with its result. */
+	int (*transitions)(struct sched_loop *, struct store_move *, size_t,
+	    char **cause);
+	/* Records one move with its extra fields. */
+	int (*transition)(struct sched_loop *, const struct store_job *,
+	    enum store_state to, const char *reason,
+	    const struct store_change *, char **cause);
+	/* Keeps a piece of the loop's state in the queue (store meta). */
+	void (*meta_set)(struct sched_loop *, const char *key,
+	    const char *value);
+	/* Tears a job down: logs kept, objects deleted, then recorded. */
+	void (*teardown)(struct sched_loop *, const struct store_job *,
+	    const struct sched_obs *, enum sched_after, const char *reason,
+	    int64_t not_before);
+	/* Deletes one of our objects whose job is gone (what: its kind). */
+	void (*delete_orphan)(struct sched_loop *, enum kube_kind,
+	    const char *what, const json_t *obj, const char *ns, int64_t id);
+	/* Removes the records of jobs that ended before cutoff, and says
+	 * how many. */
+	void (*prune)(struct sched_loop *, int64_t cutoff);
+};
+extern const struct sched_ops sched_ops_real;
+extern const struct sched_ops sched_ops_dry;
+
+struct sched_loop {
+	struct event_base *base;
+	struct store *store;
+	struct kube_client *kube;
+	struct sched_loop_opts opts;
+	const struct sched_ops *ops;
+	struct spec_site *own_site;  /* loaded when opts.site is NULL */
+	struct sched_user_limit *limits; /* from the site, for every owner */
+	size_t nlimits;
+	struct event *timer;
+	int64_t armed_at;            /* when the timer fires, local ms */
+	struct sched_cache *cc;      /* the cluster, as the watches keep it */
+	struct event *gather_ev;     /* checks whether the pass may act */
+	struct kube_request *clock_req; /* GET /version in flight, or NULL */
+	int64_t *chore_at;           /* per chore: when it last ran, local ms */
+
+	bool in_pass;
+	bool gathering;              /* waiting for the cache or the clock */
+	bool kicked;
+	bool stopping;
+	bool stopped;
+	bool failed;
+	int inflight;
+	int64_t pass_start;
+	int64_t gather_start;
+	bool cluster_failed;         /* nodes or pods: no admissions */
+	bool nodes_ok;               /* nodes readable and listed */
+	bool pods_ok;                /* every pod readable and listed */
+
+	/* The pass's view of the queue. */
+	struct store_job **jobs;
+	size_t njobs;
+	struct sched_jtab jtab;      /* an entry per job of jobs[] */
+	/* Decayed usage of each owner's groups, in memory only (groups are
+	 * short-lived): "owner\tgroup" -> struct sched_gusage. */
+	struct sched_map gusage;
+	struct sched_ns *ns;
+	size_t nns;
+	struct sched_map nsmap;      /* namespace name -> index in ns */
+	/* "owner\t#id" or "owner\tns/name" -> struct sched_depmemo */
+	struct sched_map depmemo;
+	/* Reasons of admitted jobs waiting for their pods, written at once. */
+	struct sched_reason *waits;
+	size_t nwaits;
+	/* Admitted jobs now fully running, recorded at once. */
+	struct store_job **started;
+	size_t nstarted;
+	int64_t t_mark;              /* start of the phase being timed */
+	int64_t now;                 /* the cluster's clock, ms */
+	int64_t next_ms;             /* the policy's wish for the next pass */
+
+	struct sched_est *est;       /* run-time estimates from past runs */
+	uint64_t est_gen;            /* grows with every run added */
+	const char **site_types;     /* the site's GPU types, short names */
+	size_t nsite_types;
+	struct sched_block *blocks;  /* GPU types judged full */
+	size_t nblocks;
+	enum sched_sight sight;
+
+	struct sched_loop_stats stats;
+};
+
+/* Storage behind one pass's snapshot, freed together. */
+struct sched_snap_store {
+	struct sched_job *jobs;
+	size_t njobs;
+	struct store_job **sjobs;     /* the store job of each sched job */
+	struct sched_quota *quotas;
+	size_t nquotas;
+	struct sched_quota_item **qitems;
+	json_t *qobjs;                /* the quotas the items point into */
+	struct sched_pending *pending;
+	size_t npending;
+	struct sched_node *nodes;
+	size_t nnodes;
+	struct sched_running *running;
+	size_t nrunning;
+	size_t caprunning;
+	const char ***rnodes;
+	bool **rcounted;              /* per running job, per replica */
+	char **rplaced;               /* per running job: run_nodes copy */
+	struct sched_type_block *blocked;
+	size_t nblocked;
+	struct sched_usage *usage;
+	size_t nusage;
+	struct store_usage *susage;
+	size_t nsusage;
+};
+
+/* sched-loop.c */
+/* Says what happened, to the caller's reporter or the log; counts
+ * failures. */
+void sched_note(struct sched_loop *, bool error, const char *, ...)
+    printflike(3, 4);
+/* Counts a request of this pass done; ends the pass when all are. */
+void sched_req_done(struct sched_loop *);
+/* The namespace entry of this pass, or NULL. */
+struct sched_ns *sched_ns_find(struct sched_loop *, const char *);
+/* Milliseconds since the phase mark, moving the mark to now. */
+int64_t sched_phase(struct sched_loop *);
+
+/* sched-jobs.c */
+struct sched_centry *sched_jtab_find(const struct sched_jtab *, int64_t id);
+void sched_jtab_free(struct sched_jtab *);
+/* Takes this pass's jobs into the table, reading specs not yet read. */
+void sched_jtab_rebuild(struct sched_loop *);
+/* For store_sched_jobs: whether a job's spec text is needed. */
+bool sched_want_spec(const struct store_job *, void *);
+int64_t sched_estimate(struct sched_loop *, const struct store_job *,
+    const char **basis);
+const struct sched_spec *sched_spec_of(struct sched_loop *,
+    const struct store_job *, const char **cause);
+json_t *sched_job_objects(struct sched_loop *, const struct store_job *,
+    enum sched_obj);
+size_t sched_job_object_count(struct sched_loop *, const struct store_job *);
+json_t *sched_attempt_pods(struct sched_loop *, const struct store_job *);
+int64_t sched_job_created(struct sched_loop *, const struct store_job *);
+int64_t sched_job_started(const json_t *pods);
+int64_t sched_job_run_ms(const struct sched_loop *, const json_t *pods);
+int64_t sched_cluster_time(const struct sched_loop *, int64_t local);
+
+/* sched-blocks.c */
+void sched_blocks_load(struct sched_loop *);
+void sched_blocks_free(struct sched_loop *);
+void sched_type_full(struct sched_loop *, const struct store_job *,
+    const char *why);
+void sched_blocks_probe(struct sched_loop *);
+void sched_type_freed(struct sched_loop *, const char *type);
+void sched_sight_update(struct sched_loop *);
+
+/* sched-snap.c */
+void sched_snap_build(struct sched_loop *, struct sched_snap_store *,
+    struct sched_snapshot *);
+void sched_snap_release(struct sched_snap_store *);
+
+/* sched-usage.c */
+void sched_snap_usage(struct sched_loop *, struct sched_snap_store *);
+void sched_gusage_free(void *);
+
+/* sched-apply.c */
+/* Runs the policy and applies its decisions; returns its next delay. */
+int64_t sched_apply(struct sched_loop *);
+/* Creates the objects of a job the cache does not hold; -1 if it cannot
+ * be rendered, else the number of creates started. */
+int sched_ensure_objects(struct sched_loop *, const struct store_job *,
+    char **cause);
+struct kube_client *sched_client(struct sched_loop *, const char *owner);
+
+/* sched-follow.c */
+bool sched_move(struct sched_loop *, const struct store_job *,
+    enum store_state, const char *, const struct store_change *);
+void sched_end(struct sched_loop *, struct store_job *,
+    const struct sched_obs *, enum store_state, const char *);
+void sched_reconcile(struct sched_loop *, struct store_job *);
+void sched_cleanup_active(struct sched_loop *, struct store_job *);
+void sched_record_started(struct sched_loop *);
+void sched_record_waits(struct sched_loop *);
+/* Follows every job of the pass on the cluster (or still to clean). */
+void sched_follow(struct sched_loop *);
+
+/* sched-teardown.c */
+void sched_teardown_start(struct sched_loop *, const struct store_job *,
+    const struct sched_obs *, enum sched_after, const char *reason,
+    int64_t not_before);
+void sched_delete_orphan(struct sched_loop *, enum kube_kind,
+    const char *what, const json_t *obj, const char *ns, int64_t id);
+void sched_orphans(struct sched_loop *);
+void sched_prune(struct sched_loop *);
+
+#endif

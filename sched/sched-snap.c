@@ -1,0 +1,664 @@
+/*
+ * sched-snap.c: the policy's snapshot (sched.h) from the store's jobs and
+ * the cache: waiting jobs with their dependencies, admitted and running
+ * jobs with where each replica is, pods being deleted, quotas with what
+ * they do not count yet, nodes with what their pods request.
+ */
+#include "sched-loop-int.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+/* Makes room for n more running entries in the snapshot. */
+static void
+sched_snap_room(struct sched_snap_store *ss, size_t n)
+{
+	size_t cap = ss->nrunning + n;
+
+	if (cap <= ss->caprunning)
+		return;
+	if (cap < ss->caprunning * 2)
+		cap = ss->caprunning * 2;
+	ss->running = xreallocarray(ss->running, cap, sizeof *ss->running);
+	ss->rnodes = xreallocarray(ss->rnodes, cap, sizeof *ss->rnodes);
+	ss->rcounted = xreallocarray(ss->rcounted, cap, sizeof *ss->rcounted);
+	ss->rplaced = xreallocarray(ss->rplaced, cap, sizeof *ss->rplaced);
+	memset(ss->running + ss->caprunning, 0, (cap - ss->caprunning) *
+	    sizeof *ss->running);
+	memset(ss->rnodes + ss->caprunning, 0, (cap - ss->caprunning) *
+	    sizeof *ss->rnodes);
+	memset(ss->rcounted + ss->caprunning, 0, (cap - ss->caprunning) *
+	    sizeof *ss->rcounted);
+	memset(ss->rplaced + ss->caprunning, 0, (cap - ss->caprunning) *
+	    sizeof *ss->rplaced);
+	ss->caprunning = cap;
+}
+
+/* True for a pod being deleted (it holds its node until it is gone). */
+static bool
+sched_pod_is_deleting(const json_t *p)
+{
+	return json_object_get(json_object_get(p, "metadata"),
+	    "deletionTimestamp") != NULL;
+}
+
+/*
+ * A pod being deleted, anyone's: it holds its node a little longer, and
+ * the policy expects the room back now (an entry that only takes and
+ * releases room), so reservations are not pushed away while it goes.
+ */
+static void
+sched_snap_deleting(struct sched_snap_store *ss,
+    const struct sched_cdeleting *d, int64_t now)
+{
+	struct sched_running *sr;
+
+	sched_snap_room(ss, 1);
+	sr = &ss->running[ss->nrunning];
+	ss->rnodes[ss->nrunning] = xcalloc(2, sizeof **ss->rnodes);
+	ss->rcounted[ss->nrunning] = xcalloc(2, sizeof **ss->rcounted);
+	ss->rnodes[ss->nrunning][0] = d->node;
+	ss->rcounted[ss->nrunning][0] = true;
+	sr->id = 0;
+	sr->owner = d->ns;
+	sr->replicas = 1;
+	sr->gpus = (int)d->gpus;
+	sr->cpu_milli = d->cpu_milli;
+	sr->memory_bytes = d->memory_bytes;
+	sr->nodes = ss->rnodes[ss->nrunning];
+	sr->counted = ss->rcounted[ss->nrunning];
+	sr->started_at = now;
+	sr->ends_at = now;
+	ss->nrunning++;
+}
+
+/*
+ * The nodes as the cache keeps them, each with what the pods bound to it
+ * and not ended request, pods being deleted included: they hold the node
+ * until they are gone (sched_snap_deleting and sched_snap_ending tell the
+ * policy when it gets the room back).
+ */
+static void
+sched_snap_nodes(struct sched_loop *loop, struct sched_snap_store *ss)
+{
+	struct sched_cnode *const *cn;
+	struct sched_cdeleting d;
+	struct sched_map bynode;
+	int64_t cpu, mem, gpu;
+	size_t i, n, w = 0;
+
+	cn = sched_cache_nodes(loop->cc, &n);
+	ss->nnodes = n;
+	ss->nodes = xcalloc(n + 1, sizeof *ss->nodes);
+	sched_map_init(&bynode);
+	for (i = 0; i < n; i++) {
+		ss->nodes[i] = cn[i]->node;
+		sched_cache_node_requests(loop->cc, ss->nodes[i].name, &cpu,
+		    &mem, &gpu);
+		ss->nodes[i].req_cpu_milli = cpu;
+		ss->nodes[i].req_memory_bytes = mem;
+		ss->nodes[i].req_gpus = (int)gpu;
+	}
+	while (sched_cache_next_deleting(loop->cc, &w, &d)) {
+		if (sched_map_count(&bynode) == 0)
+			for (i = 0; i < n; i++)
+				sched_map_put_index(&bynode,
+				    ss->nodes[i].name, i);
+		if (sched_map_get_index(&bynode, d.node) != (size_t)-1)
+			sched_snap_deleting(ss, &d, loop->now);
+	}
+	sched_map_release(&bynode, NULL);
+}
+
+/* Reads each namespace's quotas: status.hard and status.used per key. */
+static void
+sched_snap_quotas(struct sched_loop *loop, struct sched_snap_store *ss)
+{
+	struct sched_quota_item *items;
+	struct sched_ns *ns;
+	json_t *q, *hard, *v;
+	const char *key;
+	size_t i, n;
+
+	ss->qobjs = sched_cache_quotas(loop->cc);
+	ss->quotas = xcalloc(json_array_size(ss->qobjs) + 1,
+	    sizeof *ss->quotas);
+	ss->qitems = xcalloc(json_array_size(ss->qobjs) + 1,
+	    sizeof *ss->qitems);
+	json_array_foreach(ss->qobjs, i, q) {
+		ns = sched_ns_find(loop, kube_obj_namespace(q));
+		if (ns == NULL || ns->failed)
+			continue;
+		hard = json_object_get(json_object_get(q, "status"), "hard");
+		items = xcalloc(json_object_size(hard) + 1, sizeof *items);
+		n = 0;
+		json_object_foreach(hard, key, v) {
+			if (kube_quota_get(q, key, &items[n].hard,
+			    &items[n].used, NULL) != 0)
+				continue;
+			items[n++].key = key;
+		}
+		ss->qitems[ss->nquotas] = items;
+		ss->quotas[ss->nquotas].namespace = ns->name;
+		ss->quotas[ss->nquotas].name = kube_obj_name(q);
+		ss->quotas[ss->nquotas].items = items;
+		ss->quotas[ss->nquotas].nitems = n;
+		ss->nquotas++;
+	}
+}
+
+/* What the store knows of the jobs an `after` entry names, asked once a
+ * pass per name or id: the owner's own jobs only, oldest first. */
+static struct sched_depmemo *
+sched_dep_memo(struct sched_loop *loop, const struct store_job *j,
+    const char *ref, int64_t id)
+{
+	struct store_filter f = { .all = true };
+	struct store_job **found = NULL, *d = NULL;
+	struct sched_depmemo *m;
+	size_t n = 0, i;
+	char *key;
+
+	key = id > 0 ? xprintf("%s\t#%lld", j->owner, (long long)id) :
+	    xprintf("%s\t%s/%s", j->owner, j->namespace, ref);
+	if ((m = sched_map_get(&loop->depmemo, key)) != NULL) {
+		free(key);
+		return m;
+	}
+	m = xcalloc(1, sizeof *m);
+	if (id > 0) {
+		if (store_get(loop->store, id, &d, NULL) == 0 && d != NULL &&
+		    strcmp(d->owner, j->owner) == 0) {
+			found = &d;
+			n = 1;
+		}
+	} else {
+		f.name = ref;
+		if (store_list(loop->store, &f, &found, &n, NULL) != 0)
+			n = 0;
+	}
+	m->ids = xcalloc(n + 1, sizeof *m->ids);
+	m->states = xcalloc(n + 1, sizeof *m->states);
+	for (i = 0; i < n; i++) {
+		if (strcmp(found[i]->namespace, j->namespace) != 0 &&
+		    id == 0)
+			continue;
+		if (strcmp(found[i]->owner, j->owner) != 0)
+			continue;
+		m->ids[m->n] = found[i]->id;
+		m->states[m->n++] = found[i]->state;
+	}
+	if (id > 0)
+		store_job_free(d);
+	else
+		store_jobs_free(found, n);
+	sched_map_put(&loop->depmemo, key, m);
+	free(key);
+	return m;
+}
+
+/* The state of the job an `after` entry names (an id, or a name): from
+ * this pass's jobs when it is one of them, else from the store.  Only the
+ * submitter's own jobs resolve: another owner's job is "not found" like
+ * one that never was, so `after` neither tells whether it exists nor lets
+ * one user gate on another's. */
+static enum sched_deps
+sched_dep_state(struct sched_loop *loop, const struct store_job *j,
+    const char *ref, int64_t *dep)
+{
+	struct sched_centry *e;
+	struct sched_depmemo *m;
+	enum store_state st = STORE_FAILED;
+	bool known = false;
+	size_t i;
+	char *end;
+	long long id;
+
+	id = strtoll(ref, &end, 10);
+	if (*ref != '\0' && *end == '\0' && id > 0) {
+		if ((e = sched_jtab_find(&loop->jtab, id)) != NULL) {
+			known = strcmp(loop->jobs[e->idx]->owner,
+			    j->owner) == 0;
+			st = loop->jobs[e->idx]->state;
+		} else if ((m = sched_dep_memo(loop, j, ref, id))->n > 0) {
+			known = true;
+			st = m->states[0];
+		}
+	} else {
+		/* The latest job of that name in the same namespace. */
+		m = sched_dep_memo(loop, j, ref, 0);
+		for (i = m->n; i > 0; i--) {
+			id = m->ids[i - 1];
+			if (id == j->id)
+				continue;
+			known = true;
+			/* This pass's view is the newer one. */
+			if ((e = sched_jtab_find(&loop->jtab, id)) != NULL)
+				st = loop->jobs[e->idx]->state;
+			else
+				st = m->states[i - 1];
+			break;
+		}
+	}
+	if (!known) {
+		*dep = 0;
+		return SCHED_DEPS_FAILED;
+	}
+	*dep = id;
+	if (st == STORE_SUCCEEDED)
+		return SCHED_DEPS_SATISFIED;
+	if (store_state_is_terminal(st))
+		return SCHED_DEPS_FAILED;
+	return SCHED_DEPS_PENDING;
+}
+
+/* Builds the policy's job from a queued store job. */
+static void
+sched_snap_job(struct sched_loop *loop, struct store_job *j,
+    const struct sched_spec *sp, struct sched_job *sj,
+    const size_t *group_running)
+{
+	enum sched_deps d;
+	size_t i;
+	int64_t dep;
+
+	memset(sj, 0, sizeof *sj);
+	sj->id = j->id;
+	sj->owner = j->owner;
+	sj->namespace = j->namespace;
+	sj->group = j->group;
+	sj->group_max_running = sp->max_running;
+	sj->group_running = (int)*group_running;
+	sj->priority = j->priority;
+	sj->submitted_at = j->submitted_at;
+	sj->gpu_types = (const char *const *)sp->types;
+	sj->ngpu_types = sp->ntypes;
+	sj->gpus = j->gpu_count;
+	sj->replicas = j->replicas;
+	sj->cpu_milli = j->cpu_milli;
+	sj->memory_bytes = j->memory_bytes;
+	sj->cpu_limit_milli = sp->cpu_limit_milli;
+	sj->memory_limit_bytes = sp->memory_limit_bytes;
+	sj->nscratch = sp->nscratch;
+	sj->scratch_bytes = sp->scratch_bytes;
+	sj->workload = sp->deployment ? SCHED_WORKLOAD_DEPLOYMENT :
+	    SCHED_WORKLOAD_JOB;
+	sj->service = true;
+	sj->timeout_s = sp->timeout_s;
+	sj->est_s = sp->timeout_s > 0 ? 0 : sched_estimate(loop, j, NULL);
+	sj->held = j->state == STORE_HELD;
+	sj->not_before = j->not_before;
+	sj->deps = sp->nafter == 0 ? SCHED_DEPS_NONE : SCHED_DEPS_SATISFIED;
+	for (i = 0; i < sp->nafter; i++) {
+		d = sched_dep_state(loop, j, sp->after[i], &dep);
+		if (d == SCHED_DEPS_SATISFIED)
+			continue;
+		if (sj->deps == SCHED_DEPS_SATISFIED ||
+		    d == SCHED_DEPS_FAILED) {
+			sj->deps = d;
+			sj->dep_job = dep;
+			sj->dep_ref = sp->after[i];
+		}
+	}
+}
+
+/* Frees a snapshot's storage. */
+void
+sched_snap_release(struct sched_snap_store *ss)
+{
+	size_t i;
+
+	free(ss->jobs);
+	free(ss->sjobs);
+	for (i = 0; i < ss->nquotas; i++)
+		free(ss->qitems[i]);
+	free(ss->qitems);
+	free(ss->quotas);
+	json_decref(ss->qobjs);
+	free(ss->pending);
+	free(ss->nodes);
+	for (i = 0; i < ss->nrunning; i++) {
+		free(ss->rnodes[i]);
+		free(ss->rcounted[i]);
+		free(ss->rplaced[i]);
+	}
+	free(ss->rnodes);
+	free(ss->rcounted);
+	free(ss->rplaced);
+	free(ss->blocked);
+	free(ss->running);
+	free(ss->usage);
+	store_usage_free(ss->susage, ss->nsusage);
+	memset(ss, 0, sizeof *ss);
+}
+
+/* Counts each group's admitted and running jobs, once a pass, into a map
+ * from "owner\tgroup" to the count.  A group is its owner's: a class
+ * where everyone submits "lab1" has one limit each. */
+static void
+sched_groups_running(struct sched_loop *loop, struct sched_map *counts)
+{
+	const struct store_job *j;
+	size_t i, n;
+	char *k;
+
+	sched_map_init(counts);
+	for (i = 0; i < loop->njobs; i++) {
+		j = loop->jobs[i];
+		if (j->group == NULL || !store_state_is_active(j->state))
+			continue;
+		k = xprintf("%s\t%s", j->owner, j->group);
+		n = sched_map_get_index(counts, k);
+		sched_map_put_index(counts, k, n == (size_t)-1 ? 1 : n + 1);
+		free(k);
+	}
+}
+
+/* True if the cluster-wide pods counted this pod on its node (always, in
+ * namespace-only sight, where nodes are not the policy's to count). */
+static bool
+sched_pod_booked(struct sched_loop *loop, const json_t *p)
+{
+	return !loop->pods_ok || sched_cache_pod_booked(loop->cc,
+	    kube_obj_namespace(p), kube_obj_name(p));
+}
+
+/*
+ * Where each replica of an admitted job is, for the policy: a bound pod's
+ * node (already in the node's requested amounts), else the node the job
+ * was placed on at admission (taken by the policy itself, so that
+ * capacity is never handed out twice while pods are being made).  *buf
+ * keeps the placement's text the names point into.
+ */
+static void
+sched_snap_placement(struct sched_loop *loop, const struct store_job *j,
+    const json_t *pods, const char **nodes, bool *counted, char **buf)
+{
+	const json_t *p;
+	const char *node;
+	char *s, *next;
+	size_t k;
+	int r;
+
+	json_array_foreach(pods, k, p) {
+		r = spec_pod_rank(p);
+		node = kube_pod_node(p);
+		if (r < 0 || r >= j->replicas || node == NULL)
+			continue;
+		nodes[r] = node;
+		/* Counted only if the store the nodes' requests come from
+		 * has it bound: our pods and everyone's are two watches. */
+		counted[r] = sched_pod_booked(loop, p);
+	}
+	*buf = NULL;
+	if (j->run_nodes == NULL || *j->run_nodes == '\0')
+		return;
+	*buf = xstrdup(j->run_nodes);
+	for (s = *buf, r = 0; s != NULL && r < j->replicas; s = next, r++) {
+		if ((next = strchr(s, ',')) != NULL)
+			*next++ = '\0';
+		if (!counted[r] && *s != '\0')
+			nodes[r] = s;
+	}
+}
+
+/*
+ * An ended job whose pods are still being deleted: they hold their nodes
+ * (kube-scheduler places nothing there until they are gone), and the
+ * policy expects the room back now, so reservations are not pushed away.
+ */
+static void
+sched_snap_ending(struct sched_loop *loop, const struct store_job *j,
+    struct sched_snap_store *ss)
+{
+	struct sched_running *sr;
+	json_t *pods = sched_job_objects(loop, j, SCHED_OBJ_PODS), *p;
+	size_t k, n = 0;
+
+	/* Pods already being deleted are entries of their own. */
+	json_array_foreach(pods, k, p) {
+		if (kube_pod_node(p) != NULL && !kube_pod_is_terminal(p) &&
+		    !sched_pod_is_deleting(p))
+			n++;
+	}
+	if (n == 0)
+		return;
+	sched_snap_room(ss, 1);
+	sr = &ss->running[ss->nrunning];
+	memset(sr, 0, sizeof *sr);
+	ss->rnodes[ss->nrunning] = xcalloc(n + 1, sizeof **ss->rnodes);
+	ss->rcounted[ss->nrunning] = xcalloc(n + 1, sizeof **ss->rcounted);
+	json_array_foreach(pods, k, p) {
+		if (kube_pod_node(p) == NULL || kube_pod_is_terminal(p) ||
+		    sched_pod_is_deleting(p))
+			continue;
+		ss->rcounted[ss->nrunning][sr->replicas] =
+		    sched_pod_booked(loop, p);
+		ss->rnodes[ss->nrunning][sr->replicas++] = kube_pod_node(p);
+	}
+	sr->id = j->id;
+	sr->owner = j->owner;
+	sr->group = j->group;
+	sr->gpu_type = *j->run_gpu_type ? j->run_gpu_type : NULL;
+	sr->gpus = j->gpu_count;
+	sr->cpu_milli = j->cpu_milli;
+	sr->memory_bytes = j->memory_bytes;
+	sr->nodes = ss->rnodes[ss->nrunning];
+	sr->counted = ss->rcounted[ss->nrunning];
+	sr->started_at = loop->now;
+	sr->ends_at = loop->now;
+	ss->nrunning++;
+}
+
+/* An admitted job's replicas whose pods the quota's status may not count
+ * yet (none made, or just seen): what they take of the namespace's quota. */
+static void
+sched_snap_pending(struct sched_snap_store *ss, const struct store_job *j,
+    const struct sched_spec *sp, int replicas)
+{
+	struct sched_job tmp;
+	int64_t need[SCHED_NRES];
+	struct sched_pending *pe = NULL;
+	size_t k;
+	int x;
+
+	memset(&tmp, 0, sizeof tmp);
+	tmp.gpus = j->gpu_count;
+	tmp.replicas = replicas;
+	tmp.cpu_milli = j->cpu_milli;
+	tmp.memory_bytes = j->memory_bytes;
+	if (sp != NULL) {
+		tmp.nscratch = sp->nscratch;
+		tmp.scratch_bytes = sp->scratch_bytes;
+	}
+	sched_job_quota_need(&tmp, need);
+	for (k = 0; k < ss->npending; k++)
+		if (strcmp(ss->pending[k].namespace, j->namespace) == 0)
+			pe = &ss->pending[k];
+	if (pe == NULL) {
+		pe = &ss->pending[ss->npending++];
+		pe->namespace = j->namespace;
+	}
+	/* Count only pods; the objects exist already. */
+	for (x = 0; x < SCHED_NRES; x++)
+		if (x != SCHED_RES_DEPLOYMENTS && x != SCHED_RES_JOBS &&
+		    x != SCHED_RES_SERVICES)
+			pe->amount[x] += need[x];
+}
+
+/*
+ * How many replicas of an admitted job the namespace's quota status may
+ * not count yet: those without a pod of this attempt, and those whose pod
+ * came on its watch before the quota's change did (sched-cache.h).
+ */
+static int
+sched_snap_unquoted(struct sched_loop *loop, const struct store_job *j,
+    const json_t *pods)
+{
+	bool *in = xcalloc((size_t)j->replicas + 1, sizeof *in);
+	const json_t *p;
+	int r, n = j->replicas;
+	size_t k;
+
+	json_array_foreach(pods, k, p) {
+		r = spec_pod_rank(p);
+		if (r < 0 || r >= j->replicas || in[r] ||
+		    !sched_cache_pod_in_quota(loop->cc, p,
+		    SCHED_QUOTA_GRACE_MS))
+			continue;
+		in[r] = true;
+		n--;
+	}
+	free(in);
+	return n;
+}
+
+/* An admitted or running job: what it holds, and where. */
+static void
+sched_snap_running(struct sched_loop *loop, struct store_job *j,
+    struct sched_snap_store *ss)
+{
+	struct sched_running *sr;
+	const struct sched_spec *sp;
+	json_t *pods;
+	int uncounted;
+
+	sched_snap_room(ss, 1);
+	sr = &ss->running[ss->nrunning];
+	sr->id = j->id;
+	sr->owner = j->owner;
+	sr->group = j->group;
+	sr->gpu_type = *j->run_gpu_type ? j->run_gpu_type : NULL;
+	sr->gpus = j->gpu_count;
+	sr->replicas = j->replicas;
+	sr->cpu_milli = j->cpu_milli;
+	sr->memory_bytes = j->memory_bytes;
+	ss->rnodes[ss->nrunning] = xcalloc((size_t)j->replicas + 1,
+	    sizeof **ss->rnodes);
+	ss->rcounted[ss->nrunning] = xcalloc((size_t)j->replicas + 1,
+	    sizeof **ss->rcounted);
+	pods = sched_attempt_pods(loop, j);
+	sched_snap_placement(loop, j, pods, ss->rnodes[ss->nrunning],
+	    ss->rcounted[ss->nrunning], &ss->rplaced[ss->nrunning]);
+	uncounted = sched_snap_unquoted(loop, j, pods);
+	sr->counted = ss->rcounted[ss->nrunning];
+	sr->in_nodes = false;
+	/*
+	 * The start on the cluster's own clock, as the timeout is enforced:
+	 * the store's times are this host's, and a fast or skewed cluster
+	 * clock would make the planned ends drift.
+	 */
+	sr->started_at = sched_job_started(pods);
+	if (sr->started_at == 0)
+		sr->started_at = sched_job_created(loop, j);
+	if (sr->started_at == 0)
+		sr->started_at = sched_cluster_time(loop, j->started_at != 0 ?
+		    j->started_at : j->admitted_at);
+	json_decref(pods);
+	sr->nodes = ss->rnodes[ss->nrunning];
+	if ((sp = sched_spec_of(loop, j, NULL)) != NULL)
+		sr->timeout_s = sp->timeout_s;
+	sr->est_s = sched_estimate(loop, j, NULL);
+	if (uncounted > 0)
+		sched_snap_pending(ss, j, sp, uncounted);
+	ss->nrunning++;
+}
+
+/* A waiting job for the policy, with its group's running count. */
+static void
+sched_snap_waiting(struct sched_loop *loop, struct store_job *j,
+    const struct sched_map *groups, struct sched_snap_store *ss)
+{
+	const struct sched_spec *sp;
+	const char *cause = NULL;
+	size_t gr = 0;
+	char *gkey;
+
+	if ((sp = sched_spec_of(loop, j, &cause)) == NULL) {
+		log_warnx("job %lld: %s", (long long)j->id, cause);
+		return;
+	}
+	if (j->group != NULL) {
+		gkey = xprintf("%s\t%s", j->owner, j->group);
+		if ((gr = sched_map_get_index(groups, gkey)) == (size_t)-1)
+			gr = 0;
+		free(gkey);
+	}
+	sched_snap_job(loop, j, sp, &ss->jobs[ss->njobs], &gr);
+	ss->sjobs[ss->njobs++] = j;
+}
+
+/* Points the snapshot at what the store holds. */
+static void
+sched_snap_fill(struct sched_loop *loop, struct sched_snap_store *ss,
+    struct sched_snapshot *snap)
+{
+	size_t i;
+
+	snap->jobs = ss->jobs;
+	snap->njobs = ss->njobs;
+	snap->quotas = ss->quotas;
+	snap->nquotas = ss->nquotas;
+	snap->pending = ss->pending;
+	snap->npending = ss->npending;
+	snap->nodes = ss->nodes;
+	snap->nnodes = ss->nnodes;
+	snap->running = ss->running;
+	snap->nrunning = ss->nrunning;
+	snap->usage = ss->usage;
+	snap->nusage = ss->nusage;
+	snap->limits = loop->limits;
+	snap->nlimits = loop->nlimits;
+	snap->site_types = loop->site_types;
+	snap->nsite_types = loop->nsite_types;
+	ss->blocked = xcalloc(loop->nblocks + 1, sizeof *ss->blocked);
+	for (i = 0; i < loop->nblocks; i++)
+		ss->blocked[ss->nblocked++] = (struct sched_type_block){
+		    .gpu_type = loop->blocks[i].type,
+		    .until = loop->blocks[i].until,
+		    .max_gpus = loop->blocks[i].max_gpus,
+		    .why = loop->blocks[i].why };
+	snap->blocked = ss->blocked;
+	snap->nblocked = ss->nblocked;
+}
+
+/* Builds the snapshot the policy reads from the store and the cache. */
+void
+sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
+    struct sched_snapshot *snap)
+{
+	struct sched_map groups;
+	struct store_job *j;
+	struct sched_ns *ns;
+	size_t i;
+
+	memset(snap, 0, sizeof *snap);
+	sched_groups_running(loop, &groups);
+	snap->now = loop->now;
+	ss->jobs = xcalloc(loop->njobs + 1, sizeof *ss->jobs);
+	ss->sjobs = xcalloc(loop->njobs + 1, sizeof *ss->sjobs);
+	sched_snap_room(ss, loop->njobs + 1);
+	ss->pending = xcalloc(loop->nns + 1, sizeof *ss->pending);
+	for (i = 0; i < loop->njobs; i++) {
+		j = loop->jobs[i];
+		ns = sched_ns_find(loop, j->namespace);
+		if (ns != NULL && ns->failed)
+			continue;
+		if (j->state == STORE_QUEUED || j->state == STORE_HELD)
+			sched_snap_waiting(loop, j, &groups, ss);
+		else if (store_state_is_terminal(j->state) && !j->cleaned)
+			sched_snap_ending(loop, j, ss);
+		else if (store_state_is_active(j->state))
+			sched_snap_running(loop, j, ss);
+	}
+	sched_map_release(&groups, NULL);
+	sched_snap_quotas(loop, ss);
+	snap->nodes_readable = loop->nodes_ok && loop->pods_ok;
+	if (snap->nodes_readable)
+		sched_snap_nodes(loop, ss);
+	sched_snap_usage(loop, ss);
+	sched_snap_fill(loop, ss, snap);
+}
