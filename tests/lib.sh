@@ -146,20 +146,39 @@ wait_for() {
 # watched_sched CONTEXT SECONDS DESCRIPTION: runs `sched --until-empty` as
 # CONTEXT while tests/integration/sched-watch.py follows the simulated
 # cluster's pods and the queue (report in $TMP/watch.json, the scheduler's
-# output in $TMP/sched.out); one TAP line for the scheduler's exit.
+# output in $TMP/sched.out, with -v so every pass is a timestamped line);
+# one TAP line for the scheduler's exit.
 watched_sched() {
 	python3 "$top_srcdir/tests/integration/sched-watch.py" "$KUBESIM_URL" \
 	    admin-token "$TMP/stop" "$TMP/watch.json" "$AILAB_QUEUE" 0.1 &
 	_watcher=$!
 	TEST_PIDS="$TEST_PIDS $_watcher"
 	sleep 0.5
-	timeout "$2" "$AILAB_QUEUE" --context "$1" sched --until-empty \
+	timeout "$2" "$AILAB_QUEUE" --context "$1" -v sched --until-empty \
 	    --interval 1s >"$TMP/sched.out" 2>&1
 	_rc=$?
 	[ $_rc -ne 0 ] && tail -n 20 "$TMP/sched.out" | sed 's/^/# /'
 	ok "$3" $_rc
 	touch "$TMP/stop"
 	wait "$_watcher"
+}
+
+# pass_gap SPEED: the longest real time between the ends of two passes in
+# $TMP/sched.out, in the cluster's seconds at that simulated SPEED.  A
+# bound in simulated seconds on what the scheduler does "at its next pass"
+# adds this, so a machine that starves the scheduler stretches the bound
+# rather than failing the test.
+pass_gap() {
+	python3 - "$TMP/sched.out" "$1" <<'PY'
+import datetime, sys
+ts = []
+for line in open(sys.argv[1]):
+    if "whole pass" in line:
+        ts.append(datetime.datetime.strptime(line.split()[0],
+                                             "%Y-%m-%dT%H:%M:%S.%fZ"))
+gaps = [(b - a).total_seconds() for a, b in zip(ts, ts[1:])]
+print(round(max(gaps or [0]) * float(sys.argv[2]), 1))
+PY
 }
 
 finish() {
