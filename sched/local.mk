@@ -111,3 +111,5 @@ EXTRA_DIST += tests/integration/t0411-sched-watch.sh
 # standing ones, claims bound where the pod runs.
 TESTS += tests/integration/t0412-sched-storage.sh
 EXTRA_DIST += tests/integration/t0412-sched-storage.sh
+TESTS += tests/integration/t0413-sched-node-lost.sh
+EXTRA_DIST += tests/integration/t0413-sched-node-lost.sh

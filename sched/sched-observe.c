@@ -201,6 +201,41 @@ obs_workloads(struct sched_obs *o, const json_t *workloads, bool deployment,
 	}
 }
 
+/*
+ * A pod the system took away (DisruptionTarget: the taint manager of a node
+ * that stopped reporting, preemption, the kubelet's eviction, pod GC) loses
+ * its rank even when its controller already made a replacement: the other
+ * ranks of a gang are mid-run and cannot take a restarted peer.  Called
+ * after the ranks are classified, so a rank already done stays done.
+ */
+static void
+obs_disrupted(struct sched_obs *o, const json_t *pods, bool *lost)
+{
+	const json_t *pod, *c;
+	size_t i;
+	int rank;
+
+	json_array_foreach(pods, i, pod) {
+		c = obs_condition(pod, "DisruptionTarget");
+		rank = spec_pod_rank(pod);
+		if (c == NULL || strcmp(obs_str(c, "status") ?
+		    obs_str(c, "status") : "", "True") != 0 || rank < 0 ||
+		    rank >= o->replicas || o->ranks[rank].done)
+			continue;
+		*lost = true;
+		obs_reason(o, xprintf("rank %d: pod %s %s%s%s%s%s", rank,
+		    obs_str(json_object_get(pod, "metadata"), "name") ?
+		    obs_str(json_object_get(pod, "metadata"), "name") : "?",
+		    obs_str(c, "reason") ? obs_str(c, "reason") : "disrupted",
+		    obs_str(json_object_get(pod, "spec"), "nodeName") ?
+		    " on node " : "",
+		    obs_str(json_object_get(pod, "spec"), "nodeName") ?
+		    obs_str(json_object_get(pod, "spec"), "nodeName") : "",
+		    obs_str(c, "message") ? ": " : "",
+		    obs_str(c, "message") ? obs_str(c, "message") : ""));
+	}
+}
+
 /* See sched-observe.h. */
 int
 sched_observe(const json_t *pods, const json_t *workloads, int replicas,
@@ -235,6 +270,7 @@ sched_observe(const json_t *pods, const json_t *workloads, int replicas,
 		}
 	}
 	free(current);
+	obs_disrupted(o, pods, &lost);
 	obs_workloads(o, workloads, deployment, &job_state);
 
 	for (rank = 0; rank < replicas; rank++) {

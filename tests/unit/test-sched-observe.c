@@ -50,6 +50,12 @@ pod(int r, const char *status, bool deleting)
 #define EVICTED "{\"phase\":\"Failed\",\"reason\":\"Evicted\",\"message\":" \
 	"\"The node was low on resource: memory.\"}"
 
+#define DISRUPTED "{\"phase\":\"Running\",\"conditions\":[{\"type\":" \
+	"\"DisruptionTarget\",\"status\":\"True\",\"reason\":" \
+	"\"DeletionByTaintManager\",\"message\":\"Taint manager: deleting " \
+	"due to NoExecute taint\"}],\"containerStatuses\":[{\"name\":" \
+	"\"main\",\"restartCount\":0,\"state\":{\"running\":{}}}]}"
+
 /* The objects of the last observation: it borrows from them. */
 static json_t *kept[2];
 
@@ -179,6 +185,30 @@ test_lost_and_replaced(void **state)
 	release(&o);
 }
 
+/*
+ * A rank whose pod the taint manager deleted (its node stopped reporting)
+ * is lost even though the Deployment already runs a replacement: the
+ * other ranks cannot take a restarted peer.  A rank already done is not.
+ */
+static void
+test_disrupted(void **state)
+{
+	struct sched_obs o;
+
+	(void)state;
+	observe(json_pack("[ooo]", pod(0, RUNNING, false), pod(1, DISRUPTED,
+	    true), pod(1, RUNNING, false)), json_array(), 2, true, &o);
+	assert_int_equal(o.state, SCHED_OBS_LOST);
+	assert_non_null(strstr(o.reason, "rank 1: pod j-1-abc "
+	    "DeletionByTaintManager on node node-1: Taint manager"));
+	release(&o);
+
+	observe(json_pack("[oo]", pod(0, DONE(0, "Completed"), false),
+	    pod(0, DISRUPTED, true)), json_array(), 1, true, &o);
+	assert_int_equal(o.state, SCHED_OBS_SUCCEEDED);
+	release(&o);
+}
+
 static void
 test_indexed_job(void **state)
 {
@@ -216,6 +246,7 @@ main(void)
 		cmocka_unit_test(test_wrapper_completion),
 		cmocka_unit_test(test_waiting_reasons),
 		cmocka_unit_test(test_lost_and_replaced),
+		cmocka_unit_test(test_disrupted),
 		cmocka_unit_test(test_indexed_job),
 	};
 

@@ -1,0 +1,83 @@
+#!/bin/sh
+# A node stops reporting under a running distributed job.  The taint
+# manager evicts the pod there (DisruptionTarget, DeletionByTaintManager)
+# and its Deployment at once runs a replacement elsewhere; a restarted rank
+# cannot rejoin a gang mid-run, so the scheduler sends the whole job back
+# to the queue with the cause, and the next attempt runs off the lost node.
+# Asserted on the simulated cluster's pods.  Scheduled as alice, who cannot
+# see nodes: the pods alone tell.
+. "$top_srcdir/tests/lib.sh"
+plan 10
+
+start_kubesim --speed 10 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+pass() { timeout 60 "$AILAB_QUEUE" --context alice sched --once >>"$TMP/sched.out" 2>&1; }
+field() { aq show 1 -o json | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))"; }
+fault() {
+	curl -sS -o /dev/null -H 'Authorization: Bearer admin-token' \
+	    -d "$1" "$KUBESIM_URL/sim/faults"
+}
+# pods: the job's pods as "attempt rank node deleting", one per line.
+pods() {
+	kube_get '/api/v1/namespaces/alice/pods?labelSelector=ailab-queue.io%2Fjob-id%3D1' |
+	    python3 -c '
+import json, sys
+for p in json.load(sys.stdin)["items"]:
+    lb = p["metadata"].get("labels") or {}
+    print(lb.get("ailab-queue.io/attempt"), lb.get("ailab-queue.io/rank"),
+          p["spec"].get("nodeName") or "-",
+          "deleting" if p["metadata"].get("deletionTimestamp") else "live")' | sort
+}
+# until_state STATE [ATTEMPT]: scheduler passes until job 1 is in STATE
+# (on that attempt).
+until_state() {
+	n=0
+	while [ $n -lt 40 ]; do
+		pass
+		[ "$(field state)" = "$1" ] &&
+		    { [ -z "${2:-}" ] || [ "$(field attempts)" = "$2" ]; } && return 0
+		sleep 0.3
+		n=$((n + 1))
+	done
+	return 1
+}
+
+cat >"$TMP/ddp.yaml" <<'EOT'
+name: ddp
+command: torchrun train.py
+replicas: 2
+gpu: {type: any, count: 1}
+annotations: {sim.ailab-queue.io/duration: 2h}
+EOT
+aq submit -q "$TMP/ddp.yaml" >/dev/null
+ok "a two-replica job of one GPU a rank is queued" $?
+until_state running
+ok "a two-replica job runs" $?
+NODE=$(pods | awk '$2 == 1 && $4 == "live" {print $3}')
+[ -n "$NODE" ] && [ "$NODE" != - ]
+ok "rank 1 runs on a node ($NODE)" $?
+
+# The node stops reporting; its pods are evicted at once.
+fault "{\"nodeNotReady\": \"$NODE\", \"evictAfter\": 0}"
+until_state running 2
+ok "the job is sent back and runs again as attempt 2" $?
+aq why 1 >"$TMP/why" 2>&1
+aq show 1 >>"$TMP/why" 2>&1
+like "the cause names the rank, the taint manager and the node" "$TMP/why" \
+    "rank 1: pod [^ ]* DeletionByTaintManager on node $NODE"
+pods >"$TMP/pods"
+sed 's/^/# /' "$TMP/pods"
+is "no pod of attempt 1 is left running" \
+    "$(awk '$1 == 1 && $4 == "live"' "$TMP/pods" | wc -l)" 0
+is "attempt 2 has its two ranks, none on the lost node" \
+    "$(awk -v n="$NODE" '$1 == 2 && $4 == "live" && $3 != n' "$TMP/pods" | wc -l)" 2
+is "the evicted pod waits on its unreachable node, Terminating" \
+    "$(awk -v n="$NODE" '$1 == 1 && $3 == n && $4 == "deleting"' "$TMP/pods" | wc -l)" 1
+
+# The node comes back: its kubelet finishes the deletion.
+fault "{\"nodeReady\": \"$NODE\"}"
+aq cancel -q 1 >/dev/null
+n=0
+while [ $n -lt 40 ] && [ -n "$(pods)" ]; do pass; sleep 0.3; n=$((n + 1)); done
+is "cancelled after the node's return, nothing of the job is left" "$(pods | wc -l)" 0
+is "the job is cancelled" "$(field state)" cancelled
+finish
