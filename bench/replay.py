@@ -804,7 +804,12 @@ class _PodWatch(threading.Thread):
             elif running and "run_start" not in p:
                 p["run_start"] = _ts(running.get("startedAt"))
             if md.get("deletionTimestamp"):
-                p.setdefault("deleting", _ts(md["deletionTimestamp"]) or now)
+                # The apiserver's deletionTimestamp is the delete plus
+                # the grace period.
+                p.setdefault("deleting", (_ts(md["deletionTimestamp"]) -
+                                          (md.get("deletionGracePeriodSeconds")
+                                           or 0)) if _ts(
+                    md["deletionTimestamp"]) else now)
             if deleted:
                 p.setdefault("gone", now)
 

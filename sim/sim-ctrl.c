@@ -575,7 +575,12 @@ sim_delete(struct sim *sim, enum sim_rt rt, const char *ns, const char *name,
 			char *pk = xprintf("%s/%s", ns, name);
 			int64_t delay = gs < 1 ? 0 : 1000;
 
+			/* As the apiserver: the time after which the pod
+			 * may be killed, now plus its grace. */
 			cp = json_deep_copy(obj);
+			free(ts);
+			ts = sim_time_str(sim_now(sim) + (gs > 0 ? gs : 0) *
+			    1000);
 			sim_set(cp, "metadata.deletionTimestamp", json_string(ts));
 			sim_set(cp, "metadata.deletionGracePeriodSeconds",
 			    json_integer(gs));
@@ -1545,5 +1550,6 @@ sim_ctrl_pass(struct sim *sim)
 	sim_gc_foreground(sim, SIM_RT_REPLICASETS);
 	sim_node_pass(sim);
 	sim_endpoints_pass(sim);
+	sim_quota_release(sim);
 	sim_quota_sync(sim);
 }

@@ -94,6 +94,7 @@ int sim_field_check(const struct sim_selector *, enum sim_rt, char **cause);
 void sim_use_add(json_t *acc, json_t *delta, int sign);
 /* What a pod counts against quota and node: requests/limits, gpu, pods. */
 json_t *sim_pod_usage(json_t *pod, bool terminal_counts);
+void sim_quota_release(struct sim *);
 /* True for keys measured in millis (cpu). */
 bool sim_key_is_milli(const char *);
 /* Normalises a quota key ("cpu" -> "requests.cpu"). */
@@ -205,6 +206,8 @@ struct sim {
 	json_t *kubelet;	/* "ns/name" -> due sim ms */
 	json_t *job_seen;	/* job uid -> { pod uid: "s"|"f"|"f:i"|"s:i" } */
 	json_t *dirty_ns;	/* ns -> true: quota status to refresh */
+	json_t *terminating;	/* "ns/name" -> sim ms its charge ends */
+	json_t *uncharged;	/* "ns/name" -> true: quota no longer charged */
 	int64_t sched_gen;	/* bumped when capacity frees */
 	int64_t sched_gen_done;
 

@@ -299,6 +299,89 @@ sim_index_ctrl(struct sim *sim, const char *key, json_t *new)
 		json_object_del(sim->fg_pending, key);
 }
 
+/*
+ * What a pod charges its namespace's quota: all it requests, until the
+ * quota controller finds it stuck terminating past its grace (below).
+ */
+static json_t *
+sim_pod_charge(struct sim *sim, const char *pk, json_t *pod)
+{
+	json_t *u = sim_pod_usage(pod, true);
+
+	if (json_object_get(sim->uncharged, pk) != NULL) {
+		json_t *n = json_object_get(u, "count/pods");
+
+		json_incref(n);
+		json_object_clear(u);
+		json_object_set_new(u, "count/pods", n);
+	}
+	return u;
+}
+
+/* Follows the pods being deleted gracefully and when their charge ends:
+ * deletionTimestamp (already now + grace) plus the grace once more, as
+ * the pod evaluator's QuotaV1Pod reads it. */
+static void
+sim_index_terminating(struct sim *sim, const char *pk, json_t *new)
+{
+	const char *dt = new ? sim_str(new, "metadata.deletionTimestamp") :
+	    NULL;
+	json_t *g = new ? sim_path(new, "metadata.deletionGracePeriodSeconds") :
+	    NULL;
+
+	if (dt == NULL || !json_is_integer(g) || sim_pod_is_terminal(new)) {
+		json_object_del(sim->terminating, pk);
+		if (new == NULL)
+			json_object_del(sim->uncharged, pk);
+		return;
+	}
+	if (json_object_get(sim->terminating, pk) == NULL)
+		json_object_set_new(sim->terminating, pk, json_integer(
+		    sim_time_parse(dt) + json_integer_value(g) * 1000));
+}
+
+/*
+ * The quota controller's recalculation for pods stuck terminating (a lost
+ * node's, whose kubelet cannot finish the deletion): past deletionTimestamp
+ * plus the grace period a pod is no longer charged but for count/pods, so
+ * a lost node does not hold a user's quota for ever (KK
+ * pkg/quota/v1/evaluator/core/pods.go, QuotaV1Pod).
+ */
+void
+sim_quota_release(struct sim *sim)
+{
+	json_t *pod, *full, *left, *v;
+	const char *pk, *k;
+	void *tmp;
+	int64_t now = sim_now(sim);
+	char *ns, *slash;
+
+	json_object_foreach_safe(sim->terminating, tmp, pk, v) {
+		if (json_integer_value(v) >= now ||
+		    json_object_get(sim->uncharged, pk) != NULL)
+			continue;
+		ns = xstrdup(pk);
+		if ((slash = strchr(ns, '/')) != NULL)
+			*slash = '\0';
+		if (slash == NULL ||
+		    (pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1)) == NULL) {
+			free(ns);
+			json_object_del(sim->terminating, pk);
+			continue;
+		}
+		full = sim_pod_charge(sim, pk, pod);
+		json_object_set_new(sim->uncharged, pk, json_true());
+		left = sim_pod_charge(sim, pk, pod);
+		json_object_foreach(left, k, v)
+			json_object_del(full, k);
+		sim_use_bump(sim->ns_use, ns, full, -1);
+		json_object_set_new(sim->dirty_ns, ns, json_true());
+		json_decref(full);
+		json_decref(left);
+		free(ns);
+	}
+}
+
 /* Keeps every index in step with one change (old -> new, either NULL). */
 static void
 sim_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
@@ -379,12 +462,13 @@ sim_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
 			json_decref(u);
 		}
 		if (old != NULL) {
-			u = sim_pod_usage(old, true);
+			u = sim_pod_charge(sim, pk, old);
 			sim_use_bump(sim->ns_use, ns, u, -1);
 			json_decref(u);
 		}
+		sim_index_terminating(sim, pk, new);
 		if (new != NULL) {
-			u = sim_pod_usage(new, true);
+			u = sim_pod_charge(sim, pk, new);
 			sim_use_bump(sim->ns_use, ns, u, 1);
 			json_decref(u);
 		}
@@ -656,6 +740,8 @@ sim_store_init(struct sim *sim)
 	sim->kubelet = json_object();
 	sim->job_seen = json_object();
 	sim->dirty_ns = json_object();
+	sim->terminating = json_object();
+	sim->uncharged = json_object();
 	sim->backoff = json_object();
 	sim->sched_tried = json_object();
 	sim->ser = json_object();
@@ -684,6 +770,8 @@ sim_store_free(struct sim *sim)
 	json_decref(sim->kubelet);
 	json_decref(sim->job_seen);
 	json_decref(sim->dirty_ns);
+	json_decref(sim->terminating);
+	json_decref(sim->uncharged);
 	json_decref(sim->backoff);
 	json_decref(sim->sched_tried);
 	json_decref(sim->ser);

@@ -18,8 +18,8 @@
 #             room for it: admitted beyond the free GPUs),
 #             use: [[start, end, gpus], ...]
 #   A run is a container's startedAt..finishedAt (state.terminated or
-#   lastState.terminated); a run still open ends at the pod's
-#   deletionTimestamp, else at now.  Every run counts, except for the
+#   lastState.terminated); a run still open ends when the pod was deleted
+#   (deletionTimestamp less deletionGracePeriodSeconds), else at now.  Every run counts, except for the
 #   Deployment wrapper (a pod with the emptyDir "ailab-state"): only its
 #   first run is the job; after it the container only sleeps
 #   (docs/kubesim.md).
@@ -86,7 +86,9 @@ class Pods:
             "deleted": None, "wrapper": False, "unschedulable": False,
             "gpus": {}, "runs": {}})
         if md.get("deletionTimestamp"):
-            p["deleted"] = ts(md["deletionTimestamp"])
+            # The apiserver sets it to the delete plus the grace period.
+            p["deleted"] = ts(md["deletionTimestamp"]) - \
+                (md.get("deletionGracePeriodSeconds") or 0)
         for c in (o.get("status") or {}).get("conditions") or []:
             if c.get("type") == "PodScheduled" and \
                     c.get("reason") == "Unschedulable":

@@ -69,7 +69,10 @@ class Watch:
         key = md.get("namespace", "") + "/" + md.get("name", "")
         self.rep["events"] += 1
         c = cond(p, "PodScheduled")
-        t = ts(md.get("deletionTimestamp")) or (c and ts(
+        # deletionTimestamp is the delete plus the grace period.
+        t = (ts(md.get("deletionTimestamp")) and
+             ts(md.get("deletionTimestamp")) -
+             (md.get("deletionGracePeriodSeconds") or 0)) or (c and ts(
             c.get("lastTransitionTime"))) or ts(md.get("creationTimestamp"))
         if t is not None:
             self.last_t = t if self.last_t is None else max(self.last_t, t)

@@ -7,7 +7,7 @@
 # Asserted on the simulated cluster's pods.  Scheduled as alice, who cannot
 # see nodes: the pods alone tell.
 . "$top_srcdir/tests/lib.sh"
-plan 10
+plan 12
 
 start_kubesim --speed 10 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
 pass() { timeout 60 "$AILAB_QUEUE" --context alice sched --once >>"$TMP/sched.out" 2>&1; }
@@ -72,6 +72,36 @@ is "attempt 2 has its two ranks, none on the lost node" \
     "$(awk -v n="$NODE" '$1 == 2 && $4 == "live" && $3 != n' "$TMP/pods" | wc -l)" 2
 is "the evicted pod waits on its unreachable node, Terminating" \
     "$(awk -v n="$NODE" '$1 == 1 && $3 == n && $4 == "deleting"' "$TMP/pods" | wc -l)" 1
+
+# The apiserver's deletionTimestamp is the eviction plus the grace period;
+# past it by the grace once more, the quota controller no longer charges
+# the stuck pod (QuotaV1Pod) but for count/pods: a lost node does not hold
+# alice's GPUs for ever.
+kube_get '/api/v1/namespaces/alice/pods?labelSelector=ailab-queue.io%2Fattempt%3D1' |
+    python3 -c '
+import calendar, json, sys, time
+t = lambda s: calendar.timegm(time.strptime(s, "%Y-%m-%dT%H:%M:%SZ"))
+for p in json.load(sys.stdin)["items"]:
+    md = p["metadata"]
+    c = [c for c in p["status"]["conditions"] if c["type"] == "DisruptionTarget"]
+    if md.get("deletionTimestamp") and c:
+        print(t(md["deletionTimestamp"]) - t(c[0]["lastTransitionTime"]),
+              md.get("deletionGracePeriodSeconds"))' >"$TMP/grace"
+is "deletionTimestamp is the eviction plus the grace period" \
+    "$(awk '{print ($1 == $2 && $2 > 0)}' "$TMP/grace")" 1
+curl -sS -o /dev/null -H 'Authorization: Bearer admin-token' \
+    -d "{\"advanceSeconds\": $(awk '{print 2 * $2 + 5}' "$TMP/grace")}" "$KUBESIM_URL/sim/clock"
+quota() {
+	kube_get /api/v1/namespaces/alice/resourcequotas | python3 -c '
+import json, sys
+u = json.load(sys.stdin)["items"][0]["status"]["used"]
+print(u.get("requests.nvidia.com/gpu"), u.get("count/pods"))'
+}
+n=0
+while [ $n -lt 20 ] && [ "$(quota | cut -d' ' -f1)" != 2 ]; do sleep 0.3; n=$((n + 1)); done
+pods >"$TMP/pods"
+is "past twice its grace the stuck pod no longer holds a GPU of quota" \
+    "$(quota | cut -d' ' -f1) $(awk '$4 == "deleting"' "$TMP/pods" | wc -l)" "2 1"
 
 # The node comes back: its kubelet finishes the deletion.
 fault "{\"nodeReady\": \"$NODE\"}"
