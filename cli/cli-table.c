@@ -45,5 +45,6 @@ const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_report,
 	CLI_CLUSTER_CMD(cli_cmd_demo, "demo"),
 	CLI_CLUSTER_CMD(cli_cmd_serve, "serve"),
+	CLI_CLUSTER_CMD(cli_cmd_completion, "completion"),
 	NULL
 };

@@ -35,6 +35,13 @@ static const struct cli_opt cli_global_opts[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
+/* The options every command accepts, for the completion scripts. */
+const struct cli_opt *
+cli_global_options(void)
+{
+	return cli_global_opts;
+}
+
 /* Prints a user-facing error: "ailab-queue: message", on one line
  * whatever text of a job or a server it quotes (cli_text). */
 void

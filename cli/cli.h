@@ -169,6 +169,8 @@ int cli_config_server(struct cli_ctx *);
  * the whole program (cli.c).
  */
 extern const struct cli_cmd *const cli_cmds[];
+const struct cli_opt *cli_global_options(void);
+void cli_man(FILE *);
 extern const bool cli_is_front;
 
 /* cli.c */
@@ -275,6 +277,7 @@ extern const struct cli_cmd cli_cmd_whoami;
 extern const struct cli_cmd cli_cmd_validate;
 extern const struct cli_cmd cli_cmd_render;
 extern const struct cli_cmd cli_cmd_serve;
+extern const struct cli_cmd cli_cmd_completion;
 
 /* cmd-validate.c: how validate, render and submit load spec files. */
 struct spec_set;

@@ -12,6 +12,7 @@ cli_libcli_a_SOURCES = \
 	cli/cli-jobs.h \
 	cli/cli-jobs.c \
 	cli/cli-output.c \
+	cli/cli-man.c \
 	cli/cmd-cancel.c \
 	cli/cmd-help.c \
 	cli/cmd-hold.c \
@@ -42,6 +43,7 @@ cli_libclicluster_a_SOURCES = \
 	cli/cmd-sched.c \
 	cli/cmd-logs.c \
 	cli/cmd-cleanup.c \
+	cli/cmd-completion.c \
 	cli/cmd-demo.c
 cli_libclicluster_a_CPPFLAGS = $(AM_CPPFLAGS) -DPKGDATADIR='"$(pkgdatadir)"'
 cli_libclicluster_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS) \
@@ -70,3 +72,30 @@ tests_unit_test_cli_output_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 tests_unit_test_cli_output_LDADD = cli/libcli.a common/libcommon.a \
 	$(JANSSON_LIBS) $(YAML_LIBS) $(CMOCKA_LIBS)
 endif
+
+# The manual page, written by the program from its command table, so it
+# names every command and option the program has (help --man).
+nodist_man_MANS = ailab-queue.1
+CLEANFILES += ailab-queue.1
+ailab-queue.1: ailab-queue-cluster$(EXEEXT)
+	$(AM_V_GEN)./ailab-queue-cluster help --man >$@.tmp && mv $@.tmp $@
+
+# Shell completion scripts, written from the same table, installed where
+# Debian's bash-completion, zsh and fish look.
+bashcompdir = $(datadir)/bash-completion/completions
+nodist_bashcomp_DATA = completion/ailab-queue
+zshcompdir = $(datadir)/zsh/vendor-completions
+nodist_zshcomp_DATA = completion/_ailab-queue
+fishcompdir = $(datadir)/fish/vendor_completions.d
+nodist_fishcomp_DATA = completion/ailab-queue.fish
+CLEANFILES += completion/ailab-queue completion/_ailab-queue \
+	completion/ailab-queue.fish
+completion/ailab-queue: ailab-queue-cluster$(EXEEXT)
+	$(AM_V_GEN)$(MKDIR_P) completion && \
+	    ./ailab-queue-cluster completion bash >$@.tmp && mv $@.tmp $@
+completion/_ailab-queue: ailab-queue-cluster$(EXEEXT)
+	$(AM_V_GEN)$(MKDIR_P) completion && \
+	    ./ailab-queue-cluster completion zsh >$@.tmp && mv $@.tmp $@
+completion/ailab-queue.fish: ailab-queue-cluster$(EXEEXT)
+	$(AM_V_GEN)$(MKDIR_P) completion && \
+	    ./ailab-queue-cluster completion fish >$@.tmp && mv $@.tmp $@
