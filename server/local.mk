@@ -8,6 +8,7 @@ server_libserver_a_SOURCES = \
 	server/server-int.h \
 	server/server-auth.c \
 	server/server-cache.c \
+	server/server-cluster.c \
 	server/server-config.c \
 	server/server-conn.c \
 	server/server-events.c \
@@ -17,6 +18,8 @@ server_libserver_a_SOURCES = \
 	server/server-lease.c \
 	server/server-metrics.c \
 	server/server-parse.c \
+	server/server-session.c \
+	server/server-ui.c \
 	store/store-server.h \
 	store/store-server.c
 server_libserver_a_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(JANSSON_CFLAGS) \

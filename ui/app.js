@@ -1,0 +1,437 @@
+// ailab-queue dashboard: one page, hash routes (#queue, #job/ID, #cluster),
+// the /v1 API through fetch with the session cookie, and the event stream
+// through EventSource.  User text only ever goes through textContent.
+'use strict';
+
+const STATES = ['queued', 'held', 'admitted', 'running', 'succeeded',
+	'failed', 'cancelled', 'timed_out'];
+const ACTIVE = ['queued', 'held', 'admitted', 'running'];
+// Which actions a state allows (the server decides; this only greys
+// out buttons that would be refused).
+const ACTIONS = {
+	cancel: ['queued', 'held', 'admitted', 'running'],
+	hold: ['queued'],
+	release: ['held'],
+	retry: ['failed', 'cancelled', 'timed_out', 'succeeded'],
+};
+
+const app = { csrf: null, user: null, jobs: new Map(), filters: {},
+	events: null, timer: null, job: null, follow: null };
+
+function $(id) { return document.getElementById(id); }
+
+function el(tag, text, cls) {
+	const e = document.createElement(tag);
+	if (text !== undefined && text !== null)
+		e.textContent = String(text);
+	if (cls)
+		e.className = cls;
+	return e;
+}
+
+function status(msg, isError) {
+	$('status').textContent = msg || '';
+	$('status').className = isError ? 'error' : '';
+}
+
+// One API call: JSON in and out; a state change carries the CSRF value.
+async function api(method, path, opts) {
+	const o = opts || {};
+	const headers = Object.assign({}, o.headers || {});
+	if (method !== 'GET' && app.csrf)
+		headers['X-CSRF-Token'] = app.csrf;
+	const r = await fetch(path, { method, headers, body: o.body,
+		credentials: 'same-origin', cache: 'no-store' });
+	if (r.status === 401 && !o.noSignout) {
+		signedOut('Your session has ended: sign in again.');
+		throw new Error('signed out');
+	}
+	const type = r.headers.get('Content-Type') || '';
+	const body = type.startsWith('application/json') ? await r.json() :
+		await r.text();
+	if (!r.ok) {
+		const msg = body && body.error ? body.error.message :
+			'HTTP ' + r.status;
+		const e = new Error(msg);
+		e.status = r.status;
+		throw e;
+	}
+	return { body, headers: r.headers };
+}
+
+function show(view) {
+	for (const v of ['signin', 'queue', 'job', 'cluster'])
+		$('view-' + v).hidden = v !== view;
+	for (const v of ['queue', 'cluster']) {
+		if (v === view || (view === 'job' && v === 'queue'))
+			$('nav-' + v).setAttribute('aria-current', 'page');
+		else
+			$('nav-' + v).removeAttribute('aria-current');
+	}
+}
+
+function signedIn(s) {
+	app.csrf = s.csrf_token;
+	app.user = s;
+	$('username').textContent = s.username;
+	$('who').hidden = false;
+	$('nav').hidden = false;
+	$('f-owner-label').hidden = !s.admin;
+	route();
+}
+
+function signedOut(msg) {
+	app.csrf = null;
+	app.user = null;
+	stopLive();
+	$('who').hidden = true;
+	$('nav').hidden = true;
+	show('signin');
+	status(msg || '');
+	$('token').focus();
+}
+
+function stopLive() {
+	if (app.events) {
+		app.events.close();
+		app.events = null;
+	}
+	if (app.follow) {
+		clearInterval(app.follow);
+		app.follow = null;
+	}
+	$('log-follow').checked = false;
+}
+
+// ---- Queue ----
+
+function wantedStates() {
+	const s = app.filters.state || '';
+	return s === '' ? ACTIVE : s === 'all' ? STATES : [s];
+}
+
+function globMatch(glob, s) {
+	const re = '^' + glob.replace(/[.+^${}()|[\]\\]/g, '\\$&')
+		.replace(/\*/g, '.*').replace(/\?/g, '.') + '$';
+	return new RegExp(re).test(s);
+}
+
+// Does a job (from the stream) belong to the list as filtered?
+function matches(j) {
+	const f = app.filters;
+	return wantedStates().includes(j.state) &&
+		(!f.name || globMatch(f.name, j.name)) &&
+		(!f.group || j.group === f.group) &&
+		(!f.owner || j.owner === f.owner);
+}
+
+function listQuery() {
+	const f = app.filters, q = new URLSearchParams();
+	if (f.state === 'all')
+		q.set('all', 'true');
+	else if (f.state)
+		q.set('state', f.state);
+	for (const k of ['name', 'group', 'owner'])
+		if (f[k])
+			q.set(k, f[k]);
+	q.set('limit', '5000');
+	return q;
+}
+
+async function loadQueue() {
+	const jobs = new Map();
+	let cont = null;
+	do {
+		const q = listQuery();
+		if (cont)
+			q.set('continue', cont);
+		const r = await api('GET', '/v1/jobs?' + q.toString());
+		for (const j of r.body.items)
+			jobs.set(j.id, j);
+		cont = r.body.continue;
+	} while (cont);
+	app.jobs = jobs;
+	renderQueue();
+}
+
+function jobRow(j) {
+	const tr = el('tr', null, 'state-' + j.state);
+	tr.dataset.id = j.id;
+	const id = el('td');
+	const a = el('a', j.id);
+	a.href = '#job/' + j.id;
+	id.appendChild(a);
+	tr.appendChild(id);
+	tr.appendChild(el('td', j.name, 'name'));
+	tr.appendChild(el('td', j.state.replace('_', ' '), 'state'));
+	tr.appendChild(el('td', j.owner, 'owner'));
+	tr.appendChild(el('td', j.group || '', 'group'));
+	tr.appendChild(el('td', j.gpu ? j.gpu.count + '× ' + j.gpu.type : '',
+		'gpus'));
+	tr.appendChild(el('td', j.reason || '', 'reason'));
+	tr.appendChild(el('td', j.estimated_start || '—', 'start'));
+	return tr;
+}
+
+// The list, ordered by state (as listed above) then id.
+function renderQueue() {
+	const rows = [...app.jobs.values()].sort((a, b) =>
+		STATES.indexOf(a.state) - STATES.indexOf(b.state) || a.id - b.id);
+	const tbody = el('tbody');
+	const counts = {};
+	for (const j of rows) {
+		tbody.appendChild(jobRow(j));
+		counts[j.state] = (counts[j.state] || 0) + 1;
+	}
+	$('jobs').replaceChild(tbody, $('jobs').tBodies[0]);
+	const parts = STATES.filter(s => counts[s]).map(s =>
+		counts[s] + ' ' + s.replace('_', ' '));
+	$('queue-counts').textContent = rows.length === 0 ? 'No jobs.' :
+		parts.join(', ');
+}
+
+// A state change arrived: the job is updated in place, added or dropped.
+function onEvent(ev) {
+	let item;
+	try {
+		item = JSON.parse(ev.data);
+	} catch (e) {
+		return;
+	}
+	if (item.type !== 'EVENT' || !item.job)
+		return;
+	if (matches(item.job))
+		app.jobs.set(item.job.id, item.job);
+	else
+		app.jobs.delete(item.job.id);
+	if (app.timer === null)
+		app.timer = setTimeout(() => {
+			app.timer = null;
+			if (!$('view-queue').hidden)
+				renderQueue();
+		}, 100);
+	if (app.job && app.job.id === item.job.id && !$('view-job').hidden)
+		loadJob(app.job.id);
+}
+
+function startLive() {
+	if (app.events)
+		return;
+	app.events = new EventSource('/v1/events?watch=true');
+	app.events.onmessage = onEvent;
+}
+
+async function showQueue() {
+	show('queue');
+	try {
+		await loadQueue();
+		startLive();
+		status('');
+	} catch (e) {
+		if (e.message !== 'signed out')
+			status(e.message, true);
+	}
+}
+
+// ---- Job ----
+
+function addField(dl, name, value) {
+	if (value === undefined || value === null || value === '')
+		return;
+	dl.appendChild(el('dt', name));
+	dl.appendChild(el('dd', value));
+}
+
+async function loadJob(id) {
+	const r = await api('GET', '/v1/jobs/' + id);
+	const j = r.body;
+	app.job = j;
+	$('job-title').textContent = 'Job ' + j.id + ': ' + j.name;
+	const dl = el('dl');
+	dl.id = 'job-fields';
+	addField(dl, 'State', j.state.replace('_', ' '));
+	addField(dl, 'Reason', j.reason);
+	addField(dl, 'Owner', j.owner);
+	addField(dl, 'Namespace', j.namespace);
+	addField(dl, 'Group', j.group);
+	addField(dl, 'GPUs', j.gpu ? j.gpu.count + '× ' + j.gpu.type : 'none');
+	addField(dl, 'Replicas', j.replicas);
+	addField(dl, 'Priority', j.priority);
+	addField(dl, 'Attempts', j.attempts);
+	addField(dl, 'Exit code', j.exit_code);
+	addField(dl, 'Submitted', j.submitted_at);
+	addField(dl, 'Started', j.started_at);
+	addField(dl, 'Finished', j.finished_at);
+	addField(dl, 'Estimated start', j.estimated_start);
+	$('job-fields').replaceWith(dl);
+	const tb = el('tbody');
+	for (const a of j.archived_replicas || []) {
+		const tr = el('tr');
+		for (const v of [a.attempt, a.rank, a.node, a.exit_code, a.reason])
+			tr.appendChild(el('td', v === undefined ? '' : v));
+		tb.appendChild(tr);
+	}
+	$('job-attempts').replaceChild(tb, $('job-attempts').tBodies[0]);
+	const ol = el('ol');
+	ol.id = 'job-history';
+	for (const e of j.events || [])
+		ol.appendChild(el('li', e.time + ': ' + (e.from || 'new') + ' → ' +
+			e.to + (e.reason ? ' (' + e.reason + ')' : '')));
+	$('job-history').replaceWith(ol);
+	for (const b of $('job-actions').querySelectorAll('button'))
+		b.disabled = !ACTIONS[b.dataset.action].includes(j.state);
+	await loadLog(id);
+}
+
+async function loadLog(id) {
+	try {
+		const r = await api('GET', '/v1/jobs/' + id + '/logs?tail=1000');
+		const src = r.headers.get('X-Ailab-Log-Source');
+		$('job-log').textContent = r.body || '(empty ' + (src || '') +
+			' log)';
+		const pre = $('job-log');
+		pre.scrollTop = pre.scrollHeight;
+	} catch (e) {
+		if (e.message !== 'signed out')
+			$('job-log').textContent = '(' + e.message + ')';
+	}
+}
+
+async function showJob(id) {
+	show('job');
+	app.job = null;
+	try {
+		await loadJob(id);
+		startLive();
+		status('');
+	} catch (e) {
+		if (e.message === 'signed out')
+			return;
+		$('job-title').textContent = 'Job ' + id;
+		status(e.status === 404 ? 'Job ' + id + ' not found.' : e.message,
+			true);
+		for (const b of $('job-actions').querySelectorAll('button'))
+			b.disabled = true;
+	}
+}
+
+async function act(action) {
+	if (!app.job)
+		return;
+	try {
+		const r = await api('POST', '/v1/jobs/' + app.job.id + '/' + action,
+			{ body: '{}', headers: { 'Content-Type': 'application/json' } });
+		status(r.body.items.map(i => i.message).join('; '));
+		await loadJob(app.job.id);
+	} catch (e) {
+		if (e.message !== 'signed out')
+			status(e.message, true);
+	}
+}
+
+// ---- Cluster ----
+
+async function showCluster() {
+	show('cluster');
+	try {
+		const c = (await api('GET', '/v1/cluster')).body;
+		const tb = el('tbody');
+		for (const t of c.types) {
+			const tr = el('tr');
+			tr.dataset.type = t.type;
+			tr.appendChild(el('th', t.type)).scope = 'row';
+			for (const k of ['nodes', 'allocatable', 'used', 'free',
+				'waiting'])
+				tr.appendChild(el('td', t[k], 'num ' + k));
+			tb.appendChild(tr);
+		}
+		$('gpu-types').replaceChild(tb, $('gpu-types').tBodies[0]);
+		const ul = el('ul', null, 'node-map');
+		ul.id = 'node-map';
+		for (const n of c.nodes) {
+			const frac = n.allocatable ? n.used / n.allocatable : 0;
+			const level = n.used === 0 ? 0 : Math.min(4, 1 +
+				Math.floor(frac * 3.999));
+			const li = el('li', n.name + ' ' + n.used + '/' +
+				n.allocatable, 'u' + level + (n.ready ? '' : ' down'));
+			li.title = n.type + ': ' + n.used + ' of ' + n.allocatable +
+				' GPUs in use' + (n.ready ? '' : ', not ready');
+			li.setAttribute('aria-label', n.name + ', ' + li.title);
+			li.dataset.node = n.name;
+			ul.appendChild(li);
+		}
+		$('node-map').replaceWith(ul);
+		status('');
+	} catch (e) {
+		if (e.message !== 'signed out')
+			status(e.message, true);
+	}
+}
+
+// ---- Routing and start ----
+
+function route() {
+	if (!app.csrf)
+		return signedOut();
+	const h = location.hash.replace(/^#/, '');
+	const m = /^job\/(\d+)$/.exec(h);
+	if (app.follow && !m)
+		stopLive();
+	if (m)
+		return showJob(m[1]);
+	if (h === 'cluster')
+		return showCluster();
+	return showQueue();
+}
+
+async function signIn(ev) {
+	ev.preventDefault();
+	const tok = $('token').value.trim();
+	$('token').value = '';
+	try {
+		const r = await api('POST', '/v1/session', { noSignout: true,
+			headers: { Authorization: 'Bearer ' + tok } });
+		status('');
+		signedIn(r.body);
+	} catch (e) {
+		status('Sign-in refused: ' + e.message, true);
+	}
+}
+
+async function signOut() {
+	try {
+		await api('DELETE', '/v1/session', { noSignout: true });
+	} catch (e) {
+		// The session is gone either way.
+	}
+	signedOut('Signed out.');
+}
+
+function init() {
+	$('signin-form').addEventListener('submit', signIn);
+	$('signout').addEventListener('click', signOut);
+	$('filters').addEventListener('submit', ev => {
+		ev.preventDefault();
+		app.filters = { state: $('f-state').value,
+			name: $('f-name').value.trim(),
+			group: $('f-group').value.trim(),
+			owner: $('f-owner').value.trim() };
+		showQueue();
+	});
+	for (const b of $('job-actions').querySelectorAll('button'))
+		b.addEventListener('click', () => act(b.dataset.action));
+	$('log-follow').addEventListener('change', () => {
+		if (app.follow) {
+			clearInterval(app.follow);
+			app.follow = null;
+		}
+		if ($('log-follow').checked && app.job)
+			app.follow = setInterval(() => loadLog(app.job.id), 2000);
+	});
+	window.addEventListener('hashchange', route);
+	api('GET', '/v1/session', { noSignout: true })
+		.then(r => signedIn(r.body))
+		.catch(() => signedOut());
+}
+
+document.addEventListener('DOMContentLoaded', init);
