@@ -84,6 +84,12 @@ function signedOut(msg) {
 	app.csrf = null;
 	app.user = null;
 	stopLive();
+	clearJob();
+	app.jobs = new Map();
+	renderQueue();
+	for (const id of ['gpu-types', 'jobs'])
+		$(id).tBodies[0].replaceChildren();
+	$('node-map').replaceChildren();
 	$('who').hidden = true;
 	$('nav').hidden = true;
 	show('signin');
@@ -154,6 +160,11 @@ async function loadQueue() {
 	renderQueue();
 }
 
+// "2× RTX4090", or "" for a CPU job.
+function gpus(j) {
+	return j.gpu && j.gpu.count ? j.gpu.count + '× ' + j.gpu.type : '';
+}
+
 function jobRow(j) {
 	const tr = el('tr', null, 'state-' + j.state);
 	tr.dataset.id = j.id;
@@ -166,8 +177,7 @@ function jobRow(j) {
 	tr.appendChild(el('td', j.state.replace('_', ' '), 'state'));
 	tr.appendChild(el('td', j.owner, 'owner'));
 	tr.appendChild(el('td', j.group || '', 'group'));
-	tr.appendChild(el('td', j.gpu ? j.gpu.count + '× ' + j.gpu.type : '',
-		'gpus'));
+	tr.appendChild(el('td', gpus(j), 'gpus'));
 	tr.appendChild(el('td', j.reason || '', 'reason'));
 	tr.appendChild(el('td', j.estimated_start || '—', 'start'));
 	return tr;
@@ -247,14 +257,13 @@ async function loadJob(id) {
 	const j = r.body;
 	app.job = j;
 	$('job-title').textContent = 'Job ' + j.id + ': ' + j.name;
-	const dl = el('dl');
-	dl.id = 'job-fields';
+	const dl = document.createDocumentFragment();
 	addField(dl, 'State', j.state.replace('_', ' '));
 	addField(dl, 'Reason', j.reason);
 	addField(dl, 'Owner', j.owner);
 	addField(dl, 'Namespace', j.namespace);
 	addField(dl, 'Group', j.group);
-	addField(dl, 'GPUs', j.gpu ? j.gpu.count + '× ' + j.gpu.type : 'none');
+	addField(dl, 'GPUs', gpus(j) || 'none');
 	addField(dl, 'Replicas', j.replicas);
 	addField(dl, 'Priority', j.priority);
 	addField(dl, 'Attempts', j.attempts);
@@ -263,7 +272,7 @@ async function loadJob(id) {
 	addField(dl, 'Started', j.started_at);
 	addField(dl, 'Finished', j.finished_at);
 	addField(dl, 'Estimated start', j.estimated_start);
-	$('job-fields').replaceWith(dl);
+	$('job-fields').replaceChildren(dl);
 	const tb = el('tbody');
 	for (const a of j.archived_replicas || []) {
 		const tr = el('tr');
@@ -272,12 +281,11 @@ async function loadJob(id) {
 		tb.appendChild(tr);
 	}
 	$('job-attempts').replaceChild(tb, $('job-attempts').tBodies[0]);
-	const ol = el('ol');
-	ol.id = 'job-history';
+	const ol = document.createDocumentFragment();
 	for (const e of j.events || [])
 		ol.appendChild(el('li', e.time + ': ' + (e.from || 'new') + ' → ' +
 			e.to + (e.reason ? ' (' + e.reason + ')' : '')));
-	$('job-history').replaceWith(ol);
+	$('job-history').replaceChildren(ol);
 	for (const b of $('job-actions').querySelectorAll('button'))
 		b.disabled = !ACTIONS[b.dataset.action].includes(j.state);
 	await loadLog(id);
@@ -297,9 +305,20 @@ async function loadLog(id) {
 	}
 }
 
+// Empties the job page, so that nothing of a job shown before (perhaps
+// to the user who signed out) stays while the next one loads.
+function clearJob() {
+	app.job = null;
+	$('job-title').textContent = 'Job';
+	$('job-fields').replaceChildren();
+	$('job-attempts').tBodies[0].replaceChildren();
+	$('job-history').replaceChildren();
+	$('job-log').textContent = '';
+}
+
 async function showJob(id) {
 	show('job');
-	app.job = null;
+	clearJob();
 	try {
 		await loadJob(id);
 		startLive();

@@ -7,6 +7,7 @@ dist_ui_DATA = ui/index.html ui/app.css ui/app.js
 # Integration tests of the dashboard (t07xx): its files over HTTP with curl,
 # and the pages in a headless Chromium driven by python3-selenium.
 UI_INTEGRATION_TESTS = \
-	tests/integration/t0701-ui-serve.sh
+	tests/integration/t0701-ui-serve.sh \
+	tests/integration/t0702-ui-browser.sh
 TESTS += $(UI_INTEGRATION_TESTS)
-EXTRA_DIST += $(UI_INTEGRATION_TESTS)
+EXTRA_DIST += $(UI_INTEGRATION_TESTS) tests/integration/t0702-ui-browser.py
