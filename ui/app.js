@@ -76,7 +76,8 @@ function signedIn(s) {
 	$('username').textContent = s.username;
 	$('who').hidden = false;
 	$('nav').hidden = false;
-	$('f-owner-label').hidden = !s.admin;
+	$('f-owner-label').hidden = !s.admin &&
+		!(s.ta_namespaces && s.ta_namespaces.length);
 	route();
 }
 

@@ -126,7 +126,9 @@ def main():
               BOB_JOB not in rows(d) and
               {o for o, _ in rows(d).values()} == {"alice"})
 
-        shot(d, "queue")
+        check("the owner filter is for admins and TAs only",
+              lambda: not visible(d, "f-owner-label"))
+        shot(d, "dashboard-queue")
         r = cli("submit", os.path.join(TMP, "alice.yaml"))
         new = int(r.stdout.split()[0]) if r.returncode == 0 else -1
         if r.returncode != 0:
@@ -145,7 +147,7 @@ def main():
         check("the job page shows its fields and history",
               lambda: "alice" in d.find_element(By.ID, "job-fields").text
               and "queued" in d.find_element(By.ID, "job-history").text)
-        shot(d, "job")
+        shot(d, "dashboard-job")
         btn = d.find_element(By.CSS_SELECTOR,
                              '#job-actions button[data-action="cancel"]')
         w.until(lambda d: btn.is_enabled())
@@ -169,7 +171,7 @@ def main():
         print("# page %s api %s" % (page, want))
         check("the cluster page's free GPUs per type are the API's",
               lambda: code == 200 and page == want and len(want) > 0)
-        shot(d, "cluster")
+        shot(d, "dashboard-cluster")
         csp = [e["message"] for e in d.get_log("browser")
                if "Content Security Policy" in e["message"]]
         check("no script or style of the pages breaks the CSP",

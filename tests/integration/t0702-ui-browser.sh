@@ -13,7 +13,7 @@ if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] ||
 	echo "1..0 # SKIP chromium, chromium-driver or python3-selenium missing (setup.sh installs them)"
 	exit 0
 fi
-plan 21
+plan 22
 
 start_kubesim
 ok "ailab-kubesim starts" $?
