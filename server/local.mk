@@ -71,3 +71,12 @@ tests_unit_test_server_store_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_server_store_LDADD = server/libserver.a store/libstore.a \
 	common/libcommon.a $(SQLITE_LIBS) $(CMOCKA_LIBS)
 endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-server-ui
+TESTS += tests/unit/test-server-ui
+tests_unit_test_server_ui_SOURCES = tests/unit/test-server-ui.c
+tests_unit_test_server_ui_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(EVENT_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_server_ui_LDADD = $(tests_unit_test_server_config_LDADD)
+endif
