@@ -1,7 +1,7 @@
 # server: the shared queue's HTTP API (`ailab-queue serve`, docs/api.md),
 # a noinst library linked by the program and the tests.  The store queries
-# it needs live in store/store-server.c (SQL stays in store/), built here so
-# that store/local.mk is untouched.
+# it needs live in store/store-server.c and store/store-ui.c (SQL stays in
+# store/), built here so that store/local.mk is untouched.
 noinst_LIBRARIES += server/libserver.a
 server_libserver_a_SOURCES = \
 	server/server.h \
@@ -20,8 +20,11 @@ server_libserver_a_SOURCES = \
 	server/server-parse.c \
 	server/server-session.c \
 	server/server-ui.c \
+	server/server-usage.c \
 	store/store-server.h \
-	store/store-server.c
+	store/store-server.c \
+	store/store-ui.h \
+	store/store-ui.c
 server_libserver_a_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(JANSSON_CFLAGS) \
 	$(YAML_CFLAGS) $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS) $(CURL_CFLAGS)
 # What a program that links the server adds to its LDADD.

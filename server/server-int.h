@@ -369,6 +369,9 @@ void server_session_handle(struct server_req *);
 /* server-cluster.c: GET /v1/cluster, GPUs per type and node. */
 void server_cluster_handle(struct server_req *);
 
+/* server-usage.c: GET /v1/usage, GPU-hours over a window. */
+void server_usage_handle(struct server_req *);
+
 /* server-ui.c: the dashboard's files under /ui/. */
 void server_ui_handle(struct server_req *);
 /* May this name below /ui/ be opened (no '..', no hidden file)? */

@@ -1246,6 +1246,11 @@ server_jobs_route(struct server_req *r)
 			server_cluster_handle(r);
 		return;
 	}
+	if (strcmp(p, "usage") == 0) {
+		if (server_method_is(r, EVHTTP_REQ_GET))
+			server_usage_handle(r);
+		return;
+	}
 	if (strcmp(p, "events") == 0) {
 		if (server_method_is(r, EVHTTP_REQ_GET))
 			server_events_handle(r);

@@ -60,9 +60,9 @@ async function api(method, path, opts) {
 }
 
 function show(view) {
-	for (const v of ['signin', 'queue', 'job', 'cluster'])
+	for (const v of ['signin', 'queue', 'job', 'cluster', 'usage'])
 		$('view-' + v).hidden = v !== view;
-	for (const v of ['queue', 'cluster']) {
+	for (const v of ['queue', 'cluster', 'usage']) {
 		if (v === view || (view === 'job' && v === 'queue'))
 			$('nav-' + v).setAttribute('aria-current', 'page');
 		else
@@ -91,6 +91,9 @@ function signedOut(msg) {
 	for (const id of ['gpu-types', 'jobs'])
 		$(id).tBodies[0].replaceChildren();
 	$('node-map').replaceChildren();
+	for (const id of ['usage-users', 'usage-groups', 'usage-types',
+		'usage-fair', 'usage-total'])
+		$(id).replaceChildren();
 	$('who').hidden = true;
 	$('nav').hidden = true;
 	show('signin');
@@ -388,6 +391,75 @@ async function showCluster() {
 	}
 }
 
+// ---- Usage ----
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+function svgEl(tag, attrs, text) {
+	const e = document.createElementNS(SVG, tag);
+	for (const [k, v] of Object.entries(attrs || {}))
+		e.setAttribute(k, String(v));
+	if (text !== undefined)
+		e.textContent = String(text);
+	return e;
+}
+
+function hours(h) {
+	return h >= 100 ? h.toFixed(0) : h >= 10 ? h.toFixed(1) : h.toFixed(2);
+}
+
+// A horizontal bar chart of rows [{label, value}], drawn as SVG: one bar
+// a row, the longest the full width, each labelled with its value.
+function barChart(box, rows, title) {
+	box.replaceChildren();
+	if (rows.length === 0) {
+		box.appendChild(el('p', 'No GPU time in this window.'));
+		return;
+	}
+	const rowH = 24, labelW = 160, valueW = 70, width = 600;
+	const max = Math.max(...rows.map(r => r.value), 1e-9);
+	const svg = svgEl('svg', { viewBox: '0 0 ' + width + ' ' +
+		rows.length * rowH, role: 'img' });
+	svg.appendChild(svgEl('title', {}, title + ': ' + rows.map(r =>
+		r.label + ' ' + hours(r.value) + ' GPU-hours').join(', ')));
+	rows.forEach((r, i) => {
+		const y = i * rowH;
+		const g = svgEl('g', { 'data-label': r.label });
+		g.appendChild(svgEl('text', { x: 0, y: y + 16 },
+			r.label.length > 22 ? r.label.slice(0, 21) + '…' : r.label));
+		const w = Math.max(1, (width - labelW - valueW) * r.value / max);
+		g.appendChild(svgEl('rect', { x: labelW, y: y + 4, height: 16,
+			width: w.toFixed(1), class: 'bar' }));
+		g.appendChild(svgEl('text', { x: labelW + w + 6, y: y + 16,
+			class: 'value' }, hours(r.value)));
+		svg.appendChild(g);
+	});
+	box.appendChild(svg);
+}
+
+async function showUsage() {
+	show('usage');
+	const w = document.querySelector('input[name="window"]:checked').value;
+	try {
+		const u = (await api('GET', '/v1/usage?window=' + w)).body;
+		$('usage-total').textContent = hours(u.total_gpu_hours) +
+			' GPU-hours from ' + u.since + ' to ' + u.until + '.';
+		barChart($('usage-users'), u.users.map(x => ({ label: x.user,
+			value: x.gpu_hours })), 'GPU-hours per user');
+		barChart($('usage-groups'), u.groups.map(x => ({
+			label: x.group + ' (' + x.owner + ')', value: x.gpu_hours })),
+			'GPU-hours per group');
+		barChart($('usage-types'), u.types.map(x => ({ label: x.type,
+			value: x.gpu_hours })), 'GPU-hours per GPU type');
+		barChart($('usage-fair'), u.fair_share.map(x => ({ label: x.user,
+			value: x.gpu_hours })), 'Fair-share usage');
+		status('');
+	} catch (e) {
+		if (e.message !== 'signed out')
+			status(e.message, true);
+	}
+}
+
 // ---- Routing and start ----
 
 function route() {
@@ -401,6 +473,8 @@ function route() {
 		return showJob(m[1]);
 	if (h === 'cluster')
 		return showCluster();
+	if (h === 'usage')
+		return showUsage();
 	return showQueue();
 }
 
@@ -448,6 +522,8 @@ function init() {
 		if ($('log-follow').checked && app.job)
 			app.follow = setInterval(() => loadLog(app.job.id), 2000);
 	});
+	for (const r of document.querySelectorAll('input[name="window"]'))
+		r.addEventListener('change', showUsage);
 	window.addEventListener('hashchange', route);
 	api('GET', '/v1/session', { noSignout: true })
 		.then(r => signedIn(r.body))

@@ -8,6 +8,7 @@ dist_ui_DATA = ui/index.html ui/app.css ui/app.js
 # and the pages in a headless Chromium driven by python3-selenium.
 UI_INTEGRATION_TESTS = \
 	tests/integration/t0701-ui-serve.sh \
-	tests/integration/t0702-ui-browser.sh
+	tests/integration/t0702-ui-browser.sh \
+	tests/integration/t0703-ui-usage.sh
 TESTS += $(UI_INTEGRATION_TESTS)
 EXTRA_DIST += $(UI_INTEGRATION_TESTS) tests/integration/t0702-ui-browser.py
