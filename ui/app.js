@@ -60,9 +60,9 @@ async function api(method, path, opts) {
 }
 
 function show(view) {
-	for (const v of ['signin', 'queue', 'job', 'cluster', 'usage'])
+	for (const v of ['signin', 'queue', 'job', 'cluster', 'usage', 'class'])
 		$('view-' + v).hidden = v !== view;
-	for (const v of ['queue', 'cluster', 'usage']) {
+	for (const v of ['queue', 'cluster', 'usage', 'class']) {
 		if (v === view || (view === 'job' && v === 'queue'))
 			$('nav-' + v).setAttribute('aria-current', 'page');
 		else
@@ -92,8 +92,11 @@ function signedOut(msg) {
 		$(id).tBodies[0].replaceChildren();
 	$('node-map').replaceChildren();
 	for (const id of ['usage-users', 'usage-groups', 'usage-types',
-		'usage-fair', 'usage-total'])
+		'usage-fair', 'usage-total', 'class-totals'])
 		$(id).replaceChildren();
+	$('class-report').tHead.rows[0].replaceChildren();
+	$('class-report').tBodies[0].replaceChildren();
+	$('class-csv').hidden = true;
 	$('who').hidden = true;
 	$('nav').hidden = true;
 	show('signin');
@@ -460,6 +463,150 @@ async function showUsage() {
 	}
 }
 
+// ---- Class ----
+
+// One CSV field as `report -o csv` writes it: RFC 4180 quoting, and a
+// leading quote on a cell a spreadsheet would run as a formula.
+function csvField(s) {
+	s = s === undefined || s === null ? '' : String(s);
+	const quote = /[,"\r\n]/.test(s);
+	let out = '';
+	if (s !== '' && '=+-@\t\r'.includes(s[0]) && s !== '-' &&
+		!/^[+-]?\d+(\.\d+)?$/.test(s))
+		out = "'";
+	out += s.replace(/"/g, '""');
+	return quote ? '"' + out + '"' : out;
+}
+
+// Seconds as `report` prints a run time: 45s, 12m, 3h, 5d.
+function compactDuration(secs) {
+	secs = Math.max(0, Math.floor(secs));
+	if (secs < 120)
+		return secs + 's';
+	if (secs < 7200)
+		return Math.floor(secs / 60) + 'm';
+	if (secs < 172800)
+		return Math.floor(secs / 3600) + 'h';
+	return Math.floor(secs / 86400) + 'd';
+}
+
+// The node rank 0 of the latest attempt ran on (as `report` shows it).
+function reportNode(detail) {
+	let best = null;
+	for (const r of (detail && detail.archived_replicas) || [])
+		if (r.rank === 0 && (best === null || r.attempt > best.attempt))
+			best = r;
+	return best ? best.node || '' : '';
+}
+
+// Fetches the details of jobs a few at a time (the API's rate limit is
+// per user).
+async function details(ids) {
+	const out = new Map();
+	const queue = ids.slice();
+	async function worker() {
+		while (queue.length) {
+			const id = queue.shift();
+			try {
+				out.set(id, (await api('GET', '/v1/jobs/' + id)).body);
+			} catch (e) {
+				out.set(id, null);
+			}
+		}
+	}
+	await Promise.all([worker(), worker(), worker(), worker()]);
+	return out;
+}
+
+async function loadClass(group) {
+	const jobs = [];
+	let cont = null;
+	do {
+		const q = new URLSearchParams({ group, all: 'true', limit: '5000' });
+		if (cont)
+			q.set('continue', cont);
+		const r = await api('GET', '/v1/jobs?' + q.toString());
+		jobs.push(...r.body.items);
+		cont = r.body.continue;
+	} while (cont);
+	if (jobs.length === 0)
+		throw new Error("group '" + group + "' not found");
+	// The node is only in a job's detail: one request a job, so only for
+	// groups of a class's size.
+	const det = jobs.length <= 500 ? await details(jobs.map(j => j.id)) :
+		new Map();
+	const keys = [];
+	for (const j of jobs)
+		for (const k of Object.keys((j.spec && j.spec.params) || {}))
+			if (!keys.includes(k))
+				keys.push(k);
+	const header = ['ID', 'NAME', ...keys, 'STATE', 'EXIT', 'ATTEMPTS',
+		'RUNTIME', 'GPU', 'NODE', 'REASON'];
+	const now = Date.now();
+	const counts = {};
+	let total = 0;
+	const rows = jobs.map(j => {
+		const p = (j.spec && j.spec.params) || {};
+		const start = j.started_at ? Date.parse(j.started_at) : 0;
+		const end = j.finished_at ? Date.parse(j.finished_at) : now;
+		const run = start && end > start ? end - start : 0;
+		counts[j.state] = (counts[j.state] || 0) + 1;
+		total += run;
+		return [String(j.id), j.name, ...keys.map(k =>
+			typeof p[k] === 'string' ? p[k] : ''), j.state,
+			j.exit_code === undefined || j.exit_code === null ? '' :
+				String(j.exit_code), String(j.attempts),
+			run > 0 ? compactDuration(run / 1000) : '',
+			j.run_gpu_type || '', reportNode(det.get(j.id)),
+			j.reason || ''];
+	});
+	return { header, rows, counts, total, n: jobs.length };
+}
+
+async function showClass(group) {
+	show('class');
+	$('class-csv').hidden = true;
+	$('class-totals').textContent = '';
+	$('class-report').tHead.rows[0].replaceChildren();
+	$('class-report').tBodies[0].replaceChildren();
+	if (!group)
+		return;
+	$('class-group').value = group;
+	try {
+		const r = await loadClass(group);
+		const hr = $('class-report').tHead.rows[0];
+		for (const h of r.header)
+			hr.appendChild(el('th', h)).scope = 'col';
+		const tb = el('tbody');
+		for (const row of r.rows) {
+			const tr = el('tr');
+			for (const c of row)
+				tr.appendChild(el('td', c));
+			tb.appendChild(tr);
+		}
+		$('class-report').replaceChild(tb, $('class-report').tBodies[0]);
+		const c = s => r.counts[s] || 0;
+		$('class-totals').textContent = r.n + ' jobs: ' + c('succeeded') +
+			' succeeded, ' + c('failed') + ' failed, ' + c('timed_out') +
+			' timed out, ' + c('cancelled') + ' cancelled, ' +
+			(c('running') + c('admitted')) + ' running, ' +
+			(c('queued') + c('held')) + ' waiting; run time ' +
+			compactDuration(r.total / 1000);
+		const csv = [r.header, ...r.rows].map(row =>
+			row.map(csvField).join(',') + '\n').join('');
+		const a = $('class-csv');
+		if (a.href)
+			URL.revokeObjectURL(a.href);
+		a.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
+		a.download = group.replace(/[^A-Za-z0-9._-]/g, '_') + '.csv';
+		a.hidden = false;
+		status('');
+	} catch (e) {
+		if (e.message !== 'signed out')
+			status(e.message, true);
+	}
+}
+
 // ---- Routing and start ----
 
 function route() {
@@ -475,6 +622,8 @@ function route() {
 		return showCluster();
 	if (h === 'usage')
 		return showUsage();
+	if (h === 'class' || h.startsWith('class/'))
+		return showClass(decodeURIComponent(h.slice(6)));
 	return showQueue();
 }
 
@@ -524,6 +673,11 @@ function init() {
 	});
 	for (const r of document.querySelectorAll('input[name="window"]'))
 		r.addEventListener('change', showUsage);
+	$('class-form').addEventListener('submit', ev => {
+		ev.preventDefault();
+		location.hash = '#class/' + encodeURIComponent(
+			$('class-group').value.trim());
+	});
 	window.addEventListener('hashchange', route);
 	api('GET', '/v1/session', { noSignout: true })
 		.then(r => signedIn(r.body))

@@ -180,6 +180,34 @@ def main():
               lambda: len(d.find_elements(By.CSS_SELECTOR, "#node-map li"))
               == len(api["nodes"]))
 
+        d.get(URL + "/ui/#class/cls1")
+        w.until(lambda d: len(d.find_elements(
+            By.CSS_SELECTOR, "#class-report tbody tr")) == 6 and
+            d.find_element(By.ID, "class-csv").is_displayed())
+        shot(d, "dashboard-class")
+        # A real download, under the page's CSP.
+        dl = os.path.join(TMP, "downloads")
+        os.makedirs(dl, exist_ok=True)
+        d.execute_cdp_cmd("Page.setDownloadBehavior",
+                          {"behavior": "allow", "downloadPath": dl})
+        d.find_element(By.ID, "class-csv").click()
+        path = os.path.join(dl, "cls1.csv")
+        w.until(lambda d: os.path.exists(path) and
+                not any(f.endswith(".crdownload") for f in os.listdir(dl)))
+        with open(path, newline="") as f:
+            csv = f.read()
+        rep = cli("report", "cls1", "-o", "csv")
+        if csv != rep.stdout:
+            print("# page csv:\n# " + csv.replace("\n", "\n# "))
+            print("# cli csv:\n# " + rep.stdout.replace("\n", "\n# "))
+        check("the class page's CSV is what 'report -o csv' prints",
+              lambda: rep.returncode == 0 and csv == rep.stdout and
+              csv.count("\n") == 7)
+        check("its totals line is the CLI's",
+              lambda: d.find_element(By.ID, "class-totals").text ==
+              "6 jobs: 0 succeeded, 0 failed, 0 timed out, 0 cancelled, "
+              "0 running, 6 waiting; run time 0s")
+
         alice_cookie = cookie.get("value")
         d.find_element(By.ID, "signout").click()
         w.until(lambda d: visible(d, "view-signin"))

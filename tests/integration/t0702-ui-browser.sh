@@ -13,7 +13,7 @@ if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] ||
 	echo "1..0 # SKIP chromium, chromium-driver or python3-selenium missing (setup.sh installs them)"
 	exit 0
 fi
-plan 22
+plan 25
 
 start_kubesim
 ok "ailab-kubesim starts" $?
@@ -31,6 +31,12 @@ is "alice has a job" "$(submit alice "$TMP/alice.yaml")" 201
 ALICE_JOB=$(jq_body 'b["items"][0]["id"]')
 is "bob has a job" "$(submit bob "$TMP/bob.yaml")" 201
 BOB_JOB=$(jq_body 'b["items"][0]["id"]')
+# A sweep with a formula-like parameter and a comma (no labels: they
+# could not hold them), for the class page's CSV.
+sed -e 's/lr: \[1e-3, 3e-4, 1e-4\]/lr: ["=1+1", "3e-4", "a,b"]/' -e '/^labels:/d' \
+    "$top_srcdir/examples/sweep-3x2.yaml" >"$TMP/sweep.yaml"
+is "alice submits a sweep of six in group cls1" \
+    "$(submit alice "$TMP/sweep.yaml" 'namespace=alice&group=cls1')" 201
 
 export SERVE_URL TMP ALICE_JOB BOB_JOB
 /usr/bin/python3 "$top_srcdir/tests/integration/t0702-ui-browser.py" \
