@@ -15,8 +15,11 @@ const ACTIONS = {
 	retry: ['failed', 'cancelled', 'timed_out', 'succeeded'],
 };
 
+const ROWS_PER_PAGE = 200;
+
 const app = { csrf: null, user: null, jobs: new Map(), filters: {},
-	events: null, timer: null, job: null, follow: null };
+	events: null, timer: null, job: null, follow: null, page: 0,
+	loadGen: 0 };
 
 function $(id) { return document.getElementById(id); }
 
@@ -138,7 +141,7 @@ function matches(j) {
 		(!f.owner || j.owner === f.owner);
 }
 
-function listQuery() {
+function listQuery(limit) {
 	const f = app.filters, q = new URLSearchParams();
 	if (f.state === 'all')
 		q.set('all', 'true');
@@ -147,24 +150,41 @@ function listQuery() {
 	for (const k of ['name', 'group', 'owner'])
 		if (f[k])
 			q.set(k, f[k]);
-	q.set('limit', '5000');
+	q.set('limit', String(limit));
 	return q;
 }
 
+// Loads the list page by page, drawing after each: a small first page
+// puts rows on the screen at once, the rest follows in bigger pages.  A
+// newer load (other filters) makes an older one stop.
 async function loadQueue() {
-	const jobs = new Map();
-	let cont = null;
+	const gen = ++app.loadGen;
+	let cont = null, first = true;
+	app.jobs = new Map();
+	app.page = 0;
 	do {
-		const q = listQuery();
+		const q = listQuery(first ? ROWS_PER_PAGE : 5000);
 		if (cont)
 			q.set('continue', cont);
 		const r = await api('GET', '/v1/jobs?' + q.toString());
+		if (gen !== app.loadGen)
+			return;
 		for (const j of r.body.items)
-			jobs.set(j.id, j);
+			app.jobs.set(j.id, j);
 		cont = r.body.continue;
+		renderQueue();
+		// For bench/ui-load: the first rows are on the page, and the
+		// browser is free again after drawing them.
+		if (first && !performance.getEntriesByName('queue-rendered')
+			.length) {
+			performance.mark('queue-rendered');
+			requestAnimationFrame(() => setTimeout(() =>
+				performance.mark('queue-idle'), 0));
+		}
+		first = false;
 	} while (cont);
-	app.jobs = jobs;
-	renderQueue();
+	if (!performance.getEntriesByName('queue-complete').length)
+		performance.mark('queue-complete');
 }
 
 // "2× RTX4090", or "" for a CPU job.
@@ -190,17 +210,27 @@ function jobRow(j) {
 	return tr;
 }
 
-// The list, ordered by state (as listed above) then id.
+// The list, ordered by state (as listed above) then id, one page of
+// rows at a time (a table of 10,000 rows takes the browser seconds to
+// lay out), with the counts of all.
 function renderQueue() {
 	const rows = [...app.jobs.values()].sort((a, b) =>
 		STATES.indexOf(a.state) - STATES.indexOf(b.state) || a.id - b.id);
+	const pages = Math.max(1, Math.ceil(rows.length / ROWS_PER_PAGE));
+	app.page = Math.min(app.page, pages - 1);
+	const from = app.page * ROWS_PER_PAGE;
 	const tbody = el('tbody');
 	const counts = {};
-	for (const j of rows) {
-		tbody.appendChild(jobRow(j));
+	for (const j of rows)
 		counts[j.state] = (counts[j.state] || 0) + 1;
-	}
+	for (const j of rows.slice(from, from + ROWS_PER_PAGE))
+		tbody.appendChild(jobRow(j));
 	$('jobs').replaceChild(tbody, $('jobs').tBodies[0]);
+	$('pager').hidden = pages === 1;
+	$('page-info').textContent = 'Jobs ' + (from + 1) + '–' +
+		Math.min(rows.length, from + ROWS_PER_PAGE) + ' of ' + rows.length;
+	$('prev').disabled = app.page === 0;
+	$('next').disabled = app.page >= pages - 1;
 	const parts = STATES.filter(s => counts[s]).map(s =>
 		counts[s] + ' ' + s.replace('_', ' '));
 	$('queue-counts').textContent = rows.length === 0 ? 'No jobs.' :
@@ -673,6 +703,14 @@ function init() {
 	});
 	for (const r of document.querySelectorAll('input[name="window"]'))
 		r.addEventListener('change', showUsage);
+	$('prev').addEventListener('click', () => {
+		app.page--;
+		renderQueue();
+	});
+	$('next').addEventListener('click', () => {
+		app.page++;
+		renderQueue();
+	});
 	$('class-form').addEventListener('submit', ev => {
 		ev.preventDefault();
 		location.hash = '#class/' + encodeURIComponent(

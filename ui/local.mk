@@ -12,3 +12,7 @@ UI_INTEGRATION_TESTS = \
 	tests/integration/t0703-ui-usage.sh
 TESTS += $(UI_INTEGRATION_TESTS)
 EXTRA_DIST += $(UI_INTEGRATION_TESTS) tests/integration/t0702-ui-browser.py
+
+# bench/ui-load.sh: the queue page with 10,000 jobs (docs/performance.md,
+# "Dashboard").
+EXTRA_DIST += bench/ui-load.sh bench/ui-load.py
