@@ -3,7 +3,8 @@
  * credentials (per GPU type and per node, kube_gpus_json, the same figures
  * `quota` prints) and, per GPU type, how many of the queue's jobs wait for
  * it.  Only counts and node names: nothing of any user, so every
- * authenticated user may read it.
+ * authenticated user may read it.  One listing of the cluster answers the
+ * requests of the next 2 s.
  */
 #include "server-int.h"
 
@@ -13,6 +14,10 @@
 #include "api.h"
 #include "kube.h"
 #include "store-server.h"
+
+/* How long one listing of the cluster answers every request: a page of
+ * many users, reloaded, must not list every pod of the cluster each time. */
+#define SERVER_CLUSTER_TTL_MS 2000
 
 /* Adds "waiting" (queued jobs) to each type, and types that only jobs
  * name; CPU jobs are counted apart. */
@@ -53,13 +58,31 @@ server_cluster_waiting(struct server *srv, json_t *gpus, char **cause)
 	return 0;
 }
 
-/* The pods arrived: the answer. */
+/* Answers from the cluster's GPUs (not stolen), with the queue's
+ * waiting jobs added to a copy. */
+static void
+server_cluster_reply(struct server_req *r, json_t *listed)
+{
+	json_t *gpus = json_deep_copy(listed);
+	char *cause = NULL;
+
+	if (server_cluster_waiting(r->srv, gpus, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		json_decref(gpus);
+		server_reply_error(r, 500, NULL, "cannot read the queue");
+		return;
+	}
+	server_reply_json(r, 200, gpus);
+}
+
+/* The pods arrived: the answer, kept for the next requests. */
 static void
 server_cluster_pods(struct kube_response *resp, void *arg)
 {
 	struct server_req *r = arg;
-	json_t *gpus;
-	char *msg, *cause = NULL;
+	struct server *srv = r->srv;
+	char *msg;
 
 	r->kreq = NULL;
 	if (resp->error != NULL) {
@@ -69,16 +92,11 @@ server_cluster_pods(struct kube_response *resp, void *arg)
 		free(msg);
 		return;
 	}
-	gpus = kube_gpus_json(r->work, resp->body);
-	json_object_del(gpus, "allowed");
-	if (server_cluster_waiting(r->srv, gpus, &cause) != 0) {
-		log_warnx("%s", cause);
-		free(cause);
-		json_decref(gpus);
-		server_reply_error(r, 500, NULL, "cannot read the queue");
-		return;
-	}
-	server_reply_json(r, 200, gpus);
+	json_decref(srv->cluster_gpus);
+	srv->cluster_gpus = kube_gpus_json(r->work, resp->body);
+	json_object_del(srv->cluster_gpus, "allowed");
+	srv->cluster_at = now_ms();
+	server_cluster_reply(r, srv->cluster_gpus);
 }
 
 /* Releases the node list kept between the two requests. */
@@ -119,6 +137,11 @@ server_cluster_handle(struct server_req *r)
 
 	if (server_query_check(r, known) != 0)
 		return;
+	if (r->srv->cluster_gpus != NULL &&
+	    now_ms() - r->srv->cluster_at < SERVER_CLUSTER_TTL_MS) {
+		server_cluster_reply(r, r->srv->cluster_gpus);
+		return;
+	}
 	r->kreq = kube_list(r->srv->kube, KUBE_NODES, NULL, NULL,
 	    server_cluster_nodes, r);
 }

@@ -630,6 +630,7 @@ server_free(struct server *srv)
 	server_cache_release(&srv->cache);
 	server_cache_release(&srv->negcache);
 	server_session_free_all(srv);
+	json_decref(srv->cluster_gpus);
 	server_buckets_free(srv);
 	if (srv->ssl != NULL)
 		SSL_CTX_free(srv->ssl);

@@ -255,6 +255,9 @@ struct server {
 	struct server_hash sessions;
 	struct server_sessions session_list;
 	size_t nsessions;
+	/* The cluster's GPUs as last listed (server-cluster.c), or NULL. */
+	json_t *cluster_gpus;
+	int64_t cluster_at;          /* ms */
 };
 
 /* server-http.c */
