@@ -96,9 +96,9 @@ server_usage_fair(struct server_req *r)
 	return arr;
 }
 
-/* See server-int.h. */
-void
-server_usage_handle(struct server_req *r)
+/* The window of the query (its name and length): 0, or -1 after a 400. */
+static int
+server_usage_window(struct server_req *r, const char **name, int64_t *ms)
 {
 	static const char *const known[] = { "window", NULL };
 	static const struct {
@@ -106,27 +106,38 @@ server_usage_handle(struct server_req *r)
 		int64_t ms;
 	} windows[] = { { "24h", 86400000LL }, { "7d", 7 * 86400000LL },
 		{ "30d", 30 * 86400000LL } };
+	const char *w;
+	size_t k;
+
+	if (server_query_check(r, known) != 0)
+		return -1;
+	if ((w = server_query(r, "window")) == NULL)
+		w = "7d";
+	for (k = 0; k < nitems(windows); k++)
+		if (strcmp(w, windows[k].name) == 0) {
+			*name = windows[k].name;
+			*ms = windows[k].ms;
+			return 0;
+		}
+	server_reply_error(r, 400, NULL, "'window' must be 24h, 7d or 30d");
+	return -1;
+}
+
+/* See server-int.h. */
+void
+server_usage_handle(struct server_req *r)
+{
 	struct store_gpu_use *v = NULL;
 	const char *w;
-	size_t n = 0, i, k;
-	int64_t until = now_ms(), since;
+	size_t n = 0, i;
+	int64_t until = now_ms(), since, len;
 	char *cause = NULL, *s1, *s2;
 	json_t *users, *groups, *types, *o;
 	double total = 0, h;
 
-	if (server_query_check(r, known) != 0)
+	if (server_usage_window(r, &w, &len) != 0)
 		return;
-	if ((w = server_query(r, "window")) == NULL)
-		w = "7d";
-	for (k = 0; k < nitems(windows); k++)
-		if (strcmp(w, windows[k].name) == 0)
-			break;
-	if (k == nitems(windows)) {
-		server_reply_error(r, 400, NULL, "'window' must be 24h, 7d or "
-		    "30d");
-		return;
-	}
-	since = until - windows[k].ms;
+	since = until - len;
 	if (store_gpu_use(r->srv->store, since, until, r->user->admin ? NULL :
 	    r->user->name, r->user->admin ? NULL : r->user->ta_namespaces, &v,
 	    &n, &cause) != 0) {
