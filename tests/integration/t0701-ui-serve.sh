@@ -8,7 +8,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 skip_without_serve
-plan 52
+plan 56
 
 # A copy of the dashboard with things that must never be served.
 mkdir -p "$TMP/ui/sub"
@@ -76,13 +76,17 @@ is "a symlink out of the directory is not followed" \
     "$(get /ui/passwd.txt)" 404
 is "a file over 1 MiB is not served" "$(get /ui/big.txt)" 404
 is "nor a file of an unknown type" "$(get /ui/data.bin)" 404
-for p in /ui/../../../../etc/passwd /ui/sub/../../../etc/passwd \
-    /ui/%2e%2e/%2e%2e/%2e%2e/etc/passwd /ui/..%2f..%2f..%2fetc%2fpasswd \
-    /ui/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd /ui/%252e%252e/etc/passwd \
-    '/ui/..\..\etc\passwd' /ui/%00index.html /ui//etc/passwd \
-    /ui/sub/%2e%2e/index.html; do
+# A file of a served type just outside the directory: only the name
+# rules stand between it and a traversal.
+echo outside-secret >"$TMP/secret.txt"
+for p in /ui/../secret.txt /ui/sub/../../secret.txt /ui/%2e%2e/secret.txt \
+    /ui/..%2fsecret.txt /ui/%2E%2E%2Fsecret.txt /ui/sub/%2e%2e%2f%2e%2e/secret.txt \
+    /ui/.%2e/secret.txt /ui/%252e%252e/secret.txt '/ui/..\secret.txt' \
+    /ui/%00index.html "/ui/$TMP/secret.txt" /ui/%2F..%2Fsecret.txt \
+    /ui/../../../../etc/passwd /ui/sub/%2e%2e/index.html; do
 	c=$(get "$p")
-	if [ "$c" = 404 ] || [ "$c" = 400 ] && ! grep -q root: "$TMP/body"; then
+	if [ "$c" = 404 ] || [ "$c" = 400 ] &&
+	    ! grep -q 'root:\|outside-secret' "$TMP/body"; then
 		r=0
 	else
 		echo "# $p: $c"
