@@ -12,133 +12,6 @@
 #include "cli-remote.h"
 #include "kube.h"
 
-#define GPU_RESOURCE "nvidia.com/gpu"
-/* ailab's label of a node's GPU type, else GPU Feature Discovery's. */
-#define GPU_LABEL "gpu-model"
-#define GPU_LABEL_GFD "nvidia.com/gpu.product"
-
-struct quota_node {
-	const char *name;
-	const char *type;
-	int64_t allocatable;
-	int64_t used;
-	bool usable;                /* Ready and schedulable */
-};
-
-struct quota_type {
-	const char *type;
-	int nodes;
-	int64_t allocatable, used, free;
-};
-
-/* Orders nodes by name for the pod lookup and the output. */
-static int
-quota_node_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct quota_node *)a)->name,
-	    ((const struct quota_node *)b)->name);
-}
-
-/* Orders GPU types by name. */
-static int
-quota_type_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct quota_type *)a)->type,
-	    ((const struct quota_type *)b)->type);
-}
-
-/* Free GPUs per node and type from nodes and their non-terminal pods. */
-static json_t *
-quota_gpus_json(struct cli_ctx *ctx, json_t *nodes, json_t *pods)
-{
-	struct quota_node *qn, key = { 0 }, *hit;
-	struct quota_type *qt = NULL;
-	size_t nn = 0, nt = 0, i, j;
-	json_t *n, *p, *jn, *jt, *out;
-	int64_t v, tot_a = 0, tot_u = 0, tot_f = 0, f;
-	char *cause = NULL;
-
-	qn = xcalloc(json_array_size(kube_list_items(nodes)) + 1, sizeof *qn);
-	json_array_foreach(kube_list_items(nodes), i, n) {
-		if (kube_node_allocatable(n, GPU_RESOURCE, QUANTITY_UNITS, &v,
-		    &cause) != 0) {
-			log_debug("node %s: %s", kube_obj_name(n), cause);
-			free(cause);
-			cause = NULL;
-			continue;
-		}
-		if (v == 0 || kube_obj_name(n) == NULL)
-			continue;
-		qn[nn].name = kube_obj_name(n);
-		qn[nn].type = kube_obj_label(n, GPU_LABEL);
-		if (qn[nn].type == NULL)
-			qn[nn].type = kube_obj_label(n, GPU_LABEL_GFD);
-		if (qn[nn].type == NULL)
-			qn[nn].type = "unknown";
-		qn[nn].allocatable = v;
-		qn[nn].usable = kube_node_is_ready(n) &&
-		    !kube_node_is_unschedulable(n);
-		nn++;
-	}
-	qsort(qn, nn, sizeof *qn, quota_node_cmp);
-	json_array_foreach(kube_list_items(pods), i, p) {
-		if (kube_pod_is_terminal(p) || kube_pod_node(p) == NULL)
-			continue;
-		key.name = kube_pod_node(p);
-		if ((hit = bsearch(&key, qn, nn, sizeof *qn,
-		    quota_node_cmp)) == NULL)
-			continue;
-		if (kube_pod_request(p, GPU_RESOURCE, QUANTITY_UNITS, &v,
-		    &cause) != 0) {
-			log_debug("pod %s: %s", kube_obj_name(p), cause);
-			free(cause);
-			cause = NULL;
-			continue;
-		}
-		hit->used += v;
-	}
-	jn = json_array();
-	for (i = 0; i < nn; i++) {
-		f = qn[i].usable && qn[i].allocatable > qn[i].used ?
-		    qn[i].allocatable - qn[i].used : 0;
-		json_array_append_new(jn, json_pack("{s:s,s:s,s:I,s:I,s:I,s:b}",
-		    "name", qn[i].name, "type", qn[i].type, "allocatable",
-		    (json_int_t)qn[i].allocatable, "used",
-		    (json_int_t)qn[i].used, "free", (json_int_t)f, "ready",
-		    qn[i].usable));
-		for (j = 0; j < nt; j++)
-			if (strcmp(qt[j].type, qn[i].type) == 0)
-				break;
-		if (j == nt) {
-			qt = xreallocarray(qt, nt + 1, sizeof *qt);
-			memset(&qt[nt], 0, sizeof *qt);
-			qt[nt++].type = qn[i].type;
-		}
-		qt[j].nodes++;
-		qt[j].allocatable += qn[i].allocatable;
-		qt[j].used += qn[i].used;
-		qt[j].free += f;
-		tot_a += qn[i].allocatable;
-		tot_u += qn[i].used;
-		tot_f += f;
-	}
-	qsort(qt, nt, sizeof *qt, quota_type_cmp);
-	jt = json_array();
-	for (j = 0; j < nt; j++)
-		json_array_append_new(jt, json_pack("{s:s,s:i,s:I,s:I,s:I}",
-		    "type", qt[j].type, "nodes", qt[j].nodes, "allocatable",
-		    (json_int_t)qt[j].allocatable, "used",
-		    (json_int_t)qt[j].used, "free", (json_int_t)qt[j].free));
-	out = json_pack("{s:b,s:o,s:o,s:{s:i,s:I,s:I,s:I}}", "allowed", 1,
-	    "types", jt, "nodes", jn, "total", "nodes", (int)nn,
-	    "allocatable", (json_int_t)tot_a, "used", (json_int_t)tot_u,
-	    "free", (json_int_t)tot_f);
-	free(qt);
-	free(qn);
-	(void)ctx;
-	return out;
-}
-
 /* True if a SelfSubjectAccessReview came back allowed. */
 static bool
 quota_allowed(struct kube_response *r)
@@ -261,7 +134,7 @@ quota_print(struct cli_ctx *ctx, json_t *out)
 
 /* The free GPUs, if the user may list nodes and pods; else why not. */
 static json_t *
-quota_gpus(struct cli_ctx *ctx, struct kube_client *kc)
+quota_gpus(struct kube_client *kc)
 {
 	struct kube_list_opts live = { .field_selector =
 	    "status.phase!=Succeeded,status.phase!=Failed" };
@@ -281,7 +154,7 @@ quota_gpus(struct cli_ctx *ctx, struct kube_client *kc)
 		rp = kube_wait(kc, preq);
 	}
 	if (rn != NULL && rn->error == NULL && rp != NULL && rp->error == NULL)
-		gpus = quota_gpus_json(ctx, rn->body, rp->body);
+		gpus = kube_gpus_json(rn->body, rp->body);
 	else {
 		const struct kube_error *e = an->error != NULL ? an->error :
 		    ap->error != NULL ? ap->error : rn != NULL &&
@@ -341,12 +214,12 @@ cmd_quota_exec(struct cli_ctx *ctx, int argc, char **argv)
 		} else if ((kc = cli_kube(ctx)) == NULL)
 			goto out;
 		else
-			gpus = quota_gpus(ctx, kc);
+			gpus = quota_gpus(kc);
 	} else {
 		if ((kc = cli_kube(ctx)) == NULL)
 			return CLI_EXIT_FAIL;
 		qreq = kube_list(kc, KUBE_RESOURCEQUOTAS, ns, NULL, NULL, NULL);
-		gpus = quota_gpus(ctx, kc);
+		gpus = quota_gpus(kc);
 		rq = kube_wait(kc, qreq);
 		if (rq->error != NULL) {
 			msg = kube_error_string(rq->error);

@@ -83,6 +83,11 @@ static const struct cli_opt cmd_serve_opts[] = {
 	  "(default 2s)" },
 	{ "gang-timeout", 0, CLI_OPT_STRING, "DURATION",
 	  "re-queue a gang not fully running after this (default 10m)" },
+	{ "ui-dir", 0, CLI_OPT_STRING, "DIR",
+	  "serve the dashboard's files from DIR under /ui/ (default: the "
+	  "installed ones)" },
+	{ "session-ttl", 0, CLI_OPT_STRING, "DURATION",
+	  "how long a dashboard sign-in lasts (default 8h)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -292,6 +297,8 @@ cmd_serve_config(struct cli_ctx *ctx, struct server_config *cfg)
 		{ "lease-namespace", "lease_namespace" },
 		{ "lease-duration", "lease_duration" },
 		{ "identity", "identity" },
+		{ "ui-dir", "ui_dir" },
+		{ "session-ttl", "session_ttl" },
 	};
 	char **vals, *cause = NULL;
 	const char *v;
@@ -323,6 +330,8 @@ cmd_serve_config(struct cli_ctx *ctx, struct server_config *cfg)
 			goto bad;
 	if (cli_flag(ctx, "no-lease"))
 		cfg->lease = false;
+	if (cfg->ui_dir == NULL)
+		cfg->ui_dir = xstrdup(PKGDATADIR "/ui");
 	if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
 		cli_error(ctx, "--tls-cert and --tls-key go together");
 		return -1;

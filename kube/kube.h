@@ -365,6 +365,15 @@ int kube_quota_get(const json_t *, const char *key, int64_t *hard,
 /* A list's quotas as [{name, resources: [{resource, used, hard, free}]}],
  * values as people write them. */
 json_t *kube_quotas_json(const json_t *list);
+/*
+ * GPUs (nvidia.com/gpu) per node and per type (node label gpu-model, else
+ * nvidia.com/gpu.product) from a node list and a pod list:
+ * {allowed: true, types: [{type, nodes, allocatable, used, free}], nodes:
+ * [{name, type, allocatable, used, free, ready}], total: {nodes,
+ * allocatable, used, free}}; used counts the requests of pods not
+ * finished, free only nodes Ready and schedulable.  The caller decrefs.
+ */
+json_t *kube_gpus_json(const json_t *nodes, const json_t *pods);
 
 /* Jobs. */
 enum kube_job_state {

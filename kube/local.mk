@@ -5,6 +5,7 @@ kube_libkube_a_SOURCES = \
 	kube/kube.h \
 	kube/kube-int.h \
 	kube/kube-config.c \
+	kube/kube-gpus.c \
 	kube/kube-http.c \
 	kube/kube-json.c \
 	kube/kube-ops.c

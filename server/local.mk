@@ -1,13 +1,14 @@
 # server: the shared queue's HTTP API (`ailab-queue serve`, docs/api.md),
 # a noinst library linked by the program and the tests.  The store queries
-# it needs live in store/store-server.c (SQL stays in store/), built here so
-# that store/local.mk is untouched.
+# it needs live in store/store-server.c and store/store-ui.c (SQL stays in
+# store/), built here so that store/local.mk is untouched.
 noinst_LIBRARIES += server/libserver.a
 server_libserver_a_SOURCES = \
 	server/server.h \
 	server/server-int.h \
 	server/server-auth.c \
 	server/server-cache.c \
+	server/server-cluster.c \
 	server/server-config.c \
 	server/server-conn.c \
 	server/server-events.c \
@@ -17,8 +18,13 @@ server_libserver_a_SOURCES = \
 	server/server-lease.c \
 	server/server-metrics.c \
 	server/server-parse.c \
+	server/server-session.c \
+	server/server-ui.c \
+	server/server-usage.c \
 	store/store-server.h \
-	store/store-server.c
+	store/store-server.c \
+	store/store-ui.h \
+	store/store-ui.c
 server_libserver_a_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(JANSSON_CFLAGS) \
 	$(YAML_CFLAGS) $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS) $(CURL_CFLAGS)
 # What a program that links the server adds to its LDADD.
@@ -67,4 +73,13 @@ tests_unit_test_server_store_SOURCES = tests/unit/test-server-store.c
 tests_unit_test_server_store_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_server_store_LDADD = server/libserver.a store/libstore.a \
 	common/libcommon.a $(SQLITE_LIBS) $(CMOCKA_LIBS)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-server-ui
+TESTS += tests/unit/test-server-ui
+tests_unit_test_server_ui_SOURCES = tests/unit/test-server-ui.c
+tests_unit_test_server_ui_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(EVENT_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_server_ui_LDADD = $(tests_unit_test_server_config_LDADD)
 endif

@@ -59,7 +59,7 @@ server_user_free(struct server_user *u)
 }
 
 /* A copy the request owns, so that a cache expiry never pulls it away. */
-static struct server_user *
+struct server_user *
 server_user_dup(const struct server_user *u)
 {
 	struct server_user *c = xcalloc(1, sizeof *c);
@@ -283,9 +283,16 @@ server_auth_start(struct server_req *r)
 	struct evkeyvalq *h = evhttp_request_get_input_headers(r->req);
 	const char *auth = evhttp_find_header(h, "Authorization");
 	struct server_cache_entry *e;
-	const char *tok;
+	const char *tok, *sid;
+	char cookie[SERVER_SESSION_ID_LEN + 2];
 	json_t *body;
 
+	if (auth == NULL && (sid = server_session_cookie(r, cookie,
+	    sizeof cookie)) != NULL) {
+		if (server_session_auth(r, sid) == 0)
+			server_auth_done(r);
+		return;
+	}
 	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
 		server_reply_error(r, 401, NULL, "no bearer token: send "
 		    "'Authorization: Bearer TOKEN' with the credential of your "

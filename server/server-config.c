@@ -158,6 +158,8 @@ server_config_set(struct server_config *c, const char *key,
 		server_config_str(&c->tls_key, value);
 	else if (strcmp(key, "identity") == 0)
 		server_config_str(&c->identity, value);
+	else if (strcmp(key, "ui_dir") == 0)
+		server_config_str(&c->ui_dir, value);
 	else if (strcmp(key, "lease_name") == 0)
 		server_config_str(&c->lease_name, value);
 	else if (strcmp(key, "lease_namespace") == 0)
@@ -256,6 +258,9 @@ server_config_set(struct server_config *c, const char *key,
 	else if (strcmp(key, "token_cache") == 0)
 		return server_config_duration(key, value, 1, 3600,
 		    &c->token_ttl_s, cause);
+	else if (strcmp(key, "session_ttl") == 0)
+		return server_config_duration(key, value, 60, 7 * 86400,
+		    &c->session_ttl_s, cause);
 	else if (strcmp(key, "lease_duration") == 0)
 		return server_config_duration(key, value, 3, 3600,
 		    &c->lease_duration_s, cause);
@@ -401,6 +406,7 @@ server_config_init(struct server_config *c, const char *path, char **cause)
 	c->lease_name = xstrdup("ailab-queue-scheduler");
 	c->lease_namespace = xstrdup("default");
 	c->lease_duration_s = 15;
+	c->session_ttl_s = 8 * 3600;
 	if (path == NULL) {
 		server_config_add_admin(c, "system:masters");
 		return 0;
@@ -446,6 +452,7 @@ server_config_release(struct server_config *c)
 	free(c->lease_name);
 	free(c->lease_namespace);
 	free(c->identity);
+	free(c->ui_dir);
 	for (i = 0; i < c->nadmin_groups; i++)
 		free(c->admin_groups[i]);
 	free(c->admin_groups);

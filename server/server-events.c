@@ -29,6 +29,7 @@ struct server_stream {
 	int64_t cursor;
 	int64_t job;                 /* 0: every visible job */
 	int64_t last_sent;           /* ms */
+	bool sse;                    /* text/event-stream, for EventSource */
 	struct server_stream *next;
 };
 
@@ -106,14 +107,20 @@ server_events_closed(struct server *srv, struct evhttp_connection *evcon)
 	free(st);
 }
 
-/* Sends one JSON line on a stream. */
+/* Sends one JSON line on a stream (as an SSE event with the cursor as
+ * its id, for a browser's EventSource). */
 static void
 server_stream_send(struct server_stream *st, json_t *o)
 {
 	struct evbuffer *buf = evbuffer_new();
 	char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
+	if (st->sse)
+		evbuffer_add_printf(buf, "id: %s\ndata: ", json_string_value(
+		    json_object_get(o, "cursor")));
 	evbuffer_add(buf, text, strlen(text));
+	if (st->sse)
+		evbuffer_add(buf, "\n", 1);
 	evbuffer_add(buf, "\n", 1);
 	evhttp_send_reply_chunk(st->r->req, buf);
 	evbuffer_free(buf);
@@ -202,7 +209,12 @@ server_events_tick(struct server *srv)
 	server_wait_follow(srv);
 	for (st = srv->streams; st != NULL; st = next) {
 		next = st->next;
-		server_stream_pump(srv, st);
+		/* A dashboard's stream ends with its session. */
+		if (st->r->session[0] != '\0' &&
+		    !server_session_is_live(srv, st->r->session))
+			server_stream_end(srv, st);
+		else
+			server_stream_pump(srv, st);
 	}
 }
 
@@ -212,6 +224,31 @@ server_events_free_all(struct server *srv)
 {
 	while (srv->streams != NULL)
 		server_stream_end(srv, srv->streams);
+}
+
+/* Does the client ask for Server-Sent Events (a browser's EventSource)? */
+static bool
+server_event_stream_wanted(struct server_req *r)
+{
+	const char *a = evhttp_find_header(evhttp_request_get_input_headers(
+	    r->req), "Accept");
+
+	return a != NULL && strstr(a, "text/event-stream") != NULL;
+}
+
+/* The cursor an EventSource resumes from (Last-Event-ID), or -1. */
+static int64_t
+server_last_event_id(struct server_req *r)
+{
+	const char *v = evhttp_find_header(evhttp_request_get_input_headers(
+	    r->req), "Last-Event-ID");
+	char *end;
+	long long n;
+
+	if (v == NULL || *v < '0' || *v > '9')
+		return -1;
+	n = strtoll(v, &end, 10);
+	return *end == '\0' && n >= 0 && n < INT64_MAX ? n : -1;
 }
 
 /* GET /v1/events: a list after a cursor, or a watch. */
@@ -242,6 +279,8 @@ server_events_handle(struct server_req *r)
 		server_reply_error(r, 500, NULL, "cannot read the queue");
 		return;
 	}
+	if (since < 0 && watch && server_event_stream_wanted(r))
+		since = server_last_event_id(r);
 	if (since < 0)
 		since = watch ? last : 0;
 	if (since > 0 && first > 0 && since < first - 1) {
@@ -286,11 +325,13 @@ server_events_handle(struct server_req *r)
 	st->cursor = since;
 	st->job = job;
 	st->last_sent = now_ms();
+	st->sse = server_event_stream_wanted(r);
 	r->streaming = true;
 	st->next = srv->streams;
 	srv->streams = st;
 	evhttp_add_header(evhttp_request_get_output_headers(r->req),
-	    "Content-Type", "application/x-ndjson");
+	    "Content-Type", st->sse ? "text/event-stream" :
+	    "application/x-ndjson");
 	evhttp_add_header(evhttp_request_get_output_headers(r->req),
 	    "Cache-Control", "no-store");
 	srv->m.requests[200]++;

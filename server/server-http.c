@@ -91,14 +91,15 @@ server_count(struct server_req *r, int code)
 		    "POST", r->path != NULL ? r->path : "?", code);
 }
 
-/* Headers every answer carries. */
+/* Headers every answer carries (Cache-Control unless already set). */
 static void
 server_common_headers(struct evhttp_request *req, const char *type)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 
 	evhttp_add_header(h, "Content-Type", type);
-	evhttp_add_header(h, "Cache-Control", "no-store");
+	if (evhttp_find_header(h, "Cache-Control") == NULL)
+		evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 }
 
@@ -136,21 +137,30 @@ server_reply_json(struct server_req *r, int code, json_t *body)
 
 /* See server-int.h. */
 void
-server_reply_text(struct server_req *r, int code, const char *type,
-    const char *text, size_t len)
+server_reply_buffer(struct server_req *r, int code, const char *type,
+    struct evbuffer *buf)
 {
 	struct evhttp_connection *evcon;
-	struct evbuffer *buf = evbuffer_new();
 
-	evbuffer_add(buf, text, len);
 	server_common_headers(r->req, type);
 	server_count(r, code);
 	server_conn_timeouts(r, true);
 	evcon = evhttp_request_get_connection(r->req);
 	evhttp_send_reply(r->req, code, NULL, buf);
 	server_conn_replied(r->srv, evcon);
-	evbuffer_free(buf);
 	server_req_done(r);
+}
+
+/* See server-int.h. */
+void
+server_reply_text(struct server_req *r, int code, const char *type,
+    const char *text, size_t len)
+{
+	struct evbuffer *buf = evbuffer_new();
+
+	evbuffer_add(buf, text, len);
+	server_reply_buffer(r, code, type, buf);
+	evbuffer_free(buf);
 }
 
 /* See server-int.h. */
@@ -407,6 +417,16 @@ server_http_cb(struct evhttp_request *req, void *arg)
 		server_reply_error(r, 503, NULL, "the server is shutting down");
 		return;
 	}
+	if (strcmp(r->path, "/") == 0 || strcmp(r->path, "/ui") == 0) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Location", "/ui/");
+		server_reply_text(r, 302, "text/plain", "/ui/\n", 5);
+		return;
+	}
+	if (strncmp(r->path, "/ui/", 4) == 0) {
+		server_ui_handle(r);
+		return;
+	}
 	if (strncmp(r->path, API_PREFIX "/", strlen(API_PREFIX) + 1) != 0) {
 		server_reply_error(r, 404, NULL, "no such path '%.128s' (the "
 		    "API is under " API_PREFIX "/)", r->path);
@@ -466,6 +486,7 @@ server_tick_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 	server_cache_prune(&srv->cache, false);
 	server_cache_prune(&srv->negcache, false);
+	server_session_tick(srv);
 	server_conn_tick(arg);
 	server_parse_tick(arg);
 	server_events_tick(arg);
@@ -490,6 +511,7 @@ server_new(struct event_base *base, struct store *store,
 	srv->m.log_seq = -1;
 	server_cache_init(&srv->cache, (size_t)cfg->token_cache_entries);
 	server_cache_init(&srv->negcache, SERVER_NEGATIVE_ENTRIES);
+	server_session_init(srv);
 	/* A deep copy, so that the caller may release its own. */
 	srv->cfg = *cfg;
 	srv->cfg.listen = xstrdup(cfg->listen);
@@ -498,6 +520,7 @@ server_new(struct event_base *base, struct store *store,
 	srv->cfg.lease_name = xstrdup(cfg->lease_name);
 	srv->cfg.lease_namespace = xstrdup(cfg->lease_namespace);
 	srv->cfg.identity = cfg->identity ? xstrdup(cfg->identity) : NULL;
+	srv->cfg.ui_dir = cfg->ui_dir ? xstrdup(cfg->ui_dir) : NULL;
 	srv->cfg.admin_groups = xcalloc(cfg->nadmin_groups + 1,
 	    sizeof (char *));
 	for (i = 0; i < (int)cfg->nadmin_groups; i++)
@@ -606,6 +629,8 @@ server_free(struct server *srv)
 		server_req_done(srv->reqs);
 	server_cache_release(&srv->cache);
 	server_cache_release(&srv->negcache);
+	server_session_free_all(srv);
+	json_decref(srv->cluster_gpus);
 	server_buckets_free(srv);
 	if (srv->ssl != NULL)
 		SSL_CTX_free(srv->ssl);
@@ -625,5 +650,6 @@ server_free(struct server *srv)
 	free(srv->cfg.lease_name);
 	free(srv->cfg.lease_namespace);
 	free(srv->cfg.identity);
+	free(srv->cfg.ui_dir);
 	free(srv);
 }

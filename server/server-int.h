@@ -17,6 +17,7 @@
 struct kube_response;
 struct kube_request;
 struct bufferevent;
+struct evbuffer;
 
 /* server-hash.c: intrusive chained hash tables, keyed by SipHash under a
  * secret drawn at start.  A node is embedded in its record; a lookup
@@ -127,6 +128,20 @@ struct server_cache_entry *server_cache_add(struct server_cache *,
 /* Drops expired entries (every one with all). */
 void server_cache_prune(struct server_cache *, bool all);
 
+/* A dashboard session (server-session.c): a random id (the cookie's
+ * value) and CSRF value, in hex, never derived from the token. */
+#define SERVER_SESSION_ID_LEN 64
+#define SERVER_SESSION_COOKIE "ailab_queue_session"
+struct server_session {
+	struct server_hnode hnode;
+	TAILQ_ENTRY(server_session) entry;
+	char id[SERVER_SESSION_ID_LEN + 1];
+	char csrf[SERVER_SESSION_ID_LEN + 1];
+	struct server_user *user;
+	int64_t expires;             /* ms */
+};
+TAILQ_HEAD(server_sessions, server_session);
+
 /* A per-user token bucket. */
 struct server_bucket {
 	char *user;
@@ -175,6 +190,7 @@ struct server_req {
 	struct evkeyvalq query;
 	bool query_parsed;
 	struct server_user *user;    /* borrowed from the cache, refcounted */
+	char session[SERVER_SESSION_ID_LEN + 1];     /* or "": a bearer */
 	char token_key[65];
 	char *token;                 /* only until the review is sent */
 	struct kube_request *kreq;   /* a cluster request in flight */
@@ -235,6 +251,13 @@ struct server {
 	struct event *flush;
 	struct server_metrics m;
 	int64_t started;
+	/* Dashboard sessions, oldest first (server-session.c). */
+	struct server_hash sessions;
+	struct server_sessions session_list;
+	size_t nsessions;
+	/* The cluster's GPUs as last listed (server-cluster.c), or NULL. */
+	json_t *cluster_gpus;
+	int64_t cluster_at;          /* ms */
 };
 
 /* server-http.c */
@@ -245,6 +268,9 @@ void server_reply_error(struct server_req *, int code, const char *reason,
 void server_reply_error_body(struct server_req *, int code, json_t *);
 void server_reply_text(struct server_req *, int code, const char *type,
     const char *text, size_t len);
+/* Sends buf (not freed) as the body, with the usual headers. */
+void server_reply_buffer(struct server_req *, int code, const char *type,
+    struct evbuffer *);
 void server_req_done(struct server_req *);
 /* A query parameter (the last if repeated), or NULL. */
 const char *server_query(struct server_req *, const char *);
@@ -312,6 +338,7 @@ bool server_auth_can_see(const struct server_user *, const struct store_job *);
 /* A review in flight ends (answered or not): the peer's counts. */
 void server_auth_review_done(struct server_req *, bool refund);
 void server_user_free(struct server_user *);
+struct server_user *server_user_dup(const struct server_user *);
 /* The token bucket: 0, or -1 with *retry_after seconds. */
 int server_rate_take(struct server *, const char *user, int *retry_after);
 void server_buckets_free(struct server *);
@@ -326,6 +353,32 @@ void server_events_tick(struct server *);
 void server_events_free_all(struct server *);
 /* A connection closed: its stream, if any, ends. */
 void server_events_closed(struct server *, struct evhttp_connection *);
+
+/* server-session.c: dashboard sign-in by cookie. */
+void server_session_init(struct server *);
+void server_session_free_all(struct server *);
+/* Drops expired sessions. */
+void server_session_tick(struct server *);
+/* The session cookie's value (copied into out), or NULL. */
+const char *server_session_cookie(struct server_req *, char *out, size_t);
+/* Authenticates by a session id (and CSRF value for a request that is not
+ * GET/HEAD): 0 with r->user and r->session set, or -1 after a 401/403. */
+int server_session_auth(struct server_req *, const char *id);
+/* Is this session still there (not signed out, not expired)? */
+bool server_session_is_live(struct server *, const char *id);
+/* /v1/session. */
+void server_session_handle(struct server_req *);
+
+/* server-cluster.c: GET /v1/cluster, GPUs per type and node. */
+void server_cluster_handle(struct server_req *);
+
+/* server-usage.c: GET /v1/usage, GPU-hours over a window. */
+void server_usage_handle(struct server_req *);
+
+/* server-ui.c: the dashboard's files under /ui/. */
+void server_ui_handle(struct server_req *);
+/* May this name below /ui/ be opened (no '..', no hidden file)? */
+bool server_ui_is_safe_name(const char *);
 
 /* server-metrics.c */
 void server_metrics_handle(struct server_req *);

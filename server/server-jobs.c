@@ -1237,6 +1237,20 @@ server_jobs_route(struct server_req *r)
 			server_quota(r);
 		return;
 	}
+	if (strcmp(p, "session") == 0) {
+		server_session_handle(r);
+		return;
+	}
+	if (strcmp(p, "cluster") == 0) {
+		if (server_method_is(r, EVHTTP_REQ_GET))
+			server_cluster_handle(r);
+		return;
+	}
+	if (strcmp(p, "usage") == 0) {
+		if (server_method_is(r, EVHTTP_REQ_GET))
+			server_usage_handle(r);
+		return;
+	}
 	if (strcmp(p, "events") == 0) {
 		if (server_method_is(r, EVHTTP_REQ_GET))
 			server_events_handle(r);

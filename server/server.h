@@ -69,6 +69,8 @@ struct server_config {
 	char *lease_namespace;       /* default */
 	int lease_duration_s;        /* 15 */
 	char *identity;              /* holder identity; default host-pid */
+	char *ui_dir;                /* the dashboard's files; NULL: none */
+	int session_ttl_s;           /* a dashboard sign-in lasts; 8 h */
 };
 
 /* Defaults, then FILE (YAML, see docs/operations.md) if path is not NULL;
