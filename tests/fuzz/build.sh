@@ -9,6 +9,8 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 b=${1:?build dir}
 out=${2:-fuzz-spec}
 target=${3:-spec}
+# UBSan stays recoverable (its handlers give libFuzzer finer coverage);
+# run with UBSAN_OPTIONS=halt_on_error=1 to stop at UB (README.md).
 cflags="-std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I$b"
 case $target in
 spec|roster)

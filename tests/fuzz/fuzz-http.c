@@ -14,12 +14,14 @@
  *
  * Authentication and authorization answers are put in the server's cache
  * at start, so no cluster is needed for them: "Bearer admin-token" is an
- * admin, "Bearer alice-token" a user allowed to create in namespace
- * "alice", "Bearer refused-token" a refused one.  Any other token, and
- * the quota and logs paths, reach the kube client, whose cluster is
- * 127.0.0.1:1, where nothing listens, without retries: they end in the
- * server's answer to an unreachable cluster.  A stream (/v1/events?watch=true) is closed by
- * the client after 300 ms.
+ * admin, "Bearer alice-token" a user allowed to create in namespaces
+ * "alice" and "fuzz", "Bearer refused-token" a refused one.  Any other
+ * token, and the quota and logs paths, reach the kube client, whose
+ * cluster is 127.0.0.1:1, where nothing listens, without retries: they
+ * end in the server's answer to an unreachable cluster.  A stream
+ * (/v1/events?watch=true) is closed by the client after 300 ms.  A parse
+ * worker (another process) that dies on a spec aborts the target, so
+ * that its crash is a finding here too.
  */
 #include <sys/socket.h>
 
@@ -246,6 +248,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	struct timeval tv = { 0, 300 * 1000 };
 	struct fz_conn c = { 0 };
+	int64_t died = fz_srv->m.parse_killed[SERVER_PARSED_FAILED];
 	int i;
 
 	sin.sin_port = htons((uint16_t)server_port(fz_srv));
@@ -268,5 +271,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Lets the server see the close and free what it holds. */
 	for (i = 0; i < 4; i++)
 		event_base_loop(fz_base, EVLOOP_NONBLOCK);
+	/* A parse worker that died on a spec is a finding, though its
+	 * crash is in another process (its sanitizer report is above). */
+	if (fz_srv->m.parse_killed[SERVER_PARSED_FAILED] != died) {
+		fprintf(stderr, "fuzz-http: a parse worker died on this "
+		    "input\n");
+		abort();
+	}
 	return 0;
 }
