@@ -106,6 +106,19 @@ fz_allow(const struct server_user *u, const char *verb, const char *group,
 	e->allowed = true;
 }
 
+/* A token the cluster refused, as the negative cache keeps it. */
+static void
+fz_refused(const char *token)
+{
+	struct server_cache_entry *e;
+	char key[65];
+
+	fz_sha256(token, key);
+	e = server_cache_add(&fz_srv->negcache, key, INT64_C(1) << 40);
+	e->code = 401;
+	e->message = xstrdup("token refused");
+}
+
 /* Writes the kubeconfig of a cluster where nothing listens. */
 static void
 fz_kubeconfig(const char *path)
@@ -176,16 +189,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fz_allow(u, "create", "apps", "deployments", nss[i]);
 		fz_allow(u, "list", "", "resourcequotas", nss[i]);
 	}
-	{
-		struct server_cache_entry *e;
-		char key[65];
-
-		fz_sha256("refused-token", key);
-		e = server_cache_add(&fz_srv->negcache, key,
-		    INT64_C(1) << 40);
-		e->code = 401;
-		e->message = xstrdup("token refused");
-	}
+	fz_refused("refused-token");
 	return 0;
 fail:
 	fprintf(stderr, "fuzz-http: %s\n", cause != NULL ? cause : "?");
