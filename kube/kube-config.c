@@ -458,15 +458,13 @@ kc_context_release(struct kube_context *c)
 	free(c->namespace);
 }
 
-/* Frees a loaded configuration and wipes its secrets. */
-void
-kube_config_free(struct kube_config *cfg)
+/* Frees the merged stanzas, so that the in-cluster account can replace
+ * them and kube_config_free release them. */
+static void
+kc_stanzas_release(struct kube_config *cfg)
 {
 	size_t i;
 
-	if (cfg == NULL)
-		return;
-	kc_strv_free(cfg->files, cfg->nfiles);
 	for (i = 0; i < cfg->nclusters; i++)
 		kc_cluster_release(&cfg->clusters[i]);
 	free(cfg->clusters);
@@ -476,6 +474,22 @@ kube_config_free(struct kube_config *cfg)
 	for (i = 0; i < cfg->ncontexts; i++)
 		kc_context_release(&cfg->contexts[i]);
 	free(cfg->contexts);
+	cfg->clusters = NULL;
+	cfg->users = NULL;
+	cfg->contexts = NULL;
+	cfg->nclusters = cfg->nusers = cfg->ncontexts = 0;
+	cfg->cluster = NULL;
+	cfg->user = NULL;
+}
+
+/* Frees a loaded configuration and wipes its secrets. */
+void
+kube_config_free(struct kube_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	kc_strv_free(cfg->files, cfg->nfiles);
+	kc_stanzas_release(cfg);
 	free(cfg->current_context);
 	free(cfg->context_name);
 	free(cfg->namespace);
@@ -1120,6 +1134,9 @@ kc_in_cluster(struct kube_config *cfg, const char *root, bool *possible,
 	}
 	*possible = true;
 	cfg->in_cluster = true;
+	/* The account is used alone: stanzas of a kubeconfig without a
+	 * current-context would otherwise be lost, not freed. */
+	kc_stanzas_release(cfg);
 	c = cfg->cluster = xcalloc(1, sizeof *c);
 	cfg->clusters = c;
 	cfg->nclusters = 1;
