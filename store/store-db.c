@@ -240,14 +240,15 @@ static const char *const store_sql[STMT_COUNT] = {
 	[STMT_SCHED_JOBS] =
 	    "SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, "
 	    "j.reason, j.cleaned, j.cancel_requested, j.priority, j.gpu_type, "
-	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, "
-	    STORE_SPEC_SQL ", "
+	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, j.spec, "
 	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
 	    "j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, "
-	    "j.admitted_at, j.position, j.run_nodes, j.run_ms "
+	    "j.admitted_at, j.position, j.run_nodes, j.run_ms, "
+	    "j.spec_base, j.spec_prefix "
 	    "FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
 	    "WHERE j.state IN ('queued','held','admitted','running') "
 	    "OR j.cleaned = 0 ORDER BY j.id",
+	[STMT_SPEC_BASE] = "SELECT spec FROM specs WHERE id = ?1",
 	[STMT_SPECS] = "SELECT j.id, " STORE_SPEC_SQL " FROM jobs j "
 	    "WHERE j.id IN (SELECT value FROM json_each(?1))",
 	[STMT_SPEC_FIELDS] = "WITH x AS MATERIALIZED (SELECT j.id AS id, "

@@ -648,12 +648,63 @@ store_group_ids(struct store *s, const char *group, int64_t **out,
 	return 0;
 }
 
+/* The shared text the scheduler's read last needed (a sweep's jobs come
+ * one after another). */
+struct store_base_cache {
+	int64_t id;
+	char *text;
+};
+
+/*
+ * The whole spec of the current row of STMT_SCHED_JOBS (its own text in
+ * column 15, its shared text's id and prefix in 28 and 29), joined here
+ * and only for the jobs the scheduler asks for, so that the read of a
+ * pass does not rebuild every spec in SQL; NULL (-1) on a read error.
+ */
+static int
+store_sched_spec(struct store *s, sqlite3_stmt *row,
+    struct store_base_cache *c, char **out)
+{
+	sqlite3_stmt *stmt;
+	const char *tail = (const char *)sqlite3_column_text(row, 15), *p;
+	int64_t base = sqlite3_column_int64(row, 28);
+	int64_t chars = sqlite3_column_int64(row, 29);
+
+	if (tail == NULL)
+		tail = "";
+	if (sqlite3_column_type(row, 28) == SQLITE_NULL) {
+		*out = xstrdup(tail);
+		return 0;
+	}
+	if (c->text == NULL || c->id != base) {
+		free(c->text);
+		c->text = NULL;
+		if ((stmt = store_stmt(s, STMT_SPEC_BASE)) == NULL)
+			return -1;
+		sqlite3_bind_int64(stmt, 1, base);
+		if (store_step(s, stmt) != SQLITE_ROW) {
+			sqlite3_reset(stmt);
+			return -1;
+		}
+		c->text = column_text(stmt, 0, false);
+		c->id = base;
+		sqlite3_reset(stmt);
+	}
+	/* substr's characters, as bytes. */
+	for (p = c->text; *p != '\0' && chars > 0; chars--)
+		for (p++; ((unsigned char)*p & 0xc0) == 0x80; p++)
+			;
+	*out = xprintf("%.*s%s", (int)(p - c->text), c->text, tail);
+	return 0;
+}
+
 /* The scheduler's one read of a pass: every job it may act on, copying the
  * spec text only where the caller still needs it. */
 int
 store_sched_jobs(struct store *s, store_want_spec_fn want, void *arg,
     struct store_job ***out, size_t *nout, char **cause)
 {
+	struct store_base_cache cache = { 0, NULL };
 	sqlite3_stmt *stmt;
 	struct store_job **jobs = NULL, *j;
 	size_t n = 0, cap = 0;
@@ -674,10 +725,14 @@ store_sched_jobs(struct store *s, store_want_spec_fn want, void *arg,
 		}
 		if ((j = store_job_from_row(stmt, false)) == NULL)
 			break;
-		if (want == NULL || want(j, arg))
-			j->spec_json = column_text(stmt, 15, false);
 		jobs[n++] = j;
+		if ((want == NULL || want(j, arg)) &&
+		    store_sched_spec(s, stmt, &cache, &j->spec_json) != 0) {
+			rc = SQLITE_ERROR;
+			break;
+		}
 	}
+	free(cache.text);
 	if (rc == SQLITE_ROW) {
 		store_bad_state(s, stmt, cause, "listing jobs");
 		sqlite3_reset(stmt);

@@ -386,7 +386,7 @@ test_shared_spec(void **state)
 	static const char *const paths[1] = { "$.p" };
 	struct store_job_new jobs[4] = { new_job("a"), new_job("b"),
 		new_job("c"), new_job("alone") };
-	struct store_job *j;
+	struct store_job *j, **all;
 	int64_t ids[4];
 	char **texts, **vals, *cause = NULL;
 	size_t i, n;
@@ -416,6 +416,12 @@ test_shared_spec(void **state)
 		free(vals[i]);
 	}
 	free(vals);
+	assert_int_equal(store_sched_jobs(f->s, NULL, NULL, &all, &n,
+	    &cause), 0);
+	assert_int_equal(n, 4);
+	for (i = 0; i < 4; i++)
+		assert_string_equal(all[i]->spec_json, jobs[i].spec_json);
+	store_jobs_free(all, n);
 
 	/* Pruned one by one: the text stays while a job needs it. */
 	for (i = 0; i < 3; i++)
