@@ -1,13 +1,22 @@
 #!/bin/sh
-# bench/submit: the cost of queueing. Times 1000 sequential `ailab-queue
-# submit` runs of a one-job file, and one submit of a file of 10,000 job
-# documents, each on a fresh database. Usage: bench/submit.sh [BINARY]
+# bench/submit: the cost of queueing. Times N (default 1000) sequential
+# `ailab-queue submit` runs of a one-job file, one submit of a file of
+# 10,000 job documents, and one submit of a 10,000-job sweep (a 100 x 100
+# grid), each on a fresh database, ROUNDS times (default 3), printing
+# medians; the sweep's max RSS comes from /usr/bin/time -v. With SLURM=1
+# and a running Slurm (bench/slurm/start.sh) each round also times N
+# sequential `sbatch --hold --wrap true` and one `sbatch --hold
+# --array=0-9999 --wrap true`, alternating with ours.
+# Usage: bench/submit.sh [BINARY]   Figures: docs/performance.md.
 set -eu
 AQ=${1:-./ailab-queue}
+N=${N:-1000}
+ROUNDS=${ROUNDS:-3}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+export AILAB_QUEUE_NAMESPACE=alice
 
-now() { date +%s.%N; }
+ns() { date +%s%N; }
 
 printf 'name: bench\ncommand: python train.py\ngpu: {type: RTX4090D, count: 1}\n' \
     >"$tmp/one.yaml"
@@ -17,26 +26,85 @@ while [ $i -lt 10000 ]; do
 	printf "name: j%d\ncommand: \"true\"\n" $i
 	i=$((i + 1))
 done >"$tmp/many.yaml"
+axis=$(seq -s, 0 99)
+printf 'name: sweep\ncommand: python train.py --a ${a} --b ${b}\n' >"$tmp/sweep.yaml"
+printf 'gpu: {type: RTX4090D, count: 1}\nsweep:\n  grid:\n' >>"$tmp/sweep.yaml"
+printf '    a: [%s]\n    b: [%s]\n' "$axis" "$axis" >>"$tmp/sweep.yaml"
 
-export AILAB_QUEUE_DB="$tmp/seq.db"
-"$AQ" ls >/dev/null 2>&1 || true
-start=$(now)
-i=0
-while [ $i -lt 1000 ]; do
-	"$AQ" submit "$tmp/one.yaml" >/dev/null
-	i=$((i + 1))
+# fresh NAME: a new empty queue for the next measurement.
+fresh() {
+	rm -f "$tmp/$1.db" "$tmp/$1.db-wal" "$tmp/$1.db-shm"
+	export AILAB_QUEUE_DB="$tmp/$1.db"
+	"$AQ" ls >/dev/null 2>&1 || true
+}
+
+r=0
+while [ $r -lt "$ROUNDS" ]; do
+	fresh seq
+	t0=$(ns)
+	i=0
+	while [ $i -lt "$N" ]; do
+		"$AQ" submit "$tmp/one.yaml" >/dev/null
+		i=$((i + 1))
+	done
+	echo $(( ($(ns) - t0) / 1000 )) >>"$tmp/seq"
+	[ "$("$AQ" ls | tail -n +2 | wc -l)" -eq "$N" ]
+
+	fresh many
+	t0=$(ns)
+	"$AQ" submit "$tmp/many.yaml" >/dev/null
+	echo $(( ($(ns) - t0) / 1000 )) >>"$tmp/many"
+
+	fresh sweep
+	t0=$(ns)
+	"$AQ" submit "$tmp/sweep.yaml" >/dev/null
+	echo $(( ($(ns) - t0) / 1000 )) >>"$tmp/sweep"
+	[ "$("$AQ" ls | tail -n +2 | wc -l)" -eq 10000 ]
+	fresh sweep
+	/usr/bin/time -v "$AQ" submit "$tmp/sweep.yaml" >/dev/null \
+	    2>"$tmp/time.out"
+	awk -F': ' '/Maximum resident/ { print $2 }' "$tmp/time.out" \
+	    >>"$tmp/sweep-rss"
+
+	if [ "${SLURM:-0}" = 1 ]; then
+		t0=$(ns)
+		i=0
+		while [ $i -lt "$N" ]; do
+			sbatch --hold --wrap true >/dev/null
+			i=$((i + 1))
+		done
+		echo $(( ($(ns) - t0) / 1000 )) >>"$tmp/sbatch"
+		t0=$(ns)
+		sbatch --hold --array=0-9999 --wrap true >/dev/null
+		echo $(( ($(ns) - t0) / 1000 )) >>"$tmp/sbatch-array"
+		scancel --user="$(id -un)"
+	fi
+	r=$((r + 1))
 done
-end=$(now)
-echo "1000 sequential submits: $(echo "$end - $start" | bc) s total," \
-    "$(echo "($end - $start) * 1000 / 1000" | bc -l | cut -c1-5) ms each," \
-    "$(echo "1000 / ($end - $start)" | bc) submits/s"
 
-export AILAB_QUEUE_DB="$tmp/many.db"
-start=$(now)
-"$AQ" submit "$tmp/many.yaml" >/dev/null
-end=$(now)
-echo "one submit of 10,000 documents ($(wc -c <"$tmp/many.yaml") bytes):" \
-    "$(echo "$end - $start" | bc) s," \
-    "$(echo "10000 / ($end - $start)" | bc) jobs/s"
-n=$("$AQ" ls -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
-echo "jobs recorded: $n"
+python3 - "$tmp" "$N" <<'PY'
+import os, statistics, sys
+d, n = sys.argv[1], int(sys.argv[2])
+def med(name):
+    p = os.path.join(d, name)
+    if not os.path.exists(p):
+        return None
+    v = [int(l) for l in open(p)]
+    return statistics.median(v) / 1e6, len(v)
+s, k = med("seq")
+print("%d sequential submits of a one-job file: %.2f s, %.2f ms each, "
+      "%.0f a second (median of %d)" % (n, s, s * 1000 / n, n / s, k))
+s, k = med("many")
+print("one submit of 10,000 documents: %.0f ms (median of %d)" % (s * 1e3, k))
+s, k = med("sweep")
+rss = max(int(l) for l in open(os.path.join(d, "sweep-rss")))
+print("one submit of a 10,000-job sweep: %.0f ms (median of %d), "
+      "max RSS %.1f MiB" % (s * 1e3, k, rss / 1024))
+if med("sbatch"):
+    s, k = med("sbatch")
+    print("%d sequential sbatch --hold --wrap true: %.2f s, %.2f ms each, "
+          "%.0f a second (median of %d)" % (n, s, s * 1000 / n, n / s, k))
+    s, k = med("sbatch-array")
+    print("sbatch --hold --array=0-9999 --wrap true: %.0f ms (median of %d)"
+          % (s * 1e3, k))
+PY

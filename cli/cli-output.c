@@ -13,11 +13,18 @@ struct cli_style {
 	const char *post;
 };
 
+/*
+ * Rows are kept compact, for tables of 100,000 jobs: every cell, escaped
+ * and NUL-terminated, one after another in one buffer (the headers
+ * first), with the widest cell of each column kept as rows come.
+ */
 struct cli_table {
 	int ncols;
-	char **headers;
-	char ***rows;
-	struct cli_style *styles;
+	size_t *widths;
+	char *buf;
+	size_t len;
+	size_t size;
+	struct cli_style *styles;   /* one per row, headers not counted */
 	size_t nrows;
 	size_t cap;
 };
@@ -111,6 +118,51 @@ cli_put_text(FILE *f, const char *s)
 	free(t);
 }
 
+static size_t cli_width(const char *);
+
+/* True when every byte of s is printable ASCII: text that cli_text
+ * leaves as it is and that is as wide as it is long. */
+static bool
+cli_is_plain(const char *s, size_t *len)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return false;
+	*len = (size_t)(p - (const unsigned char *)s);
+	return true;
+}
+
+/* Appends one cell, escaped as cli_text does ("-" for NULL and ""), and
+ * widens its column if need be. */
+static void
+cli_table_cell(struct cli_table *t, int col, const char *cell)
+{
+	char *esc = NULL;
+	size_t n, w;
+
+	if (cell == NULL || *cell == '\0')
+		cell = "-";
+	if (cli_is_plain(cell, &n))
+		w = n;
+	else {
+		cell = esc = cli_text(cell);
+		n = strlen(cell);
+		w = cli_width(cell);
+	}
+	if (t->len + n + 1 > t->size) {
+		t->size = t->size * 2 > t->len + n + 1 ? t->size * 2 :
+		    t->len + n + 4096;
+		t->buf = xreallocarray(t->buf, t->size, 1);
+	}
+	memcpy(t->buf + t->len, cell, n + 1);
+	t->len += n + 1;
+	if (w > t->widths[col])
+		t->widths[col] = w;
+	free(esc);
+}
+
 /* A table with the given column headers. */
 struct cli_table *
 cli_table_new(const char *const *headers, int ncols)
@@ -119,9 +171,9 @@ cli_table_new(const char *const *headers, int ncols)
 	int i;
 
 	t->ncols = ncols;
-	t->headers = xcalloc((size_t)ncols, sizeof *t->headers);
+	t->widths = xcalloc((size_t)ncols, sizeof *t->widths);
 	for (i = 0; i < ncols; i++)
-		t->headers[i] = cli_text(headers[i]);
+		cli_table_cell(t, i, headers[i]);
 	return t;
 }
 
@@ -131,21 +183,16 @@ cli_table_new(const char *const *headers, int ncols)
 void
 cli_table_add(struct cli_table *t, const char *const *cells)
 {
-	char **row;
 	int i;
 
 	if (t->nrows == t->cap) {
-		t->cap = t->cap == 0 ? 32 : t->cap * 2;
-		t->rows = xreallocarray(t->rows, t->cap, sizeof *t->rows);
+		t->cap = t->cap == 0 ? 64 : t->cap * 2;
 		t->styles = xreallocarray(t->styles, t->cap,
 		    sizeof *t->styles);
 	}
-	row = xcalloc((size_t)t->ncols, sizeof *row);
 	for (i = 0; i < t->ncols; i++)
-		row[i] = cli_text(cells[i] != NULL && *cells[i] != '\0' ?
-		    cells[i] : "-");
-	t->styles[t->nrows].col = -1;
-	t->rows[t->nrows++] = row;
+		cli_table_cell(t, i, cells[i]);
+	t->styles[t->nrows++].col = -1;
 }
 
 /* See cli.h: colours one cell of the last row. */
@@ -169,6 +216,8 @@ cli_width(const char *s)
 	size_t w = 0, n;
 	int cw;
 
+	if (cli_is_plain(s, &n))
+		return n;
 	memset(&st, 0, sizeof st);
 	while (*s != '\0') {
 		if (*s == '\033') {
@@ -192,67 +241,52 @@ cli_width(const char *s)
 	return w;
 }
 
-/* Prints a row padded to the column widths; the last column is not padded. */
-static void
-cli_table_row(FILE *f, char **cells, const struct cli_style *style,
-    const size_t *widths, int ncols)
+/* Prints the row of cells starting at p padded to the column widths (the
+ * last column is not padded); returns where the next row starts. */
+static const char *
+cli_table_row(FILE *f, const struct cli_table *t, const char *p,
+    const struct cli_style *style)
 {
+	size_t w, n;
 	int i;
-	size_t w;
 
-	for (i = 0; i < ncols; i++) {
+	for (i = 0; i < t->ncols; i++) {
+		n = strlen(p);
 		if (style != NULL && style->col == i) {
 			fputs(style->pre, f);
-			fputs(cells[i], f);
+			fwrite(p, 1, n, f);
 			fputs(style->post, f);
 		} else
-			fputs(cells[i], f);
-		if (i == ncols - 1)
-			break;
-		for (w = cli_width(cells[i]); w < widths[i] + 3; w++)
-			fputc(' ', f);
+			fwrite(p, 1, n, f);
+		if (i < t->ncols - 1)
+			for (w = cli_width(p); w < t->widths[i] + 3; w++)
+				putc(' ', f);
+		p += n + 1;
 	}
-	fputc('\n', f);
+	putc('\n', f);
+	return p;
 }
 
 /* Prints the table with aligned columns, as kubectl does. */
 void
 cli_table_print(struct cli_table *t, FILE *f)
 {
-	size_t *widths, i, w;
-	int c;
+	const char *p = t->buf;
+	size_t i;
 
-	widths = xcalloc((size_t)t->ncols, sizeof *widths);
-	for (c = 0; c < t->ncols; c++) {
-		widths[c] = cli_width(t->headers[c]);
-		for (i = 0; i < t->nrows; i++)
-			if ((w = cli_width(t->rows[i][c])) > widths[c])
-				widths[c] = w;
-	}
-	cli_table_row(f, t->headers, NULL, widths, t->ncols);
+	p = cli_table_row(f, t, p, NULL);
 	for (i = 0; i < t->nrows; i++)
-		cli_table_row(f, t->rows[i], &t->styles[i], widths, t->ncols);
-	free(widths);
+		p = cli_table_row(f, t, p, &t->styles[i]);
 }
 
 /* Frees a table. */
 void
 cli_table_free(struct cli_table *t)
 {
-	size_t i;
-	int c;
-
 	if (t == NULL)
 		return;
-	for (i = 0; i < t->nrows; i++) {
-		for (c = 0; c < t->ncols; c++)
-			free(t->rows[i][c]);
-		free(t->rows[i]);
-	}
-	for (c = 0; c < t->ncols; c++)
-		free(t->headers[c]);
-	free(t->headers);
-	free(t->rows);
+	free(t->widths);
+	free(t->buf);
 	free(t->styles);
 	free(t);
 }
@@ -481,4 +515,104 @@ const char *
 cli_color_reset(struct cli_ctx *ctx)
 {
 	return ctx->color ? "\033[0m" : "";
+}
+
+/*
+ * A JSON or YAML array printed an item at a time, so that a listing of
+ * 100,000 jobs never holds them all: the same text cli_print_value prints
+ * for the whole array.
+ */
+struct cli_stream {
+	bool yaml;
+	size_t n;
+	yaml_emitter_t e;
+	bool failed;
+};
+
+/* json_dump_callback writer: the text of one item, each line indented
+ * two more spaces, as it sits inside the array. */
+static int
+cli_stream_write(const char *buf, size_t size, void *data)
+{
+	FILE *f = data;
+	size_t i, from = 0;
+
+	for (i = 0; i < size; i++) {
+		if (buf[i] != '\n')
+			continue;
+		fwrite(buf + from, 1, i + 1 - from, f);
+		fputs("  ", f);
+		from = i + 1;
+	}
+	fwrite(buf + from, 1, size - from, f);
+	return 0;
+}
+
+/* See cli.h: starts the array on stdout in the run's format. */
+struct cli_stream *
+cli_stream_start(struct cli_ctx *ctx)
+{
+	struct cli_stream *st = xcalloc(1, sizeof *st);
+	yaml_event_t ev;
+
+	st->yaml = ctx->output == CLI_OUTPUT_YAML;
+	if (!st->yaml)
+		return st;
+	yaml_emitter_initialize(&st->e);
+	yaml_emitter_set_output(&st->e, cli_yaml_write, stdout);
+	yaml_emitter_set_unicode(&st->e, 1);
+	yaml_emitter_set_width(&st->e, -1);
+	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+	if (!yaml_emitter_emit(&st->e, &ev))
+		st->failed = true;
+	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
+	if (!st->failed && !yaml_emitter_emit(&st->e, &ev))
+		st->failed = true;
+	yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+	    YAML_BLOCK_SEQUENCE_STYLE);
+	if (!st->failed && !yaml_emitter_emit(&st->e, &ev))
+		st->failed = true;
+	return st;
+}
+
+/* See cli.h: one item (the reference is taken). */
+void
+cli_stream_item(struct cli_stream *st, json_t *v)
+{
+	if (st->yaml) {
+		if (!st->failed && cli_yaml_node(&st->e, v) != 0)
+			st->failed = true;
+	} else {
+		fputs(st->n == 0 ? "[\n  " : ",\n  ", stdout);
+		json_dump_callback(v, cli_stream_write, stdout,
+		    JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	}
+	st->n++;
+	json_decref(v);
+}
+
+/* See cli.h: closes the array; 0, or -1 if YAML could not be emitted. */
+int
+cli_stream_end(struct cli_stream *st)
+{
+	yaml_event_t ev;
+	int ret;
+
+	if (!st->yaml)
+		fputs(st->n == 0 ? "[]\n" : "\n]\n", stdout);
+	else {
+		yaml_sequence_end_event_initialize(&ev);
+		if (!st->failed && !yaml_emitter_emit(&st->e, &ev))
+			st->failed = true;
+		yaml_document_end_event_initialize(&ev, 1);
+		if (!st->failed && !yaml_emitter_emit(&st->e, &ev))
+			st->failed = true;
+		yaml_stream_end_event_initialize(&ev);
+		if (!st->failed && !yaml_emitter_emit(&st->e, &ev))
+			st->failed = true;
+		yaml_emitter_delete(&st->e);
+	}
+	ret = st->failed ? -1 : 0;
+	free(st);
+	return ret;
 }

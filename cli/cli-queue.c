@@ -27,18 +27,19 @@ cli_queue_fail(struct cli_ctx *ctx, char *cause)
 	return CLI_EXIT_FAIL;
 }
 
-/* Every matching job, in one query. */
+/* Every matching job, in one query, streamed. */
 static int
-cli_queue_local_list(struct cli_ctx *ctx, const struct store_filter *f,
-    struct store_job ***jobs, size_t *n)
+cli_queue_local_each(struct cli_ctx *ctx, const struct store_filter *f,
+    int what, store_row_fn fn, void *arg)
 {
 	struct store *s;
 	char *cause = NULL;
 
 	if ((s = cli_store(ctx)) == NULL)
 		return CLI_EXIT_FAIL;
-	if (store_list(s, f, jobs, n, &cause) != 0)
-		return cli_queue_fail(ctx, cause);
+	if (store_list_each(s, f, what, fn, arg, &cause) != 0)
+		return cause != NULL ? cli_queue_fail(ctx, cause) :
+		    CLI_EXIT_FAIL;
 	return CLI_EXIT_OK;
 }
 
@@ -246,7 +247,7 @@ cli_queue_local_act(struct cli_ctx *ctx, enum cli_queue_act act,
 
 const struct cli_queue_ops cli_queue_local = {
 	.name = "local",
-	.list = cli_queue_local_list,
+	.each = cli_queue_local_each,
 	.get = cli_queue_local_get,
 	.why = cli_queue_local_get,
 	.detail = cli_queue_local_detail,

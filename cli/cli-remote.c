@@ -568,20 +568,20 @@ cli_remote_parse_page(const char *body, size_t len, struct store_job ***jobsp,
 	return 0;
 }
 
-/* GET /v1/jobs page by page, the filter as query parameters. */
+/* GET /v1/jobs page by page, the filter as query parameters: take(job,
+ * arg) owns each job as its page arrives; a take that fails (-1) stops
+ * the walk with CLI_EXIT_FAIL, having printed its error. */
 static int
-cli_remote_list(struct cli_ctx *ctx, const struct store_filter *f,
-    struct store_job ***jobsp, size_t *np)
+cli_remote_pages(struct cli_ctx *ctx, const struct store_filter *f,
+    int (*take)(struct store_job *, void *), void *arg)
 {
 	struct cli_remote_resp resp;
-	struct store_job **jobs = NULL, **page;
-	size_t n = 0, pn, i, pages = 0;
+	struct store_job **page;
+	size_t pn, i, pages = 0;
 	char *base = NULL, *q, *next = NULL, *cause = NULL, *states = NULL;
 	char *tmp, limit[16];
 	int ret = CLI_EXIT_OK, s;
 
-	*jobsp = NULL;
-	*np = 0;
 	for (s = 0; s < STORE_NSTATES; s++) {
 		if ((f->states & (1u << s)) == 0)
 			continue;
@@ -628,10 +628,15 @@ cli_remote_list(struct cli_ctx *ctx, const struct store_filter *f,
 			break;
 		}
 		cli_remote_resp_release(&resp);
-		jobs = xreallocarray(jobs, n + pn + 1, sizeof *jobs);
-		for (i = 0; i < pn; i++)
-			jobs[n++] = page[i];
+		for (i = 0; i < pn; i++) {
+			if (ret == CLI_EXIT_OK && take(page[i], arg) != 0)
+				ret = CLI_EXIT_FAIL;
+			else if (ret != CLI_EXIT_OK)
+				store_job_free(page[i]);
+		}
 		free(page);
+		if (ret != CLI_EXIT_OK)
+			break;
 		if (++pages > CLI_REMOTE_MAX_PAGES) {
 			cli_error(ctx, "the queue server at %s sent more than "
 			    "%d pages", ctx->server, CLI_REMOTE_MAX_PAGES);
@@ -641,14 +646,128 @@ cli_remote_list(struct cli_ctx *ctx, const struct store_filter *f,
 	} while (next != NULL);
 	free(next);
 	free(base);
-	if (ret != CLI_EXIT_OK) {
-		store_jobs_free(jobs, n);
+	return ret;
+}
+
+/* What cli_remote_each hands to its take: the caller's walk. */
+struct cli_remote_walk {
+	struct cli_ctx *ctx;
+	int what;
+	store_row_fn fn;
+	void *arg;
+};
+
+/* The row of a job the server sent: params from its spec and, when
+ * asked, the node from its archive (a request a job: a list leaves it
+ * out). */
+static int
+cli_remote_take_row(struct store_job *j, void *arg)
+{
+	struct cli_remote_walk *w = arg;
+	struct store_row r = { .job = *j };
+	struct store_job *d = NULL;
+	struct store_event *ev = NULL;
+	struct store_replica *rep = NULL;
+	size_t nev = 0, nrep = 0, i, best = (size_t)-1;
+	json_t *spec = NULL;
+	char *params = NULL;
+	int ret;
+
+	if ((w->what & STORE_ROW_PARAMS) != 0 && j->spec_json != NULL &&
+	    (spec = json_loads(j->spec_json, 0, NULL)) != NULL &&
+	    json_object_get(spec, "params") != NULL)
+		r.params = params = json_dumps(json_object_get(spec, "params"),
+		    JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(spec);
+	if ((w->what & STORE_ROW_NODE) != 0 &&
+	    cli_queue_remote.detail(w->ctx, j->id, &d, &ev, &nev, &rep,
+	    &nrep) == CLI_EXIT_OK && d != NULL) {
+		for (i = 0; i < nrep; i++)
+			if (rep[i].rank == 0 && (best == (size_t)-1 ||
+			    rep[i].attempt > rep[best].attempt))
+				best = i;
+		if (best != (size_t)-1)
+			r.node = rep[best].node;
+		r.job = *d;
+	}
+	ret = w->fn(&r, w->arg);
+	store_job_free(d);
+	store_events_free(ev, nev);
+	store_replicas_free(rep, nrep);
+	free(params);
+	store_job_free(j);
+	return ret;
+}
+
+/* The jobs of a filter given by ids: one request a job, as `wait` has
+ * always asked a server. */
+static int
+cli_remote_each_id(struct cli_ctx *ctx, const struct store_filter *f,
+    struct cli_remote_walk *w)
+{
+	struct store_job *j;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < f->nids; i++) {
+		if ((ret = cli_queue_remote.get(ctx, f->ids[i], &j)) !=
+		    CLI_EXIT_OK)
+			return ret;
+		if (j != NULL && cli_remote_take_row(j, w) != 0)
+			return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
+}
+
+/* See cli.h: the server's pages, a job at a time. */
+static int
+cli_remote_each(struct cli_ctx *ctx, const struct store_filter *f, int what,
+    store_row_fn fn, void *arg)
+{
+	struct cli_remote_walk w = { ctx, what, fn, arg };
+
+	if (f->ids != NULL)
+		return cli_remote_each_id(ctx, f, &w);
+	return cli_remote_pages(ctx, f, cli_remote_take_row, &w);
+}
+
+/* What cli_remote_list collects. */
+struct cli_remote_jobs {
+	struct store_job **jobs;
+	size_t n, cap;
+};
+
+/* Keeps one job of a page. */
+static int
+cli_remote_take_job(struct store_job *j, void *arg)
+{
+	struct cli_remote_jobs *a = arg;
+
+	if (a->n == a->cap) {
+		a->cap = a->cap == 0 ? 64 : a->cap * 2;
+		a->jobs = xreallocarray(a->jobs, a->cap, sizeof *a->jobs);
+	}
+	a->jobs[a->n++] = j;
+	return 0;
+}
+
+/* Every job matching the filter, all pages, by id. */
+static int
+cli_remote_list(struct cli_ctx *ctx, const struct store_filter *f,
+    struct store_job ***jobsp, size_t *np)
+{
+	struct cli_remote_jobs a = { NULL, 0, 0 };
+	int ret;
+
+	*jobsp = NULL;
+	*np = 0;
+	if ((ret = cli_remote_pages(ctx, f, cli_remote_take_job, &a)) !=
+	    CLI_EXIT_OK) {
+		store_jobs_free(a.jobs, a.n);
 		return ret;
 	}
-	if (jobs == NULL)
-		jobs = xcalloc(1, sizeof *jobs);
-	*jobsp = jobs;
-	*np = n;
+	*jobsp = a.jobs != NULL ? a.jobs : xcalloc(1, sizeof **jobsp);
+	*np = a.n;
 	return CLI_EXIT_OK;
 }
 
@@ -1111,7 +1230,7 @@ cli_remote_logs(struct cli_ctx *ctx, int64_t id, int rank, long tail,
 
 const struct cli_queue_ops cli_queue_remote = {
 	.name = "server",
-	.list = cli_remote_list,
+	.each = cli_remote_each,
 	.get = cli_remote_get,
 	.why = cli_remote_why,
 	.detail = cli_remote_detail,

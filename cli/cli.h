@@ -125,9 +125,14 @@ enum cli_queue_act {
 
 struct cli_queue_ops {
 	const char *name;                       /* "local" or "server" */
-	/* Every job matching the filter (all pages), by id. */
-	int (*list)(struct cli_ctx *, const struct store_filter *,
-	    struct store_job ***, size_t *);
+	/*
+	 * Calls fn for each job matching the filter (every page), by id, as
+	 * it comes, with what store_list_each reads for what; the row is
+	 * borrowed.  When fn returns -1 the walk stops: CLI_EXIT_FAIL, and
+	 * fn prints what went wrong.
+	 */
+	int (*each)(struct cli_ctx *, const struct store_filter *, int what,
+	    store_row_fn fn, void *arg);
 	/* One job; *job NULL (and CLI_EXIT_OK) if there is none to see. */
 	int (*get)(struct cli_ctx *, int64_t, struct store_job **);
 	/* get with the job's position in the queue filled in (why). */
@@ -250,6 +255,13 @@ void cli_table_free(struct cli_table *);
 /* Prints a JSON value as JSON or YAML, per the output format. */
 int cli_print_value(struct cli_ctx *, json_t *);
 int cli_emit_yaml(FILE *, json_t *);
+/* A JSON or YAML array on stdout, an item at a time (the text
+ * cli_print_value prints for the whole array): start, items (each
+ * reference taken), end (frees it; 0 or -1). */
+struct cli_stream;
+struct cli_stream *cli_stream_start(struct cli_ctx *);
+void cli_stream_item(struct cli_stream *, json_t *);
+int cli_stream_end(struct cli_stream *);
 char *cli_age(int64_t ms);
 char *cli_gpu_text(const char *type, int count, int replicas);
 const char *cli_state_color(struct cli_ctx *, enum store_state);

@@ -45,59 +45,75 @@ cmd_ls_states(struct cli_ctx *ctx, unsigned int *mask)
 	return ret;
 }
 
-/* Prints the jobs as a table, kubectl style. */
-static void
-cmd_ls_table(struct cli_ctx *ctx, struct store_job **jobs, size_t n)
-{
-	static const char *const hdr[] = { "ID", "NAME", "STATE", "GPU", "AGE",
-		"REASON", "NAMESPACE", "OWNER", "GROUP", "PRIORITY" };
-	struct cli_table *t;
-	const char *cells[nitems(hdr)];
-	char *id, *state, *gpu, *age, *prio;
-	bool wide = ctx->output == CLI_OUTPUT_WIDE;
-	size_t i;
+/* Where rows go as they are read: a table, or a JSON or YAML array. */
+struct cmd_ls_out {
+	struct cli_ctx *ctx;
+	struct cli_table *table;
+	struct cli_stream *stream;  /* started at the first item */
+	bool machine;
+	size_t n;
+};
 
-	t = cli_table_new(hdr, wide ? (int)nitems(hdr) : 6);
-	for (i = 0; i < n; i++) {
-		id = xprintf("%lld", (long long)jobs[i]->id);
-		state = xprintf("%s%s", store_state_name(jobs[i]->state),
-		    jobs[i]->cancel_requested &&
-		    !store_state_is_terminal(jobs[i]->state) ? "*" : "");
-		gpu = cli_gpu_text(jobs[i]->gpu_type, jobs[i]->gpu_count,
-		    jobs[i]->replicas);
-		age = cli_age(jobs[i]->submitted_at);
-		prio = xprintf("%d", jobs[i]->priority);
-		cells[0] = id;
-		cells[1] = jobs[i]->name;
-		cells[2] = state;
-		cells[3] = gpu;
-		cells[4] = age;
-		cells[5] = jobs[i]->reason;
-		cells[6] = jobs[i]->namespace;
-		cells[7] = jobs[i]->owner;
-		cells[8] = jobs[i]->group;
-		cells[9] = prio;
-		cli_table_add(t, cells);
-		cli_table_style_last(t, 2, cli_state_color(ctx, jobs[i]->state),
-		    cli_color_reset(ctx));
-		free(id);
-		free(state);
-		free(gpu);
-		free(age);
-		free(prio);
-	}
-	cli_table_print(t, stdout);
-	cli_table_free(t);
+/* One table row, kubectl style, from the columns read (no spec). */
+static void
+cmd_ls_row(struct cmd_ls_out *o, const struct store_job *j)
+{
+	const char *cells[10];
+	char id[24], state[24], gpu[160], prio[16], *age;
+
+	snprintf(id, sizeof id, "%lld", (long long)j->id);
+	snprintf(state, sizeof state, "%s%s", store_state_name(j->state),
+	    j->cancel_requested && !store_state_is_terminal(j->state) ?
+	    "*" : "");
+	if (j->gpu_count == 0 || *j->gpu_type == '\0')
+		snprintf(gpu, sizeof gpu, "cpu x%d", j->replicas);
+	else
+		snprintf(gpu, sizeof gpu, "%dx %.120s x%d", j->gpu_count,
+		    j->gpu_type, j->replicas);
+	snprintf(prio, sizeof prio, "%d", j->priority);
+	age = cli_age(j->submitted_at);
+	cells[0] = id;
+	cells[1] = j->name;
+	cells[2] = state;
+	cells[3] = gpu;
+	cells[4] = age;
+	cells[5] = j->reason;
+	cells[6] = j->namespace;
+	cells[7] = j->owner;
+	cells[8] = j->group;
+	cells[9] = prio;
+	cli_table_add(o->table, cells);
+	cli_table_style_last(o->table, 2, cli_state_color(o->ctx, j->state),
+	    cli_color_reset(o->ctx));
+	free(age);
 }
 
-/* Lists jobs, hiding ended ones unless --all or --state asks for them. */
+/* store_row_fn: a row to the table, or an item to the array. */
+static int
+cmd_ls_add(const struct store_row *r, void *arg)
+{
+	struct cmd_ls_out *o = arg;
+
+	if (o->machine) {
+		if (o->stream == NULL)
+			o->stream = cli_stream_start(o->ctx);
+		cli_stream_item(o->stream, api_job_encode(&r->job));
+	}
+	else
+		cmd_ls_row(o, &r->job);
+	o->n++;
+	return 0;
+}
+
+/* Lists jobs, hiding ended ones unless --all or --state asks for them:
+ * rows go out as they are read (a table is aligned once all are in). */
 static int
 cmd_ls_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
+	static const char *const hdr[] = { "ID", "NAME", "STATE", "GPU", "AGE",
+		"REASON", "NAMESPACE", "OWNER", "GROUP", "PRIORITY" };
 	struct store_filter f = { 0 };
-	struct store_job **jobs = NULL;
-	size_t n = 0, i;
-	json_t *arr;
+	struct cmd_ls_out o = { .ctx = ctx };
 	int ret;
 
 	(void)argc;
@@ -107,21 +123,28 @@ cmd_ls_exec(struct cli_ctx *ctx, int argc, char **argv)
 	f.all = cli_flag(ctx, "all") > 0;
 	f.name = cli_string(ctx, "name");
 	f.group = cli_string(ctx, "group");
-	if ((ret = cli_queue(ctx)->list(ctx, &f, &jobs, &n)) != CLI_EXIT_OK)
-		return ret;
-	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML) {
-		arr = json_array();
-		for (i = 0; i < n; i++)
-			json_array_append_new(arr, api_job_encode(jobs[i]));
-		cli_print_value(ctx, arr);
-		json_decref(arr);
-	} else if (n == 0)
+	o.machine = ctx->output == CLI_OUTPUT_JSON ||
+	    ctx->output == CLI_OUTPUT_YAML;
+	if (!o.machine)
+		o.table = cli_table_new(hdr, ctx->output == CLI_OUTPUT_WIDE ?
+		    (int)nitems(hdr) : 6);
+	ret = cli_queue(ctx)->each(ctx, &f, o.machine ? STORE_ROW_SPEC :
+	    STORE_ROW_BRIEF,
+	    cmd_ls_add, &o);
+	if (o.machine) {
+		/* A failure is printed; what was already out is closed. */
+		if (o.stream == NULL && ret == CLI_EXIT_OK)
+			o.stream = cli_stream_start(ctx);
+		if (o.stream != NULL && cli_stream_end(o.stream) != 0 &&
+		    ret == CLI_EXIT_OK)
+			ret = CLI_EXIT_FAIL;
+	} else if (ret == CLI_EXIT_OK && o.n == 0)
 		cli_info(ctx, "no jobs%s", f.all || f.states ? "" :
 		    " (ended jobs are hidden: use --all)");
-	else
-		cmd_ls_table(ctx, jobs, n);
-	store_jobs_free(jobs, n);
-	return CLI_EXIT_OK;
+	else if (ret == CLI_EXIT_OK)
+		cli_table_print(o.table, stdout);
+	cli_table_free(o.table);
+	return ret;
 }
 
 const struct cli_cmd cli_cmd_ls = {

@@ -8,13 +8,19 @@ static const struct cli_opt cmd_report_opts[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-/* One job's row: its parameters, its end and where it ran. */
+/* One job's row: its parameters, its end and where it ran; of job only
+ * name, reason and run_gpu_type are set among the strings (copies). */
 struct cmd_report_row {
-	const struct store_job *job;
-	json_t *params;          /* object, borrowed from spec */
-	json_t *spec;
+	struct store_job job;
+	json_t *params;          /* object, or NULL */
 	char *node;
 	int64_t run_ms;
+};
+
+/* What the walk over a group's rows collects. */
+struct cmd_report_rows {
+	struct cmd_report_row *rows;
+	size_t n, cap;
 };
 
 /* The parameter names of the group, in first-seen order. */
@@ -48,19 +54,6 @@ cmd_report_param(const struct cmd_report_row *r, const char *key)
 	return v != NULL ? v : "";
 }
 
-/* The node of rank 0 of the latest attempt, from the archive. */
-static char *
-cmd_report_node(const struct store_replica *r, size_t n)
-{
-	size_t i, best = (size_t)-1;
-
-	for (i = 0; i < n; i++)
-		if (r[i].rank == 0 && (best == (size_t)-1 ||
-		    r[i].attempt > r[best].attempt))
-			best = i;
-	return xstrdup(best != (size_t)-1 ? r[best].node : "");
-}
-
 /* Prints the rows in the chosen format, then the totals. */
 static void
 cmd_report_print(struct cli_ctx *ctx, struct cmd_report_row *rows, size_t n,
@@ -77,13 +70,13 @@ cmd_report_print(struct cli_ctx *ctx, struct cmd_report_row *rows, size_t n,
 	int64_t total_ms = 0;
 
 	for (i = 0; i < n; i++) {
-		counts[rows[i].job->state]++;
+		counts[rows[i].job.state]++;
 		total_ms += rows[i].run_ms;
 	}
 	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML) {
 		arr = json_array();
 		for (i = 0; i < n; i++) {
-			const struct store_job *j = rows[i].job;
+			const struct store_job *j = &rows[i].job;
 
 			o = json_pack("{s:I,s:s,s:O,s:s,s:o,s:i,s:I,s:s,s:s,"
 			    "s:s}", "id", (json_int_t)j->id, "name", j->name,
@@ -124,7 +117,7 @@ cmd_report_print(struct cli_ctx *ctx, struct cmd_report_row *rows, size_t n,
 	} else
 		t = cli_table_new(hdr, (int)ncol);
 	for (i = 0; i < n; i++) {
-		const struct store_job *j = rows[i].job;
+		const struct store_job *j = &rows[i].job;
 
 		id = xprintf("%lld", (long long)j->id);
 		exitc = j->has_exit_code ? xprintf("%d", j->exit_code) :
@@ -173,60 +166,67 @@ cmd_report_print(struct cli_ctx *ctx, struct cmd_report_row *rows, size_t n,
 	json_decref(keys);
 }
 
-/* Reports every job of a group, ended or not. */
+/* store_row_fn: keeps what a report prints of one job, its parameters
+ * read from the spec by the store and its node from the archive. */
+static int
+cmd_report_add(const struct store_row *r, void *arg)
+{
+	struct cmd_report_rows *a = arg;
+	struct cmd_report_row *row;
+	const struct store_job *j = &r->job;
+	int64_t end;
+
+	if (a->n == a->cap) {
+		a->cap = a->cap == 0 ? 256 : a->cap * 2;
+		a->rows = xreallocarray(a->rows, a->cap, sizeof *a->rows);
+	}
+	row = &a->rows[a->n++];
+	memset(row, 0, sizeof *row);
+	row->job = *j;
+	row->job.name = xstrdup(j->name);
+	row->job.reason = xstrdup(j->reason);
+	row->job.run_gpu_type = xstrdup(j->run_gpu_type);
+	row->job.namespace = row->job.owner = row->job.group = NULL;
+	row->job.gpu_type = row->job.spec_json = row->job.run_nodes = NULL;
+	row->params = r->params != NULL ? json_loads(r->params, 0, NULL) :
+	    NULL;
+	if (row->params != NULL && !json_is_object(row->params)) {
+		json_decref(row->params);
+		row->params = NULL;
+	}
+	row->node = xstrdup(r->node != NULL ? r->node : "");
+	end = j->finished_at != 0 ? j->finished_at : now_ms();
+	if (j->started_at != 0 && end > j->started_at)
+		row->run_ms = end - j->started_at;
+	return 0;
+}
+
+/* Reports every job of a group, ended or not, read in one query. */
 static int
 cmd_report_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct store_filter f = { .all = true };
-	struct store_job **jobs = NULL;
-	struct cmd_report_row *rows;
-	struct store_event *ev;
-	struct store_replica *rep;
-	struct store_job *j;
-	size_t n = 0, i, nev, nrep;
-	int64_t end;
-	int ret, r;
+	struct cmd_report_rows a = { NULL, 0, 0 };
+	size_t i;
+	int ret;
 
 	(void)argc;
 	f.group = argv[0];
-	if ((ret = cli_queue(ctx)->list(ctx, &f, &jobs, &n)) != CLI_EXIT_OK)
-		return ret;
-	if (n == 0) {
+	ret = cli_queue(ctx)->each(ctx, &f, STORE_ROW_PARAMS | STORE_ROW_NODE,
+	    cmd_report_add, &a);
+	if (ret == CLI_EXIT_OK && a.n == 0) {
 		cli_error(ctx, "group '%s' not found", argv[0]);
-		free(jobs);
-		return CLI_EXIT_FAIL;
+		ret = CLI_EXIT_FAIL;
+	} else if (ret == CLI_EXIT_OK)
+		cmd_report_print(ctx, a.rows, a.n, argv[0]);
+	for (i = 0; i < a.n; i++) {
+		json_decref(a.rows[i].params);
+		free(a.rows[i].node);
+		free(a.rows[i].job.name);
+		free(a.rows[i].job.reason);
+		free(a.rows[i].job.run_gpu_type);
 	}
-	rows = xcalloc(n, sizeof *rows);
-	for (i = 0; i < n; i++) {
-		/* The job with its archive: the node it ran on (and, from a
-		 * server, what a list leaves out). */
-		if ((r = cli_queue(ctx)->detail(ctx, jobs[i]->id, &j, &ev,
-		    &nev, &rep, &nrep)) != CLI_EXIT_OK)
-			ret = r;
-		else if (j != NULL) {
-			store_job_free(jobs[i]);
-			jobs[i] = j;
-			rows[i].node = cmd_report_node(rep, nrep);
-			store_events_free(ev, nev);
-			store_replicas_free(rep, nrep);
-		}
-		if (rows[i].node == NULL)
-			rows[i].node = xstrdup("");
-		rows[i].job = jobs[i];
-		rows[i].spec = json_loads(jobs[i]->spec_json, 0, NULL);
-		rows[i].params = json_object_get(rows[i].spec, "params");
-		end = jobs[i]->finished_at != 0 ? jobs[i]->finished_at :
-		    now_ms();
-		if (jobs[i]->started_at != 0 && end > jobs[i]->started_at)
-			rows[i].run_ms = end - jobs[i]->started_at;
-	}
-	cmd_report_print(ctx, rows, n, argv[0]);
-	for (i = 0; i < n; i++) {
-		json_decref(rows[i].spec);
-		free(rows[i].node);
-	}
-	free(rows);
-	store_jobs_free(jobs, n);
+	free(a.rows);
 	return ret;
 }
 

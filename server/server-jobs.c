@@ -532,19 +532,45 @@ server_parse_states(struct server_req *r, const char *s, unsigned int *mask)
 	return 0;
 }
 
-/* GET /v1/jobs: the visible jobs matching the filters, a page at a time. */
+/* What a page of GET /v1/jobs collects as the store reads it. */
+struct server_page {
+	json_t *items;
+	size_t limit;
+	size_t n;
+	int64_t last;            /* the id of the page's last job */
+	bool more;
+};
+
+/* store_row_fn: one job onto the page; the one past the limit only says
+ * that there is more. */
+static int
+server_list_row(const struct store_row *row, void *arg)
+{
+	struct server_page *p = arg;
+
+	if (p->n == p->limit) {
+		p->more = true;
+		return -1;
+	}
+	json_array_append_new(p->items, api_job_encode(&row->job));
+	p->last = row->job.id;
+	p->n++;
+	return 0;
+}
+
+/* GET /v1/jobs: the visible jobs matching the filters, a page at a time,
+ * read in one query; "continue" is the last id of the page. */
 static void
 server_list(struct server_req *r)
 {
 	static const char *const known[] = { "state", "all", "name", "group",
 		"owner", "namespace", "limit", "continue", NULL };
 	struct store_view v = { 0 };
-	struct store_job *j;
-	int64_t limit, after, *ids = NULL;
-	size_t n = 0, i;
+	struct server_page p = { 0 };
+	int64_t limit, after;
 	const char *s;
 	char *cause = NULL, tok[32];
-	json_t *items, *o;
+	json_t *o;
 
 	if (server_query_check(r, known) != 0 ||
 	    server_query_bool(r, "all", &v.all) != 0 ||
@@ -573,29 +599,21 @@ server_list(struct server_req *r)
 	}
 	v.after_id = after;
 	v.limit = (size_t)limit + 1;
-	if (store_view_ids(r->srv->store, &v, &ids, &n, &cause) != 0) {
-		log_warnx("%s", cause);
+	p.items = json_array();
+	p.limit = (size_t)limit;
+	if (store_view_each(r->srv->store, &v, STORE_ROW_SPEC,
+	    server_list_row, &p, &cause) != 0 && !p.more) {
+		log_warnx("%s", cause != NULL ? cause : "listing jobs");
 		free(cause);
+		json_decref(p.items);
 		server_reply_error(r, 500, NULL, "cannot read the queue");
 		return;
 	}
-	items = json_array();
-	for (i = 0; i < n && i < (size_t)limit; i++) {
-		if (store_get(r->srv->store, ids[i], &j, &cause) != 0) {
-			free(cause);
-			cause = NULL;
-			continue;
-		}
-		if (j != NULL)
-			json_array_append_new(items, api_job_encode(j));
-		store_job_free(j);
-	}
-	o = json_pack("{s:o}", "items", items);
-	if (n > (size_t)limit) {
-		snprintf(tok, sizeof tok, "%" PRId64, ids[limit - 1]);
+	o = json_pack("{s:o}", "items", p.items);
+	if (p.more) {
+		snprintf(tok, sizeof tok, "%" PRId64, p.last);
 		json_object_set_new(o, "continue", json_string(tok));
 	}
-	free(ids);
 	server_reply_json(r, 200, o);
 }
 

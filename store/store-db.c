@@ -103,6 +103,31 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE jobs ADD COLUMN run_nodes TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE jobs ADD COLUMN run_ms INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX jobs_runs ON jobs(finished_at) WHERE run_ms > 0;",
+
+	/* 6: the default listing (active jobs by id, what `ls` and a server
+	 * page show) read in id order from an index of active jobs alone,
+	 * not sorted out of every job the queue ever held; it holds the
+	 * columns `ls` prints, so its table never reads a row (and its
+	 * spec).  The jobs of a sweep or roster share one spec text but
+	 * for their last bytes: a job may keep only what follows the first
+	 * spec_prefix characters of a shared text in specs (STORE_SPEC_SQL
+	 * joins them); the last job to go takes the shared text along.
+	 * Older jobs keep their whole spec, and read as before. */
+	"CREATE INDEX jobs_active ON jobs(id, state, name, namespace, owner, "
+	"group_id, reason, cancel_requested, priority, gpu_type, gpu_count, "
+	"replicas, submitted_at) "
+	"WHERE state IN ('queued','held','admitted','running');"
+	"CREATE TABLE specs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  spec TEXT NOT NULL);"
+	"ALTER TABLE jobs ADD COLUMN spec_base INTEGER REFERENCES specs(id);"
+	"ALTER TABLE jobs ADD COLUMN spec_prefix INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX jobs_spec_base ON jobs(spec_base) "
+	"WHERE spec_base IS NOT NULL;"
+	"CREATE TRIGGER jobs_spec_gone AFTER DELETE ON jobs "
+	"WHEN old.spec_base IS NOT NULL AND NOT EXISTS (SELECT 1 FROM jobs "
+	"  WHERE spec_base = old.spec_base) "
+	"BEGIN DELETE FROM specs WHERE id = old.spec_base; END;",
 };
 
 static const char *const store_sql[STMT_COUNT] = {
@@ -116,16 +141,18 @@ static const char *const store_sql[STMT_COUNT] = {
 	[STMT_JOB_INSERT] =
 	    "INSERT INTO jobs (name, namespace, owner, group_id, state, "
 	    "priority, gpu_type, gpu_count, replicas, cpu_milli, memory_bytes, "
-	    "spec, submitted_at, updated_at, cleaned) "
+	    "spec, submitted_at, updated_at, cleaned, spec_base, spec_prefix) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-	    "?13, 1)",
+	    "?13, 1, ?14, ?15)",
+	[STMT_SPEC_INSERT] = "INSERT INTO specs (spec) VALUES (?1)",
 	[STMT_EVENT_INSERT] =
 	    "INSERT INTO events (job_id, at, from_state, to_state, reason) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5)",
 	[STMT_JOB_GET] =
 	    "SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, "
 	    "j.reason, j.cleaned, j.cancel_requested, j.priority, j.gpu_type, "
-	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, j.spec, "
+	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, "
+	    STORE_SPEC_SQL ", "
 	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
 	    "j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, "
 	    "j.admitted_at, j.position, j.run_nodes, j.run_ms "
@@ -134,7 +161,8 @@ static const char *const store_sql[STMT_COUNT] = {
 	[STMT_JOB_LIST] =
 	    "SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, "
 	    "j.reason, j.cleaned, j.cancel_requested, j.priority, j.gpu_type, "
-	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, j.spec, "
+	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, "
+	    STORE_SPEC_SQL ", "
 	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
 	    "j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, "
 	    "j.admitted_at, j.position, j.run_nodes, j.run_ms "
@@ -215,20 +243,24 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, j.spec, "
 	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
 	    "j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, "
-	    "j.admitted_at, j.position, j.run_nodes, j.run_ms "
+	    "j.admitted_at, j.position, j.run_nodes, j.run_ms, "
+	    "j.spec_base, j.spec_prefix "
 	    "FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
 	    "WHERE j.state IN ('queued','held','admitted','running') "
 	    "OR j.cleaned = 0 ORDER BY j.id",
-	[STMT_SPECS] = "SELECT id, spec FROM jobs WHERE id IN "
-	    "(SELECT value FROM json_each(?1))",
-	[STMT_SPEC_FIELDS] = "SELECT id, json_extract(spec, ?2), "
+	[STMT_SPEC_BASE] = "SELECT spec FROM specs WHERE id = ?1",
+	[STMT_SPECS] = "SELECT j.id, " STORE_SPEC_SQL " FROM jobs j "
+	    "WHERE j.id IN (SELECT value FROM json_each(?1))",
+	[STMT_SPEC_FIELDS] = "WITH x AS MATERIALIZED (SELECT j.id AS id, "
+	    STORE_SPEC_SQL " AS spec FROM jobs j WHERE j.id IN "
+	    "(SELECT value FROM json_each(?1))) "
+	    "SELECT id, json_extract(spec, ?2), "
 	    "json_extract(spec, ?3), json_extract(spec, ?4), "
 	    "json_extract(spec, ?5), json_extract(spec, ?6), "
 	    "json_extract(spec, ?7), json_extract(spec, ?8), "
 	    "json_extract(spec, ?9), json_extract(spec, ?10), "
 	    "json_extract(spec, ?11), json_extract(spec, ?12), "
-	    "json_extract(spec, ?13) FROM jobs WHERE id IN "
-	    "(SELECT value FROM json_each(?1))",
+	    "json_extract(spec, ?13) FROM x",
 	[STMT_COUNTS] = "SELECT state, cleaned, count(*) FROM jobs "
 	    "GROUP BY state, cleaned",
 	[STMT_GROUP_IDS] = "SELECT j.id FROM jobs j JOIN groups g ON "
@@ -779,6 +811,8 @@ store_open_at(const char *path, int target, bool read, struct store **out,
 			    STORE_SCHEMA_VERSION);
 			goto fail;
 		}
+		/* Pages read from a map, not copied by a call each. */
+		(void)store_exec(s, "PRAGMA mmap_size = 1073741824", NULL);
 		*out = s;
 		return 0;
 	}
@@ -791,16 +825,19 @@ store_open_at(const char *path, int target, bool read, struct store **out,
 	 * commits.  That spares a one-job submit the log and directory syncs
 	 * that were most of its time.  The server syncs each commit
 	 * (store_set_use).  Closing does not checkpoint: store_wal_hook does,
-	 * now and then.
+	 * now and then.  A file already at this schema version was made WAL
+	 * by this code (the mode is kept in the file) and needs no
+	 * migration: its open is the identity read above and these pragmas.
 	 */
-	if (store_exec(s, "PRAGMA journal_mode = WAL", cause) != 0 ||
-	    store_exec(s, "PRAGMA foreign_keys = ON; "
-	    "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 1048576",
+	if ((version != target && store_exec(s, "PRAGMA journal_mode = WAL",
+	    cause) != 0) || store_exec(s, "PRAGMA foreign_keys = ON; "
+	    "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 1048576; "
+	    "PRAGMA mmap_size = 1073741824",
 	    cause) != 0)
 		goto fail;
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	sqlite3_wal_hook(s->db, store_wal_hook, s);
-	if (store_migrate(s, target, cause) != 0)
+	if (version != target && store_migrate(s, target, cause) != 0)
 		goto fail;
 	/*
 	 * Short-lived CLI processes open the queue many times a second: keep

@@ -16,6 +16,8 @@ enum store_stmt_id {
 	STMT_GROUP_FIND,
 	STMT_GROUP_INSERT,
 	STMT_JOB_INSERT,
+	STMT_SPEC_INSERT,
+	STMT_SPEC_BASE,
 	STMT_EVENT_INSERT,
 	STMT_JOB_GET,
 	STMT_JOB_LIST,
@@ -43,6 +45,16 @@ enum store_stmt_id {
 	STMT_COUNTS,
 	STMT_COUNT
 };
+
+/*
+ * A job's whole spec text in SQL, for a job aliased j: its own spec, or
+ * (schema 6) the first spec_prefix characters of the text it shares
+ * with its group (specs) followed by its own.
+ */
+#define STORE_SPEC_SQL \
+	"(CASE WHEN j.spec_base IS NULL THEN j.spec ELSE " \
+	"(SELECT substr(b.spec, 1, j.spec_prefix) FROM specs b " \
+	"WHERE b.id = j.spec_base) || j.spec END)"
 
 struct store {
 	sqlite3 *db;
@@ -77,5 +89,12 @@ int store_open_version(const char *, int, struct store **, char **);
 /* Runs SQL text directly: for tests that build old or damaged files. */
 int store_exec(struct store *, const char *, char **);
 int store_user_version(struct store *);
+/* store-job.c: store_list_each with more conditions: extra, SQL text
+ * after the filter's (" AND ..."), reads its values from ?18 to ?21,
+ * bound from extra_vals (STORE_ROWS_EXTRA strings, NULL ones as NULL). */
+#define STORE_ROWS_EXTRA 4
+int store_rows_each(struct store *, const struct store_filter *, int what,
+    const char *extra, const char *const *extra_vals, store_row_fn,
+    void *arg, char **cause);
 
 #endif

@@ -101,15 +101,93 @@ store_group_id(struct store *s, const char *name, const char *kind,
 	return 0;
 }
 
-/* Records a batch of jobs atomically; see store.h. */
+/* The shared spec text of the jobs of a group of several in one
+ * submission (schema 6: see STORE_SPEC_SQL). */
+static int
+store_spec_base(struct store *s, const char *spec, int64_t *id, char **cause)
+{
+	sqlite3_stmt *stmt = store_stmt(s, STMT_SPEC_INSERT);
+
+	if (stmt == NULL)
+		return store_error(s, cause, "recording spec");
+	bind_text(stmt, 1, spec);
+	if (store_step(s, stmt) != SQLITE_DONE)
+		return store_error(s, cause, "recording spec");
+	*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+/* What a job's spec shares with its group's text: the bytes of the
+ * common prefix, cut where a character starts, and (*chars) how many
+ * characters they are, as SQL's substr counts. */
+static size_t
+store_spec_prefix(const char *base, const char *spec, size_t *chars)
+{
+	size_t n = 0, i, c = 0;
+
+	while (base[n] != '\0' && base[n] == spec[n])
+		n++;
+	while (n > 0 && ((unsigned char)spec[n] & 0xc0) == 0x80)
+		n--;
+	for (i = 0; i < n; i++)
+		if (((unsigned char)spec[i] & 0xc0) != 0x80)
+			c++;
+	*chars = c;
+	return n;
+}
+
+/* True if jobs[i] opens a group that has more of its jobs after it. */
+static bool
+store_group_shares(const struct store_job_new *jobs, size_t n, size_t i)
+{
+	return jobs[i].spec_json != NULL && i + 1 < n &&
+	    jobs[i + 1].group != NULL && jobs[i + 1].spec_json != NULL &&
+	    strcmp(jobs[i + 1].group, jobs[i].group) == 0;
+}
+
+/* Binds one job of a submission to STMT_JOB_INSERT; its spec, when it
+ * has a group's shared text (base), only past the prefix they share. */
+static void
+store_submit_bind(sqlite3_stmt *stmt, const struct store_job_new *j,
+    enum store_state st, int64_t gid, const char *base, int64_t base_id,
+    int64_t at)
+{
+	size_t skip = 0, chars = 0;
+
+	bind_text(stmt, 1, j->name);
+	bind_text(stmt, 2, j->namespace != NULL ? j->namespace : "");
+	bind_text(stmt, 3, j->owner != NULL ? j->owner : "");
+	if (j->group != NULL)
+		sqlite3_bind_int64(stmt, 4, gid);
+	bind_text(stmt, 5, store_state_name(st));
+	sqlite3_bind_int(stmt, 6, j->priority);
+	bind_text(stmt, 7, j->gpu_type != NULL ? j->gpu_type : "");
+	sqlite3_bind_int(stmt, 8, j->gpu_count);
+	sqlite3_bind_int(stmt, 9, j->replicas);
+	sqlite3_bind_int64(stmt, 10, j->cpu_milli);
+	sqlite3_bind_int64(stmt, 11, j->memory_bytes);
+	if (base != NULL && j->spec_json != NULL) {
+		skip = store_spec_prefix(base, j->spec_json, &chars);
+		sqlite3_bind_int64(stmt, 14, base_id);
+	}
+	sqlite3_bind_int64(stmt, 15, (int64_t)chars);
+	bind_text(stmt, 12, j->spec_json != NULL ? j->spec_json + skip : NULL);
+	sqlite3_bind_int64(stmt, 13, at);
+}
+
+/*
+ * Records a batch of jobs atomically; see store.h.  One transaction and
+ * the same prepared statements for every job; the jobs of a sweep or
+ * roster keep one shared spec text and each only its own last bytes.
+ */
 int
 store_submit(struct store *s, const struct store_job_new *jobs, size_t n,
     int64_t *ids, char **cause)
 {
 	const struct store_job_new *j;
 	sqlite3_stmt *stmt;
-	int64_t at = now_ms(), gid = 0;
-	const char *last_group = NULL;
+	int64_t at = now_ms(), gid = 0, base_id = 0;
+	const char *last_group = NULL, *base = NULL;
 	enum store_state st;
 	size_t i;
 
@@ -117,12 +195,21 @@ store_submit(struct store *s, const struct store_job_new *jobs, size_t n,
 		return -1;
 	for (i = 0; i < n; i++) {
 		j = &jobs[i];
-		if (j->group != NULL && (last_group == NULL ||
-		    strcmp(last_group, j->group) != 0)) {
+		if (j->group == NULL)
+			base = NULL;
+		else if (last_group == NULL || strcmp(last_group,
+		    j->group) != 0) {
 			if (store_group_id(s, j->group, j->group_kind, at, &gid,
 			    cause) != 0)
 				goto fail;
 			last_group = j->group;
+			base = NULL;
+			if (store_group_shares(jobs, n, i)) {
+				if (store_spec_base(s, j->spec_json, &base_id,
+				    cause) != 0)
+					goto fail;
+				base = j->spec_json;
+			}
 		}
 		st = j->held ? STORE_HELD : STORE_QUEUED;
 		stmt = store_stmt(s, STMT_JOB_INSERT);
@@ -130,20 +217,7 @@ store_submit(struct store *s, const struct store_job_new *jobs, size_t n,
 			store_error(s, cause, "recording job");
 			goto fail;
 		}
-		bind_text(stmt, 1, j->name);
-		bind_text(stmt, 2, j->namespace != NULL ? j->namespace : "");
-		bind_text(stmt, 3, j->owner != NULL ? j->owner : "");
-		if (j->group != NULL)
-			sqlite3_bind_int64(stmt, 4, gid);
-		bind_text(stmt, 5, store_state_name(st));
-		sqlite3_bind_int(stmt, 6, j->priority);
-		bind_text(stmt, 7, j->gpu_type != NULL ? j->gpu_type : "");
-		sqlite3_bind_int(stmt, 8, j->gpu_count);
-		sqlite3_bind_int(stmt, 9, j->replicas);
-		sqlite3_bind_int64(stmt, 10, j->cpu_milli);
-		sqlite3_bind_int64(stmt, 11, j->memory_bytes);
-		bind_text(stmt, 12, j->spec_json);
-		sqlite3_bind_int64(stmt, 13, at);
+		store_submit_bind(stmt, j, st, gid, base, base_id, at);
 		if (store_step(s, stmt) != SQLITE_DONE) {
 			store_error(s, cause, "recording job");
 			goto fail;
@@ -574,12 +648,63 @@ store_group_ids(struct store *s, const char *group, int64_t **out,
 	return 0;
 }
 
+/* The shared text the scheduler's read last needed (a sweep's jobs come
+ * one after another). */
+struct store_base_cache {
+	int64_t id;
+	char *text;
+};
+
+/*
+ * The whole spec of the current row of STMT_SCHED_JOBS (its own text in
+ * column 15, its shared text's id and prefix in 28 and 29), joined here
+ * and only for the jobs the scheduler asks for, so that the read of a
+ * pass does not rebuild every spec in SQL; NULL (-1) on a read error.
+ */
+static int
+store_sched_spec(struct store *s, sqlite3_stmt *row,
+    struct store_base_cache *c, char **out)
+{
+	sqlite3_stmt *stmt;
+	const char *tail = (const char *)sqlite3_column_text(row, 15), *p;
+	int64_t base = sqlite3_column_int64(row, 28);
+	int64_t chars = sqlite3_column_int64(row, 29);
+
+	if (tail == NULL)
+		tail = "";
+	if (sqlite3_column_type(row, 28) == SQLITE_NULL) {
+		*out = xstrdup(tail);
+		return 0;
+	}
+	if (c->text == NULL || c->id != base) {
+		free(c->text);
+		c->text = NULL;
+		if ((stmt = store_stmt(s, STMT_SPEC_BASE)) == NULL)
+			return -1;
+		sqlite3_bind_int64(stmt, 1, base);
+		if (store_step(s, stmt) != SQLITE_ROW) {
+			sqlite3_reset(stmt);
+			return -1;
+		}
+		c->text = column_text(stmt, 0, false);
+		c->id = base;
+		sqlite3_reset(stmt);
+	}
+	/* substr's characters, as bytes. */
+	for (p = c->text; *p != '\0' && chars > 0; chars--)
+		for (p++; ((unsigned char)*p & 0xc0) == 0x80; p++)
+			;
+	*out = xprintf("%.*s%s", (int)(p - c->text), c->text, tail);
+	return 0;
+}
+
 /* The scheduler's one read of a pass: every job it may act on, copying the
  * spec text only where the caller still needs it. */
 int
 store_sched_jobs(struct store *s, store_want_spec_fn want, void *arg,
     struct store_job ***out, size_t *nout, char **cause)
 {
+	struct store_base_cache cache = { 0, NULL };
 	sqlite3_stmt *stmt;
 	struct store_job **jobs = NULL, *j;
 	size_t n = 0, cap = 0;
@@ -600,10 +725,14 @@ store_sched_jobs(struct store *s, store_want_spec_fn want, void *arg,
 		}
 		if ((j = store_job_from_row(stmt, false)) == NULL)
 			break;
-		if (want == NULL || want(j, arg))
-			j->spec_json = column_text(stmt, 15, false);
 		jobs[n++] = j;
+		if ((want == NULL || want(j, arg)) &&
+		    store_sched_spec(s, stmt, &cache, &j->spec_json) != 0) {
+			rc = SQLITE_ERROR;
+			break;
+		}
 	}
+	free(cache.text);
 	if (rc == SQLITE_ROW) {
 		store_bad_state(s, stmt, cause, "listing jobs");
 		sqlite3_reset(stmt);
@@ -833,4 +962,199 @@ undo:
 		mv[i].result = -1;
 	}
 	return -1;
+}
+
+/* The columns of a job row (store_list_each), then what it asks for. */
+#define STORE_ROW_COLUMNS \
+	"SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, " \
+	"j.reason, j.cleaned, j.cancel_requested, j.priority, j.gpu_type, " \
+	"j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, j.attempts, " \
+	"j.submitted_at, j.updated_at, j.started_at, j.finished_at, " \
+	"j.run_gpu_type, j.exit_code, " \
+	"CASE WHEN ?7 & 1 THEN " STORE_SPEC_SQL " END, " \
+	"CASE WHEN ?7 & 2 THEN json_extract(" STORE_SPEC_SQL ", " \
+	"'$.params') END, " \
+	"CASE WHEN ?7 & 4 THEN (SELECT r.node FROM replicas r WHERE " \
+	"  r.job_id = j.id AND r.rank = 0 ORDER BY r.attempt DESC LIMIT 1) END "
+/* The same places with only what jobs_active holds (STORE_ROW_BRIEF), so
+ * that SQLite reads the index alone, never the rows and their specs. */
+#define STORE_ROW_BRIEF_COLUMNS \
+	"SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, " \
+	"j.reason, 0, j.cancel_requested, j.priority, j.gpu_type, " \
+	"j.gpu_count, j.replicas, 0, 0, 0, j.submitted_at, 0, 0, 0, '', " \
+	"NULL, NULL, NULL, NULL "
+
+#define STORE_ACTIVE_MASK (STORE_STATE_BIT(STORE_QUEUED) | \
+    STORE_STATE_BIT(STORE_HELD) | STORE_STATE_BIT(STORE_ADMITTED) | \
+    STORE_STATE_BIT(STORE_RUNNING))
+
+/*
+ * The statement text of a listing: fixed fragments for the filters
+ * present, so that SQLite picks the index each needs (active jobs by id,
+ * a group's jobs, given ids); every value is bound.  The caller frees it.
+ */
+static char *
+store_rows_sql(const struct store_filter *f, unsigned int mask, int what,
+    const char *extra)
+{
+	bool active = mask == STORE_ACTIVE_MASK;
+
+	return xprintf("%s FROM jobs j %s LEFT JOIN groups g ON "
+	    "g.id = j.group_id WHERE j.id > ?4%s%s%s%s%s%s "
+	    "ORDER BY j.id LIMIT ?5", (what & STORE_ROW_BRIEF) != 0 ?
+	    STORE_ROW_BRIEF_COLUMNS : STORE_ROW_COLUMNS,
+	    active && f->group == NULL && f->ids == NULL ?
+	    "INDEXED BY jobs_active" : "",
+	    active ? " AND j.state IN ('queued','held','admitted','running')" :
+	    mask != 0 ? " AND j.state IN (?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+	    "?17)" : "",
+	    f->name != NULL ? " AND j.name GLOB ?2" : "",
+	    f->group != NULL ? " AND j.group_id = (SELECT id FROM groups "
+	    "WHERE name = ?3)" : "",
+	    f->not_cleaned ? " AND j.cleaned = 0" : "",
+	    f->ids != NULL ? " AND j.id IN (SELECT value FROM "
+	    "json_each(?8))" : "", extra);
+}
+
+/* Binds a listing's values; the state names go to ?10 onwards. */
+static void
+store_rows_bind(sqlite3_stmt *stmt, const struct store_filter *f,
+    unsigned int mask, int what, const char *ids)
+{
+	int i, k = 10;
+
+	bind_text(stmt, 2, f->name);
+	bind_text(stmt, 3, f->group);
+	sqlite3_bind_int64(stmt, 4, f->after_id);
+	sqlite3_bind_int64(stmt, 5, f->limit == 0 ? -1 : (int64_t)f->limit);
+	sqlite3_bind_int(stmt, 7, what);
+	if (ids != NULL)
+		sqlite3_bind_text(stmt, 8, ids, -1, SQLITE_STATIC);
+	if (mask == STORE_ACTIVE_MASK)
+		return;
+	for (i = 0; i < STORE_NSTATES; i++)
+		if ((mask & STORE_STATE_BIT(i)) != 0)
+			bind_text(stmt, k++, store_state_name((enum store_state)i));
+}
+
+/* A text column, borrowed; NULL stays NULL unless or_empty. */
+static char *
+column_borrow(sqlite3_stmt *stmt, int i, bool or_empty)
+{
+	const unsigned char *v = sqlite3_column_text(stmt, i);
+
+	if (v == NULL)
+		return or_empty ? (char *)"" : NULL;
+	return (char *)v;
+}
+
+/* Fills a row from the current result of a listing; -1 when its state is
+ * damaged. */
+static int
+store_row_read(sqlite3_stmt *stmt, struct store_row *r)
+{
+	struct store_job *j = &r->job;
+
+	memset(r, 0, sizeof *r);
+	if (column_state(stmt, 5, &j->state) != 0)
+		return -1;
+	j->id = sqlite3_column_int64(stmt, 0);
+	j->name = column_borrow(stmt, 1, true);
+	j->namespace = column_borrow(stmt, 2, true);
+	j->owner = column_borrow(stmt, 3, true);
+	j->group = column_borrow(stmt, 4, false);
+	j->reason = column_borrow(stmt, 6, true);
+	j->cleaned = sqlite3_column_int(stmt, 7) != 0;
+	j->cancel_requested = sqlite3_column_int(stmt, 8) != 0;
+	j->priority = sqlite3_column_int(stmt, 9);
+	j->gpu_type = column_borrow(stmt, 10, true);
+	j->gpu_count = sqlite3_column_int(stmt, 11);
+	j->replicas = sqlite3_column_int(stmt, 12);
+	j->cpu_milli = sqlite3_column_int64(stmt, 13);
+	j->memory_bytes = sqlite3_column_int64(stmt, 14);
+	j->attempts = sqlite3_column_int(stmt, 15);
+	j->submitted_at = sqlite3_column_int64(stmt, 16);
+	j->updated_at = sqlite3_column_int64(stmt, 17);
+	j->started_at = sqlite3_column_int64(stmt, 18);
+	j->finished_at = sqlite3_column_int64(stmt, 19);
+	j->run_gpu_type = column_borrow(stmt, 20, true);
+	j->has_exit_code = sqlite3_column_type(stmt, 21) != SQLITE_NULL;
+	j->exit_code = sqlite3_column_int(stmt, 21);
+	j->spec_json = column_borrow(stmt, 22, false);
+	j->run_nodes = (char *)"";
+	r->params = column_borrow(stmt, 23, false);
+	r->node = column_borrow(stmt, 24, false);
+	return 0;
+}
+
+/* Walks the rows of a prepared listing; see store_list_each. */
+static int
+store_rows_walk(struct store *s, sqlite3_stmt *stmt, store_row_fn fn,
+    void *arg, char **cause)
+{
+	struct store_row r;
+	int rc;
+
+	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
+		if (store_row_read(stmt, &r) != 0)
+			return store_bad_state(s, stmt, cause, "listing jobs");
+		if (fn(&r, arg) != 0)
+			return -1;
+	}
+	if (rc != SQLITE_DONE)
+		return store_error(s, cause, "listing jobs");
+	return 0;
+}
+
+/* Jobs matching a filter, streamed to fn; see store.h. */
+int
+store_list_each(struct store *s, const struct store_filter *f, int what,
+    store_row_fn fn, void *arg, char **cause)
+{
+	return store_rows_each(s, f, what, "", NULL, fn, arg, cause);
+}
+
+/* See store-int.h: store_list_each with more conditions. */
+int
+store_rows_each(struct store *s, const struct store_filter *f, int what,
+    const char *extra, const char *const *extra_vals, store_row_fn fn,
+    void *arg, char **cause)
+{
+	int i;
+	sqlite3_stmt *stmt = NULL;
+	unsigned int mask = f->states;
+	char *sql, *ids = NULL;
+	int ret = -1;
+
+	if (f->ids != NULL && f->nids > STORE_MAX_IDS) {
+		*cause = xprintf("%zu ids asked, at most %d", f->nids,
+		    STORE_MAX_IDS);
+		return -1;
+	}
+	if (mask == 0 && !f->all && f->ids == NULL)
+		mask = STORE_ACTIVE_MASK;
+	if (f->ids != NULL)
+		ids = store_ids_json(f->ids, f->nids);
+	sql = store_rows_sql(f, mask, what, extra);
+	if (store_step(s, store_stmt(s, STMT_BEGIN)) != SQLITE_DONE) {
+		store_error(s, cause, "begin");
+		goto out;
+	}
+	if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		/* Our own statement: the schema is not one we made. */
+		free(s->damaged);
+		s->damaged = xstrdup(sqlite3_errmsg(s->db));
+		store_error(s, cause, "listing jobs");
+		goto out;
+	}
+	store_rows_bind(stmt, f, mask, what, ids);
+	for (i = 0; extra_vals != NULL && i < STORE_ROWS_EXTRA; i++)
+		bind_text(stmt, 18 + i, extra_vals[i]);
+	ret = store_rows_walk(s, stmt, fn, arg, cause);
+out:
+	sqlite3_finalize(stmt);
+	store_rollback(s);
+	free(sql);
+	free(ids);
+	return ret;
 }

@@ -105,6 +105,25 @@ out:
 	return ret;
 }
 
+/* See store-server.h: a page of the server's list in one query. */
+int
+store_view_each(struct store *s, const struct store_view *v, int what,
+    store_row_fn fn, void *arg, char **cause)
+{
+	struct store_filter f = { .states = v->states, .all = v->all,
+		.name = v->name, .group = v->group, .after_id = v->after_id,
+		.limit = v->limit };
+	const char *vals[STORE_ROWS_EXTRA] = { v->owner, v->namespace,
+		v->viewer, v->viewer_namespaces };
+
+	return store_rows_each(s, &f, what,
+	    " AND (?18 IS NULL OR j.owner = ?18) "
+	    "AND (?19 IS NULL OR j.namespace = ?19) "
+	    "AND (?20 IS NULL OR j.owner = ?20 OR "
+	    "     instr(coalesce(?21, ''), ',' || j.namespace || ',') > 0)",
+	    vals, fn, arg, cause);
+}
+
 /* See store-server.h. */
 int
 store_owner_waiting(struct store *s, const char *owner, int64_t *n,

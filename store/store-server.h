@@ -33,6 +33,11 @@ struct store_view {
 int store_view_ids(struct store *, const struct store_view *, int64_t **ids,
     size_t *n, char **cause);
 
+/* The jobs matching a view, by id, streamed to fn as store_list_each
+ * does (what: STORE_ROW_*), in one query. */
+int store_view_each(struct store *, const struct store_view *, int what,
+    store_row_fn fn, void *arg, char **cause);
+
 /* How many jobs of an owner wait (queued or held). */
 int store_owner_waiting(struct store *, const char *owner, int64_t *n,
     char **cause);

@@ -39,7 +39,7 @@ bool store_transition_is_allowed(enum store_state, enum store_state);
 struct store;
 
 /* The schema version this build writes; older files are migrated on open. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /*
  * Opens (creating if needed, directory 0700 and file 0600) and migrates the
@@ -97,7 +97,10 @@ struct store_job_new {
 
 /*
  * Records n jobs in one transaction: all or none.  ids (n entries, caller's
- * array) receives the new ids in order.
+ * array) receives the new ids in order.  The jobs of one group given one
+ * after another (a sweep, a roster) keep one shared spec text and each
+ * only what differs past their common prefix; every call that reads a
+ * spec returns it whole, as it was given.
  */
 int store_submit(struct store *, const struct store_job_new *, size_t,
     int64_t *ids, char **cause);
@@ -146,11 +149,50 @@ struct store_filter {
 	int64_t after_id;        /* paging: ids greater than this */
 	size_t limit;            /* 0: no limit */
 	bool not_cleaned;        /* only jobs whose cluster objects remain */
+	const int64_t *ids;      /* store_list_each: only these jobs (nids,
+				  * at most STORE_MAX_IDS), any state; NULL:
+				  * no such filter */
+	size_t nids;
 };
+#define STORE_MAX_IDS 100000
 
 /* Jobs matching the filter, by id; *jobs is the caller's (store_jobs_free). */
 int store_list(struct store *, const struct store_filter *,
     struct store_job ***jobs, size_t *n, char **cause);
+
+/*
+ * What store_list_each reads besides the columns a job table prints:
+ * the spec text (for -o json), the spec's "params" member, and where
+ * rank 0 of the job's latest archived attempt ran.
+ */
+#define STORE_ROW_SPEC 0x1
+#define STORE_ROW_PARAMS 0x2
+#define STORE_ROW_NODE 0x4
+/* Only the columns `ls` prints (id, name, namespace, owner, group,
+ * state, reason, cancel_requested, priority, gpu_type, gpu_count,
+ * replicas, submitted_at), the others 0 or "": read from the index of
+ * active jobs alone for the default view.  Not with the flags above. */
+#define STORE_ROW_BRIEF 0x8
+struct store_row {
+	/* Everything api_job_encode prints; not_before, admitted_at,
+	 * position and run_ms are 0, run_nodes "" and spec_json NULL
+	 * without STORE_ROW_SPEC. */
+	struct store_job job;
+	const char *params;      /* JSON text, NULL if none or not asked */
+	const char *node;        /* NULL if none or not asked */
+};
+typedef int (*store_row_fn)(const struct store_row *, void *arg);
+/*
+ * Calls fn for each job matching the filter, by id, as SQLite reads it,
+ * in one read transaction: only the columns asked for are read, and
+ * nothing is kept, so a listing's memory does not grow with the queue.
+ * The row and its strings are borrowed: valid during the call only.  The
+ * default view (active jobs) reads an index of active jobs by id, which
+ * holds the STORE_ROW_BRIEF columns.  When fn returns -1 the walk stops
+ * and store_list_each returns -1 with *cause left NULL.
+ */
+int store_list_each(struct store *, const struct store_filter *, int what,
+    store_row_fn fn, void *arg, char **cause);
 
 /* One job, or *job = NULL (and 0) when there is no such id. */
 int store_get(struct store *, int64_t id, struct store_job **job,

@@ -66,12 +66,12 @@ cp "$TMP/base.db" "$TMP/renamed.db"
 python3 -c '
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-db.execute("ALTER TABLE jobs RENAME COLUMN position TO place")
+db.execute("ALTER TABLE jobs RENAME COLUMN reason TO place")
 db.commit()
 ' "$TMP/renamed.db"
 fails "a column missing from the schema: exit 1" 1 aq --db "$TMP/renamed.db" ls
 like "it says the database is damaged, with the file and SQLITE_CORRUPT" "$TMP/err" \
-    "renamed.db: listing jobs: the queue database is damaged: no such column: j.position \(SQLITE_CORRUPT\)"
+    "renamed.db: listing jobs: the queue database is damaged: no such column: j.reason \(SQLITE_CORRUPT\)"
 
 # A read-only queue: reading works, writing is refused, the file untouched.
 as_user() { "$@"; }
