@@ -41,6 +41,10 @@ enum store_stmt_id {
 	STMT_SPECS,
 	STMT_SPEC_FIELDS,
 	STMT_COUNTS,
+	STMT_DELTA_HEAD,
+	STMT_DELTA_JOBS,
+	STMT_DELTA_GONE,
+	STMT_DELTA_FORGET,
 	STMT_COUNT
 };
 
@@ -77,5 +81,10 @@ int store_open_version(const char *, int, struct store **, char **);
 /* Runs SQL text directly: for tests that build old or damaged files. */
 int store_exec(struct store *, const char *, char **);
 int store_user_version(struct store *);
+
+/* store-job.c */
+/* A job from a row of the columns STMT_JOB_GET selects (the spec copied
+ * only with with_spec); NULL when its state is damaged. */
+struct store_job *store_job_from_row(sqlite3_stmt *, bool with_spec);
 
 #endif

@@ -160,8 +160,8 @@ fail:
 }
 
 /* Builds a job from a row of STMT_JOB_GET or STMT_JOB_LIST; NULL when
- * its state is damaged. */
-static struct store_job *
+ * its state is damaged (store-int.h: store-delta.c reads such rows too). */
+struct store_job *
 store_job_from_row(sqlite3_stmt *stmt, bool with_spec)
 {
 	struct store_job *j;
