@@ -383,7 +383,7 @@ sched_apply_decision(struct sched_loop *loop, struct store_job *j,
 			break;
 		}
 		a->reasons[a->nreasons++] = (struct sched_reason){
-		    .id = j->id, .position = (int64_t)d->position,
+		    .job = j, .id = j->id, .position = (int64_t)d->position,
 		    .text = why != NULL ? why : xstrdup(d->reason) };
 		break;
 	}
@@ -474,7 +474,7 @@ sched_apply_creates(struct sched_loop *loop, struct sched_applied *a)
 
 /* Writes the waiting jobs' reasons and places that changed, at once. */
 static void
-sched_apply_reasons(struct sched_loop *loop, const struct sched_applied *a)
+sched_apply_reasons(struct sched_loop *loop, struct sched_applied *a)
 {
 	const char **texts = xcalloc(a->nreasons + 1, sizeof *texts);
 	int64_t *ids = xcalloc(a->nreasons + 1, sizeof *ids);
@@ -491,7 +491,8 @@ sched_apply_reasons(struct sched_loop *loop, const struct sched_applied *a)
 	    &cause) != 0) {
 		log_warnx("%s", cause);
 		free(cause);
-	}
+	} else
+		sched_reasons_written(a->reasons, a->nreasons, true);
 	free(texts);
 	free(ids);
 	free(pos);

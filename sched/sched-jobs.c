@@ -12,6 +12,113 @@
 #include "common.h"
 #include "sched-estimate.h"
 
+/* Whether a job belongs in the scheduler's queue: waiting, on the
+ * cluster, or ended with objects still to delete (store_sched_jobs). */
+static bool
+sched_job_kept(const struct store_job *j)
+{
+	return !store_state_is_terminal(j->state) || !j->cleaned;
+}
+
+/* Whether id is among the sorted ids from *k on, moving *k past it. */
+static bool
+sched_ids_take(const int64_t *ids, size_t n, size_t *k, int64_t id)
+{
+	while (*k < n && ids[*k] < id)
+		(*k)++;
+	return *k < n && ids[*k] == id;
+}
+
+/*
+ * Merges what changed into the queue, all three by id: a changed job
+ * replaces its old copy (or joins), unless it no longer belongs; a
+ * deleted one leaves.  The changed jobs are taken or freed.
+ */
+static void
+sched_jobs_merge(struct sched_loop *loop, struct store_job **ch, size_t nch,
+    const int64_t *gone, size_t ngone)
+{
+	struct store_job **out, *j;
+	size_t i = 0, c = 0, g = 0, n = 0;
+
+	out = xcalloc(loop->njobs + nch + 1, sizeof *out);
+	while (i < loop->njobs || c < nch) {
+		if (c == nch || (i < loop->njobs &&
+		    loop->jobs[i]->id < ch[c]->id)) {
+			j = loop->jobs[i++];
+			if (sched_ids_take(gone, ngone, &g, j->id))
+				store_job_free(j);
+			else
+				out[n++] = j;
+			continue;
+		}
+		if (i < loop->njobs && loop->jobs[i]->id == ch[c]->id)
+			store_job_free(loop->jobs[i++]);
+		j = ch[c++];
+		if (sched_job_kept(j))
+			out[n++] = j;
+		else
+			store_job_free(j);
+	}
+	free(loop->jobs);
+	loop->jobs = out;
+	loop->njobs = n;
+}
+
+/* See sched-loop-int.h: reads only what changed since the last pass, by
+ * any process; the first pass (or one after a drop) reads it all. */
+int
+sched_jobs_update(struct sched_loop *loop, char **cause)
+{
+	struct store_job **ch = NULL;
+	int64_t *gone = NULL;
+	size_t nch = 0, ngone = 0;
+	char *why = NULL;
+
+	if (store_sched_changes(loop->store, &loop->cursor, sched_want_spec,
+	    loop, &ch, &nch, &gone, &ngone, cause) != 0)
+		return -1;
+	if (nch + ngone > 0)
+		sched_jobs_merge(loop, ch, nch, gone, ngone);
+	free(ch);
+	free(gone);
+	if (ngone > 0 && !loop->opts.dry_run &&
+	    store_sched_forget(loop->store, &loop->cursor, &why) != 0) {
+		log_warnx("%s", why);
+		free(why);
+	}
+	return 0;
+}
+
+/* See sched-loop-int.h: a dry run changes the jobs in memory as if its
+ * moves were made, so it reads the queue whole every pass. */
+void
+sched_jobs_drop(struct sched_loop *loop)
+{
+	store_jobs_free(loop->jobs, loop->njobs);
+	loop->jobs = NULL;
+	loop->njobs = 0;
+	memset(&loop->cursor, 0, sizeof loop->cursor);
+}
+
+/* See sched-loop-int.h: the store now holds these reasons, and so does
+ * the queue in memory, which compares the next pass's with them. */
+void
+sched_reasons_written(struct sched_reason *r, size_t n, bool positions)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (r[i].job == NULL)
+			continue;
+		free(r[i].job->reason);
+		r[i].job->reason = r[i].text;
+		r[i].text = NULL;
+		if (positions)
+			r[i].job->position = r[i].position;
+	}
+}
+
 /* The slot of an id in a table: its entry, or the empty slot for it. */
 static struct sched_centry *
 sched_jtab_slot(const struct sched_jtab *c, int64_t id)

@@ -115,6 +115,7 @@ struct sched_gusage {
 
 /* A reason to write for a job (and its place in the order, or 0). */
 struct sched_reason {
+	struct store_job *job;       /* takes text once it is written */
 	int64_t id;
 	int64_t position;
 	char *text;
@@ -188,9 +189,13 @@ struct sched_loop {
 	bool nodes_ok;               /* nodes readable and listed */
 	bool pods_ok;                /* every pod readable and listed */
 
-	/* The pass's view of the queue. */
+	/* The queue, kept across passes by id and brought up to date at
+	 * the start of each from what changed in the store since the last
+	 * (cursor). */
 	struct store_job **jobs;
 	size_t njobs;
+	struct store_cursor cursor;
+	bool queue_stale;            /* a write failed: read it all again */
 	struct sched_jtab jtab;      /* an entry per job of jobs[] */
 	/* Decayed usage of each owner's groups, in memory only (groups are
 	 * short-lived): "owner\tgroup" -> struct sched_gusage. */
@@ -261,6 +266,13 @@ struct sched_ns *sched_ns_find(struct sched_loop *, const char *);
 int64_t sched_phase(struct sched_loop *);
 
 /* sched-jobs.c */
+/* Brings loop->jobs up to date with the store; 0 or -1 with *cause. */
+int sched_jobs_update(struct sched_loop *, char **cause);
+/* Forgets the queue kept in memory: the next update reads it whole. */
+void sched_jobs_drop(struct sched_loop *);
+/* Records in memory the reasons just written to the store (each takes
+ * its text). */
+void sched_reasons_written(struct sched_reason *, size_t, bool positions);
 struct sched_centry *sched_jtab_find(const struct sched_jtab *, int64_t id);
 void sched_jtab_free(struct sched_jtab *);
 /* Takes this pass's jobs into the table, reading specs not yet read. */
