@@ -378,9 +378,18 @@ sched_follow(struct sched_loop *loop)
 	struct sched_ns *ns;
 	size_t i;
 	char *why;
+	bool refuse = false;
 
+	/* Waiting jobs matter here only in a namespace the user may not
+	 * use: most passes skip them without looking their namespace up. */
+	for (i = 0; i < loop->nns; i++)
+		if (loop->ns[i].failed && loop->ns[i].forbidden)
+			refuse = loop->opts.mode == SCHED_MODE_SCHEDULE;
 	for (i = 0; i < loop->njobs; i++) {
 		j = loop->jobs[i];
+		if (!refuse && (j->state == STORE_QUEUED ||
+		    j->state == STORE_HELD))
+			continue;
 		/* Acting on a partial view could re-create or re-queue by
 		 * mistake: leave a namespace alone until it lists. */
 		ns = sched_ns_find(loop, j->namespace);

@@ -207,9 +207,6 @@ sched_pass_start(struct sched_loop *loop)
 		sched_pass_end(loop);
 		return;
 	}
-	log_debug("pass: store read %lld ms", (long long)(now_ms() -
-	    loop->t_mark));
-	sched_jtab_rebuild(loop);
 	for (i = 0; i < loop->njobs; i++)
 		sched_ns_get(loop, loop->jobs[i]->namespace);
 	if (loop->opts.mode == SCHED_MODE_CLEANUP) {
@@ -603,6 +600,7 @@ sched_loop_new(struct event_base *base, struct store *store,
 	sched_blocks_load(loop);
 	loop->timer = evtimer_new(base, sched_timer_cb, loop);
 	loop->gather_ev = evtimer_new(base, sched_gather_cb, loop);
+	loop->wr_ev = evtimer_new(base, sched_reasons_cb, loop);
 	return loop;
 }
 
@@ -683,9 +681,10 @@ sched_loop_free(struct sched_loop *loop)
 	sched_cache_free(loop->cc);
 	event_free(loop->timer);
 	event_free(loop->gather_ev);
+	event_free(loop->wr_ev);
+	sched_reasons_release(loop);
 	sched_pass_release(loop);
 	sched_jobs_drop(loop);
-	sched_jtab_free(&loop->jtab);
 	sched_map_release(&loop->gusage, sched_gusage_free);
 	free(loop->limits);
 	free(loop->site_types);
