@@ -288,9 +288,10 @@ void sched_jobs_drop(struct sched_loop *);
 void sched_reasons_written(struct sched_reason *, size_t, bool positions);
 struct sched_centry *sched_jtab_find(const struct sched_jtab *, int64_t id);
 void sched_jtab_free(struct sched_jtab *);
-
-/* For store_sched_jobs: whether a job's spec text is needed. */
+/* For store_sched_changes: whether a job's spec text is needed. */
 bool sched_want_spec(const struct store_job *, void *);
+
+/* sched-jobs.c */
 int64_t sched_estimate(struct sched_loop *, const struct store_job *,
     const char **basis);
 const struct sched_spec *sched_spec_of(struct sched_loop *,
