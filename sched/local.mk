@@ -17,6 +17,7 @@ sched_libsched_a_SOURCES = \
 	sched/sched-loop-int.h \
 	sched/sched-loop.c \
 	sched/sched-jobs.c \
+	sched/sched-queue.c \
 	sched/sched-snap.c \
 	sched/sched-usage.c \
 	sched/sched-apply.c \
@@ -111,5 +112,9 @@ EXTRA_DIST += tests/integration/t0411-sched-watch.sh
 # standing ones, claims bound where the pod runs.
 TESTS += tests/integration/t0412-sched-storage.sh
 EXTRA_DIST += tests/integration/t0412-sched-storage.sh
+# A node lost under a running gang: the job goes back with the cause.
 TESTS += tests/integration/t0413-sched-node-lost.sh
 EXTRA_DIST += tests/integration/t0413-sched-node-lost.sh
+# The queue kept in memory: changes by other processes between passes.
+TESTS += tests/integration/t0414-sched-delta.sh
+EXTRA_DIST += tests/integration/t0414-sched-delta.sh

@@ -383,7 +383,7 @@ sched_apply_decision(struct sched_loop *loop, struct store_job *j,
 			break;
 		}
 		a->reasons[a->nreasons++] = (struct sched_reason){
-		    .id = j->id, .position = (int64_t)d->position,
+		    .job = j, .id = j->id, .position = (int64_t)d->position,
 		    .text = why != NULL ? why : xstrdup(d->reason) };
 		break;
 	}
@@ -472,29 +472,85 @@ sched_apply_creates(struct sched_loop *loop, struct sched_applied *a)
 	return n;
 }
 
-/* Writes the waiting jobs' reasons and places that changed, at once. */
-static void
-sched_apply_reasons(struct sched_loop *loop, const struct sched_applied *a)
+/* How many reasons one turn of the event loop writes, in one transaction. */
+#define SCHED_REASONS_CHUNK 1000
+
+/* See sched-loop-int.h: frees the reasons not written. */
+void
+sched_reasons_release(struct sched_loop *loop)
 {
-	const char **texts = xcalloc(a->nreasons + 1, sizeof *texts);
-	int64_t *ids = xcalloc(a->nreasons + 1, sizeof *ids);
-	int64_t *pos = xcalloc(a->nreasons + 1, sizeof *pos);
-	char *cause = NULL;
 	size_t i;
 
-	for (i = 0; i < a->nreasons; i++) {
-		ids[i] = a->reasons[i].id;
-		pos[i] = a->reasons[i].position;
-		texts[i] = a->reasons[i].text;
+	for (i = 0; i < loop->nwr; i++)
+		free(loop->wr[i].text);
+	free(loop->wr);
+	loop->wr = NULL;
+	loop->nwr = loop->wr_next = 0;
+}
+
+/* See sched-loop-int.h: one chunk of reasons, then the next turn's, and
+ * when all are written the pass may end. */
+void
+sched_reasons_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct sched_loop *loop = arg;
+	struct timeval tv = { 0, 0 };
+	size_t i, n = loop->nwr - loop->wr_next;
+	struct sched_reason *r = &loop->wr[loop->wr_next];
+	const char **texts;
+	int64_t *ids, *pos;
+	char *cause = NULL;
+
+	(void)fd;
+	(void)ev;
+	if (n > SCHED_REASONS_CHUNK)
+		n = SCHED_REASONS_CHUNK;
+	texts = xcalloc(n + 1, sizeof *texts);
+	ids = xcalloc(n + 1, sizeof *ids);
+	pos = xcalloc(n + 1, sizeof *pos);
+	for (i = 0; i < n; i++) {
+		ids[i] = r[i].id;
+		pos[i] = r[i].position;
+		texts[i] = r[i].text;
 	}
-	if (store_set_reasons(loop->store, ids, texts, pos, a->nreasons,
-	    &cause) != 0) {
+	if (store_set_reasons(loop->store, ids, texts, pos, n, &cause) != 0) {
 		log_warnx("%s", cause);
 		free(cause);
+		loop->wr_next = loop->nwr;
+	} else {
+		sched_reasons_written(r, n, true);
+		loop->wr_next += n;
 	}
 	free(texts);
 	free(ids);
 	free(pos);
+	if (loop->wr_next < loop->nwr) {
+		evtimer_add(loop->wr_ev, &tv);
+		return;
+	}
+	log_info("pass: reasons %lld ms (%zu written)", (long long)(now_ms() -
+	    loop->wr_start), loop->nwr);
+	sched_reasons_release(loop);
+	sched_req_done(loop);
+}
+
+/* Hands the waiting jobs' reasons and places that changed to the writer,
+ * which starts once the pass's requests are on their way. */
+static void
+sched_apply_reasons(struct sched_loop *loop, struct sched_applied *a)
+{
+	struct timeval tv = { 0, 0 };
+
+	if (a->nreasons == 0)
+		return;
+	sched_reasons_release(loop);
+	loop->wr = a->reasons;
+	loop->nwr = a->nreasons;
+	loop->wr_start = now_ms();
+	a->reasons = NULL;
+	a->nreasons = 0;
+	loop->inflight++;
+	evtimer_add(loop->wr_ev, &tv);
 }
 
 /* Frees what a pass applied. */
@@ -546,7 +602,7 @@ sched_apply(struct sched_loop *loop)
 	struct sched_snapshot snap;
 	struct sched_result res;
 	struct sched_applied a;
-	size_t i, nadmitted;
+	size_t i, nadmitted, nreasons;
 	int64_t next;
 
 	memset(&ss, 0, sizeof ss);
@@ -566,16 +622,17 @@ sched_apply(struct sched_loop *loop)
 			    &res.decisions[i], &a);
 	sched_apply_moves(loop, &a);
 	nadmitted = sched_apply_creates(loop, &a);
+	nreasons = a.nreasons;
 	sched_apply_reasons(loop, &a);
 	loop->stats.record_ms = sched_phase(loop);
 	log_info("pass: %zu jobs read (%zu waiting), %zu nodes; read %lld ms, "
 	    "cache %lld ms, follow %lld ms, snapshot %lld ms, policy %lld ms, "
-	    "record %lld ms (%zu admitted, %zu reasons written)", loop->njobs,
+	    "record %lld ms (%zu admitted, %zu reasons to write)", loop->njobs,
 	    snap.njobs, snap.nnodes, (long long)loop->stats.read_ms,
 	    (long long)loop->stats.list_ms, (long long)loop->stats.follow_ms,
 	    (long long)loop->stats.snapshot_ms,
 	    (long long)loop->stats.policy_ms, (long long)loop->stats.record_ms,
-	    nadmitted, a.nreasons);
+	    nadmitted, nreasons);
 	next = res.next_pass_ms;
 	sched_applied_release(&a);
 	sched_result_release(&res);

@@ -281,7 +281,7 @@ sched_reconcile(struct sched_loop *loop, struct store_job *j)
 			loop->waits = xreallocarray(loop->waits,
 			    loop->nwaits + 1, sizeof *loop->waits);
 			loop->waits[loop->nwaits++] = (struct sched_reason){
-			    .id = j->id, .text = xstrdup(obs.reason) };
+			    .job = j, .id = j->id, .text = xstrdup(obs.reason) };
 		}
 		break;
 	}
@@ -302,6 +302,7 @@ sched_record_started(struct sched_loop *loop)
 	struct store_job *j;
 	char *cause = NULL;
 	size_t i;
+	bool ok = true;
 
 	if (loop->nstarted == 0)
 		return;
@@ -316,10 +317,11 @@ sched_record_started(struct sched_loop *loop)
 	if (loop->ops->transitions(loop, mv, loop->nstarted, &cause) != 0) {
 		sched_note(loop, true, "recording starts: %s", cause);
 		free(cause);
+		ok = false;
 	}
 	for (i = 0; i < loop->nstarted; i++) {
 		j = loop->started[i];
-		if (mv[i].result == 0) {
+		if (ok && mv[i].result == 0) {
 			log_info("job %lld: admitted -> running: %s",
 			    (long long)j->id, mv[i].reason);
 			j->state = STORE_RUNNING;
@@ -356,7 +358,8 @@ sched_record_waits(struct sched_loop *loop)
 	    &cause) != 0) {
 		log_warnx("%s", cause);
 		free(cause);
-	}
+	} else
+		sched_reasons_written(loop->waits, loop->nwaits, false);
 	free(ids);
 	free(texts);
 }
@@ -375,9 +378,18 @@ sched_follow(struct sched_loop *loop)
 	struct sched_ns *ns;
 	size_t i;
 	char *why;
+	bool refuse = false;
 
+	/* Waiting jobs matter here only in a namespace the user may not
+	 * use: most passes skip them without looking their namespace up. */
+	for (i = 0; i < loop->nns; i++)
+		if (loop->ns[i].failed && loop->ns[i].forbidden)
+			refuse = loop->opts.mode == SCHED_MODE_SCHEDULE;
 	for (i = 0; i < loop->njobs; i++) {
 		j = loop->jobs[i];
+		if (!refuse && (j->state == STORE_QUEUED ||
+		    j->state == STORE_HELD))
+			continue;
 		/* Acting on a partial view could re-create or re-queue by
 		 * mistake: leave a namespace alone until it lists. */
 		ns = sched_ns_find(loop, j->namespace);

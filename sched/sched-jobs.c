@@ -1,7 +1,8 @@
 /*
- * sched-jobs.c: the queue's jobs as the loop keeps them across passes: the
- * scheduler's part of each spec, parsed once, run-time estimates, and each
- * job's objects and pods as the cache holds them.
+ * sched-jobs.c: what the loop derives of each job of the queue: the
+ * scheduler's part of its spec (parsed once, kept in sched-queue.c's
+ * table), run-time estimates, and its objects and pods as the cache holds
+ * them.
  */
 #include "sched-loop-int.h"
 
@@ -11,146 +12,6 @@
 
 #include "common.h"
 #include "sched-estimate.h"
-
-/* The slot of an id in a table: its entry, or the empty slot for it. */
-static struct sched_centry *
-sched_jtab_slot(const struct sched_jtab *c, int64_t id)
-{
-	size_t i;
-
-	if (c->cap == 0)
-		return NULL;
-	i = (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ull >> 20) &
-	    (c->cap - 1);
-	while (c->v[i].id != 0 && c->v[i].id != id)
-		i = (i + 1) & (c->cap - 1);
-	return &c->v[i];
-}
-
-/* The entry of a job of this pass, or NULL. */
-struct sched_centry *
-sched_jtab_find(const struct sched_jtab *c, int64_t id)
-{
-	struct sched_centry *e = sched_jtab_slot(c, id);
-
-	return e != NULL && e->id == id ? e : NULL;
-}
-
-/* Frees the parsed parts of an entry. */
-static void
-sched_centry_release(struct sched_centry *e)
-{
-	free(e->est_basis);
-	if (e->parsed && e->ok)
-		sched_spec_release(&e->sp);
-	free(e->cause);
-	memset(e, 0, sizeof *e);
-}
-
-/* Frees a table and its entries. */
-void
-sched_jtab_free(struct sched_jtab *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->cap; i++)
-		if (c->v[i].id != 0)
-			sched_centry_release(&c->v[i]);
-	free(c->v);
-	c->v = NULL;
-	c->cap = 0;
-}
-
-/* The bulk read asks: does this job's spec text need reading?  Only for a
- * job on the cluster, whose objects are rendered from it; waiting jobs'
- * fields come from the cache or from store_spec_fields. */
-bool
-sched_want_spec(const struct store_job *j, void *arg)
-{
-	(void)arg;
-	return store_state_is_active(j->state);
-}
-
-/* Reads the fields of the waiting jobs not cached yet, in one query. */
-static void
-sched_jtab_fill(struct sched_loop *loop)
-{
-	struct sched_centry *e;
-	int64_t *ids;
-	char **v = NULL, *cause = NULL;
-	size_t i, k, n = 0;
-
-	ids = xcalloc(loop->njobs + 1, sizeof *ids);
-	for (i = 0; i < loop->njobs; i++) {
-		e = sched_jtab_find(&loop->jtab, loop->jobs[i]->id);
-		if (!e->parsed && loop->jobs[i]->spec_json == NULL &&
-		    !store_state_is_terminal(loop->jobs[i]->state))
-			ids[n++] = loop->jobs[i]->id;
-	}
-	if (n > 0 && store_spec_fields(loop->store, ids, n, sched_spec_paths,
-	    SCHED_SPEC_NFIELDS, &v, &cause) != 0) {
-		log_warnx("%s", cause);
-		free(cause);
-		n = 0;
-	}
-	for (i = 0; i < n; i++) {
-		e = sched_jtab_find(&loop->jtab, ids[i]);
-		e->parsed = true;
-		e->ok = sched_spec_from_fields((const char *const *)&v[i *
-		    SCHED_SPEC_NFIELDS], &e->sp, &e->cause) == 0;
-		for (k = 0; k < SCHED_SPEC_NFIELDS; k++)
-			free(v[i * SCHED_SPEC_NFIELDS + k]);
-	}
-	free(v);
-	free(ids);
-}
-
-/*
- * Builds this pass's table from the jobs just read: entries still valid
- * move over from the last pass's table, others are parsed now; entries of
- * jobs no longer listed are freed.
- */
-void
-sched_jtab_rebuild(struct sched_loop *loop)
-{
-	struct sched_jtab old = loop->jtab, nc;
-	struct sched_centry *e, *o;
-	struct store_job *j;
-	size_t i;
-
-	nc.cap = 64;
-	while (nc.cap < loop->njobs * 2)
-		nc.cap *= 2;
-	nc.v = xcalloc(nc.cap, sizeof *nc.v);
-	for (i = 0; i < loop->njobs; i++) {
-		j = loop->jobs[i];
-		e = sched_jtab_slot(&nc, j->id);
-		o = sched_jtab_find(&old, j->id);
-		if (o != NULL && o->parsed && o->rev == j->updated_at) {
-			*e = *o;
-			memset(o, 0, sizeof *o);
-			o->id = -1;  /* moved; keeps the probe chain intact */
-		} else {
-			e->id = j->id;
-			e->rev = j->updated_at;
-		}
-		e->idx = i;
-		if (!e->parsed && j->spec_json != NULL) {
-			e->parsed = true;
-			e->ok = sched_spec_read(j, &e->sp, &e->cause) == 0;
-		}
-	}
-	for (i = 0; i < old.cap; i++)
-		if (old.v[i].id > 0)
-			sched_centry_release(&old.v[i]);
-	free(old.v);
-	loop->jtab = nc;
-	log_debug("pass: cache rebuilt %lld ms", (long long)(now_ms() -
-	    loop->t_mark));
-	sched_jtab_fill(loop);
-	log_debug("pass: cache filled %lld ms", (long long)(now_ms() -
-	    loop->t_mark));
-}
 
 /*
  * A job's run-time estimate in seconds (0: the queue knows too little) and

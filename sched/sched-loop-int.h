@@ -4,8 +4,10 @@
  *	sched-loop.c      the loop: timers, wake-ups, lifecycle, the pass's
  *	                  phases and the periodic chores, in one place
  *	sched-cache.c     the cluster, as watches keep it (sched-cache.h)
- *	sched-jobs.c      the queue's jobs across passes: specs, estimates,
- *	                  each job's objects in the cache
+ *	sched-queue.c     the queue in memory across passes, kept by what
+ *	                  changed in the store, and a table by job id
+ *	sched-jobs.c      what is derived of each job: specs, estimates,
+ *	                  its objects in the cache
  *	sched-snap.c      the snapshot: cache + store -> the policy's input
  *	sched-usage.c     fair-share usage, decayed and charged
  *	sched-apply.c     the policy's decisions -> store moves and creates
@@ -20,6 +22,7 @@
 #ifndef SCHED_LOOP_INT_H
 #define SCHED_LOOP_INT_H
 
+#include <event2/util.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -70,9 +73,9 @@ struct sched_block {
  * where the job sits in this pass's list.
  */
 struct sched_centry {
-	int64_t id;                  /* 0: empty slot */
+	int64_t id;                  /* 0: empty slot; -1: one removed */
 	int64_t rev;
-	size_t idx;                  /* in loop->jobs this pass */
+	struct store_job *job;       /* in loop->jobs */
 	bool parsed;                 /* sp (or cause) is filled */
 	bool ok;
 	struct sched_spec sp;
@@ -82,10 +85,12 @@ struct sched_centry {
 	char *est_basis;
 };
 
-/* An open-addressing table of entries by job id. */
+/* An open-addressing table of entries by job id, kept across passes
+ * with the queue. */
 struct sched_jtab {
 	struct sched_centry *v;
 	size_t cap;                  /* 0 or a power of two */
+	size_t used;                 /* slots not empty, removed ones too */
 };
 
 /* What a pass learned about one namespace. */
@@ -115,6 +120,7 @@ struct sched_gusage {
 
 /* A reason to write for a job (and its place in the order, or 0). */
 struct sched_reason {
+	struct store_job *job;       /* takes text once it is written */
 	int64_t id;
 	int64_t position;
 	char *text;
@@ -188,9 +194,13 @@ struct sched_loop {
 	bool nodes_ok;               /* nodes readable and listed */
 	bool pods_ok;                /* every pod readable and listed */
 
-	/* The pass's view of the queue. */
+	/* The queue, kept across passes by id and brought up to date at
+	 * the start of each from what changed in the store since the last
+	 * (cursor). */
 	struct store_job **jobs;
 	size_t njobs;
+	struct store_cursor cursor;
+	bool queue_stale;            /* a write failed: read it all again */
 	struct sched_jtab jtab;      /* an entry per job of jobs[] */
 	/* Decayed usage of each owner's groups, in memory only (groups are
 	 * short-lived): "owner\tgroup" -> struct sched_gusage. */
@@ -203,6 +213,14 @@ struct sched_loop {
 	/* Reasons of admitted jobs waiting for their pods, written at once. */
 	struct sched_reason *waits;
 	size_t nwaits;
+	/* Waiting jobs' reasons and places still to write: a chunk each
+	 * turn of the event loop once the pass's requests are sent, so that
+	 * thousands of them hold neither the requests nor the event loop. */
+	struct sched_reason *wr;
+	size_t nwr;
+	size_t wr_next;
+	struct event *wr_ev;
+	int64_t wr_start;
 	/* Admitted jobs now fully running, recorded at once. */
 	struct store_job **started;
 	size_t nstarted;
@@ -260,13 +278,20 @@ struct sched_ns *sched_ns_find(struct sched_loop *, const char *);
 /* Milliseconds since the phase mark, moving the mark to now. */
 int64_t sched_phase(struct sched_loop *);
 
-/* sched-jobs.c */
+/* sched-queue.c */
+/* Brings loop->jobs up to date with the store; 0 or -1 with *cause. */
+int sched_jobs_update(struct sched_loop *, char **cause);
+/* Forgets the queue kept in memory: the next update reads it whole. */
+void sched_jobs_drop(struct sched_loop *);
+/* Records in memory the reasons just written to the store (each takes
+ * its text). */
+void sched_reasons_written(struct sched_reason *, size_t, bool positions);
 struct sched_centry *sched_jtab_find(const struct sched_jtab *, int64_t id);
 void sched_jtab_free(struct sched_jtab *);
-/* Takes this pass's jobs into the table, reading specs not yet read. */
-void sched_jtab_rebuild(struct sched_loop *);
-/* For store_sched_jobs: whether a job's spec text is needed. */
+/* For store_sched_changes: whether a job's spec text is needed. */
 bool sched_want_spec(const struct store_job *, void *);
+
+/* sched-jobs.c */
 int64_t sched_estimate(struct sched_loop *, const struct store_job *,
     const char **basis);
 const struct sched_spec *sched_spec_of(struct sched_loop *,
@@ -301,6 +326,10 @@ void sched_gusage_free(void *);
 /* sched-apply.c */
 /* Runs the policy and applies its decisions; returns its next delay. */
 int64_t sched_apply(struct sched_loop *);
+/* The timer that writes the next chunk of waiting jobs' reasons. */
+void sched_reasons_cb(evutil_socket_t, short, void *);
+/* Frees the reasons not written (the loop is going away). */
+void sched_reasons_release(struct sched_loop *);
 /* Creates the objects of a job the cache does not hold; -1 if it cannot
  * be rendered, else the number of creates started. */
 int sched_ensure_objects(struct sched_loop *, const struct store_job *,

@@ -98,9 +98,9 @@ sched_pass_release(struct sched_loop *loop)
 {
 	size_t i;
 
-	store_jobs_free(loop->jobs, loop->njobs);
-	loop->jobs = NULL;
-	loop->njobs = 0;
+	if (loop->opts.dry_run || loop->queue_stale)
+		sched_jobs_drop(loop);
+	loop->queue_stale = false;
 	for (i = 0; i < loop->nns; i++) {
 		free(loop->ns[i].name);
 		free(loop->ns[i].error);
@@ -189,8 +189,7 @@ sched_clock_refresh(struct sched_loop *loop)
 static void
 sched_pass_start(struct sched_loop *loop)
 {
-	struct store_job **all = NULL;
-	size_t n = 0, i;
+	size_t i;
 	char *cause = NULL;
 
 	if (loop->in_pass)
@@ -200,21 +199,16 @@ sched_pass_start(struct sched_loop *loop)
 	loop->cluster_failed = false;
 	loop->pass_start = loop->t_mark = now_ms();
 
-	/* Jobs that are waiting, on the cluster, or not yet cleaned. */
-	if (store_sched_jobs(loop->store, sched_want_spec, loop, &all, &n,
-	    &cause) != 0) {
+	/* Jobs that are waiting, on the cluster, or not yet cleaned: what
+	 * changed since the last pass. */
+	if (sched_jobs_update(loop, &cause) != 0) {
 		sched_note(loop, true, "reading the queue: %s", cause);
 		free(cause);
 		sched_pass_end(loop);
 		return;
 	}
-	loop->jobs = all;
-	loop->njobs = n;
-	log_debug("pass: store read %lld ms", (long long)(now_ms() -
-	    loop->t_mark));
-	sched_jtab_rebuild(loop);
-	for (i = 0; i < n; i++)
-		sched_ns_get(loop, all[i]->namespace);
+	for (i = 0; i < loop->njobs; i++)
+		sched_ns_get(loop, loop->jobs[i]->namespace);
 	if (loop->opts.mode == SCHED_MODE_CLEANUP) {
 		/* Orphans may be anywhere the queue has ever run jobs. */
 		char **names;
@@ -606,6 +600,7 @@ sched_loop_new(struct event_base *base, struct store *store,
 	sched_blocks_load(loop);
 	loop->timer = evtimer_new(base, sched_timer_cb, loop);
 	loop->gather_ev = evtimer_new(base, sched_gather_cb, loop);
+	loop->wr_ev = evtimer_new(base, sched_reasons_cb, loop);
 	return loop;
 }
 
@@ -686,8 +681,10 @@ sched_loop_free(struct sched_loop *loop)
 	sched_cache_free(loop->cc);
 	event_free(loop->timer);
 	event_free(loop->gather_ev);
+	event_free(loop->wr_ev);
+	sched_reasons_release(loop);
 	sched_pass_release(loop);
-	sched_jtab_free(&loop->jtab);
+	sched_jobs_drop(loop);
 	sched_map_release(&loop->gusage, sched_gusage_free);
 	free(loop->limits);
 	free(loop->site_types);

@@ -14,7 +14,13 @@ static int
 sched_real_transitions(struct sched_loop *loop, struct store_move *mv,
     size_t n, char **cause)
 {
-	return store_transitions(loop->store, mv, n, cause);
+	/* The transaction failed: what the pass changed in memory may not
+	 * be what the store holds, so the next pass reads it all again. */
+	if (store_transitions(loop->store, mv, n, cause) != 0) {
+		loop->queue_stale = true;
+		return -1;
+	}
+	return 0;
 }
 
 /* Records one move. */

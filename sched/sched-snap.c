@@ -220,9 +220,8 @@ sched_dep_state(struct sched_loop *loop, const struct store_job *j,
 	id = strtoll(ref, &end, 10);
 	if (*ref != '\0' && *end == '\0' && id > 0) {
 		if ((e = sched_jtab_find(&loop->jtab, id)) != NULL) {
-			known = strcmp(loop->jobs[e->idx]->owner,
-			    j->owner) == 0;
-			st = loop->jobs[e->idx]->state;
+			known = strcmp(e->job->owner, j->owner) == 0;
+			st = e->job->state;
 		} else if ((m = sched_dep_memo(loop, j, ref, id))->n > 0) {
 			known = true;
 			st = m->states[0];
@@ -237,7 +236,7 @@ sched_dep_state(struct sched_loop *loop, const struct store_job *j,
 			known = true;
 			/* This pass's view is the newer one. */
 			if ((e = sched_jtab_find(&loop->jtab, id)) != NULL)
-				st = loop->jobs[e->idx]->state;
+				st = e->job->state;
 			else
 				st = m->states[i - 1];
 			break;

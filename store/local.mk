@@ -3,6 +3,7 @@ store_libstore_a_SOURCES = \
 	store/store.h \
 	store/store-int.h \
 	store/store-db.c \
+	store/store-delta.c \
 	store/store-job.c \
 	store/store-sched.c \
 	store/store-state.c \
@@ -38,4 +39,14 @@ tests_unit_test_store_wake_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	$(EVENT_CFLAGS)
 tests_unit_test_store_wake_LDADD = store/libstore.a common/libcommon.a \
 	$(SQLITE_LIBS) $(EVENT_LIBS) $(CMOCKA_LIBS)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-store-delta
+TESTS += tests/unit/test-store-delta
+tests_unit_test_store_delta_SOURCES = tests/unit/test-store-delta.c
+tests_unit_test_store_delta_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(SQLITE_CFLAGS)
+tests_unit_test_store_delta_LDADD = store/libstore.a common/libcommon.a \
+	$(SQLITE_LIBS) $(CMOCKA_LIBS)
 endif

@@ -128,6 +128,39 @@ static const char *const store_migrations[] = {
 	"WHEN old.spec_base IS NOT NULL AND NOT EXISTS (SELECT 1 FROM jobs "
 	"  WHERE spec_base = old.spec_base) "
 	"BEGIN DELETE FROM specs WHERE id = old.spec_base; END;",
+
+	/* 7: a change counter, so that a long-lived scheduler reads only the
+	 * jobs changed since its last pass, by whatever process changed them:
+	 * every update of a job (but of its reason and queue position alone,
+	 * which the scheduler writes itself) takes the next value of
+	 * job_seq.seq into change_seq, and every deletion leaves its id in
+	 * jobs_gone with the value it took.  Inserts need none: ids only
+	 * grow, so a new job is one above the highest id already read. */
+	"ALTER TABLE jobs ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX jobs_change ON jobs(change_seq) WHERE change_seq > 0;"
+	"CREATE TABLE job_seq ("
+	"  one INTEGER PRIMARY KEY CHECK (one = 1),"
+	"  seq INTEGER NOT NULL);"
+	"INSERT INTO job_seq (one, seq) VALUES (1, 0);"
+	"CREATE TABLE jobs_gone ("
+	"  id INTEGER PRIMARY KEY,"
+	"  seq INTEGER NOT NULL);"
+	"CREATE TRIGGER jobs_changed AFTER UPDATE OF name, namespace, owner,"
+	"  group_id, state, cleaned, cancel_requested, priority, gpu_type,"
+	"  gpu_count, replicas, cpu_milli, memory_bytes, spec, submitted_at,"
+	"  updated_at, attempts, started_at, finished_at, run_gpu_type,"
+	"  exit_code, not_before, admitted_at, run_nodes, run_ms ON jobs "
+	"BEGIN"
+	"  UPDATE job_seq SET seq = seq + 1;"
+	"  UPDATE jobs SET change_seq = (SELECT seq FROM job_seq)"
+	"    WHERE id = NEW.id;"
+	"END;"
+	"CREATE TRIGGER jobs_deleted AFTER DELETE ON jobs "
+	"BEGIN"
+	"  UPDATE job_seq SET seq = seq + 1;"
+	"  INSERT OR REPLACE INTO jobs_gone (id, seq)"
+	"    SELECT OLD.id, seq FROM job_seq;"
+	"END;",
 };
 
 static const char *const store_sql[STMT_COUNT] = {
@@ -265,6 +298,30 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "GROUP BY state, cleaned",
 	[STMT_GROUP_IDS] = "SELECT j.id FROM jobs j JOIN groups g ON "
 	    "g.id = j.group_id WHERE g.name = ?1 ORDER BY j.id",
+	[STMT_DELTA_HEAD] = "SELECT (SELECT seq FROM job_seq), "
+	    "(SELECT coalesce(max(id), 0) FROM jobs)",
+	[STMT_DELTA_JOBS] =
+	    "SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, "
+	    "j.reason, j.cleaned, j.cancel_requested, j.priority, j.gpu_type, "
+	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, j.spec, "
+	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
+	    "j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, "
+	    "j.admitted_at, j.position, j.run_nodes, j.run_ms, j.spec_base, "
+	    "j.spec_prefix "
+	    "FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
+	    "WHERE j.id > ?2 UNION ALL\n"
+	    "SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, "
+	    "j.reason, j.cleaned, j.cancel_requested, j.priority, j.gpu_type, "
+	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, j.spec, "
+	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
+	    "j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, "
+	    "j.admitted_at, j.position, j.run_nodes, j.run_ms, j.spec_base, "
+	    "j.spec_prefix "
+	    "FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
+	    "WHERE j.change_seq > ?1 AND j.change_seq > 0 AND +j.id <= ?2",
+	[STMT_DELTA_GONE] = "SELECT id FROM jobs_gone WHERE seq > ?1 "
+	    "ORDER BY id",
+	[STMT_DELTA_FORGET] = "DELETE FROM jobs_gone WHERE seq <= ?1",
 };
 
 /* The name of a SQLite result code's primary code, for messages a user

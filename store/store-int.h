@@ -43,6 +43,10 @@ enum store_stmt_id {
 	STMT_SPECS,
 	STMT_SPEC_FIELDS,
 	STMT_COUNTS,
+	STMT_DELTA_HEAD,
+	STMT_DELTA_JOBS,
+	STMT_DELTA_GONE,
+	STMT_DELTA_FORGET,
 	STMT_COUNT
 };
 
@@ -96,5 +100,19 @@ int store_user_version(struct store *);
 int store_rows_each(struct store *, const struct store_filter *, int what,
     const char *extra, const char *const *extra_vals, store_row_fn,
     void *arg, char **cause);
+
+/* store-job.c */
+/* A job from a row of the columns STMT_JOB_GET selects (the spec copied
+ * only with with_spec); NULL when its state is damaged. */
+struct store_job *store_job_from_row(sqlite3_stmt *, bool with_spec);
+
+/* The shared text the scheduler's read last needed (a sweep's jobs come
+ * one after another). */
+struct store_base_cache {
+	int64_t id;
+	char *text;
+};
+int store_sched_spec(struct store *, sqlite3_stmt *,
+    struct store_base_cache *, char **);
 
 #endif

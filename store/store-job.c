@@ -234,8 +234,8 @@ fail:
 }
 
 /* Builds a job from a row of STMT_JOB_GET or STMT_JOB_LIST; NULL when
- * its state is damaged. */
-static struct store_job *
+ * its state is damaged (store-int.h: store-delta.c reads such rows too). */
+struct store_job *
 store_job_from_row(sqlite3_stmt *stmt, bool with_spec)
 {
 	struct store_job *j;
@@ -648,20 +648,13 @@ store_group_ids(struct store *s, const char *group, int64_t **out,
 	return 0;
 }
 
-/* The shared text the scheduler's read last needed (a sweep's jobs come
- * one after another). */
-struct store_base_cache {
-	int64_t id;
-	char *text;
-};
-
 /*
  * The whole spec of the current row of STMT_SCHED_JOBS (its own text in
  * column 15, its shared text's id and prefix in 28 and 29), joined here
  * and only for the jobs the scheduler asks for, so that the read of a
  * pass does not rebuild every spec in SQL; NULL (-1) on a read error.
  */
-static int
+int
 store_sched_spec(struct store *s, sqlite3_stmt *row,
     struct store_base_cache *c, char **out)
 {

@@ -39,7 +39,7 @@ bool store_transition_is_allowed(enum store_state, enum store_state);
 struct store;
 
 /* The schema version this build writes; older files are migrated on open. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /*
  * Opens (creating if needed, directory 0700 and file 0600) and migrates the
@@ -253,6 +253,33 @@ int store_transition_with(struct store *, int64_t id, unsigned int from,
 typedef bool (*store_want_spec_fn)(const struct store_job *, void *arg);
 int store_sched_jobs(struct store *, store_want_spec_fn want, void *arg,
     struct store_job ***jobs, size_t *n, char **cause);
+
+/*
+ * The scheduler's queue kept in memory across passes (store-delta.c).  A
+ * cursor marks what a reader has seen: the change counter and the highest
+ * id at its last read.  store_sched_changes with a cursor not yet valid
+ * reads what store_sched_jobs reads (every job waiting, on the cluster,
+ * or ended but not cleaned); with a valid one, only the jobs inserted or
+ * changed since, in any state, by any process (every column counts but
+ * the reason and queue position, which store_set_reasons writes for the
+ * scheduler itself), and in *gone (ascending) the ids of jobs deleted
+ * since.  Both in one read transaction, after which the cursor moves to
+ * it; when nothing changed the read costs one row.  Jobs come by id, with
+ * spec_json as store_sched_jobs fills it; *jobs and *gone are the
+ * caller's (store_jobs_free, free).  A reader that has acted on the ids
+ * gone calls store_sched_forget with its cursor so that they are not kept
+ * for ever (one reader a queue: the scheduler, under its lock).
+ */
+struct store_cursor {
+	bool valid;
+	int64_t seq;
+	int64_t max_id;
+};
+int store_sched_changes(struct store *, struct store_cursor *,
+    store_want_spec_fn want, void *arg, struct store_job ***jobs, size_t *n,
+    int64_t **gone, size_t *ngone, char **cause);
+int store_sched_forget(struct store *, const struct store_cursor *,
+    char **cause);
 
 /* The spec texts of n jobs (ids sorted ascending) in one query: (*specs)[i]
  * is ids[i]'s, NULL for an unknown id.  The caller frees each and the
