@@ -1022,7 +1022,15 @@ kh_adopt_done(struct kube_response *got, void *arg)
 			if (!json_equal(v, json_object_get(labels, k)))
 				ours = false;
 		}
-	}
+		/* Ours but on its way out (a torn-down attempt's): not to be
+		 * taken, and not another owner's either. */
+		if (ours && json_object_get(json_object_get(got->body,
+		    "metadata"), "deletionTimestamp") != NULL) {
+			ours = false;
+			resp->leaving = true;
+		}
+	} else if (got->status == 404)
+		resp->leaving = true;	/* deleted between the POST and GET */
 	if (ours) {
 		kube_error_free(resp->error);
 		resp->error = NULL;

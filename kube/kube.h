@@ -170,6 +170,10 @@ struct kube_response {
 	int attempts;               /* tries made, 1 without retries */
 	/* A retried create met AlreadyExists with our labels: taken as ours. */
 	bool adopted;
+	/* A create met AlreadyExists from an object on its way out: ours
+	 * but being deleted (an earlier attempt's), or gone when read. The
+	 * AlreadyExists error stands; the name frees soon: try again. */
+	bool leaving;
 };
 
 typedef void (*kube_done_cb)(struct kube_response *, void *arg);
@@ -237,8 +241,9 @@ struct kube_request *kube_create(struct kube_client *, enum kube_kind,
 /*
  * POST, where an object of that name may belong to someone else: on
  * AlreadyExists (first try or retry) the object is read and taken as ours
- * (kube_response.adopted) only if it carries every label of identity; else
- * the AlreadyExists error stands.
+ * (kube_response.adopted) only if it carries every label of identity and
+ * is not being deleted; else the AlreadyExists error stands, with
+ * kube_response.leaving when the name is about to be free.
  */
 struct kube_request *kube_create_owned(struct kube_client *, enum kube_kind,
     const char *ns, json_t *obj, const json_t *identity, kube_done_cb,

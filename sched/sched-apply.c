@@ -61,6 +61,10 @@ sched_object_exists(struct sched_loop *loop, const struct store_job *j,
 		legacy = xprintf("%.*s-%lld%s", (int)(at - name), name,
 		    (long long)j->id, at + strlen(tag));
 	json_array_foreach(sched_job_objects(loop, j, key), i, o) {
+		/* One being deleted is an earlier attempt's, going. */
+		if (json_object_get(json_object_get(o, "metadata"),
+		    "deletionTimestamp") != NULL)
+			continue;
 		if (strcmp(kube_obj_name(o), name) == 0 || (legacy != NULL &&
 		    strcmp(kube_obj_name(o), legacy) == 0))
 			found = true;
@@ -99,7 +103,14 @@ sched_create_cb(struct kube_response *r, void *arg)
 	struct sched_loop *loop = sc->loop;
 	char *err, *why;
 
-	if (r->error != NULL && kube_is_already_exists(r->error)) {
+	if (r->error != NULL && kube_is_already_exists(r->error) &&
+	    r->leaving) {
+		/* The last attempt's object, still going: the next pass
+		 * creates what is missing. */
+		sched_note(loop, false, "job %lld: %s is still being deleted; "
+		    "created on a later pass", (long long)sc->job->id,
+		    sc->what);
+	} else if (r->error != NULL && kube_is_already_exists(r->error)) {
 		why = xprintf("%s exists in namespace '%s' and is not this "
 		    "job's (another queue's or made by hand): delete it or "
 		    "rename the job", sc->what, sc->job->namespace);

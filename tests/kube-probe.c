@@ -54,8 +54,8 @@ probe_report(struct kube_response *r)
 {
 	char *s;
 
-	fprintf(stderr, "status=%d attempts=%d%s\n", r->status, r->attempts,
-	    r->adopted ? " adopted" : "");
+	fprintf(stderr, "status=%d attempts=%d%s%s\n", r->status, r->attempts,
+	    r->adopted ? " adopted" : "", r->leaving ? " leaving" : "");
 	if (r->error != NULL) {
 		s = kube_error_string(r->error);
 		fprintf(stderr, "error: code=%d reason=%s message=%s\n",
@@ -520,6 +520,18 @@ main(int argc, char **argv)
 		body = probe_svc(argv[2]);
 		r = kube_wait(c, kube_create(c, KUBE_SERVICES, argv[1], body,
 		    NULL, NULL));
+		ret = probe_report(r);
+		kube_response_free(r);
+		json_decref(body);
+	} else if (strcmp(argv[0], "create-svc-owned") == 0 && argc >= 3) {
+		/* Identity: the probe's labels; "hold" adds a finalizer. */
+		body = probe_svc(argv[2]);
+		if (argc >= 4 && strcmp(argv[3], "hold") == 0)
+			json_object_set_new(json_object_get(body, "metadata"),
+			    "finalizers", json_pack("[s]", "example.com/hold"));
+		r = kube_wait(c, kube_create_owned(c, KUBE_SERVICES, argv[1],
+		    body, json_object_get(json_object_get(body, "metadata"),
+		    "labels"), NULL, NULL));
 		ret = probe_report(r);
 		kube_response_free(r);
 		json_decref(body);

@@ -10,7 +10,7 @@ if [ ! -x "${AILAB_KUBESIM:-}" ]; then
 	echo "1..0 # SKIP needs ailab-kubesim"
 	exit 0
 fi
-plan 45
+plan 51
 
 start_kubesim
 ok "ailab-kubesim is up" $?
@@ -31,6 +31,20 @@ check "alice creates a service" probe --context alice create-svc alice s1
 fails "creating it again is AlreadyExists" 1 \
 	probe --context alice create-svc alice s1
 like "reason AlreadyExists, code 409" "$TMP/err" 'code=409 reason=AlreadyExists'
+
+# kube_create_owned: a name held by an object with our identity is taken,
+# unless that object is being deleted (an earlier attempt's, going).
+check "alice creates an owned service (held by a finalizer)" \
+	probe --context alice create-svc-owned alice s9 hold
+check "creating it again takes it as ours" \
+	probe --context alice create-svc-owned alice s9
+like "adopted" "$TMP/err" 'status=200 attempts=1 adopted'
+check "it is deleted, and stays while its finalizer holds it" \
+	probe --context alice delete services alice s9
+fails "creating it again meets the object on its way out" 1 \
+	probe --context alice create-svc-owned alice s9
+like "AlreadyExists, said to be leaving, not adopted" "$TMP/err" \
+	'^status=409 attempts=1 leaving$'
 
 fails "bob may not read alice's namespace" 1 \
 	probe --context bob raw GET /api/v1/namespaces/alice/services/s1

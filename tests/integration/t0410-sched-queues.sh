@@ -2,10 +2,11 @@
 # Two local queues of one user in one namespace, and objects changed behind
 # a running job's back: each queue sees, adopts, deletes and reads logs of
 # its own objects only; a lost Service is made again; a lost Deployment
-# re-runs the job; a name held by someone else fails the job, never taken.
+# re-runs the job; a name held by someone else fails the job, never taken;
+# a name held by an earlier attempt's object still being deleted waits.
 . "$top_srcdir/tests/lib.sh"
 [ -n "${KEEP:-}" ] && trap - EXIT
-plan 26
+plan 30
 
 start_kubesim --speed 600 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
 A="$TMP/a.db"
@@ -116,4 +117,25 @@ pass "$A"; pass "$A"
 is "job 4 fails rather than take the object" "$(field "$A" 4 '["state"]')" failed
 like "its reason names the object" "$TMP/sched.out" "Deployment clash-4-$TAG-0 exists in namespace 'alice' and is not this job's"
 is "the object is left alone" "$(api GET "/apis/apps/v1/namespaces/alice/deployments/clash-4-$TAG-0")" 200
+
+# A name held by the job's own object on its way out (as an earlier
+# attempt's is while its delete completes): neither taken nor an error;
+# the job is created once the name is free.
+LINGER="{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"linger-5-$TAG-0\",\"finalizers\":[\"example.com/hold\"],\"labels\":{\"app.kubernetes.io/managed-by\":\"ailab-queue\",\"ailab-queue.io/queue\":\"$QA\",\"ailab-queue.io/job-id\":\"5\"}},\"spec\":{\"replicas\":0,\"selector\":{\"matchLabels\":{\"x\":\"y\"}},\"template\":{\"metadata\":{\"labels\":{\"x\":\"y\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}}}"
+api POST /apis/apps/v1/namespaces/alice/deployments "$LINGER" >/dev/null
+is "job 5's name is held by its own Deployment, being deleted" \
+    "$(api DELETE "/apis/apps/v1/namespaces/alice/deployments/linger-5-$TAG-0")" 200
+sed 's/^name: train/name: linger/' "$TMP/train.yaml" >"$TMP/linger.yaml"
+aq --db "$A" submit -q "$TMP/linger.yaml" >/dev/null
+pass "$A"; pass "$A"
+is "job 5 waits for the name instead of failing or taking the object" \
+    "$(field "$A" 5 '["state"]')" admitted
+curl -s -o /dev/null -X PATCH -H "Authorization: Bearer $(kube_token alice)" \
+    -H 'Content-Type: application/merge-patch+json' \
+    --data '{"metadata":{"finalizers":null}}' \
+    "$KUBESIM_URL/apis/apps/v1/namespaces/alice/deployments/linger-5-$TAG-0"
+until_state "$A" 5 running
+is "once the name is free job 5 is created and runs" "$(field "$A" 5 '["state"]')" running
+is "its Deployment is a new one, not being deleted" \
+    "$(kube_get "/apis/apps/v1/namespaces/alice/deployments/linger-5-$TAG-0" | python3 -c 'import json,sys; m = json.load(sys.stdin)["metadata"]; print("deletionTimestamp" in m, m.get("finalizers"))')" "False None"
 finish
