@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sim.h"
 
@@ -179,6 +180,8 @@ struct sim_due {
 struct sim {
 	struct event_base *base;
 	json_t *audit;			/* sim_audit's entries, oldest first */
+	FILE *audit_log;		/* --audit-log, one JSON line an entry */
+	int64_t audit_seq;		/* entries made so far */
 	struct sim_options opt;
 	struct evhttp *http;
 	struct ssl_ctx_st *ssl;
