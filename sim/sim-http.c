@@ -2194,14 +2194,17 @@ sim_state(struct sim *sim)
 	return out;
 }
 
-/* The faults in force, as JSON. */
+/* The faults in force and how many of each were injected, as JSON. */
 static json_t *
 sim_faults_json(struct sim *sim)
 {
-	return json_pack("{sfsfsisisf}", "error500", sim->faults.p500,
+	return json_pack("{sfsfsisisfs{sIsIsI}}", "error500", sim->faults.p500,
 	    "error429", sim->faults.p429, "retryAfterSeconds",
 	    sim->faults.retry_after, "latencyMs", sim->faults.latency_ms, "drop",
-	    sim->faults.pdrop);
+	    sim->faults.pdrop, "injected", "error500",
+	    (json_int_t)sim->faults.n500, "error429",
+	    (json_int_t)sim->faults.n429, "drop",
+	    (json_int_t)sim->faults.ndrop);
 }
 
 /* Restarts the listener after the reply to the admin request is out. */
@@ -2398,6 +2401,7 @@ sim_fault(struct sim *sim, struct evhttp_request *req, const char *path)
 	if (r < sim->faults.p500) {
 		struct sim_call c = { .sim = sim, .req = req };
 
+		sim->faults.n500++;
 		sim_reply_status(&c, 500, "InternalError", "Internal error "
 		    "occurred: simulated fault", json_pack("{s[{ss}]}", "causes",
 		    "message", "simulated fault"));
@@ -2409,6 +2413,7 @@ sim_fault(struct sim *sim, struct evhttp_request *req, const char *path)
 		char ra[16];
 		int s = sim->faults.retry_after > 0 ? sim->faults.retry_after : 1;
 
+		sim->faults.n429++;
 		snprintf(ra, sizeof ra, "%d", s);
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Retry-After", ra);
@@ -2425,6 +2430,7 @@ sim_fault(struct sim *sim, struct evhttp_request *req, const char *path)
 		struct evbuffer *b = evbuffer_new();
 		struct timeval tv = { 0, 20000 };
 
+		sim->faults.ndrop++;
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Content-Type", "application/json");
 		evhttp_send_reply_start(req, 200, "OK");

@@ -155,6 +155,7 @@ struct sim_faults {
 	int retry_after;
 	int latency_ms;
 	double pdrop;
+	int64_t n500, n429, ndrop;	/* faults injected so far */
 };
 
 /* A node as the scheduler sees it: allocatable and what bound pods use. */
