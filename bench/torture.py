@@ -37,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import urllib.request
 
 TERMINAL = ("succeeded", "failed", "cancelled", "timed_out")
@@ -114,6 +115,7 @@ class Daemon:
                                          stdout=out, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL)
             out.close()
+            self.stats.say("started %s pid %d" % (self.name, self.proc.pid))
 
     def kill9(self):
         """kill -9 by pid; True if it was running."""
@@ -123,6 +125,7 @@ class Daemon:
                 return False
             p.send_signal(signal.SIGKILL)
             p.wait()
+            self.stats.say("kill -9 %s pid %d" % (self.name, p.pid))
             self.proc = None
             return True
 
@@ -379,6 +382,7 @@ class Torture:
             p.send_signal(signal.SIGKILL)
             p.wait()
             self.stats.add("kill -9 cleanup")
+            self.stats.say("kill -9 cleanup of %s pid %d" % (qname, p.pid))
         return None
 
     def cron(self):
@@ -405,8 +409,10 @@ class Torture:
                     time.sleep(rng.uniform(0, 2))
                     d.start()
             elif kind == "cleanup":
+                # Not --grace 0s while schedulers run: an object created
+                # between cleanup's read of the queue and its list of the
+                # cluster would look orphaned (docs/performance.md).
                 self.cleanup_once(rng.choice(list(self.queues)),
-                                  grace=rng.choice(["0s", "30s"]),
                                   kill_after=rng.uniform(0.01, 0.6))
             else:
                 self.api_fault(rng)
@@ -417,6 +423,7 @@ class Torture:
         """A burst of one kind of API trouble on top of the steady faults."""
         f = rng.choice(["expire", "restart", "latency", "burst500", "drops"])
         self.stats.add("api " + f)
+        self.stats.say("api " + f)
         try:
             if f == "expire":
                 self.sim_api("POST", "/sim/faults", {"expireWatches": True})
@@ -820,6 +827,9 @@ def main():
         rc = t.main()
     except KeyboardInterrupt:
         print("torture: interrupted", flush=True)
+    except Exception:
+        traceback.print_exc()
+        print("torture: the run itself failed", flush=True)
     finally:
         t.stop_all()
     if rc == 0 and not a.keep and not a.workdir:
