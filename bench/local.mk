@@ -90,3 +90,10 @@ bench_spec_load_SOURCES = bench/spec-load.c
 bench_spec_load_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 bench_spec_load_LDADD = spec/libspec.a common/libcommon.a \
 	$(JANSSON_LIBS) $(YAML_LIBS) -lm
+
+# Issue 18's torture run: two local queues and a server in one namespace
+# of ailab-kubesim under API faults, concurrent users and kill -9 of sched,
+# serve and cleanup, then checks (docs/operations.md, "Torture run";
+# figures in docs/performance.md).
+dist_noinst_SCRIPTS += bench/torture.sh
+EXTRA_DIST += bench/torture.py bench/torture-cluster.yaml

@@ -212,20 +212,26 @@ sched_reconcile(struct sched_loop *loop, struct store_job *j)
 		sched_end(loop, j, NULL, STORE_CANCELLED, "cancelled");
 		return;
 	}
-	if (j->state == STORE_ADMITTED &&
-	    sched_ensure_objects(loop, j, &cause) < 0) {
-		reason = xprintf("cannot render: %s", cause);
-		sched_end(loop, j, NULL, STORE_FAILED, reason);
-		free(reason);
-		free(cause);
-		return;
-	}
 	pods = sched_attempt_pods(loop, j);
 	workloads = json_incref(sched_job_objects(loop, j,
 	    sp->deployment ? SCHED_OBJ_DEPLOYMENTS : SCHED_OBJ_JOBS));
 	if (workloads == NULL)
 		workloads = json_array();
 	sched_observe(pods, workloads, j->replicas, sp->deployment, &obs);
+	/*
+	 * An admitted job's missing objects are made again, but not once it
+	 * has ended: this pass tears it down, deleting only the objects the
+	 * cache holds, and a create still in flight would be left behind.
+	 */
+	if (j->state == STORE_ADMITTED && (obs.state == SCHED_OBS_PENDING ||
+	    obs.state == SCHED_OBS_RUNNING) &&
+	    sched_ensure_objects(loop, j, &cause) < 0) {
+		reason = xprintf("cannot render: %s", cause);
+		sched_end(loop, j, NULL, STORE_FAILED, reason);
+		free(reason);
+		free(cause);
+		goto done;
+	}
 
 	if (j->state == STORE_RUNNING && sched_running_objects(loop, j, sp,
 	    workloads, &obs))

@@ -51,7 +51,8 @@ SIM_TESTS = \
 	tests/integration/t0311-sim-namespace-only.sh \
 	tests/integration/t0312-sim-builtin.sh \
 	tests/integration/t0313-sim-validation.sh \
-	tests/integration/t0314-sim-storage.sh
+	tests/integration/t0314-sim-storage.sh \
+	tests/integration/t0315-sim-audit.sh
 TESTS += $(SIM_TESTS)
 EXTRA_DIST += $(SIM_TESTS) tests/sim sim/gen-schema.py
 

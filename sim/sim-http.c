@@ -43,6 +43,7 @@ struct sim_call {
 	const char *ns;
 	const char *name;
 	const char *sub;
+	json_t *audit;		/* this request's audit entry, or NULL */
 };
 
 /* A log follower: emits new lines as simulated time passes. */
@@ -64,6 +65,8 @@ struct sim_delayed {
 };
 
 static void sim_http_cb(struct evhttp_request *, void *);
+static void sim_audit_code(struct sim_call *, int);
+static void sim_audit_commit(struct sim_call *);
 static void sim_serve(struct sim *, struct evhttp_request *);
 
 /* The reason phrase for a status code. */
@@ -131,6 +134,7 @@ sim_reply_json(struct sim_call *c, int code, json_t *obj)
 	    "Audit-Id", "00000000-0000-0000-0000-000000000000");
 	json_dump_callback(obj, sim_dump_cb, buf, JSON_COMPACT);
 	json_decref(obj);
+	sim_audit_code(c, code);
 	evhttp_send_reply(c->req, code, sim_phrase(code), buf);
 	evbuffer_free(buf);
 }
@@ -282,31 +286,84 @@ sim_can(struct sim_user *u, const char *verb, const char *group,
 
 /*
  * Keeps who changed what, as an API server's audit log does: the user the
- * request acted as, and who impersonated them.  Tests read it at
- * GET /sim/audit to tell whose identity created an object.  The last
- * SIM_AUDIT_MAX entries are kept.
+ * request acted as, who impersonated them, the client's User-Agent, the
+ * object's name and labels and the answer's code.  Tests read it at
+ * GET /sim/audit to tell whose identity created an object.  The entry is
+ * completed while the request is served and kept by sim_audit_commit.
  */
 static void
 sim_audit(struct sim_call *c, const char *verb, const char *resource,
     const char *ns, const char *name)
 {
-	struct sim *sim = c->sim;
+	const char *ua = sim_h(c, "User-Agent");
 	json_t *e;
 
-	if (sim->audit == NULL)
-		sim->audit = json_array();
-	e = json_pack("{s:s,s:s,s:s}", "user", c->user->name, "verb", verb,
+	sim_audit_commit(c);
+	e = json_pack("{s:I,s:s,s:s,s:s}", "seq", (json_int_t)
+	    ++c->sim->audit_seq, "user", c->user->name, "verb", verb,
 	    "resource", resource);
 	if (c->impersonator != NULL)
 		json_object_set_new(e, "impersonatedBy",
 		    json_string(c->impersonator));
+	if (c->sub != NULL)
+		json_object_set_new(e, "subresource", json_string(c->sub));
 	if (ns != NULL)
 		json_object_set_new(e, "namespace", json_string(ns));
 	if (name != NULL)
 		json_object_set_new(e, "name", json_string(name));
+	if (ua != NULL)
+		json_object_set_new(e, "userAgent", json_string(ua));
+	c->audit = e;
+}
+
+/* Adds the object a request acts on (its name and labels) to its entry. */
+static void
+sim_audit_object(struct sim_call *c, json_t *obj)
+{
+	json_t *labels;
+	const char *name;
+
+	if (c->audit == NULL || obj == NULL)
+		return;
+	name = sim_str(obj, "metadata.name");
+	if (json_object_get(c->audit, "name") == NULL && name != NULL)
+		json_object_set_new(c->audit, "name", json_string(name));
+	labels = sim_path(obj, "metadata.labels");
+	if (json_object_get(c->audit, "labels") == NULL &&
+	    json_is_object(labels))
+		json_object_set_new(c->audit, "labels", json_deep_copy(labels));
+}
+
+/* Records the first status code answered to an audited request. */
+static void
+sim_audit_code(struct sim_call *c, int code)
+{
+	if (c->audit != NULL && json_object_get(c->audit, "code") == NULL)
+		json_object_set_new(c->audit, "code", json_integer(code));
+}
+
+/*
+ * Keeps a finished entry: the last SIM_AUDIT_MAX in memory, every one in
+ * --audit-log (flushed, so a reader sees it while the simulator runs).
+ */
+static void
+sim_audit_commit(struct sim_call *c)
+{
+	struct sim *sim = c->sim;
+
+	if (c->audit == NULL)
+		return;
+	if (sim->audit == NULL)
+		sim->audit = json_array();
+	if (sim->audit_log != NULL) {
+		json_dumpf(c->audit, sim->audit_log, JSON_COMPACT);
+		fputc('\n', sim->audit_log);
+		fflush(sim->audit_log);
+	}
 	if (json_array_size(sim->audit) >= SIM_AUDIT_MAX)
 		json_array_remove(sim->audit, 0);
-	json_array_append_new(sim->audit, e);
+	json_array_append_new(sim->audit, c->audit);
+	c->audit = NULL;
 }
 
 /* Checks access and answers 403 in the apiserver's words when refused. */
@@ -321,7 +378,9 @@ sim_authorize(struct sim_call *c, const char *verb, enum sim_rt rt,
 	if (rt == SIM_RT_NAMESPACES && ns == NULL && name != NULL)
 		ns = name;
 	if (sim_can(c->user, verb, t->group, t->name, ns, NULL)) {
-		if (!sim_is_read(verb))
+		/* Log reads too: whose process read which pod's log. */
+		if (!sim_is_read(verb) || (rt == SIM_RT_PODS &&
+		    c->sub != NULL && strcmp(c->sub, "log") == 0))
 			sim_audit(c, verb, t->name, ns, name);
 		return 0;
 	}
@@ -1291,6 +1350,7 @@ sim_create(struct sim_call *c, enum sim_rt rt, const char *ns)
 
 	if ((obj = sim_body(c, false)) == NULL)
 		return;
+	sim_audit_object(c, obj);
 	if (sim_fields_admit(c->req, rt, obj, sim_q(c, "fieldValidation"),
 	    "create", NULL, &st) != 0) {
 		json_decref(obj);
@@ -1319,6 +1379,7 @@ sim_create(struct sim_call *c, enum sim_rt rt, const char *ns)
 		sim_reply_admit_error(c, st);
 		return;
 	}
+	sim_audit_object(c, stored);
 	sim_reply_json(c, 201, json_incref(stored));
 }
 
@@ -1702,12 +1763,15 @@ sim_logs(struct sim_call *c, json_t *pod)
 		event_add(f->ev, &tv);
 		f->next = sim_follows;
 		sim_follows = f;
+		sim_audit_code(c, 200);
 		evhttp_send_reply_start(c->req, 200, "OK");
 		evhttp_send_reply_chunk(c->req, buf);
 		evhttp_connection_set_closecb(evhttp_request_get_connection(
 		    c->req), sim_follow_closed, f);
-	} else
+	} else {
+		sim_audit_code(c, 200);
 		evhttp_send_reply(c->req, 200, "OK", buf);
+	}
 	evbuffer_free(buf);
 	free(text);
 }
@@ -1977,6 +2041,7 @@ sim_resource(struct sim_call *c, char **s, int n)
 	if (sim_authorize(c, verb, rt, c->ns, c->name) != 0)
 		return;
 	obj = sim_get(c->sim, rt, c->ns, c->name);
+	sim_audit_object(c, obj);
 	if (c->method == EVHTTP_REQ_GET && sim_qbool(c, "watch")) {
 		sim_watch_start(c, rt, c->ns);
 		return;
@@ -2129,14 +2194,17 @@ sim_state(struct sim *sim)
 	return out;
 }
 
-/* The faults in force, as JSON. */
+/* The faults in force and how many of each were injected, as JSON. */
 static json_t *
 sim_faults_json(struct sim *sim)
 {
-	return json_pack("{sfsfsisisf}", "error500", sim->faults.p500,
+	return json_pack("{sfsfsisisfs{sIsIsI}}", "error500", sim->faults.p500,
 	    "error429", sim->faults.p429, "retryAfterSeconds",
 	    sim->faults.retry_after, "latencyMs", sim->faults.latency_ms, "drop",
-	    sim->faults.pdrop);
+	    sim->faults.pdrop, "injected", "error500",
+	    (json_int_t)sim->faults.n500, "error429",
+	    (json_int_t)sim->faults.n429, "drop",
+	    (json_int_t)sim->faults.ndrop);
 }
 
 /* Restarts the listener after the reply to the admin request is out. */
@@ -2333,6 +2401,7 @@ sim_fault(struct sim *sim, struct evhttp_request *req, const char *path)
 	if (r < sim->faults.p500) {
 		struct sim_call c = { .sim = sim, .req = req };
 
+		sim->faults.n500++;
 		sim_reply_status(&c, 500, "InternalError", "Internal error "
 		    "occurred: simulated fault", json_pack("{s[{ss}]}", "causes",
 		    "message", "simulated fault"));
@@ -2344,6 +2413,7 @@ sim_fault(struct sim *sim, struct evhttp_request *req, const char *path)
 		char ra[16];
 		int s = sim->faults.retry_after > 0 ? sim->faults.retry_after : 1;
 
+		sim->faults.n429++;
 		snprintf(ra, sizeof ra, "%d", s);
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Retry-After", ra);
@@ -2360,6 +2430,7 @@ sim_fault(struct sim *sim, struct evhttp_request *req, const char *path)
 		struct evbuffer *b = evbuffer_new();
 		struct timeval tv = { 0, 20000 };
 
+		sim->faults.ndrop++;
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Content-Type", "application/json");
 		evhttp_send_reply_start(req, 200, "OK");
@@ -2479,6 +2550,7 @@ sim_serve(struct sim *sim, struct evhttp_request *req)
 		goto out;
 	sim_route(&c);
 out:
+	sim_audit_commit(&c);
 	evhttp_clear_headers(&c.q);
 	for (i = 0; i < c.nsegs; i++)
 		free(c.segs[i]);

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sim.h"
 
@@ -155,6 +156,7 @@ struct sim_faults {
 	int retry_after;
 	int latency_ms;
 	double pdrop;
+	int64_t n500, n429, ndrop;	/* faults injected so far */
 };
 
 /* A node as the scheduler sees it: allocatable and what bound pods use. */
@@ -180,6 +182,8 @@ struct sim_due {
 struct sim {
 	struct event_base *base;
 	json_t *audit;			/* sim_audit's entries, oldest first */
+	FILE *audit_log;		/* --audit-log, one JSON line an entry */
+	int64_t audit_seq;		/* entries made so far */
 	struct sim_options opt;
 	struct evhttp *http;
 	struct ssl_ctx_st *ssl;

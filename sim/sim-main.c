@@ -34,6 +34,8 @@ static const struct {
 	{ "faults", "JSON", "faults at start, as POST /sim/faults takes them" },
 	{ "namespace-only-users", NULL, "clusterRead: false for every "
 	    "non-admin user" },
+	{ "audit-log", "FILE", "append every audit entry to FILE, one JSON "
+	    "line each" },
 	{ "verbose", NULL, "log each request" },
 	{ "help", NULL, "show this help" },
 };
@@ -82,6 +84,7 @@ main(int argc, char **argv)
 		{ "watch-cache", required_argument, NULL, 'w' },
 		{ "faults", required_argument, NULL, 'f' },
 		{ "namespace-only-users", no_argument, NULL, 'n' },
+		{ "audit-log", required_argument, NULL, 'L' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -153,6 +156,9 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			opt.namespace_only = true;
+			break;
+		case 'L':
+			opt.audit_log = optarg;
 			break;
 		case 'v':
 			verbose++;

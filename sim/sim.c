@@ -1,6 +1,7 @@
 /* The simulation object: virtual clock, randomness and the periodic pass. */
 #include "sim-int.h"
 
+#include <errno.h>
 #include <event2/event.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
@@ -137,6 +138,11 @@ sim_new(struct event_base *base, const struct sim_options *opt, char **cause)
 		sim->faults.pdrop = json_number_value(json_object_get(f, "drop"));
 		json_decref(f);
 	}
+	if (opt->audit_log != NULL &&
+	    (sim->audit_log = fopen(opt->audit_log, "a")) == NULL) {
+		*cause = xprintf("%s: %s", opt->audit_log, strerror(errno));
+		goto fail;
+	}
 	if (opt->tls_cert != NULL && sim_tls_init(sim, cause) != 0)
 		goto fail;
 	if (sim_http_start(sim, cause) != 0)
@@ -192,6 +198,8 @@ sim_free(struct sim *sim)
 	free(sim->users);
 	json_decref(sim->cluster);
 	json_decref(sim->audit);
+	if (sim->audit_log != NULL)
+		fclose(sim->audit_log);
 	free(sim->host);
 	free(sim->url);
 	free(sim);

@@ -30,6 +30,7 @@ struct sim_options {
 	int watch_cache;	  /* events kept for watches from an old RV */
 	const char *faults;	  /* JSON faults at start, or NULL */
 	bool namespace_only;	  /* no cluster reads for non-admin users */
+	const char *audit_log;	  /* every audit entry appended here, or NULL */
 };
 
 /*

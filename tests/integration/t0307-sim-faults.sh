@@ -4,7 +4,7 @@
 # watches, a node going NotReady and an API server restart.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-plan 27
+plan 28
 
 # The roomy cluster: pods without limits, quotas on requests only.
 sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
@@ -32,6 +32,7 @@ like "after part of a body" "$TMP/partial" '^\{"kind":"Status"'
 api POST /sim/faults admin-token '{"drop":0}' >/dev/null
 api GET /sim/faults >/dev/null
 is "GET /sim/faults shows them" "$(jget 'd["drop"]')" 0.0
+is "and counts what was injected" "$(jget '[d["injected"][k] for k in ("error500","error429","drop")]')" '[1, 1, 1]'
 
 # Expired watches.
 RV=$(api GET /api/v1/namespaces/bob/pods bob-token >/dev/null; jget 'd["metadata"]["resourceVersion"]')
