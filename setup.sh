@@ -6,7 +6,7 @@ set -eu
 pkgs="autoconf automake make gcc pkg-config ca-certificates
 libcurl4-openssl-dev libyaml-dev libsqlite3-dev libevent-dev libjansson-dev
 libssl-dev libcmocka-dev openssl python3 python3-kubernetes sqlite3 curl
-chromium chromium-driver python3-selenium"
+chromium chromium-driver python3-selenium gdb groff-base"
 
 missing=
 for p in $pkgs; do

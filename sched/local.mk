@@ -122,3 +122,7 @@ EXTRA_DIST += tests/integration/t0414-sched-delta.sh
 # object is not made again behind the teardown (found by bench/torture.sh).
 TESTS += tests/integration/t0415-sched-ended-objects.sh
 EXTRA_DIST += tests/integration/t0415-sched-ended-objects.sh
+# A scheduler killed inside a requeue's teardown (gdb): the attempt is not
+# run twice.
+TESTS += tests/integration/t0416-sched-teardown-crash.sh
+EXTRA_DIST += tests/integration/t0416-sched-teardown-crash.sh

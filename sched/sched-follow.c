@@ -223,6 +223,14 @@ sched_reconcile(struct sched_loop *loop, struct store_job *j)
 	 * has ended: this pass tears it down, deleting only the objects the
 	 * cache holds, and a create still in flight would be left behind.
 	 */
+	if (j->state == STORE_ADMITTED && json_array_size(pods) == 0 &&
+	    sched_teardown_begun(loop, j)) {
+		reason = xprintf("attempt %d ended and was being torn down "
+		    "when the scheduler stopped", j->attempts);
+		sched_requeue(loop, j, NULL, reason);
+		free(reason);
+		goto done;
+	}
 	if (j->state == STORE_ADMITTED && (obs.state == SCHED_OBS_PENDING ||
 	    obs.state == SCHED_OBS_RUNNING) &&
 	    sched_ensure_objects(loop, j, &cause) < 0) {

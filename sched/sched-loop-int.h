@@ -349,6 +349,7 @@ void sched_record_waits(struct sched_loop *);
 void sched_follow(struct sched_loop *);
 
 /* sched-teardown.c */
+bool sched_teardown_begun(struct sched_loop *, const struct store_job *);
 void sched_teardown_start(struct sched_loop *, const struct store_job *,
     const struct sched_obs *, enum sched_after, const char *reason,
     int64_t not_before);

@@ -297,6 +297,33 @@ sched_teardown_start(struct sched_loop *loop, const struct store_job *j,
 	}
 }
 
+/*
+ * True if a teardown of the job's current attempt had begun: its logs are
+ * kept (only a teardown keeps them) and its workload is gone.  A scheduler
+ * killed between a requeue's deletes and its record leaves the job
+ * admitted with no objects, which a restart must not take for creates
+ * that never happened: the attempt would run a second time.
+ */
+bool
+sched_teardown_begun(struct sched_loop *loop, const struct store_job *j)
+{
+	struct store_replica *r = NULL;
+	size_t n = 0, i;
+	bool found = false;
+
+	if (json_array_size(sched_job_objects(loop, j,
+	    SCHED_OBJ_DEPLOYMENTS)) > 0 || json_array_size(sched_job_objects(
+	    loop, j, SCHED_OBJ_JOBS)) > 0)
+		return false;
+	if (store_replicas(loop->store, j->id, &r, &n, NULL) != 0)
+		return false;
+	for (i = 0; i < n; i++)
+		if (r[i].attempt == j->attempts)
+			found = true;
+	store_replicas_free(r, n);
+	return found;
+}
+
 /* Deletes one orphan object (NotFound is success). */
 static void
 sched_orphan_cb(struct kube_response *r, void *arg)

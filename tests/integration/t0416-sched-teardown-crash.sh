@@ -1,0 +1,64 @@
+#!/bin/sh
+# A scheduler killed inside a requeue's teardown: attempt 1 failed, its log
+# was kept and its objects deleted, and the process died before the store
+# heard (found by bench/torture.sh).  The job is still "admitted" with no
+# objects, as after an admission whose creates never happened; the next
+# scheduler must finish the teardown, not run attempt 1 a second time.
+# The kill lands at sched_teardown_finish under gdb; asserted on the
+# simulated cluster's audit log.
+. "$top_srcdir/tests/lib.sh"
+plan 7
+if ! command -v gdb >/dev/null 2>&1; then
+	echo "Bail out! gdb is needed (setup.sh installs it)"
+	exit 1
+fi
+
+start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
+    --speed 600 --audit-log "$TMP/audit.jsonl" ||
+    { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+pass() { timeout 60 "$AILAB_QUEUE" --context alice sched --once >>"$TMP/sched.out" 2>&1; }
+field() { aq show 1 -o json | python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+# creates ATTEMPT: Deployments of job 1 created (201) for that attempt.
+creates() {
+	python3 -c 'import json, sys
+n = 0
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    lb = e.get("labels") or {}
+    if e.get("verb") == "create" and e.get("resource") == "deployments" \
+            and e.get("code") == 201 and lb.get("ailab-queue.io/job-id") == "1" \
+            and lb.get("ailab-queue.io/attempt") == sys.argv[2]:
+        n += 1
+print(n)' "$TMP/audit.jsonl" "$1"
+}
+
+cat >"$TMP/flaky.yaml" <<'EOT'
+name: flaky
+command: python train.py
+retries: 1
+annotations:
+  sim.ailab-queue.io/duration: 1s
+  sim.ailab-queue.io/exit-codes: "1,0"
+EOT
+aq --context alice submit -q "$TMP/flaky.yaml" >/dev/null
+pass
+is "admitted and created as attempt 1" "$(field '["state"]') $(field '["attempts"]')" "admitted 1"
+sleep 2
+# The pass that sees attempt 1 fail keeps its log, deletes its objects,
+# and is killed where it would record the requeue.
+timeout 60 gdb -batch -ex 'break sched_teardown_finish' -ex run -ex kill \
+    --args "$top_builddir/ailab-queue-cluster" --context alice sched --once \
+    >"$TMP/gdb.out" 2>&1
+like "the scheduler stopped in its teardown" "$TMP/gdb.out" "Breakpoint 1, sched_teardown_finish"
+is "the store still says admitted, attempt 1" "$(field '["state"]') $(field '["attempts"]')" "admitted 1"
+is "attempt 1's Deployment is gone from the cluster" \
+    "$(kube_count '/apis/apps/v1/namespaces/alice/deployments?labelSelector=ailab-queue.io%2Fjob-id%3D1')" 0
+
+n=0
+while [ $n -lt 30 ] && [ "$(field '["state"]')" != succeeded ]; do pass; sleep 0.3; n=$((n + 1)); done
+is "the job then succeeds on attempt 2" "$(field '["state"]') $(field '["attempts"]')" "succeeded 2"
+is "attempt 1 was created once, never again" "$(creates 1)" 1
+aq why 1 >"$TMP/why" 2>&1; aq show 1 >>"$TMP/why" 2>&1
+like "the history says the teardown was finished after the stop" "$TMP/why" \
+    "attempt 1 ended and was being torn down when the scheduler stopped"
+finish
