@@ -163,6 +163,17 @@ static const char *const store_migrations[] = {
 	"END;",
 };
 
+/* The scheduler's columns of a job (as STMT_SCHED_JOBS), for both halves
+ * of the delta read. */
+#define STORE_DELTA_SELECT \
+	"SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, " \
+	"j.reason, j.cleaned, j.cancel_requested, j.priority, j.gpu_type, " \
+	"j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, j.spec, " \
+	"j.attempts, j.submitted_at, j.updated_at, j.started_at, " \
+	"j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, " \
+	"j.admitted_at, j.position, j.run_nodes, j.run_ms, j.spec_base, " \
+	"j.spec_prefix FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
+
 static const char *const store_sql[STMT_COUNT] = {
 	[STMT_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
 	[STMT_BEGIN] = "BEGIN",
@@ -301,23 +312,9 @@ static const char *const store_sql[STMT_COUNT] = {
 	[STMT_DELTA_HEAD] = "SELECT (SELECT seq FROM job_seq), "
 	    "(SELECT coalesce(max(id), 0) FROM jobs)",
 	[STMT_DELTA_JOBS] =
-	    "SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, "
-	    "j.reason, j.cleaned, j.cancel_requested, j.priority, j.gpu_type, "
-	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, j.spec, "
-	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
-	    "j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, "
-	    "j.admitted_at, j.position, j.run_nodes, j.run_ms, j.spec_base, "
-	    "j.spec_prefix "
-	    "FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
+	    STORE_DELTA_SELECT
 	    "WHERE j.id > ?2 UNION ALL\n"
-	    "SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, "
-	    "j.reason, j.cleaned, j.cancel_requested, j.priority, j.gpu_type, "
-	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, j.spec, "
-	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
-	    "j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, "
-	    "j.admitted_at, j.position, j.run_nodes, j.run_ms, j.spec_base, "
-	    "j.spec_prefix "
-	    "FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
+	    STORE_DELTA_SELECT
 	    "WHERE j.change_seq > ?1 AND j.change_seq > 0 AND +j.id <= ?2",
 	[STMT_DELTA_GONE] = "SELECT id FROM jobs_gone WHERE seq > ?1 "
 	    "ORDER BY id",
