@@ -218,11 +218,6 @@ sched_reconcile(struct sched_loop *loop, struct store_job *j)
 	if (workloads == NULL)
 		workloads = json_array();
 	sched_observe(pods, workloads, j->replicas, sp->deployment, &obs);
-	/*
-	 * An admitted job's missing objects are made again, but not once it
-	 * has ended: this pass tears it down, deleting only the objects the
-	 * cache holds, and a create still in flight would be left behind.
-	 */
 	if (j->state == STORE_ADMITTED && json_array_size(pods) == 0 &&
 	    sched_teardown_begun(loop, j)) {
 		reason = xprintf("attempt %d ended and was being torn down "
@@ -231,6 +226,11 @@ sched_reconcile(struct sched_loop *loop, struct store_job *j)
 		free(reason);
 		goto done;
 	}
+	/*
+	 * An admitted job's missing objects are made again, but not once it
+	 * has ended: this pass tears it down, deleting only the objects the
+	 * cache holds, and a create still in flight would be left behind.
+	 */
 	if (j->state == STORE_ADMITTED && (obs.state == SCHED_OBS_PENDING ||
 	    obs.state == SCHED_OBS_RUNNING) &&
 	    sched_ensure_objects(loop, j, &cause) < 0) {

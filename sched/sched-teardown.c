@@ -102,7 +102,8 @@ sched_teardown_finish(struct sched_teardown *t)
 	sched_teardown_free(t);
 }
 
-/* True if a replica of an attempt already has its end archived. */
+/* True if a replica of an attempt (any, for rank -1) already has its end
+ * archived. */
 static bool
 sched_replica_archived(struct sched_loop *loop, int64_t id, int attempt,
     int rank)
@@ -114,7 +115,8 @@ sched_replica_archived(struct sched_loop *loop, int64_t id, int attempt,
 	if (store_replicas(loop->store, id, &r, &n, NULL) != 0)
 		return false;
 	for (i = 0; i < n; i++)
-		if (r[i].attempt == attempt && r[i].rank == rank)
+		if (r[i].attempt == attempt &&
+		    (rank < 0 || r[i].rank == rank))
 			found = true;
 	store_replicas_free(r, n);
 	return found;
@@ -307,21 +309,11 @@ sched_teardown_start(struct sched_loop *loop, const struct store_job *j,
 bool
 sched_teardown_begun(struct sched_loop *loop, const struct store_job *j)
 {
-	struct store_replica *r = NULL;
-	size_t n = 0, i;
-	bool found = false;
-
 	if (json_array_size(sched_job_objects(loop, j,
 	    SCHED_OBJ_DEPLOYMENTS)) > 0 || json_array_size(sched_job_objects(
 	    loop, j, SCHED_OBJ_JOBS)) > 0)
 		return false;
-	if (store_replicas(loop->store, j->id, &r, &n, NULL) != 0)
-		return false;
-	for (i = 0; i < n; i++)
-		if (r[i].attempt == j->attempts)
-			found = true;
-	store_replicas_free(r, n);
-	return found;
+	return sched_replica_archived(loop, j->id, j->attempts, -1);
 }
 
 /* Deletes one orphan object (NotFound is success). */
