@@ -98,6 +98,7 @@ struct spec_site {
 	int max_replicas;
 	int64_t default_uid;     /* runAsUser and runAsGroup of pods */
 	int64_t default_gid;
+	int64_t interactive_timeout_s; /* an interactive job's unless it says */
 	char *ib_resource;       /* extended resource for UseIB, or NULL */
 	char *ib_network;        /* pod network for ib (${namespace}), or NULL */
 	int64_t user_max_queued; /* limits.per_user.queued_jobs; 0: none */

@@ -1328,6 +1328,11 @@ spec_tmpl_read(struct spec_ctx *c, struct spec_node *d,
 			t->nports++;
 		}
 	}
+	/* A forgotten interactive job would hold its GPUs until someone
+	 * notices: unless the spec says otherwise (timeout: 0 is none), it
+	 * gets the site's limit. */
+	if (t->interactive && spec_node_get(d, "timeout") == NULL)
+		t->timeout_s = site->interactive_timeout_s;
 	if (t->interactive && t->job_workload)
 		spec_error(c, t->interactive_node, "an interactive job needs "
 		    "'workload: deployment'");

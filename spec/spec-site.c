@@ -71,6 +71,7 @@ spec_site_builtin(void)
 	s->max_cpu_milli = 128000;
 	s->max_memory = (int64_t)512 << 30;
 	s->max_replicas = 64;
+	s->interactive_timeout_s = 24 * 3600;
 	s->ib_resource = xstrdup("rdma/rdma_shared_device_a");
 	s->ib_network = xstrdup("ipoibnetwork-${namespace}");
 	return s;
@@ -212,6 +213,23 @@ spec_site_id(struct spec_ctx *c, const struct spec_node *v, const char *key,
 
 	spec_site_int(c, v, key, INT32_MAX, &n);
 	*out = n;
+}
+
+/* Reads a duration setting; "0" is none. */
+static void
+spec_site_duration(struct spec_ctx *c, const struct spec_node *v,
+    const char *key, int64_t *out)
+{
+	char *cause = NULL;
+
+	if (v->type != SPEC_NODE_SCALAR) {
+		spec_error(c, v, "'%s' must be a duration such as '24h'", key);
+		return;
+	}
+	if (duration_parse(v->s, out, &cause) != 0) {
+		spec_error(c, v, "'%s': %s", key, cause);
+		free(cause);
+	}
 }
 
 /* Reads a quantity setting. */
@@ -482,6 +500,11 @@ spec_site_apply(struct spec_ctx *c, struct spec_site *s,
 			if (def && (f = spec_node_get(v, "gid")) != NULL)
 				spec_site_id(c, f, "defaults.gid",
 				    &s->default_gid);
+			if (def && (f = spec_node_get(v,
+			    "interactive_timeout")) != NULL)
+				spec_site_duration(c, f,
+				    "defaults.interactive_timeout",
+				    &s->interactive_timeout_s);
 		} else {
 			near = closest_word(k->s, keys, nitems(keys));
 			spec_error(c, k, "unknown key '%s'%s%s%s", k->s,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -195,6 +196,79 @@ test_sweep_group(void **state)
 	spec_diags_release(&d);
 }
 
+/* The stored timeout_s of the only job of a spec, loaded with a site. */
+static int64_t
+stored_timeout(const char *text, const struct spec_site *site)
+{
+	struct spec_options o = { .default_namespace = "alice", .site = site };
+	struct spec_diags d = { 0 };
+	struct spec_set *set = NULL;
+	json_t *j;
+	int64_t t;
+
+	assert_int_equal(spec_load_buffer("t.yaml", text, strlen(text), &o,
+	    &set, &d), 0);
+	j = json_loads(set->jobs[0]->spec_json, 0, NULL);
+	assert_non_null(j);
+	t = json_integer_value(json_object_get(j, "timeout_s"));
+	json_decref(j);
+	spec_set_free(set);
+	spec_diags_release(&d);
+	return t;
+}
+
+/* An interactive job without a timeout gets the site's (24h built in, set
+ * by defaults.interactive_timeout); its own timeout, 0 included, wins; a
+ * batch job gets none; a bad setting is an error at its place. */
+static void
+test_interactive_timeout(void **state)
+{
+	char path[] = "/tmp/aq-site-XXXXXX";
+	const char *text = "defaults: {interactive_timeout: 8h}\n";
+	const char *bad = "defaults:\n  interactive_timeout: soon\n";
+	struct spec_site *site;
+	struct spec_diags d = { 0 };
+	char *msg;
+	int fd;
+
+	(void)state;
+	assert_int_equal(stored_timeout("name: a\ninteractive: true\n", NULL),
+	    86400);
+	assert_int_equal(stored_timeout("name: a\ninteractive: true\n"
+	    "timeout: 2h\n", NULL), 7200);
+	assert_int_equal(stored_timeout("name: a\ninteractive: true\n"
+	    "timeout: 0\n", NULL), 0);
+	assert_int_equal(stored_timeout("name: a\ncommand: 'true'\n", NULL),
+	    0);
+	assert_int_equal(stored_timeout("NameSpace: alice\nBaseName: a\n"
+	    "GPU: RTX4090\n", NULL), 86400);
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	site = spec_site_builtin();
+	assert_int_equal(spec_site_apply_file(site, path, &d), 0);
+	assert_int_equal(stored_timeout("name: a\ninteractive: true\n", site),
+	    8 * 3600);
+	spec_site_free(site);
+
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
+	close(fd);
+	site = spec_site_builtin();
+	assert_int_equal(spec_site_apply_file(site, path, &d), -1);
+	assert_true(d.n > 0);
+	msg = spec_diag_format(&d.v[0]);
+	assert_non_null(strstr(msg, ":2:24: 'defaults.interactive_timeout': "
+	    "invalid duration 'soon'"));
+	free(msg);
+	spec_site_free(site);
+	spec_diags_release(&d);
+	unlink(path);
+}
+
 /* Rendering from the stored spec: names, labels, env, chosen GPU type. */
 static void
 test_render_stored(void **state)
@@ -281,6 +355,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_wrapper_quoting,
 		    wrap_setup, wrap_teardown),
 		cmocka_unit_test(test_sweep_group),
+		cmocka_unit_test(test_interactive_timeout),
 		cmocka_unit_test(test_render_stored),
 		cmocka_unit_test(test_all_errors),
 	};
