@@ -2,6 +2,7 @@
  * rosters, and the stored spec JSON. */
 #include "spec-int.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,15 +33,98 @@ spec_var(const struct spec_vars *vars, const char *name, size_t len)
 	return NULL;
 }
 
+/* Where a ${var} stands in a shell command line (/bin/sh -c). */
+enum spec_quote {
+	SPEC_Q_NONE = 0,         /* outside quotes: a word of its own */
+	SPEC_Q_SINGLE,           /* inside '...' */
+	SPEC_Q_DOUBLE            /* inside "..." */
+};
+
+/* True when a value is one shell word that needs no quotes. */
+static bool
+spec_shell_plain(const char *v)
+{
+	if (*v == '\0')
+		return false;
+	for (; *v != '\0'; v++) {
+		/* Bytes of UTF-8 beyond ASCII mean nothing to the shell. */
+		if (!isalnum((unsigned char)*v) && (unsigned char)*v < 0x80 &&
+		    strchr("_@%+=:,./-", *v) == NULL)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A value as the shell must see it to get it back literally where it
+ * stands: quoted as a word outside quotes ('...' with each ' as '\''),
+ * each ' closed and reopened inside '...', and \ " $ ` escaped inside
+ * "...".  Sweep and roster values are data: a student's name O'Brien or a
+ * value "$(id)" must reach the program as written, never run.
+ */
+static char *
+spec_shell_value(const char *v, enum spec_quote q)
+{
+	size_t n = strlen(v), used = 0;
+	char *out = xmalloc(n * 4 + 3);
+
+	if (q == SPEC_Q_NONE && spec_shell_plain(v)) {
+		memcpy(out, v, n + 1);
+		return out;
+	}
+	if (q == SPEC_Q_NONE)
+		out[used++] = '\'';
+	for (; *v != '\0'; v++) {
+		if (q != SPEC_Q_DOUBLE && *v == '\'') {
+			memcpy(out + used, "'\\''", 4);
+			used += 4;
+			continue;
+		}
+		if (q == SPEC_Q_DOUBLE && strchr("\\\"$`", *v) != NULL)
+			out[used++] = '\\';
+		out[used++] = *v;
+	}
+	if (q == SPEC_Q_NONE)
+		out[used++] = '\'';
+	out[used] = '\0';
+	return out;
+}
+
+/* The quoting state after one character of a shell command line;
+ * *skip is set when the next character is escaped by a backslash. */
+static enum spec_quote
+spec_shell_step(enum spec_quote q, char ch, bool *skip)
+{
+	*skip = false;
+	switch (q) {
+	case SPEC_Q_NONE:
+		if (ch == '\\')
+			*skip = true;
+		return ch == '\'' ? SPEC_Q_SINGLE : ch == '"' ? SPEC_Q_DOUBLE :
+		    SPEC_Q_NONE;
+	case SPEC_Q_SINGLE:
+		return ch == '\'' ? SPEC_Q_NONE : SPEC_Q_SINGLE;
+	case SPEC_Q_DOUBLE:
+		if (ch == '\\')
+			*skip = true;
+		return ch == '"' ? SPEC_Q_NONE : SPEC_Q_DOUBLE;
+	}
+	return q;
+}
+
 /* Substitutes ${var} and $$ in a scalar; NULL (and one diagnostic at the
- * node) for an unknown variable or a broken reference. */
+ * node) for an unknown variable or a broken reference.  In a shell
+ * command line (shell set) a value is quoted for where it stands (above)
+ * unless written ${var:raw}. */
 static char *
 spec_subst(struct spec_ctx *c, const struct spec_node *n,
-    const struct spec_vars *vars)
+    const struct spec_vars *vars, bool shell)
 {
 	const char *s = n->s, *end, *v;
-	char *out;
-	size_t cap = strlen(s) + 1, used = 0, vl;
+	enum spec_quote q = SPEC_Q_NONE;
+	char *out, *quoted = NULL;
+	size_t cap = strlen(s) + 1, used = 0, vl, nl;
+	bool raw, skip = false;
 
 	if (strchr(s, '$') == NULL)
 		return xstrdup(s);
@@ -49,9 +133,14 @@ spec_subst(struct spec_ctx *c, const struct spec_node *n,
 		if (s[0] == '$' && s[1] == '$') {
 			out[used++] = '$';
 			s += 2;
+			skip = false;
 			continue;
 		}
 		if (s[0] != '$' || s[1] != '{') {
+			if (shell && !skip)
+				q = spec_shell_step(q, *s, &skip);
+			else
+				skip = false;
 			out[used++] = *s++;
 			continue;
 		}
@@ -61,13 +150,17 @@ spec_subst(struct spec_ctx *c, const struct spec_node *n,
 			    "for a literal $)", n->s);
 			goto fail;
 		}
-		v = spec_var(vars, s + 2, (size_t)(end - s - 2));
+		nl = (size_t)(end - s - 2);
+		raw = nl > 4 && memcmp(end - 4, ":raw", 4) == 0;
+		v = spec_var(vars, s + 2, raw ? nl - 4 : nl);
 		if (v == NULL) {
 			spec_error(c, n, "unknown variable '${%.*s}' (write "
-			    "$${...} for a literal ${...})", (int)(end - s - 2),
-			    s + 2);
+			    "$${...} for a literal ${...})", (int)nl, s + 2);
 			goto fail;
 		}
+		if (shell && !raw)
+			v = quoted = spec_shell_value(v, q);
+		skip = false;
 		vl = strlen(v);
 		if (used + vl + strlen(end + 1) + 1 > SPEC_MAX_STRING * 4) {
 			spec_error(c, n, "string longer than %d bytes after "
@@ -78,11 +171,14 @@ spec_subst(struct spec_ctx *c, const struct spec_node *n,
 		out = xreallocarray(out, cap, 1);
 		memcpy(out + used, v, vl);
 		used += vl;
+		free(quoted);
+		quoted = NULL;
 		s = end + 1;
 	}
 	out[used] = '\0';
 	return out;
 fail:
+	free(quoted);
 	free(out);
 	return NULL;
 }
@@ -111,7 +207,7 @@ spec_subst_map(struct spec_expand *x, const struct spec_node *m,
 	for (i = 0; m != NULL && i + 1 < m->n; i += 2) {
 		if (m->kids[i + 1]->type != SPEC_NODE_SCALAR)
 			continue;
-		if ((s = spec_subst(x->c, m->kids[i + 1], vars)) == NULL)
+		if ((s = spec_subst(x->c, m->kids[i + 1], vars, false)) == NULL)
 			return -1;
 		if (label_values && !spec_is_label_value(s)) {
 			spec_error(x->c, m->kids[i + 1], "label '%s' has "
@@ -288,7 +384,7 @@ spec_expand_row(struct spec_expand *x, size_t row)
 	vars.group = x->group != NULL ? x->group : "";
 	j = json_deep_copy(x->shared);
 	if (x->name_has_var || t->kind == NULL) {
-		if ((name = spec_subst(x->c, t->name, &vars)) == NULL)
+		if ((name = spec_subst(x->c, t->name, &vars, false)) == NULL)
 			goto fail;
 	} else
 		name = xprintf("%s-%zu", t->name->s, row);
@@ -302,7 +398,8 @@ spec_expand_row(struct spec_expand *x, size_t row)
 	if (t->command != NULL) {
 		cmd = json_array();
 		if (t->command->type == SPEC_NODE_SCALAR) {
-			if ((s = spec_subst(x->c, t->command, &vars)) == NULL) {
+			if ((s = spec_subst(x->c, t->command, &vars,
+			    true)) == NULL) {
 				json_decref(cmd);
 				goto fail;
 			}
@@ -310,7 +407,8 @@ spec_expand_row(struct spec_expand *x, size_t row)
 			free(s);
 		} else
 			for (i = 0; i < t->command->n; i++) {
-				s = spec_subst(x->c, t->command->kids[i], &vars);
+				s = spec_subst(x->c, t->command->kids[i], &vars,
+				    false);
 				if (s == NULL) {
 					json_decref(cmd);
 					goto fail;
@@ -323,7 +421,7 @@ spec_expand_row(struct spec_expand *x, size_t row)
 		    t->command->type == SPEC_NODE_SCALAR));
 	}
 	if (t->workdir != NULL) {
-		if ((s = spec_subst(x->c, t->workdir, &vars)) == NULL)
+		if ((s = spec_subst(x->c, t->workdir, &vars, false)) == NULL)
 			goto fail;
 		json_object_set_new(j, "workdir", json_string(s));
 		free(s);

@@ -196,6 +196,93 @@ test_sweep_group(void **state)
 	spec_diags_release(&d);
 }
 
+/* Runs a command line with /bin/sh -c in dir; its stdout, allocated. */
+static char *
+run_shell(const char *dir, const char *line)
+{
+	char *out = xprintf("%s/sh.out", dir), *text;
+	pid_t pid;
+	int st, fd;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 || dup2(fd, 1) < 0 || chdir(dir) != 0)
+			_exit(127);
+		execl("/bin/sh", "sh", "-c", line, (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	free(out);
+	text = slurp(dir, "sh.out");
+	assert_non_null(text);
+	return text;
+}
+
+/* Sweep values reach a shell command line as the literal strings they
+ * are, wherever ${v} stands (a word of its own, inside '...' or "...",
+ * glued to other text), and nothing in them runs; ${v:raw} is pasted. */
+static void
+test_shell_values(void **state)
+{
+	struct wrap_env *w = *state;
+	static const char *const values[] = {
+		"O'Brien\" $(touch pwned) `touch pwned` \\ $HOME; *",
+		"a b", "", "plain-1.5", "'", "\\" };
+	struct spec_diags d = { 0 };
+	struct spec_set *set;
+	char *out, *want;
+	json_t *j;
+	size_t i;
+
+	set = load("name: q\n"
+	    "command: printf '[%s]' ${v} '${v}' \"${v}\" x${v}y \\\"${v}\\'\\\"\n"
+	    "sweep: {list: [{v: \"O'Brien\\\" $(touch pwned) `touch pwned` "
+	    "\\\\ $HOME; *\"}, {v: a b}, {v: ''}, {v: plain-1.5}, {v: \"'\"}, "
+	    "{v: \"\\\\\"}]}\n", &d);
+	assert_non_null(set);
+	assert_int_equal(set->n, nitems(values));
+	for (i = 0; i < set->n; i++) {
+		j = json_loads(set->jobs[i]->spec_json, 0, NULL);
+		assert_non_null(j);
+		out = run_shell(w->dir, json_string_value(json_array_get(
+		    json_object_get(j, "command"), 0)));
+		want = xprintf("[%s][%s][%s][x%sy][\"%s'\"]", values[i],
+		    values[i], values[i], values[i], values[i]);
+		assert_string_equal(out, want);
+		free(want);
+		free(out);
+		json_decref(j);
+	}
+	out = slurp(w->dir, "pwned");
+	assert_null(out);
+	spec_set_free(set);
+
+	set = load("name: r\ncommand: printf '[%s]' ${v:raw} ${v}\n"
+	    "sweep: {list: [{v: a b}]}\n", &d);
+	assert_non_null(set);
+	j = json_loads(set->jobs[0]->spec_json, 0, NULL);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(
+	    j, "command"), 0)), "printf '[%s]' a b 'a b'");
+	json_decref(j);
+	spec_set_free(set);
+
+	/* Exec form and env are not shell text: values stay as they are. */
+	set = load("name: e\ncommand: [printf, '%s', '${v}']\n"
+	    "env: {V: '${v}'}\nsweep: {list: [{v: \"it's\"}]}\n", &d);
+	assert_non_null(set);
+	j = json_loads(set->jobs[0]->spec_json, 0, NULL);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(
+	    j, "command"), 2)), "it's");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    j, "env"), "V")), "it's");
+	json_decref(j);
+	spec_set_free(set);
+	spec_diags_release(&d);
+}
+
 /* The stored timeout_s of the only job of a spec, loaded with a site. */
 static int64_t
 stored_timeout(const char *text, const struct spec_site *site)
@@ -356,6 +443,8 @@ main(void)
 		    wrap_setup, wrap_teardown),
 		cmocka_unit_test(test_sweep_group),
 		cmocka_unit_test(test_interactive_timeout),
+		cmocka_unit_test_setup_teardown(test_shell_values, wrap_setup,
+		    wrap_teardown),
 		cmocka_unit_test(test_render_stored),
 		cmocka_unit_test(test_all_errors),
 	};
