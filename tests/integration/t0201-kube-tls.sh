@@ -15,22 +15,10 @@ plan 20
 
 # Certificates: a CA, a server certificate for localhost and a name
 # that is not an address, another CA, and a client certificate for carol.
-mkdir -p "$TMP/pki"
-cd "$TMP/pki" || exit 1
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=test-ca" \
-	-keyout ca.key -out ca.crt 2>/dev/null
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=other-ca" \
-	-keyout other.key -out other.crt 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj "/CN=ailab-api" \
-	-keyout server.key -out server.csr 2>/dev/null
-printf 'subjectAltName=DNS:ailab-api.test,DNS:localhost\n' >server.ext
-openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
-	-days 2 -extfile server.ext -out server.crt 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj "/O=students/CN=carol" \
-	-keyout client.key -out client.csr 2>/dev/null
-openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
-	-days 2 -out client.crt 2>/dev/null
-cd - >/dev/null || exit 1
+pki_ca "$TMP/pki" ca test-ca
+pki_ca "$TMP/pki" other other-ca
+pki_cert "$TMP/pki" server /CN=ailab-api ca DNS:ailab-api.test,DNS:localhost
+pki_cert "$TMP/pki" client /O=students/CN=carol ca
 ok "openssl made the CA and certificates" \
 	"$([ -s "$TMP/pki/server.crt" ] && [ -s "$TMP/pki/client.crt" ]; echo $?)"
 

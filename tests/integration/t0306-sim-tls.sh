@@ -9,10 +9,7 @@ plan 22
 sim_tls
 ok "openssl makes a CA, a server and a client certificate" $?
 D="$TMP/tls"
-openssl req -newkey rsa:2048 -nodes -keyout "$D/root.key" -out "$D/root.csr" \
-    -subj "/CN=eve/O=system:masters" >/dev/null 2>&1 &&
-openssl x509 -req -in "$D/root.csr" -CA "$D/ca.crt" -CAkey "$D/ca.key" \
-    -CAcreateserial -out "$D/root.crt" -days 2 >/dev/null 2>&1
+pki_cert "$D" root /CN=eve/O=system:masters ca
 ok "and an admin client certificate" $?
 fails "a missing key file is refused" 1 "$AILAB_KUBESIM" --listen 127.0.0.1:0 \
     --tls-cert "$D/srv.crt" --tls-key "$D/nope.key"

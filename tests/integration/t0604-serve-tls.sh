@@ -11,16 +11,8 @@ if ! command -v openssl >/dev/null; then
 fi
 plan 8
 
-mkdir -p "$TMP/pki"
-cd "$TMP/pki" || exit 1
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=test-ca" \
-	-keyout ca.key -out ca.crt 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj "/CN=ailab-queue" \
-	-keyout server.key -out server.csr 2>/dev/null
-printf 'subjectAltName=DNS:localhost\n' >server.ext
-openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
-	-days 2 -extfile server.ext -out server.crt 2>/dev/null
-cd - >/dev/null || exit 1
+pki_ca "$TMP/pki" ca test-ca
+pki_cert "$TMP/pki" server /CN=ailab-queue ca DNS:localhost
 
 start_kubesim
 ok "ailab-kubesim starts" $?

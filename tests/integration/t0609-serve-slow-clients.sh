@@ -124,18 +124,8 @@ like "and the idle ones" "$TMP/metrics" \
     '^ailab_queue_connections_closed_total\{reason="idle_timeout"\} 2$'
 
 # TLS: a handshake trickled a byte a second is a header deadline too.
-mkdir -p "$TMP/pki"
-(
-	cd "$TMP/pki" || exit 1
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=t-ca" \
-	    -keyout ca.key -out ca.crt 2>/dev/null
-	openssl req -newkey rsa:2048 -nodes -subj "/CN=ailab-queue" \
-	    -keyout server.key -out server.csr 2>/dev/null
-	printf 'subjectAltName=DNS:localhost\n' >server.ext
-	openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key \
-	    -CAcreateserial -days 2 -extfile server.ext -out server.crt \
-	    2>/dev/null
-)
+pki_ca "$TMP/pki" ca t-ca
+pki_cert "$TMP/pki" server /CN=ailab-queue ca DNS:localhost
 start_serve t --no-schedule --tls-cert "$TMP/pki/server.crt" \
     --tls-key "$TMP/pki/server.key" --header-timeout 3s --timeout 20s
 ok "serve starts with TLS" $?

@@ -9,17 +9,9 @@ skip_without_serve
 plan 13
 
 D="$TMP/tls"
-mkdir -p "$D"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$D/ca.key" \
-    -out "$D/ca.crt" -days 2 -subj /CN=test-ca >/dev/null 2>&1 &&
-openssl req -newkey rsa:2048 -nodes -keyout "$D/srv.key" \
-    -out "$D/srv.csr" -subj /CN=127.0.0.1 >/dev/null 2>&1 &&
-printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$D/ext" &&
-openssl x509 -req -in "$D/srv.csr" -CA "$D/ca.crt" -CAkey "$D/ca.key" \
-    -CAcreateserial -out "$D/srv.crt" -days 2 -extfile "$D/ext" \
-    >/dev/null 2>&1 &&
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$D/other.key" \
-    -out "$D/other.crt" -days 2 -subj /CN=other-ca >/dev/null 2>&1
+pki_ca "$D" ca test-ca &&
+pki_cert "$D" srv /CN=127.0.0.1 ca IP:127.0.0.1,DNS:localhost &&
+pki_ca "$D" other other-ca
 ok "openssl makes a CA and a server certificate" $?
 
 start_kubesim --tls-cert "$D/srv.crt" --tls-key "$D/srv.key" \

@@ -42,20 +42,9 @@ sim_stop() {
 # sim_tls: a CA, a server certificate for 127.0.0.1 and a client
 # certificate (CN=alice, O=students) under $TMP/tls.
 sim_tls() {
-	d="$TMP/tls"
-	mkdir -p "$d"
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" \
-	    -out "$d/ca.crt" -days 2 -subj /CN=test-ca >/dev/null 2>&1 &&
-	openssl req -newkey rsa:2048 -nodes -keyout "$d/srv.key" \
-	    -out "$d/srv.csr" -subj /CN=127.0.0.1 >/dev/null 2>&1 &&
-	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$d/ext" &&
-	openssl x509 -req -in "$d/srv.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
-	    -CAcreateserial -out "$d/srv.crt" -days 2 -extfile "$d/ext" \
-	    >/dev/null 2>&1 &&
-	openssl req -newkey rsa:2048 -nodes -keyout "$d/cli.key" \
-	    -out "$d/cli.csr" -subj "/CN=alice/O=students" >/dev/null 2>&1 &&
-	openssl x509 -req -in "$d/cli.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
-	    -CAcreateserial -out "$d/cli.crt" -days 2 >/dev/null 2>&1
+	pki_ca "$TMP/tls" ca test-ca &&
+	pki_cert "$TMP/tls" srv /CN=127.0.0.1 ca IP:127.0.0.1,DNS:localhost &&
+	pki_cert "$TMP/tls" cli /CN=alice/O=students ca
 }
 
 # api METHOD PATH [TOKEN [BODY [CONTENT-TYPE]]]: prints the status code;
