@@ -396,6 +396,14 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	sv.base = ctx->base;
+	/* Credentials that cannot review tokens or run jobs would fail every
+	 * request later: refuse now, naming what is missing. */
+	if (server_rights_check(sv.kube, &cfg, !cli_flag(ctx, "no-schedule"),
+	    &cause) != 0) {
+		cli_error(ctx, "%s", cause);
+		free(cause);
+		goto out;
+	}
 	cmd_serve_raise_nofile(&cfg);
 	sv.srv = server_new(sv.base, sv.store, sv.kube, site, &cfg, &cause);
 	if (sv.srv == NULL) {

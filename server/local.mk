@@ -18,6 +18,7 @@ server_libserver_a_SOURCES = \
 	server/server-lease.c \
 	server/server-metrics.c \
 	server/server-parse.c \
+	server/server-rights.c \
 	server/server-session.c \
 	server/server-ui.c \
 	server/server-usage.c \
@@ -62,7 +63,8 @@ SERVER_INTEGRATION_TESTS = \
 	tests/integration/t0607-serve-kick.sh \
 	tests/integration/t0608-serve-parse.sh \
 	tests/integration/t0609-serve-slow-clients.sh \
-	tests/integration/t0610-serve-auth-flood.sh
+	tests/integration/t0610-serve-auth-flood.sh \
+	tests/integration/t0611-serve-rights.sh
 TESTS += $(SERVER_INTEGRATION_TESTS)
 EXTRA_DIST += $(SERVER_INTEGRATION_TESTS) tests/integration/t06-serve-lib.sh
 

@@ -105,6 +105,36 @@ void server_sched_pass(struct server *, const struct sched_loop_stats *);
 void server_shutdown(struct server *);
 void server_free(struct server *);
 
+/* ---- server-rights.c: the rights serve needs, checked at start ---- */
+
+/* One right: verb on group/resource, in ns (NULL: cluster-wide). */
+struct server_right {
+	const char *verb;
+	const char *group;           /* "" for the core group */
+	const char *resource;
+	char *ns;                    /* owned; NULL: cluster-wide */
+	const char *why;             /* what serve needs it for */
+};
+/*
+ * The rights serve needs with this config (schedule: this replica may run
+ * the scheduler), workloads in each of namespaces (NULL: cluster-wide);
+ * pure.  Free with server_rights_free.
+ */
+void server_rights_needed(const struct server_config *, bool schedule,
+    const char *const *namespaces, size_t nns, struct server_right **,
+    size_t *);
+void server_rights_free(struct server_right *, size_t);
+/* "create jobs.batch in namespace 'alice'" (the caller frees). */
+char *server_right_string(const struct server_right *);
+/*
+ * Asks the cluster (SelfSubjectAccessReview, blocking on the client's
+ * base: call it before dispatching) whether the client has every right
+ * needed: 0, or -1 with a cause naming the missing rights (or why the
+ * cluster could not be asked).
+ */
+int server_rights_check(struct kube_client *, const struct server_config *,
+    bool schedule, char **cause);
+
 /* ---- server-lease.c: leader election on a coordination.k8s.io Lease ---- */
 
 struct server_lease;
