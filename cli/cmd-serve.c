@@ -343,6 +343,37 @@ bad:
 	return -1;
 }
 
+/*
+ * Prints the URL clients use (the address listened on; the host's name
+ * for the wildcard) and warns when bearer tokens would cross the network
+ * in clear.
+ */
+static void
+cmd_serve_announce(struct cli_ctx *ctx, struct cmd_serve *sv,
+    const struct server_config *cfg)
+{
+	char host[256] = "", *url;
+	bool any = server_listen_is_any(cfg->listen);
+
+	if (any && gethostname(host, sizeof host - 1) != 0)
+		host[0] = '\0';
+	url = server_listen_url(cfg->listen, cfg->tls_cert != NULL,
+	    server_port(sv->srv), host);
+	if (cfg->tls_cert == NULL && !server_listen_is_loopback(cfg->listen))
+		cli_error(ctx, "warning: serving plain HTTP at %s%s: users' "
+		    "bearer tokens travel in clear over the network; give "
+		    "--tls-cert and --tls-key, or listen on 127.0.0.1 behind a "
+		    "TLS proxy or the SSH tunnel", url != NULL ? url : "?",
+		    any ? " (all interfaces)" : "");
+	printf("url %s\n", url != NULL ? url : "?");
+	fflush(stdout);
+	free(url);
+	log_info("serving the queue %s on %s%s (mode %s, %s)",
+	    store_path(sv->store), cfg->listen, any ? ", all interfaces" : "",
+	    server_mode_name(cfg->mode), cfg->lease ? "leader election on" :
+	    "no leader election");
+}
+
 /* Serves until SIGTERM; the base is dispatched again whenever the
  * scheduler loop stops because this replica lost the Lease. */
 static int
@@ -418,14 +449,7 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 	evsignal_add(sigterm, NULL);
 	evsignal_add(sigint, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	printf("url %s://%s:%d\n", cfg.tls_cert != NULL ? "https" : "http",
-	    strncmp(cfg.listen, "0.0.0.0:", 8) == 0 ? "127.0.0.1" :
-	    cfg.listen[0] == '[' ? "[::1]" : "127.0.0.1",
-	    server_port(sv.srv));
-	fflush(stdout);
-	log_info("serving the queue %s on %s (mode %s, %s)",
-	    store_path(sv.store), cfg.listen, server_mode_name(cfg.mode),
-	    cfg.lease ? "leader election on" : "no leader election");
+	cmd_serve_announce(ctx, &sv, &cfg);
 	if (cli_flag(ctx, "no-schedule"))
 		log_info("API only: this replica never schedules");
 	else if (cfg.lease)

@@ -64,7 +64,8 @@ SERVER_INTEGRATION_TESTS = \
 	tests/integration/t0608-serve-parse.sh \
 	tests/integration/t0609-serve-slow-clients.sh \
 	tests/integration/t0610-serve-auth-flood.sh \
-	tests/integration/t0611-serve-rights.sh
+	tests/integration/t0611-serve-rights.sh \
+	tests/integration/t0612-serve-listen.sh
 TESTS += $(SERVER_INTEGRATION_TESTS)
 EXTRA_DIST += $(SERVER_INTEGRATION_TESTS) tests/integration/t06-serve-lib.sh
 

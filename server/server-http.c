@@ -5,6 +5,9 @@
  */
 #include "server-int.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -459,6 +462,93 @@ server_parse_listen(const char *s, char **host, int *port, char **cause)
 		*host = xstrndup(s, (size_t)(colon - s));
 	*port = (int)p;
 	return 0;
+}
+
+/* 127.0.0.0/8, ::1 and localhost reach no other machine. */
+static bool
+server_is_loopback_host(const char *host)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (strcasecmp(host, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6) ||
+		    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+	return false;
+}
+
+/* 0.0.0.0 and :: are every interface. */
+static bool
+server_is_any_host(const char *host)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return a4.s_addr == htonl(INADDR_ANY);
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_UNSPECIFIED(&a6);
+	return false;
+}
+
+/* See server.h. */
+bool
+server_listen_is_loopback(const char *listen)
+{
+	char *host = NULL, *cause = NULL;
+	int p;
+	bool yes;
+
+	if (server_parse_listen(listen, &host, &p, &cause) != 0) {
+		free(cause);
+		return false;
+	}
+	yes = server_is_loopback_host(host);
+	free(host);
+	return yes;
+}
+
+/* See server.h. */
+bool
+server_listen_is_any(const char *listen)
+{
+	char *host = NULL, *cause = NULL;
+	int p;
+	bool yes;
+
+	if (server_parse_listen(listen, &host, &p, &cause) != 0) {
+		free(cause);
+		return false;
+	}
+	yes = server_is_any_host(host);
+	free(host);
+	return yes;
+}
+
+/* See server.h. */
+char *
+server_listen_url(const char *listen, bool tls, int port,
+    const char *hostname)
+{
+	char *host = NULL, *cause = NULL, *url;
+	const char *shown;
+	int p;
+
+	if (server_parse_listen(listen, &host, &p, &cause) != 0) {
+		free(cause);
+		return NULL;
+	}
+	shown = server_is_any_host(host) && hostname != NULL &&
+	    *hostname != '\0' ? hostname : host;
+	url = xprintf("%s://%s%s%s:%d", tls ? "https" : "http",
+	    strchr(shown, ':') != NULL ? "[" : "", shown,
+	    strchr(shown, ':') != NULL ? "]" : "", port);
+	free(host);
+	return url;
 }
 
 /* The port a bound socket has. */

@@ -94,6 +94,18 @@ struct server;
 struct server *server_new(struct event_base *, struct store *,
     struct kube_client *, const struct spec_site *,
     const struct server_config *, char **cause);
+/* Is the host of a --listen HOST:PORT a loopback address or localhost?
+ * Every other address may carry tokens over the network. */
+bool server_listen_is_loopback(const char *listen);
+/* Is it the wildcard address, 0.0.0.0 or ::, every interface? */
+bool server_listen_is_any(const char *listen);
+/*
+ * The URL clients use for a --listen address and the port bound: the
+ * address as given, or hostname for the wildcard (NULL: the wildcard
+ * itself).  NULL if listen is not HOST:PORT; the caller frees.
+ */
+char *server_listen_url(const char *listen, bool tls, int port,
+    const char *hostname);
 /* The port actually bound (for --listen ...:0). */
 int server_port(const struct server *);
 /* Tells the server which scheduler loop runs now (NULL: none, this replica
