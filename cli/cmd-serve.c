@@ -88,6 +88,9 @@ static const struct cli_opt cmd_serve_opts[] = {
 	  "installed ones)" },
 	{ "session-ttl", 0, CLI_OPT_STRING, "DURATION",
 	  "how long a dashboard sign-in lasts (default 8h)" },
+	{ "access-log", 0, CLI_OPT_STRING, "FILE",
+	  "append a line per request to FILE (made 0600; default: to "
+	  "stderr at -v)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -299,6 +302,7 @@ cmd_serve_config(struct cli_ctx *ctx, struct server_config *cfg)
 		{ "identity", "identity" },
 		{ "ui-dir", "ui_dir" },
 		{ "session-ttl", "session_ttl" },
+		{ "access-log", "access_log" },
 	};
 	char **vals, *cause = NULL;
 	const char *v;

@@ -164,6 +164,8 @@ server_config_set(struct server_config *c, const char *key,
 		server_config_str(&c->lease_name, value);
 	else if (strcmp(key, "lease_namespace") == 0)
 		server_config_str(&c->lease_namespace, value);
+	else if (strcmp(key, "access_log") == 0)
+		server_config_str(&c->access_log, value);
 	else if (strcmp(key, "mode") == 0) {
 		if (strcmp(value, "on-behalf") == 0)
 			c->mode = SERVER_MODE_ON_BEHALF;
@@ -453,6 +455,7 @@ server_config_release(struct server_config *c)
 	free(c->lease_namespace);
 	free(c->identity);
 	free(c->ui_dir);
+	free(c->access_log);
 	for (i = 0; i < c->nadmin_groups; i++)
 		free(c->admin_groups[i]);
 	free(c->admin_groups);

@@ -205,6 +205,8 @@ struct server_req {
 	int64_t id;                  /* from /v1/jobs/{id}/... */
 	const char *action;          /* from .../ACTION */
 	int64_t started;
+	int status;                  /* the answer's, once sent; 0 before */
+	size_t bytes;                /* of the answer's body (a stream's too) */
 	char peer[SERVER_ADDR_LEN];  /* the client's address, as counted */
 	bool streaming;
 	struct server_req *next, *prev;   /* the server's list in flight */
@@ -218,6 +220,8 @@ struct server {
 	struct kube_client *kube;
 	const struct spec_site *site;
 	struct server_config cfg;
+	int access_fd;               /* --access-log, or -1 */
+	int64_t access_err_logged;   /* ms */
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
 	SSL_CTX *ssl;
