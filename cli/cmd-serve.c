@@ -88,6 +88,10 @@ static const struct cli_opt cmd_serve_opts[] = {
 	  "installed ones)" },
 	{ "session-ttl", 0, CLI_OPT_STRING, "DURATION",
 	  "how long a dashboard sign-in lasts (default 8h)" },
+	{ "priority-max", 0, CLI_OPT_STRING, "PRIORITY",
+	  "highest priority users may give jobs (default normal)" },
+	{ "priority-group", 0, CLI_OPT_LIST, "GROUP=PRIORITY",
+	  "members (or user:NAME) may give jobs up to this priority" },
 	{ "access-log", 0, CLI_OPT_STRING, "FILE",
 	  "append a line per request to FILE (made 0600; default: to "
 	  "stderr at -v)" },
@@ -303,6 +307,7 @@ cmd_serve_config(struct cli_ctx *ctx, struct server_config *cfg)
 		{ "ui-dir", "ui_dir" },
 		{ "session-ttl", "session_ttl" },
 		{ "access-log", "access_log" },
+		{ "priority-max", "priority_max" },
 	};
 	char **vals, *cause = NULL;
 	const char *v;
@@ -331,6 +336,11 @@ cmd_serve_config(struct cli_ctx *ctx, struct server_config *cfg)
 	vals = cli_list(ctx, "ta", &n);
 	for (k = 0; k < n; k++)
 		if (server_config_set(cfg, "ta", vals[k], &cause) != 0)
+			goto bad;
+	vals = cli_list(ctx, "priority-group", &n);
+	for (k = 0; k < n; k++)
+		if (server_config_set(cfg, "priority_groups", vals[k],
+		    &cause) != 0)
 			goto bad;
 	if (cli_flag(ctx, "no-lease"))
 		cfg->lease = false;

@@ -66,7 +66,8 @@ SERVER_INTEGRATION_TESTS = \
 	tests/integration/t0610-serve-auth-flood.sh \
 	tests/integration/t0611-serve-rights.sh \
 	tests/integration/t0612-serve-listen.sh \
-	tests/integration/t0613-serve-access-log.sh
+	tests/integration/t0613-serve-access-log.sh \
+	tests/integration/t0614-serve-priority.sh
 TESTS += $(SERVER_INTEGRATION_TESTS)
 EXTRA_DIST += $(SERVER_INTEGRATION_TESTS) tests/integration/t06-serve-lib.sh
 

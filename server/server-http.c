@@ -740,6 +740,12 @@ server_new(struct event_base *base, struct store *store,
 	srv->cfg.access_log = cfg->access_log ? xstrdup(cfg->access_log) :
 	    NULL;
 	srv->access_fd = -1;
+	srv->cfg.priorities = xcalloc(cfg->npriorities + 1,
+	    sizeof *srv->cfg.priorities);
+	for (i = 0; i < (int)cfg->npriorities; i++) {
+		srv->cfg.priorities[i].who = xstrdup(cfg->priorities[i].who);
+		srv->cfg.priorities[i].max = cfg->priorities[i].max;
+	}
 	srv->cfg.admin_groups = xcalloc(cfg->nadmin_groups + 1,
 	    sizeof (char *));
 	for (i = 0; i < (int)cfg->nadmin_groups; i++)
@@ -873,6 +879,9 @@ server_free(struct server *srv)
 	free(srv->cfg.identity);
 	free(srv->cfg.ui_dir);
 	free(srv->cfg.access_log);
+	for (i = 0; i < srv->cfg.npriorities && srv->cfg.priorities; i++)
+		free(srv->cfg.priorities[i].who);
+	free(srv->cfg.priorities);
 	if (srv->access_fd >= 0)
 		close(srv->access_fd);
 	free(srv);

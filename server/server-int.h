@@ -337,6 +337,10 @@ typedef void (*server_review_cb)(struct server_req *, bool allowed,
 void server_auth_review(struct server_req *, const char *verb,
     const char *group, const char *resource, const char *ns,
     server_review_cb);
+/* Refuses (400, replied) jobs with a priority above what the user may
+ * give (priority_max, priority_groups; admins any): 0, or -1. */
+int server_auth_priority_check(struct server_req *,
+    const struct store_job_new *, size_t);
 /* May the user see (and act on) this job? */
 bool server_auth_can_see(const struct server_user *, const struct store_job *);
 /* A review in flight ends (answered or not): the peer's counts. */

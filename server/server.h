@@ -37,6 +37,12 @@ struct server_ta {
 	size_t n;
 };
 
+/* A group (or "user:NAME") allowed a higher priority than everyone. */
+struct server_priority {
+	char *who;
+	int max;                     /* 0..1000 */
+};
+
 /* Everything `serve` can be told, from --config FILE and the options. */
 struct server_config {
 	char *listen;                /* HOST:PORT; default 127.0.0.1:8443 */
@@ -72,6 +78,11 @@ struct server_config {
 	char *ui_dir;                /* the dashboard's files; NULL: none */
 	int session_ttl_s;           /* a dashboard sign-in lasts; 8 h */
 	char *access_log;            /* a line per request; NULL: at -v */
+	int priority_max;            /* highest priority a user may ask for;
+	                                500 (normal) */
+	struct server_priority *priorities;  /* groups and users allowed
+	                                        more */
+	size_t npriorities;
 };
 
 /* Defaults, then FILE (YAML, see docs/operations.md) if path is not NULL;
@@ -82,6 +93,10 @@ int server_config_init(struct server_config *, const char *path,
 int server_config_set(struct server_config *, const char *key,
     const char *value, char **cause);
 void server_config_release(struct server_config *);
+/* The highest priority a user of these groups may give a job: the
+ * config's priority_max, or more for a listed group or user; pure. */
+int server_config_priority_max(const struct server_config *,
+    const char *user, const char *const *groups, size_t ngroups);
 /* The mode's name, "on-behalf" or "impersonate". */
 const char *server_mode_name(enum server_mode);
 
