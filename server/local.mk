@@ -67,7 +67,8 @@ SERVER_INTEGRATION_TESTS = \
 	tests/integration/t0611-serve-rights.sh \
 	tests/integration/t0612-serve-listen.sh \
 	tests/integration/t0613-serve-access-log.sh \
-	tests/integration/t0614-serve-priority.sh
+	tests/integration/t0614-serve-priority.sh \
+	tests/integration/t0615-serve-metrics.sh
 TESTS += $(SERVER_INTEGRATION_TESTS)
 EXTRA_DIST += $(SERVER_INTEGRATION_TESTS) tests/integration/t06-serve-lib.sh
 
@@ -87,4 +88,13 @@ tests_unit_test_server_ui_SOURCES = tests/unit/test-server-ui.c
 tests_unit_test_server_ui_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	$(EVENT_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_test_server_ui_LDADD = $(tests_unit_test_server_config_LDADD)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-server-metrics
+TESTS += tests/unit/test-server-metrics
+tests_unit_test_server_metrics_SOURCES = tests/unit/test-server-metrics.c
+tests_unit_test_server_metrics_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(EVENT_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_server_metrics_LDADD = $(tests_unit_test_server_config_LDADD)
 endif

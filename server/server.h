@@ -142,6 +142,25 @@ void server_sched_pass(struct server *, const struct sched_loop_stats *);
 void server_shutdown(struct server *);
 void server_free(struct server *);
 
+/* ---- server-metrics.c ---- */
+
+/* Why a job waits, in the classes /metrics counts. */
+enum server_wait_class {
+	SERVER_WAIT_QUOTA = 0,       /* namespace quota, user or group limit */
+	SERVER_WAIT_CAPACITY,        /* no room on the nodes of its types */
+	SERVER_WAIT_DEPENDENCY,      /* after: another job */
+	SERVER_WAIT_HELD,
+	SERVER_WAIT_RESERVATION,     /* holds, or is kept out by, a
+	                                reservation */
+	SERVER_WAIT_OTHER,           /* backoff, not tried yet, no reason */
+	SERVER_WAIT_NCLASSES,
+};
+/* The class of a waiting job from its stored reason (held: its state
+ * says so whatever the reason); pure. */
+enum server_wait_class server_wait_classify(bool held, const char *reason);
+/* The class's label value ("quota", ...). */
+const char *server_wait_class_name(enum server_wait_class);
+
 /* ---- server-rights.c: the rights serve needs, checked at start ---- */
 
 /* One right: verb on group/resource, in ns (NULL: cluster-wide). */
