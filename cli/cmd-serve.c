@@ -399,6 +399,7 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct spec_site *site = NULL;
 	struct event *sigterm = NULL, *sigint = NULL;
 	char *cause = NULL, *d;
+	bool unreachable = false;
 	size_t i;
 	int ret = CLI_EXIT_FAIL;
 
@@ -442,12 +443,19 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	sv.base = ctx->base;
 	/* Credentials that cannot review tokens or run jobs would fail every
-	 * request later: refuse now, naming what is missing. */
+	 * request later: refuse now, naming what is missing.  A cluster that
+	 * does not answer may come back: a daemon carries on. */
 	if (server_rights_check(sv.kube, &cfg, !cli_flag(ctx, "no-schedule"),
-	    &cause) != 0) {
-		cli_error(ctx, "%s", cause);
+	    &unreachable, &cause) != 0) {
+		if (!unreachable) {
+			cli_error(ctx, "%s", cause);
+			free(cause);
+			goto out;
+		}
+		log_warnx("%s; starting without checking the server's rights",
+		    cause);
 		free(cause);
-		goto out;
+		cause = NULL;
 	}
 	cmd_serve_raise_nofile(&cfg);
 	sv.srv = server_new(sv.base, sv.store, sv.kube, site, &cfg, &cause);

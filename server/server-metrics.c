@@ -234,9 +234,10 @@ server_metrics_gpus(struct server *srv, struct evbuffer *b)
 	server_metric_head(b, "ailab_queue_waiting_jobs", "gauge",
 	    "Waiting (queued or held) jobs by the class of their reason.");
 	for (c = 0; c < SERVER_WAIT_NCLASSES; c++)
-		evbuffer_add_printf(b, "ailab_queue_waiting_jobs{reason=\"%s\"} "
-		    "%" PRId64 "\n", server_wait_class_name(
-		    (enum server_wait_class)c), u.waiting[c]);
+		evbuffer_add_printf(b,
+		    "ailab_queue_waiting_jobs{reason=\"%s\"} %" PRId64 "\n",
+		    server_wait_class_name((enum server_wait_class)c),
+		    u.waiting[c]);
 }
 
 /* GET /metrics. */

@@ -119,19 +119,29 @@ server_right_string(const struct server_right *r)
 	    r->ns != NULL ? "'" : "");
 }
 
+/* The cluster asked, and whether it could not be reached. */
+struct server_rights_q {
+	struct kube_client *kc;
+	bool unreachable;
+};
+
 /* Asks the cluster one question: 0 with *allowed, or -1 with *cause. */
 static int
-server_rights_ask(struct kube_client *kc, const struct server_right *r,
+server_rights_ask(struct server_rights_q *q, const struct server_right *r,
     bool *allowed, char **cause)
 {
 	struct kube_response *resp;
 	char *msg, *what;
 
-	resp = kube_wait(kc, kube_access_review(kc, r->verb, r->group,
+	resp = kube_wait(q->kc, kube_access_review(q->kc, r->verb, r->group,
 	    r->resource, r->ns, NULL, NULL));
 	if (resp->error != NULL) {
 		msg = kube_error_string(resp->error);
 		what = server_right_string(r);
+		/* Refused credentials are the operator's to fix; a cluster
+		 * that does not answer may be back soon. */
+		q->unreachable = !kube_is_unauthorized(resp->error) &&
+		    !kube_is_forbidden(resp->error);
 		*cause = xprintf("cannot ask the cluster whether this server "
 		    "may %s: %s", what, msg);
 		free(what);
@@ -151,7 +161,7 @@ server_rights_ask(struct kube_client *kc, const struct server_right *r,
  * listing is itself a right the server needs).
  */
 static char **
-server_rights_namespaces(struct kube_client *kc, size_t *n, char **cause)
+server_rights_namespaces(struct server_rights_q *q, size_t *n, char **cause)
 {
 	struct kube_response *resp;
 	json_t *items, *o;
@@ -159,10 +169,12 @@ server_rights_namespaces(struct kube_client *kc, size_t *n, char **cause)
 	char **v, *msg;
 	size_t i;
 
-	resp = kube_wait(kc, kube_list(kc, KUBE_NAMESPACES, NULL, NULL, NULL,
-	    NULL));
+	resp = kube_wait(q->kc, kube_list(q->kc, KUBE_NAMESPACES, NULL, NULL,
+	    NULL, NULL));
 	if (resp->error != NULL) {
 		msg = kube_error_string(resp->error);
+		q->unreachable = !kube_is_unauthorized(resp->error) &&
+		    !kube_is_forbidden(resp->error);
 		*cause = xprintf("the server's credentials lack a right serve "
 		    "needs: list namespaces cluster-wide (to know where to "
 		    "run jobs): %s", msg);
@@ -209,14 +221,14 @@ server_rights_missing(char **missing, size_t *nmissing,
 /* Asks every right of a list; the missing ones are appended to *missing
  * (at most SERVER_RIGHTS_SHOWN named, *nmissing counts all). */
 static int
-server_rights_ask_all(struct kube_client *kc, const struct server_right *v,
+server_rights_ask_all(struct server_rights_q *q, const struct server_right *v,
     size_t n, char **missing, size_t *nmissing, char **cause)
 {
 	bool allowed;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (server_rights_ask(kc, &v[i], &allowed, cause) != 0)
+		if (server_rights_ask(q, &v[i], &allowed, cause) != 0)
 			return -1;
 		if (allowed)
 			continue;
@@ -231,7 +243,8 @@ server_rights_ask_all(struct kube_client *kc, const struct server_right *v,
  * missing entry per right, naming the namespaces that lack it.
  */
 static int
-server_rights_ask_served(struct kube_client *kc, const struct server_right *v,
+server_rights_ask_served(struct server_rights_q *q,
+    const struct server_right *v,
     size_t nns, char **missing, size_t *nmissing, char **cause)
 {
 	const struct server_right *r;
@@ -243,7 +256,7 @@ server_rights_ask_served(struct kube_client *kc, const struct server_right *v,
 		nslist = xstrdup("");
 		for (k = 0; k < nns; k++) {
 			r = &v[k * SERVER_WORKLOAD_RIGHTS + j];
-			if (server_rights_ask(kc, r, &allowed, cause) != 0) {
+			if (server_rights_ask(q, r, &allowed, cause) != 0) {
 				free(nslist);
 				return -1;
 			}
@@ -266,8 +279,9 @@ server_rights_ask_served(struct kube_client *kc, const struct server_right *v,
 /* See server.h. */
 int
 server_rights_check(struct kube_client *kc, const struct server_config *cfg,
-    bool schedule, char **cause)
+    bool schedule, bool *unreachable, char **cause)
 {
+	struct server_rights_q q = { kc, false };
 	struct server_right *v = NULL, *w = NULL;
 	size_t n = 0, nw = 0, i, nns = 0, nmissing = 0, nfixed;
 	char **nss = NULL, *missing = NULL;
@@ -278,20 +292,20 @@ server_rights_check(struct kube_client *kc, const struct server_config *cfg,
 	/* The workload rights come last: cluster-wide (a ClusterRoleBinding)
 	 * or else in each namespace served (RoleBindings). */
 	nfixed = schedule ? n - SERVER_WORKLOAD_RIGHTS : n;
-	if (server_rights_ask_all(kc, v, nfixed, &missing, &nmissing,
+	if (server_rights_ask_all(&q, v, nfixed, &missing, &nmissing,
 	    cause) != 0)
 		goto out;
 	for (i = nfixed; i < n && cluster_wide; i++) {
-		if (server_rights_ask(kc, &v[i], &allowed, cause) != 0)
+		if (server_rights_ask(&q, &v[i], &allowed, cause) != 0)
 			goto out;
 		cluster_wide = allowed;
 	}
 	if (!cluster_wide) {
-		if ((nss = server_rights_namespaces(kc, &nns, cause)) == NULL)
+		if ((nss = server_rights_namespaces(&q, &nns, cause)) == NULL)
 			goto out;
 		server_rights_needed(cfg, schedule, (const char *const *)nss,
 		    nns, &w, &nw);
-		if (server_rights_ask_served(kc, w + nfixed, nns, &missing,
+		if (server_rights_ask_served(&q, w + nfixed, nns, &missing,
 		    &nmissing, cause) != 0)
 			goto out;
 	}
@@ -304,6 +318,7 @@ server_rights_check(struct kube_client *kc, const struct server_config *cfg,
 	    "rights", missing, nmissing > SERVER_RIGHTS_SHOWN ?
 	    "; and more" : "");
 out:
+	*unreachable = q.unreachable;
 	free(missing);
 	for (i = 0; nss != NULL && i < nns; i++)
 		free(nss[i]);

@@ -185,11 +185,12 @@ char *server_right_string(const struct server_right *);
 /*
  * Asks the cluster (SelfSubjectAccessReview, blocking on the client's
  * base: call it before dispatching) whether the client has every right
- * needed: 0, or -1 with a cause naming the missing rights (or why the
- * cluster could not be asked).
+ * needed: 0, or -1 with a cause naming the missing rights or why the
+ * cluster could not be asked (*unreachable then true if it did not
+ * answer, after the client's retries, rather than refuse).
  */
 int server_rights_check(struct kube_client *, const struct server_config *,
-    bool schedule, char **cause);
+    bool schedule, bool *unreachable, char **cause);
 
 /* ---- server-lease.c: leader election on a coordination.k8s.io Lease ---- */
 
