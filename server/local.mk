@@ -98,3 +98,12 @@ tests_unit_test_server_metrics_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	$(EVENT_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_test_server_metrics_LDADD = $(tests_unit_test_server_config_LDADD)
 endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-server-rights
+TESTS += tests/unit/test-server-rights
+tests_unit_test_server_rights_SOURCES = tests/unit/test-server-rights.c
+tests_unit_test_server_rights_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(EVENT_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_server_rights_LDADD = $(tests_unit_test_server_config_LDADD)
+endif
