@@ -244,17 +244,17 @@ server_rights_ask_all(struct server_rights_q *q, const struct server_right *v,
  */
 static int
 server_rights_ask_served(struct server_rights_q *q,
-    const struct server_right *v,
-    size_t nns, char **missing, size_t *nmissing, char **cause)
+    const struct server_right *v, size_t nns, char **missing,
+    size_t *nmissing, char **cause)
 {
 	const struct server_right *r;
 	char *nslist, *tmp;
 	bool allowed;
-	size_t j, k;
+	size_t j, k, lacking;
 
 	for (j = 0; j < SERVER_WORKLOAD_RIGHTS; j++) {
 		nslist = xstrdup("");
-		for (k = 0; k < nns; k++) {
+		for (k = lacking = 0; k < nns; k++) {
 			r = &v[k * SERVER_WORKLOAD_RIGHTS + j];
 			if (server_rights_ask(q, r, &allowed, cause) != 0) {
 				free(nslist);
@@ -262,15 +262,17 @@ server_rights_ask_served(struct server_rights_q *q,
 			}
 			if (allowed)
 				continue;
-			tmp = xprintf("%s%s'%s'", *nslist == '\0' ?
-			    "in namespace " : nslist, *nslist == '\0' ? "" :
+			tmp = xprintf("%s%s'%s'", nslist, lacking++ == 0 ? "" :
 			    ", ", r->ns);
 			free(nslist);
 			nslist = tmp;
 		}
-		if (*nslist != '\0')
-			server_rights_missing(missing, nmissing,
-			    &v[j], nslist);
+		if (lacking > 0) {
+			tmp = xprintf("in namespace%s %s", lacking > 1 ? "s" :
+			    "", nslist);
+			server_rights_missing(missing, nmissing, &v[j], tmp);
+			free(tmp);
+		}
 		free(nslist);
 	}
 	return 0;

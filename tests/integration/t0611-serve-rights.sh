@@ -51,7 +51,7 @@ fails "without Jobs in the namespaces served it refuses (exit 1)" 1 \
     timeout 30 "$AILAB_QUEUE" --context nojobs serve \
     --listen 127.0.0.1:0 --no-lease
 like "naming the verb, the resource and the namespaces" "$TMP/err" \
-    "create jobs\.batch in namespace 'default', 'alice', 'bob', 'carol', 'ml101' \(for the scheduler"
+    "create jobs\.batch in namespaces 'default', 'alice', 'bob', 'carol', 'ml101' \(for the scheduler"
 ! grep -q "deployments\|tokenreviews" "$TMP/err"
 ok "and only what is missing" $?
 
