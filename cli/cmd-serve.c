@@ -88,6 +88,13 @@ static const struct cli_opt cmd_serve_opts[] = {
 	  "installed ones)" },
 	{ "session-ttl", 0, CLI_OPT_STRING, "DURATION",
 	  "how long a dashboard sign-in lasts (default 8h)" },
+	{ "priority-max", 0, CLI_OPT_STRING, "PRIORITY",
+	  "highest priority users may give jobs (default normal)" },
+	{ "priority-group", 0, CLI_OPT_LIST, "GROUP=PRIORITY",
+	  "members (or user:NAME) may give jobs up to this priority" },
+	{ "access-log", 0, CLI_OPT_STRING, "FILE",
+	  "append a line per request to FILE (made 0600; default: to "
+	  "stderr at -v)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -299,6 +306,8 @@ cmd_serve_config(struct cli_ctx *ctx, struct server_config *cfg)
 		{ "identity", "identity" },
 		{ "ui-dir", "ui_dir" },
 		{ "session-ttl", "session_ttl" },
+		{ "access-log", "access_log" },
+		{ "priority-max", "priority_max" },
 	};
 	char **vals, *cause = NULL;
 	const char *v;
@@ -328,6 +337,11 @@ cmd_serve_config(struct cli_ctx *ctx, struct server_config *cfg)
 	for (k = 0; k < n; k++)
 		if (server_config_set(cfg, "ta", vals[k], &cause) != 0)
 			goto bad;
+	vals = cli_list(ctx, "priority-group", &n);
+	for (k = 0; k < n; k++)
+		if (server_config_set(cfg, "priority_groups", vals[k],
+		    &cause) != 0)
+			goto bad;
 	if (cli_flag(ctx, "no-lease"))
 		cfg->lease = false;
 	if (cfg->ui_dir == NULL)
@@ -343,6 +357,37 @@ bad:
 	return -1;
 }
 
+/*
+ * Prints the URL clients use (the address listened on; the host's name
+ * for the wildcard) and warns when bearer tokens would cross the network
+ * in clear.
+ */
+static void
+cmd_serve_announce(struct cli_ctx *ctx, struct cmd_serve *sv,
+    const struct server_config *cfg)
+{
+	char host[256] = "", *url;
+	bool any = server_listen_is_any(cfg->listen);
+
+	if (any && gethostname(host, sizeof host - 1) != 0)
+		host[0] = '\0';
+	url = server_listen_url(cfg->listen, cfg->tls_cert != NULL,
+	    server_port(sv->srv), host);
+	if (cfg->tls_cert == NULL && !server_listen_is_loopback(cfg->listen))
+		cli_error(ctx, "warning: serving plain HTTP at %s%s: users' "
+		    "bearer tokens travel in clear over the network; give "
+		    "--tls-cert and --tls-key, or listen on 127.0.0.1 behind a "
+		    "TLS proxy or the SSH tunnel", url != NULL ? url : "?",
+		    any ? " (all interfaces)" : "");
+	printf("url %s\n", url != NULL ? url : "?");
+	fflush(stdout);
+	free(url);
+	log_info("serving the queue %s on %s%s (mode %s, %s)",
+	    store_path(sv->store), cfg->listen, any ? ", all interfaces" : "",
+	    server_mode_name(cfg->mode), cfg->lease ? "leader election on" :
+	    "no leader election");
+}
+
 /* Serves until SIGTERM; the base is dispatched again whenever the
  * scheduler loop stops because this replica lost the Lease. */
 static int
@@ -354,6 +399,7 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct spec_site *site = NULL;
 	struct event *sigterm = NULL, *sigint = NULL;
 	char *cause = NULL, *d;
+	bool unreachable = false;
 	size_t i;
 	int ret = CLI_EXIT_FAIL;
 
@@ -396,6 +442,21 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	sv.base = ctx->base;
+	/* Credentials that cannot review tokens or run jobs would fail every
+	 * request later: refuse now, naming what is missing.  A cluster that
+	 * does not answer may come back: a daemon carries on. */
+	if (server_rights_check(sv.kube, &cfg, !cli_flag(ctx, "no-schedule"),
+	    &unreachable, &cause) != 0) {
+		if (!unreachable) {
+			cli_error(ctx, "%s", cause);
+			free(cause);
+			goto out;
+		}
+		log_warnx("%s; starting without checking the server's rights",
+		    cause);
+		free(cause);
+		cause = NULL;
+	}
 	cmd_serve_raise_nofile(&cfg);
 	sv.srv = server_new(sv.base, sv.store, sv.kube, site, &cfg, &cause);
 	if (sv.srv == NULL) {
@@ -410,14 +471,7 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 	evsignal_add(sigterm, NULL);
 	evsignal_add(sigint, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	printf("url %s://%s:%d\n", cfg.tls_cert != NULL ? "https" : "http",
-	    strncmp(cfg.listen, "0.0.0.0:", 8) == 0 ? "127.0.0.1" :
-	    cfg.listen[0] == '[' ? "[::1]" : "127.0.0.1",
-	    server_port(sv.srv));
-	fflush(stdout);
-	log_info("serving the queue %s on %s (mode %s, %s)",
-	    store_path(sv.store), cfg.listen, server_mode_name(cfg.mode),
-	    cfg.lease ? "leader election on" : "no leader election");
+	cmd_serve_announce(ctx, &sv, &cfg);
 	if (cli_flag(ctx, "no-schedule"))
 		log_info("API only: this replica never schedules");
 	else if (cfg.lease)

@@ -18,6 +18,7 @@ server_libserver_a_SOURCES = \
 	server/server-lease.c \
 	server/server-metrics.c \
 	server/server-parse.c \
+	server/server-rights.c \
 	server/server-session.c \
 	server/server-ui.c \
 	server/server-usage.c \
@@ -62,7 +63,12 @@ SERVER_INTEGRATION_TESTS = \
 	tests/integration/t0607-serve-kick.sh \
 	tests/integration/t0608-serve-parse.sh \
 	tests/integration/t0609-serve-slow-clients.sh \
-	tests/integration/t0610-serve-auth-flood.sh
+	tests/integration/t0610-serve-auth-flood.sh \
+	tests/integration/t0611-serve-rights.sh \
+	tests/integration/t0612-serve-listen.sh \
+	tests/integration/t0613-serve-access-log.sh \
+	tests/integration/t0614-serve-priority.sh \
+	tests/integration/t0615-serve-metrics.sh
 TESTS += $(SERVER_INTEGRATION_TESTS)
 EXTRA_DIST += $(SERVER_INTEGRATION_TESTS) tests/integration/t06-serve-lib.sh
 
@@ -82,4 +88,22 @@ tests_unit_test_server_ui_SOURCES = tests/unit/test-server-ui.c
 tests_unit_test_server_ui_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	$(EVENT_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_test_server_ui_LDADD = $(tests_unit_test_server_config_LDADD)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-server-metrics
+TESTS += tests/unit/test-server-metrics
+tests_unit_test_server_metrics_SOURCES = tests/unit/test-server-metrics.c
+tests_unit_test_server_metrics_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(EVENT_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_server_metrics_LDADD = $(tests_unit_test_server_config_LDADD)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-server-rights
+TESTS += tests/unit/test-server-rights
+tests_unit_test_server_rights_SOURCES = tests/unit/test-server-rights.c
+tests_unit_test_server_rights_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(EVENT_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_server_rights_LDADD = $(tests_unit_test_server_config_LDADD)
 endif

@@ -114,6 +114,41 @@ server_user_from_review(struct server *srv, json_t *ui)
 	return u;
 }
 
+/* A priority's name where it has one, for messages. */
+static const char *
+server_priority_word(int p)
+{
+	return p == 250 ? " (low)" : p == 500 ? " (normal)" : p == 750 ?
+	    " (high)" : "";
+}
+
+/* See server-int.h: a site decides who may jump the queue. */
+int
+server_auth_priority_check(struct server_req *r,
+    const struct store_job_new *jobs, size_t n)
+{
+	const struct server_user *u = r->user;
+	int max;
+	size_t i;
+
+	if (u->admin)
+		return 0;
+	max = server_config_priority_max(&r->srv->cfg, u->name,
+	    (const char *const *)u->groups, u->ngroups);
+	for (i = 0; i < n; i++) {
+		if (jobs[i].priority <= max)
+			continue;
+		server_reply_error(r, 400, NULL, "job '%s' asks for priority "
+		    "%d%s, above the limit of %d%s for user '%s' on this "
+		    "server (priority_max; priority_groups allows more to some "
+		    "groups): nothing queued", jobs[i].name, jobs[i].priority,
+		    server_priority_word(jobs[i].priority), max,
+		    server_priority_word(max), u->name);
+		return -1;
+	}
+	return 0;
+}
+
 /* The user is known: the rate limit, then the handler. */
 static void
 server_auth_done(struct server_req *r)

@@ -56,6 +56,89 @@ server_config_ta_add(struct server_ta *t, const char *ns)
 	t->namespaces[t->n] = NULL;
 }
 
+static int server_config_int(const char *, const char *, long long,
+    long long, long long *, char **);
+
+/* A priority as specs say it: low, normal, high or 0..1000. */
+static int
+server_config_priority(const char *key, const char *v, int *out,
+    char **cause)
+{
+	long long n;
+
+	if (strcmp(v, "low") == 0)
+		*out = 250;
+	else if (strcmp(v, "normal") == 0)
+		*out = 500;
+	else if (strcmp(v, "high") == 0)
+		*out = 750;
+	else if (server_config_int(key, v, 0, 1000, &n, cause) != 0) {
+		free(*cause);
+		*cause = xprintf("invalid value for '%s': '%s' (low, normal, "
+		    "high or an integer from 0 to 1000)", key, v);
+		return -1;
+	} else
+		*out = (int)n;
+	return 0;
+}
+
+/* Sets the highest priority of a group or user ("WHO=PRIORITY"). */
+static int
+server_config_priority_group(struct server_config *c, const char *value,
+    char **cause)
+{
+	const char *eq = strchr(value, '=');
+	char *who;
+	size_t i;
+	int max;
+
+	if (eq == NULL || eq == value || eq[1] == '\0') {
+		*cause = xprintf("invalid value for 'priority_groups': '%s' "
+		    "(GROUP=PRIORITY or user:NAME=PRIORITY)", value);
+		return -1;
+	}
+	if (server_config_priority("priority_groups", eq + 1, &max,
+	    cause) != 0)
+		return -1;
+	who = xstrndup(value, (size_t)(eq - value));
+	for (i = 0; i < c->npriorities; i++)
+		if (strcmp(c->priorities[i].who, who) == 0) {
+			c->priorities[i].max = max;
+			free(who);
+			return 0;
+		}
+	c->priorities = xreallocarray(c->priorities, c->npriorities + 1,
+	    sizeof *c->priorities);
+	c->priorities[c->npriorities].who = who;
+	c->priorities[c->npriorities++].max = max;
+	return 0;
+}
+
+/* See server.h. */
+int
+server_config_priority_max(const struct server_config *c, const char *user,
+    const char *const *groups, size_t ngroups)
+{
+	const struct server_priority *p;
+	int max = c->priority_max;
+	size_t i, g;
+
+	for (i = 0; i < c->npriorities; i++) {
+		p = &c->priorities[i];
+		if (p->max <= max)
+			continue;
+		if (strncmp(p->who, "user:", 5) == 0) {
+			if (user != NULL && strcmp(p->who + 5, user) == 0)
+				max = p->max;
+			continue;
+		}
+		for (g = 0; g < ngroups; g++)
+			if (strcmp(p->who, groups[g]) == 0)
+				max = p->max;
+	}
+	return max;
+}
+
 /* An integer option within bounds. */
 static int
 server_config_int(const char *key, const char *v, long long lo, long long hi,
@@ -164,6 +247,13 @@ server_config_set(struct server_config *c, const char *key,
 		server_config_str(&c->lease_name, value);
 	else if (strcmp(key, "lease_namespace") == 0)
 		server_config_str(&c->lease_namespace, value);
+	else if (strcmp(key, "access_log") == 0)
+		server_config_str(&c->access_log, value);
+	else if (strcmp(key, "priority_max") == 0)
+		return server_config_priority(key, value, &c->priority_max,
+		    cause);
+	else if (strcmp(key, "priority_groups") == 0)
+		return server_config_priority_group(c, value, cause);
 	else if (strcmp(key, "mode") == 0) {
 		if (strcmp(value, "on-behalf") == 0)
 			c->mode = SERVER_MODE_ON_BEHALF;
@@ -349,6 +439,27 @@ server_config_doc(struct server_config *c, const char *path,
 			}
 			continue;
 		}
+		if (strcmp(key, "priority_groups") == 0) {
+			if (v->type != YAML_MAPPING_NODE)
+				goto badv;
+			for (q = v->data.mapping.pairs.start;
+			    q < v->data.mapping.pairs.top; q++) {
+				g = yaml_document_get_node(doc, q->key);
+				l = yaml_document_get_node(doc, q->value);
+				if (g->type != YAML_SCALAR_NODE ||
+				    l->type != YAML_SCALAR_NODE)
+					goto badv;
+				kv = xprintf("%s=%s", g->data.scalar.value,
+				    l->data.scalar.value);
+				if (server_config_set(c, key, kv, &c2) != 0) {
+					free(kv);
+					v = l;
+					goto badset;
+				}
+				free(kv);
+			}
+			continue;
+		}
 		if (v->type != YAML_SCALAR_NODE)
 			goto badv;
 		if (server_config_set(c, key, (const char *)v->data.scalar.value,
@@ -407,6 +518,7 @@ server_config_init(struct server_config *c, const char *path, char **cause)
 	c->lease_namespace = xstrdup("default");
 	c->lease_duration_s = 15;
 	c->session_ttl_s = 8 * 3600;
+	c->priority_max = 500;
 	if (path == NULL) {
 		server_config_add_admin(c, "system:masters");
 		return 0;
@@ -453,6 +565,10 @@ server_config_release(struct server_config *c)
 	free(c->lease_namespace);
 	free(c->identity);
 	free(c->ui_dir);
+	free(c->access_log);
+	for (i = 0; i < c->npriorities; i++)
+		free(c->priorities[i].who);
+	free(c->priorities);
 	for (i = 0; i < c->nadmin_groups; i++)
 		free(c->admin_groups[i]);
 	free(c->admin_groups);

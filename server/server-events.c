@@ -122,6 +122,7 @@ server_stream_send(struct server_stream *st, json_t *o)
 	if (st->sse)
 		evbuffer_add(buf, "\n", 1);
 	evbuffer_add(buf, "\n", 1);
+	st->r->bytes += evbuffer_get_length(buf);
 	evhttp_send_reply_chunk(st->r->req, buf);
 	evbuffer_free(buf);
 	free(text);
@@ -335,6 +336,7 @@ server_events_handle(struct server_req *r)
 	evhttp_add_header(evhttp_request_get_output_headers(r->req),
 	    "Cache-Control", "no-store");
 	srv->m.requests[200]++;
+	r->status = 200;
 	st->evcon = evhttp_request_get_connection(r->req);
 	evhttp_send_reply_start(r->req, 200, "OK");
 	/* A watcher only reads: no read timeout, but one that stops reading

@@ -5,6 +5,11 @@
  */
 #include "server-int.h"
 
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -15,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "kube.h"
@@ -80,10 +87,12 @@ server_conn_timeouts(struct server_req *r, bool idle)
 	    SERVER_WORK_TIMEOUT);
 }
 
-/* Counts a reply for /metrics. */
+/* Counts a reply for /metrics and keeps what the access log says. */
 static void
-server_count(struct server_req *r, int code)
+server_count(struct server_req *r, int code, size_t bytes)
 {
+	r->status = code;
+	r->bytes = bytes;
 	if (code >= 0 && code < SERVER_NCODES)
 		r->srv->m.requests[code]++;
 	if (code >= 400)
@@ -126,7 +135,7 @@ server_reply_json(struct server_req *r, int code, json_t *body)
 	free(text);
 	json_decref(body);
 	server_common_headers(r->req, "application/json");
-	server_count(r, code);
+	server_count(r, code, evbuffer_get_length(buf));
 	server_conn_timeouts(r, true);
 	evcon = evhttp_request_get_connection(r->req);
 	evhttp_send_reply(r->req, code, NULL, buf);
@@ -143,7 +152,7 @@ server_reply_buffer(struct server_req *r, int code, const char *type,
 	struct evhttp_connection *evcon;
 
 	server_common_headers(r->req, type);
-	server_count(r, code);
+	server_count(r, code, evbuffer_get_length(buf));
 	server_conn_timeouts(r, true);
 	evcon = evhttp_request_get_connection(r->req);
 	evhttp_send_reply(r->req, code, NULL, buf);
@@ -185,12 +194,132 @@ server_reply_error(struct server_req *r, int code, const char *reason,
 	free(msg);
 }
 
+/* See server.h. */
+char *
+server_access_line(const char *peer, const char *method, const char *path,
+    int status, size_t bytes, int64_t ms, const char *user)
+{
+	const char *fields[3] = { peer, path, user };
+	char *esc[3], *line;
+	size_t f, i, k, n;
+	unsigned char ch;
+
+	for (f = 0; f < nitems(fields); f++) {
+		n = strnlen(fields[f], 1024);
+		esc[f] = xmalloc(3 * n + 1);
+		for (i = k = 0; i < n; i++) {
+			ch = (unsigned char)fields[f][i];
+			if (ch > 0x20 && ch < 0x7f && ch != '"' && ch != '%' &&
+			    ch != '\\')
+				esc[f][k++] = (char)ch;
+			else
+				k += (size_t)snprintf(esc[f] + k, 4, "%%%02X",
+				    ch);
+		}
+		esc[f][k] = '\0';
+	}
+	line = xprintf("%s %s %s %d %zu %lldms %s", esc[0], method, esc[1],
+	    status, bytes, (long long)ms, esc[2]);
+	for (f = 0; f < nitems(fields); f++)
+		free(esc[f]);
+	return line;
+}
+
+/* The name of a request's method, for the access log. */
+static const char *
+server_method_name(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	case EVHTTP_REQ_OPTIONS:
+		return "OPTIONS";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
+	default:
+		return "OTHER";
+	}
+}
+
+/*
+ * A line per answered request, for operators: to --access-log (one
+ * write, so lines of concurrent servers never interleave) or, without
+ * one, to the log at -v.  Never a header: tokens and cookies stay out.
+ */
+static void
+server_access_log(struct server_req *r)
+{
+	struct server *srv = r->srv;
+	char *line, *full, *ts;
+	int64_t now = now_ms();
+	size_t len;
+
+	if (r->status == 0 || (srv->access_fd < 0 &&
+	    log_get_level() < LOG_LEVEL_INFO))
+		return;
+	line = server_access_line(r->peer[0] != '\0' ? r->peer : "-",
+	    server_method_name(r->method), r->path != NULL ? r->path : "-",
+	    r->status, r->bytes, now - r->started, r->user != NULL ?
+	    r->user->name : "-");
+	if (srv->access_fd < 0) {
+		log_info("access %s", line);
+		free(line);
+		return;
+	}
+	ts = time_format_rfc3339(now);
+	full = xprintf("%s %s\n", ts, line);
+	len = strlen(full);
+	if (write(srv->access_fd, full, len) != (ssize_t)len &&
+	    now - srv->access_err_logged > 60000) {
+		srv->access_err_logged = now;
+		log_warnx("cannot write the access log '%s': %s",
+		    srv->cfg.access_log, strerror(errno));
+	}
+	free(ts);
+	free(full);
+	free(line);
+}
+
+/* Opens --access-log for appending, made 0600 (it names users). */
+static int
+server_access_open(struct server *srv, char **cause)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(srv->cfg.access_log, O_WRONLY | O_CREAT | O_APPEND |
+	    O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		*cause = xprintf("cannot open the access log '%s': %s",
+		    srv->cfg.access_log, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    ((st.st_mode & 077) != 0 && fchmod(fd, 0600) != 0)) {
+		*cause = xprintf("the access log '%s' is not a regular file "
+		    "this user can make 0600", srv->cfg.access_log);
+		close(fd);
+		return -1;
+	}
+	srv->access_fd = fd;
+	return 0;
+}
+
 /* Frees a request's state once it has been answered. */
 void
 server_req_done(struct server_req *r)
 {
 	struct server *srv = r->srv;
 
+	server_access_log(r);
 	if (r->prev != NULL)
 		r->prev->next = r->next;
 	else if (srv->reqs == r)
@@ -461,6 +590,93 @@ server_parse_listen(const char *s, char **host, int *port, char **cause)
 	return 0;
 }
 
+/* 127.0.0.0/8, ::1 and localhost reach no other machine. */
+static bool
+server_is_loopback_host(const char *host)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (strcasecmp(host, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6) ||
+		    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+	return false;
+}
+
+/* 0.0.0.0 and :: are every interface. */
+static bool
+server_is_any_host(const char *host)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return a4.s_addr == htonl(INADDR_ANY);
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_UNSPECIFIED(&a6);
+	return false;
+}
+
+/* See server.h. */
+bool
+server_listen_is_loopback(const char *listen)
+{
+	char *host = NULL, *cause = NULL;
+	int p;
+	bool yes;
+
+	if (server_parse_listen(listen, &host, &p, &cause) != 0) {
+		free(cause);
+		return false;
+	}
+	yes = server_is_loopback_host(host);
+	free(host);
+	return yes;
+}
+
+/* See server.h. */
+bool
+server_listen_is_any(const char *listen)
+{
+	char *host = NULL, *cause = NULL;
+	int p;
+	bool yes;
+
+	if (server_parse_listen(listen, &host, &p, &cause) != 0) {
+		free(cause);
+		return false;
+	}
+	yes = server_is_any_host(host);
+	free(host);
+	return yes;
+}
+
+/* See server.h. */
+char *
+server_listen_url(const char *listen, bool tls, int port,
+    const char *hostname)
+{
+	char *host = NULL, *cause = NULL, *url;
+	const char *shown;
+	int p;
+
+	if (server_parse_listen(listen, &host, &p, &cause) != 0) {
+		free(cause);
+		return NULL;
+	}
+	shown = server_is_any_host(host) && hostname != NULL &&
+	    *hostname != '\0' ? hostname : host;
+	url = xprintf("%s://%s%s%s:%d", tls ? "https" : "http",
+	    strchr(shown, ':') != NULL ? "[" : "", shown,
+	    strchr(shown, ':') != NULL ? "]" : "", port);
+	free(host);
+	return url;
+}
+
 /* The port a bound socket has. */
 static int
 server_bound_port(struct evhttp_bound_socket *b)
@@ -521,6 +737,15 @@ server_new(struct event_base *base, struct store *store,
 	srv->cfg.lease_namespace = xstrdup(cfg->lease_namespace);
 	srv->cfg.identity = cfg->identity ? xstrdup(cfg->identity) : NULL;
 	srv->cfg.ui_dir = cfg->ui_dir ? xstrdup(cfg->ui_dir) : NULL;
+	srv->cfg.access_log = cfg->access_log ? xstrdup(cfg->access_log) :
+	    NULL;
+	srv->access_fd = -1;
+	srv->cfg.priorities = xcalloc(cfg->npriorities + 1,
+	    sizeof *srv->cfg.priorities);
+	for (i = 0; i < (int)cfg->npriorities; i++) {
+		srv->cfg.priorities[i].who = xstrdup(cfg->priorities[i].who);
+		srv->cfg.priorities[i].max = cfg->priorities[i].max;
+	}
 	srv->cfg.admin_groups = xcalloc(cfg->nadmin_groups + 1,
 	    sizeof (char *));
 	for (i = 0; i < (int)cfg->nadmin_groups; i++)
@@ -538,6 +763,8 @@ server_new(struct event_base *base, struct store *store,
 			    xstrdup(cfg->tas[i].namespaces[k]);
 	}
 	if (srv->cfg.tls_cert != NULL && server_tls_init(srv, cause) != 0)
+		goto fail;
+	if (srv->cfg.access_log != NULL && server_access_open(srv, cause) != 0)
 		goto fail;
 	if (server_parse_listen(srv->cfg.listen, &host, &port, cause) != 0)
 		goto fail;
@@ -651,5 +878,11 @@ server_free(struct server *srv)
 	free(srv->cfg.lease_namespace);
 	free(srv->cfg.identity);
 	free(srv->cfg.ui_dir);
+	free(srv->cfg.access_log);
+	for (i = 0; i < srv->cfg.npriorities && srv->cfg.priorities; i++)
+		free(srv->cfg.priorities[i].who);
+	free(srv->cfg.priorities);
+	if (srv->access_fd >= 0)
+		close(srv->access_fd);
 	free(srv);
 }

@@ -205,6 +205,8 @@ struct server_req {
 	int64_t id;                  /* from /v1/jobs/{id}/... */
 	const char *action;          /* from .../ACTION */
 	int64_t started;
+	int status;                  /* the answer's, once sent; 0 before */
+	size_t bytes;                /* of the answer's body (a stream's too) */
 	char peer[SERVER_ADDR_LEN];  /* the client's address, as counted */
 	bool streaming;
 	struct server_req *next, *prev;   /* the server's list in flight */
@@ -218,6 +220,8 @@ struct server {
 	struct kube_client *kube;
 	const struct spec_site *site;
 	struct server_config cfg;
+	int access_fd;               /* --access-log, or -1 */
+	int64_t access_err_logged;   /* ms */
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
 	SSL_CTX *ssl;
@@ -333,6 +337,10 @@ typedef void (*server_review_cb)(struct server_req *, bool allowed,
 void server_auth_review(struct server_req *, const char *verb,
     const char *group, const char *resource, const char *ns,
     server_review_cb);
+/* Refuses (400, replied) jobs with a priority above what the user may
+ * give (priority_max, priority_groups; admins any): 0, or -1. */
+int server_auth_priority_check(struct server_req *,
+    const struct store_job_new *, size_t);
 /* May the user see (and act on) this job? */
 bool server_auth_can_see(const struct server_user *, const struct store_job *);
 /* A review in flight ends (answered or not): the peer's counts. */

@@ -394,6 +394,8 @@ server_submit_parsed(struct server_req *r, struct server_parsed *p)
 		    "validate %s: nothing queued", w->filename);
 		return;
 	}
+	if (server_auth_priority_check(r, p->jobs, p->njobs) != 0)
+		return;
 	w->n = p->njobs;
 	w->jobs = p->jobs;
 	w->ns = xcalloc(w->n + 1, sizeof *w->ns);

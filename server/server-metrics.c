@@ -58,6 +58,188 @@ server_label(const char *s)
 	return out;
 }
 
+/* See server.h: the names are the metric's label values. */
+const char *
+server_wait_class_name(enum server_wait_class c)
+{
+	static const char *const names[SERVER_WAIT_NCLASSES] = { "quota",
+	    "capacity", "dependency", "held", "reservation", "other" };
+
+	return c < SERVER_WAIT_NCLASSES ? names[c] : "other";
+}
+
+/*
+ * See server.h.  The reasons are the scheduler's sentences
+ * (sched-policy-visit.c): a gate's reason stands alone at the start; a
+ * placement's is "reserved on ..." or "no start expected ..." followed by
+ * one "TYPE: ..." segment per type tried, and the first segment tells.
+ */
+enum server_wait_class
+server_wait_classify(bool held, const char *reason)
+{
+	static const char *const capacity[] = { "needs 1 node with",
+	    "nodes with", "free beside the GPUs", "free, room for",
+	    "can never fit", "none of the ", "judged full" };
+	const char *seg;
+	size_t i;
+
+	if (held || (reason != NULL && strcmp(reason, "held") == 0))
+		return SERVER_WAIT_HELD;
+	if (reason == NULL || *reason == '\0')
+		return SERVER_WAIT_OTHER;
+	if (has_prefix(reason, "waiting for job ") ||
+	    has_prefix(reason, "after: ") ||
+	    has_prefix(reason, "dependency job "))
+		return SERVER_WAIT_DEPENDENCY;
+	if (has_prefix(reason, "quota ") || (has_prefix(reason, "group ") &&
+	    strstr(reason, " max_running ") != NULL))
+		return SERVER_WAIT_QUOTA;
+	if (has_prefix(reason, "reserved on "))
+		return SERVER_WAIT_RESERVATION;
+	/* The first type's segment, past "no start expected ...; ". */
+	seg = reason;
+	if (has_prefix(seg, "no start expected") &&
+	    (seg = strstr(seg, "; ")) != NULL)
+		seg += 2;
+	else
+		seg = reason;
+	if ((seg = strstr(seg, ": ")) != NULL)
+		seg += 2;
+	else
+		seg = reason;
+	if (has_prefix(seg, "reserved for job "))
+		return SERVER_WAIT_RESERVATION;
+	if (has_prefix(seg, "user limit") ||
+	    (has_prefix(seg, "needs ") && strstr(seg, "user limit") != NULL))
+		return SERVER_WAIT_QUOTA;
+	for (i = 0; i < nitems(capacity); i++)
+		if (strstr(seg, capacity[i]) != NULL)
+			return SERVER_WAIT_CAPACITY;
+	return SERVER_WAIT_OTHER;
+}
+
+/* GPUs by type (a label value) with a count. */
+struct server_gpu_tally {
+	char **types;
+	int64_t *n;
+	size_t len;
+};
+
+/* Adds n GPUs of a type to a tally. */
+static void
+server_tally_add(struct server_gpu_tally *t, const char *type, int64_t n)
+{
+	size_t i;
+
+	for (i = 0; i < t->len; i++)
+		if (strcmp(t->types[i], type) == 0) {
+			t->n[i] += n;
+			return;
+		}
+	t->types = xreallocarray(t->types, t->len + 1, sizeof *t->types);
+	t->n = xreallocarray(t->n, t->len + 1, sizeof *t->n);
+	t->types[t->len] = xstrdup(type);
+	t->n[t->len++] = n;
+}
+
+/* Prints a tally as one metric, a line per type. */
+static void
+server_tally_print(struct evbuffer *b, const char *name,
+    struct server_gpu_tally *t)
+{
+	char *lab;
+	size_t i;
+
+	for (i = 0; i < t->len; i++) {
+		lab = server_label(t->types[i]);
+		evbuffer_add_printf(b, "%s{gpu_type=\"%s\"} %" PRId64 "\n",
+		    name, lab, t->n[i]);
+		free(lab);
+		free(t->types[i]);
+	}
+	free(t->types);
+	free(t->n);
+	memset(t, 0, sizeof *t);
+}
+
+/* What one pass over the unended jobs gathers for /metrics. */
+struct server_gpu_usage {
+	struct server_gpu_tally used;        /* admitted, running: by the
+	                                        type admitted on */
+	struct server_gpu_tally wanted;      /* waiting: by the type asked */
+	int64_t waiting[SERVER_WAIT_NCLASSES];
+};
+
+/* One unended job into the usage. */
+static int
+server_usage_row(const struct store_row *row, void *arg)
+{
+	struct server_gpu_usage *u = arg;
+	const struct store_job *j = &row->job;
+	int64_t gpus = (int64_t)j->gpu_count * (j->replicas > 0 ?
+	    j->replicas : 1);
+
+	switch (j->state) {
+	case STORE_ADMITTED:
+	case STORE_RUNNING:
+		if (gpus > 0)
+			server_tally_add(&u->used, j->run_gpu_type != NULL &&
+			    *j->run_gpu_type != '\0' ? j->run_gpu_type :
+			    "unknown", gpus);
+		break;
+	case STORE_QUEUED:
+	case STORE_HELD:
+		if (gpus > 0)
+			server_tally_add(&u->wanted, j->gpu_type != NULL &&
+			    *j->gpu_type != '\0' ? j->gpu_type : "any",
+			    gpus);
+		u->waiting[server_wait_classify(j->state == STORE_HELD,
+		    j->reason)]++;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* GPUs in use by the type jobs were admitted on (the nodes their pods run
+ * on), GPUs wanted by waiting jobs, and waiting jobs by reason class. */
+static void
+server_metrics_gpus(struct server *srv, struct evbuffer *b)
+{
+	struct server_gpu_usage u;
+	struct store_filter f;
+	char *cause = NULL;
+	int c;
+
+	memset(&u, 0, sizeof u);
+	memset(&f, 0, sizeof f);
+	f.states = 1u << STORE_QUEUED | 1u << STORE_HELD |
+	    1u << STORE_ADMITTED | 1u << STORE_RUNNING;
+	if (store_list_each(srv->store, &f, 0, server_usage_row, &u,
+	    &cause) != 0) {
+		log_warnx("%s", cause != NULL ? cause : "metrics: cannot read "
+		    "the queue");
+		free(cause);
+	}
+	server_metric_head(b, "ailab_queue_gpus_in_use", "gauge",
+	    "GPUs held by admitted and running jobs, by the GPU type they "
+	    "were admitted on (the nodes their pods run on).");
+	server_tally_print(b, "ailab_queue_gpus_in_use", &u.used);
+	server_metric_head(b, "ailab_queue_gpus_requested_waiting", "gauge",
+	    "GPUs asked for by waiting (queued or held) jobs, by the GPU "
+	    "type they ask for (a list as the spec gives it).");
+	server_tally_print(b, "ailab_queue_gpus_requested_waiting",
+	    &u.wanted);
+	server_metric_head(b, "ailab_queue_waiting_jobs", "gauge",
+	    "Waiting (queued or held) jobs by the class of their reason.");
+	for (c = 0; c < SERVER_WAIT_NCLASSES; c++)
+		evbuffer_add_printf(b,
+		    "ailab_queue_waiting_jobs{reason=\"%s\"} %" PRId64 "\n",
+		    server_wait_class_name((enum server_wait_class)c),
+		    u.waiting[c]);
+}
+
 /* GET /metrics. */
 void
 server_metrics_handle(struct server_req *r)
@@ -86,6 +268,7 @@ server_metrics_handle(struct server_req *r)
 		log_warnx("%s", cause);
 		free(cause);
 	}
+	server_metrics_gpus(srv, b);
 	server_metric_head(b, "ailab_queue_leader", "gauge",
 	    "1 if this replica runs the scheduler.");
 	evbuffer_add_printf(b, "ailab_queue_leader %d\n", srv->sched != NULL);

@@ -37,6 +37,12 @@ struct server_ta {
 	size_t n;
 };
 
+/* A group (or "user:NAME") allowed a higher priority than everyone. */
+struct server_priority {
+	char *who;
+	int max;                     /* 0..1000 */
+};
+
 /* Everything `serve` can be told, from --config FILE and the options. */
 struct server_config {
 	char *listen;                /* HOST:PORT; default 127.0.0.1:8443 */
@@ -71,6 +77,12 @@ struct server_config {
 	char *identity;              /* holder identity; default host-pid */
 	char *ui_dir;                /* the dashboard's files; NULL: none */
 	int session_ttl_s;           /* a dashboard sign-in lasts; 8 h */
+	char *access_log;            /* a line per request; NULL: at -v */
+	int priority_max;            /* highest priority a user may ask for;
+	                                500 (normal) */
+	struct server_priority *priorities;  /* groups and users allowed
+	                                        more */
+	size_t npriorities;
 };
 
 /* Defaults, then FILE (YAML, see docs/operations.md) if path is not NULL;
@@ -81,6 +93,10 @@ int server_config_init(struct server_config *, const char *path,
 int server_config_set(struct server_config *, const char *key,
     const char *value, char **cause);
 void server_config_release(struct server_config *);
+/* The highest priority a user of these groups may give a job: the
+ * config's priority_max, or more for a listed group or user; pure. */
+int server_config_priority_max(const struct server_config *,
+    const char *user, const char *const *groups, size_t ngroups);
 /* The mode's name, "on-behalf" or "impersonate". */
 const char *server_mode_name(enum server_mode);
 
@@ -94,6 +110,27 @@ struct server;
 struct server *server_new(struct event_base *, struct store *,
     struct kube_client *, const struct spec_site *,
     const struct server_config *, char **cause);
+/* Is the host of a --listen HOST:PORT a loopback address or localhost?
+ * Every other address may carry tokens over the network. */
+bool server_listen_is_loopback(const char *listen);
+/* Is it the wildcard address, 0.0.0.0 or ::, every interface? */
+bool server_listen_is_any(const char *listen);
+/*
+ * The URL clients use for a --listen address and the port bound: the
+ * address as given, or hostname for the wildcard (NULL: the wildcard
+ * itself).  NULL if listen is not HOST:PORT; the caller frees.
+ */
+char *server_listen_url(const char *listen, bool tls, int port,
+    const char *hostname);
+/*
+ * One access log line, without its time: the client's address, method,
+ * path (no query: it may hold secrets), status, body bytes, duration and
+ * user ("-" if none); bytes outside printable ASCII, spaces and quotes as
+ * %XX, so a client cannot forge lines.  The caller frees it.
+ */
+char *server_access_line(const char *peer, const char *method,
+    const char *path, int status, size_t bytes, int64_t ms,
+    const char *user);
 /* The port actually bound (for --listen ...:0). */
 int server_port(const struct server *);
 /* Tells the server which scheduler loop runs now (NULL: none, this replica
@@ -104,6 +141,56 @@ void server_sched_pass(struct server *, const struct sched_loop_stats *);
 /* Stops accepting; requests in flight are answered 503 from now on. */
 void server_shutdown(struct server *);
 void server_free(struct server *);
+
+/* ---- server-metrics.c ---- */
+
+/* Why a job waits, in the classes /metrics counts. */
+enum server_wait_class {
+	SERVER_WAIT_QUOTA = 0,       /* namespace quota, user or group limit */
+	SERVER_WAIT_CAPACITY,        /* no room on the nodes of its types */
+	SERVER_WAIT_DEPENDENCY,      /* after: another job */
+	SERVER_WAIT_HELD,
+	SERVER_WAIT_RESERVATION,     /* holds, or is kept out by, a
+	                                reservation */
+	SERVER_WAIT_OTHER,           /* backoff, not tried yet, no reason */
+	SERVER_WAIT_NCLASSES,
+};
+/* The class of a waiting job from its stored reason (held: its state
+ * says so whatever the reason); pure. */
+enum server_wait_class server_wait_classify(bool held, const char *reason);
+/* The class's label value ("quota", ...). */
+const char *server_wait_class_name(enum server_wait_class);
+
+/* ---- server-rights.c: the rights serve needs, checked at start ---- */
+
+/* One right: verb on group/resource, in ns (NULL: cluster-wide). */
+struct server_right {
+	const char *verb;
+	const char *group;           /* "" for the core group */
+	const char *resource;
+	char *ns;                    /* owned; NULL: cluster-wide */
+	const char *why;             /* what serve needs it for */
+};
+/*
+ * The rights serve needs with this config (schedule: this replica may run
+ * the scheduler), workloads in each of namespaces (NULL: cluster-wide);
+ * pure.  Free with server_rights_free.
+ */
+void server_rights_needed(const struct server_config *, bool schedule,
+    const char *const *namespaces, size_t nns, struct server_right **,
+    size_t *);
+void server_rights_free(struct server_right *, size_t);
+/* "create jobs.batch in namespace 'alice'" (the caller frees). */
+char *server_right_string(const struct server_right *);
+/*
+ * Asks the cluster (SelfSubjectAccessReview, blocking on the client's
+ * base: call it before dispatching) whether the client has every right
+ * needed: 0, or -1 with a cause naming the missing rights or why the
+ * cluster could not be asked (*unreachable then true if it did not
+ * answer, after the client's retries, rather than refuse).
+ */
+int server_rights_check(struct kube_client *, const struct server_config *,
+    bool schedule, bool *unreachable, char **cause);
 
 /* ---- server-lease.c: leader election on a coordination.k8s.io Lease ---- */
 

@@ -12,7 +12,9 @@ plan 101
 
 start_kubesim
 ok "ailab-kubesim starts" $?
-start_serve a --no-schedule --user-max-queued 0
+# alice submits priority 700: above normal, which the server must allow her.
+start_serve a --no-schedule --user-max-queued 0 \
+    --priority-group user:alice=high
 ok "serve starts" $?
 S=$SERVE_URL
 LOCAL="$TMP/local.db"

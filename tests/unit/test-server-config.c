@@ -181,6 +181,68 @@ test_errors(void **state)
 	server_config_release(&c);
 }
 
+/* Who may jump the queue: the default, groups and users allowed more,
+ * from the file and the setter, and refusals naming the key. */
+static void
+test_priority(void **state)
+{
+	static const char *const students[] = { "students",
+	    "system:authenticated" };
+	static const char *const staff[] = { "staff" };
+	struct server_config c;
+	char *cause = NULL, *path;
+
+	(void)state;
+	assert_int_equal(server_config_init(&c, NULL, &cause), 0);
+	assert_int_equal(c.priority_max, 500);
+	assert_int_equal(server_config_priority_max(&c, "bob", students, 2),
+	    500);
+	server_config_release(&c);
+
+	path = write_tmp("priority_max: low\n"
+	    "priority_groups:\n  staff: high\n  user:alice: 900\n"
+	    "  students: 100\n");
+	assert_int_equal(server_config_init(&c, path, &cause), 0);
+	assert_int_equal(c.priority_max, 250);
+	/* A group allowed less than everyone does not lower the limit. */
+	assert_int_equal(server_config_priority_max(&c, "bob", students, 2),
+	    250);
+	assert_int_equal(server_config_priority_max(&c, "bob", staff, 1),
+	    750);
+	assert_int_equal(server_config_priority_max(&c, "alice", staff, 1),
+	    900);
+	/* "user:" names a user, never a group of that name. */
+	assert_int_equal(server_config_priority_max(&c, "carol",
+	    (const char *const[]){ "user:alice" }, 1), 250);
+	assert_int_equal(server_config_set(&c, "priority_groups", "staff=1000",
+	    &cause), 0);
+	assert_int_equal(server_config_priority_max(&c, "bob", staff, 1),
+	    1000);
+	assert_int_equal(server_config_set(&c, "priority_max", "urgent",
+	    &cause), -1);
+	assert_non_null(strstr(cause, "'priority_max'"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(server_config_set(&c, "priority_groups", "staff=1001",
+	    &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(server_config_set(&c, "priority_groups", "=10",
+	    &cause), -1);
+	free(cause);
+	server_config_release(&c);
+	unlink(path);
+	free(path);
+
+	path = write_tmp("priority_groups:\n  staff: [1]\n");
+	assert_int_equal(server_config_init(&c, path, &cause), -1);
+	assert_non_null(strstr(cause, ":2:"));
+	free(cause);
+	server_config_release(&c);
+	unlink(path);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -189,6 +251,7 @@ main(void)
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_hardening),
+		cmocka_unit_test(test_priority),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
