@@ -504,7 +504,8 @@ store_set_state(struct store *s, int64_t id, enum store_state from,
 	sqlite3_bind_int64(stmt, 4, at);
 	/* A job that never reached the cluster has nothing to clean up; an
 	 * admitted one is about to have objects; a job that goes back to the
-	 * queue starts over. */
+	 * queue starts over: its last attempt's exit code and start stay in
+	 * its history (events, archived replicas), not in its current state. */
 	sqlite3_bind_int(stmt, 5, never_ran && store_state_is_terminal(to));
 	sqlite3_bind_int(stmt, 6, to == STORE_ADMITTED);
 	sqlite3_bind_int(stmt, 7, to == STORE_QUEUED);

@@ -223,7 +223,9 @@ int store_transition(struct store *, int64_t id, unsigned int from,
 /*
  * What a transition records besides the state, for the scheduler.  The
  * state itself implies the rest: admitted counts an attempt and clears the
- * exit code, running sets started_at, an end sets finished_at.  A job that
+ * exit code, running sets started_at, an end sets finished_at, a move back
+ * to queued clears the exit code, started_at and finished_at (the attempt
+ * that ended keeps its exit code in its archived replicas).  A job that
  * ends straight from admitted (it ran and ended between two passes) gets a
  * started_at too, so it has a run time: the end less run_ms when the run's
  * length is known (never before its admission), else, if it succeeded,
