@@ -969,14 +969,15 @@ undo:
 	"CASE WHEN ?7 & 2 THEN json_extract(" STORE_SPEC_SQL ", " \
 	"'$.params') END, " \
 	"CASE WHEN ?7 & 4 THEN (SELECT r.node FROM replicas r WHERE " \
-	"  r.job_id = j.id AND r.rank = 0 ORDER BY r.attempt DESC LIMIT 1) END "
+	"  r.job_id = j.id AND r.rank = 0 ORDER BY r.attempt DESC LIMIT 1) END, " \
+	"j.run_ms "
 /* The same places with only what jobs_active holds (STORE_ROW_BRIEF), so
  * that SQLite reads the index alone, never the rows and their specs. */
 #define STORE_ROW_BRIEF_COLUMNS \
 	"SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, " \
 	"j.reason, 0, j.cancel_requested, j.priority, j.gpu_type, " \
 	"j.gpu_count, j.replicas, 0, 0, 0, j.submitted_at, 0, 0, 0, '', " \
-	"NULL, NULL, NULL, NULL "
+	"NULL, NULL, NULL, NULL, 0 "
 
 #define STORE_ACTIVE_MASK (STORE_STATE_BIT(STORE_QUEUED) | \
     STORE_STATE_BIT(STORE_HELD) | STORE_STATE_BIT(STORE_ADMITTED) | \
@@ -1078,6 +1079,7 @@ store_row_read(sqlite3_stmt *stmt, struct store_row *r)
 	j->run_nodes = (char *)"";
 	r->params = column_borrow(stmt, 23, false);
 	r->node = column_borrow(stmt, 24, false);
+	j->run_ms = sqlite3_column_int64(stmt, 25);
 	return 0;
 }
 

@@ -174,8 +174,8 @@ int store_list(struct store *, const struct store_filter *,
  * active jobs alone for the default view.  Not with the flags above. */
 #define STORE_ROW_BRIEF 0x8
 struct store_row {
-	/* Everything api_job_encode prints; not_before, admitted_at,
-	 * position and run_ms are 0, run_nodes "" and spec_json NULL
+	/* Everything api_job_encode prints, run_ms included; not_before,
+	 * admitted_at and position are 0, run_nodes "" and spec_json NULL
 	 * without STORE_ROW_SPEC. */
 	struct store_job job;
 	const char *params;      /* JSON text, NULL if none or not asked */
