@@ -352,8 +352,8 @@ cmd_logs_path(const char *dir, const struct cmd_logs_item *it, int rank)
 	char *name = xstrdup(it->name), *p, *s;
 
 	for (p = name; *p != '\0'; p++)
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "0123456789._-", *p) == NULL)
+		if (strchr("abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *p) == NULL)
 			*p = '_';
 	if (*name == '.')
 		*name = '_';
@@ -371,7 +371,8 @@ cmd_logs_create(struct cli_ctx *ctx, const char *path, bool force)
 	int fd;
 
 	if (force && unlink(path) != 0 && errno != ENOENT) {
-		cli_error(ctx, "cannot replace '%s': %s", path, strerror(errno));
+		cli_error(ctx, "cannot replace '%s': %s", path,
+		    strerror(errno));
 		return NULL;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -465,8 +466,8 @@ cmd_logs_group(struct cli_ctx *ctx, const char *group, const char *dir,
 		    r++) {
 			path = cmd_logs_path(dir, &l.items[i], r);
 			if (lstat(path, &st) == 0) {
-				cli_error(ctx, "'%s' exists: --force overwrites "
-				    "it", path);
+				cli_error(ctx, "'%s' exists: --force "
+				    "overwrites it", path);
 				ret = CLI_EXIT_FAIL;
 			}
 			free(path);
@@ -485,9 +486,9 @@ cmd_logs_group(struct cli_ctx *ctx, const char *group, const char *dir,
 	if (tty)
 		fputc('\n', stderr);
 	if (ret == CLI_EXIT_OK)
-		cli_info(ctx, "wrote %zu log file%s to %s; %zu of %zu jobs have "
-		    "not started", files, files == 1 ? "" : "s", dir, unstarted,
-		    l.n);
+		cli_info(ctx, "wrote %zu log file%s to %s; %zu of %zu jobs "
+		    "have not started", files, files == 1 ? "" : "s", dir,
+		    unstarted, l.n);
 out:
 	for (i = 0; i < l.n; i++)
 		free(l.items[i].name);

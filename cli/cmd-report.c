@@ -83,7 +83,8 @@ cmd_report_print(struct cli_ctx *ctx, struct cmd_report_row *rows, size_t n,
 			o = json_pack("{s:I,s:s,s:o,s:s,s:o,s:i,s:I,s:s,s:s,"
 			    "s:s}", "id", (json_int_t)j->id, "name", j->name,
 			    "params", rows[i].params != NULL ?
-			    json_incref(rows[i].params) : json_object(), "state", store_state_name(j->state),
+			    json_incref(rows[i].params) : json_object(),
+			    "state", store_state_name(j->state),
 			    "exit_code", j->has_exit_code ?
 			    json_integer(j->exit_code) : json_null(), "attempts",
 			    j->attempts, "run_seconds",

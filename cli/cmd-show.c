@@ -188,7 +188,8 @@ cmd_show_attempts(const struct store_job *j, const struct store_event *ev,
 			cmd_show_append(&nodes, rep[k].node != NULL &&
 			    *rep[k].node != '\0' ? rep[k].node : "?");
 			if (rep[k].has_exit_code)
-				snprintf(buf, sizeof buf, "%d", rep[k].exit_code);
+				snprintf(buf, sizeof buf, "%d",
+				    rep[k].exit_code);
 			else
 				snprintf(buf, sizeof buf, "-");
 			cmd_show_append(&exits, buf);
@@ -289,7 +290,8 @@ const struct cli_cmd cli_cmd_show = {
 	.name = "show",
 	.alias = "describe",
 	.usage = "ID",
-	.summary = "show a job: what it asked for, its attempts and its history",
+	.summary = "show a job: what it asked for, its attempts and its "
+	    "history",
 	.opts = NULL,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
 	.min_args = 1,
