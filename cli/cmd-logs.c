@@ -223,21 +223,22 @@ cmd_logs_remote(struct cli_ctx *ctx, const struct store_job *j,
 
 /*
  * Says why a job's asked attempt has no log, when it has none: it was
- * never admitted, or its containers never started (the reason its attempt
- * ended, or why it waits).  NULL when there may be a log; else the
- * caller's.
+ * never admitted, or its containers never started; then its state and
+ * reason (why it waits), last, as people read them in ls.  NULL when
+ * there may be a log; else the caller's.
  */
 static char *
 cmd_logs_no_log(const struct cmd_logs_job *d, int attempt)
 {
 	const struct store_job *j = d->j;
-	const char *why = *j->reason != '\0' ? j->reason : NULL;
+	const char *st = store_state_name(j->state);
 	bool current = attempt == j->attempts;
 
 	if (j->attempts == 0)
-		return xprintf("job %lld has not started%s%s%s: it has no log",
-		    (long long)j->id, why != NULL ? " (" : "", why != NULL ?
-		    why : "", why != NULL ? ")" : "");
+		return *j->reason != '\0' ? xprintf("job %lld has not started: "
+		    "it has no log; %s: %s", (long long)j->id, st, j->reason) :
+		    xprintf("job %lld has not started: it has no log (%s)",
+		    (long long)j->id, st);
 	if (cmd_logs_attempt_started(d, attempt))
 		return NULL;
 	/* The current attempt of a job on the cluster may be starting. */
@@ -245,9 +246,8 @@ cmd_logs_no_log(const struct cmd_logs_job *d, int attempt)
 	    j->state != STORE_ADMITTED)
 		return NULL;
 	if (current && store_state_is_active(j->state))
-		return xprintf("job %lld has not started yet%s%s%s: it has no "
-		    "log", (long long)j->id, why != NULL ? " (" : "",
-		    why != NULL ? why : "", why != NULL ? ")" : "");
+		return xprintf("job %lld has not started yet: it has no log; "
+		    "%s: %s", (long long)j->id, st, j->reason);
 	return xprintf("attempt %d of job %lld never started: it has no log",
 	    attempt, (long long)j->id);
 }

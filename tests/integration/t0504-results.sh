@@ -87,7 +87,7 @@ fails "an attempt the job has not had is a usage error" 2 aq logs 1 --attempt 3
 like "it says how many it had" "$TMP/err" "job 1 has had 2 attempts: no attempt 3"
 fails "--attempt 0 is a usage error" 2 aq logs 1 --attempt 0
 fails "logs of a job that never started exits 1" 1 aq logs 2
-like "saying so on stderr" "$TMP/err" "^ailab-queue: job 2 has not started \\(held"
+like "saying so on stderr" "$TMP/err" "^ailab-queue: job 2 has not started: it has no log; held: held"
 is "and printing nothing" "$(wc -c <"$TMP/out" | tr -d ' ')" 0
 
 # logs --group --out.
