@@ -183,6 +183,8 @@ api_job_encode(const struct store_job *j)
 		    json_string(j->run_gpu_type));
 	if (j->has_exit_code)
 		json_object_set_new(o, "exit_code", json_integer(j->exit_code));
+	if (j->run_ms > 0)
+		json_object_set_new(o, "run_ms", json_integer(j->run_ms));
 	spec = j->spec_json != NULL ? json_loads(j->spec_json, 0, NULL) : NULL;
 	json_object_set_new(o, "spec", spec != NULL ? spec : json_null());
 	return o;
@@ -264,6 +266,9 @@ api_job_decode(const json_t *o, struct store_job **out, char **cause)
 		*cause = xstrdup("member 'exit_code' is not an integer");
 		goto fail;
 	}
+	v = json_object_get(o, "run_ms");
+	if (json_is_integer(v) && json_integer_value(v) > 0)
+		j->run_ms = json_integer_value(v);
 	*out = j;
 	return 0;
 fail:

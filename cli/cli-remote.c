@@ -1190,8 +1190,8 @@ cli_remote_submit(struct cli_ctx *ctx, int argc, char **argv, bool dry_run,
 
 /* See cli-remote.h. */
 int
-cli_remote_logs(struct cli_ctx *ctx, int64_t id, int rank, long tail,
-    struct cli_remote_log *log)
+cli_remote_logs(struct cli_ctx *ctx, int64_t id, int rank, int attempt,
+    long tail, struct cli_remote_log *log)
 {
 	struct cli_remote_resp resp;
 	char path[64], num[32], *q = NULL;
@@ -1202,6 +1202,10 @@ cli_remote_logs(struct cli_ctx *ctx, int64_t id, int rank, long tail,
 	    (long long)id);
 	snprintf(num, sizeof num, "%d", rank);
 	cli_remote_query_add(ctx, &q, "rank", num);
+	if (attempt > 0) {
+		snprintf(num, sizeof num, "%d", attempt);
+		cli_remote_query_add(ctx, &q, "attempt", num);
+	}
 	if (tail >= 0) {
 		snprintf(num, sizeof num, "%ld", tail);
 		cli_remote_query_add(ctx, &q, "tail", num);

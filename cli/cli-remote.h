@@ -33,10 +33,11 @@ struct cli_remote_log {
 	char *text;                  /* the caller's (free) */
 	size_t len;
 };
-/* The log of a rank; tail < 0 for all of it.  Prints errors (a missing
- * log is the server's message); returns an exit status. */
-int cli_remote_logs(struct cli_ctx *, int64_t id, int rank, long tail,
-    struct cli_remote_log *);
+/* The log of a rank in an attempt (0: the latest); tail < 0 for all of
+ * it.  Prints errors (a missing log is the server's message); returns an
+ * exit status. */
+int cli_remote_logs(struct cli_ctx *, int64_t id, int rank, int attempt,
+    long tail, struct cli_remote_log *);
 
 /*
  * Pure pieces, unit-tested: the exit status of an HTTP error status; the

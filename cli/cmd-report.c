@@ -78,10 +78,13 @@ cmd_report_print(struct cli_ctx *ctx, struct cmd_report_row *rows, size_t n,
 		for (i = 0; i < n; i++) {
 			const struct store_job *j = &rows[i].job;
 
-			o = json_pack("{s:I,s:s,s:O,s:s,s:o,s:i,s:I,s:s,s:s,"
+			/* "o" takes a reference: the row keeps its own
+			 * params, which the caller frees. */
+			o = json_pack("{s:I,s:s,s:o,s:s,s:o,s:i,s:I,s:s,s:s,"
 			    "s:s}", "id", (json_int_t)j->id, "name", j->name,
-			    "params", rows[i].params != NULL ? rows[i].params :
-			    json_object(), "state", store_state_name(j->state),
+			    "params", rows[i].params != NULL ?
+			    json_incref(rows[i].params) : json_object(),
+			    "state", store_state_name(j->state),
 			    "exit_code", j->has_exit_code ?
 			    json_integer(j->exit_code) : json_null(), "attempts",
 			    j->attempts, "run_seconds",
@@ -166,6 +169,28 @@ cmd_report_print(struct cli_ctx *ctx, struct cmd_report_row *rows, size_t n,
 	json_decref(keys);
 }
 
+/*
+ * How long a job ran, as its timeout counts it: an ended run's length on
+ * the cluster's clock, which the scheduler recorded from its pods (the
+ * local clock, and so the times it recorded, may run at another pace);
+ * only when it recorded none, its end less its start.  A job on the
+ * cluster has run since its start; a waiting one has not run (a retried
+ * job's earlier attempts are in its history, not its current run).
+ */
+static int64_t
+cmd_report_run_ms(const struct store_job *j, int64_t now)
+{
+	int64_t end;
+
+	if (store_state_is_terminal(j->state) && j->run_ms > 0)
+		return j->run_ms;
+	if (j->state == STORE_QUEUED || j->state == STORE_HELD ||
+	    j->started_at == 0)
+		return 0;
+	end = store_state_is_terminal(j->state) ? j->finished_at : now;
+	return end > j->started_at ? end - j->started_at : 0;
+}
+
 /* store_row_fn: keeps what a report prints of one job, its parameters
  * read from the spec by the store and its node from the archive. */
 static int
@@ -174,7 +199,6 @@ cmd_report_add(const struct store_row *r, void *arg)
 	struct cmd_report_rows *a = arg;
 	struct cmd_report_row *row;
 	const struct store_job *j = &r->job;
-	int64_t end;
 
 	if (a->n == a->cap) {
 		a->cap = a->cap == 0 ? 256 : a->cap * 2;
@@ -195,9 +219,7 @@ cmd_report_add(const struct store_row *r, void *arg)
 		row->params = NULL;
 	}
 	row->node = xstrdup(r->node != NULL ? r->node : "");
-	end = j->finished_at != 0 ? j->finished_at : now_ms();
-	if (j->started_at != 0 && end > j->started_at)
-		row->run_ms = end - j->started_at;
+	row->run_ms = cmd_report_run_ms(j, now_ms());
 	return 0;
 }
 

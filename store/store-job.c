@@ -504,7 +504,8 @@ store_set_state(struct store *s, int64_t id, enum store_state from,
 	sqlite3_bind_int64(stmt, 4, at);
 	/* A job that never reached the cluster has nothing to clean up; an
 	 * admitted one is about to have objects; a job that goes back to the
-	 * queue starts over. */
+	 * queue starts over: its last attempt's exit code and start stay in
+	 * its history (events, archived replicas), not in its current state. */
 	sqlite3_bind_int(stmt, 5, never_ran && store_state_is_terminal(to));
 	sqlite3_bind_int(stmt, 6, to == STORE_ADMITTED);
 	sqlite3_bind_int(stmt, 7, to == STORE_QUEUED);
@@ -968,14 +969,15 @@ undo:
 	"CASE WHEN ?7 & 2 THEN json_extract(" STORE_SPEC_SQL ", " \
 	"'$.params') END, " \
 	"CASE WHEN ?7 & 4 THEN (SELECT r.node FROM replicas r WHERE " \
-	"  r.job_id = j.id AND r.rank = 0 ORDER BY r.attempt DESC LIMIT 1) END "
+	"  r.job_id = j.id AND r.rank = 0 ORDER BY r.attempt DESC LIMIT 1) END, " \
+	"j.run_ms "
 /* The same places with only what jobs_active holds (STORE_ROW_BRIEF), so
  * that SQLite reads the index alone, never the rows and their specs. */
 #define STORE_ROW_BRIEF_COLUMNS \
 	"SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, " \
 	"j.reason, 0, j.cancel_requested, j.priority, j.gpu_type, " \
 	"j.gpu_count, j.replicas, 0, 0, 0, j.submitted_at, 0, 0, 0, '', " \
-	"NULL, NULL, NULL, NULL "
+	"NULL, NULL, NULL, NULL, 0 "
 
 #define STORE_ACTIVE_MASK (STORE_STATE_BIT(STORE_QUEUED) | \
     STORE_STATE_BIT(STORE_HELD) | STORE_STATE_BIT(STORE_ADMITTED) | \
@@ -1077,6 +1079,7 @@ store_row_read(sqlite3_stmt *stmt, struct store_row *r)
 	j->run_nodes = (char *)"";
 	r->params = column_borrow(stmt, 23, false);
 	r->node = column_borrow(stmt, 24, false);
+	j->run_ms = sqlite3_column_int64(stmt, 25);
 	return 0;
 }
 

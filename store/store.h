@@ -174,8 +174,8 @@ int store_list(struct store *, const struct store_filter *,
  * active jobs alone for the default view.  Not with the flags above. */
 #define STORE_ROW_BRIEF 0x8
 struct store_row {
-	/* Everything api_job_encode prints; not_before, admitted_at,
-	 * position and run_ms are 0, run_nodes "" and spec_json NULL
+	/* Everything api_job_encode prints, run_ms included; not_before,
+	 * admitted_at and position are 0, run_nodes "" and spec_json NULL
 	 * without STORE_ROW_SPEC. */
 	struct store_job job;
 	const char *params;      /* JSON text, NULL if none or not asked */
@@ -223,7 +223,9 @@ int store_transition(struct store *, int64_t id, unsigned int from,
 /*
  * What a transition records besides the state, for the scheduler.  The
  * state itself implies the rest: admitted counts an attempt and clears the
- * exit code, running sets started_at, an end sets finished_at.  A job that
+ * exit code, running sets started_at, an end sets finished_at, a move back
+ * to queued clears the exit code, started_at and finished_at (the attempt
+ * that ended keeps its exit code in its archived replicas).  A job that
  * ends straight from admitted (it ran and ended between two passes) gets a
  * started_at too, so it has a run time: the end less run_ms when the run's
  * length is known (never before its admission), else, if it succeeded,

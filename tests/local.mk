@@ -25,10 +25,12 @@ INTEGRATION_TESTS = \
 	tests/integration/t0501-cleanup.sh \
 	tests/integration/t0502-lifecycle.sh \
 	tests/integration/t0503-kube-literal.sh \
+	tests/integration/t0504-results.sh \
 	tests/integration/t0651-serve-cli.sh \
 	tests/integration/t0652-serve-cli-tls.sh \
 	tests/integration/t0653-serve-cli-run.sh \
-	tests/integration/t0654-serve-owners.sh
+	tests/integration/t0654-serve-owners.sh \
+	tests/integration/t0655-serve-results.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/lib.sh tests/spec tests/fixtures \
 	tests/integration/sched-gpu-time.py

@@ -635,6 +635,14 @@ test_scheduler_records(void **state)
 	chg.not_before = 12345;
 	assert_int_equal(store_transition_with(f->s, id, 0, STORE_QUEUED,
 	    "retry", &chg, &cause), 0);
+	/* Queued again, it has no current exit code or start: the failed
+	 * attempt's are history. */
+	assert_int_equal(store_get(f->s, id, &j, &cause), 0);
+	assert_int_equal(j->state, STORE_QUEUED);
+	assert_false(j->has_exit_code);
+	assert_int_equal(j->started_at, 0);
+	assert_int_equal(j->finished_at, 0);
+	store_job_free(j);
 	assert_int_equal(store_transition(f->s, id, 0, STORE_ADMITTED, "a",
 	    &cause), 0);
 	assert_int_equal(store_get(f->s, id, &j, &cause), 0);

@@ -1,0 +1,66 @@
+#!/bin/sh
+# Results through a queue server that schedules: show -o json is the
+# API's GET /v1/jobs/{id} exactly, archived replicas included; logs
+# --attempt N asks the server for that attempt; a job that never started
+# has no log (exit 1); logs --group --out and report's cluster run time
+# work remotely too.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/t06-serve-lib.sh"
+skip_without_serve
+plan 22
+
+start_kubesim --speed 600
+ok "ailab-kubesim starts" $?
+start_serve a --no-lease --interval 1s --user-max-queued 0
+ok "serve starts and schedules" $?
+S=$SERVE_URL
+q() { timeout 120 "$AILAB_QUEUE" --server "$S" "$@"; }
+py() { python3 -c "$1" "$TMP/out"; }
+
+cat >"$TMP/flaky.yaml" <<'EOT'
+name: flaky
+image: busybox
+command: [sh, -c, "echo hi"]
+gpu: {type: RTX4090D, count: 1}
+retries: 1
+annotations: {sim.ailab-queue.io/exit-codes: "1,0", sim.ailab-queue.io/duration: 10m}
+EOT
+cat >"$TMP/never.yaml" <<'EOT'
+name: never
+image: busybox
+command: [sh, -c, "echo never"]
+EOT
+
+q submit --group res "$TMP/flaky.yaml" >/dev/null 2>&1
+q submit --group res --hold "$TMP/never.yaml" >/dev/null 2>&1
+q wait 1 >"$TMP/out" 2>"$TMP/err"
+ok "the flaky job succeeds on its second attempt" $?
+
+check "show -o json" q show 1 -o json
+is "as GET /v1/jobs/1 answers it" "$(api alice GET /v1/jobs/1 >/dev/null; \
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1])) == json.load(open(sys.argv[2])))' "$TMP/out" "$TMP/body")" True
+is "with both attempts' replicas" \
+    "$(py 'import json,sys; d=json.load(open(sys.argv[1])); print([(r["attempt"], r.get("exit_code")) for r in d["archived_replicas"]], d["exit_code"])')" \
+    "[(1, 1), (2, 0)] 0"
+check "show" q show 1
+like "the attempts for people" "$TMP/out" '^1 +20[^ ]+Z +20[^ ]+Z +ailab-[^ ]+ +1 +attempt 1 failed'
+
+check "logs --attempt 1" q logs 1 --attempt 1
+like "the server's archive of attempt 1" "$TMP/err" '^archived log of job 1 rank 0, attempt 1, node ailab-'
+like "the failed attempt's log" "$TMP/out" 'exiting with code 1$'
+check "logs --attempt 2" q logs 1 --attempt 2
+like "attempt 2" "$TMP/err" '^archived log of job 1 rank 0, attempt 2, node ailab-'
+like "the succeeded attempt's log" "$TMP/out" 'exiting with code 0$'
+fails "an attempt the job has not had is a usage error" 2 q logs 1 --attempt 3
+fails "logs of a job that never started exits 1" 1 q logs 2
+like "saying so" "$TMP/err" "^ailab-queue: job 2 has not started"
+
+check "logs --group --out" q logs --group res --out "$TMP/logs"
+is "one file, 0600" "$(cd "$TMP/logs" && stat -c '%n %a' *)" "flaky-1-0.log 600"
+like "holding the latest attempt's log" "$TMP/logs/flaky-1-0.log" 'exiting with code 0$'
+
+check "report -o json" q report res -o json
+is "run_seconds is the cluster's 10 minutes" \
+    "$(py 'import json,sys; d=json.load(open(sys.argv[1])); print([j["run_seconds"] >= 590 and j["run_seconds"] < 1200 for j in d["jobs"] if j["id"] == 1])')" \
+    "[True]"
+finish
