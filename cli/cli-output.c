@@ -479,6 +479,25 @@ cli_age(int64_t ms)
 	return duration_format((now_ms() - ms) / 1000);
 }
 
+/* See cli.h: how far off a start is, rounded as ages are, marked as an
+ * estimate. */
+char *
+cli_start_text(int64_t est_ms)
+{
+	char *d, *out;
+	int64_t ms;
+
+	if (est_ms == 0)
+		return xstrdup("-");
+	ms = est_ms - now_ms();
+	if (ms <= 0)
+		return xstrdup("~now");
+	d = duration_format((ms + 999) / 1000);
+	out = xprintf("~%s", d);
+	free(d);
+	return out;
+}
+
 /* The GPU column: "2x RTX4090D x1" is 2 RTX4090D per replica, 1 replica. */
 char *
 cli_gpu_text(const char *type, int count, int replicas)

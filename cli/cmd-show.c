@@ -22,7 +22,7 @@ cmd_show_text(struct cli_ctx *ctx, const struct store_job *j,
 	static const char *const hdr[] = { "TIME", "FROM", "TO", "REASON" };
 	struct cli_table *t;
 	const char *cells[4];
-	char *when, *gpu, *cpu, *mem;
+	char *when, *gpu, *cpu, *mem, *start;
 	json_t *spec;
 	size_t i;
 
@@ -30,6 +30,7 @@ cmd_show_text(struct cli_ctx *ctx, const struct store_job *j,
 	gpu = cli_gpu_text(j->gpu_type, j->gpu_count, j->replicas);
 	cpu = quantity_format_milli(j->cpu_milli);
 	mem = quantity_format_bytes(j->memory_bytes);
+	start = cli_start_text(j->est_start);
 	printf("ID:         %lld\n", (long long)j->id);
 	cmd_show_line("Name:       ", j->name);
 	printf("State:      %s%s%s%s\n", cli_state_color(ctx, j->state),
@@ -37,6 +38,9 @@ cmd_show_text(struct cli_ctx *ctx, const struct store_job *j,
 	    j->cancel_requested && !store_state_is_terminal(j->state) ?
 	    " (cancel requested)" : "");
 	cmd_show_line("Reason:     ", *j->reason ? j->reason : "-");
+	if (j->state == STORE_QUEUED)
+		printf("Start:      %s (%s)\n", start, j->est_start != 0 ?
+		    "estimated" : "none expected yet: see 'why'");
 	cmd_show_line("Namespace:  ", j->namespace);
 	cmd_show_line("Owner:      ", j->owner);
 	cmd_show_line("Group:      ", j->group != NULL ? j->group : "-");
@@ -70,6 +74,7 @@ cmd_show_text(struct cli_ctx *ctx, const struct store_job *j,
 	free(gpu);
 	free(cpu);
 	free(mem);
+	free(start);
 }
 
 /* Shows one job, or says it does not exist. */
