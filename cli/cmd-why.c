@@ -38,7 +38,6 @@ cmd_why_no_start(const char *r)
 		  "first reservation, and plans nothing for the rest" },
 		{ "not tried this pass", "the pass had admitted as many jobs as "
 		  "one pass creates; the next pass looks again" },
-		{ "held", "it is held: release it first" },
 		{ "waiting for job", "it waits for the job it runs after" },
 		{ "retry backoff", "it waits out its retry backoff first" },
 		{ "group ", "its group runs as many jobs as it may at once" },
@@ -53,6 +52,9 @@ cmd_why_no_start(const char *r)
 			return known[i].why;
 	if (strstr(r, ": user limit") != NULL)
 		return "it waits under a per-user GPU limit, not for GPUs";
+	if (strstr(r, "judged full") != NULL)
+		return "the scheduler does not see the nodes, so it plans no "
+		    "starts; it waits for the type to be judged free again";
 	return "blocked by capacity, but behind the jobs a pass reserves "
 	    "room for (only the first few blocked jobs get a planned start)";
 }
