@@ -192,16 +192,25 @@ function gpus(j) {
 	return j.gpu && j.gpu.count ? j.gpu.count + '× ' + j.gpu.type : '';
 }
 
-// A waiting job's estimated start from now, as `ls` prints it ("~2h",
-// "~now" once due), or null when the scheduler expects none.  The time is
+// A waiting job's estimated start from now, as `ls` prints it ("~3h" for
+// 2h59m, "~now" once due), or null when the scheduler expects none.  The time is
 // on the cluster's clock; the distance is from this browser's.
 function startIn(j) {
 	const at = j.state === 'queued' && j.estimated_start ?
 		Date.parse(j.estimated_start) : NaN;
 	if (isNaN(at))
 		return null;
-	const secs = (at - Date.now()) / 1000;
-	return secs <= 0 ? '~now' : '~' + compactDuration(Math.ceil(secs));
+	const secs = Math.ceil((at - Date.now()) / 1000);
+	if (secs <= 0)
+		return '~now';
+	// As `ls` prints it: the units of ages, rounded to the nearest.
+	if (secs < 120)
+		return '~' + secs + 's';
+	if (secs < 7200)
+		return '~' + Math.round(secs / 60) + 'm';
+	if (secs < 172800)
+		return '~' + Math.round(secs / 3600) + 'h';
+	return '~' + Math.round(secs / 86400) + 'd';
 }
 
 // The estimated start cell: relative, the absolute time as its tooltip.
