@@ -493,9 +493,9 @@ cli_start_text(int64_t est_ms)
 	s = (est_ms - now_ms() + 999) / 1000;
 	if (s < 120)
 		return xprintf("~%llds", (long long)s);
-	if (s < 2 * 3600)
+	if ((s + 30) / 60 < 120)
 		return xprintf("~%lldm", (long long)((s + 30) / 60));
-	if (s < 2 * 86400)
+	if ((s + 1800) / 3600 < 48)
 		return xprintf("~%lldh", (long long)((s + 1800) / 3600));
 	return xprintf("~%lldd", (long long)((s + 43200) / 86400));
 }

@@ -206,9 +206,9 @@ function startIn(j) {
 	// As `ls` prints it: the units of ages, rounded to the nearest.
 	if (secs < 120)
 		return '~' + secs + 's';
-	if (secs < 7200)
+	if (Math.round(secs / 60) < 120)
 		return '~' + Math.round(secs / 60) + 'm';
-	if (secs < 172800)
+	if (Math.round(secs / 3600) < 48)
 		return '~' + Math.round(secs / 3600) + 'h';
 	return '~' + Math.round(secs / 86400) + 'd';
 }

@@ -122,6 +122,7 @@ test_start_text(void **state)
 	start_is(now + 15 * 60000 + 5000, "~15m");
 	start_is(now + 3 * 3600000 - 60000, "~3h");
 	start_is(now + 2 * 3600000 + 20 * 60000, "~2h");
+	start_is(now + 2 * 3600000 - 10000, "~2h");
 	start_is(now + 3 * 86400000LL - 3600000, "~3d");
 }
 
