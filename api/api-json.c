@@ -185,6 +185,10 @@ api_job_encode(const struct store_job *j)
 		json_object_set_new(o, "exit_code", json_integer(j->exit_code));
 	if (j->run_ms > 0)
 		json_object_set_new(o, "run_ms", json_integer(j->run_ms));
+	if (j->est_start != 0)
+		api_set_time(o, "estimated_start", j->est_start, true);
+	else
+		json_object_set_new(o, "estimated_start", json_null());
 	spec = j->spec_json != NULL ? json_loads(j->spec_json, 0, NULL) : NULL;
 	json_object_set_new(o, "spec", spec != NULL ? spec : json_null());
 	return o;
@@ -249,7 +253,8 @@ api_job_decode(const json_t *o, struct store_job **out, char **cause)
 	if (api_get_time(o, "submitted_at", &j->submitted_at, cause) != 0 ||
 	    api_get_time(o, "updated_at", &j->updated_at, cause) != 0 ||
 	    api_get_time(o, "started_at", &j->started_at, cause) != 0 ||
-	    api_get_time(o, "finished_at", &j->finished_at, cause) != 0)
+	    api_get_time(o, "finished_at", &j->finished_at, cause) != 0 ||
+	    api_get_time(o, "estimated_start", &j->est_start, cause) != 0)
 		goto fail;
 	spec = json_object_get(o, "spec");
 	j->spec_json = spec != NULL && !json_is_null(spec) ?

@@ -41,7 +41,7 @@ size_t api_utf8_prefix(const char *s, size_t len);
 json_t *api_string(const char *s);
 
 /* A job as `ls -o json` and the server print it; run_gpu_type and
- * exit_code only once known. */
+ * exit_code only once known, estimated_start always (null: none). */
 json_t *api_job_encode(const struct store_job *);
 /* The reverse; *job is the caller's (store_job_free). */
 int api_job_decode(const json_t *, struct store_job **job, char **cause);

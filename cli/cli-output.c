@@ -479,6 +479,27 @@ cli_age(int64_t ms)
 	return duration_format((now_ms() - ms) / 1000);
 }
 
+/* See cli.h: how far off a start is, in the units of ages but rounded to
+ * the nearest (an estimate 2h59m away is "~3h", not "~2h"). */
+char *
+cli_start_text(int64_t est_ms)
+{
+	int64_t s;
+
+	if (est_ms == 0)
+		return xstrdup("-");
+	if (est_ms <= now_ms())
+		return xstrdup("~now");
+	s = (est_ms - now_ms() + 999) / 1000;
+	if (s < 120)
+		return xprintf("~%llds", (long long)s);
+	if ((s + 30) / 60 < 120)
+		return xprintf("~%lldm", (long long)((s + 30) / 60));
+	if ((s + 1800) / 3600 < 48)
+		return xprintf("~%lldh", (long long)((s + 1800) / 3600));
+	return xprintf("~%lldd", (long long)((s + 43200) / 86400));
+}
+
 /* The GPU column: "2x RTX4090D x1" is 2 RTX4090D per replica, 1 replica. */
 char *
 cli_gpu_text(const char *type, int count, int replicas)

@@ -263,6 +263,9 @@ struct cli_stream *cli_stream_start(struct cli_ctx *);
 void cli_stream_item(struct cli_stream *, json_t *);
 int cli_stream_end(struct cli_stream *);
 char *cli_age(int64_t ms);
+/* A waiting job's estimated start (ms, the cluster's clock) from now on
+ * this machine's: "~2h", "~15m", "~now" once due; "-" for 0 (none). */
+char *cli_start_text(int64_t est_ms);
 char *cli_gpu_text(const char *type, int count, int replicas);
 const char *cli_state_color(struct cli_ctx *, enum store_state);
 const char *cli_color_reset(struct cli_ctx *);

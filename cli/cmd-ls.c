@@ -58,8 +58,8 @@ struct cmd_ls_out {
 static void
 cmd_ls_row(struct cmd_ls_out *o, const struct store_job *j)
 {
-	const char *cells[10];
-	char id[24], state[24], gpu[160], prio[16], *age;
+	const char *cells[11];
+	char id[24], state[24], gpu[160], prio[16], *age, *start;
 
 	snprintf(id, sizeof id, "%lld", (long long)j->id);
 	snprintf(state, sizeof state, "%s%s", store_state_name(j->state),
@@ -72,20 +72,23 @@ cmd_ls_row(struct cmd_ls_out *o, const struct store_job *j)
 		    j->gpu_type, j->replicas);
 	snprintf(prio, sizeof prio, "%d", j->priority);
 	age = cli_age(j->submitted_at);
+	start = cli_start_text(j->state == STORE_QUEUED ? j->est_start : 0);
 	cells[0] = id;
 	cells[1] = j->name;
 	cells[2] = state;
 	cells[3] = gpu;
 	cells[4] = age;
-	cells[5] = j->reason;
-	cells[6] = j->namespace;
-	cells[7] = j->owner;
-	cells[8] = j->group;
-	cells[9] = prio;
+	cells[5] = start;
+	cells[6] = j->reason;
+	cells[7] = j->namespace;
+	cells[8] = j->owner;
+	cells[9] = j->group;
+	cells[10] = prio;
 	cli_table_add(o->table, cells);
 	cli_table_style_last(o->table, 2, cli_state_color(o->ctx, j->state),
 	    cli_color_reset(o->ctx));
 	free(age);
+	free(start);
 }
 
 /* store_row_fn: a row to the table, or an item to the array. */
@@ -111,7 +114,7 @@ static int
 cmd_ls_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const hdr[] = { "ID", "NAME", "STATE", "GPU", "AGE",
-		"REASON", "NAMESPACE", "OWNER", "GROUP", "PRIORITY" };
+		"START", "REASON", "NAMESPACE", "OWNER", "GROUP", "PRIORITY" };
 	struct store_filter f = { 0 };
 	struct cmd_ls_out o = { .ctx = ctx };
 	int ret;
@@ -127,7 +130,7 @@ cmd_ls_exec(struct cli_ctx *ctx, int argc, char **argv)
 	    ctx->output == CLI_OUTPUT_YAML;
 	if (!o.machine)
 		o.table = cli_table_new(hdr, ctx->output == CLI_OUTPUT_WIDE ?
-		    (int)nitems(hdr) : 6);
+		    (int)nitems(hdr) : 7);
 	ret = cli_queue(ctx)->each(ctx, &f, o.machine ? STORE_ROW_SPEC :
 	    STORE_ROW_BRIEF,
 	    cmd_ls_add, &o);
@@ -154,7 +157,9 @@ const struct cli_cmd cli_cmd_ls = {
 	.summary = "list jobs",
 	.help = "Columns: ID, NAME, STATE (a '*' marks a requested cancel), GPU\n"
 	    "('2x RTX4090D x1' is two RTX4090D per replica, one replica), AGE\n"
-	    "since submission and REASON. -o wide adds NAMESPACE, OWNER, GROUP\n"
+	    "since submission, START (a waiting job's estimated start, '~2h' from\n"
+	    "now, '-' when the scheduler expects none; -o json gives the time)\n"
+	    "and REASON. -o wide adds NAMESPACE, OWNER, GROUP\n"
 	    "and PRIORITY. Ended jobs are hidden unless --all or --state.\n",
 	.opts = cmd_ls_opts,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,

@@ -90,6 +90,13 @@ cmd_show_fields(struct cli_ctx *ctx, const struct store_job *j,
 	    j->cancel_requested && !store_state_is_terminal(j->state) ?
 	    " (cancel requested)" : "");
 	cmd_show_line("Reason:     ", j->reason);
+	if (j->state == STORE_QUEUED) {
+		char *start = cli_start_text(j->est_start);
+
+		printf("Start:      %s (%s)\n", start, j->est_start != 0 ?
+		    "estimated" : "none expected yet: see 'why'");
+		free(start);
+	}
 	cmd_show_line("Owner:      ", j->owner);
 	cmd_show_line("Namespace:  ", j->namespace);
 	cmd_show_line("Group:      ", j->group);

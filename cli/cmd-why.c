@@ -17,6 +17,68 @@ cmd_why_sight(struct cli_ctx *ctx)
 	return v;
 }
 
+/*
+ * Why a queued job has no estimated start, read from the shape of the
+ * policy's reason (sched/sched-policy-visit.c): a start is planned only
+ * for a job blocked by capacity that got one of the pass's reservations.
+ */
+static const char *
+cmd_why_no_start(const char *r)
+{
+	static const struct {
+		const char *prefix;
+		const char *why;
+	} known[] = {
+		{ "no start expected within the window", "at the planned ends "
+		  "of what runs (a timeout, else a run-time estimate or the "
+		  "default day), nothing frees enough room for it within the "
+		  "scheduler's reservation window (7 days)" },
+		{ "not tested this pass: backfill depth", "it is behind the "
+		  "backfill depth: a pass tries only so many jobs behind the "
+		  "first reservation, and plans nothing for the rest" },
+		{ "not tried this pass", "the pass had admitted as many jobs as "
+		  "one pass creates; the next pass looks again" },
+		{ "waiting for job", "it waits for the job it runs after" },
+		{ "retry backoff", "it waits out its retry backoff first" },
+		{ "group ", "its group runs as many jobs as it may at once" },
+		{ "quota ", "it waits for its namespace's quota, not for GPUs" },
+	};
+	size_t i;
+
+	if (*r == '\0')
+		return "no scheduler pass has planned it yet";
+	for (i = 0; i < nitems(known); i++)
+		if (strncmp(r, known[i].prefix, strlen(known[i].prefix)) == 0)
+			return known[i].why;
+	if (strstr(r, ": user limit") != NULL)
+		return "it waits under a per-user GPU limit, not for GPUs";
+	if (strstr(r, "judged full") != NULL)
+		return "the scheduler does not see the nodes, so it plans no "
+		    "starts; it waits for the type to be judged free again";
+	return "blocked by capacity, but behind the jobs a pass reserves "
+	    "room for (only the first few blocked jobs get a planned start)";
+}
+
+/* The estimated start, from now and as a time, or why there is none. */
+static void
+cmd_why_start(const struct store_job *j)
+{
+	char *rel, *at;
+
+	if (j->state != STORE_QUEUED)
+		return;
+	if (j->est_start == 0) {
+		printf("estimated start: none: %s\n", cmd_why_no_start(
+		    j->reason));
+		return;
+	}
+	rel = cli_start_text(j->est_start);
+	at = time_format_rfc3339(j->est_start);
+	printf("estimated start: %s (%s, on the cluster's clock)\n", rel, at);
+	free(rel);
+	free(at);
+}
+
 /* Prints the job's state, reason and position as the scheduler saw them. */
 static int
 cmd_why_exec(struct cli_ctx *ctx, int argc, char **argv)
@@ -45,6 +107,13 @@ cmd_why_exec(struct cli_ctx *ctx, int argc, char **argv)
 		if (j->position > 0)
 			json_object_set_new(o, "position",
 			    json_integer(j->position));
+		json_object_set_new(o, "estimated_start", json_null());
+		if (j->est_start != 0 && j->state == STORE_QUEUED) {
+			free(when);
+			when = time_format_rfc3339(j->est_start);
+			json_object_set_new(o, "estimated_start",
+			    json_string(when));
+		}
 		if (sight != NULL)
 			json_object_set_new(o, "scheduler_sight",
 			    json_string(sight));
@@ -66,6 +135,7 @@ cmd_why_exec(struct cli_ctx *ctx, int argc, char **argv)
 		else if (j->state == STORE_QUEUED)
 			printf("reason: no scheduler pass has looked at it yet "
 			    "(is 'ailab-queue sched' running?)\n");
+		cmd_why_start(j);
 		printf("as of %s\n", when);
 		if (sight != NULL && strncmp(sight, "namespace-only", 14) == 0 &&
 		    !store_state_is_terminal(j->state))

@@ -395,7 +395,7 @@ sched_apply_decision(struct sched_loop *loop, struct store_job *j,
 		}
 		a->reasons[a->nreasons++] = (struct sched_reason){
 		    .job = j, .id = j->id, .position = (int64_t)d->position,
-		    .text = why != NULL ? why : xstrdup(d->reason) };
+		    .start = d->reserved_start, .text = why != NULL ? why : xstrdup(d->reason) };
 		break;
 	}
 }
@@ -509,7 +509,7 @@ sched_reasons_cb(evutil_socket_t fd, short ev, void *arg)
 	size_t i, n = loop->nwr - loop->wr_next;
 	struct sched_reason *r = &loop->wr[loop->wr_next];
 	const char **texts;
-	int64_t *ids, *pos;
+	int64_t *ids, *pos, *start;
 	char *cause = NULL;
 
 	(void)fd;
@@ -519,12 +519,15 @@ sched_reasons_cb(evutil_socket_t fd, short ev, void *arg)
 	texts = xcalloc(n + 1, sizeof *texts);
 	ids = xcalloc(n + 1, sizeof *ids);
 	pos = xcalloc(n + 1, sizeof *pos);
+	start = xcalloc(n + 1, sizeof *start);
 	for (i = 0; i < n; i++) {
 		ids[i] = r[i].id;
 		pos[i] = r[i].position;
+		start[i] = r[i].start;
 		texts[i] = r[i].text;
 	}
-	if (store_set_reasons(loop->store, ids, texts, pos, n, &cause) != 0) {
+	if (store_set_reasons(loop->store, ids, texts, pos, start, n,
+	    &cause) != 0) {
 		log_warnx("%s", cause);
 		free(cause);
 		loop->wr_next = loop->nwr;
@@ -535,6 +538,7 @@ sched_reasons_cb(evutil_socket_t fd, short ev, void *arg)
 	free(texts);
 	free(ids);
 	free(pos);
+	free(start);
 	if (loop->wr_next < loop->nwr) {
 		evtimer_add(loop->wr_ev, &tv);
 		return;

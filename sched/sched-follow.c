@@ -368,8 +368,8 @@ sched_record_waits(struct sched_loop *loop)
 		ids[i] = loop->waits[i].id;
 		texts[i] = loop->waits[i].text;
 	}
-	if (store_set_reasons(loop->store, ids, texts, NULL, loop->nwaits,
-	    &cause) != 0) {
+	if (store_set_reasons(loop->store, ids, texts, NULL, NULL,
+	    loop->nwaits, &cause) != 0) {
 		log_warnx("%s", cause);
 		free(cause);
 	} else

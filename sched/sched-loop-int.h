@@ -118,11 +118,13 @@ struct sched_gusage {
 	bool seen;                   /* has a waiting or running job */
 };
 
-/* A reason to write for a job (and its place in the order, or 0). */
+/* A reason to write for a job (and its place in the order, or 0, and
+ * its reservation's planned start, or 0). */
 struct sched_reason {
 	struct store_job *job;       /* takes text once it is written */
 	int64_t id;
 	int64_t position;
+	int64_t start;
 	char *text;
 };
 

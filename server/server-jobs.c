@@ -689,6 +689,11 @@ server_why(struct server_req *r)
 	if (j->position > 0)
 		json_object_set_new(o, "position", json_integer(j->position));
 	free(when);
+	when = j->est_start != 0 && j->state == STORE_QUEUED ?
+	    time_format_rfc3339(j->est_start) : NULL;
+	json_object_set_new(o, "estimated_start", when != NULL ?
+	    json_string(when) : json_null());
+	free(when);
 	store_job_free(j);
 	server_reply_json(r, 200, o);
 }

@@ -161,6 +161,22 @@ static const char *const store_migrations[] = {
 	"  INSERT OR REPLACE INTO jobs_gone (id, seq)"
 	"    SELECT OLD.id, seq FROM job_seq;"
 	"END;",
+
+	/* 8: a waiting job's estimated start (ms, the cluster's clock as the
+	 * scheduler reads it), NULL when the scheduler expects none: written
+	 * with the reason and position (so, like them, it counts no change),
+	 * cleared when the job leaves the queue.  The index of active jobs
+	 * is made again to hold it, so that `ls` still reads no row.  A
+	 * reservation's reason is emptied, so that the next pass, finding
+	 * it changed, writes its estimate too. */
+	"ALTER TABLE jobs ADD COLUMN est_start INTEGER;"
+	"DROP INDEX jobs_active;"
+	"CREATE INDEX jobs_active ON jobs(id, state, name, namespace, owner, "
+	"group_id, reason, cancel_requested, priority, gpu_type, gpu_count, "
+	"replicas, submitted_at, est_start) "
+	"WHERE state IN ('queued','held','admitted','running');"
+	"UPDATE jobs SET reason = '' WHERE state = 'queued' AND "
+	"reason LIKE 'reserved on %';",
 };
 
 /* The scheduler's columns of a job (as STMT_SCHED_JOBS), for both halves
@@ -199,7 +215,7 @@ static const char *const store_sql[STMT_COUNT] = {
 	    STORE_SPEC_SQL ", "
 	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
 	    "j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, "
-	    "j.admitted_at, j.position, j.run_nodes, j.run_ms "
+	    "j.admitted_at, j.position, j.run_nodes, j.run_ms, j.est_start "
 	    "FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
 	    "WHERE j.id = ?1",
 	[STMT_JOB_LIST] =
@@ -209,7 +225,7 @@ static const char *const store_sql[STMT_COUNT] = {
 	    STORE_SPEC_SQL ", "
 	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
 	    "j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, "
-	    "j.admitted_at, j.position, j.run_nodes, j.run_ms "
+	    "j.admitted_at, j.position, j.run_nodes, j.run_ms, j.est_start "
 	    "FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
 	    "WHERE (?1 IS NULL OR instr(?1, ',' || j.state || ',') > 0) "
 	    "AND (?2 IS NULL OR j.name GLOB ?2) "
@@ -240,12 +256,17 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "run_nodes = coalesce(?13, CASE WHEN ?7 THEN '' "
 	    "  ELSE run_nodes END), "
 	    "run_ms = CASE WHEN ?14 > 0 THEN ?14 WHEN ?6 THEN 0 "
-	    "  ELSE run_ms END "
+	    "  ELSE run_ms END, "
+	    "est_start = CASE WHEN ?2 = 'queued' THEN est_start END "
 	    "WHERE id = ?1",
 	[STMT_JOB_SET_CLEANED] = "UPDATE jobs SET cleaned = 1 WHERE id = ?1",
 	[STMT_JOB_SET_REASON] = "UPDATE jobs SET reason = ?2, "
-	    "position = coalesce(?3, position) WHERE id = ?1 AND "
-	    "(reason != ?2 OR position != coalesce(?3, position))",
+	    "position = coalesce(?3, position), "
+	    "est_start = CASE WHEN NOT ?5 THEN est_start "
+	    "  WHEN state = 'queued' THEN ?4 END "
+	    "WHERE id = ?1 AND (reason != ?2 OR "
+	    "position != coalesce(?3, position) OR "
+	    "(?5 AND est_start IS NOT (CASE WHEN state = 'queued' THEN ?4 END)))",
 	[STMT_RUNS] = "SELECT j.owner, j.name, g.name, j.run_ms, j.finished_at "
 	    "FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
 	    "WHERE j.run_ms > 0 AND j.finished_at > ?1 "

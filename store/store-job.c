@@ -233,7 +233,8 @@ fail:
 	return -1;
 }
 
-/* Builds a job from a row of STMT_JOB_GET or STMT_JOB_LIST; NULL when
+/* Builds a job from a row of STMT_JOB_GET or STMT_JOB_LIST (but its
+ * est_start, column 28, which the scheduler's reads have not); NULL when
  * its state is damaged (store-int.h: store-delta.c reads such rows too). */
 struct store_job *
 store_job_from_row(sqlite3_stmt *stmt, bool with_spec)
@@ -359,7 +360,7 @@ store_list(struct store *s, const struct store_filter *f,
 		}
 		if ((jobs[n] = store_job_from_row(stmt, true)) == NULL)
 			break;
-		n++;
+		jobs[n++]->est_start = sqlite3_column_int64(stmt, 28);
 	}
 	if (rc == SQLITE_ROW) {
 		store_bad_state(s, stmt, cause, "listing jobs");
@@ -399,6 +400,8 @@ store_get(struct store *s, int64_t id, struct store_job **out, char **cause)
 		sqlite3_reset(stmt);
 		return -1;
 	}
+	if (rc == SQLITE_ROW)
+		(*out)->est_start = sqlite3_column_int64(stmt, 28);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_error(s, cause, "reading job");
 	sqlite3_reset(stmt);
@@ -970,14 +973,14 @@ undo:
 	"'$.params') END, " \
 	"CASE WHEN ?7 & 4 THEN (SELECT r.node FROM replicas r WHERE " \
 	"  r.job_id = j.id AND r.rank = 0 ORDER BY r.attempt DESC LIMIT 1) END, " \
-	"j.run_ms "
+	"j.run_ms, j.est_start "
 /* The same places with only what jobs_active holds (STORE_ROW_BRIEF), so
  * that SQLite reads the index alone, never the rows and their specs. */
 #define STORE_ROW_BRIEF_COLUMNS \
 	"SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, " \
 	"j.reason, 0, j.cancel_requested, j.priority, j.gpu_type, " \
 	"j.gpu_count, j.replicas, 0, 0, 0, j.submitted_at, 0, 0, 0, '', " \
-	"NULL, NULL, NULL, NULL, 0 "
+	"NULL, NULL, NULL, NULL, 0, j.est_start "
 
 #define STORE_ACTIVE_MASK (STORE_STATE_BIT(STORE_QUEUED) | \
     STORE_STATE_BIT(STORE_HELD) | STORE_STATE_BIT(STORE_ADMITTED) | \
@@ -1080,6 +1083,7 @@ store_row_read(sqlite3_stmt *stmt, struct store_row *r)
 	r->params = column_borrow(stmt, 23, false);
 	r->node = column_borrow(stmt, 24, false);
 	j->run_ms = sqlite3_column_int64(stmt, 25);
+	j->est_start = sqlite3_column_int64(stmt, 26);
 	return 0;
 }
 

@@ -40,8 +40,8 @@ store_set_cleaned(struct store *s, int64_t id, char **cause)
 /* Writes the reasons that changed, in one transaction. */
 int
 store_set_reasons(struct store *s, const int64_t *ids,
-    const char *const *reasons, const int64_t *positions, size_t n,
-    char **cause)
+    const char *const *reasons, const int64_t *positions,
+    const int64_t *starts, size_t n, char **cause)
 {
 	sqlite3_stmt *stmt;
 	size_t i;
@@ -61,6 +61,9 @@ store_set_reasons(struct store *s, const int64_t *ids,
 		sqlite3_bind_text(stmt, 2, reasons[i], -1, SQLITE_STATIC);
 		if (positions != NULL)
 			sqlite3_bind_int64(stmt, 3, positions[i]);
+		if (starts != NULL && starts[i] != 0)
+			sqlite3_bind_int64(stmt, 4, starts[i]);
+		sqlite3_bind_int(stmt, 5, starts != NULL);
 		if (store_step(s, stmt) != SQLITE_DONE) {
 			store_error(s, cause, "recording reasons");
 			store_rollback(s);

@@ -39,7 +39,7 @@ bool store_transition_is_allowed(enum store_state, enum store_state);
 struct store;
 
 /* The schema version this build writes; older files are migrated on open. */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /*
  * Opens (creating if needed, directory 0700 and file 0600) and migrates the
@@ -137,6 +137,8 @@ struct store_job {
 	char *run_nodes;         /* admitted: node per rank, comma-separated,
 				  * "" when placed without seeing nodes */
 	int64_t run_ms;          /* the last run's length, cluster clock; 0 */
+	int64_t est_start;       /* queued: the scheduler's estimated start
+				  * (ms, cluster clock); 0: none expected */
 };
 void store_job_free(struct store_job *);
 void store_jobs_free(struct store_job **, size_t);
@@ -170,7 +172,7 @@ int store_list(struct store *, const struct store_filter *,
 #define STORE_ROW_NODE 0x4
 /* Only the columns `ls` prints (id, name, namespace, owner, group,
  * state, reason, cancel_requested, priority, gpu_type, gpu_count,
- * replicas, submitted_at), the others 0 or "": read from the index of
+ * replicas, submitted_at, est_start), the others 0 or "": read from the index of
  * active jobs alone for the default view.  Not with the flags above. */
 #define STORE_ROW_BRIEF 0x8
 struct store_row {
@@ -344,11 +346,13 @@ const char *store_queue_id(struct store *);
 /* Records that a job's cluster objects are gone. */
 int store_set_cleaned(struct store *, int64_t id, char **cause);
 
-/* Updates the reasons and queue positions (NULL: unchanged) of many
- * waiting jobs in one transaction, writing only those that changed. */
+/* Updates the reasons, queue positions (NULL: unchanged) and estimated
+ * starts (ms, 0: none; NULL: unchanged) of many waiting jobs in one
+ * transaction, writing only those that changed.  A job no longer queued
+ * keeps no estimate. */
 int store_set_reasons(struct store *, const int64_t *ids,
-    const char *const *reasons, const int64_t *positions, size_t n,
-    char **cause);
+    const char *const *reasons, const int64_t *positions,
+    const int64_t *starts, size_t n, char **cause);
 
 /* One ended run, for run-time estimates. */
 struct store_run {

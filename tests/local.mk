@@ -24,6 +24,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t0010-list-sweep.sh \
 	tests/integration/t0501-cleanup.sh \
 	tests/integration/t0502-lifecycle.sh \
+	tests/integration/t0417-sched-estimated-start.sh \
 	tests/integration/t0503-kube-literal.sh \
 	tests/integration/t0504-results.sh \
 	tests/integration/t0651-serve-cli.sh \

@@ -192,6 +192,38 @@ function gpus(j) {
 	return j.gpu && j.gpu.count ? j.gpu.count + '× ' + j.gpu.type : '';
 }
 
+// A waiting job's estimated start from now, as `ls` prints it ("~3h" for
+// 2h59m, "~now" once due), or null when the scheduler expects none.  The time is
+// on the cluster's clock; the distance is from this browser's.
+function startIn(j) {
+	const at = j.state === 'queued' && j.estimated_start ?
+		Date.parse(j.estimated_start) : NaN;
+	if (isNaN(at))
+		return null;
+	const secs = Math.ceil((at - Date.now()) / 1000);
+	if (secs <= 0)
+		return '~now';
+	// As `ls` prints it: the units of ages, rounded to the nearest.
+	if (secs < 120)
+		return '~' + secs + 's';
+	if (Math.round(secs / 60) < 120)
+		return '~' + Math.round(secs / 60) + 'm';
+	if (Math.round(secs / 3600) < 48)
+		return '~' + Math.round(secs / 3600) + 'h';
+	return '~' + Math.round(secs / 86400) + 'd';
+}
+
+// The estimated start cell: relative, the absolute time as its tooltip.
+function startCell(j) {
+	const rel = startIn(j);
+	const td = el('td', rel || '—', 'start');
+	if (rel) {
+		td.title = j.estimated_start;
+		td.dataset.at = j.estimated_start;
+	}
+	return td;
+}
+
 function jobRow(j) {
 	const tr = el('tr', null, 'state-' + j.state);
 	tr.dataset.id = j.id;
@@ -206,7 +238,7 @@ function jobRow(j) {
 	tr.appendChild(el('td', j.group || '', 'group'));
 	tr.appendChild(el('td', gpus(j), 'gpus'));
 	tr.appendChild(el('td', j.reason || '', 'reason'));
-	tr.appendChild(el('td', j.estimated_start || '—', 'start'));
+	tr.appendChild(startCell(j));
 	return tr;
 }
 
@@ -308,7 +340,11 @@ async function loadJob(id) {
 	addField(dl, 'Submitted', j.submitted_at);
 	addField(dl, 'Started', j.started_at);
 	addField(dl, 'Finished', j.finished_at);
-	addField(dl, 'Estimated start', j.estimated_start);
+	if (startIn(j))
+		addField(dl, 'Estimated start', startIn(j) + ' (' +
+			j.estimated_start + ')');
+	else if (j.state === 'queued')
+		addField(dl, 'Estimated start', 'none expected yet (see the reason)');
 	$('job-fields').replaceChildren(dl);
 	const tb = el('tbody');
 	for (const a of j.archived_replicas || []) {

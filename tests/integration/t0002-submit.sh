@@ -25,7 +25,7 @@ db=$AILAB_QUEUE_DB
 is "the database file is 0600" "$(stat -c %a "$db")" 600
 
 check "ls" aq ls
-like "ls has the header" "$TMP/out" '^ID +NAME +STATE +GPU +AGE +REASON$'
+like "ls has the header" "$TMP/out" '^ID +NAME +STATE +GPU +AGE +START +REASON$'
 like "ls shows the GPU column" "$TMP/out" '^1 +resnet +queued +2x RTX4090D x1 +[0-9]+s '
 like "ls shows replicas" "$TMP/out" '^2 +bert +queued +1x RTX3090 x4 '
 like "ls shows a CPU job" "$TMP/out" '^3 +prep +queued +cpu x1 '

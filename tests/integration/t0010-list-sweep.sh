@@ -25,7 +25,7 @@ is "ls: a header and the 101 active jobs" "$(wc -l <"$TMP/ls")" 102
 is "in id order, the cancelled ones hidden" \
     "$(awk 'NR > 1 { print $1 }' "$TMP/ls" | tr '\n' ' ' | cut -c1-12)" \
     "101 102 103 "
-like "columns aligned to the widest cell" "$TMP/ls" '^201   alone    queued   cpu x1   [0-9]+s +-$'
+like "columns aligned to the widest cell" "$TMP/ls" '^201   alone    queued   cpu x1   [0-9]+s +- +-$'
 
 aq ls --all -o json >"$TMP/all.json"
 python3 - "$TMP/all.json" >"$TMP/check" 2>&1 <<'PY'

@@ -5,6 +5,7 @@
 # generous bounds: nothing here asserts a speed.
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.error
@@ -22,6 +23,8 @@ TMP = os.environ["TMP"]
 AQ = os.environ["AILAB_QUEUE"]
 ALICE_JOB = int(os.environ["ALICE_JOB"])
 BOB_JOB = int(os.environ["BOB_JOB"])
+BIG_JOB = int(os.environ["BIG_JOB"])
+BIG_START = os.environ["BIG_START"]
 WAIT = 30
 # The page redraws as events arrive: an element read while it is being
 # replaced is looked up again.
@@ -126,6 +129,16 @@ def main():
               BOB_JOB not in rows(d) and
               {o for o, _ in rows(d).values()} == {"alice"})
 
+        big = d.execute_script(
+            "const td = document.querySelector("
+            "'#jobs tr[data-id=\"%d\"] td.start'); "
+            "return td ? [td.textContent, td.title] : null" % BIG_JOB)
+        print("# job %d's start cell: %r" % (BIG_JOB, big))
+        check("a reserved job's row shows its estimated start, relative, "
+              "with the API's time as its tooltip",
+              lambda: big is not None and
+              re.fullmatch(r"~([0-9]+[smhd]|now)", big[0]) is not None and
+              big[1] == BIG_START)
         check("the owner filter is for admins and TAs only",
               lambda: not visible(d, "f-owner-label"))
         shot(d, "dashboard-queue")

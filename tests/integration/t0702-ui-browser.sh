@@ -1,7 +1,8 @@
 #!/bin/sh
 # The dashboard in a real browser: headless Chromium driven by
 # python3-selenium (Debian's, under /usr/bin/python3) against `serve` and
-# ailab-kubesim.  Sign-in, the queue live through the event stream, cancel
+# ailab-kubesim.  Sign-in, the queue live through the event stream (and a
+# reserved job's estimated start, relative with the time as a tooltip), cancel
 # from the job page, the cluster page against /v1/cluster, sign-out, and
 # another user who sees nothing of alice's.  The checks are in
 # t0702-ui-browser.py; skipped where Chromium or Selenium is missing.
@@ -13,12 +14,35 @@ if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] ||
 	echo "1..0 # SKIP chromium, chromium-driver or python3-selenium missing (setup.sh installs them)"
 	exit 0
 fi
-plan 25
+plan 27
 
-start_kubesim
+# The scarce cluster (one RTX3090 node of 8 GPUs), so that one pass of the
+# scheduler leaves a job with a reservation, hence an estimated start.
+start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-scarce.yaml"
 ok "ailab-kubesim starts" $?
 start_serve a --no-schedule --ui-dir "$top_srcdir/ui"
 ok "serve starts" $?
+
+for n in hog big; do
+	cat >"$TMP/$n.yaml" <<EOT
+name: $n
+command: python train.py
+gpu: {type: RTX3090, count: 8}
+resources: {cpu: 1, memory: 4Gi}
+timeout: 2h
+annotations:
+  sim.ailab-queue.io/duration: forever
+EOT
+done
+aq --context alice -q submit --owner alice "$TMP/hog.yaml" >/dev/null
+BIG_JOB=$(aq --context alice -q submit --owner alice "$TMP/big.yaml")
+aq --context admin sched --once >"$TMP/sched.out" 2>&1
+BIG_START=$(aq show "$BIG_JOB" -o json | python3 -c 'import json, sys
+print(json.load(sys.stdin)["estimated_start"])')
+like "one pass: the 8-GPU job behind the hog has an estimated start" \
+    /dev/stdin '^20[0-9-]+T[0-9:]+Z$' <<EOT
+$BIG_START
+EOT
 
 cat >"$TMP/alice.yaml" <<'EOT'
 name: train
@@ -38,7 +62,7 @@ sed -e 's/lr: \[1e-3, 3e-4, 1e-4\]/lr: ["=1+1", "3e-4", "a,b"]/' -e '/^labels:/d
 is "alice submits a sweep of six in group cls1" \
     "$(submit alice "$TMP/sweep.yaml" 'namespace=alice&group=cls1')" 201
 
-export SERVE_URL TMP ALICE_JOB BOB_JOB
+export SERVE_URL TMP ALICE_JOB BOB_JOB BIG_JOB BIG_START
 /usr/bin/python3 "$top_srcdir/tests/integration/t0702-ui-browser.py" \
     >"$TMP/browser.out" 2>"$TMP/browser.err"
 rc=$?

@@ -53,6 +53,7 @@ test_job_round_trip(void **state)
 	assert_null(json_object_get(o, "finished_at"));
 	assert_string_equal(json_string_value(json_object_get(o, "state")),
 	    "running");
+	assert_true(json_is_null(json_object_get(o, "estimated_start")));
 	assert_int_equal(api_job_decode(o, &d, &cause), 0);
 	assert_int_equal(d->id, 42);
 	assert_string_equal(d->name, j->name);
@@ -107,6 +108,32 @@ test_job_no_group(void **state)
 	assert_int_equal(d->state, STORE_SUCCEEDED);
 	json_decref(o);
 	store_job_free(d);
+	store_job_free(j);
+}
+
+/* A waiting job's estimated start: RFC 3339 UTC out, the same ms back;
+ * anything but a time or null refused. */
+static void
+test_job_estimated_start(void **state)
+{
+	struct store_job *j = sample_job(), *d = NULL;
+	json_t *o;
+	char *cause = NULL;
+
+	(void)state;
+	j->state = STORE_QUEUED;
+	j->est_start = 1795947250000LL;
+	o = api_job_encode(j);
+	assert_string_equal(json_string_value(json_object_get(o,
+	    "estimated_start")), "2026-11-29T10:14:10Z");
+	assert_int_equal(api_job_decode(o, &d, &cause), 0);
+	assert_int_equal(d->est_start, j->est_start);
+	store_job_free(d);
+	json_object_set_new(o, "estimated_start", json_integer(5));
+	assert_int_equal(api_job_decode(o, &d, &cause), -1);
+	assert_non_null(strstr(cause, "'estimated_start'"));
+	free(cause);
+	json_decref(o);
 	store_job_free(j);
 }
 
@@ -268,6 +295,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_job_round_trip),
 		cmocka_unit_test(test_job_no_group),
+		cmocka_unit_test(test_job_estimated_start),
 		cmocka_unit_test(test_job_bad),
 		cmocka_unit_test(test_detail_round_trip),
 		cmocka_unit_test(test_error_round_trip),

@@ -98,12 +98,41 @@ test_csv(void **state)
 	free(got);
 }
 
+/* Checks one estimated start text and frees it. */
+static void
+start_is(int64_t est_ms, const char *want)
+{
+	char *got = cli_start_text(est_ms);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* An estimated start from now: none, due, and rounded to the nearest of
+ * the units ages use (a few seconds of slack for the clock moving). */
+static void
+test_start_text(void **state)
+{
+	int64_t now = now_ms();
+
+	(void)state;
+	start_is(0, "-");
+	start_is(now - 60000, "~now");
+	start_is(now + 45000, "~45s");
+	start_is(now + 15 * 60000 + 5000, "~15m");
+	start_is(now + 3 * 3600000 - 60000, "~3h");
+	start_is(now + 2 * 3600000 + 20 * 60000, "~2h");
+	start_is(now + 2 * 3600000 - 10000, "~2h");
+	start_is(now + 3 * 86400000LL - 3600000, "~3d");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_start_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

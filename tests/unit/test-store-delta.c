@@ -111,14 +111,15 @@ count_gone(struct store *s)
 }
 
 /* The first read is the whole queue; a second with nothing changed is
- * empty, and so is one after only reasons and positions were written. */
+ * empty, and so is one after only reasons, positions and estimated starts
+ * were written. */
 static void
 test_first_then_nothing(void **state)
 {
 	struct fixture *f = *state;
 	struct store_cursor c = { 0 };
 	struct store_job **jobs;
-	int64_t *gone, pos[1] = { 7 };
+	int64_t *gone, pos[1] = { 7 }, start[1] = { 1700000000000 };
 	const char *why[1] = { "waiting behind job 1" };
 	size_t n, ngone, i;
 	char *cause = NULL;
@@ -136,8 +137,8 @@ test_first_then_nothing(void **state)
 	assert_int_equal(n, 0);
 	assert_int_equal(ngone, 0);
 
-	assert_int_equal(store_set_reasons(f->t, &f->ids[2], why, pos, 1,
-	    &cause), 0);
+	assert_int_equal(store_set_reasons(f->t, &f->ids[2], why, pos, start,
+	    1, &cause), 0);
 	changes(f, &c, &jobs, &n, &gone, &ngone);
 	assert_int_equal(n, 0);
 	assert_int_equal(ngone, 0);

@@ -489,6 +489,100 @@ test_migrate_from_v1(void **state)
 	free(path);
 }
 
+/* store_row_fn: keeps the estimated start of each row, by place. */
+static int
+row_start(const struct store_row *r, void *arg)
+{
+	int64_t *starts = arg;
+
+	starts[r->job.id - 1] = r->job.est_start;
+	return 0;
+}
+
+/* Migration 8: a version 7 file gains the estimated start (none at
+ * first, a reservation's reason emptied so that the scheduler writes it
+ * again); it is written with the reasons, read back by every listing,
+ * and gone once the job leaves the queue. */
+static void
+test_migrate_est_start(void **state)
+{
+	struct fixture *f = *state;
+	struct store_job_new jn[3] = { new_job("a"), new_job("b"),
+		new_job("c") };
+	struct store_filter all = { .all = true };
+	struct store *s;
+	struct store_job *j;
+	int64_t ids[3], pos[3] = { 1, 2, 3 };
+	int64_t start[3] = { 1767225600000, 0, 1767229200000 };
+	int64_t got[3], brief[3];
+	const char *why[3] = { "reserved on RTX4090D, expected start x",
+		"no start expected within the window; RTX4090D: ...",
+		"reserved on RTX4090D, expected start y" };
+	char *cause = NULL, *path;
+	int what;
+
+	path = xprintf("%s/v7.db", f->dir);
+	assert_int_equal(store_open_version(path, 7, &s, &cause), 0);
+	assert_int_equal(store_submit(s, jn, 3, ids, &cause), 0);
+	assert_int_equal(store_exec(s, "UPDATE jobs SET reason = 'reserved on "
+	    "RTX4090D, expected start 2026-01-01T00:00:00Z' WHERE id = 1; "
+	    "UPDATE jobs SET reason = 'quota' WHERE id = 2", &cause), 0);
+	store_close(s);
+
+	assert_int_equal(store_open(path, &s, &cause), 0);
+	assert_int_equal(store_user_version(s), 8);
+	assert_int_equal(store_get(s, ids[0], &j, &cause), 0);
+	assert_int_equal(j->est_start, 0);
+	assert_string_equal(j->reason, "");
+	store_job_free(j);
+	assert_int_equal(store_get(s, ids[1], &j, &cause), 0);
+	assert_string_equal(j->reason, "quota");
+	store_job_free(j);
+
+	/* Job 3 is held before the write: it keeps no estimate. */
+	assert_int_equal(store_transition(s, ids[2], 0, STORE_HELD, "h",
+	    &cause), 0);
+	assert_int_equal(store_set_reasons(s, ids, why, pos, start, 3, &cause),
+	    0);
+	assert_int_equal(store_get(s, ids[0], &j, &cause), 0);
+	assert_int_equal(j->est_start, start[0]);
+	assert_int_equal(j->position, 1);
+	store_job_free(j);
+	for (what = 0; what <= STORE_ROW_BRIEF; what += STORE_ROW_BRIEF) {
+		memset(got, 0xff, sizeof got);
+		assert_int_equal(store_list_each(s, what ? &(struct store_filter)
+		    { 0 } : &all, what, row_start, got, &cause), 0);
+		assert_int_equal(got[0], start[0]);
+		assert_int_equal(got[1], 0);
+		assert_int_equal(got[2], 0);
+		if (what)
+			memcpy(brief, got, sizeof brief);
+	}
+	assert_int_equal(brief[0], start[0]);
+
+	/* Unchanged text and place but a new estimate: written. */
+	start[0] += 60000;
+	assert_int_equal(store_set_reasons(s, ids, why, pos, start, 1, &cause),
+	    0);
+	assert_int_equal(store_get(s, ids[0], &j, &cause), 0);
+	assert_int_equal(j->est_start, start[0]);
+	store_job_free(j);
+	/* Without estimates (NULL) the recorded one stays. */
+	assert_int_equal(store_set_reasons(s, ids, why, NULL, NULL, 1, &cause),
+	    0);
+	assert_int_equal(store_get(s, ids[0], &j, &cause), 0);
+	assert_int_equal(j->est_start, start[0]);
+	store_job_free(j);
+	/* Leaving the queue clears it. */
+	assert_int_equal(store_transition(s, ids[0], 0, STORE_ADMITTED, "a",
+	    &cause), 0);
+	assert_int_equal(store_get(s, ids[0], &j, &cause), 0);
+	assert_int_equal(j->est_start, 0);
+	store_job_free(j);
+	store_close(s);
+	free(path);
+}
+
 /* An empty file and a fresh path both become a current database, 0600. */
 static void
 test_migrate_from_empty(void **state)
@@ -664,7 +758,8 @@ test_scheduler_records(void **state)
 	jn.name = "w";
 	assert_int_equal(store_submit(f->s, &jn, 1, &ids[0], &cause), 0);
 	assert_int_equal(store_submit(f->s, &jn, 1, &ids[1], &cause), 0);
-	assert_int_equal(store_set_reasons(f->s, ids, reasons, NULL, 2, &cause), 0);
+	assert_int_equal(store_set_reasons(f->s, ids, reasons, NULL, NULL, 2,
+	    &cause), 0);
 	assert_int_equal(store_get(f->s, ids[1], &j, &cause), 0);
 	assert_string_equal(j->reason, "quota");
 	store_job_free(j);
@@ -972,6 +1067,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_shared_spec, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_est_start, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_empty, setup,
 		    teardown),
