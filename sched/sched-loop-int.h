@@ -205,9 +205,14 @@ struct sched_loop {
 	/* Decayed usage of each owner's groups, in memory only (groups are
 	 * short-lived): "owner\tgroup" -> struct sched_gusage. */
 	struct sched_map gusage;
+	/* The namespaces of the jobs in the queue, kept across passes
+	 * (what a pass learns of each is reset at its end); rebuilt when a
+	 * job leaves the queue (ns_stale) and in cleanup mode. */
 	struct sched_ns *ns;
 	size_t nns;
 	struct sched_map nsmap;      /* namespace name -> index in ns */
+	bool ns_stale;
+	size_t nns_failed;           /* entries failed this pass */
 	/* "owner\t#id" or "owner\tns/name" -> struct sched_depmemo */
 	struct sched_map depmemo;
 	/* Reasons of admitted jobs waiting for their pods, written at once. */
@@ -275,6 +280,8 @@ void sched_note(struct sched_loop *, bool error, const char *, ...)
 void sched_req_done(struct sched_loop *);
 /* The namespace entry of this pass, or NULL. */
 struct sched_ns *sched_ns_find(struct sched_loop *, const char *);
+/* The namespace entry of a job joining the queue, added if new. */
+struct sched_ns *sched_ns_get(struct sched_loop *, const char *);
 /* Milliseconds since the phase mark, moving the mark to now. */
 int64_t sched_phase(struct sched_loop *);
 

@@ -92,7 +92,28 @@ sched_depmemo_free(void *p)
 	free(m);
 }
 
-/* Frees what one pass gathered. */
+/* Forgets the table of namespaces: the next pass builds it from every
+ * job of the queue. */
+static void
+sched_ns_drop(struct sched_loop *loop)
+{
+	size_t i;
+
+	for (i = 0; i < loop->nns; i++) {
+		free(loop->ns[i].name);
+		free(loop->ns[i].error);
+	}
+	free(loop->ns);
+	loop->ns = NULL;
+	loop->nns = 0;
+	loop->nns_failed = 0;
+	sched_map_release(&loop->nsmap, NULL);
+	sched_map_init(&loop->nsmap);
+}
+
+/* Frees what one pass gathered; the namespaces stay, without what this
+ * pass learned of them (a table rebuilt from 100,000 jobs each pass cost
+ * tens of ms with nothing changed). */
 static void
 sched_pass_release(struct sched_loop *loop)
 {
@@ -102,13 +123,11 @@ sched_pass_release(struct sched_loop *loop)
 		sched_jobs_drop(loop);
 	loop->queue_stale = false;
 	for (i = 0; i < loop->nns; i++) {
-		free(loop->ns[i].name);
 		free(loop->ns[i].error);
+		loop->ns[i].error = NULL;
+		loop->ns[i].failed = loop->ns[i].forbidden = false;
 	}
-	free(loop->ns);
-	loop->ns = NULL;
-	loop->nns = 0;
-	sched_map_release(&loop->nsmap, NULL);
+	loop->nns_failed = 0;
 	sched_map_release(&loop->depmemo, sched_depmemo_free);
 	for (i = 0; i < loop->nwaits; i++)
 		free(loop->waits[i].text);
@@ -130,7 +149,7 @@ sched_ns_find(struct sched_loop *loop, const char *name)
 }
 
 /* The namespace entry of a pass, added on first use. */
-static struct sched_ns *
+struct sched_ns *
 sched_ns_get(struct sched_loop *loop, const char *name)
 {
 	struct sched_ns *ns;
@@ -207,8 +226,16 @@ sched_pass_start(struct sched_loop *loop)
 		sched_pass_end(loop);
 		return;
 	}
-	for (i = 0; i < loop->njobs; i++)
-		sched_ns_get(loop, loop->jobs[i]->namespace);
+	/* Jobs joining the queue added their namespaces; one leaving it
+	 * may take the last job of its namespace with it. */
+	if (loop->ns_stale || loop->opts.mode == SCHED_MODE_CLEANUP) {
+		sched_ns_drop(loop);
+		loop->ns_stale = false;
+		for (i = 0; i < loop->njobs; i++)
+			sched_ns_get(loop, loop->jobs[i]->namespace);
+	} else
+		for (i = 0; i < loop->nns; i++)
+			sched_cache_want(loop->cc, loop->ns[i].name);
 	if (loop->opts.mode == SCHED_MODE_CLEANUP) {
 		/* Orphans may be anywhere the queue has ever run jobs. */
 		char **names;
@@ -266,6 +293,7 @@ sched_ns_unreadable(struct sched_loop *loop, struct sched_ns *ns,
 	if (ns->failed)
 		return;
 	ns->failed = true;
+	loop->nns_failed++;
 	ns->forbidden = sc == SCHED_SCOPE_FORBIDDEN;
 	ns->error = xstrdup(error != NULL ? error : "not listed yet");
 	if (!ns->forbidden) {
@@ -685,6 +713,7 @@ sched_loop_free(struct sched_loop *loop)
 	sched_reasons_release(loop);
 	sched_pass_release(loop);
 	sched_jobs_drop(loop);
+	sched_ns_drop(loop);
 	sched_map_release(&loop->gusage, sched_gusage_free);
 	free(loop->limits);
 	free(loop->site_types);

@@ -194,8 +194,10 @@ sched_jobs_take(struct sched_loop *loop, struct store_job *j,
 	if (!sched_job_kept(j)) {
 		sched_jtab_del(&loop->jtab, j->id);
 		store_job_free(j);
+		loop->ns_stale = true;
 		return;
 	}
+	sched_ns_get(loop, j->namespace);
 	sched_jtab_put(&loop->jtab, j);
 	out[(*n)++] = j;
 	fresh[(*nfresh)++] = j;
@@ -226,6 +228,7 @@ sched_jobs_merge(struct sched_loop *loop, struct store_job **ch, size_t nch,
 			}
 			sched_jtab_del(&loop->jtab, j->id);
 			store_job_free(j);
+			loop->ns_stale = true;
 			continue;
 		}
 		if (i < loop->njobs && loop->jobs[i]->id == ch[c]->id)
@@ -277,6 +280,7 @@ sched_jobs_drop(struct sched_loop *loop)
 	store_jobs_free(loop->jobs, loop->njobs);
 	loop->jobs = NULL;
 	loop->njobs = 0;
+	loop->ns_stale = true;
 	memset(&loop->cursor, 0, sizeof loop->cursor);
 }
 

@@ -643,8 +643,10 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 	ss->pending = xcalloc(loop->nns + 1, sizeof *ss->pending);
 	for (i = 0; i < loop->njobs; i++) {
 		j = loop->jobs[i];
-		ns = sched_ns_find(loop, j->namespace);
-		if (ns != NULL && ns->failed)
+		/* Most passes see every namespace: no lookup per job. */
+		if (loop->nns_failed > 0 &&
+		    (ns = sched_ns_find(loop, j->namespace)) != NULL &&
+		    ns->failed)
 			continue;
 		if (j->state == STORE_QUEUED || j->state == STORE_HELD)
 			sched_snap_waiting(loop, j, &groups, ss);
