@@ -22,6 +22,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common.h"
 #include "sched-estimate.h"
@@ -90,6 +91,19 @@ sched_depmemo_free(void *p)
 	free(m->ids);
 	free(m->states);
 	free(m);
+}
+
+/* See sched-loop-int.h: CPU time, which a machine shared with other
+ * work does not stretch as it does the phases' wall-clock times. */
+int64_t
+sched_pass_cpu(const struct sched_loop *loop)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
+	    loop->pass_cpu;
 }
 
 /* Forgets the table of namespaces: the next pass builds it from every
@@ -217,6 +231,8 @@ sched_pass_start(struct sched_loop *loop)
 	loop->kicked = false;
 	loop->cluster_failed = false;
 	loop->pass_start = loop->t_mark = now_ms();
+	loop->pass_cpu = 0;
+	loop->pass_cpu = sched_pass_cpu(loop);
 
 	/* Jobs that are waiting, on the cluster, or not yet cleaned: what
 	 * changed since the last pass. */
@@ -483,8 +499,9 @@ sched_pass_end(struct sched_loop *loop)
 	loop->stats.passes++;
 	loop->stats.pass_ms = now_ms() - loop->pass_start;
 	loop->stats.effects_ms = sched_phase(loop);
-	log_info("pass: effects %lld ms, whole pass %lld ms",
-	    (long long)loop->stats.effects_ms, (long long)loop->stats.pass_ms);
+	log_info("pass: effects %lld ms, whole pass %lld ms, cpu %lld ms",
+	    (long long)loop->stats.effects_ms, (long long)loop->stats.pass_ms,
+	    (long long)sched_pass_cpu(loop));
 	sched_count(loop);
 	sched_pass_release(loop);
 	loop->in_pass = false;
@@ -714,6 +731,9 @@ sched_loop_free(struct sched_loop *loop)
 	sched_pass_release(loop);
 	sched_jobs_drop(loop);
 	sched_ns_drop(loop);
+	if (loop->ss != NULL)
+		sched_snap_release(loop->ss, true);
+	free(loop->ss);
 	sched_map_release(&loop->gusage, sched_gusage_free);
 	free(loop->limits);
 	free(loop->site_types);
