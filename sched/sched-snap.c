@@ -612,10 +612,19 @@ sched_snap_running(struct sched_loop *loop, struct store_job *j,
 	ss->nrunning++;
 }
 
+/* The last group a waiting job was counted in: a sweep's jobs come one
+ * after another, and so find their group's count without a key. */
+struct sched_gmemo {
+	const char *owner;
+	const char *group;
+	size_t running;
+};
+
 /* A waiting job for the policy, with its group's running count. */
 static void
 sched_snap_waiting(struct sched_loop *loop, struct store_job *j,
-    const struct sched_map *groups, struct sched_snap_store *ss)
+    const struct sched_map *groups, struct sched_gmemo *gm,
+    struct sched_snap_store *ss)
 {
 	const struct sched_spec *sp;
 	const char *cause = NULL;
@@ -626,11 +635,16 @@ sched_snap_waiting(struct sched_loop *loop, struct store_job *j,
 		log_warnx("job %lld: %s", (long long)j->id, cause);
 		return;
 	}
-	if (j->group != NULL) {
+	if (j->group != NULL && gm->group != NULL &&
+	    strcmp(gm->group, j->group) == 0 &&
+	    strcmp(gm->owner, j->owner) == 0)
+		gr = gm->running;
+	else if (j->group != NULL) {
 		gkey = xprintf("%s\t%s", j->owner, j->group);
 		if ((gr = sched_map_get_index(groups, gkey)) == (size_t)-1)
 			gr = 0;
 		free(gkey);
+		*gm = (struct sched_gmemo){ j->owner, j->group, gr };
 	}
 	sched_snap_job(loop, j, sp, &ss->jobs[ss->njobs], &gr);
 	ss->sspecs[ss->njobs] = sp;
@@ -677,6 +691,7 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
     struct sched_snapshot *snap)
 {
 	struct sched_map groups;
+	struct sched_gmemo gm = { NULL, NULL, 0 };
 	struct store_job *j;
 	struct sched_ns *ns;
 	size_t i;
@@ -694,7 +709,7 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 		    ns->failed)
 			continue;
 		if (j->state == STORE_QUEUED || j->state == STORE_HELD)
-			sched_snap_waiting(loop, j, &groups, ss);
+			sched_snap_waiting(loop, j, &groups, &gm, ss);
 		else if (store_state_is_terminal(j->state) && !j->cleaned)
 			sched_snap_ending(loop, j, ss);
 		else if (store_state_is_active(j->state))
