@@ -11,8 +11,12 @@
 # phases up to "record"; "whole pass" also waits for the creates'
 # answers).  Prints the phases of those passes from the log, and the
 # scheduler's peak and current resident memory.
-# Usage: [SIM=PATH] bench/sched-latency.sh [BUILDDIR [NODES [QUEUED
-#        [FOREIGN [QPS]]]]]
+# With IDLE=N, N passes while nothing changes (default 5) are waited for
+# and summed up: the median and range of their wall-clock and CPU times
+# (the CPU time is what a machine shared with other work stretches
+# least).
+# Usage: [SIM=PATH] [IDLE=N] bench/sched-latency.sh [BUILDDIR [NODES
+#        [QUEUED [FOREIGN [QPS]]]]]
 # Defaults: . 200 10000 0 2000; the issue's large case is
 # `bench/sched-latency.sh BUILD 5000 100000 95000`.
 set -eu
@@ -21,6 +25,7 @@ NODES=${2:-200}
 QUEUED=${3:-10000}
 FOREIGN=${4:-0}
 QPS=${5:-2000}
+IDLE=${IDLE:-5}
 AQ="$B/ailab-queue"
 SIM=${SIM:-$B/ailab-kubesim}
 LOAD=${LOAD:-$B/bench/sim-bench}
@@ -87,9 +92,21 @@ grep 'pass:' "$tmp/loop.out" | head -n 4 | sed 's/^.*pass: /  /'
 
 # Steady: nothing changes for a few passes.
 n=$(passes)
-wait_passes $((n + 5))
+wait_passes $((n + IDLE))
 echo "passes while nothing changes:"
 grep 'pass:' "$tmp/loop.out" | tail -n 6 | sed 's/^.*pass: /  /'
+grep 'whole pass' "$tmp/loop.out" | tail -n "$IDLE" |
+    sed -n 's/.*whole pass \([0-9]*\) ms\(, cpu \([0-9]*\) ms\)\{0,1\}.*/\1 \3/p' |
+    python3 -c 'import sys, statistics as s
+w, c = [], []
+for l in sys.stdin:
+    f = l.split()
+    w.append(int(f[0]))
+    c += [int(f[1])] if len(f) > 1 else []
+def m(v):
+    return "%g ms (%d-%d)" % (s.median(v), min(v), max(v)) if v else "-"
+print("  %d idle passes: whole pass median %s, cpu median %s" %
+    (len(w), m(w), m(c)))'
 echo "scheduler memory: $(mem)"
 
 # One pod ends: a running job is cancelled; its teardown, then the pass

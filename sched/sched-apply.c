@@ -327,9 +327,8 @@ sched_admission(struct sched_loop *loop, const struct store_job *j,
  */
 static char *
 sched_wait_reason(struct sched_loop *loop, const struct store_job *j,
-    const struct sched_decision *d)
+    const struct sched_spec *sp, const struct sched_decision *d)
 {
-	const struct sched_spec *sp = sched_spec_of(loop, j, NULL);
 	const char *basis;
 	char *dur, *out;
 	int64_t est;
@@ -367,7 +366,8 @@ struct sched_applied {
  * changed) for a wait. */
 static void
 sched_apply_decision(struct sched_loop *loop, struct store_job *j,
-    const struct sched_decision *d, struct sched_applied *a)
+    const struct sched_spec *sp, const struct sched_decision *d,
+    struct sched_applied *a)
 {
 	struct sched_decided *m;
 	char *why;
@@ -386,7 +386,7 @@ sched_apply_decision(struct sched_loop *loop, struct store_job *j,
 		m->why = xstrdup(d->reason);
 		break;
 	case SCHED_VERDICT_WAIT:
-		why = sched_wait_reason(loop, j, d);
+		why = sched_wait_reason(loop, j, sp, d);
 		/* Only what changed is written. */
 		if (strcmp(j->reason, why != NULL ? why : d->reason) == 0 &&
 		    !sched_position_moved(j->position, (int64_t)d->position)) {
@@ -613,28 +613,31 @@ sched_apply_policy(struct sched_loop *loop, struct sched_snap_store *ss,
 int64_t
 sched_apply(struct sched_loop *loop)
 {
-	struct sched_snap_store ss;
+	struct sched_snap_store *ss;
 	struct sched_snapshot snap;
 	struct sched_result res;
 	struct sched_applied a;
 	size_t i, nadmitted, nreasons;
 	int64_t next;
 
-	memset(&ss, 0, sizeof ss);
-	if (sched_apply_policy(loop, &ss, &snap, &res) != 0) {
-		sched_snap_release(&ss);
+	if (loop->ss == NULL)
+		loop->ss = xcalloc(1, sizeof *loop->ss);
+	ss = loop->ss;
+	if (sched_apply_policy(loop, ss, &snap, &res) != 0) {
+		sched_snap_release(ss, false);
 		return loop->opts.interval_ms;
 	}
 	memset(&a, 0, sizeof a);
 	a.moves = xcalloc(res.ndecisions + 1, sizeof *a.moves);
 	a.reasons = xcalloc(res.ndecisions + 1, sizeof *a.reasons);
 	for (i = 0; i < res.nadmitted; i++)
-		sched_apply_decision(loop, ss.sjobs[res.admitted[i]],
+		sched_apply_decision(loop, ss->sjobs[res.admitted[i]],
+		    ss->sspecs[res.admitted[i]],
 		    &res.decisions[res.admitted[i]], &a);
 	for (i = 0; i < res.ndecisions; i++)
 		if (res.decisions[i].verdict != SCHED_VERDICT_ADMIT)
-			sched_apply_decision(loop, ss.sjobs[i],
-			    &res.decisions[i], &a);
+			sched_apply_decision(loop, ss->sjobs[i],
+			    ss->sspecs[i], &res.decisions[i], &a);
 	sched_apply_moves(loop, &a);
 	nadmitted = sched_apply_creates(loop, &a);
 	nreasons = a.nreasons;
@@ -642,15 +645,16 @@ sched_apply(struct sched_loop *loop)
 	loop->stats.record_ms = sched_phase(loop);
 	log_info("pass: %zu jobs read (%zu waiting), %zu nodes; read %lld ms, "
 	    "cache %lld ms, follow %lld ms, snapshot %lld ms, policy %lld ms, "
-	    "record %lld ms (%zu admitted, %zu reasons to write)", loop->njobs,
+	    "record %lld ms (%zu admitted, %zu reasons to write; cpu %lld ms)",
+	    loop->njobs,
 	    snap.njobs, snap.nnodes, (long long)loop->stats.read_ms,
 	    (long long)loop->stats.list_ms, (long long)loop->stats.follow_ms,
 	    (long long)loop->stats.snapshot_ms,
 	    (long long)loop->stats.policy_ms, (long long)loop->stats.record_ms,
-	    nadmitted, nreasons);
+	    nadmitted, nreasons, (long long)sched_pass_cpu(loop));
 	next = res.next_pass_ms;
 	sched_applied_release(&a);
 	sched_result_release(&res);
-	sched_snap_release(&ss);
+	sched_snap_release(ss, false);
 	return next;
 }

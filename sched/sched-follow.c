@@ -406,7 +406,8 @@ sched_follow(struct sched_loop *loop)
 			continue;
 		/* Acting on a partial view could re-create or re-queue by
 		 * mistake: leave a namespace alone until it lists. */
-		ns = sched_ns_find(loop, j->namespace);
+		ns = loop->nns_failed > 0 ? sched_ns_find(loop,
+		    j->namespace) : NULL;
 		if (ns != NULL && ns->failed) {
 			if (ns->forbidden && (j->state == STORE_QUEUED ||
 			    j->state == STORE_HELD) &&

@@ -191,6 +191,7 @@ struct sched_loop {
 	bool failed;
 	int inflight;
 	int64_t pass_start;
+	int64_t pass_cpu;            /* process CPU ms at its start */
 	int64_t gather_start;
 	bool cluster_failed;         /* nodes or pods: no admissions */
 	bool nodes_ok;               /* nodes readable and listed */
@@ -207,9 +208,14 @@ struct sched_loop {
 	/* Decayed usage of each owner's groups, in memory only (groups are
 	 * short-lived): "owner\tgroup" -> struct sched_gusage. */
 	struct sched_map gusage;
+	/* The namespaces of the jobs in the queue, kept across passes
+	 * (what a pass learns of each is reset at its end); rebuilt when a
+	 * job leaves the queue (ns_stale) and in cleanup mode. */
 	struct sched_ns *ns;
 	size_t nns;
 	struct sched_map nsmap;      /* namespace name -> index in ns */
+	bool ns_stale;
+	size_t nns_failed;           /* entries failed this pass */
 	/* "owner\t#id" or "owner\tns/name" -> struct sched_depmemo */
 	struct sched_map depmemo;
 	/* Reasons of admitted jobs waiting for their pods, written at once. */
@@ -239,21 +245,27 @@ struct sched_loop {
 	enum sched_sight sight;
 
 	struct sched_loop_stats stats;
+	struct sched_snap_store *ss; /* the snapshot's arrays, kept */
 };
 
-/* Storage behind one pass's snapshot, freed together. */
+/* Storage behind one pass's snapshot, freed together but for the arrays,
+ * which the loop keeps for the next pass. */
 struct sched_snap_store {
 	struct sched_job *jobs;
 	size_t njobs;
+	size_t capjobs;               /* of jobs, sjobs and sspecs */
 	struct store_job **sjobs;     /* the store job of each sched job */
+	const struct sched_spec **sspecs; /* and its spec */
 	struct sched_quota *quotas;
 	size_t nquotas;
 	struct sched_quota_item **qitems;
 	json_t *qobjs;                /* the quotas the items point into */
 	struct sched_pending *pending;
 	size_t npending;
+	size_t cappending;
 	struct sched_node *nodes;
 	size_t nnodes;
+	size_t capnodes;
 	struct sched_running *running;
 	size_t nrunning;
 	size_t caprunning;
@@ -277,8 +289,12 @@ void sched_note(struct sched_loop *, bool error, const char *, ...)
 void sched_req_done(struct sched_loop *);
 /* The namespace entry of this pass, or NULL. */
 struct sched_ns *sched_ns_find(struct sched_loop *, const char *);
+/* The namespace entry of a job joining the queue, added if new. */
+struct sched_ns *sched_ns_get(struct sched_loop *, const char *);
 /* Milliseconds since the phase mark, moving the mark to now. */
 int64_t sched_phase(struct sched_loop *);
+/* The process's CPU milliseconds since the pass began. */
+int64_t sched_pass_cpu(const struct sched_loop *);
 
 /* sched-queue.c */
 /* Brings loop->jobs up to date with the store; 0 or -1 with *cause. */
@@ -319,7 +335,7 @@ void sched_sight_update(struct sched_loop *);
 /* sched-snap.c */
 void sched_snap_build(struct sched_loop *, struct sched_snap_store *,
     struct sched_snapshot *);
-void sched_snap_release(struct sched_snap_store *);
+void sched_snap_release(struct sched_snap_store *, bool all);
 
 /* sched-usage.c */
 void sched_snap_usage(struct sched_loop *, struct sched_snap_store *);

@@ -22,6 +22,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common.h"
 #include "sched-estimate.h"
@@ -92,7 +93,41 @@ sched_depmemo_free(void *p)
 	free(m);
 }
 
-/* Frees what one pass gathered. */
+/* See sched-loop-int.h: CPU time, which a machine shared with other
+ * work does not stretch as it does the phases' wall-clock times. */
+int64_t
+sched_pass_cpu(const struct sched_loop *loop)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
+	    loop->pass_cpu;
+}
+
+/* Forgets the table of namespaces: the next pass builds it from every
+ * job of the queue. */
+static void
+sched_ns_drop(struct sched_loop *loop)
+{
+	size_t i;
+
+	for (i = 0; i < loop->nns; i++) {
+		free(loop->ns[i].name);
+		free(loop->ns[i].error);
+	}
+	free(loop->ns);
+	loop->ns = NULL;
+	loop->nns = 0;
+	loop->nns_failed = 0;
+	sched_map_release(&loop->nsmap, NULL);
+	sched_map_init(&loop->nsmap);
+}
+
+/* Frees what one pass gathered; the namespaces stay, without what this
+ * pass learned of them (a table rebuilt from 100,000 jobs each pass cost
+ * tens of ms with nothing changed). */
 static void
 sched_pass_release(struct sched_loop *loop)
 {
@@ -102,13 +137,11 @@ sched_pass_release(struct sched_loop *loop)
 		sched_jobs_drop(loop);
 	loop->queue_stale = false;
 	for (i = 0; i < loop->nns; i++) {
-		free(loop->ns[i].name);
 		free(loop->ns[i].error);
+		loop->ns[i].error = NULL;
+		loop->ns[i].failed = loop->ns[i].forbidden = false;
 	}
-	free(loop->ns);
-	loop->ns = NULL;
-	loop->nns = 0;
-	sched_map_release(&loop->nsmap, NULL);
+	loop->nns_failed = 0;
 	sched_map_release(&loop->depmemo, sched_depmemo_free);
 	for (i = 0; i < loop->nwaits; i++)
 		free(loop->waits[i].text);
@@ -130,7 +163,7 @@ sched_ns_find(struct sched_loop *loop, const char *name)
 }
 
 /* The namespace entry of a pass, added on first use. */
-static struct sched_ns *
+struct sched_ns *
 sched_ns_get(struct sched_loop *loop, const char *name)
 {
 	struct sched_ns *ns;
@@ -198,6 +231,8 @@ sched_pass_start(struct sched_loop *loop)
 	loop->kicked = false;
 	loop->cluster_failed = false;
 	loop->pass_start = loop->t_mark = now_ms();
+	loop->pass_cpu = 0;
+	loop->pass_cpu = sched_pass_cpu(loop);
 
 	/* Jobs that are waiting, on the cluster, or not yet cleaned: what
 	 * changed since the last pass. */
@@ -207,8 +242,16 @@ sched_pass_start(struct sched_loop *loop)
 		sched_pass_end(loop);
 		return;
 	}
-	for (i = 0; i < loop->njobs; i++)
-		sched_ns_get(loop, loop->jobs[i]->namespace);
+	/* Jobs joining the queue added their namespaces; one leaving it
+	 * may take the last job of its namespace with it. */
+	if (loop->ns_stale || loop->opts.mode == SCHED_MODE_CLEANUP) {
+		sched_ns_drop(loop);
+		loop->ns_stale = false;
+		for (i = 0; i < loop->njobs; i++)
+			sched_ns_get(loop, loop->jobs[i]->namespace);
+	} else
+		for (i = 0; i < loop->nns; i++)
+			sched_cache_want(loop->cc, loop->ns[i].name);
 	if (loop->opts.mode == SCHED_MODE_CLEANUP) {
 		/* Orphans may be anywhere the queue has ever run jobs. */
 		char **names;
@@ -266,6 +309,7 @@ sched_ns_unreadable(struct sched_loop *loop, struct sched_ns *ns,
 	if (ns->failed)
 		return;
 	ns->failed = true;
+	loop->nns_failed++;
 	ns->forbidden = sc == SCHED_SCOPE_FORBIDDEN;
 	ns->error = xstrdup(error != NULL ? error : "not listed yet");
 	if (!ns->forbidden) {
@@ -455,8 +499,9 @@ sched_pass_end(struct sched_loop *loop)
 	loop->stats.passes++;
 	loop->stats.pass_ms = now_ms() - loop->pass_start;
 	loop->stats.effects_ms = sched_phase(loop);
-	log_info("pass: effects %lld ms, whole pass %lld ms",
-	    (long long)loop->stats.effects_ms, (long long)loop->stats.pass_ms);
+	log_info("pass: effects %lld ms, whole pass %lld ms, cpu %lld ms",
+	    (long long)loop->stats.effects_ms, (long long)loop->stats.pass_ms,
+	    (long long)sched_pass_cpu(loop));
 	sched_count(loop);
 	sched_pass_release(loop);
 	loop->in_pass = false;
@@ -685,6 +730,10 @@ sched_loop_free(struct sched_loop *loop)
 	sched_reasons_release(loop);
 	sched_pass_release(loop);
 	sched_jobs_drop(loop);
+	sched_ns_drop(loop);
+	if (loop->ss != NULL)
+		sched_snap_release(loop->ss, true);
+	free(loop->ss);
 	sched_map_release(&loop->gusage, sched_gusage_free);
 	free(loop->limits);
 	free(loop->site_types);

@@ -58,6 +58,7 @@ sched_snap_deleting(struct sched_snap_store *ss,
 
 	sched_snap_room(ss, 1);
 	sr = &ss->running[ss->nrunning];
+	memset(sr, 0, sizeof *sr);
 	ss->rnodes[ss->nrunning] = xcalloc(2, sizeof **ss->rnodes);
 	ss->rcounted[ss->nrunning] = xcalloc(2, sizeof **ss->rcounted);
 	ss->rnodes[ss->nrunning][0] = d->node;
@@ -91,8 +92,12 @@ sched_snap_nodes(struct sched_loop *loop, struct sched_snap_store *ss)
 	size_t i, n, w = 0;
 
 	cn = sched_cache_nodes(loop->cc, &n);
+	if (n + 1 > ss->capnodes) {
+		ss->capnodes = n + 1;
+		ss->nodes = xreallocarray(ss->nodes, ss->capnodes,
+		    sizeof *ss->nodes);
+	}
 	ss->nnodes = n;
-	ss->nodes = xcalloc(n + 1, sizeof *ss->nodes);
 	sched_map_init(&bynode);
 	for (i = 0; i < n; i++) {
 		ss->nodes[i] = cn[i]->node;
@@ -304,34 +309,74 @@ sched_snap_job(struct sched_loop *loop, struct store_job *j,
 	}
 }
 
-/* Frees a snapshot's storage. */
+/*
+ * Frees what one pass's snapshot points at, keeping its arrays for the
+ * next pass (with all: them too): at 100,000 jobs they are tens of
+ * megabytes that each pass would otherwise allocate and clear again.
+ */
 void
-sched_snap_release(struct sched_snap_store *ss)
+sched_snap_release(struct sched_snap_store *ss, bool all)
 {
 	size_t i;
 
-	free(ss->jobs);
-	free(ss->sjobs);
 	for (i = 0; i < ss->nquotas; i++)
 		free(ss->qitems[i]);
 	free(ss->qitems);
 	free(ss->quotas);
 	json_decref(ss->qobjs);
-	free(ss->pending);
-	free(ss->nodes);
 	for (i = 0; i < ss->nrunning; i++) {
 		free(ss->rnodes[i]);
 		free(ss->rcounted[i]);
 		free(ss->rplaced[i]);
+		ss->rnodes[i] = NULL;
+		ss->rcounted[i] = NULL;
+		ss->rplaced[i] = NULL;
 	}
-	free(ss->rnodes);
-	free(ss->rcounted);
-	free(ss->rplaced);
 	free(ss->blocked);
-	free(ss->running);
 	free(ss->usage);
 	store_usage_free(ss->susage, ss->nsusage);
-	memset(ss, 0, sizeof *ss);
+	if (all) {
+		free(ss->jobs);
+		free(ss->sjobs);
+		free(ss->sspecs);
+		free(ss->pending);
+		free(ss->nodes);
+		free(ss->rnodes);
+		free(ss->rcounted);
+		free(ss->rplaced);
+		free(ss->running);
+		memset(ss, 0, sizeof *ss);
+		return;
+	}
+	ss->njobs = ss->nquotas = ss->npending = ss->nnodes = 0;
+	ss->nrunning = ss->nblocked = ss->nusage = ss->nsusage = 0;
+	ss->qitems = NULL;
+	ss->quotas = NULL;
+	ss->qobjs = NULL;
+	ss->blocked = NULL;
+	ss->usage = NULL;
+	ss->susage = NULL;
+}
+
+/* Makes the kept arrays hold n jobs and nns namespaces' pending room. */
+static void
+sched_snap_reserve(struct sched_snap_store *ss, size_t n, size_t nns)
+{
+	if (n + 1 > ss->capjobs) {
+		ss->capjobs = n + 1 + n / 8;
+		ss->jobs = xreallocarray(ss->jobs, ss->capjobs,
+		    sizeof *ss->jobs);
+		ss->sjobs = xreallocarray(ss->sjobs, ss->capjobs,
+		    sizeof *ss->sjobs);
+		ss->sspecs = xreallocarray(ss->sspecs, ss->capjobs,
+		    sizeof *ss->sspecs);
+	}
+	if (nns + 1 > ss->cappending) {
+		ss->cappending = nns + 1;
+		ss->pending = xreallocarray(ss->pending, ss->cappending,
+		    sizeof *ss->pending);
+	}
+	memset(ss->pending, 0, (nns + 1) * sizeof *ss->pending);
 }
 
 /* Counts each group's admitted and running jobs, once a pass, into a map
@@ -527,6 +572,7 @@ sched_snap_running(struct sched_loop *loop, struct store_job *j,
 
 	sched_snap_room(ss, 1);
 	sr = &ss->running[ss->nrunning];
+	memset(sr, 0, sizeof *sr);
 	sr->id = j->id;
 	sr->owner = j->owner;
 	sr->group = j->group;
@@ -566,10 +612,19 @@ sched_snap_running(struct sched_loop *loop, struct store_job *j,
 	ss->nrunning++;
 }
 
+/* The last group a waiting job was counted in: a sweep's jobs come one
+ * after another, and so find their group's count without a key. */
+struct sched_gmemo {
+	const char *owner;
+	const char *group;
+	size_t running;
+};
+
 /* A waiting job for the policy, with its group's running count. */
 static void
 sched_snap_waiting(struct sched_loop *loop, struct store_job *j,
-    const struct sched_map *groups, struct sched_snap_store *ss)
+    const struct sched_map *groups, struct sched_gmemo *gm,
+    struct sched_snap_store *ss)
 {
 	const struct sched_spec *sp;
 	const char *cause = NULL;
@@ -580,13 +635,19 @@ sched_snap_waiting(struct sched_loop *loop, struct store_job *j,
 		log_warnx("job %lld: %s", (long long)j->id, cause);
 		return;
 	}
-	if (j->group != NULL) {
+	if (j->group != NULL && gm->group != NULL &&
+	    strcmp(gm->group, j->group) == 0 &&
+	    strcmp(gm->owner, j->owner) == 0)
+		gr = gm->running;
+	else if (j->group != NULL) {
 		gkey = xprintf("%s\t%s", j->owner, j->group);
 		if ((gr = sched_map_get_index(groups, gkey)) == (size_t)-1)
 			gr = 0;
 		free(gkey);
+		*gm = (struct sched_gmemo){ j->owner, j->group, gr };
 	}
 	sched_snap_job(loop, j, sp, &ss->jobs[ss->njobs], &gr);
+	ss->sspecs[ss->njobs] = sp;
 	ss->sjobs[ss->njobs++] = j;
 }
 
@@ -630,6 +691,7 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
     struct sched_snapshot *snap)
 {
 	struct sched_map groups;
+	struct sched_gmemo gm = { NULL, NULL, 0 };
 	struct store_job *j;
 	struct sched_ns *ns;
 	size_t i;
@@ -637,17 +699,17 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 	memset(snap, 0, sizeof *snap);
 	sched_groups_running(loop, &groups);
 	snap->now = loop->now;
-	ss->jobs = xcalloc(loop->njobs + 1, sizeof *ss->jobs);
-	ss->sjobs = xcalloc(loop->njobs + 1, sizeof *ss->sjobs);
+	sched_snap_reserve(ss, loop->njobs, loop->nns);
 	sched_snap_room(ss, loop->njobs + 1);
-	ss->pending = xcalloc(loop->nns + 1, sizeof *ss->pending);
 	for (i = 0; i < loop->njobs; i++) {
 		j = loop->jobs[i];
-		ns = sched_ns_find(loop, j->namespace);
-		if (ns != NULL && ns->failed)
+		/* Most passes see every namespace: no lookup per job. */
+		if (loop->nns_failed > 0 &&
+		    (ns = sched_ns_find(loop, j->namespace)) != NULL &&
+		    ns->failed)
 			continue;
 		if (j->state == STORE_QUEUED || j->state == STORE_HELD)
-			sched_snap_waiting(loop, j, &groups, ss);
+			sched_snap_waiting(loop, j, &groups, &gm, ss);
 		else if (store_state_is_terminal(j->state) && !j->cleaned)
 			sched_snap_ending(loop, j, ss);
 		else if (store_state_is_active(j->state))

@@ -32,7 +32,7 @@ static void
 sched_snap_group_usage(struct sched_loop *loop, struct sched_snap_store *ss)
 {
 	struct sched_map_slot *s;
-	struct sched_gusage *g;
+	struct sched_gusage *g, *last = NULL;
 	struct store_job *j;
 	size_t i;
 	char *k;
@@ -46,6 +46,15 @@ sched_snap_group_usage(struct sched_loop *loop, struct sched_snap_store *ss)
 		j = loop->jobs[i];
 		if (j->group == NULL || store_state_is_terminal(j->state))
 			continue;
+		/* A sweep's jobs come one after another: the last job's
+		 * group is most often this one's, found without a key. */
+		if (last != NULL && strcmp(last->group, j->group) == 0 &&
+		    strcmp(last->owner, j->owner) == 0) {
+			if (j->state == STORE_RUNNING)
+				last->live += (double)j->gpu_count *
+				    j->replicas;
+			continue;
+		}
 		k = xprintf("%s\t%s", j->owner, j->group);
 		if ((g = sched_map_get(&loop->gusage, k)) == NULL) {
 			g = xcalloc(1, sizeof *g);
@@ -58,6 +67,7 @@ sched_snap_group_usage(struct sched_loop *loop, struct sched_snap_store *ss)
 		if (j->state == STORE_RUNNING)
 			g->live += (double)j->gpu_count * j->replicas;
 		free(k);
+		last = g;
 	}
 	/* Groups with nothing left waiting or running are forgotten. */
 	for (i = 0; (s = sched_map_next(&loop->gusage, &i)) != NULL;) {
