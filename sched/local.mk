@@ -128,5 +128,5 @@ TESTS += tests/integration/t0416-sched-teardown-crash.sh
 EXTRA_DIST += tests/integration/t0416-sched-teardown-crash.sh
 # The table of namespaces kept across passes: namespaces joining and
 # leaving the queue, one the scheduler's user may not use.
-TESTS += tests/integration/t0417-sched-namespaces.sh
-EXTRA_DIST += tests/integration/t0417-sched-namespaces.sh
+TESTS += tests/integration/t0418-sched-namespaces.sh
+EXTRA_DIST += tests/integration/t0418-sched-namespaces.sh
