@@ -7,8 +7,8 @@
 
 /* The options of a selection, for a command's table (-n is global). */
 #define CLI_SELECT_OPTS(what) \
-	{ "state", 's', CLI_OPT_LIST, "STATE[,STATE]", \
-	  "only " what " in these states (repeatable)" }, \
+	{ "state", 's', CLI_OPT_LIST, "STATE", \
+	  "only " what " in this state (repeatable, or comma-separated)" }, \
 	{ "name", 0, CLI_OPT_STRING, "GLOB", \
 	  "only " what " whose name matches the glob (fnmatch)" }, \
 	{ "group", 'g', CLI_OPT_STRING, "NAME", "only the " what " of a group" }, \
