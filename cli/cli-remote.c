@@ -1045,8 +1045,9 @@ cli_remote_submit_file(struct cli_ctx *ctx, const char *path, bool dry_run,
 	*items = NULL;
 	if (strcmp(path, "-") == 0) {
 		/* Standard input: read once, for the dry run and the real
-		 * one alike, and named as local errors name it. */
-		path = base = CLI_STDIN_NAME;
+		 * one alike; its errors named as local ones are. */
+		path = CLI_STDIN_NAME;
+		base = "stdin";      /* the server takes plain file names */
 		if (cli_stdin(ctx, API_MAX_BODY, &in, &len, &cause) != 0) {
 			fprintf(stderr, "%s: %s\n", path, cause);
 			free(cause);

@@ -22,6 +22,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t0009-completion.sh \
 	tests/integration/t0010-list-sweep.sh \
 	tests/integration/t0011-select.sh \
+	tests/integration/t0012-select-serve.sh \
 	tests/integration/t0501-cleanup.sh \
 	tests/integration/t0502-lifecycle.sh \
 	tests/integration/t0503-kube-literal.sh \
