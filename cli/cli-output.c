@@ -646,7 +646,7 @@ static const struct {
 	{ "show", CLI_FMT_MACHINE },
 	{ "why", CLI_FMT_MACHINE },
 	{ "submit", CLI_FMT_MACHINE },
-	{ "render", CLI_FMT_MACHINE },
+	{ "render", CLI_FMT(CLI_OUTPUT_JSON) | CLI_FMT(CLI_OUTPUT_YAML) },
 	{ "report", CLI_FMT_MACHINE | CLI_FMT(CLI_OUTPUT_CSV) },
 	{ "quota", CLI_FMT_MACHINE | CLI_FMT(CLI_OUTPUT_WIDE) },
 	{ "whoami", CLI_FMT_MACHINE },
