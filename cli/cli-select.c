@@ -123,7 +123,8 @@ cli_select_parse(struct cli_ctx *ctx, int argc, char **argv,
 		cli_select_release(s);
 		return ret;
 	}
-	qsort(s->ids, s->nids, sizeof *s->ids, cli_select_cmp);
+	if (s->nids > 0)
+		qsort(s->ids, s->nids, sizeof *s->ids, cli_select_cmp);
 	for (i = k = 0; i < s->nids; i++)
 		if (k == 0 || s->ids[k - 1] != s->ids[i])
 			s->ids[k++] = s->ids[i];
@@ -212,7 +213,7 @@ cli_select_match(const struct cli_select *s, unsigned int states,
 bool
 cli_select_has_id(const struct cli_select *s, int64_t id)
 {
-	return bsearch(&id, s->ids, s->nids, sizeof *s->ids,
+	return s->nids > 0 && bsearch(&id, s->ids, s->nids, sizeof *s->ids,
 	    cli_select_cmp) != NULL;
 }
 
