@@ -297,6 +297,9 @@ cmd_wait_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (ret == CLI_EXIT_TIMEOUT)
 		cli_error(ctx, "timed out waiting: %zu of %zu jobs ended",
 		    res.ended, n);
+	else if (ret == CLI_EXIT_FAIL && res.ended == n)
+		cli_error(ctx, "%zu of %zu jobs did not succeed",
+		    n - res.counts[STORE_SUCCEEDED], n);
 out:
 	free(res.last);
 	json_decref(items);
