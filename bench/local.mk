@@ -2,7 +2,7 @@
 dist_noinst_SCRIPTS += bench/submit.sh
 # Reading a queue of 100,000 jobs: ls, ls --all, report (issue 19), and
 # the one-node Slurm they are measured beside (docs/performance.md).
-dist_noinst_SCRIPTS += bench/ls.sh bench/slurm/start.sh bench/slurm/stop.sh
+dist_noinst_SCRIPTS += bench/ls.sh bench/select.sh bench/slurm/start.sh bench/slurm/stop.sh
 EXTRA_DIST += bench/slurm/slurm.conf
 
 # kube/: requests per second of the client (bench/kube-bench.sh runs it
