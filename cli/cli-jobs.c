@@ -38,7 +38,8 @@ static const struct {
 	const char *result;
 	const char *words;
 } cli_jobs_results[] = {
-	{ "cancelled", "cancelled" }, { "cancel_requested", "cancel requested" },
+	{ "cancelled", "cancelled" },
+	{ "cancel_requested", "cancel requested" },
 	{ "held", "held" }, { "released", "released" },
 	{ "queued", "queued again" }, { "already", "already ended" },
 	{ "skipped", "left alone" }, { "not_found", "not found" },
@@ -160,7 +161,8 @@ cli_jobs_act(struct cli_ctx *ctx, int argc, char **argv,
 	    cli_jobs_acts[act].done, cli_jobs_acts[act].states,
 	    act == CLI_QUEUE_RETRY, &ids, &n, items)) != CLI_EXIT_OK)
 		goto out;
-	if (n == 0 && json_array_size(items) == 0 && !cli_output_is_machine(ctx))
+	if (n == 0 && json_array_size(items) == 0 &&
+	    !cli_output_is_machine(ctx))
 		cli_info(ctx, "no jobs match the selection");
 	if (n > 0)
 		ret = cli_queue(ctx)->act(ctx, act, ids, n, items);

@@ -11,7 +11,8 @@
 	  "only " what " in this state (repeatable, or comma-separated)" }, \
 	{ "name", 0, CLI_OPT_STRING, "GLOB", \
 	  "only " what " whose name matches the glob (fnmatch)" }, \
-	{ "group", 'g', CLI_OPT_STRING, "NAME", "only the " what " of a group" }, \
+	{ "group", 'g', CLI_OPT_STRING, "NAME", \
+	  "only the " what " of a group" }, \
 	{ "owner", 0, CLI_OPT_STRING, "USER", \
 	  "only the " what " of a user (others': admins and TAs, on a server)" }
 
@@ -21,8 +22,8 @@
 #define CLI_SELECT_HELP \
 	"Selection: ids (19), ranges (19-24) and lists (19,21,30-32), and\n" \
 	"the filters --state, --name, --group, --owner and -n: a job must\n" \
-	"pass every filter given. Nothing selected is a usage error (exit 2),\n" \
-	"never every job.\n"
+	"pass every filter given. Nothing selected is a usage error (exit\n" \
+	"2), never every job.\n"
 #define CLI_ACT_HELP CLI_SELECT_HELP \
 	"Prints a line a job (each error; every job when there are at most\n" \
 	"10, or with -v), then a summary; -o json|yaml prints the result\n" \

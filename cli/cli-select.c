@@ -82,9 +82,9 @@ cli_select_states(struct cli_ctx *ctx, unsigned int *mask)
 		    tok = strtok_r(NULL, ",", &save)) {
 			if (store_state_parse(tok, &st) != 0) {
 				cli_error(ctx, "invalid value for '--state': "
-				    "'%s' (use queued, held, admitted, running, "
-				    "succeeded, failed, cancelled or timed_out)",
-				    tok);
+				    "'%s' (use queued, held, admitted, "
+				    "running, succeeded, failed, cancelled or "
+				    "timed_out)", tok);
 				ret = CLI_EXIT_USAGE;
 				break;
 			}

@@ -18,7 +18,8 @@ const struct cli_cmd cli_cmd_hold = {
 	.name = "hold",
 	.usage = CLI_SELECT_USAGE,
 	.summary = "keep queued jobs from being scheduled",
-	.help = "Filters alone pick queued jobs unless --state says otherwise.\n"
+	.help = "Filters alone pick queued jobs unless --state says "
+	    "otherwise.\n"
 	    CLI_ACT_HELP,
 	.opts = cmd_hold_opts,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE,

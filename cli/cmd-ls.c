@@ -117,8 +117,8 @@ cmd_ls_exec(struct cli_ctx *ctx, int argc, char **argv)
 	static const char *const hdr[] = { "ID", "NAME", "STATE", "GPU", "AGE",
 		"REASON", "NAMESPACE", "OWNER", "GROUP", "PRIORITY" };
 	static const char *const csv_hdr[] = { "id", "name", "state",
-		"gpu_type", "gpu_count", "replicas", "submitted_at_ms", "reason",
-		"namespace", "owner", "group", "priority" };
+		"gpu_type", "gpu_count", "replicas", "submitted_at_ms",
+		"reason", "namespace", "owner", "group", "priority" };
 	struct store_filter f = { 0 };
 	struct cli_select sel;
 	struct cmd_ls_out o = { .ctx = ctx, .sel = &sel };

@@ -18,9 +18,10 @@ const struct cli_cmd cli_cmd_retry = {
 	.name = "retry",
 	.usage = CLI_SELECT_USAGE,
 	.summary = "queue failed or timed-out jobs again",
-	.help = "Only failed and timed-out jobs are retried, named or picked by\n"
-	    "filters: a job a user cancelled (or one that succeeded) is queued\n"
-	    "again only when --state names its state (--state cancelled).\n"
+	.help = "Only failed and timed-out jobs are retried, named or picked\n"
+	    "by filters: a job a user cancelled (or one that succeeded) is\n"
+	    "queued again only when --state names its state (--state\n"
+	    "cancelled).\n"
 	    "A job is retried once its cluster objects are gone.\n"
 	    CLI_ACT_HELP,
 	.opts = cmd_retry_opts,

@@ -314,9 +314,9 @@ const struct cli_cmd cli_cmd_wait = {
 	.summary = "wait for jobs to end; exit 0 only if all succeeded",
 	.help = "Follows the selected jobs (any state) until each has ended,\n"
 	    "then prints how they ended, each way apart: '24 ended: 6\n"
-	    "succeeded, 6 failed, 12 cancelled' (and 'timed out'). -o json|yaml\n"
-	    "prints the counts and each job's last state; -o name the ids of\n"
-	    "the jobs that did not succeed.\n"
+	    "succeeded, 6 failed, 12 cancelled' (and 'timed out').\n"
+	    "-o json|yaml prints the counts and each job's last state;\n"
+	    "-o name the ids of the jobs that did not succeed.\n"
 	    "Exit status:\n"
 	    "  0  every job succeeded\n"
 	    "  1  a job failed, timed out or was cancelled, or is not there\n"
