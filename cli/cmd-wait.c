@@ -277,6 +277,8 @@ cmd_wait_exec(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (ret != CLI_EXIT_OK)
 		goto out;
+	if (n == 0 && !cli_output_is_machine(ctx))
+		cli_info(ctx, "no jobs match the selection");
 	ret = cli_wait_follow(ctx, ids, n, timeout, &res);
 	if (res.last == NULL)
 		goto out;
