@@ -2,7 +2,8 @@
 dist_noinst_SCRIPTS += bench/submit.sh
 # Reading a queue of 100,000 jobs: ls, ls --all, report (issue 19), and
 # the one-node Slurm they are measured beside (docs/performance.md).
-dist_noinst_SCRIPTS += bench/ls.sh bench/slurm/start.sh bench/slurm/stop.sh
+dist_noinst_SCRIPTS += bench/ls.sh bench/select.sh bench/slurm/start.sh \
+	bench/slurm/stop.sh
 # Schema 8 on that queue: the first ls migrates it (bench/migrate8.sh).
 dist_noinst_SCRIPTS += bench/migrate8.sh
 EXTRA_DIST += bench/slurm/slurm.conf

@@ -1,4 +1,5 @@
 /* Helpers for the commands that act on lists of job ids. */
+#include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,76 +9,203 @@
 #include "cli-jobs.h"
 #include "spec.h"
 
-/* Reads the job id arguments; a usage error when there are none and no
- * --group either. */
+/* Up to this many jobs an action prints a line for each that went well;
+ * past it, the summary (-v for every line). */
+#define CLI_JOBS_LINES 10
+
+/* What each action is called, and the states its filters pick by
+ * default: cancel what is still active, hold what waits, release what
+ * is held, retry what failed or timed out (never what a user
+ * cancelled, unless --state cancelled says so). */
+static const struct {
+	const char *name;
+	const char *done;
+	unsigned int states;
+} cli_jobs_acts[] = {
+	[CLI_QUEUE_CANCEL] = { "cancel", "cancelled",
+	    STORE_STATE_BIT(STORE_QUEUED) | STORE_STATE_BIT(STORE_HELD) |
+	    STORE_STATE_BIT(STORE_ADMITTED) | STORE_STATE_BIT(STORE_RUNNING) },
+	[CLI_QUEUE_HOLD] = { "hold", "held", STORE_STATE_BIT(STORE_QUEUED) },
+	[CLI_QUEUE_RELEASE] = { "release", "released",
+	    STORE_STATE_BIT(STORE_HELD) },
+	[CLI_QUEUE_RETRY] = { "retry", "retried",
+	    STORE_STATE_BIT(STORE_FAILED) | STORE_STATE_BIT(STORE_TIMED_OUT) },
+};
+
+/* The results of docs/api.md's actions as a summary says them, in the
+ * order it says them. */
+static const struct {
+	const char *result;
+	const char *words;
+} cli_jobs_results[] = {
+	{ "cancelled", "cancelled" },
+	{ "cancel_requested", "cancel requested" },
+	{ "held", "held" }, { "released", "released" },
+	{ "queued", "queued again" }, { "already", "already ended" },
+	{ "skipped", "left alone" }, { "not_found", "not found" },
+	{ "conflict", "refused" }, { "limit_exceeded", "over the limit" },
+};
+
+/* The items counted by result: the summary line, or for -o json|yaml an
+ * object of counts. */
+static json_t *
+cli_jobs_counts(json_t *items, char **line)
+{
+	json_t *counts = json_object(), *item;
+	const char *res;
+	size_t i, k, n;
+	char *tmp;
+
+	json_array_foreach(items, i, item) {
+		res = json_string_value(json_object_get(item, "result"));
+		if (res == NULL)
+			res = "unknown";
+		n = (size_t)json_integer_value(json_object_get(counts, res));
+		json_object_set_new(counts, res, json_integer((json_int_t)n +
+		    1));
+	}
+	*line = xprintf("%zu job%s:", json_array_size(items),
+	    json_array_size(items) == 1 ? "" : "s");
+	for (k = 0, n = 0; k < nitems(cli_jobs_results); k++) {
+		i = (size_t)json_integer_value(json_object_get(counts,
+		    cli_jobs_results[k].result));
+		if (i == 0)
+			continue;
+		tmp = xprintf("%s%s %zu %s", *line, n++ == 0 ? "" : ",", i,
+		    cli_jobs_results[k].words);
+		free(*line);
+		*line = tmp;
+	}
+	return counts;
+}
+
+/*
+ * Prints what an action did: a line a job (those that went wrong always,
+ * the others when there are few or -v) and a summary for people; the
+ * result object for -o json|yaml; the ids changed for -o name.
+ */
 static int
-cli_jobs_args(struct cli_ctx *ctx, int argc, char **argv, const char *group,
-    int64_t **out, size_t *nout)
+cli_jobs_report(struct cli_ctx *ctx, enum cli_queue_act act, json_t *items,
+    int ret)
 {
-	int64_t *ids;
-	int a;
+	json_t *item, *counts, *o;
+	const char *msg, *res;
+	char *line;
+	size_t i, n = json_array_size(items);
+	bool ok;
 
-	if (argc == 0 && group == NULL) {
-		cli_error(ctx, "%s: give job ids or --group NAME",
-		    ctx->cmd->name);
-		return CLI_EXIT_USAGE;
-	}
-	ids = xcalloc((size_t)argc + 1, sizeof *ids);
-	for (a = 0; a < argc; a++) {
-		if (cli_parse_id(ctx, argv[a], &ids[a]) != 0) {
-			free(ids);
-			return CLI_EXIT_USAGE;
-		}
-	}
-	*out = ids;
-	*nout = (size_t)argc;
-	return CLI_EXIT_OK;
-}
-
-/* Collects job ids from arguments and from --group, in order. */
-int
-cli_jobs_ids(struct cli_ctx *ctx, int argc, char **argv, const char *group,
-    int64_t **out, size_t *nout)
-{
-	int64_t *ids, *gids = NULL;
-	size_t n = 0, ng = 0, i;
-	int ret;
-
-	if ((ret = cli_jobs_args(ctx, argc, argv, group, &ids, &n)) !=
-	    CLI_EXIT_OK)
+	json_array_foreach(items, i, item)
+		if (!json_is_true(json_object_get(item, "ok")) &&
+		    ret == CLI_EXIT_OK)
+			ret = CLI_EXIT_FAIL;
+	counts = cli_jobs_counts(items, &line);
+	if (cli_output_is_machine(ctx)) {
+		o = json_pack("{s:s,s:b,s:I,s:o,s:O}", "action",
+		    cli_jobs_acts[act].name, "ok", ret == CLI_EXIT_OK, "jobs",
+		    (json_int_t)n, "counts", counts, "items", items);
+		if (cli_print_value(ctx, o) != 0 && ret == CLI_EXIT_OK)
+			ret = CLI_EXIT_FAIL;
+		json_decref(o);
+		free(line);
 		return ret;
-	if (group != NULL) {
-		if ((ret = cli_queue(ctx)->group_ids(ctx, group, &gids,
-		    &ng)) != CLI_EXIT_OK) {
-			free(ids);
-			return ret;
-		}
-		ids = xreallocarray(ids, n + ng + 1, sizeof *ids);
-		for (i = 0; i < ng; i++)
-			ids[n++] = gids[i];
-		free(gids);
 	}
-	*out = ids;
-	*nout = n;
-	return CLI_EXIT_OK;
+	json_decref(counts);
+	json_array_foreach(items, i, item) {
+		ok = json_is_true(json_object_get(item, "ok"));
+		msg = json_string_value(json_object_get(item, "message"));
+		res = json_string_value(json_object_get(item, "result"));
+		if (ctx->output == CLI_OUTPUT_NAME) {
+			if (ok && res != NULL && strcmp(res, "already") != 0 &&
+			    strcmp(res, "skipped") != 0)
+				printf("%lld\n", (long long)json_integer_value(
+				    json_object_get(item, "id")));
+			if (!ok)
+				cli_error(ctx, "%s", msg != NULL ? msg : "");
+		} else if (!ok)
+			cli_error(ctx, "%s", msg != NULL ? msg : "");
+		else if (n <= CLI_JOBS_LINES || ctx->verbose > 0)
+			cli_info(ctx, "%s", msg != NULL ? msg : "");
+	}
+	if (n > 1 && ctx->output != CLI_OUTPUT_NAME)
+		cli_info(ctx, "%s", line);
+	free(line);
+	return ret;
 }
 
-/* See cli-jobs.h: the ids named, and --group, to the queue's action. */
+/* See cli-jobs.h: the selection, resolved where filters or retry's
+ * default need the jobs' states, to the queue's action. */
 int
 cli_jobs_act(struct cli_ctx *ctx, int argc, char **argv,
     enum cli_queue_act act)
 {
-	const char *group = cli_string(ctx, "group");
+	struct cli_select sel;
 	int64_t *ids = NULL;
 	size_t n = 0;
+	json_t *items;
 	int ret;
 
-	if ((ret = cli_jobs_args(ctx, argc, argv, group, &ids, &n)) !=
-	    CLI_EXIT_OK)
+	if ((ret = cli_select_parse(ctx, argc, argv, &sel)) != CLI_EXIT_OK)
 		return ret;
-	ret = cli_queue(ctx)->act(ctx, act, ids, n, group);
+	if (cli_select_is_empty(&sel)) {
+		cli_error(ctx, "%s: no jobs selected: give ids (19, 19-24, "
+		    "19,21,30-32) or a filter (--state, --name, --group, "
+		    "--owner, -n)", ctx->cmd->name);
+		return CLI_EXIT_USAGE;
+	}
+	items = json_array();
+	if (!cli_select_has_filter(&sel) && act != CLI_QUEUE_RETRY) {
+		ids = sel.ids;
+		n = sel.nids;
+		sel.ids = NULL;
+	} else if ((ret = cli_select_resolve(ctx, &sel,
+	    cli_jobs_acts[act].done, cli_jobs_acts[act].states,
+	    act == CLI_QUEUE_RETRY, &ids, &n, items)) != CLI_EXIT_OK)
+		goto out;
+	if (n == 0 && json_array_size(items) == 0 &&
+	    !cli_output_is_machine(ctx))
+		cli_info(ctx, "no jobs match the selection");
+	if (n > 0)
+		ret = cli_queue(ctx)->act(ctx, act, ids, n, items);
+	ret = cli_jobs_report(ctx, act, items, ret);
+out:
+	json_decref(items);
 	free(ids);
+	cli_select_release(&sel);
 	return ret;
+}
+
+/* See cli.h: standard input as a spec file, bounded like a file. */
+int
+cli_stdin(struct cli_ctx *ctx, size_t max, const char **buf, size_t *len,
+    char **cause)
+{
+	size_t n = 0, r;
+	char *b;
+
+	if (ctx->stdin_buf == NULL) {
+		b = xmalloc(max + 2);
+		while (n <= max && (r = fread(b + n, 1, max + 1 - n,
+		    stdin)) > 0)
+			n += r;
+		if (ferror(stdin)) {
+			*cause = xprintf("cannot read standard input: %s",
+			    strerror(errno));
+			free(b);
+			return -1;
+		}
+		if (n > max) {
+			*cause = xprintf("standard input is larger than %zu "
+			    "bytes", max);
+			free(b);
+			return -1;
+		}
+		b[n] = '\0';
+		ctx->stdin_buf = b;
+		ctx->stdin_len = n;
+	}
+	*buf = ctx->stdin_buf;
+	*len = ctx->stdin_len;
+	return 0;
 }
 
 /* nftw callback: removes one entry, children first. */

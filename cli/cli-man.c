@@ -5,6 +5,7 @@
  * sections that are not in the table (environment, files, exit status,
  * examples) are here.
  */
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -99,6 +100,7 @@ void
 cli_man(FILE *f)
 {
 	const struct cli_cmd *const *c;
+	char *formats;
 
 	fprintf(f, ".TH AILAB\\-QUEUE 1 \"\" \"ailab-queue %s\" "
 	    "\"User Commands\"\n", PACKAGE_VERSION);
@@ -131,6 +133,11 @@ cli_man(FILE *f)
 		man_text(f, (*c)->summary);
 		fputs(".\n", f);
 		man_paragraphs(f, (*c)->help);
+		formats = cli_output_help((*c)->name);
+		fputs(".PP\nOutput (\\fB\\-o\\fR): ", f);
+		man_text(f, formats);
+		fputs(".\n", f);
+		free(formats);
 		if ((*c)->opts != NULL && (*c)->opts->name != NULL) {
 			fputs(".PP\nOptions:\n.RS\n", f);
 			man_opts(f, (*c)->opts);
@@ -157,8 +164,9 @@ cli_man(FILE *f)
 	    ".TP\n0\nsuccess.\n"
 	    ".TP\n1\nthe command ran and something failed (a job did not "
 	    "succeed, an action was refused).\n"
-	    ".TP\n2\nbad command line or unusable input (an invalid spec, an "
-	    "unknown job).\n"
+	    ".TP\n2\nbad command line or unusable input (an invalid spec, a "
+	    "bad job id, no job selected, a format the command cannot "
+	    "print).\n"
 	    ".TP\n3\n\\fBwait \\-\\-timeout\\fR passed before the jobs ended.\n"
 	    ".SH EXAMPLES\n"
 	    "Check a sweep, queue it, and follow it:\n"

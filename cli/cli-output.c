@@ -637,3 +637,133 @@ cli_stream_end(struct cli_stream *st)
 	free(st);
 	return ret;
 }
+
+/* The -o formats, in the order the error and the help name them. */
+static const struct {
+	const char *name;
+	enum cli_output out;
+} cli_formats[] = {
+	{ "table", CLI_OUTPUT_TABLE }, { "wide", CLI_OUTPUT_WIDE },
+	{ "json", CLI_OUTPUT_JSON }, { "yaml", CLI_OUTPUT_YAML },
+	{ "csv", CLI_OUTPUT_CSV }, { "name", CLI_OUTPUT_NAME },
+};
+
+#define CLI_FMT(x) (1u << (x))
+#define CLI_FMT_MACHINE (CLI_FMT(CLI_OUTPUT_TABLE) | \
+    CLI_FMT(CLI_OUTPUT_JSON) | CLI_FMT(CLI_OUTPUT_YAML))
+#define CLI_FMT_ACTION (CLI_FMT_MACHINE | CLI_FMT(CLI_OUTPUT_NAME))
+
+/*
+ * The formats each command honours: one place, so that a format a command
+ * would silently ignore is refused instead (cli_main).  A command not
+ * named here prints no data and takes only the default.
+ */
+static const struct {
+	const char *cmd;
+	unsigned int formats;
+} cli_command_formats[] = {
+	{ "ls", CLI_FMT_ACTION | CLI_FMT(CLI_OUTPUT_WIDE) |
+	    CLI_FMT(CLI_OUTPUT_CSV) },
+	{ "show", CLI_FMT_MACHINE },
+	{ "why", CLI_FMT_MACHINE },
+	{ "submit", CLI_FMT_MACHINE },
+	{ "render", CLI_FMT(CLI_OUTPUT_JSON) | CLI_FMT(CLI_OUTPUT_YAML) },
+	{ "report", CLI_FMT_MACHINE | CLI_FMT(CLI_OUTPUT_CSV) },
+	{ "quota", CLI_FMT_MACHINE | CLI_FMT(CLI_OUTPUT_WIDE) },
+	{ "whoami", CLI_FMT_MACHINE },
+	{ "cancel", CLI_FMT_ACTION },
+	{ "hold", CLI_FMT_ACTION },
+	{ "release", CLI_FMT_ACTION },
+	{ "retry", CLI_FMT_ACTION },
+	{ "wait", CLI_FMT_ACTION },
+	{ "validate", CLI_FMT_MACHINE },
+	{ "version", CLI_FMT_MACHINE },
+};
+
+/* A mask of formats as "a, b or c"; the caller frees it. */
+static char *
+cli_output_names(unsigned int mask)
+{
+	char *s = xstrdup(""), *tmp;
+	size_t i, n = 0, total = 0;
+
+	for (i = 0; i < nitems(cli_formats); i++)
+		if (mask & CLI_FMT(cli_formats[i].out))
+			total++;
+	for (i = 0; i < nitems(cli_formats); i++) {
+		if ((mask & CLI_FMT(cli_formats[i].out)) == 0)
+			continue;
+		n++;
+		tmp = xprintf("%s%s%s", s, n == 1 ? "" : n == total ? " or " :
+		    ", ", cli_formats[i].name);
+		free(s);
+		s = tmp;
+	}
+	return s;
+}
+
+/* See cli.h: a format by name; the error names every format. */
+int
+cli_output_parse(const char *s, enum cli_output *out, char **cause)
+{
+	size_t i;
+	char *all;
+
+	for (i = 0; i < nitems(cli_formats); i++) {
+		if (strcmp(s, cli_formats[i].name) == 0) {
+			*out = cli_formats[i].out;
+			return 0;
+		}
+	}
+	all = cli_output_names(~0u);
+	*cause = xprintf("invalid value for '-o': '%s' (use %s)", s, all);
+	free(all);
+	return -1;
+}
+
+/* The formats a command prints: the table's entry, else the default. */
+static unsigned int
+cli_output_mask(const char *cmd)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(cli_command_formats); i++)
+		if (strcmp(cli_command_formats[i].cmd, cmd) == 0)
+			return cli_command_formats[i].formats;
+	return CLI_FMT(CLI_OUTPUT_TABLE);
+}
+
+/* See cli.h: for a command's help. */
+char *
+cli_output_help(const char *cmd)
+{
+	return cli_output_names(cli_output_mask(cmd));
+}
+
+/* See cli.h: whether a command prints a format; *cause says which it
+ * does when not. */
+int
+cli_output_check(const char *cmd, enum cli_output out, char **cause)
+{
+	unsigned int mask = cli_output_mask(cmd);
+	size_t i;
+	char *names;
+
+	if (mask & CLI_FMT(out))
+		return 0;
+	names = cli_output_names(mask);
+	for (i = 0; i < nitems(cli_formats); i++)
+		if (cli_formats[i].out == out)
+			break;
+	*cause = xprintf("'%s' cannot print -o %s (it prints %s)", cmd,
+	    i < nitems(cli_formats) ? cli_formats[i].name : "?", names);
+	free(names);
+	return -1;
+}
+
+/* See cli.h: -o json or -o yaml. */
+bool
+cli_output_is_machine(const struct cli_ctx *ctx)
+{
+	return ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML;
+}

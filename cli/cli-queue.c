@@ -5,7 +5,10 @@
  */
 #include "cli.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
+
+#include "api.h"
 
 #define CLI_RETRY_FROM (STORE_STATE_BIT(STORE_SUCCEEDED) | \
     STORE_STATE_BIT(STORE_FAILED) | STORE_STATE_BIT(STORE_CANCELLED) | \
@@ -112,137 +115,120 @@ cli_queue_local_group_ids(struct cli_ctx *ctx, const char *group,
 	return CLI_EXIT_OK;
 }
 
-/* Cancels one job, saying what happened to it; *changed if it did. */
-static int
-cli_queue_local_cancel(struct cli_ctx *ctx, struct store *s, int64_t id,
-    const char *reason, bool *changed)
+/* An action's item for a job, its message formatted. */
+static json_t *
+cli_queue_item(int64_t id, bool ok, const char *result, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	json_t *item;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	item = api_action_item(id, ok, result, msg);
+	free(msg);
+	return item;
+}
+
+/* Cancels one job: its item, with the words the server uses. */
+static json_t *
+cli_queue_local_cancel(struct store *s, int64_t id, const char *reason,
+    bool *changed)
 {
 	enum store_cancel_result r;
 	char *cause = NULL;
+	json_t *item;
 
-	if (store_cancel(s, id, reason, &r, &cause) != 0)
-		return cli_queue_fail(ctx, cause);
+	if (store_cancel(s, id, reason, &r, &cause) != 0) {
+		item = api_action_item(id, false, "conflict", cause);
+		free(cause);
+		return item;
+	}
 	switch (r) {
 	case STORE_CANCEL_DONE:
 		*changed = true;
-		cli_info(ctx, "job %lld cancelled", (long long)id);
-		break;
+		return cli_queue_item(id, true, "cancelled", "job %lld "
+		    "cancelled", (long long)id);
 	case STORE_CANCEL_REQUESTED:
 		*changed = true;
-		cli_info(ctx, "job %lld: cancel requested; the scheduler stops "
-		    "it", (long long)id);
-		break;
+		return cli_queue_item(id, true, "cancel_requested", "job %lld: "
+		    "cancel requested; the scheduler stops it", (long long)id);
 	case STORE_CANCEL_ALREADY:
-		cli_info(ctx, "job %lld already ended or is being cancelled",
-		    (long long)id);
-		break;
+		return cli_queue_item(id, true, "already", "job %lld already "
+		    "ended or is being cancelled", (long long)id);
 	case STORE_CANCEL_NOT_FOUND:
-		cli_error(ctx, "job %lld not found", (long long)id);
-		return CLI_EXIT_FAIL;
+	default:
+		return cli_queue_item(id, false, "not_found", "job %lld not "
+		    "found", (long long)id);
 	}
-	return CLI_EXIT_OK;
 }
 
-/* Re-queues one ended job whose objects are gone; with a group, what did
- * not succeed and has ended.  *changed if it did. */
-static int
-cli_queue_local_retry(struct cli_ctx *ctx, struct store *s, int64_t id,
-    const char *reason, bool group, bool *changed)
+/* Holds, releases or re-queues one job: its item.  A retry waits until
+ * the job's cluster objects are gone. */
+static json_t *
+cli_queue_local_move(struct store *s, enum cli_queue_act act, int64_t id,
+    const char *reason, bool *changed)
 {
 	struct store_job *j = NULL;
 	char *cause = NULL;
+	json_t *item;
+	const char *word = act == CLI_QUEUE_HOLD ? "held" :
+	    act == CLI_QUEUE_RELEASE ? "released" : "queued";
 
-	if (store_get(s, id, &j, &cause) != 0)
-		return cli_queue_fail(ctx, cause);
-	if (j == NULL) {
-		cli_error(ctx, "job %lld not found", (long long)id);
-		return CLI_EXIT_FAIL;
+	if (store_get(s, id, &j, &cause) != 0 || j == NULL) {
+		item = cause != NULL ? api_action_item(id, false, "conflict",
+		    cause) : cli_queue_item(id, false, "not_found", "job %lld "
+		    "not found", (long long)id);
+		free(cause);
+		return item;
 	}
-	if (group && (j->state == STORE_SUCCEEDED ||
-	    !store_state_is_terminal(j->state))) {
+	if (act == CLI_QUEUE_RETRY && store_state_is_terminal(j->state) &&
+	    !j->cleaned) {
 		store_job_free(j);
-		return CLI_EXIT_OK;
-	}
-	if (store_state_is_terminal(j->state) && !j->cleaned) {
-		cli_error(ctx, "job %lld: its cluster objects are still being "
-		    "removed; retry it in a moment", (long long)j->id);
-		store_job_free(j);
-		return CLI_EXIT_FAIL;
+		return cli_queue_item(id, false, "conflict", "job %lld: its "
+		    "cluster objects are still being removed; retry it in a "
+		    "moment", (long long)id);
 	}
 	store_job_free(j);
-	if (store_transition(s, id, CLI_RETRY_FROM, STORE_QUEUED, reason,
-	    &cause) != 0)
-		return cli_queue_fail(ctx, cause);
+	if (store_transition(s, id, act == CLI_QUEUE_HOLD ?
+	    STORE_STATE_BIT(STORE_QUEUED) : act == CLI_QUEUE_RELEASE ?
+	    STORE_STATE_BIT(STORE_HELD) : CLI_RETRY_FROM,
+	    act == CLI_QUEUE_HOLD ? STORE_HELD : STORE_QUEUED, reason,
+	    &cause) != 0) {
+		item = api_action_item(id, false, "conflict", cause);
+		free(cause);
+		return item;
+	}
 	*changed = true;
-	cli_info(ctx, "job %lld queued again", (long long)id);
-	return CLI_EXIT_OK;
+	return cli_queue_item(id, true, word, "job %lld %s", (long long)id,
+	    act == CLI_QUEUE_RETRY ? "queued again" : word);
 }
 
-/* The named jobs, then the group's, each acted on and reported in turn;
- * a refusal is reported and the others go on.  A scheduler of the queue
- * is woken once if anything changed. */
+/* Each job acted on in turn, a refusal an item like the others; a
+ * scheduler of the queue is woken once if anything changed. */
 static int
 cli_queue_local_act(struct cli_ctx *ctx, enum cli_queue_act act,
-    const int64_t *ids, size_t n, const char *group)
+    const int64_t *ids, size_t n, json_t *items)
 {
 	static const char *const verbs[] = { "cancelled", "held", "released",
 		"retried" };
 	struct store *s;
-	int64_t *all, *gids = NULL;
-	size_t ng = 0, i;
-	char *cause = NULL, *reason;
-	int ret = CLI_EXIT_OK, r;
+	size_t i;
+	char *reason;
 	bool changed = false;
 
-	if (group != NULL && (ret = cli_queue_local_group_ids(ctx, group,
-	    &gids, &ng)) != CLI_EXIT_OK)
-		return ret;
-	if ((s = cli_store(ctx)) == NULL) {
-		free(gids);
+	if ((s = cli_store(ctx)) == NULL)
 		return CLI_EXIT_FAIL;
-	}
-	all = xcalloc(n + ng + 1, sizeof *all);
-	for (i = 0; i < n; i++)
-		all[i] = ids[i];
-	for (i = 0; i < ng; i++)
-		all[n + i] = gids[i];
-	free(gids);
 	reason = xprintf("%s by %s", verbs[act], cli_owner());
-	for (i = 0; i < n + ng; i++) {
-		switch (act) {
-		case CLI_QUEUE_CANCEL:
-			r = cli_queue_local_cancel(ctx, s, all[i], reason,
-			    &changed);
-			break;
-		case CLI_QUEUE_RETRY:
-			r = cli_queue_local_retry(ctx, s, all[i], reason,
-			    group != NULL, &changed);
-			break;
-		case CLI_QUEUE_HOLD:
-		case CLI_QUEUE_RELEASE:
-		default:
-			r = CLI_EXIT_OK;
-			if (store_transition(s, all[i], act == CLI_QUEUE_HOLD ?
-			    STORE_STATE_BIT(STORE_QUEUED) :
-			    STORE_STATE_BIT(STORE_HELD), act == CLI_QUEUE_HOLD ?
-			    STORE_HELD : STORE_QUEUED, reason, &cause) != 0)
-				r = cli_queue_fail(ctx, cause);
-			else {
-				changed = true;
-				cli_info(ctx, "job %lld %s", (long long)all[i],
-				    verbs[act]);
-			}
-			cause = NULL;
-			break;
-		}
-		if (r != CLI_EXIT_OK)
-			ret = r;
-	}
+	for (i = 0; i < n; i++)
+		json_array_append_new(items, act == CLI_QUEUE_CANCEL ?
+		    cli_queue_local_cancel(s, ids[i], reason, &changed) :
+		    cli_queue_local_move(s, act, ids[i], reason, &changed));
 	if (changed)
 		store_wake(s);
 	free(reason);
-	free(all);
-	return ret;
+	return CLI_EXIT_OK;
 }
 
 const struct cli_queue_ops cli_queue_local = {

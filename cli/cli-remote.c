@@ -600,6 +600,10 @@ cli_remote_pages(struct cli_ctx *ctx, const struct store_filter *f,
 		cli_remote_query_add(ctx, &base, "name", f->name);
 	if (f->group != NULL)
 		cli_remote_query_add(ctx, &base, "group", f->group);
+	if (f->namespace != NULL)
+		cli_remote_query_add(ctx, &base, "namespace", f->namespace);
+	if (f->owner != NULL)
+		cli_remote_query_add(ctx, &base, "owner", f->owner);
 	snprintf(limit, sizeof limit, "%d", CLI_REMOTE_PAGE);
 	cli_remote_query_add(ctx, &base, "limit", limit);
 	do {
@@ -924,33 +928,11 @@ cli_remote_group_ids(struct cli_ctx *ctx, const char *group, int64_t **ids,
 	return CLI_EXIT_OK;
 }
 
-/* Prints each item of an action's answer as the local command does. */
-static int
-cli_remote_act_items(struct cli_ctx *ctx, json_t *o)
-{
-	json_t *item;
-	const char *msg;
-	size_t i;
-	int ret = CLI_EXIT_OK;
-
-	json_array_foreach(json_object_get(o, "items"), i, item) {
-		msg = json_string_value(json_object_get(item, "message"));
-		if (msg == NULL)
-			msg = "";
-		if (json_is_true(json_object_get(item, "ok")))
-			cli_info(ctx, "%s", msg);
-		else {
-			cli_error(ctx, "%s", msg);
-			ret = CLI_EXIT_FAIL;
-		}
-	}
-	return ret;
-}
-
-/* POST /v1/jobs/ACTION with the ids (in batches) and the group. */
+/* POST /v1/jobs/ACTION with the ids, in batches; the answer's items are
+ * appended as they are. */
 static int
 cli_remote_act(struct cli_ctx *ctx, enum cli_queue_act act,
-    const int64_t *ids, size_t n, const char *group)
+    const int64_t *ids, size_t n, json_t *items)
 {
 	static const char *const paths[] = { API_PREFIX "/jobs/cancel",
 		API_PREFIX "/jobs/hold", API_PREFIX "/jobs/release",
@@ -959,22 +941,14 @@ cli_remote_act(struct cli_ctx *ctx, enum cli_queue_act act,
 	size_t off = 0, k, i;
 	json_t *body, *arr, *o;
 	char *text;
-	int ret = CLI_EXIT_OK, r;
+	int r;
 
-	do {
+	while (off < n) {
 		k = n - off > API_MAX_IDS ? API_MAX_IDS : n - off;
-		body = json_object();
-		if (k > 0) {
-			arr = json_array();
-			for (i = 0; i < k; i++)
-				json_array_append_new(arr, json_integer(
-				    ids[off + i]));
-			json_object_set_new(body, "ids", arr);
-		}
-		/* The group goes with the last batch, after the ids, as the
-		 * local commands order them. */
-		if (group != NULL && off + k == n)
-			json_object_set_new(body, "group", json_string(group));
+		arr = json_array();
+		for (i = 0; i < k; i++)
+			json_array_append_new(arr, json_integer(ids[off + i]));
+		body = json_pack("{s:o}", "ids", arr);
 		text = json_dumps(body, JSON_COMPACT);
 		json_decref(body);
 		r = cli_remote_call(ctx, "POST", paths[act], NULL, text,
@@ -986,12 +960,12 @@ cli_remote_act(struct cli_ctx *ctx, enum cli_queue_act act,
 		cli_remote_resp_release(&resp);
 		if (r != CLI_EXIT_OK)
 			return r;
-		if (cli_remote_act_items(ctx, o) != CLI_EXIT_OK)
-			ret = CLI_EXIT_FAIL;
+		if (json_is_array(json_object_get(o, "items")))
+			json_array_extend(items, json_object_get(o, "items"));
 		json_decref(o);
 		off += k;
-	} while (off < n);
-	return ret;
+	}
+	return CLI_EXIT_OK;
 }
 
 /* Reads a spec file for the body, bounded as the server bounds it; a
@@ -1062,14 +1036,27 @@ cli_remote_submit_file(struct cli_ctx *ctx, const char *path, bool dry_run,
 	struct cli_remote_resp resp;
 	struct api_error err;
 	const char *base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 :
-	    path, *group = cli_string(ctx, "group");
-	char *buf, *q = NULL, **sets;
+	    path, *group = cli_string(ctx, "group"), *in;
+	char *buf, *q = NULL, **sets, *cause = NULL;
 	size_t len = 0;
 	int nsets = 0, i, ret;
 	json_t *o;
 
 	*items = NULL;
-	if ((buf = cli_remote_read_file(path, &len, ndiags)) == NULL)
+	if (strcmp(path, "-") == 0) {
+		/* Standard input: read once, for the dry run and the real
+		 * one alike; its errors named as local ones are. */
+		path = CLI_STDIN_NAME;
+		base = "stdin";      /* the server takes plain file names */
+		if (cli_stdin(ctx, API_MAX_BODY, &in, &len, &cause) != 0) {
+			fprintf(stderr, "%s: %s\n", path, cause);
+			free(cause);
+			(*ndiags)++;
+			return CLI_EXIT_USAGE;
+		}
+		buf = xmalloc(len + 1);
+		memcpy(buf, in, len + 1);
+	} else if ((buf = cli_remote_read_file(path, &len, ndiags)) == NULL)
 		return CLI_EXIT_USAGE;
 	cli_remote_query_add(ctx, &q, "filename", base);
 	cli_remote_query_add(ctx, &q, "namespace", cli_default_namespace(ctx));

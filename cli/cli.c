@@ -18,7 +18,8 @@ static const struct cli_opt cli_global_opts[] = {
 	  "queue database (default $AILAB_QUEUE_DB, else "
 	  "$XDG_STATE_HOME/ailab-queue/queue.db)" },
 	{ "output", 'o', CLI_OPT_STRING, "FORMAT",
-	  "output format: table, wide, json or yaml" },
+	  "output format: table, wide, json, yaml, csv or name (ids); "
+	  "each command says which it prints" },
 	{ "quiet", 'q', CLI_OPT_FLAG, NULL, "print only errors and data" },
 	{ "verbose", 'v', CLI_OPT_FLAG, NULL, "say more; repeat for debug" },
 	{ "kubeconfig", 0, CLI_OPT_STRING, "FILE",
@@ -147,10 +148,15 @@ cli_usage_opts(FILE *f, const struct cli_opt *o)
 void
 cli_usage(FILE *f, const struct cli_cmd *cmd)
 {
+	char *formats;
+
 	fprintf(f, "usage: ailab-queue %s%s%s\n\n%s\n", cmd->name,
 	    *cmd->usage ? " " : "", cmd->usage, cmd->summary);
 	if (cmd->help != NULL)
 		fprintf(f, "\n%s", cmd->help);
+	formats = cli_output_help(cmd->name);
+	fprintf(f, "\noutput (-o): %s\n", formats);
+	free(formats);
 	if (cmd->opts != NULL && cmd->opts->name != NULL) {
 		fprintf(f, "\noptions:\n");
 		cli_usage_opts(f, cmd->opts);
@@ -302,30 +308,22 @@ out:
 	return ret;
 }
 
-/* Reads an output format name. */
+/* Reads an output format name, and refuses one the command cannot print
+ * rather than ignoring it. */
 static int
 cli_parse_output(struct cli_ctx *ctx, const char *s)
 {
-	static const struct {
-		const char *name;
-		enum cli_output out;
-	} formats[] = {
-		{ "table", CLI_OUTPUT_TABLE }, { "wide", CLI_OUTPUT_WIDE },
-		{ "json", CLI_OUTPUT_JSON }, { "yaml", CLI_OUTPUT_YAML },
-		{ "csv", CLI_OUTPUT_CSV },
-	};
-	size_t i;
+	char *cause = NULL;
 
-	for (i = 0; i < nitems(formats); i++) {
-		if (strcmp(s, formats[i].name) == 0) {
-			ctx->output = formats[i].out;
-			ctx->output_set = true;
-			return 0;
-		}
+	if (cli_output_parse(s, &ctx->output, &cause) != 0 ||
+	    (ctx->cmd != NULL && cli_output_check(ctx->cmd->name, ctx->output,
+	    &cause) != 0)) {
+		cli_error(ctx, "%s", cause);
+		free(cause);
+		return -1;
 	}
-	cli_error(ctx, "invalid value for '-o': '%s' (use table, wide, json or "
-	    "yaml)", s);
-	return -1;
+	ctx->output_set = true;
+	return 0;
 }
 
 /* The home directory, from $HOME or the password database. */
@@ -554,6 +552,7 @@ cli_ctx_release(struct cli_ctx *ctx)
 		free(ctx->vals[i].values);
 	free(ctx->vals);
 	free(ctx->db_path);
+	free(ctx->stdin_buf);
 	store_close(ctx->store);
 	if (ctx->release_remote != NULL)
 		ctx->release_remote(ctx);

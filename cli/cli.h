@@ -40,6 +40,7 @@ enum cli_output {
 	CLI_OUTPUT_JSON,
 	CLI_OUTPUT_YAML,
 	CLI_OUTPUT_CSV,
+	CLI_OUTPUT_NAME,         /* job ids only, one a line */
 };
 
 /* What a command needs set up before it runs. */
@@ -105,6 +106,9 @@ struct cli_ctx {
 	 * remote ops (cli-remote.c), set by cli_main. */
 	const struct cli_queue_ops *queue;
 	struct cli_remote *remote;    /* cli-remote.c's state, made on use */
+	/* A spec read from standard input ('-'), once a run (cli_stdin). */
+	char *stdin_buf;
+	size_t stdin_len;
 	void (*release_remote)(struct cli_ctx *);
 };
 
@@ -142,10 +146,11 @@ struct cli_queue_ops {
 	    struct store_event **, size_t *, struct store_replica **, size_t *);
 	/* The ids of a group's jobs; "group not found" when it has none. */
 	int (*group_ids)(struct cli_ctx *, const char *, int64_t **, size_t *);
-	/* An action on the jobs named and on a group's (group may be NULL),
-	 * printing one line a job as the local commands always have. */
+	/* An action on the jobs named: an item a job appended to items,
+	 * {id, ok, result, message} as docs/api.md's actions answer; the
+	 * exit status says whether the queue could be asked at all. */
 	int (*act)(struct cli_ctx *, enum cli_queue_act, const int64_t *,
-	    size_t, const char *group);
+	    size_t, json_t *items);
 	/*
 	 * Submits spec files as they are (the server validates them); NULL
 	 * for the local queue, where submit validates and stores itself.
@@ -252,6 +257,15 @@ void cli_table_style_last(struct cli_table *, int col, const char *pre,
     const char *post);
 void cli_table_print(struct cli_table *, FILE *);
 void cli_table_free(struct cli_table *);
+/* The -o formats (one table, in cli-output.c): a name to a format, 0 or
+ * -1 with *cause naming every format; whether a command honours one, 0 or
+ * -1 with *cause naming those it does; -o json or yaml. */
+int cli_output_parse(const char *, enum cli_output *, char **cause);
+int cli_output_check(const char *cmd, enum cli_output, char **cause);
+bool cli_output_is_machine(const struct cli_ctx *);
+/* "table, json or yaml": what a command prints, for its help (freed by
+ * the caller). */
+char *cli_output_help(const char *cmd);
 /* Prints a JSON value as JSON or YAML, per the output format. */
 int cli_print_value(struct cli_ctx *, json_t *);
 int cli_emit_yaml(FILE *, json_t *);
@@ -293,6 +307,13 @@ extern const struct cli_cmd cli_cmd_validate;
 extern const struct cli_cmd cli_cmd_render;
 extern const struct cli_cmd cli_cmd_serve;
 extern const struct cli_cmd cli_cmd_completion;
+
+/* cli-jobs.c: a spec file given as '-', read from standard input once a
+ * run (up to max bytes) and kept in ctx; 0, or -1 with *cause (the
+ * caller's). */
+#define CLI_STDIN_NAME "<stdin>"
+int cli_stdin(struct cli_ctx *, size_t max, const char **buf, size_t *len,
+    char **cause);
 
 /* cmd-validate.c: how validate, render and submit load spec files. */
 struct spec_set;

@@ -3,7 +3,7 @@
 #include "cli-jobs.h"
 
 static const struct cli_opt cmd_cancel_opts[] = {
-	{ "group", 'g', CLI_OPT_STRING, "NAME", "cancel every job of a group" },
+	CLI_SELECT_OPTS("jobs"),
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -16,8 +16,12 @@ cmd_cancel_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cli_cmd cli_cmd_cancel = {
 	.name = "cancel",
-	.usage = "ID... | --group NAME",
+	.usage = CLI_SELECT_USAGE,
 	.summary = "cancel jobs: queued ones at once, running ones are stopped",
+	.help = "Queued and held jobs are cancelled at once; running ones are\n"
+	    "stopped by the scheduler. Filters alone pick jobs still active\n"
+	    "(queued, held, admitted, running) unless --state says otherwise.\n"
+	    CLI_ACT_HELP,
 	.opts = cmd_cancel_opts,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
 	.min_args = 0,

@@ -28,7 +28,7 @@ static const struct comp_kind comp_kinds[] = {
 	{ "FILE", COMP_FILE, NULL },
 	{ "PATH", COMP_FILE, NULL },
 	{ "DIR", COMP_DIR, NULL },
-	{ "FORMAT", COMP_WORDS, "table wide json yaml csv" },
+	{ "FORMAT", COMP_WORDS, "table wide json yaml csv name" },
 	{ "STATE", COMP_WORDS, "queued held admitted running succeeded failed "
 	    "cancelled timed_out" },
 	{ "TYPE", COMP_WORDS, "RTX4090D RTX4090 RTX3090 any" },

@@ -3,7 +3,7 @@
 #include "cli-jobs.h"
 
 static const struct cli_opt cmd_hold_opts[] = {
-	{ "group", 'g', CLI_OPT_STRING, "NAME", "hold every job of a group" },
+	CLI_SELECT_OPTS("jobs"),
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -16,8 +16,11 @@ cmd_hold_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cli_cmd cli_cmd_hold = {
 	.name = "hold",
-	.usage = "ID... | --group NAME",
-	.summary = "keep queued jobs from starting until released",
+	.usage = CLI_SELECT_USAGE,
+	.summary = "keep queued jobs from being scheduled",
+	.help = "Filters alone pick queued jobs unless --state says "
+	    "otherwise.\n"
+	    CLI_ACT_HELP,
 	.opts = cmd_hold_opts,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
 	.min_args = 0,

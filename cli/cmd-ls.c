@@ -4,55 +4,55 @@
 
 #include "api.h"
 #include "cli.h"
+#include "cli-jobs.h"
 
 static const struct cli_opt cmd_ls_opts[] = {
-	{ "state", 's', CLI_OPT_LIST, "STATE",
-	  "only jobs in this state (repeatable, or comma-separated)" },
-	{ "name", 0, CLI_OPT_STRING, "GLOB", "only jobs whose name matches" },
-	{ "group", 'g', CLI_OPT_STRING, "NAME", "only the jobs of this group" },
+	CLI_SELECT_OPTS("jobs"),
 	{ "all", 'a', CLI_OPT_FLAG, NULL, "include ended jobs" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-/* Reads --state values into a mask; -1 on an unknown state. */
-static int
-cmd_ls_states(struct cli_ctx *ctx, unsigned int *mask)
-{
-	enum store_state st;
-	char **vals, *copy, *tok, *save;
-	int n, i, ret = 0;
-
-	*mask = 0;
-	vals = cli_list(ctx, "state", &n);
-	for (i = 0; i < n; i++) {
-		copy = xstrdup(vals[i]);
-		for (tok = strtok_r(copy, ",", &save); tok != NULL;
-		    tok = strtok_r(NULL, ",", &save)) {
-			if (store_state_parse(tok, &st) != 0) {
-				cli_error(ctx, "invalid value for '--state': "
-				    "'%s' (use queued, held, admitted, running, "
-				    "succeeded, failed, cancelled or timed_out)",
-				    tok);
-				ret = -1;
-				break;
-			}
-			*mask |= 1u << st;
-		}
-		free(copy);
-		if (ret != 0)
-			break;
-	}
-	return ret;
-}
-
 /* Where rows go as they are read: a table, or a JSON or YAML array. */
 struct cmd_ls_out {
 	struct cli_ctx *ctx;
+	const struct cli_select *sel;   /* what the queue cannot filter */
+	unsigned int states;
 	struct cli_table *table;
 	struct cli_stream *stream;  /* started at the first item */
 	bool machine;
+	bool ids;                /* -q or -o name: ids only */
+	bool csv;
 	size_t n;
 };
+
+/* One CSV record: the columns of -o wide, times as epoch milliseconds. */
+static void
+cmd_ls_csv(const struct store_job *j)
+{
+	char id[24], prio[16], gc[16], rep[16], at[24], est[24];
+
+	snprintf(id, sizeof id, "%lld", (long long)j->id);
+	snprintf(prio, sizeof prio, "%d", j->priority);
+	snprintf(gc, sizeof gc, "%d", j->gpu_count);
+	snprintf(rep, sizeof rep, "%d", j->replicas);
+	snprintf(at, sizeof at, "%lld", (long long)j->submitted_at);
+	snprintf(est, sizeof est, "%lld", (long long)(j->state ==
+	    STORE_QUEUED ? j->est_start : 0));
+	cli_csv_field(stdout, id, false);
+	cli_csv_field(stdout, j->name, false);
+	cli_csv_field(stdout, store_state_name(j->state), false);
+	cli_csv_field(stdout, j->gpu_type, false);
+	cli_csv_field(stdout, gc, false);
+	cli_csv_field(stdout, rep, false);
+	cli_csv_field(stdout, at, false);
+	cli_csv_field(stdout, j->est_start != 0 && j->state == STORE_QUEUED ?
+	    est : "", false);
+	cli_csv_field(stdout, j->reason, false);
+	cli_csv_field(stdout, j->namespace, false);
+	cli_csv_field(stdout, j->owner, false);
+	cli_csv_field(stdout, j->group != NULL ? j->group : "", false);
+	cli_csv_field(stdout, prio, true);
+}
 
 /* One table row, kubectl style, from the columns read (no spec). */
 static void
@@ -97,7 +97,14 @@ cmd_ls_add(const struct store_row *r, void *arg)
 {
 	struct cmd_ls_out *o = arg;
 
-	if (o->machine) {
+	if ((o->sel->nids > 0 && !cli_select_has_id(o->sel, r->job.id)) ||
+	    !cli_select_match(o->sel, o->states, &r->job))
+		return 0;
+	if (o->ids)
+		printf("%lld\n", (long long)r->job.id);
+	else if (o->csv)
+		cmd_ls_csv(&r->job);
+	else if (o->machine) {
 		if (o->stream == NULL)
 			o->stream = cli_stream_start(o->ctx);
 		cli_stream_item(o->stream, api_job_encode(&r->job));
@@ -108,27 +115,44 @@ cmd_ls_add(const struct store_row *r, void *arg)
 	return 0;
 }
 
-/* Lists jobs, hiding ended ones unless --all or --state asks for them:
- * rows go out as they are read (a table is aligned once all are in). */
+/* Lists jobs, hiding ended ones unless --all, --state or ids ask for
+ * them: rows go out as they are read (a table is aligned once all are
+ * in); the queue filters what it can, the selection the rest. */
 static int
 cmd_ls_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const char *const hdr[] = { "ID", "NAME", "STATE", "GPU", "AGE",
 		"START", "REASON", "NAMESPACE", "OWNER", "GROUP", "PRIORITY" };
+	static const char *const csv_hdr[] = { "id", "name", "state",
+		"gpu_type", "gpu_count", "replicas", "submitted_at_ms",
+		"estimated_start_ms", "reason", "namespace", "owner", "group",
+		"priority" };
 	struct store_filter f = { 0 };
-	struct cmd_ls_out o = { .ctx = ctx };
+	struct cli_select sel;
+	struct cmd_ls_out o = { .ctx = ctx, .sel = &sel };
+	size_t i;
 	int ret;
 
-	(void)argc;
-	(void)argv;
-	if (cmd_ls_states(ctx, &f.states) != 0)
-		return CLI_EXIT_USAGE;
-	f.all = cli_flag(ctx, "all") > 0;
-	f.name = cli_string(ctx, "name");
-	f.group = cli_string(ctx, "group");
-	o.machine = ctx->output == CLI_OUTPUT_JSON ||
-	    ctx->output == CLI_OUTPUT_YAML;
-	if (!o.machine)
+	if ((ret = cli_select_parse(ctx, argc, argv, &sel)) != CLI_EXIT_OK)
+		return ret;
+	o.states = sel.states;
+	cli_select_store_filter(&sel, sel.states, &f);
+	f.all = cli_flag(ctx, "all") > 0 || sel.nids > 0;
+	/* A server is asked a request a named job: past a few, its list. */
+	if (sel.nids > 0 && (cli_queue(ctx) == &cli_queue_local ||
+	    sel.nids <= 64)) {
+		f.ids = sel.ids;
+		f.nids = sel.nids;
+	}
+	o.ids = ctx->output == CLI_OUTPUT_NAME || (ctx->quiet &&
+	    !ctx->output_set);
+	o.csv = ctx->output == CLI_OUTPUT_CSV;
+	o.machine = cli_output_is_machine(ctx);
+	if (o.csv)
+		for (i = 0; i < nitems(csv_hdr); i++)
+			cli_csv_field(stdout, csv_hdr[i],
+			    i + 1 == nitems(csv_hdr));
+	if (!o.machine && !o.ids && !o.csv)
 		o.table = cli_table_new(hdr, ctx->output == CLI_OUTPUT_WIDE ?
 		    (int)nitems(hdr) : 7);
 	ret = cli_queue(ctx)->each(ctx, &f, o.machine ? STORE_ROW_SPEC :
@@ -141,29 +165,36 @@ cmd_ls_exec(struct cli_ctx *ctx, int argc, char **argv)
 		if (o.stream != NULL && cli_stream_end(o.stream) != 0 &&
 		    ret == CLI_EXIT_OK)
 			ret = CLI_EXIT_FAIL;
-	} else if (ret == CLI_EXIT_OK && o.n == 0)
+	} else if (o.ids || o.csv)
+		;
+	else if (ret == CLI_EXIT_OK && o.n == 0)
 		cli_info(ctx, "no jobs%s", f.all || f.states ? "" :
 		    " (ended jobs are hidden: use --all)");
 	else if (ret == CLI_EXIT_OK)
 		cli_table_print(o.table, stdout);
 	cli_table_free(o.table);
+	cli_select_release(&sel);
 	return ret;
 }
 
 const struct cli_cmd cli_cmd_ls = {
 	.name = "ls",
 	.alias = "list",
-	.usage = "[--state STATE] [--name GLOB] [--group NAME] [--all]",
+	.usage = CLI_SELECT_USAGE " [--all]",
 	.summary = "list jobs",
 	.help = "Columns: ID, NAME, STATE (a '*' marks a requested cancel), GPU\n"
 	    "('2x RTX4090D x1' is two RTX4090D per replica, one replica), AGE\n"
 	    "since submission, START (a waiting job's estimated start, '~2h' from\n"
 	    "now, '-' when the scheduler expects none; -o json gives the time)\n"
 	    "and REASON. -o wide adds NAMESPACE, OWNER, GROUP\n"
-	    "and PRIORITY. Ended jobs are hidden unless --all or --state.\n",
+	    "and PRIORITY. Ended jobs are hidden unless --all, --state or ids.\n"
+	    "-n NS lists one namespace, --owner USER one user's jobs (on a\n"
+	    "server, others' for admins and TAs). -q or -o name prints the ids\n"
+	    "alone, one a line; -o csv the wide columns as CSV.\n"
+	    CLI_SELECT_HELP,
 	.opts = cmd_ls_opts,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
 	.min_args = 0,
-	.max_args = 0,
+	.max_args = -1,
 	.exec = cmd_ls_exec,
 };

@@ -3,7 +3,7 @@
 #include "cli-jobs.h"
 
 static const struct cli_opt cmd_release_opts[] = {
-	{ "group", 'g', CLI_OPT_STRING, "NAME", "release every job of a group" },
+	CLI_SELECT_OPTS("jobs"),
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -16,8 +16,10 @@ cmd_release_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cli_cmd cli_cmd_release = {
 	.name = "release",
-	.usage = "ID... | --group NAME",
-	.summary = "let held jobs be scheduled again",
+	.usage = CLI_SELECT_USAGE,
+	.summary = "queue held jobs again",
+	.help = "Filters alone pick held jobs unless --state says otherwise.\n"
+	    CLI_ACT_HELP,
 	.opts = cmd_release_opts,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
 	.min_args = 0,

@@ -3,8 +3,7 @@
 #include "cli-jobs.h"
 
 static const struct cli_opt cmd_retry_opts[] = {
-	{ "group", 'g', CLI_OPT_STRING, "NAME",
-	  "retry every ended job of a group that did not succeed" },
+	CLI_SELECT_OPTS("jobs"),
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -17,8 +16,14 @@ cmd_retry_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cli_cmd cli_cmd_retry = {
 	.name = "retry",
-	.usage = "ID... | --group NAME",
-	.summary = "queue ended jobs again",
+	.usage = CLI_SELECT_USAGE,
+	.summary = "queue failed or timed-out jobs again",
+	.help = "Only failed and timed-out jobs are retried, named or picked\n"
+	    "by filters: a job a user cancelled (or one that succeeded) is\n"
+	    "queued again only when --state names its state (--state\n"
+	    "cancelled).\n"
+	    "A job is retried once its cluster objects are gone.\n"
+	    CLI_ACT_HELP,
 	.opts = cmd_retry_opts,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
 	.min_args = 0,

@@ -3,21 +3,32 @@
 
 #include "config.h"
 
-/* Prints "ailab-queue VERSION". */
+/* Prints "ailab-queue VERSION", or {"version": ...} for scripts. */
 static int
 cmd_version_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	(void)ctx;
+	json_t *o;
+	int ret = CLI_EXIT_OK;
+
 	(void)argc;
 	(void)argv;
-	printf("ailab-queue %s\n", PACKAGE_VERSION);
-	return CLI_EXIT_OK;
+	if (!cli_output_is_machine(ctx)) {
+		printf("ailab-queue %s\n", PACKAGE_VERSION);
+		return CLI_EXIT_OK;
+	}
+	o = json_pack("{s:s,s:s}", "program", "ailab-queue", "version",
+	    PACKAGE_VERSION);
+	if (cli_print_value(ctx, o) != 0)
+		ret = CLI_EXIT_FAIL;
+	json_decref(o);
+	return ret;
 }
 
 const struct cli_cmd cli_cmd_version = {
 	.name = "version",
 	.usage = "",
 	.summary = "print the version",
+	.help = "-o json|yaml prints {program, version}.\n",
 	.min_args = 0,
 	.max_args = 0,
 	.exec = cmd_version_exec,

@@ -4,11 +4,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "cli.h"
 #include "cli-jobs.h"
 
 static const struct cli_opt cmd_wait_opts[] = {
-	{ "group", 'g', CLI_OPT_STRING, "NAME", "wait for every job of a group" },
+	CLI_SELECT_OPTS("jobs"),
 	{ "timeout", 0, CLI_OPT_STRING, "DURATION",
 	  "give up after this long (exit 3)" },
 	{ NULL, 0, 0, NULL, NULL }
@@ -97,10 +98,17 @@ cli_wait_look(struct cli_wait_pass *p, int *ret)
 	return 0;
 }
 
-/* See cli.h: the shared follow loop of wait and submit --wait. */
-int
-cli_wait_jobs(struct cli_ctx *ctx, const int64_t *ids, size_t n,
-    int64_t timeout_s)
+/* How a wait ended: the jobs' last states, for the summary. */
+struct cli_wait_result {
+	size_t n, ended, counts[STORE_NSTATES];
+	enum store_state *last;  /* per id given; the caller frees it */
+};
+
+/* The follow loop of wait and submit --wait: an exit status (0 all
+ * succeeded, 1 not, 3 --timeout), what it saw in *res. */
+static int
+cli_wait_follow(struct cli_ctx *ctx, const int64_t *ids, size_t n,
+    int64_t timeout_s, struct cli_wait_result *res)
 {
 	const struct cli_queue_ops *q = cli_queue(ctx);
 	struct cli_wait_pass p = { .ctx = ctx, .ids = ids, .n = n };
@@ -145,26 +153,96 @@ cli_wait_jobs(struct cli_ctx *ctx, const int64_t *ids, size_t n,
 	}
 	if (p.tty)
 		fputc('\n', stderr);
-	if (ret == CLI_EXIT_TIMEOUT)
-		cli_error(ctx, "timed out waiting: %zu of %zu jobs ended",
-		    p.ended, n);
-	else if (ret != CLI_EXIT_OK)
-		cli_error(ctx, "%zu of %zu jobs did not succeed", n - p.ok, n);
 out:
-	free(p.last);
+	res->n = n;
+	res->ended = p.ended;
+	memcpy(res->counts, p.counts, sizeof res->counts);
+	res->last = p.last;
 	free(p.seen);
 	free(p.order);
 	return ret;
 }
 
-/* Waits for jobs named by id or group. */
+/* See cli-jobs.h: the follow loop as submit --wait prints it. */
+int
+cli_wait_jobs(struct cli_ctx *ctx, const int64_t *ids, size_t n,
+    int64_t timeout_s)
+{
+	struct cli_wait_result res;
+	int ret;
+
+	ret = cli_wait_follow(ctx, ids, n, timeout_s, &res);
+	if (ret == CLI_EXIT_TIMEOUT)
+		cli_error(ctx, "timed out waiting: %zu of %zu jobs ended",
+		    res.ended, n);
+	else if (ret == CLI_EXIT_FAIL && res.ended == n)
+		cli_error(ctx, "%zu of %zu jobs did not succeed",
+		    n - res.counts[STORE_SUCCEEDED], n);
+	free(res.last);
+	return ret;
+}
+
+/* "24 ended: 6 succeeded, 6 failed, 12 cancelled": each way a job ends
+ * counted apart, and what has not ended yet. */
+static char *
+cli_wait_summary(const struct cli_wait_result *r)
+{
+	static const enum store_state ends[] = { STORE_SUCCEEDED,
+		STORE_FAILED, STORE_TIMED_OUT, STORE_CANCELLED };
+	static const char *const words[] = { "succeeded", "failed",
+		"timed out", "cancelled" };
+	char *s, *tmp;
+	size_t i, k = 0;
+
+	s = r->ended == r->n ? xprintf("%zu ended", r->n) :
+	    xprintf("%zu of %zu ended", r->ended, r->n);
+	for (i = 0; i < nitems(ends); i++) {
+		if (r->counts[ends[i]] == 0)
+			continue;
+		tmp = xprintf("%s%s %zu %s", s, k++ == 0 ? ":" : ",",
+		    r->counts[ends[i]], words[i]);
+		free(s);
+		s = tmp;
+	}
+	return s;
+}
+
+/* The result object of -o json|yaml: counts, and each job's last state. */
+static json_t *
+cli_wait_object(const struct cli_wait_result *r, const int64_t *ids,
+    int ret)
+{
+	json_t *o, *items = json_array();
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		json_array_append_new(items, json_pack("{s:I,s:s}", "id",
+		    (json_int_t)ids[i], "state", r->last[i] < STORE_NSTATES ?
+		    store_state_name(r->last[i]) : "unknown"));
+	o = json_pack("{s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "ok",
+	    ret == CLI_EXIT_OK, "timed_out_waiting", ret == CLI_EXIT_TIMEOUT,
+	    "jobs", (json_int_t)r->n, "ended", (json_int_t)r->ended,
+	    "succeeded", (json_int_t)r->counts[STORE_SUCCEEDED],
+	    "failed", (json_int_t)r->counts[STORE_FAILED],
+	    "timed_out", (json_int_t)r->counts[STORE_TIMED_OUT],
+	    "cancelled", (json_int_t)r->counts[STORE_CANCELLED],
+	    "items", items);
+	return o;
+}
+
+/* Waits for the selected jobs, then says how each kind of end counted:
+ * the summary, the result object, or under -o name the ids of the jobs
+ * that did not succeed. */
 static int
 cmd_wait_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *t = cli_string(ctx, "timeout");
+	struct cli_select sel;
+	struct cli_wait_result res = { 0 };
 	int64_t *ids = NULL, timeout = 0;
-	size_t n = 0;
-	char *cause = NULL;
+	size_t n = 0, i;
+	char *cause = NULL, *line;
+	json_t *items, *o;
 	int ret;
 
 	if (t != NULL && duration_parse(t, &timeout, &cause) != 0) {
@@ -172,20 +250,81 @@ cmd_wait_exec(struct cli_ctx *ctx, int argc, char **argv)
 		free(cause);
 		return CLI_EXIT_USAGE;
 	}
-	if ((ret = cli_jobs_ids(ctx, argc, argv, cli_string(ctx, "group"),
-	    &ids, &n)) != CLI_EXIT_OK)
+	if ((ret = cli_select_parse(ctx, argc, argv, &sel)) != CLI_EXIT_OK)
 		return ret;
-	ret = cli_wait_jobs(ctx, ids, n, timeout);
+	if (cli_select_is_empty(&sel)) {
+		cli_error(ctx, "wait: no jobs selected: give ids (19, 19-24, "
+		    "19,21,30-32) or a filter (--state, --name, --group, "
+		    "--owner, -n)");
+		return CLI_EXIT_USAGE;
+	}
+	items = json_array();
+	if (!cli_select_has_filter(&sel)) {
+		ids = sel.ids;
+		n = sel.nids;
+		sel.ids = NULL;
+	} else if ((ret = cli_select_resolve(ctx, &sel, "waited for", 0,
+	    false, &ids, &n, items)) != CLI_EXIT_OK)
+		goto out;
+	/* A named job that is not there is an error, as it always was. */
+	for (i = 0; i < json_array_size(items); i++) {
+		o = json_array_get(items, i);
+		if (!json_is_true(json_object_get(o, "ok"))) {
+			cli_error(ctx, "%s", json_string_value(
+			    json_object_get(o, "message")));
+			ret = CLI_EXIT_FAIL;
+		}
+	}
+	if (ret != CLI_EXIT_OK)
+		goto out;
+	if (n == 0 && !cli_output_is_machine(ctx))
+		cli_info(ctx, "no jobs match the selection");
+	ret = cli_wait_follow(ctx, ids, n, timeout, &res);
+	if (res.last == NULL)
+		goto out;
+	if (cli_output_is_machine(ctx)) {
+		o = cli_wait_object(&res, ids, ret);
+		if (cli_print_value(ctx, o) != 0 && ret == CLI_EXIT_OK)
+			ret = CLI_EXIT_FAIL;
+		json_decref(o);
+	} else if (ctx->output == CLI_OUTPUT_NAME) {
+		for (i = 0; i < n; i++)
+			if (res.last[i] != STORE_SUCCEEDED)
+				printf("%lld\n", (long long)ids[i]);
+	} else if (!ctx->quiet) {
+		line = cli_wait_summary(&res);
+		puts(line);
+		free(line);
+	}
+	if (ret == CLI_EXIT_TIMEOUT)
+		cli_error(ctx, "timed out waiting: %zu of %zu jobs ended",
+		    res.ended, n);
+	else if (ret == CLI_EXIT_FAIL && res.ended == n)
+		cli_error(ctx, "%zu of %zu jobs did not succeed",
+		    n - res.counts[STORE_SUCCEEDED], n);
+out:
+	free(res.last);
+	json_decref(items);
 	free(ids);
+	cli_select_release(&sel);
 	return ret;
 }
 
 const struct cli_cmd cli_cmd_wait = {
 	.name = "wait",
-	.usage = "ID... | --group NAME [--timeout DURATION]",
+	.usage = CLI_SELECT_USAGE " [--timeout DURATION]",
 	.summary = "wait for jobs to end; exit 0 only if all succeeded",
-	.help = "Exit status: 0 all succeeded, 1 some failed, were cancelled or\n"
-	    "timed out, 3 --timeout passed first.\n",
+	.help = "Follows the selected jobs (any state) until each has ended,\n"
+	    "then prints how they ended, each way apart: '24 ended: 6\n"
+	    "succeeded, 6 failed, 12 cancelled' (and 'timed out').\n"
+	    "-o json|yaml prints the counts and each job's last state;\n"
+	    "-o name the ids of the jobs that did not succeed.\n"
+	    "Exit status:\n"
+	    "  0  every job succeeded\n"
+	    "  1  a job failed, timed out or was cancelled, or is not there\n"
+	    "  2  usage: a bad id, state or option, or nothing selected\n"
+	    "  3  --timeout passed before every job ended\n"
+	    CLI_SELECT_HELP,
 	.opts = cmd_wait_opts,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
 	.min_args = 0,

@@ -11,6 +11,7 @@ cli_libcli_a_SOURCES = \
 	cli/cli-queue.c \
 	cli/cli-jobs.h \
 	cli/cli-jobs.c \
+	cli/cli-select.c \
 	cli/cli-output.c \
 	cli/cli-man.c \
 	cli/cmd-cancel.c \

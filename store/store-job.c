@@ -1111,7 +1111,13 @@ int
 store_list_each(struct store *s, const struct store_filter *f, int what,
     store_row_fn fn, void *arg, char **cause)
 {
-	return store_rows_each(s, f, what, "", NULL, fn, arg, cause);
+	const char *vals[STORE_ROWS_EXTRA] = { f->namespace, f->owner };
+
+	if (f->namespace == NULL && f->owner == NULL)
+		return store_rows_each(s, f, what, "", NULL, fn, arg, cause);
+	return store_rows_each(s, f, what,
+	    " AND (?18 IS NULL OR j.namespace = ?18) "
+	    "AND (?19 IS NULL OR j.owner = ?19)", vals, fn, arg, cause);
 }
 
 /* See store-int.h: store_list_each with more conditions. */

@@ -155,6 +155,10 @@ struct store_filter {
 				  * at most STORE_MAX_IDS), any state; NULL:
 				  * no such filter */
 	size_t nids;
+	/* store_list_each only (store_list ignores them): an exact
+	 * namespace and owner, or NULL. */
+	const char *namespace;
+	const char *owner;
 };
 #define STORE_MAX_IDS 100000
 

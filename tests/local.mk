@@ -22,6 +22,8 @@ INTEGRATION_TESTS = \
 	tests/integration/t0009-completion.sh \
 	tests/integration/t0019-spec-man.sh \
 	tests/integration/t0010-list-sweep.sh \
+	tests/integration/t0011-select.sh \
+	tests/integration/t0012-select-serve.sh \
 	tests/integration/t0501-cleanup.sh \
 	tests/integration/t0502-lifecycle.sh \
 	tests/integration/t0417-sched-estimated-start.sh \

@@ -24,7 +24,7 @@ is "a command's option" "$(comp ailab-queue cancel --g)" "--group"
 is "after an abbreviated command" "$(comp ailab-queue sub --dr)" "--dry-run"
 is "an option's value skipped to find the command" \
     "$(comp ailab-queue --db x.db ls --a)" "--all"
-is "output formats" "$(comp ailab-queue -o '')" "csv json table wide yaml"
+is "output formats" "$(comp ailab-queue -o '')" "csv json name table wide yaml"
 is "job states" "$(comp ailab-queue ls --state r)" "running"
 is "spec files for submit" "$(cd "$TMP/d" && comp ailab-queue submit sw)" "swap.txt sweep.yaml"
 

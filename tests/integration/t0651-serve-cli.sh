@@ -8,7 +8,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 skip_without_serve
-plan 101
+plan 102
 
 start_kubesim
 ok "ailab-kubesim starts" $?
@@ -145,7 +145,8 @@ same "release --group" 0 release --group sweep
 same "cancel of a job and a group" 0 cancel 9 --group sweep
 same "cancel --group of an unknown group" 1 cancel --group nope
 same "retry of a queued job is refused" 1 retry 8
-same "retry of a cancelled job" 0 retry 1
+same "retry of a cancelled job is refused without --state" 1 retry 1
+same "retry --state cancelled of a cancelled job" 0 retry 1 --state cancelled
 same "retry --group" 0 retry --group sweep
 same "the history shows every action" 0 show 1
 same "ls --all after the actions" 0 ls --all -o wide

@@ -126,6 +126,42 @@ test_start_text(void **state)
 	start_is(now + 3 * 86400000LL - 3600000, "~3d");
 }
 
+/* The -o table: every format by name, the error naming them all, and a
+ * command refusing what it cannot print while taking what it can. */
+static void
+test_formats(void **state)
+{
+	enum cli_output out;
+	char *cause = NULL;
+
+	(void)state;
+	assert_int_equal(cli_output_parse("name", &out, &cause), 0);
+	assert_int_equal(out, CLI_OUTPUT_NAME);
+	assert_int_equal(cli_output_parse("csv", &out, &cause), 0);
+	assert_int_equal(out, CLI_OUTPUT_CSV);
+	assert_int_equal(cli_output_parse("xml", &out, &cause), -1);
+	assert_string_equal(cause, "invalid value for '-o': 'xml' (use table, "
+	    "wide, json, yaml, csv or name)");
+	free(cause);
+	cause = NULL;
+	assert_int_equal(cli_output_check("cancel", CLI_OUTPUT_JSON, &cause),
+	    0);
+	assert_int_equal(cli_output_check("ls", CLI_OUTPUT_CSV, &cause), 0);
+	assert_int_equal(cli_output_check("wait", CLI_OUTPUT_CSV, &cause), -1);
+	assert_string_equal(cause, "'wait' cannot print -o csv (it prints "
+	    "table, json, yaml or name)");
+	free(cause);
+	cause = NULL;
+	/* A command that prints no data takes only its default. */
+	assert_int_equal(cli_output_check("logs", CLI_OUTPUT_JSON, &cause), -1);
+	assert_string_equal(cause, "'logs' cannot print -o json (it prints "
+	    "table)");
+	free(cause);
+	cause = cli_output_help("render");
+	assert_string_equal(cause, "json or yaml");
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -133,6 +169,7 @@ main(void)
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_start_text),
+		cmocka_unit_test(test_formats),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
