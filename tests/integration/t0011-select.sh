@@ -119,7 +119,7 @@ fails "a format a command cannot print is refused" 2 aq cancel 8 -o csv
 like "naming the command" "$TMP/err" "^ailab-queue: 'cancel' cannot print -o csv \(it prints table, json, yaml or name\)$"
 is "and nothing was cancelled" "$(state 8)" queued
 check "ls -o csv" aq ls -n team-a -o csv
-is "a header and a record" "$(sed -n 2p "$TMP/out" | cut -d, -f1-3,9)" "8,other,queued,team-a"
+is "a header and a record" "$(sed -n 2p "$TMP/out" | cut -d, -f1-3,10)" "8,other,queued,team-a"
 check "version -o json" aq version -o json
 is "a result object" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["program"])' "$TMP/out")" ailab-queue
 

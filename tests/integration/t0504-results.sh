@@ -117,7 +117,7 @@ check "report" aq report res
 like "RUNTIME in the table" "$TMP/out" '^1 +flaky +succeeded +0 +2 +1[0-9]m +RTX4090 '
 
 # retry: the queued job has no current exit code; its history keeps it.
-check "retry the succeeded job" aq retry 1
+check "retry the succeeded job" aq retry --state succeeded 1
 check "show -o json" aq show 1 -o json
 is "no current exit code or start, the replicas keep theirs" \
     "$(py 'import json,sys; d=json.load(open(sys.argv[1])); print(d["state"], "exit_code" in d, d.get("started_at"), sorted({r.get("exit_code") for r in d["archived_replicas"] if r["rank"] == 0}))')" \
