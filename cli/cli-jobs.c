@@ -283,6 +283,12 @@ cli_submit_files(struct cli_ctx *ctx, int argc, char **argv, int64_t **idsp,
 	ret = CLI_EXIT_FAIL;
 	if ((s = cli_store(ctx)) == NULL)
 		goto out;
+	if (store_check_after(s, jobs, n, &cause) != 0) {
+		cli_error(ctx, "nothing queued: %s", cause);
+		free(cause);
+		ret = CLI_EXIT_USAGE;
+		goto out;
+	}
 	ids = xcalloc(n + 1, sizeof *ids);
 	if (store_submit(s, jobs, n, ids, &cause) != 0) {
 		cli_error(ctx, "nothing queued: %s", cause);

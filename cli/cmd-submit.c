@@ -227,6 +227,12 @@ cmd_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 	ret = CLI_EXIT_FAIL;
 	if ((s = cli_store(ctx)) == NULL)
 		goto out;
+	if (store_check_after(s, jobs, n, &cause) != 0) {
+		cli_error(ctx, "nothing queued: %s", cause);
+		free(cause);
+		ret = CLI_EXIT_USAGE;
+		goto out;
+	}
 	ids = xcalloc(n, sizeof *ids);
 	if (store_submit(s, jobs, n, ids, &cause) != 0) {
 		cli_error(ctx, "nothing queued: %s", cause);

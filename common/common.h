@@ -98,4 +98,23 @@ size_t edit_distance(const char *, const char *);
 /* Closest candidate to word within a small distance, or NULL. */
 const char *closest_word(const char *, const char *const *, size_t);
 
+/*
+ * One stored dependency of a job (the spec's after, after_ok, after_any,
+ * after_failed): "[any:|failed:][group:]TARGET", TARGET a job name, a job
+ * id (digits) or, after "group:", a group of the same owner.
+ */
+enum after_kind {
+	AFTER_OK = 0,            /* after, after_ok: every job succeeded */
+	AFTER_ANY,               /* after_any: every job ended, however */
+	AFTER_FAILED             /* after_failed: every job ended, one not ok */
+};
+struct after_ref {
+	enum after_kind kind;
+	bool group;
+	const char *target;      /* points into the entry */
+	long long id;            /* TARGET as an id; 0: a name */
+};
+int after_parse(const char *, struct after_ref *);
+const char *after_kind_field(enum after_kind);
+
 #endif

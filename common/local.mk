@@ -5,7 +5,8 @@ common_libcommon_a_SOURCES = \
 	common/common-log.c \
 	common/common-quantity.c \
 	common/common-duration.c \
-	common/common-util.c
+	common/common-util.c \
+	common/common-after.c
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-common

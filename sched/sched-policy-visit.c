@@ -263,6 +263,56 @@ sched_blocks_init(struct sched_ctx *c)
 				    sn->running[k].replicas;
 }
 
+/*
+ * The reason of a job its dependencies hold (common.h: after_parse for
+ * the entry's grammar): waiting for a job that has not ended, or never,
+ * when one ended the wrong way or the entry names nothing of the owner's.
+ * Returns false: the job is not admitted.
+ */
+static bool
+sched_visit_deps(const struct sched_job *j, struct sched_decision *d,
+    size_t *off)
+{
+	struct after_ref r;
+	const char *field;
+
+	if (j->dep_ref == NULL || after_parse(j->dep_ref, &r) != 0) {
+		r.kind = AFTER_OK;
+		r.group = false;
+		r.target = sched_str(j->dep_ref);
+	}
+	field = after_kind_field(r.kind);
+	if (j->deps == SCHED_DEPS_PENDING) {
+		if (r.group)
+			sched_say(d->reason, off, "waiting for job %lld of "
+			    "group '%s' (%s)", (long long)j->dep_job, r.target,
+			    field);
+		else
+			sched_say(d->reason, off, "waiting for job %lld (%s)",
+			    (long long)j->dep_job, field);
+		return false;
+	}
+	d->verdict = SCHED_VERDICT_NEVER;
+	if (j->dep_job == 0)
+		sched_say(d->reason, off, "%s: '%s%s' is not one of your %s "
+		    "(not found)", field, r.group ? "group:" : "", r.target,
+		    r.group ? "groups" : "jobs");
+	else if (r.kind == AFTER_FAILED && r.group)
+		sched_say(d->reason, off, "every job of group '%s' succeeded "
+		    "(%s)", r.target, field);
+	else if (r.kind == AFTER_FAILED)
+		sched_say(d->reason, off, "dependency job %lld succeeded "
+		    "(%s)", (long long)j->dep_job, field);
+	else if (r.group)
+		sched_say(d->reason, off, "dependency job %lld of group '%s' "
+		    "did not succeed (%s)", (long long)j->dep_job, r.target,
+		    field);
+	else
+		sched_say(d->reason, off, "dependency job %lld did not "
+		    "succeed (%s)", (long long)j->dep_job, field);
+	return false;
+}
+
 /* The checks a job passes before any placement (request, hold,
  * dependencies, backoff, group, quota); false with the decision filled
  * when it stops here. */
@@ -287,21 +337,8 @@ sched_visit_checks(struct sched_ctx *c, size_t idx, const int64_t *need,
 		sched_say(d->reason, &off, "held");
 		return false;
 	}
-	if (j->deps == SCHED_DEPS_PENDING) {
-		sched_say(d->reason, &off, "waiting for job %lld (after)",
-		    (long long)j->dep_job);
-		return false;
-	}
-	if (j->deps == SCHED_DEPS_FAILED) {
-		d->verdict = SCHED_VERDICT_NEVER;
-		if (j->dep_job == 0)
-			sched_say(d->reason, &off, "after: '%s' is not one "
-			    "of your jobs (not found)", sched_str(j->dep_ref));
-		else
-			sched_say(d->reason, &off, "dependency job %lld did "
-			    "not succeed (after)", (long long)j->dep_job);
-		return false;
-	}
+	if (j->deps == SCHED_DEPS_PENDING || j->deps == SCHED_DEPS_FAILED)
+		return sched_visit_deps(j, d, &off);
 	if (j->not_before > st->now) {
 		sched_fmt_time(when, sizeof when, j->not_before);
 		sched_say(d->reason, &off, "retry backoff until %s (in %llds)",

@@ -159,7 +159,7 @@ sched_snap_quotas(struct sched_loop *loop, struct sched_snap_store *ss)
  * pass per name or id: the owner's own jobs only, oldest first. */
 static struct sched_depmemo *
 sched_dep_memo(struct sched_loop *loop, const struct store_job *j,
-    const char *ref, int64_t id)
+    const char *ref, int64_t id, bool group)
 {
 	struct store_filter f = { .all = true };
 	struct store_job **found = NULL, *d = NULL;
@@ -168,6 +168,7 @@ sched_dep_memo(struct sched_loop *loop, const struct store_job *j,
 	char *key;
 
 	key = id > 0 ? xprintf("%s\t#%lld", j->owner, (long long)id) :
+	    group ? xprintf("%s\tgroup:%s", j->owner, ref) :
 	    xprintf("%s\t%s/%s", j->owner, j->namespace, ref);
 	if ((m = sched_map_get(&loop->depmemo, key)) != NULL) {
 		free(key);
@@ -181,7 +182,10 @@ sched_dep_memo(struct sched_loop *loop, const struct store_job *j,
 			n = 1;
 		}
 	} else {
-		f.name = ref;
+		if (group)
+			f.group = ref;
+		else
+			f.name = ref;
 		if (store_list(loop->store, &f, &found, &n, NULL) != 0)
 			n = 0;
 	}
@@ -189,7 +193,7 @@ sched_dep_memo(struct sched_loop *loop, const struct store_job *j,
 	m->states = xcalloc(n + 1, sizeof *m->states);
 	for (i = 0; i < n; i++) {
 		if (strcmp(found[i]->namespace, j->namespace) != 0 &&
-		    id == 0)
+		    id == 0 && !group)
 			continue;
 		if (strcmp(found[i]->owner, j->owner) != 0)
 			continue;
@@ -205,58 +209,102 @@ sched_dep_memo(struct sched_loop *loop, const struct store_job *j,
 	return m;
 }
 
-/* The state of the job an `after` entry names (an id, or a name): from
- * this pass's jobs when it is one of them, else from the store.  Only the
+/* What a dependency of kind k makes of the states it names: whether all
+ * ended, whether one ended without success. */
+static enum sched_deps
+sched_dep_verdict(enum after_kind k, bool all_ended, bool any_bad)
+{
+	switch (k) {
+	case AFTER_OK:
+		if (any_bad)
+			return SCHED_DEPS_FAILED;
+		break;
+	case AFTER_ANY:
+		break;
+	case AFTER_FAILED:
+		if (all_ended && !any_bad)
+			return SCHED_DEPS_FAILED;
+		break;
+	}
+	return all_ended ? SCHED_DEPS_SATISFIED : SCHED_DEPS_PENDING;
+}
+
+/* A job's state as this pass knows it: its own view when the job is one
+ * of this pass's, else the store's. */
+static enum store_state
+sched_dep_now(struct sched_loop *loop, int64_t id, enum store_state stored)
+{
+	struct sched_centry *e = sched_jtab_find(&loop->jtab, id);
+
+	return e != NULL ? e->job->state : stored;
+}
+
+/*
+ * The state of what an entry names (common.h: after_parse): a job by id,
+ * the latest job of a name in the same namespace, or every job of a
+ * group, judged by the entry's kind (after: all succeeded; after_any: all
+ * ended; after_failed: all ended, one without success).  Only the
  * submitter's own jobs resolve: another owner's job is "not found" like
  * one that never was, so `after` neither tells whether it exists nor lets
- * one user gate on another's. */
+ * one user gate on another's.  *dep is the job the reason names: one
+ * still running, one that decided, or 0 for not found.
+ */
 static enum sched_deps
 sched_dep_state(struct sched_loop *loop, const struct store_job *j,
     const char *ref, int64_t *dep)
 {
 	struct sched_centry *e;
 	struct sched_depmemo *m;
-	enum store_state st = STORE_FAILED;
-	bool known = false;
+	struct after_ref r;
+	enum store_state st;
+	bool known = false, all_ended = true, any_bad = false;
+	int64_t pending = 0, bad = 0, last = 0;
 	size_t i;
-	char *end;
-	long long id;
 
-	id = strtoll(ref, &end, 10);
-	if (*ref != '\0' && *end == '\0' && id > 0) {
-		if ((e = sched_jtab_find(&loop->jtab, id)) != NULL) {
-			known = strcmp(e->job->owner, j->owner) == 0;
-			st = e->job->state;
-		} else if ((m = sched_dep_memo(loop, j, ref, id))->n > 0) {
-			known = true;
-			st = m->states[0];
-		}
+	*dep = 0;
+	if (after_parse(ref, &r) != 0)
+		return SCHED_DEPS_FAILED;
+	if (r.id > 0 && (e = sched_jtab_find(&loop->jtab, r.id)) != NULL) {
+		if (strcmp(e->job->owner, j->owner) != 0)
+			return SCHED_DEPS_FAILED;
+		known = true;
+		last = r.id;
+		st = e->job->state;
+		all_ended = store_state_is_terminal(st);
+		any_bad = all_ended && st != STORE_SUCCEEDED;
 	} else {
-		/* The latest job of that name in the same namespace. */
-		m = sched_dep_memo(loop, j, ref, 0);
+		m = sched_dep_memo(loop, j, r.target, r.id, r.group);
+		/* A name: its latest job; a group or an id: every one. */
 		for (i = m->n; i > 0; i--) {
-			id = m->ids[i - 1];
-			if (id == j->id)
+			if (m->ids[i - 1] == j->id)
 				continue;
 			known = true;
-			/* This pass's view is the newer one. */
-			if ((e = sched_jtab_find(&loop->jtab, id)) != NULL)
-				st = e->job->state;
-			else
-				st = m->states[i - 1];
-			break;
+			last = m->ids[i - 1];
+			st = sched_dep_now(loop, last, m->states[i - 1]);
+			if (!store_state_is_terminal(st)) {
+				all_ended = false;
+				pending = last;
+			} else if (st != STORE_SUCCEEDED) {
+				any_bad = true;
+				bad = last;
+			}
+			if (!r.group)
+				break;
 		}
 	}
-	if (!known) {
-		*dep = 0;
+	if (!known)
 		return SCHED_DEPS_FAILED;
-	}
-	*dep = id;
-	if (st == STORE_SUCCEEDED)
+	switch (sched_dep_verdict(r.kind, all_ended, any_bad)) {
+	case SCHED_DEPS_PENDING:
+		*dep = pending != 0 ? pending : last;
+		return SCHED_DEPS_PENDING;
+	case SCHED_DEPS_FAILED:
+		*dep = bad != 0 ? bad : last;
+		return SCHED_DEPS_FAILED;
+	default:
+		*dep = last;
 		return SCHED_DEPS_SATISFIED;
-	if (store_state_is_terminal(st))
-		return SCHED_DEPS_FAILED;
-	return SCHED_DEPS_PENDING;
+	}
 }
 
 /* Builds the policy's job from a queued store job. */

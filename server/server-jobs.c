@@ -361,7 +361,7 @@ server_submit_parsed(struct server_req *r, struct server_parsed *p)
 	struct server_submit *w = r->work;
 	json_t *err;
 	size_t i, k;
-	char buf[16];
+	char buf[16], *cause = NULL;
 	int retry;
 
 	w->parsed = p;
@@ -411,6 +411,13 @@ server_submit_parsed(struct server_req *r, struct server_parsed *p)
 			w->ns[w->nchecks] = xstrdup(w->jobs[i].namespace);
 			w->is_job[w->nchecks++] = p->is_job[i];
 		}
+	}
+	/* A misspelt dependency is the submitter's error now, not a job
+	 * that fails a pass later. */
+	if (store_check_after(r->srv->store, w->jobs, w->n, &cause) != 0) {
+		server_reply_error(r, 422, NULL, "nothing queued: %s", cause);
+		free(cause);
+		return;
 	}
 	server_submit_next(r);
 }

@@ -240,6 +240,26 @@ spec_site_pattern(const char *pattern, const char *ns)
 	return s;
 }
 
+/* Appends one dependency field's entries in the stored grammar
+ * (common.h: after_parse): "any:" or "failed:" before each entry of
+ * after_any and after_failed, after and after_ok entries as written. */
+static void
+spec_after_json(json_t *after, const struct spec_node *n, enum after_kind k)
+{
+	static const char *const prefix[] = { "", "any:", "failed:" };
+	size_t i, cnt;
+	const char *s;
+
+	if (n == NULL)
+		return;
+	cnt = n->type == SPEC_NODE_SEQ ? n->n : 1;
+	for (i = 0; i < cnt; i++) {
+		s = n->type == SPEC_NODE_SEQ ? n->kids[i]->s : n->s;
+		json_array_append_new(after, json_sprintf("%s%s", prefix[k],
+		    s));
+	}
+}
+
 /* The stored fields that do not depend on the row. */
 static json_t *
 spec_shared_json(const struct spec_tmpl *t, const struct spec_options *o,
@@ -250,6 +270,7 @@ spec_shared_json(const struct spec_tmpl *t, const struct spec_options *o,
 	json_t *j, *gpu, *types, *prod, *vols, *mounts, *after, *ports;
 	char *claim, *p;
 	size_t i;
+	int k;
 
 	j = json_object();
 	json_object_set_new(j, "v", json_integer(SPEC_JSON_VERSION));
@@ -295,12 +316,8 @@ spec_shared_json(const struct spec_tmpl *t, const struct spec_options *o,
 	json_object_set_new(j, "timeout_s", json_integer(t->timeout_s));
 	json_object_set_new(j, "retries", json_integer(t->retries));
 	after = json_array();
-	if (t->after != NULL && t->after->type == SPEC_NODE_SCALAR)
-		json_array_append_new(after, json_string(t->after->s));
-	else if (t->after != NULL)
-		for (i = 0; i < t->after->n; i++)
-			json_array_append_new(after,
-			    json_string(t->after->kids[i]->s));
+	for (k = AFTER_OK; k <= AFTER_FAILED; k++)
+		spec_after_json(after, t->after[k], (enum after_kind)k);
 	json_object_set_new(j, "after", after);
 	json_object_set_new(j, "max_running", json_integer(t->max_running));
 
@@ -695,6 +712,7 @@ static size_t *
 spec_after_edges(struct spec_after_node *v, size_t n)
 {
 	struct spec_after_node key, *next;
+	struct after_ref ref;
 	size_t *to = NULL, nto = 0, cap = 0, i, k;
 	json_t *j, *e;
 
@@ -702,8 +720,11 @@ spec_after_edges(struct spec_after_node *v, size_t n)
 		j = json_loads(v[i].job->spec_json, 0, NULL);
 		v[i].edges = nto;
 		json_array_foreach(json_object_get(j, "after"), k, e) {
-			if ((key.name = json_string_value(e)) == NULL)
+			if (json_string_value(e) == NULL ||
+			    after_parse(json_string_value(e), &ref) != 0 ||
+			    ref.group)
 				continue;
+			key.name = ref.target;
 			next = bsearch(&key, v, n, sizeof *v, spec_after_cmp);
 			if (next == NULL)
 				continue;

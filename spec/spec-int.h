@@ -135,7 +135,8 @@ struct spec_tmpl {
 	struct spec_node *doc;
 	bool helm;
 	const struct spec_node *name, *ns, *image, *command, *workdir;
-	const struct spec_node *env, *labels, *annotations, *after;
+	const struct spec_node *env, *labels, *annotations;
+	const struct spec_node *after[3]; /* by enum after_kind */
 	const struct spec_node *container_name, *gpu_type_node;
 	const struct spec_node *cpu_node, *memory_node, *shm_node;
 	const struct spec_node *replicas_node, *interactive_node;

@@ -10,7 +10,8 @@
 static const char *const spec_keys[] = { "name", "namespace", "image",
 	"command", "workdir", "env", "gpu", "replicas", "resources", "shm",
 	"scratch", "workload", "interactive", "priority", "timeout", "retries",
-	"after", "labels", "annotations", "sweep", "for_each", "ib",
+	"after", "after_ok", "after_any", "after_failed", "labels",
+	"annotations", "sweep", "for_each", "ib",
 	"container_name", "uid", "gid", "no_gfs", "ports" };
 
 /* The keys of the chart's values template (user/values-template.yaml),
@@ -410,28 +411,58 @@ spec_priority(struct spec_ctx *c, const struct spec_node *n,
 		    "integer from 0 to 1000, not '%s'", s);
 }
 
-/* Reads after: a name or id, or a list of them. */
+/* True when s is a group name as --group takes it: printable UTF-8 of at
+ * most 253 bytes, no control characters. */
+static bool
+spec_is_group_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 253)
+		return false;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* Reads after, after_ok, after_any or after_failed (key): a job name, an
+ * id or "group:NAME", or a list of them. */
 static void
-spec_after(struct spec_ctx *c, const struct spec_node *n, struct spec_tmpl *t)
+spec_after(struct spec_ctx *c, const struct spec_node *k,
+    const struct spec_node *n, struct spec_tmpl *t)
 {
 	const struct spec_node *v;
+	struct after_ref r;
+	enum after_kind kind = strcmp(k->s, "after_any") == 0 ? AFTER_ANY :
+	    strcmp(k->s, "after_failed") == 0 ? AFTER_FAILED : AFTER_OK;
 	size_t i, cnt = n->type == SPEC_NODE_SEQ ? n->n : 1;
+	bool ok;
 
+	if (t->after[kind] != NULL) {
+		spec_error(c, k, "'%s' and '%s' are the same: give one",
+		    k->s, strcmp(k->s, "after") == 0 ? "after_ok" : "after");
+		return;
+	}
 	if (n->type == SPEC_NODE_MAP) {
-		spec_error(c, n, "'after' must be a job name or id, or a list "
-		    "of them");
+		spec_error(c, n, "'%s' must be a job name or id, 'group:NAME', "
+		    "or a list of them", k->s);
 		return;
 	}
 	for (i = 0; i < cnt; i++) {
 		v = n->type == SPEC_NODE_SEQ ? n->kids[i] : n;
-		if (v->type != SPEC_NODE_SCALAR ||
-		    !spec_is_dns_label(v->s, 63)) {
-			spec_error(c, v, "'after' entries must be job names or "
-			    "ids");
-			continue;
-		}
+		ok = v->type == SPEC_NODE_SCALAR && strncmp(v->s, "any:", 4) &&
+		    strncmp(v->s, "failed:", 7) && strncmp(v->s, "ok:", 3) &&
+		    after_parse(v->s, &r) == 0;
+		if (ok && r.group)
+			ok = spec_is_group_name(r.target);
+		else if (ok)
+			ok = spec_is_dns_label(v->s, 63);
+		if (!ok)
+			spec_error(c, v, "'%s' entries must be job names, ids or "
+			    "'group:NAME'", k->s);
 	}
-	t->after = n;
+	t->after[kind] = n;
 }
 
 /* Reads the values of one sweep parameter: a list of scalars. */
@@ -1269,8 +1300,8 @@ spec_tmpl_read(struct spec_ctx *c, struct spec_node *d,
 				    "negative");
 		} else if (strcmp(k->s, "retries") == 0)
 			spec_int(c, v, "retries", 0, 100, &t->retries);
-		else if (strcmp(k->s, "after") == 0)
-			spec_after(c, v, t);
+		else if (strncmp(k->s, "after", 5) == 0)
+			spec_after(c, k, v, t);
 		else if (strcmp(k->s, "sweep") == 0) {
 			if (spec_node_get(d, "for_each") != NULL)
 				spec_error(c, k, "use 'sweep' or 'for_each', "

@@ -5,6 +5,7 @@ store_libstore_a_SOURCES = \
 	store/store-db.c \
 	store/store-delta.c \
 	store/store-job.c \
+	store/store-after.c \
 	store/store-sched.c \
 	store/store-state.c \
 	store/store-wake.c \

@@ -96,6 +96,18 @@ struct store_job_new {
 };
 
 /*
+ * Checks a submission's dependencies before store_submit: every entry of
+ * its jobs' after, after_any and after_failed names a job (by name in the
+ * same namespace, or by id) or a group ("group:NAME") of the same owner,
+ * in the queue or among the jobs themselves.  Reads only.  0, or -1 with
+ * *cause naming the job, the field and the closest name the owner has
+ * ("did you mean"), for the caller to refuse the submission.
+ */
+int store_check_after(struct store *, const struct store_job_new *, size_t,
+    char **cause);
+
+
+/*
  * Records n jobs in one transaction: all or none.  ids (n entries, caller's
  * array) receives the new ids in order.  The jobs of one group given one
  * after another (a sweep, a roster) keep one shared spec text and each
