@@ -39,13 +39,12 @@ is "bob's lab1 runs one too: his group, his limit" "$(running bob)" 1
 A1=$(head -1 "$TMP/a.ids")
 printf 'name: peek\nimage: busybox\ncommand: [true]\nafter: %s\n' "$A1" >"$TMP/peek.yaml"
 printf 'name: none\nimage: busybox\ncommand: [true]\nafter: 99999\n' >"$TMP/none.yaml"
-P=$(q --context bob submit "$TMP/peek.yaml" 2>/dev/null)
-N=$(q --context bob submit "$TMP/none.yaml" 2>/dev/null)
-wait_for 30 sh -c "q() { timeout 60 '$AILAB_QUEUE' --server '$S' \"\$@\"; }; q --context bob why $P 2>&1 | grep -q 'not one of your jobs'"
-q --context bob why "$P" >"$TMP/why.p" 2>&1
-q --context bob why "$N" >"$TMP/why.n" 2>&1
-like "bob's after on alice's job: not found" "$TMP/why.p" "after: '$A1' is not one of your jobs \\(not found\\)"
-like "as for a job that never was" "$TMP/why.n" "after: '99999' is not one of your jobs \\(not found\\)"
+q --context bob submit "$TMP/peek.yaml" >/dev/null 2>"$TMP/why.p"
+rc_p=$?
+q --context bob submit "$TMP/none.yaml" >/dev/null 2>"$TMP/why.n"
+rc_n=$?
+like "bob's after on alice's job: refused at submit as not found ($rc_p)" "$TMP/why.p" "after: job $A1 is not one of your jobs"
+like "as for a job that never was ($rc_n)" "$TMP/why.n" "after: job 99999 is not one of your jobs"
 
 # carol: limit 3 waiting jobs; 3 cancelled, 3 queued, then a retry.
 cat >"$TMP/c.yaml" <<'EOT'

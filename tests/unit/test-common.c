@@ -215,6 +215,37 @@ test_closest(void **state)
 	assert_null(closest_word("frobnicate", words, 4));
 }
 
+/* The stored dependency grammar: kinds, groups, ids, names. */
+static void
+test_after_parse(void **state)
+{
+	struct after_ref r;
+
+	(void)state;
+	assert_int_equal(after_parse("prep", &r), 0);
+	assert_int_equal(r.kind, AFTER_OK);
+	assert_false(r.group);
+	assert_string_equal(r.target, "prep");
+	assert_int_equal(r.id, 0);
+	assert_int_equal(after_parse("any:12", &r), 0);
+	assert_int_equal(r.kind, AFTER_ANY);
+	assert_int_equal(r.id, 12);
+	assert_int_equal(after_parse("failed:group:lab 1", &r), 0);
+	assert_int_equal(r.kind, AFTER_FAILED);
+	assert_true(r.group);
+	assert_string_equal(r.target, "lab 1");
+	assert_int_equal(r.id, 0);
+	assert_int_equal(after_parse("group:7", &r), 0);
+	assert_true(r.group);
+	assert_int_equal(r.id, 0);   /* a group named 7, not job 7 */
+	assert_int_equal(after_parse("ok:007x", &r), 0);
+	assert_int_equal(r.id, 0);
+	assert_int_equal(after_parse("any:", &r), -1);
+	assert_int_equal(after_parse("group:", &r), -1);
+	assert_string_equal(after_kind_field(AFTER_ANY), "after_any");
+	assert_string_equal(after_kind_field(AFTER_OK), "after");
+}
+
 int
 main(void)
 {
@@ -227,6 +258,7 @@ main(void)
 		cmocka_unit_test(test_duration_ms),
 		cmocka_unit_test(test_closest),
 		cmocka_unit_test(test_rfc3339),
+		cmocka_unit_test(test_after_parse),
 	};
 
 	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
