@@ -66,6 +66,8 @@ spec_text_reserve(struct spec_text *b, size_t n)
 static void
 spec_text_add(struct spec_text *b, const char *s, size_t n)
 {
+	if (n == 0)
+		return;
 	spec_text_reserve(b, n);
 	memcpy(b->s + b->len, s, n);
 	b->len += n;
