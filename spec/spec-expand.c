@@ -502,9 +502,9 @@ struct spec_chunk {
  * Memory for one job, freed with its set.  A 10,000-job sweep holds about
  * 12 MB of stored specs: taken a page fault at a time from malloc that was
  * a third of its expansion's time here, so large chunks are mapped with
- * their pages populated in one call.  Chunks double from 16 KiB, so a
- * one-job file maps nothing, or grow at once to hint, the bytes the rest
- * of the template is expected to take.  Under AddressSanitizer every job is its own
+ * their pages populated in one call.  A chunk holds what the rest of the
+ * template is expected to take (hint bytes), at least 16 KiB (so a
+ * one-job file maps nothing) and at most SPEC_CHUNK_MAX.  Under AddressSanitizer every job is its own
  * malloc, so an overrun still hits a red zone.
  */
 static void *
@@ -526,9 +526,11 @@ spec_set_alloc(struct spec_set *set, size_t size, size_t hint)
 
 	size = (size + 15) & ~(size_t)15;
 	if (c == NULL || c->size - c->used < size) {
-		want = c == NULL ? 16384 : c->size * 2;
-		if (c != NULL && hint > want)
-			want = hint;
+		/* Later jobs run a little longer (their index has more
+		 * digits): an eighth more than the hint. */
+		want = hint + hint / 8;
+		if (want < 16384)
+			want = 16384;
 		if (want > SPEC_CHUNK_MAX)
 			want = SPEC_CHUNK_MAX;
 		while (want < sizeof *c + size + 16)
