@@ -202,7 +202,8 @@ test_grid(void **state)
 }
 
 /* Strings jansson escapes (quotes, backslashes, control characters,
- * non-ASCII, U+2028), $$, a list command and a parameter a row lacks. */
+ * non-ASCII, U+2028), $$, a list command, a parameter a row lacks, and
+ * hostile values quoted into a shell-form command where they stand. */
 static void
 test_escaping(void **state)
 {
@@ -228,6 +229,11 @@ test_escaping(void **state)
 	    "name: shelly\n"
 	    "interactive: true\n"
 	    "---\n"
+	    "name: sh\n"
+	    "command: echo ${v} '${v}' \"${v}\" ${v:raw} \\${v}\n"
+	    "sweep: {list: [{v: \"O'Brien\"}, {v: \"$(id) `x` \\\"q\\\" "
+	    "\\\\b\"}, {v: plain}, {v: \"\"}]}\n"
+	    "---\n"
 	    "name: helmish\n"
 	    "command: [\"\\u4e2d\\u6587\"]\n"
 	    "env: {}\n";
@@ -235,8 +241,8 @@ test_escaping(void **state)
 	size_t emitted;
 
 	(void)state;
-	assert_int_equal(compare_text("odd.yaml", text, &o, &emitted), 6);
-	assert_int_equal(emitted, 4);
+	assert_int_equal(compare_text("odd.yaml", text, &o, &emitted), 10);
+	assert_int_equal(emitted, 5);
 }
 
 /* Rosters: CSV with quotes and a byte that is not UTF-8 (jansson refuses
