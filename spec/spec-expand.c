@@ -497,6 +497,7 @@ struct spec_chunk {
 /* Chunks from this size on are mapped with their pages populated. */
 #define SPEC_CHUNK_MAP (256 * 1024)
 #define SPEC_CHUNK_MAX (16 * 1024 * 1024)
+#define SPEC_CHUNK_GROW (1024 * 1024)
 
 /*
  * Memory for one job, freed with its set.  A 10,000-job sweep holds about
@@ -504,7 +505,8 @@ struct spec_chunk {
  * a third of its expansion's time here, so large chunks are mapped with
  * their pages populated in one call.  A chunk holds what the rest of the
  * template is expected to take (hint bytes), at least 16 KiB (so a
- * one-job file maps nothing) and at most SPEC_CHUNK_MAX.  Under AddressSanitizer every job is its own
+ * one-job file maps nothing) or twice the last chunk up to 1 MiB, and at
+ * most SPEC_CHUNK_MAX.  Under AddressSanitizer every job is its own
  * malloc, so an overrun still hits a red zone.
  */
 static void *
@@ -522,15 +524,20 @@ spec_set_alloc(struct spec_set *set, size_t size, size_t hint)
 	set->mem = c;
 	return c + 1;
 #else
+	size_t grow;
 	void *p;
 
 	size = (size + 15) & ~(size_t)15;
 	if (c == NULL || c->size - c->used < size) {
 		/* Later jobs run a little longer (their index has more
-		 * digits): an eighth more than the hint. */
+		 * digits): an eighth more than the hint.  Many one-job
+		 * documents grow the chunks geometrically up to 1 MiB. */
 		want = hint + hint / 8;
-		if (want < 16384)
-			want = 16384;
+		grow = c == NULL ? 16384 : c->size * 2;
+		if (grow > SPEC_CHUNK_GROW)
+			grow = SPEC_CHUNK_GROW;
+		if (want < grow)
+			want = grow;
 		if (want > SPEC_CHUNK_MAX)
 			want = SPEC_CHUNK_MAX;
 		while (want < sizeof *c + size + 16)
