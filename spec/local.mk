@@ -5,6 +5,7 @@ spec_libspec_a_SOURCES = \
 	spec/spec-yaml.c \
 	spec/spec-parse.c \
 	spec/spec-expand.c \
+	spec/spec-emit.c \
 	spec/spec-roster.c \
 	spec/spec-site.c \
 	spec/spec-render.c
@@ -51,5 +52,14 @@ tests_unit_test_spec_bounds_SOURCES = tests/unit/test-spec-bounds.c
 tests_unit_test_spec_bounds_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	$(JANSSON_CFLAGS)
 tests_unit_test_spec_bounds_LDADD = spec/libspec.a common/libcommon.a \
+	$(JANSSON_LIBS) $(YAML_LIBS) $(CMOCKA_LIBS) -lm
+endif
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-spec-emit
+TESTS += tests/unit/test-spec-emit
+tests_unit_test_spec_emit_SOURCES = tests/unit/test-spec-emit.c
+tests_unit_test_spec_emit_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(JANSSON_CFLAGS)
+tests_unit_test_spec_emit_LDADD = spec/libspec.a common/libcommon.a \
 	$(JANSSON_LIBS) $(YAML_LIBS) $(CMOCKA_LIBS) -lm
 endif

@@ -2,18 +2,12 @@
  * rosters, and the stored spec JSON. */
 #include "spec-int.h"
 
+#include <sys/mman.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The variables of one job: parameters, ${index} and ${group}. */
-struct spec_vars {
-	const struct spec_params *p;
-	size_t row;
-	const char *index;
-	const char *group;
-};
 
 /* The value of a variable, or NULL when it is unknown for this job. */
 static const char *
@@ -112,11 +106,10 @@ spec_shell_step(enum spec_quote q, char ch, bool *skip)
 	return q;
 }
 
-/* Substitutes ${var} and $$ in a scalar; NULL (and one diagnostic at the
- * node) for an unknown variable or a broken reference.  In a shell
- * command line (shell set) a value is quoted for where it stands (above)
- * unless written ${var:raw}. */
-static char *
+/* See spec-int.h: ${var} and $$ substituted, or NULL after one
+ * diagnostic at the node.  In a shell command line (shell set) a value is
+ * quoted for where it stands (above) unless written ${var:raw}. */
+char *
 spec_subst(struct spec_ctx *c, const struct spec_node *n,
     const struct spec_vars *vars, bool shell)
 {
@@ -189,12 +182,28 @@ struct spec_expand {
 	const struct spec_options *o;
 	const struct spec_tmpl *t;
 	const char *file;
+	const char *ns;
 	char *group;
-	char *base_name;         /* the template's name without variables */
+	const char *group_kind;  /* NULL when group is */
+	char *gpu_column;        /* spec_job.gpu_type of every job */
 	bool name_has_var;
 	json_t *shared;          /* the fields every job of it has */
-	int failed;
+	size_t nrows;
+	struct spec_emit *emit;  /* NULL: each job's spec dumped from a tree */
 };
+
+/* See spec-int.h: a substituted label value, refused at its node. */
+int
+spec_check_label(struct spec_ctx *c, const struct spec_node *key,
+    const struct spec_node *val, const char *s)
+{
+	if (spec_is_label_value(s))
+		return 0;
+	spec_error(c, val, "label '%s' has value '%s', which is not a valid "
+	    "label value (at most 63 letters, digits, '-', '_' or '.')",
+	    key->s, s);
+	return -1;
+}
 
 /* Substitutes a mapping of strings into a JSON object; -1 on error. */
 static int
@@ -209,11 +218,8 @@ spec_subst_map(struct spec_expand *x, const struct spec_node *m,
 			continue;
 		if ((s = spec_subst(x->c, m->kids[i + 1], vars, false)) == NULL)
 			return -1;
-		if (label_values && !spec_is_label_value(s)) {
-			spec_error(x->c, m->kids[i + 1], "label '%s' has "
-			    "value '%s', which is not a valid label value "
-			    "(at most 63 letters, digits, '-', '_' or '.')",
-			    m->kids[i]->s, s);
+		if (label_values && spec_check_label(x->c, m->kids[i],
+		    m->kids[i + 1], s) != 0) {
 			free(s);
 			return -1;
 		}
@@ -375,60 +381,70 @@ spec_gpu_column(const struct spec_tmpl *t)
 	return s;
 }
 
-/* True when a name may head every object and hostname of a job. */
-static bool
+/* See spec-int.h: a name that may head every object and hostname. */
+bool
 spec_is_job_name(const char *s)
 {
 	return spec_is_dns_label(s, SPEC_MAX_NAME) &&
 	    s[0] >= 'a' && s[0] <= 'z';
 }
 
-/* Expands one row of a template into a job; NULL after a diagnostic. */
-static struct spec_job *
-spec_expand_row(struct spec_expand *x, size_t row)
+/* The name of one row's job (allocated); NULL after a diagnostic. */
+static char *
+spec_row_name(struct spec_expand *x, const struct spec_vars *vars,
+    size_t row)
 {
 	const struct spec_tmpl *t = x->t;
-	struct spec_vars vars;
-	struct spec_job *sj = NULL;
-	char idx[32], *name = NULL, *s;
-	json_t *j, *cmd, *env, *labels, *ann, *params;
-	size_t i;
+	char *name;
 
-	snprintf(idx, sizeof idx, "%zu", row);
-	vars.p = &t->params;
-	vars.row = row;
-	vars.index = idx;
-	vars.group = x->group != NULL ? x->group : "";
-	j = json_deep_copy(x->shared);
 	if (x->name_has_var || t->kind == NULL) {
-		if ((name = spec_subst(x->c, t->name, &vars, false)) == NULL)
-			goto fail;
+		if ((name = spec_subst(x->c, t->name, vars, false)) == NULL)
+			return NULL;
 	} else
 		name = xprintf("%s-%zu", t->name->s, row);
 	if (!spec_is_job_name(name)) {
 		spec_error(x->c, t->name, "job name '%s' must be a DNS-1123 "
 		    "label of at most %d characters that starts with a letter "
 		    "(lowercase letters, digits and '-')", name, SPEC_MAX_NAME);
-		goto fail;
+		free(name);
+		return NULL;
 	}
+	return name;
+}
+
+/*
+ * One row's stored spec built as a jansson tree over a copy of the shared
+ * fields and dumped (allocated): the reference spec-emit.c must match
+ * byte for byte, and the way for templates it does not take.
+ */
+static char *
+spec_tree_row(struct spec_expand *x, const struct spec_vars *vars,
+    const char *name)
+{
+	const struct spec_tmpl *t = x->t;
+	char *s, *text = NULL;
+	json_t *j, *cmd, *env, *labels, *ann, *params;
+	size_t i, row = vars->row;
+
+	j = json_deep_copy(x->shared);
 	json_object_set_new(j, "name", json_string(name));
 	if (t->command != NULL) {
 		cmd = json_array();
 		if (t->command->type == SPEC_NODE_SCALAR) {
-			if ((s = spec_subst(x->c, t->command, &vars,
+			if ((s = spec_subst(x->c, t->command, vars,
 			    true)) == NULL) {
 				json_decref(cmd);
-				goto fail;
+				goto out;
 			}
 			json_array_append_new(cmd, json_string(s));
 			free(s);
 		} else
 			for (i = 0; i < t->command->n; i++) {
-				s = spec_subst(x->c, t->command->kids[i], &vars,
+				s = spec_subst(x->c, t->command->kids[i], vars,
 				    false);
 				if (s == NULL) {
 					json_decref(cmd);
-					goto fail;
+					goto out;
 				}
 				json_array_append_new(cmd, json_string(s));
 				free(s);
@@ -438,8 +454,8 @@ spec_expand_row(struct spec_expand *x, size_t row)
 		    t->command->type == SPEC_NODE_SCALAR));
 	}
 	if (t->workdir != NULL) {
-		if ((s = spec_subst(x->c, t->workdir, &vars, false)) == NULL)
-			goto fail;
+		if ((s = spec_subst(x->c, t->workdir, vars, false)) == NULL)
+			goto out;
 		json_object_set_new(j, "workdir", json_string(s));
 		free(s);
 	}
@@ -449,14 +465,14 @@ spec_expand_row(struct spec_expand *x, size_t row)
 	json_object_set_new(j, "env", env);
 	json_object_set_new(j, "labels", labels);
 	json_object_set_new(j, "annotations", ann);
-	if (spec_subst_map(x, t->env, &vars, env, false) != 0 ||
-	    spec_subst_map(x, t->labels, &vars, labels, true) != 0 ||
-	    spec_subst_map(x, t->annotations, &vars, ann, false) != 0)
-		goto fail;
+	if (spec_subst_map(x, t->env, vars, env, false) != 0 ||
+	    spec_subst_map(x, t->labels, vars, labels, true) != 0 ||
+	    spec_subst_map(x, t->annotations, vars, ann, false) != 0)
+		goto out;
 	if (x->group != NULL) {
 		json_object_set_new(j, "group", json_string(x->group));
-		json_object_set_new(j, "group_kind", json_string(t->kind ?
-		    t->kind : "batch"));
+		json_object_set_new(j, "group_kind",
+		    json_string(x->group_kind));
 	}
 	if (t->kind != NULL) {
 		json_object_set_new(j, "index", json_integer((json_int_t)row));
@@ -468,60 +484,186 @@ spec_expand_row(struct spec_expand *x, size_t row)
 				    t->params.nkeys + i]));
 		json_object_set_new(j, "params", params);
 	}
-
-	sj = xcalloc(1, sizeof *sj);
-	sj->name = name;
-	name = NULL;
-	sj->namespace = xstrdup(json_string_value(json_object_get(j,
-	    "namespace")));
-	sj->group = x->group != NULL ? xstrdup(x->group) : NULL;
-	sj->group_kind = x->group != NULL ? xstrdup(t->kind ? t->kind :
-	    "batch") : NULL;
-	sj->priority = t->priority;
-	sj->gpu_type = spec_gpu_column(t);
-	sj->gpu_count = t->gpu_count;
-	sj->replicas = t->replicas;
-	sj->cpu_milli = t->cpu_milli;
-	sj->memory_bytes = t->memory_bytes;
-	sj->spec_json = json_dumps(j, JSON_COMPACT);
-	if (sj->spec_json == NULL)
+	if ((text = json_dumps(j, JSON_COMPACT)) == NULL)
 		fatalx("spec: out of memory");
-	sj->file = xstrdup(x->file);
-	sj->line = t->doc->line;
+out:
 	json_decref(j);
-	return sj;
-fail:
-	free(name);
-	json_decref(j);
-	return NULL;
+	return text;
 }
 
-/* Frees one job. */
-static void
-spec_job_free(struct spec_job *j)
+/* Copies a string into a job's block, moving *at past it. */
+static char *
+spec_job_put(char **at, const char *s, size_t len)
 {
-	if (j == NULL)
-		return;
-	free(j->name);
-	free(j->namespace);
-	free(j->group);
-	free(j->group_kind);
-	free(j->gpu_type);
-	free(j->spec_json);
-	free(j->file);
-	free(j);
+	char *p = *at;
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	*at += len + 1;
+	return p;
+}
+
+/* A piece of a set's memory, its jobs laid one after another. */
+struct spec_chunk {
+	struct spec_chunk *next;
+	size_t size;             /* of the whole chunk */
+	size_t used;
+	bool mapped;             /* mmap'd, not malloc'd */
+};
+
+/* Chunks from this size on are mapped with their pages populated. */
+#define SPEC_CHUNK_MAP (256 * 1024)
+#define SPEC_CHUNK_MAX (16 * 1024 * 1024)
+#define SPEC_CHUNK_GROW (1024 * 1024)
+
+/*
+ * Memory for one job, freed with its set.  A 10,000-job sweep holds about
+ * 12 MB of stored specs: taken a page fault at a time from malloc that was
+ * a third of its expansion's time here, so large chunks are mapped with
+ * their pages populated in one call.  A chunk holds what the rest of the
+ * template is expected to take (hint bytes), at least 16 KiB (so a
+ * one-job file maps nothing) or twice the last chunk up to 1 MiB, and at
+ * most SPEC_CHUNK_MAX.  Under AddressSanitizer every job is its own
+ * malloc, so an overrun still hits a red zone.
+ */
+static void *
+spec_set_alloc(struct spec_set *set, size_t size, size_t hint)
+{
+	struct spec_chunk *c = set->mem;
+	size_t want;
+#if defined(__SANITIZE_ADDRESS__)
+	(void)hint;
+	want = sizeof *c + size;
+	c = xmalloc(want);
+	c->next = set->mem;
+	c->size = c->used = want;
+	c->mapped = false;
+	set->mem = c;
+	return c + 1;
+#else
+	size_t grow;
+	void *p;
+
+	size = (size + 15) & ~(size_t)15;
+	if (c == NULL || c->size - c->used < size) {
+		/* Later jobs run a little longer (their index has more
+		 * digits): an eighth more than the hint.  Many one-job
+		 * documents grow the chunks geometrically up to 1 MiB. */
+		want = hint + hint / 8;
+		grow = c == NULL ? 16384 : c->size * 2;
+		if (grow > SPEC_CHUNK_GROW)
+			grow = SPEC_CHUNK_GROW;
+		if (want < grow)
+			want = grow;
+		if (want > SPEC_CHUNK_MAX)
+			want = SPEC_CHUNK_MAX;
+		while (want < sizeof *c + size + 16)
+			want *= 2;
+		p = MAP_FAILED;
+#ifdef MAP_POPULATE
+		if (want >= SPEC_CHUNK_MAP)
+			p = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+			    MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+#endif
+		c = p != MAP_FAILED ? p : xmalloc(want);
+		c->mapped = p != MAP_FAILED;
+		c->size = want;
+		c->used = (sizeof *c + 15) & ~(size_t)15;
+		c->next = set->mem;
+		set->mem = c;
+	}
+	p = (char *)c + c->used;
+	c->used += size;
+	return p;
+#endif
+}
+
+/* One job in one piece of its set's memory: the struct, its stored spec
+ * and its strings (a 10,000-job sweep makes no small string per job). */
+static struct spec_job *
+spec_job_make(const struct spec_expand *x, struct spec_set *set,
+    size_t rows_left, const char *name, const char *text, size_t len)
+{
+	struct spec_job *sj;
+	size_t nl = strlen(name), nsl = strlen(x->ns), gl, kl, cl, fl, size;
+	char *at;
+
+	gl = x->group != NULL ? strlen(x->group) + 1 : 0;
+	kl = x->group != NULL ? strlen(x->group_kind) + 1 : 0;
+	cl = strlen(x->gpu_column);
+	fl = strlen(x->file);
+	size = sizeof *sj + len + nl + nsl + gl + kl + cl + fl + 5;
+	sj = spec_set_alloc(set, size, size * rows_left);
+	memset(sj, 0, sizeof *sj);
+	at = (char *)(sj + 1);
+	sj->spec_json = spec_job_put(&at, text, len);
+	sj->name = spec_job_put(&at, name, nl);
+	sj->namespace = spec_job_put(&at, x->ns, nsl);
+	if (x->group != NULL) {
+		sj->group = spec_job_put(&at, x->group, gl - 1);
+		sj->group_kind = spec_job_put(&at, x->group_kind, kl - 1);
+	}
+	sj->gpu_type = spec_job_put(&at, x->gpu_column, cl);
+	sj->file = spec_job_put(&at, x->file, fl);
+	sj->priority = x->t->priority;
+	sj->gpu_count = x->t->gpu_count;
+	sj->replicas = x->t->replicas;
+	sj->cpu_milli = x->t->cpu_milli;
+	sj->memory_bytes = x->t->memory_bytes;
+	sj->line = x->t->doc->line;
+	return sj;
+}
+
+/* Expands one row of a template into a job of the set; NULL after a
+ * diagnostic. */
+static struct spec_job *
+spec_expand_row(struct spec_expand *x, struct spec_set *set, size_t row)
+{
+	const struct spec_tmpl *t = x->t;
+	struct spec_vars vars;
+	struct spec_job *sj = NULL;
+	char idx[32], *name, *tree = NULL;
+	const char *text;
+	size_t len;
+
+	snprintf(idx, sizeof idx, "%zu", row);
+	vars.p = &t->params;
+	vars.row = row;
+	vars.index = idx;
+	vars.group = x->group != NULL ? x->group : "";
+	if ((name = spec_row_name(x, &vars, row)) == NULL)
+		return NULL;
+	if (x->emit != NULL) {
+		if (spec_emit_row(x->emit, &vars, name, &text, &len) != 0)
+			goto out;
+	} else {
+		if ((tree = spec_tree_row(x, &vars, name)) == NULL)
+			goto out;
+		text = tree;
+		len = strlen(tree);
+	}
+	sj = spec_job_make(x, set, x->nrows - row, name, text, len);
+out:
+	free(tree);
+	free(name);
+	return sj;
 }
 
 /* Frees a set and its jobs. */
 void
 spec_set_free(struct spec_set *set)
 {
-	size_t i;
+	struct spec_chunk *c;
 
 	if (set == NULL)
 		return;
-	for (i = 0; i < set->n; i++)
-		spec_job_free(set->jobs[i]);
+	while ((c = set->mem) != NULL) {
+		set->mem = c->next;
+		if (c->mapped)
+			munmap(c, c->size);
+		else
+			free(c);
+	}
 	free(set->jobs);
 	free(set);
 }
@@ -536,15 +678,14 @@ spec_set_add(struct spec_set *set, struct spec_job *j)
 	set->jobs[set->n++] = j;
 }
 
-/* Expands one validated template into the set. */
-static int
+/* See spec-int.h: one validated template's jobs into the set. */
+int
 spec_expand_tmpl(struct spec_ctx *c, const struct spec_options *o,
-    const struct spec_tmpl *t, struct spec_set *set)
+    const struct spec_tmpl *t, struct spec_set *set, enum spec_expand_how how)
 {
 	struct spec_expand x = { .c = c, .o = o, .t = t, .file = c->file };
 	struct spec_job *j;
-	const char *ns;
-	size_t nrows = t->kind != NULL ? t->params.nrows : 1, r;
+	size_t nrows = t->kind != NULL ? t->params.nrows : 1, r, len;
 	int ret = -1;
 
 	if (set->n + nrows > spec_max_jobs(c)) {
@@ -553,12 +694,13 @@ spec_expand_tmpl(struct spec_ctx *c, const struct spec_options *o,
 		    spec_max_jobs(c));
 		return -1;
 	}
-	ns = t->ns != NULL ? t->ns->s : o->default_namespace;
-	if (ns == NULL || ns[0] == '\0') {
+	x.ns = t->ns != NULL ? t->ns->s : o->default_namespace;
+	if (x.ns == NULL || x.ns[0] == '\0') {
 		spec_error(c, t->doc, "no 'namespace' and no default "
 		    "namespace");
 		return -1;
 	}
+	x.nrows = nrows;
 	x.name_has_var = spec_has_var(t->name->s);
 	if (o->group != NULL && o->group[0] != '\0')
 		x.group = xstrdup(o->group);
@@ -578,15 +720,21 @@ spec_expand_tmpl(struct spec_ctx *c, const struct spec_options *o,
 		} else
 			x.group = xstrdup(t->name->s);
 	}
-	x.shared = spec_shared_json(t, o, ns);
+	if (x.group != NULL)
+		x.group_kind = t->kind != NULL ? t->kind : "batch";
+	x.gpu_column = spec_gpu_column(t);
+	x.shared = spec_shared_json(t, o, x.ns);
+	if (how == SPEC_EXPAND_TEXT)
+		x.emit = spec_emit_new(c, t, x.shared, x.group, x.group_kind);
 	for (r = 0; r < nrows; r++) {
-		if ((j = spec_expand_row(&x, r)) == NULL)
+		if ((j = spec_expand_row(&x, set, r)) == NULL)
 			goto out;
 		spec_set_add(set, j);
 		/* Long values times many jobs: bound what a file expands to. */
-		set->bytes += strlen(j->spec_json);
+		len = strlen(j->spec_json);
+		set->bytes += len;
 		if (set->bytes > SPEC_MAX_EXPANDED || (r == 0 &&
-		    strlen(j->spec_json) > SPEC_MAX_EXPANDED / nrows)) {
+		    len > SPEC_MAX_EXPANDED / nrows)) {
 			spec_error(c, t->doc, "the jobs of this file take more "
 			    "than %d MiB once expanded", SPEC_MAX_EXPANDED >>
 			    20);
@@ -595,7 +743,9 @@ spec_expand_tmpl(struct spec_ctx *c, const struct spec_options *o,
 	}
 	ret = 0;
 out:
+	spec_emit_free(x.emit);
 	json_decref(x.shared);
+	free(x.gpu_column);
 	free(x.group);
 	return ret;
 }
@@ -650,7 +800,7 @@ spec_load_buffer(const char *name, const char *buf, size_t len,
 			continue;
 		used++;
 		if (spec_tmpl_read(&c, docs[i], &o, &t) == 0)
-			spec_expand_tmpl(&c, &o, &t, set);
+			spec_expand_tmpl(&c, &o, &t, set, SPEC_EXPAND_TEXT);
 		spec_tmpl_release(&t);
 	}
 	if (c.errors == 0 && used == 0)

@@ -174,6 +174,56 @@ const char *spec_closest(const char *, const char *const *, size_t);
 void spec_unknown_key(struct spec_ctx *, const struct spec_node *,
     const char *, const char *const *, size_t);
 
+/* spec-expand.c */
+/* The variables of one job: parameters, ${index} and ${group}. */
+struct spec_vars {
+	const struct spec_params *p;
+	size_t row;
+	const char *index;
+	const char *group;
+};
+/* A scalar with ${var} and $$ substituted (allocated), or NULL after one
+ * diagnostic at the node (an unknown variable, a broken reference); with
+ * shell set (a shell-form command) each value is quoted for where it
+ * stands, unless written ${var:raw}. */
+char *spec_subst(struct spec_ctx *, const struct spec_node *,
+    const struct spec_vars *, bool shell);
+/* True when a name may head every object and hostname of a job. */
+bool spec_is_job_name(const char *);
+/* 0 when s, the substituted value of label key, is a valid label value;
+ * else -1 after a diagnostic at val. */
+int spec_check_label(struct spec_ctx *, const struct spec_node *key,
+    const struct spec_node *val, const char *s);
+/* How a template's rows become stored specs: written as text past a
+ * prefix dumped once (spec-emit.c), or each dumped from its own jansson
+ * tree, the reference the text must match byte for byte. */
+enum spec_expand_how {
+	SPEC_EXPAND_TEXT,
+	SPEC_EXPAND_TREE,
+};
+/* Adds the jobs of one validated template to a set; 0 or -1 after
+ * diagnostics.  Both ways give the same jobs and the same diagnostics. */
+int spec_expand_tmpl(struct spec_ctx *, const struct spec_options *,
+    const struct spec_tmpl *, struct spec_set *, enum spec_expand_how);
+
+/* spec-emit.c */
+struct spec_emit;
+/*
+ * What writes a template's stored specs as text: the shared fields dumped
+ * once, each job's own fields appended.  NULL when the template has what
+ * only a tree writes alike (a key twice in a mapping or in the params, a
+ * shared object that does not dump): the caller builds trees then.
+ * shared and group are borrowed for the emitter's life.
+ */
+struct spec_emit *spec_emit_new(struct spec_ctx *, const struct spec_tmpl *,
+    const json_t *shared, const char *group, const char *group_kind);
+/* One row's stored spec, the job named name (already checked): *text is
+ * the emitter's until the next call, *len its length; 0, or -1 after a
+ * diagnostic (the same spec_tree_row gives). */
+int spec_emit_row(struct spec_emit *, const struct spec_vars *,
+    const char *name, const char **text, size_t *len);
+void spec_emit_free(struct spec_emit *);
+
 /* spec-render.c */
 bool spec_is_dns_label(const char *, size_t);
 bool spec_is_label_value(const char *);

@@ -118,6 +118,7 @@ struct spec_set {
 	struct spec_job **jobs;
 	size_t n;
 	size_t bytes;            /* of spec_json, bounded by SPEC_MAX_EXPANDED */
+	struct spec_chunk *mem;  /* the jobs' memory: spec-expand.c's alone */
 };
 
 /*
