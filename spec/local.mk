@@ -34,7 +34,8 @@ endif
 SPEC_INTEGRATION_TESTS = \
 	tests/integration/t0101-spec-validate.sh \
 	tests/integration/t0102-spec-submit.sh \
-	tests/integration/t0103-spec-render.sh
+	tests/integration/t0103-spec-render.sh \
+	tests/integration/t0104-spec-roster-ns.sh
 TESTS += $(SPEC_INTEGRATION_TESTS)
 EXTRA_DIST += $(SPEC_INTEGRATION_TESTS)
 

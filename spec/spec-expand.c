@@ -188,6 +188,8 @@ struct spec_expand {
 	char *gpu_column;        /* spec_job.gpu_type of every job */
 	bool name_has_var;
 	json_t *shared;          /* the fields every job of it has */
+	char *ns_own;            /* a row's namespace, when the spec's has
+				  * a variable (a roster's ${s.ns}) */
 	size_t nrows;
 	struct spec_emit *emit;  /* NULL: each job's spec dumped from a tree */
 };
@@ -389,6 +391,47 @@ spec_is_job_name(const char *s)
 	    s[0] >= 'a' && s[0] <= 'z';
 }
 
+/*
+ * Reports an error a roster value causes at its cell (file.csv:line:col)
+ * when the template field n takes a roster column (the first it names),
+ * pointing back at the field; false when it takes none, for the caller to
+ * report at the field.
+ */
+static bool
+spec_roster_error(struct spec_expand *x, const struct spec_vars *vars,
+    const struct spec_node *n, const char *what)
+{
+	const struct spec_params *p = vars->p;
+	const char *v, *end, *file, *val;
+	size_t k, len;
+
+	if (p->cols == NULL || p->file == NULL)
+		return false;
+	for (v = strstr(n->s, "${"); v != NULL; v = strstr(end, "${")) {
+		if ((end = strchr(v + 2, '}')) == NULL)
+			return false;
+		len = (size_t)(end - v - 2);
+		if (len > 4 && memcmp(end - 4, ":raw", 4) == 0)
+			len -= 4;
+		for (k = 0; k < p->nkeys; k++) {
+			if (strlen(p->keys[k]) != len ||
+			    memcmp(p->keys[k], v + 2, len) != 0)
+				continue;
+			val = p->vals[vars->row * p->nkeys + k];
+			file = x->c->file;
+			x->c->file = p->file;
+			spec_error_at(x->c, p->lines[vars->row],
+			    p->cols[vars->row * p->nkeys + k], "%s (column "
+			    "'%s' is '%s'; '%s' at %s:%d:%d)", what,
+			    strchr(p->keys[k], '.') + 1, val ? val : "", n->s,
+			    file, n->line, n->col);
+			x->c->file = file;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* The name of one row's job (allocated); NULL after a diagnostic. */
 static char *
 spec_row_name(struct spec_expand *x, const struct spec_vars *vars,
@@ -403,9 +446,13 @@ spec_row_name(struct spec_expand *x, const struct spec_vars *vars,
 	} else
 		name = xprintf("%s-%zu", t->name->s, row);
 	if (!spec_is_job_name(name)) {
-		spec_error(x->c, t->name, "job name '%s' must be a DNS-1123 "
-		    "label of at most %d characters that starts with a letter "
+		char *what = xprintf("job name '%s' must be a DNS-1123 label "
+		    "of at most %d characters that starts with a letter "
 		    "(lowercase letters, digits and '-')", name, SPEC_MAX_NAME);
+
+		if (!spec_roster_error(x, vars, t->name, what))
+			spec_error(x->c, t->name, "%s", what);
+		free(what);
 		free(name);
 		return NULL;
 	}
@@ -578,6 +625,47 @@ spec_set_alloc(struct spec_set *set, size_t size, size_t hint)
 #endif
 }
 
+/*
+ * A row's namespace, when the spec's names a variable (a roster sending
+ * each student's job to that student's namespace): the fields shared by
+ * the template's jobs (claims, the IB network) depend on it, so they are
+ * made again when it changes from the row before.  0, or -1 with a
+ * diagnostic.
+ */
+static int
+spec_row_namespace(struct spec_expand *x, const struct spec_vars *vars)
+{
+	char *ns;
+
+	if ((ns = spec_subst(x->c, x->t->ns, vars, false)) == NULL)
+		return -1;
+	if (!spec_is_dns_label(ns, 63)) {
+		char *what = xprintf("namespace '%s' is not a DNS-1123 label "
+		    "(lowercase letters, digits and '-')", ns);
+
+		if (!spec_roster_error(x, vars, x->t->ns, what))
+			spec_error(x->c, x->t->ns, "%s (row %zu)", what,
+			    vars->row + 1);
+		free(what);
+		free(ns);
+		return -1;
+	}
+	if (strcmp(ns, x->ns_own) == 0) {
+		free(ns);
+		return 0;
+	}
+	free(x->ns_own);
+	x->ns = x->ns_own = ns;
+	json_decref(x->shared);
+	x->shared = spec_shared_json(x->t, x->o, x->ns);
+	if (x->emit != NULL) {
+		spec_emit_free(x->emit);
+		x->emit = spec_emit_new(x->c, x->t, x->shared, x->group,
+		    x->group_kind);
+	}
+	return 0;
+}
+
 /* One job in one piece of its set's memory: the struct, its stored spec
  * and its strings (a 10,000-job sweep makes no small string per job). */
 static struct spec_job *
@@ -631,6 +719,8 @@ spec_expand_row(struct spec_expand *x, struct spec_set *set, size_t row)
 	vars.row = row;
 	vars.index = idx;
 	vars.group = x->group != NULL ? x->group : "";
+	if (x->ns_own != NULL && spec_row_namespace(x, &vars) != 0)
+		return NULL;
 	if ((name = spec_row_name(x, &vars, row)) == NULL)
 		return NULL;
 	if (x->emit != NULL) {
@@ -723,6 +813,8 @@ spec_expand_tmpl(struct spec_ctx *c, const struct spec_options *o,
 	if (x.group != NULL)
 		x.group_kind = t->kind != NULL ? t->kind : "batch";
 	x.gpu_column = spec_gpu_column(t);
+	if (t->ns != NULL && spec_has_var(t->ns->s))
+		x.ns_own = xstrdup("");
 	x.shared = spec_shared_json(t, o, x.ns);
 	if (how == SPEC_EXPAND_TEXT)
 		x.emit = spec_emit_new(c, t, x.shared, x.group, x.group_kind);
@@ -745,6 +837,7 @@ spec_expand_tmpl(struct spec_ctx *c, const struct spec_options *o,
 out:
 	spec_emit_free(x.emit);
 	json_decref(x.shared);
+	free(x.ns_own);
 	free(x.gpu_column);
 	free(x.group);
 	return ret;

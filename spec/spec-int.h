@@ -114,6 +114,11 @@ struct spec_params {
 	char **vals;             /* nrows * nkeys */
 	size_t nrows;
 	bool borrowed;           /* vals point into the tree: not freed */
+	/* Where each value is in a CSV roster, for errors a value causes:
+	 * the file, each row's line and each cell's column (NULL: none). */
+	char *file;
+	int *lines;              /* nrows */
+	int *cols;               /* nrows * nkeys */
 };
 void spec_params_release(struct spec_params *);
 /* Reads a roster (CSV with a header, or a YAML list of mappings) into

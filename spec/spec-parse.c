@@ -1178,7 +1178,10 @@ spec_tmpl_read(struct spec_ctx *c, struct spec_node *d,
 		} else if (strcmp(k->s, "namespace") == 0) {
 			if (spec_scalar(c, v, "namespace") == NULL)
 				continue;
-			if (!spec_is_dns_label(v->s, 63))
+			/* ${var}: a roster's or sweep's value per job,
+			 * checked once substituted. */
+			if (!spec_is_dns_label(v->s, 63) &&
+			    !spec_has_var(v->s))
 				spec_error(c, v, "'namespace' must be a "
 				    "DNS-1123 label, not '%s'", v->s);
 			else

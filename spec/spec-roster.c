@@ -18,6 +18,9 @@ spec_params_release(struct spec_params *p)
 		free(p->vals[i]);
 	free(p->keys);
 	free(p->vals);
+	free(p->file);
+	free(p->lines);
+	free(p->cols);
 	memset(p, 0, sizeof *p);
 }
 
@@ -115,21 +118,23 @@ int
 spec_csv_parse(const char *buf, size_t len, const char *prefix,
     size_t max_rows, struct spec_params *out, char **cause)
 {
-	const char *p = buf, *end = buf + len;
+	const char *p = buf, *end = buf + len, *bol = buf, *at;
 	char **row = NULL, *f, *why = NULL;
 	size_t n = 0, line = 1, i, cap = 0, rowcap = 0;
 	bool eor, header = true;
-	int ret = -1;
+	int ret = -1, *cols = NULL;
 
 	memset(out, 0, sizeof *out);
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-		p += 3;
+		bol = p += 3;
 	while (p < end) {
 		if (n == 0 && (*p == '\n' || *p == '\r')) {
 			p++;
 			line++;
+			bol = p;
 			continue;
 		}
+		at = p;
 		if (spec_csv_field(&p, end, &f, &eor, &why) != 0) {
 			*cause = xprintf("line %zu: %s", line, why);
 			free(why);
@@ -150,7 +155,9 @@ spec_csv_parse(const char *buf, size_t len, const char *prefix,
 			}
 			rowcap = rowcap == 0 ? 8 : rowcap * 2;
 			row = xreallocarray(row, rowcap, sizeof *row);
+			cols = xreallocarray(cols, rowcap, sizeof *cols);
 		}
+		cols[n] = (int)(at - bol) + 1;
 		row[n++] = f;
 		if (!eor)
 			continue;
@@ -183,16 +190,27 @@ spec_csv_parse(const char *buf, size_t len, const char *prefix,
 				cap = cap == 0 ? 64 : cap * 2;
 				out->vals = xreallocarray(out->vals, cap,
 				    out->nkeys * sizeof *out->vals);
+				out->cols = xreallocarray(out->cols, cap,
+				    out->nkeys * sizeof *out->cols);
+				out->lines = xreallocarray(out->lines, cap,
+				    sizeof *out->lines);
 			}
 			memcpy(&out->vals[out->nrows * out->nkeys], row,
 			    n * sizeof *row);
+			memcpy(&out->cols[out->nrows * out->nkeys], cols,
+			    n * sizeof *cols);
+			out->lines[out->nrows] = (int)line;
 			out->nrows++;
 			n = 0;
 		}
 		for (i = 0; i < n; i++)
 			free(row[i]);
 		n = 0;
-		line++;
+		/* A quoted field may hold line breaks: count them all. */
+		for (; bol < p; bol++)
+			if (*bol == '\n')
+				line++;
+		bol = p;
 	}
 	if (header) {
 		*cause = xstrdup("no header line");
@@ -203,6 +221,7 @@ out:
 	for (i = 0; i < n; i++)
 		free(row[i]);
 	free(row);
+	free(cols);
 	if (ret != 0)
 		spec_params_release(out);
 	return ret;
@@ -331,6 +350,7 @@ spec_roster_load(struct spec_ctx *c, const struct spec_node *at,
 		spec_error(c, at, "roster '%s': %s", full, cause);
 		goto out;
 	}
+	out->file = xstrdup(path);
 	ret = 0;
 out:
 	free(cause);

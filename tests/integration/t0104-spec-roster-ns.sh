@@ -1,0 +1,54 @@
+#!/bin/sh
+# A roster that sends each student's job to that student's namespace
+# (`namespace: ${s.ns}`): each job's namespace and the claims made from it
+# are the row's, on the simulated cluster too; a bad value is an error at
+# its cell of the CSV (file.csv:line:col), pointing back at the spec field
+# that took it, and nothing is queued.
+. "$top_srcdir/tests/lib.sh"
+plan 10
+
+start_kubesim
+ok "ailab-kubesim starts" $?
+cd "$TMP" || exit 1
+printf 'id,ns,name\ns1,alice,Al\ns2,bob,"Bo\nB"\ns3,carol,Ca\n' >class.csv
+cat >lab.yaml <<'EOT'
+name: lab1-${s.id}
+namespace: ${s.ns}
+command: echo ${s.name}
+resources: {cpu: 1, memory: 1Gi}
+annotations: {sim.ailab-queue.io/duration: 2s}
+for_each: {roster: class.csv, as: s}
+EOT
+aq --context admin submit --dry-run -o json lab.yaml >"$TMP/dry.json"
+ok "the roster expands" $?
+is "each job in its row's namespace, its claims made from it" \
+    "$(python3 -c 'import json,sys
+for j in json.load(open(sys.argv[1])):
+    print(j["name"], j["namespace"], j["volumes"][0]["claim"])' "$TMP/dry.json" | tr '\n' ' ')" \
+    "lab1-s1 alice pvc-nfshome-alice lab1-s2 bob pvc-nfshome-bob lab1-s3 carol pvc-nfshome-carol "
+
+printf 'id,ns,name\ns1,alice,Al\ns2,bob,"Bo\nB"\ns3,Carol,Ca\n' >bad-ns.csv
+sed 's/class.csv/bad-ns.csv/' lab.yaml >bad-ns.yaml
+fails "an upper-case namespace in the CSV is refused" 2 aq --context admin submit bad-ns.yaml
+is "  at its cell, after a field over two lines" "$(cat "$TMP/err")" \
+    "bad-ns.csv:5:4: namespace 'Carol' is not a DNS-1123 label (lowercase letters, digits and '-') (column 'ns' is 'Carol'; '\${s.ns}' at bad-ns.yaml:2:12)"
+printf 'id,ns,name\ns1,alice,Al\nS2,bob,Bo\n' >bad-id.csv
+sed 's/class.csv/bad-id.csv/' lab.yaml >bad-id.yaml
+fails "an upper-case id is refused" 2 aq --context admin validate bad-id.yaml
+like "  at its row and column of the CSV" "$TMP/err" "^bad-id.csv:3:1: job name 'lab1-S2' must be a DNS-1123 label .*column 'id' is 'S2'; 'lab1-\\\$\\{s.id\\}' at bad-id.yaml:1:7\\)$"
+is "nothing was queued" "$(aq --context admin ls --all -q | wc -l)" 0
+
+aq --context admin -q submit lab.yaml >/dev/null &&
+timeout 120 "$AILAB_QUEUE" --context admin sched --until-empty --interval 1s \
+    >"$TMP/sched.out" 2>&1
+ok "the TA's roster runs to its end" $?
+curl -sS -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/audit" \
+    >"$TMP/audit.json"
+is "the cluster made each Deployment in its student's namespace" \
+    "$(python3 -c 'import json,sys
+a = json.load(open(sys.argv[1]))
+a = a["items"] if isinstance(a, dict) else a
+print(" ".join(sorted(e.get("namespace", "?") for e in a
+      if e.get("verb") == "create" and e.get("resource") == "deployments")))' \
+    "$TMP/audit.json")" "alice bob carol"
+finish
