@@ -126,3 +126,7 @@ EXTRA_DIST += tests/integration/t0415-sched-ended-objects.sh
 # run twice.
 TESTS += tests/integration/t0416-sched-teardown-crash.sh
 EXTRA_DIST += tests/integration/t0416-sched-teardown-crash.sh
+# A job being torn down gets nothing created: lost with its Service
+# missing, or its teardown cut short by a kill (gdb).
+TESTS += tests/integration/t0417-sched-torn-service.sh
+EXTRA_DIST += tests/integration/t0417-sched-torn-service.sh

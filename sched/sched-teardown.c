@@ -300,6 +300,18 @@ sched_teardown_start(struct sched_loop *loop, const struct store_job *j,
 }
 
 /*
+ * True if a teardown of the job's current attempt has begun: only a
+ * teardown keeps a replica's end, before its first delete.  What of the
+ * attempt is missing then was deleted on purpose (by a teardown a kill cut
+ * short, or one whose other deletes failed) and must not be made again.
+ */
+bool
+sched_attempt_torn(struct sched_loop *loop, const struct store_job *j)
+{
+	return sched_replica_archived(loop, j->id, j->attempts, -1);
+}
+
+/*
  * True if a teardown of the job's current attempt had begun: its logs are
  * kept (only a teardown keeps them) and its workload is gone.  A scheduler
  * killed between a requeue's deletes and its record leaves the job
@@ -313,7 +325,7 @@ sched_teardown_begun(struct sched_loop *loop, const struct store_job *j)
 	    SCHED_OBJ_DEPLOYMENTS)) > 0 || json_array_size(sched_job_objects(
 	    loop, j, SCHED_OBJ_JOBS)) > 0)
 		return false;
-	return sched_replica_archived(loop, j->id, j->attempts, -1);
+	return sched_attempt_torn(loop, j);
 }
 
 /* Deletes one orphan object (NotFound is success). */
