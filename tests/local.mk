@@ -24,6 +24,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t0501-cleanup.sh \
 	tests/integration/t0502-lifecycle.sh \
 	tests/integration/t0503-kube-literal.sh \
+	tests/integration/t0504-cleanup-race.sh \
 	tests/integration/t0651-serve-cli.sh \
 	tests/integration/t0652-serve-cli-tls.sh \
 	tests/integration/t0653-serve-cli-run.sh \
