@@ -62,7 +62,8 @@ SERVER_INTEGRATION_TESTS = \
 	tests/integration/t0607-serve-kick.sh \
 	tests/integration/t0608-serve-parse.sh \
 	tests/integration/t0609-serve-slow-clients.sh \
-	tests/integration/t0610-serve-auth-flood.sh
+	tests/integration/t0610-serve-auth-flood.sh \
+	tests/integration/t0611-serve-hold-busy.sh
 TESTS += $(SERVER_INTEGRATION_TESTS)
 EXTRA_DIST += $(SERVER_INTEGRATION_TESTS) tests/integration/t06-serve-lib.sh
 
