@@ -130,3 +130,7 @@ EXTRA_DIST += tests/integration/t0416-sched-teardown-crash.sh
 # leaving the queue, one the scheduler's user may not use.
 TESTS += tests/integration/t0418-sched-namespaces.sh
 EXTRA_DIST += tests/integration/t0418-sched-namespaces.sh
+# A job being torn down gets nothing created: lost with its Service
+# missing, or its teardown cut short by a kill (gdb).
+TESTS += tests/integration/t0420-sched-torn-service.sh
+EXTRA_DIST += tests/integration/t0420-sched-torn-service.sh

@@ -164,14 +164,12 @@ sched_object_kind(const json_t *o, enum kube_kind *kind)
 }
 
 /*
- * Creates whatever of a job's objects the pass did not see: all of them
- * after an admission, the missing ones after a crash or when something
- * deleted one while the job ran.  Returns the number of creates started,
- * or -1 if the job cannot be rendered.
+ * The objects of a job the pass did not see, created when create is set,
+ * else only counted; the number, or -1 if the job cannot be rendered.
  */
-int
-sched_ensure_objects(struct sched_loop *loop, const struct store_job *j,
-    char **cause)
+static int
+sched_objects_missing(struct sched_loop *loop, const struct store_job *j,
+    bool create, char **cause)
 {
 	struct sched_create *sc;
 	json_t *objs, *o, *id;
@@ -192,6 +190,9 @@ sched_ensure_objects(struct sched_loop *loop, const struct store_job *j,
 			continue;
 		if (sched_object_exists(loop, j, kind, name))
 			continue;
+		n++;
+		if (!create)
+			continue;
 		sc = xcalloc(1, sizeof *sc);
 		sc->loop = loop;
 		sc->job = j;
@@ -201,11 +202,32 @@ sched_ensure_objects(struct sched_loop *loop, const struct store_job *j,
 		loop->inflight++;
 		kube_create_owned(sched_client(loop, j->owner), kind,
 		    j->namespace, o, id, sched_create_cb, sc);
-		n++;
 	}
 	json_decref(id);
 	json_decref(objs);
 	return n;
+}
+
+/*
+ * Creates whatever of a job's objects the pass did not see: all of them
+ * after an admission, the missing ones after a crash or when something
+ * deleted one while the job ran.  Returns the number of creates started,
+ * or -1 if the job cannot be rendered.
+ */
+int
+sched_ensure_objects(struct sched_loop *loop, const struct store_job *j,
+    char **cause)
+{
+	return sched_objects_missing(loop, j, true, cause);
+}
+
+/* See sched-loop-int.h: the count alone, so that a caller can look at
+ * why objects are missing before it makes them again. */
+int
+sched_count_missing(struct sched_loop *loop, const struct store_job *j,
+    char **cause)
+{
+	return sched_objects_missing(loop, j, false, cause);
 }
 
 /* Orders job ids ascending. */

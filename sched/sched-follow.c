@@ -152,11 +152,10 @@ sched_cleanup_active(struct sched_loop *loop, struct store_job *j)
 }
 
 /*
- * A running job's objects, checked every pass: something other than the
- * queue may delete them.  A lost Service is made again (a distributed job
- * needs its rendezvous name); a lost workload cannot be, as the gang's
- * other ranks ran on without it, so the job runs again from the start.
- * True if the job was requeued.
+ * A running job's workloads, checked every pass: something other than the
+ * queue may delete them.  A lost workload cannot be made again, as the
+ * gang's other ranks ran on without it, so the job runs again from the
+ * start.  True if the job was requeued.
  */
 static bool
 sched_running_objects(struct sched_loop *loop, struct store_job *j,
@@ -165,7 +164,7 @@ sched_running_objects(struct sched_loop *loop, struct store_job *j,
 {
 	size_t want = sp->deployment ? (size_t)j->replicas : 1;
 	size_t have = json_array_size(workloads);
-	char *cause = NULL, *reason;
+	char *reason;
 
 	if (obs->state == SCHED_OBS_SUCCEEDED || obs->state == SCHED_OBS_FAILED)
 		return false;
@@ -178,17 +177,43 @@ sched_running_objects(struct sched_loop *loop, struct store_job *j,
 		free(reason);
 		return true;
 	}
-	if (json_array_size(sched_job_objects(loop, j, SCHED_OBJ_SERVICES)) <
-	    (size_t)sp->nservices) {
-		if (sched_ensure_objects(loop, j, &cause) < 0) {
-			sched_note(loop, true, "job %lld: %s", (long long)j->id,
-			    cause);
-			free(cause);
-		} else
-			sched_note(loop, false, "job %lld: re-creating its "
-			    "lost Service", (long long)j->id);
-	}
 	return false;
+}
+
+/*
+ * Makes a live job's missing objects again, once this pass has decided
+ * not to tear it down (a create still in flight would outlive the
+ * teardown): all of an admitted job's, a running job's lost Service (a
+ * distributed job needs its rendezvous name).  Not if this attempt's
+ * teardown had begun: what is missing was deleted on purpose, by a
+ * teardown a kill or a failed delete cut short, and the requeue is
+ * finished instead.  0, or -1 if the job cannot be rendered.
+ */
+static int
+sched_remake_objects(struct sched_loop *loop, struct store_job *j,
+    const struct sched_spec *sp, const struct sched_obs *obs, char **cause)
+{
+	char *reason;
+	int n;
+
+	if (j->state == STORE_RUNNING && json_array_size(sched_job_objects(
+	    loop, j, SCHED_OBJ_SERVICES)) >= (size_t)sp->nservices)
+		return 0;
+	if ((n = sched_count_missing(loop, j, cause)) <= 0)
+		return n;
+	if (sched_attempt_torn(loop, j)) {
+		reason = xprintf("attempt %d was being torn down when the "
+		    "scheduler stopped or a delete failed", j->attempts);
+		sched_requeue(loop, j, obs, reason);
+		free(reason);
+		return 0;
+	}
+	if (sched_ensure_objects(loop, j, cause) < 0)
+		return -1;
+	if (j->state == STORE_RUNNING)
+		sched_note(loop, false, "job %lld: re-creating its lost "
+		    "Service", (long long)j->id);
+	return 0;
 }
 
 /* Follows one admitted or running job: start, end, failure, timeouts. */
@@ -226,21 +251,6 @@ sched_reconcile(struct sched_loop *loop, struct store_job *j)
 		free(reason);
 		goto done;
 	}
-	/*
-	 * An admitted job's missing objects are made again, but not once it
-	 * has ended: this pass tears it down, deleting only the objects the
-	 * cache holds, and a create still in flight would be left behind.
-	 */
-	if (j->state == STORE_ADMITTED && (obs.state == SCHED_OBS_PENDING ||
-	    obs.state == SCHED_OBS_RUNNING) &&
-	    sched_ensure_objects(loop, j, &cause) < 0) {
-		reason = xprintf("cannot render: %s", cause);
-		sched_end(loop, j, NULL, STORE_FAILED, reason);
-		free(reason);
-		free(cause);
-		goto done;
-	}
-
 	if (j->state == STORE_RUNNING && sched_running_objects(loop, j, sp,
 	    workloads, &obs))
 		goto done;
@@ -300,7 +310,16 @@ sched_reconcile(struct sched_loop *loop, struct store_job *j)
 		break;
 	}
 
-	sched_check_timeout(loop, j, sp, pods, &obs);
+	if (sched_check_timeout(loop, j, sp, pods, &obs))
+		goto done;
+	/* Only now: a job this pass tears down gets nothing created, as the
+	 * teardown deletes what the cache holds, not a create in flight. */
+	if (sched_remake_objects(loop, j, sp, &obs, &cause) < 0) {
+		reason = xprintf("cannot render: %s", cause);
+		sched_end(loop, j, NULL, STORE_FAILED, reason);
+		free(reason);
+		free(cause);
+	}
 done:
 	sched_obs_release(&obs);
 	json_decref(pods);

@@ -352,6 +352,10 @@ void sched_reasons_release(struct sched_loop *);
  * be rendered, else the number of creates started. */
 int sched_ensure_objects(struct sched_loop *, const struct store_job *,
     char **cause);
+/* How many of a job's objects the cache does not hold; -1 if it cannot be
+ * rendered. */
+int sched_count_missing(struct sched_loop *, const struct store_job *,
+    char **cause);
 struct kube_client *sched_client(struct sched_loop *, const char *owner);
 
 /* sched-follow.c */
@@ -368,6 +372,7 @@ void sched_follow(struct sched_loop *);
 
 /* sched-teardown.c */
 bool sched_teardown_begun(struct sched_loop *, const struct store_job *);
+bool sched_attempt_torn(struct sched_loop *, const struct store_job *);
 void sched_teardown_start(struct sched_loop *, const struct store_job *,
     const struct sched_obs *, enum sched_after, const char *reason,
     int64_t not_before);

@@ -206,17 +206,25 @@ sched_teardown_delete(struct sched_teardown *t)
 		    t);
 }
 
-/* Adds the job's objects of one kind to a teardown's delete list. */
+/*
+ * Adds the job's objects of one kind to a teardown's delete list, but not
+ * those of a later attempt than the one torn down: a cleanup that read the
+ * job ended may see the objects of a retry made since, which are live.
+ */
 static void
 sched_teardown_add(struct sched_teardown *t, const json_t *objs,
     enum kube_kind kind)
 {
 	const json_t *o;
+	const char *a;
 	size_t i;
 
 	t->objs = xreallocarray(t->objs, t->nobjs + json_array_size(objs) + 1,
 	    sizeof *t->objs);
 	json_array_foreach(objs, i, o) {
+		a = kube_obj_label(o, SCHED_ATTEMPT_LABEL);
+		if (a != NULL && strtol(a, NULL, 10) > t->attempt)
+			continue;
 		t->objs[t->nobjs].kind = kind;
 		t->objs[t->nobjs++].name = xstrdup(kube_obj_name(o));
 	}
@@ -300,6 +308,18 @@ sched_teardown_start(struct sched_loop *loop, const struct store_job *j,
 }
 
 /*
+ * True if a teardown of the job's current attempt has begun: only a
+ * teardown keeps a replica's end, before its first delete.  What of the
+ * attempt is missing then was deleted on purpose (by a teardown a kill cut
+ * short, or one whose other deletes failed) and must not be made again.
+ */
+bool
+sched_attempt_torn(struct sched_loop *loop, const struct store_job *j)
+{
+	return sched_replica_archived(loop, j->id, j->attempts, -1);
+}
+
+/*
  * True if a teardown of the job's current attempt had begun: its logs are
  * kept (only a teardown keeps them) and its workload is gone.  A scheduler
  * killed between a requeue's deletes and its record leaves the job
@@ -313,7 +333,7 @@ sched_teardown_begun(struct sched_loop *loop, const struct store_job *j)
 	    SCHED_OBJ_DEPLOYMENTS)) > 0 || json_array_size(sched_job_objects(
 	    loop, j, SCHED_OBJ_JOBS)) > 0)
 		return false;
-	return sched_replica_archived(loop, j->id, j->attempts, -1);
+	return sched_attempt_torn(loop, j);
 }
 
 /* Deletes one orphan object (NotFound is success). */
@@ -323,7 +343,10 @@ sched_orphan_cb(struct kube_response *r, void *arg)
 	struct sched_loop *loop = arg;
 	char *err;
 
-	if (r->error != NULL && !kube_is_not_found(r->error)) {
+	/* A conflict: the uid precondition failed, the name is another
+	 * object's now (made since the cluster was listed): left alone. */
+	if (r->error != NULL && !kube_is_not_found(r->error) &&
+	    !kube_is_conflict(r->error)) {
 		err = kube_error_string(r->error);
 		sched_note(loop, true, "deleting an orphan: %s", err);
 		free(err);
@@ -339,6 +362,9 @@ sched_delete_orphan(struct sched_loop *loop, enum kube_kind kind,
 	struct kube_delete_opts dopts = {
 		.propagation = KUBE_PROPAGATION_BACKGROUND, .grace_seconds = -1 };
 
+	/* This object, not whatever holds its name when the delete lands. */
+	dopts.uid = json_string_value(json_object_get(json_object_get(o,
+	    "metadata"), "uid"));
 	sched_note(loop, false, "deleting orphan %s %s/%s (job %s/%lld)", what,
 	    kube_obj_namespace(o), kube_obj_name(o), ns, (long long)id);
 	loop->inflight++;
@@ -347,8 +373,36 @@ sched_delete_orphan(struct sched_loop *loop, enum kube_kind kind,
 }
 
 /*
+ * True if the store, read now, says a job is done with (ended and
+ * cleaned) or unknown.  The pass read the queue before the cluster was
+ * listed: a job submitted and admitted in between has objects in the
+ * listing but not in the pass's read.  Its admission was recorded before
+ * its first create, so a read after the listing sees it.
+ */
+static bool
+sched_orphan_job_done(struct sched_loop *loop, int64_t id)
+{
+	struct store_job *j = NULL;
+	char *cause = NULL;
+	bool done;
+
+	if (id <= 0)
+		return true;
+	if (store_get(loop->store, id, &j, &cause) != 0) {
+		/* Unsure: leave its objects for the next cleanup. */
+		sched_note(loop, true, "job %lld: %s", (long long)id, cause);
+		free(cause);
+		return false;
+	}
+	done = j == NULL || (store_state_is_terminal(j->state) && j->cleaned);
+	store_job_free(j);
+	return done;
+}
+
+/*
  * Finds this queue's objects whose job is unknown or already cleaned, and
- * deletes those older than the grace period.  Objects of other queues and
+ * deletes those older than the grace period, whatever the grace never
+ * those of a job the store says is live.  Objects of other queues and
  * objects without our labels are never touched.
  */
 void
@@ -366,12 +420,14 @@ sched_orphans(struct sched_loop *loop)
 	json_t *o;
 	int64_t id, created;
 	size_t i, k, w = 0;
+	int done;
 
 	while (sched_cache_next_job(loop->cc, &w, &ns, &id)) {
 		/* The pass read every job that is not both ended and cleaned:
 		 * any other id is unknown or done with. */
 		if (id > 0 && sched_jtab_find(&loop->jtab, id) != NULL)
 			continue;
+		done = -1;          /* the store not asked yet */
 		for (k = 0; k < nitems(kinds); k++) {
 			json_array_foreach(sched_cache_job_objects(loop->cc, ns,
 			    id, kinds[k].obj), i, o) {
@@ -385,6 +441,10 @@ sched_orphans(struct sched_loop *loop)
 				if (time_parse_rfc3339(ts, &created) != 0 ||
 				    loop->now - created <
 				    loop->opts.grace_s * 1000)
+					continue;
+				if (done == -1)
+					done = sched_orphan_job_done(loop, id);
+				if (!done)
 					continue;
 				loop->ops->delete_orphan(loop, kinds[k].kind,
 				    kinds[k].key, o, ns, id);

@@ -262,7 +262,15 @@ server_submit_flush(evutil_socket_t fd, short ev, void *arg)
 	if (store_submit(srv->store, all, n, ids, &cause) != 0) {
 		log_warnx("submit of %zu jobs: %s", n, cause);
 		free(cause);
-		for (i = 0; i < nb; i++)
+		for (i = 0; i < nb && store_is_busy(srv->store); i++) {
+			/* Another process held the queue: asked again. */
+			evhttp_add_header(evhttp_request_get_output_headers(
+			    batch[i]->req), "Retry-After", "1");
+			server_reply_error(batch[i], 503, NULL, "nothing "
+			    "queued: the queue is busy (another process holds "
+			    "it locked); retry in a moment");
+		}
+		for (; i < nb; i++)
 			server_reply_error(batch[i], 500, NULL, "nothing queued: "
 			    "the queue refused the jobs");
 	} else {
@@ -734,6 +742,21 @@ server_retry_room(struct server_req *r)
 	    r->user->name, max, waiting);
 }
 
+/* An action the store could not take because another process held the
+ * queue locked: nothing was done, so the client may ask again. */
+static json_t *
+server_busy_item(int64_t id)
+{
+	char *msg;
+	json_t *item;
+
+	msg = xprintf("job %" PRId64 ": the queue is busy (another process "
+	    "holds it locked): nothing was done; retry in a moment", id);
+	item = api_action_item(id, false, "busy", msg);
+	free(msg);
+	return item;
+}
+
 /* One action on one job the caller may see, as the local command does it;
  * from_group: a group's retry skips what does not need it. */
 static json_t *
@@ -746,8 +769,11 @@ server_act(struct server_req *r, const char *action, int64_t id,
 	char *cause = NULL, *reason, *msg;
 	json_t *item;
 
-	if (store_get(s, id, &j, &cause) != 0 || j == NULL ||
-	    !server_auth_can_see(r->user, j)) {
+	if (store_get(s, id, &j, &cause) != 0 && store_is_busy(s)) {
+		free(cause);
+		return server_busy_item(id);
+	}
+	if (j == NULL || !server_auth_can_see(r->user, j)) {
 		free(cause);
 		store_job_free(j);
 		msg = xprintf("job %" PRId64 " not found", id);
@@ -766,7 +792,8 @@ server_act(struct server_req *r, const char *action, int64_t id,
 	    r->user->name);
 	if (strcmp(action, "cancel") == 0) {
 		if (store_cancel(s, id, reason, &cr, &cause) != 0) {
-			item = api_action_item(id, false, "conflict", cause);
+			item = store_is_busy(s) ? server_busy_item(id) :
+			    api_action_item(id, false, "conflict", cause);
 		} else if (cr == STORE_CANCEL_DONE) {
 			msg = xprintf("job %" PRId64 " cancelled", id);
 			item = api_action_item(id, true, "cancelled", msg);
@@ -808,7 +835,8 @@ server_act(struct server_req *r, const char *action, int64_t id,
 		    strcmp(action, "release") == 0 ? "released" : "queued";
 
 		if (store_transition(s, id, from, to, reason, &cause) != 0)
-			item = api_action_item(id, false, "conflict", cause);
+			item = store_is_busy(s) ? server_busy_item(id) :
+			    api_action_item(id, false, "conflict", cause);
 		else {
 			msg = xprintf("job %" PRId64 " %s", id, strcmp(word,
 			    "queued") == 0 ? "queued again" : word);
@@ -820,6 +848,18 @@ server_act(struct server_req *r, const char *action, int64_t id,
 	free(reason);
 	store_job_free(j);
 	return item;
+}
+
+/* 503 with a Retry-After for an action the store was too busy to take,
+ * which the client asks again (item is taken). */
+static void
+server_reply_busy(struct server_req *r, json_t *item)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(r->req),
+	    "Retry-After", "1");
+	server_reply_error(r, 503, NULL, "%s", json_string_value(
+	    json_object_get(item, "message")));
+	json_decref(item);
 }
 
 /* POST /v1/jobs/{id}/ACTION. */
@@ -845,6 +885,10 @@ server_action_one(struct server_req *r)
 	}
 	item = server_act(r, r->action, r->id, false);
 	res = json_string_value(json_object_get(item, "result"));
+	if (strcmp(res, "busy") == 0) {
+		server_reply_busy(r, item);
+		return;
+	}
 	if (strcmp(res, "limit_exceeded") == 0) {
 		server_reply_error(r, 403, "LimitExceeded", "%s",
 		    json_string_value(json_object_get(item, "message")));
@@ -874,7 +918,7 @@ server_action_batch(struct server_req *r)
 	json_error_t jerr;
 	json_t *body, *ids, *g, *v, *items, *item;
 	int64_t *gids = NULL;
-	size_t ng = 0, i, visible = 0;
+	size_t ng = 0, i, visible = 0, nbusy;
 	const char *group = NULL;
 	char *cause = NULL;
 	struct store_job *j;
@@ -947,6 +991,17 @@ server_action_batch(struct server_req *r)
 			json_array_append_new(items, item);
 	free(gids);
 	json_decref(body);
+	/* Nothing done, each for a busy queue: safe to ask again whole. */
+	nbusy = 0;
+	json_array_foreach(items, i, item)
+		if (strcmp(json_string_value(json_object_get(item, "result")),
+		    "busy") == 0)
+			nbusy++;
+	if (nbusy > 0 && nbusy == json_array_size(items)) {
+		server_reply_busy(r, json_incref(json_array_get(items, 0)));
+		json_decref(items);
+		return;
+	}
 	/* Every action, a hold too: a held job gives up its place and
 	 * any reservation, which may let others start. */
 	if (r->srv->sched != NULL)

@@ -17,6 +17,7 @@
 /* How long a call keeps retrying while other processes hold the lock. */
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define STORE_RETRY_TOTAL_MS 120000
+#define STORE_SERVER_BUSY_MS 1000
 /* WAL frames (pages) that trigger a checkpoint: about 256 KiB. */
 #define STORE_WAL_FRAMES 64
 
@@ -459,16 +460,18 @@ store_step(struct store *s, sqlite3_stmt *stmt)
 
 	if (stmt == NULL)
 		return SQLITE_ERROR;
+	s->busy = false;
 	for (;;) {
 		rc = sqlite3_step(stmt);
 		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
 			return rc;
-		if (now_ms() - start > STORE_RETRY_TOTAL_MS)
+		if (now_ms() - start > s->retry_total_ms) {
+			s->busy = true;
 			return rc;
+		}
 		sqlite3_reset(stmt);
 		store_backoff(attempt++);
 	}
-	(void)s;
 }
 
 /*
@@ -684,6 +687,7 @@ store_create(const char *path, int target, char **cause)
 	}
 	close(fd);
 	t = xcalloc(1, sizeof *t);
+	t->retry_total_ms = STORE_RETRY_TOTAL_MS;
 	t->path = xstrdup(path);
 	if (sqlite3_open_v2(tmp, &t->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -855,6 +859,7 @@ store_open_at(const char *path, int target, bool read, struct store **out,
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	s->retry_total_ms = STORE_RETRY_TOTAL_MS;
 	if (!s->read_only && sqlite3_db_readonly(s->db, "main") == 1) {
 		*cause = xprintf("%s: the queue database is read-only", path);
 		goto fail;
@@ -977,7 +982,21 @@ store_set_use(struct store *s, enum store_use use, char **cause)
 	    cause) != 0)
 		return -1;
 	s->long_lived = use != STORE_USE_COMMAND;
+	/* The server's one thread answers every user: a queue another
+	 * process keeps locked is reported (store_is_busy) within a second
+	 * or two rather than waited for with every request stalled. */
+	if (use == STORE_USE_SERVER) {
+		sqlite3_busy_timeout(s->db, STORE_SERVER_BUSY_MS);
+		s->retry_total_ms = STORE_SERVER_BUSY_MS;
+	}
 	return 0;
+}
+
+/* See store.h. */
+bool
+store_is_busy(const struct store *s)
+{
+	return s->busy;
 }
 
 /* The file this store was opened on. */

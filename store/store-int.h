@@ -68,6 +68,8 @@ struct store {
 	sqlite3_stmt *stmts[STMT_COUNT];
 	char *queue_id;
 	bool long_lived;         /* store_set_use: not a command */
+	int64_t retry_total_ms;  /* how long a busy statement is retried */
+	bool busy;               /* the last statement gave up busy */
 	bool read_only;          /* store_open_read found it not writable */
 	char *damaged;           /* why a statement did not prepare */
 };

@@ -76,6 +76,9 @@ enum store_use {
 	STORE_USE_SERVER,
 };
 int store_set_use(struct store *, enum store_use, char **cause);
+/* True if the last call failed because another process held the queue
+ * locked for longer than this use waits (a second for the server). */
+bool store_is_busy(const struct store *);
 
 /* A job as submitted: the validated spec as JSON plus the columns the
  * queue filters, orders and schedules by. */

@@ -30,6 +30,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t0419-sched-deps.sh \
 	tests/integration/t0503-kube-literal.sh \
 	tests/integration/t0504-results.sh \
+	tests/integration/t0505-cleanup-race.sh \
 	tests/integration/t0651-serve-cli.sh \
 	tests/integration/t0652-serve-cli-tls.sh \
 	tests/integration/t0653-serve-cli-run.sh \

@@ -1,0 +1,131 @@
+#!/bin/sh
+# A job being torn down gets nothing created for it (found by
+# bench/torture.sh: a Service created twice in one attempt).  Two paths:
+# (1) one pass finds a running gang lost and its Service missing: it must
+# requeue the job without re-creating the Service behind its teardown;
+# (2) a scheduler killed inside that requeue's teardown (gdb, before any
+# delete is sent) whose Service delete is taken to have landed (deleted by
+# hand): once the lost node is back and the gang looks running again, the
+# next scheduler must finish the requeue, not re-create the Service of an
+# attempt it was tearing down.  Asserted on the simulated cluster's audit
+# log: each object is created once per attempt.
+. "$top_srcdir/tests/lib.sh"
+plan 13
+if ! command -v gdb >/dev/null 2>&1; then
+	echo "Bail out! gdb is needed (setup.sh installs it)"
+	exit 1
+fi
+
+start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
+    --speed 10 --audit-log "$TMP/audit.jsonl" ||
+    { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+pass() { timeout 60 "$AILAB_QUEUE" --context alice sched --once >>"$TMP/sched.out" 2>&1; }
+field() { aq show "$1" -o json | python3 -c "import json,sys; print(json.load(sys.stdin)$2)"; }
+fault() {
+	curl -sS -o /dev/null -H 'Authorization: Bearer admin-token' \
+	    -d "$1" "$KUBESIM_URL/sim/faults"
+}
+# until_state ID STATE [ATTEMPT]: passes until the job is in STATE.
+until_state() {
+	n=0
+	while [ $n -lt 40 ]; do
+		pass
+		[ "$(field "$1" '["state"]')" = "$2" ] && { [ -z "${3:-}" ] ||
+		    [ "$(field "$1" '["attempts"]')" = "$3" ]; } && return 0
+		sleep 0.3
+		n=$((n + 1))
+	done
+	return 1
+}
+# node ID: the node of the job's live rank-1 pod.
+node() {
+	kube_get "/api/v1/namespaces/alice/pods?labelSelector=ailab-queue.io%2Fjob-id%3D$1" |
+	    python3 -c '
+import json, sys
+for p in json.load(sys.stdin)["items"]:
+    lb = p["metadata"].get("labels") or {}
+    if lb.get("ailab-queue.io/rank") == "1" and not p["metadata"].get("deletionTimestamp"):
+        print(p["spec"].get("nodeName") or "")'
+}
+# disrupted ID: a pod of the job carries a DisruptionTarget condition.
+disrupted() {
+	kube_get "/api/v1/namespaces/alice/pods?labelSelector=ailab-queue.io%2Fjob-id%3D$1" |
+	    grep -q DisruptionTarget
+}
+settled() { ! disrupted "$1"; }
+# del_service ID: deletes the job's Service as an admin; prints the code.
+del_service() {
+	_svc=$(kube_get "/api/v1/namespaces/alice/services?labelSelector=ailab-queue.io%2Fjob-id%3D$1" |
+	    python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["metadata"]["name"])')
+	curl -s -o /dev/null -w '%{http_code}' -X DELETE \
+	    -H 'Authorization: Bearer admin-token' \
+	    "$KUBESIM_URL/api/v1/namespaces/alice/services/$_svc"
+}
+# creates ID KIND ATTEMPT: objects of KIND of the job created (201) for
+# that attempt, as the audit log has them.
+creates() {
+	python3 -c 'import json, sys
+n = 0
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    lb = e.get("labels") or {}
+    if e.get("verb") == "create" and e.get("resource") == sys.argv[3] \
+            and e.get("code") == 201 and lb.get("ailab-queue.io/job-id") == sys.argv[2] \
+            and lb.get("ailab-queue.io/attempt") == sys.argv[4]:
+        n += 1
+print(n)' "$TMP/audit.jsonl" "$1" "$2" "$3"
+}
+
+cat >"$TMP/ddp.yaml" <<'EOT2'
+name: ddp
+command: torchrun train.py
+replicas: 2
+gpu: {type: any, count: 1}
+annotations: {sim.ailab-queue.io/duration: 2h}
+EOT2
+
+# (1) Lost and missing its Service in the same pass.
+aq --context alice submit -q "$TMP/ddp.yaml" >/dev/null
+until_state 1 running
+ok "job 1, a two-replica gang, runs" $?
+NODE=$(node 1)
+is "its Service is deleted behind the queue's back" "$(del_service 1)" 200
+fault "{\"nodeNotReady\": \"$NODE\", \"evictAfter\": 0}"
+until_state 1 running 2
+ok "the lost gang is sent back and runs again as attempt 2" $?
+is "attempt 1's Service was created once, not again behind its teardown" \
+    "$(creates 1 services 1)" 1
+fault "{\"nodeReady\": \"$NODE\"}"
+aq --context alice cancel 1 >/dev/null
+until_state 1 cancelled
+
+# (2) A requeue's teardown cut short after its logs were kept.
+aq --context alice submit -q "$TMP/ddp.yaml" >/dev/null
+until_state 2 running
+ok "job 2 runs" $?
+NODE=$(node 2)
+fault "{\"nodeNotReady\": \"$NODE\", \"evictAfter\": 0}"
+wait_for 30 disrupted 2
+ok "its rank 1 is evicted from $NODE" $?
+timeout 60 gdb -batch -ex 'break sched_teardown_delete' -ex run -ex kill \
+    --args "$top_builddir/ailab-queue-cluster" --context alice sched --once \
+    >"$TMP/gdb.out" 2>&1
+like "a scheduler stopped in the teardown, before its deletes" "$TMP/gdb.out" \
+    "Breakpoint 1, sched_teardown_delete"
+is "the store still says running, attempt 1" \
+    "$(field 2 '["state"]') $(field 2 '["attempts"]')" "running 1"
+is "the teardown's Service delete landed, its Deployments' did not" \
+    "$(del_service 2)" 200
+# The node comes back: the evicted pod ends, the Deployment's replacement
+# runs, and the gang looks running again, its Service missing.
+fault "{\"nodeReady\": \"$NODE\"}"
+wait_for 60 settled 2
+ok "the evicted pod is gone once its node is back" $?
+until_state 2 running 2
+ok "the next scheduler finishes the requeue: attempt 2 runs" $?
+is "attempt 1's Service was created once, not again" \
+    "$(creates 2 services 1)" 1
+aq why 2 >"$TMP/why" 2>&1; aq show 2 >>"$TMP/why" 2>&1
+like "the history says the teardown was finished" "$TMP/why" \
+    "attempt 1 was being torn down"
+finish

@@ -1,0 +1,95 @@
+#!/bin/sh
+# A hold answers at once whatever else the server is waiting for (found
+# by bench/torture.sh: a hold unanswered for minutes).  The server has
+# one thread: (1) a pass whose creates hang on a slow cluster (a 10-minute
+# latency fault) must not hold up a hold, which records its state and
+# leaves the effect to a later pass; (2) a queue another process keeps
+# locked must not stall the server for minutes in SQLite's busy waits:
+# the hold is answered 503 with a Retry-After at once (nothing done, the
+# client asks again), other requests are served meanwhile, and once the
+# lock goes the hold is taken.  Asserted on the store and, for the pass
+# in progress, on the simulated cluster's own state.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/t06-serve-lib.sh"
+skip_without_serve
+plan 11
+
+start_kubesim || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+start_serve a --no-lease --interval 1s -v ||
+    { echo "Bail out! serve did not start"; exit 1; }
+fault() {
+	curl -sS -o /dev/null -H 'Authorization: Bearer admin-token' \
+	    -d "$1" "$KUBESIM_URL/sim/faults"
+}
+state() { aq show "$1" -o json | python3 -c "import json,sys; print(json.load(sys.stdin)['state'])"; }
+# deployments ID: the job's Deployments in the cluster (/sim is never
+# delayed by faults).
+deployments() {
+	curl -s -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/state" |
+	    python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+n = 0
+def walk(o):
+    global n
+    if isinstance(o, dict):
+        if o.get("kind") == "Deployment" and ((o.get("metadata") or {}).get("labels") or {}).get("ailab-queue.io/job-id") == sys.argv[1]:
+            n += 1
+        for v in o.values():
+            walk(v)
+    elif isinstance(o, list):
+        for v in o:
+            walk(v)
+walk(s)
+print(n)' "$1"
+}
+cat >"$TMP/big.yaml" <<'EOT2'
+name: big
+namespace: alice
+command: python train.py
+gpu: {type: RTX4090D, count: 4}
+resources: {cpu: 2, memory: 8Gi}
+annotations: {sim.ailab-queue.io/duration: 1h}
+EOT2
+
+# (1) Two jobs queued held; then every API request waits 10 minutes.
+is "job 1 is submitted, held" "$(submit alice "$TMP/big.yaml" hold=true)" 201
+is "job 2 is submitted, held" "$(submit alice "$TMP/big.yaml" hold=true)" 201
+fault '{"latencyMs": 600000}'
+is "job 1 is released" "$(api alice POST /v1/jobs/1/release)" 200
+admitted() { [ "$(state 1)" = admitted ]; }
+wait_for 30 admitted
+ok "a pass admits job 1 and sends its creates to the slow cluster" $?
+is "job 2 is released behind it (alice's quota has room for one)" \
+    "$(api alice POST /v1/jobs/2/release)" 200
+is "hold of job 2 is answered while that pass waits for the cluster" \
+    "$(api alice POST /v1/jobs/2/hold)" 200
+is "the store has job 2 held; job 1's Deployment is not in the cluster yet" \
+    "$(state 2) $(deployments 1)" "held 0"
+
+# (2) A queue kept locked by another process until told to let go.
+python3 - "$AILAB_QUEUE_DB" "$TMP" <<'PY' &
+import os, sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=60)
+c.execute("BEGIN IMMEDIATE")
+open(os.path.join(sys.argv[2], "locked"), "w").close()
+while not os.path.exists(os.path.join(sys.argv[2], "unlock")):
+    time.sleep(0.1)
+c.execute("ROLLBACK")
+PY
+LOCKER=$!
+TEST_PIDS="$TEST_PIDS $LOCKER"
+locked() { [ -e "$TMP/locked" ]; }
+wait_for 60 locked
+curl -s -D "$TMP/headers" -o "$TMP/body" -X POST --max-time 60 \
+    -H 'Authorization: Bearer alice-token' "$SERVE_URL/v1/jobs/2/release" >/dev/null
+like "release of job 2 while the queue is locked: 503 at once" "$TMP/headers" \
+    "^HTTP/1.1 503"
+like "with a Retry-After, the client asks again" "$TMP/headers" "^Retry-After: 1"
+is "the server answers other requests meanwhile" "$(api - GET /healthz)" 200
+touch "$TMP/unlock"
+wait "$LOCKER"
+is "once the lock is gone, the release is taken" \
+    "$(api alice POST /v1/jobs/2/release) $(state 2)" "200 queued"
+fault '{"latencyMs": 0}'
+finish
