@@ -304,14 +304,14 @@ const struct cli_cmd cli_cmd_exec = {
 	.name = "exec",
 	.usage = "ID [--rank N] [-c CONTAINER] [-i] [-t] -- CMD [ARG...]",
 	.summary = "run a command in a running job's pod (through kubectl)",
-	.help = "Runs 'kubectl exec' on the pod of the rank (default 0) of the "
-	    "job's current attempt, with the kubeconfig, context and namespace "
-	    "ailab-queue uses; kubectl speaks WebSocket (v5.channel.k8s.io, "
-	    "SPDY as its fallback) to the API server.  The command's words go "
-	    "to kubectl as separate arguments after '--', never through a "
-	    "shell.  The exit status is the command's.  The job must be "
-	    "running.  Through a queue server exec needs a kubeconfig of your "
-	    "own: the server does not proxy it.",
+	.help = "Runs 'kubectl exec' on the pod of the rank (default 0) of the\n"
+	    "job's current attempt, with the kubeconfig, context and\n"
+	    "namespace ailab-queue uses; kubectl speaks WebSocket\n"
+	    "(v5.channel.k8s.io, SPDY as its fallback) to the API server. The\n"
+	    "command's words go to kubectl as separate arguments after '--',\n"
+	    "never through a shell. The exit status is the command's. The job\n"
+	    "must be running. Through a queue server exec needs a kubeconfig\n"
+	    "of your own: the server does not proxy it.",
 	.opts = cmd_exec_opts,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
 	.min_args = 2,
@@ -323,10 +323,10 @@ const struct cli_cmd cli_cmd_shell = {
 	.name = "shell",
 	.usage = "ID [--rank N] [-c CONTAINER]",
 	.summary = "an interactive shell in a running job's pod",
-	.help = "exec -i (and -t when stdin is a terminal) of /bin/bash in the "
-	    "container, or /bin/sh when it has no /bin/bash: the container's "
-	    "sh runs 'if [ -x /bin/bash ]; then exec /bin/bash; else exec "
-	    "/bin/sh; fi'.  Everything else is as for exec.",
+	.help = "exec -i (and -t when stdin is a terminal) of /bin/bash in the\n"
+	    "container, or /bin/sh when it has no /bin/bash: the container's\n"
+	    "sh runs 'if [ -x /bin/bash ]; then exec /bin/bash; else exec\n"
+	    "/bin/sh; fi'. Everything else is as for exec.",
 	.opts = cmd_shell_opts,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
 	.min_args = 1,
