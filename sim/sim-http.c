@@ -373,6 +373,9 @@ sim_authorize(struct sim_call *c, const char *verb, enum sim_rt rt,
     const char *ns, const char *name)
 {
 	const struct sim_rtype *t = &sim_rtypes[rt];
+	/* The apiserver names a subresource it refuses, as "pods/exec". */
+	const char *res = rt == SIM_RT_PODS && c->sub != NULL &&
+	    strcmp(c->sub, "exec") == 0 ? "pods/exec" : t->name;
 	char *q, *m, *where;
 
 	/* The apiserver's RequestInfo puts a namespace in itself. */
@@ -391,11 +394,11 @@ sim_authorize(struct sim_call *c, const char *verb, enum sim_rt rt,
 	if (name != NULL)
 		m = xprintf("%s \"%s\" is forbidden: User \"%s\" cannot %s "
 		    "resource \"%s\" in API group \"%s\" %s", q, name,
-		    c->user->name, verb, t->name, t->group, where);
+		    c->user->name, verb, res, t->group, where);
 	else
 		m = xprintf("%s is forbidden: User \"%s\" cannot %s resource "
 		    "\"%s\" in API group \"%s\" %s", q, c->user->name, verb,
-		    t->name, t->group, where);
+		    res, t->group, where);
 	sim_reply_status(c, 403, "Forbidden", m, sim_details(rt, name));
 	free(m);
 	free(q);

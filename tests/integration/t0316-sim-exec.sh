@@ -67,8 +67,8 @@ like "... (kubectl reads the pod first)" "$TMP/err" \
     'pods "pb" is forbidden: User "alice" cannot get resource "pods" in API group "" in the namespace "bob"'
 is "the exec itself is forbidden in bob's namespace" \
     "$(api POST '/api/v1/namespaces/bob/pods/pb/exec?command=id&container=main' alice-token)" 403
-like "... create on pods, in the apiserver's words" "$TMP/body" \
-    'pods \\"pb\\" is forbidden: User \\"alice\\" cannot create resource \\"pods\\" in API group \\"\\" in the namespace \\"bob\\"'
+like "... create on pods/exec, in the apiserver's words" "$TMP/body" \
+    'pods \\"pb\\" is forbidden: User \\"alice\\" cannot create resource \\"pods/exec\\" in API group \\"\\" in the namespace \\"bob\\"'
 is "/sim/audit has alice's exec of p1" "$(api GET /sim/audit admin-token; echo; jget '" ".join("%s %s %s/%s %s %s" % (e["user"], e["verb"], e["resource"], e.get("subresource"), e["name"], e.get("code")) for e in (d["items"] if isinstance(d, dict) else d) if e.get("subresource") == "exec" and e["name"] == "p1")')" \
     "200
 alice create pods/exec p1 101 alice create pods/exec p1 101 alice create pods/exec p1 400 alice create pods/exec p1 400"
