@@ -41,6 +41,8 @@ const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_retry,
 	&cli_cmd_wait,
 	CLI_CLUSTER_CMD(cli_cmd_logs, "logs"),
+	CLI_CLUSTER_CMD(cli_cmd_exec, "exec"),
+	CLI_CLUSTER_CMD(cli_cmd_shell, "shell"),
 	CLI_CLUSTER_CMD(cli_cmd_cleanup, "cleanup"),
 	&cli_cmd_report,
 	CLI_CLUSTER_CMD(cli_cmd_demo, "demo"),

@@ -298,6 +298,8 @@ extern const struct cli_cmd cli_cmd_why;
 extern const struct cli_cmd cli_cmd_retry;
 extern const struct cli_cmd cli_cmd_wait;
 extern const struct cli_cmd cli_cmd_logs;
+extern const struct cli_cmd cli_cmd_exec;
+extern const struct cli_cmd cli_cmd_shell;
 extern const struct cli_cmd cli_cmd_cleanup;
 extern const struct cli_cmd cli_cmd_demo;
 extern const struct cli_cmd cli_cmd_report;

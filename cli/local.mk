@@ -43,6 +43,7 @@ cli_libclicluster_a_SOURCES = \
 	cli/cmd-whoami.c \
 	cli/cmd-sched.c \
 	cli/cmd-logs.c \
+	cli/cmd-exec.c \
 	cli/cmd-cleanup.c \
 	cli/cmd-completion.c \
 	cli/cmd-demo.c

@@ -21,7 +21,8 @@ sim_libsim_a_SOURCES = \
 	sim/sim-patch.c \
 	sim/sim-valid.c \
 	sim/sim-node.c \
-	sim/sim-endpoints.c
+	sim/sim-endpoints.c \
+	sim/sim-exec.c
 # Only common/ and sim/ on the include path: sim shares nothing else.
 SIM_CPPFLAGS = -D_GNU_SOURCE -include $(top_builddir)/config.h \
 	-I$(top_srcdir)/common -I$(top_srcdir)/sim
@@ -52,7 +53,8 @@ SIM_TESTS = \
 	tests/integration/t0312-sim-builtin.sh \
 	tests/integration/t0313-sim-validation.sh \
 	tests/integration/t0314-sim-storage.sh \
-	tests/integration/t0315-sim-audit.sh
+	tests/integration/t0315-sim-audit.sh \
+	tests/integration/t0316-sim-exec.sh
 TESTS += $(SIM_TESTS)
 EXTRA_DIST += $(SIM_TESTS) tests/sim sim/gen-schema.py
 

@@ -68,6 +68,7 @@ static void sim_http_cb(struct evhttp_request *, void *);
 static void sim_audit_code(struct sim_call *, int);
 static void sim_audit_commit(struct sim_call *);
 static void sim_serve(struct sim *, struct evhttp_request *);
+static void sim_exec_route(struct sim_call *);
 
 /* The reason phrase for a status code. */
 static const char *
@@ -372,6 +373,9 @@ sim_authorize(struct sim_call *c, const char *verb, enum sim_rt rt,
     const char *ns, const char *name)
 {
 	const struct sim_rtype *t = &sim_rtypes[rt];
+	/* The apiserver names a subresource it refuses, as "pods/exec". */
+	const char *res = rt == SIM_RT_PODS && c->sub != NULL &&
+	    strcmp(c->sub, "exec") == 0 ? "pods/exec" : t->name;
 	char *q, *m, *where;
 
 	/* The apiserver's RequestInfo puts a namespace in itself. */
@@ -390,11 +394,11 @@ sim_authorize(struct sim_call *c, const char *verb, enum sim_rt rt,
 	if (name != NULL)
 		m = xprintf("%s \"%s\" is forbidden: User \"%s\" cannot %s "
 		    "resource \"%s\" in API group \"%s\" %s", q, name,
-		    c->user->name, verb, t->name, t->group, where);
+		    c->user->name, verb, res, t->group, where);
 	else
 		m = xprintf("%s is forbidden: User \"%s\" cannot %s resource "
 		    "\"%s\" in API group \"%s\" %s", q, c->user->name, verb,
-		    t->name, t->group, where);
+		    res, t->group, where);
 	sim_reply_status(c, 403, "Forbidden", m, sim_details(rt, name));
 	free(m);
 	free(q);
@@ -2013,6 +2017,10 @@ sim_resource(struct sim_call *c, char **s, int n)
 		    "resource", NULL);
 		return;
 	}
+	if (rt == SIM_RT_PODS && c->sub != NULL && strcmp(c->sub, "exec") == 0) {
+		sim_exec_route(c);
+		return;
+	}
 	if (c->sub != NULL && strcmp(c->sub, "status") != 0 &&
 	    !(rt == SIM_RT_PODS && strcmp(c->sub, "log") == 0)) {
 		sim_reply_status(c, 404, "NotFound",
@@ -2512,6 +2520,50 @@ sim_nodelay(struct evhttp_request *req)
 	fd = bufferevent_getfd(bev);
 	if (fd >= 0)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+/*
+ * pods/exec: "create" on pods/exec for GET (the WebSocket upgrade, as
+ * since Kubernetes 1.31) and POST; the stream itself is sim-exec.c's.
+ */
+static void
+sim_exec_route(struct sim_call *c)
+{
+	struct evkeyval *kv;
+	char *argv[SIM_EXEC_MAX_ARGS], *msg = NULL;
+	size_t argc = 0;
+	json_t *pod;
+	int code;
+
+	if (c->method != EVHTTP_REQ_GET && c->method != EVHTTP_REQ_POST) {
+		sim_reply_status(c, 405, "MethodNotAllowed", "the server does "
+		    "not allow this method on the requested resource", NULL);
+		return;
+	}
+	if (sim_authorize(c, "create", SIM_RT_PODS, c->ns, c->name) != 0)
+		return;
+	if ((pod = sim_get(c->sim, SIM_RT_PODS, c->ns, c->name)) == NULL) {
+		sim_not_found(c, SIM_RT_PODS, c->name);
+		return;
+	}
+	sim_audit_object(c, pod);
+	TAILQ_FOREACH(kv, &c->q, next)
+		if (strcmp(kv->key, "command") == 0) {
+			if (argc == SIM_EXEC_MAX_ARGS) {
+				sim_reply_status(c, 400, "BadRequest",
+				    "too many command arguments", NULL);
+				return;
+			}
+			argv[argc++] = kv->value;
+		}
+	if (sim_exec_start(c->req, pod, sim_q(c, "container"), argv, argc,
+	    &code, &msg) != 0) {
+		sim_reply_status(c, code, code == 400 ? "BadRequest" :
+		    "InternalError", msg, NULL);
+		free(msg);
+		return;
+	}
+	sim_audit_code(c, 101);
 }
 
 /* Parses, authenticates and routes one request. */

@@ -523,4 +523,9 @@ void sim_endpoints_note(struct sim *, enum sim_rt, json_t *old, json_t *new);
 /* Syncs the Endpoints and EndpointSlices of the Services noted. */
 void sim_endpoints_pass(struct sim *);
 
+/* sim-exec.c: pods/exec over WebSocket (v5/v4.channel.k8s.io). */
+#define SIM_EXEC_MAX_ARGS 256
+int sim_exec_start(struct evhttp_request *, json_t *pod, const char *ctr,
+    char **argv, size_t argc, int *code, char **msg);
+
 #endif
