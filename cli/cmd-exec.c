@@ -202,7 +202,7 @@ cmd_exec_find(struct cli_ctx *ctx, const struct store_job *j, int rank,
 	int ret;
 
 	if (cli_queue(ctx) != &cli_queue_local) {
-		if ((ret = cli_remote_logs(ctx, j->id, rank, 0, &log)) !=
+		if ((ret = cli_remote_logs(ctx, j->id, rank, 0, 0, &log)) !=
 		    CLI_EXIT_OK)
 			return ret;
 		free(log.text);
