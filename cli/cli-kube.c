@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kube.h"
+#include "spec.h"
 
 /* Frees the client and the event base when the run ends. */
 static void
@@ -108,4 +109,37 @@ cli_kube_as(struct cli_ctx *ctx, const char *user, char **cause)
 		return NULL;
 	opts.impersonate_user = user;
 	return kube_client_new(cli_base(ctx), cfg, &opts, cause);
+}
+
+/* See cli.h.  The rank is picked from the answer, not the selector:
+ * Indexed Job pods carry it in an annotation, which a selector cannot
+ * match. */
+int
+cli_job_pod(struct cli_ctx *ctx, const struct store_job *j, int rank,
+    json_t **pod)
+{
+	struct kube_client *kube;
+	struct kube_list_opts lo = { 0 };
+	struct kube_response *resp;
+	char *sel, *err;
+
+	*pod = NULL;
+	if ((kube = cli_kube(ctx)) == NULL)
+		return -1;
+	sel = spec_job_selector(store_queue_id(cli_store(ctx)), j->id);
+	lo.label_selector = sel;
+	resp = kube_wait(kube, kube_list(kube, KUBE_PODS, j->namespace, &lo,
+	    NULL, NULL));
+	free(sel);
+	if (resp->error != NULL) {
+		err = kube_error_string(resp->error);
+		cli_error(ctx, "listing the job's pods: %s", err);
+		free(err);
+		kube_response_free(resp);
+		return -1;
+	}
+	*pod = json_deep_copy(spec_pick_pod(kube_list_items(resp->body), rank,
+	    j->attempts));
+	kube_response_free(resp);
+	return 0;
 }

@@ -217,6 +217,11 @@ const char *cli_default_namespace(struct cli_ctx *);
  * prints the error and returns NULL if the kubeconfig is missing or
  * broken. */
 struct kube_client *cli_kube(struct cli_ctx *);
+/* cli-kube.c: the pod of a rank of a job's current attempt on the
+ * cluster, as logs and exec find it: 0 with *pod (a copy to decref, NULL
+ * when there is none), or -1 after printing why the list failed. */
+int cli_job_pod(struct cli_ctx *, const struct store_job *, int rank,
+    json_t **pod);
 /* cli-kube.c: a client acting as user (Impersonate-User); NULL, *cause. */
 struct kube_client *cli_kube_as(struct cli_ctx *, const char *user,
     char **cause);

@@ -69,29 +69,10 @@ cmd_exec_has_program(const char *name)
 static json_t *
 cmd_exec_local_pod(struct cli_ctx *ctx, const struct store_job *j, int rank)
 {
-	struct kube_client *kube;
-	struct kube_list_opts lo = { 0 };
-	struct kube_response *resp;
 	json_t *pod;
-	char *sel, *err;
 
-	if ((kube = cli_kube(ctx)) == NULL)
+	if (cli_job_pod(ctx, j, rank, &pod) != 0)
 		return NULL;
-	sel = spec_job_selector(store_queue_id(cli_store(ctx)), j->id);
-	lo.label_selector = sel;
-	resp = kube_wait(kube, kube_list(kube, KUBE_PODS, j->namespace, &lo,
-	    NULL, NULL));
-	free(sel);
-	if (resp->error != NULL) {
-		err = kube_error_string(resp->error);
-		cli_error(ctx, "listing the job's pods: %s", err);
-		free(err);
-		kube_response_free(resp);
-		return NULL;
-	}
-	pod = json_deep_copy(spec_pick_pod(kube_list_items(resp->body), rank,
-	    j->attempts));
-	kube_response_free(resp);
 	if (pod == NULL)
 		cli_error(ctx, "job %lld has no pod for rank %d in attempt %d",
 		    (long long)j->id, rank, j->attempts);

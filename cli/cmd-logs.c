@@ -144,34 +144,15 @@ cmd_logs_live(struct cli_ctx *ctx, const struct store_job *j,
     const struct cmd_logs_req *q)
 {
 	struct kube_client *kube;
-	struct kube_list_opts lo = { 0 };
 	struct kube_log_opts opts = { .tail_lines = (int)q->tail };
-	struct kube_response *resp, *logs;
+	struct kube_response *logs;
 	json_t *pod, *cs;
-	char *sel, *err;
+	char *err;
 	int ret = CLI_EXIT_FAIL;
 
-	if ((kube = cli_kube(ctx)) == NULL)
+	if (cli_job_pod(ctx, j, q->rank, &pod) != 0 || pod == NULL)
 		return -1;
-	/* The rank is picked from the answer: Indexed Job pods carry it in
-	 * an annotation, which a selector cannot match. */
-	sel = spec_job_selector(store_queue_id(cli_store(ctx)), j->id);
-	lo.label_selector = sel;
-	resp = kube_wait(kube, kube_list(kube, KUBE_PODS, j->namespace, &lo,
-	    NULL, NULL));
-	free(sel);
-	if (resp->error != NULL) {
-		err = kube_error_string(resp->error);
-		cli_error(ctx, "listing the job's pods: %s", err);
-		free(err);
-		kube_response_free(resp);
-		return -1;
-	}
-	pod = spec_pick_pod(kube_list_items(resp->body), q->rank, j->attempts);
-	if (pod == NULL) {
-		kube_response_free(resp);
-		return -1;
-	}
+	kube = cli_kube(ctx);
 	/* The wrapper's first run is the previous container once it ended. */
 	cs = json_array_get(json_object_get(json_object_get(pod, "status"),
 	    "containerStatuses"), 0);
@@ -190,7 +171,7 @@ cmd_logs_live(struct cli_ctx *ctx, const struct store_job *j,
 	} else
 		ret = CLI_EXIT_OK;
 	kube_response_free(logs);
-	kube_response_free(resp);
+	json_decref(pod);
 	return ret;
 }
 
