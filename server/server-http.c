@@ -621,9 +621,10 @@ server_is_any_host(const char *host)
 	return false;
 }
 
-/* See server.h. */
-bool
-server_listen_is_loopback(const char *listen)
+/* Whether the host of a --listen value passes a test; false when the
+ * value does not parse. */
+static bool
+server_listen_host_is(const char *listen, bool (*test)(const char *))
 {
 	char *host = NULL, *cause = NULL;
 	int p;
@@ -633,26 +634,23 @@ server_listen_is_loopback(const char *listen)
 		free(cause);
 		return false;
 	}
-	yes = server_is_loopback_host(host);
+	yes = test(host);
 	free(host);
 	return yes;
 }
 
 /* See server.h. */
 bool
+server_listen_is_loopback(const char *listen)
+{
+	return server_listen_host_is(listen, server_is_loopback_host);
+}
+
+/* See server.h. */
+bool
 server_listen_is_any(const char *listen)
 {
-	char *host = NULL, *cause = NULL;
-	int p;
-	bool yes;
-
-	if (server_parse_listen(listen, &host, &p, &cause) != 0) {
-		free(cause);
-		return false;
-	}
-	yes = server_is_any_host(host);
-	free(host);
-	return yes;
+	return server_listen_host_is(listen, server_is_any_host);
 }
 
 /* See server.h. */
