@@ -18,6 +18,8 @@ static const struct cli_opt cmd_submit_opts[] = {
 	  "record NAME as the jobs' owner instead of the local user" },
 	{ "wait", 'w', CLI_OPT_FLAG, NULL,
 	  "follow the jobs until they end; exit 0 only if all succeeded" },
+	{ "append", 0, CLI_OPT_FLAG, NULL,
+	  "add a roster's jobs to its group even if it has some already" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -227,7 +229,9 @@ cmd_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 	ret = CLI_EXIT_FAIL;
 	if ((s = cli_store(ctx)) == NULL)
 		goto out;
-	if (store_check_after(s, jobs, n, &cause) != 0) {
+	if ((!cli_flag(ctx, "append") &&
+	    store_check_groups(s, jobs, n, &cause) != 0) ||
+	    store_check_after(s, jobs, n, &cause) != 0) {
 		cli_error(ctx, "nothing queued: %s", cause);
 		free(cause);
 		ret = CLI_EXIT_USAGE;

@@ -205,3 +205,52 @@ out:
 		sqlite3_finalize(a.q[k]);
 	return ret;
 }
+
+/* See store.h.  Only rosters: a class resubmitted by mistake would add a
+ * second job per student under the same names; a sweep resubmitted is
+ * more often meant (another seed), and its names number on. */
+int
+store_check_groups(struct store *s, const struct store_job_new *jobs,
+    size_t n, char **cause)
+{
+	static const char sql[] = "SELECT count(*) FROM jobs j JOIN groups g "
+	    "ON g.id = j.group_id WHERE g.name = ?1 AND j.owner = ?2";
+	sqlite3_stmt *st = NULL;
+	const char *last = NULL;
+	int64_t count;
+	size_t i;
+	int ret = -1;
+
+	for (i = 0; i < n; i++) {
+		if (jobs[i].group == NULL || jobs[i].group_kind == NULL ||
+		    strcmp(jobs[i].group_kind, "roster") != 0 ||
+		    (last != NULL && strcmp(last, jobs[i].group) == 0))
+			continue;
+		last = jobs[i].group;
+		if (st == NULL && sqlite3_prepare_v2(s->db, sql, -1, &st,
+		    NULL) != SQLITE_OK) {
+			store_error(s, cause, "checking groups");
+			goto out;
+		}
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, jobs[i].group, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, jobs[i].owner != NULL ?
+		    jobs[i].owner : "", -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			store_error(s, cause, "checking groups");
+			goto out;
+		}
+		if ((count = sqlite3_column_int64(st, 0)) > 0) {
+			*cause = xprintf("the roster's group '%s' already has "
+			    "%lld of your jobs: submitting it again would add "
+			    "a second job per row under the same names; give "
+			    "--append to add these, or --group NAME for a new "
+			    "group", jobs[i].group, (long long)count);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}

@@ -108,6 +108,11 @@ struct store_job_new {
  */
 int store_check_after(struct store *, const struct store_job_new *, size_t,
     char **cause);
+/* A roster's group that already holds jobs of the same owner: -1 with
+ * *cause (resubmitting a class would duplicate every student's job), for
+ * the caller to refuse unless asked to append; 0 when none. */
+int store_check_groups(struct store *, const struct store_job_new *, size_t,
+    char **cause);
 
 
 /*

@@ -3,9 +3,10 @@
 # (`namespace: ${s.ns}`): each job's namespace and the claims made from it
 # are the row's, on the simulated cluster too; a bad value is an error at
 # its cell of the CSV (file.csv:line:col), pointing back at the spec field
-# that took it, and nothing is queued.
+# that took it, and nothing is queued; submitting the class again is
+# refused unless --append or a new --group.
 . "$top_srcdir/tests/lib.sh"
-plan 10
+plan 14
 
 start_kubesim
 ok "ailab-kubesim starts" $?
@@ -51,4 +52,8 @@ a = a["items"] if isinstance(a, dict) else a
 print(" ".join(sorted(e.get("namespace", "?") for e in a
       if e.get("verb") == "create" and e.get("resource") == "deployments")))' \
     "$TMP/audit.json")" "alice bob carol"
+fails "submitting the roster again is refused" 2 aq --context admin submit lab.yaml
+like "  saying why and what to do" "$TMP/err" "the roster's group 'lab1' already has 3 of your jobs: .* give --append to add these, or --group NAME for a new group"
+check "--append adds them" aq --context admin -q submit --append lab.yaml
+check "a new --group is a new class" aq --context admin -q submit --group lab1-again lab.yaml
 finish
