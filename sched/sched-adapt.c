@@ -53,6 +53,8 @@ sched_spec_read(const struct store_job *j, struct sched_spec *sp,
 	sp->retries = (int)json_integer_value(json_object_get(o, "retries"));
 	sp->max_running = (int)json_integer_value(json_object_get(o,
 	    "max_running"));
+	sp->max_gpus = (int)json_integer_value(json_object_get(o,
+	    "max_gpus"));
 	sp->scratch_bytes = json_integer_value(json_object_get(o,
 	    "scratch_bytes"));
 	sp->nscratch = (int)json_array_size(json_object_get(o,
@@ -72,7 +74,7 @@ sched_spec_read(const struct store_job *j, struct sched_spec *sp,
 const char *const sched_spec_paths[SCHED_SPEC_NFIELDS] = {
 	"$.workload", "$.interactive", "$.timeout_s", "$.gang_timeout_s",
 	"$.retries", "$.max_running", "$.gpu.any", "$.gpu.types", "$.after",
-	"$.scratch_bytes", "$.scratch_mounts", "$.ports"
+	"$.scratch_bytes", "$.scratch_mounts", "$.ports", "$.max_gpus"
 };
 
 /* The length of a JSON array field, 0 when absent or not an array. */
@@ -136,6 +138,7 @@ sched_spec_from_fields(const char *const *v, struct sched_spec *sp,
 	sp->scratch_bytes = sched_field_int(v[9]);
 	sp->nscratch = sched_field_count(v[10]);
 	sp->nservices = sched_field_count(v[11]) > 0 ? 2 : 1;
+	sp->max_gpus = (int)sched_field_int(v[12]);
 	return 0;
 fail:
 	sched_spec_release(sp);

@@ -21,6 +21,7 @@ struct sched_spec {
 	int64_t gang_timeout_s;  /* 0: the site default */
 	int retries;
 	int max_running;         /* of its group; 0: no limit */
+	int max_gpus;            /* of its group at once; 0: no limit */
 	char **types;            /* acceptable GPU types in order; NULL: any */
 	size_t ntypes;
 	char **after;            /* names or ids; NULL: none */
@@ -43,7 +44,7 @@ void sched_spec_release(struct sched_spec *);
  * arrays, NULL when absent), so that many jobs are read without parsing
  * their whole specs; v holds SCHED_SPEC_NFIELDS values in path order.
  */
-#define SCHED_SPEC_NFIELDS 12
+#define SCHED_SPEC_NFIELDS 13
 extern const char *const sched_spec_paths[SCHED_SPEC_NFIELDS];
 int sched_spec_from_fields(const char *const *v, struct sched_spec *,
     char **cause);

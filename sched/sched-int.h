@@ -224,6 +224,7 @@ struct sched_ctx {
 	double *usage;           /* per owner, GPU-hours incl. commitments */
 	double *gusage;          /* per (owner, group), likewise */
 	int *group_admitted;
+	int *group_gpus_admitted;  /* GPUs admitted this pass, per group */
 	struct sched_nsinfo *ns;
 	size_t *qorder;          /* quota indexes grouped by namespace */
 	struct sched_qitem **qitems; /* per quota */

@@ -209,6 +209,7 @@ sched_admit(struct sched_ctx *c, size_t idx, int type, const char *label,
 			c->ns[c->job_ns[idx]].pass[k] += need[k];
 	}
 	c->group_admitted[c->job_group[idx]]++;
+	c->group_gpus_admitted[c->job_group[idx]] += (int)need[SCHED_RES_GPU];
 	c->usage[c->job_owner[idx]] += (double)need[SCHED_RES_GPU] *
 	    (double)c->cfg->tau_commit_s / 3600.0;
 	c->gusage[c->job_group[idx]] += (double)need[SCHED_RES_GPU] *
@@ -351,6 +352,15 @@ sched_visit_checks(struct sched_ctx *c, size_t idx, const int64_t *need,
 	    j->group_running + c->group_admitted[g] >= j->group_max_running) {
 		sched_say(d->reason, &off, "group %s max_running %d reached",
 		    j->group, j->group_max_running);
+		return false;
+	}
+	if (j->group != NULL && j->group_max_gpus > 0 && j->group_gpus +
+	    c->group_gpus_admitted[g] + j->gpus * j->replicas >
+	    j->group_max_gpus) {
+		sched_say(d->reason, &off, "group %s max_gpus %d reached "
+		    "(%d held, this job needs %d)", j->group,
+		    j->group_max_gpus, j->group_gpus +
+		    c->group_gpus_admitted[g], j->gpus * j->replicas);
 		return false;
 	}
 	return sched_quota_check(c, idx, need, d) == 0;

@@ -205,6 +205,8 @@ sched_ctx_init(struct sched_ctx *c)
 	c->nowners = c->owners.n;
 	c->usage = xcalloc(c->nowners + 1, sizeof *c->usage);
 	c->group_admitted = xcalloc(ngroups + 1, sizeof *c->group_admitted);
+	c->group_gpus_admitted = xcalloc(ngroups + 1,
+	    sizeof *c->group_gpus_admitted);
 	c->gusage = xcalloc(ngroups + 1, sizeof *c->gusage);
 	for (i = 0; i < sn->nusage; i++) {
 		const struct sched_usage *u = &sn->usage[i];
@@ -343,6 +345,7 @@ sched_ctx_release(struct sched_ctx *c)
 	free(c->usage);
 	free(c->gusage);
 	free(c->group_admitted);
+	free(c->group_gpus_admitted);
 	free(c->ns);
 	free(c->qorder);
 	for (i = 0; i < c->snap->nquotas; i++)

@@ -427,17 +427,19 @@ sched_snap_reserve(struct sched_snap_store *ss, size_t n, size_t nns)
 	memset(ss->pending, 0, (nns + 1) * sizeof *ss->pending);
 }
 
-/* Counts each group's admitted and running jobs, once a pass, into a map
- * from "owner\tgroup" to the count.  A group is its owner's: a class
+/* Counts each group's admitted and running jobs, and the GPUs they hold,
+ * once a pass, into maps from "owner\tgroup".  A group is its owner's: a class
  * where everyone submits "lab1" has one limit each. */
 static void
-sched_groups_running(struct sched_loop *loop, struct sched_map *counts)
+sched_groups_running(struct sched_loop *loop, struct sched_map *counts,
+    struct sched_map *gpus)
 {
 	const struct store_job *j;
-	size_t i, n;
+	size_t i, n, g;
 	char *k;
 
 	sched_map_init(counts);
+	sched_map_init(gpus);
 	for (i = 0; i < loop->njobs; i++) {
 		j = loop->jobs[i];
 		if (j->group == NULL || !store_state_is_active(j->state))
@@ -445,6 +447,9 @@ sched_groups_running(struct sched_loop *loop, struct sched_map *counts)
 		k = xprintf("%s\t%s", j->owner, j->group);
 		n = sched_map_get_index(counts, k);
 		sched_map_put_index(counts, k, n == (size_t)-1 ? 1 : n + 1);
+		g = sched_map_get_index(gpus, k);
+		sched_map_put_index(gpus, k, (g == (size_t)-1 ? 0 : g) +
+		    (size_t)j->gpu_count * (size_t)j->replicas);
 		free(k);
 	}
 }
@@ -666,17 +671,18 @@ struct sched_gmemo {
 	const char *owner;
 	const char *group;
 	size_t running;
+	size_t gpus;
 };
 
 /* A waiting job for the policy, with its group's running count. */
 static void
 sched_snap_waiting(struct sched_loop *loop, struct store_job *j,
-    const struct sched_map *groups, struct sched_gmemo *gm,
-    struct sched_snap_store *ss)
+    const struct sched_map *groups, const struct sched_map *ggpus,
+    struct sched_gmemo *gm, struct sched_snap_store *ss)
 {
 	const struct sched_spec *sp;
 	const char *cause = NULL;
-	size_t gr = 0;
+	size_t gr = 0, gg = 0;
 	char *gkey;
 
 	if ((sp = sched_spec_of(loop, j, &cause)) == NULL) {
@@ -685,16 +691,21 @@ sched_snap_waiting(struct sched_loop *loop, struct store_job *j,
 	}
 	if (j->group != NULL && gm->group != NULL &&
 	    strcmp(gm->group, j->group) == 0 &&
-	    strcmp(gm->owner, j->owner) == 0)
+	    strcmp(gm->owner, j->owner) == 0) {
 		gr = gm->running;
-	else if (j->group != NULL) {
+		gg = gm->gpus;
+	} else if (j->group != NULL) {
 		gkey = xprintf("%s\t%s", j->owner, j->group);
 		if ((gr = sched_map_get_index(groups, gkey)) == (size_t)-1)
 			gr = 0;
+		if ((gg = sched_map_get_index(ggpus, gkey)) == (size_t)-1)
+			gg = 0;
 		free(gkey);
-		*gm = (struct sched_gmemo){ j->owner, j->group, gr };
+		*gm = (struct sched_gmemo){ j->owner, j->group, gr, gg };
 	}
 	sched_snap_job(loop, j, sp, &ss->jobs[ss->njobs], &gr);
+	ss->jobs[ss->njobs].group_max_gpus = sp->max_gpus;
+	ss->jobs[ss->njobs].group_gpus = (int)gg;
 	ss->sspecs[ss->njobs] = sp;
 	ss->sjobs[ss->njobs++] = j;
 }
@@ -738,14 +749,14 @@ void
 sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
     struct sched_snapshot *snap)
 {
-	struct sched_map groups;
-	struct sched_gmemo gm = { NULL, NULL, 0 };
+	struct sched_map groups, ggpus;
+	struct sched_gmemo gm = { NULL, NULL, 0, 0 };
 	struct store_job *j;
 	struct sched_ns *ns;
 	size_t i;
 
 	memset(snap, 0, sizeof *snap);
-	sched_groups_running(loop, &groups);
+	sched_groups_running(loop, &groups, &ggpus);
 	snap->now = loop->now;
 	sched_snap_reserve(ss, loop->njobs, loop->nns);
 	sched_snap_room(ss, loop->njobs + 1);
@@ -757,13 +768,14 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 		    ns->failed)
 			continue;
 		if (j->state == STORE_QUEUED || j->state == STORE_HELD)
-			sched_snap_waiting(loop, j, &groups, &gm, ss);
+			sched_snap_waiting(loop, j, &groups, &ggpus, &gm, ss);
 		else if (store_state_is_terminal(j->state) && !j->cleaned)
 			sched_snap_ending(loop, j, ss);
 		else if (store_state_is_active(j->state))
 			sched_snap_running(loop, j, ss);
 	}
 	sched_map_release(&groups, NULL);
+	sched_map_release(&ggpus, NULL);
 	sched_snap_quotas(loop, ss);
 	snap->nodes_readable = loop->nodes_ok && loop->pods_ok;
 	if (snap->nodes_readable)

@@ -73,6 +73,8 @@ struct sched_job {
 	const char *group;       /* NULL: no group */
 	int group_max_running;   /* 0: no limit */
 	int group_running;       /* the group's admitted or running jobs now */
+	int group_max_gpus;      /* GPUs the group may hold at once; 0: no limit */
+	int group_gpus;          /* GPUs its admitted or running jobs hold now */
 	int priority;            /* 0..1000, higher first */
 	int64_t submitted_at;    /* ms */
 	/*

@@ -328,6 +328,8 @@ spec_shared_json(const struct spec_tmpl *t, const struct spec_options *o,
 		spec_after_json(after, t->after[k], (enum after_kind)k);
 	json_object_set_new(j, "after", after);
 	json_object_set_new(j, "max_running", json_integer(t->max_running));
+	if (t->max_gpus > 0)
+		json_object_set_new(j, "max_gpus", json_integer(t->max_gpus));
 
 	/* The site's part, so a stored job renders the same later. */
 	json_object_set_new(j, "gpu_resource", json_string(site->gpu_resource));

@@ -169,6 +169,7 @@ struct spec_tmpl {
 	int retries;
 	const char *kind;        /* "sweep", "roster" or NULL */
 	int max_running;
+	int max_gpus;            /* of its group at once; 0: no limit */
 	struct spec_params params;
 };
 int spec_tmpl_read(struct spec_ctx *, struct spec_node *,

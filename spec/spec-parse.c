@@ -714,7 +714,7 @@ static void
 spec_sweep(struct spec_ctx *c, const struct spec_node *n, struct spec_tmpl *t)
 {
 	static const char *const sk[] = { "grid", "list", "zip",
-		"max_running" };
+		"max_running", "max_gpus" };
 	const struct spec_node *k, *v, *form = NULL;
 	size_t i;
 
@@ -729,6 +729,9 @@ spec_sweep(struct spec_ctx *c, const struct spec_node *n, struct spec_tmpl *t)
 		if (strcmp(k->s, "max_running") == 0)
 			spec_int(c, v, "sweep.max_running", 1, SPEC_MAX_JOBS,
 			    &t->max_running);
+		else if (strcmp(k->s, "max_gpus") == 0)
+			spec_int(c, v, "sweep.max_gpus", 1, 1000000,
+			    &t->max_gpus);
 		else if (strcmp(k->s, "grid") == 0 || strcmp(k->s, "list") == 0 ||
 		    strcmp(k->s, "zip") == 0) {
 			if (form != NULL) {
@@ -756,7 +759,8 @@ static void
 spec_for_each(struct spec_ctx *c, const struct spec_node *n,
     struct spec_tmpl *t)
 {
-	static const char *const fk[] = { "roster", "as", "max_running" };
+	static const char *const fk[] = { "roster", "as", "max_running",
+		"max_gpus" };
 	const struct spec_node *k, *v, *roster = NULL;
 	const char *as = "row";
 	size_t i;
@@ -787,6 +791,9 @@ spec_for_each(struct spec_ctx *c, const struct spec_node *n,
 		} else if (strcmp(k->s, "max_running") == 0)
 			spec_int(c, v, "for_each.max_running", 1,
 			    SPEC_MAX_JOBS, &t->max_running);
+		else if (strcmp(k->s, "max_gpus") == 0)
+			spec_int(c, v, "for_each.max_gpus", 1, 1000000,
+			    &t->max_gpus);
 		else
 			spec_unknown_key(c, k, "for_each.", fk, nitems(fk));
 	}
@@ -1382,6 +1389,12 @@ spec_tmpl_read(struct spec_ctx *c, struct spec_node *d,
 		    "limit");
 	if (t->max_running > 0 && t->kind == NULL)
 		spec_error(c, d, "'max_running' needs a sweep or roster");
+	/* A job the group's cap could never hold would wait for ever. */
+	if (t->max_gpus > 0 && (long long)t->gpu_count * t->replicas >
+	    t->max_gpus)
+		spec_error(c, d, "one job needs %d GPUs (%d x %d replicas), "
+		    "more than the group's 'max_gpus' %d", t->gpu_count *
+		    t->replicas, t->gpu_count, t->replicas, t->max_gpus);
 	if (t->gpu_count > 0) {
 		size_t fit = 0, ntypes = t->gpu_any ? site->ngpus :
 		    t->ngpu_types;

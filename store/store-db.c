@@ -326,7 +326,8 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "json_extract(spec, ?7), json_extract(spec, ?8), "
 	    "json_extract(spec, ?9), json_extract(spec, ?10), "
 	    "json_extract(spec, ?11), json_extract(spec, ?12), "
-	    "json_extract(spec, ?13) FROM x",
+	    "json_extract(spec, ?13), json_extract(spec, ?14), "
+	    "json_extract(spec, ?15), json_extract(spec, ?16) FROM x",
 	[STMT_COUNTS] = "SELECT state, cleaned, count(*) FROM jobs "
 	    "GROUP BY state, cleaned",
 	[STMT_GROUP_IDS] = "SELECT j.id FROM jobs j JOIN groups g ON "

@@ -323,7 +323,7 @@ int store_specs(struct store *, const int64_t *ids, size_t n, char ***specs,
  * objects, 1 or 0 for booleans), NULL where absent or null.  The caller
  * frees each and the array.
  */
-#define STORE_MAX_SPEC_FIELDS 12
+#define STORE_MAX_SPEC_FIELDS 15
 int store_spec_fields(struct store *, const int64_t *ids, size_t n,
     const char *const *paths, size_t npaths, char ***values, char **cause);
 

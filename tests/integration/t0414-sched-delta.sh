@@ -89,7 +89,7 @@ wait_for 30 pods_are "$B Running $C Running "
 ok "  and its pods are deleted" $?
 cleaned() { aq show "$1" -o json | grep -q '"cleaned": *true'; }
 wait_for 30 cleaned "$A"
-aq -q retry "$A"
+aq -q retry --state cancelled "$A"
 wait_for 30 in_state "$A" running
 ok "retried by another process, it runs again" $?
 is "  as its second attempt" \

@@ -594,6 +594,37 @@ test_deps_and_max_running(void **state)
 	expect_numbers(w);
 }
 
+/* A group's max_gpus: GPUs its running jobs hold count, and so do those
+ * admitted earlier in the same pass; other groups are not held back. */
+static void
+test_group_max_gpus(void **state)
+{
+	struct world *w = *state;
+	struct sched_job *j;
+	int64_t id;
+
+	add_node(w, P_4090D, 8, 0);
+	add_node(w, P_4090D, 8, 0);
+	for (id = 1; id <= 4; id++) {
+		j = add_job(w, id, "alice", T_4090D, 1, 2, 1, 3600);
+		j->group = "lab";
+		j->group_max_gpus = 6;
+		j->group_gpus = 2;          /* one job of it runs already */
+	}
+	j = add_job(w, 5, "alice", T_4090D, 1, 1, 2, 3600);
+	j->group = "other";
+	j->group_max_gpus = 2;
+	pass(w);
+	expect(w, 1, SCHED_VERDICT_ADMIT, "admitted");
+	expect(w, 2, SCHED_VERDICT_ADMIT, "admitted");
+	expect(w, 3, SCHED_VERDICT_WAIT,
+	    "group lab max_gpus 6 reached (6 held, this job needs 2)");
+	expect(w, 4, SCHED_VERDICT_WAIT,
+	    "group lab max_gpus 6 reached (6 held, this job needs 2)");
+	expect(w, 5, SCHED_VERDICT_ADMIT, "admitted");
+	expect_numbers(w);
+}
+
 /* Priority first, whatever the submission order; positions follow. */
 static void
 test_priority_order(void **state)
@@ -1573,6 +1604,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unusable_nodes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_never_fits, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_group_max_gpus, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_deps_and_max_running,
 		    setup, teardown),

@@ -1,0 +1,51 @@
+#!/bin/sh
+# A group's GPU cap (sweep or for_each `max_gpus`): the scheduler never
+# lets the group's admitted and running jobs hold more GPUs together, says
+# so in the waiting jobs' reasons, and runs the rest as GPUs come back.
+# A job bigger than the cap is a spec error.  Asserted on the queue and on
+# the simulated cluster's pods.
+. "$top_srcdir/tests/lib.sh"
+plan 8
+
+start_kubesim
+ok "ailab-kubesim starts" $?
+cat >"$TMP/sweep.yaml" <<'EOT'
+name: cap
+command: "true"
+gpu: {type: RTX4090, count: 2}
+resources: {cpu: 1, memory: 1Gi}
+annotations: {sim.ailab-queue.io/duration: 20s}
+sweep: {list: [{x: a}, {x: b}, {x: c}, {x: d}], max_gpus: 4}
+EOT
+check "submit four 2-GPU jobs capped at 4 GPUs" aq --context alice submit "$TMP/sweep.yaml"
+check "one pass" aq --context admin sched --once
+aq --context alice ls -o json >"$TMP/ls.json"
+is "two admitted, two waiting" "$(python3 -c 'import json,sys
+print(sorted(j["state"] for j in json.load(open(sys.argv[1]))))' "$TMP/ls.json")" \
+    "['admitted', 'admitted', 'queued', 'queued']"
+aq --context alice why 3 >"$TMP/why" 2>&1
+like "the waiting ones say why" "$TMP/why" "group cap max_gpus 4 reached \\(4 held, this job needs 2\\)"
+
+timeout 300 "$AILAB_QUEUE" --context admin sched --until-empty --interval 1s \
+    >"$TMP/sched.out" 2>&1
+ok "the group runs to its end" $?
+aq --context alice ls --all -o json >"$TMP/all.json"
+python3 - "$TMP/all.json" >"$TMP/overlap" 2>&1 <<'PY'
+import json, sys
+jobs = json.load(open(sys.argv[1]))
+assert [j["state"] for j in jobs] == ["succeeded"] * 4, jobs
+ev = []
+for j in jobs:
+    ev.append((j["started_at"], 1))
+    ev.append((j["finished_at"], -1))
+most = now = 0
+for _, d in sorted(ev, key=lambda e: (e[0], e[1])):
+    now += d
+    most = max(most, now)
+print("most at once", most)
+PY
+is "never more than two of them (4 GPUs) ran at once" "$(cat "$TMP/overlap")" "most at once 2"
+
+sed 's/max_gpus: 4/max_gpus: 1/' "$TMP/sweep.yaml" >"$TMP/small.yaml"
+fails "a job bigger than the cap is a spec error" 2 aq --context alice validate "$TMP/small.yaml"
+finish
