@@ -670,6 +670,7 @@ static const struct {
 	{ "render", CLI_FMT(CLI_OUTPUT_JSON) | CLI_FMT(CLI_OUTPUT_YAML) },
 	{ "report", CLI_FMT_MACHINE | CLI_FMT(CLI_OUTPUT_CSV) },
 	{ "quota", CLI_FMT_MACHINE | CLI_FMT(CLI_OUTPUT_WIDE) },
+	{ "usage", CLI_FMT_MACHINE | CLI_FMT(CLI_OUTPUT_CSV) },
 	{ "whoami", CLI_FMT_MACHINE },
 	{ "cancel", CLI_FMT_ACTION },
 	{ "hold", CLI_FMT_ACTION },

@@ -46,6 +46,7 @@ const struct cli_cmd *const cli_cmds[] = {
 	CLI_CLUSTER_CMD(cli_cmd_cleanup, "cleanup"),
 	&cli_cmd_report,
 	CLI_CLUSTER_CMD(cli_cmd_demo, "demo"),
+	CLI_CLUSTER_CMD(cli_cmd_usage, "usage"),
 	CLI_CLUSTER_CMD(cli_cmd_serve, "serve"),
 	CLI_CLUSTER_CMD(cli_cmd_completion, "completion"),
 	NULL

@@ -309,6 +309,7 @@ extern const struct cli_cmd cli_cmd_cleanup;
 extern const struct cli_cmd cli_cmd_demo;
 extern const struct cli_cmd cli_cmd_report;
 extern const struct cli_cmd cli_cmd_quota;
+extern const struct cli_cmd cli_cmd_usage;
 extern const struct cli_cmd cli_cmd_whoami;
 extern const struct cli_cmd cli_cmd_validate;
 extern const struct cli_cmd cli_cmd_render;

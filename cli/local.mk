@@ -46,7 +46,8 @@ cli_libclicluster_a_SOURCES = \
 	cli/cmd-exec.c \
 	cli/cmd-cleanup.c \
 	cli/cmd-completion.c \
-	cli/cmd-demo.c
+	cli/cmd-demo.c \
+	cli/cmd-usage.c
 cli_libclicluster_a_CPPFLAGS = $(AM_CPPFLAGS) -DPKGDATADIR='"$(pkgdatadir)"'
 cli_libclicluster_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS) \
 	$(EVENT_CFLAGS) $(CURL_CFLAGS) $(OPENSSL_CFLAGS)

@@ -85,3 +85,156 @@ store_gpu_use_free(struct store_gpu_use *v, size_t n)
 	}
 	free(v);
 }
+
+#define STORE_HOUR_MS 3600000.0
+
+/* Adds hours to the member "gpu_hours" of the object of an array whose
+ * members match (k1 = v1 and, if k2, k2 = v2), made if need be. */
+static void
+store_usage_j_add(json_t *arr, const char *k1, const char *v1, const char *k2,
+    const char *v2, double hours)
+{
+	json_t *o = NULL;
+	size_t i;
+
+	json_array_foreach(arr, i, o) {
+		if (strcmp(json_string_value(json_object_get(o, k1)), v1) != 0)
+			continue;
+		if (k2 == NULL || strcmp(json_string_value(json_object_get(o,
+		    k2)), v2) == 0)
+			break;
+	}
+	if (i == json_array_size(arr)) {
+		o = json_pack("{s:s,s:f}", k1, v1, "gpu_hours", 0.0);
+		if (k2 != NULL)
+			json_object_set_new(o, k2, json_string(v2));
+		json_array_append_new(arr, o);
+	}
+	json_object_set_new(o, "gpu_hours", json_real(json_real_value(
+	    json_object_get(o, "gpu_hours")) + hours));
+}
+
+/* Orders by GPU-hours, most first. */
+static int
+store_usage_j_cmp(const void *a, const void *b)
+{
+	double x = json_real_value(json_object_get(*(json_t *const *)a,
+	    "gpu_hours"));
+	double y = json_real_value(json_object_get(*(json_t *const *)b,
+	    "gpu_hours"));
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Sorts an array of objects by GPU-hours, most first. */
+static void
+store_usage_j_sort(json_t *arr)
+{
+	size_t n = json_array_size(arr), i;
+	json_t **v = xcalloc(n + 1, sizeof *v);
+
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(arr, i));
+	qsort(v, n, sizeof *v, store_usage_j_cmp);
+	json_array_clear(arr);
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, v[i]);
+	free(v);
+}
+
+/* The scheduler's fair-share usage of the owners the viewer may see (all
+ * for a NULL viewer), of owner only if not NULL. */
+static int
+store_usage_j_fair(struct store *s, const char *viewer, const char *owner,
+    json_t **out, char **cause)
+{
+	struct store_usage *u = NULL;
+	size_t n = 0, i;
+	char *at;
+	json_t *arr;
+
+	if (store_usage_list(s, &u, &n, cause) != 0)
+		return -1;
+	arr = json_array();
+	for (i = 0; i < n; i++) {
+		if ((viewer != NULL && strcmp(u[i].owner, viewer) != 0) ||
+		    (owner != NULL && strcmp(u[i].owner, owner) != 0))
+			continue;
+		at = time_format_rfc3339(u[i].at);
+		json_array_append_new(arr, json_pack("{s:s,s:f,s:s}", "user",
+		    u[i].owner, "gpu_hours", u[i].gpu_ms / STORE_HOUR_MS,
+		    "at", at));
+		free(at);
+	}
+	store_usage_free(u, n);
+	store_usage_j_sort(arr);
+	*out = arr;
+	return 0;
+}
+
+/* See store-ui.h. */
+const char *
+store_usage_window(const char *name, int64_t *ms)
+{
+	static const struct {
+		const char *name;
+		int64_t ms;
+	} windows[] = { { "24h", 86400000LL }, { "7d", 7 * 86400000LL },
+		{ "30d", 30 * 86400000LL } };
+	size_t k;
+
+	for (k = 0; k < sizeof windows / sizeof windows[0]; k++)
+		if (strcmp(name, windows[k].name) == 0) {
+			*ms = windows[k].ms;
+			return windows[k].name;
+		}
+	return NULL;
+}
+
+/* See store-ui.h: the one place GPU-hours are summed per owner, group and
+ * type, for the server's GET /v1/usage and the CLI's usage alike. */
+int
+store_usage_report(struct store *s, const char *window, int64_t since,
+    int64_t until, const char *viewer, const char *viewer_namespaces,
+    const char *owner, json_t **out, char **cause)
+{
+	struct store_gpu_use *v = NULL;
+	size_t n = 0, i;
+	char *s1, *s2;
+	json_t *users, *groups, *types, *fair;
+	double total = 0, h;
+
+	if (store_gpu_use(s, since, until, viewer, viewer_namespaces, &v, &n,
+	    cause) != 0)
+		return -1;
+	if (store_usage_j_fair(s, viewer, owner, &fair, cause) != 0) {
+		store_gpu_use_free(v, n);
+		return -1;
+	}
+	users = json_array();
+	groups = json_array();
+	types = json_array();
+	for (i = 0; i < n; i++) {
+		if (owner != NULL && strcmp(v[i].owner, owner) != 0)
+			continue;
+		h = v[i].gpu_ms / STORE_HOUR_MS;
+		total += h;
+		store_usage_j_add(users, "user", v[i].owner, NULL, NULL, h);
+		if (v[i].group != NULL)
+			store_usage_j_add(groups, "group", v[i].group, "owner",
+			    v[i].owner, h);
+		store_usage_j_add(types, "type", v[i].gpu_type, NULL, NULL, h);
+	}
+	store_gpu_use_free(v, n);
+	store_usage_j_sort(users);
+	store_usage_j_sort(groups);
+	store_usage_j_sort(types);
+	s1 = time_format_rfc3339(since);
+	s2 = time_format_rfc3339(until);
+	*out = json_pack("{s:s,s:s,s:s,s:f,s:o,s:o,s:o,s:o}", "window", window,
+	    "since", s1, "until", s2, "total_gpu_hours", total, "users", users,
+	    "groups", groups, "types", types, "fair_share", fair);
+	free(s1);
+	free(s2);
+	return 0;
+}
