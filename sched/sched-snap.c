@@ -307,11 +307,20 @@ sched_dep_state(struct sched_loop *loop, const struct store_job *j,
 	}
 }
 
+/* The last group a waiting job was counted in: a sweep's jobs come one
+ * after another, and so find their group's count without a key. */
+struct sched_gmemo {
+	const char *owner;
+	const char *group;
+	size_t running;
+	size_t gpus;
+};
+
 /* Builds the policy's job from a queued store job. */
 static void
 sched_snap_job(struct sched_loop *loop, struct store_job *j,
     const struct sched_spec *sp, struct sched_job *sj,
-    const size_t *group_running)
+    const struct sched_gmemo *grp)
 {
 	enum sched_deps d;
 	size_t i;
@@ -323,7 +332,9 @@ sched_snap_job(struct sched_loop *loop, struct store_job *j,
 	sj->namespace = j->namespace;
 	sj->group = j->group;
 	sj->group_max_running = sp->max_running;
-	sj->group_running = (int)*group_running;
+	sj->group_running = (int)grp->running;
+	sj->group_max_gpus = sp->max_gpus;
+	sj->group_gpus = (int)grp->gpus;
 	sj->priority = j->priority;
 	sj->submitted_at = j->submitted_at;
 	sj->gpu_types = (const char *const *)sp->types;
@@ -665,15 +676,6 @@ sched_snap_running(struct sched_loop *loop, struct store_job *j,
 	ss->nrunning++;
 }
 
-/* The last group a waiting job was counted in: a sweep's jobs come one
- * after another, and so find their group's count without a key. */
-struct sched_gmemo {
-	const char *owner;
-	const char *group;
-	size_t running;
-	size_t gpus;
-};
-
 /* A waiting job for the policy, with its group's running count. */
 static void
 sched_snap_waiting(struct sched_loop *loop, struct store_job *j,
@@ -703,9 +705,8 @@ sched_snap_waiting(struct sched_loop *loop, struct store_job *j,
 		free(gkey);
 		*gm = (struct sched_gmemo){ j->owner, j->group, gr, gg };
 	}
-	sched_snap_job(loop, j, sp, &ss->jobs[ss->njobs], &gr);
-	ss->jobs[ss->njobs].group_max_gpus = sp->max_gpus;
-	ss->jobs[ss->njobs].group_gpus = (int)gg;
+	sched_snap_job(loop, j, sp, &ss->jobs[ss->njobs],
+	    &(struct sched_gmemo){ j->owner, j->group, gr, gg });
 	ss->sspecs[ss->njobs] = sp;
 	ss->sjobs[ss->njobs++] = j;
 }
