@@ -7,6 +7,7 @@ common_libcommon_a_SOURCES = \
 	common/common-duration.c \
 	common/common-util.c \
 	common/common-after.c
+common_libcommon_a_CPPFLAGS = $(COMMON_CPPFLAGS)
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-common

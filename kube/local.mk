@@ -9,6 +9,7 @@ kube_libkube_a_SOURCES = \
 	kube/kube-http.c \
 	kube/kube-json.c \
 	kube/kube-ops.c
+kube_libkube_a_CPPFLAGS = $(KUBE_CPPFLAGS)
 kube_libkube_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(EVENT_CFLAGS) \
 	$(JANSSON_CFLAGS) $(YAML_CFLAGS) $(OPENSSL_CFLAGS)
 KUBE_LIBS = kube/libkube.a common/libcommon.a $(CURL_LIBS) $(EVENT_LIBS) -lm \

@@ -34,6 +34,7 @@ sched_libsched_a_SOURCES = \
 	sched/sched-map.c \
 	sched/sched-observe.h \
 	sched/sched-observe.c
+sched_libsched_a_CPPFLAGS = $(SCHED_CPPFLAGS)
 sched_libsched_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(EVENT_CFLAGS)
 
 if HAVE_CMOCKA

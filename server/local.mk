@@ -1,7 +1,6 @@
 # server: the shared queue's HTTP API (`ailab-queue serve`, docs/api.md),
 # a noinst library linked by the program and the tests.  The store queries
-# it needs live in store/store-server.c and store/store-ui.c (SQL stays in
-# store/), built here so that store/local.mk is untouched.
+# it needs live in store/ (store-server.c, store-ui.c), in libstore.a.
 noinst_LIBRARIES += server/libserver.a
 server_libserver_a_SOURCES = \
 	server/server.h \
@@ -21,13 +20,10 @@ server_libserver_a_SOURCES = \
 	server/server-rights.c \
 	server/server-session.c \
 	server/server-ui.c \
-	server/server-usage.c \
-	store/store-server.h \
-	store/store-server.c \
-	store/store-ui.h \
-	store/store-ui.c
+	server/server-usage.c
+server_libserver_a_CPPFLAGS = $(SERVER_CPPFLAGS)
 server_libserver_a_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(JANSSON_CFLAGS) \
-	$(YAML_CFLAGS) $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS) $(CURL_CFLAGS)
+	$(YAML_CFLAGS) $(OPENSSL_CFLAGS) $(CURL_CFLAGS)
 # What a program that links the server adds to its LDADD.
 SERVER_LIBS = server/libserver.a api/libapi.a
 
@@ -78,7 +74,7 @@ check_PROGRAMS += tests/unit/test-server-store
 TESTS += tests/unit/test-server-store
 tests_unit_test_server_store_SOURCES = tests/unit/test-server-store.c
 tests_unit_test_server_store_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_server_store_LDADD = server/libserver.a store/libstore.a \
+tests_unit_test_server_store_LDADD = store/libstore.a \
 	common/libcommon.a $(SQLITE_LIBS) $(CMOCKA_LIBS)
 endif
 

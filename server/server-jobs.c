@@ -18,22 +18,6 @@
 #include "spec.h"
 #include "store-server.h"
 
-/* Is s a DNS label (a namespace name)? */
-static bool
-server_is_dns_label(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 63 || !isalnum((unsigned char)s[0]) ||
-	    !isalnum((unsigned char)s[n - 1]))
-		return false;
-	for (i = 0; i < n; i++)
-		if (!(islower((unsigned char)s[i]) ||
-		    isdigit((unsigned char)s[i]) || s[i] == '-'))
-			return false;
-	return true;
-}
-
 /* Is s a plain file name, safe to show in diagnostics? */
 static bool
 server_is_file_name(const char *s)
@@ -467,7 +451,7 @@ server_submit(struct server_req *r)
 		return;
 	}
 	ns = server_query(r, "namespace");
-	if (ns != NULL && !server_is_dns_label(ns)) {
+	if (ns != NULL && !spec_is_dns_label(ns, 63)) {
 		server_reply_error(r, 400, NULL, "'namespace' must be a "
 		    "namespace name, not '%.64s'", ns);
 		return;
@@ -1249,7 +1233,7 @@ server_quota(struct server_req *r)
 	if (server_query_check(r, known) != 0)
 		return;
 	ns = server_query(r, "namespace");
-	if (ns == NULL || !server_is_dns_label(ns)) {
+	if (ns == NULL || !spec_is_dns_label(ns, 63)) {
 		server_reply_error(r, 400, NULL, "'namespace' is required and "
 		    "must be a namespace name");
 		return;

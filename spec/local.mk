@@ -9,6 +9,7 @@ spec_libspec_a_SOURCES = \
 	spec/spec-roster.c \
 	spec/spec-site.c \
 	spec/spec-render.c
+spec_libspec_a_CPPFLAGS = $(SPEC_CPPFLAGS)
 spec_libspec_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS)
 
 # The golden cases of tests/spec/, run by one driver over the real binary.

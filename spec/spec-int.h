@@ -230,8 +230,7 @@ int spec_emit_row(struct spec_emit *, const struct spec_vars *,
     const char *name, const char **text, size_t *len);
 void spec_emit_free(struct spec_emit *);
 
-/* spec-render.c */
-bool spec_is_dns_label(const char *, size_t);
+/* spec-render.c (spec_is_dns_label is public: spec.h) */
 bool spec_is_label_value(const char *);
 bool spec_is_label_key(const char *);
 /* Bytes as the shortest exact quantity, "16Gi" or "48G" (allocated). */

@@ -148,6 +148,11 @@ void spec_set_free(struct spec_set *);
  */
 int spec_check_after(struct spec_set *const *, size_t, struct spec_diags *);
 
+/* Is s a DNS label (RFC 1123: a namespace's or a Service's name) of at
+ * most max characters?  The one check the spec, the CLI and the server
+ * share. */
+bool spec_is_dns_label(const char *s, size_t max);
+
 /* What identifies one run of a stored job on the cluster. */
 struct spec_run {
 	/*

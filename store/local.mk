@@ -8,11 +8,18 @@ store_libstore_a_SOURCES = \
 	store/store-after.c \
 	store/store-sched.c \
 	store/store-state.c \
+	store/store-record.c \
 	store/store-wake.c \
-	store/store-wake-listen.c
+	store/store-wake-listen.c \
+	store/store-server.h \
+	store/store-server.c \
+	store/store-ui.h \
+	store/store-ui.c
+store_libstore_a_CPPFLAGS = $(STORE_CPPFLAGS)
 # store-wake-listen.c alone uses libevent: the queue front, which links
 # store_wake only, never pulls it in (nor links libevent).
-store_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(EVENT_CFLAGS)
+store_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(EVENT_CFLAGS) \
+	$(JANSSON_CFLAGS)
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-store

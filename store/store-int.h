@@ -103,6 +103,11 @@ int store_rows_each(struct store *, const struct store_filter *, int what,
     const char *extra, const char *const *extra_vals, store_row_fn,
     void *arg, char **cause);
 
+/* store-state.c */
+/* ",queued,running," for a mask of states, as the list statements
+ * match them; the caller frees it. */
+char *store_state_set(unsigned int mask);
+
 /* store-job.c */
 /* A job from a row of the columns STMT_JOB_GET selects (the spec copied
  * only with with_spec); NULL when its state is damaged. */

@@ -277,52 +277,6 @@ store_job_from_row(sqlite3_stmt *stmt, bool with_spec)
 	return j;
 }
 
-/* Frees a job returned by store_get or store_list. */
-void
-store_job_free(struct store_job *j)
-{
-	if (j == NULL)
-		return;
-	free(j->name);
-	free(j->namespace);
-	free(j->owner);
-	free(j->group);
-	free(j->reason);
-	free(j->gpu_type);
-	free(j->spec_json);
-	free(j->run_gpu_type);
-	free(j->run_nodes);
-	free(j);
-}
-
-/* Frees an array of jobs and the array. */
-void
-store_jobs_free(struct store_job **jobs, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		store_job_free(jobs[i]);
-	free(jobs);
-}
-
-/* Builds ",queued,running," from a state mask, for the list statement. */
-static char *
-store_state_set(unsigned int mask)
-{
-	char *set = xstrdup(","), *tmp;
-	int i;
-
-	for (i = 0; i < STORE_NSTATES; i++) {
-		if ((mask & (1u << i)) == 0)
-			continue;
-		tmp = xprintf("%s%s,", set, store_state_name((enum store_state)i));
-		free(set);
-		set = tmp;
-	}
-	return set;
-}
-
 /* Jobs matching a filter, in id order; see store.h. */
 int
 store_list(struct store *s, const struct store_filter *f,
@@ -450,17 +404,6 @@ store_events(struct store *s, int64_t id, struct store_event **out,
 	*out = ev;
 	*nout = n;
 	return 0;
-}
-
-/* Frees what store_events returned. */
-void
-store_events_free(struct store_event *ev, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(ev[i].reason);
-	free(ev);
 }
 
 /* Reads a job's state inside the caller's transaction; 0 found, 1 absent. */

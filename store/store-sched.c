@@ -323,20 +323,6 @@ store_replicas(struct store *s, int64_t id, struct store_replica **out,
 	return 0;
 }
 
-/* Frees what store_replicas returned. */
-void
-store_replicas_free(struct store_replica *r, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(r[i].node);
-		free(r[i].reason);
-		free(r[i].log);
-	}
-	free(r);
-}
-
 /*
  * One scheduler per queue: an flock the kernel drops if the holder dies,
  * on a lock file named after the database file itself rather than the name

@@ -26,24 +26,6 @@ store_server_bind(sqlite3_stmt *stmt, int i, const char *v)
 		sqlite3_bind_text(stmt, i, v, -1, SQLITE_TRANSIENT);
 }
 
-/* ",queued,held," for a mask, as store_list matches states. */
-static char *
-store_server_states(unsigned int mask)
-{
-	char *set = xstrdup(","), *tmp;
-	int i;
-
-	for (i = 0; i < STORE_NSTATES; i++) {
-		if ((mask & (1u << i)) == 0)
-			continue;
-		tmp = xprintf("%s%s,", set,
-		    store_state_name((enum store_state)i));
-		free(set);
-		set = tmp;
-	}
-	return set;
-}
-
 /* See store-server.h: one read of ids only, so a page costs one query. */
 int
 store_view_ids(struct store *s, const struct store_view *v, int64_t **out,
@@ -70,7 +52,7 @@ store_view_ids(struct store *s, const struct store_view *v, int64_t **out,
 		mask = (1u << STORE_QUEUED) | (1u << STORE_HELD) |
 		    (1u << STORE_ADMITTED) | (1u << STORE_RUNNING);
 	if (mask != 0)
-		set = store_server_states(mask);
+		set = store_state_set(mask);
 	if (store_server_prepare(s, sql, &stmt, cause) != 0) {
 		free(set);
 		return -1;

@@ -1,6 +1,10 @@
 #include "store.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "common.h"
+#include "store-int.h"
 
 static const char *store_state_names[STORE_NSTATES] = {
 	[STORE_QUEUED] = "queued",
@@ -82,4 +86,21 @@ store_transition_is_allowed(enum store_state from, enum store_state to)
 	    (unsigned int)to >= STORE_NSTATES)
 		return false;
 	return (store_state_next[from] & S(to)) != 0;
+}
+
+/* Builds ",queued,running," from a state mask, for the list statement. */
+char *
+store_state_set(unsigned int mask)
+{
+	char *set = xstrdup(","), *tmp;
+	int i;
+
+	for (i = 0; i < STORE_NSTATES; i++) {
+		if ((mask & (1u << i)) == 0)
+			continue;
+		tmp = xprintf("%s%s,", set, store_state_name((enum store_state)i));
+		free(set);
+		set = tmp;
+	}
+	return set;
 }

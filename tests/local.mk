@@ -27,6 +27,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t0010-list-sweep.sh \
 	tests/integration/t0011-select.sh \
 	tests/integration/t0012-select-serve.sh \
+	tests/integration/t0016-module-rules.sh \
 	tests/integration/t0501-cleanup.sh \
 	tests/integration/t0502-lifecycle.sh \
 	tests/integration/t0417-sched-estimated-start.sh \
@@ -56,3 +57,23 @@ tests_unit_test_cli_remote_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 tests_unit_test_cli_remote_LDADD = $(ailab_queue_cluster_LDADD) \
 	$(CMOCKA_LIBS)
 endif
+
+# The include flags each module's library is built with, for t0016 (the
+# module rules the build enforces): written from the Makefile's own
+# variables, so the test checks the flags the build really uses.
+check_DATA = tests/module-flags.sh
+CLEANFILES += tests/module-flags.sh
+tests/module-flags.sh: Makefile
+	$(AM_V_GEN)$(MKDIR_P) tests && { \
+	  echo "CC='$(CC)'"; \
+	  echo "DEP_CFLAGS='$(JANSSON_CFLAGS) $(YAML_CFLAGS) $(SQLITE_CFLAGS) $(EVENT_CFLAGS) $(CURL_CFLAGS) $(OPENSSL_CFLAGS)'"; \
+	  echo "flags_common='$(COMMON_CPPFLAGS)'"; \
+	  echo "flags_store='$(STORE_CPPFLAGS)'"; \
+	  echo "flags_spec='$(SPEC_CPPFLAGS)'"; \
+	  echo "flags_kube='$(KUBE_CPPFLAGS)'"; \
+	  echo "flags_sched='$(SCHED_CPPFLAGS)'"; \
+	  echo "flags_api='$(API_CPPFLAGS)'"; \
+	  echo "flags_server='$(SERVER_CPPFLAGS)'"; \
+	  echo "flags_cli='$(CLI_CPPFLAGS)'"; \
+	  echo "flags_sim='$(SIM_CPPFLAGS)'"; \
+	} > $@-t && mv $@-t $@
