@@ -6,7 +6,10 @@ common_libcommon_a_SOURCES = \
 	common/common-quantity.c \
 	common/common-duration.c \
 	common/common-util.c \
-	common/common-after.c
+	common/common-after.c \
+	common/common-yaml.h \
+	common/common-yaml.c
+common_libcommon_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-common
