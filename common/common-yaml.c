@@ -1,10 +1,15 @@
 /* common-yaml.c: YAML text to bounded trees that keep each node's place. */
 #include "common-yaml.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #define YTREE_DEPTH 64
@@ -473,4 +478,54 @@ ytree_unknown(const char *file, const struct ytree_node *key,
 		return ytree_errorf(file, key, "unknown %s '%.64s' (did you "
 		    "mean '%s'?)", what, key->s, near);
 	return ytree_errorf(file, key, "unknown %s '%.64s'", what, key->s);
+}
+
+/* Reads a bounded regular file whole, NUL-terminated: what every reader
+ * of a YAML (or CSV) file needs before parsing it. */
+int
+ytree_read_file(const char *path, size_t max, char **bufp, size_t *lenp,
+    char **cause)
+{
+	struct stat st;
+	char *buf = NULL;
+	ssize_t r;
+	size_t len = 0;
+	int fd, ret = -1;
+
+	*bufp = NULL;
+	*lenp = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		*cause = xstrdup(strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		*cause = xstrdup("not a regular file");
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		*cause = xprintf("file is larger than %zu bytes", max);
+		goto out;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (len < (size_t)st.st_size) {
+		r = read(fd, buf + len, (size_t)st.st_size - len);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			*cause = xstrdup(strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	buf = NULL;
+	ret = 0;
+out:
+	free(buf);
+	close(fd);
+	return ret;
 }

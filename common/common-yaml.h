@@ -65,6 +65,11 @@ void ytree_docs_free(struct ytree_node **, size_t);
 int ytree_parse_file_text(const char *file, const char *buf, size_t len,
     const struct ytree_limits *, struct ytree_node **root, char **cause);
 
+/* Reads a whole regular file of at most max bytes, NUL-terminated; 0 or
+ * -1 with *cause (strerror's words, no file name).  *buf is the caller's. */
+int ytree_read_file(const char *path, size_t max, char **buf, size_t *len,
+    char **cause);
+
 struct ytree_node *ytree_new(enum ytree_type, int line, int col);
 struct ytree_node *ytree_scalar(const char *, int line, int col);
 /* Frees a tree; NULL is a no-op. */

@@ -32,9 +32,6 @@ int spec_node_apply_set(struct spec_ctx *, struct ytree_node *,
     const char *);
 /* True for printable UTF-8 (no control character) of at most max bytes. */
 bool spec_is_text(const char *, size_t max);
-/* Reads a whole regular file of at most max bytes; 0 or -1 with *cause. */
-int spec_read_file(const char *, size_t max, char **buf, size_t *len,
-    char **cause);
 
 /* spec-site.c */
 struct spec_gpu_type {

@@ -335,7 +335,7 @@ spec_roster_load(struct spec_ctx *c, const struct ytree_node *at,
 	else
 		full = xprintf("%.*s/%s", (int)(slash - c->file), c->file,
 		    path);
-	if (spec_read_file(full, SPEC_MAX_FILE_SIZE * 8, &buf, &len,
+	if (ytree_read_file(full, SPEC_MAX_FILE_SIZE * 8, &buf, &len,
 	    &cause) != 0) {
 		spec_error(c, at, "roster '%s': %s", full, cause);
 		goto out;

@@ -1,16 +1,11 @@
 /* spec-yaml.c: the spec's side of the YAML reader (common-yaml.c):
- * diagnostics at file:line:col, --set, bounded file reads. */
+ * diagnostics at file:line:col and --set. */
 #include "spec-int.h"
 
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* The length of the well-formed UTF-8 sequence at s, 0 if it is none. */
 static size_t
@@ -251,54 +246,5 @@ out:
 		ytree_free(vdocs[i]);
 	free(vdocs);
 	free(path);
-	return ret;
-}
-
-/* Reads a bounded regular file whole, NUL-terminated. */
-int
-spec_read_file(const char *path, size_t max, char **bufp, size_t *lenp,
-    char **cause)
-{
-	struct stat st;
-	char *buf = NULL;
-	ssize_t r;
-	size_t len = 0;
-	int fd, ret = -1;
-
-	*bufp = NULL;
-	*lenp = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		*cause = xstrdup(strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		*cause = xstrdup("not a regular file");
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max) {
-		*cause = xprintf("file is larger than %zu bytes", max);
-		goto out;
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (len < (size_t)st.st_size) {
-		r = read(fd, buf + len, (size_t)st.st_size - len);
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
-			*cause = xstrdup(strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	buf[len] = '\0';
-	*bufp = buf;
-	*lenp = len;
-	buf = NULL;
-	ret = 0;
-out:
-	free(buf);
-	close(fd);
 	return ret;
 }

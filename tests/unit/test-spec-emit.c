@@ -142,7 +142,7 @@ compare_file(const char *path, const struct spec_options *o,
 	char *buf = NULL, *cause = NULL;
 	size_t len, n;
 
-	if (spec_read_file(path, SPEC_MAX_FILE_SIZE, &buf, &len, &cause) != 0)
+	if (ytree_read_file(path, SPEC_MAX_FILE_SIZE, &buf, &len, &cause) != 0)
 		fail_msg("%s", cause);
 	n = compare_text(path, buf, o, emitted);
 	free(buf);
