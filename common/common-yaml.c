@@ -54,6 +54,23 @@ ytree_free(struct ytree_node *n)
 	free(n);
 }
 
+/* Frees a tree after zeroing its text, which may be a credential. */
+void
+ytree_free_wipe(struct ytree_node *n)
+{
+	size_t i;
+
+	if (n == NULL)
+		return;
+	for (i = 0; i < n->n; i++)
+		ytree_free_wipe(n->kids[i]);
+	if (n->s != NULL)
+		explicit_bzero(n->s, strlen(n->s));
+	free(n->kids);
+	free(n->s);
+	free(n);
+}
+
 /* Frees the documents of one parse. */
 void
 ytree_docs_free(struct ytree_node **docs, size_t n)

@@ -74,6 +74,9 @@ struct ytree_node *ytree_new(enum ytree_type, int line, int col);
 struct ytree_node *ytree_scalar(const char *, int line, int col);
 /* Frees a tree; NULL is a no-op. */
 void ytree_free(struct ytree_node *);
+/* Wipes every string of a tree that may hold secrets (a kubeconfig's
+ * tokens and keys), then frees it; NULL is a no-op. */
+void ytree_free_wipe(struct ytree_node *);
 /* Adds a child, taking it. */
 void ytree_append(struct ytree_node *, struct ytree_node *);
 /* The value of a key of a mapping, or NULL (also for NULL or no mapping). */

@@ -924,7 +924,8 @@ spec_load_file(const char *path, const struct spec_options *o,
 	int ret;
 
 	*out = NULL;
-	if (ytree_read_file(path, SPEC_MAX_FILE_SIZE, &buf, &len, &cause) != 0) {
+	if (ytree_read_file(path, SPEC_MAX_FILE_SIZE, &buf, &len,
+	    &cause) != 0) {
 		spec_error_at(&c, 0, 0, "%s", cause);
 		free(cause);
 		return -1;

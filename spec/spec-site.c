@@ -526,7 +526,8 @@ spec_site_apply_file(struct spec_site *s, const char *path,
 	size_t ndocs = 0, len, i;
 	char *buf = NULL, *cause = NULL;
 
-	if (ytree_read_file(path, SPEC_SITE_FILE_MAX, &buf, &len, &cause) != 0) {
+	if (ytree_read_file(path, SPEC_SITE_FILE_MAX, &buf, &len,
+	    &cause) != 0) {
 		spec_error_at(&c, 0, 0, "%s", cause);
 		free(cause);
 		return -1;
