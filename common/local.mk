@@ -17,4 +17,10 @@ TESTS += tests/unit/test-common
 tests_unit_test_common_SOURCES = tests/unit/test-common.c
 tests_unit_test_common_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_common_LDADD = common/libcommon.a $(CMOCKA_LIBS)
+check_PROGRAMS += tests/unit/test-common-yaml
+TESTS += tests/unit/test-common-yaml
+tests_unit_test_common_yaml_SOURCES = tests/unit/test-common-yaml.c
+tests_unit_test_common_yaml_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_common_yaml_LDADD = common/libcommon.a $(YAML_LIBS) \
+	$(CMOCKA_LIBS)
 endif
