@@ -15,7 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yaml.h>
+
+#include "common-yaml.h"
 
 #define CLI_CONFIG_MAX (64 * 1024)
 #define CLI_URL_MAX 2048
@@ -157,83 +158,53 @@ fail:
 
 /*
  * Reads `server:` and `server_ca:` from the config file: a YAML mapping
- * of scalars, where an unknown key is an error (a typo must not send
- * requests elsewhere).  0 when there is no file.
+ * of scalars, where an unknown key is an error at its line and column (a
+ * typo must not send requests elsewhere).  0 when there is no file.
  */
 static int
 cli_config_load(const char *path, char **server, char **ca, char **cause)
 {
-	yaml_parser_t p;
-	yaml_event_t ev;
-	char *buf, *key = NULL, **slot;
-	size_t len = 0;
-	int depth = 0, ret = -1;
-	bool done = false;
+	static const char *const keys[] = { "server", "server_ca" };
+	static const struct ytree_limits lim = {
+		.what = "the config file",
+	};
+	struct ytree_node *root = NULL, *k, *v;
+	char *buf, **slot;
+	size_t len = 0, i;
+	int ret = -1;
 
 	*server = *ca = NULL;
 	if ((buf = cli_config_read(path, &len, cause)) == NULL)
 		return *cause == NULL ? 0 : -1;
-	yaml_parser_initialize(&p);
-	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-	while (!done) {
-		if (!yaml_parser_parse(&p, &ev)) {
-			*cause = xprintf("%s:%zu:%zu: %s", path,
-			    p.problem_mark.line + 1, p.problem_mark.column + 1,
-			    p.problem != NULL ? p.problem : "invalid YAML");
+	if (ytree_parse_file_text(path, buf, len, &lim, &root, cause) != 0)
+		goto out;
+	if (ytree_is_null(root)) {
+		ret = 0;
+		goto out;
+	}
+	if (root->type != YTREE_MAP) {
+		*cause = ytree_errorf(path, root, "expected a mapping of "
+		    "settings to values (server: URL)");
+		goto out;
+	}
+	for (i = 0; i + 1 < root->n; i += 2) {
+		k = root->kids[i];
+		v = root->kids[i + 1];
+		if (strcmp(k->s, keys[0]) == 0)
+			slot = server;
+		else if (strcmp(k->s, keys[1]) == 0)
+			slot = ca;
+		else {
+			*cause = ytree_unknown(path, k, "setting", keys,
+			    nitems(keys));
 			goto out;
 		}
-		switch (ev.type) {
-		case YAML_STREAM_END_EVENT:
-			done = true;
-			break;
-		case YAML_MAPPING_START_EVENT:
-		case YAML_SEQUENCE_START_EVENT:
-			if (depth > 0 || ev.type != YAML_MAPPING_START_EVENT) {
-				*cause = xprintf("%s:%zu:%zu: expected a mapping "
-				    "of settings to values (server: URL)", path,
-				    ev.start_mark.line + 1,
-				    ev.start_mark.column + 1);
-				yaml_event_delete(&ev);
-				goto out;
-			}
-			depth++;
-			break;
-		case YAML_MAPPING_END_EVENT:
-			depth--;
-			break;
-		case YAML_SCALAR_EVENT:
-		case YAML_ALIAS_EVENT:
-			if (depth == 0 || ev.type == YAML_ALIAS_EVENT) {
-				*cause = xprintf("%s:%zu:%zu: expected a mapping "
-				    "of settings to values (server: URL)", path,
-				    ev.start_mark.line + 1,
-				    ev.start_mark.column + 1);
-				yaml_event_delete(&ev);
-				goto out;
-			}
-			if (key == NULL) {
-				key = xstrdup((const char *)ev.data.scalar.value);
-				if (strcmp(key, "server") != 0 &&
-				    strcmp(key, "server_ca") != 0) {
-					*cause = xprintf("%s:%zu:%zu: unknown "
-					    "setting '%.64s' (server, server_ca)",
-					    path, ev.start_mark.line + 1,
-					    ev.start_mark.column + 1, key);
-					yaml_event_delete(&ev);
-					goto out;
-				}
-				break;
-			}
-			slot = strcmp(key, "server") == 0 ? server : ca;
-			free(*slot);
-			*slot = xstrdup((const char *)ev.data.scalar.value);
-			free(key);
-			key = NULL;
-			break;
-		default:
-			break;
+		if (v->type != YTREE_SCALAR) {
+			*cause = ytree_errorf(path, v, "'%s' must be a single "
+			    "value", k->s);
+			goto out;
 		}
-		yaml_event_delete(&ev);
+		*slot = xstrdup(ytree_is_null(v) ? "" : v->s);
 	}
 	ret = 0;
 out:
@@ -242,8 +213,7 @@ out:
 		free(*ca);
 		*server = *ca = NULL;
 	}
-	free(key);
-	yaml_parser_delete(&p);
+	ytree_free(root);
 	free(buf);
 	return ret;
 }

@@ -108,9 +108,31 @@ struct kube_config {
 	int64_t file_token_read;    /* seconds */
 };
 
-/* kube-config.c */
+/* The largest kubeconfig, CA or client certificate file read. */
+#define KUBE_MAX_FILE (4 * 1024 * 1024)
+
+/* kube-config-read.c */
+/* Reads one kubeconfig file into cfg, keeping the stanzas an earlier file
+ * did not name and the first current-context; 0, or -1 with *cause at
+ * FILE:LINE:COL.  What was read before a failure is cfg's to free. */
+int kube_config_read(struct kube_config *, const char *file, char **cause);
+
+/* kube-config-tls.c */
 void kube_blob_free(struct kube_blob *);
 void kube_creds_release(struct kube_creds *);
+/* Wipes and frees a string that may be secret; NULL is a no-op. */
+void kube_secret_free(char *);
+/* A copy of a blob (NUL-terminated past len) that outlives the original. */
+void kube_blob_copy(struct kube_blob *dst, const struct kube_blob *src);
+/* A whole file of at most max bytes (any kind of file: a pipe, a
+ * process substitution), NUL-terminated; NULL with errno set. */
+char *kube_read_file(const char *path, size_t max, size_t *len);
+/* A whole CA or client certificate file as a blob; -1 with errno set. */
+int kube_read_blob(const char *path, struct kube_blob *);
+/* Base64 (standard, padded or not) to bytes; -1 if malformed. */
+int kube_base64_decode(const char *, size_t, struct kube_blob *);
+
+/* kube-config-exec.c */
 /*
  * Fills creds for the next request: token, tokenFile (re-read every
  * minute), exec plugin (cached until expiry; force re-runs it after a 401),
@@ -125,8 +147,6 @@ void kube_config_forget_token_file(struct kube_config *);
 bool kube_config_can_refresh(const struct kube_config *);
 /* RFC 3339 time to seconds since the epoch; -1 if malformed. */
 int64_t kube_parse_time(const char *);
-/* Base64 (standard, padded or not) to bytes; -1 if malformed. */
-int kube_base64_decode(const char *, size_t, struct kube_blob *);
 
 /* kube-http.c: one logical request (all its retries and pages). */
 struct kube_request {

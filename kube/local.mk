@@ -5,6 +5,9 @@ kube_libkube_a_SOURCES = \
 	kube/kube.h \
 	kube/kube-int.h \
 	kube/kube-config.c \
+	kube/kube-config-exec.c \
+	kube/kube-config-read.c \
+	kube/kube-config-tls.c \
 	kube/kube-gpus.c \
 	kube/kube-http.c \
 	kube/kube-json.c \

@@ -10,9 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-#include <yaml.h>
+
+#include "common-yaml.h"
+
+/* The largest configuration file read. */
+#define SERVER_CONFIG_MAX (1024 * 1024)
 
 /* See server.h. */
 const char *
@@ -372,115 +375,109 @@ server_config_set(struct server_config *c, const char *key,
 	return 0;
 }
 
-/* Reads the file's top-level mapping into the config. */
+/* Sets one value read from the file; an error names the node's place. */
 static int
-server_config_doc(struct server_config *c, const char *path,
-    yaml_document_t *doc, char **cause)
+server_config_set_at(struct server_config *c, const char *path,
+    const struct ytree_node *at, const char *key, const char *value,
+    char **cause)
 {
-	yaml_node_t *root = yaml_document_get_root_node(doc), *k, *v, *e, *g,
-	    *l;
-	yaml_node_pair_t *p, *q;
-	yaml_node_item_t *it;
-	char *c2 = NULL, *kv;
-	const char *key;
+	char *why = NULL;
 
-	if (root == NULL)
+	if (server_config_set(c, key, value, &why) == 0)
 		return 0;
-	if (root->type != YAML_MAPPING_NODE) {
-		*cause = xprintf("%s:%zu:%zu: the configuration is a mapping "
-		    "of settings", path, root->start_mark.line + 1,
-		    root->start_mark.column + 1);
-		return -1;
-	}
-	for (p = root->data.mapping.pairs.start;
-	    p < root->data.mapping.pairs.top; p++) {
-		k = yaml_document_get_node(doc, p->key);
-		v = yaml_document_get_node(doc, p->value);
-		if (k->type != YAML_SCALAR_NODE)
-			goto bad;
-		key = (const char *)k->data.scalar.value;
-		if (strcmp(key, "admin_groups") == 0 &&
-		    v->type == YAML_SEQUENCE_NODE) {
-			for (it = v->data.sequence.items.start;
-			    it < v->data.sequence.items.top; it++) {
-				e = yaml_document_get_node(doc, *it);
-				if (e->type != YAML_SCALAR_NODE)
-					goto badv;
-				server_config_add_admin(c,
-				    (const char *)e->data.scalar.value);
-			}
-			continue;
-		}
-		if (strcmp(key, "ta_groups") == 0) {
-			if (v->type != YAML_MAPPING_NODE)
-				goto badv;
-			for (q = v->data.mapping.pairs.start;
-			    q < v->data.mapping.pairs.top; q++) {
-				g = yaml_document_get_node(doc, q->key);
-				l = yaml_document_get_node(doc, q->value);
-				if (g->type != YAML_SCALAR_NODE ||
-				    l->type != YAML_SEQUENCE_NODE)
-					goto badv;
-				for (it = l->data.sequence.items.start;
-				    it < l->data.sequence.items.top; it++) {
-					e = yaml_document_get_node(doc, *it);
-					if (e->type != YAML_SCALAR_NODE)
-						goto badv;
-					kv = xprintf("%s=%s",
-					    g->data.scalar.value,
-					    e->data.scalar.value);
-					if (server_config_set(c, "ta", kv,
-					    &c2) != 0) {
-						free(kv);
-						goto badset;
-					}
-					free(kv);
-				}
-			}
-			continue;
-		}
-		if (strcmp(key, "priority_groups") == 0) {
-			if (v->type != YAML_MAPPING_NODE)
-				goto badv;
-			for (q = v->data.mapping.pairs.start;
-			    q < v->data.mapping.pairs.top; q++) {
-				g = yaml_document_get_node(doc, q->key);
-				l = yaml_document_get_node(doc, q->value);
-				if (g->type != YAML_SCALAR_NODE ||
-				    l->type != YAML_SCALAR_NODE)
-					goto badv;
-				kv = xprintf("%s=%s", g->data.scalar.value,
-				    l->data.scalar.value);
-				if (server_config_set(c, key, kv, &c2) != 0) {
-					free(kv);
-					v = l;
-					goto badset;
-				}
-				free(kv);
-			}
-			continue;
-		}
-		if (v->type != YAML_SCALAR_NODE)
+	*cause = ytree_errorf(path, at, "%s", why);
+	free(why);
+	return -1;
+}
+
+/* A mapping of names to values (ta_groups: GROUP -> [NAMESPACE],
+ * priority_groups: WHO -> PRIORITY), each pair set as "NAME=VALUE". */
+static int
+server_config_groups(struct server_config *c, const char *path,
+    const char *key, const struct ytree_node *v, char **cause)
+{
+	const struct ytree_node *g, *l;
+	bool ta = strcmp(key, "ta_groups") == 0;
+	size_t i, j;
+	char *kv;
+	int ret;
+
+	if (v->type != YTREE_MAP)
+		goto badv;
+	for (i = 0; i + 1 < v->n; i += 2) {
+		g = v->kids[i];
+		l = v->kids[i + 1];
+		if (l->type != (ta ? YTREE_SEQ : YTREE_SCALAR)) {
+			v = l;
 			goto badv;
-		if (server_config_set(c, key, (const char *)v->data.scalar.value,
-		    &c2) != 0) {
-			v = k;
-			goto badset;
+		}
+		if (!ta) {
+			kv = xprintf("%s=%s", g->s, l->s);
+			ret = server_config_set_at(c, path, l, key, kv, cause);
+			free(kv);
+			if (ret != 0)
+				return -1;
+			continue;
+		}
+		for (j = 0; j < l->n; j++) {
+			if (l->kids[j]->type != YTREE_SCALAR) {
+				v = l->kids[j];
+				goto badv;
+			}
+			kv = xprintf("%s=%s", g->s, l->kids[j]->s);
+			ret = server_config_set_at(c, path, l->kids[j], "ta",
+			    kv, cause);
+			free(kv);
+			if (ret != 0)
+				return -1;
 		}
 	}
 	return 0;
-bad:
-	*cause = xprintf("%s:%zu:%zu: a setting's name is a plain word", path,
-	    k->start_mark.line + 1, k->start_mark.column + 1);
-	return -1;
 badv:
-	*cause = xprintf("%s:%zu:%zu: wrong kind of value for '%s'", path,
-	    v->start_mark.line + 1, v->start_mark.column + 1, key);
+	*cause = ytree_errorf(path, v, "wrong kind of value for '%s'", key);
 	return -1;
-badset:
-	*cause = xprintf("%s:%zu:%zu: %s", path, v->start_mark.line + 1,
-	    v->start_mark.column + 1, c2);
-	free(c2);
+}
+
+/* Reads the file's top-level mapping into the config. */
+static int
+server_config_doc(struct server_config *c, const char *path,
+    const struct ytree_node *root, char **cause)
+{
+	const struct ytree_node *k, *v;
+	size_t i, j;
+
+	if (ytree_is_null(root))
+		return 0;
+	if (root->type != YTREE_MAP) {
+		*cause = ytree_errorf(path, root, "the configuration is a "
+		    "mapping of settings");
+		return -1;
+	}
+	for (i = 0; i + 1 < root->n; i += 2) {
+		k = root->kids[i];
+		v = root->kids[i + 1];
+		if (strcmp(k->s, "ta_groups") == 0 ||
+		    strcmp(k->s, "priority_groups") == 0) {
+			if (server_config_groups(c, path, k->s, v, cause) != 0)
+				return -1;
+			continue;
+		}
+		if (strcmp(k->s, "admin_groups") == 0 && v->type == YTREE_SEQ) {
+			for (j = 0; j < v->n; j++) {
+				if (v->kids[j]->type != YTREE_SCALAR)
+					goto badv;
+				server_config_add_admin(c, v->kids[j]->s);
+			}
+			continue;
+		}
+		if (v->type != YTREE_SCALAR)
+			goto badv;
+		if (server_config_set_at(c, path, k, k->s, v->s, cause) != 0)
+			return -1;
+	}
+	return 0;
+badv:
+	*cause = ytree_errorf(path, v, "wrong kind of value for '%s'", k->s);
 	return -1;
 }
 
@@ -488,10 +485,12 @@ badset:
 int
 server_config_init(struct server_config *c, const char *path, char **cause)
 {
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	struct stat st;
-	FILE *f;
+	static const struct ytree_limits lim = {
+		.what = "the server configuration",
+	};
+	struct ytree_node *root = NULL;
+	char *buf, *why;
+	size_t len;
 	int ret = -1;
 
 	memset(c, 0, sizeof *c);
@@ -523,30 +522,15 @@ server_config_init(struct server_config *c, const char *path, char **cause)
 		server_config_add_admin(c, "system:masters");
 		return 0;
 	}
-	if ((f = fopen(path, "r")) == NULL) {
-		*cause = xprintf("cannot open '%s': %s", path, strerror(errno));
+	if (ytree_read_file(path, SERVER_CONFIG_MAX, &buf, &len, &why) != 0) {
+		*cause = xprintf("cannot read '%s': %s", path, why);
+		free(why);
 		return -1;
 	}
-	if (fstat(fileno(f), &st) != 0 || st.st_size > 1024 * 1024) {
-		*cause = xprintf("'%s' is larger than 1 MiB", path);
-		fclose(f);
-		return -1;
-	}
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_file(&parser, f);
-	if (!yaml_parser_load(&parser, &doc)) {
-		*cause = xprintf("%s:%zu:%zu: %s", path,
-		    parser.problem_mark.line + 1,
-		    parser.problem_mark.column + 1, parser.problem != NULL ?
-		    parser.problem : "YAML error");
-		yaml_parser_delete(&parser);
-		fclose(f);
-		return -1;
-	}
-	ret = server_config_doc(c, path, &doc, cause);
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-	fclose(f);
+	if (ytree_parse_file_text(path, buf, len, &lim, &root, cause) == 0)
+		ret = server_config_doc(c, path, root, cause);
+	ytree_free(root);
+	free(buf);
 	if (ret == 0 && c->nadmin_groups == 0)
 		server_config_add_admin(c, "system:masters");
 	return ret;

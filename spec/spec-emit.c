@@ -22,8 +22,8 @@ struct spec_text {
 /* A string of the template that each job writes as a member (or a
  * command item), and its JSON once it is known never to change. */
 struct spec_emit_str {
-	const struct spec_node *key;   /* NULL: a command item */
-	const struct spec_node *val;
+	const struct ytree_node *key;   /* NULL: a command item */
+	const struct ytree_node *val;
 	char *key_json;          /* "\"KEY\":"; NULL when jansson refuses it */
 	bool label;              /* checked as a label value */
 	bool shell;              /* a shell-form command: values quoted */
@@ -161,7 +161,7 @@ spec_emit_unique(const char **keys, size_t n)
 /* Reads one of env, labels, annotations; -1 when the tree must write it
  * (not a mapping of scalar keys, or a key twice). */
 static int
-spec_emit_map(struct spec_emit *e, const struct spec_node *m, int which)
+spec_emit_map(struct spec_emit *e, const struct ytree_node *m, int which)
 {
 	struct spec_emit_str *v;
 	const char **keys;
@@ -170,18 +170,18 @@ spec_emit_map(struct spec_emit *e, const struct spec_node *m, int which)
 
 	if (m == NULL)
 		return 0;
-	if (m->type != SPEC_NODE_MAP)
+	if (m->type != YTREE_MAP)
 		return -1;
 	keys = xcalloc(m->n / 2 + 1, sizeof *keys);
 	v = xcalloc(m->n / 2 + 1, sizeof *v);
 	e->maps[which] = v;
 	for (i = 0; i + 1 < m->n; i += 2) {
-		if (m->kids[i]->type != SPEC_NODE_SCALAR) {
+		if (m->kids[i]->type != YTREE_SCALAR) {
 			free(keys);
 			return -1;
 		}
 		keys[i / 2] = m->kids[i]->s;
-		if (m->kids[i + 1]->type != SPEC_NODE_SCALAR)
+		if (m->kids[i + 1]->type != YTREE_SCALAR)
 			continue;
 		v[n].key = m->kids[i];
 		v[n].val = m->kids[i + 1];
@@ -200,7 +200,7 @@ struct spec_emit *
 spec_emit_new(struct spec_ctx *c, const struct spec_tmpl *t,
     const json_t *shared, const char *group, const char *group_kind)
 {
-	const struct spec_node *cmd = t->command;
+	const struct ytree_node *cmd = t->command;
 	struct spec_emit *e = xcalloc(1, sizeof *e);
 	const char **keys;
 	char *dump, *k;
@@ -223,13 +223,13 @@ spec_emit_new(struct spec_ctx *c, const struct spec_tmpl *t,
 	free(dump);
 
 	if (cmd != NULL) {
-		n = cmd->type == SPEC_NODE_SCALAR ? 1 : cmd->n;
+		n = cmd->type == YTREE_SCALAR ? 1 : cmd->n;
 		e->cmd = xcalloc(n + 1, sizeof *e->cmd);
 		for (i = 0; i < n; i++) {
-			e->cmd[i].val = cmd->type == SPEC_NODE_SCALAR ? cmd :
+			e->cmd[i].val = cmd->type == YTREE_SCALAR ? cmd :
 			    cmd->kids[i];
-			e->cmd[i].shell = cmd->type == SPEC_NODE_SCALAR;
-			if (e->cmd[i].val->type != SPEC_NODE_SCALAR)
+			e->cmd[i].shell = cmd->type == YTREE_SCALAR;
+			if (e->cmd[i].val->type != YTREE_SCALAR)
 				goto fail;
 		}
 		e->ncmd = n;
@@ -414,7 +414,7 @@ spec_emit_row(struct spec_emit *e, const struct spec_vars *vars,
 		for (i = 0; i < e->ncmd; i++)
 			if (spec_emit_value(e, &e->cmd[i], vars, &inner) != 0)
 				return -1;
-		spec_text_puts(b, t->command->type == SPEC_NODE_SCALAR ?
+		spec_text_puts(b, t->command->type == YTREE_SCALAR ?
 		    "],\"shell\":true" : "],\"shell\":false");
 		first = false;
 	}

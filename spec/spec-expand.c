@@ -110,7 +110,7 @@ spec_shell_step(enum spec_quote q, char ch, bool *skip)
  * diagnostic at the node.  In a shell command line (shell set) a value is
  * quoted for where it stands (above) unless written ${var:raw}. */
 char *
-spec_subst(struct spec_ctx *c, const struct spec_node *n,
+spec_subst(struct spec_ctx *c, const struct ytree_node *n,
     const struct spec_vars *vars, bool shell)
 {
 	const char *s = n->s, *end, *v;
@@ -196,8 +196,8 @@ struct spec_expand {
 
 /* See spec-int.h: a substituted label value, refused at its node. */
 int
-spec_check_label(struct spec_ctx *c, const struct spec_node *key,
-    const struct spec_node *val, const char *s)
+spec_check_label(struct spec_ctx *c, const struct ytree_node *key,
+    const struct ytree_node *val, const char *s)
 {
 	if (spec_is_label_value(s))
 		return 0;
@@ -209,14 +209,14 @@ spec_check_label(struct spec_ctx *c, const struct spec_node *key,
 
 /* Substitutes a mapping of strings into a JSON object; -1 on error. */
 static int
-spec_subst_map(struct spec_expand *x, const struct spec_node *m,
+spec_subst_map(struct spec_expand *x, const struct ytree_node *m,
     const struct spec_vars *vars, json_t *obj, bool label_values)
 {
 	char *s;
 	size_t i;
 
 	for (i = 0; m != NULL && i + 1 < m->n; i += 2) {
-		if (m->kids[i + 1]->type != SPEC_NODE_SCALAR)
+		if (m->kids[i + 1]->type != YTREE_SCALAR)
 			continue;
 		if ((s = spec_subst(x->c, m->kids[i + 1], vars, false)) == NULL)
 			return -1;
@@ -252,7 +252,7 @@ spec_site_pattern(const char *pattern, const char *ns)
  * (common.h: after_parse): "any:" or "failed:" before each entry of
  * after_any and after_failed, after and after_ok entries as written. */
 static void
-spec_after_json(json_t *after, const struct spec_node *n, enum after_kind k)
+spec_after_json(json_t *after, const struct ytree_node *n, enum after_kind k)
 {
 	static const char *const prefix[] = { "", "any:", "failed:" };
 	size_t i, cnt;
@@ -260,9 +260,9 @@ spec_after_json(json_t *after, const struct spec_node *n, enum after_kind k)
 
 	if (n == NULL)
 		return;
-	cnt = n->type == SPEC_NODE_SEQ ? n->n : 1;
+	cnt = n->type == YTREE_SEQ ? n->n : 1;
 	for (i = 0; i < cnt; i++) {
-		s = n->type == SPEC_NODE_SEQ ? n->kids[i]->s : n->s;
+		s = n->type == YTREE_SEQ ? n->kids[i]->s : n->s;
 		json_array_append_new(after, json_sprintf("%s%s", prefix[k],
 		    s));
 	}
@@ -401,7 +401,7 @@ spec_is_job_name(const char *s)
  */
 static bool
 spec_roster_error(struct spec_expand *x, const struct spec_vars *vars,
-    const struct spec_node *n, const char *what)
+    const struct ytree_node *n, const char *what)
 {
 	const struct spec_params *p = vars->p;
 	const char *v, *end, *file, *val;
@@ -479,7 +479,7 @@ spec_tree_row(struct spec_expand *x, const struct spec_vars *vars,
 	json_object_set_new(j, "name", json_string(name));
 	if (t->command != NULL) {
 		cmd = json_array();
-		if (t->command->type == SPEC_NODE_SCALAR) {
+		if (t->command->type == YTREE_SCALAR) {
 			if ((s = spec_subst(x->c, t->command, vars,
 			    true)) == NULL) {
 				json_decref(cmd);
@@ -500,7 +500,7 @@ spec_tree_row(struct spec_expand *x, const struct spec_vars *vars,
 			}
 		json_object_set_new(j, "command", cmd);
 		json_object_set_new(j, "shell", json_boolean(
-		    t->command->type == SPEC_NODE_SCALAR));
+		    t->command->type == YTREE_SCALAR));
 	}
 	if (t->workdir != NULL) {
 		if ((s = spec_subst(x->c, t->workdir, vars, false)) == NULL)
@@ -864,7 +864,7 @@ spec_load_buffer(const char *name, const char *buf, size_t len,
 	struct spec_ctx c = { .file = name, .diags = diags };
 	struct spec_options o = opts != NULL ? *opts : none;
 	struct spec_site *builtin = NULL;
-	struct spec_node **docs = NULL;
+	struct ytree_node **docs = NULL;
 	struct spec_tmpl t;
 	struct spec_set *set;
 	size_t ndocs = 0, i, used = 0;
@@ -891,7 +891,7 @@ spec_load_buffer(const char *name, const char *buf, size_t len,
 	if (spec_yaml_parse(&c, buf, len, &docs, &ndocs) != 0)
 		goto out;
 	for (i = 0; i < ndocs; i++) {
-		if (spec_node_is_null(docs[i]))
+		if (ytree_is_null(docs[i]))
 			continue;
 		used++;
 		if (spec_tmpl_read(&c, docs[i], &o, &t) == 0)
@@ -902,7 +902,7 @@ spec_load_buffer(const char *name, const char *buf, size_t len,
 		spec_error_at(&c, 0, 0, "no job spec in file");
 out:
 	for (i = 0; i < ndocs; i++)
-		spec_node_free(docs[i]);
+		ytree_free(docs[i]);
 	free(docs);
 	spec_site_free(builtin);
 	if (c.errors != 0) {
@@ -924,7 +924,8 @@ spec_load_file(const char *path, const struct spec_options *o,
 	int ret;
 
 	*out = NULL;
-	if (spec_read_file(path, SPEC_MAX_FILE_SIZE, &buf, &len, &cause) != 0) {
+	if (ytree_read_file(path, SPEC_MAX_FILE_SIZE, &buf, &len,
+	    &cause) != 0) {
 		spec_error_at(&c, 0, 0, "%s", cause);
 		free(cause);
 		return -1;

@@ -4,24 +4,7 @@
 
 #include "spec.h"
 #include "common.h"
-
-enum spec_node_type {
-	SPEC_NODE_SCALAR,
-	SPEC_NODE_SEQ,
-	SPEC_NODE_MAP,
-};
-
-/* A YAML node with its place; a mapping keeps keys and values alternately
- * in kids (kids[2i] a scalar key, kids[2i+1] its value). */
-struct spec_node {
-	enum spec_node_type type;
-	int line;
-	int col;
-	bool plain;              /* an unquoted scalar */
-	char *s;                 /* scalar text */
-	struct spec_node **kids;
-	size_t n;
-};
+#include "common-yaml.h"
 
 struct spec_ctx {
 	const char *file;
@@ -33,36 +16,22 @@ struct spec_ctx {
 /* The most jobs this load may make (spec_options.max_jobs). */
 size_t spec_max_jobs(const struct spec_ctx *);
 
-void spec_error(struct spec_ctx *, const struct spec_node *, const char *,
+void spec_error(struct spec_ctx *, const struct ytree_node *, const char *,
     ...) printflike(3, 4);
 void spec_error_at(struct spec_ctx *, int, int, const char *, ...)
     printflike(4, 5);
 
 /* spec-yaml.c */
-/* Parses every document of a buffer into trees (aliases, depth and
- * string length bounded); 0 or -1 with diags.  *docs is the caller's. */
+/* Parses every document of a buffer into trees (common-yaml.c: aliases,
+ * depth and string length bounded); 0 or -1 with a diagnostic.  *docs is
+ * the caller's (ytree_docs_free). */
 int spec_yaml_parse(struct spec_ctx *, const char *buf, size_t len,
-    struct spec_node ***docs, size_t *ndocs);
-void spec_node_free(struct spec_node *);
-struct spec_node *spec_node_new(enum spec_node_type, int, int);
-struct spec_node *spec_node_scalar(const char *, int, int);
-void spec_node_append(struct spec_node *, struct spec_node *);
-/* The value of a key of a mapping, or NULL. */
-struct spec_node *spec_node_get(const struct spec_node *, const char *);
-/* Replaces (or adds) a key of a mapping, taking v. */
-void spec_node_set(struct spec_node *, const char *, struct spec_node *);
-/* Removes a key of a mapping, returning its value (the caller's). */
-struct spec_node *spec_node_take(struct spec_node *, const char *);
-/* True for a plain null scalar (~, null, empty). */
-bool spec_node_is_null(const struct spec_node *);
+    struct ytree_node ***docs, size_t *ndocs);
 /* Applies "a.b.c=value" to a document; 0 or -1 with a diagnostic. */
-int spec_node_apply_set(struct spec_ctx *, struct spec_node *,
+int spec_node_apply_set(struct spec_ctx *, struct ytree_node *,
     const char *);
 /* True for printable UTF-8 (no control character) of at most max bytes. */
 bool spec_is_text(const char *, size_t max);
-/* Reads a whole regular file of at most max bytes; 0 or -1 with *cause. */
-int spec_read_file(const char *, size_t max, char **buf, size_t *len,
-    char **cause);
 
 /* spec-site.c */
 struct spec_gpu_type {
@@ -123,7 +92,7 @@ struct spec_params {
 void spec_params_release(struct spec_params *);
 /* Reads a roster (CSV with a header, or a YAML list of mappings) into
  * params whose keys are "<as>.<column>"; 0 or -1 with a diagnostic at n. */
-int spec_roster_load(struct spec_ctx *, const struct spec_node *,
+int spec_roster_load(struct spec_ctx *, const struct ytree_node *,
     const char *path, const char *as, struct spec_params *);
 /* Parses CSV text with a header and at most max_rows rows; 0 or -1 with
  * *cause. */
@@ -137,14 +106,14 @@ int spec_csv_parse(const char *, size_t, const char *prefix,
 
 /* spec-parse.c: one validated document, strings not yet substituted. */
 struct spec_tmpl {
-	struct spec_node *doc;
+	struct ytree_node *doc;
 	bool helm;
-	const struct spec_node *name, *ns, *image, *command, *workdir;
-	const struct spec_node *env, *labels, *annotations;
-	const struct spec_node *after[3]; /* by enum after_kind */
-	const struct spec_node *container_name, *gpu_type_node;
-	const struct spec_node *cpu_node, *memory_node, *shm_node;
-	const struct spec_node *replicas_node, *interactive_node;
+	const struct ytree_node *name, *ns, *image, *command, *workdir;
+	const struct ytree_node *env, *labels, *annotations;
+	const struct ytree_node *after[3]; /* by enum after_kind */
+	const struct ytree_node *container_name, *gpu_type_node;
+	const struct ytree_node *cpu_node, *memory_node, *shm_node;
+	const struct ytree_node *replicas_node, *interactive_node;
 	const char **gpu_types;  /* point into the tree */
 	size_t ngpu_types;
 	bool gpu_any;
@@ -172,12 +141,12 @@ struct spec_tmpl {
 	int max_gpus;            /* of its group at once; 0: no limit */
 	struct spec_params params;
 };
-int spec_tmpl_read(struct spec_ctx *, struct spec_node *,
+int spec_tmpl_read(struct spec_ctx *, struct ytree_node *,
     const struct spec_options *, struct spec_tmpl *);
 void spec_tmpl_release(struct spec_tmpl *);
 bool spec_has_var(const char *);
 const char *spec_closest(const char *, const char *const *, size_t);
-void spec_unknown_key(struct spec_ctx *, const struct spec_node *,
+void spec_unknown_key(struct spec_ctx *, const struct ytree_node *,
     const char *, const char *const *, size_t);
 
 /* spec-expand.c */
@@ -192,14 +161,14 @@ struct spec_vars {
  * diagnostic at the node (an unknown variable, a broken reference); with
  * shell set (a shell-form command) each value is quoted for where it
  * stands, unless written ${var:raw}. */
-char *spec_subst(struct spec_ctx *, const struct spec_node *,
+char *spec_subst(struct spec_ctx *, const struct ytree_node *,
     const struct spec_vars *, bool shell);
 /* True when a name may head every object and hostname of a job. */
 bool spec_is_job_name(const char *);
 /* 0 when s, the substituted value of label key, is a valid label value;
  * else -1 after a diagnostic at val. */
-int spec_check_label(struct spec_ctx *, const struct spec_node *key,
-    const struct spec_node *val, const char *s);
+int spec_check_label(struct spec_ctx *, const struct ytree_node *key,
+    const struct ytree_node *val, const char *s);
 /* How a template's rows become stored specs: written as text past a
  * prefix dumped once (spec-emit.c), or each dumped from its own jansson
  * tree, the reference the text must match byte for byte. */

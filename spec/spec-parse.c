@@ -53,7 +53,7 @@ spec_closest(const char *w, const char *const *cands, size_t n)
 
 /* Adds an "unknown key" error with a did-you-mean hint. */
 void
-spec_unknown_key(struct spec_ctx *c, const struct spec_node *k,
+spec_unknown_key(struct spec_ctx *c, const struct ytree_node *k,
     const char *prefix, const char *const *cands, size_t n)
 {
 	const char *near = spec_closest(k->s, cands, n);
@@ -67,9 +67,9 @@ spec_unknown_key(struct spec_ctx *c, const struct spec_node *k,
 
 /* A scalar's text, or NULL with a diagnostic. */
 static const char *
-spec_scalar(struct spec_ctx *c, const struct spec_node *n, const char *key)
+spec_scalar(struct spec_ctx *c, const struct ytree_node *n, const char *key)
 {
-	if (n->type != SPEC_NODE_SCALAR) {
+	if (n->type != YTREE_SCALAR) {
 		spec_error(c, n, "'%s' must be a single value", key);
 		return NULL;
 	}
@@ -78,7 +78,7 @@ spec_scalar(struct spec_ctx *c, const struct spec_node *n, const char *key)
 
 /* A YAML boolean; 0 or -1 with a diagnostic. */
 static int
-spec_bool(struct spec_ctx *c, const struct spec_node *n, const char *key,
+spec_bool(struct spec_ctx *c, const struct ytree_node *n, const char *key,
     bool *out)
 {
 	static const char *const yes[] = { "true", "True", "TRUE", "yes",
@@ -106,7 +106,7 @@ spec_bool(struct spec_ctx *c, const struct spec_node *n, const char *key,
 
 /* A bounded integer; 0 or -1 with a diagnostic. */
 static int
-spec_int(struct spec_ctx *c, const struct spec_node *n, const char *key,
+spec_int(struct spec_ctx *c, const struct ytree_node *n, const char *key,
     long min, long max, int *out)
 {
 	const char *s = spec_scalar(c, n, key);
@@ -132,7 +132,7 @@ spec_int(struct spec_ctx *c, const struct spec_node *n, const char *key,
 
 /* A Kubernetes quantity; 0 or -1 with a diagnostic. */
 static int
-spec_quantity(struct spec_ctx *c, const struct spec_node *n, const char *key,
+spec_quantity(struct spec_ctx *c, const struct ytree_node *n, const char *key,
     int scale, bool zero_ok, int64_t *out)
 {
 	const char *s = spec_scalar(c, n, key);
@@ -154,13 +154,13 @@ spec_quantity(struct spec_ctx *c, const struct spec_node *n, const char *key,
 
 /* Checks a mapping of strings (env, labels, annotations). */
 static void
-spec_string_map(struct spec_ctx *c, const struct spec_node *n,
+spec_string_map(struct spec_ctx *c, const struct ytree_node *n,
     const char *key, int kind)
 {
-	const struct spec_node *k, *v;
+	const struct ytree_node *k, *v;
 	size_t i, j;
 
-	if (n->type != SPEC_NODE_MAP) {
+	if (n->type != YTREE_MAP) {
 		spec_error(c, n, "'%s' must be a mapping of names to values",
 		    key);
 		return;
@@ -168,7 +168,7 @@ spec_string_map(struct spec_ctx *c, const struct spec_node *n,
 	for (i = 0; i + 1 < n->n; i += 2) {
 		k = n->kids[i];
 		v = n->kids[i + 1];
-		if (v->type != SPEC_NODE_SCALAR)
+		if (v->type != YTREE_SCALAR)
 			spec_error(c, v, "'%s.%s' must be a single value", key,
 			    k->s);
 		if (kind == 0) {
@@ -237,14 +237,14 @@ spec_gpu_list(const struct spec_site *site)
 /* Reads gpu: {type, count}; type is a name, a list or "any". */
 static void
 spec_gpu(struct spec_ctx *c, const struct spec_site *site,
-    const struct spec_node *n, struct spec_tmpl *t)
+    const struct ytree_node *n, struct spec_tmpl *t)
 {
-	const struct spec_node *k, *v, *ty = NULL;
+	const struct ytree_node *k, *v, *ty = NULL;
 	const char *names[64];
 	const char *near;
 	size_t i, j, nnames;
 
-	if (n->type != SPEC_NODE_MAP) {
+	if (n->type != YTREE_MAP) {
 		spec_error(c, n, "'gpu' must be a mapping such as "
 		    "{type: RTX4090D, count: 1}");
 		return;
@@ -264,7 +264,7 @@ spec_gpu(struct spec_ctx *c, const struct spec_site *site,
 			spec_unknown_key(c, k, "gpu.", gk, nitems(gk));
 		}
 	}
-	if (ty == NULL || spec_node_is_null(ty)) {
+	if (ty == NULL || ytree_is_null(ty)) {
 		if (t->gpu_count > 0)
 			spec_error(c, n, "'gpu.type' is required when "
 			    "'gpu.count' is not 0 (a type, a list of types, "
@@ -274,11 +274,11 @@ spec_gpu(struct spec_ctx *c, const struct spec_site *site,
 	for (nnames = 0; nnames < site->ngpus && nnames < nitems(names);
 	    nnames++)
 		names[nnames] = site->gpus[nnames].name;
-	if (ty->type == SPEC_NODE_SCALAR && strcmp(ty->s, "any") == 0) {
+	if (ty->type == YTREE_SCALAR && strcmp(ty->s, "any") == 0) {
 		t->gpu_any = true;
 		t->gpu_type_node = ty;
-	} else if (ty->type == SPEC_NODE_SCALAR || ty->type == SPEC_NODE_SEQ) {
-		size_t cnt = ty->type == SPEC_NODE_SEQ ? ty->n : 1;
+	} else if (ty->type == YTREE_SCALAR || ty->type == YTREE_SEQ) {
+		size_t cnt = ty->type == YTREE_SEQ ? ty->n : 1;
 
 		if (cnt == 0) {
 			spec_error(c, ty, "'gpu.type' must not be an empty "
@@ -288,8 +288,8 @@ spec_gpu(struct spec_ctx *c, const struct spec_site *site,
 		t->gpu_type_node = ty;
 		t->gpu_types = xcalloc(cnt, sizeof *t->gpu_types);
 		for (j = 0; j < cnt; j++) {
-			v = ty->type == SPEC_NODE_SEQ ? ty->kids[j] : ty;
-			if (v->type != SPEC_NODE_SCALAR) {
+			v = ty->type == YTREE_SEQ ? ty->kids[j] : ty;
+			if (v->type != YTREE_SCALAR) {
 				spec_error(c, v, "GPU types must be names");
 				continue;
 			}
@@ -326,14 +326,14 @@ spec_gpu(struct spec_ctx *c, const struct spec_site *site,
 
 /* Reads resources: {cpu, memory}. */
 static void
-spec_resources(struct spec_ctx *c, const struct spec_node *n,
+spec_resources(struct spec_ctx *c, const struct ytree_node *n,
     struct spec_tmpl *t)
 {
 	static const char *const rk[] = { "cpu", "memory" };
-	const struct spec_node *k, *v;
+	const struct ytree_node *k, *v;
 	size_t i;
 
-	if (n->type != SPEC_NODE_MAP) {
+	if (n->type != YTREE_MAP) {
 		spec_error(c, n, "'resources' must be a mapping such as "
 		    "{cpu: 8, memory: 16Gi}");
 		return;
@@ -357,20 +357,20 @@ spec_resources(struct spec_ctx *c, const struct spec_node *n,
 /* Reads ports: a TCP port or a list of them, which the job's NodePort
  * Service exposes on rank 0 (the chart's ExtraPort). */
 static void
-spec_ports(struct spec_ctx *c, const struct spec_node *n, const char *key,
+spec_ports(struct spec_ctx *c, const struct ytree_node *n, const char *key,
     struct spec_tmpl *t)
 {
-	const struct spec_node *v;
-	size_t i, j, cnt = n->type == SPEC_NODE_SEQ ? n->n : 1;
+	const struct ytree_node *v;
+	size_t i, j, cnt = n->type == YTREE_SEQ ? n->n : 1;
 	int p;
 
-	if (n->type == SPEC_NODE_MAP) {
+	if (n->type == YTREE_MAP) {
 		spec_error(c, n, "'%s' must be a port number or a list of them",
 		    key);
 		return;
 	}
 	for (i = 0; i < cnt; i++) {
-		v = n->type == SPEC_NODE_SEQ ? n->kids[i] : n;
+		v = n->type == YTREE_SEQ ? n->kids[i] : n;
 		if (spec_int(c, v, key, 1, 65535, &p) != 0)
 			continue;
 		for (j = 0; j < t->nports && t->ports[j] != p; j++)
@@ -391,7 +391,7 @@ spec_ports(struct spec_ctx *c, const struct spec_node *n, const char *key,
 
 /* Reads a priority: low, normal, high or 0..1000. */
 static void
-spec_priority(struct spec_ctx *c, const struct spec_node *n,
+spec_priority(struct spec_ctx *c, const struct ytree_node *n,
     struct spec_tmpl *t)
 {
 	const char *s = spec_scalar(c, n, "priority");
@@ -429,14 +429,14 @@ spec_is_group_name(const char *s)
 /* Reads after, after_ok, after_any or after_failed (key): a job name, an
  * id or "group:NAME", or a list of them. */
 static void
-spec_after(struct spec_ctx *c, const struct spec_node *k,
-    const struct spec_node *n, struct spec_tmpl *t)
+spec_after(struct spec_ctx *c, const struct ytree_node *k,
+    const struct ytree_node *n, struct spec_tmpl *t)
 {
-	const struct spec_node *v;
+	const struct ytree_node *v;
 	struct after_ref r;
 	enum after_kind kind = strcmp(k->s, "after_any") == 0 ? AFTER_ANY :
 	    strcmp(k->s, "after_failed") == 0 ? AFTER_FAILED : AFTER_OK;
-	size_t i, cnt = n->type == SPEC_NODE_SEQ ? n->n : 1;
+	size_t i, cnt = n->type == YTREE_SEQ ? n->n : 1;
 	bool ok;
 
 	if (t->after[kind] != NULL) {
@@ -444,14 +444,14 @@ spec_after(struct spec_ctx *c, const struct spec_node *k,
 		    k->s, strcmp(k->s, "after") == 0 ? "after_ok" : "after");
 		return;
 	}
-	if (n->type == SPEC_NODE_MAP) {
+	if (n->type == YTREE_MAP) {
 		spec_error(c, n, "'%s' must be a job name or id, 'group:NAME', "
 		    "or a list of them", k->s);
 		return;
 	}
 	for (i = 0; i < cnt; i++) {
-		v = n->type == SPEC_NODE_SEQ ? n->kids[i] : n;
-		ok = v->type == SPEC_NODE_SCALAR && strncmp(v->s, "any:", 4) &&
+		v = n->type == YTREE_SEQ ? n->kids[i] : n;
+		ok = v->type == YTREE_SCALAR && strncmp(v->s, "any:", 4) &&
 		    strncmp(v->s, "failed:", 7) && strncmp(v->s, "ok:", 3) &&
 		    after_parse(v->s, &r) == 0;
 		if (ok && r.group)
@@ -467,18 +467,18 @@ spec_after(struct spec_ctx *c, const struct spec_node *k,
 
 /* Reads the values of one sweep parameter: a list of scalars. */
 static int
-spec_sweep_values(struct spec_ctx *c, const struct spec_node *v,
+spec_sweep_values(struct spec_ctx *c, const struct ytree_node *v,
     const char *key)
 {
 	size_t i;
 
-	if (v->type != SPEC_NODE_SEQ || v->n == 0) {
+	if (v->type != YTREE_SEQ || v->n == 0) {
 		spec_error(c, v, "sweep parameter '%s' must be a non-empty "
 		    "list of values", key);
 		return -1;
 	}
 	for (i = 0; i < v->n; i++) {
-		if (v->kids[i]->type != SPEC_NODE_SCALAR) {
+		if (v->kids[i]->type != YTREE_SCALAR) {
 			spec_error(c, v->kids[i], "sweep values must be single "
 			    "values");
 			return -1;
@@ -505,7 +505,7 @@ spec_is_param_name(const char *s)
 
 /* Checks the names of a grid or zip mapping's parameters. */
 static int
-spec_sweep_names(struct spec_ctx *c, const struct spec_node *m)
+spec_sweep_names(struct spec_ctx *c, const struct ytree_node *m)
 {
 	size_t i;
 
@@ -530,7 +530,7 @@ spec_sweep_names(struct spec_ctx *c, const struct spec_node *m)
 
 /* The sizes of a grid's axes for a message: "100 x 100 x 10". */
 static char *
-spec_sweep_axes(const struct spec_node *m)
+spec_sweep_axes(const struct ytree_node *m)
 {
 	char *s = xstrdup(""), *n;
 	size_t i;
@@ -551,7 +551,7 @@ spec_sweep_axes(const struct spec_node *m)
 /* Sets up the table of a grid or zip of rows rows: its keys are the
  * mapping's names, its values borrowed from the tree. */
 static void
-spec_sweep_table(const struct spec_node *m, size_t rows,
+spec_sweep_table(const struct ytree_node *m, size_t rows,
     struct spec_params *p)
 {
 	size_t nk = m->n / 2, i;
@@ -568,13 +568,13 @@ spec_sweep_table(const struct spec_node *m, size_t rows,
 /* Builds the rows of a grid: the product, the last parameter varying
  * fastest. */
 static int
-spec_sweep_grid(struct spec_ctx *c, const struct spec_node *m,
+spec_sweep_grid(struct spec_ctx *c, const struct ytree_node *m,
     struct spec_params *p)
 {
 	size_t nk = m->n / 2, i, r, rem;
 	uint64_t total = 1;
 
-	if (m->type != SPEC_NODE_MAP || m->n == 0) {
+	if (m->type != YTREE_MAP || m->n == 0) {
 		spec_error(c, m, "'sweep.grid' must map parameter names to "
 		    "lists of values");
 		return -1;
@@ -600,7 +600,7 @@ spec_sweep_grid(struct spec_ctx *c, const struct spec_node *m,
 	for (r = 0; r < p->nrows; r++) {
 		rem = r;
 		for (i = nk; i-- > 0;) {
-			const struct spec_node *l = m->kids[2 * i + 1];
+			const struct ytree_node *l = m->kids[2 * i + 1];
 
 			p->vals[r * nk + i] = l->kids[rem % l->n]->s;
 			rem /= l->n;
@@ -611,12 +611,12 @@ spec_sweep_grid(struct spec_ctx *c, const struct spec_node *m,
 
 /* Builds the rows of a zip: the i-th values of every parameter. */
 static int
-spec_sweep_zip(struct spec_ctx *c, const struct spec_node *m,
+spec_sweep_zip(struct spec_ctx *c, const struct ytree_node *m,
     struct spec_params *p)
 {
 	size_t nk = m->n / 2, i, r, len;
 
-	if (m->type != SPEC_NODE_MAP || m->n == 0) {
+	if (m->type != YTREE_MAP || m->n == 0) {
 		spec_error(c, m, "'sweep.zip' must map parameter names to "
 		    "lists of values");
 		return -1;
@@ -647,13 +647,13 @@ spec_sweep_zip(struct spec_ctx *c, const struct spec_node *m,
 
 /* Builds the rows of an explicit list of parameter sets. */
 static int
-spec_sweep_list(struct spec_ctx *c, const struct spec_node *l,
+spec_sweep_list(struct spec_ctx *c, const struct ytree_node *l,
     struct spec_params *p)
 {
-	const struct spec_node *r;
+	const struct ytree_node *r;
 	size_t i, j, k;
 
-	if (l->type != SPEC_NODE_SEQ || l->n == 0) {
+	if (l->type != YTREE_SEQ || l->n == 0) {
 		spec_error(c, l, "'sweep.list' must be a non-empty list of "
 		    "parameter sets");
 		return -1;
@@ -665,12 +665,12 @@ spec_sweep_list(struct spec_ctx *c, const struct spec_node *l,
 	}
 	for (i = 0; i < l->n; i++) {
 		r = l->kids[i];
-		if (r->type != SPEC_NODE_MAP) {
+		if (r->type != YTREE_MAP) {
 			spec_error(c, r, "a parameter set must be a mapping");
 			return -1;
 		}
 		for (j = 0; j < r->n; j += 2) {
-			if (r->kids[j + 1]->type != SPEC_NODE_SCALAR ||
+			if (r->kids[j + 1]->type != YTREE_SCALAR ||
 			    !spec_is_param_name(r->kids[j]->s) ||
 			    strcmp(r->kids[j]->s, "index") == 0 ||
 			    strcmp(r->kids[j]->s, "group") == 0) {
@@ -711,14 +711,14 @@ spec_sweep_list(struct spec_ctx *c, const struct spec_node *l,
 
 /* Reads sweep: one of grid, list, zip, and max_running. */
 static void
-spec_sweep(struct spec_ctx *c, const struct spec_node *n, struct spec_tmpl *t)
+spec_sweep(struct spec_ctx *c, const struct ytree_node *n, struct spec_tmpl *t)
 {
 	static const char *const sk[] = { "grid", "list", "zip",
 		"max_running", "max_gpus" };
-	const struct spec_node *k, *v, *form = NULL;
+	const struct ytree_node *k, *v, *form = NULL;
 	size_t i;
 
-	if (n->type != SPEC_NODE_MAP) {
+	if (n->type != YTREE_MAP) {
 		spec_error(c, n, "'sweep' must be a mapping with 'grid', "
 		    "'list' or 'zip'");
 		return;
@@ -756,17 +756,17 @@ spec_sweep(struct spec_ctx *c, const struct spec_node *n, struct spec_tmpl *t)
 
 /* Reads for_each: {roster, as}. */
 static void
-spec_for_each(struct spec_ctx *c, const struct spec_node *n,
+spec_for_each(struct spec_ctx *c, const struct ytree_node *n,
     struct spec_tmpl *t)
 {
 	static const char *const fk[] = { "roster", "as", "max_running",
 		"max_gpus" };
-	const struct spec_node *k, *v, *roster = NULL;
+	const struct ytree_node *k, *v, *roster = NULL;
 	const char *as = "row";
 	size_t i;
 
 	t->kind = "roster";
-	if (n->type != SPEC_NODE_MAP) {
+	if (n->type != YTREE_MAP) {
 		spec_error(c, n, "'for_each' must be a mapping such as "
 		    "{roster: students.csv, as: student}");
 		return;
@@ -816,7 +816,7 @@ spec_for_each(struct spec_ctx *c, const struct spec_node *n,
 /* Gives a tree and all its nodes one place, so errors about what a
  * string held point at the string. */
 static void
-spec_node_place(struct spec_node *n, int line, int col)
+spec_node_place(struct ytree_node *n, int line, int col)
 {
 	size_t i;
 
@@ -829,7 +829,7 @@ spec_node_place(struct spec_node *n, int line, int col)
 /* Doubles every '$' of a scalar: the chart's values have no variables, so
  * what they hold reaches the pod as written. */
 static void
-spec_node_literal(struct spec_node *n)
+spec_node_literal(struct ytree_node *n)
 {
 	size_t i, k, dollars = 0;
 	char *s;
@@ -855,69 +855,69 @@ spec_node_literal(struct spec_node *n)
  * as a string ('["python", "app.py"]'); a real list is read too.  NULL for
  * an empty value (the chart's default) or after a diagnostic (*bad set).
  */
-static struct spec_node *
-spec_helm_argv(struct spec_ctx *c, struct spec_node *v, const char *key,
+static struct ytree_node *
+spec_helm_argv(struct spec_ctx *c, struct ytree_node *v, const char *key,
     bool *bad)
 {
 	struct spec_diags scratch = { 0 };
 	struct spec_ctx sc = { .file = c->file, .diags = &scratch };
-	struct spec_node **docs = NULL, *l = NULL;
+	struct ytree_node **docs = NULL, *l = NULL;
 	size_t ndocs = 0, i;
 	bool ok;
 
-	if (spec_node_is_null(v) || (v->type == SPEC_NODE_SCALAR &&
+	if (ytree_is_null(v) || (v->type == YTREE_SCALAR &&
 	    v->s[0] == '\0')) {
-		spec_node_free(v);
+		ytree_free(v);
 		return NULL;
 	}
-	if (v->type == SPEC_NODE_SEQ) {
+	if (v->type == YTREE_SEQ) {
 		l = v;
 		v = NULL;
-	} else if (v->type == SPEC_NODE_SCALAR &&
+	} else if (v->type == YTREE_SCALAR &&
 	    spec_yaml_parse(&sc, v->s, strlen(v->s), &docs, &ndocs) == 0 &&
-	    ndocs == 1 && docs[0]->type == SPEC_NODE_SEQ) {
+	    ndocs == 1 && docs[0]->type == YTREE_SEQ) {
 		l = docs[0];
 		docs[0] = NULL;
 		spec_node_place(l, v->line, v->col);
 	}
 	for (i = 0; i < ndocs; i++)
-		spec_node_free(docs[i]);
+		ytree_free(docs[i]);
 	free(docs);
 	spec_diags_release(&scratch);
 	ok = l != NULL && l->n > 0;
 	for (i = 0; ok && i < l->n; i++)
-		ok = l->kids[i]->type == SPEC_NODE_SCALAR;
+		ok = l->kids[i]->type == YTREE_SCALAR;
 	if (!ok) {
 		spec_error(c, l != NULL ? l : v, "'%s' must be a non-empty list "
 		    "of strings (exec form, no shell), such as "
 		    "'[\"python\", \"app.py\"]'; for a shell command line "
 		    "write 'command: python app.py' instead", key);
 		*bad = true;
-		spec_node_free(l);
-		spec_node_free(v);
+		ytree_free(l);
+		ytree_free(v);
 		return NULL;
 	}
 	for (i = 0; i < l->n; i++)
 		spec_node_literal(l->kids[i]);
-	spec_node_free(v);
+	ytree_free(v);
 	return l;
 }
 
 /* Maps Command and Args onto an exec-form command: Args follow Command,
  * as Kubernetes runs a container's command with its args. */
 static void
-spec_helm_command(struct spec_ctx *c, struct spec_node *d)
+spec_helm_command(struct spec_ctx *c, struct ytree_node *d)
 {
-	struct spec_node *cv = spec_node_take(d, "Command");
-	struct spec_node *av = spec_node_take(d, "Args");
-	struct spec_node *cmd = NULL, *args = NULL;
+	struct ytree_node *cv = ytree_take(d, "Command");
+	struct ytree_node *av = ytree_take(d, "Args");
+	struct ytree_node *cmd = NULL, *args = NULL;
 	bool bad = false;
 	size_t i;
 
-	if (cv != NULL && spec_node_get(d, "command") != NULL) {
+	if (cv != NULL && ytree_get(d, "command") != NULL) {
 		spec_error(c, cv, "use 'Command' or 'command', not both");
-		spec_node_free(cv);
-		spec_node_free(av);
+		ytree_free(cv);
+		ytree_free(av);
 		return;
 	}
 	if (cv != NULL)
@@ -936,83 +936,83 @@ spec_helm_command(struct spec_ctx *c, struct spec_node *d)
 	}
 	if (!bad && cmd != NULL) {
 		for (i = 0; args != NULL && i < args->n; i++) {
-			spec_node_append(cmd, args->kids[i]);
+			ytree_append(cmd, args->kids[i]);
 			args->kids[i] = NULL;
 		}
 		if (args != NULL)
 			args->n = 0;
-		spec_node_set(d, "command", cmd);
+		ytree_set(d, "command", cmd);
 		cmd = NULL;
 	}
-	spec_node_free(cmd);
-	spec_node_free(args);
+	ytree_free(cmd);
+	ytree_free(args);
 }
 
 /* Takes a chart key ailab-queue does not read: its default (empty) passes,
  * anything else is refused with what to do instead. */
 static void
-spec_helm_refuse(struct spec_ctx *c, struct spec_node *d, const char *key,
+spec_helm_refuse(struct spec_ctx *c, struct ytree_node *d, const char *key,
     const char *why)
 {
-	struct spec_node *v = spec_node_take(d, key);
+	struct ytree_node *v = ytree_take(d, key);
 
-	if (v != NULL && !spec_node_is_null(v) && (v->type !=
-	    SPEC_NODE_SCALAR || v->s[0] != '\0'))
+	if (v != NULL && !ytree_is_null(v) && (v->type !=
+	    YTREE_SCALAR || v->s[0] != '\0'))
 		spec_error(c, v, "'%s' is not supported: %s", key, why);
-	spec_node_free(v);
+	ytree_free(v);
 }
 
 /* Maps a helm values file of the cluster's chart onto a spec, in place:
  * the chart's keys become spec keys; other keys pass through. */
 static void
-spec_helm_convert(struct spec_ctx *c, struct spec_node *d,
+spec_helm_convert(struct spec_ctx *c, struct ytree_node *d,
     const struct spec_site *site)
 {
-	struct spec_node *v, *w, *lim, *gpu = NULL, *res = NULL, *use_shm,
+	struct ytree_node *v, *w, *lim, *gpu = NULL, *res = NULL, *use_shm,
 	    *shm_size;
 	const char *near;
 	bool b;
 	size_t i;
 
-	if ((v = spec_node_take(d, "DeployName")) != NULL) {
-		spec_node_free(spec_node_take(d, "BaseName"));
-		spec_node_set(d, "name", v);
-	} else if ((v = spec_node_take(d, "BaseName")) != NULL)
-		spec_node_set(d, "name", v);
-	if ((v = spec_node_take(d, "NameSpace")) != NULL)
-		spec_node_set(d, "namespace", v);
-	if ((v = spec_node_take(d, "ContainerImage")) != NULL)
-		spec_node_set(d, "image", v);
-	if ((v = spec_node_take(d, "ContainerName")) != NULL)
-		spec_node_set(d, "container_name", v);
-	if ((v = spec_node_take(d, "Replicas")) != NULL)
-		spec_node_set(d, "replicas", v);
-	if ((v = spec_node_take(d, "UseIB")) != NULL)
-		spec_node_set(d, "ib", v);
-	if ((v = spec_node_take(d, "UID")) != NULL)
-		spec_node_set(d, "uid", v);
-	if ((v = spec_node_take(d, "GID")) != NULL)
-		spec_node_set(d, "gid", v);
-	v = spec_node_take(d, "NoGFS");
+	if ((v = ytree_take(d, "DeployName")) != NULL) {
+		ytree_free(ytree_take(d, "BaseName"));
+		ytree_set(d, "name", v);
+	} else if ((v = ytree_take(d, "BaseName")) != NULL)
+		ytree_set(d, "name", v);
+	if ((v = ytree_take(d, "NameSpace")) != NULL)
+		ytree_set(d, "namespace", v);
+	if ((v = ytree_take(d, "ContainerImage")) != NULL)
+		ytree_set(d, "image", v);
+	if ((v = ytree_take(d, "ContainerName")) != NULL)
+		ytree_set(d, "container_name", v);
+	if ((v = ytree_take(d, "Replicas")) != NULL)
+		ytree_set(d, "replicas", v);
+	if ((v = ytree_take(d, "UseIB")) != NULL)
+		ytree_set(d, "ib", v);
+	if ((v = ytree_take(d, "UID")) != NULL)
+		ytree_set(d, "uid", v);
+	if ((v = ytree_take(d, "GID")) != NULL)
+		ytree_set(d, "gid", v);
+	v = ytree_take(d, "NoGFS");
 	/* The template's comment spells it 'nogfs', which the chart never
 	 * reads: whoever uncomments it means NoGFS. */
-	if ((w = spec_node_take(d, "nogfs")) != NULL && v != NULL) {
+	if ((w = ytree_take(d, "nogfs")) != NULL && v != NULL) {
 		spec_error(c, w, "'nogfs' and 'NoGFS' are one setting: keep "
 		    "'NoGFS'");
-		spec_node_free(w);
+		ytree_free(w);
 	} else if (w != NULL)
 		v = w;
 	if (v != NULL)
-		spec_node_set(d, "no_gfs", v);
-	if ((v = spec_node_take(d, "ExtraPort")) != NULL) {
-		if (spec_node_get(d, "ports") != NULL) {
+		ytree_set(d, "no_gfs", v);
+	if ((v = ytree_take(d, "ExtraPort")) != NULL) {
+		if (ytree_get(d, "ports") != NULL) {
 			spec_error(c, v, "use 'ExtraPort' or 'ports', not both");
-			spec_node_free(v);
-		} else if (v->type == SPEC_NODE_SCALAR &&
+			ytree_free(v);
+		} else if (v->type == YTREE_SCALAR &&
 		    strcmp(v->s, "0") == 0)
-			spec_node_free(v);      /* the chart's "no extra port" */
+			ytree_free(v);      /* the chart's "no extra port" */
 		else
-			spec_node_set(d, "ports", v);
+			ytree_set(d, "ports", v);
 	}
 	spec_helm_refuse(c, d, "IngressHost", "ailab-queue creates no Ingress "
 	    "(the chart's needs the operators' certificate issuer and TLS "
@@ -1023,29 +1023,29 @@ spec_helm_convert(struct spec_ctx *c, struct spec_node *d,
 	    "user its RoleBinding names); a job is created with your "
 	    "kubeconfig's credentials: remove it");
 	spec_helm_command(c, d);
-	if ((v = spec_node_take(d, "NVMEStorage")) != NULL)
-		spec_node_set(d, "scratch", v);
-	else if (site->scratch_default > 0 && spec_node_get(d, "scratch") ==
+	if ((v = ytree_take(d, "NVMEStorage")) != NULL)
+		ytree_set(d, "scratch", v);
+	else if (site->scratch_default > 0 && ytree_get(d, "scratch") ==
 	    NULL) {
 		char *q = quantity_format_bytes(site->scratch_default);
 
-		spec_node_set(d, "scratch", spec_node_scalar(q, d->line,
+		ytree_set(d, "scratch", ytree_scalar(q, d->line,
 		    d->col));
 		free(q);
 	}
-	if ((v = spec_node_take(d, "Label")) != NULL) {
-		struct spec_node *l = spec_node_new(SPEC_NODE_MAP, v->line,
+	if ((v = ytree_take(d, "Label")) != NULL) {
+		struct ytree_node *l = ytree_new(YTREE_MAP, v->line,
 		    v->col);
 
-		spec_node_set(l, "app", v);
-		spec_node_set(d, "labels", l);
+		ytree_set(l, "app", v);
+		ytree_set(d, "labels", l);
 	}
-	if ((v = spec_node_take(d, "GPU")) != NULL) {
-		gpu = spec_node_new(SPEC_NODE_MAP, v->line, v->col);
-		spec_node_set(gpu, "type", v);
+	if ((v = ytree_take(d, "GPU")) != NULL) {
+		gpu = ytree_new(YTREE_MAP, v->line, v->col);
+		ytree_set(gpu, "type", v);
 	}
-	if ((lim = spec_node_take(d, "Limits")) != NULL) {
-		if (lim->type != SPEC_NODE_MAP)
+	if ((lim = ytree_take(d, "Limits")) != NULL) {
+		if (lim->type != YTREE_MAP)
 			spec_error(c, lim, "'Limits' must be a mapping of CPU, "
 			    "memory and GPU");
 		else {
@@ -1061,49 +1061,49 @@ spec_helm_convert(struct spec_ctx *c, struct spec_node *d,
 					spec_unknown_key(c, lim->kids[i],
 					    "Limits.", lk, nitems(lk));
 			}
-			if ((v = spec_node_take(lim, "GPU")) != NULL) {
+			if ((v = ytree_take(lim, "GPU")) != NULL) {
 				if (gpu == NULL)
-					gpu = spec_node_new(SPEC_NODE_MAP,
+					gpu = ytree_new(YTREE_MAP,
 					    v->line, v->col);
-				spec_node_set(gpu, "count", v);
+				ytree_set(gpu, "count", v);
 			}
-			if ((v = spec_node_take(lim, "CPU")) != NULL) {
-				res = spec_node_new(SPEC_NODE_MAP, v->line,
+			if ((v = ytree_take(lim, "CPU")) != NULL) {
+				res = ytree_new(YTREE_MAP, v->line,
 				    v->col);
-				spec_node_set(res, "cpu", v);
+				ytree_set(res, "cpu", v);
 			}
-			if ((v = spec_node_take(lim, "memory")) != NULL) {
+			if ((v = ytree_take(lim, "memory")) != NULL) {
 				if (res == NULL)
-					res = spec_node_new(SPEC_NODE_MAP,
+					res = ytree_new(YTREE_MAP,
 					    v->line, v->col);
-				spec_node_set(res, "memory", v);
+				ytree_set(res, "memory", v);
 			}
 		}
-		spec_node_free(lim);
+		ytree_free(lim);
 	}
 	if (gpu != NULL) {
 		/* The chart's default is no GPU: GPU alone picks the nodes. */
-		if (spec_node_get(gpu, "count") == NULL)
-			spec_node_set(gpu, "count", spec_node_scalar("0",
+		if (ytree_get(gpu, "count") == NULL)
+			ytree_set(gpu, "count", ytree_scalar("0",
 			    gpu->line, gpu->col));
-		spec_node_set(d, "gpu", gpu);
+		ytree_set(d, "gpu", gpu);
 	}
 	if (res != NULL)
-		spec_node_set(d, "resources", res);
-	use_shm = spec_node_take(d, "UseShm");
-	shm_size = spec_node_take(d, "ShmSize");
+		ytree_set(d, "resources", res);
+	use_shm = ytree_take(d, "UseShm");
+	shm_size = ytree_take(d, "ShmSize");
 	if (use_shm != NULL && spec_bool(c, use_shm, "UseShm", &b) == 0 && b) {
 		if (shm_size == NULL)
-			shm_size = spec_node_scalar("8Gi", use_shm->line,
+			shm_size = ytree_scalar("8Gi", use_shm->line,
 			    use_shm->col);
-		spec_node_set(d, "shm", shm_size);
+		ytree_set(d, "shm", shm_size);
 		shm_size = NULL;
 	}
-	spec_node_free(use_shm);
-	spec_node_free(shm_size);
-	if (spec_node_get(d, "command") == NULL &&
-	    spec_node_get(d, "interactive") == NULL)
-		spec_node_set(d, "interactive", spec_node_scalar("true",
+	ytree_free(use_shm);
+	ytree_free(shm_size);
+	if (ytree_get(d, "command") == NULL &&
+	    ytree_get(d, "interactive") == NULL)
+		ytree_set(d, "interactive", ytree_scalar("true",
 		    d->line, d->col));
 	/* A chart key in the wrong case is a typo, not a spec key. */
 	for (i = 0; i + 1 < d->n; i += 2) {
@@ -1123,12 +1123,12 @@ spec_helm_convert(struct spec_ctx *c, struct spec_node *d,
 
 /* True when a document uses the keys of the cluster's helm values. */
 static bool
-spec_is_helm(const struct spec_node *d)
+spec_is_helm(const struct ytree_node *d)
 {
 	size_t i;
 
 	for (i = 0; i < nitems(spec_helm_keys); i++)
-		if (spec_node_get(d, spec_helm_keys[i]) != NULL)
+		if (ytree_get(d, spec_helm_keys[i]) != NULL)
 			return true;
 	return false;
 }
@@ -1143,11 +1143,11 @@ spec_tmpl_release(struct spec_tmpl *t)
 
 /* Validates one document into a template; 0 or -1 (with diagnostics). */
 int
-spec_tmpl_read(struct spec_ctx *c, struct spec_node *d,
+spec_tmpl_read(struct spec_ctx *c, struct ytree_node *d,
     const struct spec_options *o, struct spec_tmpl *t)
 {
 	const struct spec_site *site = o->site;
-	const struct spec_node *k, *v;
+	const struct ytree_node *k, *v;
 	const struct spec_gpu_type *g;
 	int before = c->errors;
 	bool b, name_typo = false;
@@ -1161,7 +1161,7 @@ spec_tmpl_read(struct spec_ctx *c, struct spec_node *d,
 	t->uid = site->default_uid;
 	t->gid = site->default_gid;
 	t->priority = 500;
-	if (d->type != SPEC_NODE_MAP) {
+	if (d->type != YTREE_MAP) {
 		spec_error(c, d, "a job spec must be a mapping of keys such as "
 		    "'name', 'image' and 'command'");
 		return -1;
@@ -1177,7 +1177,7 @@ spec_tmpl_read(struct spec_ctx *c, struct spec_node *d,
 		v = d->kids[i + 1];
 		if (k->s[0] == '\0')
 			continue;
-		if (spec_node_is_null(v) && strcmp(k->s, "name") != 0)
+		if (ytree_is_null(v) && strcmp(k->s, "name") != 0)
 			continue;
 		if (strcmp(k->s, "name") == 0) {
 			if (spec_scalar(c, v, "name") != NULL)
@@ -1204,12 +1204,12 @@ spec_tmpl_read(struct spec_ctx *c, struct spec_node *d,
 				t->image = v;
 		} else if (strcmp(k->s, "command") == 0) {
 			t->command_key = true;
-			if (v->type == SPEC_NODE_MAP) {
+			if (v->type == YTREE_MAP) {
 				spec_error(c, v, "'command' must be a string "
 				    "or a list");
 				continue;
 			}
-			if (v->type == SPEC_NODE_SEQ) {
+			if (v->type == YTREE_SEQ) {
 				size_t j;
 
 				if (v->n == 0) {
@@ -1219,7 +1219,7 @@ spec_tmpl_read(struct spec_ctx *c, struct spec_node *d,
 				}
 				for (j = 0; j < v->n; j++)
 					if (v->kids[j]->type !=
-					    SPEC_NODE_SCALAR)
+					    YTREE_SCALAR)
 						spec_error(c, v->kids[j],
 						    "'command' items must be "
 						    "strings");
@@ -1313,13 +1313,13 @@ spec_tmpl_read(struct spec_ctx *c, struct spec_node *d,
 		else if (strncmp(k->s, "after", 5) == 0)
 			spec_after(c, k, v, t);
 		else if (strcmp(k->s, "sweep") == 0) {
-			if (spec_node_get(d, "for_each") != NULL)
+			if (ytree_get(d, "for_each") != NULL)
 				spec_error(c, k, "use 'sweep' or 'for_each', "
 				    "not both");
 			else
 				spec_sweep(c, v, t);
 		} else if (strcmp(k->s, "for_each") == 0) {
-			if (spec_node_get(d, "sweep") == NULL)
+			if (ytree_get(d, "sweep") == NULL)
 				spec_for_each(c, v, t);
 		} else {
 			const char *near = spec_closest(k->s, spec_keys,
@@ -1333,10 +1333,10 @@ spec_tmpl_read(struct spec_ctx *c, struct spec_node *d,
 				name_typo = true;
 		}
 	}
-	if ((t->name == NULL || spec_node_is_null(t->name)) && !name_typo)
+	if ((t->name == NULL || ytree_is_null(t->name)) && !name_typo)
 		spec_error(c, d, t->helm ? "'BaseName' is required" :
 		    "'name' is required");
-	if (t->name != NULL && !spec_node_is_null(t->name) &&
+	if (t->name != NULL && !ytree_is_null(t->name) &&
 	    !spec_has_var(t->name->s)) {
 		/* Checked here too, so a bad name shows with the other
 		 * errors; names with variables are checked per job. */
@@ -1372,7 +1372,7 @@ spec_tmpl_read(struct spec_ctx *c, struct spec_node *d,
 	/* A forgotten interactive job would hold its GPUs until someone
 	 * notices: unless the spec says otherwise (timeout: 0 is none), it
 	 * gets the site's limit. */
-	if (t->interactive && spec_node_get(d, "timeout") == NULL)
+	if (t->interactive && ytree_get(d, "timeout") == NULL)
 		t->timeout_s = site->interactive_timeout_s;
 	if (t->interactive && t->job_workload)
 		spec_error(c, t->interactive_node, "an interactive job needs "

@@ -245,12 +245,12 @@ spec_roster_column(const struct spec_params *p, size_t aslen,
 
 /* Reads a YAML roster: a list of mappings of scalars. */
 static int
-spec_roster_yaml(struct spec_ctx *c, const struct spec_node *at,
+spec_roster_yaml(struct spec_ctx *c, const struct ytree_node *at,
     const char *path, const char *buf, size_t len, const char *as,
     struct spec_params *out)
 {
 	struct spec_ctx rc = { .file = path, .diags = c->diags };
-	struct spec_node **docs = NULL, *l, *r;
+	struct ytree_node **docs = NULL, *l, *r;
 	size_t ndocs = 0, i, j, k;
 	int ret = -1;
 
@@ -258,7 +258,7 @@ spec_roster_yaml(struct spec_ctx *c, const struct spec_node *at,
 		c->errors += rc.errors;
 		return -1;
 	}
-	if (ndocs != 1 || (l = docs[0])->type != SPEC_NODE_SEQ) {
+	if (ndocs != 1 || (l = docs[0])->type != YTREE_SEQ) {
 		spec_error(c, at, "roster '%s' must be CSV with a header or a "
 		    "YAML list of mappings", path);
 		goto out;
@@ -271,13 +271,13 @@ spec_roster_yaml(struct spec_ctx *c, const struct spec_node *at,
 	/* The keys are the union of every row's keys, in first-seen order. */
 	for (i = 0; i < l->n; i++) {
 		r = l->kids[i];
-		if (r->type != SPEC_NODE_MAP) {
+		if (r->type != YTREE_MAP) {
 			spec_error(&rc, r, "a roster row must be a mapping");
 			c->errors++;
 			goto out;
 		}
 		for (j = 0; j < r->n; j += 2) {
-			if (r->kids[j + 1]->type != SPEC_NODE_SCALAR ||
+			if (r->kids[j + 1]->type != YTREE_SCALAR ||
 			    !spec_is_column_name(r->kids[j]->s)) {
 				spec_error(&rc, r->kids[j], "roster fields "
 				    "must be simple names with single values");
@@ -312,7 +312,7 @@ spec_roster_yaml(struct spec_ctx *c, const struct spec_node *at,
 	ret = 0;
 out:
 	for (i = 0; i < ndocs; i++)
-		spec_node_free(docs[i]);
+		ytree_free(docs[i]);
 	free(docs);
 	if (ret != 0)
 		spec_params_release(out);
@@ -321,7 +321,7 @@ out:
 
 /* Loads the roster a for_each names, relative to the spec file. */
 int
-spec_roster_load(struct spec_ctx *c, const struct spec_node *at,
+spec_roster_load(struct spec_ctx *c, const struct ytree_node *at,
     const char *path, const char *as, struct spec_params *out)
 {
 	const char *slash = strrchr(c->file, '/'), *ext;
@@ -335,7 +335,7 @@ spec_roster_load(struct spec_ctx *c, const struct spec_node *at,
 	else
 		full = xprintf("%.*s/%s", (int)(slash - c->file), c->file,
 		    path);
-	if (spec_read_file(full, SPEC_MAX_FILE_SIZE * 8, &buf, &len,
+	if (ytree_read_file(full, SPEC_MAX_FILE_SIZE * 8, &buf, &len,
 	    &cause) != 0) {
 		spec_error(c, at, "roster '%s': %s", full, cause);
 		goto out;

@@ -170,10 +170,10 @@ spec_site_gpu(const struct spec_site *s, const char *name)
 
 /* Replaces a string setting from a scalar node. */
 static void
-spec_site_str(struct spec_ctx *c, const struct spec_node *v, const char *key,
+spec_site_str(struct spec_ctx *c, const struct ytree_node *v, const char *key,
     char **out)
 {
-	if (v->type != SPEC_NODE_SCALAR || v->s[0] == '\0') {
+	if (v->type != YTREE_SCALAR || v->s[0] == '\0') {
 		spec_error(c, v, "'%s' must be a non-empty string", key);
 		return;
 	}
@@ -183,13 +183,13 @@ spec_site_str(struct spec_ctx *c, const struct spec_node *v, const char *key,
 
 /* Reads a non-negative integer setting. */
 static void
-spec_site_int(struct spec_ctx *c, const struct spec_node *v, const char *key,
+spec_site_int(struct spec_ctx *c, const struct ytree_node *v, const char *key,
     int max, int *out)
 {
 	char *end;
 	long l;
 
-	if (v->type != SPEC_NODE_SCALAR) {
+	if (v->type != YTREE_SCALAR) {
 		spec_error(c, v, "'%s' must be an integer", key);
 		return;
 	}
@@ -206,7 +206,7 @@ spec_site_int(struct spec_ctx *c, const struct spec_node *v, const char *key,
 
 /* Reads a user or group id setting. */
 static void
-spec_site_id(struct spec_ctx *c, const struct spec_node *v, const char *key,
+spec_site_id(struct spec_ctx *c, const struct ytree_node *v, const char *key,
     int64_t *out)
 {
 	int n = (int)*out;
@@ -217,12 +217,12 @@ spec_site_id(struct spec_ctx *c, const struct spec_node *v, const char *key,
 
 /* Reads a duration setting; "0" is none. */
 static void
-spec_site_duration(struct spec_ctx *c, const struct spec_node *v,
+spec_site_duration(struct spec_ctx *c, const struct ytree_node *v,
     const char *key, int64_t *out)
 {
 	char *cause = NULL;
 
-	if (v->type != SPEC_NODE_SCALAR) {
+	if (v->type != YTREE_SCALAR) {
 		spec_error(c, v, "'%s' must be a duration such as '24h'", key);
 		return;
 	}
@@ -234,12 +234,12 @@ spec_site_duration(struct spec_ctx *c, const struct spec_node *v,
 
 /* Reads a quantity setting. */
 static void
-spec_site_qty(struct spec_ctx *c, const struct spec_node *v, const char *key,
+spec_site_qty(struct spec_ctx *c, const struct ytree_node *v, const char *key,
     int scale, int64_t *out)
 {
 	char *cause = NULL;
 
-	if (v->type != SPEC_NODE_SCALAR) {
+	if (v->type != YTREE_SCALAR) {
 		spec_error(c, v, "'%s' must be a quantity", key);
 		return;
 	}
@@ -252,20 +252,20 @@ spec_site_qty(struct spec_ctx *c, const struct spec_node *v, const char *key,
 /* Reads gpu_types: NAME: {product, max_per_node, max_per_user}. */
 static void
 spec_site_gpus_apply(struct spec_ctx *c, struct spec_site *s,
-    const struct spec_node *m)
+    const struct ytree_node *m)
 {
 	struct spec_gpu_type *g;
-	const struct spec_node *k, *v, *f;
+	const struct ytree_node *k, *v, *f;
 	size_t i, j;
 
-	if (m->type != SPEC_NODE_MAP) {
+	if (m->type != YTREE_MAP) {
 		spec_error(c, m, "'gpu_types' must be a mapping of names");
 		return;
 	}
 	for (i = 0; i + 1 < m->n; i += 2) {
 		k = m->kids[i];
 		v = m->kids[i + 1];
-		if (v->type != SPEC_NODE_MAP) {
+		if (v->type != YTREE_MAP) {
 			spec_error(c, v, "'gpu_types.%s' must be a mapping",
 			    k->s);
 			continue;
@@ -304,13 +304,13 @@ spec_site_gpus_apply(struct spec_ctx *c, struct spec_site *s,
  * replacing. */
 static void
 spec_site_volumes_apply(struct spec_ctx *c, struct spec_site *s,
-    const struct spec_node *l)
+    const struct ytree_node *l)
 {
-	const struct spec_node *v, *f;
+	const struct ytree_node *v, *f;
 	struct spec_volume *vol;
 	size_t i;
 
-	if (l->type != SPEC_NODE_SEQ) {
+	if (l->type != YTREE_SEQ) {
 		spec_error(c, l, "'volumes' must be a list");
 		return;
 	}
@@ -318,25 +318,25 @@ spec_site_volumes_apply(struct spec_ctx *c, struct spec_site *s,
 	s->volumes = xcalloc(l->n + 1, sizeof *s->volumes);
 	for (i = 0; i < l->n; i++) {
 		v = l->kids[i];
-		if (v->type != SPEC_NODE_MAP ||
-		    (f = spec_node_get(v, "name")) == NULL ||
-		    spec_node_get(v, "claim") == NULL ||
-		    spec_node_get(v, "mount") == NULL) {
+		if (v->type != YTREE_MAP ||
+		    (f = ytree_get(v, "name")) == NULL ||
+		    ytree_get(v, "claim") == NULL ||
+		    ytree_get(v, "mount") == NULL) {
 			spec_error(c, v, "a volume needs 'name', 'claim' and "
 			    "'mount'");
 			continue;
 		}
 		vol = &s->volumes[s->nvolumes++];
 		spec_site_str(c, f, "name", &vol->name);
-		spec_site_str(c, spec_node_get(v, "claim"), "claim",
+		spec_site_str(c, ytree_get(v, "claim"), "claim",
 		    &vol->claim);
-		spec_site_str(c, spec_node_get(v, "mount"), "mount",
+		spec_site_str(c, ytree_get(v, "mount"), "mount",
 		    &vol->mount);
-		f = spec_node_get(v, "read_only");
-		vol->read_only = f != NULL && f->type == SPEC_NODE_SCALAR &&
+		f = ytree_get(v, "read_only");
+		vol->read_only = f != NULL && f->type == YTREE_SCALAR &&
 		    strcmp(f->s, "true") == 0;
-		f = spec_node_get(v, "gfs");
-		vol->gfs = f != NULL && f->type == SPEC_NODE_SCALAR &&
+		f = ytree_get(v, "gfs");
+		vol->gfs = f != NULL && f->type == YTREE_SCALAR &&
 		    strcmp(f->s, "true") == 0;
 		if (vol->name == NULL || vol->claim == NULL ||
 		    vol->mount == NULL) {
@@ -351,29 +351,29 @@ spec_site_volumes_apply(struct spec_ctx *c, struct spec_site *s,
 /* Reads scratch: {storage_class, mounts, default}. */
 static void
 spec_site_scratch_apply(struct spec_ctx *c, struct spec_site *s,
-    const struct spec_node *m)
+    const struct ytree_node *m)
 {
-	const struct spec_node *f;
+	const struct ytree_node *f;
 	size_t i;
 
-	if (m->type != SPEC_NODE_MAP) {
+	if (m->type != YTREE_MAP) {
 		spec_error(c, m, "'scratch' must be a mapping");
 		return;
 	}
-	if ((f = spec_node_get(m, "storage_class")) != NULL)
+	if ((f = ytree_get(m, "storage_class")) != NULL)
 		spec_site_str(c, f, "scratch.storage_class", &s->scratch_class);
-	if ((f = spec_node_get(m, "default")) != NULL)
+	if ((f = ytree_get(m, "default")) != NULL)
 		spec_site_qty(c, f, "scratch.default", QUANTITY_UNITS,
 		    &s->scratch_default);
-	if ((f = spec_node_get(m, "mounts")) != NULL) {
-		if (f->type != SPEC_NODE_SEQ) {
+	if ((f = ytree_get(m, "mounts")) != NULL) {
+		if (f->type != YTREE_SEQ) {
 			spec_error(c, f, "'scratch.mounts' must be a list");
 			return;
 		}
 		spec_site_free_scratch(s);
 		s->scratch_mounts = xcalloc(f->n + 1, sizeof *s->scratch_mounts);
 		for (i = 0; i < f->n; i++) {
-			if (f->kids[i]->type != SPEC_NODE_SCALAR ||
+			if (f->kids[i]->type != YTREE_SCALAR ||
 			    f->kids[i]->s[0] != '/') {
 				spec_error(c, f->kids[i], "scratch mounts must "
 				    "be absolute paths");
@@ -388,14 +388,14 @@ spec_site_scratch_apply(struct spec_ctx *c, struct spec_site *s,
 /* Reads limits: {per_user: {queued_jobs: N, running_gpus: {TYPE: N}}}. */
 static void
 spec_site_limits_apply(struct spec_ctx *c, struct spec_site *s,
-    const struct spec_node *m)
+    const struct ytree_node *m)
 {
-	const struct spec_node *u, *f, *v;
+	const struct ytree_node *u, *f, *v;
 	struct spec_gpu_type *g;
 	int n;
 	size_t i;
 
-	if (m->type != SPEC_NODE_MAP) {
+	if (m->type != YTREE_MAP) {
 		spec_error(c, m, "'limits' must be a mapping");
 		return;
 	}
@@ -403,10 +403,10 @@ spec_site_limits_apply(struct spec_ctx *c, struct spec_site *s,
 		if (strcmp(m->kids[i]->s, "per_user") != 0)
 			spec_error(c, m->kids[i], "unknown key 'limits.%s'",
 			    m->kids[i]->s);
-	if ((u = spec_node_get(m, "per_user")) == NULL ||
-	    spec_node_is_null(u))
+	if ((u = ytree_get(m, "per_user")) == NULL ||
+	    ytree_is_null(u))
 		return;
-	if (u->type != SPEC_NODE_MAP) {
+	if (u->type != YTREE_MAP) {
 		spec_error(c, u, "'limits.per_user' must be a mapping");
 		return;
 	}
@@ -416,16 +416,16 @@ spec_site_limits_apply(struct spec_ctx *c, struct spec_site *s,
 			spec_error(c, u->kids[i], "unknown key "
 			    "'limits.per_user.%s'", u->kids[i]->s);
 	}
-	if ((f = spec_node_get(u, "queued_jobs")) != NULL) {
+	if ((f = ytree_get(u, "queued_jobs")) != NULL) {
 		n = 0;
 		spec_site_int(c, f, "limits.per_user.queued_jobs",
 		    SPEC_MAX_JOBS * 100, &n);
 		s->user_max_queued = n;
 	}
-	if ((f = spec_node_get(u, "running_gpus")) == NULL ||
-	    spec_node_is_null(f))
+	if ((f = ytree_get(u, "running_gpus")) == NULL ||
+	    ytree_is_null(f))
 		return;
-	if (f->type != SPEC_NODE_MAP) {
+	if (f->type != YTREE_MAP) {
 		spec_error(c, f, "'limits.per_user.running_gpus' must be a "
 		    "mapping of GPU types to counts");
 		return;
@@ -446,16 +446,16 @@ spec_site_limits_apply(struct spec_ctx *c, struct spec_site *s,
 /* Applies one parsed site document over the profile. */
 static void
 spec_site_apply(struct spec_ctx *c, struct spec_site *s,
-    const struct spec_node *d)
+    const struct ytree_node *d)
 {
 	static const char *const keys[] = { "gpu_resource", "node_label",
 		"default_image", "gpu_types", "volumes", "scratch", "defaults",
 		"max", "ib_resource", "ib_network", "limits" };
-	const struct spec_node *k, *v, *f, *limits = NULL;
+	const struct ytree_node *k, *v, *f, *limits = NULL;
 	const char *near;
 	size_t i;
 
-	if (d->type != SPEC_NODE_MAP) {
+	if (d->type != YTREE_MAP) {
 		spec_error(c, d, "a site profile must be a mapping");
 		return;
 	}
@@ -484,23 +484,23 @@ spec_site_apply(struct spec_ctx *c, struct spec_site *s,
 		    strcmp(k->s, "max") == 0) {
 			bool def = k->s[0] == 'd';
 
-			if ((f = spec_node_get(v, "cpu")) != NULL)
+			if ((f = ytree_get(v, "cpu")) != NULL)
 				spec_site_qty(c, f, "cpu", QUANTITY_MILLI,
 				    def ? &s->default_cpu_milli :
 				    &s->max_cpu_milli);
-			if ((f = spec_node_get(v, "memory")) != NULL)
+			if ((f = ytree_get(v, "memory")) != NULL)
 				spec_site_qty(c, f, "memory", QUANTITY_UNITS,
 				    def ? &s->default_memory : &s->max_memory);
-			if (!def && (f = spec_node_get(v, "replicas")) != NULL)
+			if (!def && (f = ytree_get(v, "replicas")) != NULL)
 				spec_site_int(c, f, "max.replicas", 100000,
 				    &s->max_replicas);
-			if (def && (f = spec_node_get(v, "uid")) != NULL)
+			if (def && (f = ytree_get(v, "uid")) != NULL)
 				spec_site_id(c, f, "defaults.uid",
 				    &s->default_uid);
-			if (def && (f = spec_node_get(v, "gid")) != NULL)
+			if (def && (f = ytree_get(v, "gid")) != NULL)
 				spec_site_id(c, f, "defaults.gid",
 				    &s->default_gid);
-			if (def && (f = spec_node_get(v,
+			if (def && (f = ytree_get(v,
 			    "interactive_timeout")) != NULL)
 				spec_site_duration(c, f,
 				    "defaults.interactive_timeout",
@@ -512,7 +512,7 @@ spec_site_apply(struct spec_ctx *c, struct spec_site *s,
 			    near ? "'?)" : "");
 		}
 	}
-	if (limits != NULL && !spec_node_is_null(limits))
+	if (limits != NULL && !ytree_is_null(limits))
 		spec_site_limits_apply(c, s, limits);
 }
 
@@ -522,20 +522,21 @@ spec_site_apply_file(struct spec_site *s, const char *path,
     struct spec_diags *diags)
 {
 	struct spec_ctx c = { .file = path, .diags = diags };
-	struct spec_node **docs = NULL;
+	struct ytree_node **docs = NULL;
 	size_t ndocs = 0, len, i;
 	char *buf = NULL, *cause = NULL;
 
-	if (spec_read_file(path, SPEC_SITE_FILE_MAX, &buf, &len, &cause) != 0) {
+	if (ytree_read_file(path, SPEC_SITE_FILE_MAX, &buf, &len,
+	    &cause) != 0) {
 		spec_error_at(&c, 0, 0, "%s", cause);
 		free(cause);
 		return -1;
 	}
 	if (spec_yaml_parse(&c, buf, len, &docs, &ndocs) == 0) {
 		for (i = 0; i < ndocs; i++) {
-			if (!spec_node_is_null(docs[i]))
+			if (!ytree_is_null(docs[i]))
 				spec_site_apply(&c, s, docs[i]);
-			spec_node_free(docs[i]);
+			ytree_free(docs[i]);
 		}
 	}
 	free(docs);

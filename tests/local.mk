@@ -28,6 +28,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t0011-select.sh \
 	tests/integration/t0012-select-serve.sh \
 	tests/integration/t0016-module-rules.sh \
+	tests/integration/t0015-config-marks.sh \
 	tests/integration/t0501-cleanup.sh \
 	tests/integration/t0502-lifecycle.sh \
 	tests/integration/t0417-sched-estimated-start.sh \

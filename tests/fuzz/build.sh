@@ -27,7 +27,7 @@ kubeconfig)
 	exec clang $cflags -include "$b/config.h" \
 		-I"$src/common" -I"$src/kube" \
 		$(pkg-config --cflags yaml-0.1 jansson libcurl libevent) \
-		"$src/tests/fuzz/fuzz-kubeconfig.c" "$src"/kube/kube-config.c \
+		"$src/tests/fuzz/fuzz-kubeconfig.c" "$src"/kube/kube-config*.c \
 		"$src"/common/common-*.c \
 		-Wl,--wrap=fork -Wl,--wrap=execvpe \
 		$(pkg-config --libs yaml-0.1 jansson libcurl libevent \

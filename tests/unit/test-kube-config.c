@@ -585,7 +585,7 @@ static void
 test_malformed(void **state)
 {
 	(void)state;
-	load_bad("malformed.yaml", "invalid YAML", ":5:");
+	load_bad("malformed.yaml", "valid YAML", ":5:");
 	load_bad("not-a-map.yaml", "not a kubeconfig", NULL);
 	load_bad("bad-type.yaml", "clusters[name=k].cluster.server",
 	    "expected a string");

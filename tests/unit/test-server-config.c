@@ -144,6 +144,50 @@ test_file(void **state)
 	free(path);
 }
 
+/* A config file that must fail with exactly this message after its path. */
+static void
+file_bad(const char *text, const char *want)
+{
+	struct server_config c;
+	char *cause = NULL, *path, *full;
+
+	path = write_tmp(text);
+	if (server_config_init(&c, path, &cause) == 0)
+		fail_msg("'%s' accepted", text);
+	full = xprintf("%s%s", path, want);
+	if (cause == NULL || strcmp(cause, full) != 0)
+		fail_msg("got '%s', want '%s'", cause, full);
+	free(full);
+	free(cause);
+	server_config_release(&c);
+	unlink(path);
+	free(path);
+}
+
+/* The file goes through the common YAML reader: every error at
+ * FILE:LINE:COL, the value's place when the value is wrong. */
+static void
+test_file_marks(void **state)
+{
+	(void)state;
+	file_bad("listen: 127.0.0.1:1\nta_groups:\n  tas: cs101\n",
+	    ":3:8: wrong kind of value for 'ta_groups'");
+	file_bad("ta_groups:\n  tas: [cs101, [x]]\n",
+	    ":2:16: wrong kind of value for 'ta_groups'");
+	file_bad("priority_groups:\n  tas: top\n",
+	    ":2:8: invalid value for 'priority_groups': 'top' (low, "
+	    "normal, high or an integer from 0 to 1000)");
+	file_bad("admin_groups: [a, {b: c}]\n",
+	    ":1:15: wrong kind of value for 'admin_groups'");
+	file_bad("burst: 1\nburst: 2\n", ":2:1: duplicate key 'burst'");
+	file_bad("a: &x 1\nburst: *x\n", ":2:8: YAML aliases are not "
+	    "allowed in the server configuration");
+	file_bad("- listen\n", ":1:1: the configuration is a mapping of "
+	    "settings");
+	file_bad("listen: [\n", ":2:1: not valid YAML: did not find "
+	    "expected node content");
+}
+
 static void
 test_errors(void **state)
 {
@@ -250,6 +294,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_file_marks),
 		cmocka_unit_test(test_hardening),
 		cmocka_unit_test(test_priority),
 	};

@@ -33,7 +33,7 @@ load_how(const char *file, const char *text, const struct spec_options *opts,
 	struct spec_ctx c = { .file = file, .diags = &r->d };
 	struct spec_options o = *opts;
 	struct spec_site *site = spec_site_builtin();
-	struct spec_node **docs = NULL;
+	struct ytree_node **docs = NULL;
 	struct spec_emit *e;
 	struct spec_tmpl t;
 	size_t ndocs = 0, i;
@@ -47,7 +47,7 @@ load_how(const char *file, const char *text, const struct spec_options *opts,
 	c.no_files = o.no_files;
 	if (spec_yaml_parse(&c, text, strlen(text), &docs, &ndocs) == 0) {
 		for (i = 0; i < ndocs; i++) {
-			if (spec_node_is_null(docs[i]))
+			if (ytree_is_null(docs[i]))
 				continue;
 			if (spec_tmpl_read(&c, docs[i], &o, &t) == 0) {
 				shared = json_pack("{s:i}", "v", 1);
@@ -62,7 +62,7 @@ load_how(const char *file, const char *text, const struct spec_options *opts,
 		}
 	}
 	for (i = 0; i < ndocs; i++)
-		spec_node_free(docs[i]);
+		ytree_free(docs[i]);
 	free(docs);
 	spec_site_free(site);
 	r->errors = c.errors;
@@ -142,7 +142,7 @@ compare_file(const char *path, const struct spec_options *o,
 	char *buf = NULL, *cause = NULL;
 	size_t len, n;
 
-	if (spec_read_file(path, SPEC_MAX_FILE_SIZE, &buf, &len, &cause) != 0)
+	if (ytree_read_file(path, SPEC_MAX_FILE_SIZE, &buf, &len, &cause) != 0)
 		fail_msg("%s", cause);
 	n = compare_text(path, buf, o, emitted);
 	free(buf);
