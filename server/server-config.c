@@ -348,6 +348,12 @@ server_config_set(struct server_config *c, const char *key,
 	else if (strcmp(key, "token_cache") == 0)
 		return server_config_duration(key, value, 1, 3600,
 		    &c->token_ttl_s, cause);
+	else if (strcmp(key, "token_cache_grace") == 0)
+		return server_config_duration(key, value, 0, 86400,
+		    &c->token_grace_s, cause);
+	else if (strcmp(key, "review_timeout") == 0)
+		return server_config_duration(key, value, 1, 300,
+		    &c->review_timeout_s, cause);
 	else if (strcmp(key, "session_ttl") == 0)
 		return server_config_duration(key, value, 60, 7 * 86400,
 		    &c->session_ttl_s, cause);
@@ -511,6 +517,8 @@ server_config_init(struct server_config *c, const char *path, char **cause)
 	c->parse_queue = 64;
 	c->parse_queue_per_user = 16;
 	c->token_ttl_s = 60;
+	c->token_grace_s = 600;
+	c->review_timeout_s = 10;
 	c->token_cache_entries = 10000;
 	c->user_max_queued = -1;
 	c->lease = true;
