@@ -219,6 +219,22 @@ server_config_str(char **field, const char *v)
 	*field = xstrdup(v);
 }
 
+/* The settings for a slow cluster (docs/operations.md, "A slow or
+ * unreachable cluster"), apart so that the setter stays short. */
+static int
+server_config_set_cluster(struct server_config *c, const char *key,
+    const char *value, char **cause)
+{
+	if (strcmp(key, "review_timeout") == 0)
+		return server_config_duration(key, value, 1, 300,
+		    &c->review_timeout_s, cause);
+	if (strcmp(key, "token_cache_grace") == 0)
+		return server_config_duration(key, value, 0, 86400,
+		    &c->token_grace_s, cause);
+	*cause = xprintf("unknown setting '%s'", key);
+	return -1;
+}
+
 /* See server.h. */
 int
 server_config_set(struct server_config *c, const char *key,
@@ -348,12 +364,9 @@ server_config_set(struct server_config *c, const char *key,
 	else if (strcmp(key, "token_cache") == 0)
 		return server_config_duration(key, value, 1, 3600,
 		    &c->token_ttl_s, cause);
-	else if (strcmp(key, "token_cache_grace") == 0)
-		return server_config_duration(key, value, 0, 86400,
-		    &c->token_grace_s, cause);
-	else if (strcmp(key, "review_timeout") == 0)
-		return server_config_duration(key, value, 1, 300,
-		    &c->review_timeout_s, cause);
+	else if (strncmp(key, "review_", 7) == 0 ||
+	    strcmp(key, "token_cache_grace") == 0)
+		return server_config_set_cluster(c, key, value, cause);
 	else if (strcmp(key, "session_ttl") == 0)
 		return server_config_duration(key, value, 60, 7 * 86400,
 		    &c->session_ttl_s, cause);
