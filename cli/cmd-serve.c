@@ -56,6 +56,9 @@ static const struct cli_opt cmd_serve_opts[] = {
 	{ "token-cache-entries", 0, CLI_OPT_STRING, "N",
 	  "cluster answers kept at most, least recently used forgotten "
 	  "first (default 10000)" },
+	{ "review-timeout", 0, CLI_OPT_STRING, "DURATION",
+	  "how long a request waits for the cluster (token and access "
+	  "reviews, logs, quotas) before a 503 (default 10s)" },
 	{ "parse-workers", 0, CLI_OPT_STRING, "N",
 	  "processes that validate submitted specs (default 2)" },
 	{ "parse-timeout", 0, CLI_OPT_STRING, "DURATION",
@@ -103,6 +106,7 @@ struct cmd_serve {
 	struct event_base *base;
 	struct store *store;
 	struct kube_client *kube;
+	struct kube_client *api_kube;        /* the server's, for clients */
 	struct server *srv;
 	struct server_lease *lease;
 	struct sched_loop *loop;
@@ -216,6 +220,39 @@ cmd_serve_reap(evutil_socket_t fd, short ev, void *arg)
 		cmd_serve_start_sched(sv);
 }
 
+/*
+ * The client the server asks the cluster with on behalf of its clients:
+ * a connection pool and rate limit of its own, so that a scheduler pass
+ * stuck on a slow cluster never queues a review behind its creates, and a
+ * deadline on every call (review_timeout), so that a client gets an answer
+ * rather than silence.  NULL after printing why.
+ */
+static struct kube_client *
+cmd_serve_api_client(struct cli_ctx *ctx, const struct server_config *cfg)
+{
+	struct kube_client_opts opts;
+	struct kube_config *kcfg;
+	struct kube_client *kc;
+	char *cause = NULL;
+
+	if (cli_kube_opts(ctx, &opts) != 0)
+		return NULL;
+	opts.deadline_ms = cfg->review_timeout_s * 1000;
+	opts.request_timeout_ms = opts.deadline_ms;
+	opts.retry_budget_ms = opts.deadline_ms;
+	if (opts.connect_timeout_ms <= 0 || opts.connect_timeout_ms >
+	    opts.deadline_ms)
+		opts.connect_timeout_ms = opts.deadline_ms;
+	if (cli_kube_config_load(ctx, &kcfg, &cause) != 0 ||
+	    (kc = kube_client_new(cli_base(ctx), kcfg, &opts, &cause)) ==
+	    NULL) {
+		cli_error(ctx, "%s", cause);
+		free(cause);
+		return NULL;
+	}
+	return kc;
+}
+
 /* The loop says it stopped; it is freed from the event loop, not from
  * inside its own callback. */
 static void
@@ -295,6 +332,7 @@ cmd_serve_config(struct cli_ctx *ctx, struct server_config *cfg)
 		{ "auth-fail-rate", "auth_fail_rate" },
 		{ "auth-fail-burst", "auth_fail_burst" },
 		{ "token-cache-entries", "token_cache_entries" },
+		{ "review-timeout", "review_timeout" },
 		{ "parse-workers", "parse_workers" },
 		{ "parse-timeout", "parse_timeout" },
 		{ "parse-queue", "parse_queue" },
@@ -433,7 +471,8 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	spec_diags_release(&diags);
 	if ((sv.store = cli_store(ctx)) == NULL ||
-	    (sv.kube = cli_kube(ctx)) == NULL)
+	    (sv.kube = cli_kube(ctx)) == NULL ||
+	    (sv.api_kube = cmd_serve_api_client(ctx, &cfg)) == NULL)
 		goto out;
 	/* What the server answered must survive a power loss. */
 	if (store_set_use(sv.store, STORE_USE_SERVER, &cause) != 0) {
@@ -445,7 +484,7 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 	/* Credentials that cannot review tokens or run jobs would fail every
 	 * request later: refuse now, naming what is missing.  A cluster that
 	 * does not answer may come back: a daemon carries on. */
-	if (server_rights_check(sv.kube, &cfg, !cli_flag(ctx, "no-schedule"),
+	if (server_rights_check(sv.api_kube, &cfg, !cli_flag(ctx, "no-schedule"),
 	    &unreachable, &cause) != 0) {
 		if (!unreachable) {
 			cli_error(ctx, "%s", cause);
@@ -458,7 +497,8 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 		cause = NULL;
 	}
 	cmd_serve_raise_nofile(&cfg);
-	sv.srv = server_new(sv.base, sv.store, sv.kube, site, &cfg, &cause);
+	sv.srv = server_new(sv.base, sv.store, sv.api_kube, site, &cfg,
+	    &cause);
 	if (sv.srv == NULL) {
 		cli_error(ctx, "%s", cause);
 		free(cause);
@@ -485,6 +525,7 @@ out:
 	if (sv.lease != NULL)
 		server_lease_free(sv.lease);
 	server_free(sv.srv);
+	kube_client_free(sv.api_kube);
 	if (sigterm != NULL)
 		event_free(sigterm);
 	if (sigint != NULL)

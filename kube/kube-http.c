@@ -403,6 +403,8 @@ kh_request_free(struct kube_request *r)
 		kh_unqueue(r);
 	if (r->retry_ev != NULL)
 		event_free(r->retry_ev);
+	if (r->deadline_ev != NULL)
+		event_free(r->deadline_ev);
 	if (r->prev != NULL)
 		r->prev->next = r->next;
 	else if (c->reqs == r)
@@ -542,13 +544,53 @@ kh_rate_cb(evutil_socket_t fd, short kind, void *arg)
 	}
 }
 
+/*
+ * The request's deadline passed (opts.deadline_ms): whatever it waits for
+ * (the rate limit, an attempt, a backoff) is dropped and the caller gets a
+ * Timeout now, so that a slow cluster costs the caller a bounded time.  A
+ * create checking whether an earlier attempt made its object waits for
+ * that check, which has a deadline of its own.
+ */
+static void
+kh_deadline_cb(evutil_socket_t fd, short kind, void *arg)
+{
+	struct kube_request *r = arg;
+	struct kube_client *c = r->client;
+	struct kube_response *resp;
+
+	(void)fd;
+	(void)kind;
+	if (r->state == KUBE_REQ_FINISHED || r->adopting)
+		return;
+	if (r->state == KUBE_REQ_QUEUED)
+		kh_unqueue(r);
+	if (r->retry_ev != NULL) {
+		event_free(r->retry_ev);
+		r->retry_ev = NULL;
+	}
+	kube_response_free(r->resp);
+	r->resp = NULL;
+	resp = xcalloc(1, sizeof *resp);
+	resp->attempts = r->attempts;
+	resp->error = kube_error_new(0, "Timeout", "%s %s%s: no answer within "
+	    "%d ms (%d attempt%s)", r->method, c->url_base, r->path,
+	    c->opts.deadline_ms, r->attempts, r->attempts == 1 ? "" : "s");
+	kh_deliver(r, resp);
+}
+
 /* Queues a request for its turn under the QPS/burst limit. */
 void
 kube_request_submit(struct kube_request *r)
 {
 	struct kube_client *c = r->client;
-	struct timeval tv = { 0, 0 };
+	struct timeval tv = { 0, 0 }, dl;
 
+	if (c->opts.deadline_ms > 0 && !r->stream && r->deadline_ev == NULL) {
+		r->deadline_ev = evtimer_new(c->base, kh_deadline_cb, r);
+		dl.tv_sec = c->opts.deadline_ms / 1000;
+		dl.tv_usec = (c->opts.deadline_ms % 1000) * 1000;
+		evtimer_add(r->deadline_ev, &dl);
+	}
 	r->state = KUBE_REQ_QUEUED;
 	if (c->queue_tail != NULL)
 		c->queue_tail->wnext = r;

@@ -203,6 +203,7 @@ struct kube_request {
 	bool auth_refreshed;
 	char errbuf[256];
 	struct event *retry_ev;
+	struct event *deadline_ev;  /* opts.deadline_ms, from the submit */
 	enum { KUBE_REQ_NEW, KUBE_REQ_QUEUED, KUBE_REQ_RUNNING,
 	    KUBE_REQ_WAITING, KUBE_REQ_FINISHED } state;
 };

@@ -128,6 +128,11 @@ struct kube_client_opts {
 	int connect_timeout_ms;     /* 0 = default 10000 */
 	int request_timeout_ms;     /* 0 = default 60000 (not streams) */
 	int idle_timeout_ms;        /* streams: 0 = default 120000 */
+	/* A request (its wait for the rate limit, attempts, retries and
+	 * pages) not done this long after it was submitted fails with
+	 * reason Timeout; not streams.  0 = none: each attempt has its
+	 * request_timeout_ms. */
+	int deadline_ms;
 	int max_body;               /* 0 = default 256 MiB */
 	/* Act as this user (Impersonate-User on every request), over the
 	 * kubeconfig's 'as'; NULL: as the credentials say.  Copied. */

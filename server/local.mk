@@ -65,7 +65,9 @@ SERVER_INTEGRATION_TESTS = \
 	tests/integration/t0613-serve-access-log.sh \
 	tests/integration/t0614-serve-priority.sh \
 	tests/integration/t0615-serve-metrics.sh \
-	tests/integration/t0616-serve-hold-busy.sh
+	tests/integration/t0616-serve-hold-busy.sh \
+	tests/integration/t0621-serve-slow-cluster.sh \
+	tests/integration/t0622-serve-cluster-down-cache.sh
 TESTS += $(SERVER_INTEGRATION_TESTS)
 EXTRA_DIST += $(SERVER_INTEGRATION_TESTS) tests/integration/t06-serve-lib.sh
 

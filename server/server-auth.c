@@ -26,6 +26,13 @@
 /* TokenReviews in flight at once: unknown tokens cannot queue unbounded
  * work for the cluster (or memory here). */
 #define SERVER_MAX_REVIEWS 64
+/* After a review the cluster did not answer, answers past their TTL (but
+ * in their grace) are used this long without asking again, so that known
+ * users do not each wait out the review timeout while the cluster is
+ * down; then one request asks again. */
+#define SERVER_CLUSTER_DOWN_MS 15000
+/* What a 503 for a cluster that did not answer tells the client. */
+#define SERVER_CLUSTER_RETRY_S 5
 
 /* Hex SHA-256 of a byte string. */
 static void
@@ -149,6 +156,69 @@ server_auth_priority_check(struct server_req *r,
 	return 0;
 }
 
+/* See server-int.h: no answer in time, no connection, or overloaded,
+ * rather than a refusal or a bad request. */
+bool
+server_cluster_unavailable(const struct kube_error *err)
+{
+	if (err->code == 0)
+		return !kube_error_is(err, "TooLarge");
+	return err->code == 429 || err->code >= 500;
+}
+
+/* Remembers an answer of the cluster: fresh for token_cache, then kept
+ * for token_cache_grace in case the cluster stops answering. */
+static struct server_cache_entry *
+server_auth_cache_add(struct server *srv, const char *key)
+{
+	struct server_cache_entry *e;
+
+	e = server_cache_add(&srv->cache, key,
+	    (int64_t)srv->cfg.token_ttl_s * 1000);
+	e->fresh_until = e->expires;
+	e->expires += (int64_t)srv->cfg.token_grace_s * 1000;
+	return e;
+}
+
+/* Is a cached answer fresh, or may a stale one be used without asking
+ * (the cluster did not answer a moment ago)? */
+static bool
+server_auth_cache_usable(struct server *srv, const struct server_cache_entry *e)
+{
+	int64_t now = now_ms();
+
+	return e->fresh_until > now || srv->cluster_down_until > now;
+}
+
+/* The cluster did not answer a review: remembered for a while, and the
+ * client told to come back (when no stale answer can stand in). */
+static void
+server_auth_cluster_down(struct server *srv, const struct kube_error *err,
+    const char *what)
+{
+	char *msg = kube_error_string(err);
+
+	if (srv->cluster_down_until <= now_ms())
+		log_warnx("%s: the cluster did not answer (%s); known users "
+		    "are served from the cache", what, msg);
+	srv->cluster_down_until = now_ms() + SERVER_CLUSTER_DOWN_MS;
+	free(msg);
+}
+
+/* See server-int.h: nothing was done, asking again later is safe. */
+void
+server_reply_unavailable(struct server_req *r, const char *what)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof buf, "%d", SERVER_CLUSTER_RETRY_S);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req),
+	    "Retry-After", buf);
+	server_reply_error(r, 503, NULL, "the cluster did not answer %s "
+	    "within %d s: nothing was done; retry in %d s", what,
+	    r->srv->cfg.review_timeout_s, SERVER_CLUSTER_RETRY_S);
+}
+
 /* The user is known: the rate limit, then the handler. */
 static void
 server_auth_done(struct server_req *r)
@@ -195,6 +265,19 @@ server_auth_reviewed(struct kube_response *resp, void *arg)
 	char *msg;
 
 	r->kreq = NULL;
+	if (resp->error != NULL &&
+	    server_cluster_unavailable(resp->error)) {
+		/* The cluster's failure, not the client's: no token spent;
+		 * a token it accepted before stands in its grace. */
+		server_auth_review_done(r, true);
+		srv->m.reviews_failed++;
+		server_auth_cluster_down(srv, resp->error, "TokenReview");
+		if ((e = server_cache_find(&srv->cache, r->token_key)) != NULL)
+			server_auth_from_entry(r, e);
+		else
+			server_reply_unavailable(r, "the token review");
+		return;
+	}
 	if (resp->error != NULL) {
 		/* The cluster's failure, not the client's: no token spent. */
 		server_auth_review_done(r, true);
@@ -212,6 +295,8 @@ server_auth_reviewed(struct kube_response *resp, void *arg)
 	    json_string_value(json_object_get(ui, "username")) == NULL) {
 		server_auth_review_done(r, false);
 		srv->m.reviews_refused++;
+		srv->cluster_down_until = 0;
+		server_cache_forget(&srv->cache, r->token_key);
 		e = server_cache_add(&srv->negcache, r->token_key,
 		    SERVER_NEGATIVE_TTL_MS);
 		e->code = 401;
@@ -222,8 +307,8 @@ server_auth_reviewed(struct kube_response *resp, void *arg)
 	}
 	server_auth_review_done(r, true);
 	srv->m.reviews_ok++;
-	e = server_cache_add(&srv->cache, r->token_key,
-	    (int64_t)srv->cfg.token_ttl_s * 1000);
+	srv->cluster_down_until = 0;
+	e = server_auth_cache_add(srv, r->token_key);
 	e->user = server_user_from_review(srv, ui);
 	server_auth_from_entry(r, e);
 }
@@ -343,12 +428,18 @@ server_auth_start(struct server_req *r)
 		return;
 	}
 	server_sha256(tok, strlen(tok), r->token_key);
-	if ((e = server_cache_find(&r->srv->cache, r->token_key)) != NULL ||
+	if (((e = server_cache_find(&r->srv->cache, r->token_key)) != NULL &&
+	    server_auth_cache_usable(r->srv, e)) ||
 	    (e = server_cache_find(&r->srv->negcache, r->token_key)) != NULL) {
 		server_auth_from_entry(r, e);
 		return;
 	}
 	if (r->srv->nreviews >= SERVER_MAX_REVIEWS) {
+		if ((e = server_cache_find(&r->srv->cache, r->token_key)) !=
+		    NULL) {
+			server_auth_from_entry(r, e);
+			return;
+		}
 		evhttp_add_header(evhttp_request_get_output_headers(r->req),
 		    "Retry-After", "1");
 		server_reply_error(r, 503, NULL, "too many token reviews in "
@@ -388,6 +479,19 @@ server_review_done(struct kube_response *resp, void *arg)
 
 	r->kreq = NULL;
 	r->review = NULL;
+	if (resp->error != NULL &&
+	    server_cluster_unavailable(resp->error)) {
+		/* An answer given before stands in its grace. */
+		server_auth_cluster_down(r->srv, resp->error,
+		    "SubjectAccessReview");
+		e = server_cache_find(&r->srv->cache, rv->key);
+		free(rv);
+		if (e != NULL)
+			cb(r, e->allowed, NULL);
+		else
+			server_reply_unavailable(r, "the access review");
+		return;
+	}
 	if (resp->error != NULL) {
 		msg = kube_error_string(resp->error);
 		log_warnx("SubjectAccessReview failed: %s", msg);
@@ -397,8 +501,8 @@ server_review_done(struct kube_response *resp, void *arg)
 		return;
 	}
 	st = json_object_get(resp->body, "status");
-	e = server_cache_add(&r->srv->cache, rv->key,
-	    (int64_t)r->srv->cfg.token_ttl_s * 1000);
+	r->srv->cluster_down_until = 0;
+	e = server_auth_cache_add(r->srv, rv->key);
 	e->allowed = json_is_true(json_object_get(st, "allowed"));
 	free(rv);
 	cb(r, e->allowed, NULL);
@@ -426,7 +530,8 @@ server_auth_review(struct server_req *r, const char *verb, const char *group,
 	rv = xcalloc(1, sizeof *rv);
 	server_sha256(q, strlen(q), rv->key);
 	free(q);
-	if ((e = server_cache_find(&r->srv->cache, rv->key)) != NULL) {
+	if ((e = server_cache_find(&r->srv->cache, rv->key)) != NULL &&
+	    server_auth_cache_usable(r->srv, e)) {
 		free(rv);
 		cb(r, e->allowed, NULL);
 		return;

@@ -107,3 +107,14 @@ server_cache_add(struct server_cache *c, const char *key, int64_t ttl_ms)
 	TAILQ_INSERT_HEAD(&c->lru, e, lru);
 	return e;
 }
+
+/* See server-int.h: an answer the cluster has since contradicted. */
+void
+server_cache_forget(struct server_cache *c, const char *key)
+{
+	struct server_cache_entry *e;
+
+	e = server_cache_lookup(c, key, server_hash_key(key, strlen(key)));
+	if (e != NULL)
+		server_cache_del(c, e);
+}

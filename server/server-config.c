@@ -222,6 +222,22 @@ server_config_str(char **field, const char *v)
 	*field = xstrdup(v);
 }
 
+/* The settings for a slow cluster (docs/operations.md, "A slow or
+ * unreachable cluster"), apart so that the setter stays short. */
+static int
+server_config_set_cluster(struct server_config *c, const char *key,
+    const char *value, char **cause)
+{
+	if (strcmp(key, "review_timeout") == 0)
+		return server_config_duration(key, value, 1, 300,
+		    &c->review_timeout_s, cause);
+	if (strcmp(key, "token_cache_grace") == 0)
+		return server_config_duration(key, value, 0, 86400,
+		    &c->token_grace_s, cause);
+	*cause = xprintf("unknown setting '%s'", key);
+	return -1;
+}
+
 /* See server.h. */
 int
 server_config_set(struct server_config *c, const char *key,
@@ -351,6 +367,9 @@ server_config_set(struct server_config *c, const char *key,
 	else if (strcmp(key, "token_cache") == 0)
 		return server_config_duration(key, value, 1, 3600,
 		    &c->token_ttl_s, cause);
+	else if (strncmp(key, "review_", 7) == 0 ||
+	    strcmp(key, "token_cache_grace") == 0)
+		return server_config_set_cluster(c, key, value, cause);
 	else if (strcmp(key, "session_ttl") == 0)
 		return server_config_duration(key, value, 60, 7 * 86400,
 		    &c->session_ttl_s, cause);
@@ -510,6 +529,8 @@ server_config_init(struct server_config *c, const char *path, char **cause)
 	c->parse_queue = 64;
 	c->parse_queue_per_user = 16;
 	c->token_ttl_s = 60;
+	c->token_grace_s = 600;
+	c->review_timeout_s = 10;
 	c->token_cache_entries = 10000;
 	c->user_max_queued = -1;
 	c->lease = true;

@@ -14,6 +14,7 @@
 #include "server.h"
 #include "store.h"
 
+struct kube_error;
 struct kube_response;
 struct kube_request;
 struct bufferevent;
@@ -102,6 +103,8 @@ struct server_cache_entry {
 	TAILQ_ENTRY(server_cache_entry) lru;
 	char key[65];
 	int64_t expires;             /* ms */
+	int64_t fresh_until;         /* ms; then used only while the
+	                                cluster does not answer */
 	int code;                    /* 0 ok; else the HTTP error to give */
 	char *message;               /* for errors */
 	struct server_user *user;    /* token reviews */
@@ -125,6 +128,8 @@ struct server_cache_entry *server_cache_find(struct server_cache *,
 /* A new entry, living ttl_ms, its answer for the caller to fill. */
 struct server_cache_entry *server_cache_add(struct server_cache *,
     const char *key, int64_t ttl_ms);
+/* Drops the entry of key, if any. */
+void server_cache_forget(struct server_cache *, const char *key);
 /* Drops expired entries (every one with all). */
 void server_cache_prune(struct server_cache *, bool all);
 
@@ -227,6 +232,7 @@ struct server {
 	SSL_CTX *ssl;
 	int port;
 	int nreviews;                /* TokenReviews in flight */
+	int64_t cluster_down_until;  /* ms: a review went unanswered */
 	/* Connections (server-conn.c): by evcon, and the client addresses. */
 	struct server_hash conns;
 	struct server_hash peers;
@@ -330,8 +336,9 @@ bool server_parse_busy(const struct server *);
 /* server-auth.c */
 /* Authenticates, then calls req->handler (or replies 401/502). */
 void server_auth_start(struct server_req *);
-/* Asks whether the user may do verb on group/resource in ns; cb gets 0
- * (allowed), or the error already replied (-1). */
+/* Asks whether the user may do verb on group/resource in ns; cb gets
+ * whether it is allowed, or an error to reply; a cluster that does not
+ * answer in time gets the request a 503 here and cb is not called. */
 typedef void (*server_review_cb)(struct server_req *, bool allowed,
     const char *error);
 void server_auth_review(struct server_req *, const char *verb,
@@ -345,6 +352,12 @@ int server_auth_priority_check(struct server_req *,
 bool server_auth_can_see(const struct server_user *, const struct store_job *);
 /* A review in flight ends (answered or not): the peer's counts. */
 void server_auth_review_done(struct server_req *, bool refund);
+/* Did the cluster not answer (in review_timeout, at all, or overloaded)
+ * rather than answer with an error? */
+bool server_cluster_unavailable(const struct kube_error *);
+/* Replies 503 with a Retry-After: the cluster did not answer what (a
+ * phrase: "the token review") within review_timeout. */
+void server_reply_unavailable(struct server_req *, const char *what);
 void server_user_free(struct server_user *);
 struct server_user *server_user_dup(const struct server_user *);
 /* The token bucket: 0, or -1 with *retry_after seconds. */

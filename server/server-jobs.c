@@ -1089,6 +1089,10 @@ server_logs_text(struct kube_response *resp, void *arg)
 	struct server_logs *w = r->work;
 
 	r->kreq = NULL;
+	if (resp->error != NULL && server_cluster_unavailable(resp->error)) {
+		server_reply_unavailable(r, "the live log's read");
+		return;
+	}
 	if (resp->error != NULL) {
 		server_logs_archived(r);
 		return;
@@ -1113,6 +1117,10 @@ server_logs_pods(struct kube_response *resp, void *arg)
 	json_t *pod, *cs;
 
 	r->kreq = NULL;
+	if (resp->error != NULL && server_cluster_unavailable(resp->error)) {
+		server_reply_unavailable(r, "the list of the job's pods");
+		return;
+	}
 	if (resp->error != NULL) {
 		server_logs_archived(r);
 		return;
@@ -1193,6 +1201,10 @@ server_quota_listed(struct kube_response *resp, void *arg)
 	char *msg;
 
 	r->kreq = NULL;
+	if (resp->error != NULL && server_cluster_unavailable(resp->error)) {
+		server_reply_unavailable(r, "the list of the quotas");
+		return;
+	}
 	if (resp->error != NULL) {
 		msg = kube_error_string(resp->error);
 		server_reply_error(r, 502, NULL, "cannot list the "

@@ -68,6 +68,10 @@ struct server_config {
 	int parse_queue;             /* specs waiting for a worker; 64 */
 	int parse_queue_per_user;    /* a user's specs waiting or parsed; 16 */
 	int token_ttl_s;             /* review cache lifetime; 60 */
+	int token_grace_s;           /* past it, answers still used while
+	                                the cluster does not answer; 600 */
+	int review_timeout_s;        /* a cluster call made for a client
+	                                (reviews, logs, quota); 10 */
 	int token_cache_entries;     /* answers kept at most; 10000 */
 	int64_t user_max_queued;     /* -1: the site profile's */
 	bool lease;                  /* leader election; default on */

@@ -66,6 +66,25 @@ test_expiry(void **state)
 
 /* The hash is keyed: the same bytes, the same value; a table grows and
  * finds every node. */
+/* An answer the cluster contradicts (a token refused after it was
+ * accepted) is forgotten; forgetting an unknown key does nothing. */
+static void
+test_forget(void **state)
+{
+	struct server_cache c;
+
+	(void)state;
+	server_cache_init(&c, 10);
+	server_cache_add(&c, "alice", 60000);
+	server_cache_add(&c, "bob", 60000);
+	server_cache_forget(&c, "alice");
+	server_cache_forget(&c, "nobody");
+	assert_null(server_cache_find(&c, "alice"));
+	assert_non_null(server_cache_find(&c, "bob"));
+	assert_int_equal(c.h.n, 1);
+	server_cache_release(&c);
+}
+
 static void
 test_hash(void **state)
 {
@@ -109,6 +128,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lru),
 		cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_forget),
 		cmocka_unit_test(test_hash),
 	};
 

@@ -104,6 +104,48 @@ test_hardening(void **state)
 	free(path);
 }
 
+/* A slow cluster: how long a request waits for it, and how long cached
+ * answers stand in for it. */
+static void
+test_slow_cluster(void **state)
+{
+	struct server_config c;
+	char *cause = NULL, *path;
+
+	(void)state;
+	assert_int_equal(server_config_init(&c, NULL, &cause), 0);
+	assert_int_equal(c.review_timeout_s, 10);
+	assert_int_equal(c.token_grace_s, 600);
+	assert_int_equal(c.token_ttl_s, 60);
+	server_config_release(&c);
+	path = write_tmp("review_timeout: 2s\n"
+	    "token_cache: 30s\n"
+	    "token_cache_grace: 1h\n");
+	assert_int_equal(server_config_init(&c, path, &cause), 0);
+	assert_int_equal(c.review_timeout_s, 2);
+	assert_int_equal(c.token_ttl_s, 30);
+	assert_int_equal(c.token_grace_s, 3600);
+	assert_int_equal(server_config_set(&c, "token_cache_grace", "0",
+	    &cause), 0);
+	assert_int_equal(c.token_grace_s, 0);
+	assert_int_equal(server_config_set(&c, "review_timeout", "0s",
+	    &cause), -1);
+	assert_non_null(strstr(cause, "review_timeout"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(server_config_set(&c, "review_timeout", "6m",
+	    &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(server_config_set(&c, "token_cache_grace", "2d",
+	    &cause), -1);
+	free(cause);
+	assert_int_equal(c.review_timeout_s, 2);
+	server_config_release(&c);
+	unlink(path);
+	free(path);
+}
+
 static void
 test_file(void **state)
 {
@@ -296,6 +338,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_file_marks),
 		cmocka_unit_test(test_hardening),
+		cmocka_unit_test(test_slow_cluster),
 		cmocka_unit_test(test_priority),
 	};
 
