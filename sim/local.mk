@@ -4,6 +4,7 @@ sim_libsim_a_SOURCES = \
 	sim/sim.h \
 	sim/sim-int.h \
 	sim/sim-api.h \
+	sim/sim-ctrl.h \
 	sim/sim.c \
 	sim/sim-store.c \
 	sim/sim-index.c \
@@ -11,6 +12,10 @@ sim_libsim_a_SOURCES = \
 	sim/sim-res.c \
 	sim/sim-cluster.c \
 	sim/sim-ctrl.c \
+	sim/sim-admit.c \
+	sim/sim-gc.c \
+	sim/sim-deploy.c \
+	sim/sim-job.c \
 	sim/sim-storage.c \
 	sim/sim-kubelet.c \
 	sim/sim-http.c \
