@@ -5,6 +5,7 @@ sim_libsim_a_SOURCES = \
 	sim/sim-int.h \
 	sim/sim-api.h \
 	sim/sim-ctrl.h \
+	sim/sim-storage.h \
 	sim/sim.c \
 	sim/sim-store.c \
 	sim/sim-index.c \
@@ -17,6 +18,8 @@ sim_libsim_a_SOURCES = \
 	sim/sim-deploy.c \
 	sim/sim-job.c \
 	sim/sim-storage.c \
+	sim/sim-volume.c \
+	sim/sim-volsched.c \
 	sim/sim-kubelet.c \
 	sim/sim-http.c \
 	sim/sim-route.c \
