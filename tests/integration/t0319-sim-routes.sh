@@ -4,7 +4,7 @@
 # the paths it serves still reach their handlers.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-plan 40
+plan 41
 
 sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" --seed 7
 ok "starts" $?
