@@ -116,13 +116,56 @@ sim_template_hash(json_t *tmpl)
 	return xstrdup(num);
 }
 
+/*
+ * Creates the ReplicaSet of the Deployment's current template (named and
+ * labelled by its hash); NULL after an Event when admission refuses it,
+ * and the Deployment is synced again next pass.
+ */
+static json_t *
+sim_deploy_new_rs(struct sim *sim, json_t *d, const char *hash,
+    json_int_t want)
+{
+	const char *ns = sim_str(d, "metadata.namespace");
+	const char *name = sim_str(d, "metadata.name");
+	json_t *tmpl = json_deep_copy(sim_path(d, "spec.template"));
+	json_t *sel = json_deep_copy(sim_path(d, "spec.selector"));
+	json_t *labels, *obj, *st = NULL, *newrs;
+	char *rsname = xprintf("%s-%s", name, hash), *m;
+
+	labels = sim_path(tmpl, "metadata.labels");
+	if (!json_is_object(labels)) {
+		labels = json_object();
+		sim_set(tmpl, "metadata.labels", labels);
+	}
+	json_object_set_new(labels, "pod-template-hash", json_string(hash));
+	sim_set(sel, "matchLabels.pod-template-hash", json_string(hash));
+	obj = json_pack("{s{sssssOso s{ss}}s{sIsoso}}", "metadata", "name",
+	    rsname, "namespace", ns, "labels", labels, "ownerReferences",
+	    sim_owner_ref(d), "annotations",
+	    "deployment.kubernetes.io/revision", "1", "spec", "replicas", want,
+	    "selector", sel, "template", tmpl);
+	free(rsname);
+	newrs = obj ? sim_admit_create(sim, SIM_RT_REPLICASETS, obj, &st) :
+	    NULL;
+	if (newrs == NULL) {
+		m = xprintf("Failed to create new replica set: %s",
+		    st ? sim_str(st, "message") : "error");
+		sim_event_record(sim, d, "Warning", "FailedCreate", m);
+		free(m);
+		json_decref(st);
+		/* Try again next pass, as when every pass synced all. */
+		m = xprintf("%d/%s/%s", (int)SIM_RT_DEPLOYMENTS, ns, name);
+		sim_ctrl_mark(sim, m);
+		free(m);
+	}
+	return newrs;
+}
+
 /* Reconciles a Deployment: its ReplicaSets and status conditions. */
 void
 sim_deploy_sync(struct sim *sim, json_t *d)
 {
 	const char *uid = sim_str(d, "metadata.uid");
-	const char *ns = sim_str(d, "metadata.namespace");
-	const char *name = sim_str(d, "metadata.name");
 	json_t *rss, *rs, *newrs = NULL, *cp, *fail = NULL, *c;
 	json_int_t want = json_integer_value(sim_path(d, "spec.replicas"));
 	json_int_t tot = 0, ready = 0, upd = 0, avail;
@@ -135,50 +178,14 @@ sim_deploy_sync(struct sim *sim, json_t *d)
 	hash = sim_template_hash(sim_path(d, "spec.template"));
 	rss = sim_owned(sim, uid, SIM_RT_REPLICASETS);
 	json_array_foreach(rss, i, rs) {
-		const char *h = sim_str(rs,
-		    "metadata.labels.pod-template-hash");
+		const char *h = json_string_value(json_object_get(sim_path(rs,
+		    "metadata.labels"), "pod-template-hash"));
 
-		(void)h;
-		if (json_string_value(json_object_get(sim_path(rs,
-		    "metadata.labels"), "pod-template-hash")) != NULL &&
-		    strcmp(json_string_value(json_object_get(sim_path(rs,
-		    "metadata.labels"), "pod-template-hash")), hash) == 0)
+		if (h != NULL && strcmp(h, hash) == 0)
 			newrs = rs;
 	}
-	if (newrs == NULL) {
-		json_t *tmpl = json_deep_copy(sim_path(d, "spec.template"));
-		json_t *sel = json_deep_copy(sim_path(d, "spec.selector"));
-		json_t *labels, *obj, *st = NULL;
-		char *rsname = xprintf("%s-%s", name, hash);
-
-		labels = sim_path(tmpl, "metadata.labels");
-		if (!json_is_object(labels)) {
-			labels = json_object();
-			sim_set(tmpl, "metadata.labels", labels);
-		}
-		json_object_set_new(labels, "pod-template-hash",
-		    json_string(hash));
-		sim_set(sel, "matchLabels.pod-template-hash", json_string(hash));
-		obj = json_pack("{s{sssssOso s{ss}}s{sIsoso}}", "metadata",
-		    "name", rsname, "namespace", ns, "labels", labels,
-		    "ownerReferences", sim_owner_ref(d), "annotations",
-		    "deployment.kubernetes.io/revision", "1", "spec", "replicas",
-		    want, "selector", sel, "template", tmpl);
-		free(rsname);
-		newrs = obj ? sim_admit_create(sim, SIM_RT_REPLICASETS, obj,
-		    &st) : NULL;
-		if (newrs == NULL) {
-			m = xprintf("Failed to create new replica set: %s",
-			    st ? sim_str(st, "message") : "error");
-			sim_event_record(sim, d, "Warning", "FailedCreate", m);
-			free(m);
-			json_decref(st);
-			/* Try again next pass, as when every pass synced all. */
-			m = xprintf("%d/%s/%s", (int)SIM_RT_DEPLOYMENTS, ns, name);
-			sim_ctrl_mark(sim, m);
-			free(m);
-		}
-	}
+	if (newrs == NULL)
+		newrs = sim_deploy_new_rs(sim, d, hash, want);
 	json_array_foreach(rss, i, rs) {
 		json_int_t r = json_integer_value(sim_path(rs, "spec.replicas"));
 		json_int_t target = rs == newrs ? want : 0;

@@ -92,76 +92,102 @@ sim_delete_dependents(struct sim *sim, const char *uid, const char *policy)
 	json_decref(keys);
 }
 
-/* Deletes an object as the apiserver and garbage collector would. */
+/*
+ * Deletes a pod: one on a node gets a deletionTimestamp its kubelet acts
+ * on after the grace period; others go at once (0; 1 when graceful).
+ */
+static int
+sim_delete_pod(struct sim *sim, json_t *obj, const char *ns, const char *name,
+    const char *uid, int64_t grace, json_t **result)
+{
+	json_t *g = sim_path(obj, "spec.terminationGracePeriodSeconds"), *cp;
+	int64_t gs;
+	char *ts, *pk;
+
+	if (sim_str(obj, "spec.nodeName") == NULL || sim_pod_is_terminal(obj) ||
+	    grace == 0) {
+		*result = json_deep_copy(obj);
+		sim_remove(sim, SIM_RT_PODS, ns, name);
+		sim_delete_dependents(sim, uid, "Background");
+		return 0;
+	}
+	gs = grace > 0 ? grace : (json_is_integer(g) ? json_integer_value(g) :
+	    30);
+	pk = xprintf("%s/%s", ns, name);
+	/* As the apiserver: the time after which the pod may be killed, now
+	 * plus its grace. */
+	cp = json_deep_copy(obj);
+	ts = sim_time_str(sim_now(sim) + (gs > 0 ? gs : 0) * 1000);
+	sim_set(cp, "metadata.deletionTimestamp", json_string(ts));
+	sim_set(cp, "metadata.deletionGracePeriodSeconds", json_integer(gs));
+	*result = json_incref(sim_put(sim, SIM_RT_PODS, cp));
+	sim_kubelet_arm(sim, pk, sim_now(sim) + (gs < 1 ? 0 : 1000));
+	free(pk);
+	free(ts);
+	return 1;
+}
+
+/* Deletes every object in a namespace being removed, in the background. */
+static void
+sim_delete_contents(struct sim *sim, const char *ns)
+{
+	json_t *m, *keys, *k, *res;
+	size_t i;
+	int t;
+
+	for (t = 0; t < SIM_RT_MAX; t++) {
+		m = json_object_get(sim->objs[t], ns);
+		if (!sim_rtypes[t].namespaced || m == NULL)
+			continue;
+		keys = sim_keys(m);
+		json_array_foreach(keys, i, k) {
+			res = NULL;
+			sim_delete(sim, t, ns, json_string_value(k),
+			    "Background", 0, &res);
+			json_decref(res);
+		}
+		json_decref(keys);
+	}
+}
+
+/*
+ * Deletes an object as the apiserver and garbage collector would: 0 when
+ * it is gone, 1 when it is going (grace, finalizers, foreground).
+ */
 int
 sim_delete(struct sim *sim, enum sim_rt rt, const char *ns, const char *name,
     const char *policy, int64_t grace, json_t **result)
 {
-	json_t *obj = sim_get(sim, rt, ns, name), *cp;
-	const char *uid;
-	char *ts, *uidc;
+	json_t *obj = sim_get(sim, rt, ns, name), *cp, *fin;
+	char *ts = NULL, *uid;
+	int rc = 1;
 
 	*result = NULL;
 	if (obj == NULL)
 		return 0;
 	if (policy == NULL)
 		policy = rt == SIM_RT_JOBS ? "Orphan" : "Background";
-	uidc = xstrdup(sim_str(obj, "metadata.uid"));
-	uid = uidc;
 	if (sim_path(obj, "metadata.deletionTimestamp") != NULL) {
 		/* Already going; a zero grace period for a pod ends it now. */
 		if (rt == SIM_RT_PODS && grace == 0) {
 			*result = json_deep_copy(obj);
 			sim_remove(sim, rt, ns, name);
-			free(uidc);
 			return 0;
 		}
 		*result = json_incref(obj);
-		free(uidc);
 		return 1;
 	}
+	/* A copy: removing the object frees it. */
+	uid = xstrdup(sim_str(obj, "metadata.uid"));
 	if (strcmp(policy, "Orphan") == 0)
 		sim_orphan(sim, uid);
-	ts = sim_time_str(sim_now(sim));
 	if (rt == SIM_RT_PODS) {
-		bool graceful = sim_str(obj, "spec.nodeName") != NULL &&
-		    !sim_pod_is_terminal(obj) && grace != 0;
-
-		if (graceful) {
-			json_t *g = sim_path(obj,
-			    "spec.terminationGracePeriodSeconds");
-			int64_t gs = grace > 0 ? grace : (json_is_integer(g) ?
-			    json_integer_value(g) : 30);
-			char *pk = xprintf("%s/%s", ns, name);
-			int64_t delay = gs < 1 ? 0 : 1000;
-
-			/* As the apiserver: the time after which the pod
-			 * may be killed, now plus its grace. */
-			cp = json_deep_copy(obj);
-			free(ts);
-			ts = sim_time_str(sim_now(sim) + (gs > 0 ? gs : 0) *
-			    1000);
-			sim_set(cp, "metadata.deletionTimestamp", json_string(ts));
-			sim_set(cp, "metadata.deletionGracePeriodSeconds",
-			    json_integer(gs));
-			*result = json_incref(sim_put(sim, rt, cp));
-			sim_kubelet_arm(sim, pk, sim_now(sim) + delay);
-			free(pk);
-			free(ts);
-			free(uidc);
-			return 1;
-		}
-		*result = json_deep_copy(obj);
-		sim_remove(sim, rt, ns, name);
-		sim_delete_dependents(sim, uid, "Background");
-		free(ts);
-		free(uidc);
-		return 0;
+		rc = sim_delete_pod(sim, obj, ns, name, uid, grace, result);
+		goto out;
 	}
+	ts = sim_time_str(sim_now(sim));
 	if (strcmp(policy, "Foreground") == 0 &&
 	    json_object_get(sim->owners, uid) != NULL) {
-		json_t *fin;
-
 		cp = json_deep_copy(obj);
 		sim_set(cp, "metadata.deletionTimestamp", json_string(ts));
 		sim_set(cp, "metadata.deletionGracePeriodSeconds",
@@ -174,17 +200,13 @@ sim_delete(struct sim *sim, enum sim_rt rt, const char *ns, const char *name,
 		json_array_append_new(fin, json_string("foregroundDeletion"));
 		*result = json_incref(sim_put(sim, rt, cp));
 		sim_delete_dependents(sim, uid, "Foreground");
-		free(ts);
-		free(uidc);
-		return 1;
+		goto out;
 	}
 	if (json_array_size(sim_path(obj, "metadata.finalizers")) > 0) {
 		cp = json_deep_copy(obj);
 		sim_set(cp, "metadata.deletionTimestamp", json_string(ts));
 		*result = json_incref(sim_put(sim, rt, cp));
-		free(ts);
-		free(uidc);
-		return 1;
+		goto out;
 	}
 	*result = json_deep_copy(obj);
 	sim_remove(sim, rt, ns, name);
@@ -192,29 +214,13 @@ sim_delete(struct sim *sim, enum sim_rt rt, const char *ns, const char *name,
 		sim_node_gone(sim, name);
 	if (strcmp(policy, "Orphan") != 0)
 		sim_delete_dependents(sim, uid, "Background");
-	if (rt == SIM_RT_NAMESPACES) {
-		int t;
-
-		for (t = 0; t < SIM_RT_MAX; t++) {
-			json_t *m = json_object_get(sim->objs[t], name), *keys, *k;
-			size_t i;
-
-			if (!sim_rtypes[t].namespaced || m == NULL)
-				continue;
-			keys = sim_keys(m);
-			json_array_foreach(keys, i, k) {
-				json_t *res = NULL;
-
-				sim_delete(sim, t, name, json_string_value(k),
-				    "Background", 0, &res);
-				json_decref(res);
-			}
-			json_decref(keys);
-		}
-	}
+	if (rt == SIM_RT_NAMESPACES)
+		sim_delete_contents(sim, name);
+	rc = 0;
+out:
 	free(ts);
-	free(uidc);
-	return 0;
+	free(uid);
+	return rc;
 }
 
 /* Completes foreground deletions whose dependents are gone. */
