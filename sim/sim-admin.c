@@ -85,53 +85,79 @@ sim_admin_clock(struct sim_call *c)
 	    (json_int_t)sim_now(c->sim), "speed", c->sim->opt.speed));
 }
 
-/* The admin endpoints. */
-void
-sim_admin(struct sim_call *c)
+/*
+ * Ends every watch with 410 Expired and forgets the watch history, as a
+ * compaction would: clients must list again.
+ */
+static void
+sim_admin_expire(struct sim *sim)
+{
+	struct sim_watch *w, *next;
+	json_t *st;
+	char *m;
+	int idx;
+
+	for (w = sim->watches; w != NULL; w = next) {
+		m = xprintf("too old resource version: %lld (%lld)",
+		    (long long)w->last_rv, (long long)sim->rv);
+		st = sim_status_new(410, "Expired", m, NULL);
+		next = w->next;
+		sim_watch_send(w, "ERROR", st);
+		json_decref(st);
+		free(m);
+		sim_watch_close(w, true);
+	}
+	/* Old resourceVersions are gone too, as after compaction. */
+	while (sim->ev_count > 0) {
+		idx = (sim->ev_head - sim->ev_count + sim->nevents) %
+		    sim->nevents;
+		json_decref(sim->events[idx].old);
+		json_decref(sim->events[idx].obj);
+		sim->events[idx].old = sim->events[idx].obj = NULL;
+		sim->ev_count--;
+	}
+	sim->ev_count = 0;
+	sim->ev_head = 0;
+	/* A gap marks the compaction; lists return the new version. */
+	sim->rv++;
+	sim->compacted_rv = sim->rv;
+}
+
+/* GET /sim/state: every stored object, the resourceVersion and the clock. */
+static void
+sim_admin_state(struct sim_call *c)
+{
+	sim_reply_json(c, 200, sim_state(c->sim));
+}
+
+/* GET /sim/audit: the last SIM_AUDIT_MAX audit entries. */
+static void
+sim_admin_audit(struct sim_call *c)
+{
+	if (c->sim->audit == NULL)
+		c->sim->audit = json_array();
+	sim_reply_json(c, 200, json_pack("{s:O}", "items", c->sim->audit));
+}
+
+/* GET /sim/faults, or POST faults, node loss and restarts to inject. */
+static void
+sim_admin_faults(struct sim_call *c)
 {
 	struct sim *sim = c->sim;
 	json_t *body, *v;
 	const char *node;
 
-	if (c->user == NULL) {
-		sim_reply_status(c, 401, "Unauthorized", "Unauthorized", NULL);
-		return;
-	}
-	if (!c->user->admin) {
-		sim_reply_status(c, 403, "Forbidden", "the simulator's admin "
-		    "endpoints are for cluster admins", NULL);
-		return;
-	}
-	if (c->nsegs == 2 && strcmp(c->segs[1], "state") == 0) {
-		sim_reply_json(c, 200, sim_state(sim));
-		return;
-	}
-	if (c->nsegs == 2 && strcmp(c->segs[1], "audit") == 0) {
-		if (sim->audit == NULL)
-			sim->audit = json_array();
-		sim_reply_json(c, 200, json_pack("{s:O}", "items",
-		    sim->audit));
-		return;
-	}
-	if (c->nsegs == 2 && strcmp(c->segs[1], "clock") == 0) {
-		sim_admin_clock(c);
-		return;
-	}
-	if (c->nsegs != 2 || strcmp(c->segs[1], "faults") != 0) {
-		sim_no_route(c);
-		return;
-	}
 	if (c->method == EVHTTP_REQ_GET) {
 		sim_reply_json(c, 200, sim_faults_json(sim));
 		return;
 	}
-	if (c->method != EVHTTP_REQ_POST ||
-	    (body = sim_body(c, false)) == NULL) {
-		if (c->method != EVHTTP_REQ_POST)
-			sim_reply_status(c, 405, "MethodNotAllowed",
-			    "use GET or POST", NULL);
+	if (c->method != EVHTTP_REQ_POST) {
+		sim_reply_status(c, 405, "MethodNotAllowed", "use GET or POST",
+		    NULL);
 		return;
 	}
+	if ((body = sim_body(c, false)) == NULL)
+		return;
 	if ((v = json_object_get(body, "error500")) != NULL)
 		sim->faults.p500 = json_number_value(v);
 	if ((v = json_object_get(body, "error429")) != NULL)
@@ -142,36 +168,8 @@ sim_admin(struct sim_call *c)
 		sim->faults.latency_ms = (int)json_integer_value(v);
 	if ((v = json_object_get(body, "drop")) != NULL)
 		sim->faults.pdrop = json_number_value(v);
-	if (json_is_true(json_object_get(body, "expireWatches"))) {
-		struct sim_watch *w, *next;
-
-		for (w = sim->watches; w != NULL; w = next) {
-			char *m = xprintf("too old resource version: %lld (%lld)",
-			    (long long)w->last_rv, (long long)sim->rv);
-			json_t *st = sim_status_new(410, "Expired", m, NULL);
-
-			next = w->next;
-			sim_watch_send(w, "ERROR", st);
-			json_decref(st);
-			free(m);
-			sim_watch_close(w, true);
-		}
-		/* Old resourceVersions are gone too, as after compaction. */
-		while (sim->ev_count > 0) {
-			int idx = (sim->ev_head - sim->ev_count + sim->nevents) %
-			    sim->nevents;
-
-			json_decref(sim->events[idx].old);
-			json_decref(sim->events[idx].obj);
-			sim->events[idx].old = sim->events[idx].obj = NULL;
-			sim->ev_count--;
-		}
-		sim->ev_count = 0;
-		sim->ev_head = 0;
-		/* A gap marks the compaction; lists return the new version. */
-		sim->rv++;
-		sim->compacted_rv = sim->rv;
-	}
+	if (json_is_true(json_object_get(body, "expireWatches")))
+		sim_admin_expire(sim);
 	if ((node = sim_str(body, "nodeNotReady")) != NULL) {
 		v = json_object_get(body, "evictAfter");
 		sim_node_lost(sim, node, json_is_integer(v) &&
@@ -189,4 +187,39 @@ sim_admin(struct sim_call *c)
 	}
 	json_decref(body);
 	sim_reply_json(c, 200, sim_faults_json(sim));
+}
+
+/* The admin endpoints, /sim/NAME. */
+static const struct {
+	const char *name;
+	void (*fn)(struct sim_call *);
+} sim_admin_routes[] = {
+	{ "state", sim_admin_state },
+	{ "audit", sim_admin_audit },
+	{ "clock", sim_admin_clock },
+	{ "faults", sim_admin_faults },
+};
+
+/* Serves /sim/... to cluster admins only, whatever the path. */
+void
+sim_admin(struct sim_call *c)
+{
+	size_t i;
+
+	if (c->user == NULL) {
+		sim_reply_status(c, 401, "Unauthorized", "Unauthorized", NULL);
+		return;
+	}
+	if (!c->user->admin) {
+		sim_reply_status(c, 403, "Forbidden", "the simulator's admin "
+		    "endpoints are for cluster admins", NULL);
+		return;
+	}
+	for (i = 0; c->nsegs == 2 && i < nitems(sim_admin_routes); i++) {
+		if (strcmp(c->segs[1], sim_admin_routes[i].name) == 0) {
+			sim_admin_routes[i].fn(c);
+			return;
+		}
+	}
+	sim_no_route(c);
 }
