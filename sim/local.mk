@@ -3,6 +3,9 @@ noinst_LIBRARIES += sim/libsim.a
 sim_libsim_a_SOURCES = \
 	sim/sim.h \
 	sim/sim-int.h \
+	sim/sim-api.h \
+	sim/sim-ctrl.h \
+	sim/sim-storage.h \
 	sim/sim.c \
 	sim/sim-store.c \
 	sim/sim-index.c \
@@ -10,9 +13,21 @@ sim_libsim_a_SOURCES = \
 	sim/sim-res.c \
 	sim/sim-cluster.c \
 	sim/sim-ctrl.c \
+	sim/sim-admit.c \
+	sim/sim-gc.c \
+	sim/sim-deploy.c \
+	sim/sim-job.c \
 	sim/sim-storage.c \
+	sim/sim-volume.c \
+	sim/sim-volsched.c \
 	sim/sim-kubelet.c \
 	sim/sim-http.c \
+	sim/sim-route.c \
+	sim/sim-auth.c \
+	sim/sim-list.c \
+	sim/sim-write.c \
+	sim/sim-logs.c \
+	sim/sim-admin.c \
 	sim/sim-tls.c \
 	sim/sim-proto.c \
 	sim/sim-table.c \
@@ -54,7 +69,8 @@ SIM_TESTS = \
 	tests/integration/t0313-sim-validation.sh \
 	tests/integration/t0314-sim-storage.sh \
 	tests/integration/t0315-sim-audit.sh \
-	tests/integration/t0316-sim-exec.sh
+	tests/integration/t0316-sim-exec.sh \
+	tests/integration/t0319-sim-routes.sh
 TESTS += $(SIM_TESTS)
 EXTRA_DIST += $(SIM_TESTS) tests/sim sim/gen-schema.py
 

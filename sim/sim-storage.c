@@ -1,38 +1,12 @@
 /*
- * Storage in simulation: StorageClasses and PersistentVolumes, the
- * persistent volume controller with the provisioners ailab runs
- * (rancher.io/local-path, kadalu, NFS), the ephemeral volume controller,
- * claim and volume protection, the collection of a removed pod's claims,
- * and the scheduler's volume checks.  The store reports changes through
- * sim_storage_index into work sets; sim_storage_pass does the work.
+ * Storage in simulation: the state of the storage controllers, the
+ * admission of claims, volumes and classes, claim usage for quota, the
+ * index that turns store changes into work sets (sim_storage_index), and
+ * the classes ailab runs when the cluster file names none.  The
+ * controllers are sim-volume.c's; the scheduler's volume checks are
+ * sim-volsched.c's.
  */
-#include "sim-int.h"
-
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "common.h"
-
-#define SIM_PVC_PROTECTION "kubernetes.io/pvc-protection"
-#define SIM_PV_PROTECTION "kubernetes.io/pv-protection"
-#define SIM_SELECTED_NODE "volume.kubernetes.io/selected-node"
-#define SIM_HOSTNAME "kubernetes.io/hostname"
-#define SIM_LOCAL_PATH "rancher.io/local-path"
-#define SIM_EPH_RETRY_MS 1000
-#define SIM_EPH_RETRY_MAX_MS 30000
-
-struct sim_storage {
-	json_t *claims;		/* "ns/name" -> true: claims to sync */
-	json_t *pending;	/* "ns/name" -> true: claims not bound yet */
-	json_t *volumes;	/* name -> true: volumes to sync */
-	json_t *pods;		/* "ns/name" -> [due, delay]: ephemeral claims */
-	json_t *gone;		/* uid -> true: removed pods with dependents */
-	json_t *users;		/* "ns/claim" -> { pod name: true }: mounts */
-	json_t *available;	/* name -> true: volumes free to bind */
-	bool starting;		/* the claims the cluster file made: no events */
-};
+#include "sim-storage.h"
 
 /*
  * ailab's classes (admin charts, cluster_setting) when the file has none,
@@ -88,15 +62,15 @@ sim_storage_free(struct sim *sim)
 }
 
 /* "ns/name" of a namespaced object or of a name in its namespace. */
-static char *
-sim_nskey(json_t *obj, const char *name)
+char *
+sim_storage_key(json_t *obj, const char *name)
 {
 	return xprintf("%s/%s", sim_str(obj, "metadata.namespace"),
 	    name ? name : sim_str(obj, "metadata.name"));
 }
 
 /* True if a list of strings holds s. */
-static bool
+bool
 sim_list_has(json_t *list, const char *s)
 {
 	json_t *v;
@@ -110,7 +84,7 @@ sim_list_has(json_t *list, const char *s)
 }
 
 /* Adds a finalizer to an object being created. */
-static void
+void
 sim_finalizer_add(json_t *obj, const char *f)
 {
 	json_t *fin = sim_path(obj, "metadata.finalizers");
@@ -124,7 +98,7 @@ sim_finalizer_add(json_t *obj, const char *f)
 }
 
 /* Drops a finalizer from a copy; true if none is left. */
-static bool
+bool
 sim_finalizer_drop(json_t *obj, const char *f)
 {
 	json_t *fin = sim_path(obj, "metadata.finalizers");
@@ -139,7 +113,7 @@ sim_finalizer_drop(json_t *obj, const char *f)
 }
 
 /* An annotation of an object, or NULL. */
-static const char *
+const char *
 sim_annotation(json_t *obj, const char *k)
 {
 	return json_string_value(json_object_get(sim_path(obj,
@@ -147,7 +121,7 @@ sim_annotation(json_t *obj, const char *k)
 }
 
 /* Sets an annotation on a copy. */
-static void
+void
 sim_annotate(json_t *obj, const char *k, const char *v)
 {
 	json_t *a = sim_path(obj, "metadata.annotations");
@@ -160,7 +134,7 @@ sim_annotate(json_t *obj, const char *k, const char *v)
 }
 
 /* The claim a pod volume mounts ("<pod>-<volume>" if ephemeral), or NULL. */
-static char *
+char *
 sim_vol_claim(json_t *pod, json_t *vol, bool *eph)
 {
 	const char *c = sim_str(vol, "persistentVolumeClaim.claimName");
@@ -192,7 +166,7 @@ sim_pod_has_claims(json_t *pod)
 }
 
 /* True if a claim is controlled by the pod (metav1.IsControlledBy). */
-static bool
+bool
 sim_claim_owned_by(json_t *pvc, json_t *pod)
 {
 	const char *uid = sim_str(pod, "metadata.uid");
@@ -208,7 +182,7 @@ sim_claim_owned_by(json_t *pvc, json_t *pod)
 }
 
 /* True once a claim has its volume. */
-static bool
+bool
 sim_claim_is_bound(json_t *pvc)
 {
 	const char *ph = sim_str(pvc, "status.phase");
@@ -217,7 +191,7 @@ sim_claim_is_bound(json_t *pvc)
 }
 
 /* The newest class marked default, as DefaultStorageClass admission picks. */
-static json_t *
+json_t *
 sim_default_class(struct sim *sim)
 {
 	json_t *m = json_object_get(sim->objs[SIM_RT_STORAGECLASSES], "");
@@ -241,7 +215,7 @@ sim_default_class(struct sim *sim)
 }
 
 /* True for a class that binds only once a pod is scheduled. */
-static bool
+bool
 sim_class_waits(json_t *sc)
 {
 	const char *m = sim_str(sc, "volumeBindingMode");
@@ -460,7 +434,7 @@ sim_mark_pod_claims(struct sim *sim, json_t *pod, int add)
 	json_array_foreach(sim_path(pod, "spec.volumes"), i, v) {
 		if ((c = sim_vol_claim(pod, v, &eph)) == NULL)
 			continue;
-		k = sim_nskey(pod, c);
+		k = sim_storage_key(pod, c);
 		json_object_set_new(s->claims, k, json_true());
 		set = json_object_get(s->users, k);
 		if (add > 0 && set == NULL) {
@@ -505,7 +479,7 @@ sim_index_pod(struct sim *sim, json_t *old, json_t *new)
 	if (!sim_pod_has_claims(pod))
 		return;
 	if (old == NULL && sim_pod_has_ephemeral(new)) {
-		k = sim_nskey(new, NULL);
+		k = sim_storage_key(new, NULL);
 		json_object_set_new(s->pods, k, json_pack("[II]", (json_int_t)0,
 		    (json_int_t)0));
 		free(k);
@@ -540,7 +514,7 @@ static void
 sim_index_claim(struct sim *sim, json_t *old, json_t *new)
 {
 	struct sim_storage *s = sim->storage;
-	char *k = sim_nskey(new ? new : old, NULL);
+	char *k = sim_storage_key(new ? new : old, NULL);
 	const char *vn;
 
 	json_object_set_new(s->claims, k, json_true());
@@ -597,620 +571,6 @@ sim_storage_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
 	default:
 		break;
 	}
-}
-
-/*
- * Records an Event about an object with a formatted message; none for the
- * claims the cluster file made, bound long before the simulation starts.
- */
-static void printflike(5, 6)
-sim_claim_event(struct sim *sim, json_t *pvc, const char *type,
-    const char *reason, const char *fmt, ...)
-{
-	va_list ap;
-	char *m;
-
-	if (sim->storage->starting)
-		return;
-	va_start(ap, fmt);
-	xvasprintf(&m, fmt, ap);
-	va_end(ap);
-	sim_event_record(sim, pvc, type, reason, m);
-	free(m);
-}
-
-/* The pods that mount a claim (borrowed; NULL if none), from the index. */
-static json_t *
-sim_claim_users(struct sim *sim, json_t *pvc)
-{
-	char *k = sim_nskey(pvc, NULL);
-	json_t *set = json_object_get(sim->storage->users, k);
-
-	free(k);
-	return set;
-}
-
-/* True if a running or starting pod on a node mounts the claim. */
-static bool
-sim_claim_in_use(struct sim *sim, json_t *pvc)
-{
-	const char *ns = sim_str(pvc, "metadata.namespace"), *name;
-	json_t *pod, *v;
-
-	json_object_foreach(sim_claim_users(sim, pvc), name, v) {
-		pod = sim_get(sim, SIM_RT_PODS, ns, name);
-		if (pod != NULL && sim_str(pod, "spec.nodeName") != NULL &&
-		    !sim_pod_is_terminal(pod))
-			return true;
-	}
-	return false;
-}
-
-/* Claim protection: a deleted claim goes once no pod mounts it. */
-static void
-sim_claim_release(struct sim *sim, json_t *pvc)
-{
-	json_t *cp;
-
-	if (!sim_list_has(sim_path(pvc, "metadata.finalizers"),
-	    SIM_PVC_PROTECTION) || sim_claim_in_use(sim, pvc))
-		return;
-	cp = json_deep_copy(pvc);
-	if (sim_finalizer_drop(cp, SIM_PVC_PROTECTION)) {
-		json_decref(cp);
-		sim_remove(sim, SIM_RT_PVCS, sim_str(pvc, "metadata.namespace"),
-		    sim_str(pvc, "metadata.name"));
-	} else
-		sim_put(sim, SIM_RT_PVCS, cp);
-}
-
-/* Binds a claim and a volume to each other, as the PV controller does. */
-static void
-sim_bind(struct sim *sim, json_t *pvc, json_t *pv, bool by_controller)
-{
-	json_t *v = json_deep_copy(pv), *c = json_deep_copy(pvc);
-	char *ts = sim_time_str(sim_now(sim));
-
-	sim_set(v, "spec.claimRef", json_pack("{ssssssssssss}", "kind",
-	    "PersistentVolumeClaim", "namespace", sim_str(pvc,
-	    "metadata.namespace"), "name", sim_str(pvc, "metadata.name"), "uid",
-	    sim_str(pvc, "metadata.uid"), "apiVersion", "v1",
-	    "resourceVersion", sim_str(pvc, "metadata.resourceVersion")));
-	sim_set(v, "status", json_pack("{ssss}", "phase", "Bound",
-	    "lastPhaseTransitionTime", ts));
-	free(ts);
-	/* The stored volume replaces pv, which may go with it. */
-	v = sim_put(sim, SIM_RT_PVS, v);
-	sim_set(c, "spec.volumeName", json_string(sim_str(v, "metadata.name")));
-	sim_annotate(c, "pv.kubernetes.io/bind-completed", "yes");
-	if (by_controller)
-		sim_annotate(c, "pv.kubernetes.io/bound-by-controller", "yes");
-	sim_set(c, "status", json_pack("{sss[]s{sO?}}", "phase", "Bound",
-	    "accessModes", "capacity", "storage", sim_path(v,
-	    "spec.capacity.storage")));
-	json_array_extend(sim_path(c, "status.accessModes"), sim_path(v,
-	    "spec.accessModes"));
-	sim_put(sim, SIM_RT_PVCS, c);
-}
-
-/* Where a provisioned volume lives: a node's NVMe path, or the driver. */
-static void
-sim_pv_source(json_t *pv, json_t *pvc, const char *prov, const char *node)
-{
-	char *path;
-
-	if (strcmp(prov, SIM_LOCAL_PATH) != 0) {
-		sim_set(pv, "spec.csi", json_pack("{ssss}", "driver", prov,
-		    "volumeHandle", sim_str(pv, "metadata.name")));
-		return;
-	}
-	path = xprintf("/nvme1/local-path-provisioner/%s_%s_%s",
-	    sim_str(pv, "metadata.name"), sim_str(pvc, "metadata.namespace"),
-	    sim_str(pvc, "metadata.name"));
-	sim_set(pv, "spec.hostPath", json_pack("{ssss}", "path", path, "type",
-	    "DirectoryOrCreate"));
-	free(path);
-	if (node == NULL)
-		return;
-	sim_set(pv, "spec.nodeAffinity", json_pack("{s{s[{s[{sssss[s]}]}]}}",
-	    "required", "nodeSelectorTerms", "matchExpressions", "key",
-	    SIM_HOSTNAME, "operator", "In", "values", node));
-	sim_annotate(pv, "local.path.provisioner/selected-node", node);
-}
-
-/*
- * The volume a provisioner makes for a claim (new reference); without a
- * class (sc NULL), the volume an administrator made for it (Retain).
- */
-static json_t *
-sim_pv_new(json_t *pvc, json_t *sc, const char *name, const char *node)
-{
-	const char *prov = sc ? sim_str(sc, "provisioner") : NULL;
-	const char *rp = sc ? sim_str(sc, "reclaimPolicy") : "Retain";
-	const char *mode = sim_str(pvc, "spec.volumeMode");
-	const char *cls = sim_str(pvc, "spec.storageClassName");
-	json_t *pv;
-
-	pv = json_pack("{s{ss}s{sO?s{sO?}ssss}}", "metadata", "name", name,
-	    "spec", "accessModes", sim_path(pvc, "spec.accessModes"),
-	    "capacity", "storage", sim_path(pvc,
-	    "spec.resources.requests.storage"), "persistentVolumeReclaimPolicy",
-	    rp ? rp : "Delete", "volumeMode", mode ? mode : "Filesystem");
-	if (pv == NULL)
-		fatalx("volume template");
-	if (cls != NULL)
-		sim_set(pv, "spec.storageClassName", json_string(cls));
-	if (prov != NULL)
-		sim_annotate(pv, "pv.kubernetes.io/provisioned-by", prov);
-	sim_finalizer_add(pv, SIM_PV_PROTECTION);
-	sim_pv_source(pv, pvc, prov ? prov : "ailab-kubesim", node);
-	return pv;
-}
-
-/* Provisions a volume for a claim of an existing class and binds it. */
-static void
-sim_provision(struct sim *sim, json_t *pvc, json_t *sc, const char *node)
-{
-	const char *prov = sim_str(sc, "provisioner"), *uid;
-	json_t *cp, *pv;
-	char *name, *key;
-
-	if (strcmp(prov, SIM_LOCAL_PATH) == 0 && node == NULL) {
-		sim_claim_event(sim, pvc, "Warning", "ProvisioningFailed",
-		    "failed to provision volume with StorageClass \"%s\": "
-		    "configuration error, no node was specified",
-		    sim_str(sc, "metadata.name"));
-		return;
-	}
-	cp = json_deep_copy(pvc);
-	sim_annotate(cp, "volume.beta.kubernetes.io/storage-provisioner", prov);
-	sim_annotate(cp, "volume.kubernetes.io/storage-provisioner", prov);
-	pvc = sim_put(sim, SIM_RT_PVCS, cp);
-	sim_claim_event(sim, pvc, "Normal", "ExternalProvisioning",
-	    "Waiting for a volume to be created either by the external "
-	    "provisioner '%s' or manually by the system administrator. If "
-	    "volume creation is delayed, please verify that the provisioner is "
-	    "running and correctly registered.", prov);
-	key = sim_nskey(pvc, NULL);
-	sim_claim_event(sim, pvc, "Normal", "Provisioning", "External "
-	    "provisioner is provisioning volume for claim \"%s\"", key);
-	free(key);
-	uid = sim_str(pvc, "metadata.uid");
-	name = xprintf("pvc-%s", uid ? uid : "");
-	pv = sim_create_obj(sim, SIM_RT_PVS, sim_pv_new(pvc, sc, name, node));
-	sim_claim_event(sim, pvc, "Normal", "ProvisioningSucceeded",
-	    "Successfully provisioned volume %s", name);
-	sim_bind(sim, pvc, pv, true);
-	free(name);
-}
-
-/* True if an available volume can serve a claim (size, modes, class). */
-static bool
-sim_pv_matches(json_t *pv, json_t *pvc, const char *cls, int64_t *size)
-{
-	const char *pc = sim_str(pv, "spec.storageClassName");
-	json_t *m;
-	int64_t want;
-	size_t i;
-
-	if (sim_path(pv, "spec.claimRef") != NULL ||
-	    sim_path(pv, "metadata.deletionTimestamp") != NULL ||
-	    strcmp(pc ? pc : "", cls ? cls : "") != 0 ||
-	    sim_key_parse("requests.storage", sim_path(pv,
-	    "spec.capacity.storage"), size) != 0 ||
-	    sim_key_parse("requests.storage", sim_path(pvc,
-	    "spec.resources.requests.storage"), &want) != 0 || *size < want)
-		return false;
-	json_array_foreach(sim_path(pvc, "spec.accessModes"), i, m) {
-		if (!json_is_string(m) || !sim_list_has(sim_path(pv,
-		    "spec.accessModes"), json_string_value(m)))
-			return false;
-	}
-	return true;
-}
-
-/* The smallest available volume that serves a claim, or NULL. */
-static json_t *
-sim_pv_best(struct sim *sim, json_t *pvc, const char *cls)
-{
-	json_t *pv, *best = NULL, *v;
-	const char *name;
-	int64_t size, best_size = 0;
-
-	json_object_foreach(sim->storage->available, name, v) {
-		pv = sim_get(sim, SIM_RT_PVS, NULL, name);
-		if (pv != NULL && sim_pv_matches(pv, pvc, cls, &size) &&
-		    (best == NULL || size < best_size)) {
-			best = pv;
-			best_size = size;
-		}
-	}
-	return best;
-}
-
-/* The pods that mount a claim but wait for a node, comma separated. */
-static char *
-sim_claim_waiters(struct sim *sim, json_t *pvc, int *n)
-{
-	const char *ns = sim_str(pvc, "metadata.namespace"), *name;
-	json_t *pod, *v;
-	char *out = NULL, *t;
-
-	*n = 0;
-	json_object_foreach(sim_claim_users(sim, pvc), name, v) {
-		pod = sim_get(sim, SIM_RT_PODS, ns, name);
-		if (pod == NULL || sim_str(pod, "spec.nodeName") != NULL ||
-		    sim_pod_is_terminal(pod))
-			continue;
-		t = xprintf("%s%s%s", out ? out : "", out ? "," : "", name);
-		free(out);
-		out = t;
-		(*n)++;
-	}
-	return out;
-}
-
-/* A WaitForFirstConsumer claim with no node yet says what it waits for. */
-static void
-sim_claim_wait(struct sim *sim, json_t *pvc)
-{
-	int n;
-	char *pods = sim_claim_waiters(sim, pvc, &n);
-
-	if (n == 0)
-		sim_claim_event(sim, pvc, "Normal", "WaitForFirstConsumer",
-		    "waiting for first consumer to be created before binding");
-	else
-		sim_claim_event(sim, pvc, "Normal", "WaitForPodScheduled",
-		    "waiting for %s %s to be scheduled", n > 1 ? "pods" : "pod",
-		    pods);
-	free(pods);
-}
-
-/* A claim that names its volume binds to it once the volume is free. */
-static void
-sim_claim_bind_named(struct sim *sim, json_t *pvc)
-{
-	json_t *pv = sim_get(sim, SIM_RT_PVS, NULL, sim_str(pvc,
-	    "spec.volumeName"));
-	const char *ref;
-
-	if (pv == NULL || sim_path(pv, "metadata.deletionTimestamp") != NULL)
-		return;
-	ref = sim_str(pv, "spec.claimRef.uid");
-	if (ref != NULL && strcmp(ref, sim_str(pvc, "metadata.uid")) != 0)
-		return;
-	sim_bind(sim, pvc, pv, false);
-}
-
-/* Syncs a pending claim: default class, static match, or provisioning. */
-static void
-sim_claim_bind(struct sim *sim, json_t *pvc)
-{
-	const char *cls = sim_str(pvc, "spec.storageClassName");
-	json_t *sc, *cp, *pv;
-
-	if (sim_path(pvc, "spec.storageClassName") == NULL &&
-	    (sc = sim_default_class(sim)) != NULL) {
-		/* Retroactive default class assignment (GA in 1.28). */
-		cp = json_deep_copy(pvc);
-		sim_set(cp, "spec.storageClassName",
-		    json_string(sim_str(sc, "metadata.name")));
-		sim_put(sim, SIM_RT_PVCS, cp);
-		return;
-	}
-	if (sim_str(pvc, "spec.volumeName") != NULL) {
-		sim_claim_bind_named(sim, pvc);
-		return;
-	}
-	sc = cls ? sim_get(sim, SIM_RT_STORAGECLASSES, NULL, cls) : NULL;
-	if (!(sc != NULL && sim_class_waits(sc)) &&
-	    (pv = sim_pv_best(sim, pvc, cls)) != NULL) {
-		sim_bind(sim, pvc, pv, true);
-		return;
-	}
-	if (cls == NULL || *cls == '\0')
-		sim_claim_event(sim, pvc, "Normal", "FailedBinding", "no "
-		    "persistent volumes available for this claim and no "
-		    "storage class is set");
-	else if (sc == NULL)
-		sim_claim_event(sim, pvc, "Warning", "ProvisioningFailed",
-		    "storageclass.storage.k8s.io \"%s\" not found", cls);
-	else if (sim_class_waits(sc) &&
-	    sim_annotation(pvc, SIM_SELECTED_NODE) == NULL)
-		sim_claim_wait(sim, pvc);
-	else
-		sim_provision(sim, pvc, sc, sim_annotation(pvc,
-		    SIM_SELECTED_NODE));
-}
-
-/*
- * A bound claim whose volume is missing: a claim the cluster file made
- * bound gets its volume at start; one that lost a volume it had is Lost.
- */
-static void
-sim_claim_check(struct sim *sim, json_t *pvc)
-{
-	const char *vn = sim_str(pvc, "spec.volumeName");
-	const char *cls = sim_str(pvc, "spec.storageClassName");
-	bool made = sim->storage->starting || sim_annotation(pvc,
-	    "pv.kubernetes.io/bind-completed") == NULL;
-	json_t *sc, *cp, *pv;
-
-	if (vn == NULL && made)
-		sim_claim_bind(sim, pvc);
-	if (vn == NULL || sim_get(sim, SIM_RT_PVS, NULL, vn) != NULL)
-		return;
-	if (made) {
-		sc = cls ? sim_get(sim, SIM_RT_STORAGECLASSES, NULL, cls) : NULL;
-		pv = sim_pv_new(pvc, sc, vn, sim_annotation(pvc,
-		    SIM_SELECTED_NODE));
-		sim_bind(sim, pvc, sim_create_obj(sim, SIM_RT_PVS, pv), true);
-		return;
-	}
-	cp = json_deep_copy(pvc);
-	sim_set(cp, "status.phase", json_string("Lost"));
-	sim_put(sim, SIM_RT_PVCS, cp);
-	sim_claim_event(sim, pvc, "Warning", "ClaimLost", "Bound claim has "
-	    "lost its PersistentVolume. Data on the volume is lost!");
-}
-
-/* Syncs one claim by its state. */
-static void
-sim_claim_sync(struct sim *sim, json_t *pvc)
-{
-	const char *ph = sim_str(pvc, "status.phase");
-
-	if (sim_path(pvc, "metadata.deletionTimestamp") != NULL)
-		sim_claim_release(sim, pvc);
-	else if (sim_claim_is_bound(pvc))
-		sim_claim_check(sim, pvc);
-	else if (ph == NULL || strcmp(ph, "Lost") != 0)
-		sim_claim_bind(sim, pvc);
-}
-
-/* Sets a volume's phase if it differs. */
-static void
-sim_pv_phase(struct sim *sim, json_t *pv, const char *phase)
-{
-	json_t *cp;
-	char *ts;
-
-	if (sim_str(pv, "status.phase") != NULL &&
-	    strcmp(sim_str(pv, "status.phase"), phase) == 0)
-		return;
-	cp = json_deep_copy(pv);
-	ts = sim_time_str(sim_now(sim));
-	sim_set(cp, "status", json_pack("{ssss}", "phase", phase,
-	    "lastPhaseTransitionTime", ts));
-	sim_put(sim, SIM_RT_PVS, cp);
-	free(ts);
-}
-
-/*
- * Syncs one volume: free ones are Available, a volume whose claim is gone
- * is deleted (reclaimPolicy Delete) or Released, and a deleted volume goes
- * once nothing is bound to it (volume protection).
- */
-static void
-sim_volume_sync(struct sim *sim, const char *name)
-{
-	json_t *pv = sim_get(sim, SIM_RT_PVS, NULL, name), *pvc;
-	const char *uid, *rp, *cuid;
-	bool bound = false, gone = false;
-
-	if (pv == NULL)
-		return;
-	uid = sim_str(pv, "spec.claimRef.uid");
-	if (sim_path(pv, "spec.claimRef") != NULL) {
-		pvc = sim_get(sim, SIM_RT_PVCS, sim_str(pv,
-		    "spec.claimRef.namespace"), sim_str(pv, "spec.claimRef.name"));
-		cuid = sim_str(pvc, "metadata.uid");
-		gone = uid != NULL && (cuid == NULL || strcmp(cuid, uid) != 0);
-		bound = !gone && uid != NULL;
-	}
-	rp = sim_str(pv, "spec.persistentVolumeReclaimPolicy");
-	if (gone && rp != NULL && strcmp(rp, "Delete") == 0) {
-		sim_remove(sim, SIM_RT_PVS, NULL, name);
-		return;
-	}
-	if (sim_path(pv, "metadata.deletionTimestamp") != NULL && !bound) {
-		sim_remove(sim, SIM_RT_PVS, NULL, name);
-		return;
-	}
-	sim_pv_phase(sim, pv, gone ? "Released" : bound ? "Bound" :
-	    "Available");
-}
-
-/* The claim a pod's ephemeral volume template describes, owned by the pod. */
-static json_t *
-sim_eph_claim(json_t *pod, json_t *vol, const char *name)
-{
-	json_t *t = sim_path(vol, "ephemeral.volumeClaimTemplate"), *c;
-
-	c = json_pack("{s{sssss[{sssssssssbsb}]}so}", "metadata", "name", name,
-	    "namespace", sim_str(pod, "metadata.namespace"), "ownerReferences",
-	    "apiVersion", "v1", "kind", "Pod", "name", sim_str(pod,
-	    "metadata.name"), "uid", sim_str(pod, "metadata.uid"), "controller",
-	    1, "blockOwnerDeletion", 1, "spec",
-	    json_is_object(json_object_get(t, "spec")) ?
-	    json_deep_copy(json_object_get(t, "spec")) : json_object());
-	if (c == NULL)
-		fatalx("ephemeral claim template");
-	if (json_is_object(sim_path(t, "metadata.labels")))
-		sim_set(c, "metadata.labels", json_deep_copy(sim_path(t,
-		    "metadata.labels")));
-	if (json_is_object(sim_path(t, "metadata.annotations")))
-		sim_set(c, "metadata.annotations", json_deep_copy(sim_path(t,
-		    "metadata.annotations")));
-	return c;
-}
-
-/* Makes (or checks) one ephemeral claim; -1 with *why on failure. */
-static int
-sim_eph_volume(struct sim *sim, json_t *pod, json_t *vol, char **why)
-{
-	const char *ns = sim_str(pod, "metadata.namespace");
-	json_t *pvc, *st = NULL;
-	bool eph;
-	char *name = sim_vol_claim(pod, vol, &eph);
-	int rc = 0;
-
-	pvc = sim_get(sim, SIM_RT_PVCS, ns, name);
-	if (pvc != NULL && !sim_claim_owned_by(pvc, pod)) {
-		*why = xprintf("PVC %s/%s was not created for pod %s/%s (pod is "
-		    "not owner)", ns, name, ns, sim_str(pod, "metadata.name"));
-		rc = -1;
-	} else if (pvc == NULL && sim_admit_create(sim, SIM_RT_PVCS,
-	    sim_eph_claim(pod, vol, name), &st) == NULL) {
-		*why = xprintf("create PVC %s: %s", name, sim_str(st,
-		    "message") ? sim_str(st, "message") : "refused");
-		json_decref(st);
-		rc = -1;
-	}
-	free(name);
-	return rc;
-}
-
-/* The ephemeral volume controller for one pod; -1 to try again later. */
-static int
-sim_eph_sync(struct sim *sim, json_t *pod)
-{
-	json_t *v;
-	size_t i;
-	char *why = NULL, *m;
-
-	json_array_foreach(sim_path(pod, "spec.volumes"), i, v) {
-		if (json_object_get(v, "ephemeral") == NULL ||
-		    sim_str(v, "name") == NULL)
-			continue;
-		if (sim_eph_volume(sim, pod, v, &why) != 0) {
-			m = xprintf("ephemeral volume %s: %s", sim_str(v, "name"),
-			    why);
-			sim_claim_event(sim, pod, "Warning", "FailedBinding",
-			    "%s", m);
-			free(m);
-			free(why);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* Runs the ephemeral volume controller for pods that are due. */
-static void
-sim_eph_pass(struct sim *sim)
-{
-	json_t *set = sim->storage->pods, *keys = json_array(), *k, *v, *pod;
-	int64_t now = now_ms(), delay;
-	const char *key, *slash;
-	size_t i;
-	char *ns;
-
-	json_object_foreach(set, key, v) {
-		if (json_integer_value(json_array_get(v, 0)) <= now)
-			json_array_append_new(keys, json_string(key));
-	}
-	json_array_foreach(keys, i, k) {
-		key = json_string_value(k);
-		slash = strchr(key, '/');
-		ns = xstrndup(key, slash - key);
-		pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
-		free(ns);
-		if (pod == NULL ||
-		    sim_path(pod, "metadata.deletionTimestamp") != NULL ||
-		    sim_eph_sync(sim, pod) == 0) {
-			json_object_del(set, key);
-			continue;
-		}
-		delay = json_integer_value(json_array_get(json_object_get(set,
-		    key), 1)) * 2;
-		delay = delay < SIM_EPH_RETRY_MS ? SIM_EPH_RETRY_MS :
-		    delay > SIM_EPH_RETRY_MAX_MS ? SIM_EPH_RETRY_MAX_MS : delay;
-		json_object_set_new(set, key, json_pack("[II]",
-		    (json_int_t)(now + delay), (json_int_t)delay));
-	}
-	json_decref(keys);
-}
-
-/* The garbage collector for removed pods: their claims are deleted. */
-static void
-sim_storage_gc(struct sim *sim)
-{
-	json_t *set = sim->storage->gone, *deps, *res, *o;
-	const char *uid, *key, *a, *b;
-	json_t *v, *x;
-	char *ns;
-
-	sim->storage->gone = json_object();
-	json_object_foreach(set, uid, v) {
-		deps = json_deep_copy(json_object_get(sim->owners, uid));
-		json_object_foreach(deps, key, x) {
-			a = strchr(key, '/');
-			b = a ? strchr(a + 1, '/') : NULL;
-			if (b == NULL)
-				continue;
-			ns = xstrndup(a + 1, b - a - 1);
-			o = sim_get(sim, atoi(key), *ns ? ns : NULL, b + 1);
-			if (o != NULL && json_object_get(sim->uids, uid) == NULL) {
-				res = NULL;
-				sim_delete(sim, atoi(key), *ns ? ns : NULL, b + 1,
-				    "Background", -1, &res);
-				json_decref(res);
-			}
-			free(ns);
-		}
-		json_decref(deps);
-	}
-	json_decref(set);
-}
-
-/* Syncs every claim marked since the last pass. */
-static void
-sim_claims_pass(struct sim *sim)
-{
-	json_t *set = sim->storage->claims, *v, *pvc;
-	const char *key, *slash;
-	char *ns;
-
-	sim->storage->claims = json_object();
-	json_object_foreach(set, key, v) {
-		slash = strchr(key, '/');
-		if (slash == NULL)
-			continue;
-		ns = xstrndup(key, slash - key);
-		pvc = sim_get(sim, SIM_RT_PVCS, ns, slash + 1);
-		if (pvc != NULL) {
-			json_incref(pvc);
-			sim_claim_sync(sim, pvc);
-			json_decref(pvc);
-		}
-		free(ns);
-	}
-	json_decref(set);
-}
-
-/* Syncs every volume marked since the last pass. */
-static void
-sim_volumes_pass(struct sim *sim)
-{
-	json_t *set = sim->storage->volumes, *v;
-	const char *name;
-
-	sim->storage->volumes = json_object();
-	json_object_foreach(set, name, v)
-		sim_volume_sync(sim, name);
-	json_decref(set);
-}
-
-/* One pass of the volume controllers over what changed. */
-void
-sim_storage_pass(struct sim *sim)
-{
-	sim_storage_gc(sim);
-	sim_eph_pass(sim);
-	sim_claims_pass(sim);
-	sim_volumes_pass(sim);
 }
 
 /* Creates ailab's StorageClasses. */
@@ -1291,187 +651,4 @@ sim_storage_start(struct sim *sim, char **cause)
 	sim_storage_pass(sim);
 	sim->storage->starting = false;
 	return 0;
-}
-
-/* Why a claim a pod mounts rules out every node, or NULL (PreFilter). */
-static char *
-sim_claim_unusable(json_t *pod, json_t *pvc, const char *name, bool eph)
-{
-	const char *ns = sim_str(pod, "metadata.namespace");
-
-	if (pvc == NULL && eph)
-		return xprintf("waiting for ephemeral volume controller to "
-		    "create the persistentvolumeclaim \"%s\"", name);
-	if (pvc == NULL)
-		return xprintf("persistentvolumeclaim \"%s\" not found", name);
-	if (sim_str(pvc, "status.phase") != NULL &&
-	    strcmp(sim_str(pvc, "status.phase"), "Lost") == 0)
-		return xprintf("persistentvolumeclaim \"%s\" bound to "
-		    "non-existent persistentvolume \"%s\"", name,
-		    sim_str(pvc, "spec.volumeName") ?
-		    sim_str(pvc, "spec.volumeName") : "");
-	if (sim_path(pvc, "metadata.deletionTimestamp") != NULL)
-		return xprintf("persistentvolumeclaim \"%s\" is being deleted",
-		    name);
-	if (eph && !sim_claim_owned_by(pvc, pod))
-		return xprintf("PVC %s/%s was not created for pod %s/%s (pod is "
-		    "not owner)", ns, name, ns, sim_str(pod, "metadata.name"));
-	return NULL;
-}
-
-/*
- * The nodes a local volume's affinity names by hostname (the scheduler's
- * GetLocalPersistentVolumeNodeNames), or NULL when it does not narrow.
- */
-static json_t *
-sim_pv_hosts(json_t *pv)
-{
-	json_t *terms = sim_path(pv, "spec.nodeAffinity.required."
-	    "nodeSelectorTerms"), *t, *e, *out = NULL, *term, *v;
-	size_t i, j, k;
-
-	json_array_foreach(terms, i, t) {
-		term = NULL;
-		json_array_foreach(json_object_get(t, "matchExpressions"), j, e) {
-			if (sim_str(e, "key") == NULL || strcmp(sim_str(e, "key"),
-			    SIM_HOSTNAME) != 0 || sim_str(e, "operator") == NULL ||
-			    strcmp(sim_str(e, "operator"), "In") != 0 ||
-			    term != NULL)
-				continue;
-			term = json_object();
-			json_array_foreach(json_object_get(e, "values"), k, v)
-				if (json_is_string(v))
-					json_object_set_new(term,
-					    json_string_value(v), json_true());
-		}
-		if (term == NULL) {
-			json_decref(out);
-			return NULL;
-		}
-		if (out == NULL)
-			out = json_object();
-		json_object_update(out, term);
-		json_decref(term);
-	}
-	return out;
-}
-
-/* Narrows the eligible node set by one bound volume's hosts. */
-static void
-sim_hosts_narrow(json_t **nodes, json_t *hosts)
-{
-	json_t *keep, *v;
-	const char *k;
-
-	if (*nodes == NULL) {
-		*nodes = json_incref(hosts);
-		return;
-	}
-	keep = json_object();
-	json_object_foreach(*nodes, k, v) {
-		if (json_object_get(hosts, k) != NULL)
-			json_object_set_new(keep, k, json_true());
-	}
-	json_decref(*nodes);
-	*nodes = keep;
-}
-
-/* Whether an unbound claim can wait for the pod's node, else NULL reason. */
-static bool
-sim_claim_waits_for_pod(struct sim *sim, json_t *pvc)
-{
-	const char *cls = sim_str(pvc, "spec.storageClassName");
-	json_t *sc = cls ? sim_get(sim, SIM_RT_STORAGECLASSES, NULL, cls) : NULL;
-
-	return sc != NULL && sim_class_waits(sc) &&
-	    sim_str(pvc, "spec.volumeName") == NULL;
-}
-
-/* Folds one usable claim into the pod's node constraints; -1 if unbound. */
-static int
-sim_claim_constrain(struct sim *sim, json_t *pvc, json_t **nodes,
-    json_t **affinity)
-{
-	json_t *pv, *hosts;
-
-	if (!sim_claim_is_bound(pvc))
-		return sim_claim_waits_for_pod(sim, pvc) ? 0 : -1;
-	pv = sim_get(sim, SIM_RT_PVS, NULL, sim_str(pvc, "spec.volumeName"));
-	if (sim_path(pv, "spec.nodeAffinity.required") == NULL)
-		return 0;
-	if ((hosts = sim_pv_hosts(pv)) != NULL) {
-		sim_hosts_narrow(nodes, hosts);
-		json_decref(hosts);
-	}
-	if (*affinity == NULL)
-		*affinity = json_array();
-	json_array_append(*affinity, sim_path(pv, "spec.nodeAffinity.required"));
-	return 0;
-}
-
-/*
- * The scheduler's VolumeBinding PreFilter: a reason no node can take the
- * pod, or NULL with the nodes its local volumes narrow it to (*nodes) and
- * the node affinities its Filter checks (*affinity); either may be NULL.
- */
-char *
-sim_storage_prefilter(struct sim *sim, json_t *pod, json_t **nodes,
-    json_t **affinity)
-{
-	const char *ns = sim_str(pod, "metadata.namespace");
-	json_t *v, *pvc;
-	size_t i;
-	bool eph, unbound = false;
-	char *name, *m = NULL;
-
-	*nodes = *affinity = NULL;
-	json_array_foreach(sim_path(pod, "spec.volumes"), i, v) {
-		if ((name = sim_vol_claim(pod, v, &eph)) == NULL)
-			continue;
-		pvc = sim_get(sim, SIM_RT_PVCS, ns, name);
-		m = sim_claim_unusable(pod, pvc, name, eph);
-		free(name);
-		if (m != NULL)
-			goto fail;
-		if (sim_claim_constrain(sim, pvc, nodes, affinity) != 0)
-			unbound = true;
-	}
-	if (unbound)
-		m = xstrdup("pod has unbound immediate PersistentVolumeClaims");
-	else if (*nodes != NULL && json_object_size(*nodes) == 0)
-		m = xstrdup("node(s) didn't satisfy plugin VolumeBinding");
-	if (m == NULL)
-		return NULL;
-fail:
-	json_decref(*nodes);
-	json_decref(*affinity);
-	*nodes = *affinity = NULL;
-	return m;
-}
-
-/* Binds the pod's WaitForFirstConsumer claims on the node it goes to. */
-void
-sim_storage_bind_pod(struct sim *sim, json_t *pod, const char *node)
-{
-	const char *ns = sim_str(pod, "metadata.namespace");
-	json_t *v, *pvc, *cp, *sc;
-	size_t i;
-	bool eph;
-	char *name;
-
-	json_array_foreach(sim_path(pod, "spec.volumes"), i, v) {
-		if ((name = sim_vol_claim(pod, v, &eph)) == NULL)
-			continue;
-		pvc = sim_get(sim, SIM_RT_PVCS, ns, name);
-		free(name);
-		if (pvc == NULL || sim_claim_is_bound(pvc) ||
-		    !sim_claim_waits_for_pod(sim, pvc))
-			continue;
-		sc = sim_get(sim, SIM_RT_STORAGECLASSES, NULL, sim_str(pvc,
-		    "spec.storageClassName"));
-		cp = json_deep_copy(pvc);
-		sim_annotate(cp, SIM_SELECTED_NODE, node);
-		pvc = sim_put(sim, SIM_RT_PVCS, cp);
-		sim_provision(sim, pvc, sc, node);
-	}
 }

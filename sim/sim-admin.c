@@ -1,0 +1,225 @@
+/*
+ * The simulator's admin endpoints under /sim/ for tests and operators:
+ * the whole state, the audit log, the clock, and the faults (errors,
+ * latency, drops, expired watches, lost nodes, restarts).
+ */
+#include "sim-api.h"
+
+/* Whole-cluster state for tests: every object of every stored type. */
+static json_t *
+sim_state(struct sim *sim)
+{
+	json_t *out = json_object(), *items, *m, *o;
+	const char *nsk, *nk;
+	int i;
+
+	for (i = 0; i < SIM_RT_MAX; i++) {
+		if (!sim_rtypes[i].stored)
+			continue;
+		items = json_array();
+		json_object_foreach(sim->objs[i], nsk, m) {
+			json_object_foreach(m, nk, o)
+				json_array_append(items, o);
+		}
+		json_object_set_new(out, sim_rtypes[i].name, items);
+	}
+	json_object_set_new(out, "resourceVersion", json_integer(sim->rv));
+	json_object_set_new(out, "now", json_integer(sim_now(sim)));
+	return out;
+}
+
+/* The faults in force and how many of each were injected, as JSON. */
+static json_t *
+sim_faults_json(struct sim *sim)
+{
+	return json_pack("{sfsfsisisfs{sIsIsI}}", "error500", sim->faults.p500,
+	    "error429", sim->faults.p429, "retryAfterSeconds",
+	    sim->faults.retry_after, "latencyMs", sim->faults.latency_ms, "drop",
+	    sim->faults.pdrop, "injected", "error500",
+	    (json_int_t)sim->faults.n500, "error429",
+	    (json_int_t)sim->faults.n429, "drop",
+	    (json_int_t)sim->faults.ndrop);
+}
+
+/* Restarts the listener after the reply to the admin request is out. */
+static void
+sim_restart_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sim *sim = arg;
+	char *cause = NULL;
+
+	(void)fd;
+	(void)what;
+	log_info("simulated API server restart");
+	sim_http_stop(sim);
+	if (sim_http_start(sim, &cause) != 0) {
+		log_warnx("restart failed: %s", cause);
+		free(cause);
+	}
+}
+
+/*
+ * GET /sim/clock: the simulated now and speed; POST {"advanceSeconds": N}
+ * moves the clock forward, so tests wait out simulated timeouts at once.
+ */
+static void
+sim_admin_clock(struct sim_call *c)
+{
+	json_t *body, *v;
+
+	if (c->method == EVHTTP_REQ_POST) {
+		if ((body = sim_body(c, false)) == NULL)
+			return;
+		v = json_object_get(body, "advanceSeconds");
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > 10LL * 365 * 86400) {
+			json_decref(body);
+			sim_reply_status(c, 400, "BadRequest", "advanceSeconds: "
+			    "an integer from 0 to 315360000", NULL);
+			return;
+		}
+		sim_clock_advance(c->sim, json_integer_value(v) * 1000);
+		json_decref(body);
+	}
+	sim_reply_json(c, 200, json_pack("{sIsf}", "now",
+	    (json_int_t)sim_now(c->sim), "speed", c->sim->opt.speed));
+}
+
+/*
+ * Ends every watch with 410 Expired and forgets the watch history, as a
+ * compaction would: clients must list again.
+ */
+static void
+sim_admin_expire(struct sim *sim)
+{
+	struct sim_watch *w, *next;
+	json_t *st;
+	char *m;
+	int idx;
+
+	for (w = sim->watches; w != NULL; w = next) {
+		m = xprintf("too old resource version: %lld (%lld)",
+		    (long long)w->last_rv, (long long)sim->rv);
+		st = sim_status_new(410, "Expired", m, NULL);
+		next = w->next;
+		sim_watch_send(w, "ERROR", st);
+		json_decref(st);
+		free(m);
+		sim_watch_close(w, true);
+	}
+	/* Old resourceVersions are gone too, as after compaction. */
+	while (sim->ev_count > 0) {
+		idx = (sim->ev_head - sim->ev_count + sim->nevents) %
+		    sim->nevents;
+		json_decref(sim->events[idx].old);
+		json_decref(sim->events[idx].obj);
+		sim->events[idx].old = sim->events[idx].obj = NULL;
+		sim->ev_count--;
+	}
+	sim->ev_count = 0;
+	sim->ev_head = 0;
+	/* A gap marks the compaction; lists return the new version. */
+	sim->rv++;
+	sim->compacted_rv = sim->rv;
+}
+
+/* GET /sim/state: every stored object, the resourceVersion and the clock. */
+static void
+sim_admin_state(struct sim_call *c)
+{
+	sim_reply_json(c, 200, sim_state(c->sim));
+}
+
+/* GET /sim/audit: the last SIM_AUDIT_MAX audit entries. */
+static void
+sim_admin_audit(struct sim_call *c)
+{
+	if (c->sim->audit == NULL)
+		c->sim->audit = json_array();
+	sim_reply_json(c, 200, json_pack("{s:O}", "items", c->sim->audit));
+}
+
+/* GET /sim/faults, or POST faults, node loss and restarts to inject. */
+static void
+sim_admin_faults(struct sim_call *c)
+{
+	struct sim *sim = c->sim;
+	json_t *body, *v;
+	const char *node;
+
+	if (c->method == EVHTTP_REQ_GET) {
+		sim_reply_json(c, 200, sim_faults_json(sim));
+		return;
+	}
+	if (c->method != EVHTTP_REQ_POST) {
+		sim_reply_status(c, 405, "MethodNotAllowed", "use GET or POST",
+		    NULL);
+		return;
+	}
+	if ((body = sim_body(c, false)) == NULL)
+		return;
+	if ((v = json_object_get(body, "error500")) != NULL)
+		sim->faults.p500 = json_number_value(v);
+	if ((v = json_object_get(body, "error429")) != NULL)
+		sim->faults.p429 = json_number_value(v);
+	if ((v = json_object_get(body, "retryAfterSeconds")) != NULL)
+		sim->faults.retry_after = (int)json_integer_value(v);
+	if ((v = json_object_get(body, "latencyMs")) != NULL)
+		sim->faults.latency_ms = (int)json_integer_value(v);
+	if ((v = json_object_get(body, "drop")) != NULL)
+		sim->faults.pdrop = json_number_value(v);
+	if (json_is_true(json_object_get(body, "expireWatches")))
+		sim_admin_expire(sim);
+	if ((node = sim_str(body, "nodeNotReady")) != NULL) {
+		v = json_object_get(body, "evictAfter");
+		sim_node_lost(sim, node, json_is_integer(v) &&
+		    json_integer_value(v) >= 0 ? json_integer_value(v) : -1);
+	}
+	if ((node = sim_str(body, "nodeReady")) != NULL)
+		sim_node_back(sim, node);
+	if (json_is_true(json_object_get(body, "restart"))) {
+		struct timeval tv = { 0, 50000 };
+
+		if (sim->restart_ev == NULL)
+			sim->restart_ev = evtimer_new(sim->base, sim_restart_cb,
+			    sim);
+		evtimer_add(sim->restart_ev, &tv);
+	}
+	json_decref(body);
+	sim_reply_json(c, 200, sim_faults_json(sim));
+}
+
+/* The admin endpoints, /sim/NAME. */
+static const struct {
+	const char *name;
+	void (*fn)(struct sim_call *);
+} sim_admin_routes[] = {
+	{ "state", sim_admin_state },
+	{ "audit", sim_admin_audit },
+	{ "clock", sim_admin_clock },
+	{ "faults", sim_admin_faults },
+};
+
+/* Serves /sim/... to cluster admins only, whatever the path. */
+void
+sim_admin(struct sim_call *c)
+{
+	size_t i;
+
+	if (c->user == NULL) {
+		sim_reply_status(c, 401, "Unauthorized", "Unauthorized", NULL);
+		return;
+	}
+	if (!c->user->admin) {
+		sim_reply_status(c, 403, "Forbidden", "the simulator's admin "
+		    "endpoints are for cluster admins", NULL);
+		return;
+	}
+	for (i = 0; c->nsegs == 2 && i < nitems(sim_admin_routes); i++) {
+		if (strcmp(c->segs[1], sim_admin_routes[i].name) == 0) {
+			sim_admin_routes[i].fn(c);
+			return;
+		}
+	}
+	sim_no_route(c);
+}

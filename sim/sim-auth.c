@@ -1,0 +1,430 @@
+/*
+ * Who may do what: authentication (bearer tokens, client certificates,
+ * impersonation), RBAC as ailab binds it, 403s in the apiserver's words,
+ * the audit log, and the review types (TokenReview, SubjectAccessReview
+ * and the self reviews).
+ */
+#include "sim-api.h"
+
+#include <strings.h>
+
+/* True for the read verbs: get, list, watch. */
+static bool
+sim_is_read(const char *verb)
+{
+	return strcmp(verb, "get") == 0 || strcmp(verb, "list") == 0 ||
+	    strcmp(verb, "watch") == 0;
+}
+
+/* True if a list holds the string s (or "*" when star); skips non-strings. */
+static bool
+sim_has_str(json_t *list, const char *s, bool star)
+{
+	const char *e;
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(list, i, v) {
+		if ((e = json_string_value(v)) == NULL)
+			continue;
+		if (strcmp(e, s) == 0 || (star && strcmp(e, "*") == 0))
+			return true;
+	}
+	return false;
+}
+
+/* Answers sim_can: sets *why (if asked for) when allowed. */
+static bool
+sim_allow(bool allowed, const char *reason, const char **why)
+{
+	if (allowed && why != NULL)
+		*why = reason;
+	return allowed;
+}
+
+/*
+ * True if a user may act on resource in ns (NULL: cluster scope), as RBAC
+ * would answer: the rights of an admin, of the system:auth-delegator role,
+ * of cluster reads (clusterRead, readAll) and of the ClusterRole admin bound
+ * in each of the user's namespaces (narrowed to `resources` when the user
+ * has them).  The caller judges a namespace object in its own namespace,
+ * as the apiserver does.  *why, if not NULL, names what allowed it.
+ */
+static bool
+sim_can(struct sim_user *u, const char *verb, const char *group,
+    const char *resource, const char *ns, const char **why)
+{
+	bool read = sim_is_read(verb);
+	int rt;
+
+	if (u == NULL)
+		return false;
+	if (u->admin || sim_has_str(u->groups, "system:masters", false))
+		return sim_allow(true, "allowed by cluster admin", why);
+	/* Servers that delegate authentication and authorization. */
+	if ((strcmp(resource, "tokenreviews") == 0 ||
+	    strcmp(resource, "subjectaccessreviews") == 0) &&
+	    strcmp(verb, "create") == 0 &&
+	    sim_has_str(u->groups, "system:auth-delegator", false))
+		return sim_allow(true, "allowed by system:auth-delegator", why);
+	if (strcmp(resource, "selfsubjectreviews") == 0 ||
+	    strcmp(resource, "selfsubjectaccessreviews") == 0 ||
+	    strcmp(resource, "selfsubjectrulesreviews") == 0)
+		return sim_allow(strcmp(verb, "create") == 0,
+		    "allowed for every authenticated user", why);
+	rt = sim_rt_find(group, resource);
+	if (read && ((u->read_all && rt != SIM_RT_SECRETS) ||
+	    (u->cluster_read && (rt == SIM_RT_NODES ||
+	    rt == SIM_RT_NAMESPACES || rt == SIM_RT_STORAGECLASSES))))
+		return sim_allow(true, "allowed by cluster read rights", why);
+	/* ailab binds every user to a ClusterRole for PersistentVolumes. */
+	if (read && rt == SIM_RT_PVS && json_array_size(u->namespaces) > 0)
+		return sim_allow(true, "allowed by the user's PersistentVolume "
+		    "role", why);
+	if (ns == NULL || *ns == '\0' || !sim_has_str(u->namespaces, ns, true))
+		return false;
+	/* Namespace rights never reach a cluster-scoped type. */
+	if (rt >= 0 && !sim_rtypes[rt].namespaced && rt != SIM_RT_NAMESPACES)
+		return false;
+	/* The admin role reads its namespace and its quota. */
+	if (rt == SIM_RT_RESOURCEQUOTAS || rt == SIM_RT_NAMESPACES)
+		return sim_allow(read, "allowed by namespace rights", why);
+	return sim_allow(u->resources == NULL ||
+	    sim_has_str(u->resources, resource, false),
+	    "allowed by namespace rights", why);
+}
+
+/*
+ * Keeps who changed what, as an API server's audit log does: the user the
+ * request acted as, who impersonated them, the client's User-Agent, the
+ * object's name and labels and the answer's code.  Tests read it at
+ * GET /sim/audit to tell whose identity created an object.  The entry is
+ * completed while the request is served and kept by sim_audit_commit.
+ */
+static void
+sim_audit(struct sim_call *c, const char *verb, const char *resource,
+    const char *ns, const char *name)
+{
+	const char *ua = sim_h(c, "User-Agent");
+	json_t *e;
+
+	sim_audit_commit(c);
+	e = json_pack("{s:I,s:s,s:s,s:s}", "seq", (json_int_t)
+	    ++c->sim->audit_seq, "user", c->user->name, "verb", verb,
+	    "resource", resource);
+	if (c->impersonator != NULL)
+		json_object_set_new(e, "impersonatedBy",
+		    json_string(c->impersonator));
+	if (c->sub != NULL)
+		json_object_set_new(e, "subresource", json_string(c->sub));
+	if (ns != NULL)
+		json_object_set_new(e, "namespace", json_string(ns));
+	if (name != NULL)
+		json_object_set_new(e, "name", json_string(name));
+	if (ua != NULL)
+		json_object_set_new(e, "userAgent", json_string(ua));
+	c->audit = e;
+}
+
+/* Adds the object a request acts on (its name and labels) to its entry. */
+void
+sim_audit_object(struct sim_call *c, json_t *obj)
+{
+	json_t *labels;
+	const char *name;
+
+	if (c->audit == NULL || obj == NULL)
+		return;
+	name = sim_str(obj, "metadata.name");
+	if (json_object_get(c->audit, "name") == NULL && name != NULL)
+		json_object_set_new(c->audit, "name", json_string(name));
+	labels = sim_path(obj, "metadata.labels");
+	if (json_object_get(c->audit, "labels") == NULL &&
+	    json_is_object(labels))
+		json_object_set_new(c->audit, "labels", json_deep_copy(labels));
+}
+
+/* Records the first status code answered to an audited request. */
+void
+sim_audit_code(struct sim_call *c, int code)
+{
+	if (c->audit != NULL && json_object_get(c->audit, "code") == NULL)
+		json_object_set_new(c->audit, "code", json_integer(code));
+}
+
+/*
+ * Keeps a finished entry: the last SIM_AUDIT_MAX in memory, every one in
+ * --audit-log (flushed, so a reader sees it while the simulator runs).
+ */
+void
+sim_audit_commit(struct sim_call *c)
+{
+	struct sim *sim = c->sim;
+
+	if (c->audit == NULL)
+		return;
+	if (sim->audit == NULL)
+		sim->audit = json_array();
+	if (sim->audit_log != NULL) {
+		json_dumpf(c->audit, sim->audit_log, JSON_COMPACT);
+		fputc('\n', sim->audit_log);
+		fflush(sim->audit_log);
+	}
+	if (json_array_size(sim->audit) >= SIM_AUDIT_MAX)
+		json_array_remove(sim->audit, 0);
+	json_array_append_new(sim->audit, c->audit);
+	c->audit = NULL;
+}
+
+/* Checks access and answers 403 in the apiserver's words when refused. */
+int
+sim_authorize(struct sim_call *c, const char *verb, enum sim_rt rt,
+    const char *ns, const char *name)
+{
+	const struct sim_rtype *t = &sim_rtypes[rt];
+	/* The apiserver names a subresource it refuses, as "pods/exec". */
+	const char *res = rt == SIM_RT_PODS && c->sub != NULL &&
+	    strcmp(c->sub, "exec") == 0 ? "pods/exec" : t->name;
+	char *q, *m, *where;
+
+	/* The apiserver's RequestInfo puts a namespace in itself. */
+	if (rt == SIM_RT_NAMESPACES && ns == NULL && name != NULL)
+		ns = name;
+	if (sim_can(c->user, verb, t->group, t->name, ns, NULL)) {
+		/* Log reads too: whose process read which pod's log. */
+		if (!sim_is_read(verb) || (rt == SIM_RT_PODS &&
+		    c->sub != NULL && strcmp(c->sub, "log") == 0))
+			sim_audit(c, verb, t->name, ns, name);
+		return 0;
+	}
+	q = sim_qualified(rt);
+	where = ns != NULL ? xprintf("in the namespace \"%s\"", ns) :
+	    xstrdup("at the cluster scope");
+	if (name != NULL)
+		m = xprintf("%s \"%s\" is forbidden: User \"%s\" cannot %s "
+		    "resource \"%s\" in API group \"%s\" %s", q, name,
+		    c->user->name, verb, res, t->group, where);
+	else
+		m = xprintf("%s is forbidden: User \"%s\" cannot %s resource "
+		    "\"%s\" in API group \"%s\" %s", q, c->user->name, verb,
+		    res, t->group, where);
+	sim_reply_status(c, 403, "Forbidden", m, sim_details(rt, name));
+	free(m);
+	free(q);
+	free(where);
+	return -1;
+}
+
+/* Finds the user of a bearer token. */
+static struct sim_user *
+sim_user_by_token(struct sim *sim, const char *tok)
+{
+	int i;
+
+	for (i = 0; i < sim->nusers; i++) {
+		if (sim->users[i].token != NULL &&
+		    strcmp(sim->users[i].token, tok) == 0)
+			return &sim->users[i];
+	}
+	return NULL;
+}
+
+/* Finds a configured user by name. */
+static struct sim_user *
+sim_user_by_name(struct sim *sim, const char *name)
+{
+	int i;
+
+	for (i = 0; i < sim->nusers; i++) {
+		if (strcmp(sim->users[i].name, name) == 0)
+			return &sim->users[i];
+	}
+	return NULL;
+}
+
+/* Sets c->imp from a name and groups, taking rights from the user table. */
+static void
+sim_set_imp(struct sim_call *c, const char *name, json_t *groups)
+{
+	struct sim_user *known = sim_user_by_name(c->sim, name);
+
+	c->imp.name = xstrdup(name);
+	c->imp.token = NULL;
+	c->imp.groups = groups;
+	c->imp.resources = known ? json_incref(known->resources) : NULL;
+	c->imp.namespaces = known ? json_incref(known->namespaces) :
+	    json_array();
+	c->imp.admin = known ? known->admin : false;
+	c->imp.read_all = known ? known->read_all : false;
+	c->imp.cluster_read = known != NULL && known->cluster_read;
+	if (sim_has_str(groups, "system:masters", false))
+		c->imp.admin = true;
+	c->imp_used = true;
+	c->user = &c->imp;
+}
+
+/* Authenticates by bearer token or client certificate, then impersonation. */
+int
+sim_authenticate(struct sim_call *c)
+{
+	const char *auth = sim_h(c, "Authorization"), *iu;
+	struct evkeyval *h;
+	json_t *groups;
+	char *cn;
+
+	c->user = NULL;
+	if (auth != NULL) {
+		if (strncasecmp(auth, "Bearer ", 7) != 0 ||
+		    (c->user = sim_user_by_token(c->sim, auth + 7)) == NULL) {
+			sim_reply_status(c, 401, "Unauthorized", "Unauthorized",
+			    NULL);
+			return -1;
+		}
+	} else if (c->sim->ssl != NULL &&
+	    (cn = sim_tls_peer(c->req, &groups)) != NULL) {
+		json_array_append_new(groups,
+		    json_string("system:authenticated"));
+		sim_set_imp(c, cn, groups);
+		free(cn);
+	}
+	iu = sim_h(c, "Impersonate-User");
+	if (iu == NULL)
+		return 0;
+	if (c->user == NULL || !c->user->admin) {
+		char *m = xprintf("users \"%s\" is forbidden: User \"%s\" cannot "
+		    "impersonate resource \"users\" in API group \"\" at the "
+		    "cluster scope", iu, c->user ? c->user->name :
+		    "system:anonymous");
+
+		sim_reply_status(c, 403, "Forbidden", m,
+		    json_pack("{ssss}", "name", iu, "kind", "users"));
+		free(m);
+		return -1;
+	}
+	groups = json_array();
+	TAILQ_FOREACH(h, evhttp_request_get_input_headers(c->req), next) {
+		if (strcasecmp(h->key, "Impersonate-Group") == 0)
+			json_array_append_new(groups, json_string(h->value));
+	}
+	json_array_append_new(groups, json_string("system:authenticated"));
+	if (c->imp_used) {
+		free(c->imp.name);
+		json_decref(c->imp.groups);
+		json_decref(c->imp.namespaces);
+		json_decref(c->imp.resources);
+	}
+	c->impersonator = c->user->name;
+	sim_set_imp(c, iu, groups);
+	return 0;
+}
+
+/* The userInfo object of a user. */
+static json_t *
+sim_user_info(struct sim_user *u)
+{
+	return json_pack("{sssO}", "username", u->name, "groups", u->groups);
+}
+
+/* The review types: who am I, may I, may they, whose token. */
+void
+sim_review(struct sim_call *c)
+{
+	enum sim_rt rt = c->rt;
+	json_t *body, *out, *ra, *spec;
+	struct sim_user *u = c->user;
+	const char *why;
+	bool allowed;
+
+	if (sim_h(c, "Content-Type") != NULL &&
+	    strstr(sim_h(c, "Content-Type"), "protobuf") != NULL) {
+		struct evbuffer *in = evhttp_request_get_input_buffer(c->req);
+
+		body = sim_proto_review(evbuffer_pullup(in, -1),
+		    evbuffer_get_length(in), rt);
+		if (body == NULL) {
+			sim_reply_status(c, 415, "UnsupportedMediaType",
+			    "the body of the request was in an unknown format",
+			    NULL);
+			return;
+		}
+	} else if ((body = sim_body(c, false)) == NULL)
+		return;
+	out = json_deep_copy(body);
+	json_decref(body);
+	json_object_set_new(out, "apiVersion", json_string(rt ==
+	    SIM_RT_SELFSUBJECTREVIEWS || rt == SIM_RT_TOKENREVIEWS ?
+	    "authentication.k8s.io/v1" : "authorization.k8s.io/v1"));
+	json_object_set_new(out, "kind", json_string(sim_rtypes[rt].kind));
+	sim_set(out, "metadata.creationTimestamp", json_null());
+	spec = json_object_get(out, "spec");
+	switch (rt) {
+	case SIM_RT_SELFSUBJECTREVIEWS:
+		json_object_set_new(out, "status", json_pack("{so}", "userInfo",
+		    sim_user_info(u)));
+		break;
+	case SIM_RT_TOKENREVIEWS: {
+		const char *tok = sim_str(spec, "token");
+		struct sim_user *tu = tok ? sim_user_by_token(c->sim, tok) : NULL;
+
+		if (tu != NULL)
+			json_object_set_new(out, "status", json_pack(
+			    "{sbso}", "authenticated", 1, "user",
+			    sim_user_info(tu)));
+		else
+			json_object_set_new(out, "status", json_pack(
+			    "{sbss}", "authenticated", 0, "error",
+			    "invalid bearer token"));
+		break;
+	}
+	case SIM_RT_SSAR:
+	case SIM_RT_SAR: {
+		struct sim_user tmp;
+		json_t *g = NULL;
+
+		if (rt == SIM_RT_SAR) {
+			const char *un = sim_str(spec, "user");
+			struct sim_user *known = un ?
+			    sim_user_by_name(c->sim, un) : NULL;
+
+			memset(&tmp, 0, sizeof tmp);
+			tmp.name = (char *)(un ? un : "");
+			g = json_is_array(json_object_get(spec, "groups")) ?
+			    json_incref(json_object_get(spec, "groups")) :
+			    json_array();
+			tmp.groups = g;
+			tmp.namespaces = known ? known->namespaces : NULL;
+			tmp.resources = known ? known->resources : NULL;
+			tmp.admin = known ? known->admin : false;
+			tmp.read_all = known ? known->read_all : false;
+			tmp.cluster_read = known != NULL &&
+			    known->cluster_read;
+			u = &tmp;
+		}
+		ra = json_object_get(spec, "resourceAttributes");
+		if (ra != NULL) {
+			const char *ns = sim_str(ra, "namespace");
+			const char *res = sim_str(ra, "resource");
+
+			allowed = sim_can(u, sim_str(ra, "verb") ?
+			    sim_str(ra, "verb") : "get", sim_str(ra, "group") ?
+			    sim_str(ra, "group") : "", res ? res : "",
+			    ns && *ns ? ns : NULL, &why);
+		} else {
+			allowed = true;
+			why = u->admin ? "allowed by cluster admin" :
+			    "allowed by namespace rights";
+		}
+		if (allowed)
+			json_object_set_new(out, "status", json_pack("{sbss}",
+			    "allowed", 1, "reason", why));
+		else
+			json_object_set_new(out, "status", json_pack("{sb}",
+			    "allowed", 0));
+		json_decref(g);
+		break;
+	}
+	default:
+		break;
+	}
+	sim_reply_json(c, 201, out);
+}

@@ -1,0 +1,403 @@
+/*
+ * Reads of collections: list with selectors, limit and continue tokens,
+ * server-side tables, and watches (initial events, replay from a
+ * resourceVersion, bookmarks, timeouts).
+ */
+#include "sim-api.h"
+
+/* Encodes a continue token (hex of "rv\nns\nname"). */
+static char *
+sim_continue_encode(int64_t rv, const char *ns, const char *name)
+{
+	char *raw = xprintf("%lld\n%s\n%s", (long long)rv, ns ? ns : "", name);
+	size_t n = strlen(raw), i;
+	char *out = xmalloc(2 * n + 1);
+
+	for (i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", (unsigned char)raw[i]);
+	free(raw);
+	return out;
+}
+
+/* Decodes a continue token; -1 if malformed. */
+static int
+sim_continue_decode(const char *tok, char **ns, char **name)
+{
+	size_t n = strlen(tok), i;
+	char *raw, *a, *b;
+	unsigned int x;
+
+	if (n % 2 != 0 || n > 2048)
+		return -1;
+	raw = xmalloc(n / 2 + 1);
+	for (i = 0; i < n / 2; i++) {
+		if (sscanf(tok + 2 * i, "%2x", &x) != 1) {
+			free(raw);
+			return -1;
+		}
+		raw[i] = (char)x;
+	}
+	raw[n / 2] = '\0';
+	a = strchr(raw, '\n');
+	b = a ? strchr(a + 1, '\n') : NULL;
+	if (b == NULL) {
+		free(raw);
+		return -1;
+	}
+	*ns = xstrndup(a + 1, b - a - 1);
+	*name = xstrdup(b + 1);
+	free(raw);
+	return 0;
+}
+
+/* The list kind of a type ("PodList"). */
+char *
+sim_list_kind(enum sim_rt rt)
+{
+	return xprintf("%sList", sim_rtypes[rt].kind);
+}
+
+/* apiVersion of a type. */
+char *
+sim_api_version(enum sim_rt rt)
+{
+	if (*sim_rtypes[rt].group == '\0')
+		return xstrdup("v1");
+	return xprintf("%s/v1", sim_rtypes[rt].group);
+}
+
+/* True if the client asked for server-side printing (kubectl). */
+bool
+sim_wants_table(struct sim_call *c)
+{
+	const char *a = sim_h(c, "Accept");
+
+	return a != NULL && strstr(a, "as=Table") != NULL;
+}
+
+/* Parses label and field selectors of the request; -1 after a 400. */
+int
+sim_selectors(struct sim_call *c, enum sim_rt rt, struct sim_selector **ls,
+    struct sim_selector **fs)
+{
+	char *cause = NULL;
+
+	*ls = sim_selector_parse(sim_q(c, "labelSelector"), &cause);
+	if (*ls == NULL) {
+		sim_reply_status(c, 400, "BadRequest", cause, NULL);
+		free(cause);
+		return -1;
+	}
+	*fs = sim_field_selector_parse(sim_q(c, "fieldSelector"), &cause);
+	if (*fs == NULL || sim_field_check(*fs, rt, &cause) != 0) {
+		sim_reply_status(c, 400, "BadRequest", cause, NULL);
+		free(cause);
+		sim_selector_free(*ls);
+		sim_selector_free(*fs);
+		return -1;
+	}
+	return 0;
+}
+
+/* Collects matching objects in key order from a (ns, name) position. */
+json_t *
+sim_collect(struct sim *sim, enum sim_rt rt, const char *ns,
+    struct sim_selector *ls, struct sim_selector *fs, const char *start_ns,
+    const char *start_name, long limit, char **next_ns, char **next_name,
+    bool *start_missing)
+{
+	json_t *items, *m, *o;
+	void *nsit, *it;
+	bool started = start_ns == NULL;
+
+	items = sim_index_collect(sim, rt, ns, ls, fs, start_ns, start_name,
+	    limit, next_ns, next_name, start_missing);
+	if (items != NULL)
+		return items;
+	items = json_array();
+	*start_missing = false;
+	for (nsit = json_object_iter(sim->objs[rt]); nsit != NULL;
+	    nsit = json_object_iter_next(sim->objs[rt], nsit)) {
+		const char *nsk = json_object_iter_key(nsit);
+
+		if (ns != NULL && strcmp(ns, nsk) != 0)
+			continue;
+		m = json_object_iter_value(nsit);
+		it = json_object_iter(m);
+		if (!started) {
+			if (strcmp(nsk, start_ns) != 0)
+				continue;
+			it = json_object_iter_at(m, start_name);
+			started = true;
+			if (it == NULL) {
+				*start_missing = true;
+				return items;
+			}
+		}
+		for (; it != NULL; it = json_object_iter_next(m, it)) {
+			o = json_object_iter_value(it);
+			if (!sim_selector_matches(ls, sim_path(o,
+			    "metadata.labels")) || !sim_field_matches(fs, o))
+				continue;
+			if (limit > 0 && (long)json_array_size(items) >= limit) {
+				*next_ns = xstrdup(nsk);
+				*next_name = xstrdup(json_object_iter_key(it));
+				return items;
+			}
+			json_array_append(items, o);
+		}
+	}
+	if (!started)
+		*start_missing = true;
+	return items;
+}
+
+/* Sends a list from the objects' cached serialisations. */
+static void
+sim_reply_list(struct sim_call *c, enum sim_rt rt, const char *kind,
+    const char *av, json_t *meta, json_t *items)
+{
+	struct evbuffer *buf = evbuffer_new();
+	json_t *o;
+	size_t i, len;
+	const char *text;
+
+	evbuffer_add_printf(buf, "{\"kind\":\"%s\",\"apiVersion\":\"%s\","
+	    "\"metadata\":", kind, av);
+	json_dump_callback(meta, sim_dump_cb, buf, JSON_COMPACT);
+	evbuffer_add(buf, ",\"items\":[", 10);
+	json_array_foreach(items, i, o) {
+		if (i > 0)
+			evbuffer_add(buf, ",", 1);
+		text = sim_serialized(c->sim, rt, o, &len);
+		if (text != NULL)
+			evbuffer_add(buf, text, len);
+		else
+			json_dump_callback(o, sim_dump_cb, buf, JSON_COMPACT);
+	}
+	evbuffer_add(buf, "]}", 2);
+	json_decref(meta);
+	json_decref(items);
+	evhttp_add_header(evhttp_request_get_output_headers(c->req),
+	    "Content-Type", "application/json");
+	evhttp_send_reply(c->req, 200, "OK", buf);
+	evbuffer_free(buf);
+}
+
+/* Answers a list, with limit/continue. */
+void
+sim_list(struct sim_call *c, json_t *unused)
+{
+	enum sim_rt rt = c->rt;
+	const char *ns = c->ns;
+	struct sim_selector *ls, *fs;
+	const char *lim = sim_q(c, "limit"), *cont = sim_q(c, "continue");
+	char *sns = NULL, *sname = NULL, *nns = NULL, *nname = NULL, *kind, *av;
+	char rvs[32];
+	json_t *items, *meta;
+	bool missing;
+	long limit = lim ? strtol(lim, NULL, 10) : 0;
+
+	(void)unused;
+	if (sim_selectors(c, rt, &ls, &fs) != 0)
+		return;
+	if (cont != NULL && *cont != '\0' &&
+	    sim_continue_decode(cont, &sns, &sname) != 0) {
+		sim_reply_status(c, 400, "BadRequest",
+		    "continue key is not valid: incorrect encoded start "
+		    "resourceVersion (version meta.k8s.io/v1)", NULL);
+		goto out;
+	}
+	items = sim_collect(c->sim, rt, ns, ls, fs, sns, sname, limit, &nns,
+	    &nname, &missing);
+	if (sns != NULL && missing) {
+		json_decref(items);
+		sim_reply_status(c, 410, "Expired", "The provided continue "
+		    "parameter is too old to display a consistent list result. "
+		    "You can start a new list without the continue parameter.",
+		    NULL);
+		goto out;
+	}
+	snprintf(rvs, sizeof rvs, "%lld", (long long)c->sim->rv);
+	meta = json_pack("{ss}", "resourceVersion", rvs);
+	if (nns != NULL) {
+		char *tok = sim_continue_encode(c->sim->rv, nns, nname);
+
+		json_object_set_new(meta, "continue", json_string(tok));
+		free(tok);
+	}
+	kind = sim_list_kind(rt);
+	av = sim_api_version(rt);
+	if (sim_wants_table(c)) {
+		json_t *t = sim_table(c->sim, rt, items, true,
+		    sim_q(c, "includeObject") != NULL &&
+		    strcmp(sim_q(c, "includeObject"), "Object") == 0);
+
+		json_object_set_new(t, "metadata", meta);
+		json_decref(items);
+		sim_reply_json(c, 200, t);
+	} else
+		sim_reply_list(c, rt, kind, av, meta, items);
+	free(kind);
+	free(av);
+out:
+	free(sns);
+	free(sname);
+	free(nns);
+	free(nname);
+	sim_selector_free(ls);
+	sim_selector_free(fs);
+}
+
+/* Called by libevent when a watch client goes away. */
+static void
+sim_watch_closed(struct evhttp_connection *evcon, void *arg)
+{
+	(void)evcon;
+	sim_watch_close(arg, false);
+}
+
+/* Ends a watch at its timeoutSeconds. */
+static void
+sim_watch_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	sim_watch_close(arg, true);
+}
+
+/* Sends a BOOKMARK with the current resourceVersion. */
+static void
+sim_watch_bookmark(evutil_socket_t fd, short what, void *arg)
+{
+	struct sim_watch *w = arg;
+	char rvs[32], *av;
+	json_t *o;
+
+	(void)fd;
+	(void)what;
+	snprintf(rvs, sizeof rvs, "%lld", (long long)w->sim->rv);
+	av = sim_api_version(w->rt);
+	o = json_pack("{sssss{ss}}", "kind", sim_rtypes[w->rt].kind,
+	    "apiVersion", av, "metadata", "resourceVersion", rvs);
+	sim_watch_send(w, "BOOKMARK", o);
+	json_decref(o);
+	free(av);
+}
+
+/* Starts a watch: initial or replayed events, then live changes. */
+void
+sim_watch_start(struct sim_call *c, json_t *unused)
+{
+	enum sim_rt rt = c->rt;
+	const char *ns = c->ns;
+	struct sim *sim = c->sim;
+	const char *rvq = sim_q(c, "resourceVersion");
+	const char *to = sim_q(c, "timeoutSeconds");
+	struct sim_selector *ls, *fs;
+	struct sim_watch *w;
+	struct timeval tv;
+	long long rv = rvq ? strtoll(rvq, NULL, 10) : 0;
+	long secs;
+	int i;
+
+	(void)unused;
+	if (sim_selectors(c, rt, &ls, &fs) != 0)
+		return;
+	if (c->name != NULL) {
+		struct sim_req *r;
+
+		fs->reqs = xreallocarray(fs->reqs, fs->nreqs + 1,
+		    sizeof *fs->reqs);
+		r = &fs->reqs[fs->nreqs++];
+		r->key = xstrdup("metadata.name");
+		r->op = SIM_SEL_EQ;
+		r->values = xcalloc(1, sizeof *r->values);
+		r->values[0] = xstrdup(c->name);
+		r->nvalues = 1;
+	}
+	w = xcalloc(1, sizeof *w);
+	w->sim = sim;
+	w->req = c->req;
+	w->rt = rt;
+	w->ns = ns ? xstrdup(ns) : NULL;
+	w->labels = ls;
+	w->fields = fs;
+	w->bookmarks = sim_qbool(c, "allowWatchBookmarks");
+	w->table = sim_wants_table(c);
+	evhttp_add_header(evhttp_request_get_output_headers(c->req),
+	    "Content-Type", "application/json");
+	evhttp_send_reply_start(c->req, 200, "OK");
+	w->next = sim->watches;
+	sim->watches = w;
+	sim->nwatch[rt]++;
+	evhttp_connection_set_closecb(evhttp_request_get_connection(c->req),
+	    sim_watch_closed, w);
+	if (rv > 0 && rv < sim_oldest_rv(sim)) {
+		char *m = xprintf("too old resource version: %lld (%lld)", rv,
+		    (long long)sim_oldest_rv(sim) + 1);
+		json_t *st = sim_status_new(410, "Expired", m, NULL);
+
+		sim_watch_send(w, "ERROR", st);
+		json_decref(st);
+		free(m);
+		sim_watch_close(w, true);
+		return;
+	}
+	if (rv == 0) {
+		json_t *items, *o;
+		char *a = NULL, *b = NULL;
+		bool missing;
+		size_t k;
+
+		items = sim_collect(sim, rt, ns, ls, fs, NULL, NULL, 0, &a, &b,
+		    &missing);
+		json_array_foreach(items, k, o)
+			sim_watch_send(w, "ADDED", o);
+		json_decref(items);
+	} else {
+		int start = (sim->ev_head - sim->ev_count + sim->nevents) %
+		    sim->nevents;
+		static const char *names[] = { "ADDED", "MODIFIED", "DELETED" };
+
+		for (i = 0; i < sim->ev_count; i++) {
+			struct sim_event *e = &sim->events[(start + i) %
+			    sim->nevents];
+			bool nm, om;
+
+			if (e->rv <= rv || e->rt != rt)
+				continue;
+			nm = (w->ns == NULL || (sim_str(e->obj,
+			    "metadata.namespace") && strcmp(w->ns,
+			    sim_str(e->obj, "metadata.namespace")) == 0)) &&
+			    sim_selector_matches(ls, sim_path(e->obj,
+			    "metadata.labels")) && sim_field_matches(fs, e->obj);
+			om = e->old != NULL && (w->ns == NULL ||
+			    (sim_str(e->old, "metadata.namespace") &&
+			    strcmp(w->ns, sim_str(e->old,
+			    "metadata.namespace")) == 0)) &&
+			    sim_selector_matches(ls, sim_path(e->old,
+			    "metadata.labels")) && sim_field_matches(fs, e->old);
+			if (e->type == 1 && nm && !om)
+				sim_watch_send(w, "ADDED", e->obj);
+			else if (e->type == 1 && !nm && om)
+				sim_watch_send(w, "DELETED", e->obj);
+			else if (nm)
+				sim_watch_send(w, names[e->type], e->obj);
+		}
+	}
+	secs = to ? strtol(to, NULL, 10) : 0;
+	if (secs <= 0)
+		secs = 1800 + (long)(sim_rand(sim) % 1800);
+	tv.tv_sec = secs;
+	tv.tv_usec = 0;
+	w->timer = evtimer_new(sim->base, sim_watch_timeout, w);
+	evtimer_add(w->timer, &tv);
+	if (w->bookmarks) {
+		struct timeval bt = { 5, 0 };
+
+		w->bookmark_ev = event_new(sim->base, -1, EV_PERSIST,
+		    sim_watch_bookmark, w);
+		event_add(w->bookmark_ev, &bt);
+	}
+}
