@@ -161,6 +161,13 @@ struct kube_request {
 	void *hook_state;
 	void (*hook_free)(void *);
 
+	/* kube_request_bytes: body kept as bytes, headers kept. */
+	bool raw;
+	int timeout_ms;             /* 0: the client's */
+	size_t max_body;            /* 0: the client's */
+	char **hdrs;                /* the attempt's answer's header lines */
+	size_t nhdrs;
+
 	/* Create: labels we sent, to recognise our object after a retry. */
 	bool is_create;
 	bool maybe_created;
