@@ -318,13 +318,6 @@ kube_client_config(const struct kube_client *c)
 	return c->cfg;
 }
 
-/* Where the requests go, for messages. */
-const char *
-kube_client_url(const struct kube_client *c)
-{
-	return c->url_base;
-}
-
 /* The event base the client runs on. */
 struct event_base *
 kube_client_base(const struct kube_client *c)
@@ -803,7 +796,6 @@ kh_header_cb(char *p, size_t size, size_t n, void *arg)
 
 	if (r->raw || c->service)
 		kh_keep_header(r, p, len);
-
 	if (len > 5 && len < sizeof buf && strncasecmp(p, "Date:", 5) == 0) {
 		memcpy(buf, p + 5, len - 5);
 		buf[len - 5] = '\0';

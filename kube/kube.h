@@ -6,7 +6,10 @@
  * else the in-cluster service account).  Requests run on libcurl's
  * multi-socket interface driven by the caller's libevent base: many in
  * flight, each finishing in one callback.  Short commands may use
- * kube_wait(), which runs the same base until one request completes.
+ * kube_wait(), which runs the same base until one request completes.  The
+ * same client speaks to a service that trusts the cluster's tokens (the
+ * shared queue server: kube_client_opts.service_url), so that TLS,
+ * credentials, retries and bounds are written once.
  *
  *	struct kube_config *cfg;
  *	struct kube_client *kc;
@@ -141,7 +144,9 @@ struct kube_client_opts {
 	 * and the config may be NULL (no credential at all).  Only what the
 	 * service refused without acting on is retried: 429, and 503 with a
 	 * Retry-After; never a transport failure or another 5xx, which a
-	 * POST may have outlived.  Copied.
+	 * POST may have outlived.  Its requests are kube_request_bytes and
+	 * kube_request_raw (the operations on resources are the cluster's).
+	 * Copied.
 	 */
 	const char *service_url;
 	const char *service_ca;
@@ -161,9 +166,6 @@ struct kube_client_opts {
  */
 struct kube_client *kube_client_new(struct event_base *, struct kube_config *,
     const struct kube_client_opts *, char **cause);
-/* The URL requests go to (scheme://host:port and any prefix), for
- * messages; never NULL. */
-const char *kube_client_url(const struct kube_client *);
 /*
  * Cancels requests in flight (their callbacks are not called) and frees the
  * client.  Stop watches first; never call it from a kube callback.
