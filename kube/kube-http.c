@@ -1,6 +1,8 @@
 /*
- * kube-http.c: HTTP to the API server on libcurl's multi-socket interface,
- * driven by the caller's libevent base; rate limit, retries, credentials.
+ * kube-http.c: HTTP to the API server (or a service beside it) on
+ * libcurl's multi-socket interface, driven by the caller's libevent base;
+ * rate limit, retries, credentials.  Each attempt's easy handle is set up
+ * in kube-easy.c.
  */
 #include "kube-int.h"
 
@@ -11,44 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
-
 #define KH_BACKOFF_BASE_MS 250
 #define KH_BACKOFF_MAX_MS 8000
-
-struct kube_client {
-	struct event_base *base;
-	struct kube_config *cfg;
-	struct kube_client_opts opts;
-	CURLM *multi;
-	struct event *timer;
-	struct event *rate_ev;
-	struct event *flush_ev;
-	double tokens;
-	int64_t refill_us;
-	struct kube_request *queue_head, *queue_tail;   /* rate limited */
-	struct kube_request *reqs;                      /* all live */
-	struct kube_request *pending;                   /* stream data */
-
-	/* From the server URL. */
-	char *scheme, *host, *port, *prefix;
-	char *url_base;             /* scheme://host-or-tls-name:port+prefix */
-	struct curl_slist *connect_to;
-	bool send_creds;
-
-	/* The server's Date, and when (monotonic, us) it was seen. */
-	int64_t server_ms;
-	int64_t server_seen_us;
-	char *impersonate;      /* opts.impersonate_user, or NULL */
-	/* A service beside the cluster (opts.service_url): no kubeconfig
-	 * cluster settings, a bearer token only, cautious retries. */
-	bool service;
-	char *service_ca;
-};
 
 /* One socket curl asked us to watch. */
 struct kube_sock {
@@ -73,9 +42,10 @@ kube_random(void)
 	return (double)(s >> 11) / (double)(1ULL << 53);
 }
 
-/* Microseconds on the monotonic clock, for the rate limiter. */
-static int64_t
-kh_mono_us(void)
+/* Microseconds on the monotonic clock, for the rate limiter and the
+ * server's clock. */
+int64_t
+kube_mono_us(void)
 {
 	struct timespec ts;
 
@@ -290,7 +260,7 @@ kube_client_new(struct event_base *base, struct kube_config *cfg,
 	if (c->opts.max_body <= 0)
 		c->opts.max_body = 256 << 20;
 	c->tokens = c->opts.burst;
-	c->refill_us = kh_mono_us();
+	c->refill_us = kube_mono_us();
 	if (kh_parse_server(c, c->service ? opts->service_url :
 	    cfg->cluster->server, cause) != 0) {
 		kube_client_free(c);
@@ -332,34 +302,6 @@ kube_client_opts(const struct kube_client *c)
 	return &c->opts;
 }
 
-/* Frees the header lines of an answer. */
-static void
-kh_headers_free(char **h, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(h[i]);
-	free(h);
-}
-
-/* A header line's value by name, case-insensitive; NULL when absent. */
-static const char *
-kh_header_find(char *const *h, size_t n, const char *name)
-{
-	size_t i, l = strlen(name);
-	const char *v;
-
-	for (i = 0; i < n; i++) {
-		if (strncasecmp(h[i], name, l) != 0 || h[i][l] != ':')
-			continue;
-		for (v = h[i] + l + 1; *v == ' ' || *v == '\t'; v++)
-			;
-		return v;
-	}
-	return NULL;
-}
-
 /* Frees a response, wherever it came from. */
 void
 kube_response_free(struct kube_response *r)
@@ -369,28 +311,8 @@ kube_response_free(struct kube_response *r)
 	json_decref(r->body);
 	free(r->text);
 	kube_error_free(r->error);
-	kh_headers_free(r->headers, r->nheaders);
+	kube_headers_free(r->headers, r->nheaders);
 	free(r);
-}
-
-/* See kube.h: the lines are kept as the peer sent them, trimmed. */
-const char *
-kube_response_header(const struct kube_response *r, const char *name)
-{
-	return kh_header_find(r->headers, r->nheaders, name);
-}
-
-/* Percent-encodes one path segment or query value (libcurl's rules). */
-char *
-kube_escape(const char *s)
-{
-	char *e = curl_easy_escape(NULL, s, 0), *r;
-
-	if (e == NULL)
-		fatalx("curl_easy_escape failed");
-	r = xstrdup(e);
-	curl_free(e);
-	return r;
 }
 
 /* Lets a callback keep the body beyond the callback. */
@@ -420,7 +342,7 @@ kh_attempt_release(struct kube_request *r)
 		r->headers = NULL;
 	}
 	kube_creds_release(&r->creds);
-	kh_headers_free(r->hdrs, r->nhdrs);
+	kube_headers_free(r->hdrs, r->nhdrs);
 	r->hdrs = NULL;
 	r->nhdrs = 0;
 	free(r->buf);
@@ -611,7 +533,7 @@ kh_rate_cb(evutil_socket_t fd, short kind, void *arg)
 	struct kube_client *c = arg;
 	struct kube_request *r;
 	struct timeval tv;
-	int64_t now = kh_mono_us();
+	int64_t now = kube_mono_us();
 	double wait;
 
 	(void)fd;
@@ -723,244 +645,6 @@ kh_flush_streams(struct kube_client *c)
 	}
 }
 
-/* CURLOPT_WRITEFUNCTION: buffer, bounded; streams flush after the call. */
-static size_t
-kh_write_cb(char *p, size_t size, size_t n, void *arg)
-{
-	struct kube_request *r = arg;
-	struct kube_client *c = r->client;
-	size_t len = size * n;
-
-	if (r->stream_abort)
-		return 0;
-	if (r->len + len > (r->max_body > 0 ? r->max_body :
-	    (size_t)c->opts.max_body)) {
-		r->too_large = true;
-		return 0;
-	}
-	if (r->len + len + 1 > r->cap) {
-		r->cap = r->cap == 0 ? 16384 : r->cap;
-		while (r->cap < r->len + len + 1)
-			r->cap *= 2;
-		r->buf = xreallocarray(r->buf, 1, r->cap);
-	}
-	memcpy(r->buf + r->len, p, len);
-	r->len += len;
-	r->buf[r->len] = '\0';
-	if (r->stream && !r->pending) {
-		long code = 0;
-
-		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
-		if (code == 200) {
-			r->pending = true;
-			r->pnext = c->pending;
-			c->pending = r;
-		}
-	}
-	return len;
-}
-
-/*
- * Keeps a header line of a byte request's answer, bounded in number and
- * length; a status line starts a new answer (after a 100 Continue).
- */
-static void
-kh_keep_header(struct kube_request *r, const char *p, size_t len)
-{
-	while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n' ||
-	    p[len - 1] == ' ' || p[len - 1] == '\t'))
-		len--;
-	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
-		kh_headers_free(r->hdrs, r->nhdrs);
-		r->hdrs = NULL;
-		r->nhdrs = 0;
-		return;
-	}
-	if (len == 0 || len > KUBE_MAX_HEADER_LEN ||
-	    r->nhdrs == KUBE_MAX_HEADERS || memchr(p, ':', len) == NULL)
-		return;
-	r->hdrs = xreallocarray(r->hdrs, r->nhdrs + 1, sizeof *r->hdrs);
-	r->hdrs[r->nhdrs++] = xstrndup(p, len);
-}
-
-/* CURLOPT_HEADERFUNCTION: keeps the server's Date for its clock, and a
- * byte request's headers. */
-static size_t
-kh_header_cb(char *p, size_t size, size_t n, void *arg)
-{
-	struct kube_request *r = arg;
-	struct kube_client *c = r->client;
-	size_t len = size * n;
-	char buf[128];
-	time_t t;
-
-	if (r->raw || c->service)
-		kh_keep_header(r, p, len);
-	if (len > 5 && len < sizeof buf && strncasecmp(p, "Date:", 5) == 0) {
-		memcpy(buf, p + 5, len - 5);
-		buf[len - 5] = '\0';
-		if ((t = curl_getdate(buf, NULL)) > 0) {
-			c->server_ms = (int64_t)t * 1000;
-			c->server_seen_us = kh_mono_us();
-		}
-	}
-	return len;
-}
-
-/* The server's clock estimated from its last Date header. */
-int64_t
-kube_client_server_time(const struct kube_client *c)
-{
-	if (c->server_ms == 0)
-		return 0;
-	return c->server_ms + (kh_mono_us() - c->server_seen_us) / 1000;
-}
-
-/* How old the Date header behind kube_client_server_time is. */
-int64_t
-kube_client_server_time_age(const struct kube_client *c)
-{
-	if (c->server_ms == 0)
-		return -1;
-	return (kh_mono_us() - c->server_seen_us) / 1000;
-}
-
-/* The peer's side of an attempt: TLS trust, proxy, compression, and the
- * client certificate an API server may ask for. */
-static void
-kh_setup_tls(struct kube_request *r, CURL *e)
-{
-	struct kube_client *c = r->client;
-	const struct kube_cluster *cl;
-	struct curl_blob blob;
-
-	if (c->service) {
-		/* Verified as curl does by default, against the CA given. */
-		if (c->service_ca != NULL)
-			curl_easy_setopt(e, CURLOPT_CAINFO, c->service_ca);
-		return;
-	}
-	cl = c->cfg->cluster;
-	if (!cl->disable_compression)
-		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	if (c->connect_to != NULL)
-		curl_easy_setopt(e, CURLOPT_CONNECT_TO, c->connect_to);
-	if (cl->proxy_url != NULL)
-		curl_easy_setopt(e, CURLOPT_PROXY, cl->proxy_url);
-	if (cl->insecure) {
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-	} else if (cl->ca_data.data != NULL) {
-		blob.data = cl->ca_data.data;
-		blob.len = cl->ca_data.len;
-		blob.flags = CURL_BLOB_COPY;
-		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
-	} else if (cl->ca_file != NULL)
-		curl_easy_setopt(e, CURLOPT_CAINFO, cl->ca_file);
-	if (r->creds.cert.data != NULL && r->creds.key.data != NULL) {
-		blob.data = r->creds.cert.data;
-		blob.len = r->creds.cert.len;
-		blob.flags = CURL_BLOB_COPY;
-		curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &blob);
-		curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
-		blob.data = r->creds.key.data;
-		blob.len = r->creds.key.len;
-		curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &blob);
-		curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
-	}
-}
-
-/* The headers of an attempt: who we are (token, password, impersonation)
- * and the body's type; a service sees the bearer token only. */
-static void
-kh_setup_headers(struct kube_request *r, CURL *e)
-{
-	struct kube_client *c = r->client;
-	const struct kube_user *u = c->cfg != NULL ? c->cfg->user : NULL;
-	char *h;
-
-	r->headers = curl_slist_append(NULL, "Accept: application/json, */*");
-	r->headers = curl_slist_append(r->headers,
-	    "User-Agent: ailab-queue/" PACKAGE_VERSION);
-	if (c->send_creds && r->creds.token != NULL) {
-		h = xprintf("Authorization: Bearer %s", r->creds.token);
-		r->headers = curl_slist_append(r->headers, h);
-		explicit_bzero(h, strlen(h));
-		free(h);
-	} else if (c->send_creds && !c->service && u != NULL &&
-	    u->username != NULL) {
-		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(e, CURLOPT_USERNAME, u->username);
-		curl_easy_setopt(e, CURLOPT_PASSWORD,
-		    u->password != NULL ? u->password : "");
-	}
-	if (!c->service && (c->impersonate != NULL || (u != NULL &&
-	    u->as != NULL))) {
-		h = xprintf("Impersonate-User: %s", c->impersonate != NULL ?
-		    c->impersonate : u->as);
-		r->headers = curl_slist_append(r->headers, h);
-		free(h);
-	}
-	if (r->body != NULL) {
-		h = xprintf("Content-Type: %s", r->content_type);
-		r->headers = curl_slist_append(r->headers, h);
-		free(h);
-	}
-	/* No "Expect: 100-continue" round trip. */
-	r->headers = curl_slist_append(r->headers, "Expect:");
-}
-
-/* Fills the easy handle for one attempt: URL, TLS, auth, timeouts. */
-static int
-kh_setup(struct kube_request *r, char **cause)
-{
-	struct kube_client *c = r->client;
-	char *url;
-	CURL *e;
-
-	if (c->send_creds && c->cfg != NULL && kube_config_credentials(c->cfg,
-	    false, &r->creds, cause) != 0)
-		return -1;
-	if ((e = r->easy = curl_easy_init()) == NULL)
-		fatalx("curl_easy_init failed");
-	url = xprintf("%s%s", c->url_base, r->path);
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	free(url);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
-	r->errbuf[0] = '\0';
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, kh_write_cb);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, kh_header_cb);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)c->opts.connect_timeout_ms);
-	if (r->stream) {
-		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
-		    (long)(c->opts.idle_timeout_ms + 999) / 1000);
-	} else
-		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(r->timeout_ms > 0 ?
-		    r->timeout_ms : c->opts.request_timeout_ms));
-	kh_setup_tls(r, e);
-	kh_setup_headers(r, e);
-	if (r->body != NULL) {
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)r->body_len);
-	}
-	if (strcmp(r->method, "GET") != 0 && !(strcmp(r->method, "POST") == 0 &&
-	    r->body != NULL))
-		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
-	else if (strcmp(r->method, "POST") == 0)
-		curl_easy_setopt(e, CURLOPT_POST, 1L);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
-	return 0;
-}
-
 /* Starts one attempt of a request. */
 static void
 kh_start(struct kube_request *r)
@@ -970,7 +654,7 @@ kh_start(struct kube_request *r)
 
 	r->state = KUBE_REQ_RUNNING;
 	r->attempts++;
-	if (kh_setup(r, &cause) != 0) {
+	if (kube_easy_setup(r, &cause) != 0) {
 		kube_request_fail(r, kube_error_new(401, "Unauthorized", "%s",
 		    cause));
 		free(cause);
@@ -1091,7 +775,7 @@ static bool
 kh_status_retryable(const struct kube_request *r, long code)
 {
 	if (r->client->service)
-		return code == 429 || (code == 503 && kh_header_find(r->hdrs,
+		return code == 429 || (code == 503 && kube_header_find(r->hdrs,
 		    r->nhdrs, "Retry-After") != NULL);
 	return code == 429 || code == 500 || code == 502 || code == 503 ||
 	    code == 504;

@@ -5,6 +5,7 @@
  */
 #include "kube-int.h"
 
+#include <curl/curl.h>
 #include <event2/event.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -36,6 +37,19 @@ const char *
 kube_kind_name(enum kube_kind k)
 {
 	return ko_kinds[k].plural;
+}
+
+/* Percent-encodes one path segment or query value (libcurl's rules). */
+char *
+kube_escape(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, 0), *r;
+
+	if (e == NULL)
+		fatalx("curl_easy_escape failed");
+	r = xstrdup(e);
+	curl_free(e);
+	return r;
 }
 
 /* /api/v1/namespaces/NS/pods/NAME and its group forms. */

@@ -218,8 +218,6 @@ void kube_response_free(struct kube_response *);
  * trimmed), borrowed from the response; NULL when absent. */
 const char *kube_response_header(const struct kube_response *,
     const char *name);
-/* A path segment or query value percent-encoded; the caller frees it. */
-char *kube_escape(const char *);
 
 /*
  * Runs the client's base until req completes and returns its response (the
@@ -247,6 +245,8 @@ enum kube_kind {
 const char *kube_kind_name(enum kube_kind);
 /* The API path of a collection or object; ns NULL for all namespaces. */
 char *kube_path(enum kube_kind, const char *ns, const char *name);
+/* A path segment or query value percent-encoded; the caller frees it. */
+char *kube_escape(const char *);
 
 struct kube_list_opts {
 	const char *label_selector;

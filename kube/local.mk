@@ -6,6 +6,7 @@ kube_libkube_a_SOURCES = \
 	kube/kube-int.h \
 	kube/kube-config.c \
 	kube/kube-gpus.c \
+	kube/kube-easy.c \
 	kube/kube-http.c \
 	kube/kube-json.c \
 	kube/kube-ops.c
