@@ -331,6 +331,7 @@ kh_attempt_release(struct kube_request *r)
 {
 	struct kube_client *c = r->client;
 	struct kube_request **pp;
+	struct curl_slist *h;
 
 	if (r->easy != NULL) {
 		curl_multi_remove_handle(c->multi, r->easy);
@@ -338,6 +339,9 @@ kh_attempt_release(struct kube_request *r)
 		r->easy = NULL;
 	}
 	if (r->headers != NULL) {
+		/* One of them holds the bearer token: wiped, as creds are. */
+		for (h = r->headers; h != NULL; h = h->next)
+			explicit_bzero(h->data, strlen(h->data));
 		curl_slist_free_all(r->headers);
 		r->headers = NULL;
 	}
