@@ -38,6 +38,7 @@ cli_libclicluster_a_SOURCES = \
 	cli/cli-kube.c \
 	cli/cli-remote.h \
 	cli/cli-remote.c \
+	cli/cli-remote-http.c \
 	cli/cmd-serve.c \
 	cli/cmd-quota.c \
 	cli/cmd-whoami.c \

@@ -1,6 +1,8 @@
 /*
- * kube-http.c: HTTP to the API server on libcurl's multi-socket interface,
- * driven by the caller's libevent base; rate limit, retries, credentials.
+ * kube-http.c: HTTP to the API server (or a service beside it) on
+ * libcurl's multi-socket interface, driven by the caller's libevent base;
+ * rate limit, retries, credentials.  Each attempt's easy handle is set up
+ * in kube-easy.c.
  */
 #include "kube-int.h"
 
@@ -11,40 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
-
 #define KH_BACKOFF_BASE_MS 250
 #define KH_BACKOFF_MAX_MS 8000
-
-struct kube_client {
-	struct event_base *base;
-	struct kube_config *cfg;
-	struct kube_client_opts opts;
-	CURLM *multi;
-	struct event *timer;
-	struct event *rate_ev;
-	struct event *flush_ev;
-	double tokens;
-	int64_t refill_us;
-	struct kube_request *queue_head, *queue_tail;   /* rate limited */
-	struct kube_request *reqs;                      /* all live */
-	struct kube_request *pending;                   /* stream data */
-
-	/* From the server URL. */
-	char *scheme, *host, *port, *prefix;
-	char *url_base;             /* scheme://host-or-tls-name:port+prefix */
-	struct curl_slist *connect_to;
-	bool send_creds;
-
-	/* The server's Date, and when (monotonic, us) it was seen. */
-	int64_t server_ms;
-	int64_t server_seen_us;
-	char *impersonate;      /* opts.impersonate_user, or NULL */
-};
 
 /* One socket curl asked us to watch. */
 struct kube_sock {
@@ -69,9 +42,10 @@ kube_random(void)
 	return (double)(s >> 11) / (double)(1ULL << 53);
 }
 
-/* Microseconds on the monotonic clock, for the rate limiter. */
-static int64_t
-kh_mono_us(void)
+/* Microseconds on the monotonic clock, for the rate limiter and the
+ * server's clock. */
+int64_t
+kube_mono_us(void)
 {
 	struct timespec ts;
 
@@ -165,9 +139,9 @@ kh_is_loopback(const char *host)
 
 /* Splits the server URL once, and prepares tls-server-name routing. */
 static int
-kh_parse_server(struct kube_client *c, char **cause)
+kh_parse_server(struct kube_client *c, const char *server, char **cause)
 {
-	const struct kube_cluster *cl = c->cfg->cluster;
+	const struct kube_cluster *cl = c->service ? NULL : c->cfg->cluster;
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *ct;
 	size_t n;
@@ -175,14 +149,18 @@ kh_parse_server(struct kube_client *c, char **cause)
 
 	if (u == NULL)
 		fatalx("curl_url failed");
-	if (curl_url_set(u, CURLUPART_URL, cl->server, 0) != CURLUE_OK ||
+	if (curl_url_set(u, CURLUPART_URL, server, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
 	    CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK) {
-		*cause = xprintf("%s: clusters[name=%s].cluster.server: '%s' is "
-		    "not a valid URL", cl->file, cl->name, cl->server);
+		if (cl != NULL)
+			*cause = xprintf("%s: clusters[name=%s].cluster.server: "
+			    "'%s' is not a valid URL", cl->file, cl->name,
+			    server);
+		else
+			*cause = xprintf("'%s' is not a valid URL", server);
 		goto out;
 	}
 	c->scheme = xstrdup(scheme);
@@ -192,7 +170,8 @@ kh_parse_server(struct kube_client *c, char **cause)
 	while (n > 0 && path[n - 1] == '/')
 		n--;
 	c->prefix = xstrndup(path, n);
-	if (cl->tls_server_name != NULL && strcmp(scheme, "https") == 0) {
+	if (cl != NULL && cl->tls_server_name != NULL &&
+	    strcmp(scheme, "https") == 0) {
 		/* The name goes in the URL (SNI, verification); we connect to
 		 * the real host. */
 		c->url_base = xprintf("https://%s:%s%s", cl->tls_server_name,
@@ -245,7 +224,13 @@ kube_client_new(struct event_base *base, struct kube_config *cfg,
 	if (opts != NULL)
 		c->opts = *opts;
 	c->opts.impersonate_user = NULL;
-	if (opts != NULL && opts->impersonate_user != NULL) {
+	c->opts.service_url = c->opts.service_ca = NULL;
+	c->service = opts != NULL && opts->service_url != NULL;
+	if (c->service && opts->service_ca != NULL)
+		c->service_ca = xstrdup(opts->service_ca);
+	if (cfg == NULL && !c->service)
+		fatalx("a cluster client without a kubeconfig");
+	if (!c->service && opts != NULL && opts->impersonate_user != NULL) {
 		/* A header value: no control characters, bounded. */
 		if (!kh_header_safe(opts->impersonate_user)) {
 			*cause = xstrdup("cannot impersonate a user name with "
@@ -275,8 +260,9 @@ kube_client_new(struct event_base *base, struct kube_config *cfg,
 	if (c->opts.max_body <= 0)
 		c->opts.max_body = 256 << 20;
 	c->tokens = c->opts.burst;
-	c->refill_us = kh_mono_us();
-	if (kh_parse_server(c, cause) != 0) {
+	c->refill_us = kube_mono_us();
+	if (kh_parse_server(c, c->service ? opts->service_url :
+	    cfg->cluster->server, cause) != 0) {
 		kube_client_free(c);
 		return NULL;
 	}
@@ -325,6 +311,7 @@ kube_response_free(struct kube_response *r)
 	json_decref(r->body);
 	free(r->text);
 	kube_error_free(r->error);
+	kube_headers_free(r->headers, r->nheaders);
 	free(r);
 }
 
@@ -344,6 +331,7 @@ kh_attempt_release(struct kube_request *r)
 {
 	struct kube_client *c = r->client;
 	struct kube_request **pp;
+	struct curl_slist *h;
 
 	if (r->easy != NULL) {
 		curl_multi_remove_handle(c->multi, r->easy);
@@ -351,10 +339,16 @@ kh_attempt_release(struct kube_request *r)
 		r->easy = NULL;
 	}
 	if (r->headers != NULL) {
+		/* One of them holds the bearer token: wiped, as creds are. */
+		for (h = r->headers; h != NULL; h = h->next)
+			explicit_bzero(h->data, strlen(h->data));
 		curl_slist_free_all(r->headers);
 		r->headers = NULL;
 	}
 	kube_creds_release(&r->creds);
+	kube_headers_free(r->hdrs, r->nhdrs);
+	r->hdrs = NULL;
+	r->nhdrs = 0;
 	free(r->buf);
 	r->buf = NULL;
 	r->len = r->cap = 0;
@@ -459,6 +453,7 @@ kube_client_free(struct kube_client *c)
 	free(c->prefix);
 	free(c->url_base);
 	free(c->impersonate);
+	free(c->service_ca);
 	kube_config_free(c->cfg);
 	free(c);
 }
@@ -491,6 +486,32 @@ kube_request_new(struct kube_client *c, const char *method, const char *path,
 	return r;
 }
 
+/* See kube.h: bytes out, bytes and headers back. */
+struct kube_request *
+kube_request_bytes(struct kube_client *c, const char *method,
+    const char *path, const struct kube_bytes_opts *o, kube_done_cb cb,
+    void *arg)
+{
+	struct kube_request *r = kube_request_new(c, method, path, NULL, NULL,
+	    cb, arg);
+
+	r->raw = true;
+	if (o != NULL && o->body != NULL) {
+		r->body = xmalloc(o->len + 1);
+		memcpy(r->body, o->body, o->len);
+		r->body[o->len] = '\0';
+		r->body_len = o->len;
+		r->content_type = xstrdup(o->content_type != NULL ?
+		    o->content_type : "application/json");
+	}
+	if (o != NULL) {
+		r->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 0;
+		r->max_body = o->max_body;
+	}
+	kube_request_submit(r);
+	return r;
+}
+
 /* Hands the response to the caller and frees the request (unless sync). */
 static void
 kh_deliver(struct kube_request *r, struct kube_response *resp)
@@ -518,7 +539,7 @@ kh_rate_cb(evutil_socket_t fd, short kind, void *arg)
 	struct kube_client *c = arg;
 	struct kube_request *r;
 	struct timeval tv;
-	int64_t now = kh_mono_us();
+	int64_t now = kube_mono_us();
 	double wait;
 
 	(void)fd;
@@ -670,185 +691,6 @@ kh_flush_streams(struct kube_client *c)
 	}
 }
 
-/* CURLOPT_WRITEFUNCTION: buffer, bounded; streams flush after the call. */
-static size_t
-kh_write_cb(char *p, size_t size, size_t n, void *arg)
-{
-	struct kube_request *r = arg;
-	struct kube_client *c = r->client;
-	size_t len = size * n;
-
-	if (r->stream_abort)
-		return 0;
-	if (r->len + len > (size_t)c->opts.max_body) {
-		r->too_large = true;
-		return 0;
-	}
-	if (r->len + len + 1 > r->cap) {
-		r->cap = r->cap == 0 ? 16384 : r->cap;
-		while (r->cap < r->len + len + 1)
-			r->cap *= 2;
-		r->buf = xreallocarray(r->buf, 1, r->cap);
-	}
-	memcpy(r->buf + r->len, p, len);
-	r->len += len;
-	r->buf[r->len] = '\0';
-	if (r->stream && !r->pending) {
-		long code = 0;
-
-		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
-		if (code == 200) {
-			r->pending = true;
-			r->pnext = c->pending;
-			c->pending = r;
-		}
-	}
-	return len;
-}
-
-/* CURLOPT_HEADERFUNCTION: keeps the server's Date for its clock. */
-static size_t
-kh_header_cb(char *p, size_t size, size_t n, void *arg)
-{
-	struct kube_request *r = arg;
-	struct kube_client *c = r->client;
-	size_t len = size * n;
-	char buf[128];
-	time_t t;
-
-	if (len > 5 && len < sizeof buf && strncasecmp(p, "Date:", 5) == 0) {
-		memcpy(buf, p + 5, len - 5);
-		buf[len - 5] = '\0';
-		if ((t = curl_getdate(buf, NULL)) > 0) {
-			c->server_ms = (int64_t)t * 1000;
-			c->server_seen_us = kh_mono_us();
-		}
-	}
-	return len;
-}
-
-/* The server's clock estimated from its last Date header. */
-int64_t
-kube_client_server_time(const struct kube_client *c)
-{
-	if (c->server_ms == 0)
-		return 0;
-	return c->server_ms + (kh_mono_us() - c->server_seen_us) / 1000;
-}
-
-/* How old the Date header behind kube_client_server_time is. */
-int64_t
-kube_client_server_time_age(const struct kube_client *c)
-{
-	if (c->server_ms == 0)
-		return -1;
-	return (kh_mono_us() - c->server_seen_us) / 1000;
-}
-
-/* Fills the easy handle for one attempt: URL, TLS, auth, timeouts. */
-static int
-kh_setup(struct kube_request *r, char **cause)
-{
-	struct kube_client *c = r->client;
-	const struct kube_cluster *cl = c->cfg->cluster;
-	const struct kube_user *u = c->cfg->user;
-	struct curl_blob blob;
-	char *url, *h;
-	CURL *e;
-
-	if (c->send_creds && kube_config_credentials(c->cfg, false,
-	    &r->creds, cause) != 0)
-		return -1;
-	if ((e = r->easy = curl_easy_init()) == NULL)
-		fatalx("curl_easy_init failed");
-	url = xprintf("%s%s", c->url_base, r->path);
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	free(url);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
-	r->errbuf[0] = '\0';
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, kh_write_cb);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, kh_header_cb);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)c->opts.connect_timeout_ms);
-	if (r->stream) {
-		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
-		    (long)(c->opts.idle_timeout_ms + 999) / 1000);
-	} else
-		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
-		    (long)c->opts.request_timeout_ms);
-	if (!cl->disable_compression)
-		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	if (c->connect_to != NULL)
-		curl_easy_setopt(e, CURLOPT_CONNECT_TO, c->connect_to);
-	if (cl->proxy_url != NULL)
-		curl_easy_setopt(e, CURLOPT_PROXY, cl->proxy_url);
-	if (cl->insecure) {
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-	} else if (cl->ca_data.data != NULL) {
-		blob.data = cl->ca_data.data;
-		blob.len = cl->ca_data.len;
-		blob.flags = CURL_BLOB_COPY;
-		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
-	} else if (cl->ca_file != NULL)
-		curl_easy_setopt(e, CURLOPT_CAINFO, cl->ca_file);
-	if (r->creds.cert.data != NULL && r->creds.key.data != NULL) {
-		blob.data = r->creds.cert.data;
-		blob.len = r->creds.cert.len;
-		blob.flags = CURL_BLOB_COPY;
-		curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &blob);
-		curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
-		blob.data = r->creds.key.data;
-		blob.len = r->creds.key.len;
-		curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &blob);
-		curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
-	}
-	r->headers = curl_slist_append(NULL, "Accept: application/json, */*");
-	r->headers = curl_slist_append(r->headers,
-	    "User-Agent: ailab-queue/" PACKAGE_VERSION);
-	if (c->send_creds && r->creds.token != NULL) {
-		h = xprintf("Authorization: Bearer %s", r->creds.token);
-		r->headers = curl_slist_append(r->headers, h);
-		explicit_bzero(h, strlen(h));
-		free(h);
-	} else if (c->send_creds && u != NULL && u->username != NULL) {
-		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(e, CURLOPT_USERNAME, u->username);
-		curl_easy_setopt(e, CURLOPT_PASSWORD,
-		    u->password != NULL ? u->password : "");
-	}
-	if (c->impersonate != NULL || (u != NULL && u->as != NULL)) {
-		h = xprintf("Impersonate-User: %s", c->impersonate != NULL ?
-		    c->impersonate : u->as);
-		r->headers = curl_slist_append(r->headers, h);
-		free(h);
-	}
-	if (r->body != NULL) {
-		h = xprintf("Content-Type: %s", r->content_type);
-		r->headers = curl_slist_append(r->headers, h);
-		free(h);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)r->body_len);
-	}
-	if (strcmp(r->method, "GET") != 0 && !(strcmp(r->method, "POST") == 0 &&
-	    r->body != NULL))
-		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
-	else if (strcmp(r->method, "POST") == 0)
-		curl_easy_setopt(e, CURLOPT_POST, 1L);
-	/* No "Expect: 100-continue" round trip. */
-	r->headers = curl_slist_append(r->headers, "Expect:");
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
-	return 0;
-}
-
 /* Starts one attempt of a request. */
 static void
 kh_start(struct kube_request *r)
@@ -858,7 +700,7 @@ kh_start(struct kube_request *r)
 
 	r->state = KUBE_REQ_RUNNING;
 	r->attempts++;
-	if (kh_setup(r, &cause) != 0) {
+	if (kube_easy_setup(r, &cause) != 0) {
 		kube_request_fail(r, kube_error_new(401, "Unauthorized", "%s",
 		    cause));
 		free(cause);
@@ -893,18 +735,23 @@ kube_backoff_ms(int n, int retry_after)
 	return (int64_t)d;
 }
 
-/* Schedules the next attempt if the count and time budgets allow it. */
+/* Schedules the next attempt if the count and time budgets allow it;
+ * status is the answer's (0: a transport failure). */
 static bool
-kh_maybe_retry(struct kube_request *r, int retry_after)
+kh_maybe_retry(struct kube_request *r, int status, int retry_after)
 {
 	struct kube_client *c = r->client;
 	int64_t delay = kube_backoff_ms(r->attempts, retry_after);
 	struct timeval tv;
 
+	if (c->opts.retry_wait_max_ms > 0 && delay > c->opts.retry_wait_max_ms)
+		delay = c->opts.retry_wait_max_ms;
 	if (r->stream || r->attempts > c->opts.max_retries)
 		return false;
 	if (now_ms() + delay - r->started_ms > c->opts.retry_budget_ms)
 		return false;
+	if (c->opts.on_retry != NULL)
+		c->opts.on_retry(status, delay, c->opts.on_retry_arg);
 	kh_attempt_release(r);
 	r->state = KUBE_REQ_WAITING;
 	if (r->retry_ev != NULL)
@@ -936,6 +783,85 @@ kh_curl_retryable(CURLcode rc)
 	}
 }
 
+/*
+ * A 401 with credentials that may have turned over since they were
+ * read: an exec plugin's (run again once, unless already rotated) or a
+ * service-account tokenFile (read again).  True if the request restarted.
+ */
+static bool
+kh_refresh_auth(struct kube_request *r)
+{
+	struct kube_client *c = r->client;
+	const struct kube_user *u;
+
+	if (r->auth_refreshed || c->cfg == NULL)
+		return false;
+	u = c->cfg->user;
+	if (kube_config_can_refresh(c->cfg) && r->creds.from_exec) {
+		kube_creds_release(&c->cfg->exec_creds);
+		c->cfg->exec_valid = false;
+	} else if (u != NULL && u->token == NULL && u->token_file != NULL)
+		kube_config_forget_token_file(c->cfg);
+	else
+		return false;
+	r->auth_refreshed = true;
+	kh_attempt_release(r);
+	r->attempts--;
+	kh_start(r);
+	return true;
+}
+
+/*
+ * Whether an answer may be asked for again: for the API server, overload
+ * and failures of what stands in front of it; for a service, only what it
+ * refused without acting on (429, and a 503 that names a time: busy, not
+ * shutting down).
+ */
+static bool
+kh_status_retryable(const struct kube_request *r, long code)
+{
+	if (r->client->service)
+		return code == 429 || (code == 503 && kube_header_find(r->hdrs,
+		    r->nhdrs, "Retry-After") != NULL);
+	return code == 429 || code == 500 || code == 502 || code == 503 ||
+	    code == 504;
+}
+
+/* The response of a finished attempt: a JSON body (the text when a 2xx
+ * is not JSON), or for a byte request the bytes and headers as they came. */
+static struct kube_response *
+kh_response(struct kube_request *r, long code, curl_off_t ra)
+{
+	struct kube_response *resp = xcalloc(1, sizeof *resp);
+	json_t *body = NULL;
+
+	resp->status = (int)code;
+	resp->attempts = r->attempts;
+	if (r->raw) {
+		resp->headers = r->hdrs;
+		resp->nheaders = r->nhdrs;
+		r->hdrs = NULL;
+		r->nhdrs = 0;
+	} else if (r->len > 0 && !r->stream)
+		body = json_loadb(r->buf, r->len, 0, NULL);
+	if (code >= 200 && code < 300 && body != NULL)
+		resp->body = body;
+	else if ((r->raw || (code >= 200 && code < 300)) && r->len > 0 &&
+	    !r->stream) {
+		resp->text = r->buf;
+		resp->text_len = r->len;
+		r->buf = NULL;
+		r->len = r->cap = 0;
+	}
+	if (code < 200 || code > 299) {
+		resp->error = kube_error_from_status(body, (int)code);
+		if (resp->error->retry_after < 0 && ra >= 0)
+			resp->error->retry_after = (int)ra;
+		resp->body = body;
+	}
+	return resp;
+}
+
 /* After a create was retried and met AlreadyExists: is it ours? */
 static void kh_adopt_done(struct kube_response *, void *);
 
@@ -947,7 +873,6 @@ kh_finish(struct kube_request *r, CURLcode rc)
 	struct kube_response *resp;
 	curl_off_t ra = -1;
 	long code = 0;
-	json_t *body = NULL;
 	char *gpath;
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
@@ -955,16 +880,18 @@ kh_finish(struct kube_request *r, CURLcode rc)
 	if (rc != CURLE_OK && !r->stream_abort) {
 		if (r->too_large) {
 			kube_request_fail(r, kube_error_new(0, "TooLarge",
-			    "the response from %s is larger than %d bytes",
-			    c->host, c->opts.max_body));
+			    "the response from %s is larger than %zu bytes",
+			    c->host, r->max_body > 0 ? r->max_body :
+			    (size_t)c->opts.max_body));
 			return;
 		}
-		if (kh_curl_retryable(rc)) {
+		/* A service is not asked again: a POST may have been taken. */
+		if (!c->service && kh_curl_retryable(rc)) {
 			/* A create may have been applied before the drop. */
 			if (r->is_create && rc != CURLE_COULDNT_CONNECT &&
 			    rc != CURLE_COULDNT_RESOLVE_HOST)
 				r->maybe_created = true;
-			if (kh_maybe_retry(r, -1))
+			if (kh_maybe_retry(r, 0, -1))
 				return;
 		}
 		kube_request_fail(r, kube_error_new(0,
@@ -975,54 +902,15 @@ kh_finish(struct kube_request *r, CURLcode rc)
 		    r->attempts == 1 ? "" : "s"));
 		return;
 	}
-	if (code == 401 && !r->auth_refreshed &&
-	    kube_config_can_refresh(c->cfg) && r->creds.from_exec) {
-		/* Re-run the exec plugin once, unless already rotated. */
-		r->auth_refreshed = true;
-		kh_attempt_release(r);
-		kube_creds_release(&c->cfg->exec_creds);
-		c->cfg->exec_valid = false;
-		r->attempts--;
-		kh_start(r);
+	if (code == 401 && kh_refresh_auth(r))
 		return;
-	}
-	if (code == 401 && !r->auth_refreshed && c->cfg->user != NULL &&
-	    c->cfg->user->token == NULL && c->cfg->user->token_file != NULL) {
-		/* A rotated service-account token: read the file again. */
-		r->auth_refreshed = true;
-		kh_attempt_release(r);
-		kube_config_forget_token_file(c->cfg);
-		r->attempts--;
-		kh_start(r);
-		return;
-	}
-	if (code == 429 || code == 500 || code == 502 || code == 503 ||
-	    code == 504) {
+	if (kh_status_retryable(r, code)) {
 		if (r->is_create && code != 429)
 			r->maybe_created = true;
-		if (kh_maybe_retry(r, (int)ra))
+		if (kh_maybe_retry(r, (int)code, (int)ra))
 			return;
 	}
-	resp = xcalloc(1, sizeof *resp);
-	resp->status = (int)code;
-	resp->attempts = r->attempts;
-	if (r->len > 0 && !r->stream)
-		body = json_loadb(r->buf, r->len, 0, NULL);
-	if (code >= 200 && code < 300) {
-		if (body != NULL)
-			resp->body = body;
-		else if (r->len > 0 && !r->stream) {
-			resp->text = r->buf;
-			resp->text_len = r->len;
-			r->buf = NULL;
-			r->len = r->cap = 0;
-		}
-	} else {
-		resp->error = kube_error_from_status(body, (int)code);
-		if (resp->error->retry_after < 0 && ra >= 0)
-			resp->error->retry_after = (int)ra;
-		resp->body = body;
-	}
+	resp = kh_response(r, code, ra);
 	if (r->is_create && (r->maybe_created || r->check_owner) &&
 	    code == 409 &&
 	    kube_is_already_exists(resp->error) && r->create_name != NULL &&

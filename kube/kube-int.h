@@ -148,6 +148,37 @@ bool kube_config_can_refresh(const struct kube_config *);
 /* RFC 3339 time to seconds since the epoch; -1 if malformed. */
 int64_t kube_parse_time(const char *);
 
+/* kube-http.c: a client (opaque outside the module). */
+struct kube_client {
+	struct event_base *base;
+	struct kube_config *cfg;
+	struct kube_client_opts opts;
+	CURLM *multi;
+	struct event *timer;
+	struct event *rate_ev;
+	struct event *flush_ev;
+	double tokens;
+	int64_t refill_us;
+	struct kube_request *queue_head, *queue_tail;   /* rate limited */
+	struct kube_request *reqs;                      /* all live */
+	struct kube_request *pending;                   /* stream data */
+
+	/* From the server URL. */
+	char *scheme, *host, *port, *prefix;
+	char *url_base;             /* scheme://host-or-tls-name:port+prefix */
+	struct curl_slist *connect_to;
+	bool send_creds;
+
+	/* The server's Date, and when (monotonic, us) it was seen. */
+	int64_t server_ms;
+	int64_t server_seen_us;
+	char *impersonate;      /* opts.impersonate_user, or NULL */
+	/* A service beside the cluster (opts.service_url): no kubeconfig
+	 * cluster settings, a bearer token only, cautious retries. */
+	bool service;
+	char *service_ca;
+};
+
 /* kube-http.c: one logical request (all its retries and pages). */
 struct kube_request {
 	struct kube_client *client;
@@ -181,6 +212,13 @@ struct kube_request {
 	void *hook_state;
 	void (*hook_free)(void *);
 
+	/* kube_request_bytes: body kept as bytes, headers kept. */
+	bool raw;
+	int timeout_ms;             /* 0: the client's */
+	size_t max_body;            /* 0: the client's */
+	char **hdrs;                /* the attempt's answer's header lines */
+	size_t nhdrs;
+
 	/* Create: labels we sent, to recognise our object after a retry. */
 	bool is_create;
 	bool maybe_created;
@@ -209,6 +247,7 @@ struct kube_request {
 };
 
 /* kube-http.c */
+int64_t kube_mono_us(void);
 struct kube_request *kube_request_new(struct kube_client *, const char *method,
     const char *path, json_t *body, const char *content_type, kube_done_cb,
     void *);
@@ -224,6 +263,15 @@ double kube_random(void);
  * jitter in [0.5, 1), and never less than a Retry-After of retry_after s.
  */
 int64_t kube_backoff_ms(int n, int retry_after);
+
+/* kube-easy.c */
+/* A new easy handle for the next attempt of r (r->easy), with the
+ * credentials read for it; -1 with *cause when they cannot be had. */
+int kube_easy_setup(struct kube_request *r, char **cause);
+/* Header lines kept for a byte request: freed; a value by name
+ * (case-insensitive, trimmed) or NULL. */
+void kube_headers_free(char **, size_t);
+const char *kube_header_find(char *const *, size_t, const char *name);
 
 /* kube-json.c */
 bool kube_error_retryable(const struct kube_error *);

@@ -39,9 +39,9 @@ kube_kind_name(enum kube_kind k)
 	return ko_kinds[k].plural;
 }
 
-/* Percent-encodes one path segment or query value. */
-static char *
-ko_escape(const char *s)
+/* Percent-encodes one path segment or query value (libcurl's rules). */
+char *
+kube_escape(const char *s)
 {
 	char *e = curl_easy_escape(NULL, s, 0), *r;
 
@@ -60,9 +60,9 @@ kube_path(enum kube_kind k, const char *ns, const char *name)
 	char *ens = NULL, *ename = NULL, *p;
 
 	if (ns != NULL && ko_kinds[k].namespaced)
-		ens = ko_escape(ns);
+		ens = kube_escape(ns);
 	if (name != NULL)
-		ename = ko_escape(name);
+		ename = kube_escape(name);
 	p = xprintf("%s%s%s%s/%s%s%s", strcmp(gv, "v1") == 0 ? "/api/" :
 	    "/apis/", gv, ens != NULL ? "/namespaces/" : "",
 	    ens != NULL ? ens : "", ko_kinds[k].plural,
@@ -80,7 +80,7 @@ ko_query(char **path, const char *k, const char *v)
 
 	if (v == NULL)
 		return;
-	e = ko_escape(v);
+	e = kube_escape(v);
 	p = xprintf("%s%c%s=%s", *path, strchr(*path, '?') != NULL ? '&' : '?',
 	    k, e);
 	free(e);

@@ -6,7 +6,10 @@
  * else the in-cluster service account).  Requests run on libcurl's
  * multi-socket interface driven by the caller's libevent base: many in
  * flight, each finishing in one callback.  Short commands may use
- * kube_wait(), which runs the same base until one request completes.
+ * kube_wait(), which runs the same base until one request completes.  The
+ * same client speaks to a service that trusts the cluster's tokens (the
+ * shared queue server: kube_client_opts.service_url), so that TLS,
+ * credentials, retries and bounds are written once.
  *
  *	struct kube_config *cfg;
  *	struct kube_client *kc;
@@ -137,6 +140,29 @@ struct kube_client_opts {
 	/* Act as this user (Impersonate-User on every request), over the
 	 * kubeconfig's 'as'; NULL: as the credentials say.  Copied. */
 	const char *impersonate_user;
+	/*
+	 * A service that trusts the cluster's tokens (the shared queue
+	 * server) in place of the API server: its URL (with any path
+	 * prefix), checked against service_ca (NULL: the system's CAs),
+	 * never the kubeconfig's cluster settings.  Only the user's bearer
+	 * token is sent (no client certificate, password or impersonation),
+	 * and the config may be NULL (no credential at all).  Only what the
+	 * service refused without acting on is retried: 429, and 503 with a
+	 * Retry-After; never a transport failure or another 5xx, which a
+	 * POST may have outlived.  Its requests are kube_request_bytes and
+	 * kube_request_raw (the operations on resources are the cluster's).
+	 * Copied.
+	 */
+	const char *service_url;
+	const char *service_ca;
+	/* The longest wait before a retry, whatever a Retry-After asks;
+	 * 0 = no bound. */
+	int retry_wait_max_ms;
+	/* Told of each retry before its wait (HTTP status, 0 for a transport
+	 * failure; the wait), so that a person learns why nothing happens;
+	 * it must not call into the client. */
+	void (*on_retry)(int status, int64_t wait_ms, void *arg);
+	void *on_retry_arg;
 };
 
 /*
@@ -179,7 +205,13 @@ struct kube_response {
 	 * but being deleted (an earlier attempt's), or gone when read. The
 	 * AlreadyExists error stands; the name frees soon: try again. */
 	bool leaving;
+	/* kube_request_bytes only: the answer's header lines ("Name:
+	 * value"), at most KUBE_MAX_HEADERS; see kube_response_header(). */
+	char **headers;
+	size_t nheaders;
 };
+#define KUBE_MAX_HEADERS 64
+#define KUBE_MAX_HEADER_LEN 4096
 
 typedef void (*kube_done_cb)(struct kube_response *, void *arg);
 typedef void (*kube_data_cb)(const char *, size_t, void *arg);
@@ -187,6 +219,10 @@ typedef void (*kube_data_cb)(const char *, size_t, void *arg);
 /* Detaches the body from a response in a callback; caller decrefs it. */
 json_t *kube_response_take_body(struct kube_response *);
 void kube_response_free(struct kube_response *);
+/* The value of a header of the answer (name case-insensitive, value
+ * trimmed), borrowed from the response; NULL when absent. */
+const char *kube_response_header(const struct kube_response *,
+    const char *name);
 
 /*
  * Runs the client's base until req completes and returns its response (the
@@ -214,6 +250,8 @@ enum kube_kind {
 const char *kube_kind_name(enum kube_kind);
 /* The API path of a collection or object; ns NULL for all namespaces. */
 char *kube_path(enum kube_kind, const char *ns, const char *name);
+/* A path segment or query value percent-encoded; the caller frees it. */
+char *kube_escape(const char *);
 
 struct kube_list_opts {
 	const char *label_selector;
@@ -300,6 +338,24 @@ struct kube_request *kube_access_review(struct kube_client *,
 struct kube_request *kube_request_raw(struct kube_client *, const char *method,
     const char *path, json_t *body, const char *content_type, kube_done_cb,
     void *);
+
+/* A request whose body is bytes of any type, and its timeout. */
+struct kube_bytes_opts {
+	const char *body;           /* copied; NULL for none */
+	size_t len;
+	const char *content_type;   /* NULL: application/json */
+	int timeout_ms;             /* 0: the client's request_timeout_ms */
+	size_t max_body;            /* of the answer; 0: the client's */
+};
+/*
+ * Any request, for a peer that does not speak Kubernetes Status (the
+ * queue server): the answer is kept as bytes in text whatever its status
+ * (never parsed), with its headers (kube_response_header); error is still
+ * set for a status out of 2xx, with the code and Retry-After only.
+ */
+struct kube_request *kube_request_bytes(struct kube_client *,
+    const char *method, const char *path, const struct kube_bytes_opts *,
+    kube_done_cb, void *);
 
 /* ---- watches ---- */
 

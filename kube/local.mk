@@ -9,6 +9,7 @@ kube_libkube_a_SOURCES = \
 	kube/kube-config-read.c \
 	kube/kube-config-tls.c \
 	kube/kube-gpus.c \
+	kube/kube-easy.c \
 	kube/kube-http.c \
 	kube/kube-json.c \
 	kube/kube-ops.c

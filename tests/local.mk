@@ -41,12 +41,14 @@ INTEGRATION_TESTS = \
 	tests/integration/t0652-serve-cli-tls.sh \
 	tests/integration/t0653-serve-cli-run.sh \
 	tests/integration/t0654-serve-owners.sh \
-	tests/integration/t0655-serve-results.sh
+	tests/integration/t0655-serve-results.sh \
+	tests/integration/t0619-serve-cli-https.sh \
+	tests/integration/t0620-serve-cli-retry.sh
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/lib.sh tests/spec tests/fixtures \
 	tests/integration/sched-gpu-time.py
 
-# The queue server client's answer parsing (cli/cli-remote.c), linked as
+# The queue server client's answer parsing (cli/cli-remote*.c), linked as
 # the whole program is, with its command table.
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-cli-remote

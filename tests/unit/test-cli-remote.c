@@ -1,4 +1,5 @@
-/* Unit tests of the queue server client's answer parsing (cli-remote.c). */
+/* Unit tests of the queue server client's answer parsing (cli-remote.c,
+ * cli-remote-http.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 
 #include "api.h"
 #include "cli-remote.h"
+#include "kube.h"
 
 /* Usage-type refusals exit 2, everything else 1. */
 static void
@@ -24,20 +26,93 @@ test_exit_status(void **state)
 	assert_int_equal(cli_remote_exit_status(500), CLI_EXIT_FAIL);
 }
 
-/* Retry-After in seconds; HTTP dates and junk are not seconds. */
+/* An answer of kube's client as the operations read it: the text moves,
+ * the log headers the API defines are picked out (names in any case,
+ * values trimmed and bounded), the rest ignored. */
 static void
-test_retry_after(void **state)
+test_resp_from(void **state)
 {
+	struct kube_response *kr = xcalloc(1, sizeof *kr);
+	struct cli_remote_resp resp;
+	char node[400];
+
 	(void)state;
-	assert_int_equal(cli_remote_retry_after("3"), 3);
-	assert_int_equal(cli_remote_retry_after("0"), 0);
-	assert_int_equal(cli_remote_retry_after("Wed, 21 Oct 2026 07:28:00 GMT"),
-	    -1);
-	assert_int_equal(cli_remote_retry_after("-1"), -1);
-	assert_int_equal(cli_remote_retry_after("5x"), -1);
-	assert_int_equal(cli_remote_retry_after("99999999999999999999"), -1);
-	assert_int_equal(cli_remote_retry_after(""), -1);
-	assert_int_equal(cli_remote_retry_after(NULL), -1);
+	memset(node, 'n', sizeof node - 1);
+	node[sizeof node - 1] = '\0';
+	kr->status = 200;
+	kr->text = xstrdup("line 1\nline 2\n");
+	kr->text_len = strlen(kr->text);
+	kr->headers = xcalloc(6, sizeof *kr->headers);
+	kr->headers[kr->nheaders++] = xstrdup("Content-Type: text/plain");
+	kr->headers[kr->nheaders++] = xstrdup("x-ailab-log-source:   live");
+	kr->headers[kr->nheaders++] = xstrdup("X-Ailab-Log-Pod: train-0");
+	kr->headers[kr->nheaders++] = xstrdup("X-Ailab-Log-Attempt: 2");
+	kr->headers[kr->nheaders++] = xstrdup("X-Ailab-Log-Truncated: true");
+	kr->headers[kr->nheaders++] = xprintf("X-Ailab-Log-Node: %s", node);
+	assert_string_equal(kube_response_header(kr, "content-type"),
+	    "text/plain");
+	assert_null(kube_response_header(kr, "X-Ailab-Log"));
+	cli_remote_resp_from(kr, &resp);
+	assert_null(kr->text);
+	assert_int_equal(resp.status, 200);
+	assert_int_equal(resp.len, 14);
+	assert_string_equal(resp.body, "line 1\nline 2\n");
+	assert_string_equal(resp.source, "live");
+	assert_string_equal(resp.pod, "train-0");
+	assert_string_equal(resp.attempt, "2");
+	assert_string_equal(resp.truncated, "true");
+	assert_int_equal(strlen(resp.node), sizeof resp.node - 1);
+	cli_remote_resp_release(&resp);
+	kube_response_free(kr);
+
+	/* No body, no headers: nothing invented. */
+	kr = xcalloc(1, sizeof *kr);
+	kr->status = 404;
+	cli_remote_resp_from(kr, &resp);
+	assert_int_equal(resp.status, 404);
+	assert_null(resp.body);
+	assert_string_equal(resp.source, "");
+	kube_response_free(kr);
+}
+
+/* A request that got no answer: one line naming the server and why, the
+ * bound when the answer was too large, a credential's failure as it is. */
+static void
+test_transport_error(void **state)
+{
+	char too[] = "TooLarge", conn[] = "ConnectionFailed",
+	    unauth[] = "Unauthorized";
+	char big[] = "the response from 127.0.0.1 is larger than 10 bytes";
+	char tls[] = "GET https://127.0.0.1:4443/v1/jobs: SSL certificate "
+	    "problem: unable to get local issuer certificate (1 attempt)";
+	char plugin[] = "exec plugin 'get-token' exited with status 1";
+	struct kube_error e = { 0 };
+	char *m;
+
+	(void)state;
+	e.reason = conn;
+	e.message = tls;
+	m = cli_remote_transport_error("https://q.example:4443", &e, 10);
+	assert_string_equal(m, "cannot reach the queue server at "
+	    "https://q.example:4443: GET https://127.0.0.1:4443/v1/jobs: SSL "
+	    "certificate problem: unable to get local issuer certificate "
+	    "(1 attempt)");
+	free(m);
+	e.reason = too;
+	e.message = big;
+	m = cli_remote_transport_error("https://q.example", &e, 10);
+	assert_string_equal(m, "the answer of the queue server at "
+	    "https://q.example is larger than 10 bytes");
+	free(m);
+	e.code = 401;
+	e.reason = unauth;
+	e.message = plugin;
+	m = cli_remote_transport_error("https://q.example", &e, 10);
+	assert_string_equal(m, plugin);
+	free(m);
+	m = cli_remote_transport_error("https://q.example", NULL, 10);
+	assert_non_null(strstr(m, "https://q.example"));
+	free(m);
 }
 
 /* The API's error body gives the message and the diagnostics. */
@@ -147,7 +222,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exit_status),
-		cmocka_unit_test(test_retry_after),
+		cmocka_unit_test(test_resp_from),
+		cmocka_unit_test(test_transport_error),
 		cmocka_unit_test(test_error_body),
 		cmocka_unit_test(test_error_not_api),
 		cmocka_unit_test(test_page),

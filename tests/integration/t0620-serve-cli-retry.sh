@@ -1,0 +1,139 @@
+#!/bin/sh
+# The CLI's requests to a queue server go through kube's client, which
+# keeps the shared queue's rules: an exec credential the server refuses
+# (401) is fetched again once and the request repeated, never more; a
+# server that is busy (503 with a Retry-After: a queue another process
+# keeps locked) is asked again after the wait it names, a bounded number
+# of times, and only then is its error shown.  Counted on the server's
+# access log and the plugin's runs, not on the clock.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/t06-serve-lib.sh"
+skip_without_serve
+plan 15
+
+start_kubesim || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+start_serve a --no-schedule --no-lease --access-log "$TMP/access.log" ||
+    { echo "Bail out! serve did not start"; exit 1; }
+S=$SERVE_URL
+# lines PATTERN: how many access-log lines match; at_least PATTERN N.
+lines() { grep -Ec "$1" "$TMP/access.log"; }
+at_least() { [ "$(lines "$1")" -ge "$2" ]; }
+
+# An exec plugin whose first token is stale (the server refuses it).
+cat >"$TMP/stale.sh" <<EOF
+#!/bin/sh
+echo run >>"$TMP/stale.count"
+tok=alice-token
+[ "\$(wc -l <"$TMP/stale.count")" -eq 1 ] && tok=alice-stale
+printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}\n' "\$tok"
+EOF
+# One whose every token is refused.
+cat >"$TMP/never.sh" <<EOF
+#!/bin/sh
+echo run >>"$TMP/never.count"
+printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"alice-never"}}\n'
+EOF
+chmod +x "$TMP/stale.sh" "$TMP/never.sh"
+# kc FILE PLUGIN: a kubeconfig whose user 'exec-alice' runs PLUGIN.
+kc() {
+	cat >"$1" <<EOF
+apiVersion: v1
+kind: Config
+current-context: e
+clusters:
+- name: c
+  cluster: {server: '$KUBESIM_URL'}
+users:
+- name: exec-alice
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: $2
+      interactiveMode: Never
+contexts:
+- name: e
+  context: {cluster: c, user: exec-alice, namespace: alice}
+EOF
+	chmod 600 "$1"
+}
+kc "$TMP/stale.yaml" "$TMP/stale.sh"
+kc "$TMP/never.yaml" "$TMP/never.sh"
+
+n0=$(lines ' GET /v1/whoami 401 ')
+check "a stale exec credential: the request succeeds" \
+    aq --kubeconfig "$TMP/stale.yaml" --server "$S" whoami -o json
+like "as alice" "$TMP/out" '"username": "alice"'
+is "the plugin ran twice" "$(wc -l <"$TMP/stale.count" | tr -d ' ')" 2
+wait_for 5 at_least ' GET /v1/whoami 200 ' 1
+is "the server saw one 401, then the answer" \
+    "$(($(lines ' GET /v1/whoami 401 ') - n0)) $(lines ' GET /v1/whoami 200 ')" "1 1"
+
+n0=$(lines ' GET /v1/whoami 401 ')
+fails "a credential refused twice: exit 1" 1 \
+    aq --kubeconfig "$TMP/never.yaml" --server "$S" whoami
+like "it names the user and context" "$TMP/err" \
+    "^ailab-queue: the queue server at $S refused the credentials of user 'exec-alice' in context 'e' .*check them in your kubeconfig$"
+is "the plugin ran twice, not more" \
+    "$(wc -l <"$TMP/never.count" | tr -d ' ')" 2
+wait_for 5 at_least ' GET /v1/whoami 401 ' $((n0 + 2))
+is "two 401s: one refresh, no loop" \
+    "$(($(lines ' GET /v1/whoami 401 ') - n0))" 2
+if grep -q 'alice-never\|alice-stale' "$TMP/err" "$TMP/out" \
+    "$TMP/access.log" "$TMP/serve-a.err"; then r=1; else r=0; fi
+ok "no token in the messages or the server's log" $r
+
+# A busy server: the queue is locked by another process until told.
+cat >"$TMP/job.yaml" <<'EOF'
+name: busy
+image: busybox
+command: [sh, -c, "true"]
+EOF
+check "submit --hold" aq --server "$S" submit --hold "$TMP/job.yaml"
+python3 - "$AILAB_QUEUE_DB" "$TMP" <<'PY' &
+import os, sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=60)
+c.execute("BEGIN IMMEDIATE")
+open(os.path.join(sys.argv[2], "locked"), "w").close()
+while not os.path.exists(os.path.join(sys.argv[2], "unlock")):
+    time.sleep(0.1)
+c.execute("ROLLBACK")
+PY
+LOCKER=$!
+TEST_PIDS="$TEST_PIDS $LOCKER"
+wait_for 60 test -e "$TMP/locked"
+aq --server "$S" -v release 1 >"$TMP/rel.out" 2>"$TMP/rel.err" &
+REL=$!
+TEST_PIDS="$TEST_PIDS $REL"
+wait_for 60 grep -q ' POST /v1/jobs/release 503 ' "$TMP/access.log"
+touch "$TMP/unlock"
+wait "$LOCKER"
+wait "$REL"
+ok "release while the queue is locked: answered 503, asked again, done" $?
+like "-v says why it waited" "$TMP/rel.err" \
+    "the queue server is busy: waiting 1 s"
+is "the job is released" \
+    "$(aq --server "$S" show 1 -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')" \
+    queued
+
+# Locked for good: the client gives up after its retries (5), with the
+# server's error.
+rm -f "$TMP/locked" "$TMP/unlock"
+python3 - "$AILAB_QUEUE_DB" "$TMP" <<'PY' &
+import os, sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=60)
+c.execute("BEGIN IMMEDIATE")
+open(os.path.join(sys.argv[2], "locked"), "w").close()
+while not os.path.exists(os.path.join(sys.argv[2], "unlock")):
+    time.sleep(0.1)
+c.execute("ROLLBACK")
+PY
+LOCKER=$!
+TEST_PIDS="$TEST_PIDS $LOCKER"
+wait_for 60 test -e "$TMP/locked"
+fails "hold while the queue stays locked: exit 1" 1 aq --server "$S" hold 1
+touch "$TMP/unlock"
+wait "$LOCKER"
+wait_for 5 at_least ' POST /v1/jobs/hold 503 ' 6
+is "six tries, then the server's 503" "$(lines ' POST /v1/jobs/hold 503 ')" 6
+
+finish
