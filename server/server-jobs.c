@@ -602,6 +602,8 @@ server_list(struct server_req *r)
 	v.group = server_query(r, "group");
 	v.namespace = server_query(r, "namespace");
 	v.owner = server_query(r, "owner");
+	/* Groups are scoped by owner: the one named, else the caller's. */
+	v.group_owner = v.owner != NULL ? v.owner : r->user->name;
 	if (v.owner != NULL && !r->user->admin &&
 	    r->user->ta_namespaces == NULL &&
 	    strcmp(v.owner, r->user->name) != 0) {
@@ -913,13 +915,14 @@ server_action_one(struct server_req *r)
 static void
 server_action_batch(struct server_req *r)
 {
-	static const char *const members[] = { "ids", "group", NULL };
+	static const char *const members[] = { "ids", "group", "owner",
+		NULL };
 	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
 	json_error_t jerr;
 	json_t *body, *ids, *g, *v, *items, *item;
 	int64_t *gids = NULL;
 	size_t ng = 0, i, visible = 0, nbusy;
-	const char *group = NULL;
+	const char *group = NULL, *owner;
 	char *cause = NULL;
 	struct store_job *j;
 
@@ -940,10 +943,12 @@ server_action_batch(struct server_req *r)
 	g = json_object_get(body, "group");
 	if ((ids != NULL && !json_is_array(ids)) ||
 	    (g != NULL && !json_is_string(g)) ||
+	    (json_object_get(body, "owner") != NULL &&
+	    !json_is_string(json_object_get(body, "owner"))) ||
 	    json_array_size(ids) > API_MAX_IDS || (ids == NULL && g == NULL)) {
 		server_reply_error(r, 400, NULL, "the body is {\"ids\": [N, "
-		    "...], \"group\": \"NAME\"} with at least one of them "
-		    "and at most %d ids", API_MAX_IDS);
+		    "...], \"group\": \"NAME\", \"owner\": \"USER\"} with "
+		    "ids or group and at most %d ids", API_MAX_IDS);
 		json_decref(body);
 		return;
 	}
@@ -956,8 +961,13 @@ server_action_batch(struct server_req *r)
 		}
 	}
 	group = json_string_value(g);
+	/* Groups are scoped by owner: the caller's, or the one named (whose
+	 * jobs an admin, or a TA in the class namespaces, may act on). */
+	owner = json_string_value(json_object_get(body, "owner"));
+	if (owner == NULL)
+		owner = r->user->name;
 	if (group != NULL) {
-		if (store_group_ids(r->srv->store, group, &gids, &ng,
+		if (store_group_ids(r->srv->store, owner, group, &gids, &ng,
 		    &cause) != 0) {
 			log_warnx("%s", cause);
 			free(cause);
