@@ -7,6 +7,7 @@
  * or written anywhere.
  */
 #include "cli-remote.h"
+#include "cli-jobs.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -1040,6 +1041,7 @@ cli_remote_submit_file(struct cli_ctx *ctx, const char *path, bool dry_run,
 	char *buf, *q = NULL, **sets, *cause = NULL;
 	size_t len = 0;
 	int nsets = 0, i, ret;
+	bool bundle;
 	json_t *o;
 
 	*items = NULL;
@@ -1058,6 +1060,18 @@ cli_remote_submit_file(struct cli_ctx *ctx, const char *path, bool dry_run,
 		memcpy(buf, in, len + 1);
 	} else if ((buf = cli_remote_read_file(path, &len, ndiags)) == NULL)
 		return CLI_EXIT_USAGE;
+	if (cli_submit_body(path, API_MAX_BODY, &buf, &len, &bundle,
+	    ndiags) != 0) {
+		free(buf);
+		return CLI_EXIT_USAGE;
+	}
+	if (bundle)
+		cli_remote_query_add(ctx, &q, "bundle", "true");
+	if (cli_flag(ctx, "append"))
+		cli_remote_query_add(ctx, &q, "append", "true");
+	if (cli_string(ctx, "owner") != NULL)
+		cli_remote_query_add(ctx, &q, "owner", cli_string(ctx,
+		    "owner"));
 	cli_remote_query_add(ctx, &q, "filename", base);
 	cli_remote_query_add(ctx, &q, "namespace", cli_default_namespace(ctx));
 	if (group != NULL)

@@ -12,6 +12,7 @@ server_libserver_a_SOURCES = \
 	server/server-config.c \
 	server/server-conn.c \
 	server/server-events.c \
+	server/server-groups.c \
 	server/server-hash.c \
 	server/server-http.c \
 	server/server-jobs.c \
@@ -69,7 +70,9 @@ SERVER_INTEGRATION_TESTS = \
 	tests/integration/t0613-serve-access-log.sh \
 	tests/integration/t0614-serve-priority.sh \
 	tests/integration/t0615-serve-metrics.sh \
-	tests/integration/t0616-serve-hold-busy.sh
+	tests/integration/t0616-serve-hold-busy.sh \
+	tests/integration/t0617-serve-roster.sh \
+	tests/integration/t0618-serve-groups.sh
 TESTS += $(SERVER_INTEGRATION_TESTS)
 EXTRA_DIST += $(SERVER_INTEGRATION_TESTS) tests/integration/t06-serve-lib.sh
 

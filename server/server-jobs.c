@@ -102,6 +102,8 @@ struct server_submit {
 	size_t nchecks, next;
 	bool dry_run;
 	bool hold;
+	bool append;                 /* a roster may join a group with jobs */
+	char *group_owner;           /* whose groups the jobs join, or NULL */
 };
 
 /* Frees a submission's work. */
@@ -119,6 +121,7 @@ server_submit_free(void *arg)
 	free(w->is_job);
 	server_parsed_free(w->parsed);
 	free(w->filename);
+	free(w->group_owner);
 	free(w);
 }
 
@@ -420,6 +423,9 @@ server_submit_parsed(struct server_req *r, struct server_parsed *p)
 			w->is_job[w->nchecks++] = p->is_job[i];
 		}
 	}
+	if (server_groups_check(r, w->jobs, w->n, w->group_owner,
+	    w->append) != 0)
+		return;
 	/* A misspelt dependency is the submitter's error now, not a job
 	 * that fails a pass later. */
 	if (store_check_after(r->srv->store, w->jobs, w->n, &cause) != 0) {
@@ -435,14 +441,14 @@ static void
 server_submit(struct server_req *r)
 {
 	static const char *const known[] = { "filename", "namespace", "group",
-		"set", "hold", "dry_run", NULL };
+		"set", "hold", "dry_run", "bundle", "append", "owner", NULL };
 	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
 	struct server_parse_args args = { 0 };
 	struct server_submit *w;
 	struct evkeyval *kv;
-	const char *fn, *ns, *group, *ct, **sets;
+	const char *fn, *ns, *group, *ct, **sets, *owner;
 	size_t len, nsets = 0;
-	bool hold;
+	bool hold, bundle;
 
 	if (server_query_check(r, known) != 0)
 		return;
@@ -479,13 +485,23 @@ server_submit(struct server_req *r)
 		    "bytes of printable text");
 		return;
 	}
-	if (server_query_bool(r, "hold", &hold) != 0)
+	owner = server_query(r, "owner");
+	if (owner != NULL && (*owner == '\0' || strlen(owner) > 253 ||
+	    server_has_control(owner))) {
+		server_reply_error(r, 400, NULL, "'owner' must be 1 to 253 "
+		    "bytes of printable text");
+		return;
+	}
+	if (server_query_bool(r, "hold", &hold) != 0 ||
+	    server_query_bool(r, "bundle", &bundle) != 0)
 		return;
 	w = xcalloc(1, sizeof *w);
 	r->work = w;
 	r->work_free = server_submit_free;
-	if (server_query_bool(r, "dry_run", &w->dry_run) != 0)
+	if (server_query_bool(r, "dry_run", &w->dry_run) != 0 ||
+	    server_query_bool(r, "append", &w->append) != 0)
 		return;
+	w->group_owner = owner != NULL ? xstrdup(owner) : NULL;
 	sets = xcalloc(API_MAX_SETS + 1, sizeof *sets);
 	TAILQ_FOREACH(kv, &r->query, next) {
 		if (strcmp(kv->key, "set") != 0)
@@ -517,6 +533,7 @@ server_submit(struct server_req *r)
 	args.group = group;
 	args.sets = sets;
 	args.nsets = nsets;
+	args.bundle = bundle;
 	args.body = in;
 	/* Parsing and expanding happen in a worker process: the event
 	 * loop goes on serving meanwhile. */
