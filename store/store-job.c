@@ -1040,7 +1040,7 @@ store_rows_bind(sqlite3_stmt *stmt, const struct store_filter *f,
 
 	bind_text(stmt, 2, f->name);
 	bind_text(stmt, 3, f->group);
-	bind_text(stmt, 7, f->group_owner);
+	bind_text(stmt, 6, f->group_owner);
 	sqlite3_bind_int64(stmt, 4, f->after_id);
 	sqlite3_bind_int64(stmt, 5, f->limit == 0 ? -1 : (int64_t)f->limit);
 	sqlite3_bind_int(stmt, 7, what);

@@ -45,7 +45,7 @@ like "  named where the client looked" "$TMP/err" "^none.yaml: roster 'class/non
 # The server alone, sent the spec without its rows, reads no file.
 is "the spec without its rows: 422" \
     "$(api alice POST '/v1/jobs?filename=hw1.yaml' -H 'Content-Type: application/yaml' --data-binary @hw1.yaml)" 422
-like "  at the roster's place" "$TMP/body" "hw1.yaml:5:20: 'for_each.roster' names a file ('class/hw1.csv'), and files are not read here"
+like "  at the roster's place" "$TMP/body" "hw1.yaml:5:20: 'for_each.roster' names a file .'class/hw1.csv'., and files are not read here"
 is "a malformed bundle: 422" \
     "$(api alice POST '/v1/jobs?filename=hw1.yaml&bundle=true' -H 'Content-Type: application/json' -d '{"spec": 1}')" 422
 is "nothing more was queued" "$(q --context admin ls --all -q | tr '\n' ' ')" "1 2 "
