@@ -1013,14 +1013,25 @@ cli_remote_diags(const char *path, const char *base, const struct api_error *e,
     size_t *ndiags)
 {
 	size_t i, bl = strlen(base);
-	const char *d;
+	const char *d, *at;
 
 	for (i = 0; i < e->ndiagnostics; i++) {
 		d = e->diagnostics[i];
-		if (strncmp(d, base, bl) == 0 && d[bl] == ':')
-			fprintf(stderr, "%s%s\n", path, d + bl);
-		else
-			fprintf(stderr, "%s\n", d);
+		if (strncmp(d, base, bl) == 0 && d[bl] == ':') {
+			fprintf(stderr, "%s", path);
+			d += bl;
+		}
+		/* A roster's cell points back at the spec: "at BASE:L:C". */
+		while ((at = strstr(d, " at ")) != NULL) {
+			at += 4;
+			fwrite(d, 1, (size_t)(at - d), stderr);
+			if (strncmp(at, base, bl) == 0 && at[bl] == ':') {
+				fputs(path, stderr);
+				at += bl;
+			}
+			d = at;
+		}
+		fprintf(stderr, "%s\n", d);
 	}
 	*ndiags += e->ndiagnostics;
 }
