@@ -1081,7 +1081,7 @@ cli_remote_submit_file(struct cli_ctx *ctx, const char *path, bool dry_run,
 	if (cli_flag(ctx, "append"))
 		cli_remote_query_add(ctx, &q, "append", "true");
 	if (cli_string(ctx, "owner") != NULL)
-		cli_remote_query_add(ctx, &q, "owner", cli_string(ctx,
+		cli_remote_query_add(ctx, &q, "group_owner", cli_string(ctx,
 		    "owner"));
 	cli_remote_query_add(ctx, &q, "filename", base);
 	cli_remote_query_add(ctx, &q, "namespace", cli_default_namespace(ctx));

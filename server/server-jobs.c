@@ -441,7 +441,8 @@ static void
 server_submit(struct server_req *r)
 {
 	static const char *const known[] = { "filename", "namespace", "group",
-		"set", "hold", "dry_run", "bundle", "append", "owner", NULL };
+		"set", "hold", "dry_run", "bundle", "append", "group_owner",
+		NULL };
 	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
 	struct server_parse_args args = { 0 };
 	struct server_submit *w;
@@ -485,11 +486,11 @@ server_submit(struct server_req *r)
 		    "bytes of printable text");
 		return;
 	}
-	owner = server_query(r, "owner");
+	owner = server_query(r, "group_owner");
 	if (owner != NULL && (*owner == '\0' || strlen(owner) > 253 ||
 	    server_has_control(owner))) {
-		server_reply_error(r, 400, NULL, "'owner' must be 1 to 253 "
-		    "bytes of printable text");
+		server_reply_error(r, 400, NULL, "'group_owner' must be 1 to "
+		    "253 bytes of printable text");
 		return;
 	}
 	if (server_query_bool(r, "hold", &hold) != 0 ||
@@ -932,7 +933,7 @@ server_action_one(struct server_req *r)
 static void
 server_action_batch(struct server_req *r)
 {
-	static const char *const members[] = { "ids", "group", "owner",
+	static const char *const members[] = { "ids", "group", "group_owner",
 		NULL };
 	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
 	json_error_t jerr;
@@ -960,12 +961,12 @@ server_action_batch(struct server_req *r)
 	g = json_object_get(body, "group");
 	if ((ids != NULL && !json_is_array(ids)) ||
 	    (g != NULL && !json_is_string(g)) ||
-	    (json_object_get(body, "owner") != NULL &&
-	    !json_is_string(json_object_get(body, "owner"))) ||
+	    (json_object_get(body, "group_owner") != NULL &&
+	    !json_is_string(json_object_get(body, "group_owner"))) ||
 	    json_array_size(ids) > API_MAX_IDS || (ids == NULL && g == NULL)) {
 		server_reply_error(r, 400, NULL, "the body is {\"ids\": [N, "
-		    "...], \"group\": \"NAME\", \"owner\": \"USER\"} with "
-		    "ids or group and at most %d ids", API_MAX_IDS);
+		    "...], \"group\": \"NAME\", \"group_owner\": \"USER\"} "
+		    "with ids or group and at most %d ids", API_MAX_IDS);
 		json_decref(body);
 		return;
 	}
@@ -978,9 +979,9 @@ server_action_batch(struct server_req *r)
 		}
 	}
 	group = json_string_value(g);
-	/* Groups are scoped by owner: the caller's, or the one named (whose
+	/* Groups are scoped by owner: the caller's, or group_owner's (whose
 	 * jobs an admin, or a TA in the class namespaces, may act on). */
-	owner = json_string_value(json_object_get(body, "owner"));
+	owner = json_string_value(json_object_get(body, "group_owner"));
 	if (owner == NULL)
 		owner = r->user->name;
 	if (group != NULL) {

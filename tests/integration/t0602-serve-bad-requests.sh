@@ -57,7 +57,7 @@ is "a form body is not a spec: 415" \
     "$(api alice POST /v1/jobs --data-binary @"$TMP/good.yaml")" 415
 is "malformed JSON: 400" "$(api alice POST /v1/jobs/cancel -d '{"ids":[1')" 400
 is "an unknown JSON field: 400" \
-    "$(api alice POST /v1/jobs/cancel -d '{"ids":[1],"colour":"red"}')" 400
+    "$(api alice POST /v1/jobs/cancel -d '{"ids":[1],"owner":"bob"}')" 400
 is "the error shape is stable" \
     "$(jq_body 'sorted(b["error"].keys())')" "['code', 'message', 'reason']"
 python3 -c 'print("x" * 40000)' >"$TMP/hdr"

@@ -70,7 +70,7 @@ like "  not found" "$TMP/err" "group 'hw9' of user 'alice' not found: nothing qu
 # carol, another co-TA, cancels alice's class jobs by group and owner;
 # bob's own group 'hw1' has none.
 fails "bob: cancel --group hw1 (his own: none)" 1 q --context bob cancel --group hw1
-is "carol cancels alice's group" "$(api carol POST /v1/jobs/cancel -d '{"group": "hw1", "owner": "alice"}'; echo; jq_body '[i["id"] for i in b["items"]]')" "200
+is "carol cancels alice's group" "$(api carol POST /v1/jobs/cancel -d '{"group": "hw1", "group_owner": "alice"}'; echo; jq_body '[i["id"] for i in b["items"]]')" "200
 [1, 2, 3, 4]"
 is "  bob's job, outside her class namespaces, stays queued" "$(sjob bob 5 'j["state"]')" queued
 finish
