@@ -1,6 +1,7 @@
 /* Helpers for the commands that act on lists of job ids. */
 #include <errno.h>
 #include <ftw.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,5 +306,82 @@ out:
 	free(jobs);
 	free(ids);
 	cli_spec_free(sets, argc);
+	return ret;
+}
+
+/* Adds one roster, read relative to the spec, to a bundle's rosters;
+ * 0, or -1 after printing why. */
+static int
+cli_submit_roster(const char *path, const char *ref, size_t max,
+    json_t *rosters)
+{
+	char *text = NULL, *cause = NULL;
+	size_t len = 0;
+	json_t *v;
+
+	if (spec_roster_read(path, ref, max, &text, &len, &cause) != 0) {
+		fprintf(stderr, "%s: %s\n", path, cause);
+		free(cause);
+		return -1;
+	}
+	if ((v = json_stringn(text, len)) == NULL) {
+		fprintf(stderr, "%s: roster '%s' is not UTF-8 text\n", path,
+		    ref);
+		free(text);
+		return -1;
+	}
+	free(text);
+	json_object_set_new(rosters, ref, v);
+	return 0;
+}
+
+/* See cli-jobs.h. */
+int
+cli_submit_body(const char *path, size_t max, char **buf, size_t *len,
+    bool *bundle, size_t *ndiags)
+{
+	json_t *doc = NULL, *rosters, *spec;
+	char **refs = NULL, *out = NULL;
+	size_t n = 0, i;
+	int ret = -1;
+
+	*bundle = false;
+	spec_roster_refs(path, *buf, *len, &refs, &n);
+	if (n == 0)
+		return 0;
+	if (n > SPEC_MAX_ROSTERS) {
+		fprintf(stderr, "%s: more than %d rosters in one file\n", path,
+		    SPEC_MAX_ROSTERS);
+		goto out;
+	}
+	if ((spec = json_stringn(*buf, *len)) == NULL) {
+		fprintf(stderr, "%s: the spec is not UTF-8 text\n", path);
+		goto out;
+	}
+	rosters = json_object();
+	doc = json_pack("{s:o,s:o}", "spec", spec, "rosters", rosters);
+	for (i = 0; i < n; i++)
+		if (cli_submit_roster(path, refs[i], max, rosters) != 0)
+			goto out;
+	out = json_dumps(doc, JSON_COMPACT);
+	if (strlen(out) > max) {
+		fprintf(stderr, "%s: the spec and its rosters are larger than "
+		    "%zu bytes, what a server takes\n", path, max);
+		goto out;
+	}
+	free(*buf);
+	*len = strlen(out);
+	*buf = out;
+	out = NULL;
+	*bundle = true;
+	ret = 0;
+out:
+	if (ret != 0)
+		(*ndiags)++;
+	for (i = 0; i < n; i++)
+		free(refs[i]);
+	free(refs);
+	free(out);
+	json_decref(doc);
 	return ret;
 }

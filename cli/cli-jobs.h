@@ -93,6 +93,16 @@ void cli_remove_tree(const char *);
  */
 int cli_submit_files(struct cli_ctx *, int, char **, int64_t **, size_t *);
 
+/*
+ * The body of a submission to a server, which reads no file of a user:
+ * the spec text *buf (len bytes, read from path) as it is, or, when it
+ * names rosters, a bundle {"spec", "rosters"} with each roster read here,
+ * relative to path as a local queue reads it (*buf and *len replaced,
+ * *bundle set).  0, or -1 after printing why (counted in *ndiags).
+ */
+int cli_submit_body(const char *path, size_t max, char **buf, size_t *len,
+    bool *bundle, size_t *ndiags);
+
 /* Follows jobs until all end, with progress on a terminal; returns 0 if
  * all succeeded, 1 if not, 3 on timeout (timeout_s 0: none). */
 int cli_wait_jobs(struct cli_ctx *, const int64_t *, size_t, int64_t);

@@ -104,7 +104,11 @@ cli_queue_local_group_ids(struct cli_ctx *ctx, const char *group,
 	*n = 0;
 	if ((s = cli_store(ctx)) == NULL)
 		return CLI_EXIT_FAIL;
-	if (store_group_ids(s, group, ids, n, &cause) != 0)
+	/* Groups are scoped by owner: --owner's (the selection has it),
+	 * else the local user's. */
+	if (store_group_ids(s, cli_string(ctx, "owner") != NULL ?
+	    cli_string(ctx, "owner") : cli_owner(), group, ids, n,
+	    &cause) != 0)
 		return cli_queue_fail(ctx, cause);
 	if (*n == 0) {
 		free(*ids);

@@ -5,6 +5,7 @@
  * cli-remote-http.c, on kube's client.
  */
 #include "cli-remote.h"
+#include "cli-jobs.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -519,14 +520,25 @@ cli_remote_diags(const char *path, const char *base, const struct api_error *e,
     size_t *ndiags)
 {
 	size_t i, bl = strlen(base);
-	const char *d;
+	const char *d, *at;
 
 	for (i = 0; i < e->ndiagnostics; i++) {
 		d = e->diagnostics[i];
-		if (strncmp(d, base, bl) == 0 && d[bl] == ':')
-			fprintf(stderr, "%s%s\n", path, d + bl);
-		else
-			fprintf(stderr, "%s\n", d);
+		if (strncmp(d, base, bl) == 0 && d[bl] == ':') {
+			fprintf(stderr, "%s", path);
+			d += bl;
+		}
+		/* A roster's cell points back at the spec: "at BASE:L:C". */
+		while ((at = strstr(d, " at ")) != NULL) {
+			at += 4;
+			fwrite(d, 1, (size_t)(at - d), stderr);
+			if (strncmp(at, base, bl) == 0 && at[bl] == ':') {
+				fputs(path, stderr);
+				at += bl;
+			}
+			d = at;
+		}
+		fprintf(stderr, "%s\n", d);
 	}
 	*ndiags += e->ndiagnostics;
 }
@@ -547,6 +559,7 @@ cli_remote_submit_file(struct cli_ctx *ctx, const char *path, bool dry_run,
 	char *buf, *q = NULL, **sets, *cause = NULL;
 	size_t len = 0;
 	int nsets = 0, i, ret;
+	bool bundle;
 	json_t *o;
 
 	*items = NULL;
@@ -565,6 +578,18 @@ cli_remote_submit_file(struct cli_ctx *ctx, const char *path, bool dry_run,
 		memcpy(buf, in, len + 1);
 	} else if ((buf = cli_remote_read_file(path, &len, ndiags)) == NULL)
 		return CLI_EXIT_USAGE;
+	if (cli_submit_body(path, API_MAX_BODY, &buf, &len, &bundle,
+	    ndiags) != 0) {
+		free(buf);
+		return CLI_EXIT_USAGE;
+	}
+	if (bundle)
+		cli_remote_query_add(ctx, &q, "bundle", "true");
+	if (cli_flag(ctx, "append"))
+		cli_remote_query_add(ctx, &q, "append", "true");
+	if (cli_string(ctx, "owner") != NULL)
+		cli_remote_query_add(ctx, &q, "group_owner", cli_string(ctx,
+		    "owner"));
 	cli_remote_query_add(ctx, &q, "filename", base);
 	cli_remote_query_add(ctx, &q, "namespace", cli_default_namespace(ctx));
 	if (group != NULL)

@@ -186,6 +186,9 @@ cli_select_store_filter(const struct cli_select *s, unsigned int states,
 	if (s->name != NULL && cli_select_glob_portable(s->name))
 		f->name = s->name;
 	f->group = s->group;
+	/* Groups are scoped by owner: --owner's, else the local user's
+	 * (a server scopes its own by the caller). */
+	f->group_owner = s->owner != NULL ? s->owner : cli_owner();
 	f->namespace = s->namespace;
 	f->owner = s->owner;
 }

@@ -15,7 +15,7 @@ static const struct cli_opt cmd_submit_opts[] = {
 	{ "set", 0, CLI_OPT_LIST, "KEY=VALUE",
 	  "override a field of every spec (dotted keys, YAML values)" },
 	{ "owner", 0, CLI_OPT_STRING, "NAME",
-	  "record NAME as the jobs' owner instead of the local user" },
+	  "local queue: the jobs' owner; server: whose groups they join" },
 	{ "wait", 'w', CLI_OPT_FLAG, NULL,
 	  "follow the jobs until they end; exit 0 only if all succeeded" },
 	{ "append", 0, CLI_OPT_FLAG, NULL,
@@ -284,9 +284,11 @@ const struct cli_cmd cli_cmd_submit = {
 	    "The jobs' owner (whose fair share and per-user limits they\n"
 	    "count against) is the local user; --owner NAME records another\n"
 	    "name on a local queue (for an admin submitting on someone's\n"
-	    "behalf, or a test). The shared server ignores --owner unless\n"
-	    "the caller is an admin there: its owner is the authenticated\n"
-	    "user.\n",
+	    "behalf, or a test). On a shared server the owner is the\n"
+	    "authenticated user, and --owner names whose group the jobs\n"
+	    "join (groups are scoped by owner): a TA adds to the class\n"
+	    "group a co-TA made (--owner THAT_TA --append). A roster's file\n"
+	    "is read here and its rows sent with the spec.\n",
 	.opts = cmd_submit_opts,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
 	.min_args = 1,

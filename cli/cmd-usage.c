@@ -66,18 +66,18 @@ cmd_usage_csv(json_t *doc, size_t b)
 }
 
 /*
- * The fair-share table: decayed GPU-hours, each owner's share of the
- * decayed usage listed, and the order the scheduler gives their waiting
- * jobs (sched-policy.c: among owners not starving, less usage goes
- * first), which is the order of the list read backwards.
+ * The fair-share table: decayed GPU-hours, each owner's share of all the
+ * decayed usage and the order the scheduler gives their waiting jobs
+ * (sched-policy.c: among owners not starving, less usage goes first).
+ * Both come in the document, computed over every owner, so that a user
+ * who may see only themselves sees their real standing ("3 of 7").
  */
 static void
-cmd_usage_fair(json_t *fair)
+cmd_usage_fair(json_t *fair, json_int_t owners)
 {
 	struct cli_table *t;
 	const char *cells[4];
 	char h[64], share[32], rank[32];
-	double sum = 0;
 	size_t i, n = json_array_size(fair);
 	json_t *o;
 
@@ -85,16 +85,15 @@ cmd_usage_fair(json_t *fair)
 		printf("No fair-share usage recorded.\n");
 		return;
 	}
-	json_array_foreach(fair, i, o)
-		sum += json_number_value(json_object_get(o, "gpu_hours"));
 	t = cli_table_new((const char *const[]){ "OWNER", "DECAYED GPU-H",
 	    "SHARE", "ORDER" }, 4);
 	json_array_foreach(fair, i, o) {
 		cmd_usage_hours(h, sizeof h, o);
-		snprintf(share, sizeof share, "%.1f%%", sum > 0 ? 100 *
-		    json_number_value(json_object_get(o, "gpu_hours")) / sum :
-		    0.0);
-		snprintf(rank, sizeof rank, "%zu of %zu", n - i, n);
+		snprintf(share, sizeof share, "%.1f%%", 100 *
+		    json_number_value(json_object_get(o, "share")));
+		snprintf(rank, sizeof rank, "%lld of %lld", (long long)
+		    json_integer_value(json_object_get(o, "order")),
+		    (long long)owners);
 		cells[0] = json_string_value(json_object_get(o, "user"));
 		cells[1] = h;
 		cells[2] = share;
@@ -104,7 +103,9 @@ cmd_usage_fair(json_t *fair)
 	cli_table_print(t, stdout);
 	cli_table_free(t);
 	printf("ORDER: where the scheduler puts the owner's waiting jobs "
-	    "(1 first: least\ndecayed usage), unless a job is starving.\n");
+	    "(1 first: least\ndecayed usage), unless a job is starving.  "
+	    "SHARE and ORDER count all %lld\nowners with usage.\n",
+	    (long long)owners);
 }
 
 /* The human form: the --by table with its total, then fair share. */
@@ -143,7 +144,8 @@ cmd_usage_print(json_t *doc, size_t b)
 	cli_table_print(t, stdout);
 	printf("\n");
 	cli_table_free(t);
-	cmd_usage_fair(json_object_get(doc, "fair_share"));
+	cmd_usage_fair(json_object_get(doc, "fair_share"), json_integer_value(
+	    json_object_get(doc, "fair_share_owners")));
 }
 
 /* The document from a queue server: GET /v1/usage. */

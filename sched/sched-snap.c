@@ -182,9 +182,11 @@ sched_dep_memo(struct sched_loop *loop, const struct store_job *j,
 			n = 1;
 		}
 	} else {
-		if (group)
+		if (group) {
+			/* Within the job's owner's own groups. */
 			f.group = ref;
-		else
+			f.group_owner = j->owner;
+		} else
 			f.name = ref;
 		if (store_list(loop->store, &f, &found, &n, NULL) != 0)
 			n = 0;

@@ -11,6 +11,7 @@ server_libserver_a_SOURCES = \
 	server/server-config.c \
 	server/server-conn.c \
 	server/server-events.c \
+	server/server-groups.c \
 	server/server-hash.c \
 	server/server-http.c \
 	server/server-jobs.c \
@@ -66,6 +67,8 @@ SERVER_INTEGRATION_TESTS = \
 	tests/integration/t0614-serve-priority.sh \
 	tests/integration/t0615-serve-metrics.sh \
 	tests/integration/t0616-serve-hold-busy.sh \
+	tests/integration/t0617-serve-roster.sh \
+	tests/integration/t0618-serve-groups.sh \
 	tests/integration/t0621-serve-slow-cluster.sh \
 	tests/integration/t0622-serve-cluster-down-cache.sh
 TESTS += $(SERVER_INTEGRATION_TESTS)

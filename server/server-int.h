@@ -315,6 +315,7 @@ struct server_parse_args {
 	const char *group;           /* or NULL */
 	const char *const *sets;
 	size_t nsets;
+	bool bundle;                 /* body: {"spec", "rosters"} (JSON) */
 	struct evbuffer *body;       /* emptied */
 };
 /* Gets the result (the callback's to free) once a worker is done. */
@@ -332,6 +333,14 @@ void server_parse_tick(struct server *);
 void server_parse_counts(const struct server *, int *queued, int *running);
 /* Are specs waiting for or in the workers? */
 bool server_parse_busy(const struct server *);
+
+/* server-groups.c */
+/* The groups a submission's jobs join: owner's (a co-TA's class group,
+ * which an admin, or a TA whose class namespaces hold all its jobs, may
+ * join; NULL: the caller's own), and a roster's group refused when it has
+ * jobs already, unless append.  0, or -1 after a reply (403, 404, 422). */
+int server_groups_check(struct server_req *, struct store_job_new *, size_t,
+    const char *owner, bool append);
 
 /* server-auth.c */
 /* Authenticates, then calls req->handler (or replies 401/502). */

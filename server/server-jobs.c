@@ -86,6 +86,8 @@ struct server_submit {
 	size_t nchecks, next;
 	bool dry_run;
 	bool hold;
+	bool append;                 /* a roster may join a group with jobs */
+	char *group_owner;           /* whose groups the jobs join, or NULL */
 };
 
 /* Frees a submission's work. */
@@ -103,6 +105,7 @@ server_submit_free(void *arg)
 	free(w->is_job);
 	server_parsed_free(w->parsed);
 	free(w->filename);
+	free(w->group_owner);
 	free(w);
 }
 
@@ -404,6 +407,9 @@ server_submit_parsed(struct server_req *r, struct server_parsed *p)
 			w->is_job[w->nchecks++] = p->is_job[i];
 		}
 	}
+	if (server_groups_check(r, w->jobs, w->n, w->group_owner,
+	    w->append) != 0)
+		return;
 	/* A misspelt dependency is the submitter's error now, not a job
 	 * that fails a pass later. */
 	if (store_check_after(r->srv->store, w->jobs, w->n, &cause) != 0) {
@@ -419,14 +425,15 @@ static void
 server_submit(struct server_req *r)
 {
 	static const char *const known[] = { "filename", "namespace", "group",
-		"set", "hold", "dry_run", NULL };
+		"set", "hold", "dry_run", "bundle", "append", "group_owner",
+		NULL };
 	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
 	struct server_parse_args args = { 0 };
 	struct server_submit *w;
 	struct evkeyval *kv;
-	const char *fn, *ns, *group, *ct, **sets;
+	const char *fn, *ns, *group, *ct, **sets, *owner;
 	size_t len, nsets = 0;
-	bool hold;
+	bool hold, bundle;
 
 	if (server_query_check(r, known) != 0)
 		return;
@@ -463,13 +470,23 @@ server_submit(struct server_req *r)
 		    "bytes of printable text");
 		return;
 	}
-	if (server_query_bool(r, "hold", &hold) != 0)
+	owner = server_query(r, "group_owner");
+	if (owner != NULL && (*owner == '\0' || strlen(owner) > 253 ||
+	    server_has_control(owner))) {
+		server_reply_error(r, 400, NULL, "'group_owner' must be 1 to "
+		    "253 bytes of printable text");
+		return;
+	}
+	if (server_query_bool(r, "hold", &hold) != 0 ||
+	    server_query_bool(r, "bundle", &bundle) != 0)
 		return;
 	w = xcalloc(1, sizeof *w);
 	r->work = w;
 	r->work_free = server_submit_free;
-	if (server_query_bool(r, "dry_run", &w->dry_run) != 0)
+	if (server_query_bool(r, "dry_run", &w->dry_run) != 0 ||
+	    server_query_bool(r, "append", &w->append) != 0)
 		return;
+	w->group_owner = owner != NULL ? xstrdup(owner) : NULL;
 	sets = xcalloc(API_MAX_SETS + 1, sizeof *sets);
 	TAILQ_FOREACH(kv, &r->query, next) {
 		if (strcmp(kv->key, "set") != 0)
@@ -501,6 +518,7 @@ server_submit(struct server_req *r)
 	args.group = group;
 	args.sets = sets;
 	args.nsets = nsets;
+	args.bundle = bundle;
 	args.body = in;
 	/* Parsing and expanding happen in a worker process: the event
 	 * loop goes on serving meanwhile. */
@@ -586,6 +604,8 @@ server_list(struct server_req *r)
 	v.group = server_query(r, "group");
 	v.namespace = server_query(r, "namespace");
 	v.owner = server_query(r, "owner");
+	/* Groups are scoped by owner: the one named, else the caller's. */
+	v.group_owner = v.owner != NULL ? v.owner : r->user->name;
 	if (v.owner != NULL && !r->user->admin &&
 	    r->user->ta_namespaces == NULL &&
 	    strcmp(v.owner, r->user->name) != 0) {
@@ -897,13 +917,14 @@ server_action_one(struct server_req *r)
 static void
 server_action_batch(struct server_req *r)
 {
-	static const char *const members[] = { "ids", "group", NULL };
+	static const char *const members[] = { "ids", "group", "group_owner",
+		NULL };
 	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
 	json_error_t jerr;
 	json_t *body, *ids, *g, *v, *items, *item;
 	int64_t *gids = NULL;
 	size_t ng = 0, i, visible = 0, nbusy;
-	const char *group = NULL;
+	const char *group = NULL, *owner;
 	char *cause = NULL;
 	struct store_job *j;
 
@@ -924,10 +945,12 @@ server_action_batch(struct server_req *r)
 	g = json_object_get(body, "group");
 	if ((ids != NULL && !json_is_array(ids)) ||
 	    (g != NULL && !json_is_string(g)) ||
+	    (json_object_get(body, "group_owner") != NULL &&
+	    !json_is_string(json_object_get(body, "group_owner"))) ||
 	    json_array_size(ids) > API_MAX_IDS || (ids == NULL && g == NULL)) {
 		server_reply_error(r, 400, NULL, "the body is {\"ids\": [N, "
-		    "...], \"group\": \"NAME\"} with at least one of them "
-		    "and at most %d ids", API_MAX_IDS);
+		    "...], \"group\": \"NAME\", \"group_owner\": \"USER\"} "
+		    "with ids or group and at most %d ids", API_MAX_IDS);
 		json_decref(body);
 		return;
 	}
@@ -940,8 +963,13 @@ server_action_batch(struct server_req *r)
 		}
 	}
 	group = json_string_value(g);
+	/* Groups are scoped by owner: the caller's, or group_owner's (whose
+	 * jobs an admin, or a TA in the class namespaces, may act on). */
+	owner = json_string_value(json_object_get(body, "group_owner"));
+	if (owner == NULL)
+		owner = r->user->name;
 	if (group != NULL) {
-		if (store_group_ids(r->srv->store, group, &gids, &ng,
+		if (store_group_ids(r->srv->store, owner, group, &gids, &ng,
 		    &cause) != 0) {
 			log_warnx("%s", cause);
 			free(cause);

@@ -41,7 +41,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <yaml.h>
 
 #include "api.h"
 #include "spec.h"
@@ -248,85 +247,56 @@ server_worker_read(int fd, void *buf, size_t len)
 }
 
 /*
- * Finds `for_each: {roster: FILE}` in YAML text: the server never reads
- * its own files for a user, so such a spec is refused where the key is.
- * 0 when there is none (or the text does not parse: the spec's own
- * parser reports that).
+ * Opens a submission bundle, {"spec": TEXT, "rosters": {NAME: TEXT}}:
+ * the spec and the rosters its client read for it (docs/api.md), each
+ * within the body's bound.  0, or -1 with *cause (allocated).  The
+ * strings point into *doc, the caller's to json_decref.
  */
 static int
-server_find_roster(const char *buf, size_t len, int *line, int *col)
+server_worker_bundle(const char *body, size_t blen, json_t **doc,
+    const char **spec, size_t *slen, struct spec_roster_data **rosters,
+    size_t *nrosters, char **cause)
 {
-	struct frame { bool map; bool want_key; bool for_each; char *key; };
-	struct frame st[SPEC_MAX_DEPTH + 2];
-	yaml_parser_t p;
-	yaml_event_t ev;
-	int depth = 0, found = 0, i;
-	bool done = false, child_fe;
+	json_error_t jerr;
+	json_t *r, *v;
+	const char *k;
+	size_t i = 0;
 
-	memset(st, 0, sizeof st);
-	yaml_parser_initialize(&p);
-	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-	while (!done && !found) {
-		if (!yaml_parser_parse(&p, &ev))
-			break;
-		switch (ev.type) {
-		case YAML_STREAM_END_EVENT:
-			done = true;
-			break;
-		case YAML_MAPPING_START_EVENT:
-		case YAML_SEQUENCE_START_EVENT:
-			child_fe = false;
-			if (depth > 0 && st[depth - 1].map) {
-				child_fe = st[depth - 1].key != NULL &&
-				    strcmp(st[depth - 1].key, "for_each") == 0;
-				st[depth - 1].want_key = true;
-			}
-			if (depth >= SPEC_MAX_DEPTH) {
-				done = true;
-				break;
-			}
-			st[depth].map = ev.type == YAML_MAPPING_START_EVENT;
-			st[depth].want_key = true;
-			st[depth].for_each = child_fe;
-			st[depth].key = NULL;
-			depth++;
-			break;
-		case YAML_MAPPING_END_EVENT:
-		case YAML_SEQUENCE_END_EVENT:
-			if (depth > 0) {
-				depth--;
-				free(st[depth].key);
-				st[depth].key = NULL;
-			}
-			break;
-		case YAML_SCALAR_EVENT:
-		case YAML_ALIAS_EVENT:
-			if (depth == 0 || !st[depth - 1].map)
-				break;
-			if (st[depth - 1].want_key) {
-				free(st[depth - 1].key);
-				st[depth - 1].key = ev.type == YAML_SCALAR_EVENT ?
-				    xstrdup((char *)ev.data.scalar.value) : NULL;
-				if (st[depth - 1].for_each &&
-				    st[depth - 1].key != NULL &&
-				    strcmp(st[depth - 1].key, "roster") == 0) {
-					found = 1;
-					*line = (int)ev.start_mark.line + 1;
-					*col = (int)ev.start_mark.column + 1;
-				}
-				st[depth - 1].want_key = false;
-			} else
-				st[depth - 1].want_key = true;
-			break;
-		default:
-			break;
-		}
-		yaml_event_delete(&ev);
+	*rosters = NULL;
+	*nrosters = 0;
+	if ((*doc = json_loadb(body, blen, JSON_REJECT_DUPLICATES,
+	    &jerr)) == NULL) {
+		*cause = xprintf("the submission bundle is not JSON: line %d "
+		    "column %d: %s", jerr.line, jerr.column, jerr.text);
+		return -1;
 	}
-	for (i = 0; i < depth; i++)
-		free(st[i].key);
-	yaml_parser_delete(&p);
-	return found;
+	r = json_object_get(*doc, "rosters");
+	if (api_check_members(*doc, (const char *const[]){ "spec", "rosters",
+	    NULL }, cause) != 0)
+		return -1;
+	if (!json_is_string(json_object_get(*doc, "spec")) ||
+	    (r != NULL && !json_is_object(r)) ||
+	    json_object_size(r) > SPEC_MAX_ROSTERS) {
+		*cause = xprintf("the submission bundle is {\"spec\": TEXT, "
+		    "\"rosters\": {NAME: TEXT}} with at most %d rosters",
+		    SPEC_MAX_ROSTERS);
+		return -1;
+	}
+	*spec = json_string_value(json_object_get(*doc, "spec"));
+	*slen = json_string_length(json_object_get(*doc, "spec"));
+	*rosters = xcalloc(json_object_size(r) + 1, sizeof **rosters);
+	json_object_foreach(r, k, v) {
+		if (!json_is_string(v) || *k == '\0' || strlen(k) > 1024) {
+			*cause = xprintf("roster '%.64s' of the submission "
+			    "bundle must be a name and a text", k);
+			return -1;
+		}
+		(*rosters)[i].name = k;
+		(*rosters)[i].text = json_string_value(v);
+		(*rosters)[i++].len = json_string_length(v);
+	}
+	*nrosters = i;
+	return 0;
 }
 
 /* Whether a stored spec runs as an Indexed Job rather than Deployments. */
@@ -364,10 +334,11 @@ server_worker_parse(const struct spec_site *site, struct server_rd *rd,
 	struct spec_diags diags = { 0 };
 	struct spec_set *set = NULL;
 	const char **sets = NULL, *fn, *body, *one;
-	char **texts, *text;
+	struct spec_roster_data *rosters = NULL;
+	char **texts, *text, *cause = NULL;
 	size_t nsets, i, blen;
-	uint64_t k;
-	int line, col;
+	uint64_t k, bundle;
+	json_t *doc = NULL;
 
 	fn = server_rd_need(rd);
 	opts.default_namespace = server_rd_str(rd);
@@ -378,6 +349,7 @@ server_worker_parse(const struct spec_site *site, struct server_rd *rd,
 	sets = xcalloc(nsets + 1, sizeof *sets);
 	for (i = 0; i < nsets; i++)
 		sets[i] = server_rd_need(rd);
+	bundle = server_rd_u64(rd);
 	body = server_rd_bytes(rd, &blen);
 	if (rd->bad || body == NULL)
 		_exit(2);
@@ -388,16 +360,13 @@ server_worker_parse(const struct spec_site *site, struct server_rd *rd,
 	 * 100,000 jobs, and the server reads no file for a user. */
 	opts.max_jobs = API_MAX_SUBMIT_JOBS;
 	opts.no_files = true;
-	if (server_find_roster(body, blen, &line, &col)) {
-		text = xprintf("%s:%d:%d: 'for_each.roster' names a file, and "
-		    "the server does not read files for users: submit rosters "
-		    "to a local queue", fn, line, col);
-		one = text;
-		server_worker_invalid(out, "the spec does not validate: "
-		    "nothing queued", &one, 1);
-		free(text);
+	if (bundle && server_worker_bundle(body, blen, &doc, &body, &blen,
+	    &rosters, &opts.nrosters, &cause) != 0) {
+		server_worker_invalid(out, cause, NULL, 0);
+		free(cause);
 		goto out;
 	}
+	opts.rosters = rosters;
 	if (spec_load_buffer(fn, body, blen, &opts, &set, &diags) != 0 ||
 	    spec_check_after(&set, 1, &diags) != 0 || diags.n > 0) {
 		k = diags.n < SERVER_PARSE_MAX_DIAGS ? diags.n :
@@ -449,6 +418,8 @@ out:
 	spec_diags_release(&diags);
 	spec_set_free(set);
 	free(sets);
+	free(rosters);
+	json_decref(doc);
 }
 
 /* The worker's life: one request at a time until the parent goes. */
@@ -1068,6 +1039,7 @@ server_parse_start(struct server_req *r, const struct server_parse_args *a,
 	server_wr_u64(j->frame, a->nsets);
 	for (i = 0; i < a->nsets; i++)
 		server_wr_str(j->frame, a->sets[i]);
+	server_wr_u64(j->frame, a->bundle);
 	server_wr_u64(j->frame, evbuffer_get_length(a->body));
 	evbuffer_add_buffer(j->frame, a->body);
 	evbuffer_add(j->frame, "", 1);

@@ -873,6 +873,8 @@ spec_load_buffer(const char *name, const char *buf, size_t len,
 	set = xcalloc(1, sizeof *set);
 	c.max_jobs = o.max_jobs;
 	c.no_files = o.no_files;
+	c.rosters = o.rosters;
+	c.nrosters = o.nrosters;
 	if (o.site == NULL)
 		o.site = builtin = spec_site_builtin();
 	if (len > SPEC_MAX_FILE_SIZE) {

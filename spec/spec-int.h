@@ -12,6 +12,8 @@ struct spec_ctx {
 	int errors;
 	size_t max_jobs;         /* 0: SPEC_MAX_JOBS */
 	bool no_files;           /* spec_options.no_files */
+	const struct spec_roster_data *rosters;  /* spec_options.rosters */
+	size_t nrosters;
 };
 /* The most jobs this load may make (spec_options.max_jobs). */
 size_t spec_max_jobs(const struct spec_ctx *);

@@ -801,12 +801,6 @@ spec_for_each(struct spec_ctx *c, const struct ytree_node *n,
 		spec_error(c, n, "'for_each.roster' is required");
 		return;
 	}
-	if (c->no_files) {
-		spec_error(c, roster, "'for_each.roster' names a file, and "
-		    "files are not read here: submit rosters to a local "
-		    "queue");
-		return;
-	}
 	if (spec_roster_load(c, roster, roster->s, as, &t->params) != 0)
 		return;
 	if (t->params.nrows == 0)

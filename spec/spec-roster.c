@@ -319,27 +319,128 @@ out:
 	return ret;
 }
 
+/* The path of a roster ref relative to the spec file (allocated). */
+static char *
+spec_roster_path(const char *spec_path, const char *ref)
+{
+	const char *slash = strrchr(spec_path, '/');
+
+	if (ref[0] == '/' || slash == NULL)
+		return xstrdup(ref);
+	return xprintf("%.*s/%s", (int)(slash - spec_path), spec_path, ref);
+}
+
+/* See spec.h. */
+int
+spec_roster_read(const char *spec_path, const char *ref, size_t max,
+    char **text, size_t *len, char **cause)
+{
+	char *full = spec_roster_path(spec_path, ref), *why = NULL;
+
+	if (ytree_read_file(full, max, text, len, &why) != 0) {
+		*cause = xprintf("roster '%s': %s", full, why);
+		free(why);
+		free(full);
+		return -1;
+	}
+	free(full);
+	return 0;
+}
+
+/* Adds the for_each.roster of one document to refs, once each. */
+static void
+spec_roster_ref_add(const struct ytree_node *d, char ***refs, size_t *n)
+{
+	const struct ytree_node *fe, *r;
+	size_t i;
+
+	if (d->type != YTREE_MAP ||
+	    (fe = ytree_get(d, "for_each")) == NULL ||
+	    fe->type != YTREE_MAP ||
+	    (r = ytree_get(fe, "roster")) == NULL ||
+	    r->type != YTREE_SCALAR)
+		return;
+	for (i = 0; i < *n; i++)
+		if (strcmp((*refs)[i], r->s) == 0)
+			return;
+	if (*n > SPEC_MAX_ROSTERS)
+		return;
+	*refs = xreallocarray(*refs, *n + 1, sizeof **refs);
+	(*refs)[(*n)++] = xstrdup(r->s);
+}
+
+/* See spec.h. */
+void
+spec_roster_refs(const char *name, const char *buf, size_t len,
+    char ***refs, size_t *n)
+{
+	struct spec_diags diags = { 0 };
+	struct spec_ctx c = { .file = name, .diags = &diags };
+	struct ytree_node **docs = NULL;
+	size_t ndocs = 0, i;
+
+	*refs = NULL;
+	*n = 0;
+	if (len <= SPEC_MAX_FILE_SIZE &&
+	    spec_yaml_parse(&c, buf, len, &docs, &ndocs) == 0)
+		for (i = 0; i < ndocs; i++)
+			spec_roster_ref_add(docs[i], refs, n);
+	for (i = 0; i < ndocs; i++)
+		ytree_free(docs[i]);
+	free(docs);
+	spec_diags_release(&diags);
+}
+
+/*
+ * The text of the roster a for_each names: read relative to the spec
+ * file, or, where no file is read (a server), the text given as data
+ * under that name; -1 after an error at the roster's place.
+ */
+static int
+spec_roster_text(struct spec_ctx *c, const struct ytree_node *at,
+    const char *path, char **full, char **buf, size_t *len)
+{
+	char *cause = NULL;
+	size_t i;
+
+	if (!c->no_files) {
+		*full = spec_roster_path(c->file, path);
+		if (ytree_read_file(*full, SPEC_MAX_ROSTER_SIZE, buf, len,
+		    &cause) == 0)
+			return 0;
+		spec_error(c, at, "roster '%s': %s", *full, cause);
+		free(cause);
+		return -1;
+	}
+	*full = xstrdup(path);
+	for (i = 0; i < c->nrosters; i++) {
+		if (strcmp(c->rosters[i].name, path) != 0)
+			continue;
+		*buf = xmalloc(c->rosters[i].len + 1);
+		memcpy(*buf, c->rosters[i].text, c->rosters[i].len);
+		(*buf)[c->rosters[i].len] = '\0';
+		*len = c->rosters[i].len;
+		return 0;
+	}
+	spec_error(c, at, "'for_each.roster' names a file ('%s'), and files "
+	    "are not read here: its rows must come with the spec (ailab-queue "
+	    "submit sends them)", path);
+	return -1;
+}
+
 /* Loads the roster a for_each names, relative to the spec file. */
 int
 spec_roster_load(struct spec_ctx *c, const struct ytree_node *at,
     const char *path, const char *as, struct spec_params *out)
 {
-	const char *slash = strrchr(c->file, '/'), *ext;
-	char *full, *buf = NULL, *cause = NULL;
+	const char *ext;
+	char *full = NULL, *buf = NULL, *cause = NULL;
 	size_t len;
 	int ret = -1;
 
 	memset(out, 0, sizeof *out);
-	if (path[0] == '/' || slash == NULL)
-		full = xstrdup(path);
-	else
-		full = xprintf("%.*s/%s", (int)(slash - c->file), c->file,
-		    path);
-	if (ytree_read_file(full, SPEC_MAX_FILE_SIZE * 8, &buf, &len,
-	    &cause) != 0) {
-		spec_error(c, at, "roster '%s': %s", full, cause);
+	if (spec_roster_text(c, at, path, &full, &buf, &len) != 0)
 		goto out;
-	}
 	ext = strrchr(path, '.');
 	if (ext != NULL && (strcmp(ext, ".yaml") == 0 ||
 	    strcmp(ext, ".yml") == 0)) {

@@ -92,10 +92,43 @@ struct spec_options {
 	 * that would make too many is refused at the field that makes them.
 	 */
 	size_t max_jobs;
-	/* Read no file besides the spec (a server): 'for_each.roster' is
-	 * refused at its place. */
+	/*
+	 * Read no file besides the spec (a server): any file reference
+	 * ('for_each.roster') is refused at its place, unless rosters
+	 * gives its text under the name the spec writes, read by the client
+	 * that had the file (spec_roster_refs, spec_roster_read).  Errors
+	 * a row causes name that file as locally: file.csv:line:col.
+	 */
 	bool no_files;
+	const struct spec_roster_data *rosters;
+	size_t nrosters;
 };
+
+/* A roster given as data: the name for_each.roster writes, its text. */
+struct spec_roster_data {
+	const char *name;
+	const char *text;
+	size_t len;
+};
+/* The most rosters one submission may give as data. */
+#define SPEC_MAX_ROSTERS 16
+/* The largest roster file read (locally or for a server). */
+#define SPEC_MAX_ROSTER_SIZE (8 * SPEC_MAX_FILE_SIZE)
+
+/*
+ * The files a spec text refers to (each for_each.roster, as written, each
+ * once), so that a client can read them for a server that reads none:
+ * *refs (allocated, its strings too; the caller frees both) gets at most
+ * SPEC_MAX_ROSTERS + 1 of them.  A text that does not parse has none
+ * (whoever parses it reports why).
+ */
+void spec_roster_refs(const char *name, const char *buf, size_t len,
+    char ***refs, size_t *n);
+/* Reads the roster ref names, relative to the spec file spec_path (as a
+ * local load does), at most max bytes: 0 with *text (allocated, NUL
+ * ended), or -1 with *cause naming the file. */
+int spec_roster_read(const char *spec_path, const char *ref, size_t max,
+    char **text, size_t *len, char **cause);
 
 /* One validated, expanded job. */
 struct spec_job {

@@ -24,11 +24,10 @@ static const char *const store_after_sql[Q_COUNT] = {
 	    "AND name = ?3 LIMIT 1",
 	[Q_ID] = "SELECT 1 FROM jobs WHERE id = ?3 AND owner = ?1",
 	[Q_GROUP] = "SELECT 1 FROM jobs j JOIN groups g ON g.id = j.group_id "
-	    "WHERE g.name = ?3 AND j.owner = ?1 LIMIT 1",
+	    "WHERE g.owner = ?1 AND g.name = ?3 AND j.owner = ?1 LIMIT 1",
 	[Q_NAMES] = "SELECT DISTINCT name FROM jobs WHERE owner = ?1 AND "
 	    "namespace = ?2 LIMIT 2000",
-	[Q_GROUPS] = "SELECT DISTINCT g.name FROM jobs j JOIN groups g ON "
-	    "g.id = j.group_id WHERE j.owner = ?1 LIMIT 2000",
+	[Q_GROUPS] = "SELECT name FROM groups WHERE owner = ?1 LIMIT 2000",
 };
 
 /* The statements of one check, prepared only when a job has entries. */
@@ -214,7 +213,7 @@ store_check_groups(struct store *s, const struct store_job_new *jobs,
     size_t n, char **cause)
 {
 	static const char sql[] = "SELECT count(*) FROM jobs j JOIN groups g "
-	    "ON g.id = j.group_id WHERE g.name = ?1 AND j.owner = ?2";
+	    "ON g.id = j.group_id WHERE g.name = ?1 AND g.owner = ?2";
 	sqlite3_stmt *st = NULL;
 	const char *last = NULL;
 	int64_t count;
@@ -234,7 +233,8 @@ store_check_groups(struct store *s, const struct store_job_new *jobs,
 		}
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, jobs[i].group, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, jobs[i].owner != NULL ?
+		sqlite3_bind_text(st, 2, jobs[i].group_owner != NULL ?
+		    jobs[i].group_owner : jobs[i].owner != NULL ?
 		    jobs[i].owner : "", -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_ROW) {
 			store_error(s, cause, "checking groups");

@@ -178,6 +178,38 @@ static const char *const store_migrations[] = {
 	"WHERE state IN ('queued','held','admitted','running');"
 	"UPDATE jobs SET reason = '' WHERE state = 'queued' AND "
 	"reason LIKE 'reserved on %';",
+
+	/* 9: groups scoped by owner: two owners may each have a group "hw1",
+	 * unique per (owner, name).  The table is made again (SQLite cannot
+	 * drop a column's UNIQUE); foreign keys are deferred so that the
+	 * jobs pointing at it are checked at commit, when every id is back.
+	 * A group's owner is its first job's; a group that held jobs of
+	 * several owners (names collided) is split, one group per owner,
+	 * each keeping the name, kind and creation time. */
+	"PRAGMA defer_foreign_keys = ON;"
+	"CREATE TABLE groups_v8 AS SELECT * FROM groups;"
+	"DROP TABLE groups;"
+	"CREATE TABLE groups ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  owner TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (owner, name));"
+	"CREATE INDEX groups_name ON groups(name);"
+	"INSERT INTO groups (id, owner, name, kind, created_at) "
+	"  SELECT g.id, coalesce((SELECT j.owner FROM jobs j WHERE "
+	"  j.group_id = g.id ORDER BY j.id LIMIT 1), ''), g.name, g.kind, "
+	"  g.created_at FROM groups_v8 g;"
+	"INSERT INTO groups (owner, name, kind, created_at) "
+	"  SELECT DISTINCT j.owner, g.name, g.kind, g.created_at FROM jobs j "
+	"  JOIN groups g ON g.id = j.group_id WHERE j.owner <> g.owner;"
+	"UPDATE jobs SET group_id = (SELECT n.id FROM groups n WHERE "
+	"  n.owner = jobs.owner AND n.name = (SELECT o.name FROM groups o "
+	"  WHERE o.id = jobs.group_id)) "
+	"  WHERE group_id IS NOT NULL AND owner <> (SELECT o.owner FROM "
+	"  groups o WHERE o.id = jobs.group_id);"
+	"DROP TABLE groups_v8;",
 };
 
 /* The scheduler's columns of a job (as STMT_SCHED_JOBS), for both halves
@@ -196,9 +228,10 @@ static const char *const store_sql[STMT_COUNT] = {
 	[STMT_BEGIN] = "BEGIN",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
-	[STMT_GROUP_FIND] = "SELECT id FROM groups WHERE name = ?1",
-	[STMT_GROUP_INSERT] =
-	    "INSERT INTO groups (name, kind, created_at) VALUES (?1, ?2, ?3)",
+	[STMT_GROUP_FIND] =
+	    "SELECT id FROM groups WHERE owner = ?4 AND name = ?1",
+	[STMT_GROUP_INSERT] = "INSERT INTO groups (name, kind, created_at, "
+	    "owner) VALUES (?1, ?2, ?3, ?4)",
 	[STMT_JOB_INSERT] =
 	    "INSERT INTO jobs (name, namespace, owner, group_id, state, "
 	    "priority, gpu_type, gpu_count, replicas, cpu_milli, memory_bytes, "
@@ -230,7 +263,8 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
 	    "WHERE (?1 IS NULL OR instr(?1, ',' || j.state || ',') > 0) "
 	    "AND (?2 IS NULL OR j.name GLOB ?2) "
-	    "AND (?3 IS NULL OR g.name = ?3) "
+	    "AND (?3 IS NULL OR (g.name = ?3 AND "
+	    "  (?7 IS NULL OR g.owner = ?7))) "
 	    "AND (?6 = 0 OR j.cleaned = 0) "
 	    "AND j.id > ?4 ORDER BY j.id LIMIT ?5",
 	[STMT_JOB_STATE] = "SELECT state, cancel_requested FROM jobs "
@@ -331,7 +365,8 @@ static const char *const store_sql[STMT_COUNT] = {
 	[STMT_COUNTS] = "SELECT state, cleaned, count(*) FROM jobs "
 	    "GROUP BY state, cleaned",
 	[STMT_GROUP_IDS] = "SELECT j.id FROM jobs j JOIN groups g ON "
-	    "g.id = j.group_id WHERE g.name = ?1 ORDER BY j.id",
+	    "g.id = j.group_id WHERE g.name = ?1 AND "
+	    "(?2 IS NULL OR g.owner = ?2) ORDER BY j.id",
 	[STMT_DELTA_HEAD] = "SELECT (SELECT seq FROM job_seq), "
 	    "(SELECT coalesce(max(id), 0) FROM jobs)",
 	[STMT_DELTA_JOBS] =

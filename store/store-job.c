@@ -71,10 +71,11 @@ store_event_add(struct store *s, int64_t id, int from, enum store_state to,
 	return 0;
 }
 
-/* The id of a group, created on first use. */
+/* The id of owner's group of that name, created on first use: groups
+ * are scoped by owner, so two owners' "hw1" are two groups. */
 static int
-store_group_id(struct store *s, const char *name, const char *kind,
-    int64_t at, int64_t *id, char **cause)
+store_group_id(struct store *s, const char *owner, const char *name,
+    const char *kind, int64_t at, int64_t *id, char **cause)
 {
 	sqlite3_stmt *stmt = store_stmt(s, STMT_GROUP_FIND);
 	int rc;
@@ -82,6 +83,7 @@ store_group_id(struct store *s, const char *name, const char *kind,
 	if (stmt == NULL)
 		return store_error(s, cause, "finding group");
 	bind_text(stmt, 1, name);
+	bind_text(stmt, 4, owner != NULL ? owner : "");
 	rc = store_step(s, stmt);
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(stmt, 0);
@@ -95,6 +97,7 @@ store_group_id(struct store *s, const char *name, const char *kind,
 	bind_text(stmt, 1, name);
 	bind_text(stmt, 2, kind != NULL ? kind : "batch");
 	sqlite3_bind_int64(stmt, 3, at);
+	bind_text(stmt, 4, owner != NULL ? owner : "");
 	if (store_step(s, stmt) != SQLITE_DONE)
 		return store_error(s, cause, "creating group");
 	*id = sqlite3_last_insert_rowid(s->db);
@@ -134,6 +137,14 @@ store_spec_prefix(const char *base, const char *spec, size_t *chars)
 			c++;
 	*chars = c;
 	return n;
+}
+
+/* Whose group a new job joins: its group owner, else its own owner. */
+static const char *
+store_job_group_owner(const struct store_job_new *j)
+{
+	return j->group_owner != NULL ? j->group_owner : j->owner != NULL ?
+	    j->owner : "";
 }
 
 /* True if jobs[i] opens a group that has more of its jobs after it. */
@@ -187,7 +198,7 @@ store_submit(struct store *s, const struct store_job_new *jobs, size_t n,
 	const struct store_job_new *j;
 	sqlite3_stmt *stmt;
 	int64_t at = now_ms(), gid = 0, base_id = 0;
-	const char *last_group = NULL, *base = NULL;
+	const char *last_group = NULL, *last_owner = "", *base = NULL;
 	enum store_state st;
 	size_t i;
 
@@ -198,11 +209,13 @@ store_submit(struct store *s, const struct store_job_new *jobs, size_t n,
 		if (j->group == NULL)
 			base = NULL;
 		else if (last_group == NULL || strcmp(last_group,
-		    j->group) != 0) {
-			if (store_group_id(s, j->group, j->group_kind, at, &gid,
-			    cause) != 0)
+		    j->group) != 0 || strcmp(last_owner,
+		    store_job_group_owner(j)) != 0) {
+			if (store_group_id(s, store_job_group_owner(j),
+			    j->group, j->group_kind, at, &gid, cause) != 0)
 				goto fail;
 			last_group = j->group;
+			last_owner = store_job_group_owner(j);
 			base = NULL;
 			if (store_group_shares(jobs, n, i)) {
 				if (store_spec_base(s, j->spec_json, &base_id,
@@ -304,6 +317,7 @@ store_list(struct store *s, const struct store_filter *f,
 	bind_text(stmt, 1, set);
 	bind_text(stmt, 2, f->name);
 	bind_text(stmt, 3, f->group);
+	bind_text(stmt, 7, f->group_owner);
 	sqlite3_bind_int64(stmt, 4, f->after_id);
 	sqlite3_bind_int64(stmt, 5, f->limit == 0 ? -1 : (int64_t)f->limit);
 	sqlite3_bind_int(stmt, 6, f->not_cleaned);
@@ -567,8 +581,8 @@ fail:
 
 /* The ids of a group's jobs; *ids is the caller's to free. */
 int
-store_group_ids(struct store *s, const char *group, int64_t **out,
-    size_t *nout, char **cause)
+store_group_ids(struct store *s, const char *owner, const char *group,
+    int64_t **out, size_t *nout, char **cause)
 {
 	sqlite3_stmt *stmt = store_stmt(s, STMT_GROUP_IDS);
 	int64_t *ids = NULL;
@@ -578,6 +592,7 @@ store_group_ids(struct store *s, const char *group, int64_t **out,
 	if (stmt == NULL)
 		return store_error(s, cause, "listing group");
 	bind_text(stmt, 1, group);
+	bind_text(stmt, 2, owner);
 	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap == 0 ? 64 : cap * 2;
@@ -950,8 +965,10 @@ store_rows_sql(const struct store_filter *f, unsigned int mask, int what,
 	    mask != 0 ? " AND j.state IN (?10, ?11, ?12, ?13, ?14, ?15, ?16, "
 	    "?17)" : "",
 	    f->name != NULL ? " AND j.name GLOB ?2" : "",
-	    f->group != NULL ? " AND j.group_id = (SELECT id FROM groups "
-	    "WHERE name = ?3)" : "",
+	    f->group == NULL ? "" : f->group_owner != NULL ?
+	    " AND j.group_id = (SELECT id FROM groups WHERE owner = ?6 AND "
+	    "name = ?3)" : " AND j.group_id IN (SELECT id FROM groups WHERE "
+	    "name = ?3)",
 	    f->not_cleaned ? " AND j.cleaned = 0" : "",
 	    f->ids != NULL ? " AND j.id IN (SELECT value FROM "
 	    "json_each(?8))" : "", extra);
@@ -966,6 +983,7 @@ store_rows_bind(sqlite3_stmt *stmt, const struct store_filter *f,
 
 	bind_text(stmt, 2, f->name);
 	bind_text(stmt, 3, f->group);
+	bind_text(stmt, 6, f->group_owner);
 	sqlite3_bind_int64(stmt, 4, f->after_id);
 	sqlite3_bind_int64(stmt, 5, f->limit == 0 ? -1 : (int64_t)f->limit);
 	sqlite3_bind_int(stmt, 7, what);

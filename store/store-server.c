@@ -35,7 +35,8 @@ store_view_ids(struct store *s, const struct store_view *v, int64_t **out,
 	    "SELECT j.id FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
 	    "WHERE (?1 IS NULL OR instr(?1, ',' || j.state || ',') > 0) "
 	    "AND (?2 IS NULL OR j.name GLOB ?2) "
-	    "AND (?3 IS NULL OR g.name = ?3) "
+	    "AND (?3 IS NULL OR (g.name = ?3 AND "
+	    "     (?10 IS NULL OR g.owner = ?10))) "
 	    "AND (?4 IS NULL OR j.owner = ?4) "
 	    "AND (?5 IS NULL OR j.namespace = ?5) "
 	    "AND (?6 IS NULL OR j.owner = ?6 OR "
@@ -66,6 +67,7 @@ store_view_ids(struct store *s, const struct store_view *v, int64_t **out,
 	store_server_bind(stmt, 7, v->viewer_namespaces);
 	sqlite3_bind_int64(stmt, 8, v->after_id);
 	sqlite3_bind_int64(stmt, 9, v->limit == 0 ? -1 : (int64_t)v->limit);
+	store_server_bind(stmt, 10, v->group_owner);
 	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap == 0 ? 64 : cap * 2;
@@ -93,8 +95,8 @@ store_view_each(struct store *s, const struct store_view *v, int what,
     store_row_fn fn, void *arg, char **cause)
 {
 	struct store_filter f = { .states = v->states, .all = v->all,
-		.name = v->name, .group = v->group, .after_id = v->after_id,
-		.limit = v->limit };
+		.name = v->name, .group = v->group, .group_owner =
+		v->group_owner, .after_id = v->after_id, .limit = v->limit };
 	const char *vals[STORE_ROWS_EXTRA] = { v->owner, v->namespace,
 		v->viewer, v->viewer_namespaces };
 

@@ -19,6 +19,7 @@ struct store_view {
 	bool all;                /* include ended jobs when states == 0 */
 	const char *name;        /* glob or NULL */
 	const char *group;       /* exact or NULL */
+	const char *group_owner; /* whose group 'group' is, or NULL: any */
 	const char *owner;       /* exact or NULL */
 	const char *namespace;   /* exact or NULL */
 	int64_t after_id;        /* paging: ids greater than this */

@@ -142,30 +142,45 @@ store_usage_j_sort(json_t *arr)
 	free(v);
 }
 
-/* The scheduler's fair-share usage of the owners the viewer may see (all
- * for a NULL viewer), of owner only if not NULL. */
+/*
+ * The scheduler's fair-share usage of the owners the viewer may see (all
+ * for a NULL viewer), of owner only if not NULL.  Each entry's share of
+ * the decayed usage and its order (1: least usage, first to be admitted)
+ * are computed over every owner, so a user who sees only themselves still
+ * sees where they stand, and nothing of the others but their count
+ * (*owners).
+ */
 static int
 store_usage_j_fair(struct store *s, const char *viewer, const char *owner,
-    json_t **out, char **cause)
+    json_t **out, int64_t *owners, char **cause)
 {
 	struct store_usage *u = NULL;
-	size_t n = 0, i;
+	size_t n = 0, i, k, less;
+	double sum = 0;
 	char *at;
 	json_t *arr;
 
 	if (store_usage_list(s, &u, &n, cause) != 0)
 		return -1;
+	for (i = 0; i < n; i++)
+		sum += u[i].gpu_ms;
 	arr = json_array();
 	for (i = 0; i < n; i++) {
 		if ((viewer != NULL && strcmp(u[i].owner, viewer) != 0) ||
 		    (owner != NULL && strcmp(u[i].owner, owner) != 0))
 			continue;
+		for (k = 0, less = 0; k < n; k++)
+			if (u[k].gpu_ms < u[i].gpu_ms || (u[k].gpu_ms ==
+			    u[i].gpu_ms && strcmp(u[k].owner, u[i].owner) < 0))
+				less++;
 		at = time_format_rfc3339(u[i].at);
-		json_array_append_new(arr, json_pack("{s:s,s:f,s:s}", "user",
-		    u[i].owner, "gpu_hours", u[i].gpu_ms / STORE_HOUR_MS,
-		    "at", at));
+		json_array_append_new(arr, json_pack("{s:s,s:f,s:s,s:f,s:I}",
+		    "user", u[i].owner, "gpu_hours", u[i].gpu_ms /
+		    STORE_HOUR_MS, "at", at, "share", sum > 0 ? u[i].gpu_ms /
+		    sum : 0.0, "order", (json_int_t)(less + 1)));
 		free(at);
 	}
+	*owners = (int64_t)n;
 	store_usage_free(u, n);
 	store_usage_j_sort(arr);
 	*out = arr;
@@ -203,11 +218,13 @@ store_usage_report(struct store *s, const char *window, int64_t since,
 	char *s1, *s2;
 	json_t *users, *groups, *types, *fair;
 	double total = 0, h;
+	int64_t owners = 0;
 
 	if (store_gpu_use(s, since, until, viewer, viewer_namespaces, &v, &n,
 	    cause) != 0)
 		return -1;
-	if (store_usage_j_fair(s, viewer, owner, &fair, cause) != 0) {
+	if (store_usage_j_fair(s, viewer, owner, &fair, &owners,
+	    cause) != 0) {
 		store_gpu_use_free(v, n);
 		return -1;
 	}
@@ -231,9 +248,10 @@ store_usage_report(struct store *s, const char *window, int64_t since,
 	store_usage_j_sort(types);
 	s1 = time_format_rfc3339(since);
 	s2 = time_format_rfc3339(until);
-	*out = json_pack("{s:s,s:s,s:s,s:f,s:o,s:o,s:o,s:o}", "window", window,
-	    "since", s1, "until", s2, "total_gpu_hours", total, "users", users,
-	    "groups", groups, "types", types, "fair_share", fair);
+	*out = json_pack("{s:s,s:s,s:s,s:f,s:o,s:o,s:o,s:o,s:I}", "window",
+	    window, "since", s1, "until", s2, "total_gpu_hours", total,
+	    "users", users, "groups", groups, "types", types, "fair_share",
+	    fair, "fair_share_owners", (json_int_t)owners);
 	free(s1);
 	free(s2);
 	return 0;

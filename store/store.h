@@ -39,7 +39,7 @@ bool store_transition_is_allowed(enum store_state, enum store_state);
 struct store;
 
 /* The schema version this build writes; older files are migrated on open. */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /*
  * Opens (creating if needed, directory 0700 and file 0600) and migrates the
@@ -88,6 +88,10 @@ struct store_job_new {
 	const char *owner;
 	const char *group;       /* NULL: no group */
 	const char *group_kind;  /* "sweep", "roster", "batch" */
+	/* Groups are scoped by owner (a name is unique per owner): the
+	 * owner of the group the job joins, NULL for the job's own.  A TA
+	 * adding jobs to a co-TA's class group names the co-TA. */
+	const char *group_owner;
 	int priority;            /* 0..1000, higher first */
 	const char *gpu_type;    /* "" or NULL for a CPU job */
 	int gpu_count;           /* per replica */
@@ -108,7 +112,7 @@ struct store_job_new {
  */
 int store_check_after(struct store *, const struct store_job_new *, size_t,
     char **cause);
-/* A roster's group that already holds jobs of the same owner: -1 with
+/* A roster's group (of its group owner) that already holds jobs: -1 with
  * *cause (resubmitting a class would duplicate every student's job), for
  * the caller to refuse unless asked to append; 0 when none. */
 int store_check_groups(struct store *, const struct store_job_new *, size_t,
@@ -168,6 +172,9 @@ struct store_filter {
 	bool all;                /* include terminal jobs when states == 0 */
 	const char *name;        /* glob, or NULL */
 	const char *group;       /* exact group name, or NULL */
+	/* The owner whose group 'group' names (groups are scoped by owner);
+	 * NULL: that name among every owner's groups. */
+	const char *group_owner;
 	int64_t after_id;        /* paging: ids greater than this */
 	size_t limit;            /* 0: no limit */
 	bool not_cleaned;        /* only jobs whose cluster objects remain */
@@ -486,8 +493,10 @@ enum store_cancel_result {
 int store_cancel(struct store *, int64_t id, const char *reason,
     enum store_cancel_result *, char **cause);
 
-/* The ids of a group's jobs, for commands that act on a whole group. */
-int store_group_ids(struct store *, const char *group, int64_t **ids,
-    size_t *n, char **cause);
+/* The ids of the jobs of owner's group (groups are scoped by owner; NULL:
+ * that name among every owner's groups), for commands that act on a whole
+ * group. */
+int store_group_ids(struct store *, const char *owner, const char *group,
+    int64_t **ids, size_t *n, char **cause);
 
 #endif

@@ -24,6 +24,8 @@ INTEGRATION_TESTS = \
 	tests/integration/t0020-tty.sh \
 	tests/integration/t0021-exec.sh \
 	tests/integration/t0022-usage.sh \
+	tests/integration/t0023-groups-owner.sh \
+	tests/integration/t0024-roster-server-same.sh \
 	tests/integration/t0010-list-sweep.sh \
 	tests/integration/t0011-select.sh \
 	tests/integration/t0012-select-serve.sh \

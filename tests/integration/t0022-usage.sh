@@ -8,7 +8,7 @@
 # through --server) gives the same numbers from the same store.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-plan 22
+plan 25
 
 start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml"
 ok "ailab-kubesim starts" $?
@@ -126,4 +126,13 @@ chk "$TMP/s.json" type; ok "  per type likewise" $?
 is "  bob through the server sees his own usage only" "$(python3 -c 'import json,sys
 u = json.load(open(sys.argv[1]))
 print(",".join(x["user"] for x in u["users"]), ",".join(x["user"] for x in u["fair_share"]))' "$TMP/sb.json")" "bob bob"
+# His standing is counted over every owner, not over what he may see:
+# alice used more, so bob's share is below 1 and he comes first of 2.
+is "  and his standing among all owners" "$(python3 -c 'import json,sys
+u = json.load(open(sys.argv[1]))
+f = u["fair_share"][0]
+print(u["fair_share_owners"], f["order"], 0 < f["share"] < 0.5)' "$TMP/sb.json")" "2 1 True"
+"$AILAB_QUEUE" --context bob --server "$SERVE_URL" usage >"$TMP/sb.txt" 2>"$TMP/err"
+like "  printed as 1 of 2" "$TMP/sb.txt" "^bob .* 1 of 2\$"
+like "  saying what it counts" "$TMP/sb.txt" "SHARE and ORDER count all 2"
 finish

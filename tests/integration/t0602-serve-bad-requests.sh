@@ -41,7 +41,7 @@ for_each: {roster: /etc/passwd, as: s}
 EOT
 is "a roster naming a file on the server: 422" \
     "$(submit alice "$TMP/roster.yaml")" 422
-like "the server reads no file for a user" "$TMP/body" "roster.yaml:5:12: 'for_each.roster' names a file"
+like "the server reads no file for a user" "$TMP/body" "roster.yaml:5:20: 'for_each.roster' names a file .'/etc/passwd'., and files are not read here"
 {
 	printf 'name: many\nnamespace: alice\nimage: x\ncommand: [a]\n'
 	printf 'sweep:\n  grid:\n    i: [%s]\n' "$(seq -s, 1 10001)"

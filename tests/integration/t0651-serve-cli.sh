@@ -4,7 +4,9 @@
 # received the same submissions; another user's job is as missing as a
 # missing one; no or a bad token gets a clear 401; lists follow pages;
 # commands that run on the server refuse --server; the server comes from
-# --server, $AILAB_QUEUE_SERVER or the config file.
+# --server, $AILAB_QUEUE_SERVER or the config file.  Groups are scoped by
+# owner, and the local queue's jobs are recorded as alice's: commands by
+# group name name their owner, alice, on both.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 skip_without_serve
@@ -115,7 +117,7 @@ same "ls -o json" 0 ls -o json
 same "ls -o yaml" 0 ls -o yaml
 same "ls --state held" 0 ls --state held
 same "ls --state queued,held -o json" 0 ls --state queued,held -o json
-same "ls --group" 0 ls --group sweep
+same "ls --group" 0 ls --group sweep --owner alice
 same "ls --name GLOB" 0 ls --name 'resnet*'
 same "ls of nothing" 0 ls --name nothing-matches
 same "an unknown state is a usage error" 2 ls --state nope
@@ -140,14 +142,14 @@ same "cancel" 0 cancel 1
 same "cancel of an ended job" 0 cancel 1
 same "cancel of a missing job" 1 cancel 999
 same "cancel without ids" 2 cancel
-same "hold --group" 0 hold --group sweep
-same "release --group" 0 release --group sweep
-same "cancel of a job and a group" 0 cancel 9 --group sweep
-same "cancel --group of an unknown group" 1 cancel --group nope
+same "hold --group" 0 hold --group sweep --owner alice
+same "release --group" 0 release --group sweep --owner alice
+same "cancel of a job and a group" 0 cancel 9 --group sweep --owner alice
+same "cancel --group of an unknown group" 1 cancel --group nope --owner alice
 same "retry of a queued job is refused" 1 retry 8
 same "retry of a cancelled job is refused without --state" 1 retry 1
 same "retry --state cancelled of a cancelled job" 0 retry 1 --state cancelled
-same "retry --group" 0 retry --group sweep
+same "retry --group" 0 retry --group sweep --owner alice
 same "the history shows every action" 0 show 1
 same "ls --all after the actions" 0 ls --all -o wide
 
@@ -155,7 +157,7 @@ same "ls --all after the actions" 0 ls --all -o wide
 same "cancel for wait" 0 cancel 1
 same "wait for a cancelled job exits 1" 1 wait 1
 same "wait --timeout on a queued job exits 3" 3 wait 2 --timeout 1s
-same "wait --group" 3 wait --group sweep --timeout 1s
+same "wait --group" 3 wait --group sweep --owner alice --timeout 1s
 same "report" 0 report sweep
 same "report -o csv" 0 report sweep -o csv
 same "report -o json" 0 report sweep -o json
@@ -257,7 +259,7 @@ same "ls of more jobs than a page" 0 ls --all
 "$AILAB_QUEUE" --server "$S" ls --all -o json | python3 -c \
     'import json,sys; print(len(json.load(sys.stdin)))' >"$TMP/n"
 is "all of them" "$(cat "$TMP/n")" 609
-same "cancel --group of 600 jobs" 0 cancel --group many
+same "cancel --group of 600 jobs" 0 cancel --group many --owner alice
 
 # A server over its rate limit: the client waits and gets its answer.
 start_serve b --no-schedule --rate 1 --burst 1

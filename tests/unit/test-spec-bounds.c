@@ -221,8 +221,62 @@ test_no_files(void **state)
 	    &set, &d), -1);
 	assert_null(set);
 	s = first_diag(&d);
-	assert_string_equal(s, "t.yaml:4:11: 'for_each.roster' names a file, "
-	    "and files are not read here: submit rosters to a local queue");
+	assert_string_equal(s, "t.yaml:4:11: 'for_each.roster' names a file "
+	    "('/etc/passwd'), and files are not read here: its rows must come "
+	    "with the spec (ailab-queue submit sends them)");
+	free(s);
+	spec_diags_release(&d);
+}
+
+/* With no_files, a roster's rows given as data under the name the spec
+ * writes are expanded as a local file's; a value's error names its cell
+ * (file.csv:line:col); the refs a client must read are listed once each;
+ * a roster under another name is still a file, refused. */
+static void
+test_rosters_as_data(void **state)
+{
+	const char *csv = "id,ns\nann,alice\nBob,bob\n";
+	struct spec_roster_data r = { "class/s.csv", csv, strlen(csv) };
+	struct spec_options o = { .default_namespace = "alice",
+		.no_files = true, .rosters = &r, .nrosters = 1 };
+	const char *text = "name: r-${s.id}\ncommand: x\nfor_each:\n"
+	    "  roster: class/s.csv\n  as: s\n---\nname: q-${t.id}\n"
+	    "command: x\nfor_each: {roster: class/s.csv, as: t}\n";
+	const char *other = "name: r-${s.id}\ncommand: x\nfor_each:\n"
+	    "  roster: other.csv\n  as: s\n";
+	struct spec_diags d = { 0 };
+	struct spec_set *set = NULL;
+	char *s, **refs;
+	size_t n;
+
+	(void)state;
+	spec_roster_refs("t.yaml", text, strlen(text), &refs, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(refs[0], "class/s.csv");
+	free(refs[0]);
+	free(refs);
+	/* An upper-case id is no DNS name: refused at its cell. */
+	assert_int_equal(spec_load_buffer("t.yaml", text, strlen(text), &o,
+	    &set, &d), -1);
+	s = first_diag(&d);
+	assert_non_null(strstr(s, "class/s.csv:3:1: "));
+	free(s);
+	spec_diags_release(&d);
+	r.len = strlen("id,ns\nann,alice\n");
+	memset(&d, 0, sizeof d);
+	assert_int_equal(spec_load_buffer("t.yaml", text, strlen(text), &o,
+	    &set, &d), 0);
+	assert_int_equal(set->n, 2);
+	assert_string_equal(set->jobs[0]->name, "r-ann");
+	assert_string_equal(set->jobs[0]->group_kind, "roster");
+	spec_set_free(set);
+	spec_diags_release(&d);
+	memset(&d, 0, sizeof d);
+	assert_int_equal(spec_load_buffer("t.yaml", other, strlen(other), &o,
+	    &set, &d), -1);
+	s = first_diag(&d);
+	assert_non_null(strstr(s, "t.yaml:4:11: 'for_each.roster' names a "
+	    "file ('other.csv')"));
 	free(s);
 	spec_diags_release(&d);
 }
@@ -475,6 +529,7 @@ main(void)
 		cmocka_unit_test(test_diagnostics_bounded),
 		cmocka_unit_test(test_sweep_limit),
 		cmocka_unit_test(test_no_files),
+		cmocka_unit_test(test_rosters_as_data),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_csv_large),
 		cmocka_unit_test(test_after_chain),

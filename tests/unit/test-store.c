@@ -152,8 +152,8 @@ test_submit_and_transitions(void **state)
 		int64_t *gids;
 		size_t ng;
 
-		assert_int_equal(store_group_ids(f->s, "sweep1", &gids, &ng,
-		    &cause), 0);
+		assert_int_equal(store_group_ids(f->s, NULL, "sweep1", &gids,
+		    &ng, &cause), 0);
 		assert_int_equal(ng, 2);
 		assert_int_equal(gids[0], ids[1]);
 		free(gids);
@@ -529,7 +529,7 @@ test_migrate_est_start(void **state)
 	    "UPDATE jobs SET reason = 'quota' WHERE id = 2", &cause), 0);
 	store_close(s);
 
-	assert_int_equal(store_open(path, &s, &cause), 0);
+	assert_int_equal(store_open_version(path, 8, &s, &cause), 0);
 	assert_int_equal(store_user_version(s), 8);
 	assert_int_equal(store_get(s, ids[0], &j, &cause), 0);
 	assert_int_equal(j->est_start, 0);
@@ -579,6 +579,113 @@ test_migrate_est_start(void **state)
 	assert_int_equal(store_get(s, ids[0], &j, &cause), 0);
 	assert_int_equal(j->est_start, 0);
 	store_job_free(j);
+	store_close(s);
+	free(path);
+}
+
+/* A group's jobs' ids (of owner's group, NULL: any owner's), as a count. */
+static size_t
+group_count(struct store *s, const char *owner, const char *group)
+{
+	int64_t *gids = NULL;
+	size_t ng = 0;
+	char *cause = NULL;
+
+	assert_int_equal(store_group_ids(s, owner, group, &gids, &ng, &cause),
+	    0);
+	free(gids);
+	return ng;
+}
+
+/* Migration 9: groups are scoped by owner.  A version 8 file whose group
+ * "hw1" holds two owners' jobs (names used to collide) is split, one
+ * group per owner; afterwards two owners each make their own "hw1", and
+ * every lookup by name (ids, listing, the roster check, dependencies)
+ * is by owner. */
+static void
+test_migrate_group_owner(void **state)
+{
+	struct fixture *f = *state;
+	struct store_job_new jn[3] = { new_job("a"), new_job("b"),
+		new_job("c") }, more[1] = { new_job("d") };
+	struct store_filter flt = { .all = true, .group = "hw1" };
+	struct store_job **jobs;
+	struct store *s;
+	size_t n, i;
+	int64_t ids[3], id;
+	char *cause = NULL, *path;
+
+	path = xprintf("%s/v8.db", f->dir);
+	assert_int_equal(store_open_version(path, 8, &s, &cause), 0);
+	/* As version 8 wrote them: a group found by name alone, so bob's
+	 * job joined alice's "hw1". */
+	assert_int_equal(store_exec(s, "INSERT INTO groups (id, name, kind, "
+	    "created_at) VALUES (1, 'hw1', 'roster', 1), (2, 'gone', 'batch', "
+	    "1); INSERT INTO jobs (name, namespace, owner, group_id, state, "
+	    "priority, gpu_type, gpu_count, replicas, cpu_milli, memory_bytes, "
+	    "spec, submitted_at, updated_at) VALUES "
+	    "('a', 'alice', 'alice', 1, 'queued', 500, '', 0, 1, 1, 1, '{}', "
+	    "1, 1), ('b', 'alice', 'alice', 1, 'queued', 500, '', 0, 1, 1, 1, "
+	    "'{}', 1, 1), ('c', 'bob', 'bob', 1, 'queued', 500, '', 0, 1, 1, "
+	    "1, '{}', 1, 1)", &cause), 0);
+	(void)jn;
+	(void)ids;
+	store_close(s);
+
+	assert_int_equal(store_open(path, &s, &cause), 0);
+	assert_int_equal(store_user_version(s), STORE_SCHEMA_VERSION);
+	assert_int_equal(group_count(s, "alice", "hw1"), 2);
+	assert_int_equal(group_count(s, "bob", "hw1"), 1);
+	assert_int_equal(group_count(s, NULL, "hw1"), 3);
+	assert_int_equal(group_count(s, "carol", "hw1"), 0);
+
+	/* A new submission of carol's "hw1" is a third group, and the
+	 * roster check (resubmission) is per owner. */
+	more[0].owner = "carol";
+	more[0].group = "hw1";
+	more[0].group_kind = "roster";
+	assert_int_equal(store_check_groups(s, more, 1, &cause), 0);
+	assert_int_equal(store_submit(s, more, 1, &id, &cause), 0);
+	assert_int_equal(group_count(s, "carol", "hw1"), 1);
+	assert_int_equal(group_count(s, "alice", "hw1"), 2);
+	assert_int_equal(store_check_groups(s, more, 1, &cause), -1);
+	assert_non_null(strstr(cause, "'hw1' already has 1 of your jobs"));
+	free(cause);
+	cause = NULL;
+	/* Naming another group owner (a co-TA's class group) checks and
+	 * joins theirs. */
+	more[0].group_owner = "bob";
+	assert_int_equal(store_check_groups(s, more, 1, &cause), -1);
+	assert_non_null(strstr(cause, "already has 1 "));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_submit(s, more, 1, &id, &cause), 0);
+	assert_int_equal(group_count(s, "bob", "hw1"), 2);
+	assert_int_equal(group_count(s, "carol", "hw1"), 1);
+
+	/* Listing by group: the owner's, or every owner's. */
+	flt.group_owner = "alice";
+	assert_int_equal(store_list(s, &flt, &jobs, &n, &cause), 0);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++)
+		assert_string_equal(jobs[i]->owner, "alice");
+	store_jobs_free(jobs, n);
+	flt.group_owner = NULL;
+	assert_int_equal(store_list(s, &flt, &jobs, &n, &cause), 0);
+	assert_int_equal(n, 5);
+	store_jobs_free(jobs, n);
+
+	/* after: group:hw1 resolves within the submitter's own groups. */
+	more[0] = new_job("e");
+	more[0].owner = "dave";
+	more[0].spec_json = "{\"after\":[\"group:hw1\"],\"v\":1}";
+	assert_int_equal(store_check_after(s, more, 1, &cause), -1);
+	assert_non_null(strstr(cause, "'group:hw1' is not one of your "
+	    "groups"));
+	free(cause);
+	cause = NULL;
+	more[0].owner = "bob";
+	assert_int_equal(store_check_after(s, more, 1, &cause), 0);
 	store_close(s);
 	free(path);
 }
@@ -1069,6 +1176,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_est_start, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_group_owner, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_empty, setup,
 		    teardown),
