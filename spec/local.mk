@@ -4,6 +4,8 @@ spec_libspec_a_SOURCES = \
 	spec/spec-int.h \
 	spec/spec-yaml.c \
 	spec/spec-parse.c \
+	spec/spec-sweep.c \
+	spec/spec-helm.c \
 	spec/spec-expand.c \
 	spec/spec-emit.c \
 	spec/spec-roster.c \

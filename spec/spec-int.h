@@ -150,6 +150,26 @@ bool spec_has_var(const char *);
 const char *spec_closest(const char *, const char *const *, size_t);
 void spec_unknown_key(struct spec_ctx *, const struct ytree_node *,
     const char *, const char *const *, size_t);
+/* A value's readers: the text, a YAML boolean, a bounded integer; NULL
+ * or -1 after a diagnostic naming key. */
+const char *spec_scalar(struct spec_ctx *, const struct ytree_node *,
+    const char *key);
+int spec_bool(struct spec_ctx *, const struct ytree_node *, const char *key,
+    bool *);
+int spec_int(struct spec_ctx *, const struct ytree_node *, const char *key,
+    long min, long max, int *);
+
+/* spec-sweep.c: 'sweep' and 'for_each' into t->params (and t->kind). */
+void spec_sweep(struct spec_ctx *, const struct ytree_node *,
+    struct spec_tmpl *);
+void spec_for_each(struct spec_ctx *, const struct ytree_node *,
+    struct spec_tmpl *);
+
+/* spec-helm.c: a helm values file's keys rewritten in place into the
+ * spec's, before they are read. */
+bool spec_is_helm(const struct ytree_node *);
+void spec_helm_convert(struct spec_ctx *, struct ytree_node *,
+    const struct spec_site *);
 
 /* spec-expand.c */
 /* The variables of one job: parameters, ${index} and ${group}. */

@@ -7,17 +7,20 @@ plan 6
 
 page="$top_srcdir/docs/ailab-queue-spec.5"
 parser="$top_srcdir/spec/spec-parse.c"
+helm_parser="$top_srcdir/spec/spec-helm.c"
 groff -man -Tascii -ww -z "$page" >"$TMP/groff" 2>&1
 is "the page renders without a warning" "$(cat "$TMP/groff")" ""
 groff -man -Tascii -P-cbou "$page" 2>/dev/null >"$TMP/man.txt"
 
-# keys ARRAY: the strings of one of the parser's key tables.
+# keys ARRAY FILE: the strings of one of the parser's key tables.
 keys() {
-	sed -n "/^static const char \*const $1\[\] = {/,/};/p" "$parser" |
+	sed -n "/^static const char \*const $1\[\] = {/,/};/p" "$2" |
 	    grep -o '"[^"]*"' | tr -d '"'
 }
-keys spec_keys >"$TMP/keys"
-keys spec_helm_keys >"$TMP/helm"
+# The spec's keys: the first string of each entry of its field table.
+sed -n '/^} spec_fields\[\] = {/,/^};/p' "$parser" |
+    sed -n 's/^[[:space:]]*{ "\([^"]*\)".*/\1/p' >"$TMP/keys"
+keys spec_helm_keys "$helm_parser" >"$TMP/helm"
 [ "$(wc -l <"$TMP/keys")" -gt 20 ] && [ "$(wc -l <"$TMP/helm")" -gt 15 ]
 ok "the parser's tables are read ($(wc -l <"$TMP/keys") keys, $(wc -l <"$TMP/helm") helm keys)" $?
 
