@@ -15,6 +15,7 @@ server_libserver_a_SOURCES = \
 	server/server-hash.c \
 	server/server-http.c \
 	server/server-jobs.c \
+	server/server-actions.c \
 	server/server-lease.c \
 	server/server-metrics.c \
 	server/server-parse.c \

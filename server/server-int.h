@@ -376,6 +376,12 @@ void server_buckets_free(struct server *);
 /* server-jobs.c: the /v1/ handlers. */
 void server_jobs_route(struct server_req *);
 void server_submit_flush_now(struct server *);
+/* The per-user limit of waiting jobs; 0 for none. */
+int64_t server_max_queued(const struct server *);
+
+/* server-actions.c: POST /v1/jobs/{id}/ACTION and /v1/jobs/ACTION. */
+void server_action_one(struct server_req *);
+void server_action_batch(struct server_req *);
 
 /* server-events.c: the event stream and what the tick does. */
 void server_events_handle(struct server_req *);
