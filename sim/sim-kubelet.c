@@ -15,6 +15,11 @@
 #define SIM_DEFAULT_DURATION_S 60
 #define SIM_LOG_EVERY_S 20
 #define SIM_LOG_MAX_LINES 5000
+/* The kubelet's bounds on a termination message: the file's first 4096
+ * bytes; from the log, the last 80 lines and at most 2048 bytes. */
+#define SIM_TERM_MESSAGE_MAX 4096
+#define SIM_TERM_LOG_LINES 80
+#define SIM_TERM_LOG_BYTES 2048
 
 /* Reads a resource of a node's allocatable. */
 static int64_t
@@ -695,11 +700,52 @@ sim_annot(json_t *pod, const char *k)
 	    "metadata.annotations"), k));
 }
 
-/* Run time in ms from sim.ailab-queue.io/duration; -1 means forever. */
-static int64_t
-sim_pod_duration(json_t *pod)
+/* The knobs of a pod's simulated program, the documented contract tests
+ * drive the simulator by (docs/kubesim.md, "Pod knobs"). */
+static const char *const sim_knobs[] = {
+	"duration", "exit-code", "exit-codes", "exit-codes-label", "after-exit",
+	"termination-message",
+};
+
+/* See sim.h. */
+bool
+sim_is_pod_knob(const char *arg)
 {
-	const char *d = sim_annot(pod, "sim.ailab-queue.io/duration");
+	size_t i, n = strcspn(arg, "=");
+
+	if (arg[n] != '=')
+		return false;
+	for (i = 0; i < nitems(sim_knobs); i++)
+		if (strlen(sim_knobs[i]) == n && strncmp(arg, sim_knobs[i], n)
+		    == 0)
+			return true;
+	return false;
+}
+
+/* A knob's value: the pod's annotation SIM_KNOB_PREFIX<name>, else the
+ * --pod-default the simulator was started with, else NULL. */
+static const char *
+sim_knob(struct sim *sim, json_t *pod, const char *name)
+{
+	char key[128];
+	const char *v;
+	size_t i, n = strlen(name);
+
+	snprintf(key, sizeof key, "%s%s", SIM_KNOB_PREFIX, name);
+	if ((v = sim_annot(pod, key)) != NULL)
+		return v;
+	for (i = 0; i < sim->opt.npod_defaults; i++)
+		if (strncmp(sim->opt.pod_defaults[i], name, n) == 0 &&
+		    sim->opt.pod_defaults[i][n] == '=')
+			return sim->opt.pod_defaults[i] + n + 1;
+	return NULL;
+}
+
+/* Run time in ms from the duration knob; -1 means forever. */
+static int64_t
+sim_pod_duration(struct sim *sim, json_t *pod)
+{
+	const char *d = sim_knob(sim, pod, "duration");
 	int64_t s;
 
 	if (d == NULL)
@@ -711,16 +757,21 @@ sim_pod_duration(json_t *pod)
 	return s * 1000;
 }
 
-/* Exit code for this run: exit-codes by attempt + restarts, or exit-code. */
+/*
+ * Exit code for this run: the exit-codes list, indexed by the restart count
+ * plus, when exit-codes-label names a label, that label's value counted
+ * from 1 (a run number a controller keeps there); else exit-code.
+ */
 static int
-sim_pod_exit_code(json_t *pod, int64_t restarts)
+sim_pod_exit_code(struct sim *sim, json_t *pod, int64_t restarts)
 {
-	const char *list = sim_annot(pod, "sim.ailab-queue.io/exit-codes");
-	const char *one = sim_annot(pod, "sim.ailab-queue.io/exit-code");
-	const char *att = sim_annot(pod, "ailab-queue.io/attempt");
-	/* ailab-queue counts attempts from 1; the list is indexed from 0. */
-	long a = att ? strtol(att, NULL, 10) : 1;
-	long idx = (a > 0 ? a - 1 : 0) + (long)restarts, i = 0;
+	const char *list = sim_knob(sim, pod, "exit-codes");
+	const char *one = sim_knob(sim, pod, "exit-code");
+	const char *key = sim_knob(sim, pod, "exit-codes-label");
+	const char *lv = key == NULL ? NULL : json_string_value(json_object_get(
+	    sim_path(pod, "metadata.labels"), key));
+	long a = lv ? strtol(lv, NULL, 10) : 1;
+	long idx = (a > 0 && a < 1000000 ? a - 1 : 0) + (long)restarts, i = 0;
 	const char *p;
 	int code = 0;
 
@@ -741,19 +792,81 @@ sim_pod_exit_code(json_t *pod, int64_t restarts)
 	return 0;
 }
 
-/* True if the pod follows ailab-queue's Deployment wrapper contract. */
+/* True if the pod's program, once it exited, only waits when its container
+ * is restarted (it keeps its completion in a volume): after-exit idle. */
 static bool
-sim_pod_is_wrapper(json_t *pod)
+sim_pod_idles_after_exit(struct sim *sim, json_t *pod)
 {
-	json_t *vols = sim_path(pod, "spec.volumes"), *v;
-	size_t i;
+	const char *v = sim_knob(sim, pod, "after-exit");
 
-	json_array_foreach(vols, i, v) {
-		if (sim_str(v, "name") && strcmp(sim_str(v, "name"),
-		    "ailab-state") == 0 && json_object_get(v, "emptyDir"))
-			return true;
+	return v != NULL && strcmp(v, "idle") == 0;
+}
+
+/*
+ * What the program wrote to its terminationMessagePath as it exited: the
+ * termination-message knob with each "$(EXIT_CODE)" replaced by the run's
+ * exit code, cut to the kubelet's 4096 bytes; NULL when it wrote nothing.
+ * Allocated.
+ */
+static char *
+sim_term_message(struct sim *sim, json_t *pod, int code)
+{
+	const char *m = sim_knob(sim, pod, "termination-message"), *p;
+	static const char var[] = "$(EXIT_CODE)";
+	char *out, num[16];
+	size_t len = 0, cap;
+
+	if (m == NULL || *m == '\0')
+		return NULL;
+	snprintf(num, sizeof num, "%d", code);
+	cap = strlen(m) + 1;
+	for (p = m; (p = strstr(p, var)) != NULL; p += sizeof var - 1)
+		cap += strlen(num);
+	out = xmalloc(cap);
+	for (p = m; *p != '\0';) {
+		if (strncmp(p, var, sizeof var - 1) == 0) {
+			memcpy(out + len, num, strlen(num));
+			len += strlen(num);
+			p += sizeof var - 1;
+		} else
+			out[len++] = *p++;
 	}
-	return false;
+	out[len > SIM_TERM_MESSAGE_MAX ? SIM_TERM_MESSAGE_MAX : len] = '\0';
+	return out;
+}
+
+/*
+ * The message of a failed run under terminationMessagePolicy
+ * FallbackToLogsOnError and an empty message file: the end of its log, at
+ * most 80 lines and 2048 bytes, as the kubelet takes it.  Allocated, or
+ * NULL without a log.
+ */
+static char *
+sim_term_log_tail(struct sim *sim, json_t *pod, const char *container,
+    bool previous)
+{
+	char *log, *p, *out;
+	bool running;
+	size_t len;
+	int lines = 0;
+
+	if ((log = sim_pod_log(sim, pod, container, previous, false,
+	    &running)) == NULL)
+		return NULL;
+	len = strlen(log);
+	p = log + len;
+	/* Back over the last SIM_TERM_LOG_LINES newline-ended lines. */
+	while (p > log) {
+		if (p[-1] == '\n' && p != log + len &&
+		    ++lines == SIM_TERM_LOG_LINES)
+			break;
+		p--;
+	}
+	if ((size_t)(log + len - p) > SIM_TERM_LOG_BYTES)
+		p = log + len - SIM_TERM_LOG_BYTES;
+	out = xstrdup(p);
+	free(log);
+	return out;
 }
 
 /* True if the pod's first container image is named to fail pulling. */
@@ -815,6 +928,119 @@ sim_backoff_ms(int64_t restarts)
 	return b > 300000 ? 300000 : b;
 }
 
+/*
+ * terminationMessagePolicy FallbackToLogsOnError: a failed run that wrote no
+ * message gets the end of its log (Kubernetes' kubelet does the same).
+ */
+static void
+sim_term_fallback(struct sim *sim, json_t *cp, json_t *status, json_t *term,
+    bool previous)
+{
+	json_t *c;
+	const char *name = sim_str(status, "name");
+	char *tail;
+	size_t i;
+
+	json_array_foreach(sim_path(cp, "spec.containers"), i, c) {
+		if (name == NULL || sim_str(c, "name") == NULL ||
+		    strcmp(name, sim_str(c, "name")) != 0)
+			continue;
+		if (sim_str(c, "terminationMessagePolicy") == NULL ||
+		    strcmp(sim_str(c, "terminationMessagePolicy"),
+		    "FallbackToLogsOnError") != 0)
+			return;
+		if ((tail = sim_term_log_tail(sim, cp, name, previous)) != NULL)
+			json_object_set_new(term, "message", json_string(tail));
+		free(tail);
+		return;
+	}
+}
+
+/*
+ * A container's run ended: its exit code and termination message, then what
+ * its restart policy (and the after-exit knob) makes of the pod.  Returns
+ * when the kubelet looks at the pod next, -1 for never.
+ */
+static int64_t
+sim_kubelet_exit(struct sim *sim, json_t *pod, json_t *cp, int64_t restarts,
+    const char *ts, int64_t now)
+{
+	json_t *cs = sim_path(cp, "status.containerStatuses"), *c;
+	const char *rp = sim_str(pod, "spec.restartPolicy");
+	int code = sim_pod_exit_code(sim, pod, restarts);
+	bool idle = sim_pod_idles_after_exit(sim, pod);
+	bool restart = rp == NULL || strcmp(rp, "Always") == 0 ||
+	    (strcmp(rp, "OnFailure") == 0 && code != 0);
+	char *msg = sim_term_message(sim, pod, code);
+	int64_t due;
+	size_t i;
+
+	idle = idle && restart;
+	json_array_foreach(cs, i, c) {
+		json_t *term = json_pack("{sisssOsssO}", "exitCode", code,
+		    "reason", code == 0 ? "Completed" : "Error",
+		    "startedAt", sim_path(c, "state.running.startedAt"),
+		    "finishedAt", ts, "containerID",
+		    json_object_get(c, "containerID") ?
+		    json_object_get(c, "containerID") : json_null());
+
+		if (term == NULL)
+			continue;
+		if (msg != NULL)
+			json_object_set_new(term, "message",
+			    json_string(msg));
+		json_object_set_new(c, "ready", json_false());
+		if (restart) {
+			json_object_set_new(c, "lastState", json_pack(
+			    "{so}", "terminated", term));
+			json_object_set_new(c, "restartCount",
+			    json_integer(restarts + 1));
+			if (idle) {
+				json_object_set_new(c, "state", json_pack(
+				    "{s{ss}}", "running", "startedAt", ts));
+				json_object_set_new(c, "ready",
+				    json_true());
+			} else {
+				char *m = xprintf("back-off %llds "
+				    "restarting failed container=%s "
+				    "pod=%s_%s(%s)", (long long)
+				    sim_backoff_ms(restarts + 1) / 1000,
+				    sim_str(c, "name"),
+				    sim_str(pod, "metadata.name"),
+				    sim_str(pod, "metadata.namespace"),
+				    sim_str(pod, "metadata.uid"));
+
+				json_object_set_new(c, "state", json_pack(
+				    "{s{ssss}}", "waiting", "reason",
+				    "CrashLoopBackOff", "message", m));
+				json_object_set_new(c, "started",
+				    json_false());
+				free(m);
+			}
+		} else {
+			json_object_set_new(c, "state", json_pack("{so}",
+			    "terminated", term));
+			json_object_set_new(c, "started", json_false());
+		}
+		if (msg == NULL && code != 0)
+			sim_term_fallback(sim, cp, c, term, restart);
+	}
+	free(msg);
+	if (idle) {
+		/* The restarted program only waits. */
+		due = -1;
+	} else if (restart) {
+		sim_pod_ready_set(cp, false, ts, "ContainersNotReady");
+		due = now + sim_backoff_ms(restarts + 1);
+	} else {
+		sim_set(cp, "status.phase", json_string(code == 0 ?
+		    "Succeeded" : "Failed"));
+		sim_pod_ready_set(cp, false, ts, "PodCompleted");
+		due = -1;
+	}
+	return due;
+}
+
 /* Advances one pod whose kubelet timer is due. */
 static void
 sim_kubelet_step(struct sim *sim, const char *key, json_t *pod, int64_t now)
@@ -823,7 +1049,6 @@ sim_kubelet_step(struct sim *sim, const char *key, json_t *pod, int64_t now)
 	    "status.containerStatuses"), *c;
 	const char *reason = sim_str(json_array_get(cs, 0),
 	    "state.waiting.reason");
-	const char *rp = sim_str(pod, "spec.restartPolicy");
 	int64_t restarts = json_integer_value(json_object_get(json_array_get(cs,
 	    0), "restartCount"));
 	int64_t due = -1, dur;
@@ -882,74 +1107,10 @@ sim_kubelet_step(struct sim *sim, const char *key, json_t *pod, int64_t now)
 		}
 		sim_set(cp, "status.phase", json_string("Running"));
 		sim_pod_ready_set(cp, true, ts, "");
-		dur = sim_pod_duration(pod);
+		dur = sim_pod_duration(sim, pod);
 		due = dur < 0 ? -1 : now + dur;
 	} else {
-		/* The run ends: exit code, then restart policy. */
-		int code = sim_pod_exit_code(pod, restarts);
-		bool wrapper = sim_pod_is_wrapper(pod);
-		bool restart = rp == NULL || strcmp(rp, "Always") == 0 ||
-		    (strcmp(rp, "OnFailure") == 0 && code != 0);
-
-		json_array_foreach(cs, i, c) {
-			json_t *term = json_pack("{sisssOsssO}", "exitCode", code,
-			    "reason", code == 0 ? "Completed" : "Error",
-			    "startedAt", sim_path(c, "state.running.startedAt"),
-			    "finishedAt", ts, "containerID",
-			    json_object_get(c, "containerID") ?
-			    json_object_get(c, "containerID") : json_null());
-
-			if (term == NULL)
-				continue;
-			if (wrapper)
-				json_object_set_new(term, "message", json_sprintf(
-				    "ailab-queue-exit=%d", code));
-			json_object_set_new(c, "ready", json_false());
-			if (wrapper || restart) {
-				json_object_set_new(c, "lastState", json_pack(
-				    "{so}", "terminated", term));
-				json_object_set_new(c, "restartCount",
-				    json_integer(restarts + 1));
-				if (wrapper) {
-					json_object_set_new(c, "state", json_pack(
-					    "{s{ss}}", "running", "startedAt", ts));
-					json_object_set_new(c, "ready",
-					    json_true());
-				} else {
-					char *m = xprintf("back-off %llds "
-					    "restarting failed container=%s "
-					    "pod=%s_%s(%s)", (long long)
-					    sim_backoff_ms(restarts + 1) / 1000,
-					    sim_str(c, "name"),
-					    sim_str(pod, "metadata.name"),
-					    sim_str(pod, "metadata.namespace"),
-					    sim_str(pod, "metadata.uid"));
-
-					json_object_set_new(c, "state", json_pack(
-					    "{s{ssss}}", "waiting", "reason",
-					    "CrashLoopBackOff", "message", m));
-					json_object_set_new(c, "started",
-					    json_false());
-					free(m);
-				}
-			} else {
-				json_object_set_new(c, "state", json_pack("{so}",
-				    "terminated", term));
-				json_object_set_new(c, "started", json_false());
-			}
-		}
-		if (wrapper) {
-			/* The wrapper only sleeps after its payload exits. */
-			due = -1;
-		} else if (restart) {
-			sim_pod_ready_set(cp, false, ts, "ContainersNotReady");
-			due = now + sim_backoff_ms(restarts + 1);
-		} else {
-			sim_set(cp, "status.phase", json_string(code == 0 ?
-			    "Succeeded" : "Failed"));
-			sim_pod_ready_set(cp, false, ts, "PodCompleted");
-			due = -1;
-		}
+		due = sim_kubelet_exit(sim, pod, cp, restarts, ts, now);
 	}
 	if (due >= 0)
 		sim_kubelet_arm(sim, key, due);
