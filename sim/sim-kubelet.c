@@ -703,8 +703,8 @@ sim_annot(json_t *pod, const char *k)
 /* The knobs of a pod's simulated program, the documented contract tests
  * drive the simulator by (docs/kubesim.md, "Pod knobs"). */
 static const char *const sim_knobs[] = {
-	"duration", "exit-code", "exit-codes", "exit-codes-label", "after-exit",
-	"termination-message",
+	"duration", "durations", "exit-code", "exit-codes", "exit-codes-label",
+	"after-exit", "termination-message",
 };
 
 /* See sim.h. */
@@ -741,13 +741,44 @@ sim_knob(struct sim *sim, json_t *pod, const char *name)
 	return NULL;
 }
 
-/* Run time in ms from the duration knob; -1 means forever. */
-static int64_t
-sim_pod_duration(struct sim *sim, json_t *pod)
+/*
+ * The entry of a comma list knob for this run: indexed by the restart count
+ * plus, when exit-codes-label names a label, that label's value counted
+ * from 1 (a run number a controller keeps there); the last entry repeats.
+ * The entry's text up to its comma, in buf; NULL without the knob.
+ */
+static const char *
+sim_knob_entry(struct sim *sim, json_t *pod, const char *name,
+    int64_t restarts, char *buf, size_t size)
 {
-	const char *d = sim_knob(sim, pod, "duration");
+	const char *list = sim_knob(sim, pod, name);
+	const char *key = sim_knob(sim, pod, "exit-codes-label");
+	const char *lv = key == NULL ? NULL : json_string_value(json_object_get(
+	    sim_path(pod, "metadata.labels"), key));
+	long a = lv ? strtol(lv, NULL, 10) : 1;
+	long idx = (a > 0 && a < 1000000 ? a - 1 : 0) + (long)restarts, i;
+	const char *p = list, *next;
+
+	if (list == NULL)
+		return NULL;
+	for (i = 0; i < idx && (next = strchr(p, ',')) != NULL; i++)
+		p = next + 1;
+	snprintf(buf, size, "%.*s", (int)strcspn(p, ","), p);
+	return buf;
+}
+
+/* Run time in ms of this run from the durations or duration knob; -1
+ * means forever. */
+static int64_t
+sim_pod_duration(struct sim *sim, json_t *pod, int64_t restarts)
+{
+	char buf[64];
+	const char *d = sim_knob_entry(sim, pod, "durations", restarts, buf,
+	    sizeof buf);
 	int64_t s;
 
+	if (d == NULL)
+		d = sim_knob(sim, pod, "duration");
 	if (d == NULL)
 		return SIM_DEFAULT_DURATION_S * 1000;
 	if (strcmp(d, "forever") == 0)
@@ -757,39 +788,17 @@ sim_pod_duration(struct sim *sim, json_t *pod)
 	return s * 1000;
 }
 
-/*
- * Exit code for this run: the exit-codes list, indexed by the restart count
- * plus, when exit-codes-label names a label, that label's value counted
- * from 1 (a run number a controller keeps there); else exit-code.
- */
+/* Exit code for this run: the exit-codes list's entry, else exit-code. */
 static int
 sim_pod_exit_code(struct sim *sim, json_t *pod, int64_t restarts)
 {
-	const char *list = sim_knob(sim, pod, "exit-codes");
-	const char *one = sim_knob(sim, pod, "exit-code");
-	const char *key = sim_knob(sim, pod, "exit-codes-label");
-	const char *lv = key == NULL ? NULL : json_string_value(json_object_get(
-	    sim_path(pod, "metadata.labels"), key));
-	long a = lv ? strtol(lv, NULL, 10) : 1;
-	long idx = (a > 0 && a < 1000000 ? a - 1 : 0) + (long)restarts, i = 0;
-	const char *p;
-	int code = 0;
+	char buf[64];
+	const char *one = sim_knob_entry(sim, pod, "exit-codes", restarts, buf,
+	    sizeof buf);
 
-	if (list != NULL) {
-		for (p = list; *p != '\0'; i++) {
-			code = (int)strtol(p, NULL, 10);
-			if (i == idx)
-				return code;
-			p = strchr(p, ',');
-			if (p == NULL)
-				break;
-			p++;
-		}
-		return code;
-	}
-	if (one != NULL)
-		return (int)strtol(one, NULL, 10);
-	return 0;
+	if (one == NULL)
+		one = sim_knob(sim, pod, "exit-code");
+	return one != NULL ? (int)strtol(one, NULL, 10) : 0;
 }
 
 /* True if the pod's program, once it exited, only waits when its container
@@ -1107,7 +1116,7 @@ sim_kubelet_step(struct sim *sim, const char *key, json_t *pod, int64_t now)
 		}
 		sim_set(cp, "status.phase", json_string("Running"));
 		sim_pod_ready_set(cp, true, ts, "");
-		dur = sim_pod_duration(sim, pod);
+		dur = sim_pod_duration(sim, pod, restarts);
 		due = dur < 0 ? -1 : now + dur;
 	} else {
 		due = sim_kubelet_exit(sim, pod, cp, restarts, ts, now);
