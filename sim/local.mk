@@ -54,7 +54,8 @@ SIM_TESTS = \
 	tests/integration/t0313-sim-validation.sh \
 	tests/integration/t0314-sim-storage.sh \
 	tests/integration/t0315-sim-audit.sh \
-	tests/integration/t0316-sim-exec.sh
+	tests/integration/t0316-sim-exec.sh \
+	tests/integration/t0317-sim-termination-message.sh
 TESTS += $(SIM_TESTS)
 EXTRA_DIST += $(SIM_TESTS) tests/sim sim/gen-schema.py
 
