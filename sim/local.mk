@@ -12,6 +12,7 @@ sim_libsim_a_SOURCES = \
 	sim/sim-ctrl.c \
 	sim/sim-storage.c \
 	sim/sim-kubelet.c \
+	sim/sim-program.c \
 	sim/sim-http.c \
 	sim/sim-tls.c \
 	sim/sim-proto.c \
