@@ -387,7 +387,7 @@ int64_t sim_pod_duration(struct sim *, json_t *pod, int64_t restarts);
 /* The exit code of that run. */
 int sim_pod_exit_code(struct sim *, json_t *pod, int64_t restarts);
 /* True if a restarted container of the pod only waits (after-exit idle). */
-bool sim_pod_idles_after_exit(struct sim *, json_t *pod);
+bool sim_pod_is_idle_after_exit(struct sim *, json_t *pod);
 /* The termination message a run exiting with code wrote, or NULL;
  * allocated. */
 char *sim_term_message(struct sim *, json_t *pod, int code);

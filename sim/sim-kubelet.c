@@ -756,7 +756,7 @@ sim_kubelet_exit(struct sim *sim, json_t *pod, json_t *cp, int64_t restarts,
 	json_t *cs = sim_path(cp, "status.containerStatuses"), *c;
 	const char *rp = sim_str(pod, "spec.restartPolicy");
 	int code = sim_pod_exit_code(sim, pod, restarts);
-	bool idle = sim_pod_idles_after_exit(sim, pod);
+	bool idle = sim_pod_is_idle_after_exit(sim, pod);
 	bool restart = rp == NULL || strcmp(rp, "Always") == 0 ||
 	    (strcmp(rp, "OnFailure") == 0 && code != 0);
 	char *msg = sim_term_message(sim, pod, code);

@@ -134,7 +134,7 @@ sim_pod_exit_code(struct sim *sim, json_t *pod, int64_t restarts)
 /* True if the pod's program, once it exited, only waits when its container
  * is restarted (it keeps its completion in a volume): after-exit idle. */
 bool
-sim_pod_idles_after_exit(struct sim *sim, json_t *pod)
+sim_pod_is_idle_after_exit(struct sim *sim, json_t *pod)
 {
 	const char *v = sim_knob(sim, pod, "after-exit");
 
