@@ -938,7 +938,15 @@ def _start_sim(procs, sim, cluster_file, speed, tmp, env):
         simp = procs.start([sim, "--listen", "127.0.0.1:0", "--cluster",
                             cluster_file, "--kubeconfig-out",
                             env["KUBECONFIG"], "--speed", repr(speed),
-                            "--seed", "1"], stdout=simout, stderr=err,
+                            "--seed", "1",
+                            # The Deployment wrapper, in the simulator's
+                            # generic knobs (docs/kubesim.md).
+                            "--pod-default=after-exit=idle",
+                            "--pod-default=termination-message="
+                            "ailab-queue-exit=$(EXIT_CODE)",
+                            "--pod-default=exit-codes-label="
+                            "ailab-queue.io/attempt"],
+                           stdout=simout, stderr=err,
                            env=env)
     try:
         for _ in range(200):

@@ -56,6 +56,9 @@ users:
 EOT
 	# shellcheck disable=SC2086
 	"$SIM" --listen 127.0.0.1:0 --cluster "$tmp/cluster.yaml" --speed 10 \
+	    --pod-default=after-exit=idle \
+	    --pod-default='termination-message=ailab-queue-exit=$(EXIT_CODE)' \
+	    --pod-default=exit-codes-label=ailab-queue.io/attempt \
 	    ${SIM_ARGS:-} --kubeconfig-out "$tmp/kubeconfig" >"$tmp/sim.out" \
 	    2>"$tmp/sim.err" &
 	SIMPID=$!

@@ -13,6 +13,9 @@ sim= srv=
 trap 'kill $srv $sim 2>/dev/null; wait $srv $sim 2>/dev/null; rm -rf "$tmp"' EXIT
 
 "$B/ailab-kubesim" --listen 127.0.0.1:0 --kubeconfig-out "$tmp/kc" \
+    --pod-default=after-exit=idle \
+    --pod-default='termination-message=ailab-queue-exit=$(EXIT_CODE)' \
+    --pod-default=exit-codes-label=ailab-queue.io/attempt \
     >"$tmp/sim.out" 2>&1 &
 sim=$!
 while ! grep -q '^url ' "$tmp/sim.out" 2>/dev/null; do sleep 0.1; done

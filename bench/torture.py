@@ -189,7 +189,12 @@ class Torture:
              self.a.cluster, "--speed", str(self.a.speed), "--seed",
              str(self.a.seed), "--kubeconfig-out", self.env["KUBECONFIG"],
              "--audit-log", os.path.join(self.wd, "audit.jsonl"),
-             "--faults", json.dumps(self.base_faults())],
+             "--faults", json.dumps(self.base_faults()),
+             # The Deployment wrapper, in the simulator's generic knobs.
+             "--pod-default=after-exit=idle",
+             "--pod-default=termination-message="
+             "ailab-queue-exit=$(EXIT_CODE)",
+             "--pod-default=exit-codes-label=ailab-queue.io/attempt"],
             stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         for _ in range(200):
             txt = open(os.path.join(self.wd, "sim.out")).read()

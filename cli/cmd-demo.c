@@ -25,6 +25,7 @@
 #include "cli-jobs.h"
 #include "kube.h"
 #include "sched-loop.h"
+#include "spec.h"
 
 extern char **environ;
 
@@ -112,6 +113,12 @@ cmd_demo_start_sim(struct cli_ctx *ctx, const char *sim, const char *dir,
 	char *argv[] = { (char *)"ailab-kubesim", (char *)"--listen",
 		(char *)"127.0.0.1:0", (char *)"--kubeconfig-out", kc,
 		(char *)"--speed", (char *)speed, (char *)"--seed", (char *)"1",
+		/* What the Deployment wrapper does, in the simulator's
+		 * generic knobs (docs/kubesim.md). */
+		(char *)"--pod-default=after-exit=idle",
+		(char *)"--pod-default=termination-message=" SPEC_EXIT_MARKER
+		"$(EXIT_CODE)",
+		(char *)"--pod-default=exit-codes-label=" SPEC_LABEL_ATTEMPT,
 		NULL };
 	struct timespec ts = { 0, 50 * 1000 * 1000 };
 	struct stat st;

@@ -146,18 +146,14 @@ cmd_logs_live(struct cli_ctx *ctx, const struct store_job *j,
 	struct kube_client *kube;
 	struct kube_log_opts opts = { .tail_lines = (int)q->tail };
 	struct kube_response *logs;
-	json_t *pod, *cs;
+	json_t *pod;
 	char *err;
 	int ret = CLI_EXIT_FAIL;
 
 	if (cli_job_pod(ctx, j, q->rank, &pod) != 0 || pod == NULL)
 		return -1;
 	kube = cli_kube(ctx);
-	/* The wrapper's first run is the previous container once it ended. */
-	cs = json_array_get(json_object_get(json_object_get(pod, "status"),
-	    "containerStatuses"), 0);
-	opts.previous = json_object_get(json_object_get(cs, "lastState"),
-	    "terminated") != NULL;
+	opts.previous = spec_pod_has_previous_run(pod);
 	opts.follow = q->follow && !opts.previous;
 	if (!q->quiet)
 		cli_info(ctx, "live log of job %lld rank %d (pod %s)",

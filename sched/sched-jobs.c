@@ -91,18 +91,8 @@ sched_job_object_count(struct sched_loop *loop, const struct store_job *j)
 json_t *
 sched_attempt_pods(struct sched_loop *loop, const struct store_job *j)
 {
-	json_t *pods = json_array(), *p;
-	const char *a;
-	size_t i;
-	char want[16];
-
-	snprintf(want, sizeof want, "%d", j->attempts);
-	json_array_foreach(sched_job_objects(loop, j, SCHED_OBJ_PODS), i, p) {
-		a = kube_obj_label(p, SCHED_ATTEMPT_LABEL);
-		if (a == NULL || strcmp(a, want) == 0)
-			json_array_append(pods, p);
-	}
-	return pods;
+	return spec_attempt_pods(sched_job_objects(loop, j, SCHED_OBJ_PODS),
+	    j->attempts);
 }
 
 /* The earliest creation time among a job's workload objects, or 0. */

@@ -37,19 +37,6 @@ obs_condition(const json_t *obj, const char *type)
 	return NULL;
 }
 
-/* Reads the exit code from the wrapper's termination message, if there. */
-static bool
-obs_marker(const json_t *term, int *code)
-{
-	const char *msg = obs_str(term, "message");
-	const char *p;
-
-	if (msg == NULL || (p = strstr(msg, SCHED_EXIT_MARKER)) == NULL)
-		return false;
-	*code = atoi(p + strlen(SCHED_EXIT_MARKER));
-	return true;
-}
-
 /* Sets the observation's reason once: the first cause found wins. */
 static void
 obs_reason(struct sched_obs *o, char *reason)
@@ -99,10 +86,7 @@ obs_pod(struct sched_obs *o, const json_t *pod, bool deployment, int rank,
 	if (term != NULL && (deployment || strcmp(phase, "Succeeded") == 0 ||
 	    strcmp(phase, "Failed") == 0)) {
 		r->done = true;
-		r->has_exit_code = true;
-		if (!obs_marker(term, &r->exit_code))
-			r->exit_code = (int)json_integer_value(
-			    json_object_get(term, "exitCode"));
+		r->has_exit_code = spec_run_exit_code(term, &r->exit_code) == 0;
 		r->reason = obs_str(term, "reason");
 		return;
 	}

@@ -10,9 +10,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The completion contract of the Deployment wrapper (spec-render). */
-#define SCHED_EXIT_MARKER "ailab-queue-exit="
-
 enum sched_obs_state {
 	SCHED_OBS_PENDING,       /* not every replica runs yet */
 	SCHED_OBS_RUNNING,       /* every replica runs or has finished */

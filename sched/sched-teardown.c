@@ -236,7 +236,6 @@ sched_teardown_replica(struct sched_teardown *t, const json_t *p, int rank,
     const struct sched_obs *obs)
 {
 	struct sched_trep *rep = &t->reps[t->nreps++];
-	const json_t *cs;
 
 	rep->t = t;
 	rep->rank = rank;
@@ -248,11 +247,7 @@ sched_teardown_replica(struct sched_teardown *t, const json_t *p, int rank,
 		if (obs->ranks[rank].reason != NULL)
 			rep->reason = xstrdup(obs->ranks[rank].reason);
 	}
-	cs = json_array_get(json_object_get(json_object_get(p, "status"),
-	    "containerStatuses"), 0);
-	rep->previous = json_integer_value(json_object_get(cs,
-	    "restartCount")) > 0 && json_object_get(json_object_get(cs,
-	    "lastState"), "terminated") != NULL;
+	rep->previous = spec_pod_has_previous_run(p);
 }
 
 /*

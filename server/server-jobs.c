@@ -839,7 +839,7 @@ server_logs_pods(struct kube_response *resp, void *arg)
 	struct server_logs *w = r->work;
 	struct kube_log_opts opts = { .tail_lines = -1,
 	    .limit_bytes = 16 * 1024 * 1024 };
-	json_t *pod, *cs;
+	json_t *pod;
 
 	r->kreq = NULL;
 	if (resp->error != NULL && server_cluster_unavailable(resp->error)) {
@@ -856,10 +856,7 @@ server_logs_pods(struct kube_response *resp, void *arg)
 		server_logs_archived(r);
 		return;
 	}
-	cs = json_array_get(json_object_get(json_object_get(pod, "status"),
-	    "containerStatuses"), 0);
-	opts.previous = json_object_get(json_object_get(cs, "lastState"),
-	    "terminated") != NULL;
+	opts.previous = spec_pod_has_previous_run(pod);
 	if (w->tail >= 0)
 		opts.tail_lines = (int)w->tail;
 	w->pod = xstrdup(kube_obj_name(pod));

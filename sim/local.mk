@@ -21,6 +21,7 @@ sim_libsim_a_SOURCES = \
 	sim/sim-volume.c \
 	sim/sim-volsched.c \
 	sim/sim-kubelet.c \
+	sim/sim-program.c \
 	sim/sim-http.c \
 	sim/sim-route.c \
 	sim/sim-auth.c \
@@ -70,6 +71,7 @@ SIM_TESTS = \
 	tests/integration/t0314-sim-storage.sh \
 	tests/integration/t0315-sim-audit.sh \
 	tests/integration/t0316-sim-exec.sh \
+	tests/integration/t0317-sim-termination-message.sh \
 	tests/integration/t0319-sim-routes.sh
 TESTS += $(SIM_TESTS)
 EXTRA_DIST += $(SIM_TESTS) tests/sim sim/gen-schema.py

@@ -27,7 +27,7 @@
 #include "common.h"
 
 #define SIM_EXEC_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-#define SIM_EXEC_ANNOTATION "sim.ailab-queue.io/exec-exit-code"
+#define SIM_EXEC_ANNOTATION SIM_KNOB_PREFIX "exec-exit-code"
 #define SIM_EXEC_MAX_LINE 65536	/* the echoed command line, bounded */
 
 /* One exec stream after the upgrade: the connection evhttp handed over. */

@@ -380,6 +380,21 @@ void sim_sched_pass(struct sim *);
 void sim_sched_use(struct sim *, const char *node, json_t *use, int sign);
 void sim_sched_free(struct sim *);
 void sim_kubelet_pass(struct sim *);
+
+/* sim-program.c: what a container's program does, from the pod knobs. */
+/* Run time in ms of the run after restarts restarts; -1: forever. */
+int64_t sim_pod_duration(struct sim *, json_t *pod, int64_t restarts);
+/* The exit code of that run. */
+int sim_pod_exit_code(struct sim *, json_t *pod, int64_t restarts);
+/* True if a restarted container of the pod only waits (after-exit idle). */
+bool sim_pod_is_idle_after_exit(struct sim *, json_t *pod);
+/* The termination message a run exiting with code wrote, or NULL;
+ * allocated. */
+char *sim_term_message(struct sim *, json_t *pod, int code);
+/* Under FallbackToLogsOnError, sets term's message to the end of the
+ * run's log (previous: the run is the container's lastState). */
+void sim_term_fallback(struct sim *, json_t *pod, json_t *status,
+    json_t *term, bool previous);
 /* Log text of a pod's container for the logs endpoint; caller frees. */
 char *sim_pod_log(struct sim *, json_t *pod, const char *container,
     bool previous, bool timestamps, bool *running);

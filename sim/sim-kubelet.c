@@ -1,7 +1,8 @@
 /*
  * The scheduler and the kubelets in simulated time: binding pending pods to
  * nodes that fit, then taking each bound pod through ContainerCreating,
- * Running, exit, restarts and graceful deletion, and producing its logs.
+ * Running, exit, restarts and graceful deletion.  What each run does (its
+ * length, exit code, message and log) is sim-program.c's.
  */
 #include "sim-int.h"
 
@@ -12,9 +13,6 @@
 
 #include "common.h"
 
-#define SIM_DEFAULT_DURATION_S 60
-#define SIM_LOG_EVERY_S 20
-#define SIM_LOG_MAX_LINES 5000
 
 /* Reads a resource of a node's allocatable. */
 static int64_t
@@ -687,75 +685,6 @@ sim_sched_pass(struct sim *sim)
 	json_decref(keys);
 }
 
-/* The annotation value of a pod, or NULL. */
-static const char *
-sim_annot(json_t *pod, const char *k)
-{
-	return json_string_value(json_object_get(sim_path(pod,
-	    "metadata.annotations"), k));
-}
-
-/* Run time in ms from sim.ailab-queue.io/duration; -1 means forever. */
-static int64_t
-sim_pod_duration(json_t *pod)
-{
-	const char *d = sim_annot(pod, "sim.ailab-queue.io/duration");
-	int64_t s;
-
-	if (d == NULL)
-		return SIM_DEFAULT_DURATION_S * 1000;
-	if (strcmp(d, "forever") == 0)
-		return -1;
-	if (duration_parse(d, &s, NULL) != 0)
-		return SIM_DEFAULT_DURATION_S * 1000;
-	return s * 1000;
-}
-
-/* Exit code for this run: exit-codes by attempt + restarts, or exit-code. */
-static int
-sim_pod_exit_code(json_t *pod, int64_t restarts)
-{
-	const char *list = sim_annot(pod, "sim.ailab-queue.io/exit-codes");
-	const char *one = sim_annot(pod, "sim.ailab-queue.io/exit-code");
-	const char *att = sim_annot(pod, "ailab-queue.io/attempt");
-	/* ailab-queue counts attempts from 1; the list is indexed from 0. */
-	long a = att ? strtol(att, NULL, 10) : 1;
-	long idx = (a > 0 ? a - 1 : 0) + (long)restarts, i = 0;
-	const char *p;
-	int code = 0;
-
-	if (list != NULL) {
-		for (p = list; *p != '\0'; i++) {
-			code = (int)strtol(p, NULL, 10);
-			if (i == idx)
-				return code;
-			p = strchr(p, ',');
-			if (p == NULL)
-				break;
-			p++;
-		}
-		return code;
-	}
-	if (one != NULL)
-		return (int)strtol(one, NULL, 10);
-	return 0;
-}
-
-/* True if the pod follows ailab-queue's Deployment wrapper contract. */
-static bool
-sim_pod_is_wrapper(json_t *pod)
-{
-	json_t *vols = sim_path(pod, "spec.volumes"), *v;
-	size_t i;
-
-	json_array_foreach(vols, i, v) {
-		if (sim_str(v, "name") && strcmp(sim_str(v, "name"),
-		    "ailab-state") == 0 && json_object_get(v, "emptyDir"))
-			return true;
-	}
-	return false;
-}
-
 /* True if the pod's first container image is named to fail pulling. */
 static bool
 sim_pod_pull_fails(json_t *pod)
@@ -815,6 +744,91 @@ sim_backoff_ms(int64_t restarts)
 	return b > 300000 ? 300000 : b;
 }
 
+/*
+ * A container's run ended: its exit code and termination message, then what
+ * its restart policy (and the after-exit knob) makes of the pod.  Returns
+ * when the kubelet looks at the pod next, -1 for never.
+ */
+static int64_t
+sim_kubelet_exit(struct sim *sim, json_t *pod, json_t *cp, int64_t restarts,
+    const char *ts, int64_t now)
+{
+	json_t *cs = sim_path(cp, "status.containerStatuses"), *c;
+	const char *rp = sim_str(pod, "spec.restartPolicy");
+	int code = sim_pod_exit_code(sim, pod, restarts);
+	bool idle = sim_pod_is_idle_after_exit(sim, pod);
+	bool restart = rp == NULL || strcmp(rp, "Always") == 0 ||
+	    (strcmp(rp, "OnFailure") == 0 && code != 0);
+	char *msg = sim_term_message(sim, pod, code);
+	int64_t due;
+	size_t i;
+
+	idle = idle && restart;
+	json_array_foreach(cs, i, c) {
+		json_t *term = json_pack("{sisssOsssO}", "exitCode", code,
+		    "reason", code == 0 ? "Completed" : "Error",
+		    "startedAt", sim_path(c, "state.running.startedAt"),
+		    "finishedAt", ts, "containerID",
+		    json_object_get(c, "containerID") ?
+		    json_object_get(c, "containerID") : json_null());
+
+		if (term == NULL)
+			continue;
+		if (msg != NULL)
+			json_object_set_new(term, "message",
+			    json_string(msg));
+		json_object_set_new(c, "ready", json_false());
+		if (restart) {
+			json_object_set_new(c, "lastState", json_pack(
+			    "{so}", "terminated", term));
+			json_object_set_new(c, "restartCount",
+			    json_integer(restarts + 1));
+			if (idle) {
+				json_object_set_new(c, "state", json_pack(
+				    "{s{ss}}", "running", "startedAt", ts));
+				json_object_set_new(c, "ready",
+				    json_true());
+			} else {
+				char *m = xprintf("back-off %llds "
+				    "restarting failed container=%s "
+				    "pod=%s_%s(%s)", (long long)
+				    sim_backoff_ms(restarts + 1) / 1000,
+				    sim_str(c, "name"),
+				    sim_str(pod, "metadata.name"),
+				    sim_str(pod, "metadata.namespace"),
+				    sim_str(pod, "metadata.uid"));
+
+				json_object_set_new(c, "state", json_pack(
+				    "{s{ssss}}", "waiting", "reason",
+				    "CrashLoopBackOff", "message", m));
+				json_object_set_new(c, "started",
+				    json_false());
+				free(m);
+			}
+		} else {
+			json_object_set_new(c, "state", json_pack("{so}",
+			    "terminated", term));
+			json_object_set_new(c, "started", json_false());
+		}
+		if (msg == NULL && code != 0)
+			sim_term_fallback(sim, cp, c, term, restart);
+	}
+	free(msg);
+	if (idle) {
+		/* The restarted program only waits. */
+		due = -1;
+	} else if (restart) {
+		sim_pod_ready_set(cp, false, ts, "ContainersNotReady");
+		due = now + sim_backoff_ms(restarts + 1);
+	} else {
+		sim_set(cp, "status.phase", json_string(code == 0 ?
+		    "Succeeded" : "Failed"));
+		sim_pod_ready_set(cp, false, ts, "PodCompleted");
+		due = -1;
+	}
+	return due;
+}
+
 /* Advances one pod whose kubelet timer is due. */
 static void
 sim_kubelet_step(struct sim *sim, const char *key, json_t *pod, int64_t now)
@@ -823,7 +837,6 @@ sim_kubelet_step(struct sim *sim, const char *key, json_t *pod, int64_t now)
 	    "status.containerStatuses"), *c;
 	const char *reason = sim_str(json_array_get(cs, 0),
 	    "state.waiting.reason");
-	const char *rp = sim_str(pod, "spec.restartPolicy");
 	int64_t restarts = json_integer_value(json_object_get(json_array_get(cs,
 	    0), "restartCount"));
 	int64_t due = -1, dur;
@@ -882,74 +895,10 @@ sim_kubelet_step(struct sim *sim, const char *key, json_t *pod, int64_t now)
 		}
 		sim_set(cp, "status.phase", json_string("Running"));
 		sim_pod_ready_set(cp, true, ts, "");
-		dur = sim_pod_duration(pod);
+		dur = sim_pod_duration(sim, pod, restarts);
 		due = dur < 0 ? -1 : now + dur;
 	} else {
-		/* The run ends: exit code, then restart policy. */
-		int code = sim_pod_exit_code(pod, restarts);
-		bool wrapper = sim_pod_is_wrapper(pod);
-		bool restart = rp == NULL || strcmp(rp, "Always") == 0 ||
-		    (strcmp(rp, "OnFailure") == 0 && code != 0);
-
-		json_array_foreach(cs, i, c) {
-			json_t *term = json_pack("{sisssOsssO}", "exitCode", code,
-			    "reason", code == 0 ? "Completed" : "Error",
-			    "startedAt", sim_path(c, "state.running.startedAt"),
-			    "finishedAt", ts, "containerID",
-			    json_object_get(c, "containerID") ?
-			    json_object_get(c, "containerID") : json_null());
-
-			if (term == NULL)
-				continue;
-			if (wrapper)
-				json_object_set_new(term, "message", json_sprintf(
-				    "ailab-queue-exit=%d", code));
-			json_object_set_new(c, "ready", json_false());
-			if (wrapper || restart) {
-				json_object_set_new(c, "lastState", json_pack(
-				    "{so}", "terminated", term));
-				json_object_set_new(c, "restartCount",
-				    json_integer(restarts + 1));
-				if (wrapper) {
-					json_object_set_new(c, "state", json_pack(
-					    "{s{ss}}", "running", "startedAt", ts));
-					json_object_set_new(c, "ready",
-					    json_true());
-				} else {
-					char *m = xprintf("back-off %llds "
-					    "restarting failed container=%s "
-					    "pod=%s_%s(%s)", (long long)
-					    sim_backoff_ms(restarts + 1) / 1000,
-					    sim_str(c, "name"),
-					    sim_str(pod, "metadata.name"),
-					    sim_str(pod, "metadata.namespace"),
-					    sim_str(pod, "metadata.uid"));
-
-					json_object_set_new(c, "state", json_pack(
-					    "{s{ssss}}", "waiting", "reason",
-					    "CrashLoopBackOff", "message", m));
-					json_object_set_new(c, "started",
-					    json_false());
-					free(m);
-				}
-			} else {
-				json_object_set_new(c, "state", json_pack("{so}",
-				    "terminated", term));
-				json_object_set_new(c, "started", json_false());
-			}
-		}
-		if (wrapper) {
-			/* The wrapper only sleeps after its payload exits. */
-			due = -1;
-		} else if (restart) {
-			sim_pod_ready_set(cp, false, ts, "ContainersNotReady");
-			due = now + sim_backoff_ms(restarts + 1);
-		} else {
-			sim_set(cp, "status.phase", json_string(code == 0 ?
-			    "Succeeded" : "Failed"));
-			sim_pod_ready_set(cp, false, ts, "PodCompleted");
-			due = -1;
-		}
+		due = sim_kubelet_exit(sim, pod, cp, restarts, ts, now);
 	}
 	if (due >= 0)
 		sim_kubelet_arm(sim, key, due);
@@ -985,195 +934,4 @@ sim_kubelet_pass(struct sim *sim)
 		free(ns);
 	}
 	json_decref(due);
-}
-
-/* Appends one log line, with an RFC 3339 timestamp when asked. */
-static void
-sim_log_line(char **out, size_t *len, size_t *cap, bool ts, int64_t ms,
-    const char *fmt, ...)
-{
-	char *line, *t = NULL;
-	va_list ap;
-	size_t n;
-
-	va_start(ap, fmt);
-	xvasprintf(&line, fmt, ap);
-	va_end(ap);
-	if (ts)
-		t = sim_time_str_micro(ms);
-	n = strlen(line) + (t ? strlen(t) + 1 : 0) + 1;
-	if (*len + n + 1 > *cap) {
-		*cap = (*len + n + 1) * 2;
-		*out = xreallocarray(*out, *cap, 1);
-	}
-	*len += (size_t)snprintf(*out + *len, *cap - *len, "%s%s%s\n",
-	    t ? t : "", t ? " " : "", line);
-	free(t);
-	free(line);
-}
-
-/*
- * The argv a container's process gets, as the kubelet makes it (the
- * expansion of k8s.io/kubernetes third_party/forked/golang/expansion):
- * command then args, where $(VAR) is the value of an env entry of the
- * container, $$ is one $, and a reference to anything else is left as
- * written.  Each env value is itself expanded against the entries before
- * it; fieldRef values come from the pod.  Service links are not made.  A
- * JSON array text the caller frees, or NULL without such a container.
- */
-static char *
-sim_container_argv(json_t *pod, const char *name)
-{
-	json_t *c = NULL, *e, *vars, *argv, *v;
-	const char *s, *k, *p, *close, *fp;
-	char *buf = NULL, *ref, *text;
-	size_t i, len, cap = 0, phase;
-
-	json_array_foreach(sim_path(pod, "spec.containers"), i, e)
-		if (name == NULL || (sim_str(e, "name") != NULL &&
-		    strcmp(sim_str(e, "name"), name) == 0)) {
-			c = e;
-			break;
-		}
-	if (c == NULL)
-		return NULL;
-	vars = json_object();
-	argv = json_array();
-	for (phase = 0; phase < 3; phase++) {
-		json_array_foreach(json_object_get(c, phase == 0 ? "env" :
-		    phase == 1 ? "command" : "args"), i, e) {
-			k = phase == 0 ? sim_str(e, "name") : NULL;
-			s = phase == 0 ? sim_str(e, "value") :
-			    json_string_value(e);
-			fp = phase == 0 ? sim_str(e, "valueFrom.fieldRef."
-			    "fieldPath") : NULL;
-			if (s == NULL && fp != NULL) {
-				ref = NULL;
-				if (has_prefix(fp, "metadata.annotations['") ||
-				    has_prefix(fp, "metadata.labels['")) {
-					p = strchr(fp, '\'') + 1;
-					ref = xstrndup(p, strcspn(p, "'"));
-					s = json_string_value(json_object_get(
-					    sim_path(pod, has_prefix(fp,
-					    "metadata.labels") ?
-					    "metadata.labels" :
-					    "metadata.annotations"), ref));
-				} else
-					s = sim_str(pod, fp);
-				free(ref);
-			}
-			if (s == NULL || (phase == 0 && k == NULL))
-				continue;
-			for (len = 0, p = s; *p != '\0'; p++) {
-				if (len + 2 >= cap || (p[0] == '$' &&
-				    p[1] == '(')) {
-					cap = cap * 2 + strlen(p) + 64;
-					buf = xreallocarray(buf, cap, 1);
-				}
-				if (p[0] == '$' && p[1] == '$') {
-					buf[len++] = '$';
-					p++;
-				} else if (p[0] == '$' && p[1] == '(' &&
-				    (close = strchr(p + 2, ')')) != NULL) {
-					ref = xstrndup(p + 2,
-					    (size_t)(close - p - 2));
-					v = json_object_get(vars, ref);
-					text = v != NULL ? xstrdup(
-					    json_string_value(v)) :
-					    xprintf("$(%s)", ref);
-					cap += strlen(text);
-					buf = xreallocarray(buf, cap, 1);
-					memcpy(buf + len, text, strlen(text));
-					len += strlen(text);
-					free(text);
-					free(ref);
-					p = close;
-				} else
-					buf[len++] = *p;
-			}
-			if (buf == NULL)
-				buf = xreallocarray(buf, cap = 64, 1);
-			buf[len] = '\0';
-			if (phase == 0)
-				json_object_set_new(vars, k, json_string(buf));
-			else
-				json_array_append_new(argv, json_string(buf));
-		}
-	}
-	text = json_dumps(argv, JSON_COMPACT);
-	json_decref(argv);
-	json_decref(vars);
-	free(buf);
-	return text;
-}
-
-/* The log of one run of a container, generated from its timeline. */
-char *
-sim_pod_log(struct sim *sim, json_t *pod, const char *container,
-    bool previous, bool timestamps, bool *running)
-{
-	json_t *cs = sim_path(pod, "status.containerStatuses"), *c, *st = NULL;
-	int64_t start, end, t, first;
-	size_t i, len = 0, cap = 256;
-	char *out, *argv;
-	bool term = false;
-	int code = 0;
-
-	*running = false;
-	json_array_foreach(cs, i, c) {
-		if (container == NULL || (sim_str(c, "name") &&
-		    strcmp(sim_str(c, "name"), container) == 0)) {
-			st = previous ? sim_path(c, "lastState") :
-			    json_object_get(c, "state");
-			break;
-		}
-	}
-	if (st == NULL)
-		return NULL;
-	if (json_object_get(st, "running") != NULL) {
-		start = sim_time_parse(sim_str(st, "running.startedAt"));
-		end = sim_now(sim);
-		*running = true;
-	} else if (json_object_get(st, "terminated") != NULL) {
-		start = sim_time_parse(sim_str(st, "terminated.startedAt"));
-		end = sim_time_parse(sim_str(st, "terminated.finishedAt"));
-		code = (int)json_integer_value(sim_path(st,
-		    "terminated.exitCode"));
-		term = true;
-	} else if (!previous && json_object_get(c, "lastState") != NULL &&
-	    sim_path(c, "lastState.terminated") != NULL) {
-		st = sim_path(c, "lastState");
-		start = sim_time_parse(sim_str(st, "terminated.startedAt"));
-		end = sim_time_parse(sim_str(st, "terminated.finishedAt"));
-		code = (int)json_integer_value(sim_path(st,
-		    "terminated.exitCode"));
-		term = true;
-	} else
-		return NULL;
-	if (start < 0)
-		start = end;
-	out = xmalloc(cap);
-	out[0] = '\0';
-	first = start + SIM_LOG_EVERY_S * 1000;
-	if ((end - start) / (SIM_LOG_EVERY_S * 1000) > SIM_LOG_MAX_LINES)
-		first = end - (int64_t)SIM_LOG_MAX_LINES * SIM_LOG_EVERY_S * 1000;
-	sim_log_line(&out, &len, &cap, timestamps, start,
-	    "[ailab-kubesim] container %s started in pod %s/%s",
-	    container ? container : "", sim_str(pod, "metadata.namespace"),
-	    sim_str(pod, "metadata.name"));
-	if ((argv = sim_container_argv(pod, container != NULL ? container :
-	    sim_str(c, "name"))) != NULL) {
-		sim_log_line(&out, &len, &cap, timestamps, start,
-		    "[ailab-kubesim] exec %s", argv);
-		free(argv);
-	}
-	for (t = first; t <= end; t += SIM_LOG_EVERY_S * 1000)
-		sim_log_line(&out, &len, &cap, timestamps, t,
-		    "[ailab-kubesim] step %lld: working (%llds elapsed)",
-		    (long long)((t - start) / (SIM_LOG_EVERY_S * 1000)),
-		    (long long)((t - start) / 1000));
-	if (term)
-		sim_log_line(&out, &len, &cap, timestamps, end,
-		    "[ailab-kubesim] exiting with code %d", code);
-	return out;
 }

@@ -36,6 +36,8 @@ static const struct {
 	    "non-admin user" },
 	{ "audit-log", "FILE", "append every audit entry to FILE, one JSON "
 	    "line each" },
+	{ "pod-default", "KNOB=VALUE", "a pod knob's value for pods that do "
+	    "not set it (repeatable; docs/kubesim.md)" },
 	{ "verbose", NULL, "log each request" },
 	{ "help", NULL, "show this help" },
 };
@@ -85,6 +87,7 @@ main(int argc, char **argv)
 		{ "faults", required_argument, NULL, 'f' },
 		{ "namespace-only-users", no_argument, NULL, 'n' },
 		{ "audit-log", required_argument, NULL, 'L' },
+		{ "pod-default", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -94,6 +97,8 @@ main(int argc, char **argv)
 	struct event *sigterm, *sigint;
 	struct sim *sim;
 	char *cause = NULL, *end;
+	const char *pod_defaults[32];
+	size_t npod_defaults = 0;
 	int ch, verbose = 0;
 
 	memset(&opt, 0, sizeof opt);
@@ -160,6 +165,15 @@ main(int argc, char **argv)
 		case 'L':
 			opt.audit_log = optarg;
 			break;
+		case 'P':
+			if (!sim_is_pod_knob(optarg) ||
+			    npod_defaults == nitems(pod_defaults)) {
+				fprintf(stderr, "ailab-kubesim: bad --pod-default "
+				    "'%s'\n", optarg);
+				return 2;
+			}
+			pod_defaults[npod_defaults++] = optarg;
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -176,6 +190,8 @@ main(int argc, char **argv)
 		    argv[optind]);
 		return 2;
 	}
+	opt.pod_defaults = pod_defaults;
+	opt.npod_defaults = npod_defaults;
 	if (verbose)
 		log_init("ailab-kubesim", verbose > 1 ? LOG_LEVEL_DEBUG :
 		    LOG_LEVEL_INFO);

@@ -11,6 +11,7 @@
 #define SIM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct event_base;
@@ -31,7 +32,16 @@ struct sim_options {
 	const char *faults;	  /* JSON faults at start, or NULL */
 	bool namespace_only;	  /* no cluster reads for non-admin users */
 	const char *audit_log;	  /* every audit entry appended here, or NULL */
+	/* --pod-default "KNOB=VALUE": a knob's value for pods that do not
+	 * set it (docs/kubesim.md, "Pod knobs"). */
+	const char *const *pod_defaults;
+	size_t npod_defaults;
 };
+
+/* Pod knobs are the annotations SIM_KNOB_PREFIX<knob> on a pod. */
+#define SIM_KNOB_PREFIX "sim.ailab-queue.io/"
+/* True if arg is "KNOB=VALUE" for a knob --pod-default may set. */
+bool sim_is_pod_knob(const char *arg);
 
 /*
  * Builds the cluster, binds the listener and arms the controllers.  NULL on

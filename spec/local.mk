@@ -2,6 +2,8 @@ noinst_LIBRARIES += spec/libspec.a
 spec_libspec_a_SOURCES = \
 	spec/spec.h \
 	spec/spec-int.h \
+	spec/spec-contract.h \
+	spec/spec-contract.c \
 	spec/spec-yaml.c \
 	spec/spec-parse.c \
 	spec/spec-sweep.c \

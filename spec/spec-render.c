@@ -12,30 +12,6 @@
  * IPoIB network. */
 #define SPEC_NETWORKS_ANNOTATION "k8s.v1.cni.cncf.io/networks"
 
-/*
- * Runs the user's command ("$@") once per pod: the exit code goes to the
- * ailab-state emptyDir and the termination log, and a restarted container
- * finds the marker and only waits, so a finished command never runs again.
- * SIGTERM is passed on to the command so that deletion is prompt.
- */
-const char spec_wrapper_script[] =
-    "d=\"${AILAB_STATE_DIR:-/ailab-state}\"\n"
-    "if [ -f \"$d/exit\" ]; then\n"
-    "  while :; do sleep 3600; done\n"
-    "fi\n"
-    "\"$@\" &\n"
-    "pid=$!\n"
-    "trap 'kill -TERM \"$pid\" 2>/dev/null' TERM INT\n"
-    "while :; do\n"
-    "  wait \"$pid\"\n"
-    "  code=$?\n"
-    "  kill -0 \"$pid\" 2>/dev/null || break\n"
-    "done\n"
-    "echo \"$code\" >\"$d/exit\"\n"
-    "echo \"ailab-queue-exit=$code\" "
-    ">\"${AILAB_TERMINATION_LOG:-/dev/termination-log}\"\n"
-    "exit \"$code\"\n";
-
 /* What an interactive pod runs: nothing but staying up for exec. */
 static const char spec_idle_script[] =
     "trap 'exit 0' TERM INT\n"
@@ -174,83 +150,13 @@ spec_job_base_name(const char *spec_json, const char *queue,
 	return s;
 }
 
-/* The label selector of one job's objects in one queue. */
-char *
-spec_job_selector(const char *queue, int64_t job_id)
-{
-	if (queue == NULL)
-		return xprintf(SPEC_LABEL_MANAGED "=ailab-queue,"
-		    SPEC_LABEL_JOB "=%lld", (long long)job_id);
-	return xprintf(SPEC_LABEL_MANAGED "=ailab-queue," SPEC_LABEL_QUEUE
-	    "=%s," SPEC_LABEL_JOB "=%lld", queue, (long long)job_id);
-}
-
-/* Deployment pods say their rank in a label; Indexed Job pods only in the
- * completion index (an annotation; a label too since Kubernetes 1.28). */
-int
-spec_pod_rank(const json_t *pod)
-{
-	const json_t *meta = json_object_get(pod, "metadata");
-	const char *v;
-	char *end;
-	long r;
-
-	v = json_string_value(json_object_get(json_object_get(meta, "labels"),
-	    SPEC_LABEL_RANK));
-	if (v == NULL)
-		v = json_string_value(json_object_get(json_object_get(meta,
-		    "annotations"), SPEC_INDEX_ANNOTATION));
-	if (v == NULL)
-		v = json_string_value(json_object_get(json_object_get(meta,
-		    "labels"), SPEC_INDEX_ANNOTATION));
-	if (v == NULL || *v == '\0')
-		return -1;
-	errno = 0;
-	r = strtol(v, &end, 10);
-	if (errno != 0 || *end != '\0' || r < 0 || r > 1000000)
-		return -1;
-	return (int)r;
-}
-
-/*
- * A rank's pod of an attempt: pods of earlier attempts may still be going
- * away, and a Deployment may briefly hold two pods of one rank; the newest
- * one is the one that will run.
- */
-json_t *
-spec_pick_pod(const json_t *pods, int rank, int attempt)
-{
-	json_t *p, *best = NULL;
-	const char *a, *ts, *bts = NULL;
-	char want[16];
-	size_t i;
-
-	snprintf(want, sizeof want, "%d", attempt);
-	json_array_foreach(pods, i, p) {
-		a = json_string_value(json_object_get(json_object_get(
-		    json_object_get(p, "metadata"), "labels"),
-		    SPEC_LABEL_ATTEMPT));
-		if (spec_pod_rank(p) != rank || (a != NULL &&
-		    strcmp(a, want) != 0))
-			continue;
-		ts = json_string_value(json_object_get(json_object_get(p,
-		    "metadata"), "creationTimestamp"));
-		if (best == NULL || (ts != NULL && (bts == NULL ||
-		    strcmp(ts, bts) >= 0))) {
-			best = p;
-			bts = ts;
-		}
-	}
-	return best;
-}
-
 /* The labels that pick one job's pods of one queue: every selector. */
 static json_t *
 spec_selector(const struct spec_run *run)
 {
 	json_t *l = json_object();
 
-	json_object_set_new(l, SPEC_LABEL_MANAGED, json_string("ailab-queue"));
+	json_object_set_new(l, SPEC_LABEL_MANAGED, json_string(SPEC_MANAGER));
 	if (run->queue != NULL && *run->queue != '\0')
 		json_object_set_new(l, SPEC_LABEL_QUEUE,
 		    json_string(run->queue));
@@ -269,8 +175,8 @@ spec_labels(const struct spec_run *run, int rank)
 
 	group = spec_label_safe(run->group);
 	l = spec_selector(run);
-	json_object_set_new(l, "ailab-queue.io/group", json_string(group));
-	json_object_set_new(l, "ailab-queue.io/owner", json_string(owner));
+	json_object_set_new(l, SPEC_LABEL_GROUP, json_string(group));
+	json_object_set_new(l, SPEC_LABEL_OWNER, json_string(owner));
 	json_object_set_new(l, SPEC_LABEL_ATTEMPT,
 	    json_sprintf("%d", run->attempt));
 	if (rank >= 0)
@@ -569,7 +475,7 @@ spec_render_container(struct spec_rjob *r, int rank, json_t *mounts)
 	json_object_set_new(c, "resources", res);
 	json_object_set_new(c, "volumeMounts", mounts);
 	json_object_set_new(c, "terminationMessagePath",
-	    json_string("/dev/termination-log"));
+	    json_string(SPEC_TERMINATION_LOG));
 	json_object_set_new(c, "terminationMessagePolicy",
 	    json_string("File"));
 	spec_kube_literal_container(c);
@@ -611,7 +517,7 @@ spec_render_pod(struct spec_rjob *r, const struct spec_run *run, int rank)
 	ann = json_deep_copy(json_object_get(r->j, "annotations"));
 	if (ann == NULL)
 		ann = json_object();
-	json_object_set_new(ann, "ailab-queue.io/attempt",
+	json_object_set_new(ann, SPEC_ANNOTATION_ATTEMPT,
 	    json_sprintf("%d", run->attempt));
 	if ((e = json_object_get(r->j, "ib_network")) != NULL &&
 	    json_object_get(ann, SPEC_NETWORKS_ANNOTATION) == NULL)
@@ -622,9 +528,9 @@ spec_render_pod(struct spec_rjob *r, const struct spec_run *run, int rank)
 	mounts = json_array();
 	if (strcmp(r->workload, "deployment") == 0 && !r->interactive) {
 		json_array_append_new(vols, json_pack("{s:s,s:{}}", "name",
-		    "ailab-state", "emptyDir"));
+		    SPEC_STATE_VOLUME, "emptyDir"));
 		json_array_append_new(mounts, json_pack("{s:s,s:s}", "name",
-		    "ailab-state", "mountPath", "/ailab-state"));
+		    SPEC_STATE_VOLUME, "mountPath", SPEC_STATE_DIR));
 	}
 	if (r->shm > 0) {
 		q = spec_format_bytes(r->shm);

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "spec-contract.h"
+
 /* Bounds on input, so that any file is read in bounded time and memory. */
 #define SPEC_MAX_FILE_SIZE (1024 * 1024)
 #define SPEC_MAX_DOCUMENTS 100000
@@ -222,27 +224,5 @@ json_t *spec_render_job_json(const char *spec_json, const struct spec_run *,
  * "-<tag>" (allocated). */
 char *spec_job_base_name(const char *spec_json, const char *queue,
     int64_t job_id);
-
-/* The labels that tie an object to a queue and a job. */
-#define SPEC_LABEL_MANAGED "app.kubernetes.io/managed-by"
-#define SPEC_LABEL_QUEUE "ailab-queue.io/queue"
-#define SPEC_LABEL_JOB "ailab-queue.io/job-id"
-#define SPEC_LABEL_RANK "ailab-queue.io/rank"
-#define SPEC_LABEL_ATTEMPT "ailab-queue.io/attempt"
-#define SPEC_INDEX_ANNOTATION "batch.kubernetes.io/job-completion-index"
-
-/* The label selector of every object of one job of one queue
- * (allocated): what logs, cleanup and the scheduler list by. */
-char *spec_job_selector(const char *queue, int64_t job_id);
-/* The rank a pod of ours runs: its rank label (Deployments) or its
- * completion index (Indexed Jobs); -1 when it has neither. */
-int spec_pod_rank(const json_t *pod);
-/* Among a job's pods, the one of this rank in this attempt (the newest
- * when several); NULL when there is none.  Borrowed from pods. */
-json_t *spec_pick_pod(const json_t *pods, int rank, int attempt);
-
-/* The shell script a Deployment's container runs around the user's command
- * (passed as "$@"): runs it once, records its exit code, then only waits. */
-extern const char spec_wrapper_script[];
 
 #endif

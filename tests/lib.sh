@@ -92,9 +92,16 @@ aq() { "$AILAB_QUEUE" "$@"; }
 
 # start_kubesim [ARGS...]: starts ailab-kubesim on a free loopback port,
 # writing a kubeconfig for its users to $TMP/kubeconfig; sets KUBESIM_PID,
-# KUBESIM_URL and KUBECONFIG.  Stopped by PID at exit.
+# KUBESIM_URL and KUBECONFIG.  Stopped by PID at exit.  What ailab-queue's
+# Deployment wrapper does is told to the simulator through its generic pod
+# knobs (docs/kubesim.md): a restarted container whose command ended only
+# waits, the exit code goes to the termination message as the wrapper
+# writes it, and exit-codes lists are indexed by the queue's attempt label.
 start_kubesim() {
 	"$AILAB_KUBESIM" --listen 127.0.0.1:0 --kubeconfig-out "$TMP/kubeconfig" \
+	    --pod-default=after-exit=idle \
+	    --pod-default='termination-message=ailab-queue-exit=$(EXIT_CODE)' \
+	    --pod-default=exit-codes-label=ailab-queue.io/attempt \
 	    "$@" >"$TMP/kubesim.out" 2>"$TMP/kubesim.err" &
 	KUBESIM_PID=$!
 	TEST_PIDS="$TEST_PIDS $KUBESIM_PID"

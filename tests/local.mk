@@ -36,6 +36,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t0417-sched-estimated-start.sh \
 	tests/integration/t0419-sched-deps.sh \
 	tests/integration/t0421-sched-group-gpus.sh \
+	tests/integration/t0318-sched-exit-contract.sh \
 	tests/integration/t0503-kube-literal.sh \
 	tests/integration/t0504-results.sh \
 	tests/integration/t0505-cleanup-race.sh \

@@ -6,7 +6,8 @@
 # sched-gpu-time.py watch URL TOKEN STOP OUT
 #   Watches every managed pod cluster-wide (as an admin: GET /api/v1/pods
 #   ?watch=true, NDJSON, resumed from the last resourceVersion) until the
-#   file STOP exists, then writes to OUT a JSON report:
+#   file STOP exists (OUT.ready exists once the first list is read: a pod
+#   made after it is seen), then writes to OUT a JSON report:
 #     now     the simulated time at the end (s, from GET /sim/state)
 #     gaps    watches that ended 410 Expired, so changes may have been lost
 #     errors  connections that failed (resumed without loss)
@@ -157,6 +158,9 @@ def watch(url, token, stop, out):
                 for o in lst.get("items") or []:
                     pods.see(o)
                 rv = lst["metadata"]["resourceVersion"]
+                # From here on nothing is missed: OUT.ready says so.
+                if not os.path.exists(out + ".ready"):
+                    open(out + ".ready", "w").close()
             # One real second per watch, so STOP is seen soon; the next
             # one resumes where this one ended.
             with get(url + "/api/v1/pods?watch=true&allowWatchBookmarks="

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Simulated kubelets: durations and exit codes from annotations, restart
-# policies and back-off, image pull failures, the Deployment wrapper's
-# completion contract, logs, graceful and foreground deletion.
+# policies and back-off, image pull failures, the generic knobs a run-once
+# program is told by (after-exit, termination messages), logs, graceful and
+# foreground deletion.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 35
@@ -10,8 +11,10 @@ plan 35
 sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
     --speed 100 --seed 5
 ok "starts" $?
-mkpod() { # NAME RESTART ANNOTATIONS-JSON [IMAGE [VOLUMES-JSON]]
-	api POST /api/v1/namespaces/bob/pods bob-token "{\"metadata\":{\"name\":\"$1\",\"annotations\":$3},\"spec\":{\"restartPolicy\":\"$2\",\"volumes\":${5:-[]},\"containers\":[{\"name\":\"main\",\"image\":\"${4:-busybox}\",\"resources\":{\"requests\":{\"cpu\":\"100m\",\"memory\":\"64Mi\"}}}]}}"
+mkpod() { # NAME RESTART ANNOTATIONS-JSON [IMAGE [VOLUMES-JSON [LABELS-JSON]]]
+	_labels='{}'
+	[ $# -ge 6 ] && _labels=$6
+	api POST /api/v1/namespaces/bob/pods bob-token "{\"metadata\":{\"name\":\"$1\",\"annotations\":$3,\"labels\":$_labels},\"spec\":{\"restartPolicy\":\"$2\",\"volumes\":${5:-[]},\"containers\":[{\"name\":\"main\",\"image\":\"${4:-busybox}\",\"resources\":{\"requests\":{\"cpu\":\"100m\",\"memory\":\"64Mi\"}}}]}}"
 }
 getpod() { api GET "/api/v1/namespaces/bob/pods/$1" bob-token >/dev/null; }
 phase_is() { getpod "$1"; jget 'd["status"]["phase"]' | grep -qx "$2"; }
@@ -29,7 +32,7 @@ wait_for "restarts in place, then succeeds" 15 phase_is retry Succeeded
 is "two restarts" "$(jget 'd["status"]["containerStatuses"][0]["restartCount"]')" 2
 is "lastState is the failed run" "$(jget 'd["status"]["containerStatuses"][0]["lastState"]["terminated"]["exitCode"]')" 1
 
-is "attempt 2 of exit-codes 5,0" "$(mkpod att Never '{"sim.ailab-queue.io/duration":"5s","sim.ailab-queue.io/exit-codes":"5,0","ailab-queue.io/attempt":"2"}')" 201
+is "exit-codes 5,0 indexed by a label at 2" "$(mkpod att Never '{"sim.ailab-queue.io/duration":"5s","sim.ailab-queue.io/exit-codes":"5,0","sim.ailab-queue.io/exit-codes-label":"run"}' busybox '[]' '{"run":"2"}')" 201
 wait_for "picks the attempt's exit code" 10 phase_is att Succeeded
 
 is "Always with exit 1" "$(mkpod crash Always '{"sim.ailab-queue.io/duration":"5s","sim.ailab-queue.io/exit-code":"1"}')" 201
@@ -43,10 +46,10 @@ backoff() { getpod pull; jget 'd["status"]["containerStatuses"][0]["state"]["wai
 wait_for "ErrImagePull then ImagePullBackOff" 10 backoff
 is "stays Pending" "$(jget 'd["status"]["phase"]')" Pending
 
-is "the wrapper contract pod" "$(mkpod wrap Always '{"sim.ailab-queue.io/duration":"10s","sim.ailab-queue.io/exit-code":"7"}' busybox '[{"name":"ailab-state","emptyDir":{}}]')" 201
+is "a run-once program (after-exit idle)" "$(mkpod wrap Always '{"sim.ailab-queue.io/duration":"10s","sim.ailab-queue.io/exit-code":"7","sim.ailab-queue.io/after-exit":"idle","sim.ailab-queue.io/termination-message":"done: $(EXIT_CODE)"}')" 201
 wrapped() { getpod wrap; jget 'd["status"]["containerStatuses"][0]["restartCount"]' | grep -qx 1; }
 wait_for "its container exits once" 10 wrapped
-is "termination message ailab-queue-exit=7" "$(jget 'd["status"]["containerStatuses"][0]["lastState"]["terminated"]["message"]')" ailab-queue-exit=7
+is "termination message from the knob, exit code put in" "$(jget 'd["status"]["containerStatuses"][0]["lastState"]["terminated"]["message"]')" "done: 7"
 sleep 1
 getpod wrap
 is "then it stays Running" "$(jget 'd["status"]["phase"]+" "+str(d["status"]["containerStatuses"][0]["restartCount"])+" "+",".join(d["status"]["containerStatuses"][0]["state"])')" "Running 1 running"

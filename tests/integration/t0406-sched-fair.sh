@@ -59,6 +59,8 @@ GT="$top_srcdir/tests/integration/sched-gpu-time.py"
 python3 "$GT" watch "$KUBESIM_URL" admin-token "$TMP/stop" "$TMP/gpu.json" &
 WATCHER=$!
 TEST_PIDS="$TEST_PIDS $WATCHER"
+# A pod made and gone before the watch's first list would be missed.
+wait_for 60 test -e "$TMP/gpu.json.ready"
 timeout 600 "$AILAB_QUEUE" --context admin sched --until-empty \
     --interval 1s >"$TMP/sched.out" 2>&1
 rc=$?

@@ -136,6 +136,36 @@ test_wrapper_completion(void **state)
 	release(&o);
 }
 
+/* The wrapper's termination message says the command's exit code, and it
+ * wins over the container's (the contract, spec-contract.h). */
+#define MARKED "{\"phase\":\"Running\",\"containerStatuses\":[{" \
+	"\"name\":\"main\",\"restartCount\":1,\"state\":{\"running\":{}}," \
+	"\"lastState\":{\"terminated\":{\"exitCode\":1,\"reason\":" \
+	"\"Error\",\"message\":\"ailab-queue-exit=42\\n\"}}}]}"
+#define BADMARK "{\"phase\":\"Running\",\"containerStatuses\":[{" \
+	"\"name\":\"main\",\"restartCount\":1,\"state\":{\"running\":{}}," \
+	"\"lastState\":{\"terminated\":{\"exitCode\":5,\"reason\":" \
+	"\"Error\",\"message\":\"ailab-queue-exit=x\"}}}]}"
+static void
+test_exit_marker(void **state)
+{
+	struct sched_obs o;
+
+	(void)state;
+	observe(json_pack("[o]", pod(0, MARKED, false)), json_array(), 1, true,
+	    &o);
+	assert_int_equal(o.state, SCHED_OBS_FAILED);
+	assert_int_equal(o.exit_code, 42);
+	release(&o);
+
+	/* A marker without a number: the container's exit code. */
+	observe(json_pack("[o]", pod(0, BADMARK, false)), json_array(), 1, true,
+	    &o);
+	assert_int_equal(o.state, SCHED_OBS_FAILED);
+	assert_int_equal(o.exit_code, 5);
+	release(&o);
+}
+
 static void
 test_waiting_reasons(void **state)
 {
@@ -244,6 +274,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gang_running),
 		cmocka_unit_test(test_wrapper_completion),
+		cmocka_unit_test(test_exit_marker),
 		cmocka_unit_test(test_waiting_reasons),
 		cmocka_unit_test(test_lost_and_replaced),
 		cmocka_unit_test(test_disrupted),

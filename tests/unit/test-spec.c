@@ -17,6 +17,14 @@
 #include "common.h"
 #include "spec.h"
 
+/* A pod's name, or NULL for no pod. */
+static const char *
+pod_name(const json_t *p)
+{
+	return json_string_value(json_object_get(json_object_get(p,
+	    "metadata"), "name"));
+}
+
 /* A private directory holding the wrapper script. */
 struct wrap_env {
 	char dir[64];
@@ -356,6 +364,93 @@ test_interactive_timeout(void **state)
 	unlink(path);
 }
 
+/* A pod of a job as the cluster answers it: rank label or completion
+ * index, attempt label, creation time, status. */
+static json_t *
+contract_pod(const char *name, const char *rank_key, int rank,
+    const char *attempt, const char *created, const char *status)
+{
+	json_t *p = json_pack("{s:{s:s,s:{},s:{},s:s}}", "metadata", "name",
+	    name, "labels", "annotations", "creationTimestamp", created);
+	json_t *meta = json_object_get(p, "metadata");
+
+	json_object_set_new(json_object_get(meta, strcmp(rank_key,
+	    SPEC_INDEX_ANNOTATION) == 0 ? "annotations" : "labels"), rank_key,
+	    json_sprintf("%d", rank));
+	if (attempt != NULL)
+		json_object_set_new(json_object_get(meta, "labels"),
+		    SPEC_LABEL_ATTEMPT, json_string(attempt));
+	if (status != NULL)
+		json_object_set_new(p, "status", json_loads(status, 0, NULL));
+	return p;
+}
+
+/* One way to find a job's pods: by rank and attempt, newest first; the
+ * log to read and the exit code of a finished run. */
+static void
+test_contract_pods(void **state)
+{
+	json_t *pods, *a2, *t;
+	int code = -7;
+
+	(void)state;
+	pods = json_pack("[oooooo]",
+	    contract_pod("j-0-old", SPEC_LABEL_RANK, 0, "1",
+	    "2026-01-01T00:00:00Z", NULL),
+	    contract_pod("j-0-a", SPEC_LABEL_RANK, 0, "2",
+	    "2026-01-01T00:01:00Z", NULL),
+	    contract_pod("j-0-b", SPEC_LABEL_RANK, 0, "2",
+	    "2026-01-01T00:02:00Z", "{\"containerStatuses\":[{\"lastState\":"
+	    "{\"terminated\":{\"exitCode\":3}}}]}"),
+	    contract_pod("j-1-x", SPEC_LABEL_RANK, 1, "2",
+	    "2026-01-01T00:01:00Z", "{\"containerStatuses\":[{\"state\":"
+	    "{\"running\":{}}}]}"),
+	    contract_pod("j-2-idx", SPEC_INDEX_ANNOTATION, 2, NULL,
+	    "2026-01-01T00:01:00Z", NULL),
+	    contract_pod("j-1-old", SPEC_LABEL_RANK, 1, "1",
+	    "2026-01-01T00:03:00Z", NULL));
+	assert_string_equal(pod_name(spec_pick_pod(pods, 0, 2)), "j-0-b");
+	assert_string_equal(pod_name(spec_pick_pod(pods, 0, 1)), "j-0-old");
+	assert_string_equal(pod_name(spec_pick_pod(pods, 1, 2)), "j-1-x");
+	/* An Indexed Job pod says its rank in the completion index. */
+	assert_string_equal(pod_name(spec_pick_pod(pods, 2, 2)), "j-2-idx");
+	assert_null(spec_pick_pod(pods, 3, 2));
+	assert_null(spec_pick_pod(pods, 0, 3));
+
+	a2 = spec_attempt_pods(pods, 2);
+	assert_int_equal(json_array_size(a2), 4);
+	json_decref(a2);
+
+	assert_true(spec_pod_has_previous_run(spec_pick_pod(pods, 0, 2)));
+	assert_false(spec_pod_has_previous_run(spec_pick_pod(pods, 1, 2)));
+	assert_false(spec_pod_has_previous_run(spec_pick_pod(pods, 2, 2)));
+	json_decref(pods);
+
+	t = json_loads("{\"exitCode\":1,\"message\":\"ailab-queue-exit=42\\n\"}",
+	    0, NULL);
+	assert_int_equal(spec_run_exit_code(t, &code), 0);
+	assert_int_equal(code, 42);
+	json_decref(t);
+	t = json_loads("{\"exitCode\":9,\"message\":\"done\"}", 0, NULL);
+	assert_int_equal(spec_run_exit_code(t, &code), 0);
+	assert_int_equal(code, 9);
+	json_decref(t);
+	t = json_loads("{\"message\":\"ailab-queue-exit=300\"}", 0, NULL);
+	assert_int_equal(spec_run_exit_code(t, &code), -1);
+	json_decref(t);
+	assert_int_equal(spec_run_exit_code(NULL, &code), -1);
+
+	/* The selector names the manager, the queue and the job. */
+	{
+		char *sel = spec_job_selector("q1", 17);
+
+		assert_string_equal(sel, "app.kubernetes.io/managed-by="
+		    "ailab-queue,ailab-queue.io/queue=q1,"
+		    "ailab-queue.io/job-id=17");
+		free(sel);
+	}
+}
+
 /* Rendering from the stored spec: names, labels, env, chosen GPU type. */
 static void
 test_render_stored(void **state)
@@ -446,6 +541,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_shell_values, wrap_setup,
 		    wrap_teardown),
 		cmocka_unit_test(test_render_stored),
+		cmocka_unit_test(test_contract_pods),
 		cmocka_unit_test(test_all_errors),
 	};
 

@@ -1,0 +1,99 @@
+#!/bin/sh
+# The object contract (spec/spec-contract.h) end to end: a job's exit code
+# is read from the Deployment wrapper's termination message
+# ("ailab-queue-exit=N" in lastState.terminated.message), before the
+# container's exit code, which counts only when there is no message; the
+# live log of a rank is read from that rank's pod of the current attempt,
+# the pod the scheduler and the server pick too.  The simulator is told
+# the wrapper's contract through its generic knobs (tests/lib.sh).
+. "$top_srcdir/tests/lib.sh"
+plan 18
+
+start_kubesim --speed 200 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+sched() { timeout 120 "$AILAB_QUEUE" sched --until-empty --interval 1s "$@" 2>"$TMP/sched.err"; }
+field() { # ID EXPR: a field of `aq show ID -o json`
+	aq show "$1" -o json >"$TMP/show.json" &&
+	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" \
+	    "$TMP/show.json"
+}
+
+# The message says 42, the container 1: the message is the command's.
+# Without a message (the wrapper killed before it wrote one), the
+# container's exit code.  The default message is the wrapper's: its code.
+cat >"$TMP/jobs.yaml" <<'YAML'
+name: said
+command: python train.py
+annotations:
+  sim.ailab-queue.io/exit-code: "1"
+  sim.ailab-queue.io/termination-message: "ailab-queue-exit=42"
+  sim.ailab-queue.io/duration: 5m
+---
+name: silent
+command: python train.py
+annotations:
+  sim.ailab-queue.io/exit-code: "5"
+  sim.ailab-queue.io/termination-message: ""
+  sim.ailab-queue.io/duration: 5m
+---
+name: wrapped
+command: python train.py
+replicas: 2
+annotations:
+  sim.ailab-queue.io/exit-code: "7"
+  sim.ailab-queue.io/duration: 5m
+YAML
+check "submit three jobs" aq submit "$TMP/jobs.yaml"
+sched
+ok "schedule them to their ends" $?
+is "the message's exit code wins" "$(field 1 'd["state"], d["exit_code"]')" "failed 42"
+is "no message: the container's exit code" "$(field 2 'd["state"], d["exit_code"]')" "failed 5"
+is "the wrapper's message as the simulator writes it" "$(field 3 'd["state"], d["exit_code"]')" "failed 7"
+is "each archived replica has its code" \
+    "$(field 3 'sorted((r["rank"], r.get("exit_code")) for r in d["archived_replicas"])')" \
+    "[(0, 7), (1, 7)]"
+check "why says which rank exited how" aq why 1
+like "rank and code" "$TMP/out" 'rank 0 exited 42'
+
+# A job on its second attempt (the first failed: exit-codes and durations
+# are indexed by the attempt label; the second runs forever): its live log
+# is rank 1's pod of attempt 2.
+cat >"$TMP/live.yaml" <<'YAML'
+name: live
+command: python train.py
+replicas: 2
+retries: 1
+annotations:
+  sim.ailab-queue.io/exit-codes: "3,0"
+  sim.ailab-queue.io/durations: "10m,forever"
+YAML
+check "submit a job that fails once" aq submit "$TMP/live.yaml"
+# Attempt 2 never ends: run the scheduler until it runs.
+"$AILAB_QUEUE" sched --interval 1s >"$TMP/sched.out" 2>&1 &
+SCHED=$!
+TEST_PIDS="$TEST_PIDS $SCHED"
+attempt2() {
+	aq show 4 -o json >"$TMP/live.json" && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if d["state"] == "running" and d["attempts"] == 2 else 1)' \
+	    "$TMP/live.json"
+}
+wait_for 60 attempt2
+ok "the second attempt runs" $?
+kill "$SCHED" && wait "$SCHED"
+check "logs --rank 1 of the running job" aq logs 4 --rank 1
+like "reads a live pod" "$TMP/err" '^live log of job 4 rank 1 \(pod live-4-'
+pod=$(sed -n 's/^live log of job 4 rank 1 (pod \(.*\))$/\1/p' "$TMP/err")
+ns=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["namespace"])' "$TMP/live.json")
+kube_get "/api/v1/namespaces/$ns/pods/$pod" admin >"$TMP/pod.json"
+is "that pod is rank 1 of attempt 2" "$(python3 -c '
+import json, sys
+l = json.load(open(sys.argv[1]))["metadata"]["labels"]
+print(l["ailab-queue.io/rank"], l["ailab-queue.io/attempt"])' "$TMP/pod.json")" "1 2"
+like "its log is that pod's" "$TMP/out" "started in pod $ns/$pod\$"
+check "logs --rank 1 --attempt 1: the archive" aq logs 4 --rank 1 --attempt 1
+like "of attempt 1" "$TMP/err" '^archived log of job 4 rank 1, attempt 1'
+like "rank 1's pod of that attempt" "$TMP/out" 'started in pod [^/]+/live-4-[0-9a-f]+-1-'
+! grep -q "$pod" "$TMP/out"
+ok "not the running one" $?
+finish
