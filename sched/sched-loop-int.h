@@ -83,6 +83,11 @@ struct sched_centry {
 	uint64_t est_gen;            /* estimate below is of this generation */
 	int64_t est_s;
 	char *est_basis;
+	/* A running job found running whole, with nothing to do: not
+	 * followed again until its objects or its row change, its deadline
+	 * (cluster ms; 0: none) is due, or a resync. */
+	bool steady;
+	int64_t due;
 };
 
 /* An open-addressing table of entries by job id, kept across passes
@@ -196,6 +201,9 @@ struct sched_loop {
 	bool cluster_failed;         /* nodes or pods: no admissions */
 	bool nodes_ok;               /* nodes readable and listed */
 	bool pods_ok;                /* every pod readable and listed */
+	/* Why this pass follows every running job ("resync", "relist"),
+	 * or NULL: only those changed or due. */
+	const char *follow_all;
 
 	/* The queue, kept across passes by id and brought up to date at
 	 * the start of each from what changed in the store since the last
@@ -367,6 +375,9 @@ void sched_reconcile(struct sched_loop *, struct store_job *);
 void sched_cleanup_active(struct sched_loop *, struct store_job *);
 void sched_record_started(struct sched_loop *);
 void sched_record_waits(struct sched_loop *);
+/* The periodic resync: the next follow takes every running job, whatever
+ * the cache's change events said. */
+void sched_follow_resync(struct sched_loop *);
 /* Follows every job of the pass on the cluster (or still to clean). */
 void sched_follow(struct sched_loop *);
 

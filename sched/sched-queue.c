@@ -125,6 +125,9 @@ sched_jtab_put(struct sched_jtab *c, struct store_job *j)
 	e->id = j->id;
 	e->rev = j->updated_at;
 	e->job = j;
+	/* A row that changed (a cancel, another process's move) is
+	 * followed again. */
+	e->steady = false;
 }
 
 /* Removes a job's entry, leaving a mark that keeps probe chains whole. */
