@@ -229,9 +229,11 @@ sched_mark_steady(struct sched_loop *loop, const struct store_job *j,
 	struct sched_centry *e = sched_jtab_find(&loop->jtab, j->id);
 	int64_t started = sched_job_started(pods);
 
-	if (e == NULL || j->cancel_requested)
+	if (e == NULL)
 		return;
-	if (sp->timeout_s > 0 && started == 0)
+	/* Its snapshot entry is made again from what was just seen. */
+	sched_centry_unsteady(e);
+	if (j->cancel_requested || (sp->timeout_s > 0 && started == 0))
 		return;
 	e->steady = true;
 	e->due = sp->timeout_s > 0 ? started + sp->timeout_s * 1000 + 1 : 0;
@@ -448,7 +450,7 @@ sched_follow_changes(struct sched_loop *loop)
 		loop->follow_all = "relist";
 	for (i = 0; i < n; i++)
 		if ((e = sched_jtab_find(&loop->jtab, ids[i])) != NULL)
-			e->steady = false;
+			sched_centry_unsteady(e);
 	free(ids);
 }
 
