@@ -19,6 +19,7 @@ sched_libsched_a_SOURCES = \
 	sched/sched-jobs.c \
 	sched/sched-queue.c \
 	sched/sched-snap.c \
+	sched/sched-snap-run.c \
 	sched/sched-usage.c \
 	sched/sched-apply.c \
 	sched/sched-follow.c \

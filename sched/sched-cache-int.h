@@ -94,6 +94,11 @@ struct sched_cache {
 	size_t nnodes;
 	bool nodes_dirty;
 	uint64_t node_seq;
+	/* Jobs whose objects changed since the loop last asked. */
+	int64_t *changed;
+	size_t nchanged;
+	size_t capchanged;
+	bool changed_all;
 };
 
 /* How each kind is listed and watched. */
@@ -113,6 +118,8 @@ char *sched_obj_key(const json_t *);
 void sched_inf_put(struct sched_inf *, json_t *);
 
 /* sched-cache-store.c */
+/* Notes that a job's objects changed, for sched_cache_take_changed. */
+void sched_cache_changed_job(struct sched_cache *, int64_t id);
 void sched_cjob_add(struct sched_cache *, int slot, json_t *);
 void sched_cjob_del(struct sched_cache *, int slot, json_t *);
 void sched_cjob_free(void *);

@@ -40,6 +40,42 @@ sched_cjob_key(const struct sched_cache *c, const json_t *obj)
 	return xprintf("%s/%s", kube_obj_namespace(obj), id);
 }
 
+/* At most this many changed jobs are remembered between passes; past it
+ * the next pass follows every job (a relist, a storm of events). */
+#define SCHED_CHANGED_MAX 65536
+
+/* See sched-cache-int.h. */
+void
+sched_cache_changed_job(struct sched_cache *c, int64_t id)
+{
+	if (c->changed_all)
+		return;
+	if (c->nchanged == SCHED_CHANGED_MAX) {
+		c->changed_all = true;
+		c->nchanged = 0;
+		return;
+	}
+	if (c->nchanged == c->capchanged) {
+		c->capchanged = c->capchanged == 0 ? 64 : c->capchanged * 2;
+		c->changed = xreallocarray(c->changed, c->capchanged,
+		    sizeof *c->changed);
+	}
+	c->changed[c->nchanged++] = id;
+}
+
+/* See sched-cache.h. */
+void
+sched_cache_take_changed(struct sched_cache *c, int64_t **ids, size_t *n,
+    bool *all)
+{
+	*all = c->changed_all;
+	*n = c->nchanged;
+	*ids = c->changed;
+	c->changed = NULL;
+	c->nchanged = c->capchanged = 0;
+	c->changed_all = false;
+}
+
 /* Files an object under its job. */
 void
 sched_cjob_add(struct sched_cache *c, int slot, json_t *obj)
@@ -59,6 +95,7 @@ sched_cjob_add(struct sched_cache *c, int slot, json_t *obj)
 		sched_map_put(&c->jobs, key, j);
 	}
 	json_array_append(j->items[slot], obj);
+	sched_cache_changed_job(c, j->id);
 	free(key);
 }
 
@@ -93,6 +130,7 @@ sched_cjob_del(struct sched_cache *c, int slot, json_t *obj)
 				break;
 			}
 		}
+		sched_cache_changed_job(c, j->id);
 		for (k = 0; k < SCHED_OBJ_COUNT; k++)
 			left += json_array_size(j->items[k]);
 		if (left == 0)

@@ -267,6 +267,9 @@ sched_inf_synced(struct sched_inf *inf, json_t *body)
 	size_t i = 0;
 
 	sched_inf_clear(inf);
+	/* What the watch missed while it was away is not known by job. */
+	c->changed_all = true;
+	c->nchanged = 0;
 	inf->syncing = true;
 	json_array_foreach(kube_list_items(body), i, obj)
 		sched_inf_put(inf, obj);
@@ -434,6 +437,7 @@ sched_cache_free(struct sched_cache *c)
 	sched_map_release(&c->nsnames, free);
 	sched_map_release(&c->qgen, NULL);
 	sched_map_release(&c->seen, free);
+	free(c->changed);
 	free(c->nodes);
 	free(c->queue);
 	free(c);

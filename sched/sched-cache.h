@@ -108,6 +108,14 @@ json_t *sched_cache_job_objects(const struct sched_cache *, const char *ns,
  * (start at 0), filling *ns and *id; false at the end. */
 bool sched_cache_next_job(const struct sched_cache *, size_t *i,
     const char **ns, int64_t *id);
+/*
+ * The jobs whose objects of this queue came, changed or went since the
+ * last call: *ids (the caller frees it; ids may repeat), or *all when the
+ * cache cannot say which (a list replaced a store, or too many changed):
+ * the loop follows only these, not every running job every pass.
+ */
+void sched_cache_take_changed(struct sched_cache *, int64_t **ids, size_t *n,
+    bool *all);
 /* Takes an object this loop just created as seen, until its watch says
  * more (so that the next pass does not create it again). */
 void sched_cache_assume(struct sched_cache *, enum sched_ck, const json_t *);

@@ -187,7 +187,8 @@ sched_running_objects(struct sched_loop *loop, struct store_job *j,
  * distributed job needs its rendezvous name).  Not if this attempt's
  * teardown had begun: what is missing was deleted on purpose, by a
  * teardown a kill or a failed delete cut short, and the requeue is
- * finished instead.  0, or -1 if the job cannot be rendered.
+ * finished instead.  0 if nothing was missing, 1 if something was done,
+ * or -1 if the job cannot be rendered.
  */
 static int
 sched_remake_objects(struct sched_loop *loop, struct store_job *j,
@@ -206,14 +207,36 @@ sched_remake_objects(struct sched_loop *loop, struct store_job *j,
 		    "scheduler stopped or a delete failed", j->attempts);
 		sched_requeue(loop, j, obs, reason);
 		free(reason);
-		return 0;
+		return 1;
 	}
 	if (sched_ensure_objects(loop, j, cause) < 0)
 		return -1;
 	if (j->state == STORE_RUNNING)
 		sched_note(loop, false, "job %lld: re-creating its lost "
 		    "Service", (long long)j->id);
-	return 0;
+	return 1;
+}
+
+/*
+ * A running job found running whole with nothing to do need not be
+ * followed again until something about it changes (sched_follow): notes
+ * that, with the deadline its timeout sets on the cluster's clock.
+ */
+static void
+sched_mark_steady(struct sched_loop *loop, const struct store_job *j,
+    const struct sched_spec *sp, const json_t *pods)
+{
+	struct sched_centry *e = sched_jtab_find(&loop->jtab, j->id);
+	int64_t started = sched_job_started(pods);
+
+	if (e == NULL)
+		return;
+	/* Its snapshot entry is made again from what was just seen. */
+	sched_centry_unsteady(e);
+	if (j->cancel_requested || (sp->timeout_s > 0 && started == 0))
+		return;
+	e->steady = true;
+	e->due = sp->timeout_s > 0 ? started + sp->timeout_s * 1000 + 1 : 0;
 }
 
 /* Follows one admitted or running job: start, end, failure, timeouts. */
@@ -314,11 +337,18 @@ sched_reconcile(struct sched_loop *loop, struct store_job *j)
 		goto done;
 	/* Only now: a job this pass tears down gets nothing created, as the
 	 * teardown deletes what the cache holds, not a create in flight. */
-	if (sched_remake_objects(loop, j, sp, &obs, &cause) < 0) {
+	switch (sched_remake_objects(loop, j, sp, &obs, &cause)) {
+	case -1:
 		reason = xprintf("cannot render: %s", cause);
 		sched_end(loop, j, NULL, STORE_FAILED, reason);
 		free(reason);
 		free(cause);
+		break;
+	case 0:
+		if (j->state == STORE_RUNNING &&
+		    obs.state == SCHED_OBS_RUNNING)
+			sched_mark_steady(loop, j, sp, pods);
+		break;
 	}
 done:
 	sched_obs_release(&obs);
@@ -397,21 +427,66 @@ sched_record_waits(struct sched_loop *loop)
 	free(texts);
 }
 
+/* See sched-loop-int.h: the safety net under the change events. */
+void
+sched_follow_resync(struct sched_loop *loop)
+{
+	if (loop->follow_all == NULL)
+		loop->follow_all = "resync";
+}
+
+/* Takes the cache's change events: the jobs whose objects changed are
+ * followed this pass. */
+static void
+sched_follow_changes(struct sched_loop *loop)
+{
+	struct sched_centry *e;
+	int64_t *ids;
+	size_t i, n;
+	bool all;
+
+	sched_cache_take_changed(loop->cc, &ids, &n, &all);
+	if (all)
+		loop->follow_all = "relist";
+	for (i = 0; i < n; i++)
+		if ((e = sched_jtab_find(&loop->jtab, ids[i])) != NULL)
+			sched_centry_unsteady(e);
+	free(ids);
+}
+
+/* Whether this pass may leave a running job alone: steady, nothing of it
+ * changed, its deadline not due, and no resync. */
+static bool
+sched_follow_skips(struct sched_loop *loop, const struct store_job *j)
+{
+	const struct sched_centry *e;
+
+	if (loop->follow_all != NULL || j->state != STORE_RUNNING ||
+	    loop->opts.mode != SCHED_MODE_SCHEDULE)
+		return false;
+	e = sched_jtab_find(&loop->jtab, j->id);
+	return e != NULL && e->steady && (e->due == 0 || loop->now < e->due);
+}
+
 /*
  * Follows every job of the pass that is on the cluster or not yet
  * cleaned: ended ones are torn down, admitted and running ones followed
- * (cleanup only checks their timeouts); namespaces the pass cannot read
- * are left alone, and a namespace the user may not use fails its waiting
- * jobs.  Starts and waiting reasons are recorded at once at the end.
+ * (cleanup only checks their timeouts), but running ones only when their
+ * objects or their row changed, their deadline is due, or the periodic
+ * resync asks; namespaces the pass cannot read are left alone, and a
+ * namespace the user may not use fails its waiting jobs.  Starts and
+ * waiting reasons are recorded at once at the end.
  */
 void
 sched_follow(struct sched_loop *loop)
 {
 	struct store_job *j;
 	struct sched_ns *ns;
-	size_t i;
+	size_t i, nrun = 0, nfollowed = 0;
 	char *why;
 	bool refuse = false;
+
+	sched_follow_changes(loop);
 
 	/* Waiting jobs matter here only in a namespace the user may not
 	 * use: most passes skip them without looking their namespace up. */
@@ -447,11 +522,19 @@ sched_follow(struct sched_loop *loop)
 		}
 		if (!store_state_is_active(j->state))
 			continue;
+		nrun += j->state == STORE_RUNNING;
+		if (sched_follow_skips(loop, j))
+			continue;
+		nfollowed += j->state == STORE_RUNNING;
 		if (loop->opts.mode == SCHED_MODE_CLEANUP)
 			sched_cleanup_active(loop, j);
 		else
 			sched_reconcile(loop, j);
 	}
+	log_info("pass: follow: %zu of %zu running jobs followed (%s%s)",
+	    nfollowed, nrun, loop->follow_all != NULL ? "all: " : "",
+	    loop->follow_all != NULL ? loop->follow_all : "changed or due");
+	loop->follow_all = NULL;
 	sched_record_started(loop);
 	sched_record_waits(loop);
 }

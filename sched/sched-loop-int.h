@@ -9,6 +9,7 @@
  *	sched-jobs.c      what is derived of each job: specs, estimates,
  *	                  its objects in the cache
  *	sched-snap.c      the snapshot: cache + store -> the policy's input
+ *	sched-snap-run.c  its entries of the jobs holding room, steady ones kept
  *	sched-usage.c     fair-share usage, decayed and charged
  *	sched-apply.c     the policy's decisions -> store moves and creates
  *	sched-follow.c    observed pods -> job states
@@ -83,6 +84,21 @@ struct sched_centry {
 	uint64_t est_gen;            /* estimate below is of this generation */
 	int64_t est_s;
 	char *est_basis;
+	/* A running job found running whole, with nothing to do: not
+	 * followed again until its objects or its row change, its deadline
+	 * (cluster ms; 0: none) is due, or a resync. */
+	bool steady;
+	int64_t due;
+	struct sched_crun *run;      /* its snapshot entry, while steady */
+};
+
+/* A steady running job's snapshot entry, kept until it is followed
+ * again: where each replica runs (bound, counted in its node) and when
+ * it started, as the last snapshot found them. */
+struct sched_crun {
+	int replicas;
+	char **nodes;
+	int64_t started_at;
 };
 
 /* An open-addressing table of entries by job id, kept across passes
@@ -196,6 +212,9 @@ struct sched_loop {
 	bool cluster_failed;         /* nodes or pods: no admissions */
 	bool nodes_ok;               /* nodes readable and listed */
 	bool pods_ok;                /* every pod readable and listed */
+	/* Why this pass follows every running job ("resync", "relist"),
+	 * or NULL: only those changed or due. */
+	const char *follow_all;
 
 	/* The queue, kept across passes by id and brought up to date at
 	 * the start of each from what changed in the store since the last
@@ -305,6 +324,8 @@ void sched_jobs_drop(struct sched_loop *);
  * its text). */
 void sched_reasons_written(struct sched_reason *, size_t, bool positions);
 struct sched_centry *sched_jtab_find(const struct sched_jtab *, int64_t id);
+/* A job to follow (and snapshot) afresh: no longer steady. */
+void sched_centry_unsteady(struct sched_centry *);
 void sched_jtab_free(struct sched_jtab *);
 /* For store_sched_changes: whether a job's spec text is needed. */
 bool sched_want_spec(const struct store_job *, void *);
@@ -336,6 +357,17 @@ void sched_sight_update(struct sched_loop *);
 void sched_snap_build(struct sched_loop *, struct sched_snap_store *,
     struct sched_snapshot *);
 void sched_snap_release(struct sched_snap_store *, bool all);
+/* Makes room for n more running entries in the snapshot. */
+void sched_snap_room(struct sched_snap_store *, size_t n);
+bool sched_pod_is_deleting(const json_t *pod);
+
+/* sched-snap-run.c */
+/* An admitted or running job's entry: what it holds, and where. */
+void sched_snap_running(struct sched_loop *, struct store_job *,
+    struct sched_snap_store *);
+/* An ended job whose pods are still being deleted. */
+void sched_snap_ending(struct sched_loop *, const struct store_job *,
+    struct sched_snap_store *);
 
 /* sched-usage.c */
 void sched_snap_usage(struct sched_loop *, struct sched_snap_store *);
@@ -367,6 +399,9 @@ void sched_reconcile(struct sched_loop *, struct store_job *);
 void sched_cleanup_active(struct sched_loop *, struct store_job *);
 void sched_record_started(struct sched_loop *);
 void sched_record_waits(struct sched_loop *);
+/* The periodic resync: the next follow takes every running job, whatever
+ * the cache's change events said. */
+void sched_follow_resync(struct sched_loop *);
 /* Follows every job of the pass on the cluster (or still to clean). */
 void sched_follow(struct sched_loop *);
 

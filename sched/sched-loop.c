@@ -36,6 +36,9 @@
 #define SCHED_CLOCK_MAX_AGE_MS 1000
 /* ... and waited for at most this long. */
 #define SCHED_CLOCK_WAIT_MS 2000
+/* Every running job is followed at least every this many intervals
+ * (30 s at the default 2 s), whatever the change events said. */
+#define SCHED_RESYNC_INTERVALS 15
 
 static void sched_pass_start(struct sched_loop *);
 static void sched_pass_act(struct sched_loop *);
@@ -389,9 +392,11 @@ enum sched_chore_at {
 /*
  * The loop's periodic chores, in one place, each with its own period
  * (0: every pass of its mode), as Redis' serverCron runs its
- * run_with_period blocks.  The pass itself, every --interval, is the
- * resync: it reads the store and the cache whether or not anything said
- * it changed; the cluster's clock is read before a pass when older than
+ * run_with_period blocks.  Each pass, every --interval, reads what
+ * changed in the store and the cache and follows only the running jobs
+ * whose objects changed or whose deadline is due; the resync, every
+ * SCHED_RESYNC_INTERVALS passes' time, follows every one of them, the
+ * safety net under the change events; the cluster's clock is read before a pass when older than
  * SCHED_CLOCK_MAX_AGE_MS (sched_clock_refresh); fair-share usage decays
  * with every snapshot (sched-usage.c).
  */
@@ -401,16 +406,19 @@ static const struct sched_chore {
 	enum sched_mode mode;
 	bool cluster;                /* needs nodes and pods listed */
 	int64_t period_ms;
+	int intervals;               /* ... plus this many --interval */
 	void (*run)(struct sched_loop *);
 } sched_chores[] = {
+	{ "resync", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, false, 0,
+	  SCHED_RESYNC_INTERVALS, sched_follow_resync },
 	{ "sight", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, true, 0,
-	  sched_sight_update },
+	  0, sched_sight_update },
 	{ "full types", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, true, 0,
-	  sched_blocks_probe },
+	  0, sched_blocks_probe },
 	{ "orphans", SCHED_CHORE_FOLLOWED, SCHED_MODE_CLEANUP, false, 0,
-	  sched_orphans },
+	  0, sched_orphans },
 	{ "prune", SCHED_CHORE_FOLLOWED, SCHED_MODE_CLEANUP, false, 0,
-	  sched_prune },
+	  0, sched_prune },
 };
 
 /* Runs the chores due at this point of the pass. */
@@ -426,7 +434,8 @@ sched_chores_run(struct sched_loop *loop, enum sched_chore_at at)
 		if (c->at != at || c->mode != loop->opts.mode ||
 		    (c->cluster && loop->cluster_failed) ||
 		    (loop->chore_at[i] != 0 &&
-		    now - loop->chore_at[i] < c->period_ms))
+		    now - loop->chore_at[i] < c->period_ms +
+		    c->intervals * loop->opts.interval_ms))
 			continue;
 		loop->chore_at[i] = now;
 		c->run(loop);

@@ -59,10 +59,27 @@ sched_jtab_find(const struct sched_jtab *c, int64_t id)
 	return e != NULL && e->id == id ? e : NULL;
 }
 
+/* See sched-loop-int.h. */
+void
+sched_centry_unsteady(struct sched_centry *e)
+{
+	int r;
+
+	e->steady = false;
+	if (e->run == NULL)
+		return;
+	for (r = 0; r < e->run->replicas; r++)
+		free(e->run->nodes[r]);
+	free(e->run->nodes);
+	free(e->run);
+	e->run = NULL;
+}
+
 /* Frees the parsed parts of an entry and empties it. */
 static void
 sched_centry_release(struct sched_centry *e)
 {
+	sched_centry_unsteady(e);
 	free(e->est_basis);
 	if (e->parsed && e->ok)
 		sched_spec_release(&e->sp);
@@ -125,6 +142,9 @@ sched_jtab_put(struct sched_jtab *c, struct store_job *j)
 	e->id = j->id;
 	e->rev = j->updated_at;
 	e->job = j;
+	/* A row that changed (a cancel, another process's move) is
+	 * followed again. */
+	sched_centry_unsteady(e);
 }
 
 /* Removes a job's entry, leaving a mark that keeps probe chains whole. */

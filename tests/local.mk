@@ -37,6 +37,8 @@ INTEGRATION_TESTS = \
 	tests/integration/t0419-sched-deps.sh \
 	tests/integration/t0421-sched-group-gpus.sh \
 	tests/integration/t0318-sched-exit-contract.sh \
+	tests/integration/t0422-sched-follow-changed.sh \
+	tests/integration/t0423-sched-resync.sh \
 	tests/integration/t0503-kube-literal.sh \
 	tests/integration/t0504-results.sh \
 	tests/integration/t0505-cleanup-race.sh \

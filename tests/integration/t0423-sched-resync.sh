@@ -1,0 +1,101 @@
+#!/bin/sh
+# What the change events miss, the follow of every running job catches.
+# Passes follow only the running jobs whose objects changed or whose
+# deadline is due (t0422); every 15 intervals a resync follows all of
+# them, and a watch that lists again (its history gone) makes the next
+# pass follow all of them too.  Two one-GPU jobs on a roomy cluster
+# (ailab-kubesim at --speed 10) under one `sched -v --interval 0.5s`:
+# "keep" runs for ever, "short" for 600 simulated seconds.  While "short"
+# runs, the simulated API server cuts every request and restarts, and its
+# history is compacted: "short" ends while no watch is open, and no event
+# of its end ever reaches the scheduler.  Asserted on the simulated
+# cluster (/sim/state) and the queue: "short" ends succeeded with its
+# objects deleted, "keep" runs with its objects; and on the scheduler's
+# log: the pass that ended "short" followed every running job, and the
+# periodic resync followed every running job between passes that
+# followed none.
+. "$top_srcdir/tests/lib.sh"
+plan 6
+
+start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
+    --speed 10 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+field() { aq show "$1" -o json | python3 -c "import json,sys; print(json.load(sys.stdin)$2)"; }
+state_is() { [ "$(field "$1" '["state"]')" = "$2" ]; }
+fault() {
+	curl -sS -o /dev/null -H 'Authorization: Bearer admin-token' \
+	    -d "$1" "$KUBESIM_URL/sim/faults"
+}
+# objects ID: the job's Deployments, Jobs, Services and pods not being
+# deleted, in the simulator's own state.
+objects() {
+	curl -sS -H 'Authorization: Bearer admin-token' \
+	    "$KUBESIM_URL/sim/state" | python3 -c 'import json, sys
+st = json.load(sys.stdin)
+print(sum(1 for k in ("deployments", "jobs", "services", "pods")
+          for o in st.get(k, [])
+          if (o["metadata"].get("labels") or {}).get("ailab-queue.io/job-id")
+          == sys.argv[1] and not o["metadata"].get("deletionTimestamp")))' "$1"
+}
+gone() { [ "$(objects "$1")" = 0 ]; }
+# ended_by ID: how the pass that ended the job followed.
+ended_by() {
+	awk -v id="job $1:" '
+	index($0, id) && /running -> succeeded/ { hit = 1; next }
+	hit && /pass: follow:/ { sub(/.*\(/, ""); sub(/\).*/, ""); print; exit }
+	' "$TMP/sched.out"
+}
+
+mk() {
+	printf 'name: %s\ncommand: "true"\ngpu: {type: RTX4090D, count: 1}\nannotations: {sim.ailab-queue.io/duration: %s}\n' \
+	    "$1" "$2" >"$TMP/$1.yaml"
+	aq --context alice submit -q "$TMP/$1.yaml" >/dev/null
+}
+mk keep forever
+mk short 600s
+"$AILAB_QUEUE" --context alice -v sched --interval 0.5s >"$TMP/sched.out" 2>&1 &
+SCHED=$!
+TEST_PIDS="$TEST_PIDS $SCHED"
+
+both_run() {
+	[ "$(aq ls --state running -o json | grep -c '"id"')" = 2 ]
+}
+wait_for 60 both_run
+ok "both jobs run" $?
+# Every request cut, every connection with it; the history compacted
+# once "short" has ended on the cluster (its pod Succeeded, or gone).
+fault '{"drop": 1.0}'
+fault '{"restart": true}'
+short_done() {
+	curl -sS -H 'Authorization: Bearer admin-token' \
+	    "$KUBESIM_URL/sim/state" | python3 -c 'import json, sys
+st = json.load(sys.stdin)
+ph = [((o.get("status") or {}).get("containerStatuses") or [{}])[0]
+      for o in st.get("pods", [])
+      if (o["metadata"].get("labels") or {}).get("ailab-queue.io/job-id") == "2"]
+sys.exit(0 if ph and all("terminated" in (c.get("lastState") or {}) or
+                         "terminated" in (c.get("state") or {}) for c in ph) else 1)'
+}
+wait_for 120 short_done
+ok "the short job's run ends while the watches are cut" $?
+fault '{"expireWatches": true}'
+fault '{"drop": 0}'
+
+wait_for 90 state_is 2 succeeded
+ok "the short job is followed to its end (succeeded)" $?
+wait_for 60 gone 2
+ok "its objects are deleted (simulator's state)" $?
+case "$(ended_by 2)" in
+"all: "*) r=0 ;;
+*) r=1; echo "# ended by: $(ended_by 2)" ;;
+esac
+ok "the pass that ended it followed every running job (no event told)" $r
+# The periodic resync, with nothing changing: runs of passes that follow
+# no running job, each closed by one that follows every one.
+sleep 10
+awk '/pass: follow: .* \(all: resync\)/ { if (idle > 0 && $6 == $8) n++; idle = 0; next }
+/pass: follow: 0 of [1-9][0-9]* running jobs followed \(changed or due\)/ { idle++ }
+END { exit n >= 2 ? 0 : 1 }' "$TMP/sched.out"
+ok "the resync follows every running job, between passes that follow none" $?
+kill "$SCHED" 2>/dev/null
+wait "$SCHED" 2>/dev/null
+finish
