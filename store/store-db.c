@@ -233,7 +233,7 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "AND (?3 IS NULL OR g.name = ?3) "
 	    "AND (?6 = 0 OR j.cleaned = 0) "
 	    "AND j.id > ?4 ORDER BY j.id LIMIT ?5",
-	[STMT_JOB_STATE] = "SELECT state, cancel_requested FROM jobs "
+	[STMT_JOB_STATE] = "SELECT state, cancel_requested, cleaned FROM jobs "
 	    "WHERE id = ?1",
 	[STMT_JOB_SET_STATE] =
 	    "UPDATE jobs SET state = ?2, reason = ?3, updated_at = ?4, "

@@ -49,8 +49,9 @@ store_bad_state(struct store *s, sqlite3_stmt *stmt, char **cause,
 	return store_damaged(s, cause, what, detail);
 }
 
-/* Appends one entry to a job's event log (inside the caller's transaction). */
-static int
+/* See store-int.h: one entry of a job's event log, inside the caller's
+ * transaction. */
+int
 store_event_add(struct store *s, int64_t id, int from, enum store_state to,
     const char *reason, int64_t at, char **cause)
 {
@@ -463,10 +464,11 @@ store_events_free(struct store_event *ev, size_t n)
 	free(ev);
 }
 
-/* Reads a job's state inside the caller's transaction; 0 found, 1 absent. */
-static int
+/* See store-int.h: a job's state inside the caller's transaction; 0
+ * found, 1 absent. */
+int
 store_read_state(struct store *s, int64_t id, enum store_state *st,
-    bool *cancel_requested, char **cause)
+    bool *cancel_requested, bool *cleaned, char **cause)
 {
 	sqlite3_stmt *stmt = store_stmt(s, STMT_JOB_STATE);
 	int rc;
@@ -486,12 +488,15 @@ store_read_state(struct store *s, int64_t id, enum store_state *st,
 	}
 	if (cancel_requested != NULL)
 		*cancel_requested = sqlite3_column_int(stmt, 1) != 0;
+	if (cleaned != NULL)
+		*cleaned = sqlite3_column_int(stmt, 2) != 0;
 	sqlite3_reset(stmt);
 	return 0;
 }
 
-/* Applies a checked transition inside the caller's transaction. */
-static int
+/* See store-int.h: a checked transition, inside the caller's
+ * transaction. */
+int
 store_set_state(struct store *s, int64_t id, enum store_state from,
     enum store_state to, const char *reason, const struct store_change *chg,
     int64_t at, char **cause)
@@ -532,6 +537,23 @@ store_transition(struct store *s, int64_t id, unsigned int from_mask,
 	return store_transition_with(s, id, from_mask, to, reason, NULL, cause);
 }
 
+/* See store-int.h: why the state machine or the caller's mask refuses a
+ * move (allocated), NULL when it allows it. */
+char *
+store_move_refusal(int64_t id, enum store_state from, unsigned int from_mask,
+    enum store_state to)
+{
+	if (from_mask != 0 && (from_mask & STORE_STATE_BIT(from)) == 0)
+		return xprintf("job %lld is %s: it cannot become %s from "
+		    "there", (long long)id, store_state_name(from),
+		    store_state_name(to));
+	if (!store_transition_is_allowed(from, to))
+		return xprintf("job %lld is %s: it cannot become %s",
+		    (long long)id, store_state_name(from),
+		    store_state_name(to));
+	return NULL;
+}
+
 /* A transition that also records what the scheduler learned. */
 int
 store_transition_with(struct store *s, int64_t id, unsigned int from_mask,
@@ -539,83 +561,26 @@ store_transition_with(struct store *s, int64_t id, unsigned int from_mask,
     char **cause)
 {
 	enum store_state from;
+	char *why;
 	int rc;
 
 	if (store_begin(s, cause) != 0)
 		return -1;
-	rc = store_read_state(s, id, &from, NULL, cause);
+	rc = store_read_state(s, id, &from, NULL, NULL, cause);
 	if (rc != 0) {
 		if (rc == 1 && cause != NULL)
 			*cause = xprintf("job %lld not found", (long long)id);
 		goto fail;
 	}
-	if (from_mask != 0 && (from_mask & STORE_STATE_BIT(from)) == 0) {
+	if ((why = store_move_refusal(id, from, from_mask, to)) != NULL) {
 		if (cause != NULL)
-			*cause = xprintf("job %lld is %s: it cannot become %s "
-			    "from there", (long long)id, store_state_name(from),
-			    store_state_name(to));
-		goto fail;
-	}
-	if (!store_transition_is_allowed(from, to)) {
-		if (cause != NULL)
-			*cause = xprintf("job %lld is %s: it cannot become %s",
-			    (long long)id, store_state_name(from),
-			    store_state_name(to));
+			*cause = why;
+		else
+			free(why);
 		goto fail;
 	}
 	if (store_set_state(s, id, from, to, reason, chg, now_ms(), cause) != 0)
 		goto fail;
-	return store_commit(s, cause);
-fail:
-	store_rollback(s);
-	return -1;
-}
-
-/* Cancels a job now if it has not started, else asks the scheduler to. */
-int
-store_cancel(struct store *s, int64_t id, const char *reason,
-    enum store_cancel_result *result, char **cause)
-{
-	sqlite3_stmt *stmt;
-	enum store_state from;
-	bool requested;
-	int64_t at = now_ms();
-	int rc;
-
-	if (store_begin(s, cause) != 0)
-		return -1;
-	rc = store_read_state(s, id, &from, &requested, cause);
-	if (rc == -1)
-		goto fail;
-	if (rc == 1) {
-		*result = STORE_CANCEL_NOT_FOUND;
-		goto done;
-	}
-	if (from == STORE_QUEUED || from == STORE_HELD) {
-		if (store_set_state(s, id, from, STORE_CANCELLED, reason, NULL,
-		    at, cause) != 0)
-			goto fail;
-		*result = STORE_CANCEL_DONE;
-	} else if (store_state_is_active(from) && !requested) {
-		stmt = store_stmt(s, STMT_JOB_SET_CANCEL);
-		if (stmt == NULL) {
-			store_error(s, cause, "requesting cancel");
-			goto fail;
-		}
-		sqlite3_bind_int64(stmt, 1, id);
-		bind_text(stmt, 2, "cancel requested");
-		sqlite3_bind_int64(stmt, 3, at);
-		if (store_step(s, stmt) != SQLITE_DONE) {
-			store_error(s, cause, "requesting cancel");
-			goto fail;
-		}
-		if (store_event_add(s, id, (int)from, from, reason, at,
-		    cause) != 0)
-			goto fail;
-		*result = STORE_CANCEL_REQUESTED;
-	} else
-		*result = STORE_CANCEL_ALREADY;
-done:
 	return store_commit(s, cause);
 fail:
 	store_rollback(s);
@@ -921,7 +886,7 @@ store_transitions(struct store *s, struct store_move *mv, size_t n,
 	if (store_begin(s, cause) != 0)
 		return -1;
 	for (i = 0; i < n; i++) {
-		rc = store_read_state(s, mv[i].id, &from, NULL, cause);
+		rc = store_read_state(s, mv[i].id, &from, NULL, NULL, cause);
 		if (rc < 0)
 			goto fail;
 		if (rc == 1) {
@@ -929,19 +894,10 @@ store_transitions(struct store *s, struct store_move *mv, size_t n,
 			    (long long)mv[i].id);
 			continue;
 		}
-		if (mv[i].from != 0 &&
-		    (mv[i].from & STORE_STATE_BIT(from)) == 0) {
-			mv[i].cause = xprintf("job %lld is %s: it cannot "
-			    "become %s from there", (long long)mv[i].id,
-			    store_state_name(from), store_state_name(mv[i].to));
+		mv[i].cause = store_move_refusal(mv[i].id, from, mv[i].from,
+		    mv[i].to);
+		if (mv[i].cause != NULL)
 			continue;
-		}
-		if (!store_transition_is_allowed(from, mv[i].to)) {
-			mv[i].cause = xprintf("job %lld is %s: it cannot "
-			    "become %s", (long long)mv[i].id,
-			    store_state_name(from), store_state_name(mv[i].to));
-			continue;
-		}
 		if (store_set_state(s, mv[i].id, from, mv[i].to, mv[i].reason,
 		    mv[i].chg, at, cause) != 0)
 			goto fail;
