@@ -16,9 +16,11 @@ enum store_stmt_id {
 	STMT_GROUP_FIND,
 	STMT_GROUP_INSERT,
 	STMT_JOB_INSERT,
+	STMT_JOB_INSERT_MANY,
 	STMT_SPEC_INSERT,
 	STMT_SPEC_BASE,
 	STMT_EVENT_INSERT,
+	STMT_EVENTS_SUBMITTED,
 	STMT_JOB_GET,
 	STMT_JOB_LIST,
 	STMT_JOB_STATE,
@@ -49,6 +51,11 @@ enum store_stmt_id {
 	STMT_DELTA_FORGET,
 	STMT_COUNT
 };
+
+/* The jobs a submission inserts with one statement (STMT_JOB_INSERT_MANY),
+ * and the values each takes. */
+#define STORE_INSERT_ROWS 32
+#define STORE_INSERT_PARAMS 16
 
 /*
  * A job's whole spec text in SQL, for a job aliased j: its own spec, or

@@ -118,23 +118,35 @@ store_spec_base(struct store *s, const char *spec, int64_t *id, char **cause)
 	return 0;
 }
 
-/* What a job's spec shares with its group's text: the bytes of the
- * common prefix, cut where a character starts, and (*chars) how many
- * characters they are, as SQL's substr counts. */
-static size_t
-store_spec_prefix(const char *base, const char *spec, size_t *chars)
-{
-	size_t n = 0, i, c = 0;
+/* What a job's spec shares with its group's text (the bytes of the
+ * common prefix, cut where a character starts, and how many characters
+ * they are, as SQL's substr counts), with the last job's answer kept:
+ * the jobs of a sweep mostly share as much as the one before. */
+struct store_prefix {
+	size_t bytes;
+	size_t chars;
+};
 
+/* See struct store_prefix: fills p for spec against base. */
+static void
+store_spec_prefix(const char *base, const char *spec, struct store_prefix *p)
+{
+	size_t n = 0, i, c = 0, last = p->bytes;
+
+	/* Whole blocks by memcmp first, then the bytes of the last. */
+	while (n + 64 <= last && memcmp(base + n, spec + n, 64) == 0)
+		n += 64;
 	while (base[n] != '\0' && base[n] == spec[n])
 		n++;
 	while (n > 0 && ((unsigned char)spec[n] & 0xc0) == 0x80)
 		n--;
+	if (n == last && last > 0)
+		return;
 	for (i = 0; i < n; i++)
 		if (((unsigned char)spec[i] & 0xc0) != 0x80)
 			c++;
-	*chars = c;
-	return n;
+	p->bytes = n;
+	p->chars = c;
 }
 
 /* True if jobs[i] opens a group that has more of its jobs after it. */
@@ -146,88 +158,146 @@ store_group_shares(const struct store_job_new *jobs, size_t n, size_t i)
 	    strcmp(jobs[i + 1].group, jobs[i].group) == 0;
 }
 
-/* Binds one job of a submission to STMT_JOB_INSERT; its spec, when it
- * has a group's shared text (base), only past the prefix they share. */
+/* What store_submit keeps from one job to the next: its group, the
+ * group's shared text and the last prefix found in it. */
+struct store_submit_at {
+	int64_t at;
+	const char *last_group;
+	int64_t gid;
+	const char *base;
+	int64_t base_id;
+	struct store_prefix prefix;
+};
+
+/* Binds one job of a submission to the STORE_INSERT_PARAMS values from
+ * o + 1 of STMT_JOB_INSERT or _INSERT_MANY; its spec, when it has a
+ * group's shared text, only past the prefix they share. */
 static void
-store_submit_bind(sqlite3_stmt *stmt, const struct store_job_new *j,
-    enum store_state st, int64_t gid, const char *base, int64_t base_id,
-    int64_t at)
+store_submit_bind(sqlite3_stmt *stmt, int o, const struct store_job_new *j,
+    struct store_submit_at *w)
 {
 	size_t skip = 0, chars = 0;
 
-	bind_text(stmt, 1, j->name);
-	bind_text(stmt, 2, j->namespace != NULL ? j->namespace : "");
-	bind_text(stmt, 3, j->owner != NULL ? j->owner : "");
+	bind_text(stmt, o + 1, j->name);
+	bind_text(stmt, o + 2, j->namespace != NULL ? j->namespace : "");
+	bind_text(stmt, o + 3, j->owner != NULL ? j->owner : "");
 	if (j->group != NULL)
-		sqlite3_bind_int64(stmt, 4, gid);
-	bind_text(stmt, 5, store_state_name(st));
-	sqlite3_bind_int(stmt, 6, j->priority);
-	bind_text(stmt, 7, j->gpu_type != NULL ? j->gpu_type : "");
-	sqlite3_bind_int(stmt, 8, j->gpu_count);
-	sqlite3_bind_int(stmt, 9, j->replicas);
-	sqlite3_bind_int64(stmt, 10, j->cpu_milli);
-	sqlite3_bind_int64(stmt, 11, j->memory_bytes);
-	if (base != NULL && j->spec_json != NULL) {
-		skip = store_spec_prefix(base, j->spec_json, &chars);
-		sqlite3_bind_int64(stmt, 14, base_id);
+		sqlite3_bind_int64(stmt, o + 4, w->gid);
+	sqlite3_bind_text(stmt, o + 5, store_state_name(j->held ? STORE_HELD :
+	    STORE_QUEUED), -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, o + 6, j->priority);
+	bind_text(stmt, o + 7, j->gpu_type != NULL ? j->gpu_type : "");
+	sqlite3_bind_int(stmt, o + 8, j->gpu_count);
+	sqlite3_bind_int(stmt, o + 9, j->replicas);
+	sqlite3_bind_int64(stmt, o + 10, j->cpu_milli);
+	sqlite3_bind_int64(stmt, o + 11, j->memory_bytes);
+	if (w->base != NULL && j->spec_json != NULL) {
+		store_spec_prefix(w->base, j->spec_json, &w->prefix);
+		skip = w->prefix.bytes;
+		chars = w->prefix.chars;
+		sqlite3_bind_int64(stmt, o + 15, w->base_id);
 	}
-	sqlite3_bind_int64(stmt, 15, (int64_t)chars);
-	bind_text(stmt, 12, j->spec_json != NULL ? j->spec_json + skip : NULL);
-	sqlite3_bind_int64(stmt, 13, at);
+	bind_text(stmt, o + 12, j->spec_json != NULL ? j->spec_json + skip :
+	    NULL);
+	sqlite3_bind_int64(stmt, o + 13, w->at);
+	sqlite3_bind_int64(stmt, o + 14, w->at);
+	sqlite3_bind_int64(stmt, o + 16, (int64_t)chars);
+}
+
+/* The group of jobs[i] (made on first use) and, when it opens a group of
+ * several, their shared text, kept in w for the jobs that follow. */
+static int
+store_submit_group(struct store *s, const struct store_job_new *jobs,
+    size_t n, size_t i, struct store_submit_at *w, char **cause)
+{
+	const struct store_job_new *j = &jobs[i];
+
+	if (j->group == NULL) {
+		w->base = NULL;
+		return 0;
+	}
+	if (w->last_group != NULL && strcmp(w->last_group, j->group) == 0)
+		return 0;
+	if (store_group_id(s, j->group, j->group_kind, w->at, &w->gid,
+	    cause) != 0)
+		return -1;
+	w->last_group = j->group;
+	w->base = NULL;
+	w->prefix.bytes = w->prefix.chars = 0;
+	if (store_group_shares(jobs, n, i)) {
+		if (store_spec_base(s, j->spec_json, &w->base_id, cause) != 0)
+			return -1;
+		w->base = j->spec_json;
+	}
+	return 0;
+}
+
+/* The event-log entry "submitted" of the jobs first to last, just
+ * inserted, in one statement. */
+static int
+store_submitted(struct store *s, int64_t first, int64_t last, int64_t at,
+    char **cause)
+{
+	sqlite3_stmt *stmt = store_stmt(s, STMT_EVENTS_SUBMITTED);
+
+	if (stmt == NULL)
+		return store_error(s, cause, "recording event");
+	sqlite3_bind_int64(stmt, 1, first);
+	sqlite3_bind_int64(stmt, 2, at);
+	sqlite3_bind_int64(stmt, 3, last);
+	if (store_step(s, stmt) != SQLITE_DONE)
+		return store_error(s, cause, "recording event");
+	return 0;
 }
 
 /*
- * Records a batch of jobs atomically; see store.h.  One transaction and
- * the same prepared statements for every job; the jobs of a sweep or
- * roster keep one shared spec text and each only its own last bytes.
+ * Records a batch of jobs atomically; see store.h.  One transaction; the
+ * jobs go STORE_INSERT_ROWS to a statement (one statement's set-up, index
+ * cursors and AUTOINCREMENT update for many rows), the rest one by one,
+ * and their "submitted" events in one statement.  The ids of one
+ * statement's rows follow one another: the transaction holds the write
+ * lock and AUTOINCREMENT gives each row one more than the last.  The jobs
+ * of a sweep or roster keep one shared spec text and each only its own
+ * last bytes.
  */
 int
 store_submit(struct store *s, const struct store_job_new *jobs, size_t n,
     int64_t *ids, char **cause)
 {
-	const struct store_job_new *j;
-	sqlite3_stmt *stmt;
-	int64_t at = now_ms(), gid = 0, base_id = 0;
-	const char *last_group = NULL, *base = NULL;
-	enum store_state st;
-	size_t i;
+	struct store_submit_at w = { .at = now_ms() };
+	sqlite3_stmt *stmt = NULL;
+	size_t i, k = 0, nmany = n - n % STORE_INSERT_ROWS;
+	int64_t last;
 
+	/* A large submission's pages stay in memory until its commit
+	 * writes them to the log once, not spilled there mid-transaction
+	 * (SQLite's default cache is 2 MiB) and read back. */
+	if (n >= STORE_INSERT_ROWS * 8)
+		(void)store_exec(s, "PRAGMA cache_size = -65536", NULL);
 	if (store_begin(s, cause) != 0)
 		return -1;
 	for (i = 0; i < n; i++) {
-		j = &jobs[i];
-		if (j->group == NULL)
-			base = NULL;
-		else if (last_group == NULL || strcmp(last_group,
-		    j->group) != 0) {
-			if (store_group_id(s, j->group, j->group_kind, at, &gid,
-			    cause) != 0)
-				goto fail;
-			last_group = j->group;
-			base = NULL;
-			if (store_group_shares(jobs, n, i)) {
-				if (store_spec_base(s, j->spec_json, &base_id,
-				    cause) != 0)
-					goto fail;
-				base = j->spec_json;
-			}
-		}
-		st = j->held ? STORE_HELD : STORE_QUEUED;
-		stmt = store_stmt(s, STMT_JOB_INSERT);
-		if (stmt == NULL) {
+		if (store_submit_group(s, jobs, n, i, &w, cause) != 0)
+			goto fail;
+		if (k == 0 && (stmt = store_stmt(s, i < nmany ?
+		    STMT_JOB_INSERT_MANY : STMT_JOB_INSERT)) == NULL) {
 			store_error(s, cause, "recording job");
 			goto fail;
 		}
-		store_submit_bind(stmt, j, st, gid, base, base_id, at);
+		store_submit_bind(stmt, (int)k * STORE_INSERT_PARAMS, &jobs[i],
+		    &w);
+		if (i < nmany && ++k < STORE_INSERT_ROWS)
+			continue;
 		if (store_step(s, stmt) != SQLITE_DONE) {
 			store_error(s, cause, "recording job");
 			goto fail;
 		}
-		ids[i] = sqlite3_last_insert_rowid(s->db);
-		if (store_event_add(s, ids[i], -1, st, "submitted", at,
-		    cause) != 0)
-			goto fail;
+		last = sqlite3_last_insert_rowid(s->db);
+		for (k = i < nmany ? STORE_INSERT_ROWS : 1; k > 0; k--)
+			ids[i + 1 - k] = last + 1 - (int64_t)k;
 	}
+	if (n > 0 && store_submitted(s, ids[0], ids[n - 1], w.at, cause) != 0)
+		goto fail;
 	return store_commit(s, cause);
 fail:
 	store_rollback(s);

@@ -1,5 +1,6 @@
-/* Unit tests for store_act: a user's action on many jobs at once, checked
- * and logged job by job, committed in chunks. */
+/* Unit tests for the store at size: store_act, a user's action on many
+ * jobs at once, checked and logged job by job, committed in chunks; and
+ * store_submit's inserts of many rows a statement. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -194,6 +195,66 @@ test_retry_and_request(void **state)
 	assert_int_equal(items[0].result, STORE_ACT_ALREADY);
 }
 
+/* 100 jobs (three statements of STORE_INSERT_ROWS, then one by one) in
+ * three groups changing mid-statement, one job alone: each id gets its
+ * own job back, whole spec and all, and a "submitted" event. */
+static void
+test_submit_rows(void **state)
+{
+	struct fixture *f = *state;
+	struct store_job_new jobs[100];
+	struct store_event *ev;
+	struct store_job *j;
+	int64_t ids[100];
+	char names[100][16], specs[100][96], *cause = NULL;
+	static const char *const groups[] = { "ga", "gb", "gc" };
+	size_t i, nev;
+
+	memset(jobs, 0, sizeof jobs);
+	for (i = 0; i < 100; i++) {
+		snprintf(names[i], sizeof names[i], "r%zu", i);
+		/* A shared head, and a tail of a length that varies. */
+		snprintf(specs[i], sizeof specs[i], "{\"name\":\"%s\","
+		    "\"x\":\"%0*zu\"}", names[i], (int)(i % 7) + 1, i);
+		jobs[i].name = names[i];
+		jobs[i].namespace = "alice";
+		jobs[i].owner = "alice";
+		jobs[i].group = i == 50 ? NULL : groups[i * 3 / 100];
+		jobs[i].group_kind = "sweep";
+		jobs[i].priority = (int)i;
+		jobs[i].gpu_type = "RTX4090D";
+		jobs[i].gpu_count = 1;
+		jobs[i].replicas = 1;
+		jobs[i].spec_json = specs[i];
+		jobs[i].held = i % 2 == 1;
+	}
+	assert_int_equal(store_submit(f->s, jobs, 100, ids, &cause), 0);
+	for (i = 0; i < 100; i++) {
+		if (i > 0)
+			assert_true(ids[i] > ids[i - 1]);
+		assert_int_equal(store_get(f->s, ids[i], &j, &cause), 0);
+		assert_non_null(j);
+		assert_string_equal(j->name, names[i]);
+		assert_string_equal(j->spec_json, specs[i]);
+		assert_int_equal(j->priority, (int)i);
+		assert_int_equal(j->state, i % 2 == 1 ? STORE_HELD :
+		    STORE_QUEUED);
+		if (jobs[i].group == NULL)
+			assert_null(j->group);
+		else
+			assert_string_equal(j->group, jobs[i].group);
+		store_job_free(j);
+		assert_int_equal(store_events(f->s, ids[i], &ev, &nev, &cause),
+		    0);
+		assert_int_equal(nev, 1);
+		assert_int_equal(ev[0].from, -1);
+		assert_int_equal(ev[0].to, i % 2 == 1 ? STORE_HELD :
+		    STORE_QUEUED);
+		assert_string_equal(ev[0].reason, "submitted");
+		store_events_free(ev, nev);
+	}
+}
+
 int
 main(void)
 {
@@ -201,6 +262,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hold_many, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_retry_and_request, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_submit_rows, setup,
 		    teardown),
 	};
 
