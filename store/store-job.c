@@ -269,11 +269,6 @@ store_submit(struct store *s, const struct store_job_new *jobs, size_t n,
 	size_t i, k = 0, nmany = n - n % STORE_INSERT_ROWS;
 	int64_t last;
 
-	/* A large submission's pages stay in memory until its commit
-	 * writes them to the log once, not spilled there mid-transaction
-	 * (SQLite's default cache is 2 MiB) and read back. */
-	if (n >= STORE_INSERT_ROWS * 8)
-		(void)store_exec(s, "PRAGMA cache_size = -65536", NULL);
 	if (store_begin(s, cause) != 0)
 		return -1;
 	for (i = 0; i < n; i++) {
