@@ -833,6 +833,18 @@ store_open_immutable(struct store *s, const char *path)
 }
 
 /*
+ * A multi-row insert (store_submit) keeps each statement's undo pages for
+ * as long as the statement runs: in memory, not in a temporary file
+ * written and read back a page at a time.  It is a setting of the
+ * library, before its first open (SQLITE_MISUSE, ignored, after).
+ */
+static void
+store_library_init(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, -1);
+}
+
+/*
  * Opens the queue at path, creating it (store_create) when there is none,
  * and migrates it up to target.  With read, a file this process may not
  * write (permissions, a read-only mount) is opened read-only instead of
@@ -847,12 +859,7 @@ store_open_at(const char *path, int target, bool read, struct store **out,
 	char *real;
 	int id, version, objects, persist, flags, rc;
 
-	/* A multi-row insert (store_submit) keeps each statement's undo
-	 * pages for as long as the statement runs: in memory, not in a
-	 * temporary file written and read back a page at a time.  It is a
-	 * setting of the library, before its first open (SQLITE_MISUSE,
-	 * ignored, after). */
-	(void)sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, -1);
+	store_library_init();
 	*out = NULL;
 	if (stat(path, &st) != 0) {
 		if (errno != ENOENT) {
