@@ -110,6 +110,11 @@ int store_rows_each(struct store *, const struct store_filter *, int what,
     const char *extra, const char *const *extra_vals, store_row_fn,
     void *arg, char **cause);
 
+/* store-job.c */
+/* A job from a row of the columns STMT_JOB_GET selects (the spec copied
+ * only with with_spec); NULL when its state is damaged. */
+struct store_job *store_job_from_row(sqlite3_stmt *, bool with_spec);
+
 /* store-job.c: the steps of a state change, inside the caller's
  * transaction (store-act.c uses them too).  store_read_state: 0 found,
  * 1 absent, -1 error; store_move_refusal: why a move from one state to
@@ -123,11 +128,6 @@ char *store_move_refusal(int64_t id, enum store_state from,
 int store_set_state(struct store *, int64_t id, enum store_state from,
     enum store_state to, const char *reason, const struct store_change *,
     int64_t at, char **cause);
-
-/* store-job.c */
-/* A job from a row of the columns STMT_JOB_GET selects (the spec copied
- * only with with_spec); NULL when its state is damaged. */
-struct store_job *store_job_from_row(sqlite3_stmt *, bool with_spec);
 
 /* The shared text the scheduler's read last needed (a sweep's jobs come
  * one after another). */

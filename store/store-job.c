@@ -529,8 +529,7 @@ store_events_free(struct store_event *ev, size_t n)
 	free(ev);
 }
 
-/* See store-int.h: a job's state inside the caller's transaction; 0
- * found, 1 absent. */
+/* Reads a job's state inside the caller's transaction; 0 found, 1 absent. */
 int
 store_read_state(struct store *s, int64_t id, enum store_state *st,
     bool *cancel_requested, bool *cleaned, char **cause)

@@ -20,6 +20,8 @@ INTEGRATION_TESTS = \
 	tests/integration/t0007-damaged-db.sh \
 	tests/integration/t0008-sched-lock.sh \
 	tests/integration/t0009-completion.sh \
+	tests/integration/t0013-crash-submit.sh \
+	tests/integration/t0014-crash-act.sh \
 	tests/integration/t0019-spec-man.sh \
 	tests/integration/t0020-tty.sh \
 	tests/integration/t0021-exec.sh \
@@ -27,8 +29,6 @@ INTEGRATION_TESTS = \
 	tests/integration/t0010-list-sweep.sh \
 	tests/integration/t0011-select.sh \
 	tests/integration/t0012-select-serve.sh \
-	tests/integration/t0013-crash-submit.sh \
-	tests/integration/t0014-crash-act.sh \
 	tests/integration/t0501-cleanup.sh \
 	tests/integration/t0502-lifecycle.sh \
 	tests/integration/t0417-sched-estimated-start.sh \
