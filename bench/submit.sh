@@ -3,7 +3,7 @@
 # `ailab-queue submit` runs of a one-job file, one submit of a file of
 # 10,000 job documents, and one submit of a 10,000-job sweep (a 100 x 100
 # grid), each on a fresh database, ROUNDS times (default 3), printing
-# medians; the sweep's max RSS comes from /usr/bin/time -v. With SLURM=1
+# medians; the sweep's CPU time and max RSS come from /usr/bin/time -v. With SLURM=1
 # and a running Slurm (bench/slurm/start.sh) each round also times N
 # sequential `sbatch --hold --wrap true` and one `sbatch --hold
 # --array=0-9999 --wrap true`, alternating with ours.
@@ -65,6 +65,10 @@ while [ $r -lt "$ROUNDS" ]; do
 	    2>"$tmp/time.out"
 	awk -F': ' '/Maximum resident/ { print $2 }' "$tmp/time.out" \
 	    >>"$tmp/sweep-rss"
+	# CPU (user + system), which a loaded machine disturbs less than
+	# the wall time.
+	awk -F': ' '/User time|System time/ { s += $2 } END { print s }' \
+	    "$tmp/time.out" >>"$tmp/sweep-cpu"
 
 	if [ "${SLURM:-0}" = 1 ]; then
 		t0=$(ns)
@@ -98,8 +102,9 @@ s, k = med("many")
 print("one submit of 10,000 documents: %.0f ms (median of %d)" % (s * 1e3, k))
 s, k = med("sweep")
 rss = max(int(l) for l in open(os.path.join(d, "sweep-rss")))
+cpu = statistics.median(float(l) for l in open(os.path.join(d, "sweep-cpu")))
 print("one submit of a 10,000-job sweep: %.0f ms (median of %d), "
-      "max RSS %.1f MiB" % (s * 1e3, k, rss / 1024))
+      "CPU %.0f ms, max RSS %.1f MiB" % (s * 1e3, k, cpu * 1e3, rss / 1024))
 if med("sbatch"):
     s, k = med("sbatch")
     print("%d sequential sbatch --hold --wrap true: %.2f s, %.2f ms each, "

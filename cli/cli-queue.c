@@ -10,10 +10,6 @@
 
 #include "api.h"
 
-#define CLI_RETRY_FROM (STORE_STATE_BIT(STORE_SUCCEEDED) | \
-    STORE_STATE_BIT(STORE_FAILED) | STORE_STATE_BIT(STORE_CANCELLED) | \
-    STORE_STATE_BIT(STORE_TIMED_OUT))
-
 /* See cli.h: the run's queue; the local one unless cli_main chose. */
 const struct cli_queue_ops *
 cli_queue(struct cli_ctx *ctx)
@@ -135,102 +131,85 @@ cli_queue_item(int64_t id, bool ok, const char *result, const char *fmt, ...)
 	return item;
 }
 
-/* Cancels one job: its item, with the words the server uses. */
+/* A job's item for what the store did to it, with the words the server
+ * uses. */
 static json_t *
-cli_queue_local_cancel(struct store *s, int64_t id, const char *reason,
-    bool *changed)
+cli_queue_local_item(enum cli_queue_act act, const struct store_act_item *it)
 {
-	enum store_cancel_result r;
-	char *cause = NULL;
-	json_t *item;
+	static const char *const words[] = { "cancelled", "held", "released",
+		"queued" };
+	long long id = (long long)it->id;
 
-	if (store_cancel(s, id, reason, &r, &cause) != 0) {
-		item = api_action_item(id, false, "conflict", cause);
-		free(cause);
-		return item;
-	}
-	switch (r) {
-	case STORE_CANCEL_DONE:
-		*changed = true;
-		return cli_queue_item(id, true, "cancelled", "job %lld "
-		    "cancelled", (long long)id);
-	case STORE_CANCEL_REQUESTED:
-		*changed = true;
-		return cli_queue_item(id, true, "cancel_requested", "job %lld: "
-		    "cancel requested; the scheduler stops it", (long long)id);
-	case STORE_CANCEL_ALREADY:
-		return cli_queue_item(id, true, "already", "job %lld already "
-		    "ended or is being cancelled", (long long)id);
-	case STORE_CANCEL_NOT_FOUND:
-	default:
-		return cli_queue_item(id, false, "not_found", "job %lld not "
-		    "found", (long long)id);
-	}
-}
-
-/* Holds, releases or re-queues one job: its item.  A retry waits until
- * the job's cluster objects are gone. */
-static json_t *
-cli_queue_local_move(struct store *s, enum cli_queue_act act, int64_t id,
-    const char *reason, bool *changed)
-{
-	struct store_job *j = NULL;
-	char *cause = NULL;
-	json_t *item;
-	const char *word = act == CLI_QUEUE_HOLD ? "held" :
-	    act == CLI_QUEUE_RELEASE ? "released" : "queued";
-
-	if (store_get(s, id, &j, &cause) != 0 || j == NULL) {
-		item = cause != NULL ? api_action_item(id, false, "conflict",
-		    cause) : cli_queue_item(id, false, "not_found", "job %lld "
-		    "not found", (long long)id);
-		free(cause);
-		return item;
-	}
-	if (act == CLI_QUEUE_RETRY && store_state_is_terminal(j->state) &&
-	    !j->cleaned) {
-		store_job_free(j);
-		return cli_queue_item(id, false, "conflict", "job %lld: its "
+	switch (it->result) {
+	case STORE_ACT_DONE:
+		return cli_queue_item(it->id, true, words[act], "job %lld %s",
+		    id, act == CLI_QUEUE_RETRY ? "queued again" : words[act]);
+	case STORE_ACT_REQUESTED:
+		return cli_queue_item(it->id, true, "cancel_requested", "job "
+		    "%lld: cancel requested; the scheduler stops it", id);
+	case STORE_ACT_ALREADY:
+		return cli_queue_item(it->id, true, "already", "job %lld "
+		    "already ended or is being cancelled", id);
+	case STORE_ACT_REFUSED:
+		return api_action_item(it->id, false, "conflict", it->cause);
+	case STORE_ACT_UNCLEANED:
+		return cli_queue_item(it->id, false, "conflict", "job %lld: its "
 		    "cluster objects are still being removed; retry it in a "
-		    "moment", (long long)id);
+		    "moment", id);
+	case STORE_ACT_NOT_FOUND:
+	default:
+		return cli_queue_item(it->id, false, "not_found", "job %lld not "
+		    "found", id);
 	}
-	store_job_free(j);
-	if (store_transition(s, id, act == CLI_QUEUE_HOLD ?
-	    STORE_STATE_BIT(STORE_QUEUED) : act == CLI_QUEUE_RELEASE ?
-	    STORE_STATE_BIT(STORE_HELD) : CLI_RETRY_FROM,
-	    act == CLI_QUEUE_HOLD ? STORE_HELD : STORE_QUEUED, reason,
-	    &cause) != 0) {
-		item = api_action_item(id, false, "conflict", cause);
-		free(cause);
-		return item;
-	}
-	*changed = true;
-	return cli_queue_item(id, true, word, "job %lld %s", (long long)id,
-	    act == CLI_QUEUE_RETRY ? "queued again" : word);
 }
 
-/* Each job acted on in turn, a refusal an item like the others; a
- * scheduler of the queue is woken once if anything changed. */
+/*
+ * The jobs acted on by the store in transactions of many (store_act), a
+ * refusal an item like the others; jobs a failed transaction left
+ * undone are refused with its cause.  A scheduler of the queue is woken
+ * once if anything changed.
+ */
 static int
 cli_queue_local_act(struct cli_ctx *ctx, enum cli_queue_act act,
     const int64_t *ids, size_t n, json_t *items)
 {
 	static const char *const verbs[] = { "cancelled", "held", "released",
 		"retried" };
+	static const enum store_act acts[] = {
+		[CLI_QUEUE_CANCEL] = STORE_ACT_CANCEL,
+		[CLI_QUEUE_HOLD] = STORE_ACT_HOLD,
+		[CLI_QUEUE_RELEASE] = STORE_ACT_RELEASE,
+		[CLI_QUEUE_RETRY] = STORE_ACT_RETRY,
+	};
+	struct store_act_item *res;
 	struct store *s;
-	size_t i;
-	char *reason;
+	size_t i, done = 0;
+	char *reason, *cause = NULL;
 	bool changed = false;
 
 	if ((s = cli_store(ctx)) == NULL)
 		return CLI_EXIT_FAIL;
 	reason = xprintf("%s by %s", verbs[act], cli_owner());
-	for (i = 0; i < n; i++)
-		json_array_append_new(items, act == CLI_QUEUE_CANCEL ?
-		    cli_queue_local_cancel(s, ids[i], reason, &changed) :
-		    cli_queue_local_move(s, act, ids[i], reason, &changed));
+	res = xcalloc(n + 1, sizeof *res);
+	(void)store_act(s, acts[act], ids, n, reason, res, &done, &cause);
+	for (i = 0; i < n; i++) {
+		if (i >= done) {
+			json_array_append_new(items, api_action_item(ids[i],
+			    false, "conflict", cause != NULL ? cause :
+			    "not done"));
+			continue;
+		}
+		if (res[i].result == STORE_ACT_DONE ||
+		    res[i].result == STORE_ACT_REQUESTED)
+			changed = true;
+		json_array_append_new(items, cli_queue_local_item(act,
+		    &res[i]));
+	}
 	if (changed)
 		store_wake(s);
+	store_act_items_release(res, n);
+	free(res);
+	free(cause);
 	free(reason);
 	return CLI_EXIT_OK;
 }

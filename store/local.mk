@@ -2,6 +2,7 @@ noinst_LIBRARIES += store/libstore.a
 store_libstore_a_SOURCES = \
 	store/store.h \
 	store/store-int.h \
+	store/store-act.c \
 	store/store-db.c \
 	store/store-delta.c \
 	store/store-job.c \
@@ -56,5 +57,15 @@ tests_unit_test_store_delta_SOURCES = tests/unit/test-store-delta.c
 tests_unit_test_store_delta_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	$(SQLITE_CFLAGS)
 tests_unit_test_store_delta_LDADD = store/libstore.a common/libcommon.a \
+	$(SQLITE_LIBS) $(CMOCKA_LIBS)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-store-act
+TESTS += tests/unit/test-store-act
+tests_unit_test_store_act_SOURCES = tests/unit/test-store-act.c
+tests_unit_test_store_act_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(SQLITE_CFLAGS)
+tests_unit_test_store_act_LDADD = store/libstore.a common/libcommon.a \
 	$(SQLITE_LIBS) $(CMOCKA_LIBS)
 endif

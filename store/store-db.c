@@ -223,6 +223,23 @@ static const char *const store_migrations[] = {
 	"j.admitted_at, j.position, j.run_nodes, j.run_ms, j.spec_base, " \
 	"j.spec_prefix FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
 
+/* A submission's insert of one job, or of STORE_INSERT_ROWS: the values
+ * of a row, STORE_INSERT_PARAMS of them (store_submit_bind), in order. */
+#define STORE_JOB_INSERT \
+	"INSERT INTO jobs (name, namespace, owner, group_id, state, " \
+	"priority, gpu_type, gpu_count, replicas, cpu_milli, memory_bytes, " \
+	"spec, submitted_at, updated_at, spec_base, spec_prefix, cleaned) " \
+	"VALUES "
+#define STORE_JOB_ROW "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)"
+#define STORE_JOB_ROWS4 STORE_JOB_ROW "," STORE_JOB_ROW "," STORE_JOB_ROW \
+	"," STORE_JOB_ROW
+#define STORE_JOB_ROWS16 STORE_JOB_ROWS4 "," STORE_JOB_ROWS4 "," \
+	STORE_JOB_ROWS4 "," STORE_JOB_ROWS4
+#define STORE_JOB_ROWS32 STORE_JOB_ROWS16 "," STORE_JOB_ROWS16
+#if STORE_INSERT_ROWS != 32 || STORE_INSERT_PARAMS != 16
+#error "STORE_JOB_ROWS32 is not STORE_INSERT_ROWS rows of STORE_INSERT_PARAMS"
+#endif
+
 static const char *const store_sql[STMT_COUNT] = {
 	[STMT_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
 	[STMT_BEGIN] = "BEGIN",
@@ -232,16 +249,19 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "SELECT id FROM groups WHERE owner = ?4 AND name = ?1",
 	[STMT_GROUP_INSERT] = "INSERT INTO groups (name, kind, created_at, "
 	    "owner) VALUES (?1, ?2, ?3, ?4)",
-	[STMT_JOB_INSERT] =
-	    "INSERT INTO jobs (name, namespace, owner, group_id, state, "
-	    "priority, gpu_type, gpu_count, replicas, cpu_milli, memory_bytes, "
-	    "spec, submitted_at, updated_at, cleaned, spec_base, spec_prefix) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-	    "?13, 1, ?14, ?15)",
+	[STMT_JOB_INSERT] = STORE_JOB_INSERT STORE_JOB_ROW,
+	[STMT_JOB_INSERT_MANY] = STORE_JOB_INSERT STORE_JOB_ROWS32,
 	[STMT_SPEC_INSERT] = "INSERT INTO specs (spec) VALUES (?1)",
 	[STMT_EVENT_INSERT] =
 	    "INSERT INTO events (job_id, at, from_state, to_state, reason) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5)",
+	/* The submission's entry in the event log of each job a submission
+	 * inserted (ids ?1 to ?3: the writer holds the lock, so none is
+	 * another's), in one statement rather than one a job. */
+	[STMT_EVENTS_SUBMITTED] =
+	    "INSERT INTO events (job_id, at, from_state, to_state, reason) "
+	    "SELECT id, ?2, NULL, state, 'submitted' FROM jobs "
+	    "WHERE id BETWEEN ?1 AND ?3 ORDER BY id",
 	[STMT_JOB_GET] =
 	    "SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, "
 	    "j.reason, j.cleaned, j.cancel_requested, j.priority, j.gpu_type, "
@@ -267,7 +287,7 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "  (?7 IS NULL OR g.owner = ?7))) "
 	    "AND (?6 = 0 OR j.cleaned = 0) "
 	    "AND j.id > ?4 ORDER BY j.id LIMIT ?5",
-	[STMT_JOB_STATE] = "SELECT state, cancel_requested FROM jobs "
+	[STMT_JOB_STATE] = "SELECT state, cancel_requested, cleaned FROM jobs "
 	    "WHERE id = ?1",
 	[STMT_JOB_SET_STATE] =
 	    "UPDATE jobs SET state = ?2, reason = ?3, updated_at = ?4, "
@@ -848,6 +868,18 @@ store_open_immutable(struct store *s, const char *path)
 }
 
 /*
+ * A multi-row insert (store_submit) keeps each statement's undo pages for
+ * as long as the statement runs: in memory, not in a temporary file
+ * written and read back a page at a time.  It is a setting of the
+ * library, before its first open (SQLITE_MISUSE, ignored, after).
+ */
+static void
+store_library_init(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, -1);
+}
+
+/*
  * Opens the queue at path, creating it (store_create) when there is none,
  * and migrates it up to target.  With read, a file this process may not
  * write (permissions, a read-only mount) is opened read-only instead of
@@ -862,6 +894,7 @@ store_open_at(const char *path, int target, bool read, struct store **out,
 	char *real;
 	int id, version, objects, persist, flags, rc;
 
+	store_library_init();
 	*out = NULL;
 	if (stat(path, &st) != 0) {
 		if (errno != ENOENT) {

@@ -16,9 +16,11 @@ enum store_stmt_id {
 	STMT_GROUP_FIND,
 	STMT_GROUP_INSERT,
 	STMT_JOB_INSERT,
+	STMT_JOB_INSERT_MANY,
 	STMT_SPEC_INSERT,
 	STMT_SPEC_BASE,
 	STMT_EVENT_INSERT,
+	STMT_EVENTS_SUBMITTED,
 	STMT_JOB_GET,
 	STMT_JOB_LIST,
 	STMT_JOB_STATE,
@@ -49,6 +51,11 @@ enum store_stmt_id {
 	STMT_DELTA_FORGET,
 	STMT_COUNT
 };
+
+/* The jobs a submission inserts with one statement (STMT_JOB_INSERT_MANY),
+ * and the values each takes. */
+#define STORE_INSERT_ROWS 32
+#define STORE_INSERT_PARAMS 16
 
 /*
  * A job's whole spec text in SQL, for a job aliased j: its own spec, or
@@ -112,6 +119,20 @@ char *store_state_set(unsigned int mask);
 /* A job from a row of the columns STMT_JOB_GET selects (the spec copied
  * only with with_spec); NULL when its state is damaged. */
 struct store_job *store_job_from_row(sqlite3_stmt *, bool with_spec);
+
+/* store-job.c: the steps of a state change, inside the caller's
+ * transaction (store-act.c uses them too).  store_read_state: 0 found,
+ * 1 absent, -1 error; store_move_refusal: why a move from one state to
+ * another is refused (allocated), NULL when allowed. */
+int store_event_add(struct store *, int64_t id, int from,
+    enum store_state to, const char *reason, int64_t at, char **cause);
+int store_read_state(struct store *, int64_t id, enum store_state *,
+    bool *cancel_requested, bool *cleaned, char **cause);
+char *store_move_refusal(int64_t id, enum store_state from,
+    unsigned int from_mask, enum store_state to);
+int store_set_state(struct store *, int64_t id, enum store_state from,
+    enum store_state to, const char *reason, const struct store_change *,
+    int64_t at, char **cause);
 
 /* The shared text the scheduler's read last needed (a sweep's jobs come
  * one after another). */

@@ -49,8 +49,9 @@ store_bad_state(struct store *s, sqlite3_stmt *stmt, char **cause,
 	return store_damaged(s, cause, what, detail);
 }
 
-/* Appends one entry to a job's event log (inside the caller's transaction). */
-static int
+/* See store-int.h: one entry of a job's event log, inside the caller's
+ * transaction. */
+int
 store_event_add(struct store *s, int64_t id, int from, enum store_state to,
     const char *reason, int64_t at, char **cause)
 {
@@ -120,23 +121,35 @@ store_spec_base(struct store *s, const char *spec, int64_t *id, char **cause)
 	return 0;
 }
 
-/* What a job's spec shares with its group's text: the bytes of the
- * common prefix, cut where a character starts, and (*chars) how many
- * characters they are, as SQL's substr counts. */
-static size_t
-store_spec_prefix(const char *base, const char *spec, size_t *chars)
-{
-	size_t n = 0, i, c = 0;
+/* What a job's spec shares with its group's text (the bytes of the
+ * common prefix, cut where a character starts, and how many characters
+ * they are, as SQL's substr counts), with the last job's answer kept:
+ * the jobs of a sweep mostly share as much as the one before. */
+struct store_prefix {
+	size_t bytes;
+	size_t chars;
+};
 
+/* See struct store_prefix: fills p for spec against base. */
+static void
+store_spec_prefix(const char *base, const char *spec, struct store_prefix *p)
+{
+	size_t n = 0, i, c = 0, last = p->bytes;
+
+	/* Whole blocks by memcmp first, then the bytes of the last. */
+	while (n + 64 <= last && memcmp(base + n, spec + n, 64) == 0)
+		n += 64;
 	while (base[n] != '\0' && base[n] == spec[n])
 		n++;
 	while (n > 0 && ((unsigned char)spec[n] & 0xc0) == 0x80)
 		n--;
+	if (n == last && last > 0)
+		return;
 	for (i = 0; i < n; i++)
 		if (((unsigned char)spec[i] & 0xc0) != 0x80)
 			c++;
-	*chars = c;
-	return n;
+	p->bytes = n;
+	p->chars = c;
 }
 
 /* Whose group a new job joins: its group owner, else its own owner. */
@@ -156,90 +169,144 @@ store_group_shares(const struct store_job_new *jobs, size_t n, size_t i)
 	    strcmp(jobs[i + 1].group, jobs[i].group) == 0;
 }
 
-/* Binds one job of a submission to STMT_JOB_INSERT; its spec, when it
- * has a group's shared text (base), only past the prefix they share. */
+/* What store_submit keeps from one job to the next: its group, the
+ * group's shared text and the last prefix found in it. */
+struct store_submit_at {
+	int64_t at;
+	const char *last_group;
+	const char *last_owner;  /* the group's owner: groups are per owner */
+	int64_t gid;
+	const char *base;
+	int64_t base_id;
+	struct store_prefix prefix;
+};
+
+/* Binds one job of a submission to the STORE_INSERT_PARAMS values from
+ * o + 1 of STMT_JOB_INSERT or _INSERT_MANY; its spec, when it has a
+ * group's shared text, only past the prefix they share. */
 static void
-store_submit_bind(sqlite3_stmt *stmt, const struct store_job_new *j,
-    enum store_state st, int64_t gid, const char *base, int64_t base_id,
-    int64_t at)
+store_submit_bind(sqlite3_stmt *stmt, int o, const struct store_job_new *j,
+    struct store_submit_at *w)
 {
 	size_t skip = 0, chars = 0;
 
-	bind_text(stmt, 1, j->name);
-	bind_text(stmt, 2, j->namespace != NULL ? j->namespace : "");
-	bind_text(stmt, 3, j->owner != NULL ? j->owner : "");
+	bind_text(stmt, o + 1, j->name);
+	bind_text(stmt, o + 2, j->namespace != NULL ? j->namespace : "");
+	bind_text(stmt, o + 3, j->owner != NULL ? j->owner : "");
 	if (j->group != NULL)
-		sqlite3_bind_int64(stmt, 4, gid);
-	bind_text(stmt, 5, store_state_name(st));
-	sqlite3_bind_int(stmt, 6, j->priority);
-	bind_text(stmt, 7, j->gpu_type != NULL ? j->gpu_type : "");
-	sqlite3_bind_int(stmt, 8, j->gpu_count);
-	sqlite3_bind_int(stmt, 9, j->replicas);
-	sqlite3_bind_int64(stmt, 10, j->cpu_milli);
-	sqlite3_bind_int64(stmt, 11, j->memory_bytes);
-	if (base != NULL && j->spec_json != NULL) {
-		skip = store_spec_prefix(base, j->spec_json, &chars);
-		sqlite3_bind_int64(stmt, 14, base_id);
+		sqlite3_bind_int64(stmt, o + 4, w->gid);
+	sqlite3_bind_text(stmt, o + 5, store_state_name(j->held ? STORE_HELD :
+	    STORE_QUEUED), -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, o + 6, j->priority);
+	bind_text(stmt, o + 7, j->gpu_type != NULL ? j->gpu_type : "");
+	sqlite3_bind_int(stmt, o + 8, j->gpu_count);
+	sqlite3_bind_int(stmt, o + 9, j->replicas);
+	sqlite3_bind_int64(stmt, o + 10, j->cpu_milli);
+	sqlite3_bind_int64(stmt, o + 11, j->memory_bytes);
+	if (w->base != NULL && j->spec_json != NULL) {
+		store_spec_prefix(w->base, j->spec_json, &w->prefix);
+		skip = w->prefix.bytes;
+		chars = w->prefix.chars;
+		sqlite3_bind_int64(stmt, o + 15, w->base_id);
 	}
-	sqlite3_bind_int64(stmt, 15, (int64_t)chars);
-	bind_text(stmt, 12, j->spec_json != NULL ? j->spec_json + skip : NULL);
-	sqlite3_bind_int64(stmt, 13, at);
+	bind_text(stmt, o + 12, j->spec_json != NULL ? j->spec_json + skip :
+	    NULL);
+	sqlite3_bind_int64(stmt, o + 13, w->at);
+	sqlite3_bind_int64(stmt, o + 14, w->at);
+	sqlite3_bind_int64(stmt, o + 16, (int64_t)chars);
+}
+
+/* The group of jobs[i] (made on first use) and, when it opens a group of
+ * several, their shared text, kept in w for the jobs that follow. */
+static int
+store_submit_group(struct store *s, const struct store_job_new *jobs,
+    size_t n, size_t i, struct store_submit_at *w, char **cause)
+{
+	const struct store_job_new *j = &jobs[i];
+
+	if (j->group == NULL) {
+		w->base = NULL;
+		return 0;
+	}
+	if (w->last_group != NULL && strcmp(w->last_group, j->group) == 0 &&
+	    strcmp(w->last_owner, store_job_group_owner(j)) == 0)
+		return 0;
+	if (store_group_id(s, store_job_group_owner(j), j->group,
+	    j->group_kind, w->at, &w->gid, cause) != 0)
+		return -1;
+	w->last_group = j->group;
+	w->last_owner = store_job_group_owner(j);
+	w->base = NULL;
+	w->prefix.bytes = w->prefix.chars = 0;
+	if (store_group_shares(jobs, n, i)) {
+		if (store_spec_base(s, j->spec_json, &w->base_id, cause) != 0)
+			return -1;
+		w->base = j->spec_json;
+	}
+	return 0;
+}
+
+/* The event-log entry "submitted" of the jobs first to last, just
+ * inserted, in one statement. */
+static int
+store_submitted(struct store *s, int64_t first, int64_t last, int64_t at,
+    char **cause)
+{
+	sqlite3_stmt *stmt = store_stmt(s, STMT_EVENTS_SUBMITTED);
+
+	if (stmt == NULL)
+		return store_error(s, cause, "recording event");
+	sqlite3_bind_int64(stmt, 1, first);
+	sqlite3_bind_int64(stmt, 2, at);
+	sqlite3_bind_int64(stmt, 3, last);
+	if (store_step(s, stmt) != SQLITE_DONE)
+		return store_error(s, cause, "recording event");
+	return 0;
 }
 
 /*
- * Records a batch of jobs atomically; see store.h.  One transaction and
- * the same prepared statements for every job; the jobs of a sweep or
- * roster keep one shared spec text and each only its own last bytes.
+ * Records a batch of jobs atomically; see store.h.  One transaction; the
+ * jobs go STORE_INSERT_ROWS to a statement (one statement's set-up, index
+ * cursors and AUTOINCREMENT update for many rows), the rest one by one,
+ * and their "submitted" events in one statement.  The ids of one
+ * statement's rows follow one another: the transaction holds the write
+ * lock and AUTOINCREMENT gives each row one more than the last.  The jobs
+ * of a sweep or roster keep one shared spec text and each only its own
+ * last bytes.
  */
 int
 store_submit(struct store *s, const struct store_job_new *jobs, size_t n,
     int64_t *ids, char **cause)
 {
-	const struct store_job_new *j;
-	sqlite3_stmt *stmt;
-	int64_t at = now_ms(), gid = 0, base_id = 0;
-	const char *last_group = NULL, *last_owner = "", *base = NULL;
-	enum store_state st;
-	size_t i;
+	struct store_submit_at w = { .at = now_ms() };
+	sqlite3_stmt *stmt = NULL;
+	size_t i, k = 0, nmany = n - n % STORE_INSERT_ROWS;
+	int64_t last;
 
 	if (store_begin(s, cause) != 0)
 		return -1;
 	for (i = 0; i < n; i++) {
-		j = &jobs[i];
-		if (j->group == NULL)
-			base = NULL;
-		else if (last_group == NULL || strcmp(last_group,
-		    j->group) != 0 || strcmp(last_owner,
-		    store_job_group_owner(j)) != 0) {
-			if (store_group_id(s, store_job_group_owner(j),
-			    j->group, j->group_kind, at, &gid, cause) != 0)
-				goto fail;
-			last_group = j->group;
-			last_owner = store_job_group_owner(j);
-			base = NULL;
-			if (store_group_shares(jobs, n, i)) {
-				if (store_spec_base(s, j->spec_json, &base_id,
-				    cause) != 0)
-					goto fail;
-				base = j->spec_json;
-			}
-		}
-		st = j->held ? STORE_HELD : STORE_QUEUED;
-		stmt = store_stmt(s, STMT_JOB_INSERT);
-		if (stmt == NULL) {
+		if (store_submit_group(s, jobs, n, i, &w, cause) != 0)
+			goto fail;
+		if (k == 0 && (stmt = store_stmt(s, i < nmany ?
+		    STMT_JOB_INSERT_MANY : STMT_JOB_INSERT)) == NULL) {
 			store_error(s, cause, "recording job");
 			goto fail;
 		}
-		store_submit_bind(stmt, j, st, gid, base, base_id, at);
+		store_submit_bind(stmt, (int)k * STORE_INSERT_PARAMS, &jobs[i],
+		    &w);
+		if (i < nmany && ++k < STORE_INSERT_ROWS)
+			continue;
 		if (store_step(s, stmt) != SQLITE_DONE) {
 			store_error(s, cause, "recording job");
 			goto fail;
 		}
-		ids[i] = sqlite3_last_insert_rowid(s->db);
-		if (store_event_add(s, ids[i], -1, st, "submitted", at,
-		    cause) != 0)
-			goto fail;
+		last = sqlite3_last_insert_rowid(s->db);
+		for (k = i < nmany ? STORE_INSERT_ROWS : 1; k > 0; k--)
+			ids[i + 1 - k] = last + 1 - (int64_t)k;
 	}
+	if (n > 0 && store_submitted(s, ids[0], ids[n - 1], w.at, cause) != 0)
+		goto fail;
 	return store_commit(s, cause);
 fail:
 	store_rollback(s);
@@ -421,9 +488,9 @@ store_events(struct store *s, int64_t id, struct store_event **out,
 }
 
 /* Reads a job's state inside the caller's transaction; 0 found, 1 absent. */
-static int
+int
 store_read_state(struct store *s, int64_t id, enum store_state *st,
-    bool *cancel_requested, char **cause)
+    bool *cancel_requested, bool *cleaned, char **cause)
 {
 	sqlite3_stmt *stmt = store_stmt(s, STMT_JOB_STATE);
 	int rc;
@@ -443,12 +510,15 @@ store_read_state(struct store *s, int64_t id, enum store_state *st,
 	}
 	if (cancel_requested != NULL)
 		*cancel_requested = sqlite3_column_int(stmt, 1) != 0;
+	if (cleaned != NULL)
+		*cleaned = sqlite3_column_int(stmt, 2) != 0;
 	sqlite3_reset(stmt);
 	return 0;
 }
 
-/* Applies a checked transition inside the caller's transaction. */
-static int
+/* See store-int.h: a checked transition, inside the caller's
+ * transaction. */
+int
 store_set_state(struct store *s, int64_t id, enum store_state from,
     enum store_state to, const char *reason, const struct store_change *chg,
     int64_t at, char **cause)
@@ -489,6 +559,23 @@ store_transition(struct store *s, int64_t id, unsigned int from_mask,
 	return store_transition_with(s, id, from_mask, to, reason, NULL, cause);
 }
 
+/* See store-int.h: why the state machine or the caller's mask refuses a
+ * move (allocated), NULL when it allows it. */
+char *
+store_move_refusal(int64_t id, enum store_state from, unsigned int from_mask,
+    enum store_state to)
+{
+	if (from_mask != 0 && (from_mask & STORE_STATE_BIT(from)) == 0)
+		return xprintf("job %lld is %s: it cannot become %s from "
+		    "there", (long long)id, store_state_name(from),
+		    store_state_name(to));
+	if (!store_transition_is_allowed(from, to))
+		return xprintf("job %lld is %s: it cannot become %s",
+		    (long long)id, store_state_name(from),
+		    store_state_name(to));
+	return NULL;
+}
+
 /* A transition that also records what the scheduler learned. */
 int
 store_transition_with(struct store *s, int64_t id, unsigned int from_mask,
@@ -496,83 +583,26 @@ store_transition_with(struct store *s, int64_t id, unsigned int from_mask,
     char **cause)
 {
 	enum store_state from;
+	char *why;
 	int rc;
 
 	if (store_begin(s, cause) != 0)
 		return -1;
-	rc = store_read_state(s, id, &from, NULL, cause);
+	rc = store_read_state(s, id, &from, NULL, NULL, cause);
 	if (rc != 0) {
 		if (rc == 1 && cause != NULL)
 			*cause = xprintf("job %lld not found", (long long)id);
 		goto fail;
 	}
-	if (from_mask != 0 && (from_mask & STORE_STATE_BIT(from)) == 0) {
+	if ((why = store_move_refusal(id, from, from_mask, to)) != NULL) {
 		if (cause != NULL)
-			*cause = xprintf("job %lld is %s: it cannot become %s "
-			    "from there", (long long)id, store_state_name(from),
-			    store_state_name(to));
-		goto fail;
-	}
-	if (!store_transition_is_allowed(from, to)) {
-		if (cause != NULL)
-			*cause = xprintf("job %lld is %s: it cannot become %s",
-			    (long long)id, store_state_name(from),
-			    store_state_name(to));
+			*cause = why;
+		else
+			free(why);
 		goto fail;
 	}
 	if (store_set_state(s, id, from, to, reason, chg, now_ms(), cause) != 0)
 		goto fail;
-	return store_commit(s, cause);
-fail:
-	store_rollback(s);
-	return -1;
-}
-
-/* Cancels a job now if it has not started, else asks the scheduler to. */
-int
-store_cancel(struct store *s, int64_t id, const char *reason,
-    enum store_cancel_result *result, char **cause)
-{
-	sqlite3_stmt *stmt;
-	enum store_state from;
-	bool requested;
-	int64_t at = now_ms();
-	int rc;
-
-	if (store_begin(s, cause) != 0)
-		return -1;
-	rc = store_read_state(s, id, &from, &requested, cause);
-	if (rc == -1)
-		goto fail;
-	if (rc == 1) {
-		*result = STORE_CANCEL_NOT_FOUND;
-		goto done;
-	}
-	if (from == STORE_QUEUED || from == STORE_HELD) {
-		if (store_set_state(s, id, from, STORE_CANCELLED, reason, NULL,
-		    at, cause) != 0)
-			goto fail;
-		*result = STORE_CANCEL_DONE;
-	} else if (store_state_is_active(from) && !requested) {
-		stmt = store_stmt(s, STMT_JOB_SET_CANCEL);
-		if (stmt == NULL) {
-			store_error(s, cause, "requesting cancel");
-			goto fail;
-		}
-		sqlite3_bind_int64(stmt, 1, id);
-		bind_text(stmt, 2, "cancel requested");
-		sqlite3_bind_int64(stmt, 3, at);
-		if (store_step(s, stmt) != SQLITE_DONE) {
-			store_error(s, cause, "requesting cancel");
-			goto fail;
-		}
-		if (store_event_add(s, id, (int)from, from, reason, at,
-		    cause) != 0)
-			goto fail;
-		*result = STORE_CANCEL_REQUESTED;
-	} else
-		*result = STORE_CANCEL_ALREADY;
-done:
 	return store_commit(s, cause);
 fail:
 	store_rollback(s);
@@ -879,7 +909,7 @@ store_transitions(struct store *s, struct store_move *mv, size_t n,
 	if (store_begin(s, cause) != 0)
 		return -1;
 	for (i = 0; i < n; i++) {
-		rc = store_read_state(s, mv[i].id, &from, NULL, cause);
+		rc = store_read_state(s, mv[i].id, &from, NULL, NULL, cause);
 		if (rc < 0)
 			goto fail;
 		if (rc == 1) {
@@ -887,19 +917,10 @@ store_transitions(struct store *s, struct store_move *mv, size_t n,
 			    (long long)mv[i].id);
 			continue;
 		}
-		if (mv[i].from != 0 &&
-		    (mv[i].from & STORE_STATE_BIT(from)) == 0) {
-			mv[i].cause = xprintf("job %lld is %s: it cannot "
-			    "become %s from there", (long long)mv[i].id,
-			    store_state_name(from), store_state_name(mv[i].to));
+		mv[i].cause = store_move_refusal(mv[i].id, from, mv[i].from,
+		    mv[i].to);
+		if (mv[i].cause != NULL)
 			continue;
-		}
-		if (!store_transition_is_allowed(from, mv[i].to)) {
-			mv[i].cause = xprintf("job %lld is %s: it cannot "
-			    "become %s", (long long)mv[i].id,
-			    store_state_name(from), store_state_name(mv[i].to));
-			continue;
-		}
 		if (store_set_state(s, mv[i].id, from, mv[i].to, mv[i].reason,
 		    mv[i].chg, at, cause) != 0)
 			goto fail;

@@ -359,6 +359,44 @@ struct store_move {
 int store_transitions(struct store *, struct store_move *, size_t n,
     char **cause);
 
+/*
+ * What a user does to queued jobs (store-act.c), many at once: cancel as
+ * store_cancel; hold a queued job; release a held one; retry an ended one
+ * whose cluster objects are gone.  Each job is checked by the state
+ * machine and its move appended to its event log, as one job's call
+ * would; the jobs go in transactions of up to STORE_ACT_CHUNK, so a
+ * selection of 10,000 takes ten commits, not 10,000.  items (n entries,
+ * the caller's) gets each id's result; a refusal's cause (allocated,
+ * store_act_items_release frees it) says why.  -1 with *cause when a
+ * transaction fails: the first *ndone items were committed, the others
+ * (their chunk rolled back) were not made.
+ */
+enum store_act {
+	STORE_ACT_CANCEL,
+	STORE_ACT_HOLD,
+	STORE_ACT_RELEASE,
+	STORE_ACT_RETRY,
+};
+enum store_act_result {
+	STORE_ACT_DONE,          /* cancelled, held, released, queued again */
+	STORE_ACT_REQUESTED,     /* cancel: admitted or running, the
+				  * scheduler stops it */
+	STORE_ACT_ALREADY,       /* cancel: already ended or requested */
+	STORE_ACT_NOT_FOUND,
+	STORE_ACT_REFUSED,       /* the state machine refused: see cause */
+	STORE_ACT_UNCLEANED,     /* retry: its cluster objects remain */
+};
+struct store_act_item {
+	int64_t id;
+	enum store_act_result result;
+	char *cause;             /* STORE_ACT_REFUSED: why */
+};
+#define STORE_ACT_CHUNK 1000
+int store_act(struct store *, enum store_act, const int64_t *ids, size_t n,
+    const char *reason, struct store_act_item *items, size_t *ndone,
+    char **cause);
+void store_act_items_release(struct store_act_item *, size_t);
+
 /* The namespaces any job of this queue has used; *ns is the caller's
  * (free each, then the array). */
 int store_namespaces(struct store *, char ***ns, size_t *n, char **cause);

@@ -20,6 +20,8 @@ INTEGRATION_TESTS = \
 	tests/integration/t0007-damaged-db.sh \
 	tests/integration/t0008-sched-lock.sh \
 	tests/integration/t0009-completion.sh \
+	tests/integration/t0013-crash-submit.sh \
+	tests/integration/t0014-crash-act.sh \
 	tests/integration/t0019-spec-man.sh \
 	tests/integration/t0020-tty.sh \
 	tests/integration/t0021-exec.sh \

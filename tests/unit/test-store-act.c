@@ -1,0 +1,271 @@
+/* Unit tests for the store at size: store_act, a user's action on many
+ * jobs at once, checked and logged job by job, committed in chunks; and
+ * store_submit's inserts of many rows a statement. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "store-int.h"
+
+/* More than two chunks, so that a selection spans three transactions. */
+#define NJOBS (2 * STORE_ACT_CHUNK + 500)
+
+struct fixture {
+	char dir[64];
+	char path[96];
+	struct store *s;
+	int64_t ids[NJOBS];
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof *f);
+	struct store_job_new *jobs;
+	char *cause = NULL;
+	int i, rc;
+
+	snprintf(f->dir, sizeof f->dir, "/tmp/aq-store-act-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof f->path, "%s/queue.db", f->dir);
+	if (store_open(f->path, &f->s, &cause) != 0) {
+		fprintf(stderr, "%s\n", cause);
+		return -1;
+	}
+	jobs = xcalloc(NJOBS, sizeof *jobs);
+	for (i = 0; i < NJOBS; i++) {
+		jobs[i].name = "j";
+		jobs[i].namespace = "alice";
+		jobs[i].owner = "alice";
+		jobs[i].group = "g";
+		jobs[i].group_kind = "sweep";
+		jobs[i].priority = 500;
+		jobs[i].gpu_type = "RTX4090D";
+		jobs[i].gpu_count = 1;
+		jobs[i].replicas = 1;
+		jobs[i].spec_json = "{\"name\":\"j\"}";
+	}
+	rc = store_submit(f->s, jobs, NJOBS, f->ids, &cause);
+	free(jobs);
+	if (rc != 0) {
+		fprintf(stderr, "%s\n", cause);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char *p;
+
+	store_close(f->s);
+	p = xprintf("%s/queue.db", f->dir);
+	unlink(p);
+	free(p);
+	p = xprintf("%s/queue.db-wal", f->dir);
+	unlink(p);
+	free(p);
+	p = xprintf("%s/queue.db-shm", f->dir);
+	unlink(p);
+	free(p);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* The state and the number of events of a job. */
+static enum store_state
+job_state(struct fixture *f, int64_t id, size_t *nev)
+{
+	struct store_job *j = NULL;
+	struct store_event *ev = NULL;
+	enum store_state st;
+	char *cause = NULL;
+
+	assert_int_equal(store_get(f->s, id, &j, &cause), 0);
+	assert_non_null(j);
+	st = j->state;
+	store_job_free(j);
+	assert_int_equal(store_events(f->s, id, &ev, nev, &cause), 0);
+	store_events_free(ev, *nev);
+	return st;
+}
+
+/* A hold over a selection spanning three chunks holds every queued job,
+ * refuses the others with the state machine's words, logs each move, and
+ * reports an unknown id as not found. */
+static void
+test_hold_many(void **state)
+{
+	struct fixture *f = *state;
+	struct store_act_item *items;
+	int64_t *ids;
+	size_t n = NJOBS + 1, ndone, nev, i;
+	char *cause = NULL;
+
+	/* Job 0 is cancelled already: a hold must refuse it. */
+	assert_int_equal(store_transition(f->s, f->ids[0], 0, STORE_CANCELLED,
+	    "test", &cause), 0);
+	ids = xcalloc(n, sizeof *ids);
+	memcpy(ids, f->ids, NJOBS * sizeof *ids);
+	ids[NJOBS] = f->ids[NJOBS - 1] + 1000;
+	items = xcalloc(n, sizeof *items);
+	assert_int_equal(store_act(f->s, STORE_ACT_HOLD, ids, n, "held by t",
+	    items, &ndone, &cause), 0);
+	assert_int_equal(ndone, n);
+	assert_int_equal(items[0].result, STORE_ACT_REFUSED);
+	assert_non_null(strstr(items[0].cause, "is cancelled"));
+	for (i = 1; i < NJOBS; i++) {
+		assert_int_equal(items[i].id, ids[i]);
+		assert_int_equal(items[i].result, STORE_ACT_DONE);
+	}
+	assert_int_equal(items[NJOBS].result, STORE_ACT_NOT_FOUND);
+	/* submitted, held: one event each; the cancelled job: two. */
+	assert_int_equal(job_state(f, ids[1], &nev), STORE_HELD);
+	assert_int_equal(nev, 2);
+	assert_int_equal(job_state(f, ids[NJOBS - 1], &nev), STORE_HELD);
+	assert_int_equal(nev, 2);
+	assert_int_equal(job_state(f, ids[0], &nev), STORE_CANCELLED);
+	assert_int_equal(nev, 2);
+	store_act_items_release(items, n);
+
+	/* Release, then cancel: every job moves again. */
+	assert_int_equal(store_act(f->s, STORE_ACT_RELEASE, ids + 1, NJOBS - 1,
+	    "released by t", items, &ndone, &cause), 0);
+	for (i = 0; i < NJOBS - 1; i++)
+		assert_int_equal(items[i].result, STORE_ACT_DONE);
+	assert_int_equal(store_act(f->s, STORE_ACT_CANCEL, ids, NJOBS,
+	    "cancelled by t", items, &ndone, &cause), 0);
+	assert_int_equal(items[0].result, STORE_ACT_ALREADY);
+	for (i = 1; i < NJOBS; i++)
+		assert_int_equal(items[i].result, STORE_ACT_DONE);
+	assert_int_equal(job_state(f, ids[NJOBS / 2], &nev), STORE_CANCELLED);
+	assert_int_equal(nev, 4);
+	store_act_items_release(items, n);
+	free(items);
+	free(ids);
+}
+
+/* A retry queues ended jobs whose objects are gone; one still on the
+ * cluster is refused, and a running job's cancel is a request. */
+static void
+test_retry_and_request(void **state)
+{
+	struct fixture *f = *state;
+	struct store_act_item items[3];
+	size_t ndone, nev;
+	char *cause = NULL;
+
+	/* 0: queued → cancelled (nothing to clean); 1: admitted → failed
+	 * (objects remain); 2: admitted → running. */
+	assert_int_equal(store_transition(f->s, f->ids[0], 0, STORE_CANCELLED,
+	    "t", &cause), 0);
+	assert_int_equal(store_transition(f->s, f->ids[1], 0, STORE_ADMITTED,
+	    "t", &cause), 0);
+	assert_int_equal(store_transition(f->s, f->ids[1], 0, STORE_FAILED,
+	    "t", &cause), 0);
+	assert_int_equal(store_transition(f->s, f->ids[2], 0, STORE_ADMITTED,
+	    "t", &cause), 0);
+	assert_int_equal(store_transition(f->s, f->ids[2], 0, STORE_RUNNING,
+	    "t", &cause), 0);
+	assert_int_equal(store_act(f->s, STORE_ACT_RETRY, f->ids, 3,
+	    "retried by t", items, &ndone, &cause), 0);
+	assert_int_equal(items[0].result, STORE_ACT_DONE);
+	assert_int_equal(items[1].result, STORE_ACT_UNCLEANED);
+	assert_int_equal(items[2].result, STORE_ACT_REFUSED);
+	assert_int_equal(job_state(f, f->ids[0], &nev), STORE_QUEUED);
+	assert_int_equal(job_state(f, f->ids[1], &nev), STORE_FAILED);
+	store_act_items_release(items, 3);
+	assert_int_equal(store_act(f->s, STORE_ACT_CANCEL, f->ids + 2, 1,
+	    "cancelled by t", items, &ndone, &cause), 0);
+	assert_int_equal(items[0].result, STORE_ACT_REQUESTED);
+	assert_int_equal(job_state(f, f->ids[2], &nev), STORE_RUNNING);
+	assert_int_equal(store_act(f->s, STORE_ACT_CANCEL, f->ids + 2, 1,
+	    "cancelled by t", items, &ndone, &cause), 0);
+	assert_int_equal(items[0].result, STORE_ACT_ALREADY);
+}
+
+/* 100 jobs (three statements of STORE_INSERT_ROWS, then one by one) in
+ * three groups changing mid-statement, one job alone: each id gets its
+ * own job back, whole spec and all, and a "submitted" event. */
+static void
+test_submit_rows(void **state)
+{
+	struct fixture *f = *state;
+	struct store_job_new jobs[100];
+	struct store_event *ev;
+	struct store_job *j;
+	int64_t ids[100];
+	char names[100][16], specs[100][96], *cause = NULL;
+	static const char *const groups[] = { "ga", "gb", "gc" };
+	size_t i, nev;
+
+	memset(jobs, 0, sizeof jobs);
+	for (i = 0; i < 100; i++) {
+		snprintf(names[i], sizeof names[i], "r%zu", i);
+		/* A shared head, and a tail of a length that varies. */
+		snprintf(specs[i], sizeof specs[i], "{\"name\":\"%s\","
+		    "\"x\":\"%0*zu\"}", names[i], (int)(i % 7) + 1, i);
+		jobs[i].name = names[i];
+		jobs[i].namespace = "alice";
+		jobs[i].owner = "alice";
+		jobs[i].group = i == 50 ? NULL : groups[i * 3 / 100];
+		jobs[i].group_kind = "sweep";
+		jobs[i].priority = (int)i;
+		jobs[i].gpu_type = "RTX4090D";
+		jobs[i].gpu_count = 1;
+		jobs[i].replicas = 1;
+		jobs[i].spec_json = specs[i];
+		jobs[i].held = i % 2 == 1;
+	}
+	assert_int_equal(store_submit(f->s, jobs, 100, ids, &cause), 0);
+	for (i = 0; i < 100; i++) {
+		if (i > 0)
+			assert_true(ids[i] > ids[i - 1]);
+		assert_int_equal(store_get(f->s, ids[i], &j, &cause), 0);
+		assert_non_null(j);
+		assert_string_equal(j->name, names[i]);
+		assert_string_equal(j->spec_json, specs[i]);
+		assert_int_equal(j->priority, (int)i);
+		assert_int_equal(j->state, i % 2 == 1 ? STORE_HELD :
+		    STORE_QUEUED);
+		if (jobs[i].group == NULL)
+			assert_null(j->group);
+		else
+			assert_string_equal(j->group, jobs[i].group);
+		store_job_free(j);
+		assert_int_equal(store_events(f->s, ids[i], &ev, &nev, &cause),
+		    0);
+		assert_int_equal(nev, 1);
+		assert_int_equal(ev[0].from, -1);
+		assert_int_equal(ev[0].to, i % 2 == 1 ? STORE_HELD :
+		    STORE_QUEUED);
+		assert_string_equal(ev[0].reason, "submitted");
+		store_events_free(ev, nev);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_hold_many, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_retry_and_request, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_submit_rows, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
