@@ -70,13 +70,20 @@ ok "the follower never ran a pass" $?
 
 SERVE_URL=$LURL
 submit alice "$TMP/sweep.yaml" >/dev/null
+# The takeover is timed by the Lease itself (its acquireTime, written by
+# the new holder) from the moment of the kill, not by this script's
+# polling, which a loaded machine slows down.
+T0=$(python3 -c 'import time; print(time.time())')
 kill -KILL "$LPID"
-T0=$(date +%s)
-wait_for 20 holder_is "replica-$FOLLOW"
+wait_for 60 holder_is "replica-$FOLLOW"
 ok "SIGKILL the leader: the other takes the Lease" $?
-T1=$(date +%s)
-[ $((T1 - T0)) -le 10 ]
-ok "within the lease duration and one retry ($((T1 - T0)) s)" $?
+TAKE=$(kube_get "$LEASE" admin | python3 -c '
+import datetime, json, sys
+t = json.load(sys.stdin)["spec"]["acquireTime"]
+d = datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%fZ")
+print(d.replace(tzinfo=datetime.timezone.utc).timestamp() - float(sys.argv[1]))' "$T0")
+python3 -c 'import sys; sys.exit(not 0 <= float(sys.argv[1]) <= 10)' "${TAKE:-99}"
+ok "within the lease duration and one retry (${TAKE:-?} s)" $?
 is "it says it leads now" "$(leader "$FURL")" True
 wait_for 40 running "$FURL" 20
 ok "it runs the jobs the dead leader left" $?

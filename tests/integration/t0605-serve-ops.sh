@@ -22,7 +22,7 @@ image: busybox
 command: [sh, -c, "echo hello from ops"]
 resources: {cpu: 1, memory: 1Gi}
 annotations:
-  sim.ailab-queue.io/duration: 150s
+  sim.ailab-queue.io/duration: 1h
 EOT
 queue_json >"$TMP/before.json"
 is "a dry run validates and answers the specs" \
@@ -51,6 +51,12 @@ is "why says it runs" \
 is "logs while it runs come live from the pod" \
     "$(api alice GET "/v1/jobs/$ID/logs" -D "$TMP/h1") $(sed -n 's/^X-Ailab-Log-Source: \([a-z]*\).*/\1/p' "$TMP/h1")" \
     "200 live"
+# The run lasts an hour of the cluster's clock, so that it is still
+# running whatever the load while why and the live logs are asked; then
+# the clock is moved past its end.
+curl -s -o /dev/null -X POST -H 'Authorization: Bearer admin-token' \
+    -H 'Content-Type: application/json' -d '{"advanceSeconds":3600}' \
+    "$KUBESIM_URL/sim/clock"
 wait_for 60 state_is succeeded
 ok "the job succeeds" $?
 cleaned() {

@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 skip_without_serve
-plan 33
+plan 35
 
 # worker N: the pid of the server's live parse worker N (aq-parse-N; a
 # replaced one may linger a second as a zombie).
@@ -35,6 +35,9 @@ submit_bg() {
 	    >"$TMP/$1.tmp"
 	mv "$TMP/$1.tmp" "$TMP/$1.code"
 }
+# has_worker N: the server's parse worker N is up (polled by wait_for:
+# the command substitution must happen at each try, not once before).
+has_worker() { [ -n "$(worker "$1")" ]; }
 running_is() { [ "$(parse_metric running)" = "$1" ]; }
 queued_is() { [ "$(parse_metric queued)" = "$1" ]; }
 
@@ -57,10 +60,13 @@ EOT
 
 start_kubesim
 ok "ailab-kubesim starts" $?
-start_serve a --no-schedule --parse-workers 2 --parse-timeout 5s \
+# A 10 s budget: its wall-clock bound (30 s) must outlast the steps from
+# alice's stuck spec to carol's waiting one on a loaded machine.
+start_serve a --no-schedule --parse-workers 2 --parse-timeout 10s \
     --parse-queue-per-user 3
 ok "serve starts" $?
-wait_for 20 test -n "$(worker 1)"
+wait_for 20 has_worker 0
+wait_for 20 has_worker 1
 W0=$(worker 0)
 W1=$(worker 1)
 ok "with two parse workers, aq-parse-0 and aq-parse-1 ($W0, $W1)" \
@@ -114,7 +120,7 @@ wait_for 30 queued_is 3
 ok "carol's next spec waits with alice's two" $?
 
 wait "$STUCK"
-is "the stuck spec is answered 503 at the bound (15 s)" \
+is "the stuck spec is answered 503 at the bound (30 s)" \
     "$(cat "$TMP/stuck.code")" 503
 like "with Retry-After" "$TMP/stuck.headers" "^Retry-After: [0-9]+"
 wait "$A2" "$A3" "$C2"
@@ -151,8 +157,14 @@ is "a spec over its CPU budget: 422" "$(submit alice "$TMP/heavy.yaml")" 422
 like "saying so" "$TMP/body" "took more than the server's budget of 100 ms of CPU"
 is "a small one after it is queued" "$(submit alice "$TMP/alice.yaml")" 201
 is "/metrics: one spec out of budget" "$(parse_metric cpu_budget)" 1
-wait_for 20 test -n "$(worker 0)"
-wait_for 20 test -n "$(worker 1)"
+
+# A queue of one, on a server whose wall-clock bound (30 s) outlasts
+# filling it on a loaded machine (that of a 100 ms budget is 5 s).
+start_serve c --no-schedule --parse-workers 2 --parse-timeout 10s \
+    --parse-queue 1
+ok "serve starts with a queue of one" $?
+wait_for 20 has_worker 0
+wait_for 20 has_worker 1
 kill -STOP "$(worker 0)" "$(worker 1)"
 submit_bg q1 alice "$TMP/alice.yaml" &
 Q1=$!
@@ -167,14 +179,27 @@ wait_for 30 queued_is 1
 is "with both workers busy and one spec waiting, another is refused: 503" \
     "$(submit admin "$TMP/alice.yaml")" 503
 like "the queue is full" "$TMP/body" "1 specs are waiting to be validated"
-check "the CLI waits out such a 503 (its Retry-After) and submits" \
-    "$AILAB_QUEUE" --context admin --server "$SERVE_URL" submit \
-    "$TMP/alice.yaml"
+# The CLI is told 503 with a Retry-After of a second and asks again a
+# few times: the workers are let go once it says it waits, so that its
+# retry finds room whatever the load (not when the wall-clock bound
+# happens to fall within its retries).
+"$AILAB_QUEUE" --context admin --server "$SERVE_URL" -v submit \
+    "$TMP/alice.yaml" >"$TMP/cli.out" 2>"$TMP/cli.err" &
+CLI=$!
+TEST_PIDS="$TEST_PIDS $CLI"
+wait_for 60 grep -q "the queue server is busy: waiting" "$TMP/cli.err"
+told=$?
+kill -CONT "$(worker 0)" "$(worker 1)"
+wait "$CLI"
+rc=$?
+[ $rc -ne 0 ] && sed 's/^/#   /' "$TMP/cli.err" | tail -n 5
+ok "the CLI waits out such a 503 (its Retry-After) and submits" \
+    "$([ $told -eq 0 ] && [ $rc -eq 0 ]; echo $?)"
 wait "$Q1" "$Q2" "$Q3"
-is "the waiting one is parsed once a worker is replaced" \
+is "the waiting one is parsed once a worker is free" \
     "$(cat "$TMP/q3.code")" 201
 
-for s in a b; do
+for s in a b c; do
 	eval "pid=\$SERVE_PID_$s"
 	kill -TERM "$pid"
 	wait "$pid"
