@@ -52,7 +52,7 @@ is "the wrapper's message as the simulator writes it" "$(field 3 'd["state"], d[
 # stopped before its own end (no code), depending on which pod started first.
 is "both replicas archived; each code recorded is the message's" \
     "$(field 3 'len(d["archived_replicas"]), sorted(set(r.get("exit_code") for r in d["archived_replicas"]) - {None})')" \
-    "(2, [7])"
+    "2 [7]"
 check "why says which rank exited how" aq why 1
 like "rank and code" "$TMP/out" 'rank 0 exited 42'
 
