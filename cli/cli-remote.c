@@ -566,7 +566,7 @@ cli_remote_submit_file(struct cli_ctx *ctx, const char *path, bool dry_run,
 	if (strcmp(path, "-") == 0) {
 		/* Standard input: read once, for the dry run and the real
 		 * one alike; its errors named as local ones are. */
-		path = CLI_STDIN_NAME;
+		path = cli_stdin_name(ctx);
 		base = "stdin";      /* the server takes plain file names */
 		if (cli_stdin(ctx, API_MAX_BODY, &in, &len, &cause) != 0) {
 			fprintf(stderr, "%s: %s\n", path, cause);

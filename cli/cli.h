@@ -106,9 +106,12 @@ struct cli_ctx {
 	 * remote ops (cli-remote.c), set by cli_main. */
 	const struct cli_queue_ops *queue;
 	struct cli_remote *remote;    /* cli-remote.c's state, made on use */
-	/* A spec read from standard input ('-'), once a run (cli_stdin). */
+	/* A spec read from standard input ('-'), once a run (cli_stdin),
+	 * or made by submit --wrap; what diagnostics call it (NULL:
+	 * CLI_STDIN_NAME). */
 	char *stdin_buf;
 	size_t stdin_len;
+	const char *stdin_name;
 	void (*release_remote)(struct cli_ctx *);
 };
 
@@ -320,6 +323,8 @@ extern const struct cli_cmd cli_cmd_completion;
  * run (up to max bytes) and kept in ctx; 0, or -1 with *cause (the
  * caller's). */
 #define CLI_STDIN_NAME "<stdin>"
+#define cli_stdin_name(ctx) \
+	((ctx)->stdin_name != NULL ? (ctx)->stdin_name : CLI_STDIN_NAME)
 int cli_stdin(struct cli_ctx *, size_t max, const char **buf, size_t *len,
     char **cause);
 

@@ -1,6 +1,9 @@
 /* ls: lists the jobs of the queue. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "cli.h"
@@ -9,6 +12,10 @@
 static const struct cli_opt cmd_ls_opts[] = {
 	CLI_SELECT_OPTS("jobs"),
 	{ "all", 'a', CLI_OPT_FLAG, NULL, "include ended jobs" },
+	{ "watch", 'w', CLI_OPT_FLAG, NULL,
+	  "list again every --interval until interrupted" },
+	{ "interval", 0, CLI_OPT_STRING, "DURATION",
+	  "how often --watch lists (default 2s, at least 500ms)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -119,7 +126,7 @@ cmd_ls_add(const struct store_row *r, void *arg)
  * them: rows go out as they are read (a table is aligned once all are
  * in); the queue filters what it can, the selection the rest. */
 static int
-cmd_ls_exec(struct cli_ctx *ctx, int argc, char **argv)
+cmd_ls_list(struct cli_ctx *ctx, struct cli_select *sel)
 {
 	static const char *const hdr[] = { "ID", "NAME", "STATE", "GPU", "AGE",
 		"START", "REASON", "NAMESPACE", "OWNER", "GROUP", "PRIORITY" };
@@ -128,21 +135,18 @@ cmd_ls_exec(struct cli_ctx *ctx, int argc, char **argv)
 		"estimated_start_ms", "reason", "namespace", "owner", "group",
 		"priority" };
 	struct store_filter f = { 0 };
-	struct cli_select sel;
-	struct cmd_ls_out o = { .ctx = ctx, .sel = &sel };
+	struct cmd_ls_out o = { .ctx = ctx, .sel = sel };
 	size_t i;
 	int ret;
 
-	if ((ret = cli_select_parse(ctx, argc, argv, &sel)) != CLI_EXIT_OK)
-		return ret;
-	o.states = sel.states;
-	cli_select_store_filter(&sel, sel.states, &f);
-	f.all = cli_flag(ctx, "all") > 0 || sel.nids > 0;
+	o.states = sel->states;
+	cli_select_store_filter(sel, sel->states, &f);
+	f.all = cli_flag(ctx, "all") > 0 || sel->nids > 0;
 	/* A server is asked a request a named job: past a few, its list. */
-	if (sel.nids > 0 && (cli_queue(ctx) == &cli_queue_local ||
-	    sel.nids <= 64)) {
-		f.ids = sel.ids;
-		f.nids = sel.nids;
+	if (sel->nids > 0 && (cli_queue(ctx) == &cli_queue_local ||
+	    sel->nids <= 64)) {
+		f.ids = sel->ids;
+		f.nids = sel->nids;
 	}
 	o.ids = ctx->output == CLI_OUTPUT_NAME || (ctx->quiet &&
 	    !ctx->output_set);
@@ -173,6 +177,67 @@ cmd_ls_exec(struct cli_ctx *ctx, int argc, char **argv)
 	else if (ret == CLI_EXIT_OK)
 		cli_table_print(o.table, stdout);
 	cli_table_free(o.table);
+	return ret;
+}
+
+/* ls --watch: the listing again every interval, as watch(1) or squeue
+ * --iterate give it: a terminal is redrawn under a line naming the time,
+ * a pipe gets each listing after such a line (JSON, YAML, CSV and ids
+ * one listing after another, with no line between).  Ends on a signal or
+ * when a listing fails. */
+static int
+cmd_ls_watch(struct cli_ctx *ctx, struct cli_select *sel)
+{
+	bool tty = isatty(STDOUT_FILENO), table = !cli_output_is_machine(ctx) &&
+	    ctx->output != CLI_OUTPUT_NAME && ctx->output != CLI_OUTPUT_CSV &&
+	    !(ctx->quiet && !ctx->output_set);
+	int64_t every = 2000;
+	struct timespec ts;
+	char when[64];
+	time_t now;
+	int ret;
+
+	if (cli_string(ctx, "interval") != NULL && cli_duration_ms(ctx,
+	    "interval", 500, 3600 * 1000, &every) != 0)
+		return CLI_EXIT_USAGE;
+	for (;;) {
+		now = time(NULL);
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z",
+		    localtime(&now));
+		if (tty)
+			fputs("\033[H\033[2J", stdout);
+		if (table)
+			printf("Every %lld.%llds: ailab-queue ls    %s\n\n",
+			    (long long)(every / 1000),
+			    (long long)(every % 1000 / 100), when);
+		if ((ret = cmd_ls_list(ctx, sel)) != CLI_EXIT_OK)
+			return ret;
+		if (table && !tty)
+			putchar('\n');
+		fflush(stdout);
+		ts.tv_sec = every / 1000;
+		ts.tv_nsec = (long)(every % 1000) * 1000000;
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
+}
+
+/* ls: once, or again and again with --watch. */
+static int
+cmd_ls_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct cli_select sel;
+	int ret;
+
+	if ((ret = cli_select_parse(ctx, argc, argv, &sel)) != CLI_EXIT_OK)
+		return ret;
+	if (cli_flag(ctx, "watch"))
+		ret = cmd_ls_watch(ctx, &sel);
+	else if (cli_string(ctx, "interval") != NULL) {
+		cli_error(ctx, "'--interval' goes with '--watch'");
+		ret = CLI_EXIT_USAGE;
+	} else
+		ret = cmd_ls_list(ctx, &sel);
 	cli_select_release(&sel);
 	return ret;
 }
@@ -180,7 +245,7 @@ cmd_ls_exec(struct cli_ctx *ctx, int argc, char **argv)
 const struct cli_cmd cli_cmd_ls = {
 	.name = "ls",
 	.alias = "list",
-	.usage = CLI_SELECT_USAGE " [--all]",
+	.usage = CLI_SELECT_USAGE " [--all] [--watch [--interval D]]",
 	.summary = "list jobs",
 	.help = "Columns: ID, NAME, STATE (a '*' marks a requested cancel), GPU\n"
 	    "('2x RTX4090D x1' is two RTX4090D per replica, one replica), AGE\n"
@@ -191,6 +256,8 @@ const struct cli_cmd cli_cmd_ls = {
 	    "-n NS lists one namespace, --owner USER one user's jobs (on a\n"
 	    "server, others' for admins and TAs). -q or -o name prints the ids\n"
 	    "alone, one a line; -o csv the wide columns as CSV.\n"
+	    "--watch lists again every --interval (2s) until interrupted, as\n"
+	    "watch(1) would: a terminal is redrawn, a pipe gets each listing.\n"
 	    CLI_SELECT_HELP,
 	.opts = cmd_ls_opts,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,

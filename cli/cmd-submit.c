@@ -20,6 +20,10 @@ static const struct cli_opt cmd_submit_opts[] = {
 	  "follow the jobs until they end; exit 0 only if all succeeded" },
 	{ "append", 0, CLI_OPT_FLAG, NULL,
 	  "add a roster's jobs to its group even if it has some already" },
+	{ "wrap", 0, CLI_OPT_STRING, "COMMAND",
+	  "queue one job running this shell command (no FILE; add --set)" },
+	{ "name", 0, CLI_OPT_STRING, "NAME",
+	  "the --wrap job's name (default 'wrap')" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -192,6 +196,40 @@ cmd_submit_remote(struct cli_ctx *ctx, int argc, char **argv)
 	return ret;
 }
 
+/*
+ * submit --wrap COMMAND: sbatch --wrap's one-liner, a spec of a name and
+ * a shell command made here and read as '-' is (--set adds the rest).
+ * Both values are written as JSON strings, which YAML reads back as
+ * written, so no text of the user's can become a key.
+ */
+static int
+cmd_submit_wrap(struct cli_ctx *ctx, const char *command, const char *name)
+{
+	json_t *c = json_string(command), *n = json_string(name);
+	char *cs = NULL, *ns = NULL;
+	int ret = -1;
+
+	if (c == NULL || n == NULL || *command == '\0') {
+		cli_error(ctx, "invalid value for '--%s': %s", c == NULL ||
+		    *command == '\0' ? "wrap" : "name", c == NULL ||
+		    n == NULL ? "not UTF-8 text" : "empty");
+		goto out;
+	}
+	cs = json_dumps(c, JSON_ENCODE_ANY);
+	ns = json_dumps(n, JSON_ENCODE_ANY);
+	free(ctx->stdin_buf);
+	ctx->stdin_buf = xprintf("name: %s\ncommand: %s\n", ns, cs);
+	ctx->stdin_len = strlen(ctx->stdin_buf);
+	ctx->stdin_name = "--wrap";
+	ret = 0;
+out:
+	free(cs);
+	free(ns);
+	json_decref(c);
+	json_decref(n);
+	return ret;
+}
+
 /* Loads every file first, so one bad file queues nothing; a sweep or a
  * roster becomes one group. */
 static int
@@ -202,6 +240,8 @@ cmd_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct store *s;
 	const char *group = cli_string(ctx, "group");
 	const char *owner = cli_string(ctx, "owner");
+	const char *wrap = cli_string(ctx, "wrap");
+	char *wrap_argv[] = { (char *)"-", NULL };
 	int64_t *ids = NULL;
 	size_t n = 0, k;
 	char *cause = NULL;
@@ -212,6 +252,27 @@ cmd_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 		cli_error(ctx, "invalid value for '--owner': '%s' (1 to 64 "
 		    "letters, digits, '.', '_', '-' or '@')", owner);
 		goto out;
+	}
+	if (wrap != NULL && argc > 0) {
+		cli_error(ctx, "'--wrap' takes no FILE: the command is the job");
+		goto out;
+	}
+	if (wrap == NULL && cli_string(ctx, "name") != NULL) {
+		cli_error(ctx, "'--name' goes with '--wrap' (a spec names its "
+		    "jobs)");
+		goto out;
+	}
+	if (wrap == NULL && argc == 0) {
+		cli_error(ctx, "give a spec FILE, '-' for standard input, or "
+		    "--wrap COMMAND");
+		goto out;
+	}
+	if (wrap != NULL) {
+		if (cmd_submit_wrap(ctx, wrap, cli_string(ctx, "name") != NULL ?
+		    cli_string(ctx, "name") : "wrap") != 0)
+			goto out;
+		argc = 1;
+		argv = wrap_argv;
 	}
 	if (cli_queue(ctx)->submit != NULL)
 		return cmd_submit_remote(ctx, argc, argv);
@@ -274,7 +335,7 @@ out:
 const struct cli_cmd cli_cmd_submit = {
 	.name = "submit",
 	.usage = "[--dry-run] [--hold] [--group NAME] [--owner NAME] "
-	    "[--set KEY=VALUE]... FILE...",
+	    "[--set KEY=VALUE]... FILE... | --wrap COMMAND [--name NAME]",
 	.summary = "validate job spec files and add their jobs to the queue",
 	.help = "Each YAML document of each FILE is one job spec (a sweep or a\n"
 	    "roster is one group of jobs; a helm values file is one job).\n"
@@ -288,10 +349,13 @@ const struct cli_cmd cli_cmd_submit = {
 	    "authenticated user, and --owner names whose group the jobs\n"
 	    "join (groups are scoped by owner): a TA adds to the class\n"
 	    "group a co-TA made (--owner THAT_TA --append). A roster's file\n"
-	    "is read here and its rows sent with the spec.\n",
+	    "is read here and its rows sent with the spec.\n"
+	    "--wrap COMMAND queues one job running a shell command with the\n"
+	    "site's defaults, as sbatch --wrap does; --set gives the rest:\n"
+	    "  ailab-queue submit --wrap 'python train.py' \\\n      --set gpu.type=RTX4090D --set gpu.count=1\n",
 	.opts = cmd_submit_opts,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
-	.min_args = 1,
+	.min_args = 0,
 	.max_args = -1,
 	.exec = cmd_submit_exec,
 };

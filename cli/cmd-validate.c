@@ -41,11 +41,11 @@ cli_spec_load_one(struct cli_ctx *ctx, const char *path,
 		return spec_load_file(path, o, out, diags);
 	*out = NULL;
 	if (cli_stdin(ctx, SPEC_MAX_FILE_SIZE, &buf, &len, &cause) != 0) {
-		cli_error(ctx, "%s: %s", CLI_STDIN_NAME, cause);
+		cli_error(ctx, "%s: %s", cli_stdin_name(ctx), cause);
 		free(cause);
 		return -1;
 	}
-	return spec_load_buffer(CLI_STDIN_NAME, buf, len, o, out, diags);
+	return spec_load_buffer(cli_stdin_name(ctx), buf, len, o, out, diags);
 }
 
 /* Loads every file with the site profile and --set, so that validate,
