@@ -2,6 +2,9 @@
  * The server's configuration: defaults, a YAML file (--config), then the
  * command line, all through one setter so that every way of saying a
  * thing is checked the same (docs/operations.md, "Shared queue server").
+ * Every setting is one entry of SERVER_SETTINGS (server.h): its name,
+ * type, field, default and bounds drive the defaults, the setter, the
+ * file's reader and the table `serve --settings` prints.
  */
 #include "server-int.h"
 

@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 skip_without_serve
-plan 10
+plan 15
 
 "$AILAB_QUEUE" serve --settings >"$TMP/settings.md" 2>"$TMP/settings.err"
 ok "serve --settings prints the table" $?
@@ -100,4 +100,13 @@ else
 	sed 's/^/#   /' "$TMP/serve-file.err" "$TMP/serve-opt.err" | head -n 20
 	ok "lease: false in the file and --no-lease do the same" 1
 fi
+
+# The /v1/ routes: one 404 for a path no route has, one 405 naming the
+# methods the path takes.
+is "an unknown path under /v1/: 404" "$(api alice GET /v1/jobs/1/nothing)" 404
+like "naming the path" "$TMP/body" "no such path '/v1/jobs/1/nothing'"
+is "DELETE on /v1/jobs: 405" \
+    "$(api alice DELETE /v1/jobs -D "$TMP/headers")" 405
+like "Allow lists what the path takes" "$TMP/headers" '^Allow: GET, POST'
+is "GET on an action: 405" "$(api alice GET /v1/jobs/cancel -D "$TMP/headers")" 405
 finish
