@@ -19,85 +19,37 @@
 #include "server.h"
 #include "spec.h"
 
+/* A setting's option takes a list, is a switch, or takes one value. */
+#define CMD_SERVE_CLI_STRING CLI_OPT_STRING
+#define CMD_SERVE_CLI_PATH CLI_OPT_STRING
+#define CMD_SERVE_CLI_INT CLI_OPT_STRING
+#define CMD_SERVE_CLI_SECONDS CLI_OPT_STRING
+#define CMD_SERVE_CLI_MS CLI_OPT_STRING
+#define CMD_SERVE_CLI_RATE CLI_OPT_STRING
+#define CMD_SERVE_CLI_BOOL CLI_OPT_FLAG
+#define CMD_SERVE_CLI_MODE CLI_OPT_STRING
+#define CMD_SERVE_CLI_PRIORITY CLI_OPT_STRING
+#define CMD_SERVE_CLI_GROUPS CLI_OPT_LIST
+#define CMD_SERVE_CLI_TA CLI_OPT_LIST
+#define CMD_SERVE_CLI_PRIORITIES CLI_OPT_LIST
+/* Every server setting's option, its help from the table (server.h). */
+#define CMD_SERVE_OPT(name, opt, arg, type, field, def, shown, lo, hi,	   \
+    unit, help)								   \
+	{ opt, 0, CMD_SERVE_CLI_##type, arg, help " (default " shown ")" },
+
 static const struct cli_opt cmd_serve_opts[] = {
-	{ "listen", 0, CLI_OPT_STRING, "ADDR",
-	  "HOST:PORT to serve on (default 127.0.0.1:8443; port 0: any)" },
-	{ "tls-cert", 0, CLI_OPT_STRING, "FILE",
-	  "serve HTTPS with this certificate chain (PEM)" },
-	{ "tls-key", 0, CLI_OPT_STRING, "FILE", "the certificate's key (PEM)" },
 	{ "config", 0, CLI_OPT_STRING, "FILE",
 	  "settings file (YAML; see docs/operations.md)" },
-	{ "admin-group", 0, CLI_OPT_LIST, "GROUP",
-	  "members see and act on every job (default system:masters)" },
-	{ "ta", 0, CLI_OPT_LIST, "GROUP=NS[,NS]",
-	  "members see and act on the jobs in these class namespaces" },
-	{ "mode", 0, CLI_OPT_STRING, "MODE",
-	  "who creates the workloads: on-behalf (default) or impersonate" },
-	{ "rate", 0, CLI_OPT_STRING, "N",
-	  "requests per second per user (default 20; 0: no limit)" },
-	{ "burst", 0, CLI_OPT_STRING, "N", "requests in a burst (default 100)" },
-	{ "max-connections", 0, CLI_OPT_STRING, "N",
-	  "connections served at once (default 1000)" },
-	{ "max-connections-per-address", 0, CLI_OPT_STRING, "N",
-	  "connections open at once from one client address (default 128)" },
-	{ "timeout", 0, CLI_OPT_STRING, "DURATION",
-	  "close connections idle this long (default 30s)" },
-	{ "header-timeout", 0, CLI_OPT_STRING, "DURATION",
-	  "a request's line and headers (and TLS handshake) must arrive "
-	  "within this (default 10s)" },
-	{ "body-timeout", 0, CLI_OPT_STRING, "DURATION",
-	  "a request's body must arrive within this of its headers "
-	  "(default 30s)" },
-	{ "auth-fail-rate", 0, CLI_OPT_STRING, "N",
-	  "failed authentications per second per client address (default 1; "
-	  "0: no limit)" },
-	{ "auth-fail-burst", 0, CLI_OPT_STRING, "N",
-	  "failed authentications in a burst (default 20)" },
-	{ "token-cache-entries", 0, CLI_OPT_STRING, "N",
-	  "cluster answers kept at most, least recently used forgotten "
-	  "first (default 10000)" },
-	{ "review-timeout", 0, CLI_OPT_STRING, "DURATION",
-	  "how long a request waits for the cluster (token and access "
-	  "reviews, logs, quotas) before a 503 (default 10s)" },
-	{ "parse-workers", 0, CLI_OPT_STRING, "N",
-	  "processes that validate submitted specs (default 2)" },
-	{ "parse-timeout", 0, CLI_OPT_STRING, "DURATION",
-	  "CPU time one spec may take to validate (default 10s)" },
-	{ "parse-queue", 0, CLI_OPT_STRING, "N",
-	  "specs waiting for a worker, in all (default 64)" },
-	{ "parse-queue-per-user", 0, CLI_OPT_STRING, "N",
-	  "specs of one user waiting or being validated (default 16)" },
-	{ "user-max-queued", 0, CLI_OPT_STRING, "N",
-	  "waiting jobs per user (default: the site profile's; 0: none)" },
-	{ "lease-name", 0, CLI_OPT_STRING, "NAME",
-	  "Lease for leader election (default ailab-queue-scheduler)" },
-	{ "lease-namespace", 0, CLI_OPT_STRING, "NS",
-	  "namespace of the Lease (default default)" },
-	{ "lease-duration", 0, CLI_OPT_STRING, "DURATION",
-	  "how long a silent leader keeps the Lease (default 15s)" },
-	{ "no-lease", 0, CLI_OPT_FLAG, NULL,
-	  "no leader election: schedule whenever the queue's lock is free" },
+	SERVER_SETTINGS(CMD_SERVE_OPT)
 	{ "no-schedule", 0, CLI_OPT_FLAG, NULL,
 	  "serve the API only; never run the scheduler here" },
-	{ "identity", 0, CLI_OPT_STRING, "NAME",
-	  "this replica's name in the Lease (default HOST-PID)" },
 	{ "interval", 0, CLI_OPT_STRING, "DURATION",
 	  "time between scheduler passes when nothing happens, 50ms to 1h "
 	  "(default 2s)" },
 	{ "gang-timeout", 0, CLI_OPT_STRING, "DURATION",
 	  "re-queue a gang not fully running after this (default 10m)" },
-	{ "ui-dir", 0, CLI_OPT_STRING, "DIR",
-	  "serve the dashboard's files from DIR under /ui/ (default: the "
-	  "installed ones)" },
-	{ "session-ttl", 0, CLI_OPT_STRING, "DURATION",
-	  "how long a dashboard sign-in lasts (default 8h)" },
-	{ "priority-max", 0, CLI_OPT_STRING, "PRIORITY",
-	  "highest priority users may give jobs (default normal)" },
-	{ "priority-group", 0, CLI_OPT_LIST, "GROUP=PRIORITY",
-	  "members (or user:NAME) may give jobs up to this priority" },
-	{ "access-log", 0, CLI_OPT_STRING, "FILE",
-	  "append a line per request to FILE (made 0600; default: to "
-	  "stderr at -v)" },
+	{ "settings", 0, CLI_OPT_FLAG, NULL,
+	  "print the settings as the table of docs/operations.md and exit" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -315,73 +267,62 @@ cmd_serve_raise_nofile(const struct server_config *cfg)
 		    (unsigned long long)rl.rlim_cur, strerror(errno));
 }
 
+/* One setting's option over the config file: a switch "no-X" sets it
+ * false; a list sets each value; else the one value. */
+static int
+cmd_serve_setting(struct cli_ctx *ctx, struct server_config *cfg,
+    const struct server_setting *st)
+{
+	char **vals, *cause = NULL;
+	const char *v;
+	int n, k;
+
+	if (st->type == SERVER_SET_BOOL) {
+		if (cli_flag(ctx, st->option) &&
+		    server_config_set(cfg, st->name, "false", &cause) != 0)
+			goto bad;
+		return 0;
+	}
+	if (st->type == SERVER_SET_GROUPS || st->type == SERVER_SET_TA ||
+	    st->type == SERVER_SET_PRIORITIES) {
+		vals = cli_list(ctx, st->option, &n);
+		for (k = 0; k < n; k++)
+			if (server_config_set(cfg, st->name, vals[k],
+			    &cause) != 0)
+				goto bad;
+		return 0;
+	}
+	if ((v = cli_string(ctx, st->option)) == NULL)
+		return 0;
+	if (server_config_set(cfg, st->name, v, &cause) == 0)
+		return 0;
+	cli_error(ctx, "--%s: %s", st->option, cause);
+	free(cause);
+	return -1;
+bad:
+	cli_error(ctx, "%s", cause);
+	free(cause);
+	return -1;
+}
+
 /* The command line over the config file: each option is one setting. */
 static int
 cmd_serve_config(struct cli_ctx *ctx, struct server_config *cfg)
 {
-	static const char *const map[][2] = {
-		{ "listen", "listen" }, { "tls-cert", "tls_cert" },
-		{ "tls-key", "tls_key" }, { "mode", "mode" },
-		{ "rate", "rate" }, { "burst", "burst" },
-		{ "max-connections", "max_connections" },
-		{ "max-connections-per-address",
-		  "max_connections_per_address" },
-		{ "timeout", "timeout" },
-		{ "header-timeout", "header_timeout" },
-		{ "body-timeout", "body_timeout" },
-		{ "auth-fail-rate", "auth_fail_rate" },
-		{ "auth-fail-burst", "auth_fail_burst" },
-		{ "token-cache-entries", "token_cache_entries" },
-		{ "review-timeout", "review_timeout" },
-		{ "parse-workers", "parse_workers" },
-		{ "parse-timeout", "parse_timeout" },
-		{ "parse-queue", "parse_queue" },
-		{ "parse-queue-per-user", "parse_queue_per_user" },
-		{ "user-max-queued", "user_max_queued" },
-		{ "lease-name", "lease_name" },
-		{ "lease-namespace", "lease_namespace" },
-		{ "lease-duration", "lease_duration" },
-		{ "identity", "identity" },
-		{ "ui-dir", "ui_dir" },
-		{ "session-ttl", "session_ttl" },
-		{ "access-log", "access_log" },
-		{ "priority-max", "priority_max" },
-	};
-	char **vals, *cause = NULL;
-	const char *v;
-	size_t i;
-	int n, k;
+	const struct server_setting *st;
+	char *cause = NULL;
+	size_t i, n;
 
 	if (server_config_init(cfg, cli_string(ctx, "config"), &cause) != 0) {
 		cli_error(ctx, "%s", cause);
 		free(cause);
 		return -1;
 	}
-	for (i = 0; i < nitems(map); i++) {
-		if ((v = cli_string(ctx, map[i][0])) == NULL)
-			continue;
-		if (server_config_set(cfg, map[i][1], v, &cause) != 0) {
-			cli_error(ctx, "--%s: %s", map[i][0], cause);
-			free(cause);
+	st = server_settings(&n);
+	for (i = 0; i < n; i++)
+		if (st[i].option != NULL &&
+		    cmd_serve_setting(ctx, cfg, &st[i]) != 0)
 			return -1;
-		}
-	}
-	vals = cli_list(ctx, "admin-group", &n);
-	for (k = 0; k < n; k++)
-		if (server_config_set(cfg, "admin_groups", vals[k], &cause) !=
-		    0)
-			goto bad;
-	vals = cli_list(ctx, "ta", &n);
-	for (k = 0; k < n; k++)
-		if (server_config_set(cfg, "ta", vals[k], &cause) != 0)
-			goto bad;
-	vals = cli_list(ctx, "priority-group", &n);
-	for (k = 0; k < n; k++)
-		if (server_config_set(cfg, "priority_groups", vals[k],
-		    &cause) != 0)
-			goto bad;
-	if (cli_flag(ctx, "no-lease"))
-		cfg->lease = false;
 	if (cfg->ui_dir == NULL)
 		cfg->ui_dir = xstrdup(PKGDATADIR "/ui");
 	if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
@@ -389,10 +330,6 @@ cmd_serve_config(struct cli_ctx *ctx, struct server_config *cfg)
 		return -1;
 	}
 	return 0;
-bad:
-	cli_error(ctx, "%s", cause);
-	free(cause);
-	return -1;
 }
 
 /*
@@ -443,6 +380,12 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
+	if (cli_flag(ctx, "settings")) {
+		d = server_settings_markdown();
+		fputs(d, stdout);
+		free(d);
+		return CLI_EXIT_OK;
+	}
 	if (cmd_serve_config(ctx, &cfg) != 0 ||
 	    cli_duration_ms(ctx, "interval", CLI_INTERVAL_MIN_MS,
 	    CLI_INTERVAL_MAX_MS, &sv.opts.interval_ms) != 0 ||

@@ -2,10 +2,14 @@
  * The server's configuration: defaults, a YAML file (--config), then the
  * command line, all through one setter so that every way of saying a
  * thing is checked the same (docs/operations.md, "Shared queue server").
+ * Every setting is one entry of SERVER_SETTINGS (server.h): its name,
+ * type, field, default and bounds drive the defaults, the setter, the
+ * file's reader and the table `serve --settings` prints.
  */
 #include "server-int.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,17 +202,18 @@ server_config_duration_ms(const char *key, const char *v, int64_t lo,
 	return 0;
 }
 
-/* A rate option: a number from 0 to 1e6. */
+/* A rate option: a number per second within the setting's bounds. */
 static int
-server_config_rate(const char *key, const char *v, double *out,
-    char **cause)
+server_config_rate(const struct server_setting *st, const char *v,
+    double *out, char **cause)
 {
 	char *end;
 
 	*out = strtod(v, &end);
-	if (*v == '\0' || *end != '\0' || !(*out >= 0) || *out > 1e6) {
-		*cause = xprintf("invalid value for '%s': '%s' (a number per "
-		    "second; 0: no limit)", key, v);
+	if (*v == '\0' || *end != '\0' || !(*out >= st->min) ||
+	    *out > st->max) {
+		*cause = xprintf("invalid value for '%s': '%s' (%s; 0: no "
+		    "limit)", st->name, v, st->unit);
 		return -1;
 	}
 	return 0;
@@ -222,20 +227,160 @@ server_config_str(char **field, const char *v)
 	*field = xstrdup(v);
 }
 
-/* The settings for a slow cluster (docs/operations.md, "A slow or
- * unreachable cluster"), apart so that the setter stays short. */
+/* Stores an integer in a field of its size (int or int64_t). */
+static void
+server_config_store_int(void *field, size_t size, long long n)
+{
+	if (size == sizeof(int64_t))
+		*(int64_t *)field = n;
+	else if (size == sizeof(int))
+		*(int *)field = (int)n;
+	else
+		fatalx("server: a setting of %zu bytes", size);
+}
+
+/* Sets a switch: true/on or false/off. */
 static int
-server_config_set_cluster(struct server_config *c, const char *key,
+server_config_bool(const struct server_setting *st, const char *v,
+    bool *out, char **cause)
+{
+	if (strcmp(v, "true") == 0 || strcmp(v, "on") == 0)
+		*out = true;
+	else if (strcmp(v, "false") == 0 || strcmp(v, "off") == 0)
+		*out = false;
+	else {
+		*cause = xprintf("invalid value for '%s': '%s' (true or "
+		    "false)", st->name, v);
+		return -1;
+	}
+	return 0;
+}
+
+/* Sets the mode: on-behalf or impersonate. */
+static int
+server_config_mode(const char *v, enum server_mode *out, char **cause)
+{
+	if (strcmp(v, "on-behalf") == 0)
+		*out = SERVER_MODE_ON_BEHALF;
+	else if (strcmp(v, "impersonate") == 0)
+		*out = SERVER_MODE_IMPERSONATE;
+	else {
+		*cause = xprintf("invalid value for 'mode': '%s' (on-behalf "
+		    "or impersonate)", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* Adds "GROUP=NS[,NS...]" to the TA groups. */
+static int
+server_config_ta_set(struct server_config *c, const char *value,
+    char **cause)
+{
+	char *copy, *tok, *save = NULL;
+	const char *eq;
+	struct server_ta *t;
+
+	if ((eq = strchr(value, '=')) == NULL || eq == value ||
+	    eq[1] == '\0') {
+		*cause = xprintf("invalid value for 'ta': '%s' "
+		    "(GROUP=NAMESPACE[,NAMESPACE...])", value);
+		return -1;
+	}
+	copy = xstrndup(value, (size_t)(eq - value));
+	t = server_config_ta(c, copy);
+	free(copy);
+	copy = xstrdup(eq + 1);
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save))
+		server_config_ta_add(t, tok);
+	free(copy);
+	return 0;
+}
+
+/* Every setting, from SERVER_SETTINGS in server.h. */
+#define SERVER_SETTING_ENTRY(name, opt, arg, type, field, def, shown, lo,  \
+    hi, unit, help)							   \
+	{ name, opt, arg, SERVER_SET_##type,				   \
+	  offsetof(struct server_config, field),			   \
+	  sizeof(((struct server_config *)0)->field), def, shown, lo, hi,  \
+	  unit, help },
+static const struct server_setting server_setting_table[] = {
+	SERVER_SETTINGS(SERVER_SETTING_ENTRY)
+};
+#undef SERVER_SETTING_ENTRY
+
+/* See server.h. */
+const struct server_setting *
+server_settings(size_t *n)
+{
+	*n = nitems(server_setting_table);
+	return server_setting_table;
+}
+
+/* See server.h. */
+const struct server_setting *
+server_setting_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(server_setting_table); i++)
+		if (strcmp(server_setting_table[i].name, name) == 0)
+			return &server_setting_table[i];
+	return NULL;
+}
+
+/* Sets one value of a setting by its type: the table's one parser each. */
+static int
+server_config_apply(struct server_config *c, const struct server_setting *st,
     const char *value, char **cause)
 {
-	if (strcmp(key, "review_timeout") == 0)
-		return server_config_duration(key, value, 1, 300,
-		    &c->review_timeout_s, cause);
-	if (strcmp(key, "token_cache_grace") == 0)
-		return server_config_duration(key, value, 0, 86400,
-		    &c->token_grace_s, cause);
-	*cause = xprintf("unknown setting '%s'", key);
-	return -1;
+	void *field = (char *)c + st->offset;
+	char *copy, *tok, *save = NULL;
+	long long n;
+	int64_t ms;
+
+	switch (st->type) {
+	case SERVER_SET_STRING:
+	case SERVER_SET_PATH:
+		server_config_str(field, value);
+		return 0;
+	case SERVER_SET_INT:
+		if (server_config_int(st->name, value, st->min, st->max, &n,
+		    cause) != 0)
+			return -1;
+		server_config_store_int(field, st->size, n);
+		return 0;
+	case SERVER_SET_SECONDS:
+		return server_config_duration(st->name, value, st->min,
+		    st->max, field, cause);
+	case SERVER_SET_MS:
+		if (server_config_duration_ms(st->name, value, st->min,
+		    st->max, &ms, cause) != 0)
+			return -1;
+		server_config_store_int(field, st->size, ms);
+		return 0;
+	case SERVER_SET_RATE:
+		return server_config_rate(st, value, field, cause);
+	case SERVER_SET_BOOL:
+		return server_config_bool(st, value, field, cause);
+	case SERVER_SET_MODE:
+		return server_config_mode(value, field, cause);
+	case SERVER_SET_PRIORITY:
+		return server_config_priority(st->name, value, field, cause);
+	case SERVER_SET_GROUPS:
+		copy = xstrdup(value);
+		for (tok = strtok_r(copy, ",", &save); tok != NULL;
+		    tok = strtok_r(NULL, ",", &save))
+			server_config_add_admin(c, tok);
+		free(copy);
+		return 0;
+	case SERVER_SET_TA:
+		return server_config_ta_set(c, value, cause);
+	case SERVER_SET_PRIORITIES:
+		return server_config_priority_group(c, value, cause);
+	}
+	fatalx("server: setting '%s' of no type", st->name);
 }
 
 /* See server.h. */
@@ -243,155 +388,19 @@ int
 server_config_set(struct server_config *c, const char *key,
     const char *value, char **cause)
 {
-	long long n;
-	char *copy, *tok, *save = NULL, *eq;
-	struct server_ta *t;
-	char *end;
+	const struct server_setting *st;
 
 	if (strlen(value) > 4096) {
 		*cause = xprintf("value of '%s' is too long", key);
 		return -1;
 	}
-	if (strcmp(key, "listen") == 0)
-		server_config_str(&c->listen, value);
-	else if (strcmp(key, "tls_cert") == 0)
-		server_config_str(&c->tls_cert, value);
-	else if (strcmp(key, "tls_key") == 0)
-		server_config_str(&c->tls_key, value);
-	else if (strcmp(key, "identity") == 0)
-		server_config_str(&c->identity, value);
-	else if (strcmp(key, "ui_dir") == 0)
-		server_config_str(&c->ui_dir, value);
-	else if (strcmp(key, "lease_name") == 0)
-		server_config_str(&c->lease_name, value);
-	else if (strcmp(key, "lease_namespace") == 0)
-		server_config_str(&c->lease_namespace, value);
-	else if (strcmp(key, "access_log") == 0)
-		server_config_str(&c->access_log, value);
-	else if (strcmp(key, "priority_max") == 0)
-		return server_config_priority(key, value, &c->priority_max,
-		    cause);
-	else if (strcmp(key, "priority_groups") == 0)
-		return server_config_priority_group(c, value, cause);
-	else if (strcmp(key, "mode") == 0) {
-		if (strcmp(value, "on-behalf") == 0)
-			c->mode = SERVER_MODE_ON_BEHALF;
-		else if (strcmp(value, "impersonate") == 0)
-			c->mode = SERVER_MODE_IMPERSONATE;
-		else {
-			*cause = xprintf("invalid value for 'mode': '%s' "
-			    "(on-behalf or impersonate)", value);
-			return -1;
-		}
-	} else if (strcmp(key, "admin_groups") == 0) {
-		copy = xstrdup(value);
-		for (tok = strtok_r(copy, ",", &save); tok != NULL;
-		    tok = strtok_r(NULL, ",", &save))
-			server_config_add_admin(c, tok);
-		free(copy);
-	} else if (strcmp(key, "ta") == 0) {
-		if ((eq = strchr(value, '=')) == NULL || eq == value ||
-		    eq[1] == '\0') {
-			*cause = xprintf("invalid value for 'ta': '%s' "
-			    "(GROUP=NAMESPACE[,NAMESPACE...])", value);
-			return -1;
-		}
-		copy = xstrndup(value, (size_t)(eq - value));
-		t = server_config_ta(c, copy);
-		free(copy);
-		copy = xstrdup(eq + 1);
-		for (tok = strtok_r(copy, ",", &save); tok != NULL;
-		    tok = strtok_r(NULL, ",", &save))
-			server_config_ta_add(t, tok);
-		free(copy);
-	} else if (strcmp(key, "rate") == 0) {
-		c->rate = strtod(value, &end);
-		if (*value == '\0' || *end != '\0' || !(c->rate >= 0) ||
-		    c->rate > 1e6) {
-			*cause = xprintf("invalid value for 'rate': '%s' "
-			    "(requests per second per user; 0: no limit)",
-			    value);
-			return -1;
-		}
-	} else if (strcmp(key, "burst") == 0) {
-		if (server_config_int(key, value, 1, 1000000, &n, cause) != 0)
-			return -1;
-		c->burst = (int)n;
-	} else if (strcmp(key, "max_connections") == 0) {
-		if (server_config_int(key, value, 1, 100000, &n, cause) != 0)
-			return -1;
-		c->max_connections = (int)n;
-	} else if (strcmp(key, "max_connections_per_address") == 0) {
-		if (server_config_int(key, value, 1, 100000, &n, cause) != 0)
-			return -1;
-		c->max_connections_per_address = (int)n;
-	} else if (strcmp(key, "auth_fail_rate") == 0)
-		return server_config_rate(key, value, &c->auth_fail_rate,
-		    cause);
-	else if (strcmp(key, "token_cache_entries") == 0) {
-		if (server_config_int(key, value, 1, 10000000, &n, cause) != 0)
-			return -1;
-		c->token_cache_entries = (int)n;
-	} else if (strcmp(key, "auth_fail_burst") == 0) {
-		if (server_config_int(key, value, 1, 1000000, &n, cause) != 0)
-			return -1;
-		c->auth_fail_burst = (int)n;
-	} else if (strcmp(key, "parse_workers") == 0) {
-		if (server_config_int(key, value, 1, 64, &n, cause) != 0)
-			return -1;
-		c->parse_workers = (int)n;
-	} else if (strcmp(key, "parse_queue") == 0) {
-		if (server_config_int(key, value, 0, 100000, &n, cause) != 0)
-			return -1;
-		c->parse_queue = (int)n;
-	} else if (strcmp(key, "parse_queue_per_user") == 0) {
-		if (server_config_int(key, value, 1, 100000, &n, cause) != 0)
-			return -1;
-		c->parse_queue_per_user = (int)n;
-	} else if (strcmp(key, "parse_timeout") == 0)
-		return server_config_duration_ms(key, value, 1, 3600 * 1000,
-		    &c->parse_timeout_ms, cause);
-	else if (strcmp(key, "header_timeout") == 0)
-		return server_config_duration(key, value, 1, 3600,
-		    &c->header_timeout_s, cause);
-	else if (strcmp(key, "body_timeout") == 0)
-		return server_config_duration(key, value, 1, 3600,
-		    &c->body_timeout_s, cause);
-	else if (strcmp(key, "user_max_queued") == 0) {
-		if (server_config_int(key, value, 0, INT_MAX, &n, cause) != 0)
-			return -1;
-		c->user_max_queued = n;
-	} else if (strcmp(key, "timeout") == 0)
-		return server_config_duration(key, value, 1, 3600,
-		    &c->timeout_s, cause);
-	else if (strcmp(key, "token_cache") == 0)
-		return server_config_duration(key, value, 1, 3600,
-		    &c->token_ttl_s, cause);
-	else if (strncmp(key, "review_", 7) == 0 ||
-	    strcmp(key, "token_cache_grace") == 0)
-		return server_config_set_cluster(c, key, value, cause);
-	else if (strcmp(key, "session_ttl") == 0)
-		return server_config_duration(key, value, 60, 7 * 86400,
-		    &c->session_ttl_s, cause);
-	else if (strcmp(key, "lease_duration") == 0)
-		return server_config_duration(key, value, 3, 3600,
-		    &c->lease_duration_s, cause);
-	else if (strcmp(key, "lease") == 0) {
-		if (strcmp(value, "true") == 0 || strcmp(value, "on") == 0)
-			c->lease = true;
-		else if (strcmp(value, "false") == 0 ||
-		    strcmp(value, "off") == 0)
-			c->lease = false;
-		else {
-			*cause = xprintf("invalid value for 'lease': '%s' "
-			    "(true or false)", value);
-			return -1;
-		}
-	} else {
+	/* "ta" is the option's name for a TA group, older than the file's. */
+	st = server_setting_find(strcmp(key, "ta") == 0 ? "ta_groups" : key);
+	if (st == NULL) {
 		*cause = xprintf("unknown setting '%s'", key);
 		return -1;
 	}
-	return 0;
+	return server_config_apply(c, st, value, cause);
 }
 
 /* Sets one value read from the file; an error names the node's place. */
@@ -413,10 +422,11 @@ server_config_set_at(struct server_config *c, const char *path,
  * priority_groups: WHO -> PRIORITY), each pair set as "NAME=VALUE". */
 static int
 server_config_groups(struct server_config *c, const char *path,
-    const char *key, const struct ytree_node *v, char **cause)
+    const struct server_setting *st, const struct ytree_node *v,
+    char **cause)
 {
 	const struct ytree_node *g, *l;
-	bool ta = strcmp(key, "ta_groups") == 0;
+	bool ta = st->type == SERVER_SET_TA;
 	size_t i, j;
 	char *kv;
 	int ret;
@@ -432,7 +442,8 @@ server_config_groups(struct server_config *c, const char *path,
 		}
 		if (!ta) {
 			kv = xprintf("%s=%s", g->s, l->s);
-			ret = server_config_set_at(c, path, l, key, kv, cause);
+			ret = server_config_set_at(c, path, l, st->name, kv,
+			    cause);
 			free(kv);
 			if (ret != 0)
 				return -1;
@@ -453,15 +464,30 @@ server_config_groups(struct server_config *c, const char *path,
 	}
 	return 0;
 badv:
-	*cause = ytree_errorf(path, v, "wrong kind of value for '%s'", key);
+	*cause = ytree_errorf(path, v, "wrong kind of value for '%s'",
+	    st->name);
 	return -1;
 }
 
-/* Reads the file's top-level mapping into the config. */
+/* An unknown key of the file, with the nearest setting's name. */
+static char *
+server_config_unknown(const char *path, const struct ytree_node *k)
+{
+	const char *names[nitems(server_setting_table)];
+	size_t i;
+
+	for (i = 0; i < nitems(server_setting_table); i++)
+		names[i] = server_setting_table[i].name;
+	return ytree_unknown(path, k, "setting", names, nitems(names));
+}
+
+/* Reads the file's top-level mapping into the config, each key by the
+ * shape its setting's type takes. */
 static int
 server_config_doc(struct server_config *c, const char *path,
     const struct ytree_node *root, char **cause)
 {
+	const struct server_setting *st;
 	const struct ytree_node *k, *v;
 	size_t i, j;
 
@@ -475,13 +501,17 @@ server_config_doc(struct server_config *c, const char *path,
 	for (i = 0; i + 1 < root->n; i += 2) {
 		k = root->kids[i];
 		v = root->kids[i + 1];
-		if (strcmp(k->s, "ta_groups") == 0 ||
-		    strcmp(k->s, "priority_groups") == 0) {
-			if (server_config_groups(c, path, k->s, v, cause) != 0)
+		if ((st = server_setting_find(k->s)) == NULL) {
+			*cause = server_config_unknown(path, k);
+			return -1;
+		}
+		if (st->type == SERVER_SET_TA ||
+		    st->type == SERVER_SET_PRIORITIES) {
+			if (server_config_groups(c, path, st, v, cause) != 0)
 				return -1;
 			continue;
 		}
-		if (strcmp(k->s, "admin_groups") == 0 && v->type == YTREE_SEQ) {
+		if (st->type == SERVER_SET_GROUPS && v->type == YTREE_SEQ) {
 			for (j = 0; j < v->n; j++) {
 				if (v->kids[j]->type != YTREE_SCALAR)
 					goto badv;
@@ -500,6 +530,25 @@ badv:
 	return -1;
 }
 
+/* Every setting's default from the table; those without one stay zero,
+ * but for the per-user cap, which -1 leaves to the site profile. */
+static void
+server_config_defaults(struct server_config *c)
+{
+	const struct server_setting *st;
+	char *cause = NULL;
+	size_t i;
+
+	memset(c, 0, sizeof *c);
+	for (i = 0; i < nitems(server_setting_table); i++) {
+		st = &server_setting_table[i];
+		if (st->def != NULL &&
+		    server_config_apply(c, st, st->def, &cause) != 0)
+			fatalx("server: default of '%s': %s", st->name, cause);
+	}
+	c->user_max_queued = -1;
+}
+
 /* See server.h. */
 int
 server_config_init(struct server_config *c, const char *path, char **cause)
@@ -512,33 +561,7 @@ server_config_init(struct server_config *c, const char *path, char **cause)
 	size_t len;
 	int ret = -1;
 
-	memset(c, 0, sizeof *c);
-	c->listen = xstrdup("127.0.0.1:8443");
-	c->mode = SERVER_MODE_ON_BEHALF;
-	c->rate = 20;
-	c->burst = 100;
-	c->max_connections = 1000;
-	c->max_connections_per_address = 128;
-	c->timeout_s = 30;
-	c->header_timeout_s = 10;
-	c->body_timeout_s = 30;
-	c->auth_fail_rate = 1;
-	c->auth_fail_burst = 20;
-	c->parse_workers = 2;
-	c->parse_timeout_ms = 10000;
-	c->parse_queue = 64;
-	c->parse_queue_per_user = 16;
-	c->token_ttl_s = 60;
-	c->token_grace_s = 600;
-	c->review_timeout_s = 10;
-	c->token_cache_entries = 10000;
-	c->user_max_queued = -1;
-	c->lease = true;
-	c->lease_name = xstrdup("ailab-queue-scheduler");
-	c->lease_namespace = xstrdup("default");
-	c->lease_duration_s = 15;
-	c->session_ttl_s = 8 * 3600;
-	c->priority_max = 500;
+	server_config_defaults(c);
 	if (path == NULL) {
 		server_config_add_admin(c, "system:masters");
 		return 0;
@@ -555,6 +578,101 @@ server_config_init(struct server_config *c, const char *path, char **cause)
 	if (ret == 0 && c->nadmin_groups == 0)
 		server_config_add_admin(c, "system:masters");
 	return ret;
+}
+
+/* A cell of the markdown table: text with its pipes escaped. */
+static void
+server_settings_cell(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '|')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+}
+
+/* A duration bound as people write it ("0", "500ms", "5m", "7d"). */
+static char *
+server_settings_bound(long long ms)
+{
+	return ms == 0 ? xstrdup("0") : duration_format_ms(ms);
+}
+
+/* The values a setting accepts, from its type and bounds, for the doc. */
+static char *
+server_settings_values(const struct server_setting *st)
+{
+	long long unit = st->type == SERVER_SET_SECONDS ? 1000 : 1;
+	char *lo, *hi, *out;
+
+	switch (st->type) {
+	case SERVER_SET_STRING:
+		return xstrdup("text");
+	case SERVER_SET_PATH:
+		return xstrdup("a path");
+	case SERVER_SET_INT:
+		if (st->max == INT_MAX)
+			return xprintf("%lld or more", st->min);
+		return xprintf("%lld to %lld", st->min, st->max);
+	case SERVER_SET_SECONDS:
+	case SERVER_SET_MS:
+		lo = server_settings_bound(st->min * unit);
+		hi = server_settings_bound(st->max * unit);
+		out = xprintf("%s to %s", lo, hi);
+		free(lo);
+		free(hi);
+		return out;
+	case SERVER_SET_RATE:
+		return xprintf("%lld to %lld per second", st->min, st->max);
+	case SERVER_SET_BOOL:
+		return xstrdup("true, false");
+	case SERVER_SET_MODE:
+		return xstrdup("on-behalf, impersonate");
+	case SERVER_SET_PRIORITY:
+		return xstrdup("low, normal, high or 0 to 1000");
+	case SERVER_SET_GROUPS:
+		return xstrdup("a list of groups");
+	case SERVER_SET_TA:
+		return xstrdup("group: [namespace, ...]");
+	case SERVER_SET_PRIORITIES:
+		return xstrdup("group or user:NAME: priority");
+	}
+	fatalx("server: setting '%s' of no type", st->name);
+}
+
+/* See server.h. */
+char *
+server_settings_markdown(void)
+{
+	const struct server_setting *st;
+	char *out = NULL, *v;
+	size_t i, len = 0;
+	FILE *f;
+
+	if ((f = open_memstream(&out, &len)) == NULL)
+		fatal("open_memstream");
+	fputs("| setting | option | default | values | meaning |\n"
+	    "|---|---|---|---|---|\n", f);
+	for (i = 0; i < nitems(server_setting_table); i++) {
+		st = &server_setting_table[i];
+		fprintf(f, "| `%s` | ", st->name);
+		if (st->option != NULL)
+			fprintf(f, "`--%s%s%s`", st->option,
+			    st->arg != NULL ? " " : "",
+			    st->arg != NULL ? st->arg : "");
+		fputs(" | ", f);
+		server_settings_cell(f, st->shown);
+		fputs(" | ", f);
+		v = server_settings_values(st);
+		server_settings_cell(f, v);
+		free(v);
+		fputs(" | ", f);
+		server_settings_cell(f, st->help);
+		fputs(" |\n", f);
+	}
+	if (fclose(f) != 0)
+		fatal("open_memstream");
+	return out;
 }
 
 /* See server.h. */

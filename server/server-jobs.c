@@ -1012,102 +1012,105 @@ server_action_name(const char *s)
 	return NULL;
 }
 
-/* Answers 405 unless the method is the one the path takes. */
+/*
+ * The API under /v1/, once: a path pattern (segments after /v1/; "{id}" a
+ * job id, "{action}" one of the actions), the method it takes (GET also
+ * answers HEAD; 0: the handler takes every method) and its handler.  A
+ * path no pattern matches is 404; a method no route of a matching path
+ * takes is 405 with Allow.
+ */
+static const struct server_route {
+	enum evhttp_cmd_type method;
+	const char *pattern;
+	void (*handler)(struct server_req *);
+} server_routes[] = {
+	{ EVHTTP_REQ_GET, "whoami", server_whoami },
+	{ EVHTTP_REQ_GET, "quota", server_quota },
+	{ 0, "session", server_session_handle },
+	{ EVHTTP_REQ_GET, "cluster", server_cluster_handle },
+	{ EVHTTP_REQ_GET, "usage", server_usage_handle },
+	{ EVHTTP_REQ_GET, "events", server_events_handle },
+	{ EVHTTP_REQ_GET, "jobs", server_list },
+	{ EVHTTP_REQ_POST, "jobs", server_submit },
+	{ EVHTTP_REQ_POST, "jobs/{action}", server_action_batch },
+	{ EVHTTP_REQ_GET, "jobs/{id}", server_show },
+	{ EVHTTP_REQ_GET, "jobs/{id}/why", server_why },
+	{ EVHTTP_REQ_GET, "jobs/{id}/logs", server_logs },
+	{ EVHTTP_REQ_POST, "jobs/{id}/{action}", server_action_one },
+};
+
+/* Does path match a route's pattern?  Sets r->id and r->action from
+ * the segments that name them. */
 static bool
-server_method_is(struct server_req *r, enum evhttp_cmd_type want)
+server_route_match(struct server_req *r, const char *pattern,
+    const char *path)
 {
-	if (r->method == want || (want == EVHTTP_REQ_GET &&
-	    r->method == EVHTTP_REQ_HEAD))
-		return true;
+	size_t pl, sl;
+	char seg[32];
+
+	for (;;) {
+		pl = strcspn(pattern, "/");
+		sl = strcspn(path, "/");
+		if (pl == 4 && strncmp(pattern, "{id}", 4) == 0) {
+			if (server_parse_id(path, sl, &r->id) != 0)
+				return false;
+		} else if (pl == 8 && strncmp(pattern, "{action}", 8) == 0) {
+			if (sl >= sizeof seg)
+				return false;
+			memcpy(seg, path, sl);
+			seg[sl] = '\0';
+			if ((r->action = server_action_name(seg)) == NULL)
+				return false;
+		} else if (pl != sl || strncmp(pattern, path, pl) != 0)
+			return false;
+		pattern += pl;
+		path += sl;
+		if (*pattern == '\0' || *path == '\0')
+			return *pattern == *path;
+		pattern++;
+		path++;
+	}
+}
+
+/* The one 405: the methods the path takes in Allow and in the words. */
+static void
+server_route_405(struct server_req *r, bool get, bool post)
+{
+	const char *allow = get && post ? "GET, POST" : get ? "GET" : "POST";
+
 	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Allow",
-	    want == EVHTTP_REQ_GET ? "GET" : "POST");
-	server_reply_error(r, 405, NULL, "use %s for '%.128s'",
-	    want == EVHTTP_REQ_GET ? "GET" : "POST", r->path);
-	return false;
+	    allow);
+	server_reply_error(r, 405, NULL, "use %s for '%.128s'", get && post ?
+	    "GET or POST" : allow, r->path);
 }
 
 /* See server-int.h: dispatches an authenticated /v1/ request. */
 void
 server_jobs_route(struct server_req *r)
 {
-	const char *p = r->path + strlen(API_PREFIX "/"), *slash, *rest;
+	const char *p = r->path + strlen(API_PREFIX "/");
+	const struct server_route *rt;
+	bool get = false, post = false;
+	size_t i;
 
-	if (strcmp(p, "whoami") == 0) {
-		if (server_method_is(r, EVHTTP_REQ_GET))
-			server_whoami(r);
-		return;
-	}
-	if (strcmp(p, "quota") == 0) {
-		if (server_method_is(r, EVHTTP_REQ_GET))
-			server_quota(r);
-		return;
-	}
-	if (strcmp(p, "session") == 0) {
-		server_session_handle(r);
-		return;
-	}
-	if (strcmp(p, "cluster") == 0) {
-		if (server_method_is(r, EVHTTP_REQ_GET))
-			server_cluster_handle(r);
-		return;
-	}
-	if (strcmp(p, "usage") == 0) {
-		if (server_method_is(r, EVHTTP_REQ_GET))
-			server_usage_handle(r);
-		return;
-	}
-	if (strcmp(p, "events") == 0) {
-		if (server_method_is(r, EVHTTP_REQ_GET))
-			server_events_handle(r);
-		return;
-	}
-	if (strcmp(p, "jobs") == 0) {
-		if (r->method == EVHTTP_REQ_POST)
-			server_submit(r);
-		else if (r->method == EVHTTP_REQ_GET ||
-		    r->method == EVHTTP_REQ_HEAD)
-			server_list(r);
-		else {
-			evhttp_add_header(evhttp_request_get_output_headers(
-			    r->req), "Allow", "GET, POST");
-			server_reply_error(r, 405, NULL, "use GET (list) or POST "
-			    "(submit) for '%s'", r->path);
+	for (i = 0; i < nitems(server_routes); i++) {
+		rt = &server_routes[i];
+		if (!server_route_match(r, rt->pattern, p))
+			continue;
+		if (rt->method == 0 || rt->method == r->method ||
+		    (rt->method == EVHTTP_REQ_GET &&
+		    r->method == EVHTTP_REQ_HEAD)) {
+			rt->handler(r);
+			return;
 		}
-		return;
+		if (rt->method == EVHTTP_REQ_GET)
+			get = true;
+		else
+			post = true;
 	}
-	if (strncmp(p, "jobs/", 5) != 0)
-		goto notfound;
-	p += 5;
-	if ((r->action = server_action_name(p)) != NULL) {
-		if (server_method_is(r, EVHTTP_REQ_POST))
-			server_action_batch(r);
-		return;
-	}
-	slash = strchr(p, '/');
-	if (server_parse_id(p, slash != NULL ? (size_t)(slash - p) :
-	    strlen(p), &r->id) != 0)
-		goto notfound;
-	if (slash == NULL) {
-		if (server_method_is(r, EVHTTP_REQ_GET))
-			server_show(r);
-		return;
-	}
-	rest = slash + 1;
-	if (strcmp(rest, "why") == 0) {
-		if (server_method_is(r, EVHTTP_REQ_GET))
-			server_why(r);
-		return;
-	}
-	if (strcmp(rest, "logs") == 0) {
-		if (server_method_is(r, EVHTTP_REQ_GET))
-			server_logs(r);
-		return;
-	}
-	if ((r->action = server_action_name(rest)) != NULL) {
-		if (server_method_is(r, EVHTTP_REQ_POST))
-			server_action_one(r);
-		return;
-	}
-notfound:
-	server_reply_error(r, 404, NULL, "no such path '%.128s'", r->path);
+	if (get || post)
+		server_route_405(r, get, post);
+	else
+		server_reply_error(r, 404, NULL, "no such path '%.128s'",
+		    r->path);
 }

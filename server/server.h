@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 
 struct event_base;
@@ -88,6 +89,173 @@ struct server_config {
 	                                        more */
 	size_t npriorities;
 };
+
+/* The kinds of value a setting takes; each has one parser and one
+ * wording of its errors. */
+enum server_setting_type {
+	SERVER_SET_STRING = 0,       /* any text */
+	SERVER_SET_PATH,             /* a file or directory */
+	SERVER_SET_INT,              /* an integer within [min, max] */
+	SERVER_SET_SECONDS,          /* a duration, whole seconds */
+	SERVER_SET_MS,               /* a duration in milliseconds */
+	SERVER_SET_RATE,             /* a number per second, 0 to 1e6 */
+	SERVER_SET_BOOL,             /* true/on or false/off */
+	SERVER_SET_MODE,             /* on-behalf or impersonate */
+	SERVER_SET_PRIORITY,         /* low, normal, high or 0..1000 */
+	SERVER_SET_GROUPS,           /* a list of groups (admin_groups) */
+	SERVER_SET_TA,               /* GROUP=NS[,NS] (ta_groups) */
+	SERVER_SET_PRIORITIES,       /* WHO=PRIORITY (priority_groups) */
+};
+
+/*
+ * Every setting of `serve`, once: X(name in the file, command-line option
+ * (NULL: none), its metavariable, type, field of struct server_config,
+ * default given to the parser (NULL: none), the default as people read
+ * it, min, max, unit (rates: the error's words), help).  The file reader,
+ * the setter, `serve`'s options and --help, and the table in
+ * docs/operations.md (t0623) all come from it.  A BOOL's option "no-X"
+ * sets it false.
+ */
+#define SERVER_SETTINGS(X)						\
+	X("listen", "listen", "ADDR", STRING, listen, "127.0.0.1:8443",	\
+	    "127.0.0.1:8443", 0, 0, NULL,					\
+	    "HOST:PORT to serve on (port 0: any)")			\
+	X("tls_cert", "tls-cert", "FILE", PATH, tls_cert, NULL,		\
+	    "none (plain HTTP)", 0, 0, NULL,				\
+	    "serve HTTPS with this certificate chain (PEM; TLS 1.2 or later)") \
+	X("tls_key", "tls-key", "FILE", PATH, tls_key, NULL,		\
+	    "none (plain HTTP)", 0, 0, NULL, "the certificate's key (PEM)") \
+	X("mode", "mode", "MODE", MODE, mode, "on-behalf", "on-behalf",	\
+	    0, 0, NULL,							\
+	    "who creates the workloads: on-behalf or impersonate")	\
+	X("admin_groups", "admin-group", "GROUP", GROUPS, admin_groups,	\
+	    NULL, "system:masters", 0, 0, NULL,				\
+	    "members see and act on every job (a list; the option repeats)") \
+	X("ta_groups", "ta", "GROUP=NS[,NS]", TA, tas, NULL, "none",	\
+	    0, 0, NULL,							\
+	    "members see and act on the jobs in these class namespaces " \
+	    "(the file: {group: [namespace, ...]})")			\
+	X("rate", "rate", "N", RATE, rate, "20", "20", 0, 1000000,	\
+	    "requests per second per user",				\
+	    "requests per second per user, 429 with Retry-After beyond " \
+	    "(0: no limit)")						\
+	X("burst", "burst", "N", INT, burst, "100", "100", 1, 1000000,	\
+	    NULL, "requests in a burst")				\
+	X("max_connections", "max-connections", "N", INT, max_connections, \
+	    "1000", "1000", 1, 100000, NULL,				\
+	    "connections served at once, lowered to stay 256 under the " \
+	    "descriptor limit")						\
+	X("max_connections_per_address", "max-connections-per-address",	\
+	    "N", INT, max_connections_per_address, "128", "128", 1,	\
+	    100000, NULL,						\
+	    "connections open at once from one client address (IPv6: " \
+	    "one /64)")							\
+	X("timeout", "timeout", "DURATION", SECONDS, timeout_s, "30s",	\
+	    "30s", 1, 3600, NULL,					\
+	    "close a kept-alive connection with no request, or one on " \
+	    "which nothing arrives or is read, after this long") \
+	X("header_timeout", "header-timeout", "DURATION", SECONDS,	\
+	    header_timeout_s, "10s", "10s", 1, 3600, NULL,		\
+	    "the TLS handshake, request line and headers must arrive " \
+	    "within this of the accept (or of a later request's first " \
+	    "byte)")						\
+	X("body_timeout", "body-timeout", "DURATION", SECONDS,		\
+	    body_timeout_s, "30s", "30s", 1, 3600, NULL,			\
+	    "a request's body must arrive within this of its headers")	\
+	X("auth_fail_rate", "auth-fail-rate", "N", RATE, auth_fail_rate, \
+	    "1", "1", 0, 1000000, "a number per second",			\
+	    "failed authentications per second per client address (0: no " \
+	    "limit)")							\
+	X("auth_fail_burst", "auth-fail-burst", "N", INT, auth_fail_burst, \
+	    "20", "20", 1, 1000000, NULL,				\
+	    "failed authentications in a burst")			\
+	X("token_cache", "token-cache", "DURATION", SECONDS, token_ttl_s, \
+	    "60s", "60s", 1, 3600, NULL,					\
+	    "how long the cluster's review answers are kept")		\
+	X("token_cache_grace", "token-cache-grace", "DURATION", SECONDS, \
+	    token_grace_s, "10m", "10m", 0, 86400, NULL,		\
+	    "how much longer an answer still serves while the cluster does " \
+	    "not answer a review (0: never)")					\
+	X("token_cache_entries", "token-cache-entries", "N", INT,	\
+	    token_cache_entries, "10000", "10000", 1, 10000000, NULL,	\
+	    "cluster answers kept at most, least recently used forgotten " \
+	    "first")							\
+	X("review_timeout", "review-timeout", "DURATION", SECONDS,	\
+	    review_timeout_s, "10s", "10s", 1, 300, NULL,		\
+	    "how long a request waits for the cluster (token and access " \
+	    "reviews, logs, quotas, /v1/cluster) before a 503 with " \
+	    "Retry-After (/v1/cluster: 502)")			\
+	X("parse_workers", "parse-workers", "N", INT, parse_workers, "2", \
+	    "2", 1, 64, NULL, "processes that validate submitted specs") \
+	X("parse_timeout", "parse-timeout", "DURATION", MS,		\
+	    parse_timeout_ms, "10s", "10s", 1, 3600 * 1000, NULL,	\
+	    "CPU time one spec may take to validate (422 beyond; three " \
+	    "times it, at least 5s, of wall-clock time and the worker is " \
+	    "killed: 503)")	\
+	X("parse_queue", "parse-queue", "N", INT, parse_queue, "64", "64", \
+	    0, 100000, NULL,						\
+	    "specs waiting for a worker, in all (503 with Retry-After " \
+	    "beyond)")		\
+	X("parse_queue_per_user", "parse-queue-per-user", "N", INT,	\
+	    parse_queue_per_user, "16", "16", 1, 100000, NULL,		\
+	    "specs of one user waiting or being validated (429 with " \
+	    "Retry-After beyond)") \
+	X("user_max_queued", "user-max-queued", "N", INT,		\
+	    user_max_queued, NULL, "site profile", 0, INT_MAX, NULL, \
+	    "waiting jobs per user (0: no limit)")			\
+	X("lease", "no-lease", NULL, BOOL, lease, "true", "true", 0, 0,	\
+	    NULL, "leader election (--no-lease: none, schedule whenever " \
+	    "the queue's lock is free)")				\
+	X("lease_name", "lease-name", "NAME", STRING, lease_name,	\
+	    "ailab-queue-scheduler", "ailab-queue-scheduler", 0, 0, NULL, \
+	    "Lease for leader election")				\
+	X("lease_namespace", "lease-namespace", "NS", STRING,		\
+	    lease_namespace, "default", "default", 0, 0, NULL,		\
+	    "namespace of the Lease")					\
+	X("lease_duration", "lease-duration", "DURATION", SECONDS,	\
+	    lease_duration_s, "15s", "15s", 3, 3600, NULL,		\
+	    "how long a silent leader keeps the Lease")			\
+	X("identity", "identity", "NAME", STRING, identity, NULL,	\
+	    "HOST-PID", 0, 0, NULL, "this replica's name in the Lease")	\
+	X("ui_dir", "ui-dir", "DIR", PATH, ui_dir, NULL,		\
+	    "PKGDATADIR/ui", 0, 0, NULL,				\
+	    "the dashboard's files, served under /ui/ (docs/dashboard.md)")		\
+	X("session_ttl", "session-ttl", "DURATION", SECONDS,		\
+	    session_ttl_s, "8h", "8h", 60, 7 * 86400, NULL,		\
+	    "how long a dashboard sign-in lasts")			\
+	X("priority_max", "priority-max", "PRIORITY", PRIORITY,	\
+	    priority_max, "normal", "normal", 0, 1000, NULL,		\
+	    "highest priority users may give jobs")							\
+	X("priority_groups", "priority-group", "GROUP=PRIORITY",	\
+	    PRIORITIES, priorities, NULL, "none", 0, 1000, NULL,	\
+	    "members (or user:NAME) may give jobs up to this priority " \
+	    "(the file: {group: priority})")				\
+	X("access_log", "access-log", "FILE", PATH, access_log, NULL,	\
+	    "stderr at -v", 0, 0, NULL,					\
+	    "append a line per request to FILE (made 0600)")
+
+/* One entry of SERVER_SETTINGS as data. */
+struct server_setting {
+	const char *name;
+	const char *option;
+	const char *arg;
+	enum server_setting_type type;
+	size_t offset;
+	size_t size;                 /* of the field */
+	const char *def;
+	const char *shown;
+	long long min;
+	long long max;
+	const char *unit;
+	const char *help;
+};
+/* The table, n entries; static, never freed. */
+const struct server_setting *server_settings(size_t *n);
+/* The setting of a name in the file, or NULL. */
+const struct server_setting *server_setting_find(const char *name);
+/* The table as the markdown table of docs/operations.md; the caller
+ * frees it. */
+char *server_settings_markdown(void);
 
 /* Defaults, then FILE (YAML, see docs/operations.md) if path is not NULL;
  * -1 with a cause naming the file, line and key. */

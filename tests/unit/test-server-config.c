@@ -329,6 +329,139 @@ test_priority(void **state)
 	free(path);
 }
 
+/* A value each setting accepts, other than its default. */
+static char *
+sample(const struct server_setting *st)
+{
+	switch (st->type) {
+	case SERVER_SET_INT:
+		return xprintf("%lld", st->max);
+	case SERVER_SET_SECONDS:
+		return xprintf("%llds", st->max);
+	case SERVER_SET_MS:
+		return xprintf("%lldms", st->max);
+	case SERVER_SET_RATE:
+		return xstrdup("5.5");
+	case SERVER_SET_BOOL:
+		return xstrdup("false");
+	case SERVER_SET_MODE:
+		return xstrdup("impersonate");
+	case SERVER_SET_PRIORITY:
+		return xstrdup("high");
+	case SERVER_SET_GROUPS:
+		return xstrdup("g1,g2");
+	case SERVER_SET_TA:
+		return xstrdup("g=ns1,ns2");
+	case SERVER_SET_PRIORITIES:
+		return xstrdup("g=high");
+	default:
+		return xstrdup("some/text");
+	}
+}
+
+/* The same setting by the setter and by the file: the same fields. */
+static void
+same_by_file_and_setter(const struct server_setting *st)
+{
+	struct server_config a, b;
+	char *v = sample(st), *text, *path, *cause = NULL;
+	const char *eq = strchr(v, '=');
+
+	if (st->type == SERVER_SET_TA)
+		text = xprintf("%s:\n  g: [ns1, ns2]\n", st->name);
+	else if (st->type == SERVER_SET_PRIORITIES)
+		text = xprintf("%s:\n  g: high\n", st->name);
+	else
+		text = xprintf("%s: \"%s\"\n", st->name, v);
+	path = write_tmp(text);
+	assert_int_equal(server_config_init(&a, NULL, &cause), 0);
+	assert_int_equal(server_config_set(&a, st->name, v, &cause), 0);
+	if (server_config_init(&b, path, &cause) != 0)
+		fail_msg("%s: %s", st->name, cause);
+	switch (st->type) {
+	case SERVER_SET_STRING:
+	case SERVER_SET_PATH:
+		assert_string_equal(*(char **)((char *)&a + st->offset), v);
+		assert_string_equal(*(char **)((char *)&b + st->offset), v);
+		break;
+	case SERVER_SET_GROUPS:
+		/* The default group is added only when none is given. */
+		assert_int_equal(b.nadmin_groups, 2);
+		assert_string_equal(b.admin_groups[0], "g1");
+		assert_string_equal(a.admin_groups[a.nadmin_groups - 1], "g2");
+		break;
+	case SERVER_SET_TA:
+		assert_int_equal(a.ntas, 1);
+		assert_int_equal(b.ntas, 1);
+		assert_int_equal(b.tas[0].n, 2);
+		assert_string_equal(b.tas[0].namespaces[1], "ns2");
+		break;
+	case SERVER_SET_PRIORITIES:
+		assert_non_null(eq);
+		assert_int_equal(b.npriorities, 1);
+		assert_int_equal(a.priorities[0].max, 750);
+		assert_int_equal(b.priorities[0].max, 750);
+		break;
+	default:
+		if (memcmp((char *)&a + st->offset, (char *)&b + st->offset,
+		    st->size) != 0)
+			fail_msg("%s: the file and the setter differ",
+			    st->name);
+		assert_int_equal(server_config_init(&a, NULL, &cause), 0);
+		if (memcmp((char *)&a + st->offset, (char *)&b + st->offset,
+		    st->size) == 0)
+			fail_msg("%s: the sample is the default", st->name);
+	}
+	server_config_release(&a);
+	server_config_release(&b);
+	unlink(path);
+	free(path);
+	free(text);
+	free(v);
+}
+
+/* Every setting of the table: its default parses and is what people read,
+ * bounds are refused, and the file and the setter agree. */
+static void
+test_table(void **state)
+{
+	const struct server_setting *t;
+	struct server_config c;
+	char *cause = NULL, *md, *v;
+	size_t i, n, rows = 0;
+
+	(void)state;
+	t = server_settings(&n);
+	assert_true(n >= 30);
+	for (i = 0; i < n; i++) {
+		assert_ptr_equal(server_setting_find(t[i].name), &t[i]);
+		assert_non_null(t[i].shown);
+		assert_non_null(t[i].help);
+		if (t[i].def != NULL &&
+		    strncmp(t[i].shown, t[i].def, strlen(t[i].def)) != 0)
+			fail_msg("%s: default '%s' shown as '%s'", t[i].name,
+			    t[i].def, t[i].shown);
+		if (t[i].type == SERVER_SET_INT) {
+			assert_int_equal(server_config_init(&c, NULL, &cause),
+			    0);
+			v = xprintf("%lld", t[i].max + 1);
+			assert_int_equal(server_config_set(&c, t[i].name, v,
+			    &cause), -1);
+			assert_non_null(strstr(cause, "an integer from"));
+			free(cause);
+			cause = NULL;
+			free(v);
+			server_config_release(&c);
+		}
+		same_by_file_and_setter(&t[i]);
+	}
+	md = server_settings_markdown();
+	for (v = md; (v = strchr(v, '\n')) != NULL; v++)
+		rows++;
+	assert_int_equal(rows, n + 2);
+	free(md);
+}
+
 int
 main(void)
 {
@@ -340,6 +473,7 @@ main(void)
 		cmocka_unit_test(test_hardening),
 		cmocka_unit_test(test_slow_cluster),
 		cmocka_unit_test(test_priority),
+		cmocka_unit_test(test_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
