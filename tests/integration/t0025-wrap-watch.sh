@@ -2,10 +2,13 @@
 # sbatch --wrap and squeue --iterate habits: `submit --wrap COMMAND` queues
 # one job running a shell command, the command stored as written (quotes,
 # $(...) and all), --name and --set giving the rest; `ls --watch` lists
-# again every --interval, each listing under a line with the time.
+# again every --interval, each listing under a line with the time.  Both
+# also against a shared queue server (--server).
 . "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/t06-serve-lib.sh"
+skip_without_serve
 
-plan 21
+plan 28
 
 hostile='python train.py --note "O'"'"'Brien $(id)" && echo `uname`; rm -rf /'
 check "submit --wrap queues one job" aq submit --wrap "$hostile" \
@@ -49,5 +52,24 @@ ok "it listed again ($n listings in 3 s)" $?
 [ "$(grep -c '^1 *wrap ' "$TMP/watch")" -eq "$n" ]
 ok "every listing has the jobs" $?
 fails "--interval without --watch is refused" 2 aq ls --interval 1s
+
+# The same through a server: the made spec goes as standard input does.
+start_kubesim
+ok "ailab-kubesim starts" $?
+start_serve a --no-schedule
+ok "serve starts" $?
+q() { timeout 60 "$AILAB_QUEUE" --server "$SERVE_URL" --context alice "$@"; }
+check "submit --wrap to the server" q submit --wrap "$hostile" --name remote
+id=$(cat "$TMP/out")
+is "the server answers 200 for it" "$(api alice GET "/v1/jobs/$id")" 200
+is "the server stored the command as written" "$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["name"], d["spec"]["command"][0])' "$TMP/body")" "remote $hostile"
+timeout 3 "$AILAB_QUEUE" --server "$SERVE_URL" --context alice ls --watch \
+    --interval 500ms -o name >"$TMP/watch" 2>&1
+is "ls --watch against the server runs until stopped" "$?" "124"
+[ "$(grep -cx "$id" "$TMP/watch")" -ge 2 ]
+ok "listing the server's job again and again (-o name: ids alone)" $?
 
 finish
