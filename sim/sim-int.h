@@ -309,6 +309,9 @@ const char *sim_serialized(struct sim *, enum sim_rt, json_t *obj,
     size_t *len);
 /* Sends one event to a watch (NDJSON). */
 void sim_watch_send(struct sim_watch *, const char *type, json_t *obj);
+/* One change of the history to one watch, through its filters (sim-store.c):
+ * the live fan-out and a watch's replay from a resourceVersion alike. */
+void sim_watch_deliver(struct sim_watch *, const struct sim_event *);
 void sim_watch_close(struct sim_watch *, bool end);
 /* Cuts every watch; used by the restart fault and shutdown. */
 void sim_watch_close_all(struct sim *);

@@ -358,32 +358,13 @@ sim_watch_start(struct sim_call *c, json_t *unused)
 	} else {
 		int start = (sim->ev_head - sim->ev_count + sim->nevents) %
 		    sim->nevents;
-		static const char *names[] = { "ADDED", "MODIFIED", "DELETED" };
 
 		for (i = 0; i < sim->ev_count; i++) {
 			struct sim_event *e = &sim->events[(start + i) %
 			    sim->nevents];
-			bool nm, om;
 
-			if (e->rv <= rv || e->rt != rt)
-				continue;
-			nm = (w->ns == NULL || (sim_str(e->obj,
-			    "metadata.namespace") && strcmp(w->ns,
-			    sim_str(e->obj, "metadata.namespace")) == 0)) &&
-			    sim_selector_matches(ls, sim_path(e->obj,
-			    "metadata.labels")) && sim_field_matches(fs, e->obj);
-			om = e->old != NULL && (w->ns == NULL ||
-			    (sim_str(e->old, "metadata.namespace") &&
-			    strcmp(w->ns, sim_str(e->old,
-			    "metadata.namespace")) == 0)) &&
-			    sim_selector_matches(ls, sim_path(e->old,
-			    "metadata.labels")) && sim_field_matches(fs, e->old);
-			if (e->type == 1 && nm && !om)
-				sim_watch_send(w, "ADDED", e->obj);
-			else if (e->type == 1 && !nm && om)
-				sim_watch_send(w, "DELETED", e->obj);
-			else if (nm)
-				sim_watch_send(w, names[e->type], e->obj);
+			if (e->rv > rv && e->rt == rt)
+				sim_watch_deliver(w, e);
 		}
 	}
 	secs = to ? strtol(to, NULL, 10) : 0;

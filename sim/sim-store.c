@@ -557,30 +557,38 @@ sim_watch_send(struct sim_watch *w, const char *type, json_t *obj)
 	evbuffer_free(buf);
 }
 
+/* See sim-int.h: a change as one watch sees it, by its filters before and
+ * after: an object that came into view is ADDED, one that left it
+ * DELETED, as the API server's watch cache reports them. */
+void
+sim_watch_deliver(struct sim_watch *w, const struct sim_event *e)
+{
+	static const char *names[] = { "ADDED", "MODIFIED", "DELETED" };
+	bool nm = sim_watch_accepts(w, e->obj);
+	bool om = e->type == 1 && sim_watch_accepts(w, e->old);
+
+	if (e->type == 1 && nm && !om)
+		sim_watch_send(w, "ADDED", e->obj);
+	else if (e->type == 1 && !nm && om)
+		sim_watch_send(w, "DELETED", e->obj);
+	else if (nm)
+		sim_watch_send(w, names[e->type], e->obj);
+}
+
 /* Delivers one change to every watch whose filters see it. */
 static void
 sim_fanout(struct sim *sim, struct sim_event *e)
 {
-	static const char *names[] = { "ADDED", "MODIFIED", "DELETED" };
 	struct sim_watch *w, *next;
 
 	if (sim->nwatch[e->rt] == 0)
 		return;
 	for (w = sim->watches; w != NULL; w = next) {
-		bool nm, om;
-
 		next = w->next;
 		if (w->rt != e->rt)
 			continue;
-		nm = sim_watch_accepts(w, e->obj);
-		om = e->type == 1 && sim_watch_accepts(w, e->old);
 		w->last_rv = e->rv;
-		if (e->type == 1 && nm && !om)
-			sim_watch_send(w, "ADDED", e->obj);
-		else if (e->type == 1 && !nm && om)
-			sim_watch_send(w, "DELETED", e->obj);
-		else if (nm)
-			sim_watch_send(w, names[e->type], e->obj);
+		sim_watch_deliver(w, e);
 	}
 }
 
