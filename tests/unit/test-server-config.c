@@ -407,6 +407,7 @@ same_by_file_and_setter(const struct server_setting *st)
 		    st->size) != 0)
 			fail_msg("%s: the file and the setter differ",
 			    st->name);
+		server_config_release(&a);
 		assert_int_equal(server_config_init(&a, NULL, &cause), 0);
 		if (memcmp((char *)&a + st->offset, (char *)&b + st->offset,
 		    st->size) == 0)
