@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -207,6 +208,26 @@ cli_table_style_last(struct cli_table *t, int col, const char *pre,
 	t->styles[t->nrows - 1].post = post;
 }
 
+/*
+ * Takes the user's character type (LANG, LC_ALL) for mbrtowc and wcwidth,
+ * the only code it changes, when first needed: loading it costs a command
+ * that prints no wide text (a submit) a tenth of its run.  A program that
+ * chose a locale itself keeps it.
+ */
+static void
+cli_ctype_init(void)
+{
+	static bool done;
+	const char *cur;
+
+	if (done)
+		return;
+	done = true;
+	cur = setlocale(LC_CTYPE, NULL);
+	if (cur == NULL || strcmp(cur, "C") == 0)
+		setlocale(LC_CTYPE, "");
+}
+
 /* Display width of UTF-8 text, ignoring colour escapes. */
 static size_t
 cli_width(const char *s)
@@ -218,6 +239,7 @@ cli_width(const char *s)
 
 	if (cli_is_plain(s, &n))
 		return n;
+	cli_ctype_init();
 	memset(&st, 0, sizeof st);
 	while (*s != '\0') {
 		if (*s == '\033') {

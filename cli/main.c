@@ -1,5 +1,4 @@
 /* ailab-queue: a batch queue for the ailab GPU Kubernetes cluster. */
-#include <locale.h>
 #include <signal.h>
 #include <sys/stat.h>
 #ifdef __GLIBC__
@@ -23,12 +22,15 @@ main_malloc_tune(void)
 #endif
 }
 
+/*
+ * Sets up what every command shares and runs it.  The locale is taken
+ * only when wide text is measured (cli-output.c): most runs print none.
+ */
 int
 main(int argc, char **argv)
 {
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
-	setlocale(LC_CTYPE, "");
 	main_malloc_tune();
 	return cli_main(argc, argv);
 }
