@@ -2,7 +2,8 @@
 # that people and scripts run, and ailab-queue-cluster (installed in
 # pkglibexecdir), the whole program, which the front runs for every command
 # that needs the cluster client.  The front leaves libcurl out: loading it
-# costs more than a whole submit.
+# costs more than a whole submit.  It is linked whole where it can be
+# (FRONT_LDFLAGS, -static-pie; configure.ac says why).
 noinst_LIBRARIES += cli/libcli.a
 cli_libcli_a_SOURCES = \
 	cli/cli.h \
@@ -56,6 +57,7 @@ cli_libclicluster_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS) \
 bin_PROGRAMS += ailab-queue
 ailab_queue_SOURCES = cli/main.c cli/cli-table.c
 ailab_queue_CPPFLAGS = $(AM_CPPFLAGS) -DCLI_FRONT
+ailab_queue_LDFLAGS = $(AM_LDFLAGS) $(FRONT_LDFLAGS)
 ailab_queue_LDADD = cli/libcli.a api/libapi.a spec/libspec.a store/libstore.a \
 	kube/libkube.a common/libcommon.a $(FRONT_LIBS) -lm
 
