@@ -100,3 +100,7 @@ bench_spec_load_LDADD = spec/libspec.a common/libcommon.a \
 # figures in docs/performance.md).
 dist_noinst_SCRIPTS += bench/torture.sh
 EXTRA_DIST += bench/torture.py bench/torture-cluster.yaml
+
+# One submit at process speed, beside sbatch (docs/performance.md, issue
+# 19, fifth step).
+dist_noinst_SCRIPTS += bench/submit-one.sh
