@@ -95,6 +95,25 @@ store_fixture_job(const char *name)
 	return j;
 }
 
+/* The many small jobs the bulk tests submit. */
+void
+store_fixture_jobs(struct store_job_new *j, size_t n)
+{
+	size_t i;
+
+	memset(j, 0, n * sizeof *j);
+	for (i = 0; i < n; i++) {
+		j[i].name = "j";
+		j[i].namespace = "alice";
+		j[i].owner = "alice";
+		j[i].priority = 500;
+		j[i].gpu_type = "RTX4090D";
+		j[i].gpu_count = 1;
+		j[i].replicas = 1;
+		j[i].spec_json = "{}";
+	}
+}
+
 /* Reads what no public call shows (a count of a side table). */
 int
 store_fixture_int(struct store *s, const char *sql)

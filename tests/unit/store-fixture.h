@@ -26,13 +26,19 @@ int store_fixture_open(struct store_fixture *q, const char *file);
 int store_fixture_close(struct store_fixture *q);
 
 /* cmocka's setup and teardown for a test whose state is a queue alone (a
- * struct store_fixture at sub/queue.db). */
+ * struct store_fixture at sub/queue.db); the teardown also serves a
+ * test's own fixture allocated whole, a struct store_fixture its first
+ * member. */
 int store_fixture_setup(void **state);
 int store_fixture_teardown(void **state);
 
 /* A queued job of alice in her namespace: 2 replicas of one RTX4090D, 8
  * CPUs and 16Gi each, priority 500, spec "{}". */
 struct store_job_new store_fixture_job(const char *name);
+
+/* N one-replica jobs "j" of alice on one RTX4090D each, priority 500,
+ * spec "{}", every other field zero. */
+void store_fixture_jobs(struct store_job_new *j, size_t n);
 
 /* The integer of the first row of a query (a count); -1 without a row. */
 int store_fixture_int(struct store *s, const char *sql);

@@ -34,16 +34,10 @@ setup(void **state)
 	if (store_fixture_open(&f->q, "queue.db") != 0)
 		return -1;
 	jobs = xcalloc(NJOBS, sizeof *jobs);
+	store_fixture_jobs(jobs, NJOBS);
 	for (i = 0; i < NJOBS; i++) {
-		jobs[i].name = "j";
-		jobs[i].namespace = "alice";
-		jobs[i].owner = "alice";
 		jobs[i].group = "g";
 		jobs[i].group_kind = "sweep";
-		jobs[i].priority = 500;
-		jobs[i].gpu_type = "RTX4090D";
-		jobs[i].gpu_count = 1;
-		jobs[i].replicas = 1;
 		jobs[i].spec_json = "{\"name\":\"j\"}";
 	}
 	rc = store_submit(f->q.s, jobs, NJOBS, f->ids, &cause);
@@ -54,18 +48,6 @@ setup(void **state)
 	}
 	*state = f;
 	return 0;
-}
-
-/* The queue and its directory gone. */
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-	int rc;
-
-	rc = store_fixture_close(&f->q);
-	free(f);
-	return rc;
 }
 
 /* The state and the number of events of a job. */
@@ -245,11 +227,11 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hold_many, setup,
-		    teardown),
+		    store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_retry_and_request, setup,
-		    teardown),
+		    store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_submit_rows, setup,
-		    teardown),
+		    store_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,19 +29,8 @@ submit(struct store *s, size_t n, int64_t *ids)
 {
 	struct store_job_new j[8];
 	char *cause = NULL;
-	size_t i;
 
-	memset(j, 0, sizeof j);
-	for (i = 0; i < n; i++) {
-		j[i].name = "j";
-		j[i].namespace = "alice";
-		j[i].owner = "alice";
-		j[i].priority = 500;
-		j[i].gpu_type = "RTX4090D";
-		j[i].gpu_count = 1;
-		j[i].replicas = 1;
-		j[i].spec_json = "{}";
-	}
+	store_fixture_jobs(j, n);
 	assert_int_equal(store_submit(s, j, n, ids, &cause), 0);
 }
 

@@ -36,16 +36,10 @@ setup(void **state)
 
 	if (store_fixture_open(&f->q, "queue.db") != 0)
 		return -1;
-	memset(j, 0, sizeof j);
+	store_fixture_jobs(j, 6);
 	for (i = 0; i < 6; i++) {
-		j[i].name = "j";
-		j[i].namespace = "alice";
 		j[i].owner = i < 3 ? "alice" : "bob";
 		j[i].group = i < 2 ? "sweep" : NULL;
-		j[i].priority = 500;
-		j[i].gpu_type = "RTX4090D";
-		j[i].gpu_count = 1;
-		j[i].replicas = 1;
 		j[i].spec_json = specs[i];
 	}
 	if (store_submit(f->q.s, j, 6, f->ids, &cause) != 0 ||
@@ -63,18 +57,6 @@ setup(void **state)
 	}
 	*state = f;
 	return 0;
-}
-
-/* The queue and its directory gone. */
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-	int rc;
-
-	rc = store_fixture_close(&f->q);
-	free(f);
-	return rc;
 }
 
 /* Asks for the spec text of active jobs only. */
@@ -245,14 +227,15 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_sched_jobs, setup,
-		    teardown),
+		    store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_specs_and_fields, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_count, setup, teardown),
+		    store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_count, setup,
+		    store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_transitions, setup,
-		    teardown),
+		    store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_usage_many, setup,
-		    teardown),
+		    store_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
