@@ -12,15 +12,8 @@ ok "ailab-kubesim starts" $?
 
 # A spec of COUNT GPUs of TYPE for NAME that runs DURATION.
 mkspec() {
-	cat >"$TMP/$1.yaml" <<EOT
-name: $1
-command: python train.py
-gpu: {type: $2, count: $3}
-resources: {cpu: 4, memory: 16Gi}
-timeout: 2h
-annotations:
-  sim.ailab-queue.io/duration: $4
-EOT
+	spec_file "$1" type="$2" gpus="$3" cpu=4 memory=16Gi timeout=2h \
+	    duration="$4"
 }
 mkspec hog RTX3090 8 forever
 mkspec w1 RTX3090 2 1m
