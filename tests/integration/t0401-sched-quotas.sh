@@ -13,22 +13,10 @@ start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-quotas.yaml" \
 ok "ailab-kubesim starts with three quota-bound namespaces" $?
 
 # One sweep per namespace, submitted through each student's context.
-seq_list=$(seq -s, 1 "$N")
-cat >"$TMP/sweep.yaml" <<EOT
-name: q
-command: python train.py --i \${i}
-gpu: {type: RTX4090D, count: 1}
-resources: {cpu: 2, memory: 8Gi}
-timeout: 1h
-annotations:
-  sim.ailab-queue.io/duration: 30s
-sweep:
-  grid:
-    i: [$seq_list]
-EOT
+spec_file q timeout=1h duration=30s sweep="$N"
 rc=0
 for c in ua ub uc; do
-	aq --context "$c" -q submit "$TMP/sweep.yaml" >/dev/null || rc=1
+	aq --context "$c" -q submit "$TMP/q.yaml" >/dev/null || rc=1
 done
 ok "$((N * 3)) jobs submitted to ns-a, ns-b and ns-c" $rc
 

@@ -43,13 +43,13 @@ PY
 # `python train.py` whose run on the simulated cluster lasts DURATION.
 # Fields and defaults: type=RTX4090D gpus=1 replicas=1 cpu=2 memory=8Gi
 # timeout=10m (empty: none) duration=forever namespace= (none) cmd=
-# (python train.py) sweep=N (a sweep of N jobs over i, the command given
-# --i ${i}).
+# (python train.py) workload= (the default) sweep=N (a sweep of N jobs
+# over i, the command given --i ${i}).
 spec_file() {
 	_name=$1
 	shift
 	_type=RTX4090D _gpus=1 _replicas=1 _cpu=2 _memory=8Gi _timeout=10m
-	_duration=forever _ns= _cmd="python train.py" _sweep=
+	_duration=forever _ns= _cmd="python train.py" _sweep= _workload=
 	for _kv in "$@"; do
 		_v=${_kv#*=}
 		case $_kv in
@@ -63,6 +63,7 @@ spec_file() {
 		namespace=*) _ns=$_v ;;
 		cmd=*) _cmd=$_v ;;
 		sweep=*) _sweep=$_v ;;
+		workload=*) _workload=$_v ;;
 		*) echo "Bail out! spec_file: unknown field '$_kv'"; exit 1 ;;
 		esac
 	done
@@ -77,6 +78,7 @@ spec_file() {
 		echo "gpu: {type: $_type, count: $_gpus}"
 		echo "replicas: $_replicas"
 		echo "resources: {cpu: $_cpu, memory: $_memory}"
+		[ -z "$_workload" ] || echo "workload: $_workload"
 		[ -z "$_timeout" ] || echo "timeout: $_timeout"
 		echo "annotations:"
 		echo "  sim.ailab-queue.io/duration: $_duration"
@@ -182,4 +184,10 @@ need_gdb() {
 		echo "Bail out! gdb is needed (setup.sh installs it)"
 		exit 1
 	fi
+}
+
+# jobs_succeeded: how many jobs of the queue succeeded.
+jobs_succeeded() {
+	aq ls --all -o json | python3 -c 'import json, sys
+print(sum(1 for j in json.load(sys.stdin) if j["state"] == "succeeded"))'
 }

@@ -25,3 +25,13 @@ unlock_queue() {
 	touch "$TMP/unlock"
 	wait "$LOCKER"
 }
+
+# as_nobody CMD...: runs CMD as nobody when the test runs as root (file
+# permissions do not stop root), else as the test's user.
+as_nobody() {
+	if [ "$(id -u)" -eq 0 ]; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+	else
+		"$@"
+	fi
+}
