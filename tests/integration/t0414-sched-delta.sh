@@ -15,20 +15,7 @@ ok "ailab-kubesim starts" $?
 spec_file one
 spec_file big gpus=8 replicas=2
 
-state() { aq show "$1" -o json | sed -n 's/^ *"state": *"\([a-z_]*\)".*/\1/p'; }
-in_state() { [ "$(state "$1")" = "$2" ]; }
-# pods: "ID PHASE" of every pod of ours on the simulated cluster, sorted.
-pods() {
-	curl -sS -H 'Authorization: Bearer admin-token' \
-	    "$KUBESIM_URL/sim/state" >"$TMP/state.json" &&
-	python3 -c 'import json,sys
-for p in json.load(open(sys.argv[1]))["pods"]:
-    l = p["metadata"].get("labels") or {}
-    if l.get("app.kubernetes.io/managed-by") == "ailab-queue":
-        print(l["ailab-queue.io/job-id"], p["status"]["phase"])' \
-	    "$TMP/state.json" | sort -n
-}
-pods_are() { [ "$(pods | tr '\n' ' ')" = "$1" ]; }
+pods_are() { [ "$(job_pods | tr '\n' ' ')" = "$1" ]; }
 
 start_sched --context admin -v sched --interval 1s
 wait_for 20 sched_passed 1
@@ -40,36 +27,36 @@ like "  reading the queue whole" "$TMP/sched.out" \
 A=$(aq --context alice -q submit "$TMP/one.yaml")
 B=$(aq --context alice -q submit --hold "$TMP/one.yaml")
 C=$(aq --context alice -q submit "$TMP/one.yaml")
-wait_for 30 in_state "$C" running && wait_for 30 in_state "$A" running
+wait_for 30 job_state_is "$C" running && wait_for 30 job_state_is "$A" running
 ok "jobs submitted by another process run" $?
 sched_settle
-is "  a held one waits" "$(state "$B")" held
-is "  the cluster has pods of the two running" "$(pods | tr '\n' ' ')" \
+is "  a held one waits" "$(job_state "$B")" held
+is "  the cluster has pods of the two running" "$(job_pods | tr '\n' ' ')" \
     "$A Running $C Running "
 
 aq -q release "$B"
-wait_for 30 in_state "$B" running
+wait_for 30 job_state_is "$B" running
 ok "a job released by another process runs" $?
 
 # A gang of 2x8 GPUs cannot start beside three running jobs: it waits,
 # and cancelled while waiting it never reaches the cluster.
 BIG=$(aq --context alice -q submit "$TMP/big.yaml")
 sched_settle
-is "a gang that does not fit waits" "$(state "$BIG")" queued
+is "a gang that does not fit waits" "$(job_state "$BIG")" queued
 aq -q cancel "$BIG"
 sched_settle
-is "  cancelled while waiting, it is cancelled" "$(state "$BIG")" cancelled
+is "  cancelled while waiting, it is cancelled" "$(job_state "$BIG")" cancelled
 
 # Cancelled while running: its pods go; retried, it runs again.
 aq -q cancel "$A"
-wait_for 30 in_state "$A" cancelled
+wait_for 30 job_state_is "$A" cancelled
 ok "a running job cancelled by another process ends" $?
 wait_for 30 pods_are "$B Running $C Running "
 ok "  and its pods are deleted" $?
 cleaned() { aq show "$1" -o json | grep -q '"cleaned": *true'; }
 wait_for 30 cleaned "$A"
 aq -q retry --state cancelled "$A"
-wait_for 30 in_state "$A" running
+wait_for 30 job_state_is "$A" running
 ok "retried by another process, it runs again" $?
 is "  as its second attempt" \
     "$(aq show "$A" -o json | sed -n 's/^ *"attempts": *\([0-9]*\).*/\1/p')" 2
@@ -91,7 +78,7 @@ like "the scheduler's queue holds the two running jobs" "$TMP/last" \
 like "  and an idle pass reads no job" "$TMP/last" \
     'queue: 0 read, 0 gone \(changed since the last pass\)'
 is "the cluster has the pods of the queue's running jobs" \
-    "$(pods | tr '\n' ' ')" "$A Running $B Running "
+    "$(job_pods | tr '\n' ' ')" "$A Running $B Running "
 
 kill "$SCHED"
 wait "$SCHED"

@@ -76,3 +76,17 @@ job_deployments() {
 	kube_count "/apis/apps/v1/namespaces/alice/deployments?labelSelector=ailab-queue.io%2Fjob-id%3D$1" \
 	    admin
 }
+
+# job_pods [NS]: "ID PHASE" of every pod of the queue's jobs on the
+# simulated cluster (in namespace NS if given), one a line, by job id.
+job_pods() {
+	curl -sS -H 'Authorization: Bearer admin-token' \
+	    "$KUBESIM_URL/sim/state" >"$TMP/state.json" &&
+	python3 -c 'import json,sys
+for p in json.load(open(sys.argv[1]))["pods"]:
+    l = p["metadata"].get("labels") or {}
+    if (sys.argv[2] in ("", p["metadata"]["namespace"]) and
+        l.get("app.kubernetes.io/managed-by") == "ailab-queue"):
+        print(l["ailab-queue.io/job-id"], p["status"]["phase"])' \
+	    "$TMP/state.json" "${1:-}" | sort -n
+}
