@@ -20,9 +20,7 @@ mkspec w1 RTX3090 2 1m
 mkspec w2 RTX3090 1 1m
 mkspec other RTX4090 1 forever
 aq --context alice -q submit "$TMP/hog.yaml" >/dev/null
-"$AILAB_QUEUE" --context admin sched --interval 1s >"$TMP/sched.out" 2>&1 &
-SCHED=$!
-TEST_PIDS="$TEST_PIDS $SCHED"
+start_sched --context admin sched --interval 1s
 hog_running() { aq show 1 -o json | grep -q '"state": *"running"'; }
 wait_for 30 hog_running
 ok "the job filling the only RTX3090 node runs" $?

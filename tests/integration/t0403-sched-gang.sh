@@ -29,9 +29,7 @@ start_sampler 0.2
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	aq --context bob -q submit "$TMP/small.yaml" >/dev/null
 done
-"$AILAB_QUEUE" --context admin sched --interval 1s >"$TMP/sched.out" 2>&1 &
-SCHED=$!
-TEST_PIDS="$TEST_PIDS $SCHED"
+start_sched --context admin sched --interval 1s
 state_of() { aq show "$1" -o json | sed -n 's/^ *"state": *"\([a-z]*\)".*/\1/p' | head -1; }
 is_state() { [ "$(state_of "$1")" = "$2" ]; }
 wait_for 30 is_state 10 running

@@ -109,10 +109,8 @@ python3 "$top_srcdir/tests/integration/sched-watch.py" "$KUBESIM_URL" \
     admin-token "$TMP/stop" "$TMP/watch.json" "$AILAB_QUEUE" 0.1 &
 WATCHER=$!
 TEST_PIDS="$TEST_PIDS $WATCHER"
-"$AILAB_QUEUE" --context admin -v sched --interval 1s \
-    --dump-cache "$TMP/cache.json" >"$TMP/sched.out" 2>&1 &
-SCHED=$!
-TEST_PIDS="$TEST_PIDS $SCHED"
+start_sched --context admin -v sched --interval 1s \
+    --dump-cache "$TMP/cache.json"
 
 # Faults while the first jobs run: every watch expired, then the API
 # server restarted, then every request cut while a node changes.
