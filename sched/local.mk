@@ -60,10 +60,21 @@ endif
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-sched-policy
 TESTS += tests/unit/test-sched-policy
-tests_unit_test_sched_policy_SOURCES = tests/unit/test-sched-policy.c
+tests_unit_test_sched_policy_SOURCES = tests/unit/test-sched-policy.c \
+	tests/unit/sched-world.c tests/unit/sched-world.h
 tests_unit_test_sched_policy_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_sched_policy_LDADD = sched/libsched.a common/libcommon.a \
 	$(CMOCKA_LIBS) -lm
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-sched-policy-sim
+TESTS += tests/unit/test-sched-policy-sim
+tests_unit_test_sched_policy_sim_SOURCES = \
+	tests/unit/test-sched-policy-sim.c tests/unit/sched-world.c \
+	tests/unit/sched-world.h
+tests_unit_test_sched_policy_sim_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_sched_policy_sim_LDADD = $(tests_unit_test_sched_policy_LDADD)
 endif
 
 if HAVE_CMOCKA

@@ -79,7 +79,8 @@ EXTRA_DIST += $(SERVER_INTEGRATION_TESTS) tests/integration/t06-serve-lib.sh
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-server-store
 TESTS += tests/unit/test-server-store
-tests_unit_test_server_store_SOURCES = tests/unit/test-server-store.c
+tests_unit_test_server_store_SOURCES = tests/unit/test-server-store.c \
+	$(STORE_FIXTURE)
 tests_unit_test_server_store_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_server_store_LDADD = store/libstore.a \
 	common/libcommon.a $(SQLITE_LIBS) $(CMOCKA_LIBS)

@@ -54,7 +54,8 @@ INTEGRATION_TESTS = \
 	tests/integration/t0619-serve-cli-https.sh \
 	tests/integration/t0620-serve-cli-retry.sh
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += $(INTEGRATION_TESTS) tests/lib.sh tests/spec tests/fixtures \
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/lib.sh tests/lib tests/spec \
+	tests/fixtures \
 	tests/integration/sched-gpu-time.py
 
 # The queue server client's answer parsing (cli/cli-remote*.c), linked as

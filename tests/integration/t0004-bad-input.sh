@@ -44,10 +44,6 @@ like "it says so" "$TMP/err" "text.db: not an ailab-queue database"
 is "that file is untouched" "$(cat "$TMP/text.db")" "this is not a database"
 
 # Permissions do not stop root: drop to nobody for the read-only cases.
-as_user() { "$@"; }
-if [ "$(id -u)" -eq 0 ]; then
-	as_user() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
-fi
 mkdir "$TMP/ro"
 cp "$AILAB_QUEUE_DB" "$TMP/ro/queue.db"
 chmod 755 "$TMP" "$TMP/ro"
@@ -57,15 +53,15 @@ cp "$TMP/good.yaml" "$TMP/secret.yaml"
 chmod 600 "$TMP/secret.yaml"
 [ "$(id -u)" -eq 0 ] || chmod 000 "$TMP/secret.yaml"
 rosum=$(sha256sum "$TMP/ro/queue.db" | cut -d' ' -f1)
-if as_user test -x "$AILAB_QUEUE"; then
-	as_user "$AILAB_QUEUE" --db "$TMP/ro/queue.db" submit "$TMP/good.yaml" \
+if as_nobody test -x "$AILAB_QUEUE"; then
+	as_nobody "$AILAB_QUEUE" --db "$TMP/ro/queue.db" submit "$TMP/good.yaml" \
 	    >"$TMP/out" 2>"$TMP/err"
 	ok "a read-only database is refused" $([ $? -eq 1 ]; echo $?)
 	one_line "read-only database"
 	like "it says read-only" "$TMP/err" "queue.db: the queue database is read-only"
 	is "the read-only database is untouched" \
 	    "$(sha256sum "$TMP/ro/queue.db" | cut -d' ' -f1)" "$rosum"
-	as_user "$AILAB_QUEUE" --db "$TMP/ro/other.db" submit "$TMP/secret.yaml" \
+	as_nobody "$AILAB_QUEUE" --db "$TMP/ro/other.db" submit "$TMP/secret.yaml" \
 	    >"$TMP/out" 2>"$TMP/err"
 	ok "an unreadable spec file is refused" $([ $? -eq 2 ]; echo $?)
 	like "it says permission denied" "$TMP/err" "secret.yaml: Permission denied"

@@ -11,7 +11,6 @@ plan 69
 start_kubesim --speed 600 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
 sched() { timeout 120 "$AILAB_QUEUE" sched --until-empty --interval 1s "$@"; }
 ids() { tr '\n' ' ' <"$TMP/out" | sed 's/ $//'; }
-state() { aq show "$1" -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])'; }
 ME=$(id -un)
 
 # 1-2 succeed, 3-4 fail, 5 runs past its timeout; 6-7 are cancelled by
@@ -55,8 +54,8 @@ check "cancel a range" aq cancel 6-7
 like "one line a job" "$TMP/err" "^job 7 cancelled$"
 like "and a summary" "$TMP/err" "^2 jobs: 2 cancelled$"
 check "run the rest to the end" sched
-is "ok-1 succeeded (the scheduler saw it through)" "$(state 1)" succeeded
-is "slow timed out" "$(state 5)" timed_out
+is "ok-1 succeeded (the scheduler saw it through)" "$(job_state 1)" succeeded
+is "slow timed out" "$(job_state 5)" timed_out
 
 # wait: each way of ending counted apart; 0 only if all succeeded.
 fails "wait --group of a mixed group exits 1" 1 aq wait --group sw
@@ -76,15 +75,15 @@ like "and exit 1" "$TMP/help" "^  1  a job failed, timed out or was cancelled"
 # unless --state cancelled says so.
 fails "retry of a cancelled job is refused" 1 aq retry 6
 like "it says why and what to add" "$TMP/err" "job 6 is cancelled: not retried \(only failed or timed_out jobs are, unless --state cancelled is given\)"
-is "job 6 stays cancelled" "$(state 6)" cancelled
+is "job 6 stays cancelled" "$(job_state 6)" cancelled
 fails "retry of a succeeded job is refused" 1 aq retry 1
 check "retry --group -o json" aq retry --group sw -o json
 is "it retried the failed and timed-out jobs only" "$(python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); print(o["action"], o["ok"], [i["id"] for i in o["items"]], o["counts"])' "$TMP/out")" "retry True [3, 4, 5] {'queued': 3}"
-is "the cancelled ones stay cancelled" "$(state 7)" cancelled
-is "the succeeded ones stay succeeded" "$(state 2)" succeeded
+is "the cancelled ones stay cancelled" "$(job_state 7)" cancelled
+is "the succeeded ones stay succeeded" "$(job_state 2)" succeeded
 check "retry --group --state cancelled -o name" aq retry --group sw --state cancelled -o name
 is "it names the jobs queued again" "$(ids)" "6 7"
-is "job 6 is queued again" "$(state 6)" queued
+is "job 6 is queued again" "$(job_state 6)" queued
 
 # Filters: --state, --name (fnmatch, brackets too), ids within filters.
 check "hold by range and list" aq hold 3-5,7
@@ -110,14 +109,14 @@ check "ls --owner of someone else" aq ls --owner nobody-else -q
 is "none" "$(ids)" ""
 check "cancel -n NS -o yaml" aq -n team-b cancel -o yaml
 like "a YAML result object" "$TMP/out" "^action: cancel$"
-is "only team-b's job was cancelled" "$(state 9) $(state 8)" "cancelled queued"
+is "only team-b's job was cancelled" "$(job_state 9) $(job_state 8)" "cancelled queued"
 
 # -o formats: one table, refused where a command cannot honour one.
 fails "an unknown format lists them all" 2 aq ls -o bogus
 like "every format" "$TMP/err" "invalid value for '-o': 'bogus' \(use table, wide, json, yaml, csv or name\)"
 fails "a format a command cannot print is refused" 2 aq cancel 8 -o csv
 like "naming the command" "$TMP/err" "^ailab-queue: 'cancel' cannot print -o csv \(it prints table, json, yaml or name\)$"
-is "and nothing was cancelled" "$(state 8)" queued
+is "and nothing was cancelled" "$(job_state 8)" queued
 check "ls -o csv" aq ls -n team-a -o csv
 is "a header and a record" "$(sed -n 2p "$TMP/out" | cut -d, -f1-3,10)" "8,other,queued,team-a"
 check "version -o json" aq version -o json

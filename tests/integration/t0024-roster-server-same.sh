@@ -11,11 +11,7 @@
 skip_without_serve
 plan 14
 
-start_kubesim
-ok "ailab-kubesim starts" $?
-start_serve a --no-schedule --user-max-queued 0
-ok "serve starts" $?
-S=$SERVE_URL
+serve_on_kubesim --no-schedule --user-max-queued 0
 cd "$TMP" || exit 1
 mkdir -p spec/data
 printf 'id,ns,name\ns1,alice,Al\ns2,alice,"Bo\nB"\n' >spec/data/class.csv

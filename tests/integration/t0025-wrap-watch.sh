@@ -54,10 +54,7 @@ ok "every listing has the jobs" $?
 fails "--interval without --watch is refused" 2 aq ls --interval 1s
 
 # The same through a server: the made spec goes as standard input does.
-start_kubesim
-ok "ailab-kubesim starts" $?
-start_serve a --no-schedule
-ok "serve starts" $?
+serve_on_kubesim --no-schedule
 q() { timeout 60 "$AILAB_QUEUE" --server "$SERVE_URL" --context alice "$@"; }
 check "submit --wrap to the server" q submit --wrap "$hostile" --name remote
 id=$(cat "$TMP/out")

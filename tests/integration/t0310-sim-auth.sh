@@ -7,14 +7,7 @@
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 22
 
-cat >"$TMP/cluster.yaml" <<'EOF2'
-nodeGroups:
-- {count: 1, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090, gpuCount: 8}
-namespaces:
-- name: alice
-- name: bob
-users:
-- {name: admin, token: admin-token, admin: true}
+sim_cluster <<'EOF2'
 - {name: alice, token: alice-token, groups: [students, ml101], namespaces: [alice]}
 - {name: bob, token: bob-token, namespaces: [bob]}
 - {name: queue-server, token: srv-token, groups: [system:auth-delegator]}

@@ -21,14 +21,7 @@ is "clusterRead must be a boolean (exit 1)" "$?" 1
 like "... the message names the file and the key" "$TMP/err" \
     "bad.yaml: users\\[0\\]: 'clusterRead' must be true or false"
 
-cat >"$TMP/cluster.yaml" <<'EOF2'
-nodeGroups:
-- {count: 1, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090, gpuCount: 8}
-namespaces:
-- name: alice
-- name: bob
-users:
-- {name: admin, token: admin-token, admin: true}
+sim_cluster <<'EOF2'
 - {name: alice, token: alice-token, groups: [students], namespaces: [alice],
    clusterRead: false}
 - {name: bob, token: bob-token, namespaces: [bob], clusterRead: true}

@@ -15,14 +15,7 @@ plan 29
 
 sim_tls
 ok "openssl makes a CA and a server certificate" $?
-cat >"$TMP/cluster.yaml" <<'EOF2'
-nodeGroups:
-- {count: 1, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090, gpuCount: 8}
-namespaces:
-- name: alice
-- name: bob
-users:
-- {name: admin, token: admin-token, admin: true}
+sim_cluster <<'EOF2'
 - {name: alice, token: alice-token, namespaces: [alice]}
 EOF2
 KC="$TMP/kubeconfig"

@@ -70,9 +70,7 @@ annotations:
 YAML
 check "submit a job that fails once" aq submit "$TMP/live.yaml"
 # Attempt 2 never ends: run the scheduler until it runs.
-"$AILAB_QUEUE" sched --interval 1s >"$TMP/sched.out" 2>&1 &
-SCHED=$!
-TEST_PIDS="$TEST_PIDS $SCHED"
+start_sched sched --interval 1s
 attempt2() {
 	aq show 4 -o json >"$TMP/live.json" && python3 -c '
 import json, sys

@@ -13,52 +13,32 @@ start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-quotas.yaml" \
 ok "ailab-kubesim starts with three quota-bound namespaces" $?
 
 # One sweep per namespace, submitted through each student's context.
-seq_list=$(seq -s, 1 "$N")
-cat >"$TMP/sweep.yaml" <<EOT
-name: q
-command: python train.py --i \${i}
-gpu: {type: RTX4090D, count: 1}
-resources: {cpu: 2, memory: 8Gi}
-timeout: 1h
-annotations:
-  sim.ailab-queue.io/duration: 30s
-sweep:
-  grid:
-    i: [$seq_list]
-EOT
+spec_file q timeout=1h duration=30s sweep="$N"
 rc=0
 for c in ua ub uc; do
-	aq --context "$c" -q submit "$TMP/sweep.yaml" >/dev/null || rc=1
+	aq --context "$c" -q submit "$TMP/q.yaml" >/dev/null || rc=1
 done
 ok "$((N * 3)) jobs submitted to ns-a, ns-b and ns-c" $rc
 
-python3 "$top_srcdir/tests/integration/sched-sample.py" "$KUBESIM_URL" \
-    admin-token "$TMP/stop" "$TMP/report.json" 0.2 &
-SAMPLER=$!
-TEST_PIDS="$TEST_PIDS $SAMPLER"
-timeout 110 "$AILAB_QUEUE" --context admin sched --until-empty \
-    --interval 1s >"$TMP/sched.out" 2>&1
-rc=$?
-[ $rc -ne 0 ] && sed 's/^/# /' "$TMP/sched.out" | tail -n 20
-ok "sched --until-empty ends by itself" $rc
-touch "$TMP/stop"
-wait "$SAMPLER"
+start_sampler 0.2
+sched_until_empty 110
+ok "sched --until-empty ends by itself" $?
+stop_sampler
 
 aq ls --all -o json >"$TMP/ls.json"
-r() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$2"; }
 is "every job succeeded" \
-    "$(r 'sum(1 for j in d if j["state"] == "succeeded")' "$TMP/ls.json")" \
+    "$(json_val 'sum(1 for j in d if j["state"] == "succeeded")' "$TMP/ls.json")" \
     "$((N * 3))"
-is "each ran once" "$(r 'max(j["attempts"] for j in d)' "$TMP/ls.json")" 1
+is "each ran once" "$(json_val 'max(j["attempts"] for j in d)' "$TMP/ls.json")" 1
 R="$TMP/report.json"
-ok "the cluster was sampled during the run ($(r 'd["samples"]' "$R") samples)" \
-    "$(r '0 if d["samples"] >= 20 else 1' "$R")"
-is "quota used never exceeded hard" "$(r 'd["quota_over"]' "$R")" "[]"
-is "no pod refused for quota" "$(r 'd["quota_refused"]' "$R")" "[]"
+ok "the cluster was sampled during the run ($(json_val 'd["samples"]' "$R") samples)" \
+    "$(json_val '0 if d["samples"] >= 20 else 1' "$R")"
+is "quota used never exceeded hard" "$(json_val 'd["quota_over"]' "$R")" "[]"
+is "no pod refused for quota" "$(json_val 'd["quota_refused"]' "$R")" "[]"
 # The quotas were the bound: each namespace filled its smallest limit.
 is "namespaces ran up to their quota (ns-a, ns-b, ns-c)" \
-    "$(r '" ".join(str(d["running_max"].get(n, 0)) for n in ("ns-a","ns-b","ns-c"))' "$R")" \
+    "$(json_val '" ".join(str(d["running_max"].get(n, 0)) for n in ("ns-a","ns-b","ns-c"))' "$R")" \
     "4 2 5"
 is "nothing managed by ailab-queue is left in the cluster" \
-    "$(r 'd["managed_left"]' "$R")" 0
+    "$(json_val 'd["managed_left"]' "$R")" 0
 finish

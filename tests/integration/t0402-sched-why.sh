@@ -12,24 +12,15 @@ ok "ailab-kubesim starts" $?
 
 # A spec of COUNT GPUs of TYPE for NAME that runs DURATION.
 mkspec() {
-	cat >"$TMP/$1.yaml" <<EOT
-name: $1
-command: python train.py
-gpu: {type: $2, count: $3}
-resources: {cpu: 4, memory: 16Gi}
-timeout: 2h
-annotations:
-  sim.ailab-queue.io/duration: $4
-EOT
+	spec_file "$1" type="$2" gpus="$3" cpu=4 memory=16Gi timeout=2h \
+	    duration="$4"
 }
 mkspec hog RTX3090 8 forever
 mkspec w1 RTX3090 2 1m
 mkspec w2 RTX3090 1 1m
 mkspec other RTX4090 1 forever
 aq --context alice -q submit "$TMP/hog.yaml" >/dev/null
-"$AILAB_QUEUE" --context admin sched --interval 1s >"$TMP/sched.out" 2>&1 &
-SCHED=$!
-TEST_PIDS="$TEST_PIDS $SCHED"
+start_sched --context admin sched --interval 1s
 hog_running() { aq show 1 -o json | grep -q '"state": *"running"'; }
 wait_for 30 hog_running
 ok "the job filling the only RTX3090 node runs" $?

@@ -15,34 +15,21 @@ ok "ailab-kubesim starts" $?
 
 # mkspec NAME TYPE COUNT REPLICAS DURATION: a spec file $TMP/NAME.yaml.
 mkspec() {
-	cat >"$TMP/$1.yaml" <<EOT
-name: $1
-command: python train.py
-gpu: {type: $2, count: $3}
-replicas: $4
-resources: {cpu: 4, memory: 16Gi}
-timeout: 10m
-annotations:
-  sim.ailab-queue.io/duration: $5
-EOT
+	spec_file "$1" type="$2" gpus="$3" replicas="$4" cpu=4 memory=16Gi \
+	    duration="$5"
 }
 mkspec small RTX4090D 1 1 8m
 mkspec big RTX4090D 8 2 2m
 mkspec part RTX3090 8 2 forever
 
-python3 "$top_srcdir/tests/integration/sched-sample.py" "$KUBESIM_URL" \
-    admin-token "$TMP/stop" "$TMP/report.json" 0.2 &
-SAMPLER=$!
-TEST_PIDS="$TEST_PIDS $SAMPLER"
+start_sampler 0.2
 
 # (1) Ten 1-GPU jobs hold the two nodes, then the big job arrives, then
 # more 1-GPU jobs keep coming until it starts.
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	aq --context bob -q submit "$TMP/small.yaml" >/dev/null
 done
-"$AILAB_QUEUE" --context admin sched --interval 1s >"$TMP/sched.out" 2>&1 &
-SCHED=$!
-TEST_PIDS="$TEST_PIDS $SCHED"
+start_sched --context admin sched --interval 1s
 state_of() { aq show "$1" -o json | sed -n 's/^ *"state": *"\([a-z]*\)".*/\1/p' | head -1; }
 is_state() { [ "$(state_of "$1")" = "$2" ]; }
 wait_for 30 is_state 10 running
@@ -95,15 +82,13 @@ like "the recorded reason carries the cluster's Unschedulable message" \
 sleep 3
 kill "$SCHED"
 wait "$SCHED"
-touch "$TMP/stop"
-wait "$SAMPLER"
+stop_sampler
 R="$TMP/report.json"
-r() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$2"; }
 is "cluster: the 2x8 job ran both replicas at once, never partially" \
-    "$(r "d['gang_ranks_max'].get('$BIG'), d['partial_max_s'].get('$BIG', 0) < 3" "$R")" \
+    "$(json_val "d['gang_ranks_max'].get('$BIG'), d['partial_max_s'].get('$BIG', 0) < 3" "$R")" \
     "2 True"
-P=$(r "d['partial_max_s'].get('$PART', -1)" "$R")
+P=$(json_val "d['partial_max_s'].get('$PART', -1)" "$R")
 ok "cluster: the RTX3090 gang ran partially for $P s, at most the grace + 3 s" \
-    "$(r "0 if 0 <= d['partial_max_s'].get('$PART', -1) <= 4 else 1" "$R")"
-is "cluster: no duplicate workloads" "$(r 'd["duplicates"]' "$R")" "[]"
+    "$(json_val "0 if 0 <= d['partial_max_s'].get('$PART', -1) <= 4 else 1" "$R")"
+is "cluster: no duplicate workloads" "$(json_val 'd["duplicates"]' "$R")" "[]"
 finish

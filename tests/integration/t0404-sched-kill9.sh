@@ -19,44 +19,11 @@ start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml" \
     --speed 100 --seed 4
 ok "ailab-kubesim starts" $?
 
-cat >"$TMP/one.yaml" <<EOT
-name: one
-command: python train.py --i \${i}
-gpu: {type: [RTX4090D, RTX4090], count: 1}
-resources: {cpu: 2, memory: 8Gi}
-timeout: 1h
-annotations:
-  sim.ailab-queue.io/duration: 2m
-sweep:
-  grid:
-    i: [$(seq -s, 1 30)]
-EOT
-cat >"$TMP/gang.yaml" <<EOT
-name: gang
-command: torchrun train.py --i \${i}
-gpu: {type: [RTX4090, RTX4090D], count: 4}
-replicas: 2
-resources: {cpu: 8, memory: 32Gi}
-timeout: 1h
-annotations:
-  sim.ailab-queue.io/duration: 3m
-sweep:
-  grid:
-    i: [$(seq -s, 1 10)]
-EOT
-cat >"$TMP/batch.yaml" <<EOT
-name: batch
-command: python eval.py --i \${i}
-gpu: {type: RTX3090, count: 2}
-resources: {cpu: 2, memory: 8Gi}
-workload: job
-timeout: 1h
-annotations:
-  sim.ailab-queue.io/duration: 1m
-sweep:
-  grid:
-    i: [$(seq -s, 1 10)]
-EOT
+spec_file one type='[RTX4090D, RTX4090]' timeout=1h duration=2m sweep=30
+spec_file gang cmd="torchrun train.py" type='[RTX4090, RTX4090D]' gpus=4 \
+    replicas=2 cpu=8 memory=32Gi timeout=1h duration=3m sweep=10
+spec_file batch cmd="python eval.py" type=RTX3090 gpus=2 workload=job \
+    timeout=1h duration=1m sweep=10
 rc=0
 for c in alice bob; do
 	aq --context "$c" -q submit "$TMP/one.yaml" "$TMP/gang.yaml" \
@@ -65,10 +32,7 @@ done
 N=$(aq ls -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 is "100 jobs submitted" "$rc $N" "0 100"
 
-python3 "$top_srcdir/tests/integration/sched-sample.py" "$KUBESIM_URL" \
-    admin-token "$TMP/stop" "$TMP/report.json" 0.1 &
-SAMPLER=$!
-TEST_PIDS="$TEST_PIDS $SAMPLER"
+start_sampler 0.1
 
 # Kill at a random moment 0.1 to 1.5 s into each run (the seed keeps the
 # moments reproducible), then restart.
@@ -92,8 +56,7 @@ timeout 300 "$AILAB_QUEUE" --context admin sched --until-empty \
 rc=$?
 [ $rc -ne 0 ] && tail -n 20 "$TMP/sched.out" | sed 's/^/# /'
 ok "a last scheduler runs the queue to the end" $rc
-touch "$TMP/stop"
-wait "$SAMPLER"
+stop_sampler
 
 # The event log of every job: one chain, one terminal transition at its
 # end, one admission per attempt.
@@ -121,13 +84,12 @@ print(ok_jobs, " ".join(bad))' >"$TMP/chains"
 is "every job succeeded, ending exactly once, one admission per attempt" \
     "$(cat "$TMP/chains")" "100 "
 R="$TMP/report.json"
-r() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$2"; }
-ok "the cluster was sampled throughout ($(r 'd["samples"], d["errors"]' "$R") samples, errors)" \
-    "$(r '0 if d["samples"] >= 15 else 1' "$R")"
+ok "the cluster was sampled throughout ($(json_val 'd["samples"], d["errors"]' "$R") samples, errors)" \
+    "$(json_val '0 if d["samples"] >= 15 else 1' "$R")"
 is "cluster: never two live workloads for one job and rank" \
-    "$(r 'd["duplicates"]' "$R")" "[]"
+    "$(json_val 'd["duplicates"]' "$R")" "[]"
 is "cluster: no gang had more pods than replicas" \
-    "$(r 'max(d["gang_ranks_max"].values() or [0])' "$R")" 2
+    "$(json_val 'max(d["gang_ranks_max"].values() or [0])' "$R")" 2
 is "cluster: nothing managed by ailab-queue is left" \
-    "$(r 'd["managed_left"]' "$R")" 0
+    "$(json_val 'd["managed_left"]' "$R")" 0
 finish

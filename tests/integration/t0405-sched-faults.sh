@@ -14,42 +14,23 @@ curl -sS -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/faults" \
     >"$TMP/faults"
 like "the faults are in force" "$TMP/faults" '"error500": *0\.1'
 
-cat >"$TMP/sweep.yaml" <<'EOT'
-name: f
-command: python train.py --i ${i}
-gpu: {type: [RTX4090D, RTX4090], count: 2}
-resources: {cpu: 2, memory: 8Gi}
-timeout: 1h
-annotations:
-  sim.ailab-queue.io/duration: 2m
-sweep:
-  grid:
-    i: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
-EOT
+spec_file f type='[RTX4090D, RTX4090]' gpus=2 timeout=1h duration=2m \
+    sweep=15
 # Submitting touches only the local queue; no API call can fail here.
-aq --context alice -q submit "$TMP/sweep.yaml" >/dev/null &&
-    aq --context bob -q submit "$TMP/sweep.yaml" >/dev/null
+aq --context alice -q submit "$TMP/f.yaml" >/dev/null &&
+    aq --context bob -q submit "$TMP/f.yaml" >/dev/null
 ok "30 jobs submitted" $?
 
-python3 "$top_srcdir/tests/integration/sched-sample.py" "$KUBESIM_URL" \
-    admin-token "$TMP/stop" "$TMP/report.json" 0.2 &
-SAMPLER=$!
-TEST_PIDS="$TEST_PIDS $SAMPLER"
-timeout 100 "$AILAB_QUEUE" --context admin sched --until-empty \
-    --interval 1s >"$TMP/sched.out" 2>&1
+start_sampler 0.2
+sched_until_empty 100
 rc=$?
-[ $rc -ne 0 ] && tail -n 20 "$TMP/sched.out" | sed 's/^/# /'
-touch "$TMP/stop"
-wait "$SAMPLER"
-aq ls --all -o json >"$TMP/ls.json"
-is "sched --until-empty ends and every job succeeded" "$rc $(python3 -c '
-import json, sys
-print(sum(1 for j in json.load(open(sys.argv[1])) if j["state"] == "succeeded"))' "$TMP/ls.json")" "0 30"
+stop_sampler
+is "sched --until-empty ends and every job succeeded" "$rc $(jobs_succeeded)" \
+    "0 30"
 R="$TMP/report.json"
-r() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$2"; }
 is "cluster: never two live workloads for one job and rank" \
-    "$(r 'd["duplicates"]' "$R")" "[]"
+    "$(json_val 'd["duplicates"]' "$R")" "[]"
 is "cluster: nothing managed by ailab-queue is left" \
-    "$(r 'd["managed_left"]' "$R")" 0
-r '"\n".join(d["managed_left_names"])' "$R" | sed -n 's/^\(..*\)$/# left: \1/p'
+    "$(json_val 'd["managed_left"]' "$R")" 0
+json_val '"\n".join(d["managed_left_names"])' "$R" | sed -n 's/^\(..*\)$/# left: \1/p'
 finish

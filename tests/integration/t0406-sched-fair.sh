@@ -19,18 +19,8 @@ ok "ailab-kubesim starts" $?
 # mkspec NAME TYPE: a sweep of 100 one-GPU jobs of that type, 10 minutes
 # each (3 s of real time: long beside the scheduler's latency).
 mkspec() {
-	cat >"$TMP/$1.yaml" <<EOT
-name: $1
-command: python train.py --i \${i}
-gpu: {type: $2, count: 1}
-resources: {cpu: 1, memory: 4Gi}
-timeout: 1h
-annotations:
-  sim.ailab-queue.io/duration: 10m
-sweep:
-  grid:
-    i: [$(seq -s, 1 100)]
-EOT
+	spec_file "$1" type="$2" cpu=1 memory=4Gi timeout=1h duration=10m \
+	    sweep=100
 }
 mkspec own RTX3090
 mkspec grp RTX4090D
@@ -61,16 +51,11 @@ WATCHER=$!
 TEST_PIDS="$TEST_PIDS $WATCHER"
 # A pod made and gone before the watch's first list would be missed.
 wait_for 60 test -e "$TMP/gpu.json.ready"
-timeout 600 "$AILAB_QUEUE" --context admin sched --until-empty \
-    --interval 1s >"$TMP/sched.out" 2>&1
-rc=$?
-[ $rc -ne 0 ] && tail -n 20 "$TMP/sched.out" | sed 's/^/# /'
-ok "sched --until-empty runs all 400 jobs" $rc
+sched_until_empty 600
+ok "sched --until-empty runs all 400 jobs" $?
 touch "$TMP/stop"
 wait "$WATCHER"
-is "every job succeeded" "$(aq ls --all -o json | python3 -c 'import json, sys
-print(sum(1 for j in json.load(sys.stdin) if j["state"] == "succeeded"))')" \
-    400
+is "every job succeeded" "$(jobs_succeeded)" 400
 
 # Every job's 10-minute run, seen by a watch that lost nothing.
 is "the watch saw each job's whole run (jobs, gaps, incomplete)" \

@@ -29,39 +29,16 @@ like "  with the option and the bounds" "$TMP/err" \
 start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml"
 ok "ailab-kubesim starts" $?
 
-# mkspec NAME COUNT REPLICAS: a spec file $TMP/NAME.yaml of RTX4090D jobs
-# that run until stopped (but promise to end within 10 minutes).
-mkspec() {
-	cat >"$TMP/$1.yaml" <<EOT
-name: $1
-command: python train.py
-gpu: {type: RTX4090D, count: $2}
-replicas: $3
-resources: {cpu: 2, memory: 8Gi}
-timeout: 10m
-annotations:
-  sim.ailab-queue.io/duration: forever
-EOT
-}
-mkspec one 1 1
-mkspec big 8 2
-
-# deployments ID: how many Deployments job ID has in alice's namespace
-# (one a replica); has N ID: that many.
-deployments() {
-	kube_count "/apis/apps/v1/namespaces/alice/deployments?labelSelector=ailab-queue.io%2Fjob-id%3D$1" \
-	    admin
-}
-has() { [ "$(deployments "$2")" = "$1" ]; }
-passes() { grep -c 'whole pass' "$TMP/sched.out"; }
+# RTX4090D jobs that run until stopped (but promise to end within 10
+# minutes); has N ID: job ID has N Deployments (one a replica).
+spec_file one
+spec_file big gpus=8 replicas=2
+has() { [ "$(job_deployments "$2")" = "$1" ]; }
 
 # A long interval: every pass after the first must come from a wake-up
 # (or from the cluster's watch events, which follow our own changes).
-"$AILAB_QUEUE" --context admin -v sched --interval 60s \
-    >"$TMP/sched.out" 2>&1 &
-SCHED=$!
-TEST_PIDS="$TEST_PIDS $SCHED"
-first_pass() { [ "$(passes)" -ge 1 ] && [ -p "$AILAB_QUEUE_DB.wake" ]; }
+start_sched --context admin -v sched --interval 60s
+first_pass() { sched_passed 1 && [ -p "$AILAB_QUEUE_DB.wake" ]; }
 wait_for 10 first_pass
 ok "the scheduler made its first pass and listens on <db>.wake" $?
 is "the FIFO is the owner's only (0600)" \
@@ -84,7 +61,7 @@ ok "cancel: the job's Deployment is deleted within 5 s" $?
 # Release: a job submitted held is created within 5 s of its release.
 HELD=$(aq --context alice -q submit --hold "$TMP/one.yaml")
 sleep 1
-is "a held job has no objects" "$(deployments "$HELD")" 0
+is "a held job has no objects" "$(job_deployments "$HELD")" 0
 aq -q release "$HELD"
 wait_for 5 has 1 "$HELD"
 ok "release: the job's Deployment is created within 5 s" $?
@@ -101,7 +78,7 @@ waits() { aq why "$SMALL" | grep -q "job $BIG"; }
 wait_for 5 waits
 ok "a 1-GPU job waits behind the 2x8 job's reservation" $?
 sleep 1
-is "  and has no objects" "$(deployments "$SMALL")" 0
+is "  and has no objects" "$(job_deployments "$SMALL")" 0
 aq -q hold "$BIG"
 wait_for 5 has 1 "$SMALL"
 ok "hold: the job behind is created within 5 s" $?

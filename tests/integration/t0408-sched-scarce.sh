@@ -20,17 +20,8 @@ ok "ailab-kubesim starts" $?
 # mkspec NAME N: a sweep of N one-GPU RTX3090 jobs of 2 simulated minutes
 # (6 s of real time).
 mkspec() {
-	cat >"$TMP/$1.yaml" <<EOT
-name: $1
-command: python train.py --i \${i}
-gpu: {type: RTX3090, count: 1}
-resources: {cpu: 1, memory: 4Gi}
-annotations:
-  sim.ailab-queue.io/duration: 2m
-sweep:
-  grid:
-    i: [$(seq -s, 1 "$2")]
-EOT
+	spec_file "$1" type=RTX3090 cpu=1 memory=4Gi timeout= duration=2m \
+	    sweep="$2"
 }
 mkspec big 16
 mkspec small 4

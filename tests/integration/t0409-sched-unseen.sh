@@ -20,18 +20,8 @@ ok "ailab-kubesim starts" $?
 # mkspec NAME N TYPE COUNT REPLICAS: a sweep of N jobs of 2 simulated
 # minutes (12 s of real time).
 mkspec() {
-	cat >"$TMP/$1.yaml" <<EOT
-name: $1
-command: python train.py --i \${i}
-gpu: {type: $3, count: $4}
-replicas: $5
-resources: {cpu: 1, memory: 4Gi}
-annotations:
-  sim.ailab-queue.io/duration: 2m
-sweep:
-  grid:
-    i: [$(seq -s, 1 "$2")]
-EOT
+	spec_file "$1" type="$3" gpus="$4" replicas="$5" cpu=1 memory=4Gi \
+	    timeout= duration=2m sweep="$2"
 }
 mkspec big 16 RTX3090 1 1
 mkspec small 4 RTX3090 1 1
@@ -45,8 +35,7 @@ aq --context alice -q submit --owner u1 "$TMP/either.yaml" >/dev/null || rc=1
 ok "25 jobs queued in alice's namespace" $rc
 
 watched_sched alice 400 "sched --until-empty, as alice, runs every job"
-is "every job succeeded" "$(aq ls --all -o json | python3 -c 'import json, sys
-print(sum(1 for j in json.load(sys.stdin) if j["state"] == "succeeded"))')" 25
+is "every job succeeded" "$(jobs_succeeded)" 25
 is "the scheduler said once that it sees only its namespace" \
     "$(grep -c 'warning: namespace-only: the credentials cannot list nodes and pods of other namespaces' "$TMP/sched.out")" 1
 

@@ -23,21 +23,8 @@ ok "ailab-kubesim starts" $?
 
 # mkspec NAME N DURATION: a sweep of N one-GPU RTX3090 jobs.
 mkspec() {
-	cat >"$TMP/$1.yaml" <<EOT
-name: $1
-command: python train.py --i \${i}
-gpu: {type: RTX3090, count: 1}
-resources: {cpu: 1, memory: 4Gi}
-annotations:
-  sim.ailab-queue.io/duration: $3
-sweep:
-  grid:
-    i: [$(seq -s, 1 "$2")]
-EOT
-}
-fault() {
-	curl -sS -o /dev/null -H 'Authorization: Bearer admin-token' \
-	    -d "$1" "$KUBESIM_URL/sim/faults"
+	spec_file "$1" type=RTX3090 cpu=1 memory=4Gi timeout= duration="$3" \
+	    sweep="$2"
 }
 # states: the jobs' states, counted ("succeeded=20 running=2").
 states() {
@@ -122,27 +109,25 @@ python3 "$top_srcdir/tests/integration/sched-watch.py" "$KUBESIM_URL" \
     admin-token "$TMP/stop" "$TMP/watch.json" "$AILAB_QUEUE" 0.1 &
 WATCHER=$!
 TEST_PIDS="$TEST_PIDS $WATCHER"
-"$AILAB_QUEUE" --context admin -v sched --interval 1s \
-    --dump-cache "$TMP/cache.json" >"$TMP/sched.out" 2>&1 &
-SCHED=$!
-TEST_PIDS="$TEST_PIDS $SCHED"
+start_sched --context admin -v sched --interval 1s \
+    --dump-cache "$TMP/cache.json"
 
 # Faults while the first jobs run: every watch expired, then the API
 # server restarted, then every request cut while a node changes.
 running() { aq ls --state running -o json | grep -q '"id"'; }
 wait_for 60 running
 sleep 2
-fault '{"expireWatches": true}'
+kubesim_fault '{"expireWatches": true}'
 sleep 3
-fault '{"restart": true}'
+kubesim_fault '{"restart": true}'
 sleep 3
-fault '{"drop": 1.0}'
-fault '{"nodeNotReady": "s4090-01"}'
+kubesim_fault '{"drop": 1.0}'
+kubesim_fault '{"nodeNotReady": "s4090-01"}'
 sleep 2
-fault '{"nodeReady": "s4090-01"}'
-fault '{"expireWatches": true}'
+kubesim_fault '{"nodeReady": "s4090-01"}'
+kubesim_fault '{"expireWatches": true}'
 sleep 2
-fault '{"drop": 0}'
+kubesim_fault '{"drop": 0}'
 ok "faults injected mid-run: watches expired, a restart, requests cut" $?
 
 wait_for 150 settled "running=2 succeeded=20"
@@ -189,9 +174,9 @@ aq --context alice -q submit "$TMP/few.yaml" >/dev/null &&
 SCHED=$!
 TEST_PIDS="$TEST_PIDS $SCHED"
 wait_for 60 running
-fault '{"expireWatches": true}'
+kubesim_fault '{"expireWatches": true}'
 sleep 2
-fault '{"restart": true}'
+kubesim_fault '{"restart": true}'
 wait_for 120 settled "running=1 succeeded=6"
 is "as alice, through the same faults, every finite job succeeded" \
     "$(states)" "running=1 succeeded=6"

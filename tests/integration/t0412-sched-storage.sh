@@ -8,8 +8,6 @@
 plan 9
 
 start_kubesim --speed 600 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
-pass() { timeout 60 "$AILAB_QUEUE" --context alice sched --once >>"$TMP/sched.out" 2>&1; }
-state() { aq show "$1" -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])'; }
 # claims: alice's claims as "name phase selected-node", one per line.
 claims() {
 	kube_get /api/v1/namespaces/alice/persistentvolumeclaims | python3 -c '
@@ -46,15 +44,15 @@ passes_until() {
 	shift
 	until "$@"; do
 		[ "$(date +%s)" -ge "$_end" ] && return 1
-		pass
+		sched_once
 		sleep 0.3
 	done
 }
-is_running() { [ "$(state 2)" = running ]; }
+is_running() { [ "$(job_state 2)" = running ]; }
 no_scratch() { [ -z "$(claims | grep -v -F -f "$TMP/standing")" ]; }
 passes_until 120 is_running
-is "the job that fits runs" "$(state 2)" running
-is "the one that overflows requests.storage waits" "$(state 1)" queued
+is "the job that fits runs" "$(job_state 2)" running
+is "the one that overflows requests.storage waits" "$(job_state 1)" queued
 aq why 1 >"$TMP/why" 2>&1
 like "its reason names the key and the numbers" "$TMP/why" "quota requests.storage: needs 20Ti, ~2[0-9].[0-9]T of 40T used"
 is "nothing of it reached the cluster" \

@@ -10,12 +10,7 @@
 plan 12
 
 start_kubesim --speed 10 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
-pass() { timeout 60 "$AILAB_QUEUE" --context alice sched --once >>"$TMP/sched.out" 2>&1; }
 field() { aq show 1 -o json | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))"; }
-fault() {
-	curl -sS -o /dev/null -H 'Authorization: Bearer admin-token' \
-	    -d "$1" "$KUBESIM_URL/sim/faults"
-}
 # pods: the job's pods as "attempt rank node deleting", one per line.
 pods() {
 	kube_get '/api/v1/namespaces/alice/pods?labelSelector=ailab-queue.io%2Fjob-id%3D1' |
@@ -32,7 +27,7 @@ for p in json.load(sys.stdin)["items"]:
 until_state() {
 	n=0
 	while [ $n -lt 40 ]; do
-		pass
+		sched_once
 		[ "$(field state)" = "$1" ] &&
 		    { [ -z "${2:-}" ] || [ "$(field attempts)" = "$2" ]; } && return 0
 		sleep 0.3
@@ -57,7 +52,7 @@ NODE=$(pods | awk '$2 == 1 && $4 == "live" {print $3}')
 ok "rank 1 runs on a node ($NODE)" $?
 
 # The node stops reporting; its pods are evicted at once.
-fault "{\"nodeNotReady\": \"$NODE\", \"evictAfter\": 0}"
+kubesim_fault "{\"nodeNotReady\": \"$NODE\", \"evictAfter\": 0}"
 until_state running 2
 ok "the job is sent back and runs again as attempt 2" $?
 aq why 1 >"$TMP/why" 2>&1
@@ -104,10 +99,10 @@ is "past twice its grace the stuck pod no longer holds a GPU of quota" \
     "$(quota | cut -d' ' -f1) $(awk '$4 == "deleting"' "$TMP/pods" | wc -l)" "2 1"
 
 # The node comes back: its kubelet finishes the deletion.
-fault "{\"nodeReady\": \"$NODE\"}"
+kubesim_fault "{\"nodeReady\": \"$NODE\"}"
 aq cancel -q 1 >/dev/null
 n=0
-while [ $n -lt 40 ] && [ -n "$(pods)" ]; do pass; sleep 0.3; n=$((n + 1)); done
+while [ $n -lt 40 ] && [ -n "$(pods)" ]; do sched_once; sleep 0.3; n=$((n + 1)); done
 is "cancelled after the node's return, nothing of the job is left" "$(pods | wc -l)" 0
 is "the job is cancelled" "$(field state)" cancelled
 finish

@@ -11,48 +11,14 @@ plan 19
 start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml"
 ok "ailab-kubesim starts" $?
 
-# mkspec NAME GPUS REPLICAS: RTX4090D jobs that run until stopped.
-mkspec() {
-	cat >"$TMP/$1.yaml" <<EOT
-name: $1
-command: python train.py
-gpu: {type: RTX4090D, count: $2}
-replicas: $3
-resources: {cpu: 2, memory: 8Gi}
-timeout: 10m
-annotations:
-  sim.ailab-queue.io/duration: forever
-EOT
-}
-mkspec one 1 1
-mkspec big 8 2
+# RTX4090D jobs that run until stopped.
+spec_file one
+spec_file big gpus=8 replicas=2
 
-state() { aq show "$1" -o json | sed -n 's/^ *"state": *"\([a-z_]*\)".*/\1/p'; }
-in_state() { [ "$(state "$1")" = "$2" ]; }
-# pods: "ID PHASE" of every pod of ours on the simulated cluster, sorted.
-pods() {
-	curl -sS -H 'Authorization: Bearer admin-token' \
-	    "$KUBESIM_URL/sim/state" >"$TMP/state.json" &&
-	python3 -c 'import json,sys
-for p in json.load(open(sys.argv[1]))["pods"]:
-    l = p["metadata"].get("labels") or {}
-    if l.get("app.kubernetes.io/managed-by") == "ailab-queue":
-        print(l["ailab-queue.io/job-id"], p["status"]["phase"])' \
-	    "$TMP/state.json" | sort -n
-}
-pods_are() { [ "$(pods | tr '\n' ' ')" = "$1" ]; }
-passes() { grep -c 'whole pass' "$TMP/sched.out"; }
-# settle: two more passes, so that the last change was read and acted on.
-settle() {
-	_n=$(($(passes) + 2))
-	wait_for 30 sh -c "[ \$(grep -c 'whole pass' '$TMP/sched.out') -ge $_n ]"
-}
+pods_are() { [ "$(job_pods | tr '\n' ' ')" = "$1" ]; }
 
-"$AILAB_QUEUE" --context admin -v sched --interval 1s \
-    >"$TMP/sched.out" 2>&1 &
-SCHED=$!
-TEST_PIDS="$TEST_PIDS $SCHED"
-wait_for 20 sh -c "grep -q 'whole pass' '$TMP/sched.out'"
+start_sched --context admin -v sched --interval 1s
+wait_for 20 sched_passed 1
 ok "the scheduler made its first pass" $?
 like "  reading the queue whole" "$TMP/sched.out" \
     'queue: 0 read, 0 gone \(whole\)'
@@ -61,36 +27,36 @@ like "  reading the queue whole" "$TMP/sched.out" \
 A=$(aq --context alice -q submit "$TMP/one.yaml")
 B=$(aq --context alice -q submit --hold "$TMP/one.yaml")
 C=$(aq --context alice -q submit "$TMP/one.yaml")
-wait_for 30 in_state "$C" running && wait_for 30 in_state "$A" running
+wait_for 30 job_state_is "$C" running && wait_for 30 job_state_is "$A" running
 ok "jobs submitted by another process run" $?
-settle
-is "  a held one waits" "$(state "$B")" held
-is "  the cluster has pods of the two running" "$(pods | tr '\n' ' ')" \
+sched_settle
+is "  a held one waits" "$(job_state "$B")" held
+is "  the cluster has pods of the two running" "$(job_pods | tr '\n' ' ')" \
     "$A Running $C Running "
 
 aq -q release "$B"
-wait_for 30 in_state "$B" running
+wait_for 30 job_state_is "$B" running
 ok "a job released by another process runs" $?
 
 # A gang of 2x8 GPUs cannot start beside three running jobs: it waits,
 # and cancelled while waiting it never reaches the cluster.
 BIG=$(aq --context alice -q submit "$TMP/big.yaml")
-settle
-is "a gang that does not fit waits" "$(state "$BIG")" queued
+sched_settle
+is "a gang that does not fit waits" "$(job_state "$BIG")" queued
 aq -q cancel "$BIG"
-settle
-is "  cancelled while waiting, it is cancelled" "$(state "$BIG")" cancelled
+sched_settle
+is "  cancelled while waiting, it is cancelled" "$(job_state "$BIG")" cancelled
 
 # Cancelled while running: its pods go; retried, it runs again.
 aq -q cancel "$A"
-wait_for 30 in_state "$A" cancelled
+wait_for 30 job_state_is "$A" cancelled
 ok "a running job cancelled by another process ends" $?
 wait_for 30 pods_are "$B Running $C Running "
 ok "  and its pods are deleted" $?
 cleaned() { aq show "$1" -o json | grep -q '"cleaned": *true'; }
 wait_for 30 cleaned "$A"
 aq -q retry --state cancelled "$A"
-wait_for 30 in_state "$A" running
+wait_for 30 job_state_is "$A" running
 ok "retried by another process, it runs again" $?
 is "  as its second attempt" \
     "$(aq show "$A" -o json | sed -n 's/^ *"attempts": *\([0-9]*\).*/\1/p')" 2
@@ -100,19 +66,19 @@ is "  as its second attempt" \
 aq -q cancel "$C"
 wait_for 30 pods_are "$A Running $B Running "
 ok "a cancelled job's pods are deleted" $?
-settle
+sched_settle
 sleep 2
 aq --context admin -q cleanup --max-age 1s >/dev/null 2>&1
 fails "cleanup pruned the cancelled job" 1 aq show "$C"
 fails "  and the cancelled gang" 1 aq show "$BIG"
-settle
+sched_settle
 tail -n 4 "$TMP/sched.out" >"$TMP/last"
 like "the scheduler's queue holds the two running jobs" "$TMP/last" \
     'pass: 2 jobs read \(0 waiting\)'
 like "  and an idle pass reads no job" "$TMP/last" \
     'queue: 0 read, 0 gone \(changed since the last pass\)'
 is "the cluster has the pods of the queue's running jobs" \
-    "$(pods | tr '\n' ' ')" "$A Running $B Running "
+    "$(job_pods | tr '\n' ' ')" "$A Running $B Running "
 
 kill "$SCHED"
 wait "$SCHED"

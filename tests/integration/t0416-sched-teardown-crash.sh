@@ -8,15 +8,11 @@
 # simulated cluster's audit log.
 . "$top_srcdir/tests/lib.sh"
 plan 7
-if ! command -v gdb >/dev/null 2>&1; then
-	echo "Bail out! gdb is needed (setup.sh installs it)"
-	exit 1
-fi
+need_gdb
 
 start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
     --speed 600 --audit-log "$TMP/audit.jsonl" ||
     { echo "Bail out! ailab-kubesim did not start"; exit 1; }
-pass() { timeout 60 "$AILAB_QUEUE" --context alice sched --once >>"$TMP/sched.out" 2>&1; }
 field() { aq show 1 -o json | python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 # creates ATTEMPT: Deployments of job 1 created (201) for that attempt.
 creates() {
@@ -41,7 +37,7 @@ annotations:
   sim.ailab-queue.io/exit-codes: "1,0"
 EOT
 aq --context alice submit -q "$TMP/flaky.yaml" >/dev/null
-pass
+sched_once
 is "admitted and created as attempt 1" "$(field '["state"]') $(field '["attempts"]')" "admitted 1"
 sleep 2
 # The pass that sees attempt 1 fail keeps its log, deletes its objects,
@@ -55,7 +51,7 @@ is "attempt 1's Deployment is gone from the cluster" \
     "$(kube_count '/apis/apps/v1/namespaces/alice/deployments?labelSelector=ailab-queue.io%2Fjob-id%3D1')" 0
 
 n=0
-while [ $n -lt 30 ] && [ "$(field '["state"]')" != succeeded ]; do pass; sleep 0.3; n=$((n + 1)); done
+while [ $n -lt 30 ] && [ "$(field '["state"]')" != succeeded ]; do sched_once; sleep 0.3; n=$((n + 1)); done
 is "the job then succeeds on attempt 2" "$(field '["state"]') $(field '["attempts"]')" "succeeded 2"
 is "attempt 1 was created once, never again" "$(creates 1)" 1
 aq why 1 >"$TMP/why" 2>&1; aq show 1 >>"$TMP/why" 2>&1

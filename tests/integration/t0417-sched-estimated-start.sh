@@ -21,15 +21,7 @@ ok "ailab-kubesim starts" $?
 
 # mkspec NAME GPUS TIMEOUT: an RTX3090 job that runs until its timeout.
 mkspec() {
-	cat >"$TMP/$1.yaml" <<EOT
-name: $1
-command: python train.py
-gpu: {type: RTX3090, count: $2}
-resources: {cpu: 1, memory: 4Gi}
-timeout: $3
-annotations:
-  sim.ailab-queue.io/duration: forever
-EOT
+	spec_file "$1" type=RTX3090 gpus="$2" cpu=1 memory=4Gi timeout="$3"
 }
 mkspec r2h 4 2h
 mkspec r3h 4 3h

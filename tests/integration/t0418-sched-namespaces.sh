@@ -14,36 +14,14 @@ plan 9
 start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-scarce.yaml"
 ok "ailab-kubesim starts" $?
 
-cat >"$TMP/one.yaml" <<EOT
-name: one
-command: python train.py
-gpu: {type: RTX3090, count: 1}
-resources: {cpu: 1, memory: 4Gi}
-timeout: 10m
-annotations:
-  sim.ailab-queue.io/duration: forever
-EOT
+spec_file one type=RTX3090 cpu=1 memory=4Gi
 
 field() { aq show "$1" -o json | python3 -c 'import json, sys
 print(json.load(sys.stdin).get(sys.argv[1]) or "")' "$2"; }
 in_state() { [ "$(field "$1" state)" = "$2" ]; }
-# pods NS: "ID PHASE" of our pods in a namespace on the simulated cluster.
-pods() {
-	curl -sS -H 'Authorization: Bearer admin-token' \
-	    "$KUBESIM_URL/sim/state" >"$TMP/state.json" &&
-	python3 -c 'import json,sys
-for p in json.load(open(sys.argv[1]))["pods"]:
-    l = p["metadata"].get("labels") or {}
-    if (p["metadata"]["namespace"] == sys.argv[2] and
-        l.get("app.kubernetes.io/managed-by") == "ailab-queue"):
-        print(l["ailab-queue.io/job-id"], p["status"]["phase"])' \
-	    "$TMP/state.json" "$1" | sort -n | tr '\n' ' '
-}
+pods() { job_pods "$1" | tr '\n' ' '; }
 
-"$AILAB_QUEUE" --context alice -v sched --interval 1s \
-    >"$TMP/sched.out" 2>&1 &
-SCHED=$!
-TEST_PIDS="$TEST_PIDS $SCHED"
+start_sched --context alice -v sched --interval 1s
 
 A=$(aq --context alice -q submit "$TMP/one.yaml")
 wait_for 60 in_state "$A" running

@@ -11,27 +11,18 @@
 # log: each object is created once per attempt.
 . "$top_srcdir/tests/lib.sh"
 plan 13
-if ! command -v gdb >/dev/null 2>&1; then
-	echo "Bail out! gdb is needed (setup.sh installs it)"
-	exit 1
-fi
+need_gdb
 
 start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
     --speed 10 --audit-log "$TMP/audit.jsonl" ||
     { echo "Bail out! ailab-kubesim did not start"; exit 1; }
-pass() { timeout 60 "$AILAB_QUEUE" --context alice sched --once >>"$TMP/sched.out" 2>&1; }
-field() { aq show "$1" -o json | python3 -c "import json,sys; print(json.load(sys.stdin)$2)"; }
-fault() {
-	curl -sS -o /dev/null -H 'Authorization: Bearer admin-token' \
-	    -d "$1" "$KUBESIM_URL/sim/faults"
-}
 # until_state ID STATE [ATTEMPT]: passes until the job is in STATE.
 until_state() {
 	n=0
 	while [ $n -lt 40 ]; do
-		pass
-		[ "$(field "$1" '["state"]')" = "$2" ] && { [ -z "${3:-}" ] ||
-		    [ "$(field "$1" '["attempts"]')" = "$3" ]; } && return 0
+		sched_once
+		[ "$(job_field "$1" '["state"]')" = "$2" ] && { [ -z "${3:-}" ] ||
+		    [ "$(job_field "$1" '["attempts"]')" = "$3" ]; } && return 0
 		sleep 0.3
 		n=$((n + 1))
 	done
@@ -90,12 +81,12 @@ until_state 1 running
 ok "job 1, a two-replica gang, runs" $?
 NODE=$(node 1)
 is "its Service is deleted behind the queue's back" "$(del_service 1)" 200
-fault "{\"nodeNotReady\": \"$NODE\", \"evictAfter\": 0}"
+kubesim_fault "{\"nodeNotReady\": \"$NODE\", \"evictAfter\": 0}"
 until_state 1 running 2
 ok "the lost gang is sent back and runs again as attempt 2" $?
 is "attempt 1's Service was created once, not again behind its teardown" \
     "$(creates 1 services 1)" 1
-fault "{\"nodeReady\": \"$NODE\"}"
+kubesim_fault "{\"nodeReady\": \"$NODE\"}"
 aq --context alice cancel 1 >/dev/null
 until_state 1 cancelled
 
@@ -104,7 +95,7 @@ aq --context alice submit -q "$TMP/ddp.yaml" >/dev/null
 until_state 2 running
 ok "job 2 runs" $?
 NODE=$(node 2)
-fault "{\"nodeNotReady\": \"$NODE\", \"evictAfter\": 0}"
+kubesim_fault "{\"nodeNotReady\": \"$NODE\", \"evictAfter\": 0}"
 wait_for 30 disrupted 2
 ok "its rank 1 is evicted from $NODE" $?
 timeout 60 gdb -batch -ex 'break sched_teardown_delete' -ex run -ex kill \
@@ -113,12 +104,12 @@ timeout 60 gdb -batch -ex 'break sched_teardown_delete' -ex run -ex kill \
 like "a scheduler stopped in the teardown, before its deletes" "$TMP/gdb.out" \
     "Breakpoint 1, sched_teardown_delete"
 is "the store still says running, attempt 1" \
-    "$(field 2 '["state"]') $(field 2 '["attempts"]')" "running 1"
+    "$(job_field 2 '["state"]') $(job_field 2 '["attempts"]')" "running 1"
 is "the teardown's Service delete landed, its Deployments' did not" \
     "$(del_service 2)" 200
 # The node comes back: the evicted pod ends, the Deployment's replacement
 # runs, and the gang looks running again, its Service missing.
-fault "{\"nodeReady\": \"$NODE\"}"
+kubesim_fault "{\"nodeReady\": \"$NODE\"}"
 wait_for 60 settled 2
 ok "the evicted pod is gone once its node is back" $?
 until_state 2 running 2

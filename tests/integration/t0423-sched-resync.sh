@@ -19,42 +19,9 @@ plan 6
 
 start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
     --speed 10 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
-field() { aq show "$1" -o json | python3 -c "import json,sys; print(json.load(sys.stdin)$2)"; }
-state_is() { [ "$(field "$1" '["state"]')" = "$2" ]; }
-fault() {
-	curl -sS -o /dev/null -H 'Authorization: Bearer admin-token' \
-	    -d "$1" "$KUBESIM_URL/sim/faults"
-}
-# objects ID: the job's Deployments, Jobs, Services and pods not being
-# deleted, in the simulator's own state.
-objects() {
-	curl -sS -H 'Authorization: Bearer admin-token' \
-	    "$KUBESIM_URL/sim/state" | python3 -c 'import json, sys
-st = json.load(sys.stdin)
-print(sum(1 for k in ("deployments", "jobs", "services", "pods")
-          for o in st.get(k, [])
-          if (o["metadata"].get("labels") or {}).get("ailab-queue.io/job-id")
-          == sys.argv[1] and not o["metadata"].get("deletionTimestamp")))' "$1"
-}
-gone() { [ "$(objects "$1")" = 0 ]; }
-# ended_by ID: how the pass that ended the job followed.
-ended_by() {
-	awk -v id="job $1:" '
-	index($0, id) && /running -> succeeded/ { hit = 1; next }
-	hit && /pass: follow:/ { sub(/.*\(/, ""); sub(/\).*/, ""); print; exit }
-	' "$TMP/sched.out"
-}
-
-mk() {
-	printf 'name: %s\ncommand: "true"\ngpu: {type: RTX4090D, count: 1}\nannotations: {sim.ailab-queue.io/duration: %s}\n' \
-	    "$1" "$2" >"$TMP/$1.yaml"
-	aq --context alice submit -q "$TMP/$1.yaml" >/dev/null
-}
-mk keep forever
-mk short 600s
-"$AILAB_QUEUE" --context alice -v sched --interval 0.5s >"$TMP/sched.out" 2>&1 &
-SCHED=$!
-TEST_PIDS="$TEST_PIDS $SCHED"
+submit_short keep forever
+submit_short short 600s
+start_sched --context alice -v sched --interval 0.5s
 
 both_run() {
 	[ "$(aq ls --state running -o json | grep -c '"id"')" = 2 ]
@@ -63,8 +30,8 @@ wait_for 60 both_run
 ok "both jobs run" $?
 # Every request cut, every connection with it; the history compacted
 # once "short" has ended on the cluster (its pod Succeeded, or gone).
-fault '{"drop": 1.0}'
-fault '{"restart": true}'
+kubesim_fault '{"drop": 1.0}'
+kubesim_fault '{"restart": true}'
 short_done() {
 	curl -sS -H 'Authorization: Bearer admin-token' \
 	    "$KUBESIM_URL/sim/state" | python3 -c 'import json, sys
@@ -77,16 +44,16 @@ sys.exit(0 if ph and all("terminated" in (c.get("lastState") or {}) or
 }
 wait_for 120 short_done
 ok "the short job's run ends while the watches are cut" $?
-fault '{"expireWatches": true}'
-fault '{"drop": 0}'
+kubesim_fault '{"expireWatches": true}'
+kubesim_fault '{"drop": 0}'
 
-wait_for 90 state_is 2 succeeded
+wait_for 90 job_state_is 2 succeeded
 ok "the short job is followed to its end (succeeded)" $?
-wait_for 60 gone 2
+wait_for 60 job_gone 2
 ok "its objects are deleted (simulator's state)" $?
-case "$(ended_by 2)" in
+case "$(sched_ended_by 2 'succeeded')" in
 "all: "*) r=0 ;;
-*) r=1; echo "# ended by: $(ended_by 2)" ;;
+*) r=1; echo "# ended by: $(sched_ended_by 2 'succeeded')" ;;
 esac
 ok "the pass that ended it followed every running job (no event told)" $r
 # The periodic resync, with nothing changing: runs of passes that follow

@@ -5,7 +5,6 @@ plan 28
 
 start_kubesim --speed 600 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
 sched() { timeout 120 "$AILAB_QUEUE" sched --until-empty --interval 1s "$@"; }
-field() { aq show "$1" -o json | python3 -c "import json,sys; print(json.load(sys.stdin)$2)"; }
 
 cat >"$TMP/jobs.yaml" <<'YAML'
 name: overdue
@@ -26,11 +25,11 @@ annotations: {sim.ailab-queue.io/duration: 3h}
 YAML
 check "submit" aq submit "$TMP/jobs.yaml"
 check "schedule to the end, keeping 2 KiB of each log" sched --log-limit 2Ki
-is "a job past its timeout is stopped: timed_out" "$(field 1 '["state"]')" timed_out
+is "a job past its timeout is stopped: timed_out" "$(job_field 1 '["state"]')" timed_out
 aq why 1 >"$TMP/why"
 like "why says it ran past its timeout" "$TMP/why" "timeout of 600s"
-is "a job failing twice with retries: 2 succeeds" "$(field 2 '["state"]')" succeeded
-is "after 3 attempts" "$(field 2 '["attempts"]')" 3
+is "a job failing twice with retries: 2 succeeds" "$(job_field 2 '["state"]')" succeeded
+is "after 3 attempts" "$(job_field 2 '["attempts"]')" 3
 aq show 2 -o json | python3 -c '
 import json, sys
 ev = json.load(sys.stdin)["events"]

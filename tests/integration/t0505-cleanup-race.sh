@@ -8,16 +8,11 @@
 # simulated cluster's audit log and objects.
 . "$top_srcdir/tests/lib.sh"
 plan 9
-if ! command -v gdb >/dev/null 2>&1; then
-	echo "Bail out! gdb is needed (setup.sh installs it)"
-	exit 1
-fi
+need_gdb
 
 start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
     --speed 600 --audit-log "$TMP/audit.jsonl" ||
     { echo "Bail out! ailab-kubesim did not start"; exit 1; }
-pass() { timeout 60 "$AILAB_QUEUE" --context alice sched --once >>"$TMP/sched.out" 2>&1; }
-field() { aq show "$1" -o json | python3 -c "import json,sys; print(json.load(sys.stdin)$2)"; }
 SEL='labelSelector=ailab-queue.io%2Fjob-id%3D2'
 # audit VERB RESOURCE: job 2's objects of RESOURCE that got VERB (2xx).
 audit() {
@@ -54,17 +49,17 @@ like "the cleanup stopped after reading the queue" "$TMP/gdb.out" \
     "Breakpoint 1, .*sched_clock_refresh"
 like "it went on to the end" "$TMP/gdb.out" "exited normally"
 is "meanwhile job 2 was admitted, attempt 1" \
-    "$(field 2 '["state"]') $(field 2 '["attempts"]')" "admitted 1"
+    "$(job_field 2 '["state"]') $(job_field 2 '["attempts"]')" "admitted 1"
 is "its Deployment and Service were created" \
     "$(audit create deployments) $(audit create services)" "1 1"
 is "the cleanup deleted none of them" \
     "$(audit delete deployments) $(audit delete services)" "0 0"
 is "they are still in the cluster" \
     "$(kube_count "/apis/apps/v1/namespaces/alice/deployments?$SEL") $(kube_count "/api/v1/namespaces/alice/services?$SEL")" "1 1"
-pass
-pass
+sched_once
+sched_once
 is "the job runs on, its objects created once" \
-    "$(field 2 '["state"]') $(audit create deployments) $(audit create services)" \
+    "$(job_field 2 '["state"]') $(audit create deployments) $(audit create services)" \
     "running 1 1"
 # Once the job ended and is cleaned, a leftover of it is an orphan: the
 # same Service made again by hand goes with a zero grace.
@@ -77,9 +72,9 @@ print(json.dumps({"apiVersion": "v1", "kind": "Service",
     "spec": {"clusterIP": "None", "selector": o["spec"].get("selector", {}),
              "ports": o["spec"].get("ports") or [{"port": 1}]}}))' >"$TMP/svc.json"
 aq --context alice cancel 2 >/dev/null
-pass
+sched_once
 is "the cancelled job is torn down and cleaned" \
-    "$(field 2 '["state"]') $(field 2 '["cleaned"]') $(kube_count "/api/v1/namespaces/alice/services?$SEL")" \
+    "$(job_field 2 '["state"]') $(job_field 2 '["cleaned"]') $(kube_count "/api/v1/namespaces/alice/services?$SEL")" \
     "cancelled True 0"
 curl -s -o /dev/null -H 'Authorization: Bearer admin-token' \
     -H 'Content-Type: application/json' -d @"$TMP/svc.json" \

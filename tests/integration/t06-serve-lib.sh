@@ -67,3 +67,57 @@ jq_body() {
 queue_json() {
 	"$AILAB_QUEUE" ls --all -o json
 }
+
+# serve_on_kubesim [SIM-ARGS... --] [ARGS...]: ailab-kubesim (with
+# SIM-ARGS), then `serve a ARGS` on it, one TAP line each; S is the
+# server's URL.
+serve_on_kubesim() {
+	_sim=
+	case " $* " in
+	*" -- "*)
+		while [ "$1" != -- ]; do
+			_sim="$_sim $1"
+			shift
+		done
+		shift
+		;;
+	esac
+	start_kubesim $_sim
+	ok "ailab-kubesim starts" $?
+	start_serve a "$@"
+	ok "serve starts" $?
+	S=$SERVE_URL
+}
+
+# served_state USER ID: job ID's state as the server answers USER.
+served_state() {
+	api "$1" GET "/v1/jobs/$2" >/dev/null
+	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["state"])' \
+	    "$TMP/body"
+}
+
+# out_ids: the ids in $TMP/out, one line: "1 2 3".
+out_ids() { tr '\n' ' ' <"$TMP/out" | sed 's/ $//'; }
+
+# user_specs: $TMP/alice.yaml and $TMP/bob.yaml, a job "train" that
+# echoes hi, in each user's namespace.
+user_specs() {
+	for _u in alice bob; do
+		printf 'name: train\nnamespace: %s\nimage: busybox\ncommand: [sh, -c, "echo hi"]\n' \
+		    "$_u" >"$TMP/$_u.yaml"
+	done
+}
+
+# stop_serve NAME: SIGTERM to the server started as NAME; 0 when it exits
+# 0 with no sanitizer report (shown when there is one).
+stop_serve() {
+	eval "_pid=\$SERVE_PID_$1"
+	kill -TERM "$_pid"
+	wait "$_pid"
+	_rc=$?
+	if grep -q "Sanitizer" "$TMP/serve-$1.err"; then
+		sed 's/^/#   /' "$TMP/serve-$1.err" | head -n 30
+		_rc=1
+	fi
+	return $_rc
+}

@@ -15,13 +15,7 @@ start_serve a --no-schedule --ta students=ml101 --user-max-queued 5
 
 ok "serve starts and prints its URL" $?
 
-cat >"$TMP/alice.yaml" <<'EOT'
-name: train
-namespace: alice
-image: busybox
-command: [sh, -c, "echo hi"]
-EOT
-sed 's/namespace: alice/namespace: bob/' "$TMP/alice.yaml" >"$TMP/bob.yaml"
+user_specs
 sed 's/namespace: alice/namespace: ml101/' "$TMP/alice.yaml" \
     >"$TMP/class.yaml"
 

@@ -8,10 +8,7 @@
 skip_without_serve
 plan 43
 
-start_kubesim
-ok "ailab-kubesim starts" $?
-start_serve a --no-schedule --timeout 2s
-ok "serve starts" $?
+serve_on_kubesim --no-schedule --timeout 2s
 
 cat >"$TMP/good.yaml" <<'EOT'
 name: train

@@ -11,8 +11,7 @@ if ! command -v openssl >/dev/null; then
 fi
 plan 8
 
-pki_ca "$TMP/pki" ca test-ca
-pki_cert "$TMP/pki" server /CN=ailab-queue ca DNS:localhost
+pki_server "$TMP/pki" server /CN=ailab-queue DNS:localhost
 
 start_kubesim
 ok "ailab-kubesim starts" $?

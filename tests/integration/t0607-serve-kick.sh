@@ -12,33 +12,14 @@ start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml"
 ok "ailab-kubesim starts" $?
 start_serve a --no-lease --interval 60s -v
 ok "serve starts" $?
-passes() { grep -c 'whole pass' "$TMP/serve-a.err"; }
-first_pass() { [ "$(passes)" -ge 1 ]; }
-wait_for 10 first_pass
+wait_for 10 sched_passed 1 "$TMP/serve-a.err"
 ok "it made its first pass" $?
 
-# mkspec NAME COUNT REPLICAS: RTX4090D jobs in alice's namespace that run
-# until stopped (but promise to end within 10 minutes).
-mkspec() {
-	cat >"$TMP/$1.yaml" <<EOT
-name: $1
-namespace: alice
-command: python train.py
-gpu: {type: RTX4090D, count: $2}
-replicas: $3
-resources: {cpu: 2, memory: 8Gi}
-timeout: 10m
-annotations:
-  sim.ailab-queue.io/duration: forever
-EOT
-}
-mkspec one 1 1
-mkspec big 8 2
-deployments() {
-	kube_count "/apis/apps/v1/namespaces/alice/deployments?labelSelector=ailab-queue.io%2Fjob-id%3D$1" \
-	    admin
-}
-has() { [ "$(deployments "$2")" = "$1" ]; }
+# RTX4090D jobs in alice's namespace that run until stopped (but promise
+# to end within 10 minutes); has N ID: job ID has N Deployments.
+spec_file one namespace=alice
+spec_file big gpus=8 replicas=2 namespace=alice
+has() { [ "$(job_deployments "$2")" = "$1" ]; }
 # post USER FILE [QUERY]: submits; prints the new job's id.
 post() { submit "$@" >/dev/null && jq_body 'b["items"][0]["id"]'; }
 act() { api alice POST "/v1/jobs/$1/$2" >/dev/null; }
@@ -56,7 +37,7 @@ ok "cancel: its Deployment is deleted within 5 s" $?
 
 HELD=$(post alice "$TMP/one.yaml" hold=true)
 sleep 1
-is "a held job has no objects" "$(deployments "$HELD")" 0
+is "a held job has no objects" "$(job_deployments "$HELD")" 0
 act "$HELD" release
 wait_for 5 has 1 "$HELD"
 ok "release: the job's Deployment is created within 5 s" $?

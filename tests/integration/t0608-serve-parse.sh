@@ -200,14 +200,7 @@ is "the waiting one is parsed once a worker is free" \
     "$(cat "$TMP/q3.code")" 201
 
 for s in a b c; do
-	eval "pid=\$SERVE_PID_$s"
-	kill -TERM "$pid"
-	wait "$pid"
-	rc=$?
-	if grep -q "Sanitizer" "$TMP/serve-$s.err"; then
-		sed 's/^/#   /' "$TMP/serve-$s.err" | head -n 30
-		rc=1
-	fi
-	ok "serve $s exits 0 on SIGTERM, no sanitizer report" $rc
+	stop_serve $s
+	ok "serve $s exits 0 on SIGTERM, no sanitizer report" $?
 done
 finish

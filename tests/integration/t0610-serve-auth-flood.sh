@@ -85,12 +85,6 @@ curl -s --max-time 20 "$SERVE_URL/metrics" >"$TMP/metrics"
 like "/metrics counts the refused requests" "$TMP/metrics" \
     '^ailab_queue_auth_limited_total [1-9][0-9]*$'
 
-kill -TERM "$SERVE_PID_a"
-wait "$SERVE_PID_a"
-rc=$?
-if grep -q "Sanitizer" "$TMP/serve-a.err"; then
-	sed 's/^/#   /' "$TMP/serve-a.err" | head -n 30
-	rc=1
-fi
-ok "serve exits 0 on SIGTERM, no sanitizer report" $rc
+stop_serve a
+ok "serve exits 0 on SIGTERM, no sanitizer report" $?
 finish

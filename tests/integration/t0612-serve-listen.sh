@@ -42,9 +42,7 @@ like "its URL is the loopback address" "$TMP/lo.out" \
 ok "without a warning: nothing leaves the machine" $?
 
 if command -v openssl >/dev/null; then
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
-	    -subj "/CN=localhost" -keyout "$TMP/tls.key" \
-	    -out "$TMP/tls.crt" 2>/dev/null
+	pki_ca "$TMP" tls localhost
 	serve_on tls --listen 0.0.0.0:0 --tls-cert "$TMP/tls.crt" \
 	    --tls-key "$TMP/tls.key"
 	ok "serve starts on 0.0.0.0 with TLS" $?

@@ -17,11 +17,6 @@ plan 11
 start_kubesim || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
 start_serve a --no-lease --interval 1s -v ||
     { echo "Bail out! serve did not start"; exit 1; }
-fault() {
-	curl -sS -o /dev/null -H 'Authorization: Bearer admin-token' \
-	    -d "$1" "$KUBESIM_URL/sim/faults"
-}
-state() { aq show "$1" -o json | python3 -c "import json,sys; print(json.load(sys.stdin)['state'])"; }
 # deployments ID: the job's Deployments in the cluster (/sim is never
 # delayed by faults).
 deployments() {
@@ -55,9 +50,9 @@ EOT2
 # (1) Two jobs queued held; then every API request waits 10 minutes.
 is "job 1 is submitted, held" "$(submit alice "$TMP/big.yaml" hold=true)" 201
 is "job 2 is submitted, held" "$(submit alice "$TMP/big.yaml" hold=true)" 201
-fault '{"latencyMs": 600000}'
+kubesim_fault '{"latencyMs": 600000}'
 is "job 1 is released" "$(api alice POST /v1/jobs/1/release)" 200
-admitted() { [ "$(state 1)" = admitted ]; }
+admitted() { [ "$(job_state 1)" = admitted ]; }
 wait_for 30 admitted
 ok "a pass admits job 1 and sends its creates to the slow cluster" $?
 is "job 2 is released behind it (alice's quota has room for one)" \
@@ -65,31 +60,18 @@ is "job 2 is released behind it (alice's quota has room for one)" \
 is "hold of job 2 is answered while that pass waits for the cluster" \
     "$(api alice POST /v1/jobs/2/hold)" 200
 is "the store has job 2 held; job 1's Deployment is not in the cluster yet" \
-    "$(state 2) $(deployments 1)" "held 0"
+    "$(job_state 2) $(deployments 1)" "held 0"
 
 # (2) A queue kept locked by another process until told to let go.
-python3 - "$AILAB_QUEUE_DB" "$TMP" <<'PY' &
-import os, sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=60)
-c.execute("BEGIN IMMEDIATE")
-open(os.path.join(sys.argv[2], "locked"), "w").close()
-while not os.path.exists(os.path.join(sys.argv[2], "unlock")):
-    time.sleep(0.1)
-c.execute("ROLLBACK")
-PY
-LOCKER=$!
-TEST_PIDS="$TEST_PIDS $LOCKER"
-locked() { [ -e "$TMP/locked" ]; }
-wait_for 60 locked
+lock_queue
 curl -s -D "$TMP/headers" -o "$TMP/body" -X POST --max-time 60 \
     -H 'Authorization: Bearer alice-token' "$SERVE_URL/v1/jobs/2/release" >/dev/null
 like "release of job 2 while the queue is locked: 503 at once" "$TMP/headers" \
     "^HTTP/1.1 503"
 like "with a Retry-After, the client asks again" "$TMP/headers" "^Retry-After: 1"
 is "the server answers other requests meanwhile" "$(api - GET /healthz)" 200
-touch "$TMP/unlock"
-wait "$LOCKER"
+unlock_queue
 is "once the lock is gone, the release is taken" \
-    "$(api alice POST /v1/jobs/2/release) $(state 2)" "200 queued"
-fault '{"latencyMs": 0}'
+    "$(api alice POST /v1/jobs/2/release) $(job_state 2)" "200 queued"
+kubesim_fault '{"latencyMs": 0}'
 finish

@@ -10,11 +10,7 @@
 skip_without_serve
 plan 25
 
-start_kubesim
-ok "ailab-kubesim starts" $?
-start_serve a --no-schedule --ta students=ml101 --user-max-queued 0
-ok "serve starts" $?
-S=$SERVE_URL
+serve_on_kubesim --no-schedule --ta students=ml101 --user-max-queued 0
 q() { timeout 60 "$AILAB_QUEUE" --server "$S" "$@"; }
 # sjob USER ID EXPR: a member of the job as the server answers it.
 sjob() { api "$1" GET "/v1/jobs/$2" >/dev/null; python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($3)" "$TMP/body"; }

@@ -10,33 +10,27 @@
 skip_without_serve
 plan 23
 
-start_kubesim
-ok "ailab-kubesim starts" $?
-start_serve a --no-schedule --user-max-queued 0
-ok "serve starts" $?
-S=$SERVE_URL
+serve_on_kubesim --no-schedule --user-max-queued 0
 q() { timeout 60 "$AILAB_QUEUE" --server "$S" "$@"; }
-ids() { tr '\n' ' ' <"$TMP/out" | sed 's/ $//'; }
-sstate() { api "$1" GET "/v1/jobs/$2" >/dev/null; python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["state"])' "$TMP/body"; }
 
 printf 'name: a\nimage: busybox\ncommand: ["true"]\n---\nname: b\nimage: busybox\ncommand: ["true"]\n' >"$TMP/two.yaml"
 printf 'name: c\nimage: busybox\ncommand: ["true"]\n' >"$TMP/one.yaml"
 check "alice: a group hw1 of two" q --context alice submit --group hw1 "$TMP/two.yaml"
 check "bob: his own group hw1 of one" q --context bob submit --group hw1 "$TMP/one.yaml"
-is "  no clash: job 3" "$(ids)" 3
+is "  no clash: job 3" "$(out_ids)" 3
 
 check "alice: ls --group hw1" q --context alice ls --group hw1 -q
-is "  her two jobs" "$(ids)" "1 2"
+is "  her two jobs" "$(out_ids)" "1 2"
 check "bob: ls --group hw1" q --context bob ls --group hw1 -q
-is "  his one" "$(ids)" 3
+is "  his one" "$(out_ids)" 3
 check "admin: ls --group hw1 --owner bob" q --context admin ls --group hw1 --owner bob -q
-is "  bob's" "$(ids)" 3
+is "  bob's" "$(out_ids)" 3
 check "admin: ls --group hw1" q --context admin ls --group hw1 -q
-is "  none: the admin has no group hw1" "$(ids)" ""
+is "  none: the admin has no group hw1" "$(out_ids)" ""
 
 check "bob: cancel --group hw1" q --context bob cancel --group hw1
-is "  his job is cancelled" "$(sstate bob 3)" cancelled
-is "  alice's are not" "$(sstate alice 1) $(sstate alice 2)" "queued queued"
+is "  his job is cancelled" "$(served_state bob 3)" cancelled
+is "  alice's are not" "$(served_state alice 1) $(served_state alice 2)" "queued queued"
 is "bob: POST /v1/jobs/hold {group: hw1} finds only his group" \
     "$(api bob POST /v1/jobs/hold -d '{"group": "hw1"}'; echo; jq_body '[i["id"] for i in b["items"]]')" "200
 [3]"

@@ -12,8 +12,7 @@ skip_without_serve
 plan 18
 
 D="$TMP/pki"
-pki_ca "$D" ca test-ca &&
-pki_cert "$D" srv /CN=127.0.0.1 ca IP:127.0.0.1,DNS:localhost &&
+pki_server "$D" srv /CN=127.0.0.1 IP:127.0.0.1,DNS:localhost &&
 pki_cert "$D" elsewhere /CN=elsewhere.example ca DNS:elsewhere.example &&
 pki_ca "$D" other other-ca
 ok "openssl makes the CAs and the certificates" $?

@@ -89,24 +89,12 @@ image: busybox
 command: [sh, -c, "true"]
 EOF
 check "submit --hold" aq --server "$S" submit --hold "$TMP/job.yaml"
-python3 - "$AILAB_QUEUE_DB" "$TMP" <<'PY' &
-import os, sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=60)
-c.execute("BEGIN IMMEDIATE")
-open(os.path.join(sys.argv[2], "locked"), "w").close()
-while not os.path.exists(os.path.join(sys.argv[2], "unlock")):
-    time.sleep(0.1)
-c.execute("ROLLBACK")
-PY
-LOCKER=$!
-TEST_PIDS="$TEST_PIDS $LOCKER"
-wait_for 60 test -e "$TMP/locked"
+lock_queue
 aq --server "$S" -v release 1 >"$TMP/rel.out" 2>"$TMP/rel.err" &
 REL=$!
 TEST_PIDS="$TEST_PIDS $REL"
 wait_for 60 grep -q ' POST /v1/jobs/release 503 ' "$TMP/access.log"
-touch "$TMP/unlock"
-wait "$LOCKER"
+unlock_queue
 wait "$REL"
 ok "release while the queue is locked: answered 503, asked again, done" $?
 like "-v says why it waited" "$TMP/rel.err" \
@@ -117,22 +105,9 @@ is "the job is released" \
 
 # Locked for good: the client gives up after its retries (5), with the
 # server's error.
-rm -f "$TMP/locked" "$TMP/unlock"
-python3 - "$AILAB_QUEUE_DB" "$TMP" <<'PY' &
-import os, sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=60)
-c.execute("BEGIN IMMEDIATE")
-open(os.path.join(sys.argv[2], "locked"), "w").close()
-while not os.path.exists(os.path.join(sys.argv[2], "unlock")):
-    time.sleep(0.1)
-c.execute("ROLLBACK")
-PY
-LOCKER=$!
-TEST_PIDS="$TEST_PIDS $LOCKER"
-wait_for 60 test -e "$TMP/locked"
+lock_queue
 fails "hold while the queue stays locked: exit 1" 1 aq --server "$S" hold 1
-touch "$TMP/unlock"
-wait "$LOCKER"
+unlock_queue
 wait_for 5 at_least ' POST /v1/jobs/hold 503 ' 6
 is "six tries, then the server's 503" "$(lines ' POST /v1/jobs/hold 503 ')" 6
 

@@ -16,16 +16,11 @@ plan 21
 start_kubesim || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
 start_serve a --no-lease --interval 1s --review-timeout 2s -v ||
     { echo "Bail out! serve did not start"; exit 1; }
-fault() {
-	curl -sS -o /dev/null -H 'Authorization: Bearer admin-token' \
-	    -d "$1" "$KUBESIM_URL/sim/faults"
-}
 # audit_count PY-EXPR: audit entries e for which the expression holds.
 audit_count() {
 	curl -s -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/audit" |
 	    python3 -c "import json,sys; print(sum(1 for e in json.load(sys.stdin)['items'] if $1))"
 }
-state() { aq show "$1" -o json | python3 -c "import json,sys; print(json.load(sys.stdin)['state'])"; }
 # timed USER METHOD PATH [CURL ARGS]: like api, with the headers kept.
 timed() {
 	_u=$1
@@ -48,11 +43,11 @@ sed 's/^namespace: alice/namespace: ml101/' "$TMP/job.yaml" >"$TMP/ml101.yaml"
 # Before the fault: alice is known to the server (her token and her
 # right to create Deployments in her namespace are cached).
 is "alice submits job 1" "$(submit alice "$TMP/job.yaml")" 201
-running() { [ "$(state 1)" = running ]; }
+running() { [ "$(job_state 1)" = running ]; }
 wait_for 60 running
 ok "job 1 runs" $?
 
-fault '{"latencyMs": 8000}'
+kubesim_fault '{"latencyMs": 8000}'
 is "alice submits job 2 (held) while the cluster is slow: from the cache" \
     "$(submit alice "$TMP/job.yaml" hold=true)" 201
 is "alice lists the queue" "$(api alice GET /v1/jobs)" 200
@@ -60,7 +55,7 @@ is "the list has both jobs" "$(jq_body "len(b['items'])")" 2
 is "alice shows job 2" "$(api alice GET /v1/jobs/2)" 200
 is "alice asks why job 2 waits" "$(api alice GET /v1/jobs/2/why)" 200
 is "job 2 is held in the store" \
-    "$(state 2)" held
+    "$(job_state 2)" held
 
 # What needs the cluster: answered 503 within the bound, not silence.
 code=$(timed carol GET /v1/jobs)
@@ -79,12 +74,12 @@ is "nothing was queued by the refused requests" \
     "$(queue_json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 2
 
 # The fault clears: everything works again, the queue intact.
-fault '{"latencyMs": 0}'
+kubesim_fault '{"latencyMs": 0}'
 is "carol is known now: her (empty) list" "$(api carol GET /v1/jobs)" 200
 is "alice submits job 3 into ml101" "$(submit alice "$TMP/ml101.yaml")" 201
 is "alice releases job 2" "$(api alice POST /v1/jobs/2/release)" 200
 all_running() {
-	[ "$(state 1) $(state 2) $(state 3)" = "running running running" ]
+	[ "$(job_state 1) $(job_state 2) $(job_state 3)" = "running running running" ]
 }
 wait_for 60 all_running
 ok "jobs 1, 2 and 3 run" $?

@@ -29,11 +29,6 @@ start_serve a --no-lease --interval 1s --config "$TMP/grace.yaml" -v ||
     { echo "Bail out! serve did not start"; exit 1; }
 start_serve b --no-schedule --config "$TMP/nograce.yaml" -v ||
     { echo "Bail out! the second serve did not start"; exit 1; }
-fault() {
-	curl -sS -o /dev/null -H 'Authorization: Bearer admin-token' \
-	    -d "$1" "$KUBESIM_URL/sim/faults"
-}
-state() { aq show "$1" -o json | python3 -c "import json,sys; print(json.load(sys.stdin)['state'])"; }
 cat >"$TMP/job.yaml" <<'EOT'
 name: small
 namespace: alice
@@ -50,7 +45,7 @@ SERVE_URL=$SERVE_URL_b
 is "alice lists through the server without grace" \
     "$(api alice GET /v1/jobs)" 200
 
-fault '{"latencyMs": 60000}'
+kubesim_fault '{"latencyMs": 60000}'
 sleep 2
 SERVE_URL=$SERVE_URL_a
 is "past the TTL, alice still lists (her cached answer, in its grace)" \
@@ -70,14 +65,14 @@ SERVE_URL=$SERVE_URL_b
 is "without grace, the server refuses alice 503 past the TTL" \
     "$(api alice GET /v1/jobs)" 503
 
-fault '{"latencyMs": 0}'
+kubesim_fault '{"latencyMs": 0}'
 SERVE_URL=$SERVE_URL_a
 is "after the fault, the store has both jobs held" \
-    "$(state 1) $(state 2)" "held held"
+    "$(job_state 1) $(job_state 2)" "held held"
 is "alice releases job 1 and job 2" \
     "$(api alice POST /v1/jobs/1/release) $(api alice POST /v1/jobs/2/release)" \
     "200 200"
-both_running() { [ "$(state 1) $(state 2)" = "running running" ]; }
+both_running() { [ "$(job_state 1) $(job_state 2)" = "running running" ]; }
 wait_for 120 both_running
 ok "both jobs run" $?
 is "each job's Deployment was created once, none twice" \

@@ -9,8 +9,7 @@ skip_without_serve
 plan 13
 
 D="$TMP/tls"
-pki_ca "$D" ca test-ca &&
-pki_cert "$D" srv /CN=127.0.0.1 ca IP:127.0.0.1,DNS:localhost &&
+pki_server "$D" srv /CN=127.0.0.1 IP:127.0.0.1,DNS:localhost &&
 pki_ca "$D" other other-ca
 ok "openssl makes a CA and a server certificate" $?
 

@@ -8,11 +8,7 @@
 skip_without_serve
 plan 16
 
-start_kubesim --speed 600
-ok "ailab-kubesim starts" $?
-start_serve a --no-lease --interval 1s --user-max-queued 0
-ok "serve starts and schedules" $?
-S=$SERVE_URL
+serve_on_kubesim --speed 600 -- --no-lease --interval 1s --user-max-queued 0
 q() { timeout 120 "$AILAB_QUEUE" --server "$S" "$@"; }
 
 cat >"$TMP/quick.yaml" <<'EOT'

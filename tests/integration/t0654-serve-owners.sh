@@ -9,11 +9,7 @@
 skip_without_serve
 plan 12
 
-start_kubesim --speed 600
-ok "ailab-kubesim starts" $?
-start_serve a --no-lease --interval 1s --user-max-queued 3
-ok "serve starts and schedules" $?
-S=$SERVE_URL
+serve_on_kubesim --speed 600 -- --no-lease --interval 1s --user-max-queued 3
 q() { timeout 60 "$AILAB_QUEUE" --server "$S" "$@"; }
 state() { q --context "$1" show "$2" -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])'; }
 # running OWNER: how many of the owner's jobs run.

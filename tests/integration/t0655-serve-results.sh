@@ -9,11 +9,7 @@
 skip_without_serve
 plan 22
 
-start_kubesim --speed 600
-ok "ailab-kubesim starts" $?
-start_serve a --no-lease --interval 1s --user-max-queued 0
-ok "serve starts and schedules" $?
-S=$SERVE_URL
+serve_on_kubesim --speed 600 -- --no-lease --interval 1s --user-max-queued 0
 q() { timeout 120 "$AILAB_QUEUE" --server "$S" "$@"; }
 py() { python3 -c "$1" "$TMP/out"; }
 

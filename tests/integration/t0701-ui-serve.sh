@@ -119,13 +119,7 @@ is "the cookie authenticates" \
 is "GET /v1/session gives the CSRF value back (page reloads)" \
     "$(get /v1/session -H "$C") $(jq_body 'b["csrf_token"]')" "200 $CSRF"
 
-cat >"$TMP/alice.yaml" <<'EOT'
-name: train
-namespace: alice
-image: busybox
-command: [sh, -c, "echo hi"]
-EOT
-sed 's/alice/bob/' "$TMP/alice.yaml" >"$TMP/bob.yaml"
+user_specs
 submit alice "$TMP/alice.yaml" >/dev/null
 JOB=$(jq_body 'b["items"][0]["id"]')
 submit bob "$TMP/bob.yaml" >/dev/null

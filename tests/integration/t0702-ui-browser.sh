@@ -44,13 +44,7 @@ like "one pass: the 8-GPU job behind the hog has an estimated start" \
 $BIG_START
 EOT
 
-cat >"$TMP/alice.yaml" <<'EOT'
-name: train
-namespace: alice
-image: busybox
-command: [sh, -c, "echo hi"]
-EOT
-sed 's/alice/bob/' "$TMP/alice.yaml" >"$TMP/bob.yaml"
+user_specs
 is "alice has a job" "$(submit alice "$TMP/alice.yaml")" 201
 ALICE_JOB=$(jq_body 'b["items"][0]["id"]')
 is "bob has a job" "$(submit bob "$TMP/bob.yaml")" 201

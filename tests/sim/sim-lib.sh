@@ -42,8 +42,7 @@ sim_stop() {
 # sim_tls: a CA, a server certificate for 127.0.0.1 and a client
 # certificate (CN=alice, O=students) under $TMP/tls.
 sim_tls() {
-	pki_ca "$TMP/tls" ca test-ca &&
-	pki_cert "$TMP/tls" srv /CN=127.0.0.1 ca IP:127.0.0.1,DNS:localhost &&
+	pki_server "$TMP/tls" srv /CN=127.0.0.1 IP:127.0.0.1,DNS:localhost &&
 	pki_cert "$TMP/tls" cli /CN=alice/O=students ca
 }
 
@@ -89,4 +88,16 @@ wait_for() {
 		sleep 0.1
 	done
 	ok "$desc" 0
+}
+
+# sim_cluster <USERS: writes $TMP/cluster.yaml, a cluster of one node of
+# 8 RTX4090, namespaces alice and bob, the admin user and the users read
+# from standard input (YAML list entries).
+sim_cluster() {
+	printf '%s\n' 'nodeGroups:' \
+	    '- {count: 1, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090, gpuCount: 8}' \
+	    'namespaces:' '- name: alice' '- name: bob' 'users:' \
+	    '- {name: admin, token: admin-token, admin: true}' \
+	    >"$TMP/cluster.yaml"
+	cat >>"$TMP/cluster.yaml"
 }

@@ -11,9 +11,10 @@
 #include <cmocka.h>
 
 #include "common.h"
+#include "store-fixture.h"
 #include "store-server.h"
 
-static char dir[64];
+static struct store_fixture q;
 
 /* A queue with jobs of alice (ns alice and ml101) and bob (ns bob). */
 static struct store *
@@ -33,13 +34,10 @@ make_store(void)
 	};
 	struct store *s;
 	int64_t ids[4];
-	char *cause = NULL, *path;
+	char *cause = NULL;
 
-	snprintf(dir, sizeof dir, "/tmp/test-server-store.XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	path = xprintf("%s/q.db", dir);
-	assert_int_equal(store_open(path, &s, &cause), 0);
-	free(path);
+	assert_int_equal(store_fixture_open(&q, "q.db"), 0);
+	s = q.s;
 	assert_int_equal(store_submit(s, j, 4, ids, &cause), 0);
 	assert_int_equal(store_transition(s, ids[3], 0, STORE_CANCELLED,
 	    "cancelled by bob", &cause), 0);
@@ -50,19 +48,8 @@ make_store(void)
 static void
 drop_store(struct store *s)
 {
-	char *cmd;
-
-	store_close(s);
-	cmd = xprintf("%s/q.db", dir);
-	unlink(cmd);
-	free(cmd);
-	cmd = xprintf("%s/q.db-wal", dir);
-	unlink(cmd);
-	free(cmd);
-	cmd = xprintf("%s/q.db-shm", dir);
-	unlink(cmd);
-	free(cmd);
-	rmdir(dir);
+	assert_ptr_equal(s, q.s);
+	assert_int_equal(store_fixture_close(&q), 0);
 }
 
 static void

@@ -11,18 +11,18 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "store-fixture.h"
 #include "store-int.h"
 
 /* More than two chunks, so that a selection spans three transactions. */
 #define NJOBS (2 * STORE_ACT_CHUNK + 500)
 
 struct fixture {
-	char dir[64];
-	char path[96];
-	struct store *s;
+	struct store_fixture q;
 	int64_t ids[NJOBS];
 };
 
+/* A queue of NJOBS queued jobs of one sweep. */
 static int
 setup(void **state)
 {
@@ -31,55 +31,22 @@ setup(void **state)
 	char *cause = NULL;
 	int i, rc;
 
-	snprintf(f->dir, sizeof f->dir, "/tmp/aq-store-act-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (store_fixture_open(&f->q, "queue.db") != 0)
 		return -1;
-	snprintf(f->path, sizeof f->path, "%s/queue.db", f->dir);
-	if (store_open(f->path, &f->s, &cause) != 0) {
-		fprintf(stderr, "%s\n", cause);
-		return -1;
-	}
 	jobs = xcalloc(NJOBS, sizeof *jobs);
+	store_fixture_jobs(jobs, NJOBS);
 	for (i = 0; i < NJOBS; i++) {
-		jobs[i].name = "j";
-		jobs[i].namespace = "alice";
-		jobs[i].owner = "alice";
 		jobs[i].group = "g";
 		jobs[i].group_kind = "sweep";
-		jobs[i].priority = 500;
-		jobs[i].gpu_type = "RTX4090D";
-		jobs[i].gpu_count = 1;
-		jobs[i].replicas = 1;
 		jobs[i].spec_json = "{\"name\":\"j\"}";
 	}
-	rc = store_submit(f->s, jobs, NJOBS, f->ids, &cause);
+	rc = store_submit(f->q.s, jobs, NJOBS, f->ids, &cause);
 	free(jobs);
 	if (rc != 0) {
 		fprintf(stderr, "%s\n", cause);
 		return -1;
 	}
 	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-	char *p;
-
-	store_close(f->s);
-	p = xprintf("%s/queue.db", f->dir);
-	unlink(p);
-	free(p);
-	p = xprintf("%s/queue.db-wal", f->dir);
-	unlink(p);
-	free(p);
-	p = xprintf("%s/queue.db-shm", f->dir);
-	unlink(p);
-	free(p);
-	rmdir(f->dir);
-	free(f);
 	return 0;
 }
 
@@ -92,11 +59,11 @@ job_state(struct fixture *f, int64_t id, size_t *nev)
 	enum store_state st;
 	char *cause = NULL;
 
-	assert_int_equal(store_get(f->s, id, &j, &cause), 0);
+	assert_int_equal(store_get(f->q.s, id, &j, &cause), 0);
 	assert_non_null(j);
 	st = j->state;
 	store_job_free(j);
-	assert_int_equal(store_events(f->s, id, &ev, nev, &cause), 0);
+	assert_int_equal(store_events(f->q.s, id, &ev, nev, &cause), 0);
 	store_events_free(ev, *nev);
 	return st;
 }
@@ -114,13 +81,13 @@ test_hold_many(void **state)
 	char *cause = NULL;
 
 	/* Job 0 is cancelled already: a hold must refuse it. */
-	assert_int_equal(store_transition(f->s, f->ids[0], 0, STORE_CANCELLED,
+	assert_int_equal(store_transition(f->q.s, f->ids[0], 0, STORE_CANCELLED,
 	    "test", &cause), 0);
 	ids = xcalloc(n, sizeof *ids);
 	memcpy(ids, f->ids, NJOBS * sizeof *ids);
 	ids[NJOBS] = f->ids[NJOBS - 1] + 1000;
 	items = xcalloc(n, sizeof *items);
-	assert_int_equal(store_act(f->s, STORE_ACT_HOLD, ids, n, "held by t",
+	assert_int_equal(store_act(f->q.s, STORE_ACT_HOLD, ids, n, "held by t",
 	    items, &ndone, &cause), 0);
 	assert_int_equal(ndone, n);
 	assert_int_equal(items[0].result, STORE_ACT_REFUSED);
@@ -140,11 +107,11 @@ test_hold_many(void **state)
 	store_act_items_release(items, n);
 
 	/* Release, then cancel: every job moves again. */
-	assert_int_equal(store_act(f->s, STORE_ACT_RELEASE, ids + 1, NJOBS - 1,
+	assert_int_equal(store_act(f->q.s, STORE_ACT_RELEASE, ids + 1, NJOBS - 1,
 	    "released by t", items, &ndone, &cause), 0);
 	for (i = 0; i < NJOBS - 1; i++)
 		assert_int_equal(items[i].result, STORE_ACT_DONE);
-	assert_int_equal(store_act(f->s, STORE_ACT_CANCEL, ids, NJOBS,
+	assert_int_equal(store_act(f->q.s, STORE_ACT_CANCEL, ids, NJOBS,
 	    "cancelled by t", items, &ndone, &cause), 0);
 	assert_int_equal(items[0].result, STORE_ACT_ALREADY);
 	for (i = 1; i < NJOBS; i++)
@@ -168,17 +135,17 @@ test_retry_and_request(void **state)
 
 	/* 0: queued → cancelled (nothing to clean); 1: admitted → failed
 	 * (objects remain); 2: admitted → running. */
-	assert_int_equal(store_transition(f->s, f->ids[0], 0, STORE_CANCELLED,
+	assert_int_equal(store_transition(f->q.s, f->ids[0], 0, STORE_CANCELLED,
 	    "t", &cause), 0);
-	assert_int_equal(store_transition(f->s, f->ids[1], 0, STORE_ADMITTED,
+	assert_int_equal(store_transition(f->q.s, f->ids[1], 0, STORE_ADMITTED,
 	    "t", &cause), 0);
-	assert_int_equal(store_transition(f->s, f->ids[1], 0, STORE_FAILED,
+	assert_int_equal(store_transition(f->q.s, f->ids[1], 0, STORE_FAILED,
 	    "t", &cause), 0);
-	assert_int_equal(store_transition(f->s, f->ids[2], 0, STORE_ADMITTED,
+	assert_int_equal(store_transition(f->q.s, f->ids[2], 0, STORE_ADMITTED,
 	    "t", &cause), 0);
-	assert_int_equal(store_transition(f->s, f->ids[2], 0, STORE_RUNNING,
+	assert_int_equal(store_transition(f->q.s, f->ids[2], 0, STORE_RUNNING,
 	    "t", &cause), 0);
-	assert_int_equal(store_act(f->s, STORE_ACT_RETRY, f->ids, 3,
+	assert_int_equal(store_act(f->q.s, STORE_ACT_RETRY, f->ids, 3,
 	    "retried by t", items, &ndone, &cause), 0);
 	assert_int_equal(items[0].result, STORE_ACT_DONE);
 	assert_int_equal(items[1].result, STORE_ACT_UNCLEANED);
@@ -186,11 +153,11 @@ test_retry_and_request(void **state)
 	assert_int_equal(job_state(f, f->ids[0], &nev), STORE_QUEUED);
 	assert_int_equal(job_state(f, f->ids[1], &nev), STORE_FAILED);
 	store_act_items_release(items, 3);
-	assert_int_equal(store_act(f->s, STORE_ACT_CANCEL, f->ids + 2, 1,
+	assert_int_equal(store_act(f->q.s, STORE_ACT_CANCEL, f->ids + 2, 1,
 	    "cancelled by t", items, &ndone, &cause), 0);
 	assert_int_equal(items[0].result, STORE_ACT_REQUESTED);
 	assert_int_equal(job_state(f, f->ids[2], &nev), STORE_RUNNING);
-	assert_int_equal(store_act(f->s, STORE_ACT_CANCEL, f->ids + 2, 1,
+	assert_int_equal(store_act(f->q.s, STORE_ACT_CANCEL, f->ids + 2, 1,
 	    "cancelled by t", items, &ndone, &cause), 0);
 	assert_int_equal(items[0].result, STORE_ACT_ALREADY);
 }
@@ -228,11 +195,11 @@ test_submit_rows(void **state)
 		jobs[i].spec_json = specs[i];
 		jobs[i].held = i % 2 == 1;
 	}
-	assert_int_equal(store_submit(f->s, jobs, 100, ids, &cause), 0);
+	assert_int_equal(store_submit(f->q.s, jobs, 100, ids, &cause), 0);
 	for (i = 0; i < 100; i++) {
 		if (i > 0)
 			assert_true(ids[i] > ids[i - 1]);
-		assert_int_equal(store_get(f->s, ids[i], &j, &cause), 0);
+		assert_int_equal(store_get(f->q.s, ids[i], &j, &cause), 0);
 		assert_non_null(j);
 		assert_string_equal(j->name, names[i]);
 		assert_string_equal(j->spec_json, specs[i]);
@@ -244,7 +211,7 @@ test_submit_rows(void **state)
 		else
 			assert_string_equal(j->group, jobs[i].group);
 		store_job_free(j);
-		assert_int_equal(store_events(f->s, ids[i], &ev, &nev, &cause),
+		assert_int_equal(store_events(f->q.s, ids[i], &ev, &nev, &cause),
 		    0);
 		assert_int_equal(nev, 1);
 		assert_int_equal(ev[0].from, -1);
@@ -260,11 +227,11 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hold_many, setup,
-		    teardown),
+		    store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_retry_and_request, setup,
-		    teardown),
+		    store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_submit_rows, setup,
-		    teardown),
+		    store_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,14 +12,13 @@
 #include <cmocka.h>
 
 #include "store.h"
+#include "store-fixture.h"
 #include "store-int.h"
 
 #include "common.h"
 
 struct fixture {
-	char dir[64];
-	char path[96];
-	struct store *s;             /* the scheduler's connection */
+	struct store_fixture q;             /* the scheduler's connection */
 	struct store *t;             /* another process's */
 	int64_t ids[4];
 };
@@ -30,19 +29,8 @@ submit(struct store *s, size_t n, int64_t *ids)
 {
 	struct store_job_new j[8];
 	char *cause = NULL;
-	size_t i;
 
-	memset(j, 0, sizeof j);
-	for (i = 0; i < n; i++) {
-		j[i].name = "j";
-		j[i].namespace = "alice";
-		j[i].owner = "alice";
-		j[i].priority = 500;
-		j[i].gpu_type = "RTX4090D";
-		j[i].gpu_count = 1;
-		j[i].replicas = 1;
-		j[i].spec_json = "{}";
-	}
+	store_fixture_jobs(j, n);
 	assert_int_equal(store_submit(s, j, n, ids, &cause), 0);
 }
 
@@ -53,12 +41,9 @@ setup(void **state)
 	struct fixture *f = xcalloc(1, sizeof *f);
 	char *cause = NULL;
 
-	snprintf(f->dir, sizeof f->dir, "/tmp/aq-store-delta-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (store_fixture_open(&f->q, "queue.db") != 0)
 		return -1;
-	snprintf(f->path, sizeof f->path, "%s/queue.db", f->dir);
-	if (store_open(f->path, &f->s, &cause) != 0 ||
-	    store_open(f->path, &f->t, &cause) != 0) {
+	if (store_open(f->q.path, &f->t, &cause) != 0) {
 		fprintf(stderr, "%s\n", cause);
 		return -1;
 	}
@@ -67,20 +52,17 @@ setup(void **state)
 	return 0;
 }
 
+/* Both connections, the queue and its directory gone. */
 static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char *cmd;
+	int rc;
 
-	store_close(f->s);
 	store_close(f->t);
-	cmd = xprintf("rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(cmd);
+	rc = store_fixture_close(&f->q);
 	free(f);
-	return 0;
+	return rc;
 }
 
 /* One delta read through the scheduler's connection. */
@@ -90,7 +72,7 @@ changes(struct fixture *f, struct store_cursor *c, struct store_job ***jobs,
 {
 	char *cause = NULL;
 
-	if (store_sched_changes(f->s, c, NULL, NULL, jobs, n, gone, ngone,
+	if (store_sched_changes(f->q.s, c, NULL, NULL, jobs, n, gone, ngone,
 	    &cause) != 0)
 		fail_msg("%s", cause);
 }
@@ -99,15 +81,7 @@ changes(struct fixture *f, struct store_cursor *c, struct store_job ***jobs,
 static int
 count_gone(struct store *s)
 {
-	sqlite3_stmt *stmt;
-	int n = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(s->db, "SELECT count(*) FROM "
-	    "jobs_gone", -1, &stmt, NULL), SQLITE_OK);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		n = sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
-	return n;
+	return store_fixture_int(s, "SELECT count(*) FROM jobs_gone");
 }
 
 /* The first read is the whole queue; a second with nothing changed is
@@ -239,8 +213,8 @@ test_other_writes(void **state)
 	assert_int_equal(ngone, 1);
 	assert_int_equal(gone[0], f->ids[1]);
 	free(gone);
-	assert_int_equal(store_sched_forget(f->s, &c, &cause), 0);
-	assert_int_equal(count_gone(f->s), 0);
+	assert_int_equal(store_sched_forget(f->q.s, &c, &cause), 0);
+	assert_int_equal(count_gone(f->q.s), 0);
 	changes(f, &c, &jobs, &n, &gone, &ngone);
 	assert_int_equal(n + ngone, 0);
 }
@@ -284,7 +258,7 @@ test_migrated(void **state)
 	char *path, *cause = NULL;
 	size_t n, ngone;
 
-	path = xprintf("%s/old.db", f->dir);
+	path = xprintf("%s/old.db", f->q.dir);
 	assert_int_equal(store_open_version(path, STORE_SCHEMA_VERSION - 1,
 	    &old, &cause), 0);
 	submit(old, 2, ids);

@@ -11,13 +11,12 @@
 #include <cmocka.h>
 
 #include "store.h"
+#include "store-fixture.h"
 
 #include "common.h"
 
 struct fixture {
-	char dir[64];
-	char path[96];
-	struct store *s;
+	struct store_fixture q;
 	int64_t ids[6];
 };
 
@@ -35,55 +34,28 @@ setup(void **state)
 	char *cause = NULL;
 	size_t i;
 
-	snprintf(f->dir, sizeof f->dir, "/tmp/aq-store-sched-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (store_fixture_open(&f->q, "queue.db") != 0)
 		return -1;
-	snprintf(f->path, sizeof f->path, "%s/queue.db", f->dir);
-	if (store_open(f->path, &f->s, &cause) != 0) {
-		fprintf(stderr, "%s\n", cause);
-		return -1;
-	}
-	memset(j, 0, sizeof j);
+	store_fixture_jobs(j, 6);
 	for (i = 0; i < 6; i++) {
-		j[i].name = "j";
-		j[i].namespace = "alice";
 		j[i].owner = i < 3 ? "alice" : "bob";
 		j[i].group = i < 2 ? "sweep" : NULL;
-		j[i].priority = 500;
-		j[i].gpu_type = "RTX4090D";
-		j[i].gpu_count = 1;
-		j[i].replicas = 1;
 		j[i].spec_json = specs[i];
 	}
-	if (store_submit(f->s, j, 6, f->ids, &cause) != 0 ||
-	    store_transition(f->s, f->ids[4], 0, STORE_ADMITTED, "a",
+	if (store_submit(f->q.s, j, 6, f->ids, &cause) != 0 ||
+	    store_transition(f->q.s, f->ids[4], 0, STORE_ADMITTED, "a",
 	    &cause) != 0 ||
-	    store_transition(f->s, f->ids[5], 0, STORE_ADMITTED, "a",
+	    store_transition(f->q.s, f->ids[5], 0, STORE_ADMITTED, "a",
 	    &cause) != 0 ||
-	    store_transition(f->s, f->ids[5], 0, STORE_RUNNING, "r",
+	    store_transition(f->q.s, f->ids[5], 0, STORE_RUNNING, "r",
 	    &cause) != 0 ||
-	    store_transition(f->s, f->ids[5], 0, STORE_SUCCEEDED, "s",
+	    store_transition(f->q.s, f->ids[5], 0, STORE_SUCCEEDED, "s",
 	    &cause) != 0 ||
-	    store_set_cleaned(f->s, f->ids[5], &cause) != 0) {
+	    store_set_cleaned(f->q.s, f->ids[5], &cause) != 0) {
 		fprintf(stderr, "%s\n", cause);
 		return -1;
 	}
 	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-	char *cmd;
-
-	store_close(f->s);
-	cmd = xprintf("rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(cmd);
-	free(f);
 	return 0;
 }
 
@@ -106,7 +78,7 @@ test_sched_jobs(void **state)
 	size_t n = 0, i;
 	int asked = 0;
 
-	assert_int_equal(store_sched_jobs(f->s, want_active, &asked, &jobs,
+	assert_int_equal(store_sched_jobs(f->q.s, want_active, &asked, &jobs,
 	    &n, &cause), 0);
 	assert_int_equal(n, 5);
 	assert_int_equal(asked, 5);
@@ -118,7 +90,7 @@ test_sched_jobs(void **state)
 	assert_int_equal(jobs[4]->state, STORE_ADMITTED);
 	assert_string_equal(jobs[4]->spec_json, SPEC(5));
 	store_jobs_free(jobs, n);
-	assert_int_equal(store_sched_jobs(f->s, NULL, NULL, &jobs, &n,
+	assert_int_equal(store_sched_jobs(f->q.s, NULL, NULL, &jobs, &n,
 	    &cause), 0);
 	assert_string_equal(jobs[0]->spec_json, SPEC(1));
 	store_jobs_free(jobs, n);
@@ -135,7 +107,7 @@ test_specs_and_fields(void **state)
 	char **v = NULL, *cause = NULL;
 	size_t i;
 
-	assert_int_equal(store_specs(f->s, ids, 3, &v, &cause), 0);
+	assert_int_equal(store_specs(f->q.s, ids, 3, &v, &cause), 0);
 	assert_string_equal(v[0], SPEC(2));
 	assert_string_equal(v[1], SPEC(4));
 	assert_null(v[2]);
@@ -143,7 +115,7 @@ test_specs_and_fields(void **state)
 		free(v[i]);
 	free(v);
 
-	assert_int_equal(store_spec_fields(f->s, ids, 3, paths, 5, &v,
+	assert_int_equal(store_spec_fields(f->q.s, ids, 3, paths, 5, &v,
 	    &cause), 0);
 	assert_string_equal(v[0], "200");
 	assert_string_equal(v[1], "[\"RTX4090D\",\"RTX4090\"]");
@@ -166,16 +138,16 @@ test_count(void **state)
 	struct store_counts c;
 	char *cause = NULL;
 
-	assert_int_equal(store_count(f->s, &c, &cause), 0);
+	assert_int_equal(store_count(f->q.s, &c, &cause), 0);
 	assert_int_equal(c.n[STORE_QUEUED], 4);
 	assert_int_equal(c.n[STORE_ADMITTED], 1);
 	assert_int_equal(c.n[STORE_SUCCEEDED], 1);
 	assert_int_equal(c.uncleaned, 0);
-	assert_int_equal(store_transition(f->s, f->ids[0], 0, STORE_CANCELLED,
+	assert_int_equal(store_transition(f->q.s, f->ids[0], 0, STORE_CANCELLED,
 	    "c", &cause), 0);
-	assert_int_equal(store_transition(f->s, f->ids[4], 0, STORE_FAILED,
+	assert_int_equal(store_transition(f->q.s, f->ids[4], 0, STORE_FAILED,
 	    "f", &cause), 0);
-	assert_int_equal(store_count(f->s, &c, &cause), 0);
+	assert_int_equal(store_count(f->q.s, &c, &cause), 0);
 	assert_int_equal(c.n[STORE_QUEUED], 3);
 	/* Never ran: nothing to clean; the admitted one has objects. */
 	assert_int_equal(c.uncleaned, 1);
@@ -204,7 +176,7 @@ test_transitions(void **state)
 	    .reason = "x" };
 	mv[3] = (struct store_move){ .id = f->ids[1], .to = STORE_FAILED,
 	    .reason = "never fits" };
-	assert_int_equal(store_transitions(f->s, mv, 4, &cause), 0);
+	assert_int_equal(store_transitions(f->q.s, mv, 4, &cause), 0);
 	assert_int_equal(mv[0].result, 0);
 	assert_null(mv[0].cause);
 	assert_int_equal(mv[1].result, -1);
@@ -215,19 +187,19 @@ test_transitions(void **state)
 	free(mv[1].cause);
 	free(mv[2].cause);
 
-	assert_int_equal(store_get(f->s, f->ids[0], &j, &cause), 0);
+	assert_int_equal(store_get(f->q.s, f->ids[0], &j, &cause), 0);
 	assert_int_equal(j->state, STORE_ADMITTED);
 	assert_int_equal(j->attempts, 1);
 	assert_string_equal(j->run_gpu_type, "RTX4090D");
 	store_job_free(j);
-	assert_int_equal(store_events(f->s, f->ids[0], &ev, &n, &cause), 0);
+	assert_int_equal(store_events(f->q.s, f->ids[0], &ev, &n, &cause), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(ev[1].reason, "admitted on RTX4090D");
 	store_events_free(ev, n);
-	assert_int_equal(store_get(f->s, f->ids[1], &j, &cause), 0);
+	assert_int_equal(store_get(f->q.s, f->ids[1], &j, &cause), 0);
 	assert_int_equal(j->state, STORE_FAILED);
 	store_job_free(j);
-	assert_int_equal(store_transitions(f->s, mv, 0, &cause), 0);
+	assert_int_equal(store_transitions(f->q.s, mv, 0, &cause), 0);
 }
 
 /* Usage of many owners in one transaction. */
@@ -240,10 +212,10 @@ test_usage_many(void **state)
 	char *cause = NULL;
 	size_t n = 0;
 
-	assert_int_equal(store_usage_set_many(f->s, in, 2, &cause), 0);
+	assert_int_equal(store_usage_set_many(f->q.s, in, 2, &cause), 0);
 	in[0].gpu_ms = 3e6;
-	assert_int_equal(store_usage_set_many(f->s, in, 1, &cause), 0);
-	assert_int_equal(store_usage_list(f->s, &u, &n, &cause), 0);
+	assert_int_equal(store_usage_set_many(f->q.s, in, 1, &cause), 0);
+	assert_int_equal(store_usage_list(f->q.s, &u, &n, &cause), 0);
 	assert_int_equal(n, 2);
 	assert_true(u[0].gpu_ms == 3e6 && u[1].gpu_ms == 2e6 &&
 	    u[1].at == 20);
@@ -255,14 +227,15 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_sched_jobs, setup,
-		    teardown),
+		    store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_specs_and_fields, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_count, setup, teardown),
+		    store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_count, setup,
+		    store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_transitions, setup,
-		    teardown),
+		    store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_usage_many, setup,
-		    teardown),
+		    store_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,51 +17,41 @@
 
 #include <event2/event.h>
 
+#include "store-fixture.h"
 #include "store-int.h"
 
 struct fixture {
-	char dir[64];
-	char path[96];
+	struct store_fixture q;
 	char wake[128];
-	struct store *s;
 	struct event_base *base;
 	int calls;
 };
 
+/* A new queue and an event base to listen on. */
 static int
 setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof *f);
-	char *cause = NULL;
 
-	snprintf(f->dir, sizeof f->dir, "/tmp/aq-wake-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (store_fixture_open(&f->q, "queue.db") != 0)
 		return -1;
-	snprintf(f->path, sizeof f->path, "%s/queue.db", f->dir);
-	snprintf(f->wake, sizeof f->wake, "%s.wake", f->path);
-	if (store_open(f->path, &f->s, &cause) != 0) {
-		fprintf(stderr, "%s\n", cause);
-		return -1;
-	}
+	snprintf(f->wake, sizeof f->wake, "%s.wake", f->q.path);
 	f->base = event_base_new();
 	*state = f;
 	return 0;
 }
 
+/* The base, the queue and its directory gone. */
 static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char *cmd;
+	int rc;
 
 	event_base_free(f->base);
-	store_close(f->s);
-	cmd = xprintf("rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(cmd);
+	rc = store_fixture_close(&f->q);
 	free(f);
-	return 0;
+	return rc;
 }
 
 /* The listener's callback: counts, and lets the test go on. */
@@ -96,26 +86,26 @@ test_wake_listener(void **state)
 	pid_t pid;
 	int status;
 
-	path = store_wake_path(f->s);
+	path = store_wake_path(f->q.s);
 	assert_string_equal(path, f->wake);
 	free(path);
-	assert_int_equal(store_wake_listen(f->s, f->base, on_wake, f, &w,
+	assert_int_equal(store_wake_listen(f->q.s, f->base, on_wake, f, &w,
 	    &cause), 0);
 	assert_non_null(w);
 	assert_int_equal(lstat(f->wake, &st), 0);
 	assert_true(S_ISFIFO(st.st_mode));
 	assert_int_equal(st.st_mode & 07777, 0600);
 
-	store_wake(f->s);
-	store_wake(f->s);
-	store_wake(f->s);
+	store_wake(f->q.s);
+	store_wake(f->q.s);
+	store_wake(f->q.s);
 	run(f);
 	assert_int_equal(f->calls, 1);
 
 	pid = fork();
 	assert_true(pid != -1);
 	if (pid == 0) {
-		store_wake(f->s);
+		store_wake(f->q.s);
 		_exit(0);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -149,15 +139,15 @@ test_wake_no_listener(void **state)
 	char *cause = NULL;
 	int i, fd;
 
-	store_wake(f->s);
+	store_wake(f->q.s);
 	assert_int_equal(lstat(f->wake, &st), -1);
 	assert_int_equal(errno, ENOENT);
 
 	assert_int_equal(mkfifo(f->wake, 0644), 0);
 	assert_int_equal(lstat(f->wake, &old), 0);
-	store_wake(f->s);
+	store_wake(f->q.s);
 
-	assert_int_equal(store_wake_listen(f->s, f->base, on_wake, f, &w,
+	assert_int_equal(store_wake_listen(f->q.s, f->base, on_wake, f, &w,
 	    &cause), 0);
 	assert_int_equal(lstat(f->wake, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
@@ -167,7 +157,7 @@ test_wake_no_listener(void **state)
 	assert_true(fd != -1);
 	assert_true(fcntl(fd, F_SETPIPE_SZ, 4096) != -1);
 	for (i = 0; i < 5000; i++)
-		store_wake(f->s);
+		store_wake(f->q.s);
 	close(fd);
 	run(f);
 	assert_true(f->calls >= 1);
@@ -190,11 +180,11 @@ test_wake_refuses_others(void **state)
 	assert_true(fd != -1);
 	assert_int_equal(write(fd, "data", 4), 4);
 	close(fd);
-	store_wake(f->s);
+	store_wake(f->q.s);
 	assert_int_equal(lstat(f->wake, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(st.st_size, 4);
-	assert_int_equal(store_wake_listen(f->s, f->base, on_wake, f, &w,
+	assert_int_equal(store_wake_listen(f->q.s, f->base, on_wake, f, &w,
 	    &cause), -1);
 	assert_null(w);
 	assert_non_null(strstr(cause, f->wake));
@@ -206,15 +196,15 @@ test_wake_refuses_others(void **state)
 	assert_int_equal(unlink(f->wake), 0);
 
 	/* A link to someone's FIFO: not written through, not replaced. */
-	snprintf(other, sizeof other, "%s/other.fifo", f->dir);
+	snprintf(other, sizeof other, "%s/other.fifo", f->q.dir);
 	assert_int_equal(mkfifo(other, 0600), 0);
 	fd = open(other, O_RDONLY | O_NONBLOCK);
 	assert_true(fd != -1);
 	assert_int_equal(symlink(other, f->wake), 0);
-	store_wake(f->s);
+	store_wake(f->q.s);
 	/* No byte: 0 (no writer left) or EAGAIN, never data. */
 	assert_true(read(fd, buf, sizeof buf) <= 0);
-	assert_int_equal(store_wake_listen(f->s, f->base, on_wake, f, &w,
+	assert_int_equal(store_wake_listen(f->q.s, f->base, on_wake, f, &w,
 	    &cause), -1);
 	assert_non_null(strstr(cause, "not a FIFO"));
 	free(cause);

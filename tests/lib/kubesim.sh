@@ -1,0 +1,92 @@
+# ailab-kubesim for the integration tests: started on a private port with
+# a kubeconfig for its users, read and told about faults over its API
+# (docs/kubesim.md).  Sourced by tests/lib.sh.
+
+# start_kubesim [ARGS...]: starts ailab-kubesim on a free loopback port,
+# writing a kubeconfig for its users to $TMP/kubeconfig; sets KUBESIM_PID,
+# KUBESIM_URL and KUBECONFIG.  Stopped by PID at exit.  What ailab-queue's
+# Deployment wrapper does is told to the simulator through its generic pod
+# knobs (docs/kubesim.md): a restarted container whose command ended only
+# waits, the exit code goes to the termination message as the wrapper
+# writes it, and exit-codes lists are indexed by the queue's attempt label.
+start_kubesim() {
+	"$AILAB_KUBESIM" --listen 127.0.0.1:0 --kubeconfig-out "$TMP/kubeconfig" \
+	    --pod-default=after-exit=idle \
+	    --pod-default='termination-message=ailab-queue-exit=$(EXIT_CODE)' \
+	    --pod-default=exit-codes-label=ailab-queue.io/attempt \
+	    "$@" >"$TMP/kubesim.out" 2>"$TMP/kubesim.err" &
+	KUBESIM_PID=$!
+	TEST_PIDS="$TEST_PIDS $KUBESIM_PID"
+	KUBESIM_URL=
+	_i=0
+	while [ $_i -lt 100 ]; do
+		KUBESIM_URL=$(sed -n 's/^url //p' "$TMP/kubesim.out")
+		[ -n "$KUBESIM_URL" ] && [ -s "$TMP/kubeconfig" ] && break
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	KUBECONFIG="$TMP/kubeconfig"
+	export KUBECONFIG
+	[ -n "$KUBESIM_URL" ]
+}
+
+# kube_token USER: the bearer token of a user of the simulated cluster.
+kube_token() {
+	kubectl config view --raw -o \
+	    jsonpath="{.users[?(@.name==\"$1\")].user.token}"
+}
+
+# kube_get PATH [USER]: GET an API path as a user (default alice) over
+# plain HTTP (kubectl does not send tokens without TLS; curl does).
+kube_get() {
+	curl -sf -H "Authorization: Bearer $(kube_token "${2:-alice}")" \
+	    "$KUBESIM_URL$1"
+}
+
+# kube_count PATH [USER]: how many items a list returns.
+kube_count() {
+	kube_get "$@" | python3 -c \
+	    'import json,sys; print(len(json.load(sys.stdin)["items"]))'
+}
+
+# kubesim_fault JSON: posts a fault to the simulator's /sim/faults.
+kubesim_fault() {
+	curl -sS -o /dev/null -H 'Authorization: Bearer admin-token' \
+	    -d "$1" "$KUBESIM_URL/sim/faults"
+}
+
+# job_objects ID: how many Deployments, Jobs, Services and pods of the
+# queue's job ID the simulator holds, not counting those being deleted.
+job_objects() {
+	curl -sS -H 'Authorization: Bearer admin-token' \
+	    "$KUBESIM_URL/sim/state" | python3 -c 'import json, sys
+st = json.load(sys.stdin)
+print(sum(1 for k in ("deployments", "jobs", "services", "pods")
+          for o in st.get(k, [])
+          if (o["metadata"].get("labels") or {}).get("ailab-queue.io/job-id")
+          == sys.argv[1] and not o["metadata"].get("deletionTimestamp")))' "$1"
+}
+
+# job_gone ID: the job has no object left but those being deleted.
+job_gone() { [ "$(job_objects "$1")" = 0 ]; }
+
+# job_deployments ID: how many Deployments job ID has in alice's
+# namespace (one a replica).
+job_deployments() {
+	kube_count "/apis/apps/v1/namespaces/alice/deployments?labelSelector=ailab-queue.io%2Fjob-id%3D$1" \
+	    admin
+}
+
+# job_pods [NS]: "ID PHASE" of every pod of the queue's jobs on the
+# simulated cluster (in namespace NS if given), one a line, by job id.
+job_pods() {
+	curl -sS -H 'Authorization: Bearer admin-token' \
+	    "$KUBESIM_URL/sim/state" >"$TMP/state.json" &&
+	python3 -c 'import json,sys
+for p in json.load(open(sys.argv[1]))["pods"]:
+    l = p["metadata"].get("labels") or {}
+    if (sys.argv[2] in ("", p["metadata"]["namespace"]) and
+        l.get("app.kubernetes.io/managed-by") == "ailab-queue"):
+        print(l["ailab-queue.io/job-id"], p["status"]["phase"])' \
+	    "$TMP/state.json" "${1:-}" | sort -n
+}

@@ -1,0 +1,548 @@
+/* Unit tests for store/'s database file: migrations from every older
+ * schema, files that are not ours, damage, concurrent writers and
+ * openers, the scheduler lock across links. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "store-int.h"
+#include "store-fixture.h"
+
+/* A file written by schema version 1 is migrated with its jobs intact. */
+static void
+test_migrate_from_v1(void **state)
+{
+	struct store_fixture *f = *state;
+	struct store *old, *s;
+	struct store_job_new jobs[2] = {
+		store_fixture_job("old1"), store_fixture_job("old2") };
+	struct store_job *j;
+	struct store_event *ev;
+	size_t nev;
+	int64_t ids[2];
+	char *cause = NULL, *path;
+
+	path = xprintf("%s/old.db", f->dir);
+	assert_int_equal(store_open_version(path, 1, &old, &cause), 0);
+	assert_int_equal(store_user_version(old), 1);
+	/* As version 1 wrote them: this build's insert needs later columns. */
+	assert_int_equal(store_exec(old, "INSERT INTO jobs (name, namespace, "
+	    "owner, state, priority, gpu_type, gpu_count, replicas, cpu_milli, "
+	    "memory_bytes, spec, submitted_at, updated_at) VALUES "
+	    "('old1', 'alice', 'alice', 'queued', 500, 'RTX4090D', 1, 2, 8000, "
+	    "17179869184, '{\"v\":1}', 1, 1), ('old2', 'alice', 'alice', "
+	    "'queued', 500, 'RTX4090D', 1, 2, 8000, 17179869184, "
+	    "'{\"v\":2}', 1, 1); INSERT INTO events (job_id, at, from_state, "
+	    "to_state, reason) VALUES (1, 1, NULL, 'queued', 'submitted'), "
+	    "(2, 1, NULL, 'queued', 'submitted')", &cause), 0);
+	ids[0] = 1;
+	ids[1] = 2;
+	(void)jobs;
+	store_close(old);
+
+	assert_int_equal(store_open(path, &s, &cause), 0);
+	assert_int_equal(store_user_version(s), STORE_SCHEMA_VERSION);
+	assert_int_equal(store_get(s, ids[1], &j, &cause), 0);
+	assert_non_null(j);
+	assert_string_equal(j->name, "old2");
+	assert_string_equal(j->spec_json, "{\"v\":2}");
+	assert_int_equal(j->attempts, 0);
+	assert_int_equal(j->started_at, 0);
+	store_job_free(j);
+	assert_int_equal(store_events(s, ids[1], &ev, &nev, &cause), 0);
+	assert_int_equal(nev, 1);
+	store_events_free(ev, nev);
+	/* And it keeps working at the new version. */
+	assert_int_equal(store_transition(s, ids[1], 0, STORE_HELD, "h", &cause),
+	    0);
+	store_close(s);
+	free(path);
+}
+
+/* store_row_fn: keeps the estimated start of each row, by place. */
+static int
+row_start(const struct store_row *r, void *arg)
+{
+	int64_t *starts = arg;
+
+	starts[r->job.id - 1] = r->job.est_start;
+	return 0;
+}
+
+/* Migration 8: a version 7 file gains the estimated start (none at
+ * first, a reservation's reason emptied so that the scheduler writes it
+ * again); it is written with the reasons, read back by every listing,
+ * and gone once the job leaves the queue. */
+static void
+test_migrate_est_start(void **state)
+{
+	struct store_fixture *f = *state;
+	struct store_job_new jn[3] = {
+		store_fixture_job("a"), store_fixture_job("b"),
+		store_fixture_job("c") };
+	struct store_filter all = { .all = true };
+	struct store *s;
+	struct store_job *j;
+	int64_t ids[3], pos[3] = { 1, 2, 3 };
+	int64_t start[3] = { 1767225600000, 0, 1767229200000 };
+	int64_t got[3], brief[3];
+	const char *why[3] = { "reserved on RTX4090D, expected start x",
+		"no start expected within the window; RTX4090D: ...",
+		"reserved on RTX4090D, expected start y" };
+	char *cause = NULL, *path;
+	int what;
+
+	path = xprintf("%s/v7.db", f->dir);
+	assert_int_equal(store_open_version(path, 7, &s, &cause), 0);
+	assert_int_equal(store_submit(s, jn, 3, ids, &cause), 0);
+	assert_int_equal(store_exec(s, "UPDATE jobs SET reason = 'reserved on "
+	    "RTX4090D, expected start 2026-01-01T00:00:00Z' WHERE id = 1; "
+	    "UPDATE jobs SET reason = 'quota' WHERE id = 2", &cause), 0);
+	store_close(s);
+
+	assert_int_equal(store_open_version(path, 8, &s, &cause), 0);
+	assert_int_equal(store_user_version(s), 8);
+	assert_int_equal(store_get(s, ids[0], &j, &cause), 0);
+	assert_int_equal(j->est_start, 0);
+	assert_string_equal(j->reason, "");
+	store_job_free(j);
+	assert_int_equal(store_get(s, ids[1], &j, &cause), 0);
+	assert_string_equal(j->reason, "quota");
+	store_job_free(j);
+
+	/* Job 3 is held before the write: it keeps no estimate. */
+	assert_int_equal(store_transition(s, ids[2], 0, STORE_HELD, "h",
+	    &cause), 0);
+	assert_int_equal(store_set_reasons(s, ids, why, pos, start, 3, &cause),
+	    0);
+	assert_int_equal(store_get(s, ids[0], &j, &cause), 0);
+	assert_int_equal(j->est_start, start[0]);
+	assert_int_equal(j->position, 1);
+	store_job_free(j);
+	for (what = 0; what <= STORE_ROW_BRIEF; what += STORE_ROW_BRIEF) {
+		memset(got, 0xff, sizeof got);
+		assert_int_equal(store_list_each(s, what ? &(struct store_filter)
+		    { 0 } : &all, what, row_start, got, &cause), 0);
+		assert_int_equal(got[0], start[0]);
+		assert_int_equal(got[1], 0);
+		assert_int_equal(got[2], 0);
+		if (what)
+			memcpy(brief, got, sizeof brief);
+	}
+	assert_int_equal(brief[0], start[0]);
+
+	/* Unchanged text and place but a new estimate: written. */
+	start[0] += 60000;
+	assert_int_equal(store_set_reasons(s, ids, why, pos, start, 1, &cause),
+	    0);
+	assert_int_equal(store_get(s, ids[0], &j, &cause), 0);
+	assert_int_equal(j->est_start, start[0]);
+	store_job_free(j);
+	/* Without estimates (NULL) the recorded one stays. */
+	assert_int_equal(store_set_reasons(s, ids, why, NULL, NULL, 1, &cause),
+	    0);
+	assert_int_equal(store_get(s, ids[0], &j, &cause), 0);
+	assert_int_equal(j->est_start, start[0]);
+	store_job_free(j);
+	/* Leaving the queue clears it. */
+	assert_int_equal(store_transition(s, ids[0], 0, STORE_ADMITTED, "a",
+	    &cause), 0);
+	assert_int_equal(store_get(s, ids[0], &j, &cause), 0);
+	assert_int_equal(j->est_start, 0);
+	store_job_free(j);
+	store_close(s);
+	free(path);
+}
+
+/* A group's jobs' ids (of owner's group, NULL: any owner's), as a count. */
+static size_t
+group_count(struct store *s, const char *owner, const char *group)
+{
+	int64_t *gids = NULL;
+	size_t ng = 0;
+	char *cause = NULL;
+
+	assert_int_equal(store_group_ids(s, owner, group, &gids, &ng, &cause),
+	    0);
+	free(gids);
+	return ng;
+}
+
+/* Migration 9: groups are scoped by owner.  A version 8 file whose group
+ * "hw1" holds two owners' jobs (names used to collide) is split, one
+ * group per owner; afterwards two owners each make their own "hw1", and
+ * every lookup by name (ids, listing, the roster check, dependencies)
+ * is by owner. */
+static void
+test_migrate_group_owner(void **state)
+{
+	struct store_fixture *f = *state;
+	struct store_job_new jn[3] = {
+		store_fixture_job("a"), store_fixture_job("b"),
+		store_fixture_job("c") }, more[1] = { store_fixture_job("d") };
+	struct store_filter flt = { .all = true, .group = "hw1" };
+	struct store_job **jobs;
+	struct store *s;
+	size_t n, i;
+	int64_t ids[3], id;
+	char *cause = NULL, *path;
+
+	path = xprintf("%s/v8.db", f->dir);
+	assert_int_equal(store_open_version(path, 8, &s, &cause), 0);
+	/* As version 8 wrote them: a group found by name alone, so bob's
+	 * job joined alice's "hw1". */
+	assert_int_equal(store_exec(s, "INSERT INTO groups (id, name, kind, "
+	    "created_at) VALUES (1, 'hw1', 'roster', 1), (2, 'gone', 'batch', "
+	    "1); INSERT INTO jobs (name, namespace, owner, group_id, state, "
+	    "priority, gpu_type, gpu_count, replicas, cpu_milli, memory_bytes, "
+	    "spec, submitted_at, updated_at) VALUES "
+	    "('a', 'alice', 'alice', 1, 'queued', 500, '', 0, 1, 1, 1, '{}', "
+	    "1, 1), ('b', 'alice', 'alice', 1, 'queued', 500, '', 0, 1, 1, 1, "
+	    "'{}', 1, 1), ('c', 'bob', 'bob', 1, 'queued', 500, '', 0, 1, 1, "
+	    "1, '{}', 1, 1)", &cause), 0);
+	(void)jn;
+	(void)ids;
+	store_close(s);
+
+	assert_int_equal(store_open(path, &s, &cause), 0);
+	assert_int_equal(store_user_version(s), STORE_SCHEMA_VERSION);
+	assert_int_equal(group_count(s, "alice", "hw1"), 2);
+	assert_int_equal(group_count(s, "bob", "hw1"), 1);
+	assert_int_equal(group_count(s, NULL, "hw1"), 3);
+	assert_int_equal(group_count(s, "carol", "hw1"), 0);
+
+	/* A new submission of carol's "hw1" is a third group, and the
+	 * roster check (resubmission) is per owner. */
+	more[0].owner = "carol";
+	more[0].group = "hw1";
+	more[0].group_kind = "roster";
+	assert_int_equal(store_check_groups(s, more, 1, &cause), 0);
+	assert_int_equal(store_submit(s, more, 1, &id, &cause), 0);
+	assert_int_equal(group_count(s, "carol", "hw1"), 1);
+	assert_int_equal(group_count(s, "alice", "hw1"), 2);
+	assert_int_equal(store_check_groups(s, more, 1, &cause), -1);
+	assert_non_null(strstr(cause, "'hw1' already has 1 of your jobs"));
+	free(cause);
+	cause = NULL;
+	/* Naming another group owner (a co-TA's class group) checks and
+	 * joins theirs. */
+	more[0].group_owner = "bob";
+	assert_int_equal(store_check_groups(s, more, 1, &cause), -1);
+	assert_non_null(strstr(cause, "already has 1 "));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_submit(s, more, 1, &id, &cause), 0);
+	assert_int_equal(group_count(s, "bob", "hw1"), 2);
+	assert_int_equal(group_count(s, "carol", "hw1"), 1);
+
+	/* Listing by group: the owner's, or every owner's. */
+	flt.group_owner = "alice";
+	assert_int_equal(store_list(s, &flt, &jobs, &n, &cause), 0);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++)
+		assert_string_equal(jobs[i]->owner, "alice");
+	store_jobs_free(jobs, n);
+	flt.group_owner = NULL;
+	assert_int_equal(store_list(s, &flt, &jobs, &n, &cause), 0);
+	assert_int_equal(n, 5);
+	store_jobs_free(jobs, n);
+
+	/* after: group:hw1 resolves within the submitter's own groups. */
+	more[0] = store_fixture_job("e");
+	more[0].owner = "dave";
+	more[0].spec_json = "{\"after\":[\"group:hw1\"],\"v\":1}";
+	assert_int_equal(store_check_after(s, more, 1, &cause), -1);
+	assert_non_null(strstr(cause, "'group:hw1' is not one of your "
+	    "groups"));
+	free(cause);
+	cause = NULL;
+	more[0].owner = "bob";
+	assert_int_equal(store_check_after(s, more, 1, &cause), 0);
+	store_close(s);
+	free(path);
+}
+
+/* An empty file and a fresh path both become a current database, 0600. */
+static void
+test_migrate_from_empty(void **state)
+{
+	struct store_fixture *f = *state;
+	struct stat st;
+	struct store *s;
+	char *cause = NULL, *path;
+	FILE *fp;
+
+	path = xprintf("%s/empty.db", f->dir);
+	fp = fopen(path, "w");
+	fclose(fp);
+	assert_int_equal(store_open(path, &s, &cause), 0);
+	assert_int_equal(store_user_version(s), STORE_SCHEMA_VERSION);
+	store_close(s);
+	free(path);
+
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	path = xprintf("%s/sub", f->dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	free(path);
+}
+
+/* Files that are not ours are refused and left byte for byte as they were. */
+static void
+test_refuse_foreign(void **state)
+{
+	struct store_fixture *f = *state;
+	struct store *s = NULL, *other;
+	char *cause = NULL, *path, *path2, buf[64];
+	FILE *fp;
+
+	path = xprintf("%s/text.db", f->dir);
+	fp = fopen(path, "w");
+	fputs("this is not a database, just some text\n", fp);
+	fclose(fp);
+	assert_int_equal(store_open(path, &s, &cause), -1);
+	assert_null(s);
+	assert_non_null(strstr(cause, "not an ailab-queue database"));
+	free(cause);
+	cause = NULL;
+	fp = fopen(path, "r");
+	assert_non_null(fgets(buf, sizeof buf, fp));
+	fclose(fp);
+	assert_string_equal(buf, "this is not a database, just some text\n");
+
+	/* A SQLite file of another program. */
+	path2 = xprintf("%s/other.db", f->dir);
+	assert_int_equal(store_open_version(path2, 0, &other, &cause), 0);
+	assert_int_equal(store_exec(other, "CREATE TABLE t (x)", &cause), 0);
+	store_close(other);
+	assert_int_equal(store_open(path2, &s, &cause), -1);
+	assert_non_null(strstr(cause, "another program"));
+	free(cause);
+	free(path);
+	free(path2);
+}
+
+/* Writers in several processes at once: every job recorded, ids unique. */
+static void
+test_concurrent_writers(void **state)
+{
+	struct store_fixture *f = *state;
+	struct store_filter flt = { .all = true };
+	struct store_job **out;
+	size_t n, i;
+	pid_t pids[8];
+	int p, k, status;
+
+	store_close(f->s);
+	f->s = NULL;
+	for (p = 0; p < 8; p++) {
+		if ((pids[p] = fork()) == 0) {
+			struct store *s;
+			struct store_job_new j = store_fixture_job("w");
+			int64_t id;
+			char *cause = NULL;
+
+			if (store_open(f->path, &s, &cause) != 0)
+				_exit(10);
+			for (k = 0; k < 50; k++)
+				if (store_submit(s, &j, 1, &id, &cause) != 0)
+					_exit(11);
+			store_close(s);
+			_exit(0);
+		}
+	}
+	for (p = 0; p < 8; p++) {
+		assert_int_equal(waitpid(pids[p], &status, 0), pids[p]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	assert_int_equal(store_open(f->path, &f->s, NULL), 0);
+	assert_int_equal(store_list(f->s, &flt, &out, &n, NULL), 0);
+	assert_int_equal(n, 400);
+	for (i = 1; i < n; i++)
+		assert_true(out[i]->id > out[i - 1]->id);
+	store_jobs_free(out, n);
+}
+
+
+/* The scheduler lock belongs to the database file, not to a name: a
+ * symbolic link finds it held; a second hard link is refused. */
+static void
+test_lock_links(void **state)
+{
+	struct store_fixture *f = *state;
+	struct store *s2;
+	char *cause = NULL, *link1, *link2;
+	int fd, fd2, st;
+
+	link1 = xprintf("%s/sym.db", f->dir);
+	link2 = xprintf("%s/hard.db", f->dir);
+	assert_int_equal(symlink(f->path, link1), 0);
+	assert_int_equal(store_lock_scheduler(f->s, &fd, &cause), 0);
+	if (fork() == 0) {
+		if (store_open(link1, &s2, NULL) != 0)
+			_exit(3);
+		_exit(store_lock_scheduler(s2, &fd2, &cause) == 0 ? 1 :
+		    strstr(cause, "another scheduler is running") != NULL ? 0 :
+		    2);
+	}
+	wait(&st);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	/* Its wake-up FIFO is the one beside the file itself. */
+	assert_int_equal(store_open(link1, &s2, &cause), 0);
+	{
+		char *w1 = store_wake_path(f->s), *w2 = store_wake_path(s2);
+
+		assert_string_equal(w1, w2);
+		free(w1);
+		free(w2);
+	}
+	store_close(s2);
+	close(fd);
+
+	assert_int_equal(link(f->path, link2), 0);
+	assert_int_equal(store_open(link2, &s2, &cause), 0);
+	assert_int_equal(store_lock_scheduler(s2, &fd2, &cause), -1);
+	assert_non_null(strstr(cause, "has 2 names (hard links)"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_lock_scheduler(f->s, &fd, &cause), -1);
+	free(cause);
+	store_close(s2);
+	free(link1);
+	free(link2);
+}
+
+/* Damage this module can see (a schema not the migrations', a state no
+ * version wrote) is an error naming the file and SQLITE_CORRUPT, never an
+ * abort. */
+static void
+test_damaged(void **state)
+{
+	struct store_fixture *f = *state;
+	struct store_job_new j = store_fixture_job("a");
+	struct store_counts c;
+	struct store_job **jobs = NULL, *job = NULL;
+	struct store_event *ev = NULL;
+	struct store_filter all = { .all = true };
+	char *cause = NULL;
+	int64_t id;
+	size_t n = 0;
+
+	assert_int_equal(store_submit(f->s, &j, 1, &id, &cause), 0);
+	assert_int_equal(store_exec(f->s, "PRAGMA ignore_check_constraints = 1;"
+	    "UPDATE jobs SET state = 'qu\x01eued';"
+	    "UPDATE events SET to_state = 'nowhere'", &cause), 0);
+	assert_int_equal(store_list(f->s, &all, &jobs, &n, &cause), -1);
+	assert_non_null(strstr(cause, "queue.db: listing jobs: the queue "
+	    "database is damaged: job 1 has no valid state (SQLITE_CORRUPT)"));
+	free(cause);
+	assert_int_equal(store_get(f->s, id, &job, &cause), -1);
+	assert_null(job);
+	free(cause);
+	assert_int_equal(store_events(f->s, id, &ev, &n, &cause), -1);
+	free(cause);
+	assert_int_equal(store_count(f->s, &c, &cause), -1);
+	free(cause);
+	assert_int_equal(store_transition(f->s, id, 0, STORE_HELD, "x",
+	    &cause), -1);
+	assert_non_null(strstr(cause, "SQLITE_CORRUPT"));
+	free(cause);
+	cause = NULL;
+
+	/* A column the statements name is gone. */
+	assert_int_equal(store_exec(f->s, "ALTER TABLE jobs RENAME COLUMN "
+	    "position TO place", &cause), 0);
+	store_close(f->s);
+	assert_int_equal(store_open(f->path, &f->s, &cause), 0);
+	assert_int_equal(store_list(f->s, &all, &jobs, &n, &cause), -1);
+	assert_non_null(strstr(cause, "listing jobs: the queue database is "
+	    "damaged: no such column: j.position (SQLITE_CORRUPT)"));
+	free(cause);
+	assert_int_equal(store_submit(f->s, &j, 1, &id, &cause), 0);
+	assert_int_equal(store_sched_jobs(f->s, NULL, NULL, &jobs, &n,
+	    &cause), -1);
+	free(cause);
+}
+
+/* Twenty processes opening a queue that does not exist yet all find it
+ * whole: none sees a half-made file. */
+static void
+test_create_race(void **state)
+{
+	struct store_fixture *f = *state;
+	struct store_job_new j = store_fixture_job("r");
+	struct store_filter all = { .all = true };
+	struct store_job **jobs = NULL;
+	struct store *s;
+	struct stat sb;
+	char *path, *cause = NULL;
+	int64_t id;
+	size_t n = 0;
+	int i, st, trial, bad = 0;
+
+	for (trial = 0; trial < 5; trial++) {
+		path = xprintf("%s/race%d/queue.db", f->dir, trial);
+		for (i = 0; i < 20; i++)
+			if (fork() == 0) {
+				if (store_open(path, &s, &cause) != 0) {
+					fprintf(stderr, "%s\n", cause);
+					_exit(1);
+				}
+				_exit(store_submit(s, &j, 1, &id, &cause) == 0 ?
+				    0 : 2);
+			}
+		for (i = 0; i < 20; i++) {
+			wait(&st);
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+				bad++;
+		}
+		assert_int_equal(store_open(path, &s, &cause), 0);
+		assert_int_equal(store_list(s, &all, &jobs, &n, &cause), 0);
+		assert_int_equal(n, 20);
+		store_jobs_free(jobs, n);
+		store_close(s);
+		assert_int_equal(stat(path, &sb), 0);
+		assert_int_equal(sb.st_mode & 0777, 0600);
+		free(path);
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* Runs the tests of the database file. */
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_migrate_from_v1,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_est_start,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_group_owner,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_empty,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_refuse_foreign,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_writers,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_lock_links,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_damaged,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_create_race,
+		    store_fixture_setup, store_fixture_teardown),
+	};
+
+	return cmocka_run_group_tests_name("store-file", tests, NULL, NULL);
+}
