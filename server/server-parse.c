@@ -311,6 +311,61 @@ server_spec_is_job(const char *spec_json)
 	return is_job;
 }
 
+/* The shared texts a result has sent so far: a sweep's jobs send theirs
+ * once, then its number.  last and its is_job: the most recent one. */
+struct server_sent {
+	const char *last;
+	uint64_t n;
+	bool is_job;
+};
+
+/*
+ * Appends one job of a result: its fields, the number of the text it
+ * shares with others (0: none; one more than the last: a new one, which
+ * follows), its own text, and whether it runs as a Job.  The workload is
+ * among the fields a template's jobs share, so it is read once for them.
+ */
+static void
+server_worker_job(struct evbuffer *out, const struct spec_job *sj,
+    struct server_sent *sent)
+{
+	char *whole;
+	bool is_job;
+
+	server_wr_str(out, sj->name);
+	server_wr_str(out, sj->namespace);
+	server_wr_str(out, sj->group);
+	server_wr_str(out, sj->group_kind);
+	server_wr_u64(out, (uint64_t)(int64_t)sj->priority);
+	server_wr_str(out, sj->gpu_type != NULL ? sj->gpu_type : "");
+	server_wr_u64(out, (uint64_t)(int64_t)sj->gpu_count);
+	server_wr_u64(out, (uint64_t)(int64_t)sj->replicas);
+	server_wr_u64(out, (uint64_t)sj->cpu_milli);
+	server_wr_u64(out, (uint64_t)sj->memory_bytes);
+	if (sj->spec_shared != NULL && sj->spec_shared == sent->last &&
+	    strstr(sj->spec_shared, "\"workload\":") != NULL) {
+		server_wr_u64(out, sent->n);
+		server_wr_str(out, sj->spec_own);
+		server_wr_u64(out, sent->is_job);
+		return;
+	}
+	whole = spec_job_json(sj);
+	is_job = server_spec_is_job(whole);
+	free(whole);
+	if (sj->spec_shared == NULL)
+		server_wr_u64(out, 0);
+	else if (sj->spec_shared == sent->last)
+		server_wr_u64(out, sent->n);
+	else {
+		server_wr_u64(out, ++sent->n);
+		server_wr_bytes(out, sj->spec_shared, sj->spec_shared_len);
+		sent->last = sj->spec_shared;
+		sent->is_job = is_job;
+	}
+	server_wr_str(out, sj->spec_own);
+	server_wr_u64(out, is_job);
+}
+
 /* An INVALID result: a message and diagnostics. */
 static void
 server_worker_invalid(struct evbuffer *out, const char *msg,
@@ -339,6 +394,7 @@ server_worker_parse(const struct spec_site *site, struct server_rd *rd,
 	size_t nsets, i, blen;
 	uint64_t k, bundle;
 	json_t *doc = NULL;
+	struct server_sent sent = { NULL, 0, false };
 
 	fn = server_rd_need(rd);
 	opts.default_namespace = server_rd_str(rd);
@@ -401,20 +457,10 @@ server_worker_parse(const struct spec_site *site, struct server_rd *rd,
 	for (i = 0; i < set->n; i++) {
 		const struct spec_job *sj = set->jobs[i];
 
-		server_wr_str(out, sj->name);
-		server_wr_str(out, sj->namespace);
-		server_wr_str(out, sj->group);
-		server_wr_str(out, sj->group_kind);
-		server_wr_u64(out, (uint64_t)(int64_t)sj->priority);
-		server_wr_str(out, sj->gpu_type != NULL ? sj->gpu_type : "");
-		server_wr_u64(out, (uint64_t)(int64_t)sj->gpu_count);
-		server_wr_u64(out, (uint64_t)(int64_t)sj->replicas);
-		server_wr_u64(out, (uint64_t)sj->cpu_milli);
-		server_wr_u64(out, (uint64_t)sj->memory_bytes);
-		server_wr_str(out, sj->spec_json);
-		server_wr_u64(out, server_spec_is_job(sj->spec_json));
+		server_worker_job(out, sj, &sent);
 	}
 out:
+
 	spec_diags_release(&diags);
 	spec_set_free(set);
 	free(sets);
@@ -601,7 +647,9 @@ server_parsed_decode(char *buf, size_t len)
 	struct server_parsed *p = xcalloc(1, sizeof *p);
 	struct server_rd rd = { buf, len, 0, false };
 	struct store_job_new *j;
-	uint64_t kind, n, i;
+	uint64_t kind, n, i, k, nshared = 0;
+	const char **shared = NULL;
+	size_t *lens = NULL;
 
 	p->buf = buf;
 	kind = server_rd_u64(&rd);
@@ -644,9 +692,24 @@ server_parsed_decode(char *buf, size_t len)
 		j->replicas = (int)(int64_t)server_rd_u64(&rd);
 		j->cpu_milli = (int64_t)server_rd_u64(&rd);
 		j->memory_bytes = (int64_t)server_rd_u64(&rd);
+		if ((k = server_rd_u64(&rd)) == nshared + 1 && k <= n) {
+			shared = xreallocarray(shared, k, sizeof *shared);
+			lens = xreallocarray(lens, k, sizeof *lens);
+			shared[nshared] = server_rd_need(&rd);
+			lens[nshared] = shared[nshared] != NULL ?
+			    strlen(shared[nshared]) : 0;
+			nshared++;
+		} else if (k > nshared)
+			rd.bad = true;
+		if (k > 0 && !rd.bad) {
+			j->spec_shared = shared[k - 1];
+			j->spec_shared_len = lens[k - 1];
+		}
 		j->spec_json = server_rd_need(&rd);
 		p->is_job[i] = server_rd_u64(&rd) != 0;
 	}
+	free(shared);
+	free(lens);
 	if (rd.bad || rd.off != rd.len)
 		goto bad;
 	return p;

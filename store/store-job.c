@@ -121,37 +121,6 @@ store_spec_base(struct store *s, const char *spec, int64_t *id, char **cause)
 	return 0;
 }
 
-/* What a job's spec shares with its group's text (the bytes of the
- * common prefix, cut where a character starts, and how many characters
- * they are, as SQL's substr counts), with the last job's answer kept:
- * the jobs of a sweep mostly share as much as the one before. */
-struct store_prefix {
-	size_t bytes;
-	size_t chars;
-};
-
-/* See struct store_prefix: fills p for spec against base. */
-static void
-store_spec_prefix(const char *base, const char *spec, struct store_prefix *p)
-{
-	size_t n = 0, i, c = 0, last = p->bytes;
-
-	/* Whole blocks by memcmp first, then the bytes of the last. */
-	while (n + 64 <= last && memcmp(base + n, spec + n, 64) == 0)
-		n += 64;
-	while (base[n] != '\0' && base[n] == spec[n])
-		n++;
-	while (n > 0 && ((unsigned char)spec[n] & 0xc0) == 0x80)
-		n--;
-	if (n == last && last > 0)
-		return;
-	for (i = 0; i < n; i++)
-		if (((unsigned char)spec[i] & 0xc0) != 0x80)
-			c++;
-	p->bytes = n;
-	p->chars = c;
-}
-
 /* Whose group a new job joins: its group owner, else its own owner. */
 static const char *
 store_job_group_owner(const struct store_job_new *j)
@@ -169,48 +138,161 @@ store_group_shares(const struct store_job_new *jobs, size_t n, size_t i)
 	    strcmp(jobs[i + 1].group, jobs[i].group) == 0;
 }
 
+/* See store.h: the two parts of a new job's spec joined. */
+char *
+store_job_new_spec(const struct store_job_new *j)
+{
+	size_t a = j->spec_shared != NULL ? j->spec_shared_len : 0, b;
+	char *s;
+
+	if (j->spec_json == NULL)
+		return NULL;
+	b = strlen(j->spec_json);
+	s = xmalloc(a + b + 1);
+	if (a > 0)
+		memcpy(s, j->spec_shared, a);
+	memcpy(s + a, j->spec_json, b + 1);
+	return s;
+}
+
 /* What store_submit keeps from one job to the next: its group, the
- * group's shared text and the last prefix found in it. */
+ * group's shared text (stored once in specs) and the part of it given to
+ * the group's first job as its shared text (spec_shared), which the jobs
+ * given the same pointer have too, uncompared. */
 struct store_submit_at {
 	int64_t at;
 	const char *last_group;
 	const char *last_owner;  /* the group's owner: groups are per owner */
 	int64_t gid;
-	const char *base;
+	char *base;              /* NULL: the job keeps its whole spec */
+	size_t base_len;
 	int64_t base_id;
-	struct store_prefix prefix;
+	const char *shared;      /* the first job's spec_shared, or NULL */
+	size_t shared_len;
+	size_t shared_chars;     /* its characters, as SQL's substr counts */
+	char *tmp;               /* a job's text made for its bind */
 };
+
+/* The characters (as SQL's substr counts them: UTF-8 sequences) of n
+ * bytes. */
+static size_t
+store_chars(const char *s, size_t n)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			c++;
+	return c;
+}
+
+/* The bytes x and y (at most max each) share at their start. */
+static size_t
+store_common(const char *x, const char *y, size_t max)
+{
+	size_t n = 0;
+
+	while (n + 64 <= max && memcmp(x + n, y + n, 64) == 0)
+		n += 64;
+	while (n < max && x[n] == y[n])
+		n++;
+	return n;
+}
+
+/*
+ * The text a job of a submission stores and, in *chars, how many
+ * characters of its group's shared text (w->base) come before it: the
+ * job's spec is its spec_shared part then its spec_json part, and the
+ * stored text what follows their common prefix with the base, cut where
+ * a character starts.  A job given the base's own shared part (the same
+ * pointer) compares only its own part; any other compares its whole text.
+ * The result is the job's, or w->tmp when it starts inside the shared
+ * part.
+ */
+static const char *
+store_submit_spec(struct store_submit_at *w, const struct store_job_new *j,
+    size_t *chars)
+{
+	const char *a = j->spec_shared != NULL ? j->spec_shared : "";
+	const char *b = j->spec_json;
+	size_t alen = j->spec_shared != NULL ? j->spec_shared_len : 0, blen;
+	size_t n, skip;
+
+	*chars = 0;
+	free(w->tmp);
+	w->tmp = NULL;
+	blen = strlen(b);
+	if (w->base == NULL)
+		skip = 0;
+	else if (alen > 0 && a == w->shared && alen == w->shared_len) {
+		n = store_common(w->base + alen, b, blen < w->base_len - alen ?
+		    blen : w->base_len - alen);
+		while (n > 0 && ((unsigned char)b[n] & 0xc0) == 0x80)
+			n--;
+		skip = alen + n;
+		*chars = w->shared_chars + store_chars(b, n);
+	} else {
+		n = store_common(w->base, a, alen < w->base_len ? alen :
+		    w->base_len);
+		if (n == alen)
+			n += store_common(w->base + alen, b, blen <
+			    w->base_len - alen ? blen : w->base_len - alen);
+		while (n > 0 && ((unsigned char)(n < alen ? a[n] :
+		    b[n - alen]) & 0xc0) == 0x80)
+			n--;
+		skip = n;
+		*chars = store_chars(a, n < alen ? n : alen) + (n > alen ?
+		    store_chars(b, n - alen) : 0);
+	}
+	if (skip >= alen)
+		return b + (skip - alen);
+	w->tmp = xmalloc(alen - skip + blen + 1);
+	memcpy(w->tmp, a + skip, alen - skip);
+	memcpy(w->tmp + alen - skip, b, blen + 1);
+	return w->tmp;
+}
+
+/* Binds text the submission's caller keeps until the statement runs. */
+static void
+bind_static(sqlite3_stmt *stmt, int i, const char *v)
+{
+	sqlite3_bind_text(stmt, i, v, -1, SQLITE_STATIC);
+}
 
 /* Binds one job of a submission to the STORE_INSERT_PARAMS values from
  * o + 1 of STMT_JOB_INSERT or _INSERT_MANY; its spec, when it has a
- * group's shared text, only past the prefix they share. */
+ * group's shared text, only past the prefix they share.  Its strings
+ * are bound without a copy (they outlive the statement's run), but a text
+ * made for the bind. */
 static void
 store_submit_bind(sqlite3_stmt *stmt, int o, const struct store_job_new *j,
     struct store_submit_at *w)
 {
-	size_t skip = 0, chars = 0;
+	const char *spec;
+	size_t chars = 0;
 
-	bind_text(stmt, o + 1, j->name);
-	bind_text(stmt, o + 2, j->namespace != NULL ? j->namespace : "");
-	bind_text(stmt, o + 3, j->owner != NULL ? j->owner : "");
+	bind_static(stmt, o + 1, j->name);
+	bind_static(stmt, o + 2, j->namespace != NULL ? j->namespace : "");
+	bind_static(stmt, o + 3, j->owner != NULL ? j->owner : "");
 	if (j->group != NULL)
 		sqlite3_bind_int64(stmt, o + 4, w->gid);
-	sqlite3_bind_text(stmt, o + 5, store_state_name(j->held ? STORE_HELD :
-	    STORE_QUEUED), -1, SQLITE_STATIC);
+	bind_static(stmt, o + 5, store_state_name(j->held ? STORE_HELD :
+	    STORE_QUEUED));
 	sqlite3_bind_int(stmt, o + 6, j->priority);
-	bind_text(stmt, o + 7, j->gpu_type != NULL ? j->gpu_type : "");
+	bind_static(stmt, o + 7, j->gpu_type != NULL ? j->gpu_type : "");
 	sqlite3_bind_int(stmt, o + 8, j->gpu_count);
 	sqlite3_bind_int(stmt, o + 9, j->replicas);
 	sqlite3_bind_int64(stmt, o + 10, j->cpu_milli);
 	sqlite3_bind_int64(stmt, o + 11, j->memory_bytes);
-	if (w->base != NULL && j->spec_json != NULL) {
-		store_spec_prefix(w->base, j->spec_json, &w->prefix);
-		skip = w->prefix.bytes;
-		chars = w->prefix.chars;
-		sqlite3_bind_int64(stmt, o + 15, w->base_id);
+	if (j->spec_json != NULL) {
+		spec = store_submit_spec(w, j, &chars);
+		if (spec == w->tmp)
+			bind_text(stmt, o + 12, spec);
+		else
+			bind_static(stmt, o + 12, spec);
+		if (w->base != NULL)
+			sqlite3_bind_int64(stmt, o + 15, w->base_id);
 	}
-	bind_text(stmt, o + 12, j->spec_json != NULL ? j->spec_json + skip :
-	    NULL);
 	sqlite3_bind_int64(stmt, o + 13, w->at);
 	sqlite3_bind_int64(stmt, o + 14, w->at);
 	sqlite3_bind_int64(stmt, o + 16, (int64_t)chars);
@@ -225,6 +307,7 @@ store_submit_group(struct store *s, const struct store_job_new *jobs,
 	const struct store_job_new *j = &jobs[i];
 
 	if (j->group == NULL) {
+		free(w->base);
 		w->base = NULL;
 		return 0;
 	}
@@ -236,12 +319,16 @@ store_submit_group(struct store *s, const struct store_job_new *jobs,
 		return -1;
 	w->last_group = j->group;
 	w->last_owner = store_job_group_owner(j);
+	free(w->base);
 	w->base = NULL;
-	w->prefix.bytes = w->prefix.chars = 0;
 	if (store_group_shares(jobs, n, i)) {
-		if (store_spec_base(s, j->spec_json, &w->base_id, cause) != 0)
+		w->base = store_job_new_spec(j);
+		w->base_len = strlen(w->base);
+		w->shared = j->spec_shared;
+		w->shared_len = j->spec_shared != NULL ? j->spec_shared_len : 0;
+		w->shared_chars = store_chars(w->base, w->shared_len);
+		if (store_spec_base(s, w->base, &w->base_id, cause) != 0)
 			return -1;
-		w->base = j->spec_json;
 	}
 	return 0;
 }
@@ -307,8 +394,12 @@ store_submit(struct store *s, const struct store_job_new *jobs, size_t n,
 	}
 	if (n > 0 && store_submitted(s, ids[0], ids[n - 1], w.at, cause) != 0)
 		goto fail;
+	free(w.base);
+	free(w.tmp);
 	return store_commit(s, cause);
 fail:
+	free(w.base);
+	free(w.tmp);
 	store_rollback(s);
 	return -1;
 }
