@@ -159,15 +159,21 @@ store_check_after(struct store *s, const struct store_job_new *jobs,
 {
 	struct store_after a = { .s = s };
 	sqlite3_stmt *st;
-	const char *list, *prev = NULL, *end;
+	const char *list, *prev = NULL, *end, *shared = NULL;
+	const char *shared_list = NULL;
 	char *whole;
 	size_t i, k, len = 0, plen = 0;
 	int ret = -1, rc;
 
 	for (i = 0; i < n; i++) {
-		/* A sweep's entries are in the text its jobs share. */
-		list = jobs[i].spec_shared != NULL ? strstr(jobs[i].spec_shared,
-		    "\"after\":[\"") : NULL;
+		/* A sweep's entries are in the text its jobs share, looked at
+		 * once for them all. */
+		if (jobs[i].spec_shared != shared) {
+			shared = jobs[i].spec_shared;
+			shared_list = shared != NULL ? strstr(shared,
+			    "\"after\":[\"") : NULL;
+		}
+		list = shared_list;
 		if (list == NULL && jobs[i].spec_json != NULL)
 			list = strstr(jobs[i].spec_json, "\"after\":[\"");
 		if (list == NULL)
