@@ -170,7 +170,8 @@ struct store_submit_at {
 	const char *shared;      /* the first job's spec_shared, or NULL */
 	size_t shared_len;
 	size_t shared_chars;     /* its characters, as SQL's substr counts */
-	char *tmp;               /* a job's text made for its bind */
+	char *tmp;               /* a job's text made for its bind, until
+				  * the bind takes it */
 };
 
 /* The characters (as SQL's substr counts them: UTF-8 sequences) of n
@@ -219,8 +220,6 @@ store_submit_spec(struct store_submit_at *w, const struct store_job_new *j,
 	size_t n, skip;
 
 	*chars = 0;
-	free(w->tmp);
-	w->tmp = NULL;
 	blen = strlen(b);
 	if (w->base == NULL)
 		skip = 0;
@@ -262,8 +261,8 @@ bind_static(sqlite3_stmt *stmt, int i, const char *v)
 /* Binds one job of a submission to the STORE_INSERT_PARAMS values from
  * o + 1 of STMT_JOB_INSERT or _INSERT_MANY; its spec, when it has a
  * group's shared text, only past the prefix they share.  Its strings
- * are bound without a copy (they outlive the statement's run), but a text
- * made for the bind. */
+ * are bound without a copy (they outlive the statement's run); a text
+ * made for the bind is handed to SQLite. */
 static void
 store_submit_bind(sqlite3_stmt *stmt, int o, const struct store_job_new *j,
     struct store_submit_at *w)
@@ -286,9 +285,11 @@ store_submit_bind(sqlite3_stmt *stmt, int o, const struct store_job_new *j,
 	sqlite3_bind_int64(stmt, o + 11, j->memory_bytes);
 	if (j->spec_json != NULL) {
 		spec = store_submit_spec(w, j, &chars);
-		if (spec == w->tmp)
-			bind_text(stmt, o + 12, spec);
-		else
+		if (spec == w->tmp) {
+			/* SQLite frees it once the statement is done. */
+			sqlite3_bind_text(stmt, o + 12, w->tmp, -1, free);
+			w->tmp = NULL;
+		} else
 			bind_static(stmt, o + 12, spec);
 		if (w->base != NULL)
 			sqlite3_bind_int64(stmt, o + 15, w->base_id);
