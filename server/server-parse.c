@@ -356,13 +356,9 @@ server_worker_parse(const struct spec_site *site, struct server_rd *rd,
 	}
 	server_wr_u64(out, SERVER_PARSE_JOBS);
 	server_wr_u64(out, set->n);
-	for (i = 0; i < set->n; i++) {
-		const struct spec_job *sj = set->jobs[i];
-
-		server_worker_job(out, sj, &sent);
-	}
+	for (i = 0; i < set->n; i++)
+		server_worker_job(out, set->jobs[i], &sent);
 out:
-
 	spec_diags_release(&diags);
 	spec_set_free(set);
 	free(sets);
