@@ -77,7 +77,7 @@ bench_run(const char *dir, int run, const char *text)
 	struct store *st = NULL;
 	int64_t *ids;
 	double t0, t1, t2, t3, c0, c1, c2;
-	char *path, *cause = NULL;
+	char *path, *cause = NULL, *whole;
 	json_t *objs;
 	size_t i;
 	int ret = -1;
@@ -111,7 +111,9 @@ bench_run(const char *dir, int run, const char *text)
 		jobs[i].replicas = set->jobs[i]->replicas;
 		jobs[i].cpu_milli = set->jobs[i]->cpu_milli;
 		jobs[i].memory_bytes = set->jobs[i]->memory_bytes;
-		jobs[i].spec_json = set->jobs[i]->spec_json;
+		jobs[i].spec_shared = set->jobs[i]->spec_shared;
+		jobs[i].spec_shared_len = set->jobs[i]->spec_shared_len;
+		jobs[i].spec_json = set->jobs[i]->spec_own;
 	}
 	if (store_submit(st, jobs, set->n, ids, &cause) != 0) {
 		fprintf(stderr, "spec-sweep: %s\n", cause);
@@ -125,7 +127,9 @@ bench_run(const char *dir, int run, const char *text)
 	for (i = 0; i < set->n; i++) {
 		r.job_id = ids[i];
 		r.group = set->jobs[i]->group;
-		objs = spec_render_job_json(set->jobs[i]->spec_json, &r, &cause);
+		whole = spec_job_json(set->jobs[i]);
+		objs = spec_render_job_json(whole, &r, &cause);
+		free(whole);
 		if (objs == NULL)
 			fatalx("render: %s", cause);
 		json_decref(objs);

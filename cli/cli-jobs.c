@@ -255,7 +255,9 @@ cli_jobs_from_sets(struct spec_set **sets, int nsets, bool held, size_t *np)
 			jobs[k].replicas = sj->replicas;
 			jobs[k].cpu_milli = sj->cpu_milli;
 			jobs[k].memory_bytes = sj->memory_bytes;
-			jobs[k].spec_json = sj->spec_json;
+			jobs[k].spec_shared = sj->spec_shared;
+			jobs[k].spec_shared_len = sj->spec_shared_len;
+			jobs[k].spec_json = sj->spec_own;
 			jobs[k].held = held;
 		}
 	}

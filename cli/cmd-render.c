@@ -49,7 +49,7 @@ cmd_render_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct spec_job *j;
 	long long id, attempt;
 	json_t *all, *objs, *list;
-	char *cause = NULL;
+	char *cause = NULL, *text;
 	size_t i, k;
 	int f, ret = CLI_EXIT_USAGE;
 
@@ -74,7 +74,9 @@ cmd_render_exec(struct cli_ctx *ctx, int argc, char **argv)
 			run.owner = cli_owner();
 			run.group = j->group;
 			run.gpu_type = cli_string(ctx, "gpu-type");
-			objs = spec_render_job_json(j->spec_json, &run, &cause);
+			text = spec_job_json(j);
+			objs = spec_render_job_json(text, &run, &cause);
+			free(text);
 			if (objs == NULL) {
 				cli_error(ctx, "%s: %s", j->name, cause);
 				free(cause);

@@ -37,12 +37,15 @@ cmd_submit_show(struct cli_ctx *ctx, struct store_job_new *jobs, size_t n)
 	const char *cells[6];
 	char *gpu, *cpu, *mem, *prio;
 	json_t *arr, *o;
+	char *spec;
 	size_t i;
 
 	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML) {
 		arr = json_array();
 		for (i = 0; i < n; i++) {
-			o = json_loads(jobs[i].spec_json, 0, NULL);
+			spec = store_job_new_spec(&jobs[i]);
+			o = json_loads(spec, 0, NULL);
+			free(spec);
 			json_object_set_new(o, "namespace",
 			    json_string(jobs[i].namespace));
 			json_array_append_new(arr, o);

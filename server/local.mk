@@ -18,6 +18,7 @@ server_libserver_a_SOURCES = \
 	server/server-actions.c \
 	server/server-lease.c \
 	server/server-metrics.c \
+	server/server-frame.c \
 	server/server-parse.c \
 	server/server-rights.c \
 	server/server-session.c \

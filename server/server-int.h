@@ -308,6 +308,30 @@ struct server_peer *server_peer_find(struct server *, const char *key);
 struct server_peer *server_peer_get(struct server *, const char *key);
 void server_peer_touch(struct server *, struct server_peer *);
 
+/* server-frame.c: the fields of a parse worker's frames. */
+struct evbuffer;
+/* Reads a frame's fields in place; any overrun marks it bad. */
+struct server_rd {
+	const char *p;
+	size_t len, off;
+	bool bad;
+};
+/* Appends a 64-bit integer. */
+void server_wr_u64(struct evbuffer *, uint64_t);
+/* Appends len bytes as a string (NULL: the absent string). */
+void server_wr_bytes(struct evbuffer *, const char *, size_t len);
+/* Appends a C string (or the absent one). */
+void server_wr_str(struct evbuffer *, const char *);
+/* The next 64-bit integer (0 once bad). */
+uint64_t server_rd_u64(struct server_rd *);
+/* The next string, NUL-ended in the frame (NULL if absent or bad; *len
+ * its length). */
+const char *server_rd_bytes(struct server_rd *, size_t *len);
+/* The next C string: no NUL inside (NULL if absent or bad). */
+const char *server_rd_str(struct server_rd *);
+/* The next string, which must be present. */
+const char *server_rd_need(struct server_rd *);
+
 /* server-parse.c: specs validated by worker processes. */
 struct server_parse_args {
 	const char *filename;

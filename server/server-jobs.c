@@ -294,6 +294,7 @@ server_submit_finish(struct server_req *r)
 	struct server *srv = r->srv;
 	struct timeval tv = { 0, 0 };
 	json_t *items, *o;
+	char *spec;
 	size_t i;
 
 	if (w->dry_run) {
@@ -301,7 +302,9 @@ server_submit_finish(struct server_req *r)
 			return;
 		items = json_array();
 		for (i = 0; i < w->n; i++) {
-			o = json_loads(w->jobs[i].spec_json, 0, NULL);
+			spec = store_job_new_spec(&w->jobs[i]);
+			o = json_loads(spec, 0, NULL);
+			free(spec);
 			if (o == NULL)
 				o = json_object();
 			json_object_set_new(o, "namespace",

@@ -108,104 +108,6 @@ struct server_pool {
 	bool stopping;
 };
 
-/* ---- frames ---- */
-
-/* Appends a 64-bit integer. */
-static void
-server_wr_u64(struct evbuffer *b, uint64_t v)
-{
-	evbuffer_add(b, &v, sizeof v);
-}
-
-/* Appends len bytes as a string (NULL: the absent string). */
-static void
-server_wr_bytes(struct evbuffer *b, const char *s, size_t len)
-{
-	if (s == NULL) {
-		server_wr_u64(b, UINT64_MAX);
-		return;
-	}
-	server_wr_u64(b, len);
-	evbuffer_add(b, s, len);
-	evbuffer_add(b, "", 1);
-}
-
-/* Appends a C string (or the absent one). */
-static void
-server_wr_str(struct evbuffer *b, const char *s)
-{
-	server_wr_bytes(b, s, s != NULL ? strlen(s) : 0);
-}
-
-/* Reads a frame's fields in place; any overrun marks it bad. */
-struct server_rd {
-	const char *p;
-	size_t len, off;
-	bool bad;
-};
-
-/* The next 64-bit integer (0 once bad). */
-static uint64_t
-server_rd_u64(struct server_rd *rd)
-{
-	uint64_t v;
-
-	if (rd->bad || rd->len - rd->off < sizeof v) {
-		rd->bad = true;
-		return 0;
-	}
-	memcpy(&v, rd->p + rd->off, sizeof v);
-	rd->off += sizeof v;
-	return v;
-}
-
-/* The next string, NUL-ended in the frame (NULL if absent or bad; *len
- * its length). */
-static const char *
-server_rd_bytes(struct server_rd *rd, size_t *len)
-{
-	uint64_t n = server_rd_u64(rd);
-	const char *s;
-
-	*len = 0;
-	if (rd->bad || n == UINT64_MAX)
-		return NULL;
-	if (n >= rd->len - rd->off || rd->p[rd->off + n] != '\0') {
-		rd->bad = true;
-		return NULL;
-	}
-	s = rd->p + rd->off;
-	rd->off += n + 1;
-	*len = n;
-	return s;
-}
-
-/* The next C string: no NUL inside (NULL if absent or bad). */
-static const char *
-server_rd_str(struct server_rd *rd)
-{
-	const char *s;
-	size_t n;
-
-	s = server_rd_bytes(rd, &n);
-	if (s != NULL && strlen(s) != n) {
-		rd->bad = true;
-		return NULL;
-	}
-	return s;
-}
-
-/* The next string, which must be present. */
-static const char *
-server_rd_need(struct server_rd *rd)
-{
-	const char *s = server_rd_str(rd);
-
-	if (s == NULL)
-		rd->bad = true;
-	return s;
-}
-
 /* ---- the worker ---- */
 
 /* The worker's over-budget answer, ready before the budget is armed. */
@@ -311,6 +213,61 @@ server_spec_is_job(const char *spec_json)
 	return is_job;
 }
 
+/* The shared texts a result has sent so far: a sweep's jobs send theirs
+ * once, then its number.  last and its is_job: the most recent one. */
+struct server_sent {
+	const char *last;
+	uint64_t n;
+	bool is_job;
+};
+
+/*
+ * Appends one job of a result: its fields, the number of the text it
+ * shares with others (0: none; one more than the last: a new one, which
+ * follows), its own text, and whether it runs as a Job.  The workload is
+ * among the fields a template's jobs share, so it is read once for them.
+ */
+static void
+server_worker_job(struct evbuffer *out, const struct spec_job *sj,
+    struct server_sent *sent)
+{
+	char *whole;
+	bool is_job;
+
+	server_wr_str(out, sj->name);
+	server_wr_str(out, sj->namespace);
+	server_wr_str(out, sj->group);
+	server_wr_str(out, sj->group_kind);
+	server_wr_u64(out, (uint64_t)(int64_t)sj->priority);
+	server_wr_str(out, sj->gpu_type != NULL ? sj->gpu_type : "");
+	server_wr_u64(out, (uint64_t)(int64_t)sj->gpu_count);
+	server_wr_u64(out, (uint64_t)(int64_t)sj->replicas);
+	server_wr_u64(out, (uint64_t)sj->cpu_milli);
+	server_wr_u64(out, (uint64_t)sj->memory_bytes);
+	if (sj->spec_shared != NULL && sj->spec_shared == sent->last &&
+	    strstr(sj->spec_shared, "\"workload\":") != NULL) {
+		server_wr_u64(out, sent->n);
+		server_wr_str(out, sj->spec_own);
+		server_wr_u64(out, sent->is_job);
+		return;
+	}
+	whole = spec_job_json(sj);
+	is_job = server_spec_is_job(whole);
+	free(whole);
+	if (sj->spec_shared == NULL)
+		server_wr_u64(out, 0);
+	else if (sj->spec_shared == sent->last)
+		server_wr_u64(out, sent->n);
+	else {
+		server_wr_u64(out, ++sent->n);
+		server_wr_bytes(out, sj->spec_shared, sj->spec_shared_len);
+		sent->last = sj->spec_shared;
+		sent->is_job = is_job;
+	}
+	server_wr_str(out, sj->spec_own);
+	server_wr_u64(out, is_job);
+}
+
 /* An INVALID result: a message and diagnostics. */
 static void
 server_worker_invalid(struct evbuffer *out, const char *msg,
@@ -339,6 +296,7 @@ server_worker_parse(const struct spec_site *site, struct server_rd *rd,
 	size_t nsets, i, blen;
 	uint64_t k, bundle;
 	json_t *doc = NULL;
+	struct server_sent sent = { NULL, 0, false };
 
 	fn = server_rd_need(rd);
 	opts.default_namespace = server_rd_str(rd);
@@ -398,22 +356,8 @@ server_worker_parse(const struct spec_site *site, struct server_rd *rd,
 	}
 	server_wr_u64(out, SERVER_PARSE_JOBS);
 	server_wr_u64(out, set->n);
-	for (i = 0; i < set->n; i++) {
-		const struct spec_job *sj = set->jobs[i];
-
-		server_wr_str(out, sj->name);
-		server_wr_str(out, sj->namespace);
-		server_wr_str(out, sj->group);
-		server_wr_str(out, sj->group_kind);
-		server_wr_u64(out, (uint64_t)(int64_t)sj->priority);
-		server_wr_str(out, sj->gpu_type != NULL ? sj->gpu_type : "");
-		server_wr_u64(out, (uint64_t)(int64_t)sj->gpu_count);
-		server_wr_u64(out, (uint64_t)(int64_t)sj->replicas);
-		server_wr_u64(out, (uint64_t)sj->cpu_milli);
-		server_wr_u64(out, (uint64_t)sj->memory_bytes);
-		server_wr_str(out, sj->spec_json);
-		server_wr_u64(out, server_spec_is_job(sj->spec_json));
-	}
+	for (i = 0; i < set->n; i++)
+		server_worker_job(out, set->jobs[i], &sent);
 out:
 	spec_diags_release(&diags);
 	spec_set_free(set);
@@ -601,7 +545,9 @@ server_parsed_decode(char *buf, size_t len)
 	struct server_parsed *p = xcalloc(1, sizeof *p);
 	struct server_rd rd = { buf, len, 0, false };
 	struct store_job_new *j;
-	uint64_t kind, n, i;
+	uint64_t kind, n, i, k, nshared = 0;
+	const char **shared = NULL;
+	size_t *lens = NULL;
 
 	p->buf = buf;
 	kind = server_rd_u64(&rd);
@@ -644,9 +590,24 @@ server_parsed_decode(char *buf, size_t len)
 		j->replicas = (int)(int64_t)server_rd_u64(&rd);
 		j->cpu_milli = (int64_t)server_rd_u64(&rd);
 		j->memory_bytes = (int64_t)server_rd_u64(&rd);
+		if ((k = server_rd_u64(&rd)) == nshared + 1 && k <= n) {
+			shared = xreallocarray(shared, k, sizeof *shared);
+			lens = xreallocarray(lens, k, sizeof *lens);
+			shared[nshared] = server_rd_need(&rd);
+			lens[nshared] = shared[nshared] != NULL ?
+			    strlen(shared[nshared]) : 0;
+			nshared++;
+		} else if (k > nshared)
+			rd.bad = true;
+		if (k > 0 && !rd.bad) {
+			j->spec_shared = shared[k - 1];
+			j->spec_shared_len = lens[k - 1];
+		}
 		j->spec_json = server_rd_need(&rd);
 		p->is_job[i] = server_rd_u64(&rd) != 0;
 	}
+	free(shared);
+	free(lens);
 	if (rd.bad || rd.off != rd.len)
 		goto bad;
 	return p;

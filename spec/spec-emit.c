@@ -1,9 +1,10 @@
 /*
  * spec-emit.c: a template's stored specs written as text.  The fields every
  * job shares are dumped by jansson once; each job's own fields (its name,
- * command, env, labels, params...) are appended to a copy of that prefix,
- * every string written the way jansson writes it, so a 10,000-job sweep
- * builds no tree per job.  spec_tree_row (spec-expand.c) is the reference:
+ * command, env, labels, params...) are written after that prefix, which
+ * the jobs share (spec_emit_shared), every string written the way jansson
+ * writes it, so a 10,000-job sweep builds no tree and copies no prefix per
+ * job.  spec_tree_row (spec-expand.c) is the reference:
  * the text must equal its dump byte for byte (tests/unit/test-spec-emit.c).
  */
 #include "spec-int.h"
@@ -439,7 +440,15 @@ spec_emit_row(struct spec_emit *e, const struct spec_vars *vars,
 	if (t->kind != NULL)
 		spec_emit_params(e, vars->row);
 	spec_text_add(b, "}", 1);
-	*text = b->s;
-	*len = b->len;
+	*text = b->s + e->prefix;
+	*len = b->len - e->prefix;
 	return 0;
+}
+
+/* See spec-int.h: the text written once, which every row's follows. */
+const char *
+spec_emit_shared(const struct spec_emit *e, size_t *len)
+{
+	*len = e->prefix;
+	return e->out.s;
 }

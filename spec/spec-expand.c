@@ -192,6 +192,9 @@ struct spec_expand {
 				  * a variable (a roster's ${s.ns}) */
 	size_t nrows;
 	struct spec_emit *emit;  /* NULL: each job's spec dumped from a tree */
+	const char *emit_shared; /* the emitter's shared text in the set's
+				  * memory (NULL: not copied there yet) */
+	size_t emit_shared_len;
 };
 
 /* See spec-int.h: a substituted label value, refused at its node. */
@@ -664,12 +667,14 @@ spec_row_namespace(struct spec_expand *x, const struct spec_vars *vars)
 		spec_emit_free(x->emit);
 		x->emit = spec_emit_new(x->c, x->t, x->shared, x->group,
 		    x->group_kind);
+		x->emit_shared = NULL;
 	}
 	return 0;
 }
 
-/* One job in one piece of its set's memory: the struct, its stored spec
- * and its strings (a 10,000-job sweep makes no small string per job). */
+/* One job in one piece of its set's memory: the struct, its own part of
+ * its stored spec and its strings (a 10,000-job sweep makes no small
+ * string per job); the part it shares is the caller's, in the set. */
 static struct spec_job *
 spec_job_make(const struct spec_expand *x, struct spec_set *set,
     size_t rows_left, const char *name, const char *text, size_t len)
@@ -686,7 +691,7 @@ spec_job_make(const struct spec_expand *x, struct spec_set *set,
 	sj = spec_set_alloc(set, size, size * rows_left);
 	memset(sj, 0, sizeof *sj);
 	at = (char *)(sj + 1);
-	sj->spec_json = spec_job_put(&at, text, len);
+	sj->spec_own = spec_job_put(&at, text, len);
 	sj->name = spec_job_put(&at, name, nl);
 	sj->namespace = spec_job_put(&at, x->ns, nsl);
 	if (x->group != NULL) {
@@ -702,6 +707,31 @@ spec_job_make(const struct spec_expand *x, struct spec_set *set,
 	sj->memory_bytes = x->t->memory_bytes;
 	sj->line = x->t->doc->line;
 	return sj;
+}
+
+/* Copies the emitter's shared text into the set's memory once, for its
+ * jobs to point at; hint: what the rest of the template will take. */
+static void
+spec_expand_shared(struct spec_expand *x, struct spec_set *set, size_t hint)
+{
+	const char *p = spec_emit_shared(x->emit, &x->emit_shared_len);
+	char *at = spec_set_alloc(set, x->emit_shared_len + 1,
+	    x->emit_shared_len + 1 + hint);
+
+	x->emit_shared = spec_job_put(&at, p, x->emit_shared_len);
+}
+
+/* See spec.h: the two parts of a stored spec joined. */
+char *
+spec_job_json(const struct spec_job *sj)
+{
+	size_t n = strlen(sj->spec_own);
+	char *s = xmalloc(sj->spec_shared_len + n + 1);
+
+	if (sj->spec_shared_len > 0)
+		memcpy(s, sj->spec_shared, sj->spec_shared_len);
+	memcpy(s + sj->spec_shared_len, sj->spec_own, n + 1);
+	return s;
 }
 
 /* Expands one row of a template into a job of the set; NULL after a
@@ -728,6 +758,9 @@ spec_expand_row(struct spec_expand *x, struct spec_set *set, size_t row)
 	if (x->emit != NULL) {
 		if (spec_emit_row(x->emit, &vars, name, &text, &len) != 0)
 			goto out;
+		if (x->emit_shared == NULL)
+			spec_expand_shared(x, set, (sizeof *sj + len + 256) *
+			    (x->nrows - row));
 	} else {
 		if ((tree = spec_tree_row(x, &vars, name)) == NULL)
 			goto out;
@@ -735,6 +768,10 @@ spec_expand_row(struct spec_expand *x, struct spec_set *set, size_t row)
 		len = strlen(tree);
 	}
 	sj = spec_job_make(x, set, x->nrows - row, name, text, len);
+	if (x->emit != NULL) {
+		sj->spec_shared = x->emit_shared;
+		sj->spec_shared_len = x->emit_shared_len;
+	}
 out:
 	free(tree);
 	free(name);
@@ -825,7 +862,7 @@ spec_expand_tmpl(struct spec_ctx *c, const struct spec_options *o,
 			goto out;
 		spec_set_add(set, j);
 		/* Long values times many jobs: bound what a file expands to. */
-		len = strlen(j->spec_json);
+		len = j->spec_shared_len + strlen(j->spec_own);
 		set->bytes += len;
 		if (set->bytes > SPEC_MAX_EXPANDED || (r == 0 &&
 		    len > SPEC_MAX_EXPANDED / nrows)) {
@@ -963,9 +1000,12 @@ spec_after_edges(struct spec_after_node *v, size_t n)
 	struct after_ref ref;
 	size_t *to = NULL, nto = 0, cap = 0, i, k;
 	json_t *j, *e;
+	char *text;
 
 	for (i = 0; i < n; i++) {
-		j = json_loads(v[i].job->spec_json, 0, NULL);
+		text = spec_job_json(v[i].job);
+		j = json_loads(text, 0, NULL);
+		free(text);
 		v[i].edges = nto;
 		json_array_foreach(json_object_get(j, "after"), k, e) {
 			if (json_string_value(e) == NULL ||
@@ -1037,6 +1077,26 @@ spec_after_walk(struct spec_after_node *v, const size_t *to, size_t start,
 	return 0;
 }
 
+/* The last shared text looked at for 'after', and what it held. */
+struct spec_after_memo {
+	const char *shared;
+	bool has;
+};
+
+/* Whether a job waits for others: its 'after' is among the fields a
+ * template's jobs share, so a text they share is looked at once. */
+static bool
+spec_job_has_after(const struct spec_job *sj, struct spec_after_memo *m)
+{
+	if (sj->spec_shared == NULL)
+		return strstr(sj->spec_own, "\"after\":[]") == NULL;
+	if (sj->spec_shared != m->shared) {
+		m->shared = sj->spec_shared;
+		m->has = strstr(sj->spec_shared, "\"after\":[]") == NULL;
+	}
+	return m->has;
+}
+
 /* Refuses submissions whose jobs wait for each other in a circle, or in a
  * chain too deep to be meant. */
 int
@@ -1044,13 +1104,13 @@ spec_check_after(struct spec_set *const *sets, size_t nsets,
     struct spec_diags *d)
 {
 	struct spec_after_node *v = NULL;
+	struct spec_after_memo last = { NULL, false };
 	size_t n = 0, cap = 0, i, k, *to = NULL, *stack = NULL, *pos = NULL;
 	int ret = 0;
 
 	for (i = 0; i < nsets; i++)
 		for (k = 0; sets[i] != NULL && k < sets[i]->n; k++) {
-			if (strstr(sets[i]->jobs[k]->spec_json,
-			    "\"after\":[]") != NULL)
+			if (!spec_job_has_after(sets[i]->jobs[k], &last))
 				continue;
 			if (n == cap) {
 				cap = cap == 0 ? 64 : cap * 2;

@@ -214,11 +214,15 @@ struct spec_emit;
  */
 struct spec_emit *spec_emit_new(struct spec_ctx *, const struct spec_tmpl *,
     const json_t *shared, const char *group, const char *group_kind);
-/* One row's stored spec, the job named name (already checked): *text is
- * the emitter's until the next call, *len its length; 0, or -1 after a
- * diagnostic (the same spec_tree_row gives). */
+/* One row's stored spec past the text every row shares (spec_emit_shared),
+ * the job named name (already checked): *text is the emitter's until the
+ * next call, not NUL-ended, *len its length; 0, or -1 after a diagnostic
+ * (the same spec_tree_row gives). */
 int spec_emit_row(struct spec_emit *, const struct spec_vars *,
     const char *name, const char **text, size_t *len);
+/* The start of every row's stored spec, *len bytes (not NUL-ended), the
+ * emitter's for its life. */
+const char *spec_emit_shared(const struct spec_emit *, size_t *len);
 void spec_emit_free(struct spec_emit *);
 
 /* spec-render.c (spec_is_dns_label is public: spec.h) */

@@ -144,15 +144,29 @@ struct spec_job {
 	int replicas;
 	int64_t cpu_milli;       /* per replica */
 	int64_t memory_bytes;    /* per replica */
-	char *spec_json;         /* the stored spec (compact JSON) */
+	/*
+	 * The stored spec (compact JSON) is the spec_shared_len bytes of
+	 * spec_shared followed by spec_own.  The fields every job of a
+	 * template shares are written once and shared by its jobs (a
+	 * 10,000-job sweep holds one 1 KB text, not 10,000 copies), so that
+	 * the store keeps them once without looking for them; spec_shared is
+	 * NULL (and spec_shared_len 0) when the job's text is all its own.
+	 * Both are NUL-ended and the set's.  spec_job_json joins them.
+	 */
+	const char *spec_shared;
+	size_t spec_shared_len;
+	char *spec_own;
 	char *file;              /* where it came from */
 	int line;
 };
+/* A job's whole stored spec (allocated; the caller frees it). */
+char *spec_job_json(const struct spec_job *);
 
 struct spec_set {
 	struct spec_job **jobs;
 	size_t n;
-	size_t bytes;            /* of spec_json, bounded by SPEC_MAX_EXPANDED */
+	size_t bytes;            /* of stored spec, bounded by
+				  * SPEC_MAX_EXPANDED */
 	struct spec_chunk *mem;  /* the jobs' memory: spec-expand.c's alone */
 };
 

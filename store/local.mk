@@ -6,6 +6,7 @@ store_libstore_a_SOURCES = \
 	store/store-db.c \
 	store/store-delta.c \
 	store/store-job.c \
+	store/store-submit.c \
 	store/store-after.c \
 	store/store-sched.c \
 	store/store-state.c \

@@ -159,13 +159,24 @@ store_check_after(struct store *s, const struct store_job_new *jobs,
 {
 	struct store_after a = { .s = s };
 	sqlite3_stmt *st;
-	const char *list, *prev = NULL, *end;
+	const char *list, *prev = NULL, *end, *shared = NULL;
+	const char *shared_list = NULL;
+	char *whole;
 	size_t i, k, len = 0, plen = 0;
 	int ret = -1, rc;
 
 	for (i = 0; i < n; i++) {
-		if (jobs[i].spec_json == NULL || (list = strstr(
-		    jobs[i].spec_json, "\"after\":[\"")) == NULL)
+		/* A sweep's entries are in the text its jobs share, looked at
+		 * once for them all. */
+		if (jobs[i].spec_shared != shared) {
+			shared = jobs[i].spec_shared;
+			shared_list = shared != NULL ? strstr(shared,
+			    "\"after\":[\"") : NULL;
+		}
+		list = shared_list;
+		if (list == NULL && jobs[i].spec_json != NULL)
+			list = strstr(jobs[i].spec_json, "\"after\":[\"");
+		if (list == NULL)
 			continue;
 		end = strstr(list, "\"],");
 		len = end != NULL ? (size_t)(end - list) : strlen(list);
@@ -187,7 +198,8 @@ store_check_after(struct store *s, const struct store_job_new *jobs,
 				}
 		st = a.q[Q_ENTRIES];
 		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, jobs[i].spec_json, -1, SQLITE_STATIC);
+		whole = store_job_new_spec(&jobs[i]);
+		sqlite3_bind_text(st, 1, whole, -1, free);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 			if (store_after_entry(&a, jobs, n, i,
 			    (const char *)sqlite3_column_text(st, 0),

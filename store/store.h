@@ -98,9 +98,21 @@ struct store_job_new {
 	int replicas;
 	int64_t cpu_milli;       /* per replica */
 	int64_t memory_bytes;    /* per replica */
+	/*
+	 * The job's spec: spec_json alone, or, when spec_shared is set, the
+	 * spec_shared_len bytes of spec_shared (a string that long) followed
+	 * by spec_json.  The jobs of a sweep or roster given one text to
+	 * share (the same pointer) are stored with it once, no byte of it
+	 * compared per job.  Its "after" is looked for in each part.
+	 */
+	const char *spec_shared;
+	size_t spec_shared_len;
 	const char *spec_json;
 	bool held;
 };
+/* A new job's whole spec (allocated; the caller frees it), or NULL when
+ * it has none. */
+char *store_job_new_spec(const struct store_job_new *);
 
 /*
  * Checks a submission's dependencies before store_submit: every entry of

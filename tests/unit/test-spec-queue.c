@@ -13,6 +13,18 @@
 #include "common.h"
 #include "spec.h"
 
+/* A job's whole stored spec, kept until the next call (spec.h: a job's
+ * text is in two parts). */
+static const char *
+whole(const struct spec_job *sj)
+{
+	static char *last;
+
+	free(last);
+	last = spec_job_json(sj);
+	return last;
+}
+
 #define QUEUE "0123456789abcdef"
 
 /* One stored job of the given spec text. */
@@ -63,7 +75,7 @@ test_queue_identity(void **state)
 	set = load("name: ddp\ncommand: [python, x.py]\nreplicas: 2\n"
 	    "ports: [8080]\n", &d);
 	assert_non_null(set);
-	objs = spec_render_job_json(set->jobs[0]->spec_json, &run, &cause);
+	objs = spec_render_job_json(whole(set->jobs[0]), &run, &cause);
 	assert_non_null(objs);
 	json_array_foreach(objs, i, o) {
 		const json_t *meta = json_object_get(o, "metadata");
@@ -84,7 +96,7 @@ test_queue_identity(void **state)
 		}
 	}
 	json_decref(objs);
-	base = spec_job_base_name(set->jobs[0]->spec_json, QUEUE, 7);
+	base = spec_job_base_name(whole(set->jobs[0]), QUEUE, 7);
 	assert_string_equal(base, "ddp-7-01234");
 	free(base);
 	base = spec_job_selector(QUEUE, 7);
@@ -108,7 +120,7 @@ test_no_queue(void **state)
 	(void)state;
 	set = load("name: one\ncommand: [true]\n", &d);
 	assert_non_null(set);
-	objs = spec_render_job_json(set->jobs[0]->spec_json, &run, &cause);
+	objs = spec_render_job_json(whole(set->jobs[0]), &run, &cause);
 	assert_non_null(objs);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
 	    json_array_get(objs, 0), "metadata"), "name")), "one-7");

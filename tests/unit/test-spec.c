@@ -17,6 +17,18 @@
 #include "common.h"
 #include "spec.h"
 
+/* A job's whole stored spec, kept until the next call (spec.h: a job's
+ * text is in two parts). */
+static const char *
+whole(const struct spec_job *sj)
+{
+	static char *last;
+
+	free(last);
+	last = spec_job_json(sj);
+	return last;
+}
+
 /* A pod's name, or NULL for no pod. */
 static const char *
 pod_name(const json_t *p)
@@ -188,7 +200,7 @@ test_sweep_group(void **state)
 	assert_string_equal(set->jobs[5]->name, "lr-5");
 	assert_string_equal(set->jobs[0]->gpu_type, "RTX4090D,RTX4090");
 	assert_string_equal(set->jobs[0]->namespace, "alice");
-	j = json_loads(set->jobs[1]->spec_json, 0, NULL);
+	j = json_loads(whole(set->jobs[1]), 0, NULL);
 	assert_non_null(j);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(
 	    j, "command"), 0)), "echo 1 16");
@@ -253,7 +265,7 @@ test_shell_values(void **state)
 	assert_non_null(set);
 	assert_int_equal(set->n, nitems(values));
 	for (i = 0; i < set->n; i++) {
-		j = json_loads(set->jobs[i]->spec_json, 0, NULL);
+		j = json_loads(whole(set->jobs[i]), 0, NULL);
 		assert_non_null(j);
 		out = run_shell(w->dir, json_string_value(json_array_get(
 		    json_object_get(j, "command"), 0)));
@@ -271,7 +283,7 @@ test_shell_values(void **state)
 	set = load("name: r\ncommand: printf '[%s]' ${v:raw} ${v}\n"
 	    "sweep: {list: [{v: a b}]}\n", &d);
 	assert_non_null(set);
-	j = json_loads(set->jobs[0]->spec_json, 0, NULL);
+	j = json_loads(whole(set->jobs[0]), 0, NULL);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(
 	    j, "command"), 0)), "printf '[%s]' a b 'a b'");
 	json_decref(j);
@@ -281,7 +293,7 @@ test_shell_values(void **state)
 	set = load("name: e\ncommand: [printf, '%s', '${v}']\n"
 	    "env: {V: '${v}'}\nsweep: {list: [{v: \"it's\"}]}\n", &d);
 	assert_non_null(set);
-	j = json_loads(set->jobs[0]->spec_json, 0, NULL);
+	j = json_loads(whole(set->jobs[0]), 0, NULL);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(
 	    j, "command"), 2)), "it's");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
@@ -303,7 +315,7 @@ stored_timeout(const char *text, const struct spec_site *site)
 
 	assert_int_equal(spec_load_buffer("t.yaml", text, strlen(text), &o,
 	    &set, &d), 0);
-	j = json_loads(set->jobs[0]->spec_json, 0, NULL);
+	j = json_loads(whole(set->jobs[0]), 0, NULL);
 	assert_non_null(j);
 	t = json_integer_value(json_object_get(j, "timeout_s"));
 	json_decref(j);
@@ -469,7 +481,7 @@ test_render_stored(void **state)
 	    "gpu: {type: [RTX4090D, RTX4090], count: 2}\n"
 	    "annotations: {sim.ailab-queue.io/duration: 5s}\n", &d);
 	assert_non_null(set);
-	objs = spec_render_job_json(set->jobs[0]->spec_json, &run, &cause);
+	objs = spec_render_job_json(whole(set->jobs[0]), &run, &cause);
 	assert_non_null(objs);
 	assert_int_equal(json_array_size(objs), 3);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
@@ -498,7 +510,7 @@ test_render_stored(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
 	    env, i), "value")), "1");
 	json_decref(objs);
-	base = spec_job_base_name(set->jobs[0]->spec_json, NULL, 42);
+	base = spec_job_base_name(whole(set->jobs[0]), NULL, 42);
 	assert_string_equal(base, "ddp-42");
 	free(base);
 	assert_null(spec_render_job_json("{\"v\":99}", &run, &cause));

@@ -1,6 +1,7 @@
 /* Unit tests for the store at size: store_act, a user's action on many
  * jobs at once, checked and logged job by job, committed in chunks; and
- * store_submit's inserts of many rows a statement. */
+ * store_submit's inserts of many rows a statement, specs given whole or
+ * in two parts. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -222,6 +223,66 @@ test_submit_rows(void **state)
 	}
 }
 
+/*
+ * Jobs given their spec in two parts (spec_shared, then spec_json): one
+ * group whose jobs share one pointer, others given equal bytes elsewhere,
+ * a shared part that differs inside, a job given whole, own parts that
+ * differ inside a UTF-8 character, and a job alone.  Each id reads back
+ * its whole text, as given.
+ */
+static void
+test_submit_split(void **state)
+{
+	struct fixture *f = *state;
+	static const char shared[] = "{\"v\":1,\"note\":\"\xc3\xa9\xe2\x82\xac\"";
+	static const char other[] = "{\"v\":1,\"note\":\"\xc3\xa9\xe2\x82\xac\"";
+	static const char differs[] = "{\"v\":1,\"note\":\"\xc3\xa8\"";
+	struct store_job_new jobs[70];
+	struct store_job *j;
+	int64_t ids[70];
+	char own[70][64], whole[70][128], *cause = NULL;
+	size_t i;
+
+	memset(jobs, 0, sizeof jobs);
+	for (i = 0; i < 70; i++) {
+		/* \xc3\xa9 or \xc3\xa8: a character that differs in its
+		 * second byte, after a common first. */
+		snprintf(own[i], sizeof own[i], ",\"name\":\"s%zu\xc3%s\","
+		    "\"i\":%zu}", i % 3, i % 2 ? "\xa9" : "\xa8", i);
+		jobs[i].name = "s";
+		jobs[i].namespace = "alice";
+		jobs[i].owner = "alice";
+		jobs[i].group = i == 69 ? NULL : i < 40 ? "one" : "two";
+		jobs[i].group_kind = "sweep";
+		jobs[i].gpu_type = "";
+		jobs[i].replicas = 1;
+		jobs[i].spec_shared = i % 10 == 7 ? other : i % 10 == 8 ?
+		    differs : shared;
+		jobs[i].spec_shared_len = strlen(jobs[i].spec_shared);
+		jobs[i].spec_json = own[i];
+		snprintf(whole[i], sizeof whole[i], "%s%s",
+		    jobs[i].spec_shared, own[i]);
+		if (i % 10 == 9) {
+			/* Given whole, as before the split. */
+			jobs[i].spec_shared = NULL;
+			jobs[i].spec_shared_len = 0;
+			jobs[i].spec_json = whole[i];
+		}
+	}
+	/* The second group opens with a job whose shared part is not the
+	 * one its others have. */
+	jobs[40].spec_shared = differs;
+	jobs[40].spec_shared_len = strlen(differs);
+	snprintf(whole[40], sizeof whole[40], "%s%s", differs, own[40]);
+	assert_int_equal(store_submit(f->s, jobs, 70, ids, &cause), 0);
+	for (i = 0; i < 70; i++) {
+		assert_int_equal(store_get(f->s, ids[i], &j, &cause), 0);
+		assert_non_null(j);
+		assert_string_equal(j->spec_json, whole[i]);
+		store_job_free(j);
+	}
+}
+
 int
 main(void)
 {
@@ -231,6 +292,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_retry_and_request, setup,
 		    store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_submit_rows, setup,
+		    store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_submit_split, setup,
 		    store_fixture_teardown),
 	};
 
