@@ -2,8 +2,8 @@
 # that people and scripts run, and ailab-queue-cluster (installed in
 # pkglibexecdir), the whole program, which the front runs for every command
 # that needs the cluster client.  The front leaves libcurl out: loading it
-# costs more than a whole submit.  It is linked whole where it can be
-# (FRONT_LDFLAGS, -static-pie; configure.ac says why).
+# costs more than a whole submit.  With --enable-static-front=whole it is
+# linked whole (FRONT_LDFLAGS, -static-pie; configure.ac says why not by default).
 noinst_LIBRARIES += cli/libcli.a
 cli_libcli_a_SOURCES = \
 	cli/cli.h \
