@@ -274,9 +274,9 @@ test_submit_split(void **state)
 	jobs[40].spec_shared = differs;
 	jobs[40].spec_shared_len = strlen(differs);
 	snprintf(whole[40], sizeof whole[40], "%s%s", differs, own[40]);
-	assert_int_equal(store_submit(f->s, jobs, 70, ids, &cause), 0);
+	assert_int_equal(store_submit(f->q.s, jobs, 70, ids, &cause), 0);
 	for (i = 0; i < 70; i++) {
-		assert_int_equal(store_get(f->s, ids[i], &j, &cause), 0);
+		assert_int_equal(store_get(f->q.s, ids[i], &j, &cause), 0);
 		assert_non_null(j);
 		assert_string_equal(j->spec_json, whole[i]);
 		store_job_free(j);
