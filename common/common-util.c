@@ -57,6 +57,47 @@ time_format_rfc3339(int64_t ms)
 	return xstrdup(buf);
 }
 
+/* One strict UTF-8 decoder for the terminal, the spec's diagnostics and
+ * the API's JSON, so that all three agree on what text is. */
+size_t
+utf8_decode(const char *str, size_t len, uint32_t *cp)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	uint32_t c, min = 0;
+	size_t n, i;
+
+	if (len == 0)
+		return 0;
+	if ((c = s[0]) < 0x80)
+		n = 1;
+	else if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		c &= 0x1f;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		c &= 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		c &= 0x07;
+		min = 0x10000;
+	} else
+		return 0;
+	if (n > len)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	if (cp != NULL)
+		*cp = c;
+	return n;
+}
+
 /* mkdir -p: creates missing parents with the same mode. */
 int
 mkdir_p(const char *path, unsigned int mode)

@@ -89,6 +89,10 @@ int time_parse_rfc3339(const char *, int64_t *);
 /* Formats ms since the epoch as Kubernetes writes times, in seconds
  * ("2026-01-02T03:04:05Z"); the caller frees it. */
 char *time_format_rfc3339(int64_t);
+/* The length of the well-formed UTF-8 sequence (no overlong form, no
+ * surrogate, nothing above U+10FFFF) at the start of s's len bytes, its
+ * code point in *cp if cp is not NULL; 0 when none starts there. */
+size_t utf8_decode(const char *s, size_t len, uint32_t *cp);
 /* Creates a directory and its parents with the given mode; 0 or -1 (errno). */
 int mkdir_p(const char *, unsigned int);
 /* True if s starts with prefix. */
