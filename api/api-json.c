@@ -268,8 +268,8 @@ api_event_encode(const struct store_event *ev)
 	return o;
 }
 
-/* See api.h. */
-int
+/* Fills *ev (release its reason, or the array with store_events_free). */
+static int
 api_event_decode(const json_t *o, struct store_event *ev, char **cause)
 {
 	enum store_state st;
@@ -305,8 +305,8 @@ api_event_decode(const json_t *o, struct store_event *ev, char **cause)
 	return 0;
 }
 
-/* See api.h. */
-json_t *
+/* What remains of a replica, without its log text. */
+static json_t *
 api_replica_encode(const struct store_replica *r)
 {
 	json_t *o = json_object();
@@ -326,8 +326,8 @@ api_replica_encode(const struct store_replica *r)
 	return o;
 }
 
-/* See api.h: the log text is not part of the object. */
-int
+/* The reverse: the log text is not part of the object. */
+static int
 api_replica_decode(const json_t *o, struct store_replica *r, char **cause)
 {
 	json_t *ec;

@@ -390,7 +390,7 @@ cli_yaml_node(yaml_emitter_t *e, json_t *v)
 }
 
 /* Writes a JSON value as one YAML document with libyaml's emitter. */
-int
+static int
 cli_emit_yaml(FILE *f, json_t *v)
 {
 	yaml_emitter_t e;

@@ -130,7 +130,7 @@ has_prefix(const char *s, const char *prefix)
 }
 
 /* Levenshtein distance over bytes, bounded to short words. */
-size_t
+static size_t
 edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b), i, j, *row, prev, tmp, best;

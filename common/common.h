@@ -29,7 +29,6 @@ void *xcalloc(size_t, size_t);
 void *xreallocarray(void *, size_t, size_t);
 char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
-int xasprintf(char **, const char *, ...) printflike(2, 3);
 int xvasprintf(char **, const char *, va_list) printflike(2, 0);
 /* Returns a newly allocated formatted string; the caller frees it. */
 char *xprintf(const char *, ...) printflike(1, 2);
@@ -97,8 +96,6 @@ size_t utf8_decode(const char *s, size_t len, uint32_t *cp);
 int mkdir_p(const char *, unsigned int);
 /* True if s starts with prefix. */
 bool has_prefix(const char *, const char *);
-/* Levenshtein distance, for "did you mean" hints. */
-size_t edit_distance(const char *, const char *);
 /* Closest candidate to word within a small distance, or NULL. */
 const char *closest_word(const char *, const char *const *, size_t);
 

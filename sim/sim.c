@@ -158,13 +158,6 @@ fail:
 	return NULL;
 }
 
-/* The port the server listens on. */
-int
-sim_port(struct sim *sim)
-{
-	return sim->port;
-}
-
 /* The server's base URL. */
 const char *
 sim_url(struct sim *sim)
