@@ -101,10 +101,10 @@ quota_print(struct cli_ctx *ctx, json_t *out)
 		t = cli_table_new((const char *const[]){ "NODE", "GPU TYPE",
 		    "READY", "ALLOCATABLE", "USED", "FREE" }, 6);
 		json_array_foreach(json_object_get(gpus, "nodes"), i, x)
-			quota_gpu_row(t, x, json_string_value(json_object_get(x,
-			    "name")), json_string_value(json_object_get(x,
-			    "type")), json_is_true(json_object_get(x, "ready")) ?
-			    "yes" : "no");
+			quota_gpu_row(t, x, json_string_value(
+			    json_object_get(x, "name")), json_string_value(
+			    json_object_get(x, "type")), json_is_true(
+			    json_object_get(x, "ready")) ? "yes" : "no");
 		cli_table_print(t, stdout);
 		cli_table_free(t);
 		printf("\n");
@@ -112,8 +112,8 @@ quota_print(struct cli_ctx *ctx, json_t *out)
 	t = cli_table_new((const char *const[]){ "GPU TYPE", "NODES",
 	    "ALLOCATABLE", "USED", "FREE" }, 5);
 	json_array_foreach(json_object_get(gpus, "types"), i, x)
-		quota_gpu_row(t, x, json_string_value(json_object_get(x, "type")),
-		    NULL, NULL);
+		quota_gpu_row(t, x, json_string_value(json_object_get(x,
+		    "type")), NULL, NULL);
 	quota_gpu_row(t, json_object_get(gpus, "total"), "TOTAL", NULL, NULL);
 	cli_table_print(t, stdout);
 	cli_table_free(t);

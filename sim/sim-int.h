@@ -270,8 +270,6 @@ struct sim {
 
 /* sim-main glue: clock and randomness. */
 int64_t sim_now(struct sim *);
-/* RFC 3339 for a sim time in ms; caller frees. */
-char *sim_time_str(int64_t ms);
 /* RFC 3339 with microseconds. */
 char *sim_time_str_micro(int64_t ms);
 uint64_t sim_rand(struct sim *);

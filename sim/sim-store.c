@@ -698,7 +698,7 @@ sim_create_obj(struct sim *sim, enum sim_rt rt, json_t *obj)
 	json_object_set_new(obj, "kind", json_string(t->kind));
 	if (sim_str(obj, "metadata.uid") == NULL)
 		sim_set(obj, "metadata.uid", json_string(uid));
-	ts = sim_time_str(sim_now(sim));
+	ts = time_format_rfc3339(sim_now(sim));
 	sim_set(obj, "metadata.creationTimestamp", json_string(ts));
 	free(ts);
 	if (rt == SIM_RT_DEPLOYMENTS || rt == SIM_RT_REPLICASETS ||

@@ -29,13 +29,6 @@ sim_now(struct sim *sim)
 	    (int64_t)((double)(sim_mono_ms() - sim->real0_ms) * sim->opt.speed);
 }
 
-/* RFC 3339 in seconds, as metav1.Time marshals. */
-char *
-sim_time_str(int64_t ms)
-{
-	return time_format_rfc3339(ms);
-}
-
 /* RFC 3339 with microseconds, as metav1.MicroTime marshals. */
 char *
 sim_time_str_micro(int64_t ms)

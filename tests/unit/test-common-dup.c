@@ -44,7 +44,7 @@ test_utf8_invalid(void **state)
 	assert_int_equal(utf8_decode("\xc1\xbf", 2, &cp), 0);
 	assert_int_equal(utf8_decode("\xe0\x9f\xbf", 3, &cp), 0);
 	assert_int_equal(utf8_decode("\xf0\x8f\xbf\xbf", 4, &cp), 0);
-	assert_int_equal(utf8_decode("\xed\xa0\x80", 3, &cp), 0); /* surrogate */
+	assert_int_equal(utf8_decode("\xed\xa0\x80", 3, &cp), 0); /* UTF-16 */
 	assert_int_equal(utf8_decode("\xf4\x90\x80\x80", 4, &cp), 0);
 	assert_int_equal(utf8_decode("\xf5\x80\x80\x80", 4, &cp), 0);
 	assert_int_equal(utf8_decode("\xff", 1, &cp), 0);
