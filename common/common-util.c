@@ -44,17 +44,36 @@ time_parse_rfc3339(const char *s, int64_t *out)
 	return 0;
 }
 
+/* The date and time of day of a second since the epoch, in UTC, as the
+ * RFC 3339 times of Kubernetes begin. */
+static void
+time_format_seconds(char *buf, size_t len, int64_t s)
+{
+	time_t t = (time_t)s;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
 /* Writes times as metav1.Time marshals them. */
 char *
 time_format_rfc3339(int64_t ms)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
 	char buf[32];
 
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return xstrdup(buf);
+	time_format_seconds(buf, sizeof buf, ms / 1000);
+	return xprintf("%sZ", buf);
+}
+
+/* Writes times as metav1.MicroTime marshals them. */
+char *
+time_format_rfc3339_micro(int64_t us)
+{
+	char buf[32];
+
+	time_format_seconds(buf, sizeof buf, us / 1000000);
+	return xprintf("%s.%06dZ", buf, (int)(us % 1000000));
 }
 
 /* One strict UTF-8 decoder for the terminal, the spec's diagnostics and

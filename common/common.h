@@ -88,6 +88,9 @@ int time_parse_rfc3339(const char *, int64_t *);
 /* Formats ms since the epoch as Kubernetes writes times, in seconds
  * ("2026-01-02T03:04:05Z"); the caller frees it. */
 char *time_format_rfc3339(int64_t);
+/* The same from microseconds, with them ("2026-01-02T03:04:05.123456Z"),
+ * as metav1.MicroTime marshals. */
+char *time_format_rfc3339_micro(int64_t);
 /* The length of the well-formed UTF-8 sequence (no overlong form, no
  * surrogate, nothing above U+10FFFF) at the start of s's len bytes, its
  * code point in *cp if cp is not NULL; 0 when none starts there. */

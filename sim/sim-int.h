@@ -270,8 +270,6 @@ struct sim {
 
 /* sim-main glue: clock and randomness. */
 int64_t sim_now(struct sim *);
-/* RFC 3339 with microseconds. */
-char *sim_time_str_micro(int64_t ms);
 uint64_t sim_rand(struct sim *);
 /* Random lowercase string from Kubernetes' safe alphabet. */
 void sim_rand_suffix(struct sim *, char *buf, int n);

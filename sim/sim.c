@@ -29,19 +29,6 @@ sim_now(struct sim *sim)
 	    (int64_t)((double)(sim_mono_ms() - sim->real0_ms) * sim->opt.speed);
 }
 
-/* RFC 3339 with microseconds, as metav1.MicroTime marshals. */
-char *
-sim_time_str_micro(int64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	char buf[32];
-
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-	return xprintf("%s.%06dZ", buf, (int)(ms % 1000) * 1000);
-}
-
 /* Parses RFC 3339 ("2026-01-02T03:04:05Z", fraction ignored) to ms. */
 int64_t
 sim_time_parse(const char *s)

@@ -1,5 +1,6 @@
 /* Unit tests for the helpers common/ gained so that one piece of code
- * serves where several modules did the same thing: utf8_decode. */
+ * serves where several modules did the same thing: utf8_decode and
+ * time_format_rfc3339_micro. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -55,12 +56,31 @@ test_utf8_invalid(void **state)
 	assert_int_equal(cp, 7);
 }
 
+/* A MicroTime shows its six digits, a Time none; both end in Z. */
+static void
+test_time_micro(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = time_format_rfc3339_micro(1767323045123456LL);
+	assert_string_equal(s, "2026-01-02T03:04:05.123456Z");
+	free(s);
+	s = time_format_rfc3339_micro(1767323045000000LL);
+	assert_string_equal(s, "2026-01-02T03:04:05.000000Z");
+	free(s);
+	s = time_format_rfc3339(1767323045999LL);
+	assert_string_equal(s, "2026-01-02T03:04:05Z");
+	free(s);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_utf8_valid),
 		cmocka_unit_test(test_utf8_invalid),
+		cmocka_unit_test(test_time_micro),
 	};
 
 	return cmocka_run_group_tests_name("common-dup", tests, NULL, NULL);
