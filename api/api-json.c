@@ -16,40 +16,12 @@ api_is_utf8(const char *s, size_t len)
 
 /* See api.h. */
 size_t
-api_utf8_prefix(const char *str, size_t len)
+api_utf8_prefix(const char *s, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, n, k;
-	uint32_t c;
+	size_t i = 0, n;
 
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
-			n = 1;
-			c = s[i] & 0x1f;
-		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
-			n = 2;
-			c = s[i] & 0x0f;
-		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
-			n = 3;
-			c = s[i] & 0x07;
-		} else
-			return i;
-		if (len - i <= n)
-			return i;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return i;
-			c = (c << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
-		    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-			return i;
-		i += n + 1;
-	}
+	while (i < len && (n = utf8_decode(s + i, len - i, NULL)) > 0)
+		i += n;
 	return i;
 }
 
@@ -296,8 +268,8 @@ api_event_encode(const struct store_event *ev)
 	return o;
 }
 
-/* See api.h. */
-int
+/* Fills *ev (release its reason, or the array with store_events_free). */
+static int
 api_event_decode(const json_t *o, struct store_event *ev, char **cause)
 {
 	enum store_state st;
@@ -333,8 +305,8 @@ api_event_decode(const json_t *o, struct store_event *ev, char **cause)
 	return 0;
 }
 
-/* See api.h. */
-json_t *
+/* What remains of a replica, without its log text. */
+static json_t *
 api_replica_encode(const struct store_replica *r)
 {
 	json_t *o = json_object();
@@ -354,8 +326,8 @@ api_replica_encode(const struct store_replica *r)
 	return o;
 }
 
-/* See api.h: the log text is not part of the object. */
-int
+/* The reverse: the log text is not part of the object. */
+static int
 api_replica_decode(const json_t *o, struct store_replica *r, char **cause)
 {
 	json_t *ec;

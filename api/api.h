@@ -48,13 +48,6 @@ int api_job_decode(const json_t *, struct store_job **job, char **cause);
 
 /* One event of a job's log, as `show -o json` prints it. */
 json_t *api_event_encode(const struct store_event *);
-/* Fills *ev (release its reason, or the array with store_events_free). */
-int api_event_decode(const json_t *, struct store_event *ev, char **cause);
-
-/* What remains of a replica, without its log text. */
-json_t *api_replica_encode(const struct store_replica *);
-int api_replica_decode(const json_t *, struct store_replica *, char **cause);
-
 /* A job with its events and archived replicas (member
  * "archived_replicas"): the body of GET /v1/jobs/{id}. */
 json_t *api_job_detail_encode(const struct store_job *,

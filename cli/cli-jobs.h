@@ -48,8 +48,6 @@ struct cli_select {
 int cli_select_parse(struct cli_ctx *, int argc, char **argv,
     struct cli_select *);
 void cli_select_release(struct cli_select *);
-/* --state into a mask; an exit status, errors printed. */
-int cli_select_states(struct cli_ctx *, unsigned int *);
 bool cli_select_has_filter(const struct cli_select *);
 /* Neither ids nor filters: a command that acts refuses it. */
 bool cli_select_is_empty(const struct cli_select *);

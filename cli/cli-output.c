@@ -30,59 +30,20 @@ struct cli_table {
 	size_t cap;
 };
 
-/*
- * Decodes one UTF-8 sequence at s (well-formed, no overlong form, no
- * surrogate, at most U+10FFFF); its length, or 0 when the byte at s does
- * not start one.
- */
-static size_t
-cli_utf8(const unsigned char *s, unsigned int *cp)
-{
-	size_t n, i;
-	unsigned int c = s[0], min;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		c &= 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		c &= 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
 /* See cli.h: text a terminal shows as it is, and on one line. */
 char *
 cli_text(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
-	unsigned int cp;
+	uint32_t cp;
 	char *out, *o;
 	size_t n;
 
 	/* An escape is at most 6 bytes ("\u202e") for at least 1 in. */
 	o = out = xmalloc(strlen((const char *)p) * 6 + 1);
 	while (*p != '\0') {
-		n = cli_utf8(p, &cp);
+		/* At most 4 bytes; a NUL never continues a sequence. */
+		n = utf8_decode((const char *)p, 4, &cp);
 		if (n == 0)
 			o += sprintf(o, "\\x%02x", (unsigned int)*p++);
 		else if (cp == '\t' || cp == '\n' || cp == '\r') {
@@ -90,14 +51,14 @@ cli_text(const char *s)
 			*o++ = cp == '\t' ? 't' : cp == '\n' ? 'n' : 'r';
 			p++;
 		} else if (cp < 0x20 || cp == 0x7f) {
-			o += sprintf(o, "\\x%02x", cp);
+			o += sprintf(o, "\\x%02x", (unsigned int)cp);
 			p++;
 		} else if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 ||
 		    cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
 		    (cp >= 0x2066 && cp <= 0x2069)) {
 			/* C1 controls, line separators and the bidi
 			 * overrides that reorder what is shown. */
-			o += sprintf(o, "\\u%04x", cp);
+			o += sprintf(o, "\\u%04x", (unsigned int)cp);
 			p += n;
 		} else {
 			memcpy(o, p, n);
@@ -451,7 +412,7 @@ cli_yaml_node(yaml_emitter_t *e, json_t *v)
 }
 
 /* Writes a JSON value as one YAML document with libyaml's emitter. */
-int
+static int
 cli_emit_yaml(FILE *f, json_t *v)
 {
 	yaml_emitter_t e;

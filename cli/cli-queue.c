@@ -65,17 +65,15 @@ cli_queue_local_detail(struct cli_ctx *ctx, int64_t id, struct store_job **j,
 {
 	struct store *s;
 	char *cause = NULL;
+	int ret;
 
-	*j = NULL;
 	*ev = NULL;
 	*rep = NULL;
 	*nev = *nrep = 0;
-	if ((s = cli_store(ctx)) == NULL)
-		return CLI_EXIT_FAIL;
-	if (store_get(s, id, j, &cause) != 0)
-		return cli_queue_fail(ctx, cause);
-	if (*j == NULL)
-		return CLI_EXIT_OK;
+	if ((ret = cli_queue_local_get(ctx, id, j)) != CLI_EXIT_OK ||
+	    *j == NULL)
+		return ret;
+	s = cli_store(ctx);
 	if (store_events(s, id, ev, nev, &cause) != 0 ||
 	    store_replicas(s, id, rep, nrep, &cause) != 0) {
 		store_events_free(*ev, *nev);

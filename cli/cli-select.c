@@ -66,8 +66,9 @@ out:
 	return ret;
 }
 
-/* Reads --state values ("queued,held", repeatable) into a mask. */
-int
+/* Reads --state values ("queued,held", repeatable) into a mask; an exit
+ * status, errors printed. */
+static int
 cli_select_states(struct cli_ctx *ctx, unsigned int *mask)
 {
 	enum store_state st;

@@ -276,7 +276,6 @@ bool cli_output_is_machine(const struct cli_ctx *);
 char *cli_output_help(const char *cmd);
 /* Prints a JSON value as JSON or YAML, per the output format. */
 int cli_print_value(struct cli_ctx *, json_t *);
-int cli_emit_yaml(FILE *, json_t *);
 /* A JSON or YAML array on stdout, an item at a time (the text
  * cli_print_value prints for the whole array): start, items (each
  * reference taken), end (frees it; 0 or -1). */
@@ -334,6 +333,5 @@ struct spec_diags;
 int cli_spec_load(struct cli_ctx *, int, char **, const char *group,
     struct spec_set ***);
 void cli_spec_free(struct spec_set **, int);
-void cli_spec_print_diags(const struct spec_diags *);
 
 #endif

@@ -20,14 +20,40 @@ quota_allowed(struct kube_response *r)
 	    json_object_get(r->body, "status"), "allowed"));
 }
 
+/*
+ * One row of GPU counts: a node's (name, type, ready) or a type's and the
+ * total's (name, then the count of nodes), then allocatable, used, free.
+ */
+static void
+quota_gpu_row(struct cli_table *t, json_t *x, const char *name,
+    const char *type, const char *ready)
+{
+	static const char *const keys[] = { "nodes", "allocatable", "used",
+	    "free" };
+	const char *cells[6];
+	char num[4][32];
+	size_t i, n = 0, k = type != NULL ? 1 : 0;
+
+	cells[n++] = name;
+	if (type != NULL) {
+		cells[n++] = type;
+		cells[n++] = ready;
+	}
+	for (i = k; i < nitems(keys); i++) {
+		snprintf(num[i], sizeof num[i], "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(json_object_get(x, keys[i])));
+		cells[n++] = num[i];
+	}
+	cli_table_add(t, cells);
+}
+
 /* The human form: one table of quotas, one of GPUs (per node if wide). */
 static void
 quota_print(struct cli_ctx *ctx, json_t *out)
 {
-	json_t *q, *r, *gpus = json_object_get(out, "gpus"), *x, *tot;
+	json_t *q, *r, *gpus = json_object_get(out, "gpus"), *x;
 	struct cli_table *t;
-	const char *cells[6];
-	char a[32], u[32], f[32], nodes[32];
+	const char *cells[5];
 	size_t i, j;
 
 	fputs("Namespace: ", stdout);
@@ -74,60 +100,21 @@ quota_print(struct cli_ctx *ctx, json_t *out)
 	if (ctx->output == CLI_OUTPUT_WIDE) {
 		t = cli_table_new((const char *const[]){ "NODE", "GPU TYPE",
 		    "READY", "ALLOCATABLE", "USED", "FREE" }, 6);
-		json_array_foreach(json_object_get(gpus, "nodes"), i, x) {
-			snprintf(a, sizeof a, "%" JSON_INTEGER_FORMAT,
-			    json_integer_value(json_object_get(x,
-			    "allocatable")));
-			snprintf(u, sizeof u, "%" JSON_INTEGER_FORMAT,
-			    json_integer_value(json_object_get(x, "used")));
-			snprintf(f, sizeof f, "%" JSON_INTEGER_FORMAT,
-			    json_integer_value(json_object_get(x, "free")));
-			cells[0] = json_string_value(json_object_get(x, "name"));
-			cells[1] = json_string_value(json_object_get(x, "type"));
-			cells[2] = json_is_true(json_object_get(x, "ready")) ?
-			    "yes" : "no";
-			cells[3] = a;
-			cells[4] = u;
-			cells[5] = f;
-			cli_table_add(t, cells);
-		}
+		json_array_foreach(json_object_get(gpus, "nodes"), i, x)
+			quota_gpu_row(t, x, json_string_value(
+			    json_object_get(x, "name")), json_string_value(
+			    json_object_get(x, "type")), json_is_true(
+			    json_object_get(x, "ready")) ? "yes" : "no");
 		cli_table_print(t, stdout);
 		cli_table_free(t);
 		printf("\n");
 	}
 	t = cli_table_new((const char *const[]){ "GPU TYPE", "NODES",
 	    "ALLOCATABLE", "USED", "FREE" }, 5);
-	json_array_foreach(json_object_get(gpus, "types"), i, x) {
-		snprintf(nodes, sizeof nodes, "%" JSON_INTEGER_FORMAT,
-		    json_integer_value(json_object_get(x, "nodes")));
-		snprintf(a, sizeof a, "%" JSON_INTEGER_FORMAT,
-		    json_integer_value(json_object_get(x, "allocatable")));
-		snprintf(u, sizeof u, "%" JSON_INTEGER_FORMAT,
-		    json_integer_value(json_object_get(x, "used")));
-		snprintf(f, sizeof f, "%" JSON_INTEGER_FORMAT,
-		    json_integer_value(json_object_get(x, "free")));
-		cells[0] = json_string_value(json_object_get(x, "type"));
-		cells[1] = nodes;
-		cells[2] = a;
-		cells[3] = u;
-		cells[4] = f;
-		cli_table_add(t, cells);
-	}
-	tot = json_object_get(gpus, "total");
-	snprintf(nodes, sizeof nodes, "%" JSON_INTEGER_FORMAT,
-	    json_integer_value(json_object_get(tot, "nodes")));
-	snprintf(a, sizeof a, "%" JSON_INTEGER_FORMAT,
-	    json_integer_value(json_object_get(tot, "allocatable")));
-	snprintf(u, sizeof u, "%" JSON_INTEGER_FORMAT,
-	    json_integer_value(json_object_get(tot, "used")));
-	snprintf(f, sizeof f, "%" JSON_INTEGER_FORMAT,
-	    json_integer_value(json_object_get(tot, "free")));
-	cells[0] = "TOTAL";
-	cells[1] = nodes;
-	cells[2] = a;
-	cells[3] = u;
-	cells[4] = f;
-	cli_table_add(t, cells);
+	json_array_foreach(json_object_get(gpus, "types"), i, x)
+		quota_gpu_row(t, x, json_string_value(json_object_get(x,
+		    "type")), NULL, NULL);
+	quota_gpu_row(t, json_object_get(gpus, "total"), "TOTAL", NULL, NULL);
 	cli_table_print(t, stdout);
 	cli_table_free(t);
 }

@@ -14,6 +14,15 @@ cmd_show_line(const char *label, const char *v)
 	fputc('\n', stdout);
 }
 
+/* A line whose value the caller allocated, printed as cmd_show_line
+ * prints it and then freed. */
+static void
+cmd_show_take(const char *label, char *v)
+{
+	cmd_show_line(label, v);
+	free(v);
+}
+
 /* A time as people read it: "2026-01-02T03:04:05Z, 5m ago", or "-". */
 static char *
 cmd_show_when(int64_t ms)
@@ -110,9 +119,7 @@ cmd_show_fields(struct cli_ctx *ctx, const struct store_job *j,
 		    json_string_value(v) : "");
 	}
 	fputs(json_array_size(cmd) == 0 ? "-\n" : "\n", stdout);
-	s = cmd_show_gpus(j, spec);
-	cmd_show_line("GPUs:       ", s);
-	free(s);
+	cmd_show_take("GPUs:       ", cmd_show_gpus(j, spec));
 	if (j->run_gpu_type != NULL && *j->run_gpu_type != '\0')
 		cmd_show_line("Ran on:     ", j->run_gpu_type);
 	s = quantity_format_milli(j->cpu_milli);
@@ -121,23 +128,14 @@ cmd_show_fields(struct cli_ctx *ctx, const struct store_job *j,
 	s = quantity_format_bytes(j->memory_bytes);
 	printf("Memory:     %s per replica\n", s);
 	free(s);
-	s = cmd_show_priority(j->priority);
-	printf("Priority:   %s\n", s);
-	free(s);
-	s = timeout > 0 ? duration_format_ms(timeout * 1000) : xstrdup("none");
-	printf("Timeout:    %s\n", s);
-	free(s);
+	cmd_show_take("Priority:   ", cmd_show_priority(j->priority));
+	cmd_show_take("Timeout:    ", timeout > 0 ?
+	    duration_format_ms(timeout * 1000) : xstrdup("none"));
 	printf("Retries:    %d of %d used\n", j->attempts > 1 ?
 	    j->attempts - 1 : 0, retries);
-	s = cmd_show_when(j->submitted_at);
-	printf("Submitted:  %s\n", s);
-	free(s);
-	s = cmd_show_when(j->started_at);
-	printf("Started:    %s\n", s);
-	free(s);
-	s = cmd_show_when(j->finished_at);
-	printf("Ended:      %s\n", s);
-	free(s);
+	cmd_show_take("Submitted:  ", cmd_show_when(j->submitted_at));
+	cmd_show_take("Started:    ", cmd_show_when(j->started_at));
+	cmd_show_take("Ended:      ", cmd_show_when(j->finished_at));
 	if (j->has_exit_code)
 		printf("Exit code:  %d\n", j->exit_code);
 	else

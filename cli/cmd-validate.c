@@ -12,7 +12,7 @@ static const struct cli_opt cmd_validate_opts[] = {
 };
 
 /* Prints diagnostics as file:line:col: message, one a line. */
-void
+static void
 cli_spec_print_diags(const struct spec_diags *d)
 {
 	size_t i;

@@ -163,6 +163,20 @@ out:
 	return ret;
 }
 
+/* The one line on stderr when the wait did not end in success: a
+ * timeout, or jobs that ended otherwise (a failed look says its own). */
+static void
+cli_wait_error(struct cli_ctx *ctx, int ret, const struct cli_wait_result *r,
+    size_t n)
+{
+	if (ret == CLI_EXIT_TIMEOUT)
+		cli_error(ctx, "timed out waiting: %zu of %zu jobs ended",
+		    r->ended, n);
+	else if (ret == CLI_EXIT_FAIL && r->ended == n)
+		cli_error(ctx, "%zu of %zu jobs did not succeed",
+		    n - r->counts[STORE_SUCCEEDED], n);
+}
+
 /* See cli-jobs.h: the follow loop as submit --wait prints it. */
 int
 cli_wait_jobs(struct cli_ctx *ctx, const int64_t *ids, size_t n,
@@ -172,12 +186,7 @@ cli_wait_jobs(struct cli_ctx *ctx, const int64_t *ids, size_t n,
 	int ret;
 
 	ret = cli_wait_follow(ctx, ids, n, timeout_s, &res);
-	if (ret == CLI_EXIT_TIMEOUT)
-		cli_error(ctx, "timed out waiting: %zu of %zu jobs ended",
-		    res.ended, n);
-	else if (ret == CLI_EXIT_FAIL && res.ended == n)
-		cli_error(ctx, "%zu of %zu jobs did not succeed",
-		    n - res.counts[STORE_SUCCEEDED], n);
+	cli_wait_error(ctx, ret, &res, n);
 	free(res.last);
 	return ret;
 }
@@ -296,12 +305,7 @@ cmd_wait_exec(struct cli_ctx *ctx, int argc, char **argv)
 		puts(line);
 		free(line);
 	}
-	if (ret == CLI_EXIT_TIMEOUT)
-		cli_error(ctx, "timed out waiting: %zu of %zu jobs ended",
-		    res.ended, n);
-	else if (ret == CLI_EXIT_FAIL && res.ended == n)
-		cli_error(ctx, "%zu of %zu jobs did not succeed",
-		    n - res.counts[STORE_SUCCEEDED], n);
+	cli_wait_error(ctx, ret, &res, n);
 out:
 	free(res.last);
 	json_decref(items);

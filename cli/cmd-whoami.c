@@ -36,9 +36,11 @@ static int
 cmd_whoami_print(struct cli_ctx *ctx, const struct kube_config *cfg,
     json_t *ui)
 {
+	static const char *const names[] = { "Username", "Groups",
+	    "Namespace", "Context", "Server" };
 	struct cli_table *t;
 	json_t *out, *groups, *g;
-	const char *user, *cells[2], *context, *server;
+	const char *user, *context, *server, *rows[5];
 	char *gs = NULL, *tmp;
 	size_t i;
 	int ret;
@@ -72,22 +74,14 @@ cmd_whoami_print(struct cli_ctx *ctx, const struct kube_config *cfg,
 		free(gs);
 		gs = tmp;
 	}
+	rows[0] = user;
+	rows[1] = gs;
+	rows[2] = cli_default_namespace(ctx);
+	rows[3] = context;
+	rows[4] = server;
 	t = cli_table_new((const char *const[]){ "ATTRIBUTE", "VALUE" }, 2);
-	cells[0] = "Username";
-	cells[1] = user;
-	cli_table_add(t, cells);
-	cells[0] = "Groups";
-	cells[1] = gs;
-	cli_table_add(t, cells);
-	cells[0] = "Namespace";
-	cells[1] = cli_default_namespace(ctx);
-	cli_table_add(t, cells);
-	cells[0] = "Context";
-	cells[1] = context;
-	cli_table_add(t, cells);
-	cells[0] = "Server";
-	cells[1] = server;
-	cli_table_add(t, cells);
+	for (i = 0; i < nitems(rows); i++)
+		cli_table_add(t, (const char *[]){ names[i], rows[i] });
 	cli_table_print(t, stdout);
 	cli_table_free(t);
 	free(gs);

@@ -44,17 +44,77 @@ time_parse_rfc3339(const char *s, int64_t *out)
 	return 0;
 }
 
+/* The date and time of day of a second since the epoch, in UTC, as the
+ * RFC 3339 times of Kubernetes begin. */
+static void
+time_format_seconds(char *buf, size_t len, int64_t s)
+{
+	time_t t = (time_t)s;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
 /* Writes times as metav1.Time marshals them. */
 char *
 time_format_rfc3339(int64_t ms)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
 	char buf[32];
 
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return xstrdup(buf);
+	time_format_seconds(buf, sizeof buf, ms / 1000);
+	return xprintf("%sZ", buf);
+}
+
+/* Writes times as metav1.MicroTime marshals them. */
+char *
+time_format_rfc3339_micro(int64_t us)
+{
+	char buf[32];
+
+	time_format_seconds(buf, sizeof buf, us / 1000000);
+	return xprintf("%s.%06dZ", buf, (int)(us % 1000000));
+}
+
+/* One strict UTF-8 decoder for the terminal, the spec's diagnostics and
+ * the API's JSON, so that all three agree on what text is. */
+size_t
+utf8_decode(const char *str, size_t len, uint32_t *cp)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	uint32_t c, min = 0;
+	size_t n, i;
+
+	if (len == 0)
+		return 0;
+	if ((c = s[0]) < 0x80)
+		n = 1;
+	else if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		c &= 0x1f;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		c &= 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		c &= 0x07;
+		min = 0x10000;
+	} else
+		return 0;
+	if (n > len)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	if (cp != NULL)
+		*cp = c;
+	return n;
 }
 
 /* mkdir -p: creates missing parents with the same mode. */
@@ -89,7 +149,7 @@ has_prefix(const char *s, const char *prefix)
 }
 
 /* Levenshtein distance over bytes, bounded to short words. */
-size_t
+static size_t
 edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b), i, j, *row, prev, tmp, best;

@@ -79,19 +79,6 @@ xvasprintf(char **ret, const char *fmt, va_list ap)
 	return n;
 }
 
-/* asprintf that never fails; returns the length. */
-int
-xasprintf(char **ret, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = xvasprintf(ret, fmt, ap);
-	va_end(ap);
-	return n;
-}
-
 /* Formats into a new string, for the many one-off messages. */
 char *
 xprintf(const char *fmt, ...)

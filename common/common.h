@@ -29,7 +29,6 @@ void *xcalloc(size_t, size_t);
 void *xreallocarray(void *, size_t, size_t);
 char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
-int xasprintf(char **, const char *, ...) printflike(2, 3);
 int xvasprintf(char **, const char *, va_list) printflike(2, 0);
 /* Returns a newly allocated formatted string; the caller frees it. */
 char *xprintf(const char *, ...) printflike(1, 2);
@@ -89,12 +88,17 @@ int time_parse_rfc3339(const char *, int64_t *);
 /* Formats ms since the epoch as Kubernetes writes times, in seconds
  * ("2026-01-02T03:04:05Z"); the caller frees it. */
 char *time_format_rfc3339(int64_t);
+/* The same from microseconds, with them ("2026-01-02T03:04:05.123456Z"),
+ * as metav1.MicroTime marshals. */
+char *time_format_rfc3339_micro(int64_t);
+/* The length of the well-formed UTF-8 sequence (no overlong form, no
+ * surrogate, nothing above U+10FFFF) at the start of s's len bytes, its
+ * code point in *cp if cp is not NULL; 0 when none starts there. */
+size_t utf8_decode(const char *s, size_t len, uint32_t *cp);
 /* Creates a directory and its parents with the given mode; 0 or -1 (errno). */
 int mkdir_p(const char *, unsigned int);
 /* True if s starts with prefix. */
 bool has_prefix(const char *, const char *);
-/* Levenshtein distance, for "did you mean" hints. */
-size_t edit_distance(const char *, const char *);
 /* Closest candidate to word within a small distance, or NULL. */
 const char *closest_word(const char *, const char *const *, size_t);
 

@@ -451,16 +451,13 @@ kube_config_credentials(struct kube_config *cfg, bool force,
 			goto fail;
 		}
 		if (exp <= now + 10) {
-			time_t t = (time_t)exp;
-			struct tm tm;
-			char when[32];
+			char *when = time_format_rfc3339((int64_t)exp * 1000);
 
-			gmtime_r(&t, &tm);
-			strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
 			*cause = xprintf("%s: users[name=%s]: the oidc id-token "
 			    "expired at %s; log in again to get a new one "
 			    "(refreshing is not supported)", u->file, u->name,
 			    when);
+			free(when);
 			goto fail;
 		}
 		out->token = xstrdup(u->oidc->id_token);

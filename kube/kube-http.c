@@ -638,8 +638,9 @@ kh_fail_cb(evutil_socket_t fd, short kind, void *arg)
 	kh_deliver(r, resp);
 }
 
-/* Fails a request from the loop, so callbacks never run re-entrantly. */
-void
+/* Delivers a response made locally (no HTTP) from the loop, so callbacks
+ * never run re-entrantly. */
+static void
 kube_request_fail(struct kube_request *r, struct kube_error *err)
 {
 	struct kube_response *resp = xcalloc(1, sizeof *resp);

@@ -253,8 +253,6 @@ struct kube_request *kube_request_new(struct kube_client *, const char *method,
     void *);
 /* Queues the request behind the rate limit. */
 void kube_request_submit(struct kube_request *);
-/* Delivers a response made locally (no HTTP), from the loop. */
-void kube_request_fail(struct kube_request *, struct kube_error *);
 const struct kube_client_opts *kube_client_opts(const struct kube_client *);
 /* Jitter in [0, 1). */
 double kube_random(void);

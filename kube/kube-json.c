@@ -252,8 +252,9 @@ kube_obj_label(const json_t *o, const char *key)
 	    json_object_get(o, "metadata"), "labels"), key));
 }
 
-/* status.conditions[type=T]: the way every workload reports progress. */
-int
+/* status.conditions[type=T], the way every workload reports progress: 0
+ * and its status/reason/message, or -1. */
+static int
 kube_obj_condition(const json_t *o, const char *type, const char **status,
     const char **reason, const char **message)
 {
@@ -295,7 +296,7 @@ kube_list_items(const json_t *list)
 }
 
 /* status.phase; a pod without one is Pending. */
-const char *
+static const char *
 kube_pod_phase(const json_t *p)
 {
 	const char *s = json_string_value(json_object_get(json_object_get(p,
@@ -397,7 +398,7 @@ kube_node_is_unschedulable(const json_t *n)
 }
 
 /* cpu quotas count millicores; everything else whole units. */
-int
+static int
 kube_quota_scale(const char *key)
 {
 	return strcmp(key, "cpu") == 0 || strcmp(key, "requests.cpu") == 0 ||

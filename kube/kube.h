@@ -397,14 +397,10 @@ const char *kube_obj_name(const json_t *);
 const char *kube_obj_namespace(const json_t *);
 const char *kube_obj_resource_version(const json_t *);
 const char *kube_obj_label(const json_t *, const char *key);
-/* A condition by type: 0 and its status/reason/message, or -1. */
-int kube_obj_condition(const json_t *, const char *type, const char **status,
-    const char **reason, const char **message);
 /* Items of a list body; never NULL for a list (an empty array otherwise). */
 json_t *kube_list_items(const json_t *);
 
 /* Pods. */
-const char *kube_pod_phase(const json_t *);
 const char *kube_pod_node(const json_t *);
 /* Succeeded or Failed. */
 bool kube_pod_is_terminal(const json_t *);
@@ -423,9 +419,8 @@ int kube_node_allocatable(const json_t *, const char *resource, int scale,
 bool kube_node_is_ready(const json_t *);
 bool kube_node_is_unschedulable(const json_t *);
 
-/* ResourceQuotas: the scale of a quota key (milli for cpu keys). */
-int kube_quota_scale(const char *key);
-/* status.hard and status.used of one key; -1 if the key is not hard. */
+/* ResourceQuotas: status.hard and status.used of one key; -1 if the key
+ * is not hard. */
 int kube_quota_get(const json_t *, const char *key, int64_t *hard,
     int64_t *used, char **cause);
 /* A list's quotas as [{name, resources: [{resource, used, hard, free}]}],

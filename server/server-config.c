@@ -164,41 +164,39 @@ server_config_int(const char *key, const char *v, long long lo, long long hi,
 	return 0;
 }
 
-/* A duration option in seconds, within bounds. */
-static int
-server_config_duration(const char *key, const char *v, int64_t lo,
-    int64_t hi, int *out, char **cause)
+/* Stores an integer in a field of its size (int or int64_t). */
+static void
+server_config_store_int(void *field, size_t size, long long n)
 {
-	int64_t s;
-	char *c2 = NULL;
-
-	if (duration_parse(v, &s, &c2) != 0 || s < lo || s > hi) {
-		free(c2);
-		*cause = xprintf("invalid value for '%s': '%s' (a duration "
-		    "such as 30s, from %llds to %llds)", key, v,
-		    (long long)lo, (long long)hi);
-		return -1;
-	}
-	*out = (int)s;
-	return 0;
+	if (size == sizeof(int64_t))
+		*(int64_t *)field = n;
+	else if (size == sizeof(int))
+		*(int *)field = (int)n;
+	else
+		fatalx("server: a setting of %zu bytes", size);
 }
 
-/* A duration option in milliseconds ("50ms", "1.5s"), within bounds. */
+/* A duration option within the setting's bounds, in whole seconds
+ * ("30s") or, for SERVER_SET_MS, in milliseconds ("50ms", "1.5s"). */
 static int
-server_config_duration_ms(const char *key, const char *v, int64_t lo,
-    int64_t hi, int64_t *out, char **cause)
+server_config_duration(const struct server_setting *st, const char *v,
+    void *field, char **cause)
 {
-	int64_t ms;
+	bool ms = st->type == SERVER_SET_MS;
+	int64_t d;
 	char *c2 = NULL;
 
-	if (duration_parse_ms(v, &ms, &c2) != 0 || ms < lo || ms > hi) {
+	if ((ms ? duration_parse_ms(v, &d, &c2) : duration_parse(v, &d,
+	    &c2)) != 0 || d < st->min || d > st->max) {
 		free(c2);
-		*cause = xprintf("invalid value for '%s': '%s' (a duration "
-		    "such as 10s or 500ms, from %lldms to %llds)", key, v,
-		    (long long)lo, (long long)hi / 1000);
+		*cause = ms ? xprintf("invalid value for '%s': '%s' (a "
+		    "duration such as 10s or 500ms, from %lldms to %llds)",
+		    st->name, v, st->min, st->max / 1000) : xprintf("invalid "
+		    "value for '%s': '%s' (a duration such as 30s, from %llds "
+		    "to %llds)", st->name, v, st->min, st->max);
 		return -1;
 	}
-	*out = ms;
+	server_config_store_int(field, st->size, d);
 	return 0;
 }
 
@@ -225,18 +223,6 @@ server_config_str(char **field, const char *v)
 {
 	free(*field);
 	*field = xstrdup(v);
-}
-
-/* Stores an integer in a field of its size (int or int64_t). */
-static void
-server_config_store_int(void *field, size_t size, long long n)
-{
-	if (size == sizeof(int64_t))
-		*(int64_t *)field = n;
-	else if (size == sizeof(int))
-		*(int *)field = (int)n;
-	else
-		fatalx("server: a setting of %zu bytes", size);
 }
 
 /* Sets a switch: true/on or false/off. */
@@ -338,7 +324,6 @@ server_config_apply(struct server_config *c, const struct server_setting *st,
 	void *field = (char *)c + st->offset;
 	char *copy, *tok, *save = NULL;
 	long long n;
-	int64_t ms;
 
 	switch (st->type) {
 	case SERVER_SET_STRING:
@@ -352,14 +337,8 @@ server_config_apply(struct server_config *c, const struct server_setting *st,
 		server_config_store_int(field, st->size, n);
 		return 0;
 	case SERVER_SET_SECONDS:
-		return server_config_duration(st->name, value, st->min,
-		    st->max, field, cause);
 	case SERVER_SET_MS:
-		if (server_config_duration_ms(st->name, value, st->min,
-		    st->max, &ms, cause) != 0)
-			return -1;
-		server_config_store_int(field, st->size, ms);
-		return 0;
+		return server_config_duration(st, value, field, cause);
 	case SERVER_SET_RATE:
 		return server_config_rate(st, value, field, cause);
 	case SERVER_SET_BOOL:

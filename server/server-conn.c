@@ -134,8 +134,8 @@ server_peer_free(struct server *srv, struct server_peer *p)
 	free(p);
 }
 
-/* See server-int.h: the address was just seen (the LRU's order). */
-void
+/* The address was just seen (the LRU's order). */
+static void
 server_peer_touch(struct server *srv, struct server_peer *p)
 {
 	TAILQ_REMOVE(&srv->peer_lru, p, lru);

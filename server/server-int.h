@@ -306,7 +306,6 @@ void server_conn_replied(struct server *, struct evhttp_connection *);
 void server_conn_tick(struct server *);
 struct server_peer *server_peer_find(struct server *, const char *key);
 struct server_peer *server_peer_get(struct server *, const char *key);
-void server_peer_touch(struct server *, struct server_peer *);
 
 /* server-frame.c: the fields of a parse worker's frames. */
 struct evbuffer;

@@ -237,7 +237,7 @@ sim_admit_pod(struct sim_admission *a)
 	    "Pending"));
 	sim_pod_admit(obj);
 	if (sim_path(obj, "spec.nodeName") != NULL) {
-		ts = sim_time_str(sim_now(a->sim));
+		ts = time_format_rfc3339(sim_now(a->sim));
 		sim_set(obj, "status.conditions", json_pack("[{ssssss?ss}]",
 		    "type", "PodScheduled", "status", "True", "lastProbeTime",
 		    NULL, "lastTransitionTime", ts));

@@ -39,7 +39,7 @@ sim_event_record(struct sim *sim, json_t *inv, const char *type,
 	for (p = msg; *p; p++)
 		h = (h ^ (unsigned char)*p) * 16777619u;
 	name = xprintf("%s.%08x", iname ? iname : "unknown", h);
-	ts = sim_time_str(sim_now(sim));
+	ts = time_format_rfc3339(sim_now(sim));
 	ev = sim_get(sim, SIM_RT_EVENTS, ns, name);
 	if (ev != NULL) {
 		cp = json_deep_copy(ev);
@@ -74,7 +74,7 @@ sim_cond_set(json_t *obj, const char *type, const char *status,
     const char *reason, const char *msg, int64_t now)
 {
 	json_t *conds = sim_path(obj, "status.conditions"), *c;
-	char *ts = sim_time_str(now);
+	char *ts = time_format_rfc3339(now);
 	size_t i;
 
 	if (!json_is_array(conds)) {

@@ -344,7 +344,7 @@ static void
 sim_ep_stamp(struct sim *sim, json_t *obj)
 {
 	json_t *meta = json_object_get(obj, "metadata"), *an;
-	char *ts = sim_time_str(sim_now(sim));
+	char *ts = time_format_rfc3339(sim_now(sim));
 
 	an = json_object_get(meta, "annotations");
 	if (!json_is_object(an)) {

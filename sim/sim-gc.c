@@ -117,7 +117,7 @@ sim_delete_pod(struct sim *sim, json_t *obj, const char *ns, const char *name,
 	/* As the apiserver: the time after which the pod may be killed, now
 	 * plus its grace. */
 	cp = json_deep_copy(obj);
-	ts = sim_time_str(sim_now(sim) + (gs > 0 ? gs : 0) * 1000);
+	ts = time_format_rfc3339(sim_now(sim) + (gs > 0 ? gs : 0) * 1000);
 	sim_set(cp, "metadata.deletionTimestamp", json_string(ts));
 	sim_set(cp, "metadata.deletionGracePeriodSeconds", json_integer(gs));
 	*result = json_incref(sim_put(sim, SIM_RT_PODS, cp));
@@ -185,7 +185,7 @@ sim_delete(struct sim *sim, enum sim_rt rt, const char *ns, const char *name,
 		rc = sim_delete_pod(sim, obj, ns, name, uid, grace, result);
 		goto out;
 	}
-	ts = sim_time_str(sim_now(sim));
+	ts = time_format_rfc3339(sim_now(sim));
 	if (strcmp(policy, "Foreground") == 0 &&
 	    json_object_get(sim->owners, uid) != NULL) {
 		cp = json_deep_copy(obj);

@@ -96,8 +96,6 @@ void sim_use_add(json_t *acc, json_t *delta, int sign);
 /* What a pod counts against quota and node: requests/limits, gpu, pods. */
 json_t *sim_pod_usage(json_t *pod, bool terminal_counts);
 void sim_quota_release(struct sim *);
-/* True for keys measured in millis (cpu). */
-bool sim_key_is_milli(const char *);
 /* Normalises a quota key ("cpu" -> "requests.cpu"). */
 const char *sim_quota_key(const char *);
 /* Parses a quantity for a key; 0 or -1. */
@@ -272,10 +270,6 @@ struct sim {
 
 /* sim-main glue: clock and randomness. */
 int64_t sim_now(struct sim *);
-/* RFC 3339 for a sim time in ms; caller frees. */
-char *sim_time_str(int64_t ms);
-/* RFC 3339 with microseconds. */
-char *sim_time_str_micro(int64_t ms);
 uint64_t sim_rand(struct sim *);
 /* Random lowercase string from Kubernetes' safe alphabet. */
 void sim_rand_suffix(struct sim *, char *buf, int n);
@@ -287,7 +281,6 @@ json_t *sim_yaml_to_json(const char *text, size_t len, char **cause);
 int sim_kubeconfig_write(struct sim *, const char *path, char **cause);
 
 /* sim-store.c */
-const char *sim_rt_name(enum sim_rt);
 int sim_rt_find(const char *group, const char *name);
 json_t *sim_get(struct sim *, enum sim_rt, const char *ns, const char *name);
 /*
@@ -299,8 +292,6 @@ json_t *sim_put(struct sim *, enum sim_rt, json_t *obj);
 void sim_remove(struct sim *, enum sim_rt, const char *ns, const char *name);
 /* Fills metadata for a new object and stores it. */
 json_t *sim_create_obj(struct sim *, enum sim_rt, json_t *obj);
-/* Returns the namespace map of a type (borrowed), creating it. */
-json_t *sim_ns_map(struct sim *, enum sim_rt, const char *ns);
 void sim_store_init(struct sim *);
 void sim_store_free(struct sim *);
 int64_t sim_oldest_rv(struct sim *);
@@ -313,8 +304,6 @@ void sim_watch_send(struct sim_watch *, const char *type, json_t *obj);
  * the live fan-out and a watch's replay from a resourceVersion alike. */
 void sim_watch_deliver(struct sim_watch *, const struct sim_event *);
 void sim_watch_close(struct sim_watch *, bool end);
-/* Cuts every watch; used by the restart fault and shutdown. */
-void sim_watch_close_all(struct sim *);
 const char *sim_str(json_t *, const char *path);
 json_t *sim_path(json_t *, const char *path);
 /* Sets a nested member by dotted path, creating objects; takes value. */
@@ -502,10 +491,6 @@ json_t *sim_invalid_status(enum sim_rt, const char *name, json_t *causes);
 void sim_valid_resources(json_t *causes, enum sim_rt, json_t *obj);
 /* Defaults and admission of a new pod: requests, tolerations, QoS. */
 void sim_pod_admit(json_t *pod);
-/* The imagePullPolicy an image gets by default. */
-const char *sim_pull_policy(const char *image);
-/* The QoS class of a pod: Guaranteed, Burstable or BestEffort. */
-const char *sim_pod_qos(json_t *pod);
 /* The defaults of a container of a pod or template (pull policy...). */
 void sim_container_defaults(json_t *ctr);
 /* The defaults of a new Service (cluster IPs, ports, session affinity). */

@@ -223,7 +223,7 @@ sim_job_conditions(json_t *job, json_t *cp, struct sim_job_state *js,
 	    "Reached expected number of succeeded pods", now);
 	sim_cond_set(cp, "Complete", "True", "CompletionsReached",
 	    "Reached expected number of succeeded pods", now);
-	ts = sim_time_str(now);
+	ts = time_format_rfc3339(now);
 	sim_set(cp, "status.completionTime", json_string(ts));
 	free(ts);
 	return true;
@@ -330,7 +330,7 @@ sim_job_sync(struct sim *sim, json_t *job)
 	sim_job_count(sim, job, pods, &js);
 	cp = json_deep_copy(job);
 	if (!suspend && sim_path(cp, "status.startTime") == NULL) {
-		ts = sim_time_str(now);
+		ts = time_format_rfc3339(now);
 		sim_set(cp, "status.startTime", json_string(ts));
 		free(ts);
 	}

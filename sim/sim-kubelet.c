@@ -435,7 +435,7 @@ sim_pod_bind(struct sim *sim, json_t *pod, struct sim_node *best)
 {
 	json_t *cp = json_deep_copy(pod), *cs = json_array(), *c;
 	int64_t delay = 1000 + (int64_t)(sim_rand(sim) % 2000);
-	char *ts = sim_time_str(sim_now(sim)), *pk;
+	char *ts = time_format_rfc3339(sim_now(sim)), *pk;
 	size_t i;
 
 	if (sim_pod_has_claims(pod))
@@ -485,7 +485,7 @@ sim_pod_unschedulable(struct sim *sim, json_t *pod, const char *m)
 	json_t *cp = json_deep_copy(pod);
 	const char *was = sim_str(json_array_get(sim_path(pod,
 	    "status.conditions"), 0), "message");
-	char *ts = sim_time_str(sim_now(sim));
+	char *ts = time_format_rfc3339(sim_now(sim));
 
 	sim_set(cp, "status.conditions", json_pack("[{ssssss?ssssss}]",
 	    "type", "PodScheduled", "status", "False", "lastProbeTime",
@@ -840,7 +840,7 @@ sim_kubelet_step(struct sim *sim, const char *key, json_t *pod, int64_t now)
 	int64_t restarts = json_integer_value(json_object_get(json_array_get(cs,
 	    0), "restartCount"));
 	int64_t due = -1, dur;
-	char *ts = sim_time_str(now), ip[32];
+	char *ts = time_format_rfc3339(now), ip[32];
 	size_t i;
 
 	if (sim_path(pod, "metadata.deletionTimestamp") != NULL) {

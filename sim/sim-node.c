@@ -69,7 +69,7 @@ sim_pod_cond(json_t *pod, const char *type, const char *status,
     const char *reason, const char *msg, int64_t now)
 {
 	json_t *conds = sim_path(pod, "status.conditions"), *c, *nc;
-	char *ts = sim_time_str(now);
+	char *ts = time_format_rfc3339(now);
 	size_t i;
 
 	json_array_foreach(conds, i, c) {
@@ -155,7 +155,7 @@ sim_node_lost(struct sim *sim, const char *node, int64_t evict_after)
 
 	if (n == NULL || sim_node_is_lost(sim, node))
 		return;
-	ts = sim_time_str(now);
+	ts = time_format_rfc3339(now);
 	json_object_set_new(sim_lost(sim), node, json_pack("{sIsIsO}",
 	    "since", (json_int_t)now, "evictAfter", (json_int_t)evict_after,
 	    "conditions", sim_path(n, "status.conditions") ?
@@ -233,7 +233,7 @@ sim_node_back(struct sim *sim, const char *node)
 
 	if (n == NULL)
 		return;
-	ts = sim_time_str(now);
+	ts = time_format_rfc3339(now);
 	cp = json_deep_copy(n);
 	conds = json_deep_copy(json_object_get(rec, "conditions"));
 	if (json_is_array(conds))

@@ -249,7 +249,7 @@ sim_log_line(char **out, size_t *len, size_t *cap, bool ts, int64_t ms,
 	xvasprintf(&line, fmt, ap);
 	va_end(ap);
 	if (ts)
-		t = sim_time_str_micro(ms);
+		t = time_format_rfc3339_micro(ms * 1000);
 	n = strlen(line) + (t ? strlen(t) + 1 : 0) + 1;
 	if (*len + n + 1 > *cap) {
 		*cap = (*len + n + 1) * 2;

@@ -30,8 +30,8 @@ sim_use_addk(json_t *acc, const char *k, int64_t n)
 	json_object_set_new(acc, k, json_integer(cur + n));
 }
 
-/* True for keys measured in millis. */
-bool
+/* True for keys measured in millis (cpu). */
+static bool
 sim_key_is_milli(const char *key)
 {
 	return strcmp(key, "cpu") == 0 || strcmp(key, "requests.cpu") == 0 ||

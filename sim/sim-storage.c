@@ -274,6 +274,20 @@ sim_check_modes(json_t *e, json_t *modes, const char *required)
 	}
 }
 
+/* What a new claim and a new volume both get once valid: the Filesystem
+ * mode unless set, their protection finalizer and the phase Pending; the
+ * admission's answer (NULL: admitted). */
+static json_t *
+sim_volume_new(json_t *o, const char *finalizer)
+{
+	if (sim_path(o, "spec.volumeMode") == NULL)
+		sim_set(o, "spec.volumeMode", json_string("Filesystem"));
+	sim_finalizer_add(o, finalizer);
+	json_object_set_new(o, "status", json_pack("{ss}", "phase",
+	    "Pending"));
+	return NULL;
+}
+
 /* Validates and defaults a claim as the apiserver and its admission do. */
 static json_t *
 sim_pvc_admit(struct sim *sim, json_t *pvc)
@@ -302,12 +316,7 @@ sim_pvc_admit(struct sim *sim, json_t *pvc)
 	if (sim_path(pvc, "spec.storageClassName") == NULL && dflt != NULL)
 		sim_set(pvc, "spec.storageClassName",
 		    json_string(sim_str(dflt, "metadata.name")));
-	if (sim_path(pvc, "spec.volumeMode") == NULL)
-		sim_set(pvc, "spec.volumeMode", json_string("Filesystem"));
-	sim_finalizer_add(pvc, SIM_PVC_PROTECTION);
-	json_object_set_new(pvc, "status", json_pack("{ss}", "phase",
-	    "Pending"));
-	return NULL;
+	return sim_volume_new(pvc, SIM_PVC_PROTECTION);
 }
 
 /* Validates and defaults a volume an administrator creates. */
@@ -327,12 +336,7 @@ sim_pv_admit(json_t *pv)
 	if (sim_path(pv, "spec.persistentVolumeReclaimPolicy") == NULL)
 		sim_set(pv, "spec.persistentVolumeReclaimPolicy",
 		    json_string("Retain"));
-	if (sim_path(pv, "spec.volumeMode") == NULL)
-		sim_set(pv, "spec.volumeMode", json_string("Filesystem"));
-	sim_finalizer_add(pv, SIM_PV_PROTECTION);
-	json_object_set_new(pv, "status", json_pack("{ss}", "phase",
-	    "Pending"));
-	return NULL;
+	return sim_volume_new(pv, SIM_PV_PROTECTION);
 }
 
 /* Defaults a class field, or reports a value outside the allowed two. */

@@ -89,13 +89,6 @@ sim_qualified(enum sim_rt rt)
 	return xprintf("%s.%s", sim_rtypes[rt].name, sim_rtypes[rt].group);
 }
 
-/* The plural name of a type. */
-const char *
-sim_rt_name(enum sim_rt rt)
-{
-	return sim_rtypes[rt].name;
-}
-
 /* Finds a type by API group and plural name; -1 if unknown. */
 int
 sim_rt_find(const char *group, const char *name)
@@ -168,8 +161,9 @@ sim_set(json_t *obj, const char *path, json_t *value)
 	}
 }
 
-/* The name map of one namespace of a type, created on first use. */
-json_t *
+/* The name map of one namespace of a type (borrowed), created on first
+ * use. */
+static json_t *
 sim_ns_map(struct sim *sim, enum sim_rt rt, const char *ns)
 {
 	json_t *m = json_object_get(sim->objs[rt], ns ? ns : "");
@@ -704,7 +698,7 @@ sim_create_obj(struct sim *sim, enum sim_rt rt, json_t *obj)
 	json_object_set_new(obj, "kind", json_string(t->kind));
 	if (sim_str(obj, "metadata.uid") == NULL)
 		sim_set(obj, "metadata.uid", json_string(uid));
-	ts = sim_time_str(sim_now(sim));
+	ts = time_format_rfc3339(sim_now(sim));
 	sim_set(obj, "metadata.creationTimestamp", json_string(ts));
 	free(ts);
 	if (rt == SIM_RT_DEPLOYMENTS || rt == SIM_RT_REPLICASETS ||
@@ -825,12 +819,4 @@ sim_watch_close(struct sim_watch *w, bool end)
 	sim_selector_free(w->fields);
 	free(w->ns);
 	free(w);
-}
-
-/* Ends every watch, as an apiserver restart would. */
-void
-sim_watch_close_all(struct sim *sim)
-{
-	while (sim->watches != NULL)
-		sim_watch_close(sim->watches, true);
 }

@@ -255,8 +255,9 @@ sim_valid_resources(json_t *causes, enum sim_rt rt, json_t *obj)
 	}
 }
 
-/* The tag of an image reference, "latest" when it has none nor digest. */
-const char *
+/* The imagePullPolicy an image gets by default, from the tag of its
+ * reference ("latest" when it has none nor digest). */
+static const char *
 sim_pull_policy(const char *image)
 {
 	const char *slash, *colon, *at;
@@ -426,8 +427,9 @@ sim_qos_add(json_t *sum, json_t *list, bool *both)
 		*both = false;
 }
 
-/* ComputePodQOS over containers and init containers. */
-const char *
+/* ComputePodQOS over containers and init containers: Guaranteed,
+ * Burstable or BestEffort. */
+static const char *
 sim_pod_qos(json_t *pod)
 {
 	static const char *lists[] = { "spec.containers",

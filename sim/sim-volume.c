@@ -79,7 +79,7 @@ static void
 sim_bind(struct sim *sim, json_t *pvc, json_t *pv, bool by_controller)
 {
 	json_t *v = json_deep_copy(pv), *c = json_deep_copy(pvc);
-	char *ts = sim_time_str(sim_now(sim));
+	char *ts = time_format_rfc3339(sim_now(sim));
 
 	sim_set(v, "spec.claimRef", json_pack("{ssssssssssss}", "kind",
 	    "PersistentVolumeClaim", "namespace", sim_str(pvc,
@@ -390,7 +390,7 @@ sim_pv_phase(struct sim *sim, json_t *pv, const char *phase)
 	    strcmp(sim_str(pv, "status.phase"), phase) == 0)
 		return;
 	cp = json_deep_copy(pv);
-	ts = sim_time_str(sim_now(sim));
+	ts = time_format_rfc3339(sim_now(sim));
 	sim_set(cp, "status", json_pack("{ssss}", "phase", phase,
 	    "lastPhaseTransitionTime", ts));
 	sim_put(sim, SIM_RT_PVS, cp);

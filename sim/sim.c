@@ -29,26 +29,6 @@ sim_now(struct sim *sim)
 	    (int64_t)((double)(sim_mono_ms() - sim->real0_ms) * sim->opt.speed);
 }
 
-/* RFC 3339 in seconds, as metav1.Time marshals. */
-char *
-sim_time_str(int64_t ms)
-{
-	return time_format_rfc3339(ms);
-}
-
-/* RFC 3339 with microseconds, as metav1.MicroTime marshals. */
-char *
-sim_time_str_micro(int64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	char buf[32];
-
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-	return xprintf("%s.%06dZ", buf, (int)(ms % 1000) * 1000);
-}
-
 /* Parses RFC 3339 ("2026-01-02T03:04:05Z", fraction ignored) to ms. */
 int64_t
 sim_time_parse(const char *s)
@@ -156,13 +136,6 @@ sim_new(struct event_base *base, const struct sim_options *opt, char **cause)
 fail:
 	sim_free(sim);
 	return NULL;
-}
-
-/* The port the server listens on. */
-int
-sim_port(struct sim *sim)
-{
-	return sim->port;
 }
 
 /* The server's base URL. */

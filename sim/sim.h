@@ -49,8 +49,6 @@ bool sim_is_pod_knob(const char *arg);
  */
 struct sim *sim_new(struct event_base *, const struct sim_options *,
     char **cause);
-/* The port actually bound (useful with port 0). */
-int sim_port(struct sim *);
 /* The URL clients use, e.g. "http://127.0.0.1:8080"; owned by sim. */
 const char *sim_url(struct sim *);
 /* Frees everything; NULL is a no-op. */

@@ -7,37 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The length of the well-formed UTF-8 sequence at s, 0 if it is none. */
+/* The length of the well-formed UTF-8 sequence at s, 0 if it is none; a
+ * sequence is at most 4 bytes, and a NUL never continues one. */
 static size_t
 spec_utf8_len(const unsigned char *s)
 {
-	size_t n, i;
-	unsigned int c = s[0], min;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		c &= 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		c &= 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return n;
+	return utf8_decode((const char *)s, 4, NULL);
 }
 
 /* See spec-int.h: printable UTF-8 of at most max bytes. */
