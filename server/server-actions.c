@@ -258,8 +258,8 @@ server_act_run(struct server_req *r, enum store_act act,
 			    server_not_found_item(ents[i].id);
 			continue;
 		}
-		sn = bsearch(&ents[i].id, w.seen, w.n, sizeof *w.seen,
-		    server_act_seen_cmp);
+		sn = w.n == 0 ? NULL : bsearch(&ents[i].id, w.seen, w.n,
+		    sizeof *w.seen, server_act_seen_cmp);
 		out[i] = server_act_check(r, act, &ents[i], sn, &waiting,
 		    &skip);
 		if (out[i] == NULL && !skip) {

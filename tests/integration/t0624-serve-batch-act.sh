@@ -12,7 +12,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 skip_without_serve
-plan 29
+plan 31
 
 start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" ||
     { echo "Bail out! ailab-kubesim did not start"; exit 1; }
@@ -71,6 +71,10 @@ is "bob names her jobs by id: 200, each not found" \
     "$(api bob POST /v1/jobs/release -d '{"ids": [1, 250, 340]}'; echo " $(items)")" \
     "200 not_found:3"
 is "bob's single-job form: 404" "$(api bob POST /v1/jobs/7/cancel)" 404
+is "ids of no job at all: each not found" \
+    "$(api alice POST /v1/jobs/hold -d '{"ids": [9998, 9999]}'; echo " $(items)")" \
+    "200 not_found:2"
+is "  the single-job form: 404" "$(api alice POST /v1/jobs/9999/hold)" 404
 is "nothing changed" "$(states 1 350)" "held:350"
 
 is "alice cancels 1-5 by id, 5 named twice: the second already" \
