@@ -4,6 +4,8 @@ dist_noinst_SCRIPTS += bench/submit.sh
 # the one-node Slurm they are measured beside (docs/performance.md).
 dist_noinst_SCRIPTS += bench/ls.sh bench/select.sh bench/slurm/start.sh \
 	bench/slurm/stop.sh
+# Batch actions through the server (bench/serve-act.sh).
+dist_noinst_SCRIPTS += bench/serve-act.sh
 # Schema 8 on that queue: the first ls migrates it (bench/migrate8.sh).
 dist_noinst_SCRIPTS += bench/migrate8.sh
 EXTRA_DIST += bench/slurm/slurm.conf

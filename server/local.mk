@@ -73,7 +73,9 @@ SERVER_INTEGRATION_TESTS = \
 	tests/integration/t0618-serve-groups.sh \
 	tests/integration/t0621-serve-slow-cluster.sh \
 	tests/integration/t0622-serve-cluster-down-cache.sh \
-	tests/integration/t0623-serve-settings.sh
+	tests/integration/t0623-serve-settings.sh \
+	tests/integration/t0624-serve-batch-act.sh \
+	tests/integration/t0625-serve-lease-slow.sh
 TESTS += $(SERVER_INTEGRATION_TESTS)
 EXTRA_DIST += $(SERVER_INTEGRATION_TESTS) tests/integration/t06-serve-lib.sh
 

@@ -2,11 +2,15 @@
  * The /v1/ actions (cancel, hold, release, retry) on one job or on a
  * selection, as the local commands take them (docs/api.md): each job the
  * caller may not see is "not found", and a store another process holds
- * gives 503 with a Retry-After rather than a half-done batch.
+ * gives 503 with a Retry-After rather than a half-done batch.  The jobs
+ * are read in one query (who may see them, their states) and acted on by
+ * store_act, a transaction a chunk of STORE_ACT_CHUNK, not one each.
  */
 #include "server-int.h"
 
 #include <event2/buffer.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,31 +18,56 @@
 #include "sched-loop.h"
 #include "store-server.h"
 
-#define RETRY_FROM (STORE_STATE_BIT(STORE_SUCCEEDED) | \
-    STORE_STATE_BIT(STORE_FAILED) | STORE_STATE_BIT(STORE_CANCELLED) | \
-    STORE_STATE_BIT(STORE_TIMED_OUT))
+/* One job a request names, in the order its items are answered. */
+struct server_act_ent {
+	int64_t id;
+	bool from_group;             /* a group's retry skips what needs none */
+};
 
-/* NULL if the caller may queue one more job by retrying, else why not
- * (allocated): a retry queues a job like a submit, under the same limit. */
-static char *
-server_retry_room(struct server_req *r)
+/* A job as read before acting: whether the caller may see it, and what
+ * the retry checks need. */
+struct server_act_seen {
+	int64_t id;
+	bool visible;
+	bool mine;                   /* the caller's: counts to their limit */
+	bool cleaned;
+	enum store_state state;
+};
+
+/* The jobs of a run as the store lists them, by id. */
+struct server_act_read {
+	const struct server_user *user;
+	struct server_act_seen *seen;
+	size_t n, cap;
+};
+
+/* The store's enum for an action's name (the router only lets the four
+ * through). */
+static enum store_act
+server_act_kind(const char *action)
 {
-	int64_t max = server_max_queued(r->srv), waiting = 0;
-	char *cause = NULL;
+	return strcmp(action, "cancel") == 0 ? STORE_ACT_CANCEL :
+	    strcmp(action, "hold") == 0 ? STORE_ACT_HOLD :
+	    strcmp(action, "release") == 0 ? STORE_ACT_RELEASE :
+	    STORE_ACT_RETRY;
+}
 
-	if (max <= 0)
-		return NULL;
-	if (store_owner_waiting(r->srv->store, r->user->name, &waiting,
-	    &cause) != 0) {
-		log_warnx("%s", cause);
-		free(cause);
-		return xstrdup("cannot read the queue");
-	}
-	if (waiting < max)
-		return NULL;
-	return xprintf("user '%s' may have at most %" PRId64 " waiting jobs "
-	    "(queued or held) and has %" PRId64 ": not queued again",
-	    r->user->name, max, waiting);
+/* An item whose message is formatted about one job. */
+static json_t *server_act_msg(int64_t, bool, const char *, const char *, ...)
+    printflike(4, 5);
+static json_t *
+server_act_msg(int64_t id, bool ok, const char *result, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	json_t *item;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	item = api_action_item(id, ok, result, msg);
+	free(msg);
+	return item;
 }
 
 /* An action the store could not take because another process held the
@@ -46,107 +75,270 @@ server_retry_room(struct server_req *r)
 static json_t *
 server_busy_item(int64_t id)
 {
-	char *msg;
-	json_t *item;
-
-	msg = xprintf("job %" PRId64 ": the queue is busy (another process "
-	    "holds it locked): nothing was done; retry in a moment", id);
-	item = api_action_item(id, false, "busy", msg);
-	free(msg);
-	return item;
+	return server_act_msg(id, false, "busy", "job %lld: the queue is busy "
+	    "(another process holds it locked): nothing was done; retry in a "
+	    "moment", (long long)id);
 }
 
-/* One action on one job the caller may see, as the local command does it;
- * from_group: a group's retry skips what does not need it. */
+/* A job the caller may not see, or that is not there: the same answer,
+ * so that nobody learns of others' jobs by probing ids. */
 static json_t *
-server_act(struct server_req *r, const char *action, int64_t id,
-    bool from_group)
+server_not_found_item(int64_t id)
 {
-	struct store *s = r->srv->store;
-	enum store_cancel_result cr;
-	struct store_job *j = NULL;
-	char *cause = NULL, *reason, *msg;
-	json_t *item;
+	return server_act_msg(id, false, "not_found", "job %lld not found",
+	    (long long)id);
+}
 
-	if (store_get(s, id, &j, &cause) != 0 && store_is_busy(s)) {
-		free(cause);
-		return server_busy_item(id);
+/* The item for what the store did to one job, in the words the local
+ * commands print. */
+static json_t *
+server_act_item(enum store_act act, const struct store_act_item *it)
+{
+	static const char *const words[] = { [STORE_ACT_CANCEL] = "cancelled",
+		[STORE_ACT_HOLD] = "held", [STORE_ACT_RELEASE] = "released",
+		[STORE_ACT_RETRY] = "queued" };
+
+	switch (it->result) {
+	case STORE_ACT_DONE:
+		return server_act_msg(it->id, true, words[act], "job %lld %s",
+		    (long long)it->id, act == STORE_ACT_RETRY ? "queued again" : words[act]);
+	case STORE_ACT_REQUESTED:
+		return server_act_msg(it->id, true, "cancel_requested", "job "
+		    "%lld: cancel requested; the scheduler stops it",
+		    (long long)it->id);
+	case STORE_ACT_ALREADY:
+		return server_act_msg(it->id, true, "already", "job %lld "
+		    "already ended or is being cancelled", (long long)it->id);
+	case STORE_ACT_REFUSED:
+		return api_action_item(it->id, false, "conflict", it->cause);
+	case STORE_ACT_UNCLEANED:
+		return server_act_msg(it->id, false, "conflict", "job %lld: its "
+		    "cluster objects are still being removed; retry it in a "
+		    "moment", (long long)it->id);
+	case STORE_ACT_NOT_FOUND:
+	default:
+		return server_not_found_item(it->id);
 	}
-	if (j == NULL || !server_auth_can_see(r->user, j)) {
+}
+
+/* One listed job into the run's table. */
+static int
+server_act_read_row(const struct store_row *row, void *arg)
+{
+	struct server_act_read *w = arg;
+	struct server_act_seen *sn;
+
+	if (w->n == w->cap) {
+		w->cap = w->cap == 0 ? 64 : w->cap * 2;
+		w->seen = xreallocarray(w->seen, w->cap, sizeof *w->seen);
+	}
+	sn = &w->seen[w->n++];
+	sn->id = row->job.id;
+	sn->visible = server_auth_can_see(w->user, &row->job);
+	sn->mine = strcmp(row->job.owner, w->user->name) == 0;
+	sn->cleaned = row->job.cleaned;
+	sn->state = row->job.state;
+	return 0;
+}
+
+/* bsearch's order: by id. */
+static int
+server_act_seen_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a;
+	int64_t y = ((const struct server_act_seen *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The limit a retry meets, as a submit does (max_queued waiting jobs of
+ * the caller): NULL while *waiting (read once a run, -1 before) is under
+ * it, else why not (allocated).
+ */
+static char *
+server_retry_room(struct server_req *r, int64_t *waiting)
+{
+	int64_t max = server_max_queued(r->srv);
+	char *cause = NULL;
+
+	if (max <= 0)
+		return NULL;
+	if (*waiting < 0 && store_owner_waiting(r->srv->store, r->user->name,
+	    waiting, &cause) != 0) {
+		log_warnx("%s", cause);
 		free(cause);
-		store_job_free(j);
-		msg = xprintf("job %" PRId64 " not found", id);
-		item = api_action_item(id, false, "not_found", msg);
+		*waiting = -1;
+		return xstrdup("cannot read the queue");
+	}
+	if (*waiting < max)
+		return NULL;
+	return xprintf("user '%s' may have at most %" PRId64 " waiting jobs "
+	    "(queued or held) and has %" PRId64 ": not queued again",
+	    r->user->name, max, *waiting);
+}
+
+/*
+ * Before the store acts: the item of a job the server itself answers
+ * (not found, over the limit), NULL to let the store act on it, or
+ * *skip for a group's job a retry leaves alone.
+ */
+static json_t *
+server_act_check(struct server_req *r, enum store_act act,
+    const struct server_act_ent *e, const struct server_act_seen *sn,
+    int64_t *waiting, bool *skip)
+{
+	json_t *item;
+	char *msg;
+
+	*skip = false;
+	if (sn == NULL || !sn->visible)
+		return server_not_found_item(e->id);
+	if (act != STORE_ACT_RETRY || !store_state_is_terminal(sn->state)) {
+		*skip = act == STORE_ACT_RETRY && e->from_group;
+		return NULL;
+	}
+	if (e->from_group && sn->state == STORE_SUCCEEDED) {
+		*skip = true;
+		return NULL;
+	}
+	if ((msg = server_retry_room(r, waiting)) != NULL) {
+		item = api_action_item(e->id, false, "limit_exceeded", msg);
 		free(msg);
 		return item;
 	}
-	if (strcmp(action, "retry") == 0 && from_group &&
-	    (j->state == STORE_SUCCEEDED || !store_state_is_terminal(j->state))) {
-		store_job_free(j);
-		return NULL;
-	}
-	reason = xprintf("%s by %s", strcmp(action, "cancel") == 0 ?
-	    "cancelled" : strcmp(action, "hold") == 0 ? "held" :
-	    strcmp(action, "release") == 0 ? "released" : "retried",
-	    r->user->name);
-	if (strcmp(action, "cancel") == 0) {
-		if (store_cancel(s, id, reason, &cr, &cause) != 0) {
-			item = store_is_busy(s) ? server_busy_item(id) :
-			    api_action_item(id, false, "conflict", cause);
-		} else if (cr == STORE_CANCEL_DONE) {
-			msg = xprintf("job %" PRId64 " cancelled", id);
-			item = api_action_item(id, true, "cancelled", msg);
-			free(msg);
-		} else if (cr == STORE_CANCEL_REQUESTED) {
-			msg = xprintf("job %" PRId64 ": cancel requested; the "
-			    "scheduler stops it", id);
-			item = api_action_item(id, true, "cancel_requested",
-			    msg);
-			free(msg);
-		} else if (cr == STORE_CANCEL_ALREADY) {
-			msg = xprintf("job %" PRId64 " already ended or is being "
-			    "cancelled", id);
-			item = api_action_item(id, true, "already", msg);
-			free(msg);
-		} else {
-			msg = xprintf("job %" PRId64 " not found", id);
-			item = api_action_item(id, false, "not_found", msg);
-			free(msg);
-		}
-	} else if (strcmp(action, "retry") == 0 &&
-	    store_state_is_terminal(j->state) &&
-	    (msg = server_retry_room(r)) != NULL) {
-		item = api_action_item(id, false, "limit_exceeded", msg);
-		free(msg);
-	} else if (strcmp(action, "retry") == 0 &&
-	    store_state_is_terminal(j->state) && !j->cleaned) {
-		msg = xprintf("job %" PRId64 ": its cluster objects are still "
-		    "being removed; retry it in a moment", id);
-		item = api_action_item(id, false, "conflict", msg);
-		free(msg);
-	} else {
-		unsigned int from = strcmp(action, "hold") == 0 ?
-		    STORE_STATE_BIT(STORE_QUEUED) : strcmp(action,
-		    "release") == 0 ? STORE_STATE_BIT(STORE_HELD) : RETRY_FROM;
-		enum store_state to = strcmp(action, "hold") == 0 ? STORE_HELD :
-		    STORE_QUEUED;
-		const char *word = strcmp(action, "hold") == 0 ? "held" :
-		    strcmp(action, "release") == 0 ? "released" : "queued";
+	/* Queued again: one more waiting job of its owner. */
+	if (sn->cleaned && sn->mine && *waiting >= 0)
+		(*waiting)++;
+	return NULL;
+}
 
-		if (store_transition(s, id, from, to, reason, &cause) != 0)
-			item = store_is_busy(s) ? server_busy_item(id) :
-			    api_action_item(id, false, "conflict", cause);
-		else {
-			msg = xprintf("job %" PRId64 " %s", id, strcmp(word,
-			    "queued") == 0 ? "queued again" : word);
-			item = api_action_item(id, true, word, msg);
-			free(msg);
+/*
+ * One run of jobs with no id twice (so that what was read of each still
+ * holds when the store acts): one read of them all, the server's checks,
+ * then store_act on the rest; the items appended in the run's order.
+ */
+static void
+server_act_run(struct server_req *r, enum store_act act,
+    const struct server_act_ent *ents, size_t n, json_t *items)
+{
+	static const char *const verbs[] = { [STORE_ACT_CANCEL] = "cancelled",
+		[STORE_ACT_HOLD] = "held", [STORE_ACT_RELEASE] = "released",
+		[STORE_ACT_RETRY] = "retried" };
+	struct store *s = r->srv->store;
+	struct server_act_read w = { .user = r->user };
+	struct store_filter f;
+	struct store_act_item *res = NULL;
+	const struct server_act_seen *sn;
+	json_t **out;
+	int64_t *ids, waiting = -1;
+	size_t *where, i, k = 0, done = 0;
+	char *cause = NULL, *reason;
+	bool skip, failed;
+
+	ids = xcalloc(n + 1, sizeof *ids);
+	where = xcalloc(n + 1, sizeof *where);
+	out = xcalloc(n + 1, sizeof *out);
+	for (i = 0; i < n; i++)
+		ids[i] = ents[i].id;
+	memset(&f, 0, sizeof f);
+	f.ids = ids;
+	f.nids = n;
+	f.all = true;
+	if ((failed = store_list_each(s, &f, 0, server_act_read_row, &w,
+	    &cause) != 0)) {
+		if (!store_is_busy(s))
+			log_warnx("%s", cause != NULL ? cause : "reading jobs");
+		free(cause);
+		cause = NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (failed) {
+			out[i] = store_is_busy(s) ? server_busy_item(ents[i].id) :
+			    server_not_found_item(ents[i].id);
+			continue;
+		}
+		sn = w.n == 0 ? NULL : bsearch(&ents[i].id, w.seen, w.n,
+		    sizeof *w.seen, server_act_seen_cmp);
+		out[i] = server_act_check(r, act, &ents[i], sn, &waiting,
+		    &skip);
+		if (out[i] == NULL && !skip) {
+			ids[k] = ents[i].id;
+			where[k++] = i;
 		}
 	}
+	if (k > 0) {
+		reason = xprintf("%s by %s", verbs[act], r->user->name);
+		res = xcalloc(k, sizeof *res);
+		(void)store_act(s, act, ids, k, reason, res, &done, &cause);
+		for (i = 0; i < k; i++)
+			out[where[i]] = i < done ? server_act_item(act, &res[i]) :
+			    store_is_busy(s) ? server_busy_item(ids[i]) :
+			    api_action_item(ids[i], false, "conflict",
+			    cause != NULL ? cause : "not done");
+		store_act_items_release(res, k);
+		free(reason);
+	}
+	for (i = 0; i < n; i++)
+		if (out[i] != NULL)
+			json_array_append_new(items, out[i]);
+	free(res);
 	free(cause);
-	free(reason);
-	store_job_free(j);
-	return item;
+	free(w.seen);
+	free(out);
+	free(where);
+	free(ids);
+}
+
+/* An entry and its place, to find ids named twice. */
+struct server_act_pos {
+	int64_t id;
+	size_t i;
+};
+
+/* qsort's order: by id, then by place. */
+static int
+server_act_pos_cmp(const void *a, const void *b)
+{
+	const struct server_act_pos *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/*
+ * Acts on the jobs in the order named, each answered as if acted on
+ * alone: in runs of at most API_MAX_IDS jobs that name no id twice (a
+ * second mention sees what the first did, as one job's call would).
+ */
+static void
+server_act_list(struct server_req *r, enum store_act act,
+    const struct server_act_ent *ents, size_t n, json_t *items)
+{
+	struct server_act_pos *pos;
+	size_t *prev, i, start, end;
+
+	pos = xcalloc(n + 1, sizeof *pos);
+	prev = xcalloc(n + 1, sizeof *prev);
+	for (i = 0; i < n; i++) {
+		pos[i].id = ents[i].id;
+		pos[i].i = i;
+		prev[i] = SIZE_MAX;
+	}
+	qsort(pos, n, sizeof *pos, server_act_pos_cmp);
+	for (i = 1; i < n; i++)
+		if (pos[i].id == pos[i - 1].id)
+			prev[pos[i].i] = pos[i - 1].i;
+	for (start = 0; start < n; start = end) {
+		end = start + 1;
+		while (end < n && end - start < API_MAX_IDS &&
+		    (prev[end] == SIZE_MAX || prev[end] < start))
+			end++;
+		server_act_run(r, act, ents + start, end - start, items);
+	}
+	free(prev);
+	free(pos);
 }
 
 /* 503 with a Retry-After for an action the store was too busy to take,
@@ -166,8 +358,9 @@ void
 server_action_one(struct server_req *r)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+	struct server_act_ent e = { .id = r->id };
 	const char *res;
-	json_t *item, *o;
+	json_t *items, *item, *o;
 
 	/* No body, or an empty JSON object: anything else (a stray byte
 	 * too) is a client that means something this form does not do. */
@@ -182,7 +375,10 @@ server_action_one(struct server_req *r)
 		}
 		json_decref(o);
 	}
-	item = server_act(r, r->action, r->id, false);
+	items = json_array();
+	server_act_list(r, server_act_kind(r->action), &e, 1, items);
+	item = json_incref(json_array_get(items, 0));
+	json_decref(items);
 	res = json_string_value(json_object_get(item, "result"));
 	if (strcmp(res, "busy") == 0) {
 		server_reply_busy(r, item);
@@ -208,6 +404,74 @@ server_action_one(struct server_req *r)
 	server_reply_json(r, 200, json_pack("{s:[o]}", "items", item));
 }
 
+/* A group's job into the list of those the caller may see. */
+static int
+server_act_group_row(const struct store_row *row, void *arg)
+{
+	struct server_act_read *w = arg;
+
+	if (!server_auth_can_see(w->user, &row->job))
+		return 0;
+	if (w->n == w->cap) {
+		w->cap = w->cap == 0 ? 64 : w->cap * 2;
+		w->seen = xreallocarray(w->seen, w->cap, sizeof *w->seen);
+	}
+	w->seen[w->n++].id = row->job.id;
+	return 0;
+}
+
+/* The request's body: ids (checked) and the group's visible jobs, in
+ * that order, as entries (*ents the caller's); -1 after an answer. */
+static int
+server_action_ents(struct server_req *r, json_t *body,
+    struct server_act_ent **entsp, size_t *np)
+{
+	struct server_act_read w = { .user = r->user };
+	struct server_act_ent *ents;
+	struct store_filter f;
+	json_t *ids = json_object_get(body, "ids"), *v;
+	const char *group, *owner;
+	char *cause = NULL;
+	size_t i, n = 0;
+
+	group = json_string_value(json_object_get(body, "group"));
+	/* Groups are scoped by owner: the caller's, or group_owner's (whose
+	 * jobs an admin, or a TA in the class namespaces, may act on). */
+	owner = json_string_value(json_object_get(body, "group_owner"));
+	if (owner == NULL)
+		owner = r->user->name;
+	if (group != NULL) {
+		memset(&f, 0, sizeof f);
+		f.all = true;
+		f.group = group;
+		f.group_owner = owner;
+		if (store_list_each(r->srv->store, &f, 0, server_act_group_row,
+		    &w, &cause) != 0) {
+			log_warnx("%s", cause != NULL ? cause : "listing group");
+			free(cause);
+			free(w.seen);
+			server_reply_error(r, 500, NULL, "cannot read the queue");
+			return -1;
+		}
+		if (w.n == 0) {
+			server_reply_error(r, 404, NULL, "group '%.128s' not "
+			    "found", group);
+			return -1;
+		}
+	}
+	ents = xcalloc(json_array_size(ids) + w.n + 1, sizeof *ents);
+	json_array_foreach(ids, i, v)
+		ents[n++].id = json_integer_value(v);
+	for (i = 0; i < w.n; i++) {
+		ents[n].id = w.seen[i].id;
+		ents[n++].from_group = true;
+	}
+	free(w.seen);
+	*entsp = ents;
+	*np = n;
+	return 0;
+}
+
 /* POST /v1/jobs/ACTION with {"ids": [...], "group": "..."}. */
 void
 server_action_batch(struct server_req *r)
@@ -215,13 +479,11 @@ server_action_batch(struct server_req *r)
 	static const char *const members[] = { "ids", "group", "group_owner",
 		NULL };
 	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+	struct server_act_ent *ents = NULL;
 	json_error_t jerr;
 	json_t *body, *ids, *g, *v, *items, *item;
-	int64_t *gids = NULL;
-	size_t ng = 0, i, visible = 0, nbusy;
-	const char *group = NULL, *owner;
+	size_t n = 0, i, nbusy;
 	char *cause = NULL;
-	struct store_job *j;
 
 	body = json_loadb((const char *)evbuffer_pullup(in, -1),
 	    evbuffer_get_length(in), JSON_REJECT_DUPLICATES, &jerr);
@@ -257,47 +519,14 @@ server_action_batch(struct server_req *r)
 			return;
 		}
 	}
-	group = json_string_value(g);
-	/* Groups are scoped by owner: the caller's, or group_owner's (whose
-	 * jobs an admin, or a TA in the class namespaces, may act on). */
-	owner = json_string_value(json_object_get(body, "group_owner"));
-	if (owner == NULL)
-		owner = r->user->name;
-	if (group != NULL) {
-		if (store_group_ids(r->srv->store, owner, group, &gids, &ng,
-		    &cause) != 0) {
-			log_warnx("%s", cause);
-			free(cause);
-			json_decref(body);
-			server_reply_error(r, 500, NULL, "cannot read the queue");
-			return;
-		}
-		for (i = 0; i < ng; i++) {
-			j = NULL;
-			if (store_get(r->srv->store, gids[i], &j, &cause) == 0 &&
-			    j != NULL && server_auth_can_see(r->user, j))
-				gids[visible++] = gids[i];
-			free(cause);
-			cause = NULL;
-			store_job_free(j);
-		}
-		if (visible == 0) {
-			server_reply_error(r, 404, NULL, "group '%.128s' not "
-			    "found", group);
-			free(gids);
-			json_decref(body);
-			return;
-		}
+	if (server_action_ents(r, body, &ents, &n) != 0) {
+		json_decref(body);
+		return;
 	}
-	items = json_array();
-	json_array_foreach(ids, i, v)
-		json_array_append_new(items, server_act(r, r->action,
-		    json_integer_value(v), false));
-	for (i = 0; i < visible; i++)
-		if ((item = server_act(r, r->action, gids[i], true)) != NULL)
-			json_array_append_new(items, item);
-	free(gids);
 	json_decref(body);
+	items = json_array();
+	server_act_list(r, server_act_kind(r->action), ents, n, items);
+	free(ents);
 	/* Nothing done, each for a busy queue: safe to ask again whole. */
 	nbusy = 0;
 	json_array_foreach(items, i, item)

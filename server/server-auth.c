@@ -190,6 +190,27 @@ server_auth_cache_usable(struct server *srv, const struct server_cache_entry *e)
 	return e->fresh_until > now || srv->cluster_down_until > now;
 }
 
+/* Counts, for /metrics, a review the cluster did not answer within
+ * review_timeout (the deadline of the server's client). */
+static void
+server_auth_count_timeout(struct server *srv, const struct kube_error *err,
+    enum server_review_kind kind)
+{
+	if (err->code == 0 && kube_error_is(err, "Timeout"))
+		srv->m.review_timeouts[kind]++;
+}
+
+/* A cached answer of the cluster about to be used: counted, for
+ * /metrics, when it is past token_cache (served in its grace). */
+static struct server_cache_entry *
+server_auth_count_grace(struct server *srv, struct server_cache_entry *e,
+    enum server_review_kind kind)
+{
+	if (e != NULL && e->fresh_until <= now_ms())
+		srv->m.grace_answers[kind]++;
+	return e;
+}
+
 /* The cluster did not answer a review: remembered for a while, and the
  * client told to come back (when no stale answer can stand in). */
 static void
@@ -271,8 +292,10 @@ server_auth_reviewed(struct kube_response *resp, void *arg)
 		 * a token it accepted before stands in its grace. */
 		server_auth_review_done(r, true);
 		srv->m.reviews_failed++;
+		server_auth_count_timeout(srv, resp->error, SERVER_REVIEW_TOKEN);
 		server_auth_cluster_down(srv, resp->error, "TokenReview");
-		if ((e = server_cache_find(&srv->cache, r->token_key)) != NULL)
+		if ((e = server_auth_count_grace(srv, server_cache_find(
+		    &srv->cache, r->token_key), SERVER_REVIEW_TOKEN)) != NULL)
 			server_auth_from_entry(r, e);
 		else
 			server_reply_unavailable(r, "the token review");
@@ -428,16 +451,21 @@ server_auth_start(struct server_req *r)
 		return;
 	}
 	server_sha256(tok, strlen(tok), r->token_key);
-	if (((e = server_cache_find(&r->srv->cache, r->token_key)) != NULL &&
-	    server_auth_cache_usable(r->srv, e)) ||
-	    (e = server_cache_find(&r->srv->negcache, r->token_key)) != NULL) {
+	if ((e = server_cache_find(&r->srv->cache, r->token_key)) != NULL &&
+	    server_auth_cache_usable(r->srv, e)) {
+		server_auth_from_entry(r, server_auth_count_grace(r->srv, e,
+		    SERVER_REVIEW_TOKEN));
+		return;
+	}
+	if ((e = server_cache_find(&r->srv->negcache, r->token_key)) != NULL) {
 		server_auth_from_entry(r, e);
 		return;
 	}
 	if (r->srv->nreviews >= SERVER_MAX_REVIEWS) {
 		if ((e = server_cache_find(&r->srv->cache, r->token_key)) !=
 		    NULL) {
-			server_auth_from_entry(r, e);
+			server_auth_from_entry(r, server_auth_count_grace(
+			    r->srv, e, SERVER_REVIEW_TOKEN));
 			return;
 		}
 		evhttp_add_header(evhttp_request_get_output_headers(r->req),
@@ -482,9 +510,12 @@ server_review_done(struct kube_response *resp, void *arg)
 	if (resp->error != NULL &&
 	    server_cluster_unavailable(resp->error)) {
 		/* An answer given before stands in its grace. */
+		server_auth_count_timeout(r->srv, resp->error,
+		    SERVER_REVIEW_ACCESS);
 		server_auth_cluster_down(r->srv, resp->error,
 		    "SubjectAccessReview");
-		e = server_cache_find(&r->srv->cache, rv->key);
+		e = server_auth_count_grace(r->srv, server_cache_find(
+		    &r->srv->cache, rv->key), SERVER_REVIEW_ACCESS);
 		free(rv);
 		if (e != NULL)
 			cb(r, e->allowed, NULL);
@@ -533,6 +564,7 @@ server_auth_review(struct server_req *r, const char *verb, const char *group,
 	if ((e = server_cache_find(&r->srv->cache, rv->key)) != NULL &&
 	    server_auth_cache_usable(r->srv, e)) {
 		free(rv);
+		(void)server_auth_count_grace(r->srv, e, SERVER_REVIEW_ACCESS);
 		cb(r, e->allowed, NULL);
 		return;
 	}

@@ -158,6 +158,13 @@ struct server_bucket {
 #define SERVER_NCODES 600
 #define SERVER_WAIT_BUCKETS 12
 
+/* The cluster's two reviews, as /metrics labels them. */
+enum server_review_kind {
+	SERVER_REVIEW_TOKEN,         /* TokenReview */
+	SERVER_REVIEW_ACCESS,        /* SubjectAccessReview */
+	SERVER_REVIEW_NKINDS
+};
+
 struct server_metrics {
 	int64_t requests[SERVER_NCODES];
 	int64_t submitted;
@@ -173,6 +180,11 @@ struct server_metrics {
 	/* TokenReviews by outcome; requests refused for failed ones. */
 	int64_t reviews_ok, reviews_refused, reviews_failed;
 	int64_t auth_limited;
+	/* Reviews the cluster did not answer within review_timeout, and
+	 * answers served from a cached one past token_cache (in its
+	 * grace), by review (SERVER_REVIEW_*). */
+	int64_t review_timeouts[SERVER_REVIEW_NKINDS];
+	int64_t grace_answers[SERVER_REVIEW_NKINDS];
 	/* Specs refused (a user's share, the queue), ended by their
 	 * worker's budget, the wall-clock bound or a crash. */
 	int64_t parse_refused_user, parse_refused_queue;

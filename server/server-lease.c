@@ -5,7 +5,12 @@
  * only after it has seen the same record unchanged for a whole lease
  * duration (judged by its own clock, so clock skew between replicas does
  * not matter); a holder that cannot renew for two thirds of the duration
- * steps down before anyone may take over.
+ * steps down before anyone may take over.  Each call has a deadline (a
+ * third of the duration, and never past the holder's step-down), and the
+ * step-down has a timer of its own: the scheduler's client it shares may
+ * wait a minute for a slow cluster, far longer than the Lease lasts, and
+ * a holder must stop before another replica may start, not when its
+ * renewal finally fails.
  */
 #include "server-int.h"
 
@@ -27,15 +32,20 @@ struct server_lease {
 	server_lease_cb cb;
 	void *arg;
 	struct event *timer;
+	struct event *deadline;      /* of the call in flight */
+	struct event *stepdown;      /* the holder's, 2/3 of the duration on */
 	struct kube_request *req;
 	bool leader;
-	int64_t renewed_at;          /* our last successful renewal */
+	int64_t sent_at;             /* when the call in flight was sent */
+	int64_t renewed_at;          /* when our last successful write was
+	                              * sent: the record is no older */
 	char *seen;                  /* the record last seen: holder|renew|rv */
 	int64_t seen_at;             /* when it last changed */
 	json_t *lease;               /* the last Lease read */
 };
 
 static void server_lease_arm(struct server_lease *, int64_t);
+static void server_lease_timer_add(struct event *, int64_t);
 
 /* A MicroTime ("2026-11-29T08:30:00.123000Z"). */
 static char *
@@ -58,10 +68,77 @@ server_lease_set(struct server_lease *l, bool leader)
 	if (l->leader == leader)
 		return;
 	l->leader = leader;
+	if (!leader)
+		evtimer_del(l->stepdown);
 	log_info("lease %s/%s: %s", l->ns, l->name, leader ?
 	    "acquired: this replica schedules" :
 	    "lost: this replica stops scheduling");
 	l->cb(leader, l->arg);
+}
+
+/*
+ * A call goes out: its deadline is a third of the duration, and for the
+ * holder never later than its step-down, so that the answer to a call
+ * still counts when it comes and a slow cluster costs a retry, not the
+ * client's request timeout.
+ */
+static void
+server_lease_sent(struct server_lease *l)
+{
+	int64_t ms = l->duration_ms / 3;
+
+	l->sent_at = now_ms();
+	if (l->leader && l->renewed_at + l->duration_ms * 2 / 3 - l->sent_at <
+	    ms)
+		ms = l->renewed_at + l->duration_ms * 2 / 3 - l->sent_at;
+	server_lease_timer_add(l->deadline, ms);
+}
+
+/* The call in flight got no answer in time: cancelled (its callback is
+ * not called) and counted as failed; the next look comes a period on. */
+static void
+server_lease_deadline(evutil_socket_t fd, short ev, void *arg)
+{
+	struct server_lease *l = arg;
+
+	(void)fd;
+	(void)ev;
+	if (l->req == NULL)
+		return;
+	kube_request_cancel(l->req);
+	l->req = NULL;
+	log_warnx("lease %s/%s: the cluster did not answer within %" PRId64
+	    " ms", l->ns, l->name, now_ms() - l->sent_at);
+	if (l->leader && now_ms() - l->renewed_at >= l->duration_ms * 2 / 3)
+		server_lease_set(l, false);
+	server_lease_arm(l, l->duration_ms / 5);
+}
+
+/*
+ * Two thirds of the duration since the holder's last renewal was sent,
+ * and none has succeeded since: it stops scheduling now, whatever call is
+ * still in flight, a third of the duration before any other replica may
+ * take over.  It keeps looking: a record still its own is renewed (the
+ * guarded update fails if anyone else wrote it).
+ */
+static void
+server_lease_stepdown(evutil_socket_t fd, short ev, void *arg)
+{
+	struct server_lease *l = arg;
+
+	(void)fd;
+	(void)ev;
+	if (!l->leader)
+		return;
+	log_warnx("lease %s/%s: not renewed for %" PRId64 " ms", l->ns,
+	    l->name, now_ms() - l->renewed_at);
+	if (l->req != NULL) {
+		kube_request_cancel(l->req);
+		l->req = NULL;
+		evtimer_del(l->deadline);
+		server_lease_arm(l, 0);
+	}
+	server_lease_set(l, false);
 }
 
 /* The answer to a create or an update: ours now, or not. */
@@ -72,10 +149,15 @@ server_lease_written(struct kube_response *resp, void *arg)
 	char *msg;
 
 	l->req = NULL;
+	evtimer_del(l->deadline);
 	if (resp->error == NULL) {
-		l->renewed_at = now_ms();
+		/* Another replica judges the record from when it saw it
+		 * change, which is after we sent it. */
+		l->renewed_at = l->sent_at;
 		json_decref(l->lease);
 		l->lease = kube_response_take_body(resp);
+		server_lease_timer_add(l->stepdown, l->renewed_at +
+		    l->duration_ms * 2 / 3 - now_ms());
 		server_lease_set(l, true);
 		server_lease_arm(l, l->duration_ms / 5);
 		return;
@@ -117,6 +199,7 @@ server_lease_write(struct server_lease *l, const json_t *cur, bool renew)
 		json_object_set_new(json_object_get(obj, "spec"), "acquireTime",
 		    json_string(t));
 	free(t);
+	server_lease_sent(l);
 	if (cur == NULL) {
 		l->req = kube_create(l->kube, KUBE_LEASES, l->ns, obj,
 		    server_lease_written, l);
@@ -143,6 +226,7 @@ server_lease_read(struct kube_response *resp, void *arg)
 	int64_t now = now_ms();
 
 	l->req = NULL;
+	evtimer_del(l->deadline);
 	if (resp->error != NULL && kube_is_not_found(resp->error)) {
 		server_lease_write(l, NULL, false);
 		return;
@@ -193,18 +277,29 @@ server_lease_timer(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
+	server_lease_sent(l);
 	l->req = kube_get(l->kube, KUBE_LEASES, l->ns, l->name,
 	    server_lease_read, l);
 }
 
-/* Arms the timer. */
+/* Arms a timer ms from now (at once when ms is not positive). */
+static void
+server_lease_timer_add(struct event *ev, int64_t ms)
+{
+	struct timeval tv;
+
+	if (ms < 0)
+		ms = 0;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(ev, &tv);
+}
+
+/* Arms the timer of the next look at the Lease. */
 static void
 server_lease_arm(struct server_lease *l, int64_t ms)
 {
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) *
-	    1000 };
-
-	evtimer_add(l->timer, &tv);
+	server_lease_timer_add(l->timer, ms);
 }
 
 /* See server.h. */
@@ -231,6 +326,8 @@ server_lease_new(struct event_base *base, struct kube_client *kube,
 	l->cb = cb;
 	l->arg = arg;
 	l->timer = evtimer_new(base, server_lease_timer, l);
+	l->deadline = evtimer_new(base, server_lease_deadline, l);
+	l->stepdown = evtimer_new(base, server_lease_stepdown, l);
 	log_info("lease %s/%s: candidate '%s'", l->ns, l->name, l->identity);
 	server_lease_arm(l, 0);
 	return l;
@@ -250,6 +347,8 @@ server_lease_free(struct server_lease *l)
 	if (l->req != NULL)
 		kube_request_cancel(l->req);
 	event_free(l->timer);
+	event_free(l->deadline);
+	event_free(l->stepdown);
 	if (l->leader && l->lease != NULL) {
 		obj = json_deep_copy(l->lease);
 		json_object_set_new(json_object_get(obj, "spec"),

@@ -240,6 +240,33 @@ server_metrics_gpus(struct server *srv, struct evbuffer *b)
 		    u.waiting[c]);
 }
 
+/* How the cluster's reviews went when it did not answer: timeouts, and
+ * the cached answers that stood in for fresh ones. */
+static void
+server_metrics_reviews(struct server *srv, struct evbuffer *b)
+{
+	static const char *const kinds[SERVER_REVIEW_NKINDS] = {
+		[SERVER_REVIEW_TOKEN] = "token",
+		[SERVER_REVIEW_ACCESS] = "access" };
+	int k;
+
+	server_metric_head(b, "ailab_queue_review_timeouts_total", "counter",
+	    "Token and access reviews the cluster did not answer within "
+	    "review_timeout, by review.");
+	for (k = 0; k < SERVER_REVIEW_NKINDS; k++)
+		evbuffer_add_printf(b, "ailab_queue_review_timeouts_total"
+		    "{review=\"%s\"} %" PRId64 "\n", kinds[k],
+		    srv->m.review_timeouts[k]);
+	server_metric_head(b, "ailab_queue_review_grace_answers_total",
+	    "counter", "Requests authenticated or authorized by a cached "
+	    "review answer past token_cache, within token_cache_grace, "
+	    "because the cluster did not answer, by review.");
+	for (k = 0; k < SERVER_REVIEW_NKINDS; k++)
+		evbuffer_add_printf(b, "ailab_queue_review_grace_answers_total"
+		    "{review=\"%s\"} %" PRId64 "\n", kinds[k],
+		    srv->m.grace_answers[k]);
+}
+
 /* GET /metrics. */
 void
 server_metrics_handle(struct server_req *r)
@@ -339,6 +366,7 @@ server_metrics_handle(struct server_req *r)
 	    "\"refused\"} %" PRId64 "\n", srv->m.reviews_refused);
 	evbuffer_add_printf(b, "ailab_queue_token_reviews_total{result="
 	    "\"error\"} %" PRId64 "\n", srv->m.reviews_failed);
+	server_metrics_reviews(srv, b);
 	server_metric_head(b, "ailab_queue_auth_limited_total", "counter",
 	    "Requests refused (429) because their address failed to "
 	    "authenticate too often.");

@@ -1,0 +1,201 @@
+#!/bin/sh
+# A Lease holder whose cluster stops answering steps down before its
+# Lease expires; the other replica takes over only after expiry; no
+# workload is created twice.  Replica a reaches the cluster through a
+# relay that this test can stall (the simulator's latencyMs fault delays
+# every client alike; here only a's requests wait, as when a's node
+# loses its way to the API server); replica b reaches it directly.  a's
+# calls to the cluster outlive their deadline (a third of the 6 s lease)
+# and are cancelled; a stops scheduling 4 s after its last renewal, b
+# takes the Lease 6 s after it.  Meanwhile a's token review times out
+# and its users are served from their cached answers in their grace:
+# /metrics counts both.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/t06-serve-lib.sh"
+skip_without_serve
+plan 18
+
+LEASE=/apis/coordination.k8s.io/v1/namespaces/default/leases/ailab-queue-scheduler
+lease() {
+	kube_get "$LEASE" admin | python3 -c \
+	    'import json,sys; print(json.load(sys.stdin)["spec"].get(sys.argv[1]) or "")' "$1"
+}
+holder_is() { [ "$(lease holderIdentity)" = "$1" ]; }
+leader() {
+	curl -s --max-time 5 "$1/healthz?verbose=true" | python3 -c \
+	    'import json,sys; print(json.load(sys.stdin)["leader"])'
+}
+metric() {
+	curl -s --max-time 5 "$1/metrics" | sed -n "s/^$2 //p"
+}
+# secs RFC3339: seconds since the epoch.
+secs() {
+	python3 -c '
+import datetime, sys
+t = sys.argv[1].rstrip("Z")
+d = datetime.datetime.strptime(t[:26], "%Y-%m-%dT%H:%M:%S.%f")
+print(d.replace(tzinfo=datetime.timezone.utc).timestamp())' "$1"
+}
+
+start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" ||
+    { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+# The relay: bytes both ways, held back while $TMP/stall exists.
+cat >"$TMP/relay.py" <<'EOT'
+import os, socket, sys, threading, time
+host, port = sys.argv[1].split("//")[1].split(":")
+stall, out = sys.argv[2], sys.argv[3]
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", 0))
+ls.listen(64)
+def pump(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            while os.path.exists(stall):
+                time.sleep(0.05)
+            if not d:
+                break
+            b.sendall(d)
+    except OSError:
+        pass
+    for s in (a, b):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+def serve(c):
+    u = socket.create_connection((host, int(port.rstrip("/"))))
+    threading.Thread(target=pump, args=(c, u), daemon=True).start()
+    threading.Thread(target=pump, args=(u, c), daemon=True).start()
+with open(out + ".tmp", "w") as f:
+    f.write(str(ls.getsockname()[1]))
+os.rename(out + ".tmp", out)
+while True:
+    c, _ = ls.accept()
+    serve(c)
+EOT
+python3 "$TMP/relay.py" "$KUBESIM_URL" "$TMP/stall" "$TMP/relay.port" &
+TEST_PIDS="$TEST_PIDS $!"
+wait_for 10 test -s "$TMP/relay.port"
+ok "the relay listens" $?
+RPORT=$(cat "$TMP/relay.port")
+KPORT=${KUBESIM_URL##*:}
+KPORT=${KPORT%/}
+sed "s/127.0.0.1:$KPORT/127.0.0.1:$RPORT/" "$TMP/kubeconfig" >"$TMP/kc-a"
+chmod 600 "$TMP/kc-a"
+
+cat >"$TMP/a.yaml" <<'EOT'
+token_cache: 1s
+token_cache_grace: 10m
+review_timeout: 1s
+EOT
+KUBECONFIG=$TMP/kc-a
+start_serve a --identity replica-a --lease-duration 6s --interval 1s \
+    --config "$TMP/a.yaml" -v
+KUBECONFIG=$TMP/kubeconfig
+wait_for 20 holder_is replica-a
+ok "replica a (through the relay) holds the Lease" $?
+start_serve b --identity replica-b --lease-duration 6s --interval 1s -v
+ok "replica b (direct) serves too" $?
+A=$SERVE_URL_a
+B=$SERVE_URL_b
+
+cat >"$TMP/sweep.yaml" <<'EOT'
+name: slow
+namespace: alice
+image: busybox
+command: [sh, -c, "echo ${i}"]
+resources: {cpu: 1, memory: 1Gi}
+annotations:
+  sim.ailab-queue.io/duration: 10m
+sweep:
+  grid:
+    i: [1, 2, 3, 4, 5]
+EOT
+SERVE_URL=$A
+is "alice submits five jobs through a" "$(submit alice "$TMP/sweep.yaml")" 201
+running() {
+	SERVE_URL=$B
+	[ "$(api alice GET '/v1/jobs?state=running')" = 200 ] &&
+	    [ "$(jq_body 'len(b["items"])')" = "$1" ]
+}
+wait_for 60 running 5
+ok "a, the leader, runs them" $?
+SERVE_URL=$A
+is "alice's answers are cached on a" "$(api alice GET /v1/jobs)" 200
+is "a counts no review timeout yet" \
+    "$(metric "$A" 'ailab_queue_review_timeouts_total{review="token"}')" 0
+
+# Every record the Lease goes through from now until b holds it, as
+# "holder renewTime acquireTime" lines: the times are the replicas' own.
+python3 - "$KUBESIM_URL$LEASE" "$TMP/records" <<'EOT' &
+import json, sys, time, urllib.request
+req = urllib.request.Request(sys.argv[1],
+    headers={"Authorization": "Bearer admin-token"})
+last = None
+while last is None or last[0] != "replica-b":
+    try:
+        spec = json.load(urllib.request.urlopen(req, timeout=5))["spec"]
+    except Exception:
+        time.sleep(0.1)
+        continue
+    rec = (spec.get("holderIdentity") or "-", spec.get("renewTime") or "-",
+           spec.get("acquireTime") or "-")
+    if rec != last:
+        with open(sys.argv[2], "a") as f:
+            f.write(" ".join(rec) + "\n")
+        last = rec
+    time.sleep(0.05)
+EOT
+WATCH=$!
+TEST_PIDS="$TEST_PIDS $WATCH"
+wait_for 10 test -s "$TMP/records"
+
+# a's cluster stops answering.
+touch "$TMP/stall"
+down() { grep -q "lost: this replica stops scheduling" "$TMP/serve-a.err"; }
+wait_for 30 down
+ok "a steps down" $?
+grep -q "did not answer within\|not renewed for" "$TMP/serve-a.err"
+ok "  its calls had a deadline" $?
+
+SERVE_URL=$B
+is "alice submits five more through b" "$(submit alice "$TMP/sweep.yaml")" 201
+wait_for 30 holder_is replica-b
+ok "b takes the Lease over" $?
+wait "$WATCH"
+RENEW=$(secs "$(awk '$1 == "replica-a" { t = $2 } END { print t }' "$TMP/records")")
+ACQ=$(secs "$(awk '$1 == "replica-b" { print $3; exit }' "$TMP/records")")
+DOWN=$(secs "$(sed -n 's/ .*lease .*lost: this replica stops scheduling.*//p' \
+    "$TMP/serve-a.err" | tail -n 1)")
+python3 -c 'import sys; sys.exit(not 0 < float(sys.argv[2]) - float(sys.argv[1]) < 6)' \
+    "$RENEW" "$DOWN"
+ok "  a stopped before its Lease expired (renewed $RENEW, stopped $DOWN)" $?
+python3 -c 'import sys; sys.exit(not float(sys.argv[2]) - float(sys.argv[1]) >= 5.95)' \
+    "$RENEW" "$ACQ"
+ok "  b took it only after it expired (taken $ACQ)" $?
+wait_for 60 running 10
+ok "b runs the other five" $?
+
+# a serves alice from her cached answers: its review of her token
+# times out (1 s) and the answer past its TTL stands in its grace.
+SERVE_URL=$A
+is "alice lists through a while its cluster is silent" \
+    "$(api alice GET /v1/jobs)" 200
+timeouts=$(metric "$A" 'ailab_queue_review_timeouts_total{review="token"}')
+grace=$(metric "$A" 'ailab_queue_review_grace_answers_total{review="token"}')
+[ "${timeouts:-0}" -ge 1 ] && [ "${grace:-0}" -ge 1 ]
+ok "  /metrics counts the timeout ($timeouts) and the grace answer ($grace)" $?
+
+rm -f "$TMP/stall"
+sleep 3
+is "the relay clears: a stays a follower, b leads" \
+    "$(leader "$A") $(leader "$B")" "False True"
+n=$(curl -s -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/audit" |
+    python3 -c "
+import json, sys
+ids = [e['labels']['ailab-queue.io/job-id'] for e in json.load(sys.stdin)['items'] if e.get('verb') == 'create' and e.get('resource') == 'deployments' and e.get('code', 201) < 300]
+print(len(ids), len(set(ids)))")
+is "one Deployment a job, none created twice" "$n" "10 10"
+finish
