@@ -33,6 +33,8 @@ sched_libsched_a_SOURCES = \
 	sched/sched-cache-read.c \
 	sched/sched-map.h \
 	sched/sched-map.c \
+	sched/sched-strs.h \
+	sched/sched-strs.c \
 	sched/sched-observe.h \
 	sched/sched-observe.c
 sched_libsched_a_CPPFLAGS = $(SCHED_CPPFLAGS)
