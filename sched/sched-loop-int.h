@@ -84,7 +84,7 @@ struct sched_centry {
 	char *cause;                 /* why the spec cannot be read */
 	uint64_t est_gen;            /* estimate below is of this generation */
 	int64_t est_s;
-	char *est_basis;
+	const char *est_basis;       /* a reference of loop->strs */
 	/* A running job found running whole, with nothing to do: not
 	 * followed again until its objects or its row change, its deadline
 	 * (cluster ms; 0: none) is due, or a resync. */
@@ -108,6 +108,7 @@ struct sched_jtab {
 	struct sched_centry *v;
 	size_t cap;                  /* 0 or a power of two */
 	size_t used;                 /* slots not empty, removed ones too */
+	struct sched_strs *strs;     /* the loop's, for est_basis */
 };
 
 /* What a pass learned about one namespace. */

@@ -655,6 +655,7 @@ sched_loop_new(struct event_base *base, struct store *store,
 	sched_map_init(&loop->depmemo);
 	sched_map_init(&loop->gusage);
 	sched_strs_init(&loop->strs);
+	loop->jtab.strs = &loop->strs;
 	sched_map_init(&loop->ousage.map);
 	sched_loop_limits(loop);
 	sched_est_load(loop);

@@ -77,10 +77,10 @@ sched_centry_unsteady(struct sched_centry *e)
 
 /* Frees the parsed parts of an entry and empties it. */
 static void
-sched_centry_release(struct sched_centry *e)
+sched_centry_release(struct sched_jtab *c, struct sched_centry *e)
 {
 	sched_centry_unsteady(e);
-	free(e->est_basis);
+	sched_strs_put(c->strs, e->est_basis);
 	if (e->parsed && e->ok)
 		sched_spec_release(&e->sp);
 	free(e->cause);
@@ -95,9 +95,10 @@ sched_jtab_free(struct sched_jtab *c)
 
 	for (i = 0; i < c->cap; i++)
 		if (c->v[i].id > 0)
-			sched_centry_release(&c->v[i]);
+			sched_centry_release(c, &c->v[i]);
 	free(c->v);
-	memset(c, 0, sizeof *c);
+	c->v = NULL;
+	c->cap = c->used = 0;
 }
 
 /* Makes room for one more entry: a table at most half used, removed
@@ -105,7 +106,7 @@ sched_jtab_free(struct sched_jtab *c)
 static void
 sched_jtab_room(struct sched_jtab *c)
 {
-	struct sched_jtab nc = { NULL, 64, 0 };
+	struct sched_jtab nc = { NULL, 64, 0, c->strs };
 	size_t i, live = 0;
 
 	if ((c->used + 1) * 2 <= c->cap)
@@ -138,7 +139,7 @@ sched_jtab_put(struct sched_jtab *c, struct store_job *j)
 		e = sched_jtab_slot(c, j->id);
 		c->used++;
 	} else if (e->rev != j->updated_at)
-		sched_centry_release(e);
+		sched_centry_release(c, e);
 	e->id = j->id;
 	e->rev = j->updated_at;
 	e->job = j;
@@ -155,7 +156,7 @@ sched_jtab_del(struct sched_jtab *c, int64_t id)
 
 	if (e == NULL)
 		return;
-	sched_centry_release(e);
+	sched_centry_release(c, e);
 	e->id = -1;
 }
 
