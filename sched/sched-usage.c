@@ -211,6 +211,14 @@ sched_snap_usage(struct sched_loop *loop, struct sched_snap_store *ss)
 	size_t i, k;
 
 	sched_usage_load(loop);
+	if (!u->loaded) {
+		/* Unread: no owner's usage this pass (rows added now would
+		 * hide the stored ones), read again by the next. */
+		ss->usage = NULL;
+		ss->nusage = 0;
+		sched_snap_group_usage(loop, ss);
+		return;
+	}
 	/* Every owner of active jobs gets a usage row. */
 	sched_owner_gpus(loop, &gpus);
 	for (i = 0; (s = sched_map_next(&gpus, &i)) != NULL;)
