@@ -33,6 +33,8 @@ sched_libsched_a_SOURCES = \
 	sched/sched-cache-read.c \
 	sched/sched-map.h \
 	sched/sched-map.c \
+	sched/sched-strs.h \
+	sched/sched-strs.c \
 	sched/sched-observe.h \
 	sched/sched-observe.c
 sched_libsched_a_CPPFLAGS = $(SCHED_CPPFLAGS)
@@ -86,6 +88,19 @@ tests_unit_test_sched_limits_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 tests_unit_test_sched_limits_LDADD = sched/libsched.a spec/libspec.a \
 	store/libstore.a common/libcommon.a $(JANSSON_LIBS) $(YAML_LIBS) \
 	$(SQLITE_LIBS) $(CMOCKA_LIBS) -lm
+endif
+
+# What the loop holds per job of its queue: shared strings (issue 13).
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-sched-mem
+TESTS += tests/unit/test-sched-mem
+tests_unit_test_sched_mem_SOURCES = tests/unit/test-sched-mem.c
+tests_unit_test_sched_mem_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(JANSSON_CFLAGS) $(EVENT_CFLAGS) -iquote $(top_srcdir)/sched
+tests_unit_test_sched_mem_LDADD = sched/libsched.a spec/libspec.a \
+	store/libstore.a kube/libkube.a common/libcommon.a $(JANSSON_LIBS) \
+	$(YAML_LIBS) $(SQLITE_LIBS) $(CURL_LIBS) $(EVENT_LIBS) \
+	$(OPENSSL_LIBS) $(CMOCKA_LIBS) -lm
 endif
 
 # Scheduler scenarios against ailab-kubesim (issue 6), sampling the

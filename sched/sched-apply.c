@@ -417,7 +417,9 @@ sched_apply_decision(struct sched_loop *loop, struct store_job *j,
 		}
 		a->reasons[a->nreasons++] = (struct sched_reason){
 		    .job = j, .id = j->id, .position = (int64_t)d->position,
-		    .start = d->reserved_start, .text = why != NULL ? why : xstrdup(d->reason) };
+		    .start = d->reserved_start, .text = sched_strs_get(
+		    &loop->strs, why != NULL ? why : d->reason) };
+		free(why);
 		break;
 	}
 }
@@ -484,10 +486,8 @@ sched_apply_creates(struct sched_loop *loop, struct sched_applied *a)
 			continue;
 		j = m->job;
 		j->attempts++;
-		free(j->run_gpu_type);
-		j->run_gpu_type = xstrdup(m->chg.run_gpu_type);
-		free(j->run_nodes);
-		j->run_nodes = xstrdup(m->chg.run_nodes);
+		sched_job_set(loop, &j->run_gpu_type, m->chg.run_gpu_type);
+		sched_job_set(loop, &j->run_nodes, m->chg.run_nodes);
 		loop->stats.admissions++;
 		/* Its spec could not be read just now: the next pass, which
 		 * reads every admitted job's spec, creates its objects. */
@@ -512,11 +512,7 @@ sched_apply_creates(struct sched_loop *loop, struct sched_applied *a)
 void
 sched_reasons_release(struct sched_loop *loop)
 {
-	size_t i;
-
-	for (i = 0; i < loop->nwr; i++)
-		free(loop->wr[i].text);
-	free(loop->wr);
+	sched_reasons_free(loop, loop->wr, loop->nwr);
 	loop->wr = NULL;
 	loop->nwr = loop->wr_next = 0;
 }
@@ -554,7 +550,7 @@ sched_reasons_cb(evutil_socket_t fd, short ev, void *arg)
 		free(cause);
 		loop->wr_next = loop->nwr;
 	} else {
-		sched_reasons_written(r, n, true);
+		sched_reasons_written(loop, r, n, true);
 		loop->wr_next += n;
 	}
 	free(texts);
@@ -592,7 +588,7 @@ sched_apply_reasons(struct sched_loop *loop, struct sched_applied *a)
 
 /* Frees what a pass applied. */
 static void
-sched_applied_release(struct sched_applied *a)
+sched_applied_release(struct sched_loop *loop, struct sched_applied *a)
 {
 	size_t i;
 
@@ -601,10 +597,8 @@ sched_applied_release(struct sched_applied *a)
 		free((char *)a->moves[i].chg.run_gpu_type);
 		free((char *)a->moves[i].chg.run_nodes);
 	}
-	for (i = 0; i < a->nreasons; i++)
-		free(a->reasons[i].text);
+	sched_reasons_free(loop, a->reasons, a->nreasons);
 	free(a->moves);
-	free(a->reasons);
 }
 
 /* Runs the policy over this pass's snapshot; 0, or -1 with the result
@@ -639,7 +633,7 @@ sched_apply(struct sched_loop *loop)
 	struct sched_snapshot snap;
 	struct sched_result res;
 	struct sched_applied a;
-	size_t i, nadmitted, nreasons;
+	size_t i, nadmitted, nreasons, nmoves;
 	int64_t next;
 
 	if (loop->ss == NULL)
@@ -649,8 +643,13 @@ sched_apply(struct sched_loop *loop)
 		sched_snap_release(ss, false);
 		return loop->opts.interval_ms;
 	}
+	/* Moves are admissions and refusals only: sized for those, not for
+	 * every job of the queue (7 MB a pass at 100,000). */
+	for (i = 0, nmoves = 0; i < res.ndecisions; i++)
+		if (res.decisions[i].verdict != SCHED_VERDICT_WAIT)
+			nmoves++;
 	memset(&a, 0, sizeof a);
-	a.moves = xcalloc(res.ndecisions + 1, sizeof *a.moves);
+	a.moves = xcalloc(nmoves + 1, sizeof *a.moves);
 	a.reasons = xcalloc(res.ndecisions + 1, sizeof *a.reasons);
 	for (i = 0; i < res.nadmitted; i++)
 		sched_apply_decision(loop, ss->sjobs[res.admitted[i]],
@@ -675,7 +674,7 @@ sched_apply(struct sched_loop *loop)
 	    (long long)loop->stats.policy_ms, (long long)loop->stats.record_ms,
 	    nadmitted, nreasons, (long long)sched_pass_cpu(loop));
 	next = res.next_pass_ms;
-	sched_applied_release(&a);
+	sched_applied_release(loop, &a);
 	sched_result_release(&res);
 	sched_snap_release(ss, false);
 	return next;

@@ -328,7 +328,8 @@ sched_reconcile(struct sched_loop *loop, struct store_job *j)
 			loop->waits = xreallocarray(loop->waits,
 			    loop->nwaits + 1, sizeof *loop->waits);
 			loop->waits[loop->nwaits++] = (struct sched_reason){
-			    .job = j, .id = j->id, .text = xstrdup(obs.reason) };
+			    .job = j, .id = j->id,
+			    .text = sched_strs_get(&loop->strs, obs.reason) };
 		}
 		break;
 	}
@@ -422,7 +423,8 @@ sched_record_waits(struct sched_loop *loop)
 		log_warnx("%s", cause);
 		free(cause);
 	} else
-		sched_reasons_written(loop->waits, loop->nwaits, false);
+		sched_reasons_written(loop, loop->waits, loop->nwaits,
+		    false);
 	free(ids);
 	free(texts);
 }

@@ -36,8 +36,9 @@ sched_estimate(struct sched_loop *loop, const struct store_job *j,
 	    sizeof buf);
 	if (e == NULL)
 		return est;
-	free(e->est_basis);
-	e->est_basis = est > 0 ? xstrdup(buf) : NULL;
+	/* A sweep's jobs share their basis: held once. */
+	sched_strs_put(&loop->strs, e->est_basis);
+	e->est_basis = est > 0 ? sched_strs_get(&loop->strs, buf) : NULL;
 	e->est_s = est;
 	e->est_gen = loop->est_gen;
 	if (basis != NULL)

@@ -36,6 +36,7 @@
 #include "sched-loop.h"
 #include "sched-map.h"
 #include "sched-observe.h"
+#include "sched-strs.h"
 #include "spec.h"
 #include "store.h"
 
@@ -83,7 +84,7 @@ struct sched_centry {
 	char *cause;                 /* why the spec cannot be read */
 	uint64_t est_gen;            /* estimate below is of this generation */
 	int64_t est_s;
-	char *est_basis;
+	const char *est_basis;       /* a reference of loop->strs */
 	/* A running job found running whole, with nothing to do: not
 	 * followed again until its objects or its row change, its deadline
 	 * (cluster ms; 0: none) is due, or a resync. */
@@ -107,6 +108,7 @@ struct sched_jtab {
 	struct sched_centry *v;
 	size_t cap;                  /* 0 or a power of two */
 	size_t used;                 /* slots not empty, removed ones too */
+	struct sched_strs *strs;     /* the loop's, for est_basis */
 };
 
 /* What a pass learned about one namespace. */
@@ -134,6 +136,17 @@ struct sched_gusage {
 	bool seen;                   /* has a waiting or running job */
 };
 
+/* Each owner's decayed usage, read from the store by the first pass and
+ * kept across passes (see sched_snap_usage). */
+struct sched_ousage {
+	struct store_usage *v;       /* gpu_ms decayed to at */
+	double *live;                /* GPUs charged to each last pass */
+	size_t n;
+	struct sched_map map;        /* owner -> index */
+	bool loaded;
+	bool dirty;                  /* news the store has not got */
+};
+
 /* A reason to write for a job (and its place in the order, or 0, and
  * its reservation's planned start, or 0). */
 struct sched_reason {
@@ -141,7 +154,7 @@ struct sched_reason {
 	int64_t id;
 	int64_t position;
 	int64_t start;
-	char *text;
+	const char *text;            /* a reference of loop->strs */
 };
 
 /* What follows a teardown's deletes. */
@@ -222,11 +235,16 @@ struct sched_loop {
 	struct store_job **jobs;
 	size_t njobs;
 	struct store_cursor cursor;
+	/* The strings the queue's jobs repeat (owner, namespace, group,
+	 * GPU types, reason, nodes), held once: a job's own are swapped for
+	 * these as it joins (sched_job_own) and given back as it leaves. */
+	struct sched_strs strs;
 	bool queue_stale;            /* a write failed: read it all again */
 	struct sched_jtab jtab;      /* an entry per job of jobs[] */
 	/* Decayed usage of each owner's groups, in memory only (groups are
 	 * short-lived): "owner\tgroup" -> struct sched_gusage. */
 	struct sched_map gusage;
+	struct sched_ousage ousage;  /* each owner's */
 	/* The namespaces of the jobs in the queue, kept across passes
 	 * (what a pass learns of each is reset at its end); rebuilt when a
 	 * job leaves the queue (ns_stale) and in cleanup mode. */
@@ -295,8 +313,6 @@ struct sched_snap_store {
 	size_t nblocked;
 	struct sched_usage *usage;
 	size_t nusage;
-	struct store_usage *susage;
-	size_t nsusage;
 };
 
 /* sched-loop.c */
@@ -320,9 +336,18 @@ int64_t sched_pass_cpu(const struct sched_loop *);
 int sched_jobs_update(struct sched_loop *, char **cause);
 /* Forgets the queue kept in memory: the next update reads it whole. */
 void sched_jobs_drop(struct sched_loop *);
-/* Records in memory the reasons just written to the store (each takes
- * its text). */
-void sched_reasons_written(struct sched_reason *, size_t, bool positions);
+/* Records in memory the reasons just written to the store (each job
+ * takes its text's reference). */
+void sched_reasons_written(struct sched_loop *, struct sched_reason *, size_t,
+    bool positions);
+/* Gives back the references of reasons not written. */
+void sched_reasons_free(struct sched_loop *, struct sched_reason *, size_t);
+/* A job joining the queue: its repeated strings swapped for loop->strs'. */
+void sched_job_own(struct sched_loop *, struct store_job *);
+/* Frees a job of the queue, giving its shared strings back. */
+void sched_job_free(struct sched_loop *, struct store_job *);
+/* Sets one of a queue job's shared strings (*field) to a copy of s. */
+void sched_job_set(struct sched_loop *, char **field, const char *s);
 struct sched_centry *sched_jtab_find(const struct sched_jtab *, int64_t id);
 /* A job to follow (and snapshot) afresh: no longer steady. */
 void sched_centry_unsteady(struct sched_centry *);
@@ -372,6 +397,11 @@ void sched_snap_ending(struct sched_loop *, const struct store_job *,
 /* sched-usage.c */
 void sched_snap_usage(struct sched_loop *, struct sched_snap_store *);
 void sched_gusage_free(void *);
+/* Writes the owners' usage if the store lacks news of it. */
+void sched_usage_flush(struct sched_loop *);
+/* The usage chore: the next pass writes the owners' usage. */
+void sched_usage_due(struct sched_loop *);
+void sched_usage_free(struct sched_loop *);
 
 /* sched-apply.c */
 /* Runs the policy and applies its decisions; returns its next delay. */

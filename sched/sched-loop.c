@@ -39,6 +39,9 @@
 /* Every running job is followed at least every this many intervals
  * (30 s at the default 2 s), whatever the change events said. */
 #define SCHED_RESYNC_INTERVALS 15
+/* The owners' fair-share usage is written at least this often (and at
+ * once when an owner joins or the GPUs charged to one change). */
+#define SCHED_USAGE_INTERVALS 15
 
 static void sched_pass_start(struct sched_loop *);
 static void sched_pass_act(struct sched_loop *);
@@ -146,9 +149,7 @@ sched_pass_release(struct sched_loop *loop)
 	}
 	loop->nns_failed = 0;
 	sched_map_release(&loop->depmemo, sched_depmemo_free);
-	for (i = 0; i < loop->nwaits; i++)
-		free(loop->waits[i].text);
-	free(loop->waits);
+	sched_reasons_free(loop, loop->waits, loop->nwaits);
 	loop->waits = NULL;
 	loop->nwaits = 0;
 	free(loop->started);
@@ -398,7 +399,8 @@ enum sched_chore_at {
  * SCHED_RESYNC_INTERVALS passes' time, follows every one of them, the
  * safety net under the change events; the cluster's clock is read before a pass when older than
  * SCHED_CLOCK_MAX_AGE_MS (sched_clock_refresh); fair-share usage decays
- * with every snapshot (sched-usage.c).
+ * with every snapshot, in memory, and the usage chore writes it to the
+ * store every SCHED_USAGE_INTERVALS passes' time (sched-usage.c).
  */
 static const struct sched_chore {
 	const char *name;
@@ -411,6 +413,8 @@ static const struct sched_chore {
 } sched_chores[] = {
 	{ "resync", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, false, 0,
 	  SCHED_RESYNC_INTERVALS, sched_follow_resync },
+	{ "usage", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, false, 0,
+	  SCHED_USAGE_INTERVALS, sched_usage_due },
 	{ "sight", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, true, 0,
 	  0, sched_sight_update },
 	{ "full types", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, true, 0,
@@ -495,6 +499,7 @@ sched_stopped(struct sched_loop *loop, enum sched_stop why)
 {
 	loop->stopped = true;
 	evtimer_del(loop->timer);
+	sched_usage_flush(loop);
 	if (loop->opts.on_stop != NULL)
 		loop->opts.on_stop(why, loop->opts.cb_arg);
 }
@@ -649,6 +654,9 @@ sched_loop_new(struct event_base *base, struct store *store,
 	sched_map_init(&loop->nsmap);
 	sched_map_init(&loop->depmemo);
 	sched_map_init(&loop->gusage);
+	sched_strs_init(&loop->strs);
+	loop->jtab.strs = &loop->strs;
+	sched_map_init(&loop->ousage.map);
 	sched_loop_limits(loop);
 	sched_est_load(loop);
 	sched_blocks_load(loop);
@@ -744,11 +752,13 @@ sched_loop_free(struct sched_loop *loop)
 		sched_snap_release(loop->ss, true);
 	free(loop->ss);
 	sched_map_release(&loop->gusage, sched_gusage_free);
+	sched_usage_free(loop);
 	free(loop->limits);
 	free(loop->site_types);
 	sched_est_free(loop->est);
 	sched_blocks_free(loop);
 	free(loop->chore_at);
 	spec_site_free(loop->own_site);
+	sched_strs_release(&loop->strs);
 	free(loop);
 }

@@ -77,10 +77,10 @@ sched_centry_unsteady(struct sched_centry *e)
 
 /* Frees the parsed parts of an entry and empties it. */
 static void
-sched_centry_release(struct sched_centry *e)
+sched_centry_release(struct sched_jtab *c, struct sched_centry *e)
 {
 	sched_centry_unsteady(e);
-	free(e->est_basis);
+	sched_strs_put(c->strs, e->est_basis);
 	if (e->parsed && e->ok)
 		sched_spec_release(&e->sp);
 	free(e->cause);
@@ -95,9 +95,10 @@ sched_jtab_free(struct sched_jtab *c)
 
 	for (i = 0; i < c->cap; i++)
 		if (c->v[i].id > 0)
-			sched_centry_release(&c->v[i]);
+			sched_centry_release(c, &c->v[i]);
 	free(c->v);
-	memset(c, 0, sizeof *c);
+	c->v = NULL;
+	c->cap = c->used = 0;
 }
 
 /* Makes room for one more entry: a table at most half used, removed
@@ -105,7 +106,7 @@ sched_jtab_free(struct sched_jtab *c)
 static void
 sched_jtab_room(struct sched_jtab *c)
 {
-	struct sched_jtab nc = { NULL, 64, 0 };
+	struct sched_jtab nc = { NULL, 64, 0, c->strs };
 	size_t i, live = 0;
 
 	if ((c->used + 1) * 2 <= c->cap)
@@ -138,7 +139,7 @@ sched_jtab_put(struct sched_jtab *c, struct store_job *j)
 		e = sched_jtab_slot(c, j->id);
 		c->used++;
 	} else if (e->rev != j->updated_at)
-		sched_centry_release(e);
+		sched_centry_release(c, e);
 	e->id = j->id;
 	e->rev = j->updated_at;
 	e->job = j;
@@ -155,7 +156,7 @@ sched_jtab_del(struct sched_jtab *c, int64_t id)
 
 	if (e == NULL)
 		return;
-	sched_centry_release(e);
+	sched_centry_release(c, e);
 	e->id = -1;
 }
 
@@ -222,6 +223,7 @@ sched_jobs_take(struct sched_loop *loop, struct store_job *j,
 		loop->ns_stale = true;
 		return;
 	}
+	sched_job_own(loop, j);
 	sched_ns_get(loop, j->namespace);
 	sched_jtab_put(&loop->jtab, j);
 	out[(*n)++] = j;
@@ -252,12 +254,12 @@ sched_jobs_merge(struct sched_loop *loop, struct store_job **ch, size_t nch,
 				continue;
 			}
 			sched_jtab_del(&loop->jtab, j->id);
-			store_job_free(j);
+			sched_job_free(loop, j);
 			loop->ns_stale = true;
 			continue;
 		}
 		if (i < loop->njobs && loop->jobs[i]->id == ch[c]->id)
-			store_job_free(loop->jobs[i++]);
+			sched_job_free(loop, loop->jobs[i++]);
 		sched_jobs_take(loop, ch[c++], out, &n, fresh, &nfresh);
 	}
 	free(loop->jobs);
@@ -301,8 +303,12 @@ sched_jobs_update(struct sched_loop *loop, char **cause)
 void
 sched_jobs_drop(struct sched_loop *loop)
 {
+	size_t i;
+
 	sched_jtab_free(&loop->jtab);
-	store_jobs_free(loop->jobs, loop->njobs);
+	for (i = 0; i < loop->njobs; i++)
+		sched_job_free(loop, loop->jobs[i]);
+	free(loop->jobs);
 	loop->jobs = NULL;
 	loop->njobs = 0;
 	loop->ns_stale = true;
@@ -312,17 +318,79 @@ sched_jobs_drop(struct sched_loop *loop)
 /* See sched-loop-int.h: the store now holds these reasons, and so does
  * the queue in memory, which compares the next pass's with them. */
 void
-sched_reasons_written(struct sched_reason *r, size_t n, bool positions)
+sched_reasons_written(struct sched_loop *loop, struct sched_reason *r,
+    size_t n, bool positions)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (r[i].job == NULL)
 			continue;
-		free(r[i].job->reason);
-		r[i].job->reason = r[i].text;
+		sched_strs_put(&loop->strs, r[i].job->reason);
+		r[i].job->reason = (char *)(uintptr_t)r[i].text;
 		r[i].text = NULL;
 		if (positions)
 			r[i].job->position = r[i].position;
 	}
+}
+
+/* See sched-loop-int.h. */
+void
+sched_reasons_free(struct sched_loop *loop, struct sched_reason *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sched_strs_put(&loop->strs, r[i].text);
+	free(r);
+}
+
+/* The fields of a job of the queue that hold shared strings. */
+#define SCHED_JOB_SHARED(j) { &(j)->namespace, &(j)->owner, &(j)->group, \
+	&(j)->gpu_type, &(j)->run_gpu_type, &(j)->run_nodes, &(j)->reason }
+
+/*
+ * See sched-loop-int.h: 100,000 jobs of a sweep held nine heap strings
+ * each, most of them the same few (and every job behind the backfill
+ * depth the same reason): each is now held once in loop->strs.
+ */
+void
+sched_job_own(struct sched_loop *loop, struct store_job *j)
+{
+	char **f[] = SCHED_JOB_SHARED(j);
+	const char *p;
+	size_t i;
+
+	for (i = 0; i < nitems(f); i++) {
+		p = sched_strs_get(&loop->strs, *f[i]);
+		free(*f[i]);
+		*f[i] = (char *)(uintptr_t)p;
+	}
+}
+
+/* See sched-loop-int.h. */
+void
+sched_job_free(struct sched_loop *loop, struct store_job *j)
+{
+	char **f[] = SCHED_JOB_SHARED(j);
+	size_t i;
+
+	if (j == NULL)
+		return;
+	for (i = 0; i < nitems(f); i++) {
+		sched_strs_put(&loop->strs, *f[i]);
+		*f[i] = NULL;
+	}
+	store_job_free(j);
+}
+
+/* See sched-loop-int.h: the new value is taken before the old one is
+ * given back, so that s may be the old value itself. */
+void
+sched_job_set(struct sched_loop *loop, char **field, const char *s)
+{
+	const char *p = sched_strs_get(&loop->strs, s);
+
+	sched_strs_put(&loop->strs, *field);
+	*field = (char *)(uintptr_t)p;
 }

@@ -395,7 +395,6 @@ sched_snap_release(struct sched_snap_store *ss, bool all)
 	}
 	free(ss->blocked);
 	free(ss->usage);
-	store_usage_free(ss->susage, ss->nsusage);
 	if (all) {
 		free(ss->jobs);
 		free(ss->sjobs);
@@ -410,13 +409,12 @@ sched_snap_release(struct sched_snap_store *ss, bool all)
 		return;
 	}
 	ss->njobs = ss->nquotas = ss->npending = ss->nnodes = 0;
-	ss->nrunning = ss->nblocked = ss->nusage = ss->nsusage = 0;
+	ss->nrunning = ss->nblocked = ss->nusage = 0;
 	ss->qitems = NULL;
 	ss->quotas = NULL;
 	ss->qobjs = NULL;
 	ss->blocked = NULL;
 	ss->usage = NULL;
-	ss->susage = NULL;
 }
 
 /* Makes the kept arrays hold n jobs and nns namespaces' pending room. */

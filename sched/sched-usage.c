@@ -93,8 +93,8 @@ sched_snap_group_usage(struct sched_loop *loop, struct sched_snap_store *ss)
 static void
 sched_owner_gpus(struct sched_loop *loop, struct sched_map *gpus)
 {
-	const struct store_job *j;
-	double *v;
+	const struct store_job *j, *last = NULL;
+	double *v = NULL;
 	size_t i;
 
 	sched_map_init(gpus);
@@ -102,68 +102,145 @@ sched_owner_gpus(struct sched_loop *loop, struct sched_map *gpus)
 		j = loop->jobs[i];
 		if (!store_state_is_active(j->state))
 			continue;
-		if ((v = sched_map_get(gpus, j->owner)) == NULL) {
-			v = xcalloc(1, sizeof *v);
-			sched_map_put(gpus, j->owner, v);
+		/* Owners are shared strings: the last job's is most often
+		 * this one's, found without a lookup. */
+		if (last == NULL || last->owner != j->owner) {
+			if ((v = sched_map_get(gpus, j->owner)) == NULL) {
+				v = xcalloc(1, sizeof *v);
+				sched_map_put(gpus, j->owner, v);
+			}
+			last = j;
 		}
 		if (j->state == STORE_RUNNING)
 			*v += (double)j->gpu_count * j->replicas;
 	}
 }
 
-/* Fair share: each owner's GPU-hours, decayed to now and charged for the
- * GPUs its running jobs hold; recorded in one transaction. */
+/* Reads the owners' usage from the store, once (again after a failure). */
+static void
+sched_usage_load(struct sched_loop *loop)
+{
+	struct sched_ousage *u = &loop->ousage;
+	char *cause = NULL;
+	size_t k;
+
+	if (u->loaded)
+		return;
+	if (store_usage_list(loop->store, &u->v, &u->n, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		u->v = NULL;
+		u->n = 0;
+		return;
+	}
+	u->live = xcalloc(u->n + 1, sizeof *u->live);
+	for (k = 0; k < u->n; k++)
+		sched_map_put_index(&u->map, u->v[k].owner, k);
+	u->loaded = true;
+}
+
+/* An owner of active jobs the store has no usage for: a new row. */
+static void
+sched_usage_add(struct sched_loop *loop, const char *owner)
+{
+	struct sched_ousage *u = &loop->ousage;
+
+	u->v = xreallocarray(u->v, u->n + 1, sizeof *u->v);
+	u->live = xreallocarray(u->live, u->n + 1, sizeof *u->live);
+	u->v[u->n].owner = xstrdup(owner);
+	u->v[u->n].gpu_ms = 0;
+	u->v[u->n].at = loop->now;
+	u->live[u->n] = 0;
+	sched_map_put_index(&u->map, owner, u->n);
+	u->n++;
+	u->dirty = true;
+}
+
+/* See sched-loop-int.h: one transaction, when there is news to keep. */
+void
+sched_usage_flush(struct sched_loop *loop)
+{
+	struct sched_ousage *u = &loop->ousage;
+	char *cause = NULL;
+
+	if (!u->loaded || !u->dirty)
+		return;
+	if (store_usage_set_many(loop->store, u->v, u->n, &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+		return;
+	}
+	u->dirty = false;
+}
+
+/* See sched-loop-int.h: the usage chore. */
+void
+sched_usage_due(struct sched_loop *loop)
+{
+	loop->ousage.dirty = true;
+}
+
+/* See sched-loop-int.h. */
+void
+sched_usage_free(struct sched_loop *loop)
+{
+	struct sched_ousage *u = &loop->ousage;
+
+	store_usage_free(u->v, u->n);
+	free(u->live);
+	sched_map_release(&u->map, NULL);
+	memset(u, 0, sizeof *u);
+}
+
+/*
+ * Fair share: each owner's GPU-hours, decayed to now and charged for the
+ * GPUs its running jobs hold.  Kept in memory across passes: the store is
+ * read once and written when an owner joins or the GPUs charged to one
+ * change (a job started or ended), else by the usage chore, instead of
+ * one read and one write transaction every pass.  Between writes the
+ * stored row is at most a chore period old, and a scheduler that starts
+ * from it charges the running jobs from its time on.
+ */
 void
 sched_snap_usage(struct sched_loop *loop, struct sched_snap_store *ss)
 {
-	struct sched_map gpus, have;
+	struct sched_ousage *u = &loop->ousage;
+	struct sched_map gpus;
 	struct sched_map_slot *s;
-	double hours, *v;
+	double hours, live, *v;
 	size_t i, k;
-	char *cause = NULL;
 
-	if (store_usage_list(loop->store, &ss->susage, &ss->nsusage,
-	    &cause) != 0) {
-		log_warnx("%s", cause);
-		free(cause);
-		cause = NULL;
-		ss->susage = NULL;
-		ss->nsusage = 0;
+	sched_usage_load(loop);
+	if (!u->loaded) {
+		/* Unread: no owner's usage this pass (rows added now would
+		 * hide the stored ones), read again by the next. */
+		ss->usage = NULL;
+		ss->nusage = 0;
+		sched_snap_group_usage(loop, ss);
+		return;
 	}
 	/* Every owner of active jobs gets a usage row. */
 	sched_owner_gpus(loop, &gpus);
-	sched_map_init(&have);
-	for (k = 0; k < ss->nsusage; k++)
-		sched_map_put_index(&have, ss->susage[k].owner, k);
-	for (i = 0; (s = sched_map_next(&gpus, &i)) != NULL;) {
-		if (sched_map_get_index(&have, s->key) != (size_t)-1)
-			continue;
-		ss->susage = xreallocarray(ss->susage, ss->nsusage + 1,
-		    sizeof *ss->susage);
-		ss->susage[ss->nsusage].owner = xstrdup(s->key);
-		ss->susage[ss->nsusage].gpu_ms = 0;
-		ss->susage[ss->nsusage].at = loop->now;
-		ss->nsusage++;
-	}
-	sched_map_release(&have, NULL);
-	ss->usage = xcalloc(ss->nsusage + 1, sizeof *ss->usage);
-	for (k = 0; k < ss->nsusage; k++) {
-		v = sched_map_get(&gpus, ss->susage[k].owner);
-		hours = sched_usage_update(ss->susage[k].gpu_ms / 3.6e6,
-		    v != NULL ? *v : 0, loop->now > ss->susage[k].at ?
-		    loop->now - ss->susage[k].at : 0,
+	for (i = 0; (s = sched_map_next(&gpus, &i)) != NULL;)
+		if (sched_map_get_index(&u->map, s->key) == (size_t)-1)
+			sched_usage_add(loop, s->key);
+	ss->usage = xcalloc(u->n + 1, sizeof *ss->usage);
+	for (k = 0; k < u->n; k++) {
+		v = sched_map_get(&gpus, u->v[k].owner);
+		live = v != NULL ? *v : 0;
+		hours = sched_usage_update(u->v[k].gpu_ms / 3.6e6, live,
+		    loop->now > u->v[k].at ? loop->now - u->v[k].at : 0,
 		    loop->opts.half_life_s * 1000);
-		ss->usage[k].owner = ss->susage[k].owner;
+		ss->usage[k].owner = u->v[k].owner;
 		ss->usage[k].gpu_hours = hours;
-		ss->susage[k].gpu_ms = hours * 3.6e6;
-		ss->susage[k].at = loop->now;
+		u->v[k].gpu_ms = hours * 3.6e6;
+		u->v[k].at = loop->now;
+		if (live != u->live[k])
+			u->dirty = true;
+		u->live[k] = live;
 	}
-	ss->nusage = ss->nsusage;
+	ss->nusage = u->n;
 	sched_map_release(&gpus, free);
 	sched_snap_group_usage(loop, ss);
-	if (store_usage_set_many(loop->store, ss->susage, ss->nsusage,
-	    &cause) != 0) {
-		log_warnx("%s", cause);
-		free(cause);
-	}
+	sched_usage_flush(loop);
 }
