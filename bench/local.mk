@@ -84,7 +84,7 @@ dist_noinst_SCRIPTS += bench/wake-latency.sh
 # cluster statistics, strict FIFO and EASY backfill simulated offline, the
 # same trace replayed against ailab-kubesim (docs/performance.md, "Trace
 # replay").
-EXTRA_DIST += bench/replay.py bench/replay.sh bench/replay-cluster.yaml
+EXTRA_DIST += bench/replay.py bench/replay_trace.py bench/replay.sh bench/replay-cluster.yaml
 
 # spec/ on hostile input: 80,000 env keys, a 100,000-job sweep, a
 # 100,000-row roster, a 58,000-job 'after' chain (bench/spec-hostile.sh;
