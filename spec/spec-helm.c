@@ -169,16 +169,89 @@ spec_helm_refuse(struct spec_ctx *c, struct ytree_node *d, const char *key,
 	ytree_free(v);
 }
 
+/* The chart's keys that are the spec's under another name, in the order
+ * the conversion has always set them. */
+static const struct {
+	const char *chart;
+	const char *spec;
+} spec_helm_renames[] = {
+	{ "NameSpace", "namespace" },
+	{ "ContainerImage", "image" },
+	{ "ContainerName", "container_name" },
+	{ "Replicas", "replicas" },
+	{ "UseIB", "ib" },
+	{ "UID", "uid" },
+	{ "GID", "gid" },
+};
+
+/* The chart's Limits mapping (CPU, memory, GPU) becomes the spec's gpu
+ * count and resources; *gpu may already hold the GPU type. */
+static void
+spec_helm_limits(struct spec_ctx *c, struct ytree_node *lim,
+    struct ytree_node **gpu, struct ytree_node **res)
+{
+	static const char *const lk[] = { "CPU", "memory", "GPU" };
+	struct ytree_node *v;
+	size_t i;
+
+	if (lim->type != YTREE_MAP) {
+		spec_error(c, lim, "'Limits' must be a mapping of CPU, memory "
+		    "and GPU");
+		return;
+	}
+	for (i = 0; i + 1 < lim->n; i += 2) {
+		const char *k = lim->kids[i]->s;
+
+		if (strcmp(k, "CPU") != 0 && strcmp(k, "memory") != 0 &&
+		    strcmp(k, "GPU") != 0)
+			spec_unknown_key(c, lim->kids[i], "Limits.", lk,
+			    nitems(lk));
+	}
+	if ((v = ytree_take(lim, "GPU")) != NULL) {
+		if (*gpu == NULL)
+			*gpu = ytree_new(YTREE_MAP, v->line, v->col);
+		ytree_set(*gpu, "count", v);
+	}
+	if ((v = ytree_take(lim, "CPU")) != NULL) {
+		*res = ytree_new(YTREE_MAP, v->line, v->col);
+		ytree_set(*res, "cpu", v);
+	}
+	if ((v = ytree_take(lim, "memory")) != NULL) {
+		if (*res == NULL)
+			*res = ytree_new(YTREE_MAP, v->line, v->col);
+		ytree_set(*res, "memory", v);
+	}
+}
+
+/* The chart's UseShm (with ShmSize, 8Gi by default) becomes the spec's
+ * shm; a false UseShm drops both. */
+static void
+spec_helm_shm(struct spec_ctx *c, struct ytree_node *d)
+{
+	struct ytree_node *use_shm, *shm_size;
+	bool b;
+
+	use_shm = ytree_take(d, "UseShm");
+	shm_size = ytree_take(d, "ShmSize");
+	if (use_shm != NULL && spec_bool(c, use_shm, "UseShm", &b) == 0 && b) {
+		if (shm_size == NULL)
+			shm_size = ytree_scalar("8Gi", use_shm->line,
+			    use_shm->col);
+		ytree_set(d, "shm", shm_size);
+		shm_size = NULL;
+	}
+	ytree_free(use_shm);
+	ytree_free(shm_size);
+}
+
 /* Maps a helm values file of the cluster's chart onto a spec, in place:
  * the chart's keys become spec keys; other keys pass through. */
 void
 spec_helm_convert(struct spec_ctx *c, struct ytree_node *d,
     const struct spec_site *site)
 {
-	struct ytree_node *v, *w, *lim, *gpu = NULL, *res = NULL, *use_shm,
-	    *shm_size;
+	struct ytree_node *v, *w, *lim, *gpu = NULL, *res = NULL;
 	const char *near;
-	bool b;
 	size_t i;
 
 	if ((v = ytree_take(d, "DeployName")) != NULL) {
@@ -186,20 +259,10 @@ spec_helm_convert(struct spec_ctx *c, struct ytree_node *d,
 		ytree_set(d, "name", v);
 	} else if ((v = ytree_take(d, "BaseName")) != NULL)
 		ytree_set(d, "name", v);
-	if ((v = ytree_take(d, "NameSpace")) != NULL)
-		ytree_set(d, "namespace", v);
-	if ((v = ytree_take(d, "ContainerImage")) != NULL)
-		ytree_set(d, "image", v);
-	if ((v = ytree_take(d, "ContainerName")) != NULL)
-		ytree_set(d, "container_name", v);
-	if ((v = ytree_take(d, "Replicas")) != NULL)
-		ytree_set(d, "replicas", v);
-	if ((v = ytree_take(d, "UseIB")) != NULL)
-		ytree_set(d, "ib", v);
-	if ((v = ytree_take(d, "UID")) != NULL)
-		ytree_set(d, "uid", v);
-	if ((v = ytree_take(d, "GID")) != NULL)
-		ytree_set(d, "gid", v);
+	for (i = 0; i < nitems(spec_helm_renames); i++) {
+		if ((v = ytree_take(d, spec_helm_renames[i].chart)) != NULL)
+			ytree_set(d, spec_helm_renames[i].spec, v);
+	}
 	v = ytree_take(d, "NoGFS");
 	/* The template's comment spells it 'nogfs', which the chart never
 	 * reads: whoever uncomments it means NoGFS. */
@@ -252,40 +315,7 @@ spec_helm_convert(struct spec_ctx *c, struct ytree_node *d,
 		ytree_set(gpu, "type", v);
 	}
 	if ((lim = ytree_take(d, "Limits")) != NULL) {
-		if (lim->type != YTREE_MAP)
-			spec_error(c, lim, "'Limits' must be a mapping of CPU, "
-			    "memory and GPU");
-		else {
-			static const char *const lk[] = { "CPU", "memory",
-				"GPU" };
-
-			for (i = 0; i + 1 < lim->n; i += 2) {
-				const char *k = lim->kids[i]->s;
-
-				if (strcmp(k, "CPU") != 0 &&
-				    strcmp(k, "memory") != 0 &&
-				    strcmp(k, "GPU") != 0)
-					spec_unknown_key(c, lim->kids[i],
-					    "Limits.", lk, nitems(lk));
-			}
-			if ((v = ytree_take(lim, "GPU")) != NULL) {
-				if (gpu == NULL)
-					gpu = ytree_new(YTREE_MAP,
-					    v->line, v->col);
-				ytree_set(gpu, "count", v);
-			}
-			if ((v = ytree_take(lim, "CPU")) != NULL) {
-				res = ytree_new(YTREE_MAP, v->line,
-				    v->col);
-				ytree_set(res, "cpu", v);
-			}
-			if ((v = ytree_take(lim, "memory")) != NULL) {
-				if (res == NULL)
-					res = ytree_new(YTREE_MAP,
-					    v->line, v->col);
-				ytree_set(res, "memory", v);
-			}
-		}
+		spec_helm_limits(c, lim, &gpu, &res);
 		ytree_free(lim);
 	}
 	if (gpu != NULL) {
@@ -297,17 +327,7 @@ spec_helm_convert(struct spec_ctx *c, struct ytree_node *d,
 	}
 	if (res != NULL)
 		ytree_set(d, "resources", res);
-	use_shm = ytree_take(d, "UseShm");
-	shm_size = ytree_take(d, "ShmSize");
-	if (use_shm != NULL && spec_bool(c, use_shm, "UseShm", &b) == 0 && b) {
-		if (shm_size == NULL)
-			shm_size = ytree_scalar("8Gi", use_shm->line,
-			    use_shm->col);
-		ytree_set(d, "shm", shm_size);
-		shm_size = NULL;
-	}
-	ytree_free(use_shm);
-	ytree_free(shm_size);
+	spec_helm_shm(c, d);
 	if (ytree_get(d, "command") == NULL &&
 	    ytree_get(d, "interactive") == NULL)
 		ytree_set(d, "interactive", ytree_scalar("true",
