@@ -442,92 +442,202 @@ sim_slice_cells(json_t *cells, json_t *o)
 	json_array_append_new(cells, sim_list_end(out, count, "<unset>"));
 }
 
+/* A Pod row, as kubectl's wide output. */
+static void
+sim_cells_pod(struct sim *sim, json_t *o, json_t *cells)
+{
+	json_t *c;
+	char *s;
+	size_t i;
+	int ready = 0, restarts = 0;
+
+	json_array_foreach(sim_path(o, "status.containerStatuses"), i, c) {
+		if (json_is_true(json_object_get(c, "ready")))
+			ready++;
+		restarts += (int)json_integer_value(json_object_get(c,
+		    "restartCount"));
+	}
+	s = xprintf("%d/%zu", ready, json_array_size(sim_path(o,
+	    "spec.containers")));
+	sim_cell_str(cells, sim_str(o, "metadata.name"));
+	sim_cell_str(cells, s);
+	sim_cell_str(cells, sim_pod_status(o));
+	json_array_append_new(cells, json_integer(restarts));
+	json_array_append_new(cells, sim_age(sim, o));
+	sim_cell_str(cells, sim_str(o, "status.podIP") ?
+	    sim_str(o, "status.podIP") : "<none>");
+	sim_cell_str(cells, sim_str(o, "spec.nodeName") ?
+	    sim_str(o, "spec.nodeName") : "<none>");
+	sim_cell_str(cells, "<none>");
+	sim_cell_str(cells, "<none>");
+	free(s);
+}
+
+/* A Node row: Ready or NotReady, cordoned or not, roles, node info. */
+static void
+sim_cells_node(struct sim *sim, json_t *o, json_t *cells)
+{
+	const char *st = "NotReady";
+	json_t *c;
+	char *s, *t;
+	size_t i;
+
+	json_array_foreach(sim_path(o, "status.conditions"), i, c) {
+		if (strcmp(sim_str(c, "type"), "Ready") == 0 &&
+		    strcmp(sim_str(c, "status"), "True") == 0)
+			st = "Ready";
+	}
+	s = json_is_true(sim_path(o, "spec.unschedulable")) ?
+	    xprintf("%s,SchedulingDisabled", st) : xstrdup(st);
+	t = sim_node_roles(o);
+	sim_cell_str(cells, sim_str(o, "metadata.name"));
+	sim_cell_str(cells, s);
+	sim_cell_str(cells, t);
+	json_array_append_new(cells, sim_age(sim, o));
+	sim_cell_str(cells, sim_str(o, "status.nodeInfo.kubeletVersion"));
+	sim_cell_str(cells, sim_str(json_array_get(sim_path(o,
+	    "status.addresses"), 0), "address"));
+	sim_cell_str(cells, "<none>");
+	sim_cell_str(cells, sim_str(o, "status.nodeInfo.osImage"));
+	sim_cell_str(cells, sim_str(o, "status.nodeInfo.kernelVersion"));
+	sim_cell_str(cells, sim_str(o,
+	    "status.nodeInfo.containerRuntimeVersion"));
+	free(s);
+	free(t);
+}
+
+/* A Deployment row: ready of desired, updated, available, containers. */
+static void
+sim_cells_deploy(struct sim *sim, json_t *o, json_t *cells)
+{
+	char *s;
+
+	s = xprintf("%lld/%lld", (long long)json_integer_value(sim_path(o,
+	    "status.readyReplicas")), (long long)json_integer_value(
+	    sim_path(o, "spec.replicas")));
+	sim_cell_str(cells, sim_str(o, "metadata.name"));
+	sim_cell_str(cells, s);
+	free(s);
+	json_array_append_new(cells, json_integer(json_integer_value(
+	    sim_path(o, "status.updatedReplicas"))));
+	json_array_append_new(cells, json_integer(json_integer_value(
+	    sim_path(o, "status.availableReplicas"))));
+	json_array_append_new(cells, sim_age(sim, o));
+	s = sim_join_ctr(sim_path(o, "spec.template.spec"), "name");
+	sim_cell_str(cells, s);
+	free(s);
+	s = sim_join_ctr(sim_path(o, "spec.template.spec"), "image");
+	sim_cell_str(cells, s);
+	free(s);
+	sim_cell_str(cells, "");
+}
+
+/* A Job row: its state from the conditions, completions, duration. */
+static void
+sim_cells_job(struct sim *sim, json_t *o, json_t *cells)
+{
+	const char *st = "Running";
+	json_t *c;
+	char *s, *t;
+	size_t i;
+	int64_t a, b;
+
+	json_array_foreach(sim_path(o, "status.conditions"), i, c) {
+		if (strcmp(sim_str(c, "status"), "True") != 0)
+			continue;
+		if (strcmp(sim_str(c, "type"), "Complete") == 0)
+			st = "Complete";
+		else if (strcmp(sim_str(c, "type"), "Failed") == 0)
+			st = "Failed";
+	}
+	if (json_is_true(sim_path(o, "spec.suspend")))
+		st = "Suspended";
+	s = xprintf("%lld/%lld", (long long)json_integer_value(sim_path(o,
+	    "status.succeeded")), (long long)json_integer_value(
+	    sim_path(o, "spec.completions")));
+	a = sim_time_parse(sim_str(o, "status.startTime"));
+	b = sim_time_parse(sim_str(o, "status.completionTime"));
+	t = a < 0 ? xstrdup("") : sim_human((b >= 0 ? b : sim_now(sim)) - a);
+	sim_cell_str(cells, sim_str(o, "metadata.name"));
+	sim_cell_str(cells, st);
+	sim_cell_str(cells, s);
+	sim_cell_str(cells, t);
+	json_array_append_new(cells, sim_age(sim, o));
+	free(s);
+	free(t);
+}
+
+/* A Service row: type, cluster IP, ports as port/protocol. */
+static void
+sim_cells_svc(struct sim *sim, json_t *o, json_t *cells)
+{
+	json_t *c;
+	char *s, *t;
+	size_t i;
+
+	sim_cell_str(cells, sim_str(o, "metadata.name"));
+	sim_cell_str(cells, sim_str(o, "spec.type") ?
+	    sim_str(o, "spec.type") : "ClusterIP");
+	sim_cell_str(cells, sim_str(o, "spec.clusterIP") ?
+	    sim_str(o, "spec.clusterIP") : "");
+	sim_cell_str(cells, "<none>");
+	s = xstrdup("");
+	json_array_foreach(sim_path(o, "spec.ports"), i, c) {
+		t = xprintf("%s%s%lld/%s", s, i ? "," : "",
+		    (long long)json_integer_value(json_object_get(c, "port")),
+		    sim_str(c, "protocol") ? sim_str(c, "protocol") : "TCP");
+		free(s);
+		s = t;
+	}
+	sim_cell_str(cells, *s ? s : "<none>");
+	free(s);
+	json_array_append_new(cells, sim_age(sim, o));
+}
+
+/* An Event row: last seen, type, reason, object as kind/name, message. */
+static void
+sim_cells_event(struct sim *sim, json_t *o, json_t *cells)
+{
+	int64_t ts = sim_time_parse(sim_str(o, "lastTimestamp"));
+	char *s, *t;
+
+	s = ts < 0 ? xstrdup("<unknown>") : sim_human(sim_now(sim) - ts);
+	t = xprintf("%s/%s", sim_str(o, "involvedObject.kind") ?
+	    sim_str(o, "involvedObject.kind") : "",
+	    sim_str(o, "involvedObject.name") ?
+	    sim_str(o, "involvedObject.name") : "");
+	for (char *p = t; *p && *p != '/'; p++)
+		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	sim_cell_str(cells, s);
+	sim_cell_str(cells, sim_str(o, "type") ? sim_str(o, "type") : "");
+	sim_cell_str(cells, sim_str(o, "reason") ? sim_str(o, "reason") : "");
+	sim_cell_str(cells, t);
+	sim_cell_str(cells, sim_str(o, "message") ? sim_str(o, "message") :
+	    "");
+	free(s);
+	free(t);
+}
+
 /* The cells of one row. */
 static json_t *
 sim_cells(struct sim *sim, enum sim_rt rt, json_t *o)
 {
 	const char *name = sim_str(o, "metadata.name");
-	json_t *cells = json_array(), *cs, *c;
+	json_t *cells = json_array();
 	char *s, *t;
-	size_t i;
-	int ready = 0, restarts = 0;
 
 	switch (rt) {
 	case SIM_RT_PODS:
-		cs = sim_path(o, "status.containerStatuses");
-		json_array_foreach(cs, i, c) {
-			if (json_is_true(json_object_get(c, "ready")))
-				ready++;
-			restarts += (int)json_integer_value(json_object_get(c,
-			    "restartCount"));
-		}
-		s = xprintf("%d/%zu", ready, json_array_size(sim_path(o,
-		    "spec.containers")));
-		json_array_append_new(cells, json_string(name));
-		json_array_append_new(cells, json_string(s));
-		json_array_append_new(cells, json_string(sim_pod_status(o)));
-		json_array_append_new(cells, json_integer(restarts));
-		json_array_append_new(cells, sim_age(sim, o));
-		json_array_append_new(cells, json_string(sim_str(o,
-		    "status.podIP") ? sim_str(o, "status.podIP") : "<none>"));
-		json_array_append_new(cells, json_string(sim_str(o,
-		    "spec.nodeName") ? sim_str(o, "spec.nodeName") : "<none>"));
-		json_array_append_new(cells, json_string("<none>"));
-		json_array_append_new(cells, json_string("<none>"));
-		free(s);
+		sim_cells_pod(sim, o, cells);
 		break;
-	case SIM_RT_NODES: {
-		const char *st = "NotReady";
-
-		json_array_foreach(sim_path(o, "status.conditions"), i, c) {
-			if (strcmp(sim_str(c, "type"), "Ready") == 0 &&
-			    strcmp(sim_str(c, "status"), "True") == 0)
-				st = "Ready";
-		}
-		s = json_is_true(sim_path(o, "spec.unschedulable")) ?
-		    xprintf("%s,SchedulingDisabled", st) : xstrdup(st);
-		t = sim_node_roles(o);
-		json_array_append_new(cells, json_string(name));
-		json_array_append_new(cells, json_string(s));
-		json_array_append_new(cells, json_string(t));
-		json_array_append_new(cells, sim_age(sim, o));
-		json_array_append_new(cells, json_string(sim_str(o,
-		    "status.nodeInfo.kubeletVersion")));
-		json_array_append_new(cells, json_string(sim_str(json_array_get(
-		    sim_path(o, "status.addresses"), 0), "address")));
-		json_array_append_new(cells, json_string("<none>"));
-		json_array_append_new(cells, json_string(sim_str(o,
-		    "status.nodeInfo.osImage")));
-		json_array_append_new(cells, json_string(sim_str(o,
-		    "status.nodeInfo.kernelVersion")));
-		json_array_append_new(cells, json_string(sim_str(o,
-		    "status.nodeInfo.containerRuntimeVersion")));
-		free(s);
-		free(t);
+	case SIM_RT_NODES:
+		sim_cells_node(sim, o, cells);
 		break;
-	}
 	case SIM_RT_DEPLOYMENTS:
-		s = xprintf("%lld/%lld", (long long)json_integer_value(sim_path(o,
-		    "status.readyReplicas")), (long long)json_integer_value(
-		    sim_path(o, "spec.replicas")));
-		json_array_append_new(cells, json_string(name));
-		json_array_append_new(cells, json_string(s));
-		json_array_append_new(cells, json_integer(json_integer_value(
-		    sim_path(o, "status.updatedReplicas"))));
-		json_array_append_new(cells, json_integer(json_integer_value(
-		    sim_path(o, "status.availableReplicas"))));
-		json_array_append_new(cells, sim_age(sim, o));
-		free(s);
-		s = sim_join_ctr(sim_path(o, "spec.template.spec"), "name");
-		json_array_append_new(cells, json_string(s));
-		free(s);
-		s = sim_join_ctr(sim_path(o, "spec.template.spec"), "image");
-		json_array_append_new(cells, json_string(s));
-		free(s);
-		json_array_append_new(cells, json_string(""));
+		sim_cells_deploy(sim, o, cells);
 		break;
 	case SIM_RT_REPLICASETS:
-		json_array_append_new(cells, json_string(name));
+		sim_cell_str(cells, name);
 		json_array_append_new(cells, json_integer(json_integer_value(
 		    sim_path(o, "spec.replicas"))));
 		json_array_append_new(cells, json_integer(json_integer_value(
@@ -536,94 +646,31 @@ sim_cells(struct sim *sim, enum sim_rt rt, json_t *o)
 		    sim_path(o, "status.readyReplicas"))));
 		json_array_append_new(cells, sim_age(sim, o));
 		break;
-	case SIM_RT_JOBS: {
-		const char *st = "Running";
-		int64_t a, b;
-
-		json_array_foreach(sim_path(o, "status.conditions"), i, c) {
-			if (strcmp(sim_str(c, "status"), "True") != 0)
-				continue;
-			if (strcmp(sim_str(c, "type"), "Complete") == 0)
-				st = "Complete";
-			else if (strcmp(sim_str(c, "type"), "Failed") == 0)
-				st = "Failed";
-		}
-		if (json_is_true(sim_path(o, "spec.suspend")))
-			st = "Suspended";
-		s = xprintf("%lld/%lld", (long long)json_integer_value(sim_path(o,
-		    "status.succeeded")), (long long)json_integer_value(
-		    sim_path(o, "spec.completions")));
-		a = sim_time_parse(sim_str(o, "status.startTime"));
-		b = sim_time_parse(sim_str(o, "status.completionTime"));
-		t = a < 0 ? xstrdup("") : sim_human((b >= 0 ? b : sim_now(sim)) -
-		    a);
-		json_array_append_new(cells, json_string(name));
-		json_array_append_new(cells, json_string(st));
-		json_array_append_new(cells, json_string(s));
-		json_array_append_new(cells, json_string(t));
-		json_array_append_new(cells, sim_age(sim, o));
-		free(s);
-		free(t);
+	case SIM_RT_JOBS:
+		sim_cells_job(sim, o, cells);
 		break;
-	}
 	case SIM_RT_RESOURCEQUOTAS:
-		json_array_append_new(cells, json_string(name));
+		sim_cell_str(cells, name);
 		json_array_append_new(cells, sim_age(sim, o));
 		s = sim_quota_cell(o, false);
 		t = sim_quota_cell(o, true);
-		json_array_append_new(cells, json_string(s));
-		json_array_append_new(cells, json_string(t));
+		sim_cell_str(cells, s);
+		sim_cell_str(cells, t);
 		free(s);
 		free(t);
 		break;
 	case SIM_RT_NAMESPACES:
-		json_array_append_new(cells, json_string(name));
-		json_array_append_new(cells, json_string(sim_str(o,
-		    "status.phase") ? sim_str(o, "status.phase") : "Active"));
+		sim_cell_str(cells, name);
+		sim_cell_str(cells, sim_str(o, "status.phase") ?
+		    sim_str(o, "status.phase") : "Active");
 		json_array_append_new(cells, sim_age(sim, o));
 		break;
 	case SIM_RT_SERVICES:
-		json_array_append_new(cells, json_string(name));
-		json_array_append_new(cells, json_string(sim_str(o, "spec.type") ?
-		    sim_str(o, "spec.type") : "ClusterIP"));
-		json_array_append_new(cells, json_string(sim_str(o,
-		    "spec.clusterIP") ? sim_str(o, "spec.clusterIP") : ""));
-		json_array_append_new(cells, json_string("<none>"));
-		s = xstrdup("");
-		json_array_foreach(sim_path(o, "spec.ports"), i, c) {
-			t = xprintf("%s%s%lld/%s", s, i ? "," : "",
-			    (long long)json_integer_value(json_object_get(c,
-			    "port")), sim_str(c, "protocol") ?
-			    sim_str(c, "protocol") : "TCP");
-			free(s);
-			s = t;
-		}
-		json_array_append_new(cells, json_string(*s ? s : "<none>"));
-		free(s);
-		json_array_append_new(cells, sim_age(sim, o));
+		sim_cells_svc(sim, o, cells);
 		break;
-	case SIM_RT_EVENTS: {
-		int64_t ts = sim_time_parse(sim_str(o, "lastTimestamp"));
-
-		s = ts < 0 ? xstrdup("<unknown>") : sim_human(sim_now(sim) - ts);
-		t = xprintf("%s/%s", sim_str(o, "involvedObject.kind") ?
-		    sim_str(o, "involvedObject.kind") : "",
-		    sim_str(o, "involvedObject.name") ?
-		    sim_str(o, "involvedObject.name") : "");
-		for (char *p = t; *p && *p != '/'; p++)
-			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-		json_array_append_new(cells, json_string(s));
-		json_array_append_new(cells, json_string(sim_str(o, "type") ?
-		    sim_str(o, "type") : ""));
-		json_array_append_new(cells, json_string(sim_str(o, "reason") ?
-		    sim_str(o, "reason") : ""));
-		json_array_append_new(cells, json_string(t));
-		json_array_append_new(cells, json_string(sim_str(o, "message") ?
-		    sim_str(o, "message") : ""));
-		free(s);
-		free(t);
+	case SIM_RT_EVENTS:
+		sim_cells_event(sim, o, cells);
 		break;
-	}
 	case SIM_RT_STORAGECLASSES:
 		sim_cells_sc(sim, o, cells);
 		break;
@@ -634,24 +681,23 @@ sim_cells(struct sim *sim, enum sim_rt rt, json_t *o)
 		sim_cells_pv(sim, o, cells);
 		break;
 	case SIM_RT_LIMITRANGES:
-		json_array_append_new(cells, json_string(name));
-		json_array_append_new(cells, json_string(sim_str(o,
-		    "metadata.creationTimestamp")));
+		sim_cell_str(cells, name);
+		sim_cell_str(cells, sim_str(o, "metadata.creationTimestamp"));
 		break;
 	case SIM_RT_ENDPOINTS:
-		json_array_append_new(cells, json_string(name));
+		sim_cell_str(cells, name);
 		json_array_append_new(cells, sim_endpoints_cell(o));
 		json_array_append_new(cells, sim_age(sim, o));
 		break;
 	case SIM_RT_ENDPOINTSLICES:
-		json_array_append_new(cells, json_string(name));
-		json_array_append_new(cells, json_string(sim_str(o,
-		    "addressType") ? sim_str(o, "addressType") : ""));
+		sim_cell_str(cells, name);
+		sim_cell_str(cells, sim_str(o, "addressType") ?
+		    sim_str(o, "addressType") : "");
 		sim_slice_cells(cells, o);
 		json_array_append_new(cells, sim_age(sim, o));
 		break;
 	default:
-		json_array_append_new(cells, json_string(name));
+		sim_cell_str(cells, name);
 		json_array_append_new(cells, sim_age(sim, o));
 		break;
 	}
