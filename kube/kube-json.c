@@ -506,31 +506,3 @@ kube_job_state(const json_t *j, const char **reason)
 	return KUBE_JOB_ACTIVE;
 }
 
-/* An integer of a Job's status (active, succeeded, ...). */
-int64_t
-kube_job_count(const json_t *j, const char *field)
-{
-	return json_integer_value(json_object_get(json_object_get(j, "status"),
-	    field));
-}
-
-/* True once the controller has seen the latest spec. */
-bool
-kube_deployment_is_observed(const json_t *d)
-{
-	json_t *gen = json_object_get(json_object_get(d, "metadata"),
-	    "generation");
-	json_t *obs = json_object_get(json_object_get(d, "status"),
-	    "observedGeneration");
-
-	return json_is_integer(obs) && json_is_integer(gen) &&
-	    json_integer_value(obs) >= json_integer_value(gen);
-}
-
-/* An integer of a Deployment's status. */
-int64_t
-kube_deployment_count(const json_t *d, const char *field)
-{
-	return json_integer_value(json_object_get(json_object_get(d, "status"),
-	    field));
-}

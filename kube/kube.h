@@ -443,11 +443,6 @@ enum kube_job_state {
 	KUBE_JOB_FAILED,
 };
 enum kube_job_state kube_job_state(const json_t *, const char **reason);
-int64_t kube_job_count(const json_t *, const char *field);
-
-/* Deployments: status counters, trusted only when observedGeneration is. */
-bool kube_deployment_is_observed(const json_t *);
-int64_t kube_deployment_count(const json_t *, const char *field);
 
 /* A Status body (or none) and HTTP code as a kube_error; caller frees. */
 struct kube_error *kube_error_from_status(const json_t *, int code);

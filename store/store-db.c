@@ -1080,9 +1080,3 @@ store_path(const struct store *s)
 	return s->path;
 }
 
-/* See store.h. */
-bool
-store_is_read_only(const struct store *s)
-{
-	return s->read_only;
-}

@@ -204,21 +204,6 @@ store_usage_free(struct store_usage *u, size_t n)
 	free(u);
 }
 
-/* Records an owner's decayed usage as of a time. */
-int
-store_usage_set(struct store *s, const char *owner, double gpu_ms, int64_t at,
-    char **cause)
-{
-	sqlite3_stmt *stmt = store_stmt(s, STMT_USAGE_SET);
-
-	if (stmt == NULL)
-		return store_error(s, cause, "writing usage");
-	sqlite3_bind_text(stmt, 1, owner, -1, SQLITE_STATIC);
-	sqlite3_bind_double(stmt, 2, gpu_ms);
-	sqlite3_bind_int64(stmt, 3, at);
-	return store_write1(s, stmt, "writing usage", cause);
-}
-
 /* Records many owners' usage in one transaction. */
 int
 store_usage_set_many(struct store *s, const struct store_usage *u, size_t n,

@@ -58,7 +58,6 @@ int store_open(const char *path, struct store **, char **cause);
  * it fail with SQLITE_READONLY.
  */
 int store_open_read(const char *path, struct store **, char **cause);
-bool store_is_read_only(const struct store *);
 void store_close(struct store *);
 const char *store_path(const struct store *);
 /*
@@ -465,8 +464,6 @@ struct store_usage {
 int store_usage_list(struct store *, struct store_usage **, size_t *,
     char **cause);
 void store_usage_free(struct store_usage *, size_t);
-int store_usage_set(struct store *, const char *owner, double gpu_ms,
-    int64_t at, char **cause);
 /* Records many owners' usage (owner, gpu_ms, at) in one transaction. */
 int store_usage_set_many(struct store *, const struct store_usage *, size_t,
     char **cause);

@@ -475,8 +475,10 @@ test_scheduler_records(void **state)
 	assert_string_equal(v, "200");
 	free(v);
 
-	assert_int_equal(store_usage_set(f->s, "alice", 1.5e6, 10, &cause), 0);
-	assert_int_equal(store_usage_set(f->s, "alice", 2.5e6, 20, &cause), 0);
+	assert_int_equal(store_usage_set_many(f->s, &(struct store_usage){
+	    (char *)"alice", 1.5e6, 10 }, 1, &cause), 0);
+	assert_int_equal(store_usage_set_many(f->s, &(struct store_usage){
+	    (char *)"alice", 2.5e6, 20 }, 1, &cause), 0);
 	assert_int_equal(store_usage_list(f->s, &u, &n, &cause), 0);
 	assert_int_equal(n, 1);
 	assert_true(u[0].gpu_ms == 2.5e6 && u[0].at == 20);
