@@ -379,10 +379,14 @@ struct sim_ask {
 static bool
 sim_volumes_fit(json_t *affinity, json_t *node)
 {
-	json_t *labels = sim_path(node, "metadata.labels"), *sel, *t;
+	json_t *labels, *sel, *t;
 	size_t i, j;
 	bool any;
 
+	/* Most pods bind no volume: no label lookup per node for them. */
+	if (json_array_size(affinity) == 0)
+		return true;
+	labels = sim_path(node, "metadata.labels");
 	json_array_foreach(affinity, i, sel) {
 		any = false;
 		json_array_foreach(json_object_get(sel, "nodeSelectorTerms"), j, t)
