@@ -29,6 +29,7 @@ sim_libsim_a_SOURCES = \
 	sim/sim-write.c \
 	sim/sim-logs.c \
 	sim/sim-admin.c \
+	sim/sim-preload.c \
 	sim/sim-tls.c \
 	sim/sim-proto.c \
 	sim/sim-table.c \
@@ -72,7 +73,8 @@ SIM_TESTS = \
 	tests/integration/t0315-sim-audit.sh \
 	tests/integration/t0316-sim-exec.sh \
 	tests/integration/t0317-sim-termination-message.sh \
-	tests/integration/t0319-sim-routes.sh
+	tests/integration/t0319-sim-routes.sh \
+	tests/integration/t0320-sim-preload.sh
 TESTS += $(SIM_TESTS)
 EXTRA_DIST += $(SIM_TESTS) tests/sim sim/gen-schema.py
 

@@ -1,7 +1,8 @@
 /*
  * The simulator's admin endpoints under /sim/ for tests and operators:
- * the whole state, the audit log, the clock, and the faults (errors,
- * latency, drops, expired watches, lost nodes, restarts).
+ * the whole state, the audit log, the clock, the faults (errors,
+ * latency, drops, expired watches, lost nodes, restarts) and the bulk
+ * preload of pods (sim-preload.c).
  */
 #include "sim-api.h"
 
@@ -198,6 +199,7 @@ static const struct {
 	{ "audit", sim_admin_audit },
 	{ "clock", sim_admin_clock },
 	{ "faults", sim_admin_faults },
+	{ "preload", sim_admin_preload },
 };
 
 /* Serves /sim/... to cluster admins only, whatever the path. */

@@ -2,7 +2,7 @@
  * Internals of the API server, shared by the files that serve a request:
  * sim-http.c (transport, replies), sim-route.c (paths), sim-auth.c (who
  * may), sim-list.c (list, watch), sim-write.c (writes), sim-logs.c (pod
- * streams) and sim-admin.c (/sim/).
+ * streams), sim-admin.c and sim-preload.c (/sim/).
  */
 #ifndef SIM_API_H
 #define SIM_API_H
@@ -93,5 +93,7 @@ void sim_logs_stop(void);
 
 /* sim-admin.c */
 void sim_admin(struct sim_call *);
+/* sim-preload.c: POST /sim/preload, many Running pods in one request. */
+void sim_admin_preload(struct sim_call *);
 
 #endif

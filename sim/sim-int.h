@@ -371,6 +371,12 @@ void sim_sched_pass(struct sim *);
 /* Adds sign * a pod's usage to its node in the scheduler's table. */
 void sim_sched_use(struct sim *, const char *node, json_t *use, int sign);
 void sim_sched_free(struct sim *);
+/*
+ * How many copies of a pod (defaults applied) the nodes still take, as the
+ * scheduler's filters judge them, counting up to max; with none, *why gets
+ * the FailedScheduling message (caller frees).
+ */
+int64_t sim_sched_room(struct sim *, json_t *pod, int64_t max, char **why);
 void sim_kubelet_pass(struct sim *);
 
 /* sim-program.c: what a container's program does, from the pod knobs. */

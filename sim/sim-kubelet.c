@@ -379,10 +379,14 @@ struct sim_ask {
 static bool
 sim_volumes_fit(json_t *affinity, json_t *node)
 {
-	json_t *labels = sim_path(node, "metadata.labels"), *sel, *t;
+	json_t *labels, *sel, *t;
 	size_t i, j;
 	bool any;
 
+	/* Most pods bind no volume: no label lookup per node for them. */
+	if (json_array_size(affinity) == 0)
+		return true;
+	labels = sim_path(node, "metadata.labels");
 	json_array_foreach(affinity, i, sel) {
 		any = false;
 		json_array_foreach(json_object_get(sel, "nodeSelectorTerms"), j, t)
@@ -617,6 +621,60 @@ sim_schedule_pod(struct sim *sim, json_t *pod, json_t *memo)
 	}
 	sim_ask_release(sim, &a);
 	free(shape);
+}
+
+/* How many copies of a pod fit on a node that takes one (its free room). */
+static int64_t
+sim_node_copies(const struct sim_node *f, const struct sim_ask *a)
+{
+	int64_t n = f->pods - f->upods;
+
+	if (a->cpu > 0 && (f->cpu - f->ucpu) / a->cpu < n)
+		n = (f->cpu - f->ucpu) / a->cpu;
+	if (a->mem > 0 && (f->mem - f->umem) / a->mem < n)
+		n = (f->mem - f->umem) / a->mem;
+	if (a->gpu > 0 && (f->gpu - f->ugpu) / a->gpu < n)
+		n = (f->gpu - f->ugpu) / a->gpu;
+	return n > 0 ? n : 0;
+}
+
+/*
+ * How many copies of a pod the nodes still take, judged by the filters
+ * this scheduler binds with, so a bulk preload can refuse what would not
+ * all run before creating anything; at most max is counted, and *why
+ * (caller frees) gets the FailedScheduling message when no node takes one.
+ */
+int64_t
+sim_sched_room(struct sim *sim, json_t *pod, int64_t max, char **why)
+{
+	struct sim_ask a;
+	json_t *reasons;
+	int64_t room = 0;
+	size_t i;
+	int k;
+
+	*why = NULL;
+	sim_nodes_refresh(sim);
+	if ((*why = sim_ask_init(sim, pod, &a)) != NULL) {
+		sim_ask_release(sim, &a);
+		return 0;
+	}
+	for (k = 0; k < sim->nclasses; k++)
+		a.why[k] = sim_class_reason(pod, &sim->nodes[sim->class_rep[k]],
+		    a.names_host);
+	for (i = 0; i < sim->nnodes && room < max; i++) {
+		if (!sim_node_refuses(pod, &sim->nodes[i], &a, NULL))
+			room += sim_node_copies(&sim->nodes[i], &a);
+	}
+	if (room == 0) {
+		reasons = json_object();
+		for (i = 0; i < sim->nnodes; i++)
+			sim_node_refuses(pod, &sim->nodes[i], &a, reasons);
+		*why = sim_fit_message(reasons, sim->nnodes);
+		json_decref(reasons);
+	}
+	sim_ask_release(sim, &a);
+	return room;
 }
 
 /* One scheduling pass over pending pods, retrying only after changes. */
