@@ -962,6 +962,15 @@ kh_adopt_done(struct kube_response *got, void *arg)
 		}
 	} else if (got->status == 404)
 		resp->leaving = true;	/* deleted between the POST and GET */
+	else if (got->error != NULL) {
+		/* Not read, so not known to be someone else's: the read's
+		 * error stands, which callers retry, where AlreadyExists
+		 * would have them give the object up as another's. */
+		kube_error_free(resp->error);
+		resp->error = got->error;
+		got->error = NULL;
+		resp->status = got->status;
+	}
 	if (ours) {
 		kube_error_free(resp->error);
 		resp->error = NULL;

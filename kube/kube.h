@@ -286,7 +286,9 @@ struct kube_request *kube_create(struct kube_client *, enum kube_kind,
  * AlreadyExists (first try or retry) the object is read and taken as ours
  * (kube_response.adopted) only if it carries every label of identity and
  * is not being deleted; else the AlreadyExists error stands, with
- * kube_response.leaving when the name is about to be free.
+ * kube_response.leaving when the name is about to be free.  If the object
+ * cannot be read, the read's error is the answer instead (a 5xx or a
+ * transport error to retry, not a sign that someone else holds the name).
  */
 struct kube_request *kube_create_owned(struct kube_client *, enum kube_kind,
     const char *ns, json_t *obj, const json_t *identity, kube_done_cb,

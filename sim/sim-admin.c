@@ -29,17 +29,37 @@ sim_state(struct sim *sim)
 	return out;
 }
 
+/* The HTTP methods a fault may be scoped to, by name. */
+static const struct {
+	const char *name;
+	int bit;
+} sim_fault_methods[] = {
+	{ "GET", EVHTTP_REQ_GET }, { "POST", EVHTTP_REQ_POST },
+	{ "PUT", EVHTTP_REQ_PUT }, { "PATCH", EVHTTP_REQ_PATCH },
+	{ "DELETE", EVHTTP_REQ_DELETE },
+};
+
 /* The faults in force and how many of each were injected, as JSON. */
 static json_t *
 sim_faults_json(struct sim *sim)
 {
-	return json_pack("{sfsfsisisfs{sIsIsI}}", "error500", sim->faults.p500,
+	json_t *o, *methods = json_array();
+	size_t k;
+
+	for (k = 0; k < nitems(sim_fault_methods); k++) {
+		if (sim->faults.methods & sim_fault_methods[k].bit)
+			json_array_append_new(methods,
+			    json_string(sim_fault_methods[k].name));
+	}
+	o = json_pack("{sfsfsisisfs{sIsIsI}}", "error500", sim->faults.p500,
 	    "error429", sim->faults.p429, "retryAfterSeconds",
 	    sim->faults.retry_after, "latencyMs", sim->faults.latency_ms, "drop",
 	    sim->faults.pdrop, "injected", "error500",
 	    (json_int_t)sim->faults.n500, "error429",
 	    (json_int_t)sim->faults.n429, "drop",
 	    (json_int_t)sim->faults.ndrop);
+	json_object_set_new(o, "methods", methods);
+	return o;
 }
 
 /* Restarts the listener after the reply to the admin request is out. */
@@ -140,6 +160,55 @@ sim_admin_audit(struct sim_call *c)
 	sim_reply_json(c, 200, json_pack("{s:O}", "items", c->sim->audit));
 }
 
+/*
+ * Sets the faults a JSON object names, leaving the others as they are:
+ * POST /sim/faults and --faults share it.  "methods" scopes error500,
+ * error429 and drop to some HTTP methods, so that a test can fail the
+ * read after a write (an empty list or none: every method).
+ */
+int
+sim_faults_set(struct sim *sim, const json_t *f, char **cause)
+{
+	json_t *v, *m;
+	size_t i, k;
+	int bits = 0;
+
+	if (!json_is_object(f)) {
+		*cause = xstrdup("faults: a JSON object is expected");
+		return -1;
+	}
+	if ((v = json_object_get(f, "methods")) != NULL) {
+		if (!json_is_array(v))
+			goto bad;
+		json_array_foreach(v, i, m) {
+			for (k = 0; k < nitems(sim_fault_methods); k++) {
+				if (json_is_string(m) && strcmp(sim_fault_methods[k].name,
+				    json_string_value(m)) == 0)
+					break;
+			}
+			if (k == nitems(sim_fault_methods))
+				goto bad;
+			bits |= sim_fault_methods[k].bit;
+		}
+		sim->faults.methods = bits;
+	}
+	if ((v = json_object_get(f, "error500")) != NULL)
+		sim->faults.p500 = json_number_value(v);
+	if ((v = json_object_get(f, "error429")) != NULL)
+		sim->faults.p429 = json_number_value(v);
+	if ((v = json_object_get(f, "retryAfterSeconds")) != NULL)
+		sim->faults.retry_after = (int)json_integer_value(v);
+	if ((v = json_object_get(f, "latencyMs")) != NULL)
+		sim->faults.latency_ms = (int)json_integer_value(v);
+	if ((v = json_object_get(f, "drop")) != NULL)
+		sim->faults.pdrop = json_number_value(v);
+	return 0;
+bad:
+	*cause = xstrdup("faults: 'methods' is a list of GET, POST, PUT, "
+	    "PATCH and DELETE");
+	return -1;
+}
+
 /* GET /sim/faults, or POST faults, node loss and restarts to inject. */
 static void
 sim_admin_faults(struct sim_call *c)
@@ -147,6 +216,7 @@ sim_admin_faults(struct sim_call *c)
 	struct sim *sim = c->sim;
 	json_t *body, *v;
 	const char *node;
+	char *cause = NULL;
 
 	if (c->method == EVHTTP_REQ_GET) {
 		sim_reply_json(c, 200, sim_faults_json(sim));
@@ -159,16 +229,12 @@ sim_admin_faults(struct sim_call *c)
 	}
 	if ((body = sim_body(c, false)) == NULL)
 		return;
-	if ((v = json_object_get(body, "error500")) != NULL)
-		sim->faults.p500 = json_number_value(v);
-	if ((v = json_object_get(body, "error429")) != NULL)
-		sim->faults.p429 = json_number_value(v);
-	if ((v = json_object_get(body, "retryAfterSeconds")) != NULL)
-		sim->faults.retry_after = (int)json_integer_value(v);
-	if ((v = json_object_get(body, "latencyMs")) != NULL)
-		sim->faults.latency_ms = (int)json_integer_value(v);
-	if ((v = json_object_get(body, "drop")) != NULL)
-		sim->faults.pdrop = json_number_value(v);
+	if (sim_faults_set(sim, body, &cause) != 0) {
+		sim_reply_status(c, 400, "BadRequest", cause, NULL);
+		free(cause);
+		json_decref(body);
+		return;
+	}
 	if (json_is_true(json_object_get(body, "expireWatches")))
 		sim_admin_expire(sim);
 	if ((node = sim_str(body, "nodeNotReady")) != NULL) {

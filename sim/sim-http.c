@@ -268,6 +268,9 @@ sim_fault(struct sim *sim, struct evhttp_request *req, const char *path)
 
 	if (has_prefix(path, "/sim/"))
 		return false;
+	if (sim->faults.methods != 0 &&
+	    (evhttp_request_get_command(req) & sim->faults.methods) == 0)
+		return false;
 	r = (double)(sim_rand(sim) % 1000000) / 1000000.0;
 	if (r < sim->faults.p500) {
 		struct sim_call c = { .sim = sim, .req = req };

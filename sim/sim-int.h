@@ -154,8 +154,13 @@ struct sim_faults {
 	int retry_after;
 	int latency_ms;
 	double pdrop;
+	int methods;		/* EVHTTP_REQ_* the three above hit; 0: all */
 	int64_t n500, n429, ndrop;	/* faults injected so far */
 };
+
+/* Sets the faults a JSON object names (sim-admin.c): POST /sim/faults and
+ * --faults. */
+int sim_faults_set(struct sim *, const json_t *, char **cause);
 
 /* A node as the scheduler sees it: allocatable and what bound pods use. */
 struct sim_node {

@@ -109,13 +109,10 @@ sim_new(struct event_base *base, const struct sim_options *opt, char **cause)
 			*cause = xstrdup("--faults: not valid JSON");
 			goto fail;
 		}
-		sim->faults.p500 = json_number_value(json_object_get(f, "error500"));
-		sim->faults.p429 = json_number_value(json_object_get(f, "error429"));
-		sim->faults.retry_after = (int)json_integer_value(
-		    json_object_get(f, "retryAfterSeconds"));
-		sim->faults.latency_ms = (int)json_integer_value(
-		    json_object_get(f, "latencyMs"));
-		sim->faults.pdrop = json_number_value(json_object_get(f, "drop"));
+		if (sim_faults_set(sim, f, cause) != 0) {
+			json_decref(f);
+			goto fail;
+		}
 		json_decref(f);
 	}
 	if (opt->audit_log != NULL &&

@@ -10,7 +10,7 @@ if [ ! -x "${AILAB_KUBESIM:-}" ]; then
 	echo "1..0 # SKIP needs ailab-kubesim"
 	exit 0
 fi
-plan 51
+plan 61
 
 start_kubesim
 ok "ailab-kubesim is up" $?
@@ -45,6 +45,28 @@ fails "creating it again meets the object on its way out" 1 \
 	probe --context alice create-svc-owned alice s9
 like "AlreadyExists, said to be leaving, not adopted" "$TMP/err" \
 	'^status=409 attempts=1 leaving$'
+
+# An owned name whose object cannot be read (every GET fails, the POST
+# does not) is not given up as someone else's: the read's error stands.
+check "alice creates another owned service" \
+	probe --context alice create-svc-owned alice s8
+check "the simulator fails every GET from now on" \
+	probe --context admin raw POST /sim/faults \
+	'{"error500": 1, "methods": ["GET"]}'
+like "the fault is scoped to GET" "$TMP/out" '"methods": *\[ *"GET" *\]'
+fails "creating it again cannot read what holds the name" 1 \
+	probe --context alice create-svc-owned alice s8
+like "the read's 500 is the answer, not AlreadyExists" "$TMP/err" \
+	'^status=500 '
+check "POSTs were not failed" \
+	probe --context alice create-svc alice s7
+check "faults off" probe --context admin raw POST /sim/faults \
+	'{"error500": 0, "methods": []}'
+check "with the read back, the name is taken as ours" \
+	probe --context alice create-svc-owned alice s8
+like "adopted" "$TMP/err" 'status=200 attempts=1 adopted'
+fails "a fault scoped to a method that does not exist is refused" 1 \
+	probe --context admin raw POST /sim/faults '{"methods": ["FETCH"]}'
 
 fails "bob may not read alice's namespace" 1 \
 	probe --context bob raw GET /api/v1/namespaces/alice/services/s1
