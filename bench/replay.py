@@ -271,8 +271,8 @@ def _spec_yaml(j):
     if j.get("timeout"):
         lines.append("timeout: %ds" % j["timeout"])
     lines += ["annotations:",
-              "  sim.ailab-queue.io/duration: %ds" % j["run"],
-              "  sim.ailab-queue.io/exit-code: \"%d\"" % j["exit_code"]]
+              "  ailab-kubesim.io/duration: %ds" % j["run"],
+              "  ailab-kubesim.io/exit-code: \"%d\"" % j["exit_code"]]
     return "\n".join(lines) + "\n"
 
 

@@ -63,7 +63,7 @@ URL=$(sed -n 's/^url //p' "$tmp/sim.out")
 # at most PRELOAD pods.
 if [ "$FOREIGN" -gt 0 ]; then
 	start=$(now)
-	tmpl='{"metadata":{"labels":{"app":"other"},"annotations":{"sim.ailab-queue.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"100m","memory":"128Mi"}}}]}}'
+	tmpl='{"metadata":{"labels":{"app":"other"},"annotations":{"ailab-kubesim.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"100m","memory":"128Mi"}}}]}}'
 	done_=0
 	while [ "$done_" -lt "$FOREIGN" ]; do
 		n=$((FOREIGN - done_))

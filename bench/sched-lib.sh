@@ -22,7 +22,7 @@ grid() {
 		printf 'name: %s\ncommand: python train.py --i ${i}\n' "$2"
 		printf 'gpu: {type: RTX4090D, count: %d}\n' "$4"
 		printf 'resources: {cpu: 1, memory: 1Gi}\ntimeout: 24h\n'
-		printf 'annotations:\n  sim.ailab-queue.io/duration: forever\n'
+		printf 'annotations:\n  ailab-kubesim.io/duration: forever\n'
 		printf 'sweep:\n  grid:\n    i: [%s]\n' "$(seq -s, 1 "$3")"
 	} >"$1"
 }

@@ -36,7 +36,7 @@ def client(c):
         body = ("name: l%d-%d\nnamespace: %s\nimage: busybox\n"
                 "command: [sh, -c, \"true\"]\n"
                 "resources: {cpu: 100m, memory: 128Mi}\n"
-                "annotations:\n  sim.ailab-queue.io/duration: 20s\n"
+                "annotations:\n  ailab-kubesim.io/duration: 20s\n"
                 % (c, s, ns))
         while True:
             t0 = time.monotonic()

@@ -25,7 +25,7 @@ count() { # pods in namespace bench whose phase is not $1
 }
 
 "$LOAD" 127.0.0.1 "$port" admin-token GET /api/v1/nodes/bench-01 20000 8
-body='{"metadata":{"generateName":"p-","annotations":{"sim.ailab-queue.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"10m","memory":"16Mi"}}}]}}'
+body='{"metadata":{"generateName":"p-","annotations":{"ailab-kubesim.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"10m","memory":"16Mi"}}}]}}'
 "$LOAD" 127.0.0.1 "$port" admin-token POST /api/v1/namespaces/bench/pods \
     10000 8 "$body"
 "$LOAD" 127.0.0.1 "$port" admin-token GET /api/v1/namespaces/bench/pods 20 2
@@ -37,7 +37,7 @@ rss=$(ps -o rss= -p "$pid")
 echo "resident memory after 10,000 pods: $((rss / 1024)) MiB"
 
 # 10,000 pods of one simulated minute each, run to completion.
-body='{"metadata":{"generateName":"r-","annotations":{"sim.ailab-queue.io/duration":"60s"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"10m","memory":"16Mi"}}}]}}'
+body='{"metadata":{"generateName":"r-","annotations":{"ailab-kubesim.io/duration":"60s"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"10m","memory":"16Mi"}}}]}}'
 start=$(now)
 "$LOAD" 127.0.0.1 "$port" admin-token POST /api/v1/namespaces/bench/pods \
     10000 8 "$body"

@@ -49,7 +49,7 @@ notrunning() {
 echo "cluster: $NODES nodes, $NS namespaces; memory at start: $(mem)"
 
 # Pods p-N in namespace s(N/1000); 10 pods per ailab-queue.io/job, 7 queues.
-body='{"metadata":{"name":"p-{n}","labels":{"app":"bench","ailab-queue.io/job":"j{n/10}","ailab-queue.io/queue":"q{n%7}"},"annotations":{"sim.ailab-queue.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"100m","memory":"128Mi"}}}]}}'
+body='{"metadata":{"name":"p-{n}","labels":{"app":"bench","ailab-queue.io/job":"j{n/10}","ailab-queue.io/queue":"q{n%7}"},"annotations":{"ailab-kubesim.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"100m","memory":"128Mi"}}}]}}'
 start=$(now)
 i=0
 while [ $i -lt "$NS" ]; do
@@ -125,7 +125,7 @@ def reader():
         if ev["type"] == "ADDED":
             got[ev["object"]["metadata"]["name"]] = time.monotonic()
 th = threading.Thread(target=reader); th.start()
-body = ('{"metadata":{"name":"w-%d","annotations":{"sim.ailab-queue.io/'
+body = ('{"metadata":{"name":"w-%d","annotations":{"ailab-kubesim.io/'
     'duration":"forever"}},"spec":{"containers":[{"name":"c","image":"x"}]}}')
 p = conn(); t0 = time.monotonic()
 for i in range(N):

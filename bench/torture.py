@@ -308,8 +308,8 @@ class Torture:
             "gpu: {type: %s, count: %d}\n"
             "resources: {cpu: 1, memory: 1Gi}\n"
             "retries: %d\n%s%s%s"
-            "annotations: {sim.ailab-queue.io/duration: \"%ds\", "
-            "sim.ailab-queue.io/exit-codes: \"%s\"}\n"
+            "annotations: {ailab-kubesim.io/duration: \"%ds\", "
+            "ailab-kubesim.io/exit-codes: \"%s\"}\n"
             "sweep:\n  grid:\n    x: [%s]\n" % (
                 name, rng.choice(["RTX4090D", "RTX4090"]),
                 rng.choice([1, 1, 2]), retries, timeout, workload, replicas,

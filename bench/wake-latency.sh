@@ -25,7 +25,7 @@ gpu: {type: RTX4090D, count: 1}
 resources: {cpu: 1, memory: 1Gi}
 timeout: 24h
 annotations:
-  sim.ailab-queue.io/duration: forever
+  ailab-kubesim.io/duration: forever
 EOT
 
 "$AQ" --context admin -v sched --interval 60s >"$tmp/sched.out" 2>&1 &

@@ -8,7 +8,7 @@
  *
  * The simulator runs nothing.  The command's stdout is one line,
  * "exec POD CONTAINER: ARGV joined by spaces", and its exit code is 0 or
- * the value of the pod annotation sim.ailab-queue.io/exec-exit-code
+ * the value of the pod annotation ailab-kubesim.io/exec-exit-code
  * (docs/kubesim.md).  stdin and resize messages are read and dropped.
  */
 #include "sim-int.h"

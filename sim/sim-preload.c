@@ -29,7 +29,7 @@ sim_preload_default_template(void)
 {
 	return json_pack("{s{s{ss}s{ss}}s{s[{sssss{s{ssss}}}]}}",
 	    "metadata", "labels", "app", "preload", "annotations",
-	    "sim.ailab-queue.io/duration", "forever",
+	    "ailab-kubesim.io/duration", "forever",
 	    "spec", "containers", "name", "c", "image", "preload",
 	    "resources", "requests", "cpu", "100m", "memory", "128Mi");
 }

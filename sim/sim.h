@@ -39,7 +39,7 @@ struct sim_options {
 };
 
 /* Pod knobs are the annotations SIM_KNOB_PREFIX<knob> on a pod. */
-#define SIM_KNOB_PREFIX "sim.ailab-queue.io/"
+#define SIM_KNOB_PREFIX "ailab-kubesim.io/"
 /* True if arg is "KNOB=VALUE" for a knob --pod-default may set. */
 bool sim_is_pod_knob(const char *arg);
 

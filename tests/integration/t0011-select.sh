@@ -18,24 +18,24 @@ ME=$(id -un)
 cat >"$TMP/sw.yaml" <<'YAML'
 name: ok-1
 command: "true"
-annotations: {sim.ailab-queue.io/duration: 1m}
+annotations: {ailab-kubesim.io/duration: 1m}
 ---
 name: ok-2
 command: "true"
-annotations: {sim.ailab-queue.io/duration: 1m}
+annotations: {ailab-kubesim.io/duration: 1m}
 ---
 name: bad-1
 command: "false"
-annotations: {sim.ailab-queue.io/exit-code: "2", sim.ailab-queue.io/duration: 1m}
+annotations: {ailab-kubesim.io/exit-code: "2", ailab-kubesim.io/duration: 1m}
 ---
 name: bad-2
 command: "false"
-annotations: {sim.ailab-queue.io/exit-code: "2", sim.ailab-queue.io/duration: 1m}
+annotations: {ailab-kubesim.io/exit-code: "2", ailab-kubesim.io/duration: 1m}
 ---
 name: slow
 command: python slow.py
 timeout: 10m
-annotations: {sim.ailab-queue.io/duration: 2h}
+annotations: {ailab-kubesim.io/duration: 2h}
 YAML
 printf 'name: later-1\ncommand: "true"\n---\nname: later-2\ncommand: "true"\n' >"$TMP/later.yaml"
 aq submit --group sw "$TMP/sw.yaml" "$TMP/later.yaml" >/dev/null

@@ -25,14 +25,14 @@ cat >"$TMP/jobs.yaml" <<'YAML'
 name: box
 interactive: true
 replicas: 2
-annotations: {sim.ailab-queue.io/duration: forever}
+annotations: {ailab-kubesim.io/duration: forever}
 ---
 name: later
 interactive: true
 ---
 name: fails
 interactive: true
-annotations: {sim.ailab-queue.io/duration: forever, sim.ailab-queue.io/exec-exit-code: "7"}
+annotations: {ailab-kubesim.io/duration: forever, ailab-kubesim.io/exec-exit-code: "7"}
 YAML
 check "submit an interactive 2-replica job, a held one, one whose execs fail" q submit "$TMP/jobs.yaml"
 running() { q sched --once >/dev/null 2>&1; [ "$(state 1)" = running ] && [ "$(state 3)" = running ]; }

@@ -19,7 +19,7 @@ job() {
 	shift
 	printf 'name: %s\ncommand: "true"\nresources: {cpu: 1, memory: 1Gi}\n' "$1"
 	printf 'gpu: {type: %s, count: %s}\n' "$2" "$3"
-	printf 'annotations: {sim.ailab-queue.io/duration: %ss}\n---\n' "$4"
+	printf 'annotations: {ailab-kubesim.io/duration: %ss}\n---\n' "$4"
 }
 { job alice a-big RTX4090 2 6; job alice a-small RTX3090 1 4; } >"$TMP/alice.yaml"
 job bob b-one RTX4090 1 4 >"$TMP/bob.yaml"

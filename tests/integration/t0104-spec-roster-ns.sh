@@ -17,7 +17,7 @@ name: lab1-${s.id}
 namespace: ${s.ns}
 command: echo ${s.name}
 resources: {cpu: 1, memory: 1Gi}
-annotations: {sim.ailab-queue.io/duration: 2s}
+annotations: {ailab-kubesim.io/duration: 2s}
 for_each: {roster: class.csv, as: s}
 EOT
 aq --context admin submit --dry-run -o json lab.yaml >"$TMP/dry.json"

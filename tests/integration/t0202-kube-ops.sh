@@ -112,7 +112,7 @@ fails "gone after delete" 1 \
 	probe --context alice raw GET /api/v1/namespaces/alice/services/s1
 
 # A Job deleted through kube/ takes its pods with it (never Orphan).
-JOB='{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j1"},"spec":{"backoffLimit":0,"template":{"metadata":{"annotations":{"sim.ailab-queue.io/duration":"1h"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"busybox","resources":{"requests":{"cpu":"1","memory":"1Gi"},"limits":{"cpu":"1","memory":"1Gi"}}}]}}}}'
+JOB='{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j1"},"spec":{"backoffLimit":0,"template":{"metadata":{"annotations":{"ailab-kubesim.io/duration":"1h"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"busybox","resources":{"requests":{"cpu":"1","memory":"1Gi"},"limits":{"cpu":"1","memory":"1Gi"}}}]}}}}'
 check "alice creates a job" \
 	probe --context alice raw POST /apis/batch/v1/namespaces/alice/jobs "$JOB"
 PODS=/api/v1/namespaces/alice/pods?labelSelector=job-name%3Dj1

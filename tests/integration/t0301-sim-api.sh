@@ -48,7 +48,7 @@ like "at the cluster scope" "$TMP/body" 'at the cluster scope'
 is "admin lists all pods" "$(api GET /api/v1/pods)" 200
 
 # Create, get, conflicts.
-POD='{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p1","labels":{"app":"a","tier":"x"},"annotations":{"sim.ailab-queue.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"busybox","resources":{"requests":{"cpu":"100m","memory":"64Mi"}}}]}}'
+POD='{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p1","labels":{"app":"a","tier":"x"},"annotations":{"ailab-kubesim.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"busybox","resources":{"requests":{"cpu":"100m","memory":"64Mi"}}}]}}'
 is "create a pod: 201" "$(api POST /api/v1/namespaces/alice/pods alice-token "$POD")" 201
 is "it has a uid" "$(jget 'len(d["metadata"]["uid"])')" 36
 RV1=$(jget 'd["metadata"]["resourceVersion"]')
@@ -61,7 +61,7 @@ is "invalid name: 422" "$(api POST /api/v1/namespaces/alice/pods alice-token '{"
 is "Invalid with a cause" "$(jget 'd["reason"]+" "+d["details"]["causes"][0]["field"]')" "Invalid metadata.name"
 is "missing containers: 422" "$(api POST /api/v1/namespaces/alice/pods alice-token '{"metadata":{"name":"x"},"spec":{}}')" 422
 like "names the field" "$TMP/body" 'spec.containers: Required value'
-is "generateName: 201" "$(api POST /api/v1/namespaces/alice/pods alice-token '{"metadata":{"generateName":"gen-","annotations":{"sim.ailab-queue.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}')" 201
+is "generateName: 201" "$(api POST /api/v1/namespaces/alice/pods alice-token '{"metadata":{"generateName":"gen-","annotations":{"ailab-kubesim.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}')" 201
 jget 'd["metadata"]["name"]' >"$TMP/gen"
 like "a generated name" "$TMP/gen" '^gen-[a-z0-9]{5}$'
 

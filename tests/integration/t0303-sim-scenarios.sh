@@ -56,7 +56,7 @@ bound() {
 wait_for "lands on an RTX 3090 node" 10 bound
 
 # An Indexed Job of 4 completes with 4 distinct hostnames.
-JOB='{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"ix"},"spec":{"completionMode":"Indexed","completions":4,"parallelism":4,"template":{"metadata":{"annotations":{"sim.ailab-queue.io/duration":"2m"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"x","resources":{"limits":{"nvidia.com/gpu":"1"}}}]}}}}'
+JOB='{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"ix"},"spec":{"completionMode":"Indexed","completions":4,"parallelism":4,"template":{"metadata":{"annotations":{"ailab-kubesim.io/duration":"2m"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"x","resources":{"limits":{"nvidia.com/gpu":"1"}}}]}}}}'
 is "Indexed Job created" "$(api POST /apis/batch/v1/namespaces/ml101/jobs alice-token "$JOB")" 201
 done_job() {
 	api GET /apis/batch/v1/namespaces/ml101/jobs/ix alice-token >/dev/null
@@ -80,7 +80,7 @@ is "the pods remain" "$(jget 'len(d["items"])')" 4
 is "orphaned: no owner" "$(jget 'any("ownerReferences" in p["metadata"] for p in d["items"])')" false
 
 # Background deletion of a Job takes its pods.
-JOB2='{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"bg"},"spec":{"template":{"metadata":{"annotations":{"sim.ailab-queue.io/duration":"forever"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"x"}]}}}}'
+JOB2='{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"bg"},"spec":{"template":{"metadata":{"annotations":{"ailab-kubesim.io/duration":"forever"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"x"}]}}}}'
 api POST /apis/batch/v1/namespaces/ml101/jobs alice-token "$JOB2" >/dev/null
 sleep 0.5
 is "delete Job, Background" "$(api DELETE /apis/batch/v1/namespaces/ml101/jobs/bg alice-token '{"propagationPolicy":"Background"}')" 200

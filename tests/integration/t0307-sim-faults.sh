@@ -52,7 +52,7 @@ is "the old resourceVersion is gone" "$(jget 'd["object"]["code"]' "$TMP/w2")" 4
 # A node goes NotReady; evictAfter 0 evicts its pods at once (a cluster
 # waits out their 300 s toleration, t0313): they stay Terminating, since
 # the lost kubelet cannot confirm.
-api POST /api/v1/namespaces/bob/pods bob-token '{"metadata":{"name":"n1","annotations":{"sim.ailab-queue.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}' >/dev/null
+api POST /api/v1/namespaces/bob/pods bob-token '{"metadata":{"name":"n1","annotations":{"ailab-kubesim.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}' >/dev/null
 running() { api GET /api/v1/namespaces/bob/pods/n1 bob-token >/dev/null; jget 'd["status"]["phase"]' | grep -qx Running; }
 wait_for "a pod runs" 10 running
 NODE=$(jget 'd["spec"]["nodeName"]')

@@ -14,7 +14,7 @@ jobcond() { # NS NAME TYPE
 	jget '[c["type"] for c in d["status"].get("conditions",[]) if c["status"]=="True"]' | grep -q "\"$3\""
 }
 
-JOB='{"metadata":{"name":"flaky"},"spec":{"backoffLimit":1,"template":{"metadata":{"annotations":{"sim.ailab-queue.io/duration":"5s","sim.ailab-queue.io/exit-code":"2"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}}}'
+JOB='{"metadata":{"name":"flaky"},"spec":{"backoffLimit":1,"template":{"metadata":{"annotations":{"ailab-kubesim.io/duration":"5s","ailab-kubesim.io/exit-code":"2"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}}}'
 is "a Job that always fails, backoffLimit 1" "$(api POST /apis/batch/v1/namespaces/bob/jobs bob-token "$JOB")" 201
 wait_for "it fails" 15 jobcond bob flaky Failed
 is "BackoffLimitExceeded after 2 failed pods" "$(jget '[c["reason"] for c in d["status"]["conditions"] if c["type"]=="Failed"][0]+" "+str(d["status"]["failed"])')" "BackoffLimitExceeded 2"
@@ -31,7 +31,7 @@ like "with the quota message" "$TMP/body" 'Error creating: pods \\"greedy-[a-z0-
 api GET /apis/batch/v1/namespaces/carol/jobs/greedy carol-token >/dev/null
 is "and no condition" "$(jget 'd["status"].get("conditions")')" null
 
-JOB='{"metadata":{"name":"rank"},"spec":{"completionMode":"Indexed","completions":1,"parallelism":1,"podReplacementPolicy":"Failed","template":{"metadata":{"annotations":{"sim.ailab-queue.io/duration":"forever"}},"spec":{"restartPolicy":"Never","terminationGracePeriodSeconds":30,"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}}}'
+JOB='{"metadata":{"name":"rank"},"spec":{"completionMode":"Indexed","completions":1,"parallelism":1,"podReplacementPolicy":"Failed","template":{"metadata":{"annotations":{"ailab-kubesim.io/duration":"forever"}},"spec":{"restartPolicy":"Never","terminationGracePeriodSeconds":30,"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}}}'
 api POST /apis/batch/v1/namespaces/bob/jobs bob-token "$JOB" >/dev/null
 runs() { api GET '/api/v1/namespaces/bob/pods?labelSelector=job-name%3Drank' bob-token >/dev/null; jget 'd["items"][0]["status"]["phase"]' | grep -qx Running; }
 wait_for "podReplacementPolicy Failed: a pod runs" 10 runs
@@ -40,7 +40,7 @@ api DELETE "/api/v1/namespaces/bob/pods/$P" bob-token >/dev/null
 api GET '/api/v1/namespaces/bob/pods?labelSelector=job-name%3Drank' bob-token >/dev/null
 is "no replacement while it terminates" "$(jget 'len(d["items"])')" 1
 
-DEP='{"metadata":{"name":"roll"},"spec":{"replicas":2,"selector":{"matchLabels":{"app":"roll"}},"template":{"metadata":{"labels":{"app":"roll"},"annotations":{"sim.ailab-queue.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"v1","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}}}'
+DEP='{"metadata":{"name":"roll"},"spec":{"replicas":2,"selector":{"matchLabels":{"app":"roll"}},"template":{"metadata":{"labels":{"app":"roll"},"annotations":{"ailab-kubesim.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"v1","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}}}'
 api POST /apis/apps/v1/namespaces/bob/deployments bob-token "$DEP" >/dev/null
 # The controller must see the first template before it changes, or (as in
 # Kubernetes) only the second ReplicaSet is ever made.

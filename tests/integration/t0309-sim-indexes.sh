@@ -58,7 +58,7 @@ print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)
 PY
 }
 mkpod() { # NS NAME GROUP [EXTRA-SPEC]
-	api POST "/api/v1/namespaces/$1/pods" admin-token "{\"metadata\":{\"name\":\"$2\",\"labels\":{\"grp\":\"$3\",\"ailab-queue.io/job\":\"$2\"},\"annotations\":{\"sim.ailab-queue.io/duration\":\"forever\"}},\"spec\":{${4:-}\"containers\":[{\"name\":\"c\",\"image\":\"x\",\"resources\":{\"requests\":{\"cpu\":\"100m\",\"memory\":\"64Mi\"}}}]}}"
+	api POST "/api/v1/namespaces/$1/pods" admin-token "{\"metadata\":{\"name\":\"$2\",\"labels\":{\"grp\":\"$3\",\"ailab-queue.io/job\":\"$2\"},\"annotations\":{\"ailab-kubesim.io/duration\":\"forever\"}},\"spec\":{${4:-}\"containers\":[{\"name\":\"c\",\"image\":\"x\",\"resources\":{\"requests\":{\"cpu\":\"100m\",\"memory\":\"64Mi\"}}}]}}"
 }
 
 bad=0
@@ -126,7 +126,7 @@ gone7() { [ "$(py 'len(pods(None, "fieldSelector=metadata.name%3Dp-7&labelSelect
 wait_for "a gracefully deleted pod leaves the lookups when it ends" 20 gone7
 
 # Garbage collection through owner references.
-DEP='{"metadata":{"name":"web"},"spec":{"replicas":3,"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"},"annotations":{"sim.ailab-queue.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"x"}]}}}}'
+DEP='{"metadata":{"name":"web"},"spec":{"replicas":3,"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"},"annotations":{"ailab-kubesim.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"x"}]}}}}'
 api POST /apis/apps/v1/namespaces/b/deployments admin-token "$DEP" >/dev/null
 three() { [ "$(py 'len([p for p in pods("b", "labelSelector=app%3Dweb") if p["status"]["phase"] == "Running"])')" = 3 ]; }
 wait_for "a Deployment gets 3 running pods" 20 three
@@ -135,11 +135,11 @@ collected() { [ "$(py 'len(get("/apis/apps/v1/namespaces/b/replicasets")["items"
 wait_for "deleting it collects its ReplicaSet and pods" 20 collected
 
 # Jobs the clock drives: a deadline and a TTL after finishing.
-JOB='{"metadata":{"name":"late"},"spec":{"activeDeadlineSeconds":20,"template":{"metadata":{"annotations":{"sim.ailab-queue.io/duration":"forever"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"x"}]}}}}'
+JOB='{"metadata":{"name":"late"},"spec":{"activeDeadlineSeconds":20,"template":{"metadata":{"annotations":{"ailab-kubesim.io/duration":"forever"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"x"}]}}}}'
 api POST /apis/batch/v1/namespaces/b/jobs admin-token "$JOB" >/dev/null
 deadline() { [ "$(py '[c["reason"] for c in get("/apis/batch/v1/namespaces/b/jobs/late")["status"].get("conditions", []) if c["type"] == "Failed"]')" = '["DeadlineExceeded"]' ]; }
 wait_for "activeDeadlineSeconds fails a Job that runs on" 20 deadline
-JOB='{"metadata":{"name":"brief"},"spec":{"ttlSecondsAfterFinished":30,"template":{"metadata":{"annotations":{"sim.ailab-queue.io/duration":"5s"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"x"}]}}}}'
+JOB='{"metadata":{"name":"brief"},"spec":{"ttlSecondsAfterFinished":30,"template":{"metadata":{"annotations":{"ailab-kubesim.io/duration":"5s"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"x"}]}}}}'
 api POST /apis/batch/v1/namespaces/b/jobs admin-token "$JOB" >/dev/null
 ttl() { [ "$(api GET /apis/batch/v1/namespaces/b/jobs/brief)" = 404 ]; }
 wait_for "ttlSecondsAfterFinished deletes a finished Job" 20 ttl

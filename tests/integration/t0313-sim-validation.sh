@@ -47,7 +47,7 @@ apiVersion: v1
 kind: Pod
 metadata:
   name: $1
-  annotations: {sim.ailab-queue.io/duration: forever}
+  annotations: {ailab-kubesim.io/duration: forever}
 spec:
   containers:
   - name: c
@@ -151,7 +151,7 @@ is "the slice is the Service's" "$(jget 'd["kind"]+" "+d["items"][0]["metadata"]
 
 # Node loss: eviction after the 300 s toleration, in simulated time.
 NODE=gpu-05
-JOB='{"metadata":{"name":"NAME"},"spec":{"backoffLimit":3,"podReplacementPolicy":"POLICY","template":{"metadata":{"annotations":{"sim.ailab-queue.io/duration":"forever"}},"spec":{"restartPolicy":"Never","nodeSelector":{"kubernetes.io/hostname":"'$NODE'"},"containers":[{"name":"c","image":"x:1","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}}}'
+JOB='{"metadata":{"name":"NAME"},"spec":{"backoffLimit":3,"podReplacementPolicy":"POLICY","template":{"metadata":{"annotations":{"ailab-kubesim.io/duration":"forever"}},"spec":{"restartPolicy":"Never","nodeSelector":{"kubernetes.io/hostname":"'$NODE'"},"containers":[{"name":"c","image":"x:1","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}}}'
 api POST /apis/batch/v1/namespaces/bob/jobs bob-token "$(echo "$JOB" | sed 's/NAME/jf/; s/POLICY/Failed/')" >/dev/null
 api POST /apis/batch/v1/namespaces/bob/jobs bob-token "$(echo "$JOB" | sed 's/NAME/jt/; s/POLICY/TerminatingOrFailed/')" >/dev/null
 jpods() { api GET "/api/v1/namespaces/bob/pods?labelSelector=job-name%3D$1" bob-token >/dev/null; }

@@ -26,7 +26,7 @@ claim() {
 }
 # pod NAME VOLUMES-JSON [GPUS]: a pod that runs until deleted.
 pod() {
-	printf '{"metadata":{"name":"%s","annotations":{"sim.ailab-queue.io/duration":"forever"}},"spec":{"volumes":%s,"containers":[{"name":"c","image":"busybox","resources":{"limits":{"cpu":"1","memory":"1Gi","nvidia.com/gpu":"%s"}}}]}}' \
+	printf '{"metadata":{"name":"%s","annotations":{"ailab-kubesim.io/duration":"forever"}},"spec":{"volumes":%s,"containers":[{"name":"c","image":"busybox","resources":{"limits":{"cpu":"1","memory":"1Gi","nvidia.com/gpu":"%s"}}}]}}' \
 	    "$1" "$2" "${3:-0}"
 }
 pvcvol() { printf '[{"name":"v","persistentVolumeClaim":{"claimName":"%s"}}]' "$1"; }
@@ -168,7 +168,7 @@ wait_for "once storage frees, the claim is made and the pod runs" 40 pod_phase_i
 
 # Terminal pods and the pods quota (QuotaV1Pod): count/pods counts them.
 api POST "$NS/carol/resourcequotas" admin-token '{"metadata":{"name":"pod-count"},"spec":{"hard":{"pods":"1","count/pods":"2"}}}' >/dev/null
-api POST "$NS/carol/pods" carol-token '{"metadata":{"name":"done","annotations":{"sim.ailab-queue.io/duration":"2s"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"busybox"}]}}' >/dev/null
+api POST "$NS/carol/pods" carol-token '{"metadata":{"name":"done","annotations":{"ailab-kubesim.io/duration":"2s"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"busybox"}]}}' >/dev/null
 wait_for "a pod that finishes" 10 pod_phase_is carol done Succeeded
 is "a second pod fits: the finished one is not in pods" "$(api POST "$NS/carol/pods" carol-token '{"metadata":{"name":"next"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}')" 201
 wait_for "status.used: pods 1, count/pods 2" 10 used_is carol pod-count 'd["status"]["used"]["pods"]+" "+d["status"]["used"]["count/pods"]' "1 2"

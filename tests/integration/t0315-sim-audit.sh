@@ -11,7 +11,7 @@ sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" --speed 50 \
     --audit-log "$AUDIT"
 ok "starts with --audit-log" $?
 NS=/api/v1/namespaces/alice
-POD='{"metadata":{"name":"p1","labels":{"team":"a","run":"1"},"annotations":{"sim.ailab-queue.io/duration":"1s"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"busybox","resources":{"limits":{"cpu":"1","memory":"1Gi"}}}]}}'
+POD='{"metadata":{"name":"p1","labels":{"team":"a","run":"1"},"annotations":{"ailab-kubesim.io/duration":"1s"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"busybox","resources":{"limits":{"cpu":"1","memory":"1Gi"}}}]}}'
 # ua AGENT METHOD PATH [BODY]: a request as alice with this User-Agent.
 ua() {
 	CURL_EXTRA="-A $1" api "$2" "$3" alice-token "${4:-}"

@@ -2,7 +2,7 @@
 # pods/exec on ailab-kubesim with the real kubectl (WebSocket,
 # v5.channel.k8s.io) and Debian's python3-kubernetes stream client: the
 # documented output line, argv arriving word for word, exit codes from the
-# sim.ailab-queue.io/exec-exit-code annotation, the apiserver's refusals (a
+# ailab-kubesim.io/exec-exit-code annotation, the apiserver's refusals (a
 # completed pod, a container that is not running, another user's
 # namespace) and the audit entry of who exec'd where.
 . "$top_srcdir/tests/lib.sh"
@@ -29,7 +29,7 @@ ka() { timeout 30 kubectl --kubeconfig "$KC" --context admin "$@"; }
 
 pod() { # NAME NS [ANNOTATION-VALUE]
 	_ann=
-	[ -n "${3:-}" ] && _ann=",\"annotations\":{\"sim.ailab-queue.io/exec-exit-code\":\"$3\"}"
+	[ -n "${3:-}" ] && _ann=",\"annotations\":{\"ailab-kubesim.io/exec-exit-code\":\"$3\"}"
 	api POST "/api/v1/namespaces/$2/pods" admin-token "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"$1\"$_ann},\"spec\":{\"containers\":[{\"name\":\"main\",\"image\":\"busybox\",\"command\":[\"sleep\",\"1000\"]},{\"name\":\"side\",\"image\":\"busybox\",\"command\":[\"sleep\",\"1000\"]}]}}"
 }
 is "a two-container pod in alice's namespace" "$(pod p1 alice)" 201
@@ -65,7 +65,7 @@ like "... create on pods/exec, in the apiserver's words" "$TMP/body" \
 is "/sim/audit has alice's exec of p1" "$(api GET /sim/audit admin-token; echo; jget '" ".join("%s %s %s/%s %s %s" % (e["user"], e["verb"], e["resource"], e.get("subresource"), e["name"], e.get("code")) for e in (d["items"] if isinstance(d, dict) else d) if e.get("subresource") == "exec" and e["name"] == "p1")')" \
     "200
 alice create pods/exec p1 101 alice create pods/exec p1 101 alice create pods/exec p1 400 alice create pods/exec p1 400"
-is "a pod that runs 1s and ends" "$(api POST /api/v1/namespaces/alice/pods admin-token '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"done","annotations":{"sim.ailab-queue.io/duration":"1s"}},"spec":{"restartPolicy":"Never","containers":[{"name":"main","image":"busybox"}]}}')" 201
+is "a pod that runs 1s and ends" "$(api POST /api/v1/namespaces/alice/pods admin-token '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"done","annotations":{"ailab-kubesim.io/duration":"1s"}},"spec":{"restartPolicy":"Never","containers":[{"name":"main","image":"busybox"}]}}')" 201
 succeeded() { [ "$(ka get pod done -n alice -o jsonpath='{.status.phase}')" = Succeeded ]; }
 wait_for "it succeeds" 60 succeeded
 fails "a completed pod: refused" 1 k exec done -- true

@@ -51,7 +51,7 @@ msg() {
 	    'jsonpath={.status.containerStatuses[0].state.terminated.message}'
 }
 
-mkpod said Never File '{"sim.ailab-queue.io/exit-code":"3","sim.ailab-queue.io/termination-message":"said $(EXIT_CODE), bye"}'
+mkpod said Never File '{"ailab-kubesim.io/exit-code":"3","ailab-kubesim.io/termination-message":"said $(EXIT_CODE), bye"}'
 ok "a pod whose program writes a message" $?
 wait_for "it ends" 15 ended said
 is "Failed with exit code 3" "$(phase said) $(k get pod said -o 'jsonpath={.status.containerStatuses[0].state.terminated.exitCode}')" "Failed 3"
@@ -62,11 +62,11 @@ ok "a pod with no knob" $?
 wait_for "it ends" 15 ended dflt
 is "the --pod-default message" "$(msg dflt)" "default says 0"
 
-mkpod quiet Never File '{"sim.ailab-queue.io/exit-code":"2","sim.ailab-queue.io/termination-message":""}'
+mkpod quiet Never File '{"ailab-kubesim.io/exit-code":"2","ailab-kubesim.io/termination-message":""}'
 wait_for "a failing pod that writes nothing, policy File" 15 ended quiet
 is "has no message" "$(msg quiet)" ""
 
-mkpod fb Never FallbackToLogsOnError '{"sim.ailab-queue.io/exit-code":"2","sim.ailab-queue.io/termination-message":"","sim.ailab-queue.io/duration":"1h"}'
+mkpod fb Never FallbackToLogsOnError '{"ailab-kubesim.io/exit-code":"2","ailab-kubesim.io/termination-message":"","ailab-kubesim.io/duration":"1h"}'
 wait_for "the same under FallbackToLogsOnError" 15 ended fb
 msg fb >"$TMP/fb.msg"
 is "the message ends as the run did" "$(tail -n 1 "$TMP/fb.msg")" "[ailab-kubesim] exiting with code 2"
@@ -74,24 +74,24 @@ is "cut to 2048 bytes (80 lines would be more)" "$(wc -c <"$TMP/fb.msg" | tr -d 
 k logs fb >"$TMP/fb.log"
 is "the end of the log kubectl shows" "$(python3 -c 'import sys; print(open(sys.argv[2]).read().endswith(open(sys.argv[1]).read()))' "$TMP/fb.msg" "$TMP/fb.log")" True
 
-mkpod fbok Never FallbackToLogsOnError '{"sim.ailab-queue.io/termination-message":""}'
+mkpod fbok Never FallbackToLogsOnError '{"ailab-kubesim.io/termination-message":""}'
 wait_for "a pod that succeeds under FallbackToLogsOnError" 15 ended fbok
 is "has no message: the log is for failures" "$(msg fbok)" ""
 
 long=$(python3 -c 'print("x" * 5000)')
-mkpod long Never File "{\"sim.ailab-queue.io/termination-message\":\"$long\"}"
+mkpod long Never File "{\"ailab-kubesim.io/termination-message\":\"$long\"}"
 wait_for "a program that writes 5000 bytes" 15 ended long
 is "the message is cut to 4096" "$(msg long | wc -c | tr -d ' ')" 4096
 
 # A run number a controller keeps in a label moves the exit-codes index.
-mkpod run1 Never File '{"sim.ailab-queue.io/exit-codes":"4,0","sim.ailab-queue.io/exit-codes-label":"example.com/run"}' '{"example.com/run":"1"}'
-mkpod run2 Never File '{"sim.ailab-queue.io/exit-codes":"4,0","sim.ailab-queue.io/exit-codes-label":"example.com/run"}' '{"example.com/run":"2"}'
+mkpod run1 Never File '{"ailab-kubesim.io/exit-codes":"4,0","ailab-kubesim.io/exit-codes-label":"example.com/run"}' '{"example.com/run":"1"}'
+mkpod run2 Never File '{"ailab-kubesim.io/exit-codes":"4,0","ailab-kubesim.io/exit-codes-label":"example.com/run"}' '{"example.com/run":"2"}'
 both_ended() { ended run1 && ended run2; }
 wait_for "two runs of one program" 15 both_ended
 is "run 1 takes the first code, run 2 the second" "$(phase run1) $(phase run2)" "Failed Succeeded"
 
 # A restarted run-once program only waits; the message of its run stays.
-mkpod once Always File '{"sim.ailab-queue.io/exit-code":"6","sim.ailab-queue.io/after-exit":"idle"}'
+mkpod once Always File '{"ailab-kubesim.io/exit-code":"6","ailab-kubesim.io/after-exit":"idle"}'
 once_done() { [ "$(k get pod once -o 'jsonpath={.status.containerStatuses[0].restartCount}')" = 1 ]; }
 wait_for "an after-exit idle pod restarts once" 15 once_done
 sleep 0.5

@@ -24,23 +24,23 @@ cat >"$TMP/jobs.yaml" <<'YAML'
 name: said
 command: python train.py
 annotations:
-  sim.ailab-queue.io/exit-code: "1"
-  sim.ailab-queue.io/termination-message: "ailab-queue-exit=42"
-  sim.ailab-queue.io/duration: 5m
+  ailab-kubesim.io/exit-code: "1"
+  ailab-kubesim.io/termination-message: "ailab-queue-exit=42"
+  ailab-kubesim.io/duration: 5m
 ---
 name: silent
 command: python train.py
 annotations:
-  sim.ailab-queue.io/exit-code: "5"
-  sim.ailab-queue.io/termination-message: ""
-  sim.ailab-queue.io/duration: 5m
+  ailab-kubesim.io/exit-code: "5"
+  ailab-kubesim.io/termination-message: ""
+  ailab-kubesim.io/duration: 5m
 ---
 name: wrapped
 command: python train.py
 replicas: 2
 annotations:
-  sim.ailab-queue.io/exit-code: "7"
-  sim.ailab-queue.io/duration: 5m
+  ailab-kubesim.io/exit-code: "7"
+  ailab-kubesim.io/duration: 5m
 YAML
 check "submit three jobs" aq submit "$TMP/jobs.yaml"
 sched
@@ -65,8 +65,8 @@ command: python train.py
 replicas: 2
 retries: 1
 annotations:
-  sim.ailab-queue.io/exit-codes: "3,0"
-  sim.ailab-queue.io/durations: "10m,forever"
+  ailab-kubesim.io/exit-codes: "3,0"
+  ailab-kubesim.io/durations: "10m,forever"
 YAML
 check "submit a job that fails once" aq submit "$TMP/live.yaml"
 # Attempt 2 never ends: run the scheduler until it runs.

@@ -49,7 +49,7 @@ RV1=$(jget 'd["resourceVersion"]')
 is "kubectl get pods -A lists them" "$(npods)" 250
 check "kubectl -o json" ka get pods -n team -o json
 is "Running, bound, each with its own resourceVersion" "$(jget '[len(d["items"]), len([p for p in d["items"] if p["status"]["phase"] == "Running" and p["spec"].get("nodeName")]), len(set(p["metadata"]["resourceVersion"] for p in d["items"]))]' "$TMP/out")" '[125, 125, 125]'
-is "with the apiserver's defaults and the template's knobs" "$(jget 'sorted(set((p["spec"]["restartPolicy"], p["status"]["qosClass"], p["metadata"]["labels"]["app"], p["metadata"]["annotations"]["sim.ailab-queue.io/duration"]) for p in d["items"]))' "$TMP/out")" '[["Always", "Burstable", "preload", "forever"]]'
+is "with the apiserver's defaults and the template's knobs" "$(jget 'sorted(set((p["spec"]["restartPolicy"], p["status"]["qosClass"], p["metadata"]["labels"]["app"], p["metadata"]["annotations"]["ailab-kubesim.io/duration"]) for p in d["items"]))' "$TMP/out")" '[["Always", "Burstable", "preload", "forever"]]'
 is "the list's resourceVersion is the reply's" "$(podrv)" "$RV1"
 
 # Placement: every node holds what it can, no more (100 x 100m = 10 CPUs).

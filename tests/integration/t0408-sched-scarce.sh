@@ -98,7 +98,7 @@ command: python train.py
 gpu: {type: any, count: 2}
 resources: {cpu: 1, memory: 4Gi}
 annotations:
-  sim.ailab-queue.io/duration: 1m
+  ailab-kubesim.io/duration: 1m
 EOT
 rm -f "$AILAB_QUEUE_DB"*
 id=$(aq --context alice -q submit "$TMP/any.yaml")

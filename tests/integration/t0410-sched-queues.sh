@@ -43,7 +43,7 @@ print(" ".join(sorted(o["metadata"]["name"] for o in json.load(sys.stdin)["items
 cat >"$TMP/train.yaml" <<'YAML'
 name: train
 command: python train.py
-annotations: {sim.ailab-queue.io/duration: 1000h}
+annotations: {ailab-kubesim.io/duration: 1000h}
 YAML
 check "queue A: submit job 1" aq --db "$A" submit "$TMP/train.yaml"
 pass "$A"
@@ -74,7 +74,7 @@ cat >"$TMP/ddp.yaml" <<'YAML'
 name: ddp
 command: torchrun train.py
 replicas: 2
-annotations: {sim.ailab-queue.io/duration: 1000h}
+annotations: {ailab-kubesim.io/duration: 1000h}
 YAML
 check "queue A: submit a 2-replica job (2)" aq --db "$A" submit "$TMP/ddp.yaml"
 pass "$A"; pass "$A"
@@ -101,7 +101,7 @@ name: ix
 command: python shard.py
 workload: job
 replicas: 2
-annotations: {sim.ailab-queue.io/duration: 1000h}
+annotations: {ailab-kubesim.io/duration: 1000h}
 YAML
 check "queue A: submit a 2-pod Indexed Job (3)" aq --db "$A" submit "$TMP/ix.yaml"
 until_state "$A" 3 running

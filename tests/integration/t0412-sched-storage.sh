@@ -25,7 +25,7 @@ name: big
 command: python prep.py
 replicas: 2
 scratch: 5Ti
-annotations: {sim.ailab-queue.io/duration: 10m}
+annotations: {ailab-kubesim.io/duration: 10m}
 EOT
 # At --speed 600 an hour is 6 s: the one that fits must outlive the
 # checks below on a loaded machine (it is cancelled at the end).
@@ -33,7 +33,7 @@ cat >"$TMP/fits.yaml" <<'EOT'
 name: fits
 command: python train.py
 scratch: 1Ti
-annotations: {sim.ailab-queue.io/duration: 1000h}
+annotations: {ailab-kubesim.io/duration: 1000h}
 EOT
 aq submit "$TMP/big.yaml" >/dev/null && aq submit "$TMP/fits.yaml" >/dev/null
 ok "submit a job of 4 x 5Ti scratch and one of 2 x 1Ti" $?

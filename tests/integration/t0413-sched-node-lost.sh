@@ -41,7 +41,7 @@ name: ddp
 command: torchrun train.py
 replicas: 2
 gpu: {type: any, count: 1}
-annotations: {sim.ailab-queue.io/duration: 2h}
+annotations: {ailab-kubesim.io/duration: 2h}
 EOT
 aq submit -q "$TMP/ddp.yaml" >/dev/null
 ok "a two-replica job of one GPU a rank is queued" $?

@@ -22,7 +22,7 @@ sys.exit(0 if p and p[0]["status"]["containerStatuses"][0]["restartCount"] >= 1 
 cat >"$TMP/short.yaml" <<'YAML'
 name: short
 command: python train.py
-annotations: {sim.ailab-queue.io/duration: 1s}
+annotations: {ailab-kubesim.io/duration: 1s}
 YAML
 check "submit a short job" aq submit "$TMP/short.yaml"
 pass

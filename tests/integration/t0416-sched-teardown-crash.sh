@@ -33,8 +33,8 @@ name: flaky
 command: python train.py
 retries: 1
 annotations:
-  sim.ailab-queue.io/duration: 1s
-  sim.ailab-queue.io/exit-codes: "1,0"
+  ailab-kubesim.io/duration: 1s
+  ailab-kubesim.io/exit-codes: "1,0"
 EOT
 aq --context alice submit -q "$TMP/flaky.yaml" >/dev/null
 sched_once

@@ -14,8 +14,8 @@ ok "ailab-kubesim starts" $?
 # job NAME EXIT [EXTRA]: a short CPU job ending with EXIT.
 job() {
 	printf 'name: %s\ncommand: "true"\nresources: {cpu: 1, memory: 1Gi}\n' "$1"
-	printf 'annotations: {sim.ailab-queue.io/duration: 2s, '
-	printf 'sim.ailab-queue.io/exit-code: "%s"}\n' "$2"
+	printf 'annotations: {ailab-kubesim.io/duration: 2s, '
+	printf 'ailab-kubesim.io/exit-code: "%s"}\n' "$2"
 	[ -n "${3:-}" ] && printf '%s\n' "$3"
 	echo ---
 }
@@ -23,8 +23,8 @@ job() {
 	job prep-ok 0
 	job prep-bad 3
 	printf 'name: sw\ncommand: "true"\nresources: {cpu: 1, memory: 1Gi}\n'
-	printf 'annotations: {sim.ailab-queue.io/duration: 2s, '
-	printf 'sim.ailab-queue.io/exit-code: "${c}"}\n'
+	printf 'annotations: {ailab-kubesim.io/duration: 2s, '
+	printf 'ailab-kubesim.io/exit-code: "${c}"}\n'
 	printf 'sweep: {list: [{c: "0"}, {c: "4"}]}\n---\n'
 } >"$TMP/first.yaml"
 check "submit two jobs and a sweep of two" aq --context alice submit "$TMP/first.yaml"

@@ -72,7 +72,7 @@ name: ddp
 command: torchrun train.py
 replicas: 2
 gpu: {type: any, count: 1}
-annotations: {sim.ailab-queue.io/duration: 2h}
+annotations: {ailab-kubesim.io/duration: 2h}
 EOT2
 
 # (1) Lost and missing its Service in the same pass.

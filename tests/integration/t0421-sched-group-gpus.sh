@@ -14,7 +14,7 @@ name: cap
 command: "true"
 gpu: {type: RTX4090, count: 2}
 resources: {cpu: 1, memory: 1Gi}
-annotations: {sim.ailab-queue.io/duration: 20s}
+annotations: {ailab-kubesim.io/duration: 20s}
 sweep: {list: [{x: a}, {x: b}, {x: c}, {x: d}], max_gpus: 4}
 EOT
 check "submit four 2-GPU jobs capped at 4 GPUs" aq --context alice submit "$TMP/sweep.yaml"

@@ -26,7 +26,7 @@ cat >"$TMP/sweep.yaml" <<YAML
 name: c
 command: python train.py --seed \${seed}
 gpu: {type: RTX4090D, count: 1}
-annotations: {sim.ailab-queue.io/duration: 5m}
+annotations: {ailab-kubesim.io/duration: 5m}
 sweep:
   grid: {seed: [$(seq -s ', ' 1 50)]}
 YAML
@@ -41,7 +41,7 @@ check "a second cleanup" aq cleanup
 is "it printed nothing either" "$(cat "$TMP/out" "$TMP/err")" ""
 
 # Objects left behind by a crash: admitted jobs whose records say cleaned.
-printf 'name: o\ncommand: "true"\nannotations: {sim.ailab-queue.io/duration: forever}\n' >"$TMP/o.yaml"
+printf 'name: o\ncommand: "true"\nannotations: {ailab-kubesim.io/duration: forever}\n' >"$TMP/o.yaml"
 aq submit "$TMP/o.yaml" >/dev/null
 aq submit "$TMP/o.yaml" >/dev/null
 check "one scheduler pass creates their objects" aq sched --once
@@ -88,7 +88,7 @@ wait $sp
 is "two cleanups beside a scheduler both succeed silently" "$r1 $r2 $(cat "$TMP/c1" "$TMP/c2")" "0 0 "
 
 # The API failing during cleanup: nothing lost; the next run finishes.
-printf 'name: f\ncommand: "true"\nannotations: {sim.ailab-queue.io/duration: forever}\ntimeout: 1m\n' >"$TMP/f.yaml"
+printf 'name: f\ncommand: "true"\nannotations: {ailab-kubesim.io/duration: forever}\ntimeout: 1m\n' >"$TMP/f.yaml"
 aq submit "$TMP/f.yaml" >/dev/null
 aq submit "$TMP/f.yaml" >/dev/null
 aq sched --once >/dev/null 2>&1

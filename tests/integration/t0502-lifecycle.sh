@@ -11,17 +11,17 @@ name: overdue
 command: python train.py
 gpu: {type: RTX4090D, count: 1}
 timeout: 10m
-annotations: {sim.ailab-queue.io/duration: 2h}
+annotations: {ailab-kubesim.io/duration: 2h}
 ---
 name: flaky
 command: python flaky.py
 gpu: {type: RTX4090, count: 1}
 retries: 2
-annotations: {sim.ailab-queue.io/exit-codes: "1,1,0", sim.ailab-queue.io/duration: 3m}
+annotations: {ailab-kubesim.io/exit-codes: "1,1,0", ailab-kubesim.io/duration: 3m}
 ---
 name: chatty
 command: python long.py
-annotations: {sim.ailab-queue.io/duration: 3h}
+annotations: {ailab-kubesim.io/duration: 3h}
 YAML
 check "submit" aq submit "$TMP/jobs.yaml"
 check "schedule to the end, keeping 2 KiB of each log" sched --log-limit 2Ki
@@ -55,7 +55,7 @@ cat >"$TMP/lab.yaml" <<YAML
 name: lab-\${student.id}
 command: python grade.py --student \${student.id}
 gpu: {type: [RTX4090D, RTX4090], count: 1}
-annotations: {sim.ailab-queue.io/duration: 2m}
+annotations: {ailab-kubesim.io/duration: 2m}
 for_each:
   roster: $top_srcdir/examples/roster/students.csv
   as: student
@@ -69,13 +69,13 @@ like "the roster columns are in the header" "$TMP/out" "^ID,NAME,student\.id,stu
 check "report as a table" aq report lab1
 like "totals follow the rows" "$TMP/out" "^40 jobs: 40 succeeded, 0 failed"
 
-printf 'name: bad\ncommand: "false"\nannotations: {sim.ailab-queue.io/exit-code: "2", sim.ailab-queue.io/duration: 1m}\n' >"$TMP/bad.yaml"
+printf 'name: bad\ncommand: "false"\nannotations: {ailab-kubesim.io/exit-code: "2", ailab-kubesim.io/duration: 1m}\n' >"$TMP/bad.yaml"
 aq submit --group mixed "$TMP/bad.yaml" "$TMP/bad.yaml" >/dev/null
 sched >/dev/null 2>&1
 fails "wait exits 1 when a job of the group failed" 1 aq wait --group mixed
 
 # submit --wait beside a running scheduler.
-printf 'name: good\ncommand: "true"\nannotations: {sim.ailab-queue.io/duration: 1m}\n' >"$TMP/good.yaml"
+printf 'name: good\ncommand: "true"\nannotations: {ailab-kubesim.io/duration: 1m}\n' >"$TMP/good.yaml"
 "$AILAB_QUEUE" sched --interval 1s >/dev/null 2>&1 &
 TEST_PIDS="$TEST_PIDS $!"
 fails "submit --wait exits 1 when one job of the group failed" 1 \

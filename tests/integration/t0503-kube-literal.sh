@@ -13,11 +13,11 @@ cat >"$TMP/echo.yaml" <<'YAML'
 name: literal
 command: echo '$(date)' '$$$$' '$(MASTER_PORT)' '$(WHEN)' '$$HOME'
 env: {WHEN: "$(date)"}
-annotations: {sim.ailab-queue.io/duration: 1m}
+annotations: {ailab-kubesim.io/duration: 1m}
 ---
 name: literal-exec
 command: [printf, '%s\n', '$(RANK)', 'a$$$$b', '$$(x']
-annotations: {sim.ailab-queue.io/duration: 1m}
+annotations: {ailab-kubesim.io/duration: 1m}
 YAML
 check "submit jobs whose commands hold \$(...) and \$\$" aq submit "$TMP/echo.yaml"
 check "run them" sched

@@ -25,7 +25,7 @@ replicas: 2
 retries: 1
 timeout: 2h
 resources: {memory: 128Gi, cpu: 4}
-annotations: {sim.ailab-queue.io/exit-codes: "1,0", sim.ailab-queue.io/duration: 10m}
+annotations: {ailab-kubesim.io/exit-codes: "1,0", ailab-kubesim.io/duration: 10m}
 ---
 name: never
 command: python never.py

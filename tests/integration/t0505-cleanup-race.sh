@@ -31,7 +31,7 @@ print(n)' "$TMP/audit.jsonl" "$1" "$2"
 cat >"$TMP/long.yaml" <<'EOT2'
 name: long
 command: python train.py
-annotations: {sim.ailab-queue.io/duration: 100h}
+annotations: {ailab-kubesim.io/duration: 100h}
 EOT2
 # Job 1, held, makes namespace alice one the cleanup lists.
 aq --context alice submit -q --hold "$TMP/long.yaml" >/dev/null

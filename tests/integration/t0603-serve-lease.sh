@@ -50,7 +50,7 @@ image: busybox
 command: [sh, -c, "echo ${i}"]
 resources: {cpu: 1, memory: 1Gi}
 annotations:
-  sim.ailab-queue.io/duration: 10m
+  ailab-kubesim.io/duration: 10m
 sweep:
   grid:
     i: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]

@@ -22,7 +22,7 @@ image: busybox
 command: [sh, -c, "echo hello from ops"]
 resources: {cpu: 1, memory: 1Gi}
 annotations:
-  sim.ailab-queue.io/duration: 1h
+  ailab-kubesim.io/duration: 1h
 EOT
 queue_json >"$TMP/before.json"
 is "a dry run validates and answers the specs" \

@@ -21,7 +21,7 @@ image: busybox
 command: [sh, -c, "echo hello"]
 resources: {cpu: 1, memory: 1Gi}
 annotations:
-  sim.ailab-queue.io/duration: 20s
+  ailab-kubesim.io/duration: 20s
 EOT
 SERVE_URL=$SERVE_URL_imp
 is "alice submits to the impersonating server" \

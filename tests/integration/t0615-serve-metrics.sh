@@ -23,7 +23,7 @@ command: [sleep, "1"]
 gpu: {type: [RTX4090D, RTX4090], count: $2}
 resources: {cpu: 1, memory: 1Gi}
 annotations:
-  sim.ailab-queue.io/duration: forever
+  ailab-kubesim.io/duration: forever
 ${3:-}
 EOT
 	echo "$TMP/$1.yaml"

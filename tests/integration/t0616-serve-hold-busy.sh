@@ -44,7 +44,7 @@ namespace: alice
 command: python train.py
 gpu: {type: RTX4090D, count: 4}
 resources: {cpu: 2, memory: 8Gi}
-annotations: {sim.ailab-queue.io/duration: 1h}
+annotations: {ailab-kubesim.io/duration: 1h}
 EOT2
 
 # (1) Two jobs queued held; then every API request waits 10 minutes.

@@ -36,7 +36,7 @@ name: small
 namespace: alice
 command: python train.py
 gpu: {type: RTX4090D, count: 1}
-annotations: {sim.ailab-queue.io/duration: 1h}
+annotations: {ailab-kubesim.io/duration: 1h}
 EOT
 sed 's/^namespace: alice/namespace: ml101/' "$TMP/job.yaml" >"$TMP/ml101.yaml"
 

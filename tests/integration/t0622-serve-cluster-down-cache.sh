@@ -34,7 +34,7 @@ name: small
 namespace: alice
 command: python train.py
 gpu: {type: RTX4090D, count: 1}
-annotations: {sim.ailab-queue.io/duration: 1h}
+annotations: {ailab-kubesim.io/duration: 1h}
 EOT
 
 # Before the fault: alice and bob are known to server a, alice to b.

@@ -27,7 +27,7 @@ sweep() {
 		printf 'command: [sh, -c, "echo ${i}"]\n'
 		printf 'resources: {cpu: 1, memory: 1Gi}\n'
 		printf 'gpu: {type: RTX4090D, count: 4}\n'
-		printf 'annotations: {sim.ailab-queue.io/duration: 1h}\n'
+		printf 'annotations: {ailab-kubesim.io/duration: 1h}\n'
 		printf 'sweep:\n  grid:\n    i: [%s]\n' "$(seq -s, 1 "$3")"
 	} >"$TMP/$1.yaml"
 }

@@ -16,7 +16,7 @@ name: quick
 image: busybox
 command: [sh, -c, "echo hello"]
 gpu: {type: RTX4090D, count: 1}
-annotations: {sim.ailab-queue.io/duration: 2m}
+annotations: {ailab-kubesim.io/duration: 2m}
 sweep:
   grid: {lr: [1, 2]}
 EOT
@@ -24,13 +24,13 @@ cat >"$TMP/long.yaml" <<'EOT'
 name: long
 image: busybox
 command: [sh, -c, "echo working"]
-annotations: {sim.ailab-queue.io/duration: 3h}
+annotations: {ailab-kubesim.io/duration: 3h}
 EOT
 cat >"$TMP/fail.yaml" <<'EOT'
 name: fails
 image: busybox
 command: [sh, -c, "exit 3"]
-annotations: {sim.ailab-queue.io/exit-codes: "3", sim.ailab-queue.io/duration: 1m}
+annotations: {ailab-kubesim.io/exit-codes: "3", ailab-kubesim.io/duration: 1m}
 EOT
 
 q submit --wait "$TMP/quick.yaml" >"$TMP/out" 2>"$TMP/err"

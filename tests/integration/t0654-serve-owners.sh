@@ -19,7 +19,7 @@ cat >"$TMP/lab1.yaml" <<'EOT'
 name: lab1
 image: busybox
 command: [sh, -c, "python lab.py --i ${i}"]
-annotations: {sim.ailab-queue.io/duration: 10h}
+annotations: {ailab-kubesim.io/duration: 10h}
 sweep:
   grid: {i: [1, 2]}
   max_running: 1

@@ -19,7 +19,7 @@ image: busybox
 command: [sh, -c, "echo hi"]
 gpu: {type: RTX4090D, count: 1}
 retries: 1
-annotations: {sim.ailab-queue.io/exit-codes: "1,0", sim.ailab-queue.io/duration: 10m}
+annotations: {ailab-kubesim.io/exit-codes: "1,0", ailab-kubesim.io/duration: 10m}
 EOT
 cat >"$TMP/never.yaml" <<'EOT'
 name: never

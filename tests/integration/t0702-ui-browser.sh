@@ -31,7 +31,7 @@ gpu: {type: RTX3090, count: 8}
 resources: {cpu: 1, memory: 4Gi}
 timeout: 2h
 annotations:
-  sim.ailab-queue.io/duration: forever
+  ailab-kubesim.io/duration: forever
 EOT
 done
 aq --context alice -q submit --owner alice "$TMP/hog.yaml" >/dev/null

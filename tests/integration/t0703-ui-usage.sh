@@ -20,7 +20,7 @@ namespace: alice
 image: busybox
 command: [sh, -c, "sleep 1000"]
 gpu: {type: RTX4090, count: 1}
-annotations: {sim.ailab-queue.io/duration: forever}
+annotations: {ailab-kubesim.io/duration: forever}
 EOT
 sed 's/alice/bob/' "$TMP/alice.yaml" >"$TMP/bob.yaml"
 is "alice submits a GPU job in a group" \

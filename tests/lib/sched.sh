@@ -81,7 +81,7 @@ spec_file() {
 		[ -z "$_workload" ] || echo "workload: $_workload"
 		[ -z "$_timeout" ] || echo "timeout: $_timeout"
 		echo "annotations:"
-		echo "  sim.ailab-queue.io/duration: $_duration"
+		echo "  ailab-kubesim.io/duration: $_duration"
 		[ -z "$_sweep" ] ||
 		    printf 'sweep:\n  grid:\n    i: [%s]\n' "$(seq -s, 1 "$_sweep")"
 	} >"$TMP/$_name.yaml"
@@ -131,7 +131,7 @@ job_state_is() { [ "$(job_state "$1")" = "$2" ]; }
 # `true` on one RTX4090D whose run on the simulated cluster lasts
 # DURATION, YAML (lines ending in a newline) added to its spec.
 submit_short() {
-	printf 'name: %s\ncommand: "true"\ngpu: {type: RTX4090D, count: 1}\nannotations: {sim.ailab-queue.io/duration: %s}\n%s' \
+	printf 'name: %s\ncommand: "true"\ngpu: {type: RTX4090D, count: 1}\nannotations: {ailab-kubesim.io/duration: %s}\n%s' \
 	    "$1" "$2" "${3:-}" >"$TMP/$1.yaml"
 	aq --context alice submit -q "$TMP/$1.yaml" >/dev/null
 }

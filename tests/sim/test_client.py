@@ -41,7 +41,7 @@ def pod_body(name, duration="forever"):
     return client.V1Pod(
         metadata=client.V1ObjectMeta(
             name=name, labels={"app": "py"},
-            annotations={"sim.ailab-queue.io/duration": duration}),
+            annotations={"ailab-kubesim.io/duration": duration}),
         spec=client.V1PodSpec(containers=[client.V1Container(
             name="c", image="busybox",
             resources=client.V1ResourceRequirements(
@@ -109,7 +109,7 @@ def main():
             template=client.V1PodTemplateSpec(
                 metadata=client.V1ObjectMeta(
                     labels={"app": "pyweb"},
-                    annotations={"sim.ailab-queue.io/duration": "forever"}),
+                    annotations={"ailab-kubesim.io/duration": "forever"}),
                 spec=pod_body("x").spec)))
     d = apps.create_namespaced_deployment(ns, dep)
     ok("create a deployment", d.metadata.name == "pyweb")
@@ -133,7 +133,7 @@ def main():
             completions=2, parallelism=2, completion_mode="Indexed",
             template=client.V1PodTemplateSpec(
                 metadata=client.V1ObjectMeta(
-                    annotations={"sim.ailab-queue.io/duration": "30s"}),
+                    annotations={"ailab-kubesim.io/duration": "30s"}),
                 spec=client.V1PodSpec(
                     restart_policy="Never",
                     containers=pod_body("x").spec.containers))))

@@ -479,7 +479,7 @@ test_render_stored(void **state)
 	(void)state;
 	set = load("name: ddp\ncommand: [python, x.py]\nreplicas: 2\n"
 	    "gpu: {type: [RTX4090D, RTX4090], count: 2}\n"
-	    "annotations: {sim.ailab-queue.io/duration: 5s}\n", &d);
+	    "annotations: {ailab-kubesim.io/duration: 5s}\n", &d);
 	assert_non_null(set);
 	objs = spec_render_job_json(whole(set->jobs[0]), &run, &cause);
 	assert_non_null(objs);
@@ -494,7 +494,7 @@ test_render_stored(void **state)
 	    pod, "metadata"), "labels"), "ailab-queue.io/attempt"));
 	assert_string_equal(v, "2");
 	v = json_string_value(json_object_get(json_object_get(json_object_get(
-	    pod, "metadata"), "annotations"), "sim.ailab-queue.io/duration"));
+	    pod, "metadata"), "annotations"), "ailab-kubesim.io/duration"));
 	assert_string_equal(v, "5s");
 	v = json_string_value(json_object_get(json_object_get(json_object_get(
 	    pod, "spec"), "nodeSelector"), "gpu-model"));
