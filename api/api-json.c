@@ -1,6 +1,7 @@
 /* api: the JSON encoding of jobs, events, replicas and errors. */
 #include "api.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -540,6 +541,23 @@ api_action_item(int64_t id, bool ok, const char *result, const char *message)
 {
 	return json_pack("{s:I,s:b,s:s,s:o}", "id", (json_int_t)id, "ok",
 	    ok, "result", result, "message", api_string(message));
+}
+
+/* See api.h. */
+json_t *
+api_action_itemf(int64_t id, bool ok, const char *result, const char *fmt,
+    ...)
+{
+	va_list ap;
+	char *msg;
+	json_t *item;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	item = api_action_item(id, ok, result, msg);
+	free(msg);
+	return item;
 }
 
 /* See api.h. */

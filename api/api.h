@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common.h"
 #include "store.h"
 
 /* The version of the API this build speaks, and its path prefix. */
@@ -79,6 +80,9 @@ void api_error_release(struct api_error *);
 /* One item of an action's answer (cancel, hold, release, retry). */
 json_t *api_action_item(int64_t id, bool ok, const char *result,
     const char *message);
+/* The same, its message formatted. */
+json_t *api_action_itemf(int64_t id, bool ok, const char *result,
+    const char *fmt, ...) printflike(4, 5);
 
 /* Checks that an object has only the given members (NULL-terminated):
  * 0, or -1 with *cause naming the first unknown one. */

@@ -5,7 +5,6 @@
  */
 #include "cli.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 
 #include "api.h"
@@ -113,22 +112,6 @@ cli_queue_local_group_ids(struct cli_ctx *ctx, const char *group,
 	return CLI_EXIT_OK;
 }
 
-/* An action's item for a job, its message formatted. */
-static json_t *
-cli_queue_item(int64_t id, bool ok, const char *result, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-	json_t *item;
-
-	va_start(ap, fmt);
-	xvasprintf(&msg, fmt, ap);
-	va_end(ap);
-	item = api_action_item(id, ok, result, msg);
-	free(msg);
-	return item;
-}
-
 /* A job's item for what the store did to it, with the words the server
  * uses. */
 static json_t *
@@ -140,23 +123,23 @@ cli_queue_local_item(enum cli_queue_act act, const struct store_act_item *it)
 
 	switch (it->result) {
 	case STORE_ACT_DONE:
-		return cli_queue_item(it->id, true, words[act], "job %lld %s",
+		return api_action_itemf(it->id, true, words[act], "job %lld %s",
 		    id, act == CLI_QUEUE_RETRY ? "queued again" : words[act]);
 	case STORE_ACT_REQUESTED:
-		return cli_queue_item(it->id, true, "cancel_requested", "job "
+		return api_action_itemf(it->id, true, "cancel_requested", "job "
 		    "%lld: cancel requested; the scheduler stops it", id);
 	case STORE_ACT_ALREADY:
-		return cli_queue_item(it->id, true, "already", "job %lld "
+		return api_action_itemf(it->id, true, "already", "job %lld "
 		    "already ended or is being cancelled", id);
 	case STORE_ACT_REFUSED:
 		return api_action_item(it->id, false, "conflict", it->cause);
 	case STORE_ACT_UNCLEANED:
-		return cli_queue_item(it->id, false, "conflict", "job %lld: its "
+		return api_action_itemf(it->id, false, "conflict", "job %lld: its "
 		    "cluster objects are still being removed; retry it in a "
 		    "moment", id);
 	case STORE_ACT_NOT_FOUND:
 	default:
-		return cli_queue_item(it->id, false, "not_found", "job %lld not "
+		return api_action_itemf(it->id, false, "not_found", "job %lld not "
 		    "found", id);
 	}
 }

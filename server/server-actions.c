@@ -9,7 +9,6 @@
 #include "server-int.h"
 
 #include <event2/buffer.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,30 +51,12 @@ server_act_kind(const char *action)
 	    STORE_ACT_RETRY;
 }
 
-/* An item whose message is formatted about one job. */
-static json_t *server_act_msg(int64_t, bool, const char *, const char *, ...)
-    printflike(4, 5);
-static json_t *
-server_act_msg(int64_t id, bool ok, const char *result, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-	json_t *item;
-
-	va_start(ap, fmt);
-	xvasprintf(&msg, fmt, ap);
-	va_end(ap);
-	item = api_action_item(id, ok, result, msg);
-	free(msg);
-	return item;
-}
-
 /* An action the store could not take because another process held the
  * queue locked: nothing was done, so the client may ask again. */
 static json_t *
 server_busy_item(int64_t id)
 {
-	return server_act_msg(id, false, "busy", "job %lld: the queue is busy "
+	return api_action_itemf(id, false, "busy", "job %lld: the queue is busy "
 	    "(another process holds it locked): nothing was done; retry in a "
 	    "moment", (long long)id);
 }
@@ -85,7 +66,7 @@ server_busy_item(int64_t id)
 static json_t *
 server_not_found_item(int64_t id)
 {
-	return server_act_msg(id, false, "not_found", "job %lld not found",
+	return api_action_itemf(id, false, "not_found", "job %lld not found",
 	    (long long)id);
 }
 
@@ -100,19 +81,19 @@ server_act_item(enum store_act act, const struct store_act_item *it)
 
 	switch (it->result) {
 	case STORE_ACT_DONE:
-		return server_act_msg(it->id, true, words[act], "job %lld %s",
+		return api_action_itemf(it->id, true, words[act], "job %lld %s",
 		    (long long)it->id, act == STORE_ACT_RETRY ? "queued again" : words[act]);
 	case STORE_ACT_REQUESTED:
-		return server_act_msg(it->id, true, "cancel_requested", "job "
+		return api_action_itemf(it->id, true, "cancel_requested", "job "
 		    "%lld: cancel requested; the scheduler stops it",
 		    (long long)it->id);
 	case STORE_ACT_ALREADY:
-		return server_act_msg(it->id, true, "already", "job %lld "
+		return api_action_itemf(it->id, true, "already", "job %lld "
 		    "already ended or is being cancelled", (long long)it->id);
 	case STORE_ACT_REFUSED:
 		return api_action_item(it->id, false, "conflict", it->cause);
 	case STORE_ACT_UNCLEANED:
-		return server_act_msg(it->id, false, "conflict", "job %lld: its "
+		return api_action_itemf(it->id, false, "conflict", "job %lld: its "
 		    "cluster objects are still being removed; retry it in a "
 		    "moment", (long long)it->id);
 	case STORE_ACT_NOT_FOUND:
