@@ -23,13 +23,14 @@ EXTRA_DIST += tests/spec/run.sh tests/fuzz
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-spec
 TESTS += tests/unit/test-spec
-tests_unit_test_spec_SOURCES = tests/unit/test-spec.c
+tests_unit_test_spec_SOURCES = tests/unit/test-spec.c tests/unit/spec-whole.h
 tests_unit_test_spec_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_spec_LDADD = spec/libspec.a common/libcommon.a \
 	$(JANSSON_LIBS) $(YAML_LIBS) $(CMOCKA_LIBS) -lm
 check_PROGRAMS += tests/unit/test-spec-queue
 TESTS += tests/unit/test-spec-queue
-tests_unit_test_spec_queue_SOURCES = tests/unit/test-spec-queue.c
+tests_unit_test_spec_queue_SOURCES = tests/unit/test-spec-queue.c \
+	tests/unit/spec-whole.h
 tests_unit_test_spec_queue_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	$(JANSSON_CFLAGS)
 tests_unit_test_spec_queue_LDADD = spec/libspec.a common/libcommon.a \
@@ -54,7 +55,8 @@ DISTCLEANFILES = tests/spec/$(am__dirstamp)
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-spec-bounds
 TESTS += tests/unit/test-spec-bounds
-tests_unit_test_spec_bounds_SOURCES = tests/unit/test-spec-bounds.c
+tests_unit_test_spec_bounds_SOURCES = tests/unit/test-spec-bounds.c \
+	tests/unit/spec-whole.h
 tests_unit_test_spec_bounds_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	$(JANSSON_CFLAGS)
 tests_unit_test_spec_bounds_LDADD = spec/libspec.a common/libcommon.a \

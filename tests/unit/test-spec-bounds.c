@@ -13,18 +13,7 @@
 #include <cmocka.h>
 
 #include "spec-int.h"
-
-/* A job's whole stored spec, kept until the next call (spec.h: a job's
- * text is in two parts). */
-static const char *
-whole(const struct spec_job *sj)
-{
-	static char *last;
-
-	free(last);
-	last = spec_job_json(sj);
-	return last;
-}
+#include "spec-whole.h"
 
 /* Loads a spec from text with the built-in site and the given job limit. */
 static struct spec_set *

@@ -12,18 +12,7 @@
 
 #include "common.h"
 #include "spec.h"
-
-/* A job's whole stored spec, kept until the next call (spec.h: a job's
- * text is in two parts). */
-static const char *
-whole(const struct spec_job *sj)
-{
-	static char *last;
-
-	free(last);
-	last = spec_job_json(sj);
-	return last;
-}
+#include "spec-whole.h"
 
 #define QUEUE "0123456789abcdef"
 
