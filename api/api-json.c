@@ -545,6 +545,38 @@ api_action_item(int64_t id, bool ok, const char *result, const char *message)
 
 /* See api.h. */
 json_t *
+api_act_item(enum store_act act, const struct store_act_item *it)
+{
+	static const char *const words[] = { [STORE_ACT_CANCEL] = "cancelled",
+		[STORE_ACT_HOLD] = "held", [STORE_ACT_RELEASE] = "released",
+		[STORE_ACT_RETRY] = "queued" };
+	long long id = (long long)it->id;
+
+	switch (it->result) {
+	case STORE_ACT_DONE:
+		return api_action_itemf(it->id, true, words[act], "job %lld %s",
+		    id, act == STORE_ACT_RETRY ? "queued again" : words[act]);
+	case STORE_ACT_REQUESTED:
+		return api_action_itemf(it->id, true, "cancel_requested", "job "
+		    "%lld: cancel requested; the scheduler stops it", id);
+	case STORE_ACT_ALREADY:
+		return api_action_itemf(it->id, true, "already", "job %lld "
+		    "already ended or is being cancelled", id);
+	case STORE_ACT_REFUSED:
+		return api_action_item(it->id, false, "conflict", it->cause);
+	case STORE_ACT_UNCLEANED:
+		return api_action_itemf(it->id, false, "conflict", "job %lld: its "
+		    "cluster objects are still being removed; retry it in a "
+		    "moment", id);
+	case STORE_ACT_NOT_FOUND:
+	default:
+		return api_action_itemf(it->id, false, "not_found", "job %lld not "
+		    "found", id);
+	}
+}
+
+/* See api.h. */
+json_t *
 api_action_itemf(int64_t id, bool ok, const char *result, const char *fmt,
     ...)
 {

@@ -80,6 +80,9 @@ void api_error_release(struct api_error *);
 /* One item of an action's answer (cancel, hold, release, retry). */
 json_t *api_action_item(int64_t id, bool ok, const char *result,
     const char *message);
+/* The item for what store_act did to one job, in the words every front
+ * prints (the CLI's local queue and the server alike). */
+json_t *api_act_item(enum store_act, const struct store_act_item *);
 /* The same, its message formatted. */
 json_t *api_action_itemf(int64_t id, bool ok, const char *result,
     const char *fmt, ...) printflike(4, 5);

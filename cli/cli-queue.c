@@ -112,38 +112,6 @@ cli_queue_local_group_ids(struct cli_ctx *ctx, const char *group,
 	return CLI_EXIT_OK;
 }
 
-/* A job's item for what the store did to it, with the words the server
- * uses. */
-static json_t *
-cli_queue_local_item(enum cli_queue_act act, const struct store_act_item *it)
-{
-	static const char *const words[] = { "cancelled", "held", "released",
-		"queued" };
-	long long id = (long long)it->id;
-
-	switch (it->result) {
-	case STORE_ACT_DONE:
-		return api_action_itemf(it->id, true, words[act], "job %lld %s",
-		    id, act == CLI_QUEUE_RETRY ? "queued again" : words[act]);
-	case STORE_ACT_REQUESTED:
-		return api_action_itemf(it->id, true, "cancel_requested", "job "
-		    "%lld: cancel requested; the scheduler stops it", id);
-	case STORE_ACT_ALREADY:
-		return api_action_itemf(it->id, true, "already", "job %lld "
-		    "already ended or is being cancelled", id);
-	case STORE_ACT_REFUSED:
-		return api_action_item(it->id, false, "conflict", it->cause);
-	case STORE_ACT_UNCLEANED:
-		return api_action_itemf(it->id, false, "conflict", "job %lld: its "
-		    "cluster objects are still being removed; retry it in a "
-		    "moment", id);
-	case STORE_ACT_NOT_FOUND:
-	default:
-		return api_action_itemf(it->id, false, "not_found", "job %lld not "
-		    "found", id);
-	}
-}
-
 /*
  * The jobs acted on by the store in transactions of many (store_act), a
  * refusal an item like the others; jobs a failed transaction left
@@ -183,7 +151,7 @@ cli_queue_local_act(struct cli_ctx *ctx, enum cli_queue_act act,
 		if (res[i].result == STORE_ACT_DONE ||
 		    res[i].result == STORE_ACT_REQUESTED)
 			changed = true;
-		json_array_append_new(items, cli_queue_local_item(act,
+		json_array_append_new(items, api_act_item(acts[act],
 		    &res[i]));
 	}
 	if (changed)

@@ -70,38 +70,6 @@ server_not_found_item(int64_t id)
 	    (long long)id);
 }
 
-/* The item for what the store did to one job, in the words the local
- * commands print. */
-static json_t *
-server_act_item(enum store_act act, const struct store_act_item *it)
-{
-	static const char *const words[] = { [STORE_ACT_CANCEL] = "cancelled",
-		[STORE_ACT_HOLD] = "held", [STORE_ACT_RELEASE] = "released",
-		[STORE_ACT_RETRY] = "queued" };
-
-	switch (it->result) {
-	case STORE_ACT_DONE:
-		return api_action_itemf(it->id, true, words[act], "job %lld %s",
-		    (long long)it->id, act == STORE_ACT_RETRY ? "queued again" : words[act]);
-	case STORE_ACT_REQUESTED:
-		return api_action_itemf(it->id, true, "cancel_requested", "job "
-		    "%lld: cancel requested; the scheduler stops it",
-		    (long long)it->id);
-	case STORE_ACT_ALREADY:
-		return api_action_itemf(it->id, true, "already", "job %lld "
-		    "already ended or is being cancelled", (long long)it->id);
-	case STORE_ACT_REFUSED:
-		return api_action_item(it->id, false, "conflict", it->cause);
-	case STORE_ACT_UNCLEANED:
-		return api_action_itemf(it->id, false, "conflict", "job %lld: its "
-		    "cluster objects are still being removed; retry it in a "
-		    "moment", (long long)it->id);
-	case STORE_ACT_NOT_FOUND:
-	default:
-		return server_not_found_item(it->id);
-	}
-}
-
 /* One listed job into the run's table. */
 static int
 server_act_read_row(const struct store_row *row, void *arg)
@@ -253,7 +221,7 @@ server_act_run(struct server_req *r, enum store_act act,
 		res = xcalloc(k, sizeof *res);
 		(void)store_act(s, act, ids, k, reason, res, &done, &cause);
 		for (i = 0; i < k; i++)
-			out[where[i]] = i < done ? server_act_item(act, &res[i]) :
+			out[where[i]] = i < done ? api_act_item(act, &res[i]) :
 			    store_is_busy(s) ? server_busy_item(ids[i]) :
 			    api_action_item(ids[i], false, "conflict",
 			    cause != NULL ? cause : "not done");
