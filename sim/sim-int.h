@@ -162,6 +162,9 @@ struct sim_faults {
  * --faults. */
 int sim_faults_set(struct sim *, const json_t *, char **cause);
 
+/* The pod of a key "ns/name" (borrowed), or NULL (sim-node.c). */
+json_t *sim_pod_at(struct sim *, const char *key);
+
 /* A node as the scheduler sees it: allocatable and what bound pods use. */
 struct sim_node {
 	json_t *obj;		/* borrowed from the store */

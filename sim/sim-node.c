@@ -47,8 +47,8 @@ sim_node_pods(struct sim *sim, const char *node)
 	return out;
 }
 
-/* The pod of a key "ns/name" (borrowed), or NULL. */
-static json_t *
+/* See sim-int.h. */
+json_t *
 sim_pod_at(struct sim *sim, const char *key)
 {
 	const char *slash = strchr(key, '/');

@@ -325,33 +325,25 @@ sim_preload_start(struct sim *sim, json_t *keys)
 {
 	json_t *k, *pod;
 	int64_t now, running = 0;
-	const char *s, *slash;
+	const char *s;
 	size_t i;
-	char *ns;
 
 	sim_sched_pass(sim);
 	now = sim_now(sim);
 	json_array_foreach(keys, i, k) {
 		s = json_string_value(k);
-		slash = strchr(s, '/');
-		ns = xstrndup(s, (size_t)(slash - s));
-		pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
+		pod = sim_pod_at(sim, s);
 		if (pod != NULL && sim_str(pod, "spec.nodeName") != NULL &&
 		    json_object_get(sim->kubelet, s) != NULL)
 			sim_kubelet_arm(sim, s, now);
-		free(ns);
 	}
 	sim_kubelet_pass(sim);
 	sim_ctrl_pass(sim);
 	json_array_foreach(keys, i, k) {
-		s = json_string_value(k);
-		slash = strchr(s, '/');
-		ns = xstrndup(s, (size_t)(slash - s));
-		pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
+		pod = sim_pod_at(sim, json_string_value(k));
 		if (pod != NULL && sim_str(pod, "status.phase") != NULL &&
 		    strcmp(sim_str(pod, "status.phase"), "Running") == 0)
 			running++;
-		free(ns);
 	}
 	return running;
 }
