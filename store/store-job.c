@@ -699,6 +699,24 @@ undo:
 	return -1;
 }
 
+/*
+ * A job's parameters.  A job of a shared spec keeps its own tail, which
+ * begins at its name and so holds its "params" object whole (spec_job_json
+ * writes it after the name; env, labels and annotations before it map
+ * names to strings, so '"params":{' can only be that key): parsing '{'
+ * and that tail reads 30 bytes, not the 1 KB of the spec put together
+ * again.  A tail without the key gives '{' and the whole tail, which is
+ * not JSON (or, should the tail start at a key, the same object), so
+ * anything else is read whole, as before.
+ */
+#define STORE_PARAMS_TAIL "('{' || substr(j.spec, instr(j.spec, " \
+	"'\"params\":{')))"
+#define STORE_PARAMS_SQL \
+	"(CASE WHEN j.spec_base IS NOT NULL AND json_valid(" \
+	STORE_PARAMS_TAIL ") THEN " \
+	"json_extract(" STORE_PARAMS_TAIL ", '$.params') ELSE " \
+	"json_extract(" STORE_SPEC_SQL ", '$.params') END)"
+
 /* The columns of a job row (store_list_each), then what it asks for. */
 #define STORE_ROW_COLUMNS \
 	"SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, " \
@@ -707,8 +725,7 @@ undo:
 	"j.submitted_at, j.updated_at, j.started_at, j.finished_at, " \
 	"j.run_gpu_type, j.exit_code, " \
 	"CASE WHEN ?7 & 1 THEN " STORE_SPEC_SQL " END, " \
-	"CASE WHEN ?7 & 2 THEN json_extract(" STORE_SPEC_SQL ", " \
-	"'$.params') END, " \
+	"CASE WHEN ?7 & 2 THEN " STORE_PARAMS_SQL " END, " \
 	"CASE WHEN ?7 & 4 THEN (SELECT r.node FROM replicas r WHERE " \
 	"  r.job_id = j.id AND r.rank = 0 ORDER BY r.attempt DESC LIMIT 1) END, " \
 	"j.run_ms, j.est_start "
@@ -861,6 +878,35 @@ store_list_each(struct store *s, const struct store_filter *f, int what,
 	    "AND (?19 IS NULL OR j.owner = ?19)", vals, fn, arg, cause);
 }
 
+/*
+ * The owner of the only group of a name, when only one owner has one (the
+ * usual case): the listing then names that group by (owner, name), so
+ * SQLite walks its jobs in id order from jobs_group, where a set of
+ * groups would make it sort every row, spec and all, in a temporary
+ * B-tree first.  NULL when none or several have it (the caller's
+ * transaction is open).
+ */
+static char *
+store_group_sole_owner(struct store *s, const char *group)
+{
+	sqlite3_stmt *stmt = NULL;
+	char *owner = NULL;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT owner FROM groups WHERE "
+	    "name = ?1 LIMIT 2", -1, &stmt, NULL) != SQLITE_OK)
+		return NULL;
+	bind_text(stmt, 1, group);
+	if (store_step(s, stmt) == SQLITE_ROW) {
+		owner = column_text(stmt, 0, false);
+		if (store_step(s, stmt) != SQLITE_DONE) {
+			free(owner);
+			owner = NULL;
+		}
+	}
+	sqlite3_finalize(stmt);
+	return owner;
+}
+
 /* See store-int.h: store_list_each with more conditions. */
 int
 store_rows_each(struct store *s, const struct store_filter *f, int what,
@@ -870,7 +916,8 @@ store_rows_each(struct store *s, const struct store_filter *f, int what,
 	int i;
 	sqlite3_stmt *stmt = NULL;
 	unsigned int mask = f->states;
-	char *sql, *ids = NULL;
+	struct store_filter one;
+	char *sql = NULL, *ids = NULL, *owner = NULL;
 	int ret = -1;
 
 	if (f->ids != NULL && f->nids > STORE_MAX_IDS) {
@@ -882,11 +929,17 @@ store_rows_each(struct store *s, const struct store_filter *f, int what,
 		mask = STORE_ACTIVE_MASK;
 	if (f->ids != NULL)
 		ids = store_ids_json(f->ids, f->nids);
-	sql = store_rows_sql(f, mask, what, extra);
 	if (store_step(s, store_stmt(s, STMT_BEGIN)) != SQLITE_DONE) {
 		store_error(s, cause, "begin");
 		goto out;
 	}
+	if (f->group != NULL && f->group_owner == NULL &&
+	    (owner = store_group_sole_owner(s, f->group)) != NULL) {
+		one = *f;
+		one.group_owner = owner;
+		f = &one;
+	}
+	sql = store_rows_sql(f, mask, what, extra);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
 		/* Our own statement: the schema is not one we made. */
 		free(s->damaged);
@@ -903,5 +956,6 @@ out:
 	store_rollback(s);
 	free(sql);
 	free(ids);
+	free(owner);
 	return ret;
 }

@@ -389,6 +389,73 @@ test_shared_spec(void **state)
 	assert_int_equal(count_shared(f->s), 0);
 }
 
+/*
+ * A group's parameters read from each job's own tail of a shared spec,
+ * as report asks: right for a tail whose earlier maps have a key
+ * "params", for a job of the group without any, for a job alone, and
+ * when two owners each have a group of that name (read in id order).
+ */
+static void
+test_shared_params(void **state)
+{
+	struct store_fixture *f = *state;
+	static const char *const specs[5] = {
+		"{\"image\":\"x\",\"name\":\"s-0\",\"env\":{\"params\":"
+		    "\"{no\"},\"index\":0,\"params\":{\"lr\":\"0.1\"}}",
+		"{\"image\":\"x\",\"name\":\"s-1\",\"env\":{\"params\":"
+		    "\"{no\"},\"index\":1,\"params\":{\"lr\":\"0.2\"},"
+		    "\"z\":1}",
+		"{\"image\":\"x\",\"name\":\"s-2\"}",
+		"{\"image\":\"y\",\"params\":{\"lr\":\"9\"}}",
+		"{\"image\":\"x\",\"name\":\"t-0\",\"index\":0,"
+		    "\"params\":{\"k\":\"v\"}}",
+	};
+	struct store_job_new jobs[5];
+	struct store_filter flt = { .all = true, .group = "sw" };
+	struct walk w = { .n = 0 };
+	int64_t ids[5];
+	char *cause = NULL;
+	size_t i;
+
+	for (i = 0; i < 5; i++) {
+		jobs[i] = store_fixture_job("s");
+		jobs[i].spec_json = specs[i];
+		jobs[i].group = i == 3 ? NULL : "sw";
+	}
+	jobs[4].owner = "bob";
+	assert_int_equal(store_submit(f->s, jobs, 5, ids, &cause), 0);
+	/* Two owners' groups "sw": every job of both, in id order. */
+	assert_int_equal(walk_list(f->s, &flt, STORE_ROW_PARAMS, &w), 4);
+	assert_int_equal(w.ids[0], ids[0]);
+	assert_int_equal(w.ids[3], ids[4]);
+	assert_string_equal(w.params[0], "{\"lr\":\"0.1\"}");
+	assert_string_equal(w.params[1], "{\"lr\":\"0.2\"}");
+	assert_null(w.params[2]);
+	assert_string_equal(w.params[3], "{\"k\":\"v\"}");
+	/* One owner's group: the same rows of it. */
+	flt.group_owner = "alice";
+	assert_int_equal(walk_list(f->s, &flt, STORE_ROW_PARAMS, &w), 3);
+	assert_string_equal(w.params[1], "{\"lr\":\"0.2\"}");
+	/* The only group of its name, named without its owner. */
+	assert_int_equal(store_transition(f->s, ids[4], 0, STORE_CANCELLED,
+	    "x", &cause), 0);
+	assert_int_equal(store_exec(f->s, "DELETE FROM jobs WHERE owner = "
+	    "'bob'; DELETE FROM groups WHERE owner = 'bob'", &cause), 0);
+	flt.group_owner = NULL;
+	assert_int_equal(walk_list(f->s, &flt, STORE_ROW_PARAMS, &w), 3);
+	assert_int_equal(w.ids[2], ids[2]);
+	assert_string_equal(w.params[0], "{\"lr\":\"0.1\"}");
+	flt.group = NULL;
+	flt.ids = &ids[3];
+	flt.nids = 1;
+	assert_int_equal(walk_list(f->s, &flt, STORE_ROW_PARAMS, &w), 1);
+	assert_string_equal(w.params[0], "{\"lr\":\"9\"}");
+	flt.ids = NULL;
+	flt.nids = 0;
+	walk_list(f->s, &flt, 0, &w);
+	walk_list(f->s, &flt, 0, &w);
+}
+
 /* What the scheduler records on transitions, and its side tables. */
 static void
 test_scheduler_records(void **state)
@@ -630,6 +697,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_list_each,
 		    store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_shared_spec,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_shared_params,
 		    store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_scheduler_records,
 		    store_fixture_setup, store_fixture_teardown),
