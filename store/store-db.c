@@ -221,7 +221,9 @@ static const char *const store_migrations[] = {
 	 * gives way to a count of the jobs sharing a spec text
 	 * (specs.refs, raised once a submission, lowered by the deletion
 	 * of each), so the last job to go still takes the text along
-	 * without a search. */
+	 * without a search; that is done by jobs_deleted, one trigger
+	 * fewer to parse at each process's first statement (a job without
+	 * a shared text matches no row of specs). */
 	"DROP INDEX jobs_cleanup;"
 	"CREATE INDEX jobs_cleanup ON jobs(cleaned, state) WHERE cleaned = 0;"
 	"ALTER TABLE specs ADD COLUMN refs INTEGER NOT NULL DEFAULT 0;"
@@ -230,11 +232,14 @@ static const char *const store_migrations[] = {
 	"DELETE FROM specs WHERE refs = 0;"
 	"DROP TRIGGER jobs_spec_gone;"
 	"DROP INDEX jobs_spec_base;"
-	"CREATE TRIGGER jobs_spec_gone AFTER DELETE ON jobs "
-	"WHEN old.spec_base IS NOT NULL "
+	"DROP TRIGGER jobs_deleted;"
+	"CREATE TRIGGER jobs_deleted AFTER DELETE ON jobs "
 	"BEGIN"
-	"  UPDATE specs SET refs = refs - 1 WHERE id = old.spec_base;"
-	"  DELETE FROM specs WHERE id = old.spec_base AND refs <= 0;"
+	"  UPDATE job_seq SET seq = seq + 1;"
+	"  INSERT OR REPLACE INTO jobs_gone (id, seq)"
+	"    SELECT OLD.id, seq FROM job_seq;"
+	"  UPDATE specs SET refs = refs - 1 WHERE id = OLD.spec_base;"
+	"  DELETE FROM specs WHERE id = OLD.spec_base AND refs <= 0;"
 	"END;",
 };
 
@@ -670,30 +675,39 @@ store_user_version(struct store *s)
 
 /*
  * Reads the application id, the schema version and the number of schema
- * objects in one statement, so all three come from one snapshot: read in
- * turn, a file another process was creating could show no id and then its
- * tables, and look like another program's.  -1 if the file cannot be read
- * as a database.
+ * objects in one read transaction, so all three come from one snapshot:
+ * read in turn, a file another process was creating could show no id and
+ * then its tables, and look like another program's.  Plain pragmas, not
+ * the pragma_* table-valued functions, each of which declares a virtual
+ * table (a CREATE TABLE parsed) at every process start.  -1 if the file
+ * cannot be read as a database, with the connection's error set (and
+ * the read transaction left for store_close).
  */
 static int
 store_identity(struct store *s, int *id, int *version, int *objects)
 {
+	static const char *const sql[] = { "PRAGMA application_id",
+		"PRAGMA user_version", "SELECT count(*) FROM sqlite_schema" };
+	int *out[] = { id, version, objects };
 	sqlite3_stmt *stmt;
-	int ret = -1;
+	size_t i;
+	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT (SELECT application_id FROM "
-	    "pragma_application_id()), (SELECT user_version FROM "
-	    "pragma_user_version()), (SELECT count(*) FROM sqlite_schema)",
-	    -1, &stmt, NULL) != SQLITE_OK)
+	if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
-	if (store_step(s, stmt) == SQLITE_ROW) {
-		*id = sqlite3_column_int(stmt, 0);
-		*version = sqlite3_column_int(stmt, 1);
-		*objects = sqlite3_column_int(stmt, 2);
-		ret = 0;
+	for (i = 0; i < nitems(sql); i++) {
+		if (sqlite3_prepare_v2(s->db, sql[i], -1, &stmt, NULL) !=
+		    SQLITE_OK)
+			return -1;
+		rc = store_step(s, stmt);
+		if (rc == SQLITE_ROW)
+			*out[i] = sqlite3_column_int(stmt, 0);
+		sqlite3_finalize(stmt);
+		if (rc != SQLITE_ROW)
+			return -1;
 	}
-	sqlite3_finalize(stmt);
-	return ret;
+	return sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ?
+	    0 : -1;
 }
 
 /* Brings the schema up to target, one version per transaction. */

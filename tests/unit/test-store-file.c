@@ -315,7 +315,8 @@ test_migrate_spec_refs(void **state)
 	assert_int_equal(store_fixture_int(s, "SELECT refs FROM specs "
 	    "WHERE id = 2"), 1);
 	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM "
-	    "sqlite_schema WHERE name = 'jobs_spec_base'"), 0);
+	    "sqlite_schema WHERE name IN ('jobs_spec_base', "
+	    "'jobs_spec_gone')"), 0);
 	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM "
 	    "sqlite_schema WHERE name = 'jobs_cleanup' AND sql LIKE "
 	    "'%WHERE cleaned = 0'"), 1);
