@@ -243,8 +243,8 @@ static const char *const store_migrations[] = {
 	"END;",
 };
 
-/* The scheduler's columns of a job (as STMT_SCHED_JOBS), for both halves
- * of the delta read. */
+/* The scheduler's columns of a job, for its whole read (STMT_SCHED_JOBS)
+ * and both halves of the delta read. */
 #define STORE_DELTA_SELECT \
 	"SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, " \
 	"j.reason, j.cleaned, j.cancel_requested, j.priority, j.gpu_type, " \
@@ -253,6 +253,18 @@ static const char *const store_migrations[] = {
 	"j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, " \
 	"j.admitted_at, j.position, j.run_nodes, j.run_ms, j.spec_base, " \
 	"j.spec_prefix FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
+
+/* A whole job (store_job_from_row's columns, in order), for one job or a
+ * listing. */
+#define STORE_JOB_SELECT \
+	"SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, " \
+	"j.reason, j.cleaned, j.cancel_requested, j.priority, j.gpu_type, " \
+	"j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, " \
+	STORE_SPEC_SQL ", " \
+	"j.attempts, j.submitted_at, j.updated_at, j.started_at, " \
+	"j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, " \
+	"j.admitted_at, j.position, j.run_nodes, j.run_ms, j.est_start " \
+	"FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
 
 /* A submission's insert of one job, or of STORE_INSERT_ROWS: the values
  * of a row, STORE_INSERT_PARAMS of them (store_submit_bind), in order. */
@@ -295,24 +307,10 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "SELECT id, ?2, NULL, state, 'submitted' FROM jobs "
 	    "WHERE id BETWEEN ?1 AND ?3 ORDER BY id",
 	[STMT_JOB_GET] =
-	    "SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, "
-	    "j.reason, j.cleaned, j.cancel_requested, j.priority, j.gpu_type, "
-	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, "
-	    STORE_SPEC_SQL ", "
-	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
-	    "j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, "
-	    "j.admitted_at, j.position, j.run_nodes, j.run_ms, j.est_start "
-	    "FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
+	    STORE_JOB_SELECT
 	    "WHERE j.id = ?1",
 	[STMT_JOB_LIST] =
-	    "SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, "
-	    "j.reason, j.cleaned, j.cancel_requested, j.priority, j.gpu_type, "
-	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, "
-	    STORE_SPEC_SQL ", "
-	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
-	    "j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, "
-	    "j.admitted_at, j.position, j.run_nodes, j.run_ms, j.est_start "
-	    "FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
+	    STORE_JOB_SELECT
 	    "WHERE (?1 IS NULL OR instr(?1, ',' || j.state || ',') > 0) "
 	    "AND (?2 IS NULL OR j.name GLOB ?2) "
 	    "AND (?3 IS NULL OR (g.name = ?3 AND "
@@ -390,14 +388,7 @@ static const char *const store_sql[STMT_COUNT] = {
 	[STMT_EVENTS] = "SELECT at, from_state, to_state, reason FROM events "
 	    "WHERE job_id = ?1 ORDER BY id",
 	[STMT_SCHED_JOBS] =
-	    "SELECT j.id, j.name, j.namespace, j.owner, g.name, j.state, "
-	    "j.reason, j.cleaned, j.cancel_requested, j.priority, j.gpu_type, "
-	    "j.gpu_count, j.replicas, j.cpu_milli, j.memory_bytes, j.spec, "
-	    "j.attempts, j.submitted_at, j.updated_at, j.started_at, "
-	    "j.finished_at, j.run_gpu_type, j.exit_code, j.not_before, "
-	    "j.admitted_at, j.position, j.run_nodes, j.run_ms, "
-	    "j.spec_base, j.spec_prefix "
-	    "FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
+	    STORE_DELTA_SELECT
 	    "WHERE j.state IN ('queued','held','admitted','running') "
 	    "OR j.cleaned = 0 ORDER BY j.id",
 	[STMT_SPEC_BASE] = "SELECT spec FROM specs WHERE id = ?1",
