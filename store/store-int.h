@@ -59,6 +59,15 @@ enum store_stmt_id {
 #define STORE_INSERT_PARAMS 16
 
 /*
+ * The active states in SQL, for a job aliased j, in the words of
+ * jobs_active's predicate (schema 10), so that a query naming them may
+ * read that index.
+ */
+#define STORE_ACTIVE_SQL \
+	"(j.state = 'queued' OR j.state = 'held' OR j.state = 'admitted' " \
+	"OR j.state = 'running')"
+
+/*
  * A job's whole spec text in SQL, for a job aliased j: its own spec, or
  * (schema 6) the first spec_prefix characters of the text it shares
  * with its group (specs) followed by its own.

@@ -743,7 +743,7 @@ store_rows_sql(const struct store_filter *f, unsigned int mask, int what,
 	    STORE_ROW_BRIEF_COLUMNS : STORE_ROW_COLUMNS,
 	    active && f->group == NULL && f->ids == NULL ?
 	    "INDEXED BY jobs_active" : "",
-	    active ? " AND j.state IN ('queued','held','admitted','running')" :
+	    active ? " AND " STORE_ACTIVE_SQL :
 	    mask != 0 ? " AND j.state IN (?10, ?11, ?12, ?13, ?14, ?15, ?16, "
 	    "?17)" : "",
 	    f->name != NULL ? " AND j.name GLOB ?2" : "",

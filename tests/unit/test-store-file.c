@@ -320,6 +320,21 @@ test_migrate_spec_refs(void **state)
 	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM "
 	    "sqlite_schema WHERE name = 'jobs_cleanup' AND sql LIKE "
 	    "'%WHERE cleaned = 0'"), 1);
+	/* The IN lists of the state CHECK and of jobs_active's predicate
+	 * said with ORs; the CHECK still refuses a state no version
+	 * writes, and the file is sound. */
+	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM "
+	    "sqlite_schema WHERE sql LIKE '%state IN (%'"), 0);
+	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM "
+	    "sqlite_schema WHERE name = 'jobs' AND sql LIKE '%CHECK (state = "
+	    "''queued'' OR %'"), 1);
+	assert_int_equal(store_exec(s, "UPDATE jobs SET state = 'lost' "
+	    "WHERE id = 5", &cause), -1);
+	assert_non_null(strstr(cause, "CHECK constraint failed"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM "
+	    "pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
 	assert_int_equal(store_get(s, 3, &j, &cause), 0);
 	assert_string_equal(j->spec_json, "{\"a\":1,\"b\":3}");
 	store_job_free(j);
@@ -357,8 +372,9 @@ test_migrate_spec_refs(void **state)
 
 /* A migration that fails part way (here a version 9 file whose
  * jobs_spec_base someone dropped, which step 10 drops after it has
- * already remade jobs_cleanup and added specs.refs) leaves the file at
- * version 9 as it was: each step is one transaction. */
+ * already rewritten the state CHECK, remade jobs_active and
+ * jobs_cleanup and added specs.refs) leaves the file at version 9 as it
+ * was: each step is one transaction. */
 static void
 test_migrate_fails_whole(void **state)
 {
@@ -382,6 +398,9 @@ test_migrate_fails_whole(void **state)
 	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM "
 	    "sqlite_schema WHERE name = 'jobs_cleanup' AND sql = 'CREATE "
 	    "INDEX jobs_cleanup ON jobs(cleaned, state)'"), 1);
+	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM "
+	    "sqlite_schema WHERE name IN ('jobs', 'jobs_active') AND sql "
+	    "LIKE '%state IN (%'"), 2);
 	store_close(s);
 	free(path);
 }
