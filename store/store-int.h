@@ -18,6 +18,7 @@ enum store_stmt_id {
 	STMT_JOB_INSERT,
 	STMT_JOB_INSERT_MANY,
 	STMT_SPEC_INSERT,
+	STMT_SPEC_REFS,
 	STMT_SPEC_BASE,
 	STMT_EVENT_INSERT,
 	STMT_EVENTS_SUBMITTED,
@@ -56,6 +57,15 @@ enum store_stmt_id {
  * and the values each takes. */
 #define STORE_INSERT_ROWS 32
 #define STORE_INSERT_PARAMS 16
+
+/*
+ * The active states in SQL, for a job aliased j, in the words of
+ * jobs_active's predicate (schema 10), so that a query naming them may
+ * read that index.
+ */
+#define STORE_ACTIVE_SQL \
+	"(j.state = 'queued' OR j.state = 'held' OR j.state = 'admitted' " \
+	"OR j.state = 'running')"
 
 /*
  * A job's whole spec text in SQL, for a job aliased j: its own spec, or

@@ -619,7 +619,9 @@ store_spec_fields(struct store *s, const int64_t *ids, size_t n,
 	return 0;
 }
 
-/* How many jobs are in each state, in one query. */
+/* How many jobs are in each state, and how many ended but not cleaned,
+ * in one query (STMT_COUNTS: a row's second column 1 for all jobs of its
+ * state, 0 for those not cleaned). */
 int
 store_count(struct store *s, struct store_counts *c, char **cause)
 {
@@ -638,9 +640,9 @@ store_count(struct store *s, struct store_counts *c, char **cause)
 			    "a job has no valid state");
 		}
 		k = (size_t)sqlite3_column_int64(stmt, 2);
-		c->n[st] += k;
-		if (store_state_is_terminal(st) &&
-		    sqlite3_column_int(stmt, 1) == 0)
+		if (sqlite3_column_int(stmt, 1) != 0)
+			c->n[st] += k;
+		else if (store_state_is_terminal(st))
 			c->uncleaned += k;
 	}
 	sqlite3_reset(stmt);
@@ -758,7 +760,7 @@ store_rows_sql(const struct store_filter *f, unsigned int mask, int what,
 	    STORE_ROW_BRIEF_COLUMNS : STORE_ROW_COLUMNS,
 	    active && f->group == NULL && f->ids == NULL ?
 	    "INDEXED BY jobs_active" : "",
-	    active ? " AND j.state IN ('queued','held','admitted','running')" :
+	    active ? " AND " STORE_ACTIVE_SQL :
 	    mask != 0 ? " AND j.state IN (?10, ?11, ?12, ?13, ?14, ?15, ?16, "
 	    "?17)" : "",
 	    f->name != NULL ? " AND j.name GLOB ?2" : "",

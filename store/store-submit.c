@@ -68,6 +68,25 @@ store_spec_base(struct store *s, const char *spec, int64_t *id, char **cause)
 	return 0;
 }
 
+/* The jobs of this submission that share a spec text, counted in it
+ * (schema 10: specs.refs) once its last job is inserted, so that the
+ * deletion of the last job sharing it finds it unshared. */
+static int
+store_spec_refs(struct store *s, int64_t id, size_t refs, char **cause)
+{
+	sqlite3_stmt *stmt;
+
+	if (refs == 0)
+		return 0;
+	if ((stmt = store_stmt(s, STMT_SPEC_REFS)) == NULL)
+		return store_error(s, cause, "recording spec");
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, (int64_t)refs);
+	if (store_step(s, stmt) != SQLITE_DONE)
+		return store_error(s, cause, "recording spec");
+	return 0;
+}
+
 /* Whose group a new job joins: its group owner, else its own owner. */
 static const char *
 store_job_group_owner(const struct store_job_new *j)
@@ -114,6 +133,7 @@ struct store_submit_at {
 	char *base;              /* NULL: the job keeps its whole spec */
 	size_t base_len;
 	int64_t base_id;
+	size_t base_refs;        /* jobs inserted pointing at base_id */
 	const char *shared;      /* the first job's spec_shared, or NULL */
 	size_t shared_len;
 	size_t shared_chars;     /* its characters, as SQL's substr counts */
@@ -238,8 +258,10 @@ store_submit_bind(sqlite3_stmt *stmt, int o, const struct store_job_new *j,
 			w->tmp = NULL;
 		} else
 			bind_static(stmt, o + 12, spec);
-		if (w->base != NULL)
+		if (w->base != NULL) {
 			sqlite3_bind_int64(stmt, o + 15, w->base_id);
+			w->base_refs++;
+		}
 	}
 	sqlite3_bind_int64(stmt, o + 13, w->at);
 	sqlite3_bind_int64(stmt, o + 14, w->at);
@@ -255,6 +277,9 @@ store_submit_group(struct store *s, const struct store_job_new *jobs,
 	const struct store_job_new *j = &jobs[i];
 
 	if (j->group == NULL) {
+		if (store_spec_refs(s, w->base_id, w->base_refs, cause) != 0)
+			return -1;
+		w->base_refs = 0;
 		free(w->base);
 		w->base = NULL;
 		return 0;
@@ -267,6 +292,9 @@ store_submit_group(struct store *s, const struct store_job_new *jobs,
 		return -1;
 	w->last_group = j->group;
 	w->last_owner = store_job_group_owner(j);
+	if (store_spec_refs(s, w->base_id, w->base_refs, cause) != 0)
+		return -1;
+	w->base_refs = 0;
 	free(w->base);
 	w->base = NULL;
 	if (store_group_shares(jobs, n, i)) {
@@ -341,6 +369,8 @@ store_submit(struct store *s, const struct store_job_new *jobs, size_t n,
 			ids[i + 1 - k] = last + 1 - (int64_t)k;
 	}
 	if (n > 0 && store_submitted(s, ids[0], ids[n - 1], w.at, cause) != 0)
+		goto fail;
+	if (store_spec_refs(s, w.base_id, w.base_refs, cause) != 0)
 		goto fail;
 	free(w.base);
 	free(w.tmp);

@@ -270,6 +270,141 @@ test_migrate_group_owner(void **state)
 	free(path);
 }
 
+/* Migration 10: a version 9 file, two groups sharing a spec text each
+ * and jobs in every cleanup state, gains the count of each text's jobs
+ * (a text deleted with its last job, not before), the index of jobs not
+ * cleaned only (counts and the scheduler's read unchanged), and no
+ * index of spec_base. */
+static void
+test_migrate_spec_refs(void **state)
+{
+	struct store_fixture *f = *state;
+	struct store_counts c;
+	struct store_job *j;
+	struct store *s;
+	size_t n;
+	char *cause = NULL, *path;
+
+	path = xprintf("%s/v9.db", f->dir);
+	assert_int_equal(store_open_version(path, 9, &s, &cause), 0);
+	/* As version 9 wrote them: texts 1 (jobs 1-3) and 2 (job 4), job 5
+	 * with its whole spec; 1 and 4 ended and cleaned, 2 running, 3
+	 * failed and not cleaned. */
+	assert_int_equal(store_exec(s, "INSERT INTO specs (id, spec) VALUES "
+	    "(1, '{\"a\":1,\"b\":'), (2, '{\"c\":'); "
+	    "INSERT INTO jobs (name, namespace, owner, state, cleaned, "
+	    "priority, gpu_type, gpu_count, replicas, cpu_milli, "
+	    "memory_bytes, spec, submitted_at, updated_at, spec_base, "
+	    "spec_prefix) VALUES "
+	    "('a', 'alice', 'alice', 'succeeded', 1, 500, '', 0, 1, 1, 1, "
+	    "'1}', 1, 1, 1, 11), "
+	    "('b', 'alice', 'alice', 'running', 0, 500, '', 0, 1, 1, 1, "
+	    "'2}', 1, 1, 1, 11), "
+	    "('c', 'alice', 'alice', 'failed', 0, 500, '', 0, 1, 1, 1, "
+	    "'3}', 1, 1, 1, 11), "
+	    "('d', 'alice', 'alice', 'cancelled', 1, 500, '', 0, 1, 1, 1, "
+	    "'4}', 1, 1, 2, 5), "
+	    "('e', 'alice', 'alice', 'queued', 1, 500, '', 0, 1, 1, 1, "
+	    "'{\"e\":5}', 1, 1, NULL, 0)", &cause), 0);
+	store_close(s);
+
+	assert_int_equal(store_open(path, &s, &cause), 0);
+	assert_int_equal(store_user_version(s), STORE_SCHEMA_VERSION);
+	assert_int_equal(store_fixture_int(s, "SELECT refs FROM specs "
+	    "WHERE id = 1"), 3);
+	assert_int_equal(store_fixture_int(s, "SELECT refs FROM specs "
+	    "WHERE id = 2"), 1);
+	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM "
+	    "sqlite_schema WHERE name IN ('jobs_spec_base', "
+	    "'jobs_spec_gone')"), 0);
+	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM "
+	    "sqlite_schema WHERE name = 'jobs_cleanup' AND sql LIKE "
+	    "'%WHERE cleaned = 0'"), 1);
+	/* The IN lists of the state CHECK and of jobs_active's predicate
+	 * said with ORs; the CHECK still refuses a state no version
+	 * writes, and the file is sound. */
+	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM "
+	    "sqlite_schema WHERE sql LIKE '%state IN (%'"), 0);
+	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM "
+	    "sqlite_schema WHERE name = 'jobs' AND sql LIKE '%CHECK (state = "
+	    "''queued'' OR %'"), 1);
+	assert_int_equal(store_exec(s, "UPDATE jobs SET state = 'lost' "
+	    "WHERE id = 5", &cause), -1);
+	assert_non_null(strstr(cause, "CHECK constraint failed"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM "
+	    "pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
+	assert_int_equal(store_get(s, 3, &j, &cause), 0);
+	assert_string_equal(j->spec_json, "{\"a\":1,\"b\":3}");
+	store_job_free(j);
+	assert_int_equal(store_count(s, &c, &cause), 0);
+	assert_int_equal(c.n[STORE_SUCCEEDED], 1);
+	assert_int_equal(c.n[STORE_RUNNING], 1);
+	assert_int_equal(c.n[STORE_FAILED], 1);
+	assert_int_equal(c.n[STORE_CANCELLED], 1);
+	assert_int_equal(c.n[STORE_QUEUED], 1);
+	assert_int_equal(c.uncleaned, 1);
+
+	/* Jobs 1 and 4 are pruned: text 2 goes with its one job, text 1
+	 * stays for jobs 2 and 3, then goes with the last of them. */
+	assert_int_equal(store_prune(s, now_ms() + 1000, false, &n, &cause),
+	    0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM specs "
+	    "WHERE id = 2"), 0);
+	assert_int_equal(store_fixture_int(s, "SELECT refs FROM specs "
+	    "WHERE id = 1"), 2);
+	assert_int_equal(store_get(s, 2, &j, &cause), 0);
+	assert_string_equal(j->spec_json, "{\"a\":1,\"b\":2}");
+	store_job_free(j);
+	assert_int_equal(store_exec(s, "DELETE FROM jobs WHERE id = 2",
+	    &cause), 0);
+	assert_int_equal(store_fixture_int(s, "SELECT refs FROM specs "
+	    "WHERE id = 1"), 1);
+	assert_int_equal(store_exec(s, "DELETE FROM jobs WHERE id = 3",
+	    &cause), 0);
+	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM specs"),
+	    0);
+	store_close(s);
+	free(path);
+}
+
+/* A migration that fails part way (here a version 9 file whose
+ * jobs_spec_base someone dropped, which step 10 drops after it has
+ * already rewritten the state CHECK, remade jobs_active and
+ * jobs_cleanup and added specs.refs) leaves the file at version 9 as it
+ * was: each step is one transaction. */
+static void
+test_migrate_fails_whole(void **state)
+{
+	struct store_fixture *f = *state;
+	struct store *s;
+	char *cause = NULL, *path;
+
+	path = xprintf("%s/v9.db", f->dir);
+	assert_int_equal(store_open_version(path, 9, &s, &cause), 0);
+	assert_int_equal(store_exec(s, "DROP INDEX jobs_spec_base", &cause),
+	    0);
+	store_close(s);
+	assert_int_equal(store_open(path, &s, &cause), -1);
+	assert_non_null(strstr(cause, "jobs_spec_base"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_open_version(path, 9, &s, &cause), 0);
+	assert_int_equal(store_user_version(s), 9);
+	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM "
+	    "pragma_table_info('specs') WHERE name = 'refs'"), 0);
+	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM "
+	    "sqlite_schema WHERE name = 'jobs_cleanup' AND sql = 'CREATE "
+	    "INDEX jobs_cleanup ON jobs(cleaned, state)'"), 1);
+	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM "
+	    "sqlite_schema WHERE name IN ('jobs', 'jobs_active') AND sql "
+	    "LIKE '%state IN (%'"), 2);
+	store_close(s);
+	free(path);
+}
+
 /* An empty file and a fresh path both become a current database, 0600. */
 static void
 test_migrate_from_empty(void **state)
@@ -529,6 +664,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_est_start,
 		    store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_group_owner,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_spec_refs,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_fails_whole,
 		    store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_from_empty,
 		    store_fixture_setup, store_fixture_teardown),

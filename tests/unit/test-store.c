@@ -348,6 +348,7 @@ test_shared_spec(void **state)
 	jobs[3].spec_json = "{\"q\":4}";
 	assert_int_equal(store_submit(f->s, jobs, 4, ids, &cause), 0);
 	assert_int_equal(count_shared(f->s), 1);
+	assert_int_equal(store_fixture_int(f->s, "SELECT refs FROM specs"), 3);
 	for (i = 0; i < 4; i++) {
 		assert_int_equal(store_get(f->s, ids[i], &j, &cause), 0);
 		assert_string_equal(j->spec_json, jobs[i].spec_json);
@@ -380,6 +381,7 @@ test_shared_spec(void **state)
 	assert_int_equal(store_exec(f->s, "DELETE FROM jobs WHERE name = 'a'",
 	    &cause), 0);
 	assert_int_equal(count_shared(f->s), 1);
+	assert_int_equal(store_fixture_int(f->s, "SELECT refs FROM specs"), 2);
 	assert_int_equal(store_get(f->s, ids[2], &j, &cause), 0);
 	assert_string_equal(j->spec_json, specs[2]);
 	store_job_free(j);

@@ -1,0 +1,94 @@
+#!/bin/sh
+# bench/sweep: the CPU of one `ailab-queue submit` of a 10,000-job sweep
+# (the 100 x 100 grid of bench/submit.sh) into a fresh queue, for every
+# binary given, alternating (so a changing machine load falls on all of
+# them alike): ROUNDS rounds (default 5) of RUNS submits each (default 5),
+# CPU from `perf stat -e task-clock` (user + system from /usr/bin/time
+# without perf), and max RSS from /usr/bin/time. Prints, per binary, the
+# median of each round, the median of those, the best run and the largest
+# RSS, with the load average before and after. CALLGRIND=1 adds the
+# user-space instructions of one submit (valgrind --tool=callgrind).
+# Usage: bench/sweep.sh BINARY...   Figures: docs/performance.md.
+set -eu
+[ $# -ge 1 ] || { echo "usage: bench/sweep.sh BINARY..." >&2; exit 2; }
+ROUNDS=${ROUNDS:-5}
+RUNS=${RUNS:-5}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export AILAB_QUEUE_NAMESPACE=alice AILAB_QUEUE_DB="$tmp/q.db"
+
+axis=$(seq -s, 0 99)
+printf 'name: sweep\ncommand: python train.py --a ${a} --b ${b}\n' >"$tmp/sweep.yaml"
+printf 'gpu: {type: RTX4090D, count: 1}\nsweep:\n  grid:\n' >>"$tmp/sweep.yaml"
+printf '    a: [%s]\n    b: [%s]\n' "$axis" "$axis" >>"$tmp/sweep.yaml"
+
+# fresh BINARY: a new empty queue (made, as a user's first command does).
+fresh() {
+	rm -f "$tmp/q.db" "$tmp/q.db-wal" "$tmp/q.db-shm"
+	"$1" ls >/dev/null 2>&1 || true
+}
+
+# cpu BINARY: one submit's CPU in ms on stdout, its max RSS (KiB) to rss.N.
+cpu() {
+	fresh "$1"
+	if command -v perf >/dev/null 2>&1; then
+		perf stat -x, -e task-clock "$1" submit "$tmp/sweep.yaml" \
+		    2>"$tmp/perf.out" >/dev/null
+		awk -F, '/task-clock/ { print $1 }' "$tmp/perf.out"
+	else
+		/usr/bin/time -f '%U %S' "$1" submit "$tmp/sweep.yaml" \
+		    2>"$tmp/time.out" >/dev/null
+		awk '{ print ($1 + $2) * 1000 }' "$tmp/time.out"
+	fi
+}
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+r=0
+while [ $r -lt "$ROUNDS" ]; do
+	b=0
+	for aq in "$@"; do
+		k=0
+		while [ $k -lt "$RUNS" ]; do
+			cpu "$aq" >>"$tmp/run.$b.$r"
+			k=$((k + 1))
+		done
+		fresh "$aq"
+		/usr/bin/time -f %M "$aq" submit "$tmp/sweep.yaml" \
+		    2>>"$tmp/rss.$b" >/dev/null
+		[ "$("$aq" ls | tail -n +2 | wc -l)" -eq 10000 ]
+		b=$((b + 1))
+	done
+	r=$((r + 1))
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "${CALLGRIND:-0}" = 1 ]; then
+	b=0
+	for aq in "$@"; do
+		fresh "$aq"
+		valgrind --tool=callgrind --callgrind-out-file=/dev/null "$aq" \
+		    submit "$tmp/sweep.yaml" 2>&1 >/dev/null |
+		    awk '/Collected/ { print $NF }' >"$tmp/ir.$b"
+		b=$((b + 1))
+	done
+fi
+
+python3 - "$tmp" "$ROUNDS" "$@" <<'PY'
+import os, statistics, sys
+d, rounds, bins = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+for b, aq in enumerate(bins):
+    meds, best = [], None
+    for r in range(rounds):
+        v = [float(l) for l in open(os.path.join(d, "run.%d.%d" % (b, r)))]
+        meds.append(statistics.median(v))
+        best = min(v) if best is None else min(best, min(v))
+    rss = max(int(l) for l in open(os.path.join(d, "rss.%d" % b)))
+    line = ("%s: a 10,000-job sweep submit, CPU median of each round %s ms;"
+            " median %.1f ms, best %.1f ms; max RSS %.1f MiB" % (
+                aq, ", ".join("%.1f" % m for m in meds),
+                statistics.median(meds), best, rss / 1024))
+    p = os.path.join(d, "ir.%d" % b)
+    if os.path.exists(p):
+        line += "; %.1f M instructions" % (
+            int(open(p).read().replace(",", "")) / 1e6)
+    print(line)
+PY
