@@ -404,8 +404,6 @@ bool server_cluster_unavailable(const struct kube_error *);
 void server_reply_unavailable(struct server_req *, const char *what);
 void server_user_free(struct server_user *);
 struct server_user *server_user_dup(const struct server_user *);
-/* The token bucket: 0, or -1 with *retry_after seconds. */
-int server_rate_take(struct server *, const char *user, int *retry_after);
 void server_buckets_free(struct server *);
 
 /* server-jobs.c: the /v1/ handlers. */
