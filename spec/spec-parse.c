@@ -835,6 +835,38 @@ spec_field_unknown(struct spec_ctx *c, const struct ytree_node *k,
 	return near != NULL && strcmp(near, "name") == 0;
 }
 
+/* Whether the GPUs asked for fit a node and a user's share: each type
+ * named must hold them; with 'any', one type must. */
+static void
+spec_tmpl_gpus(struct spec_ctx *c, const struct spec_tmpl *t,
+    const struct spec_site *site)
+{
+	const struct spec_gpu_type *g;
+	size_t i, fit = 0, ntypes = t->gpu_any ? site->ngpus : t->ngpu_types;
+
+	if (t->gpu_count <= 0)
+		return;
+	for (i = 0; i < ntypes; i++) {
+		g = t->gpu_any ? &site->gpus[i] :
+		    spec_site_gpu(site, t->gpu_types[i]);
+		if (t->gpu_count <= g->max_per_node)
+			fit++;
+		else if (!t->gpu_any)
+			spec_error(c, t->gpu_type_node, "no %s node "
+			    "holds %d GPUs (at most %d per replica)",
+			    g->name, t->gpu_count, g->max_per_node);
+		if (g->max_per_user > 0 && (int64_t)t->gpu_count *
+		    t->replicas > g->max_per_user && !t->gpu_any)
+			spec_error(c, t->gpu_type_node, "%d %s GPUs "
+			    "is more than the %d a user may hold",
+			    t->gpu_count * t->replicas, g->name,
+			    g->max_per_user);
+	}
+	if (t->gpu_any && fit == 0)
+		spec_error(c, t->gpu_type_node, "no node holds %d GPUs",
+		    t->gpu_count);
+}
+
 /* Validates one document into a template; 0 or -1 (with diagnostics). */
 int
 spec_tmpl_read(struct spec_ctx *c, struct ytree_node *d,
@@ -842,7 +874,6 @@ spec_tmpl_read(struct spec_ctx *c, struct ytree_node *d,
 {
 	const struct spec_site *site = o->site;
 	const struct ytree_node *k, *v;
-	const struct spec_gpu_type *g;
 	spec_field_fn *read;
 	int before = c->errors;
 	bool name_typo = false;
@@ -941,30 +972,6 @@ spec_tmpl_read(struct spec_ctx *c, struct ytree_node *d,
 		spec_error(c, d, "one job needs %d GPUs (%d x %d replicas), "
 		    "more than the group's 'max_gpus' %d", t->gpu_count *
 		    t->replicas, t->gpu_count, t->replicas, t->max_gpus);
-	if (t->gpu_count > 0) {
-		size_t fit = 0, ntypes = t->gpu_any ? site->ngpus :
-		    t->ngpu_types;
-
-		for (i = 0; i < ntypes; i++) {
-			g = t->gpu_any ? &site->gpus[i] :
-			    spec_site_gpu(site, t->gpu_types[i]);
-			if (t->gpu_count <= g->max_per_node)
-				fit++;
-			else if (!t->gpu_any)
-				spec_error(c, t->gpu_type_node, "no %s node "
-				    "holds %d GPUs (at most %d per replica)",
-				    g->name, t->gpu_count, g->max_per_node);
-			if (g->max_per_user > 0 && (int64_t)t->gpu_count *
-			    t->replicas > g->max_per_user && !t->gpu_any)
-				spec_error(c, t->gpu_type_node, "%d %s GPUs "
-				    "is more than the %d a user may hold",
-				    t->gpu_count * t->replicas, g->name,
-				    g->max_per_user);
-		}
-		if (t->gpu_any && fit == 0)
-			spec_error(c, t->gpu_type_node, "no node holds %d GPUs",
-			    t->gpu_count);
-	}
-	(void)o;
+	spec_tmpl_gpus(c, t, site);
 	return c->errors == before ? 0 : -1;
 }
