@@ -219,16 +219,29 @@ spec_gpu_list(const struct spec_site *site)
 	return s;
 }
 
-/* Reads gpu: {type, count}; type is a name, a list or "any". */
+/*
+ * The keys of a job spec, one handler each: the table drives the parse
+ * and the did-you-mean of an unknown key, and t0019 holds the manual page
+ * (docs/ailab-queue-spec.5) to it.  A handler validates one value into
+ * the template and reports through diagnostics; the value is never null
+ * (null means "unset", except for 'name').
+ */
+typedef void spec_field_fn(struct spec_ctx *, const struct ytree_node *k,
+    const struct ytree_node *v, struct spec_tmpl *, const struct spec_site *);
+
+/* 'gpu': {type, count}; type is a name, a list or "any", against the
+ * site's GPU types. */
 static void
-spec_gpu(struct spec_ctx *c, const struct spec_site *site,
-    const struct ytree_node *n, struct spec_tmpl *t)
+spec_f_gpu(struct spec_ctx *c, const struct ytree_node *key,
+    const struct ytree_node *n, struct spec_tmpl *t,
+    const struct spec_site *site)
 {
 	const struct ytree_node *k, *v, *ty = NULL;
 	const char *names[64];
 	const char *near;
 	size_t i, j, nnames;
 
+	(void)key;
 	if (n->type != YTREE_MAP) {
 		spec_error(c, n, "'gpu' must be a mapping such as "
 		    "{type: RTX4090D, count: 1}");
@@ -309,15 +322,17 @@ spec_gpu(struct spec_ctx *c, const struct spec_site *site,
 		t->gpu_count = 1;
 }
 
-/* Reads resources: {cpu, memory}. */
+/* 'resources': {cpu, memory} per replica. */
 static void
-spec_resources(struct spec_ctx *c, const struct ytree_node *n,
-    struct spec_tmpl *t)
+spec_f_resources(struct spec_ctx *c, const struct ytree_node *key,
+    const struct ytree_node *n, struct spec_tmpl *t,
+    const struct spec_site *site)
 {
 	static const char *const rk[] = { "cpu", "memory" };
 	const struct ytree_node *k, *v;
 	size_t i;
 
+	(void)key, (void)site;
 	if (n->type != YTREE_MAP) {
 		spec_error(c, n, "'resources' must be a mapping such as "
 		    "{cpu: 8, memory: 16Gi}");
@@ -339,16 +354,19 @@ spec_resources(struct spec_ctx *c, const struct ytree_node *n,
 	}
 }
 
-/* Reads ports: a TCP port or a list of them, which the job's NodePort
+/* 'ports': a TCP port or a list of them, which the job's NodePort
  * Service exposes on rank 0 (the chart's ExtraPort). */
 static void
-spec_ports(struct spec_ctx *c, const struct ytree_node *n, const char *key,
-    struct spec_tmpl *t)
+spec_f_ports(struct spec_ctx *c, const struct ytree_node *k,
+    const struct ytree_node *n, struct spec_tmpl *t,
+    const struct spec_site *site)
 {
+	const char *key = t->helm ? "ExtraPort" : "ports";
 	const struct ytree_node *v;
 	size_t i, j, cnt = n->type == YTREE_SEQ ? n->n : 1;
 	int p;
 
+	(void)k, (void)site;
 	if (n->type == YTREE_MAP) {
 		spec_error(c, n, "'%s' must be a port number or a list of them",
 		    key);
@@ -374,13 +392,15 @@ spec_ports(struct spec_ctx *c, const struct ytree_node *n, const char *key,
 	}
 }
 
-/* Reads a priority: low, normal, high or 0..1000. */
+/* 'priority': low, normal, high or 0..1000. */
 static void
-spec_priority(struct spec_ctx *c, const struct ytree_node *n,
-    struct spec_tmpl *t)
+spec_f_priority(struct spec_ctx *c, const struct ytree_node *k,
+    const struct ytree_node *n, struct spec_tmpl *t,
+    const struct spec_site *site)
 {
 	const char *s = spec_scalar(c, n, "priority");
 
+	(void)k, (void)site;
 	if (s == NULL)
 		return;
 	if (strcmp(s, "low") == 0)
@@ -411,11 +431,12 @@ spec_is_group_name(const char *s)
 	return true;
 }
 
-/* Reads after, after_ok, after_any or after_failed (key): a job name, an
- * id or "group:NAME", or a list of them. */
+/* 'after', 'after_ok', 'after_any' or 'after_failed' (k): dependencies
+ * on a job name, an id or "group:NAME", or a list of them. */
 static void
-spec_after(struct spec_ctx *c, const struct ytree_node *k,
-    const struct ytree_node *n, struct spec_tmpl *t)
+spec_f_after(struct spec_ctx *c, const struct ytree_node *k,
+    const struct ytree_node *n, struct spec_tmpl *t,
+    const struct spec_site *site)
 {
 	const struct ytree_node *v;
 	struct after_ref r;
@@ -424,6 +445,7 @@ spec_after(struct spec_ctx *c, const struct ytree_node *k,
 	size_t i, cnt = n->type == YTREE_SEQ ? n->n : 1;
 	bool ok;
 
+	(void)site;
 	if (t->after[kind] != NULL) {
 		spec_error(c, k, "'%s' and '%s' are the same: give one",
 		    k->s, strcmp(k->s, "after") == 0 ? "after_ok" : "after");
@@ -457,16 +479,6 @@ spec_tmpl_release(struct spec_tmpl *t)
 	free(t->gpu_types);
 	spec_params_release(&t->params);
 }
-
-/*
- * The keys of a job spec, one handler each: the table drives the parse
- * and the did-you-mean of an unknown key, and t0019 holds the manual page
- * (docs/ailab-queue-spec.5) to it.  A handler validates one value into
- * the template and reports through diagnostics; the value is never null
- * (null means "unset", except for 'name').
- */
-typedef void spec_field_fn(struct spec_ctx *, const struct ytree_node *k,
-    const struct ytree_node *v, struct spec_tmpl *, const struct spec_site *);
 
 /* 'name': checked whole after the loop (a sweep's names need the rows). */
 static void
@@ -578,16 +590,6 @@ spec_f_map(struct spec_ctx *c, const struct ytree_node *k,
 	}
 }
 
-/* 'gpu': count and type(s), against the site's GPU types. */
-static void
-spec_f_gpu(struct spec_ctx *c, const struct ytree_node *k,
-    const struct ytree_node *v, struct spec_tmpl *t,
-    const struct spec_site *site)
-{
-	(void)k;
-	spec_gpu(c, site, v, t);
-}
-
 /* 'replicas': the gang's size, within the site's bound. */
 static void
 spec_f_replicas(struct spec_ctx *c, const struct ytree_node *k,
@@ -598,16 +600,6 @@ spec_f_replicas(struct spec_ctx *c, const struct ytree_node *k,
 	if (spec_int(c, v, "replicas", 1, site->max_replicas,
 	    &t->replicas) == 0)
 		t->replicas_node = v;
-}
-
-/* 'resources': cpu and memory per replica. */
-static void
-spec_f_resources(struct spec_ctx *c, const struct ytree_node *k,
-    const struct ytree_node *v, struct spec_tmpl *t,
-    const struct spec_site *site)
-{
-	(void)k, (void)site;
-	spec_resources(c, v, t);
 }
 
 /* 'shm' and 'scratch': quantities of bytes. */
@@ -678,16 +670,6 @@ spec_f_id(struct spec_ctx *c, const struct ytree_node *k,
 		*(uid ? &t->uid : &t->gid) = id;
 }
 
-/* 'ports': the Service's extra ports. */
-static void
-spec_f_ports(struct spec_ctx *c, const struct ytree_node *k,
-    const struct ytree_node *v, struct spec_tmpl *t,
-    const struct spec_site *site)
-{
-	(void)k, (void)site;
-	spec_ports(c, v, t->helm ? "ExtraPort" : "ports", t);
-}
-
 /* 'container_name': a DNS label. */
 static void
 spec_f_container_name(struct spec_ctx *c, const struct ytree_node *k,
@@ -702,16 +684,6 @@ spec_f_container_name(struct spec_ctx *c, const struct ytree_node *k,
 		    "not '%s'", v->s);
 	else
 		t->container_name = v;
-}
-
-/* 'priority': within the site's bounds. */
-static void
-spec_f_priority(struct spec_ctx *c, const struct ytree_node *k,
-    const struct ytree_node *v, struct spec_tmpl *t,
-    const struct spec_site *site)
-{
-	(void)k, (void)site;
-	spec_priority(c, v, t);
 }
 
 /* 'timeout': a duration, 0 for none. */
@@ -740,16 +712,6 @@ spec_f_retries(struct spec_ctx *c, const struct ytree_node *k,
 {
 	(void)k, (void)site;
 	spec_int(c, v, "retries", 0, 100, &t->retries);
-}
-
-/* 'after', 'after_ok', 'after_any', 'after_failed': dependencies. */
-static void
-spec_f_after(struct spec_ctx *c, const struct ytree_node *k,
-    const struct ytree_node *v, struct spec_tmpl *t,
-    const struct spec_site *site)
-{
-	(void)site;
-	spec_after(c, k, v, t);
 }
 
 /* 'sweep' and 'for_each': one or the other makes a group. */
