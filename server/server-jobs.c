@@ -34,14 +34,24 @@ server_is_file_name(const char *s)
 	return true;
 }
 
-/* Does s hold a control character (a newline, an escape)? */
-static bool
-server_has_control(const char *s)
+/* A query parameter of free text (a group, its owner): 0 with *out (NULL
+ * when absent), or -1 after a 400 when it is empty, over 253 bytes or
+ * holds a control character (a newline, an escape). */
+static int
+server_query_text(struct server_req *r, const char *key, const char **out)
 {
-	for (; *s != '\0'; s++)
+	const char *v = server_query(r, key), *s;
+
+	if ((*out = v) == NULL)
+		return 0;
+	for (s = v; *s != '\0'; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
+			break;
+	if (*v != '\0' && *s == '\0' && s - v <= 253)
+		return 0;
+	server_reply_error(r, 400, NULL, "'%s' must be 1 to 253 bytes of "
+	    "printable text", key);
+	return -1;
 }
 
 /* GET /v1/whoami. */
@@ -431,24 +441,25 @@ server_submit(struct server_req *r)
 	static const char *const known[] = { "filename", "namespace", "group",
 		"set", "hold", "dry_run", "bundle", "append", "group_owner",
 		NULL };
+	static const char *const types[] = { "application/yaml", "text/yaml",
+		"application/x-yaml", "text/plain", "application/json",
+		"application/octet-stream" };
 	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
 	struct server_parse_args args = { 0 };
 	struct server_submit *w;
 	struct evkeyval *kv;
-	const char *fn, *ns, *group, *ct, **sets, *owner;
-	size_t len, nsets = 0;
+	const char *fn, *ns, *group, *ct, *sets[API_MAX_SETS], *owner;
+	size_t len, nsets = 0, i;
 	bool hold, bundle;
 
 	if (server_query_check(r, known) != 0)
 		return;
 	ct = evhttp_find_header(evhttp_request_get_input_headers(r->req),
 	    "Content-Type");
-	if (ct != NULL && strncmp(ct, "application/yaml", 16) != 0 &&
-	    strncmp(ct, "text/yaml", 9) != 0 &&
-	    strncmp(ct, "application/x-yaml", 18) != 0 &&
-	    strncmp(ct, "text/plain", 10) != 0 &&
-	    strncmp(ct, "application/json", 16) != 0 &&
-	    strncmp(ct, "application/octet-stream", 24) != 0) {
+	for (i = 0; ct != NULL && i < nitems(types); i++)
+		if (strncmp(ct, types[i], strlen(types[i])) == 0)
+			break;
+	if (ct != NULL && i == nitems(types)) {
 		server_reply_error(r, 415, NULL, "a submission is a YAML spec "
 		    "file (application/yaml), not '%.64s'", ct);
 		return;
@@ -467,21 +478,9 @@ server_submit(struct server_req *r)
 		    "namespace name, not '%.64s'", ns);
 		return;
 	}
-	group = server_query(r, "group");
-	if (group != NULL && (*group == '\0' || strlen(group) > 253 ||
-	    server_has_control(group))) {
-		server_reply_error(r, 400, NULL, "'group' must be 1 to 253 "
-		    "bytes of printable text");
-		return;
-	}
-	owner = server_query(r, "group_owner");
-	if (owner != NULL && (*owner == '\0' || strlen(owner) > 253 ||
-	    server_has_control(owner))) {
-		server_reply_error(r, 400, NULL, "'group_owner' must be 1 to "
-		    "253 bytes of printable text");
-		return;
-	}
-	if (server_query_bool(r, "hold", &hold) != 0 ||
+	if (server_query_text(r, "group", &group) != 0 ||
+	    server_query_text(r, "group_owner", &owner) != 0 ||
+	    server_query_bool(r, "hold", &hold) != 0 ||
 	    server_query_bool(r, "bundle", &bundle) != 0)
 		return;
 	w = xcalloc(1, sizeof *w);
@@ -491,12 +490,10 @@ server_submit(struct server_req *r)
 	    server_query_bool(r, "append", &w->append) != 0)
 		return;
 	w->group_owner = owner != NULL ? xstrdup(owner) : NULL;
-	sets = xcalloc(API_MAX_SETS + 1, sizeof *sets);
 	TAILQ_FOREACH(kv, &r->query, next) {
 		if (strcmp(kv->key, "set") != 0)
 			continue;
 		if (nsets == API_MAX_SETS || strchr(kv->value, '=') == NULL) {
-			free(sets);
 			server_reply_error(r, 400, NULL, "'set' must be "
 			    "KEY=VALUE, at most %d of them", API_MAX_SETS);
 			return;
@@ -505,13 +502,11 @@ server_submit(struct server_req *r)
 	}
 	len = evbuffer_get_length(in);
 	if (len > API_MAX_BODY) {
-		free(sets);
 		server_reply_error(r, 413, NULL, "the spec is larger than %d "
 		    "bytes", API_MAX_BODY);
 		return;
 	}
 	if (len == 0) {
-		free(sets);
 		server_reply_error(r, 400, NULL, "empty body: send a spec file");
 		return;
 	}
@@ -527,7 +522,6 @@ server_submit(struct server_req *r)
 	/* Parsing and expanding happen in a worker process: the event
 	 * loop goes on serving meanwhile. */
 	server_parse_start(r, &args, server_submit_parsed);
-	free(sets);
 }
 
 /* ---- list, show, why ---- */
