@@ -194,6 +194,15 @@ server_reply_error(struct server_req *r, int code, const char *reason,
 	free(msg);
 }
 
+/* See server-int.h. */
+void
+server_reply_store(struct server_req *r, char *cause, const char *what)
+{
+	log_warnx("%s", cause != NULL ? cause : what);
+	free(cause);
+	server_reply_error(r, 500, NULL, "cannot read the queue");
+}
+
 /*
  * One access log line, without its time: the client's address, method,
  * path (no query: it may hold secrets), status, body bytes, duration and

@@ -286,6 +286,9 @@ struct server {
 void server_reply_json(struct server_req *, int code, json_t *);
 void server_reply_error(struct server_req *, int code, const char *reason,
     const char *fmt, ...) printflike(4, 5);
+/* The queue failed: its cause logged (taken; NULL: what) and a 500
+ * "cannot read the queue", which tells the client nothing internal. */
+void server_reply_store(struct server_req *, char *cause, const char *what);
 /* Replies with a prepared error body (api_error_encode). */
 void server_reply_error_body(struct server_req *, int code, json_t *);
 void server_reply_text(struct server_req *, int code, const char *type,

@@ -168,9 +168,7 @@ server_submit_limit(struct server_req *r, int64_t pending)
 		return 0;
 	if (store_owner_waiting(srv->store, r->user->name, &waiting,
 	    &cause) != 0) {
-		log_warnx("%s", cause);
-		free(cause);
-		server_reply_error(r, 500, NULL, "cannot read the queue");
+		server_reply_store(r, cause, "reading the queue");
 		return -1;
 	}
 	waiting += pending;
@@ -622,10 +620,8 @@ server_list(struct server_req *r)
 	p.limit = (size_t)limit;
 	if (store_view_each(r->srv->store, &v, STORE_ROW_SPEC,
 	    server_list_row, &p, &cause) != 0 && !p.more) {
-		log_warnx("%s", cause != NULL ? cause : "listing jobs");
-		free(cause);
 		json_decref(p.items);
-		server_reply_error(r, 500, NULL, "cannot read the queue");
+		server_reply_store(r, cause, "listing jobs");
 		return;
 	}
 	o = json_pack("{s:o}", "items", p.items);
@@ -644,9 +640,7 @@ server_visible_job(struct server_req *r, int64_t id)
 	char *cause = NULL;
 
 	if (store_get(r->srv->store, id, &j, &cause) != 0) {
-		log_warnx("%s", cause);
-		free(cause);
-		server_reply_error(r, 500, NULL, "cannot read the queue");
+		server_reply_store(r, cause, "reading the queue");
 		return NULL;
 	}
 	if (j == NULL || !server_auth_can_see(r->user, j)) {
@@ -674,11 +668,9 @@ server_show(struct server_req *r)
 		return;
 	if (store_events(r->srv->store, j->id, &ev, &nev, &cause) != 0 ||
 	    store_replicas(r->srv->store, j->id, &rep, &nrep, &cause) != 0) {
-		log_warnx("%s", cause);
-		free(cause);
 		store_events_free(ev, nev);
 		store_job_free(j);
-		server_reply_error(r, 500, NULL, "cannot read the queue");
+		server_reply_store(r, cause, "reading the queue");
 		return;
 	}
 	server_reply_json(r, 200, api_job_detail_encode(j, ev, nev, rep, nrep));
@@ -771,9 +763,7 @@ server_logs_archived(struct server_req *r)
 	struct evkeyvalq *h;
 
 	if (store_replicas(r->srv->store, w->job->id, &rep, &n, &cause) != 0) {
-		log_warnx("%s", cause);
-		free(cause);
-		server_reply_error(r, 500, NULL, "cannot read the queue");
+		server_reply_store(r, cause, "reading the queue");
 		return;
 	}
 	for (i = 0; i < n; i++)
