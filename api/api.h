@@ -20,8 +20,7 @@
 #include "common.h"
 #include "store.h"
 
-/* The version of the API this build speaks, and its path prefix. */
-#define API_VERSION "v1"
+/* The path prefix of the API version this build speaks. */
 #define API_PREFIX "/v1"
 
 /* Bounds every side enforces (docs/api.md, "Conventions"). */

@@ -276,7 +276,6 @@ kc_exec_run(struct kube_config *cfg, char **cause)
 		    strerror(errno));
 		goto out;
 	}
-	cfg->exec_runs++;
 	if ((pid = fork()) < 0) {
 		*cause = xprintf("exec plugin '%s': fork: %s", e->command,
 		    strerror(errno));

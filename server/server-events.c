@@ -322,7 +322,6 @@ server_events_handle(struct server_req *r)
 	st->job = job;
 	st->last_sent = now_ms();
 	st->sse = server_event_stream_wanted(r);
-	r->streaming = true;
 	st->next = srv->streams;
 	srv->streams = st;
 	evhttp_add_header(evhttp_request_get_output_headers(r->req),

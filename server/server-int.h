@@ -171,7 +171,6 @@ struct server_metrics {
 	int64_t passes;
 	int64_t admissions;
 	int64_t pass_ms;
-	int64_t sched_failures;
 	/* Wait time (submission to running), a histogram in seconds. */
 	int64_t wait_count[SERVER_WAIT_BUCKETS + 1];
 	double wait_sum;
@@ -225,7 +224,6 @@ struct server_req {
 	int status;                  /* the answer's, once sent; 0 before */
 	size_t bytes;                /* of the answer's body (a stream's too) */
 	char peer[SERVER_ADDR_LEN];  /* the client's address, as counted */
-	bool streaming;
 	struct server_req *next, *prev;   /* the server's list in flight */
 };
 

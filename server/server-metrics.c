@@ -23,7 +23,6 @@ server_sched_pass(struct server *srv, const struct sched_loop_stats *st)
 	srv->m.passes = st->passes;
 	srv->m.admissions = st->admissions;
 	srv->m.pass_ms = st->pass_ms;
-	srv->m.sched_failures = st->failures;
 	/* Watchers hear of the pass's changes now, not at the next tick. */
 	server_events_tick(srv);
 }
