@@ -26,9 +26,10 @@ api_utf8_prefix(const char *s, size_t len)
 	return i;
 }
 
-/* See api.h: every invalid byte becomes U+FFFD, so that text a user
- * sent (or a message that cut a character in two) can always be said. */
-json_t *
+/* A JSON string of s, never NULL: every invalid byte becomes U+FFFD, so
+ * that text a user sent (or a message that cut a character in two) can
+ * always be said. */
+static json_t *
 api_string(const char *s)
 {
 	size_t len = strlen(s), off = 0, k;

@@ -20,8 +20,7 @@
 #include "common.h"
 #include "store.h"
 
-/* The version of the API this build speaks, and its path prefix. */
-#define API_VERSION "v1"
+/* The path prefix of the API version this build speaks. */
 #define API_PREFIX "/v1"
 
 /* Bounds every side enforces (docs/api.md, "Conventions"). */
@@ -37,9 +36,6 @@
 bool api_is_utf8(const char *s, size_t len);
 /* How many leading bytes of s are valid UTF-8. */
 size_t api_utf8_prefix(const char *s, size_t len);
-/* A JSON string of s, never NULL: invalid UTF-8 bytes become U+FFFD (for
- * messages that quote what a client sent). */
-json_t *api_string(const char *s);
 
 /* A job as `ls -o json` and the server print it; run_gpu_type and
  * exit_code only once known, estimated_start always (null: none). */

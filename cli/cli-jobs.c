@@ -145,14 +145,8 @@ cli_jobs_act(struct cli_ctx *ctx, int argc, char **argv,
 	json_t *items;
 	int ret;
 
-	if ((ret = cli_select_parse(ctx, argc, argv, &sel)) != CLI_EXIT_OK)
+	if ((ret = cli_select_acting(ctx, argc, argv, &sel)) != CLI_EXIT_OK)
 		return ret;
-	if (cli_select_is_empty(&sel)) {
-		cli_error(ctx, "%s: no jobs selected: give ids (19, 19-24, "
-		    "19,21,30-32) or a filter (--state, --name, --group, "
-		    "--owner, -n)", ctx->cmd->name);
-		return CLI_EXIT_USAGE;
-	}
 	items = json_array();
 	if (!cli_select_has_filter(&sel) && act != CLI_QUEUE_RETRY) {
 		ids = sel.ids;

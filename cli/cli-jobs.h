@@ -47,10 +47,12 @@ struct cli_select {
 /* Reads the arguments and the options; an exit status, errors printed. */
 int cli_select_parse(struct cli_ctx *, int argc, char **argv,
     struct cli_select *);
+/* cli_select_parse for a command that acts on jobs: it also refuses a
+ * selection of neither ids nor filters. */
+int cli_select_acting(struct cli_ctx *, int argc, char **argv,
+    struct cli_select *);
 void cli_select_release(struct cli_select *);
 bool cli_select_has_filter(const struct cli_select *);
-/* Neither ids nor filters: a command that acts refuses it. */
-bool cli_select_is_empty(const struct cli_select *);
 bool cli_select_has_id(const struct cli_select *, int64_t);
 /* The filters the queue (store or server) can apply itself; states is
  * the mask to ask for (0: every state). */

@@ -159,10 +159,19 @@ cli_select_has_filter(const struct cli_select *s)
 }
 
 /* See cli-jobs.h. */
-bool
-cli_select_is_empty(const struct cli_select *s)
+int
+cli_select_acting(struct cli_ctx *ctx, int argc, char **argv,
+    struct cli_select *s)
 {
-	return s->nids == 0 && !cli_select_has_filter(s);
+	int ret;
+
+	if ((ret = cli_select_parse(ctx, argc, argv, s)) != CLI_EXIT_OK ||
+	    s->nids > 0 || cli_select_has_filter(s))
+		return ret;
+	cli_error(ctx, "%s: no jobs selected: give ids (19, 19-24, "
+	    "19,21,30-32) or a filter (--state, --name, --group, --owner, -n)",
+	    ctx->cmd->name);
+	return CLI_EXIT_USAGE;
 }
 
 /*

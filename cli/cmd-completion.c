@@ -55,31 +55,19 @@ comp_args(const struct cli_cmd *cmd, bool *commands)
 	return strstr(cmd->usage, "FILE") != NULL ? COMP_FILE : COMP_NONE;
 }
 
-/* Prints "--name -x" for each option of a list. */
+/* Prints "<sep>--name<sep>-x" for each option of a list (with takes,
+ * only for those that take a value). */
 static void
-comp_opt_words(FILE *f, const struct cli_opt *opts)
+comp_opt_words(FILE *f, const struct cli_opt *opts, char sep, bool takes)
 {
 	const struct cli_opt *o;
 
 	for (o = opts; o != NULL && o->name != NULL; o++) {
-		fprintf(f, " --%s", o->name);
-		if (o->shortopt != 0)
-			fprintf(f, " -%c", o->shortopt);
-	}
-}
-
-/* Prints "|--name|-x" for each option of a list that takes a value. */
-static void
-comp_opt_takes(FILE *f, const struct cli_opt *opts)
-{
-	const struct cli_opt *o;
-
-	for (o = opts; o != NULL && o->name != NULL; o++) {
-		if (o->type == CLI_OPT_FLAG)
+		if (takes && o->type == CLI_OPT_FLAG)
 			continue;
-		fprintf(f, "|--%s", o->name);
+		fprintf(f, "%c--%s", sep, o->name);
 		if (o->shortopt != 0)
-			fprintf(f, "|-%c", o->shortopt);
+			fprintf(f, "%c-%c", sep, o->shortopt);
 	}
 }
 
@@ -131,13 +119,13 @@ comp_bash(FILE *f, const char *shell)
 
 	fprintf(f, "# The options of a command (and the global ones).\n"
 	    "_ailab_queue_opts() {\n\techo '");
-	comp_opt_words(f, globals);
+	comp_opt_words(f, globals, ' ', false);
 	fprintf(f, "'\n\tcase $1 in\n");
 	for (c = cli_cmds; *c != NULL; c++) {
 		if ((*c)->opts == NULL || (*c)->opts->name == NULL)
 			continue;
 		fprintf(f, "\t%s) echo '", (*c)->name);
-		comp_opt_words(f, (*c)->opts);
+		comp_opt_words(f, (*c)->opts, ' ', false);
 		fprintf(f, "' ;;\n");
 	}
 	fprintf(f, "\tesac\n}\n\n");
@@ -147,7 +135,7 @@ comp_bash(FILE *f, const char *shell)
 	fprintf(f, "# Whether an option of a command takes a value.\n"
 	    "_ailab_queue_takes() {\n\tcase $2 in\n\t--*=*) return 1 ;;\n"
 	    "\t_ailab_queue_none");
-	comp_opt_takes(f, globals);
+	comp_opt_words(f, globals, '|', true);
 	fprintf(f, ") return 0 ;;\n\tesac\n\tcase $1:$2 in\n");
 	for (c = cli_cmds; *c != NULL; c++) {
 		const struct cli_opt *o;

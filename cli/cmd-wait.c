@@ -259,14 +259,8 @@ cmd_wait_exec(struct cli_ctx *ctx, int argc, char **argv)
 		free(cause);
 		return CLI_EXIT_USAGE;
 	}
-	if ((ret = cli_select_parse(ctx, argc, argv, &sel)) != CLI_EXIT_OK)
+	if ((ret = cli_select_acting(ctx, argc, argv, &sel)) != CLI_EXIT_OK)
 		return ret;
-	if (cli_select_is_empty(&sel)) {
-		cli_error(ctx, "wait: no jobs selected: give ids (19, 19-24, "
-		    "19,21,30-32) or a filter (--state, --name, --group, "
-		    "--owner, -n)");
-		return CLI_EXIT_USAGE;
-	}
 	items = json_array();
 	if (!cli_select_has_filter(&sel)) {
 		ids = sel.ids;

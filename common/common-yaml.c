@@ -39,36 +39,36 @@ ytree_scalar(const char *s, int line, int col)
 	return n;
 }
 
-/* Frees a tree. */
-void
-ytree_free(struct ytree_node *n)
+/* Frees a tree, zeroing its text first with wipe (it may be a
+ * credential). */
+static void
+ytree_release(struct ytree_node *n, bool wipe)
 {
 	size_t i;
 
 	if (n == NULL)
 		return;
 	for (i = 0; i < n->n; i++)
-		ytree_free(n->kids[i]);
+		ytree_release(n->kids[i], wipe);
+	if (wipe && n->s != NULL)
+		explicit_bzero(n->s, strlen(n->s));
 	free(n->kids);
 	free(n->s);
 	free(n);
+}
+
+/* Frees a tree. */
+void
+ytree_free(struct ytree_node *n)
+{
+	ytree_release(n, false);
 }
 
 /* Frees a tree after zeroing its text, which may be a credential. */
 void
 ytree_free_wipe(struct ytree_node *n)
 {
-	size_t i;
-
-	if (n == NULL)
-		return;
-	for (i = 0; i < n->n; i++)
-		ytree_free_wipe(n->kids[i]);
-	if (n->s != NULL)
-		explicit_bzero(n->s, strlen(n->s));
-	free(n->kids);
-	free(n->s);
-	free(n);
+	ytree_release(n, true);
 }
 
 /* Frees the documents of one parse. */

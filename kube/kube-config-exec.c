@@ -276,7 +276,6 @@ kc_exec_run(struct kube_config *cfg, char **cause)
 		    strerror(errno));
 		goto out;
 	}
-	cfg->exec_runs++;
 	if ((pid = fork()) < 0) {
 		*cause = xprintf("exec plugin '%s': fork: %s", e->command,
 		    strerror(errno));
@@ -502,25 +501,3 @@ kube_config_forget_token_file(struct kube_config *cfg)
 	cfg->file_token = NULL;
 }
 
-/* See kube.h: the token part of the request credentials, nothing else. */
-int
-kube_config_bearer(struct kube_config *cfg, bool force, char **token,
-    char **cause)
-{
-	struct kube_creds c;
-
-	*token = NULL;
-	if (kube_config_credentials(cfg, force, &c, cause) != 0)
-		return -1;
-	if (c.token != NULL && *c.token != '\0')
-		*token = xstrdup(c.token);
-	kube_creds_release(&c);
-	return 0;
-}
-
-/* See kube.h: a token handed out by kube_config_bearer, wiped. */
-void
-kube_token_free(char *token)
-{
-	kube_secret_free(token);
-}

@@ -103,7 +103,6 @@ struct kube_config {
 	/* Caches: the exec credential and the tokenFile read. */
 	struct kube_creds exec_creds;
 	bool exec_valid;
-	int exec_runs;              /* for tests */
 	char *file_token;
 	int64_t file_token_read;    /* seconds */
 };

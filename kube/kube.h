@@ -72,18 +72,6 @@ const char *kube_config_context(const struct kube_config *);
 const char *kube_config_user(const struct kube_config *);
 /* How the user authenticates ("token", "exec", ...), safe to show. */
 const char *kube_config_auth_kind(const struct kube_config *);
-/*
- * The bearer credential the user's requests carry (static token, tokenFile,
- * exec plugin output or OIDC id-token), for a client that speaks to a
- * service trusting the cluster's tokens (the shared queue server).  0 with
- * *token NULL when the user has none (client certificates only); -1 with
- * *cause (no credential in it) when one cannot be obtained.  force re-runs
- * an exec plugin (after a 401).  The caller wipes and frees *token with
- * kube_token_free(); it must never be logged or shown.
- */
-int kube_config_bearer(struct kube_config *, bool force, char **token,
-    char **cause);
-void kube_token_free(char *);
 
 /* ---- errors ---- */
 

@@ -396,10 +396,8 @@ server_action_ents(struct server_req *r, json_t *body,
 		f.group_owner = owner;
 		if (store_list_each(r->srv->store, &f, 0, server_act_group_row,
 		    &w, &cause) != 0) {
-			log_warnx("%s", cause != NULL ? cause : "listing group");
-			free(cause);
 			free(w.seen);
-			server_reply_error(r, 500, NULL, "cannot read the queue");
+			server_reply_store(r, cause, "listing group");
 			return -1;
 		}
 		if (w.n == 0) {

@@ -240,6 +240,43 @@ server_reply_unavailable(struct server_req *r, const char *what)
 	    r->srv->cfg.review_timeout_s, SERVER_CLUSTER_RETRY_S);
 }
 
+/* The token bucket, one per user, refilled at rate up to burst: 0, or -1
+ * with *retry_after seconds. */
+static int
+server_rate_take(struct server *srv, const char *user, int *retry_after)
+{
+	struct server_bucket *b;
+	int64_t now = now_ms();
+	double rate = srv->cfg.rate;
+
+	*retry_after = 0;
+	if (rate <= 0)
+		return 0;
+	for (b = srv->buckets; b != NULL; b = b->next)
+		if (strcmp(b->user, user) == 0)
+			break;
+	if (b == NULL) {
+		b = xcalloc(1, sizeof *b);
+		b->user = xstrdup(user);
+		b->tokens = srv->cfg.burst;
+		b->at = now;
+		b->next = srv->buckets;
+		srv->buckets = b;
+	}
+	b->tokens += (double)(now - b->at) / 1000.0 * rate;
+	if (b->tokens > srv->cfg.burst)
+		b->tokens = srv->cfg.burst;
+	b->at = now;
+	if (b->tokens >= 1.0) {
+		b->tokens -= 1.0;
+		return 0;
+	}
+	*retry_after = (int)ceil((1.0 - b->tokens) / rate);
+	if (*retry_after < 1)
+		*retry_after = 1;
+	return -1;
+}
+
 /* The user is known: the rate limit, then the handler. */
 static void
 server_auth_done(struct server_req *r)
@@ -603,42 +640,6 @@ server_auth_can_see(const struct server_user *u, const struct store_job *j)
 	ok = strstr(u->ta_namespaces, needle) != NULL;
 	free(needle);
 	return ok;
-}
-
-/* See server-int.h: a bucket per user, refilled at rate, up to burst. */
-int
-server_rate_take(struct server *srv, const char *user, int *retry_after)
-{
-	struct server_bucket *b;
-	int64_t now = now_ms();
-	double rate = srv->cfg.rate;
-
-	*retry_after = 0;
-	if (rate <= 0)
-		return 0;
-	for (b = srv->buckets; b != NULL; b = b->next)
-		if (strcmp(b->user, user) == 0)
-			break;
-	if (b == NULL) {
-		b = xcalloc(1, sizeof *b);
-		b->user = xstrdup(user);
-		b->tokens = srv->cfg.burst;
-		b->at = now;
-		b->next = srv->buckets;
-		srv->buckets = b;
-	}
-	b->tokens += (double)(now - b->at) / 1000.0 * rate;
-	if (b->tokens > srv->cfg.burst)
-		b->tokens = srv->cfg.burst;
-	b->at = now;
-	if (b->tokens >= 1.0) {
-		b->tokens -= 1.0;
-		return 0;
-	}
-	*retry_after = (int)ceil((1.0 - b->tokens) / rate);
-	if (*retry_after < 1)
-		*retry_after = 1;
-	return -1;
 }
 
 /* Frees the buckets. */

@@ -67,10 +67,8 @@ server_cluster_reply(struct server_req *r, json_t *listed)
 	char *cause = NULL;
 
 	if (server_cluster_waiting(r->srv, gpus, &cause) != 0) {
-		log_warnx("%s", cause);
-		free(cause);
 		json_decref(gpus);
-		server_reply_error(r, 500, NULL, "cannot read the queue");
+		server_reply_store(r, cause, "reading the queue");
 		return;
 	}
 	server_reply_json(r, 200, gpus);

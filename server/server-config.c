@@ -28,14 +28,13 @@ server_mode_name(enum server_mode m)
 	return m == SERVER_MODE_IMPERSONATE ? "impersonate" : "on-behalf";
 }
 
-/* Appends an admin group. */
+/* Appends a copy of s to a NULL-terminated list of n strings. */
 static void
-server_config_add_admin(struct server_config *c, const char *g)
+server_config_strv_add(char ***v, size_t *n, const char *s)
 {
-	c->admin_groups = xreallocarray(c->admin_groups, c->nadmin_groups + 2,
-	    sizeof *c->admin_groups);
-	c->admin_groups[c->nadmin_groups++] = xstrdup(g);
-	c->admin_groups[c->nadmin_groups] = NULL;
+	*v = xreallocarray(*v, *n + 2, sizeof **v);
+	(*v)[(*n)++] = xstrdup(s);
+	(*v)[*n] = NULL;
 }
 
 /* The TA entry of a group, made if need be. */
@@ -51,16 +50,6 @@ server_config_ta(struct server_config *c, const char *group)
 	memset(&c->tas[c->ntas], 0, sizeof c->tas[c->ntas]);
 	c->tas[c->ntas].group = xstrdup(group);
 	return &c->tas[c->ntas++];
-}
-
-/* Adds a class namespace to a TA group. */
-static void
-server_config_ta_add(struct server_ta *t, const char *ns)
-{
-	t->namespaces = xreallocarray(t->namespaces, t->n + 2,
-	    sizeof *t->namespaces);
-	t->namespaces[t->n++] = xstrdup(ns);
-	t->namespaces[t->n] = NULL;
 }
 
 static int server_config_int(const char *, const char *, long long,
@@ -279,7 +268,7 @@ server_config_ta_set(struct server_config *c, const char *value,
 	copy = xstrdup(eq + 1);
 	for (tok = strtok_r(copy, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save))
-		server_config_ta_add(t, tok);
+		server_config_strv_add(&t->namespaces, &t->n, tok);
 	free(copy);
 	return 0;
 }
@@ -351,7 +340,8 @@ server_config_apply(struct server_config *c, const struct server_setting *st,
 		copy = xstrdup(value);
 		for (tok = strtok_r(copy, ",", &save); tok != NULL;
 		    tok = strtok_r(NULL, ",", &save))
-			server_config_add_admin(c, tok);
+			server_config_strv_add(&c->admin_groups,
+			    &c->nadmin_groups, tok);
 		free(copy);
 		return 0;
 	case SERVER_SET_TA:
@@ -494,7 +484,8 @@ server_config_doc(struct server_config *c, const char *path,
 			for (j = 0; j < v->n; j++) {
 				if (v->kids[j]->type != YTREE_SCALAR)
 					goto badv;
-				server_config_add_admin(c, v->kids[j]->s);
+				server_config_strv_add(&c->admin_groups,
+				    &c->nadmin_groups, v->kids[j]->s);
 			}
 			continue;
 		}
@@ -542,7 +533,8 @@ server_config_init(struct server_config *c, const char *path, char **cause)
 
 	server_config_defaults(c);
 	if (path == NULL) {
-		server_config_add_admin(c, "system:masters");
+		server_config_strv_add(&c->admin_groups,
+		    &c->nadmin_groups, "system:masters");
 		return 0;
 	}
 	if (ytree_read_file(path, SERVER_CONFIG_MAX, &buf, &len, &why) != 0) {
@@ -555,7 +547,8 @@ server_config_init(struct server_config *c, const char *path, char **cause)
 	ytree_free(root);
 	free(buf);
 	if (ret == 0 && c->nadmin_groups == 0)
-		server_config_add_admin(c, "system:masters");
+		server_config_strv_add(&c->admin_groups,
+		    &c->nadmin_groups, "system:masters");
 	return ret;
 }
 

@@ -275,9 +275,7 @@ server_events_handle(struct server_req *r)
 	    &limit) != 0)
 		return;
 	if (store_log_bounds(srv->store, &first, &last, &cause) != 0) {
-		log_warnx("%s", cause);
-		free(cause);
-		server_reply_error(r, 500, NULL, "cannot read the queue");
+		server_reply_store(r, cause, "reading the queue");
 		return;
 	}
 	if (since < 0 && watch && server_event_stream_wanted(r))
@@ -293,10 +291,7 @@ server_events_handle(struct server_req *r)
 	if (!watch) {
 		if (store_log_since(srv->store, since, (size_t)limit, &v, &n,
 		    &cause) != 0) {
-			log_warnx("%s", cause);
-			free(cause);
-			server_reply_error(r, 500, NULL, "cannot read the "
-			    "queue");
+			server_reply_store(r, cause, "reading the queue");
 			return;
 		}
 		items = json_array();
@@ -327,7 +322,6 @@ server_events_handle(struct server_req *r)
 	st->job = job;
 	st->last_sent = now_ms();
 	st->sse = server_event_stream_wanted(r);
-	r->streaming = true;
 	st->next = srv->streams;
 	srv->streams = st;
 	evhttp_add_header(evhttp_request_get_output_headers(r->req),

@@ -27,9 +27,7 @@ server_groups_may_join(struct server_req *r, const char *owner,
 
 	if (store_group_ids(r->srv->store, owner, group, &ids, &n,
 	    &cause) != 0) {
-		log_warnx("%s", cause);
-		free(cause);
-		server_reply_error(r, 500, NULL, "cannot read the queue");
+		server_reply_store(r, cause, "reading the queue");
 		return -1;
 	}
 	if (n == 0) {

@@ -194,8 +194,22 @@ server_reply_error(struct server_req *r, int code, const char *reason,
 	free(msg);
 }
 
-/* See server.h. */
-char *
+/* See server-int.h. */
+void
+server_reply_store(struct server_req *r, char *cause, const char *what)
+{
+	log_warnx("%s", cause != NULL ? cause : what);
+	free(cause);
+	server_reply_error(r, 500, NULL, "cannot read the queue");
+}
+
+/*
+ * One access log line, without its time: the client's address, method,
+ * path (no query: it may hold secrets), status, body bytes, duration and
+ * user ("-" if none); bytes outside printable ASCII, spaces and quotes as
+ * %XX, so a client cannot forge lines.  The caller frees it.
+ */
+static char *
 server_access_line(const char *peer, const char *method, const char *path,
     int status, size_t bytes, int64_t ms, const char *user)
 {

@@ -171,7 +171,6 @@ struct server_metrics {
 	int64_t passes;
 	int64_t admissions;
 	int64_t pass_ms;
-	int64_t sched_failures;
 	/* Wait time (submission to running), a histogram in seconds. */
 	int64_t wait_count[SERVER_WAIT_BUCKETS + 1];
 	double wait_sum;
@@ -225,7 +224,6 @@ struct server_req {
 	int status;                  /* the answer's, once sent; 0 before */
 	size_t bytes;                /* of the answer's body (a stream's too) */
 	char peer[SERVER_ADDR_LEN];  /* the client's address, as counted */
-	bool streaming;
 	struct server_req *next, *prev;   /* the server's list in flight */
 };
 
@@ -286,6 +284,9 @@ struct server {
 void server_reply_json(struct server_req *, int code, json_t *);
 void server_reply_error(struct server_req *, int code, const char *reason,
     const char *fmt, ...) printflike(4, 5);
+/* The queue failed: its cause logged (taken; NULL: what) and a 500
+ * "cannot read the queue", which tells the client nothing internal. */
+void server_reply_store(struct server_req *, char *cause, const char *what);
 /* Replies with a prepared error body (api_error_encode). */
 void server_reply_error_body(struct server_req *, int code, json_t *);
 void server_reply_text(struct server_req *, int code, const char *type,
@@ -404,8 +405,6 @@ bool server_cluster_unavailable(const struct kube_error *);
 void server_reply_unavailable(struct server_req *, const char *what);
 void server_user_free(struct server_user *);
 struct server_user *server_user_dup(const struct server_user *);
-/* The token bucket: 0, or -1 with *retry_after seconds. */
-int server_rate_take(struct server *, const char *user, int *retry_after);
 void server_buckets_free(struct server *);
 
 /* server-jobs.c: the /v1/ handlers. */

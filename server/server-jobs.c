@@ -34,14 +34,24 @@ server_is_file_name(const char *s)
 	return true;
 }
 
-/* Does s hold a control character (a newline, an escape)? */
-static bool
-server_has_control(const char *s)
+/* A query parameter of free text (a group, its owner): 0 with *out (NULL
+ * when absent), or -1 after a 400 when it is empty, over 253 bytes or
+ * holds a control character (a newline, an escape). */
+static int
+server_query_text(struct server_req *r, const char *key, const char **out)
 {
-	for (; *s != '\0'; s++)
+	const char *v = server_query(r, key), *s;
+
+	if ((*out = v) == NULL)
+		return 0;
+	for (s = v; *s != '\0'; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
+			break;
+	if (*v != '\0' && *s == '\0' && s - v <= 253)
+		return 0;
+	server_reply_error(r, 400, NULL, "'%s' must be 1 to 253 bytes of "
+	    "printable text", key);
+	return -1;
 }
 
 /* GET /v1/whoami. */
@@ -158,9 +168,7 @@ server_submit_limit(struct server_req *r, int64_t pending)
 		return 0;
 	if (store_owner_waiting(srv->store, r->user->name, &waiting,
 	    &cause) != 0) {
-		log_warnx("%s", cause);
-		free(cause);
-		server_reply_error(r, 500, NULL, "cannot read the queue");
+		server_reply_store(r, cause, "reading the queue");
 		return -1;
 	}
 	waiting += pending;
@@ -431,24 +439,25 @@ server_submit(struct server_req *r)
 	static const char *const known[] = { "filename", "namespace", "group",
 		"set", "hold", "dry_run", "bundle", "append", "group_owner",
 		NULL };
+	static const char *const types[] = { "application/yaml", "text/yaml",
+		"application/x-yaml", "text/plain", "application/json",
+		"application/octet-stream" };
 	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
 	struct server_parse_args args = { 0 };
 	struct server_submit *w;
 	struct evkeyval *kv;
-	const char *fn, *ns, *group, *ct, **sets, *owner;
-	size_t len, nsets = 0;
+	const char *fn, *ns, *group, *ct, *sets[API_MAX_SETS], *owner;
+	size_t len, nsets = 0, i;
 	bool hold, bundle;
 
 	if (server_query_check(r, known) != 0)
 		return;
 	ct = evhttp_find_header(evhttp_request_get_input_headers(r->req),
 	    "Content-Type");
-	if (ct != NULL && strncmp(ct, "application/yaml", 16) != 0 &&
-	    strncmp(ct, "text/yaml", 9) != 0 &&
-	    strncmp(ct, "application/x-yaml", 18) != 0 &&
-	    strncmp(ct, "text/plain", 10) != 0 &&
-	    strncmp(ct, "application/json", 16) != 0 &&
-	    strncmp(ct, "application/octet-stream", 24) != 0) {
+	for (i = 0; ct != NULL && i < nitems(types); i++)
+		if (strncmp(ct, types[i], strlen(types[i])) == 0)
+			break;
+	if (ct != NULL && i == nitems(types)) {
 		server_reply_error(r, 415, NULL, "a submission is a YAML spec "
 		    "file (application/yaml), not '%.64s'", ct);
 		return;
@@ -467,21 +476,9 @@ server_submit(struct server_req *r)
 		    "namespace name, not '%.64s'", ns);
 		return;
 	}
-	group = server_query(r, "group");
-	if (group != NULL && (*group == '\0' || strlen(group) > 253 ||
-	    server_has_control(group))) {
-		server_reply_error(r, 400, NULL, "'group' must be 1 to 253 "
-		    "bytes of printable text");
-		return;
-	}
-	owner = server_query(r, "group_owner");
-	if (owner != NULL && (*owner == '\0' || strlen(owner) > 253 ||
-	    server_has_control(owner))) {
-		server_reply_error(r, 400, NULL, "'group_owner' must be 1 to "
-		    "253 bytes of printable text");
-		return;
-	}
-	if (server_query_bool(r, "hold", &hold) != 0 ||
+	if (server_query_text(r, "group", &group) != 0 ||
+	    server_query_text(r, "group_owner", &owner) != 0 ||
+	    server_query_bool(r, "hold", &hold) != 0 ||
 	    server_query_bool(r, "bundle", &bundle) != 0)
 		return;
 	w = xcalloc(1, sizeof *w);
@@ -491,12 +488,10 @@ server_submit(struct server_req *r)
 	    server_query_bool(r, "append", &w->append) != 0)
 		return;
 	w->group_owner = owner != NULL ? xstrdup(owner) : NULL;
-	sets = xcalloc(API_MAX_SETS + 1, sizeof *sets);
 	TAILQ_FOREACH(kv, &r->query, next) {
 		if (strcmp(kv->key, "set") != 0)
 			continue;
 		if (nsets == API_MAX_SETS || strchr(kv->value, '=') == NULL) {
-			free(sets);
 			server_reply_error(r, 400, NULL, "'set' must be "
 			    "KEY=VALUE, at most %d of them", API_MAX_SETS);
 			return;
@@ -505,13 +500,11 @@ server_submit(struct server_req *r)
 	}
 	len = evbuffer_get_length(in);
 	if (len > API_MAX_BODY) {
-		free(sets);
 		server_reply_error(r, 413, NULL, "the spec is larger than %d "
 		    "bytes", API_MAX_BODY);
 		return;
 	}
 	if (len == 0) {
-		free(sets);
 		server_reply_error(r, 400, NULL, "empty body: send a spec file");
 		return;
 	}
@@ -527,7 +520,6 @@ server_submit(struct server_req *r)
 	/* Parsing and expanding happen in a worker process: the event
 	 * loop goes on serving meanwhile. */
 	server_parse_start(r, &args, server_submit_parsed);
-	free(sets);
 }
 
 /* ---- list, show, why ---- */
@@ -628,10 +620,8 @@ server_list(struct server_req *r)
 	p.limit = (size_t)limit;
 	if (store_view_each(r->srv->store, &v, STORE_ROW_SPEC,
 	    server_list_row, &p, &cause) != 0 && !p.more) {
-		log_warnx("%s", cause != NULL ? cause : "listing jobs");
-		free(cause);
 		json_decref(p.items);
-		server_reply_error(r, 500, NULL, "cannot read the queue");
+		server_reply_store(r, cause, "listing jobs");
 		return;
 	}
 	o = json_pack("{s:o}", "items", p.items);
@@ -650,9 +640,7 @@ server_visible_job(struct server_req *r, int64_t id)
 	char *cause = NULL;
 
 	if (store_get(r->srv->store, id, &j, &cause) != 0) {
-		log_warnx("%s", cause);
-		free(cause);
-		server_reply_error(r, 500, NULL, "cannot read the queue");
+		server_reply_store(r, cause, "reading the queue");
 		return NULL;
 	}
 	if (j == NULL || !server_auth_can_see(r->user, j)) {
@@ -680,11 +668,9 @@ server_show(struct server_req *r)
 		return;
 	if (store_events(r->srv->store, j->id, &ev, &nev, &cause) != 0 ||
 	    store_replicas(r->srv->store, j->id, &rep, &nrep, &cause) != 0) {
-		log_warnx("%s", cause);
-		free(cause);
 		store_events_free(ev, nev);
 		store_job_free(j);
-		server_reply_error(r, 500, NULL, "cannot read the queue");
+		server_reply_store(r, cause, "reading the queue");
 		return;
 	}
 	server_reply_json(r, 200, api_job_detail_encode(j, ev, nev, rep, nrep));
@@ -777,9 +763,7 @@ server_logs_archived(struct server_req *r)
 	struct evkeyvalq *h;
 
 	if (store_replicas(r->srv->store, w->job->id, &rep, &n, &cause) != 0) {
-		log_warnx("%s", cause);
-		free(cause);
-		server_reply_error(r, 500, NULL, "cannot read the queue");
+		server_reply_store(r, cause, "reading the queue");
 		return;
 	}
 	for (i = 0; i < n; i++)

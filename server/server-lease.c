@@ -47,18 +47,15 @@ struct server_lease {
 static void server_lease_arm(struct server_lease *, int64_t);
 static void server_lease_timer_add(struct event *, int64_t);
 
-/* A MicroTime ("2026-11-29T08:30:00.123000Z"). */
+/* Now as a MicroTime ("2026-11-29T08:30:00.123456Z"). */
 static char *
 server_lease_time(void)
 {
 	struct timespec ts;
-	struct tm tm;
-	char buf[40];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-	return xprintf("%s.%06ldZ", buf, ts.tv_nsec / 1000);
+	return time_format_rfc3339_micro((int64_t)ts.tv_sec * 1000000 +
+	    ts.tv_nsec / 1000);
 }
 
 /* Becomes, or stops being, the leader, and says so once. */

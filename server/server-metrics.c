@@ -7,6 +7,7 @@
 
 #include <event2/buffer.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +23,6 @@ server_sched_pass(struct server *srv, const struct sched_loop_stats *st)
 	srv->m.passes = st->passes;
 	srv->m.admissions = st->admissions;
 	srv->m.pass_ms = st->pass_ms;
-	srv->m.sched_failures = st->failures;
 	/* Watchers hear of the pass's changes now, not at the next tick. */
 	server_events_tick(srv);
 }
@@ -240,31 +240,96 @@ server_metrics_gpus(struct server *srv, struct evbuffer *b)
 		    u.waiting[c]);
 }
 
-/* How the cluster's reviews went when it did not answer: timeouts, and
- * the cached answers that stood in for fresh ones. */
-static void
-server_metrics_reviews(struct server *srv, struct evbuffer *b)
-{
-	static const char *const kinds[SERVER_REVIEW_NKINDS] = {
-		[SERVER_REVIEW_TOKEN] = "token",
-		[SERVER_REVIEW_ACCESS] = "access" };
-	int k;
+#define SERVER_M(f) offsetof(struct server_metrics, f)
 
-	server_metric_head(b, "ailab_queue_review_timeouts_total", "counter",
-	    "Token and access reviews the cluster did not answer within "
-	    "review_timeout, by review.");
-	for (k = 0; k < SERVER_REVIEW_NKINDS; k++)
-		evbuffer_add_printf(b, "ailab_queue_review_timeouts_total"
-		    "{review=\"%s\"} %" PRId64 "\n", kinds[k],
-		    srv->m.review_timeouts[k]);
-	server_metric_head(b, "ailab_queue_review_grace_answers_total",
-	    "counter", "Requests authenticated or authorized by a cached "
-	    "review answer past token_cache, within token_cache_grace, "
-	    "because the cluster did not answer, by review.");
-	for (k = 0; k < SERVER_REVIEW_NKINDS; k++)
-		evbuffer_add_printf(b, "ailab_queue_review_grace_answers_total"
-		    "{review=\"%s\"} %" PRId64 "\n", kinds[k],
-		    srv->m.grace_answers[k]);
+/*
+ * The counters that are plain fields of struct server_metrics, a family
+ * an entry, so that each name, help and label is said once; an entry
+ * with no name ends a run that server_metrics_counters prints.
+ */
+static const struct server_counter {
+	const char *name;
+	const char *help;
+	const char *key;             /* the label's name; NULL: no label */
+	struct {
+		const char *value;
+		size_t off;
+	} s[3];
+} server_counters[] = {
+	{ "ailab_queue_passes_total", "Scheduler passes run by this replica.",
+	  NULL, { { NULL, SERVER_M(passes) } } },
+	{ "ailab_queue_admissions_total",
+	  "Jobs admitted by this replica's scheduler.",
+	  NULL, { { NULL, SERVER_M(admissions) } } },
+	{ NULL, NULL, NULL, { { NULL, 0 } } },
+	{ "ailab_queue_submitted_jobs_total",
+	  "Jobs queued through this replica's API.",
+	  NULL, { { NULL, SERVER_M(submitted) } } },
+	{ NULL, NULL, NULL, { { NULL, 0 } } },
+	{ "ailab_queue_parse_refused_total", "Specs refused before parsing: "
+	  "the user's share (429) or the queue (503) was full.", "reason",
+	  { { "user", SERVER_M(parse_refused_user) },
+	    { "queue", SERVER_M(parse_refused_queue) } } },
+	{ "ailab_queue_parse_stopped_total", "Specs whose parse worker "
+	  "stopped: out of CPU budget, past the wall-clock bound (killed), "
+	  "or crashed.", "reason",
+	  { { "cpu_budget", SERVER_M(parse_killed[SERVER_PARSED_BUDGET]) },
+	    { "deadline", SERVER_M(parse_killed[SERVER_PARSED_BUSY]) },
+	    { "crash", SERVER_M(parse_killed[SERVER_PARSED_FAILED]) } } },
+	{ "ailab_queue_token_reviews_total", "TokenReviews the cluster "
+	  "answered (or failed to), by outcome.", "result",
+	  { { "authenticated", SERVER_M(reviews_ok) },
+	    { "refused", SERVER_M(reviews_refused) },
+	    { "error", SERVER_M(reviews_failed) } } },
+	{ "ailab_queue_review_timeouts_total", "Token and access reviews the "
+	  "cluster did not answer within review_timeout, by review.", "review",
+	  { { "token", SERVER_M(review_timeouts[SERVER_REVIEW_TOKEN]) },
+	    { "access", SERVER_M(review_timeouts[SERVER_REVIEW_ACCESS]) } } },
+	{ "ailab_queue_review_grace_answers_total", "Requests authenticated "
+	  "or authorized by a cached review answer past token_cache, within "
+	  "token_cache_grace, because the cluster did not answer, by review.",
+	  "review",
+	  { { "token", SERVER_M(grace_answers[SERVER_REVIEW_TOKEN]) },
+	    { "access", SERVER_M(grace_answers[SERVER_REVIEW_ACCESS]) } } },
+	{ "ailab_queue_auth_limited_total", "Requests refused (429) because "
+	  "their address failed to authenticate too often.",
+	  NULL, { { NULL, SERVER_M(auth_limited) } } },
+	{ NULL, NULL, NULL, { { NULL, 0 } } },
+	{ "ailab_queue_connections_closed_total", "Client connections closed "
+	  "by the server at a deadline, by the phase they were in.", "reason",
+	  { { "header_timeout", SERVER_M(conn_timeouts[SERVER_CONN_HEADERS]) },
+	    { "body_timeout", SERVER_M(conn_timeouts[SERVER_CONN_BODY]) },
+	    { "idle_timeout", SERVER_M(conn_timeouts[SERVER_CONN_IDLE]) } } },
+	{ "ailab_queue_connections_refused_total", "New client connections "
+	  "closed at once, by the cap they were over.", "reason",
+	  { { "max_connections", SERVER_M(conn_refused_cap) },
+	    { "per_address", SERVER_M(conn_refused_addr) } } },
+	{ NULL, NULL, NULL, { { NULL, 0 } } },
+};
+
+/* Prints server_counters' run from entry i; returns the next run's. */
+static size_t
+server_metrics_counters(const struct server_metrics *m, struct evbuffer *b,
+    size_t i)
+{
+	const struct server_counter *c;
+	const int64_t *v;
+	size_t k;
+
+	for (; server_counters[i].name != NULL; i++) {
+		c = &server_counters[i];
+		server_metric_head(b, c->name, "counter", c->help);
+		for (k = 0; k == 0 || (k < 3 && c->s[k].value != NULL); k++) {
+			v = (const int64_t *)((const char *)m + c->s[k].off);
+			if (c->key == NULL)
+				evbuffer_add_printf(b, "%s %" PRId64 "\n",
+				    c->name, *v);
+			else
+				evbuffer_add_printf(b, "%s{%s=\"%s\"} %" PRId64
+				    "\n", c->name, c->key, c->s[k].value, *v);
+		}
+	}
+	return i + 1;
 }
 
 /* GET /metrics. */
@@ -275,7 +340,7 @@ server_metrics_handle(struct server_req *r)
 	struct store_count *c = NULL;
 	struct evbuffer *b = evbuffer_new();
 	size_t n = 0, i, len;
-	int64_t cum = 0, errs;
+	int64_t cum = 0;
 	char *cause = NULL, *lab, *text;
 	int code, k, queued, running;
 
@@ -299,22 +364,12 @@ server_metrics_handle(struct server_req *r)
 	server_metric_head(b, "ailab_queue_leader", "gauge",
 	    "1 if this replica runs the scheduler.");
 	evbuffer_add_printf(b, "ailab_queue_leader %d\n", srv->sched != NULL);
-	server_metric_head(b, "ailab_queue_passes_total", "counter",
-	    "Scheduler passes run by this replica.");
-	evbuffer_add_printf(b, "ailab_queue_passes_total %" PRId64 "\n",
-	    srv->m.passes);
-	server_metric_head(b, "ailab_queue_admissions_total", "counter",
-	    "Jobs admitted by this replica's scheduler.");
-	evbuffer_add_printf(b, "ailab_queue_admissions_total %" PRId64 "\n",
-	    srv->m.admissions);
+	i = server_metrics_counters(&srv->m, b, 0);
 	server_metric_head(b, "ailab_queue_pass_duration_seconds", "gauge",
 	    "Duration of the last scheduler pass.");
 	evbuffer_add_printf(b, "ailab_queue_pass_duration_seconds %.3f\n",
 	    (double)srv->m.pass_ms / 1000.0);
-	server_metric_head(b, "ailab_queue_submitted_jobs_total", "counter",
-	    "Jobs queued through this replica's API.");
-	evbuffer_add_printf(b, "ailab_queue_submitted_jobs_total %" PRId64
-	    "\n", srv->m.submitted);
+	i = server_metrics_counters(&srv->m, b, i);
 	server_metric_head(b, "ailab_queue_api_requests_total", "counter",
 	    "API requests answered, by HTTP status.");
 	for (code = 100; code < SERVER_NCODES; code++)
@@ -324,14 +379,11 @@ server_metrics_handle(struct server_req *r)
 			    srv->m.requests[code]);
 	server_metric_head(b, "ailab_queue_api_errors_total", "counter",
 	    "API requests answered with an error (4xx, 5xx), by status.");
-	for (code = 400, errs = 0; code < SERVER_NCODES; code++)
-		if (srv->m.requests[code] != 0) {
-			errs += srv->m.requests[code];
+	for (code = 400; code < SERVER_NCODES; code++)
+		if (srv->m.requests[code] != 0)
 			evbuffer_add_printf(b, "ailab_queue_api_errors_total"
 			    "{code=\"%d\"} %" PRId64 "\n", code,
 			    srv->m.requests[code]);
-		}
-	(void)errs;
 	server_parse_counts(srv, &queued, &running);
 	server_metric_head(b, "ailab_queue_parse_specs", "gauge",
 	    "Submitted specs waiting for a parse worker, or in one.");
@@ -339,62 +391,12 @@ server_metrics_handle(struct server_req *r)
 	    "%d\n", queued);
 	evbuffer_add_printf(b, "ailab_queue_parse_specs{state=\"running\"} "
 	    "%d\n", running);
-	server_metric_head(b, "ailab_queue_parse_refused_total", "counter",
-	    "Specs refused before parsing: the user's share (429) or the "
-	    "queue (503) was full.");
-	evbuffer_add_printf(b, "ailab_queue_parse_refused_total{reason="
-	    "\"user\"} %" PRId64 "\n", srv->m.parse_refused_user);
-	evbuffer_add_printf(b, "ailab_queue_parse_refused_total{reason="
-	    "\"queue\"} %" PRId64 "\n", srv->m.parse_refused_queue);
-	server_metric_head(b, "ailab_queue_parse_stopped_total", "counter",
-	    "Specs whose parse worker stopped: out of CPU budget, past the "
-	    "wall-clock bound (killed), or crashed.");
-	evbuffer_add_printf(b, "ailab_queue_parse_stopped_total{reason="
-	    "\"cpu_budget\"} %" PRId64 "\n",
-	    srv->m.parse_killed[SERVER_PARSED_BUDGET]);
-	evbuffer_add_printf(b, "ailab_queue_parse_stopped_total{reason="
-	    "\"deadline\"} %" PRId64 "\n",
-	    srv->m.parse_killed[SERVER_PARSED_BUSY]);
-	evbuffer_add_printf(b, "ailab_queue_parse_stopped_total{reason="
-	    "\"crash\"} %" PRId64 "\n",
-	    srv->m.parse_killed[SERVER_PARSED_FAILED]);
-	server_metric_head(b, "ailab_queue_token_reviews_total", "counter",
-	    "TokenReviews the cluster answered (or failed to), by outcome.");
-	evbuffer_add_printf(b, "ailab_queue_token_reviews_total{result="
-	    "\"authenticated\"} %" PRId64 "\n", srv->m.reviews_ok);
-	evbuffer_add_printf(b, "ailab_queue_token_reviews_total{result="
-	    "\"refused\"} %" PRId64 "\n", srv->m.reviews_refused);
-	evbuffer_add_printf(b, "ailab_queue_token_reviews_total{result="
-	    "\"error\"} %" PRId64 "\n", srv->m.reviews_failed);
-	server_metrics_reviews(srv, b);
-	server_metric_head(b, "ailab_queue_auth_limited_total", "counter",
-	    "Requests refused (429) because their address failed to "
-	    "authenticate too often.");
-	evbuffer_add_printf(b, "ailab_queue_auth_limited_total %" PRId64 "\n",
-	    srv->m.auth_limited);
+	i = server_metrics_counters(&srv->m, b, i);
 	server_metric_head(b, "ailab_queue_connections", "gauge",
 	    "Client connections open now.");
 	evbuffer_add_printf(b, "ailab_queue_connections %zu\n",
 	    srv->conns.n);
-	server_metric_head(b, "ailab_queue_connections_closed_total",
-	    "counter", "Client connections closed by the server at a "
-	    "deadline, by the phase they were in.");
-	evbuffer_add_printf(b, "ailab_queue_connections_closed_total{reason="
-	    "\"header_timeout\"} %" PRId64 "\n",
-	    srv->m.conn_timeouts[SERVER_CONN_HEADERS]);
-	evbuffer_add_printf(b, "ailab_queue_connections_closed_total{reason="
-	    "\"body_timeout\"} %" PRId64 "\n",
-	    srv->m.conn_timeouts[SERVER_CONN_BODY]);
-	evbuffer_add_printf(b, "ailab_queue_connections_closed_total{reason="
-	    "\"idle_timeout\"} %" PRId64 "\n",
-	    srv->m.conn_timeouts[SERVER_CONN_IDLE]);
-	server_metric_head(b, "ailab_queue_connections_refused_total",
-	    "counter", "New client connections closed at once, by the cap "
-	    "they were over.");
-	evbuffer_add_printf(b, "ailab_queue_connections_refused_total{reason="
-	    "\"max_connections\"} %" PRId64 "\n", srv->m.conn_refused_cap);
-	evbuffer_add_printf(b, "ailab_queue_connections_refused_total{reason="
-	    "\"per_address\"} %" PRId64 "\n", srv->m.conn_refused_addr);
+	server_metrics_counters(&srv->m, b, i);
 	server_metric_head(b, "ailab_queue_wait_seconds", "histogram",
 	    "Time from submission to running, of jobs that started.");
 	for (k = 0; k < SERVER_WAIT_BUCKETS; k++) {

@@ -49,9 +49,7 @@ server_usage_handle(struct server_req *r)
 	if (store_usage_report(r->srv->store, w, until - len, until,
 	    r->user->admin ? NULL : r->user->name, r->user->admin ? NULL :
 	    r->user->ta_namespaces, owner, &o, &cause) != 0) {
-		log_warnx("%s", cause);
-		free(cause);
-		server_reply_error(r, 500, NULL, "cannot read the queue");
+		server_reply_store(r, cause, "reading the queue");
 		return;
 	}
 	server_reply_json(r, 200, o);

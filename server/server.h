@@ -294,15 +294,6 @@ bool server_listen_is_any(const char *listen);
  */
 char *server_listen_url(const char *listen, bool tls, int port,
     const char *hostname);
-/*
- * One access log line, without its time: the client's address, method,
- * path (no query: it may hold secrets), status, body bytes, duration and
- * user ("-" if none); bytes outside printable ASCII, spaces and quotes as
- * %XX, so a client cannot forge lines.  The caller frees it.
- */
-char *server_access_line(const char *peer, const char *method,
-    const char *path, int status, size_t bytes, int64_t ms,
-    const char *user);
 /* The port actually bound (for --listen ...:0). */
 int server_port(const struct server *);
 /* Tells the server which scheduler loop runs now (NULL: none, this replica

@@ -75,9 +75,11 @@ spec_pod_rank(const json_t *pod)
 	return (int)r;
 }
 
-/* Pods of earlier attempts may still be going away while the next runs;
- * only the attempt label tells them apart. */
-bool
+/* True if the pod belongs to that attempt (or says no attempt: objects
+ * made before attempts were labelled).  Pods of earlier attempts may still
+ * be going away while the next runs; only the attempt label tells them
+ * apart. */
+static bool
 spec_pod_is_attempt(const json_t *pod, int attempt)
 {
 	const char *a = spec_meta_str(pod, "labels", SPEC_LABEL_ATTEMPT);

@@ -53,9 +53,6 @@ char *spec_job_selector(const char *queue, int64_t job_id);
 /* The rank a pod of ours runs: its rank label (Deployments) or its
  * completion index (Indexed Jobs); -1 when it has neither. */
 int spec_pod_rank(const json_t *pod);
-/* True if the pod belongs to that attempt (or says no attempt: objects
- * made before attempts were labelled). */
-bool spec_pod_is_attempt(const json_t *pod, int attempt);
 /* The pods of one attempt among a job's pods, in their order, as a new
  * array (the caller json_decref()s it). */
 json_t *spec_attempt_pods(const json_t *pods, int attempt);

@@ -388,8 +388,8 @@ spec_gpu_column(const struct spec_tmpl *t)
 	return s;
 }
 
-/* See spec-int.h: a name that may head every object and hostname. */
-bool
+/* True when a name may head every object and hostname of a job. */
+static bool
 spec_is_job_name(const char *s)
 {
 	return spec_is_dns_label(s, SPEC_MAX_NAME) &&

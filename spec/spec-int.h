@@ -185,8 +185,6 @@ struct spec_vars {
  * stands, unless written ${var:raw}. */
 char *spec_subst(struct spec_ctx *, const struct ytree_node *,
     const struct spec_vars *, bool shell);
-/* True when a name may head every object and hostname of a job. */
-bool spec_is_job_name(const char *);
 /* 0 when s, the substituted value of label key, is a valid label value;
  * else -1 after a diagnostic at val. */
 int spec_check_label(struct spec_ctx *, const struct ytree_node *key,

@@ -219,16 +219,29 @@ spec_gpu_list(const struct spec_site *site)
 	return s;
 }
 
-/* Reads gpu: {type, count}; type is a name, a list or "any". */
+/*
+ * The keys of a job spec, one handler each: the table drives the parse
+ * and the did-you-mean of an unknown key, and t0019 holds the manual page
+ * (docs/ailab-queue-spec.5) to it.  A handler validates one value into
+ * the template and reports through diagnostics; the value is never null
+ * (null means "unset", except for 'name').
+ */
+typedef void spec_field_fn(struct spec_ctx *, const struct ytree_node *k,
+    const struct ytree_node *v, struct spec_tmpl *, const struct spec_site *);
+
+/* 'gpu': {type, count}; type is a name, a list or "any", against the
+ * site's GPU types. */
 static void
-spec_gpu(struct spec_ctx *c, const struct spec_site *site,
-    const struct ytree_node *n, struct spec_tmpl *t)
+spec_f_gpu(struct spec_ctx *c, const struct ytree_node *key,
+    const struct ytree_node *n, struct spec_tmpl *t,
+    const struct spec_site *site)
 {
 	const struct ytree_node *k, *v, *ty = NULL;
 	const char *names[64];
 	const char *near;
 	size_t i, j, nnames;
 
+	(void)key;
 	if (n->type != YTREE_MAP) {
 		spec_error(c, n, "'gpu' must be a mapping such as "
 		    "{type: RTX4090D, count: 1}");
@@ -309,15 +322,17 @@ spec_gpu(struct spec_ctx *c, const struct spec_site *site,
 		t->gpu_count = 1;
 }
 
-/* Reads resources: {cpu, memory}. */
+/* 'resources': {cpu, memory} per replica. */
 static void
-spec_resources(struct spec_ctx *c, const struct ytree_node *n,
-    struct spec_tmpl *t)
+spec_f_resources(struct spec_ctx *c, const struct ytree_node *key,
+    const struct ytree_node *n, struct spec_tmpl *t,
+    const struct spec_site *site)
 {
 	static const char *const rk[] = { "cpu", "memory" };
 	const struct ytree_node *k, *v;
 	size_t i;
 
+	(void)key, (void)site;
 	if (n->type != YTREE_MAP) {
 		spec_error(c, n, "'resources' must be a mapping such as "
 		    "{cpu: 8, memory: 16Gi}");
@@ -339,16 +354,19 @@ spec_resources(struct spec_ctx *c, const struct ytree_node *n,
 	}
 }
 
-/* Reads ports: a TCP port or a list of them, which the job's NodePort
+/* 'ports': a TCP port or a list of them, which the job's NodePort
  * Service exposes on rank 0 (the chart's ExtraPort). */
 static void
-spec_ports(struct spec_ctx *c, const struct ytree_node *n, const char *key,
-    struct spec_tmpl *t)
+spec_f_ports(struct spec_ctx *c, const struct ytree_node *k,
+    const struct ytree_node *n, struct spec_tmpl *t,
+    const struct spec_site *site)
 {
+	const char *key = t->helm ? "ExtraPort" : "ports";
 	const struct ytree_node *v;
 	size_t i, j, cnt = n->type == YTREE_SEQ ? n->n : 1;
 	int p;
 
+	(void)k, (void)site;
 	if (n->type == YTREE_MAP) {
 		spec_error(c, n, "'%s' must be a port number or a list of them",
 		    key);
@@ -374,13 +392,15 @@ spec_ports(struct spec_ctx *c, const struct ytree_node *n, const char *key,
 	}
 }
 
-/* Reads a priority: low, normal, high or 0..1000. */
+/* 'priority': low, normal, high or 0..1000. */
 static void
-spec_priority(struct spec_ctx *c, const struct ytree_node *n,
-    struct spec_tmpl *t)
+spec_f_priority(struct spec_ctx *c, const struct ytree_node *k,
+    const struct ytree_node *n, struct spec_tmpl *t,
+    const struct spec_site *site)
 {
 	const char *s = spec_scalar(c, n, "priority");
 
+	(void)k, (void)site;
 	if (s == NULL)
 		return;
 	if (strcmp(s, "low") == 0)
@@ -411,11 +431,12 @@ spec_is_group_name(const char *s)
 	return true;
 }
 
-/* Reads after, after_ok, after_any or after_failed (key): a job name, an
- * id or "group:NAME", or a list of them. */
+/* 'after', 'after_ok', 'after_any' or 'after_failed' (k): dependencies
+ * on a job name, an id or "group:NAME", or a list of them. */
 static void
-spec_after(struct spec_ctx *c, const struct ytree_node *k,
-    const struct ytree_node *n, struct spec_tmpl *t)
+spec_f_after(struct spec_ctx *c, const struct ytree_node *k,
+    const struct ytree_node *n, struct spec_tmpl *t,
+    const struct spec_site *site)
 {
 	const struct ytree_node *v;
 	struct after_ref r;
@@ -424,6 +445,7 @@ spec_after(struct spec_ctx *c, const struct ytree_node *k,
 	size_t i, cnt = n->type == YTREE_SEQ ? n->n : 1;
 	bool ok;
 
+	(void)site;
 	if (t->after[kind] != NULL) {
 		spec_error(c, k, "'%s' and '%s' are the same: give one",
 		    k->s, strcmp(k->s, "after") == 0 ? "after_ok" : "after");
@@ -457,16 +479,6 @@ spec_tmpl_release(struct spec_tmpl *t)
 	free(t->gpu_types);
 	spec_params_release(&t->params);
 }
-
-/*
- * The keys of a job spec, one handler each: the table drives the parse
- * and the did-you-mean of an unknown key, and t0019 holds the manual page
- * (docs/ailab-queue-spec.5) to it.  A handler validates one value into
- * the template and reports through diagnostics; the value is never null
- * (null means "unset", except for 'name').
- */
-typedef void spec_field_fn(struct spec_ctx *, const struct ytree_node *k,
-    const struct ytree_node *v, struct spec_tmpl *, const struct spec_site *);
 
 /* 'name': checked whole after the loop (a sweep's names need the rows). */
 static void
@@ -578,16 +590,6 @@ spec_f_map(struct spec_ctx *c, const struct ytree_node *k,
 	}
 }
 
-/* 'gpu': count and type(s), against the site's GPU types. */
-static void
-spec_f_gpu(struct spec_ctx *c, const struct ytree_node *k,
-    const struct ytree_node *v, struct spec_tmpl *t,
-    const struct spec_site *site)
-{
-	(void)k;
-	spec_gpu(c, site, v, t);
-}
-
 /* 'replicas': the gang's size, within the site's bound. */
 static void
 spec_f_replicas(struct spec_ctx *c, const struct ytree_node *k,
@@ -598,16 +600,6 @@ spec_f_replicas(struct spec_ctx *c, const struct ytree_node *k,
 	if (spec_int(c, v, "replicas", 1, site->max_replicas,
 	    &t->replicas) == 0)
 		t->replicas_node = v;
-}
-
-/* 'resources': cpu and memory per replica. */
-static void
-spec_f_resources(struct spec_ctx *c, const struct ytree_node *k,
-    const struct ytree_node *v, struct spec_tmpl *t,
-    const struct spec_site *site)
-{
-	(void)k, (void)site;
-	spec_resources(c, v, t);
 }
 
 /* 'shm' and 'scratch': quantities of bytes. */
@@ -678,16 +670,6 @@ spec_f_id(struct spec_ctx *c, const struct ytree_node *k,
 		*(uid ? &t->uid : &t->gid) = id;
 }
 
-/* 'ports': the Service's extra ports. */
-static void
-spec_f_ports(struct spec_ctx *c, const struct ytree_node *k,
-    const struct ytree_node *v, struct spec_tmpl *t,
-    const struct spec_site *site)
-{
-	(void)k, (void)site;
-	spec_ports(c, v, t->helm ? "ExtraPort" : "ports", t);
-}
-
 /* 'container_name': a DNS label. */
 static void
 spec_f_container_name(struct spec_ctx *c, const struct ytree_node *k,
@@ -702,16 +684,6 @@ spec_f_container_name(struct spec_ctx *c, const struct ytree_node *k,
 		    "not '%s'", v->s);
 	else
 		t->container_name = v;
-}
-
-/* 'priority': within the site's bounds. */
-static void
-spec_f_priority(struct spec_ctx *c, const struct ytree_node *k,
-    const struct ytree_node *v, struct spec_tmpl *t,
-    const struct spec_site *site)
-{
-	(void)k, (void)site;
-	spec_priority(c, v, t);
 }
 
 /* 'timeout': a duration, 0 for none. */
@@ -740,16 +712,6 @@ spec_f_retries(struct spec_ctx *c, const struct ytree_node *k,
 {
 	(void)k, (void)site;
 	spec_int(c, v, "retries", 0, 100, &t->retries);
-}
-
-/* 'after', 'after_ok', 'after_any', 'after_failed': dependencies. */
-static void
-spec_f_after(struct spec_ctx *c, const struct ytree_node *k,
-    const struct ytree_node *v, struct spec_tmpl *t,
-    const struct spec_site *site)
-{
-	(void)site;
-	spec_after(c, k, v, t);
 }
 
 /* 'sweep' and 'for_each': one or the other makes a group. */
@@ -835,6 +797,38 @@ spec_field_unknown(struct spec_ctx *c, const struct ytree_node *k,
 	return near != NULL && strcmp(near, "name") == 0;
 }
 
+/* Whether the GPUs asked for fit a node and a user's share: each type
+ * named must hold them; with 'any', one type must. */
+static void
+spec_tmpl_gpus(struct spec_ctx *c, const struct spec_tmpl *t,
+    const struct spec_site *site)
+{
+	const struct spec_gpu_type *g;
+	size_t i, fit = 0, ntypes = t->gpu_any ? site->ngpus : t->ngpu_types;
+
+	if (t->gpu_count <= 0)
+		return;
+	for (i = 0; i < ntypes; i++) {
+		g = t->gpu_any ? &site->gpus[i] :
+		    spec_site_gpu(site, t->gpu_types[i]);
+		if (t->gpu_count <= g->max_per_node)
+			fit++;
+		else if (!t->gpu_any)
+			spec_error(c, t->gpu_type_node, "no %s node "
+			    "holds %d GPUs (at most %d per replica)",
+			    g->name, t->gpu_count, g->max_per_node);
+		if (g->max_per_user > 0 && (int64_t)t->gpu_count *
+		    t->replicas > g->max_per_user && !t->gpu_any)
+			spec_error(c, t->gpu_type_node, "%d %s GPUs "
+			    "is more than the %d a user may hold",
+			    t->gpu_count * t->replicas, g->name,
+			    g->max_per_user);
+	}
+	if (t->gpu_any && fit == 0)
+		spec_error(c, t->gpu_type_node, "no node holds %d GPUs",
+		    t->gpu_count);
+}
+
 /* Validates one document into a template; 0 or -1 (with diagnostics). */
 int
 spec_tmpl_read(struct spec_ctx *c, struct ytree_node *d,
@@ -842,7 +836,6 @@ spec_tmpl_read(struct spec_ctx *c, struct ytree_node *d,
 {
 	const struct spec_site *site = o->site;
 	const struct ytree_node *k, *v;
-	const struct spec_gpu_type *g;
 	spec_field_fn *read;
 	int before = c->errors;
 	bool name_typo = false;
@@ -941,30 +934,6 @@ spec_tmpl_read(struct spec_ctx *c, struct ytree_node *d,
 		spec_error(c, d, "one job needs %d GPUs (%d x %d replicas), "
 		    "more than the group's 'max_gpus' %d", t->gpu_count *
 		    t->replicas, t->gpu_count, t->replicas, t->max_gpus);
-	if (t->gpu_count > 0) {
-		size_t fit = 0, ntypes = t->gpu_any ? site->ngpus :
-		    t->ngpu_types;
-
-		for (i = 0; i < ntypes; i++) {
-			g = t->gpu_any ? &site->gpus[i] :
-			    spec_site_gpu(site, t->gpu_types[i]);
-			if (t->gpu_count <= g->max_per_node)
-				fit++;
-			else if (!t->gpu_any)
-				spec_error(c, t->gpu_type_node, "no %s node "
-				    "holds %d GPUs (at most %d per replica)",
-				    g->name, t->gpu_count, g->max_per_node);
-			if (g->max_per_user > 0 && (int64_t)t->gpu_count *
-			    t->replicas > g->max_per_user && !t->gpu_any)
-				spec_error(c, t->gpu_type_node, "%d %s GPUs "
-				    "is more than the %d a user may hold",
-				    t->gpu_count * t->replicas, g->name,
-				    g->max_per_user);
-		}
-		if (t->gpu_any && fit == 0)
-			spec_error(c, t->gpu_type_node, "no node holds %d GPUs",
-			    t->gpu_count);
-	}
-	(void)o;
+	spec_tmpl_gpus(c, t, site);
 	return c->errors == before ? 0 : -1;
 }

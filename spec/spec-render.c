@@ -136,20 +136,6 @@ spec_base(const char *name, const char *queue, int64_t id)
 	    queue);
 }
 
-/* The base name of every object of a job. */
-char *
-spec_job_base_name(const char *spec_json, const char *queue,
-    int64_t job_id)
-{
-	json_t *j = json_loads(spec_json, 0, NULL);
-	const char *name = json_string_value(json_object_get(j, "name"));
-	char *s;
-
-	s = spec_base(name != NULL ? name : "job", queue, job_id);
-	json_decref(j);
-	return s;
-}
-
 /* The labels that pick one job's pods of one queue: every selector. */
 static json_t *
 spec_selector(const struct spec_run *run)

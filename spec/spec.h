@@ -234,9 +234,5 @@ struct spec_run {
  */
 json_t *spec_render_job_json(const char *spec_json, const struct spec_run *,
     char **cause);
-/* The base name of a job's objects, "<name>-<id>" and, in a queue,
- * "-<tag>" (allocated). */
-char *spec_job_base_name(const char *spec_json, const char *queue,
-    int64_t job_id);
 
 #endif

@@ -19,7 +19,7 @@
  */
 static int
 store_cancel_in(struct store *s, int64_t id, const char *reason, int64_t at,
-    enum store_cancel_result *result, char **cause)
+    enum store_act_result *result, char **cause)
 {
 	sqlite3_stmt *stmt;
 	enum store_state from;
@@ -30,18 +30,16 @@ store_cancel_in(struct store *s, int64_t id, const char *reason, int64_t at,
 	if (rc == -1)
 		return -1;
 	if (rc == 1) {
-		*result = STORE_CANCEL_NOT_FOUND;
+		*result = STORE_ACT_NOT_FOUND;
 		return 0;
 	}
 	if (from == STORE_QUEUED || from == STORE_HELD) {
-		if (store_set_state(s, id, from, STORE_CANCELLED, reason, NULL,
-		    at, cause) != 0)
-			return -1;
-		*result = STORE_CANCEL_DONE;
-		return 0;
+		*result = STORE_ACT_DONE;
+		return store_set_state(s, id, from, STORE_CANCELLED, reason,
+		    NULL, at, cause);
 	}
 	if (!store_state_is_active(from) || requested) {
-		*result = STORE_CANCEL_ALREADY;
+		*result = STORE_ACT_ALREADY;
 		return 0;
 	}
 	if ((stmt = store_stmt(s, STMT_JOB_SET_CANCEL)) == NULL)
@@ -51,24 +49,8 @@ store_cancel_in(struct store *s, int64_t id, const char *reason, int64_t at,
 	sqlite3_bind_int64(stmt, 3, at);
 	if (store_step(s, stmt) != SQLITE_DONE)
 		return store_error(s, cause, "requesting cancel");
-	if (store_event_add(s, id, (int)from, from, reason, at, cause) != 0)
-		return -1;
-	*result = STORE_CANCEL_REQUESTED;
-	return 0;
-}
-
-/* Cancels a job now if it has not started, else asks the scheduler to. */
-int
-store_cancel(struct store *s, int64_t id, const char *reason,
-    enum store_cancel_result *result, char **cause)
-{
-	if (store_begin(s, cause) != 0)
-		return -1;
-	if (store_cancel_in(s, id, reason, now_ms(), result, cause) != 0) {
-		store_rollback(s);
-		return -1;
-	}
-	return store_commit(s, cause);
+	*result = STORE_ACT_REQUESTED;
+	return store_event_add(s, id, (int)from, from, reason, at, cause);
 }
 
 /* One job of store_act inside the caller's transaction: its result in
@@ -77,24 +59,14 @@ static int
 store_act_one(struct store *s, enum store_act act, const char *reason,
     int64_t at, struct store_act_item *it, char **cause)
 {
-	static const enum store_act_result cancel_results[] = {
-		[STORE_CANCEL_DONE] = STORE_ACT_DONE,
-		[STORE_CANCEL_REQUESTED] = STORE_ACT_REQUESTED,
-		[STORE_CANCEL_ALREADY] = STORE_ACT_ALREADY,
-		[STORE_CANCEL_NOT_FOUND] = STORE_ACT_NOT_FOUND,
-	};
-	enum store_cancel_result cr;
 	enum store_state from, to;
 	unsigned int mask;
 	bool cleaned;
 	int rc;
 
-	if (act == STORE_ACT_CANCEL) {
-		if (store_cancel_in(s, it->id, reason, at, &cr, cause) != 0)
-			return -1;
-		it->result = cancel_results[cr];
-		return 0;
-	}
+	if (act == STORE_ACT_CANCEL)
+		return store_cancel_in(s, it->id, reason, at, &it->result,
+		    cause);
 	rc = store_read_state(s, it->id, &from, NULL, &cleaned, cause);
 	if (rc == -1)
 		return -1;
@@ -153,13 +125,12 @@ store_act(struct store *s, enum store_act act, const int64_t *ids, size_t n,
 			    cause) != 0)
 				goto fail;
 		if (store_commit(s, cause) != 0)
-			goto undo;
+			goto fail;
 		*ndone = end;
 	}
 	return 0;
 fail:
-	store_rollback(s);
-undo:
+	store_rollback(s);     /* a failed commit has rolled back already */
 	for (i = start; i < end; i++) {
 		free(items[i].cause);
 		items[i].cause = NULL;

@@ -687,12 +687,10 @@ store_transitions(struct store *s, struct store_move *mv, size_t n,
 			goto fail;
 		mv[i].result = 0;
 	}
-	if (store_commit(s, cause) != 0)
-		goto undo;
-	return 0;
+	if (store_commit(s, cause) == 0)
+		return 0;
 fail:
-	store_rollback(s);
-undo:
+	store_rollback(s);     /* a failed commit has rolled back already */
 	for (i = 0; i < n; i++) {
 		free(mv[i].cause);
 		mv[i].cause = NULL;

@@ -371,11 +371,12 @@ int store_transitions(struct store *, struct store_move *, size_t n,
     char **cause);
 
 /*
- * What a user does to queued jobs (store-act.c), many at once: cancel as
- * store_cancel; hold a queued job; release a held one; retry an ended one
- * whose cluster objects are gone.  Each job is checked by the state
- * machine and its move appended to its event log, as one job's call
- * would; the jobs go in transactions of up to STORE_ACT_CHUNK, so a
+ * What a user does to queued jobs (store-act.c), many at once: cancel (a
+ * job that has not started ends at once, one on the cluster is marked for
+ * the scheduler to stop); hold a queued job; release a held one; retry an
+ * ended one whose cluster objects are gone.  Each job is checked by the
+ * state machine and its move appended to its event log, as one job's
+ * call would; the jobs go in transactions of up to STORE_ACT_CHUNK, so a
  * selection of 10,000 takes ten commits, not 10,000.  items (n entries,
  * the caller's) gets each id's result; a refusal's cause (allocated,
  * store_act_items_release frees it) says why.  -1 with *cause when a
@@ -529,16 +530,6 @@ void store_wake(const struct store *);
 int store_wake_listen(const struct store *, struct event_base *,
     void (*cb)(void *), void *arg, struct store_wake **out, char **cause);
 void store_wake_free(struct store_wake *);
-
-enum store_cancel_result {
-	STORE_CANCEL_DONE,       /* was queued or held: now cancelled */
-	STORE_CANCEL_REQUESTED,  /* admitted or running: the scheduler stops it */
-	STORE_CANCEL_ALREADY,    /* already ended or already requested */
-	STORE_CANCEL_NOT_FOUND
-};
-/* Cancels one job in one transaction; see enum store_cancel_result. */
-int store_cancel(struct store *, int64_t id, const char *reason,
-    enum store_cancel_result *, char **cause);
 
 /* The ids of the jobs of owner's group (groups are scoped by owner; NULL:
  * that name among every owner's groups), for commands that act on a whole

@@ -132,7 +132,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static void
 fz_use(struct kube_config *cfg)
 {
-	char *token = NULL, *cause = NULL;
+	struct kube_creds creds;
+	char *cause = NULL;
 
 	if (kube_config_namespace(cfg) == NULL ||
 	    kube_config_server(cfg) == NULL ||
@@ -142,13 +143,13 @@ fz_use(struct kube_config *cfg)
 		abort();
 	if (kube_config_can_refresh(cfg))
 		return;
-	if (kube_config_bearer(cfg, false, &token, &cause) != 0) {
+	if (kube_config_credentials(cfg, false, &creds, &cause) != 0) {
 		if (cause == NULL)
 			abort();
 		free(cause);
 		return;
 	}
-	kube_token_free(token);
+	kube_creds_release(&creds);
 }
 
 /* Loads once with opts (KUBECONFIG set to list if not NULL). */

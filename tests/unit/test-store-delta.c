@@ -170,7 +170,7 @@ test_other_writes(void **state)
 	struct fixture *f = *state;
 	struct store_cursor c = { 0 };
 	struct store_job **jobs;
-	enum store_cancel_result cr;
+	struct store_act_item it;
 	int64_t *gone, id5;
 	size_t n, ngone, pruned = 0;
 	char *cause = NULL;
@@ -182,9 +182,9 @@ test_other_writes(void **state)
 	submit(f->t, 1, &id5);
 	assert_int_equal(store_transition(f->t, f->ids[0], 0, STORE_HELD,
 	    "held", &cause), 0);
-	assert_int_equal(store_cancel(f->t, f->ids[1], "by alice", &cr,
-	    &cause), 0);
-	assert_int_equal(cr, STORE_CANCEL_DONE);
+	assert_int_equal(store_act(f->t, STORE_ACT_CANCEL, &f->ids[1], 1,
+	    "by alice", &it, &n, &cause), 0);
+	assert_int_equal(it.result, STORE_ACT_DONE);
 	assert_int_equal(store_transition(f->t, f->ids[2], 0, STORE_FAILED,
 	    "failed", &cause), 0);
 	assert_int_equal(store_transition(f->t, f->ids[2], 0, STORE_QUEUED,

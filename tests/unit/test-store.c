@@ -114,20 +114,32 @@ test_submit_and_transitions(void **state)
 	}
 }
 
+/* What store_act did cancelling one job. */
+static enum store_act_result
+cancel_one(struct store *s, int64_t id, const char *reason)
+{
+	struct store_act_item it;
+	size_t ndone;
+	char *cause = NULL;
+
+	assert_int_equal(store_act(s, STORE_ACT_CANCEL, &id, 1, reason, &it,
+	    &ndone, &cause), 0);
+	assert_int_equal(ndone, 1);
+	return it.result;
+}
+
 static void
 test_cancel(void **state)
 {
 	struct store_fixture *f = *state;
 	struct store_job_new jobs[2] = {
 		store_fixture_job("q"), store_fixture_job("r") };
-	enum store_cancel_result r;
 	struct store_job *j;
 	int64_t ids[2];
 	char *cause = NULL;
 
 	assert_int_equal(store_submit(f->s, jobs, 2, ids, &cause), 0);
-	assert_int_equal(store_cancel(f->s, ids[0], "by test", &r, &cause), 0);
-	assert_int_equal(r, STORE_CANCEL_DONE);
+	assert_int_equal(cancel_one(f->s, ids[0], "by test"), STORE_ACT_DONE);
 	assert_int_equal(store_get(f->s, ids[0], &j, &cause), 0);
 	assert_int_equal(j->state, STORE_CANCELLED);
 	assert_true(j->cleaned);     /* never reached the cluster */
@@ -135,16 +147,14 @@ test_cancel(void **state)
 
 	assert_int_equal(store_transition(f->s, ids[1], 0, STORE_ADMITTED, "a",
 	    &cause), 0);
-	assert_int_equal(store_cancel(f->s, ids[1], "by test", &r, &cause), 0);
-	assert_int_equal(r, STORE_CANCEL_REQUESTED);
+	assert_int_equal(cancel_one(f->s, ids[1], "by test"),
+	    STORE_ACT_REQUESTED);
 	assert_int_equal(store_get(f->s, ids[1], &j, &cause), 0);
 	assert_int_equal(j->state, STORE_ADMITTED);
 	assert_true(j->cancel_requested);
 	store_job_free(j);
-	assert_int_equal(store_cancel(f->s, ids[1], "again", &r, &cause), 0);
-	assert_int_equal(r, STORE_CANCEL_ALREADY);
-	assert_int_equal(store_cancel(f->s, 4242, "x", &r, &cause), 0);
-	assert_int_equal(r, STORE_CANCEL_NOT_FOUND);
+	assert_int_equal(cancel_one(f->s, ids[1], "again"), STORE_ACT_ALREADY);
+	assert_int_equal(cancel_one(f->s, 4242, "x"), STORE_ACT_NOT_FOUND);
 }
 
 static void
