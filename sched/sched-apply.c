@@ -297,33 +297,6 @@ sched_position_moved(int64_t was, int64_t now)
 }
 
 /*
- * Whether two reasons say the same thing but for their numbers (a job's
- * id, a count, a time): each run of digits is one token, whatever its
- * value.  "behind job 12's reservation" and "behind job 13's" are the
- * same kind; "waiting for job 7" and "group g max_running 2 reached" are
- * not, nor "expected to run 59m" and "expected to run 1h".
- */
-static bool
-sched_reason_same_kind(const char *a, const char *b)
-{
-	for (;;) {
-		if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
-			while (*a >= '0' && *a <= '9')
-				a++;
-			while (*b >= '0' && *b <= '9')
-				b++;
-			continue;
-		}
-		if (*a != *b)
-			return false;
-		if (*a == '\0')
-			return true;
-		a++;
-		b++;
-	}
-}
-
-/*
  * What the store records of an admission: the GPU type as the site names it
  * (so that "any" renders the selector of the type chosen), the node of each
  * rank, and a reason that says where and on what run-time plan.
@@ -412,19 +385,20 @@ struct sched_applied {
 	size_t nmoves;
 	struct sched_reason *reasons;
 	size_t nreasons;
-	bool refresh;                /* numbers-only changes are due */
-	size_t nrefreshed;           /* of reasons, numbers-only changes */
-	size_t nheld;                /* numbers-only changes held back */
+	bool refresh;                /* changes behind the head are due */
+	size_t nrefreshed;           /* of reasons, those changes */
+	size_t nheld;                /* those changes held back */
 };
 
 /*
  * Whether a waiting job's new reason and place are written this pass: a
  * change of place that matters, and any change of the reason at the head
- * of the queue or of its kind, at once; a change of its numbers alone
- * further back (the reservation the backfill depth is counted from, a
- * count, a planned start), which one admission makes for nearly every job
- * behind it, only on a pass where the refresh is due, so that the stored
- * numbers lag the policy's by at most SCHED_REASONS_REFRESH_MS and a pass.
+ * of the queue, at once; a change of the reason further back (the
+ * reservation the backfill depth is counted from, a count, a planned
+ * start; around a teardown, seen changing its kind for one pass),
+ * which one admission makes for nearly every job behind it, only on a
+ * pass where the refresh is due, so that the stored reasons there lag the
+ * policy's by at most SCHED_REASONS_REFRESH_MS and a pass.
  */
 static bool
 sched_reason_due(struct sched_applied *a, const struct store_job *j,
@@ -434,8 +408,7 @@ sched_reason_due(struct sched_applied *a, const struct store_job *j,
 		return true;
 	if (strcmp(j->reason, text) == 0)
 		return false;
-	if (j->position <= SCHED_HEAD || position <= SCHED_HEAD ||
-	    !sched_reason_same_kind(j->reason, text))
+	if (j->position <= SCHED_HEAD || position <= SCHED_HEAD)
 		return true;
 	if (a->refresh) {
 		a->nrefreshed++;
@@ -567,14 +540,14 @@ sched_apply_creates(struct sched_loop *loop, struct sched_applied *a)
 }
 
 /*
- * How long, at most, the numbers of a reason behind the head of the queue
- * (and its planned start) may lag what the policy says, in ms: changes of
- * numbers alone there are written together, at most once a minute.
+ * How long, at most, a reason behind the head of the queue (and its
+ * planned start) may lag what the policy says, in ms: changes there are
+ * written together, at most once a minute.
  */
 #define SCHED_REASONS_REFRESH_MS 60000
 
-/* Whether this pass writes the changes of numbers alone: the first pass,
- * then the first a refresh period after the last that did. */
+/* Whether this pass writes the reasons' changes behind the head: the
+ * first pass, then the first a refresh period after the last that did. */
 static bool
 sched_reasons_refresh_due(const struct sched_loop *loop, int64_t now)
 {
@@ -763,8 +736,8 @@ sched_apply(struct sched_loop *loop)
 	loop->stats.record_ms = sched_phase(loop);
 	log_info("pass: %zu jobs read (%zu waiting), %zu nodes; read %lld ms, "
 	    "cache %lld ms, follow %lld ms, snapshot %lld ms, policy %lld ms, "
-	    "record %lld ms (%zu admitted, %zu reasons to write (%zu of "
-	    "numbers alone), %zu held back; cpu %lld ms)",
+	    "record %lld ms (%zu admitted, %zu reasons to write (%zu behind "
+	    "the head), %zu held back; cpu %lld ms)",
 	    loop->njobs,
 	    snap.njobs, snap.nnodes, (long long)loop->stats.read_ms,
 	    (long long)loop->stats.list_ms, (long long)loop->stats.follow_ms,

@@ -8,15 +8,14 @@
 # the node and job 2 is admitted: every job behind it moves up a place,
 # and those past the depth wait behind job 3's reservation instead.  The
 # store takes at once every change at the head of the queue (places
-# 1-100) and every change of a reason's kind; further back, places only
-# once they move by more than 1%, and changes of a reason's numbers alone
-# (a job's id, a count, a time) at most once a minute (docs/operations.md,
-# sched/sched-apply.c).  Asserted: job 2 admitted and alone on the node
-# (/sim/state); at the head every place and reason right at once (the
-# store, `why -o json`); further back places within 1% and reasons naming
-# job 2's or job 3's reservation; the pass that admitted job 2 wrote no
-# change of numbers alone behind the head unless its refresh was due (its
-# log line); and within the bound every reason names job 3's.
+# 1-100); further back, places only once they move by more than 1%, and
+# changes of reasons all together at most once a minute
+# (docs/operations.md, sched/sched-apply.c).  Asserted: job 2 admitted
+# and alone on the node (/sim/state); at the head every place and reason
+# right at once (the store, `why -o json`); further back places within 1%
+# and reasons naming job 2's or job 3's reservation; the pass that
+# admitted job 2 wrote no reason behind the head unless its refresh was
+# due (its log line); and within the bound every reason names job 3's.
 . "$top_srcdir/tests/lib.sh"
 plan 12
 
@@ -114,18 +113,17 @@ print(j["position"], j["estimated_start"] is not None,
     "1 True True"
 
 # The pass that admitted job 2: what it wrote beside its refresh is the
-# head (100 places moved) and the one job that the depth now reaches at
-# most; the changes of numbers alone behind it (job 2's reservation now
-# job 3's) were held back, or were its refresh.
+# head (100 places moved) at most; the changes behind it (job 2's
+# reservation now job 3's) were held back, or were its refresh.
 rec=$(awk '/job 2: queued -> admitted/ { hit = 1 } hit && /record/ {
     print; exit }' "$TMP/sched.out")
 echo "# ${rec#*record}"
-is "the admitting pass held back what only changed its numbers" "$(echo \
+is "the admitting pass held back the reasons behind the head" "$(echo \
     "$rec" | python3 -c 'import re, sys
-m = re.search(r"(\d+) reasons to write \((\d+) of numbers alone\), "
+m = re.search(r"(\d+) reasons to write \((\d+) behind the head\), "
               r"(\d+) held back", sys.stdin.read())
-n, alone, held = map(int, m.groups()) if m else (0, 0, 0)
-print(m is not None and n - alone <= 101 and alone + held >= 100)')" True
+n, behind, held = map(int, m.groups()) if m else (0, 0, 0)
+print(m is not None and n - behind <= 100 and behind + held >= 100)')" True
 
 # Within the bound (a minute and a pass) every one names job 3's.
 none_behind_2() { [ "$(behind 2)" = 0 ]; }
