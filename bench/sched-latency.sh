@@ -18,7 +18,9 @@
 # (the CPU time is what a machine shared with other work stretches
 # least).
 # PRELOAD=N: foreign pods per preload request (default 10000).
-# Usage: [SIM=PATH] [IDLE=N] [PRELOAD=N] bench/sched-latency.sh [BUILDDIR [NODES
+# REFRESH=1: then waits (up to 150 s) for the pass that writes the
+# reasons held back behind the head of the queue, and prints it.
+# Usage: [SIM=PATH] [IDLE=N] [PRELOAD=N] [REFRESH=1] bench/sched-latency.sh [BUILDDIR [NODES
 #        [QUEUED [FOREIGN [QPS]]]]]
 # Defaults: . 200 10000 0 2000; the issue's large case is
 # `bench/sched-latency.sh BUILD 5000 100000 95000`.
@@ -168,8 +170,28 @@ n2=$(passes)
 wait_passes $((n2 + 2))
 echo "after job $id is cancelled (its pod deleted, a waiting job admitted):"
 tail -n +"$((n + 1))" "$tmp/loop.out" | grep -E 'pass:|-> |deleted' |
-    head -n 16 | sed 's/^[^ ]* ailab-queue info: /  /' | cut -c1-200
+    head -n 24 | sed 's/^[^ ]* ailab-queue info: /  /' | cut -c1-260
 echo "scheduler memory: $(mem)"
+# With REFRESH=1, also the pass that writes the reasons' changes held
+# back behind the head of the queue (at most a minute
+# after the last that did, sched/sched-apply.c).
+if [ "${REFRESH:-0}" = 1 ]; then
+	refreshed() { tail -n +"$((n + 1))" "$tmp/loop.out" |
+	    grep -q '([1-9][0-9]* behind the head)'; }
+	i=0
+	until refreshed; do
+		i=$((i + 1))
+		[ $i -gt 1500 ] && break
+		sleep 0.1
+	done
+	wait_passes $(($(passes) + 1))
+	echo "the refresh of what was held back:"
+	tail -n +"$((n + 1))" "$tmp/loop.out" | awk '
+	    /\([1-9][0-9]* behind the head\)/ { hit = 1 }
+	    hit && /pass: [0-9]+ jobs read|reasons [0-9]+ ms|whole pass/ {
+		print; if (/whole pass/) exit }' |
+	    sed 's/^[^ ]* ailab-queue info: /  /' | cut -c1-260
+fi
 kill "$SCHEDPID"
 wait "$SCHEDPID" || true
 SCHEDPID=

@@ -277,6 +277,9 @@ sched_load_specs(struct sched_loop *loop, struct store_job **js, size_t n)
 	free(ids);
 }
 
+/* The head of the queue: places where every change is written at once. */
+#define SCHED_HEAD 100
+
 /*
  * Whether a waiting job's recorded place in the queue is worth rewriting:
  * always within the first 100, further back only once it moved by more
@@ -290,7 +293,7 @@ sched_position_moved(int64_t was, int64_t now)
 
 	if (d == 0)
 		return false;
-	return now <= 100 || was <= 100 || d * 100 > was;
+	return now <= SCHED_HEAD || was <= SCHED_HEAD || d * 100 > was;
 }
 
 /*
@@ -382,7 +385,38 @@ struct sched_applied {
 	size_t nmoves;
 	struct sched_reason *reasons;
 	size_t nreasons;
+	bool refresh;                /* changes behind the head are due */
+	size_t nrefreshed;           /* of reasons, those changes */
+	size_t nheld;                /* those changes held back */
 };
+
+/*
+ * Whether a waiting job's new reason and place are written this pass: a
+ * change of place that matters, and any change of the reason at the head
+ * of the queue, at once; a change of the reason further back (the
+ * reservation the backfill depth is counted from, a count, a planned
+ * start; around a teardown, seen changing its kind for one pass),
+ * which one admission makes for nearly every job behind it, only on a
+ * pass where the refresh is due, so that the stored reasons there lag the
+ * policy's by at most SCHED_REASONS_REFRESH_MS and a pass.
+ */
+static bool
+sched_reason_due(struct sched_applied *a, const struct store_job *j,
+    const char *text, int64_t position)
+{
+	if (sched_position_moved(j->position, position))
+		return true;
+	if (strcmp(j->reason, text) == 0)
+		return false;
+	if (j->position <= SCHED_HEAD || position <= SCHED_HEAD)
+		return true;
+	if (a->refresh) {
+		a->nrefreshed++;
+		return true;
+	}
+	a->nheld++;
+	return false;
+}
 
 /* One decision: a move for an admission or a refusal, a reason (when it
  * changed) for a wait. */
@@ -392,6 +426,7 @@ sched_apply_decision(struct sched_loop *loop, struct store_job *j,
     struct sched_applied *a)
 {
 	struct sched_decided *m;
+	const char *text;
 	char *why;
 
 	switch (d->verdict) {
@@ -409,16 +444,15 @@ sched_apply_decision(struct sched_loop *loop, struct store_job *j,
 		break;
 	case SCHED_VERDICT_WAIT:
 		why = sched_wait_reason(loop, j, sp, d);
-		/* Only what changed is written. */
-		if (strcmp(j->reason, why != NULL ? why : d->reason) == 0 &&
-		    !sched_position_moved(j->position, (int64_t)d->position)) {
+		text = why != NULL ? why : d->reason;
+		if (!sched_reason_due(a, j, text, (int64_t)d->position)) {
 			free(why);
 			break;
 		}
 		a->reasons[a->nreasons++] = (struct sched_reason){
 		    .job = j, .id = j->id, .position = (int64_t)d->position,
 		    .start = d->reserved_start, .text = sched_strs_get(
-		    &loop->strs, why != NULL ? why : d->reason) };
+		    &loop->strs, text) };
 		free(why);
 		break;
 	}
@@ -503,6 +537,41 @@ sched_apply_creates(struct sched_loop *loop, struct sched_applied *a)
 	}
 	free(js);
 	return n;
+}
+
+/*
+ * How long, at most, a reason behind the head of the queue (and its
+ * planned start) may lag what the policy says, in ms: changes there are
+ * written together, at most once a minute.
+ */
+#define SCHED_REASONS_REFRESH_MS 60000
+
+/* Whether this pass writes the reasons' changes behind the head: the
+ * first pass, then the first a refresh period after the last that did. */
+static bool
+sched_reasons_refresh_due(const struct sched_loop *loop, int64_t now)
+{
+	return loop->reasons_refreshed == 0 ||
+	    now - loop->reasons_refreshed >= SCHED_REASONS_REFRESH_MS;
+}
+
+/* The policy's delay to the next pass, shortened so that the changes held
+ * back are written when the refresh is due even if nothing else wakes the
+ * loop before then. */
+static int64_t
+sched_reasons_next(struct sched_loop *loop, struct sched_applied *a,
+    int64_t now, int64_t next)
+{
+	int64_t left;
+
+	if (a->refresh)
+		loop->reasons_refreshed = now;
+	if (a->nheld == 0)
+		return next;
+	left = loop->reasons_refreshed + SCHED_REASONS_REFRESH_MS - now;
+	if (left < 1)
+		left = 1;
+	return next < 0 || next > left ? left : next;
 }
 
 /* How many reasons one turn of the event loop writes, in one transaction. */
@@ -634,7 +703,7 @@ sched_apply(struct sched_loop *loop)
 	struct sched_result res;
 	struct sched_applied a;
 	size_t i, nadmitted, nreasons, nmoves;
-	int64_t next;
+	int64_t next, now = now_ms();
 
 	if (loop->ss == NULL)
 		loop->ss = xcalloc(1, sizeof *loop->ss);
@@ -651,6 +720,7 @@ sched_apply(struct sched_loop *loop)
 	memset(&a, 0, sizeof a);
 	a.moves = xcalloc(nmoves + 1, sizeof *a.moves);
 	a.reasons = xcalloc(res.ndecisions + 1, sizeof *a.reasons);
+	a.refresh = sched_reasons_refresh_due(loop, now);
 	for (i = 0; i < res.nadmitted; i++)
 		sched_apply_decision(loop, ss->sjobs[res.admitted[i]],
 		    ss->sspecs[res.admitted[i]],
@@ -666,14 +736,16 @@ sched_apply(struct sched_loop *loop)
 	loop->stats.record_ms = sched_phase(loop);
 	log_info("pass: %zu jobs read (%zu waiting), %zu nodes; read %lld ms, "
 	    "cache %lld ms, follow %lld ms, snapshot %lld ms, policy %lld ms, "
-	    "record %lld ms (%zu admitted, %zu reasons to write; cpu %lld ms)",
+	    "record %lld ms (%zu admitted, %zu reasons to write (%zu behind "
+	    "the head), %zu held back; cpu %lld ms)",
 	    loop->njobs,
 	    snap.njobs, snap.nnodes, (long long)loop->stats.read_ms,
 	    (long long)loop->stats.list_ms, (long long)loop->stats.follow_ms,
 	    (long long)loop->stats.snapshot_ms,
 	    (long long)loop->stats.policy_ms, (long long)loop->stats.record_ms,
-	    nadmitted, nreasons, (long long)sched_pass_cpu(loop));
-	next = res.next_pass_ms;
+	    nadmitted, nreasons, a.nrefreshed, a.nheld,
+	    (long long)sched_pass_cpu(loop));
+	next = sched_reasons_next(loop, &a, now, res.next_pass_ms);
 	sched_applied_release(loop, &a);
 	sched_result_release(&res);
 	sched_snap_release(ss, false);

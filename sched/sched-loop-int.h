@@ -266,6 +266,9 @@ struct sched_loop {
 	size_t wr_next;
 	struct event *wr_ev;
 	int64_t wr_start;
+	/* Local ms of the last pass that wrote every change of the reasons
+	 * behind the head of the queue (sched-apply.c); 0: none yet. */
+	int64_t reasons_refreshed;
 	/* Admitted jobs now fully running, recorded at once. */
 	struct store_job **started;
 	size_t nstarted;
