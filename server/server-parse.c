@@ -474,7 +474,7 @@ server_worker_start(int fd, pid_t parent, int idx, const struct spec_site *site,
 
 static void server_pool_dispatch(struct server_pool *);
 static void server_worker_spawn(struct server_worker *);
-static struct server *pool_srv(const struct server_worker *);
+static struct server *server_pool_srv(const struct server_worker *);
 
 /* The wall-clock bound of a spec in a worker: three times its CPU
  * budget, and at least 5 s, so that a busy machine does not turn a
@@ -711,8 +711,8 @@ server_worker_read_cb(struct bufferevent *bev, void *arg)
 	if (p->kind == SERVER_PARSED_BUDGET) {
 		/* It exits after saying so: a fresh one takes its place. */
 		log_info("a spec of user %s ran out of its %lld ms of CPU",
-		    j->user, (long long)pool_srv(w)->cfg.parse_timeout_ms);
-		pool_srv(w)->m.parse_killed[SERVER_PARSED_BUDGET]++;
+		    j->user, (long long)server_pool_srv(w)->cfg.parse_timeout_ms);
+		server_pool_srv(w)->m.parse_killed[SERVER_PARSED_BUDGET]++;
 		server_worker_stop(w);
 		server_worker_spawn(w);
 	}
@@ -744,7 +744,7 @@ server_worker_event_cb(struct bufferevent *bev, short what, void *arg)
 		    w->idx, (long)pid, w->job != NULL ?
 		    " while validating a spec" : "");
 	if (w->job != NULL)
-		pool_srv(w)->m.parse_killed[SERVER_PARSED_FAILED]++;
+		server_pool_srv(w)->m.parse_killed[SERVER_PARSED_FAILED]++;
 	server_worker_fail(w, SERVER_PARSED_FAILED);
 }
 
@@ -761,9 +761,9 @@ server_worker_deadline_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	log_warnx("a spec of user %s took more than %lld ms to validate; "
 	    "killing parse worker %d (pid %ld)", w->job->user,
-	    (long long)server_parse_wall_ms(pool_srv(w)), w->idx,
+	    (long long)server_parse_wall_ms(server_pool_srv(w)), w->idx,
 	    (long)w->pid);
-	pool_srv(w)->m.parse_killed[SERVER_PARSED_BUSY]++;
+	server_pool_srv(w)->m.parse_killed[SERVER_PARSED_BUSY]++;
 	server_worker_fail(w, SERVER_PARSED_BUSY);
 }
 
@@ -941,7 +941,7 @@ server_pool_dispatch(struct server_pool *pool)
 
 /* The struct server of a worker's pool. */
 static struct server *
-pool_srv(const struct server_worker *w)
+server_pool_srv(const struct server_worker *w)
 {
 	return w->pool->srv;
 }
