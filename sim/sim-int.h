@@ -272,7 +272,10 @@ struct sim {
 	json_t *lost_nodes;
 	/* Endpoints (sim-endpoints.c): Services to sync, a selector index. */
 	json_t *ep_dirty;		/* "ns/service" -> true */
-	json_t *ep_index;		/* "ns\x1fk=v" -> { service: true } */
+	json_t *ep_index;		/* "ns\x1fk=v" -> { service: seq } */
+	json_t *ep_pairs;		/* "ns\x1fk=v" -> Services selecting on it */
+	json_t *ep_svcs;		/* "ns/service" -> { key, pairs } */
+	int64_t ep_seq;			/* Services indexed so far */
 	struct sim_storage *storage;	/* sim-storage.c's work sets */
 };
 
