@@ -42,6 +42,9 @@ bench_sim_bench_LDADD = common/libcommon.a $(EVENT_LIBS)
 EXTRA_DIST += bench/sim-bench.sh bench/sim-cluster.yaml
 # ailab-kubesim at size: 5,000 nodes, 100,000 pods (bench/sim-scale.sh).
 EXTRA_DIST += bench/sim-scale.sh
+# Its CPU while jobs shaped like ailab-queue's fill it (bench/kubesim-fill.sh),
+# and two builds' event streams compared (bench/kubesim-same.sh).
+EXTRA_DIST += bench/kubesim-fill.sh bench/kubesim-same.sh
 dist_noinst_SCRIPTS += bench/cleanup.sh
 
 # sched/: jobs admitted per second end to end against ailab-kubesim, and one

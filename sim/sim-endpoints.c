@@ -3,8 +3,9 @@
  * selector, an Endpoints object of its name and EndpointSlices
  * ("<service>-xxxxx", owned by it) listing the pods it selects that have
  * an IP, ready or not.  A change of a pod or a Service marks the Services
- * it concerns, found through an index of one selector pair per Service,
- * and the next controller pass syncs only those.
+ * it concerns, found through an index of each Service under the one pair
+ * of its selector the fewest Services share, and the next controller pass
+ * syncs only those.
  */
 #include "sim-int.h"
 
@@ -17,46 +18,99 @@
 #define SIM_SLICE_MAX 100	/* endpoints per EndpointSlice */
 #define SIM_EP_MAX 1000		/* addresses an Endpoints object keeps */
 
-/* The index key of a Service: its namespace and first selector pair. */
+/* The index key of one selector pair of a Service in a namespace. */
 static char *
-sim_ep_key(json_t *svc)
+sim_ep_pair_key(const char *ns, const char *k, json_t *v)
 {
-	json_t *sel = sim_path(svc, "spec.selector"), *v;
-	const char *k;
-
-	json_object_foreach(sel, k, v) {
-		return xprintf("%s\x1f%s=%s", sim_str(svc,
-		    "metadata.namespace"), k, json_string_value(v) ?
-		    json_string_value(v) : "");
-	}
-	return NULL;
+	return xprintf("%s\x1f%s=%s", ns, k, json_string_value(v) ?
+	    json_string_value(v) : "");
 }
 
-/* Adds or removes a Service in the selector index. */
-static void
-sim_ep_index(struct sim *sim, json_t *svc, bool add)
+/* Adds n to the number of Services whose selector holds a pair. */
+static json_int_t
+sim_ep_pair_count(struct sim *sim, const char *key, int n)
 {
-	char *key = sim_ep_key(svc);
-	json_t *set;
+	json_int_t c = json_integer_value(json_object_get(sim->ep_pairs,
+	    key)) + n;
 
-	if (key == NULL)
+	if (c > 0)
+		json_object_set_new(sim->ep_pairs, key, json_integer(c));
+	else
+		json_object_del(sim->ep_pairs, key);
+	return c;
+}
+
+/*
+ * Indexes a Service under the one pair of its selector that the fewest
+ * Services share, so that a pod's change looks at few Services even when
+ * every Service selects on the same label keys; a pod the Service selects
+ * has every pair, that one too.  The sequence number of the indexing
+ * keeps the order in which the changes of a pod mark its Services.
+ */
+static void
+sim_ep_index_add(struct sim *sim, json_t *svc)
+{
+	json_t *sel = sim_path(svc, "spec.selector"), *v, *pairs, *set;
+	const char *ns = sim_str(svc, "metadata.namespace"), *k;
+	const char *name = sim_str(svc, "metadata.name");
+	char *key, *best = NULL, *sk;
+	json_int_t c, best_c = 0, seq = ++sim->ep_seq;
+
+	if (json_object_size(sel) == 0 || ns == NULL || name == NULL)
 		return;
-	if (sim->ep_index == NULL)
+	if (sim->ep_index == NULL) {
 		sim->ep_index = json_object();
-	set = json_object_get(sim->ep_index, key);
-	if (add) {
-		if (set == NULL) {
-			set = json_object();
-			json_object_set_new(sim->ep_index, key, set);
-		}
-		json_object_set_new(set, sim_str(svc, "metadata.name"),
-		    json_true());
-	} else if (set != NULL) {
-		json_object_del(set, sim_str(svc, "metadata.name"));
-		if (json_object_size(set) == 0)
-			json_object_del(sim->ep_index, key);
+		sim->ep_pairs = json_object();
+		sim->ep_svcs = json_object();
 	}
-	free(key);
+	pairs = json_array();
+	json_object_foreach(sel, k, v) {
+		key = sim_ep_pair_key(ns, k, v);
+		c = sim_ep_pair_count(sim, key, 1);
+		if (best == NULL || c < best_c) {
+			free(best);
+			best = xstrdup(key);
+			best_c = c;
+		}
+		json_array_append_new(pairs, json_string(key));
+		free(key);
+	}
+	if ((set = json_object_get(sim->ep_index, best)) == NULL) {
+		set = json_object();
+		json_object_set_new(sim->ep_index, best, set);
+	}
+	json_object_set_new(set, name, json_integer(seq));
+	sk = xprintf("%s/%s", ns, name);
+	json_object_set_new(sim->ep_svcs, sk, json_pack("{ssso}", "key", best,
+	    "pairs", pairs));
+	free(sk);
+	free(best);
+}
+
+/* Takes a Service out of the selector index, as sim_ep_index_add put it. */
+static void
+sim_ep_index_del(struct sim *sim, json_t *svc)
+{
+	const char *ns = sim_str(svc, "metadata.namespace"), *key;
+	const char *name = sim_str(svc, "metadata.name");
+	char *sk;
+	json_t *ent, *set, *p;
+	size_t i;
+
+	if (ns == NULL || name == NULL)
+		return;
+	sk = xprintf("%s/%s", ns, name);
+	if ((ent = json_object_get(sim->ep_svcs, sk)) != NULL) {
+		json_array_foreach(json_object_get(ent, "pairs"), i, p)
+			sim_ep_pair_count(sim, json_string_value(p), -1);
+		key = json_string_value(json_object_get(ent, "key"));
+		set = json_object_get(sim->ep_index, key);
+		json_object_del(set, name);
+		if (set != NULL && json_object_size(set) == 0)
+			json_object_del(sim->ep_index, key);
+		json_object_del(sim->ep_svcs, sk);
+	}
+	free(sk);
 }
 
 /* Queues the sync of one Service. */
@@ -88,28 +142,83 @@ sim_ep_selects(json_t *selector, json_t *labels)
 	return true;
 }
 
-/* Marks the Services of a namespace whose selector the labels satisfy. */
+/* A Service a pod's change concerns, with where its marking goes. */
+struct sim_ep_hit {
+	size_t pos;		/* its selector's first key among the labels */
+	json_int_t seq;		/* when it was indexed */
+	const char *name;	/* borrowed from the index */
+};
+
+/* Orders hits as label order, then indexing order. */
+static int
+sim_ep_hit_cmp(const void *a, const void *b)
+{
+	const struct sim_ep_hit *x = a, *y = b;
+
+	if (x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Where a Service's first selector key comes among a pod's labels. */
+static size_t
+sim_ep_label_pos(json_t *selector, json_t *labels)
+{
+	const char *first = json_object_iter_key(json_object_iter(selector));
+	const char *k;
+	json_t *v;
+	size_t i = 0;
+
+	json_object_foreach(labels, k, v) {
+		if (first != NULL && strcmp(k, first) == 0)
+			return i;
+		i++;
+	}
+	return i;
+}
+
+/*
+ * Marks the Services of a namespace whose selector the labels satisfy,
+ * in the order of the labels holding each one's first selector pair,
+ * then of indexing: the order the Services are synced in, and so their
+ * objects' resourceVersions, stay what they were when each Service was
+ * indexed under that first pair.
+ */
 static void
 sim_ep_mark_pod(struct sim *sim, json_t *pod)
 {
 	const char *ns = sim_str(pod, "metadata.namespace"), *k, *name;
 	json_t *labels = sim_path(pod, "metadata.labels"), *v, *set, *x, *svc;
+	struct sim_ep_hit *hits = NULL;
+	size_t n = 0, cap = 0, i;
 	char *key;
 
-	if (sim->ep_index == NULL || ns == NULL)
+	if (json_object_size(sim->ep_index) == 0 || ns == NULL)
 		return;
 	json_object_foreach(labels, k, v) {
-		key = xprintf("%s\x1f%s=%s", ns, k, json_string_value(v) ?
-		    json_string_value(v) : "");
+		key = sim_ep_pair_key(ns, k, v);
 		set = json_object_get(sim->ep_index, key);
 		free(key);
 		json_object_foreach(set, name, x) {
 			svc = sim_get(sim, SIM_RT_SERVICES, ns, name);
-			if (svc != NULL && sim_ep_selects(sim_path(svc,
+			if (svc == NULL || !sim_ep_selects(sim_path(svc,
 			    "spec.selector"), labels))
-				sim_ep_mark(sim, ns, name);
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 4;
+				hits = xreallocarray(hits, cap, sizeof *hits);
+			}
+			hits[n].pos = sim_ep_label_pos(sim_path(svc,
+			    "spec.selector"), labels);
+			hits[n].seq = json_integer_value(x);
+			hits[n++].name = name;
 		}
 	}
+	if (n > 1)
+		qsort(hits, n, sizeof *hits, sim_ep_hit_cmp);
+	for (i = 0; i < n; i++)
+		sim_ep_mark(sim, ns, hits[i].name);
+	free(hits);
 }
 
 /* Notes a change of a pod or Service; see sim-int.h. */
@@ -120,9 +229,9 @@ sim_endpoints_note(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
 
 	if (rt == SIM_RT_SERVICES) {
 		if (old != NULL)
-			sim_ep_index(sim, old, false);
+			sim_ep_index_del(sim, old);
 		if (new != NULL)
-			sim_ep_index(sim, new, true);
+			sim_ep_index_add(sim, new);
 		sim_ep_mark(sim, sim_str(o, "metadata.namespace"),
 		    sim_str(o, "metadata.name"));
 	} else if (rt == SIM_RT_PODS) {

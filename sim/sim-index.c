@@ -39,6 +39,7 @@ sim_index_init(struct sim *sim)
 	sim->ctrl_timed = json_object();
 	sim->fg_pending = json_object();
 	sim->node_idx = json_object();
+	sim->host_idx = json_object();
 	sim->nodes_stale = true;
 	sim->interned = json_object();
 }
@@ -58,6 +59,7 @@ sim_index_free(struct sim *sim)
 	json_decref(sim->ctrl_timed);
 	json_decref(sim->fg_pending);
 	json_decref(sim->node_idx);
+	json_decref(sim->host_idx);
 	json_decref(sim->interned);
 	free(sim->sweep_at);
 	for (j = 0; j < sim->nheap; j++)

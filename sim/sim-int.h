@@ -173,6 +173,7 @@ struct sim_node {
 	int64_t ucpu, umem, ugpu, upods;
 	int cls;		/* nodes of one class filter pods alike */
 	bool ready, unschedulable;
+	uint64_t pin_gen;	/* the ask whose hostname pins took it */
 };
 
 /* A kubelet timer: the pod "ns/name" is due at sim time due. */
@@ -252,6 +253,8 @@ struct sim {
 	size_t nnodes;
 	bool nodes_stale;
 	json_t *node_idx;		/* name -> index in nodes */
+	json_t *host_idx;		/* hostname label -> [index in nodes] */
+	uint64_t pin_gen;		/* asks that pinned nodes so far */
 	int *class_rep;			/* class -> index of its first node */
 	int nclasses;
 
@@ -272,7 +275,10 @@ struct sim {
 	json_t *lost_nodes;
 	/* Endpoints (sim-endpoints.c): Services to sync, a selector index. */
 	json_t *ep_dirty;		/* "ns/service" -> true */
-	json_t *ep_index;		/* "ns\x1fk=v" -> { service: true } */
+	json_t *ep_index;		/* "ns\x1fk=v" -> { service: seq } */
+	json_t *ep_pairs;		/* "ns\x1fk=v" -> Services selecting on it */
+	json_t *ep_svcs;		/* "ns/service" -> { key, pairs } */
+	int64_t ep_seq;			/* Services indexed so far */
 	struct sim_storage *storage;	/* sim-storage.c's work sets */
 };
 

@@ -215,6 +215,23 @@ sim_sched_free(struct sim *sim)
 	sim->nclasses = 0;
 }
 
+/* Files a node under its hostname label, for pods pinned to a host. */
+static void
+sim_host_index(struct sim *sim, json_t *node, size_t i)
+{
+	const char *h = json_string_value(json_object_get(sim_path(node,
+	    "metadata.labels"), "kubernetes.io/hostname"));
+	json_t *list;
+
+	if (h == NULL)
+		return;
+	if ((list = json_object_get(sim->host_idx, h)) == NULL) {
+		list = json_array();
+		json_object_set_new(sim->host_idx, h, list);
+	}
+	json_array_append_new(list, json_integer((json_int_t)i));
+}
+
 /* Rebuilds the node table after a node changed, in the store's order. */
 static void
 sim_nodes_refresh(struct sim *sim)
@@ -228,6 +245,7 @@ sim_nodes_refresh(struct sim *sim)
 		return;
 	sim_sched_free(sim);
 	json_object_clear(sim->node_idx);
+	json_object_clear(sim->host_idx);
 	classes = json_object();
 	sim->nodes = xcalloc(json_object_size(m) + 1, sizeof *sim->nodes);
 	sim->class_rep = xcalloc(json_object_size(m) + 1,
@@ -265,6 +283,7 @@ sim_nodes_refresh(struct sim *sim)
 		f->cls = (int)json_integer_value(cl);
 		free(ck);
 		json_object_set_new(sim->node_idx, name, json_integer((json_int_t)i));
+		sim_host_index(sim, node, i);
 		i++;
 	}
 	sim->nnodes = i;
@@ -370,6 +389,9 @@ sim_pod_shape(json_t *pod, int64_t cpu, int64_t mem, int64_t gpu)
 struct sim_ask {
 	int64_t cpu, mem, gpu;
 	bool names_host;	/* its selectors name a node's hostname */
+	size_t *pin;		/* the only nodes they can select, or NULL */
+	size_t npin;
+	uint64_t pin_gen;	/* marks those nodes (sim_node.pin_gen) */
 	char **why;		/* per node class: why it refuses, or NULL */
 	json_t *nodes;		/* the nodes its local volumes allow, or NULL */
 	json_t *affinity;	/* its bound volumes' node affinities, or NULL */
@@ -415,7 +437,8 @@ sim_node_refuses(json_t *pod, struct sim_node *f, struct sim_ask *a,
 		r = "node(s) didn't satisfy plugin(s) [VolumeBinding]";
 	else if (a->why[f->cls] != NULL)
 		r = a->why[f->cls];
-	else if (a->names_host && !sim_node_selected(pod, f->obj))
+	else if (a->names_host && ((a->pin != NULL &&
+	    f->pin_gen != a->pin_gen) || !sim_node_selected(pod, f->obj)))
 		r = "node(s) didn't match Pod's node affinity/selector";
 	else if (pods || cpu || mem || gpu) {
 		if (reasons != NULL) {
@@ -534,6 +557,100 @@ sim_refusal(struct sim *sim, json_t *pod, struct sim_ask *a, size_t n,
 	return out;
 }
 
+/* Adds the nodes of one hostname label value to a pin list. */
+static void
+sim_pin_host(struct sim *sim, json_t *host, json_t *pin)
+{
+	json_t *ix;
+	size_t i;
+
+	if (!json_is_string(host))
+		return;
+	json_array_foreach(json_object_get(sim->host_idx,
+	    json_string_value(host)), i, ix)
+		json_array_append(pin, ix);
+}
+
+/*
+ * The nodes a pod's hostname selector or hostname In affinity (in every
+ * term) leave it, as a new array of node indexes holding every node that
+ * sim_node_selected could accept; NULL when they leave any node.
+ */
+static json_t *
+sim_pin_list(struct sim *sim, json_t *pod)
+{
+	static const char host[] = "kubernetes.io/hostname";
+	json_t *terms, *t, *e, *pin, *v, *hit;
+	size_t i, j, k;
+
+	pin = json_array();
+	if ((v = json_object_get(sim_path(pod, "spec.nodeSelector"), host))) {
+		sim_pin_host(sim, v, pin);
+		return pin;
+	}
+	terms = sim_path(pod, "spec.affinity.nodeAffinity."
+	    "requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
+	json_array_foreach(terms, i, t) {
+		hit = NULL;
+		json_array_foreach(json_object_get(t, "matchExpressions"), j, e) {
+			if (sim_str(e, "key") && strcmp(sim_str(e, "key"),
+			    host) == 0 && sim_str(e, "operator") &&
+			    strcmp(sim_str(e, "operator"), "In") == 0) {
+				hit = e;
+				break;
+			}
+		}
+		if (hit == NULL) {	/* a term any host may satisfy */
+			json_decref(pin);
+			return NULL;
+		}
+		json_array_foreach(json_object_get(hit, "values"), k, v)
+			sim_pin_host(sim, v, pin);
+	}
+	if (json_array_size(terms) == 0) {	/* no term: any node */
+		json_decref(pin);
+		return NULL;
+	}
+	return pin;
+}
+
+/* Compares node indexes, to walk pinned nodes in the table's order. */
+static int
+sim_cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Pins an ask to the nodes its hostname selectors leave, so that the
+ * scheduler looks those up instead of judging every node's labels; the
+ * decisions stay those of the walk, which these nodes alone could pass.
+ */
+static void
+sim_ask_pin(struct sim *sim, json_t *pod, struct sim_ask *a)
+{
+	json_t *list = sim_pin_list(sim, pod), *ix;
+	size_t i, n = 0;
+
+	if (list == NULL)
+		return;
+	a->pin_gen = ++sim->pin_gen;
+	a->pin = xcalloc(json_array_size(list) + 1, sizeof *a->pin);
+	json_array_foreach(list, i, ix) {
+		size_t x = (size_t)json_integer_value(ix);
+
+		if (x < sim->nnodes && sim->nodes[x].pin_gen != a->pin_gen) {
+			sim->nodes[x].pin_gen = a->pin_gen;
+			a->pin[n++] = x;
+		}
+	}
+	a->npin = n;
+	qsort(a->pin, n, sizeof *a->pin, sim_cmp_size);
+	json_decref(list);
+}
+
 /* Reads a pod's requests and its volumes' constraints; NULL or a reason. */
 static char *
 sim_ask_init(struct sim *sim, json_t *pod, struct sim_ask *a)
@@ -548,6 +665,8 @@ sim_ask_init(struct sim *sim, json_t *pod, struct sim_ask *a)
 	    "requests.nvidia.com/gpu"));
 	json_decref(use);
 	a->names_host = sim_pod_names_host(pod);
+	if (a->names_host)
+		sim_ask_pin(sim, pod, a);
 	a->why = xcalloc(sim->nclasses + 1, sizeof *a->why);
 	if (sim_pod_has_claims(pod) && (why = sim_storage_prefilter(sim, pod,
 	    &a->nodes, &a->affinity)) != NULL) {
@@ -566,6 +685,7 @@ sim_ask_release(struct sim *sim, struct sim_ask *a)
 	for (k = 0; k < sim->nclasses; k++)
 		free(a->why[k]);
 	free(a->why);
+	free(a->pin);
 	json_decref(a->nodes);
 	json_decref(a->affinity);
 }
@@ -599,8 +719,9 @@ sim_schedule_pod(struct sim *sim, json_t *pod, json_t *memo)
 	for (k = 0; k < sim->nclasses && n > 0; k++)
 		a.why[k] = sim_class_reason(pod, &sim->nodes[sim->class_rep[k]],
 		    a.names_host);
-	for (i = 0; i < n; i++) {
-		f = &sim->nodes[i];
+	/* Pinned by hostname: only its nodes can take it, in table order. */
+	for (i = 0; i < (a.pin != NULL && n > 0 ? a.npin : n); i++) {
+		f = &sim->nodes[a.pin != NULL ? a.pin[i] : i];
 		if (sim_node_refuses(pod, f, &a, NULL))
 			continue;
 		/* Least allocated GPUs first, then CPU: spread like the default. */
@@ -662,9 +783,12 @@ sim_sched_room(struct sim *sim, json_t *pod, int64_t max, char **why)
 	for (k = 0; k < sim->nclasses; k++)
 		a.why[k] = sim_class_reason(pod, &sim->nodes[sim->class_rep[k]],
 		    a.names_host);
-	for (i = 0; i < sim->nnodes && room < max; i++) {
-		if (!sim_node_refuses(pod, &sim->nodes[i], &a, NULL))
-			room += sim_node_copies(&sim->nodes[i], &a);
+	for (i = 0; i < (a.pin != NULL ? a.npin : sim->nnodes) && room < max;
+	    i++) {
+		size_t x = a.pin != NULL ? a.pin[i] : i;
+
+		if (!sim_node_refuses(pod, &sim->nodes[x], &a, NULL))
+			room += sim_node_copies(&sim->nodes[x], &a);
 	}
 	if (room == 0) {
 		reasons = json_object();

@@ -780,6 +780,8 @@ sim_store_free(struct sim *sim)
 	json_decref(sim->lost_nodes);
 	json_decref(sim->ep_dirty);
 	json_decref(sim->ep_index);
+	json_decref(sim->ep_pairs);
+	json_decref(sim->ep_svcs);
 	sim_index_free(sim);
 	sim_storage_free(sim);
 	for (i = 0; i < sim->nevents; i++) {
