@@ -466,6 +466,15 @@ sim_ep_stamp(struct sim *sim, json_t *obj)
 	free(ts);
 }
 
+/* Whether a stored value and a wanted one agree, both absent included
+ * (json_equal calls two NULLs unequal, which rewrote the Endpoints of a
+ * Service without labels at every sync). */
+static bool
+sim_ep_same(json_t *a, json_t *b)
+{
+	return (a == NULL && b == NULL) || json_equal(a, b);
+}
+
 /*
  * Stores what a controller wants (obj, taken) over the stored version
  * (cur, or NULL to create) when its labels or listed fields changed.
@@ -483,12 +492,10 @@ sim_ep_store(struct sim *sim, enum sim_rt rt, json_t *cur, json_t *obj,
 		sim_create_obj(sim, rt, obj);
 		return;
 	}
-	same = json_equal(sim_path(cur, "metadata.labels"), sim_path(obj,
+	same = sim_ep_same(sim_path(cur, "metadata.labels"), sim_path(obj,
 	    "metadata.labels"));
 	for (i = 0; same && fields[i] != NULL; i++)
-		same = (json_object_get(cur, fields[i]) == NULL &&
-		    json_object_get(obj, fields[i]) == NULL) ||
-		    json_equal(json_object_get(cur, fields[i]),
+		same = sim_ep_same(json_object_get(cur, fields[i]),
 		    json_object_get(obj, fields[i]));
 	if (same) {
 		json_decref(obj);

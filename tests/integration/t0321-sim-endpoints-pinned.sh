@@ -36,10 +36,11 @@ ok "starts a cluster of 3 nodes" $?
 CURL_EXTRA="--cacert $TMP/tls/ca.crt"
 ka() { timeout 60 kubectl --kubeconfig "$KC" --context admin "$@"; }
 
-# svc NS NAME SELECTOR-FLOW-MAP: one Service on port 80 -> 8080.
+# svc NS NAME SELECTOR-FLOW-MAP [LABELS-FLOW-MAP]: one Service on port 80
+# -> 8080, labelled tier=t unless told ("{}": none at all).
 svc() {
-	printf -- '---\napiVersion: v1\nkind: Service\nmetadata: {name: %s, namespace: %s, labels: {tier: t}}\nspec: {selector: %s, ports: [{port: 80, targetPort: 8080}]}\n' \
-	    "$2" "$1" "$3"
+	printf -- '---\napiVersion: v1\nkind: Service\nmetadata: {name: %s, namespace: %s, labels: %s}\nspec: {selector: %s, ports: [{port: 80, targetPort: 8080}]}\n' \
+	    "$2" "$1" "${4:-{tier: t\}}" "$3"
 }
 # pod NS NAME LABELS-FLOW-MAP: a pod that runs until deleted.
 pod() {
@@ -54,7 +55,7 @@ for ns in ns-a ns-b ns-c; do
 		svc $ns $r "{app: web, role: $r}"
 	done
 	svc $ns r1b "{role: r1, app: web}"
-	svc $ns all "{app: web}"
+	svc $ns all "{app: web}" "{}"
 	svc $ns db "{app: db, role: r1}"
 	for r in r1 r2 r3 r4; do
 		pod $ns p-$r "{app: web, role: $r}"
@@ -119,9 +120,9 @@ is "all lists the three others" "$(eps ns-a all)" \
     '["p-r2", "p-r3", "p-r4"] ["p-r2", "p-r3", "p-r4"]'
 is "ns-b's r1 keeps its pod" "$(eps ns-b r1)" '["p-r1"] ["p-r1"]'
 
-# A pod relabelled: the Service it leaves and the one it joins; all keeps
-# the same addresses and is not rewritten.  (A Service without labels
-# would see its Endpoints rewritten, the same, at every sync.)
+# A pod relabelled: the Service it leaves and the one it joins; all
+# (a Service without labels) keeps the same addresses and is not
+# rewritten.
 check "relabel ns-a/p-r2 role=r3" ka label pod -n ns-a p-r2 role=r3 --overwrite
 wait_for "r3 takes it" 30 settled ns-a r3 '["p-r2", "p-r3"]'
 snap "$TMP/s2"
