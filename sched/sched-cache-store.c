@@ -475,51 +475,44 @@ sched_slim_each(const json_t *from, const char *const *keys)
 	return to;
 }
 
-/* A node's metadata without its managed fields (large, never read). */
-static json_t *
-sched_nmeta(const json_t *obj)
-{
-	json_t *md = json_object_get(obj, "metadata");
-
-	if (json_object_get(md, "managedFields") == NULL)
-		return json_incref(md);
-	md = json_copy(md);
-	json_object_del(md, "managedFields");
-	return md;
-}
-
 /*
- * The metadata passes read: names, labels, annotations, times, version
- * and uid (preconditions of deletes), and whether an owner holds the
- * object (orphans); not managed fields, generateName or generation.
+ * The metadata passes read: names, labels, annotations (of our objects:
+ * a pod's index), times, version and uid (preconditions of deletes), and
+ * whether an owner holds the object (orphans); not managed fields,
+ * generateName or generation, nor a node's annotations.
  */
 static json_t *
-sched_slim_meta(const json_t *obj)
+sched_slim_meta(const json_t *obj, bool annotations)
 {
 	static const char *const keys[] = { "name", "namespace", "uid",
 	    "resourceVersion", "creationTimestamp", "deletionTimestamp",
-	    "labels", "annotations", NULL };
+	    "labels", NULL };
 	static const char *const owner[] = { "kind", "name", "uid", NULL };
 	const json_t *md = json_object_get(obj, "metadata");
 	json_t *out = sched_slim_pick(md, keys);
 
 	if (out == NULL)
 		return json_object();
+	if (annotations)
+		sched_slim_copy(out, md, "annotations");
 	sched_slim_set_new(out, "ownerReferences", sched_slim_each(
 	    json_object_get(md, "ownerReferences"), owner));
 	return out;
 }
 
 /* Whether a condition is one a pass reads (sched-observe.c): a pod not
- * scheduled or about to be disrupted, a workload failed or complete. */
+ * scheduled or about to be disrupted, a workload failed or complete, a
+ * node ready. */
 static bool
-sched_slim_cond_read(const json_t *c)
+sched_slim_cond_read(const json_t *c, bool node)
 {
 	const char *t = json_string_value(json_object_get(c, "type"));
 	const char *st = json_string_value(json_object_get(c, "status"));
 
 	if (t == NULL)
 		return false;
+	if (node)
+		return strcmp(t, "Ready") == 0;
 	if (strcmp(t, "PodScheduled") == 0)
 		return st == NULL || strcmp(st, "True") != 0;
 	return strcmp(t, "DisruptionTarget") == 0 ||
@@ -529,7 +522,7 @@ sched_slim_cond_read(const json_t *c)
 
 /* The conditions passes read, each without its probe time; NULL if none. */
 static json_t *
-sched_slim_conds(const json_t *st)
+sched_slim_conds(const json_t *st, bool node)
 {
 	static const char *const keys[] = { "type", "status", "reason",
 	    "message", "lastTransitionTime", NULL };
@@ -538,7 +531,7 @@ sched_slim_conds(const json_t *st)
 	size_t i;
 
 	json_array_foreach(json_object_get(st, "conditions"), i, c) {
-		if (!sched_slim_cond_read(c))
+		if (!sched_slim_cond_read(c, node))
 			continue;
 		if (out == NULL)
 			out = json_array();
@@ -568,7 +561,7 @@ sched_slim_status(const json_t *obj, bool pod)
 	if (pod)
 		sched_slim_set_new(out, "containerStatuses", sched_slim_each(
 		    json_object_get(st, "containerStatuses"), ckeys));
-	sched_slim_set_new(out, "conditions", sched_slim_conds(st));
+	sched_slim_set_new(out, "conditions", sched_slim_conds(st, false));
 	return out;
 }
 
@@ -579,9 +572,10 @@ sched_slim_status(const json_t *obj, bool pod)
  * reads are most of its memory (a running job's pod, Deployment and
  * Service took about 23 KB as jansson values with their whole metadata
  * and status), and no pass reads them.  Nodes keep their labels, taints,
- * cordon, allocatable and conditions; pods the metadata, node and status
- * above; Deployments, Jobs and Services that metadata and their
- * conditions.  A new reference; other kinds are kept whole.
+ * cordon, allocatable and Ready condition (not their annotations); pods
+ * the metadata, node and status above; Deployments, Jobs and Services
+ * that metadata and their conditions.  A new reference; other kinds are
+ * kept whole.
  */
 json_t *
 sched_obj_slim(const json_t *obj, void *arg)
@@ -598,19 +592,21 @@ sched_obj_slim(const json_t *obj, void *arg)
 		sched_slim_copy(sp, spec, "unschedulable");
 		ss = json_object();
 		sched_slim_copy(ss, st, "allocatable");
-		sched_slim_copy(ss, st, "conditions");
+		sched_slim_set_new(ss, "conditions", sched_slim_conds(st,
+		    true));
 		return json_pack("{s:o,s:o,s:o}", "metadata",
-		    sched_nmeta(obj), "spec", sp, "status", ss);
+		    sched_slim_meta(obj, false), "spec", sp, "status", ss);
 	case SCHED_CK_OURPODS:
 		sp = json_object();
 		sched_slim_copy(sp, spec, "nodeName");
-		out = json_pack("{s:o,s:o}", "metadata", sched_slim_meta(obj),
-		    "spec", sp);
+		out = json_pack("{s:o,s:o}", "metadata",
+		    sched_slim_meta(obj, true), "spec", sp);
 		break;
 	case SCHED_CK_DEPLOYMENTS:
 	case SCHED_CK_JOBS:
 	case SCHED_CK_SERVICES:
-		out = json_pack("{s:o}", "metadata", sched_slim_meta(obj));
+		out = json_pack("{s:o}", "metadata", sched_slim_meta(obj,
+		    true));
 		break;
 	default:
 		return json_incref((json_t *)obj);
