@@ -658,6 +658,11 @@ kube_request_fail(struct kube_request *r, struct kube_error *err)
 	evtimer_add(r->retry_ev, &tv);
 }
 
+/* A stream's buffer larger than this after a flush is given back: a burst
+ * of events (a relist's worth) would otherwise stay allocated while the
+ * watch lasts (6 MB of the scheduler's 22 MB at 400 nodes). */
+#define KH_STREAM_KEEP (64 * 1024)
+
 /* Runs queued stream data through the requests' handlers. */
 static void
 kh_flush_streams(struct kube_client *c)
@@ -677,6 +682,12 @@ kh_flush_streams(struct kube_client *c)
 			r->on_data(r->buf, r->len, r->arg);
 		r->in_callback = false;
 		r->len = 0;
+		/* A burst's buffer is not held for the stream's life. */
+		if (r->cap > KH_STREAM_KEEP) {
+			free(r->buf);
+			r->buf = NULL;
+			r->cap = 0;
+		}
 		if (r->cancelled) {
 			kh_request_free(r);
 			continue;

@@ -614,6 +614,9 @@ kw_event(struct kube_watch *w, struct kube_request *r, const char *line,
 	return stop;
 }
 
+/* The line buffer a watch keeps between bursts (a partial event). */
+#define KW_LINE_KEEP (64 * 1024)
+
 /* Stream bytes: split into lines; a partial line waits for the rest. */
 static void
 kw_on_stream(struct kube_request *r, const char *data, size_t len)
@@ -651,6 +654,11 @@ kw_on_stream(struct kube_request *r, const char *data, size_t len)
 	}
 	memmove(w->line, w->line + start, w->llen - start);
 	w->llen -= start;
+	/* A burst's worth of lines is not held for the watch's life. */
+	if (w->lcap > KW_LINE_KEEP && w->llen < KW_LINE_KEEP) {
+		w->lcap = KW_LINE_KEEP;
+		w->line = xreallocarray(w->line, 1, w->lcap);
+	}
 }
 
 /* The stream ended: re-watch from the last RV, relist on 410, back off. */

@@ -103,6 +103,19 @@ tests_unit_test_sched_mem_LDADD = sched/libsched.a spec/libspec.a \
 	$(OPENSSL_LIBS) $(CMOCKA_LIBS) -lm
 endif
 
+# What the cache keeps of each object: what passes read (issue 13).
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-sched-cache-mem
+TESTS += tests/unit/test-sched-cache-mem
+tests_unit_test_sched_cache_mem_SOURCES = tests/unit/test-sched-cache-mem.c
+tests_unit_test_sched_cache_mem_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(JANSSON_CFLAGS) $(EVENT_CFLAGS) -iquote $(top_srcdir)/sched
+tests_unit_test_sched_cache_mem_LDADD = sched/libsched.a spec/libspec.a \
+	store/libstore.a kube/libkube.a common/libcommon.a $(JANSSON_LIBS) \
+	$(YAML_LIBS) $(SQLITE_LIBS) $(CURL_LIBS) $(EVENT_LIBS) \
+	$(OPENSSL_LIBS) $(CMOCKA_LIBS) -lm
+endif
+
 # Scheduler scenarios against ailab-kubesim (issue 6), sampling the
 # simulated cluster's own state with sched-sample.py.
 TESTS += tests/integration/t0401-sched-quotas.sh

@@ -434,27 +434,148 @@ sched_slim_copy(json_t *to, const json_t *from, const char *key)
 		json_object_set(to, key, v);
 }
 
-/* An object's metadata without its managed fields (large, never read). */
+/* A new object of the members of from named in keys (NULL-ended) that it
+ * has, sharing their values; NULL if from is not an object. */
 static json_t *
-sched_slim_meta(const json_t *obj)
+sched_slim_pick(const json_t *from, const char *const *keys)
 {
-	json_t *md = json_object_get(obj, "metadata");
+	json_t *to;
 
-	if (json_object_get(md, "managedFields") == NULL)
-		return json_incref(md);
-	md = json_copy(md);
-	json_object_del(md, "managedFields");
-	return md;
+	if (!json_is_object(from))
+		return NULL;
+	to = json_object();
+	for (; *keys != NULL; keys++)
+		sched_slim_copy(to, from, *keys);
+	return to;
+}
+
+/* Sets key of to to a new value v unless v is NULL. */
+static void
+sched_slim_set_new(json_t *to, const char *key, json_t *v)
+{
+	if (v != NULL)
+		json_object_set_new(to, key, v);
+}
+
+/* The members of each element of an array of objects named in keys; NULL
+ * if from is not an array. */
+static json_t *
+sched_slim_each(const json_t *from, const char *const *keys)
+{
+	const json_t *e;
+	json_t *to;
+	size_t i;
+
+	if (!json_is_array(from))
+		return NULL;
+	to = json_array();
+	json_array_foreach(from, i, e)
+		if (json_is_object(e))
+			json_array_append_new(to, sched_slim_pick(e, keys));
+	return to;
+}
+
+/*
+ * The metadata passes read: names, labels, annotations (of our objects:
+ * a pod's index), times, version and uid (preconditions of deletes), and
+ * whether an owner holds the object (orphans); not managed fields,
+ * generateName or generation, nor a node's annotations.
+ */
+static json_t *
+sched_slim_meta(const json_t *obj, bool annotations)
+{
+	static const char *const keys[] = { "name", "namespace", "uid",
+	    "resourceVersion", "creationTimestamp", "deletionTimestamp",
+	    "labels", NULL };
+	static const char *const owner[] = { "kind", "name", "uid", NULL };
+	const json_t *md = json_object_get(obj, "metadata");
+	json_t *out = sched_slim_pick(md, keys);
+
+	if (out == NULL)
+		return json_object();
+	if (annotations)
+		sched_slim_copy(out, md, "annotations");
+	sched_slim_set_new(out, "ownerReferences", sched_slim_each(
+	    json_object_get(md, "ownerReferences"), owner));
+	return out;
+}
+
+/* Whether a condition is one a pass reads (sched-observe.c): a pod not
+ * scheduled or about to be disrupted, a workload failed or complete, a
+ * node ready. */
+static bool
+sched_slim_cond_read(const json_t *c, bool node)
+{
+	const char *t = json_string_value(json_object_get(c, "type"));
+	const char *st = json_string_value(json_object_get(c, "status"));
+
+	if (t == NULL)
+		return false;
+	if (node)
+		return strcmp(t, "Ready") == 0;
+	if (strcmp(t, "PodScheduled") == 0)
+		return st == NULL || strcmp(st, "True") != 0;
+	return strcmp(t, "DisruptionTarget") == 0 ||
+	    strcmp(t, "ReplicaFailure") == 0 || strcmp(t, "Complete") == 0 ||
+	    strcmp(t, "Failed") == 0;
+}
+
+/* The conditions passes read, each without its probe time; NULL if none. */
+static json_t *
+sched_slim_conds(const json_t *st, bool node)
+{
+	static const char *const keys[] = { "type", "status", "reason",
+	    "message", "lastTransitionTime", NULL };
+	const json_t *c;
+	json_t *out = NULL;
+	size_t i;
+
+	json_array_foreach(json_object_get(st, "conditions"), i, c) {
+		if (!sched_slim_cond_read(c, node))
+			continue;
+		if (out == NULL)
+			out = json_array();
+		json_array_append_new(out, sched_slim_pick(c, keys));
+	}
+	return out;
+}
+
+/*
+ * The status passes read: a pod's phase, reason and message, its
+ * containers' states (exit codes, times, waiting reasons), and the
+ * conditions above; a workload's conditions; NULL if it has none.
+ */
+static json_t *
+sched_slim_status(const json_t *obj, bool pod)
+{
+	static const char *const pkeys[] = { "phase", "reason", "message",
+	    NULL };
+	static const char *const ckeys[] = { "name", "state", "lastState",
+	    "restartCount", NULL };
+	const json_t *st = json_object_get(obj, "status");
+	json_t *out;
+
+	if (!json_is_object(st))
+		return NULL;
+	out = pod ? sched_slim_pick(st, pkeys) : json_object();
+	if (pod)
+		sched_slim_set_new(out, "containerStatuses", sched_slim_each(
+		    json_object_get(st, "containerStatuses"), ckeys));
+	sched_slim_set_new(out, "conditions", sched_slim_conds(st, false));
+	return out;
 }
 
 /*
  * What the cache keeps of a node or of one of our objects: what passes
- * read, sharing it with the object as parsed (a Deployment's pod template
- * or a pod's containers are most of its memory, about nine times its
- * JSON, and no pass reads them).  Nodes keep their labels, taints,
- * cordon, allocatable and conditions; pods their metadata, node and
- * status; Deployments, Jobs and Services their metadata and status.  A
- * new reference; other kinds are kept whole.
+ * read, sharing the values it keeps with the object as parsed.  A pod's
+ * template or containers, its IPs, images and the conditions nobody
+ * reads are most of its memory (a running job's pod, Deployment and
+ * Service took about 23 KB as jansson values with their whole metadata
+ * and status), and no pass reads them.  Nodes keep their labels, taints,
+ * cordon, allocatable and Ready condition (not their annotations); pods
+ * the metadata, node and status above; Deployments, Jobs and Services
+ * that metadata and their conditions.  A new reference; other kinds are
+ * kept whole.
  */
 json_t *
 sched_obj_slim(const json_t *obj, void *arg)
@@ -471,24 +592,26 @@ sched_obj_slim(const json_t *obj, void *arg)
 		sched_slim_copy(sp, spec, "unschedulable");
 		ss = json_object();
 		sched_slim_copy(ss, st, "allocatable");
-		sched_slim_copy(ss, st, "conditions");
+		sched_slim_set_new(ss, "conditions", sched_slim_conds(st,
+		    true));
 		return json_pack("{s:o,s:o,s:o}", "metadata",
-		    sched_slim_meta(obj), "spec", sp, "status", ss);
+		    sched_slim_meta(obj, false), "spec", sp, "status", ss);
 	case SCHED_CK_OURPODS:
 		sp = json_object();
 		sched_slim_copy(sp, spec, "nodeName");
-		out = json_pack("{s:o,s:o}", "metadata", sched_slim_meta(obj),
-		    "spec", sp);
+		out = json_pack("{s:o,s:o}", "metadata",
+		    sched_slim_meta(obj, true), "spec", sp);
 		break;
 	case SCHED_CK_DEPLOYMENTS:
 	case SCHED_CK_JOBS:
 	case SCHED_CK_SERVICES:
-		out = json_pack("{s:o}", "metadata", sched_slim_meta(obj));
+		out = json_pack("{s:o}", "metadata", sched_slim_meta(obj,
+		    true));
 		break;
 	default:
 		return json_incref((json_t *)obj);
 	}
-	if (st != NULL)
-		json_object_set(out, "status", (json_t *)st);
+	sched_slim_set_new(out, "status", sched_slim_status(obj,
+	    inf->kind == SCHED_CK_OURPODS));
 	return out;
 }

@@ -75,7 +75,7 @@ struct sched_block {
  * where the job sits in this pass's list.
  */
 struct sched_centry {
-	int64_t id;                  /* 0: empty slot; -1: one removed */
+	int64_t id;
 	int64_t rev;
 	struct store_job *job;       /* in loop->jobs */
 	bool parsed;                 /* sp (or cause) is filled */
@@ -105,7 +105,7 @@ struct sched_crun {
 /* An open-addressing table of entries by job id, kept across passes
  * with the queue. */
 struct sched_jtab {
-	struct sched_centry *v;
+	struct sched_centry **v;     /* NULL: empty */
 	size_t cap;                  /* 0 or a power of two */
 	size_t used;                 /* slots not empty, removed ones too */
 	struct sched_strs *strs;     /* the loop's, for est_basis */

@@ -549,7 +549,9 @@ sched_snap_build(struct sched_loop *loop, struct sched_snap_store *ss,
 	sched_groups_running(loop, &groups, &ggpus);
 	snap->now = loop->now;
 	sched_snap_reserve(ss, loop->njobs, loop->nns);
-	sched_snap_room(ss, loop->njobs + 1);
+	/* Running entries grow as jobs holding room are met (doubling, kept
+	 * across passes): sized for every job of the queue they took 136
+	 * bytes a waiting job too. */
 	for (i = 0; i < loop->njobs; i++) {
 		j = loop->jobs[i];
 		/* Most passes see every namespace: no lookup per job. */
