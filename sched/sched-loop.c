@@ -69,8 +69,7 @@ sched_note(struct sched_loop *loop, bool error, const char *fmt, ...)
 	free(line);
 }
 
-/* Counts a request of this pass done; ends the pass when all are (an
- * aborted pass has ended already: what its drops free counts nothing). */
+/* Counts a request done; the last ends the pass (none once aborted). */
 void
 sched_req_done(struct sched_loop *loop)
 {
@@ -79,101 +78,6 @@ sched_req_done(struct sched_loop *loop)
 	if (--loop->inflight > 0)
 		return;
 	sched_pass_end(loop);
-}
-
-/* A request of a pass in flight (sched-loop-int.h). */
-struct sched_req {
-	struct sched_loop *loop;
-	struct kube_request *req;    /* NULL until sent */
-	kube_done_cb cb;
-	void *arg;
-	void (*drop)(void *);
-	void *ctx;
-	bool fired;                  /* its callback ran before it was sent */
-	struct sched_req *prev, *next;
-};
-
-/* Takes a request off the loop's list. */
-static void
-sched_req_unlink(struct sched_req *w)
-{
-	if (w->prev != NULL)
-		w->prev->next = w->next;
-	else
-		w->loop->reqs = w->next;
-	if (w->next != NULL)
-		w->next->prev = w->prev;
-	w->prev = w->next = NULL;
-}
-
-/* See sched-loop-int.h: the wrapper the request carries as its argument. */
-struct sched_req *
-sched_req_new(struct sched_loop *loop, kube_done_cb cb, void *arg,
-    void (*drop)(void *), void *ctx)
-{
-	struct sched_req *w = xcalloc(1, sizeof *w);
-
-	w->loop = loop;
-	w->cb = cb;
-	w->arg = arg;
-	w->drop = drop;
-	w->ctx = ctx;
-	w->next = loop->reqs;
-	if (loop->reqs != NULL)
-		loop->reqs->prev = w;
-	loop->reqs = w;
-	return w;
-}
-
-/* See sched-loop-int.h: the request is known from now on, unless it has
- * finished already. */
-void
-sched_req_sent(struct sched_req *w, struct kube_request *req)
-{
-	if (w->fired) {
-		free(w);
-		return;
-	}
-	w->req = req;
-}
-
-/* A tracked request finished: forgotten, then its own callback runs. */
-void
-sched_req_cb(struct kube_response *r, void *p)
-{
-	struct sched_req *w = p;
-	kube_done_cb cb = w->cb;
-	void *arg = w->arg;
-
-	sched_req_unlink(w);
-	if (w->req == NULL)
-		w->fired = true;        /* sched_req_sent frees it */
-	else
-		free(w);
-	cb(r, arg);
-}
-
-/* Cancels every request of the pass in flight; their contexts are
- * dropped once each. */
-static size_t
-sched_req_cancel_all(struct sched_loop *loop)
-{
-	struct sched_req *w, *o;
-	size_t n = 0;
-
-	while ((w = loop->reqs) != NULL) {
-		sched_req_unlink(w);
-		kube_request_cancel(w->req);
-		n++;
-		if (w->drop != NULL) {
-			for (o = loop->reqs; o != NULL; o = o->next)
-				if (o->ctx == w->ctx)
-					o->drop = NULL;
-			w->drop(w->ctx);
-		}
-		free(w);
-	}
-	return n;
 }
 
 /* Milliseconds since the phase mark, moving the mark to now. */
@@ -811,14 +715,10 @@ sched_loop_stop(struct sched_loop *loop)
 
 /*
  * Stops now, as a crash would: a replica that lost its Lease must not send
- * one more request, since another may schedule already.  The store stays
- * as a kill leaves it, and the next holder's recovery handles that (see
- * the comment at the top): a job admitted whose creates were cancelled has
- * what is missing created (objects already made, under their names and
- * labels, are adopted by kube_create_owned); a teardown cut short leaves
- * its job uncleaned, and the next one deletes what is left.  Only the
- * fair-share usage is written (sched_stopped): it is the loop's own
- * accounting, and the scheduler lock still keeps the store to this loop.
+ * one more request.  The store stays as a kill leaves it, which the next
+ * loop's recovery handles (the top of this file: missing objects made,
+ * ours adopted; a teardown cut short done again).  Only the fair-share
+ * usage is written, under the scheduler lock this loop still holds.
  */
 void
 sched_loop_abort(struct sched_loop *loop)
