@@ -39,9 +39,9 @@
 /* Every running job is followed at least every this many intervals
  * (30 s at the default 2 s), whatever the change events said. */
 #define SCHED_RESYNC_INTERVALS 15
-/* The owners' fair-share usage is written at least this often (and at
- * once when an owner joins or the GPUs charged to one change). */
-#define SCHED_USAGE_INTERVALS 15
+/* Fair-share usage is written at least this often whatever --interval is
+ * (and at once when an owner joins or an owner's GPUs change). */
+#define SCHED_USAGE_PERIOD_MS (30 * 1000)
 
 static void sched_pass_start(struct sched_loop *);
 static void sched_pass_act(struct sched_loop *);
@@ -402,7 +402,7 @@ enum sched_chore_at {
  * safety net under the change events; the cluster's clock is read before a pass when older than
  * SCHED_CLOCK_MAX_AGE_MS (sched_clock_refresh); fair-share usage decays
  * with every snapshot, in memory, and the usage chore writes it to the
- * store every SCHED_USAGE_INTERVALS passes' time (sched-usage.c).
+ * store every SCHED_USAGE_PERIOD_MS (sched-usage.c).
  */
 static const struct sched_chore {
 	const char *name;
@@ -415,8 +415,8 @@ static const struct sched_chore {
 } sched_chores[] = {
 	{ "resync", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, false, 0,
 	  SCHED_RESYNC_INTERVALS, sched_follow_resync },
-	{ "usage", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, false, 0,
-	  SCHED_USAGE_INTERVALS, sched_usage_due },
+	{ "usage", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, false,
+	  SCHED_USAGE_PERIOD_MS, 0, sched_usage_due },
 	{ "sight", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, true, 0,
 	  0, sched_sight_update },
 	{ "full types", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, true, 0,
