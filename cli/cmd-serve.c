@@ -217,7 +217,12 @@ cmd_serve_stopped(enum sched_stop why, void *arg)
 	evtimer_add(sv->reap, &tv);
 }
 
-/* The Lease says whether this replica schedules. */
+/*
+ * The Lease says whether this replica schedules.  A replica that lost it
+ * stops at once, its pass's requests cancelled (sched_loop_abort), not
+ * after the pass: another replica may take the Lease over a third of its
+ * duration later, and two schedulers must never both send creates.
+ */
 static void
 cmd_serve_leader(bool leader, void *arg)
 {
@@ -227,7 +232,7 @@ cmd_serve_leader(bool leader, void *arg)
 	if (leader)
 		cmd_serve_start_sched(sv);
 	else if (sv->loop != NULL)
-		sched_loop_stop(sv->loop);
+		sched_loop_abort(sv->loop);
 }
 
 /* SIGTERM and SIGINT: stop accepting, finish the pass, then leave. */

@@ -3,8 +3,12 @@
  * event API) becomes bounded trees whose nodes keep their line and column,
  * so that the spec, the CLI config, the server config and the kubeconfig
  * all name file:line:col in their errors and all refuse the same hostile
- * input: aliases (billion laughs), deep nesting, long strings, NUL bytes,
- * duplicate keys.
+ * input: deep nesting, long strings, NUL bytes, duplicate keys, and
+ * aliases past a budget (billion laughs).  Aliases and YAML 1.1 merge keys
+ * ('<<') are expanded as kubectl and helm (go-yaml) expand them: a user's
+ * kubeconfig or copied helm values file may share clusters, users or
+ * defaults through anchors.  A node reached through an alias is a copy
+ * that keeps its anchor's node's line and column.
  */
 #ifndef COMMON_YAML_H
 #define COMMON_YAML_H
@@ -38,6 +42,10 @@ struct ytree_limits {
 	size_t max_depth;        /* nesting; default 64 */
 	size_t max_string;       /* bytes of one scalar; default 64 KiB */
 	size_t max_docs;         /* documents; default 1 */
+	size_t max_alias_nodes;  /* nodes aliases and merges may copy in one
+				    parse; default 100,000 */
+	size_t max_alias_bytes;  /* bytes of text they may copy; 4 MiB */
+	size_t max_alias_depth;  /* aliases within aliases; default 16 */
 	const char *what;        /* "a job spec": named when refusing aliases */
 };
 
@@ -49,8 +57,10 @@ struct ytree_mark {
 
 /*
  * Parses every document of buf into trees.  0, or -1 with *cause (the
- * caller frees it) and *at: not valid YAML, an alias, a bound passed, a
- * NUL in a string, a key that is not a non-empty scalar or is repeated.
+ * caller frees it) and *at: not valid YAML, an alias to no anchor (or
+ * inside its anchor's node), a bound passed (aliases: at the alias or the
+ * '<<' key that passes it), a NUL in a string, a key that is not a
+ * non-empty scalar or is repeated, a '<<' of something not a mapping.
  * *docs and its trees are the caller's (ytree_docs_free).
  */
 int ytree_parse(const char *buf, size_t len, const struct ytree_limits *,

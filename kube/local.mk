@@ -46,6 +46,7 @@ KUBE_INTEGRATION_TESTS = \
 	tests/integration/t0201-kube-tls.sh \
 	tests/integration/t0202-kube-ops.sh \
 	tests/integration/t0203-kube-watch.sh \
-	tests/integration/t0204-kube-faults.sh
+	tests/integration/t0204-kube-faults.sh \
+	tests/integration/t0205-kube-config-anchors.sh
 TESTS += $(KUBE_INTEGRATION_TESTS)
 EXTRA_DIST += $(KUBE_INTEGRATION_TESTS)

@@ -16,6 +16,7 @@ sched_libsched_a_SOURCES = \
 	sched/sched-loop.h \
 	sched/sched-loop-int.h \
 	sched/sched-loop.c \
+	sched/sched-req.c \
 	sched/sched-jobs.c \
 	sched/sched-queue.c \
 	sched/sched-snap.c \

@@ -133,6 +133,16 @@ sched_create_cb(struct kube_response *r, void *arg)
 	sched_req_done(loop);
 }
 
+/* A create cancelled by an abort: what its callback would free. */
+static void
+sched_create_drop(void *arg)
+{
+	struct sched_create *sc = arg;
+
+	free(sc->what);
+	free(sc);
+}
+
 /* The labels that say an object is this job's of this queue. */
 static json_t *
 sched_identity(struct sched_loop *loop, const struct store_job *j)
@@ -172,6 +182,7 @@ sched_objects_missing(struct sched_loop *loop, const struct store_job *j,
     bool create, char **cause)
 {
 	struct sched_create *sc;
+	struct sched_req *w;
 	json_t *objs, *o, *id;
 	enum kube_kind kind;
 	const char *name;
@@ -200,8 +211,10 @@ sched_objects_missing(struct sched_loop *loop, const struct store_job *j,
 		sc->what = xprintf("%s %s", json_string_value(
 		    json_object_get(o, "kind")), name);
 		loop->inflight++;
-		kube_create_owned(sched_client(loop, j->owner), kind,
-		    j->namespace, o, id, sched_create_cb, sc);
+		w = sched_req_new(loop, sched_create_cb, sc, sched_create_drop,
+		    sc);
+		sched_req_sent(w, kube_create_owned(sched_client(loop,
+		    j->owner), kind, j->namespace, o, id, sched_req_cb, w));
 	}
 	json_decref(id);
 	json_decref(objs);

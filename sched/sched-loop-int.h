@@ -217,8 +217,10 @@ struct sched_loop {
 	bool kicked;
 	bool stopping;
 	bool stopped;
+	bool aborted;                /* sched_loop_abort: callbacks dropped */
 	bool failed;
 	int inflight;
+	struct sched_req *reqs;      /* this pass's requests in flight */
 	int64_t pass_start;
 	int64_t pass_cpu;            /* process CPU ms at its start */
 	int64_t gather_start;
@@ -325,6 +327,21 @@ void sched_note(struct sched_loop *, bool error, const char *, ...)
     printflike(3, 4);
 /* Counts a request of this pass done; ends the pass when all are. */
 void sched_req_done(struct sched_loop *);
+/* sched-req.c:
+ *
+ * A request of this pass, known to the loop until its callback runs so
+ * that sched_loop_abort can cancel it: w = sched_req_new(loop, cb, arg,
+ * drop, ctx), then the request made with (sched_req_cb, w), then
+ * sched_req_sent(w, request).  On abort the callback never runs; drop(ctx)
+ * (once per ctx, when drop is not NULL) frees what it would have freed.
+ */
+struct sched_req *sched_req_new(struct sched_loop *, kube_done_cb, void *arg,
+    void (*drop)(void *), void *ctx);
+void sched_req_cb(struct kube_response *, void *);
+void sched_req_sent(struct sched_req *, struct kube_request *);
+/* sched-req.c: cancels every request of the pass in flight (no callback
+ * runs), dropping their contexts; how many there were. */
+size_t sched_req_cancel_all(struct sched_loop *);
 /* The namespace entry of this pass, or NULL. */
 struct sched_ns *sched_ns_find(struct sched_loop *, const char *);
 /* The namespace entry of a job joining the queue, added if new. */

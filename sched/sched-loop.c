@@ -39,9 +39,9 @@
 /* Every running job is followed at least every this many intervals
  * (30 s at the default 2 s), whatever the change events said. */
 #define SCHED_RESYNC_INTERVALS 15
-/* The owners' fair-share usage is written at least this often (and at
- * once when an owner joins or the GPUs charged to one change). */
-#define SCHED_USAGE_INTERVALS 15
+/* Fair-share usage is written at least this often whatever --interval is
+ * (and at once when an owner joins or an owner's GPUs change). */
+#define SCHED_USAGE_PERIOD_MS (30 * 1000)
 
 static void sched_pass_start(struct sched_loop *);
 static void sched_pass_act(struct sched_loop *);
@@ -69,10 +69,12 @@ sched_note(struct sched_loop *loop, bool error, const char *fmt, ...)
 	free(line);
 }
 
-/* Counts a request of this pass done; ends the pass when all are. */
+/* Counts a request done; the last ends the pass (none once aborted). */
 void
 sched_req_done(struct sched_loop *loop)
 {
+	if (loop->aborted)
+		return;
 	if (--loop->inflight > 0)
 		return;
 	sched_pass_end(loop);
@@ -400,7 +402,7 @@ enum sched_chore_at {
  * safety net under the change events; the cluster's clock is read before a pass when older than
  * SCHED_CLOCK_MAX_AGE_MS (sched_clock_refresh); fair-share usage decays
  * with every snapshot, in memory, and the usage chore writes it to the
- * store every SCHED_USAGE_INTERVALS passes' time (sched-usage.c).
+ * store every SCHED_USAGE_PERIOD_MS (sched-usage.c).
  */
 static const struct sched_chore {
 	const char *name;
@@ -413,8 +415,8 @@ static const struct sched_chore {
 } sched_chores[] = {
 	{ "resync", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, false, 0,
 	  SCHED_RESYNC_INTERVALS, sched_follow_resync },
-	{ "usage", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, false, 0,
-	  SCHED_USAGE_INTERVALS, sched_usage_due },
+	{ "usage", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, false,
+	  SCHED_USAGE_PERIOD_MS, 0, sched_usage_due },
 	{ "sight", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, true, 0,
 	  0, sched_sight_update },
 	{ "full types", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, true, 0,
@@ -711,6 +713,38 @@ sched_loop_stop(struct sched_loop *loop)
 		sched_stopped(loop, SCHED_STOP_ASKED);
 }
 
+/*
+ * Stops now, as a crash would: a replica that lost its Lease must not send
+ * one more request.  The store stays as a kill leaves it, which the next
+ * loop's recovery handles (the top of this file: missing objects made,
+ * ours adopted; a teardown cut short done again).  Only the fair-share
+ * usage is written, under the scheduler lock this loop still holds.
+ */
+void
+sched_loop_abort(struct sched_loop *loop)
+{
+	size_t n;
+
+	if (loop->stopped)
+		return;
+	loop->aborted = true;
+	n = sched_req_cancel_all(loop);
+	if (loop->clock_req != NULL) {
+		kube_request_cancel(loop->clock_req);
+		loop->clock_req = NULL;
+	}
+	sched_cache_free(loop->cc);
+	loop->cc = NULL;
+	evtimer_del(loop->gather_ev);
+	evtimer_del(loop->wr_ev);
+	if (loop->in_pass)
+		log_warnx("pass aborted: %zu request%s in flight cancelled", n,
+		    n == 1 ? "" : "s");
+	loop->in_pass = loop->gathering = false;
+	loop->inflight = 0;
+	sched_stopped(loop, SCHED_STOP_ABORTED);
+}
+
 /* Whether the loop gave up. */
 bool
 sched_loop_failed(const struct sched_loop *loop)
@@ -738,6 +772,8 @@ sched_loop_free(struct sched_loop *loop)
 {
 	if (loop == NULL)
 		return;
+	loop->aborted = true;
+	sched_req_cancel_all(loop);
 	if (loop->clock_req != NULL)
 		kube_request_cancel(loop->clock_req);
 	sched_cache_free(loop->cc);

@@ -55,6 +55,7 @@ enum sched_stop {
 	SCHED_STOP_ONCE,         /* opts.once: its pass and effects are done */
 	SCHED_STOP_EMPTY,        /* opts.until_empty: nothing left to do */
 	SCHED_STOP_ASKED,        /* sched_loop_stop, after the pass */
+	SCHED_STOP_ABORTED,      /* sched_loop_abort: the pass cut short */
 };
 /* The loop stopped; it does nothing more.  Free it (sched_loop_free) only
  * after the callback has returned. */
@@ -108,6 +109,15 @@ void sched_loop_start(struct sched_loop *);
 void sched_loop_kick(struct sched_loop *);
 /* Finishes the pass in progress, then stops (on_stop, SCHED_STOP_ASKED). */
 void sched_loop_stop(struct sched_loop *);
+/*
+ * Stops now, as a crash would at this point (on_stop, SCHED_STOP_ABORTED):
+ * every request of the pass in flight is cancelled (none is sent again,
+ * no callback runs), the cache's watches and lists end, and nothing more
+ * is written but the fair-share usage.  For a replica that lost its
+ * Lease: another may be scheduling already.  The store is left as a kill
+ * leaves it, which the next loop's recovery handles (sched-loop.c).
+ */
+void sched_loop_abort(struct sched_loop *);
 /* True once the loop stopped with errors it could not carry on from. */
 bool sched_loop_failed(const struct sched_loop *);
 /* Actions that failed so far (see sched_loop_stats.failures). */

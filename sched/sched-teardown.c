@@ -72,6 +72,13 @@ sched_teardown_free(struct sched_teardown *t)
 	sched_req_done(loop);
 }
 
+/* A teardown cancelled by an abort: freed unrecorded, as a kill leaves it. */
+static void
+sched_teardown_drop(void *arg)
+{
+	sched_teardown_free(arg);
+}
+
 /* Finishes a teardown: records the outcome if every step worked. */
 static void
 sched_teardown_finish(struct sched_teardown *t)
@@ -193,6 +200,7 @@ sched_teardown_delete(struct sched_teardown *t)
 	struct kube_delete_opts dopts = {
 		.propagation = KUBE_PROPAGATION_BACKGROUND,
 		.grace_seconds = -1 };
+	struct sched_req *w;
 	size_t i;
 
 	if (t->nobjs == 0) {
@@ -200,10 +208,13 @@ sched_teardown_delete(struct sched_teardown *t)
 		return;
 	}
 	t->pending = (int)t->nobjs;
-	for (i = 0; i < t->nobjs; i++)
-		kube_delete(sched_client(t->loop, t->owner), t->objs[i].kind,
-		    t->ns, t->objs[i].name, &dopts, sched_teardown_delete_cb,
-		    t);
+	for (i = 0; i < t->nobjs; i++) {
+		w = sched_req_new(t->loop, sched_teardown_delete_cb, t,
+		    sched_teardown_drop, t);
+		sched_req_sent(w, kube_delete(sched_client(t->loop, t->owner),
+		    t->objs[i].kind, t->ns, t->objs[i].name, &dopts,
+		    sched_req_cb, w));
+	}
 }
 
 /*
@@ -261,6 +272,7 @@ sched_teardown_start(struct sched_loop *loop, const struct store_job *j,
 {
 	struct kube_log_opts lo = { .tail_lines = SCHED_LOG_TAIL_LINES };
 	struct sched_teardown *t = xcalloc(1, sizeof *t);
+	struct sched_req *w;
 	json_t *pods, *p;
 	size_t i;
 	int r;
@@ -297,8 +309,10 @@ sched_teardown_start(struct sched_loop *loop, const struct store_job *j,
 	t->pending = (int)t->nreps;
 	for (i = 0; i < t->nreps; i++) {
 		lo.previous = t->reps[i].previous;
-		kube_pod_logs(loop->kube, j->namespace, t->reps[i].pod, &lo,
-		    NULL, sched_teardown_log_cb, &t->reps[i]);
+		w = sched_req_new(loop, sched_teardown_log_cb, &t->reps[i],
+		    sched_teardown_drop, t);
+		sched_req_sent(w, kube_pod_logs(loop->kube, j->namespace,
+		    t->reps[i].pod, &lo, NULL, sched_req_cb, w));
 	}
 }
 
@@ -356,6 +370,7 @@ sched_delete_orphan(struct sched_loop *loop, enum kube_kind kind,
 {
 	struct kube_delete_opts dopts = {
 		.propagation = KUBE_PROPAGATION_BACKGROUND, .grace_seconds = -1 };
+	struct sched_req *w;
 
 	/* This object, not whatever holds its name when the delete lands. */
 	dopts.uid = json_string_value(json_object_get(json_object_get(o,
@@ -363,8 +378,9 @@ sched_delete_orphan(struct sched_loop *loop, enum kube_kind kind,
 	sched_note(loop, false, "deleting orphan %s %s/%s (job %s/%lld)", what,
 	    kube_obj_namespace(o), kube_obj_name(o), ns, (long long)id);
 	loop->inflight++;
-	kube_delete(loop->kube, kind, kube_obj_namespace(o), kube_obj_name(o),
-	    &dopts, sched_orphan_cb, loop);
+	w = sched_req_new(loop, sched_orphan_cb, loop, NULL, NULL);
+	sched_req_sent(w, kube_delete(loop->kube, kind, kube_obj_namespace(o),
+	    kube_obj_name(o), &dopts, sched_req_cb, w));
 }
 
 /*

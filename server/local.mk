@@ -75,7 +75,8 @@ SERVER_INTEGRATION_TESTS = \
 	tests/integration/t0622-serve-cluster-down-cache.sh \
 	tests/integration/t0623-serve-settings.sh \
 	tests/integration/t0624-serve-batch-act.sh \
-	tests/integration/t0625-serve-lease-slow.sh
+	tests/integration/t0625-serve-lease-slow.sh \
+	tests/integration/t0626-serve-stepdown-abort.sh
 TESTS += $(SERVER_INTEGRATION_TESTS)
 EXTRA_DIST += $(SERVER_INTEGRATION_TESTS) tests/integration/t06-serve-lib.sh
 

@@ -10,7 +10,8 @@
  * step-down has a timer of its own: the scheduler's client it shares may
  * wait a minute for a slow cluster, far longer than the Lease lasts, and
  * a holder must stop before another replica may start, not when its
- * renewal finally fails.
+ * renewal finally fails.  Stopping is the owner's callback (cmd-serve.c):
+ * it aborts the scheduler's pass in flight, cancelling its requests.
  */
 #include "server-int.h"
 

@@ -2,7 +2,7 @@
 # validate: the examples are valid; mistakes come back all at once as
 # file:line:col with did-you-mean, exit 2; bounds are enforced.
 . "$top_srcdir/tests/lib.sh"
-plan 16
+plan 19
 ex=$top_srcdir/examples
 export AILAB_QUEUE_NAMESPACE=alice XDG_CONFIG_HOME="$TMP/xdg"
 
@@ -33,9 +33,16 @@ head -c 1100000 /dev/zero | tr '\0' '#' >"$TMP/huge.yaml"
 fails "a file over 1 MiB is refused" 2 aq validate "$TMP/huge.yaml"
 like "with a clear error" "$TMP/err" 'huge.yaml: file is larger than'
 
-printf 'a: &x [1, 2]\nname: n\ncommand: *x\n' >"$TMP/alias.yaml"
-fails "YAML aliases are refused" 2 aq validate "$TMP/alias.yaml"
-like "at the alias" "$TMP/err" 'alias.yaml:3:10: YAML aliases are not allowed'
+printf 'name: n\ncommand: &c "true"\nenv: {A: *c}\n' >"$TMP/alias.yaml"
+check "YAML aliases are expanded" aq validate "$TMP/alias.yaml"
+printf 'name: n\ncommand: "true"\nresources: {cpu: &q 2x, memory: *q}\n' \
+    >"$TMP/alias.yaml"
+fails "an error through an alias" 2 aq validate "$TMP/alias.yaml"
+like "is placed at the anchor's node" "$TMP/err" \
+    "alias.yaml:3:18: 'resources.memory': invalid quantity '2x'"
+printf 'name: n\ncommand: *c\n' >"$TMP/alias.yaml"
+fails "an alias to no anchor is refused" 2 aq validate "$TMP/alias.yaml"
+like "at the alias" "$TMP/err" "alias.yaml:2:10: unknown anchor 'c'"
 
 mkdir -p "$TMP/xdg/ailab-queue"
 printf 'gpu_types:\n  H100: {product: NVIDIA-H100, max_per_node: 8}\n' \

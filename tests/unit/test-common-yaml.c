@@ -80,16 +80,163 @@ test_marks(void **state)
 	ytree_free(root);
 }
 
-/* Aliases are refused where they stand (billion laughs), naming the
- * caller's kind of file. */
+/* Aliases expand to copies of their anchors' nodes, which keep the
+ * anchor's marks, as kubectl and helm read them; anchors are scoped to
+ * their document and a later definition wins. */
 static void
 test_alias(void **state)
 {
-	struct ytree_limits lim = { .what = "a test file" };
+	struct ytree_node *root, *b, **docs;
+	struct ytree_limits two = { .max_docs = 2 };
+	struct ytree_mark at;
+	const char *text;
+	size_t ndocs;
+	char *cause = NULL;
 
 	(void)state;
-	parse_bad("a: &x [1, 2]\nb: *x\n", &lim, 2, 4,
-	    "YAML aliases are not allowed in a test file");
+	root = parse_ok("a: &x [1, &y two]\nb: *x\nc: *y\nk: &k key\n"
+	    "m: {*k : v}\n");
+	b = ytree_get(root, "b");
+	assert_non_null(b);
+	assert_true(b != ytree_get(root, "a"));
+	assert_int_equal(b->type, YTREE_SEQ);
+	assert_int_equal(b->n, 2);
+	assert_string_equal(b->kids[1]->s, "two");
+	assert_true(b->kids[1]->plain);
+	assert_int_equal(b->line, 1);
+	assert_int_equal(b->col, 4);
+	assert_int_equal(b->kids[1]->col, 11);
+	assert_string_equal(ytree_get(root, "c")->s, "two");
+	assert_int_equal(ytree_get(root, "c")->line, 1);
+	assert_string_equal(ytree_get(ytree_get(root, "m"), "key")->s, "v");
+	ytree_free(root);
+
+	root = parse_ok("a: &x 1\nb: &x 2\nc: *x\nd: &z [&z 3, *z]\ne: *z\n");
+	assert_string_equal(ytree_get(root, "c")->s, "2");
+	assert_string_equal(ytree_get(root, "d")->kids[1]->s, "3");
+	assert_string_equal(ytree_get(root, "e")->s, "3");
+	ytree_free_wipe(root);
+
+	parse_bad("a: &x 1\n---\nb: *x\n", &two, 3, 4, "unknown anchor 'x'");
+	text = "a: &x 1\nb: *x\n---\nc: &x 2\nd: *x\n";
+	assert_int_equal(ytree_parse(text, strlen(text), &two, &docs, &ndocs,
+	    &at, &cause), 0);
+	assert_int_equal(ndocs, 2);
+	assert_string_equal(ytree_get(docs[0], "b")->s, "1");
+	assert_string_equal(ytree_get(docs[1], "d")->s, "2");
+	ytree_docs_free(docs, ndocs);
+}
+
+/* An alias to no anchor, or to the node it stands in, is refused where
+ * the alias stands; so is a key repeated through an alias. */
+static void
+test_alias_refused(void **state)
+{
+	(void)state;
+	parse_bad("a: 1\nb: *nope\n", NULL, 2, 4, "unknown anchor 'nope'");
+	parse_bad("b: *x\na: &x 1\n", NULL, 1, 4, "unknown anchor 'x'");
+	parse_bad("a: &x [1, *x]\n", NULL, 1, 11, "alias '*x' is inside");
+	parse_bad("a: &x {b: {c: *x}}\n", NULL, 1, 15, "is inside");
+	parse_bad("a: &k a\n*k : 2\n", NULL, 1, 4, "duplicate key 'a'");
+	parse_bad("k: &k [1]\n? *k\n: 2\n", NULL, 1, 4,
+	    "keys must be plain strings");
+}
+
+/* A billion laughs is refused at the alias that passes the node budget,
+ * before it is copied: nine levels of nine would be 387 million nodes. */
+static void
+test_alias_laughs(void **state)
+{
+	struct ytree_limits lim = { .what = "a test file" };
+	char *text = xstrdup("l0: &l0 [x, x, x, x, x, x, x, x, x]\n"), *t;
+	int i;
+
+	(void)state;
+	for (i = 1; i <= 9; i++) {
+		t = xprintf("%sl%d: &l%d [*l%d, *l%d, *l%d, *l%d, *l%d, *l%d, "
+		    "*l%d, *l%d, *l%d]\n", text, i, i, i - 1, i - 1, i - 1,
+		    i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+		free(text);
+		text = t;
+	}
+	/* l1 to l4 copy 74,718 nodes; the first alias of l5 would add
+	 * 66,430 more. */
+	parse_bad(text, &lim, 6, 10,
+	    "YAML aliases expand to more than 100000 nodes in a test file");
+	free(text);
+}
+
+/* The other budgets: bytes copied, aliases within aliases, and nesting
+ * after expansion; a budget just met is not passed. */
+static void
+test_alias_budgets(void **state)
+{
+	struct ytree_limits bytes = { .max_alias_bytes = 10 };
+	struct ytree_limits levels = { .max_alias_depth = 2 };
+	struct ytree_limits nodes = { .max_alias_nodes = 4 };
+	struct ytree_limits deep = { .max_depth = 3 };
+	struct ytree_node **docs;
+	struct ytree_mark at;
+	const char *text;
+	size_t n;
+	char *cause = NULL;
+
+	(void)state;
+	parse_bad("a: &s 12345\nb: *s\nc: *s\nd: *s\n", &bytes, 4, 4,
+	    "more than 10 bytes");
+	parse_bad("a: &a 1\nb: &b [*a]\nc: &c [*b]\nd: [*c]\n", &levels,
+	    4, 5, "YAML aliases nested more than 2 deep in this file");
+	text = "a: &a 1\nb: &b [*a]\nc: [*b]\n";
+	assert_int_equal(ytree_parse(text, strlen(text), &levels, &docs, &n,
+	    &at, &cause), 0);
+	ytree_docs_free(docs, n);
+	parse_bad("a: &a [1]\nb: *a\nc: *a\nd: *a\n", &nodes, 4, 4,
+	    "more than 4 nodes");
+	text = "a: &a [1]\nb: *a\nc: *a\n";
+	assert_int_equal(ytree_parse(text, strlen(text), &nodes, &docs, &n,
+	    &at, &cause), 0);
+	ytree_docs_free(docs, n);
+	parse_bad("a: &a {b: [1]}\nc: [{d: *a}]\n", &deep, 2, 9,
+	    "nesting deeper than 3 levels");
+}
+
+/* Merge keys as kubectl and helm apply them: the mapping's own keys win,
+ * then the first merged mapping; what is merged counts as aliases do. */
+static void
+test_merge(void **state)
+{
+	struct ytree_limits nodes = { .max_alias_nodes = 10 };
+	struct ytree_node *root, *m;
+
+	(void)state;
+	root = parse_ok("base: &b {cluster: c1, user: u1, namespace: a}\n"
+	    "more: &m {namespace: m, extra: e}\n"
+	    "ctx:\n  <<: [*b, *m]\n  namespace: z\n"
+	    "one: {<<: *m, k: v}\n"
+	    "inline: {<<: {q: 1}}\n");
+	m = ytree_get(root, "ctx");
+	assert_null(ytree_get(m, "<<"));
+	assert_int_equal(m->n, 8);
+	assert_string_equal(ytree_get(m, "namespace")->s, "z");
+	assert_string_equal(ytree_get(m, "cluster")->s, "c1");
+	assert_int_equal(ytree_get(m, "cluster")->line, 1);
+	assert_string_equal(ytree_get(m, "extra")->s, "e");
+	m = ytree_get(root, "one");
+	assert_int_equal(m->n, 6);
+	assert_string_equal(ytree_get(m, "namespace")->s, "m");
+	assert_string_equal(ytree_get(ytree_get(root, "inline"), "q")->s, "1");
+	ytree_free(root);
+	root = parse_ok("a: {'<<': x}\n");
+	assert_string_equal(ytree_get(ytree_get(root, "a"), "<<")->s, "x");
+	ytree_free(root);
+
+	parse_bad("a: {<<: x}\n", NULL, 1, 5, "'<<' must merge a mapping");
+	parse_bad("a: &a [1]\nb: {<<: [*a]}\n", NULL, 2, 5,
+	    "'<<' must merge a mapping");
+	parse_bad("a: {<<: {x: 1}, <<: {y: 2}}\n", NULL, 1, 17,
+	    "duplicate key '<<'");
+	parse_bad("a: &a {x: 1, y: 2, z: 3}\nb: {<<: *a}\n", &nodes, 2, 5,
+	    "more than 10 nodes");
 }
 
 /* Keys: plain non-empty strings, each once, also past the size where a
@@ -244,6 +391,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_marks),
 		cmocka_unit_test(test_alias),
+		cmocka_unit_test(test_alias_refused),
+		cmocka_unit_test(test_alias_laughs),
+		cmocka_unit_test(test_alias_budgets),
+		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_file_errors),

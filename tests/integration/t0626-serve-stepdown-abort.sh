@@ -1,0 +1,177 @@
+#!/bin/sh
+# A Lease holder that steps down in the middle of a pass cancels the
+# pass's requests (sched_loop_abort): it sends nothing more, and the next
+# holder finds the store as a crash would have left it.  Replica a holds
+# the Lease as the service account sched-sa and reaches the cluster
+# through a relay this test can make drop a's Lease calls (the connection
+# of a request to a Lease is closed); replica b follows as admin, so that
+# /sim/audit tells their requests apart.  Every create fails (500, not
+# audited) while a admits a job: its creates are retried with backoff (for
+# 10 s).  Then a's Lease calls are dropped and it steps down 4 s after its
+# last renewal, its creates still retrying; the creates' fault is lifted
+# then.  b takes the Lease over and runs the job.  Nothing of a's reaches
+# the cluster after the drop began: without the abort its creates' next
+# retries would.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/t06-serve-lib.sh"
+skip_without_serve
+plan 18
+
+LEASE=/apis/coordination.k8s.io/v1/namespaces/default/leases/ailab-queue-scheduler
+holder() {
+	kube_get "$LEASE" admin | python3 -c \
+	    'import json,sys; print(json.load(sys.stdin)["spec"].get("holderIdentity") or "")'
+}
+holder_is() { [ "$(holder)" = "$1" ]; }
+leader() {
+	curl -s --max-time 5 "$1/healthz?verbose=true" | python3 -c \
+	    'import json,sys; print(json.load(sys.stdin)["leader"])'
+}
+audit() {
+	curl -sS -H 'Authorization: Bearer admin-token' \
+	    "$KUBESIM_URL/sim/audit" >"$TMP/audit.json"
+}
+# kinds ID: "DEPLOYMENTS SERVICES PODS" of job ID on the cluster, not
+# counting those being deleted.
+kinds() {
+	curl -sS -H 'Authorization: Bearer admin-token' \
+	    "$KUBESIM_URL/sim/state" | python3 -c 'import json, sys
+st = json.load(sys.stdin)
+def n(k):
+    return sum(1 for o in st.get(k, [])
+               if (o["metadata"].get("labels") or {}).get(
+                   "ailab-queue.io/job-id") == sys.argv[1]
+               and not o["metadata"].get("deletionTimestamp"))
+print(n("deployments"), n("services"), n("pods"))' "$1"
+}
+
+start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" ||
+    { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+# The relay: bytes both ways; while $TMP/cut exists, a request to a Lease
+# has its connection closed.
+cat >"$TMP/relay.py" <<'EOT'
+import os, socket, sys, threading, time
+host, port = sys.argv[1].split("//")[1].split(":")
+cut, out = sys.argv[2], sys.argv[3]
+live, lock = set(), threading.Lock()
+def close(*socks):
+    for s in socks:
+        with lock:
+            live.discard(s)
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        s.close()
+def pump(a, b, up):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d or (up and os.path.exists(cut) and
+                         b" /apis/coordination.k8s.io/" in d):
+                break
+            b.sendall(d)
+    except OSError:
+        pass
+    close(a, b)
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", 0))
+ls.listen(64)
+with open(out + ".tmp", "w") as f:
+    f.write(str(ls.getsockname()[1]))
+os.rename(out + ".tmp", out)
+while True:
+    c, _ = ls.accept()
+    u = socket.create_connection((host, int(port.rstrip("/"))))
+    with lock:
+        live.update((c, u))
+    threading.Thread(target=pump, args=(c, u, True), daemon=True).start()
+    threading.Thread(target=pump, args=(u, c, False), daemon=True).start()
+EOT
+python3 "$TMP/relay.py" "$KUBESIM_URL" "$TMP/cut" "$TMP/relay.port" &
+TEST_PIDS="$TEST_PIDS $!"
+wait_for 10 test -s "$TMP/relay.port"
+ok "the relay listens" $?
+RPORT=$(cat "$TMP/relay.port")
+KPORT=${KUBESIM_URL##*:}
+KPORT=${KPORT%/}
+# a's kubeconfig: through the relay, its "admin" context acting as sched-sa.
+python3 - "$TMP/kubeconfig" "$TMP/kc-a" "127.0.0.1:$KPORT" \
+    "127.0.0.1:$RPORT" <<'EOT'
+import sys
+out, ctx = [], None
+for line in open(sys.argv[1]):
+    line = line.replace(sys.argv[3], sys.argv[4])
+    if line.startswith("- name: "):
+        ctx = line.split()[2]
+    if ctx == "admin" and line.strip() == "user: admin":
+        line = line.replace("admin", "sched-sa")
+    out.append(line)
+open(sys.argv[2], "w").write("".join(out))
+EOT
+chmod 600 "$TMP/kc-a"
+KUBECONFIG=$TMP/kc-a
+start_serve a --identity replica-a --lease-duration 6s --interval 1s -v
+KUBECONFIG=$TMP/kubeconfig
+wait_for 30 holder_is replica-a
+ok "replica a (as sched-sa, through the relay) holds the Lease" $?
+start_serve b --identity replica-b --lease-duration 6s --interval 1s -v
+ok "replica b (as admin) serves too" $?
+is "b follows" "$(leader "$SERVE_URL_b")" False
+
+audit
+AUSER=$(json_val '[e["user"] for e in d["items"] if e.get("resource") == "leases"][0]' \
+    "$TMP/audit.json")
+ok "a's Lease writes are audited as its own user ($AUSER)" $?
+is "... which is not b's" "$(printf '%s' "$AUSER" | grep -c '^admin$')" 0
+
+kubesim_fault '{"error500": 1, "methods": ["POST"]}'
+printf 'name: once\nnamespace: alice\nimage: busybox\ncommand: [sh, -c, "echo hi"]\nresources: {cpu: 1, memory: 1Gi}\nannotations: {ailab-kubesim.io/duration: 5s}\n' \
+    >"$TMP/once.yaml"
+aq submit -q "$TMP/once.yaml" >/dev/null
+ok "every create fails; a job is queued in the shared database" $?
+admitted() { grep -q "job 1: queued -> admitted" "$TMP/serve-a.err"; }
+wait_for 30 admitted
+ok "a admits it (its record stands) and tries to create its objects" $?
+# Drop a's Lease calls, then mark where the audit stands: what a sent
+# before has arrived by then.
+touch "$TMP/cut"
+sleep 0.5
+audit
+MARK=$(json_val 'max([e["seq"] for e in d["items"]] or [0])' "$TMP/audit.json")
+
+lost() { grep -q "lease .*lost: this replica stops scheduling" "$TMP/serve-a.err"; }
+wait_for 40 lost
+ok "a loses the Lease" $?
+kubesim_fault '{"error500": 0}'
+grep -q "pass aborted: [1-9][0-9]* requests* in flight cancelled" \
+    "$TMP/serve-a.err"
+ok "... mid-pass, and cancels the requests in flight" $?
+
+wait_for 60 holder_is replica-b
+ok "b takes the Lease over" $?
+rm -f "$TMP/cut"
+one_set() { [ "$(kinds 1)" = "1 1 1" ]; }
+wait_for 60 one_set
+ok "b makes what a's creates did not: one Deployment, Service and pod" $?
+wait_for 60 job_state_is 1 succeeded
+ok "the job runs to completion under b" $?
+is "a, whose Lease calls pass again, stays a follower" \
+    "$(leader "$SERVE_URL_a")" False
+
+# a's creates would have kept retrying for 10 s from their first try:
+# wait past that, then read what reached the cluster.
+sleep 4
+audit
+n=$(json_val "len([e for e in d['items'] if e['seq'] > $MARK and e['user'] == '$AUSER'])" \
+    "$TMP/audit.json")
+is "nothing of a's reached the cluster after it was cut off" "$n" 0
+n=$(json_val "json.dumps([e['user'] for e in d['items'] if e.get('verb') == 'create' and e.get('resource') == 'deployments' and (e.get('labels') or {}).get('ailab-queue.io/job-id') == '1'])" \
+    "$TMP/audit.json")
+is "the job's Deployment was created once, by b" "$n" '["admin"]'
+stop_serve a
+ok "a exits cleanly on SIGTERM" $?
+stop_serve b
+ok "so does b" $?
+finish
