@@ -715,10 +715,9 @@ sched_loop_stop(struct sched_loop *loop)
 
 /*
  * Stops now, as a crash would: a replica that lost its Lease must not send
- * one more request.  The store stays as a kill leaves it, which the next
- * loop's recovery handles (the top of this file: missing objects made,
- * ours adopted; a teardown cut short done again).  Only the fair-share
- * usage is written, under the scheduler lock this loop still holds.
+ * one more request.  The store stays as a kill leaves it, for the next
+ * loop's recovery (the top of this file).  Only fair-share usage is
+ * written, under the scheduler lock this loop still holds.
  */
 void
 sched_loop_abort(struct sched_loop *loop)
