@@ -13,9 +13,7 @@ plan 48
 
 sim_tls
 ok "openssl makes a CA and a server certificate" $?
-KC="$TMP/kubeconfig"
-sim_start --speed 20 --kubeconfig-out "$KC" --tls-cert "$TMP/tls/srv.crt" \
-    --tls-key "$TMP/tls/srv.key" --tls-ca "$TMP/tls/ca.crt"
+sim_start_tls --speed 20
 ok "starts with TLS" $?
 is "the kubeconfig is 0600" "$(stat -c %a "$KC")" 600
 k() { timeout 30 kubectl --kubeconfig "$KC" --context alice "$@"; }

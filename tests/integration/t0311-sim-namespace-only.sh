@@ -106,10 +106,7 @@ fi
 
 sim_tls
 ok "openssl makes a CA and a server certificate" $?
-KC="$TMP/kubeconfig"
-sim_start --kubeconfig-out "$KC" \
-    --tls-cert "$TMP/tls/srv.crt" --tls-key "$TMP/tls/srv.key" \
-    --tls-ca "$TMP/tls/ca.crt"
+sim_start_tls
 ok "the built-in cluster starts" $?
 k() { timeout 30 kubectl --kubeconfig "$KC" --context "$@"; }
 
@@ -139,7 +136,6 @@ fails "... create pods in bob: no" 1 k sched-sa auth can-i create pods -n bob
 fails "... update quota in bob: no" 1 \
     k sched-sa auth can-i update resourcequotas -n bob
 fails "... impersonate users: no" 1 k sched-sa auth can-i impersonate users
-CURL_EXTRA="--cacert $TMP/tls/ca.crt"
 is "sched-sa reviews tokens" "$(api POST /apis/authentication.k8s.io/v1/tokenreviews sched-sa-token '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"alice-token"}}') $(jget 'd["status"]["user"]["username"]')" "201 alice"
 is "... and watches pods cluster-wide" \
     "$(api GET '/api/v1/pods?watch=true&timeoutSeconds=1' sched-sa-token)" 200

@@ -33,12 +33,8 @@ users:
 - {name: bob, token: bob-token, namespaces: [bob]}
 - {name: admin, token: admin-token, admin: true}
 EOF
-KC="$TMP/kubeconfig"
-sim_start --speed 1 --cluster "$TMP/cluster.yaml" --kubeconfig-out "$KC" \
-    --tls-cert "$TMP/tls/srv.crt" --tls-key "$TMP/tls/srv.key" \
-    --tls-ca "$TMP/tls/ca.crt"
+sim_start_tls --speed 1 --cluster "$TMP/cluster.yaml"
 ok "starts with TLS" $?
-CURL_EXTRA="--cacert $TMP/tls/ca.crt"
 k() { timeout 30 kubectl --kubeconfig "$KC" --context alice "$@"; }
 # pod NAME RESOURCES [IMAGE]: a pod manifest (YAML) on stdout.
 pod() {

@@ -11,12 +11,9 @@ plan 90
 
 sim_tls
 ok "openssl makes a CA and a server certificate" $?
-KC="$TMP/kubeconfig"
-sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
-    --speed 20 --seed 3 --kubeconfig-out "$KC" --tls-cert "$TMP/tls/srv.crt" --tls-key "$TMP/tls/srv.key" \
-    --tls-ca "$TMP/tls/ca.crt"
+sim_start_tls --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
+    --speed 20 --seed 3
 ok "starts with TLS" $?
-CURL_EXTRA="--cacert $TMP/tls/ca.crt"
 ka() { timeout 30 kubectl --kubeconfig "$KC" --context admin "$@"; }
 NS=/api/v1/namespaces
 # claim NAME CLASS SIZE [MODE]: a PersistentVolumeClaim body.

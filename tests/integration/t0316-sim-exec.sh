@@ -18,12 +18,8 @@ ok "openssl makes a CA and a server certificate" $?
 sim_cluster <<'EOF2'
 - {name: alice, token: alice-token, namespaces: [alice]}
 EOF2
-KC="$TMP/kubeconfig"
-sim_start --cluster "$TMP/cluster.yaml" --kubeconfig-out "$KC" \
-    --tls-cert "$TMP/tls/srv.crt" --tls-key "$TMP/tls/srv.key" \
-    --tls-ca "$TMP/tls/ca.crt"
+sim_start_tls --cluster "$TMP/cluster.yaml"
 ok "starts with TLS" $?
-CURL_EXTRA="--cacert $TMP/tls/ca.crt"
 k() { timeout 30 kubectl --kubeconfig "$KC" --context alice "$@"; }
 ka() { timeout 30 kubectl --kubeconfig "$KC" --context admin "$@"; }
 

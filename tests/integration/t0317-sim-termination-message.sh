@@ -21,11 +21,8 @@ fails "a knob without a value is refused" 2 "$AILAB_KUBESIM" \
 
 sim_tls
 ok "openssl makes a CA and a server certificate" $?
-KC="$TMP/kubeconfig"
-sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" --speed 1000 \
-    --seed 3 --kubeconfig-out "$KC" --tls-cert "$TMP/tls/srv.crt" \
-    --tls-key "$TMP/tls/srv.key" --tls-ca "$TMP/tls/ca.crt" \
-    --pod-default=duration=5s \
+sim_start_tls --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
+    --speed 1000 --seed 3 --pod-default=duration=5s \
     --pod-default='termination-message=default says $(EXIT_CODE)'
 ok "starts with TLS and two pod defaults" $?
 k() { timeout 30 kubectl --kubeconfig "$KC" --context bob -n bob "$@"; }

@@ -27,12 +27,8 @@ users:
 - {name: admin, token: admin-token, groups: ["system:masters"], admin: true}
 EOT
 sim_tls
-KC="$TMP/kubeconfig"
-sim_start --cluster "$TMP/cluster.yaml" --speed 10 --kubeconfig-out "$KC" \
-    --tls-cert "$TMP/tls/srv.crt" --tls-key "$TMP/tls/srv.key" \
-    --tls-ca "$TMP/tls/ca.crt"
+sim_start_tls --cluster "$TMP/cluster.yaml" --speed 10
 ok "starts a cluster of 3 nodes" $?
-CURL_EXTRA="--cacert $TMP/tls/ca.crt"
 ka() { timeout 60 kubectl --kubeconfig "$KC" --context admin "$@"; }
 npods() { ka get pods -A --no-headers 2>/dev/null | wc -l | tr -d ' '; }
 podrv() { api GET /api/v1/pods >/dev/null; jget 'd["metadata"]["resourceVersion"]'; }

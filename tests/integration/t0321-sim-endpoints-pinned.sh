@@ -28,12 +28,8 @@ users:
 - {name: admin, token: admin-token, groups: ["system:masters"], admin: true}
 EOT
 sim_tls
-KC="$TMP/kubeconfig"
-sim_start --cluster "$TMP/cluster.yaml" --speed 10 --kubeconfig-out "$KC" \
-    --tls-cert "$TMP/tls/srv.crt" --tls-key "$TMP/tls/srv.key" \
-    --tls-ca "$TMP/tls/ca.crt"
+sim_start_tls --cluster "$TMP/cluster.yaml" --speed 10
 ok "starts a cluster of 3 nodes" $?
-CURL_EXTRA="--cacert $TMP/tls/ca.crt"
 ka() { timeout 60 kubectl --kubeconfig "$KC" --context admin "$@"; }
 
 # svc NS NAME SELECTOR-FLOW-MAP [LABELS-FLOW-MAP]: one Service on port 80

@@ -46,6 +46,16 @@ sim_tls() {
 	pki_cert "$TMP/tls" cli /CN=alice/O=students ca
 }
 
+# sim_start_tls ARGS...: sim_start over TLS with sim_tls's certificates,
+# writing its kubeconfig to $KC ($TMP/kubeconfig); api's curl trusts the
+# CA.
+sim_start_tls() {
+	KC="$TMP/kubeconfig"
+	CURL_EXTRA="--cacert $TMP/tls/ca.crt"
+	sim_start --kubeconfig-out "$KC" --tls-cert "$TMP/tls/srv.crt" \
+	    --tls-key "$TMP/tls/srv.key" --tls-ca "$TMP/tls/ca.crt" "$@"
+}
+
 # api METHOD PATH [TOKEN [BODY [CONTENT-TYPE]]]: prints the status code;
 # the body lands in $TMP/body and the headers in $TMP/headers.  TOKEN "-"
 # sends no credentials.
