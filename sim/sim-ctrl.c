@@ -131,6 +131,15 @@ sim_cond_status(json_t *obj, const char *type)
 	return NULL;
 }
 
+/* Whether a condition of that type is "True". */
+bool
+sim_cond_true(json_t *obj, const char *type)
+{
+	const char *s = sim_cond_status(obj, type);
+
+	return s != NULL && strcmp(s, "True") == 0;
+}
+
 /* Stores a copy only when its status changed (no RV churn otherwise). */
 void
 sim_put_if_changed(struct sim *sim, enum sim_rt rt, json_t *old, json_t *cp)
@@ -195,9 +204,7 @@ sim_hold_off(struct sim *sim, const char *uid)
 bool
 sim_pod_ready(json_t *pod)
 {
-	const char *r = sim_cond_status(pod, "Ready");
-
-	return r != NULL && strcmp(r, "True") == 0;
+	return sim_cond_true(pod, "Ready");
 }
 
 /* Keeps ResourceQuota status.used current for namespaces that changed. */

@@ -299,8 +299,6 @@ sim_job_sync(struct sim *sim, json_t *job)
 	const char *uid = sim_str(job, "metadata.uid");
 	const char *mode = sim_str(job, "spec.completionMode");
 	const char *prp = sim_str(job, "spec.podReplacementPolicy");
-	const char *cs = sim_cond_status(job, "Complete");
-	const char *fs = sim_cond_status(job, "Failed");
 	struct sim_job_state js;
 	json_t *pods, *cp;
 	bool finished, suspend;
@@ -310,8 +308,7 @@ sim_job_sync(struct sim *sim, json_t *job)
 	if (sim_path(job, "metadata.deletionTimestamp") != NULL &&
 	    json_object_get(sim->owners, uid) == NULL)
 		return;
-	if ((cs != NULL && strcmp(cs, "True") == 0) ||
-	    (fs != NULL && strcmp(fs, "True") == 0)) {
+	if (sim_cond_true(job, "Complete") || sim_cond_true(job, "Failed")) {
 		sim_job_ttl(sim, job, now);
 		return;
 	}

@@ -4,6 +4,7 @@
  * use for the types kubectl users look at.
  */
 #include "sim-int.h"
+#include "sim-ctrl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -477,16 +478,9 @@ sim_cells_pod(struct sim *sim, json_t *o, json_t *cells)
 static void
 sim_cells_node(struct sim *sim, json_t *o, json_t *cells)
 {
-	const char *st = "NotReady";
-	json_t *c;
+	const char *st = sim_cond_true(o, "Ready") ? "Ready" : "NotReady";
 	char *s, *t;
-	size_t i;
 
-	json_array_foreach(sim_path(o, "status.conditions"), i, c) {
-		if (strcmp(sim_str(c, "type"), "Ready") == 0 &&
-		    strcmp(sim_str(c, "status"), "True") == 0)
-			st = "Ready";
-	}
 	s = json_is_true(sim_path(o, "spec.unschedulable")) ?
 	    xprintf("%s,SchedulingDisabled", st) : xstrdup(st);
 	t = sim_node_roles(o);
@@ -536,20 +530,11 @@ sim_cells_deploy(struct sim *sim, json_t *o, json_t *cells)
 static void
 sim_cells_job(struct sim *sim, json_t *o, json_t *cells)
 {
-	const char *st = "Running";
-	json_t *c;
+	const char *st = sim_cond_true(o, "Failed") ? "Failed" :
+	    sim_cond_true(o, "Complete") ? "Complete" : "Running";
 	char *s, *t;
-	size_t i;
 	int64_t a, b;
 
-	json_array_foreach(sim_path(o, "status.conditions"), i, c) {
-		if (strcmp(sim_str(c, "status"), "True") != 0)
-			continue;
-		if (strcmp(sim_str(c, "type"), "Complete") == 0)
-			st = "Complete";
-		else if (strcmp(sim_str(c, "type"), "Failed") == 0)
-			st = "Failed";
-	}
 	if (json_is_true(sim_path(o, "spec.suspend")))
 		st = "Suspended";
 	s = xprintf("%lld/%lld", (long long)json_integer_value(sim_path(o,

@@ -638,6 +638,16 @@ store_rollback(struct store *s)
 		sqlite3_step(stmt);
 }
 
+/* See store-int.h. */
+void
+store_bind_text(sqlite3_stmt *stmt, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(stmt, i);
+	else
+		sqlite3_bind_text(stmt, i, v, -1, SQLITE_TRANSIENT);
+}
+
 /* Runs SQL text with no parameters (schema and pragmas only). */
 int
 store_exec(struct store *s, const char *sql, char **cause)

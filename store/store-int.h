@@ -100,6 +100,8 @@ char *store_column_dup(sqlite3_stmt *, int);
 int store_begin(struct store *, char **);
 int store_commit(struct store *, char **);
 void store_rollback(struct store *);
+/* Binds text, or NULL for a NULL pointer (SQLite copies it). */
+void store_bind_text(sqlite3_stmt *, int, const char *);
 int store_step(struct store *, sqlite3_stmt *);
 int store_error(struct store *, char **, const char *);
 /* The error of a value no version of this module wrote (detail says

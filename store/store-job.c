@@ -4,16 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Binds text, or NULL for a NULL pointer. */
-static void
-bind_text(sqlite3_stmt *stmt, int i, const char *v)
-{
-	if (v == NULL)
-		sqlite3_bind_null(stmt, i);
-	else
-		sqlite3_bind_text(stmt, i, v, -1, SQLITE_TRANSIENT);
-}
-
 /* Copies a text column, "" for NULL unless keep_null. */
 static char *
 column_text(sqlite3_stmt *stmt, int i, bool keep_null)
@@ -64,9 +54,9 @@ store_event_add(struct store *s, int64_t id, int from, enum store_state to,
 	if (from < 0)
 		sqlite3_bind_null(stmt, 3);
 	else
-		bind_text(stmt, 3, store_state_name((enum store_state)from));
-	bind_text(stmt, 4, store_state_name(to));
-	bind_text(stmt, 5, reason != NULL ? reason : "");
+		store_bind_text(stmt, 3, store_state_name((enum store_state)from));
+	store_bind_text(stmt, 4, store_state_name(to));
+	store_bind_text(stmt, 5, reason != NULL ? reason : "");
 	if (store_step(s, stmt) != SQLITE_DONE)
 		return store_error(s, cause, "recording event");
 	return 0;
@@ -140,10 +130,10 @@ store_list(struct store *s, const struct store_filter *f,
 		store_error(s, cause, "listing jobs");
 		goto out;
 	}
-	bind_text(stmt, 1, set);
-	bind_text(stmt, 2, f->name);
-	bind_text(stmt, 3, f->group);
-	bind_text(stmt, 7, f->group_owner);
+	store_bind_text(stmt, 1, set);
+	store_bind_text(stmt, 2, f->name);
+	store_bind_text(stmt, 3, f->group);
+	store_bind_text(stmt, 7, f->group_owner);
 	sqlite3_bind_int64(stmt, 4, f->after_id);
 	sqlite3_bind_int64(stmt, 5, f->limit == 0 ? -1 : (int64_t)f->limit);
 	sqlite3_bind_int(stmt, 6, f->not_cleaned);
@@ -288,8 +278,8 @@ store_set_state(struct store *s, int64_t id, enum store_state from,
 	if (stmt == NULL)
 		return store_error(s, cause, "updating job");
 	sqlite3_bind_int64(stmt, 1, id);
-	bind_text(stmt, 2, store_state_name(to));
-	bind_text(stmt, 3, reason != NULL ? reason : "");
+	store_bind_text(stmt, 2, store_state_name(to));
+	store_bind_text(stmt, 3, reason != NULL ? reason : "");
 	sqlite3_bind_int64(stmt, 4, at);
 	/* A job that never reached the cluster has nothing to clean up; an
 	 * admitted one is about to have objects; a job that goes back to the
@@ -301,9 +291,9 @@ store_set_state(struct store *s, int64_t id, enum store_state from,
 	sqlite3_bind_int(stmt, 8, chg != NULL && chg->set_exit_code);
 	sqlite3_bind_int(stmt, 9, chg != NULL ? chg->exit_code : 0);
 	sqlite3_bind_int(stmt, 10, store_state_is_terminal(to));
-	bind_text(stmt, 11, chg != NULL ? chg->run_gpu_type : NULL);
+	store_bind_text(stmt, 11, chg != NULL ? chg->run_gpu_type : NULL);
 	sqlite3_bind_int64(stmt, 12, chg != NULL ? chg->not_before : 0);
-	bind_text(stmt, 13, chg != NULL ? chg->run_nodes : NULL);
+	store_bind_text(stmt, 13, chg != NULL ? chg->run_nodes : NULL);
 	sqlite3_bind_int64(stmt, 14, chg != NULL ? chg->run_ms : 0);
 	if (store_step(s, stmt) != SQLITE_DONE)
 		return store_error(s, cause, "updating job");
@@ -380,8 +370,8 @@ store_group_ids(struct store *s, const char *owner, const char *group,
 
 	if (stmt == NULL)
 		return store_error(s, cause, "listing group");
-	bind_text(stmt, 1, group);
-	bind_text(stmt, 2, owner);
+	store_bind_text(stmt, 1, group);
+	store_bind_text(stmt, 2, owner);
 	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap == 0 ? 64 : cap * 2;
@@ -778,9 +768,9 @@ store_rows_bind(sqlite3_stmt *stmt, const struct store_filter *f,
 {
 	int i, k = 10;
 
-	bind_text(stmt, 2, f->name);
-	bind_text(stmt, 3, f->group);
-	bind_text(stmt, 6, f->group_owner);
+	store_bind_text(stmt, 2, f->name);
+	store_bind_text(stmt, 3, f->group);
+	store_bind_text(stmt, 6, f->group_owner);
 	sqlite3_bind_int64(stmt, 4, f->after_id);
 	sqlite3_bind_int64(stmt, 5, f->limit == 0 ? -1 : (int64_t)f->limit);
 	sqlite3_bind_int(stmt, 7, what);
@@ -790,7 +780,7 @@ store_rows_bind(sqlite3_stmt *stmt, const struct store_filter *f,
 		return;
 	for (i = 0; i < STORE_NSTATES; i++)
 		if ((mask & STORE_STATE_BIT(i)) != 0)
-			bind_text(stmt, k++, store_state_name((enum store_state)i));
+			store_bind_text(stmt, k++, store_state_name((enum store_state)i));
 }
 
 /* A text column, borrowed; NULL stays NULL unless or_empty. */
@@ -895,7 +885,7 @@ store_group_sole_owner(struct store *s, const char *group)
 	if (sqlite3_prepare_v2(s->db, "SELECT owner FROM groups WHERE "
 	    "name = ?1 LIMIT 2", -1, &stmt, NULL) != SQLITE_OK)
 		return NULL;
-	bind_text(stmt, 1, group);
+	store_bind_text(stmt, 1, group);
 	if (store_step(s, stmt) == SQLITE_ROW) {
 		owner = column_text(stmt, 0, false);
 		if (store_step(s, stmt) != SQLITE_DONE) {
@@ -949,7 +939,7 @@ store_rows_each(struct store *s, const struct store_filter *f, int what,
 	}
 	store_rows_bind(stmt, f, mask, what, ids);
 	for (i = 0; extra_vals != NULL && i < STORE_ROWS_EXTRA; i++)
-		bind_text(stmt, 18 + i, extra_vals[i]);
+		store_bind_text(stmt, 18 + i, extra_vals[i]);
 	ret = store_rows_walk(s, stmt, fn, arg, cause);
 out:
 	sqlite3_finalize(stmt);

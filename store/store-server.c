@@ -16,16 +16,6 @@ store_server_prepare(struct store *s, const char *sql, sqlite3_stmt **stmt,
 	return 0;
 }
 
-/* Binds text or NULL. */
-static void
-store_server_bind(sqlite3_stmt *stmt, int i, const char *v)
-{
-	if (v == NULL)
-		sqlite3_bind_null(stmt, i);
-	else
-		sqlite3_bind_text(stmt, i, v, -1, SQLITE_TRANSIENT);
-}
-
 /* See store-server.h: one read of ids only, so a page costs one query. */
 int
 store_view_ids(struct store *s, const struct store_view *v, int64_t **out,
@@ -58,16 +48,16 @@ store_view_ids(struct store *s, const struct store_view *v, int64_t **out,
 		free(set);
 		return -1;
 	}
-	store_server_bind(stmt, 1, set);
-	store_server_bind(stmt, 2, v->name);
-	store_server_bind(stmt, 3, v->group);
-	store_server_bind(stmt, 4, v->owner);
-	store_server_bind(stmt, 5, v->namespace);
-	store_server_bind(stmt, 6, v->viewer);
-	store_server_bind(stmt, 7, v->viewer_namespaces);
+	store_bind_text(stmt, 1, set);
+	store_bind_text(stmt, 2, v->name);
+	store_bind_text(stmt, 3, v->group);
+	store_bind_text(stmt, 4, v->owner);
+	store_bind_text(stmt, 5, v->namespace);
+	store_bind_text(stmt, 6, v->viewer);
+	store_bind_text(stmt, 7, v->viewer_namespaces);
 	sqlite3_bind_int64(stmt, 8, v->after_id);
 	sqlite3_bind_int64(stmt, 9, v->limit == 0 ? -1 : (int64_t)v->limit);
-	store_server_bind(stmt, 10, v->group_owner);
+	store_bind_text(stmt, 10, v->group_owner);
 	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap == 0 ? 64 : cap * 2;
@@ -120,7 +110,7 @@ store_owner_waiting(struct store *s, const char *owner, int64_t *n,
 
 	if (store_server_prepare(s, sql, &stmt, cause) != 0)
 		return -1;
-	store_server_bind(stmt, 1, owner);
+	store_bind_text(stmt, 1, owner);
 	if (store_step(s, stmt) != SQLITE_ROW) {
 		store_error(s, cause, "counting jobs");
 		goto out;

@@ -9,16 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Binds text, or NULL for a NULL pointer. */
-static void
-bind_text(sqlite3_stmt *stmt, int i, const char *v)
-{
-	if (v == NULL)
-		sqlite3_bind_null(stmt, i);
-	else
-		sqlite3_bind_text(stmt, i, v, -1, SQLITE_TRANSIENT);
-}
-
 /* The id of owner's group of that name, created on first use: groups
  * are scoped by owner, so two owners' "hw1" are two groups. */
 static int
@@ -30,8 +20,8 @@ store_group_id(struct store *s, const char *owner, const char *name,
 
 	if (stmt == NULL)
 		return store_error(s, cause, "finding group");
-	bind_text(stmt, 1, name);
-	bind_text(stmt, 4, owner != NULL ? owner : "");
+	store_bind_text(stmt, 1, name);
+	store_bind_text(stmt, 4, owner != NULL ? owner : "");
 	rc = store_step(s, stmt);
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(stmt, 0);
@@ -42,10 +32,10 @@ store_group_id(struct store *s, const char *owner, const char *name,
 	stmt = store_stmt(s, STMT_GROUP_INSERT);
 	if (stmt == NULL)
 		return store_error(s, cause, "creating group");
-	bind_text(stmt, 1, name);
-	bind_text(stmt, 2, kind != NULL ? kind : "batch");
+	store_bind_text(stmt, 1, name);
+	store_bind_text(stmt, 2, kind != NULL ? kind : "batch");
 	sqlite3_bind_int64(stmt, 3, at);
-	bind_text(stmt, 4, owner != NULL ? owner : "");
+	store_bind_text(stmt, 4, owner != NULL ? owner : "");
 	if (store_step(s, stmt) != SQLITE_DONE)
 		return store_error(s, cause, "creating group");
 	*id = sqlite3_last_insert_rowid(s->db);
@@ -61,7 +51,7 @@ store_spec_base(struct store *s, const char *spec, int64_t *id, char **cause)
 
 	if (stmt == NULL)
 		return store_error(s, cause, "recording spec");
-	bind_text(stmt, 1, spec);
+	store_bind_text(stmt, 1, spec);
 	if (store_step(s, stmt) != SQLITE_DONE)
 		return store_error(s, cause, "recording spec");
 	*id = sqlite3_last_insert_rowid(s->db);
