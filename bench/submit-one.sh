@@ -4,9 +4,12 @@
 # N (default 1000) sequential submits into a fresh queue for every binary
 # given, in turn (so a changing machine load falls on all of them alike),
 # and with SLURM=1 and a running Slurm (bench/slurm/start.sh) N sequential
-# `sbatch --hold --wrap true` in the same round. Then, per binary, CPU
+# `sbatch --hold --wrap true` in the same round. Each round also times N
+# runs of /bin/true from the same loop: the floor, what starting any
+# process costs here, which no submit can beat. Then, per binary, CPU
 # time and page faults of one submit (`perf stat -r`, when perf is
-# installed). Prints medians over ROUNDS (default 3) and the load average.
+# installed). Prints medians over ROUNDS (default 3), the load average
+# and, with SLURM=1, each binary's rate and the floor's against sbatch's.
 # Usage: bench/submit-one.sh BINARY...   Figures: docs/performance.md.
 set -eu
 [ $# -ge 1 ] || { echo "usage: bench/submit-one.sh BINARY..." >&2; exit 2; }
@@ -44,6 +47,13 @@ while [ $r -lt "$ROUNDS" ]; do
 		[ "$("$aq" ls | tail -n +2 | wc -l)" -eq "$N" ]
 		b=$((b + 1))
 	done
+	t0=$(ns)
+	i=0
+	while [ $i -lt "$N" ]; do
+		/bin/true >/dev/null
+		i=$((i + 1))
+	done
+	echo $(( ($(ns) - t0) / 1000 )) >>"$tmp/floor"
 	if [ "${SLURM:-0}" = 1 ]; then
 		t0=$(ns)
 		i=0
@@ -74,11 +84,23 @@ d, n, bins = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 def med(name):
     v = [int(l) for l in open(os.path.join(d, name))]
     return statistics.median(v) / 1e6, len(v)
+sb = None
+if os.path.exists(os.path.join(d, "sbatch")):
+    sb, k = med("sbatch")
+    print("%d sequential sbatch --hold --wrap true: %.2f s, %.2f ms each, "
+          "%.0f a second (median of %d)" % (n, sb, sb * 1e3 / n, n / sb, k))
+# rate: how many times sbatch's rate a loop of the same length reaches.
+def rate(s):
+    return "" if sb is None else "; %.2fx sbatch's rate" % (sb / s)
+s, k = med("floor")
+print("the floor, %d sequential /bin/true: %.2f s, %.2f ms each, %.0f a "
+      "second (median of %d)%s" % (n, s, s * 1e3 / n, n / s, k, rate(s)))
 for b, aq in enumerate(bins):
     s, k = med("seq.%d" % b)
     line = ("%s: %d sequential submits of a one-job file: %.2f s, %.2f ms "
             "each, %.0f a second (median of %d)" % (aq, n, s, s * 1e3 / n,
                                                    n / s, k))
+    line += rate(s)
     p = os.path.join(d, "perf.%d" % b)
     if os.path.exists(p):
         f = {}
@@ -89,8 +111,4 @@ for b, aq in enumerate(bins):
         line += "; one submit: %s ms task-clock, %s page faults" % (
             f.get("task-clock", "?"), f.get("page-faults", "?"))
     print(line)
-if os.path.exists(os.path.join(d, "sbatch")):
-    s, k = med("sbatch")
-    print("%d sequential sbatch --hold --wrap true: %.2f s, %.2f ms each, "
-          "%.0f a second (median of %d)" % (n, s, s * 1e3 / n, n / s, k))
 PY
