@@ -325,7 +325,8 @@ store_submitted(struct store *s, int64_t first, int64_t last, int64_t at,
  * statement's rows follow one another: the transaction holds the write
  * lock and AUTOINCREMENT gives each row one more than the last.  The jobs
  * of a sweep or roster keep one shared spec text and each only its own
- * last bytes.
+ * last bytes.  A big batch leaves its checkpoint to the next commit
+ * (store_wal_hook).
  */
 int
 store_submit(struct store *s, const struct store_job_new *jobs, size_t n,
@@ -364,7 +365,12 @@ store_submit(struct store *s, const struct store_job_new *jobs, size_t n,
 		goto fail;
 	free(w.base);
 	free(w.tmp);
-	return store_commit(s, cause);
+	s->wal_defer = n >= STORE_SUBMIT_BIG;
+	if (store_commit(s, cause) != 0) {
+		s->wal_defer = false;
+		return -1;
+	}
+	return 0;
 fail:
 	free(w.base);
 	free(w.tmp);
