@@ -437,10 +437,23 @@ spec_roster_error(struct spec_expand *x, const struct spec_vars *vars,
 	return false;
 }
 
+/* a-b (allocated): a sweep's job names, one a row, joined without a
+ * printf's format parse. */
+static char *
+spec_join_dash(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	char *s = xmalloc(na + nb + 2);
+
+	memcpy(s, a, na);
+	s[na] = '-';
+	memcpy(s + na + 1, b, nb + 1);
+	return s;
+}
+
 /* The name of one row's job (allocated); NULL after a diagnostic. */
 static char *
-spec_row_name(struct spec_expand *x, const struct spec_vars *vars,
-    size_t row)
+spec_row_name(struct spec_expand *x, const struct spec_vars *vars)
 {
 	const struct spec_tmpl *t = x->t;
 	char *name;
@@ -449,7 +462,7 @@ spec_row_name(struct spec_expand *x, const struct spec_vars *vars,
 		if ((name = spec_subst(x->c, t->name, vars, false)) == NULL)
 			return NULL;
 	} else
-		name = xprintf("%s-%zu", t->name->s, row);
+		name = spec_join_dash(t->name->s, vars->index);
 	if (!spec_is_job_name(name)) {
 		char *what = xprintf("job name '%s' must be a DNS-1123 label "
 		    "of at most %d characters that starts with a letter "
@@ -734,6 +747,23 @@ spec_job_json(const struct spec_job *sj)
 	return s;
 }
 
+/* n in decimal into buf (at least 21 bytes): a row's ${index}, once a
+ * row, without a printf's format parse. */
+static void
+spec_decimal(char *buf, size_t n)
+{
+	char tmp[24];
+	size_t k = 0;
+
+	do {
+		tmp[k++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	while (k > 0)
+		*buf++ = tmp[--k];
+	*buf = '\0';
+}
+
 /* Expands one row of a template into a job of the set; NULL after a
  * diagnostic. */
 static struct spec_job *
@@ -746,14 +776,14 @@ spec_expand_row(struct spec_expand *x, struct spec_set *set, size_t row)
 	const char *text;
 	size_t len;
 
-	snprintf(idx, sizeof idx, "%zu", row);
+	spec_decimal(idx, row);
 	vars.p = &t->params;
 	vars.row = row;
 	vars.index = idx;
 	vars.group = x->group != NULL ? x->group : "";
 	if (x->ns_own != NULL && spec_row_namespace(x, &vars) != 0)
 		return NULL;
-	if ((name = spec_row_name(x, &vars, row)) == NULL)
+	if ((name = spec_row_name(x, &vars)) == NULL)
 		return NULL;
 	if (x->emit != NULL) {
 		if (spec_emit_row(x->emit, &vars, name, &text, &len) != 0)
