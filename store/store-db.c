@@ -20,10 +20,6 @@
 #define STORE_SERVER_BUSY_MS 1000
 /* WAL frames (pages) that trigger a checkpoint: about 256 KiB. */
 #define STORE_WAL_FRAMES 64
-/* The most frames a big batch's commit leaves in the WAL unchecked: about
- * 5 MiB, a 10,000-job sweep, which the next process to open the file
- * reads in about 3 ms (docs/performance.md, issue 19, eighth step). */
-#define STORE_WAL_DEFER_MAX 1280
 
 /*
  * The schema, one migration per version.  Never edit a released step: add
@@ -878,32 +874,18 @@ out:
  * the log never restarts; every open then reads the whole of it.  Truncating
  * here bounds that read to STORE_WAL_FRAMES frames.  A busy checkpoint is
  * left for a later commit.
- *
- * A command's big batch (store_submit of STORE_SUBMIT_BIG jobs or more)
- * leaves its frames, up to STORE_WAL_DEFER_MAX in the log, to the next
- * commit of any process: copying them back at once would cost the
- * submitter two syncs of the whole batch (a fifth of a 10,000-job sweep's
- * time) for the sake of the opens before that commit, which each read the
- * log once.  The batch is as safe in the log as copied: with
- * synchronous=NORMAL no process crash loses a commit in the log, and a
- * power loss within the kernel's writeback interval may undo the last
- * commits either way.  The next writer, or the scheduler's passive
- * checkpoint, copies them.
  */
 static int
 store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	struct store *s = arg;
-	bool defer = s->wal_defer;
 
-	s->wal_defer = false;
-	if (frames < STORE_WAL_FRAMES || (defer && !s->long_lived &&
-	    frames <= STORE_WAL_DEFER_MAX))
-		return SQLITE_OK;
 	/* A long-lived process restarts the log at its own next commit, and
 	 * must not wait for other processes' readers. */
-	sqlite3_wal_checkpoint_v2(db, name, s->long_lived ?
-	    SQLITE_CHECKPOINT_PASSIVE : SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	if (frames >= STORE_WAL_FRAMES)
+		sqlite3_wal_checkpoint_v2(db, name, s->long_lived ?
+		    SQLITE_CHECKPOINT_PASSIVE : SQLITE_CHECKPOINT_TRUNCATE,
+		    NULL, NULL);
 	return SQLITE_OK;
 }
 

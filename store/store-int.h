@@ -57,9 +57,6 @@ enum store_stmt_id {
  * and the values each takes. */
 #define STORE_INSERT_ROWS 32
 #define STORE_INSERT_PARAMS 16
-/* A submission of this many jobs writes about 110 WAL frames of its own,
- * and a command process leaves their checkpoint (store_wal_hook). */
-#define STORE_SUBMIT_BIG 1000
 
 /*
  * The active states in SQL, for a job aliased j, in the words of
@@ -91,8 +88,6 @@ struct store {
 	int64_t retry_total_ms;  /* how long a busy statement is retried */
 	bool busy;               /* the last statement gave up busy */
 	bool read_only;          /* store_open_read found it not writable */
-	bool wal_defer;          /* the commit under way is a big batch:
-				  * its checkpoint is left (store_wal_hook) */
 	char *damaged;           /* why a statement did not prepare */
 };
 

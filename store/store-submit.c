@@ -325,8 +325,7 @@ store_submitted(struct store *s, int64_t first, int64_t last, int64_t at,
  * statement's rows follow one another: the transaction holds the write
  * lock and AUTOINCREMENT gives each row one more than the last.  The jobs
  * of a sweep or roster keep one shared spec text and each only its own
- * last bytes.  A big batch leaves its checkpoint to the next commit
- * (store_wal_hook).
+ * last bytes.
  */
 int
 store_submit(struct store *s, const struct store_job_new *jobs, size_t n,
@@ -365,12 +364,7 @@ store_submit(struct store *s, const struct store_job_new *jobs, size_t n,
 		goto fail;
 	free(w.base);
 	free(w.tmp);
-	s->wal_defer = n >= STORE_SUBMIT_BIG;
-	if (store_commit(s, cause) != 0) {
-		s->wal_defer = false;
-		return -1;
-	}
-	return 0;
+	return store_commit(s, cause);
 fail:
 	free(w.base);
 	free(w.tmp);

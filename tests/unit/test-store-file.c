@@ -508,73 +508,6 @@ test_concurrent_writers(void **state)
 	store_jobs_free(out, n);
 }
 
-/* The size of a queue's WAL file, -1 when it has none. */
-static long long
-wal_size(const char *path)
-{
-	struct stat st;
-	char *wal = xprintf("%s-wal", path);
-	int rc = stat(wal, &st);
-
-	free(wal);
-	return rc == 0 ? (long long)st.st_size : -1;
-}
-
-/* Submits n jobs, each with its own spec text of len bytes. */
-static void
-submit_padded(struct store *s, size_t n, size_t len)
-{
-	struct store_job_new *jobs = xcalloc(n, sizeof *jobs);
-	int64_t *ids = xcalloc(n, sizeof *ids);
-	char *spec = xmalloc(len + 1), *cause = NULL;
-	size_t i;
-
-	memset(spec, 'x', len);
-	memcpy(spec, "{\"p\":\"", 6);
-	memcpy(spec + len - 2, "\"}", 3);
-	store_fixture_jobs(jobs, n);
-	for (i = 0; i < n; i++)
-		jobs[i].spec_json = spec;
-	assert_int_equal(store_submit(s, jobs, n, ids, &cause), 0);
-	free(spec);
-	free(ids);
-	free(jobs);
-}
-
-/*
- * A command process truncates the WAL at the commit that takes it past
- * STORE_WAL_FRAMES frames, except after a batch of STORE_SUBMIT_BIG jobs
- * or more: its frames stay in the log (every job readable by the next
- * opener) until the next commit copies and truncates them; a batch that
- * leaves more than STORE_WAL_DEFER_MAX frames is copied at once.
- */
-static void
-test_wal_big_batch(void **state)
-{
-	struct store_fixture *f = *state;
-
-	/* 999 jobs of 600 bytes: about 150 frames, copied at once. */
-	submit_padded(f->s, STORE_SUBMIT_BIG - 1, 600);
-	assert_int_equal(wal_size(f->path), 0);
-	/* 1,000: left in the log. */
-	submit_padded(f->s, STORE_SUBMIT_BIG, 600);
-	assert_true(wal_size(f->path) > 64 * 4096);
-	store_close(f->s);
-	assert_int_equal(store_open(f->path, &f->s, NULL), 0);
-	assert_int_equal(store_fixture_int(f->s, "SELECT count(*) FROM jobs"),
-	    2 * STORE_SUBMIT_BIG - 1);
-	assert_true(wal_size(f->path) > 64 * 4096);
-	/* The next commit, of one job, copies them. */
-	submit_padded(f->s, 1, 600);
-	assert_int_equal(wal_size(f->path), 0);
-	assert_int_equal(store_fixture_int(f->s, "SELECT count(*) FROM jobs"),
-	    2 * STORE_SUBMIT_BIG);
-	/* 1,000 jobs of 6,000 bytes: about 1,500 frames, copied at once. */
-	submit_padded(f->s, STORE_SUBMIT_BIG, 6000);
-	assert_int_equal(wal_size(f->path), 0);
-	assert_int_equal(store_fixture_int(f->s, "SELECT count(*) FROM "
-	    "pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
-}
 
 /* The scheduler lock belongs to the database file, not to a name: a
  * symbolic link finds it held; a second hard link is refused. */
@@ -739,8 +672,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_from_empty,
 		    store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_foreign,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_wal_big_batch,
 		    store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers,
 		    store_fixture_setup, store_fixture_teardown),
