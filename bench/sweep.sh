@@ -4,9 +4,13 @@
 # binary given, alternating (so a changing machine load falls on all of
 # them alike): ROUNDS rounds (default 5) of RUNS submits each (default 5),
 # CPU from `perf stat -e task-clock` (user + system from /usr/bin/time
-# without perf), and max RSS from /usr/bin/time. Prints, per binary, the
-# median of each round, the median of those, the best run and the largest
-# RSS, with the load average before and after. CALLGRIND=1 adds the
+# without perf), then RUNS more for the wall time (`date +%s%N` around
+# the submit alone: the issue's bar), and max RSS from /usr/bin/time.
+# After the last submit of a round, the CPU of `ls` on that queue as the
+# sweep left it (`perf stat -r 5`), which reads whatever the sweep left
+# in the WAL. Prints, per binary, the median of each round, the median of
+# those, the best run, for CPU and wall, the largest RSS and the median
+# `ls`, with the load average before and after. CALLGRIND=1 adds the
 # user-space instructions of one submit (valgrind --tool=callgrind).
 # Usage: bench/sweep.sh BINARY...   Figures: docs/performance.md.
 set -eu
@@ -52,9 +56,23 @@ while [ $r -lt "$ROUNDS" ]; do
 			cpu "$aq" >>"$tmp/run.$b.$r"
 			k=$((k + 1))
 		done
+		k=0
+		while [ $k -lt "$RUNS" ]; do
+			fresh "$aq"
+			t0=$(date +%s%N)
+			"$aq" submit "$tmp/sweep.yaml" >/dev/null
+			echo $(( ($(date +%s%N) - t0) / 1000 )) >>"$tmp/wall.$b.$r"
+			k=$((k + 1))
+		done
 		fresh "$aq"
 		/usr/bin/time -f %M "$aq" submit "$tmp/sweep.yaml" \
 		    2>>"$tmp/rss.$b" >/dev/null
+		if command -v perf >/dev/null 2>&1; then
+			perf stat -x, -r 5 -e task-clock "$aq" ls \
+			    2>"$tmp/perf.out" >/dev/null
+			awk -F, '/task-clock/ { print $1 }' "$tmp/perf.out" \
+			    >>"$tmp/ls.$b"
+		fi
 		[ "$("$aq" ls | tail -n +2 | wc -l)" -eq 10000 ]
 		b=$((b + 1))
 	done
@@ -75,17 +93,26 @@ fi
 python3 - "$tmp" "$ROUNDS" "$@" <<'PY'
 import os, statistics, sys
 d, rounds, bins = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-for b, aq in enumerate(bins):
+# rounds NAME SCALE: the median of each round, their median and the best.
+def rounds_of(b, name, scale):
     meds, best = [], None
     for r in range(rounds):
-        v = [float(l) for l in open(os.path.join(d, "run.%d.%d" % (b, r)))]
+        v = [float(l) / scale
+             for l in open(os.path.join(d, "%s.%d.%d" % (name, b, r)))]
         meds.append(statistics.median(v))
         best = min(v) if best is None else min(best, min(v))
+    return ("median of each round %s ms; median %.1f ms, best %.1f ms" % (
+        ", ".join("%.1f" % m for m in meds), statistics.median(meds), best))
+for b, aq in enumerate(bins):
     rss = max(int(l) for l in open(os.path.join(d, "rss.%d" % b)))
-    line = ("%s: a 10,000-job sweep submit, CPU median of each round %s ms;"
-            " median %.1f ms, best %.1f ms; max RSS %.1f MiB" % (
-                aq, ", ".join("%.1f" % m for m in meds),
-                statistics.median(meds), best, rss / 1024))
+    line = ("%s: a 10,000-job sweep submit, CPU %s; wall %s; max RSS "
+            "%.1f MiB" % (aq, rounds_of(b, "run", 1), rounds_of(b, "wall",
+                                                              1000),
+                          rss / 1024))
+    p = os.path.join(d, "ls.%d" % b)
+    if os.path.exists(p):
+        line += "; ls after it, CPU median %.1f ms" % statistics.median(
+            float(l) for l in open(p))
     p = os.path.join(d, "ir.%d" % b)
     if os.path.exists(p):
         line += "; %.1f M instructions" % (
