@@ -155,12 +155,16 @@ struct sim_faults {
 	int latency_ms;
 	double pdrop;
 	int methods;		/* EVHTTP_REQ_* the three above hit; 0: all */
+	int latency_methods;	/* EVHTTP_REQ_* latency_ms holds; 0: all */
+	unsigned latency_verbs;	/* sim_fault_verb() bits it holds; 0: all */
 	int64_t n500, n429, ndrop;	/* faults injected so far */
 };
 
 /* Sets the faults a JSON object names (sim-admin.c): POST /sim/faults and
  * --faults. */
 int sim_faults_set(struct sim *, const json_t *, char **cause);
+/* The bit of a Kubernetes verb in sim_faults.latency_verbs, or 0. */
+unsigned sim_fault_verb(const char *verb);
 
 /* The pod of a key "ns/name" (borrowed), or NULL (sim-node.c). */
 json_t *sim_pod_at(struct sim *, const char *key);
@@ -267,6 +271,9 @@ struct sim {
 	json_t *interned;		/* identity key -> canonical value */
 	char *sweep_at;			/* key the next sweep starts at */
 	size_t intern_adds;		/* canonical values added since */
+	int64_t intern_released;	/* holders let go outside the store */
+	int64_t sweep_round;		/* sim_intern_epoch at this round's start */
+	int64_t sweep_clean;		/* ... at the last whole round's start */
 	int64_t intern_rv;		/* history interned up to here */
 	int64_t interned_objs;		/* objects interned since the trim */
 	int64_t trim_ms;		/* real time of the next malloc trim */
@@ -350,6 +357,12 @@ void sim_intern(struct sim *, json_t *obj);
 void sim_intern_pass(struct sim *);
 /* Drops a slice of canonical values that nothing uses any more. */
 void sim_intern_sweep(struct sim *);
+/*
+ * Tells the sweep that something other than a store write let go of
+ * shared values (an audit entry, a lost node's record), so the values
+ * may be garbage now.
+ */
+void sim_intern_released(struct sim *);
 /* A copy of an object with only what watch filters read (new ref). */
 json_t *sim_project(enum sim_rt, json_t *obj);
 
