@@ -170,8 +170,11 @@ sim_audit_commit(struct sim_call *c)
 		fputc('\n', sim->audit_log);
 		fflush(sim->audit_log);
 	}
-	if (json_array_size(sim->audit) >= SIM_AUDIT_MAX)
+	if (json_array_size(sim->audit) >= SIM_AUDIT_MAX) {
+		/* The entry's labels may be the last user of shared values. */
 		json_array_remove(sim->audit, 0);
+		sim_intern_released(sim);
+	}
 	json_array_append_new(sim->audit, c->audit);
 	c->audit = NULL;
 }

@@ -274,6 +274,7 @@ struct sim {
 	int64_t intern_released;	/* holders let go outside the store */
 	int64_t sweep_round;		/* sim_intern_epoch at this round's start */
 	int64_t sweep_clean;		/* ... at the last whole round's start */
+	size_t sweep_drops;		/* values dropped in this round */
 	int64_t intern_rv;		/* history interned up to here */
 	int64_t interned_objs;		/* objects interned since the trim */
 	int64_t trim_ms;		/* real time of the next malloc trim */
