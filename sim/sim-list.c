@@ -21,11 +21,12 @@ sim_continue_encode(int64_t rv, const char *ns, const char *name)
 
 /* Decodes a continue token; -1 if malformed. */
 static int
-sim_continue_decode(const char *tok, char **ns, char **name)
+sim_continue_decode(const char *tok, int64_t *rv, char **ns, char **name)
 {
 	size_t n = strlen(tok), i;
 	char *raw, *a, *b;
 	unsigned int x;
+	long long r;
 
 	if (n % 2 != 0 || n > 2048)
 		return -1;
@@ -40,10 +41,11 @@ sim_continue_decode(const char *tok, char **ns, char **name)
 	raw[n / 2] = '\0';
 	a = strchr(raw, '\n');
 	b = a ? strchr(a + 1, '\n') : NULL;
-	if (b == NULL) {
+	if (b == NULL || sscanf(raw, "%lld", &r) != 1 || r <= 0) {
 		free(raw);
 		return -1;
 	}
+	*rv = r;
 	*ns = xstrndup(a + 1, b - a - 1);
 	*name = xstrdup(b + 1);
 	free(raw);
@@ -184,7 +186,14 @@ sim_reply_list(struct sim_call *c, enum sim_rt rt, const char *kind,
 	evbuffer_free(buf);
 }
 
-/* Answers a list, with limit/continue. */
+/*
+ * Answers a list, with limit/continue.  Every page of a paged list says
+ * the resourceVersion of its first page, which its continue token
+ * carries, as the apiserver's pages of one snapshot do: a client that
+ * watches from the last page's version then sees every change made while
+ * it paged (an object of an early page changed meanwhile included).  A
+ * token from before a compaction (expireWatches) is 410 Expired.
+ */
 void
 sim_list(struct sim_call *c, json_t *unused)
 {
@@ -197,12 +206,13 @@ sim_list(struct sim_call *c, json_t *unused)
 	json_t *items, *meta;
 	bool missing;
 	long limit = lim ? strtol(lim, NULL, 10) : 0;
+	int64_t snap = c->sim->rv;
 
 	(void)unused;
 	if (sim_selectors(c, rt, &ls, &fs) != 0)
 		return;
 	if (cont != NULL && *cont != '\0' &&
-	    sim_continue_decode(cont, &sns, &sname) != 0) {
+	    sim_continue_decode(cont, &snap, &sns, &sname) != 0) {
 		sim_reply_status(c, 400, "BadRequest",
 		    "continue key is not valid: incorrect encoded start "
 		    "resourceVersion (version meta.k8s.io/v1)", NULL);
@@ -210,7 +220,7 @@ sim_list(struct sim_call *c, json_t *unused)
 	}
 	items = sim_collect(c->sim, rt, ns, ls, fs, sns, sname, limit, &nns,
 	    &nname, &missing);
-	if (sns != NULL && missing) {
+	if (sns != NULL && (missing || snap < c->sim->compacted_rv)) {
 		json_decref(items);
 		sim_reply_status(c, 410, "Expired", "The provided continue "
 		    "parameter is too old to display a consistent list result. "
@@ -218,10 +228,10 @@ sim_list(struct sim_call *c, json_t *unused)
 		    NULL);
 		goto out;
 	}
-	snprintf(rvs, sizeof rvs, "%lld", (long long)c->sim->rv);
+	snprintf(rvs, sizeof rvs, "%lld", (long long)snap);
 	meta = json_pack("{ss}", "resourceVersion", rvs);
 	if (nns != NULL) {
-		char *tok = sim_continue_encode(c->sim->rv, nns, nname);
+		char *tok = sim_continue_encode(snap, nns, nname);
 
 		json_object_set_new(meta, "continue", json_string(tok));
 		free(tok);
