@@ -77,7 +77,8 @@ SIM_TESTS = \
 	tests/integration/t0320-sim-preload.sh \
 	tests/integration/t0321-sim-endpoints-pinned.sh \
 	tests/integration/t0322-sim-latency-scope.sh \
-	tests/integration/t0323-sim-list-snapshot.sh
+	tests/integration/t0323-sim-list-snapshot.sh \
+	tests/integration/t0324-sim-reviews-local.sh
 TESTS += $(SIM_TESTS)
 EXTRA_DIST += $(SIM_TESTS) tests/sim sim/gen-schema.py
 

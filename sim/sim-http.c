@@ -472,6 +472,8 @@ out:
 		json_decref(c.imp.groups);
 		json_decref(c.imp.namespaces);
 		json_decref(c.imp.resources);
+		free(c.imp.uid);
+		json_decref(c.imp.extra);
 	}
 }
 

@@ -41,6 +41,7 @@ enum sim_rt {
 	SIM_RT_SSAR,
 	SIM_RT_SAR,
 	SIM_RT_TOKENREVIEWS,
+	SIM_RT_LSAR,
 	SIM_RT_MAX
 };
 
@@ -120,6 +121,8 @@ struct sim_user {
 	bool admin;
 	bool cluster_read;	/* get/list/watch nodes and namespaces */
 	bool read_all;		/* get/list/watch all but secrets, anywhere */
+	char *uid;		/* Impersonate-Uid, or NULL */
+	json_t *extra;		/* Impersonate-Extra-*: { key: [values] } */
 };
 
 /* A watch stream in progress. */

@@ -276,6 +276,10 @@ sim_resource_path(struct sim_call *c, char **s, int n)
 	c->sub = n >= 3 ? s[2] : NULL;
 	if (sim_rtypes[rt].namespaced && c->ns == NULL && c->name != NULL)
 		return -1;
+	/* A namespaced review (LocalSubjectAccessReview) only in one. */
+	if (sim_rtypes[rt].namespaced && !sim_rtypes[rt].stored &&
+	    c->ns == NULL)
+		return -1;
 	if (!sim_rtypes[rt].namespaced && c->ns != NULL)
 		return -1;
 	return 0;
@@ -295,7 +299,7 @@ sim_resource_check(struct sim_call *c)
 	if (!sim_rtypes[rt].stored) {
 		if (c->method != EVHTTP_REQ_POST)
 			sim_no_method(c);
-		else if (sim_authorize(c, "create", rt, NULL, NULL) == 0)
+		else if (sim_authorize(c, "create", rt, c->ns, NULL) == 0)
 			sim_review(c);
 		return -1;
 	}

@@ -65,6 +65,9 @@ const struct sim_rtype sim_rtypes[SIM_RT_MAX] = {
 	    false, "" },
 	[SIM_RT_TOKENREVIEWS] = { "tokenreviews", "tokenreview", "TokenReview",
 	    "authentication.k8s.io", "v1", false, false, false, "" },
+	[SIM_RT_LSAR] = { "localsubjectaccessreviews",
+	    "localsubjectaccessreview", "LocalSubjectAccessReview",
+	    "authorization.k8s.io", "v1", true, false, false, "" },
 };
 
 /* Builds a failure Status object. */
