@@ -315,6 +315,8 @@ json_t *sim_get(struct sim *, enum sim_rt, const char *ns, const char *name);
 json_t *sim_put(struct sim *, enum sim_rt, json_t *obj);
 /* Removes an object for good and emits DELETED. */
 void sim_remove(struct sim *, enum sim_rt, const char *ns, const char *name);
+/* Fills what the apiserver sets on a new object (kind, uid, times). */
+void sim_create_meta(struct sim *, enum sim_rt, json_t *obj);
 /* Fills metadata for a new object and stores it. */
 json_t *sim_create_obj(struct sim *, enum sim_rt, json_t *obj);
 void sim_store_init(struct sim *);
@@ -377,6 +379,9 @@ void sim_ctrl_pass(struct sim *);
  * returns the stored object or NULL with an HTTP code and message.
  */
 json_t *sim_admit_create(struct sim *, enum sim_rt, json_t *obj,
+    json_t **status);
+/* What a create would store, not stored (new reference), or NULL. */
+json_t *sim_admit_dry_run(struct sim *, enum sim_rt, json_t *obj,
     json_t **status);
 /* A failure Status object as apimachinery's errors package builds it. */
 json_t *sim_status_new(int code, const char *reason, const char *msg,

@@ -280,8 +280,11 @@ sim_create(struct sim_call *c, json_t *unused)
 	else if (json_is_object(json_object_get(obj, "metadata")))
 		json_object_del(json_object_get(obj, "metadata"), "namespace");
 	if (sim_q(c, "dryRun") != NULL) {
-		/* Validation only: answer with the object as it would be. */
-		sim_reply_json(c, 201, obj);
+		/* Admission without storing: the object as it would be. */
+		if ((stored = sim_admit_dry_run(c->sim, rt, obj, &st)) == NULL)
+			sim_reply_admit_error(c, st);
+		else
+			sim_reply_json(c, 201, stored);
 		return;
 	}
 	stored = sim_admit_create(c->sim, rt, obj, &st);
