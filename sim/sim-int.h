@@ -429,9 +429,10 @@ char *sim_term_message(struct sim *, json_t *pod, int code);
  * run's log (previous: the run is the container's lastState). */
 void sim_term_fallback(struct sim *, json_t *pod, json_t *status,
     json_t *term, bool previous);
-/* Log text of a pod's container for the logs endpoint; caller frees. */
+/* Log text of a pod's container for the logs endpoint, the lines written
+ * at or after since (sim ms; 0: all); caller frees. */
 char *sim_pod_log(struct sim *, json_t *pod, const char *container,
-    bool previous, bool timestamps, bool *running);
+    bool previous, bool timestamps, int64_t since, bool *running);
 
 /*
  * sim-storage.c: StorageClasses, PersistentVolumes, the volume controllers

@@ -5,10 +5,10 @@
 # (labels, hostname, subdomain, JOB_COMPLETION_INDEX appended); the pod
 # conditions; a Deployment's observedGeneration and conditions; dryRun;
 # count/jobs.batch quota rejecting the Job itself; suspended Jobs; log
-# timestamps.
+# timestamps, sinceSeconds and sinceTime, and follow with timestamps.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-plan 28
+plan 33
 
 printf '%s\n' 'nodeGroups:' \
     "- {count: 2, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090, gpuCount: 8, cpu: '64', memory: 256Gi}" \
@@ -94,6 +94,43 @@ lines = [l for l in open(sys.argv[1]).read().splitlines() if l]
 sys.exit(0 if lines and all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z ", l) for l in lines) else 1)
 ' "$TMP/body"
 ok "log lines carry timestamps" $?
+
+# sinceSeconds and sinceTime keep the lines written since; follow keeps
+# the timestamps it was asked for.
+api POST /sim/clock admin-token '{"advanceSeconds": 200}' >/dev/null
+NOW=$(jget 'd["now"]')
+# since_ok FILE FROM-MS: every line is stamped at or after FROM-MS, and
+# there are some; prints the count.
+since_ok() {
+	$PY -c '
+import datetime, sys
+lines = [l for l in open(sys.argv[1]).read().splitlines() if l]
+ts = [datetime.datetime.strptime(l.split(" ")[0][:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc).timestamp() * 1000 for l in lines]
+print(len(lines) if lines and min(ts) >= int(sys.argv[2]) - 999 else "bad")
+' "$@"
+}
+api GET "$P/a/log?timestamps=true" >/dev/null
+ALL=$(grep -c . "$TMP/body")
+api GET "$P/a/log?timestamps=true&sinceSeconds=50" >/dev/null
+N=$(since_ok "$TMP/body" $((NOW - 50000)))
+[ "$N" != bad ] && [ "$N" -lt "$ALL" ]
+ok "sinceSeconds=50 keeps the last 50 s ($N of $ALL lines)" $?
+SINCE=$($PY -c 'import datetime,sys; print(datetime.datetime.fromtimestamp(int(sys.argv[1]) / 1000 - 70, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))' "$NOW")
+api GET "$P/a/log?timestamps=true&sinceTime=$SINCE" >/dev/null
+N=$(since_ok "$TMP/body" $((NOW - 70000)))
+[ "$N" != bad ] && [ "$N" -lt "$ALL" ]
+ok "sinceTime keeps the lines from then ($N of $ALL)" $?
+is "both at once are Invalid" "$(api GET "$P/a/log?sinceSeconds=5&sinceTime=$SINCE")" 422
+is "sinceSeconds=0 is Invalid" "$(api GET "$P/a/log?sinceSeconds=0")" 422
+curl -sS -N --max-time 4 -H 'Authorization: Bearer admin-token' \
+    "$SIM_URL$P/a/log?follow=true&timestamps=true&sinceSeconds=30" >"$TMP/f" 2>/dev/null &
+F=$!
+sleep 1
+api POST /sim/clock admin-token '{"advanceSeconds": 100}' >/dev/null
+wait "$F"
+N=$(since_ok "$TMP/f" $((NOW - 30000)))
+[ "$N" != bad ] && [ "$N" -ge 5 ]
+ok "a follow with timestamps stamps the lines that come later too ($N)" $?
 
 sim_stop
 ok "stops cleanly" $?
