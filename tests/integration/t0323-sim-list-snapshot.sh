@@ -3,10 +3,12 @@
 # every page of a paged list has the first page's resourceVersion, so a
 # client that watches from the last page's version sees every change made
 # while it paged, an object of an early page included; a continue token
-# from before a compaction is 410 Expired.
+# from before a compaction is 410 Expired.  Streaming lists (watches with
+# sendInitialEvents) and resourceVersionMatch, as ListOptions validation
+# has them.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-plan 13
+plan 23
 
 sim_cluster <<'EOF'
 - {name: alice, token: alice-token, namespaces: [alice]}
@@ -46,6 +48,30 @@ ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 print([e["object"]["metadata"]["resourceVersion"] for e in ev
        if e["type"] == "MODIFIED" and e["object"]["metadata"]["name"] == "c1"])
 ' "$TMP/w")" "['$C1RV']"
+
+# Streaming lists: a watch with sendInitialEvents sends the current state,
+# then a BOOKMARK marked k8s.io/initial-events-end at its version.
+api GET "$CM" alice-token >/dev/null
+NOWRV=$(jget 'd["metadata"]["resourceVersion"]')
+curl -sS -N --max-time 2 -H 'Authorization: Bearer alice-token' \
+    "$SIM_URL$CM?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true" \
+    2>/dev/null >"$TMP/wl"
+is "sendInitialEvents: ADDED for each object, then the end bookmark" "$($PY -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print([e["type"] for e in ev[:7]], ev[6]["object"]["metadata"].get("annotations"),
+      ev[6]["object"]["metadata"]["resourceVersion"] == sys.argv[2])
+' "$TMP/wl" "$NOWRV")" "['ADDED', 'ADDED', 'ADDED', 'ADDED', 'ADDED', 'ADDED', 'BOOKMARK'] {'k8s.io/initial-events-end': 'true'} True"
+[ "$(api GET "$CM?watch=1&sendInitialEvents=false" alice-token)" = 422 ]
+ok "sendInitialEvents without resourceVersionMatch is Invalid" $?
+like "in the apiserver's words" "$TMP/body" 'ListOptions.meta.k8s.io \\"\\" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'
+is "resourceVersionMatch on a watch without sendInitialEvents" "$(api GET "$CM?watch=1&resourceVersionMatch=NotOlderThan" alice-token)" 422
+is "on a list without resourceVersion" "$(api GET "$CM?resourceVersionMatch=NotOlderThan" alice-token)" 422
+is "Exact with resourceVersion 0" "$(api GET "$CM?resourceVersionMatch=Exact&resourceVersion=0" alice-token)" 422
+is "NotOlderThan an old version: the current state" "$(api GET "$CM?resourceVersionMatch=NotOlderThan&resourceVersion=1" alice-token)" 200
+is "Exact at the current version" "$(api GET "$CM?resourceVersionMatch=Exact&resourceVersion=$NOWRV" alice-token)" 200
+is "NotOlderThan a version not reached yet is 504" "$(api GET "$CM?resourceVersionMatch=NotOlderThan&resourceVersion=$((NOWRV + 1000))" alice-token)" 504
+like "Too large resource version" "$TMP/body" "Too large resource version: $((NOWRV + 1000)), current: $NOWRV"
 
 # Compaction: the token's version is gone.
 api GET "$CM?limit=2" alice-token >/dev/null
