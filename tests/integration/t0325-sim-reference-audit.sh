@@ -3,12 +3,13 @@
 # but no test against it showed: label selectors notin, !k and k; the
 # pods' selectable fields; what the Job controller puts on Indexed pods
 # (labels, hostname, subdomain, JOB_COMPLETION_INDEX appended); the pod
-# conditions; a Deployment's observedGeneration and conditions; dryRun;
+# conditions; a Deployment's observedGeneration and conditions; dryRun on
+# create, update, patch and delete; server-side apply's options;
 # count/jobs.batch quota rejecting the Job itself; suspended Jobs; log
 # timestamps, sinceSeconds and sinceTime, and follow with timestamps.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-plan 33
+plan 44
 
 printf '%s\n' 'nodeGroups:' \
     "- {count: 2, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090, gpuCount: 8, cpu: '64', memory: 256Gi}" \
@@ -73,6 +74,34 @@ is "Available (MinimumReplicasAvailable), Progressing (NewReplicaSetAvailable)" 
 is "a dry-run create" "$(api POST "$P?dryRun=All" admin-token '{"metadata":{"name":"dry"},"spec":{"containers":[{"name":"c","image":"x","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}]}}')" 201
 is "is defaulted" "$(jget 'd["spec"]["containers"][0]["resources"]["requests"]["cpu"]')" 100m
 is "and not stored" "$(api GET "$P/dry")" 404
+
+# Server-side apply's options, and dryRun on every write: answered as the
+# write would be, nothing stored.
+C=/api/v1/namespaces/alice/configmaps
+AP=application/apply-patch+yaml
+is "an apply without fieldManager is Invalid" "$(api PATCH "$C/s1" admin-token 'apiVersion: v1
+kind: ConfigMap
+metadata: {name: s1}
+data: {a: "1"}' $AP)" 422
+like "PatchOptions" "$TMP/body" 'PatchOptions.meta.k8s.io \\"\\" is invalid: fieldManager: Required value: is required for apply patch'
+is "with one it creates" "$(api PATCH "$C/s1?fieldManager=t" admin-token 'apiVersion: v1
+kind: ConfigMap
+metadata: {name: s1}
+data: {a: "1"}' $AP)" 201
+is "managedFields in an apply are refused" "$(api PATCH "$C/s1?fieldManager=t" admin-token 'apiVersion: v1
+kind: ConfigMap
+metadata: {name: s1, managedFields: [{manager: x}]}
+data: {b: "2"}' $AP)" 400
+is "force on a merge patch is Invalid" "$(api PATCH "$C/s1?force=true" admin-token '{"data":{"b":"2"}}' application/merge-patch+json)" 422
+is "a dry-run apply answers the merge" "$(api PATCH "$C/s1?fieldManager=t&dryRun=All" admin-token 'apiVersion: v1
+kind: ConfigMap
+metadata: {name: s1}
+data: {b: "2"}' $AP)" 200
+is "with both keys" "$(jget 'sorted(d["data"])')" '["a", "b"]'
+is "a dry-run merge patch" "$(api PATCH "$C/s1?dryRun=All" admin-token '{"data":{"c":"3"}}' application/merge-patch+json)" 200
+is "a dry-run PUT" "$(api PUT "$C/s1?dryRun=All" admin-token '{"metadata":{"name":"s1"},"data":{"d":"4"}}')" 200
+is "a dry-run delete" "$(api DELETE "$C/s1?dryRun=All")" 200
+is "changed and deleted nothing" "$(api GET "$C/s1" >/dev/null; jget 'd["data"]')" '{"a": "1"}'
 
 # count/jobs.batch rejects the Job object itself.
 JQ=/apis/batch/v1/namespaces/q/jobs
