@@ -6,10 +6,11 @@
 # conditions; a Deployment's observedGeneration and conditions; dryRun on
 # create, update, patch and delete; server-side apply's options;
 # count/jobs.batch quota rejecting the Job itself; suspended Jobs; log
-# timestamps, sinceSeconds and sinceTime, and follow with timestamps.
+# timestamps, sinceSeconds and sinceTime, and follow with timestamps;
+# publishNotReadyAddresses.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-plan 44
+plan 49
 
 printf '%s\n' 'nodeGroups:' \
     "- {count: 2, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090, gpuCount: 8, cpu: '64', memory: 256Gi}" \
@@ -123,6 +124,28 @@ lines = [l for l in open(sys.argv[1]).read().splitlines() if l]
 sys.exit(0 if lines and all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z ", l) for l in lines) else 1)
 ' "$TMP/body"
 ok "log lines carry timestamps" $?
+
+# A not-ready pod (crash-looping) is in a Service's notReadyAddresses,
+# and in its addresses with publishNotReadyAddresses (DNS for ranks that
+# are not Ready yet).
+is "a crash-looping pod" "$(api POST "$P" admin-token '{"metadata":{"name":"cr","labels":{"app":"cr"},"annotations":{"ailab-kubesim.io/duration":"1s","ailab-kubesim.io/exit-code":"1"}},"spec":{"containers":[{"name":"c","image":"x","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}]}}')" 201
+svc() { # NAME PUBLISH
+	api POST /api/v1/namespaces/alice/services admin-token "{\"metadata\":{\"name\":\"$1\"},\"spec\":{\"clusterIP\":\"None\",\"publishNotReadyAddresses\":$2,\"selector\":{\"app\":\"cr\"},\"ports\":[{\"port\":80}]}}"
+}
+bad=0
+[ "$(svc plain false)" = 201 ] || bad=1
+[ "$(svc publish true)" = 201 ] || bad=1
+ok "two headless Services select it" $bad
+notready() { api GET "$P/cr" >/dev/null; jget '[d["status"].get("podIP") is not None] + [c["status"] for c in d["status"]["conditions"] if c["type"] == "Ready"]' | grep -qx '\[true, "False"\]'; }
+wait_for "it has an IP and is not Ready" 20 notready
+CRIP=$(jget 'd["status"]["podIP"]')
+eps() { # SERVICE: [addresses' IPs, notReadyAddresses' IPs]
+	api GET "/api/v1/namespaces/alice/endpoints/$1" >/dev/null
+	jget '[[a["ip"] for s in d.get("subsets", []) for a in s.get(k, [])] for k in ("addresses", "notReadyAddresses")]'
+}
+synced() { [ "$(eps plain)" = "[[], [\"$CRIP\"]]" ]; }
+wait_for "without publishNotReadyAddresses it is in notReadyAddresses" 10 synced
+is "with it, in addresses" "$(eps publish)" "[[\"$CRIP\"], []]"
 
 # sinceSeconds and sinceTime keep the lines written since; follow keeps
 # the timestamps it was asked for.
