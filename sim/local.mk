@@ -75,7 +75,11 @@ SIM_TESTS = \
 	tests/integration/t0317-sim-termination-message.sh \
 	tests/integration/t0319-sim-routes.sh \
 	tests/integration/t0320-sim-preload.sh \
-	tests/integration/t0321-sim-endpoints-pinned.sh
+	tests/integration/t0321-sim-endpoints-pinned.sh \
+	tests/integration/t0322-sim-latency-scope.sh \
+	tests/integration/t0323-sim-list-snapshot.sh \
+	tests/integration/t0324-sim-reviews-local.sh \
+	tests/integration/t0325-sim-reference-audit.sh
 TESTS += $(SIM_TESTS)
 EXTRA_DIST += $(SIM_TESTS) tests/sim sim/gen-schema.py
 

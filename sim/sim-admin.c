@@ -39,18 +39,49 @@ static const struct {
 	{ "DELETE", EVHTTP_REQ_DELETE },
 };
 
+/* The Kubernetes verbs latencyVerbs may name (sim_route_verb's). */
+static const char *sim_fault_verbs[] = {
+	"get", "list", "watch", "create", "update", "patch", "delete",
+	"deletecollection",
+};
+
+/* The bit of a verb in a verb mask, or 0 for one no fault scopes to. */
+unsigned
+sim_fault_verb(const char *verb)
+{
+	size_t k;
+
+	for (k = 0; k < nitems(sim_fault_verbs); k++)
+		if (strcmp(sim_fault_verbs[k], verb) == 0)
+			return 1u << k;
+	return 0;
+}
+
+/* A method mask as the JSON list of its methods' names. */
+static json_t *
+sim_methods_json(int bits)
+{
+	json_t *out = json_array();
+	size_t k;
+
+	for (k = 0; k < nitems(sim_fault_methods); k++)
+		if (bits & sim_fault_methods[k].bit)
+			json_array_append_new(out,
+			    json_string(sim_fault_methods[k].name));
+	return out;
+}
+
 /* The faults in force and how many of each were injected, as JSON. */
 static json_t *
 sim_faults_json(struct sim *sim)
 {
-	json_t *o, *methods = json_array();
+	json_t *o, *verbs = json_array();
 	size_t k;
 
-	for (k = 0; k < nitems(sim_fault_methods); k++) {
-		if (sim->faults.methods & sim_fault_methods[k].bit)
-			json_array_append_new(methods,
-			    json_string(sim_fault_methods[k].name));
-	}
+	for (k = 0; k < nitems(sim_fault_verbs); k++)
+		if (sim->faults.latency_verbs & (1u << k))
+			json_array_append_new(verbs,
+			    json_string(sim_fault_verbs[k]));
 	o = json_pack("{sfsfsisisfs{sIsIsI}}", "error500", sim->faults.p500,
 	    "error429", sim->faults.p429, "retryAfterSeconds",
 	    sim->faults.retry_after, "latencyMs", sim->faults.latency_ms, "drop",
@@ -58,8 +89,57 @@ sim_faults_json(struct sim *sim)
 	    (json_int_t)sim->faults.n500, "error429",
 	    (json_int_t)sim->faults.n429, "drop",
 	    (json_int_t)sim->faults.ndrop);
-	json_object_set_new(o, "methods", methods);
+	json_object_set_new(o, "methods", sim_methods_json(sim->faults.methods));
+	json_object_set_new(o, "latencyMethods",
+	    sim_methods_json(sim->faults.latency_methods));
+	json_object_set_new(o, "latencyVerbs", verbs);
 	return o;
+}
+
+/*
+ * Reads a list of HTTP method names into a mask of EVHTTP_REQ_* bits;
+ * -1 if it is not a list of the methods faults scope to.
+ */
+static int
+sim_methods_parse(const json_t *v, int *bits)
+{
+	json_t *m;
+	size_t i, k;
+
+	*bits = 0;
+	if (!json_is_array(v))
+		return -1;
+	json_array_foreach(v, i, m) {
+		for (k = 0; k < nitems(sim_fault_methods); k++) {
+			if (json_is_string(m) && strcmp(sim_fault_methods[k].name,
+			    json_string_value(m)) == 0)
+				break;
+		}
+		if (k == nitems(sim_fault_methods))
+			return -1;
+		*bits |= sim_fault_methods[k].bit;
+	}
+	return 0;
+}
+
+/* Reads a list of verb names into a verb mask; -1 if one is unknown. */
+static int
+sim_verbs_parse(const json_t *v, unsigned *bits)
+{
+	json_t *m;
+	size_t i;
+	unsigned b;
+
+	*bits = 0;
+	if (!json_is_array(v))
+		return -1;
+	json_array_foreach(v, i, m) {
+		if (!json_is_string(m) ||
+		    (b = sim_fault_verb(json_string_value(m))) == 0)
+			return -1;
+		*bits |= b;
+	}
+	return 0;
 }
 
 /* Restarts the listener after the reply to the admin request is out. */
@@ -164,34 +244,47 @@ sim_admin_audit(struct sim_call *c)
  * Sets the faults a JSON object names, leaving the others as they are:
  * POST /sim/faults and --faults share it.  "methods" scopes error500,
  * error429 and drop to some HTTP methods, so that a test can fail the
- * read after a write (an empty list or none: every method).
+ * read after a write (an empty list or none: every method);
+ * "latencyMethods" and "latencyVerbs" scope latencyMs the same way, so
+ * that a test can slow down only PATCHes or only watches.  Nothing
+ * changes when a key is bad.
  */
 int
 sim_faults_set(struct sim *sim, const json_t *f, char **cause)
 {
-	json_t *v, *m;
-	size_t i, k;
-	int bits = 0;
+	json_t *v;
+	int bits = 0, lbits = 0;
+	unsigned vbits = 0;
 
 	if (!json_is_object(f)) {
 		*cause = xstrdup("faults: a JSON object is expected");
 		return -1;
 	}
-	if ((v = json_object_get(f, "methods")) != NULL) {
-		if (!json_is_array(v))
-			goto bad;
-		json_array_foreach(v, i, m) {
-			for (k = 0; k < nitems(sim_fault_methods); k++) {
-				if (json_is_string(m) && strcmp(sim_fault_methods[k].name,
-				    json_string_value(m)) == 0)
-					break;
-			}
-			if (k == nitems(sim_fault_methods))
-				goto bad;
-			bits |= sim_fault_methods[k].bit;
-		}
-		sim->faults.methods = bits;
+	if ((v = json_object_get(f, "methods")) != NULL &&
+	    sim_methods_parse(v, &bits) != 0) {
+		*cause = xstrdup("faults: 'methods' is a list of GET, POST, "
+		    "PUT, PATCH and DELETE");
+		return -1;
 	}
+	if ((v = json_object_get(f, "latencyMethods")) != NULL &&
+	    sim_methods_parse(v, &lbits) != 0) {
+		*cause = xstrdup("faults: 'latencyMethods' is a list of GET, "
+		    "POST, PUT, PATCH and DELETE");
+		return -1;
+	}
+	if ((v = json_object_get(f, "latencyVerbs")) != NULL &&
+	    sim_verbs_parse(v, &vbits) != 0) {
+		*cause = xstrdup("faults: 'latencyVerbs' is a list of get, "
+		    "list, watch, create, update, patch, delete and "
+		    "deletecollection");
+		return -1;
+	}
+	if (json_object_get(f, "methods") != NULL)
+		sim->faults.methods = bits;
+	if (json_object_get(f, "latencyMethods") != NULL)
+		sim->faults.latency_methods = lbits;
+	if (json_object_get(f, "latencyVerbs") != NULL)
+		sim->faults.latency_verbs = vbits;
 	if ((v = json_object_get(f, "error500")) != NULL)
 		sim->faults.p500 = json_number_value(v);
 	if ((v = json_object_get(f, "error429")) != NULL)
@@ -203,10 +296,6 @@ sim_faults_set(struct sim *sim, const json_t *f, char **cause)
 	if ((v = json_object_get(f, "drop")) != NULL)
 		sim->faults.pdrop = json_number_value(v);
 	return 0;
-bad:
-	*cause = xstrdup("faults: 'methods' is a list of GET, POST, PUT, "
-	    "PATCH and DELETE");
-	return -1;
 }
 
 /* GET /sim/faults, or POST faults, node loss and restarts to inject. */

@@ -233,6 +233,10 @@ sim_admit_pod(struct sim_admission *a)
 	if (!json_is_object(json_object_get(obj, "spec")))
 		json_object_set_new(obj, "spec", json_object());
 	sim_pod_defaults(json_object_get(obj, "spec"));
+	/* The ServiceAccount admission plugin: a pod runs as "default". */
+	sim_default(obj, "spec.serviceAccountName", json_string("default"));
+	sim_default(obj, "spec.serviceAccount", json_string(sim_str(obj,
+	    "spec.serviceAccountName")));
 	json_object_set_new(obj, "status", json_pack("{ss}", "phase",
 	    "Pending"));
 	sim_pod_admit(obj);
@@ -396,10 +400,14 @@ static int (*const sim_admit_hooks[SIM_RT_MAX])(struct sim_admission *) = {
 	[SIM_RT_STORAGECLASSES] = sim_admit_storage,
 };
 
-/* Creates through validation, defaulting and quota admission. */
-json_t *
-sim_admit_create(struct sim *sim, enum sim_rt rt, json_t *obj,
-    json_t **status)
+/*
+ * Creates through validation, defaulting and quota admission; a dry run
+ * stops short of storing and answers the object as it would be (a new
+ * reference), running only the hooks that change nothing but the object.
+ */
+static json_t *
+sim_admit_run(struct sim *sim, enum sim_rt rt, json_t *obj, json_t **status,
+    bool dry)
 {
 	const char *ns = sim_str(obj, "metadata.namespace");
 	const char *gen = sim_str(obj, "metadata.generateName");
@@ -469,7 +477,9 @@ sim_admit_create(struct sim *sim, enum sim_rt rt, json_t *obj,
 	}
 	/* Defaults, or a refusal, by type. */
 	a = (struct sim_admission){ sim, rt, obj, name, NULL };
-	if (sim_admit_hooks[rt] != NULL && sim_admit_hooks[rt](&a) != 0) {
+	if (sim_admit_hooks[rt] != NULL && (!dry || rt == SIM_RT_PODS ||
+	    rt == SIM_RT_DEPLOYMENTS || rt == SIM_RT_REPLICASETS ||
+	    rt == SIM_RT_JOBS) && sim_admit_hooks[rt](&a) != 0) {
 		*status = a.status;
 		json_decref(obj);
 		return NULL;
@@ -498,6 +508,26 @@ sim_admit_create(struct sim *sim, enum sim_rt rt, json_t *obj,
 		json_decref(quotas);
 		json_decref(delta);
 	}
+	if (dry) {
+		sim_create_meta(sim, rt, obj);
+		return obj;
+	}
 	stored = sim_create_obj(sim, rt, obj);
 	return stored;
+}
+
+/* Creates through validation, defaulting and quota admission. */
+json_t *
+sim_admit_create(struct sim *sim, enum sim_rt rt, json_t *obj,
+    json_t **status)
+{
+	return sim_admit_run(sim, rt, obj, status, false);
+}
+
+/* What a create would store, through the same admission (dryRun=All). */
+json_t *
+sim_admit_dry_run(struct sim *sim, enum sim_rt rt, json_t *obj,
+    json_t **status)
+{
+	return sim_admit_run(sim, rt, obj, status, true);
 }

@@ -55,6 +55,8 @@ json_t *sim_body(struct sim_call *, bool yaml);
 
 /* sim-route.c */
 void sim_route(struct sim_call *);
+/* The verb of a parsed request (path and query), as the faults scope it. */
+const char *sim_route_verb(struct sim_call *);
 
 /* sim-auth.c */
 int sim_authenticate(struct sim_call *);

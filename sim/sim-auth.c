@@ -6,6 +6,7 @@
  */
 #include "sim-api.h"
 
+#include <ctype.h>
 #include <strings.h>
 
 /* True for the read verbs: get, list, watch. */
@@ -170,8 +171,11 @@ sim_audit_commit(struct sim_call *c)
 		fputc('\n', sim->audit_log);
 		fflush(sim->audit_log);
 	}
-	if (json_array_size(sim->audit) >= SIM_AUDIT_MAX)
+	if (json_array_size(sim->audit) >= SIM_AUDIT_MAX) {
+		/* The entry's labels may be the last user of shared values. */
 		json_array_remove(sim->audit, 0);
+		sim_intern_released(sim);
+	}
 	json_array_append_new(sim->audit, c->audit);
 	c->audit = NULL;
 }
@@ -257,10 +261,51 @@ sim_set_imp(struct sim_call *c, const char *name, json_t *groups)
 	c->imp.admin = known ? known->admin : false;
 	c->imp.read_all = known ? known->read_all : false;
 	c->imp.cluster_read = known != NULL && known->cluster_read;
+	c->imp.uid = NULL;
+	c->imp.extra = NULL;
 	if (sim_has_str(groups, "system:masters", false))
 		c->imp.admin = true;
 	c->imp_used = true;
 	c->user = &c->imp;
+}
+
+/*
+ * Gives the impersonated user the uid of Impersonate-Uid and the extra
+ * values of each Impersonate-Extra-<key> header (the key lower-cased and
+ * percent-decoded, a value per header), as the apiserver's impersonation
+ * filter does; SelfSubjectReview shows them.
+ */
+static void
+sim_imp_uid_extra(struct sim_call *c)
+{
+	static const char pfx[] = "Impersonate-Extra-";
+	struct evkeyval *h;
+	const char *uid = sim_h(c, "Impersonate-Uid");
+	char *key, *p;
+	json_t *vals;
+
+	if (uid != NULL)
+		c->imp.uid = xstrdup(uid);
+	TAILQ_FOREACH(h, evhttp_request_get_input_headers(c->req), next) {
+		if (strncasecmp(h->key, pfx, sizeof pfx - 1) != 0 ||
+		    h->key[sizeof pfx - 1] == '\0')
+			continue;
+		if ((key = evhttp_uridecode(h->key + sizeof pfx - 1, 0,
+		    NULL)) == NULL)
+			continue;
+		for (p = key; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
+		if (c->imp.extra == NULL)
+			c->imp.extra = json_object();
+		if ((vals = json_object_get(c->imp.extra, key)) == NULL) {
+			vals = json_array();
+			if (json_object_set_new(c->imp.extra, key, vals) != 0)
+				vals = NULL;	/* not UTF-8: no such key */
+		}
+		if (vals != NULL)
+			json_array_append_new(vals, json_string(h->value));
+		free(key);
+	}
 }
 
 /* Authenticates by bearer token or client certificate, then impersonation. */
@@ -312,9 +357,12 @@ sim_authenticate(struct sim_call *c)
 		json_decref(c->imp.groups);
 		json_decref(c->imp.namespaces);
 		json_decref(c->imp.resources);
+		free(c->imp.uid);
+		json_decref(c->imp.extra);
 	}
 	c->impersonator = c->user->name;
 	sim_set_imp(c, iu, groups);
+	sim_imp_uid_extra(c);
 	return 0;
 }
 
@@ -322,7 +370,61 @@ sim_authenticate(struct sim_call *c)
 static json_t *
 sim_user_info(struct sim_user *u)
 {
-	return json_pack("{sssO}", "username", u->name, "groups", u->groups);
+	json_t *info = json_pack("{sssO}", "username", u->name, "groups",
+	    u->groups);
+
+	if (u->uid != NULL)
+		json_object_set_new(info, "uid", json_string(u->uid));
+	if (u->extra != NULL)
+		json_object_set(info, "extra", u->extra);
+	return info;
+}
+
+/*
+ * What the apiserver checks of a LocalSubjectAccessReview before judging
+ * it (pkg/registry/authorization/localsubjectaccessreview, its
+ * validation): the object lands in the path's namespace, asks about that
+ * namespace only, and about no non-resource path.  -1 after answering.
+ */
+static int
+sim_lsar_check(struct sim_call *c, json_t *out)
+{
+	json_t *causes = json_array(), *ra, *spec = json_object_get(out, "spec");
+	const char *ons = sim_str(out, "metadata.namespace");
+	const char *rns;
+
+	if (ons != NULL && *ons != '\0' && strcmp(ons, c->ns) != 0) {
+		json_decref(causes);
+		sim_reply_status(c, 400, "BadRequest", "the namespace of the "
+		    "provided object does not match the namespace sent on the "
+		    "request", NULL);
+		return -1;
+	}
+	sim_set(out, "metadata.namespace", json_string(c->ns));
+	ra = json_object_get(spec, "resourceAttributes");
+	rns = sim_str(ra, "namespace");
+	if (ra != NULL && strcmp(rns ? rns : "", c->ns) != 0) {
+		char *m = xprintf("Invalid value: \"%s\": must match "
+		    "metadata.namespace", rns ? rns : "");
+
+		json_array_append_new(causes, json_pack("{ssssss}", "reason",
+		    "FieldValueInvalid", "message", m, "field",
+		    "spec.resourceAttributes.namespace"));
+		free(m);
+	}
+	if (json_object_get(spec, "nonResourceAttributes") != NULL)
+		json_array_append_new(causes, json_pack("{ssssss}", "reason",
+		    "FieldValueInvalid", "message", "Invalid value: "
+		    "\"nonResourceAttributes\": disallowed on this kind of "
+		    "request", "field", "spec.nonResourceAttributes"));
+	if (json_array_size(causes) > 0) {
+		sim_reply_json(c, 422, sim_invalid_status(SIM_RT_LSAR, "",
+		    causes));
+		json_decref(causes);
+		return -1;
+	}
+	json_decref(causes);
+	return 0;
 }
 
 /* The review types: who am I, may I, may they, whose token. */
@@ -357,6 +459,10 @@ sim_review(struct sim_call *c)
 	json_object_set_new(out, "kind", json_string(sim_rtypes[rt].kind));
 	sim_set(out, "metadata.creationTimestamp", json_null());
 	spec = json_object_get(out, "spec");
+	if (rt == SIM_RT_LSAR && sim_lsar_check(c, out) != 0) {
+		json_decref(out);
+		return;
+	}
 	switch (rt) {
 	case SIM_RT_SELFSUBJECTREVIEWS:
 		json_object_set_new(out, "status", json_pack("{so}", "userInfo",
@@ -377,11 +483,12 @@ sim_review(struct sim_call *c)
 		break;
 	}
 	case SIM_RT_SSAR:
-	case SIM_RT_SAR: {
+	case SIM_RT_SAR:
+	case SIM_RT_LSAR: {
 		struct sim_user tmp;
 		json_t *g = NULL;
 
-		if (rt == SIM_RT_SAR) {
+		if (rt != SIM_RT_SSAR) {
 			const char *un = sim_str(spec, "user");
 			struct sim_user *known = un ?
 			    sim_user_by_name(c->sim, un) : NULL;

@@ -346,14 +346,54 @@ sim_delayed_cb(evutil_socket_t fd, short what, void *arg)
 	free(d);
 }
 
+/*
+ * True if the latency fault holds this request back: never /sim/, and
+ * only the methods and verbs it is scoped to, so that a test can slow
+ * down only PATCHes or only watches.
+ */
+static bool
+sim_delays(struct sim *sim, struct evhttp_request *req)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = evhttp_uri_get_path(uri);
+	const char *query = evhttp_uri_get_query(uri);
+	struct sim_call c;
+	bool hit = false;
+	int i;
+
+	if (sim->faults.latency_ms <= 0 || path == NULL ||
+	    has_prefix(path, "/sim/"))
+		return false;
+	if (sim->faults.latency_methods != 0 &&
+	    (evhttp_request_get_command(req) &
+	    sim->faults.latency_methods) == 0)
+		return false;
+	if (sim->faults.latency_verbs == 0)
+		return true;
+	memset(&c, 0, sizeof c);
+	c.sim = sim;
+	c.req = req;
+	c.rt = -1;
+	c.method = evhttp_request_get_command(req);
+	TAILQ_INIT(&c.q);
+	/* A request that does not parse is served (and refused) at once. */
+	if ((query == NULL || evhttp_parse_query_str(query, &c.q) == 0) &&
+	    sim_split(&c, path) == 0)
+		hit = (sim_fault_verb(sim_route_verb(&c)) &
+		    sim->faults.latency_verbs) != 0;
+	evhttp_clear_headers(&c.q);
+	for (i = 0; i < c.nsegs; i++)
+		free(c.segs[i]);
+	return hit;
+}
+
 /* Entry point for every request. */
 static void
 sim_http_cb(struct evhttp_request *req, void *arg)
 {
 	struct sim *sim = arg;
 
-	if (sim->faults.latency_ms > 0 &&
-	    !has_prefix(evhttp_request_get_uri(req), "/sim/")) {
+	if (sim_delays(sim, req)) {
 		struct sim_delayed *d = xcalloc(1, sizeof *d);
 		struct timeval tv;
 
@@ -432,6 +472,8 @@ out:
 		json_decref(c.imp.groups);
 		json_decref(c.imp.namespaces);
 		json_decref(c.imp.resources);
+		free(c.imp.uid);
+		json_decref(c.imp.extra);
 	}
 }
 

@@ -603,17 +603,41 @@ sim_intern_value(struct sim *sim, json_t *v)
 	return json_incref(found);
 }
 
+/* Notes that a holder of shared values outside the store let go of them. */
+void
+sim_intern_released(struct sim *sim)
+{
+	sim->intern_released++;
+}
+
+/*
+ * A count that grows whenever a canonical value may have lost a user:
+ * a store write (which also drops the oldest watch history entry), a
+ * holder outside the store letting go, or the sweep dropping a value
+ * (whose canonical members then lose a user).  Temporary references a
+ * callback takes and drops cannot leave a value with fewer users than
+ * before, so while this count stands still no new garbage can appear.
+ */
+static int64_t
+sim_intern_epoch(struct sim *sim)
+{
+	return sim->rv + sim->intern_released;
+}
+
 /*
  * Drops canonical values no stored object uses any more, a slice of the
  * table at a time so that no pass stalls the server: each call walks
  * SIM_SWEEP_STEP entries, plus twice as many as were added since, from
  * where the last one stopped (so the sweep outpaces the garbage however
- * busy the server is).
+ * busy the server is).  A round (the whole table) starts only when
+ * something may have become garbage since the last whole round started,
+ * so an idle simulator does not walk its table 50 times a second, and
+ * garbage is still dropped within one round of appearing.
  */
 void
 sim_intern_sweep(struct sim *sim)
 {
-	json_t *drop = json_array(), *v, *x;
+	json_t *drop, *v, *x;
 	const char *k;
 	size_t i, klen, n = 0, step = SIM_SWEEP_STEP + 2 * sim->intern_adds;
 	void *it;
@@ -621,10 +645,16 @@ sim_intern_sweep(struct sim *sim)
 	sim->intern_adds = 0;
 	it = sim->sweep_at ? json_object_iter_at(sim->interned,
 	    sim->sweep_at) : NULL;
-	if (it == NULL)
+	if (it == NULL) {
+		/* A new round: only if something changed since the last. */
+		if (sim_intern_epoch(sim) == sim->sweep_clean)
+			return;
+		sim->sweep_round = sim_intern_epoch(sim);
 		it = json_object_iter(sim->interned);
+	}
 	free(sim->sweep_at);
 	sim->sweep_at = NULL;
+	drop = json_array();
 	for (; it != NULL; it = json_object_iter_next(sim->interned, it)) {
 		k = json_object_iter_key(it);
 		klen = json_object_iter_key_len(it);
@@ -646,6 +676,15 @@ sim_intern_sweep(struct sim *sim)
 	json_array_foreach(drop, i, x)
 		json_object_deln(sim->interned, json_string_value(x),
 		    json_string_length(x));
+	sim->sweep_drops += json_array_size(drop);
+	if (it == NULL) {
+		sim->sweep_clean = sim->sweep_round;
+		log_debug("shared values: %zu kept, %zu dropped this round",
+		    json_object_size(sim->interned), sim->sweep_drops);
+		sim->sweep_drops = 0;
+	}
+	if (json_array_size(drop) > 0)
+		sim_intern_released(sim);
 	json_decref(drop);
 }
 

@@ -41,6 +41,7 @@ enum sim_rt {
 	SIM_RT_SSAR,
 	SIM_RT_SAR,
 	SIM_RT_TOKENREVIEWS,
+	SIM_RT_LSAR,
 	SIM_RT_MAX
 };
 
@@ -120,6 +121,8 @@ struct sim_user {
 	bool admin;
 	bool cluster_read;	/* get/list/watch nodes and namespaces */
 	bool read_all;		/* get/list/watch all but secrets, anywhere */
+	char *uid;		/* Impersonate-Uid, or NULL */
+	json_t *extra;		/* Impersonate-Extra-*: { key: [values] } */
 };
 
 /* A watch stream in progress. */
@@ -155,12 +158,16 @@ struct sim_faults {
 	int latency_ms;
 	double pdrop;
 	int methods;		/* EVHTTP_REQ_* the three above hit; 0: all */
+	int latency_methods;	/* EVHTTP_REQ_* latency_ms holds; 0: all */
+	unsigned latency_verbs;	/* sim_fault_verb() bits it holds; 0: all */
 	int64_t n500, n429, ndrop;	/* faults injected so far */
 };
 
 /* Sets the faults a JSON object names (sim-admin.c): POST /sim/faults and
  * --faults. */
 int sim_faults_set(struct sim *, const json_t *, char **cause);
+/* The bit of a Kubernetes verb in sim_faults.latency_verbs, or 0. */
+unsigned sim_fault_verb(const char *verb);
 
 /* The pod of a key "ns/name" (borrowed), or NULL (sim-node.c). */
 json_t *sim_pod_at(struct sim *, const char *key);
@@ -267,6 +274,10 @@ struct sim {
 	json_t *interned;		/* identity key -> canonical value */
 	char *sweep_at;			/* key the next sweep starts at */
 	size_t intern_adds;		/* canonical values added since */
+	int64_t intern_released;	/* holders let go outside the store */
+	int64_t sweep_round;		/* sim_intern_epoch at this round's start */
+	int64_t sweep_clean;		/* ... at the last whole round's start */
+	size_t sweep_drops;		/* values dropped in this round */
 	int64_t intern_rv;		/* history interned up to here */
 	int64_t interned_objs;		/* objects interned since the trim */
 	int64_t trim_ms;		/* real time of the next malloc trim */
@@ -304,6 +315,8 @@ json_t *sim_get(struct sim *, enum sim_rt, const char *ns, const char *name);
 json_t *sim_put(struct sim *, enum sim_rt, json_t *obj);
 /* Removes an object for good and emits DELETED. */
 void sim_remove(struct sim *, enum sim_rt, const char *ns, const char *name);
+/* Fills what the apiserver sets on a new object (kind, uid, times). */
+void sim_create_meta(struct sim *, enum sim_rt, json_t *obj);
 /* Fills metadata for a new object and stores it. */
 json_t *sim_create_obj(struct sim *, enum sim_rt, json_t *obj);
 void sim_store_init(struct sim *);
@@ -350,6 +363,12 @@ void sim_intern(struct sim *, json_t *obj);
 void sim_intern_pass(struct sim *);
 /* Drops a slice of canonical values that nothing uses any more. */
 void sim_intern_sweep(struct sim *);
+/*
+ * Tells the sweep that something other than a store write let go of
+ * shared values (an audit entry, a lost node's record), so the values
+ * may be garbage now.
+ */
+void sim_intern_released(struct sim *);
 /* A copy of an object with only what watch filters read (new ref). */
 json_t *sim_project(enum sim_rt, json_t *obj);
 
@@ -360,6 +379,9 @@ void sim_ctrl_pass(struct sim *);
  * returns the stored object or NULL with an HTTP code and message.
  */
 json_t *sim_admit_create(struct sim *, enum sim_rt, json_t *obj,
+    json_t **status);
+/* What a create would store, not stored (new reference), or NULL. */
+json_t *sim_admit_dry_run(struct sim *, enum sim_rt, json_t *obj,
     json_t **status);
 /* A failure Status object as apimachinery's errors package builds it. */
 json_t *sim_status_new(int code, const char *reason, const char *msg,
@@ -407,9 +429,10 @@ char *sim_term_message(struct sim *, json_t *pod, int code);
  * run's log (previous: the run is the container's lastState). */
 void sim_term_fallback(struct sim *, json_t *pod, json_t *status,
     json_t *term, bool previous);
-/* Log text of a pod's container for the logs endpoint; caller frees. */
+/* Log text of a pod's container for the logs endpoint, the lines written
+ * at or after since (sim ms; 0: all); caller frees. */
 char *sim_pod_log(struct sim *, json_t *pod, const char *container,
-    bool previous, bool timestamps, bool *running);
+    bool previous, bool timestamps, int64_t since, bool *running);
 
 /*
  * sim-storage.c: StorageClasses, PersistentVolumes, the volume controllers

@@ -331,6 +331,17 @@ sim_job_sync(struct sim *sim, json_t *job)
 		sim_set(cp, "status.startTime", json_string(ts));
 		free(ts);
 	}
+	/* Suspension shows as a condition; resuming restarts the clock. */
+	if (suspend)
+		sim_cond_set(cp, "Suspended", "True", "JobSuspended",
+		    "Job suspended", now);
+	else if (sim_cond_true(job, "Suspended")) {
+		sim_cond_set(cp, "Suspended", "False", "JobResumed",
+		    "Job resumed", now);
+		ts = time_format_rfc3339(now);
+		sim_set(cp, "status.startTime", json_string(ts));
+		free(ts);
+	}
 	finished = sim_job_conditions(job, cp, &js, now);
 	if (finished || suspend)
 		sim_job_stop_pods(sim, job, pods, &js);

@@ -21,11 +21,12 @@ sim_continue_encode(int64_t rv, const char *ns, const char *name)
 
 /* Decodes a continue token; -1 if malformed. */
 static int
-sim_continue_decode(const char *tok, char **ns, char **name)
+sim_continue_decode(const char *tok, int64_t *rv, char **ns, char **name)
 {
 	size_t n = strlen(tok), i;
 	char *raw, *a, *b;
 	unsigned int x;
+	long long r;
 
 	if (n % 2 != 0 || n > 2048)
 		return -1;
@@ -40,13 +41,130 @@ sim_continue_decode(const char *tok, char **ns, char **name)
 	raw[n / 2] = '\0';
 	a = strchr(raw, '\n');
 	b = a ? strchr(a + 1, '\n') : NULL;
-	if (b == NULL) {
+	if (b == NULL || sscanf(raw, "%lld", &r) != 1 || r <= 0) {
 		free(raw);
 		return -1;
 	}
+	*rv = r;
 	*ns = xstrndup(a + 1, b - a - 1);
 	*name = xstrdup(b + 1);
 	free(raw);
+	return 0;
+}
+
+/*
+ * Checks resourceVersionMatch and sendInitialEvents as the apiserver's
+ * ListOptions validation does, for a list or a watch: 422 Invalid
+ * (ListOptions.meta.k8s.io) with one cause per refusal; -1 after
+ * answering.  A list's NotOlderThan newer than the store is 504, as
+ * the apiserver answers once it gave up waiting for it.
+ */
+static int
+sim_list_opts_check(struct sim_call *c, bool watch)
+{
+	const char *match = sim_q(c, "resourceVersionMatch");
+	const char *rvq = sim_q(c, "resourceVersion");
+	const char *cont = sim_q(c, "continue");
+	bool sie = sim_q(c, "sendInitialEvents") != NULL;
+	json_t *causes = json_array(), *st;
+	char *m = NULL, *text = xstrdup(""), *x;
+	size_t i;
+	json_t *cv;
+
+#define SIM_CAUSE(r, f, msg) json_array_append_new(causes, json_pack( \
+	"{ssssss}", "reason", r, "field", f, "message", msg))
+	if (watch && sie && (match == NULL ||
+	    strcmp(match, "NotOlderThan") != 0))
+		SIM_CAUSE("FieldValueForbidden", "resourceVersionMatch",
+		    "Forbidden: sendInitialEvents requires setting "
+		    "resourceVersionMatch to NotOlderThan");
+	if (!watch && sie)
+		SIM_CAUSE("FieldValueForbidden", "sendInitialEvents",
+		    "Forbidden: sendInitialEvents is forbidden for list");
+	if (match != NULL && *match != '\0') {
+		if (watch && !sie)
+			SIM_CAUSE("FieldValueForbidden", "resourceVersionMatch",
+			    "Forbidden: resourceVersionMatch is forbidden for "
+			    "watch unless sendInitialEvents is provided");
+		if (!watch && (rvq == NULL || *rvq == '\0'))
+			SIM_CAUSE("FieldValueForbidden", "resourceVersionMatch",
+			    "Forbidden: resourceVersionMatch is forbidden unless "
+			    "resourceVersion is provided");
+		if (cont != NULL && *cont != '\0')
+			SIM_CAUSE("FieldValueForbidden", "resourceVersionMatch",
+			    "Forbidden: resourceVersionMatch is forbidden when "
+			    "continue is provided");
+		if (strcmp(match, "NotOlderThan") != 0 &&
+		    (watch || strcmp(match, "Exact") != 0)) {
+			m = xprintf("Unsupported value: \"%s\": supported "
+			    "values: %s", match, watch ? "\"NotOlderThan\"" :
+			    "\"Exact\", \"NotOlderThan\", \"\"");
+			SIM_CAUSE("FieldValueNotSupported", "resourceVersionMatch",
+			    m);
+			free(m);
+		}
+		if (!watch && strcmp(match, "Exact") == 0 && rvq != NULL &&
+		    strcmp(rvq, "0") == 0)
+			SIM_CAUSE("FieldValueForbidden", "resourceVersionMatch",
+			    "Forbidden: resourceVersionMatch \"exact\" is "
+			    "forbidden for resourceVersion \"0\"");
+	}
+#undef SIM_CAUSE
+	if (json_array_size(causes) == 0) {
+		json_decref(causes);
+		free(text);
+		return 0;
+	}
+	json_array_foreach(causes, i, cv) {
+		x = xprintf("%s%s%s: %s", text, i ? ", " : "", sim_str(cv,
+		    "field"), sim_str(cv, "message"));
+		free(text);
+		text = x;
+	}
+	m = xprintf(json_array_size(causes) > 1 ? "ListOptions.meta.k8s.io "
+	    "\"\" is invalid: [%s]" : "ListOptions.meta.k8s.io \"\" is "
+	    "invalid: %s", text);
+	st = sim_status_new(422, "Invalid", m, json_pack("{sssssso}", "name",
+	    "", "group", "meta.k8s.io", "kind", "ListOptions", "causes",
+	    causes));
+	sim_reply_json(c, 422, st);
+	free(m);
+	free(text);
+	return -1;
+}
+
+/*
+ * What a list with resourceVersionMatch may answer: NotOlderThan N is
+ * any state from N on (the current one), Exact N only the current one
+ * (the simulator keeps no older snapshots: an older N is 410 Expired, as
+ * a compacted one is); an N newer than the store is 504 Too large
+ * resourceVersion.  -1 after answering.
+ */
+static int
+sim_list_rv_check(struct sim_call *c)
+{
+	const char *match = sim_q(c, "resourceVersionMatch");
+	const char *rvq = sim_q(c, "resourceVersion");
+	long long rv = rvq ? strtoll(rvq, NULL, 10) : 0;
+	char *m;
+
+	if (match == NULL || *match == '\0' || rv <= 0)
+		return 0;
+	if (rv > c->sim->rv) {
+		m = xprintf("Too large resource version: %lld, current: %lld",
+		    rv, (long long)c->sim->rv);
+		sim_reply_json(c, 504, sim_status_new(504, "Timeout", m,
+		    json_pack("{s[{ssss}]si}", "causes", "reason",
+		    "ResourceVersionTooLarge", "message",
+		    "Too large resource version", "retryAfterSeconds", 1)));
+		free(m);
+		return -1;
+	}
+	if (strcmp(match, "Exact") == 0 && rv != c->sim->rv) {
+		sim_reply_status(c, 410, "Expired", "The resourceVersion for "
+		    "the provided list is too old.", NULL);
+		return -1;
+	}
 	return 0;
 }
 
@@ -184,7 +302,14 @@ sim_reply_list(struct sim_call *c, enum sim_rt rt, const char *kind,
 	evbuffer_free(buf);
 }
 
-/* Answers a list, with limit/continue. */
+/*
+ * Answers a list, with limit/continue.  Every page of a paged list says
+ * the resourceVersion of its first page, which its continue token
+ * carries, as the apiserver's pages of one snapshot do: a client that
+ * watches from the last page's version then sees every change made while
+ * it paged (an object of an early page changed meanwhile included).  A
+ * token from before a compaction (expireWatches) is 410 Expired.
+ */
 void
 sim_list(struct sim_call *c, json_t *unused)
 {
@@ -197,12 +322,15 @@ sim_list(struct sim_call *c, json_t *unused)
 	json_t *items, *meta;
 	bool missing;
 	long limit = lim ? strtol(lim, NULL, 10) : 0;
+	int64_t snap = c->sim->rv;
 
 	(void)unused;
+	if (sim_list_opts_check(c, false) != 0 || sim_list_rv_check(c) != 0)
+		return;
 	if (sim_selectors(c, rt, &ls, &fs) != 0)
 		return;
 	if (cont != NULL && *cont != '\0' &&
-	    sim_continue_decode(cont, &sns, &sname) != 0) {
+	    sim_continue_decode(cont, &snap, &sns, &sname) != 0) {
 		sim_reply_status(c, 400, "BadRequest",
 		    "continue key is not valid: incorrect encoded start "
 		    "resourceVersion (version meta.k8s.io/v1)", NULL);
@@ -210,7 +338,7 @@ sim_list(struct sim_call *c, json_t *unused)
 	}
 	items = sim_collect(c->sim, rt, ns, ls, fs, sns, sname, limit, &nns,
 	    &nname, &missing);
-	if (sns != NULL && missing) {
+	if (sns != NULL && (missing || snap < c->sim->compacted_rv)) {
 		json_decref(items);
 		sim_reply_status(c, 410, "Expired", "The provided continue "
 		    "parameter is too old to display a consistent list result. "
@@ -218,10 +346,10 @@ sim_list(struct sim_call *c, json_t *unused)
 		    NULL);
 		goto out;
 	}
-	snprintf(rvs, sizeof rvs, "%lld", (long long)c->sim->rv);
+	snprintf(rvs, sizeof rvs, "%lld", (long long)snap);
 	meta = json_pack("{ss}", "resourceVersion", rvs);
 	if (nns != NULL) {
-		char *tok = sim_continue_encode(c->sim->rv, nns, nname);
+		char *tok = sim_continue_encode(snap, nns, nname);
 
 		json_object_set_new(meta, "continue", json_string(tok));
 		free(tok);
@@ -285,6 +413,27 @@ sim_watch_bookmark(evutil_socket_t fd, short what, void *arg)
 	free(av);
 }
 
+/*
+ * The BOOKMARK that ends a watch's initial events when the client asked
+ * for them with sendInitialEvents (the streaming list of client-go's
+ * WatchListClient): the version they add up to, and the annotation
+ * k8s.io/initial-events-end.
+ */
+static void
+sim_watch_initial_end(struct sim_watch *w)
+{
+	char rvs[32], *av = sim_api_version(w->rt);
+	json_t *o;
+
+	snprintf(rvs, sizeof rvs, "%lld", (long long)w->sim->rv);
+	o = json_pack("{sssss{sss{ss}}}", "kind", sim_rtypes[w->rt].kind,
+	    "apiVersion", av, "metadata", "resourceVersion", rvs,
+	    "annotations", "k8s.io/initial-events-end", "true");
+	sim_watch_send(w, "BOOKMARK", o);
+	json_decref(o);
+	free(av);
+}
+
 /* Starts a watch: initial or replayed events, then live changes. */
 void
 sim_watch_start(struct sim_call *c, json_t *unused)
@@ -300,8 +449,13 @@ sim_watch_start(struct sim_call *c, json_t *unused)
 	long long rv = rvq ? strtoll(rvq, NULL, 10) : 0;
 	long secs;
 	int i;
+	/* sendInitialEvents defaults to true for RV unset or "0" only. */
+	bool initial = sim_q(c, "sendInitialEvents") != NULL ?
+	    sim_qbool(c, "sendInitialEvents") : rv == 0;
 
 	(void)unused;
+	if (sim_list_opts_check(c, true) != 0)
+		return;
 	if (sim_selectors(c, rt, &ls, &fs) != 0)
 		return;
 	if (c->name != NULL) {
@@ -333,7 +487,7 @@ sim_watch_start(struct sim_call *c, json_t *unused)
 	sim->nwatch[rt]++;
 	evhttp_connection_set_closecb(evhttp_request_get_connection(c->req),
 	    sim_watch_closed, w);
-	if (rv > 0 && rv < sim_oldest_rv(sim)) {
+	if (!initial && rv > 0 && rv < sim_oldest_rv(sim)) {
 		char *m = xprintf("too old resource version: %lld (%lld)", rv,
 		    (long long)sim_oldest_rv(sim) + 1);
 		json_t *st = sim_status_new(410, "Expired", m, NULL);
@@ -344,7 +498,7 @@ sim_watch_start(struct sim_call *c, json_t *unused)
 		sim_watch_close(w, true);
 		return;
 	}
-	if (rv == 0) {
+	if (initial) {
 		json_t *items, *o;
 		char *a = NULL, *b = NULL;
 		bool missing;
@@ -355,7 +509,9 @@ sim_watch_start(struct sim_call *c, json_t *unused)
 		json_array_foreach(items, k, o)
 			sim_watch_send(w, "ADDED", o);
 		json_decref(items);
-	} else {
+		if (sim_qbool(c, "sendInitialEvents") && w->bookmarks)
+			sim_watch_initial_end(w);
+	} else if (rv > 0) {
 		int start = (sim->ev_head - sim->ev_count + sim->nevents) %
 		    sim->nevents;
 

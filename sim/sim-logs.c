@@ -11,6 +11,8 @@ struct sim_follow {
 	struct evhttp_request *req;
 	struct event *ev;
 	char *ns, *name, *container;
+	bool timestamps;	/* as the request asked */
+	int64_t since;		/* sim ms of sinceSeconds/sinceTime, or 0 */
 	size_t sent;
 	struct sim_follow *next;
 };
@@ -64,7 +66,8 @@ sim_follow_tick(evutil_socket_t fd, short what, void *arg)
 		sim_follow_free(f, true);
 		return;
 	}
-	text = sim_pod_log(f->sim, pod, f->container, false, false, &running);
+	text = sim_pod_log(f->sim, pod, f->container, false, f->timestamps,
+	    f->since, &running);
 	if (text != NULL && strlen(text) > f->sent) {
 		buf = evbuffer_new();
 		evbuffer_add(buf, text + f->sent, strlen(text) - f->sent);
@@ -88,6 +91,55 @@ sim_logs_stop(void)
 	}
 }
 
+/*
+ * Reads sinceSeconds or sinceTime into the simulated time from which log
+ * lines are shown (0: all), refusing what PodLogOptions validation
+ * refuses (both given, a count under 1); -1 after answering.
+ */
+static int
+sim_log_since(struct sim_call *c, int64_t *since)
+{
+	const char *ss = sim_q(c, "sinceSeconds"), *st = sim_q(c, "sinceTime");
+	const char *field = NULL, *why = NULL, *reason = "FieldValueInvalid";
+	char *end = NULL, *m, *cause;
+	long long n = 0;
+
+	*since = 0;
+	if (ss != NULL && st != NULL) {
+		field = "sinceTime";
+		reason = "FieldValueForbidden";
+		why = "Forbidden: at most one of `sinceTime` or `sinceSeconds` "
+		    "may be specified";
+	} else if (ss != NULL) {
+		n = strtoll(ss, &end, 10);
+		if (*ss == '\0' || *end != '\0') {
+			sim_reply_status(c, 400, "BadRequest", "sinceSeconds: "
+			    "not an integer", NULL);
+			return -1;
+		}
+		if (n < 1) {
+			field = "sinceSeconds";
+			why = "Invalid value: must be greater than 0";
+		} else
+			*since = sim_now(c->sim) - (n > 315360000 ? 315360000 :
+			    n) * 1000;
+	} else if (st != NULL && (*since = sim_time_parse(st)) < 0) {
+		sim_reply_status(c, 400, "BadRequest", "sinceTime: not an RFC "
+		    "3339 time", NULL);
+		return -1;
+	}
+	if (field == NULL)
+		return 0;
+	cause = xprintf("%s: %s", field, why);
+	m = xprintf("PodLogOptions \"%s\" is invalid: %s", c->name, cause);
+	sim_reply_json(c, 422, sim_status_new(422, "Invalid", m, json_pack(
+	    "{sssss[{ssssss}]}", "name", c->name, "kind", "PodLogOptions",
+	    "causes", "reason", reason, "message", why, "field", field)));
+	free(m);
+	free(cause);
+	return -1;
+}
+
 /* GET pods/NAME/log. */
 void
 sim_logs(struct sim_call *c, json_t *pod)
@@ -100,6 +152,7 @@ sim_logs(struct sim_call *c, json_t *pod)
 	char *text, *m;
 	const char *start;
 	size_t i, len;
+	int64_t since;
 	json_t *x;
 
 	if (ctr == NULL) {
@@ -121,8 +174,10 @@ sim_logs(struct sim_call *c, json_t *pod)
 		}
 		ctr = sim_str(json_array_get(ctrs, 0), "name");
 	}
+	if (sim_log_since(c, &since) != 0)
+		return;
 	text = sim_pod_log(c->sim, pod, ctr, sim_qbool(c, "previous"),
-	    sim_qbool(c, "timestamps"), &running);
+	    sim_qbool(c, "timestamps"), since, &running);
 	if (text == NULL) {
 		const char *why = sim_str(json_array_get(sim_path(pod,
 		    "status.containerStatuses"), 0), "state.waiting.reason");
@@ -170,6 +225,8 @@ sim_logs(struct sim_call *c, json_t *pod)
 		f->ns = xstrdup(c->ns);
 		f->name = xstrdup(c->name);
 		f->container = xstrdup(ctr);
+		f->timestamps = sim_qbool(c, "timestamps");
+		f->since = since;
 		f->sent = strlen(text);
 		f->ev = event_new(c->sim->base, -1, EV_PERSIST, sim_follow_tick, f);
 		event_add(f->ev, &tv);

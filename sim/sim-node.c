@@ -256,6 +256,7 @@ sim_node_back(struct sim *sim, const char *node)
 	sim_put(sim, SIM_RT_NODES, cp);
 	if (rec != NULL) {
 		json_object_del(sim->lost_nodes, node);
+		sim_intern_released(sim);
 		sim_node_pods_resume(sim, node, now);
 	}
 	free(ts);
@@ -420,8 +421,10 @@ sim_node_gone(struct sim *sim, const char *node)
 	int64_t now = sim_now(sim);
 	size_t i;
 
-	if (sim->lost_nodes != NULL)
+	if (sim->lost_nodes != NULL) {
 		json_object_del(sim->lost_nodes, node);
+		sim_intern_released(sim);
+	}
 	json_array_foreach(keys, i, k) {
 		pod = sim_pod_at(sim, json_string_value(k));
 		if (pod == NULL)

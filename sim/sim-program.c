@@ -189,7 +189,7 @@ sim_term_log_tail(struct sim *sim, json_t *pod, const char *container,
 	size_t len;
 	int lines = 0;
 
-	if ((log = sim_pod_log(sim, pod, container, previous, false,
+	if ((log = sim_pod_log(sim, pod, container, previous, false, 0,
 	    &running)) == NULL)
 		return NULL;
 	len = strlen(log);
@@ -236,15 +236,20 @@ sim_term_fallback(struct sim *sim, json_t *cp, json_t *status, json_t *term,
 	}
 }
 
-/* Appends one log line, with an RFC 3339 timestamp when asked. */
+/*
+ * Appends one log line written at ms, with an RFC 3339 timestamp when
+ * asked, unless it was written before since (sinceSeconds, sinceTime).
+ */
 static void
-sim_log_line(char **out, size_t *len, size_t *cap, bool ts, int64_t ms,
-    const char *fmt, ...)
+sim_log_line(char **out, size_t *len, size_t *cap, int64_t since, bool ts,
+    int64_t ms, const char *fmt, ...)
 {
 	char *line, *t = NULL;
 	va_list ap;
 	size_t n;
 
+	if (ms < since)
+		return;
 	va_start(ap, fmt);
 	xvasprintf(&line, fmt, ap);
 	va_end(ap);
@@ -359,7 +364,7 @@ sim_container_argv(json_t *pod, const char *name)
 /* The log of one run of a container, generated from its timeline. */
 char *
 sim_pod_log(struct sim *sim, json_t *pod, const char *container,
-    bool previous, bool timestamps, bool *running)
+    bool previous, bool timestamps, int64_t since, bool *running)
 {
 	json_t *cs = sim_path(pod, "status.containerStatuses"), *c, *st = NULL;
 	int64_t start, end, t, first;
@@ -406,23 +411,23 @@ sim_pod_log(struct sim *sim, json_t *pod, const char *container,
 	first = start + SIM_LOG_EVERY_S * 1000;
 	if ((end - start) / (SIM_LOG_EVERY_S * 1000) > SIM_LOG_MAX_LINES)
 		first = end - (int64_t)SIM_LOG_MAX_LINES * SIM_LOG_EVERY_S * 1000;
-	sim_log_line(&out, &len, &cap, timestamps, start,
+	sim_log_line(&out, &len, &cap, since, timestamps, start,
 	    "[ailab-kubesim] container %s started in pod %s/%s",
 	    container ? container : "", sim_str(pod, "metadata.namespace"),
 	    sim_str(pod, "metadata.name"));
 	if ((argv = sim_container_argv(pod, container != NULL ? container :
 	    sim_str(c, "name"))) != NULL) {
-		sim_log_line(&out, &len, &cap, timestamps, start,
+		sim_log_line(&out, &len, &cap, since, timestamps, start,
 		    "[ailab-kubesim] exec %s", argv);
 		free(argv);
 	}
 	for (t = first; t <= end; t += SIM_LOG_EVERY_S * 1000)
-		sim_log_line(&out, &len, &cap, timestamps, t,
+		sim_log_line(&out, &len, &cap, since, timestamps, t,
 		    "[ailab-kubesim] step %lld: working (%llds elapsed)",
 		    (long long)((t - start) / (SIM_LOG_EVERY_S * 1000)),
 		    (long long)((t - start) / 1000));
 	if (term)
-		sim_log_line(&out, &len, &cap, timestamps, end,
+		sim_log_line(&out, &len, &cap, since, timestamps, end,
 		    "[ailab-kubesim] exiting with code %d", code);
 	return out;
 }

@@ -276,6 +276,10 @@ sim_resource_path(struct sim_call *c, char **s, int n)
 	c->sub = n >= 3 ? s[2] : NULL;
 	if (sim_rtypes[rt].namespaced && c->ns == NULL && c->name != NULL)
 		return -1;
+	/* A namespaced review (LocalSubjectAccessReview) only in one. */
+	if (sim_rtypes[rt].namespaced && !sim_rtypes[rt].stored &&
+	    c->ns == NULL)
+		return -1;
 	if (!sim_rtypes[rt].namespaced && c->ns != NULL)
 		return -1;
 	return 0;
@@ -295,7 +299,7 @@ sim_resource_check(struct sim_call *c)
 	if (!sim_rtypes[rt].stored) {
 		if (c->method != EVHTTP_REQ_POST)
 			sim_no_method(c);
-		else if (sim_authorize(c, "create", rt, NULL, NULL) == 0)
+		else if (sim_authorize(c, "create", rt, c->ns, NULL) == 0)
 			sim_review(c);
 		return -1;
 	}
@@ -421,6 +425,45 @@ sim_route_matches(struct sim_call *c, const char *pattern)
 			return i + 1 == c->nsegs;
 		p = e + 1;
 	}
+}
+
+/*
+ * The verb a request asks for, from its path and query alone, so that a
+ * fault can be scoped to it before the request is served: the verb RBAC
+ * checks for a resource (get, list, create, update, patch, delete,
+ * deletecollection), "watch" for every watch (a collection's or one
+ * object's, as the apiserver's metrics count them), and the lower-case
+ * method for a path that names no resource (discovery, /version), as
+ * RBAC's non-resource rules name it.
+ */
+const char *
+sim_route_verb(struct sim_call *c)
+{
+	static const struct {
+		enum evhttp_cmd_type method;
+		const char *verb;
+	} plain[] = {
+		{ EVHTTP_REQ_GET, "get" }, { EVHTTP_REQ_POST, "post" },
+		{ EVHTTP_REQ_PUT, "put" }, { EVHTTP_REQ_PATCH, "patch" },
+		{ EVHTTP_REQ_DELETE, "delete" }, { EVHTTP_REQ_HEAD, "head" },
+	};
+	const struct sim_action *a;
+	size_t i;
+
+	for (i = 0; i < nitems(sim_routes); i++) {
+		if (!sim_route_matches(c, sim_routes[i].pattern))
+			continue;
+		if (sim_routes[i].fn == sim_resource &&
+		    sim_resource_path(c, c->segs + c->rest,
+		    c->nsegs - c->rest) == 0 &&
+		    (a = sim_action_find(c)) != NULL)
+			return a->watch ? "watch" : a->verb;
+		break;
+	}
+	for (i = 0; i < nitems(plain); i++)
+		if (plain[i].method == c->method)
+			return plain[i].verb;
+	return "";
 }
 
 /* Routes a request through sim_routes. */

@@ -323,6 +323,9 @@ sim_field_matches(const struct sim_selector *s, json_t *obj)
 
 		if (json_is_boolean(v))
 			str = json_is_true(v) ? "true" : "false";
+		else if (v == NULL &&
+		    strcmp(s->reqs[i].key, "spec.hostNetwork") == 0)
+			str = "false";	/* a Go bool is never absent */
 		else if (str == NULL) {
 			if (json_is_integer(v)) {
 				snprintf(buf, sizeof buf, "%lld",

@@ -65,6 +65,9 @@ const struct sim_rtype sim_rtypes[SIM_RT_MAX] = {
 	    false, "" },
 	[SIM_RT_TOKENREVIEWS] = { "tokenreviews", "tokenreview", "TokenReview",
 	    "authentication.k8s.io", "v1", false, false, false, "" },
+	[SIM_RT_LSAR] = { "localsubjectaccessreviews",
+	    "localsubjectaccessreview", "LocalSubjectAccessReview",
+	    "authorization.k8s.io", "v1", true, false, false, "" },
 };
 
 /* Builds a failure Status object. */
@@ -678,9 +681,9 @@ sim_remove(struct sim *sim, enum sim_rt rt, const char *ns, const char *name)
 	free(n);
 }
 
-/* Gives a new object what the apiserver fills in, then stores it. */
-json_t *
-sim_create_obj(struct sim *sim, enum sim_rt rt, json_t *obj)
+/* Fills what the apiserver sets on a new object: kind, uid, times. */
+void
+sim_create_meta(struct sim *sim, enum sim_rt rt, json_t *obj)
 {
 	const struct sim_rtype *t = &sim_rtypes[rt];
 	char uid[40], *ts;
@@ -704,6 +707,13 @@ sim_create_obj(struct sim *sim, enum sim_rt rt, json_t *obj)
 	if (rt == SIM_RT_DEPLOYMENTS || rt == SIM_RT_REPLICASETS ||
 	    rt == SIM_RT_JOBS || rt == SIM_RT_PODS)
 		sim_set(obj, "metadata.generation", json_integer(1));
+}
+
+/* Gives a new object what the apiserver fills in, then stores it. */
+json_t *
+sim_create_obj(struct sim *sim, enum sim_rt rt, json_t *obj)
+{
+	sim_create_meta(sim, rt, obj);
 	return sim_put(sim, rt, obj);
 }
 

@@ -97,6 +97,11 @@ sim_apply_update(struct sim_call *c, enum sim_rt rt, json_t *old, json_t *new)
 			return;
 		}
 	}
+	if (sim_q(c, "dryRun") != NULL) {
+		/* Every check passed: answer what would be stored. */
+		sim_reply_json(c, 200, new);
+		return;
+	}
 	/* Removing the last finalizer of a deleted object completes it. */
 	if (sim_path(new, "metadata.deletionTimestamp") != NULL &&
 	    json_array_size(sim_path(new, "metadata.finalizers")) == 0 &&
@@ -280,8 +285,11 @@ sim_create(struct sim_call *c, json_t *unused)
 	else if (json_is_object(json_object_get(obj, "metadata")))
 		json_object_del(json_object_get(obj, "metadata"), "namespace");
 	if (sim_q(c, "dryRun") != NULL) {
-		/* Validation only: answer with the object as it would be. */
-		sim_reply_json(c, 201, obj);
+		/* Admission without storing: the object as it would be. */
+		if ((stored = sim_admit_dry_run(c->sim, rt, obj, &st)) == NULL)
+			sim_reply_admit_error(c, st);
+		else
+			sim_reply_json(c, 201, stored);
 		return;
 	}
 	stored = sim_admit_create(c->sim, rt, obj, &st);
@@ -319,6 +327,39 @@ sim_update(struct sim_call *c, json_t *old)
 		return;
 	}
 	sim_apply_update(c, c->rt, old, body);
+}
+
+/*
+ * Checks the PATCH options as the apiserver's PatchOptions validation
+ * does: an apply names its fieldManager, force is for applies only, and
+ * dryRun can only be All.  -1 after answering 422.
+ */
+static int
+sim_patch_opts_check(struct sim_call *c, bool apply)
+{
+	const char *fm = sim_q(c, "fieldManager"), *dry = sim_q(c, "dryRun");
+	const char *field = NULL, *msg = NULL;
+	char *m;
+
+	if (apply && (fm == NULL || *fm == '\0')) {
+		field = "fieldManager";
+		msg = "Required value: is required for apply patch";
+	} else if (!apply && sim_q(c, "force") != NULL) {
+		field = "force";
+		msg = "Forbidden: may not be specified for non-apply patch";
+	} else if (dry != NULL && strcmp(dry, "All") != 0) {
+		field = "dryRun";
+		msg = "Unsupported value: supported values: \"All\"";
+	}
+	if (field == NULL)
+		return 0;
+	m = xprintf("PatchOptions.meta.k8s.io \"\" is invalid: %s: %s", field,
+	    msg);
+	sim_reply_json(c, 422, sim_status_new(422, "Invalid", m, json_pack(
+	    "{sssssss[{ssss}]}", "name", "", "group", "meta.k8s.io", "kind",
+	    "PatchOptions", "causes", "message", msg, "field", field)));
+	free(m);
+	return -1;
 }
 
 /* Reads delete options from the body and the query. */
@@ -403,6 +444,12 @@ sim_delete_one(struct sim_call *c, json_t *obj)
 		    "jobs are deleted; set propagationPolicy=Background to remove "
 		    "them or set propagationPolicy=Orphan to suppress this "
 		    "warning\"");
+	if (sim_q(c, "dryRun") != NULL || json_object_get(opts, "dryRun")) {
+		/* Every check passed: answer the object, delete nothing. */
+		json_decref(opts);
+		sim_reply_json(c, 200, json_incref(obj));
+		return;
+	}
 	json_incref(obj);
 	r = sim_delete(c->sim, rt, c->ns, c->name, pol, grace, &res);
 	json_decref(opts);
@@ -485,6 +532,8 @@ sim_patch(struct sim_call *c, json_t *old)
 		free(m);
 		return;
 	}
+	if (sim_patch_opts_check(c, apply) != 0)
+		return;
 	if (strstr(ct, "json-patch") != NULL) {
 		struct evbuffer *in = evhttp_request_get_input_buffer(c->req);
 
@@ -498,6 +547,13 @@ sim_patch(struct sim_call *c, json_t *old)
 		}
 	} else if ((body = sim_body(c, apply)) == NULL)
 		return;
+	if (apply && sim_path(body, "metadata.managedFields") != NULL &&
+	    !json_is_null(sim_path(body, "metadata.managedFields"))) {
+		json_decref(body);
+		sim_reply_status(c, 400, "BadRequest",
+		    "metadata.managedFields must be nil", NULL);
+		return;
+	}
 	if (old == NULL) {
 		if (!apply) {
 			json_decref(body);
@@ -517,6 +573,14 @@ sim_patch(struct sim_call *c, json_t *old)
 			if (c->ns != NULL)
 				sim_set(body, "metadata.namespace",
 				    json_string(c->ns));
+			if (sim_q(c, "dryRun") != NULL) {
+				if ((stored = sim_admit_dry_run(c->sim, rt,
+				    body, &st)) == NULL)
+					sim_reply_admit_error(c, st);
+				else
+					sim_reply_json(c, 201, stored);
+				return;
+			}
 			stored = sim_admit_create(c->sim, rt, body, &st);
 			if (stored == NULL) {
 				sim_reply_admit_error(c, st);
