@@ -7,20 +7,8 @@
 skip_without_serve
 plan 16
 
-LEASE=/apis/coordination.k8s.io/v1/namespaces/default/leases/ailab-queue-scheduler
-holder() {
-	kube_get "$LEASE" admin | python3 -c \
-	    'import json,sys; print(json.load(sys.stdin)["spec"].get("holderIdentity") or "")'
-}
-has_holder() { [ -n "$(holder)" ]; }
-holder_is() { [ "$(holder)" = "$1" ]; }
-passes() {
-	curl -s "$1/metrics" | sed -n 's/^ailab_queue_passes_total //p'
-}
-leader() {
-	curl -s "$1/healthz?verbose=true" | python3 -c \
-	    'import json,sys; print(json.load(sys.stdin)["leader"])'
-}
+has_holder() { [ -n "$(lease_holder)" ]; }
+passes() { metric "$1" ailab_queue_passes_total; }
 
 # The roomy cluster: 20 one-pod jobs run at once (ailab allows 10 pods).
 start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml"
@@ -31,7 +19,7 @@ ok "two replicas serve one database" $?
 wait_for 10 has_holder
 ok "one of them takes the Lease" $?
 sleep 3
-H=$(holder)
+H=$(lease_holder)
 case $H in
 replica-a) LEAD=a FOLLOW=b ;;
 *) LEAD=b FOLLOW=a ;;
@@ -57,12 +45,7 @@ sweep:
 EOT
 SERVE_URL=$FURL
 is "the follower's API queues jobs" "$(submit alice "$TMP/sweep.yaml")" 201
-running() {
-	SERVE_URL=$1
-	[ "$(api alice GET '/v1/jobs?state=running')" = 200 ] &&
-	    [ "$(jq_body 'len(b["items"])')" = "$2" ]
-}
-wait_for 30 running "$FURL" 10
+wait_for 30 alice_running "$FURL" 10
 ok "the leader runs them" $?
 grep -q "pass:" "$TMP/serve-$FOLLOW.err"
 [ $? -ne 0 ]
@@ -85,7 +68,7 @@ print(d.replace(tzinfo=datetime.timezone.utc).timestamp() - float(sys.argv[1]))'
 python3 -c 'import sys; sys.exit(not 0 <= float(sys.argv[1]) <= 10)' "${TAKE:-99}"
 ok "within the lease duration and one retry (${TAKE:-?} s)" $?
 is "it says it leads now" "$(leader "$FURL")" True
-wait_for 40 running "$FURL" 20
+wait_for 40 alice_running "$FURL" 20
 ok "it runs the jobs the dead leader left" $?
 n=$(kube_count "/apis/apps/v1/namespaces/alice/deployments?labelSelector=ailab-queue.io/job-id" admin)
 is "no job was created twice (one Deployment per job)" "$n" 20
@@ -93,5 +76,5 @@ eval "FPID=\$SERVE_PID_$FOLLOW"
 kill -TERM "$FPID"
 wait "$FPID"
 is "SIGTERM: the new leader exits 0" $? 0
-is "and gives the Lease up at once" "$(holder)" ""
+is "and gives the Lease up at once" "$(lease_holder)" ""
 finish
