@@ -13,6 +13,7 @@
 #include "common.h"
 #include "spec.h"
 #include "spec-whole.h"
+#include "unit.h"
 
 #define QUEUE "0123456789abcdef"
 
@@ -57,7 +58,7 @@ test_queue_identity(void **state)
 	    .owner = "alice" };
 	struct spec_set *set;
 	json_t *objs, *o, *spec;
-	char *cause = NULL, *base;
+	char *cause = NULL;
 	size_t i;
 
 	(void)state;
@@ -85,10 +86,9 @@ test_queue_identity(void **state)
 		}
 	}
 	json_decref(objs);
-	base = spec_job_selector(QUEUE, 7);
-	assert_string_equal(base, SPEC_LABEL_MANAGED "=ailab-queue,"
-	    SPEC_LABEL_QUEUE "=" QUEUE "," SPEC_LABEL_JOB "=7");
-	free(base);
+	assert_string_take(spec_job_selector(QUEUE, 7),
+	    SPEC_LABEL_MANAGED "=ailab-queue," SPEC_LABEL_QUEUE "=" QUEUE ","
+	    SPEC_LABEL_JOB "=7");
 	spec_set_free(set);
 	spec_diags_release(&d);
 }

@@ -17,6 +17,7 @@
 #include "common.h"
 #include "spec.h"
 #include "spec-whole.h"
+#include "unit.h"
 
 /* A pod's name, or NULL for no pod. */
 static const char *
@@ -102,25 +103,19 @@ static void
 test_wrapper_runs_once(void **state)
 {
 	struct wrap_env *w = *state;
-	char *s, *d = xprintf("%s/state", w->dir);
+	char *d = xprintf("%s/state", w->dir);
 
 	assert_int_equal(mkdir(d, 0700), 0);
 	free(d);
 	assert_int_equal(run_wrapper(w, "", "/bin/sh -c "
 	    "'echo ran >>count; exit 3'"), 3);
-	s = slurp(w->dir, "state/exit");
-	assert_string_equal(s, "3\n");
-	free(s);
-	s = slurp(w->dir, "termlog");
-	assert_string_equal(s, "ailab-queue-exit=3\n");
-	free(s);
+	assert_string_take(slurp(w->dir, "state/exit"), "3\n");
+	assert_string_take(slurp(w->dir, "termlog"), "ailab-queue-exit=3\n");
 	/* The restarted container must not run the command again: it
 	 * sleeps until timeout(1) stops it. */
 	assert_int_equal(run_wrapper(w, "timeout 1", "/bin/sh -c "
 	    "'echo ran >>count; exit 3'"), 124);
-	s = slurp(w->dir, "count");
-	assert_string_equal(s, "ran\n");
-	free(s);
+	assert_string_take(slurp(w->dir, "count"), "ran\n");
 }
 
 /* Success is recorded as 0 too. */
@@ -128,14 +123,12 @@ static void
 test_wrapper_success(void **state)
 {
 	struct wrap_env *w = *state;
-	char *s, *d = xprintf("%s/state", w->dir);
+	char *d = xprintf("%s/state", w->dir);
 
 	assert_int_equal(mkdir(d, 0700), 0);
 	free(d);
 	assert_int_equal(run_wrapper(w, "", "true"), 0);
-	s = slurp(w->dir, "state/exit");
-	assert_string_equal(s, "0\n");
-	free(s);
+	assert_string_take(slurp(w->dir, "state/exit"), "0\n");
 }
 
 /* The user's arguments reach the command verbatim, never re-parsed. */
@@ -511,16 +504,13 @@ static void
 test_all_errors(void **state)
 {
 	struct spec_diags d = { 0 };
-	char *s;
 
 	(void)state;
 	assert_null(load("name: x\nreplicas: 0\ngpu: {type: RTX409}\n"
 	    "comand: y\n", &d));
 	assert_int_equal(d.n, 3);	/* no "required" after a did-you-mean */
-	s = spec_diag_format(&d.v[2]);
-	assert_string_equal(s, "t.yaml:4:1: unknown key 'comand' (did you "
-	    "mean 'command'?)");
-	free(s);
+	assert_string_take(spec_diag_format(&d.v[2]),
+	    "t.yaml:4:1: unknown key 'comand' (did you " "mean 'command'?)");
 	spec_diags_release(&d);
 }
 
