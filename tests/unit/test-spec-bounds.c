@@ -16,19 +16,6 @@
 #include "spec-whole.h"
 #include "unit.h"
 
-/* Loads a spec from text with the built-in site and the given job limit. */
-static struct spec_set *
-load_max(const char *text, size_t max_jobs, struct spec_diags *d)
-{
-	struct spec_options o = { .default_namespace = "alice",
-		.max_jobs = max_jobs };
-	struct spec_set *set = NULL;
-
-	if (spec_load_buffer("t.yaml", text, strlen(text), &o, &set, d) != 0)
-		return NULL;
-	return set;
-}
-
 /* The first diagnostic as a line, for comparing; the caller frees it. */
 static char *
 first_diag(const struct spec_diags *d)

@@ -17,18 +17,6 @@
 
 #define QUEUE "0123456789abcdef"
 
-/* One stored job of the given spec text. */
-static struct spec_set *
-load(const char *text, struct spec_diags *d)
-{
-	struct spec_options o = { .default_namespace = "alice" };
-	struct spec_set *set = NULL;
-
-	if (spec_load_buffer("t.yaml", text, strlen(text), &o, &set, d) != 0)
-		return NULL;
-	return set;
-}
-
 /* A label of an object's metadata (or a template's). */
 static const char *
 label(const json_t *meta, const char *key)

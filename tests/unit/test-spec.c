@@ -33,15 +33,19 @@ struct wrap_env {
 	char script[128];
 };
 
-/* Writes the wrapper to a temporary directory. */
+/* Writes the wrapper to a temporary directory beside its state directory. */
 static int
 wrap_setup(void **state)
 {
 	struct wrap_env *w = xcalloc(1, sizeof *w);
 	FILE *f;
+	char *d;
 
 	snprintf(w->dir, sizeof w->dir, "/tmp/test-spec.XXXXXX");
 	assert_non_null(mkdtemp(w->dir));
+	d = xprintf("%s/state", w->dir);
+	assert_int_equal(mkdir(d, 0700), 0);
+	free(d);
 	snprintf(w->script, sizeof w->script, "%s/wrapper.sh", w->dir);
 	f = fopen(w->script, "w");
 	assert_non_null(f);
@@ -103,10 +107,7 @@ static void
 test_wrapper_runs_once(void **state)
 {
 	struct wrap_env *w = *state;
-	char *d = xprintf("%s/state", w->dir);
 
-	assert_int_equal(mkdir(d, 0700), 0);
-	free(d);
 	assert_int_equal(run_wrapper(w, "", "/bin/sh -c "
 	    "'echo ran >>count; exit 3'"), 3);
 	assert_string_take(slurp(w->dir, "state/exit"), "3\n");
@@ -123,10 +124,7 @@ static void
 test_wrapper_success(void **state)
 {
 	struct wrap_env *w = *state;
-	char *d = xprintf("%s/state", w->dir);
 
-	assert_int_equal(mkdir(d, 0700), 0);
-	free(d);
 	assert_int_equal(run_wrapper(w, "", "true"), 0);
 	assert_string_take(slurp(w->dir, "state/exit"), "0\n");
 }
@@ -136,10 +134,8 @@ static void
 test_wrapper_quoting(void **state)
 {
 	struct wrap_env *w = *state;
-	char *s, *d = xprintf("%s/state", w->dir);
+	char *s;
 
-	assert_int_equal(mkdir(d, 0700), 0);
-	free(d);
 	assert_int_equal(run_wrapper(w, "", "printf '[%s]' 'a b' "
 	    "'$(touch pwned)' '\"q\"' ';' '*'"), 0);
 	s = slurp(w->dir, "stdout");
@@ -147,18 +143,6 @@ test_wrapper_quoting(void **state)
 	free(s);
 	s = slurp(w->dir, "pwned");
 	assert_null(s);
-}
-
-/* Loads a spec from text with the built-in site. */
-static struct spec_set *
-load(const char *text, struct spec_diags *d)
-{
-	struct spec_options o = { .default_namespace = "alice" };
-	struct spec_set *set = NULL;
-
-	if (spec_load_buffer("t.yaml", text, strlen(text), &o, &set, d) != 0)
-		return NULL;
-	return set;
 }
 
 /* A grid sweep becomes one group; the stored spec keeps what the
