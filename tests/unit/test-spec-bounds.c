@@ -24,6 +24,14 @@ first_diag(const struct spec_diags *d)
 	return spec_diag_format(&d->v[0]);
 }
 
+/* The text is refused (job limit max) with one diagnostic, this one. */
+#define assert_refused(text, max, d, want) do {				\
+	assert_null(load_max((text), (max), (d)));			\
+	assert_int_equal((d)->n, 1);					\
+	assert_string_take(first_diag(d), (want));			\
+	spec_diags_release(d);						\
+} while (0)
+
 /* Text of many lines, built with a format per line. */
 struct text {
 	char *s;
@@ -76,16 +84,11 @@ test_duplicate_in_large_map(void **state)
 	spec_set_free(set);
 	/* K00017 again, on line 5004, after the set has taken over. */
 	text_add(&text, "  K00017: again\n");
-	assert_null(load_max(text.s, 0, &d));
-	assert_int_equal(d.n, 1);
-	assert_string_take(first_diag(&d),
-	    "t.yaml:5004:3: duplicate key 'K00017'");
-	spec_diags_release(&d);
+	assert_refused(text.s, 0, &d, "t.yaml:5004:3: duplicate key 'K00017'");
 	free(text.s);
 	/* A small mapping still finds one by scanning. */
-	assert_null(load_max("name: a\ncommand: x\nname: b\n", 0, &d));
-	assert_string_take(first_diag(&d), "t.yaml:3:1: duplicate key 'name'");
-	spec_diags_release(&d);
+	assert_refused("name: a\ncommand: x\nname: b\n", 0, &d,
+	    "t.yaml:3:1: duplicate key 'name'");
 }
 
 /* A key '' is an error at its place, wherever it is. */
@@ -95,13 +98,10 @@ test_empty_key(void **state)
 	struct spec_diags d = { 0 };
 
 	(void)state;
-	assert_null(load_max("name: a\ncommand: x\n\"\": 1\n", 0, &d));
-	assert_string_take(first_diag(&d), "t.yaml:3:1: empty key ''");
-	spec_diags_release(&d);
-	assert_null(load_max("name: a\ncommand: x\nenv:\n  A: 1\n  '': 2\n", 0,
-	    &d));
-	assert_string_take(first_diag(&d), "t.yaml:5:3: empty key ''");
-	spec_diags_release(&d);
+	assert_refused("name: a\ncommand: x\n\"\": 1\n", 0, &d,
+	    "t.yaml:3:1: empty key ''");
+	assert_refused("name: a\ncommand: x\nenv:\n  A: 1\n  '': 2\n", 0, &d,
+	    "t.yaml:5:3: empty key ''");
 }
 
 /* Past SPEC_MAX_DIAGS, errors are counted and one line says so. */
@@ -135,14 +135,11 @@ test_sweep_limit(void **state)
 	int i;
 
 	(void)state;
-	assert_null(load_max("name: g\ncommand: x\nsweep:\n  grid:\n"
+	assert_refused("name: g\ncommand: x\nsweep:\n  grid:\n"
 	    "    a: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n    b: [1, 2, 3, 4, 5, 6, "
-	    "7, 8, 9, 10]\n    c: [1, 2]\n", 100, &d));
-	assert_int_equal(d.n, 1);
-	assert_string_take(first_diag(&d),
+	    "7, 8, 9, 10]\n    c: [1, 2]\n", 100, &d,
 	    "t.yaml:5:5: 'sweep.grid' makes 200 jobs (10 x "
 	    "10 x 2): at most 100 may be submitted at once");
-	spec_diags_release(&d);
 	/* A product past 64 bits is still refused, not wrapped. */
 	text_add(&big, "name: g\ncommand: x\nsweep:\n  grid:\n");
 	for (i = 0; i < 20; i++)
@@ -151,25 +148,19 @@ test_sweep_limit(void **state)
 	assert_non_null(strstr(d.v[0].msg, "makes more than "));
 	spec_diags_release(&d);
 	free(big.s);
-	assert_null(load_max("name: z\ncommand: x\nsweep:\n  zip:\n"
-	    "    a: [1, 2, 3]\n    b: [4, 5, 6]\n", 2, &d));
-	assert_string_take(first_diag(&d),
+	assert_refused("name: z\ncommand: x\nsweep:\n  zip:\n"
+	    "    a: [1, 2, 3]\n    b: [4, 5, 6]\n", 2, &d,
 	    "t.yaml:5:5: 'sweep.zip' makes 3 jobs: at most "
 	    "2 may be submitted at once");
-	spec_diags_release(&d);
-	assert_null(load_max("name: l\ncommand: x\nsweep:\n  list:\n"
-	    "  - {a: 1}\n  - {a: 2}\n  - {a: 3}\n", 2, &d));
-	assert_string_take(first_diag(&d),
+	assert_refused("name: l\ncommand: x\nsweep:\n  list:\n"
+	    "  - {a: 1}\n  - {a: 2}\n  - {a: 3}\n", 2, &d,
 	    "t.yaml:5:3: 'sweep.list' makes 3 jobs: at "
 	    "most 2 may be submitted at once");
-	spec_diags_release(&d);
 	/* Documents add up: the one that passes the limit is named. */
-	assert_null(load_max("name: a\ncommand: x\n---\nname: b\ncommand: x\n"
-	    "---\nname: c\ncommand: x\n", 2, &d));
-	assert_string_take(first_diag(&d),
+	assert_refused("name: a\ncommand: x\n---\nname: b\ncommand: x\n"
+	    "---\nname: c\ncommand: x\n", 2, &d,
 	    "t.yaml:7:1: the file makes more than 2 jobs: "
 	    "at most 2 may be submitted at once");
-	spec_diags_release(&d);
 	/* At the limit is fine; 0 is SPEC_MAX_JOBS. */
 	set = load_max("name: g\ncommand: x\nsweep: {grid: {a: [1, 2]}}\n", 2,
 	    &d);
