@@ -33,6 +33,16 @@ trap cleanup EXIT
 
 plan() { echo "1..$1"; }
 
+# skip_unless REASON CMD...: the whole test is a TAP skip saying REASON
+# unless CMD succeeds.
+skip_unless() {
+	_why=$1
+	shift
+	"$@" >/dev/null 2>&1 && return 0
+	echo "1..0 # SKIP $_why"
+	exit 0
+}
+
 # ok DESCRIPTION STATUS: one TAP line from an exit status.
 ok() {
 	TAP_N=$((TAP_N + 1))

@@ -4,10 +4,8 @@
 
 # skip_without_serve: a TAP skip when this build has no serve command.
 skip_without_serve() {
-	if ! "$AILAB_QUEUE" serve --help >/dev/null 2>&1; then
-		echo "1..0 # SKIP 'ailab-queue serve' is not in the command table"
-		exit 0
-	fi
+	skip_unless "'ailab-queue serve' is not in the command table" \
+	    "$AILAB_QUEUE" serve --help
 }
 
 # start_serve NAME [ARGS...]: starts `ailab-queue serve` on a free port

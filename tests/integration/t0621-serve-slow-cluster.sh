@@ -21,16 +21,6 @@ audit_count() {
 	curl -s -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/audit" |
 	    python3 -c "import json,sys; print(sum(1 for e in json.load(sys.stdin)['items'] if $1))"
 }
-# timed USER METHOD PATH [CURL ARGS]: like api, with the headers kept.
-timed() {
-	_u=$1
-	_m=$2
-	_p=$3
-	shift 3
-	curl -s -D "$TMP/headers" -o "$TMP/body" -w '%{http_code}' -X "$_m" \
-	    --max-time 20 -H "Authorization: Bearer $_u-token" "$@" \
-	    "$SERVE_URL$_p"
-}
 cat >"$TMP/job.yaml" <<'EOT'
 name: small
 namespace: alice
@@ -58,17 +48,18 @@ is "job 2 is held in the store" \
     "$(job_state 2)" held
 
 # What needs the cluster: answered 503 within the bound, not silence.
-code=$(timed carol GET /v1/jobs)
+code=$(api carol GET /v1/jobs -D "$TMP/headers")
 is "a token the server has never seen: 503" "$code" 503
 like "with a Retry-After" "$TMP/headers" "^Retry-After: [0-9]+"
 like "saying the cluster did not answer" "$TMP/body" "did not answer"
-code=$(timed alice POST "/v1/jobs?filename=ml101.yaml&hold=true" \
-    -H 'Content-Type: application/yaml' --data-binary "@$TMP/ml101.yaml")
+code=$(api alice POST "/v1/jobs?filename=ml101.yaml&hold=true" \
+    -H 'Content-Type: application/yaml' --data-binary "@$TMP/ml101.yaml" \
+    -D "$TMP/headers")
 is "alice submits into a namespace whose right is not cached: 503" \
     "$code" 503
 like "with a Retry-After" "$TMP/headers" "^Retry-After: [0-9]+"
 is "the quota, which only the cluster knows: 503" \
-    "$(timed alice GET '/v1/quota?namespace=alice')" 503
+    "$(api alice GET '/v1/quota?namespace=alice' -D "$TMP/headers")" 503
 is "the server's own health answers meanwhile" "$(api - GET /healthz)" 200
 is "nothing was queued by the refused requests" \
     "$(queue_json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 2

@@ -57,9 +57,7 @@ is "bob's cached answer still keeps him out of alice's job" \
 check "alice's CLI against the server lists her two jobs" \
     "$AILAB_QUEUE" --server "$SERVE_URL_a" --context alice ls --all -o json
 is "the CLI's list" "$(python3 -c "import json; print(len(json.load(open('$TMP/out'))))")" 2
-curl -s -D "$TMP/headers" -o "$TMP/body" -w '%{http_code}' --max-time 20 \
-    -H 'Authorization: Bearer carol-token' "$SERVE_URL_a/v1/jobs" >"$TMP/code"
-is "carol, never seen: 503" "$(cat "$TMP/code")" 503
+is "carol, never seen: 503" "$(api carol GET /v1/jobs -D "$TMP/headers")" 503
 like "with a Retry-After" "$TMP/headers" "^Retry-After: [0-9]+"
 SERVE_URL=$SERVE_URL_b
 is "without grace, the server refuses alice 503 past the TTL" \
