@@ -21,19 +21,6 @@ audit() {
 	curl -sS -H 'Authorization: Bearer admin-token' \
 	    "$KUBESIM_URL/sim/audit" >"$TMP/audit.json"
 }
-# kinds ID: "DEPLOYMENTS SERVICES PODS" of job ID on the cluster, not
-# counting those being deleted.
-kinds() {
-	curl -sS -H 'Authorization: Bearer admin-token' \
-	    "$KUBESIM_URL/sim/state" | python3 -c 'import json, sys
-st = json.load(sys.stdin)
-def n(k):
-    return sum(1 for o in st.get(k, [])
-               if (o["metadata"].get("labels") or {}).get(
-                   "ailab-queue.io/job-id") == sys.argv[1]
-               and not o["metadata"].get("deletionTimestamp"))
-print(n("deployments"), n("services"), n("pods"))' "$1"
-}
 
 start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" ||
     { echo "Bail out! ailab-kubesim did not start"; exit 1; }
@@ -85,7 +72,7 @@ ok "... mid-pass, and cancels the requests in flight" $?
 wait_for 60 holder_is replica-b
 ok "b takes the Lease over" $?
 rm -f "$TMP/cut"
-one_set() { [ "$(kinds 1)" = "1 1 1" ]; }
+one_set() { [ "$(job_objects 1 deployments services pods)" = "1 1 1" ]; }
 wait_for 60 one_set
 ok "b makes what a's creates did not: one Deployment, Service and pod" $?
 wait_for 60 job_state_is 1 succeeded
