@@ -118,6 +118,15 @@ wait_for() {
 	return 1
 }
 
+# ok_within DESCRIPTION SECONDS CMD...: one TAP line, ok once CMD
+# succeeds (wait_for SECONDS CMD).
+ok_within() {
+	_desc=$1
+	shift
+	wait_for "$@"
+	ok "$_desc" $?
+}
+
 finish() {
 	[ "$TAP_FAILED" -eq 0 ]
 	exit $?

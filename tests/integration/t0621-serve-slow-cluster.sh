@@ -34,8 +34,7 @@ sed 's/^namespace: alice/namespace: ml101/' "$TMP/job.yaml" >"$TMP/ml101.yaml"
 # right to create Deployments in her namespace are cached).
 is "alice submits job 1" "$(submit alice "$TMP/job.yaml")" 201
 running() { [ "$(job_state 1)" = running ]; }
-wait_for 60 running
-ok "job 1 runs" $?
+ok_within "job 1 runs" 60 running
 
 kubesim_fault '{"latencyMs": 8000}'
 is "alice submits job 2 (held) while the cluster is slow: from the cache" \
@@ -72,8 +71,7 @@ is "alice releases job 2" "$(api alice POST /v1/jobs/2/release)" 200
 all_running() {
 	[ "$(job_state 1) $(job_state 2) $(job_state 3)" = "running running running" ]
 }
-wait_for 60 all_running
-ok "jobs 1, 2 and 3 run" $?
+ok_within "jobs 1, 2 and 3 run" 60 all_running
 is "each job's Deployment was created once, none twice" \
     "$(audit_count "e.get('verb') == 'create' and e.get('resource') == 'deployments'")" 3
 finish

@@ -38,8 +38,7 @@ KUBECONFIG=$TMP/kc-a
 start_serve a --identity replica-a --lease-duration 6s --interval 1s \
     --config "$TMP/a.yaml" -v
 KUBECONFIG=$TMP/kubeconfig
-wait_for 20 holder_is replica-a
-ok "replica a (through the relay) holds the Lease" $?
+ok_within "replica a (through the relay) holds the Lease" 20 holder_is replica-a
 start_serve b --identity replica-b --lease-duration 6s --interval 1s -v
 ok "replica b (direct) serves too" $?
 A=$SERVE_URL_a
@@ -59,8 +58,7 @@ sweep:
 EOT
 SERVE_URL=$A
 is "alice submits five jobs through a" "$(submit alice "$TMP/sweep.yaml")" 201
-wait_for 60 alice_running "$B" 5
-ok "a, the leader, runs them" $?
+ok_within "a, the leader, runs them" 60 alice_running "$B" 5
 SERVE_URL=$A
 is "alice's answers are cached on a" "$(api alice GET /v1/jobs)" 200
 is "a counts no review timeout yet" \
@@ -94,15 +92,13 @@ wait_for 10 test -s "$TMP/records"
 # a's cluster stops answering.
 touch "$TMP/stall"
 down() { grep -q "lost: this replica stops scheduling" "$TMP/serve-a.err"; }
-wait_for 30 down
-ok "a steps down" $?
+ok_within "a steps down" 30 down
 grep -q "did not answer within\|not renewed for" "$TMP/serve-a.err"
 ok "  its calls had a deadline" $?
 
 SERVE_URL=$B
 is "alice submits five more through b" "$(submit alice "$TMP/sweep.yaml")" 201
-wait_for 30 holder_is replica-b
-ok "b takes the Lease over" $?
+ok_within "b takes the Lease over" 30 holder_is replica-b
 wait "$WATCH"
 RENEW=$(secs "$(awk '$1 == "replica-a" { t = $2 } END { print t }' "$TMP/records")")
 ACQ=$(secs "$(awk '$1 == "replica-b" { print $3; exit }' "$TMP/records")")
@@ -114,8 +110,7 @@ ok "  a stopped before its Lease expired (renewed $RENEW, stopped $DOWN)" $?
 python3 -c 'import sys; sys.exit(not float(sys.argv[2]) - float(sys.argv[1]) >= 5.95)' \
     "$RENEW" "$ACQ"
 ok "  b took it only after it expired (taken $ACQ)" $?
-wait_for 60 alice_running "$B" 10
-ok "b runs the other five" $?
+ok_within "b runs the other five" 60 alice_running "$B" 10
 
 # a serves alice from her cached answers: its review of her token
 # times out (1 s) and the answer past its TTL stands in its grace.

@@ -34,8 +34,8 @@ chmod 600 "$TMP/kc-sa"
 KUBECONFIG=$TMP/kc-sa
 start_serve a --identity replica-a --lease-duration 6s --interval 1s -v
 KUBECONFIG=$TMP/kubeconfig
-wait_for 30 holder_is replica-a
-ok "replica a (as sched-sa, through the relay) holds the Lease" $?
+ok_within "replica a (as sched-sa, through the relay) holds the Lease" \
+    30 holder_is replica-a
 start_serve b --identity replica-b --lease-duration 6s --interval 1s -v
 ok "replica b (as admin) serves too" $?
 is "b follows" "$(leader "$SERVE_URL_b")" False
@@ -52,8 +52,8 @@ printf 'name: once\nnamespace: alice\nimage: busybox\ncommand: [sh, -c, "echo hi
 aq submit -q "$TMP/once.yaml" >/dev/null
 ok "every create fails; a job is queued in the shared database" $?
 admitted() { grep -q "job 1: queued -> admitted" "$TMP/serve-a.err"; }
-wait_for 30 admitted
-ok "a admits it (its record stands) and tries to create its objects" $?
+ok_within "a admits it (its record stands) and tries to create its objects" \
+    30 admitted
 # Drop a's Lease calls, then mark where the audit stands: what a sent
 # before has arrived by then.
 touch "$TMP/cut"
@@ -62,21 +62,18 @@ audit
 MARK=$(json_val 'max([e["seq"] for e in d["items"]] or [0])' "$TMP/audit.json")
 
 lost() { grep -q "lease .*lost: this replica stops scheduling" "$TMP/serve-a.err"; }
-wait_for 40 lost
-ok "a loses the Lease" $?
+ok_within "a loses the Lease" 40 lost
 kubesim_fault '{"error500": 0}'
 grep -q "pass aborted: [1-9][0-9]* requests* in flight cancelled" \
     "$TMP/serve-a.err"
 ok "... mid-pass, and cancels the requests in flight" $?
 
-wait_for 60 holder_is replica-b
-ok "b takes the Lease over" $?
+ok_within "b takes the Lease over" 60 holder_is replica-b
 rm -f "$TMP/cut"
 one_set() { [ "$(job_objects 1 deployments services pods)" = "1 1 1" ]; }
-wait_for 60 one_set
-ok "b makes what a's creates did not: one Deployment, Service and pod" $?
-wait_for 60 job_state_is 1 succeeded
-ok "the job runs to completion under b" $?
+ok_within "b makes what a's creates did not: one Deployment, Service and pod" \
+    60 one_set
+ok_within "the job runs to completion under b" 60 job_state_is 1 succeeded
 is "a, whose Lease calls pass again, stays a follower" \
     "$(leader "$SERVE_URL_a")" False
 
