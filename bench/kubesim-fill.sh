@@ -26,9 +26,7 @@ PER=$((8 / RANKS))	# jobs to a node
 	echo "kubesim-fill: $JOBS jobs of $RANKS ranks need more than $NODES nodes" >&2
 	exit 2
 }
-tmp=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/sched-lib.sh"
 
 {
 	echo "nodeGroups:"
@@ -48,22 +46,15 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 	echo "- {name: admin, token: admin-token, admin: true}"
 } >"$tmp/cluster.yaml"
 
-"$SIM" --listen 127.0.0.1:0 --cluster "$tmp/cluster.yaml" --speed 1000 \
-    --seed 1 >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-while ! grep -q '^url ' "$tmp/out" 2>/dev/null; do
-	kill -0 "$pid" 2>/dev/null || { cat "$tmp/err" >&2; exit 1; }
-	sleep 0.05
-done
-port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$tmp/out")
-url="http://127.0.0.1:$port"
+sim_start "$SIM" --cluster "$tmp/cluster.yaml" --speed 1000 --seed 1
+url=$SIM_URL
+port=${url##*:}
 hz=$(getconf CLK_TCK)
 # cpu: the simulator's user+system CPU seconds so far.
 cpu() {
 	awk -v hz="$hz" '{ sub(/^.*\) /, ""); printf "%.2f\n", ($12 + $13) / hz }' \
-	    "/proc/$pid/stat"
+	    "/proc/$SIMPID/stat"
 }
-now() { date +%s.%N; }
 get() { curl -sf -H 'Authorization: Bearer admin-token' "$url$1"; }
 # phase NAME: prints the CPU and wall clock since the last phase.
 c0=$(cpu)

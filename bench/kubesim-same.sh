@@ -14,9 +14,7 @@
 # Usage: bench/kubesim-same.sh OLD-KUBESIM NEW-KUBESIM
 set -eu
 [ $# -eq 2 ] || { echo "usage: kubesim-same.sh OLD-KUBESIM NEW-KUBESIM" >&2; exit 2; }
-tmp=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/sched-lib.sh"
 cat >"$tmp/cluster.yaml" <<'EOT'
 nodeGroups:
 - {count: 3, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090, gpuCount: 8,
@@ -28,15 +26,8 @@ EOT
 
 # scenario KUBESIM OUT: runs the scenario, writes the normalised events.
 scenario() {
-	rm -f "$tmp/out"
-	"$1" --listen 127.0.0.1:0 --cluster "$tmp/cluster.yaml" --speed 1000 \
-	    --seed 1 >"$tmp/out" 2>"$tmp/err" &
-	pid=$!
-	while ! grep -q '^url ' "$tmp/out" 2>/dev/null; do
-		kill -0 "$pid" 2>/dev/null || { cat "$tmp/err" >&2; exit 1; }
-		sleep 0.05
-	done
-	u=$(sed -n 's/^url //p' "$tmp/out")
+	sim_start "$1" --cluster "$tmp/cluster.yaml" --speed 1000 --seed 1
+	u=$SIM_URL
 	c() { curl -sf -o /dev/null -H 'Authorization: Bearer admin-token' \
 	    -H "Content-Type: ${ct:-application/json}" "$@"; }
 	svc() { c -d "{\"metadata\":{\"name\":\"$2\"},\"spec\":{\"selector\":$3,\"ports\":[{\"port\":80,\"targetPort\":8080}]}}" \
@@ -90,9 +81,9 @@ for line in sys.stdin:
     s = json.dumps(e["object"], sort_keys=True)
     print(e["type"], re.sub(r"\"\d{4}-\d\d-\d\dT[0-9:.]+Z\"", "\"T\"", s))
 ' >"$2"
-	kill "$pid"
-	wait "$pid" 2>/dev/null || true
-	pid=
+	kill "$SIMPID"
+	wait "$SIMPID" 2>/dev/null || true
+	SIMPID=
 }
 scenario "$1" "$tmp/old"
 scenario "$2" "$tmp/new"

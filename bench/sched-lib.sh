@@ -1,5 +1,6 @@
-# Shared by bench/sched-e2e.sh and bench/sched-pass.sh (sourced after they
-# set AQ and SIM): a private directory, cleanup of what they start, a sweep
+# Shared by the scheduler's benchmarks (sched-*.sh, sourced after they set
+# AQ and SIM) and the simulator's (kubesim-*.sh): a private directory,
+# cleanup of what they start, a simulator started on a free port, a sweep
 # writer and a simulated cluster of RTX4090D nodes.
 
 tmp=$(mktemp -d)
@@ -15,6 +16,22 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 now() { date +%s.%N; }
+
+# sim_start KUBESIM ARGS...: KUBESIM on a free loopback port with ARGS, its
+# output in $tmp/sim.out and sim.err; sets SIMPID and SIM_URL once it
+# listens, or exits with its errors if it stops first.
+sim_start() {
+	_sim=$1
+	shift
+	: >"$tmp/sim.out"
+	"$_sim" --listen 127.0.0.1:0 "$@" >"$tmp/sim.out" 2>"$tmp/sim.err" &
+	SIMPID=$!
+	until grep -q '^url ' "$tmp/sim.out"; do
+		kill -0 "$SIMPID" 2>/dev/null || { cat "$tmp/sim.err" >&2; exit 1; }
+		sleep 0.05
+	done
+	SIM_URL=$(sed -n 's/^url //p' "$tmp/sim.out")
+}
 
 # grid FILE NAME COUNT GPUS: a sweep of COUNT jobs of GPUS RTX4090D GPUs.
 grid() {
@@ -55,18 +72,10 @@ users:
 - {name: admin, token: admin-token, groups: ["system:masters"], admin: true}
 EOT
 	# shellcheck disable=SC2086
-	"$SIM" --listen 127.0.0.1:0 --cluster "$tmp/cluster.yaml" --speed 10 \
+	sim_start "$SIM" --cluster "$tmp/cluster.yaml" --speed 10 \
 	    --pod-default=after-exit=idle \
 	    --pod-default='termination-message=ailab-queue-exit=$(EXIT_CODE)' \
 	    --pod-default=exit-codes-label=ailab-queue.io/attempt \
-	    ${SIM_ARGS:-} --kubeconfig-out "$tmp/kubeconfig" >"$tmp/sim.out" \
-	    2>"$tmp/sim.err" &
-	SIMPID=$!
-	_i=0
-	until grep -q '^url ' "$tmp/sim.out" 2>/dev/null; do
-		_i=$((_i + 1))
-		[ $_i -gt 600 ] && { cat "$tmp/sim.err" >&2; exit 1; }
-		sleep 0.1
-	done
+	    ${SIM_ARGS:-} --kubeconfig-out "$tmp/kubeconfig"
 	export KUBECONFIG="$tmp/kubeconfig" AILAB_QUEUE_DB="$tmp/queue.db"
 }

@@ -220,7 +220,7 @@ cmd_quota_exec(struct cli_ctx *ctx, int argc, char **argv)
 		    kube_quotas_json(rq->body));
 	}
 	json_object_set_new(out, "gpus", gpus);
-	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML)
+	if (cli_output_is_machine(ctx))
 		ret = cli_print_value(ctx, out) == 0 ? CLI_EXIT_OK :
 		    CLI_EXIT_FAIL;
 	else {

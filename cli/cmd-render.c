@@ -61,7 +61,7 @@ cmd_render_exec(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	if (!ctx->output_set)
 		ctx->output = CLI_OUTPUT_YAML;
-	if (ctx->output != CLI_OUTPUT_YAML && ctx->output != CLI_OUTPUT_JSON) {
+	if (!cli_output_is_machine(ctx)) {
 		cli_error(ctx, "render prints -o yaml or -o json");
 		goto out;
 	}

@@ -73,7 +73,7 @@ cmd_report_print(struct cli_ctx *ctx, struct cmd_report_row *rows, size_t n,
 		counts[rows[i].job.state]++;
 		total_ms += rows[i].run_ms;
 	}
-	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML) {
+	if (cli_output_is_machine(ctx)) {
 		arr = json_array();
 		for (i = 0; i < n; i++) {
 			const struct store_job *j = &rows[i].job;

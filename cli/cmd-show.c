@@ -278,7 +278,7 @@ cmd_show_exec(struct cli_ctx *ctx, int argc, char **argv)
 		cli_error(ctx, "job %lld not found", (long long)id);
 		return CLI_EXIT_FAIL;
 	}
-	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML) {
+	if (cli_output_is_machine(ctx)) {
 		o = api_job_detail_encode(j, ev, nev, rep, nrep);
 		if (cli_print_value(ctx, o) != 0)
 			ret = CLI_EXIT_FAIL;

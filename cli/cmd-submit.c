@@ -71,7 +71,7 @@ cmd_submit_show(struct cli_ctx *ctx, struct store_job_new *jobs, size_t n)
 	char *spec;
 	size_t i;
 
-	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML) {
+	if (cli_output_is_machine(ctx)) {
 		arr = json_array();
 		for (i = 0; i < n; i++) {
 			spec = store_job_new_spec(&jobs[i]);
@@ -213,7 +213,7 @@ cmd_submit_remote(struct cli_ctx *ctx, int argc, char **argv)
 	for (k = 0; k < n; k++)
 		ids[k] = json_integer_value(json_object_get(json_array_get(out,
 		    k), "id"));
-	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML)
+	if (cli_output_is_machine(ctx))
 		cli_print_value(ctx, out);
 	else
 		cmd_submit_print_ids(ids, n);
@@ -339,7 +339,7 @@ cmd_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 	/* Committed: a scheduler of this queue need not wait for its
 	 * interval. */
 	store_wake(s);
-	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML) {
+	if (cli_output_is_machine(ctx)) {
 		arr = json_array();
 		for (k = 0; k < n; k++)
 			json_array_append_new(arr, json_pack("{s:I,s:s}", "id",

@@ -214,7 +214,7 @@ cmd_usage_exec(struct cli_ctx *ctx, int argc, char **argv)
 		}
 	}
 	ret = CLI_EXIT_OK;
-	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML)
+	if (cli_output_is_machine(ctx))
 		ret = cli_print_value(ctx, doc) == 0 ? CLI_EXIT_OK :
 		    CLI_EXIT_FAIL;
 	else if (ctx->output == CLI_OUTPUT_CSV)

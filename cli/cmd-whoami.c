@@ -55,7 +55,7 @@ cmd_whoami_print(struct cli_ctx *ctx, const struct kube_config *cfg,
 		    ctx->server != NULL ? ctx->server : server);
 		return CLI_EXIT_FAIL;
 	}
-	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML) {
+	if (cli_output_is_machine(ctx)) {
 		out = json_pack("{s:s,s:o,s:s,s:s,s:s}", "username", user,
 		    "groups", json_is_array(groups) ? json_incref(groups) :
 		    json_array(),

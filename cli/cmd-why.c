@@ -100,7 +100,7 @@ cmd_why_exec(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	sight = cmd_why_sight(ctx);
 	when = time_format_rfc3339(j->updated_at);
-	if (ctx->output == CLI_OUTPUT_JSON || ctx->output == CLI_OUTPUT_YAML) {
+	if (cli_output_is_machine(ctx)) {
 		o = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)j->id,
 		    "state", store_state_name(j->state), "reason", j->reason,
 		    "updated_at", when);

@@ -294,7 +294,7 @@ server_auth_done(struct server_req *r)
 		snprintf(buf, sizeof buf, "%d", retry);
 		evhttp_add_header(evhttp_request_get_output_headers(r->req),
 		    "Retry-After", buf);
-		server_reply_error_body(r, 429, body);
+		server_reply_json(r, 429, body);
 		return;
 	}
 	r->handler(r);
@@ -421,7 +421,7 @@ server_auth_fail_take(struct server_req *r)
 			snprintf(buf, sizeof buf, "%d", retry);
 			evhttp_add_header(evhttp_request_get_output_headers(
 			    r->req), "Retry-After", buf);
-			server_reply_error_body(r, 429, body);
+			server_reply_json(r, 429, body);
 			return -1;
 		}
 		p->fail_tokens -= 1.0;

@@ -116,7 +116,6 @@ server_common_headers(struct evhttp_request *req, const char *type)
 void
 server_reply_json(struct server_req *r, int code, json_t *body)
 {
-	struct evhttp_connection *evcon;
 	struct evbuffer *buf = evbuffer_new();
 	char *text;
 
@@ -134,14 +133,8 @@ server_reply_json(struct server_req *r, int code, json_t *body)
 	evbuffer_add(buf, "\n", 1);
 	free(text);
 	json_decref(body);
-	server_common_headers(r->req, "application/json");
-	server_count(r, code, evbuffer_get_length(buf));
-	server_conn_timeouts(r, true);
-	evcon = evhttp_request_get_connection(r->req);
-	evhttp_send_reply(r->req, code, NULL, buf);
-	server_conn_replied(r->srv, evcon);
+	server_reply_buffer(r, code, "application/json", buf);
 	evbuffer_free(buf);
-	server_req_done(r);
 }
 
 /* See server-int.h. */
@@ -170,13 +163,6 @@ server_reply_text(struct server_req *r, int code, const char *type,
 	evbuffer_add(buf, text, len);
 	server_reply_buffer(r, code, type, buf);
 	evbuffer_free(buf);
-}
-
-/* See server-int.h. */
-void
-server_reply_error_body(struct server_req *r, int code, json_t *body)
-{
-	server_reply_json(r, code, body);
 }
 
 /* See server-int.h: the one error shape of docs/api.md. */

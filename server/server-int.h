@@ -287,8 +287,6 @@ void server_reply_error(struct server_req *, int code, const char *reason,
 /* The queue failed: its cause logged (taken; NULL: what) and a 500
  * "cannot read the queue", which tells the client nothing internal. */
 void server_reply_store(struct server_req *, char *cause, const char *what);
-/* Replies with a prepared error body (api_error_encode). */
-void server_reply_error_body(struct server_req *, int code, json_t *);
 void server_reply_text(struct server_req *, int code, const char *type,
     const char *text, size_t len);
 /* Sends buf (not freed) as the body, with the usual headers. */

@@ -379,7 +379,7 @@ server_submit_parsed(struct server_req *r, struct server_parsed *p)
 		err = api_error_encode(422, NULL, p->message);
 		for (i = 0; i < p->ndiags; i++)
 			api_error_add_diagnostic(err, p->diags[i]);
-		server_reply_error_body(r, 422, err);
+		server_reply_json(r, 422, err);
 		return;
 	case SERVER_PARSED_BUDGET:
 		server_reply_error(r, 422, NULL, "%s took more than the "

@@ -962,7 +962,7 @@ server_parse_refuse(struct server_req *r, int code, char *msg)
 	body = api_error_encode(code, NULL, msg);
 	api_error_set_retry_after(body, retry);
 	free(msg);
-	server_reply_error_body(r, code, body);
+	server_reply_json(r, code, body);
 	return -1;
 }
 

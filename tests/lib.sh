@@ -33,6 +33,16 @@ trap cleanup EXIT
 
 plan() { echo "1..$1"; }
 
+# skip_unless REASON CMD...: the whole test is a TAP skip saying REASON
+# unless CMD succeeds.
+skip_unless() {
+	_why=$1
+	shift
+	"$@" >/dev/null 2>&1 && return 0
+	echo "1..0 # SKIP $_why"
+	exit 0
+}
+
 # ok DESCRIPTION STATUS: one TAP line from an exit status.
 ok() {
 	TAP_N=$((TAP_N + 1))
@@ -106,6 +116,15 @@ wait_for() {
 		_i=$((_i + 1))
 	done
 	return 1
+}
+
+# ok_within DESCRIPTION SECONDS CMD...: one TAP line, ok once CMD
+# succeeds (wait_for SECONDS CMD).
+ok_within() {
+	_desc=$1
+	shift
+	wait_for "$@"
+	ok "$_desc" $?
 }
 
 finish() {

@@ -57,7 +57,7 @@ INTEGRATION_TESTS = \
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/lib.sh tests/lib tests/spec \
 	tests/fixtures \
-	tests/integration/sched-gpu-time.py
+	tests/integration/sched-gpu-time.py tests/unit/unit.h
 
 # The queue server client's answer parsing (cli/cli-remote*.c), linked as
 # the whole program is, with its command table.

@@ -4,10 +4,7 @@
 # `source <(ailab-queue completion bash)`, and `wait` keeps one progress
 # line rewritten in place (carriage returns), which a pipe never gets.
 . "$top_srcdir/tests/lib.sh"
-if ! command -v script >/dev/null || ! command -v bash >/dev/null; then
-	echo "1..0 # SKIP needs script(1) and bash"
-	exit 0
-fi
+skip_unless "needs script(1) and bash" sh -c 'command -v script && command -v bash'
 plan 6
 
 PATH=$(dirname "$AILAB_QUEUE"):$PATH

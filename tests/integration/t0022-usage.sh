@@ -36,8 +36,7 @@ ended() { aq ls --all -o json | python3 -c 'import json, sys
 j = json.load(sys.stdin)
 sys.exit(not (len(j) == 3 and all(x["state"] in
     ("succeeded", "failed", "cancelled") for x in j)))'; }
-wait_for 60 ended
-ok "the server runs the jobs to their end" $?
+ok_within "the server runs the jobs to their end" 60 ended
 
 aq ls --all -o json >"$TMP/all.json"
 aq usage -o json >"$TMP/u.json"

@@ -3,10 +3,7 @@
 # takes only when a cell is not plain ASCII (cli-output.c), not at start.
 . "$top_srcdir/tests/lib.sh"
 
-if ! locale -a 2>/dev/null | grep -Eqi '^c\.utf-?8$'; then
-	echo "1..0 # SKIP no C.UTF-8 locale"
-	exit 0
-fi
+skip_unless "no C.UTF-8 locale" sh -c "locale -a | grep -Eqi '^c\.utf-?8\$'"
 plan 6
 
 cat >"$TMP/sweep.yaml" <<'YAML'

@@ -7,10 +7,8 @@
 . "$top_srcdir/tests/lib.sh"
 
 PROBE="$top_builddir/tests/kube-probe"
-if [ ! -x "${AILAB_KUBESIM:-}" ] || ! command -v openssl >/dev/null; then
-	echo "1..0 # SKIP needs ailab-kubesim and openssl"
-	exit 0
-fi
+skip_unless "needs ailab-kubesim and openssl" test -x "${AILAB_KUBESIM:-}"
+skip_unless "needs ailab-kubesim and openssl" command -v openssl
 plan 20
 
 # Certificates: a CA, a server certificate for localhost and a name

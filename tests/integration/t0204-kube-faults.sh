@@ -7,10 +7,7 @@
 . "$top_srcdir/tests/lib.sh"
 
 PROBE="$top_builddir/tests/kube-probe"
-if [ ! -x "${AILAB_KUBESIM:-}" ]; then
-	echo "1..0 # SKIP needs ailab-kubesim"
-	exit 0
-fi
+skip_unless "needs ailab-kubesim" test -x "${AILAB_KUBESIM:-}"
 plan 8
 
 start_kubesim

@@ -7,10 +7,7 @@
 # laughs in a kubeconfig is refused by both, by ailab-queue at its place.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-if ! command -v kubectl >/dev/null 2>&1; then
-	echo "1..0 # SKIP kubectl not installed"
-	exit 0
-fi
+skip_unless "kubectl not installed" command -v kubectl
 plan 21
 
 sim_tls

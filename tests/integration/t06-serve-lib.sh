@@ -4,10 +4,8 @@
 
 # skip_without_serve: a TAP skip when this build has no serve command.
 skip_without_serve() {
-	if ! "$AILAB_QUEUE" serve --help >/dev/null 2>&1; then
-		echo "1..0 # SKIP 'ailab-queue serve' is not in the command table"
-		exit 0
-	fi
+	skip_unless "'ailab-queue serve' is not in the command table" \
+	    "$AILAB_QUEUE" serve --help
 }
 
 # start_serve NAME [ARGS...]: starts `ailab-queue serve` on a free port
@@ -32,6 +30,51 @@ start_serve() {
 	done
 	eval "SERVE_PID_$_n=$SERVE_PID; SERVE_URL_$_n=$SERVE_URL"
 	[ -n "$SERVE_URL" ]
+}
+
+# start_relay OUT [RELAY-OPTIONS...]: tests/lib/relay.py (stall or cut a
+# replica's way to the cluster) in front of the simulator, and OUT a copy
+# of $TMP/kubeconfig (0600) that reaches the cluster through it; one TAP
+# line.
+start_relay() {
+	_out=$1
+	shift
+	python3 "$top_srcdir/tests/lib/relay.py" "$KUBESIM_URL" \
+	    "$TMP/relay.port" "$@" &
+	TEST_PIDS="$TEST_PIDS $!"
+	wait_for 10 test -s "$TMP/relay.port"
+	ok "the relay listens" $?
+	_kport=${KUBESIM_URL##*:}
+	sed "s/127.0.0.1:${_kport%/}/127.0.0.1:$(cat "$TMP/relay.port")/" \
+	    "$TMP/kubeconfig" >"$_out"
+	chmod 600 "$_out"
+}
+
+# The scheduler's Lease; lease_holder: who holds it ("" when nobody).
+LEASE=/apis/coordination.k8s.io/v1/namespaces/default/leases/ailab-queue-scheduler
+lease_holder() {
+	kube_get "$LEASE" admin | python3 -c \
+	    'import json,sys; print(json.load(sys.stdin)["spec"].get("holderIdentity") or "")'
+}
+holder_is() { [ "$(lease_holder)" = "$1" ]; }
+
+# leader URL: True or False, whether the server at URL says it leads.
+leader() {
+	curl -s --max-time 5 "$1/healthz?verbose=true" | python3 -c \
+	    'import json,sys; print(json.load(sys.stdin)["leader"])'
+}
+
+# metric URL NAME: the value of a sample on the server's /metrics.
+metric() {
+	curl -s --max-time 5 "$1/metrics" | sed -n "s/^$2 //p"
+}
+
+# alice_running URL N: alice has N running jobs, as the server at URL
+# answers her (which becomes SERVE_URL).
+alice_running() {
+	SERVE_URL=$1
+	[ "$(api alice GET '/v1/jobs?state=running')" = 200 ] &&
+	    [ "$(jq_body 'len(b["items"])')" = "$2" ]
 }
 
 # api USER METHOD PATH [CURL ARGS...]: one request as a simulated user

@@ -7,20 +7,8 @@
 skip_without_serve
 plan 16
 
-LEASE=/apis/coordination.k8s.io/v1/namespaces/default/leases/ailab-queue-scheduler
-holder() {
-	kube_get "$LEASE" admin | python3 -c \
-	    'import json,sys; print(json.load(sys.stdin)["spec"].get("holderIdentity") or "")'
-}
-has_holder() { [ -n "$(holder)" ]; }
-holder_is() { [ "$(holder)" = "$1" ]; }
-passes() {
-	curl -s "$1/metrics" | sed -n 's/^ailab_queue_passes_total //p'
-}
-leader() {
-	curl -s "$1/healthz?verbose=true" | python3 -c \
-	    'import json,sys; print(json.load(sys.stdin)["leader"])'
-}
+has_holder() { [ -n "$(lease_holder)" ]; }
+passes() { metric "$1" ailab_queue_passes_total; }
 
 # The roomy cluster: 20 one-pod jobs run at once (ailab allows 10 pods).
 start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml"
@@ -28,10 +16,9 @@ ok "ailab-kubesim starts" $?
 start_serve a --identity replica-a --lease-duration 6s --interval 1s
 start_serve b --identity replica-b --lease-duration 6s --interval 1s
 ok "two replicas serve one database" $?
-wait_for 10 has_holder
-ok "one of them takes the Lease" $?
+ok_within "one of them takes the Lease" 10 has_holder
 sleep 3
-H=$(holder)
+H=$(lease_holder)
 case $H in
 replica-a) LEAD=a FOLLOW=b ;;
 *) LEAD=b FOLLOW=a ;;
@@ -57,13 +44,7 @@ sweep:
 EOT
 SERVE_URL=$FURL
 is "the follower's API queues jobs" "$(submit alice "$TMP/sweep.yaml")" 201
-running() {
-	SERVE_URL=$1
-	[ "$(api alice GET '/v1/jobs?state=running')" = 200 ] &&
-	    [ "$(jq_body 'len(b["items"])')" = "$2" ]
-}
-wait_for 30 running "$FURL" 10
-ok "the leader runs them" $?
+ok_within "the leader runs them" 30 alice_running "$FURL" 10
 grep -q "pass:" "$TMP/serve-$FOLLOW.err"
 [ $? -ne 0 ]
 ok "the follower never ran a pass" $?
@@ -75,8 +56,8 @@ submit alice "$TMP/sweep.yaml" >/dev/null
 # polling, which a loaded machine slows down.
 T0=$(python3 -c 'import time; print(time.time())')
 kill -KILL "$LPID"
-wait_for 60 holder_is "replica-$FOLLOW"
-ok "SIGKILL the leader: the other takes the Lease" $?
+ok_within "SIGKILL the leader: the other takes the Lease" \
+    60 holder_is "replica-$FOLLOW"
 TAKE=$(kube_get "$LEASE" admin | python3 -c '
 import datetime, json, sys
 t = json.load(sys.stdin)["spec"]["acquireTime"]
@@ -85,13 +66,12 @@ print(d.replace(tzinfo=datetime.timezone.utc).timestamp() - float(sys.argv[1]))'
 python3 -c 'import sys; sys.exit(not 0 <= float(sys.argv[1]) <= 10)' "${TAKE:-99}"
 ok "within the lease duration and one retry (${TAKE:-?} s)" $?
 is "it says it leads now" "$(leader "$FURL")" True
-wait_for 40 running "$FURL" 20
-ok "it runs the jobs the dead leader left" $?
+ok_within "it runs the jobs the dead leader left" 40 alice_running "$FURL" 20
 n=$(kube_count "/apis/apps/v1/namespaces/alice/deployments?labelSelector=ailab-queue.io/job-id" admin)
 is "no job was created twice (one Deployment per job)" "$n" 20
 eval "FPID=\$SERVE_PID_$FOLLOW"
 kill -TERM "$FPID"
 wait "$FPID"
 is "SIGTERM: the new leader exits 0" $? 0
-is "and gives the Lease up at once" "$(holder)" ""
+is "and gives the Lease up at once" "$(lease_holder)" ""
 finish

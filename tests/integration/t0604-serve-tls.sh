@@ -5,10 +5,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 skip_without_serve
-if ! command -v openssl >/dev/null; then
-	echo "1..0 # SKIP needs openssl"
-	exit 0
-fi
+skip_unless "needs openssl" command -v openssl
 plan 8
 
 pki_server "$TMP/pki" server /CN=ailab-queue DNS:localhost

@@ -43,8 +43,7 @@ state_is() {
 	[ "$(api alice GET "/v1/jobs/$ID")" = 200 ] &&
 	    [ "$(jq_body 'b["state"]')" = "$1" ]
 }
-wait_for 30 state_is running
-ok "the job runs" $?
+ok_within "the job runs" 30 state_is running
 is "why says it runs" \
     "$(api alice GET "/v1/jobs/$ID/why") $(jq_body 'b["id"], b["state"]')" \
     "200 $ID running"
@@ -57,14 +56,12 @@ is "logs while it runs come live from the pod" \
 curl -s -o /dev/null -X POST -H 'Authorization: Bearer admin-token' \
     -H 'Content-Type: application/json' -d '{"advanceSeconds":3600}' \
     "$KUBESIM_URL/sim/clock"
-wait_for 60 state_is succeeded
-ok "the job succeeds" $?
+ok_within "the job succeeds" 60 state_is succeeded
 cleaned() {
 	[ "$(api alice GET "/v1/jobs/$ID")" = 200 ] &&
 	    [ "$(jq_body 'b["cleaned"]')" = True ]
 }
-wait_for 30 cleaned
-ok "and is cleaned up" $?
+ok_within "and is cleaned up" 30 cleaned
 is "its logs then come from the archive" \
     "$(api alice GET "/v1/jobs/$ID/logs" -D "$TMP/h2") $(sed -n 's/^X-Ailab-Log-Source: \([a-z]*\).*/\1/p' "$TMP/h2")" \
     "200 archived"

@@ -41,8 +41,7 @@ ended() {
 	    [ "$(api bob GET "/v1/jobs/$BEH")" = 200 ] &&
 	    [ "$(jq_body 'b["state"], b["cleaned"]')" = "succeeded True" ]
 }
-wait_for 120 ended
-ok "both jobs succeed and are cleaned up" $?
+ok_within "both jobs succeed and are cleaned up" 120 ended
 
 kube_get /sim/audit admin >"$TMP/audit.json"
 # who NS VERB: the users (and impersonators) that did VERB in NS.

@@ -12,8 +12,7 @@ start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml"
 ok "ailab-kubesim starts" $?
 start_serve a --no-lease --interval 60s -v
 ok "serve starts" $?
-wait_for 10 sched_passed 1 "$TMP/serve-a.err"
-ok "it made its first pass" $?
+ok_within "it made its first pass" 10 sched_passed 1 "$TMP/serve-a.err"
 
 # RTX4090D jobs in alice's namespace that run until stopped (but promise
 # to end within 10 minutes); has N ID: job ID has N Deployments.
@@ -27,20 +26,17 @@ running() { api alice GET "/v1/jobs/$1" >/dev/null &&
     [ "$(jq_body 'b["state"]')" = running ]; }
 
 ONE=$(post alice "$TMP/one.yaml")
-wait_for 5 has 1 "$ONE"
-ok "submit: the job's Deployment is created within 5 s" $?
+ok_within "submit: the job's Deployment is created within 5 s" 5 has 1 "$ONE"
 wait_for 10 running "$ONE"
 sleep 1
 act "$ONE" cancel
-wait_for 5 has 0 "$ONE"
-ok "cancel: its Deployment is deleted within 5 s" $?
+ok_within "cancel: its Deployment is deleted within 5 s" 5 has 0 "$ONE"
 
 HELD=$(post alice "$TMP/one.yaml" hold=true)
 sleep 1
 is "a held job has no objects" "$(job_deployments "$HELD")" 0
 act "$HELD" release
-wait_for 5 has 1 "$HELD"
-ok "release: the job's Deployment is created within 5 s" $?
+ok_within "release: the job's Deployment is created within 5 s" 5 has 1 "$HELD"
 wait_for 10 running "$HELD"
 sleep 1
 
@@ -50,10 +46,8 @@ BIG=$(post alice "$TMP/big.yaml")
 SMALL=$(post alice "$TMP/one.yaml")
 waits() { api alice GET "/v1/jobs/$SMALL/why" >/dev/null &&
     grep -q "job $BIG" "$TMP/body"; }
-wait_for 5 waits
-ok "a 1-GPU job waits behind the 2x8 job's reservation" $?
+ok_within "a 1-GPU job waits behind the 2x8 job's reservation" 5 waits
 sleep 1
 act "$BIG" hold
-wait_for 5 has 1 "$SMALL"
-ok "hold: the job behind is created within 5 s" $?
+ok_within "hold: the job behind is created within 5 s" 5 has 1 "$SMALL"
 finish

@@ -77,8 +77,7 @@ kill -STOP "$W0"
 submit_bg stuck alice "$TMP/big.yaml" &
 STUCK=$!
 TEST_PIDS="$TEST_PIDS $STUCK"
-wait_for 30 running_is 1
-ok "alice's spec is in a worker" $?
+ok_within "alice's spec is in a worker" 30 running_is 1
 codes=
 for i in 1 2 3 4 5; do
 	codes="$codes $(api - GET /healthz)"
@@ -97,8 +96,7 @@ wait_for 30 queued_is 1
 submit_bg a3 alice "$TMP/alice.yaml" &
 A3=$!
 TEST_PIDS="$TEST_PIDS $A2 $A3"
-wait_for 30 queued_is 2
-ok "alice's next two specs wait for her worker" $?
+ok_within "alice's next two specs wait for her worker" 30 queued_is 2
 is "a fourth is refused: 429" "$(api alice POST /v1/jobs \
     -H 'Content-Type: application/yaml' --data-binary "@$TMP/alice.yaml" \
     -D "$TMP/h429")" 429
@@ -116,8 +114,7 @@ wait_for 30 running_is 2
 submit_bg c2 carol "$TMP/carol.yaml" &
 C2=$!
 TEST_PIDS="$TEST_PIDS $B2 $C2"
-wait_for 30 queued_is 3
-ok "carol's next spec waits with alice's two" $?
+ok_within "carol's next spec waits with alice's two" 30 queued_is 3
 
 wait "$STUCK"
 is "the stuck spec is answered 503 at the bound (30 s)" \

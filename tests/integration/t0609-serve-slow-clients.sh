@@ -10,10 +10,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 skip_without_serve
-if ! command -v openssl >/dev/null; then
-	echo "1..0 # SKIP needs openssl"
-	exit 0
-fi
+skip_unless "needs openssl" command -v openssl
 plan 25
 
 # slow.py URL N SOURCE MODE: N connections from SOURCE, each sending a
@@ -173,8 +170,7 @@ healthz_ok() {
 	[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
 	    --interface 127.0.0.5 "$SERVE_URL/healthz")" = 200 ]
 }
-wait_for 20 healthz_ok
-ok "and served once connections close" $?
+ok_within "and served once connections close" 20 healthz_ok
 curl -s --max-time 20 "$SERVE_URL/metrics" >"$TMP/metrics"
 like "/metrics counts those over the per-address cap" "$TMP/metrics" \
     '^ailab_queue_connections_refused_total\{reason="per_address"\} 3$'

@@ -66,8 +66,8 @@ like "naming the cluster-wide reads" "$TMP/err" "list pods cluster-wide"
     >"$TMP/sa.out" 2>"$TMP/sa.err" &
 SA=$!
 TEST_PIDS="$TEST_PIDS $SA"
-wait_for 20 grep -q '^url ' "$TMP/sa.out"
-ok "with sched-sa's rights (examples/serve/rbac.yaml) it starts" $?
+ok_within "with sched-sa's rights (examples/serve/rbac.yaml) it starts" \
+    20 grep -q '^url ' "$TMP/sa.out"
 SERVE_URL=$(sed -n 's/^url //p' "$TMP/sa.out")
 is "and reviews users' tokens" \
     "$(api alice GET /v1/jobs) $(jq_body 'len(b["items"])')" "200 0"

@@ -34,8 +34,7 @@ running() {
 	[ "$(api alice GET "/v1/jobs/$RUN")" = 200 ] &&
 	    [ "$(jq_body 'b["state"]')" = running ]
 }
-wait_for 60 running
-ok "runs" $?
+ok_within "runs" 60 running
 is "one of 4 GPUs over the quota's 4 with it" \
     "$(submit alice "$(gpu_job big 4)")" 201
 is "one held" "$(submit alice "$(gpu_job later 1)" hold=true)" 201

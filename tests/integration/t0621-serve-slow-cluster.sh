@@ -21,16 +21,6 @@ audit_count() {
 	curl -s -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/audit" |
 	    python3 -c "import json,sys; print(sum(1 for e in json.load(sys.stdin)['items'] if $1))"
 }
-# timed USER METHOD PATH [CURL ARGS]: like api, with the headers kept.
-timed() {
-	_u=$1
-	_m=$2
-	_p=$3
-	shift 3
-	curl -s -D "$TMP/headers" -o "$TMP/body" -w '%{http_code}' -X "$_m" \
-	    --max-time 20 -H "Authorization: Bearer $_u-token" "$@" \
-	    "$SERVE_URL$_p"
-}
 cat >"$TMP/job.yaml" <<'EOT'
 name: small
 namespace: alice
@@ -44,8 +34,7 @@ sed 's/^namespace: alice/namespace: ml101/' "$TMP/job.yaml" >"$TMP/ml101.yaml"
 # right to create Deployments in her namespace are cached).
 is "alice submits job 1" "$(submit alice "$TMP/job.yaml")" 201
 running() { [ "$(job_state 1)" = running ]; }
-wait_for 60 running
-ok "job 1 runs" $?
+ok_within "job 1 runs" 60 running
 
 kubesim_fault '{"latencyMs": 8000}'
 is "alice submits job 2 (held) while the cluster is slow: from the cache" \
@@ -58,17 +47,18 @@ is "job 2 is held in the store" \
     "$(job_state 2)" held
 
 # What needs the cluster: answered 503 within the bound, not silence.
-code=$(timed carol GET /v1/jobs)
+code=$(api carol GET /v1/jobs -D "$TMP/headers")
 is "a token the server has never seen: 503" "$code" 503
 like "with a Retry-After" "$TMP/headers" "^Retry-After: [0-9]+"
 like "saying the cluster did not answer" "$TMP/body" "did not answer"
-code=$(timed alice POST "/v1/jobs?filename=ml101.yaml&hold=true" \
-    -H 'Content-Type: application/yaml' --data-binary "@$TMP/ml101.yaml")
+code=$(api alice POST "/v1/jobs?filename=ml101.yaml&hold=true" \
+    -H 'Content-Type: application/yaml' --data-binary "@$TMP/ml101.yaml" \
+    -D "$TMP/headers")
 is "alice submits into a namespace whose right is not cached: 503" \
     "$code" 503
 like "with a Retry-After" "$TMP/headers" "^Retry-After: [0-9]+"
 is "the quota, which only the cluster knows: 503" \
-    "$(timed alice GET '/v1/quota?namespace=alice')" 503
+    "$(api alice GET '/v1/quota?namespace=alice' -D "$TMP/headers")" 503
 is "the server's own health answers meanwhile" "$(api - GET /healthz)" 200
 is "nothing was queued by the refused requests" \
     "$(queue_json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 2
@@ -81,8 +71,7 @@ is "alice releases job 2" "$(api alice POST /v1/jobs/2/release)" 200
 all_running() {
 	[ "$(job_state 1) $(job_state 2) $(job_state 3)" = "running running running" ]
 }
-wait_for 60 all_running
-ok "jobs 1, 2 and 3 run" $?
+ok_within "jobs 1, 2 and 3 run" 60 all_running
 is "each job's Deployment was created once, none twice" \
     "$(audit_count "e.get('verb') == 'create' and e.get('resource') == 'deployments'")" 3
 finish

@@ -57,9 +57,7 @@ is "bob's cached answer still keeps him out of alice's job" \
 check "alice's CLI against the server lists her two jobs" \
     "$AILAB_QUEUE" --server "$SERVE_URL_a" --context alice ls --all -o json
 is "the CLI's list" "$(python3 -c "import json; print(len(json.load(open('$TMP/out'))))")" 2
-curl -s -D "$TMP/headers" -o "$TMP/body" -w '%{http_code}' --max-time 20 \
-    -H 'Authorization: Bearer carol-token' "$SERVE_URL_a/v1/jobs" >"$TMP/code"
-is "carol, never seen: 503" "$(cat "$TMP/code")" 503
+is "carol, never seen: 503" "$(api carol GET /v1/jobs -D "$TMP/headers")" 503
 like "with a Retry-After" "$TMP/headers" "^Retry-After: [0-9]+"
 SERVE_URL=$SERVE_URL_b
 is "without grace, the server refuses alice 503 past the TTL" \
@@ -73,8 +71,7 @@ is "alice releases job 1 and job 2" \
     "$(api alice POST /v1/jobs/1/release) $(api alice POST /v1/jobs/2/release)" \
     "200 200"
 both_running() { [ "$(job_state 1) $(job_state 2)" = "running running" ]; }
-wait_for 120 both_running
-ok "both jobs run" $?
+ok_within "both jobs run" 120 both_running
 is "each job's Deployment was created once, none twice" \
     "$(curl -s -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/audit" |
     python3 -c "import json,sys; print(sum(1 for e in json.load(sys.stdin)['items'] if e.get('verb') == 'create' and e.get('resource') == 'deployments'))")" 2

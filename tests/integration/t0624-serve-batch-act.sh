@@ -104,8 +104,7 @@ is "  no item names an admin's job" \
 started() {
 	[ "$(queue_json | python3 -c 'import json,sys; print(sum(1 for j in json.load(sys.stdin) if j["state"] in ("admitted", "running")))')" -gt 0 ]
 }
-wait_for 60 started
-ok "the scheduler starts released jobs at once" $?
+ok_within "the scheduler starts released jobs at once" 60 started
 is "the admin's 100 stay held" "$(states 201 300)" "held:100"
 has_event 7 "released by alice"
 ok "job 7's log: released by alice" $?
@@ -137,8 +136,7 @@ print(ok, len(held) > 0)' "$TMP/hold.json" "$TMP/q.json")" "True True"
 H=$(python3 -c 'import json,sys; print(min(i["id"] for i in json.load(open(sys.argv[1]))["items"] if i["result"] == "held"))' "$TMP/hold.json")
 is "job $H's log: held by admin" "$(last_event "$H")" "held by admin"
 passed() { [ "$(passes)" -gt "$P0" ]; }
-wait_for 60 passed
-ok "a scheduler pass followed the hold" $?
+ok_within "a scheduler pass followed the hold" 60 passed
 # deployed: the job ids of the Deployments the cluster holds now.
 deployed() {
 	curl -s -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/state" |
@@ -158,8 +156,7 @@ is "the admin cancels group hw: 350 items, none refused" \
     "$(api admin POST /v1/jobs/cancel -d '{"group": "hw", "group_owner": "alice"}'; echo " $(jq_body 'len(b["items"])') $(jq_body 'all(i["ok"] for i in b["items"])')")" \
     "200 350 True"
 ended() { [ "$(states 1 350)" = "cancelled:350" ]; }
-wait_for 120 ended
-ok "every job ends cancelled" $?
+ok_within "every job ends cancelled" 120 ended
 is "job 250's log: cancelled by admin" "$(last_event 250)" "cancelled by admin"
 # One Deployment per job that started, none twice, none for a job that
 # was held or cancelled before it could start.

@@ -15,19 +15,6 @@
 skip_without_serve
 plan 18
 
-LEASE=/apis/coordination.k8s.io/v1/namespaces/default/leases/ailab-queue-scheduler
-lease() {
-	kube_get "$LEASE" admin | python3 -c \
-	    'import json,sys; print(json.load(sys.stdin)["spec"].get(sys.argv[1]) or "")' "$1"
-}
-holder_is() { [ "$(lease holderIdentity)" = "$1" ]; }
-leader() {
-	curl -s --max-time 5 "$1/healthz?verbose=true" | python3 -c \
-	    'import json,sys; print(json.load(sys.stdin)["leader"])'
-}
-metric() {
-	curl -s --max-time 5 "$1/metrics" | sed -n "s/^$2 //p"
-}
 # secs RFC3339: seconds since the epoch.
 secs() {
 	python3 -c '
@@ -39,51 +26,8 @@ print(d.replace(tzinfo=datetime.timezone.utc).timestamp())' "$1"
 
 start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" ||
     { echo "Bail out! ailab-kubesim did not start"; exit 1; }
-# The relay: bytes both ways, held back while $TMP/stall exists.
-cat >"$TMP/relay.py" <<'EOT'
-import os, socket, sys, threading, time
-host, port = sys.argv[1].split("//")[1].split(":")
-stall, out = sys.argv[2], sys.argv[3]
-ls = socket.socket()
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind(("127.0.0.1", 0))
-ls.listen(64)
-def pump(a, b):
-    try:
-        while True:
-            d = a.recv(65536)
-            while os.path.exists(stall):
-                time.sleep(0.05)
-            if not d:
-                break
-            b.sendall(d)
-    except OSError:
-        pass
-    for s in (a, b):
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-def serve(c):
-    u = socket.create_connection((host, int(port.rstrip("/"))))
-    threading.Thread(target=pump, args=(c, u), daemon=True).start()
-    threading.Thread(target=pump, args=(u, c), daemon=True).start()
-with open(out + ".tmp", "w") as f:
-    f.write(str(ls.getsockname()[1]))
-os.rename(out + ".tmp", out)
-while True:
-    c, _ = ls.accept()
-    serve(c)
-EOT
-python3 "$TMP/relay.py" "$KUBESIM_URL" "$TMP/stall" "$TMP/relay.port" &
-TEST_PIDS="$TEST_PIDS $!"
-wait_for 10 test -s "$TMP/relay.port"
-ok "the relay listens" $?
-RPORT=$(cat "$TMP/relay.port")
-KPORT=${KUBESIM_URL##*:}
-KPORT=${KPORT%/}
-sed "s/127.0.0.1:$KPORT/127.0.0.1:$RPORT/" "$TMP/kubeconfig" >"$TMP/kc-a"
-chmod 600 "$TMP/kc-a"
+# The relay holds a's bytes back while $TMP/stall exists.
+start_relay "$TMP/kc-a" --stall "$TMP/stall"
 
 cat >"$TMP/a.yaml" <<'EOT'
 token_cache: 1s
@@ -94,8 +38,7 @@ KUBECONFIG=$TMP/kc-a
 start_serve a --identity replica-a --lease-duration 6s --interval 1s \
     --config "$TMP/a.yaml" -v
 KUBECONFIG=$TMP/kubeconfig
-wait_for 20 holder_is replica-a
-ok "replica a (through the relay) holds the Lease" $?
+ok_within "replica a (through the relay) holds the Lease" 20 holder_is replica-a
 start_serve b --identity replica-b --lease-duration 6s --interval 1s -v
 ok "replica b (direct) serves too" $?
 A=$SERVE_URL_a
@@ -115,13 +58,7 @@ sweep:
 EOT
 SERVE_URL=$A
 is "alice submits five jobs through a" "$(submit alice "$TMP/sweep.yaml")" 201
-running() {
-	SERVE_URL=$B
-	[ "$(api alice GET '/v1/jobs?state=running')" = 200 ] &&
-	    [ "$(jq_body 'len(b["items"])')" = "$1" ]
-}
-wait_for 60 running 5
-ok "a, the leader, runs them" $?
+ok_within "a, the leader, runs them" 60 alice_running "$B" 5
 SERVE_URL=$A
 is "alice's answers are cached on a" "$(api alice GET /v1/jobs)" 200
 is "a counts no review timeout yet" \
@@ -155,15 +92,13 @@ wait_for 10 test -s "$TMP/records"
 # a's cluster stops answering.
 touch "$TMP/stall"
 down() { grep -q "lost: this replica stops scheduling" "$TMP/serve-a.err"; }
-wait_for 30 down
-ok "a steps down" $?
+ok_within "a steps down" 30 down
 grep -q "did not answer within\|not renewed for" "$TMP/serve-a.err"
 ok "  its calls had a deadline" $?
 
 SERVE_URL=$B
 is "alice submits five more through b" "$(submit alice "$TMP/sweep.yaml")" 201
-wait_for 30 holder_is replica-b
-ok "b takes the Lease over" $?
+ok_within "b takes the Lease over" 30 holder_is replica-b
 wait "$WATCH"
 RENEW=$(secs "$(awk '$1 == "replica-a" { t = $2 } END { print t }' "$TMP/records")")
 ACQ=$(secs "$(awk '$1 == "replica-b" { print $3; exit }' "$TMP/records")")
@@ -175,8 +110,7 @@ ok "  a stopped before its Lease expired (renewed $RENEW, stopped $DOWN)" $?
 python3 -c 'import sys; sys.exit(not float(sys.argv[2]) - float(sys.argv[1]) >= 5.95)' \
     "$RENEW" "$ACQ"
 ok "  b took it only after it expired (taken $ACQ)" $?
-wait_for 60 running 10
-ok "b runs the other five" $?
+ok_within "b runs the other five" 60 alice_running "$B" 10
 
 # a serves alice from her cached answers: its review of her token
 # times out (1 s) and the answer past its TTL stands in its grace.

@@ -17,105 +17,25 @@
 skip_without_serve
 plan 18
 
-LEASE=/apis/coordination.k8s.io/v1/namespaces/default/leases/ailab-queue-scheduler
-holder() {
-	kube_get "$LEASE" admin | python3 -c \
-	    'import json,sys; print(json.load(sys.stdin)["spec"].get("holderIdentity") or "")'
-}
-holder_is() { [ "$(holder)" = "$1" ]; }
-leader() {
-	curl -s --max-time 5 "$1/healthz?verbose=true" | python3 -c \
-	    'import json,sys; print(json.load(sys.stdin)["leader"])'
-}
 audit() {
 	curl -sS -H 'Authorization: Bearer admin-token' \
 	    "$KUBESIM_URL/sim/audit" >"$TMP/audit.json"
 }
-# kinds ID: "DEPLOYMENTS SERVICES PODS" of job ID on the cluster, not
-# counting those being deleted.
-kinds() {
-	curl -sS -H 'Authorization: Bearer admin-token' \
-	    "$KUBESIM_URL/sim/state" | python3 -c 'import json, sys
-st = json.load(sys.stdin)
-def n(k):
-    return sum(1 for o in st.get(k, [])
-               if (o["metadata"].get("labels") or {}).get(
-                   "ailab-queue.io/job-id") == sys.argv[1]
-               and not o["metadata"].get("deletionTimestamp"))
-print(n("deployments"), n("services"), n("pods"))' "$1"
-}
 
 start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" ||
     { echo "Bail out! ailab-kubesim did not start"; exit 1; }
-# The relay: bytes both ways; while $TMP/cut exists, a request to a Lease
-# has its connection closed.
-cat >"$TMP/relay.py" <<'EOT'
-import os, socket, sys, threading, time
-host, port = sys.argv[1].split("//")[1].split(":")
-cut, out = sys.argv[2], sys.argv[3]
-live, lock = set(), threading.Lock()
-def close(*socks):
-    for s in socks:
-        with lock:
-            live.discard(s)
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        s.close()
-def pump(a, b, up):
-    try:
-        while True:
-            d = a.recv(65536)
-            if not d or (up and os.path.exists(cut) and
-                         b" /apis/coordination.k8s.io/" in d):
-                break
-            b.sendall(d)
-    except OSError:
-        pass
-    close(a, b)
-ls = socket.socket()
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind(("127.0.0.1", 0))
-ls.listen(64)
-with open(out + ".tmp", "w") as f:
-    f.write(str(ls.getsockname()[1]))
-os.rename(out + ".tmp", out)
-while True:
-    c, _ = ls.accept()
-    u = socket.create_connection((host, int(port.rstrip("/"))))
-    with lock:
-        live.update((c, u))
-    threading.Thread(target=pump, args=(c, u, True), daemon=True).start()
-    threading.Thread(target=pump, args=(u, c, False), daemon=True).start()
-EOT
-python3 "$TMP/relay.py" "$KUBESIM_URL" "$TMP/cut" "$TMP/relay.port" &
-TEST_PIDS="$TEST_PIDS $!"
-wait_for 10 test -s "$TMP/relay.port"
-ok "the relay listens" $?
-RPORT=$(cat "$TMP/relay.port")
-KPORT=${KUBESIM_URL##*:}
-KPORT=${KPORT%/}
-# a's kubeconfig: through the relay, its "admin" context acting as sched-sa.
-python3 - "$TMP/kubeconfig" "$TMP/kc-a" "127.0.0.1:$KPORT" \
-    "127.0.0.1:$RPORT" <<'EOT'
-import sys
-out, ctx = [], None
-for line in open(sys.argv[1]):
-    line = line.replace(sys.argv[3], sys.argv[4])
-    if line.startswith("- name: "):
-        ctx = line.split()[2]
-    if ctx == "admin" and line.strip() == "user: admin":
-        line = line.replace("admin", "sched-sa")
-    out.append(line)
-open(sys.argv[2], "w").write("".join(out))
-EOT
-chmod 600 "$TMP/kc-a"
-KUBECONFIG=$TMP/kc-a
+# The relay closes the connection of a request to a Lease while $TMP/cut
+# exists; a's kubeconfig goes through it, its "admin" context acting as
+# sched-sa.
+start_relay "$TMP/kc-a" --cut "$TMP/cut" " /apis/coordination.k8s.io/"
+awk '/^- name: / { c = $3 } c == "admin" && $0 == "    user: admin" {
+	$0 = "    user: sched-sa" } 1' "$TMP/kc-a" >"$TMP/kc-sa"
+chmod 600 "$TMP/kc-sa"
+KUBECONFIG=$TMP/kc-sa
 start_serve a --identity replica-a --lease-duration 6s --interval 1s -v
 KUBECONFIG=$TMP/kubeconfig
-wait_for 30 holder_is replica-a
-ok "replica a (as sched-sa, through the relay) holds the Lease" $?
+ok_within "replica a (as sched-sa, through the relay) holds the Lease" \
+    30 holder_is replica-a
 start_serve b --identity replica-b --lease-duration 6s --interval 1s -v
 ok "replica b (as admin) serves too" $?
 is "b follows" "$(leader "$SERVE_URL_b")" False
@@ -132,8 +52,8 @@ printf 'name: once\nnamespace: alice\nimage: busybox\ncommand: [sh, -c, "echo hi
 aq submit -q "$TMP/once.yaml" >/dev/null
 ok "every create fails; a job is queued in the shared database" $?
 admitted() { grep -q "job 1: queued -> admitted" "$TMP/serve-a.err"; }
-wait_for 30 admitted
-ok "a admits it (its record stands) and tries to create its objects" $?
+ok_within "a admits it (its record stands) and tries to create its objects" \
+    30 admitted
 # Drop a's Lease calls, then mark where the audit stands: what a sent
 # before has arrived by then.
 touch "$TMP/cut"
@@ -142,21 +62,18 @@ audit
 MARK=$(json_val 'max([e["seq"] for e in d["items"]] or [0])' "$TMP/audit.json")
 
 lost() { grep -q "lease .*lost: this replica stops scheduling" "$TMP/serve-a.err"; }
-wait_for 40 lost
-ok "a loses the Lease" $?
+ok_within "a loses the Lease" 40 lost
 kubesim_fault '{"error500": 0}'
 grep -q "pass aborted: [1-9][0-9]* requests* in flight cancelled" \
     "$TMP/serve-a.err"
 ok "... mid-pass, and cancels the requests in flight" $?
 
-wait_for 60 holder_is replica-b
-ok "b takes the Lease over" $?
+ok_within "b takes the Lease over" 60 holder_is replica-b
 rm -f "$TMP/cut"
-one_set() { [ "$(kinds 1)" = "1 1 1" ]; }
-wait_for 60 one_set
-ok "b makes what a's creates did not: one Deployment, Service and pod" $?
-wait_for 60 job_state_is 1 succeeded
-ok "the job runs to completion under b" $?
+one_set() { [ "$(job_objects 1 deployments services pods)" = "1 1 1" ]; }
+ok_within "b makes what a's creates did not: one Deployment, Service and pod" \
+    60 one_set
+ok_within "the job runs to completion under b" 60 job_state_is 1 succeeded
 is "a, whose Lease calls pass again, stays a follower" \
     "$(leader "$SERVE_URL_a")" False
 

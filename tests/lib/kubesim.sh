@@ -55,16 +55,20 @@ kubesim_fault() {
 	    -d "$1" "$KUBESIM_URL/sim/faults"
 }
 
-# job_objects ID: how many Deployments, Jobs, Services and pods of the
-# queue's job ID the simulator holds, not counting those being deleted.
+# job_objects ID [KIND...]: how many Deployments, Jobs, Services and pods
+# of the queue's job ID the simulator holds, not counting those being
+# deleted; with KINDs (deployments, services, ...) a count of each.
 job_objects() {
 	curl -sS -H 'Authorization: Bearer admin-token' \
 	    "$KUBESIM_URL/sim/state" | python3 -c 'import json, sys
 st = json.load(sys.stdin)
-print(sum(1 for k in ("deployments", "jobs", "services", "pods")
-          for o in st.get(k, [])
-          if (o["metadata"].get("labels") or {}).get("ailab-queue.io/job-id")
-          == sys.argv[1] and not o["metadata"].get("deletionTimestamp")))' "$1"
+def n(k):
+    return sum(1 for o in st.get(k, [])
+               if (o["metadata"].get("labels") or {}).get("ailab-queue.io/job-id")
+               == sys.argv[1] and not o["metadata"].get("deletionTimestamp"))
+ks = sys.argv[2:]
+print(" ".join(str(n(k)) for k in ks) if ks else
+      sum(map(n, ("deployments", "jobs", "services", "pods"))))' "$@"
 }
 
 # job_gone ID: the job has no object left but those being deleted.

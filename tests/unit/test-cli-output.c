@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "cli.h"
+#include "unit.h"
 
 /* cli_text of s equals want. */
 static void
@@ -73,8 +74,6 @@ csv_is(const char *s, const char *want)
 static void
 test_csv(void **state)
 {
-	char *got;
-
 	(void)state;
 	csv_is("plain", "plain,");
 	csv_is("=1+1", "'=1+1,");
@@ -93,9 +92,7 @@ test_csv(void **state)
 	csv_is("a,b", "\"a,b\",");
 	csv_is("two\nlines", "\"two\nlines\",");
 	csv_is("a = b", "a = b,");
-	got = csv("last", true);
-	assert_string_equal(got, "last\n");
-	free(got);
+	assert_string_take(csv("last", true), "last\n");
 }
 
 /* Checks one estimated start text and frees it. */
@@ -157,9 +154,7 @@ test_formats(void **state)
 	assert_string_equal(cause, "'logs' cannot print -o json (it prints "
 	    "table)");
 	free(cause);
-	cause = cli_output_help("render");
-	assert_string_equal(cause, "json or yaml");
-	free(cause);
+	assert_string_take(cli_output_help("render"), "json or yaml");
 }
 
 int

@@ -11,6 +11,7 @@
 #include "api.h"
 #include "cli-remote.h"
 #include "kube.h"
+#include "unit.h"
 
 /* Usage-type refusals exit 2, everything else 1. */
 static void
@@ -92,24 +93,21 @@ test_transport_error(void **state)
 	(void)state;
 	e.reason = conn;
 	e.message = tls;
-	m = cli_remote_transport_error("https://q.example:4443", &e, 10);
-	assert_string_equal(m, "cannot reach the queue server at "
+	assert_string_take(cli_remote_transport_error("https://q.example:4443",
+	    &e, 10), "cannot reach the queue server at "
 	    "https://q.example:4443: GET https://127.0.0.1:4443/v1/jobs: SSL "
 	    "certificate problem: unable to get local issuer certificate "
 	    "(1 attempt)");
-	free(m);
 	e.reason = too;
 	e.message = big;
-	m = cli_remote_transport_error("https://q.example", &e, 10);
-	assert_string_equal(m, "the answer of the queue server at "
+	assert_string_take(cli_remote_transport_error("https://q.example", &e,
+	    10), "the answer of the queue server at "
 	    "https://q.example is larger than 10 bytes");
-	free(m);
 	e.code = 401;
 	e.reason = unauth;
 	e.message = plugin;
-	m = cli_remote_transport_error("https://q.example", &e, 10);
-	assert_string_equal(m, plugin);
-	free(m);
+	assert_string_take(cli_remote_transport_error("https://q.example", &e,
+	    10), plugin);
 	m = cli_remote_transport_error("https://q.example", NULL, 10);
 	assert_non_null(strstr(m, "https://q.example"));
 	free(m);

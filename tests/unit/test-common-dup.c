@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "common.h"
+#include "unit.h"
 
 /* Each form decodes to its code point and its length. */
 static void
@@ -60,18 +61,13 @@ test_utf8_invalid(void **state)
 static void
 test_time_micro(void **state)
 {
-	char *s;
-
 	(void)state;
-	s = time_format_rfc3339_micro(1767323045123456LL);
-	assert_string_equal(s, "2026-01-02T03:04:05.123456Z");
-	free(s);
-	s = time_format_rfc3339_micro(1767323045000000LL);
-	assert_string_equal(s, "2026-01-02T03:04:05.000000Z");
-	free(s);
-	s = time_format_rfc3339(1767323045999LL);
-	assert_string_equal(s, "2026-01-02T03:04:05Z");
-	free(s);
+	assert_string_take(time_format_rfc3339_micro(1767323045123456LL),
+	    "2026-01-02T03:04:05.123456Z");
+	assert_string_take(time_format_rfc3339_micro(1767323045000000LL),
+	    "2026-01-02T03:04:05.000000Z");
+	assert_string_take(time_format_rfc3339(1767323045999LL),
+	    "2026-01-02T03:04:05Z");
 }
 
 int

@@ -12,6 +12,7 @@
 
 #include "common.h"
 #include "common-yaml.h"
+#include "unit.h"
 
 /* Parses text that must be one valid document; the caller frees it. */
 static struct ytree_node *
@@ -313,17 +314,13 @@ test_file_errors(void **state)
 	free(cause);
 
 	root = parse_ok("server: https://q\nservr: x\n");
-	cause = ytree_unknown("c.yaml", root->kids[2], "setting", keys,
-	    nitems(keys));
-	assert_string_equal(cause, "c.yaml:2:1: unknown setting 'servr' "
+	assert_string_take(ytree_unknown("c.yaml", root->kids[2], "setting",
+	    keys, nitems(keys)), "c.yaml:2:1: unknown setting 'servr' "
 	    "(did you mean 'server'?)");
-	free(cause);
-	cause = ytree_errorf("c.yaml", root->kids[3], "bad %s", "value");
-	assert_string_equal(cause, "c.yaml:2:8: bad value");
-	free(cause);
-	cause = ytree_errorf("c.yaml", NULL, "no place");
-	assert_string_equal(cause, "c.yaml: no place");
-	free(cause);
+	assert_string_take(ytree_errorf("c.yaml", root->kids[3], "bad %s",
+	    "value"), "c.yaml:2:8: bad value");
+	assert_string_take(ytree_errorf("c.yaml", NULL, "no place"),
+	    "c.yaml: no place");
 	ytree_free(root);
 }
 

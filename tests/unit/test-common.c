@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "common.h"
+#include "unit.h"
 
 static void
 check_q(const char *s, int scale, int64_t want)
@@ -96,21 +97,11 @@ test_quantity_bad(void **state)
 static void
 test_quantity_format(void **state)
 {
-	char *s;
-
 	(void)state;
-	s = quantity_format_bytes(16LL << 30);
-	assert_string_equal(s, "16Gi");
-	free(s);
-	s = quantity_format_bytes(1000);
-	assert_string_equal(s, "1000");
-	free(s);
-	s = quantity_format_milli(8000);
-	assert_string_equal(s, "8");
-	free(s);
-	s = quantity_format_milli(1500);
-	assert_string_equal(s, "1500m");
-	free(s);
+	assert_string_take(quantity_format_bytes(16LL << 30), "16Gi");
+	assert_string_take(quantity_format_bytes(1000), "1000");
+	assert_string_take(quantity_format_milli(8000), "8");
+	assert_string_take(quantity_format_milli(1500), "1500m");
 }
 
 static void
@@ -153,7 +144,7 @@ test_duration_ms(void **state)
 		".5s", "1.s", "5x", "1h30", "-1s", "1 s", "1.5.5s",
 		"0.1234567891s", "99999999999999999999s", "3660000000d" };
 	int64_t v;
-	char *cause = NULL, *s;
+	char *cause = NULL;
 	size_t i;
 
 	(void)state;
@@ -175,18 +166,10 @@ test_duration_ms(void **state)
 	assert_int_equal(duration_parse("500ms", &v, NULL), -1);
 	assert_int_equal(duration_parse("0.5s", &v, NULL), -1);
 
-	s = duration_format_ms(50);
-	assert_string_equal(s, "50ms");
-	free(s);
-	s = duration_format_ms(1500);
-	assert_string_equal(s, "1500ms");
-	free(s);
-	s = duration_format_ms(3600000);
-	assert_string_equal(s, "1h");
-	free(s);
-	s = duration_format_ms(120000);
-	assert_string_equal(s, "2m");
-	free(s);
+	assert_string_take(duration_format_ms(50), "50ms");
+	assert_string_take(duration_format_ms(1500), "1500ms");
+	assert_string_take(duration_format_ms(3600000), "1h");
+	assert_string_take(duration_format_ms(120000), "2m");
 }
 
 static void

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "kube-int.h"
+#include "unit.h"
 
 static json_t *
 js(const char *s)
@@ -199,21 +200,15 @@ test_paths(void **state)
 	char *p;
 
 	(void)state;
-	p = kube_path(KUBE_PODS, "alice", "p-1");
-	assert_string_equal(p, "/api/v1/namespaces/alice/pods/p-1");
-	free(p);
-	p = kube_path(KUBE_PODS, NULL, NULL);
-	assert_string_equal(p, "/api/v1/pods");
-	free(p);
-	p = kube_path(KUBE_NODES, "ignored", "n");
-	assert_string_equal(p, "/api/v1/nodes/n");
-	free(p);
-	p = kube_path(KUBE_JOBS, "ml101", NULL);
-	assert_string_equal(p, "/apis/batch/v1/namespaces/ml101/jobs");
-	free(p);
-	p = kube_path(KUBE_DEPLOYMENTS, "a b", "x");
-	assert_string_equal(p, "/apis/apps/v1/namespaces/a%20b/deployments/x");
-	free(p);
+	assert_string_take(kube_path(KUBE_PODS, "alice", "p-1"),
+	    "/api/v1/namespaces/alice/pods/p-1");
+	assert_string_take(kube_path(KUBE_PODS, NULL, NULL), "/api/v1/pods");
+	assert_string_take(kube_path(KUBE_NODES, "ignored", "n"),
+	    "/api/v1/nodes/n");
+	assert_string_take(kube_path(KUBE_JOBS, "ml101", NULL),
+	    "/apis/batch/v1/namespaces/ml101/jobs");
+	assert_string_take(kube_path(KUBE_DEPLOYMENTS, "a b", "x"),
+	    "/apis/apps/v1/namespaces/a%20b/deployments/x");
 	p = kube_path(KUBE_LEASES, "ns", "l");
 	assert_string_equal(p,
 	    "/apis/coordination.k8s.io/v1/namespaces/ns/leases/l");

@@ -27,6 +27,33 @@ write_tmp(const char *text)
 	return path;
 }
 
+/* Reads a config file of this text that must be good. */
+static void
+init_from(struct server_config *c, const char *text)
+{
+	char *cause = NULL, *path = write_tmp(text);
+
+	if (server_config_init(c, path, &cause) != 0)
+		fail_msg("'%s' refused: %s", text, cause);
+	unlink(path);
+	free(path);
+}
+
+/* A setting the setter must refuse, its cause saying want (if not NULL). */
+static void
+set_bad(struct server_config *c, const char *name, const char *value,
+    const char *want)
+{
+	char *cause = NULL;
+
+	if (server_config_set(c, name, value, &cause) != -1)
+		fail_msg("%s=%s accepted", name, value);
+	if (want != NULL && strstr(cause, want) == NULL)
+		fail_msg("%s=%s: '%s' does not say '%s'", name, value, cause,
+		    want);
+	free(cause);
+}
+
 static void
 test_defaults(void **state)
 {
@@ -60,10 +87,9 @@ static void
 test_hardening(void **state)
 {
 	struct server_config c;
-	char *cause = NULL, *path;
 
 	(void)state;
-	path = write_tmp("header_timeout: 5s\n"
+	init_from(&c, "header_timeout: 5s\n"
 	    "body_timeout: 1m\n"
 	    "max_connections_per_address: 8\n"
 	    "token_cache_entries: 50\n"
@@ -73,7 +99,6 @@ test_hardening(void **state)
 	    "parse_timeout: 250ms\n"
 	    "parse_queue: 0\n"
 	    "parse_queue_per_user: 2\n");
-	assert_int_equal(server_config_init(&c, path, &cause), 0);
 	assert_int_equal(c.header_timeout_s, 5);
 	assert_int_equal(c.body_timeout_s, 60);
 	assert_int_equal(c.max_connections_per_address, 8);
@@ -84,24 +109,11 @@ test_hardening(void **state)
 	assert_int_equal(c.parse_timeout_ms, 250);
 	assert_int_equal(c.parse_queue, 0);
 	assert_int_equal(c.parse_queue_per_user, 2);
-	assert_int_equal(server_config_set(&c, "parse_workers", "0", &cause),
-	    -1);
-	free(cause);
-	cause = NULL;
-	assert_int_equal(server_config_set(&c, "parse_timeout", "0.1ms",
-	    &cause), -1);
-	free(cause);
-	cause = NULL;
-	assert_int_equal(server_config_set(&c, "auth_fail_rate", "nan",
-	    &cause), -1);
-	free(cause);
-	cause = NULL;
-	assert_int_equal(server_config_set(&c, "header_timeout", "0s",
-	    &cause), -1);
-	free(cause);
+	set_bad(&c, "parse_workers", "0", NULL);
+	set_bad(&c, "parse_timeout", "0.1ms", NULL);
+	set_bad(&c, "auth_fail_rate", "nan", NULL);
+	set_bad(&c, "header_timeout", "0s", NULL);
 	server_config_release(&c);
-	unlink(path);
-	free(path);
 }
 
 /* A slow cluster: how long a request waits for it, and how long cached
@@ -110,7 +122,7 @@ static void
 test_slow_cluster(void **state)
 {
 	struct server_config c;
-	char *cause = NULL, *path;
+	char *cause = NULL;
 
 	(void)state;
 	assert_int_equal(server_config_init(&c, NULL, &cause), 0);
@@ -118,42 +130,30 @@ test_slow_cluster(void **state)
 	assert_int_equal(c.token_grace_s, 600);
 	assert_int_equal(c.token_ttl_s, 60);
 	server_config_release(&c);
-	path = write_tmp("review_timeout: 2s\n"
+	init_from(&c, "review_timeout: 2s\n"
 	    "token_cache: 30s\n"
 	    "token_cache_grace: 1h\n");
-	assert_int_equal(server_config_init(&c, path, &cause), 0);
 	assert_int_equal(c.review_timeout_s, 2);
 	assert_int_equal(c.token_ttl_s, 30);
 	assert_int_equal(c.token_grace_s, 3600);
 	assert_int_equal(server_config_set(&c, "token_cache_grace", "0",
 	    &cause), 0);
 	assert_int_equal(c.token_grace_s, 0);
-	assert_int_equal(server_config_set(&c, "review_timeout", "0s",
-	    &cause), -1);
-	assert_non_null(strstr(cause, "review_timeout"));
-	free(cause);
-	cause = NULL;
-	assert_int_equal(server_config_set(&c, "review_timeout", "6m",
-	    &cause), -1);
-	free(cause);
-	cause = NULL;
-	assert_int_equal(server_config_set(&c, "token_cache_grace", "2d",
-	    &cause), -1);
-	free(cause);
+	set_bad(&c, "review_timeout", "0s", "review_timeout");
+	set_bad(&c, "review_timeout", "6m", NULL);
+	set_bad(&c, "token_cache_grace", "2d", NULL);
 	assert_int_equal(c.review_timeout_s, 2);
 	server_config_release(&c);
-	unlink(path);
-	free(path);
 }
 
 static void
 test_file(void **state)
 {
 	struct server_config c;
-	char *cause = NULL, *path;
+	char *cause = NULL;
 
 	(void)state;
-	path = write_tmp("listen: 0.0.0.0:9443\n"
+	init_from(&c, "listen: 0.0.0.0:9443\n"
 	    "mode: on-behalf\n"
 	    "admin_groups: [ailab-admins, system:masters]\n"
 	    "ta_groups:\n"
@@ -164,7 +164,6 @@ test_file(void **state)
 	    "lease_namespace: ailab-queue\n"
 	    "lease_duration: 30s\n"
 	    "user_max_queued: 500\n");
-	assert_int_equal(server_config_init(&c, path, &cause), 0);
 	assert_string_equal(c.listen, "0.0.0.0:9443");
 	assert_int_equal(c.nadmin_groups, 2);
 	assert_string_equal(c.admin_groups[0], "ailab-admins");
@@ -182,8 +181,6 @@ test_file(void **state)
 	    &cause), 0);
 	assert_int_equal(c.tas[0].n, 3);
 	server_config_release(&c);
-	unlink(path);
-	free(path);
 }
 
 /* A config file that must fail with exactly this message after its path. */
@@ -200,6 +197,24 @@ file_bad(const char *text, const char *want)
 	if (cause == NULL || strcmp(cause, full) != 0)
 		fail_msg("got '%s', want '%s'", cause, full);
 	free(full);
+	free(cause);
+	server_config_release(&c);
+	unlink(path);
+	free(path);
+}
+
+/* A config file that must fail, its cause saying a and b (if not NULL). */
+static void
+file_says(const char *text, const char *a, const char *b)
+{
+	struct server_config c;
+	char *cause = NULL, *path = write_tmp(text);
+
+	if (server_config_init(&c, path, &cause) == 0)
+		fail_msg("'%s' accepted", text);
+	if (strstr(cause, a) == NULL || (b != NULL && strstr(cause, b) == NULL))
+		fail_msg("'%s': got '%s', want '%s' and '%s'", text, cause, a,
+		    b != NULL ? b : "");
 	free(cause);
 	server_config_release(&c);
 	unlink(path);
@@ -234,36 +249,15 @@ static void
 test_errors(void **state)
 {
 	struct server_config c;
-	char *cause = NULL, *path;
+	char *cause = NULL;
 
 	(void)state;
-	path = write_tmp("listen: 127.0.0.1:1\nburst: lots\n");
-	assert_int_equal(server_config_init(&c, path, &cause), -1);
-	assert_non_null(strstr(cause, ":2:"));
-	assert_non_null(strstr(cause, "burst"));
-	free(cause);
-	cause = NULL;
-	server_config_release(&c);
-	unlink(path);
-	free(path);
-	path = write_tmp("listne: 127.0.0.1:1\n");
-	assert_int_equal(server_config_init(&c, path, &cause), -1);
-	assert_non_null(strstr(cause, "unknown setting 'listne'"));
-	free(cause);
-	cause = NULL;
-	server_config_release(&c);
-	unlink(path);
-	free(path);
+	file_says("listen: 127.0.0.1:1\nburst: lots\n", ":2:", "burst");
+	file_says("listne: 127.0.0.1:1\n", "unknown setting 'listne'", NULL);
 	assert_int_equal(server_config_init(&c, NULL, &cause), 0);
-	assert_int_equal(server_config_set(&c, "mode", "root", &cause), -1);
-	free(cause);
-	cause = NULL;
-	assert_int_equal(server_config_set(&c, "ta", "nogroup", &cause), -1);
-	free(cause);
-	cause = NULL;
-	assert_int_equal(server_config_set(&c, "lease_duration", "1s",
-	    &cause), -1);
-	free(cause);
+	set_bad(&c, "mode", "root", NULL);
+	set_bad(&c, "ta", "nogroup", NULL);
+	set_bad(&c, "lease_duration", "1s", NULL);
 	server_config_release(&c);
 }
 
@@ -276,7 +270,7 @@ test_priority(void **state)
 	    "system:authenticated" };
 	static const char *const staff[] = { "staff" };
 	struct server_config c;
-	char *cause = NULL, *path;
+	char *cause = NULL;
 
 	(void)state;
 	assert_int_equal(server_config_init(&c, NULL, &cause), 0);
@@ -285,10 +279,9 @@ test_priority(void **state)
 	    500);
 	server_config_release(&c);
 
-	path = write_tmp("priority_max: low\n"
+	init_from(&c, "priority_max: low\n"
 	    "priority_groups:\n  staff: high\n  user:alice: 900\n"
 	    "  students: 100\n");
-	assert_int_equal(server_config_init(&c, path, &cause), 0);
 	assert_int_equal(c.priority_max, 250);
 	/* A group allowed less than everyone does not lower the limit. */
 	assert_int_equal(server_config_priority_max(&c, "bob", students, 2),
@@ -304,29 +297,11 @@ test_priority(void **state)
 	    &cause), 0);
 	assert_int_equal(server_config_priority_max(&c, "bob", staff, 1),
 	    1000);
-	assert_int_equal(server_config_set(&c, "priority_max", "urgent",
-	    &cause), -1);
-	assert_non_null(strstr(cause, "'priority_max'"));
-	free(cause);
-	cause = NULL;
-	assert_int_equal(server_config_set(&c, "priority_groups", "staff=1001",
-	    &cause), -1);
-	free(cause);
-	cause = NULL;
-	assert_int_equal(server_config_set(&c, "priority_groups", "=10",
-	    &cause), -1);
-	free(cause);
+	set_bad(&c, "priority_max", "urgent", "'priority_max'");
+	set_bad(&c, "priority_groups", "staff=1001", NULL);
+	set_bad(&c, "priority_groups", "=10", NULL);
 	server_config_release(&c);
-	unlink(path);
-	free(path);
-
-	path = write_tmp("priority_groups:\n  staff: [1]\n");
-	assert_int_equal(server_config_init(&c, path, &cause), -1);
-	assert_non_null(strstr(cause, ":2:"));
-	free(cause);
-	server_config_release(&c);
-	unlink(path);
-	free(path);
+	file_says("priority_groups:\n  staff: [1]\n", ":2:", NULL);
 }
 
 /* A value each setting accepts, other than its default. */
@@ -446,11 +421,7 @@ test_table(void **state)
 			assert_int_equal(server_config_init(&c, NULL, &cause),
 			    0);
 			v = xprintf("%lld", t[i].max + 1);
-			assert_int_equal(server_config_set(&c, t[i].name, v,
-			    &cause), -1);
-			assert_non_null(strstr(cause, "an integer from"));
-			free(cause);
-			cause = NULL;
+			set_bad(&c, t[i].name, v, "an integer from");
 			free(v);
 			server_config_release(&c);
 		}

@@ -12,6 +12,7 @@
 
 #include "common.h"
 #include "server.h"
+#include "unit.h"
 
 /* The rights as "verb resource.group ns" lines, joined by '|'. */
 static char *
@@ -43,11 +44,10 @@ test_needed(void **state)
 
 	(void)state;
 	assert_int_equal(server_config_init(&c, NULL, &cause), 0);
-	s = rights_text(&c, false, NULL, 0);
-	assert_string_equal(s, "create tokenreviews.authentication.k8s.io "
+	assert_string_take(rights_text(&c, false, NULL, 0),
+	    "create tokenreviews.authentication.k8s.io "
 	    "cluster-wide|create subjectaccessreviews.authorization.k8s.io "
 	    "cluster-wide");
-	free(s);
 	s = rights_text(&c, true, NULL, 0);
 	assert_non_null(strstr(s, "|list pods cluster-wide|watch pods "
 	    "cluster-wide|list nodes cluster-wide|"));
@@ -81,8 +81,6 @@ test_needed(void **state)
 static void
 test_listen(void **state)
 {
-	char *u;
-
 	(void)state;
 	assert_true(server_listen_is_loopback("127.0.0.1:8443"));
 	assert_true(server_listen_is_loopback("127.3.2.1:0"));
@@ -95,18 +93,14 @@ test_listen(void **state)
 	assert_true(server_listen_is_any("0.0.0.0:1"));
 	assert_true(server_listen_is_any("[::]:1"));
 	assert_false(server_listen_is_any("10.0.0.5:1"));
-	u = server_listen_url("0.0.0.0:0", false, 4321, "gpu-login");
-	assert_string_equal(u, "http://gpu-login:4321");
-	free(u);
-	u = server_listen_url("[::]:0", true, 4321, NULL);
-	assert_string_equal(u, "https://[::]:4321");
-	free(u);
-	u = server_listen_url("10.0.0.5:8443", true, 8443, "gpu-login");
-	assert_string_equal(u, "https://10.0.0.5:8443");
-	free(u);
-	u = server_listen_url("[fe80::1]:0", false, 80, "h");
-	assert_string_equal(u, "http://[fe80::1]:80");
-	free(u);
+	assert_string_take(server_listen_url("0.0.0.0:0", false, 4321,
+	    "gpu-login"), "http://gpu-login:4321");
+	assert_string_take(server_listen_url("[::]:0", true, 4321, NULL),
+	    "https://[::]:4321");
+	assert_string_take(server_listen_url("10.0.0.5:8443", true, 8443,
+	    "gpu-login"), "https://10.0.0.5:8443");
+	assert_string_take(server_listen_url("[fe80::1]:0", false, 80, "h"),
+	    "http://[fe80::1]:80");
 	assert_null(server_listen_url("nocolon", false, 1, NULL));
 }
 

@@ -9,6 +9,7 @@
 
 #include "common.h"
 #include "sim-int.h"
+#include "unit.h"
 
 /* Matches a label selector string against labels given as JSON. */
 static bool
@@ -177,7 +178,6 @@ test_quota_requires_requests(void **state)
 static void
 test_quota_keys(void **state)
 {
-	char *s;
 	int64_t v;
 	json_t *j;
 
@@ -186,15 +186,10 @@ test_quota_keys(void **state)
 	assert_string_equal(sim_quota_key("memory"), "requests.memory");
 	assert_string_equal(sim_quota_key("requests.nvidia.com/gpu"),
 	    "requests.nvidia.com/gpu");
-	s = sim_key_format("requests.cpu", 1500);
-	assert_string_equal(s, "1500m");
-	free(s);
-	s = sim_key_format("requests.memory", 16LL << 30);
-	assert_string_equal(s, "16Gi");
-	free(s);
-	s = sim_key_format("pods", 12);
-	assert_string_equal(s, "12");
-	free(s);
+	assert_string_take(sim_key_format("requests.cpu", 1500), "1500m");
+	assert_string_take(sim_key_format("requests.memory", 16LL << 30),
+	    "16Gi");
+	assert_string_take(sim_key_format("pods", 12), "12");
 	j = json_string("250m");
 	assert_int_equal(sim_key_parse("cpu", j, &v), 0);
 	assert_int_equal(v, 250);
@@ -212,7 +207,6 @@ test_claim_usage(void **state)
 	json_t *pvc = json_loads("{\"spec\":{\"storageClassName\":\"fast\","
 	    "\"resources\":{\"requests\":{\"storage\":\"2Ti\"}}}}", 0, NULL);
 	json_t *u = sim_pvc_usage(pvc);
-	char *s;
 
 	(void)state;
 	assert_int_equal(json_integer_value(json_object_get(u,
@@ -229,29 +223,19 @@ test_claim_usage(void **state)
 	assert_int_equal(json_object_size(u), 3);
 	json_decref(u);
 	json_decref(pvc);
-	s = sim_key_format("requests.storage", 40000000000000LL);
-	assert_string_equal(s, "40T");
-	free(s);
-	s = sim_key_format("requests.storage", 2LL << 40);
-	assert_string_equal(s, "2Ti");
-	free(s);
-	s = sim_key_format("requests.storage", 1000000000000LL);
-	assert_string_equal(s, "1T");
-	free(s);
-	s = sim_key_format("fast.storageclass.storage.k8s.io/"
-	    "persistentvolumeclaims", 3);
-	assert_string_equal(s, "3");
-	free(s);
-	s = sim_key_format("requests.storage", 23000000000000LL +
-	    (100LL << 30));
-	assert_string_equal(s, "23107374182400");
-	free(s);
-	s = sim_key_format("requests.storage", 200LL << 30);
-	assert_string_equal(s, "200Gi");
-	free(s);
-	s = sim_key_format("requests.storage", 0);
-	assert_string_equal(s, "0");
-	free(s);
+	assert_string_take(sim_key_format("requests.storage", 40000000000000LL),
+	    "40T");
+	assert_string_take(sim_key_format("requests.storage", 2LL << 40),
+	    "2Ti");
+	assert_string_take(sim_key_format("requests.storage", 1000000000000LL),
+	    "1T");
+	assert_string_take(sim_key_format("fast.storageclass.storage.k8s.io/"
+	    "persistentvolumeclaims", 3), "3");
+	assert_string_take(sim_key_format("requests.storage",
+	    23000000000000LL + (100LL << 30)), "23107374182400");
+	assert_string_take(sim_key_format("requests.storage", 200LL << 30),
+	    "200Gi");
+	assert_string_take(sim_key_format("requests.storage", 0), "0");
 }
 
 static void

@@ -14,19 +14,7 @@
 
 #include "spec-int.h"
 #include "spec-whole.h"
-
-/* Loads a spec from text with the built-in site and the given job limit. */
-static struct spec_set *
-load_max(const char *text, size_t max_jobs, struct spec_diags *d)
-{
-	struct spec_options o = { .default_namespace = "alice",
-		.max_jobs = max_jobs };
-	struct spec_set *set = NULL;
-
-	if (spec_load_buffer("t.yaml", text, strlen(text), &o, &set, d) != 0)
-		return NULL;
-	return set;
-}
+#include "unit.h"
 
 /* The first diagnostic as a line, for comparing; the caller frees it. */
 static char *
@@ -35,6 +23,14 @@ first_diag(const struct spec_diags *d)
 	assert_true(d->n > 0);
 	return spec_diag_format(&d->v[0]);
 }
+
+/* The text is refused (job limit max) with one diagnostic, this one. */
+#define assert_refused(text, max, d, want) do {				\
+	assert_null(load_max((text), (max), (d)));			\
+	assert_int_equal((d)->n, 1);					\
+	assert_string_take(first_diag(d), (want));			\
+	spec_diags_release(d);						\
+} while (0)
 
 /* Text of many lines, built with a format per line. */
 struct text {
@@ -74,7 +70,6 @@ test_duplicate_in_large_map(void **state)
 	struct text text = { 0 };
 	struct spec_set *set;
 	json_t *j;
-	char *s;
 	int i;
 
 	(void)state;
@@ -89,19 +84,11 @@ test_duplicate_in_large_map(void **state)
 	spec_set_free(set);
 	/* K00017 again, on line 5004, after the set has taken over. */
 	text_add(&text, "  K00017: again\n");
-	assert_null(load_max(text.s, 0, &d));
-	assert_int_equal(d.n, 1);
-	s = first_diag(&d);
-	assert_string_equal(s, "t.yaml:5004:3: duplicate key 'K00017'");
-	free(s);
-	spec_diags_release(&d);
+	assert_refused(text.s, 0, &d, "t.yaml:5004:3: duplicate key 'K00017'");
 	free(text.s);
 	/* A small mapping still finds one by scanning. */
-	assert_null(load_max("name: a\ncommand: x\nname: b\n", 0, &d));
-	s = first_diag(&d);
-	assert_string_equal(s, "t.yaml:3:1: duplicate key 'name'");
-	free(s);
-	spec_diags_release(&d);
+	assert_refused("name: a\ncommand: x\nname: b\n", 0, &d,
+	    "t.yaml:3:1: duplicate key 'name'");
 }
 
 /* A key '' is an error at its place, wherever it is. */
@@ -109,20 +96,12 @@ static void
 test_empty_key(void **state)
 {
 	struct spec_diags d = { 0 };
-	char *s;
 
 	(void)state;
-	assert_null(load_max("name: a\ncommand: x\n\"\": 1\n", 0, &d));
-	s = first_diag(&d);
-	assert_string_equal(s, "t.yaml:3:1: empty key ''");
-	free(s);
-	spec_diags_release(&d);
-	assert_null(load_max("name: a\ncommand: x\nenv:\n  A: 1\n  '': 2\n", 0,
-	    &d));
-	s = first_diag(&d);
-	assert_string_equal(s, "t.yaml:5:3: empty key ''");
-	free(s);
-	spec_diags_release(&d);
+	assert_refused("name: a\ncommand: x\n\"\": 1\n", 0, &d,
+	    "t.yaml:3:1: empty key ''");
+	assert_refused("name: a\ncommand: x\nenv:\n  A: 1\n  '': 2\n", 0, &d,
+	    "t.yaml:5:3: empty key ''");
 }
 
 /* Past SPEC_MAX_DIAGS, errors are counted and one line says so. */
@@ -153,19 +132,14 @@ test_sweep_limit(void **state)
 	struct spec_diags d = { 0 };
 	struct text big = { 0 };
 	struct spec_set *set;
-	char *s;
 	int i;
 
 	(void)state;
-	assert_null(load_max("name: g\ncommand: x\nsweep:\n  grid:\n"
+	assert_refused("name: g\ncommand: x\nsweep:\n  grid:\n"
 	    "    a: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n    b: [1, 2, 3, 4, 5, 6, "
-	    "7, 8, 9, 10]\n    c: [1, 2]\n", 100, &d));
-	assert_int_equal(d.n, 1);
-	s = first_diag(&d);
-	assert_string_equal(s, "t.yaml:5:5: 'sweep.grid' makes 200 jobs (10 x "
+	    "7, 8, 9, 10]\n    c: [1, 2]\n", 100, &d,
+	    "t.yaml:5:5: 'sweep.grid' makes 200 jobs (10 x "
 	    "10 x 2): at most 100 may be submitted at once");
-	free(s);
-	spec_diags_release(&d);
 	/* A product past 64 bits is still refused, not wrapped. */
 	text_add(&big, "name: g\ncommand: x\nsweep:\n  grid:\n");
 	for (i = 0; i < 20; i++)
@@ -174,28 +148,19 @@ test_sweep_limit(void **state)
 	assert_non_null(strstr(d.v[0].msg, "makes more than "));
 	spec_diags_release(&d);
 	free(big.s);
-	assert_null(load_max("name: z\ncommand: x\nsweep:\n  zip:\n"
-	    "    a: [1, 2, 3]\n    b: [4, 5, 6]\n", 2, &d));
-	s = first_diag(&d);
-	assert_string_equal(s, "t.yaml:5:5: 'sweep.zip' makes 3 jobs: at most "
+	assert_refused("name: z\ncommand: x\nsweep:\n  zip:\n"
+	    "    a: [1, 2, 3]\n    b: [4, 5, 6]\n", 2, &d,
+	    "t.yaml:5:5: 'sweep.zip' makes 3 jobs: at most "
 	    "2 may be submitted at once");
-	free(s);
-	spec_diags_release(&d);
-	assert_null(load_max("name: l\ncommand: x\nsweep:\n  list:\n"
-	    "  - {a: 1}\n  - {a: 2}\n  - {a: 3}\n", 2, &d));
-	s = first_diag(&d);
-	assert_string_equal(s, "t.yaml:5:3: 'sweep.list' makes 3 jobs: at "
+	assert_refused("name: l\ncommand: x\nsweep:\n  list:\n"
+	    "  - {a: 1}\n  - {a: 2}\n  - {a: 3}\n", 2, &d,
+	    "t.yaml:5:3: 'sweep.list' makes 3 jobs: at "
 	    "most 2 may be submitted at once");
-	free(s);
-	spec_diags_release(&d);
 	/* Documents add up: the one that passes the limit is named. */
-	assert_null(load_max("name: a\ncommand: x\n---\nname: b\ncommand: x\n"
-	    "---\nname: c\ncommand: x\n", 2, &d));
-	s = first_diag(&d);
-	assert_string_equal(s, "t.yaml:7:1: the file makes more than 2 jobs: "
+	assert_refused("name: a\ncommand: x\n---\nname: b\ncommand: x\n"
+	    "---\nname: c\ncommand: x\n", 2, &d,
+	    "t.yaml:7:1: the file makes more than 2 jobs: "
 	    "at most 2 may be submitted at once");
-	free(s);
-	spec_diags_release(&d);
 	/* At the limit is fine; 0 is SPEC_MAX_JOBS. */
 	set = load_max("name: g\ncommand: x\nsweep: {grid: {a: [1, 2]}}\n", 2,
 	    &d);
@@ -215,17 +180,15 @@ test_no_files(void **state)
 	    "  roster: /etc/passwd\n  as: s\n";
 	struct spec_diags d = { 0 };
 	struct spec_set *set = NULL;
-	char *s;
 
 	(void)state;
 	assert_int_equal(spec_load_buffer("t.yaml", text, strlen(text), &o,
 	    &set, &d), -1);
 	assert_null(set);
-	s = first_diag(&d);
-	assert_string_equal(s, "t.yaml:4:11: 'for_each.roster' names a file "
+	assert_string_take(first_diag(&d),
+	    "t.yaml:4:11: 'for_each.roster' names a file "
 	    "('/etc/passwd'), and files are not read here: its rows must come "
 	    "with the spec (ailab-queue submit sends them)");
-	free(s);
 	spec_diags_release(&d);
 }
 
@@ -381,7 +344,6 @@ test_after_chain(void **state)
 {
 	struct spec_diags d = { 0 };
 	struct spec_set *set;
-	char *s;
 
 	(void)state;
 	/* The first job of a chain waits for none. */
@@ -397,10 +359,8 @@ test_after_chain(void **state)
 	    &d);
 	assert_non_null(set);
 	assert_int_equal(spec_check_after(&set, 1, &d), -1);
-	s = first_diag(&d);
-	assert_string_equal(s, "t.yaml:1:1: 'after' makes a cycle through "
-	    "job 'a'");
-	free(s);
+	assert_string_take(first_diag(&d),
+	    "t.yaml:1:1: 'after' makes a cycle through " "job 'a'");
 	spec_set_free(set);
 	spec_diags_release(&d);
 }

@@ -13,20 +13,9 @@
 #include "common.h"
 #include "spec.h"
 #include "spec-whole.h"
+#include "unit.h"
 
 #define QUEUE "0123456789abcdef"
-
-/* One stored job of the given spec text. */
-static struct spec_set *
-load(const char *text, struct spec_diags *d)
-{
-	struct spec_options o = { .default_namespace = "alice" };
-	struct spec_set *set = NULL;
-
-	if (spec_load_buffer("t.yaml", text, strlen(text), &o, &set, d) != 0)
-		return NULL;
-	return set;
-}
 
 /* A label of an object's metadata (or a template's). */
 static const char *
@@ -57,7 +46,7 @@ test_queue_identity(void **state)
 	    .owner = "alice" };
 	struct spec_set *set;
 	json_t *objs, *o, *spec;
-	char *cause = NULL, *base;
+	char *cause = NULL;
 	size_t i;
 
 	(void)state;
@@ -85,10 +74,9 @@ test_queue_identity(void **state)
 		}
 	}
 	json_decref(objs);
-	base = spec_job_selector(QUEUE, 7);
-	assert_string_equal(base, SPEC_LABEL_MANAGED "=ailab-queue,"
-	    SPEC_LABEL_QUEUE "=" QUEUE "," SPEC_LABEL_JOB "=7");
-	free(base);
+	assert_string_take(spec_job_selector(QUEUE, 7),
+	    SPEC_LABEL_MANAGED "=ailab-queue," SPEC_LABEL_QUEUE "=" QUEUE ","
+	    SPEC_LABEL_JOB "=7");
 	spec_set_free(set);
 	spec_diags_release(&d);
 }

@@ -17,6 +17,7 @@
 #include "common.h"
 #include "spec.h"
 #include "spec-whole.h"
+#include "unit.h"
 
 /* A pod's name, or NULL for no pod. */
 static const char *
@@ -32,15 +33,19 @@ struct wrap_env {
 	char script[128];
 };
 
-/* Writes the wrapper to a temporary directory. */
+/* Writes the wrapper to a temporary directory beside its state directory. */
 static int
 wrap_setup(void **state)
 {
 	struct wrap_env *w = xcalloc(1, sizeof *w);
 	FILE *f;
+	char *d;
 
 	snprintf(w->dir, sizeof w->dir, "/tmp/test-spec.XXXXXX");
 	assert_non_null(mkdtemp(w->dir));
+	d = xprintf("%s/state", w->dir);
+	assert_int_equal(mkdir(d, 0700), 0);
+	free(d);
 	snprintf(w->script, sizeof w->script, "%s/wrapper.sh", w->dir);
 	f = fopen(w->script, "w");
 	assert_non_null(f);
@@ -102,25 +107,16 @@ static void
 test_wrapper_runs_once(void **state)
 {
 	struct wrap_env *w = *state;
-	char *s, *d = xprintf("%s/state", w->dir);
 
-	assert_int_equal(mkdir(d, 0700), 0);
-	free(d);
 	assert_int_equal(run_wrapper(w, "", "/bin/sh -c "
 	    "'echo ran >>count; exit 3'"), 3);
-	s = slurp(w->dir, "state/exit");
-	assert_string_equal(s, "3\n");
-	free(s);
-	s = slurp(w->dir, "termlog");
-	assert_string_equal(s, "ailab-queue-exit=3\n");
-	free(s);
+	assert_string_take(slurp(w->dir, "state/exit"), "3\n");
+	assert_string_take(slurp(w->dir, "termlog"), "ailab-queue-exit=3\n");
 	/* The restarted container must not run the command again: it
 	 * sleeps until timeout(1) stops it. */
 	assert_int_equal(run_wrapper(w, "timeout 1", "/bin/sh -c "
 	    "'echo ran >>count; exit 3'"), 124);
-	s = slurp(w->dir, "count");
-	assert_string_equal(s, "ran\n");
-	free(s);
+	assert_string_take(slurp(w->dir, "count"), "ran\n");
 }
 
 /* Success is recorded as 0 too. */
@@ -128,14 +124,9 @@ static void
 test_wrapper_success(void **state)
 {
 	struct wrap_env *w = *state;
-	char *s, *d = xprintf("%s/state", w->dir);
 
-	assert_int_equal(mkdir(d, 0700), 0);
-	free(d);
 	assert_int_equal(run_wrapper(w, "", "true"), 0);
-	s = slurp(w->dir, "state/exit");
-	assert_string_equal(s, "0\n");
-	free(s);
+	assert_string_take(slurp(w->dir, "state/exit"), "0\n");
 }
 
 /* The user's arguments reach the command verbatim, never re-parsed. */
@@ -143,10 +134,8 @@ static void
 test_wrapper_quoting(void **state)
 {
 	struct wrap_env *w = *state;
-	char *s, *d = xprintf("%s/state", w->dir);
+	char *s;
 
-	assert_int_equal(mkdir(d, 0700), 0);
-	free(d);
 	assert_int_equal(run_wrapper(w, "", "printf '[%s]' 'a b' "
 	    "'$(touch pwned)' '\"q\"' ';' '*'"), 0);
 	s = slurp(w->dir, "stdout");
@@ -154,18 +143,6 @@ test_wrapper_quoting(void **state)
 	free(s);
 	s = slurp(w->dir, "pwned");
 	assert_null(s);
-}
-
-/* Loads a spec from text with the built-in site. */
-static struct spec_set *
-load(const char *text, struct spec_diags *d)
-{
-	struct spec_options o = { .default_namespace = "alice" };
-	struct spec_set *set = NULL;
-
-	if (spec_load_buffer("t.yaml", text, strlen(text), &o, &set, d) != 0)
-		return NULL;
-	return set;
 }
 
 /* A grid sweep becomes one group; the stored spec keeps what the
@@ -511,16 +488,13 @@ static void
 test_all_errors(void **state)
 {
 	struct spec_diags d = { 0 };
-	char *s;
 
 	(void)state;
 	assert_null(load("name: x\nreplicas: 0\ngpu: {type: RTX409}\n"
 	    "comand: y\n", &d));
 	assert_int_equal(d.n, 3);	/* no "required" after a did-you-mean */
-	s = spec_diag_format(&d.v[2]);
-	assert_string_equal(s, "t.yaml:4:1: unknown key 'comand' (did you "
-	    "mean 'command'?)");
-	free(s);
+	assert_string_take(spec_diag_format(&d.v[2]),
+	    "t.yaml:4:1: unknown key 'comand' (did you " "mean 'command'?)");
 	spec_diags_release(&d);
 }
 
