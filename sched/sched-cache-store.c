@@ -476,25 +476,58 @@ sched_slim_each(const json_t *from, const char *const *keys)
 }
 
 /*
- * The metadata passes read: names, labels, annotations (of our objects:
- * a pod's index), times, version and uid (preconditions of deletes), and
- * whether an owner holds the object (orphans); not managed fields,
- * generateName or generation, nor a node's annotations.
+ * The labels and annotations of our objects that passes read: the queue
+ * and job (sched_cjob_key), the attempt (teardown, spec_attempt_pods) and
+ * a pod's rank (spec_pod_rank: our label, or an Indexed Job's completion
+ * index).  The others (group, owner, pod-template-hash, and whatever the
+ * user's spec adds) are read by no pass, and 5,000 running jobs kept them
+ * three times each.
+ */
+static const char *const sched_slim_labels[] = { SPEC_LABEL_MANAGED,
+    SPEC_LABEL_QUEUE, SPEC_LABEL_JOB, SPEC_LABEL_ATTEMPT, SPEC_LABEL_RANK,
+    SPEC_INDEX_ANNOTATION, NULL };
+static const char *const sched_slim_annotations[] = {
+    SPEC_ANNOTATION_ATTEMPT, SPEC_INDEX_ANNOTATION, NULL };
+
+/* The members of map named in keys, as a new object; none if it has none
+ * of them. */
+static void
+sched_slim_map(json_t *to, const json_t *md, const char *map,
+    const char *const *keys)
+{
+	json_t *m = sched_slim_pick(json_object_get(md, map), keys);
+
+	if (m != NULL && json_object_size(m) == 0) {
+		json_decref(m);
+		m = NULL;
+	}
+	sched_slim_set_new(to, map, m);
+}
+
+/*
+ * The metadata passes read: names, labels (all of a node's, for the
+ * policy's selectors; of our objects those above), annotations (of our
+ * objects, those above), times, version and uid (preconditions of
+ * deletes), and whether an owner holds the object (orphans); not managed
+ * fields, generateName or generation, nor a node's annotations.
  */
 static json_t *
-sched_slim_meta(const json_t *obj, bool annotations)
+sched_slim_meta(const json_t *obj, bool ours)
 {
 	static const char *const keys[] = { "name", "namespace", "uid",
 	    "resourceVersion", "creationTimestamp", "deletionTimestamp",
-	    "labels", NULL };
+	    NULL };
 	static const char *const owner[] = { "kind", "name", "uid", NULL };
 	const json_t *md = json_object_get(obj, "metadata");
 	json_t *out = sched_slim_pick(md, keys);
 
 	if (out == NULL)
 		return json_object();
-	if (annotations)
-		sched_slim_copy(out, md, "annotations");
+	if (ours) {
+		sched_slim_map(out, md, "labels", sched_slim_labels);
+		sched_slim_map(out, md, "annotations", sched_slim_annotations);
+	} else
+		sched_slim_copy(out, md, "labels");
 	sched_slim_set_new(out, "ownerReferences", sched_slim_each(
 	    json_object_get(md, "ownerReferences"), owner));
 	return out;
@@ -566,8 +599,23 @@ sched_slim_status(const json_t *obj, bool pod)
 }
 
 /*
+ * A kept object as values of its own, not shared with the event it came
+ * from: shared, the few values kept pin small pieces all over the memory
+ * of each parsed event, and the holes between them are what the heap
+ * grows by while watches deliver.  Takes out.
+ */
+static json_t *
+sched_slim_own(json_t *out)
+{
+	json_t *copy = json_deep_copy(out);
+
+	json_decref(out);
+	return copy;
+}
+
+/*
  * What the cache keeps of a node or of one of our objects: what passes
- * read, sharing the values it keeps with the object as parsed.  A pod's
+ * read, as values of its own (sched_slim_own).  A pod's
  * template or containers, its IPs, images and the conditions nobody
  * reads are most of its memory (a running job's pod, Deployment and
  * Service took about 23 KB as jansson values with their whole metadata
@@ -594,8 +642,9 @@ sched_obj_slim(const json_t *obj, void *arg)
 		sched_slim_copy(ss, st, "allocatable");
 		sched_slim_set_new(ss, "conditions", sched_slim_conds(st,
 		    true));
-		return json_pack("{s:o,s:o,s:o}", "metadata",
+		out = json_pack("{s:o,s:o,s:o}", "metadata",
 		    sched_slim_meta(obj, false), "spec", sp, "status", ss);
+		return sched_slim_own(out);
 	case SCHED_CK_OURPODS:
 		sp = json_object();
 		sched_slim_copy(sp, spec, "nodeName");
@@ -613,5 +662,5 @@ sched_obj_slim(const json_t *obj, void *arg)
 	}
 	sched_slim_set_new(out, "status", sched_slim_status(obj,
 	    inf->kind == SCHED_CK_OURPODS));
-	return out;
+	return sched_slim_own(out);
 }
