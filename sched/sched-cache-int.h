@@ -99,6 +99,8 @@ struct sched_cache {
 	size_t nchanged;
 	size_t capchanged;
 	bool changed_all;
+	/* Objects put or dropped since the heap was last given back. */
+	size_t churn;
 };
 
 /* How each kind is listed and watched. */

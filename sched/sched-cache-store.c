@@ -7,6 +7,9 @@
  */
 #include "sched-cache-int.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +66,30 @@ sched_cache_changed_job(struct sched_cache *c, int64_t id)
 	c->changed[c->nchanged++] = id;
 }
 
+/* After this many objects put or dropped, the heap is given back. */
+#define SCHED_CACHE_TRIM_CHURN 256
+
+/*
+ * Gives the heap's free pages back to the system after a burst of watch
+ * events or a list.  Each event's object is parsed whole (a pod of ours
+ * is about 14 KB as jansson values), kept in part and freed, and a list
+ * of 100,000 pods holds its pages until the store has them: malloc keeps
+ * what was freed in the middle of the heap resident, so the RSS climbed
+ * with every burst of the fill-up and never came down.  malloc_trim
+ * returns those pages; bursts are what it waits for, so idle passes do
+ * not pay for it.
+ */
+static void
+sched_cache_trim(struct sched_cache *c)
+{
+	if (c->churn < SCHED_CACHE_TRIM_CHURN)
+		return;
+	c->churn = 0;
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
 /* See sched-cache.h. */
 void
 sched_cache_take_changed(struct sched_cache *c, int64_t **ids, size_t *n,
@@ -74,6 +101,7 @@ sched_cache_take_changed(struct sched_cache *c, int64_t **ids, size_t *n,
 	c->changed = NULL;
 	c->nchanged = c->capchanged = 0;
 	c->changed_all = false;
+	sched_cache_trim(c);
 }
 
 /* Files an object under its job. */

@@ -312,6 +312,8 @@ sched_inf_cb(enum kube_event_type t, json_t *obj, const struct kube_error *err,
 	struct sched_inf *inf = arg;
 	char *key;
 
+	inf->c->churn += t == KUBE_EVENT_SYNC ?
+	    json_array_size(kube_list_items(obj)) + 1 : 1;
 	switch (t) {
 	case KUBE_EVENT_SYNC:
 		sched_inf_synced(inf, obj);
