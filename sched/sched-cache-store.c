@@ -279,7 +279,6 @@ sched_cpod_drop(struct sched_cache *c, const char *key, struct sched_cpod *p)
 	}
 	if (p->deleting)
 		sched_map_del(&c->deleting, key);
-	free(p->rv);
 	free(p);
 }
 
@@ -347,10 +346,13 @@ static void
 sched_cpod_keep(struct sched_cache *c, struct sched_inf *inf, const char *key,
     const struct sched_podf *f)
 {
-	struct sched_cpod *p = xcalloc(1, sizeof *p);
+	const char *rv = f->rv != NULL ? f->rv : "";
+	size_t n = strlen(rv) + 1;
+	struct sched_cpod *p = xmalloc(sizeof *p + n);
 
+	memset(p, 0, sizeof *p);
+	memcpy(p->rv, rv, n);
 	p->ns = sched_cache_intern(c, f->ns != NULL ? f->ns : "");
-	p->rv = xstrdup(f->rv != NULL ? f->rv : "");
 	p->cpu = f->cpu;
 	p->mem = f->mem;
 	p->gpu = f->gpu;
