@@ -171,31 +171,90 @@ sched_cjob_del(struct sched_cache *c, int slot, json_t *obj)
 void
 sched_cnode_release(struct sched_cnode *n)
 {
-	json_decref(n->obj);
+	free(n->strs);
 	free(n->taints);
 	free(n->labels);
-	n->obj = NULL;
+	n->strs = NULL;
+	n->rv = NULL;
 	n->taints = NULL;
 	n->labels = NULL;
 }
 
-/* Reads one node's capacity, taints and labels for the policy. */
+/* The room a string takes in a node's block; none for NULL. */
+static size_t
+sched_cnode_len(const char *s)
+{
+	return s != NULL ? strlen(s) + 1 : 0;
+}
+
+/* Copies s into a node's block at *off; NULL stays NULL. */
+static const char *
+sched_cnode_copy(char *blk, size_t *off, const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s) + 1;
+	memcpy(blk + *off, s, n);
+	*off += n;
+	return blk + *off - n;
+}
+
+/* The size of the block a node's strings need. */
+static size_t
+sched_cnode_size(const json_t *n, const json_t *taints, const json_t *labels)
+{
+	const json_t *e;
+	const char *k;
+	json_t *v;
+	size_t i, size = sched_cnode_len(kube_obj_name(n)) +
+	    sched_cnode_len(kube_obj_resource_version(n));
+
+	json_array_foreach(taints, i, e)
+		size += sched_cnode_len(json_string_value(json_object_get(e,
+		    "key"))) + sched_cnode_len(json_string_value(
+		    json_object_get(e, "value")));
+	json_object_foreach((json_t *)labels, k, v)
+		size += sched_cnode_len(k) + sched_cnode_len(
+		    json_string_value(v));
+	return size;
+}
+
+/* A taint's effect as the policy knows it. */
+static enum sched_taint_effect
+sched_cnode_effect(const char *eff)
+{
+	if (eff != NULL && strcmp(eff, "NoExecute") == 0)
+		return SCHED_TAINT_NO_EXECUTE;
+	if (eff != NULL && strcmp(eff, "PreferNoSchedule") == 0)
+		return SCHED_TAINT_PREFER_NO_SCHEDULE;
+	return SCHED_TAINT_NO_SCHEDULE;
+}
+
+/*
+ * Reads one node's capacity, taints and labels for the policy, copying
+ * its strings into one block: 5,000 nodes kept as jansson values (about
+ * a dozen labels, allocatable, a condition each) took far more than
+ * their strings.
+ */
 void
-sched_cnode_parse(struct sched_cnode *cn, json_t *n)
+sched_cnode_parse(struct sched_cnode *cn, const json_t *n)
 {
 	struct sched_node *sn = &cn->node;
 	const json_t *t, *lab, *e;
-	const char *k, *eff;
+	const char *k, *gfd = NULL;
 	json_t *v;
-	size_t i, nt;
+	size_t i, nt, off = 0;
 	int64_t g = 0;
 
-	cn->obj = json_incref(n);
 	memset(sn, 0, sizeof *sn);
-	sn->name = kube_obj_name(n);
-	sn->gpu_product = kube_obj_label(n, SCHED_GPU_LABEL);
-	if (sn->gpu_product == NULL)
-		sn->gpu_product = kube_obj_label(n, SCHED_GPU_LABEL_GFD);
+	t = json_object_get(json_object_get(n, "spec"), "taints");
+	lab = json_object_get(json_object_get(n, "metadata"), "labels");
+	cn->strs = xmalloc(sched_cnode_size(n, t, lab) + 1);
+	sn->name = sched_cnode_copy(cn->strs, &off, kube_obj_name(n));
+	cn->rv = sched_cnode_copy(cn->strs, &off,
+	    kube_obj_resource_version(n));
 	kube_node_allocatable(n, "cpu", QUANTITY_MILLI, &sn->alloc_cpu_milli,
 	    NULL);
 	kube_node_allocatable(n, "memory", QUANTITY_UNITS,
@@ -205,32 +264,54 @@ sched_cnode_parse(struct sched_cnode *cn, json_t *n)
 		sn->alloc_gpus = (int)g;
 	sn->unschedulable = kube_node_is_unschedulable(n);
 	sn->ready = kube_node_is_ready(n);
-	t = json_object_get(json_object_get(n, "spec"), "taints");
 	nt = json_array_size(t);
 	cn->taints = xcalloc(nt + 1, sizeof *cn->taints);
 	for (i = 0; i < nt; i++) {
 		e = json_array_get(t, i);
-		eff = json_string_value(json_object_get(e, "effect"));
-		cn->taints[i].key = json_string_value(json_object_get(e, "key"));
-		cn->taints[i].value = json_string_value(json_object_get(e,
-		    "value"));
-		cn->taints[i].effect = eff == NULL ? SCHED_TAINT_NO_SCHEDULE :
-		    strcmp(eff, "NoExecute") == 0 ? SCHED_TAINT_NO_EXECUTE :
-		    strcmp(eff, "PreferNoSchedule") == 0 ?
-		    SCHED_TAINT_PREFER_NO_SCHEDULE : SCHED_TAINT_NO_SCHEDULE;
+		cn->taints[i].key = sched_cnode_copy(cn->strs, &off,
+		    json_string_value(json_object_get(e, "key")));
+		cn->taints[i].value = sched_cnode_copy(cn->strs, &off,
+		    json_string_value(json_object_get(e, "value")));
+		cn->taints[i].effect = sched_cnode_effect(json_string_value(
+		    json_object_get(e, "effect")));
 	}
 	sn->taints = cn->taints;
 	sn->ntaints = nt;
-	lab = json_object_get(json_object_get(n, "metadata"), "labels");
 	cn->labels = xcalloc(json_object_size(lab) + 1, sizeof *cn->labels);
 	i = 0;
 	json_object_foreach((json_t *)lab, k, v) {
-		cn->labels[i].key = k;
-		cn->labels[i].value = json_string_value(v);
+		cn->labels[i].key = sched_cnode_copy(cn->strs, &off, k);
+		cn->labels[i].value = sched_cnode_copy(cn->strs, &off,
+		    json_string_value(v));
+		if (strcmp(k, SCHED_GPU_LABEL) == 0)
+			sn->gpu_product = cn->labels[i].value;
+		else if (strcmp(k, SCHED_GPU_LABEL_GFD) == 0)
+			gfd = cn->labels[i].value;
 		i++;
 	}
+	if (sn->gpu_product == NULL)
+		sn->gpu_product = gfd;
 	sn->labels = cn->labels;
 	sn->nlabels = i;
+}
+
+/* See sched-cache-int.h. */
+void
+sched_cnode_put(struct sched_cache *c, struct sched_inf *inf,
+    const json_t *obj)
+{
+	struct sched_cnode *cn;
+	char *key = sched_obj_key(obj);
+
+	if ((cn = sched_map_get(&inf->objs, key)) == NULL) {
+		cn = xcalloc(1, sizeof *cn);
+		cn->seq = ++c->node_seq;
+		sched_map_put(&inf->objs, key, cn);
+	} else
+		sched_cnode_release(cn);
+	sched_cnode_parse(cn, obj);
+	c->nodes_dirty = true;
+	free(key);
 }
 
 /* Frees a node entry. */

@@ -68,9 +68,11 @@ struct sched_cache_opts {
 	void *arg;
 };
 
-/* A node as the policy reads it, parsed once per change. */
+/* A node as the policy reads it, parsed once per change: its strings
+ * (name, labels, taints) in one block, no JSON kept. */
 struct sched_cnode {
-	json_t *obj;
+	char *strs;
+	const char *rv;          /* its resourceVersion */
 	struct sched_node node;  /* the requested amounts are left 0 */
 	struct sched_taint *taints;
 	struct sched_label *labels;
