@@ -711,9 +711,9 @@ sched_slim_status(const json_t *obj, bool pod)
 
 /*
  * A kept object as values of its own, not shared with the event it came
- * from: shared, the few values kept pin small pieces all over the memory
- * of each parsed event, and the holes between them are what the heap
- * grows by while watches deliver.  Takes out.
+ * from: shared, the few values kept would pin small pieces all over the
+ * memory of each parsed event, pages that malloc_trim cannot give back
+ * (sched_cache_trim).  Takes out.
  */
 static json_t *
 sched_slim_own(json_t *out)
