@@ -258,8 +258,7 @@ sched_inf_dump(const struct sched_inf *inf, json_t *kind)
 		if (inf->kind == SCHED_CK_PODS)
 			rv = ((struct sched_cpod *)s->value)->rv;
 		else if (inf->kind == SCHED_CK_NODES)
-			rv = kube_obj_resource_version(
-			    ((struct sched_cnode *)s->value)->obj);
+			rv = ((struct sched_cnode *)s->value)->rv;
 		else
 			rv = kube_obj_resource_version(s->value);
 		json_object_set_new(objs, s->key, json_string(rv != NULL ?

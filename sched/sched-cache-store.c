@@ -7,6 +7,9 @@
  */
 #include "sched-cache-int.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +66,30 @@ sched_cache_changed_job(struct sched_cache *c, int64_t id)
 	c->changed[c->nchanged++] = id;
 }
 
+/* After this many objects put or dropped, the heap is given back. */
+#define SCHED_CACHE_TRIM_CHURN 256
+
+/*
+ * Gives the heap's free pages back to the system after a burst of watch
+ * events or a list.  Each event's object is parsed whole (a pod of ours
+ * is about 14 KB as jansson values), kept in part and freed, and a list
+ * of 100,000 pods holds its pages until the store has them: malloc keeps
+ * what was freed in the middle of the heap resident, so the RSS climbed
+ * with every burst of the fill-up and never came down.  malloc_trim
+ * returns those pages; bursts are what it waits for, so idle passes do
+ * not pay for it.
+ */
+static void
+sched_cache_trim(struct sched_cache *c)
+{
+	if (c->churn < SCHED_CACHE_TRIM_CHURN)
+		return;
+	c->churn = 0;
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
 /* See sched-cache.h. */
 void
 sched_cache_take_changed(struct sched_cache *c, int64_t **ids, size_t *n,
@@ -74,6 +101,7 @@ sched_cache_take_changed(struct sched_cache *c, int64_t **ids, size_t *n,
 	c->changed = NULL;
 	c->nchanged = c->capchanged = 0;
 	c->changed_all = false;
+	sched_cache_trim(c);
 }
 
 /* Files an object under its job. */
@@ -143,31 +171,90 @@ sched_cjob_del(struct sched_cache *c, int slot, json_t *obj)
 void
 sched_cnode_release(struct sched_cnode *n)
 {
-	json_decref(n->obj);
+	free(n->strs);
 	free(n->taints);
 	free(n->labels);
-	n->obj = NULL;
+	n->strs = NULL;
+	n->rv = NULL;
 	n->taints = NULL;
 	n->labels = NULL;
 }
 
-/* Reads one node's capacity, taints and labels for the policy. */
+/* The room a string takes in a node's block; none for NULL. */
+static size_t
+sched_cnode_len(const char *s)
+{
+	return s != NULL ? strlen(s) + 1 : 0;
+}
+
+/* Copies s into a node's block at *off; NULL stays NULL. */
+static const char *
+sched_cnode_copy(char *blk, size_t *off, const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s) + 1;
+	memcpy(blk + *off, s, n);
+	*off += n;
+	return blk + *off - n;
+}
+
+/* The size of the block a node's strings need. */
+static size_t
+sched_cnode_size(const json_t *n, const json_t *taints, const json_t *labels)
+{
+	const json_t *e;
+	const char *k;
+	json_t *v;
+	size_t i, size = sched_cnode_len(kube_obj_name(n)) +
+	    sched_cnode_len(kube_obj_resource_version(n));
+
+	json_array_foreach(taints, i, e)
+		size += sched_cnode_len(json_string_value(json_object_get(e,
+		    "key"))) + sched_cnode_len(json_string_value(
+		    json_object_get(e, "value")));
+	json_object_foreach((json_t *)labels, k, v)
+		size += sched_cnode_len(k) + sched_cnode_len(
+		    json_string_value(v));
+	return size;
+}
+
+/* A taint's effect as the policy knows it. */
+static enum sched_taint_effect
+sched_cnode_effect(const char *eff)
+{
+	if (eff != NULL && strcmp(eff, "NoExecute") == 0)
+		return SCHED_TAINT_NO_EXECUTE;
+	if (eff != NULL && strcmp(eff, "PreferNoSchedule") == 0)
+		return SCHED_TAINT_PREFER_NO_SCHEDULE;
+	return SCHED_TAINT_NO_SCHEDULE;
+}
+
+/*
+ * Reads one node's capacity, taints and labels for the policy, copying
+ * its strings into one block: 5,000 nodes kept as jansson values (about
+ * a dozen labels, allocatable, a condition each) took far more than
+ * their strings.
+ */
 void
-sched_cnode_parse(struct sched_cnode *cn, json_t *n)
+sched_cnode_parse(struct sched_cnode *cn, const json_t *n)
 {
 	struct sched_node *sn = &cn->node;
 	const json_t *t, *lab, *e;
-	const char *k, *eff;
+	const char *k, *gfd = NULL;
 	json_t *v;
-	size_t i, nt;
+	size_t i, nt, off = 0;
 	int64_t g = 0;
 
-	cn->obj = json_incref(n);
 	memset(sn, 0, sizeof *sn);
-	sn->name = kube_obj_name(n);
-	sn->gpu_product = kube_obj_label(n, SCHED_GPU_LABEL);
-	if (sn->gpu_product == NULL)
-		sn->gpu_product = kube_obj_label(n, SCHED_GPU_LABEL_GFD);
+	t = json_object_get(json_object_get(n, "spec"), "taints");
+	lab = json_object_get(json_object_get(n, "metadata"), "labels");
+	cn->strs = xmalloc(sched_cnode_size(n, t, lab) + 1);
+	sn->name = sched_cnode_copy(cn->strs, &off, kube_obj_name(n));
+	cn->rv = sched_cnode_copy(cn->strs, &off,
+	    kube_obj_resource_version(n));
 	kube_node_allocatable(n, "cpu", QUANTITY_MILLI, &sn->alloc_cpu_milli,
 	    NULL);
 	kube_node_allocatable(n, "memory", QUANTITY_UNITS,
@@ -177,32 +264,54 @@ sched_cnode_parse(struct sched_cnode *cn, json_t *n)
 		sn->alloc_gpus = (int)g;
 	sn->unschedulable = kube_node_is_unschedulable(n);
 	sn->ready = kube_node_is_ready(n);
-	t = json_object_get(json_object_get(n, "spec"), "taints");
 	nt = json_array_size(t);
 	cn->taints = xcalloc(nt + 1, sizeof *cn->taints);
 	for (i = 0; i < nt; i++) {
 		e = json_array_get(t, i);
-		eff = json_string_value(json_object_get(e, "effect"));
-		cn->taints[i].key = json_string_value(json_object_get(e, "key"));
-		cn->taints[i].value = json_string_value(json_object_get(e,
-		    "value"));
-		cn->taints[i].effect = eff == NULL ? SCHED_TAINT_NO_SCHEDULE :
-		    strcmp(eff, "NoExecute") == 0 ? SCHED_TAINT_NO_EXECUTE :
-		    strcmp(eff, "PreferNoSchedule") == 0 ?
-		    SCHED_TAINT_PREFER_NO_SCHEDULE : SCHED_TAINT_NO_SCHEDULE;
+		cn->taints[i].key = sched_cnode_copy(cn->strs, &off,
+		    json_string_value(json_object_get(e, "key")));
+		cn->taints[i].value = sched_cnode_copy(cn->strs, &off,
+		    json_string_value(json_object_get(e, "value")));
+		cn->taints[i].effect = sched_cnode_effect(json_string_value(
+		    json_object_get(e, "effect")));
 	}
 	sn->taints = cn->taints;
 	sn->ntaints = nt;
-	lab = json_object_get(json_object_get(n, "metadata"), "labels");
 	cn->labels = xcalloc(json_object_size(lab) + 1, sizeof *cn->labels);
 	i = 0;
 	json_object_foreach((json_t *)lab, k, v) {
-		cn->labels[i].key = k;
-		cn->labels[i].value = json_string_value(v);
+		cn->labels[i].key = sched_cnode_copy(cn->strs, &off, k);
+		cn->labels[i].value = sched_cnode_copy(cn->strs, &off,
+		    json_string_value(v));
+		if (strcmp(k, SCHED_GPU_LABEL) == 0)
+			sn->gpu_product = cn->labels[i].value;
+		else if (strcmp(k, SCHED_GPU_LABEL_GFD) == 0)
+			gfd = cn->labels[i].value;
 		i++;
 	}
+	if (sn->gpu_product == NULL)
+		sn->gpu_product = gfd;
 	sn->labels = cn->labels;
 	sn->nlabels = i;
+}
+
+/* See sched-cache-int.h. */
+void
+sched_cnode_put(struct sched_cache *c, struct sched_inf *inf,
+    const json_t *obj)
+{
+	struct sched_cnode *cn;
+	char *key = sched_obj_key(obj);
+
+	if ((cn = sched_map_get(&inf->objs, key)) == NULL) {
+		cn = xcalloc(1, sizeof *cn);
+		cn->seq = ++c->node_seq;
+		sched_map_put(&inf->objs, key, cn);
+	} else
+		sched_cnode_release(cn);
+	sched_cnode_parse(cn, obj);
+	c->nodes_dirty = true;
+	free(key);
 }
 
 /* Frees a node entry. */
@@ -251,7 +360,6 @@ sched_cpod_drop(struct sched_cache *c, const char *key, struct sched_cpod *p)
 	}
 	if (p->deleting)
 		sched_map_del(&c->deleting, key);
-	free(p->rv);
 	free(p);
 }
 
@@ -319,10 +427,13 @@ static void
 sched_cpod_keep(struct sched_cache *c, struct sched_inf *inf, const char *key,
     const struct sched_podf *f)
 {
-	struct sched_cpod *p = xcalloc(1, sizeof *p);
+	const char *rv = f->rv != NULL ? f->rv : "";
+	size_t n = strlen(rv) + 1;
+	struct sched_cpod *p = xmalloc(sizeof *p + n);
 
+	memset(p, 0, sizeof *p);
+	memcpy(p->rv, rv, n);
 	p->ns = sched_cache_intern(c, f->ns != NULL ? f->ns : "");
-	p->rv = xstrdup(f->rv != NULL ? f->rv : "");
 	p->cpu = f->cpu;
 	p->mem = f->mem;
 	p->gpu = f->gpu;
@@ -476,25 +587,58 @@ sched_slim_each(const json_t *from, const char *const *keys)
 }
 
 /*
- * The metadata passes read: names, labels, annotations (of our objects:
- * a pod's index), times, version and uid (preconditions of deletes), and
- * whether an owner holds the object (orphans); not managed fields,
- * generateName or generation, nor a node's annotations.
+ * The labels and annotations of our objects that passes read: the queue
+ * and job (sched_cjob_key), the attempt (teardown, spec_attempt_pods) and
+ * a pod's rank (spec_pod_rank: our label, or an Indexed Job's completion
+ * index).  The others (group, owner, pod-template-hash, and whatever the
+ * user's spec adds) are read by no pass, and 5,000 running jobs kept them
+ * three times each.
+ */
+static const char *const sched_slim_labels[] = { SPEC_LABEL_MANAGED,
+    SPEC_LABEL_QUEUE, SPEC_LABEL_JOB, SPEC_LABEL_ATTEMPT, SPEC_LABEL_RANK,
+    SPEC_INDEX_ANNOTATION, NULL };
+static const char *const sched_slim_annotations[] = {
+    SPEC_ANNOTATION_ATTEMPT, SPEC_INDEX_ANNOTATION, NULL };
+
+/* The members of map named in keys, as a new object; none if it has none
+ * of them. */
+static void
+sched_slim_map(json_t *to, const json_t *md, const char *map,
+    const char *const *keys)
+{
+	json_t *m = sched_slim_pick(json_object_get(md, map), keys);
+
+	if (m != NULL && json_object_size(m) == 0) {
+		json_decref(m);
+		m = NULL;
+	}
+	sched_slim_set_new(to, map, m);
+}
+
+/*
+ * The metadata passes read: names, labels (all of a node's, for the
+ * policy's selectors; of our objects those above), annotations (of our
+ * objects, those above), times, version and uid (preconditions of
+ * deletes), and whether an owner holds the object (orphans); not managed
+ * fields, generateName or generation, nor a node's annotations.
  */
 static json_t *
-sched_slim_meta(const json_t *obj, bool annotations)
+sched_slim_meta(const json_t *obj, bool ours)
 {
 	static const char *const keys[] = { "name", "namespace", "uid",
 	    "resourceVersion", "creationTimestamp", "deletionTimestamp",
-	    "labels", NULL };
+	    NULL };
 	static const char *const owner[] = { "kind", "name", "uid", NULL };
 	const json_t *md = json_object_get(obj, "metadata");
 	json_t *out = sched_slim_pick(md, keys);
 
 	if (out == NULL)
 		return json_object();
-	if (annotations)
-		sched_slim_copy(out, md, "annotations");
+	if (ours) {
+		sched_slim_map(out, md, "labels", sched_slim_labels);
+		sched_slim_map(out, md, "annotations", sched_slim_annotations);
+	} else
+		sched_slim_copy(out, md, "labels");
 	sched_slim_set_new(out, "ownerReferences", sched_slim_each(
 	    json_object_get(md, "ownerReferences"), owner));
 	return out;
@@ -566,8 +710,23 @@ sched_slim_status(const json_t *obj, bool pod)
 }
 
 /*
+ * A kept object as values of its own, not shared with the event it came
+ * from: shared, the few values kept would pin small pieces all over the
+ * memory of each parsed event, pages that malloc_trim cannot give back
+ * (sched_cache_trim).  Takes out.
+ */
+static json_t *
+sched_slim_own(json_t *out)
+{
+	json_t *copy = json_deep_copy(out);
+
+	json_decref(out);
+	return copy;
+}
+
+/*
  * What the cache keeps of a node or of one of our objects: what passes
- * read, sharing the values it keeps with the object as parsed.  A pod's
+ * read, as values of its own (sched_slim_own).  A pod's
  * template or containers, its IPs, images and the conditions nobody
  * reads are most of its memory (a running job's pod, Deployment and
  * Service took about 23 KB as jansson values with their whole metadata
@@ -594,8 +753,9 @@ sched_obj_slim(const json_t *obj, void *arg)
 		sched_slim_copy(ss, st, "allocatable");
 		sched_slim_set_new(ss, "conditions", sched_slim_conds(st,
 		    true));
-		return json_pack("{s:o,s:o,s:o}", "metadata",
+		out = json_pack("{s:o,s:o,s:o}", "metadata",
 		    sched_slim_meta(obj, false), "spec", sp, "status", ss);
+		return sched_slim_own(out);
 	case SCHED_CK_OURPODS:
 		sp = json_object();
 		sched_slim_copy(sp, spec, "nodeName");
@@ -613,5 +773,5 @@ sched_obj_slim(const json_t *obj, void *arg)
 	}
 	sched_slim_set_new(out, "status", sched_slim_status(obj,
 	    inf->kind == SCHED_CK_OURPODS));
-	return out;
+	return sched_slim_own(out);
 }

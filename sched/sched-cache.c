@@ -68,7 +68,6 @@ sched_inf_put(struct sched_inf *inf, json_t *obj)
 {
 	struct sched_cache *c = inf->c;
 	int slot = sched_ck_info[inf->kind].obj;
-	struct sched_cnode *cn;
 	char *key;
 	json_t *old;
 
@@ -76,32 +75,22 @@ sched_inf_put(struct sched_inf *inf, json_t *obj)
 		sched_cpod_put(c, inf, obj);
 		return;
 	}
+	if (inf->kind == SCHED_CK_NODES) {
+		sched_cnode_put(c, inf, obj);
+		return;
+	}
 	obj = sched_obj_slim(obj, inf);
 	key = sched_obj_key(obj);
-	switch (inf->kind) {
-	case SCHED_CK_NODES:
-		if ((cn = sched_map_get(&inf->objs, key)) == NULL) {
-			cn = xcalloc(1, sizeof *cn);
-			cn->seq = ++c->node_seq;
-			sched_map_put(&inf->objs, key, cn);
-		} else
-			sched_cnode_release(cn);
-		sched_cnode_parse(cn, obj);
-		c->nodes_dirty = true;
-		break;
-	default:
-		old = sched_map_put(&inf->objs, key, json_incref(obj));
-		if (old != NULL) {
-			sched_cjob_del(c, slot, old);
-			json_decref(old);
-		}
-		sched_cjob_add(c, slot, obj);
-		if (inf->kind == SCHED_CK_QUOTAS)
-			sched_qgen_bump(c, obj);
-		else if (inf->kind == SCHED_CK_OURPODS)
-			sched_seen_add(c, key, obj, inf->syncing);
-		break;
+	old = sched_map_put(&inf->objs, key, json_incref(obj));
+	if (old != NULL) {
+		sched_cjob_del(c, slot, old);
+		json_decref(old);
 	}
+	sched_cjob_add(c, slot, obj);
+	if (inf->kind == SCHED_CK_QUOTAS)
+		sched_qgen_bump(c, obj);
+	else if (inf->kind == SCHED_CK_OURPODS)
+		sched_seen_add(c, key, obj, inf->syncing);
 	json_decref(obj);
 	free(key);
 }
@@ -312,6 +301,8 @@ sched_inf_cb(enum kube_event_type t, json_t *obj, const struct kube_error *err,
 	struct sched_inf *inf = arg;
 	char *key;
 
+	inf->c->churn += t == KUBE_EVENT_SYNC ?
+	    json_array_size(kube_list_items(obj)) + 1 : 1;
 	switch (t) {
 	case KUBE_EVENT_SYNC:
 		sched_inf_synced(inf, obj);

@@ -68,9 +68,11 @@ struct sched_cache_opts {
 	void *arg;
 };
 
-/* A node as the policy reads it, parsed once per change. */
+/* A node as the policy reads it, parsed once per change: its strings
+ * (name, labels, taints) in one block, no JSON kept. */
 struct sched_cnode {
-	json_t *obj;
+	char *strs;
+	const char *rv;          /* its resourceVersion */
 	struct sched_node node;  /* the requested amounts are left 0 */
 	struct sched_taint *taints;
 	struct sched_label *labels;
@@ -112,7 +114,9 @@ bool sched_cache_next_job(const struct sched_cache *, size_t *i,
  * The jobs whose objects of this queue came, changed or went since the
  * last call: *ids (the caller frees it; ids may repeat), or *all when the
  * cache cannot say which (a list replaced a store, or too many changed):
- * the loop follows only these, not every running job every pass.
+ * the loop follows only these, not every running job every pass.  After
+ * a burst of events or a list, it also gives the heap's free pages back
+ * to the system (once a pass at most, never in an idle one).
  */
 void sched_cache_take_changed(struct sched_cache *, int64_t **ids, size_t *n,
     bool *all);
