@@ -1,6 +1,6 @@
 /* Unit tests for store/'s database file: migrations from every older
  * schema, files that are not ours, damage, concurrent writers and
- * openers, the scheduler lock across links. */
+ * openers, the scheduler lock across links, which processes map it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -509,6 +509,57 @@ test_concurrent_writers(void **state)
 }
 
 
+/* Whether this process has the file mapped (from /proc/self/maps). */
+static int
+maps_file(const char *path)
+{
+	char line[4096], *at;
+	size_t n = strlen(path);
+	FILE *f = fopen("/proc/self/maps", "r");
+	int found = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof line, f) != NULL) {
+		if ((at = strchr(line, '/')) != NULL &&
+		    strncmp(at, path, n) == 0 && (at[n] == '\n' || at[n] == ' '))
+			found = 1;
+	}
+	fclose(f);
+	return found;
+}
+
+/* A command reads the queue through a map; a scheduler or server, which
+ * lives long and keeps what it needs in memory, does not map it: every
+ * page it touched would stay resident for its lifetime. */
+static void
+test_long_lived_unmapped(void **state)
+{
+	struct store_fixture *f = *state;
+	struct store_filter flt = { .all = true };
+	struct store_job_new j = store_fixture_job("m");
+	struct store_job **out;
+	enum store_use uses[] = { STORE_USE_SCHEDULER, STORE_USE_SERVER };
+	size_t n, u;
+	int64_t id;
+
+	for (n = 0; n < 20; n++)
+		assert_int_equal(store_submit(f->s, &j, 1, &id, NULL), 0);
+	assert_int_equal(store_list(f->s, &flt, &out, &n, NULL), 0);
+	store_jobs_free(out, n);
+	assert_int_equal(maps_file(f->path), 1);
+	for (u = 0; u < nitems(uses); u++) {
+		store_close(f->s);
+		f->s = NULL;
+		assert_int_equal(maps_file(f->path), 0);
+		assert_int_equal(store_open(f->path, &f->s, NULL), 0);
+		assert_int_equal(store_set_use(f->s, uses[u], NULL), 0);
+		assert_int_equal(store_list(f->s, &flt, &out, &n, NULL), 0);
+		assert_int_equal(n, 20);
+		store_jobs_free(out, n);
+		assert_int_equal(maps_file(f->path), 0);
+	}
+}
+
 /* The scheduler lock belongs to the database file, not to a name: a
  * symbolic link finds it held; a second hard link is refused. */
 static void
@@ -674,6 +725,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_refuse_foreign,
 		    store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers,
+		    store_fixture_setup, store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_long_lived_unmapped,
 		    store_fixture_setup, store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_lock_links,
 		    store_fixture_setup, store_fixture_teardown),
