@@ -93,6 +93,25 @@ struct sched_centry {
 	struct sched_crun *run;      /* its snapshot entry, while steady */
 };
 
+/* Every running job is followed at least every this many intervals
+ * (30 s at the default 2 s), whatever the change events said: each pass
+ * follows a slice of them, in order of id, sized to that pace. */
+#define SCHED_RESYNC_INTERVALS 15
+/* ... in slices of at least this many (all of them at once when fewer
+ * than twice as many run, as before the slices). */
+#define SCHED_RESYNC_MIN 8
+
+/* The resync's sweep over the running jobs by id: what this pass takes,
+ * the ids in (lo, hi], or above lo and up to hi when it wraps round. */
+struct sched_resync {
+	int64_t at;                  /* when the last pass counted, local ms */
+	double owed;                 /* jobs behind the pace (< 0: ahead) */
+	size_t nrun;                 /* running jobs this pass */
+	size_t n;                    /* in this pass's slice; 0: none */
+	int64_t lo, hi;
+	bool wrap;
+};
+
 /* A steady running job's snapshot entry, kept until it is followed
  * again: where each replica runs (bound, counted in its node) and when
  * it started, as the last snapshot found them. */
@@ -228,8 +247,9 @@ struct sched_loop {
 	bool nodes_ok;               /* nodes readable and listed */
 	bool pods_ok;                /* every pod readable and listed */
 	/* Why this pass follows every running job ("resync", "relist"),
-	 * or NULL: only those changed or due. */
+	 * or NULL: only those changed or due, and the resync's slice. */
 	const char *follow_all;
+	struct sched_resync resync;
 
 	/* The queue, kept across passes by id and brought up to date at
 	 * the start of each from what changed in the store since the last
@@ -449,8 +469,10 @@ void sched_reconcile(struct sched_loop *, struct store_job *);
 void sched_cleanup_active(struct sched_loop *, struct store_job *);
 void sched_record_started(struct sched_loop *);
 void sched_record_waits(struct sched_loop *);
-/* The periodic resync: the next follow takes every running job, whatever
- * the cache's change events said. */
+/* The resync, every pass: picks the slice of running jobs the next
+ * follow takes whatever the cache's change events said (all of them when
+ * few run), so that each is followed every SCHED_RESYNC_INTERVALS
+ * intervals without one pass paying for all. */
 void sched_follow_resync(struct sched_loop *);
 /* Follows every job of the pass on the cluster (or still to clean). */
 void sched_follow(struct sched_loop *);

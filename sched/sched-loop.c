@@ -36,9 +36,6 @@
 #define SCHED_CLOCK_MAX_AGE_MS 1000
 /* ... and waited for at most this long. */
 #define SCHED_CLOCK_WAIT_MS 2000
-/* Every running job is followed at least every this many intervals
- * (30 s at the default 2 s), whatever the change events said. */
-#define SCHED_RESYNC_INTERVALS 15
 /* Fair-share usage is written at least this often whatever --interval is
  * (and at once when an owner joins or an owner's GPUs change). */
 #define SCHED_USAGE_PERIOD_MS (30 * 1000)
@@ -397,9 +394,10 @@ enum sched_chore_at {
  * (0: every pass of its mode), as Redis' serverCron runs its
  * run_with_period blocks.  Each pass, every --interval, reads what
  * changed in the store and the cache and follows only the running jobs
- * whose objects changed or whose deadline is due; the resync, every
- * SCHED_RESYNC_INTERVALS passes' time, follows every one of them, the
- * safety net under the change events; the cluster's clock is read before a pass when older than
+ * whose objects changed or whose deadline is due; the resync, the
+ * safety net under the change events, adds a slice of them each pass so
+ * that every one is followed each SCHED_RESYNC_INTERVALS intervals
+ * (sched-follow.c); the cluster's clock is read before a pass when older than
  * SCHED_CLOCK_MAX_AGE_MS (sched_clock_refresh); fair-share usage decays
  * with every snapshot, in memory, and the usage chore writes it to the
  * store every SCHED_USAGE_PERIOD_MS (sched-usage.c).
@@ -414,7 +412,7 @@ static const struct sched_chore {
 	void (*run)(struct sched_loop *);
 } sched_chores[] = {
 	{ "resync", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, false, 0,
-	  SCHED_RESYNC_INTERVALS, sched_follow_resync },
+	  0, sched_follow_resync },
 	{ "usage", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, false,
 	  SCHED_USAGE_PERIOD_MS, 0, sched_usage_due },
 	{ "sight", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, true, 0,
