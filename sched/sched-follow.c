@@ -482,10 +482,11 @@ sched_follow_slice(struct sched_loop *loop, size_t n)
  * The pace is the clock's, not the passes', as events may wake passes
  * often: each pass owes the running jobs' share of the time since the
  * last, and takes a slice when it owes any, ahead of the pace rather
- * than behind.  A slice is at least a whole share of the period cut in
- * m (at most SCHED_RESYNC_INTERVALS, slices of at least
- * SCHED_RESYNC_MIN), so the cursor goes round in m slices: no job waits
- * longer than the period, and few running jobs go all at once.
+ * than behind.  A slice is at least the share of one of m parts of the
+ * period (m at most SCHED_RESYNC_INTERVALS, parts of at least
+ * SCHED_RESYNC_MIN jobs; few running jobs go all at once).  A job at the
+ * end of a slice is followed up to a slice ahead of the pace, so the pace
+ * is a sweep and a slice per period: none waits longer than the period.
  */
 void
 sched_follow_resync(struct sched_loop *loop)
@@ -493,20 +494,23 @@ sched_follow_resync(struct sched_loop *loop)
 	struct sched_resync *r = &loop->resync;
 	int64_t now = now_ms();
 	int64_t period = SCHED_RESYNC_INTERVALS * loop->opts.interval_ms;
-	size_t i, nrun = 0, n, m;
+	size_t i, nrun = 0, n, m, part;
 	bool all;
 
 	r->n = 0;
 	for (i = 0; i < loop->njobs; i++)
 		nrun += loop->jobs[i]->state == STORE_RUNNING;
 	r->nrun = nrun;
+	m = nrun / SCHED_RESYNC_MIN;
+	m = m < 1 ? 1 : m > SCHED_RESYNC_INTERVALS ? SCHED_RESYNC_INTERVALS : m;
+	part = (nrun + m - 1) / m;
 	/* The first pass, or one a period after the last: all at once. */
 	all = r->at == 0 || period <= 0 || now - r->at >= period;
 	if (all)
 		r->owed = 0;
 	else
-		r->owed += (double)nrun * (double)(now - r->at) /
-		    (double)period;
+		r->owed += (double)(m == 1 ? nrun : nrun + part) *
+		    (double)(now - r->at) / (double)period;
 	if (r->owed > (double)nrun)
 		r->owed = (double)nrun;
 	r->at = now;
@@ -515,10 +519,8 @@ sched_follow_resync(struct sched_loop *loop)
 	n = (size_t)r->owed;
 	if ((double)n < r->owed)
 		n++;
-	m = nrun / SCHED_RESYNC_MIN;
-	m = m < 1 ? 1 : m > SCHED_RESYNC_INTERVALS ? SCHED_RESYNC_INTERVALS : m;
-	if (n < (nrun + m - 1) / m)
-		n = (nrun + m - 1) / m;
+	if (n < part)
+		n = part;
 	if (all || n >= nrun) {
 		r->owed -= (double)nrun;
 		if (loop->follow_all == NULL)
