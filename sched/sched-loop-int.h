@@ -282,12 +282,15 @@ struct sched_loop {
 	size_t nwaits;
 	/* Waiting jobs' reasons and places still to write: a chunk each
 	 * turn of the event loop once the pass's requests are sent, so that
-	 * thousands of them hold neither the requests nor the event loop. */
+	 * thousands of them hold neither the requests nor the event loop,
+	 * nor (wr_waited false) the next pass, which drops what is left. */
 	struct sched_reason *wr;
 	size_t nwr;
 	size_t wr_next;
 	struct event *wr_ev;
 	int64_t wr_start;
+	bool wr_refresh;             /* of a pass that refreshed */
+	bool wr_waited;              /* the pass ends when all are written */
 	/* Local ms of the last pass that wrote every change of the reasons
 	 * behind the head of the queue (sched-apply.c); 0: none yet. */
 	int64_t reasons_refreshed;
@@ -450,6 +453,10 @@ int64_t sched_apply(struct sched_loop *);
 void sched_reasons_cb(evutil_socket_t, short, void *);
 /* Frees the reasons not written (the loop is going away). */
 void sched_reasons_release(struct sched_loop *);
+/* Stops writing a pass's reasons before the next pass reads the queue
+ * (or the loop stops, or the queue is read again): the jobs they point
+ * to may go. */
+void sched_reasons_drop(struct sched_loop *);
 /* Creates the objects of a job the cache does not hold; -1 if it cannot
  * be rendered, else the number of creates started. */
 int sched_ensure_objects(struct sched_loop *, const struct store_job *,

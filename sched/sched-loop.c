@@ -239,6 +239,7 @@ sched_pass_start(struct sched_loop *loop)
 
 	/* Jobs that are waiting, on the cluster, or not yet cleaned: what
 	 * changed since the last pass. */
+	sched_reasons_drop(loop);
 	if (sched_jobs_update(loop, &cause) != 0) {
 		sched_note(loop, true, "reading the queue: %s", cause);
 		free(cause);
@@ -499,6 +500,7 @@ sched_stopped(struct sched_loop *loop, enum sched_stop why)
 {
 	loop->stopped = true;
 	evtimer_del(loop->timer);
+	sched_reasons_drop(loop);
 	sched_usage_flush(loop);
 	if (loop->opts.on_stop != NULL)
 		loop->opts.on_stop(why, loop->opts.cb_arg);
