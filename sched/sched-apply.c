@@ -646,11 +646,40 @@ sched_reasons_cb(evutil_socket_t fd, short ev, void *arg)
 	log_info("pass: reasons %lld ms (%zu written)", (long long)(now_ms() -
 	    loop->wr_start), loop->nwr);
 	sched_reasons_release(loop);
-	sched_req_done(loop);
+	if (loop->wr_waited) {
+		loop->wr_waited = false;
+		sched_req_done(loop);
+	}
 }
 
-/* Hands the waiting jobs' reasons and places that changed to the writer,
- * which starts once the pass's requests are on their way. */
+/* See sched-loop-int.h: what a next pass takes again from the written
+ * copies (the rule compares with them); a refresh it must do again. */
+void
+sched_reasons_drop(struct sched_loop *loop)
+{
+	bool waited = loop->wr_waited;
+
+	if (loop->wr_next >= loop->nwr)
+		return;
+	evtimer_del(loop->wr_ev);
+	log_info("pass: reasons %lld ms (%zu of %zu written, the rest left "
+	    "to the next pass)", (long long)(now_ms() - loop->wr_start),
+	    loop->wr_next, loop->nwr);
+	if (loop->wr_refresh)
+		loop->reasons_refreshed = 0;
+	loop->wr_waited = false;
+	sched_reasons_release(loop);
+	if (waited)
+		sched_req_done(loop);
+}
+
+/*
+ * Hands the waiting jobs' reasons and places that changed to the writer,
+ * which starts once the pass's requests are on their way.  A loop that
+ * goes on ends the pass without waiting for it, so that a wake (a pod
+ * ended) starts the next pass between two chunks; a run that stops after
+ * this pass (once, until empty) or only pretends (a dry run) waits.
+ */
 static void
 sched_apply_reasons(struct sched_loop *loop, struct sched_applied *a)
 {
@@ -662,9 +691,13 @@ sched_apply_reasons(struct sched_loop *loop, struct sched_applied *a)
 	loop->wr = a->reasons;
 	loop->nwr = a->nreasons;
 	loop->wr_start = now_ms();
+	loop->wr_refresh = a->refresh;
+	loop->wr_waited = loop->opts.once || loop->opts.until_empty ||
+	    loop->opts.dry_run;
 	a->reasons = NULL;
 	a->nreasons = 0;
-	loop->inflight++;
+	if (loop->wr_waited)
+		loop->inflight++;
 	evtimer_add(loop->wr_ev, &tv);
 }
 

@@ -429,12 +429,119 @@ sched_record_waits(struct sched_loop *loop)
 	free(texts);
 }
 
-/* See sched-loop-int.h: the safety net under the change events. */
+/* The index of the first job of the queue (sorted by id) above an id. */
+static size_t
+sched_follow_above(const struct sched_loop *loop, int64_t id)
+{
+	size_t lo = 0, hi = loop->njobs, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (loop->jobs[mid]->id <= id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The slice of n running jobs after the last slice's end, in order of
+ * id and round to the lowest ids when the queue ends first (n < nrun). */
+static void
+sched_follow_slice(struct sched_loop *loop, size_t n)
+{
+	struct sched_resync *r = &loop->resync;
+	size_t i, k = 0;
+
+	r->wrap = false;
+	for (i = sched_follow_above(loop, r->hi); i < loop->njobs; i++) {
+		if (loop->jobs[i]->state != STORE_RUNNING)
+			continue;
+		if (++k == n)
+			break;
+	}
+	r->lo = r->hi;
+	if (k == n) {
+		r->hi = loop->jobs[i]->id;
+		r->n = n;
+		return;
+	}
+	r->wrap = true;
+	for (i = 0; i < loop->njobs && loop->jobs[i]->id <= r->lo; i++) {
+		if (loop->jobs[i]->state != STORE_RUNNING)
+			continue;
+		r->hi = loop->jobs[i]->id;
+		if (++k == n)
+			break;
+	}
+	r->n = k;
+}
+
+/*
+ * See sched-loop-int.h: the safety net under the change events, spread.
+ * The pace is the clock's, not the passes', as events may wake passes
+ * often: each pass owes the running jobs' share of the time since the
+ * last, and takes a slice when it owes any, ahead of the pace rather
+ * than behind.  A slice is at least the share of one of m parts of the
+ * period (m at most SCHED_RESYNC_INTERVALS, parts of at least
+ * SCHED_RESYNC_MIN jobs; few running jobs go all at once).  A job at the
+ * end of a slice is followed up to a slice ahead of the pace, so the pace
+ * is a sweep and a slice per period: none waits longer than the period.
+ */
 void
 sched_follow_resync(struct sched_loop *loop)
 {
-	if (loop->follow_all == NULL)
-		loop->follow_all = "resync";
+	struct sched_resync *r = &loop->resync;
+	int64_t now = now_ms();
+	int64_t period = SCHED_RESYNC_INTERVALS * loop->opts.interval_ms;
+	size_t i, nrun = 0, n, m, part;
+	bool all;
+
+	r->n = 0;
+	for (i = 0; i < loop->njobs; i++)
+		nrun += loop->jobs[i]->state == STORE_RUNNING;
+	r->nrun = nrun;
+	m = nrun / SCHED_RESYNC_MIN;
+	m = m < 1 ? 1 : m > SCHED_RESYNC_INTERVALS ? SCHED_RESYNC_INTERVALS : m;
+	part = (nrun + m - 1) / m;
+	/* The first pass, or one a period after the last: all at once. */
+	all = r->at == 0 || period <= 0 || now - r->at >= period;
+	if (all)
+		r->owed = 0;
+	else
+		r->owed += (double)(m == 1 ? nrun : nrun + part) *
+		    (double)(now - r->at) / (double)period;
+	if (r->owed > (double)nrun)
+		r->owed = (double)nrun;
+	r->at = now;
+	if (nrun == 0 || (!all && r->owed <= 0))
+		return;
+	n = (size_t)r->owed;
+	if ((double)n < r->owed)
+		n++;
+	if (n < part)
+		n = part;
+	if (all || n >= nrun) {
+		r->owed -= (double)nrun;
+		if (loop->follow_all == NULL)
+			loop->follow_all = "resync";
+		return;
+	}
+	r->owed -= (double)n;
+	sched_follow_slice(loop, n);
+}
+
+/* Whether the resync's slice of this pass holds a job. */
+static bool
+sched_follow_in_slice(const struct sched_loop *loop, int64_t id)
+{
+	const struct sched_resync *r = &loop->resync;
+
+	if (r->n == 0)
+		return false;
+	if (r->wrap)
+		return id > r->lo || id <= r->hi;
+	return id > r->lo && id <= r->hi;
 }
 
 /* Takes the cache's change events: the jobs whose objects changed are
@@ -448,8 +555,11 @@ sched_follow_changes(struct sched_loop *loop)
 	bool all;
 
 	sched_cache_take_changed(loop->cc, &ids, &n, &all);
-	if (all)
+	if (all) {
 		loop->follow_all = "relist";
+		/* A whole sweep: the resync's next slice is a period off. */
+		loop->resync.owed = -(double)loop->resync.nrun;
+	}
 	for (i = 0; i < n; i++)
 		if ((e = sched_jtab_find(&loop->jtab, ids[i])) != NULL)
 			sched_centry_unsteady(e);
@@ -457,17 +567,23 @@ sched_follow_changes(struct sched_loop *loop)
 }
 
 /* Whether this pass may leave a running job alone: steady, nothing of it
- * changed, its deadline not due, and no resync. */
+ * changed, its deadline not due, and not the resync's; *slice says when
+ * only the resync's slice holds it. */
 static bool
-sched_follow_skips(struct sched_loop *loop, const struct store_job *j)
+sched_follow_skips(struct sched_loop *loop, const struct store_job *j,
+    bool *slice)
 {
 	const struct sched_centry *e;
 
+	*slice = false;
 	if (loop->follow_all != NULL || j->state != STORE_RUNNING ||
 	    loop->opts.mode != SCHED_MODE_SCHEDULE)
 		return false;
 	e = sched_jtab_find(&loop->jtab, j->id);
-	return e != NULL && e->steady && (e->due == 0 || loop->now < e->due);
+	if (e == NULL || !e->steady || (e->due != 0 && loop->now >= e->due))
+		return false;
+	*slice = sched_follow_in_slice(loop, j->id);
+	return !*slice;
 }
 
 /*
@@ -484,9 +600,9 @@ sched_follow(struct sched_loop *loop)
 {
 	struct store_job *j;
 	struct sched_ns *ns;
-	size_t i, nrun = 0, nfollowed = 0;
+	size_t i, nrun = 0, nfollowed = 0, nslice = 0;
 	char *why;
-	bool refuse = false;
+	bool refuse = false, slice;
 
 	sched_follow_changes(loop);
 
@@ -525,18 +641,30 @@ sched_follow(struct sched_loop *loop)
 		if (!store_state_is_active(j->state))
 			continue;
 		nrun += j->state == STORE_RUNNING;
-		if (sched_follow_skips(loop, j))
+		if (sched_follow_skips(loop, j, &slice))
 			continue;
 		nfollowed += j->state == STORE_RUNNING;
+		nslice += slice;
 		if (loop->opts.mode == SCHED_MODE_CLEANUP)
 			sched_cleanup_active(loop, j);
 		else
 			sched_reconcile(loop, j);
 	}
-	log_info("pass: follow: %zu of %zu running jobs followed (%s%s)",
-	    nfollowed, nrun, loop->follow_all != NULL ? "all: " : "",
-	    loop->follow_all != NULL ? loop->follow_all : "changed or due");
+	if (loop->follow_all == NULL && loop->resync.n > 0)
+		log_info("pass: follow: %zu of %zu running jobs followed "
+		    "(changed or due; resync slice: %zu of %zu, ids %lld-%lld%s)",
+		    nfollowed, nrun, nslice, loop->resync.n,
+		    (long long)loop->resync.lo + 1,
+		    (long long)loop->resync.hi,
+		    loop->resync.wrap ? ", round" : "");
+	else
+		log_info("pass: follow: %zu of %zu running jobs followed "
+		    "(%s%s)", nfollowed, nrun,
+		    loop->follow_all != NULL ? "all: " : "",
+		    loop->follow_all != NULL ? loop->follow_all :
+		    "changed or due");
 	loop->follow_all = NULL;
+	loop->resync.n = 0;
 	sched_record_started(loop);
 	sched_record_waits(loop);
 }

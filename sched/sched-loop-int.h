@@ -93,6 +93,25 @@ struct sched_centry {
 	struct sched_crun *run;      /* its snapshot entry, while steady */
 };
 
+/* Every running job is followed at least every this many intervals
+ * (30 s at the default 2 s), whatever the change events said: each pass
+ * follows a slice of them, in order of id, sized to that pace. */
+#define SCHED_RESYNC_INTERVALS 15
+/* ... in slices of at least this many (all of them at once when fewer
+ * than twice as many run, as before the slices). */
+#define SCHED_RESYNC_MIN 8
+
+/* The resync's sweep over the running jobs by id: what this pass takes,
+ * the ids in (lo, hi], or above lo and up to hi when it wraps round. */
+struct sched_resync {
+	int64_t at;                  /* when the last pass counted, local ms */
+	double owed;                 /* jobs behind the pace (< 0: ahead) */
+	size_t nrun;                 /* running jobs this pass */
+	size_t n;                    /* in this pass's slice; 0: none */
+	int64_t lo, hi;
+	bool wrap;
+};
+
 /* A steady running job's snapshot entry, kept until it is followed
  * again: where each replica runs (bound, counted in its node) and when
  * it started, as the last snapshot found them. */
@@ -228,8 +247,9 @@ struct sched_loop {
 	bool nodes_ok;               /* nodes readable and listed */
 	bool pods_ok;                /* every pod readable and listed */
 	/* Why this pass follows every running job ("resync", "relist"),
-	 * or NULL: only those changed or due. */
+	 * or NULL: only those changed or due, and the resync's slice. */
 	const char *follow_all;
+	struct sched_resync resync;
 
 	/* The queue, kept across passes by id and brought up to date at
 	 * the start of each from what changed in the store since the last
@@ -262,12 +282,15 @@ struct sched_loop {
 	size_t nwaits;
 	/* Waiting jobs' reasons and places still to write: a chunk each
 	 * turn of the event loop once the pass's requests are sent, so that
-	 * thousands of them hold neither the requests nor the event loop. */
+	 * thousands of them hold neither the requests nor the event loop,
+	 * nor (wr_waited false) the next pass, which drops what is left. */
 	struct sched_reason *wr;
 	size_t nwr;
 	size_t wr_next;
 	struct event *wr_ev;
 	int64_t wr_start;
+	bool wr_refresh;             /* of a pass that refreshed */
+	bool wr_waited;              /* the pass ends when all are written */
 	/* Local ms of the last pass that wrote every change of the reasons
 	 * behind the head of the queue (sched-apply.c); 0: none yet. */
 	int64_t reasons_refreshed;
@@ -430,6 +453,10 @@ int64_t sched_apply(struct sched_loop *);
 void sched_reasons_cb(evutil_socket_t, short, void *);
 /* Frees the reasons not written (the loop is going away). */
 void sched_reasons_release(struct sched_loop *);
+/* Stops writing a pass's reasons before the next pass reads the queue
+ * (or the loop stops, or the queue is read again): the jobs they point
+ * to may go. */
+void sched_reasons_drop(struct sched_loop *);
 /* Creates the objects of a job the cache does not hold; -1 if it cannot
  * be rendered, else the number of creates started. */
 int sched_ensure_objects(struct sched_loop *, const struct store_job *,
@@ -449,8 +476,10 @@ void sched_reconcile(struct sched_loop *, struct store_job *);
 void sched_cleanup_active(struct sched_loop *, struct store_job *);
 void sched_record_started(struct sched_loop *);
 void sched_record_waits(struct sched_loop *);
-/* The periodic resync: the next follow takes every running job, whatever
- * the cache's change events said. */
+/* The resync, every pass: picks the slice of running jobs the next
+ * follow takes whatever the cache's change events said (all of them when
+ * few run), so that each is followed every SCHED_RESYNC_INTERVALS
+ * intervals without one pass paying for all. */
 void sched_follow_resync(struct sched_loop *);
 /* Follows every job of the pass on the cluster (or still to clean). */
 void sched_follow(struct sched_loop *);

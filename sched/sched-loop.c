@@ -36,9 +36,6 @@
 #define SCHED_CLOCK_MAX_AGE_MS 1000
 /* ... and waited for at most this long. */
 #define SCHED_CLOCK_WAIT_MS 2000
-/* Every running job is followed at least every this many intervals
- * (30 s at the default 2 s), whatever the change events said. */
-#define SCHED_RESYNC_INTERVALS 15
 /* Fair-share usage is written at least this often whatever --interval is
  * (and at once when an owner joins or an owner's GPUs change). */
 #define SCHED_USAGE_PERIOD_MS (30 * 1000)
@@ -242,6 +239,7 @@ sched_pass_start(struct sched_loop *loop)
 
 	/* Jobs that are waiting, on the cluster, or not yet cleaned: what
 	 * changed since the last pass. */
+	sched_reasons_drop(loop);
 	if (sched_jobs_update(loop, &cause) != 0) {
 		sched_note(loop, true, "reading the queue: %s", cause);
 		free(cause);
@@ -397,9 +395,10 @@ enum sched_chore_at {
  * (0: every pass of its mode), as Redis' serverCron runs its
  * run_with_period blocks.  Each pass, every --interval, reads what
  * changed in the store and the cache and follows only the running jobs
- * whose objects changed or whose deadline is due; the resync, every
- * SCHED_RESYNC_INTERVALS passes' time, follows every one of them, the
- * safety net under the change events; the cluster's clock is read before a pass when older than
+ * whose objects changed or whose deadline is due; the resync, the
+ * safety net under the change events, adds a slice of them each pass so
+ * that every one is followed each SCHED_RESYNC_INTERVALS intervals
+ * (sched-follow.c); the cluster's clock is read before a pass when older than
  * SCHED_CLOCK_MAX_AGE_MS (sched_clock_refresh); fair-share usage decays
  * with every snapshot, in memory, and the usage chore writes it to the
  * store every SCHED_USAGE_PERIOD_MS (sched-usage.c).
@@ -414,7 +413,7 @@ static const struct sched_chore {
 	void (*run)(struct sched_loop *);
 } sched_chores[] = {
 	{ "resync", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, false, 0,
-	  SCHED_RESYNC_INTERVALS, sched_follow_resync },
+	  0, sched_follow_resync },
 	{ "usage", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, false,
 	  SCHED_USAGE_PERIOD_MS, 0, sched_usage_due },
 	{ "sight", SCHED_CHORE_VIEWED, SCHED_MODE_SCHEDULE, true, 0,
@@ -501,6 +500,7 @@ sched_stopped(struct sched_loop *loop, enum sched_stop why)
 {
 	loop->stopped = true;
 	evtimer_del(loop->timer);
+	sched_reasons_drop(loop);
 	sched_usage_flush(loop);
 	if (loop->opts.on_stop != NULL)
 		loop->opts.on_stop(why, loop->opts.cb_arg);

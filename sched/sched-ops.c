@@ -18,6 +18,7 @@ sched_real_transitions(struct sched_loop *loop, struct store_move *mv,
 	 * be what the store holds, so the next pass reads it all again. */
 	if (store_transitions(loop->store, mv, n, cause) != 0) {
 		loop->queue_stale = true;
+		sched_reasons_drop(loop);
 		return -1;
 	}
 	return 0;
