@@ -95,11 +95,10 @@ sched_cache_count(const struct sched_cache *c)
  * of 100,000 pods holds its pages until the store has them: malloc keeps
  * what was freed in the middle of the heap resident, so the RSS climbed
  * with every burst of the fill-up and never came down.  malloc_trim
- * returns those pages; bursts are what it waits for, measured against
- * what the cache holds: a trim also returns the pages every pass reuses
- * (main's M_TRIM_THRESHOLD keeps them), and a pass that must fault them
- * in again costs a quarter more (98 against 72 ms of CPU at 100,000
- * jobs when the steady trickle of events trimmed before every pass).
+ * returns those pages; it waits for a burst as large as a quarter of
+ * what the cache holds, for a trim also returns the pages every pass
+ * reuses (main's M_TRIM_THRESHOLD keeps them): a trickle of events that
+ * trimmed before every pass cost it 98 against 72 ms at 100,000 jobs.
  */
 static void
 sched_cache_trim(struct sched_cache *c)
