@@ -73,6 +73,14 @@ sim_dump_cb(const char *data, size_t len, void *arg)
 	return evbuffer_add(arg, data, len);
 }
 
+/* See sim-api.h: a request left by its client has no connection. */
+void
+sim_req_left(struct evhttp_request *req)
+{
+	if (evhttp_request_get_connection(req) == NULL)
+		evhttp_request_free(req);
+}
+
 /* Sends a JSON body and frees it. */
 void
 sim_reply_json(struct sim_call *c, int code, json_t *obj)
@@ -320,7 +328,7 @@ sim_fault(struct sim *sim, struct evhttp_request *req, const char *path)
 	return false;
 }
 
-/* The client of a delayed request went away. */
+/* The client of a delayed request went away: it is not served. */
 static void
 sim_delayed_closed(struct evhttp_connection *evcon, void *arg)
 {
@@ -328,6 +336,7 @@ sim_delayed_closed(struct evhttp_connection *evcon, void *arg)
 
 	(void)evcon;
 	event_free(d->ev);
+	sim_req_left(d->req);
 	free(d);
 }
 

@@ -474,6 +474,11 @@ json_t *sim_proto_review(const void *, size_t, enum sim_rt);
 /* sim-http.c */
 int sim_http_start(struct sim *, char **cause);
 void sim_http_stop(struct sim *);
+/* Frees a request whose client went away while it was held or streamed
+ * (libevent detaches it and leaves it to the server); one still on its
+ * connection goes with the connection. */
+void sim_req_left(struct evhttp_request *);
+
 /* sim-tls.c */
 int sim_tls_init(struct sim *, char **cause);
 /* Makes the server's connections TLS. */

@@ -124,7 +124,7 @@ sim_list_opts_check(struct sim_call *c, bool watch)
 	m = xprintf(json_array_size(causes) > 1 ? "ListOptions.meta.k8s.io "
 	    "\"\" is invalid: [%s]" : "ListOptions.meta.k8s.io \"\" is "
 	    "invalid: %s", text);
-	st = sim_status_new(422, "Invalid", m, json_pack("{sssssso}", "name",
+	st = sim_status_new(422, "Invalid", m, json_pack("{ssssssso}", "name",
 	    "", "group", "meta.k8s.io", "kind", "ListOptions", "causes",
 	    causes));
 	sim_reply_json(c, 422, st);

@@ -46,8 +46,12 @@ sim_follow_free(struct sim_follow *f, bool end)
 static void
 sim_follow_closed(struct evhttp_connection *evcon, void *arg)
 {
+	struct sim_follow *f = arg;
+	struct evhttp_request *req = f->req;
+
 	(void)evcon;
-	sim_follow_free(arg, false);
+	sim_follow_free(f, false);
+	sim_req_left(req);
 }
 
 /* Sends new log text to a follower; ends when the container stops. */

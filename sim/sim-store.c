@@ -826,7 +826,8 @@ sim_watch_close(struct sim_watch *w, bool end)
 		if (evcon != NULL)
 			evhttp_connection_set_closecb(evcon, NULL, NULL);
 		evhttp_send_reply_end(w->req);
-	}
+	} else
+		sim_req_left(w->req);
 	sim_selector_free(w->labels);
 	sim_selector_free(w->fields);
 	free(w->ns);

@@ -8,7 +8,7 @@
 # has them.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-plan 23
+plan 24
 
 sim_cluster <<'EOF'
 - {name: alice, token: alice-token, namespaces: [alice]}
@@ -65,6 +65,7 @@ print([e["type"] for e in ev[:7]], ev[6]["object"]["metadata"].get("annotations"
 [ "$(api GET "$CM?watch=1&sendInitialEvents=false" alice-token)" = 422 ]
 ok "sendInitialEvents without resourceVersionMatch is Invalid" $?
 like "in the apiserver's words" "$TMP/body" 'ListOptions.meta.k8s.io \\"\\" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'
+is "with the refusal as a cause of ListOptions" "$(jget '[d["details"]["kind"], d["details"]["group"], [(c["reason"], c["field"]) for c in d["details"]["causes"]]]')" '["ListOptions", "meta.k8s.io", [["FieldValueForbidden", "resourceVersionMatch"]]]'
 is "resourceVersionMatch on a watch without sendInitialEvents" "$(api GET "$CM?watch=1&resourceVersionMatch=NotOlderThan" alice-token)" 422
 is "on a list without resourceVersion" "$(api GET "$CM?resourceVersionMatch=NotOlderThan" alice-token)" 422
 is "Exact with resourceVersion 0" "$(api GET "$CM?resourceVersionMatch=Exact&resourceVersion=0" alice-token)" 422
