@@ -355,6 +355,18 @@ sim_delayed_cb(evutil_socket_t fd, short what, void *arg)
 	free(d);
 }
 
+/* A call of no route yet: its query and path are read by the caller. */
+static void
+sim_call_init(struct sim_call *c, struct sim *sim, struct evhttp_request *req)
+{
+	memset(c, 0, sizeof *c);
+	c->sim = sim;
+	c->req = req;
+	c->rt = -1;
+	c->method = evhttp_request_get_command(req);
+	TAILQ_INIT(&c->q);
+}
+
 /*
  * True if the latency fault holds this request back: never /sim/, and
  * only the methods and verbs it is scoped to, so that a test can slow
@@ -379,12 +391,7 @@ sim_delays(struct sim *sim, struct evhttp_request *req)
 		return false;
 	if (sim->faults.latency_verbs == 0)
 		return true;
-	memset(&c, 0, sizeof c);
-	c.sim = sim;
-	c.req = req;
-	c.rt = -1;
-	c.method = evhttp_request_get_command(req);
-	TAILQ_INIT(&c.q);
+	sim_call_init(&c, sim, req);
 	/* A request that does not parse is served (and refused) at once. */
 	if ((query == NULL || evhttp_parse_query_str(query, &c.q) == 0) &&
 	    sim_split(&c, path) == 0)
@@ -448,12 +455,7 @@ sim_serve(struct sim *sim, struct evhttp_request *req)
 	const char *query = evhttp_uri_get_query(uri);
 	int i;
 
-	memset(&c, 0, sizeof c);
-	c.sim = sim;
-	c.req = req;
-	c.rt = -1;
-	c.method = evhttp_request_get_command(req);
-	TAILQ_INIT(&c.q);
+	sim_call_init(&c, sim, req);
 	if (path == NULL)
 		path = "/";
 	log_debug("%d %s", (int)c.method, evhttp_request_get_uri(req));

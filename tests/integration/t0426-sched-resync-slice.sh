@@ -42,18 +42,7 @@ Drop("sched_follow")
 end
 run
 EOT
-gdb -batch -x "$TMP/gdb.cmds" --args "$top_builddir/ailab-queue-cluster" \
-    --context alice -v sched --interval 0.5s >"$TMP/sched.out" 2>&1 &
-SCHED=$!
-# The scheduler gdb runs, stopped first (then gdb ends), by its PID.
-n=0
-while [ -z "$(pgrep -P "$SCHED")" ] && [ $n -lt 100 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
-INFERIOR=$(pgrep -P "$SCHED")
-[ -n "$INFERIOR" ] || { echo "Bail out! gdb did not start the scheduler"; exit 1; }
-TEST_PIDS="$TEST_PIDS $INFERIOR $SCHED"
+sched_under_gdb "$TMP/gdb.cmds" --context alice -v sched --interval 0.5s
 
 all_run() {
 	[ "$(aq ls --state running -o json | grep -c '"id"')" = 17 ]

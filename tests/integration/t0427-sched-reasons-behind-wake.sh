@@ -54,17 +54,7 @@ Slow("sched_reasons_cb")
 end
 run
 EOT
-gdb -batch -x "$TMP/gdb.cmds" --args "$top_builddir/ailab-queue-cluster" \
-    --context alice -v sched --interval 1s >"$TMP/sched.out" 2>&1 &
-SCHED=$!
-n=0
-while [ -z "$(pgrep -P "$SCHED")" ] && [ $n -lt 100 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
-INFERIOR=$(pgrep -P "$SCHED")
-[ -n "$INFERIOR" ] || { echo "Bail out! gdb did not start the scheduler"; exit 1; }
-TEST_PIDS="$TEST_PIDS $INFERIOR $SCHED"
+sched_under_gdb "$TMP/gdb.cmds" --context alice -v sched --interval 1s
 
 wait_for 120 test -f "$TMP/writing"
 aq --context alice -q submit "$TMP/late.yaml" >/dev/null

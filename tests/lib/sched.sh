@@ -191,3 +191,24 @@ jobs_succeeded() {
 	aq ls --all -o json | python3 -c 'import json, sys
 print(sum(1 for j in json.load(sys.stdin) if j["state"] == "succeeded"))'
 }
+
+# sched_under_gdb CMDS ARGS...: runs `ailab-queue-cluster ARGS` under gdb
+# with the command file CMDS (its breakpoints steer the scheduler), in the
+# background, output in $TMP/sched.out; sets SCHED (gdb) and INFERIOR (the
+# scheduler, which gdb starts stopped and then runs), both stopped at the
+# end of the test.  Bails out if gdb never starts it.
+sched_under_gdb() {
+	_cmds=$1
+	shift
+	gdb -batch -x "$_cmds" --args "$top_builddir/ailab-queue-cluster" \
+	    "$@" >"$TMP/sched.out" 2>&1 &
+	SCHED=$!
+	_n=0
+	while [ -z "$(pgrep -P "$SCHED")" ] && [ $_n -lt 100 ]; do
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	INFERIOR=$(pgrep -P "$SCHED")
+	[ -n "$INFERIOR" ] || { echo "Bail out! gdb did not start the scheduler"; exit 1; }
+	TEST_PIDS="$TEST_PIDS $INFERIOR $SCHED"
+}
