@@ -10,8 +10,7 @@ plan 25
 
 sim_tls
 ok "openssl makes a CA and a server certificate" $?
-start_kubesim --speed 600 --tls-cert "$TMP/tls/srv.crt" \
-    --tls-key "$TMP/tls/srv.key" --tls-ca "$TMP/tls/ca.crt" ||
+start_kubesim_tls --speed 600 ||
     { echo "Bail out! ailab-kubesim did not start"; exit 1; }
 SIM_URL=$KUBESIM_URL
 CURL_EXTRA="--cacert $TMP/tls/ca.crt"

@@ -30,6 +30,13 @@ start_kubesim() {
 	[ -n "$KUBESIM_URL" ]
 }
 
+# start_kubesim_tls [ARGS...]: start_kubesim over TLS with sim_tls's
+# certificates (tests/sim/sim-lib.sh) under $TMP/tls.
+start_kubesim_tls() {
+	start_kubesim --tls-cert "$TMP/tls/srv.crt" --tls-key "$TMP/tls/srv.key" \
+	    --tls-ca "$TMP/tls/ca.crt" "$@"
+}
+
 # kube_token USER: the bearer token of a user of the simulated cluster.
 kube_token() {
 	kubectl config view --raw -o \
