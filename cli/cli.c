@@ -473,7 +473,11 @@ cli_owner(void)
 	return name;
 }
 
-/* A new copy of the kubeconfig --kubeconfig, --context and -n name. */
+/*
+ * A new copy of the kubeconfig --kubeconfig, --context and -n name, its
+ * certificates left encoded until a client is made (kube_client_new): so
+ * the queue front, which reads it for the namespace, links no TLS code.
+ */
 int
 cli_kube_config_load(struct cli_ctx *ctx, struct kube_config **out,
     char **cause)
@@ -483,7 +487,7 @@ cli_kube_config_load(struct cli_ctx *ctx, struct kube_config **out,
 	o.kubeconfig = cli_string(ctx, "kubeconfig");
 	o.context = cli_string(ctx, "context");
 	o.namespace = cli_string(ctx, "namespace");
-	return kube_config_load(&o, out, cause);
+	return kube_config_load_context(&o, out, cause);
 }
 
 /* Loads the kubeconfig once; NULL (with *cause) if there is none usable. */

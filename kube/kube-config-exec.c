@@ -397,6 +397,8 @@ kube_config_credentials(struct kube_config *cfg, bool force,
 	memset(out, 0, sizeof *out);
 	if (u == NULL)
 		return 0;
+	if (kube_config_decode(cfg, cause) != 0)
+		return -1;
 	if (u->cert_data.data != NULL)
 		kube_blob_copy(&out->cert, &u->cert_data);
 	else if (u->cert_file != NULL && kube_read_blob(u->cert_file,

@@ -113,25 +113,28 @@ kc_bool(const struct kc_parse *p, struct ytree_node *map, const char *key,
 	return kc_err(p, n, cause, "%s.%s: expected true or false", where, key);
 }
 
-/* A base64 field decoded into a blob; the error never shows the data. */
+/*
+ * A base64 field, kept as its text and where it was written: decoding it
+ * is kube_config_decode's, which the queue front, reading a kubeconfig
+ * for its namespace, neither needs nor links.
+ */
 static int
 kc_data(const struct kc_parse *p, struct ytree_node *map, const char *key,
     const char *where, struct kube_blob *out, char **cause)
 {
+	struct ytree_node *n;
 	char *s;
-	int ret;
 
 	if (kc_string(p, map, key, where, &s, cause) != 0)
 		return -1;
 	if (s == NULL)
 		return 0;
-	ret = kube_base64_decode(s, strlen(s), out);
-	kube_secret_free(s);
-	if (ret != 0 || out->len == 0) {
-		kube_blob_free(out);
-		return kc_err(p, ytree_get(map, key), cause,
-		    "%s.%s: not valid base64", where, key);
-	}
+	n = ytree_get(map, key);
+	out->data = (unsigned char *)s;
+	out->len = strlen(s);
+	out->encoded = true;
+	out->line = n->line;
+	out->col = n->col;
 	return 0;
 }
 

@@ -1,11 +1,12 @@
 /*
- * kube-config-tls.c: the secret and TLS material of a kubeconfig: bytes
- * wiped when freed (CA, client certificates and keys, tokens), the base64
- * of *-data fields and the bounded reads of the files named instead.
+ * kube-config-tls.c: the TLS material of a kubeconfig, the base64 of its
+ * *-data fields decoded, and kube_config_load, which decodes them as it
+ * reads.  Only programs that link the cluster client link this file (and
+ * the resolver library for b64_pton); the queue front reads kubeconfigs
+ * with kube_config_load_context, which leaves the fields encoded.
  */
 #include "kube-int.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <arpa/nameser.h>
@@ -14,57 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Frees bytes that may be secret after wiping them. */
-void
-kube_blob_free(struct kube_blob *b)
-{
-	if (b->data != NULL) {
-		explicit_bzero(b->data, b->len);
-		free(b->data);
-	}
-	b->data = NULL;
-	b->len = 0;
-}
-
-/* Frees a string that may be secret after wiping it. */
-void
-kube_secret_free(char *s)
-{
-	if (s != NULL) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
-/* Releases the credentials handed out for one request. */
-void
-kube_creds_release(struct kube_creds *c)
-{
-	kube_secret_free(c->token);
-	kube_blob_free(&c->cert);
-	kube_blob_free(&c->key);
-	memset(c, 0, sizeof *c);
-}
-
-/* Copies a blob, so a request's credentials outlive cache refreshes. */
-void
-kube_blob_copy(struct kube_blob *dst, const struct kube_blob *src)
-{
-	dst->data = NULL;
-	dst->len = 0;
-	if (src->data == NULL)
-		return;
-	dst->data = xmalloc(src->len + 1);
-	memcpy(dst->data, src->data, src->len);
-	dst->data[src->len] = '\0';
-	dst->len = src->len;
-}
-
 /*
  * Decodes base64, as kubeconfig *-data fields need, with the resolver
- * library's b64_pton: libcrypto would cost the queue front, which reads
- * kubeconfigs for their namespace, milliseconds of loading on every run.
- * Whitespace is skipped; anything else outside the alphabet fails.
+ * library's b64_pton (glibc's, no code of ours).  Whitespace is skipped;
+ * anything else outside the alphabet fails.
  */
 int
 kube_base64_decode(const char *s, size_t len, struct kube_blob *out)
@@ -73,8 +27,7 @@ kube_base64_decode(const char *s, size_t len, struct kube_blob *out)
 	unsigned char *buf;
 	int n;
 
-	out->data = NULL;
-	out->len = 0;
+	memset(out, 0, sizeof *out);
 	if (len > INT_MAX / 2)
 		return -1;
 	/* b64_pton reads a C string; the input may be a slice. */
@@ -94,55 +47,71 @@ kube_base64_decode(const char *s, size_t len, struct kube_blob *out)
 	return 0;
 }
 
-/* Reads a whole small file; NULL with errno set on failure. */
-char *
-kube_read_file(const char *path, size_t max, size_t *lenp)
+/*
+ * Decodes one *-data field that kube_config_read left as its text; the
+ * error names where it was written, never the data.  A field that fails
+ * stays encoded, so asking again fails again rather than going on
+ * without the certificate.
+ */
+static int
+kc_decode_field(struct kube_blob *b, const char *file, const char *where,
+    const char *key, char **cause)
 {
-	FILE *f;
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
+	struct kube_blob out;
 
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			cap = cap == 0 ? 8192 : cap * 2;
-			buf = xreallocarray(buf, 1, cap);
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-		if (len > max) {
-			fclose(f);
-			free(buf);
-			errno = EFBIG;
-			return NULL;
-		}
-		if (n == 0)
-			break;
+	if (!b->encoded)
+		return 0;
+	if (kube_base64_decode((const char *)b->data, b->len, &out) != 0 ||
+	    out.len == 0) {
+		kube_blob_free(&out);
+		if (b->line > 0)
+			*cause = xprintf("%s:%d:%d: %s.%s: not valid base64",
+			    file, b->line, b->col, where, key);
+		else
+			*cause = xprintf("%s: %s.%s: not valid base64", file,
+			    where, key);
+		return -1;
 	}
-	if (ferror(f)) {
-		fclose(f);
-		free(buf);
-		errno = EIO;
-		return NULL;
-	}
-	fclose(f);
-	buf[len] = '\0';
-	if (lenp != NULL)
-		*lenp = len;
-	return buf;
+	kube_blob_free(b);
+	*b = out;
+	return 0;
 }
 
-/* Reads a file into a blob for CA and client certificate files. */
+/* See kube-int.h: every stanza, as client-go rejects a file with any bad
+ * *-data field, not only the selected context's. */
 int
-kube_read_blob(const char *path, struct kube_blob *out)
+kube_config_decode(struct kube_config *cfg, char **cause)
 {
-	size_t len;
-	char *s;
+	struct kube_cluster *c;
+	struct kube_user *u;
+	char where[300];
+	size_t i;
 
-	if ((s = kube_read_file(path, KUBE_MAX_FILE, &len)) == NULL)
-		return -1;
-	out->data = (unsigned char *)s;
-	out->len = len;
+	for (i = 0; i < cfg->nclusters; i++) {
+		c = &cfg->clusters[i];
+		snprintf(where, sizeof where, "clusters[name=%s].cluster",
+		    c->name);
+		if (kc_decode_field(&c->ca_data, c->file, where,
+		    "certificate-authority-data", cause) != 0)
+			return -1;
+	}
+	for (i = 0; i < cfg->nusers; i++) {
+		u = &cfg->users[i];
+		snprintf(where, sizeof where, "users[name=%s].user", u->name);
+		if (kc_decode_field(&u->cert_data, u->file, where,
+		    "client-certificate-data", cause) != 0 ||
+		    kc_decode_field(&u->key_data, u->file, where,
+		    "client-key-data", cause) != 0)
+			return -1;
+	}
 	return 0;
+}
+
+/* The whole kubeconfig, its *-data fields decoded as each file is read,
+ * so that a malformed one fails the load itself (client-go's behaviour). */
+int
+kube_config_load(const struct kube_config_opts *opts,
+    struct kube_config **out, char **cause)
+{
+	return kube_config_load_with(opts, kube_config_decode, out, cause);
 }

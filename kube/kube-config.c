@@ -3,7 +3,8 @@
  * context selected and its cluster and user validated, as client-go's
  * clientcmd does it (../shared/reference/kubernetes.md, 1).  A file's YAML
  * is kube-config-read.c's, the credentials a user yields
- * kube-config-exec.c's, the secret bytes kube-config-tls.c's.
+ * kube-config-exec.c's, the secret bytes kube-config-secret.c's and their
+ * base64 kube-config-tls.c's, which the queue front does not link.
  */
 #include "kube-int.h"
 
@@ -143,10 +144,20 @@ kc_exists(const char *path)
 	return stat(path, &sb) == 0;
 }
 
+/* Reads one file into cfg and decodes what it added, if asked to. */
+static int
+kc_read(struct kube_config *cfg, const char *file,
+    int (*decode)(struct kube_config *, char **), char **cause)
+{
+	if (kube_config_read(cfg, file, cause) != 0)
+		return -1;
+	return decode != NULL ? decode(cfg, cause) : 0;
+}
+
 /* Loads the files in $KUBECONFIG order, dropping duplicates and blanks. */
 static int
-kc_load_env_list(struct kube_config *cfg, const char *list, bool *any,
-    char **cause)
+kc_load_env_list(struct kube_config *cfg, const char *list,
+    int (*decode)(struct kube_config *, char **), bool *any, char **cause)
 {
 	char *copy = xstrdup(list), *s, *tok, **done = NULL;
 	size_t ndone = 0, i;
@@ -167,7 +178,7 @@ kc_load_env_list(struct kube_config *cfg, const char *list, bool *any,
 		if (!kc_exists(tok))
 			continue;
 		*any = true;
-		if (kube_config_read(cfg, tok, cause) != 0)
+		if (kc_read(cfg, tok, decode, cause) != 0)
 			goto out;
 	}
 	ret = 0;
@@ -405,8 +416,9 @@ kc_in_cluster(struct kube_config *cfg, const char *root, bool *possible,
 
 /* Chooses files, merges them, selects the context and validates it. */
 int
-kube_config_load(const struct kube_config_opts *opts,
-    struct kube_config **out, char **cause)
+kube_config_load_with(const struct kube_config_opts *opts,
+    int (*decode)(struct kube_config *, char **), struct kube_config **out,
+    char **cause)
 {
 	struct kube_config *cfg = xcalloc(1, sizeof *cfg);
 	struct kube_context *ctx;
@@ -417,15 +429,15 @@ kube_config_load(const struct kube_config_opts *opts,
 	*out = NULL;
 	*cause = NULL;
 	if (opts->kubeconfig != NULL && *opts->kubeconfig != '\0') {
-		if (kube_config_read(cfg, opts->kubeconfig, cause) != 0)
+		if (kc_read(cfg, opts->kubeconfig, decode, cause) != 0)
 			goto fail;
 	} else if ((env = getenv("KUBECONFIG")) != NULL && *env != '\0') {
-		if (kc_load_env_list(cfg, env, &any, cause) != 0)
+		if (kc_load_env_list(cfg, env, decode, &any, cause) != 0)
 			goto fail;
 	} else if ((home = getenv("HOME")) != NULL && *home != '\0') {
 		path = xprintf("%s/.kube/config", home);
 		any = kc_exists(path);
-		if (any && kube_config_read(cfg, path, cause) != 0) {
+		if (any && kc_read(cfg, path, decode, cause) != 0) {
 			free(path);
 			goto fail;
 		}
@@ -500,6 +512,15 @@ kube_config_load(const struct kube_config_opts *opts,
 fail:
 	kube_config_free(cfg);
 	return -1;
+}
+
+/* The kubeconfig for its context and namespace: the queue front's, which
+ * must not link the base64 and TLS code (see kube.h). */
+int
+kube_config_load_context(const struct kube_config_opts *opts,
+    struct kube_config **out, char **cause)
+{
+	return kube_config_load_with(opts, NULL, out, cause);
 }
 
 /* Lets the CLI tell "no kubeconfig at all" from a broken one. */

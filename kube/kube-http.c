@@ -212,8 +212,15 @@ kube_client_new(struct event_base *base, struct kube_config *cfg,
     const struct kube_client_opts *opts, char **cause)
 {
 	static bool curl_ready;
-	struct kube_client *c = xcalloc(1, sizeof *c);
+	struct kube_client *c;
 
+	/* A kubeconfig read by kube_config_load_context: its CA and client
+	 * certificate are decoded (and a malformed one refused) here. */
+	if (cfg != NULL && kube_config_decode(cfg, cause) != 0) {
+		kube_config_free(cfg);
+		return NULL;
+	}
+	c = xcalloc(1, sizeof *c);
 	if (!curl_ready) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 			fatalx("curl_global_init failed");

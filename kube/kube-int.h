@@ -18,6 +18,10 @@
 struct kube_blob {
 	unsigned char *data;
 	size_t len;
+	/* A kubeconfig *-data field not decoded yet (kube_config_decode):
+	 * data holds its base64 text, written at line:col of its file. */
+	bool encoded;
+	int line, col;
 };
 
 struct kube_cluster {
@@ -25,7 +29,7 @@ struct kube_cluster {
 	char *file;                 /* kubeconfig that defined it */
 	char *server;
 	char *ca_file;              /* absolute */
-	struct kube_blob ca_data;   /* decoded PEM */
+	struct kube_blob ca_data;   /* PEM once decoded */
 	bool insecure;
 	char *tls_server_name;
 	char *proxy_url;
@@ -110,13 +114,32 @@ struct kube_config {
 /* The largest kubeconfig, CA or client certificate file read. */
 #define KUBE_MAX_FILE (4 * 1024 * 1024)
 
+/* kube-config.c */
+/*
+ * kube_config_load and kube_config_load_context: the files chosen, read
+ * and merged, decode (when not NULL) called on cfg after each file, the
+ * context selected and validated.
+ */
+int kube_config_load_with(const struct kube_config_opts *,
+    int (*decode)(struct kube_config *, char **), struct kube_config **,
+    char **cause);
+
 /* kube-config-read.c */
 /* Reads one kubeconfig file into cfg, keeping the stanzas an earlier file
  * did not name and the first current-context; 0, or -1 with *cause at
- * FILE:LINE:COL.  What was read before a failure is cfg's to free. */
+ * FILE:LINE:COL.  What was read before a failure is cfg's to free.  The
+ * *-data fields are kept as their base64 text (kube_blob.encoded). */
 int kube_config_read(struct kube_config *, const char *file, char **cause);
 
 /* kube-config-tls.c */
+/* Decodes the *-data fields still encoded, of every stanza; 0, or -1 with
+ * *cause at FILE:LINE:COL (the fields that fail stay encoded).  The
+ * cluster client calls it before it uses cfg; a no-op once done. */
+int kube_config_decode(struct kube_config *, char **cause);
+/* Base64 (standard, padded or not) to bytes; -1 if malformed. */
+int kube_base64_decode(const char *, size_t, struct kube_blob *);
+
+/* kube-config-secret.c */
 void kube_blob_free(struct kube_blob *);
 void kube_creds_release(struct kube_creds *);
 /* Wipes and frees a string that may be secret; NULL is a no-op. */
@@ -128,8 +151,6 @@ void kube_blob_copy(struct kube_blob *dst, const struct kube_blob *src);
 char *kube_read_file(const char *path, size_t max, size_t *len);
 /* A whole CA or client certificate file as a blob; -1 with errno set. */
 int kube_read_blob(const char *path, struct kube_blob *);
-/* Base64 (standard, padded or not) to bytes; -1 if malformed. */
-int kube_base64_decode(const char *, size_t, struct kube_blob *);
 
 /* kube-config-exec.c */
 /*

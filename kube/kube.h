@@ -60,6 +60,15 @@ struct kube_config_opts {
  */
 int kube_config_load(const struct kube_config_opts *, struct kube_config **,
     char **cause);
+/*
+ * The same, for a program that reads the kubeconfig only for its context
+ * and namespace (the queue front): the *-data fields (CA, client
+ * certificate and key) stay encoded, and a malformed one is reported by
+ * kube_client_new, which decodes them; so this links no TLS or base64
+ * code.  Free with kube_config_free.
+ */
+int kube_config_load_context(const struct kube_config_opts *,
+    struct kube_config **, char **cause);
 void kube_config_free(struct kube_config *);
 /* True if a kube_config_load cause means "no kubeconfig and not in a
  * pod" rather than a broken file: local commands may go on without one. */
@@ -155,7 +164,8 @@ struct kube_client_opts {
 
 /*
  * A client on the caller's event base, taking ownership of config.  Returns
- * NULL with *cause on failure (config is then freed too).
+ * NULL with *cause on failure (config is then freed too), among them a
+ * malformed *-data field that kube_config_load_context left encoded.
  */
 struct kube_client *kube_client_new(struct event_base *, struct kube_config *,
     const struct kube_client_opts *, char **cause);

@@ -7,6 +7,7 @@ kube_libkube_a_SOURCES = \
 	kube/kube-config.c \
 	kube/kube-config-exec.c \
 	kube/kube-config-read.c \
+	kube/kube-config-secret.c \
 	kube/kube-config-tls.c \
 	kube/kube-gpus.c \
 	kube/kube-easy.c \

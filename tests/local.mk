@@ -34,6 +34,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t0016-module-rules.sh \
 	tests/integration/t0025-wrap-watch.sh \
 	tests/integration/t0026-wide-cells.sh \
+	tests/integration/t0027-front-kubeconfig.sh \
 	tests/integration/t0015-config-marks.sh \
 	tests/integration/t0501-cleanup.sh \
 	tests/integration/t0502-lifecycle.sh \

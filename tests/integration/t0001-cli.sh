@@ -1,7 +1,7 @@
 #!/bin/sh
 # The command line: help, version, prefixes, unknown commands and options.
 . "$top_srcdir/tests/lib.sh"
-plan 26
+plan 27
 
 check "help lists the commands" aq help
 like "help names submit" "$TMP/out" '^  submit +validate job spec'
@@ -35,6 +35,11 @@ is "in one line" "$(wc -l <"$TMP/err" | tr -d ' ')" 1
 readelf -d "$AILAB_QUEUE" >"$TMP/needed"
 ok "the queue front does not load libcurl" \
     "$(grep -c 'libcurl' "$TMP/needed")"
+# Nor the kubeconfig's TLS and base64 code: it reads the kubeconfig for
+# the namespace only, and the resolver library (b64_pton) is one more
+# library loaded at every start (issue 19).
+ok "the queue front does not load libresolv" \
+    "$(grep -c 'NEEDED.*libresolv' "$TMP/needed")"
 readelf -d "$(dirname "$AILAB_QUEUE")/ailab-queue-cluster" >"$TMP/needed"
 like "the whole program does" "$TMP/needed" 'libcurl'
 check "help CMD by prefix" aq help subm

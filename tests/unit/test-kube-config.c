@@ -670,6 +670,68 @@ test_in_cluster(void **state)
 	free(root);
 }
 
+/* Loads with --kubeconfig F as the queue front does: the context only. */
+static struct kube_config *
+load_context(const char *file, char **cause)
+{
+	struct kube_config_opts o = { .kubeconfig = file,
+	    .incluster_root = "/nonexistent" };
+	struct kube_config *cfg = NULL;
+
+	*cause = NULL;
+	if (kube_config_load_context(&o, &cfg, cause) != 0)
+		fail_msg("%s: %s", file, *cause);
+	return cfg;
+}
+
+/*
+ * The queue front's load gives the context and namespace of a file whose
+ * certificate data it leaves encoded; the client made from it decodes the
+ * data, and refuses malformed data with kube_config_load's own message.
+ */
+static void
+test_context_only(void **state)
+{
+	struct event_base *base = event_base_new();
+	const struct kube_config *used;
+	struct kube_client *kc;
+	struct kube_config *cfg;
+	struct kube_creds c;
+	char *cause, *want;
+
+	(void)state;
+	assert_null(load(fx("bad-base64.yaml"), NULL, NULL, &want));
+	assert_non_null(want);
+	cfg = load_context(fx("bad-base64.yaml"), &cause);
+	assert_string_equal(kube_config_context(cfg), "c");
+	assert_string_equal(kube_config_namespace(cfg), "default");
+	assert_true(cfg->cluster->ca_data.encoded);
+	assert_null(kube_client_new(base, cfg, NULL, &cause));
+	assert_string_equal(cause, want);
+	free(cause);
+	free(want);
+
+	cfg = load_context(fx("ca-data.yaml"), &cause);
+	if ((kc = kube_client_new(base, cfg, NULL, &cause)) == NULL)
+		fail_msg("client: %s", cause);
+	used = kube_client_config(kc);
+	assert_false(used->cluster->ca_data.encoded);
+	assert_non_null(strstr((char *)used->cluster->ca_data.data,
+	    "BEGIN CERTIFICATE"));
+	kube_client_free(kc);
+
+	/* Credentials asked of a context-only load decode them too. */
+	cfg = load_context(fx("client-cert-data.yaml"), &cause);
+	assert_true(cfg->user->cert_data.encoded);
+	creds_ok(cfg, &c);
+	assert_int_equal(c.cert.len, 8);
+	assert_memory_equal(c.cert.data, "CERTPEM\n", 8);
+	assert_memory_equal(c.key.data, "KEYPEM\n", 7);
+	kube_creds_release(&c);
+	kube_config_free(cfg);
+	event_base_free(base);
+}
+
 static void
 test_time_and_base64(void **state)
 {
@@ -713,6 +775,7 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_no_secrets_in_errors),
 		cmocka_unit_test(test_in_cluster),
+		cmocka_unit_test(test_context_only),
 		cmocka_unit_test(test_time_and_base64),
 	};
 	const char *src = getenv("top_srcdir");
