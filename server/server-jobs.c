@@ -867,8 +867,6 @@ server_logs(struct server_req *r)
 	    server_query_int(r, "attempt", 1, 1000000, 0, &attempt) != 0 ||
 	    server_query_int(r, "tail", 0, 100000000, -1, &tail) != 0)
 		return;
-	if (server_query(r, "tail") == NULL)
-		tail = -1;
 	if ((j = server_visible_job(r, r->id)) == NULL)
 		return;
 	if (rank >= j->replicas) {
