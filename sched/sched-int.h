@@ -172,9 +172,6 @@ void sched_commit(struct sched_pass_state *, const struct sched_shape *,
  */
 int64_t sched_reserve(struct sched_pass_state *, const struct sched_shape *,
     int64_t job_id, bool commit);
-/* The expected end of a running job (its timeout, else an estimate). */
-int64_t sched_running_end(const struct sched_config *, int64_t now,
-    const struct sched_running *);
 
 /* A pass's working state beyond the nodes (sched-policy*.c). */
 struct sched_qitem {

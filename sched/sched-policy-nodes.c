@@ -139,7 +139,7 @@ sched_event_cmp(const void *a, const void *b)
 }
 
 /* Planning needs an end for every running job, estimated when unlimited. */
-int64_t
+static int64_t
 sched_running_end(const struct sched_config *cfg, int64_t now,
     const struct sched_running *r)
 {
