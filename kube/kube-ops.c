@@ -323,19 +323,6 @@ kube_delete(struct kube_client *c, enum kube_kind k, const char *ns,
 	return r;
 }
 
-/* PATCHes with a JSON merge patch. */
-struct kube_request *
-kube_patch_merge(struct kube_client *c, enum kube_kind k, const char *ns,
-    const char *name, json_t *patch, kube_done_cb cb, void *arg)
-{
-	char *path = kube_path(k, ns, name);
-	struct kube_request *r = kube_request_raw(c, "PATCH", path, patch,
-	    "application/merge-patch+json", cb, arg);
-
-	free(path);
-	return r;
-}
-
 /* GETs a pod's log, buffered or streamed. */
 struct kube_request *
 kube_pod_logs(struct kube_client *c, const char *ns, const char *pod,
