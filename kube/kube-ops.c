@@ -1,6 +1,6 @@
 /*
  * kube-ops.c: the operations ailab-queue performs on resources: get, paged
- * list, create, delete (never orphaning), merge patch, logs, reviews and
+ * list, create, delete (never orphaning), logs, reviews and
  * the list-then-watch loop of client-go's reflector.
  */
 #include "kube-int.h"

@@ -136,7 +136,6 @@ struct sched_pass_state {
 
 	/* scratch for placement and sweeps, sized by nodes */
 	int32_t *pick;           /* node per replica */
-	size_t pick_cap;
 	int32_t *cand;
 	int64_t *cand_k;
 	int64_t *sw_gpu;

@@ -378,7 +378,6 @@ sched_nodes_init(struct sched_pass_state *st)
 		    (size_t)sn->jobs[i].replicas > maxpick)
 			maxpick = (size_t)sn->jobs[i].replicas;
 	}
-	st->pick_cap = maxpick;
 	st->pick = xcalloc(maxpick, sizeof *st->pick);
 	maxg = (int64_t)st->nnodes + 1;
 	st->cand = xcalloc((size_t)maxg, sizeof *st->cand);
