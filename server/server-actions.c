@@ -310,6 +310,7 @@ server_action_one(struct server_req *r)
 	struct server_act_ent e = { .id = r->id };
 	const char *res;
 	json_t *items, *item, *o;
+	int code;
 
 	/* No body, or an empty JSON object: anything else (a stray byte
 	 * too) is a client that means something this form does not do. */
@@ -333,14 +334,11 @@ server_action_one(struct server_req *r)
 		server_reply_busy(r, item);
 		return;
 	}
-	if (strcmp(res, "limit_exceeded") == 0) {
-		server_reply_error(r, 403, "LimitExceeded", "%s",
-		    json_string_value(json_object_get(item, "message")));
-		json_decref(item);
-		return;
-	}
-	if (strcmp(res, "not_found") == 0 || strcmp(res, "conflict") == 0) {
-		server_reply_error(r, strcmp(res, "not_found") == 0 ? 404 : 409,
+	code = strcmp(res, "limit_exceeded") == 0 ? 403 :
+	    strcmp(res, "not_found") == 0 ? 404 :
+	    strcmp(res, "conflict") == 0 ? 409 : 200;
+	if (code != 200) {
+		server_reply_error(r, code, code == 403 ? "LimitExceeded" :
 		    NULL, "%s", json_string_value(json_object_get(item,
 		    "message")));
 		json_decref(item);
