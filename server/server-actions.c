@@ -295,8 +295,7 @@ server_act_list(struct server_req *r, enum store_act act,
 static void
 server_reply_busy(struct server_req *r, json_t *item)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(r->req),
-	    "Retry-After", "1");
+	server_retry_after(r, 1);
 	server_reply_error(r, 503, NULL, "%s", json_string_value(
 	    json_object_get(item, "message")));
 	json_decref(item);

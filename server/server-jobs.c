@@ -58,23 +58,15 @@ server_query_text(struct server_req *r, const char *key, const char **out)
 static void
 server_whoami(struct server_req *r)
 {
-	json_t *o, *groups = json_array(), *tas = json_array();
-	const char *p, *e;
+	json_t *o, *groups = json_array();
 	size_t i;
 
 	for (i = 0; i < r->user->ngroups; i++)
 		json_array_append_new(groups, json_string(r->user->groups[i]));
-	for (p = r->user->ta_namespaces; p != NULL && *p != '\0'; p = e) {
-		p++;
-		if ((e = strchr(p, ',')) == NULL)
-			break;
-		if (e > p)
-			json_array_append_new(tas, json_stringn(p,
-			    (size_t)(e - p)));
-	}
 	o = json_pack("{s:s,s:o,s:b,s:o,s:s}", "username", r->user->name,
-	    "groups", groups, "admin", r->user->admin, "ta_namespaces", tas,
-	    "server", "ailab-queue serve " PACKAGE_VERSION);
+	    "groups", groups, "admin", r->user->admin, "ta_namespaces",
+	    server_user_tas_json(r->user), "server", "ailab-queue serve "
+	    PACKAGE_VERSION);
 	if (r->user->uid != NULL)
 		json_object_set_new(o, "uid", json_string(r->user->uid));
 	server_reply_json(r, 200, o);
@@ -260,8 +252,7 @@ server_submit_flush(evutil_socket_t fd, short ev, void *arg)
 		free(cause);
 		for (i = 0; i < nb && store_is_busy(srv->store); i++) {
 			/* Another process held the queue: asked again. */
-			evhttp_add_header(evhttp_request_get_output_headers(
-			    batch[i]->req), "Retry-After", "1");
+			server_retry_after(batch[i], 1);
 			server_reply_error(batch[i], 503, NULL, "nothing "
 			    "queued: the queue is busy (another process holds "
 			    "it locked); retry in a moment");
@@ -368,7 +359,7 @@ server_submit_parsed(struct server_req *r, struct server_parsed *p)
 	struct server_submit *w = r->work;
 	json_t *err;
 	size_t i, k;
-	char buf[16], *cause = NULL;
+	char *cause = NULL;
 	int retry;
 
 	w->parsed = p;
@@ -389,9 +380,7 @@ server_submit_parsed(struct server_req *r, struct server_parsed *p)
 		return;
 	case SERVER_PARSED_BUSY:
 		retry = (int)(r->srv->cfg.parse_timeout_ms / 1000) + 1;
-		snprintf(buf, sizeof buf, "%d", retry > 60 ? 60 : retry);
-		evhttp_add_header(evhttp_request_get_output_headers(r->req),
-		    "Retry-After", buf);
+		server_retry_after(r, retry > 60 ? 60 : retry);
 		server_reply_error(r, 503, NULL, "the server could not "
 		    "validate %s in time (it is busy): nothing queued; retry "
 		    "later", w->filename);

@@ -952,17 +952,8 @@ server_pool_srv(const struct server_worker *w)
 static int
 server_parse_refuse(struct server_req *r, int code, char *msg)
 {
-	char buf[16];
-	int retry = 1;
-	json_t *body;
-
-	snprintf(buf, sizeof buf, "%d", retry);
-	evhttp_add_header(evhttp_request_get_output_headers(r->req),
-	    "Retry-After", buf);
-	body = api_error_encode(code, NULL, msg);
-	api_error_set_retry_after(body, retry);
+	server_reply_retry(r, code, 1, "%s", msg);
 	free(msg);
-	server_reply_json(r, code, body);
 	return -1;
 }
 
