@@ -422,8 +422,9 @@ void sched_sight_update(struct sched_loop *);
 void sched_snap_build(struct sched_loop *, struct sched_snap_store *,
     struct sched_snapshot *);
 void sched_snap_release(struct sched_snap_store *, bool all);
-/* Makes room for n more running entries in the snapshot. */
-void sched_snap_room(struct sched_snap_store *, size_t n);
+/* The snapshot's next running entry, zeroed, with its nodes and counted
+ * arrays for n replicas; nrunning is the caller's to advance. */
+struct sched_running *sched_snap_entry(struct sched_snap_store *, size_t n);
 bool sched_pod_is_deleting(const json_t *pod);
 
 /* sched-snap-run.c */
