@@ -252,11 +252,10 @@ kube_obj_label(const json_t *o, const char *key)
 	    json_object_get(o, "metadata"), "labels"), key));
 }
 
-/* status.conditions[type=T], the way every workload reports progress: 0
- * and its status/reason/message, or -1. */
-static int
-kube_obj_condition(const json_t *o, const char *type, const char **status,
-    const char **reason, const char **message)
+/* The status of status.conditions[type=T], the way every object reports
+ * progress, or NULL. */
+static const char *
+kube_obj_condition(const json_t *o, const char *type)
 {
 	json_t *conds = json_object_get(json_object_get(o, "status"),
 	    "conditions"), *c;
@@ -265,20 +264,10 @@ kube_obj_condition(const json_t *o, const char *type, const char **status,
 
 	json_array_foreach(conds, i, c) {
 		t = json_string_value(json_object_get(c, "type"));
-		if (t == NULL || strcmp(t, type) != 0)
-			continue;
-		if (status != NULL)
-			*status = json_string_value(json_object_get(c,
-			    "status"));
-		if (reason != NULL)
-			*reason = json_string_value(json_object_get(c,
-			    "reason"));
-		if (message != NULL)
-			*message = json_string_value(json_object_get(c,
-			    "message"));
-		return 0;
+		if (t != NULL && strcmp(t, type) == 0)
+			return json_string_value(json_object_get(c, "status"));
 	}
-	return -1;
+	return NULL;
 }
 
 /* The items array of a list, so callers never test for NULL. */
@@ -383,10 +372,9 @@ kube_node_allocatable(const json_t *n, const char *resource, int scale,
 bool
 kube_node_is_ready(const json_t *n)
 {
-	const char *st = NULL;
+	const char *st = kube_obj_condition(n, "Ready");
 
-	return kube_obj_condition(n, "Ready", &st, NULL, NULL) == 0 &&
-	    st != NULL && strcmp(st, "True") == 0;
+	return st != NULL && strcmp(st, "True") == 0;
 }
 
 /* True if the node is cordoned. */
@@ -481,28 +469,5 @@ kube_quotas_json(const json_t *list)
 		    "resources", res));
 	}
 	return out;
-}
-
-/* Finished iff Complete=True or Failed=True. */
-enum kube_job_state
-kube_job_state(const json_t *j, const char **reason)
-{
-	const char *st = NULL, *r = NULL;
-
-	if (reason != NULL)
-		*reason = NULL;
-	if (kube_obj_condition(j, "Failed", &st, &r, NULL) == 0 && st != NULL &&
-	    strcmp(st, "True") == 0) {
-		if (reason != NULL)
-			*reason = r;
-		return KUBE_JOB_FAILED;
-	}
-	if (kube_obj_condition(j, "Complete", &st, &r, NULL) == 0 &&
-	    st != NULL && strcmp(st, "True") == 0) {
-		if (reason != NULL)
-			*reason = r;
-		return KUBE_JOB_COMPLETE;
-	}
-	return KUBE_JOB_ACTIVE;
 }
 

@@ -1,6 +1,6 @@
 /*
  * kube-ops.c: the operations ailab-queue performs on resources: get, paged
- * list, create, delete (never orphaning), merge patch, logs, reviews and
+ * list, create, delete (never orphaning), logs, reviews and
  * the list-then-watch loop of client-go's reflector.
  */
 #include "kube-int.h"
@@ -319,19 +319,6 @@ kube_delete(struct kube_client *c, enum kube_kind k, const char *ns,
 	}
 	r = kube_request_raw(c, "DELETE", path, body, NULL, cb, arg);
 	json_decref(body);
-	free(path);
-	return r;
-}
-
-/* PATCHes with a JSON merge patch. */
-struct kube_request *
-kube_patch_merge(struct kube_client *c, enum kube_kind k, const char *ns,
-    const char *name, json_t *patch, kube_done_cb cb, void *arg)
-{
-	char *path = kube_path(k, ns, name);
-	struct kube_request *r = kube_request_raw(c, "PATCH", path, patch,
-	    "application/merge-patch+json", cb, arg);
-
 	free(path);
 	return r;
 }

@@ -307,9 +307,6 @@ struct kube_delete_opts {
 struct kube_request *kube_delete(struct kube_client *, enum kube_kind,
     const char *ns, const char *name, const struct kube_delete_opts *,
     kube_done_cb, void *);
-/* application/merge-patch+json; patch is not stolen. */
-struct kube_request *kube_patch_merge(struct kube_client *, enum kube_kind,
-    const char *ns, const char *name, json_t *patch, kube_done_cb, void *);
 
 struct kube_log_opts {
 	const char *container;
@@ -435,14 +432,6 @@ json_t *kube_quotas_json(const json_t *list);
  * finished, free only nodes Ready and schedulable.  The caller decrefs.
  */
 json_t *kube_gpus_json(const json_t *nodes, const json_t *pods);
-
-/* Jobs. */
-enum kube_job_state {
-	KUBE_JOB_ACTIVE,
-	KUBE_JOB_COMPLETE,
-	KUBE_JOB_FAILED,
-};
-enum kube_job_state kube_job_state(const json_t *, const char **reason);
 
 /* A Status body (or none) and HTTP code as a kube_error; caller frees. */
 struct kube_error *kube_error_from_status(const json_t *, int code);

@@ -121,16 +121,12 @@ char *sched_obj_key(const json_t *);
 void sched_inf_put(struct sched_inf *, json_t *);
 
 /* sched-cache-store.c */
-/* Notes that a job's objects changed, for sched_cache_take_changed. */
-void sched_cache_changed_job(struct sched_cache *, int64_t id);
 void sched_cjob_add(struct sched_cache *, int slot, json_t *);
 void sched_cjob_del(struct sched_cache *, int slot, json_t *);
 void sched_cjob_free(void *);
 /* Adds or replaces a node, kept as what the policy reads of it. */
 void sched_cnode_put(struct sched_cache *, struct sched_inf *,
     const json_t *);
-void sched_cnode_parse(struct sched_cnode *, const json_t *);
-void sched_cnode_release(struct sched_cnode *);
 void sched_cnode_free(void *);
 void sched_ntot_free(void *);
 void sched_cpod_put(struct sched_cache *, struct sched_inf *,

@@ -295,31 +295,3 @@ sched_cache_dump(const struct sched_cache *c)
 	}
 	return out;
 }
-
-/* See sched-cache.h. */
-int
-sched_cache_relists(const struct sched_cache *c)
-{
-	const struct sched_map_slot *s;
-	int n = 0, lists, streams, bookmarks, k;
-	size_t i = 0;
-
-	for (k = 0; k < SCHED_CK_COUNT; k++) {
-		if (c->all[k] == NULL)
-			continue;
-		sched_inf_counters(c->all[k], &lists, &streams, &bookmarks);
-		n += lists;
-	}
-	while ((s = sched_map_next(&c->nss, &i)) != NULL) {
-		for (k = 0; k < SCHED_CK_COUNT; k++) {
-			const struct sched_inf *inf =
-			    ((struct sched_cns *)s->value)->inf[k];
-
-			if (inf == NULL)
-				continue;
-			sched_inf_counters(inf, &lists, &streams, &bookmarks);
-			n += lists;
-		}
-	}
-	return n;
-}

@@ -47,8 +47,8 @@ sched_cjob_key(const struct sched_cache *c, const json_t *obj)
  * the next pass follows every job (a relist, a storm of events). */
 #define SCHED_CHANGED_MAX 65536
 
-/* See sched-cache-int.h. */
-void
+/* Notes that a job's objects changed, for sched_cache_take_changed. */
+static void
 sched_cache_changed_job(struct sched_cache *c, int64_t id)
 {
 	if (c->changed_all)
@@ -190,7 +190,7 @@ sched_cjob_del(struct sched_cache *c, int slot, json_t *obj)
 }
 
 /* Frees what a node's parse allocated. */
-void
+static void
 sched_cnode_release(struct sched_cnode *n)
 {
 	free(n->strs);
@@ -260,7 +260,7 @@ sched_cnode_effect(const char *eff)
  * a dozen labels, allocatable, a condition each) took far more than
  * their strings.
  */
-void
+static void
 sched_cnode_parse(struct sched_cnode *cn, const json_t *n)
 {
 	struct sched_node *sn = &cn->node;

@@ -152,7 +152,5 @@ json_t *sched_cache_quotas(const struct sched_cache *);
  * object's namespace/name and resourceVersion, and the watches' counters.
  * The caller decrefs it. */
 json_t *sched_cache_dump(const struct sched_cache *);
-/* Lists made so far (first lists and relists), for -v. */
-int sched_cache_relists(const struct sched_cache *);
 
 #endif

@@ -138,7 +138,7 @@ sched_check_timeout(struct sched_loop *loop, struct store_job *j,
 }
 
 /* Cleanup's view of an active job: only its timeout. */
-void
+static void
 sched_cleanup_active(struct sched_loop *loop, struct store_job *j)
 {
 	const struct sched_spec *sp;
@@ -240,7 +240,7 @@ sched_mark_steady(struct sched_loop *loop, const struct store_job *j,
 }
 
 /* Follows one admitted or running job: start, end, failure, timeouts. */
-void
+static void
 sched_reconcile(struct sched_loop *loop, struct store_job *j)
 {
 	const struct sched_spec *sp;
@@ -359,7 +359,7 @@ done:
 
 /* Records that the admitted jobs whose replicas all run are running, in
  * one transaction. */
-void
+static void
 sched_record_started(struct sched_loop *loop)
 {
 	struct store_move *mv;
@@ -402,7 +402,7 @@ sched_record_started(struct sched_loop *loop)
 
 /* Writes the reasons of admitted jobs waiting for their pods, gathered
  * while following them, in one transaction. */
-void
+static void
 sched_record_waits(struct sched_loop *loop)
 {
 	const char **texts;

@@ -136,7 +136,6 @@ struct sched_pass_state {
 
 	/* scratch for placement and sweeps, sized by nodes */
 	int32_t *pick;           /* node per replica */
-	size_t pick_cap;
 	int32_t *cand;
 	int64_t *cand_k;
 	int64_t *sw_gpu;
@@ -172,9 +171,6 @@ void sched_commit(struct sched_pass_state *, const struct sched_shape *,
  */
 int64_t sched_reserve(struct sched_pass_state *, const struct sched_shape *,
     int64_t job_id, bool commit);
-/* The expected end of a running job (its timeout, else an estimate). */
-int64_t sched_running_end(const struct sched_config *, int64_t now,
-    const struct sched_running *);
 
 /* A pass's working state beyond the nodes (sched-policy*.c). */
 struct sched_qitem {

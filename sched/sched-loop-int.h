@@ -394,9 +394,6 @@ void sched_job_set(struct sched_loop *, char **field, const char *s);
 struct sched_centry *sched_jtab_find(const struct sched_jtab *, int64_t id);
 /* A job to follow (and snapshot) afresh: no longer steady. */
 void sched_centry_unsteady(struct sched_centry *);
-void sched_jtab_free(struct sched_jtab *);
-/* For store_sched_changes: whether a job's spec text is needed. */
-bool sched_want_spec(const struct store_job *, void *);
 
 /* sched-jobs.c */
 int64_t sched_estimate(struct sched_loop *, const struct store_job *,
@@ -425,8 +422,9 @@ void sched_sight_update(struct sched_loop *);
 void sched_snap_build(struct sched_loop *, struct sched_snap_store *,
     struct sched_snapshot *);
 void sched_snap_release(struct sched_snap_store *, bool all);
-/* Makes room for n more running entries in the snapshot. */
-void sched_snap_room(struct sched_snap_store *, size_t n);
+/* The snapshot's next running entry, zeroed, with its nodes and counted
+ * arrays for n replicas; nrunning is the caller's to advance. */
+struct sched_running *sched_snap_entry(struct sched_snap_store *, size_t n);
 bool sched_pod_is_deleting(const json_t *pod);
 
 /* sched-snap-run.c */
@@ -472,10 +470,6 @@ bool sched_move(struct sched_loop *, const struct store_job *,
     enum store_state, const char *, const struct store_change *);
 void sched_end(struct sched_loop *, struct store_job *,
     const struct sched_obs *, enum store_state, const char *);
-void sched_reconcile(struct sched_loop *, struct store_job *);
-void sched_cleanup_active(struct sched_loop *, struct store_job *);
-void sched_record_started(struct sched_loop *);
-void sched_record_waits(struct sched_loop *);
 /* The resync, every pass: picks the slice of running jobs the next
  * follow takes whatever the cache's change events said (all of them when
  * few run), so that each is followed every SCHED_RESYNC_INTERVALS

@@ -13,6 +13,15 @@ obs_str(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
+/* A string member of an object, or def when it has none. */
+static const char *
+obs_or(const json_t *o, const char *key, const char *def)
+{
+	const char *s = obs_str(o, key);
+
+	return s != NULL ? s : def;
+}
+
 /* The status of the pod's first container (ours is the only one). */
 static const json_t *
 obs_container(const json_t *pod)
@@ -21,18 +30,19 @@ obs_container(const json_t *pod)
 	    "containerStatuses"), 0);
 }
 
-/* A pod condition's status, reason and message by type. */
+/* The condition of a type (its reason and message) if its status is the
+ * one asked, else NULL. */
 static const json_t *
-obs_condition(const json_t *obj, const char *type)
+obs_condition(const json_t *obj, const char *type, const char *status)
 {
 	const json_t *c;
 	size_t i;
 
 	json_array_foreach(json_object_get(json_object_get(obj, "status"),
 	    "conditions"), i, c) {
-		if (strcmp(obs_str(c, "type") ? obs_str(c, "type") : "", type)
-		    == 0)
-			return c;
+		if (strcmp(obs_or(c, "type", ""), type) == 0)
+			return strcmp(obs_or(c, "status", ""), status) == 0 ?
+			    c : NULL;
 	}
 	return NULL;
 }
@@ -70,8 +80,8 @@ obs_pod(struct sched_obs *o, const json_t *pod, bool deployment, int rank,
 		*lost = true;
 		obs_reason(o, xprintf("rank %d: pod %s %s%s%s", rank,
 		    r->pod ? r->pod : "?", preason,
-		    obs_str(st, "message") ? ": " : "",
-		    obs_str(st, "message") ? obs_str(st, "message") : ""));
+		    obs_str(st, "message") ? ": " : "", obs_or(st, "message",
+		    "")));
 		return;
 	}
 	cs = obs_container(pod);
@@ -115,18 +125,15 @@ obs_pod(struct sched_obs *o, const json_t *pod, bool deployment, int rank,
 	    strcmp(wr, "InvalidImageName") == 0)) {
 		o->image_pull_failing = true;
 		obs_reason(o, xprintf("rank %d: %s: %s", rank, wr,
-		    obs_str(wait, "message") ? obs_str(wait, "message") :
-		    "cannot pull the image"));
+		    obs_or(wait, "message", "cannot pull the image")));
 		return;
 	}
 	if (wr != NULL && strcmp(wr, "CreateContainerConfigError") == 0) {
 		obs_reason(o, xprintf("rank %d: %s: %s", rank, wr,
-		    obs_str(wait, "message") ? obs_str(wait, "message") : ""));
+		    obs_or(wait, "message", "")));
 		return;
 	}
-	sched = obs_condition(pod, "PodScheduled");
-	if (sched != NULL && strcmp(obs_str(sched, "status") ?
-	    obs_str(sched, "status") : "", "False") == 0) {
+	if ((sched = obs_condition(pod, "PodScheduled", "False")) != NULL) {
 		const char *msg = obs_str(sched, "message");
 		int64_t t;
 
@@ -139,9 +146,8 @@ obs_pod(struct sched_obs *o, const json_t *pod, bool deployment, int rank,
 		    t < o->unschedulable_since))
 			o->unschedulable_since = t;
 		obs_reason(o, xprintf("rank %d unschedulable: %s", rank,
-		    obs_str(sched, "message") ? obs_str(sched, "message") :
-		    obs_str(sched, "reason") ? obs_str(sched, "reason") :
-		    "no node fits"));
+		    obs_or(sched, "message", obs_or(sched, "reason",
+		    "no node fits"))));
 	}
 }
 
@@ -156,31 +162,23 @@ obs_workloads(struct sched_obs *o, const json_t *workloads, bool deployment,
 	*job_state = 0;
 	json_array_foreach(workloads, i, w) {
 		if (deployment) {
-			c = obs_condition(w, "ReplicaFailure");
-			if (c != NULL && strcmp(obs_str(c, "status") ?
-			    obs_str(c, "status") : "", "True") == 0) {
-				o->quota_refused = obs_str(c, "message") &&
-				    strstr(obs_str(c, "message"),
-				    "exceeded quota") != NULL;
-				obs_reason(o, xprintf("%s: %s",
-				    obs_str(c, "reason") ? obs_str(c, "reason") :
-				    "ReplicaFailure", obs_str(c, "message") ?
-				    obs_str(c, "message") : ""));
+			c = obs_condition(w, "ReplicaFailure", "True");
+			if (c != NULL) {
+				o->quota_refused = strstr(obs_or(c, "message",
+				    ""), "exceeded quota") != NULL;
+				obs_reason(o, xprintf("%s: %s", obs_or(c,
+				    "reason", "ReplicaFailure"), obs_or(c,
+				    "message", "")));
 			}
 			continue;
 		}
-		c = obs_condition(w, "Complete");
-		if (c != NULL && strcmp(obs_str(c, "status") ?
-		    obs_str(c, "status") : "", "True") == 0)
+		if (obs_condition(w, "Complete", "True") != NULL)
 			*job_state = 1;
-		c = obs_condition(w, "Failed");
-		if (c != NULL && strcmp(obs_str(c, "status") ?
-		    obs_str(c, "status") : "", "True") == 0) {
+		if ((c = obs_condition(w, "Failed", "True")) != NULL) {
 			*job_state = -1;
-			obs_reason(o, xprintf("job failed: %s%s%s",
-			    obs_str(c, "reason") ? obs_str(c, "reason") : "",
-			    obs_str(c, "message") ? ": " : "",
-			    obs_str(c, "message") ? obs_str(c, "message") : ""));
+			obs_reason(o, xprintf("job failed: %s%s%s", obs_or(c,
+			    "reason", ""), obs_str(c, "message") ? ": " : "",
+			    obs_or(c, "message", "")));
 		}
 	}
 }
@@ -200,23 +198,20 @@ obs_disrupted(struct sched_obs *o, const json_t *pods, bool *lost)
 	int rank;
 
 	json_array_foreach(pods, i, pod) {
-		c = obs_condition(pod, "DisruptionTarget");
+		c = obs_condition(pod, "DisruptionTarget", "True");
 		rank = spec_pod_rank(pod);
-		if (c == NULL || strcmp(obs_str(c, "status") ?
-		    obs_str(c, "status") : "", "True") != 0 || rank < 0 ||
-		    rank >= o->replicas || o->ranks[rank].done)
+		if (c == NULL || rank < 0 || rank >= o->replicas ||
+		    o->ranks[rank].done)
 			continue;
 		*lost = true;
 		obs_reason(o, xprintf("rank %d: pod %s %s%s%s%s%s", rank,
-		    obs_str(json_object_get(pod, "metadata"), "name") ?
-		    obs_str(json_object_get(pod, "metadata"), "name") : "?",
-		    obs_str(c, "reason") ? obs_str(c, "reason") : "disrupted",
+		    obs_or(json_object_get(pod, "metadata"), "name", "?"),
+		    obs_or(c, "reason", "disrupted"),
 		    obs_str(json_object_get(pod, "spec"), "nodeName") ?
 		    " on node " : "",
-		    obs_str(json_object_get(pod, "spec"), "nodeName") ?
-		    obs_str(json_object_get(pod, "spec"), "nodeName") : "",
-		    obs_str(c, "message") ? ": " : "",
-		    obs_str(c, "message") ? obs_str(c, "message") : ""));
+		    obs_or(json_object_get(pod, "spec"), "nodeName", ""),
+		    obs_str(c, "message") ? ": " : "", obs_or(c, "message",
+		    "")));
 	}
 }
 

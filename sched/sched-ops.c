@@ -47,22 +47,29 @@ sched_real_meta_set(struct sched_loop *loop, const char *key,
 	}
 }
 
-/* Removes old records and says how many went. */
+/* Removes old records, or with dry only counts them, and says how many. */
 static void
-sched_real_prune(struct sched_loop *loop, int64_t cutoff)
+sched_ops_prune(struct sched_loop *loop, int64_t cutoff, bool dry)
 {
 	size_t n = 0;
 	char *cause = NULL;
 
-	if (store_prune(loop->store, cutoff, false, &n, &cause) != 0) {
+	if (store_prune(loop->store, cutoff, dry, &n, &cause) != 0) {
 		sched_note(loop, true, "pruning: %s", cause);
 		free(cause);
 		return;
 	}
 	if (n > 0)
-		sched_note(loop, false, "pruned %zu job record%s older than "
-		    "%llds", n, n == 1 ? "" : "s",
+		sched_note(loop, false, "%s %zu job record%s older than %llds",
+		    dry ? "would prune" : "pruned", n, n == 1 ? "" : "s",
 		    (long long)loop->opts.max_age_s);
+}
+
+/* Removes old records. */
+static void
+sched_real_prune(struct sched_loop *loop, int64_t cutoff)
+{
+	sched_ops_prune(loop, cutoff, false);
 }
 
 const struct sched_ops sched_ops_real = {
@@ -146,18 +153,7 @@ sched_dry_delete_orphan(struct sched_loop *loop, enum kube_kind kind,
 static void
 sched_dry_prune(struct sched_loop *loop, int64_t cutoff)
 {
-	size_t n = 0;
-	char *cause = NULL;
-
-	if (store_prune(loop->store, cutoff, true, &n, &cause) != 0) {
-		sched_note(loop, true, "pruning: %s", cause);
-		free(cause);
-		return;
-	}
-	if (n > 0)
-		sched_note(loop, false, "would prune %zu job record%s older "
-		    "than %llds", n, n == 1 ? "" : "s",
-		    (long long)loop->opts.max_age_s);
+	sched_ops_prune(loop, cutoff, true);
 }
 
 const struct sched_ops sched_ops_dry = {

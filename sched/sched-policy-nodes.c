@@ -139,7 +139,7 @@ sched_event_cmp(const void *a, const void *b)
 }
 
 /* Planning needs an end for every running job, estimated when unlimited. */
-int64_t
+static int64_t
 sched_running_end(const struct sched_config *cfg, int64_t now,
     const struct sched_running *r)
 {
@@ -378,7 +378,6 @@ sched_nodes_init(struct sched_pass_state *st)
 		    (size_t)sn->jobs[i].replicas > maxpick)
 			maxpick = (size_t)sn->jobs[i].replicas;
 	}
-	st->pick_cap = maxpick;
 	st->pick = xcalloc(maxpick, sizeof *st->pick);
 	maxg = (int64_t)st->nnodes + 1;
 	st->cand = xcalloc((size_t)maxg, sizeof *st->cand);

@@ -100,7 +100,7 @@ sched_centry_release(struct sched_jtab *c, struct sched_centry *e)
 }
 
 /* Frees a table and its entries. */
-void
+static void
 sched_jtab_free(struct sched_jtab *c)
 {
 	size_t i;
@@ -179,7 +179,7 @@ sched_jtab_del(struct sched_jtab *c, int64_t id)
 /* The bulk read asks: does this job's spec text need reading?  Only for a
  * job on the cluster, whose objects are rendered from it; waiting jobs'
  * fields come from the cache or from store_spec_fields. */
-bool
+static bool
 sched_want_spec(const struct store_job *j, void *arg)
 {
 	(void)arg;

@@ -82,11 +82,7 @@ sched_snap_ending(struct sched_loop *loop, const struct store_job *j,
 	}
 	if (n == 0)
 		return;
-	sched_snap_room(ss, 1);
-	sr = &ss->running[ss->nrunning];
-	memset(sr, 0, sizeof *sr);
-	ss->rnodes[ss->nrunning] = xcalloc(n + 1, sizeof **ss->rnodes);
-	ss->rcounted[ss->nrunning] = xcalloc(n + 1, sizeof **ss->rcounted);
+	sr = sched_snap_entry(ss, n);
 	json_array_foreach(pods, k, p) {
 		if (kube_pod_node(p) == NULL || kube_pod_is_terminal(p) ||
 		    sched_pod_is_deleting(p))
@@ -102,8 +98,6 @@ sched_snap_ending(struct sched_loop *loop, const struct store_job *j,
 	sr->gpus = j->gpu_count;
 	sr->cpu_milli = j->cpu_milli;
 	sr->memory_bytes = j->memory_bytes;
-	sr->nodes = ss->rnodes[ss->nrunning];
-	sr->counted = ss->rcounted[ss->nrunning];
 	sr->started_at = loop->now;
 	sr->ends_at = loop->now;
 	ss->nrunning++;
@@ -177,11 +171,8 @@ static struct sched_running *
 sched_snap_run_head(struct sched_loop *loop, const struct store_job *j,
     struct sched_snap_store *ss, const struct sched_spec **sp)
 {
-	struct sched_running *sr;
+	struct sched_running *sr = sched_snap_entry(ss, (size_t)j->replicas);
 
-	sched_snap_room(ss, 1);
-	sr = &ss->running[ss->nrunning];
-	memset(sr, 0, sizeof *sr);
 	sr->id = j->id;
 	sr->owner = j->owner;
 	sr->group = j->group;
@@ -190,12 +181,6 @@ sched_snap_run_head(struct sched_loop *loop, const struct store_job *j,
 	sr->replicas = j->replicas;
 	sr->cpu_milli = j->cpu_milli;
 	sr->memory_bytes = j->memory_bytes;
-	ss->rnodes[ss->nrunning] = xcalloc((size_t)j->replicas + 1,
-	    sizeof **ss->rnodes);
-	ss->rcounted[ss->nrunning] = xcalloc((size_t)j->replicas + 1,
-	    sizeof **ss->rcounted);
-	sr->nodes = ss->rnodes[ss->nrunning];
-	sr->counted = ss->rcounted[ss->nrunning];
 	if ((*sp = sched_spec_of(loop, j, NULL)) != NULL)
 		sr->timeout_s = (*sp)->timeout_s;
 	sr->est_s = sched_estimate(loop, j, NULL);

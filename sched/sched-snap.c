@@ -13,7 +13,7 @@
 #include "common.h"
 
 /* Makes room for n more running entries in the snapshot. */
-void
+static void
 sched_snap_room(struct sched_snap_store *ss, size_t n)
 {
 	size_t cap = ss->nrunning + n;
@@ -37,6 +37,22 @@ sched_snap_room(struct sched_snap_store *ss, size_t n)
 	ss->caprunning = cap;
 }
 
+/* See sched-loop-int.h. */
+struct sched_running *
+sched_snap_entry(struct sched_snap_store *ss, size_t n)
+{
+	struct sched_running *sr;
+
+	sched_snap_room(ss, 1);
+	sr = &ss->running[ss->nrunning];
+	memset(sr, 0, sizeof *sr);
+	ss->rnodes[ss->nrunning] = xcalloc(n + 1, sizeof **ss->rnodes);
+	ss->rcounted[ss->nrunning] = xcalloc(n + 1, sizeof **ss->rcounted);
+	sr->nodes = ss->rnodes[ss->nrunning];
+	sr->counted = ss->rcounted[ss->nrunning];
+	return sr;
+}
+
 /* True for a pod being deleted (it holds its node until it is gone). */
 bool
 sched_pod_is_deleting(const json_t *p)
@@ -54,23 +70,15 @@ static void
 sched_snap_deleting(struct sched_snap_store *ss,
     const struct sched_cdeleting *d, int64_t now)
 {
-	struct sched_running *sr;
+	struct sched_running *sr = sched_snap_entry(ss, 1);
 
-	sched_snap_room(ss, 1);
-	sr = &ss->running[ss->nrunning];
-	memset(sr, 0, sizeof *sr);
-	ss->rnodes[ss->nrunning] = xcalloc(2, sizeof **ss->rnodes);
-	ss->rcounted[ss->nrunning] = xcalloc(2, sizeof **ss->rcounted);
 	ss->rnodes[ss->nrunning][0] = d->node;
 	ss->rcounted[ss->nrunning][0] = true;
-	sr->id = 0;
 	sr->owner = d->ns;
 	sr->replicas = 1;
 	sr->gpus = (int)d->gpus;
 	sr->cpu_milli = d->cpu_milli;
 	sr->memory_bytes = d->memory_bytes;
-	sr->nodes = ss->rnodes[ss->nrunning];
-	sr->counted = ss->rcounted[ss->nrunning];
 	sr->started_at = now;
 	sr->ends_at = now;
 	ss->nrunning++;

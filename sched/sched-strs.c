@@ -99,15 +99,6 @@ sched_strs_get(struct sched_strs *t, const char *s)
 	return e->s;
 }
 
-/* See sched-strs.h. */
-const char *
-sched_strs_ref(const char *s)
-{
-	if (s != NULL)
-		sched_str_of(s)->refs++;
-	return s;
-}
-
 /* See sched-strs.h: the last reference unhooks the string and frees it. */
 void
 sched_strs_put(struct sched_strs *t, const char *s)
@@ -129,11 +120,4 @@ sched_strs_put(struct sched_strs *t, const char *s)
 			return;
 		}
 	fatalx("%s: a string not of this set", __func__);
-}
-
-/* See sched-strs.h. */
-size_t
-sched_strs_count(const struct sched_strs *t)
-{
-	return t->n;
 }

@@ -25,12 +25,8 @@ void sched_strs_release(struct sched_strs *);
 /* The set's copy of s with one more reference (NULL for NULL): valid
  * until that reference is given back by sched_strs_put. */
 const char *sched_strs_get(struct sched_strs *, const char *s);
-/* One more reference to a string of the set (NULL for NULL). */
-const char *sched_strs_ref(const char *s);
 /* Gives back one reference to a string of the set (NULL: nothing); the
  * last one frees it. */
 void sched_strs_put(struct sched_strs *, const char *s);
-/* Strings held, for tests. */
-size_t sched_strs_count(const struct sched_strs *);
 
 #endif

@@ -295,8 +295,7 @@ server_act_list(struct server_req *r, enum store_act act,
 static void
 server_reply_busy(struct server_req *r, json_t *item)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(r->req),
-	    "Retry-After", "1");
+	server_retry_after(r, 1);
 	server_reply_error(r, 503, NULL, "%s", json_string_value(
 	    json_object_get(item, "message")));
 	json_decref(item);
@@ -310,6 +309,7 @@ server_action_one(struct server_req *r)
 	struct server_act_ent e = { .id = r->id };
 	const char *res;
 	json_t *items, *item, *o;
+	int code;
 
 	/* No body, or an empty JSON object: anything else (a stray byte
 	 * too) is a client that means something this form does not do. */
@@ -333,14 +333,11 @@ server_action_one(struct server_req *r)
 		server_reply_busy(r, item);
 		return;
 	}
-	if (strcmp(res, "limit_exceeded") == 0) {
-		server_reply_error(r, 403, "LimitExceeded", "%s",
-		    json_string_value(json_object_get(item, "message")));
-		json_decref(item);
-		return;
-	}
-	if (strcmp(res, "not_found") == 0 || strcmp(res, "conflict") == 0) {
-		server_reply_error(r, strcmp(res, "not_found") == 0 ? 404 : 409,
+	code = strcmp(res, "limit_exceeded") == 0 ? 403 :
+	    strcmp(res, "not_found") == 0 ? 404 :
+	    strcmp(res, "conflict") == 0 ? 409 : 200;
+	if (code != 200) {
+		server_reply_error(r, code, code == 403 ? "LimitExceeded" :
 		    NULL, "%s", json_string_value(json_object_get(item,
 		    "message")));
 		json_decref(item);

@@ -84,6 +84,22 @@ server_user_dup(const struct server_user *u)
 	return c;
 }
 
+/* See server-int.h: the names between the commas of ",ns1,ns2,". */
+json_t *
+server_user_tas_json(const struct server_user *u)
+{
+	const char *p = u->ta_namespaces, *e;
+	json_t *a = json_array();
+
+	while (p != NULL && *p != '\0' && (e = strchr(++p, ',')) != NULL) {
+		if (e > p)
+			json_array_append_new(a, json_stringn(p,
+			    (size_t)(e - p)));
+		p = e;
+	}
+	return a;
+}
+
 /* The user as the server's rules see them: admin and TA groups. */
 static struct server_user *
 server_user_from_review(struct server *srv, json_t *ui)
@@ -230,11 +246,7 @@ server_auth_cluster_down(struct server *srv, const struct kube_error *err,
 void
 server_reply_unavailable(struct server_req *r, const char *what)
 {
-	char buf[16];
-
-	snprintf(buf, sizeof buf, "%d", SERVER_CLUSTER_RETRY_S);
-	evhttp_add_header(evhttp_request_get_output_headers(r->req),
-	    "Retry-After", buf);
+	server_retry_after(r, SERVER_CLUSTER_RETRY_S);
 	server_reply_error(r, 503, NULL, "the cluster did not answer %s "
 	    "within %d s: nothing was done; retry in %d s", what,
 	    r->srv->cfg.review_timeout_s, SERVER_CLUSTER_RETRY_S);
@@ -282,19 +294,10 @@ static void
 server_auth_done(struct server_req *r)
 {
 	int retry;
-	json_t *body;
-	char buf[16];
 
 	if (server_rate_take(r->srv, r->user->name, &retry) != 0) {
-		body = api_error_encode(429, NULL, "");
-		json_object_set_new(json_object_get(body, "error"), "message",
-		    json_sprintf("too many requests from user '%s': retry in "
-		    "%d s", r->user->name, retry));
-		api_error_set_retry_after(body, retry);
-		snprintf(buf, sizeof buf, "%d", retry);
-		evhttp_add_header(evhttp_request_get_output_headers(r->req),
-		    "Retry-After", buf);
-		server_reply_json(r, 429, body);
+		server_reply_retry(r, 429, retry, "too many requests from user "
+		    "'%s': retry in %d s", r->user->name, retry);
 		return;
 	}
 	r->handler(r);
@@ -398,8 +401,6 @@ server_auth_fail_take(struct server_req *r)
 {
 	struct server *srv = r->srv;
 	struct server_peer *p;
-	json_t *body;
-	char buf[16];
 	int retry;
 
 	if ((p = server_peer_find(srv, r->peer)) == NULL)
@@ -412,16 +413,9 @@ server_auth_fail_take(struct server_req *r)
 			if (retry < 1)
 				retry = 1;
 			srv->m.auth_limited++;
-			body = api_error_encode(429, NULL, "");
-			json_object_set_new(json_object_get(body, "error"),
-			    "message", json_sprintf("too many failed "
-			    "authentications from %s: retry in %d s",
-			    p->addr, retry));
-			api_error_set_retry_after(body, retry);
-			snprintf(buf, sizeof buf, "%d", retry);
-			evhttp_add_header(evhttp_request_get_output_headers(
-			    r->req), "Retry-After", buf);
-			server_reply_json(r, 429, body);
+			server_reply_retry(r, 429, retry, "too many failed "
+			    "authentications from %s: retry in %d s", p->addr,
+			    retry);
 			return -1;
 		}
 		p->fail_tokens -= 1.0;
@@ -505,8 +499,7 @@ server_auth_start(struct server_req *r)
 			    r->srv, e, SERVER_REVIEW_TOKEN));
 			return;
 		}
-		evhttp_add_header(evhttp_request_get_output_headers(r->req),
-		    "Retry-After", "1");
+		server_retry_after(r, 1);
 		server_reply_error(r, 503, NULL, "too many token reviews in "
 		    "flight; retry in a second");
 		return;

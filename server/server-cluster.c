@@ -131,10 +131,6 @@ server_cluster_nodes(struct kube_response *resp, void *arg)
 void
 server_cluster_handle(struct server_req *r)
 {
-	static const char *const known[] = { NULL };
-
-	if (server_query_check(r, known) != 0)
-		return;
 	if (r->srv->cluster_gpus != NULL &&
 	    now_ms() - r->srv->cluster_at < SERVER_CLUSTER_TTL_MS) {
 		server_cluster_reply(r, r->srv->cluster_gpus);

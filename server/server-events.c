@@ -256,8 +256,6 @@ server_last_event_id(struct server_req *r)
 void
 server_events_handle(struct server_req *r)
 {
-	static const char *const known[] = { "since", "watch", "job", "limit",
-		NULL };
 	struct server *srv = r->srv;
 	struct store_log_entry *v = NULL;
 	struct server_stream *st;
@@ -267,8 +265,7 @@ server_events_handle(struct server_req *r)
 	json_t *items;
 	bool watch;
 
-	if (server_query_check(r, known) != 0 ||
-	    server_query_bool(r, "watch", &watch) != 0 ||
+	if (server_query_bool(r, "watch", &watch) != 0 ||
 	    server_query_int(r, "since", 0, INT64_MAX - 1, -1, &since) != 0 ||
 	    server_query_int(r, "job", 1, INT64_MAX - 1, 0, &job) != 0 ||
 	    server_query_int(r, "limit", 1, API_MAX_PAGE, API_DEFAULT_PAGE,

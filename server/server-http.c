@@ -182,6 +182,36 @@ server_reply_error(struct server_req *r, int code, const char *reason,
 
 /* See server-int.h. */
 void
+server_retry_after(struct server_req *r, int seconds)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof buf, "%d", seconds);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req),
+	    "Retry-After", buf);
+}
+
+/* See server-int.h. */
+void
+server_reply_retry(struct server_req *r, int code, int seconds,
+    const char *fmt, ...)
+{
+	json_t *body;
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	server_retry_after(r, seconds);
+	body = api_error_encode(code, NULL, msg);
+	api_error_set_retry_after(body, seconds);
+	free(msg);
+	server_reply_json(r, code, body);
+}
+
+/* See server-int.h. */
+void
 server_reply_store(struct server_req *r, char *cause, const char *what)
 {
 	log_warnx("%s", cause != NULL ? cause : what);

@@ -284,6 +284,12 @@ struct server {
 void server_reply_json(struct server_req *, int code, json_t *);
 void server_reply_error(struct server_req *, int code, const char *reason,
     const char *fmt, ...) printflike(4, 5);
+/* Says in Retry-After when a refused request may be sent again. */
+void server_retry_after(struct server_req *, int seconds);
+/* A refusal to send again after seconds: Retry-After, and the error with
+ * the message and retry_after (docs/api.md). */
+void server_reply_retry(struct server_req *, int code, int seconds,
+    const char *fmt, ...) printflike(4, 5);
 /* The queue failed: its cause logged (taken; NULL: what) and a 500
  * "cannot read the queue", which tells the client nothing internal. */
 void server_reply_store(struct server_req *, char *cause, const char *what);
@@ -403,6 +409,8 @@ bool server_cluster_unavailable(const struct kube_error *);
 void server_reply_unavailable(struct server_req *, const char *what);
 void server_user_free(struct server_user *);
 struct server_user *server_user_dup(const struct server_user *);
+/* The namespaces of the user's TA groups, as a JSON array. */
+json_t *server_user_tas_json(const struct server_user *);
 void server_buckets_free(struct server *);
 
 /* server-jobs.c: the /v1/ handlers. */

@@ -58,23 +58,15 @@ server_query_text(struct server_req *r, const char *key, const char **out)
 static void
 server_whoami(struct server_req *r)
 {
-	json_t *o, *groups = json_array(), *tas = json_array();
-	const char *p, *e;
+	json_t *o, *groups = json_array();
 	size_t i;
 
 	for (i = 0; i < r->user->ngroups; i++)
 		json_array_append_new(groups, json_string(r->user->groups[i]));
-	for (p = r->user->ta_namespaces; p != NULL && *p != '\0'; p = e) {
-		p++;
-		if ((e = strchr(p, ',')) == NULL)
-			break;
-		if (e > p)
-			json_array_append_new(tas, json_stringn(p,
-			    (size_t)(e - p)));
-	}
 	o = json_pack("{s:s,s:o,s:b,s:o,s:s}", "username", r->user->name,
-	    "groups", groups, "admin", r->user->admin, "ta_namespaces", tas,
-	    "server", "ailab-queue serve " PACKAGE_VERSION);
+	    "groups", groups, "admin", r->user->admin, "ta_namespaces",
+	    server_user_tas_json(r->user), "server", "ailab-queue serve "
+	    PACKAGE_VERSION);
 	if (r->user->uid != NULL)
 		json_object_set_new(o, "uid", json_string(r->user->uid));
 	server_reply_json(r, 200, o);
@@ -260,8 +252,7 @@ server_submit_flush(evutil_socket_t fd, short ev, void *arg)
 		free(cause);
 		for (i = 0; i < nb && store_is_busy(srv->store); i++) {
 			/* Another process held the queue: asked again. */
-			evhttp_add_header(evhttp_request_get_output_headers(
-			    batch[i]->req), "Retry-After", "1");
+			server_retry_after(batch[i], 1);
 			server_reply_error(batch[i], 503, NULL, "nothing "
 			    "queued: the queue is busy (another process holds "
 			    "it locked); retry in a moment");
@@ -368,7 +359,7 @@ server_submit_parsed(struct server_req *r, struct server_parsed *p)
 	struct server_submit *w = r->work;
 	json_t *err;
 	size_t i, k;
-	char buf[16], *cause = NULL;
+	char *cause = NULL;
 	int retry;
 
 	w->parsed = p;
@@ -389,9 +380,7 @@ server_submit_parsed(struct server_req *r, struct server_parsed *p)
 		return;
 	case SERVER_PARSED_BUSY:
 		retry = (int)(r->srv->cfg.parse_timeout_ms / 1000) + 1;
-		snprintf(buf, sizeof buf, "%d", retry > 60 ? 60 : retry);
-		evhttp_add_header(evhttp_request_get_output_headers(r->req),
-		    "Retry-After", buf);
+		server_retry_after(r, retry > 60 ? 60 : retry);
 		server_reply_error(r, 503, NULL, "the server could not "
 		    "validate %s in time (it is busy): nothing queued; retry "
 		    "later", w->filename);
@@ -436,9 +425,6 @@ server_submit_parsed(struct server_req *r, struct server_parsed *p)
 static void
 server_submit(struct server_req *r)
 {
-	static const char *const known[] = { "filename", "namespace", "group",
-		"set", "hold", "dry_run", "bundle", "append", "group_owner",
-		NULL };
 	static const char *const types[] = { "application/yaml", "text/yaml",
 		"application/x-yaml", "text/plain", "application/json",
 		"application/octet-stream" };
@@ -450,8 +436,6 @@ server_submit(struct server_req *r)
 	size_t len, nsets = 0, i;
 	bool hold, bundle;
 
-	if (server_query_check(r, known) != 0)
-		return;
 	ct = evhttp_find_header(evhttp_request_get_input_headers(r->req),
 	    "Content-Type");
 	for (i = 0; ct != NULL && i < nitems(types); i++)
@@ -578,8 +562,6 @@ server_list_row(const struct store_row *row, void *arg)
 static void
 server_list(struct server_req *r)
 {
-	static const char *const known[] = { "state", "all", "name", "group",
-		"owner", "namespace", "limit", "continue", NULL };
 	struct store_view v = { 0 };
 	struct server_page p = { 0 };
 	int64_t limit, after;
@@ -587,8 +569,7 @@ server_list(struct server_req *r)
 	char *cause = NULL, tok[32];
 	json_t *o;
 
-	if (server_query_check(r, known) != 0 ||
-	    server_query_bool(r, "all", &v.all) != 0 ||
+	if (server_query_bool(r, "all", &v.all) != 0 ||
 	    server_query_int(r, "limit", 1, API_MAX_PAGE, API_DEFAULT_PAGE,
 	    &limit) != 0 ||
 	    server_query_int(r, "continue", 0, INT64_MAX - 1, 0, &after) != 0)
@@ -656,15 +637,13 @@ server_visible_job(struct server_req *r, int64_t id)
 static void
 server_show(struct server_req *r)
 {
-	static const char *const known[] = { NULL };
 	struct store_event *ev = NULL;
 	struct store_replica *rep = NULL;
 	struct store_job *j;
 	size_t nev = 0, nrep = 0;
 	char *cause = NULL;
 
-	if (server_query_check(r, known) != 0 ||
-	    (j = server_visible_job(r, r->id)) == NULL)
+	if ((j = server_visible_job(r, r->id)) == NULL)
 		return;
 	if (store_events(r->srv->store, j->id, &ev, &nev, &cause) != 0 ||
 	    store_replicas(r->srv->store, j->id, &rep, &nrep, &cause) != 0) {
@@ -683,13 +662,11 @@ server_show(struct server_req *r)
 static void
 server_why(struct server_req *r)
 {
-	static const char *const known[] = { NULL };
 	struct store_job *j;
 	json_t *o;
 	char *when;
 
-	if (server_query_check(r, known) != 0 ||
-	    (j = server_visible_job(r, r->id)) == NULL)
+	if ((j = server_visible_job(r, r->id)) == NULL)
 		return;
 	when = time_format_rfc3339(j->updated_at);
 	o = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)j->id, "state",
@@ -855,20 +832,16 @@ server_logs_pods(struct kube_response *resp, void *arg)
 static void
 server_logs(struct server_req *r)
 {
-	static const char *const known[] = { "rank", "tail", "attempt", NULL };
 	struct kube_list_opts lo = { 0 };
 	struct server_logs *w;
 	struct store_job *j;
 	int64_t rank, tail, attempt;
 	char *sel;
 
-	if (server_query_check(r, known) != 0 ||
-	    server_query_int(r, "rank", 0, 10000, 0, &rank) != 0 ||
+	if (server_query_int(r, "rank", 0, 10000, 0, &rank) != 0 ||
 	    server_query_int(r, "attempt", 1, 1000000, 0, &attempt) != 0 ||
 	    server_query_int(r, "tail", 0, 100000000, -1, &tail) != 0)
 		return;
-	if (server_query(r, "tail") == NULL)
-		tail = -1;
 	if ((j = server_visible_job(r, r->id)) == NULL)
 		return;
 	if (rank >= j->replicas) {
@@ -948,12 +921,8 @@ server_quota_reviewed(struct server_req *r, bool allowed, const char *error)
 static void
 server_quota(struct server_req *r)
 {
-	static const char *const known[] = { "namespace", NULL };
-	const char *ns;
+	const char *ns = server_query(r, "namespace");
 
-	if (server_query_check(r, known) != 0)
-		return;
-	ns = server_query(r, "namespace");
 	if (ns == NULL || !spec_is_dns_label(ns, 63)) {
 		server_reply_error(r, 400, NULL, "'namespace' is required and "
 		    "must be a namespace name");
@@ -999,31 +968,43 @@ server_action_name(const char *s)
 	return NULL;
 }
 
+/* The query parameters a route takes (no other is accepted). */
+#define SERVER_Q(...) ((const char *const []){ __VA_ARGS__, NULL })
+#define SERVER_Q_NONE ((const char *const []){ NULL })
+
 /*
  * The API under /v1/, once: a path pattern (segments after /v1/; "{id}" a
  * job id, "{action}" one of the actions), the method it takes (GET also
- * answers HEAD; 0: the handler takes every method) and its handler.  A
- * path no pattern matches is 404; a method no route of a matching path
- * takes is 405 with Allow.
+ * answers HEAD; 0: the handler takes every method), its handler and the
+ * query parameters it takes (NULL: the handler checks them, if at all).
+ * A path no pattern matches is 404; a method no route of a matching path
+ * takes is 405 with Allow; an unknown parameter is 400.
  */
 static const struct server_route {
 	enum evhttp_cmd_type method;
 	const char *pattern;
 	void (*handler)(struct server_req *);
+	const char *const *query;
 } server_routes[] = {
-	{ EVHTTP_REQ_GET, "whoami", server_whoami },
-	{ EVHTTP_REQ_GET, "quota", server_quota },
-	{ 0, "session", server_session_handle },
-	{ EVHTTP_REQ_GET, "cluster", server_cluster_handle },
-	{ EVHTTP_REQ_GET, "usage", server_usage_handle },
-	{ EVHTTP_REQ_GET, "events", server_events_handle },
-	{ EVHTTP_REQ_GET, "jobs", server_list },
-	{ EVHTTP_REQ_POST, "jobs", server_submit },
-	{ EVHTTP_REQ_POST, "jobs/{action}", server_action_batch },
-	{ EVHTTP_REQ_GET, "jobs/{id}", server_show },
-	{ EVHTTP_REQ_GET, "jobs/{id}/why", server_why },
-	{ EVHTTP_REQ_GET, "jobs/{id}/logs", server_logs },
-	{ EVHTTP_REQ_POST, "jobs/{id}/{action}", server_action_one },
+	{ EVHTTP_REQ_GET, "whoami", server_whoami, NULL },
+	{ EVHTTP_REQ_GET, "quota", server_quota, SERVER_Q("namespace") },
+	{ 0, "session", server_session_handle, NULL },
+	{ EVHTTP_REQ_GET, "cluster", server_cluster_handle, SERVER_Q_NONE },
+	{ EVHTTP_REQ_GET, "usage", server_usage_handle,
+	  SERVER_Q("window", "owner") },
+	{ EVHTTP_REQ_GET, "events", server_events_handle,
+	  SERVER_Q("since", "watch", "job", "limit") },
+	{ EVHTTP_REQ_GET, "jobs", server_list, SERVER_Q("state", "all",
+	  "name", "group", "owner", "namespace", "limit", "continue") },
+	{ EVHTTP_REQ_POST, "jobs", server_submit, SERVER_Q("filename",
+	  "namespace", "group", "set", "hold", "dry_run", "bundle", "append",
+	  "group_owner") },
+	{ EVHTTP_REQ_POST, "jobs/{action}", server_action_batch, NULL },
+	{ EVHTTP_REQ_GET, "jobs/{id}", server_show, SERVER_Q_NONE },
+	{ EVHTTP_REQ_GET, "jobs/{id}/why", server_why, SERVER_Q_NONE },
+	{ EVHTTP_REQ_GET, "jobs/{id}/logs", server_logs,
+	  SERVER_Q("rank", "tail", "attempt") },
+	{ EVHTTP_REQ_POST, "jobs/{id}/{action}", server_action_one, NULL },
 };
 
 /* Does path match a route's pattern?  Sets r->id and r->action from
@@ -1087,7 +1068,9 @@ server_jobs_route(struct server_req *r)
 		if (rt->method == 0 || rt->method == r->method ||
 		    (rt->method == EVHTTP_REQ_GET &&
 		    r->method == EVHTTP_REQ_HEAD)) {
-			rt->handler(r);
+			if (rt->query == NULL ||
+			    server_query_check(r, rt->query) == 0)
+				rt->handler(r);
 			return;
 		}
 		if (rt->method == EVHTTP_REQ_GET)

@@ -339,9 +339,9 @@ server_metrics_handle(struct server_req *r)
 	struct server *srv = r->srv;
 	struct store_count *c = NULL;
 	struct evbuffer *b = evbuffer_new();
-	size_t n = 0, i, len;
+	size_t n = 0, i;
 	int64_t cum = 0;
-	char *cause = NULL, *lab, *text;
+	char *cause = NULL, *lab;
 	int code, k, queued, running;
 
 	server_metric_head(b, "ailab_queue_jobs", "gauge",
@@ -411,10 +411,6 @@ server_metrics_handle(struct server_req *r)
 	    srv->m.wait_sum);
 	evbuffer_add_printf(b, "ailab_queue_wait_seconds_count %" PRId64 "\n",
 	    srv->m.wait_n);
-	len = evbuffer_get_length(b);
-	text = xmalloc(len + 1);
-	evbuffer_remove(b, text, len);
+	server_reply_buffer(r, 200, "text/plain; version=0.0.4", b);
 	evbuffer_free(b);
-	server_reply_text(r, 200, "text/plain; version=0.0.4", text, len);
-	free(text);
 }

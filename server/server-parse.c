@@ -51,6 +51,10 @@
 /* A result: what expansion may make, and its framing. */
 #define SERVER_PARSE_MAX_RESULT ((uint64_t)SPEC_MAX_EXPANDED + \
 	64 * 1024 * 1024)
+/* A spec refused with 429 or 503 may come back in a second: most specs
+ * take milliseconds, and a client told to wait longer would see its
+ * kept-alive connection closed meanwhile. */
+#define SERVER_PARSE_RETRY_S 1
 /* Diagnostics sent back at most. */
 #define SERVER_PARSE_MAX_DIAGS 1000
 /* The worker's socket, and the address space it may add (when not under
@@ -946,26 +950,6 @@ server_pool_srv(const struct server_worker *w)
 	return w->pool->srv;
 }
 
-/* Refuses a spec with 429 or 503 (msg is taken); -1.  Retry-After is a
- * second: most specs take milliseconds, and a client told to wait longer
- * would see its kept-alive connection closed meanwhile. */
-static int
-server_parse_refuse(struct server_req *r, int code, char *msg)
-{
-	char buf[16];
-	int retry = 1;
-	json_t *body;
-
-	snprintf(buf, sizeof buf, "%d", retry);
-	evhttp_add_header(evhttp_request_get_output_headers(r->req),
-	    "Retry-After", buf);
-	body = api_error_encode(code, NULL, msg);
-	api_error_set_retry_after(body, retry);
-	free(msg);
-	server_reply_json(r, code, body);
-	return -1;
-}
-
 /* See server-int.h. */
 int
 server_parse_start(struct server_req *r, const struct server_parse_args *a,
@@ -984,9 +968,10 @@ server_parse_start(struct server_req *r, const struct server_parse_args *a,
 			n++;
 	if (n >= srv->cfg.parse_queue_per_user) {
 		srv->m.parse_refused_user++;
-		return server_parse_refuse(r, 429, xprintf("user '%s' already "
-		    "has %d spec%s being validated: retry when they are done",
-		    user, n, n == 1 ? "" : "s"));
+		server_reply_retry(r, 429, SERVER_PARSE_RETRY_S, "user '%s' "
+		    "already has %d spec%s being validated: retry when they "
+		    "are done", user, n, n == 1 ? "" : "s");
+		return -1;
 	}
 	j = xcalloc(1, sizeof *j);
 	j->r = r;
@@ -1015,9 +1000,10 @@ server_parse_start(struct server_req *r, const struct server_parse_args *a,
 		pool->nqueued--;
 		server_pjob_free(j);
 		srv->m.parse_refused_queue++;
-		return server_parse_refuse(r, 503, xprintf("%zu specs are "
-		    "waiting to be validated: the server is busy, retry later",
-		    pool->nqueued));
+		server_reply_retry(r, 503, SERVER_PARSE_RETRY_S, "%zu specs "
+		    "are waiting to be validated: the server is busy, retry "
+		    "later", pool->nqueued);
+		return -1;
 	}
 	return 0;
 }

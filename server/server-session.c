@@ -201,19 +201,13 @@ server_session_room(struct server *srv, const char *user)
 static json_t *
 server_session_json(const struct server_session *s)
 {
-	char *exp = time_format_rfc3339(s->expires), *tas, *tok, *save = NULL;
-	json_t *o, *ta = json_array();
+	char *exp = time_format_rfc3339(s->expires);
+	json_t *o;
 
-	if (s->user->ta_namespaces != NULL) {
-		tas = xstrdup(s->user->ta_namespaces);
-		for (tok = strtok_r(tas, ",", &save); tok != NULL;
-		    tok = strtok_r(NULL, ",", &save))
-			json_array_append_new(ta, json_string(tok));
-		free(tas);
-	}
 	o = json_pack("{s:s,s:b,s:o,s:s,s:s}", "username", s->user->name,
-	    "admin", s->user->admin, "ta_namespaces", ta, "csrf_token",
-	    s->csrf, "expires_at", exp);
+	    "admin", s->user->admin, "ta_namespaces",
+	    server_user_tas_json(s->user), "csrf_token", s->csrf,
+	    "expires_at", exp);
 	free(exp);
 	return o;
 }

@@ -16,11 +16,8 @@
 static int
 server_usage_window(struct server_req *r, const char **name, int64_t *ms)
 {
-	static const char *const known[] = { "window", "owner", NULL };
 	const char *w;
 
-	if (server_query_check(r, known) != 0)
-		return -1;
 	if ((w = server_query(r, "window")) == NULL)
 		w = "7d";
 	if ((*name = store_usage_window(w, ms)) != NULL)

@@ -551,10 +551,13 @@ main(int argc, char **argv)
 		ret = probe_report(r);
 		kube_response_free(r);
 	} else if (strcmp(argv[0], "patch") == 0 && argc >= 5) {
+		char *path = kube_path(probe_kind(argv[1]), argv[2], argv[3]);
+
 		if ((body = json_loads(argv[4], 0, NULL)) == NULL)
 			return 2;
-		r = kube_wait(c, kube_patch_merge(c, probe_kind(argv[1]),
-		    argv[2], argv[3], body, NULL, NULL));
+		r = kube_wait(c, kube_request_raw(c, "PATCH", path, body,
+		    "application/merge-patch+json", NULL, NULL));
+		free(path);
 		ret = probe_report(r);
 		kube_response_free(r);
 		json_decref(body);

@@ -144,9 +144,8 @@ test_pod_accessors(void **state)
 static void
 test_node_quota_job(void **state)
 {
-	json_t *n, *q, *j;
+	json_t *n, *q;
 	int64_t v, h, u;
-	const char *reason;
 	char *cause = NULL;
 
 	(void)state;
@@ -178,20 +177,6 @@ test_node_quota_job(void **state)
 	free(cause);
 	json_decref(q);
 
-	j = js("{\"status\":{\"active\":2,\"conditions\":[{\"type\":"
-	    "\"FailureTarget\",\"status\":\"True\"},{\"type\":\"Failed\","
-	    "\"status\":\"True\",\"reason\":\"BackoffLimitExceeded\"}]}}");
-	assert_int_equal(kube_job_state(j, &reason), KUBE_JOB_FAILED);
-	assert_string_equal(reason, "BackoffLimitExceeded");
-	json_decref(j);
-	j = js("{\"status\":{\"conditions\":[{\"type\":\"Complete\","
-	    "\"status\":\"True\",\"reason\":\"CompletionsReached\"}]}}");
-	assert_int_equal(kube_job_state(j, NULL), KUBE_JOB_COMPLETE);
-	json_decref(j);
-	j = js("{\"status\":{\"conditions\":[{\"type\":\"Complete\","
-	    "\"status\":\"False\"}]}}");
-	assert_int_equal(kube_job_state(j, NULL), KUBE_JOB_ACTIVE);
-	json_decref(j);
 }
 
 static void

@@ -266,6 +266,23 @@ test_indexed_job(void **state)
 	observe(json_array(), json_pack("[o]", job), 2, false, &o);
 	assert_int_equal(o.state, SCHED_OBS_SUCCEEDED);
 	release(&o);
+
+	/* The Job's own conditions, from kube_job_state's tests: a Failed
+	 * one (after a FailureTarget) says why; Complete False is still
+	 * running. */
+	job = json_loads("{\"status\":{\"active\":2,\"conditions\":[{"
+	    "\"type\":\"FailureTarget\",\"status\":\"True\"},{\"type\":"
+	    "\"Failed\",\"status\":\"True\",\"reason\":"
+	    "\"BackoffLimitExceeded\"}]}}", 0, NULL);
+	observe(json_array(), json_pack("[o]", job), 2, false, &o);
+	assert_int_equal(o.state, SCHED_OBS_FAILED);
+	assert_string_equal(o.reason, "job failed: BackoffLimitExceeded");
+	release(&o);
+	job = json_loads("{\"status\":{\"conditions\":[{\"type\":\"Complete\","
+	    "\"status\":\"False\"}]}}", 0, NULL);
+	observe(json_array(), json_pack("[o]", job), 2, false, &o);
+	assert_int_equal(o.state, SCHED_OBS_PENDING);
+	release(&o);
 }
 
 int
