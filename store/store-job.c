@@ -691,9 +691,11 @@ fail:
 
 /*
  * A job's parameters.  A job of a shared spec keeps its own tail, which
- * begins at its name and so holds its "params" object whole (spec_job_json
- * writes it after the name; env, labels and annotations before it map
- * names to strings, so '"params":{' can only be that key): parsing '{'
+ * begins at its name and so holds its "params" object whole (spec-emit.c
+ * writes it last, after the name and whatever else varies from job to
+ * job; the members no job changes come before the name, in the shared
+ * text, in jobs stored since then; env, labels and annotations map names
+ * to strings, so '"params":{' can only be that key): parsing '{'
  * and that tail reads 30 bytes, not the 1 KB of the spec put together
  * again.  A tail without the key gives '{' and the whole tail, which is
  * not JSON (or, should the tail start at a key, the same object), so

@@ -283,6 +283,118 @@ test_submit_split(void **state)
 	}
 }
 
+/* store_row_fn: each job's params, in the order listed. */
+static int
+params_row(const struct store_row *r, void *arg)
+{
+	char **out = arg;
+	size_t i;
+
+	for (i = 0; out[i] != NULL; i++)
+		;
+	out[i] = xstrdup(r->params != NULL ? r->params : "-");
+	return 0;
+}
+
+/*
+ * A sweep stored in the layout before spec-emit.c moved the members no
+ * row changes (shell, the maps, the group) before the name, as a queue
+ * made by an older ailab-queue holds it, and the same sweep in the
+ * layout after: each job reads back its whole text and its params (as
+ * report reads them, from the job's own tail), and a job of the new
+ * layout keeps only its name, command and params of its own.
+ */
+static void
+test_submit_layouts(void **state)
+{
+	struct fixture *f = *state;
+	static const char head[] = "{\"v\":1,\"image\":\"x\"";
+	static const char fixed[] = ",\"shell\":true,\"env\":{},"
+	    "\"labels\":{},\"annotations\":{},\"group\":\"%s\","
+	    "\"group_kind\":\"sweep\"";
+	struct store_filter flt = { .all = true };
+	struct store_job_new jobs[40];
+	struct store_job *j;
+	sqlite3_stmt *st;
+	int64_t ids[40];
+	char own[40][192], whole[40][384], moved[2][160], *params[41];
+	char *cause = NULL;
+	const char *g, *tail;
+	size_t i;
+
+	memset(jobs, 0, sizeof jobs);
+	snprintf(moved[0], sizeof moved[0], fixed, "old");
+	snprintf(moved[1], sizeof moved[1], "%s", head);
+	snprintf(moved[1] + strlen(head), sizeof moved[1] - strlen(head),
+	    fixed, "new");
+	for (i = 0; i < 40; i++) {
+		g = i < 20 ? "old" : "new";
+		assert_true(snprintf(own[i], sizeof own[i], ",\"name\":"
+		    "\"s-%zu\",\"command\":[\"run %zu\"]%s,\"index\":%zu,"
+		    "\"params\":{\"a\":\"%zu\"}}", i % 20, i % 20, i < 20 ?
+		    moved[0] : "", i % 20, i % 20) < (int)sizeof own[i]);
+		jobs[i].name = "s";
+		jobs[i].namespace = "alice";
+		jobs[i].owner = "alice";
+		jobs[i].group = g;
+		jobs[i].group_kind = "sweep";
+		jobs[i].gpu_type = "";
+		jobs[i].replicas = 1;
+		if (i < 20) {
+			/* Given whole, as the older ailab-queue gave it. */
+			assert_true(snprintf(whole[i], sizeof whole[i],
+			    "%s%s", head, own[i]) < (int)sizeof whole[i]);
+			jobs[i].spec_json = whole[i];
+		} else {
+			jobs[i].spec_shared = moved[1];
+			jobs[i].spec_shared_len = strlen(moved[1]);
+			jobs[i].spec_json = own[i];
+			assert_true(snprintf(whole[i], sizeof whole[i],
+			    "%s%s", moved[1], own[i]) < (int)sizeof whole[i]);
+		}
+	}
+	assert_int_equal(store_submit(f->q.s, jobs, 40, ids, &cause), 0);
+	assert_int_equal(sqlite3_prepare_v2(f->q.s->db, "SELECT spec FROM "
+	    "jobs WHERE id = ?1", -1, &st, NULL), SQLITE_OK);
+	for (i = 0; i < 40; i++) {
+		assert_int_equal(store_get(f->q.s, ids[i], &j, &cause), 0);
+		assert_non_null(j);
+		assert_string_equal(j->spec_json, whole[i]);
+		store_job_free(j);
+		if (i % 20 == 0)
+			continue;
+		/* The tail stored: the old layout repeats the fixed
+		 * members a job, the new one keeps them in the shared
+		 * text alone. */
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, ids[i]);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		tail = (const char *)sqlite3_column_text(st, 0);
+		if (i < 20)
+			assert_non_null(strstr(tail, "\"group_kind\""));
+		else {
+			assert_null(strstr(tail, "\"group_kind\""));
+			assert_null(strstr(tail, "\"shell\""));
+			assert_true(strlen(tail) < 60);
+		}
+	}
+	sqlite3_finalize(st);
+	/* Each job's params, whichever layout, as report lists them. */
+	for (g = "old"; g != NULL; g = strcmp(g, "old") == 0 ? "new" : NULL) {
+		memset(params, 0, sizeof params);
+		flt.group = g;
+		assert_int_equal(store_list_each(f->q.s, &flt,
+		    STORE_ROW_PARAMS, params_row, params, &cause), 0);
+		for (i = 0; i < 20; i++) {
+			snprintf(own[i], sizeof own[i], "{\"a\":\"%zu\"}", i);
+			assert_non_null(params[i]);
+			assert_string_equal(params[i], own[i]);
+			free(params[i]);
+		}
+		assert_null(params[20]);
+	}
+}
+
 int
 main(void)
 {
@@ -294,6 +406,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_submit_rows, setup,
 		    store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_submit_split, setup,
+		    store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_submit_layouts, setup,
 		    store_fixture_teardown),
 	};
 
