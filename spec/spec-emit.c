@@ -526,20 +526,24 @@ spec_emit_row(struct spec_emit *e, const struct spec_vars *vars,
 	size_t i, k;
 	bool first = e->top_first, inner;
 
-	/* The name was checked: a DNS label, plain ASCII jansson takes. */
+	/* A command that varies first: its words before the first variable
+	 * are most often what every row shares with the first, which the
+	 * store then keeps once (a name differs from its second part). */
 	b->len = e->prefix;
-	spec_text_puts(b, first ? "\"name\":" : ",\"name\":");
-	if (spec_emit_string(e->str, b, name) != 0)
-		fatalx("spec: a checked job name is not a JSON string");
-	first = false;
 	if (t->command != NULL && (e->fixed & SPEC_FIXED_COMMAND) == 0) {
-		spec_text_puts(b, ",\"command\":[");
+		spec_text_puts(b, first ? "\"command\":[" : ",\"command\":[");
 		inner = true;
 		for (i = 0; i < e->ncmd; i++)
 			if (spec_emit_value(e, &e->cmd[i], vars, &inner) != 0)
 				return -1;
 		spec_text_add(b, "]", 1);
+		first = false;
 	}
+	/* The name was checked: a DNS label, plain ASCII jansson takes. */
+	spec_text_puts(b, first ? "\"name\":" : ",\"name\":");
+	if (spec_emit_string(e->str, b, name) != 0)
+		fatalx("spec: a checked job name is not a JSON string");
+	first = false;
 	if (t->command != NULL && (e->fixed & SPEC_FIXED_SHELL) == 0)
 		spec_text_puts(b, t->command->type == YTREE_SCALAR ?
 		    ",\"shell\":true" : ",\"shell\":false");

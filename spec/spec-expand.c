@@ -494,7 +494,6 @@ spec_tree_row(struct spec_expand *x, const struct spec_vars *vars,
 	bool ok;
 
 	j = json_deep_copy(x->shared);
-	json_object_set_new(j, "name", json_string(name));
 	if (t->command != NULL && (x->fixed & SPEC_FIXED_COMMAND) == 0) {
 		cmd = json_array();
 		if (t->command->type == YTREE_SCALAR) {
@@ -518,6 +517,7 @@ spec_tree_row(struct spec_expand *x, const struct spec_vars *vars,
 			}
 		json_object_set_new(j, "command", cmd);
 	}
+	json_object_set_new(j, "name", json_string(name));
 	if (t->command != NULL && (x->fixed & SPEC_FIXED_SHELL) == 0)
 		json_object_set_new(j, "shell", json_boolean(
 		    t->command->type == YTREE_SCALAR));
