@@ -17,6 +17,7 @@ enum store_stmt_id {
 	STMT_GROUP_INSERT,
 	STMT_JOB_INSERT,
 	STMT_JOB_INSERT_MANY,
+	STMT_JOB_INSERT_SOME,
 	STMT_SPEC_INSERT,
 	STMT_SPEC_REFS,
 	STMT_SPEC_BASE,
@@ -53,9 +54,10 @@ enum store_stmt_id {
 	STMT_COUNT
 };
 
-/* The jobs a submission inserts with one statement (STMT_JOB_INSERT_MANY),
- * and the values each takes. */
-#define STORE_INSERT_ROWS 32
+/* The jobs a submission inserts with one statement (STMT_JOB_INSERT_MANY;
+ * STMT_JOB_INSERT_SOME for fewer), and the values each takes. */
+#define STORE_INSERT_ROWS 128
+#define STORE_INSERT_SOME 16
 #define STORE_INSERT_PARAMS 16
 
 /*

@@ -320,8 +320,12 @@ store_submitted(struct store *s, int64_t first, int64_t last, int64_t at,
 /*
  * Records a batch of jobs atomically; see store.h.  One transaction; the
  * jobs go STORE_INSERT_ROWS to a statement (one statement's set-up, index
- * cursors and AUTOINCREMENT update for many rows), the rest one by one,
- * and their "submitted" events in one statement.  The ids of one
+ * cursors, AUTOINCREMENT update and statement journal for many rows),
+ * then STORE_INSERT_SOME, the rest one by one, and their "submitted"
+ * events in one statement.  (A statement of more rows costs more to
+ * prepare, about as much a row as its journal and set-up cost a
+ * statement of 32: 128 and 16 take the least for a sweep of 10,000 and
+ * are near it for a few hundred.)  The ids of one
  * statement's rows follow one another: the transaction holds the write
  * lock and AUTOINCREMENT gives each row one more than the last.  The jobs
  * of a sweep or roster keep one shared spec text and each only its own
@@ -333,7 +337,7 @@ store_submit(struct store *s, const struct store_job_new *jobs, size_t n,
 {
 	struct store_submit_at w = { .at = now_ms() };
 	sqlite3_stmt *stmt = NULL;
-	size_t i, k = 0, nmany = n - n % STORE_INSERT_ROWS;
+	size_t i, k = 0, rows = 1;
 	int64_t last;
 
 	if (store_begin(s, cause) != 0)
@@ -341,21 +345,27 @@ store_submit(struct store *s, const struct store_job_new *jobs, size_t n,
 	for (i = 0; i < n; i++) {
 		if (store_submit_group(s, jobs, n, i, &w, cause) != 0)
 			goto fail;
-		if (k == 0 && (stmt = store_stmt(s, i < nmany ?
-		    STMT_JOB_INSERT_MANY : STMT_JOB_INSERT)) == NULL) {
-			store_error(s, cause, "recording job");
-			goto fail;
+		if (k == 0) {
+			rows = n - i >= STORE_INSERT_ROWS ? STORE_INSERT_ROWS :
+			    n - i >= STORE_INSERT_SOME ? STORE_INSERT_SOME : 1;
+			stmt = store_stmt(s, rows == STORE_INSERT_ROWS ?
+			    STMT_JOB_INSERT_MANY : rows == STORE_INSERT_SOME ?
+			    STMT_JOB_INSERT_SOME : STMT_JOB_INSERT);
+			if (stmt == NULL) {
+				store_error(s, cause, "recording job");
+				goto fail;
+			}
 		}
 		store_submit_bind(stmt, (int)k * STORE_INSERT_PARAMS, &jobs[i],
 		    &w);
-		if (i < nmany && ++k < STORE_INSERT_ROWS)
+		if (++k < rows)
 			continue;
 		if (store_step(s, stmt) != SQLITE_DONE) {
 			store_error(s, cause, "recording job");
 			goto fail;
 		}
 		last = sqlite3_last_insert_rowid(s->db);
-		for (k = i < nmany ? STORE_INSERT_ROWS : 1; k > 0; k--)
+		for (; k > 0; k--)
 			ids[i + 1 - k] = last + 1 - (int64_t)k;
 	}
 	if (n > 0 && store_submitted(s, ids[0], ids[n - 1], w.at, cause) != 0)

@@ -163,23 +163,25 @@ test_retry_and_request(void **state)
 	assert_int_equal(items[0].result, STORE_ACT_ALREADY);
 }
 
-/* 100 jobs (three statements of STORE_INSERT_ROWS, then one by one) in
- * three groups changing mid-statement, one job alone: each id gets its
- * own job back, whole spec and all, and a "submitted" event. */
+/* 150 jobs (a statement of STORE_INSERT_ROWS, one of STORE_INSERT_SOME,
+ * then one by one) in three groups changing mid-statement, one job
+ * alone: each id gets its own job back, whole spec and all, and a
+ * "submitted" event. */
+#define NROWS (STORE_INSERT_ROWS + STORE_INSERT_SOME + 6)
 static void
 test_submit_rows(void **state)
 {
 	struct fixture *f = *state;
-	struct store_job_new jobs[100];
+	struct store_job_new jobs[NROWS];
 	struct store_event *ev;
 	struct store_job *j;
-	int64_t ids[100];
-	char names[100][16], specs[100][96], *cause = NULL;
+	int64_t ids[NROWS];
+	char names[NROWS][16], specs[NROWS][96], *cause = NULL;
 	static const char *const groups[] = { "ga", "gb", "gc" };
 	size_t i, nev;
 
 	memset(jobs, 0, sizeof jobs);
-	for (i = 0; i < 100; i++) {
+	for (i = 0; i < NROWS; i++) {
 		snprintf(names[i], sizeof names[i], "r%zu", i);
 		/* A shared head, and a tail of a length that varies. */
 		snprintf(specs[i], sizeof specs[i], "{\"name\":\"%s\","
@@ -187,7 +189,7 @@ test_submit_rows(void **state)
 		jobs[i].name = names[i];
 		jobs[i].namespace = "alice";
 		jobs[i].owner = "alice";
-		jobs[i].group = i == 50 ? NULL : groups[i * 3 / 100];
+		jobs[i].group = i == 50 ? NULL : groups[i * 3 / NROWS];
 		jobs[i].group_kind = "sweep";
 		jobs[i].priority = (int)i;
 		jobs[i].gpu_type = "RTX4090D";
@@ -196,8 +198,8 @@ test_submit_rows(void **state)
 		jobs[i].spec_json = specs[i];
 		jobs[i].held = i % 2 == 1;
 	}
-	assert_int_equal(store_submit(f->q.s, jobs, 100, ids, &cause), 0);
-	for (i = 0; i < 100; i++) {
+	assert_int_equal(store_submit(f->q.s, jobs, NROWS, ids, &cause), 0);
+	for (i = 0; i < NROWS; i++) {
 		if (i > 0)
 			assert_true(ids[i] > ids[i - 1]);
 		assert_int_equal(store_get(f->q.s, ids[i], &j, &cause), 0);
@@ -320,7 +322,7 @@ test_submit_layouts(void **state)
 	char own[40][192], whole[40][384], moved[2][160], *params[41];
 	char *cause = NULL;
 	const char *g, *tail;
-	size_t i;
+	size_t i, k;
 
 	memset(jobs, 0, sizeof jobs);
 	snprintf(moved[0], sizeof moved[0], fixed, "old");
@@ -329,10 +331,20 @@ test_submit_layouts(void **state)
 	    fixed, "new");
 	for (i = 0; i < 40; i++) {
 		g = i < 20 ? "old" : "new";
-		assert_true(snprintf(own[i], sizeof own[i], ",\"name\":"
-		    "\"s-%zu\",\"command\":[\"run %zu\"]%s,\"index\":%zu,"
-		    "\"params\":{\"a\":\"%zu\"}}", i % 20, i % 20, i < 20 ?
-		    moved[0] : "", i % 20, i % 20) < (int)sizeof own[i]);
+		/* Old: the name, the command, the fixed members; new:
+		 * the command, the name. */
+		if (i < 20)
+			k = (size_t)snprintf(own[i], sizeof own[i], ",\"name\":"
+			    "\"s-%zu\",\"command\":[\"run %zu\"]%s", i, i,
+			    moved[0]);
+		else
+			k = (size_t)snprintf(own[i], sizeof own[i],
+			    ",\"command\":[\"run %zu\"],\"name\":\"s-%zu\"",
+			    i - 20, i - 20);
+		assert_true(k < sizeof own[i]);
+		assert_true(snprintf(own[i] + k, sizeof own[i] - k,
+		    ",\"index\":%zu,\"params\":{\"a\":\"%zu\"}}", i % 20,
+		    i % 20) < (int)(sizeof own[i] - k));
 		jobs[i].name = "s";
 		jobs[i].namespace = "alice";
 		jobs[i].owner = "alice";
