@@ -11,7 +11,6 @@
  */
 #include "spec-int.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -486,19 +485,21 @@ spec_emit_value(struct spec_emit *e, struct spec_emit_str *f,
 	return 0;
 }
 
-/* Appends the params of one row: its values that are not missing. */
+/* Appends the index and params of one row: its values that are not
+ * missing.  The index is the row's ${index}, the same decimal digits
+ * jansson writes for it, with no printf a row. */
 static void
-spec_emit_params(struct spec_emit *e, size_t row)
+spec_emit_params(struct spec_emit *e, const struct spec_vars *vars)
 {
 	const struct spec_params *p = &e->t->params;
 	struct spec_text *b = &e->out;
 	const char *v;
-	size_t i, mark;
+	size_t i, mark, row = vars->row;
 	bool first = true;
-	char idx[48];
 
-	snprintf(idx, sizeof idx, ",\"index\":%zu,\"params\":{", row);
-	spec_text_puts(b, idx);
+	spec_text_puts(b, ",\"index\":");
+	spec_text_puts(b, vars->index);
+	spec_text_puts(b, ",\"params\":{");
 	for (i = 0; i < p->nkeys; i++) {
 		if ((v = p->vals[row * p->nkeys + i]) == NULL ||
 		    e->pkeys[i] == NULL)
@@ -568,7 +569,7 @@ spec_emit_row(struct spec_emit *e, const struct spec_vars *vars,
 	}
 	spec_text_add(b, e->group.s, e->group.len);
 	if (t->kind != NULL)
-		spec_emit_params(e, vars->row);
+		spec_emit_params(e, vars);
 	spec_text_add(b, "}", 1);
 	*text = b->s + e->prefix;
 	*len = b->len - e->prefix;

@@ -116,11 +116,12 @@ spec_subst(struct spec_ctx *c, const struct ytree_node *n,
 	const char *s = n->s, *end, *v;
 	enum spec_quote q = SPEC_Q_NONE;
 	char *out, *quoted = NULL;
-	size_t cap = strlen(s) + 1, used = 0, vl, nl;
+	size_t cap = strlen(s) + 33, used = 0, vl, nl, need;
 	bool raw, skip = false;
 
 	if (strchr(s, '$') == NULL)
 		return xstrdup(s);
+	/* Room for short values (a sweep's): one allocation a row. */
 	out = xmalloc(cap);
 	while (*s != '\0') {
 		if (s[0] == '$' && s[1] == '$') {
@@ -151,17 +152,20 @@ spec_subst(struct spec_ctx *c, const struct ytree_node *n,
 			    "$${...} for a literal ${...})", (int)nl, s + 2);
 			goto fail;
 		}
-		if (shell && !raw)
+		if (shell && !raw && (q != SPEC_Q_NONE || !spec_shell_plain(v)))
 			v = quoted = spec_shell_value(v, q);
 		skip = false;
 		vl = strlen(v);
-		if (used + vl + strlen(end + 1) + 1 > SPEC_MAX_STRING * 4) {
+		need = used + vl + strlen(end + 1) + 1;
+		if (need > SPEC_MAX_STRING * 4) {
 			spec_error(c, n, "string longer than %d bytes after "
 			    "substitution", SPEC_MAX_STRING * 4);
 			goto fail;
 		}
-		cap += vl;
-		out = xreallocarray(out, cap, 1);
+		if (need > cap) {
+			cap = need * 2;
+			out = xreallocarray(out, cap, 1);
+		}
 		memcpy(out + used, v, vl);
 		used += vl;
 		free(quoted);
