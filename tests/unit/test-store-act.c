@@ -407,6 +407,84 @@ test_submit_layouts(void **state)
 	}
 }
 
+/*
+ * Three statements of STORE_INSERT_ROWS and more, whose rows hold jobs
+ * that differ from the job the same row held in the statement before
+ * (the values a sweep's jobs share are bound again only when they
+ * change): another owner, namespace, state, priority, GPU type, memory,
+ * a job without a group among jobs with one, another group and its
+ * shared text.  Each job reads back as given.
+ */
+#define NSLOTS (3 * STORE_INSERT_ROWS + 40)
+static void
+test_submit_slots(void **state)
+{
+	struct fixture *f = *state;
+	static struct store_job_new jobs[NSLOTS];
+	static char names[NSLOTS][16], own[NSLOTS][48], whole[NSLOTS][96];
+	static const char shared[] = "{\"v\":1,\"image\":\"x\"";
+	struct store_job *j;
+	sqlite3_stmt *st;
+	int64_t ids[NSLOTS];
+	char *cause = NULL;
+	size_t i, r;
+
+	memset(jobs, 0, sizeof jobs);
+	for (i = 0; i < NSLOTS; i++) {
+		/* In the second statement, rows 3, 7, 9, 20, 30 and 40
+		 * hold a job unlike the one they held in the first. */
+		r = i > STORE_INSERT_ROWS && i < 2 * STORE_INSERT_ROWS ?
+		    i % STORE_INSERT_ROWS : 0;
+		snprintf(names[i], sizeof names[i], "s%zu", i);
+		snprintf(own[i], sizeof own[i], ",\"name\":\"%s\"}", names[i]);
+		jobs[i].name = names[i];
+		jobs[i].namespace = r == 40 ? "bob" : "alice";
+		jobs[i].owner = r == 7 ? "carol" : "alice";
+		jobs[i].group_owner = "alice";
+		/* A job without a group, then another group (and its
+		 * shared text), in the third. */
+		jobs[i].group = i == 250 || i == 380 ? NULL : i < 300 ? "ga" :
+		    "gb";
+		jobs[i].group_kind = "sweep";
+		jobs[i].priority = r == 20 ? 7 : 5;
+		jobs[i].gpu_type = r == 9 ? "" : "RTX4090D";
+		jobs[i].gpu_count = 1;
+		jobs[i].replicas = 1;
+		jobs[i].memory_bytes = r == 30 ? 2 : 1;
+		jobs[i].held = r == 3;
+		jobs[i].spec_shared = shared;
+		jobs[i].spec_shared_len = strlen(shared);
+		jobs[i].spec_json = own[i];
+		snprintf(whole[i], sizeof whole[i], "%s%s", shared, own[i]);
+	}
+	assert_int_equal(store_submit(f->q.s, jobs, NSLOTS, ids, &cause), 0);
+	for (i = 0; i < NSLOTS; i++) {
+		assert_int_equal(store_get(f->q.s, ids[i], &j, &cause), 0);
+		assert_non_null(j);
+		assert_string_equal(j->name, names[i]);
+		assert_string_equal(j->namespace, jobs[i].namespace);
+		assert_string_equal(j->owner, jobs[i].owner);
+		if (jobs[i].group == NULL)
+			assert_null(j->group);
+		else
+			assert_string_equal(j->group, jobs[i].group);
+		assert_int_equal(j->state, jobs[i].held ? STORE_HELD :
+		    STORE_QUEUED);
+		assert_int_equal(j->priority, jobs[i].priority);
+		assert_string_equal(j->gpu_type, jobs[i].gpu_type);
+		assert_int_equal(j->memory_bytes, jobs[i].memory_bytes);
+		assert_string_equal(j->spec_json, whole[i]);
+		store_job_free(j);
+	}
+	/* Each shared text counts the jobs that point at it. */
+	assert_int_equal(sqlite3_prepare_v2(f->q.s->db, "SELECT count(*) "
+	    "FROM specs s WHERE refs <> (SELECT count(*) FROM jobs "
+	    "WHERE spec_base = s.id)", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 0);
+	sqlite3_finalize(st);
+}
+
 int
 main(void)
 {
@@ -420,6 +498,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_submit_split, setup,
 		    store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_submit_layouts, setup,
+		    store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_submit_slots, setup,
 		    store_fixture_teardown),
 	};
 
