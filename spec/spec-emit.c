@@ -85,14 +85,16 @@ spec_fixed_map(const struct ytree_node *m, bool label)
 }
 
 /* See spec-int.h: a command, workdir or map without a variable; shell,
- * group and group_kind always. */
+ * group and group_kind always; none in a template of one job. */
 unsigned
 spec_fixed_members(const struct spec_tmpl *t, const char *group)
 {
 	const struct ytree_node *cmd = t->command;
-	unsigned fixed = 0;
+	unsigned fixed = SPEC_FIXED_ROWS;
 	size_t i;
 
+	if (t->kind == NULL)
+		return 0;
 	if (cmd != NULL) {
 		fixed |= SPEC_FIXED_SHELL | SPEC_FIXED_COMMAND;
 		if (cmd->type == YTREE_SCALAR) {
@@ -517,6 +519,27 @@ spec_emit_params(struct spec_emit *e, const struct spec_vars *vars)
 	spec_text_add(b, "}", 1);
 }
 
+/* Appends the command of one row unless it is fixed (in the prefix);
+ * -1 after the tree's diagnostic. */
+static int
+spec_emit_command(struct spec_emit *e, const struct spec_vars *vars,
+    bool *first)
+{
+	struct spec_text *b = &e->out;
+	size_t i;
+	bool inner = true;
+
+	if (e->t->command == NULL || (e->fixed & SPEC_FIXED_COMMAND) != 0)
+		return 0;
+	spec_text_puts(b, *first ? "\"command\":[" : ",\"command\":[");
+	for (i = 0; i < e->ncmd; i++)
+		if (spec_emit_value(e, &e->cmd[i], vars, &inner) != 0)
+			return -1;
+	spec_text_add(b, "]", 1);
+	*first = false;
+	return 0;
+}
+
 /* See spec-int.h: the members in the order spec_tree_row adds them. */
 int
 spec_emit_row(struct spec_emit *e, const struct spec_vars *vars,
@@ -527,24 +550,22 @@ spec_emit_row(struct spec_emit *e, const struct spec_vars *vars,
 	size_t i, k;
 	bool first = e->top_first, inner;
 
-	/* A command that varies first: its words before the first variable
-	 * are most often what every row shares with the first, which the
-	 * store then keeps once (a name differs from its second part). */
+	/* A sweep's command that varies first: its words before the first
+	 * variable are most often what every row shares with the first,
+	 * which the store then keeps once (a name differs from its second
+	 * part). */
 	b->len = e->prefix;
-	if (t->command != NULL && (e->fixed & SPEC_FIXED_COMMAND) == 0) {
-		spec_text_puts(b, first ? "\"command\":[" : ",\"command\":[");
-		inner = true;
-		for (i = 0; i < e->ncmd; i++)
-			if (spec_emit_value(e, &e->cmd[i], vars, &inner) != 0)
-				return -1;
-		spec_text_add(b, "]", 1);
-		first = false;
-	}
+	if ((e->fixed & SPEC_FIXED_ROWS) != 0 &&
+	    spec_emit_command(e, vars, &first) != 0)
+		return -1;
 	/* The name was checked: a DNS label, plain ASCII jansson takes. */
 	spec_text_puts(b, first ? "\"name\":" : ",\"name\":");
 	if (spec_emit_string(e->str, b, name) != 0)
 		fatalx("spec: a checked job name is not a JSON string");
 	first = false;
+	if ((e->fixed & SPEC_FIXED_ROWS) == 0 &&
+	    spec_emit_command(e, vars, &first) != 0)
+		return -1;
 	if (t->command != NULL && (e->fixed & SPEC_FIXED_SHELL) == 0)
 		spec_text_puts(b, t->command->type == YTREE_SCALAR ?
 		    ",\"shell\":true" : ",\"shell\":false");

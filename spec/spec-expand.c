@@ -493,9 +493,9 @@ spec_tree_row(struct spec_expand *x, const struct spec_vars *vars,
 {
 	const struct spec_tmpl *t = x->t;
 	char *s, *text = NULL;
-	json_t *j, *cmd, *env, *labels, *ann, *params;
+	json_t *j, *cmd = NULL, *env, *labels, *ann, *params;
 	size_t i, row = vars->row;
-	bool ok;
+	bool ok, cmd_first = (x->fixed & SPEC_FIXED_ROWS) != 0;
 
 	j = json_deep_copy(x->shared);
 	if (t->command != NULL && (x->fixed & SPEC_FIXED_COMMAND) == 0) {
@@ -519,9 +519,13 @@ spec_tree_row(struct spec_expand *x, const struct spec_vars *vars,
 				json_array_append_new(cmd, json_string(s));
 				free(s);
 			}
-		json_object_set_new(j, "command", cmd);
 	}
+	if (cmd != NULL && cmd_first)
+		json_object_set(j, "command", cmd);
 	json_object_set_new(j, "name", json_string(name));
+	if (cmd != NULL && !cmd_first)
+		json_object_set(j, "command", cmd);
+	json_decref(cmd);
 	if (t->command != NULL && (x->fixed & SPEC_FIXED_SHELL) == 0)
 		json_object_set_new(j, "shell", json_boolean(
 		    t->command->type == YTREE_SCALAR));

@@ -203,12 +203,15 @@ int spec_expand_tmpl(struct spec_ctx *, const struct spec_options *,
 
 /* spec-emit.c */
 /*
- * The members of a template's stored spec that no row changes (no ${...}
- * in them, a label value valid as written), which spec_fixed_add writes
- * into the shared object, after its fields and before "name", so that a
- * sweep's rows share them in the text stored once (schema 6: specs) and
- * each row keeps only what varies.  Both ways of writing (spec-emit.c and
- * spec_tree_row) leave them out of the row.
+ * The members of a sweep's or roster's stored spec that no row changes (no
+ * ${...} in them, a label value valid as written), which spec_fixed_add
+ * writes into the shared object, after its fields and before "name", so
+ * that the rows share them in the text stored once (schema 6: specs) and
+ * each row keeps only what varies; a command that varies goes before the
+ * name (SPEC_FIXED_ROWS), as its first words are most often what the rows
+ * share.  Both ways of writing (spec-emit.c and spec_tree_row) leave them
+ * out of the row.  A template of one job keeps the layout it had: its
+ * members after the name, in the order below.
  */
 enum {
 	SPEC_FIXED_COMMAND = 1 << 0,
@@ -218,9 +221,10 @@ enum {
 	SPEC_FIXED_LABELS = 1 << 4,
 	SPEC_FIXED_ANNOTATIONS = 1 << 5,
 	SPEC_FIXED_GROUP = 1 << 6,       /* group and group_kind */
+	SPEC_FIXED_ROWS = 1 << 7,        /* a sweep's or roster's layout */
 };
 /* The SPEC_FIXED_* members of a template whose jobs are in group (or
- * NULL); it reports nothing. */
+ * NULL), 0 for a template of one job; it reports nothing. */
 unsigned spec_fixed_members(const struct spec_tmpl *, const char *group);
 /* Adds the members fixed names to shared, in the order a row would have
  * them, as spec_tree_row would write them. */

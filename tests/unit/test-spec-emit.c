@@ -269,7 +269,8 @@ old_members(const char *name, const char *cmd, size_t index,
  * command, its name and its parameters, the rest (shell, the empty maps,
  * the group) in the text the jobs share; the whole is the same JSON object as
  * before, members in another order.  A template whose command, workdir
- * and maps have no variable keeps them all in the shared text.
+ * and maps have no variable keeps them all in the shared text; a template
+ * of one job keeps the layout it had.
  */
 static void
 test_fixed_members(void **state)
@@ -278,6 +279,7 @@ test_fixed_members(void **state)
 	    "command: python train.py --a ${a} --b ${b}\n"
 	    "gpu: {type: RTX4090D, count: 1}\n"
 	    "sweep:\n  grid:\n    a: [0, 1, 2]\n    b: [0, 1, 2, 3]\n";
+	static const char one[] = "name: solo\ncommand: run $${x}\n";
 	static const char fixed[] = "name: f-${v}\ncommand: [a, b]\n"
 	    "workdir: /w\nenv: {A: x, B: y}\nlabels: {l: v}\n"
 	    "sweep: {list: [{v: a}, {v: b}]}\n";
@@ -320,6 +322,16 @@ test_fixed_members(void **state)
 	    "[\"a\",\"b\"],\"shell\":false,\"workdir\":\"/w\",\"env\":"
 	    "{\"A\":\"x\",\"B\":\"y\"},\"labels\":{\"l\":\"v\"},"
 	    "\"annotations\":{},\"group\":\"f\",\"group_kind\":\"sweep\""));
+	spec_set_free(set);
+
+	/* One job: the layout it always had, its members after its name. */
+	assert_int_equal(spec_load_buffer("one.yaml", one, strlen(one), &o,
+	    &set, &d), 0);
+	s = spec_job_json(set->jobs[0]);
+	assert_non_null(strstr(s, ",\"name\":\"solo\",\"command\":[\"run "
+	    "${x}\"],\"shell\":true,\"env\":{},\"labels\":{},"
+	    "\"annotations\":{}}"));
+	free(s);
 	spec_set_free(set);
 	spec_diags_release(&d);
 }
