@@ -111,7 +111,7 @@ store_job_new_spec(const struct store_job_new *j)
 	return s;
 }
 
-/* What one row of STMT_JOB_INSERT_MANY holds from its last run in this
+/* What one row of a many-row insert holds from its last run in this
  * submission (a statement's bindings outlive its reset). */
 struct store_submit_slot {
 	const struct store_job_new *j;   /* NULL: not bound in this one */
@@ -138,7 +138,8 @@ struct store_submit_at {
 	size_t shared_chars;     /* its characters, as SQL's substr counts */
 	char *tmp;               /* a job's text made for its bind, until
 				  * the bind takes it */
-	sqlite3_stmt *many;      /* STMT_JOB_INSERT_MANY once run here */
+	sqlite3_stmt *many;      /* the many-row insert run last, whose
+				  * rows slot describes */
 	struct store_submit_slot slot[STORE_INSERT_ROWS];
 };
 
@@ -356,26 +357,35 @@ store_submit_group(struct store *s, const struct store_job_new *jobs,
 	return 0;
 }
 
-/* The insert statement for the next left jobs of a submission, and in
- * *rows how many it takes: the many-row statement, once run, is reset
- * with its bindings kept (w->slot says what they are). */
+/*
+ * The insert statement for the next left jobs of a submission of n, and
+ * in *rows how many it takes.  A statement of more rows costs more to
+ * prepare, about as much a row as its journal and set-up cost a statement
+ * of 32: STORE_INSERT_ROWS pays from STORE_INSERT_BIG jobs on.  A
+ * many-row statement run again is reset with its bindings kept (w->slot
+ * says what they are).
+ */
 static sqlite3_stmt *
-store_submit_stmt(struct store *s, size_t left, struct store_submit_at *w,
-    size_t *rows)
+store_submit_stmt(struct store *s, size_t n, size_t left,
+    struct store_submit_at *w, size_t *rows)
 {
+	enum store_stmt_id id;
 	sqlite3_stmt *stmt;
 
-	*rows = left >= STORE_INSERT_ROWS ? STORE_INSERT_ROWS :
-	    left >= STORE_INSERT_SOME ? STORE_INSERT_SOME : 1;
-	if (*rows == STORE_INSERT_ROWS && w->many != NULL) {
+	*rows = n >= STORE_INSERT_BIG && left >= STORE_INSERT_ROWS ?
+	    STORE_INSERT_ROWS : left >= STORE_INSERT_SOME ?
+	    STORE_INSERT_SOME : 1;
+	id = *rows == STORE_INSERT_ROWS ? STMT_JOB_INSERT_MANY :
+	    *rows == STORE_INSERT_SOME ? STMT_JOB_INSERT_SOME : STMT_JOB_INSERT;
+	if (*rows > 1 && w->many != NULL && w->many == s->stmts[id]) {
 		sqlite3_reset(w->many);
 		return w->many;
 	}
-	stmt = store_stmt(s, *rows == STORE_INSERT_ROWS ?
-	    STMT_JOB_INSERT_MANY : *rows == STORE_INSERT_SOME ?
-	    STMT_JOB_INSERT_SOME : STMT_JOB_INSERT);
-	if (*rows == STORE_INSERT_ROWS)
+	stmt = store_stmt(s, id);
+	if (*rows > 1) {
 		w->many = stmt;
+		memset(w->slot, 0, sizeof w->slot);
+	}
 	return stmt;
 }
 
@@ -399,13 +409,10 @@ store_submitted(struct store *s, int64_t first, int64_t last, int64_t at,
 
 /*
  * Records a batch of jobs atomically; see store.h.  One transaction; the
- * jobs go STORE_INSERT_ROWS to a statement (one statement's set-up, index
- * cursors, AUTOINCREMENT update and statement journal for many rows),
- * then STORE_INSERT_SOME, the rest one by one, and their "submitted"
- * events in one statement.  (A statement of more rows costs more to
- * prepare, about as much a row as its journal and set-up cost a
- * statement of 32: 128 and 16 take the least for a sweep of 10,000 and
- * are near it for a few hundred.)  The many-row statement keeps its
+ * jobs go many to a statement (one statement's set-up, index cursors,
+ * AUTOINCREMENT update and statement journal for many rows: see
+ * store_submit_stmt), the rest one by one, and their "submitted" events
+ * in one statement.  A many-row statement keeps its
  * bindings from one run to the next, so a sweep's jobs bind their name,
  * spec and prefix, not the values they share, a row.  The ids of one
  * statement's rows follow one another: the transaction holds the write
@@ -427,7 +434,7 @@ store_submit(struct store *s, const struct store_job_new *jobs, size_t n,
 	for (i = 0; i < n; i++) {
 		if (store_submit_group(s, jobs, n, i, &w, cause) != 0)
 			goto fail;
-		if (k == 0 && (stmt = store_submit_stmt(s, n - i, &w,
+		if (k == 0 && (stmt = store_submit_stmt(s, n, n - i, &w,
 		    &rows)) == NULL) {
 			store_error(s, cause, "recording job");
 			goto fail;

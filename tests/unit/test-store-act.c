@@ -163,20 +163,21 @@ test_retry_and_request(void **state)
 	assert_int_equal(items[0].result, STORE_ACT_ALREADY);
 }
 
-/* 150 jobs (a statement of STORE_INSERT_ROWS, one of STORE_INSERT_SOME,
- * then one by one) in three groups changing mid-statement, one job
- * alone: each id gets its own job back, whole spec and all, and a
- * "submitted" event. */
-#define NROWS (STORE_INSERT_ROWS + STORE_INSERT_SOME + 6)
+/* Enough jobs for statements of STORE_INSERT_ROWS, then one of
+ * STORE_INSERT_SOME, then one by one, in three groups changing
+ * mid-statement, one job alone: each id gets its own job back, whole spec
+ * and all, and a "submitted" event. */
+#define NROWS (STORE_INSERT_BIG + STORE_INSERT_SOME + 6)
 static void
 test_submit_rows(void **state)
 {
 	struct fixture *f = *state;
-	struct store_job_new jobs[NROWS];
+	static struct store_job_new jobs[NROWS];
+	static char names[NROWS][16], specs[NROWS][96];
 	struct store_event *ev;
 	struct store_job *j;
 	int64_t ids[NROWS];
-	char names[NROWS][16], specs[NROWS][96], *cause = NULL;
+	char *cause = NULL;
 	static const char *const groups[] = { "ga", "gb", "gc" };
 	size_t i, nev;
 
@@ -408,14 +409,14 @@ test_submit_layouts(void **state)
 }
 
 /*
- * Three statements of STORE_INSERT_ROWS and more, whose rows hold jobs
- * that differ from the job the same row held in the statement before
+ * Statements of STORE_INSERT_ROWS and more, whose rows hold jobs that
+ * differ from the job the same row held in the statement before
  * (the values a sweep's jobs share are bound again only when they
  * change): another owner, namespace, state, priority, GPU type, memory,
  * a job without a group among jobs with one, another group and its
  * shared text.  Each job reads back as given.
  */
-#define NSLOTS (3 * STORE_INSERT_ROWS + 40)
+#define NSLOTS (STORE_INSERT_BIG + 40)
 static void
 test_submit_slots(void **state)
 {
@@ -442,7 +443,7 @@ test_submit_slots(void **state)
 		jobs[i].owner = r == 7 ? "carol" : "alice";
 		jobs[i].group_owner = "alice";
 		/* A job without a group, then another group (and its
-		 * shared text), in the third. */
+		 * shared text), in the second and third. */
 		jobs[i].group = i == 250 || i == 380 ? NULL : i < 300 ? "ga" :
 		    "gb";
 		jobs[i].group_kind = "sweep";
