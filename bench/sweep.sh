@@ -10,7 +10,8 @@
 # sweep left it (`perf stat -r 5`), which reads whatever the sweep left
 # in the WAL. Prints, per binary, the median of each round, the median of
 # those, the best run, for CPU and wall, the largest RSS and the median
-# `ls`, with the load average before and after. CALLGRIND=1 adds the
+# `ls`, the size of the queue file (and of its WAL) the sweep left, with
+# the load average before and after. CALLGRIND=1 adds the
 # user-space instructions of one submit (valgrind --tool=callgrind).
 # Usage: bench/sweep.sh BINARY...   Figures: docs/performance.md.
 set -eu
@@ -67,6 +68,8 @@ while [ $r -lt "$ROUNDS" ]; do
 		fresh "$aq"
 		/usr/bin/time -f %M "$aq" submit "$tmp/sweep.yaml" \
 		    2>>"$tmp/rss.$b" >/dev/null
+		cat "$tmp/q.db" "$tmp/q.db-wal" 2>/dev/null | wc -c \
+		    >"$tmp/bytes.$b"
 		if command -v perf >/dev/null 2>&1; then
 			perf stat -x, -r 5 -e task-clock "$aq" ls \
 			    2>"$tmp/perf.out" >/dev/null
@@ -109,6 +112,8 @@ for b, aq in enumerate(bins):
             "%.1f MiB" % (aq, rounds_of(b, "run", 1), rounds_of(b, "wall",
                                                               1000),
                           rss / 1024))
+    line += "; queue file %.0f KiB" % (
+        int(open(os.path.join(d, "bytes.%d" % b)).read()) / 1024)
     p = os.path.join(d, "ls.%d" % b)
     if os.path.exists(p):
         line += "; ls after it, CPU median %.1f ms" % statistics.median(

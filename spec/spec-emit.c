@@ -6,10 +6,11 @@
  * writes it, so a 10,000-job sweep builds no tree and copies no prefix per
  * job.  spec_tree_row (spec-expand.c) is the reference:
  * the text must equal its dump byte for byte (tests/unit/test-spec-emit.c).
+ * The members no row changes (spec_fixed_members) are part of the prefix,
+ * so a job's own text is its name and what varies.
  */
 #include "spec-int.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,7 @@ struct spec_emit {
 	struct spec_text out;    /* out.s[0, prefix) is the shared prefix */
 	size_t prefix;
 	bool top_first;          /* the shared object was empty */
+	unsigned fixed;          /* SPEC_FIXED_*: members in the prefix */
 	struct spec_text group;  /* the group's members, written once */
 	struct spec_emit_str *cmd;
 	size_t ncmd;
@@ -51,6 +53,123 @@ struct spec_emit {
 /* The members of each map, in the order the stored spec has them. */
 static const char *const spec_emit_map_names[3] = { "env", "labels",
 	"annotations" };
+
+/* True when a template string is the same text in every row. */
+static bool
+spec_fixed_str(const struct ytree_node *n)
+{
+	return n->type == YTREE_SCALAR && strchr(n->s, '$') == NULL;
+}
+
+/* True when every row gives map m (env, labels with label set, or
+ * annotations) the same members, which no row's check refuses. */
+static bool
+spec_fixed_map(const struct ytree_node *m, bool label)
+{
+	size_t i;
+
+	if (m == NULL)
+		return true;
+	if (m->type != YTREE_MAP)
+		return false;
+	for (i = 0; i + 1 < m->n; i += 2) {
+		if (m->kids[i]->type != YTREE_SCALAR)
+			return false;
+		if (m->kids[i + 1]->type != YTREE_SCALAR)
+			continue;
+		if (!spec_fixed_str(m->kids[i + 1]) ||
+		    (label && !spec_is_label_value(m->kids[i + 1]->s)))
+			return false;
+	}
+	return true;
+}
+
+/* See spec-int.h: a command, workdir or map without a variable; shell,
+ * group and group_kind always; none in a template of one job. */
+unsigned
+spec_fixed_members(const struct spec_tmpl *t, const char *group)
+{
+	const struct ytree_node *cmd = t->command;
+	unsigned fixed = SPEC_FIXED_ROWS;
+	size_t i;
+
+	if (t->kind == NULL)
+		return 0;
+	if (cmd != NULL) {
+		fixed |= SPEC_FIXED_SHELL | SPEC_FIXED_COMMAND;
+		if (cmd->type == YTREE_SCALAR) {
+			if (!spec_fixed_str(cmd))
+				fixed &= ~(unsigned)SPEC_FIXED_COMMAND;
+		} else if (cmd->type != YTREE_SEQ)
+			fixed &= ~(unsigned)SPEC_FIXED_COMMAND;
+		for (i = 0; cmd->type == YTREE_SEQ && i < cmd->n; i++)
+			if (!spec_fixed_str(cmd->kids[i]))
+				fixed &= ~(unsigned)SPEC_FIXED_COMMAND;
+	}
+	if (t->workdir != NULL && spec_fixed_str(t->workdir))
+		fixed |= SPEC_FIXED_WORKDIR;
+	if (spec_fixed_map(t->env, false))
+		fixed |= SPEC_FIXED_ENV;
+	if (spec_fixed_map(t->labels, true))
+		fixed |= SPEC_FIXED_LABELS;
+	if (spec_fixed_map(t->annotations, false))
+		fixed |= SPEC_FIXED_ANNOTATIONS;
+	if (group != NULL)
+		fixed |= SPEC_FIXED_GROUP;
+	return fixed;
+}
+
+/* A fixed map as a JSON object (allocated), as spec_tree_row's
+ * substitution would fill it. */
+static json_t *
+spec_fixed_object(const struct ytree_node *m)
+{
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; m != NULL && i + 1 < m->n; i += 2)
+		if (m->kids[i + 1]->type == YTREE_SCALAR)
+			json_object_set_new(o, m->kids[i]->s,
+			    json_string(m->kids[i + 1]->s));
+	return o;
+}
+
+/* See spec-int.h: the members in spec_tree_row's order (command, shell,
+ * workdir, env, labels, annotations, group, group_kind). */
+void
+spec_fixed_add(json_t *shared, const struct spec_tmpl *t, unsigned fixed,
+    const char *group, const char *group_kind)
+{
+	const struct ytree_node *cmd = t->command;
+	const struct ytree_node *maps[3] = { t->env, t->labels,
+		t->annotations };
+	json_t *a;
+	size_t i, k;
+
+	if ((fixed & SPEC_FIXED_COMMAND) != 0) {
+		a = json_array();
+		if (cmd->type == YTREE_SCALAR)
+			json_array_append_new(a, json_string(cmd->s));
+		for (i = 0; cmd->type == YTREE_SEQ && i < cmd->n; i++)
+			json_array_append_new(a, json_string(cmd->kids[i]->s));
+		json_object_set_new(shared, "command", a);
+	}
+	if ((fixed & SPEC_FIXED_SHELL) != 0)
+		json_object_set_new(shared, "shell", json_boolean(
+		    cmd->type == YTREE_SCALAR));
+	if ((fixed & SPEC_FIXED_WORKDIR) != 0)
+		json_object_set_new(shared, "workdir",
+		    json_string(t->workdir->s));
+	for (k = 0; k < 3; k++)
+		if ((fixed & (SPEC_FIXED_ENV << k)) != 0)
+			json_object_set_new(shared, spec_emit_map_names[k],
+			    spec_fixed_object(maps[k]));
+	if ((fixed & SPEC_FIXED_GROUP) != 0 && group != NULL) {
+		json_object_set_new(shared, "group", json_string(group));
+		json_object_set_new(shared, "group_kind",
+		    json_string(group_kind));
+	}
+}
 
 /* Makes room for n more bytes. */
 static void
@@ -199,7 +318,8 @@ spec_emit_map(struct spec_emit *e, const struct ytree_node *m, int which)
  * read once; NULL when the tree must write this template's jobs. */
 struct spec_emit *
 spec_emit_new(struct spec_ctx *c, const struct spec_tmpl *t,
-    const json_t *shared, const char *group, const char *group_kind)
+    const json_t *shared, unsigned fixed, const char *group,
+    const char *group_kind)
 {
 	const struct ytree_node *cmd = t->command;
 	struct spec_emit *e = xcalloc(1, sizeof *e);
@@ -210,6 +330,7 @@ spec_emit_new(struct spec_ctx *c, const struct spec_tmpl *t,
 
 	e->c = c;
 	e->t = t;
+	e->fixed = fixed;
 	e->str = json_string("");
 	if ((dump = json_dumps(shared, JSON_COMPACT)) == NULL)
 		goto fail;
@@ -235,17 +356,20 @@ spec_emit_new(struct spec_ctx *c, const struct spec_tmpl *t,
 		}
 		e->ncmd = n;
 	}
-	if (t->workdir != NULL) {
+	if (t->workdir != NULL && (fixed & SPEC_FIXED_WORKDIR) == 0) {
 		e->workdir.key = t->workdir;
 		e->workdir.val = t->workdir;
 		e->workdir.key_json = xstrdup("\"workdir\":");
 	}
-	if (spec_emit_map(e, t->env, 0) != 0 ||
-	    spec_emit_map(e, t->labels, 1) != 0 ||
-	    spec_emit_map(e, t->annotations, 2) != 0)
+	if (((fixed & SPEC_FIXED_ENV) == 0 &&
+	    spec_emit_map(e, t->env, 0) != 0) ||
+	    ((fixed & SPEC_FIXED_LABELS) == 0 &&
+	    spec_emit_map(e, t->labels, 1) != 0) ||
+	    ((fixed & SPEC_FIXED_ANNOTATIONS) == 0 &&
+	    spec_emit_map(e, t->annotations, 2) != 0))
 		goto fail;
 
-	if (group != NULL) {
+	if (group != NULL && (fixed & SPEC_FIXED_GROUP) == 0) {
 		/* Members the tree writes with json_string(): skipped
 		 * alike when jansson refuses their text. */
 		n = e->group.len;
@@ -363,19 +487,21 @@ spec_emit_value(struct spec_emit *e, struct spec_emit_str *f,
 	return 0;
 }
 
-/* Appends the params of one row: its values that are not missing. */
+/* Appends the index and params of one row: its values that are not
+ * missing.  The index is the row's ${index}, the same decimal digits
+ * jansson writes for it, with no printf a row. */
 static void
-spec_emit_params(struct spec_emit *e, size_t row)
+spec_emit_params(struct spec_emit *e, const struct spec_vars *vars)
 {
 	const struct spec_params *p = &e->t->params;
 	struct spec_text *b = &e->out;
 	const char *v;
-	size_t i, mark;
+	size_t i, mark, row = vars->row;
 	bool first = true;
-	char idx[48];
 
-	snprintf(idx, sizeof idx, ",\"index\":%zu,\"params\":{", row);
-	spec_text_puts(b, idx);
+	spec_text_puts(b, ",\"index\":");
+	spec_text_puts(b, vars->index);
+	spec_text_puts(b, ",\"params\":{");
 	for (i = 0; i < p->nkeys; i++) {
 		if ((v = p->vals[row * p->nkeys + i]) == NULL ||
 		    e->pkeys[i] == NULL)
@@ -393,6 +519,27 @@ spec_emit_params(struct spec_emit *e, size_t row)
 	spec_text_add(b, "}", 1);
 }
 
+/* Appends the command of one row unless it is fixed (in the prefix);
+ * -1 after the tree's diagnostic. */
+static int
+spec_emit_command(struct spec_emit *e, const struct spec_vars *vars,
+    bool *first)
+{
+	struct spec_text *b = &e->out;
+	size_t i;
+	bool inner = true;
+
+	if (e->t->command == NULL || (e->fixed & SPEC_FIXED_COMMAND) != 0)
+		return 0;
+	spec_text_puts(b, *first ? "\"command\":[" : ",\"command\":[");
+	for (i = 0; i < e->ncmd; i++)
+		if (spec_emit_value(e, &e->cmd[i], vars, &inner) != 0)
+			return -1;
+	spec_text_add(b, "]", 1);
+	*first = false;
+	return 0;
+}
+
 /* See spec-int.h: the members in the order spec_tree_row adds them. */
 int
 spec_emit_row(struct spec_emit *e, const struct spec_vars *vars,
@@ -403,26 +550,31 @@ spec_emit_row(struct spec_emit *e, const struct spec_vars *vars,
 	size_t i, k;
 	bool first = e->top_first, inner;
 
-	/* The name was checked: a DNS label, plain ASCII jansson takes. */
+	/* A sweep's command that varies first: its words before the first
+	 * variable are most often what every row shares with the first,
+	 * which the store then keeps once (a name differs from its second
+	 * part). */
 	b->len = e->prefix;
+	if ((e->fixed & SPEC_FIXED_ROWS) != 0 &&
+	    spec_emit_command(e, vars, &first) != 0)
+		return -1;
+	/* The name was checked: a DNS label, plain ASCII jansson takes. */
 	spec_text_puts(b, first ? "\"name\":" : ",\"name\":");
 	if (spec_emit_string(e->str, b, name) != 0)
 		fatalx("spec: a checked job name is not a JSON string");
 	first = false;
-	if (t->command != NULL) {
-		spec_text_puts(b, first ? "\"command\":[" : ",\"command\":[");
-		inner = true;
-		for (i = 0; i < e->ncmd; i++)
-			if (spec_emit_value(e, &e->cmd[i], vars, &inner) != 0)
-				return -1;
+	if ((e->fixed & SPEC_FIXED_ROWS) == 0 &&
+	    spec_emit_command(e, vars, &first) != 0)
+		return -1;
+	if (t->command != NULL && (e->fixed & SPEC_FIXED_SHELL) == 0)
 		spec_text_puts(b, t->command->type == YTREE_SCALAR ?
-		    "],\"shell\":true" : "],\"shell\":false");
-		first = false;
-	}
+		    ",\"shell\":true" : ",\"shell\":false");
 	if (e->workdir.val != NULL &&
 	    spec_emit_value(e, &e->workdir, vars, &first) != 0)
 		return -1;
 	for (k = 0; k < 3; k++) {
+		if ((e->fixed & (SPEC_FIXED_ENV << k)) != 0)
+			continue;
 		if (!first)
 			spec_text_add(b, ",", 1);
 		spec_text_add(b, "\"", 1);
@@ -438,7 +590,7 @@ spec_emit_row(struct spec_emit *e, const struct spec_vars *vars,
 	}
 	spec_text_add(b, e->group.s, e->group.len);
 	if (t->kind != NULL)
-		spec_emit_params(e, vars->row);
+		spec_emit_params(e, vars);
 	spec_text_add(b, "}", 1);
 	*text = b->s + e->prefix;
 	*len = b->len - e->prefix;

@@ -116,11 +116,12 @@ spec_subst(struct spec_ctx *c, const struct ytree_node *n,
 	const char *s = n->s, *end, *v;
 	enum spec_quote q = SPEC_Q_NONE;
 	char *out, *quoted = NULL;
-	size_t cap = strlen(s) + 1, used = 0, vl, nl;
+	size_t cap = strlen(s) + 33, used = 0, vl, nl, need;
 	bool raw, skip = false;
 
 	if (strchr(s, '$') == NULL)
 		return xstrdup(s);
+	/* Room for short values (a sweep's): one allocation a row. */
 	out = xmalloc(cap);
 	while (*s != '\0') {
 		if (s[0] == '$' && s[1] == '$') {
@@ -151,17 +152,20 @@ spec_subst(struct spec_ctx *c, const struct ytree_node *n,
 			    "$${...} for a literal ${...})", (int)nl, s + 2);
 			goto fail;
 		}
-		if (shell && !raw)
+		if (shell && !raw && (q != SPEC_Q_NONE || !spec_shell_plain(v)))
 			v = quoted = spec_shell_value(v, q);
 		skip = false;
 		vl = strlen(v);
-		if (used + vl + strlen(end + 1) + 1 > SPEC_MAX_STRING * 4) {
+		need = used + vl + strlen(end + 1) + 1;
+		if (need > SPEC_MAX_STRING * 4) {
 			spec_error(c, n, "string longer than %d bytes after "
 			    "substitution", SPEC_MAX_STRING * 4);
 			goto fail;
 		}
-		cap += vl;
-		out = xreallocarray(out, cap, 1);
+		if (need > cap) {
+			cap = need * 2;
+			out = xreallocarray(out, cap, 1);
+		}
 		memcpy(out + used, v, vl);
 		used += vl;
 		free(quoted);
@@ -188,6 +192,7 @@ struct spec_expand {
 	char *gpu_column;        /* spec_job.gpu_type of every job */
 	bool name_has_var;
 	json_t *shared;          /* the fields every job of it has */
+	unsigned fixed;          /* SPEC_FIXED_*: members in shared */
 	char *ns_own;            /* a row's namespace, when the spec's has
 				  * a variable (a roster's ${s.ns}) */
 	size_t nrows;
@@ -488,12 +493,12 @@ spec_tree_row(struct spec_expand *x, const struct spec_vars *vars,
 {
 	const struct spec_tmpl *t = x->t;
 	char *s, *text = NULL;
-	json_t *j, *cmd, *env, *labels, *ann, *params;
+	json_t *j, *cmd = NULL, *env, *labels, *ann, *params;
 	size_t i, row = vars->row;
+	bool ok, cmd_first = (x->fixed & SPEC_FIXED_ROWS) != 0;
 
 	j = json_deep_copy(x->shared);
-	json_object_set_new(j, "name", json_string(name));
-	if (t->command != NULL) {
+	if (t->command != NULL && (x->fixed & SPEC_FIXED_COMMAND) == 0) {
 		cmd = json_array();
 		if (t->command->type == YTREE_SCALAR) {
 			if ((s = spec_subst(x->c, t->command, vars,
@@ -514,11 +519,17 @@ spec_tree_row(struct spec_expand *x, const struct spec_vars *vars,
 				json_array_append_new(cmd, json_string(s));
 				free(s);
 			}
-		json_object_set_new(j, "command", cmd);
+	}
+	if (cmd != NULL && cmd_first)
+		json_object_set(j, "command", cmd);
+	json_object_set_new(j, "name", json_string(name));
+	if (cmd != NULL && !cmd_first)
+		json_object_set(j, "command", cmd);
+	json_decref(cmd);
+	if (t->command != NULL && (x->fixed & SPEC_FIXED_SHELL) == 0)
 		json_object_set_new(j, "shell", json_boolean(
 		    t->command->type == YTREE_SCALAR));
-	}
-	if (t->workdir != NULL) {
+	if (t->workdir != NULL && (x->fixed & SPEC_FIXED_WORKDIR) == 0) {
 		if ((s = spec_subst(x->c, t->workdir, vars, false)) == NULL)
 			goto out;
 		json_object_set_new(j, "workdir", json_string(s));
@@ -527,14 +538,24 @@ spec_tree_row(struct spec_expand *x, const struct spec_vars *vars,
 	env = json_object();
 	labels = json_object();
 	ann = json_object();
-	json_object_set_new(j, "env", env);
-	json_object_set_new(j, "labels", labels);
-	json_object_set_new(j, "annotations", ann);
-	if (spec_subst_map(x, t->env, vars, env, false) != 0 ||
-	    spec_subst_map(x, t->labels, vars, labels, true) != 0 ||
-	    spec_subst_map(x, t->annotations, vars, ann, false) != 0)
+	if ((x->fixed & SPEC_FIXED_ENV) == 0)
+		json_object_set(j, "env", env);
+	if ((x->fixed & SPEC_FIXED_LABELS) == 0)
+		json_object_set(j, "labels", labels);
+	if ((x->fixed & SPEC_FIXED_ANNOTATIONS) == 0)
+		json_object_set(j, "annotations", ann);
+	ok = ((x->fixed & SPEC_FIXED_ENV) != 0 ||
+	    spec_subst_map(x, t->env, vars, env, false) == 0) &&
+	    ((x->fixed & SPEC_FIXED_LABELS) != 0 ||
+	    spec_subst_map(x, t->labels, vars, labels, true) == 0) &&
+	    ((x->fixed & SPEC_FIXED_ANNOTATIONS) != 0 ||
+	    spec_subst_map(x, t->annotations, vars, ann, false) == 0);
+	json_decref(env);
+	json_decref(labels);
+	json_decref(ann);
+	if (!ok)
 		goto out;
-	if (x->group != NULL) {
+	if (x->group != NULL && (x->fixed & SPEC_FIXED_GROUP) == 0) {
 		json_object_set_new(j, "group", json_string(x->group));
 		json_object_set_new(j, "group_kind",
 		    json_string(x->group_kind));
@@ -676,10 +697,11 @@ spec_row_namespace(struct spec_expand *x, const struct spec_vars *vars)
 	x->ns = x->ns_own = ns;
 	json_decref(x->shared);
 	x->shared = spec_shared_json(x->t, x->o, x->ns);
+	spec_fixed_add(x->shared, x->t, x->fixed, x->group, x->group_kind);
 	if (x->emit != NULL) {
 		spec_emit_free(x->emit);
-		x->emit = spec_emit_new(x->c, x->t, x->shared, x->group,
-		    x->group_kind);
+		x->emit = spec_emit_new(x->c, x->t, x->shared, x->fixed,
+		    x->group, x->group_kind);
 		x->emit_shared = NULL;
 	}
 	return 0;
@@ -885,8 +907,11 @@ spec_expand_tmpl(struct spec_ctx *c, const struct spec_options *o,
 	if (t->ns != NULL && spec_has_var(t->ns->s))
 		x.ns_own = xstrdup("");
 	x.shared = spec_shared_json(t, o, x.ns);
+	x.fixed = spec_fixed_members(t, x.group);
+	spec_fixed_add(x.shared, t, x.fixed, x.group, x.group_kind);
 	if (how == SPEC_EXPAND_TEXT)
-		x.emit = spec_emit_new(c, t, x.shared, x.group, x.group_kind);
+		x.emit = spec_emit_new(c, t, x.shared, x.fixed, x.group,
+		    x.group_kind);
 	for (r = 0; r < nrows; r++) {
 		if ((j = spec_expand_row(&x, set, r)) == NULL)
 			goto out;

@@ -202,16 +202,46 @@ int spec_expand_tmpl(struct spec_ctx *, const struct spec_options *,
     const struct spec_tmpl *, struct spec_set *, enum spec_expand_how);
 
 /* spec-emit.c */
+/*
+ * The members of a sweep's or roster's stored spec that no row changes (no
+ * ${...} in them, a label value valid as written), which spec_fixed_add
+ * writes into the shared object, after its fields and before "name", so
+ * that the rows share them in the text stored once (schema 6: specs) and
+ * each row keeps only what varies; a command that varies goes before the
+ * name (SPEC_FIXED_ROWS), as its first words are most often what the rows
+ * share.  Both ways of writing (spec-emit.c and spec_tree_row) leave them
+ * out of the row.  A template of one job keeps the layout it had: its
+ * members after the name, in the order below.
+ */
+enum {
+	SPEC_FIXED_COMMAND = 1 << 0,
+	SPEC_FIXED_SHELL = 1 << 1,
+	SPEC_FIXED_WORKDIR = 1 << 2,
+	SPEC_FIXED_ENV = 1 << 3,         /* then labels, annotations */
+	SPEC_FIXED_LABELS = 1 << 4,
+	SPEC_FIXED_ANNOTATIONS = 1 << 5,
+	SPEC_FIXED_GROUP = 1 << 6,       /* group and group_kind */
+	SPEC_FIXED_ROWS = 1 << 7,        /* a sweep's or roster's layout */
+};
+/* The SPEC_FIXED_* members of a template whose jobs are in group (or
+ * NULL), 0 for a template of one job; it reports nothing. */
+unsigned spec_fixed_members(const struct spec_tmpl *, const char *group);
+/* Adds the members fixed names to shared, in the order a row would have
+ * them, as spec_tree_row would write them. */
+void spec_fixed_add(json_t *shared, const struct spec_tmpl *, unsigned fixed,
+    const char *group, const char *group_kind);
 struct spec_emit;
 /*
  * What writes a template's stored specs as text: the shared fields dumped
- * once, each job's own fields appended.  NULL when the template has what
- * only a tree writes alike (a key twice in a mapping or in the params, a
- * shared object that does not dump): the caller builds trees then.
- * shared and group are borrowed for the emitter's life.
+ * once (with the members fixed names, spec_fixed_add), each job's own
+ * fields appended.  NULL when the template has what only a tree writes
+ * alike (a key twice in a mapping or in the params, a shared object that
+ * does not dump): the caller builds trees then.  shared and group are
+ * borrowed for the emitter's life.
  */
 struct spec_emit *spec_emit_new(struct spec_ctx *, const struct spec_tmpl *,
-    const json_t *shared, const char *group, const char *group_kind);
+    const json_t *shared, unsigned fixed, const char *group,
+    const char *group_kind);
 /* One row's stored spec past the text every row shares (spec_emit_shared),
  * the job named name (already checked): *text is the emitter's until the
  * next call, not NUL-ended, *len its length; 0, or -1 after a diagnostic

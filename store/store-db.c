@@ -291,8 +291,9 @@ static const char *const store_migrations[] = {
 	"j.admitted_at, j.position, j.run_nodes, j.run_ms, j.est_start " \
 	"FROM jobs j LEFT JOIN groups g ON g.id = j.group_id "
 
-/* A submission's insert of one job, or of STORE_INSERT_ROWS: the values
- * of a row, STORE_INSERT_PARAMS of them (store_submit_bind), in order. */
+/* A submission's insert of one job, of STORE_INSERT_SOME or of
+ * STORE_INSERT_ROWS: the values of a row, STORE_INSERT_PARAMS of them
+ * (store_submit_bind), in order. */
 #define STORE_JOB_INSERT \
 	"INSERT INTO jobs (name, namespace, owner, group_id, state, " \
 	"priority, gpu_type, gpu_count, replicas, cpu_milli, memory_bytes, " \
@@ -304,8 +305,11 @@ static const char *const store_migrations[] = {
 #define STORE_JOB_ROWS16 STORE_JOB_ROWS4 "," STORE_JOB_ROWS4 "," \
 	STORE_JOB_ROWS4 "," STORE_JOB_ROWS4
 #define STORE_JOB_ROWS32 STORE_JOB_ROWS16 "," STORE_JOB_ROWS16
-#if STORE_INSERT_ROWS != 32 || STORE_INSERT_PARAMS != 16
-#error "STORE_JOB_ROWS32 is not STORE_INSERT_ROWS rows of STORE_INSERT_PARAMS"
+#define STORE_JOB_ROWS64 STORE_JOB_ROWS32 "," STORE_JOB_ROWS32
+#define STORE_JOB_ROWS128 STORE_JOB_ROWS64 "," STORE_JOB_ROWS64
+#if STORE_INSERT_ROWS != 128 || STORE_INSERT_SOME != 32 || \
+    STORE_INSERT_PARAMS != 16
+#error "STORE_JOB_ROWS128 is not STORE_INSERT_ROWS rows of STORE_INSERT_PARAMS"
 #endif
 
 static const char *const store_sql[STMT_COUNT] = {
@@ -318,7 +322,8 @@ static const char *const store_sql[STMT_COUNT] = {
 	[STMT_GROUP_INSERT] = "INSERT INTO groups (name, kind, created_at, "
 	    "owner) VALUES (?1, ?2, ?3, ?4)",
 	[STMT_JOB_INSERT] = STORE_JOB_INSERT STORE_JOB_ROW,
-	[STMT_JOB_INSERT_MANY] = STORE_JOB_INSERT STORE_JOB_ROWS32,
+	[STMT_JOB_INSERT_MANY] = STORE_JOB_INSERT STORE_JOB_ROWS128,
+	[STMT_JOB_INSERT_SOME] = STORE_JOB_INSERT STORE_JOB_ROWS32,
 	[STMT_SPEC_INSERT] = "INSERT INTO specs (spec) VALUES (?1)",
 	[STMT_SPEC_REFS] = "UPDATE specs SET refs = refs + ?2 WHERE id = ?1",
 	[STMT_EVENT_INSERT] =

@@ -17,6 +17,7 @@ enum store_stmt_id {
 	STMT_GROUP_INSERT,
 	STMT_JOB_INSERT,
 	STMT_JOB_INSERT_MANY,
+	STMT_JOB_INSERT_SOME,
 	STMT_SPEC_INSERT,
 	STMT_SPEC_REFS,
 	STMT_SPEC_BASE,
@@ -53,9 +54,12 @@ enum store_stmt_id {
 	STMT_COUNT
 };
 
-/* The jobs a submission inserts with one statement (STMT_JOB_INSERT_MANY),
+/* The jobs a submission inserts with one statement (STMT_JOB_INSERT_MANY,
+ * in a submission of STORE_INSERT_BIG jobs or more; STMT_JOB_INSERT_SOME),
  * and the values each takes. */
-#define STORE_INSERT_ROWS 32
+#define STORE_INSERT_ROWS 128
+#define STORE_INSERT_SOME 32
+#define STORE_INSERT_BIG 2048
 #define STORE_INSERT_PARAMS 16
 
 /*

@@ -691,11 +691,13 @@ fail:
 
 /*
  * A job's parameters.  A job of a shared spec keeps its own tail, which
- * begins at its name and so holds its "params" object whole (spec_job_json
- * writes it after the name; env, labels and annotations before it map
- * names to strings, so '"params":{' can only be that key): parsing '{'
- * and that tail reads 30 bytes, not the 1 KB of the spec put together
- * again.  A tail without the key gives '{' and the whole tail, which is
+ * begins at its name (or, in jobs stored since spec-emit.c writes a
+ * command that varies first, inside that command) and so holds its
+ * "params" object whole (written last; the members no job changes are in
+ * the shared text before them; env, labels and annotations map names to
+ * strings, and a string holds no bare '"', so '"params":{' can only be
+ * that key): parsing '{' and that tail reads 30 bytes, not the 1 KB of
+ * the spec put together again.  A tail without the key gives '{' and the whole tail, which is
  * not JSON (or, should the tail start at a key, the same object), so
  * anything else is read whole, as before.
  */

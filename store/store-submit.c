@@ -111,10 +111,19 @@ store_job_new_spec(const struct store_job_new *j)
 	return s;
 }
 
+/* What one row of a many-row insert holds from its last run in this
+ * submission (a statement's bindings outlive its reset). */
+struct store_submit_slot {
+	const struct store_job_new *j;   /* NULL: not bound in this one */
+	int64_t gid;
+	int64_t base_id;         /* 0: no shared text */
+};
+
 /* What store_submit keeps from one job to the next: its group, the
  * group's shared text (stored once in specs) and the part of it given to
  * the group's first job as its shared text (spec_shared), which the jobs
- * given the same pointer have too, uncompared. */
+ * given the same pointer have too, uncompared; and what each row of the
+ * many-row statement was bound to. */
 struct store_submit_at {
 	int64_t at;
 	const char *last_group;
@@ -129,6 +138,9 @@ struct store_submit_at {
 	size_t shared_chars;     /* its characters, as SQL's substr counts */
 	char *tmp;               /* a job's text made for its bind, until
 				  * the bind takes it */
+	sqlite3_stmt *many;      /* the many-row insert run last, whose
+				  * rows slot describes */
+	struct store_submit_slot slot[STORE_INSERT_ROWS];
 };
 
 /* The characters (as SQL's substr counts them: UTF-8 sequences) of n
@@ -208,6 +220,34 @@ store_submit_spec(struct store_submit_at *w, const struct store_job_new *j,
 	return w->tmp;
 }
 
+/* True when two strings of new jobs (NULL as "") are the same. */
+static bool
+store_same_str(const char *a, const char *b)
+{
+	return a == b || strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
+}
+
+/* True when a row bound to job a (with its group and shared text, in sl)
+ * holds job b's values but its name and spec: the same namespace, owner,
+ * group, state and resources, as the jobs of one sweep have. */
+static bool
+store_slot_same(const struct store_submit_slot *sl,
+    const struct store_job_new *b, const struct store_submit_at *w)
+{
+	const struct store_job_new *a = sl->j;
+
+	return a != NULL && sl->gid == (b->group != NULL ? w->gid : 0) &&
+	    sl->base_id == (w->base != NULL ? w->base_id : 0) &&
+	    a->held == b->held && a->priority == b->priority &&
+	    a->gpu_count == b->gpu_count && a->replicas == b->replicas &&
+	    a->cpu_milli == b->cpu_milli &&
+	    a->memory_bytes == b->memory_bytes &&
+	    (a->group == NULL) == (b->group == NULL) &&
+	    store_same_str(a->namespace, b->namespace) &&
+	    store_same_str(a->owner, b->owner) &&
+	    store_same_str(a->gpu_type, b->gpu_type);
+}
+
 /* Binds text the submission's caller keeps until the statement runs. */
 static void
 bind_static(sqlite3_stmt *stmt, int i, const char *v)
@@ -215,31 +255,52 @@ bind_static(sqlite3_stmt *stmt, int i, const char *v)
 	sqlite3_bind_text(stmt, i, v, -1, SQLITE_STATIC);
 }
 
-/* Binds one job of a submission to the STORE_INSERT_PARAMS values from
- * o + 1 of STMT_JOB_INSERT or _INSERT_MANY; its spec, when it has a
- * group's shared text, only past the prefix they share.  Its strings
- * are bound without a copy (they outlive the statement's run); a text
- * made for the bind is handed to SQLite. */
+/*
+ * Binds one job of a submission to the STORE_INSERT_PARAMS values from
+ * o + 1 of an insert statement; its spec, when it has a group's shared
+ * text, only past the prefix they share.  Its strings are bound without a
+ * copy (they outlive the statement's run); a text made for the bind is
+ * handed to SQLite.  With sl (a row of the many-row statement, bound
+ * before in this submission), the values a sweep's jobs share are bound
+ * again only when they differ from the job the row held.
+ */
 static void
 store_submit_bind(sqlite3_stmt *stmt, int o, const struct store_job_new *j,
-    struct store_submit_at *w)
+    struct store_submit_at *w, struct store_submit_slot *sl)
 {
 	const char *spec;
 	size_t chars = 0;
 
 	bind_static(stmt, o + 1, j->name);
-	bind_static(stmt, o + 2, j->namespace != NULL ? j->namespace : "");
-	bind_static(stmt, o + 3, j->owner != NULL ? j->owner : "");
-	if (j->group != NULL)
-		sqlite3_bind_int64(stmt, o + 4, w->gid);
-	bind_static(stmt, o + 5, store_state_name(j->held ? STORE_HELD :
-	    STORE_QUEUED));
-	sqlite3_bind_int(stmt, o + 6, j->priority);
-	bind_static(stmt, o + 7, j->gpu_type != NULL ? j->gpu_type : "");
-	sqlite3_bind_int(stmt, o + 8, j->gpu_count);
-	sqlite3_bind_int(stmt, o + 9, j->replicas);
-	sqlite3_bind_int64(stmt, o + 10, j->cpu_milli);
-	sqlite3_bind_int64(stmt, o + 11, j->memory_bytes);
+	if (sl == NULL || !store_slot_same(sl, j, w)) {
+		bind_static(stmt, o + 2, j->namespace != NULL ? j->namespace :
+		    "");
+		bind_static(stmt, o + 3, j->owner != NULL ? j->owner : "");
+		if (j->group != NULL)
+			sqlite3_bind_int64(stmt, o + 4, w->gid);
+		else
+			sqlite3_bind_null(stmt, o + 4);
+		bind_static(stmt, o + 5, store_state_name(j->held ?
+		    STORE_HELD : STORE_QUEUED));
+		sqlite3_bind_int(stmt, o + 6, j->priority);
+		bind_static(stmt, o + 7, j->gpu_type != NULL ? j->gpu_type :
+		    "");
+		sqlite3_bind_int(stmt, o + 8, j->gpu_count);
+		sqlite3_bind_int(stmt, o + 9, j->replicas);
+		sqlite3_bind_int64(stmt, o + 10, j->cpu_milli);
+		sqlite3_bind_int64(stmt, o + 11, j->memory_bytes);
+		sqlite3_bind_int64(stmt, o + 13, w->at);
+		sqlite3_bind_int64(stmt, o + 14, w->at);
+		if (w->base != NULL)
+			sqlite3_bind_int64(stmt, o + 15, w->base_id);
+		else
+			sqlite3_bind_null(stmt, o + 15);
+	}
+	if (sl != NULL) {
+		sl->j = j;
+		sl->gid = j->group != NULL ? w->gid : 0;
+		sl->base_id = w->base != NULL ? w->base_id : 0;
+	}
 	if (j->spec_json != NULL) {
 		spec = store_submit_spec(w, j, &chars);
 		if (spec == w->tmp) {
@@ -248,13 +309,10 @@ store_submit_bind(sqlite3_stmt *stmt, int o, const struct store_job_new *j,
 			w->tmp = NULL;
 		} else
 			bind_static(stmt, o + 12, spec);
-		if (w->base != NULL) {
-			sqlite3_bind_int64(stmt, o + 15, w->base_id);
+		if (w->base != NULL)
 			w->base_refs++;
-		}
-	}
-	sqlite3_bind_int64(stmt, o + 13, w->at);
-	sqlite3_bind_int64(stmt, o + 14, w->at);
+	} else
+		sqlite3_bind_null(stmt, o + 12);
 	sqlite3_bind_int64(stmt, o + 16, (int64_t)chars);
 }
 
@@ -299,6 +357,38 @@ store_submit_group(struct store *s, const struct store_job_new *jobs,
 	return 0;
 }
 
+/*
+ * The insert statement for the next left jobs of a submission of n, and
+ * in *rows how many it takes.  A statement of more rows costs more to
+ * prepare, about as much a row as its journal and set-up cost a statement
+ * of 32: STORE_INSERT_ROWS pays from STORE_INSERT_BIG jobs on.  A
+ * many-row statement run again is reset with its bindings kept (w->slot
+ * says what they are).
+ */
+static sqlite3_stmt *
+store_submit_stmt(struct store *s, size_t n, size_t left,
+    struct store_submit_at *w, size_t *rows)
+{
+	enum store_stmt_id id;
+	sqlite3_stmt *stmt;
+
+	*rows = n >= STORE_INSERT_BIG && left >= STORE_INSERT_ROWS ?
+	    STORE_INSERT_ROWS : left >= STORE_INSERT_SOME ?
+	    STORE_INSERT_SOME : 1;
+	id = *rows == STORE_INSERT_ROWS ? STMT_JOB_INSERT_MANY :
+	    *rows == STORE_INSERT_SOME ? STMT_JOB_INSERT_SOME : STMT_JOB_INSERT;
+	if (*rows > 1 && w->many != NULL && w->many == s->stmts[id]) {
+		sqlite3_reset(w->many);
+		return w->many;
+	}
+	stmt = store_stmt(s, id);
+	if (*rows > 1) {
+		w->many = stmt;
+		memset(w->slot, 0, sizeof w->slot);
+	}
+	return stmt;
+}
+
 /* The event-log entry "submitted" of the jobs first to last, just
  * inserted, in one statement. */
 static int
@@ -319,9 +409,12 @@ store_submitted(struct store *s, int64_t first, int64_t last, int64_t at,
 
 /*
  * Records a batch of jobs atomically; see store.h.  One transaction; the
- * jobs go STORE_INSERT_ROWS to a statement (one statement's set-up, index
- * cursors and AUTOINCREMENT update for many rows), the rest one by one,
- * and their "submitted" events in one statement.  The ids of one
+ * jobs go many to a statement (one statement's set-up, index cursors,
+ * AUTOINCREMENT update and statement journal for many rows: see
+ * store_submit_stmt), the rest one by one, and their "submitted" events
+ * in one statement.  A many-row statement keeps its
+ * bindings from one run to the next, so a sweep's jobs bind their name,
+ * spec and prefix, not the values they share, a row.  The ids of one
  * statement's rows follow one another: the transaction holds the write
  * lock and AUTOINCREMENT gives each row one more than the last.  The jobs
  * of a sweep or roster keep one shared spec text and each only its own
@@ -333,7 +426,7 @@ store_submit(struct store *s, const struct store_job_new *jobs, size_t n,
 {
 	struct store_submit_at w = { .at = now_ms() };
 	sqlite3_stmt *stmt = NULL;
-	size_t i, k = 0, nmany = n - n % STORE_INSERT_ROWS;
+	size_t i, k = 0, rows = 1;
 	int64_t last;
 
 	if (store_begin(s, cause) != 0)
@@ -341,21 +434,21 @@ store_submit(struct store *s, const struct store_job_new *jobs, size_t n,
 	for (i = 0; i < n; i++) {
 		if (store_submit_group(s, jobs, n, i, &w, cause) != 0)
 			goto fail;
-		if (k == 0 && (stmt = store_stmt(s, i < nmany ?
-		    STMT_JOB_INSERT_MANY : STMT_JOB_INSERT)) == NULL) {
+		if (k == 0 && (stmt = store_submit_stmt(s, n, n - i, &w,
+		    &rows)) == NULL) {
 			store_error(s, cause, "recording job");
 			goto fail;
 		}
 		store_submit_bind(stmt, (int)k * STORE_INSERT_PARAMS, &jobs[i],
-		    &w);
-		if (i < nmany && ++k < STORE_INSERT_ROWS)
+		    &w, stmt == w.many ? &w.slot[k] : NULL);
+		if (++k < rows)
 			continue;
 		if (store_step(s, stmt) != SQLITE_DONE) {
 			store_error(s, cause, "recording job");
 			goto fail;
 		}
 		last = sqlite3_last_insert_rowid(s->db);
-		for (k = i < nmany ? STORE_INSERT_ROWS : 1; k > 0; k--)
+		for (; k > 0; k--)
 			ids[i + 1 - k] = last + 1 - (int64_t)k;
 	}
 	if (n > 0 && store_submitted(s, ids[0], ids[n - 1], w.at, cause) != 0)

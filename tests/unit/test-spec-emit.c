@@ -37,6 +37,7 @@ load_how(const char *file, const char *text, const struct spec_options *opts,
 	struct spec_emit *e;
 	struct spec_tmpl t;
 	size_t ndocs = 0, i;
+	unsigned fixed;
 	json_t *shared;
 
 	memset(r, 0, sizeof *r);
@@ -51,7 +52,10 @@ load_how(const char *file, const char *text, const struct spec_options *opts,
 				continue;
 			if (spec_tmpl_read(&c, docs[i], &o, &t) == 0) {
 				shared = json_pack("{s:i}", "v", 1);
-				e = spec_emit_new(&c, &t, shared, "g", "sweep");
+				fixed = spec_fixed_members(&t, "g");
+				spec_fixed_add(shared, &t, fixed, "g", "sweep");
+				e = spec_emit_new(&c, &t, shared, fixed, "g",
+				    "sweep");
 				r->emitted += e != NULL;
 				r->templates++;
 				spec_emit_free(e);
@@ -180,6 +184,7 @@ put_file(const char *name, const char *text)
 static void
 test_grid(void **state)
 {
+	static const char head[] = ",\"command\":[\"python train.py --lr ";
 	struct spec_options o = { .default_namespace = "alice" };
 	struct spec_diags d = { 0 };
 	struct spec_set *set;
@@ -218,14 +223,117 @@ test_grid(void **state)
 	for (i = 0; i < 900; i++) {
 		assert_ptr_equal(set->jobs[i]->spec_shared,
 		    set->jobs[0]->spec_shared);
-		assert_int_equal(strncmp(set->jobs[i]->spec_own, ",\"name\":",
-		    8), 0);
+		/* The command first, where the jobs' texts part. */
+		assert_int_equal(strncmp(set->jobs[i]->spec_own, head,
+		    strlen(head)), 0);
+		/* What no row changes is in the shared text, not in
+		 * each job's own part. */
+		assert_null(strstr(set->jobs[i]->spec_own, "\"shell\""));
+		assert_null(strstr(set->jobs[i]->spec_own, "\"workdir\""));
+		assert_null(strstr(set->jobs[i]->spec_own, "\"group"));
+		assert_non_null(strstr(set->jobs[i]->spec_own, "\"env\":"));
 	}
+	assert_non_null(strstr(set->jobs[0]->spec_shared,
+	    ",\"shell\":true,\"workdir\":\"/root/proj\",\"group\":"
+	    "\"mine\",\"group_kind\":\"sweep\""));
 	spec_set_free(set);
 	spec_diags_release(&d);
 	free(text);
 	free(lr);
 	free(bs);
+}
+
+/* The members of a stored spec as the layout before the fixed members
+ * moved had them after the name (allocated), for json_equal. */
+static json_t *
+old_members(const char *name, const char *cmd, size_t index,
+    const char *params)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "name", json_string(name));
+	json_object_set_new(o, "command", json_pack("[s]", cmd));
+	json_object_set_new(o, "shell", json_true());
+	json_object_set_new(o, "env", json_object());
+	json_object_set_new(o, "labels", json_object());
+	json_object_set_new(o, "annotations", json_object());
+	json_object_set_new(o, "group", json_string("sweep"));
+	json_object_set_new(o, "group_kind", json_string("sweep"));
+	json_object_set_new(o, "index", json_integer((json_int_t)index));
+	json_object_set_new(o, "params", json_loads(params, 0, NULL));
+	return o;
+}
+
+/*
+ * The benchmark's sweep (bench/sweep.sh): each job's own part is its
+ * command, its name and its parameters, the rest (shell, the empty maps,
+ * the group) in the text the jobs share; the whole is the same JSON object as
+ * before, members in another order.  A template whose command, workdir
+ * and maps have no variable keeps them all in the shared text; a template
+ * of one job keeps the layout it had.
+ */
+static void
+test_fixed_members(void **state)
+{
+	static const char text[] = "name: sweep\n"
+	    "command: python train.py --a ${a} --b ${b}\n"
+	    "gpu: {type: RTX4090D, count: 1}\n"
+	    "sweep:\n  grid:\n    a: [0, 1, 2]\n    b: [0, 1, 2, 3]\n";
+	static const char one[] = "name: solo\ncommand: run $${x}\n";
+	static const char fixed[] = "name: f-${v}\ncommand: [a, b]\n"
+	    "workdir: /w\nenv: {A: x, B: y}\nlabels: {l: v}\n"
+	    "sweep: {list: [{v: a}, {v: b}]}\n";
+	struct spec_options o = { .default_namespace = "alice" };
+	struct spec_diags d = { 0 };
+	struct spec_set *set;
+	json_t *whole, *want, *v;
+	const char *k;
+	char *s;
+	size_t emitted;
+
+	(void)state;
+	assert_int_equal(compare_text("sweep.yaml", text, &o, &emitted), 12);
+	assert_int_equal(emitted, 1);
+	assert_int_equal(spec_load_buffer("sweep.yaml", text, strlen(text),
+	    &o, &set, &d), 0);
+	assert_string_equal(set->jobs[7]->spec_own, ",\"command\":[\"python "
+	    "train.py --a 1 --b 3\"],\"name\":\"sweep-7\",\"index\":7,"
+	    "\"params\":{\"a\":\"1\",\"b\":\"3\"}}");
+	s = spec_job_json(set->jobs[7]);
+	/* No member twice: each moved, none copied. */
+	whole = json_loads(s, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(whole);
+	want = old_members("sweep-7", "python train.py --a 1 --b 3", 7,
+	    "{\"a\":\"1\",\"b\":\"3\"}");
+	json_object_foreach(want, k, v)
+		assert_true(json_equal(json_object_get(whole, k), v));
+	json_decref(want);
+	json_decref(whole);
+	free(s);
+	spec_set_free(set);
+
+	assert_int_equal(compare_text("f.yaml", fixed, &o, &emitted), 2);
+	assert_int_equal(emitted, 1);
+	assert_int_equal(spec_load_buffer("f.yaml", fixed, strlen(fixed), &o,
+	    &set, &d), 0);
+	assert_string_equal(set->jobs[1]->spec_own, ",\"name\":\"f-b\","
+	    "\"index\":1,\"params\":{\"v\":\"b\"}}");
+	assert_non_null(strstr(set->jobs[1]->spec_shared, ",\"command\":"
+	    "[\"a\",\"b\"],\"shell\":false,\"workdir\":\"/w\",\"env\":"
+	    "{\"A\":\"x\",\"B\":\"y\"},\"labels\":{\"l\":\"v\"},"
+	    "\"annotations\":{},\"group\":\"f\",\"group_kind\":\"sweep\""));
+	spec_set_free(set);
+
+	/* One job: the layout it always had, its members after its name. */
+	assert_int_equal(spec_load_buffer("one.yaml", one, strlen(one), &o,
+	    &set, &d), 0);
+	s = spec_job_json(set->jobs[0]);
+	assert_non_null(strstr(s, ",\"name\":\"solo\",\"command\":[\"run "
+	    "${x}\"],\"shell\":true,\"env\":{},\"labels\":{},"
+	    "\"annotations\":{}}"));
+	free(s);
+	spec_set_free(set);
+	spec_diags_release(&d);
 }
 
 /* Strings jansson escapes (quotes, backslashes, control characters,
@@ -375,6 +483,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_grid),
+		cmocka_unit_test(test_fixed_members),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_rosters),
 		cmocka_unit_test(test_errors),

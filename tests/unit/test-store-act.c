@@ -163,23 +163,26 @@ test_retry_and_request(void **state)
 	assert_int_equal(items[0].result, STORE_ACT_ALREADY);
 }
 
-/* 100 jobs (three statements of STORE_INSERT_ROWS, then one by one) in
- * three groups changing mid-statement, one job alone: each id gets its
- * own job back, whole spec and all, and a "submitted" event. */
+/* Enough jobs for statements of STORE_INSERT_ROWS, then one of
+ * STORE_INSERT_SOME, then one by one, in three groups changing
+ * mid-statement, one job alone: each id gets its own job back, whole spec
+ * and all, and a "submitted" event. */
+#define NROWS (STORE_INSERT_BIG + STORE_INSERT_SOME + 6)
 static void
 test_submit_rows(void **state)
 {
 	struct fixture *f = *state;
-	struct store_job_new jobs[100];
+	static struct store_job_new jobs[NROWS];
+	static char names[NROWS][16], specs[NROWS][96];
 	struct store_event *ev;
 	struct store_job *j;
-	int64_t ids[100];
-	char names[100][16], specs[100][96], *cause = NULL;
+	int64_t ids[NROWS];
+	char *cause = NULL;
 	static const char *const groups[] = { "ga", "gb", "gc" };
 	size_t i, nev;
 
 	memset(jobs, 0, sizeof jobs);
-	for (i = 0; i < 100; i++) {
+	for (i = 0; i < NROWS; i++) {
 		snprintf(names[i], sizeof names[i], "r%zu", i);
 		/* A shared head, and a tail of a length that varies. */
 		snprintf(specs[i], sizeof specs[i], "{\"name\":\"%s\","
@@ -187,7 +190,7 @@ test_submit_rows(void **state)
 		jobs[i].name = names[i];
 		jobs[i].namespace = "alice";
 		jobs[i].owner = "alice";
-		jobs[i].group = i == 50 ? NULL : groups[i * 3 / 100];
+		jobs[i].group = i == 50 ? NULL : groups[i * 3 / NROWS];
 		jobs[i].group_kind = "sweep";
 		jobs[i].priority = (int)i;
 		jobs[i].gpu_type = "RTX4090D";
@@ -196,8 +199,8 @@ test_submit_rows(void **state)
 		jobs[i].spec_json = specs[i];
 		jobs[i].held = i % 2 == 1;
 	}
-	assert_int_equal(store_submit(f->q.s, jobs, 100, ids, &cause), 0);
-	for (i = 0; i < 100; i++) {
+	assert_int_equal(store_submit(f->q.s, jobs, NROWS, ids, &cause), 0);
+	for (i = 0; i < NROWS; i++) {
 		if (i > 0)
 			assert_true(ids[i] > ids[i - 1]);
 		assert_int_equal(store_get(f->q.s, ids[i], &j, &cause), 0);
@@ -283,6 +286,206 @@ test_submit_split(void **state)
 	}
 }
 
+/* store_row_fn: each job's params, in the order listed. */
+static int
+params_row(const struct store_row *r, void *arg)
+{
+	char **out = arg;
+	size_t i;
+
+	for (i = 0; out[i] != NULL; i++)
+		;
+	out[i] = xstrdup(r->params != NULL ? r->params : "-");
+	return 0;
+}
+
+/*
+ * A sweep stored in the layout before spec-emit.c moved the members no
+ * row changes (shell, the maps, the group) before the name, as a queue
+ * made by an older ailab-queue holds it, and the same sweep in the
+ * layout after: each job reads back its whole text and its params (as
+ * report reads them, from the job's own tail), and a job of the new
+ * layout keeps only its name, command and params of its own.
+ */
+static void
+test_submit_layouts(void **state)
+{
+	struct fixture *f = *state;
+	static const char head[] = "{\"v\":1,\"image\":\"x\"";
+	static const char fixed[] = ",\"shell\":true,\"env\":{},"
+	    "\"labels\":{},\"annotations\":{},\"group\":\"%s\","
+	    "\"group_kind\":\"sweep\"";
+	struct store_filter flt = { .all = true };
+	struct store_job_new jobs[40];
+	struct store_job *j;
+	sqlite3_stmt *st;
+	int64_t ids[40];
+	char own[40][192], whole[40][384], moved[2][160], *params[41];
+	char *cause = NULL;
+	const char *g, *tail;
+	size_t i, k;
+
+	memset(jobs, 0, sizeof jobs);
+	snprintf(moved[0], sizeof moved[0], fixed, "old");
+	snprintf(moved[1], sizeof moved[1], "%s", head);
+	snprintf(moved[1] + strlen(head), sizeof moved[1] - strlen(head),
+	    fixed, "new");
+	for (i = 0; i < 40; i++) {
+		g = i < 20 ? "old" : "new";
+		/* Old: the name, the command, the fixed members; new:
+		 * the command, the name. */
+		if (i < 20)
+			k = (size_t)snprintf(own[i], sizeof own[i], ",\"name\":"
+			    "\"s-%zu\",\"command\":[\"run %zu\"]%s", i, i,
+			    moved[0]);
+		else
+			k = (size_t)snprintf(own[i], sizeof own[i],
+			    ",\"command\":[\"run %zu\"],\"name\":\"s-%zu\"",
+			    i - 20, i - 20);
+		assert_true(k < sizeof own[i]);
+		assert_true(snprintf(own[i] + k, sizeof own[i] - k,
+		    ",\"index\":%zu,\"params\":{\"a\":\"%zu\"}}", i % 20,
+		    i % 20) < (int)(sizeof own[i] - k));
+		jobs[i].name = "s";
+		jobs[i].namespace = "alice";
+		jobs[i].owner = "alice";
+		jobs[i].group = g;
+		jobs[i].group_kind = "sweep";
+		jobs[i].gpu_type = "";
+		jobs[i].replicas = 1;
+		if (i < 20) {
+			/* Given whole, as the older ailab-queue gave it. */
+			assert_true(snprintf(whole[i], sizeof whole[i],
+			    "%s%s", head, own[i]) < (int)sizeof whole[i]);
+			jobs[i].spec_json = whole[i];
+		} else {
+			jobs[i].spec_shared = moved[1];
+			jobs[i].spec_shared_len = strlen(moved[1]);
+			jobs[i].spec_json = own[i];
+			assert_true(snprintf(whole[i], sizeof whole[i],
+			    "%s%s", moved[1], own[i]) < (int)sizeof whole[i]);
+		}
+	}
+	assert_int_equal(store_submit(f->q.s, jobs, 40, ids, &cause), 0);
+	assert_int_equal(sqlite3_prepare_v2(f->q.s->db, "SELECT spec FROM "
+	    "jobs WHERE id = ?1", -1, &st, NULL), SQLITE_OK);
+	for (i = 0; i < 40; i++) {
+		assert_int_equal(store_get(f->q.s, ids[i], &j, &cause), 0);
+		assert_non_null(j);
+		assert_string_equal(j->spec_json, whole[i]);
+		store_job_free(j);
+		if (i % 20 == 0)
+			continue;
+		/* The tail stored: the old layout repeats the fixed
+		 * members a job, the new one keeps them in the shared
+		 * text alone. */
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, ids[i]);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		tail = (const char *)sqlite3_column_text(st, 0);
+		if (i < 20)
+			assert_non_null(strstr(tail, "\"group_kind\""));
+		else {
+			assert_null(strstr(tail, "\"group_kind\""));
+			assert_null(strstr(tail, "\"shell\""));
+			assert_true(strlen(tail) < 60);
+		}
+	}
+	sqlite3_finalize(st);
+	/* Each job's params, whichever layout, as report lists them. */
+	for (g = "old"; g != NULL; g = strcmp(g, "old") == 0 ? "new" : NULL) {
+		memset(params, 0, sizeof params);
+		flt.group = g;
+		assert_int_equal(store_list_each(f->q.s, &flt,
+		    STORE_ROW_PARAMS, params_row, params, &cause), 0);
+		for (i = 0; i < 20; i++) {
+			snprintf(own[i], sizeof own[i], "{\"a\":\"%zu\"}", i);
+			assert_non_null(params[i]);
+			assert_string_equal(params[i], own[i]);
+			free(params[i]);
+		}
+		assert_null(params[20]);
+	}
+}
+
+/*
+ * Statements of STORE_INSERT_ROWS and more, whose rows hold jobs that
+ * differ from the job the same row held in the statement before
+ * (the values a sweep's jobs share are bound again only when they
+ * change): another owner, namespace, state, priority, GPU type, memory,
+ * a job without a group among jobs with one, another group and its
+ * shared text.  Each job reads back as given.
+ */
+#define NSLOTS (STORE_INSERT_BIG + 40)
+static void
+test_submit_slots(void **state)
+{
+	struct fixture *f = *state;
+	static struct store_job_new jobs[NSLOTS];
+	static char names[NSLOTS][16], own[NSLOTS][48], whole[NSLOTS][96];
+	static const char shared[] = "{\"v\":1,\"image\":\"x\"";
+	struct store_job *j;
+	sqlite3_stmt *st;
+	int64_t ids[NSLOTS];
+	char *cause = NULL;
+	size_t i, r;
+
+	memset(jobs, 0, sizeof jobs);
+	for (i = 0; i < NSLOTS; i++) {
+		/* In the second statement, rows 3, 7, 9, 20, 30 and 40
+		 * hold a job unlike the one they held in the first. */
+		r = i > STORE_INSERT_ROWS && i < 2 * STORE_INSERT_ROWS ?
+		    i % STORE_INSERT_ROWS : 0;
+		snprintf(names[i], sizeof names[i], "s%zu", i);
+		snprintf(own[i], sizeof own[i], ",\"name\":\"%s\"}", names[i]);
+		jobs[i].name = names[i];
+		jobs[i].namespace = r == 40 ? "bob" : "alice";
+		jobs[i].owner = r == 7 ? "carol" : "alice";
+		jobs[i].group_owner = "alice";
+		/* A job without a group, then another group (and its
+		 * shared text), in the second and third. */
+		jobs[i].group = i == 250 || i == 380 ? NULL : i < 300 ? "ga" :
+		    "gb";
+		jobs[i].group_kind = "sweep";
+		jobs[i].priority = r == 20 ? 7 : 5;
+		jobs[i].gpu_type = r == 9 ? "" : "RTX4090D";
+		jobs[i].gpu_count = 1;
+		jobs[i].replicas = 1;
+		jobs[i].memory_bytes = r == 30 ? 2 : 1;
+		jobs[i].held = r == 3;
+		jobs[i].spec_shared = shared;
+		jobs[i].spec_shared_len = strlen(shared);
+		jobs[i].spec_json = own[i];
+		snprintf(whole[i], sizeof whole[i], "%s%s", shared, own[i]);
+	}
+	assert_int_equal(store_submit(f->q.s, jobs, NSLOTS, ids, &cause), 0);
+	for (i = 0; i < NSLOTS; i++) {
+		assert_int_equal(store_get(f->q.s, ids[i], &j, &cause), 0);
+		assert_non_null(j);
+		assert_string_equal(j->name, names[i]);
+		assert_string_equal(j->namespace, jobs[i].namespace);
+		assert_string_equal(j->owner, jobs[i].owner);
+		if (jobs[i].group == NULL)
+			assert_null(j->group);
+		else
+			assert_string_equal(j->group, jobs[i].group);
+		assert_int_equal(j->state, jobs[i].held ? STORE_HELD :
+		    STORE_QUEUED);
+		assert_int_equal(j->priority, jobs[i].priority);
+		assert_string_equal(j->gpu_type, jobs[i].gpu_type);
+		assert_int_equal(j->memory_bytes, jobs[i].memory_bytes);
+		assert_string_equal(j->spec_json, whole[i]);
+		store_job_free(j);
+	}
+	/* Each shared text counts the jobs that point at it. */
+	assert_int_equal(sqlite3_prepare_v2(f->q.s->db, "SELECT count(*) "
+	    "FROM specs s WHERE refs <> (SELECT count(*) FROM jobs "
+	    "WHERE spec_base = s.id)", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 0);
+	sqlite3_finalize(st);
+}
+
 int
 main(void)
 {
@@ -294,6 +497,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_submit_rows, setup,
 		    store_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_submit_split, setup,
+		    store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_submit_layouts, setup,
+		    store_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_submit_slots, setup,
 		    store_fixture_teardown),
 	};
 
