@@ -105,14 +105,14 @@ like() {
 
 aq() { "$AILAB_QUEUE" "$@"; }
 
-# wait_for SECONDS CMD...: retries CMD every 0.2 s until it succeeds.
+# wait_for SECONDS CMD...: retries CMD every 0.1 s until it succeeds.
 wait_for() {
-	_limit=$(($1 * 5))
+	_limit=$(($1 * 10))
 	shift
 	_i=0
 	while [ $_i -lt $_limit ]; do
 		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
+		sleep 0.1
 		_i=$((_i + 1))
 	done
 	return 1

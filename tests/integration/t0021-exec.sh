@@ -33,7 +33,7 @@ YAML
 check "submit an interactive 2-replica job, a held one, one whose execs fail" q submit "$TMP/jobs.yaml"
 running() { q sched --once >/dev/null 2>&1; [ "$(state 1)" = running ] && [ "$(state 3)" = running ]; }
 check "hold job 2" q hold 2
-wait_for "the 2-replica job and job 3 run" 60 running
+ok_within "the 2-replica job and job 3 run" 60 running
 
 # The pod of rank 1, read from the simulated cluster itself.
 api GET /api/v1/namespaces/alice/pods >/dev/null

@@ -54,11 +54,11 @@ is "the old resourceVersion is gone" "$(jget 'd["object"]["code"]' "$TMP/w2")" 4
 # the lost kubelet cannot confirm.
 api POST /api/v1/namespaces/bob/pods bob-token '{"metadata":{"name":"n1","annotations":{"ailab-kubesim.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}' >/dev/null
 running() { api GET /api/v1/namespaces/bob/pods/n1 bob-token >/dev/null; jget 'd["status"]["phase"]' | grep -qx Running; }
-wait_for "a pod runs" 10 running
+ok_within "a pod runs" 10 running
 NODE=$(jget 'd["spec"]["nodeName"]')
 is "node NotReady" "$(api POST /sim/faults admin-token "{\"nodeNotReady\":\"$NODE\",\"evictAfter\":0}")" 200
 evicted() { api GET /api/v1/namespaces/bob/pods/n1 bob-token >/dev/null; jget '"deletionTimestamp" in d["metadata"]' | grep -qx true; }
-wait_for "its pod is evicted" 5 evicted
+ok_within "its pod is evicted" 5 evicted
 is "and Terminating, still Running" "$(jget 'd["status"]["phase"]+" "+[c["reason"] for c in d["status"]["conditions"] if c["type"]=="DisruptionTarget"][0]')" "Running DeletionByTaintManager"
 api GET "/api/v1/nodes/$NODE" >/dev/null
 is "the node is not Ready" "$(jget '[c["status"] for c in d["status"]["conditions"] if c["type"]=="Ready"][0]')" Unknown

@@ -18,7 +18,7 @@ ua() {
 }
 is "a create" "$(ua tool-a/1 POST $NS/pods "$POD")" 201
 is "the same create again" "$(ua tool-b/2 POST $NS/pods "$POD")" 409
-wait_for "the pod ends" 20 sh -c "curl -s -H 'Authorization: Bearer admin-token' $SIM_URL$NS/pods/p1 | grep -q Succeeded"
+ok_within "the pod ends" 20 sh -c "curl -s -H 'Authorization: Bearer admin-token' $SIM_URL$NS/pods/p1 | grep -q Succeeded"
 is "its log is read" "$(ua tool-c/3 GET $NS/pods/p1/log)" 200
 is "a list is not audited" "$(ua tool-c/3 GET $NS/pods)" 200
 is "a delete" "$(ua tool-d/4 DELETE $NS/pods/p1)" 200

@@ -32,8 +32,7 @@ done
 start_sched --context admin sched --interval 1s
 state_of() { aq show "$1" -o json | sed -n 's/^ *"state": *"\([a-z]*\)".*/\1/p' | head -1; }
 is_state() { [ "$(state_of "$1")" = "$2" ]; }
-wait_for 30 is_state 10 running
-ok "ten 1-GPU jobs run" $?
+ok_within "ten 1-GPU jobs run" 30 is_state 10 running
 BIG=$(aq --context bob -q submit "$TMP/big.yaml" | tail -1)
 T0=$(date +%s)
 i=0
@@ -72,8 +71,8 @@ PART=$(aq --context alice -q submit "$TMP/part.yaml" | tail -1)
 SCHED=$!
 TEST_PIDS="$TEST_PIDS $SCHED"
 requeued() { aq show "$PART" | grep -q 'given back after'; }
-wait_for 40 requeued
-ok "the partial gang is given back, long before the gang timeout" $?
+ok_within "the partial gang is given back, long before the gang timeout" \
+    40 requeued
 aq why "$PART" >"$TMP/why"
 like "why says it was given back or its type is judged full" \
     "$TMP/why" '^reason: .*(given back after [0-9]+s without room|RTX3090: judged full (at [0-9]+ GPUs of ours )?until)'

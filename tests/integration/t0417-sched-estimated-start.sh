@@ -131,8 +131,7 @@ print(" ".join(sorted(ids)))')" "1"
 # and keeps no estimate.
 aq -q cancel 1 >/dev/null
 admitted3() { pass; [ "$(field 3 'j["state"]')" = admitted ]; }
-wait_for 60 admitted3
-ok "job 3 admitted" $?
+ok_within "job 3 admitted" 60 admitted3
 is "an admitted job has no estimated_start" "$(field 3 'j["estimated_start"]')" None
 [ "$PASS_FAILS" -ne 0 ] && tail -n 20 "$TMP/sched.out" | sed 's/^/# /'
 is "every sched --once exited 0" "$PASS_FAILS" 0

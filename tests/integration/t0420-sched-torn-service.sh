@@ -96,8 +96,7 @@ until_state 2 running
 ok "job 2 runs" $?
 NODE=$(node 2)
 kubesim_fault "{\"nodeNotReady\": \"$NODE\", \"evictAfter\": 0}"
-wait_for 30 disrupted 2
-ok "its rank 1 is evicted from $NODE" $?
+ok_within "its rank 1 is evicted from $NODE" 30 disrupted 2
 timeout 60 gdb -batch -ex 'break sched_teardown_delete' -ex run -ex kill \
     --args "$top_builddir/ailab-queue-cluster" --context alice sched --once \
     >"$TMP/gdb.out" 2>&1
@@ -110,8 +109,7 @@ is "the teardown's Service delete landed, its Deployments' did not" \
 # The node comes back: the evicted pod ends, the Deployment's replacement
 # runs, and the gang looks running again, its Service missing.
 kubesim_fault "{\"nodeReady\": \"$NODE\"}"
-wait_for 60 settled 2
-ok "the evicted pod is gone once its node is back" $?
+ok_within "the evicted pod is gone once its node is back" 60 settled 2
 until_state 2 running 2
 ok "the next scheduler finishes the requeue: attempt 2 runs" $?
 is "attempt 1's Service was created once, not again" \

@@ -75,8 +75,7 @@ is "the jobs past the backfill depth wait behind job 2's reservation" \
     "$([ "$n2" -ge 100 ] && echo yes || echo "no ($n2)")" yes
 aq -q cancel 1 >/dev/null
 admitted2() { [ "$(job_state 2)" = admitted ] || [ "$(job_state 2)" = running ]; }
-wait_for 90 admitted2
-ok "job 1 cancelled, job 2 admitted" $?
+ok_within "job 1 cancelled, job 2 admitted" 90 admitted2
 # The cluster's own view: job 2's pod alone of ours on the RTX3090 node.
 on_node() {
 	curl -sf -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/state" |
@@ -127,8 +126,8 @@ print(m is not None and n - behind <= 100 and behind + held >= 100)')" True
 
 # Within the bound (a minute and a pass) every one names job 3's.
 none_behind_2() { [ "$(behind 2)" = 0 ]; }
-wait_for 120 none_behind_2
-ok "within the bound no reason names job 2's reservation" $?
+ok_within "within the bound no reason names job 2's reservation" \
+    120 none_behind_2
 is "... and every place and reason is right" "$(check_rows 3)" ok
 like "why -o json: job 1131 waits past the depth behind job 3's reservation" \
     /dev/stdin '"reason": "not tested this pass: backfill depth 1000 reached behind job 3.s reservation"' <<EOT

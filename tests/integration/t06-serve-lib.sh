@@ -42,8 +42,7 @@ start_relay() {
 	python3 "$top_srcdir/tests/lib/relay.py" "$KUBESIM_URL" \
 	    "$TMP/relay.port" "$@" &
 	TEST_PIDS="$TEST_PIDS $!"
-	wait_for 10 test -s "$TMP/relay.port"
-	ok "the relay listens" $?
+	ok_within "the relay listens" 10 test -s "$TMP/relay.port"
 	_kport=${KUBESIM_URL##*:}
 	sed "s/127.0.0.1:${_kport%/}/127.0.0.1:$(cat "$TMP/relay.port")/" \
 	    "$TMP/kubeconfig" >"$_out"

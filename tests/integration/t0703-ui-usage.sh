@@ -30,8 +30,7 @@ is "bob submits one" "$(submit bob "$TMP/bob.yaml")" 201
 running() {
 	[ "$(queue_json | python3 -c 'import json,sys; print(sum(j["state"] == "running" for j in json.load(sys.stdin)))')" = 2 ]
 }
-wait_for 60 running
-ok "both jobs run" $?
+ok_within "both jobs run" 60 running
 sleep 1
 
 is "alice's usage: her own GPU time only" \

@@ -83,23 +83,6 @@ print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)' \
 	    "$1" "${2:-$TMP/body}"
 }
 
-# wait_for DESCRIPTION SECONDS CMD...: retries CMD until it succeeds.
-wait_for() {
-	desc=$1
-	secs=$2
-	shift 2
-	n=0
-	while ! "$@" >/dev/null 2>&1; do
-		n=$((n + 1))
-		if [ $n -gt $((secs * 10)) ]; then
-			ok "$desc" 1
-			return 1
-		fi
-		sleep 0.1
-	done
-	ok "$desc" 0
-}
-
 # sim_cluster <USERS: writes $TMP/cluster.yaml, a cluster of one node of
 # 8 RTX4090, namespaces alice and bob, the admin user and the users read
 # from standard input (YAML list entries).
