@@ -3,7 +3,6 @@
 # against ailab-kubesim over TLS (kubectl sends tokens only over TLS).  The
 # simulator answers an exec with "exec POD CONTAINER: ARGV" and its
 # /sim/audit records who exec'd where.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 skip_unless "kubectl not installed" command -v kubectl
 plan 25

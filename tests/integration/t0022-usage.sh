@@ -6,7 +6,6 @@
 # `ls --all -o json`), within the bounds the test's own durations give;
 # the table, -o json and -o csv agree; a queue server (GET /v1/usage,
 # through --server) gives the same numbers from the same store.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 25
 

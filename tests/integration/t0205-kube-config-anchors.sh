@@ -5,7 +5,6 @@
 # ailab-queue, which submits and runs a job to completion with it against
 # ailab-kubesim over TLS (kubectl sends tokens only over TLS).  A billion
 # laughs in a kubeconfig is refused by both, by ailab-queue at its place.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 skip_unless "kubectl not installed" command -v kubectl
 plan 21

@@ -1,7 +1,6 @@
 #!/bin/sh
 # ailab-kubesim's REST API over HTTP: discovery, Status errors, the verbs,
 # selectors, paging, conflicts, authorization and a clean SIGTERM.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 60
 

@@ -3,7 +3,6 @@
 # simulator writes: get, -o json, --watch, create/apply/delete, logs, auth;
 # on the built-in cluster, ailab as published: 3 control-plane nodes and 50
 # workers, the admin chart's quota and claims, users who may not list nodes.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 if ! command -v kubectl >/dev/null 2>&1; then
 	echo "1..0 # SKIP kubectl not installed"

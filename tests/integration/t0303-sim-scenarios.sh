@@ -2,7 +2,6 @@
 # Scenarios the scheduler relies on: quota refusal through a Deployment,
 # an unschedulable pod, an Indexed Job, Job deletion without a policy,
 # watches (410 Expired, timeouts, bookmarks) and quota admission messages.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 37
 

@@ -1,7 +1,6 @@
 #!/bin/sh
 # Debian's python3-kubernetes client against ailab-kubesim over HTTPS:
 # list, create, delete and watch pods, deployments and jobs.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 if ! /usr/bin/python3 -c 'import kubernetes' 2>/dev/null; then
 	echo "1..0 # SKIP python3-kubernetes not installed"

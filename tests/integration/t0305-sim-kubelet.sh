@@ -3,7 +3,6 @@
 # policies and back-off, image pull failures, the generic knobs a run-once
 # program is told by (after-exit, termination messages), logs, graceful and
 # foreground deletion.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 35
 

@@ -2,7 +2,6 @@
 # HTTPS with a certificate made by the openssl command line, client
 # certificate authentication (CN = user, O = groups), impersonation and the
 # review APIs.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 22
 

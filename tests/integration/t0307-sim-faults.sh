@@ -2,7 +2,6 @@
 # Faults, switched at start and at run time through POST /sim/faults:
 # 500s, 429 with Retry-After, latency, dropped connections, expired
 # watches, a node going NotReady and an API server restart.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 28
 

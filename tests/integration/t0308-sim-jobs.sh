@@ -1,7 +1,6 @@
 #!/bin/sh
 # Job failure handling (backoffLimit, FailedCreate events under quota,
 # podReplacementPolicy), Deployment rollouts, and Leases with conflicts.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 17
 

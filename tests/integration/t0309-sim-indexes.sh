@@ -4,7 +4,6 @@
 # binding, deleted pods gone from every lookup, paged lists, watches that
 # see a relabel, garbage collection through owner references, clock-driven
 # Jobs (deadline, TTL) and quota usage after many creates and deletes.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 29
 

@@ -3,7 +3,6 @@
 # from the cluster file, TokenReview, SubjectAccessReview for admins and
 # auth delegators, SelfSubjectAccessReview under impersonation, and Leases
 # with resourceVersion conflicts for leader election.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 22
 

@@ -7,7 +7,6 @@
 # every student is namespace-only and sched-sa reads everything (but
 # secrets) and writes workloads in the user namespaces.  With curl and
 # kubectl.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 53
 

@@ -5,7 +5,6 @@
 # four Bound standing claims in every user namespace, students who are
 # namespace admins only.  Then the cluster file keys behind it (node names,
 # defaultQuota, defaultClaims, claims) and their errors.  With curl.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 34
 

@@ -6,7 +6,6 @@
 # defaults, LimitRanges/Endpoints/EndpointSlices, and node loss: taint
 # eviction after 300 simulated seconds, pods Terminating, Jobs with
 # podReplacementPolicy Failed waiting for them.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 if ! command -v kubectl >/dev/null 2>&1; then
 	echo "1..0 # SKIP kubectl not installed"

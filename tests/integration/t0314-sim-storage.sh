@@ -5,7 +5,6 @@
 # in the apiserver's words, and terminal pods against the pods quota; on
 # the roomy cluster (mechanics), then on a file's own classes and on the
 # built-in cluster (ailab's quota and standing claims).
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 90
 

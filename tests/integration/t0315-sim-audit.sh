@@ -2,7 +2,6 @@
 # ailab-kubesim's audit log: who changed what and who read which pod's log,
 # with the client's User-Agent, the object's labels and the answer's code,
 # in memory (GET /sim/audit) and, with --audit-log, every entry in a file.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 13
 

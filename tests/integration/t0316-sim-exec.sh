@@ -5,7 +5,6 @@
 # ailab-kubesim.io/exec-exit-code annotation, the apiserver's refusals (a
 # completed pod, a container that is not running, another user's
 # namespace) and the audit entry of who exec'd where.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 if ! command -v kubectl >/dev/null 2>&1; then
 	echo "1..0 # SKIP kubectl not installed"

@@ -5,7 +5,6 @@
 # --pod-default for pods that set no knob; exit-codes indexed by a label
 # the test names.  The simulator knows no client's names: this is the
 # generic contract of docs/kubesim.md.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 if ! command -v kubectl >/dev/null 2>&1; then
 	echo "1..0 # SKIP kubectl not installed"

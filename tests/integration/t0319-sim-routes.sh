@@ -2,7 +2,6 @@
 # ailab-kubesim's routing: a path it does not serve gets the Kubernetes
 # 404 Status for every verb, a method a path does not take gets 405, and
 # the paths it serves still reach their handlers.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 41
 

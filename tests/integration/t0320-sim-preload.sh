@@ -4,7 +4,6 @@
 # watch from before, quota status), never more on a node than it holds;
 # and the requests it must refuse whole: no room, over quota, unknown
 # namespace, a taken name, too many, a bad template, a non-admin.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 if ! command -v kubectl >/dev/null 2>&1; then
 	echo "1..0 # SKIP kubectl not installed"

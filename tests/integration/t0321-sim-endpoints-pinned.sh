@@ -7,7 +7,6 @@
 # deleted; and pods pinned to a node by hostname (nodeSelector or node
 # affinity) land on it, or stay Pending with the scheduler's event when
 # the node is missing or full.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 if ! command -v kubectl >/dev/null 2>&1; then
 	echo "1..0 # SKIP kubectl not installed"

@@ -5,7 +5,6 @@
 # request is one that gets no answer at all within its client's time
 # limit (and leaves no trace in the audit log), whatever the machine's
 # speed.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 24
 

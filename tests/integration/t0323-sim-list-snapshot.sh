@@ -6,7 +6,6 @@
 # from before a compaction is 410 Expired.  Streaming lists (watches with
 # sendInitialEvents) and resourceVersionMatch, as ListOptions validation
 # has them.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 24
 

@@ -4,7 +4,6 @@
 # namespace) and the impersonation headers Impersonate-Uid and
 # Impersonate-Extra-<key>, which SelfSubjectReview shows back
 # (../shared/reference/kubernetes.md section 6).
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 20
 

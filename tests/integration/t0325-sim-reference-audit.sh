@@ -8,7 +8,6 @@
 # count/jobs.batch quota rejecting the Job itself; suspended Jobs; log
 # timestamps, sinceSeconds and sinceTime, and follow with timestamps;
 # publishNotReadyAddresses.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 49
 

@@ -11,7 +11,6 @@
 # the 3h job brings the estimate forward to the 2h job's end; admission
 # clears it.  No wall-clock bound: every bound comes from the cluster's
 # own clock (GET /sim/clock) and the test's timeouts.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 23
 

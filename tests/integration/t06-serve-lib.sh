@@ -1,6 +1,8 @@
-# Shared by the t06xx tests of `ailab-queue serve` (sourced after
-# tests/lib.sh; not a test itself).  Every process is started in the
-# background, recorded in TEST_PIDS and stopped by PID at exit.
+# Shared by the t06xx tests of `ailab-queue serve` (sourced instead of
+# tests/lib.sh, which it sources; not a test itself): the test is a TAP
+# skip when this build has no serve command.  Every process is started
+# in the background, recorded in TEST_PIDS and stopped by PID at exit.
+[ -n "${TAP_N:-}" ] || . "$top_srcdir/tests/lib.sh"
 
 # skip_without_serve: a TAP skip when this build has no serve command.
 skip_without_serve() {
@@ -163,3 +165,5 @@ stop_serve() {
 	fi
 	return $_rc
 }
+
+skip_without_serve

@@ -2,9 +2,7 @@
 # Two `serve` processes on one database and one Lease: both serve the API,
 # only the Lease holder schedules; SIGKILL the holder and the other takes
 # over within the lease duration, without creating any job twice.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 16
 
 has_holder() { [ -n "$(lease_holder)" ]; }

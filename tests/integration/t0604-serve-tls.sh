@@ -2,9 +2,7 @@
 # `ailab-queue serve` over TLS (OpenSSL bufferevents under evhttp): a
 # verified HTTPS API, plain HTTP refused on the TLS port, and at most
 # --max-connections connections at once (more are closed at once).
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 skip_unless "needs openssl" command -v openssl
 plan 8
 

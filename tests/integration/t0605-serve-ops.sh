@@ -2,9 +2,7 @@
 # The rest of the API over a running scheduler: the event stream and its
 # cursor, why, live then archived logs, hold/release/retry, dry runs,
 # quota, health and metrics.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 22
 
 start_kubesim --speed 10

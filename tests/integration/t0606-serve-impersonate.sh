@@ -3,9 +3,7 @@
 # objects as that user (Impersonate-User), so the cluster's RBAC, quota and
 # audit log see the user; in on-behalf mode they see the server.  Checked
 # on the simulator's audit log (GET /sim/audit), not on the queue's view.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 10
 
 start_kubesim --speed 20

@@ -3,9 +3,7 @@
 # 'serve --interval 60s', a submit, cancel, release and hold show on the
 # simulated cluster within seconds (the server kicks its loop in process;
 # a local queue's commands use the FIFO instead, t0407).
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 9
 
 start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml"

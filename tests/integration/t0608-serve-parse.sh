@@ -8,9 +8,7 @@
 # one is answered 503 at the wall-clock bound and its worker replaced.  A spec over its CPU
 # budget is refused 422; a full queue is 503, which the CLI waits out.  Behaviour is asserted by
 # the order of answers and by counts, not by times.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 35
 
 # worker N: the pid of the server's live parse worker N (aq-parse-N; a

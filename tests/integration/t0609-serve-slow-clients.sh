@@ -7,9 +7,7 @@
 # not times: each slow client runs for a minute at most, and must be
 # closed before it gives up.  Clients come from other loopback addresses
 # (127.0.0.2, ...) so that the per-address cap is the test's to choose.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 skip_unless "needs openssl" command -v openssl
 plan 25
 

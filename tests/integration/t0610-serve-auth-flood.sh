@@ -5,9 +5,7 @@
 # Retry-After), refused tokens are remembered apart from real users, and
 # a real user's cached review survives a flood from many addresses.
 # Counts come from the simulator's audit log (GET /sim/audit).
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 13
 
 # flood.py URL N SOURCE...: N requests with distinct junk tokens from each

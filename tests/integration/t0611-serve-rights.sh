@@ -4,9 +4,7 @@
 # refuses to start (exit 1) with a message naming what is missing; with
 # the rights of examples/serve/rbac.yaml (the simulated sched-sa) it
 # starts.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 12
 
 # The roomy cluster with two more server identities: one outside

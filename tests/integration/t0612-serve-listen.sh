@@ -3,9 +3,7 @@
 # warns that bearer tokens travel in clear; the URL it prints is the
 # address it listens on (the host's name for 0.0.0.0), never a loopback
 # address it does not mean.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 11
 
 start_kubesim

@@ -3,9 +3,7 @@
 # the method, the path without its query, the status, the body's bytes,
 # the duration and the authenticated user ("-" if none), never a token or
 # a cookie; a client cannot forge lines.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 15
 
 start_kubesim

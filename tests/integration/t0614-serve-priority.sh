@@ -3,9 +3,7 @@
 # more than priority_max (default normal) is refused with 400 naming the
 # limit, unless the user's group or name is allowed more
 # (priority_groups); admins are not limited.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 14
 
 start_kubesim

@@ -3,9 +3,7 @@
 # on (not the list of types they asked for), GPUs wanted by waiting jobs
 # by the type asked, and waiting jobs by the class of their reason; the
 # earlier metrics keep their names.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 13
 
 start_kubesim --speed 10

@@ -9,9 +9,7 @@
 # client asks again), other requests are served meanwhile, and once the
 # lock goes the hold is taken.  Asserted on the store and, for the pass
 # in progress, on the simulated cluster's own state.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 11
 
 start_kubesim || { echo "Bail out! ailab-kubesim did not start"; exit 1; }

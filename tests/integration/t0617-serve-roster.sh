@@ -5,9 +5,7 @@
 # (file.csv:line:col), nothing queued; submitting the class again is
 # refused unless --append; co-TAs (one TA group) add jobs to, and act on,
 # the class group one of them created, naming its owner.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 25
 
 serve_on_kubesim --no-schedule --ta students=ml101 --user-max-queued 0

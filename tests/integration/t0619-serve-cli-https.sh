@@ -6,9 +6,7 @@
 # another CA or for another name is refused before any request reaches
 # the server; bodies go out as they are (a YAML spec) and answers come
 # back whole; the token never shows.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 18
 
 D="$TMP/pki"

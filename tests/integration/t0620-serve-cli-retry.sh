@@ -6,9 +6,7 @@
 # keeps locked) is asked again after the wait it names, a bounded number
 # of times, and only then is its error shown.  Counted on the server's
 # access log and the plugin's runs, not on the clock.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 15
 
 start_kubesim || { echo "Bail out! ailab-kubesim did not start"; exit 1; }

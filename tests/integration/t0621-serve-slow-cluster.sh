@@ -8,9 +8,7 @@
 # nothing done.  Once the fault clears, everything works and the queue
 # is intact: every job once, each workload created once.
 # Asserted on HTTP status codes, the store and /sim/audit.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 21
 
 start_kubesim || { echo "Bail out! ailab-kubesim did not start"; exit 1; }

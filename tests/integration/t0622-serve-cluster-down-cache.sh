@@ -9,9 +9,7 @@
 # Retry-After; a second server with no grace refuses alice 503 too.  The
 # CLI against the server works for alice throughout.  After the fault,
 # the queue is intact and the held jobs run, each workload created once.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 16
 
 start_kubesim || { echo "Bail out! ailab-kubesim did not start"; exit 1; }

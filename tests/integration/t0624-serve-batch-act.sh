@@ -9,9 +9,7 @@
 # an admin acts on all 350.  Asserted on the items, the store, each job's
 # event log, and the cluster: the scheduler in the server sees the
 # change at once (released jobs run, a held job has no Deployment).
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 31
 
 start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" ||

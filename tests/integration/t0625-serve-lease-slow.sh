@@ -10,9 +10,7 @@
 # takes the Lease 6 s after it.  Meanwhile a's token review times out
 # and its users are served from their cached answers in their grace:
 # /metrics counts both.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 18
 
 # secs RFC3339: seconds since the epoch.

@@ -12,9 +12,7 @@
 # then.  b takes the Lease over and runs the job.  Nothing of a's reaches
 # the cluster after the drop began: without the abort its creates' next
 # retries would.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 18
 
 audit() {

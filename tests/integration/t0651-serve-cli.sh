@@ -7,9 +7,7 @@
 # --server, $AILAB_QUEUE_SERVER or the config file.  Groups are scoped by
 # owner, and the local queue's jobs are recorded as alice's: commands by
 # group name name their owner, alice, on both.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 102
 
 start_kubesim

@@ -3,9 +3,7 @@
 # verified (against server_ca from the config file, or the system's CAs),
 # never skipped; a certificate for another name or from an unknown CA is
 # refused before any credential is sent.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 13
 
 D="$TMP/tls"

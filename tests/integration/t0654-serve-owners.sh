@@ -4,9 +4,7 @@
 # submitter's own jobs, with the same answer for another's job as for one
 # that never was; a retry is held to the limit of waiting jobs as a
 # submit is.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 12
 
 serve_on_kubesim --speed 600 -- --no-lease --interval 1s --user-max-queued 3

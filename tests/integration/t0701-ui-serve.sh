@@ -5,9 +5,7 @@
 # HttpOnly, SameSite=Strict cookie), the CSRF value every state change by
 # cookie needs, visibility unchanged, the event stream as Server-Sent
 # Events, logout, and GET /v1/cluster agreeing with `quota`.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 56
 
 # A copy of the dashboard with things that must never be served.

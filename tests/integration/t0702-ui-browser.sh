@@ -6,9 +6,7 @@
 # from the job page, the cluster page against /v1/cluster, sign-out, and
 # another user who sees nothing of alice's.  The checks are in
 # t0702-ui-browser.py; skipped where Chromium or Selenium is missing.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] ||
     ! /usr/bin/python3 -c 'import selenium' 2>/dev/null; then
 	echo "1..0 # SKIP chromium, chromium-driver or python3-selenium missing (setup.sh installs them)"

@@ -4,9 +4,7 @@
 # caller may see (an admin sees everyone's); the page draws a bar per user
 # of the API's answer.  Jobs really run: serve schedules them on
 # ailab-kubesim.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 12
 
 start_kubesim

@@ -1,6 +1,7 @@
 # Shared by the t03xx tests: start ailab-kubesim on a private port, TLS
 # material made with the openssl command line, and small HTTP/JSON helpers.
-# Source after tests/lib.sh.
+# Sourced instead of tests/lib.sh, which it sources.
+[ -n "${TAP_N:-}" ] || . "$top_srcdir/tests/lib.sh"
 : "${AILAB_KUBESIM:?run through make check, or set AILAB_KUBESIM}"
 PY=/usr/bin/python3
 SIM_PID=
