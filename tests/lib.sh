@@ -10,6 +10,7 @@
 set -u
 : "${AILAB_QUEUE:?run through make check, or set AILAB_QUEUE}"
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+FIXTURES="$top_srcdir/tests/fixtures"
 
 TAP_N=0
 TAP_FAILED=0
@@ -41,6 +42,14 @@ skip_unless() {
 	"$@" >/dev/null 2>&1 && return 0
 	echo "1..0 # SKIP $_why"
 	exit 0
+}
+
+# bail_unless CMD...: a set-up step (start_kubesim, start_serve) the rest
+# of the test needs: the test bails out, naming it, when it fails.
+bail_unless() {
+	"$@" && return 0
+	echo "Bail out! $1 failed"
+	exit 1
 }
 
 # ok DESCRIPTION STATUS: one TAP line from an exit status.

@@ -9,8 +9,7 @@ plan 25
 
 sim_tls
 ok "openssl makes a CA and a server certificate" $?
-start_kubesim_tls --speed 600 ||
-    { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim_tls --speed 600
 SIM_URL=$KUBESIM_URL
 CURL_EXTRA="--cacert $TMP/tls/ca.crt"
 q() { timeout 60 "$AILAB_QUEUE" --context alice "$@"; }

@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 25
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml"
+start_kubesim --cluster "$FIXTURES/sim-roomy.yaml"
 ok "ailab-kubesim starts" $?
 
 # job NS NAME TYPE COUNT SECONDS

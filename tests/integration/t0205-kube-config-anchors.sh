@@ -11,8 +11,7 @@ plan 21
 
 sim_tls
 ok "openssl makes a CA and a server certificate" $?
-start_kubesim_tls --speed 600 ||
-    { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim_tls --speed 600
 
 KC="$TMP/kc-anchored.yaml"
 CA=$(base64 -w0 "$TMP/tls/ca.crt")

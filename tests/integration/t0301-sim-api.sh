@@ -5,7 +5,7 @@
 plan 60
 
 # The roomy cluster: users who read nodes, quotas on requests only.
-sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
+sim_start --cluster "$FIXTURES/sim-roomy.yaml" \
     --speed 50 --seed 7
 ok "starts on a free port and prints it" $?
 [ -n "$SIM_PORT" ] && [ "$SIM_PORT" -gt 0 ]

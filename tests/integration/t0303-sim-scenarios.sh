@@ -6,7 +6,7 @@
 plan 37
 
 # The roomy cluster: a 16-GPU quota, pods without limits.
-sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
+sim_start --cluster "$FIXTURES/sim-roomy.yaml" \
     --speed 100 --seed 3 --watch-cache 50
 ok "starts" $?
 

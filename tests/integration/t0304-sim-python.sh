@@ -9,7 +9,7 @@ fi
 sim_tls || { echo "1..0 # SKIP openssl failed"; exit 0; }
 KC="$TMP/kubeconfig"
 # The roomy cluster: alice reads nodes, pods need no limits.
-if ! sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
+if ! sim_start --cluster "$FIXTURES/sim-roomy.yaml" \
     --speed 20 --kubeconfig-out "$KC" \
     --tls-cert "$TMP/tls/srv.crt" --tls-key "$TMP/tls/srv.key" \
     --tls-ca "$TMP/tls/ca.crt"; then

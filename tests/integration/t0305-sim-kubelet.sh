@@ -7,7 +7,7 @@
 plan 35
 
 # The roomy cluster: pods without limits, quotas on requests only.
-sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
+sim_start --cluster "$FIXTURES/sim-roomy.yaml" \
     --speed 100 --seed 5
 ok "starts" $?
 mkpod() { # NAME RESTART ANNOTATIONS-JSON [IMAGE [VOLUMES-JSON [LABELS-JSON]]]

@@ -6,7 +6,7 @@
 plan 28
 
 # The roomy cluster: pods without limits, quotas on requests only.
-sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
+sim_start --cluster "$FIXTURES/sim-roomy.yaml" \
     --speed 50 --faults '{"error500": 1.0}'
 ok "starts with --faults" $?
 is "every request fails 500" "$(api GET /api/v1/nodes)" 500

@@ -5,7 +5,7 @@
 plan 17
 
 # The roomy cluster: pods without limits, quotas on requests only.
-sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
+sim_start --cluster "$FIXTURES/sim-roomy.yaml" \
     --speed 100 --seed 11
 ok "starts" $?
 jobcond() { # NS NAME TYPE

@@ -10,7 +10,7 @@ plan 90
 
 sim_tls
 ok "openssl makes a CA and a server certificate" $?
-sim_start_tls --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
+sim_start_tls --cluster "$FIXTURES/sim-roomy.yaml" \
     --speed 20 --seed 3
 ok "starts with TLS" $?
 ka() { timeout 30 kubectl --kubeconfig "$KC" --context admin "$@"; }

@@ -6,7 +6,7 @@
 plan 13
 
 AUDIT="$TMP/audit.jsonl"
-sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" --speed 50 \
+sim_start --cluster "$FIXTURES/sim-roomy.yaml" --speed 50 \
     --audit-log "$AUDIT"
 ok "starts with --audit-log" $?
 NS=/api/v1/namespaces/alice

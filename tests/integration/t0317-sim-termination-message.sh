@@ -20,7 +20,7 @@ fails "a knob without a value is refused" 2 "$AILAB_KUBESIM" \
 
 sim_tls
 ok "openssl makes a CA and a server certificate" $?
-sim_start_tls --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
+sim_start_tls --cluster "$FIXTURES/sim-roomy.yaml" \
     --speed 1000 --seed 3 --pod-default=duration=5s \
     --pod-default='termination-message=default says $(EXIT_CODE)'
 ok "starts with TLS and two pod defaults" $?

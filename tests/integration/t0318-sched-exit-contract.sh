@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 18
 
-start_kubesim --speed 200 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --speed 200
 sched() { timeout 120 "$AILAB_QUEUE" sched --until-empty --interval 1s "$@" 2>"$TMP/sched.err"; }
 field() { # ID EXPR: a field of `aq show ID -o json`
 	aq show "$1" -o json >"$TMP/show.json" &&

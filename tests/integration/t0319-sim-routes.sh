@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 41
 
-sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" --seed 7
+sim_start --cluster "$FIXTURES/sim-roomy.yaml" --seed 7
 ok "starts" $?
 
 MSG='the server could not find the requested resource'

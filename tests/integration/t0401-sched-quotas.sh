@@ -8,7 +8,7 @@
 plan 10
 
 N=${T0401_JOBS:-67}	# jobs per namespace: 201 in all
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-quotas.yaml" \
+start_kubesim --cluster "$FIXTURES/sched-quotas.yaml" \
     --speed 300
 ok "ailab-kubesim starts with three quota-bound namespaces" $?
 

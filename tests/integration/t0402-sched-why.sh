@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 10
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml" \
+start_kubesim --cluster "$FIXTURES/sched-small.yaml" \
     --speed 10
 ok "ailab-kubesim starts" $?
 

@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 12
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml" \
+start_kubesim --cluster "$FIXTURES/sched-small.yaml" \
     --speed 60
 ok "ailab-kubesim starts" $?
 

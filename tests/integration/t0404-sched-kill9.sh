@@ -15,7 +15,7 @@ plan 8
 
 KILLS=${T0404_KILLS:-50}
 SEED=${T0404_SEED:-4}
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml" \
+start_kubesim --cluster "$FIXTURES/sched-small.yaml" \
     --speed 100 --seed 4
 ok "ailab-kubesim starts" $?
 

@@ -12,7 +12,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 9
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-fair.yaml" \
+start_kubesim --cluster "$FIXTURES/sched-fair.yaml" \
     --speed 200 --seed 6
 ok "ailab-kubesim starts" $?
 

@@ -26,7 +26,7 @@ fails "serve --interval 20ms is refused (exit 2)" 2 \
 like "  with the option and the bounds" "$TMP/err" \
     "invalid value for '--interval': '20ms' \(from 50ms to 1h\)"
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml"
+start_kubesim --cluster "$FIXTURES/sched-small.yaml"
 ok "ailab-kubesim starts" $?
 
 # RTX4090D jobs that run until stopped (but promise to end within 10

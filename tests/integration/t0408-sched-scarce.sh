@@ -13,7 +13,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 14
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-scarce.yaml" \
+start_kubesim --cluster "$FIXTURES/sched-scarce.yaml" \
     --speed 20 --seed 8
 ok "ailab-kubesim starts" $?
 

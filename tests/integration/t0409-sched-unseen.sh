@@ -13,7 +13,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 9
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-scarce.yaml" \
+start_kubesim --cluster "$FIXTURES/sched-scarce.yaml" \
     --speed 10 --seed 9
 ok "ailab-kubesim starts" $?
 

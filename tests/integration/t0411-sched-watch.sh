@@ -17,7 +17,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 13
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-scarce.yaml" \
+start_kubesim --cluster "$FIXTURES/sched-scarce.yaml" \
     --speed 20 --seed 11
 ok "ailab-kubesim starts" $?
 

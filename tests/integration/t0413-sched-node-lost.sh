@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 12
 
-start_kubesim --speed 10 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --speed 10
 field() { aq show 1 -o json | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))"; }
 # pods: the job's pods as "attempt rank node deleting", one per line.
 pods() {

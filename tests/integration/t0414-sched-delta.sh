@@ -8,7 +8,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 19
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml"
+start_kubesim --cluster "$FIXTURES/sched-small.yaml"
 ok "ailab-kubesim starts" $?
 
 # RTX4090D jobs that run until stopped.

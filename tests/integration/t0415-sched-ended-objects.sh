@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 7
 
-start_kubesim --speed 600 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --speed 600
 pass() { timeout 60 "$AILAB_QUEUE" sched --once >>"$TMP/sched.out" 2>&1; }
 field() { aq show 1 -o json | python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 SEL='labelSelector=ailab-queue.io%2Fjob-id%3D1'

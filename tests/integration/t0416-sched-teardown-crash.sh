@@ -10,9 +10,8 @@
 plan 7
 need_gdb
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
-    --speed 600 --audit-log "$TMP/audit.jsonl" ||
-    { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml" \
+    --speed 600 --audit-log "$TMP/audit.jsonl"
 field() { aq show 1 -o json | python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 # creates ATTEMPT: Deployments of job 1 created (201) for that attempt.
 creates() {

@@ -14,7 +14,7 @@
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 23
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-scarce.yaml" \
+start_kubesim --cluster "$FIXTURES/sched-scarce.yaml" \
     --seed 17
 ok "ailab-kubesim starts" $?
 

@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 9
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-scarce.yaml"
+start_kubesim --cluster "$FIXTURES/sched-scarce.yaml"
 ok "ailab-kubesim starts" $?
 
 spec_file one type=RTX3090 cpu=1 memory=4Gi

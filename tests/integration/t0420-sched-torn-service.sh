@@ -13,9 +13,8 @@
 plan 13
 need_gdb
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
-    --speed 10 --audit-log "$TMP/audit.jsonl" ||
-    { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml" \
+    --speed 10 --audit-log "$TMP/audit.jsonl"
 # until_state ID STATE [ATTEMPT]: passes until the job is in STATE.
 until_state() {
 	n=0

@@ -17,8 +17,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 6
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
-    --speed 10 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml" --speed 10
 submit_short keep forever
 submit_short short 600s
 start_sched --context alice -v sched --interval 0.5s

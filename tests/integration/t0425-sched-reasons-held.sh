@@ -19,8 +19,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 12
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-scarce.yaml" \
-    --seed 25 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --cluster "$FIXTURES/sched-scarce.yaml" --seed 25
 spec_file fill type=RTX3090 gpus=8 cpu=1 memory=4Gi timeout=10h
 spec_file wait type=RTX3090 gpus=8 cpu=1 memory=4Gi timeout=1h sweep=1130
 aq --context alice -q submit "$TMP/fill.yaml" >/dev/null &&

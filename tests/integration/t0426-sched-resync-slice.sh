@@ -18,8 +18,7 @@
 plan 7
 need_gdb
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
-    --speed 10 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml" --speed 10
 spec_file many namespace=ml101 timeout= duration=forever sweep=16
 aq --context alice submit -q "$TMP/many.yaml" >/dev/null
 spec_file short timeout= duration=120s

@@ -10,9 +10,8 @@
 plan 9
 need_gdb
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
-    --speed 600 --audit-log "$TMP/audit.jsonl" ||
-    { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml" \
+    --speed 600 --audit-log "$TMP/audit.jsonl"
 SEL='labelSelector=ailab-queue.io%2Fjob-id%3D2'
 # audit VERB RESOURCE: job 2's objects of RESOURCE that got VERB (2xx).
 audit() {

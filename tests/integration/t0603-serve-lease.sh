@@ -9,7 +9,7 @@ has_holder() { [ -n "$(lease_holder)" ]; }
 passes() { metric "$1" ailab_queue_passes_total; }
 
 # The roomy cluster: 20 one-pod jobs run at once (ailab allows 10 pods).
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml"
+start_kubesim --cluster "$FIXTURES/sim-roomy.yaml"
 ok "ailab-kubesim starts" $?
 start_serve a --identity replica-a --lease-duration 6s --interval 1s
 start_serve b --identity replica-b --lease-duration 6s --interval 1s

@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 9
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml"
+start_kubesim --cluster "$FIXTURES/sched-small.yaml"
 ok "ailab-kubesim starts" $?
 start_serve a --no-lease --interval 60s -v
 ok "serve starts" $?

@@ -9,7 +9,7 @@ plan 12
 
 # The roomy cluster with two more server identities: one outside
 # system:auth-delegator (no TokenReview), one without Jobs.
-cp "$top_srcdir/tests/fixtures/sim-roomy.yaml" "$TMP/cluster.yaml"
+cp "$FIXTURES/sim-roomy.yaml" "$TMP/cluster.yaml"
 cat >>"$TMP/cluster.yaml" <<'EOT'
 - {name: nodelegate, token: nodelegate-token, readAll: true,
    namespaces: [alice, bob, carol, ml101, default],

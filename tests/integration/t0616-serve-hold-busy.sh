@@ -12,9 +12,8 @@
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 11
 
-start_kubesim || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
-start_serve a --no-lease --interval 1s -v ||
-    { echo "Bail out! serve did not start"; exit 1; }
+bail_unless start_kubesim
+bail_unless start_serve a --no-lease --interval 1s -v
 # deployments ID: the job's Deployments in the cluster (/sim is never
 # delayed by faults).
 deployments() {

@@ -9,9 +9,9 @@
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 15
 
-start_kubesim || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
-start_serve a --no-schedule --no-lease --access-log "$TMP/access.log" ||
-    { echo "Bail out! serve did not start"; exit 1; }
+bail_unless start_kubesim
+bail_unless start_serve a --no-schedule --no-lease \
+    --access-log "$TMP/access.log"
 S=$SERVE_URL
 # lines PATTERN: how many access-log lines match; at_least PATTERN N.
 lines() { grep -Ec "$1" "$TMP/access.log"; }

@@ -11,9 +11,8 @@
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 21
 
-start_kubesim || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
-start_serve a --no-lease --interval 1s --review-timeout 2s -v ||
-    { echo "Bail out! serve did not start"; exit 1; }
+bail_unless start_kubesim
+bail_unless start_serve a --no-lease --interval 1s --review-timeout 2s -v
 # audit_count PY-EXPR: audit entries e for which the expression holds.
 audit_count() {
 	curl -s -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/audit" |

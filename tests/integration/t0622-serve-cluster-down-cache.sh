@@ -12,7 +12,7 @@
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 16
 
-start_kubesim || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim
 cat >"$TMP/grace.yaml" <<'EOT'
 token_cache: 1s
 token_cache_grace: 10m
@@ -23,10 +23,8 @@ token_cache: 1s
 token_cache_grace: 0s
 review_timeout: 2s
 EOT
-start_serve a --no-lease --interval 1s --config "$TMP/grace.yaml" -v ||
-    { echo "Bail out! serve did not start"; exit 1; }
-start_serve b --no-schedule --config "$TMP/nograce.yaml" -v ||
-    { echo "Bail out! the second serve did not start"; exit 1; }
+bail_unless start_serve a --no-lease --interval 1s --config "$TMP/grace.yaml" -v
+bail_unless start_serve b --no-schedule --config "$TMP/nograce.yaml" -v
 cat >"$TMP/job.yaml" <<'EOT'
 name: small
 namespace: alice

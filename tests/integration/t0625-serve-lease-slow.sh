@@ -22,8 +22,7 @@ d = datetime.datetime.strptime(t[:26], "%Y-%m-%dT%H:%M:%S.%f")
 print(d.replace(tzinfo=datetime.timezone.utc).timestamp())' "$1"
 }
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" ||
-    { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml"
 # The relay holds a's bytes back while $TMP/stall exists.
 start_relay "$TMP/kc-a" --stall "$TMP/stall"
 

@@ -20,8 +20,7 @@ audit() {
 	    "$KUBESIM_URL/sim/audit" >"$TMP/audit.json"
 }
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" ||
-    { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml"
 # The relay closes the connection of a request to a Lease while $TMP/cut
 # exists; a's kubeconfig goes through it, its "admin" context acting as
 # sched-sa.
