@@ -455,6 +455,27 @@ cli_parse_id(struct cli_ctx *ctx, const char *s, int64_t *id)
 	return 0;
 }
 
+/* See cli.h: one reading of integer options (--rank, --tail, --id). */
+int
+cli_number(struct cli_ctx *ctx, const char *name, long min, long def,
+    long *out)
+{
+	const char *v = cli_string(ctx, name);
+	char *end;
+
+	*out = def;
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	*out = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || *out < min ||
+	    *out > CLI_NUMBER_MAX) {
+		cli_error(ctx, "invalid value for '--%s': '%s'", name, v);
+		return -1;
+	}
+	return 0;
+}
+
 /* The local user, recorded as the owner of submitted jobs. */
 const char *
 cli_owner(void)

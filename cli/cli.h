@@ -206,6 +206,10 @@ int cli_duration(struct cli_ctx *, const char *, bool zero_ok, int64_t *);
  * to max_ms; 0 when absent, -1 (printed, naming the option) if bad. */
 int cli_duration_ms(struct cli_ctx *, const char *, int64_t min_ms,
     int64_t max_ms, int64_t *);
+/* An integer option from min to CLI_NUMBER_MAX; *out def when absent,
+ * -1 (printed, naming the option) if bad. */
+#define CLI_NUMBER_MAX 100000000L
+int cli_number(struct cli_ctx *, const char *, long min, long def, long *);
 /* The bounds of the scheduler's --interval (sched, serve). */
 #define CLI_INTERVAL_MIN_MS 50
 #define CLI_INTERVAL_MAX_MS (3600 * 1000)

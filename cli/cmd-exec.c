@@ -215,18 +215,13 @@ cmd_exec_run(struct cli_ctx *ctx, int argc, char **argv, bool shell)
 	static char *shell_argv[] = { (char *)"/bin/sh", (char *)"-c",
 	    (char *)cmd_exec_shell_script };
 	struct store_job *j = NULL;
-	const char *r = cli_string(ctx, "rank");
-	char *end, *pod = NULL, *ctr = NULL, *cause = NULL;
-	int rank = 0, ret;
+	char *pod = NULL, *ctr = NULL, *cause = NULL;
+	long rank;
+	int ret;
 	bool in, tty;
 
-	if (r != NULL) {
-		rank = (int)strtol(r, &end, 10);
-		if (*r == '\0' || *end != '\0' || rank < 0) {
-			cli_error(ctx, "invalid value for '--rank': '%s'", r);
-			return CLI_EXIT_USAGE;
-		}
-	}
+	if (cli_number(ctx, "rank", 0, 0, &rank) != 0)
+		return CLI_EXIT_USAGE;
 	if (argc - 1 > CMD_EXEC_MAX_ARGS) {
 		cli_error(ctx, "too many words in the command (at most %d)",
 		    CMD_EXEC_MAX_ARGS);
