@@ -171,5 +171,4 @@ const struct cli_queue_ops cli_queue_local = {
 	.detail = cli_queue_local_detail,
 	.group_ids = cli_queue_local_group_ids,
 	.act = cli_queue_local_act,
-	.submit = NULL,
 };

@@ -300,7 +300,6 @@ const struct cli_cmd cli_cmd_completion = {
 	    "for zsh a file _ailab-queue in a directory of $fpath, for fish\n"
 	    "  ~/.config/fish/completions/ailab-queue.fish\n",
 	.opts = cmd_completion_opts,
-	.min_args = 0,
 	.max_args = 1,
 	.exec = cmd_completion_exec,
 };

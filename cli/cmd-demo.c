@@ -437,7 +437,5 @@ const struct cli_cmd cli_cmd_demo = {
 	    "stops everything it started.\n",
 	.opts = cmd_demo_opts,
 	.flags = CLI_LOCAL_ONLY,
-	.min_args = 0,
-	.max_args = 0,
 	.exec = cmd_demo_exec,
 };

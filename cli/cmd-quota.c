@@ -244,7 +244,5 @@ const struct cli_cmd cli_cmd_quota = {
 	    "counting only nodes that are Ready and schedulable.  -o wide\n"
 	    "adds one line per node; -o json and -o yaml print everything.\n",
 	.flags = CLI_REMOTE,
-	.min_args = 0,
-	.max_args = 0,
 	.exec = cmd_quota_exec,
 };

@@ -297,7 +297,6 @@ const struct cli_cmd cli_cmd_show = {
 	.usage = "ID",
 	.summary = "show a job: what it asked for, its attempts and its "
 	    "history",
-	.opts = NULL,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
 	.min_args = 1,
 	.max_args = 1,

@@ -240,7 +240,5 @@ const struct cli_cmd cli_cmd_usage = {
 	    "document; -o csv the --by list.\n",
 	.opts = cmd_usage_opts,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
-	.min_args = 0,
-	.max_args = 0,
 	.exec = cmd_usage_exec,
 };
