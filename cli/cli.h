@@ -140,11 +140,12 @@ struct cli_queue_ops {
 	 */
 	int (*each)(struct cli_ctx *, const struct store_filter *, int what,
 	    store_row_fn fn, void *arg);
-	/* One job; *job NULL (and CLI_EXIT_OK) if there is none to see. */
+	/* One job; "job N not found" (CLI_EXIT_FAIL) if there is none to
+	 * see. */
 	int (*get)(struct cli_ctx *, int64_t, struct store_job **);
 	/* get with the job's position in the queue filled in (why). */
 	int (*why)(struct cli_ctx *, int64_t, struct store_job **);
-	/* A job with its events and archived replicas; *job NULL if none. */
+	/* A job with its events and archived replicas, as get. */
 	int (*detail)(struct cli_ctx *, int64_t, struct store_job **,
 	    struct store_event **, size_t *, struct store_replica **, size_t *);
 	/* The ids of a group's jobs; "group not found" when it has none. */

@@ -145,10 +145,6 @@ cmd_exec_job(struct cli_ctx *ctx, const char *ids, int rank,
 		return CLI_EXIT_USAGE;
 	if ((ret = cli_queue(ctx)->get(ctx, id, &j)) != CLI_EXIT_OK)
 		return ret;
-	if (j == NULL) {
-		cli_error(ctx, "job %lld not found", (long long)id);
-		return CLI_EXIT_FAIL;
-	}
 	if (j->state != STORE_RUNNING) {
 		cli_error(ctx, "job %lld is %s, not running: there is no "
 		    "container to exec into", (long long)id,

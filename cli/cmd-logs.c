@@ -257,16 +257,9 @@ cmd_logs_one(struct cli_ctx *ctx, const struct cmd_logs_job *d,
 static int
 cmd_logs_detail(struct cli_ctx *ctx, int64_t id, struct cmd_logs_job *d)
 {
-	int ret;
-
 	memset(d, 0, sizeof *d);
-	ret = cli_queue(ctx)->detail(ctx, id, &d->j, &d->ev, &d->nev, &d->rep,
+	return cli_queue(ctx)->detail(ctx, id, &d->j, &d->ev, &d->nev, &d->rep,
 	    &d->nrep);
-	if (ret == CLI_EXIT_OK && d->j == NULL) {
-		cli_error(ctx, "job %lld not found", (long long)id);
-		ret = CLI_EXIT_FAIL;
-	}
-	return ret;
 }
 
 /* The ids of a group's jobs and what their file names need. */
