@@ -4,10 +4,7 @@
 # on the built-in cluster, ailab as published: 3 control-plane nodes and 50
 # workers, the admin chart's quota and claims, users who may not list nodes.
 . "$top_srcdir/tests/sim/sim-lib.sh"
-if ! command -v kubectl >/dev/null 2>&1; then
-	echo "1..0 # SKIP kubectl not installed"
-	exit 0
-fi
+skip_unless "kubectl not installed" command -v kubectl
 plan 48
 
 sim_tls

@@ -7,10 +7,7 @@
 # eviction after 300 simulated seconds, pods Terminating, Jobs with
 # podReplacementPolicy Failed waiting for them.
 . "$top_srcdir/tests/sim/sim-lib.sh"
-if ! command -v kubectl >/dev/null 2>&1; then
-	echo "1..0 # SKIP kubectl not installed"
-	exit 0
-fi
+skip_unless "kubectl not installed" command -v kubectl
 plan 74
 
 sim_tls

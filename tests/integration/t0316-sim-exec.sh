@@ -6,10 +6,7 @@
 # completed pod, a container that is not running, another user's
 # namespace) and the audit entry of who exec'd where.
 . "$top_srcdir/tests/sim/sim-lib.sh"
-if ! command -v kubectl >/dev/null 2>&1; then
-	echo "1..0 # SKIP kubectl not installed"
-	exit 0
-fi
+skip_unless "kubectl not installed" command -v kubectl
 plan 29
 
 sim_tls

@@ -6,10 +6,7 @@
 # the test names.  The simulator knows no client's names: this is the
 # generic contract of docs/kubesim.md.
 . "$top_srcdir/tests/sim/sim-lib.sh"
-if ! command -v kubectl >/dev/null 2>&1; then
-	echo "1..0 # SKIP kubectl not installed"
-	exit 0
-fi
+skip_unless "kubectl not installed" command -v kubectl
 plan 26
 
 fails "an unknown knob is refused" 2 "$AILAB_KUBESIM" --listen 127.0.0.1:0 \

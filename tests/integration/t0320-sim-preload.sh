@@ -5,10 +5,7 @@
 # and the requests it must refuse whole: no room, over quota, unknown
 # namespace, a taken name, too many, a bad template, a non-admin.
 . "$top_srcdir/tests/sim/sim-lib.sh"
-if ! command -v kubectl >/dev/null 2>&1; then
-	echo "1..0 # SKIP kubectl not installed"
-	exit 0
-fi
+skip_unless "kubectl not installed" command -v kubectl
 plan 37
 
 # Three nodes of 10 CPUs: 100 pods of 100m each by CPU (110 by pod count).

@@ -8,10 +8,7 @@
 # affinity) land on it, or stay Pending with the scheduler's event when
 # the node is missing or full.
 . "$top_srcdir/tests/sim/sim-lib.sh"
-if ! command -v kubectl >/dev/null 2>&1; then
-	echo "1..0 # SKIP kubectl not installed"
-	exit 0
-fi
+skip_unless "kubectl not installed" command -v kubectl
 plan 43
 
 cat >"$TMP/cluster.yaml" <<'EOT'

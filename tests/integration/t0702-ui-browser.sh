@@ -7,11 +7,9 @@
 # another user who sees nothing of alice's.  The checks are in
 # t0702-ui-browser.py; skipped where Chromium or Selenium is missing.
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] ||
-    ! /usr/bin/python3 -c 'import selenium' 2>/dev/null; then
-	echo "1..0 # SKIP chromium, chromium-driver or python3-selenium missing (setup.sh installs them)"
-	exit 0
-fi
+skip_unless "chromium, chromium-driver or python3-selenium missing (setup.sh installs them)" \
+    sh -c '[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] &&
+    /usr/bin/python3 -c "import selenium"'
 plan 27
 
 # The scarce cluster (one RTX3090 node of 8 GPUs), so that one pass of the
