@@ -47,8 +47,7 @@ is "the FIFO is the owner's only (0600)" \
 # Submit: the Deployment exists within 5 s, far less than the interval.
 ONE=$(aq --context alice -q submit "$TMP/one.yaml")
 ok_within "submit: the job's Deployment is created within 5 s" 5 has 1 "$ONE"
-running() { aq show "$1" -o json | grep -q '"state": "running"'; }
-ok_within "  and the job runs" 10 running "$ONE"
+ok_within "  and the job runs" 10 job_state_is "$ONE" running
 sleep 1
 
 # Cancel: its objects go within 5 s.
@@ -61,7 +60,7 @@ sleep 1
 is "a held job has no objects" "$(job_deployments "$HELD")" 0
 aq -q release "$HELD"
 ok_within "release: the job's Deployment is created within 5 s" 5 has 1 "$HELD"
-wait_for 10 running "$HELD"
+wait_for 10 job_state_is "$HELD" running
 sleep 1
 
 # Hold: a 2x8-GPU job cannot start while the released job holds one GPU

@@ -22,19 +22,6 @@ for p in json.load(sys.stdin)["items"]:
           p["spec"].get("nodeName") or "-",
           "deleting" if p["metadata"].get("deletionTimestamp") else "live")' | sort
 }
-# until_state STATE [ATTEMPT]: scheduler passes until job 1 is in STATE
-# (on that attempt).
-until_state() {
-	n=0
-	while [ $n -lt 40 ]; do
-		sched_once
-		[ "$(field state)" = "$1" ] &&
-		    { [ -z "${2:-}" ] || [ "$(field attempts)" = "$2" ]; } && return 0
-		sleep 0.3
-		n=$((n + 1))
-	done
-	return 1
-}
 
 cat >"$TMP/ddp.yaml" <<'EOT'
 name: ddp
@@ -45,7 +32,7 @@ annotations: {ailab-kubesim.io/duration: 2h}
 EOT
 aq submit -q "$TMP/ddp.yaml" >/dev/null
 ok "a two-replica job of one GPU a rank is queued" $?
-until_state running
+sched_until_state 1 running
 ok "a two-replica job runs" $?
 NODE=$(pods | awk '$2 == 1 && $4 == "live" {print $3}')
 [ -n "$NODE" ] && [ "$NODE" != - ]
@@ -53,7 +40,7 @@ ok "rank 1 runs on a node ($NODE)" $?
 
 # The node stops reporting; its pods are evicted at once.
 kubesim_fault "{\"nodeNotReady\": \"$NODE\", \"evictAfter\": 0}"
-until_state running 2
+sched_until_state 1 running 2
 ok "the job is sent back and runs again as attempt 2" $?
 aq why 1 >"$TMP/why" 2>&1
 aq show 1 >>"$TMP/why" 2>&1

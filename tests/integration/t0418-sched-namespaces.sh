@@ -18,27 +18,26 @@ spec_file one type=RTX3090 cpu=1 memory=4Gi
 
 field() { aq show "$1" -o json | python3 -c 'import json, sys
 print(json.load(sys.stdin).get(sys.argv[1]) or "")' "$2"; }
-in_state() { [ "$(field "$1" state)" = "$2" ]; }
 pods() { job_pods "$1" | tr '\n' ' '; }
 
 start_sched --context alice -v sched --interval 1s
 
 A=$(aq --context alice -q submit "$TMP/one.yaml")
-ok_within "a job in alice's namespace runs" 60 in_state "$A" running
+ok_within "a job in alice's namespace runs" 60 job_state_is "$A" running
 
 # bob's namespace joins the table on a pass that reads one changed job.
 B=$(aq --context bob -q submit "$TMP/one.yaml")
 ok_within "a job in bob's namespace, which alice may not use, is failed" \
-    60 in_state "$B" failed
+    60 job_state_is "$B" failed
 like "  its reason names the namespace" "$(field "$B" reason >"$TMP/rb";
     echo "$TMP/rb")" "cannot use namespace 'bob'"
 
 C=$(aq --context alice -q submit "$TMP/one.yaml")
-ok_within "alice's next job runs" 60 in_state "$C" running
+ok_within "alice's next job runs" 60 job_state_is "$C" running
 
 D=$(aq --context bob -q submit "$TMP/one.yaml")
 ok_within "a second job in bob's namespace is failed too" \
-    60 in_state "$D" failed
+    60 job_state_is "$D" failed
 
 is "the cluster runs alice's two jobs" "$(pods alice)" \
     "$A Running $C Running "

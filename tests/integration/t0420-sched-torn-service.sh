@@ -15,18 +15,6 @@ need_gdb
 
 bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml" \
     --speed 10 --audit-log "$TMP/audit.jsonl"
-# until_state ID STATE [ATTEMPT]: passes until the job is in STATE.
-until_state() {
-	n=0
-	while [ $n -lt 40 ]; do
-		sched_once
-		[ "$(job_field "$1" '["state"]')" = "$2" ] && { [ -z "${3:-}" ] ||
-		    [ "$(job_field "$1" '["attempts"]')" = "$3" ]; } && return 0
-		sleep 0.3
-		n=$((n + 1))
-	done
-	return 1
-}
 # node ID: the node of the job's live rank-1 pod.
 node() {
 	kube_get "/api/v1/namespaces/alice/pods?labelSelector=ailab-queue.io%2Fjob-id%3D$1" |
@@ -76,22 +64,22 @@ EOT2
 
 # (1) Lost and missing its Service in the same pass.
 aq --context alice submit -q "$TMP/ddp.yaml" >/dev/null
-until_state 1 running
+sched_until_state 1 running
 ok "job 1, a two-replica gang, runs" $?
 NODE=$(node 1)
 is "its Service is deleted behind the queue's back" "$(del_service 1)" 200
 kubesim_fault "{\"nodeNotReady\": \"$NODE\", \"evictAfter\": 0}"
-until_state 1 running 2
+sched_until_state 1 running 2
 ok "the lost gang is sent back and runs again as attempt 2" $?
 is "attempt 1's Service was created once, not again behind its teardown" \
     "$(creates 1 services 1)" 1
 kubesim_fault "{\"nodeReady\": \"$NODE\"}"
 aq --context alice cancel 1 >/dev/null
-until_state 1 cancelled
+sched_until_state 1 cancelled
 
 # (2) A requeue's teardown cut short after its logs were kept.
 aq --context alice submit -q "$TMP/ddp.yaml" >/dev/null
-until_state 2 running
+sched_until_state 2 running
 ok "job 2 runs" $?
 NODE=$(node 2)
 kubesim_fault "{\"nodeNotReady\": \"$NODE\", \"evictAfter\": 0}"
@@ -109,7 +97,7 @@ is "the teardown's Service delete landed, its Deployments' did not" \
 # runs, and the gang looks running again, its Service missing.
 kubesim_fault "{\"nodeReady\": \"$NODE\"}"
 ok_within "the evicted pod is gone once its node is back" 60 settled 2
-until_state 2 running 2
+sched_until_state 2 running 2
 ok "the next scheduler finishes the requeue: attempt 2 runs" $?
 is "attempt 1's Service was created once, not again" \
     "$(creates 2 services 1)" 1
