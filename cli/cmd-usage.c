@@ -153,16 +153,11 @@ static int
 cmd_usage_remote(struct cli_ctx *ctx, const char *window, const char *owner,
     json_t **out)
 {
-	char *q = cli_remote_query(ctx, "window", window), *o, *tmp;
+	char *q = cli_remote_query(ctx, "window", window);
 	int ret;
 
-	if (owner != NULL) {
-		o = cli_remote_query(ctx, "owner", owner);
-		tmp = xprintf("%s&%s", q, o);
-		free(q);
-		free(o);
-		q = tmp;
-	}
+	if (owner != NULL)
+		cli_remote_query_add(ctx, &q, "owner", owner);
 	ret = cli_remote_get_json(ctx, API_PREFIX "/usage", q, out);
 	free(q);
 	return ret;
