@@ -12,19 +12,6 @@ need_gdb
 
 bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml" \
     --speed 600 --audit-log "$TMP/audit.jsonl"
-# creates ATTEMPT: Deployments of job 1 created (201) for that attempt.
-creates() {
-	python3 -c 'import json, sys
-n = 0
-for l in open(sys.argv[1]):
-    e = json.loads(l)
-    lb = e.get("labels") or {}
-    if e.get("verb") == "create" and e.get("resource") == "deployments" \
-            and e.get("code") == 201 and lb.get("ailab-queue.io/job-id") == "1" \
-            and lb.get("ailab-queue.io/attempt") == sys.argv[2]:
-        n += 1
-print(n)' "$TMP/audit.jsonl" "$1"
-}
 
 cat >"$TMP/flaky.yaml" <<'EOT'
 name: flaky
@@ -50,7 +37,7 @@ is "attempt 1's Deployment is gone from the cluster" \
 
 sched_until_state 1 succeeded
 is "the job then succeeds on attempt 2" "$(job_field 1 '["state"]') $(job_field 1 '["attempts"]')" "succeeded 2"
-is "attempt 1 was created once, never again" "$(creates 1)" 1
+is "attempt 1 was created once, never again" "$(audited create deployments 1 1)" 1
 aq why 1 >"$TMP/why" 2>&1; aq show 1 >>"$TMP/why" 2>&1
 like "the history says the teardown was finished after the stop" "$TMP/why" \
     "attempt 1 ended and was being torn down when the scheduler stopped"

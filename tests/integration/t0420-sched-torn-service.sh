@@ -39,20 +39,6 @@ del_service() {
 	    -H 'Authorization: Bearer admin-token' \
 	    "$KUBESIM_URL/api/v1/namespaces/alice/services/$_svc"
 }
-# creates ID KIND ATTEMPT: objects of KIND of the job created (201) for
-# that attempt, as the audit log has them.
-creates() {
-	python3 -c 'import json, sys
-n = 0
-for l in open(sys.argv[1]):
-    e = json.loads(l)
-    lb = e.get("labels") or {}
-    if e.get("verb") == "create" and e.get("resource") == sys.argv[3] \
-            and e.get("code") == 201 and lb.get("ailab-queue.io/job-id") == sys.argv[2] \
-            and lb.get("ailab-queue.io/attempt") == sys.argv[4]:
-        n += 1
-print(n)' "$TMP/audit.jsonl" "$1" "$2" "$3"
-}
 
 cat >"$TMP/ddp.yaml" <<'EOT2'
 name: ddp
@@ -72,7 +58,7 @@ kubesim_fault "{\"nodeNotReady\": \"$NODE\", \"evictAfter\": 0}"
 sched_until_state 1 running 2
 ok "the lost gang is sent back and runs again as attempt 2" $?
 is "attempt 1's Service was created once, not again behind its teardown" \
-    "$(creates 1 services 1)" 1
+    "$(audited create services 1 1)" 1
 kubesim_fault "{\"nodeReady\": \"$NODE\"}"
 aq --context alice cancel 1 >/dev/null
 sched_until_state 1 cancelled
@@ -100,7 +86,7 @@ ok_within "the evicted pod is gone once its node is back" 60 settled 2
 sched_until_state 2 running 2
 ok "the next scheduler finishes the requeue: attempt 2 runs" $?
 is "attempt 1's Service was created once, not again" \
-    "$(creates 2 services 1)" 1
+    "$(audited create services 2 1)" 1
 aq why 2 >"$TMP/why" 2>&1; aq show 2 >>"$TMP/why" 2>&1
 like "the history says the teardown was finished" "$TMP/why" \
     "attempt 1 was being torn down"
