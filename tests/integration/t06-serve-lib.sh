@@ -107,6 +107,12 @@ jq_body() {
 	python3 -c "import json,sys; b=json.load(open('$TMP/body')); print($1)"
 }
 
+# served_job_is USER ID EXPR VALUE: GET /v1/jobs/ID as USER answers 200
+# with EXPR (over b, as jq_body) VALUE.
+served_job_is() {
+	[ "$(api "$1" GET "/v1/jobs/$2")" = 200 ] && [ "$(jq_body "$3")" = "$4" ]
+}
+
 # queue_json: the whole queue as the local CLI prints it.
 queue_json() {
 	"$AILAB_QUEUE" ls --all -o json

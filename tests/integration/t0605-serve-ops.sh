@@ -37,11 +37,7 @@ TEST_PIDS="$TEST_PIDS $WATCH"
 sleep 0.5
 is "submit" "$(submit alice "$TMP/job.yaml")" 201
 ID=$(jq_body 'b["items"][0]["id"]')
-state_is() {
-	[ "$(api alice GET "/v1/jobs/$ID")" = 200 ] &&
-	    [ "$(jq_body 'b["state"]')" = "$1" ]
-}
-ok_within "the job runs" 30 state_is running
+ok_within "the job runs" 30 served_job_is alice "$ID" 'b["state"]' running
 is "why says it runs" \
     "$(api alice GET "/v1/jobs/$ID/why") $(jq_body 'b["id"], b["state"]')" \
     "200 $ID running"
@@ -54,12 +50,10 @@ is "logs while it runs come live from the pod" \
 curl -s -o /dev/null -X POST -H 'Authorization: Bearer admin-token' \
     -H 'Content-Type: application/json' -d '{"advanceSeconds":3600}' \
     "$KUBESIM_URL/sim/clock"
-ok_within "the job succeeds" 60 state_is succeeded
-cleaned() {
-	[ "$(api alice GET "/v1/jobs/$ID")" = 200 ] &&
-	    [ "$(jq_body 'b["cleaned"]')" = True ]
-}
-ok_within "and is cleaned up" 30 cleaned
+ok_within "the job succeeds" 60 \
+    served_job_is alice "$ID" 'b["state"]' succeeded
+ok_within "and is cleaned up" 30 \
+    served_job_is alice "$ID" 'b["cleaned"]' True
 is "its logs then come from the archive" \
     "$(api alice GET "/v1/jobs/$ID/logs" -D "$TMP/h2") $(sed -n 's/^X-Ailab-Log-Source: \([a-z]*\).*/\1/p' "$TMP/h2")" \
     "200 archived"

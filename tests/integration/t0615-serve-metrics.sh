@@ -28,11 +28,7 @@ EOT
 }
 is "a job of 2 GPUs" "$(submit alice "$(gpu_job run 2)")" 201
 RUN=$(jq_body 'b["items"][0]["id"]')
-running() {
-	[ "$(api alice GET "/v1/jobs/$RUN")" = 200 ] &&
-	    [ "$(jq_body 'b["state"]')" = running ]
-}
-ok_within "runs" 60 running
+ok_within "runs" 60 served_job_is alice "$RUN" 'b["state"]' running
 is "one of 4 GPUs over the quota's 4 with it" \
     "$(submit alice "$(gpu_job big 4)")" 201
 is "one held" "$(submit alice "$(gpu_job later 1)" hold=true)" 201
