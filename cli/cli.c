@@ -584,6 +584,27 @@ cli_ctx_release(struct cli_ctx *ctx)
 	kube_config_free(ctx->kube_config);
 }
 
+/* See cli.h: what a build tree or an installation keeps beside the
+ * program that runs. */
+char *
+cli_beside_self(const char *name, int mode)
+{
+	char self[PATH_MAX], *slash, *path;
+	ssize_t n;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) <= 0)
+		return NULL;
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) == NULL)
+		return NULL;
+	*slash = '\0';
+	path = xprintf("%s/%s", self, name);
+	if (access(path, mode) == 0)
+		return path;
+	free(path);
+	return NULL;
+}
+
 /*
  * Runs the whole program in place of this one.  The installed
  * 'ailab-queue' is the queue front: it leaves out the cluster client, whose
@@ -595,22 +616,9 @@ cli_ctx_release(struct cli_ctx *ctx)
 static int
 cli_exec_cluster(char **argv)
 {
-	char self[PATH_MAX], *slash, *path = NULL;
-	ssize_t n;
+	char *path;
 
-	n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/')) != NULL) {
-			*slash = '\0';
-			path = xprintf("%s/ailab-queue-cluster", self);
-			if (access(path, X_OK) != 0) {
-				free(path);
-				path = NULL;
-			}
-		}
-	}
-	if (path == NULL)
+	if ((path = cli_beside_self("ailab-queue-cluster", X_OK)) == NULL)
 		path = xstrdup(PKGLIBEXECDIR "/ailab-queue-cluster");
 	execv(path, argv);
 	fprintf(stderr, "ailab-queue: cannot run %s: %s (is ailab-queue "

@@ -214,6 +214,9 @@ int cli_number(struct cli_ctx *, const char *, long min, long def, long *);
 /* The bounds of the scheduler's --interval (sched, serve). */
 #define CLI_INTERVAL_MIN_MS 50
 #define CLI_INTERVAL_MAX_MS (3600 * 1000)
+/* The path of name in the running program's directory when access(2)
+ * allows mode on it, else NULL; the caller frees it. */
+char *cli_beside_self(const char *name, int mode);
 /* Owner of new jobs: the local user name. */
 const char *cli_owner(void);
 /*

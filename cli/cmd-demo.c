@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -50,19 +49,6 @@ struct cmd_demo {
 	char last[128];
 };
 
-/* The directory of the running program, to find ailab-kubesim beside it. */
-static char *
-cmd_demo_exe_dir(void)
-{
-	char buf[4096];
-	ssize_t n;
-
-	if ((n = readlink("/proc/self/exe", buf, sizeof buf - 1)) <= 0)
-		return NULL;
-	buf[n] = '\0';
-	return xstrdup(dirname(buf));
-}
-
 /* What the demo runs and reads (ailab-kubesim, the example specs): the
  * option's path, else $env's (env NULL: none), else rel beside the
  * program when access allows mode there, else fallback. */
@@ -71,19 +57,14 @@ cmd_demo_find(struct cli_ctx *ctx, const char *opt, const char *env,
     const char *rel, int mode, const char *fallback)
 {
 	const char *p = cli_string(ctx, opt);
-	char *dir, *path;
+	char *path;
 
 	if (p == NULL && env != NULL)
 		p = getenv(env);
 	if (p != NULL)
 		return xstrdup(p);
-	if ((dir = cmd_demo_exe_dir()) != NULL) {
-		path = xprintf("%s/%s", dir, rel);
-		free(dir);
-		if (access(path, mode) == 0)
-			return path;
-		free(path);
-	}
+	if ((path = cli_beside_self(rel, mode)) != NULL)
+		return path;
 	return xstrdup(fallback);
 }
 
