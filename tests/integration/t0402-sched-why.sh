@@ -6,9 +6,8 @@
 . "$top_srcdir/tests/lib.sh"
 plan 10
 
-start_kubesim --cluster "$FIXTURES/sched-small.yaml" \
-    --speed 10
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim \
+    --cluster "$FIXTURES/sched-small.yaml" --speed 10
 
 # A spec of COUNT GPUs of TYPE for NAME that runs DURATION.
 mkspec() {

@@ -9,9 +9,8 @@
 . "$top_srcdir/tests/lib.sh"
 plan 12
 
-start_kubesim --cluster "$FIXTURES/sched-small.yaml" \
-    --speed 60
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim \
+    --cluster "$FIXTURES/sched-small.yaml" --speed 60
 
 # mkspec NAME TYPE COUNT REPLICAS DURATION: a spec file $TMP/NAME.yaml.
 mkspec() {

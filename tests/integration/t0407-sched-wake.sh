@@ -26,8 +26,8 @@ fails "serve --interval 20ms is refused (exit 2)" 2 \
 like "  with the option and the bounds" "$TMP/err" \
     "invalid value for '--interval': '20ms' \(from 50ms to 1h\)"
 
-start_kubesim --cluster "$FIXTURES/sched-small.yaml"
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim \
+    --cluster "$FIXTURES/sched-small.yaml"
 
 # RTX4090D jobs that run until stopped (but promise to end within 10
 # minutes); has N ID: job ID has N Deployments (one a replica).

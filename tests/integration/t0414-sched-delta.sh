@@ -8,8 +8,8 @@
 . "$top_srcdir/tests/lib.sh"
 plan 19
 
-start_kubesim --cluster "$FIXTURES/sched-small.yaml"
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim \
+    --cluster "$FIXTURES/sched-small.yaml"
 
 # RTX4090D jobs that run until stopped.
 spec_file one

@@ -14,9 +14,8 @@
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 23
 
-start_kubesim --cluster "$FIXTURES/sched-scarce.yaml" \
-    --seed 17
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim \
+    --cluster "$FIXTURES/sched-scarce.yaml" --seed 17
 
 # mkspec NAME GPUS TIMEOUT: an RTX3090 job that runs until its timeout.
 mkspec() {
@@ -98,8 +97,7 @@ aq show 3 >"$TMP/show3"
 like "show: one Start line" "$TMP/show3" '^Start: +~([0-9]+[smhd]|now) \(estimated\)$'
 
 # The server's API (the same queue, API only) carries it in list and get.
-start_serve a --no-schedule
-ok "serve starts" $?
+check "serve starts" start_serve a --no-schedule
 is "GET /v1/jobs: estimated_start of the waiting jobs" "$(api admin GET \
     '/v1/jobs?state=queued'; echo; jq_body '[j["estimated_start"] for j in b["items"]]')" \
     "200

@@ -11,8 +11,8 @@
 . "$top_srcdir/tests/lib.sh"
 plan 9
 
-start_kubesim --cluster "$FIXTURES/sched-scarce.yaml"
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim \
+    --cluster "$FIXTURES/sched-scarce.yaml"
 
 spec_file one type=RTX3090 cpu=1 memory=4Gi
 

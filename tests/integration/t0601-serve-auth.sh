@@ -7,8 +7,7 @@
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 32
 
-start_kubesim
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim
 start_serve a --no-schedule --ta students=ml101 --user-max-queued 5
 
 ok "serve starts and prints its URL" $?

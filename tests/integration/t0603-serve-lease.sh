@@ -9,11 +9,10 @@ has_holder() { [ -n "$(lease_holder)" ]; }
 passes() { metric "$1" ailab_queue_passes_total; }
 
 # The roomy cluster: 20 one-pod jobs run at once (ailab allows 10 pods).
-start_kubesim --cluster "$FIXTURES/sim-roomy.yaml"
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim --cluster "$FIXTURES/sim-roomy.yaml"
 start_serve a --identity replica-a --lease-duration 6s --interval 1s
-start_serve b --identity replica-b --lease-duration 6s --interval 1s
-ok "two replicas serve one database" $?
+check "two replicas serve one database" start_serve b --identity replica-b \
+    --lease-duration 6s --interval 1s
 ok_within "one of them takes the Lease" 10 has_holder
 sleep 3
 H=$(lease_holder)

@@ -8,11 +8,10 @@ plan 8
 
 pki_server "$TMP/pki" server /CN=ailab-queue DNS:localhost
 
-start_kubesim
-ok "ailab-kubesim starts" $?
-start_serve t --no-schedule --tls-cert "$TMP/pki/server.crt" \
-    --tls-key "$TMP/pki/server.key" --max-connections 3
-ok "serve starts with TLS" $?
+check "ailab-kubesim starts" start_kubesim
+check "serve starts with TLS" start_serve t --no-schedule \
+    --tls-cert "$TMP/pki/server.crt" --tls-key "$TMP/pki/server.key" \
+    --max-connections 3
 PORT=${SERVE_URL##*:}
 SERVE_URL=https://localhost:$PORT
 is "the URL it prints is https" "${SERVE_URL_t%%:*}" https

@@ -5,10 +5,8 @@
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 22
 
-start_kubesim --speed 10
-ok "ailab-kubesim starts" $?
-start_serve a --no-lease --interval 1s
-ok "serve starts and schedules" $?
+check "ailab-kubesim starts" start_kubesim --speed 10
+check "serve starts and schedules" start_serve a --no-lease --interval 1s
 is "healthz?verbose says it leads" \
     "$(api - GET '/healthz?verbose=true') $(jq_body 'b["status"], b["leader"]')" \
     "200 ok True"

@@ -6,12 +6,11 @@
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 10
 
-start_kubesim --speed 20
-ok "ailab-kubesim starts" $?
-start_serve imp --no-lease --interval 1s --mode impersonate
-ok "serve --mode impersonate starts" $?
-start_serve beh --no-lease --interval 1s --db "$TMP/behalf.db"
-ok "a second server, on behalf, on its own queue" $?
+check "ailab-kubesim starts" start_kubesim --speed 20
+check "serve --mode impersonate starts" start_serve imp --no-lease \
+    --interval 1s --mode impersonate
+check "a second server, on behalf, on its own queue" start_serve beh \
+    --no-lease --interval 1s --db "$TMP/behalf.db"
 
 cat >"$TMP/job.yaml" <<'EOT'
 name: imp

@@ -6,10 +6,9 @@
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 9
 
-start_kubesim --cluster "$FIXTURES/sched-small.yaml"
-ok "ailab-kubesim starts" $?
-start_serve a --no-lease --interval 60s -v
-ok "serve starts" $?
+check "ailab-kubesim starts" start_kubesim \
+    --cluster "$FIXTURES/sched-small.yaml"
+check "serve starts" start_serve a --no-lease --interval 60s -v
 ok_within "it made its first pass" 10 sched_passed 1 "$TMP/serve-a.err"
 
 # RTX4090D jobs in alice's namespace that run until stopped (but promise

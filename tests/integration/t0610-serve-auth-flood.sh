@@ -41,15 +41,13 @@ reviews() {
 print(sum(1 for e in json.load(sys.stdin)["items"] if e.get("resource") == "tokenreviews"))'
 }
 
-start_kubesim
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim
 # Reviews are kept an hour rather than a minute, so that alice's
 # outlives the floods however long a loaded machine takes over them: the
 # check below is about eviction, not expiry.
 echo 'token_cache: 1h' >"$TMP/serve.yaml"
-start_serve a --no-schedule --auth-fail-rate 1 --auth-fail-burst 10 \
-    --token-cache-entries 50 --config "$TMP/serve.yaml"
-ok "serve starts" $?
+check "serve starts" start_serve a --no-schedule --auth-fail-rate 1 \
+    --auth-fail-burst 10 --token-cache-entries 50 --config "$TMP/serve.yaml"
 is "alice is reviewed and served" "$(api alice GET /v1/whoami)" 200
 r0=$(reviews)
 

@@ -19,8 +19,8 @@ cat >>"$TMP/cluster.yaml" <<'EOT'
    namespaces: [alice, bob, carol, ml101, default],
    resources: [deployments, services, leases]}
 EOT
-start_kubesim --cluster "$TMP/cluster.yaml"
-ok "ailab-kubesim starts with the cluster file" $?
+check "ailab-kubesim starts with the cluster file" start_kubesim \
+    --cluster "$TMP/cluster.yaml"
 
 # audit_writes USER: what USER changed in the cluster, but its reviews.
 audit_writes() {

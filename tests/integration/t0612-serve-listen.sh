@@ -6,8 +6,7 @@
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 11
 
-start_kubesim
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim
 
 # serve_on NAME ARGS...: starts serve as the admin, its URL in $URL.
 serve_on() {

@@ -6,10 +6,8 @@
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 13
 
-start_kubesim --speed 10
-ok "ailab-kubesim starts" $?
-start_serve a --no-lease --interval 1s
-ok "serve starts and schedules" $?
+check "ailab-kubesim starts" start_kubesim --speed 10
+check "serve starts and schedules" start_serve a --no-lease --interval 1s
 
 # gpu_job NAME COUNT [EXTRA]: alice's job of COUNT GPUs, either 4090 type.
 gpu_job() {

@@ -10,12 +10,10 @@
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 102
 
-start_kubesim
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim
 # alice submits priority 700: above normal, which the server must allow her.
-start_serve a --no-schedule --user-max-queued 0 \
+check "serve starts" start_serve a --no-schedule --user-max-queued 0 \
     --priority-group user:alice=high
-ok "serve starts" $?
 S=$SERVE_URL
 LOCAL="$TMP/local.db"
 ME=$(id -un)

@@ -18,10 +18,9 @@ ln -s /etc/passwd "$TMP/ui/passwd.txt"
 head -c 1048577 /dev/zero >"$TMP/ui/big.txt"
 echo bytes >"$TMP/ui/data.bin"
 
-start_kubesim
-ok "ailab-kubesim starts" $?
-start_serve a --no-schedule --ui-dir "$TMP/ui"
-ok "serve starts with --ui-dir" $?
+check "ailab-kubesim starts" start_kubesim
+check "serve starts with --ui-dir" start_serve a --no-schedule \
+    --ui-dir "$TMP/ui"
 
 # get PATH [CURL ARGS]: status of a GET without a token; headers to
 # $TMP/hdr, body to $TMP/body.

@@ -14,10 +14,9 @@ plan 27
 
 # The scarce cluster (one RTX3090 node of 8 GPUs), so that one pass of the
 # scheduler leaves a job with a reservation, hence an estimated start.
-start_kubesim --cluster "$FIXTURES/sched-scarce.yaml"
-ok "ailab-kubesim starts" $?
-start_serve a --no-schedule --ui-dir "$top_srcdir/ui"
-ok "serve starts" $?
+check "ailab-kubesim starts" start_kubesim \
+    --cluster "$FIXTURES/sched-scarce.yaml"
+check "serve starts" start_serve a --no-schedule --ui-dir "$top_srcdir/ui"
 
 for n in hog big; do
 	cat >"$TMP/$n.yaml" <<EOT

@@ -7,10 +7,9 @@
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 12
 
-start_kubesim
-ok "ailab-kubesim starts" $?
-start_serve a --no-lease --interval 200ms --ui-dir "$top_srcdir/ui"
-ok "serve starts, scheduling" $?
+check "ailab-kubesim starts" start_kubesim
+check "serve starts, scheduling" start_serve a --no-lease --interval 200ms \
+    --ui-dir "$top_srcdir/ui"
 
 cat >"$TMP/alice.yaml" <<'EOT'
 name: gpu
