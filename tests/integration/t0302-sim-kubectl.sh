@@ -9,8 +9,7 @@ plan 48
 
 sim_tls
 ok "openssl makes a CA and a server certificate" $?
-sim_start_tls --speed 20
-ok "starts with TLS" $?
+check "starts with TLS" sim_start_tls --speed 20
 is "the kubeconfig is 0600" "$(stat -c %a "$KC")" 600
 k() { timeout 30 kubectl --kubeconfig "$KC" --context alice "$@"; }
 ka() { timeout 30 kubectl --kubeconfig "$KC" --context admin "$@"; }

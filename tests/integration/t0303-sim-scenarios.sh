@@ -6,9 +6,8 @@
 plan 37
 
 # The roomy cluster: a 16-GPU quota, pods without limits.
-sim_start --cluster "$FIXTURES/sim-roomy.yaml" \
-    --speed 100 --seed 3 --watch-cache 50
-ok "starts" $?
+check "starts" sim_start --cluster "$FIXTURES/sim-roomy.yaml" --speed 100 \
+    --seed 3 --watch-cache 50
 
 # A Deployment over quota is created, gets ReplicaFailure and no pods.
 DEP='{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"big"},"spec":{"replicas":1,"selector":{"matchLabels":{"app":"big"}},"template":{"metadata":{"labels":{"app":"big"}},"spec":{"containers":[{"name":"c","image":"x","resources":{"limits":{"nvidia.com/gpu":"8"}}}]}}}}'

@@ -7,9 +7,8 @@
 plan 35
 
 # The roomy cluster: pods without limits, quotas on requests only.
-sim_start --cluster "$FIXTURES/sim-roomy.yaml" \
-    --speed 100 --seed 5
-ok "starts" $?
+check "starts" sim_start --cluster "$FIXTURES/sim-roomy.yaml" --speed 100 \
+    --seed 5
 mkpod() { # NAME RESTART ANNOTATIONS-JSON [IMAGE [VOLUMES-JSON [LABELS-JSON]]]
 	_labels='{}'
 	[ $# -ge 6 ] && _labels=$6

@@ -13,8 +13,8 @@ ok "and an admin client certificate" $?
 fails "a missing key file is refused" 1 "$AILAB_KUBESIM" --listen 127.0.0.1:0 \
     --tls-cert "$D/srv.crt" --tls-key "$D/nope.key"
 like "naming the file" "$TMP/err" "nope.key"
-sim_start --tls-cert "$D/srv.crt" --tls-key "$D/srv.key" --client-ca "$D/ca.crt"
-ok "starts with TLS and a client CA" $?
+check "starts with TLS and a client CA" sim_start --tls-cert "$D/srv.crt" \
+    --tls-key "$D/srv.key" --client-ca "$D/ca.crt"
 like "the URL is https" "$TMP/sim.out" '^url https://127.0.0.1:[0-9]+$'
 CURL_EXTRA="--cacert $D/ca.crt"
 is "verified HTTPS with a token" "$(api GET /api/v1/namespaces/alice/pods alice-token)" 200

@@ -23,8 +23,8 @@ users:
 - {name: admin, token: admin-token, admin: true}
 EOF
 # A small watch cache: objects are shared (interned) soon after they settle.
-sim_start --cluster "$TMP/cluster.yaml" --speed 100 --seed 5 --watch-cache 200
-ok "starts with a small cluster" $?
+check "starts with a small cluster" sim_start --cluster "$TMP/cluster.yaml" \
+    --speed 100 --seed 5 --watch-cache 200
 
 # py EXPR: Python with get(path) (admin) over the simulator; prints EXPR.
 py() {
@@ -173,6 +173,5 @@ ok_within "four big pods are judged unschedulable" 10 judged
 is "alike pods get the same message, the tolerant one its own" "$(why)" \
     '[["big-1", "0/8 nodes are available: 2 node(s) had untolerated taint {dedicated: ml}, 6 Insufficient nvidia.com/gpu"], ["big-2", "0/8 nodes are available: 2 node(s) had untolerated taint {dedicated: ml}, 6 Insufficient nvidia.com/gpu"], ["big-3", "0/8 nodes are available: 2 node(s) had untolerated taint {dedicated: ml}, 6 Insufficient nvidia.com/gpu"], ["big-t", "0/8 nodes are available: 8 Insufficient nvidia.com/gpu"]]'
 
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 finish

@@ -26,8 +26,8 @@ sim_cluster <<'EOF2'
 - {name: bob, token: bob-token, namespaces: [bob], clusterRead: true}
 - {name: carol, token: carol-token, namespaces: [carol]}
 EOF2
-sim_start --cluster "$TMP/cluster.yaml"
-ok "starts with a namespace-only user" $?
+check "starts with a namespace-only user" sim_start \
+    --cluster "$TMP/cluster.yaml"
 
 # forbidden TOKEN PATH MESSAGE: a 403 Status with exactly this message.
 forbidden() {
@@ -84,11 +84,10 @@ is "a group that is not a string is no group (and no crash)" \
 CURL_EXTRA="-H Impersonate-User:alice"
 is "an admin impersonating alice gets her refusal" "$(api GET /api/v1/nodes admin-token)" 403
 CURL_EXTRA=
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 
-sim_start --cluster "$TMP/cluster.yaml" --namespace-only-users
-ok "starts with --namespace-only-users" $?
+check "starts with --namespace-only-users" sim_start \
+    --cluster "$TMP/cluster.yaml" --namespace-only-users
 forbidden bob-token /api/v1/nodes 'nodes is forbidden: User "bob" cannot list resource "nodes" in API group "" at the cluster scope'
 ok "it takes bob's clusterRead: true back" $?
 sim_stop
@@ -105,8 +104,7 @@ fi
 
 sim_tls
 ok "openssl makes a CA and a server certificate" $?
-sim_start_tls
-ok "the built-in cluster starts" $?
+check "the built-in cluster starts" sim_start_tls
 k() { timeout 30 kubectl --kubeconfig "$KC" --context "$@"; }
 
 fails "kubectl get nodes as alice fails" 1 k alice get nodes
@@ -139,6 +137,5 @@ is "sched-sa reviews tokens" "$(api POST /apis/authentication.k8s.io/v1/tokenrev
 is "... and watches pods cluster-wide" \
     "$(api GET '/api/v1/pods?watch=true&timeoutSeconds=1' sched-sa-token)" 200
 CURL_EXTRA=
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 finish

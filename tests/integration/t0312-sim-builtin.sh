@@ -8,8 +8,7 @@
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 34
 
-sim_start
-ok "the built-in cluster starts" $?
+check "the built-in cluster starts" sim_start
 
 api GET /api/v1/nodes >/dev/null
 is "53 nodes" "$(jget 'len(d["items"])')" 53
@@ -52,8 +51,7 @@ is "... but reads her claims" "$(api GET /api/v1/namespaces/alice/persistentvolu
 is "... and those of ml101, where she is bound too" "$(api GET /api/v1/namespaces/ml101/persistentvolumeclaims alice-token)" 200
 is "bob may not list nodes" "$(api GET /api/v1/nodes bob-token)" 403
 is "sched-sa lists nodes" "$(api GET /api/v1/nodes sched-sa-token)" 200
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 
 cat >"$TMP/cluster.yaml" <<'EOF2'
 nodeGroups:
@@ -80,8 +78,8 @@ namespaces:
 users:
 - {name: admin, token: admin-token, admin: true}
 EOF2
-sim_start --cluster "$TMP/cluster.yaml"
-ok "a cluster file with defaults and claims starts" $?
+check "a cluster file with defaults and claims starts" sim_start \
+    --cluster "$TMP/cluster.yaml"
 api GET /api/v1/nodes >/dev/null
 is "nodes named by list and by prefix" \
     "$(jget '" ".join(n["metadata"]["name"] for n in d["items"])')" \
@@ -96,8 +94,7 @@ is "defaultClaims in u1, u2's own, none in u3" \
     "u1/home-u1:100Gi:ReadWriteMany:nfs u2/data:1Ti:ReadWriteOnce:- u2/scratch-u2:5Gi:ReadWriteMany:-"
 is "quota counts them as claims" \
     "$(api GET /api/v1/namespaces/u2/resourcequotas/big >/dev/null; jget 'd["status"]["used"]["persistentvolumeclaims"]')" 2
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 
 # bad NAME EXPECTED: the cluster file $TMP/NAME.yaml is refused (exit 1)
 # with a message naming the file and the key.

@@ -29,8 +29,7 @@ users:
 - {name: bob, token: bob-token, namespaces: [bob]}
 - {name: admin, token: admin-token, admin: true}
 EOF
-sim_start_tls --speed 1 --cluster "$TMP/cluster.yaml"
-ok "starts with TLS" $?
+check "starts with TLS" sim_start_tls --speed 1 --cluster "$TMP/cluster.yaml"
 k() { timeout 30 kubectl --kubeconfig "$KC" --context alice "$@"; }
 # pod NAME RESOURCES [IMAGE]: a pod manifest (YAML) on stdout.
 pod() {
@@ -184,6 +183,5 @@ is "and counts it failed" "$(jget '[d["status"][k] for k in ("terminating","fail
 api POST /sim/faults admin-token "{\"nodeReady\":\"$NODE\"}" >/dev/null
 gone() { jpods jt; jget 'len(d["items"])' | grep -qx 1; }
 ok_within "the node back, its kubelet ends the Terminating pod" 5 gone
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 finish

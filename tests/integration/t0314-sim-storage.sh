@@ -10,9 +10,8 @@ plan 90
 
 sim_tls
 ok "openssl makes a CA and a server certificate" $?
-sim_start_tls --cluster "$FIXTURES/sim-roomy.yaml" \
+check "starts with TLS" sim_start_tls --cluster "$FIXTURES/sim-roomy.yaml" \
     --speed 20 --seed 3
-ok "starts with TLS" $?
 ka() { timeout 30 kubectl --kubeconfig "$KC" --context admin "$@"; }
 NS=/api/v1/namespaces
 # claim NAME CLASS SIZE [MODE]: a PersistentVolumeClaim body.
@@ -201,8 +200,7 @@ EOF
 else
 	for i in 1 2 3; do ok "python3-kubernetes # SKIP not installed" 0; done
 fi
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 
 # A cluster file's own classes replace ailab's; ailab's users (clusterRead
 # false) read volumes but not classes.
@@ -231,8 +229,7 @@ users:
 - {name: admin, token: admin-token, admin: true}
 - {name: alice, token: alice-token, namespaces: [alice], clusterRead: false}
 EOF2
-sim_start --cluster "$TMP/cluster.yaml"
-ok "starts with its own class" $?
+check "starts with its own class" sim_start --cluster "$TMP/cluster.yaml"
 is "only that class, marked default" "$(api GET /apis/storage.k8s.io/v1/storageclasses; jget '[(c["metadata"]["name"], c["volumeBindingMode"], c["reclaimPolicy"]) for c in d["items"]]')" \
     '200[["fast", "Immediate", "Delete"]]'
 is "the file's claim is Bound at start, quietly" "$(api GET "$NS/alice/persistentvolumeclaims"; jget '[(c["metadata"]["name"], c["status"]["phase"], c["spec"]["accessModes"]) for c in d["items"]]'; api GET "$NS/alice/events" >/dev/null; jget 'len(d["items"])')" \
@@ -244,12 +241,10 @@ is "alice may not list classes" "$(api GET /apis/storage.k8s.io/v1/storageclasse
     '403storageclasses.storage.k8s.io is forbidden: User "alice" cannot list resource "storageclasses" in API group "storage.k8s.io" at the cluster scope'
 is "but may list volumes" "$(api GET /api/v1/persistentvolumes alice-token; jget 'len(d["items"])')" 2002
 is "not delete one" "$(api DELETE "/api/v1/persistentvolumes/$(jget 'd["items"][0]["metadata"]["name"]' 2>/dev/null || echo x)" alice-token)" 403
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 
 # The built-in cluster: ailab's quota and standing claims, with volumes.
-sim_start
-ok "the built-in cluster starts" $?
+check "the built-in cluster starts" sim_start
 api GET "$NS/carol/persistentvolumeclaims" >/dev/null
 is "carol's four standing claims are Bound" "$(jget '[c["metadata"]["name"] for c in d["items"] if c["status"]["phase"]=="Bound"]')" \
     '["pvc-nfshome-carol", "gfs-sata-pvc-carol", "gfs-sata-share-pvc-carol", "gfs-nvme-pvc-share-carol"]'
@@ -263,6 +258,5 @@ is "a claim past ailab's 40T" "$(api POST "$NS/carol/persistentvolumeclaims" car
 api POST "$NS/carol/pods" carol-token "$(pod s1 "$(printf "$EPH" rancher-local-path 100Gi)")" >/dev/null
 ok_within "a pod with 100Gi of scratch runs" 20 pod_phase_is carol s1 Running
 ok_within "... and its claim counts: 23T and 100Gi" 10 used_is carol quota-cpu-mem-gpu-pvc 'd["status"]["used"]["requests.storage"]' 23107374182400
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 finish

@@ -6,9 +6,8 @@
 plan 13
 
 AUDIT="$TMP/audit.jsonl"
-sim_start --cluster "$FIXTURES/sim-roomy.yaml" --speed 50 \
-    --audit-log "$AUDIT"
-ok "starts with --audit-log" $?
+check "starts with --audit-log" sim_start --cluster "$FIXTURES/sim-roomy.yaml" \
+    --speed 50 --audit-log "$AUDIT"
 NS=/api/v1/namespaces/alice
 POD='{"metadata":{"name":"p1","labels":{"team":"a","run":"1"},"annotations":{"ailab-kubesim.io/duration":"1s"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"busybox","resources":{"limits":{"cpu":"1","memory":"1Gi"}}}]}}'
 # ua AGENT METHOD PATH [BODY]: a request as alice with this User-Agent.

@@ -14,8 +14,7 @@ ok "openssl makes a CA and a server certificate" $?
 sim_cluster <<'EOF2'
 - {name: alice, token: alice-token, namespaces: [alice]}
 EOF2
-sim_start_tls --cluster "$TMP/cluster.yaml"
-ok "starts with TLS" $?
+check "starts with TLS" sim_start_tls --cluster "$TMP/cluster.yaml"
 k() { timeout 30 kubectl --kubeconfig "$KC" --context alice "$@"; }
 ka() { timeout 30 kubectl --kubeconfig "$KC" --context admin "$@"; }
 

@@ -17,10 +17,10 @@ fails "a knob without a value is refused" 2 "$AILAB_KUBESIM" \
 
 sim_tls
 ok "openssl makes a CA and a server certificate" $?
-sim_start_tls --cluster "$FIXTURES/sim-roomy.yaml" \
-    --speed 1000 --seed 3 --pod-default=duration=5s \
+check "starts with TLS and two pod defaults" sim_start_tls \
+    --cluster "$FIXTURES/sim-roomy.yaml" --speed 1000 --seed 3 \
+    --pod-default=duration=5s \
     --pod-default='termination-message=default says $(EXIT_CODE)'
-ok "starts with TLS and two pod defaults" $?
 k() { timeout 30 kubectl --kubeconfig "$KC" --context bob -n bob "$@"; }
 
 # mkpod NAME RESTART POLICY ANNOTATIONS [LABELS]: a pod with one container

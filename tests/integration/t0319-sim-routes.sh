@@ -5,8 +5,7 @@
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 41
 
-sim_start --cluster "$FIXTURES/sim-roomy.yaml" --seed 7
-ok "starts" $?
+check "starts" sim_start --cluster "$FIXTURES/sim-roomy.yaml" --seed 7
 
 MSG='the server could not find the requested resource'
 # not_found VERB PATH: 404 and the apiserver's NotFound Status.
@@ -41,6 +40,5 @@ is "/sim/state is for admins" "$(api GET /sim/state alice-token)" 403
 is "an unknown path is 404 before credentials" "$(api GET /nope -)" 404
 is "a resource path wants credentials" "$(api GET /api/v1/nodes -)" 401
 
-sim_stop
-ok "stops" $?
+check "stops" sim_stop
 finish

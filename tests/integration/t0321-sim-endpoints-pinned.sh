@@ -24,8 +24,8 @@ users:
 - {name: admin, token: admin-token, groups: ["system:masters"], admin: true}
 EOT
 sim_tls
-sim_start_tls --cluster "$TMP/cluster.yaml" --speed 10
-ok "starts a cluster of 3 nodes" $?
+check "starts a cluster of 3 nodes" sim_start_tls \
+    --cluster "$TMP/cluster.yaml" --speed 10
 ka() { timeout 60 kubectl --kubeconfig "$KC" --context admin "$@"; }
 
 # svc NS NAME SELECTOR-FLOW-MAP [LABELS-FLOW-MAP]: one Service on port 80

@@ -11,8 +11,7 @@ plan 24
 sim_cluster <<'EOF'
 - {name: alice, token: alice-token, namespaces: [alice]}
 EOF
-sim_start --cluster "$TMP/cluster.yaml" --speed 10
-ok "starts" $?
+check "starts" sim_start --cluster "$TMP/cluster.yaml" --speed 10
 
 CM=/api/v1/namespaces/alice/configmaps
 is "a configmap" "$(api POST "$CM" alice-token '{"metadata":{"name":"c1"},"data":{"k":"v0"}}')" 201
@@ -82,6 +81,5 @@ is "an unknown verb is refused" "$(api POST /sim/faults admin-token '{"latencyVe
 api GET /sim/faults admin-token >/dev/null
 is "and changes nothing" "$(jget 'd["latencyVerbs"]')" '["deletecollection"]'
 
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 finish

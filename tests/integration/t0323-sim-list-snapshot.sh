@@ -12,8 +12,7 @@ plan 24
 sim_cluster <<'EOF'
 - {name: alice, token: alice-token, namespaces: [alice]}
 EOF
-sim_start --cluster "$TMP/cluster.yaml"
-ok "starts" $?
+check "starts" sim_start --cluster "$TMP/cluster.yaml"
 
 CM=/api/v1/namespaces/alice/configmaps
 bad=0
@@ -80,6 +79,5 @@ api POST /sim/faults admin-token '{"expireWatches":true}' >/dev/null
 is "a token from before a compaction" "$(api GET "$CM?limit=2&continue=$TOK" alice-token)" 410
 is "is Expired" "$(jget 'd["reason"]')" Expired
 
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 finish

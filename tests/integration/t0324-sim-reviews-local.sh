@@ -11,8 +11,7 @@ sim_cluster <<'EOF'
 - {name: alice, token: alice-token, namespaces: [alice]}
 - {name: bob, token: bob-token, namespaces: [bob]}
 EOF
-sim_start --cluster "$TMP/cluster.yaml"
-ok "starts" $?
+check "starts" sim_start --cluster "$TMP/cluster.yaml"
 
 L=/apis/authorization.k8s.io/v1/namespaces/alice/localsubjectaccessreviews
 lsar() { # USER VERB RESOURCE [NS]
@@ -56,6 +55,5 @@ is "the user is alice" "$(jget 'd["status"]["userInfo"]["username"]')" alice
 ssr -H 'Impersonate-User: alice' >/dev/null
 is "without them, no uid and no extra" "$(jget '[k for k in ("uid", "extra") if k in d["status"]["userInfo"]]')" '[]'
 
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 finish

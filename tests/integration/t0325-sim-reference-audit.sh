@@ -16,8 +16,7 @@ printf '%s\n' 'nodeGroups:' \
     'namespaces:' '- name: alice' '- name: q' \
     "  quota: {count/jobs.batch: '1'}" 'users:' \
     '- {name: admin, token: admin-token, admin: true}' >"$TMP/cluster.yaml"
-sim_start --cluster "$TMP/cluster.yaml" --speed 20 --seed 3
-ok "starts" $?
+check "starts" sim_start --cluster "$TMP/cluster.yaml" --speed 20 --seed 3
 
 P=/api/v1/namespaces/alice/pods
 mkpod() { # NAME LABELS-JSON
@@ -183,6 +182,5 @@ N=$(since_ok "$TMP/f" $((NOW - 30000)))
 [ "$N" != bad ] && [ "$N" -ge 5 ]
 ok "a follow with timestamps stamps the lines that come later too ($N)" $?
 
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 finish

@@ -20,8 +20,8 @@ sim_start() {
 	while ! grep -q '^url ' "$TMP/sim.out" 2>/dev/null; do
 		i=$((i + 1))
 		if [ $i -gt 100 ] || ! kill -0 "$SIM_PID" 2>/dev/null; then
-			echo "# ailab-kubesim did not start:"
-			sed 's/^/#   /' "$TMP/sim.err"
+			echo "ailab-kubesim did not start:" >&2
+			cat "$TMP/sim.err" >&2
 			return 1
 		fi
 		sleep 0.1
