@@ -9,8 +9,7 @@
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 25
 
-start_kubesim --cluster "$FIXTURES/sim-roomy.yaml"
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim --cluster "$FIXTURES/sim-roomy.yaml"
 
 # job NS NAME TYPE COUNT SECONDS
 job() {
@@ -27,8 +26,7 @@ fails "a bad --by is a usage error" 2 aq usage --by node
 
 # Submitted through a scheduling queue server, so that the jobs have two
 # owners; the local commands read the same store ($AILAB_QUEUE_DB).
-start_serve a
-ok "serve starts" $?
+check "serve starts" start_serve a
 is "alice submits two GPU jobs" "$(submit alice "$TMP/alice.yaml")" 201
 is "bob submits one" "$(submit bob "$TMP/bob.yaml")" 201
 ended() { aq ls --all -o json | python3 -c 'import json, sys

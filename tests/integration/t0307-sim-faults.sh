@@ -6,9 +6,8 @@
 plan 28
 
 # The roomy cluster: pods without limits, quotas on requests only.
-sim_start --cluster "$FIXTURES/sim-roomy.yaml" \
+check "starts with --faults" sim_start --cluster "$FIXTURES/sim-roomy.yaml" \
     --speed 50 --faults '{"error500": 1.0}'
-ok "starts with --faults" $?
 is "every request fails 500" "$(api GET /api/v1/nodes)" 500
 is "as InternalError" "$(jget 'd["reason"]')" InternalError
 is "students may not touch faults" "$(api POST /sim/faults alice-token '{"error500":0}')" 403
@@ -74,7 +73,6 @@ ok "open watches are cut" $?
 wait "$W"
 is "same port serves again" "$(api GET /api/v1/namespaces/bob/pods/n1 bob-token)" 200
 is "state is kept" "$(jget '"deletionTimestamp" in d["metadata"]')" true
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 [ ! -s "$TMP/sim.err" ] || sed 's/^/# /' "$TMP/sim.err" | head -40
 finish

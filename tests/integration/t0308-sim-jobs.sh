@@ -5,9 +5,8 @@
 plan 17
 
 # The roomy cluster: pods without limits, quotas on requests only.
-sim_start --cluster "$FIXTURES/sim-roomy.yaml" \
-    --speed 100 --seed 11
-ok "starts" $?
+check "starts" sim_start --cluster "$FIXTURES/sim-roomy.yaml" --speed 100 \
+    --seed 11
 jobcond() { # NS NAME TYPE
 	api GET "/apis/batch/v1/namespaces/$1/jobs/$2" admin-token >/dev/null
 	jget '[c["type"] for c in d["status"].get("conditions",[]) if c["status"]=="True"]' | grep -q "\"$3\""
