@@ -12,8 +12,8 @@
 #include "config.h"
 #include "kube.h"
 
-/* Options every command accepts, before or after its name. */
-static const struct cli_opt cli_global_opts[] = {
+/* See cli.h: options every command accepts, before or after its name. */
+const struct cli_opt cli_global_opts[] = {
 	{ "db", 0, CLI_OPT_STRING, "PATH",
 	  "queue database (default $AILAB_QUEUE_DB, else "
 	  "$XDG_STATE_HOME/ailab-queue/queue.db)" },
@@ -35,13 +35,6 @@ static const struct cli_opt cli_global_opts[] = {
 	{ "help", 'h', CLI_OPT_FLAG, NULL, "show help and exit" },
 	{ NULL, 0, 0, NULL, NULL }
 };
-
-/* The options every command accepts, for the completion scripts. */
-const struct cli_opt *
-cli_global_options(void)
-{
-	return cli_global_opts;
-}
 
 /* Prints a user-facing error: "ailab-queue: message", on one line
  * whatever text of a job or a server it quotes (cli_text). */
@@ -631,7 +624,7 @@ cli_exec_cluster(char **argv)
 int
 cli_main(int argc, char **argv)
 {
-	struct cli_ctx ctx = { .progname = "ailab-queue" };
+	struct cli_ctx ctx = { 0 };
 	const struct cli_cmd *cmd;
 	const char *out, *nc;
 	char *cause = NULL, **argv0 = argv;
@@ -666,7 +659,6 @@ cli_main(int argc, char **argv)
 	/* Parse again from the command on, with its options added. */
 	cli_ctx_release(&ctx);
 	memset(&ctx, 0, sizeof ctx);
-	ctx.progname = "ailab-queue";
 	ctx.cmd = cmd;
 	cli_setup_vals(&ctx, cmd);
 	if (cli_parse_opts(&ctx, next, argv, true, &next) != 0)

@@ -78,7 +78,6 @@ struct cli_optval {
 
 struct cli_ctx {
 	const struct cli_cmd *cmd;
-	const char *progname;
 	char *db_path;
 	enum cli_output output;
 	bool output_set;
@@ -183,11 +182,11 @@ int cli_config_server(struct cli_ctx *);
  * the whole program (cli.c).
  */
 extern const struct cli_cmd *const cli_cmds[];
-const struct cli_opt *cli_global_options(void);
 void cli_man(FILE *);
 extern const bool cli_is_front;
 
-/* cli.c */
+/* cli.c; the options every command takes (help, man, completion). */
+extern const struct cli_opt cli_global_opts[];
 int cli_main(int, char **);
 const struct cli_cmd *cli_find(const char *, char **);
 /* Values of the command's own options and the global ones. */
