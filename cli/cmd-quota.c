@@ -165,9 +165,10 @@ quota_gpus(struct kube_client *kc)
 static int
 quota_remote(struct cli_ctx *ctx, const char *ns, json_t **out)
 {
-	char *q = cli_remote_query(ctx, "namespace", ns);
+	char *q = NULL;
 	int ret;
 
+	cli_remote_query_add(ctx, &q, "namespace", ns);
 	ret = cli_remote_get_json(ctx, API_PREFIX "/quota", q, out);
 	free(q);
 	return ret;

@@ -153,9 +153,10 @@ static int
 cmd_usage_remote(struct cli_ctx *ctx, const char *window, const char *owner,
     json_t **out)
 {
-	char *q = cli_remote_query(ctx, "window", window);
+	char *q = NULL;
 	int ret;
 
+	cli_remote_query_add(ctx, &q, "window", window);
 	if (owner != NULL)
 		cli_remote_query_add(ctx, &q, "owner", owner);
 	ret = cli_remote_get_json(ctx, API_PREFIX "/usage", q, out);
