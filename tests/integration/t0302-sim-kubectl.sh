@@ -7,8 +7,7 @@
 skip_unless "kubectl not installed" command -v kubectl
 plan 48
 
-sim_tls
-ok "openssl makes a CA and a server certificate" $?
+check "openssl makes a CA and a server certificate" sim_tls
 check "starts with TLS" sim_start_tls --speed 20
 is "the kubeconfig is 0600" "$(stat -c %a "$KC")" 600
 k() { timeout 30 kubectl --kubeconfig "$KC" --context alice "$@"; }

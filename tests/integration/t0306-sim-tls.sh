@@ -5,8 +5,7 @@
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 22
 
-sim_tls
-ok "openssl makes a CA, a server and a client certificate" $?
+check "openssl makes a CA, a server and a client certificate" sim_tls
 D="$TMP/tls"
 pki_cert "$D" root /CN=eve/O=system:masters ca
 ok "and an admin client certificate" $?

@@ -102,8 +102,7 @@ if ! command -v kubectl >/dev/null 2>&1; then
 	exit 0
 fi
 
-sim_tls
-ok "openssl makes a CA and a server certificate" $?
+check "openssl makes a CA and a server certificate" sim_tls
 check "the built-in cluster starts" sim_start_tls
 k() { timeout 30 kubectl --kubeconfig "$KC" --context "$@"; }
 

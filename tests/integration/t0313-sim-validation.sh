@@ -10,8 +10,7 @@
 skip_unless "kubectl not installed" command -v kubectl
 plan 74
 
-sim_tls
-ok "openssl makes a CA and a server certificate" $?
+check "openssl makes a CA and a server certificate" sim_tls
 # A cluster of its own: quotas that ask only for requests, room for all.
 cat >"$TMP/cluster.yaml" <<'EOF'
 nodeGroups:

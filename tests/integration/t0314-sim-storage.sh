@@ -8,8 +8,7 @@
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 90
 
-sim_tls
-ok "openssl makes a CA and a server certificate" $?
+check "openssl makes a CA and a server certificate" sim_tls
 check "starts with TLS" sim_start_tls --cluster "$FIXTURES/sim-roomy.yaml" \
     --speed 20 --seed 3
 ka() { timeout 30 kubectl --kubeconfig "$KC" --context admin "$@"; }

@@ -9,8 +9,7 @@
 skip_unless "kubectl not installed" command -v kubectl
 plan 29
 
-sim_tls
-ok "openssl makes a CA and a server certificate" $?
+check "openssl makes a CA and a server certificate" sim_tls
 sim_cluster <<'EOF2'
 - {name: alice, token: alice-token, namespaces: [alice]}
 EOF2

@@ -15,8 +15,7 @@ like "naming it" "$TMP/err" "bad --pod-default 'no-such-knob=1'"
 fails "a knob without a value is refused" 2 "$AILAB_KUBESIM" \
     --listen 127.0.0.1:0 --pod-default=duration
 
-sim_tls
-ok "openssl makes a CA and a server certificate" $?
+check "openssl makes a CA and a server certificate" sim_tls
 check "starts with TLS and two pod defaults" sim_start_tls \
     --cluster "$FIXTURES/sim-roomy.yaml" --speed 1000 --seed 3 \
     --pod-default=duration=5s \

@@ -32,16 +32,15 @@ annotations: {ailab-kubesim.io/duration: 2h}
 EOT
 aq submit -q "$TMP/ddp.yaml" >/dev/null
 ok "a two-replica job of one GPU a rank is queued" $?
-sched_until_state 1 running
-ok "a two-replica job runs" $?
+check "a two-replica job runs" sched_until_state 1 running
 NODE=$(pods | awk '$2 == 1 && $4 == "live" {print $3}')
 [ -n "$NODE" ] && [ "$NODE" != - ]
 ok "rank 1 runs on a node ($NODE)" $?
 
 # The node stops reporting; its pods are evicted at once.
 kubesim_fault "{\"nodeNotReady\": \"$NODE\", \"evictAfter\": 0}"
-sched_until_state 1 running 2
-ok "the job is sent back and runs again as attempt 2" $?
+check "the job is sent back and runs again as attempt 2" \
+    sched_until_state 1 running 2
 aq why 1 >"$TMP/why" 2>&1
 aq show 1 >>"$TMP/why" 2>&1
 like "the cause names the rank, the taint manager and the node" "$TMP/why" \

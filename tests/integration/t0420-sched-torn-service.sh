@@ -50,13 +50,12 @@ EOT2
 
 # (1) Lost and missing its Service in the same pass.
 aq --context alice submit -q "$TMP/ddp.yaml" >/dev/null
-sched_until_state 1 running
-ok "job 1, a two-replica gang, runs" $?
+check "job 1, a two-replica gang, runs" sched_until_state 1 running
 NODE=$(node 1)
 is "its Service is deleted behind the queue's back" "$(del_service 1)" 200
 kubesim_fault "{\"nodeNotReady\": \"$NODE\", \"evictAfter\": 0}"
-sched_until_state 1 running 2
-ok "the lost gang is sent back and runs again as attempt 2" $?
+check "the lost gang is sent back and runs again as attempt 2" \
+    sched_until_state 1 running 2
 is "attempt 1's Service was created once, not again behind its teardown" \
     "$(audited create services 1 1)" 1
 kubesim_fault "{\"nodeReady\": \"$NODE\"}"
@@ -65,8 +64,7 @@ sched_until_state 1 cancelled
 
 # (2) A requeue's teardown cut short after its logs were kept.
 aq --context alice submit -q "$TMP/ddp.yaml" >/dev/null
-sched_until_state 2 running
-ok "job 2 runs" $?
+check "job 2 runs" sched_until_state 2 running
 NODE=$(node 2)
 kubesim_fault "{\"nodeNotReady\": \"$NODE\", \"evictAfter\": 0}"
 ok_within "its rank 1 is evicted from $NODE" 30 disrupted 2
@@ -83,8 +81,8 @@ is "the teardown's Service delete landed, its Deployments' did not" \
 # runs, and the gang looks running again, its Service missing.
 kubesim_fault "{\"nodeReady\": \"$NODE\"}"
 ok_within "the evicted pod is gone once its node is back" 60 settled 2
-sched_until_state 2 running 2
-ok "the next scheduler finishes the requeue: attempt 2 runs" $?
+check "the next scheduler finishes the requeue: attempt 2 runs" \
+    sched_until_state 2 running 2
 is "attempt 1's Service was created once, not again" \
     "$(audited create services 2 1)" 1
 aq why 2 >"$TMP/why" 2>&1; aq show 2 >>"$TMP/why" 2>&1

@@ -166,7 +166,7 @@ stop_serve() {
 	wait "$_pid"
 	_rc=$?
 	if grep -q "Sanitizer" "$TMP/serve-$1.err"; then
-		sed 's/^/#   /' "$TMP/serve-$1.err" | head -n 30
+		head -n 30 "$TMP/serve-$1.err" >&2
 		_rc=1
 	fi
 	return $_rc

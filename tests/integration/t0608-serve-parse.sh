@@ -191,7 +191,6 @@ is "the waiting one is parsed once a worker is free" \
     "$(cat "$TMP/q3.code")" 201
 
 for s in a b c; do
-	stop_serve $s
-	ok "serve $s exits 0 on SIGTERM, no sanitizer report" $?
+	check "serve $s exits 0 on SIGTERM, no sanitizer report" stop_serve $s
 done
 finish

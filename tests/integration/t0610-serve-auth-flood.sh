@@ -81,6 +81,5 @@ curl -s --max-time 20 "$SERVE_URL/metrics" >"$TMP/metrics"
 like "/metrics counts the refused requests" "$TMP/metrics" \
     '^ailab_queue_auth_limited_total [1-9][0-9]*$'
 
-stop_serve a
-ok "serve exits 0 on SIGTERM, no sanitizer report" $?
+check "serve exits 0 on SIGTERM, no sanitizer report" stop_serve a
 finish

@@ -12,8 +12,7 @@ plan 18
 D="$TMP/pki"
 pki_server "$D" srv /CN=127.0.0.1 IP:127.0.0.1,DNS:localhost &&
 pki_cert "$D" elsewhere /CN=elsewhere.example ca DNS:elsewhere.example &&
-pki_ca "$D" other other-ca
-ok "openssl makes the CAs and the certificates" $?
+check "openssl makes the CAs and the certificates" pki_ca "$D" other other-ca
 
 bail_unless start_kubesim
 bail_unless start_serve a --no-schedule --no-lease \

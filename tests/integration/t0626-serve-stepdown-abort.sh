@@ -84,8 +84,6 @@ is "nothing of a's reached the cluster after it was cut off" "$n" 0
 n=$(json_val "json.dumps([e['user'] for e in d['items'] if e.get('verb') == 'create' and e.get('resource') == 'deployments' and (e.get('labels') or {}).get('ailab-queue.io/job-id') == '1'])" \
     "$TMP/audit.json")
 is "the job's Deployment was created once, by b" "$n" '["admin"]'
-stop_serve a
-ok "a exits cleanly on SIGTERM" $?
-stop_serve b
-ok "so does b" $?
+check "a exits cleanly on SIGTERM" stop_serve a
+check "so does b" stop_serve b
 finish

@@ -82,13 +82,11 @@ submit_both() {
 }
 
 # Submissions.
-submit_both "$TMP/train.yaml"
-ok "submit: the same id from both queues" $?
+check "submit: the same id from both queues" submit_both "$TMP/train.yaml"
 is "it is job 1" "$(cat "$TMP/r.out")" 1
-submit_both --group sweep "$TMP/sweep.yaml"
-ok "submit --group: the same ids" $?
-submit_both --hold --set priority=700 "$TMP/train.yaml"
-ok "submit --hold --set" $?
+check "submit --group: the same ids" submit_both --group sweep "$TMP/sweep.yaml"
+check "submit --hold --set" \
+    submit_both --hold --set priority=700 "$TMP/train.yaml"
 "$AILAB_QUEUE" --server "$S" submit -o json "$TMP/train.yaml" \
     >"$TMP/r.out" 2>"$TMP/r.err"
 "$AILAB_QUEUE" --server '' --db "$LOCAL" submit --owner alice -o json \
@@ -249,8 +247,7 @@ sweep:
     a: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30]
     b: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]
 EOT
-submit_both "$TMP/big.yaml"
-ok "submit 600 jobs to both" $?
+check "submit 600 jobs to both" submit_both "$TMP/big.yaml"
 same "ls of more jobs than a page" 0 ls --all
 "$AILAB_QUEUE" --server "$S" ls --all -o json | python3 -c \
     'import json,sys; print(len(json.load(sys.stdin)))' >"$TMP/n"

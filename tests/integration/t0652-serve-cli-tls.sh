@@ -8,8 +8,7 @@ plan 13
 
 D="$TMP/tls"
 pki_server "$D" srv /CN=127.0.0.1 IP:127.0.0.1,DNS:localhost &&
-pki_ca "$D" other other-ca
-ok "openssl makes a CA and a server certificate" $?
+check "openssl makes a CA and a server certificate" pki_ca "$D" other other-ca
 
 check "ailab-kubesim starts with TLS" start_kubesim --tls-cert "$D/srv.crt" \
     --tls-key "$D/srv.key" --tls-ca "$D/ca.crt"
