@@ -8,7 +8,6 @@
 plan 39
 
 serve_on_kubesim --no-schedule --user-max-queued 0
-q() { timeout 60 "$AILAB_QUEUE" --server "$S" "$@"; }
 
 printf 'name: a-1\nimage: busybox\ncommand: ["true"]\n---\nname: a-2\nimage: busybox\ncommand: ["true"]\n---\nname: b-1\nimage: busybox\ncommand: ["true"]\n' >"$TMP/three.yaml"
 q --context alice submit --group g "$TMP/three.yaml" "$TMP/three.yaml" >"$TMP/a.ids" 2>"$TMP/err"

@@ -139,6 +139,9 @@ serve_on_kubesim() {
 	S=$SERVE_URL
 }
 
+# q ARGS...: ailab-queue against the server serve_on_kubesim started.
+q() { timeout 120 "$AILAB_QUEUE" --server "$S" "$@"; }
+
 # served_state USER ID: job ID's state as the server answers USER.
 served_state() {
 	api "$1" GET "/v1/jobs/$2" >/dev/null

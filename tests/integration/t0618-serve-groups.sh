@@ -9,7 +9,6 @@
 plan 23
 
 serve_on_kubesim --no-schedule --user-max-queued 0
-q() { timeout 60 "$AILAB_QUEUE" --server "$S" "$@"; }
 
 printf 'name: a\nimage: busybox\ncommand: ["true"]\n---\nname: b\nimage: busybox\ncommand: ["true"]\n' >"$TMP/two.yaml"
 printf 'name: c\nimage: busybox\ncommand: ["true"]\n' >"$TMP/one.yaml"

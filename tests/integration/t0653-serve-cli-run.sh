@@ -7,7 +7,6 @@
 plan 16
 
 serve_on_kubesim --speed 600 -- --no-lease --interval 1s --user-max-queued 0
-q() { timeout 120 "$AILAB_QUEUE" --server "$S" "$@"; }
 
 cat >"$TMP/quick.yaml" <<'EOT'
 name: quick

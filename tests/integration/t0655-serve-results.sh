@@ -8,7 +8,6 @@
 plan 22
 
 serve_on_kubesim --speed 600 -- --no-lease --interval 1s --user-max-queued 0
-q() { timeout 120 "$AILAB_QUEUE" --server "$S" "$@"; }
 py() { python3 -c "$1" "$TMP/out"; }
 
 cat >"$TMP/flaky.yaml" <<'EOT'
