@@ -7,8 +7,7 @@
 skip_unless "kubectl not installed" command -v kubectl
 plan 25
 
-sim_tls
-ok "openssl makes a CA and a server certificate" $?
+check "openssl makes a CA and a server certificate" sim_tls
 bail_unless start_kubesim_tls --speed 600
 SIM_URL=$KUBESIM_URL
 CURL_EXTRA="--cacert $TMP/tls/ca.crt"

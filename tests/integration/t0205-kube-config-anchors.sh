@@ -9,8 +9,7 @@
 skip_unless "kubectl not installed" command -v kubectl
 plan 21
 
-sim_tls
-ok "openssl makes a CA and a server certificate" $?
+check "openssl makes a CA and a server certificate" sim_tls
 bail_unless start_kubesim_tls --speed 600
 
 KC="$TMP/kc-anchored.yaml"
