@@ -4,8 +4,8 @@
 # What the tests of a topic share lives in tests/lib/ and is sourced here
 # too: the simulator (kubesim.sh), certificates (pki.sh), specs and the
 # scheduler (sched.sh), the queue's file (store.sh); the t03xx and t06xx
-# tests add
-# tests/sim/sim-lib.sh and tests/integration/t06-serve-lib.sh.
+# tests source tests/sim/sim-lib.sh and tests/integration/t06-serve-lib.sh
+# instead, which source this file.
 
 set -u
 : "${AILAB_QUEUE:?run through make check, or set AILAB_QUEUE}"
