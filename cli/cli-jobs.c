@@ -133,18 +133,28 @@ cli_jobs_report(struct cli_ctx *ctx, enum cli_queue_act act, json_t *items,
 	return ret;
 }
 
+/* See cli-jobs.h: every action selects jobs the same way. */
+const struct cli_opt cli_jobs_act_opts[] = {
+	CLI_SELECT_OPTS("jobs"),
+	{ NULL, 0, 0, NULL, NULL }
+};
+
 /* See cli-jobs.h: the selection, resolved where filters or retry's
  * default need the jobs' states, to the queue's action. */
 int
-cli_jobs_act(struct cli_ctx *ctx, int argc, char **argv,
-    enum cli_queue_act act)
+cli_jobs_act(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct cli_select sel;
+	enum cli_queue_act act;
 	int64_t *ids = NULL;
-	size_t n = 0;
+	size_t n = 0, i = 0;
 	json_t *items;
 	int ret;
 
+	while (strcmp(cli_jobs_acts[i].name, ctx->cmd->name) != 0)
+		if (++i == nitems(cli_jobs_acts))
+			fatalx("cli: no action '%s'", ctx->cmd->name);
+	act = (enum cli_queue_act)i;
 	if ((ret = cli_select_acting(ctx, argc, argv, &sel)) != CLI_EXIT_OK)
 		return ret;
 	items = json_array();

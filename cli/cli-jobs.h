@@ -75,10 +75,12 @@ int cli_select_resolve(struct cli_ctx *, const struct cli_select *,
     const char *verb, unsigned int default_states, bool strict,
     int64_t **ids, size_t *n, json_t *items);
 
-/* Cancels, holds, releases or retries the selected jobs on the run's
+/* The exec and the options of cancel, hold, release and retry: the
+ * action the command's name says on the selected jobs of the run's
  * queue, printing a line a job, a summary, or the result object under
  * -o json|yaml (ids under -o name); returns an exit status. */
-int cli_jobs_act(struct cli_ctx *, int, char **, enum cli_queue_act);
+int cli_jobs_act(struct cli_ctx *, int, char **);
+extern const struct cli_opt cli_jobs_act_opts[];
 
 struct spec_set;
 /* The store's view of the jobs of loaded spec sets (see cli-jobs.c). */

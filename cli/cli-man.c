@@ -120,7 +120,7 @@ cli_man(FILE *f)
 	    "sub\\fR is \\fBsubmit\\fR); options go before or after the "
 	    "command.\n"
 	    ".SH GLOBAL OPTIONS\n", f);
-	man_opts(f, cli_global_options());
+	man_opts(f, cli_global_opts);
 	fputs(".SH COMMANDS\n", f);
 	for (c = cli_cmds; *c != NULL; c++) {
 		fputs(".SS \"", f);

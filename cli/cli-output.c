@@ -411,36 +411,51 @@ cli_yaml_node(yaml_emitter_t *e, json_t *v)
 	return -1;
 }
 
+/* Starts the one YAML document of a printout on f: the whole value's
+ * (cli_emit_yaml) and a streamed array's (cli_stream_start) alike. */
+static int
+cli_yaml_open(yaml_emitter_t *e, FILE *f)
+{
+	yaml_event_t ev;
+
+	yaml_emitter_initialize(e);
+	yaml_emitter_set_output(e, cli_yaml_write, f);
+	yaml_emitter_set_unicode(e, 1);
+	yaml_emitter_set_width(e, -1);
+	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+	if (!yaml_emitter_emit(e, &ev))
+		return -1;
+	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
+	return yaml_emitter_emit(e, &ev) ? 0 : -1;
+}
+
+/* Ends what cli_yaml_open started and frees the emitter. */
+static int
+cli_yaml_close(yaml_emitter_t *e, int ret)
+{
+	yaml_event_t ev;
+
+	yaml_document_end_event_initialize(&ev, 1);
+	if (ret == 0 && !yaml_emitter_emit(e, &ev))
+		ret = -1;
+	yaml_stream_end_event_initialize(&ev);
+	if (ret == 0 && !yaml_emitter_emit(e, &ev))
+		ret = -1;
+	yaml_emitter_delete(e);
+	return ret;
+}
+
 /* Writes a JSON value as one YAML document with libyaml's emitter. */
 static int
 cli_emit_yaml(FILE *f, json_t *v)
 {
 	yaml_emitter_t e;
-	yaml_event_t ev;
-	int ret = -1;
+	int ret;
 
-	yaml_emitter_initialize(&e);
-	yaml_emitter_set_output(&e, cli_yaml_write, f);
-	yaml_emitter_set_unicode(&e, 1);
-	yaml_emitter_set_width(&e, -1);
-	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
-	if (!yaml_emitter_emit(&e, &ev))
-		goto out;
-	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
-	if (!yaml_emitter_emit(&e, &ev))
-		goto out;
-	if (cli_yaml_node(&e, v) != 0)
-		goto out;
-	yaml_document_end_event_initialize(&ev, 1);
-	if (!yaml_emitter_emit(&e, &ev))
-		goto out;
-	yaml_stream_end_event_initialize(&ev);
-	if (!yaml_emitter_emit(&e, &ev))
-		goto out;
-	ret = 0;
-out:
-	yaml_emitter_delete(&e);
-	return ret;
+	ret = cli_yaml_open(&e, f);
+	if (ret == 0)
+		ret = cli_yaml_node(&e, v);
+	return cli_yaml_close(&e, ret);
 }
 
 /* Prints a value in the machine format asked for (JSON unless -o yaml). */
@@ -562,16 +577,7 @@ cli_stream_start(struct cli_ctx *ctx)
 	st->yaml = ctx->output == CLI_OUTPUT_YAML;
 	if (!st->yaml)
 		return st;
-	yaml_emitter_initialize(&st->e);
-	yaml_emitter_set_output(&st->e, cli_yaml_write, stdout);
-	yaml_emitter_set_unicode(&st->e, 1);
-	yaml_emitter_set_width(&st->e, -1);
-	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
-	if (!yaml_emitter_emit(&st->e, &ev))
-		st->failed = true;
-	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
-	if (!st->failed && !yaml_emitter_emit(&st->e, &ev))
-		st->failed = true;
+	st->failed = cli_yaml_open(&st->e, stdout) != 0;
 	yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
 	    YAML_BLOCK_SEQUENCE_STYLE);
 	if (!st->failed && !yaml_emitter_emit(&st->e, &ev))
@@ -608,13 +614,7 @@ cli_stream_end(struct cli_stream *st)
 		yaml_sequence_end_event_initialize(&ev);
 		if (!st->failed && !yaml_emitter_emit(&st->e, &ev))
 			st->failed = true;
-		yaml_document_end_event_initialize(&ev, 1);
-		if (!st->failed && !yaml_emitter_emit(&st->e, &ev))
-			st->failed = true;
-		yaml_stream_end_event_initialize(&ev);
-		if (!st->failed && !yaml_emitter_emit(&st->e, &ev))
-			st->failed = true;
-		yaml_emitter_delete(&st->e);
+		st->failed = cli_yaml_close(&st->e, st->failed ? -1 : 0) != 0;
 	}
 	ret = st->failed ? -1 : 0;
 	free(st);

@@ -53,6 +53,10 @@ cli_queue_local_get(struct cli_ctx *ctx, int64_t id, struct store_job **j)
 		return CLI_EXIT_FAIL;
 	if (store_get(s, id, j, &cause) != 0)
 		return cli_queue_fail(ctx, cause);
+	if (*j == NULL) {
+		cli_error(ctx, "job %lld not found", (long long)id);
+		return CLI_EXIT_FAIL;
+	}
 	return CLI_EXIT_OK;
 }
 
@@ -69,8 +73,7 @@ cli_queue_local_detail(struct cli_ctx *ctx, int64_t id, struct store_job **j,
 	*ev = NULL;
 	*rep = NULL;
 	*nev = *nrep = 0;
-	if ((ret = cli_queue_local_get(ctx, id, j)) != CLI_EXIT_OK ||
-	    *j == NULL)
+	if ((ret = cli_queue_local_get(ctx, id, j)) != CLI_EXIT_OK)
 		return ret;
 	s = cli_store(ctx);
 	if (store_events(s, id, ev, nev, &cause) != 0 ||
@@ -171,5 +174,4 @@ const struct cli_queue_ops cli_queue_local = {
 	.detail = cli_queue_local_detail,
 	.group_ids = cli_queue_local_group_ids,
 	.act = cli_queue_local_act,
-	.submit = NULL,
 };

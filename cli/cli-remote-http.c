@@ -344,13 +344,3 @@ cli_remote_query_add(struct cli_ctx *ctx, char **q, const char *key,
 	free(*q);
 	*q = tmp;
 }
-
-/* See cli-remote.h. */
-char *
-cli_remote_query(struct cli_ctx *ctx, const char *key, const char *value)
-{
-	char *q = NULL;
-
-	cli_remote_query_add(ctx, &q, key, value);
-	return q;
-}

@@ -339,7 +339,8 @@ cli_remote_detail(struct cli_ctx *ctx, int64_t id, struct store_job **j,
 		return ret;
 	if (resp.status == 404) {
 		cli_remote_resp_release(&resp);
-		return CLI_EXIT_OK;
+		cli_error(ctx, "job %lld not found", (long long)id);
+		return CLI_EXIT_FAIL;
 	}
 	ret = cli_remote_json(ctx, &resp, &o);
 	cli_remote_resp_release(&resp);
@@ -384,7 +385,7 @@ cli_remote_why(struct cli_ctx *ctx, int64_t id, struct store_job **j)
 	int ret;
 	int64_t t;
 
-	if ((ret = cli_remote_get(ctx, id, j)) != CLI_EXIT_OK || *j == NULL)
+	if ((ret = cli_remote_get(ctx, id, j)) != CLI_EXIT_OK)
 		return ret;
 	snprintf(path, sizeof path, API_PREFIX "/jobs/%lld/why", (long long)id);
 	if ((ret = cli_remote_get_json(ctx, path, NULL, &o)) != CLI_EXIT_OK) {

@@ -20,9 +20,6 @@ extern const struct cli_queue_ops cli_queue_remote;
 int cli_remote_get_json(struct cli_ctx *, const char *path, const char *query,
     json_t **out);
 
-/* "key=value" with the value escaped for a query; the caller's. */
-char *cli_remote_query(struct cli_ctx *, const char *key, const char *value);
-
 /* A job's log as the server read it (GET /v1/jobs/{id}/logs). */
 struct cli_remote_log {
 	bool live;                   /* read from the pod now, else archived */

@@ -12,8 +12,8 @@
 #include "config.h"
 #include "kube.h"
 
-/* Options every command accepts, before or after its name. */
-static const struct cli_opt cli_global_opts[] = {
+/* See cli.h: options every command accepts, before or after its name. */
+const struct cli_opt cli_global_opts[] = {
 	{ "db", 0, CLI_OPT_STRING, "PATH",
 	  "queue database (default $AILAB_QUEUE_DB, else "
 	  "$XDG_STATE_HOME/ailab-queue/queue.db)" },
@@ -35,13 +35,6 @@ static const struct cli_opt cli_global_opts[] = {
 	{ "help", 'h', CLI_OPT_FLAG, NULL, "show help and exit" },
 	{ NULL, 0, 0, NULL, NULL }
 };
-
-/* The options every command accepts, for the completion scripts. */
-const struct cli_opt *
-cli_global_options(void)
-{
-	return cli_global_opts;
-}
 
 /* Prints a user-facing error: "ailab-queue: message", on one line
  * whatever text of a job or a server it quotes (cli_text). */
@@ -455,6 +448,27 @@ cli_parse_id(struct cli_ctx *ctx, const char *s, int64_t *id)
 	return 0;
 }
 
+/* See cli.h: one reading of integer options (--rank, --tail, --id). */
+int
+cli_number(struct cli_ctx *ctx, const char *name, long min, long def,
+    long *out)
+{
+	const char *v = cli_string(ctx, name);
+	char *end;
+
+	*out = def;
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	*out = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || *out < min ||
+	    *out > CLI_NUMBER_MAX) {
+		cli_error(ctx, "invalid value for '--%s': '%s'", name, v);
+		return -1;
+	}
+	return 0;
+}
+
 /* The local user, recorded as the owner of submitted jobs. */
 const char *
 cli_owner(void)
@@ -567,6 +581,27 @@ cli_ctx_release(struct cli_ctx *ctx)
 	kube_config_free(ctx->kube_config);
 }
 
+/* See cli.h: what a build tree or an installation keeps beside the
+ * program that runs. */
+char *
+cli_beside_self(const char *name, int mode)
+{
+	char self[PATH_MAX], *slash, *path;
+	ssize_t n;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) <= 0)
+		return NULL;
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) == NULL)
+		return NULL;
+	*slash = '\0';
+	path = xprintf("%s/%s", self, name);
+	if (access(path, mode) == 0)
+		return path;
+	free(path);
+	return NULL;
+}
+
 /*
  * Runs the whole program in place of this one.  The installed
  * 'ailab-queue' is the queue front: it leaves out the cluster client, whose
@@ -578,22 +613,9 @@ cli_ctx_release(struct cli_ctx *ctx)
 static int
 cli_exec_cluster(char **argv)
 {
-	char self[PATH_MAX], *slash, *path = NULL;
-	ssize_t n;
+	char *path;
 
-	n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/')) != NULL) {
-			*slash = '\0';
-			path = xprintf("%s/ailab-queue-cluster", self);
-			if (access(path, X_OK) != 0) {
-				free(path);
-				path = NULL;
-			}
-		}
-	}
-	if (path == NULL)
+	if ((path = cli_beside_self("ailab-queue-cluster", X_OK)) == NULL)
 		path = xstrdup(PKGLIBEXECDIR "/ailab-queue-cluster");
 	execv(path, argv);
 	fprintf(stderr, "ailab-queue: cannot run %s: %s (is ailab-queue "
@@ -606,7 +628,7 @@ cli_exec_cluster(char **argv)
 int
 cli_main(int argc, char **argv)
 {
-	struct cli_ctx ctx = { .progname = "ailab-queue" };
+	struct cli_ctx ctx = { 0 };
 	const struct cli_cmd *cmd;
 	const char *out, *nc;
 	char *cause = NULL, **argv0 = argv;
@@ -641,7 +663,6 @@ cli_main(int argc, char **argv)
 	/* Parse again from the command on, with its options added. */
 	cli_ctx_release(&ctx);
 	memset(&ctx, 0, sizeof ctx);
-	ctx.progname = "ailab-queue";
 	ctx.cmd = cmd;
 	cli_setup_vals(&ctx, cmd);
 	if (cli_parse_opts(&ctx, next, argv, true, &next) != 0)

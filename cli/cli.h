@@ -78,7 +78,6 @@ struct cli_optval {
 
 struct cli_ctx {
 	const struct cli_cmd *cmd;
-	const char *progname;
 	char *db_path;
 	enum cli_output output;
 	bool output_set;
@@ -140,11 +139,12 @@ struct cli_queue_ops {
 	 */
 	int (*each)(struct cli_ctx *, const struct store_filter *, int what,
 	    store_row_fn fn, void *arg);
-	/* One job; *job NULL (and CLI_EXIT_OK) if there is none to see. */
+	/* One job; "job N not found" (CLI_EXIT_FAIL) if there is none to
+	 * see. */
 	int (*get)(struct cli_ctx *, int64_t, struct store_job **);
 	/* get with the job's position in the queue filled in (why). */
 	int (*why)(struct cli_ctx *, int64_t, struct store_job **);
-	/* A job with its events and archived replicas; *job NULL if none. */
+	/* A job with its events and archived replicas, as get. */
 	int (*detail)(struct cli_ctx *, int64_t, struct store_job **,
 	    struct store_event **, size_t *, struct store_replica **, size_t *);
 	/* The ids of a group's jobs; "group not found" when it has none. */
@@ -182,11 +182,11 @@ int cli_config_server(struct cli_ctx *);
  * the whole program (cli.c).
  */
 extern const struct cli_cmd *const cli_cmds[];
-const struct cli_opt *cli_global_options(void);
 void cli_man(FILE *);
 extern const bool cli_is_front;
 
-/* cli.c */
+/* cli.c; the options every command takes (help, man, completion). */
+extern const struct cli_opt cli_global_opts[];
 int cli_main(int, char **);
 const struct cli_cmd *cli_find(const char *, char **);
 /* Values of the command's own options and the global ones. */
@@ -206,9 +206,16 @@ int cli_duration(struct cli_ctx *, const char *, bool zero_ok, int64_t *);
  * to max_ms; 0 when absent, -1 (printed, naming the option) if bad. */
 int cli_duration_ms(struct cli_ctx *, const char *, int64_t min_ms,
     int64_t max_ms, int64_t *);
+/* An integer option from min to CLI_NUMBER_MAX; *out def when absent,
+ * -1 (printed, naming the option) if bad. */
+#define CLI_NUMBER_MAX 100000000L
+int cli_number(struct cli_ctx *, const char *, long min, long def, long *);
 /* The bounds of the scheduler's --interval (sched, serve). */
 #define CLI_INTERVAL_MIN_MS 50
 #define CLI_INTERVAL_MAX_MS (3600 * 1000)
+/* The path of name in the running program's directory when access(2)
+ * allows mode on it, else NULL; the caller frees it. */
+char *cli_beside_self(const char *name, int mode);
 /* Owner of new jobs: the local user name. */
 const char *cli_owner(void);
 /*

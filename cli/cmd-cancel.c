@@ -2,18 +2,6 @@
 #include "cli.h"
 #include "cli-jobs.h"
 
-static const struct cli_opt cmd_cancel_opts[] = {
-	CLI_SELECT_OPTS("jobs"),
-	{ NULL, 0, 0, NULL, NULL }
-};
-
-/* Cancels each job, saying what happened to it. */
-static int
-cmd_cancel_exec(struct cli_ctx *ctx, int argc, char **argv)
-{
-	return cli_jobs_act(ctx, argc, argv, CLI_QUEUE_CANCEL);
-}
-
 const struct cli_cmd cli_cmd_cancel = {
 	.name = "cancel",
 	.usage = CLI_SELECT_USAGE,
@@ -22,9 +10,8 @@ const struct cli_cmd cli_cmd_cancel = {
 	    "stopped by the scheduler. Filters alone pick jobs still active\n"
 	    "(queued, held, admitted, running) unless --state says otherwise.\n"
 	    CLI_ACT_HELP,
-	.opts = cmd_cancel_opts,
+	.opts = cli_jobs_act_opts,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
-	.min_args = 0,
 	.max_args = -1,
-	.exec = cmd_cancel_exec,
+	.exec = cli_jobs_act,
 };

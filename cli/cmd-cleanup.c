@@ -80,7 +80,5 @@ const struct cli_cmd cli_cmd_cleanup = {
 	    "Safe beside a running scheduler and beside another cleanup.\n",
 	.opts = cmd_cleanup_opts,
 	.flags = CLI_NEEDS_STORE | CLI_LOCAL_ONLY,
-	.min_args = 0,
-	.max_args = 0,
 	.exec = cmd_cleanup_exec,
 };

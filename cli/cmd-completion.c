@@ -99,7 +99,6 @@ static void
 comp_bash(FILE *f, const char *shell)
 {
 	const struct cli_cmd *const *c;
-	const struct cli_opt *globals = cli_global_options();
 	bool commands;
 
 	if (strcmp(shell, "zsh") == 0)
@@ -119,7 +118,7 @@ comp_bash(FILE *f, const char *shell)
 
 	fprintf(f, "# The options of a command (and the global ones).\n"
 	    "_ailab_queue_opts() {\n\techo '");
-	comp_opt_words(f, globals, ' ', false);
+	comp_opt_words(f, cli_global_opts, ' ', false);
 	fprintf(f, "'\n\tcase $1 in\n");
 	for (c = cli_cmds; *c != NULL; c++) {
 		if ((*c)->opts == NULL || (*c)->opts->name == NULL)
@@ -135,7 +134,7 @@ comp_bash(FILE *f, const char *shell)
 	fprintf(f, "# Whether an option of a command takes a value.\n"
 	    "_ailab_queue_takes() {\n\tcase $2 in\n\t--*=*) return 1 ;;\n"
 	    "\t_ailab_queue_none");
-	comp_opt_words(f, globals, '|', true);
+	comp_opt_words(f, cli_global_opts, '|', true);
 	fprintf(f, ") return 0 ;;\n\tesac\n\tcase $1:$2 in\n");
 	for (c = cli_cmds; *c != NULL; c++) {
 		const struct cli_opt *o;
@@ -164,7 +163,7 @@ comp_bash(FILE *f, const char *shell)
 	    "\t((COMP_CWORD > 1)) && prev=${COMP_WORDS[COMP_CWORD - 1]}\n"
 	    "\tif ((COMP_CWORD > 1)) && _ailab_queue_takes \"$cmd\" "
 	    "\"$prev\"; then\n\t\tcase $prev in\n");
-	comp_bash_values(f, globals);
+	comp_bash_values(f, cli_global_opts);
 	for (c = cli_cmds; *c != NULL; c++)
 		comp_bash_values(f, (*c)->opts);
 	fprintf(f, "\t\tesac\n\t\treturn\n\tfi\n"
@@ -243,7 +242,7 @@ comp_fish(FILE *f)
 		comp_fish_quote(f, (*c)->summary);
 		fputc('\n', f);
 	}
-	comp_fish_opts(f, NULL, cli_global_options());
+	comp_fish_opts(f, NULL, cli_global_opts);
 	for (c = cli_cmds; *c != NULL; c++) {
 		comp_fish_opts(f, (*c)->name, (*c)->opts);
 		if (comp_args(*c, &commands) == COMP_FILE)
@@ -300,7 +299,6 @@ const struct cli_cmd cli_cmd_completion = {
 	    "for zsh a file _ailab-queue in a directory of $fpath, for fish\n"
 	    "  ~/.config/fish/completions/ailab-queue.fish\n",
 	.opts = cmd_completion_opts,
-	.min_args = 0,
 	.max_args = 1,
 	.exec = cmd_completion_exec,
 };

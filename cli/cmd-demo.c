@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -50,57 +49,23 @@ struct cmd_demo {
 	char last[128];
 };
 
-/* The directory of the running program, to find ailab-kubesim beside it. */
+/* What the demo runs and reads (ailab-kubesim, the example specs): the
+ * option's path, else $env's (env NULL: none), else rel beside the
+ * program when access allows mode there, else fallback. */
 static char *
-cmd_demo_exe_dir(void)
+cmd_demo_find(struct cli_ctx *ctx, const char *opt, const char *env,
+    const char *rel, int mode, const char *fallback)
 {
-	char buf[4096];
-	ssize_t n;
+	const char *p = cli_string(ctx, opt);
+	char *path;
 
-	if ((n = readlink("/proc/self/exe", buf, sizeof buf - 1)) <= 0)
-		return NULL;
-	buf[n] = '\0';
-	return xstrdup(dirname(buf));
-}
-
-/* Finds ailab-kubesim: --kubesim, $AILAB_KUBESIM, beside us, or PATH. */
-static char *
-cmd_demo_find_sim(struct cli_ctx *ctx)
-{
-	const char *p = cli_string(ctx, "kubesim");
-	char *dir, *path;
-
-	if (p == NULL)
-		p = getenv("AILAB_KUBESIM");
+	if (p == NULL && env != NULL)
+		p = getenv(env);
 	if (p != NULL)
 		return xstrdup(p);
-	if ((dir = cmd_demo_exe_dir()) != NULL) {
-		path = xprintf("%s/ailab-kubesim", dir);
-		free(dir);
-		if (access(path, X_OK) == 0)
-			return path;
-		free(path);
-	}
-	return xstrdup("ailab-kubesim");
-}
-
-/* Finds the demo specs: --examples, the source tree, or the installed. */
-static char *
-cmd_demo_find_examples(struct cli_ctx *ctx)
-{
-	const char *p = cli_string(ctx, "examples");
-	char *dir, *path;
-
-	if (p != NULL)
-		return xstrdup(p);
-	if ((dir = cmd_demo_exe_dir()) != NULL) {
-		path = xprintf("%s/examples/demo", dir);
-		free(dir);
-		if (access(path, R_OK) == 0)
-			return path;
-		free(path);
-	}
-	return xstrdup(PKGDATADIR "/examples/demo");
+	if ((path = cli_beside_self(rel, mode)) != NULL)
+		return path;
+	return xstrdup(fallback);
 }
 
 /* Starts the simulator on a free port; its pid, or -1. */
@@ -345,8 +310,10 @@ cmd_demo_exec(struct cli_ctx *ctx, int argc, char **argv)
 		cli_error(ctx, "mkdtemp: %s", strerror(errno));
 		return CLI_EXIT_FAIL;
 	}
-	sim = cmd_demo_find_sim(ctx);
-	ex = cmd_demo_find_examples(ctx);
+	sim = cmd_demo_find(ctx, "kubesim", "AILAB_KUBESIM", "ailab-kubesim",
+	    X_OK, "ailab-kubesim");
+	ex = cmd_demo_find(ctx, "examples", NULL, "examples/demo", R_OK,
+	    PKGDATADIR "/examples/demo");
 	kc = xprintf("%s/kubeconfig", dir);
 	if (cli_string(ctx, "db") == NULL) {
 		free(ctx->db_path);
@@ -437,7 +404,5 @@ const struct cli_cmd cli_cmd_demo = {
 	    "stops everything it started.\n",
 	.opts = cmd_demo_opts,
 	.flags = CLI_LOCAL_ONLY,
-	.min_args = 0,
-	.max_args = 0,
 	.exec = cmd_demo_exec,
 };

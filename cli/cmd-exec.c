@@ -23,19 +23,21 @@
 static const char cmd_exec_shell_script[] =
     "if [ -x /bin/bash ]; then exec /bin/bash; else exec /bin/sh; fi";
 
+/* Which pod and container, for exec and shell alike. */
+#define CMD_EXEC_POD_OPTS \
+	{ "rank", 'r', CLI_OPT_STRING, "N", "the replica (default 0)" }, \
+	{ "container", 'c', CLI_OPT_STRING, "NAME", \
+	  "the container (default the pod's first)" }
+
 static const struct cli_opt cmd_exec_opts[] = {
-	{ "rank", 'r', CLI_OPT_STRING, "N", "the replica (default 0)" },
-	{ "container", 'c', CLI_OPT_STRING, "NAME",
-	  "the container (default the pod's first)" },
+	CMD_EXEC_POD_OPTS,
 	{ "stdin", 'i', CLI_OPT_FLAG, NULL, "pass stdin to the command" },
 	{ "tty", 't', CLI_OPT_FLAG, NULL, "allocate a terminal" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
 static const struct cli_opt cmd_shell_opts[] = {
-	{ "rank", 'r', CLI_OPT_STRING, "N", "the replica (default 0)" },
-	{ "container", 'c', CLI_OPT_STRING, "NAME",
-	  "the container (default the pod's first)" },
+	CMD_EXEC_POD_OPTS,
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -145,10 +147,6 @@ cmd_exec_job(struct cli_ctx *ctx, const char *ids, int rank,
 		return CLI_EXIT_USAGE;
 	if ((ret = cli_queue(ctx)->get(ctx, id, &j)) != CLI_EXIT_OK)
 		return ret;
-	if (j == NULL) {
-		cli_error(ctx, "job %lld not found", (long long)id);
-		return CLI_EXIT_FAIL;
-	}
 	if (j->state != STORE_RUNNING) {
 		cli_error(ctx, "job %lld is %s, not running: there is no "
 		    "container to exec into", (long long)id,
@@ -208,25 +206,22 @@ cmd_exec_find(struct cli_ctx *ctx, const struct store_job *j, int rank,
 	return CLI_EXIT_OK;
 }
 
-/* exec and shell: argv[0] the job, the rest the command (exec only). */
+/* exec and shell: argv[0] the job, the rest the command (exec only);
+ * shell is exec -it of bash, or sh without bash. */
 static int
-cmd_exec_run(struct cli_ctx *ctx, int argc, char **argv, bool shell)
+cmd_exec_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static char *shell_argv[] = { (char *)"/bin/sh", (char *)"-c",
 	    (char *)cmd_exec_shell_script };
+	bool shell = strcmp(ctx->cmd->name, "shell") == 0;
 	struct store_job *j = NULL;
-	const char *r = cli_string(ctx, "rank");
-	char *end, *pod = NULL, *ctr = NULL, *cause = NULL;
-	int rank = 0, ret;
+	char *pod = NULL, *ctr = NULL, *cause = NULL;
+	long rank;
+	int ret;
 	bool in, tty;
 
-	if (r != NULL) {
-		rank = (int)strtol(r, &end, 10);
-		if (*r == '\0' || *end != '\0' || rank < 0) {
-			cli_error(ctx, "invalid value for '--rank': '%s'", r);
-			return CLI_EXIT_USAGE;
-		}
-	}
+	if (cli_number(ctx, "rank", 0, 0, &rank) != 0)
+		return CLI_EXIT_USAGE;
 	if (argc - 1 > CMD_EXEC_MAX_ARGS) {
 		cli_error(ctx, "too many words in the command (at most %d)",
 		    CMD_EXEC_MAX_ARGS);
@@ -267,20 +262,6 @@ cmd_exec_run(struct cli_ctx *ctx, int argc, char **argv, bool shell)
 	return ret;
 }
 
-/* exec ID [options] -- CMD [ARG...] */
-static int
-cmd_exec_exec(struct cli_ctx *ctx, int argc, char **argv)
-{
-	return cmd_exec_run(ctx, argc, argv, false);
-}
-
-/* shell ID [options]: exec -it of bash, or sh without bash. */
-static int
-cmd_exec_shell(struct cli_ctx *ctx, int argc, char **argv)
-{
-	return cmd_exec_run(ctx, argc, argv, true);
-}
-
 const struct cli_cmd cli_cmd_exec = {
 	.name = "exec",
 	.usage = "ID [--rank N] [-c CONTAINER] [-i] [-t] -- CMD [ARG...]",
@@ -312,5 +293,5 @@ const struct cli_cmd cli_cmd_shell = {
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
 	.min_args = 1,
 	.max_args = 1,
-	.exec = cmd_exec_shell,
+	.exec = cmd_exec_exec,
 };

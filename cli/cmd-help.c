@@ -43,7 +43,6 @@ const struct cli_cmd cli_cmd_help = {
 	.usage = "[COMMAND]",
 	.opts = cmd_help_opts,
 	.summary = "show the commands, or the options of one",
-	.min_args = 0,
 	.max_args = 1,
 	.exec = cmd_help_exec,
 };

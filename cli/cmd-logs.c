@@ -257,38 +257,9 @@ cmd_logs_one(struct cli_ctx *ctx, const struct cmd_logs_job *d,
 static int
 cmd_logs_detail(struct cli_ctx *ctx, int64_t id, struct cmd_logs_job *d)
 {
-	int ret;
-
 	memset(d, 0, sizeof *d);
-	ret = cli_queue(ctx)->detail(ctx, id, &d->j, &d->ev, &d->nev, &d->rep,
+	return cli_queue(ctx)->detail(ctx, id, &d->j, &d->ev, &d->nev, &d->rep,
 	    &d->nrep);
-	if (ret == CLI_EXIT_OK && d->j == NULL) {
-		cli_error(ctx, "job %lld not found", (long long)id);
-		ret = CLI_EXIT_FAIL;
-	}
-	return ret;
-}
-
-/* A non-negative integer option; 0 and *out (def when absent), or -1
- * after the usage error. */
-static int
-cmd_logs_number(struct cli_ctx *ctx, const char *name, long min, long def,
-    long *out)
-{
-	const char *v = cli_string(ctx, name);
-	char *end;
-
-	*out = def;
-	if (v == NULL)
-		return 0;
-	errno = 0;
-	*out = strtol(v, &end, 10);
-	if (*v == '\0' || *end != '\0' || errno != 0 || *out < min ||
-	    *out > 100000000) {
-		cli_error(ctx, "invalid value for '--%s': '%s'", name, v);
-		return -1;
-	}
-	return 0;
 }
 
 /* The ids of a group's jobs and what their file names need. */
@@ -486,9 +457,9 @@ cmd_logs_exec(struct cli_ctx *ctx, int argc, char **argv)
 	int64_t id;
 	int ret;
 
-	if (cmd_logs_number(ctx, "rank", 0, 0, &rank) != 0 ||
-	    cmd_logs_number(ctx, "attempt", 1, 0, &attempt) != 0 ||
-	    cmd_logs_number(ctx, "tail", 0, -1, &q.tail) != 0)
+	if (cli_number(ctx, "rank", 0, 0, &rank) != 0 ||
+	    cli_number(ctx, "attempt", 1, 0, &attempt) != 0 ||
+	    cli_number(ctx, "tail", 0, -1, &q.tail) != 0)
 		return CLI_EXIT_USAGE;
 	q.rank = (int)rank;
 	q.attempt = (int)attempt;
@@ -537,7 +508,6 @@ const struct cli_cmd cli_cmd_logs = {
 	    "0600).\n",
 	.opts = cmd_logs_opts,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
-	.min_args = 0,
 	.max_args = 1,
 	.exec = cmd_logs_exec,
 };

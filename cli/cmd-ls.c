@@ -261,7 +261,6 @@ const struct cli_cmd cli_cmd_ls = {
 	    CLI_SELECT_HELP,
 	.opts = cmd_ls_opts,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
-	.min_args = 0,
 	.max_args = -1,
 	.exec = cmd_ls_exec,
 };

@@ -165,9 +165,10 @@ quota_gpus(struct kube_client *kc)
 static int
 quota_remote(struct cli_ctx *ctx, const char *ns, json_t **out)
 {
-	char *q = cli_remote_query(ctx, "namespace", ns);
+	char *q = NULL;
 	int ret;
 
+	cli_remote_query_add(ctx, &q, "namespace", ns);
 	ret = cli_remote_get_json(ctx, API_PREFIX "/quota", q, out);
 	free(q);
 	return ret;
@@ -244,7 +245,5 @@ const struct cli_cmd cli_cmd_quota = {
 	    "counting only nodes that are Ready and schedulable.  -o wide\n"
 	    "adds one line per node; -o json and -o yaml print everything.\n",
 	.flags = CLI_REMOTE,
-	.min_args = 0,
-	.max_args = 0,
 	.exec = cmd_quota_exec,
 };

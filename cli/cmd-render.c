@@ -1,5 +1,4 @@
 /* render: shows the Kubernetes objects a spec's jobs would create. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,26 +19,6 @@ static const struct cli_opt cmd_render_opts[] = {
 	{ NULL, 0, 0, NULL, NULL }
 };
 
-/* Reads a positive integer option. */
-static int
-cmd_render_int(struct cli_ctx *ctx, const char *name, long long def,
-    long long *out)
-{
-	const char *s = cli_string(ctx, name);
-	char *end;
-
-	*out = def;
-	if (s == NULL)
-		return 0;
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || *out < 0) {
-		cli_error(ctx, "--%s: '%s' is not a number", name, s);
-		return -1;
-	}
-	return 0;
-}
-
 /* Renders every job of the file as the scheduler would create it. */
 static int
 cmd_render_exec(struct cli_ctx *ctx, int argc, char **argv)
@@ -47,14 +26,14 @@ cmd_render_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct spec_set **sets = NULL;
 	struct spec_run run = { 0 };
 	struct spec_job *j;
-	long long id, attempt;
+	long id, attempt;
 	json_t *all, *objs, *list;
 	char *cause = NULL, *text;
 	size_t i, k;
 	int f, ret = CLI_EXIT_USAGE;
 
-	if (cmd_render_int(ctx, "id", 1, &id) != 0 ||
-	    cmd_render_int(ctx, "attempt", 1, &attempt) != 0)
+	if (cli_number(ctx, "id", 0, 1, &id) != 0 ||
+	    cli_number(ctx, "attempt", 0, 1, &attempt) != 0)
 		return CLI_EXIT_USAGE;
 	if (cli_spec_load(ctx, argc, argv, cli_string(ctx, "group"),
 	    &sets) != 0)
@@ -108,7 +87,6 @@ const struct cli_cmd cli_cmd_render = {
 	    "scheduler creates them, named <name>-<id>. Job ids are not known\n"
 	    "before submit: --id sets the first (default 1).\n",
 	.opts = cmd_render_opts,
-	.flags = 0,
 	.min_args = 1,
 	.max_args = -1,
 	.exec = cmd_render_exec,

@@ -4,10 +4,6 @@
 
 #include "cli.h"
 
-static const struct cli_opt cmd_report_opts[] = {
-	{ NULL, 0, 0, NULL, NULL }
-};
-
 /* One job's row: its parameters, its end and where it ran; of job only
  * name, reason and run_gpu_type are set among the strings (copies). */
 struct cmd_report_row {
@@ -259,7 +255,6 @@ const struct cli_cmd cli_cmd_report = {
 	    "exit code, run time",
 	.help = "For a sweep the parameter columns are its parameters; for a\n"
 	    "class assignment, the roster's columns. Totals follow the table.\n",
-	.opts = cmd_report_opts,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
 	.min_args = 1,
 	.max_args = 1,

@@ -2,18 +2,6 @@
 #include "cli.h"
 #include "cli-jobs.h"
 
-static const struct cli_opt cmd_retry_opts[] = {
-	CLI_SELECT_OPTS("jobs"),
-	{ NULL, 0, 0, NULL, NULL }
-};
-
-/* Re-queues each named job that has ended and whose objects are gone. */
-static int
-cmd_retry_exec(struct cli_ctx *ctx, int argc, char **argv)
-{
-	return cli_jobs_act(ctx, argc, argv, CLI_QUEUE_RETRY);
-}
-
 const struct cli_cmd cli_cmd_retry = {
 	.name = "retry",
 	.usage = CLI_SELECT_USAGE,
@@ -24,9 +12,8 @@ const struct cli_cmd cli_cmd_retry = {
 	    "cancelled).\n"
 	    "A job is retried once its cluster objects are gone.\n"
 	    CLI_ACT_HELP,
-	.opts = cmd_retry_opts,
+	.opts = cli_jobs_act_opts,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE,
-	.min_args = 0,
 	.max_args = -1,
-	.exec = cmd_retry_exec,
+	.exec = cli_jobs_act,
 };

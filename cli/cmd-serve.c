@@ -507,7 +507,5 @@ const struct cli_cmd cli_cmd_serve = {
 	    "docs/operations.md.\n",
 	.opts = cmd_serve_opts,
 	.flags = CLI_NEEDS_STORE,
-	.min_args = 0,
-	.max_args = 0,
 	.exec = cmd_serve_exec,
 };

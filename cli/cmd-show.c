@@ -274,10 +274,6 @@ cmd_show_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if ((ret = cli_queue(ctx)->detail(ctx, id, &j, &ev, &nev, &rep,
 	    &nrep)) != CLI_EXIT_OK)
 		return ret;
-	if (j == NULL) {
-		cli_error(ctx, "job %lld not found", (long long)id);
-		return CLI_EXIT_FAIL;
-	}
 	if (cli_output_is_machine(ctx)) {
 		o = api_job_detail_encode(j, ev, nev, rep, nrep);
 		if (cli_print_value(ctx, o) != 0)
@@ -297,7 +293,6 @@ const struct cli_cmd cli_cmd_show = {
 	.usage = "ID",
 	.summary = "show a job: what it asked for, its attempts and its "
 	    "history",
-	.opts = NULL,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
 	.min_args = 1,
 	.max_args = 1,

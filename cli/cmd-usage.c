@@ -153,16 +153,12 @@ static int
 cmd_usage_remote(struct cli_ctx *ctx, const char *window, const char *owner,
     json_t **out)
 {
-	char *q = cli_remote_query(ctx, "window", window), *o, *tmp;
+	char *q = NULL;
 	int ret;
 
-	if (owner != NULL) {
-		o = cli_remote_query(ctx, "owner", owner);
-		tmp = xprintf("%s&%s", q, o);
-		free(q);
-		free(o);
-		q = tmp;
-	}
+	cli_remote_query_add(ctx, &q, "window", window);
+	if (owner != NULL)
+		cli_remote_query_add(ctx, &q, "owner", owner);
 	ret = cli_remote_get_json(ctx, API_PREFIX "/usage", q, out);
 	free(q);
 	return ret;
@@ -240,7 +236,5 @@ const struct cli_cmd cli_cmd_usage = {
 	    "document; -o csv the --by list.\n",
 	.opts = cmd_usage_opts,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
-	.min_args = 0,
-	.max_args = 0,
 	.exec = cmd_usage_exec,
 };

@@ -153,7 +153,6 @@ const struct cli_cmd cli_cmd_validate = {
 	    "named <stdin> in errors. -o json|yaml prints {ok, jobs, files:\n"
 	    "[{file, ok, jobs}]} on stdout; the errors stay on stderr.\n",
 	.opts = cmd_validate_opts,
-	.flags = 0,
 	.min_args = 1,
 	.max_args = -1,
 	.exec = cmd_validate_exec,

@@ -29,7 +29,5 @@ const struct cli_cmd cli_cmd_version = {
 	.usage = "",
 	.summary = "print the version",
 	.help = "-o json|yaml prints {program, version}.\n",
-	.min_args = 0,
-	.max_args = 0,
 	.exec = cmd_version_exec,
 };

@@ -325,7 +325,6 @@ const struct cli_cmd cli_cmd_wait = {
 	    CLI_SELECT_HELP,
 	.opts = cmd_wait_opts,
 	.flags = CLI_NEEDS_STORE | CLI_REMOTE | CLI_READS,
-	.min_args = 0,
 	.max_args = -1,
 	.exec = cmd_wait_exec,
 };

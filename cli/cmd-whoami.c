@@ -134,7 +134,5 @@ const struct cli_cmd cli_cmd_whoami = {
 	.help = "Asks the cluster (SelfSubjectReview, as 'kubectl auth whoami')\n"
 	    "who the kubeconfig's credentials belong to.\n",
 	.flags = CLI_REMOTE,
-	.min_args = 0,
-	.max_args = 0,
 	.exec = cmd_whoami_exec,
 };

@@ -94,10 +94,6 @@ cmd_why_exec(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	if ((ret = cli_queue(ctx)->why(ctx, id, &j)) != CLI_EXIT_OK)
 		return ret;
-	if (j == NULL) {
-		cli_error(ctx, "job %lld not found", (long long)id);
-		return CLI_EXIT_FAIL;
-	}
 	sight = cmd_why_sight(ctx);
 	when = time_format_rfc3339(j->updated_at);
 	if (cli_output_is_machine(ctx)) {

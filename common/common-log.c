@@ -46,36 +46,14 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap, const char *err)
 	fputc('\n', stderr);
 }
 
-/* A runtime problem a daemon reports and survives. */
+/* See common.h: the levels' one entry point. */
 void
-log_warnx(const char *fmt, ...)
+log_at(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vwrite(LOG_LEVEL_WARN, fmt, ap, NULL);
-	va_end(ap);
-}
-
-/* What a daemon is doing, at -v. */
-void
-log_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vwrite(LOG_LEVEL_INFO, fmt, ap, NULL);
-	va_end(ap);
-}
-
-/* Detail for debugging, at -vv. */
-void
-log_debug(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vwrite(LOG_LEVEL_DEBUG, fmt, ap, NULL);
+	log_vwrite(level, fmt, ap, NULL);
 	va_end(ap);
 }
 

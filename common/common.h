@@ -42,9 +42,12 @@ enum log_level {
 };
 void log_init(const char *progname, enum log_level level);
 enum log_level log_get_level(void);
-void log_warnx(const char *, ...) printflike(1, 2);
-void log_info(const char *, ...) printflike(1, 2);
-void log_debug(const char *, ...) printflike(1, 2);
+/* One line at a level: log_warnx a runtime problem a daemon survives,
+ * log_info what it does (-v), log_debug detail for debugging (-vv). */
+void log_at(enum log_level, const char *, ...) printflike(2, 3);
+#define log_warnx(...) log_at(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_info(...) log_at(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...) log_at(LOG_LEVEL_DEBUG, __VA_ARGS__)
 void fatal(const char *, ...) printflike(1, 2) deadfunc;
 void fatalx(const char *, ...) printflike(1, 2) deadfunc;
 

@@ -4,12 +4,13 @@
 # What the tests of a topic share lives in tests/lib/ and is sourced here
 # too: the simulator (kubesim.sh), certificates (pki.sh), specs and the
 # scheduler (sched.sh), the queue's file (store.sh); the t03xx and t06xx
-# tests add
-# tests/sim/sim-lib.sh and tests/integration/t06-serve-lib.sh.
+# tests source tests/sim/sim-lib.sh and tests/integration/t06-serve-lib.sh
+# instead, which source this file.
 
 set -u
 : "${AILAB_QUEUE:?run through make check, or set AILAB_QUEUE}"
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+FIXTURES="$top_srcdir/tests/fixtures"
 
 TAP_N=0
 TAP_FAILED=0
@@ -41,6 +42,14 @@ skip_unless() {
 	"$@" >/dev/null 2>&1 && return 0
 	echo "1..0 # SKIP $_why"
 	exit 0
+}
+
+# bail_unless CMD...: a set-up step (start_kubesim, start_serve) the rest
+# of the test needs: the test bails out, naming it, when it fails.
+bail_unless() {
+	"$@" && return 0
+	echo "Bail out! $1 failed"
+	exit 1
 }
 
 # ok DESCRIPTION STATUS: one TAP line from an exit status.
@@ -105,14 +114,14 @@ like() {
 
 aq() { "$AILAB_QUEUE" "$@"; }
 
-# wait_for SECONDS CMD...: retries CMD every 0.2 s until it succeeds.
+# wait_for SECONDS CMD...: retries CMD every 0.1 s until it succeeds.
 wait_for() {
-	_limit=$(($1 * 5))
+	_limit=$(($1 * 10))
 	shift
 	_i=0
 	while [ $_i -lt $_limit ]; do
 		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
+		sleep 0.1
 		_i=$((_i + 1))
 	done
 	return 1

@@ -6,8 +6,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 9
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml" ||
-    { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --cluster "$FIXTURES/sched-small.yaml"
 printf 'name: w\ncommand: python train.py\nannotations: {ailab-kubesim.io/duration: 1m}\n' >"$TMP/w.yaml"
 aq ls >/dev/null 2>&1
 "$AILAB_QUEUE" sched --interval 1h >"$TMP/sched.out" 2>"$TMP/sched.err" &

@@ -4,13 +4,10 @@
 # to the server's list (another user's jobs only for admins); retry leaves
 # cancelled jobs alone; wait counts each end; submit - sends standard
 # input.  The server's own answers (GET /v1/jobs/ID) show what changed.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 39
 
 serve_on_kubesim --no-schedule --user-max-queued 0
-q() { timeout 60 "$AILAB_QUEUE" --server "$S" "$@"; }
 
 printf 'name: a-1\nimage: busybox\ncommand: ["true"]\n---\nname: a-2\nimage: busybox\ncommand: ["true"]\n---\nname: b-1\nimage: busybox\ncommand: ["true"]\n' >"$TMP/three.yaml"
 q --context alice submit --group g "$TMP/three.yaml" "$TMP/three.yaml" >"$TMP/a.ids" 2>"$TMP/err"

@@ -6,12 +6,10 @@
 # `ls --all -o json`), within the bounds the test's own durations give;
 # the table, -o json and -o csv agree; a queue server (GET /v1/usage,
 # through --server) gives the same numbers from the same store.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 25
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml"
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim --cluster "$FIXTURES/sim-roomy.yaml"
 
 # job NS NAME TYPE COUNT SECONDS
 job() {
@@ -28,8 +26,7 @@ fails "a bad --by is a usage error" 2 aq usage --by node
 
 # Submitted through a scheduling queue server, so that the jobs have two
 # owners; the local commands read the same store ($AILAB_QUEUE_DB).
-start_serve a
-ok "serve starts" $?
+check "serve starts" start_serve a
 is "alice submits two GPU jobs" "$(submit alice "$TMP/alice.yaml")" 201
 is "bob submits one" "$(submit bob "$TMP/bob.yaml")" 201
 ended() { aq ls --all -o json | python3 -c 'import json, sys

@@ -6,9 +6,7 @@
 # From standard input the roster is found from the working directory. A
 # spec and rosters too big for the server are refused by the client,
 # nothing queued.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 14
 
 serve_on_kubesim --no-schedule --user-max-queued 0

@@ -4,9 +4,7 @@
 # $(...) and all), --name and --set giving the rest; `ls --watch` lists
 # again every --interval, each listing under a line with the time.  Both
 # also against a shared queue server (--server).
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 
 plan 28
 

@@ -8,8 +8,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 14
 
-start_kubesim
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim
 cd "$TMP" || exit 1
 printf 'id,ns,name\ns1,alice,Al\ns2,bob,"Bo\nB"\ns3,carol,Ca\n' >class.csv
 cat >lab.yaml <<'EOT'

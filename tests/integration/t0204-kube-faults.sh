@@ -10,8 +10,7 @@ PROBE="$top_builddir/tests/kube-probe"
 skip_unless "needs ailab-kubesim" test -x "${AILAB_KUBESIM:-}"
 plan 8
 
-start_kubesim
-ok "ailab-kubesim is up" $?
+check "ailab-kubesim is up" start_kubesim
 # The probe is given the kubeconfig explicitly.
 KC=$KUBECONFIG
 unset KUBECONFIG

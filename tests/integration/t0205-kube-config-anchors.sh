@@ -5,15 +5,12 @@
 # ailab-queue, which submits and runs a job to completion with it against
 # ailab-kubesim over TLS (kubectl sends tokens only over TLS).  A billion
 # laughs in a kubeconfig is refused by both, by ailab-queue at its place.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 skip_unless "kubectl not installed" command -v kubectl
 plan 21
 
-sim_tls
-ok "openssl makes a CA and a server certificate" $?
-start_kubesim_tls --speed 600 ||
-    { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+check "openssl makes a CA and a server certificate" sim_tls
+bail_unless start_kubesim_tls --speed 600
 
 KC="$TMP/kc-anchored.yaml"
 CA=$(base64 -w0 "$TMP/tls/ca.crt")

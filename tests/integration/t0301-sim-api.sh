@@ -1,14 +1,12 @@
 #!/bin/sh
 # ailab-kubesim's REST API over HTTP: discovery, Status errors, the verbs,
 # selectors, paging, conflicts, authorization and a clean SIGTERM.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 60
 
 # The roomy cluster: users who read nodes, quotas on requests only.
-sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
-    --speed 50 --seed 7
-ok "starts on a free port and prints it" $?
+check "starts on a free port and prints it" sim_start \
+    --cluster "$FIXTURES/sim-roomy.yaml" --speed 50 --seed 7
 [ -n "$SIM_PORT" ] && [ "$SIM_PORT" -gt 0 ]
 ok "the port is a number" $?
 
@@ -111,6 +109,5 @@ api GET /api/v1/namespaces/bob/resourcequotas bob-token >/dev/null
 is "quota used pods" "$(jget 'd["items"][0]["status"]["used"]["pods"]')" 2
 is "bob cannot change his quota" "$(api PATCH /api/v1/namespaces/bob/resourcequotas/compute-quota bob-token '{"spec":{"hard":{"pods":"1000"}}}' application/merge-patch+json)" 403
 
-sim_stop
-ok "SIGTERM stops it with status 0" $?
+check "SIGTERM stops it with status 0" sim_stop
 finish

@@ -3,18 +3,12 @@
 # simulator writes: get, -o json, --watch, create/apply/delete, logs, auth;
 # on the built-in cluster, ailab as published: 3 control-plane nodes and 50
 # workers, the admin chart's quota and claims, users who may not list nodes.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-if ! command -v kubectl >/dev/null 2>&1; then
-	echo "1..0 # SKIP kubectl not installed"
-	exit 0
-fi
+skip_unless "kubectl not installed" command -v kubectl
 plan 48
 
-sim_tls
-ok "openssl makes a CA and a server certificate" $?
-sim_start_tls --speed 20
-ok "starts with TLS" $?
+check "openssl makes a CA and a server certificate" sim_tls
+check "starts with TLS" sim_start_tls --speed 20
 is "the kubeconfig is 0600" "$(stat -c %a "$KC")" 600
 k() { timeout 30 kubectl --kubeconfig "$KC" --context alice "$@"; }
 ka() { timeout 30 kubectl --kubeconfig "$KC" --context admin "$@"; }
@@ -54,8 +48,8 @@ check "apply -f again" k apply -f "$top_srcdir/tests/sim/train-job.yaml"
 # integer 2: kubectl sends that difference again, as against any cluster
 # (kubernetes/kubernetes#66450), and the patch merges as a no-op.
 like "configured" "$TMP/out" '^job.batch/train configured$'
-wait_for "the Deployment becomes 2/2" 20 sh -c "kubectl --kubeconfig '$KC' --context alice get deploy web | grep -Eq '^web +2/2 +2 +2 '"
-wait_for "the Job completes" 30 sh -c "kubectl --kubeconfig '$KC' --context alice get jobs train | grep -Eq '^train +Complete +2/2 '"
+ok_within "the Deployment becomes 2/2" 20 sh -c "kubectl --kubeconfig '$KC' --context alice get deploy web | grep -Eq '^web +2/2 +2 +2 '"
+ok_within "the Job completes" 30 sh -c "kubectl --kubeconfig '$KC' --context alice get jobs train | grep -Eq '^train +Complete +2/2 '"
 check "get pods -o wide" k get pods -o wide
 like "a running web pod on a node" "$TMP/out" '^web-[a-z0-9]+-[a-z0-9]{5} +1/1 +Running +0 +[0-9a-z]+ +10\.244\.[0-9.]+ +ailab-'
 like "completed indexed pods" "$TMP/out" '^train-1-[a-z0-9]{5} +0/1 +Completed +0 '

@@ -2,14 +2,12 @@
 # Scenarios the scheduler relies on: quota refusal through a Deployment,
 # an unschedulable pod, an Indexed Job, Job deletion without a policy,
 # watches (410 Expired, timeouts, bookmarks) and quota admission messages.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 37
 
 # The roomy cluster: a 16-GPU quota, pods without limits.
-sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
-    --speed 100 --seed 3 --watch-cache 50
-ok "starts" $?
+check "starts" sim_start --cluster "$FIXTURES/sim-roomy.yaml" --speed 100 \
+    --seed 3 --watch-cache 50
 
 # A Deployment over quota is created, gets ReplicaFailure and no pods.
 DEP='{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"big"},"spec":{"replicas":1,"selector":{"matchLabels":{"app":"big"}},"template":{"metadata":{"labels":{"app":"big"}},"spec":{"containers":[{"name":"c","image":"x","resources":{"limits":{"nvidia.com/gpu":"8"}}}]}}}}'
@@ -18,7 +16,7 @@ cond() {
 	api GET /apis/apps/v1/namespaces/carol/deployments/big carol-token >/dev/null
 	jget '[c for c in d["status"].get("conditions",[]) if c["type"]=="ReplicaFailure"][0]["reason"]' | grep -qx FailedCreate
 }
-wait_for "it gets ReplicaFailure FailedCreate" 10 cond
+ok_within "it gets ReplicaFailure FailedCreate" 10 cond
 jget '[c for c in d["status"]["conditions"] if c["type"]=="ReplicaFailure"][0]["message"]' >"$TMP/msg"
 like "with the quota message" "$TMP/msg" '^pods "big-[a-z0-9]+-[a-z0-9]{5}" is forbidden: exceeded quota: compute-quota, requested: requests.nvidia.com/gpu=8, used: requests.nvidia.com/gpu=0, limited: requests.nvidia.com/gpu=4$'
 api GET /api/v1/namespaces/carol/pods carol-token >/dev/null
@@ -37,7 +35,7 @@ unsched() {
 	api GET /api/v1/namespaces/alice/pods/huge alice-token >/dev/null
 	jget 'd["status"]["conditions"][0]["reason"]' | grep -qx Unschedulable
 }
-wait_for "it becomes Unschedulable" 10 unsched
+ok_within "it becomes Unschedulable" 10 unsched
 is "still Pending" "$(jget 'd["status"]["phase"]')" Pending
 is "the scheduler's message" "$(jget 'd["status"]["conditions"][0]["message"]')" \
     '0/50 nodes are available: 50 Insufficient nvidia.com/gpu. preemption: 0/50 nodes are available: 50 Preemption is not helpful for scheduling.'
@@ -46,14 +44,14 @@ sel() {
 	api GET /api/v1/namespaces/alice/pods/a100 alice-token >/dev/null
 	jget 'd["status"]["conditions"][0]["message"]' | grep -q "50 node(s) didn't match Pod's node affinity/selector"
 }
-wait_for "node selector mismatch is explained" 10 sel
+ok_within "node selector mismatch is explained" 10 sel
 AFF='{"metadata":{"name":"aff"},"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"nvidia.com/gpu.product","operator":"In","values":["NVIDIA-GeForce-RTX-3090"]}]}]}}},"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"1","memory":"1Gi"},"limits":{"nvidia.com/gpu":"1"}}}]}}'
 is "a pod with node affinity" "$(api POST /api/v1/namespaces/ml101/pods alice-token "$AFF")" 201
 bound() {
 	api GET /api/v1/namespaces/ml101/pods/aff alice-token >/dev/null
 	jget 'd["spec"]["nodeName"]' | grep -q '^ailab-3090-'
 }
-wait_for "lands on an RTX 3090 node" 10 bound
+ok_within "lands on an RTX 3090 node" 10 bound
 
 # An Indexed Job of 4 completes with 4 distinct hostnames.
 JOB='{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"ix"},"spec":{"completionMode":"Indexed","completions":4,"parallelism":4,"template":{"metadata":{"annotations":{"ailab-kubesim.io/duration":"2m"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"x","resources":{"limits":{"nvidia.com/gpu":"1"}}}]}}}}'
@@ -62,7 +60,7 @@ done_job() {
 	api GET /apis/batch/v1/namespaces/ml101/jobs/ix alice-token >/dev/null
 	jget '[c["type"] for c in d["status"].get("conditions",[]) if c["status"]=="True"]' | grep -q Complete
 }
-wait_for "it completes" 20 done_job
+ok_within "it completes" 20 done_job
 is "completedIndexes" "$(jget 'd["status"]["completedIndexes"]+" "+str(d["status"]["succeeded"])')" "0-3 4"
 is "SuccessCriteriaMet and Complete" "$(jget '[c["type"]+"="+c["reason"] for c in d["status"]["conditions"]]')" '["SuccessCriteriaMet=CompletionsReached", "Complete=CompletionsReached"]'
 api GET '/api/v1/namespaces/ml101/pods?labelSelector=batch.kubernetes.io%2Fjob-name%3Dix' alice-token >/dev/null
@@ -88,7 +86,7 @@ gone() {
 	api GET '/api/v1/namespaces/ml101/pods?labelSelector=batch.kubernetes.io%2Fjob-name%3Dbg' alice-token >/dev/null
 	jget 'len(d["items"])' | grep -qx 0
 }
-wait_for "its pods go" 10 gone
+ok_within "its pods go" 10 gone
 
 # Watches: a too-old resourceVersion, timeouts, bookmarks.
 curl -sS -N --max-time 5 -H 'Authorization: Bearer admin-token' \

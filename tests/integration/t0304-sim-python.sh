@@ -1,16 +1,13 @@
 #!/bin/sh
 # Debian's python3-kubernetes client against ailab-kubesim over HTTPS:
 # list, create, delete and watch pods, deployments and jobs.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-if ! /usr/bin/python3 -c 'import kubernetes' 2>/dev/null; then
-	echo "1..0 # SKIP python3-kubernetes not installed"
-	exit 0
-fi
-sim_tls || { echo "1..0 # SKIP openssl failed"; exit 0; }
+skip_unless "python3-kubernetes not installed" /usr/bin/python3 -c \
+    'import kubernetes'
+skip_unless "openssl failed" sim_tls
 KC="$TMP/kubeconfig"
 # The roomy cluster: alice reads nodes, pods need no limits.
-if ! sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
+if ! sim_start --cluster "$FIXTURES/sim-roomy.yaml" \
     --speed 20 --kubeconfig-out "$KC" \
     --tls-cert "$TMP/tls/srv.crt" --tls-key "$TMP/tls/srv.key" \
     --tls-ca "$TMP/tls/ca.crt"; then

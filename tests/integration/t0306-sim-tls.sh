@@ -2,20 +2,18 @@
 # HTTPS with a certificate made by the openssl command line, client
 # certificate authentication (CN = user, O = groups), impersonation and the
 # review APIs.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 22
 
-sim_tls
-ok "openssl makes a CA, a server and a client certificate" $?
+check "openssl makes a CA, a server and a client certificate" sim_tls
 D="$TMP/tls"
 pki_cert "$D" root /CN=eve/O=system:masters ca
 ok "and an admin client certificate" $?
 fails "a missing key file is refused" 1 "$AILAB_KUBESIM" --listen 127.0.0.1:0 \
     --tls-cert "$D/srv.crt" --tls-key "$D/nope.key"
 like "naming the file" "$TMP/err" "nope.key"
-sim_start --tls-cert "$D/srv.crt" --tls-key "$D/srv.key" --client-ca "$D/ca.crt"
-ok "starts with TLS and a client CA" $?
+check "starts with TLS and a client CA" sim_start --tls-cert "$D/srv.crt" \
+    --tls-key "$D/srv.key" --client-ca "$D/ca.crt"
 like "the URL is https" "$TMP/sim.out" '^url https://127.0.0.1:[0-9]+$'
 CURL_EXTRA="--cacert $D/ca.crt"
 is "verified HTTPS with a token" "$(api GET /api/v1/namespaces/alice/pods alice-token)" 200

@@ -2,14 +2,12 @@
 # Faults, switched at start and at run time through POST /sim/faults:
 # 500s, 429 with Retry-After, latency, dropped connections, expired
 # watches, a node going NotReady and an API server restart.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 28
 
 # The roomy cluster: pods without limits, quotas on requests only.
-sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
+check "starts with --faults" sim_start --cluster "$FIXTURES/sim-roomy.yaml" \
     --speed 50 --faults '{"error500": 1.0}'
-ok "starts with --faults" $?
 is "every request fails 500" "$(api GET /api/v1/nodes)" 500
 is "as InternalError" "$(jget 'd["reason"]')" InternalError
 is "students may not touch faults" "$(api POST /sim/faults alice-token '{"error500":0}')" 403
@@ -54,11 +52,11 @@ is "the old resourceVersion is gone" "$(jget 'd["object"]["code"]' "$TMP/w2")" 4
 # the lost kubelet cannot confirm.
 api POST /api/v1/namespaces/bob/pods bob-token '{"metadata":{"name":"n1","annotations":{"ailab-kubesim.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}' >/dev/null
 running() { api GET /api/v1/namespaces/bob/pods/n1 bob-token >/dev/null; jget 'd["status"]["phase"]' | grep -qx Running; }
-wait_for "a pod runs" 10 running
+ok_within "a pod runs" 10 running
 NODE=$(jget 'd["spec"]["nodeName"]')
 is "node NotReady" "$(api POST /sim/faults admin-token "{\"nodeNotReady\":\"$NODE\",\"evictAfter\":0}")" 200
 evicted() { api GET /api/v1/namespaces/bob/pods/n1 bob-token >/dev/null; jget '"deletionTimestamp" in d["metadata"]' | grep -qx true; }
-wait_for "its pod is evicted" 5 evicted
+ok_within "its pod is evicted" 5 evicted
 is "and Terminating, still Running" "$(jget 'd["status"]["phase"]+" "+[c["reason"] for c in d["status"]["conditions"] if c["type"]=="DisruptionTarget"][0]')" "Running DeletionByTaintManager"
 api GET "/api/v1/nodes/$NODE" >/dev/null
 is "the node is not Ready" "$(jget '[c["status"] for c in d["status"]["conditions"] if c["type"]=="Ready"][0]')" Unknown
@@ -75,7 +73,6 @@ ok "open watches are cut" $?
 wait "$W"
 is "same port serves again" "$(api GET /api/v1/namespaces/bob/pods/n1 bob-token)" 200
 is "state is kept" "$(jget '"deletionTimestamp" in d["metadata"]')" true
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 [ ! -s "$TMP/sim.err" ] || sed 's/^/# /' "$TMP/sim.err" | head -40
 finish

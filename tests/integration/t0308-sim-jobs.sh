@@ -1,14 +1,12 @@
 #!/bin/sh
 # Job failure handling (backoffLimit, FailedCreate events under quota,
 # podReplacementPolicy), Deployment rollouts, and Leases with conflicts.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 17
 
 # The roomy cluster: pods without limits, quotas on requests only.
-sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
-    --speed 100 --seed 11
-ok "starts" $?
+check "starts" sim_start --cluster "$FIXTURES/sim-roomy.yaml" --speed 100 \
+    --seed 11
 jobcond() { # NS NAME TYPE
 	api GET "/apis/batch/v1/namespaces/$1/jobs/$2" admin-token >/dev/null
 	jget '[c["type"] for c in d["status"].get("conditions",[]) if c["status"]=="True"]' | grep -q "\"$3\""
@@ -16,7 +14,7 @@ jobcond() { # NS NAME TYPE
 
 JOB='{"metadata":{"name":"flaky"},"spec":{"backoffLimit":1,"template":{"metadata":{"annotations":{"ailab-kubesim.io/duration":"5s","ailab-kubesim.io/exit-code":"2"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}}}'
 is "a Job that always fails, backoffLimit 1" "$(api POST /apis/batch/v1/namespaces/bob/jobs bob-token "$JOB")" 201
-wait_for "it fails" 15 jobcond bob flaky Failed
+ok_within "it fails" 15 jobcond bob flaky Failed
 is "BackoffLimitExceeded after 2 failed pods" "$(jget '[c["reason"] for c in d["status"]["conditions"] if c["type"]=="Failed"][0]+" "+str(d["status"]["failed"])')" "BackoffLimitExceeded 2"
 is "FailureTarget comes with it" "$(jget '[c["type"] for c in d["status"]["conditions"]]')" '["FailureTarget", "Failed"]'
 
@@ -26,7 +24,7 @@ ev() {
 	api GET '/api/v1/namespaces/carol/events?fieldSelector=involvedObject.name%3Dgreedy' carol-token >/dev/null
 	jget 'd["items"][0]["reason"]' | grep -qx FailedCreate
 }
-wait_for "it gets a FailedCreate event" 10 ev
+ok_within "it gets a FailedCreate event" 10 ev
 like "with the quota message" "$TMP/body" 'Error creating: pods \\"greedy-[a-z0-9]{5}\\" is forbidden: exceeded quota: compute-quota'
 api GET /apis/batch/v1/namespaces/carol/jobs/greedy carol-token >/dev/null
 is "and no condition" "$(jget 'd["status"].get("conditions")')" null
@@ -34,7 +32,7 @@ is "and no condition" "$(jget 'd["status"].get("conditions")')" null
 JOB='{"metadata":{"name":"rank"},"spec":{"completionMode":"Indexed","completions":1,"parallelism":1,"podReplacementPolicy":"Failed","template":{"metadata":{"annotations":{"ailab-kubesim.io/duration":"forever"}},"spec":{"restartPolicy":"Never","terminationGracePeriodSeconds":30,"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}}}'
 api POST /apis/batch/v1/namespaces/bob/jobs bob-token "$JOB" >/dev/null
 runs() { api GET '/api/v1/namespaces/bob/pods?labelSelector=job-name%3Drank' bob-token >/dev/null; jget 'd["items"][0]["status"]["phase"]' | grep -qx Running; }
-wait_for "podReplacementPolicy Failed: a pod runs" 10 runs
+ok_within "podReplacementPolicy Failed: a pod runs" 10 runs
 P=$(jget 'd["items"][0]["metadata"]["name"]')
 api DELETE "/api/v1/namespaces/bob/pods/$P" bob-token >/dev/null
 api GET '/api/v1/namespaces/bob/pods?labelSelector=job-name%3Drank' bob-token >/dev/null
@@ -48,14 +46,14 @@ firstrs() {
 	api GET '/apis/apps/v1/namespaces/bob/replicasets?labelSelector=app%3Droll' bob-token >/dev/null
 	[ "$(jget 'len(d["items"])')" = 1 ]
 }
-wait_for "the first ReplicaSet is made" 10 firstrs
+ok_within "the first ReplicaSet is made" 10 firstrs
 api PATCH /apis/apps/v1/namespaces/bob/deployments/roll bob-token '{"spec":{"template":{"spec":{"containers":[{"name":"c","image":"v2","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}}}' application/strategic-merge-patch+json >/dev/null
 is "a new template bumps generation" "$(jget 'd["metadata"]["generation"]')" 2
 rolled() {
 	api GET '/api/v1/namespaces/bob/pods?labelSelector=app%3Droll' bob-token >/dev/null
 	jget 'sorted(set(p["spec"]["containers"][0]["image"] for p in d["items"] if "deletionTimestamp" not in p["metadata"]))' | grep -qx '\["v2"\]'
 }
-wait_for "the rollout replaces the pods" 10 rolled
+ok_within "the rollout replaces the pods" 10 rolled
 api GET '/apis/apps/v1/namespaces/bob/replicasets?labelSelector=app%3Droll' bob-token >/dev/null
 is "two ReplicaSets, the old one at 0" "$(jget 'sorted(r["spec"]["replicas"] for r in d["items"])')" '[0, 2]'
 

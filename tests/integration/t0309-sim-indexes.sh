@@ -4,7 +4,6 @@
 # binding, deleted pods gone from every lookup, paged lists, watches that
 # see a relabel, garbage collection through owner references, clock-driven
 # Jobs (deadline, TTL) and quota usage after many creates and deletes.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 29
 
@@ -24,8 +23,8 @@ users:
 - {name: admin, token: admin-token, admin: true}
 EOF
 # A small watch cache: objects are shared (interned) soon after they settle.
-sim_start --cluster "$TMP/cluster.yaml" --speed 100 --seed 5 --watch-cache 200
-ok "starts with a small cluster" $?
+check "starts with a small cluster" sim_start --cluster "$TMP/cluster.yaml" \
+    --speed 100 --seed 5 --watch-cache 200
 
 # py EXPR: Python with get(path) (admin) over the simulator; prints EXPR.
 py() {
@@ -85,7 +84,7 @@ is "a label and a field selector together" \
     "$(py 'names(pods(None, "labelSelector=grp%3Dg0&fieldSelector=metadata.namespace%3Db")) == names([p for p in pods("b")])')" true
 
 bound() { [ "$(py 'len([p for p in pods() if not p["spec"].get("nodeName")])')" = 0 ]; }
-wait_for "every pod is bound" 20 bound
+ok_within "every pod is bound" 20 bound
 is "no pod on a tainted node" \
     "$(py 'len([p for p in pods() if p["spec"]["nodeName"].startswith("tainted")])')" 0
 is "LIST by spec.nodeName = the walk, for every node" \
@@ -123,26 +122,26 @@ is "gone from its label, namespace and node lookups" \
     "$(py '[n for (ns, n) in names(pods("a", "labelSelector=grp%3Dg1") + pods(None, "labelSelector=ailab-queue.io%2Fjob%3Dp-4") + pods("a") + pods(None, "fieldSelector=spec.nodeName%3D'"$NODE"'")) if ns == "a" and n == "p-4"]')" '[]'
 api DELETE /api/v1/namespaces/a/pods/p-7 >/dev/null
 gone7() { [ "$(py 'len(pods(None, "fieldSelector=metadata.name%3Dp-7&labelSelector=grp%3Dg1"))')" = 0 ]; }
-wait_for "a gracefully deleted pod leaves the lookups when it ends" 20 gone7
+ok_within "a gracefully deleted pod leaves the lookups when it ends" 20 gone7
 
 # Garbage collection through owner references.
 DEP='{"metadata":{"name":"web"},"spec":{"replicas":3,"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"},"annotations":{"ailab-kubesim.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"x"}]}}}}'
 api POST /apis/apps/v1/namespaces/b/deployments admin-token "$DEP" >/dev/null
 three() { [ "$(py 'len([p for p in pods("b", "labelSelector=app%3Dweb") if p["status"]["phase"] == "Running"])')" = 3 ]; }
-wait_for "a Deployment gets 3 running pods" 20 three
+ok_within "a Deployment gets 3 running pods" 20 three
 api DELETE /apis/apps/v1/namespaces/b/deployments/web admin-token '{"propagationPolicy":"Background"}' >/dev/null
 collected() { [ "$(py 'len(get("/apis/apps/v1/namespaces/b/replicasets")["items"]) + len(pods("b", "labelSelector=app%3Dweb"))')" = 0 ]; }
-wait_for "deleting it collects its ReplicaSet and pods" 20 collected
+ok_within "deleting it collects its ReplicaSet and pods" 20 collected
 
 # Jobs the clock drives: a deadline and a TTL after finishing.
 JOB='{"metadata":{"name":"late"},"spec":{"activeDeadlineSeconds":20,"template":{"metadata":{"annotations":{"ailab-kubesim.io/duration":"forever"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"x"}]}}}}'
 api POST /apis/batch/v1/namespaces/b/jobs admin-token "$JOB" >/dev/null
 deadline() { [ "$(py '[c["reason"] for c in get("/apis/batch/v1/namespaces/b/jobs/late")["status"].get("conditions", []) if c["type"] == "Failed"]')" = '["DeadlineExceeded"]' ]; }
-wait_for "activeDeadlineSeconds fails a Job that runs on" 20 deadline
+ok_within "activeDeadlineSeconds fails a Job that runs on" 20 deadline
 JOB='{"metadata":{"name":"brief"},"spec":{"ttlSecondsAfterFinished":30,"template":{"metadata":{"annotations":{"ailab-kubesim.io/duration":"5s"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"x"}]}}}}'
 api POST /apis/batch/v1/namespaces/b/jobs admin-token "$JOB" >/dev/null
 ttl() { [ "$(api GET /apis/batch/v1/namespaces/b/jobs/brief)" = 404 ]; }
-wait_for "ttlSecondsAfterFinished deletes a finished Job" 20 ttl
+ok_within "ttlSecondsAfterFinished deletes a finished Job" 20 ttl
 
 # Quota usage stays exact through many creates and deletes.
 i=0
@@ -157,9 +156,9 @@ while [ $i -lt 40 ]; do
 	i=$((i + 1))
 done
 twenty() { [ "$(py 'len(pods("q"))')" = 20 ]; }
-wait_for "60 created, 40 deleted: 20 left" 20 twenty
+ok_within "60 created, 40 deleted: 20 left" 20 twenty
 used() { [ "$(py 'sorted(get("/api/v1/namespaces/q/resourcequotas/compute-quota")["status"]["used"].items())')" = '[["count/pods", "20"], ["pods", "20"], ["requests.cpu", "2"]]' ]; }
-wait_for "quota used: exactly 20 pods and 2 CPUs" 10 used
+ok_within "quota used: exactly 20 pods and 2 CPUs" 10 used
 
 # Pods that fit nowhere: alike pods share one walk's message, a pod that
 # tolerates the taint is judged on its own.
@@ -170,10 +169,9 @@ big big-1; big big-2; big big-3
 big big-t '"tolerations":[{"key":"dedicated","operator":"Exists"}],'
 why() { py '[(p["metadata"]["name"], p["status"]["conditions"][0]["message"].split(". ")[0]) for p in pods("b") if p["metadata"]["name"].startswith("big")]'; }
 judged() { why | grep -q big-t; [ "$(why | grep -o 'available' | wc -l)" = 4 ]; }
-wait_for "four big pods are judged unschedulable" 10 judged
+ok_within "four big pods are judged unschedulable" 10 judged
 is "alike pods get the same message, the tolerant one its own" "$(why)" \
     '[["big-1", "0/8 nodes are available: 2 node(s) had untolerated taint {dedicated: ml}, 6 Insufficient nvidia.com/gpu"], ["big-2", "0/8 nodes are available: 2 node(s) had untolerated taint {dedicated: ml}, 6 Insufficient nvidia.com/gpu"], ["big-3", "0/8 nodes are available: 2 node(s) had untolerated taint {dedicated: ml}, 6 Insufficient nvidia.com/gpu"], ["big-t", "0/8 nodes are available: 8 Insufficient nvidia.com/gpu"]]'
 
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 finish

@@ -3,7 +3,6 @@
 # from the cluster file, TokenReview, SubjectAccessReview for admins and
 # auth delegators, SelfSubjectAccessReview under impersonation, and Leases
 # with resourceVersion conflicts for leader election.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 22
 
@@ -12,8 +11,7 @@ sim_cluster <<'EOF2'
 - {name: bob, token: bob-token, namespaces: [bob]}
 - {name: queue-server, token: srv-token, groups: [system:auth-delegator]}
 EOF2
-sim_start --cluster "$TMP/cluster.yaml"
-ok "starts" $?
+check "starts" sim_start --cluster "$TMP/cluster.yaml"
 
 TR='{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"alice-token"}}'
 is "TokenReview by an admin" "$(api POST /apis/authentication.k8s.io/v1/tokenreviews admin-token "$TR")" 201
@@ -56,6 +54,5 @@ is "renew with its resourceVersion" "$(api PUT $L/leader bob-token "{\"metadata\
 is "a rival with the old resourceVersion: 409" "$(api PUT $L/leader bob-token "{\"metadata\":{\"name\":\"leader\",\"resourceVersion\":\"$RV\"},\"spec\":{\"holderIdentity\":\"b\",\"leaseDurationSeconds\":15}}")" 409
 is "reason Conflict, holder unchanged" "$(jget 'd["reason"]')$(api GET $L/leader bob-token >/dev/null; jget 'd["spec"]["holderIdentity"]')" Conflicta
 
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 finish

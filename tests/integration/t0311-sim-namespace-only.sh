@@ -7,7 +7,6 @@
 # every student is namespace-only and sched-sa reads everything (but
 # secrets) and writes workloads in the user namespaces.  With curl and
 # kubectl.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 53
 
@@ -27,41 +26,28 @@ sim_cluster <<'EOF2'
 - {name: bob, token: bob-token, namespaces: [bob], clusterRead: true}
 - {name: carol, token: carol-token, namespaces: [carol]}
 EOF2
-sim_start --cluster "$TMP/cluster.yaml"
-ok "starts with a namespace-only user" $?
+check "starts with a namespace-only user" sim_start \
+    --cluster "$TMP/cluster.yaml"
 
-# forbidden TOKEN PATH MESSAGE: a 403 Status with exactly this message.
+# forbidden DESCRIPTION TOKEN PATH MESSAGE: a 403 Status with exactly
+# this message.
 forbidden() {
-	_code=$(api GET "$2" "$1")
-	_got="$_code $(jget 'd["reason"] + " " + d["message"]')"
-	if [ "$_got" != "403 Forbidden $3" ]; then
-		echo "# got:  '$_got'"
-		echo "# want: '403 Forbidden $3'"
-		return 1
-	fi
+	is "$1" "$(api GET "$3" "$2") $(jget 'd["reason"] + " " + d["message"]')" \
+	    "403 Forbidden $4"
 }
-forbidden alice-token /api/v1/nodes 'nodes is forbidden: User "alice" cannot list resource "nodes" in API group "" at the cluster scope'
-ok "alice may not list nodes" $?
-forbidden alice-token /api/v1/nodes/n-01 'nodes "n-01" is forbidden: User "alice" cannot get resource "nodes" in API group "" at the cluster scope'
-ok "... nor get one" $?
-forbidden alice-token '/api/v1/nodes?watch=true' 'nodes is forbidden: User "alice" cannot watch resource "nodes" in API group "" at the cluster scope'
-ok "... nor watch them" $?
-forbidden alice-token /api/v1/namespaces 'namespaces is forbidden: User "alice" cannot list resource "namespaces" in API group "" at the cluster scope'
-ok "alice may not list namespaces" $?
+forbidden "alice may not list nodes" alice-token /api/v1/nodes 'nodes is forbidden: User "alice" cannot list resource "nodes" in API group "" at the cluster scope'
+forbidden "... nor get one" alice-token /api/v1/nodes/n-01 'nodes "n-01" is forbidden: User "alice" cannot get resource "nodes" in API group "" at the cluster scope'
+forbidden "... nor watch them" alice-token '/api/v1/nodes?watch=true' 'nodes is forbidden: User "alice" cannot watch resource "nodes" in API group "" at the cluster scope'
+forbidden "alice may not list namespaces" alice-token /api/v1/namespaces 'namespaces is forbidden: User "alice" cannot list resource "namespaces" in API group "" at the cluster scope'
 is "but may get her own" "$(api GET /api/v1/namespaces/alice alice-token) $(jget 'd["metadata"]["name"]')" "200 alice"
-forbidden alice-token /api/v1/namespaces/bob 'namespaces "bob" is forbidden: User "alice" cannot get resource "namespaces" in API group "" in the namespace "bob"'
-ok "... not bob's (judged in that namespace, as the apiserver does)" $?
+forbidden "... not bob's (judged in that namespace, as the apiserver does)" alice-token /api/v1/namespaces/bob 'namespaces "bob" is forbidden: User "alice" cannot get resource "namespaces" in API group "" in the namespace "bob"'
 is "nor delete her own" "$(api DELETE /api/v1/namespaces/alice alice-token)" 403
-forbidden alice-token /api/v1/pods 'pods is forbidden: User "alice" cannot list resource "pods" in API group "" at the cluster scope'
-ok "no cluster-wide list of pods" $?
-forbidden alice-token '/api/v1/pods?watch=true' 'pods is forbidden: User "alice" cannot watch resource "pods" in API group "" at the cluster scope'
-ok "... nor watch" $?
-forbidden alice-token /apis/apps/v1/deployments 'deployments.apps is forbidden: User "alice" cannot list resource "deployments" in API group "apps" at the cluster scope'
-ok "... nor of deployments" $?
+forbidden "no cluster-wide list of pods" alice-token /api/v1/pods 'pods is forbidden: User "alice" cannot list resource "pods" in API group "" at the cluster scope'
+forbidden "... nor watch" alice-token '/api/v1/pods?watch=true' 'pods is forbidden: User "alice" cannot watch resource "pods" in API group "" at the cluster scope'
+forbidden "... nor of deployments" alice-token /apis/apps/v1/deployments 'deployments.apps is forbidden: User "alice" cannot list resource "deployments" in API group "apps" at the cluster scope'
 is "pods of her namespace" "$(api GET /api/v1/namespaces/alice/pods alice-token)" 200
 is "bob (clusterRead: true) lists nodes" "$(api GET /api/v1/nodes bob-token) $(jget 'len(d["items"])')" "200 1"
-forbidden carol-token /api/v1/nodes 'nodes is forbidden: User "carol" cannot list resource "nodes" in API group "" at the cluster scope'
-ok "carol (no clusterRead: the default) may not" $?
+forbidden "carol (no clusterRead: the default) may not" carol-token /api/v1/nodes 'nodes is forbidden: User "carol" cannot list resource "nodes" in API group "" at the cluster scope'
 
 is "SelfSubjectReview still works" "$(api POST /apis/authentication.k8s.io/v1/selfsubjectreviews alice-token '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}') $(jget 'd["status"]["userInfo"]["username"]')" "201 alice"
 # ssar TOKEN VERB RESOURCE NS: allowed, from a SelfSubjectAccessReview.
@@ -85,13 +71,11 @@ is "a group that is not a string is no group (and no crash)" \
 CURL_EXTRA="-H Impersonate-User:alice"
 is "an admin impersonating alice gets her refusal" "$(api GET /api/v1/nodes admin-token)" 403
 CURL_EXTRA=
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 
-sim_start --cluster "$TMP/cluster.yaml" --namespace-only-users
-ok "starts with --namespace-only-users" $?
-forbidden bob-token /api/v1/nodes 'nodes is forbidden: User "bob" cannot list resource "nodes" in API group "" at the cluster scope'
-ok "it takes bob's clusterRead: true back" $?
+check "starts with --namespace-only-users" sim_start \
+    --cluster "$TMP/cluster.yaml" --namespace-only-users
+forbidden "it takes bob's clusterRead: true back" bob-token /api/v1/nodes 'nodes is forbidden: User "bob" cannot list resource "nodes" in API group "" at the cluster scope'
 sim_stop
 
 if ! command -v kubectl >/dev/null 2>&1; then
@@ -104,10 +88,8 @@ if ! command -v kubectl >/dev/null 2>&1; then
 	exit 0
 fi
 
-sim_tls
-ok "openssl makes a CA and a server certificate" $?
-sim_start_tls
-ok "the built-in cluster starts" $?
+check "openssl makes a CA and a server certificate" sim_tls
+check "the built-in cluster starts" sim_start_tls
 k() { timeout 30 kubectl --kubeconfig "$KC" --context "$@"; }
 
 fails "kubectl get nodes as alice fails" 1 k alice get nodes
@@ -140,6 +122,5 @@ is "sched-sa reviews tokens" "$(api POST /apis/authentication.k8s.io/v1/tokenrev
 is "... and watches pods cluster-wide" \
     "$(api GET '/api/v1/pods?watch=true&timeoutSeconds=1' sched-sa-token)" 200
 CURL_EXTRA=
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 finish

@@ -5,12 +5,10 @@
 # four Bound standing claims in every user namespace, students who are
 # namespace admins only.  Then the cluster file keys behind it (node names,
 # defaultQuota, defaultClaims, claims) and their errors.  With curl.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 34
 
-sim_start
-ok "the built-in cluster starts" $?
+check "the built-in cluster starts" sim_start
 
 api GET /api/v1/nodes >/dev/null
 is "53 nodes" "$(jget 'len(d["items"])')" 53
@@ -53,8 +51,7 @@ is "... but reads her claims" "$(api GET /api/v1/namespaces/alice/persistentvolu
 is "... and those of ml101, where she is bound too" "$(api GET /api/v1/namespaces/ml101/persistentvolumeclaims alice-token)" 200
 is "bob may not list nodes" "$(api GET /api/v1/nodes bob-token)" 403
 is "sched-sa lists nodes" "$(api GET /api/v1/nodes sched-sa-token)" 200
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 
 cat >"$TMP/cluster.yaml" <<'EOF2'
 nodeGroups:
@@ -81,8 +78,8 @@ namespaces:
 users:
 - {name: admin, token: admin-token, admin: true}
 EOF2
-sim_start --cluster "$TMP/cluster.yaml"
-ok "a cluster file with defaults and claims starts" $?
+check "a cluster file with defaults and claims starts" sim_start \
+    --cluster "$TMP/cluster.yaml"
 api GET /api/v1/nodes >/dev/null
 is "nodes named by list and by prefix" \
     "$(jget '" ".join(n["metadata"]["name"] for n in d["items"])')" \
@@ -97,46 +94,37 @@ is "defaultClaims in u1, u2's own, none in u3" \
     "u1/home-u1:100Gi:ReadWriteMany:nfs u2/data:1Ti:ReadWriteOnce:- u2/scratch-u2:5Gi:ReadWriteMany:-"
 is "quota counts them as claims" \
     "$(api GET /api/v1/namespaces/u2/resourcequotas/big >/dev/null; jget 'd["status"]["used"]["persistentvolumeclaims"]')" 2
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 
-# bad NAME EXPECTED: the cluster file $TMP/NAME.yaml is refused (exit 1)
-# with a message naming the file and the key.
+# bad DESCRIPTION NAME EXPECTED: one TAP line, ok when the cluster file
+# $TMP/NAME.yaml is refused (exit 1) with a message naming the file and
+# the key.
 bad() {
-	"$AILAB_KUBESIM" --listen 127.0.0.1:0 --cluster "$TMP/$1.yaml" \
+	"$AILAB_KUBESIM" --listen 127.0.0.1:0 --cluster "$TMP/$2.yaml" \
 	    >"$TMP/out" 2>"$TMP/err"
 	_rc=$?
-	if [ $_rc -ne 1 ] || ! grep -qF "$TMP/$1.yaml: $2" "$TMP/err"; then
-		echo "# exit $_rc, stderr:"
-		sed 's/^/#   /' "$TMP/err"
-		return 1
-	fi
+	[ $_rc -eq 1 ] && grep -qF "$TMP/$2.yaml: $3" "$TMP/err"
+	_ok=$?
+	[ $_ok -eq 0 ] ||
+	    { echo "# exit $_rc, stderr:"; sed 's/^/#   /' "$TMP/err"; }
+	ok "$1" $_ok
 }
 printf 'nodeGroups:\n- {names: cp-a}\n' >"$TMP/b1.yaml"
-bad b1 "nodeGroups[0]: 'names' must be a list of names"
-ok "names must be a list" $?
+bad "names must be a list" b1 "nodeGroups[0]: 'names' must be a list of names"
 printf 'namespaces:\n- {name: u, claims: [{name: x}]}\n' >"$TMP/b2.yaml"
-bad b2 "namespaces[0].claims[0]: 'storage' must be a quantity"
-ok "a claim needs its storage" $?
+bad "a claim needs its storage" b2 "namespaces[0].claims[0]: 'storage' must be a quantity"
 printf 'defaultClaims:\n- {name: x, namePrefix: y-, storage: 1Gi}\nnamespaces: [{name: u}]\n' >"$TMP/b3.yaml"
-bad b3 "defaultClaims[0]: give one of 'name' and 'namePrefix'"
-ok "a claim has a name or a prefix" $?
+bad "a claim has a name or a prefix" b3 "defaultClaims[0]: give one of 'name' and 'namePrefix'"
 printf 'namespaces:\n- {name: u, claims: [{name: x, storage: 1Gi}, {name: x, storage: 2Gi}]}\n' >"$TMP/b4.yaml"
-bad b4 "namespaces[0].claims[1]: duplicate claim 'x' in 'u'"
-ok "claim names are unique in a namespace" $?
+bad "claim names are unique in a namespace" b4 "namespaces[0].claims[1]: duplicate claim 'x' in 'u'"
 printf 'namespaces:\n- {name: u, claims: {name: x}}\n' >"$TMP/b5.yaml"
-bad b5 "namespaces[0].claims: must be a list of claims"
-ok "claims is a list" $?
+bad "claims is a list" b5 "namespaces[0].claims: must be a list of claims"
 printf 'defaultQuota: {requests.cpu: lots}\nnamespaces: [{name: u}]\n' >"$TMP/b6.yaml"
-bad b6 "defaultQuota.requests.cpu: bad quantity"
-ok "defaultQuota's quantities are checked" $?
+bad "defaultQuota's quantities are checked" b6 "defaultQuota.requests.cpu: bad quantity"
 printf 'namespaces: [{name: u}, {name: u}]\n' >"$TMP/b7.yaml"
-bad b7 "namespaces[1]: duplicate namespace 'u'"
-ok "namespaces are unique" $?
+bad "namespaces are unique" b7 "namespaces[1]: duplicate namespace 'u'"
 printf 'namespaces:\n- {name: u, claims: [{name: x, storage: 1Gi, accessModes: ReadWriteOnce}]}\n' >"$TMP/b8.yaml"
-bad b8 "namespaces[0].claims[0]: 'accessModes' must be a list"
-ok "accessModes is a list" $?
+bad "accessModes is a list" b8 "namespaces[0].claims[0]: 'accessModes' must be a list"
 printf 'namespaces:\n- {name: u, claims: [{name: x, storage: 1Gi, storageClassName: [a]}]}\n' >"$TMP/b9.yaml"
-bad b9 "namespaces[0].claims[0]: 'storageClassName' must be a name"
-ok "storageClassName is a name" $?
+bad "storageClassName is a name" b9 "namespaces[0].claims[0]: 'storageClassName' must be a name"
 finish

@@ -6,16 +6,11 @@
 # defaults, LimitRanges/Endpoints/EndpointSlices, and node loss: taint
 # eviction after 300 simulated seconds, pods Terminating, Jobs with
 # podReplacementPolicy Failed waiting for them.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-if ! command -v kubectl >/dev/null 2>&1; then
-	echo "1..0 # SKIP kubectl not installed"
-	exit 0
-fi
+skip_unless "kubectl not installed" command -v kubectl
 plan 74
 
-sim_tls
-ok "openssl makes a CA and a server certificate" $?
+check "openssl makes a CA and a server certificate" sim_tls
 # A cluster of its own: quotas that ask only for requests, room for all.
 cat >"$TMP/cluster.yaml" <<'EOF'
 nodeGroups:
@@ -33,8 +28,7 @@ users:
 - {name: bob, token: bob-token, namespaces: [bob]}
 - {name: admin, token: admin-token, admin: true}
 EOF
-sim_start_tls --speed 1 --cluster "$TMP/cluster.yaml"
-ok "starts with TLS" $?
+check "starts with TLS" sim_start_tls --speed 1 --cluster "$TMP/cluster.yaml"
 k() { timeout 30 kubectl --kubeconfig "$KC" --context alice "$@"; }
 # pod NAME RESOURCES [IMAGE]: a pod manifest (YAML) on stdout.
 pod() {
@@ -136,7 +130,7 @@ check "create a LimitRange" k apply -f "$TMP/lr.yaml"
 printf 'apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: 8080}]\n' >"$TMP/svc.yaml"
 check "create a Service" k apply -f "$TMP/svc.yaml"
 eps() { api GET /api/v1/namespaces/alice/endpoints/web alice-token >/dev/null; jget 'len(d["subsets"][0]["addresses"])' | grep -qx 2; }
-wait_for "its Endpoints list the 2 ready pods" 20 eps
+ok_within "its Endpoints list the 2 ready pods" 20 eps
 is "on the target port" "$(jget 'd["subsets"][0]["ports"]')" '[{"port": 8080, "protocol": "TCP", "name": "http"}]'
 check "get limitranges,endpoints,endpointslices" k get limitranges,endpoints,endpointslices -n alice
 like "the LimitRange" "$TMP/out" '^limitrange/lr +[0-9T:Z-]+$'
@@ -152,7 +146,7 @@ api POST /apis/batch/v1/namespaces/bob/jobs bob-token "$(echo "$JOB" | sed 's/NA
 api POST /apis/batch/v1/namespaces/bob/jobs bob-token "$(echo "$JOB" | sed 's/NAME/jt/; s/POLICY/TerminatingOrFailed/')" >/dev/null
 jpods() { api GET "/api/v1/namespaces/bob/pods?labelSelector=job-name%3D$1" bob-token >/dev/null; }
 running2() { for j in jf jt; do jpods $j; jget 'd["items"][0]["status"]["phase"]' | grep -qx Running || return 1; done; }
-wait_for "two Jobs' pods run on $NODE" 15 running2
+ok_within "two Jobs' pods run on $NODE" 15 running2
 jpods jf; PF=$(jget 'd["items"][0]["metadata"]["name"]')
 is "the node stops reporting" "$(api POST /sim/faults admin-token "{\"nodeNotReady\":\"$NODE\"}")" 200
 api GET /api/v1/namespaces/bob/pods/$PF bob-token >/dev/null
@@ -165,7 +159,7 @@ api GET /api/v1/namespaces/bob/pods/$PF bob-token >/dev/null
 is "290 s later it is not evicted" "$(jget '"deletionTimestamp" in d["metadata"]')" false
 api POST /sim/clock admin-token '{"advanceSeconds":15}' >/dev/null
 evicted() { api GET /api/v1/namespaces/bob/pods/$PF bob-token >/dev/null; jget '"deletionTimestamp" in d["metadata"]' | grep -qx true; }
-wait_for "after 300 s it is evicted" 5 evicted
+ok_within "after 300 s it is evicted" 5 evicted
 is "by taint eviction" "$(jget '[c["reason"] for c in d["status"]["conditions"] if c["type"]=="DisruptionTarget"][0]')" DeletionByTaintManager
 check "kubectl shows it Terminating" timeout 30 kubectl --kubeconfig "$KC" --context bob get pod "$PF"
 like "Terminating" "$TMP/out" "^$PF +1/1 +Terminating "
@@ -174,7 +168,7 @@ is "Failed: not replaced while it terminates" "$(jget '[d["status"][k] for k in 
 jpods jf
 is "one pod" "$(jget 'len(d["items"])')" 1
 replaced() { jpods jt; jget 'len(d["items"])' | grep -qx 2; }
-wait_for "TerminatingOrFailed: replaced at once" 5 replaced
+ok_within "TerminatingOrFailed: replaced at once" 5 replaced
 api GET /apis/batch/v1/namespaces/bob/jobs/jt admin-token >/dev/null
 is "and counted failed" "$(jget 'd["status"]["failed"]')" 1
 api POST /sim/clock admin-token '{"advanceSeconds":600}' >/dev/null
@@ -182,12 +176,11 @@ sleep 0.5
 is "10 min later it is still there" "$(api GET /api/v1/namespaces/bob/pods/$PF bob-token)" 200
 check "force-delete it" timeout 30 kubectl --kubeconfig "$KC" --context bob delete pod "$PF" --grace-period=0 --force
 jfnew() { jpods jf; jget '[p["metadata"]["name"] for p in d["items"]]' | grep -q jf- && ! jget '[p["metadata"]["name"] for p in d["items"]]' | grep -q "$PF"; }
-wait_for "then the Failed Job replaces it" 5 jfnew
+ok_within "then the Failed Job replaces it" 5 jfnew
 api GET /apis/batch/v1/namespaces/bob/jobs/jf admin-token >/dev/null
 is "and counts it failed" "$(jget '[d["status"][k] for k in ("terminating","failed")]')" "[0, 1]"
 api POST /sim/faults admin-token "{\"nodeReady\":\"$NODE\"}" >/dev/null
 gone() { jpods jt; jget 'len(d["items"])' | grep -qx 1; }
-wait_for "the node back, its kubelet ends the Terminating pod" 5 gone
-sim_stop
-ok "stops cleanly" $?
+ok_within "the node back, its kubelet ends the Terminating pod" 5 gone
+check "stops cleanly" sim_stop
 finish

@@ -2,14 +2,12 @@
 # ailab-kubesim's audit log: who changed what and who read which pod's log,
 # with the client's User-Agent, the object's labels and the answer's code,
 # in memory (GET /sim/audit) and, with --audit-log, every entry in a file.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 13
 
 AUDIT="$TMP/audit.jsonl"
-sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" --speed 50 \
-    --audit-log "$AUDIT"
-ok "starts with --audit-log" $?
+check "starts with --audit-log" sim_start --cluster "$FIXTURES/sim-roomy.yaml" \
+    --speed 50 --audit-log "$AUDIT"
 NS=/api/v1/namespaces/alice
 POD='{"metadata":{"name":"p1","labels":{"team":"a","run":"1"},"annotations":{"ailab-kubesim.io/duration":"1s"}},"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"busybox","resources":{"limits":{"cpu":"1","memory":"1Gi"}}}]}}'
 # ua AGENT METHOD PATH [BODY]: a request as alice with this User-Agent.
@@ -18,7 +16,7 @@ ua() {
 }
 is "a create" "$(ua tool-a/1 POST $NS/pods "$POD")" 201
 is "the same create again" "$(ua tool-b/2 POST $NS/pods "$POD")" 409
-wait_for "the pod ends" 20 sh -c "curl -s -H 'Authorization: Bearer admin-token' $SIM_URL$NS/pods/p1 | grep -q Succeeded"
+ok_within "the pod ends" 20 sh -c "curl -s -H 'Authorization: Bearer admin-token' $SIM_URL$NS/pods/p1 | grep -q Succeeded"
 is "its log is read" "$(ua tool-c/3 GET $NS/pods/p1/log)" 200
 is "a list is not audited" "$(ua tool-c/3 GET $NS/pods)" 200
 is "a delete" "$(ua tool-d/4 DELETE $NS/pods/p1)" 200

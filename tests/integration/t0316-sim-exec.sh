@@ -5,21 +5,15 @@
 # ailab-kubesim.io/exec-exit-code annotation, the apiserver's refusals (a
 # completed pod, a container that is not running, another user's
 # namespace) and the audit entry of who exec'd where.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-if ! command -v kubectl >/dev/null 2>&1; then
-	echo "1..0 # SKIP kubectl not installed"
-	exit 0
-fi
+skip_unless "kubectl not installed" command -v kubectl
 plan 29
 
-sim_tls
-ok "openssl makes a CA and a server certificate" $?
+check "openssl makes a CA and a server certificate" sim_tls
 sim_cluster <<'EOF2'
 - {name: alice, token: alice-token, namespaces: [alice]}
 EOF2
-sim_start_tls --cluster "$TMP/cluster.yaml"
-ok "starts with TLS" $?
+check "starts with TLS" sim_start_tls --cluster "$TMP/cluster.yaml"
 k() { timeout 30 kubectl --kubeconfig "$KC" --context alice "$@"; }
 ka() { timeout 30 kubectl --kubeconfig "$KC" --context admin "$@"; }
 
@@ -32,9 +26,9 @@ is "a two-container pod in alice's namespace" "$(pod p1 alice)" 201
 is "one whose command exits 3" "$(pod p3 alice 3)" 201
 is "one in bob's namespace" "$(pod pb bob)" 201
 running() { [ "$(ka get pod "$1" -n "$2" -o jsonpath='{.status.containerStatuses[0].state.running}')" != "" ]; }
-wait_for "p1 runs" 30 running p1 alice
-wait_for "p3 runs" 30 running p3 alice
-wait_for "pb runs" 30 running pb bob
+ok_within "p1 runs" 30 running p1 alice
+ok_within "p3 runs" 30 running p3 alice
+ok_within "pb runs" 30 running pb bob
 
 check "kubectl exec -c main" k exec p1 -c main -- printf '%s' "a b" '$(id)'
 is "... prints the documented line, argv word for word" "$(cat "$TMP/out")" \
@@ -63,7 +57,7 @@ is "/sim/audit has alice's exec of p1" "$(api GET /sim/audit admin-token; echo; 
 alice create pods/exec p1 101 alice create pods/exec p1 101 alice create pods/exec p1 400 alice create pods/exec p1 400"
 is "a pod that runs 1s and ends" "$(api POST /api/v1/namespaces/alice/pods admin-token '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"done","annotations":{"ailab-kubesim.io/duration":"1s"}},"spec":{"restartPolicy":"Never","containers":[{"name":"main","image":"busybox"}]}}')" 201
 succeeded() { [ "$(ka get pod done -n alice -o jsonpath='{.status.phase}')" = Succeeded ]; }
-wait_for "it succeeds" 60 succeeded
+ok_within "it succeeds" 60 succeeded
 fails "a completed pod: refused" 1 k exec done -- true
 like "... as the apiserver words it" "$TMP/err" \
     'cannot exec into a container in a completed pod; current phase is Succeeded'

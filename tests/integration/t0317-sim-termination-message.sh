@@ -5,12 +5,8 @@
 # --pod-default for pods that set no knob; exit-codes indexed by a label
 # the test names.  The simulator knows no client's names: this is the
 # generic contract of docs/kubesim.md.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-if ! command -v kubectl >/dev/null 2>&1; then
-	echo "1..0 # SKIP kubectl not installed"
-	exit 0
-fi
+skip_unless "kubectl not installed" command -v kubectl
 plan 26
 
 fails "an unknown knob is refused" 2 "$AILAB_KUBESIM" --listen 127.0.0.1:0 \
@@ -19,12 +15,11 @@ like "naming it" "$TMP/err" "bad --pod-default 'no-such-knob=1'"
 fails "a knob without a value is refused" 2 "$AILAB_KUBESIM" \
     --listen 127.0.0.1:0 --pod-default=duration
 
-sim_tls
-ok "openssl makes a CA and a server certificate" $?
-sim_start_tls --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
-    --speed 1000 --seed 3 --pod-default=duration=5s \
+check "openssl makes a CA and a server certificate" sim_tls
+check "starts with TLS and two pod defaults" sim_start_tls \
+    --cluster "$FIXTURES/sim-roomy.yaml" --speed 1000 --seed 3 \
+    --pod-default=duration=5s \
     --pod-default='termination-message=default says $(EXIT_CODE)'
-ok "starts with TLS and two pod defaults" $?
 k() { timeout 30 kubectl --kubeconfig "$KC" --context bob -n bob "$@"; }
 
 # mkpod NAME RESTART POLICY ANNOTATIONS [LABELS]: a pod with one container
@@ -50,21 +45,21 @@ msg() {
 
 mkpod said Never File '{"ailab-kubesim.io/exit-code":"3","ailab-kubesim.io/termination-message":"said $(EXIT_CODE), bye"}'
 ok "a pod whose program writes a message" $?
-wait_for "it ends" 15 ended said
+ok_within "it ends" 15 ended said
 is "Failed with exit code 3" "$(phase said) $(k get pod said -o 'jsonpath={.status.containerStatuses[0].state.terminated.exitCode}')" "Failed 3"
 is "kubectl shows the message, exit code put in" "$(msg said)" "said 3, bye"
 
 mkpod dflt Never File '{}'
 ok "a pod with no knob" $?
-wait_for "it ends" 15 ended dflt
+ok_within "it ends" 15 ended dflt
 is "the --pod-default message" "$(msg dflt)" "default says 0"
 
 mkpod quiet Never File '{"ailab-kubesim.io/exit-code":"2","ailab-kubesim.io/termination-message":""}'
-wait_for "a failing pod that writes nothing, policy File" 15 ended quiet
+ok_within "a failing pod that writes nothing, policy File" 15 ended quiet
 is "has no message" "$(msg quiet)" ""
 
 mkpod fb Never FallbackToLogsOnError '{"ailab-kubesim.io/exit-code":"2","ailab-kubesim.io/termination-message":"","ailab-kubesim.io/duration":"1h"}'
-wait_for "the same under FallbackToLogsOnError" 15 ended fb
+ok_within "the same under FallbackToLogsOnError" 15 ended fb
 msg fb >"$TMP/fb.msg"
 is "the message ends as the run did" "$(tail -n 1 "$TMP/fb.msg")" "[ailab-kubesim] exiting with code 2"
 is "cut to 2048 bytes (80 lines would be more)" "$(wc -c <"$TMP/fb.msg" | tr -d ' ')" 2048
@@ -72,25 +67,25 @@ k logs fb >"$TMP/fb.log"
 is "the end of the log kubectl shows" "$(python3 -c 'import sys; print(open(sys.argv[2]).read().endswith(open(sys.argv[1]).read()))' "$TMP/fb.msg" "$TMP/fb.log")" True
 
 mkpod fbok Never FallbackToLogsOnError '{"ailab-kubesim.io/termination-message":""}'
-wait_for "a pod that succeeds under FallbackToLogsOnError" 15 ended fbok
+ok_within "a pod that succeeds under FallbackToLogsOnError" 15 ended fbok
 is "has no message: the log is for failures" "$(msg fbok)" ""
 
 long=$(python3 -c 'print("x" * 5000)')
 mkpod long Never File "{\"ailab-kubesim.io/termination-message\":\"$long\"}"
-wait_for "a program that writes 5000 bytes" 15 ended long
+ok_within "a program that writes 5000 bytes" 15 ended long
 is "the message is cut to 4096" "$(msg long | wc -c | tr -d ' ')" 4096
 
 # A run number a controller keeps in a label moves the exit-codes index.
 mkpod run1 Never File '{"ailab-kubesim.io/exit-codes":"4,0","ailab-kubesim.io/exit-codes-label":"example.com/run"}' '{"example.com/run":"1"}'
 mkpod run2 Never File '{"ailab-kubesim.io/exit-codes":"4,0","ailab-kubesim.io/exit-codes-label":"example.com/run"}' '{"example.com/run":"2"}'
 both_ended() { ended run1 && ended run2; }
-wait_for "two runs of one program" 15 both_ended
+ok_within "two runs of one program" 15 both_ended
 is "run 1 takes the first code, run 2 the second" "$(phase run1) $(phase run2)" "Failed Succeeded"
 
 # A restarted run-once program only waits; the message of its run stays.
 mkpod once Always File '{"ailab-kubesim.io/exit-code":"6","ailab-kubesim.io/after-exit":"idle"}'
 once_done() { [ "$(k get pod once -o 'jsonpath={.status.containerStatuses[0].restartCount}')" = 1 ]; }
-wait_for "an after-exit idle pod restarts once" 15 once_done
+ok_within "an after-exit idle pod restarts once" 15 once_done
 sleep 0.5
 is "and then runs, its run's message in lastState" "$(phase once) $(k get pod once -o 'jsonpath={.status.containerStatuses[0].restartCount} {.status.containerStatuses[0].lastState.terminated.message}')" "Running 1 default says 6"
 finish

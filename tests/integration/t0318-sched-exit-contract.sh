@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 18
 
-start_kubesim --speed 200 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --speed 200
 sched() { timeout 120 "$AILAB_QUEUE" sched --until-empty --interval 1s "$@" 2>"$TMP/sched.err"; }
 field() { # ID EXPR: a field of `aq show ID -o json`
 	aq show "$1" -o json >"$TMP/show.json" &&
@@ -78,8 +78,7 @@ d = json.load(open(sys.argv[1]))
 sys.exit(0 if d["state"] == "running" and d["attempts"] == 2 else 1)' \
 	    "$TMP/live.json"
 }
-wait_for 60 attempt2
-ok "the second attempt runs" $?
+ok_within "the second attempt runs" 60 attempt2
 kill "$SCHED" && wait "$SCHED"
 check "logs --rank 1 of the running job" aq logs 4 --rank 1
 like "reads a live pod" "$TMP/err" '^live log of job 4 rank 1 \(pod live-4-'

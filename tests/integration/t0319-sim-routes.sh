@@ -2,12 +2,10 @@
 # ailab-kubesim's routing: a path it does not serve gets the Kubernetes
 # 404 Status for every verb, a method a path does not take gets 405, and
 # the paths it serves still reach their handlers.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 41
 
-sim_start --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" --seed 7
-ok "starts" $?
+check "starts" sim_start --cluster "$FIXTURES/sim-roomy.yaml" --seed 7
 
 MSG='the server could not find the requested resource'
 # not_found VERB PATH: 404 and the apiserver's NotFound Status.
@@ -42,6 +40,5 @@ is "/sim/state is for admins" "$(api GET /sim/state alice-token)" 403
 is "an unknown path is 404 before credentials" "$(api GET /nope -)" 404
 is "a resource path wants credentials" "$(api GET /api/v1/nodes -)" 401
 
-sim_stop
-ok "stops" $?
+check "stops" sim_stop
 finish

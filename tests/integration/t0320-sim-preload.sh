@@ -4,12 +4,8 @@
 # watch from before, quota status), never more on a node than it holds;
 # and the requests it must refuse whole: no room, over quota, unknown
 # namespace, a taken name, too many, a bad template, a non-admin.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-if ! command -v kubectl >/dev/null 2>&1; then
-	echo "1..0 # SKIP kubectl not installed"
-	exit 0
-fi
+skip_unless "kubectl not installed" command -v kubectl
 plan 37
 
 # Three nodes of 10 CPUs: 100 pods of 100m each by CPU (110 by pod count).
@@ -27,8 +23,8 @@ users:
 - {name: admin, token: admin-token, groups: ["system:masters"], admin: true}
 EOT
 sim_tls
-sim_start_tls --cluster "$TMP/cluster.yaml" --speed 10
-ok "starts a cluster of 3 nodes" $?
+check "starts a cluster of 3 nodes" sim_start_tls \
+    --cluster "$TMP/cluster.yaml" --speed 10
 ka() { timeout 60 kubectl --kubeconfig "$KC" --context admin "$@"; }
 npods() { ka get pods -A --no-headers 2>/dev/null | wc -l | tr -d ' '; }
 podrv() { api GET /api/v1/pods >/dev/null; jget 'd["metadata"]["resourceVersion"]'; }
@@ -108,6 +104,5 @@ is "the last 50 fit" "$(api POST /sim/preload admin-token '{"count":50,"namePref
 is "every node full, none over" "$(pernode)" "100 100 100 "
 is "one more: 409" "$(api POST /sim/preload admin-token '{"count":1,"namePrefix":"more-"}')" 409
 like "with the scheduler's reasons" "$TMP/body" 'room for 0 of the 1 pods: 0/3 nodes are available: 3 Insufficient cpu'
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 finish

@@ -7,12 +7,8 @@
 # deleted; and pods pinned to a node by hostname (nodeSelector or node
 # affinity) land on it, or stay Pending with the scheduler's event when
 # the node is missing or full.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
-if ! command -v kubectl >/dev/null 2>&1; then
-	echo "1..0 # SKIP kubectl not installed"
-	exit 0
-fi
+skip_unless "kubectl not installed" command -v kubectl
 plan 43
 
 cat >"$TMP/cluster.yaml" <<'EOT'
@@ -28,8 +24,8 @@ users:
 - {name: admin, token: admin-token, groups: ["system:masters"], admin: true}
 EOT
 sim_tls
-sim_start_tls --cluster "$TMP/cluster.yaml" --speed 10
-ok "starts a cluster of 3 nodes" $?
+check "starts a cluster of 3 nodes" sim_start_tls \
+    --cluster "$TMP/cluster.yaml" --speed 10
 ka() { timeout 60 kubectl --kubeconfig "$KC" --context admin "$@"; }
 
 # svc NS NAME SELECTOR-FLOW-MAP [LABELS-FLOW-MAP]: one Service on port 80
@@ -65,7 +61,7 @@ running() {
 	api GET /api/v1/pods >/dev/null &&
 	    [ "$(jget 'len([p for p in d["items"] if p["status"].get("phase") == "Running" and p["status"].get("podIP")])')" = "$1" ]
 }
-wait_for "all 15 pods Running" 60 running 15
+ok_within "all 15 pods Running" 60 running 15
 
 # eps NS NAME: the sorted pod names the Endpoints and the slices list.
 eps() {
@@ -77,7 +73,7 @@ eps() {
 }
 # settled NS NAME WANT: the Service's Endpoints and slices list WANT.
 settled() { [ "$(eps "$1" "$2")" = "$3 $3" ]; }
-wait_for "the Endpoints settle" 30 settled ns-c all '["p-r1", "p-r2", "p-r3", "p-r4"]'
+ok_within "the Endpoints settle" 30 settled ns-c all '["p-r1", "p-r2", "p-r3", "p-r4"]'
 is "a Service sharing keys selects only its value" "$(eps ns-a r2)" \
     '["p-r2"] ["p-r2"]'
 is "the keys in the other order select alike" "$(eps ns-b r1b)" \
@@ -106,7 +102,7 @@ is "one Endpoints and one slice for each of the 21 Services" \
 
 # A pod deleted: its three Services (r1, r1b, all of ns-a) and none else.
 check "delete ns-a/p-r1" ka delete pod -n ns-a p-r1 --wait=true
-wait_for "its Services drop it" 30 settled ns-a r1b '[]'
+ok_within "its Services drop it" 30 settled ns-a r1b '[]'
 snap "$TMP/s1"
 is "only the Services that selected it were rewritten" \
     "$(changed "$TMP/s0" "$TMP/s1")" \
@@ -120,7 +116,7 @@ is "ns-b's r1 keeps its pod" "$(eps ns-b r1)" '["p-r1"] ["p-r1"]'
 # (a Service without labels) keeps the same addresses and is not
 # rewritten.
 check "relabel ns-a/p-r2 role=r3" ka label pod -n ns-a p-r2 role=r3 --overwrite
-wait_for "r3 takes it" 30 settled ns-a r3 '["p-r2", "p-r3"]'
+ok_within "r3 takes it" 30 settled ns-a r3 '["p-r2", "p-r3"]'
 snap "$TMP/s2"
 is "only the Services it left and joined were rewritten" \
     "$(changed "$TMP/s1" "$TMP/s2")" \
@@ -129,14 +125,14 @@ is "only the Services it left and joined were rewritten" \
 # A Service's selector changed: it follows its new value, not its old.
 check "ns-b/r4 now selects role=r1" ka patch service -n ns-b r4 --type merge \
     -p '{"spec":{"selector":{"role":"r1"}}}'
-wait_for "r4 lists p-r1 instead of p-r4" 30 settled ns-b r4 '["p-r1"]'
+ok_within "r4 lists p-r1 instead of p-r4" 30 settled ns-b r4 '["p-r1"]'
 snap "$TMP/s3"
 is "only r4's objects were rewritten" "$(changed "$TMP/s2" "$TMP/s3")" \
     "ep/ns-b/r4 slice/ns-b/r4"
 pod ns-b p-r1x "{app: web, role: r1}" >"$TMP/p.yaml"
 check "a new role=r1 pod in ns-b" ka apply -f "$TMP/p.yaml"
-wait_for "r4 lists it" 30 settled ns-b r4 '["p-r1", "p-r1x"]'
-wait_for "all lists it" 30 settled ns-b all \
+ok_within "r4 lists it" 30 settled ns-b r4 '["p-r1", "p-r1x"]'
+ok_within "all lists it" 30 settled ns-b all \
     '["p-r1", "p-r1x", "p-r2", "p-r3", "p-r4"]'
 snap "$TMP/s4"
 is "the four Services that select it, r4 by its new selector" \
@@ -144,7 +140,7 @@ is "the four Services that select it, r4 by its new selector" \
     "ep/ns-b/all ep/ns-b/r1 ep/ns-b/r1b ep/ns-b/r4 slice/ns-b/all slice/ns-b/r1 slice/ns-b/r1b slice/ns-b/r4"
 pod ns-b p-r4x "{app: web, role: r4}" >"$TMP/p.yaml"
 ka apply -f "$TMP/p.yaml" >/dev/null 2>&1
-wait_for "a new role=r4 pod joins all" 30 settled ns-b all \
+ok_within "a new role=r4 pod joins all" 30 settled ns-b all \
     '["p-r1", "p-r1x", "p-r2", "p-r3", "p-r4", "p-r4x"]'
 snap "$TMP/s5"
 is "r4's old selector no longer counts" "$(changed "$TMP/s4" "$TMP/s5")" \
@@ -156,13 +152,13 @@ check "delete ns-c/r2" ka delete service -n ns-c r2 --wait=true
 gone() { [ "$(api GET /api/v1/namespaces/ns-c/endpoints/r2)" = 404 ] &&
     api GET '/apis/discovery.k8s.io/v1/namespaces/ns-c/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dr2' >/dev/null &&
     [ "$(jget 'len(d["items"])')" = 0 ]; }
-wait_for "its Endpoints and slice are gone" 30 gone
+ok_within "its Endpoints and slice are gone" 30 gone
 snap "$TMP/s6"
 is "nothing else was rewritten" "$(changed "$TMP/s5" "$TMP/s6")" \
     "-ep/ns-c/r2 -slice/ns-c/r2"
 pod ns-c p-r2x "{app: web, role: r2}" >"$TMP/p.yaml"
 ka apply -f "$TMP/p.yaml" >/dev/null 2>&1
-wait_for "a new role=r2 pod joins all" 30 settled ns-c all \
+ok_within "a new role=r2 pod joins all" 30 settled ns-c all \
     '["p-r1", "p-r2", "p-r2x", "p-r3", "p-r4"]'
 snap "$TMP/s7"
 is "only all; the deleted Service is not made again" \
@@ -183,7 +179,7 @@ check "three pinned pods created" ka apply -f "$TMP/pin.yaml"
 node_of() { api GET "/api/v1/namespaces/ns-a/pods/$1" >/dev/null; jget 'd["spec"].get("nodeName")'; }
 allbound() { for p in sel-2 aff-3 two-terms; do
 	[ "$(node_of $p)" != null ] || return 1; done; }
-wait_for "all three bound" 30 allbound
+ok_within "all three bound" 30 allbound
 is "the nodeSelector's node" "$(node_of sel-2)" n-02
 is "the affinity's node" "$(node_of aff-3)" n-03
 is "the node of the term that names a node there is" "$(node_of two-terms)" n-01
@@ -202,7 +198,7 @@ event() {
 }
 events() { for p in missing full other-label; do
 	event $p >/dev/null 2>&1 || return 1; done; }
-wait_for "each has its FailedScheduling event" 30 events
+ok_within "each has its FailedScheduling event" 30 events
 is "a missing node: Pending, no node matches" "$(node_of missing) $(event missing)" \
     "null 0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. $PRE"
 is "a full node: Pending, its cpu short, the others not matching" \

@@ -5,15 +5,13 @@
 # request is one that gets no answer at all within its client's time
 # limit (and leaves no trace in the audit log), whatever the machine's
 # speed.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 24
 
 sim_cluster <<'EOF'
 - {name: alice, token: alice-token, namespaces: [alice]}
 EOF
-sim_start --cluster "$TMP/cluster.yaml" --speed 10
-ok "starts" $?
+check "starts" sim_start --cluster "$TMP/cluster.yaml" --speed 10
 
 CM=/api/v1/namespaces/alice/configmaps
 is "a configmap" "$(api POST "$CM" alice-token '{"metadata":{"name":"c1"},"data":{"k":"v0"}}')" 201
@@ -43,8 +41,7 @@ watch_first() {
 # Only PATCHes.
 is "latency for PATCH only" "$(api POST /sim/faults admin-token '{"latencyMs":600000,"latencyMethods":["PATCH"]}')" 200
 is "GET /sim/faults shows the scope" "$(jget '[d["latencyMs"], d["latencyMethods"], d["latencyVerbs"]]')" '[600000, ["PATCH"], []]'
-held PATCH "$CM/c1" '{"data":{"k":"v1"}}'
-ok "a PATCH is held back" $?
+check "a PATCH is held back" held PATCH "$CM/c1" '{"data":{"k":"v1"}}'
 is "a GET is served" "$(api GET "$CM/c1" alice-token)" 200
 is "the held PATCH has not been applied" "$(jget 'd["data"]["k"]')" v0
 PUTBODY=$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); d["data"]["k"]="v2"; print(json.dumps(d))' "$TMP/body")
@@ -68,21 +65,18 @@ ok "a PATCH is served" $?
 api POST /sim/faults admin-token '{"latencyVerbs":["list"]}' >/dev/null
 watch_first "$CM?watch=1" >"$TMP/w"
 like "a watch is served" "$TMP/w" '"type":"ADDED"'
-held GET "$CM"
-ok "a list is held back" $?
+check "a list is held back" held GET "$CM"
 is "a get of one object is served" "$(api GET "$CM/c1" alice-token)" 200
 
 # Method and verb together must both match: DELETE of one object
 # (delete), not of the collection (deletecollection).
 api POST /sim/faults admin-token '{"latencyMethods":["DELETE"],"latencyVerbs":["deletecollection"]}' >/dev/null
 is "a delete of one object is served" "$(api DELETE "$CM/c2" alice-token)" 200
-held DELETE "$CM"
-ok "a deletecollection is held back" $?
+check "a deletecollection is held back" held DELETE "$CM"
 
 is "an unknown verb is refused" "$(api POST /sim/faults admin-token '{"latencyVerbs":["fetch"]}')" 400
 api GET /sim/faults admin-token >/dev/null
 is "and changes nothing" "$(jget 'd["latencyVerbs"]')" '["deletecollection"]'
 
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 finish

@@ -6,15 +6,13 @@
 # from before a compaction is 410 Expired.  Streaming lists (watches with
 # sendInitialEvents) and resourceVersionMatch, as ListOptions validation
 # has them.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 24
 
 sim_cluster <<'EOF'
 - {name: alice, token: alice-token, namespaces: [alice]}
 EOF
-sim_start --cluster "$TMP/cluster.yaml"
-ok "starts" $?
+check "starts" sim_start --cluster "$TMP/cluster.yaml"
 
 CM=/api/v1/namespaces/alice/configmaps
 bad=0
@@ -81,6 +79,5 @@ api POST /sim/faults admin-token '{"expireWatches":true}' >/dev/null
 is "a token from before a compaction" "$(api GET "$CM?limit=2&continue=$TOK" alice-token)" 410
 is "is Expired" "$(jget 'd["reason"]')" Expired
 
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 finish

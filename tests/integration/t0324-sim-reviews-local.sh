@@ -4,7 +4,6 @@
 # namespace) and the impersonation headers Impersonate-Uid and
 # Impersonate-Extra-<key>, which SelfSubjectReview shows back
 # (../shared/reference/kubernetes.md section 6).
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 20
 
@@ -12,8 +11,7 @@ sim_cluster <<'EOF'
 - {name: alice, token: alice-token, namespaces: [alice]}
 - {name: bob, token: bob-token, namespaces: [bob]}
 EOF
-sim_start --cluster "$TMP/cluster.yaml"
-ok "starts" $?
+check "starts" sim_start --cluster "$TMP/cluster.yaml"
 
 L=/apis/authorization.k8s.io/v1/namespaces/alice/localsubjectaccessreviews
 lsar() { # USER VERB RESOURCE [NS]
@@ -57,6 +55,5 @@ is "the user is alice" "$(jget 'd["status"]["userInfo"]["username"]')" alice
 ssr -H 'Impersonate-User: alice' >/dev/null
 is "without them, no uid and no extra" "$(jget '[k for k in ("uid", "extra") if k in d["status"]["userInfo"]]')" '[]'
 
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 finish

@@ -8,7 +8,6 @@
 # count/jobs.batch quota rejecting the Job itself; suspended Jobs; log
 # timestamps, sinceSeconds and sinceTime, and follow with timestamps;
 # publishNotReadyAddresses.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 49
 
@@ -17,8 +16,7 @@ printf '%s\n' 'nodeGroups:' \
     'namespaces:' '- name: alice' '- name: q' \
     "  quota: {count/jobs.batch: '1'}" 'users:' \
     '- {name: admin, token: admin-token, admin: true}' >"$TMP/cluster.yaml"
-sim_start --cluster "$TMP/cluster.yaml" --speed 20 --seed 3
-ok "starts" $?
+check "starts" sim_start --cluster "$TMP/cluster.yaml" --speed 20 --seed 3
 
 P=/api/v1/namespaces/alice/pods
 mkpod() { # NAME LABELS-JSON
@@ -38,7 +36,7 @@ is "!tier" "$(names 'labelSelector=!tier')" '["c"]'
 is "env (exists), tier!=web" "$(names 'labelSelector=env,tier!%3Dweb')" '["c"]'
 
 running() { api GET "$P/$1" >/dev/null; jget 'd["status"]["phase"]' | grep -qx Running; }
-wait_for "pod a runs" 20 running a
+ok_within "pod a runs" 20 running a
 IP=$(jget 'd["status"]["podIP"]')
 is "pod conditions as the kubelet sets them" "$(jget 'sorted(c["type"]+"="+c["status"] for c in d["status"]["conditions"])')" \
     '["ContainersReady=True", "Initialized=True", "PodReadyToStartContainers=True", "PodScheduled=True", "Ready=True"]'
@@ -51,7 +49,7 @@ J=/apis/batch/v1/namespaces/alice/jobs
 is "an Indexed Job with a subdomain" "$(api POST "$J" admin-token '{"metadata":{"name":"tr"},"spec":{"completionMode":"Indexed","completions":2,"parallelism":2,"template":{"metadata":{"annotations":{"ailab-kubesim.io/duration":"forever"}},"spec":{"subdomain":"tr-svc","restartPolicy":"Never","containers":[{"name":"c","image":"x","env":[{"name":"A","value":"1"}],"resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}]}}}}')" 201
 JUID=$(jget 'd["metadata"]["uid"]')
 twopods() { [ "$(names 'labelSelector=batch.kubernetes.io/job-name%3Dtr')" != '[]' ] && [ "$(jget 'len(d["items"])')" = 2 ]; }
-wait_for "it makes two pods" 20 twopods
+ok_within "it makes two pods" 20 twopods
 is "labels job-name, batch.kubernetes.io/job-name, controller-uid and the index" \
     "$(jget '[[p["metadata"]["labels"].get(k) for k in ("job-name", "batch.kubernetes.io/job-name", "batch.kubernetes.io/controller-uid", "batch.kubernetes.io/job-completion-index")] for p in sorted(d["items"], key=lambda p: p["metadata"]["annotations"]["batch.kubernetes.io/job-completion-index"])]')" \
     "[[\"tr\", \"tr\", \"$JUID\", \"0\"], [\"tr\", \"tr\", \"$JUID\", \"1\"]]"
@@ -65,7 +63,7 @@ is "JOB_COMPLETION_INDEX appended after the template's env" \
 D=/apis/apps/v1/namespaces/alice/deployments
 is "a Deployment" "$(api POST "$D" admin-token '{"metadata":{"name":"web"},"spec":{"replicas":1,"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"},"annotations":{"ailab-kubesim.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"x","resources":{"limits":{"cpu":"100m","memory":"64Mi"}}}]}}}}')" 201
 available() { api GET "$D/web" >/dev/null; jget 'd["status"].get("availableReplicas")' | grep -qx 1; }
-wait_for "it becomes available" 20 available
+ok_within "it becomes available" 20 available
 is "observedGeneration = generation" "$(jget 'd["status"]["observedGeneration"] == d["metadata"]["generation"]')" true
 is "Available (MinimumReplicasAvailable), Progressing (NewReplicaSetAvailable)" \
     "$(jget 'sorted(c["type"]+"="+c["status"]+"/"+c["reason"] for c in d["status"]["conditions"])')" \
@@ -113,7 +111,7 @@ like "exceeded quota" "$TMP/body" 'exceeded quota: [a-z-]+, requested: count/job
 
 # A suspended Job makes no pods and says so.
 suspended() { api GET "$JQ/j1" >/dev/null; jget '[c["type"]+"="+c["status"]+"/"+c["reason"] for c in d["status"].get("conditions", [])]' | grep -q 'Suspended=True/JobSuspended'; }
-wait_for "a suspended Job has Suspended=True (JobSuspended)" 20 suspended
+ok_within "a suspended Job has Suspended=True (JobSuspended)" 20 suspended
 is "and no pods" "$(api GET /api/v1/namespaces/q/pods >/dev/null; jget 'len(d["items"])')" 0
 
 # Logs with timestamps: each line starts with an RFC 3339 time.
@@ -137,14 +135,14 @@ bad=0
 [ "$(svc publish true)" = 201 ] || bad=1
 ok "two headless Services select it" $bad
 notready() { api GET "$P/cr" >/dev/null; jget '[d["status"].get("podIP") is not None] + [c["status"] for c in d["status"]["conditions"] if c["type"] == "Ready"]' | grep -qx '\[true, "False"\]'; }
-wait_for "it has an IP and is not Ready" 20 notready
+ok_within "it has an IP and is not Ready" 20 notready
 CRIP=$(jget 'd["status"]["podIP"]')
 eps() { # SERVICE: [addresses' IPs, notReadyAddresses' IPs]
 	api GET "/api/v1/namespaces/alice/endpoints/$1" >/dev/null
 	jget '[[a["ip"] for s in d.get("subsets", []) for a in s.get(k, [])] for k in ("addresses", "notReadyAddresses")]'
 }
 synced() { [ "$(eps plain)" = "[[], [\"$CRIP\"]]" ]; }
-wait_for "without publishNotReadyAddresses it is in notReadyAddresses" 10 synced
+ok_within "without publishNotReadyAddresses it is in notReadyAddresses" 10 synced
 is "with it, in addresses" "$(eps publish)" "[[\"$CRIP\"], []]"
 
 # sinceSeconds and sinceTime keep the lines written since; follow keeps
@@ -184,6 +182,5 @@ N=$(since_ok "$TMP/f" $((NOW - 30000)))
 [ "$N" != bad ] && [ "$N" -ge 5 ]
 ok "a follow with timestamps stamps the lines that come later too ($N)" $?
 
-sim_stop
-ok "stops cleanly" $?
+check "stops cleanly" sim_stop
 finish

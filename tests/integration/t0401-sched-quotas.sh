@@ -8,9 +8,8 @@
 plan 10
 
 N=${T0401_JOBS:-67}	# jobs per namespace: 201 in all
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-quotas.yaml" \
-    --speed 300
-ok "ailab-kubesim starts with three quota-bound namespaces" $?
+check "ailab-kubesim starts with three quota-bound namespaces" start_kubesim \
+    --cluster "$FIXTURES/sched-quotas.yaml" --speed 300
 
 # One sweep per namespace, submitted through each student's context.
 spec_file q timeout=1h duration=30s sweep="$N"

@@ -6,9 +6,8 @@
 . "$top_srcdir/tests/lib.sh"
 plan 10
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml" \
-    --speed 10
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim \
+    --cluster "$FIXTURES/sched-small.yaml" --speed 10
 
 # A spec of COUNT GPUs of TYPE for NAME that runs DURATION.
 mkspec() {
@@ -21,14 +20,11 @@ mkspec w2 RTX3090 1 1m
 mkspec other RTX4090 1 forever
 aq --context alice -q submit "$TMP/hog.yaml" >/dev/null
 start_sched --context admin sched --interval 1s
-hog_running() { aq show 1 -o json | grep -q '"state": *"running"'; }
-wait_for 30 hog_running
-ok "the job filling the only RTX3090 node runs" $?
+ok_within "the job filling the only RTX3090 node runs" 30 job_state_is 1 running
 aq --context alice -q submit "$TMP/w1.yaml" "$TMP/w2.yaml" "$TMP/other.yaml" >/dev/null
 ok "two RTX3090 jobs and an RTX4090 job submitted" $?
 has_reason() { aq why "$1" | grep -q "^reason: .*RTX3090"; }
-wait_for 30 has_reason 2
-ok "the waiting job's reason names RTX3090" $?
+ok_within "the waiting job's reason names RTX3090" 30 has_reason 2
 aq why 2 >"$TMP/why2"
 like "why: the numbers (needs 1 node with 2 free, best has 0)" "$TMP/why2" \
     '^reason: .*RTX3090: needs 1 node with 2 free, best has 0'
@@ -38,9 +34,7 @@ wait_for 30 has_reason 3
 aq why 3 >"$TMP/why3"
 like "why: the second waits behind it" "$TMP/why3" \
     '^job 3 \(w2\) is queued, number 2 in the queue$'
-other_running() { aq show 4 -o json | grep -q '"state": *"running"'; }
-wait_for 30 other_running
-ok "a job of another type runs meanwhile" $?
+ok_within "a job of another type runs meanwhile" 30 job_state_is 4 running
 
 # The simulated cluster's own view (GET /sim/state as the admin): the
 # node is full, the waiting jobs have no pods.

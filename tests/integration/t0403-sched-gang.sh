@@ -9,9 +9,8 @@
 . "$top_srcdir/tests/lib.sh"
 plan 12
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml" \
-    --speed 60
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim \
+    --cluster "$FIXTURES/sched-small.yaml" --speed 60
 
 # mkspec NAME TYPE COUNT REPLICAS DURATION: a spec file $TMP/NAME.yaml.
 mkspec() {
@@ -30,21 +29,18 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 	aq --context bob -q submit "$TMP/small.yaml" >/dev/null
 done
 start_sched --context admin sched --interval 1s
-state_of() { aq show "$1" -o json | sed -n 's/^ *"state": *"\([a-z]*\)".*/\1/p' | head -1; }
-is_state() { [ "$(state_of "$1")" = "$2" ]; }
-wait_for 30 is_state 10 running
-ok "ten 1-GPU jobs run" $?
+ok_within "ten 1-GPU jobs run" 30 job_state_is 10 running
 BIG=$(aq --context bob -q submit "$TMP/big.yaml" | tail -1)
 T0=$(date +%s)
 i=0
-while [ $i -lt 80 ] && ! is_state "$BIG" running; do
+while [ $i -lt 80 ] && ! job_state_is "$BIG" running; do
 	aq --context bob -q submit "$TMP/small.yaml" >/dev/null
 	sleep 0.5
 	i=$((i + 1))
 done
 T1=$(date +%s)
 ok "the 2x8 job starts while 1-GPU jobs keep arriving (no starvation)" \
-    $(is_state "$BIG" running; echo $?)
+    $(job_state_is "$BIG" running; echo $?)
 ok "within 30 s of its submission ($((T1 - T0)) s, $i jobs arrived meanwhile)" \
     $([ $((T1 - T0)) -le 30 ]; echo $?)
 aq ls -o json >"$TMP/ls.json"
@@ -72,8 +68,8 @@ PART=$(aq --context alice -q submit "$TMP/part.yaml" | tail -1)
 SCHED=$!
 TEST_PIDS="$TEST_PIDS $SCHED"
 requeued() { aq show "$PART" | grep -q 'given back after'; }
-wait_for 40 requeued
-ok "the partial gang is given back, long before the gang timeout" $?
+ok_within "the partial gang is given back, long before the gang timeout" \
+    40 requeued
 aq why "$PART" >"$TMP/why"
 like "why says it was given back or its type is judged full" \
     "$TMP/why" '^reason: .*(given back after [0-9]+s without room|RTX3090: judged full (at [0-9]+ GPUs of ours )?until)'

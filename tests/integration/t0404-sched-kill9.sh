@@ -15,9 +15,8 @@ plan 8
 
 KILLS=${T0404_KILLS:-50}
 SEED=${T0404_SEED:-4}
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml" \
-    --speed 100 --seed 4
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim \
+    --cluster "$FIXTURES/sched-small.yaml" --speed 100 --seed 4
 
 spec_file one type='[RTX4090D, RTX4090]' timeout=1h duration=2m sweep=30
 spec_file gang cmd="torchrun train.py" type='[RTX4090, RTX4090D]' gpus=4 \

@@ -6,10 +6,9 @@
 . "$top_srcdir/tests/lib.sh"
 plan 6
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml" \
-    --speed 100 --seed 5 \
+check "ailab-kubesim starts with 20% failing responses and drops" \
+    start_kubesim --cluster "$FIXTURES/sched-small.yaml" --speed 100 --seed 5 \
     --faults '{"error500": 0.1, "error429": 0.1, "retryAfterSeconds": 1, "drop": 0.05}'
-ok "ailab-kubesim starts with 20% failing responses and drops" $?
 curl -sS -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/faults" \
     >"$TMP/faults"
 like "the faults are in force" "$TMP/faults" '"error500": *0\.1'

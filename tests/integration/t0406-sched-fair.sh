@@ -12,9 +12,8 @@
 . "$top_srcdir/tests/lib.sh"
 plan 9
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-fair.yaml" \
-    --speed 200 --seed 6
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim \
+    --cluster "$FIXTURES/sched-fair.yaml" --speed 200 --seed 6
 
 # mkspec NAME TYPE: a sweep of 100 one-GPU jobs of that type, 10 minutes
 # each (3 s of real time: long beside the scheduler's latency).

@@ -26,8 +26,8 @@ fails "serve --interval 20ms is refused (exit 2)" 2 \
 like "  with the option and the bounds" "$TMP/err" \
     "invalid value for '--interval': '20ms' \(from 50ms to 1h\)"
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml"
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim \
+    --cluster "$FIXTURES/sched-small.yaml"
 
 # RTX4090D jobs that run until stopped (but promise to end within 10
 # minutes); has N ID: job ID has N Deployments (one a replica).
@@ -39,33 +39,28 @@ has() { [ "$(job_deployments "$2")" = "$1" ]; }
 # (or from the cluster's watch events, which follow our own changes).
 start_sched --context admin -v sched --interval 60s
 first_pass() { sched_passed 1 && [ -p "$AILAB_QUEUE_DB.wake" ]; }
-wait_for 10 first_pass
-ok "the scheduler made its first pass and listens on <db>.wake" $?
+ok_within "the scheduler made its first pass and listens on <db>.wake" \
+    10 first_pass
 is "the FIFO is the owner's only (0600)" \
     "$(stat -c %a "$AILAB_QUEUE_DB.wake")" 600
 
 # Submit: the Deployment exists within 5 s, far less than the interval.
 ONE=$(aq --context alice -q submit "$TMP/one.yaml")
-wait_for 5 has 1 "$ONE"
-ok "submit: the job's Deployment is created within 5 s" $?
-running() { aq show "$1" -o json | grep -q '"state": "running"'; }
-wait_for 10 running "$ONE"
-ok "  and the job runs" $?
+ok_within "submit: the job's Deployment is created within 5 s" 5 has 1 "$ONE"
+ok_within "  and the job runs" 10 job_state_is "$ONE" running
 sleep 1
 
 # Cancel: its objects go within 5 s.
 aq -q cancel "$ONE"
-wait_for 5 has 0 "$ONE"
-ok "cancel: the job's Deployment is deleted within 5 s" $?
+ok_within "cancel: the job's Deployment is deleted within 5 s" 5 has 0 "$ONE"
 
 # Release: a job submitted held is created within 5 s of its release.
 HELD=$(aq --context alice -q submit --hold "$TMP/one.yaml")
 sleep 1
 is "a held job has no objects" "$(job_deployments "$HELD")" 0
 aq -q release "$HELD"
-wait_for 5 has 1 "$HELD"
-ok "release: the job's Deployment is created within 5 s" $?
-wait_for 10 running "$HELD"
+ok_within "release: the job's Deployment is created within 5 s" 5 has 1 "$HELD"
+wait_for 10 job_state_is "$HELD" running
 sleep 1
 
 # Hold: a 2x8-GPU job cannot start while the released job holds one GPU
@@ -75,13 +70,11 @@ sleep 1
 BIG=$(aq --context alice -q submit "$TMP/big.yaml")
 SMALL=$(aq --context alice -q submit "$TMP/one.yaml")
 waits() { aq why "$SMALL" | grep -q "job $BIG"; }
-wait_for 5 waits
-ok "a 1-GPU job waits behind the 2x8 job's reservation" $?
+ok_within "a 1-GPU job waits behind the 2x8 job's reservation" 5 waits
 sleep 1
 is "  and has no objects" "$(job_deployments "$SMALL")" 0
 aq -q hold "$BIG"
-wait_for 5 has 1 "$SMALL"
-ok "hold: the job behind is created within 5 s" $?
+ok_within "hold: the job behind is created within 5 s" 5 has 1 "$SMALL"
 
 kill "$SCHED"
 wait "$SCHED"

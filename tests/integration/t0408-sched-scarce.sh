@@ -13,9 +13,8 @@
 . "$top_srcdir/tests/lib.sh"
 plan 14
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-scarce.yaml" \
-    --speed 20 --seed 8
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim \
+    --cluster "$FIXTURES/sched-scarce.yaml" --speed 20 --seed 8
 
 # mkspec NAME N: a sweep of N one-GPU RTX3090 jobs of 2 simulated minutes
 # (6 s of real time).

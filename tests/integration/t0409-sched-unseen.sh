@@ -13,9 +13,8 @@
 . "$top_srcdir/tests/lib.sh"
 plan 9
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-scarce.yaml" \
-    --speed 10 --seed 9
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim \
+    --cluster "$FIXTURES/sched-scarce.yaml" --speed 10 --seed 9
 
 # mkspec NAME N TYPE COUNT REPLICAS: a sweep of N jobs of 2 simulated
 # minutes (12 s of real time).

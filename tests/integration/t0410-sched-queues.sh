@@ -8,7 +8,7 @@
 [ -n "${KEEP:-}" ] && trap - EXIT
 plan 30
 
-start_kubesim --speed 600 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --speed 600
 A="$TMP/a.db"
 B="$TMP/b.db"
 pass() { timeout 60 "$AILAB_QUEUE" --db "$1" sched --once >>"$TMP/sched.out" 2>&1; }

@@ -17,9 +17,8 @@
 . "$top_srcdir/tests/lib.sh"
 plan 13
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-scarce.yaml" \
-    --speed 20 --seed 11
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim \
+    --cluster "$FIXTURES/sched-scarce.yaml" --speed 20 --seed 11
 
 # mkspec NAME N DURATION: a sweep of N one-GPU RTX3090 jobs.
 mkspec() {

@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 9
 
-start_kubesim --speed 600 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --speed 600
 # claims: alice's claims as "name phase selected-node", one per line.
 claims() {
 	kube_get /api/v1/namespaces/alice/persistentvolumeclaims | python3 -c '

@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 12
 
-start_kubesim --speed 10 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --speed 10
 field() { aq show 1 -o json | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))"; }
 # pods: the job's pods as "attempt rank node deleting", one per line.
 pods() {
@@ -22,19 +22,6 @@ for p in json.load(sys.stdin)["items"]:
           p["spec"].get("nodeName") or "-",
           "deleting" if p["metadata"].get("deletionTimestamp") else "live")' | sort
 }
-# until_state STATE [ATTEMPT]: scheduler passes until job 1 is in STATE
-# (on that attempt).
-until_state() {
-	n=0
-	while [ $n -lt 40 ]; do
-		sched_once
-		[ "$(field state)" = "$1" ] &&
-		    { [ -z "${2:-}" ] || [ "$(field attempts)" = "$2" ]; } && return 0
-		sleep 0.3
-		n=$((n + 1))
-	done
-	return 1
-}
 
 cat >"$TMP/ddp.yaml" <<'EOT'
 name: ddp
@@ -45,16 +32,15 @@ annotations: {ailab-kubesim.io/duration: 2h}
 EOT
 aq submit -q "$TMP/ddp.yaml" >/dev/null
 ok "a two-replica job of one GPU a rank is queued" $?
-until_state running
-ok "a two-replica job runs" $?
+check "a two-replica job runs" sched_until_state 1 running
 NODE=$(pods | awk '$2 == 1 && $4 == "live" {print $3}')
 [ -n "$NODE" ] && [ "$NODE" != - ]
 ok "rank 1 runs on a node ($NODE)" $?
 
 # The node stops reporting; its pods are evicted at once.
 kubesim_fault "{\"nodeNotReady\": \"$NODE\", \"evictAfter\": 0}"
-until_state running 2
-ok "the job is sent back and runs again as attempt 2" $?
+check "the job is sent back and runs again as attempt 2" \
+    sched_until_state 1 running 2
 aq why 1 >"$TMP/why" 2>&1
 aq show 1 >>"$TMP/why" 2>&1
 like "the cause names the rank, the taint manager and the node" "$TMP/why" \

@@ -8,8 +8,8 @@
 . "$top_srcdir/tests/lib.sh"
 plan 19
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml"
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim \
+    --cluster "$FIXTURES/sched-small.yaml"
 
 # RTX4090D jobs that run until stopped.
 spec_file one
@@ -18,8 +18,7 @@ spec_file big gpus=8 replicas=2
 pods_are() { [ "$(job_pods | tr '\n' ' ')" = "$1" ]; }
 
 start_sched --context admin -v sched --interval 1s
-wait_for 20 sched_passed 1
-ok "the scheduler made its first pass" $?
+ok_within "the scheduler made its first pass" 20 sched_passed 1
 like "  reading the queue whole" "$TMP/sched.out" \
     'queue: 0 read, 0 gone \(whole\)'
 
@@ -35,8 +34,7 @@ is "  the cluster has pods of the two running" "$(job_pods | tr '\n' ' ')" \
     "$A Running $C Running "
 
 aq -q release "$B"
-wait_for 30 job_state_is "$B" running
-ok "a job released by another process runs" $?
+ok_within "a job released by another process runs" 30 job_state_is "$B" running
 
 # A gang of 2x8 GPUs cannot start beside three running jobs: it waits,
 # and cancelled while waiting it never reaches the cluster.
@@ -49,23 +47,22 @@ is "  cancelled while waiting, it is cancelled" "$(job_state "$BIG")" cancelled
 
 # Cancelled while running: its pods go; retried, it runs again.
 aq -q cancel "$A"
-wait_for 30 job_state_is "$A" cancelled
-ok "a running job cancelled by another process ends" $?
-wait_for 30 pods_are "$B Running $C Running "
-ok "  and its pods are deleted" $?
+ok_within "a running job cancelled by another process ends" \
+    30 job_state_is "$A" cancelled
+ok_within "  and its pods are deleted" 30 pods_are "$B Running $C Running "
 cleaned() { aq show "$1" -o json | grep -q '"cleaned": *true'; }
 wait_for 30 cleaned "$A"
 aq -q retry --state cancelled "$A"
-wait_for 30 job_state_is "$A" running
-ok "retried by another process, it runs again" $?
+ok_within "retried by another process, it runs again" \
+    30 job_state_is "$A" running
 is "  as its second attempt" \
     "$(aq show "$A" -o json | sed -n 's/^ *"attempts": *\([0-9]*\).*/\1/p')" 2
 
 # Cancelled and then pruned by a cleanup: the records go, and the
 # scheduler's queue with them.
 aq -q cancel "$C"
-wait_for 30 pods_are "$A Running $B Running "
-ok "a cancelled job's pods are deleted" $?
+ok_within "a cancelled job's pods are deleted" \
+    30 pods_are "$A Running $B Running "
 sched_settle
 sleep 2
 aq --context admin -q cleanup --max-age 1s >/dev/null 2>&1

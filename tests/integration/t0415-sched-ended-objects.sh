@@ -7,9 +7,8 @@
 . "$top_srcdir/tests/lib.sh"
 plan 7
 
-start_kubesim --speed 600 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --speed 600
 pass() { timeout 60 "$AILAB_QUEUE" sched --once >>"$TMP/sched.out" 2>&1; }
-field() { aq show 1 -o json | python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 SEL='labelSelector=ailab-queue.io%2Fjob-id%3D1'
 # ended: the wrapper of job 1's pod has recorded its exit.
 ended() {
@@ -26,14 +25,13 @@ annotations: {ailab-kubesim.io/duration: 1s}
 YAML
 check "submit a short job" aq submit "$TMP/short.yaml"
 pass
-is "one pass admits it and creates its objects" "$(field '["state"]')" admitted
+is "one pass admits it and creates its objects" "$(job_field 1 '["state"]')" admitted
 SVC=$(kube_get "/api/v1/namespaces/alice/services?$SEL" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["metadata"]["name"])')
 is "its Service is deleted behind the queue's back" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/api/v1/namespaces/alice/services/$SVC")" 200
-wait_for 30 ended
-ok "the job's run ends" $?
+ok_within "the job's run ends" 30 ended
 pass
-is "the next pass finds it succeeded" "$(field '["state"]')" succeeded
-is "and marks it cleaned" "$(field '["cleaned"]')" True
+is "the next pass finds it succeeded" "$(job_field 1 '["state"]')" succeeded
+is "and marks it cleaned" "$(job_field 1 '["cleaned"]')" True
 # A create in flight lands after the pass's deletes: wait for it to.
 sleep 1
 is "nothing of it is left in the cluster" "$(kube_count "/api/v1/namespaces/alice/services?$SEL") $(kube_count "/apis/apps/v1/namespaces/alice/deployments?$SEL")" "0 0"

@@ -10,23 +10,8 @@
 plan 7
 need_gdb
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
-    --speed 600 --audit-log "$TMP/audit.jsonl" ||
-    { echo "Bail out! ailab-kubesim did not start"; exit 1; }
-field() { aq show 1 -o json | python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-# creates ATTEMPT: Deployments of job 1 created (201) for that attempt.
-creates() {
-	python3 -c 'import json, sys
-n = 0
-for l in open(sys.argv[1]):
-    e = json.loads(l)
-    lb = e.get("labels") or {}
-    if e.get("verb") == "create" and e.get("resource") == "deployments" \
-            and e.get("code") == 201 and lb.get("ailab-queue.io/job-id") == "1" \
-            and lb.get("ailab-queue.io/attempt") == sys.argv[2]:
-        n += 1
-print(n)' "$TMP/audit.jsonl" "$1"
-}
+bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml" \
+    --speed 600 --audit-log "$TMP/audit.jsonl"
 
 cat >"$TMP/flaky.yaml" <<'EOT'
 name: flaky
@@ -38,7 +23,7 @@ annotations:
 EOT
 aq --context alice submit -q "$TMP/flaky.yaml" >/dev/null
 sched_once
-is "admitted and created as attempt 1" "$(field '["state"]') $(field '["attempts"]')" "admitted 1"
+is "admitted and created as attempt 1" "$(job_field 1 '["state"]') $(job_field 1 '["attempts"]')" "admitted 1"
 sleep 2
 # The pass that sees attempt 1 fail keeps its log, deletes its objects,
 # and is killed where it would record the requeue.
@@ -46,14 +31,13 @@ timeout 60 gdb -batch -ex 'break sched_teardown_finish' -ex run -ex kill \
     --args "$top_builddir/ailab-queue-cluster" --context alice sched --once \
     >"$TMP/gdb.out" 2>&1
 like "the scheduler stopped in its teardown" "$TMP/gdb.out" "Breakpoint 1, sched_teardown_finish"
-is "the store still says admitted, attempt 1" "$(field '["state"]') $(field '["attempts"]')" "admitted 1"
+is "the store still says admitted, attempt 1" "$(job_field 1 '["state"]') $(job_field 1 '["attempts"]')" "admitted 1"
 is "attempt 1's Deployment is gone from the cluster" \
     "$(kube_count '/apis/apps/v1/namespaces/alice/deployments?labelSelector=ailab-queue.io%2Fjob-id%3D1')" 0
 
-n=0
-while [ $n -lt 30 ] && [ "$(field '["state"]')" != succeeded ]; do sched_once; sleep 0.3; n=$((n + 1)); done
-is "the job then succeeds on attempt 2" "$(field '["state"]') $(field '["attempts"]')" "succeeded 2"
-is "attempt 1 was created once, never again" "$(creates 1)" 1
+sched_until_state 1 succeeded
+is "the job then succeeds on attempt 2" "$(job_field 1 '["state"]') $(job_field 1 '["attempts"]')" "succeeded 2"
+is "attempt 1 was created once, never again" "$(audited create deployments 1 1)" 1
 aq why 1 >"$TMP/why" 2>&1; aq show 1 >>"$TMP/why" 2>&1
 like "the history says the teardown was finished after the stop" "$TMP/why" \
     "attempt 1 ended and was being torn down when the scheduler stopped"

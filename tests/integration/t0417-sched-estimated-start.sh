@@ -11,13 +11,11 @@
 # the 3h job brings the estimate forward to the 2h job's end; admission
 # clears it.  No wall-clock bound: every bound comes from the cluster's
 # own clock (GET /sim/clock) and the test's timeouts.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 23
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-scarce.yaml" \
-    --seed 17
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim \
+    --cluster "$FIXTURES/sched-scarce.yaml" --seed 17
 
 # mkspec NAME GPUS TIMEOUT: an RTX3090 job that runs until its timeout.
 mkspec() {
@@ -99,8 +97,7 @@ aq show 3 >"$TMP/show3"
 like "show: one Start line" "$TMP/show3" '^Start: +~([0-9]+[smhd]|now) \(estimated\)$'
 
 # The server's API (the same queue, API only) carries it in list and get.
-start_serve a --no-schedule
-ok "serve starts" $?
+check "serve starts" start_serve a --no-schedule
 is "GET /v1/jobs: estimated_start of the waiting jobs" "$(api admin GET \
     '/v1/jobs?state=queued'; echo; jq_body '[j["estimated_start"] for j in b["items"]]')" \
     "200
@@ -131,8 +128,7 @@ print(" ".join(sorted(ids)))')" "1"
 # and keeps no estimate.
 aq -q cancel 1 >/dev/null
 admitted3() { pass; [ "$(field 3 'j["state"]')" = admitted ]; }
-wait_for 60 admitted3
-ok "job 3 admitted" $?
+ok_within "job 3 admitted" 60 admitted3
 is "an admitted job has no estimated_start" "$(field 3 'j["estimated_start"]')" None
 [ "$PASS_FAILS" -ne 0 ] && tail -n 20 "$TMP/sched.out" | sed 's/^/# /'
 is "every sched --once exited 0" "$PASS_FAILS" 0

@@ -11,36 +11,33 @@
 . "$top_srcdir/tests/lib.sh"
 plan 9
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-scarce.yaml"
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim \
+    --cluster "$FIXTURES/sched-scarce.yaml"
 
 spec_file one type=RTX3090 cpu=1 memory=4Gi
 
 field() { aq show "$1" -o json | python3 -c 'import json, sys
 print(json.load(sys.stdin).get(sys.argv[1]) or "")' "$2"; }
-in_state() { [ "$(field "$1" state)" = "$2" ]; }
 pods() { job_pods "$1" | tr '\n' ' '; }
 
 start_sched --context alice -v sched --interval 1s
 
 A=$(aq --context alice -q submit "$TMP/one.yaml")
-wait_for 60 in_state "$A" running
-ok "a job in alice's namespace runs" $?
+ok_within "a job in alice's namespace runs" 60 job_state_is "$A" running
 
 # bob's namespace joins the table on a pass that reads one changed job.
 B=$(aq --context bob -q submit "$TMP/one.yaml")
-wait_for 60 in_state "$B" failed
-ok "a job in bob's namespace, which alice may not use, is failed" $?
+ok_within "a job in bob's namespace, which alice may not use, is failed" \
+    60 job_state_is "$B" failed
 like "  its reason names the namespace" "$(field "$B" reason >"$TMP/rb";
     echo "$TMP/rb")" "cannot use namespace 'bob'"
 
 C=$(aq --context alice -q submit "$TMP/one.yaml")
-wait_for 60 in_state "$C" running
-ok "alice's next job runs" $?
+ok_within "alice's next job runs" 60 job_state_is "$C" running
 
 D=$(aq --context bob -q submit "$TMP/one.yaml")
-wait_for 60 in_state "$D" failed
-ok "a second job in bob's namespace is failed too" $?
+ok_within "a second job in bob's namespace is failed too" \
+    60 job_state_is "$D" failed
 
 is "the cluster runs alice's two jobs" "$(pods alice)" \
     "$A Running $C Running "

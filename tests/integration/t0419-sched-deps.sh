@@ -8,8 +8,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 23
 
-start_kubesim
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim
 
 # job NAME EXIT [EXTRA]: a short CPU job ending with EXIT.
 job() {

@@ -13,21 +13,8 @@
 plan 13
 need_gdb
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
-    --speed 10 --audit-log "$TMP/audit.jsonl" ||
-    { echo "Bail out! ailab-kubesim did not start"; exit 1; }
-# until_state ID STATE [ATTEMPT]: passes until the job is in STATE.
-until_state() {
-	n=0
-	while [ $n -lt 40 ]; do
-		sched_once
-		[ "$(job_field "$1" '["state"]')" = "$2" ] && { [ -z "${3:-}" ] ||
-		    [ "$(job_field "$1" '["attempts"]')" = "$3" ]; } && return 0
-		sleep 0.3
-		n=$((n + 1))
-	done
-	return 1
-}
+bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml" \
+    --speed 10 --audit-log "$TMP/audit.jsonl"
 # node ID: the node of the job's live rank-1 pod.
 node() {
 	kube_get "/api/v1/namespaces/alice/pods?labelSelector=ailab-queue.io%2Fjob-id%3D$1" |
@@ -52,20 +39,6 @@ del_service() {
 	    -H 'Authorization: Bearer admin-token' \
 	    "$KUBESIM_URL/api/v1/namespaces/alice/services/$_svc"
 }
-# creates ID KIND ATTEMPT: objects of KIND of the job created (201) for
-# that attempt, as the audit log has them.
-creates() {
-	python3 -c 'import json, sys
-n = 0
-for l in open(sys.argv[1]):
-    e = json.loads(l)
-    lb = e.get("labels") or {}
-    if e.get("verb") == "create" and e.get("resource") == sys.argv[3] \
-            and e.get("code") == 201 and lb.get("ailab-queue.io/job-id") == sys.argv[2] \
-            and lb.get("ailab-queue.io/attempt") == sys.argv[4]:
-        n += 1
-print(n)' "$TMP/audit.jsonl" "$1" "$2" "$3"
-}
 
 cat >"$TMP/ddp.yaml" <<'EOT2'
 name: ddp
@@ -77,27 +50,24 @@ EOT2
 
 # (1) Lost and missing its Service in the same pass.
 aq --context alice submit -q "$TMP/ddp.yaml" >/dev/null
-until_state 1 running
-ok "job 1, a two-replica gang, runs" $?
+check "job 1, a two-replica gang, runs" sched_until_state 1 running
 NODE=$(node 1)
 is "its Service is deleted behind the queue's back" "$(del_service 1)" 200
 kubesim_fault "{\"nodeNotReady\": \"$NODE\", \"evictAfter\": 0}"
-until_state 1 running 2
-ok "the lost gang is sent back and runs again as attempt 2" $?
+check "the lost gang is sent back and runs again as attempt 2" \
+    sched_until_state 1 running 2
 is "attempt 1's Service was created once, not again behind its teardown" \
-    "$(creates 1 services 1)" 1
+    "$(audited create services 1 1)" 1
 kubesim_fault "{\"nodeReady\": \"$NODE\"}"
 aq --context alice cancel 1 >/dev/null
-until_state 1 cancelled
+sched_until_state 1 cancelled
 
 # (2) A requeue's teardown cut short after its logs were kept.
 aq --context alice submit -q "$TMP/ddp.yaml" >/dev/null
-until_state 2 running
-ok "job 2 runs" $?
+check "job 2 runs" sched_until_state 2 running
 NODE=$(node 2)
 kubesim_fault "{\"nodeNotReady\": \"$NODE\", \"evictAfter\": 0}"
-wait_for 30 disrupted 2
-ok "its rank 1 is evicted from $NODE" $?
+ok_within "its rank 1 is evicted from $NODE" 30 disrupted 2
 timeout 60 gdb -batch -ex 'break sched_teardown_delete' -ex run -ex kill \
     --args "$top_builddir/ailab-queue-cluster" --context alice sched --once \
     >"$TMP/gdb.out" 2>&1
@@ -110,12 +80,11 @@ is "the teardown's Service delete landed, its Deployments' did not" \
 # The node comes back: the evicted pod ends, the Deployment's replacement
 # runs, and the gang looks running again, its Service missing.
 kubesim_fault "{\"nodeReady\": \"$NODE\"}"
-wait_for 60 settled 2
-ok "the evicted pod is gone once its node is back" $?
-until_state 2 running 2
-ok "the next scheduler finishes the requeue: attempt 2 runs" $?
+ok_within "the evicted pod is gone once its node is back" 60 settled 2
+check "the next scheduler finishes the requeue: attempt 2 runs" \
+    sched_until_state 2 running 2
 is "attempt 1's Service was created once, not again" \
-    "$(creates 2 services 1)" 1
+    "$(audited create services 2 1)" 1
 aq why 2 >"$TMP/why" 2>&1; aq show 2 >>"$TMP/why" 2>&1
 like "the history says the teardown was finished" "$TMP/why" \
     "attempt 1 was being torn down"

@@ -7,8 +7,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 8
 
-start_kubesim
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim
 cat >"$TMP/sweep.yaml" <<'EOT'
 name: cap
 command: "true"

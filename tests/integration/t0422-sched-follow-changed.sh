@@ -13,22 +13,19 @@
 . "$top_srcdir/tests/lib.sh"
 plan 8
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
-    --speed 10 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml" --speed 10
 submit_short keep forever
 submit_short short 40s
 submit_short capped forever "timeout: 40s
 "
 start_sched --context alice -v sched --interval 2s
 
-wait_for 90 job_state_is 2 succeeded
-ok "the 40 s job ends succeeded" $?
-wait_for 90 job_state_is 3 timed_out
-ok "the job capped at 40 s times out" $?
-wait_for 60 job_gone 2
-ok "the ended job's objects are deleted (simulator's state)" $?
-wait_for 60 job_gone 3
-ok "the timed-out job's objects are deleted (simulator's state)" $?
+ok_within "the 40 s job ends succeeded" 90 job_state_is 2 succeeded
+ok_within "the job capped at 40 s times out" 90 job_state_is 3 timed_out
+ok_within "the ended job's objects are deleted (simulator's state)" \
+    60 job_gone 2
+ok_within "the timed-out job's objects are deleted (simulator's state)" \
+    60 job_gone 3
 [ "$(job_field 1 '["state"]')" = running ] && [ "$(job_objects 1)" -gt 0 ]
 ok "the job that runs for ever runs, its objects in place" $?
 is "the pass that ended the 40 s job followed it for its change, not a resync" \

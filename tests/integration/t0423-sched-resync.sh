@@ -17,8 +17,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 6
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
-    --speed 10 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml" --speed 10
 submit_short keep forever
 submit_short short 600s
 start_sched --context alice -v sched --interval 0.5s
@@ -26,8 +25,7 @@ start_sched --context alice -v sched --interval 0.5s
 both_run() {
 	[ "$(aq ls --state running -o json | grep -c '"id"')" = 2 ]
 }
-wait_for 60 both_run
-ok "both jobs run" $?
+ok_within "both jobs run" 60 both_run
 # Every request cut, every connection with it; the history compacted
 # once "short" has ended on the cluster (its pod Succeeded, or gone).
 kubesim_fault '{"drop": 1.0}'
@@ -42,15 +40,13 @@ ph = [((o.get("status") or {}).get("containerStatuses") or [{}])[0]
 sys.exit(0 if ph and all("terminated" in (c.get("lastState") or {}) or
                          "terminated" in (c.get("state") or {}) for c in ph) else 1)'
 }
-wait_for 120 short_done
-ok "the short job's run ends while the watches are cut" $?
+ok_within "the short job's run ends while the watches are cut" 120 short_done
 kubesim_fault '{"expireWatches": true}'
 kubesim_fault '{"drop": 0}'
 
-wait_for 90 job_state_is 2 succeeded
-ok "the short job is followed to its end (succeeded)" $?
-wait_for 60 job_gone 2
-ok "its objects are deleted (simulator's state)" $?
+ok_within "the short job is followed to its end (succeeded)" \
+    90 job_state_is 2 succeeded
+ok_within "its objects are deleted (simulator's state)" 60 job_gone 2
 case "$(sched_ended_by 2 'succeeded')" in
 "all: "*) r=0 ;;
 *) r=1; echo "# ended by: $(sched_ended_by 2 'succeeded')" ;;

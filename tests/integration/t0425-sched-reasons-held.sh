@@ -19,8 +19,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 12
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-scarce.yaml" \
-    --seed 25 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --cluster "$FIXTURES/sched-scarce.yaml" --seed 25
 spec_file fill type=RTX3090 gpus=8 cpu=1 memory=4Gi timeout=10h
 spec_file wait type=RTX3090 gpus=8 cpu=1 memory=4Gi timeout=1h sweep=1130
 aq --context alice -q submit "$TMP/fill.yaml" >/dev/null &&
@@ -75,8 +74,7 @@ is "the jobs past the backfill depth wait behind job 2's reservation" \
     "$([ "$n2" -ge 100 ] && echo yes || echo "no ($n2)")" yes
 aq -q cancel 1 >/dev/null
 admitted2() { [ "$(job_state 2)" = admitted ] || [ "$(job_state 2)" = running ]; }
-wait_for 90 admitted2
-ok "job 1 cancelled, job 2 admitted" $?
+ok_within "job 1 cancelled, job 2 admitted" 90 admitted2
 # The cluster's own view: job 2's pod alone of ours on the RTX3090 node.
 on_node() {
 	curl -sf -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/state" |
@@ -127,8 +125,8 @@ print(m is not None and n - behind <= 100 and behind + held >= 100)')" True
 
 # Within the bound (a minute and a pass) every one names job 3's.
 none_behind_2() { [ "$(behind 2)" = 0 ]; }
-wait_for 120 none_behind_2
-ok "within the bound no reason names job 2's reservation" $?
+ok_within "within the bound no reason names job 2's reservation" \
+    120 none_behind_2
 is "... and every place and reason is right" "$(check_rows 3)" ok
 like "why -o json: job 1131 waits past the depth behind job 3's reservation" \
     /dev/stdin '"reason": "not tested this pass: backfill depth 1000 reached behind job 3.s reservation"' <<EOT

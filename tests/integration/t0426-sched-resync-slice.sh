@@ -18,8 +18,7 @@
 plan 7
 need_gdb
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
-    --speed 10 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml" --speed 10
 spec_file many namespace=ml101 timeout= duration=forever sweep=16
 aq --context alice submit -q "$TMP/many.yaml" >/dev/null
 spec_file short timeout= duration=120s
@@ -47,12 +46,10 @@ sched_under_gdb "$TMP/gdb.cmds" --context alice -v sched --interval 0.5s
 all_run() {
 	[ "$(aq ls --state running -o json | grep -c '"id"')" = 17 ]
 }
-wait_for 90 all_run
-ok "the 17 jobs run" $?
-wait_for 120 job_state_is 17 succeeded
-ok "the short job is followed to its end (succeeded), no event told" $?
-wait_for 60 job_gone 17
-ok "its objects are deleted (simulator's state)" $?
+ok_within "the 17 jobs run" 90 all_run
+ok_within "the short job is followed to its end (succeeded), no event told" \
+    120 job_state_is 17 succeeded
+ok_within "its objects are deleted (simulator's state)" 60 job_gone 17
 [ "$(aq ls --state running -o json | grep -c '"id"')" = 16 ]
 ok "the 16 others run" $?
 case "$(sched_ended_by 17 'succeeded')" in

@@ -19,8 +19,7 @@
 plan 5
 need_gdb
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
-    --speed 10 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml" --speed 10
 spec_file hog gpus=8 replicas=2 cpu=1 memory=4Gi timeout= duration=forever
 spec_file many cpu=1 memory=4Gi timeout= duration=forever sweep=8000
 spec_file late cpu=1 memory=4Gi timeout= duration=forever

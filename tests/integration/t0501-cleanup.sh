@@ -4,7 +4,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 23
 
-start_kubesim --speed 600 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --speed 600
 faults() {
 	curl -sf -H "Authorization: Bearer $(kube_token admin)" \
 	    -H 'Content-Type: application/json' -d "$1" "$KUBESIM_URL/sim/faults"

@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 8
 
-start_kubesim --speed 600 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --speed 600
 sched() { timeout 120 "$AILAB_QUEUE" sched --until-empty --interval 1s "$@"; }
 
 # $$$$ in a spec is a literal $$ (ailab-queue's own escape for one $).

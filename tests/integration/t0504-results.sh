@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 62
 
-start_kubesim --speed 600 || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --speed 600
 sched() { timeout 120 "$AILAB_QUEUE" sched --until-empty --interval 1s "$@"; }
 py() { python3 -c "$1" "$TMP/out"; }
 audit() {

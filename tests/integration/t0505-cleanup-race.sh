@@ -10,23 +10,9 @@
 plan 9
 need_gdb
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" \
-    --speed 600 --audit-log "$TMP/audit.jsonl" ||
-    { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml" \
+    --speed 600 --audit-log "$TMP/audit.jsonl"
 SEL='labelSelector=ailab-queue.io%2Fjob-id%3D2'
-# audit VERB RESOURCE: job 2's objects of RESOURCE that got VERB (2xx).
-audit() {
-	python3 -c 'import json, sys
-n = 0
-for l in open(sys.argv[1]):
-    e = json.loads(l)
-    lb = e.get("labels") or {}
-    if e.get("verb") == sys.argv[2] and e.get("resource") == sys.argv[3] \
-            and 200 <= e.get("code", 0) < 300 \
-            and lb.get("ailab-queue.io/job-id") == "2":
-        n += 1
-print(n)' "$TMP/audit.jsonl" "$1" "$2"
-}
 
 cat >"$TMP/long.yaml" <<'EOT2'
 name: long
@@ -51,15 +37,15 @@ like "it went on to the end" "$TMP/gdb.out" "exited normally"
 is "meanwhile job 2 was admitted, attempt 1" \
     "$(job_field 2 '["state"]') $(job_field 2 '["attempts"]')" "admitted 1"
 is "its Deployment and Service were created" \
-    "$(audit create deployments) $(audit create services)" "1 1"
+    "$(audited create deployments 2) $(audited create services 2)" "1 1"
 is "the cleanup deleted none of them" \
-    "$(audit delete deployments) $(audit delete services)" "0 0"
+    "$(audited delete deployments 2) $(audited delete services 2)" "0 0"
 is "they are still in the cluster" \
     "$(kube_count "/apis/apps/v1/namespaces/alice/deployments?$SEL") $(kube_count "/api/v1/namespaces/alice/services?$SEL")" "1 1"
 sched_once
 sched_once
 is "the job runs on, its objects created once" \
-    "$(job_field 2 '["state"]') $(audit create deployments) $(audit create services)" \
+    "$(job_field 2 '["state"]') $(audited create deployments 2) $(audited create services 2)" \
     "running 1 1"
 # Once the job ended and is cleaned, a leftover of it is an orphan: the
 # same Service made again by hand goes with a zero grace.

@@ -1,6 +1,8 @@
-# Shared by the t06xx tests of `ailab-queue serve` (sourced after
-# tests/lib.sh; not a test itself).  Every process is started in the
-# background, recorded in TEST_PIDS and stopped by PID at exit.
+# Shared by the t06xx tests of `ailab-queue serve` (sourced instead of
+# tests/lib.sh, which it sources; not a test itself): the test is a TAP
+# skip when this build has no serve command.  Every process is started
+# in the background, recorded in TEST_PIDS and stopped by PID at exit.
+[ -n "${TAP_N:-}" ] || . "$top_srcdir/tests/lib.sh"
 
 # skip_without_serve: a TAP skip when this build has no serve command.
 skip_without_serve() {
@@ -42,8 +44,7 @@ start_relay() {
 	python3 "$top_srcdir/tests/lib/relay.py" "$KUBESIM_URL" \
 	    "$TMP/relay.port" "$@" &
 	TEST_PIDS="$TEST_PIDS $!"
-	wait_for 10 test -s "$TMP/relay.port"
-	ok "the relay listens" $?
+	ok_within "the relay listens" 10 test -s "$TMP/relay.port"
 	_kport=${KUBESIM_URL##*:}
 	sed "s/127.0.0.1:${_kport%/}/127.0.0.1:$(cat "$TMP/relay.port")/" \
 	    "$TMP/kubeconfig" >"$_out"
@@ -106,6 +107,12 @@ jq_body() {
 	python3 -c "import json,sys; b=json.load(open('$TMP/body')); print($1)"
 }
 
+# served_job_is USER ID EXPR VALUE: GET /v1/jobs/ID as USER answers 200
+# with EXPR (over b, as jq_body) VALUE.
+served_job_is() {
+	[ "$(api "$1" GET "/v1/jobs/$2")" = 200 ] && [ "$(jq_body "$3")" = "$4" ]
+}
+
 # queue_json: the whole queue as the local CLI prints it.
 queue_json() {
 	"$AILAB_QUEUE" ls --all -o json
@@ -131,6 +138,9 @@ serve_on_kubesim() {
 	ok "serve starts" $?
 	S=$SERVE_URL
 }
+
+# q ARGS...: ailab-queue against the server serve_on_kubesim started.
+q() { timeout 120 "$AILAB_QUEUE" --server "$S" "$@"; }
 
 # served_state USER ID: job ID's state as the server answers USER.
 served_state() {
@@ -159,8 +169,10 @@ stop_serve() {
 	wait "$_pid"
 	_rc=$?
 	if grep -q "Sanitizer" "$TMP/serve-$1.err"; then
-		sed 's/^/#   /' "$TMP/serve-$1.err" | head -n 30
+		head -n 30 "$TMP/serve-$1.err" >&2
 		_rc=1
 	fi
 	return $_rc
 }
+
+skip_without_serve

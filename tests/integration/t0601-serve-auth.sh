@@ -4,13 +4,10 @@
 # user submits only where the cluster lets them create workloads, sees and
 # changes only their own jobs; the admin group sees all, a TA group sees
 # its class namespace.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 32
 
-start_kubesim
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim
 start_serve a --no-schedule --ta students=ml101 --user-max-queued 5
 
 ok "serve starts and prints its URL" $?

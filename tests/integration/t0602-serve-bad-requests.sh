@@ -3,9 +3,7 @@
 # documented status, the server keeps serving, and nothing in the queue
 # changes.  Then the per-user rate limit, slow clients, and a graceful
 # SIGTERM.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 43
 
 serve_on_kubesim --no-schedule --timeout 2s

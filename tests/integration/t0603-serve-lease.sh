@@ -2,20 +2,17 @@
 # Two `serve` processes on one database and one Lease: both serve the API,
 # only the Lease holder schedules; SIGKILL the holder and the other takes
 # over within the lease duration, without creating any job twice.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 16
 
 has_holder() { [ -n "$(lease_holder)" ]; }
 passes() { metric "$1" ailab_queue_passes_total; }
 
 # The roomy cluster: 20 one-pod jobs run at once (ailab allows 10 pods).
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml"
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim --cluster "$FIXTURES/sim-roomy.yaml"
 start_serve a --identity replica-a --lease-duration 6s --interval 1s
-start_serve b --identity replica-b --lease-duration 6s --interval 1s
-ok "two replicas serve one database" $?
+check "two replicas serve one database" start_serve b --identity replica-b \
+    --lease-duration 6s --interval 1s
 ok_within "one of them takes the Lease" 10 has_holder
 sleep 3
 H=$(lease_holder)

@@ -2,19 +2,16 @@
 # `ailab-queue serve` over TLS (OpenSSL bufferevents under evhttp): a
 # verified HTTPS API, plain HTTP refused on the TLS port, and at most
 # --max-connections connections at once (more are closed at once).
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 skip_unless "needs openssl" command -v openssl
 plan 8
 
 pki_server "$TMP/pki" server /CN=ailab-queue DNS:localhost
 
-start_kubesim
-ok "ailab-kubesim starts" $?
-start_serve t --no-schedule --tls-cert "$TMP/pki/server.crt" \
-    --tls-key "$TMP/pki/server.key" --max-connections 3
-ok "serve starts with TLS" $?
+check "ailab-kubesim starts" start_kubesim
+check "serve starts with TLS" start_serve t --no-schedule \
+    --tls-cert "$TMP/pki/server.crt" --tls-key "$TMP/pki/server.key" \
+    --max-connections 3
 PORT=${SERVE_URL##*:}
 SERVE_URL=https://localhost:$PORT
 is "the URL it prints is https" "${SERVE_URL_t%%:*}" https

@@ -2,15 +2,11 @@
 # The rest of the API over a running scheduler: the event stream and its
 # cursor, why, live then archived logs, hold/release/retry, dry runs,
 # quota, health and metrics.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 22
 
-start_kubesim --speed 10
-ok "ailab-kubesim starts" $?
-start_serve a --no-lease --interval 1s
-ok "serve starts and schedules" $?
+check "ailab-kubesim starts" start_kubesim --speed 10
+check "serve starts and schedules" start_serve a --no-lease --interval 1s
 is "healthz?verbose says it leads" \
     "$(api - GET '/healthz?verbose=true') $(jq_body 'b["status"], b["leader"]')" \
     "200 ok True"
@@ -39,11 +35,7 @@ TEST_PIDS="$TEST_PIDS $WATCH"
 sleep 0.5
 is "submit" "$(submit alice "$TMP/job.yaml")" 201
 ID=$(jq_body 'b["items"][0]["id"]')
-state_is() {
-	[ "$(api alice GET "/v1/jobs/$ID")" = 200 ] &&
-	    [ "$(jq_body 'b["state"]')" = "$1" ]
-}
-ok_within "the job runs" 30 state_is running
+ok_within "the job runs" 30 served_job_is alice "$ID" 'b["state"]' running
 is "why says it runs" \
     "$(api alice GET "/v1/jobs/$ID/why") $(jq_body 'b["id"], b["state"]')" \
     "200 $ID running"
@@ -56,12 +48,10 @@ is "logs while it runs come live from the pod" \
 curl -s -o /dev/null -X POST -H 'Authorization: Bearer admin-token' \
     -H 'Content-Type: application/json' -d '{"advanceSeconds":3600}' \
     "$KUBESIM_URL/sim/clock"
-ok_within "the job succeeds" 60 state_is succeeded
-cleaned() {
-	[ "$(api alice GET "/v1/jobs/$ID")" = 200 ] &&
-	    [ "$(jq_body 'b["cleaned"]')" = True ]
-}
-ok_within "and is cleaned up" 30 cleaned
+ok_within "the job succeeds" 60 \
+    served_job_is alice "$ID" 'b["state"]' succeeded
+ok_within "and is cleaned up" 30 \
+    served_job_is alice "$ID" 'b["cleaned"]' True
 is "its logs then come from the archive" \
     "$(api alice GET "/v1/jobs/$ID/logs" -D "$TMP/h2") $(sed -n 's/^X-Ailab-Log-Source: \([a-z]*\).*/\1/p' "$TMP/h2")" \
     "200 archived"

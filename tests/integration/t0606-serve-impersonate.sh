@@ -3,17 +3,14 @@
 # objects as that user (Impersonate-User), so the cluster's RBAC, quota and
 # audit log see the user; in on-behalf mode they see the server.  Checked
 # on the simulator's audit log (GET /sim/audit), not on the queue's view.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 10
 
-start_kubesim --speed 20
-ok "ailab-kubesim starts" $?
-start_serve imp --no-lease --interval 1s --mode impersonate
-ok "serve --mode impersonate starts" $?
-start_serve beh --no-lease --interval 1s --db "$TMP/behalf.db"
-ok "a second server, on behalf, on its own queue" $?
+check "ailab-kubesim starts" start_kubesim --speed 20
+check "serve --mode impersonate starts" start_serve imp --no-lease \
+    --interval 1s --mode impersonate
+check "a second server, on behalf, on its own queue" start_serve beh \
+    --no-lease --interval 1s --db "$TMP/behalf.db"
 
 cat >"$TMP/job.yaml" <<'EOT'
 name: imp

@@ -8,9 +8,7 @@
 # one is answered 503 at the wall-clock bound and its worker replaced.  A spec over its CPU
 # budget is refused 422; a full queue is 503, which the CLI waits out.  Behaviour is asserted by
 # the order of answers and by counts, not by times.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 35
 
 # worker N: the pid of the server's live parse worker N (aq-parse-N; a
@@ -58,13 +56,11 @@ while size + 16 < 1024 * 1024:
 open(sys.argv[1], "w").write("\n".join(lines) + "\n")
 EOT
 
-start_kubesim
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim
 # A 10 s budget: its wall-clock bound (30 s) must outlast the steps from
 # alice's stuck spec to carol's waiting one on a loaded machine.
-start_serve a --no-schedule --parse-workers 2 --parse-timeout 10s \
-    --parse-queue-per-user 3
-ok "serve starts" $?
+check "serve starts" start_serve a --no-schedule --parse-workers 2 \
+    --parse-timeout 10s --parse-queue-per-user 3
 wait_for 20 has_worker 0
 wait_for 20 has_worker 1
 W0=$(worker 0)
@@ -139,9 +135,8 @@ is "/metrics: two specs stopped at the deadline" \
 is "and one refused for the user's share" "$(parse_metric user)" 1
 
 # A CPU budget of 100 ms; a queue of one.
-start_serve b --no-schedule --parse-workers 2 --parse-timeout 100ms \
-    --parse-queue 1
-ok "serve starts with a 100 ms budget" $?
+check "serve starts with a 100 ms budget" start_serve b --no-schedule \
+    --parse-workers 2 --parse-timeout 100ms --parse-queue 1
 # 10,000 jobs of 300 env keys: far more than 100 ms of CPU in any build.
 python3 - "$TMP/heavy.yaml" <<'EOT'
 import sys
@@ -157,9 +152,8 @@ is "/metrics: one spec out of budget" "$(parse_metric cpu_budget)" 1
 
 # A queue of one, on a server whose wall-clock bound (30 s) outlasts
 # filling it on a loaded machine (that of a 100 ms budget is 5 s).
-start_serve c --no-schedule --parse-workers 2 --parse-timeout 10s \
-    --parse-queue 1
-ok "serve starts with a queue of one" $?
+check "serve starts with a queue of one" start_serve c --no-schedule \
+    --parse-workers 2 --parse-timeout 10s --parse-queue 1
 wait_for 20 has_worker 0
 wait_for 20 has_worker 1
 kill -STOP "$(worker 0)" "$(worker 1)"
@@ -197,7 +191,6 @@ is "the waiting one is parsed once a worker is free" \
     "$(cat "$TMP/q3.code")" 201
 
 for s in a b c; do
-	stop_serve $s
-	ok "serve $s exits 0 on SIGTERM, no sanitizer report" $?
+	check "serve $s exits 0 on SIGTERM, no sanitizer report" stop_serve $s
 done
 finish

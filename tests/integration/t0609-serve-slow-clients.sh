@@ -7,9 +7,7 @@
 # not times: each slow client runs for a minute at most, and must be
 # closed before it gives up.  Clients come from other loopback addresses
 # (127.0.0.2, ...) so that the per-address cap is the test's to choose.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 skip_unless "needs openssl" command -v openssl
 plan 25
 
@@ -83,13 +81,11 @@ if mode != "hold":
     print(len(closed), "%.1f" % min(closed.values()) if closed else "-")
 EOT
 
-start_kubesim
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim
 
 # Plain HTTP: 3 s for the headers, 3 s for a body, 4 s idle.
-start_serve a --no-schedule --header-timeout 3s --body-timeout 3s \
-    --timeout 4s
-ok "serve starts" $?
+check "serve starts" start_serve a --no-schedule --header-timeout 3s \
+    --body-timeout 3s --timeout 4s
 python3 "$TMP/slow.py" "$SERVE_URL" 8 127.0.0.2 headers >"$TMP/headers.out" 2>&1 &
 P1=$!
 python3 "$TMP/slow.py" "$SERVE_URL" 4 127.0.0.3 body >"$TMP/body.out" 2>&1 &
@@ -122,9 +118,9 @@ like "and the idle ones" "$TMP/metrics" \
 
 # TLS: a handshake trickled a byte a second is a header deadline too.
 pki_server "$TMP/pki" server /CN=ailab-queue DNS:localhost
-start_serve t --no-schedule --tls-cert "$TMP/pki/server.crt" \
-    --tls-key "$TMP/pki/server.key" --header-timeout 3s --timeout 20s
-ok "serve starts with TLS" $?
+check "serve starts with TLS" start_serve t --no-schedule \
+    --tls-cert "$TMP/pki/server.crt" --tls-key "$TMP/pki/server.key" \
+    --header-timeout 3s --timeout 20s
 TLS_URL=https://localhost:${SERVE_URL##*:}
 python3 "$TMP/slow.py" "$SERVE_URL" 5 127.0.0.2 tls >"$TMP/tls.out" 2>&1 &
 P4=$!
@@ -139,9 +135,9 @@ is "5 connections trickling a TLS handshake a byte a second are closed" \
     "$n" 5
 
 # The caps: 5 per address, 12 in all (long deadlines: only caps close).
-start_serve c --no-schedule --max-connections-per-address 5 \
-    --max-connections 12 --header-timeout 60s --timeout 60s
-ok "serve starts with caps" $?
+check "serve starts with caps" start_serve c --no-schedule \
+    --max-connections-per-address 5 --max-connections 12 --header-timeout 60s \
+    --timeout 60s
 # hold N SOURCE: N connections from SOURCE held open; how many of them
 # were closed within 2 s is in $TMP/hold-SOURCE.
 hold() {

@@ -5,9 +5,7 @@
 # Retry-After), refused tokens are remembered apart from real users, and
 # a real user's cached review survives a flood from many addresses.
 # Counts come from the simulator's audit log (GET /sim/audit).
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 13
 
 # flood.py URL N SOURCE...: N requests with distinct junk tokens from each
@@ -43,15 +41,13 @@ reviews() {
 print(sum(1 for e in json.load(sys.stdin)["items"] if e.get("resource") == "tokenreviews"))'
 }
 
-start_kubesim
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim
 # Reviews are kept an hour rather than a minute, so that alice's
 # outlives the floods however long a loaded machine takes over them: the
 # check below is about eviction, not expiry.
 echo 'token_cache: 1h' >"$TMP/serve.yaml"
-start_serve a --no-schedule --auth-fail-rate 1 --auth-fail-burst 10 \
-    --token-cache-entries 50 --config "$TMP/serve.yaml"
-ok "serve starts" $?
+check "serve starts" start_serve a --no-schedule --auth-fail-rate 1 \
+    --auth-fail-burst 10 --token-cache-entries 50 --config "$TMP/serve.yaml"
 is "alice is reviewed and served" "$(api alice GET /v1/whoami)" 200
 r0=$(reviews)
 
@@ -85,6 +81,5 @@ curl -s --max-time 20 "$SERVE_URL/metrics" >"$TMP/metrics"
 like "/metrics counts the refused requests" "$TMP/metrics" \
     '^ailab_queue_auth_limited_total [1-9][0-9]*$'
 
-stop_serve a
-ok "serve exits 0 on SIGTERM, no sanitizer report" $?
+check "serve exits 0 on SIGTERM, no sanitizer report" stop_serve a
 finish

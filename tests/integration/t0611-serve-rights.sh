@@ -4,14 +4,12 @@
 # refuses to start (exit 1) with a message naming what is missing; with
 # the rights of examples/serve/rbac.yaml (the simulated sched-sa) it
 # starts.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 12
 
 # The roomy cluster with two more server identities: one outside
 # system:auth-delegator (no TokenReview), one without Jobs.
-cp "$top_srcdir/tests/fixtures/sim-roomy.yaml" "$TMP/cluster.yaml"
+cp "$FIXTURES/sim-roomy.yaml" "$TMP/cluster.yaml"
 cat >>"$TMP/cluster.yaml" <<'EOT'
 - {name: nodelegate, token: nodelegate-token, readAll: true,
    namespaces: [alice, bob, carol, ml101, default],
@@ -21,8 +19,8 @@ cat >>"$TMP/cluster.yaml" <<'EOT'
    namespaces: [alice, bob, carol, ml101, default],
    resources: [deployments, services, leases]}
 EOT
-start_kubesim --cluster "$TMP/cluster.yaml"
-ok "ailab-kubesim starts with the cluster file" $?
+check "ailab-kubesim starts with the cluster file" start_kubesim \
+    --cluster "$TMP/cluster.yaml"
 
 # audit_writes USER: what USER changed in the cluster, but its reviews.
 audit_writes() {

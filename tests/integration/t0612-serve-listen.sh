@@ -3,13 +3,10 @@
 # warns that bearer tokens travel in clear; the URL it prints is the
 # address it listens on (the host's name for 0.0.0.0), never a loopback
 # address it does not mean.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 11
 
-start_kubesim
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim
 
 # serve_on NAME ARGS...: starts serve as the admin, its URL in $URL.
 serve_on() {

@@ -3,18 +3,15 @@
 # the method, the path without its query, the status, the body's bytes,
 # the duration and the authenticated user ("-" if none), never a token or
 # a cookie; a client cannot forge lines.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 15
 
-start_kubesim
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim
 # An existing log readable by others is made 0600 (it names users).
 : >"$TMP/access.log"
 chmod 644 "$TMP/access.log"
-start_serve a --no-lease --no-schedule --access-log "$TMP/access.log"
-ok "serve starts with --access-log" $?
+check "serve starts with --access-log" start_serve a --no-lease --no-schedule \
+    --access-log "$TMP/access.log"
 is "the log is made 0600" "$(stat -c %a "$TMP/access.log")" 600
 
 is "alice lists her jobs" "$(api alice GET '/v1/jobs?limit=5')" 200

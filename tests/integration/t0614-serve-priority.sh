@@ -3,20 +3,16 @@
 # more than priority_max (default normal) is refused with 400 naming the
 # limit, unless the user's group or name is allowed more
 # (priority_groups); admins are not limited.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 14
 
-start_kubesim
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim
 cat >"$TMP/serve.yaml" <<'EOT'
 priority_groups:
   students: 600
 EOT
-start_serve a --no-lease --no-schedule --config "$TMP/serve.yaml" \
-    --priority-group user:alice=high
-ok "serve starts with priority_groups" $?
+check "serve starts with priority_groups" start_serve a --no-lease \
+    --no-schedule --config "$TMP/serve.yaml" --priority-group user:alice=high
 
 # job NS PRIORITY: a spec in NS asking for PRIORITY.
 job() {

@@ -3,15 +3,11 @@
 # on (not the list of types they asked for), GPUs wanted by waiting jobs
 # by the type asked, and waiting jobs by the class of their reason; the
 # earlier metrics keep their names.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 13
 
-start_kubesim --speed 10
-ok "ailab-kubesim starts" $?
-start_serve a --no-lease --interval 1s
-ok "serve starts and schedules" $?
+check "ailab-kubesim starts" start_kubesim --speed 10
+check "serve starts and schedules" start_serve a --no-lease --interval 1s
 
 # gpu_job NAME COUNT [EXTRA]: alice's job of COUNT GPUs, either 4090 type.
 gpu_job() {
@@ -30,11 +26,7 @@ EOT
 }
 is "a job of 2 GPUs" "$(submit alice "$(gpu_job run 2)")" 201
 RUN=$(jq_body 'b["items"][0]["id"]')
-running() {
-	[ "$(api alice GET "/v1/jobs/$RUN")" = 200 ] &&
-	    [ "$(jq_body 'b["state"]')" = running ]
-}
-ok_within "runs" 60 running
+ok_within "runs" 60 served_job_is alice "$RUN" 'b["state"]' running
 is "one of 4 GPUs over the quota's 4 with it" \
     "$(submit alice "$(gpu_job big 4)")" 201
 is "one held" "$(submit alice "$(gpu_job later 1)" hold=true)" 201

@@ -9,14 +9,11 @@
 # client asks again), other requests are served meanwhile, and once the
 # lock goes the hold is taken.  Asserted on the store and, for the pass
 # in progress, on the simulated cluster's own state.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 11
 
-start_kubesim || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
-start_serve a --no-lease --interval 1s -v ||
-    { echo "Bail out! serve did not start"; exit 1; }
+bail_unless start_kubesim
+bail_unless start_serve a --no-lease --interval 1s -v
 # deployments ID: the job's Deployments in the cluster (/sim is never
 # delayed by faults).
 deployments() {

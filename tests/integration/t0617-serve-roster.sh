@@ -5,13 +5,10 @@
 # (file.csv:line:col), nothing queued; submitting the class again is
 # refused unless --append; co-TAs (one TA group) add jobs to, and act on,
 # the class group one of them created, naming its owner.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 25
 
 serve_on_kubesim --no-schedule --ta students=ml101 --user-max-queued 0
-q() { timeout 60 "$AILAB_QUEUE" --server "$S" "$@"; }
 # sjob USER ID EXPR: a member of the job as the server answers it.
 sjob() { api "$1" GET "/v1/jobs/$2" >/dev/null; python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($3)" "$TMP/body"; }
 

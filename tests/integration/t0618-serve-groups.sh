@@ -5,13 +5,10 @@
 # resubmitted, and dependencies (after: group:NAME resolves within the
 # submitter's own groups).  A user who is not a TA may not join another's
 # group.  GET /v1/usage gives a user their own standing only.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 23
 
 serve_on_kubesim --no-schedule --user-max-queued 0
-q() { timeout 60 "$AILAB_QUEUE" --server "$S" "$@"; }
 
 printf 'name: a\nimage: busybox\ncommand: ["true"]\n---\nname: b\nimage: busybox\ncommand: ["true"]\n' >"$TMP/two.yaml"
 printf 'name: c\nimage: busybox\ncommand: ["true"]\n' >"$TMP/one.yaml"

@@ -6,25 +6,21 @@
 # another CA or for another name is refused before any request reaches
 # the server; bodies go out as they are (a YAML spec) and answers come
 # back whole; the token never shows.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 18
 
 D="$TMP/pki"
 pki_server "$D" srv /CN=127.0.0.1 IP:127.0.0.1,DNS:localhost &&
 pki_cert "$D" elsewhere /CN=elsewhere.example ca DNS:elsewhere.example &&
-pki_ca "$D" other other-ca
-ok "openssl makes the CAs and the certificates" $?
+check "openssl makes the CAs and the certificates" pki_ca "$D" other other-ca
 
-start_kubesim || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
-start_serve a --no-schedule --no-lease --tls-cert "$D/srv.crt" \
-    --tls-key "$D/srv.key" --access-log "$TMP/a.log" ||
-    { echo "Bail out! serve did not start"; exit 1; }
+bail_unless start_kubesim
+bail_unless start_serve a --no-schedule --no-lease \
+    --tls-cert "$D/srv.crt" --tls-key "$D/srv.key" --access-log "$TMP/a.log"
 A=$SERVE_URL
-start_serve b --no-schedule --no-lease --tls-cert "$D/elsewhere.crt" \
-    --tls-key "$D/elsewhere.key" --access-log "$TMP/b.log" ||
-    { echo "Bail out! serve did not start"; exit 1; }
+bail_unless start_serve b --no-schedule --no-lease \
+    --tls-cert "$D/elsewhere.crt" --tls-key "$D/elsewhere.key" \
+    --access-log "$TMP/b.log"
 B=$SERVE_URL
 # The kubeconfig of alice with a cluster that skips verification: that
 # is the cluster's business, never the queue server's.

@@ -6,14 +6,12 @@
 # keeps locked) is asked again after the wait it names, a bounded number
 # of times, and only then is its error shown.  Counted on the server's
 # access log and the plugin's runs, not on the clock.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 15
 
-start_kubesim || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
-start_serve a --no-schedule --no-lease --access-log "$TMP/access.log" ||
-    { echo "Bail out! serve did not start"; exit 1; }
+bail_unless start_kubesim
+bail_unless start_serve a --no-schedule --no-lease \
+    --access-log "$TMP/access.log"
 S=$SERVE_URL
 # lines PATTERN: how many access-log lines match; at_least PATTERN N.
 lines() { grep -Ec "$1" "$TMP/access.log"; }

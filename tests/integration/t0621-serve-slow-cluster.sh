@@ -8,14 +8,11 @@
 # nothing done.  Once the fault clears, everything works and the queue
 # is intact: every job once, each workload created once.
 # Asserted on HTTP status codes, the store and /sim/audit.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 21
 
-start_kubesim || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
-start_serve a --no-lease --interval 1s --review-timeout 2s -v ||
-    { echo "Bail out! serve did not start"; exit 1; }
+bail_unless start_kubesim
+bail_unless start_serve a --no-lease --interval 1s --review-timeout 2s -v
 # audit_count PY-EXPR: audit entries e for which the expression holds.
 audit_count() {
 	curl -s -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/audit" |

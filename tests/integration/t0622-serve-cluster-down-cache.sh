@@ -9,12 +9,10 @@
 # Retry-After; a second server with no grace refuses alice 503 too.  The
 # CLI against the server works for alice throughout.  After the fault,
 # the queue is intact and the held jobs run, each workload created once.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 16
 
-start_kubesim || { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim
 cat >"$TMP/grace.yaml" <<'EOT'
 token_cache: 1s
 token_cache_grace: 10m
@@ -25,10 +23,8 @@ token_cache: 1s
 token_cache_grace: 0s
 review_timeout: 2s
 EOT
-start_serve a --no-lease --interval 1s --config "$TMP/grace.yaml" -v ||
-    { echo "Bail out! serve did not start"; exit 1; }
-start_serve b --no-schedule --config "$TMP/nograce.yaml" -v ||
-    { echo "Bail out! the second serve did not start"; exit 1; }
+bail_unless start_serve a --no-lease --interval 1s --config "$TMP/grace.yaml" -v
+bail_unless start_serve b --no-schedule --config "$TMP/nograce.yaml" -v
 cat >"$TMP/job.yaml" <<'EOT'
 name: small
 namespace: alice

@@ -4,9 +4,7 @@
 # setting has its option in --help, a value out of bounds is refused in
 # the same words whether the file (with file:line:col) or the option says
 # it, and the file and the options set the same things.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 15
 
 "$AILAB_QUEUE" serve --settings >"$TMP/settings.md" 2>"$TMP/settings.err"

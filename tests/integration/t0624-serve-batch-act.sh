@@ -9,15 +9,11 @@
 # an admin acts on all 350.  Asserted on the items, the store, each job's
 # event log, and the cluster: the scheduler in the server sees the
 # change at once (released jobs run, a held job has no Deployment).
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 31
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" ||
-    { echo "Bail out! ailab-kubesim did not start"; exit 1; }
-start_serve a --no-lease --interval 1h --user-max-queued 0 ||
-    { echo "Bail out! serve did not start"; exit 1; }
+bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml"
+bail_unless start_serve a --no-lease --interval 1h --user-max-queued 0
 
 # sweep NAME NAMESPACE N: a spec of N one-pod jobs of 4 GPUs each: the
 # quotas let 8 of them run in ml101 and 4 in alice.

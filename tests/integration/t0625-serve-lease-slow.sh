@@ -10,9 +10,7 @@
 # takes the Lease 6 s after it.  Meanwhile a's token review times out
 # and its users are served from their cached answers in their grace:
 # /metrics counts both.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 18
 
 # secs RFC3339: seconds since the epoch.
@@ -24,8 +22,7 @@ d = datetime.datetime.strptime(t[:26], "%Y-%m-%dT%H:%M:%S.%f")
 print(d.replace(tzinfo=datetime.timezone.utc).timestamp())' "$1"
 }
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" ||
-    { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml"
 # The relay holds a's bytes back while $TMP/stall exists.
 start_relay "$TMP/kc-a" --stall "$TMP/stall"
 
@@ -39,8 +36,8 @@ start_serve a --identity replica-a --lease-duration 6s --interval 1s \
     --config "$TMP/a.yaml" -v
 KUBECONFIG=$TMP/kubeconfig
 ok_within "replica a (through the relay) holds the Lease" 20 holder_is replica-a
-start_serve b --identity replica-b --lease-duration 6s --interval 1s -v
-ok "replica b (direct) serves too" $?
+check "replica b (direct) serves too" start_serve b --identity replica-b \
+    --lease-duration 6s --interval 1s -v
 A=$SERVE_URL_a
 B=$SERVE_URL_b
 

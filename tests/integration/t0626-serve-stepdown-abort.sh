@@ -12,9 +12,7 @@
 # then.  b takes the Lease over and runs the job.  Nothing of a's reaches
 # the cluster after the drop began: without the abort its creates' next
 # retries would.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 18
 
 audit() {
@@ -22,8 +20,7 @@ audit() {
 	    "$KUBESIM_URL/sim/audit" >"$TMP/audit.json"
 }
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sim-roomy.yaml" ||
-    { echo "Bail out! ailab-kubesim did not start"; exit 1; }
+bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml"
 # The relay closes the connection of a request to a Lease while $TMP/cut
 # exists; a's kubeconfig goes through it, its "admin" context acting as
 # sched-sa.
@@ -36,8 +33,8 @@ start_serve a --identity replica-a --lease-duration 6s --interval 1s -v
 KUBECONFIG=$TMP/kubeconfig
 ok_within "replica a (as sched-sa, through the relay) holds the Lease" \
     30 holder_is replica-a
-start_serve b --identity replica-b --lease-duration 6s --interval 1s -v
-ok "replica b (as admin) serves too" $?
+check "replica b (as admin) serves too" start_serve b --identity replica-b \
+    --lease-duration 6s --interval 1s -v
 is "b follows" "$(leader "$SERVE_URL_b")" False
 
 audit
@@ -87,8 +84,6 @@ is "nothing of a's reached the cluster after it was cut off" "$n" 0
 n=$(json_val "json.dumps([e['user'] for e in d['items'] if e.get('verb') == 'create' and e.get('resource') == 'deployments' and (e.get('labels') or {}).get('ailab-queue.io/job-id') == '1'])" \
     "$TMP/audit.json")
 is "the job's Deployment was created once, by b" "$n" '["admin"]'
-stop_serve a
-ok "a exits cleanly on SIGTERM" $?
-stop_serve b
-ok "so does b" $?
+check "a exits cleanly on SIGTERM" stop_serve a
+check "so does b" stop_serve b
 finish

@@ -7,17 +7,13 @@
 # --server, $AILAB_QUEUE_SERVER or the config file.  Groups are scoped by
 # owner, and the local queue's jobs are recorded as alice's: commands by
 # group name name their owner, alice, on both.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 102
 
-start_kubesim
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim
 # alice submits priority 700: above normal, which the server must allow her.
-start_serve a --no-schedule --user-max-queued 0 \
+check "serve starts" start_serve a --no-schedule --user-max-queued 0 \
     --priority-group user:alice=high
-ok "serve starts" $?
 S=$SERVE_URL
 LOCAL="$TMP/local.db"
 ME=$(id -un)
@@ -86,13 +82,11 @@ submit_both() {
 }
 
 # Submissions.
-submit_both "$TMP/train.yaml"
-ok "submit: the same id from both queues" $?
+check "submit: the same id from both queues" submit_both "$TMP/train.yaml"
 is "it is job 1" "$(cat "$TMP/r.out")" 1
-submit_both --group sweep "$TMP/sweep.yaml"
-ok "submit --group: the same ids" $?
-submit_both --hold --set priority=700 "$TMP/train.yaml"
-ok "submit --hold --set" $?
+check "submit --group: the same ids" submit_both --group sweep "$TMP/sweep.yaml"
+check "submit --hold --set" \
+    submit_both --hold --set priority=700 "$TMP/train.yaml"
 "$AILAB_QUEUE" --server "$S" submit -o json "$TMP/train.yaml" \
     >"$TMP/r.out" 2>"$TMP/r.err"
 "$AILAB_QUEUE" --server '' --db "$LOCAL" submit --owner alice -o json \
@@ -253,8 +247,7 @@ sweep:
     a: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30]
     b: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]
 EOT
-submit_both "$TMP/big.yaml"
-ok "submit 600 jobs to both" $?
+check "submit 600 jobs to both" submit_both "$TMP/big.yaml"
 same "ls of more jobs than a page" 0 ls --all
 "$AILAB_QUEUE" --server "$S" ls --all -o json | python3 -c \
     'import json,sys; print(len(json.load(sys.stdin)))' >"$TMP/n"

@@ -3,21 +3,17 @@
 # verified (against server_ca from the config file, or the system's CAs),
 # never skipped; a certificate for another name or from an unknown CA is
 # refused before any credential is sent.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 13
 
 D="$TMP/tls"
 pki_server "$D" srv /CN=127.0.0.1 IP:127.0.0.1,DNS:localhost &&
-pki_ca "$D" other other-ca
-ok "openssl makes a CA and a server certificate" $?
+check "openssl makes a CA and a server certificate" pki_ca "$D" other other-ca
 
-start_kubesim --tls-cert "$D/srv.crt" --tls-key "$D/srv.key" \
-    --tls-ca "$D/ca.crt"
-ok "ailab-kubesim starts with TLS" $?
-start_serve a --no-schedule --tls-cert "$D/srv.crt" --tls-key "$D/srv.key"
-ok "serve starts with TLS" $?
+check "ailab-kubesim starts with TLS" start_kubesim --tls-cert "$D/srv.crt" \
+    --tls-key "$D/srv.key" --tls-ca "$D/ca.crt"
+check "serve starts with TLS" start_serve a --no-schedule \
+    --tls-cert "$D/srv.crt" --tls-key "$D/srv.key"
 case $SERVE_URL in https://*) r=0 ;; *) r=1 ;; esac
 ok "its URL is https" $r
 

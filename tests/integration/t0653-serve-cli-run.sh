@@ -3,13 +3,10 @@
 # jobs to their end, logs prints the live log while a job runs and the
 # archived one after, introduced as the local command introduces them;
 # report and wait see the ended jobs.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 16
 
 serve_on_kubesim --speed 600 -- --no-lease --interval 1s --user-max-queued 0
-q() { timeout 120 "$AILAB_QUEUE" --server "$S" "$@"; }
 
 cat >"$TMP/quick.yaml" <<'EOT'
 name: quick

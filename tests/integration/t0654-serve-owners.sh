@@ -4,13 +4,10 @@
 # submitter's own jobs, with the same answer for another's job as for one
 # that never was; a retry is held to the limit of waiting jobs as a
 # submit is.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 12
 
 serve_on_kubesim --speed 600 -- --no-lease --interval 1s --user-max-queued 3
-q() { timeout 60 "$AILAB_QUEUE" --server "$S" "$@"; }
 state() { q --context "$1" show "$2" -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])'; }
 # running OWNER: how many of the owner's jobs run.
 running() { q --context "$1" ls -o json | python3 -c 'import json,sys; print(sum(1 for j in json.load(sys.stdin) if j["state"] == "running"))'; }

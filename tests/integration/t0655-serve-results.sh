@@ -4,13 +4,10 @@
 # --attempt N asks the server for that attempt; a job that never started
 # has no log (exit 1); logs --group --out and report's cluster run time
 # work remotely too.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 22
 
 serve_on_kubesim --speed 600 -- --no-lease --interval 1s --user-max-queued 0
-q() { timeout 120 "$AILAB_QUEUE" --server "$S" "$@"; }
 py() { python3 -c "$1" "$TMP/out"; }
 
 cat >"$TMP/flaky.yaml" <<'EOT'

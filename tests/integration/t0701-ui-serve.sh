@@ -5,9 +5,7 @@
 # HttpOnly, SameSite=Strict cookie), the CSRF value every state change by
 # cookie needs, visibility unchanged, the event stream as Server-Sent
 # Events, logout, and GET /v1/cluster agreeing with `quota`.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 56
 
 # A copy of the dashboard with things that must never be served.
@@ -20,10 +18,9 @@ ln -s /etc/passwd "$TMP/ui/passwd.txt"
 head -c 1048577 /dev/zero >"$TMP/ui/big.txt"
 echo bytes >"$TMP/ui/data.bin"
 
-start_kubesim
-ok "ailab-kubesim starts" $?
-start_serve a --no-schedule --ui-dir "$TMP/ui"
-ok "serve starts with --ui-dir" $?
+check "ailab-kubesim starts" start_kubesim
+check "serve starts with --ui-dir" start_serve a --no-schedule \
+    --ui-dir "$TMP/ui"
 
 # get PATH [CURL ARGS]: status of a GET without a token; headers to
 # $TMP/hdr, body to $TMP/body.

@@ -6,22 +6,17 @@
 # from the job page, the cluster page against /v1/cluster, sign-out, and
 # another user who sees nothing of alice's.  The checks are in
 # t0702-ui-browser.py; skipped where Chromium or Selenium is missing.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
-if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] ||
-    ! /usr/bin/python3 -c 'import selenium' 2>/dev/null; then
-	echo "1..0 # SKIP chromium, chromium-driver or python3-selenium missing (setup.sh installs them)"
-	exit 0
-fi
+skip_unless "chromium, chromium-driver or python3-selenium missing (setup.sh installs them)" \
+    sh -c '[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] &&
+    /usr/bin/python3 -c "import selenium"'
 plan 27
 
 # The scarce cluster (one RTX3090 node of 8 GPUs), so that one pass of the
 # scheduler leaves a job with a reservation, hence an estimated start.
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-scarce.yaml"
-ok "ailab-kubesim starts" $?
-start_serve a --no-schedule --ui-dir "$top_srcdir/ui"
-ok "serve starts" $?
+check "ailab-kubesim starts" start_kubesim \
+    --cluster "$FIXTURES/sched-scarce.yaml"
+check "serve starts" start_serve a --no-schedule --ui-dir "$top_srcdir/ui"
 
 for n in hog big; do
 	cat >"$TMP/$n.yaml" <<EOT

@@ -4,15 +4,12 @@
 # caller may see (an admin sees everyone's); the page draws a bar per user
 # of the API's answer.  Jobs really run: serve schedules them on
 # ailab-kubesim.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-skip_without_serve
 plan 12
 
-start_kubesim
-ok "ailab-kubesim starts" $?
-start_serve a --no-lease --interval 200ms --ui-dir "$top_srcdir/ui"
-ok "serve starts, scheduling" $?
+check "ailab-kubesim starts" start_kubesim
+check "serve starts, scheduling" start_serve a --no-lease --interval 200ms \
+    --ui-dir "$top_srcdir/ui"
 
 cat >"$TMP/alice.yaml" <<'EOT'
 name: gpu
@@ -30,8 +27,7 @@ is "bob submits one" "$(submit bob "$TMP/bob.yaml")" 201
 running() {
 	[ "$(queue_json | python3 -c 'import json,sys; print(sum(j["state"] == "running" for j in json.load(sys.stdin)))')" = 2 ]
 }
-wait_for 60 running
-ok "both jobs run" $?
+ok_within "both jobs run" 60 running
 sleep 1
 
 is "alice's usage: her own GPU time only" \

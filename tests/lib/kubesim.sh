@@ -78,6 +78,23 @@ print(" ".join(str(n(k)) for k in ks) if ks else
       sum(map(n, ("deployments", "jobs", "services", "pods"))))' "$@"
 }
 
+# audited VERB RESOURCE ID [ATTEMPT]: how many VERB requests on job ID's
+# objects of RESOURCE (deployments, services) succeeded (2xx), by the
+# simulator's --audit-log "$TMP/audit.jsonl"; with ATTEMPT, that attempt's.
+audited() {
+	python3 -c 'import json, sys
+n = 0
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    lb = e.get("labels") or {}
+    if e.get("verb") == sys.argv[2] and e.get("resource") == sys.argv[3] \
+            and 200 <= e.get("code", 0) < 300 \
+            and lb.get("ailab-queue.io/job-id") == sys.argv[4] \
+            and sys.argv[5] in ("", lb.get("ailab-queue.io/attempt")):
+        n += 1
+print(n)' "$TMP/audit.jsonl" "$1" "$2" "$3" "${4:-}"
+}
+
 # job_gone ID: the job has no object left but those being deleted.
 job_gone() { [ "$(job_objects "$1")" = 0 ]; }
 

@@ -116,6 +116,20 @@ sched_once() {
 	    >>"$TMP/sched.out" 2>&1
 }
 
+# sched_until_state ID STATE [ATTEMPT]: sched_once passes (40 at most)
+# until job ID is in STATE (on that attempt).
+sched_until_state() {
+	_n=0
+	while [ $_n -lt 40 ]; do
+		sched_once
+		[ "$(job_state "$1")" = "$2" ] && { [ -z "${3:-}" ] ||
+		    [ "$(job_field "$1" '["attempts"]')" = "$3" ]; } && return 0
+		sleep 0.3
+		_n=$((_n + 1))
+	done
+	return 1
+}
+
 # job_field ID EXPR: a field of `ailab-queue show ID -o json`, EXPR a
 # Python subscript such as '["state"]'.
 job_field() {

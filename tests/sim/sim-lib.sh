@@ -1,6 +1,7 @@
 # Shared by the t03xx tests: start ailab-kubesim on a private port, TLS
 # material made with the openssl command line, and small HTTP/JSON helpers.
-# Source after tests/lib.sh.
+# Sourced instead of tests/lib.sh, which it sources.
+[ -n "${TAP_N:-}" ] || . "$top_srcdir/tests/lib.sh"
 : "${AILAB_KUBESIM:?run through make check, or set AILAB_KUBESIM}"
 PY=/usr/bin/python3
 SIM_PID=
@@ -19,8 +20,8 @@ sim_start() {
 	while ! grep -q '^url ' "$TMP/sim.out" 2>/dev/null; do
 		i=$((i + 1))
 		if [ $i -gt 100 ] || ! kill -0 "$SIM_PID" 2>/dev/null; then
-			echo "# ailab-kubesim did not start:"
-			sed 's/^/#   /' "$TMP/sim.err"
+			echo "ailab-kubesim did not start:" >&2
+			cat "$TMP/sim.err" >&2
 			return 1
 		fi
 		sleep 0.1
@@ -81,23 +82,6 @@ d = json.load(open(sys.argv[2]))
 v = eval(sys.argv[1])
 print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)' \
 	    "$1" "${2:-$TMP/body}"
-}
-
-# wait_for DESCRIPTION SECONDS CMD...: retries CMD until it succeeds.
-wait_for() {
-	desc=$1
-	secs=$2
-	shift 2
-	n=0
-	while ! "$@" >/dev/null 2>&1; do
-		n=$((n + 1))
-		if [ $n -gt $((secs * 10)) ]; then
-			ok "$desc" 1
-			return 1
-		fi
-		sleep 0.1
-	done
-	ok "$desc" 0
 }
 
 # sim_cluster <USERS: writes $TMP/cluster.yaml, a cluster of one node of
