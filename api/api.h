@@ -88,4 +88,36 @@ json_t *api_action_itemf(int64_t id, bool ok, const char *result,
 int api_check_members(const json_t *, const char *const *known,
     char **cause);
 
+/*
+ * api-intake.c: a local submit handed to the running scheduler of its
+ * queue over the Unix socket beside the queue file (docs/operations.md): one
+ * request, one reply, each a JSON document behind a four-byte big-endian
+ * length of at most API_INTAKE_MAX bytes (the bound of a spec file).
+ * The request holds the validated jobs as the store records them
+ * (store_job_new, each spec as its JSON text; a text shared by a sweep's
+ * jobs once, in "shared"); the reply, {"ids": [...]} once committed, or
+ * the error body above (code 400: the submission was refused as a
+ * user's mistake; 403: not the scheduler's user; others: it failed).
+ */
+#define API_INTAKE_VERSION 1
+#define API_INTAKE_HEADER 4
+#define API_INTAKE_MAX API_MAX_BODY
+/* The frame of doc (allocated, *len bytes), or NULL when doc cannot be
+ * encoded or is longer than API_INTAKE_MAX. */
+char *api_intake_frame(const json_t *doc, size_t *len);
+/* The length an API_INTAKE_HEADER-byte header announces. */
+size_t api_intake_frame_len(const unsigned char *hdr);
+/* The request of n jobs (a new reference), or NULL if a string is not
+ * UTF-8 text. */
+json_t *api_intake_request_encode(const struct store_job_new *, size_t n,
+    bool append);
+/* The reverse: *jobs (the caller frees the array) borrows every string
+ * from req, which must outlive it.  0, or -1 with *cause. */
+int api_intake_request_decode(json_t *req, struct store_job_new **jobs,
+    size_t *n, bool *append, char **cause);
+json_t *api_intake_reply_encode(const int64_t *ids, size_t n);
+/* The n ids of a reply into ids; 0, or -1 with *cause. */
+int api_intake_reply_decode(const json_t *, int64_t *ids, size_t n,
+    char **cause);
+
 #endif

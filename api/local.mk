@@ -3,7 +3,8 @@
 noinst_LIBRARIES += api/libapi.a
 api_libapi_a_SOURCES = \
 	api/api.h \
-	api/api-json.c
+	api/api-json.c \
+	api/api-intake.c
 api_libapi_a_CPPFLAGS = $(API_CPPFLAGS)
 api_libapi_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 
