@@ -31,6 +31,7 @@ struct cli_intake_conn {
 	struct cli_intake *in;
 	struct bufferevent *bev;
 	long pid;
+	bool refused;            /* another user's: told so once it spoke */
 	LIST_ENTRY(cli_intake_conn) entry;
 };
 
@@ -167,6 +168,16 @@ cli_intake_read(struct bufferevent *bev, void *arg)
 	json_t *req;
 	char *msg;
 
+	if (c->refused) {
+		/* Read before the reply: closing on unread bytes would reset
+		 * the connection before the client reads why. */
+		evbuffer_drain(inb, have);
+		msg = xprintf("refused: the scheduler of %s takes submissions "
+		    "from its own user only", store_path(c->in->store));
+		cli_intake_error(c, 403, msg);
+		free(msg);
+		return;
+	}
 	if (have < sizeof hdr)
 		return;
 	evbuffer_copyout(inb, hdr, sizeof hdr);
@@ -202,7 +213,7 @@ cli_intake_read(struct bufferevent *bev, void *arg)
 }
 
 /* A new connection: only the scheduler's own user may queue through
- * it; another is told why and logged. */
+ * it; another is logged, and told why once it has sent something. */
 static void
 cli_intake_accept(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -212,7 +223,6 @@ cli_intake_accept(struct evconnlistener *lev, evutil_socket_t fd,
 	struct cli_intake_conn *c;
 	struct ucred cred;
 	socklen_t clen = sizeof cred;
-	char *msg;
 
 	(void)sa;
 	(void)salen;
@@ -236,11 +246,7 @@ cli_intake_accept(struct evconnlistener *lev, evutil_socket_t fd,
 		log_warnx("intake: refused a submission from uid %lu (pid %ld): "
 		    "this scheduler runs as uid %lu", (unsigned long)cred.uid,
 		    c->pid, (unsigned long)in->uid);
-		msg = xprintf("refused: the scheduler of %s takes submissions "
-		    "from its own user only", store_path(in->store));
-		cli_intake_error(c, 403, msg);
-		free(msg);
-		return;
+		c->refused = true;
 	}
 	bufferevent_setcb(c->bev, cli_intake_read, NULL, cli_intake_event, c);
 	bufferevent_enable(c->bev, EV_READ);
