@@ -11,7 +11,7 @@
 # the submit writes the queue itself; a new scheduler replaces the
 # stale socket and takes submits again.
 . "$top_srcdir/tests/lib.sh"
-plan 21
+plan 23
 
 start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml"
 ok "ailab-kubesim starts" $?
@@ -27,7 +27,7 @@ ok "the scheduler listens on <db>.sock" $?
 is "  0600" "$(stat -c %a "$SOCK")" 600
 
 # intake ID: the scheduler's log says it queued job ID itself.
-intake() { grep -q "intake: queued job $1 from pid" "$TMP/sched.out"; }
+intake() { grep -Eq "intake: queued jobs? $1( |-)" "$TMP/sched.out"; }
 
 : >"$TMP/ids"
 rc=0
@@ -79,6 +79,29 @@ all_run() {
 wait_for 30 all_run
 ok "the six jobs are admitted and created on the simulated cluster" $?
 
+# A sweep through the scheduler and the same sweep written directly
+# (held, in groups of their own): the same jobs, spec for spec but
+# for the group's name.
+spec_file sw sweep=3 cpu=1 memory=1Gi
+aq --context alice -q submit --hold -g viasched "$TMP/sw.yaml" >"$TMP/sw1" &&
+    AILAB_QUEUE_INTAKE=0 aq --context alice -q submit --hold -g direct \
+    "$TMP/sw.yaml" >"$TMP/sw2" && intake "$(head -n 1 "$TMP/sw1")" &&
+    ! intake "$(head -n 1 "$TMP/sw2")"
+ok "a held sweep through the scheduler, the same one written directly" $?
+aq ls --all -o json | python3 -c '
+import json, sys
+by = {}
+for j in json.load(sys.stdin):
+    if j["group"] in ("viasched", "direct"):
+        spec = dict(j["spec"], group=None)
+        by.setdefault(j["group"], []).append(
+            (j["name"], j["state"], j["owner"], j["namespace"], spec))
+print(len(by["viasched"]), by["viasched"] == by["direct"])' >"$TMP/same"
+is "  three jobs each, held, alike spec for spec" "$(cat "$TMP/same")" \
+    "3 True"
+aq -q cancel --group viasched >/dev/null && aq -q cancel --group direct \
+    >/dev/null
+
 # Stopped cleanly: the socket goes, a submit writes the queue itself.
 kill "$SCHED"
 wait "$SCHED"
@@ -112,4 +135,4 @@ ok "AILAB_QUEUE_INTAKE=0: the submit writes the queue itself" $?
 is "  the queue holds every job submitted, once" \
     "$(aq ls --all -o json | python3 -c '
 import json, sys; j = json.load(sys.stdin); print(len(j), len({x["id"] for x in j}))')" \
-    "10 10"
+    "16 16"
