@@ -15,7 +15,8 @@
 # default the one beside the first binary, whose namespace 'alice' has
 # a quota of one GPU: the first job runs, the others wait), which a build with the intake
 # (cli/cli-intake.h) hands to it; without it, the direct path, as
-# AILAB_QUEUE_INTAKE=0 does.
+# AILAB_QUEUE_INTAKE=0 does, which the round also times (the scheduler
+# running, woken by each commit).
 # Usage: bench/submit-one.sh BINARY...   Figures: docs/performance.md.
 set -eu
 [ $# -ge 1 ] || { echo "usage: bench/submit-one.sh BINARY..." >&2; exit 2; }
@@ -100,6 +101,10 @@ while [ $r -lt "$ROUNDS" ]; do
 			sched_start "$aq"
 			timed "$aq" "$tmp/sched.$b"
 			sched_stop
+			fresh "$aq"
+			sched_start "$aq"
+			(export AILAB_QUEUE_INTAKE=0; timed "$aq" "$tmp/direct.$b")
+			sched_stop
 		fi
 		b=$((b + 1))
 	done
@@ -171,7 +176,9 @@ def perf(name):
     return "; one submit: %s ms task-clock, %s page faults" % (
         f.get("task-clock", "?"), f.get("page-faults", "?"))
 for b, aq in enumerate(bins):
-    for what, tag in (("seq", ""), ("sched", " with its scheduler running")):
+    for what, tag in (("seq", ""), ("sched", " with its scheduler running"),
+                      ("direct", " with its scheduler running, "
+                       "AILAB_QUEUE_INTAKE=0")):
         if not os.path.exists(os.path.join(d, "%s.%d" % (what, b))):
             continue
         s, k = med("%s.%d" % (what, b))
@@ -179,7 +186,7 @@ for b, aq in enumerate(bins):
                 "%.2f ms each, %.0f a second (median of %d)" % (
                     aq, n, tag, s, s * 1e3 / n, n / s, k))
         line += rate(s)
-        line += perf("%s.%d" % ("perf" if what == "seq" else "perf-sched",
-                                b))
+        line += perf("%s.%d" % ({"seq": "perf", "sched": "perf-sched"}.get(
+            what, "none"), b))
         print(line)
 PY
