@@ -81,7 +81,7 @@ cli_intake_reply(struct cli_intake_conn *c, json_t *doc)
 	char *frame;
 	size_t len;
 
-	frame = api_intake_frame(doc, &len);
+	frame = api_intake_frame(doc, NULL, 0, &len);
 	json_decref(doc);
 	if (frame == NULL) {
 		cli_intake_conn_free(c);
@@ -102,10 +102,11 @@ cli_intake_error(struct cli_intake_conn *c, int code, const char *message)
 }
 
 /* The store's part of a submit, as the direct path does it: the jobs
- * decoded from req (which owns their strings) checked, then recorded;
- * the reply after the commit, then a pass. */
+ * decoded from req and texts (which own their strings) checked, then
+ * recorded; the reply after the commit, then a pass. */
 static void
-cli_intake_take(struct cli_intake_conn *c, json_t *req)
+cli_intake_take(struct cli_intake_conn *c, json_t *req, const char *texts,
+    size_t ntexts)
 {
 	struct cli_intake *in = c->in;
 	struct store_job_new *jobs = NULL;
@@ -115,7 +116,8 @@ cli_intake_take(struct cli_intake_conn *c, json_t *req)
 	size_t n, i;
 	int code = 400;
 
-	if (api_intake_request_decode(req, &jobs, &n, &append, &cause) != 0) {
+	if (api_intake_request_decode(req, texts, ntexts, &jobs, &n, &append,
+	    &cause) != 0) {
 		msg = xprintf("nothing queued: the scheduler cannot read the "
 		    "request: %s", cause);
 		goto fail;
@@ -163,7 +165,8 @@ cli_intake_read(struct bufferevent *bev, void *arg)
 	struct cli_intake_conn *c = arg;
 	struct evbuffer *inb = bufferevent_get_input(bev);
 	unsigned char hdr[API_INTAKE_HEADER];
-	size_t have = evbuffer_get_length(inb), len;
+	size_t have = evbuffer_get_length(inb), len, ntexts;
+	const char *body;
 	json_error_t e;
 	json_t *req;
 	char *msg;
@@ -181,24 +184,24 @@ cli_intake_read(struct bufferevent *bev, void *arg)
 	if (have < sizeof hdr)
 		return;
 	evbuffer_copyout(inb, hdr, sizeof hdr);
-	len = api_intake_frame_len(hdr);
-	if (len == 0 || len > API_INTAKE_MAX) {
+	if (api_intake_frame_lens(hdr, &len, &ntexts) != 0) {
 		log_warnx("intake: refused a request of %zu bytes from pid %ld",
-		    len, c->pid);
+		    len + ntexts, c->pid);
 		cli_intake_error(c, 413, "nothing queued: the request is "
 		    "empty or larger than a spec file may be");
 		return;
 	}
-	if (have < sizeof hdr + len)
+	if (have < sizeof hdr + len + ntexts)
 		return;
-	if (have > sizeof hdr + len) {
+	if (have > sizeof hdr + len + ntexts) {
 		cli_intake_error(c, 400, "nothing queued: bytes after the "
 		    "request");
 		return;
 	}
-	req = json_loadb((const char *)evbuffer_pullup(inb, -1) + sizeof hdr,
-	    len, 0, &e);
-	evbuffer_drain(inb, have);
+	/* The input stays as it is until the connection ends: the jobs
+	 * borrow their texts from it. */
+	body = (const char *)evbuffer_pullup(inb, -1) + sizeof hdr;
+	req = json_loadb(body, len, 0, &e);
 	if (req == NULL) {
 		log_warnx("intake: a request from pid %ld is not JSON: %s",
 		    c->pid, e.text);
@@ -208,7 +211,7 @@ cli_intake_read(struct bufferevent *bev, void *arg)
 		free(msg);
 		return;
 	}
-	cli_intake_take(c, req);
+	cli_intake_take(c, req, body + len, ntexts);
 	json_decref(req);
 }
 

@@ -116,12 +116,12 @@ cli_intake_reply(int fd)
 {
 	unsigned char hdr[API_INTAKE_HEADER];
 	json_t *doc = NULL;
-	size_t len;
+	size_t len, ntexts;
 	char *body;
 
 	if (cli_intake_recv(fd, hdr, sizeof hdr) != 0)
 		return NULL;
-	if ((len = api_intake_frame_len(hdr)) > API_INTAKE_MAX)
+	if (api_intake_frame_lens(hdr, &len, &ntexts) != 0 || ntexts != 0)
 		return NULL;
 	body = xmalloc(len + 1);
 	if (cli_intake_recv(fd, body, len) == 0)
@@ -166,17 +166,18 @@ cli_intake_submit(struct cli_ctx *ctx, const struct store_job_new *jobs,
 {
 	const char *env = getenv("AILAB_QUEUE_INTAKE");
 	json_t *req, *reply;
-	char *frame;
-	size_t len;
+	char *frame, *texts = NULL;
+	size_t len, ntexts = 0;
 	int fd = -1, ret = -1;
 
 	if (env != NULL && strcmp(env, "0") == 0)
 		return -1;
-	if (n == 0 || (req = api_intake_request_encode(jobs, n, append)) ==
-	    NULL)
+	if (n == 0 || (req = api_intake_request_encode(jobs, n, append, &texts,
+	    &ntexts)) == NULL)
 		return -1;
-	frame = api_intake_frame(req, &len);
+	frame = api_intake_frame(req, texts, ntexts, &len);
 	json_decref(req);
+	free(texts);
 	if (frame == NULL)
 		return -1;
 	if ((fd = cli_intake_connect(ctx->db_path, pid)) == -1)

@@ -46,12 +46,12 @@ is "  the queue holds the job once (committed, not written again)" \
     "$(njobs)" 1
 
 # A client of requests that are no submit's: sends argv[2] (a Python
-# expression of bytes; frame(b) is b behind its length) and prints the
-# reply's error code and message.
+# expression of bytes; frame(b) is the JSON b behind its length and an
+# empty texts section's) and prints the reply's error code and message.
 cat >"$TMP/client.py" <<'PY'
 import json, socket, struct, sys
 def frame(b):
-    return struct.pack(">I", len(b)) + b
+    return struct.pack(">II", len(b), 0) + b
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sys.argv[1])
 s.sendall(eval(sys.argv[2]))
@@ -62,7 +62,7 @@ while True:
         break
     buf += b
 n = struct.unpack(">I", buf[:4])[0]
-e = json.loads(buf[4:4 + n])["error"]
+e = json.loads(buf[8:8 + n])["error"]
 print(e["code"], e["message"])
 PY
 start_sched --context admin -v sched --interval 60s
@@ -70,7 +70,7 @@ wait_for 20 listening
 ok "a new scheduler listens" $?
 python3 "$TMP/client.py" "$SOCK" 'b"hello, scheduler"' >"$TMP/r1"
 like "garbage: a reply refusing it (413)" "$TMP/r1" "^413 nothing queued"
-python3 "$TMP/client.py" "$SOCK" 'struct.pack(">I", 2 << 20) + b"{}"' \
+python3 "$TMP/client.py" "$SOCK" 'struct.pack(">II", 2 << 20, 0) + b"{}"' \
     >"$TMP/r2"
 like "an announced 2 MiB: refused (413)" "$TMP/r2" "^413 nothing queued"
 python3 "$TMP/client.py" "$SOCK" 'frame(b"{\"v\": 1}")' >"$TMP/r3"
