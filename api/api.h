@@ -88,4 +88,43 @@ json_t *api_action_itemf(int64_t id, bool ok, const char *result,
 int api_check_members(const json_t *, const char *const *known,
     char **cause);
 
+/*
+ * api-intake.c: a local submit handed to the running scheduler of its
+ * queue over the Unix socket beside the queue file (docs/operations.md):
+ * one request, one reply.  A frame is two four-byte big-endian lengths, a
+ * JSON document and a section of texts (of at most API_INTAKE_MAX bytes
+ * together, the bound of a spec file).  The request's document holds the
+ * validated jobs as the store records them (store_job_new), each spec
+ * part as [offset, length] in the texts, where it is as it is (no JSON
+ * escaping: most of a request's bytes), followed by a NUL; a part shared
+ * by a sweep's jobs is there once.  The reply: {"ids": [...]} once
+ * committed, or the error body above (code 400: the submission was
+ * refused as a user's mistake; 403: not the scheduler's user; others: it
+ * failed), and no texts.
+ */
+#define API_INTAKE_VERSION 1
+#define API_INTAKE_HEADER 8
+#define API_INTAKE_MAX API_MAX_BODY
+/* The frame of doc and ntexts bytes of texts (allocated, *len bytes), or
+ * NULL when doc cannot be encoded or both are longer than
+ * API_INTAKE_MAX. */
+char *api_intake_frame(const json_t *doc, const char *texts, size_t ntexts,
+    size_t *len);
+/* The lengths an API_INTAKE_HEADER-byte header announces; -1 when they
+ * are past the bound or the document is empty. */
+int api_intake_frame_lens(const unsigned char *hdr, size_t *doc,
+    size_t *texts);
+/* The request of n jobs (a new reference) and its texts (*texts, the
+ * caller's, *ntexts bytes), or NULL if a string is not UTF-8 text. */
+json_t *api_intake_request_encode(const struct store_job_new *, size_t n,
+    bool append, char **texts, size_t *ntexts);
+/* The reverse: *jobs (the caller frees the array) borrows every string
+ * from req and texts, which must outlive it.  0, or -1 with *cause. */
+int api_intake_request_decode(json_t *req, const char *texts, size_t ntexts,
+    struct store_job_new **jobs, size_t *n, bool *append, char **cause);
+json_t *api_intake_reply_encode(const int64_t *ids, size_t n);
+/* The n ids of a reply into ids; 0, or -1 with *cause. */
+int api_intake_reply_decode(const json_t *, int64_t *ids, size_t n,
+    char **cause);
+
 #endif

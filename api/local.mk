@@ -3,7 +3,8 @@
 noinst_LIBRARIES += api/libapi.a
 api_libapi_a_SOURCES = \
 	api/api.h \
-	api/api-json.c
+	api/api-json.c \
+	api/api-intake.c
 api_libapi_a_CPPFLAGS = $(API_CPPFLAGS)
 api_libapi_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 
@@ -17,4 +18,15 @@ tests_unit_test_api_json_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 # takes only store-state.o and store-record.o from libstore.a).
 tests_unit_test_api_json_LDADD = api/libapi.a store/libstore.a \
 	common/libcommon.a $(JANSSON_LIBS) $(CMOCKA_LIBS)
+endif
+
+# The intake's frame and codec (a submit handed to the scheduler).
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-api-intake
+TESTS += tests/unit/test-api-intake
+tests_unit_test_api_intake_SOURCES = tests/unit/test-api-intake.c
+tests_unit_test_api_intake_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(JANSSON_CFLAGS)
+tests_unit_test_api_intake_LDADD = api/libapi.a store/libstore.a \
+	common/libcommon.a $(JANSSON_LIBS) $(SQLITE_LIBS) $(CMOCKA_LIBS)
 endif

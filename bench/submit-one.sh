@@ -10,13 +10,42 @@
 # time and page faults of one submit (`perf stat -r`, when perf is
 # installed). Prints medians over ROUNDS (default 3), the load average
 # and, with SLURM=1, each binary's rate and the floor's against sbatch's.
+# With SCHED=1 each round also times, per binary, N submits while that
+# binary's `sched` runs on the fresh queue (against ailab-kubesim, SIM,
+# default the one beside the first binary, whose namespace 'alice' has
+# a quota of one GPU: the first job runs, the others wait), which a build with the intake
+# (cli/cli-intake.h) hands to it; without it, the direct path, as
+# AILAB_QUEUE_INTAKE=0 does, which the round also times (the scheduler
+# running, woken by each commit).
 # Usage: bench/submit-one.sh BINARY...   Figures: docs/performance.md.
 set -eu
 [ $# -ge 1 ] || { echo "usage: bench/submit-one.sh BINARY..." >&2; exit 2; }
 N=${N:-1000}
 ROUNDS=${ROUNDS:-3}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+if [ "${SCHED:-0}" = 1 ]; then
+	SIM=${SIM:-$(dirname "$1")/ailab-kubesim}
+	# tmp, its cleanup (SCHEDPID, SIMPID) and sim_start.
+	. "$(dirname "$0")/sched-lib.sh"
+	cat >"$tmp/cluster.yaml" <<'EOT'
+nodeGroups:
+- {count: 4, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090-D, gpuCount: 8,
+   gpuFamily: ada-lovelace, computeMajor: 8, computeMinor: 9, cpu: '128',
+   memory: 1Ti, labels: {gpu-model: RTX4090D}}
+namespaces:
+- name: default
+- name: alice
+  quota: {requests.nvidia.com/gpu: '1', pods: '100'}
+users:
+- {name: alice, token: alice-token, groups: [students], namespaces: [alice]}
+- {name: admin, token: admin-token, groups: ["system:masters"], admin: true}
+EOT
+	sim_start "$SIM" --cluster "$tmp/cluster.yaml" \
+	    --kubeconfig-out "$tmp/kubeconfig"
+	export KUBECONFIG="$tmp/kubeconfig"
+else
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+fi
 export AILAB_QUEUE_NAMESPACE=alice
 
 ns() { date +%s%N; }
@@ -31,20 +60,52 @@ fresh() {
 	"$1" ls >/dev/null 2>&1 || true
 }
 
+# sched_start AQ: AQ's scheduler on the fresh queue, once it listens
+# (its FIFO made: a build with the intake makes the socket first).
+sched_start() {
+	"$1" --context admin sched --interval 2s >"$tmp/sched.log" 2>&1 &
+	SCHEDPID=$!
+	until [ -p "$tmp/q.db.wake" ]; do
+		kill -0 "$SCHEDPID" 2>/dev/null || { cat "$tmp/sched.log" >&2; exit 1; }
+		sleep 0.05
+	done
+}
+sched_stop() {
+	kill "$SCHEDPID"
+	wait "$SCHEDPID" || true
+	SCHEDPID=
+}
+
+# timed AQ FILE: N sequential submits by AQ, their time added to FILE,
+# and the queue checked to hold them.
+timed() {
+	t0=$(ns)
+	i=0
+	while [ $i -lt "$N" ]; do
+		"$1" submit "$tmp/one.yaml" >/dev/null
+		i=$((i + 1))
+	done
+	echo $(( ($(ns) - t0) / 1000 )) >>"$2"
+	[ "$("$1" ls --all | tail -n +2 | wc -l)" -eq "$N" ]
+}
+
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 r=0
 while [ $r -lt "$ROUNDS" ]; do
 	b=0
 	for aq in "$@"; do
 		fresh "$aq"
-		t0=$(ns)
-		i=0
-		while [ $i -lt "$N" ]; do
-			"$aq" submit "$tmp/one.yaml" >/dev/null
-			i=$((i + 1))
-		done
-		echo $(( ($(ns) - t0) / 1000 )) >>"$tmp/seq.$b"
-		[ "$("$aq" ls | tail -n +2 | wc -l)" -eq "$N" ]
+		timed "$aq" "$tmp/seq.$b"
+		if [ "${SCHED:-0}" = 1 ]; then
+			fresh "$aq"
+			sched_start "$aq"
+			timed "$aq" "$tmp/sched.$b"
+			sched_stop
+			fresh "$aq"
+			sched_start "$aq"
+			(export AILAB_QUEUE_INTAKE=0; timed "$aq" "$tmp/direct.$b")
+			sched_stop
+		fi
 		b=$((b + 1))
 	done
 	t0=$(ns)
@@ -74,6 +135,14 @@ for aq in "$@"; do
 		fresh "$aq"
 		perf stat -x, -r 200 -e task-clock,page-faults "$aq" submit \
 		    "$tmp/one.yaml" 2>"$tmp/perf.$b" >/dev/null
+		if [ "${SCHED:-0}" = 1 ]; then
+			fresh "$aq"
+			sched_start "$aq"
+			perf stat -x, -r 200 -e task-clock,page-faults "$aq" \
+			    submit "$tmp/one.yaml" 2>"$tmp/perf-sched.$b" \
+			    >/dev/null
+			sched_stop
+		fi
 	fi
 	b=$((b + 1))
 done
@@ -95,20 +164,29 @@ def rate(s):
 s, k = med("floor")
 print("the floor, %d sequential /bin/true: %.2f s, %.2f ms each, %.0f a "
       "second (median of %d)%s" % (n, s, s * 1e3 / n, n / s, k, rate(s)))
+def perf(name):
+    p = os.path.join(d, name)
+    if not os.path.exists(p):
+        return ""
+    f = {}
+    for l in open(p):
+        c = l.strip().split(",")
+        if len(c) > 2:
+            f[c[2]] = c[0]
+    return "; one submit: %s ms task-clock, %s page faults" % (
+        f.get("task-clock", "?"), f.get("page-faults", "?"))
 for b, aq in enumerate(bins):
-    s, k = med("seq.%d" % b)
-    line = ("%s: %d sequential submits of a one-job file: %.2f s, %.2f ms "
-            "each, %.0f a second (median of %d)" % (aq, n, s, s * 1e3 / n,
-                                                   n / s, k))
-    line += rate(s)
-    p = os.path.join(d, "perf.%d" % b)
-    if os.path.exists(p):
-        f = {}
-        for l in open(p):
-            c = l.strip().split(",")
-            if len(c) > 2:
-                f[c[2]] = c[0]
-        line += "; one submit: %s ms task-clock, %s page faults" % (
-            f.get("task-clock", "?"), f.get("page-faults", "?"))
-    print(line)
+    for what, tag in (("seq", ""), ("sched", " with its scheduler running"),
+                      ("direct", " with its scheduler running, "
+                       "AILAB_QUEUE_INTAKE=0")):
+        if not os.path.exists(os.path.join(d, "%s.%d" % (what, b))):
+            continue
+        s, k = med("%s.%d" % (what, b))
+        line = ("%s: %d sequential submits of a one-job file%s: %.2f s, "
+                "%.2f ms each, %.0f a second (median of %d)" % (
+                    aq, n, tag, s, s * 1e3 / n, n / s, k))
+        line += rate(s)
+        line += perf("%s.%d" % ({"seq": "perf", "sched": "perf-sched"}.get(
+            what, "none"), b))
+        print(line)
 PY

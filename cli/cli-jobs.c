@@ -232,10 +232,12 @@ cli_remove_tree(const char *path)
 	nftw(path, cli_remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* The store's view of every job of loaded spec sets; the array is the
- * caller's, its strings still belong to the sets. */
+/* The store's view of every job of loaded spec sets, owned by owner
+ * (NULL: none yet); the array is the caller's, its strings still belong
+ * to the sets. */
 struct store_job_new *
-cli_jobs_from_sets(struct spec_set **sets, int nsets, bool held, size_t *np)
+cli_jobs_from_sets(struct spec_set **sets, int nsets, bool held,
+    const char *owner, size_t *np)
 {
 	struct store_job_new *jobs;
 	struct spec_job *sj;
@@ -250,7 +252,7 @@ cli_jobs_from_sets(struct spec_set **sets, int nsets, bool held, size_t *np)
 			sj = sets[f]->jobs[i];
 			jobs[k].name = sj->name;
 			jobs[k].namespace = sj->namespace;
-			jobs[k].owner = cli_owner();
+			jobs[k].owner = owner;
 			jobs[k].group = sj->group;
 			jobs[k].group_kind = sj->group_kind;
 			jobs[k].priority = sj->priority;
@@ -286,7 +288,7 @@ cli_submit_files(struct cli_ctx *ctx, int argc, char **argv, int64_t **idsp,
 		cli_error(ctx, "nothing queued");
 		goto out;
 	}
-	jobs = cli_jobs_from_sets(sets, argc, false, &n);
+	jobs = cli_jobs_from_sets(sets, argc, false, cli_owner(), &n);
 	ret = CLI_EXIT_FAIL;
 	if ((s = cli_store(ctx)) == NULL)
 		goto out;

@@ -83,9 +83,10 @@ int cli_jobs_act(struct cli_ctx *, int, char **);
 extern const struct cli_opt cli_jobs_act_opts[];
 
 struct spec_set;
-/* The store's view of the jobs of loaded spec sets (see cli-jobs.c). */
+/* The store's view of the jobs of loaded spec sets (see cli-jobs.c), of
+ * owner (NULL: left for the caller to fill). */
 struct store_job_new *cli_jobs_from_sets(struct spec_set **, int, bool,
-    size_t *);
+    const char *owner, size_t *);
 /* Removes a directory tree the command made (no shell involved). */
 void cli_remove_tree(const char *);
 /*

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli-intake.h"
 #include "sched-loop.h"
 
 static const struct cli_opt cmd_sched_opts[] = {
@@ -96,6 +97,7 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct kube_client *kube;
 	struct event *sigterm, *sigint, *sigusr1;
 	struct store_wake *wake = NULL;
+	struct cli_intake *intake = NULL;
 	struct store *s;
 	int64_t limit;
 	const char *v;
@@ -152,6 +154,17 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 		close(fd);
 		return CLI_EXIT_FAIL;
 	}
+	/* Submits on this machine hand their jobs over (cli-intake.h); made
+	 * under the scheduler lock, as the FIFO is. */
+	if (!o.once && cli_intake_listen(s, ctx->base, cmd_sched_wake, loop,
+	    &intake, &cause) != 0) {
+		cli_error(ctx, "cannot take submissions: %s", cause);
+		free(cause);
+		store_wake_free(wake);
+		sched_loop_free(loop);
+		close(fd);
+		return CLI_EXIT_FAIL;
+	}
 	sigterm = evsignal_new(ctx->base, SIGTERM, cmd_sched_signal, &cs);
 	sigint = evsignal_new(ctx->base, SIGINT, cmd_sched_signal, &cs);
 	sigusr1 = evsignal_new(ctx->base, SIGUSR1, cmd_sched_dump, &cs);
@@ -165,6 +178,7 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 	event_free(sigterm);
 	event_free(sigint);
 	event_free(sigusr1);
+	cli_intake_free(intake);
 	store_wake_free(wake);
 	sched_loop_free(loop);
 	close(fd);
@@ -181,7 +195,12 @@ const struct cli_cmd cli_cmd_sched = {
 	    "the pass in progress, then exits. A submit, cancel, hold, release\n"
 	    "or retry of the queue on this machine starts a pass at once\n"
 	    "(through the FIFO <db>.wake); otherwise passes come every\n"
-	    "--interval.\n",
+	    "--interval.\n"
+	    "Unless --once, it also takes the jobs of every submit of its own\n"
+	    "user to the queue on this machine through the socket <db>.sock\n"
+	    "(0600), recording them in its open queue: such a submit never\n"
+	    "opens the database. AILAB_QUEUE_INTAKE=0 in a submit's\n"
+	    "environment makes it write the queue itself.\n",
 	.opts = cmd_sched_opts,
 	.flags = CLI_NEEDS_STORE | CLI_LOCAL_ONLY,
 	.min_args = 0,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli-intake.h"
 #include "cli-jobs.h"
 #include "spec.h"
 
@@ -262,6 +263,51 @@ out:
 	return ret;
 }
 
+/*
+ * Queues the jobs: through the running scheduler of the queue when one
+ * takes them (cli-intake.h: no SQLite started here), else into the queue
+ * file itself, then a wake for a scheduler.  An exit status, errors
+ * printed; on success *via (the caller's) says where, for -v.
+ */
+static int
+cmd_submit_queue(struct cli_ctx *ctx, struct store_job_new *jobs, size_t n,
+    int64_t *ids, char **via)
+{
+	bool append = cli_flag(ctx, "append") > 0;
+	char *cause = NULL;
+	struct store *s;
+	long pid = 0;
+	size_t k;
+	int ret;
+
+	if (cli_intake_submit(ctx, jobs, n, append, ids, &ret, &pid) == 0) {
+		*via = xprintf("%s (through its scheduler, pid %ld)",
+		    ctx->db_path, pid);
+		return ret;
+	}
+	for (k = 0; k < n; k++)
+		if (jobs[k].owner == NULL)
+			jobs[k].owner = cli_owner();
+	if ((s = cli_store(ctx)) == NULL)
+		return CLI_EXIT_FAIL;
+	if ((!append && store_check_groups(s, jobs, n, &cause) != 0) ||
+	    store_check_after(s, jobs, n, &cause) != 0) {
+		cli_error(ctx, "nothing queued: %s", cause);
+		free(cause);
+		return CLI_EXIT_USAGE;
+	}
+	if (store_submit(s, jobs, n, ids, &cause) != 0) {
+		cli_error(ctx, "nothing queued: %s", cause);
+		free(cause);
+		return CLI_EXIT_FAIL;
+	}
+	/* Committed: a scheduler of this queue need not wait for its
+	 * interval. */
+	store_wake(s);
+	*via = xstrdup(store_path(s));
+	return CLI_EXIT_OK;
+}
+
 /* Loads every file first, so one bad file queues nothing; a sweep or a
  * roster becomes one group. */
 static int
@@ -269,14 +315,13 @@ cmd_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct spec_set **sets = NULL;
 	struct store_job_new *jobs = NULL;
-	struct store *s;
 	const char *group = cli_string(ctx, "group");
 	const char *owner = cli_string(ctx, "owner");
 	const char *wrap = cli_string(ctx, "wrap");
 	char *wrap_argv[] = { (char *)"-", NULL };
 	int64_t *ids = NULL;
 	size_t n = 0, k;
-	char *cause = NULL;
+	char *via = NULL;
 	int ret = CLI_EXIT_USAGE;
 	json_t *arr;
 
@@ -310,35 +355,16 @@ cmd_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 		return cmd_submit_remote(ctx, argc, argv);
 	if (cli_spec_load(ctx, argc, argv, group, &sets) != 0)
 		goto out;
-	jobs = cli_jobs_from_sets(sets, argc, cli_flag(ctx, "hold") > 0, &n);
-	for (k = 0; owner != NULL && k < n; k++)
-		jobs[k].owner = owner;
+	jobs = cli_jobs_from_sets(sets, argc, cli_flag(ctx, "hold") > 0, owner,
+	    &n);
 	if (cli_flag(ctx, "dry-run")) {
 		ret = cmd_submit_show(ctx, jobs, n) == 0 ? CLI_EXIT_OK :
 		    CLI_EXIT_FAIL;
 		goto out;
 	}
-
-	ret = CLI_EXIT_FAIL;
-	if ((s = cli_store(ctx)) == NULL)
+	ids = xcalloc(n + 1, sizeof *ids);
+	if ((ret = cmd_submit_queue(ctx, jobs, n, ids, &via)) != CLI_EXIT_OK)
 		goto out;
-	if ((!cli_flag(ctx, "append") &&
-	    store_check_groups(s, jobs, n, &cause) != 0) ||
-	    store_check_after(s, jobs, n, &cause) != 0) {
-		cli_error(ctx, "nothing queued: %s", cause);
-		free(cause);
-		ret = CLI_EXIT_USAGE;
-		goto out;
-	}
-	ids = xcalloc(n, sizeof *ids);
-	if (store_submit(s, jobs, n, ids, &cause) != 0) {
-		cli_error(ctx, "nothing queued: %s", cause);
-		free(cause);
-		goto out;
-	}
-	/* Committed: a scheduler of this queue need not wait for its
-	 * interval. */
-	store_wake(s);
 	if (cli_output_is_machine(ctx)) {
 		arr = json_array();
 		for (k = 0; k < n; k++)
@@ -350,12 +376,12 @@ cmd_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 		cmd_submit_print_ids(ids, n);
 	if (ctx->verbose)
 		cli_info(ctx, "queued %zu job%s in %s", n, n == 1 ? "" : "s",
-		    store_path(s));
+		    via);
 	fflush(stdout);
-	ret = CLI_EXIT_OK;
 	if (cli_flag(ctx, "wait"))
 		ret = cli_wait_jobs(ctx, ids, n, 0);
 out:
+	free(via);
 	free(jobs);
 	free(ids);
 	cli_spec_free(sets, argc);
@@ -371,7 +397,9 @@ const struct cli_cmd cli_cmd_submit = {
 	    "roster is one group of jobs; a helm values file is one job).\n"
 	    "Every file is read and checked before anything is queued: one\n"
 	    "error anywhere queues nothing. Prints the new job ids, one a\n"
-	    "line.\n"
+	    "line. While the queue's scheduler runs on this machine (sched),\n"
+	    "the jobs are handed to it and it records them; otherwise, or\n"
+	    "with AILAB_QUEUE_INTAKE=0, submit writes the queue itself.\n"
 	    "The jobs' owner (whose fair share and per-user limits they\n"
 	    "count against) is the local user; --owner NAME records another\n"
 	    "name on a local queue (for an admin submitting on someone's\n"

@@ -10,6 +10,8 @@ cli_libcli_a_SOURCES = \
 	cli/cli.c \
 	cli/cli-config.c \
 	cli/cli-queue.c \
+	cli/cli-intake.h \
+	cli/cli-intake.c \
 	cli/cli-jobs.h \
 	cli/cli-jobs.c \
 	cli/cli-select.c \
@@ -37,6 +39,7 @@ cli_libcli_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS)
 noinst_LIBRARIES += cli/libclicluster.a
 cli_libclicluster_a_SOURCES = \
 	cli/cli-kube.c \
+	cli/cli-intake-serve.c \
 	cli/cli-remote.h \
 	cli/cli-remote.c \
 	cli/cli-remote-http.c \

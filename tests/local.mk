@@ -47,6 +47,8 @@ INTEGRATION_TESTS = \
 	tests/integration/t0425-sched-reasons-held.sh \
 	tests/integration/t0426-sched-resync-slice.sh \
 	tests/integration/t0427-sched-reasons-behind-wake.sh \
+	tests/integration/t0428-submit-intake.sh \
+	tests/integration/t0429-submit-intake-faults.sh \
 	tests/integration/t0503-kube-literal.sh \
 	tests/integration/t0504-results.sh \
 	tests/integration/t0505-cleanup-race.sh \

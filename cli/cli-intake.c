@@ -1,0 +1,204 @@
+/*
+ * cli-intake.c: the queue front's half of a submit handed to the running
+ * scheduler (cli-intake.h).  Plain blocking POSIX calls, no libevent and
+ * no SQLite: this path exists to spare a submit both.
+ */
+#include "cli-intake.h"
+
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "spec.h"
+
+/* A request is no larger than a spec file may be. */
+_Static_assert(API_INTAKE_MAX == SPEC_MAX_FILE_SIZE,
+    "the intake's bound is a spec file's");
+
+/* How long a submit waits for the scheduler's reply: a pass in progress
+ * delays it, a stopped scheduler must not hang a script for ever. */
+#define CLI_INTAKE_TIMEOUT_S 60
+
+/* See cli-intake.h. */
+char *
+cli_intake_path(const char *real_path)
+{
+	return xprintf("%s.sock", real_path);
+}
+
+/* Connects to the scheduler of the queue at db_path: the socket (-1 and
+ * nothing sent when there is none to use) and *pid. */
+static int
+cli_intake_connect(const char *db_path, long *pid)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = CLI_INTAKE_TIMEOUT_S };
+	struct ucred cred;
+	socklen_t clen = sizeof cred;
+	char *real, *path;
+	int fd = -1;
+
+	if ((real = realpath(db_path, NULL)) == NULL)
+		return -1;
+	path = cli_intake_path(real);
+	free(real);
+	if (strlen(path) >= sizeof sa.sun_path)
+		goto fail;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+		goto fail;
+	/* Jobs go only to a scheduler of the caller's own. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0 ||
+	    cred.uid != geteuid())
+		goto fail;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0)
+		goto fail;
+	*pid = (long)cred.pid;
+	free(path);
+	return fd;
+fail:
+	if (fd != -1)
+		close(fd);
+	free(path);
+	return -1;
+}
+
+/* Sends the whole frame; 0, or -1 when the scheduler cannot have all of
+ * it (so it queued nothing). */
+static int
+cli_intake_send(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads exactly len bytes; 0, or -1 at the end, an error or the
+ * timeout. */
+static int
+cli_intake_recv(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = recv(fd, p, len, 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The reply's document, or NULL when none came whole. */
+static json_t *
+cli_intake_reply(int fd)
+{
+	unsigned char hdr[API_INTAKE_HEADER];
+	json_t *doc = NULL;
+	size_t len, ntexts;
+	char *body;
+
+	if (cli_intake_recv(fd, hdr, sizeof hdr) != 0)
+		return NULL;
+	if (api_intake_frame_lens(hdr, &len, &ntexts) != 0 || ntexts != 0)
+		return NULL;
+	body = xmalloc(len + 1);
+	if (cli_intake_recv(fd, body, len) == 0)
+		doc = json_loadb(body, len, 0, NULL);
+	free(body);
+	return doc;
+}
+
+/* What a reply says, as an exit status: the ids, or the error printed. */
+static int
+cli_intake_status(struct cli_ctx *ctx, json_t *reply, int64_t *ids,
+    size_t n)
+{
+	struct api_error err;
+	char *cause = NULL;
+	int ret;
+
+	if (json_object_get(reply, "error") != NULL) {
+		if (api_error_decode(reply, &err, &cause) != 0) {
+			cli_error(ctx, "the scheduler's reply: %s", cause);
+			free(cause);
+			return CLI_EXIT_FAIL;
+		}
+		cli_error(ctx, "%s", err.message);
+		ret = err.code == 400 ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
+		api_error_release(&err);
+		return ret;
+	}
+	if (api_intake_reply_decode(reply, ids, n, &cause) != 0) {
+		cli_error(ctx, "the scheduler's reply: %s: the jobs may or may "
+		    "not have been queued (see 'ailab-queue ls')", cause);
+		free(cause);
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
+}
+
+/* See cli-intake.h. */
+int
+cli_intake_submit(struct cli_ctx *ctx, const struct store_job_new *jobs,
+    size_t n, bool append, int64_t *ids, int *status, long *pid)
+{
+	const char *env = getenv("AILAB_QUEUE_INTAKE");
+	json_t *req, *reply;
+	char *frame, *texts = NULL;
+	size_t len, ntexts = 0;
+	int fd = -1, ret = -1;
+
+	if (env != NULL && strcmp(env, "0") == 0)
+		return -1;
+	if (n == 0 || (req = api_intake_request_encode(jobs, n, append, &texts,
+	    &ntexts)) == NULL)
+		return -1;
+	frame = api_intake_frame(req, texts, ntexts, &len);
+	json_decref(req);
+	free(texts);
+	if (frame == NULL)
+		return -1;
+	if ((fd = cli_intake_connect(ctx->db_path, pid)) == -1)
+		goto out;
+	if (cli_intake_send(fd, frame, len) != 0)
+		goto out;
+	/* Sent whole: from here the scheduler may have queued the jobs, and
+	 * writing them again could queue them twice. */
+	ret = 0;
+	if ((reply = cli_intake_reply(fd)) == NULL) {
+		cli_error(ctx, "the scheduler of %s (pid %ld) did not answer: "
+		    "the job%s may or may not have been queued; check "
+		    "'ailab-queue ls'", ctx->db_path, *pid, n == 1 ? "" : "s");
+		*status = CLI_EXIT_FAIL;
+		goto out;
+	}
+	*status = cli_intake_status(ctx, reply, ids, n);
+	json_decref(reply);
+out:
+	if (fd != -1)
+		close(fd);
+	free(frame);
+	return ret;
+}
