@@ -13,9 +13,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yaml.h>
 
 #include "common.h"
+#include "common-yaml.h"
 
 /*
  * The built-in cluster: ailab as its operators publish it
@@ -87,15 +87,15 @@ static const char sim_builtin_yaml[] =
 
 /* Turns a plain scalar into the JSON value YAML 1.1 core would give. */
 static json_t *
-sim_yaml_scalar(yaml_event_t *ev)
+sim_yaml_scalar(const struct ytree_node *y)
 {
-	const char *v = (const char *)ev->data.scalar.value;
-	size_t len = ev->data.scalar.length;
+	const char *v = y->s;
+	size_t len = strlen(v);
 	char *end;
 	long long n;
 	double d;
 
-	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+	if (!y->plain)
 		return json_stringn(v, len);
 	if (strcmp(v, "true") == 0 || strcmp(v, "True") == 0)
 		return json_true();
@@ -113,114 +113,42 @@ sim_yaml_scalar(yaml_event_t *ev)
 	return json_stringn(v, len);
 }
 
-/* Parses one YAML node (the event already read) into JSON. */
+/* One node of common's YAML tree as JSON. */
 static json_t *
-sim_yaml_node(yaml_parser_t *p, yaml_event_t *ev, char **cause, int depth)
+sim_yaml_node(const struct ytree_node *y)
 {
-	json_t *out = NULL, *v;
-	yaml_event_t e;
-	char *key;
+	json_t *out;
+	size_t i;
 
-	if (depth > 64) {
-		*cause = xstrdup("document nested too deeply");
-		return NULL;
+	if (y->type == YTREE_SCALAR)
+		return sim_yaml_scalar(y);
+	out = y->type == YTREE_SEQ ? json_array() : json_object();
+	for (i = 0; i < y->n; i++) {
+		if (y->type == YTREE_SEQ)
+			json_array_append_new(out, sim_yaml_node(y->kids[i]));
+		else
+			json_object_set_new(out, y->kids[i]->s,
+			    sim_yaml_node(y->kids[i + 1]));
+		i += y->type == YTREE_MAP;
 	}
-	switch (ev->type) {
-	case YAML_SCALAR_EVENT:
-		return sim_yaml_scalar(ev);
-	case YAML_ALIAS_EVENT:
-		*cause = xstrdup("YAML aliases are not supported");
-		return NULL;
-	case YAML_SEQUENCE_START_EVENT:
-		out = json_array();
-		for (;;) {
-			if (!yaml_parser_parse(p, &e))
-				goto perr;
-			if (e.type == YAML_SEQUENCE_END_EVENT) {
-				yaml_event_delete(&e);
-				return out;
-			}
-			v = sim_yaml_node(p, &e, cause, depth + 1);
-			yaml_event_delete(&e);
-			if (v == NULL)
-				goto fail;
-			json_array_append_new(out, v);
-		}
-	case YAML_MAPPING_START_EVENT:
-		out = json_object();
-		for (;;) {
-			if (!yaml_parser_parse(p, &e))
-				goto perr;
-			if (e.type == YAML_MAPPING_END_EVENT) {
-				yaml_event_delete(&e);
-				return out;
-			}
-			if (e.type != YAML_SCALAR_EVENT) {
-				yaml_event_delete(&e);
-				*cause = xstrdup("mapping keys must be scalars");
-				goto fail;
-			}
-			key = xstrndup((const char *)e.data.scalar.value,
-			    e.data.scalar.length);
-			yaml_event_delete(&e);
-			if (!yaml_parser_parse(p, &e)) {
-				free(key);
-				goto perr;
-			}
-			v = sim_yaml_node(p, &e, cause, depth + 1);
-			yaml_event_delete(&e);
-			if (v == NULL) {
-				free(key);
-				goto fail;
-			}
-			json_object_set_new(out, key, v);
-			free(key);
-		}
-	default:
-		*cause = xstrdup("unexpected YAML event");
-		return NULL;
-	}
-perr:
-	*cause = xprintf("line %zu column %zu: %s", p->problem_mark.line + 1,
-	    p->problem_mark.column + 1, p->problem ? p->problem : "bad YAML");
-fail:
-	json_decref(out);
-	return NULL;
+	return out;
 }
 
-/* Converts the first YAML document of text to JSON. */
+/* Converts a YAML document (common's reader, bounded) to JSON; an empty
+ * one is {}. */
 json_t *
-sim_yaml_to_json(const char *text, size_t len, char **cause)
+sim_yaml_to_json(const char *name, const char *text, size_t len,
+    char **cause)
 {
-	yaml_parser_t p;
-	yaml_event_t e;
-	json_t *out = NULL;
+	struct ytree_limits lim = { .max_string = 3 << 20,
+		.what = "a request body" };
+	struct ytree_node *root;
+	json_t *out;
 
-	yaml_parser_initialize(&p);
-	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-	for (;;) {
-		if (!yaml_parser_parse(&p, &e)) {
-			*cause = xprintf("line %zu column %zu: %s",
-			    p.problem_mark.line + 1, p.problem_mark.column + 1,
-			    p.problem ? p.problem : "bad YAML");
-			break;
-		}
-		if (e.type == YAML_STREAM_END_EVENT) {
-			yaml_event_delete(&e);
-			if (out == NULL)
-				out = json_object();
-			break;
-		}
-		if (e.type == YAML_SCALAR_EVENT ||
-		    e.type == YAML_SEQUENCE_START_EVENT ||
-		    e.type == YAML_MAPPING_START_EVENT) {
-			out = sim_yaml_node(&p, &e, cause, 0);
-			yaml_event_delete(&e);
-			break;
-		}
-		yaml_event_delete(&e);
-	}
-	yaml_parser_delete(&p);
+	if (ytree_parse_file_text(name, text, len, &lim, &root, cause) != 0)
+		return NULL;
+	out = root != NULL ? sim_yaml_node(root) : json_object();
+	ytree_free(root);
 	return out;
 }
 
@@ -690,30 +618,22 @@ sim_cluster_users(struct sim *sim, json_t *users, char **cause)
 int
 sim_cluster_load(struct sim *sim, const char *file, char **cause)
 {
+	const char *name = file != NULL ? file : "built-in";
 	json_t *c, *arr, *v;
 	char *text = NULL, *why = NULL;
-	size_t len = 0, i;
-	FILE *f;
+	size_t len, i;
 
-	if (file != NULL) {
-		f = fopen(file, "r");
-		if (f == NULL) {
-			*cause = xprintf("%s: %s", file, strerror(errno));
-			return -1;
-		}
-		text = xmalloc(8 << 20);
-		len = fread(text, 1, (8 << 20) - 1, f);
-		fclose(f);
-		c = sim_yaml_to_json(text, len, &why);
-		free(text);
-	} else
-		c = sim_yaml_to_json(sim_builtin_yaml, strlen(sim_builtin_yaml),
-		    &why);
-	if (c == NULL) {
-		*cause = xprintf("%s: %s", file ? file : "built-in", why);
+	if (file != NULL && ytree_read_file(file, 8 << 20, &text, &len,
+	    &why) != 0) {
+		*cause = xprintf("%s: %s", file, why);
 		free(why);
 		return -1;
 	}
+	c = sim_yaml_to_json(name, file ? text : sim_builtin_yaml, file ? len :
+	    strlen(sim_builtin_yaml), cause);
+	free(text);
+	if (c == NULL)
+		return -1;
 	sim->cluster = c;
 	arr = json_object_get(c, "nodeGroups");
 	json_array_foreach(arr, i, v) {
@@ -734,7 +654,7 @@ sim_cluster_load(struct sim *sim, const char *file, char **cause)
 		goto bad;
 	return 0;
 bad:
-	*cause = xprintf("%s: %s", file ? file : "built-in", why);
+	*cause = xprintf("%s: %s", name, why);
 	free(why);
 	return -1;
 }
@@ -754,22 +674,19 @@ int
 sim_kubeconfig_write(struct sim *sim, const char *path, char **cause)
 {
 	const char *ca = sim->opt.tls_ca;
-	char *tmp, *cadata = NULL;
+	char *tmp, *cadata = NULL, *pem, *why;
 	FILE *f;
+	size_t n;
 	int fd, i;
 
 	if (ca != NULL) {
-		FILE *cf = fopen(ca, "r");
-		unsigned char buf[65536];
-		size_t n;
-
-		if (cf == NULL) {
-			*cause = xprintf("%s: %s", ca, strerror(errno));
+		if (ytree_read_file(ca, 65536, &pem, &n, &why) != 0) {
+			*cause = xprintf("%s: %s", ca, why);
+			free(why);
 			return -1;
 		}
-		n = fread(buf, 1, sizeof buf, cf);
-		fclose(cf);
-		cadata = sim_base64(buf, n);
+		cadata = sim_base64((unsigned char *)pem, n);
+		free(pem);
 	}
 	tmp = xprintf("%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
