@@ -58,11 +58,6 @@ sim_ep_index_add(struct sim *sim, json_t *svc)
 
 	if (json_object_size(sel) == 0 || ns == NULL || name == NULL)
 		return;
-	if (sim->ep_index == NULL) {
-		sim->ep_index = json_object();
-		sim->ep_pairs = json_object();
-		sim->ep_svcs = json_object();
-	}
 	pairs = json_array();
 	json_object_foreach(sel, k, v) {
 		key = sim_ep_pair_key(ns, k, v);

@@ -25,42 +25,13 @@ struct sim_cand {
 	json_t *obj;
 };
 
-/* Allocates the index maps. */
-void
-sim_index_init(struct sim *sim)
-{
-	int i;
-
-	for (i = 0; i < SIM_RT_MAX; i++) {
-		sim->pos[i] = json_object();
-		sim->label_idx[i] = json_object();
-		sim->ctrl_dirty[i] = json_object();
-	}
-	sim->ctrl_timed = json_object();
-	sim->fg_pending = json_object();
-	sim->node_idx = json_object();
-	sim->host_idx = json_object();
-	sim->nodes_stale = true;
-	sim->interned = json_object();
-}
-
-/* Releases the index maps and the timer heap. */
+/* Releases the timer heap and the scheduler's node table (the index
+ * maps are the store's, sim_maps). */
 void
 sim_index_free(struct sim *sim)
 {
 	size_t j;
-	int i;
 
-	for (i = 0; i < SIM_RT_MAX; i++) {
-		json_decref(sim->pos[i]);
-		json_decref(sim->label_idx[i]);
-		json_decref(sim->ctrl_dirty[i]);
-	}
-	json_decref(sim->ctrl_timed);
-	json_decref(sim->fg_pending);
-	json_decref(sim->node_idx);
-	json_decref(sim->host_idx);
-	json_decref(sim->interned);
 	free(sim->sweep_at);
 	for (j = 0; j < sim->nheap; j++)
 		free(sim->heap[j].key);

@@ -339,7 +339,6 @@ json_t *sim_path(json_t *, const char *path);
 void sim_set(json_t *, const char *path, json_t *value);
 
 /* sim-index.c: indexes by position, label and owner; kubelet timers. */
-void sim_index_init(struct sim *);
 void sim_index_free(struct sim *);
 /* Keeps the position and label indexes in step with one change. */
 void sim_index_labels(struct sim *, enum sim_rt, json_t *old, json_t *new);

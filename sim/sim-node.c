@@ -18,21 +18,11 @@
 static const char sim_unreachable[] = "node.kubernetes.io/unreachable";
 static const char sim_not_ready[] = "node.kubernetes.io/not-ready";
 
-/* The lost-node records, created on first use. */
-static json_t *
-sim_lost(struct sim *sim)
-{
-	if (sim->lost_nodes == NULL)
-		sim->lost_nodes = json_object();
-	return sim->lost_nodes;
-}
-
 /* True if a node's kubelet cannot report (its pods stand still). */
 bool
 sim_node_is_lost(struct sim *sim, const char *node)
 {
-	return node != NULL && sim->lost_nodes != NULL &&
-	    json_object_get(sim->lost_nodes, node) != NULL;
+	return node != NULL && json_object_get(sim->lost_nodes, node) != NULL;
 }
 
 /* The pod keys ("ns/name") bound to a node, copied so pods may change. */
@@ -156,7 +146,7 @@ sim_node_lost(struct sim *sim, const char *node, int64_t evict_after)
 	if (n == NULL || sim_node_is_lost(sim, node))
 		return;
 	ts = time_format_rfc3339(now);
-	json_object_set_new(sim_lost(sim), node, json_pack("{sIsIsO}",
+	json_object_set_new(sim->lost_nodes, node, json_pack("{sIsIsO}",
 	    "since", (json_int_t)now, "evictAfter", (json_int_t)evict_after,
 	    "conditions", sim_path(n, "status.conditions") ?
 	    sim_path(n, "status.conditions") : json_null()));
@@ -225,8 +215,7 @@ void
 sim_node_back(struct sim *sim, const char *node)
 {
 	json_t *n = sim_get(sim, SIM_RT_NODES, NULL, node), *cp, *conds, *c;
-	json_t *rec = sim->lost_nodes ? json_object_get(sim->lost_nodes, node) :
-	    NULL;
+	json_t *rec = json_object_get(sim->lost_nodes, node);
 	int64_t now = sim_now(sim);
 	char *ts;
 	size_t i;
@@ -375,7 +364,7 @@ sim_node_pass(struct sim *sim)
 	void *tmp;
 	int64_t now;
 
-	if (sim->lost_nodes == NULL || json_object_size(sim->lost_nodes) == 0)
+	if (json_object_size(sim->lost_nodes) == 0)
 		return;
 	now = sim_now(sim);
 	json_object_foreach_safe(sim->lost_nodes, tmp, node, rec)
@@ -421,10 +410,8 @@ sim_node_gone(struct sim *sim, const char *node)
 	int64_t now = sim_now(sim);
 	size_t i;
 
-	if (sim->lost_nodes != NULL) {
-		json_object_del(sim->lost_nodes, node);
-		sim_intern_released(sim);
-	}
+	json_object_del(sim->lost_nodes, node);
+	sim_intern_released(sim);
 	json_array_foreach(keys, i, k) {
 		pod = sim_pod_at(sim, json_string_value(k));
 		if (pod == NULL)

@@ -9,6 +9,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -735,29 +736,38 @@ sim_serialized(struct sim *sim, enum sim_rt rt, json_t *obj, size_t *len)
 	return json_string_value(v);
 }
 
+/* The maps kept beside the objects, each a JSON object from start to exit;
+ * n > 1 for the arrays of one map per type. */
+static const struct {
+	size_t off;
+	int n;
+} sim_maps[] = {
+#define SIM_MAP(f, n) { offsetof(struct sim, f), n }
+	SIM_MAP(objs, SIM_RT_MAX), SIM_MAP(pos, SIM_RT_MAX),
+	SIM_MAP(label_idx, SIM_RT_MAX), SIM_MAP(ctrl_dirty, SIM_RT_MAX),
+	SIM_MAP(uids, 1), SIM_MAP(owners, 1), SIM_MAP(by_node, 1),
+	SIM_MAP(node_use, 1), SIM_MAP(ns_use, 1), SIM_MAP(unscheduled, 1),
+	SIM_MAP(kubelet, 1), SIM_MAP(job_seen, 1), SIM_MAP(dirty_ns, 1),
+	SIM_MAP(terminating, 1), SIM_MAP(uncharged, 1), SIM_MAP(backoff, 1),
+	SIM_MAP(sched_tried, 1), SIM_MAP(ser, 1), SIM_MAP(ctrl_timed, 1),
+	SIM_MAP(fg_pending, 1), SIM_MAP(node_idx, 1), SIM_MAP(host_idx, 1),
+	SIM_MAP(interned, 1), SIM_MAP(lost_nodes, 1), SIM_MAP(ep_dirty, 1),
+	SIM_MAP(ep_index, 1), SIM_MAP(ep_pairs, 1), SIM_MAP(ep_svcs, 1),
+#undef SIM_MAP
+};
+
 /* Allocates the maps and the event history. */
 void
 sim_store_init(struct sim *sim)
 {
-	int i;
+	size_t i;
+	int j;
 
-	for (i = 0; i < SIM_RT_MAX; i++)
-		sim->objs[i] = json_object();
-	sim->uids = json_object();
-	sim->owners = json_object();
-	sim->by_node = json_object();
-	sim->node_use = json_object();
-	sim->ns_use = json_object();
-	sim->unscheduled = json_object();
-	sim->kubelet = json_object();
-	sim->job_seen = json_object();
-	sim->dirty_ns = json_object();
-	sim->terminating = json_object();
-	sim->uncharged = json_object();
-	sim->backoff = json_object();
-	sim->sched_tried = json_object();
-	sim->ser = json_object();
-	sim_index_init(sim);
+	for (i = 0; i < nitems(sim_maps); i++)
+		for (j = 0; j < sim_maps[i].n; j++)
+			((json_t **)((char *)sim + sim_maps[i].off))[j] =
+			    json_object();
+	sim->nodes_stale = true;
 	sim_storage_init(sim);
 	if (sim->opt.watch_cache <= 0)
 		sim->opt.watch_cache = 10000;
@@ -769,34 +779,18 @@ sim_store_init(struct sim *sim)
 void
 sim_store_free(struct sim *sim)
 {
-	int i;
+	size_t i;
+	int j;
 
-	for (i = 0; i < SIM_RT_MAX; i++)
-		json_decref(sim->objs[i]);
-	json_decref(sim->uids);
-	json_decref(sim->owners);
-	json_decref(sim->by_node);
-	json_decref(sim->node_use);
-	json_decref(sim->ns_use);
-	json_decref(sim->unscheduled);
-	json_decref(sim->kubelet);
-	json_decref(sim->job_seen);
-	json_decref(sim->dirty_ns);
-	json_decref(sim->terminating);
-	json_decref(sim->uncharged);
-	json_decref(sim->backoff);
-	json_decref(sim->sched_tried);
-	json_decref(sim->ser);
-	json_decref(sim->lost_nodes);
-	json_decref(sim->ep_dirty);
-	json_decref(sim->ep_index);
-	json_decref(sim->ep_pairs);
-	json_decref(sim->ep_svcs);
+	for (i = 0; i < nitems(sim_maps); i++)
+		for (j = 0; j < sim_maps[i].n; j++)
+			json_decref(((json_t **)((char *)sim +
+			    sim_maps[i].off))[j]);
 	sim_index_free(sim);
 	sim_storage_free(sim);
-	for (i = 0; i < sim->nevents; i++) {
-		json_decref(sim->events[i].old);
-		json_decref(sim->events[i].obj);
+	for (j = 0; j < sim->nevents; j++) {
+		json_decref(sim->events[j].old);
+		json_decref(sim->events[j].obj);
 	}
 	free(sim->events);
 }
@@ -805,11 +799,9 @@ sim_store_free(struct sim *sim)
 void
 sim_watch_close(struct sim_watch *w, bool end)
 {
-	struct sim **pp = NULL;
 	struct sim_watch **p;
 	struct evhttp_connection *evcon;
 
-	(void)pp;
 	for (p = &w->sim->watches; *p != NULL; p = &(*p)->next) {
 		if (*p == w) {
 			*p = w->next;
