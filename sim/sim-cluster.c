@@ -137,18 +137,23 @@ sim_yaml_node(const struct ytree_node *y)
 /* Converts a YAML document (common's reader, bounded) to JSON; an empty
  * one is {}. */
 json_t *
-sim_yaml_to_json(const char *name, const char *text, size_t len,
-    char **cause)
+sim_yaml_to_json(const char *text, size_t len, char **cause)
 {
 	struct ytree_limits lim = { .max_string = 3 << 20,
 		.what = "a request body" };
-	struct ytree_node *root;
+	struct ytree_node **docs;
+	struct ytree_mark at;
 	json_t *out;
+	char *why;
+	size_t n;
 
-	if (ytree_parse_file_text(name, text, len, &lim, &root, cause) != 0)
+	if (ytree_parse(text, len, &lim, &docs, &n, &at, &why) != 0) {
+		*cause = xprintf("line %d column %d: %s", at.line, at.col, why);
+		free(why);
 		return NULL;
-	out = root != NULL ? sim_yaml_node(root) : json_object();
-	ytree_free(root);
+	}
+	out = n > 0 ? sim_yaml_node(docs[0]) : json_object();
+	ytree_docs_free(docs, n);
 	return out;
 }
 
@@ -618,22 +623,18 @@ sim_cluster_users(struct sim *sim, json_t *users, char **cause)
 int
 sim_cluster_load(struct sim *sim, const char *file, char **cause)
 {
-	const char *name = file != NULL ? file : "built-in";
 	json_t *c, *arr, *v;
 	char *text = NULL, *why = NULL;
 	size_t len, i;
 
 	if (file != NULL && ytree_read_file(file, 8 << 20, &text, &len,
-	    &why) != 0) {
-		*cause = xprintf("%s: %s", file, why);
-		free(why);
-		return -1;
-	}
-	c = sim_yaml_to_json(name, file ? text : sim_builtin_yaml, file ? len :
-	    strlen(sim_builtin_yaml), cause);
+	    &why) != 0)
+		goto bad;
+	c = sim_yaml_to_json(file ? text : sim_builtin_yaml, file ? len :
+	    strlen(sim_builtin_yaml), &why);
 	free(text);
 	if (c == NULL)
-		return -1;
+		goto bad;
 	sim->cluster = c;
 	arr = json_object_get(c, "nodeGroups");
 	json_array_foreach(arr, i, v) {
@@ -654,7 +655,7 @@ sim_cluster_load(struct sim *sim, const char *file, char **cause)
 		goto bad;
 	return 0;
 bad:
-	*cause = xprintf("%s: %s", name, why);
+	*cause = xprintf("%s: %s", file ? file : "built-in", why);
 	free(why);
 	return -1;
 }

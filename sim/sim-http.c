@@ -194,7 +194,7 @@ sim_body(struct sim_call *c, bool yaml)
 		return NULL;
 	}
 	if (yaml) {
-		j = sim_yaml_to_json("body", data, len, &cause);
+		j = sim_yaml_to_json(data, len, &cause);
 		if (j == NULL) {
 			m = xprintf("error decoding YAML: %s", cause);
 			sim_reply_status(c, 400, "BadRequest", m, NULL);

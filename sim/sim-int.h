@@ -301,10 +301,8 @@ void sim_rand_suffix(struct sim *, char *buf, int n);
 
 /* sim-cluster.c: building the cluster from YAML or the built-in default. */
 int sim_cluster_load(struct sim *, const char *file, char **cause);
-/* Converts a YAML document to JSON; NULL with *cause ("NAME:LINE:COL: why")
- * on error. */
-json_t *sim_yaml_to_json(const char *name, const char *text, size_t len,
-    char **cause);
+/* Converts a YAML document to JSON; NULL with *cause on error. */
+json_t *sim_yaml_to_json(const char *text, size_t len, char **cause);
 int sim_kubeconfig_write(struct sim *, const char *path, char **cause);
 
 /* sim-store.c */
