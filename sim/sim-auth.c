@@ -403,20 +403,14 @@ sim_lsar_check(struct sim_call *c, json_t *out)
 	sim_set(out, "metadata.namespace", json_string(c->ns));
 	ra = json_object_get(spec, "resourceAttributes");
 	rns = sim_str(ra, "namespace");
-	if (ra != NULL && strcmp(rns ? rns : "", c->ns) != 0) {
-		char *m = xprintf("Invalid value: \"%s\": must match "
-		    "metadata.namespace", rns ? rns : "");
-
-		json_array_append_new(causes, json_pack("{ssssss}", "reason",
-		    "FieldValueInvalid", "message", m, "field",
-		    "spec.resourceAttributes.namespace"));
-		free(m);
-	}
+	if (ra != NULL && strcmp(rns ? rns : "", c->ns) != 0)
+		sim_cause(causes, "FieldValueInvalid",
+		    "spec.resourceAttributes.namespace", "Invalid value: \"%s\": "
+		    "must match metadata.namespace", rns ? rns : "");
 	if (json_object_get(spec, "nonResourceAttributes") != NULL)
-		json_array_append_new(causes, json_pack("{ssssss}", "reason",
-		    "FieldValueInvalid", "message", "Invalid value: "
-		    "\"nonResourceAttributes\": disallowed on this kind of "
-		    "request", "field", "spec.nonResourceAttributes"));
+		sim_cause(causes, "FieldValueInvalid", "spec.nonResourceAttributes",
+		    "Invalid value: \"nonResourceAttributes\": disallowed on "
+		    "this kind of request");
 	if (json_array_size(causes) > 0) {
 		sim_reply_json(c, 422, sim_invalid_status(SIM_RT_LSAR, "",
 		    causes));
@@ -512,9 +506,8 @@ sim_review(struct sim_call *c)
 			const char *ns = sim_str(ra, "namespace");
 			const char *res = sim_str(ra, "resource");
 
-			allowed = sim_can(u, sim_str(ra, "verb") ?
-			    sim_str(ra, "verb") : "get", sim_str(ra, "group") ?
-			    sim_str(ra, "group") : "", res ? res : "",
+			allowed = sim_can(u, sim_str_or(ra, "verb", "get"),
+			    sim_str_or(ra, "group", ""), res ? res : "",
 			    ns && *ns ? ns : NULL, &why);
 		} else {
 			allowed = true;

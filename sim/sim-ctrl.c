@@ -50,10 +50,9 @@ sim_event_record(struct sim *sim, json_t *inv, const char *type,
 	} else {
 		ev = json_pack("{s{ssss}s{ssssssssss?}sssssssss{ss}ssssss}",
 		    "metadata", "name", name, "namespace", ns,
-		    "involvedObject", "kind", sim_str(inv, "kind") ?
-		    sim_str(inv, "kind") : "", "namespace", ns, "name",
-		    iname ? iname : "", "apiVersion", sim_str(inv, "apiVersion") ?
-		    sim_str(inv, "apiVersion") : "v1", "uid", uid,
+		    "involvedObject", "kind", sim_str_or(inv, "kind", ""),
+		    "namespace", ns, "name", iname ? iname : "", "apiVersion",
+		    sim_str_or(inv, "apiVersion", "v1"), "uid", uid,
 		    "reason", reason, "message", msg, "type", type,
 		    "reportingComponent", "ailab-kubesim",
 		    "source", "component", "ailab-kubesim",

@@ -321,7 +321,7 @@ sim_ep_ports(json_t *svc, json_t *pod)
 		if ((port = sim_ep_find_port(pod, sp)) < 0)
 			continue;
 		e = json_pack("{sIss}", "port", port, "protocol",
-		    sim_str(sp, "protocol") ? sim_str(sp, "protocol") : "TCP");
+		    sim_str_or(sp, "protocol", "TCP"));
 		if (sim_str(sp, "name") != NULL && *sim_str(sp, "name") != '\0')
 			json_object_set_new(e, "name", json_string(sim_str(sp,
 			    "name")));

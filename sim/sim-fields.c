@@ -180,20 +180,15 @@ sim_directive_status(const char *verb, const char *directive)
 {
 	const char *kind = strcmp(verb, "create") == 0 ? "CreateOptions" :
 	    strcmp(verb, "update") == 0 ? "UpdateOptions" : "PatchOptions";
-	char *q = sim_go_quote(directive), *d, *m;
-	json_t *st;
+	char *q = sim_go_quote(directive);
+	json_t *causes = json_array(), *st;
 
-	d = xprintf("Unsupported value: %s: supported values: \"\", "
-	    "\"Ignore\", \"Strict\", \"Warn\"", q);
-	m = xprintf("%s.meta.k8s.io \"\" is invalid: fieldValidation: %s",
-	    kind, d);
-	st = sim_status_new(422, "Invalid", m, json_pack("{sssss[{ssssss}]}",
-	    "group", "meta.k8s.io", "kind", kind, "causes", "reason",
-	    "FieldValueNotSupported", "message", d, "field",
-	    "fieldValidation"));
+	sim_cause(causes, "FieldValueNotSupported", "fieldValidation",
+	    "Unsupported value: %s: supported values: \"\", \"Ignore\", "
+	    "\"Strict\", \"Warn\"", q);
+	st = sim_invalid_new(kind, "meta.k8s.io", "", causes);
+	json_decref(causes);
 	free(q);
-	free(d);
-	free(m);
 	return st;
 }
 
@@ -204,25 +199,24 @@ sim_directive_status(const char *verb, const char *directive)
 static json_t *
 sim_strict_status(enum sim_rt rt, json_t *unknown, const char *patch)
 {
-	char *text = sim_strict_text(unknown), *m, *d, *q;
-	json_t *st;
+	char *text = sim_strict_text(unknown), *m, *q;
+	json_t *st, *causes;
 
 	if (patch == NULL) {
 		m = xprintf("%s in version \"%s\" cannot be handled as a "
 		    "%s: %s", sim_rtypes[rt].kind, sim_rtypes[rt].version,
 		    sim_rtypes[rt].kind, text);
 		st = sim_status_new(400, "BadRequest", m, NULL);
+		free(m);
 	} else {
 		q = sim_go_quote(patch);
-		d = xprintf("Invalid value: %s: %s", q, text);
-		m = xprintf(" \"\" is invalid: patch: %s", d);
-		st = sim_status_new(422, "Invalid", m, json_pack(
-		    "{s[{ssssss}]}", "causes", "reason", "FieldValueInvalid",
-		    "message", d, "field", "patch"));
+		causes = json_array();
+		sim_cause(causes, "FieldValueInvalid", "patch",
+		    "Invalid value: %s: %s", q, text);
+		st = sim_invalid_new("", "", "", causes);
+		json_decref(causes);
 		free(q);
-		free(d);
 	}
-	free(m);
 	free(text);
 	return st;
 }
@@ -515,10 +509,8 @@ sim_go_selector(json_t *sel)
 	else {
 		out = xstrdup("[]v1.LabelSelectorRequirement{");
 		json_array_foreach(exprs, i, e) {
-			kq = sim_go_quote(sim_str(e, "key") ?
-			    sim_str(e, "key") : "");
-			oq = sim_go_quote(sim_str(e, "operator") ?
-			    sim_str(e, "operator") : "");
+			kq = sim_go_quote(sim_str_or(e, "key", ""));
+			oq = sim_go_quote(sim_str_or(e, "operator", ""));
 			vals = sim_go_strings(json_object_get(e, "values"));
 			t = xprintf("%s%sv1.LabelSelectorRequirement{Key:%s, "
 			    "Operator:%s, Values:%s}", out, i ? ", " : "", kq,

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common.h"
 #include "sim.h"
 
 struct evhttp;
@@ -332,6 +333,7 @@ void sim_watch_send(struct sim_watch *, const char *type, json_t *obj);
 void sim_watch_deliver(struct sim_watch *, const struct sim_event *);
 void sim_watch_close(struct sim_watch *, bool end);
 const char *sim_str(json_t *, const char *path);
+const char *sim_str_or(json_t *, const char *path, const char *def);
 json_t *sim_path(json_t *, const char *path);
 /* Sets a nested member by dotted path, creating objects; takes value. */
 void sim_set(json_t *, const char *path, json_t *value);
@@ -532,8 +534,14 @@ char *sim_go_strings(json_t *);
 json_t *sim_strategic_patch(enum sim_rt, json_t *orig, json_t *patch);
 
 /* sim-valid.c: resources, defaults, QoS and updates as the apiserver. */
+/* Appends one field error {reason, message, field} to causes. */
+void sim_cause(json_t *causes, const char *reason, const char *field,
+    const char *fmt, ...) printflike(4, 5);
 /* The 422 Status of field errors ({reason, field, message} causes). */
 json_t *sim_invalid_status(enum sim_rt, const char *name, json_t *causes);
+/* ... of a kind that is no served type ("ListOptions", "meta.k8s.io"). */
+json_t *sim_invalid_new(const char *kind, const char *group,
+    const char *name, json_t *causes);
 /* Appends the field errors of a pod spec's resources to causes. */
 void sim_valid_resources(json_t *causes, enum sim_rt, json_t *obj);
 /* Defaults and admission of a new pod: requests, tolerations, QoS. */

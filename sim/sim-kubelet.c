@@ -347,8 +347,7 @@ sim_class_reason(json_t *pod, struct sim_node *rep, bool names_host)
 		if (e != NULL && strcmp(e, "PreferNoSchedule") != 0 &&
 		    !sim_tolerates(pod, t))
 			return xprintf("node(s) had untolerated taint {%s: %s}",
-			    sim_str(t, "key") ? sim_str(t, "key") : "",
-			    sim_str(t, "value") ? sim_str(t, "value") : "");
+			    sim_str_or(t, "key", ""), sim_str_or(t, "value", ""));
 	}
 	if (!rep->ready)
 		return xstrdup("node(s) had untolerated taint "
@@ -489,7 +488,7 @@ sim_pod_bind(struct sim *sim, json_t *pod, struct sim_node *best)
 	json_array_foreach(sim_path(cp, "spec.containers"), i, c) {
 		json_array_append_new(cs, json_pack("{sssssssbsbsis{s{ss}}}",
 		    "name", sim_str(c, "name"), "image",
-		    sim_str(c, "image") ? sim_str(c, "image") : "",
+		    sim_str_or(c, "image", ""),
 		    "imageID", "", "ready", 0, "started", 0,
 		    "restartCount", 0, "state", "waiting", "reason",
 		    "ContainerCreating"));

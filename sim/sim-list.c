@@ -65,72 +65,48 @@ sim_list_opts_check(struct sim_call *c, bool watch)
 	const char *match = sim_q(c, "resourceVersionMatch");
 	const char *rvq = sim_q(c, "resourceVersion");
 	const char *cont = sim_q(c, "continue");
-	bool sie = sim_q(c, "sendInitialEvents") != NULL;
-	json_t *causes = json_array(), *st;
-	char *m = NULL, *text = xstrdup(""), *x;
-	size_t i;
-	json_t *cv;
+	bool sie = sim_q(c, "sendInitialEvents") != NULL, bad;
+	json_t *causes = json_array();
 
-#define SIM_CAUSE(r, f, msg) json_array_append_new(causes, json_pack( \
-	"{ssssss}", "reason", r, "field", f, "message", msg))
+#define SIM_FORBID(f, msg) sim_cause(causes, "FieldValueForbidden", f, \
+	"Forbidden: %s", msg)
 	if (watch && sie && (match == NULL ||
 	    strcmp(match, "NotOlderThan") != 0))
-		SIM_CAUSE("FieldValueForbidden", "resourceVersionMatch",
-		    "Forbidden: sendInitialEvents requires setting "
-		    "resourceVersionMatch to NotOlderThan");
+		SIM_FORBID("resourceVersionMatch", "sendInitialEvents requires "
+		    "setting resourceVersionMatch to NotOlderThan");
 	if (!watch && sie)
-		SIM_CAUSE("FieldValueForbidden", "sendInitialEvents",
-		    "Forbidden: sendInitialEvents is forbidden for list");
+		SIM_FORBID("sendInitialEvents",
+		    "sendInitialEvents is forbidden for list");
 	if (match != NULL && *match != '\0') {
 		if (watch && !sie)
-			SIM_CAUSE("FieldValueForbidden", "resourceVersionMatch",
-			    "Forbidden: resourceVersionMatch is forbidden for "
-			    "watch unless sendInitialEvents is provided");
+			SIM_FORBID("resourceVersionMatch", "resourceVersionMatch "
+			    "is forbidden for watch unless sendInitialEvents is "
+			    "provided");
 		if (!watch && (rvq == NULL || *rvq == '\0'))
-			SIM_CAUSE("FieldValueForbidden", "resourceVersionMatch",
-			    "Forbidden: resourceVersionMatch is forbidden unless "
-			    "resourceVersion is provided");
+			SIM_FORBID("resourceVersionMatch", "resourceVersionMatch "
+			    "is forbidden unless resourceVersion is provided");
 		if (cont != NULL && *cont != '\0')
-			SIM_CAUSE("FieldValueForbidden", "resourceVersionMatch",
-			    "Forbidden: resourceVersionMatch is forbidden when "
-			    "continue is provided");
+			SIM_FORBID("resourceVersionMatch", "resourceVersionMatch "
+			    "is forbidden when continue is provided");
 		if (strcmp(match, "NotOlderThan") != 0 &&
-		    (watch || strcmp(match, "Exact") != 0)) {
-			m = xprintf("Unsupported value: \"%s\": supported "
-			    "values: %s", match, watch ? "\"NotOlderThan\"" :
+		    (watch || strcmp(match, "Exact") != 0))
+			sim_cause(causes, "FieldValueNotSupported",
+			    "resourceVersionMatch", "Unsupported value: \"%s\": "
+			    "supported values: %s", match, watch ?
+			    "\"NotOlderThan\"" :
 			    "\"Exact\", \"NotOlderThan\", \"\"");
-			SIM_CAUSE("FieldValueNotSupported", "resourceVersionMatch",
-			    m);
-			free(m);
-		}
 		if (!watch && strcmp(match, "Exact") == 0 && rvq != NULL &&
 		    strcmp(rvq, "0") == 0)
-			SIM_CAUSE("FieldValueForbidden", "resourceVersionMatch",
-			    "Forbidden: resourceVersionMatch \"exact\" is "
-			    "forbidden for resourceVersion \"0\"");
+			SIM_FORBID("resourceVersionMatch", "resourceVersionMatch "
+			    "\"exact\" is forbidden for resourceVersion \"0\"");
 	}
-#undef SIM_CAUSE
-	if (json_array_size(causes) == 0) {
-		json_decref(causes);
-		free(text);
-		return 0;
-	}
-	json_array_foreach(causes, i, cv) {
-		x = xprintf("%s%s%s: %s", text, i ? ", " : "", sim_str(cv,
-		    "field"), sim_str(cv, "message"));
-		free(text);
-		text = x;
-	}
-	m = xprintf(json_array_size(causes) > 1 ? "ListOptions.meta.k8s.io "
-	    "\"\" is invalid: [%s]" : "ListOptions.meta.k8s.io \"\" is "
-	    "invalid: %s", text);
-	st = sim_status_new(422, "Invalid", m, json_pack("{ssssssso}", "name",
-	    "", "group", "meta.k8s.io", "kind", "ListOptions", "causes",
-	    causes));
-	sim_reply_json(c, 422, st);
-	free(m);
-	free(text);
-	return -1;
+#undef SIM_FORBID
+	bad = json_array_size(causes) > 0;
+	if (bad)
+		sim_reply_json(c, 422, sim_invalid_new("ListOptions",
+		    "meta.k8s.io", "", causes));
+	json_decref(causes);
+	return bad ? -1 : 0;
 }
 
 /*

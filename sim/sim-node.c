@@ -63,11 +63,9 @@ sim_pod_cond(json_t *pod, const char *type, const char *status,
 	size_t i;
 
 	json_array_foreach(conds, i, c) {
-		if (strcmp(sim_str(c, "type") ? sim_str(c, "type") : "",
-		    type) != 0)
+		if (strcmp(sim_str_or(c, "type", ""), type) != 0)
 			continue;
-		if (strcmp(sim_str(c, "status") ? sim_str(c, "status") : "",
-		    status) != 0)
+		if (strcmp(sim_str_or(c, "status", ""), status) != 0)
 			json_object_set_new(c, "lastTransitionTime",
 			    json_string(ts));
 		json_object_set_new(c, "status", json_string(status));
@@ -152,8 +150,7 @@ sim_node_lost(struct sim *sim, const char *node, int64_t evict_after)
 	    sim_path(n, "status.conditions") : json_null()));
 	cp = json_deep_copy(n);
 	json_array_foreach(sim_path(cp, "status.conditions"), i, c) {
-		if (strcmp(sim_str(c, "status") ? sim_str(c, "status") : "",
-		    "Unknown") != 0)
+		if (strcmp(sim_str_or(c, "status", ""), "Unknown") != 0)
 			json_object_set_new(c, "lastTransitionTime",
 			    json_string(ts));
 		json_object_set_new(c, "status", json_string("Unknown"));
@@ -230,8 +227,7 @@ sim_node_back(struct sim *sim, const char *node)
 	else
 		json_decref(conds);
 	json_array_foreach(sim_path(cp, "status.conditions"), i, c) {
-		if (strcmp(sim_str(c, "type") ? sim_str(c, "type") : "",
-		    "Ready") != 0)
+		if (strcmp(sim_str_or(c, "type", ""), "Ready") != 0)
 			continue;
 		json_object_set_new(c, "status", json_string("True"));
 		json_object_set_new(c, "reason", json_string("KubeletReady"));
@@ -259,11 +255,11 @@ sim_toleration_matches(json_t *tol, json_t *taint)
 	const char *op = sim_str(tol, "operator"), *v = sim_str(tol, "value");
 	const char *tv = sim_str(taint, "value");
 
-	if (e != NULL && *e != '\0' && strcmp(e, sim_str(taint, "effect") ?
-	    sim_str(taint, "effect") : "") != 0)
+	if (e != NULL && *e != '\0' &&
+	    strcmp(e, sim_str_or(taint, "effect", "")) != 0)
 		return false;
-	if (k != NULL && *k != '\0' && strcmp(k, sim_str(taint, "key") ?
-	    sim_str(taint, "key") : "") != 0)
+	if (k != NULL && *k != '\0' &&
+	    strcmp(k, sim_str_or(taint, "key", "")) != 0)
 		return false;
 	if (op != NULL && strcmp(op, "Exists") == 0)
 		return true;
@@ -286,8 +282,7 @@ sim_toleration_seconds(json_t *pod, json_t *node)
 	bool matched;
 
 	json_array_foreach(sim_path(node, "spec.taints"), i, taint) {
-		if (strcmp(sim_str(taint, "effect") ? sim_str(taint, "effect") :
-		    "", "NoExecute") != 0)
+		if (strcmp(sim_str_or(taint, "effect", ""), "NoExecute") != 0)
 			continue;
 		matched = false;
 		json_array_foreach(sim_path(pod, "spec.tolerations"), j, tol) {
@@ -383,8 +378,8 @@ sim_job_count_failed(struct sim *sim, json_t *pod)
 	size_t i;
 
 	json_array_foreach(refs, i, r) {
-		if (strcmp(sim_str(r, "kind") ? sim_str(r, "kind") : "",
-		    "Job") != 0 || sim_str(r, "uid") == NULL)
+		if (strcmp(sim_str_or(r, "kind", ""), "Job") != 0 ||
+		    sim_str(r, "uid") == NULL)
 			continue;
 		seen = json_object_get(sim->job_seen, sim_str(r, "uid"));
 		if (seen == NULL) {

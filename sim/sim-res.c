@@ -196,7 +196,7 @@ sim_missing(json_t *pod, const char *class, const char *res)
 		if (has)
 			continue;
 		t = xprintf("%s%s%s", out ? out : "", out ? "," : "",
-		    sim_str(c, "name") ? sim_str(c, "name") : "");
+		    sim_str_or(c, "name", ""));
 		free(out);
 		out = t;
 	}

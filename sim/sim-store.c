@@ -135,6 +135,15 @@ sim_str(json_t *obj, const char *path)
 	return json_string_value(sim_path(obj, path));
 }
 
+/* A string member by dotted path, or def. */
+const char *
+sim_str_or(json_t *obj, const char *path, const char *def)
+{
+	const char *s = sim_str(obj, path);
+
+	return s != NULL ? s : def;
+}
+
 /* Sets a member by dotted path, creating objects on the way; takes value. */
 void
 sim_set(json_t *obj, const char *path, json_t *value)
@@ -399,7 +408,7 @@ sim_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
 	refs = sim_path(old, "metadata.ownerReferences");
 	json_array_foreach(refs, i, r) {
 		const char *okey = json_string_value(json_object_get(sim->uids,
-		    sim_str(r, "uid") ? sim_str(r, "uid") : ""));
+		    sim_str_or(r, "uid", "")));
 
 		if (okey != NULL)
 			sim_ctrl_mark(sim, okey);

@@ -54,96 +54,62 @@ sim_age(struct sim *sim, json_t *o)
 	return j;
 }
 
-/* Column definitions from "Name:type:priority" triples. */
+/*
+ * The columns of the types kubectl users look at, as the real printers
+ * name them: "|" between columns, a column of ":i" an integer, of ":d" a
+ * date, of ":w" only in wide output (priority 1).  Other types get
+ * Name and Age.
+ */
+static const struct {
+	enum sim_rt rt;
+	const char *cols;
+} sim_cols[] = {
+	{ SIM_RT_PODS, "Name|Ready|Status|Restarts|Age|IP:w|Node:w|"
+	    "Nominated Node:w|Readiness Gates:w" },
+	{ SIM_RT_NODES, "Name|Status|Roles|Age|Version|Internal-IP:w|"
+	    "External-IP:w|OS-Image:w|Kernel-Version:w|Container-Runtime:w" },
+	{ SIM_RT_DEPLOYMENTS, "Name|Ready|Up-to-date:i|Available:i|Age|"
+	    "Containers:w|Images:w|Selector:w" },
+	{ SIM_RT_REPLICASETS, "Name|Desired:i|Current:i|Ready:i|Age" },
+	{ SIM_RT_JOBS, "Name|Status|Completions|Duration|Age" },
+	{ SIM_RT_RESOURCEQUOTAS, "Name|Age|Request|Limit" },
+	{ SIM_RT_NAMESPACES, "Name|Status|Age" },
+	{ SIM_RT_SERVICES, "Name|Type|Cluster-IP|External-IP|Port(s)|Age" },
+	{ SIM_RT_EVENTS, "Last Seen|Type|Reason|Object|Message" },
+	{ SIM_RT_STORAGECLASSES, "Name|Provisioner|ReclaimPolicy|"
+	    "VolumeBindingMode|AllowVolumeExpansion|Age" },
+	{ SIM_RT_PVCS, "Name|Status|Volume|Capacity|Access Modes|"
+	    "StorageClass|VolumeAttributesClass|Age|VolumeMode:w" },
+	{ SIM_RT_PVS, "Name|Capacity|Access Modes|Reclaim Policy|Status|Claim|"
+	    "StorageClass|VolumeAttributesClass|Reason|Age|VolumeMode:w" },
+	{ SIM_RT_LIMITRANGES, "Name|Created At:d" },
+	{ SIM_RT_ENDPOINTS, "Name|Endpoints|Age" },
+	{ SIM_RT_ENDPOINTSLICES, "Name|AddressType|Ports|Endpoints|Age" },
+};
+
+/* The column definitions of a type's Table. */
 static json_t *
-sim_columns(const char *const *cols)
+sim_columns(enum sim_rt rt)
 {
+	const char *cols = "Name|Age", *p, *e, *c;
 	json_t *arr = json_array();
+	char name[32];
+	size_t i;
 
-	for (; *cols != NULL; cols += 3)
+	for (i = 0; i < nitems(sim_cols); i++)
+		if (sim_cols[i].rt == rt)
+			cols = sim_cols[i].cols;
+	for (p = cols; *p != '\0'; p = *e ? e + 1 : e) {
+		e = p + strcspn(p, "|");
+		c = memchr(p, ':', e - p);
+		snprintf(name, sizeof name, "%.*s", (int)((c ? c : e) - p), p);
 		json_array_append_new(arr, json_pack("{sssssssssi}", "name",
-		    cols[0], "type", cols[1], "format",
-		    strcmp(cols[0], "Name") == 0 ? "name" : "", "description",
-		    cols[0], "priority", atoi(cols[2])));
-	return arr;
-}
-
-static const char *const sim_cols_pods[] = { "Name", "string", "0", "Ready",
-	"string", "0", "Status", "string", "0", "Restarts", "string", "0", "Age",
-	"string", "0", "IP", "string", "1", "Node", "string", "1",
-	"Nominated Node", "string", "1", "Readiness Gates", "string", "1",
-	NULL };
-static const char *const sim_cols_nodes[] = { "Name", "string", "0",
-	"Status", "string", "0", "Roles", "string", "0", "Age", "string", "0",
-	"Version", "string", "0", "Internal-IP", "string", "1", "External-IP",
-	"string", "1", "OS-Image", "string", "1", "Kernel-Version", "string",
-	"1", "Container-Runtime", "string", "1", NULL };
-static const char *const sim_cols_deploy[] = { "Name", "string", "0",
-	"Ready", "string", "0", "Up-to-date", "integer", "0", "Available",
-	"integer", "0", "Age", "string", "0", "Containers", "string", "1",
-	"Images", "string", "1", "Selector", "string", "1", NULL };
-static const char *const sim_cols_rs[] = { "Name", "string", "0", "Desired",
-	"integer", "0", "Current", "integer", "0", "Ready", "integer", "0",
-	"Age", "string", "0", NULL };
-static const char *const sim_cols_jobs[] = { "Name", "string", "0", "Status",
-	"string", "0", "Completions", "string", "0", "Duration", "string", "0",
-	"Age", "string", "0", NULL };
-static const char *const sim_cols_quota[] = { "Name", "string", "0", "Age",
-	"string", "0", "Request", "string", "0", "Limit", "string", "0", NULL };
-static const char *const sim_cols_ns[] = { "Name", "string", "0", "Status",
-	"string", "0", "Age", "string", "0", NULL };
-static const char *const sim_cols_svc[] = { "Name", "string", "0", "Type",
-	"string", "0", "Cluster-IP", "string", "0", "External-IP", "string",
-	"0", "Port(s)", "string", "0", "Age", "string", "0", NULL };
-static const char *const sim_cols_events[] = { "Last Seen", "string", "0",
-	"Type", "string", "0", "Reason", "string", "0", "Object", "string", "0",
-	"Message", "string", "0", NULL };
-static const char *const sim_cols_sc[] = { "Name", "string", "0",
-	"Provisioner", "string", "0", "ReclaimPolicy", "string", "0",
-	"VolumeBindingMode", "string", "0", "AllowVolumeExpansion", "string",
-	"0", "Age", "string", "0", NULL };
-static const char *const sim_cols_pvc[] = { "Name", "string", "0", "Status",
-	"string", "0", "Volume", "string", "0", "Capacity", "string", "0",
-	"Access Modes", "string", "0", "StorageClass", "string", "0",
-	"VolumeAttributesClass", "string", "0", "Age", "string", "0",
-	"VolumeMode", "string", "1", NULL };
-static const char *const sim_cols_pv[] = { "Name", "string", "0", "Capacity",
-	"string", "0", "Access Modes", "string", "0", "Reclaim Policy", "string",
-	"0", "Status", "string", "0", "Claim", "string", "0", "StorageClass",
-	"string", "0", "VolumeAttributesClass", "string", "0", "Reason",
-	"string", "0", "Age", "string", "0", "VolumeMode", "string", "1", NULL };
-static const char *const sim_cols_default[] = { "Name", "string", "0", "Age",
-	"string", "0", NULL };
-static const char *const sim_cols_limits[] = { "Name", "string", "0",
-	"Created At", "date", "0", NULL };
-static const char *const sim_cols_ep[] = { "Name", "string", "0",
-	"Endpoints", "string", "0", "Age", "string", "0", NULL };
-static const char *const sim_cols_eps[] = { "Name", "string", "0",
-	"AddressType", "string", "0", "Ports", "string", "0", "Endpoints",
-	"string", "0", "Age", "string", "0", NULL };
-
-/* The column set of a type. */
-static const char *const *
-sim_cols(enum sim_rt rt)
-{
-	switch (rt) {
-	case SIM_RT_PODS: return sim_cols_pods;
-	case SIM_RT_NODES: return sim_cols_nodes;
-	case SIM_RT_DEPLOYMENTS: return sim_cols_deploy;
-	case SIM_RT_REPLICASETS: return sim_cols_rs;
-	case SIM_RT_JOBS: return sim_cols_jobs;
-	case SIM_RT_RESOURCEQUOTAS: return sim_cols_quota;
-	case SIM_RT_NAMESPACES: return sim_cols_ns;
-	case SIM_RT_SERVICES: return sim_cols_svc;
-	case SIM_RT_EVENTS: return sim_cols_events;
-	case SIM_RT_STORAGECLASSES: return sim_cols_sc;
-	case SIM_RT_PVCS: return sim_cols_pvc;
-	case SIM_RT_PVS: return sim_cols_pv;
-	case SIM_RT_LIMITRANGES: return sim_cols_limits;
-	case SIM_RT_ENDPOINTS: return sim_cols_ep;
-	case SIM_RT_ENDPOINTSLICES: return sim_cols_eps;
-	default: return sim_cols_default;
+		    name, "type", c && c[1] == 'i' ? "integer" : c &&
+		    c[1] == 'd' ? "date" : "string", "format",
+		    strcmp(name, "Name") == 0 ? "name" : "", "description",
+		    name, "priority", c && c[1] == 'w'));
 	}
+	return arr;
 }
 
 /* The STATUS cell of a pod, as kubectl's printer derives it. */
@@ -165,8 +131,7 @@ sim_pod_status(json_t *pod)
 	}
 	if (r != NULL)
 		return r;
-	return sim_str(pod, "status.phase") ? sim_str(pod, "status.phase") :
-	    "Pending";
+	return sim_str_or(pod, "status.phase", "Pending");
 }
 
 /*
@@ -410,7 +375,7 @@ sim_endpoints_cell(json_t *o)
 				sim_list_more(&out, &count, sim_str(a, "ip"));
 			json_array_foreach(json_object_get(ss, "ports"), k, p) {
 				snprintf(buf, sizeof buf, "%s:%lld",
-				    sim_str(a, "ip") ? sim_str(a, "ip") : "",
+				    sim_str_or(a, "ip", ""),
 				    (long long)json_integer_value(
 				    json_object_get(p, "port")));
 				sim_list_more(&out, &count, buf);
@@ -465,10 +430,8 @@ sim_cells_pod(struct sim *sim, json_t *o, json_t *cells)
 	sim_cell_str(cells, sim_pod_status(o));
 	json_array_append_new(cells, json_integer(restarts));
 	json_array_append_new(cells, sim_age(sim, o));
-	sim_cell_str(cells, sim_str(o, "status.podIP") ?
-	    sim_str(o, "status.podIP") : "<none>");
-	sim_cell_str(cells, sim_str(o, "spec.nodeName") ?
-	    sim_str(o, "spec.nodeName") : "<none>");
+	sim_cell_str(cells, sim_str_or(o, "status.podIP", "<none>"));
+	sim_cell_str(cells, sim_str_or(o, "spec.nodeName", "<none>"));
 	sim_cell_str(cells, "<none>");
 	sim_cell_str(cells, "<none>");
 	free(s);
@@ -561,16 +524,14 @@ sim_cells_svc(struct sim *sim, json_t *o, json_t *cells)
 	size_t i;
 
 	sim_cell_str(cells, sim_str(o, "metadata.name"));
-	sim_cell_str(cells, sim_str(o, "spec.type") ?
-	    sim_str(o, "spec.type") : "ClusterIP");
-	sim_cell_str(cells, sim_str(o, "spec.clusterIP") ?
-	    sim_str(o, "spec.clusterIP") : "");
+	sim_cell_str(cells, sim_str_or(o, "spec.type", "ClusterIP"));
+	sim_cell_str(cells, sim_str(o, "spec.clusterIP"));
 	sim_cell_str(cells, "<none>");
 	s = xstrdup("");
 	json_array_foreach(sim_path(o, "spec.ports"), i, c) {
 		t = xprintf("%s%s%lld/%s", s, i ? "," : "",
 		    (long long)json_integer_value(json_object_get(c, "port")),
-		    sim_str(c, "protocol") ? sim_str(c, "protocol") : "TCP");
+		    sim_str_or(c, "protocol", "TCP"));
 		free(s);
 		s = t;
 	}
@@ -587,18 +548,15 @@ sim_cells_event(struct sim *sim, json_t *o, json_t *cells)
 	char *s, *t;
 
 	s = ts < 0 ? xstrdup("<unknown>") : sim_human(sim_now(sim) - ts);
-	t = xprintf("%s/%s", sim_str(o, "involvedObject.kind") ?
-	    sim_str(o, "involvedObject.kind") : "",
-	    sim_str(o, "involvedObject.name") ?
-	    sim_str(o, "involvedObject.name") : "");
+	t = xprintf("%s/%s", sim_str_or(o, "involvedObject.kind", ""),
+	    sim_str_or(o, "involvedObject.name", ""));
 	for (char *p = t; *p && *p != '/'; p++)
 		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
 	sim_cell_str(cells, s);
-	sim_cell_str(cells, sim_str(o, "type") ? sim_str(o, "type") : "");
-	sim_cell_str(cells, sim_str(o, "reason") ? sim_str(o, "reason") : "");
+	sim_cell_str(cells, sim_str(o, "type"));
+	sim_cell_str(cells, sim_str(o, "reason"));
 	sim_cell_str(cells, t);
-	sim_cell_str(cells, sim_str(o, "message") ? sim_str(o, "message") :
-	    "");
+	sim_cell_str(cells, sim_str(o, "message"));
 	free(s);
 	free(t);
 }
@@ -646,8 +604,7 @@ sim_cells(struct sim *sim, enum sim_rt rt, json_t *o)
 		break;
 	case SIM_RT_NAMESPACES:
 		sim_cell_str(cells, name);
-		sim_cell_str(cells, sim_str(o, "status.phase") ?
-		    sim_str(o, "status.phase") : "Active");
+		sim_cell_str(cells, sim_str_or(o, "status.phase", "Active"));
 		json_array_append_new(cells, sim_age(sim, o));
 		break;
 	case SIM_RT_SERVICES:
@@ -676,8 +633,7 @@ sim_cells(struct sim *sim, enum sim_rt rt, json_t *o)
 		break;
 	case SIM_RT_ENDPOINTSLICES:
 		sim_cell_str(cells, name);
-		sim_cell_str(cells, sim_str(o, "addressType") ?
-		    sim_str(o, "addressType") : "");
+		sim_cell_str(cells, sim_str(o, "addressType"));
 		sim_slice_cells(cells, o);
 		json_array_append_new(cells, sim_age(sim, o));
 		break;
@@ -711,6 +667,6 @@ sim_table(struct sim *sim, enum sim_rt rt, json_t *items, bool headers,
 	}
 	t = json_pack("{sssss{}soso}", "kind", "Table", "apiVersion",
 	    "meta.k8s.io/v1", "metadata", "columnDefinitions", headers ?
-	    sim_columns(sim_cols(rt)) : json_array(), "rows", rows);
+	    sim_columns(rt) : json_array(), "rows", rows);
 	return t;
 }
