@@ -383,11 +383,7 @@ sim_admit_run(struct sim *sim, enum sim_rt rt, json_t *obj, json_t **status,
 	int tries;
 
 	*status = NULL;
-	meta = json_object_get(obj, "metadata");
-	if (!json_is_object(meta)) {
-		meta = json_object();
-		json_object_set_new(obj, "metadata", meta);
-	}
+	meta = sim_child(obj, "metadata");
 	json_object_del(meta, "resourceVersion");
 	json_object_del(meta, "uid");
 	json_object_del(meta, "creationTimestamp");

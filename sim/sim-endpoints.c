@@ -50,7 +50,7 @@ sim_ep_pair_count(struct sim *sim, const char *key, int n)
 static void
 sim_ep_index_add(struct sim *sim, json_t *svc)
 {
-	json_t *sel = sim_path(svc, "spec.selector"), *v, *pairs, *set;
+	json_t *sel = sim_path(svc, "spec.selector"), *v, *pairs;
 	const char *ns = sim_str(svc, "metadata.namespace"), *k;
 	const char *name = sim_str(svc, "metadata.name");
 	char *key, *best = NULL, *sk;
@@ -70,11 +70,8 @@ sim_ep_index_add(struct sim *sim, json_t *svc)
 		json_array_append_new(pairs, json_string(key));
 		free(key);
 	}
-	if ((set = json_object_get(sim->ep_index, best)) == NULL) {
-		set = json_object();
-		json_object_set_new(sim->ep_index, best, set);
-	}
-	json_object_set_new(set, name, json_integer(seq));
+	json_object_set_new(sim_child(sim->ep_index, best), name,
+	    json_integer(seq));
 	sk = xprintf("%s/%s", ns, name);
 	json_object_set_new(sim->ep_svcs, sk, json_pack("{ssso}", "key", best,
 	    "pairs", pairs));
@@ -447,17 +444,10 @@ sim_ep_labels(json_t *svc, bool slice)
 static void
 sim_ep_stamp(struct sim *sim, json_t *obj)
 {
-	json_t *meta = json_object_get(obj, "metadata"), *an;
 	char *ts = time_format_rfc3339(sim_now(sim));
 
-	an = json_object_get(meta, "annotations");
-	if (!json_is_object(an)) {
-		an = json_object();
-		json_object_set_new(meta, "annotations", an);
-	}
-	json_object_set_new(an,
-	    "endpoints.kubernetes.io/last-change-trigger-time",
-	    json_string(ts));
+	sim_annotate(obj, "endpoints.kubernetes.io/last-change-trigger-time",
+	    ts);
 	free(ts);
 }
 

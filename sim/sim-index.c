@@ -59,14 +59,11 @@ sim_label_set(struct sim *sim, enum sim_rt rt, const char *ns,
 		if (!json_is_string(v))
 			continue;
 		lk = xprintf("%s\x1f%s=%s", ns ? ns : "", k, json_string_value(v));
-		set = json_object_get(sim->label_idx[rt], lk);
-		if (add) {
-			if (set == NULL) {
-				set = json_object();
-				json_object_set_new(sim->label_idx[rt], lk, set);
-			}
-			json_object_set_new(set, name, json_true());
-		} else if (set != NULL) {
+		if (add)
+			json_object_set_new(sim_child(sim->label_idx[rt], lk),
+			    name, json_true());
+		else if ((set = json_object_get(sim->label_idx[rt], lk)) !=
+		    NULL) {
 			json_object_del(set, name);
 			if (json_object_size(set) == 0)
 				json_object_del(sim->label_idx[rt], lk);

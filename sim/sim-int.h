@@ -335,6 +335,10 @@ void sim_watch_close(struct sim_watch *, bool end);
 const char *sim_str(json_t *, const char *path);
 const char *sim_str_or(json_t *, const char *path, const char *def);
 json_t *sim_path(json_t *, const char *path);
+/* The object under a key (not a path), made when absent. */
+json_t *sim_child(json_t *, const char *key);
+/* Sets an annotation (sim-storage.c). */
+void sim_annotate(json_t *obj, const char *k, const char *v);
 /* Sets a nested member by dotted path, creating objects; takes value. */
 void sim_set(json_t *, const char *path, json_t *value);
 

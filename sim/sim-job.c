@@ -123,11 +123,7 @@ sim_job_count(struct sim *sim, json_t *job, json_t *pods,
 	size_t i;
 	long idx;
 
-	seen = json_object_get(sim->job_seen, uid);
-	if (seen == NULL) {
-		seen = json_object();
-		json_object_set_new(sim->job_seen, uid, seen);
-	}
+	seen = sim_child(sim->job_seen, uid);
 	json_array_foreach(pods, i, p) {
 		const char *puid = sim_str(p, "metadata.uid");
 		const char *ix = json_string_value(json_object_get(sim_path(p,

@@ -381,12 +381,7 @@ sim_job_count_failed(struct sim *sim, json_t *pod)
 		if (strcmp(sim_str_or(r, "kind", ""), "Job") != 0 ||
 		    sim_str(r, "uid") == NULL)
 			continue;
-		seen = json_object_get(sim->job_seen, sim_str(r, "uid"));
-		if (seen == NULL) {
-			seen = json_object();
-			json_object_set_new(sim->job_seen, sim_str(r, "uid"),
-			    seen);
-		}
+		seen = sim_child(sim->job_seen, sim_str(r, "uid"));
 		was = json_string_value(json_object_get(seen, uid));
 		if (was == NULL || was[0] == 't')
 			json_object_set_new(seen, uid, json_sprintf("f:%ld",

@@ -124,13 +124,8 @@ sim_annotation(json_t *obj, const char *k)
 void
 sim_annotate(json_t *obj, const char *k, const char *v)
 {
-	json_t *a = sim_path(obj, "metadata.annotations");
-
-	if (!json_is_object(a)) {
-		a = json_object();
-		sim_set(obj, "metadata.annotations", a);
-	}
-	json_object_set_new(a, k, json_string(v));
+	json_object_set_new(sim_child(sim_child(obj, "metadata"),
+	    "annotations"), k, json_string(v));
 }
 
 /* The claim a pod volume mounts ("<pod>-<volume>" if ephemeral), or NULL. */
@@ -422,14 +417,11 @@ sim_mark_pod_claims(struct sim *sim, json_t *pod, int add)
 			continue;
 		k = sim_storage_key(pod, c);
 		json_object_set_new(s->claims, k, json_true());
-		set = json_object_get(s->users, k);
-		if (add > 0 && set == NULL) {
-			set = json_object();
-			json_object_set_new(s->users, k, set);
-		}
 		if (add > 0)
-			json_object_set_new(set, name, json_true());
-		else if (add < 0 && set != NULL) {
+			json_object_set_new(sim_child(s->users, k), name,
+			    json_true());
+		else if (add < 0 &&
+		    (set = json_object_get(s->users, k)) != NULL) {
 			json_object_del(set, name);
 			if (json_object_size(set) == 0)
 				json_object_del(s->users, k);

@@ -144,6 +144,19 @@ sim_str_or(json_t *obj, const char *path, const char *def)
 	return s != NULL ? s : def;
 }
 
+/* The object under a key (borrowed), made when absent or not an object. */
+json_t *
+sim_child(json_t *parent, const char *key)
+{
+	json_t *v = json_object_get(parent, key);
+
+	if (!json_is_object(v)) {
+		v = json_object();
+		json_object_set_new(parent, key, v);
+	}
+	return v;
+}
+
 /* Sets a member by dotted path, creating objects on the way; takes value. */
 void
 sim_set(json_t *obj, const char *path, json_t *value)
@@ -179,13 +192,7 @@ sim_set(json_t *obj, const char *path, json_t *value)
 static json_t *
 sim_ns_map(struct sim *sim, enum sim_rt rt, const char *ns)
 {
-	json_t *m = json_object_get(sim->objs[rt], ns ? ns : "");
-
-	if (m == NULL) {
-		m = json_object();
-		json_object_set_new(sim->objs[rt], ns ? ns : "", m);
-	}
-	return m;
+	return sim_child(sim->objs[rt], ns ? ns : "");
 }
 
 /* Looks an object up by namespace and name (borrowed). */
@@ -221,13 +228,7 @@ sim_pod_holds_node(json_t *pod)
 static void
 sim_use_bump(json_t *map, const char *name, json_t *use, int sign)
 {
-	json_t *acc = json_object_get(map, name);
-
-	if (acc == NULL) {
-		acc = json_object();
-		json_object_set_new(map, name, acc);
-	}
-	sim_use_add(acc, use, sign);
+	sim_use_add(sim_child(map, name), use, sign);
 }
 
 /* Usage a non-pod object counts against quota ("count/jobs.batch"). */
@@ -426,12 +427,8 @@ sim_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
 		okey = json_string_value(json_object_get(sim->uids, ou));
 		if (okey != NULL)
 			sim_ctrl_mark(sim, okey);
-		set = json_object_get(sim->owners, ou);
-		if (set == NULL) {
-			set = json_object();
-			json_object_set_new(sim->owners, ou, set);
-		}
-		json_object_set_new(set, key, json_true());
+		json_object_set_new(sim_child(sim->owners, ou), key,
+		    json_true());
 	}
 	ns = sim_str(new ? new : old, "metadata.namespace");
 	if (rt == SIM_RT_PODS) {
@@ -442,16 +439,9 @@ sim_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
 		if (old != NULL && sim_str(old, "spec.nodeName") != NULL)
 			json_object_del(json_object_get(sim->by_node,
 			    sim_str(old, "spec.nodeName")), pk);
-		if (new != NULL && sim_str(new, "spec.nodeName") != NULL) {
-			set = json_object_get(sim->by_node,
-			    sim_str(new, "spec.nodeName"));
-			if (set == NULL) {
-				set = json_object();
-				json_object_set_new(sim->by_node,
-				    sim_str(new, "spec.nodeName"), set);
-			}
-			json_object_set_new(set, pk, json_true());
-		}
+		if (new != NULL && sim_str(new, "spec.nodeName") != NULL)
+			json_object_set_new(sim_child(sim->by_node,
+			    sim_str(new, "spec.nodeName")), pk, json_true());
 		if (sim_pod_holds_node(old)) {
 			u = sim_pod_usage(old, false);
 			sim_use_bump(sim->node_use, sim_str(old, "spec.nodeName"),

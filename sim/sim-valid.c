@@ -357,11 +357,7 @@ sim_requests_default(json_t *ctrs)
 		lim = json_object_get(res, "limits");
 		if (json_object_size(lim) == 0)
 			continue;
-		req = json_object_get(res, "requests");
-		if (!json_is_object(req)) {
-			req = json_object();
-			json_object_set_new(res, "requests", req);
-		}
+		req = sim_child(res, "requests");
 		json_object_foreach(lim, k, v) {
 			if (json_object_get(req, k) == NULL)
 				json_object_set(req, k, v);
