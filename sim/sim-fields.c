@@ -160,16 +160,14 @@ sim_schema_root(enum sim_rt rt, char *buf, size_t sz)
 static char *
 sim_strict_text(json_t *unknown)
 {
-	char *out = xstrdup("strict decoding error: "), *t, *q;
+	char *out = xstrdup("strict decoding error: "), *q;
 	json_t *v;
 	size_t i;
 
 	json_array_foreach(unknown, i, v) {
 		q = sim_go_quote(json_string_value(v));
-		t = xprintf("%s%sunknown field %s", out, i ? ", " : "", q);
-		free(out);
+		sim_appendf(&out, "%sunknown field %s", i ? ", " : "", q);
 		free(q);
-		out = t;
 	}
 	return out;
 }
@@ -367,35 +365,25 @@ static void
 sim_go_value(json_t *v, char **out)
 {
 	const char **keys;
-	char *t, *s;
+	char *s;
 	size_t i, n;
 	json_t *x;
 
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		keys = sim_sorted_keys(v, &n);
-		t = xprintf("%smap[", *out);
-		free(*out);
-		*out = t;
+		sim_appendf(out, "map[");
 		for (i = 0; i < n; i++) {
-			t = xprintf("%s%s%s:", *out, i ? " " : "", keys[i]);
-			free(*out);
-			*out = t;
+			sim_appendf(out, "%s%s:", i ? " " : "", keys[i]);
 			sim_go_value(json_object_get(v, keys[i]), out);
 		}
 		free(keys);
 		s = xstrdup("]");
 		break;
 	case JSON_ARRAY:
-		t = xprintf("%s[", *out);
-		free(*out);
-		*out = t;
+		sim_appendf(out, "[");
 		json_array_foreach(v, i, x) {
-			if (i > 0) {
-				t = xprintf("%s ", *out);
-				free(*out);
-				*out = t;
-			}
+			sim_appendf(out, "%s", i > 0 ? " " : "");
 			sim_go_value(x, out);
 		}
 		s = xstrdup("]");
@@ -419,10 +407,8 @@ sim_go_value(json_t *v, char **out)
 		s = xstrdup("<nil>");
 		break;
 	}
-	t = xprintf("%s%s", *out, s);
-	free(*out);
+	sim_appendf(out, "%s", s);
 	free(s);
-	*out = t;
 }
 
 /* The patch as the patch handler quotes it in a strict decoding error. */
@@ -444,7 +430,7 @@ sim_patch_text(const char *content_type, json_t *patch, json_t *patched)
 char *
 sim_go_strings(json_t *arr)
 {
-	char *out, *t, *q;
+	char *out, *q;
 	json_t *x;
 	size_t i;
 
@@ -454,14 +440,11 @@ sim_go_strings(json_t *arr)
 	json_array_foreach(arr, i, x) {
 		q = sim_go_quote(json_string_value(x) ? json_string_value(x) :
 		    "");
-		t = xprintf("%s%s%s", out, i ? ", " : "", q);
-		free(out);
+		sim_appendf(&out, "%s%s", i ? ", " : "", q);
 		free(q);
-		out = t;
 	}
-	t = xprintf("%s}", out);
-	free(out);
-	return t;
+	sim_appendf(&out, "}");
+	return out;
 }
 
 /* Go's %#v of a map[string]string, keys sorted as fmt sorts them. */
@@ -469,7 +452,7 @@ static char *
 sim_go_string_map(json_t *m)
 {
 	const char **keys, *v;
-	char *out, *t, *kq, *vq;
+	char *out, *kq, *vq;
 	size_t i, n;
 
 	if (!json_is_object(m))
@@ -480,16 +463,13 @@ sim_go_string_map(json_t *m)
 		v = json_string_value(json_object_get(m, keys[i]));
 		kq = sim_go_quote(keys[i]);
 		vq = sim_go_quote(v ? v : "");
-		t = xprintf("%s%s%s:%s", out, i ? ", " : "", kq, vq);
-		free(out);
+		sim_appendf(&out, "%s%s:%s", i ? ", " : "", kq, vq);
 		free(kq);
 		free(vq);
-		out = t;
 	}
 	free(keys);
-	t = xprintf("%s}", out);
-	free(out);
-	return t;
+	sim_appendf(&out, "}");
+	return out;
 }
 
 /* Go's %#v of a *metav1.LabelSelector once dereferenced (or "null"). */
@@ -512,18 +492,14 @@ sim_go_selector(json_t *sel)
 			kq = sim_go_quote(sim_str_or(e, "key", ""));
 			oq = sim_go_quote(sim_str_or(e, "operator", ""));
 			vals = sim_go_strings(json_object_get(e, "values"));
-			t = xprintf("%s%sv1.LabelSelectorRequirement{Key:%s, "
-			    "Operator:%s, Values:%s}", out, i ? ", " : "", kq,
-			    oq, vals);
-			free(out);
+			sim_appendf(&out, "%sv1.LabelSelectorRequirement{"
+			    "Key:%s, Operator:%s, Values:%s}", i ? ", " : "",
+			    kq, oq, vals);
 			free(kq);
 			free(oq);
 			free(vals);
-			out = t;
 		}
-		t = xprintf("%s}", out);
-		free(out);
-		out = t;
+		sim_appendf(&out, "}");
 	}
 	t = xprintf("v1.LabelSelector{MatchLabels:%s, MatchExpressions:%s}",
 	    labels, out);

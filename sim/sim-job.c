@@ -9,7 +9,7 @@
 static char *
 sim_ranges(const unsigned char *done, long n)
 {
-	char *out = xstrdup(""), *t;
+	char *out = xstrdup("");
 	long i, j;
 
 	for (i = 0; i < n; i++) {
@@ -18,11 +18,9 @@ sim_ranges(const unsigned char *done, long n)
 		for (j = i; j + 1 < n && done[j + 1]; j++)
 			;
 		if (j > i)
-			t = xprintf("%s%s%ld-%ld", out, *out ? "," : "", i, j);
+			sim_appendf(&out, "%s%ld-%ld", *out ? "," : "", i, j);
 		else
-			t = xprintf("%s%s%ld", out, *out ? "," : "", i);
-		free(out);
-		out = t;
+			sim_appendf(&out, "%s%ld", *out ? "," : "", i);
 		i = j;
 	}
 	return out;

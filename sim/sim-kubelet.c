@@ -172,10 +172,8 @@ sim_fit_message(json_t *reasons, size_t nnodes)
 	qsort(parts, n, sizeof *parts, sim_cmp_str);
 	out = xprintf("0/%zu nodes are available: ", nnodes);
 	for (i = 0; i < n; i++) {
-		t = xprintf("%s%s%s", out, i ? ", " : "", parts[i]);
-		free(out);
+		sim_appendf(&out, "%s%s", i ? ", " : "", parts[i]);
 		free(parts[i]);
-		out = t;
 	}
 	free(parts);
 	t = xprintf("%s. preemption: 0/%zu nodes are available: %zu Preemption "

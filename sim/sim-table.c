@@ -144,7 +144,7 @@ sim_node_roles(json_t *node)
 {
 	const char *k, *roles[64], *x;
 	json_t *v;
-	char *out, *t;
+	char *out;
 	size_t n = 0, i, j;
 
 	json_object_foreach(sim_path(node, "metadata.labels"), k, v) {
@@ -168,11 +168,8 @@ sim_node_roles(json_t *node)
 	if (n == 0)
 		return xstrdup("<none>");
 	out = xstrdup(roles[0]);
-	for (i = 1; i < n; i++) {
-		t = xprintf("%s,%s", out, roles[i]);
-		free(out);
-		out = t;
-	}
+	for (i = 1; i < n; i++)
+		sim_appendf(&out, ",%s", roles[i]);
 	return out;
 }
 
@@ -182,14 +179,11 @@ sim_join_ctr(json_t *spec, const char *field)
 {
 	json_t *c;
 	size_t i;
-	char *out = xstrdup(""), *t;
+	char *out = xstrdup("");
 
-	json_array_foreach(json_object_get(spec, "containers"), i, c) {
-		t = xprintf("%s%s%s", out, i ? "," : "", sim_str(c, field) ?
-		    sim_str(c, field) : "");
-		free(out);
-		out = t;
-	}
+	json_array_foreach(json_object_get(spec, "containers"), i, c)
+		sim_appendf(&out, "%s%s", i ? "," : "",
+		    sim_str_or(c, field, ""));
 	return out;
 }
 
@@ -199,7 +193,7 @@ sim_quota_cell(json_t *q, bool limits)
 {
 	json_t *hard = sim_path(q, "status.hard"), *used, *v;
 	const char *k;
-	char *out = xstrdup(""), *t;
+	char *out = xstrdup("");
 	const char *keys[128];
 	size_t n = 0, i, j;
 
@@ -218,13 +212,10 @@ sim_quota_cell(json_t *q, bool limits)
 		}
 	for (i = 0; i < n; i++) {
 		const char *u = json_string_value(json_object_get(used, keys[i]));
+		const char *h = json_string_value(json_object_get(hard, keys[i]));
 
-		t = xprintf("%s%s%s: %s/%s", out, i ? ", " : "", keys[i],
-		    u ? u : "0", json_string_value(json_object_get(hard,
-		    keys[i])) ? json_string_value(json_object_get(hard,
-		    keys[i])) : "");
-		free(out);
-		out = t;
+		sim_appendf(&out, "%s%s: %s/%s", i ? ", " : "", keys[i],
+		    u ? u : "0", h ? h : "");
 	}
 	return out;
 }
@@ -243,7 +234,7 @@ sim_access_modes(json_t *modes)
 	static const char *abbr[][2] = { { "ReadWriteOnce", "RWO" },
 		{ "ReadOnlyMany", "ROX" }, { "ReadWriteMany", "RWX" },
 		{ "ReadWriteOncePod", "RWOP" } };
-	char *out = xstrdup(""), *t;
+	char *out = xstrdup("");
 	size_t i;
 
 	for (i = 0; i < nitems(abbr); i++) {
@@ -256,9 +247,7 @@ sim_access_modes(json_t *modes)
 			    strcmp(json_string_value(m), abbr[i][0]) == 0);
 		if (!has)
 			continue;
-		t = xprintf("%s%s%s", out, *out ? "," : "", abbr[i][1]);
-		free(out);
-		out = t;
+		sim_appendf(&out, "%s%s", *out ? "," : "", abbr[i][1]);
 	}
 	return out;
 }
@@ -331,13 +320,8 @@ sim_cells_pv(struct sim *sim, json_t *o, json_t *cells)
 static void
 sim_list_more(char **out, size_t *count, const char *item)
 {
-	char *t;
-
-	if ((*count)++ >= 3)
-		return;
-	t = xprintf("%s%s%s", *out, **out ? "," : "", item);
-	free(*out);
-	*out = t;
+	if ((*count)++ < 3)
+		sim_appendf(out, "%s%s", **out ? "," : "", item);
 }
 
 /* Ends such a list: "+ N more...", or empty as the printer says it. */
@@ -345,13 +329,9 @@ static json_t *
 sim_list_end(char *out, size_t count, const char *empty)
 {
 	json_t *j;
-	char *t;
 
-	if (count > 3) {
-		t = xprintf("%s + %zu more...", out, count - 3);
-		free(out);
-		out = t;
-	}
+	if (count > 3)
+		sim_appendf(&out, " + %zu more...", count - 3);
 	j = json_string(*out || count > 0 ? out : empty);
 	free(out);
 	return j;
@@ -520,7 +500,7 @@ static void
 sim_cells_svc(struct sim *sim, json_t *o, json_t *cells)
 {
 	json_t *c;
-	char *s, *t;
+	char *s;
 	size_t i;
 
 	sim_cell_str(cells, sim_str(o, "metadata.name"));
@@ -529,11 +509,9 @@ sim_cells_svc(struct sim *sim, json_t *o, json_t *cells)
 	sim_cell_str(cells, "<none>");
 	s = xstrdup("");
 	json_array_foreach(sim_path(o, "spec.ports"), i, c) {
-		t = xprintf("%s%s%lld/%s", s, i ? "," : "",
+		sim_appendf(&s, "%s%lld/%s", i ? "," : "",
 		    (long long)json_integer_value(json_object_get(c, "port")),
 		    sim_str_or(c, "protocol", "TCP"));
-		free(s);
-		s = t;
 	}
 	sim_cell_str(cells, *s ? s : "<none>");
 	free(s);

@@ -39,16 +39,13 @@ json_t *
 sim_invalid_new(const char *kind, const char *group, const char *name,
     json_t *causes)
 {
-	char *text = xstrdup(""), *msg, *x;
+	char *text = xstrdup(""), *msg;
 	json_t *c, *st;
 	size_t i;
 
-	json_array_foreach(causes, i, c) {
-		x = xprintf("%s%s%s: %s", text, i ? ", " : "", sim_str(c,
+	json_array_foreach(causes, i, c)
+		sim_appendf(&text, "%s%s: %s", i ? ", " : "", sim_str(c,
 		    "field"), sim_str(c, "message"));
-		free(text);
-		text = x;
-	}
 	msg = xprintf(json_array_size(causes) > 1 ? "%s%s%s \"%s\" is invalid: "
 	    "[%s]" : "%s%s%s \"%s\" is invalid: %s", kind, *group ? "." : "",
 	    group, name ? name : "", text);

@@ -244,7 +244,7 @@ sim_claim_waiters(struct sim *sim, json_t *pvc, int *n)
 {
 	const char *ns = sim_str(pvc, "metadata.namespace"), *name;
 	json_t *pod, *v;
-	char *out = NULL, *t;
+	char *out = NULL;
 
 	*n = 0;
 	json_object_foreach(sim_claim_users(sim, pvc), name, v) {
@@ -252,9 +252,7 @@ sim_claim_waiters(struct sim *sim, json_t *pvc, int *n)
 		if (pod == NULL || sim_str(pod, "spec.nodeName") != NULL ||
 		    sim_pod_is_terminal(pod))
 			continue;
-		t = xprintf("%s%s%s", out ? out : "", out ? "," : "", name);
-		free(out);
-		out = t;
+		sim_appendf(&out, "%s%s", out ? "," : "", name);
 		(*n)++;
 	}
 	return out;
