@@ -110,20 +110,12 @@ sim_audit(struct sim_call *c, const char *verb, const char *resource,
 	json_t *e;
 
 	sim_audit_commit(c);
-	e = json_pack("{s:I,s:s,s:s,s:s}", "seq", (json_int_t)
-	    ++c->sim->audit_seq, "user", c->user->name, "verb", verb,
-	    "resource", resource);
-	if (c->impersonator != NULL)
-		json_object_set_new(e, "impersonatedBy",
-		    json_string(c->impersonator));
-	if (c->sub != NULL)
-		json_object_set_new(e, "subresource", json_string(c->sub));
-	if (ns != NULL)
-		json_object_set_new(e, "namespace", json_string(ns));
-	if (name != NULL)
-		json_object_set_new(e, "name", json_string(name));
-	if (ua != NULL)
-		json_object_set_new(e, "userAgent", json_string(ua));
+	/* "s*": a member whose value is NULL is left out. */
+	e = json_pack("{s:I,s:s,s:s,s:s,s:s*,s:s*,s:s*,s:s*,s:s*}", "seq",
+	    (json_int_t)++c->sim->audit_seq, "user", c->user->name, "verb",
+	    verb, "resource", resource, "impersonatedBy", c->impersonator,
+	    "subresource", c->sub, "namespace", ns, "name", name, "userAgent",
+	    ua);
 	c->audit = e;
 }
 

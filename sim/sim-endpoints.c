@@ -322,9 +322,8 @@ sim_ep_ports(json_t *svc, json_t *pod)
 		if (sim_str(sp, "name") != NULL && *sim_str(sp, "name") != '\0')
 			json_object_set_new(e, "name", json_string(sim_str(sp,
 			    "name")));
-		if (sim_str(sp, "appProtocol") != NULL)
-			json_object_set_new(e, "appProtocol", json_string(
-			    sim_str(sp, "appProtocol")));
+		json_object_update_new(e, json_pack("{s:s*}", "appProtocol",
+		    sim_str(sp, "appProtocol")));
 		json_array_append_new(out, e);
 	}
 	return out;
@@ -400,14 +399,10 @@ sim_ep_subsets(json_t *svc, json_t *pods)
 			json_decref(ports);
 			continue;
 		}
-		addr = json_pack("{ss}", "ip", sim_str(p, "status.podIP"));
-		if (sim_ep_hostname(p, svc) != NULL)
-			json_object_set_new(addr, "hostname",
-			    json_string(sim_ep_hostname(p, svc)));
-		if (sim_str(p, "spec.nodeName") != NULL)
-			json_object_set_new(addr, "nodeName",
-			    json_string(sim_str(p, "spec.nodeName")));
-		json_object_set_new(addr, "targetRef", sim_ep_target(p));
+		addr = json_pack("{sss:s*s:s*so}", "ip", sim_str(p,
+		    "status.podIP"), "hostname", sim_ep_hostname(p, svc),
+		    "nodeName", sim_str(p, "spec.nodeName"), "targetRef",
+		    sim_ep_target(p));
 		sim_ep_add_subset(subsets, ports, addr, pub ||
 		    sim_pod_ready(p));
 		json_decref(addr);
@@ -550,21 +545,14 @@ sim_ep_endpoints(struct sim *sim, json_t *svc, json_t *pods)
 		e = json_pack("{s[s]s{sbsbsb}}", "addresses", sim_str(p,
 		    "status.podIP"), "conditions", "ready", pub || (ready &&
 		    !term), "serving", ready, "terminating", term);
-		if (sim_ep_hostname(p, svc) != NULL)
-			json_object_set_new(e, "hostname",
-			    json_string(sim_ep_hostname(p, svc)));
-		json_object_set_new(e, "targetRef", sim_ep_target(p));
-		if (sim_str(p, "spec.nodeName") != NULL) {
-			json_object_set_new(e, "nodeName",
-			    json_string(sim_str(p, "spec.nodeName")));
-			node = sim_get(sim, SIM_RT_NODES, NULL, sim_str(p,
-			    "spec.nodeName"));
-			zone = json_string_value(json_object_get(sim_path(node,
-			    "metadata.labels"), "topology.kubernetes.io/zone"));
-			if (zone != NULL)
-				json_object_set_new(e, "zone",
-				    json_string(zone));
-		}
+		node = sim_get(sim, SIM_RT_NODES, NULL, sim_str(p,
+		    "spec.nodeName"));
+		zone = json_string_value(json_object_get(sim_path(node,
+		    "metadata.labels"), "topology.kubernetes.io/zone"));
+		json_object_update_new(e, json_pack("{s:s*sos:s*s:s*}",
+		    "hostname", sim_ep_hostname(p, svc), "targetRef",
+		    sim_ep_target(p), "nodeName", sim_str(p, "spec.nodeName"),
+		    "zone", zone));
 		json_array_append_new(out, e);
 	}
 	return out;

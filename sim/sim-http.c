@@ -114,14 +114,9 @@ sim_reply_status(struct sim_call *c, int code, const char *reason,
 json_t *
 sim_details(enum sim_rt rt, const char *name)
 {
-	json_t *d = json_object();
-
-	if (name != NULL)
-		json_object_set_new(d, "name", json_string(name));
-	if (*sim_rtypes[rt].group != '\0')
-		json_object_set_new(d, "group", json_string(sim_rtypes[rt].group));
-	json_object_set_new(d, "kind", json_string(sim_rtypes[rt].name));
-	return d;
+	return json_pack("{s:s*,s:s*,s:s}", "name", name, "group",
+	    *sim_rtypes[rt].group ? sim_rtypes[rt].group : NULL, "kind",
+	    sim_rtypes[rt].name);
 }
 
 /* 404 NotFound with the apiserver's message. */

@@ -944,18 +944,16 @@ sim_kubelet_exit(struct sim *sim, json_t *pod, json_t *cp, int64_t restarts,
 
 	idle = idle && restart;
 	json_array_foreach(cs, i, c) {
-		json_t *term = json_pack("{sisssOsssO}", "exitCode", code,
+		json_t *term = json_pack("{sisssOsssOs:s*}", "exitCode", code,
 		    "reason", code == 0 ? "Completed" : "Error",
 		    "startedAt", sim_path(c, "state.running.startedAt"),
 		    "finishedAt", ts, "containerID",
 		    json_object_get(c, "containerID") ?
-		    json_object_get(c, "containerID") : json_null());
+		    json_object_get(c, "containerID") : json_null(),
+		    "message", msg);
 
 		if (term == NULL)
 			continue;
-		if (msg != NULL)
-			json_object_set_new(term, "message",
-			    json_string(msg));
 		json_object_set_new(c, "ready", json_false());
 		if (restart) {
 			json_object_set_new(c, "lastState", json_pack(

@@ -68,11 +68,8 @@ sim_pod_cond(json_t *pod, const char *type, const char *status,
 		if (strcmp(sim_str_or(c, "status", ""), status) != 0)
 			json_object_set_new(c, "lastTransitionTime",
 			    json_string(ts));
-		json_object_set_new(c, "status", json_string(status));
-		if (reason != NULL)
-			json_object_set_new(c, "reason", json_string(reason));
-		if (msg != NULL)
-			json_object_set_new(c, "message", json_string(msg));
+		json_object_update_new(c, json_pack("{s:s,s:s*,s:s*}", "status",
+		    status, "reason", reason, "message", msg));
 		free(ts);
 		return;
 	}
@@ -80,12 +77,9 @@ sim_pod_cond(json_t *pod, const char *type, const char *status,
 		conds = json_array();
 		sim_set(pod, "status.conditions", conds);
 	}
-	nc = json_pack("{ssssss?ss}", "type", type, "status", status,
-	    "lastProbeTime", NULL, "lastTransitionTime", ts);
-	if (reason != NULL)
-		json_object_set_new(nc, "reason", json_string(reason));
-	if (msg != NULL)
-		json_object_set_new(nc, "message", json_string(msg));
+	nc = json_pack("{ssssss?sss:s*s:s*}", "type", type, "status", status,
+	    "lastProbeTime", NULL, "lastTransitionTime", ts, "reason", reason,
+	    "message", msg);
 	json_array_append_new(conds, nc);
 	free(ts);
 }
