@@ -378,7 +378,8 @@ sim_admit_run(struct sim *sim, enum sim_rt rt, json_t *obj, json_t **status,
 	const char *gen = sim_str(obj, "metadata.generateName");
 	json_t *st, *meta, *quotas, *delta, *stored;
 	struct sim_admission a;
-	char *q, *m, suffix[8];
+	const char *q = sim_qualified(rt);
+	char *m, suffix[8];
 	const char *name;
 	int tries;
 
@@ -424,15 +425,10 @@ sim_admit_run(struct sim *sim, enum sim_rt rt, json_t *obj, json_t **status,
 		return NULL;
 	}
 	if (sim_get(sim, rt, ns, name) != NULL) {
-		q = sim_qualified(rt);
 		m = xprintf("%s \"%s\" already exists", q, name);
 		*status = sim_status_new(409, "AlreadyExists", m,
-		    json_pack("{ssss}", "name", name, "kind", sim_rtypes[rt].name));
-		if (*sim_rtypes[rt].group)
-			json_object_set_new(json_object_get(*status, "details"),
-			    "group", json_string(sim_rtypes[rt].group));
+		    sim_details(rt, name));
 		free(m);
-		free(q);
 		json_decref(obj);
 		return NULL;
 	}
@@ -453,13 +449,11 @@ sim_admit_run(struct sim *sim, enum sim_rt rt, json_t *obj, json_t **status,
 		    delta, rt == SIM_RT_PODS ? obj : NULL, &m) != 0) {
 			char *full;
 
-			q = sim_qualified(rt);
 			full = xprintf("%s \"%s\" is forbidden: %s", q, name, m);
 			*status = sim_status_new(403, "Forbidden", full,
 			    json_pack("{ssss}", "name", name, "kind",
 			    sim_rtypes[rt].name));
 			free(full);
-			free(q);
 			free(m);
 			json_decref(quotas);
 			json_decref(delta);

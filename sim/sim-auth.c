@@ -181,7 +181,8 @@ sim_authorize(struct sim_call *c, const char *verb, enum sim_rt rt,
 	/* The apiserver names a subresource it refuses, as "pods/exec". */
 	const char *res = rt == SIM_RT_PODS && c->sub != NULL &&
 	    strcmp(c->sub, "exec") == 0 ? "pods/exec" : t->name;
-	char *q, *m, *where;
+	const char *q = sim_qualified(rt);
+	char *m, *where;
 
 	/* The apiserver's RequestInfo puts a namespace in itself. */
 	if (rt == SIM_RT_NAMESPACES && ns == NULL && name != NULL)
@@ -193,7 +194,6 @@ sim_authorize(struct sim_call *c, const char *verb, enum sim_rt rt,
 			sim_audit(c, verb, t->name, ns, name);
 		return 0;
 	}
-	q = sim_qualified(rt);
 	where = ns != NULL ? xprintf("in the namespace \"%s\"", ns) :
 	    xstrdup("at the cluster scope");
 	if (name != NULL)
@@ -206,7 +206,6 @@ sim_authorize(struct sim_call *c, const char *verb, enum sim_rt rt,
 		    res, t->group, where);
 	sim_reply_status(c, 403, "Forbidden", m, sim_details(rt, name));
 	free(m);
-	free(q);
 	free(where);
 	return -1;
 }

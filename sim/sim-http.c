@@ -110,25 +110,14 @@ sim_reply_status(struct sim_call *c, int code, const char *reason,
 	sim_reply_json(c, code, sim_status_new(code, reason, msg, details));
 }
 
-/* Details {name, group, kind} for a Status. */
-json_t *
-sim_details(enum sim_rt rt, const char *name)
-{
-	return json_pack("{s:s*,s:s*,s:s}", "name", name, "group",
-	    *sim_rtypes[rt].group ? sim_rtypes[rt].group : NULL, "kind",
-	    sim_rtypes[rt].name);
-}
-
 /* 404 NotFound with the apiserver's message. */
 void
 sim_not_found(struct sim_call *c, enum sim_rt rt, const char *name)
 {
-	char *q = sim_qualified(rt), *m;
+	char *m = xprintf("%s \"%s\" not found", sim_qualified(rt), name);
 
-	m = xprintf("%s \"%s\" not found", q, name);
 	sim_reply_status(c, 404, "NotFound", m, sim_details(rt, name));
 	free(m);
-	free(q);
 }
 
 /* The one answer to a path the server does not serve. */

@@ -394,7 +394,11 @@ json_t *sim_admit_dry_run(struct sim *, enum sim_rt, json_t *obj,
 json_t *sim_status_new(int code, const char *reason, const char *msg,
     json_t *details);
 /* "pods", "jobs.batch": how apiserver messages name a resource. */
-char *sim_qualified(enum sim_rt);
+const char *sim_qualified(enum sim_rt);
+/* "v1", "batch/v1". */
+const char *sim_api_version(enum sim_rt);
+/* Details {name, group, kind} for a Status. */
+json_t *sim_details(enum sim_rt, const char *name);
 /* RFC 3339 to ms; -1 if unparsable. */
 int64_t sim_time_parse(const char *);
 /* Deletes with a propagation policy; returns the object's final state. */

@@ -85,13 +85,35 @@ sim_status_new(int code, const char *reason, const char *msg, json_t *details)
 	return st;
 }
 
-/* The resource as apiserver messages name it. */
-char *
+/* The resource as apiserver messages name it (static, per type). */
+const char *
 sim_qualified(enum sim_rt rt)
 {
-	if (*sim_rtypes[rt].group == '\0')
-		return xstrdup(sim_rtypes[rt].name);
-	return xprintf("%s.%s", sim_rtypes[rt].name, sim_rtypes[rt].group);
+	static char buf[SIM_RT_MAX][96];
+
+	snprintf(buf[rt], sizeof buf[rt], "%s%s%s", sim_rtypes[rt].name,
+	    *sim_rtypes[rt].group ? "." : "", sim_rtypes[rt].group);
+	return buf[rt];
+}
+
+/* apiVersion of a type (static, per type). */
+const char *
+sim_api_version(enum sim_rt rt)
+{
+	static char buf[SIM_RT_MAX][64];
+
+	snprintf(buf[rt], sizeof buf[rt], "%s%sv1", sim_rtypes[rt].group,
+	    *sim_rtypes[rt].group ? "/" : "");
+	return buf[rt];
+}
+
+/* Details {name, group, kind} for a Status. */
+json_t *
+sim_details(enum sim_rt rt, const char *name)
+{
+	return json_pack("{s:s*,s:s*,s:s}", "name", name, "group",
+	    *sim_rtypes[rt].group ? sim_rtypes[rt].group : NULL, "kind",
+	    sim_rtypes[rt].name);
 }
 
 /* Finds a type by API group and plural name; -1 if unknown. */
@@ -252,15 +274,9 @@ sim_use_bump(json_t *map, const char *name, json_t *use, int sign)
 static json_t *
 sim_obj_usage(enum sim_rt rt)
 {
-	const struct sim_rtype *t = &sim_rtypes[rt];
-	json_t *u = json_object();
-	char *k;
+	char *k = xprintf("count/%s", sim_qualified(rt));
+	json_t *u = json_pack("{si}", k, 1);
 
-	if (*t->group == '\0')
-		k = xprintf("count/%s", t->name);
-	else
-		k = xprintf("count/%s.%s", t->name, t->group);
-	json_object_set_new(u, k, json_integer(1));
 	free(k);
 	if (rt == SIM_RT_SERVICES)
 		json_object_set_new(u, "services", json_integer(1));
@@ -638,6 +654,19 @@ sim_oldest_rv(struct sim *sim)
 	return r > sim->compacted_rv ? r : sim->compacted_rv;
 }
 
+/* Gives a write's object the next resourceVersion and forgets the cached
+ * serialisation of the version it replaces (lists redo it once). */
+static void
+sim_bump(struct sim *sim, enum sim_rt rt, json_t *obj)
+{
+	char *key = sim_objkey(rt, obj);
+
+	json_object_del(sim->ser, key);
+	free(key);
+	sim_set(obj, "metadata.resourceVersion", json_sprintf("%lld",
+	    (long long)++sim->rv));
+}
+
 /* Stores a new version of an object, bumping resourceVersion. */
 json_t *
 sim_put(struct sim *sim, enum sim_rt rt, json_t *obj)
@@ -645,22 +674,12 @@ sim_put(struct sim *sim, enum sim_rt rt, json_t *obj)
 	const char *ns = sim_str(obj, "metadata.namespace");
 	const char *name = sim_str(obj, "metadata.name");
 	json_t *m = sim_ns_map(sim, rt, ns), *old;
-	char rvs[32];
 
 	old = json_object_get(m, name);
 	if (old != NULL)
 		json_incref(old);
-	sim->rv++;
-	snprintf(rvs, sizeof rvs, "%lld", (long long)sim->rv);
-	sim_set(obj, "metadata.resourceVersion", json_string(rvs));
+	sim_bump(sim, rt, obj);
 	json_object_set_new(m, name, obj);
-	{
-		/* The cached serialisation is stale now; lists redo it once. */
-		char *key = sim_objkey(rt, obj);
-
-		json_object_del(sim->ser, key);
-		free(key);
-	}
 	sim_index(sim, rt, old, obj);
 	sim_emit(sim, rt, old ? 1 : 0, old, obj);
 	json_decref(old);
@@ -672,23 +691,14 @@ void
 sim_remove(struct sim *sim, enum sim_rt rt, const char *ns, const char *name)
 {
 	json_t *m = json_object_get(sim->objs[rt], ns ? ns : ""), *old, *fin;
-	char rvs[32];
 	char *n;
 
 	old = json_object_get(m, name);
 	if (old == NULL)
 		return;
 	n = xstrdup(name);
-	{
-		char *key = sim_objkey(rt, old);
-
-		json_object_del(sim->ser, key);
-		free(key);
-	}
-	sim->rv++;
 	fin = json_deep_copy(old);
-	snprintf(rvs, sizeof rvs, "%lld", (long long)sim->rv);
-	sim_set(fin, "metadata.resourceVersion", json_string(rvs));
+	sim_bump(sim, rt, fin);
 	json_incref(old);
 	json_object_del(m, n);
 	sim_index(sim, rt, old, NULL);

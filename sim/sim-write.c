@@ -41,18 +41,17 @@ static void sim_conflict(struct sim_call *, const char *, ...)
 static void
 sim_conflict(struct sim_call *c, const char *fmt, ...)
 {
-	char *q = sim_qualified(c->rt), *why, *m;
+	char *why, *m;
 	va_list ap;
 
 	va_start(ap, fmt);
 	xvasprintf(&why, fmt, ap);
 	va_end(ap);
-	m = xprintf("Operation cannot be fulfilled on %s \"%s\": %s", q,
-	    c->name, why);
+	m = xprintf("Operation cannot be fulfilled on %s \"%s\": %s",
+	    sim_qualified(c->rt), c->name, why);
 	sim_reply_status(c, 409, "Conflict", m, sim_details(c->rt, c->name));
 	free(m);
 	free(why);
-	free(q);
 }
 
 /* Stores an update with the apiserver's checks: conflict, status rules. */
@@ -485,7 +484,7 @@ sim_delete_collection(struct sim_call *c, json_t *unused)
 	const char *ns = c->ns;
 	struct sim_selector *ls, *fs;
 	json_t *items, *o, *opts, *res, *out = json_array();
-	char *a = NULL, *b = NULL, *kind, *av, rvs[32];
+	char *a = NULL, *b = NULL;
 	bool missing;
 	size_t i;
 
@@ -512,13 +511,10 @@ sim_delete_collection(struct sim_call *c, json_t *unused)
 	json_decref(opts);
 	sim_selector_free(ls);
 	sim_selector_free(fs);
-	kind = sim_list_kind(rt);
-	av = sim_api_version(rt);
-	snprintf(rvs, sizeof rvs, "%lld", (long long)c->sim->rv);
-	sim_reply_json(c, 200, json_pack("{sssss{ss}so}", "kind", kind,
-	    "apiVersion", av, "metadata", "resourceVersion", rvs, "items", out));
-	free(kind);
-	free(av);
+	sim_reply_json(c, 200, json_pack("{ss+sss{so}so}", "kind",
+	    sim_rtypes[rt].kind, "List", "apiVersion", sim_api_version(rt),
+	    "metadata", "resourceVersion", json_sprintf("%lld",
+	    (long long)c->sim->rv), "items", out));
 }
 
 /* PATCH: merge, strategic (as merge), JSON patch, or apply. */
