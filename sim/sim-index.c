@@ -273,16 +273,8 @@ sim_index_cands(struct sim *sim, enum sim_rt rt, const char *ns,
 	case SIM_VIA_NODE:
 		set = json_object_get(sim->by_node, best->values[0]);
 		json_object_foreach(set, nsk, v) {
-			const char *slash = strchr(nsk, '/');
-			char *pns;
-
-			if (slash == NULL)
-				continue;
-			pns = xstrndup(nsk, slash - nsk);
-			o = sim_get(sim, rt, pns, slash + 1);
-			if (o != NULL)
+			if ((o = sim_get_at(sim, rt, nsk)) != NULL)
 				json_array_append(out, o);
-			free(pns);
 		}
 		break;
 	case SIM_VIA_LABEL:

@@ -170,8 +170,9 @@ int sim_faults_set(struct sim *, const json_t *, char **cause);
 /* The bit of a Kubernetes verb in sim_faults.latency_verbs, or 0. */
 unsigned sim_fault_verb(const char *verb);
 
-/* The pod of a key "ns/name" (borrowed), or NULL (sim-node.c). */
-json_t *sim_pod_at(struct sim *, const char *key);
+/* The object of a key "ns/name" (borrowed), or NULL. */
+json_t *sim_get_at(struct sim *, enum sim_rt, const char *key);
+#define sim_pod_at(sim, key) sim_get_at(sim, SIM_RT_PODS, key)
 
 /* A node as the scheduler sees it: allocatable and what bound pods use. */
 struct sim_node {

@@ -828,12 +828,10 @@ sim_sched_pass(struct sim *sim)
 	}
 	memo = json_object();
 	json_array_foreach(keys, i, k) {
-		const char *s = json_string_value(k), *slash = strchr(s, '/');
-		char *ns = xstrndup(s, slash - s);
+		const char *s = json_string_value(k);
 		int64_t gen = sim->sched_gen;
 
-		pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
-		if (pod != NULL) {
+		if ((pod = sim_pod_at(sim, s)) != NULL) {
 			json_incref(pod);
 			if (sim->nodes_stale) {
 				sim_nodes_refresh(sim);
@@ -841,12 +839,11 @@ sim_sched_pass(struct sim *sim)
 			}
 			sim_schedule_pod(sim, pod, memo);
 			json_decref(pod);
-			pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
+			pod = sim_pod_at(sim, s);
 			if (pod != NULL && sim_str(pod, "spec.nodeName") == NULL)
 				json_object_set_new(sim->sched_tried, s,
 				    json_integer(gen));
 		}
-		free(ns);
 	}
 	/* Forget pods that left the queue. */
 	{
@@ -1094,11 +1091,9 @@ sim_kubelet_pass(struct sim *sim)
 	size_t i;
 
 	json_array_foreach(due, i, k) {
-		const char *s = json_string_value(k), *slash = strchr(s, '/');
-		char *ns = xstrndup(s, slash - s);
+		const char *s = json_string_value(k);
 
-		pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
-		if (pod == NULL)
+		if ((pod = sim_pod_at(sim, s)) == NULL)
 			json_object_del(sim->kubelet, s);
 		else if (sim_node_is_lost(sim, sim_str(pod, "spec.nodeName")))
 			/* Its kubelet is silent: the step waits for the node. */
@@ -1108,7 +1103,6 @@ sim_kubelet_pass(struct sim *sim)
 			sim_kubelet_step(sim, s, pod, now);
 			json_decref(pod);
 		}
-		free(ns);
 	}
 	json_decref(due);
 }

@@ -37,22 +37,6 @@ sim_node_pods(struct sim *sim, const char *node)
 	return out;
 }
 
-/* See sim-int.h. */
-json_t *
-sim_pod_at(struct sim *sim, const char *key)
-{
-	const char *slash = strchr(key, '/');
-	char *ns;
-	json_t *pod;
-
-	if (slash == NULL)
-		return NULL;
-	ns = xstrndup(key, slash - key);
-	pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
-	free(ns);
-	return pod;
-}
-
 /* Sets a pod condition's status, moving its transition time on change. */
 static void
 sim_pod_cond(json_t *pod, const char *type, const char *status,

@@ -245,6 +245,22 @@ sim_get(struct sim *sim, enum sim_rt rt, const char *ns, const char *name)
 	return json_object_get(m, name);
 }
 
+/* Looks an object up by its key "ns/name" (borrowed). */
+json_t *
+sim_get_at(struct sim *sim, enum sim_rt rt, const char *key)
+{
+	const char *slash = strchr(key, '/');
+	char *ns;
+	json_t *o;
+
+	if (slash == NULL)
+		return NULL;
+	ns = xstrndup(key, slash - key);
+	o = sim_get(sim, rt, ns, slash + 1);
+	free(ns);
+	return o;
+}
+
 /* "rt/ns/name", the key under which indexes name an object. */
 static char *
 sim_objkey(enum sim_rt rt, json_t *obj)

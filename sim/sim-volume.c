@@ -511,9 +511,8 @@ sim_eph_pass(struct sim *sim)
 {
 	json_t *set = sim->storage->pods, *keys = json_array(), *k, *v, *pod;
 	int64_t now = now_ms(), delay;
-	const char *key, *slash;
+	const char *key;
 	size_t i;
-	char *ns;
 
 	json_object_foreach(set, key, v) {
 		if (json_integer_value(json_array_get(v, 0)) <= now)
@@ -521,10 +520,7 @@ sim_eph_pass(struct sim *sim)
 	}
 	json_array_foreach(keys, i, k) {
 		key = json_string_value(k);
-		slash = strchr(key, '/');
-		ns = xstrndup(key, slash - key);
-		pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
-		free(ns);
+		pod = sim_pod_at(sim, key);
 		if (pod == NULL ||
 		    sim_path(pod, "metadata.deletionTimestamp") != NULL ||
 		    sim_eph_sync(sim, pod) == 0) {
@@ -578,22 +574,15 @@ static void
 sim_claims_pass(struct sim *sim)
 {
 	json_t *set = sim->storage->claims, *v, *pvc;
-	const char *key, *slash;
-	char *ns;
+	const char *key;
 
 	sim->storage->claims = json_object();
 	json_object_foreach(set, key, v) {
-		slash = strchr(key, '/');
-		if (slash == NULL)
-			continue;
-		ns = xstrndup(key, slash - key);
-		pvc = sim_get(sim, SIM_RT_PVCS, ns, slash + 1);
-		if (pvc != NULL) {
+		if ((pvc = sim_get_at(sim, SIM_RT_PVCS, key)) != NULL) {
 			json_incref(pvc);
 			sim_claim_sync(sim, pvc);
 			json_decref(pvc);
 		}
-		free(ns);
 	}
 	json_decref(set);
 }
