@@ -5,20 +5,6 @@
  */
 #include "sim-ctrl.h"
 
-/* Splits an index key "rt/ns/name"; -1 when malformed. */
-int
-sim_key_split(const char *key, int *rt, char **ns, char **name)
-{
-	const char *a = strchr(key, '/'), *b;
-
-	if (a == NULL || (b = strchr(a + 1, '/')) == NULL)
-		return -1;
-	*rt = atoi(key);
-	*ns = xstrndup(a + 1, b - a - 1);
-	*name = xstrdup(b + 1);
-	return 0;
-}
-
 /* Copies the keys of a set so it can change while we walk it. */
 static json_t *
 sim_keys(json_t *set)
@@ -38,14 +24,10 @@ sim_orphan(struct sim *sim, const char *uid)
 	json_t *keys = sim_keys(json_object_get(sim->owners, uid)), *k, *o, *cp;
 	json_t *refs, *r;
 	size_t i, j;
-	char *ns, *name;
 	int rt;
 
 	json_array_foreach(keys, i, k) {
-		if (sim_key_split(json_string_value(k), &rt, &ns, &name) != 0)
-			continue;
-		o = sim_get(sim, rt, ns[0] ? ns : NULL, name);
-		if (o != NULL) {
+		if ((o = sim_get_key(sim, json_string_value(k), &rt)) != NULL) {
 			cp = json_deep_copy(o);
 			refs = sim_path(cp, "metadata.ownerReferences");
 			for (j = json_array_size(refs); j-- > 0;) {
@@ -59,8 +41,6 @@ sim_orphan(struct sim *sim, const char *uid)
 				    "ownerReferences");
 			sim_put(sim, rt, cp);
 		}
-		free(ns);
-		free(name);
 	}
 	json_decref(keys);
 }
@@ -70,24 +50,21 @@ static void
 sim_delete_dependents(struct sim *sim, const char *uid, const char *policy)
 {
 	json_t *keys = sim_keys(json_object_get(sim->owners, uid)), *k, *o;
+	json_t *res;
 	size_t i;
-	char *ns, *name;
 	int rt;
 
 	json_array_foreach(keys, i, k) {
-		if (sim_key_split(json_string_value(k), &rt, &ns, &name) != 0)
+		o = sim_get_key(sim, json_string_value(k), &rt);
+		if (o == NULL ||
+		    sim_path(o, "metadata.deletionTimestamp") != NULL)
 			continue;
-		o = sim_get(sim, rt, ns[0] ? ns : NULL, name);
-		if (o != NULL &&
-		    sim_path(o, "metadata.deletionTimestamp") == NULL) {
-			json_t *res = NULL;
-
-			sim_delete(sim, rt, ns[0] ? ns : NULL, name, policy, -1,
-			    &res);
-			json_decref(res);
-		}
-		free(ns);
-		free(name);
+		res = NULL;
+		json_incref(o);
+		sim_delete(sim, rt, sim_str(o, "metadata.namespace"),
+		    sim_str(o, "metadata.name"), policy, -1, &res);
+		json_decref(res);
+		json_decref(o);
 	}
 	json_decref(keys);
 }
@@ -229,18 +206,11 @@ sim_gc_foreground(struct sim *sim, enum sim_rt rt)
 {
 	json_t *o, *fin, *cp, *todo = json_array(), *x, *v;
 	const char *k;
-	char *ns, *name;
 	size_t i;
 	int t;
 
 	json_object_foreach(sim->fg_pending, k, v) {
-		if (sim_key_split(k, &t, &ns, &name) != 0)
-			continue;
-		o = t == (int)rt ? sim_get(sim, rt, ns[0] ? ns : NULL, name) :
-		    NULL;
-		free(ns);
-		free(name);
-		if (o == NULL ||
+		if ((o = sim_get_key(sim, k, &t)) == NULL || t != (int)rt ||
 		    sim_path(o, "metadata.deletionTimestamp") == NULL)
 			continue;
 		if (json_object_get(sim->owners,

@@ -173,6 +173,8 @@ unsigned sim_fault_verb(const char *verb);
 /* The object of a key "ns/name" (borrowed), or NULL. */
 json_t *sim_get_at(struct sim *, enum sim_rt, const char *key);
 #define sim_pod_at(sim, key) sim_get_at(sim, SIM_RT_PODS, key)
+/* The object of an index key "rt/ns/name" and its type, or NULL. */
+json_t *sim_get_key(struct sim *, const char *key, int *rt);
 
 /* A node as the scheduler sees it: allocatable and what bound pods use. */
 struct sim_node {

@@ -139,14 +139,6 @@ sim_cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Adds one to a reason's node count. */
-static void
-sim_reason(json_t *reasons, const char *r)
-{
-	json_object_set_new(reasons, r, json_integer(
-	    json_integer_value(json_object_get(reasons, r)) + 1));
-}
-
 /* Adds n to a reason's node count when n is not zero. */
 static void
 sim_reason_add(json_t *reasons, const char *r, int64_t n)
@@ -193,9 +185,8 @@ sim_node_class_key(json_t *node, bool ready, bool unschedulable)
 	if (labels == NULL)
 		labels = json_object();
 	json_object_del(labels, "kubernetes.io/hostname");
-	k = json_pack("{sosOsbsb}", "l", labels, "t",
-	    sim_path(node, "spec.taints") ? sim_path(node, "spec.taints") :
-	    json_null(), "r", ready, "u", unschedulable);
+	k = json_pack("{sosO?sbsb}", "l", labels, "t",
+	    sim_path(node, "spec.taints"), "r", ready, "u", unschedulable);
 	s = json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(k);
 	return s;
@@ -363,13 +354,9 @@ sim_class_reason(json_t *pod, struct sim_node *rep, bool names_host)
 static char *
 sim_pod_shape(json_t *pod, int64_t cpu, int64_t mem, int64_t gpu)
 {
-	json_t *k = json_pack("[IIIOOO]", (json_int_t)cpu, (json_int_t)mem,
-	    (json_int_t)gpu, sim_path(pod, "spec.tolerations") ?
-	    sim_path(pod, "spec.tolerations") : json_null(),
-	    sim_path(pod, "spec.nodeSelector") ?
-	    sim_path(pod, "spec.nodeSelector") : json_null(),
-	    sim_path(pod, "spec.affinity") ? sim_path(pod, "spec.affinity") :
-	    json_null());
+	json_t *k = json_pack("[IIIO?O?O?]", (json_int_t)cpu, (json_int_t)mem,
+	    (json_int_t)gpu, sim_path(pod, "spec.tolerations"),
+	    sim_path(pod, "spec.nodeSelector"), sim_path(pod, "spec.affinity"));
 	char *s;
 
 	if (sim_pod_has_claims(pod)) {
@@ -449,7 +436,7 @@ sim_node_refuses(json_t *pod, struct sim_node *f, struct sim_ask *a,
 	} else if (!sim_volumes_fit(a->affinity, f->obj))
 		r = "node(s) had volume node affinity conflict";
 	if (r != NULL && reasons != NULL)
-		sim_reason(reasons, r);
+		sim_reason_add(reasons, r, 1);
 	return r != NULL;
 }
 
@@ -804,6 +791,7 @@ sim_sched_pass(struct sim *sim)
 {
 	json_t *keys, *k, *v, *pod, *memo;
 	const char *key;
+	void *tmp;
 	size_t i;
 
 	if (json_object_size(sim->unscheduled) == 0)
@@ -846,16 +834,9 @@ sim_sched_pass(struct sim *sim)
 		}
 	}
 	/* Forget pods that left the queue. */
-	{
-		json_t *drop = json_array();
-
-		json_object_foreach(sim->sched_tried, key, v) {
-			if (json_object_get(sim->unscheduled, key) == NULL)
-				json_array_append_new(drop, json_string(key));
-		}
-		json_array_foreach(drop, i, k)
-			json_object_del(sim->sched_tried, json_string_value(k));
-		json_decref(drop);
+	json_object_foreach_safe(sim->sched_tried, tmp, key, v) {
+		if (json_object_get(sim->unscheduled, key) == NULL)
+			json_object_del(sim->sched_tried, key);
 	}
 	json_decref(memo);
 	json_decref(keys);
@@ -941,13 +922,11 @@ sim_kubelet_exit(struct sim *sim, json_t *pod, json_t *cp, int64_t restarts,
 
 	idle = idle && restart;
 	json_array_foreach(cs, i, c) {
-		json_t *term = json_pack("{sisssOsssOs:s*}", "exitCode", code,
+		json_t *term = json_pack("{sisssOsssO?s:s*}", "exitCode", code,
 		    "reason", code == 0 ? "Completed" : "Error",
 		    "startedAt", sim_path(c, "state.running.startedAt"),
 		    "finishedAt", ts, "containerID",
-		    json_object_get(c, "containerID") ?
-		    json_object_get(c, "containerID") : json_null(),
-		    "message", msg);
+		    json_object_get(c, "containerID"), "message", msg);
 
 		if (term == NULL)
 			continue;

@@ -122,10 +122,9 @@ sim_node_lost(struct sim *sim, const char *node, int64_t evict_after)
 	if (n == NULL || sim_node_is_lost(sim, node))
 		return;
 	ts = time_format_rfc3339(now);
-	json_object_set_new(sim->lost_nodes, node, json_pack("{sIsIsO}",
+	json_object_set_new(sim->lost_nodes, node, json_pack("{sIsIsO?}",
 	    "since", (json_int_t)now, "evictAfter", (json_int_t)evict_after,
-	    "conditions", sim_path(n, "status.conditions") ?
-	    sim_path(n, "status.conditions") : json_null()));
+	    "conditions", sim_path(n, "status.conditions")));
 	cp = json_deep_copy(n);
 	json_array_foreach(sim_path(cp, "status.conditions"), i, c) {
 		if (strcmp(sim_str_or(c, "status", ""), "Unknown") != 0)

@@ -261,6 +261,24 @@ sim_get_at(struct sim *sim, enum sim_rt rt, const char *key)
 	return o;
 }
 
+/* The object of an index key "rt/ns/name" (borrowed) and its type, or
+ * NULL. */
+json_t *
+sim_get_key(struct sim *sim, const char *key, int *rt)
+{
+	const char *a = strchr(key, '/'), *b;
+	char *ns;
+	json_t *o;
+
+	if (a == NULL || (b = strchr(a + 1, '/')) == NULL)
+		return NULL;
+	*rt = atoi(key);
+	ns = xstrndup(a + 1, b - a - 1);
+	o = sim_get(sim, *rt, ns, b + 1);
+	free(ns);
+	return o;
+}
+
 /* "rt/ns/name", the key under which indexes name an object. */
 static char *
 sim_objkey(enum sim_rt rt, json_t *obj)

@@ -608,8 +608,7 @@ sim_job_template_update(json_t *causes, json_t *old, json_t *new)
 				    '.') + 1);
 		}
 	}
-	holder = json_pack("{s{sO}}", "spec", "template", ot ? ot :
-	    json_null());
+	holder = json_pack("{s{sO?}}", "spec", "template", ot);
 	sim_immutable(causes, holder, new, "spec.template",
 	    "core.PodTemplateSpec");
 	json_decref(holder);

@@ -542,27 +542,23 @@ static void
 sim_storage_gc(struct sim *sim)
 {
 	json_t *set = sim->storage->gone, *deps, *res, *o;
-	const char *uid, *key, *a, *b;
+	const char *uid, *key;
 	json_t *v, *x;
-	char *ns;
+	int rt;
 
 	sim->storage->gone = json_object();
 	json_object_foreach(set, uid, v) {
 		deps = json_deep_copy(json_object_get(sim->owners, uid));
 		json_object_foreach(deps, key, x) {
-			a = strchr(key, '/');
-			b = a ? strchr(a + 1, '/') : NULL;
-			if (b == NULL)
+			o = sim_get_key(sim, key, &rt);
+			if (o == NULL || json_object_get(sim->uids, uid) != NULL)
 				continue;
-			ns = xstrndup(a + 1, b - a - 1);
-			o = sim_get(sim, atoi(key), *ns ? ns : NULL, b + 1);
-			if (o != NULL && json_object_get(sim->uids, uid) == NULL) {
-				res = NULL;
-				sim_delete(sim, atoi(key), *ns ? ns : NULL, b + 1,
-				    "Background", -1, &res);
-				json_decref(res);
-			}
-			free(ns);
+			res = NULL;
+			json_incref(o);
+			sim_delete(sim, rt, sim_str(o, "metadata.namespace"),
+			    sim_str(o, "metadata.name"), "Background", -1, &res);
+			json_decref(res);
+			json_decref(o);
 		}
 		json_decref(deps);
 	}
