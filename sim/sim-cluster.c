@@ -241,25 +241,19 @@ sim_cluster_nodes(struct sim *sim, json_t *g, int gi, char **cause)
 		alloc = json_pack("{ssssssss}", "cpu", cpu, "memory", mem,
 		    "pods", "110", "ephemeral-storage", "1Ti");
 		if (gpu != NULL) {
-			json_object_set_new(labels, "nvidia.com/gpu.product",
-			    json_string(gpu));
-			json_object_set_new(labels, "nvidia.com/gpu.count",
-			    json_string(gbuf));
-			json_object_set_new(labels, "nvidia.com/gpu.memory",
+			/* The labels NVIDIA's GPU feature discovery sets. */
+			json_object_update_new(labels, json_pack("{sssssos"
+			    "ssssssososs}", "nvidia.com/gpu.product", gpu,
+			    "nvidia.com/gpu.count", gbuf, "nvidia.com/gpu.memory",
 			    json_sprintf("%lld", sim_cfg_int(g, "gpuMemory",
-			    24564)));
-			json_object_set_new(labels, "nvidia.com/gpu.replicas",
-			    json_string("1"));
-			json_object_set_new(labels,
-			    "nvidia.com/gpu.sharing-strategy", json_string("none"));
-			json_object_set_new(labels, "nvidia.com/gpu.family",
-			    json_string(sim_cfg_str(g, "gpuFamily", "ampere")));
-			json_object_set_new(labels, "nvidia.com/gpu.compute.major",
-			    json_sprintf("%lld", sim_cfg_int(g, "computeMajor", 8)));
-			json_object_set_new(labels, "nvidia.com/gpu.compute.minor",
-			    json_sprintf("%lld", sim_cfg_int(g, "computeMinor", 6)));
-			json_object_set_new(labels, "nvidia.com/gpu.present",
-			    json_string("true"));
+			    24564)), "nvidia.com/gpu.replicas", "1",
+			    "nvidia.com/gpu.sharing-strategy", "none",
+			    "nvidia.com/gpu.family", sim_cfg_str(g, "gpuFamily",
+			    "ampere"), "nvidia.com/gpu.compute.major",
+			    json_sprintf("%lld", sim_cfg_int(g, "computeMajor",
+			    8)), "nvidia.com/gpu.compute.minor", json_sprintf(
+			    "%lld", sim_cfg_int(g, "computeMinor", 6)),
+			    "nvidia.com/gpu.present", "true"));
 			json_object_set_new(alloc, "nvidia.com/gpu",
 			    json_string(gbuf));
 		}
@@ -605,13 +599,10 @@ sim_cluster_users(struct sim *sim, json_t *users, char **cause)
 		if (json_object_get(u, "resources") != NULL)
 			su->resources = json_deep_copy(json_object_get(u,
 			    "resources"));
-		if (sim_cfg_bool(u, "admin", false, &su->admin, i, cause) != 0)
-			return -1;
-		if (sim_cfg_bool(u, "clusterRead", false, &su->cluster_read, i,
-		    cause) != 0)
-			return -1;
-		if (sim_cfg_bool(u, "readAll", false, &su->read_all, i,
-		    cause) != 0)
+		if (sim_cfg_bool(u, "admin", false, &su->admin, i, cause) != 0 ||
+		    sim_cfg_bool(u, "clusterRead", false, &su->cluster_read, i,
+		    cause) != 0 || sim_cfg_bool(u, "readAll", false,
+		    &su->read_all, i, cause) != 0)
 			return -1;
 		if (sim->opt.namespace_only && !su->admin)
 			su->cluster_read = false;

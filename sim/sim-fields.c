@@ -340,7 +340,7 @@ sim_go_float(double d)
 }
 
 /* The keys of an object in byte order, as fmt prints a map (borrowed). */
-static const char **
+const char **
 sim_sorted_keys(json_t *obj, size_t *n)
 {
 	const char **keys, *k;

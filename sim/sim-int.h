@@ -538,6 +538,8 @@ char *sim_patch_text(const char *content_type, json_t *patch,
     json_t *patched);
 /* Go's %#v of a *metav1.LabelSelector, as immutable-field errors show. */
 char *sim_go_selector(json_t *sel);
+/* The keys of an object in byte order (borrowed; the array the caller's). */
+const char **sim_sorted_keys(json_t *obj, size_t *n);
 /* Go's %q of a string. */
 char *sim_go_quote(const char *);
 /* Go's %#v of a []string (NULL or not an array: a nil slice). */

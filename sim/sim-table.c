@@ -191,32 +191,22 @@ sim_join_ctr(json_t *spec, const char *field)
 static char *
 sim_quota_cell(json_t *q, bool limits)
 {
-	json_t *hard = sim_path(q, "status.hard"), *used, *v;
-	const char *k;
+	json_t *hard = sim_path(q, "status.hard");
+	json_t *used = sim_path(q, "status.used");
+	const char **keys, *u, *h;
 	char *out = xstrdup("");
-	const char *keys[128];
-	size_t n = 0, i, j;
+	size_t n, i;
 
-	used = sim_path(q, "status.used");
-	json_object_foreach(hard, k, v) {
-		if (has_prefix(k, "limits.") != limits || n == nitems(keys))
-			continue;
-		keys[n++] = k;
-	}
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
-			const char *x = keys[j];
-
-			keys[j] = keys[j - 1];
-			keys[j - 1] = x;
-		}
+	keys = sim_sorted_keys(hard, &n);
 	for (i = 0; i < n; i++) {
-		const char *u = json_string_value(json_object_get(used, keys[i]));
-		const char *h = json_string_value(json_object_get(hard, keys[i]));
-
-		sim_appendf(&out, "%s%s: %s/%s", i ? ", " : "", keys[i],
+		if (has_prefix(keys[i], "limits.") != limits)
+			continue;
+		u = json_string_value(json_object_get(used, keys[i]));
+		h = json_string_value(json_object_get(hard, keys[i]));
+		sim_appendf(&out, "%s%s: %s/%s", *out ? ", " : "", keys[i],
 		    u ? u : "0", h ? h : "");
 	}
+	free(keys);
 	return out;
 }
 
