@@ -142,35 +142,27 @@ sim_pod_status(json_t *pod)
 static char *
 sim_node_roles(json_t *node)
 {
-	const char *k, *roles[64], *x;
-	json_t *v;
-	char *out;
-	size_t n = 0, i, j;
+	json_t *roles = json_object(), *v;
+	const char *k, *x, **keys;
+	char *out = NULL;
+	size_t n, i;
 
 	json_object_foreach(sim_path(node, "metadata.labels"), k, v) {
 		if (has_prefix(k, "node-role.kubernetes.io/"))
 			x = k + strlen("node-role.kubernetes.io/");
-		else if (strcmp(k, "kubernetes.io/role") == 0 &&
-		    json_is_string(v))
+		else if (strcmp(k, "kubernetes.io/role") == 0)
 			x = json_string_value(v);
 		else
-			continue;
-		if (*x == '\0' || n == nitems(roles))
-			continue;
-		for (i = 0; i < n && strcmp(roles[i], x) < 0; i++)
-			;
-		if (i < n && strcmp(roles[i], x) == 0)
-			continue;
-		for (j = n++; j > i; j--)
-			roles[j] = roles[j - 1];
-		roles[i] = x;
+			x = NULL;
+		if (x != NULL && *x != '\0')
+			json_object_set_new(roles, x, json_true());
 	}
-	if (n == 0)
-		return xstrdup("<none>");
-	out = xstrdup(roles[0]);
-	for (i = 1; i < n; i++)
-		sim_appendf(&out, ",%s", roles[i]);
-	return out;
+	keys = sim_sorted_keys(roles, &n);
+	for (i = 0; i < n; i++)
+		sim_appendf(&out, "%s%s", i ? "," : "", keys[i]);
+	free(keys);
+	json_decref(roles);
+	return out != NULL ? out : xstrdup("<none>");
 }
 
 /* Joins the string values of a container field with commas. */
