@@ -221,6 +221,19 @@ sim_host_index(struct sim *sim, json_t *node, size_t i)
 	json_array_append_new(list, json_integer((json_int_t)i));
 }
 
+/* Adds sign * a usage vector to what the scheduler counts used on a node. */
+static void
+sim_node_use(struct sim_node *f, json_t *use, int sign)
+{
+	f->ucpu += sign * json_integer_value(json_object_get(use,
+	    "requests.cpu"));
+	f->umem += sign * json_integer_value(json_object_get(use,
+	    "requests.memory"));
+	f->ugpu += sign * json_integer_value(json_object_get(use,
+	    "requests.nvidia.com/gpu"));
+	f->upods += sign * json_integer_value(json_object_get(use, "pods"));
+}
+
 /* Rebuilds the node table after a node changed, in the store's order. */
 static void
 sim_nodes_refresh(struct sim *sim)
@@ -250,12 +263,7 @@ sim_nodes_refresh(struct sim *sim)
 		f->mem = sim_alloc(node, "memory", QUANTITY_UNITS);
 		f->gpu = sim_alloc(node, "nvidia.com/gpu", QUANTITY_UNITS);
 		f->pods = sim_alloc(node, "pods", QUANTITY_UNITS);
-		f->ucpu = json_integer_value(json_object_get(use, "requests.cpu"));
-		f->umem = json_integer_value(json_object_get(use,
-		    "requests.memory"));
-		f->ugpu = json_integer_value(json_object_get(use,
-		    "requests.nvidia.com/gpu"));
-		f->upods = json_integer_value(json_object_get(use, "pods"));
+		sim_node_use(f, use, 1);
 		f->unschedulable = json_is_true(sim_path(node,
 		    "spec.unschedulable"));
 		json_array_foreach(sim_path(node, "status.conditions"), j, c) {
@@ -285,19 +293,10 @@ void
 sim_sched_use(struct sim *sim, const char *node, json_t *use, int sign)
 {
 	json_t *ix;
-	struct sim_node *f;
 
-	if (sim->nodes_stale || node == NULL ||
-	    (ix = json_object_get(sim->node_idx, node)) == NULL)
-		return;
-	f = &sim->nodes[json_integer_value(ix)];
-	f->ucpu += sign * json_integer_value(json_object_get(use,
-	    "requests.cpu"));
-	f->umem += sign * json_integer_value(json_object_get(use,
-	    "requests.memory"));
-	f->ugpu += sign * json_integer_value(json_object_get(use,
-	    "requests.nvidia.com/gpu"));
-	f->upods += sign * json_integer_value(json_object_get(use, "pods"));
+	if (!sim->nodes_stale && node != NULL &&
+	    (ix = json_object_get(sim->node_idx, node)) != NULL)
+		sim_node_use(&sim->nodes[json_integer_value(ix)], use, sign);
 }
 
 /* True if the pod's node filters name a node's hostname label. */

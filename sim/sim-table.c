@@ -6,6 +6,7 @@
 #include "sim-int.h"
 #include "sim-ctrl.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +210,29 @@ sim_cell_str(json_t *cells, const char *v)
 	json_array_append_new(cells, json_string(v ? v : ""));
 }
 
+/* Appends a cell of an allocated string, which it frees. */
+static void
+sim_cell_take(json_t *cells, char *s)
+{
+	sim_cell_str(cells, s);
+	free(s);
+}
+
+static void sim_cell_fmt(json_t *, const char *, ...) printflike(2, 3);
+
+/* Appends a cell of formatted text. */
+static void
+sim_cell_fmt(json_t *cells, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	xvasprintf(&s, fmt, ap);
+	va_end(ap);
+	sim_cell_take(cells, s);
+}
+
 /* Access modes as kubectl abbreviates them ("RWO,RWX"). */
 static char *
 sim_access_modes(json_t *modes)
@@ -241,61 +265,54 @@ sim_cells_sc(struct sim *sim, json_t *o, json_t *cells)
 	json_t *ann = sim_path(o, "metadata.annotations");
 	const char *d = json_string_value(json_object_get(ann,
 	    "storageclass.kubernetes.io/is-default-class"));
-	char *name = xprintf("%s%s", sim_str(o, "metadata.name"),
-	    d != NULL && strcmp(d, "true") == 0 ? " (default)" : "");
 
-	sim_cell_str(cells, name);
+	sim_cell_fmt(cells, "%s%s", sim_str(o, "metadata.name"),
+	    d != NULL && strcmp(d, "true") == 0 ? " (default)" : "");
 	sim_cell_str(cells, sim_str(o, "provisioner"));
 	sim_cell_str(cells, sim_str(o, "reclaimPolicy"));
 	sim_cell_str(cells, sim_str(o, "volumeBindingMode"));
 	sim_cell_str(cells, json_is_true(json_object_get(o,
 	    "allowVolumeExpansion")) ? "true" : "false");
 	json_array_append_new(cells, sim_age(sim, o));
-	free(name);
 }
 
 /* A PersistentVolumeClaim row. */
 static void
 sim_cells_pvc(struct sim *sim, json_t *o, json_t *cells)
 {
-	char *modes = sim_access_modes(sim_path(o, "status.accessModes"));
-
 	sim_cell_str(cells, sim_str(o, "metadata.name"));
 	sim_cell_str(cells, sim_path(o, "metadata.deletionTimestamp") ?
 	    "Terminating" : sim_str(o, "status.phase"));
 	sim_cell_str(cells, sim_str(o, "spec.volumeName"));
 	sim_cell_str(cells, sim_str(o, "status.capacity.storage"));
-	sim_cell_str(cells, modes);
+	sim_cell_take(cells, sim_access_modes(sim_path(o,
+	    "status.accessModes")));
 	sim_cell_str(cells, sim_str(o, "spec.storageClassName"));
 	sim_cell_str(cells, "<unset>");
 	json_array_append_new(cells, sim_age(sim, o));
 	sim_cell_str(cells, sim_str(o, "spec.volumeMode"));
-	free(modes);
 }
 
 /* A PersistentVolume row. */
 static void
 sim_cells_pv(struct sim *sim, json_t *o, json_t *cells)
 {
-	char *modes = sim_access_modes(sim_path(o, "spec.accessModes"));
-	char *claim = sim_str(o, "spec.claimRef.name") == NULL ? xstrdup("") :
-	    xprintf("%s/%s", sim_str(o, "spec.claimRef.namespace"),
-	    sim_str(o, "spec.claimRef.name"));
+	const char *claim = sim_str(o, "spec.claimRef.name");
 
 	sim_cell_str(cells, sim_str(o, "metadata.name"));
 	sim_cell_str(cells, sim_str(o, "spec.capacity.storage"));
-	sim_cell_str(cells, modes);
+	sim_cell_take(cells, sim_access_modes(sim_path(o, "spec.accessModes")));
 	sim_cell_str(cells, sim_str(o, "spec.persistentVolumeReclaimPolicy"));
 	sim_cell_str(cells, sim_path(o, "metadata.deletionTimestamp") ?
 	    "Terminating" : sim_str(o, "status.phase"));
-	sim_cell_str(cells, claim);
+	sim_cell_fmt(cells, "%s%s%s", claim ? sim_str(o,
+	    "spec.claimRef.namespace") : "", claim ? "/" : "", claim ? claim :
+	    "");
 	sim_cell_str(cells, sim_str(o, "spec.storageClassName"));
 	sim_cell_str(cells, "<unset>");
 	sim_cell_str(cells, sim_str(o, "status.reason"));
 	json_array_append_new(cells, sim_age(sim, o));
 	sim_cell_str(cells, sim_str(o, "spec.volumeMode"));
-	free(modes);
-	free(claim);
 }
 
 /* Appends to a "a,b,c + N more..." list of at most 3 (listWithMore). */
@@ -375,7 +392,6 @@ static void
 sim_cells_pod(struct sim *sim, json_t *o, json_t *cells)
 {
 	json_t *c;
-	char *s;
 	size_t i;
 	int ready = 0, restarts = 0;
 
@@ -385,10 +401,9 @@ sim_cells_pod(struct sim *sim, json_t *o, json_t *cells)
 		restarts += (int)json_integer_value(json_object_get(c,
 		    "restartCount"));
 	}
-	s = xprintf("%d/%zu", ready, json_array_size(sim_path(o,
-	    "spec.containers")));
 	sim_cell_str(cells, sim_str(o, "metadata.name"));
-	sim_cell_str(cells, s);
+	sim_cell_fmt(cells, "%d/%zu", ready, json_array_size(sim_path(o,
+	    "spec.containers")));
 	sim_cell_str(cells, sim_pod_status(o));
 	json_array_append_new(cells, json_integer(restarts));
 	json_array_append_new(cells, sim_age(sim, o));
@@ -396,22 +411,17 @@ sim_cells_pod(struct sim *sim, json_t *o, json_t *cells)
 	sim_cell_str(cells, sim_str_or(o, "spec.nodeName", "<none>"));
 	sim_cell_str(cells, "<none>");
 	sim_cell_str(cells, "<none>");
-	free(s);
 }
 
 /* A Node row: Ready or NotReady, cordoned or not, roles, node info. */
 static void
 sim_cells_node(struct sim *sim, json_t *o, json_t *cells)
 {
-	const char *st = sim_cond_true(o, "Ready") ? "Ready" : "NotReady";
-	char *s, *t;
-
-	s = json_is_true(sim_path(o, "spec.unschedulable")) ?
-	    xprintf("%s,SchedulingDisabled", st) : xstrdup(st);
-	t = sim_node_roles(o);
 	sim_cell_str(cells, sim_str(o, "metadata.name"));
-	sim_cell_str(cells, s);
-	sim_cell_str(cells, t);
+	sim_cell_fmt(cells, "%s%s", sim_cond_true(o, "Ready") ? "Ready" :
+	    "NotReady", json_is_true(sim_path(o, "spec.unschedulable")) ?
+	    ",SchedulingDisabled" : "");
+	sim_cell_take(cells, sim_node_roles(o));
 	json_array_append_new(cells, sim_age(sim, o));
 	sim_cell_str(cells, sim_str(o, "status.nodeInfo.kubeletVersion"));
 	sim_cell_str(cells, sim_str(json_array_get(sim_path(o,
@@ -421,33 +431,25 @@ sim_cells_node(struct sim *sim, json_t *o, json_t *cells)
 	sim_cell_str(cells, sim_str(o, "status.nodeInfo.kernelVersion"));
 	sim_cell_str(cells, sim_str(o,
 	    "status.nodeInfo.containerRuntimeVersion"));
-	free(s);
-	free(t);
 }
 
 /* A Deployment row: ready of desired, updated, available, containers. */
 static void
 sim_cells_deploy(struct sim *sim, json_t *o, json_t *cells)
 {
-	char *s;
-
-	s = xprintf("%lld/%lld", (long long)json_integer_value(sim_path(o,
-	    "status.readyReplicas")), (long long)json_integer_value(
-	    sim_path(o, "spec.replicas")));
 	sim_cell_str(cells, sim_str(o, "metadata.name"));
-	sim_cell_str(cells, s);
-	free(s);
+	sim_cell_fmt(cells, "%lld/%lld", (long long)json_integer_value(
+	    sim_path(o, "status.readyReplicas")), (long long)
+	    json_integer_value(sim_path(o, "spec.replicas")));
 	json_array_append_new(cells, json_integer(json_integer_value(
 	    sim_path(o, "status.updatedReplicas"))));
 	json_array_append_new(cells, json_integer(json_integer_value(
 	    sim_path(o, "status.availableReplicas"))));
 	json_array_append_new(cells, sim_age(sim, o));
-	s = sim_join_ctr(sim_path(o, "spec.template.spec"), "name");
-	sim_cell_str(cells, s);
-	free(s);
-	s = sim_join_ctr(sim_path(o, "spec.template.spec"), "image");
-	sim_cell_str(cells, s);
-	free(s);
+	sim_cell_take(cells, sim_join_ctr(sim_path(o, "spec.template.spec"),
+	    "name"));
+	sim_cell_take(cells, sim_join_ctr(sim_path(o, "spec.template.spec"),
+	    "image"));
 	sim_cell_str(cells, "");
 }
 
@@ -457,24 +459,19 @@ sim_cells_job(struct sim *sim, json_t *o, json_t *cells)
 {
 	const char *st = sim_cond_true(o, "Failed") ? "Failed" :
 	    sim_cond_true(o, "Complete") ? "Complete" : "Running";
-	char *s, *t;
-	int64_t a, b;
+	int64_t a = sim_time_parse(sim_str(o, "status.startTime"));
+	int64_t b = sim_time_parse(sim_str(o, "status.completionTime"));
 
 	if (json_is_true(sim_path(o, "spec.suspend")))
 		st = "Suspended";
-	s = xprintf("%lld/%lld", (long long)json_integer_value(sim_path(o,
-	    "status.succeeded")), (long long)json_integer_value(
-	    sim_path(o, "spec.completions")));
-	a = sim_time_parse(sim_str(o, "status.startTime"));
-	b = sim_time_parse(sim_str(o, "status.completionTime"));
-	t = a < 0 ? xstrdup("") : sim_human((b >= 0 ? b : sim_now(sim)) - a);
 	sim_cell_str(cells, sim_str(o, "metadata.name"));
 	sim_cell_str(cells, st);
-	sim_cell_str(cells, s);
-	sim_cell_str(cells, t);
+	sim_cell_fmt(cells, "%lld/%lld", (long long)json_integer_value(
+	    sim_path(o, "status.succeeded")), (long long)json_integer_value(
+	    sim_path(o, "spec.completions")));
+	sim_cell_take(cells, a < 0 ? xstrdup("") : sim_human((b >= 0 ? b :
+	    sim_now(sim)) - a));
 	json_array_append_new(cells, sim_age(sim, o));
-	free(s);
-	free(t);
 }
 
 /* A Service row: type, cluster IP, ports as port/protocol. */
@@ -505,20 +502,17 @@ static void
 sim_cells_event(struct sim *sim, json_t *o, json_t *cells)
 {
 	int64_t ts = sim_time_parse(sim_str(o, "lastTimestamp"));
-	char *s, *t;
-
-	s = ts < 0 ? xstrdup("<unknown>") : sim_human(sim_now(sim) - ts);
-	t = xprintf("%s/%s", sim_str_or(o, "involvedObject.kind", ""),
+	char *t = xprintf("%s/%s", sim_str_or(o, "involvedObject.kind", ""),
 	    sim_str_or(o, "involvedObject.name", ""));
+
 	for (char *p = t; *p && *p != '/'; p++)
 		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-	sim_cell_str(cells, s);
+	sim_cell_take(cells, ts < 0 ? xstrdup("<unknown>") :
+	    sim_human(sim_now(sim) - ts));
 	sim_cell_str(cells, sim_str(o, "type"));
 	sim_cell_str(cells, sim_str(o, "reason"));
-	sim_cell_str(cells, t);
+	sim_cell_take(cells, t);
 	sim_cell_str(cells, sim_str(o, "message"));
-	free(s);
-	free(t);
 }
 
 /* The cells of one row. */
@@ -527,7 +521,6 @@ sim_cells(struct sim *sim, enum sim_rt rt, json_t *o)
 {
 	const char *name = sim_str(o, "metadata.name");
 	json_t *cells = json_array();
-	char *s, *t;
 
 	switch (rt) {
 	case SIM_RT_PODS:
@@ -555,12 +548,8 @@ sim_cells(struct sim *sim, enum sim_rt rt, json_t *o)
 	case SIM_RT_RESOURCEQUOTAS:
 		sim_cell_str(cells, name);
 		json_array_append_new(cells, sim_age(sim, o));
-		s = sim_quota_cell(o, false);
-		t = sim_quota_cell(o, true);
-		sim_cell_str(cells, s);
-		sim_cell_str(cells, t);
-		free(s);
-		free(t);
+		sim_cell_take(cells, sim_quota_cell(o, false));
+		sim_cell_take(cells, sim_quota_cell(o, true));
 		break;
 	case SIM_RT_NAMESPACES:
 		sim_cell_str(cells, name);
