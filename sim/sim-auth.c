@@ -343,14 +343,8 @@ sim_authenticate(struct sim_call *c)
 			json_array_append_new(groups, json_string(h->value));
 	}
 	json_array_append_new(groups, json_string("system:authenticated"));
-	if (c->imp_used) {
-		free(c->imp.name);
-		json_decref(c->imp.groups);
-		json_decref(c->imp.namespaces);
-		json_decref(c->imp.resources);
-		free(c->imp.uid);
-		json_decref(c->imp.extra);
-	}
+	if (c->imp_used)
+		sim_user_release(&c->imp);
 	c->impersonator = c->user->name;
 	sim_set_imp(c, iu, groups);
 	sim_imp_uid_extra(c);

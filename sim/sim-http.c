@@ -462,14 +462,8 @@ out:
 	evhttp_clear_headers(&c.q);
 	for (i = 0; i < c.nsegs; i++)
 		free(c.segs[i]);
-	if (c.imp_used) {
-		free(c.imp.name);
-		json_decref(c.imp.groups);
-		json_decref(c.imp.namespaces);
-		json_decref(c.imp.resources);
-		free(c.imp.uid);
-		json_decref(c.imp.extra);
-	}
+	if (c.imp_used)
+		sim_user_release(&c.imp);
 }
 
 /* Binds the listener (again after a restart, on the same port). */

@@ -126,6 +126,8 @@ struct sim_user {
 	json_t *extra;		/* Impersonate-Extra-*: { key: [values] } */
 };
 
+void sim_user_release(struct sim_user *);
+
 /* A watch stream in progress. */
 struct sim_watch {
 	struct sim *sim;
