@@ -256,6 +256,7 @@ sim_drop_cb(evutil_socket_t fd, short what, void *arg)
 static bool
 sim_fault(struct sim *sim, struct evhttp_request *req, const char *path)
 {
+	struct sim_call c = { .sim = sim, .req = req };
 	double r;
 
 	if (has_prefix(path, "/sim/"))
@@ -265,8 +266,6 @@ sim_fault(struct sim *sim, struct evhttp_request *req, const char *path)
 		return false;
 	r = (double)(sim_rand(sim) % 1000000) / 1000000.0;
 	if (r < sim->faults.p500) {
-		struct sim_call c = { .sim = sim, .req = req };
-
 		sim->faults.n500++;
 		sim_reply_status(&c, 500, "InternalError", "Internal error "
 		    "occurred: simulated fault", json_pack("{s[{ss}]}", "causes",
@@ -275,7 +274,6 @@ sim_fault(struct sim *sim, struct evhttp_request *req, const char *path)
 	}
 	r -= sim->faults.p500;
 	if (r >= 0 && r < sim->faults.p429) {
-		struct sim_call c = { .sim = sim, .req = req };
 		char ra[16];
 		int s = sim->faults.retry_after > 0 ? sim->faults.retry_after : 1;
 

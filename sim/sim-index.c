@@ -463,7 +463,7 @@ sim_ctrl_mark(struct sim *sim, const char *objkey)
 
 /* The part of a replaced object that watch filters can read. */
 json_t *
-sim_project(enum sim_rt rt, json_t *obj)
+sim_project(json_t *obj)
 {
 	static const char *paths[] = { "metadata.name", "metadata.namespace",
 		"metadata.labels", "spec.nodeName", "spec.restartPolicy",
@@ -474,7 +474,6 @@ sim_project(enum sim_rt rt, json_t *obj)
 	json_t *p = json_object(), *v;
 	size_t i;
 
-	(void)rt;
 	for (i = 0; i < nitems(paths); i++) {
 		v = sim_path(obj, paths[i]);
 		if (v != NULL)

@@ -382,7 +382,7 @@ void sim_intern_sweep(struct sim *);
  */
 void sim_intern_released(struct sim *);
 /* A copy of an object with only what watch filters read (new ref). */
-json_t *sim_project(enum sim_rt, json_t *obj);
+json_t *sim_project(json_t *obj);
 
 /* sim-ctrl.c: controllers, garbage collection, quota status, events. */
 void sim_ctrl_pass(struct sim *);

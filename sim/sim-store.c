@@ -671,7 +671,7 @@ sim_emit(struct sim *sim, enum sim_rt rt, int type, json_t *old, json_t *obj)
 	e->rt = rt;
 	e->type = type;
 	/* Only watch filters read the old version: keep what they need. */
-	e->old = old ? sim_project(rt, old) : NULL;
+	e->old = old ? sim_project(old) : NULL;
 	e->obj = json_incref(obj);
 	sim->ev_head = (sim->ev_head + 1) % sim->nevents;
 	sim_fanout(sim, e);

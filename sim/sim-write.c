@@ -401,14 +401,11 @@ sim_delete_options(struct sim_call *c)
 	if (sim_q(c, "gracePeriodSeconds") != NULL)
 		json_object_set_new(o, "gracePeriodSeconds", json_integer(
 		    strtoll(sim_q(c, "gracePeriodSeconds"), NULL, 10)));
-	if (json_is_false(json_object_get(o, "orphanDependents")) &&
+	if (json_is_boolean(json_object_get(o, "orphanDependents")) &&
 	    json_object_get(o, "propagationPolicy") == NULL)
-		json_object_set_new(o, "propagationPolicy",
-		    json_string("Background"));
-	if (json_is_true(json_object_get(o, "orphanDependents")) &&
-	    json_object_get(o, "propagationPolicy") == NULL)
-		json_object_set_new(o, "propagationPolicy",
-		    json_string("Orphan"));
+		json_object_set_new(o, "propagationPolicy", json_string(
+		    json_is_true(json_object_get(o, "orphanDependents")) ?
+		    "Orphan" : "Background"));
 	return o;
 }
 
@@ -530,13 +527,11 @@ sim_patch(struct sim_call *c, json_t *old)
 
 	if (ct == NULL || (strstr(ct, "merge-patch") == NULL &&
 	    strstr(ct, "json-patch") == NULL && !apply)) {
-		char *m = xprintf("the body of the request was in an unknown "
-		    "format - accepted media types include: "
-		    "application/json-patch+json, application/merge-patch+json, "
-		    "application/apply-patch+yaml");
-
-		sim_reply_status(c, 415, "UnsupportedMediaType", m, NULL);
-		free(m);
+		sim_reply_status(c, 415, "UnsupportedMediaType", "the body of "
+		    "the request was in an unknown format - accepted media "
+		    "types include: application/json-patch+json, "
+		    "application/merge-patch+json, application/apply-patch+yaml",
+		    NULL);
 		return;
 	}
 	if (sim_patch_opts_check(c, apply) != 0)
