@@ -204,40 +204,30 @@ out:
 void
 sim_gc_foreground(struct sim *sim, enum sim_rt rt)
 {
-	json_t *o, *fin, *cp, *todo = json_array(), *x, *v;
+	json_t *o, *cp, *todo = json_array(), *x, *v;
 	const char *k;
 	size_t i;
 	int t;
 
 	json_object_foreach(sim->fg_pending, k, v) {
-		if ((o = sim_get_key(sim, k, &t)) == NULL || t != (int)rt ||
-		    sim_path(o, "metadata.deletionTimestamp") == NULL)
-			continue;
-		if (json_object_get(sim->owners,
-		    sim_str(o, "metadata.uid")) != NULL)
-			continue;
-		fin = sim_path(o, "metadata.finalizers");
-		for (i = 0; i < json_array_size(fin); i++) {
-			if (strcmp(json_string_value(json_array_get(fin,
-			    i)), "foregroundDeletion") == 0)
-				json_array_append(todo, o);
-		}
+		if ((o = sim_get_key(sim, k, &t)) != NULL && t == (int)rt &&
+		    sim_path(o, "metadata.deletionTimestamp") != NULL &&
+		    json_object_get(sim->owners, sim_str(o, "metadata.uid")) ==
+		    NULL && sim_list_has(sim_path(o, "metadata.finalizers"),
+		    "foregroundDeletion"))
+			json_array_append(todo, o);
 	}
 	sim_index_sort(sim, rt, todo);
 	json_array_foreach(todo, i, x) {
 		cp = json_deep_copy(x);
-		fin = sim_path(cp, "metadata.finalizers");
-		for (size_t j = json_array_size(fin); j-- > 0;) {
-			if (strcmp(json_string_value(json_array_get(fin, j)),
-			    "foregroundDeletion") == 0)
-				json_array_remove(fin, j);
-		}
-		if (json_array_size(fin) == 0)
+		/* sim_put takes cp; a removal frees it here. */
+		if (!sim_finalizer_drop(cp, "foregroundDeletion"))
+			sim_put(sim, rt, cp);
+		else {
+			json_decref(cp);
 			sim_remove(sim, rt, sim_str(x, "metadata.namespace"),
 			    sim_str(x, "metadata.name"));
-		else
-			sim_put(sim, rt, cp);
-		json_decref(cp);
+		}
 	}
 	json_decref(todo);
 }

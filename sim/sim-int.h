@@ -346,6 +346,10 @@ void sim_appendf(char **s, const char *fmt, ...) printflike(2, 3);
 json_t *sim_child(json_t *, const char *key);
 /* Sets an annotation (sim-storage.c). */
 void sim_annotate(json_t *obj, const char *k, const char *v);
+/* True if a list holds the string s (sim-storage.c). */
+bool sim_list_has(json_t *list, const char *s);
+/* Drops a finalizer; true if none is left (sim-storage.c). */
+bool sim_finalizer_drop(json_t *obj, const char *f);
 /* Sets a nested member by dotted path, creating objects; takes value. */
 void sim_set(json_t *, const char *path, json_t *value);
 

@@ -337,18 +337,9 @@ sim_index_pvc_use(struct sim *sim, const char *ns, json_t *old, json_t *new)
 static bool
 sim_is_foreground(json_t *obj)
 {
-	json_t *fin = sim_path(obj, "metadata.finalizers");
-	size_t i;
-
-	if (sim_path(obj, "metadata.deletionTimestamp") == NULL)
-		return false;
-	for (i = 0; i < json_array_size(fin); i++) {
-		if (json_string_value(json_array_get(fin, i)) != NULL &&
-		    strcmp(json_string_value(json_array_get(fin, i)),
-		    "foregroundDeletion") == 0)
-			return true;
-	}
-	return false;
+	return sim_path(obj, "metadata.deletionTimestamp") != NULL &&
+	    sim_list_has(sim_path(obj, "metadata.finalizers"),
+	    "foregroundDeletion");
 }
 
 /* Keeps the controllers' work sets in step with a change of one of them. */
