@@ -234,6 +234,12 @@ sim_cluster_nodes(struct sim *sim, json_t *g, int gi, char **cause)
 			    (size_t)i)));
 		else
 			name = xprintf("%s%02lld", prefix, i + 1);
+		if (sim_get(sim, SIM_RT_NODES, NULL, name) != NULL) {
+			*cause = xprintf("nodeGroups[%d]: duplicate node '%s'",
+			    gi, name);
+			free(name);
+			return -1;
+		}
 		labels = json_pack("{ssssssss}", "kubernetes.io/hostname", name,
 		    "kubernetes.io/os", "linux", "kubernetes.io/arch", "amd64",
 		    "beta.kubernetes.io/os", "linux");
@@ -262,8 +268,8 @@ sim_cluster_nodes(struct sim *sim, json_t *g, int gi, char **cause)
 			if (json_is_string(v))
 				json_object_set(labels, k, v);
 		}
-		n = json_pack("{s{sssO}s{}s{sOsOs[{ssssssss}{ssssssss}]"
-		    "s{ssssssssssssssssssss}s[{ssss}{ssss}]}}",
+		n = json_pack("{s{ssso}s{}s{sOsOs[{ssssssss}{ssssssss}]"
+		    "s{ssssssssssssssssssss}s[{ssso}{ssss}]}}",
 		    "metadata", "name", name, "labels", labels,
 		    "spec",
 		    "status", "capacity", alloc, "allocatable", alloc,
@@ -279,30 +285,15 @@ sim_cluster_nodes(struct sim *sim, json_t *g, int gi, char **cause)
 		    "operatingSystem", "linux", "kernelVersion", "6.1.0-sim",
 		    "kubeProxyVersion", "v1.32.4", "bootID", name, "machineID",
 		    name, "systemUUID", name,
-		    "addresses", "type", "InternalIP", "address", "10.0.0.1",
+		    "addresses", "type", "InternalIP", "address", json_sprintf(
+		    "10.%d.%lld.%lld", gi + 1, (i + 1) / 250, (i + 1) % 250),
 		    "type", "Hostname", "address", name);
-		json_decref(labels);
 		json_decref(alloc);
 		if (n == NULL)
 			fatalx("node template");
-		{
-			char ip[32];
-
-			snprintf(ip, sizeof ip, "10.%d.%lld.%lld", gi + 1,
-			    (i + 1) / 250, (i + 1) % 250);
-			json_object_set_new(json_array_get(sim_path(n,
-			    "status.addresses"), 0), "address", json_string(ip));
-		}
 		if (json_object_get(g, "taints") != NULL)
 			sim_set(n, "spec.taints",
 			    json_deep_copy(json_object_get(g, "taints")));
-		if (sim_get(sim, SIM_RT_NODES, NULL, name) != NULL) {
-			*cause = xprintf("nodeGroups[%d]: duplicate node '%s'",
-			    gi, name);
-			free(name);
-			json_decref(n);
-			return -1;
-		}
 		sim_create_obj(sim, SIM_RT_NODES, n);
 		free(name);
 	}
