@@ -217,7 +217,6 @@ sim_admin_expire(struct sim *sim)
 		sim->events[idx].old = sim->events[idx].obj = NULL;
 		sim->ev_count--;
 	}
-	sim->ev_count = 0;
 	sim->ev_head = 0;
 	/* A gap marks the compaction; lists return the new version. */
 	sim->rv++;
@@ -253,8 +252,8 @@ int
 sim_faults_set(struct sim *sim, const json_t *f, char **cause)
 {
 	json_t *v;
-	int bits = 0, lbits = 0;
-	unsigned vbits = 0;
+	int bits = sim->faults.methods, lbits = sim->faults.latency_methods;
+	unsigned vbits = sim->faults.latency_verbs;
 
 	if (!json_is_object(f)) {
 		*cause = xstrdup("faults: a JSON object is expected");
@@ -279,12 +278,9 @@ sim_faults_set(struct sim *sim, const json_t *f, char **cause)
 		    "deletecollection");
 		return -1;
 	}
-	if (json_object_get(f, "methods") != NULL)
-		sim->faults.methods = bits;
-	if (json_object_get(f, "latencyMethods") != NULL)
-		sim->faults.latency_methods = lbits;
-	if (json_object_get(f, "latencyVerbs") != NULL)
-		sim->faults.latency_verbs = vbits;
+	sim->faults.methods = bits;
+	sim->faults.latency_methods = lbits;
+	sim->faults.latency_verbs = vbits;
 	if ((v = json_object_get(f, "error500")) != NULL)
 		sim->faults.p500 = json_number_value(v);
 	if ((v = json_object_get(f, "error429")) != NULL)

@@ -25,95 +25,60 @@ sim_is_dns_subdomain(const char *s)
 	return isalnum((unsigned char)s[0]) && isalnum((unsigned char)s[n - 1]);
 }
 
-/* Collects validation errors the way field.ErrorList prints them. */
-struct sim_verr {
-	json_t *causes;
-};
-
-/* Adds one field error. */
-static void
-sim_verr_add(struct sim_verr *v, const char *reason, const char *field,
-    const char *detail)
-{
-	json_array_append_new(v->causes, json_pack("{ssssss}", "reason", reason,
-	    "message", detail, "field", field));
-}
-
 /* Validates what the apiserver would refuse with 422 Invalid. */
 static json_t *
 sim_validate(enum sim_rt rt, json_t *obj)
 {
-	struct sim_verr v = { json_array() };
+	json_t *causes = json_array(), *st = NULL, *ctrs, *c, *tspec = NULL;
 	const char *name = sim_str(obj, "metadata.name");
-	json_t *st = NULL, *ctrs, *c, *tspec;
+	const char *pre = rt == SIM_RT_PODS ? "spec" : "spec.template.spec";
+	char f[64];
 	size_t i;
-	char *f, *d;
 
-	if (name != NULL && !sim_is_dns_subdomain(name)) {
-		d = xprintf("Invalid value: \"%s\": a lowercase RFC 1123 "
+	if (name != NULL && !sim_is_dns_subdomain(name))
+		sim_cause(causes, "FieldValueInvalid", "metadata.name",
+		    "Invalid value: \"%s\": a lowercase RFC 1123 "
 		    "subdomain must consist of lower case alphanumeric "
 		    "characters, '-' or '.', and must start and end with an "
 		    "alphanumeric character (e.g. 'example.com', regex used for "
 		    "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]"
 		    "([-a-z0-9]*[a-z0-9])?)*')", name);
-		sim_verr_add(&v, "FieldValueInvalid", "metadata.name", d);
-		free(d);
-	}
-	tspec = NULL;
-	if (rt == SIM_RT_PODS)
-		tspec = sim_path(obj, "spec");
-	else if (rt == SIM_RT_DEPLOYMENTS || rt == SIM_RT_REPLICASETS ||
-	    rt == SIM_RT_JOBS)
-		tspec = sim_path(obj, "spec.template.spec");
 	if (rt == SIM_RT_PODS || rt == SIM_RT_DEPLOYMENTS ||
 	    rt == SIM_RT_REPLICASETS || rt == SIM_RT_JOBS) {
-		const char *pre = rt == SIM_RT_PODS ? "spec" :
-		    "spec.template.spec";
-
+		tspec = sim_path(obj, pre);
 		ctrs = json_object_get(tspec, "containers");
-		if (json_array_size(ctrs) == 0) {
-			f = xprintf("%s.containers", pre);
-			sim_verr_add(&v, "FieldValueRequired", f,
+		snprintf(f, sizeof f, "%s.containers", pre);
+		if (json_array_size(ctrs) == 0)
+			sim_cause(causes, "FieldValueRequired", f,
 			    "Required value");
-			free(f);
-		}
 		json_array_foreach(ctrs, i, c) {
-			if (sim_str(c, "name") == NULL) {
-				f = xprintf("%s.containers[%zu].name", pre, i);
-				sim_verr_add(&v, "FieldValueRequired", f,
+			snprintf(f, sizeof f, "%s.containers[%zu].name", pre, i);
+			if (sim_str(c, "name") == NULL)
+				sim_cause(causes, "FieldValueRequired", f,
 				    "Required value");
-				free(f);
-			}
-			if (sim_str(c, "image") == NULL) {
-				f = xprintf("%s.containers[%zu].image", pre, i);
-				sim_verr_add(&v, "FieldValueRequired", f,
+			snprintf(f, sizeof f, "%s.containers[%zu].image", pre, i);
+			if (sim_str(c, "image") == NULL)
+				sim_cause(causes, "FieldValueRequired", f,
 				    "Required value");
-				free(f);
-			}
 		}
 	}
 	if (rt == SIM_RT_JOBS) {
 		const char *rp = sim_str(tspec, "restartPolicy");
 		const char *mode = sim_str(obj, "spec.completionMode");
 
-		if (rp == NULL || (strcmp(rp, "Never") != 0 &&
-		    strcmp(rp, "OnFailure") != 0)) {
-			if (rp == NULL)
-				sim_verr_add(&v, "FieldValueRequired",
-				    "spec.template.spec.restartPolicy",
-				    "Required value: valid values: \"OnFailure\", "
-				    "\"Never\"");
-			else {
-				d = xprintf("Unsupported value: \"%s\": supported "
-				    "values: \"OnFailure\", \"Never\"", rp);
-				sim_verr_add(&v, "FieldValueNotSupported",
-				    "spec.template.spec.restartPolicy", d);
-				free(d);
-			}
-		}
+		if (rp == NULL)
+			sim_cause(causes, "FieldValueRequired",
+			    "spec.template.spec.restartPolicy",
+			    "Required value: valid values: \"OnFailure\", "
+			    "\"Never\"");
+		else if (strcmp(rp, "Never") != 0 && strcmp(rp, "OnFailure") != 0)
+			sim_cause(causes, "FieldValueNotSupported",
+			    "spec.template.spec.restartPolicy", "Unsupported "
+			    "value: \"%s\": supported values: \"OnFailure\", "
+			    "\"Never\"", rp);
 		if (mode != NULL && strcmp(mode, "Indexed") == 0 &&
 		    !json_is_integer(sim_path(obj, "spec.completions")))
-			sim_verr_add(&v, "FieldValueRequired", "spec.completions",
+			sim_cause(causes, "FieldValueRequired", "spec.completions",
 			    "Required value: when completion mode is Indexed");
 	}
 	if (rt == SIM_RT_DEPLOYMENTS || rt == SIM_RT_REPLICASETS) {
@@ -121,14 +86,14 @@ sim_validate(enum sim_rt rt, json_t *obj)
 		json_t *r = sim_path(obj, "spec.replicas");
 
 		if (sel == NULL)
-			sim_verr_add(&v, "FieldValueRequired", "spec.selector",
+			sim_cause(causes, "FieldValueRequired", "spec.selector",
 			    "Required value");
 		else {
 			struct sim_selector *s = sim_selector_from_json(sel, NULL);
 
 			if (s == NULL || !sim_selector_matches(s, sim_path(obj,
 			    "spec.template.metadata.labels")))
-				sim_verr_add(&v, "FieldValueInvalid",
+				sim_cause(causes, "FieldValueInvalid",
 				    "spec.template.metadata.labels",
 				    "Invalid value: `selector` does not match "
 				    "template `labels`");
@@ -136,13 +101,13 @@ sim_validate(enum sim_rt rt, json_t *obj)
 		}
 		if (r != NULL && (!json_is_integer(r) ||
 		    json_integer_value(r) < 0))
-			sim_verr_add(&v, "FieldValueInvalid", "spec.replicas",
+			sim_cause(causes, "FieldValueInvalid", "spec.replicas",
 			    "Invalid value: must be greater than or equal to 0");
 	}
-	sim_valid_resources(v.causes, rt, obj);
-	if (json_array_size(v.causes) > 0)
-		st = sim_invalid_status(rt, name, v.causes);
-	json_decref(v.causes);
+	sim_valid_resources(causes, rt, obj);
+	if (json_array_size(causes) > 0)
+		st = sim_invalid_status(rt, name, causes);
+	json_decref(causes);
 	return st;
 }
 
@@ -413,16 +378,13 @@ sim_admit_run(struct sim *sim, enum sim_rt rt, json_t *obj, json_t **status,
 	const char *gen = sim_str(obj, "metadata.generateName");
 	json_t *st, *meta, *quotas, *delta, *stored;
 	struct sim_admission a;
-	char *q, *m, suffix[8];
+	const char *q = sim_qualified(rt);
+	char *m, suffix[8];
 	const char *name;
 	int tries;
 
 	*status = NULL;
-	meta = json_object_get(obj, "metadata");
-	if (!json_is_object(meta)) {
-		meta = json_object();
-		json_object_set_new(obj, "metadata", meta);
-	}
+	meta = sim_child(obj, "metadata");
 	json_object_del(meta, "resourceVersion");
 	json_object_del(meta, "uid");
 	json_object_del(meta, "creationTimestamp");
@@ -463,15 +425,10 @@ sim_admit_run(struct sim *sim, enum sim_rt rt, json_t *obj, json_t **status,
 		return NULL;
 	}
 	if (sim_get(sim, rt, ns, name) != NULL) {
-		q = sim_qualified(rt);
 		m = xprintf("%s \"%s\" already exists", q, name);
 		*status = sim_status_new(409, "AlreadyExists", m,
-		    json_pack("{ssss}", "name", name, "kind", sim_rtypes[rt].name));
-		if (*sim_rtypes[rt].group)
-			json_object_set_new(json_object_get(*status, "details"),
-			    "group", json_string(sim_rtypes[rt].group));
+		    sim_details(rt, name));
 		free(m);
-		free(q);
 		json_decref(obj);
 		return NULL;
 	}
@@ -492,13 +449,11 @@ sim_admit_run(struct sim *sim, enum sim_rt rt, json_t *obj, json_t **status,
 		    delta, rt == SIM_RT_PODS ? obj : NULL, &m) != 0) {
 			char *full;
 
-			q = sim_qualified(rt);
 			full = xprintf("%s \"%s\" is forbidden: %s", q, name, m);
 			*status = sim_status_new(403, "Forbidden", full,
 			    json_pack("{ssss}", "name", name, "kind",
 			    sim_rtypes[rt].name));
 			free(full);
-			free(q);
 			free(m);
 			json_decref(quotas);
 			json_decref(delta);

@@ -45,7 +45,6 @@ void sim_reply_status(struct sim_call *, int code, const char *reason,
     const char *msg, json_t *details);
 void sim_no_route(struct sim_call *);
 void sim_no_method(struct sim_call *);
-json_t *sim_details(enum sim_rt, const char *name);
 void sim_not_found(struct sim_call *, enum sim_rt, const char *name);
 int sim_dump_cb(const char *data, size_t len, void *arg);
 const char *sim_q(struct sim_call *, const char *k);
@@ -68,8 +67,6 @@ void sim_audit_commit(struct sim_call *);
 void sim_review(struct sim_call *);
 
 /* sim-list.c */
-char *sim_list_kind(enum sim_rt);
-char *sim_api_version(enum sim_rt);
 bool sim_wants_table(struct sim_call *);
 int sim_selectors(struct sim_call *, enum sim_rt, struct sim_selector **ls,
     struct sim_selector **fs);

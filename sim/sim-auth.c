@@ -110,20 +110,12 @@ sim_audit(struct sim_call *c, const char *verb, const char *resource,
 	json_t *e;
 
 	sim_audit_commit(c);
-	e = json_pack("{s:I,s:s,s:s,s:s}", "seq", (json_int_t)
-	    ++c->sim->audit_seq, "user", c->user->name, "verb", verb,
-	    "resource", resource);
-	if (c->impersonator != NULL)
-		json_object_set_new(e, "impersonatedBy",
-		    json_string(c->impersonator));
-	if (c->sub != NULL)
-		json_object_set_new(e, "subresource", json_string(c->sub));
-	if (ns != NULL)
-		json_object_set_new(e, "namespace", json_string(ns));
-	if (name != NULL)
-		json_object_set_new(e, "name", json_string(name));
-	if (ua != NULL)
-		json_object_set_new(e, "userAgent", json_string(ua));
+	/* "s*": a member whose value is NULL is left out. */
+	e = json_pack("{s:I,s:s,s:s,s:s,s:s*,s:s*,s:s*,s:s*,s:s*}", "seq",
+	    (json_int_t)++c->sim->audit_seq, "user", c->user->name, "verb",
+	    verb, "resource", resource, "impersonatedBy", c->impersonator,
+	    "subresource", c->sub, "namespace", ns, "name", name, "userAgent",
+	    ua);
 	c->audit = e;
 }
 
@@ -189,7 +181,8 @@ sim_authorize(struct sim_call *c, const char *verb, enum sim_rt rt,
 	/* The apiserver names a subresource it refuses, as "pods/exec". */
 	const char *res = rt == SIM_RT_PODS && c->sub != NULL &&
 	    strcmp(c->sub, "exec") == 0 ? "pods/exec" : t->name;
-	char *q, *m, *where;
+	const char *q = sim_qualified(rt);
+	char *m, *where;
 
 	/* The apiserver's RequestInfo puts a namespace in itself. */
 	if (rt == SIM_RT_NAMESPACES && ns == NULL && name != NULL)
@@ -201,7 +194,6 @@ sim_authorize(struct sim_call *c, const char *verb, enum sim_rt rt,
 			sim_audit(c, verb, t->name, ns, name);
 		return 0;
 	}
-	q = sim_qualified(rt);
 	where = ns != NULL ? xprintf("in the namespace \"%s\"", ns) :
 	    xstrdup("at the cluster scope");
 	if (name != NULL)
@@ -214,7 +206,6 @@ sim_authorize(struct sim_call *c, const char *verb, enum sim_rt rt,
 		    res, t->group, where);
 	sim_reply_status(c, 403, "Forbidden", m, sim_details(rt, name));
 	free(m);
-	free(q);
 	free(where);
 	return -1;
 }
@@ -352,14 +343,8 @@ sim_authenticate(struct sim_call *c)
 			json_array_append_new(groups, json_string(h->value));
 	}
 	json_array_append_new(groups, json_string("system:authenticated"));
-	if (c->imp_used) {
-		free(c->imp.name);
-		json_decref(c->imp.groups);
-		json_decref(c->imp.namespaces);
-		json_decref(c->imp.resources);
-		free(c->imp.uid);
-		json_decref(c->imp.extra);
-	}
+	if (c->imp_used)
+		sim_user_release(&c->imp);
 	c->impersonator = c->user->name;
 	sim_set_imp(c, iu, groups);
 	sim_imp_uid_extra(c);
@@ -403,20 +388,14 @@ sim_lsar_check(struct sim_call *c, json_t *out)
 	sim_set(out, "metadata.namespace", json_string(c->ns));
 	ra = json_object_get(spec, "resourceAttributes");
 	rns = sim_str(ra, "namespace");
-	if (ra != NULL && strcmp(rns ? rns : "", c->ns) != 0) {
-		char *m = xprintf("Invalid value: \"%s\": must match "
-		    "metadata.namespace", rns ? rns : "");
-
-		json_array_append_new(causes, json_pack("{ssssss}", "reason",
-		    "FieldValueInvalid", "message", m, "field",
-		    "spec.resourceAttributes.namespace"));
-		free(m);
-	}
+	if (ra != NULL && strcmp(rns ? rns : "", c->ns) != 0)
+		sim_cause(causes, "FieldValueInvalid",
+		    "spec.resourceAttributes.namespace", "Invalid value: \"%s\": "
+		    "must match metadata.namespace", rns ? rns : "");
 	if (json_object_get(spec, "nonResourceAttributes") != NULL)
-		json_array_append_new(causes, json_pack("{ssssss}", "reason",
-		    "FieldValueInvalid", "message", "Invalid value: "
-		    "\"nonResourceAttributes\": disallowed on this kind of "
-		    "request", "field", "spec.nonResourceAttributes"));
+		sim_cause(causes, "FieldValueInvalid", "spec.nonResourceAttributes",
+		    "Invalid value: \"nonResourceAttributes\": disallowed on "
+		    "this kind of request");
 	if (json_array_size(causes) > 0) {
 		sim_reply_json(c, 422, sim_invalid_status(SIM_RT_LSAR, "",
 		    causes));
@@ -512,9 +491,8 @@ sim_review(struct sim_call *c)
 			const char *ns = sim_str(ra, "namespace");
 			const char *res = sim_str(ra, "resource");
 
-			allowed = sim_can(u, sim_str(ra, "verb") ?
-			    sim_str(ra, "verb") : "get", sim_str(ra, "group") ?
-			    sim_str(ra, "group") : "", res ? res : "",
+			allowed = sim_can(u, sim_str_or(ra, "verb", "get"),
+			    sim_str_or(ra, "group", ""), res ? res : "",
 			    ns && *ns ? ns : NULL, &why);
 		} else {
 			allowed = true;

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yaml.h>
 
 #include "common.h"
+#include "common-yaml.h"
 
 /*
  * The built-in cluster: ailab as its operators publish it
@@ -87,15 +87,15 @@ static const char sim_builtin_yaml[] =
 
 /* Turns a plain scalar into the JSON value YAML 1.1 core would give. */
 static json_t *
-sim_yaml_scalar(yaml_event_t *ev)
+sim_yaml_scalar(const struct ytree_node *y)
 {
-	const char *v = (const char *)ev->data.scalar.value;
-	size_t len = ev->data.scalar.length;
+	const char *v = y->s;
+	size_t len = strlen(v);
 	char *end;
 	long long n;
 	double d;
 
-	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+	if (!y->plain)
 		return json_stringn(v, len);
 	if (strcmp(v, "true") == 0 || strcmp(v, "True") == 0)
 		return json_true();
@@ -113,114 +113,47 @@ sim_yaml_scalar(yaml_event_t *ev)
 	return json_stringn(v, len);
 }
 
-/* Parses one YAML node (the event already read) into JSON. */
+/* One node of common's YAML tree as JSON. */
 static json_t *
-sim_yaml_node(yaml_parser_t *p, yaml_event_t *ev, char **cause, int depth)
+sim_yaml_node(const struct ytree_node *y)
 {
-	json_t *out = NULL, *v;
-	yaml_event_t e;
-	char *key;
+	json_t *out;
+	size_t i;
 
-	if (depth > 64) {
-		*cause = xstrdup("document nested too deeply");
-		return NULL;
+	if (y->type == YTREE_SCALAR)
+		return sim_yaml_scalar(y);
+	out = y->type == YTREE_SEQ ? json_array() : json_object();
+	for (i = 0; i < y->n; i++) {
+		if (y->type == YTREE_SEQ)
+			json_array_append_new(out, sim_yaml_node(y->kids[i]));
+		else
+			json_object_set_new(out, y->kids[i]->s,
+			    sim_yaml_node(y->kids[i + 1]));
+		i += y->type == YTREE_MAP;
 	}
-	switch (ev->type) {
-	case YAML_SCALAR_EVENT:
-		return sim_yaml_scalar(ev);
-	case YAML_ALIAS_EVENT:
-		*cause = xstrdup("YAML aliases are not supported");
-		return NULL;
-	case YAML_SEQUENCE_START_EVENT:
-		out = json_array();
-		for (;;) {
-			if (!yaml_parser_parse(p, &e))
-				goto perr;
-			if (e.type == YAML_SEQUENCE_END_EVENT) {
-				yaml_event_delete(&e);
-				return out;
-			}
-			v = sim_yaml_node(p, &e, cause, depth + 1);
-			yaml_event_delete(&e);
-			if (v == NULL)
-				goto fail;
-			json_array_append_new(out, v);
-		}
-	case YAML_MAPPING_START_EVENT:
-		out = json_object();
-		for (;;) {
-			if (!yaml_parser_parse(p, &e))
-				goto perr;
-			if (e.type == YAML_MAPPING_END_EVENT) {
-				yaml_event_delete(&e);
-				return out;
-			}
-			if (e.type != YAML_SCALAR_EVENT) {
-				yaml_event_delete(&e);
-				*cause = xstrdup("mapping keys must be scalars");
-				goto fail;
-			}
-			key = xstrndup((const char *)e.data.scalar.value,
-			    e.data.scalar.length);
-			yaml_event_delete(&e);
-			if (!yaml_parser_parse(p, &e)) {
-				free(key);
-				goto perr;
-			}
-			v = sim_yaml_node(p, &e, cause, depth + 1);
-			yaml_event_delete(&e);
-			if (v == NULL) {
-				free(key);
-				goto fail;
-			}
-			json_object_set_new(out, key, v);
-			free(key);
-		}
-	default:
-		*cause = xstrdup("unexpected YAML event");
-		return NULL;
-	}
-perr:
-	*cause = xprintf("line %zu column %zu: %s", p->problem_mark.line + 1,
-	    p->problem_mark.column + 1, p->problem ? p->problem : "bad YAML");
-fail:
-	json_decref(out);
-	return NULL;
+	return out;
 }
 
-/* Converts the first YAML document of text to JSON. */
+/* Converts a YAML document (common's reader, bounded) to JSON; an empty
+ * one is {}. */
 json_t *
 sim_yaml_to_json(const char *text, size_t len, char **cause)
 {
-	yaml_parser_t p;
-	yaml_event_t e;
-	json_t *out = NULL;
+	struct ytree_limits lim = { .max_string = 3 << 20,
+		.what = "a request body" };
+	struct ytree_node **docs;
+	struct ytree_mark at;
+	json_t *out;
+	char *why;
+	size_t n;
 
-	yaml_parser_initialize(&p);
-	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-	for (;;) {
-		if (!yaml_parser_parse(&p, &e)) {
-			*cause = xprintf("line %zu column %zu: %s",
-			    p.problem_mark.line + 1, p.problem_mark.column + 1,
-			    p.problem ? p.problem : "bad YAML");
-			break;
-		}
-		if (e.type == YAML_STREAM_END_EVENT) {
-			yaml_event_delete(&e);
-			if (out == NULL)
-				out = json_object();
-			break;
-		}
-		if (e.type == YAML_SCALAR_EVENT ||
-		    e.type == YAML_SEQUENCE_START_EVENT ||
-		    e.type == YAML_MAPPING_START_EVENT) {
-			out = sim_yaml_node(&p, &e, cause, 0);
-			yaml_event_delete(&e);
-			break;
-		}
-		yaml_event_delete(&e);
+	if (ytree_parse(text, len, &lim, &docs, &n, &at, &why) != 0) {
+		*cause = xprintf("line %d column %d: %s", at.line, at.col, why);
+		free(why);
+		return NULL;
 	}
-	yaml_parser_delete(&p);
+	out = n > 0 ? sim_yaml_node(docs[0]) : json_object();
+	ytree_docs_free(docs, n);
 	return out;
 }
 
@@ -301,6 +234,12 @@ sim_cluster_nodes(struct sim *sim, json_t *g, int gi, char **cause)
 			    (size_t)i)));
 		else
 			name = xprintf("%s%02lld", prefix, i + 1);
+		if (sim_get(sim, SIM_RT_NODES, NULL, name) != NULL) {
+			*cause = xprintf("nodeGroups[%d]: duplicate node '%s'",
+			    gi, name);
+			free(name);
+			return -1;
+		}
 		labels = json_pack("{ssssssss}", "kubernetes.io/hostname", name,
 		    "kubernetes.io/os", "linux", "kubernetes.io/arch", "amd64",
 		    "beta.kubernetes.io/os", "linux");
@@ -308,25 +247,19 @@ sim_cluster_nodes(struct sim *sim, json_t *g, int gi, char **cause)
 		alloc = json_pack("{ssssssss}", "cpu", cpu, "memory", mem,
 		    "pods", "110", "ephemeral-storage", "1Ti");
 		if (gpu != NULL) {
-			json_object_set_new(labels, "nvidia.com/gpu.product",
-			    json_string(gpu));
-			json_object_set_new(labels, "nvidia.com/gpu.count",
-			    json_string(gbuf));
-			json_object_set_new(labels, "nvidia.com/gpu.memory",
+			/* The labels NVIDIA's GPU feature discovery sets. */
+			json_object_update_new(labels, json_pack("{sssssos"
+			    "ssssssososs}", "nvidia.com/gpu.product", gpu,
+			    "nvidia.com/gpu.count", gbuf, "nvidia.com/gpu.memory",
 			    json_sprintf("%lld", sim_cfg_int(g, "gpuMemory",
-			    24564)));
-			json_object_set_new(labels, "nvidia.com/gpu.replicas",
-			    json_string("1"));
-			json_object_set_new(labels,
-			    "nvidia.com/gpu.sharing-strategy", json_string("none"));
-			json_object_set_new(labels, "nvidia.com/gpu.family",
-			    json_string(sim_cfg_str(g, "gpuFamily", "ampere")));
-			json_object_set_new(labels, "nvidia.com/gpu.compute.major",
-			    json_sprintf("%lld", sim_cfg_int(g, "computeMajor", 8)));
-			json_object_set_new(labels, "nvidia.com/gpu.compute.minor",
-			    json_sprintf("%lld", sim_cfg_int(g, "computeMinor", 6)));
-			json_object_set_new(labels, "nvidia.com/gpu.present",
-			    json_string("true"));
+			    24564)), "nvidia.com/gpu.replicas", "1",
+			    "nvidia.com/gpu.sharing-strategy", "none",
+			    "nvidia.com/gpu.family", sim_cfg_str(g, "gpuFamily",
+			    "ampere"), "nvidia.com/gpu.compute.major",
+			    json_sprintf("%lld", sim_cfg_int(g, "computeMajor",
+			    8)), "nvidia.com/gpu.compute.minor", json_sprintf(
+			    "%lld", sim_cfg_int(g, "computeMinor", 6)),
+			    "nvidia.com/gpu.present", "true"));
 			json_object_set_new(alloc, "nvidia.com/gpu",
 			    json_string(gbuf));
 		}
@@ -335,8 +268,8 @@ sim_cluster_nodes(struct sim *sim, json_t *g, int gi, char **cause)
 			if (json_is_string(v))
 				json_object_set(labels, k, v);
 		}
-		n = json_pack("{s{sssO}s{}s{sOsOs[{ssssssss}{ssssssss}]"
-		    "s{ssssssssssssssssssss}s[{ssss}{ssss}]}}",
+		n = json_pack("{s{ssso}s{}s{sOsOs[{ssssssss}{ssssssss}]"
+		    "s{ssssssssssssssssssss}s[{ssso}{ssss}]}}",
 		    "metadata", "name", name, "labels", labels,
 		    "spec",
 		    "status", "capacity", alloc, "allocatable", alloc,
@@ -352,30 +285,15 @@ sim_cluster_nodes(struct sim *sim, json_t *g, int gi, char **cause)
 		    "operatingSystem", "linux", "kernelVersion", "6.1.0-sim",
 		    "kubeProxyVersion", "v1.32.4", "bootID", name, "machineID",
 		    name, "systemUUID", name,
-		    "addresses", "type", "InternalIP", "address", "10.0.0.1",
+		    "addresses", "type", "InternalIP", "address", json_sprintf(
+		    "10.%d.%lld.%lld", gi + 1, (i + 1) / 250, (i + 1) % 250),
 		    "type", "Hostname", "address", name);
-		json_decref(labels);
 		json_decref(alloc);
 		if (n == NULL)
 			fatalx("node template");
-		{
-			char ip[32];
-
-			snprintf(ip, sizeof ip, "10.%d.%lld.%lld", gi + 1,
-			    (i + 1) / 250, (i + 1) % 250);
-			json_object_set_new(json_array_get(sim_path(n,
-			    "status.addresses"), 0), "address", json_string(ip));
-		}
 		if (json_object_get(g, "taints") != NULL)
 			sim_set(n, "spec.taints",
 			    json_deep_copy(json_object_get(g, "taints")));
-		if (sim_get(sim, SIM_RT_NODES, NULL, name) != NULL) {
-			*cause = xprintf("nodeGroups[%d]: duplicate node '%s'",
-			    gi, name);
-			free(name);
-			json_decref(n);
-			return -1;
-		}
 		sim_create_obj(sim, SIM_RT_NODES, n);
 		free(name);
 	}
@@ -672,13 +590,10 @@ sim_cluster_users(struct sim *sim, json_t *users, char **cause)
 		if (json_object_get(u, "resources") != NULL)
 			su->resources = json_deep_copy(json_object_get(u,
 			    "resources"));
-		if (sim_cfg_bool(u, "admin", false, &su->admin, i, cause) != 0)
-			return -1;
-		if (sim_cfg_bool(u, "clusterRead", false, &su->cluster_read, i,
-		    cause) != 0)
-			return -1;
-		if (sim_cfg_bool(u, "readAll", false, &su->read_all, i,
-		    cause) != 0)
+		if (sim_cfg_bool(u, "admin", false, &su->admin, i, cause) != 0 ||
+		    sim_cfg_bool(u, "clusterRead", false, &su->cluster_read, i,
+		    cause) != 0 || sim_cfg_bool(u, "readAll", false,
+		    &su->read_all, i, cause) != 0)
 			return -1;
 		if (sim->opt.namespace_only && !su->admin)
 			su->cluster_read = false;
@@ -692,28 +607,16 @@ sim_cluster_load(struct sim *sim, const char *file, char **cause)
 {
 	json_t *c, *arr, *v;
 	char *text = NULL, *why = NULL;
-	size_t len = 0, i;
-	FILE *f;
+	size_t len, i;
 
-	if (file != NULL) {
-		f = fopen(file, "r");
-		if (f == NULL) {
-			*cause = xprintf("%s: %s", file, strerror(errno));
-			return -1;
-		}
-		text = xmalloc(8 << 20);
-		len = fread(text, 1, (8 << 20) - 1, f);
-		fclose(f);
-		c = sim_yaml_to_json(text, len, &why);
-		free(text);
-	} else
-		c = sim_yaml_to_json(sim_builtin_yaml, strlen(sim_builtin_yaml),
-		    &why);
-	if (c == NULL) {
-		*cause = xprintf("%s: %s", file ? file : "built-in", why);
-		free(why);
-		return -1;
-	}
+	if (file != NULL && ytree_read_file(file, 8 << 20, &text, &len,
+	    &why) != 0)
+		goto bad;
+	c = sim_yaml_to_json(file ? text : sim_builtin_yaml, file ? len :
+	    strlen(sim_builtin_yaml), &why);
+	free(text);
+	if (c == NULL)
+		goto bad;
 	sim->cluster = c;
 	arr = json_object_get(c, "nodeGroups");
 	json_array_foreach(arr, i, v) {
@@ -754,22 +657,19 @@ int
 sim_kubeconfig_write(struct sim *sim, const char *path, char **cause)
 {
 	const char *ca = sim->opt.tls_ca;
-	char *tmp, *cadata = NULL;
+	char *tmp, *cadata = NULL, *pem, *why;
 	FILE *f;
+	size_t n;
 	int fd, i;
 
 	if (ca != NULL) {
-		FILE *cf = fopen(ca, "r");
-		unsigned char buf[65536];
-		size_t n;
-
-		if (cf == NULL) {
-			*cause = xprintf("%s: %s", ca, strerror(errno));
+		if (ytree_read_file(ca, 65536, &pem, &n, &why) != 0) {
+			*cause = xprintf("%s: %s", ca, why);
+			free(why);
 			return -1;
 		}
-		n = fread(buf, 1, sizeof buf, cf);
-		fclose(cf);
-		cadata = sim_base64(buf, n);
+		cadata = sim_base64((unsigned char *)pem, n);
+		free(pem);
 	}
 	tmp = xprintf("%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);

@@ -50,10 +50,9 @@ sim_event_record(struct sim *sim, json_t *inv, const char *type,
 	} else {
 		ev = json_pack("{s{ssss}s{ssssssssss?}sssssssss{ss}ssssss}",
 		    "metadata", "name", name, "namespace", ns,
-		    "involvedObject", "kind", sim_str(inv, "kind") ?
-		    sim_str(inv, "kind") : "", "namespace", ns, "name",
-		    iname ? iname : "", "apiVersion", sim_str(inv, "apiVersion") ?
-		    sim_str(inv, "apiVersion") : "v1", "uid", uid,
+		    "involvedObject", "kind", sim_str_or(inv, "kind", ""),
+		    "namespace", ns, "name", iname ? iname : "", "apiVersion",
+		    sim_str_or(inv, "apiVersion", "v1"), "uid", uid,
 		    "reason", reason, "message", msg, "type", type,
 		    "reportingComponent", "ailab-kubesim",
 		    "source", "component", "ailab-kubesim",
@@ -154,21 +153,14 @@ sim_put_if_changed(struct sim *sim, enum sim_rt rt, json_t *old, json_t *cp)
 json_t *
 sim_owned(struct sim *sim, const char *uid, enum sim_rt want)
 {
-	json_t *set = json_object_get(sim->owners, uid), *v, *out = json_array();
+	json_t *set = json_object_get(sim->owners, uid), *v, *o;
+	json_t *out = json_array();
 	const char *k;
-	char *ns, *name;
 	int rt;
 
 	json_object_foreach(set, k, v) {
-		if (sim_key_split(k, &rt, &ns, &name) == 0) {
-			json_t *o = rt == (int)want ? sim_get(sim, rt,
-			    ns[0] ? ns : NULL, name) : NULL;
-
-			if (o != NULL)
-				json_array_append(out, o);
-			free(ns);
-			free(name);
-		}
+		if ((o = sim_get_key(sim, k, &rt)) != NULL && rt == (int)want)
+			json_array_append(out, o);
 	}
 	return out;
 }
@@ -247,18 +239,12 @@ sim_ctrl_take(struct sim *sim, enum sim_rt rt)
 {
 	json_t *set = sim->ctrl_dirty[rt], *arr = json_array(), *v, *o;
 	const char *k;
-	char *ns, *name;
 	int t;
 
 	sim->ctrl_dirty[rt] = json_object();
 	json_object_foreach(set, k, v) {
-		if (sim_key_split(k, &t, &ns, &name) != 0)
-			continue;
-		o = sim_get(sim, rt, ns[0] ? ns : NULL, name);
-		if (o != NULL)
+		if ((o = sim_get_key(sim, k, &t)) != NULL)
 			json_array_append(arr, o);
-		free(ns);
-		free(name);
 	}
 	json_decref(set);
 	sim_index_sort(sim, rt, arr);
@@ -269,26 +255,21 @@ sim_ctrl_take(struct sim *sim, enum sim_rt rt)
 static void
 sim_ctrl_wake(struct sim *sim)
 {
-	json_t *v, *drop = json_array(), *x;
+	json_t *v;
 	int64_t now = now_ms();
-	const char *k;
-	size_t i;
+	const char *k, *key;
+	void *tmp;
 
 	json_object_foreach(sim->ctrl_timed, k, v)
 		sim_ctrl_mark(sim, k);
-	json_object_foreach(sim->backoff, k, v) {
-		const char *key;
-
+	json_object_foreach_safe(sim->backoff, tmp, k, v) {
 		if (now < json_integer_value(v))
 			continue;
 		key = json_string_value(json_object_get(sim->uids, k));
 		if (key != NULL)
 			sim_ctrl_mark(sim, key);
-		json_array_append_new(drop, json_string(k));
+		json_object_del(sim->backoff, k);
 	}
-	json_array_foreach(drop, i, x)
-		json_object_del(sim->backoff, json_string_value(x));
-	json_decref(drop);
 }
 
 /* The controllers in the order a pass runs them. */

@@ -31,7 +31,6 @@ bool sim_may_try(struct sim *, const char *uid);
 void sim_hold_off(struct sim *, const char *uid);
 
 /* sim-gc.c */
-int sim_key_split(const char *key, int *rt, char **ns, char **name);
 void sim_gc_foreground(struct sim *, enum sim_rt);
 
 /* sim-deploy.c, sim-job.c: the controllers' syncs. */

@@ -35,14 +35,11 @@ sim_rs_sync(struct sim *sim, json_t *rs)
 			json_object_set_new(meta, "generateName", json_sprintf(
 			    "%s-", sim_str(rs, "metadata.name")));
 			json_object_set_new(meta, "namespace", json_string(ns));
-			x = sim_path(rs, "spec.template.metadata.labels");
-			if (x != NULL)
-				json_object_set_new(meta, "labels",
-				    json_deep_copy(x));
-			x = sim_path(rs, "spec.template.metadata.annotations");
-			if (x != NULL)
-				json_object_set_new(meta, "annotations",
-				    json_deep_copy(x));
+			x = sim_path(rs, "spec.template.metadata");
+			json_object_update_new(meta, json_pack("{s:o*s:o*}",
+			    "labels", json_deep_copy(json_object_get(x,
+			    "labels")), "annotations", json_deep_copy(
+			    json_object_get(x, "annotations"))));
 			json_object_set_new(meta, "ownerReferences",
 			    sim_owner_ref(rs));
 			json_object_set_new(pod, "metadata", meta);

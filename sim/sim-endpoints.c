@@ -50,7 +50,7 @@ sim_ep_pair_count(struct sim *sim, const char *key, int n)
 static void
 sim_ep_index_add(struct sim *sim, json_t *svc)
 {
-	json_t *sel = sim_path(svc, "spec.selector"), *v, *pairs, *set;
+	json_t *sel = sim_path(svc, "spec.selector"), *v, *pairs;
 	const char *ns = sim_str(svc, "metadata.namespace"), *k;
 	const char *name = sim_str(svc, "metadata.name");
 	char *key, *best = NULL, *sk;
@@ -58,11 +58,6 @@ sim_ep_index_add(struct sim *sim, json_t *svc)
 
 	if (json_object_size(sel) == 0 || ns == NULL || name == NULL)
 		return;
-	if (sim->ep_index == NULL) {
-		sim->ep_index = json_object();
-		sim->ep_pairs = json_object();
-		sim->ep_svcs = json_object();
-	}
 	pairs = json_array();
 	json_object_foreach(sel, k, v) {
 		key = sim_ep_pair_key(ns, k, v);
@@ -75,11 +70,8 @@ sim_ep_index_add(struct sim *sim, json_t *svc)
 		json_array_append_new(pairs, json_string(key));
 		free(key);
 	}
-	if ((set = json_object_get(sim->ep_index, best)) == NULL) {
-		set = json_object();
-		json_object_set_new(sim->ep_index, best, set);
-	}
-	json_object_set_new(set, name, json_integer(seq));
+	json_object_set_new(sim_child(sim->ep_index, best), name,
+	    json_integer(seq));
 	sk = xprintf("%s/%s", ns, name);
 	json_object_set_new(sim->ep_svcs, sk, json_pack("{ssso}", "key", best,
 	    "pairs", pairs));
@@ -326,13 +318,12 @@ sim_ep_ports(json_t *svc, json_t *pod)
 		if ((port = sim_ep_find_port(pod, sp)) < 0)
 			continue;
 		e = json_pack("{sIss}", "port", port, "protocol",
-		    sim_str(sp, "protocol") ? sim_str(sp, "protocol") : "TCP");
+		    sim_str_or(sp, "protocol", "TCP"));
 		if (sim_str(sp, "name") != NULL && *sim_str(sp, "name") != '\0')
 			json_object_set_new(e, "name", json_string(sim_str(sp,
 			    "name")));
-		if (sim_str(sp, "appProtocol") != NULL)
-			json_object_set_new(e, "appProtocol", json_string(
-			    sim_str(sp, "appProtocol")));
+		json_object_update_new(e, json_pack("{s:s*}", "appProtocol",
+		    sim_str(sp, "appProtocol")));
 		json_array_append_new(out, e);
 	}
 	return out;
@@ -408,14 +399,10 @@ sim_ep_subsets(json_t *svc, json_t *pods)
 			json_decref(ports);
 			continue;
 		}
-		addr = json_pack("{ss}", "ip", sim_str(p, "status.podIP"));
-		if (sim_ep_hostname(p, svc) != NULL)
-			json_object_set_new(addr, "hostname",
-			    json_string(sim_ep_hostname(p, svc)));
-		if (sim_str(p, "spec.nodeName") != NULL)
-			json_object_set_new(addr, "nodeName",
-			    json_string(sim_str(p, "spec.nodeName")));
-		json_object_set_new(addr, "targetRef", sim_ep_target(p));
+		addr = json_pack("{sss:s*s:s*so}", "ip", sim_str(p,
+		    "status.podIP"), "hostname", sim_ep_hostname(p, svc),
+		    "nodeName", sim_str(p, "spec.nodeName"), "targetRef",
+		    sim_ep_target(p));
 		sim_ep_add_subset(subsets, ports, addr, pub ||
 		    sim_pod_ready(p));
 		json_decref(addr);
@@ -452,17 +439,10 @@ sim_ep_labels(json_t *svc, bool slice)
 static void
 sim_ep_stamp(struct sim *sim, json_t *obj)
 {
-	json_t *meta = json_object_get(obj, "metadata"), *an;
 	char *ts = time_format_rfc3339(sim_now(sim));
 
-	an = json_object_get(meta, "annotations");
-	if (!json_is_object(an)) {
-		an = json_object();
-		json_object_set_new(meta, "annotations", an);
-	}
-	json_object_set_new(an,
-	    "endpoints.kubernetes.io/last-change-trigger-time",
-	    json_string(ts));
+	sim_annotate(obj, "endpoints.kubernetes.io/last-change-trigger-time",
+	    ts);
 	free(ts);
 }
 
@@ -565,21 +545,14 @@ sim_ep_endpoints(struct sim *sim, json_t *svc, json_t *pods)
 		e = json_pack("{s[s]s{sbsbsb}}", "addresses", sim_str(p,
 		    "status.podIP"), "conditions", "ready", pub || (ready &&
 		    !term), "serving", ready, "terminating", term);
-		if (sim_ep_hostname(p, svc) != NULL)
-			json_object_set_new(e, "hostname",
-			    json_string(sim_ep_hostname(p, svc)));
-		json_object_set_new(e, "targetRef", sim_ep_target(p));
-		if (sim_str(p, "spec.nodeName") != NULL) {
-			json_object_set_new(e, "nodeName",
-			    json_string(sim_str(p, "spec.nodeName")));
-			node = sim_get(sim, SIM_RT_NODES, NULL, sim_str(p,
-			    "spec.nodeName"));
-			zone = json_string_value(json_object_get(sim_path(node,
-			    "metadata.labels"), "topology.kubernetes.io/zone"));
-			if (zone != NULL)
-				json_object_set_new(e, "zone",
-				    json_string(zone));
-		}
+		node = sim_get(sim, SIM_RT_NODES, NULL, sim_str(p,
+		    "spec.nodeName"));
+		zone = json_string_value(json_object_get(sim_path(node,
+		    "metadata.labels"), "topology.kubernetes.io/zone"));
+		json_object_update_new(e, json_pack("{s:s*sos:s*s:s*}",
+		    "hostname", sim_ep_hostname(p, svc), "targetRef",
+		    sim_ep_target(p), "nodeName", sim_str(p, "spec.nodeName"),
+		    "zone", zone));
 		json_array_append_new(out, e);
 	}
 	return out;

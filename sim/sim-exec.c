@@ -210,13 +210,9 @@ sim_exec_check(struct evhttp_request *req, json_t *pod, const char **ctrp,
 		if (json_array_size(ctrs) > 1) {
 			m = xprintf("a container name must be specified for pod "
 			    "%s, choose one of: [", name);
-			json_array_foreach(ctrs, i, x) {
-				char *t = xprintf("%s%s%s", m, i ? " " : "",
+			json_array_foreach(ctrs, i, x)
+				sim_appendf(&m, "%s%s", i ? " " : "",
 				    sim_str(x, "name"));
-
-				free(m);
-				m = t;
-			}
 			*msg = xprintf("%s]", m);
 			free(m);
 			return -1;

@@ -160,16 +160,14 @@ sim_schema_root(enum sim_rt rt, char *buf, size_t sz)
 static char *
 sim_strict_text(json_t *unknown)
 {
-	char *out = xstrdup("strict decoding error: "), *t, *q;
+	char *out = xstrdup("strict decoding error: "), *q;
 	json_t *v;
 	size_t i;
 
 	json_array_foreach(unknown, i, v) {
 		q = sim_go_quote(json_string_value(v));
-		t = xprintf("%s%sunknown field %s", out, i ? ", " : "", q);
-		free(out);
+		sim_appendf(&out, "%sunknown field %s", i ? ", " : "", q);
 		free(q);
-		out = t;
 	}
 	return out;
 }
@@ -180,20 +178,15 @@ sim_directive_status(const char *verb, const char *directive)
 {
 	const char *kind = strcmp(verb, "create") == 0 ? "CreateOptions" :
 	    strcmp(verb, "update") == 0 ? "UpdateOptions" : "PatchOptions";
-	char *q = sim_go_quote(directive), *d, *m;
-	json_t *st;
+	char *q = sim_go_quote(directive);
+	json_t *causes = json_array(), *st;
 
-	d = xprintf("Unsupported value: %s: supported values: \"\", "
-	    "\"Ignore\", \"Strict\", \"Warn\"", q);
-	m = xprintf("%s.meta.k8s.io \"\" is invalid: fieldValidation: %s",
-	    kind, d);
-	st = sim_status_new(422, "Invalid", m, json_pack("{sssss[{ssssss}]}",
-	    "group", "meta.k8s.io", "kind", kind, "causes", "reason",
-	    "FieldValueNotSupported", "message", d, "field",
-	    "fieldValidation"));
+	sim_cause(causes, "FieldValueNotSupported", "fieldValidation",
+	    "Unsupported value: %s: supported values: \"\", \"Ignore\", "
+	    "\"Strict\", \"Warn\"", q);
+	st = sim_invalid_new(kind, "meta.k8s.io", "", causes);
+	json_decref(causes);
 	free(q);
-	free(d);
-	free(m);
 	return st;
 }
 
@@ -204,25 +197,24 @@ sim_directive_status(const char *verb, const char *directive)
 static json_t *
 sim_strict_status(enum sim_rt rt, json_t *unknown, const char *patch)
 {
-	char *text = sim_strict_text(unknown), *m, *d, *q;
-	json_t *st;
+	char *text = sim_strict_text(unknown), *m, *q;
+	json_t *st, *causes;
 
 	if (patch == NULL) {
 		m = xprintf("%s in version \"%s\" cannot be handled as a "
 		    "%s: %s", sim_rtypes[rt].kind, sim_rtypes[rt].version,
 		    sim_rtypes[rt].kind, text);
 		st = sim_status_new(400, "BadRequest", m, NULL);
+		free(m);
 	} else {
 		q = sim_go_quote(patch);
-		d = xprintf("Invalid value: %s: %s", q, text);
-		m = xprintf(" \"\" is invalid: patch: %s", d);
-		st = sim_status_new(422, "Invalid", m, json_pack(
-		    "{s[{ssssss}]}", "causes", "reason", "FieldValueInvalid",
-		    "message", d, "field", "patch"));
+		causes = json_array();
+		sim_cause(causes, "FieldValueInvalid", "patch",
+		    "Invalid value: %s: %s", q, text);
+		st = sim_invalid_new("", "", "", causes);
+		json_decref(causes);
 		free(q);
-		free(d);
 	}
-	free(m);
 	free(text);
 	return st;
 }
@@ -348,7 +340,7 @@ sim_go_float(double d)
 }
 
 /* The keys of an object in byte order, as fmt prints a map (borrowed). */
-static const char **
+const char **
 sim_sorted_keys(json_t *obj, size_t *n)
 {
 	const char **keys, *k;
@@ -373,35 +365,25 @@ static void
 sim_go_value(json_t *v, char **out)
 {
 	const char **keys;
-	char *t, *s;
+	char *s;
 	size_t i, n;
 	json_t *x;
 
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		keys = sim_sorted_keys(v, &n);
-		t = xprintf("%smap[", *out);
-		free(*out);
-		*out = t;
+		sim_appendf(out, "map[");
 		for (i = 0; i < n; i++) {
-			t = xprintf("%s%s%s:", *out, i ? " " : "", keys[i]);
-			free(*out);
-			*out = t;
+			sim_appendf(out, "%s%s:", i ? " " : "", keys[i]);
 			sim_go_value(json_object_get(v, keys[i]), out);
 		}
 		free(keys);
 		s = xstrdup("]");
 		break;
 	case JSON_ARRAY:
-		t = xprintf("%s[", *out);
-		free(*out);
-		*out = t;
+		sim_appendf(out, "[");
 		json_array_foreach(v, i, x) {
-			if (i > 0) {
-				t = xprintf("%s ", *out);
-				free(*out);
-				*out = t;
-			}
+			sim_appendf(out, "%s", i > 0 ? " " : "");
 			sim_go_value(x, out);
 		}
 		s = xstrdup("]");
@@ -425,10 +407,8 @@ sim_go_value(json_t *v, char **out)
 		s = xstrdup("<nil>");
 		break;
 	}
-	t = xprintf("%s%s", *out, s);
-	free(*out);
+	sim_appendf(out, "%s", s);
 	free(s);
-	*out = t;
 }
 
 /* The patch as the patch handler quotes it in a strict decoding error. */
@@ -450,7 +430,7 @@ sim_patch_text(const char *content_type, json_t *patch, json_t *patched)
 char *
 sim_go_strings(json_t *arr)
 {
-	char *out, *t, *q;
+	char *out, *q;
 	json_t *x;
 	size_t i;
 
@@ -460,14 +440,11 @@ sim_go_strings(json_t *arr)
 	json_array_foreach(arr, i, x) {
 		q = sim_go_quote(json_string_value(x) ? json_string_value(x) :
 		    "");
-		t = xprintf("%s%s%s", out, i ? ", " : "", q);
-		free(out);
+		sim_appendf(&out, "%s%s", i ? ", " : "", q);
 		free(q);
-		out = t;
 	}
-	t = xprintf("%s}", out);
-	free(out);
-	return t;
+	sim_appendf(&out, "}");
+	return out;
 }
 
 /* Go's %#v of a map[string]string, keys sorted as fmt sorts them. */
@@ -475,7 +452,7 @@ static char *
 sim_go_string_map(json_t *m)
 {
 	const char **keys, *v;
-	char *out, *t, *kq, *vq;
+	char *out, *kq, *vq;
 	size_t i, n;
 
 	if (!json_is_object(m))
@@ -486,16 +463,13 @@ sim_go_string_map(json_t *m)
 		v = json_string_value(json_object_get(m, keys[i]));
 		kq = sim_go_quote(keys[i]);
 		vq = sim_go_quote(v ? v : "");
-		t = xprintf("%s%s%s:%s", out, i ? ", " : "", kq, vq);
-		free(out);
+		sim_appendf(&out, "%s%s:%s", i ? ", " : "", kq, vq);
 		free(kq);
 		free(vq);
-		out = t;
 	}
 	free(keys);
-	t = xprintf("%s}", out);
-	free(out);
-	return t;
+	sim_appendf(&out, "}");
+	return out;
 }
 
 /* Go's %#v of a *metav1.LabelSelector once dereferenced (or "null"). */
@@ -515,23 +489,17 @@ sim_go_selector(json_t *sel)
 	else {
 		out = xstrdup("[]v1.LabelSelectorRequirement{");
 		json_array_foreach(exprs, i, e) {
-			kq = sim_go_quote(sim_str(e, "key") ?
-			    sim_str(e, "key") : "");
-			oq = sim_go_quote(sim_str(e, "operator") ?
-			    sim_str(e, "operator") : "");
+			kq = sim_go_quote(sim_str_or(e, "key", ""));
+			oq = sim_go_quote(sim_str_or(e, "operator", ""));
 			vals = sim_go_strings(json_object_get(e, "values"));
-			t = xprintf("%s%sv1.LabelSelectorRequirement{Key:%s, "
-			    "Operator:%s, Values:%s}", out, i ? ", " : "", kq,
-			    oq, vals);
-			free(out);
+			sim_appendf(&out, "%sv1.LabelSelectorRequirement{"
+			    "Key:%s, Operator:%s, Values:%s}", i ? ", " : "",
+			    kq, oq, vals);
 			free(kq);
 			free(oq);
 			free(vals);
-			out = t;
 		}
-		t = xprintf("%s}", out);
-		free(out);
-		out = t;
+		sim_appendf(&out, "}");
 	}
 	t = xprintf("v1.LabelSelector{MatchLabels:%s, MatchExpressions:%s}",
 	    labels, out);

@@ -5,20 +5,6 @@
  */
 #include "sim-ctrl.h"
 
-/* Splits an index key "rt/ns/name"; -1 when malformed. */
-int
-sim_key_split(const char *key, int *rt, char **ns, char **name)
-{
-	const char *a = strchr(key, '/'), *b;
-
-	if (a == NULL || (b = strchr(a + 1, '/')) == NULL)
-		return -1;
-	*rt = atoi(key);
-	*ns = xstrndup(a + 1, b - a - 1);
-	*name = xstrdup(b + 1);
-	return 0;
-}
-
 /* Copies the keys of a set so it can change while we walk it. */
 static json_t *
 sim_keys(json_t *set)
@@ -38,14 +24,10 @@ sim_orphan(struct sim *sim, const char *uid)
 	json_t *keys = sim_keys(json_object_get(sim->owners, uid)), *k, *o, *cp;
 	json_t *refs, *r;
 	size_t i, j;
-	char *ns, *name;
 	int rt;
 
 	json_array_foreach(keys, i, k) {
-		if (sim_key_split(json_string_value(k), &rt, &ns, &name) != 0)
-			continue;
-		o = sim_get(sim, rt, ns[0] ? ns : NULL, name);
-		if (o != NULL) {
+		if ((o = sim_get_key(sim, json_string_value(k), &rt)) != NULL) {
 			cp = json_deep_copy(o);
 			refs = sim_path(cp, "metadata.ownerReferences");
 			for (j = json_array_size(refs); j-- > 0;) {
@@ -59,8 +41,6 @@ sim_orphan(struct sim *sim, const char *uid)
 				    "ownerReferences");
 			sim_put(sim, rt, cp);
 		}
-		free(ns);
-		free(name);
 	}
 	json_decref(keys);
 }
@@ -70,24 +50,21 @@ static void
 sim_delete_dependents(struct sim *sim, const char *uid, const char *policy)
 {
 	json_t *keys = sim_keys(json_object_get(sim->owners, uid)), *k, *o;
+	json_t *res;
 	size_t i;
-	char *ns, *name;
 	int rt;
 
 	json_array_foreach(keys, i, k) {
-		if (sim_key_split(json_string_value(k), &rt, &ns, &name) != 0)
+		o = sim_get_key(sim, json_string_value(k), &rt);
+		if (o == NULL ||
+		    sim_path(o, "metadata.deletionTimestamp") != NULL)
 			continue;
-		o = sim_get(sim, rt, ns[0] ? ns : NULL, name);
-		if (o != NULL &&
-		    sim_path(o, "metadata.deletionTimestamp") == NULL) {
-			json_t *res = NULL;
-
-			sim_delete(sim, rt, ns[0] ? ns : NULL, name, policy, -1,
-			    &res);
-			json_decref(res);
-		}
-		free(ns);
-		free(name);
+		res = NULL;
+		json_incref(o);
+		sim_delete(sim, rt, sim_str(o, "metadata.namespace"),
+		    sim_str(o, "metadata.name"), policy, -1, &res);
+		json_decref(res);
+		json_decref(o);
 	}
 	json_decref(keys);
 }
@@ -227,47 +204,30 @@ out:
 void
 sim_gc_foreground(struct sim *sim, enum sim_rt rt)
 {
-	json_t *o, *fin, *cp, *todo = json_array(), *x, *v;
+	json_t *o, *cp, *todo = json_array(), *x, *v;
 	const char *k;
-	char *ns, *name;
 	size_t i;
 	int t;
 
 	json_object_foreach(sim->fg_pending, k, v) {
-		if (sim_key_split(k, &t, &ns, &name) != 0)
-			continue;
-		o = t == (int)rt ? sim_get(sim, rt, ns[0] ? ns : NULL, name) :
-		    NULL;
-		free(ns);
-		free(name);
-		if (o == NULL ||
-		    sim_path(o, "metadata.deletionTimestamp") == NULL)
-			continue;
-		if (json_object_get(sim->owners,
-		    sim_str(o, "metadata.uid")) != NULL)
-			continue;
-		fin = sim_path(o, "metadata.finalizers");
-		for (i = 0; i < json_array_size(fin); i++) {
-			if (strcmp(json_string_value(json_array_get(fin,
-			    i)), "foregroundDeletion") == 0)
-				json_array_append(todo, o);
-		}
+		if ((o = sim_get_key(sim, k, &t)) != NULL && t == (int)rt &&
+		    sim_path(o, "metadata.deletionTimestamp") != NULL &&
+		    json_object_get(sim->owners, sim_str(o, "metadata.uid")) ==
+		    NULL && sim_list_has(sim_path(o, "metadata.finalizers"),
+		    "foregroundDeletion"))
+			json_array_append(todo, o);
 	}
 	sim_index_sort(sim, rt, todo);
 	json_array_foreach(todo, i, x) {
 		cp = json_deep_copy(x);
-		fin = sim_path(cp, "metadata.finalizers");
-		for (size_t j = json_array_size(fin); j-- > 0;) {
-			if (strcmp(json_string_value(json_array_get(fin, j)),
-			    "foregroundDeletion") == 0)
-				json_array_remove(fin, j);
-		}
-		if (json_array_size(fin) == 0)
+		/* sim_put takes cp; a removal frees it here. */
+		if (!sim_finalizer_drop(cp, "foregroundDeletion"))
+			sim_put(sim, rt, cp);
+		else {
+			json_decref(cp);
 			sim_remove(sim, rt, sim_str(x, "metadata.namespace"),
 			    sim_str(x, "metadata.name"));
-		else
-			sim_put(sim, rt, cp);
-		json_decref(cp);
+		}
 	}
 	json_decref(todo);
 }

@@ -110,30 +110,14 @@ sim_reply_status(struct sim_call *c, int code, const char *reason,
 	sim_reply_json(c, code, sim_status_new(code, reason, msg, details));
 }
 
-/* Details {name, group, kind} for a Status. */
-json_t *
-sim_details(enum sim_rt rt, const char *name)
-{
-	json_t *d = json_object();
-
-	if (name != NULL)
-		json_object_set_new(d, "name", json_string(name));
-	if (*sim_rtypes[rt].group != '\0')
-		json_object_set_new(d, "group", json_string(sim_rtypes[rt].group));
-	json_object_set_new(d, "kind", json_string(sim_rtypes[rt].name));
-	return d;
-}
-
 /* 404 NotFound with the apiserver's message. */
 void
 sim_not_found(struct sim_call *c, enum sim_rt rt, const char *name)
 {
-	char *q = sim_qualified(rt), *m;
+	char *m = xprintf("%s \"%s\" not found", sim_qualified(rt), name);
 
-	m = xprintf("%s \"%s\" not found", q, name);
 	sim_reply_status(c, 404, "NotFound", m, sim_details(rt, name));
 	free(m);
-	free(q);
 }
 
 /* The one answer to a path the server does not serve. */
@@ -272,6 +256,7 @@ sim_drop_cb(evutil_socket_t fd, short what, void *arg)
 static bool
 sim_fault(struct sim *sim, struct evhttp_request *req, const char *path)
 {
+	struct sim_call c = { .sim = sim, .req = req };
 	double r;
 
 	if (has_prefix(path, "/sim/"))
@@ -281,8 +266,6 @@ sim_fault(struct sim *sim, struct evhttp_request *req, const char *path)
 		return false;
 	r = (double)(sim_rand(sim) % 1000000) / 1000000.0;
 	if (r < sim->faults.p500) {
-		struct sim_call c = { .sim = sim, .req = req };
-
 		sim->faults.n500++;
 		sim_reply_status(&c, 500, "InternalError", "Internal error "
 		    "occurred: simulated fault", json_pack("{s[{ss}]}", "causes",
@@ -291,7 +274,6 @@ sim_fault(struct sim *sim, struct evhttp_request *req, const char *path)
 	}
 	r -= sim->faults.p500;
 	if (r >= 0 && r < sim->faults.p429) {
-		struct sim_call c = { .sim = sim, .req = req };
 		char ra[16];
 		int s = sim->faults.retry_after > 0 ? sim->faults.retry_after : 1;
 
@@ -478,14 +460,8 @@ out:
 	evhttp_clear_headers(&c.q);
 	for (i = 0; i < c.nsegs; i++)
 		free(c.segs[i]);
-	if (c.imp_used) {
-		free(c.imp.name);
-		json_decref(c.imp.groups);
-		json_decref(c.imp.namespaces);
-		json_decref(c.imp.resources);
-		free(c.imp.uid);
-		json_decref(c.imp.extra);
-	}
+	if (c.imp_used)
+		sim_user_release(&c.imp);
 }
 
 /* Binds the listener (again after a restart, on the same port). */

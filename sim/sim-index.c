@@ -25,42 +25,13 @@ struct sim_cand {
 	json_t *obj;
 };
 
-/* Allocates the index maps. */
-void
-sim_index_init(struct sim *sim)
-{
-	int i;
-
-	for (i = 0; i < SIM_RT_MAX; i++) {
-		sim->pos[i] = json_object();
-		sim->label_idx[i] = json_object();
-		sim->ctrl_dirty[i] = json_object();
-	}
-	sim->ctrl_timed = json_object();
-	sim->fg_pending = json_object();
-	sim->node_idx = json_object();
-	sim->host_idx = json_object();
-	sim->nodes_stale = true;
-	sim->interned = json_object();
-}
-
-/* Releases the index maps and the timer heap. */
+/* Releases the timer heap and the scheduler's node table (the index
+ * maps are the store's, sim_maps). */
 void
 sim_index_free(struct sim *sim)
 {
 	size_t j;
-	int i;
 
-	for (i = 0; i < SIM_RT_MAX; i++) {
-		json_decref(sim->pos[i]);
-		json_decref(sim->label_idx[i]);
-		json_decref(sim->ctrl_dirty[i]);
-	}
-	json_decref(sim->ctrl_timed);
-	json_decref(sim->fg_pending);
-	json_decref(sim->node_idx);
-	json_decref(sim->host_idx);
-	json_decref(sim->interned);
 	free(sim->sweep_at);
 	for (j = 0; j < sim->nheap; j++)
 		free(sim->heap[j].key);
@@ -88,14 +59,11 @@ sim_label_set(struct sim *sim, enum sim_rt rt, const char *ns,
 		if (!json_is_string(v))
 			continue;
 		lk = xprintf("%s\x1f%s=%s", ns ? ns : "", k, json_string_value(v));
-		set = json_object_get(sim->label_idx[rt], lk);
-		if (add) {
-			if (set == NULL) {
-				set = json_object();
-				json_object_set_new(sim->label_idx[rt], lk, set);
-			}
-			json_object_set_new(set, name, json_true());
-		} else if (set != NULL) {
+		if (add)
+			json_object_set_new(sim_child(sim->label_idx[rt], lk),
+			    name, json_true());
+		else if ((set = json_object_get(sim->label_idx[rt], lk)) !=
+		    NULL) {
 			json_object_del(set, name);
 			if (json_object_size(set) == 0)
 				json_object_del(sim->label_idx[rt], lk);
@@ -305,16 +273,8 @@ sim_index_cands(struct sim *sim, enum sim_rt rt, const char *ns,
 	case SIM_VIA_NODE:
 		set = json_object_get(sim->by_node, best->values[0]);
 		json_object_foreach(set, nsk, v) {
-			const char *slash = strchr(nsk, '/');
-			char *pns;
-
-			if (slash == NULL)
-				continue;
-			pns = xstrndup(nsk, slash - nsk);
-			o = sim_get(sim, rt, pns, slash + 1);
-			if (o != NULL)
+			if ((o = sim_get_at(sim, rt, nsk)) != NULL)
 				json_array_append(out, o);
-			free(pns);
 		}
 		break;
 	case SIM_VIA_LABEL:
@@ -503,7 +463,7 @@ sim_ctrl_mark(struct sim *sim, const char *objkey)
 
 /* The part of a replaced object that watch filters can read. */
 json_t *
-sim_project(enum sim_rt rt, json_t *obj)
+sim_project(json_t *obj)
 {
 	static const char *paths[] = { "metadata.name", "metadata.namespace",
 		"metadata.labels", "spec.nodeName", "spec.restartPolicy",
@@ -514,7 +474,6 @@ sim_project(enum sim_rt rt, json_t *obj)
 	json_t *p = json_object(), *v;
 	size_t i;
 
-	(void)rt;
 	for (i = 0; i < nitems(paths); i++) {
 		v = sim_path(obj, paths[i]);
 		if (v != NULL)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common.h"
 #include "sim.h"
 
 struct evhttp;
@@ -125,6 +126,8 @@ struct sim_user {
 	json_t *extra;		/* Impersonate-Extra-*: { key: [values] } */
 };
 
+void sim_user_release(struct sim_user *);
+
 /* A watch stream in progress. */
 struct sim_watch {
 	struct sim *sim;
@@ -169,8 +172,11 @@ int sim_faults_set(struct sim *, const json_t *, char **cause);
 /* The bit of a Kubernetes verb in sim_faults.latency_verbs, or 0. */
 unsigned sim_fault_verb(const char *verb);
 
-/* The pod of a key "ns/name" (borrowed), or NULL (sim-node.c). */
-json_t *sim_pod_at(struct sim *, const char *key);
+/* The object of a key "ns/name" (borrowed), or NULL. */
+json_t *sim_get_at(struct sim *, enum sim_rt, const char *key);
+#define sim_pod_at(sim, key) sim_get_at(sim, SIM_RT_PODS, key)
+/* The object of an index key "rt/ns/name" and its type, or NULL. */
+json_t *sim_get_key(struct sim *, const char *key, int *rt);
 
 /* A node as the scheduler sees it: allocatable and what bound pods use. */
 struct sim_node {
@@ -332,12 +338,22 @@ void sim_watch_send(struct sim_watch *, const char *type, json_t *obj);
 void sim_watch_deliver(struct sim_watch *, const struct sim_event *);
 void sim_watch_close(struct sim_watch *, bool end);
 const char *sim_str(json_t *, const char *path);
+const char *sim_str_or(json_t *, const char *path, const char *def);
 json_t *sim_path(json_t *, const char *path);
+/* Appends formatted text to *s (allocated, or NULL for ""). */
+void sim_appendf(char **s, const char *fmt, ...) printflike(2, 3);
+/* The object under a key (not a path), made when absent. */
+json_t *sim_child(json_t *, const char *key);
+/* Sets an annotation (sim-storage.c). */
+void sim_annotate(json_t *obj, const char *k, const char *v);
+/* True if a list holds the string s (sim-storage.c). */
+bool sim_list_has(json_t *list, const char *s);
+/* Drops a finalizer; true if none is left (sim-storage.c). */
+bool sim_finalizer_drop(json_t *obj, const char *f);
 /* Sets a nested member by dotted path, creating objects; takes value. */
 void sim_set(json_t *, const char *path, json_t *value);
 
 /* sim-index.c: indexes by position, label and owner; kubelet timers. */
-void sim_index_init(struct sim *);
 void sim_index_free(struct sim *);
 /* Keeps the position and label indexes in step with one change. */
 void sim_index_labels(struct sim *, enum sim_rt, json_t *old, json_t *new);
@@ -370,7 +386,7 @@ void sim_intern_sweep(struct sim *);
  */
 void sim_intern_released(struct sim *);
 /* A copy of an object with only what watch filters read (new ref). */
-json_t *sim_project(enum sim_rt, json_t *obj);
+json_t *sim_project(json_t *obj);
 
 /* sim-ctrl.c: controllers, garbage collection, quota status, events. */
 void sim_ctrl_pass(struct sim *);
@@ -387,7 +403,11 @@ json_t *sim_admit_dry_run(struct sim *, enum sim_rt, json_t *obj,
 json_t *sim_status_new(int code, const char *reason, const char *msg,
     json_t *details);
 /* "pods", "jobs.batch": how apiserver messages name a resource. */
-char *sim_qualified(enum sim_rt);
+const char *sim_qualified(enum sim_rt);
+/* "v1", "batch/v1". */
+const char *sim_api_version(enum sim_rt);
+/* Details {name, group, kind} for a Status. */
+json_t *sim_details(enum sim_rt, const char *name);
 /* RFC 3339 to ms; -1 if unparsable. */
 int64_t sim_time_parse(const char *);
 /* Deletes with a propagation policy; returns the object's final state. */
@@ -524,6 +544,8 @@ char *sim_patch_text(const char *content_type, json_t *patch,
     json_t *patched);
 /* Go's %#v of a *metav1.LabelSelector, as immutable-field errors show. */
 char *sim_go_selector(json_t *sel);
+/* The keys of an object in byte order (borrowed; the array the caller's). */
+const char **sim_sorted_keys(json_t *obj, size_t *n);
 /* Go's %q of a string. */
 char *sim_go_quote(const char *);
 /* Go's %#v of a []string (NULL or not an array: a nil slice). */
@@ -533,8 +555,14 @@ char *sim_go_strings(json_t *);
 json_t *sim_strategic_patch(enum sim_rt, json_t *orig, json_t *patch);
 
 /* sim-valid.c: resources, defaults, QoS and updates as the apiserver. */
+/* Appends one field error {reason, message, field} to causes. */
+void sim_cause(json_t *causes, const char *reason, const char *field,
+    const char *fmt, ...) printflike(4, 5);
 /* The 422 Status of field errors ({reason, field, message} causes). */
 json_t *sim_invalid_status(enum sim_rt, const char *name, json_t *causes);
+/* ... of a kind that is no served type ("ListOptions", "meta.k8s.io"). */
+json_t *sim_invalid_new(const char *kind, const char *group,
+    const char *name, json_t *causes);
 /* Appends the field errors of a pod spec's resources to causes. */
 void sim_valid_resources(json_t *causes, enum sim_rt, json_t *obj);
 /* Defaults and admission of a new pod: requests, tolerations, QoS. */

@@ -9,7 +9,7 @@
 static char *
 sim_ranges(const unsigned char *done, long n)
 {
-	char *out = xstrdup(""), *t;
+	char *out = xstrdup("");
 	long i, j;
 
 	for (i = 0; i < n; i++) {
@@ -18,11 +18,9 @@ sim_ranges(const unsigned char *done, long n)
 		for (j = i; j + 1 < n && done[j + 1]; j++)
 			;
 		if (j > i)
-			t = xprintf("%s%s%ld-%ld", out, *out ? "," : "", i, j);
+			sim_appendf(&out, "%s%ld-%ld", *out ? "," : "", i, j);
 		else
-			t = xprintf("%s%s%ld", out, *out ? "," : "", i);
-		free(out);
-		out = t;
+			sim_appendf(&out, "%s%ld", *out ? "," : "", i);
 		i = j;
 	}
 	return out;
@@ -123,11 +121,7 @@ sim_job_count(struct sim *sim, json_t *job, json_t *pods,
 	size_t i;
 	long idx;
 
-	seen = json_object_get(sim->job_seen, uid);
-	if (seen == NULL) {
-		seen = json_object();
-		json_object_set_new(sim->job_seen, uid, seen);
-	}
+	seen = sim_child(sim->job_seen, uid);
 	json_array_foreach(pods, i, p) {
 		const char *puid = sim_str(p, "metadata.uid");
 		const char *ix = json_string_value(json_object_get(sim_path(p,

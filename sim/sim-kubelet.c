@@ -139,14 +139,6 @@ sim_cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Adds one to a reason's node count. */
-static void
-sim_reason(json_t *reasons, const char *r)
-{
-	json_object_set_new(reasons, r, json_integer(
-	    json_integer_value(json_object_get(reasons, r)) + 1));
-}
-
 /* Adds n to a reason's node count when n is not zero. */
 static void
 sim_reason_add(json_t *reasons, const char *r, int64_t n)
@@ -172,10 +164,8 @@ sim_fit_message(json_t *reasons, size_t nnodes)
 	qsort(parts, n, sizeof *parts, sim_cmp_str);
 	out = xprintf("0/%zu nodes are available: ", nnodes);
 	for (i = 0; i < n; i++) {
-		t = xprintf("%s%s%s", out, i ? ", " : "", parts[i]);
-		free(out);
+		sim_appendf(&out, "%s%s", i ? ", " : "", parts[i]);
 		free(parts[i]);
-		out = t;
 	}
 	free(parts);
 	t = xprintf("%s. preemption: 0/%zu nodes are available: %zu Preemption "
@@ -195,9 +185,8 @@ sim_node_class_key(json_t *node, bool ready, bool unschedulable)
 	if (labels == NULL)
 		labels = json_object();
 	json_object_del(labels, "kubernetes.io/hostname");
-	k = json_pack("{sosOsbsb}", "l", labels, "t",
-	    sim_path(node, "spec.taints") ? sim_path(node, "spec.taints") :
-	    json_null(), "r", ready, "u", unschedulable);
+	k = json_pack("{sosO?sbsb}", "l", labels, "t",
+	    sim_path(node, "spec.taints"), "r", ready, "u", unschedulable);
 	s = json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(k);
 	return s;
@@ -232,6 +221,19 @@ sim_host_index(struct sim *sim, json_t *node, size_t i)
 	json_array_append_new(list, json_integer((json_int_t)i));
 }
 
+/* Adds sign * a usage vector to what the scheduler counts used on a node. */
+static void
+sim_node_use(struct sim_node *f, json_t *use, int sign)
+{
+	f->ucpu += sign * json_integer_value(json_object_get(use,
+	    "requests.cpu"));
+	f->umem += sign * json_integer_value(json_object_get(use,
+	    "requests.memory"));
+	f->ugpu += sign * json_integer_value(json_object_get(use,
+	    "requests.nvidia.com/gpu"));
+	f->upods += sign * json_integer_value(json_object_get(use, "pods"));
+}
+
 /* Rebuilds the node table after a node changed, in the store's order. */
 static void
 sim_nodes_refresh(struct sim *sim)
@@ -261,12 +263,7 @@ sim_nodes_refresh(struct sim *sim)
 		f->mem = sim_alloc(node, "memory", QUANTITY_UNITS);
 		f->gpu = sim_alloc(node, "nvidia.com/gpu", QUANTITY_UNITS);
 		f->pods = sim_alloc(node, "pods", QUANTITY_UNITS);
-		f->ucpu = json_integer_value(json_object_get(use, "requests.cpu"));
-		f->umem = json_integer_value(json_object_get(use,
-		    "requests.memory"));
-		f->ugpu = json_integer_value(json_object_get(use,
-		    "requests.nvidia.com/gpu"));
-		f->upods = json_integer_value(json_object_get(use, "pods"));
+		sim_node_use(f, use, 1);
 		f->unschedulable = json_is_true(sim_path(node,
 		    "spec.unschedulable"));
 		json_array_foreach(sim_path(node, "status.conditions"), j, c) {
@@ -296,19 +293,10 @@ void
 sim_sched_use(struct sim *sim, const char *node, json_t *use, int sign)
 {
 	json_t *ix;
-	struct sim_node *f;
 
-	if (sim->nodes_stale || node == NULL ||
-	    (ix = json_object_get(sim->node_idx, node)) == NULL)
-		return;
-	f = &sim->nodes[json_integer_value(ix)];
-	f->ucpu += sign * json_integer_value(json_object_get(use,
-	    "requests.cpu"));
-	f->umem += sign * json_integer_value(json_object_get(use,
-	    "requests.memory"));
-	f->ugpu += sign * json_integer_value(json_object_get(use,
-	    "requests.nvidia.com/gpu"));
-	f->upods += sign * json_integer_value(json_object_get(use, "pods"));
+	if (!sim->nodes_stale && node != NULL &&
+	    (ix = json_object_get(sim->node_idx, node)) != NULL)
+		sim_node_use(&sim->nodes[json_integer_value(ix)], use, sign);
 }
 
 /* True if the pod's node filters name a node's hostname label. */
@@ -347,8 +335,7 @@ sim_class_reason(json_t *pod, struct sim_node *rep, bool names_host)
 		if (e != NULL && strcmp(e, "PreferNoSchedule") != 0 &&
 		    !sim_tolerates(pod, t))
 			return xprintf("node(s) had untolerated taint {%s: %s}",
-			    sim_str(t, "key") ? sim_str(t, "key") : "",
-			    sim_str(t, "value") ? sim_str(t, "value") : "");
+			    sim_str_or(t, "key", ""), sim_str_or(t, "value", ""));
 	}
 	if (!rep->ready)
 		return xstrdup("node(s) had untolerated taint "
@@ -366,13 +353,9 @@ sim_class_reason(json_t *pod, struct sim_node *rep, bool names_host)
 static char *
 sim_pod_shape(json_t *pod, int64_t cpu, int64_t mem, int64_t gpu)
 {
-	json_t *k = json_pack("[IIIOOO]", (json_int_t)cpu, (json_int_t)mem,
-	    (json_int_t)gpu, sim_path(pod, "spec.tolerations") ?
-	    sim_path(pod, "spec.tolerations") : json_null(),
-	    sim_path(pod, "spec.nodeSelector") ?
-	    sim_path(pod, "spec.nodeSelector") : json_null(),
-	    sim_path(pod, "spec.affinity") ? sim_path(pod, "spec.affinity") :
-	    json_null());
+	json_t *k = json_pack("[IIIO?O?O?]", (json_int_t)cpu, (json_int_t)mem,
+	    (json_int_t)gpu, sim_path(pod, "spec.tolerations"),
+	    sim_path(pod, "spec.nodeSelector"), sim_path(pod, "spec.affinity"));
 	char *s;
 
 	if (sim_pod_has_claims(pod)) {
@@ -452,7 +435,7 @@ sim_node_refuses(json_t *pod, struct sim_node *f, struct sim_ask *a,
 	} else if (!sim_volumes_fit(a->affinity, f->obj))
 		r = "node(s) had volume node affinity conflict";
 	if (r != NULL && reasons != NULL)
-		sim_reason(reasons, r);
+		sim_reason_add(reasons, r, 1);
 	return r != NULL;
 }
 
@@ -489,7 +472,7 @@ sim_pod_bind(struct sim *sim, json_t *pod, struct sim_node *best)
 	json_array_foreach(sim_path(cp, "spec.containers"), i, c) {
 		json_array_append_new(cs, json_pack("{sssssssbsbsis{s{ss}}}",
 		    "name", sim_str(c, "name"), "image",
-		    sim_str(c, "image") ? sim_str(c, "image") : "",
+		    sim_str_or(c, "image", ""),
 		    "imageID", "", "ready", 0, "started", 0,
 		    "restartCount", 0, "state", "waiting", "reason",
 		    "ContainerCreating"));
@@ -807,6 +790,7 @@ sim_sched_pass(struct sim *sim)
 {
 	json_t *keys, *k, *v, *pod, *memo;
 	const char *key;
+	void *tmp;
 	size_t i;
 
 	if (json_object_size(sim->unscheduled) == 0)
@@ -831,12 +815,10 @@ sim_sched_pass(struct sim *sim)
 	}
 	memo = json_object();
 	json_array_foreach(keys, i, k) {
-		const char *s = json_string_value(k), *slash = strchr(s, '/');
-		char *ns = xstrndup(s, slash - s);
+		const char *s = json_string_value(k);
 		int64_t gen = sim->sched_gen;
 
-		pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
-		if (pod != NULL) {
+		if ((pod = sim_pod_at(sim, s)) != NULL) {
 			json_incref(pod);
 			if (sim->nodes_stale) {
 				sim_nodes_refresh(sim);
@@ -844,24 +826,16 @@ sim_sched_pass(struct sim *sim)
 			}
 			sim_schedule_pod(sim, pod, memo);
 			json_decref(pod);
-			pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
+			pod = sim_pod_at(sim, s);
 			if (pod != NULL && sim_str(pod, "spec.nodeName") == NULL)
 				json_object_set_new(sim->sched_tried, s,
 				    json_integer(gen));
 		}
-		free(ns);
 	}
 	/* Forget pods that left the queue. */
-	{
-		json_t *drop = json_array();
-
-		json_object_foreach(sim->sched_tried, key, v) {
-			if (json_object_get(sim->unscheduled, key) == NULL)
-				json_array_append_new(drop, json_string(key));
-		}
-		json_array_foreach(drop, i, k)
-			json_object_del(sim->sched_tried, json_string_value(k));
-		json_decref(drop);
+	json_object_foreach_safe(sim->sched_tried, tmp, key, v) {
+		if (json_object_get(sim->unscheduled, key) == NULL)
+			json_object_del(sim->sched_tried, key);
 	}
 	json_decref(memo);
 	json_decref(keys);
@@ -947,18 +921,14 @@ sim_kubelet_exit(struct sim *sim, json_t *pod, json_t *cp, int64_t restarts,
 
 	idle = idle && restart;
 	json_array_foreach(cs, i, c) {
-		json_t *term = json_pack("{sisssOsssO}", "exitCode", code,
+		json_t *term = json_pack("{sisssOsssO?s:s*}", "exitCode", code,
 		    "reason", code == 0 ? "Completed" : "Error",
 		    "startedAt", sim_path(c, "state.running.startedAt"),
 		    "finishedAt", ts, "containerID",
-		    json_object_get(c, "containerID") ?
-		    json_object_get(c, "containerID") : json_null());
+		    json_object_get(c, "containerID"), "message", msg);
 
 		if (term == NULL)
 			continue;
-		if (msg != NULL)
-			json_object_set_new(term, "message",
-			    json_string(msg));
 		json_object_set_new(c, "ready", json_false());
 		if (restart) {
 			json_object_set_new(c, "lastState", json_pack(
@@ -1099,11 +1069,9 @@ sim_kubelet_pass(struct sim *sim)
 	size_t i;
 
 	json_array_foreach(due, i, k) {
-		const char *s = json_string_value(k), *slash = strchr(s, '/');
-		char *ns = xstrndup(s, slash - s);
+		const char *s = json_string_value(k);
 
-		pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
-		if (pod == NULL)
+		if ((pod = sim_pod_at(sim, s)) == NULL)
 			json_object_del(sim->kubelet, s);
 		else if (sim_node_is_lost(sim, sim_str(pod, "spec.nodeName")))
 			/* Its kubelet is silent: the step waits for the node. */
@@ -1113,7 +1081,6 @@ sim_kubelet_pass(struct sim *sim)
 			sim_kubelet_step(sim, s, pod, now);
 			json_decref(pod);
 		}
-		free(ns);
 	}
 	json_decref(due);
 }

@@ -65,72 +65,48 @@ sim_list_opts_check(struct sim_call *c, bool watch)
 	const char *match = sim_q(c, "resourceVersionMatch");
 	const char *rvq = sim_q(c, "resourceVersion");
 	const char *cont = sim_q(c, "continue");
-	bool sie = sim_q(c, "sendInitialEvents") != NULL;
-	json_t *causes = json_array(), *st;
-	char *m = NULL, *text = xstrdup(""), *x;
-	size_t i;
-	json_t *cv;
+	bool sie = sim_q(c, "sendInitialEvents") != NULL, bad;
+	json_t *causes = json_array();
 
-#define SIM_CAUSE(r, f, msg) json_array_append_new(causes, json_pack( \
-	"{ssssss}", "reason", r, "field", f, "message", msg))
+#define SIM_FORBID(f, msg) sim_cause(causes, "FieldValueForbidden", f, \
+	"Forbidden: %s", msg)
 	if (watch && sie && (match == NULL ||
 	    strcmp(match, "NotOlderThan") != 0))
-		SIM_CAUSE("FieldValueForbidden", "resourceVersionMatch",
-		    "Forbidden: sendInitialEvents requires setting "
-		    "resourceVersionMatch to NotOlderThan");
+		SIM_FORBID("resourceVersionMatch", "sendInitialEvents requires "
+		    "setting resourceVersionMatch to NotOlderThan");
 	if (!watch && sie)
-		SIM_CAUSE("FieldValueForbidden", "sendInitialEvents",
-		    "Forbidden: sendInitialEvents is forbidden for list");
+		SIM_FORBID("sendInitialEvents",
+		    "sendInitialEvents is forbidden for list");
 	if (match != NULL && *match != '\0') {
 		if (watch && !sie)
-			SIM_CAUSE("FieldValueForbidden", "resourceVersionMatch",
-			    "Forbidden: resourceVersionMatch is forbidden for "
-			    "watch unless sendInitialEvents is provided");
+			SIM_FORBID("resourceVersionMatch", "resourceVersionMatch "
+			    "is forbidden for watch unless sendInitialEvents is "
+			    "provided");
 		if (!watch && (rvq == NULL || *rvq == '\0'))
-			SIM_CAUSE("FieldValueForbidden", "resourceVersionMatch",
-			    "Forbidden: resourceVersionMatch is forbidden unless "
-			    "resourceVersion is provided");
+			SIM_FORBID("resourceVersionMatch", "resourceVersionMatch "
+			    "is forbidden unless resourceVersion is provided");
 		if (cont != NULL && *cont != '\0')
-			SIM_CAUSE("FieldValueForbidden", "resourceVersionMatch",
-			    "Forbidden: resourceVersionMatch is forbidden when "
-			    "continue is provided");
+			SIM_FORBID("resourceVersionMatch", "resourceVersionMatch "
+			    "is forbidden when continue is provided");
 		if (strcmp(match, "NotOlderThan") != 0 &&
-		    (watch || strcmp(match, "Exact") != 0)) {
-			m = xprintf("Unsupported value: \"%s\": supported "
-			    "values: %s", match, watch ? "\"NotOlderThan\"" :
+		    (watch || strcmp(match, "Exact") != 0))
+			sim_cause(causes, "FieldValueNotSupported",
+			    "resourceVersionMatch", "Unsupported value: \"%s\": "
+			    "supported values: %s", match, watch ?
+			    "\"NotOlderThan\"" :
 			    "\"Exact\", \"NotOlderThan\", \"\"");
-			SIM_CAUSE("FieldValueNotSupported", "resourceVersionMatch",
-			    m);
-			free(m);
-		}
 		if (!watch && strcmp(match, "Exact") == 0 && rvq != NULL &&
 		    strcmp(rvq, "0") == 0)
-			SIM_CAUSE("FieldValueForbidden", "resourceVersionMatch",
-			    "Forbidden: resourceVersionMatch \"exact\" is "
-			    "forbidden for resourceVersion \"0\"");
+			SIM_FORBID("resourceVersionMatch", "resourceVersionMatch "
+			    "\"exact\" is forbidden for resourceVersion \"0\"");
 	}
-#undef SIM_CAUSE
-	if (json_array_size(causes) == 0) {
-		json_decref(causes);
-		free(text);
-		return 0;
-	}
-	json_array_foreach(causes, i, cv) {
-		x = xprintf("%s%s%s: %s", text, i ? ", " : "", sim_str(cv,
-		    "field"), sim_str(cv, "message"));
-		free(text);
-		text = x;
-	}
-	m = xprintf(json_array_size(causes) > 1 ? "ListOptions.meta.k8s.io "
-	    "\"\" is invalid: [%s]" : "ListOptions.meta.k8s.io \"\" is "
-	    "invalid: %s", text);
-	st = sim_status_new(422, "Invalid", m, json_pack("{ssssssso}", "name",
-	    "", "group", "meta.k8s.io", "kind", "ListOptions", "causes",
-	    causes));
-	sim_reply_json(c, 422, st);
-	free(m);
-	free(text);
-	return -1;
+#undef SIM_FORBID
+	bad = json_array_size(causes) > 0;
+	if (bad)
+		sim_reply_json(c, 422, sim_invalid_new("ListOptions",
+		    "meta.k8s.io", "", causes));
+	json_decref(causes);
+	return bad ? -1 : 0;
 }
 
 /*
@@ -166,22 +142,6 @@ sim_list_rv_check(struct sim_call *c)
 		return -1;
 	}
 	return 0;
-}
-
-/* The list kind of a type ("PodList"). */
-char *
-sim_list_kind(enum sim_rt rt)
-{
-	return xprintf("%sList", sim_rtypes[rt].kind);
-}
-
-/* apiVersion of a type. */
-char *
-sim_api_version(enum sim_rt rt)
-{
-	if (*sim_rtypes[rt].group == '\0')
-		return xstrdup("v1");
-	return xprintf("%s/v1", sim_rtypes[rt].group);
 }
 
 /* True if the client asked for server-side printing (kubectl). */
@@ -272,16 +232,16 @@ sim_collect(struct sim *sim, enum sim_rt rt, const char *ns,
 
 /* Sends a list from the objects' cached serialisations. */
 static void
-sim_reply_list(struct sim_call *c, enum sim_rt rt, const char *kind,
-    const char *av, json_t *meta, json_t *items)
+sim_reply_list(struct sim_call *c, enum sim_rt rt, json_t *meta,
+    json_t *items)
 {
 	struct evbuffer *buf = evbuffer_new();
 	json_t *o;
 	size_t i, len;
 	const char *text;
 
-	evbuffer_add_printf(buf, "{\"kind\":\"%s\",\"apiVersion\":\"%s\","
-	    "\"metadata\":", kind, av);
+	evbuffer_add_printf(buf, "{\"kind\":\"%sList\",\"apiVersion\":"
+	    "\"%s\",\"metadata\":", sim_rtypes[rt].kind, sim_api_version(rt));
 	json_dump_callback(meta, sim_dump_cb, buf, JSON_COMPACT);
 	evbuffer_add(buf, ",\"items\":[", 10);
 	json_array_foreach(items, i, o) {
@@ -317,8 +277,7 @@ sim_list(struct sim_call *c, json_t *unused)
 	const char *ns = c->ns;
 	struct sim_selector *ls, *fs;
 	const char *lim = sim_q(c, "limit"), *cont = sim_q(c, "continue");
-	char *sns = NULL, *sname = NULL, *nns = NULL, *nname = NULL, *kind, *av;
-	char rvs[32];
+	char *sns = NULL, *sname = NULL, *nns = NULL, *nname = NULL;
 	json_t *items, *meta;
 	bool missing;
 	long limit = lim ? strtol(lim, NULL, 10) : 0;
@@ -346,16 +305,14 @@ sim_list(struct sim_call *c, json_t *unused)
 		    NULL);
 		goto out;
 	}
-	snprintf(rvs, sizeof rvs, "%lld", (long long)snap);
-	meta = json_pack("{ss}", "resourceVersion", rvs);
+	meta = json_pack("{so}", "resourceVersion", json_sprintf("%lld",
+	    (long long)snap));
 	if (nns != NULL) {
 		char *tok = sim_continue_encode(snap, nns, nname);
 
 		json_object_set_new(meta, "continue", json_string(tok));
 		free(tok);
 	}
-	kind = sim_list_kind(rt);
-	av = sim_api_version(rt);
 	if (sim_wants_table(c)) {
 		json_t *t = sim_table(c->sim, rt, items, true,
 		    sim_q(c, "includeObject") != NULL &&
@@ -365,9 +322,7 @@ sim_list(struct sim_call *c, json_t *unused)
 		json_decref(items);
 		sim_reply_json(c, 200, t);
 	} else
-		sim_reply_list(c, rt, kind, av, meta, items);
-	free(kind);
-	free(av);
+		sim_reply_list(c, rt, meta, items);
 out:
 	free(sns);
 	free(sname);
@@ -394,44 +349,32 @@ sim_watch_timeout(evutil_socket_t fd, short what, void *arg)
 	sim_watch_close(arg, true);
 }
 
-/* Sends a BOOKMARK with the current resourceVersion. */
+/*
+ * Sends a BOOKMARK with the current resourceVersion; the one that ends a
+ * watch's initial events when the client asked for them with
+ * sendInitialEvents (the streaming list of client-go's WatchListClient)
+ * carries the annotation k8s.io/initial-events-end.
+ */
+static void
+sim_watch_bookmark_send(struct sim_watch *w, bool end)
+{
+	json_t *o = json_pack("{sssss{sos:o*}}", "kind", sim_rtypes[w->rt].kind,
+	    "apiVersion", sim_api_version(w->rt), "metadata",
+	    "resourceVersion", json_sprintf("%lld", (long long)w->sim->rv),
+	    "annotations", end ? json_pack("{ss}", "k8s.io/initial-events-end",
+	    "true") : NULL);
+
+	sim_watch_send(w, "BOOKMARK", o);
+	json_decref(o);
+}
+
+/* The bookmark timer of a watch that allows them. */
 static void
 sim_watch_bookmark(evutil_socket_t fd, short what, void *arg)
 {
-	struct sim_watch *w = arg;
-	char rvs[32], *av;
-	json_t *o;
-
 	(void)fd;
 	(void)what;
-	snprintf(rvs, sizeof rvs, "%lld", (long long)w->sim->rv);
-	av = sim_api_version(w->rt);
-	o = json_pack("{sssss{ss}}", "kind", sim_rtypes[w->rt].kind,
-	    "apiVersion", av, "metadata", "resourceVersion", rvs);
-	sim_watch_send(w, "BOOKMARK", o);
-	json_decref(o);
-	free(av);
-}
-
-/*
- * The BOOKMARK that ends a watch's initial events when the client asked
- * for them with sendInitialEvents (the streaming list of client-go's
- * WatchListClient): the version they add up to, and the annotation
- * k8s.io/initial-events-end.
- */
-static void
-sim_watch_initial_end(struct sim_watch *w)
-{
-	char rvs[32], *av = sim_api_version(w->rt);
-	json_t *o;
-
-	snprintf(rvs, sizeof rvs, "%lld", (long long)w->sim->rv);
-	o = json_pack("{sssss{sss{ss}}}", "kind", sim_rtypes[w->rt].kind,
-	    "apiVersion", av, "metadata", "resourceVersion", rvs,
-	    "annotations", "k8s.io/initial-events-end", "true");
-	sim_watch_send(w, "BOOKMARK", o);
-	json_decref(o);
-	free(av);
+	sim_watch_bookmark_send(arg, false);
 }
 
 /* Starts a watch: initial or replayed events, then live changes. */
@@ -510,7 +453,7 @@ sim_watch_start(struct sim_call *c, json_t *unused)
 			sim_watch_send(w, "ADDED", o);
 		json_decref(items);
 		if (sim_qbool(c, "sendInitialEvents") && w->bookmarks)
-			sim_watch_initial_end(w);
+			sim_watch_bookmark_send(w, true);
 	} else if (rv > 0) {
 		int start = (sim->ev_head - sim->ev_count + sim->nevents) %
 		    sim->nevents;

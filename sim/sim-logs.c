@@ -163,13 +163,9 @@ sim_logs(struct sim_call *c, json_t *pod)
 		if (json_array_size(ctrs) > 1) {
 			m = xprintf("a container name must be specified for pod "
 			    "%s, choose one of: [", c->name);
-			json_array_foreach(ctrs, i, x) {
-				char *t = xprintf("%s%s%s", m, i ? " " : "",
+			json_array_foreach(ctrs, i, x)
+				sim_appendf(&m, "%s%s", i ? " " : "",
 				    sim_str(x, "name"));
-
-				free(m);
-				m = t;
-			}
 			text = xprintf("%s]", m);
 			sim_reply_status(c, 400, "BadRequest", text, NULL);
 			free(text);

@@ -7,39 +7,61 @@
 #include <event2/event.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
 
-/* The option table: name, argument, help; --help is generated from it. */
+/* A string option's member of struct sim_options, or none. */
+#define SIM_STR(f) offsetof(struct sim_options, f)
+#define SIM_NONE ((size_t)-1)
+
+/*
+ * The option table: name, getopt_long's code, the member a string option
+ * sets, argument and help; getopt_long's options and --help are generated
+ * from it.
+ */
 static const struct {
 	const char *name;
+	int code;
+	size_t str;
 	const char *arg;
 	const char *help;
 } sim_opts[] = {
-	{ "listen", "HOST:PORT", "address to serve (default 127.0.0.1:0; "
-	    "port 0 picks a free port)" },
-	{ "cluster", "FILE", "cluster description (YAML, docs/kubesim.md)" },
-	{ "builtin", NULL, "use the built-in ailab cluster (the default)" },
-	{ "kubeconfig-out", "FILE", "write a kubeconfig, one context per user" },
-	{ "speed", "N", "simulated seconds per real second (default 1)" },
-	{ "seed", "S", "seed for every random choice (default 1)" },
-	{ "tls-cert", "FILE", "serve HTTPS with this certificate (PEM)" },
-	{ "tls-key", "FILE", "private key of --tls-cert (PEM)" },
-	{ "client-ca", "FILE", "CA that signs client certificates" },
-	{ "tls-ca", "FILE", "CA of --tls-cert, written into --kubeconfig-out" },
-	{ "watch-cache", "N", "events kept for watches (default 10000)" },
-	{ "faults", "JSON", "faults at start, as POST /sim/faults takes them" },
-	{ "namespace-only-users", NULL, "clusterRead: false for every "
-	    "non-admin user" },
-	{ "audit-log", "FILE", "append every audit entry to FILE, one JSON "
-	    "line each" },
-	{ "pod-default", "KNOB=VALUE", "a pod knob's value for pods that do "
-	    "not set it (repeatable; docs/kubesim.md)" },
-	{ "verbose", NULL, "log each request" },
-	{ "help", NULL, "show this help" },
+	{ "listen", 'l', SIM_STR(listen), "HOST:PORT", "address to serve "
+	    "(default 127.0.0.1:0; port 0 picks a free port)" },
+	{ "cluster", 'c', SIM_STR(cluster_file), "FILE",
+	    "cluster description (YAML, docs/kubesim.md)" },
+	{ "builtin", 'b', SIM_NONE, NULL,
+	    "use the built-in ailab cluster (the default)" },
+	{ "kubeconfig-out", 'k', SIM_STR(kubeconfig_out), "FILE",
+	    "write a kubeconfig, one context per user" },
+	{ "speed", 's', SIM_NONE, "N",
+	    "simulated seconds per real second (default 1)" },
+	{ "seed", 'S', SIM_NONE, "S",
+	    "seed for every random choice (default 1)" },
+	{ "tls-cert", 'C', SIM_STR(tls_cert), "FILE",
+	    "serve HTTPS with this certificate (PEM)" },
+	{ "tls-key", 'K', SIM_STR(tls_key), "FILE",
+	    "private key of --tls-cert (PEM)" },
+	{ "client-ca", 'A', SIM_STR(client_ca), "FILE",
+	    "CA that signs client certificates" },
+	{ "tls-ca", 'a', SIM_STR(tls_ca), "FILE",
+	    "CA of --tls-cert, written into --kubeconfig-out" },
+	{ "watch-cache", 'w', SIM_NONE, "N",
+	    "events kept for watches (default 10000)" },
+	{ "faults", 'f', SIM_STR(faults), "JSON",
+	    "faults at start, as POST /sim/faults takes them" },
+	{ "namespace-only-users", 'n', SIM_NONE, NULL,
+	    "clusterRead: false for every non-admin user" },
+	{ "audit-log", 'L', SIM_STR(audit_log), "FILE",
+	    "append every audit entry to FILE, one JSON line each" },
+	{ "pod-default", 'P', SIM_NONE, "KNOB=VALUE", "a pod knob's value for "
+	    "pods that do not set it (repeatable; docs/kubesim.md)" },
+	{ "verbose", 'v', SIM_NONE, NULL, "log each request" },
+	{ "help", 'h', SIM_NONE, NULL, "show this help" },
 };
 
 /* Prints the usage generated from the option table. */
@@ -72,26 +94,7 @@ sim_on_signal(evutil_socket_t sig, short what, void *arg)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "cluster", required_argument, NULL, 'c' },
-		{ "builtin", no_argument, NULL, 'b' },
-		{ "kubeconfig-out", required_argument, NULL, 'k' },
-		{ "speed", required_argument, NULL, 's' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "tls-cert", required_argument, NULL, 'C' },
-		{ "tls-key", required_argument, NULL, 'K' },
-		{ "client-ca", required_argument, NULL, 'A' },
-		{ "tls-ca", required_argument, NULL, 'a' },
-		{ "watch-cache", required_argument, NULL, 'w' },
-		{ "faults", required_argument, NULL, 'f' },
-		{ "namespace-only-users", no_argument, NULL, 'n' },
-		{ "audit-log", required_argument, NULL, 'L' },
-		{ "pod-default", required_argument, NULL, 'P' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct option longopts[nitems(sim_opts) + 1];
 	struct sim_options opt;
 	struct event_base *base;
 	struct event *sigterm, *sigint;
@@ -100,25 +103,28 @@ main(int argc, char **argv)
 	const char *pod_defaults[32];
 	size_t npod_defaults = 0;
 	int ch, verbose = 0;
+	size_t i;
 
+	memset(longopts, 0, sizeof longopts);
+	for (i = 0; i < nitems(sim_opts); i++)
+		longopts[i] = (struct option){ sim_opts[i].name,
+		    sim_opts[i].arg ? required_argument : no_argument, NULL,
+		    sim_opts[i].code };
 	memset(&opt, 0, sizeof opt);
 	opt.listen = "127.0.0.1:0";
 	opt.speed = 1;
 	opt.seed = 1;
 	log_init("ailab-kubesim", LOG_LEVEL_WARN);
 	while ((ch = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+		for (i = 0; i < nitems(sim_opts) && sim_opts[i].code != ch; i++)
+			;
+		if (i < nitems(sim_opts) && sim_opts[i].str != SIM_NONE) {
+			*(const char **)((char *)&opt + sim_opts[i].str) = optarg;
+			continue;
+		}
 		switch (ch) {
-		case 'l':
-			opt.listen = optarg;
-			break;
-		case 'c':
-			opt.cluster_file = optarg;
-			break;
 		case 'b':
 			opt.cluster_file = NULL;
-			break;
-		case 'k':
-			opt.kubeconfig_out = optarg;
 			break;
 		case 's':
 			opt.speed = strtod(optarg, &end);
@@ -136,18 +142,6 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'C':
-			opt.tls_cert = optarg;
-			break;
-		case 'K':
-			opt.tls_key = optarg;
-			break;
-		case 'A':
-			opt.client_ca = optarg;
-			break;
-		case 'a':
-			opt.tls_ca = optarg;
-			break;
 		case 'w':
 			opt.watch_cache = atoi(optarg);
 			if (opt.watch_cache < 10) {
@@ -156,14 +150,8 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'f':
-			opt.faults = optarg;
-			break;
 		case 'n':
 			opt.namespace_only = true;
-			break;
-		case 'L':
-			opt.audit_log = optarg;
 			break;
 		case 'P':
 			if (!sim_is_pod_knob(optarg) ||

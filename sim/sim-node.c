@@ -18,21 +18,11 @@
 static const char sim_unreachable[] = "node.kubernetes.io/unreachable";
 static const char sim_not_ready[] = "node.kubernetes.io/not-ready";
 
-/* The lost-node records, created on first use. */
-static json_t *
-sim_lost(struct sim *sim)
-{
-	if (sim->lost_nodes == NULL)
-		sim->lost_nodes = json_object();
-	return sim->lost_nodes;
-}
-
 /* True if a node's kubelet cannot report (its pods stand still). */
 bool
 sim_node_is_lost(struct sim *sim, const char *node)
 {
-	return node != NULL && sim->lost_nodes != NULL &&
-	    json_object_get(sim->lost_nodes, node) != NULL;
+	return node != NULL && json_object_get(sim->lost_nodes, node) != NULL;
 }
 
 /* The pod keys ("ns/name") bound to a node, copied so pods may change. */
@@ -47,22 +37,6 @@ sim_node_pods(struct sim *sim, const char *node)
 	return out;
 }
 
-/* See sim-int.h. */
-json_t *
-sim_pod_at(struct sim *sim, const char *key)
-{
-	const char *slash = strchr(key, '/');
-	char *ns;
-	json_t *pod;
-
-	if (slash == NULL)
-		return NULL;
-	ns = xstrndup(key, slash - key);
-	pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
-	free(ns);
-	return pod;
-}
-
 /* Sets a pod condition's status, moving its transition time on change. */
 static void
 sim_pod_cond(json_t *pod, const char *type, const char *status,
@@ -73,18 +47,13 @@ sim_pod_cond(json_t *pod, const char *type, const char *status,
 	size_t i;
 
 	json_array_foreach(conds, i, c) {
-		if (strcmp(sim_str(c, "type") ? sim_str(c, "type") : "",
-		    type) != 0)
+		if (strcmp(sim_str_or(c, "type", ""), type) != 0)
 			continue;
-		if (strcmp(sim_str(c, "status") ? sim_str(c, "status") : "",
-		    status) != 0)
+		if (strcmp(sim_str_or(c, "status", ""), status) != 0)
 			json_object_set_new(c, "lastTransitionTime",
 			    json_string(ts));
-		json_object_set_new(c, "status", json_string(status));
-		if (reason != NULL)
-			json_object_set_new(c, "reason", json_string(reason));
-		if (msg != NULL)
-			json_object_set_new(c, "message", json_string(msg));
+		json_object_update_new(c, json_pack("{s:s,s:s*,s:s*}", "status",
+		    status, "reason", reason, "message", msg));
 		free(ts);
 		return;
 	}
@@ -92,12 +61,9 @@ sim_pod_cond(json_t *pod, const char *type, const char *status,
 		conds = json_array();
 		sim_set(pod, "status.conditions", conds);
 	}
-	nc = json_pack("{ssssss?ss}", "type", type, "status", status,
-	    "lastProbeTime", NULL, "lastTransitionTime", ts);
-	if (reason != NULL)
-		json_object_set_new(nc, "reason", json_string(reason));
-	if (msg != NULL)
-		json_object_set_new(nc, "message", json_string(msg));
+	nc = json_pack("{ssssss?sss:s*s:s*}", "type", type, "status", status,
+	    "lastProbeTime", NULL, "lastTransitionTime", ts, "reason", reason,
+	    "message", msg);
 	json_array_append_new(conds, nc);
 	free(ts);
 }
@@ -156,14 +122,12 @@ sim_node_lost(struct sim *sim, const char *node, int64_t evict_after)
 	if (n == NULL || sim_node_is_lost(sim, node))
 		return;
 	ts = time_format_rfc3339(now);
-	json_object_set_new(sim_lost(sim), node, json_pack("{sIsIsO}",
+	json_object_set_new(sim->lost_nodes, node, json_pack("{sIsIsO?}",
 	    "since", (json_int_t)now, "evictAfter", (json_int_t)evict_after,
-	    "conditions", sim_path(n, "status.conditions") ?
-	    sim_path(n, "status.conditions") : json_null()));
+	    "conditions", sim_path(n, "status.conditions")));
 	cp = json_deep_copy(n);
 	json_array_foreach(sim_path(cp, "status.conditions"), i, c) {
-		if (strcmp(sim_str(c, "status") ? sim_str(c, "status") : "",
-		    "Unknown") != 0)
+		if (strcmp(sim_str_or(c, "status", ""), "Unknown") != 0)
 			json_object_set_new(c, "lastTransitionTime",
 			    json_string(ts));
 		json_object_set_new(c, "status", json_string("Unknown"));
@@ -225,8 +189,7 @@ void
 sim_node_back(struct sim *sim, const char *node)
 {
 	json_t *n = sim_get(sim, SIM_RT_NODES, NULL, node), *cp, *conds, *c;
-	json_t *rec = sim->lost_nodes ? json_object_get(sim->lost_nodes, node) :
-	    NULL;
+	json_t *rec = json_object_get(sim->lost_nodes, node);
 	int64_t now = sim_now(sim);
 	char *ts;
 	size_t i;
@@ -241,8 +204,7 @@ sim_node_back(struct sim *sim, const char *node)
 	else
 		json_decref(conds);
 	json_array_foreach(sim_path(cp, "status.conditions"), i, c) {
-		if (strcmp(sim_str(c, "type") ? sim_str(c, "type") : "",
-		    "Ready") != 0)
+		if (strcmp(sim_str_or(c, "type", ""), "Ready") != 0)
 			continue;
 		json_object_set_new(c, "status", json_string("True"));
 		json_object_set_new(c, "reason", json_string("KubeletReady"));
@@ -270,11 +232,11 @@ sim_toleration_matches(json_t *tol, json_t *taint)
 	const char *op = sim_str(tol, "operator"), *v = sim_str(tol, "value");
 	const char *tv = sim_str(taint, "value");
 
-	if (e != NULL && *e != '\0' && strcmp(e, sim_str(taint, "effect") ?
-	    sim_str(taint, "effect") : "") != 0)
+	if (e != NULL && *e != '\0' &&
+	    strcmp(e, sim_str_or(taint, "effect", "")) != 0)
 		return false;
-	if (k != NULL && *k != '\0' && strcmp(k, sim_str(taint, "key") ?
-	    sim_str(taint, "key") : "") != 0)
+	if (k != NULL && *k != '\0' &&
+	    strcmp(k, sim_str_or(taint, "key", "")) != 0)
 		return false;
 	if (op != NULL && strcmp(op, "Exists") == 0)
 		return true;
@@ -297,8 +259,7 @@ sim_toleration_seconds(json_t *pod, json_t *node)
 	bool matched;
 
 	json_array_foreach(sim_path(node, "spec.taints"), i, taint) {
-		if (strcmp(sim_str(taint, "effect") ? sim_str(taint, "effect") :
-		    "", "NoExecute") != 0)
+		if (strcmp(sim_str_or(taint, "effect", ""), "NoExecute") != 0)
 			continue;
 		matched = false;
 		json_array_foreach(sim_path(pod, "spec.tolerations"), j, tol) {
@@ -375,7 +336,7 @@ sim_node_pass(struct sim *sim)
 	void *tmp;
 	int64_t now;
 
-	if (sim->lost_nodes == NULL || json_object_size(sim->lost_nodes) == 0)
+	if (json_object_size(sim->lost_nodes) == 0)
 		return;
 	now = sim_now(sim);
 	json_object_foreach_safe(sim->lost_nodes, tmp, node, rec)
@@ -394,15 +355,10 @@ sim_job_count_failed(struct sim *sim, json_t *pod)
 	size_t i;
 
 	json_array_foreach(refs, i, r) {
-		if (strcmp(sim_str(r, "kind") ? sim_str(r, "kind") : "",
-		    "Job") != 0 || sim_str(r, "uid") == NULL)
+		if (strcmp(sim_str_or(r, "kind", ""), "Job") != 0 ||
+		    sim_str(r, "uid") == NULL)
 			continue;
-		seen = json_object_get(sim->job_seen, sim_str(r, "uid"));
-		if (seen == NULL) {
-			seen = json_object();
-			json_object_set_new(sim->job_seen, sim_str(r, "uid"),
-			    seen);
-		}
+		seen = sim_child(sim->job_seen, sim_str(r, "uid"));
 		was = json_string_value(json_object_get(seen, uid));
 		if (was == NULL || was[0] == 't')
 			json_object_set_new(seen, uid, json_sprintf("f:%ld",
@@ -421,10 +377,8 @@ sim_node_gone(struct sim *sim, const char *node)
 	int64_t now = sim_now(sim);
 	size_t i;
 
-	if (sim->lost_nodes != NULL) {
-		json_object_del(sim->lost_nodes, node);
-		sim_intern_released(sim);
-	}
+	json_object_del(sim->lost_nodes, node);
+	sim_intern_released(sim);
 	json_array_foreach(keys, i, k) {
 		pod = sim_pod_at(sim, json_string_value(k));
 		if (pod == NULL)

@@ -129,16 +129,12 @@ sim_pdecode(const unsigned char *p, const unsigned char *end,
 json_t *
 sim_proto_review(const void *data, size_t len, enum sim_rt rt)
 {
-	static const struct sim_pfield unknown[] = {
-		{ 2, "raw", NULL, false }, { 0, NULL, NULL, false },
-	};
 	const unsigned char *p = data, *end = p + len;
 	const struct sim_pfield *schema;
 	const unsigned char *raw = NULL;
 	uint64_t key, v;
 	json_t *out;
 
-	(void)unknown;
 	if (len < 4 || memcmp(p, "k8s\0", 4) != 0)
 		return NULL;
 	p += 4;

@@ -183,7 +183,7 @@ static char *
 sim_missing(json_t *pod, const char *class, const char *res)
 {
 	json_t *ctrs = sim_path(pod, "spec.containers"), *c;
-	char *out = NULL, *t;
+	char *out = NULL;
 	size_t i;
 
 	json_array_foreach(ctrs, i, c) {
@@ -195,10 +195,8 @@ sim_missing(json_t *pod, const char *class, const char *res)
 			    NULL;
 		if (has)
 			continue;
-		t = xprintf("%s%s%s", out ? out : "", out ? "," : "",
-		    sim_str(c, "name") ? sim_str(c, "name") : "");
-		free(out);
-		out = t;
+		sim_appendf(&out, "%s%s", out ? "," : "",
+		    sim_str_or(c, "name", ""));
 	}
 	return out;
 }
@@ -252,15 +250,10 @@ sim_quota_admit(json_t *quotas, json_t *usage, json_t *delta, json_t *pod,
 					continue;
 				m = sim_missing(pod, tracked[j][0],
 				    tracked[j][1]);
-				if (m != NULL) {
-					char *x = xprintf("%s%s%s for: %s",
-					    miss ? miss : "", miss ? "; " : "",
-					    full, m);
-
-					free(miss);
-					free(m);
-					miss = x;
-				}
+				if (m != NULL)
+					sim_appendf(&miss, "%s%s for: %s",
+					    miss ? "; " : "", full, m);
+				free(m);
 			}
 			if (miss != NULL) {
 				*msg = xprintf("failed quota: %s: must specify %s",

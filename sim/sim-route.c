@@ -35,7 +35,7 @@ static void
 sim_discovery_resources(struct sim_call *c)
 {
 	const char *group = c->group;
-	json_t *list = json_array(), *r, *sn;
+	json_t *list = json_array(), *r;
 	char *gv;
 	int i;
 
@@ -44,15 +44,12 @@ sim_discovery_resources(struct sim_call *c)
 
 		if (strcmp(t->group, group) != 0)
 			continue;
-		r = json_pack("{sssssbsssosO}", "name", t->name, "singularName",
+		r = json_pack("{sssssbssso}", "name", t->name, "singularName",
 		    t->singular, "namespaced", t->namespaced, "kind", t->kind,
-		    "verbs", sim_verbs(i), "storageVersionHash", json_null());
-		json_object_del(r, "storageVersionHash");
-		if (*t->short_names != '\0') {
-			sn = json_array();
-			json_array_append_new(sn, json_string(t->short_names));
-			json_object_set_new(r, "shortNames", sn);
-		}
+		    "verbs", sim_verbs(i));
+		if (*t->short_names != '\0')
+			json_object_set_new(r, "shortNames", json_pack("[s]",
+			    t->short_names));
 		if (i == SIM_RT_PODS || i == SIM_RT_DEPLOYMENTS ||
 		    i == SIM_RT_JOBS)
 			json_object_set_new(r, "categories", json_pack("[s]",

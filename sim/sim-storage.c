@@ -124,13 +124,8 @@ sim_annotation(json_t *obj, const char *k)
 void
 sim_annotate(json_t *obj, const char *k, const char *v)
 {
-	json_t *a = sim_path(obj, "metadata.annotations");
-
-	if (!json_is_object(a)) {
-		a = json_object();
-		sim_set(obj, "metadata.annotations", a);
-	}
-	json_object_set_new(a, k, json_string(v));
+	json_object_set_new(sim_child(sim_child(obj, "metadata"),
+	    "annotations"), k, json_string(v));
 }
 
 /* The claim a pod volume mounts ("<pod>-<volume>" if ephemeral), or NULL. */
@@ -223,15 +218,6 @@ sim_class_waits(json_t *sc)
 	return m != NULL && strcmp(m, "WaitForFirstConsumer") == 0;
 }
 
-/* Adds one field error to a list of causes (field.ErrorList). */
-static void
-sim_cause_add(json_t *causes, const char *reason, const char *field,
-    const char *detail)
-{
-	json_array_append_new(causes, json_pack("{ssssss}", "reason", reason,
-	    "message", detail, "field", field));
-}
-
 /* The 422 Invalid Status of the causes, or NULL if none; frees them. */
 static json_t *
 sim_causes_status(json_t *causes, enum sim_rt rt, json_t *obj)
@@ -254,10 +240,9 @@ sim_check_modes(json_t *e, json_t *modes, const char *required)
 	const char *m;
 	json_t *v;
 	size_t i, j;
-	char *d;
 
 	if (json_array_size(modes) == 0)
-		sim_cause_add(e, "FieldValueRequired", "spec.accessModes",
+		sim_cause(e, "FieldValueRequired", "spec.accessModes", "%s",
 		    required);
 	json_array_foreach(modes, i, v) {
 		m = json_is_string(v) ? json_string_value(v) : "";
@@ -266,11 +251,10 @@ sim_check_modes(json_t *e, json_t *modes, const char *required)
 				break;
 		if (j < nitems(known))
 			continue;
-		d = xprintf("Unsupported value: \"%s\": supported values: "
+		sim_cause(e, "FieldValueNotSupported", "spec.accessModes",
+		    "Unsupported value: \"%s\": supported values: "
 		    "\"ReadOnlyMany\", \"ReadWriteMany\", \"ReadWriteOnce\", "
 		    "\"ReadWriteOncePod\"", m);
-		sim_cause_add(e, "FieldValueNotSupported", "spec.accessModes", d);
-		free(d);
 	}
 }
 
@@ -296,20 +280,16 @@ sim_pvc_admit(struct sim *sim, json_t *pvc)
 	json_t *req = sim_path(pvc, "spec.resources.requests.storage"), *st;
 	json_t *dflt;
 	int64_t n;
-	char *d;
 
 	sim_check_modes(e, sim_path(pvc, "spec.accessModes"),
 	    "Required value: at least 1 access mode is required");
 	if (req == NULL)
-		sim_cause_add(e, "FieldValueRequired", "spec.resources[storage]",
+		sim_cause(e, "FieldValueRequired", "spec.resources[storage]",
 		    "Required value");
-	else if (sim_key_parse("requests.storage", req, &n) != 0 || n <= 0) {
-		d = xprintf("Invalid value: \"%s\": must be greater than zero",
+	else if (sim_key_parse("requests.storage", req, &n) != 0 || n <= 0)
+		sim_cause(e, "FieldValueInvalid", "spec.resources[storage]",
+		    "Invalid value: \"%s\": must be greater than zero",
 		    json_is_string(req) ? json_string_value(req) : "");
-		sim_cause_add(e, "FieldValueInvalid", "spec.resources[storage]",
-		    d);
-		free(d);
-	}
 	if ((st = sim_causes_status(e, SIM_RT_PVCS, pvc)) != NULL)
 		return st;
 	dflt = sim_default_class(sim);
@@ -327,7 +307,7 @@ sim_pv_admit(json_t *pv)
 	json_t *st;
 
 	if (sim_path(pv, "spec.capacity.storage") == NULL)
-		sim_cause_add(e, "FieldValueRequired", "spec.capacity",
+		sim_cause(e, "FieldValueRequired", "spec.capacity",
 		    "Required value");
 	sim_check_modes(e, sim_path(pv, "spec.accessModes"),
 	    "Required value");
@@ -346,7 +326,6 @@ sim_class_enum(json_t *e, json_t *sc, const char *field,
 {
 	json_t *v = json_object_get(sc, field);
 	const char *s = json_string_value(v);
-	char *d;
 
 	if (v == NULL) {
 		json_object_set_new(sc, field, json_string(a));
@@ -354,11 +333,9 @@ sim_class_enum(json_t *e, json_t *sc, const char *field,
 	}
 	if (s != NULL && (strcmp(s, a) == 0 || strcmp(s, b) == 0))
 		return;
-	d = xprintf("Unsupported value: \"%s\": supported values: \"%s\", "
-	    "\"%s\"", s ? s : "", strcmp(a, b) < 0 ? a : b,
-	    strcmp(a, b) < 0 ? b : a);
-	sim_cause_add(e, "FieldValueNotSupported", field, d);
-	free(d);
+	sim_cause(e, "FieldValueNotSupported", field, "Unsupported value: "
+	    "\"%s\": supported values: \"%s\", \"%s\"", s ? s : "",
+	    strcmp(a, b) < 0 ? a : b, strcmp(a, b) < 0 ? b : a);
 }
 
 /* Validates and defaults a StorageClass. */
@@ -369,7 +346,7 @@ sim_class_admit(json_t *sc)
 	const char *p = sim_str(sc, "provisioner");
 
 	if (p == NULL || *p == '\0')
-		sim_cause_add(e, "FieldValueRequired", "provisioner",
+		sim_cause(e, "FieldValueRequired", "provisioner",
 		    "Required value");
 	sim_class_enum(e, sc, "reclaimPolicy", "Delete", "Retain");
 	sim_class_enum(e, sc, "volumeBindingMode", "Immediate",
@@ -440,14 +417,11 @@ sim_mark_pod_claims(struct sim *sim, json_t *pod, int add)
 			continue;
 		k = sim_storage_key(pod, c);
 		json_object_set_new(s->claims, k, json_true());
-		set = json_object_get(s->users, k);
-		if (add > 0 && set == NULL) {
-			set = json_object();
-			json_object_set_new(s->users, k, set);
-		}
 		if (add > 0)
-			json_object_set_new(set, name, json_true());
-		else if (add < 0 && set != NULL) {
+			json_object_set_new(sim_child(s->users, k), name,
+			    json_true());
+		else if (add < 0 &&
+		    (set = json_object_get(s->users, k)) != NULL) {
 			json_object_del(set, name);
 			if (json_object_size(set) == 0)
 				json_object_del(s->users, k);

@@ -33,11 +33,8 @@ struct sim_storage {
 
 /* sim-storage.c: helpers over claims, volumes, classes and pods. */
 char *sim_storage_key(json_t *obj, const char *name);
-bool sim_list_has(json_t *list, const char *s);
 void sim_finalizer_add(json_t *obj, const char *f);
-bool sim_finalizer_drop(json_t *obj, const char *f);
 const char *sim_annotation(json_t *obj, const char *k);
-void sim_annotate(json_t *obj, const char *k, const char *v);
 char *sim_vol_claim(json_t *pod, json_t *vol, bool *eph);
 bool sim_claim_owned_by(json_t *pvc, json_t *pod);
 bool sim_claim_is_bound(json_t *pvc);

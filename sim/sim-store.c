@@ -9,6 +9,8 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,13 +85,35 @@ sim_status_new(int code, const char *reason, const char *msg, json_t *details)
 	return st;
 }
 
-/* The resource as apiserver messages name it. */
-char *
+/* The resource as apiserver messages name it (static, per type). */
+const char *
 sim_qualified(enum sim_rt rt)
 {
-	if (*sim_rtypes[rt].group == '\0')
-		return xstrdup(sim_rtypes[rt].name);
-	return xprintf("%s.%s", sim_rtypes[rt].name, sim_rtypes[rt].group);
+	static char buf[SIM_RT_MAX][96];
+
+	snprintf(buf[rt], sizeof buf[rt], "%s%s%s", sim_rtypes[rt].name,
+	    *sim_rtypes[rt].group ? "." : "", sim_rtypes[rt].group);
+	return buf[rt];
+}
+
+/* apiVersion of a type (static, per type). */
+const char *
+sim_api_version(enum sim_rt rt)
+{
+	static char buf[SIM_RT_MAX][64];
+
+	snprintf(buf[rt], sizeof buf[rt], "%s%sv1", sim_rtypes[rt].group,
+	    *sim_rtypes[rt].group ? "/" : "");
+	return buf[rt];
+}
+
+/* Details {name, group, kind} for a Status. */
+json_t *
+sim_details(enum sim_rt rt, const char *name)
+{
+	return json_pack("{s:s*,s:s*,s:s}", "name", name, "group",
+	    *sim_rtypes[rt].group ? sim_rtypes[rt].group : NULL, "kind",
+	    sim_rtypes[rt].name);
 }
 
 /* Finds a type by API group and plural name; -1 if unknown. */
@@ -134,6 +158,44 @@ sim_str(json_t *obj, const char *path)
 	return json_string_value(sim_path(obj, path));
 }
 
+/* A string member by dotted path, or def. */
+const char *
+sim_str_or(json_t *obj, const char *path, const char *def)
+{
+	const char *s = sim_str(obj, path);
+
+	return s != NULL ? s : def;
+}
+
+/* Appends formatted text to a string of xprintf's (NULL: empty). */
+void
+sim_appendf(char **s, const char *fmt, ...)
+{
+	va_list ap;
+	char *add, *t;
+
+	va_start(ap, fmt);
+	xvasprintf(&add, fmt, ap);
+	va_end(ap);
+	t = xprintf("%s%s", *s ? *s : "", add);
+	free(*s);
+	free(add);
+	*s = t;
+}
+
+/* The object under a key (borrowed), made when absent or not an object. */
+json_t *
+sim_child(json_t *parent, const char *key)
+{
+	json_t *v = json_object_get(parent, key);
+
+	if (!json_is_object(v)) {
+		v = json_object();
+		json_object_set_new(parent, key, v);
+	}
+	return v;
+}
+
 /* Sets a member by dotted path, creating objects on the way; takes value. */
 void
 sim_set(json_t *obj, const char *path, json_t *value)
@@ -169,13 +231,7 @@ sim_set(json_t *obj, const char *path, json_t *value)
 static json_t *
 sim_ns_map(struct sim *sim, enum sim_rt rt, const char *ns)
 {
-	json_t *m = json_object_get(sim->objs[rt], ns ? ns : "");
-
-	if (m == NULL) {
-		m = json_object();
-		json_object_set_new(sim->objs[rt], ns ? ns : "", m);
-	}
-	return m;
+	return sim_child(sim->objs[rt], ns ? ns : "");
 }
 
 /* Looks an object up by namespace and name (borrowed). */
@@ -187,6 +243,40 @@ sim_get(struct sim *sim, enum sim_rt rt, const char *ns, const char *name)
 	if (m == NULL || name == NULL)
 		return NULL;
 	return json_object_get(m, name);
+}
+
+/* Looks an object up by its key "ns/name" (borrowed). */
+json_t *
+sim_get_at(struct sim *sim, enum sim_rt rt, const char *key)
+{
+	const char *slash = strchr(key, '/');
+	char *ns;
+	json_t *o;
+
+	if (slash == NULL)
+		return NULL;
+	ns = xstrndup(key, slash - key);
+	o = sim_get(sim, rt, ns, slash + 1);
+	free(ns);
+	return o;
+}
+
+/* The object of an index key "rt/ns/name" (borrowed) and its type, or
+ * NULL. */
+json_t *
+sim_get_key(struct sim *sim, const char *key, int *rt)
+{
+	const char *a = strchr(key, '/'), *b;
+	char *ns;
+	json_t *o;
+
+	if (a == NULL || (b = strchr(a + 1, '/')) == NULL)
+		return NULL;
+	*rt = atoi(key);
+	ns = xstrndup(a + 1, b - a - 1);
+	o = sim_get(sim, *rt, ns, b + 1);
+	free(ns);
+	return o;
 }
 
 /* "rt/ns/name", the key under which indexes name an object. */
@@ -211,28 +301,16 @@ sim_pod_holds_node(json_t *pod)
 static void
 sim_use_bump(json_t *map, const char *name, json_t *use, int sign)
 {
-	json_t *acc = json_object_get(map, name);
-
-	if (acc == NULL) {
-		acc = json_object();
-		json_object_set_new(map, name, acc);
-	}
-	sim_use_add(acc, use, sign);
+	sim_use_add(sim_child(map, name), use, sign);
 }
 
 /* Usage a non-pod object counts against quota ("count/jobs.batch"). */
 static json_t *
 sim_obj_usage(enum sim_rt rt)
 {
-	const struct sim_rtype *t = &sim_rtypes[rt];
-	json_t *u = json_object();
-	char *k;
+	char *k = xprintf("count/%s", sim_qualified(rt));
+	json_t *u = json_pack("{si}", k, 1);
 
-	if (*t->group == '\0')
-		k = xprintf("count/%s", t->name);
-	else
-		k = xprintf("count/%s.%s", t->name, t->group);
-	json_object_set_new(u, k, json_integer(1));
 	free(k);
 	if (rt == SIM_RT_SERVICES)
 		json_object_set_new(u, "services", json_integer(1));
@@ -259,18 +337,9 @@ sim_index_pvc_use(struct sim *sim, const char *ns, json_t *old, json_t *new)
 static bool
 sim_is_foreground(json_t *obj)
 {
-	json_t *fin = sim_path(obj, "metadata.finalizers");
-	size_t i;
-
-	if (sim_path(obj, "metadata.deletionTimestamp") == NULL)
-		return false;
-	for (i = 0; i < json_array_size(fin); i++) {
-		if (json_string_value(json_array_get(fin, i)) != NULL &&
-		    strcmp(json_string_value(json_array_get(fin, i)),
-		    "foregroundDeletion") == 0)
-			return true;
-	}
-	return false;
+	return sim_path(obj, "metadata.deletionTimestamp") != NULL &&
+	    sim_list_has(sim_path(obj, "metadata.finalizers"),
+	    "foregroundDeletion");
 }
 
 /* Keeps the controllers' work sets in step with a change of one of them. */
@@ -398,7 +467,7 @@ sim_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
 	refs = sim_path(old, "metadata.ownerReferences");
 	json_array_foreach(refs, i, r) {
 		const char *okey = json_string_value(json_object_get(sim->uids,
-		    sim_str(r, "uid") ? sim_str(r, "uid") : ""));
+		    sim_str_or(r, "uid", "")));
 
 		if (okey != NULL)
 			sim_ctrl_mark(sim, okey);
@@ -416,12 +485,8 @@ sim_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
 		okey = json_string_value(json_object_get(sim->uids, ou));
 		if (okey != NULL)
 			sim_ctrl_mark(sim, okey);
-		set = json_object_get(sim->owners, ou);
-		if (set == NULL) {
-			set = json_object();
-			json_object_set_new(sim->owners, ou, set);
-		}
-		json_object_set_new(set, key, json_true());
+		json_object_set_new(sim_child(sim->owners, ou), key,
+		    json_true());
 	}
 	ns = sim_str(new ? new : old, "metadata.namespace");
 	if (rt == SIM_RT_PODS) {
@@ -432,16 +497,9 @@ sim_index(struct sim *sim, enum sim_rt rt, json_t *old, json_t *new)
 		if (old != NULL && sim_str(old, "spec.nodeName") != NULL)
 			json_object_del(json_object_get(sim->by_node,
 			    sim_str(old, "spec.nodeName")), pk);
-		if (new != NULL && sim_str(new, "spec.nodeName") != NULL) {
-			set = json_object_get(sim->by_node,
-			    sim_str(new, "spec.nodeName"));
-			if (set == NULL) {
-				set = json_object();
-				json_object_set_new(sim->by_node,
-				    sim_str(new, "spec.nodeName"), set);
-			}
-			json_object_set_new(set, pk, json_true());
-		}
+		if (new != NULL && sim_str(new, "spec.nodeName") != NULL)
+			json_object_set_new(sim_child(sim->by_node,
+			    sim_str(new, "spec.nodeName")), pk, json_true());
 		if (sim_pod_holds_node(old)) {
 			u = sim_pod_usage(old, false);
 			sim_use_bump(sim->node_use, sim_str(old, "spec.nodeName"),
@@ -604,7 +662,7 @@ sim_emit(struct sim *sim, enum sim_rt rt, int type, json_t *old, json_t *obj)
 	e->rt = rt;
 	e->type = type;
 	/* Only watch filters read the old version: keep what they need. */
-	e->old = old ? sim_project(rt, old) : NULL;
+	e->old = old ? sim_project(old) : NULL;
 	e->obj = json_incref(obj);
 	sim->ev_head = (sim->ev_head + 1) % sim->nevents;
 	sim_fanout(sim, e);
@@ -621,6 +679,19 @@ sim_oldest_rv(struct sim *sim)
 	return r > sim->compacted_rv ? r : sim->compacted_rv;
 }
 
+/* Gives a write's object the next resourceVersion and forgets the cached
+ * serialisation of the version it replaces (lists redo it once). */
+static void
+sim_bump(struct sim *sim, enum sim_rt rt, json_t *obj)
+{
+	char *key = sim_objkey(rt, obj);
+
+	json_object_del(sim->ser, key);
+	free(key);
+	sim_set(obj, "metadata.resourceVersion", json_sprintf("%lld",
+	    (long long)++sim->rv));
+}
+
 /* Stores a new version of an object, bumping resourceVersion. */
 json_t *
 sim_put(struct sim *sim, enum sim_rt rt, json_t *obj)
@@ -628,22 +699,12 @@ sim_put(struct sim *sim, enum sim_rt rt, json_t *obj)
 	const char *ns = sim_str(obj, "metadata.namespace");
 	const char *name = sim_str(obj, "metadata.name");
 	json_t *m = sim_ns_map(sim, rt, ns), *old;
-	char rvs[32];
 
 	old = json_object_get(m, name);
 	if (old != NULL)
 		json_incref(old);
-	sim->rv++;
-	snprintf(rvs, sizeof rvs, "%lld", (long long)sim->rv);
-	sim_set(obj, "metadata.resourceVersion", json_string(rvs));
+	sim_bump(sim, rt, obj);
 	json_object_set_new(m, name, obj);
-	{
-		/* The cached serialisation is stale now; lists redo it once. */
-		char *key = sim_objkey(rt, obj);
-
-		json_object_del(sim->ser, key);
-		free(key);
-	}
 	sim_index(sim, rt, old, obj);
 	sim_emit(sim, rt, old ? 1 : 0, old, obj);
 	json_decref(old);
@@ -655,23 +716,14 @@ void
 sim_remove(struct sim *sim, enum sim_rt rt, const char *ns, const char *name)
 {
 	json_t *m = json_object_get(sim->objs[rt], ns ? ns : ""), *old, *fin;
-	char rvs[32];
 	char *n;
 
 	old = json_object_get(m, name);
 	if (old == NULL)
 		return;
 	n = xstrdup(name);
-	{
-		char *key = sim_objkey(rt, old);
-
-		json_object_del(sim->ser, key);
-		free(key);
-	}
-	sim->rv++;
 	fin = json_deep_copy(old);
-	snprintf(rvs, sizeof rvs, "%lld", (long long)sim->rv);
-	sim_set(fin, "metadata.resourceVersion", json_string(rvs));
+	sim_bump(sim, rt, fin);
 	json_incref(old);
 	json_object_del(m, n);
 	sim_index(sim, rt, old, NULL);
@@ -735,29 +787,38 @@ sim_serialized(struct sim *sim, enum sim_rt rt, json_t *obj, size_t *len)
 	return json_string_value(v);
 }
 
+/* The maps kept beside the objects, each a JSON object from start to exit;
+ * n > 1 for the arrays of one map per type. */
+static const struct {
+	size_t off;
+	int n;
+} sim_maps[] = {
+#define SIM_MAP(f, n) { offsetof(struct sim, f), n }
+	SIM_MAP(objs, SIM_RT_MAX), SIM_MAP(pos, SIM_RT_MAX),
+	SIM_MAP(label_idx, SIM_RT_MAX), SIM_MAP(ctrl_dirty, SIM_RT_MAX),
+	SIM_MAP(uids, 1), SIM_MAP(owners, 1), SIM_MAP(by_node, 1),
+	SIM_MAP(node_use, 1), SIM_MAP(ns_use, 1), SIM_MAP(unscheduled, 1),
+	SIM_MAP(kubelet, 1), SIM_MAP(job_seen, 1), SIM_MAP(dirty_ns, 1),
+	SIM_MAP(terminating, 1), SIM_MAP(uncharged, 1), SIM_MAP(backoff, 1),
+	SIM_MAP(sched_tried, 1), SIM_MAP(ser, 1), SIM_MAP(ctrl_timed, 1),
+	SIM_MAP(fg_pending, 1), SIM_MAP(node_idx, 1), SIM_MAP(host_idx, 1),
+	SIM_MAP(interned, 1), SIM_MAP(lost_nodes, 1), SIM_MAP(ep_dirty, 1),
+	SIM_MAP(ep_index, 1), SIM_MAP(ep_pairs, 1), SIM_MAP(ep_svcs, 1),
+#undef SIM_MAP
+};
+
 /* Allocates the maps and the event history. */
 void
 sim_store_init(struct sim *sim)
 {
-	int i;
+	size_t i;
+	int j;
 
-	for (i = 0; i < SIM_RT_MAX; i++)
-		sim->objs[i] = json_object();
-	sim->uids = json_object();
-	sim->owners = json_object();
-	sim->by_node = json_object();
-	sim->node_use = json_object();
-	sim->ns_use = json_object();
-	sim->unscheduled = json_object();
-	sim->kubelet = json_object();
-	sim->job_seen = json_object();
-	sim->dirty_ns = json_object();
-	sim->terminating = json_object();
-	sim->uncharged = json_object();
-	sim->backoff = json_object();
-	sim->sched_tried = json_object();
-	sim->ser = json_object();
-	sim_index_init(sim);
+	for (i = 0; i < nitems(sim_maps); i++)
+		for (j = 0; j < sim_maps[i].n; j++)
+			((json_t **)((char *)sim + sim_maps[i].off))[j] =
+			    json_object();
+	sim->nodes_stale = true;
 	sim_storage_init(sim);
 	if (sim->opt.watch_cache <= 0)
 		sim->opt.watch_cache = 10000;
@@ -769,34 +830,18 @@ sim_store_init(struct sim *sim)
 void
 sim_store_free(struct sim *sim)
 {
-	int i;
+	size_t i;
+	int j;
 
-	for (i = 0; i < SIM_RT_MAX; i++)
-		json_decref(sim->objs[i]);
-	json_decref(sim->uids);
-	json_decref(sim->owners);
-	json_decref(sim->by_node);
-	json_decref(sim->node_use);
-	json_decref(sim->ns_use);
-	json_decref(sim->unscheduled);
-	json_decref(sim->kubelet);
-	json_decref(sim->job_seen);
-	json_decref(sim->dirty_ns);
-	json_decref(sim->terminating);
-	json_decref(sim->uncharged);
-	json_decref(sim->backoff);
-	json_decref(sim->sched_tried);
-	json_decref(sim->ser);
-	json_decref(sim->lost_nodes);
-	json_decref(sim->ep_dirty);
-	json_decref(sim->ep_index);
-	json_decref(sim->ep_pairs);
-	json_decref(sim->ep_svcs);
+	for (i = 0; i < nitems(sim_maps); i++)
+		for (j = 0; j < sim_maps[i].n; j++)
+			json_decref(((json_t **)((char *)sim +
+			    sim_maps[i].off))[j]);
 	sim_index_free(sim);
 	sim_storage_free(sim);
-	for (i = 0; i < sim->nevents; i++) {
-		json_decref(sim->events[i].old);
-		json_decref(sim->events[i].obj);
+	for (j = 0; j < sim->nevents; j++) {
+		json_decref(sim->events[j].old);
+		json_decref(sim->events[j].obj);
 	}
 	free(sim->events);
 }
@@ -805,11 +850,9 @@ sim_store_free(struct sim *sim)
 void
 sim_watch_close(struct sim_watch *w, bool end)
 {
-	struct sim **pp = NULL;
 	struct sim_watch **p;
 	struct evhttp_connection *evcon;
 
-	(void)pp;
 	for (p = &w->sim->watches; *p != NULL; p = &(*p)->next) {
 		if (*p == w) {
 			*p = w->next;

@@ -6,6 +6,7 @@
 #include "sim-int.h"
 #include "sim-ctrl.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,96 +55,62 @@ sim_age(struct sim *sim, json_t *o)
 	return j;
 }
 
-/* Column definitions from "Name:type:priority" triples. */
+/*
+ * The columns of the types kubectl users look at, as the real printers
+ * name them: "|" between columns, a column of ":i" an integer, of ":d" a
+ * date, of ":w" only in wide output (priority 1).  Other types get
+ * Name and Age.
+ */
+static const struct {
+	enum sim_rt rt;
+	const char *cols;
+} sim_cols[] = {
+	{ SIM_RT_PODS, "Name|Ready|Status|Restarts|Age|IP:w|Node:w|"
+	    "Nominated Node:w|Readiness Gates:w" },
+	{ SIM_RT_NODES, "Name|Status|Roles|Age|Version|Internal-IP:w|"
+	    "External-IP:w|OS-Image:w|Kernel-Version:w|Container-Runtime:w" },
+	{ SIM_RT_DEPLOYMENTS, "Name|Ready|Up-to-date:i|Available:i|Age|"
+	    "Containers:w|Images:w|Selector:w" },
+	{ SIM_RT_REPLICASETS, "Name|Desired:i|Current:i|Ready:i|Age" },
+	{ SIM_RT_JOBS, "Name|Status|Completions|Duration|Age" },
+	{ SIM_RT_RESOURCEQUOTAS, "Name|Age|Request|Limit" },
+	{ SIM_RT_NAMESPACES, "Name|Status|Age" },
+	{ SIM_RT_SERVICES, "Name|Type|Cluster-IP|External-IP|Port(s)|Age" },
+	{ SIM_RT_EVENTS, "Last Seen|Type|Reason|Object|Message" },
+	{ SIM_RT_STORAGECLASSES, "Name|Provisioner|ReclaimPolicy|"
+	    "VolumeBindingMode|AllowVolumeExpansion|Age" },
+	{ SIM_RT_PVCS, "Name|Status|Volume|Capacity|Access Modes|"
+	    "StorageClass|VolumeAttributesClass|Age|VolumeMode:w" },
+	{ SIM_RT_PVS, "Name|Capacity|Access Modes|Reclaim Policy|Status|Claim|"
+	    "StorageClass|VolumeAttributesClass|Reason|Age|VolumeMode:w" },
+	{ SIM_RT_LIMITRANGES, "Name|Created At:d" },
+	{ SIM_RT_ENDPOINTS, "Name|Endpoints|Age" },
+	{ SIM_RT_ENDPOINTSLICES, "Name|AddressType|Ports|Endpoints|Age" },
+};
+
+/* The column definitions of a type's Table. */
 static json_t *
-sim_columns(const char *const *cols)
+sim_columns(enum sim_rt rt)
 {
+	const char *cols = "Name|Age", *p, *e, *c;
 	json_t *arr = json_array();
+	char name[32];
+	size_t i;
 
-	for (; *cols != NULL; cols += 3)
+	for (i = 0; i < nitems(sim_cols); i++)
+		if (sim_cols[i].rt == rt)
+			cols = sim_cols[i].cols;
+	for (p = cols; *p != '\0'; p = *e ? e + 1 : e) {
+		e = p + strcspn(p, "|");
+		c = memchr(p, ':', e - p);
+		snprintf(name, sizeof name, "%.*s", (int)((c ? c : e) - p), p);
 		json_array_append_new(arr, json_pack("{sssssssssi}", "name",
-		    cols[0], "type", cols[1], "format",
-		    strcmp(cols[0], "Name") == 0 ? "name" : "", "description",
-		    cols[0], "priority", atoi(cols[2])));
-	return arr;
-}
-
-static const char *const sim_cols_pods[] = { "Name", "string", "0", "Ready",
-	"string", "0", "Status", "string", "0", "Restarts", "string", "0", "Age",
-	"string", "0", "IP", "string", "1", "Node", "string", "1",
-	"Nominated Node", "string", "1", "Readiness Gates", "string", "1",
-	NULL };
-static const char *const sim_cols_nodes[] = { "Name", "string", "0",
-	"Status", "string", "0", "Roles", "string", "0", "Age", "string", "0",
-	"Version", "string", "0", "Internal-IP", "string", "1", "External-IP",
-	"string", "1", "OS-Image", "string", "1", "Kernel-Version", "string",
-	"1", "Container-Runtime", "string", "1", NULL };
-static const char *const sim_cols_deploy[] = { "Name", "string", "0",
-	"Ready", "string", "0", "Up-to-date", "integer", "0", "Available",
-	"integer", "0", "Age", "string", "0", "Containers", "string", "1",
-	"Images", "string", "1", "Selector", "string", "1", NULL };
-static const char *const sim_cols_rs[] = { "Name", "string", "0", "Desired",
-	"integer", "0", "Current", "integer", "0", "Ready", "integer", "0",
-	"Age", "string", "0", NULL };
-static const char *const sim_cols_jobs[] = { "Name", "string", "0", "Status",
-	"string", "0", "Completions", "string", "0", "Duration", "string", "0",
-	"Age", "string", "0", NULL };
-static const char *const sim_cols_quota[] = { "Name", "string", "0", "Age",
-	"string", "0", "Request", "string", "0", "Limit", "string", "0", NULL };
-static const char *const sim_cols_ns[] = { "Name", "string", "0", "Status",
-	"string", "0", "Age", "string", "0", NULL };
-static const char *const sim_cols_svc[] = { "Name", "string", "0", "Type",
-	"string", "0", "Cluster-IP", "string", "0", "External-IP", "string",
-	"0", "Port(s)", "string", "0", "Age", "string", "0", NULL };
-static const char *const sim_cols_events[] = { "Last Seen", "string", "0",
-	"Type", "string", "0", "Reason", "string", "0", "Object", "string", "0",
-	"Message", "string", "0", NULL };
-static const char *const sim_cols_sc[] = { "Name", "string", "0",
-	"Provisioner", "string", "0", "ReclaimPolicy", "string", "0",
-	"VolumeBindingMode", "string", "0", "AllowVolumeExpansion", "string",
-	"0", "Age", "string", "0", NULL };
-static const char *const sim_cols_pvc[] = { "Name", "string", "0", "Status",
-	"string", "0", "Volume", "string", "0", "Capacity", "string", "0",
-	"Access Modes", "string", "0", "StorageClass", "string", "0",
-	"VolumeAttributesClass", "string", "0", "Age", "string", "0",
-	"VolumeMode", "string", "1", NULL };
-static const char *const sim_cols_pv[] = { "Name", "string", "0", "Capacity",
-	"string", "0", "Access Modes", "string", "0", "Reclaim Policy", "string",
-	"0", "Status", "string", "0", "Claim", "string", "0", "StorageClass",
-	"string", "0", "VolumeAttributesClass", "string", "0", "Reason",
-	"string", "0", "Age", "string", "0", "VolumeMode", "string", "1", NULL };
-static const char *const sim_cols_default[] = { "Name", "string", "0", "Age",
-	"string", "0", NULL };
-static const char *const sim_cols_limits[] = { "Name", "string", "0",
-	"Created At", "date", "0", NULL };
-static const char *const sim_cols_ep[] = { "Name", "string", "0",
-	"Endpoints", "string", "0", "Age", "string", "0", NULL };
-static const char *const sim_cols_eps[] = { "Name", "string", "0",
-	"AddressType", "string", "0", "Ports", "string", "0", "Endpoints",
-	"string", "0", "Age", "string", "0", NULL };
-
-/* The column set of a type. */
-static const char *const *
-sim_cols(enum sim_rt rt)
-{
-	switch (rt) {
-	case SIM_RT_PODS: return sim_cols_pods;
-	case SIM_RT_NODES: return sim_cols_nodes;
-	case SIM_RT_DEPLOYMENTS: return sim_cols_deploy;
-	case SIM_RT_REPLICASETS: return sim_cols_rs;
-	case SIM_RT_JOBS: return sim_cols_jobs;
-	case SIM_RT_RESOURCEQUOTAS: return sim_cols_quota;
-	case SIM_RT_NAMESPACES: return sim_cols_ns;
-	case SIM_RT_SERVICES: return sim_cols_svc;
-	case SIM_RT_EVENTS: return sim_cols_events;
-	case SIM_RT_STORAGECLASSES: return sim_cols_sc;
-	case SIM_RT_PVCS: return sim_cols_pvc;
-	case SIM_RT_PVS: return sim_cols_pv;
-	case SIM_RT_LIMITRANGES: return sim_cols_limits;
-	case SIM_RT_ENDPOINTS: return sim_cols_ep;
-	case SIM_RT_ENDPOINTSLICES: return sim_cols_eps;
-	default: return sim_cols_default;
+		    name, "type", c && c[1] == 'i' ? "integer" : c &&
+		    c[1] == 'd' ? "date" : "string", "format",
+		    strcmp(name, "Name") == 0 ? "name" : "", "description",
+		    name, "priority", c && c[1] == 'w'));
 	}
+	return arr;
 }
 
 /* The STATUS cell of a pod, as kubectl's printer derives it. */
@@ -165,8 +132,7 @@ sim_pod_status(json_t *pod)
 	}
 	if (r != NULL)
 		return r;
-	return sim_str(pod, "status.phase") ? sim_str(pod, "status.phase") :
-	    "Pending";
+	return sim_str_or(pod, "status.phase", "Pending");
 }
 
 /*
@@ -177,38 +143,27 @@ sim_pod_status(json_t *pod)
 static char *
 sim_node_roles(json_t *node)
 {
-	const char *k, *roles[64], *x;
-	json_t *v;
-	char *out, *t;
-	size_t n = 0, i, j;
+	json_t *roles = json_object(), *v;
+	const char *k, *x, **keys;
+	char *out = NULL;
+	size_t n, i;
 
 	json_object_foreach(sim_path(node, "metadata.labels"), k, v) {
 		if (has_prefix(k, "node-role.kubernetes.io/"))
 			x = k + strlen("node-role.kubernetes.io/");
-		else if (strcmp(k, "kubernetes.io/role") == 0 &&
-		    json_is_string(v))
+		else if (strcmp(k, "kubernetes.io/role") == 0)
 			x = json_string_value(v);
 		else
-			continue;
-		if (*x == '\0' || n == nitems(roles))
-			continue;
-		for (i = 0; i < n && strcmp(roles[i], x) < 0; i++)
-			;
-		if (i < n && strcmp(roles[i], x) == 0)
-			continue;
-		for (j = n++; j > i; j--)
-			roles[j] = roles[j - 1];
-		roles[i] = x;
+			x = NULL;
+		if (x != NULL && *x != '\0')
+			json_object_set_new(roles, x, json_true());
 	}
-	if (n == 0)
-		return xstrdup("<none>");
-	out = xstrdup(roles[0]);
-	for (i = 1; i < n; i++) {
-		t = xprintf("%s,%s", out, roles[i]);
-		free(out);
-		out = t;
-	}
-	return out;
+	keys = sim_sorted_keys(roles, &n);
+	for (i = 0; i < n; i++)
+		sim_appendf(&out, "%s%s", i ? "," : "", keys[i]);
+	free(keys);
+	json_decref(roles);
+	return out != NULL ? out : xstrdup("<none>");
 }
 
 /* Joins the string values of a container field with commas. */
@@ -217,14 +172,11 @@ sim_join_ctr(json_t *spec, const char *field)
 {
 	json_t *c;
 	size_t i;
-	char *out = xstrdup(""), *t;
+	char *out = xstrdup("");
 
-	json_array_foreach(json_object_get(spec, "containers"), i, c) {
-		t = xprintf("%s%s%s", out, i ? "," : "", sim_str(c, field) ?
-		    sim_str(c, field) : "");
-		free(out);
-		out = t;
-	}
+	json_array_foreach(json_object_get(spec, "containers"), i, c)
+		sim_appendf(&out, "%s%s", i ? "," : "",
+		    sim_str_or(c, field, ""));
 	return out;
 }
 
@@ -232,35 +184,22 @@ sim_join_ctr(json_t *spec, const char *field)
 static char *
 sim_quota_cell(json_t *q, bool limits)
 {
-	json_t *hard = sim_path(q, "status.hard"), *used, *v;
-	const char *k;
-	char *out = xstrdup(""), *t;
-	const char *keys[128];
-	size_t n = 0, i, j;
+	json_t *hard = sim_path(q, "status.hard");
+	json_t *used = sim_path(q, "status.used");
+	const char **keys, *u, *h;
+	char *out = xstrdup("");
+	size_t n, i;
 
-	used = sim_path(q, "status.used");
-	json_object_foreach(hard, k, v) {
-		if (has_prefix(k, "limits.") != limits || n == nitems(keys))
-			continue;
-		keys[n++] = k;
-	}
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
-			const char *x = keys[j];
-
-			keys[j] = keys[j - 1];
-			keys[j - 1] = x;
-		}
+	keys = sim_sorted_keys(hard, &n);
 	for (i = 0; i < n; i++) {
-		const char *u = json_string_value(json_object_get(used, keys[i]));
-
-		t = xprintf("%s%s%s: %s/%s", out, i ? ", " : "", keys[i],
-		    u ? u : "0", json_string_value(json_object_get(hard,
-		    keys[i])) ? json_string_value(json_object_get(hard,
-		    keys[i])) : "");
-		free(out);
-		out = t;
+		if (has_prefix(keys[i], "limits.") != limits)
+			continue;
+		u = json_string_value(json_object_get(used, keys[i]));
+		h = json_string_value(json_object_get(hard, keys[i]));
+		sim_appendf(&out, "%s%s: %s/%s", *out ? ", " : "", keys[i],
+		    u ? u : "0", h ? h : "");
 	}
+	free(keys);
 	return out;
 }
 
@@ -271,6 +210,29 @@ sim_cell_str(json_t *cells, const char *v)
 	json_array_append_new(cells, json_string(v ? v : ""));
 }
 
+/* Appends a cell of an allocated string, which it frees. */
+static void
+sim_cell_take(json_t *cells, char *s)
+{
+	sim_cell_str(cells, s);
+	free(s);
+}
+
+static void sim_cell_fmt(json_t *, const char *, ...) printflike(2, 3);
+
+/* Appends a cell of formatted text. */
+static void
+sim_cell_fmt(json_t *cells, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	xvasprintf(&s, fmt, ap);
+	va_end(ap);
+	sim_cell_take(cells, s);
+}
+
 /* Access modes as kubectl abbreviates them ("RWO,RWX"). */
 static char *
 sim_access_modes(json_t *modes)
@@ -278,7 +240,7 @@ sim_access_modes(json_t *modes)
 	static const char *abbr[][2] = { { "ReadWriteOnce", "RWO" },
 		{ "ReadOnlyMany", "ROX" }, { "ReadWriteMany", "RWX" },
 		{ "ReadWriteOncePod", "RWOP" } };
-	char *out = xstrdup(""), *t;
+	char *out = xstrdup("");
 	size_t i;
 
 	for (i = 0; i < nitems(abbr); i++) {
@@ -291,9 +253,7 @@ sim_access_modes(json_t *modes)
 			    strcmp(json_string_value(m), abbr[i][0]) == 0);
 		if (!has)
 			continue;
-		t = xprintf("%s%s%s", out, *out ? "," : "", abbr[i][1]);
-		free(out);
-		out = t;
+		sim_appendf(&out, "%s%s", *out ? "," : "", abbr[i][1]);
 	}
 	return out;
 }
@@ -305,74 +265,62 @@ sim_cells_sc(struct sim *sim, json_t *o, json_t *cells)
 	json_t *ann = sim_path(o, "metadata.annotations");
 	const char *d = json_string_value(json_object_get(ann,
 	    "storageclass.kubernetes.io/is-default-class"));
-	char *name = xprintf("%s%s", sim_str(o, "metadata.name"),
-	    d != NULL && strcmp(d, "true") == 0 ? " (default)" : "");
 
-	sim_cell_str(cells, name);
+	sim_cell_fmt(cells, "%s%s", sim_str(o, "metadata.name"),
+	    d != NULL && strcmp(d, "true") == 0 ? " (default)" : "");
 	sim_cell_str(cells, sim_str(o, "provisioner"));
 	sim_cell_str(cells, sim_str(o, "reclaimPolicy"));
 	sim_cell_str(cells, sim_str(o, "volumeBindingMode"));
 	sim_cell_str(cells, json_is_true(json_object_get(o,
 	    "allowVolumeExpansion")) ? "true" : "false");
 	json_array_append_new(cells, sim_age(sim, o));
-	free(name);
 }
 
 /* A PersistentVolumeClaim row. */
 static void
 sim_cells_pvc(struct sim *sim, json_t *o, json_t *cells)
 {
-	char *modes = sim_access_modes(sim_path(o, "status.accessModes"));
-
 	sim_cell_str(cells, sim_str(o, "metadata.name"));
 	sim_cell_str(cells, sim_path(o, "metadata.deletionTimestamp") ?
 	    "Terminating" : sim_str(o, "status.phase"));
 	sim_cell_str(cells, sim_str(o, "spec.volumeName"));
 	sim_cell_str(cells, sim_str(o, "status.capacity.storage"));
-	sim_cell_str(cells, modes);
+	sim_cell_take(cells, sim_access_modes(sim_path(o,
+	    "status.accessModes")));
 	sim_cell_str(cells, sim_str(o, "spec.storageClassName"));
 	sim_cell_str(cells, "<unset>");
 	json_array_append_new(cells, sim_age(sim, o));
 	sim_cell_str(cells, sim_str(o, "spec.volumeMode"));
-	free(modes);
 }
 
 /* A PersistentVolume row. */
 static void
 sim_cells_pv(struct sim *sim, json_t *o, json_t *cells)
 {
-	char *modes = sim_access_modes(sim_path(o, "spec.accessModes"));
-	char *claim = sim_str(o, "spec.claimRef.name") == NULL ? xstrdup("") :
-	    xprintf("%s/%s", sim_str(o, "spec.claimRef.namespace"),
-	    sim_str(o, "spec.claimRef.name"));
+	const char *claim = sim_str(o, "spec.claimRef.name");
 
 	sim_cell_str(cells, sim_str(o, "metadata.name"));
 	sim_cell_str(cells, sim_str(o, "spec.capacity.storage"));
-	sim_cell_str(cells, modes);
+	sim_cell_take(cells, sim_access_modes(sim_path(o, "spec.accessModes")));
 	sim_cell_str(cells, sim_str(o, "spec.persistentVolumeReclaimPolicy"));
 	sim_cell_str(cells, sim_path(o, "metadata.deletionTimestamp") ?
 	    "Terminating" : sim_str(o, "status.phase"));
-	sim_cell_str(cells, claim);
+	sim_cell_fmt(cells, "%s%s%s", claim ? sim_str(o,
+	    "spec.claimRef.namespace") : "", claim ? "/" : "", claim ? claim :
+	    "");
 	sim_cell_str(cells, sim_str(o, "spec.storageClassName"));
 	sim_cell_str(cells, "<unset>");
 	sim_cell_str(cells, sim_str(o, "status.reason"));
 	json_array_append_new(cells, sim_age(sim, o));
 	sim_cell_str(cells, sim_str(o, "spec.volumeMode"));
-	free(modes);
-	free(claim);
 }
 
 /* Appends to a "a,b,c + N more..." list of at most 3 (listWithMore). */
 static void
 sim_list_more(char **out, size_t *count, const char *item)
 {
-	char *t;
-
-	if ((*count)++ >= 3)
-		return;
-	t = xprintf("%s%s%s", *out, **out ? "," : "", item);
-	free(*out);
-	*out = t;
+	if ((*count)++ < 3)
+		sim_appendf(out, "%s%s", **out ? "," : "", item);
 }
 
 /* Ends such a list: "+ N more...", or empty as the printer says it. */
@@ -380,13 +328,9 @@ static json_t *
 sim_list_end(char *out, size_t count, const char *empty)
 {
 	json_t *j;
-	char *t;
 
-	if (count > 3) {
-		t = xprintf("%s + %zu more...", out, count - 3);
-		free(out);
-		out = t;
-	}
+	if (count > 3)
+		sim_appendf(&out, " + %zu more...", count - 3);
 	j = json_string(*out || count > 0 ? out : empty);
 	free(out);
 	return j;
@@ -410,7 +354,7 @@ sim_endpoints_cell(json_t *o)
 				sim_list_more(&out, &count, sim_str(a, "ip"));
 			json_array_foreach(json_object_get(ss, "ports"), k, p) {
 				snprintf(buf, sizeof buf, "%s:%lld",
-				    sim_str(a, "ip") ? sim_str(a, "ip") : "",
+				    sim_str_or(a, "ip", ""),
 				    (long long)json_integer_value(
 				    json_object_get(p, "port")));
 				sim_list_more(&out, &count, buf);
@@ -448,7 +392,6 @@ static void
 sim_cells_pod(struct sim *sim, json_t *o, json_t *cells)
 {
 	json_t *c;
-	char *s;
 	size_t i;
 	int ready = 0, restarts = 0;
 
@@ -458,35 +401,27 @@ sim_cells_pod(struct sim *sim, json_t *o, json_t *cells)
 		restarts += (int)json_integer_value(json_object_get(c,
 		    "restartCount"));
 	}
-	s = xprintf("%d/%zu", ready, json_array_size(sim_path(o,
-	    "spec.containers")));
 	sim_cell_str(cells, sim_str(o, "metadata.name"));
-	sim_cell_str(cells, s);
+	sim_cell_fmt(cells, "%d/%zu", ready, json_array_size(sim_path(o,
+	    "spec.containers")));
 	sim_cell_str(cells, sim_pod_status(o));
 	json_array_append_new(cells, json_integer(restarts));
 	json_array_append_new(cells, sim_age(sim, o));
-	sim_cell_str(cells, sim_str(o, "status.podIP") ?
-	    sim_str(o, "status.podIP") : "<none>");
-	sim_cell_str(cells, sim_str(o, "spec.nodeName") ?
-	    sim_str(o, "spec.nodeName") : "<none>");
+	sim_cell_str(cells, sim_str_or(o, "status.podIP", "<none>"));
+	sim_cell_str(cells, sim_str_or(o, "spec.nodeName", "<none>"));
 	sim_cell_str(cells, "<none>");
 	sim_cell_str(cells, "<none>");
-	free(s);
 }
 
 /* A Node row: Ready or NotReady, cordoned or not, roles, node info. */
 static void
 sim_cells_node(struct sim *sim, json_t *o, json_t *cells)
 {
-	const char *st = sim_cond_true(o, "Ready") ? "Ready" : "NotReady";
-	char *s, *t;
-
-	s = json_is_true(sim_path(o, "spec.unschedulable")) ?
-	    xprintf("%s,SchedulingDisabled", st) : xstrdup(st);
-	t = sim_node_roles(o);
 	sim_cell_str(cells, sim_str(o, "metadata.name"));
-	sim_cell_str(cells, s);
-	sim_cell_str(cells, t);
+	sim_cell_fmt(cells, "%s%s", sim_cond_true(o, "Ready") ? "Ready" :
+	    "NotReady", json_is_true(sim_path(o, "spec.unschedulable")) ?
+	    ",SchedulingDisabled" : "");
+	sim_cell_take(cells, sim_node_roles(o));
 	json_array_append_new(cells, sim_age(sim, o));
 	sim_cell_str(cells, sim_str(o, "status.nodeInfo.kubeletVersion"));
 	sim_cell_str(cells, sim_str(json_array_get(sim_path(o,
@@ -496,33 +431,25 @@ sim_cells_node(struct sim *sim, json_t *o, json_t *cells)
 	sim_cell_str(cells, sim_str(o, "status.nodeInfo.kernelVersion"));
 	sim_cell_str(cells, sim_str(o,
 	    "status.nodeInfo.containerRuntimeVersion"));
-	free(s);
-	free(t);
 }
 
 /* A Deployment row: ready of desired, updated, available, containers. */
 static void
 sim_cells_deploy(struct sim *sim, json_t *o, json_t *cells)
 {
-	char *s;
-
-	s = xprintf("%lld/%lld", (long long)json_integer_value(sim_path(o,
-	    "status.readyReplicas")), (long long)json_integer_value(
-	    sim_path(o, "spec.replicas")));
 	sim_cell_str(cells, sim_str(o, "metadata.name"));
-	sim_cell_str(cells, s);
-	free(s);
+	sim_cell_fmt(cells, "%lld/%lld", (long long)json_integer_value(
+	    sim_path(o, "status.readyReplicas")), (long long)
+	    json_integer_value(sim_path(o, "spec.replicas")));
 	json_array_append_new(cells, json_integer(json_integer_value(
 	    sim_path(o, "status.updatedReplicas"))));
 	json_array_append_new(cells, json_integer(json_integer_value(
 	    sim_path(o, "status.availableReplicas"))));
 	json_array_append_new(cells, sim_age(sim, o));
-	s = sim_join_ctr(sim_path(o, "spec.template.spec"), "name");
-	sim_cell_str(cells, s);
-	free(s);
-	s = sim_join_ctr(sim_path(o, "spec.template.spec"), "image");
-	sim_cell_str(cells, s);
-	free(s);
+	sim_cell_take(cells, sim_join_ctr(sim_path(o, "spec.template.spec"),
+	    "name"));
+	sim_cell_take(cells, sim_join_ctr(sim_path(o, "spec.template.spec"),
+	    "image"));
 	sim_cell_str(cells, "");
 }
 
@@ -532,24 +459,19 @@ sim_cells_job(struct sim *sim, json_t *o, json_t *cells)
 {
 	const char *st = sim_cond_true(o, "Failed") ? "Failed" :
 	    sim_cond_true(o, "Complete") ? "Complete" : "Running";
-	char *s, *t;
-	int64_t a, b;
+	int64_t a = sim_time_parse(sim_str(o, "status.startTime"));
+	int64_t b = sim_time_parse(sim_str(o, "status.completionTime"));
 
 	if (json_is_true(sim_path(o, "spec.suspend")))
 		st = "Suspended";
-	s = xprintf("%lld/%lld", (long long)json_integer_value(sim_path(o,
-	    "status.succeeded")), (long long)json_integer_value(
-	    sim_path(o, "spec.completions")));
-	a = sim_time_parse(sim_str(o, "status.startTime"));
-	b = sim_time_parse(sim_str(o, "status.completionTime"));
-	t = a < 0 ? xstrdup("") : sim_human((b >= 0 ? b : sim_now(sim)) - a);
 	sim_cell_str(cells, sim_str(o, "metadata.name"));
 	sim_cell_str(cells, st);
-	sim_cell_str(cells, s);
-	sim_cell_str(cells, t);
+	sim_cell_fmt(cells, "%lld/%lld", (long long)json_integer_value(
+	    sim_path(o, "status.succeeded")), (long long)json_integer_value(
+	    sim_path(o, "spec.completions")));
+	sim_cell_take(cells, a < 0 ? xstrdup("") : sim_human((b >= 0 ? b :
+	    sim_now(sim)) - a));
 	json_array_append_new(cells, sim_age(sim, o));
-	free(s);
-	free(t);
 }
 
 /* A Service row: type, cluster IP, ports as port/protocol. */
@@ -557,22 +479,18 @@ static void
 sim_cells_svc(struct sim *sim, json_t *o, json_t *cells)
 {
 	json_t *c;
-	char *s, *t;
+	char *s;
 	size_t i;
 
 	sim_cell_str(cells, sim_str(o, "metadata.name"));
-	sim_cell_str(cells, sim_str(o, "spec.type") ?
-	    sim_str(o, "spec.type") : "ClusterIP");
-	sim_cell_str(cells, sim_str(o, "spec.clusterIP") ?
-	    sim_str(o, "spec.clusterIP") : "");
+	sim_cell_str(cells, sim_str_or(o, "spec.type", "ClusterIP"));
+	sim_cell_str(cells, sim_str(o, "spec.clusterIP"));
 	sim_cell_str(cells, "<none>");
 	s = xstrdup("");
 	json_array_foreach(sim_path(o, "spec.ports"), i, c) {
-		t = xprintf("%s%s%lld/%s", s, i ? "," : "",
+		sim_appendf(&s, "%s%lld/%s", i ? "," : "",
 		    (long long)json_integer_value(json_object_get(c, "port")),
-		    sim_str(c, "protocol") ? sim_str(c, "protocol") : "TCP");
-		free(s);
-		s = t;
+		    sim_str_or(c, "protocol", "TCP"));
 	}
 	sim_cell_str(cells, *s ? s : "<none>");
 	free(s);
@@ -584,23 +502,17 @@ static void
 sim_cells_event(struct sim *sim, json_t *o, json_t *cells)
 {
 	int64_t ts = sim_time_parse(sim_str(o, "lastTimestamp"));
-	char *s, *t;
+	char *t = xprintf("%s/%s", sim_str_or(o, "involvedObject.kind", ""),
+	    sim_str_or(o, "involvedObject.name", ""));
 
-	s = ts < 0 ? xstrdup("<unknown>") : sim_human(sim_now(sim) - ts);
-	t = xprintf("%s/%s", sim_str(o, "involvedObject.kind") ?
-	    sim_str(o, "involvedObject.kind") : "",
-	    sim_str(o, "involvedObject.name") ?
-	    sim_str(o, "involvedObject.name") : "");
 	for (char *p = t; *p && *p != '/'; p++)
 		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-	sim_cell_str(cells, s);
-	sim_cell_str(cells, sim_str(o, "type") ? sim_str(o, "type") : "");
-	sim_cell_str(cells, sim_str(o, "reason") ? sim_str(o, "reason") : "");
-	sim_cell_str(cells, t);
-	sim_cell_str(cells, sim_str(o, "message") ? sim_str(o, "message") :
-	    "");
-	free(s);
-	free(t);
+	sim_cell_take(cells, ts < 0 ? xstrdup("<unknown>") :
+	    sim_human(sim_now(sim) - ts));
+	sim_cell_str(cells, sim_str(o, "type"));
+	sim_cell_str(cells, sim_str(o, "reason"));
+	sim_cell_take(cells, t);
+	sim_cell_str(cells, sim_str(o, "message"));
 }
 
 /* The cells of one row. */
@@ -609,7 +521,6 @@ sim_cells(struct sim *sim, enum sim_rt rt, json_t *o)
 {
 	const char *name = sim_str(o, "metadata.name");
 	json_t *cells = json_array();
-	char *s, *t;
 
 	switch (rt) {
 	case SIM_RT_PODS:
@@ -637,17 +548,12 @@ sim_cells(struct sim *sim, enum sim_rt rt, json_t *o)
 	case SIM_RT_RESOURCEQUOTAS:
 		sim_cell_str(cells, name);
 		json_array_append_new(cells, sim_age(sim, o));
-		s = sim_quota_cell(o, false);
-		t = sim_quota_cell(o, true);
-		sim_cell_str(cells, s);
-		sim_cell_str(cells, t);
-		free(s);
-		free(t);
+		sim_cell_take(cells, sim_quota_cell(o, false));
+		sim_cell_take(cells, sim_quota_cell(o, true));
 		break;
 	case SIM_RT_NAMESPACES:
 		sim_cell_str(cells, name);
-		sim_cell_str(cells, sim_str(o, "status.phase") ?
-		    sim_str(o, "status.phase") : "Active");
+		sim_cell_str(cells, sim_str_or(o, "status.phase", "Active"));
 		json_array_append_new(cells, sim_age(sim, o));
 		break;
 	case SIM_RT_SERVICES:
@@ -676,8 +582,7 @@ sim_cells(struct sim *sim, enum sim_rt rt, json_t *o)
 		break;
 	case SIM_RT_ENDPOINTSLICES:
 		sim_cell_str(cells, name);
-		sim_cell_str(cells, sim_str(o, "addressType") ?
-		    sim_str(o, "addressType") : "");
+		sim_cell_str(cells, sim_str(o, "addressType"));
 		sim_slice_cells(cells, o);
 		json_array_append_new(cells, sim_age(sim, o));
 		break;
@@ -711,6 +616,6 @@ sim_table(struct sim *sim, enum sim_rt rt, json_t *items, bool headers,
 	}
 	t = json_pack("{sssss{}soso}", "kind", "Table", "apiVersion",
 	    "meta.k8s.io/v1", "metadata", "columnDefinitions", headers ?
-	    sim_columns(sim_cols(rt)) : json_array(), "rows", rows);
+	    sim_columns(rt) : json_array(), "rows", rows);
 	return t;
 }

@@ -17,11 +17,8 @@
 
 #define SIM_DEFAULT_TOLERATION_S 300
 
-static void sim_cause(json_t *, const char *, const char *, const char *,
-    ...) printflike(4, 5);
-
 /* Appends one field error, as field.Error's ErrorBody words it. */
-static void
+void
 sim_cause(json_t *causes, const char *reason, const char *field,
     const char *fmt, ...)
 {
@@ -36,38 +33,38 @@ sim_cause(json_t *causes, const char *reason, const char *field,
 	free(m);
 }
 
-/* The 422 Status of field errors, as errors.NewInvalid builds it. */
+/* The 422 Status of field errors about a kind of a group ("" for core),
+ * as errors.NewInvalid builds it. */
 json_t *
-sim_invalid_status(enum sim_rt rt, const char *name, json_t *causes)
+sim_invalid_new(const char *kind, const char *group, const char *name,
+    json_t *causes)
 {
-	const struct sim_rtype *t = &sim_rtypes[rt];
-	char *kind = *t->group ? xprintf("%s.%s", t->kind, t->group) :
-	    xstrdup(t->kind);
-	char *text = xstrdup(""), *msg, *x;
+	char *text = xstrdup(""), *msg;
 	json_t *c, *st;
 	size_t i;
 
-	json_array_foreach(causes, i, c) {
-		x = xprintf("%s%s%s: %s", text, i ? ", " : "", sim_str(c,
+	json_array_foreach(causes, i, c)
+		sim_appendf(&text, "%s%s: %s", i ? ", " : "", sim_str(c,
 		    "field"), sim_str(c, "message"));
-		free(text);
-		text = x;
-	}
-	if (json_array_size(causes) > 1)
-		msg = xprintf("%s \"%s\" is invalid: [%s]", kind, name ? name :
-		    "", text);
-	else
-		msg = xprintf("%s \"%s\" is invalid: %s", kind,
-		    name ? name : "", text);
+	msg = xprintf(json_array_size(causes) > 1 ? "%s%s%s \"%s\" is invalid: "
+	    "[%s]" : "%s%s%s \"%s\" is invalid: %s", kind, *group ? "." : "",
+	    group, name ? name : "", text);
 	st = sim_status_new(422, "Invalid", msg, json_pack("{sssssO}", "name",
-	    name ? name : "", "kind", t->kind, "causes", causes));
-	if (*t->group)
+	    name ? name : "", "kind", kind, "causes", causes));
+	if (*group)
 		json_object_set_new(json_object_get(st, "details"), "group",
-		    json_string(t->group));
+		    json_string(group));
 	free(msg);
 	free(text);
-	free(kind);
 	return st;
+}
+
+/* The 422 Status of field errors about an object of a served type. */
+json_t *
+sim_invalid_status(enum sim_rt rt, const char *name, json_t *causes)
+{
+	return sim_invalid_new(sim_rtypes[rt].kind, sim_rtypes[rt].group, name,
+	    causes);
 }
 
 /* True for names without a domain or in kubernetes.io (IsNativeResource). */
@@ -357,11 +354,7 @@ sim_requests_default(json_t *ctrs)
 		lim = json_object_get(res, "limits");
 		if (json_object_size(lim) == 0)
 			continue;
-		req = json_object_get(res, "requests");
-		if (!json_is_object(req)) {
-			req = json_object();
-			json_object_set_new(res, "requests", req);
-		}
+		req = sim_child(res, "requests");
 		json_object_foreach(lim, k, v) {
 			if (json_object_get(req, k) == NULL)
 				json_object_set(req, k, v);
@@ -493,8 +486,7 @@ sim_service_defaults(json_t *svc)
 	size_t i;
 
 	if (!json_is_object(spec) ||
-	    strcmp(sim_str(svc, "spec.type") ? sim_str(svc, "spec.type") : "",
-	    "ExternalName") == 0)
+	    strcmp(sim_str_or(svc, "spec.type", ""), "ExternalName") == 0)
 		return;
 	if (ip != NULL && !json_is_array(json_object_get(spec, "clusterIPs")))
 		json_object_set_new(spec, "clusterIPs", json_pack("[s]", ip));
@@ -616,8 +608,7 @@ sim_job_template_update(json_t *causes, json_t *old, json_t *new)
 				    '.') + 1);
 		}
 	}
-	holder = json_pack("{s{sO}}", "spec", "template", ot ? ot :
-	    json_null());
+	holder = json_pack("{s{sO?}}", "spec", "template", ot);
 	sim_immutable(causes, holder, new, "spec.template",
 	    "core.PodTemplateSpec");
 	json_decref(holder);

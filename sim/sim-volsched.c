@@ -20,8 +20,7 @@ sim_claim_unusable(json_t *pod, json_t *pvc, const char *name, bool eph)
 	    strcmp(sim_str(pvc, "status.phase"), "Lost") == 0)
 		return xprintf("persistentvolumeclaim \"%s\" bound to "
 		    "non-existent persistentvolume \"%s\"", name,
-		    sim_str(pvc, "spec.volumeName") ?
-		    sim_str(pvc, "spec.volumeName") : "");
+		    sim_str_or(pvc, "spec.volumeName", ""));
 	if (sim_path(pvc, "metadata.deletionTimestamp") != NULL)
 		return xprintf("persistentvolumeclaim \"%s\" is being deleted",
 		    name);

@@ -244,7 +244,7 @@ sim_claim_waiters(struct sim *sim, json_t *pvc, int *n)
 {
 	const char *ns = sim_str(pvc, "metadata.namespace"), *name;
 	json_t *pod, *v;
-	char *out = NULL, *t;
+	char *out = NULL;
 
 	*n = 0;
 	json_object_foreach(sim_claim_users(sim, pvc), name, v) {
@@ -252,9 +252,7 @@ sim_claim_waiters(struct sim *sim, json_t *pvc, int *n)
 		if (pod == NULL || sim_str(pod, "spec.nodeName") != NULL ||
 		    sim_pod_is_terminal(pod))
 			continue;
-		t = xprintf("%s%s%s", out ? out : "", out ? "," : "", name);
-		free(out);
-		out = t;
+		sim_appendf(&out, "%s%s", out ? "," : "", name);
 		(*n)++;
 	}
 	return out;
@@ -513,9 +511,8 @@ sim_eph_pass(struct sim *sim)
 {
 	json_t *set = sim->storage->pods, *keys = json_array(), *k, *v, *pod;
 	int64_t now = now_ms(), delay;
-	const char *key, *slash;
+	const char *key;
 	size_t i;
-	char *ns;
 
 	json_object_foreach(set, key, v) {
 		if (json_integer_value(json_array_get(v, 0)) <= now)
@@ -523,10 +520,7 @@ sim_eph_pass(struct sim *sim)
 	}
 	json_array_foreach(keys, i, k) {
 		key = json_string_value(k);
-		slash = strchr(key, '/');
-		ns = xstrndup(key, slash - key);
-		pod = sim_get(sim, SIM_RT_PODS, ns, slash + 1);
-		free(ns);
+		pod = sim_pod_at(sim, key);
 		if (pod == NULL ||
 		    sim_path(pod, "metadata.deletionTimestamp") != NULL ||
 		    sim_eph_sync(sim, pod) == 0) {
@@ -548,27 +542,23 @@ static void
 sim_storage_gc(struct sim *sim)
 {
 	json_t *set = sim->storage->gone, *deps, *res, *o;
-	const char *uid, *key, *a, *b;
+	const char *uid, *key;
 	json_t *v, *x;
-	char *ns;
+	int rt;
 
 	sim->storage->gone = json_object();
 	json_object_foreach(set, uid, v) {
 		deps = json_deep_copy(json_object_get(sim->owners, uid));
 		json_object_foreach(deps, key, x) {
-			a = strchr(key, '/');
-			b = a ? strchr(a + 1, '/') : NULL;
-			if (b == NULL)
+			o = sim_get_key(sim, key, &rt);
+			if (o == NULL || json_object_get(sim->uids, uid) != NULL)
 				continue;
-			ns = xstrndup(a + 1, b - a - 1);
-			o = sim_get(sim, atoi(key), *ns ? ns : NULL, b + 1);
-			if (o != NULL && json_object_get(sim->uids, uid) == NULL) {
-				res = NULL;
-				sim_delete(sim, atoi(key), *ns ? ns : NULL, b + 1,
-				    "Background", -1, &res);
-				json_decref(res);
-			}
-			free(ns);
+			res = NULL;
+			json_incref(o);
+			sim_delete(sim, rt, sim_str(o, "metadata.namespace"),
+			    sim_str(o, "metadata.name"), "Background", -1, &res);
+			json_decref(res);
+			json_decref(o);
 		}
 		json_decref(deps);
 	}
@@ -580,22 +570,15 @@ static void
 sim_claims_pass(struct sim *sim)
 {
 	json_t *set = sim->storage->claims, *v, *pvc;
-	const char *key, *slash;
-	char *ns;
+	const char *key;
 
 	sim->storage->claims = json_object();
 	json_object_foreach(set, key, v) {
-		slash = strchr(key, '/');
-		if (slash == NULL)
-			continue;
-		ns = xstrndup(key, slash - key);
-		pvc = sim_get(sim, SIM_RT_PVCS, ns, slash + 1);
-		if (pvc != NULL) {
+		if ((pvc = sim_get_at(sim, SIM_RT_PVCS, key)) != NULL) {
 			json_incref(pvc);
 			sim_claim_sync(sim, pvc);
 			json_decref(pvc);
 		}
-		free(ns);
 	}
 	json_decref(set);
 }

@@ -6,6 +6,8 @@
  */
 #include "sim-api.h"
 
+#include <stdarg.h>
+
 /* Copies what the server owns from the stored object into an update. */
 static void
 sim_keep_meta(json_t *new, json_t *old)
@@ -32,6 +34,26 @@ sim_keep_meta(json_t *new, json_t *old)
 	json_object_set(new, "kind", json_object_get(old, "kind"));
 }
 
+static void sim_conflict(struct sim_call *, const char *, ...)
+    printflike(2, 3);
+
+/* 409 Conflict on the call's object, in the apiserver's words. */
+static void
+sim_conflict(struct sim_call *c, const char *fmt, ...)
+{
+	char *why, *m;
+	va_list ap;
+
+	va_start(ap, fmt);
+	xvasprintf(&why, fmt, ap);
+	va_end(ap);
+	m = xprintf("Operation cannot be fulfilled on %s \"%s\": %s",
+	    sim_qualified(c->rt), c->name, why);
+	sim_reply_status(c, 409, "Conflict", m, sim_details(c->rt, c->name));
+	free(m);
+	free(why);
+}
+
 /* Stores an update with the apiserver's checks: conflict, status rules. */
 static void
 sim_apply_update(struct sim_call *c, enum sim_rt rt, json_t *old, json_t *new)
@@ -39,16 +61,10 @@ sim_apply_update(struct sim_call *c, enum sim_rt rt, json_t *old, json_t *new)
 	const char *brv = sim_str(new, "metadata.resourceVersion");
 	const char *orv = sim_str(old, "metadata.resourceVersion");
 	json_t *stored;
-	char *q, *m;
 
 	if (brv != NULL && *brv != '\0' && strcmp(brv, orv) != 0) {
-		q = sim_qualified(rt);
-		m = xprintf("Operation cannot be fulfilled on %s \"%s\": the "
-		    "object has been modified; please apply your changes to the "
-		    "latest version and try again", q, c->name);
-		sim_reply_status(c, 409, "Conflict", m, sim_details(rt, c->name));
-		free(m);
-		free(q);
+		sim_conflict(c, "the object has been modified; please apply "
+		    "your changes to the latest version and try again");
 		json_decref(new);
 		return;
 	}
@@ -86,13 +102,13 @@ sim_apply_update(struct sim_call *c, enum sim_rt rt, json_t *old, json_t *new)
 
 		if (r != NULL && (!json_is_integer(r) ||
 		    json_integer_value(r) < 0)) {
-			q = xprintf("%s.%s \"%s\" is invalid: spec.replicas: "
+			stored = json_array();
+			sim_cause(stored, "FieldValueInvalid", "spec.replicas",
 			    "Invalid value: %lld: must be greater than or equal "
-			    "to 0", sim_rtypes[rt].kind, sim_rtypes[rt].group,
-			    c->name, (long long)json_integer_value(r));
-			sim_reply_status(c, 422, "Invalid", q,
-			    sim_details(rt, c->name));
-			free(q);
+			    "to 0", (long long)json_integer_value(r));
+			sim_reply_json(c, 422, sim_invalid_status(rt, c->name,
+			    stored));
+			json_decref(stored);
 			json_decref(new);
 			return;
 		}
@@ -253,13 +269,32 @@ sim_reply_admit_error(struct sim_call *c, json_t *st)
 	    st);
 }
 
+/* Creates an object through admission (a POST, or an apply of an absent
+ * object), or with dryRun answers what would be stored; takes obj. */
+static void
+sim_create_admitted(struct sim_call *c, json_t *obj)
+{
+	json_t *stored, *st = NULL;
+
+	if (sim_q(c, "dryRun") != NULL)
+		stored = sim_admit_dry_run(c->sim, c->rt, obj, &st);
+	else if ((stored = sim_admit_create(c->sim, c->rt, obj, &st)) != NULL) {
+		sim_audit_object(c, stored);
+		json_incref(stored);
+	}
+	if (stored == NULL)
+		sim_reply_admit_error(c, st);
+	else
+		sim_reply_json(c, 201, stored);
+}
+
 /* POST to a collection: create. */
 void
 sim_create(struct sim_call *c, json_t *unused)
 {
 	enum sim_rt rt = c->rt;
 	const char *ns = c->ns;
-	json_t *obj, *stored, *st = NULL;
+	json_t *obj, *st = NULL;
 	const char *bns;
 
 	(void)unused;
@@ -284,21 +319,7 @@ sim_create(struct sim_call *c, json_t *unused)
 		sim_set(obj, "metadata.namespace", json_string(ns));
 	else if (json_is_object(json_object_get(obj, "metadata")))
 		json_object_del(json_object_get(obj, "metadata"), "namespace");
-	if (sim_q(c, "dryRun") != NULL) {
-		/* Admission without storing: the object as it would be. */
-		if ((stored = sim_admit_dry_run(c->sim, rt, obj, &st)) == NULL)
-			sim_reply_admit_error(c, st);
-		else
-			sim_reply_json(c, 201, stored);
-		return;
-	}
-	stored = sim_admit_create(c->sim, rt, obj, &st);
-	if (stored == NULL) {
-		sim_reply_admit_error(c, st);
-		return;
-	}
-	sim_audit_object(c, stored);
-	sim_reply_json(c, 201, json_incref(stored));
+	sim_create_admitted(c, obj);
 }
 
 /* PUT of an object (or its status) whose URL names it. */
@@ -338,28 +359,25 @@ static int
 sim_patch_opts_check(struct sim_call *c, bool apply)
 {
 	const char *fm = sim_q(c, "fieldManager"), *dry = sim_q(c, "dryRun");
-	const char *field = NULL, *msg = NULL;
-	char *m;
+	json_t *causes = json_array();
+	int ret = -1;
 
-	if (apply && (fm == NULL || *fm == '\0')) {
-		field = "fieldManager";
-		msg = "Required value: is required for apply patch";
-	} else if (!apply && sim_q(c, "force") != NULL) {
-		field = "force";
-		msg = "Forbidden: may not be specified for non-apply patch";
-	} else if (dry != NULL && strcmp(dry, "All") != 0) {
-		field = "dryRun";
-		msg = "Unsupported value: supported values: \"All\"";
-	}
-	if (field == NULL)
-		return 0;
-	m = xprintf("PatchOptions.meta.k8s.io \"\" is invalid: %s: %s", field,
-	    msg);
-	sim_reply_json(c, 422, sim_status_new(422, "Invalid", m, json_pack(
-	    "{sssssss[{ssss}]}", "name", "", "group", "meta.k8s.io", "kind",
-	    "PatchOptions", "causes", "message", msg, "field", field)));
-	free(m);
-	return -1;
+	if (apply && (fm == NULL || *fm == '\0'))
+		sim_cause(causes, "FieldValueRequired", "fieldManager",
+		    "Required value: is required for apply patch");
+	else if (!apply && sim_q(c, "force") != NULL)
+		sim_cause(causes, "FieldValueForbidden", "force",
+		    "Forbidden: may not be specified for non-apply patch");
+	else if (dry != NULL && strcmp(dry, "All") != 0)
+		sim_cause(causes, "FieldValueNotSupported", "dryRun",
+		    "Unsupported value: supported values: \"All\"");
+	else
+		ret = 0;
+	if (ret != 0)
+		sim_reply_json(c, 422, sim_invalid_new("PatchOptions",
+		    "meta.k8s.io", "", causes));
+	json_decref(causes);
+	return ret;
 }
 
 /* Reads delete options from the body and the query. */
@@ -383,14 +401,11 @@ sim_delete_options(struct sim_call *c)
 	if (sim_q(c, "gracePeriodSeconds") != NULL)
 		json_object_set_new(o, "gracePeriodSeconds", json_integer(
 		    strtoll(sim_q(c, "gracePeriodSeconds"), NULL, 10)));
-	if (json_is_false(json_object_get(o, "orphanDependents")) &&
+	if (json_is_boolean(json_object_get(o, "orphanDependents")) &&
 	    json_object_get(o, "propagationPolicy") == NULL)
-		json_object_set_new(o, "propagationPolicy",
-		    json_string("Background"));
-	if (json_is_true(json_object_get(o, "orphanDependents")) &&
-	    json_object_get(o, "propagationPolicy") == NULL)
-		json_object_set_new(o, "propagationPolicy",
-		    json_string("Orphan"));
+		json_object_set_new(o, "propagationPolicy", json_string(
+		    json_is_true(json_object_get(o, "orphanDependents")) ?
+		    "Orphan" : "Background"));
 	return o;
 }
 
@@ -404,7 +419,6 @@ sim_delete_one(struct sim_call *c, json_t *obj)
 	json_t *gp = json_object_get(opts, "gracePeriodSeconds");
 	int64_t grace = json_is_integer(gp) ? json_integer_value(gp) : -1;
 	const char *puid, *prv;
-	char *q, *m;
 	int r;
 
 	pre = json_object_get(opts, "preconditions");
@@ -413,21 +427,14 @@ sim_delete_one(struct sim_call *c, json_t *obj)
 	if ((puid != NULL && strcmp(puid, sim_str(obj, "metadata.uid")) != 0) ||
 	    (prv != NULL && strcmp(prv,
 	    sim_str(obj, "metadata.resourceVersion")) != 0)) {
-		q = sim_qualified(rt);
 		if (puid != NULL && strcmp(puid, sim_str(obj, "metadata.uid")))
-			m = xprintf("Operation cannot be fulfilled on %s \"%s\": "
-			    "Precondition failed: UID in precondition: %s, UID "
-			    "in object meta: %s", q, c->name, puid,
+			sim_conflict(c, "Precondition failed: UID in "
+			    "precondition: %s, UID in object meta: %s", puid,
 			    sim_str(obj, "metadata.uid"));
 		else
-			m = xprintf("Operation cannot be fulfilled on %s \"%s\": "
-			    "Precondition failed: ResourceVersion in "
+			sim_conflict(c, "Precondition failed: ResourceVersion in "
 			    "precondition: %s, ResourceVersion in object meta: "
-			    "%s", q, c->name, prv,
-			    sim_str(obj, "metadata.resourceVersion"));
-		sim_reply_status(c, 409, "Conflict", m, sim_details(rt, c->name));
-		free(q);
-		free(m);
+			    "%s", prv, sim_str(obj, "metadata.resourceVersion"));
 		json_decref(opts);
 		return;
 	}
@@ -474,7 +481,7 @@ sim_delete_collection(struct sim_call *c, json_t *unused)
 	const char *ns = c->ns;
 	struct sim_selector *ls, *fs;
 	json_t *items, *o, *opts, *res, *out = json_array();
-	char *a = NULL, *b = NULL, *kind, *av, rvs[32];
+	char *a = NULL, *b = NULL;
 	bool missing;
 	size_t i;
 
@@ -501,13 +508,10 @@ sim_delete_collection(struct sim_call *c, json_t *unused)
 	json_decref(opts);
 	sim_selector_free(ls);
 	sim_selector_free(fs);
-	kind = sim_list_kind(rt);
-	av = sim_api_version(rt);
-	snprintf(rvs, sizeof rvs, "%lld", (long long)c->sim->rv);
-	sim_reply_json(c, 200, json_pack("{sssss{ss}so}", "kind", kind,
-	    "apiVersion", av, "metadata", "resourceVersion", rvs, "items", out));
-	free(kind);
-	free(av);
+	sim_reply_json(c, 200, json_pack("{ss+sss{so}so}", "kind",
+	    sim_rtypes[rt].kind, "List", "apiVersion", sim_api_version(rt),
+	    "metadata", "resourceVersion", json_sprintf("%lld",
+	    (long long)c->sim->rv), "items", out));
 }
 
 /* PATCH: merge, strategic (as merge), JSON patch, or apply. */
@@ -523,13 +527,11 @@ sim_patch(struct sim_call *c, json_t *old)
 
 	if (ct == NULL || (strstr(ct, "merge-patch") == NULL &&
 	    strstr(ct, "json-patch") == NULL && !apply)) {
-		char *m = xprintf("the body of the request was in an unknown "
-		    "format - accepted media types include: "
-		    "application/json-patch+json, application/merge-patch+json, "
-		    "application/apply-patch+yaml");
-
-		sim_reply_status(c, 415, "UnsupportedMediaType", m, NULL);
-		free(m);
+		sim_reply_status(c, 415, "UnsupportedMediaType", "the body of "
+		    "the request was in an unknown format - accepted media "
+		    "types include: application/json-patch+json, "
+		    "application/merge-patch+json, application/apply-patch+yaml",
+		    NULL);
 		return;
 	}
 	if (sim_patch_opts_check(c, apply) != 0)
@@ -560,35 +562,17 @@ sim_patch(struct sim_call *c, json_t *old)
 			sim_not_found(c, rt, c->name);
 			return;
 		}
-		{
-			json_t *stored;
-
-			if (sim_fields_admit(c->req, rt, body, fv, "patch",
-			    NULL, &st) != 0) {
-				json_decref(body);
-				sim_reply_admit_error(c, st);
-				return;
-			}
-			sim_set(body, "metadata.name", json_string(c->name));
-			if (c->ns != NULL)
-				sim_set(body, "metadata.namespace",
-				    json_string(c->ns));
-			if (sim_q(c, "dryRun") != NULL) {
-				if ((stored = sim_admit_dry_run(c->sim, rt,
-				    body, &st)) == NULL)
-					sim_reply_admit_error(c, st);
-				else
-					sim_reply_json(c, 201, stored);
-				return;
-			}
-			stored = sim_admit_create(c->sim, rt, body, &st);
-			if (stored == NULL) {
-				sim_reply_admit_error(c, st);
-				return;
-			}
-			sim_reply_json(c, 201, json_incref(stored));
+		if (sim_fields_admit(c->req, rt, body, fv, "patch", NULL,
+		    &st) != 0) {
+			json_decref(body);
+			sim_reply_admit_error(c, st);
 			return;
 		}
+		sim_set(body, "metadata.name", json_string(c->name));
+		if (c->ns != NULL)
+			sim_set(body, "metadata.namespace", json_string(c->ns));
+		sim_create_admitted(c, body);
+		return;
 	}
 	if (json_is_array(body))
 		new = sim_json_patch(old, body);

@@ -142,6 +142,19 @@ sim_url(struct sim *sim)
 	return sim->url;
 }
 
+/* Frees what a user (of the cluster file, or impersonated) holds. */
+void
+sim_user_release(struct sim_user *u)
+{
+	free(u->name);
+	free(u->token);
+	json_decref(u->groups);
+	json_decref(u->namespaces);
+	json_decref(u->resources);
+	free(u->uid);
+	json_decref(u->extra);
+}
+
 /* Frees the simulation, closing every connection. */
 void
 sim_free(struct sim *sim)
@@ -158,13 +171,8 @@ sim_free(struct sim *sim)
 	sim_store_free(sim);
 	if (sim->ssl != NULL)
 		SSL_CTX_free(sim->ssl);
-	for (i = 0; i < sim->nusers; i++) {
-		free(sim->users[i].name);
-		free(sim->users[i].token);
-		json_decref(sim->users[i].groups);
-		json_decref(sim->users[i].namespaces);
-		json_decref(sim->users[i].resources);
-	}
+	for (i = 0; i < sim->nusers; i++)
+		sim_user_release(&sim->users[i]);
 	free(sim->users);
 	json_decref(sim->cluster);
 	json_decref(sim->audit);
