@@ -172,16 +172,23 @@ cli_intake_submit(struct cli_ctx *ctx, const struct store_job_new *jobs,
 
 	if (env != NULL && strcmp(env, "0") == 0)
 		return -1;
-	if (n == 0 || (req = api_intake_request_encode(jobs, n, append, &texts,
-	    &ntexts)) == NULL)
+	/* Connect first: with no scheduler listening, a sweep's request
+	 * would be encoded for nothing (twice the CPU of its direct write).
+	 * A request too large to send closes the connection unsent. */
+	if (n == 0 || (fd = cli_intake_connect(ctx->db_path, pid)) == -1)
 		return -1;
+	if ((req = api_intake_request_encode(jobs, n, append, &texts,
+	    &ntexts)) == NULL) {
+		close(fd);
+		return -1;
+	}
 	frame = api_intake_frame(req, texts, ntexts, &len);
 	json_decref(req);
 	free(texts);
-	if (frame == NULL)
+	if (frame == NULL) {
+		close(fd);
 		return -1;
-	if ((fd = cli_intake_connect(ctx->db_path, pid)) == -1)
-		goto out;
+	}
 	if (cli_intake_send(fd, frame, len) != 0)
 		goto out;
 	/* Sent whole: from here the scheduler may have queued the jobs, and
