@@ -71,45 +71,6 @@ fail:
 	return -1;
 }
 
-/* Sends the whole frame; 0, or -1 when the scheduler cannot have all of
- * it (so it queued nothing). */
-static int
-cli_intake_send(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = send(fd, buf, len, MSG_NOSIGNAL);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Reads exactly len bytes; 0, or -1 at the end, an error or the
- * timeout. */
-static int
-cli_intake_recv(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		n = recv(fd, p, len, 0);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The reply's document, or NULL when none came whole. */
 static json_t *
 cli_intake_reply(int fd)
@@ -119,12 +80,12 @@ cli_intake_reply(int fd)
 	size_t len, ntexts;
 	char *body;
 
-	if (cli_intake_recv(fd, hdr, sizeof hdr) != 0)
+	if (read_all(fd, hdr, sizeof hdr) != 0)
 		return NULL;
 	if (api_intake_frame_lens(hdr, &len, &ntexts) != 0 || ntexts != 0)
 		return NULL;
 	body = xmalloc(len + 1);
-	if (cli_intake_recv(fd, body, len) == 0)
+	if (read_all(fd, body, len) == 0)
 		doc = json_loadb(body, len, 0, NULL);
 	free(body);
 	return doc;
@@ -189,7 +150,7 @@ cli_intake_submit(struct cli_ctx *ctx, const struct store_job_new *jobs,
 		close(fd);
 		return -1;
 	}
-	if (cli_intake_send(fd, frame, len) != 0)
+	if (write_all(fd, frame, len) != 0)
 		goto out;
 	/* Sent whole: from here the scheduler may have queued the jobs, and
 	 * writing them again could queue them twice. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Wall-clock milliseconds, the unit of every timestamp in the queue. */
 int64_t
@@ -194,4 +195,44 @@ closest_word(const char *word, const char *const *cands, size_t n)
 		}
 	}
 	return bestd <= limit ? best : NULL;
+}
+
+/* A pipe or socket may move fewer bytes than asked, and a signal may cut
+ * a call short: the framed exchanges (the server's parse worker, the
+ * scheduler's intake) need whole frames. */
+int
+read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = read(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* See read_all. */
+int
+write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }

@@ -100,6 +100,10 @@ char *time_format_rfc3339_micro(int64_t);
 size_t utf8_decode(const char *s, size_t len, uint32_t *cp);
 /* Creates a directory and its parents with the given mode; 0 or -1 (errno). */
 int mkdir_p(const char *, unsigned int);
+/* Reads or writes exactly len bytes on fd, again after EINTR; 0, or -1 at
+ * an end of file, an error or a timeout (errno). */
+int read_all(int, void *, size_t);
+int write_all(int, const void *, size_t);
 /* True if s starts with prefix. */
 bool has_prefix(const char *, const char *);
 /* Closest candidate to word within a small distance, or NULL. */

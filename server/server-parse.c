@@ -133,25 +133,6 @@ server_worker_budget(int sig)
 	_exit(0);
 }
 
-/* Reads exactly len bytes; -1 at EOF or an error. */
-static int
-server_worker_read(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * Opens a submission bundle, {"spec": TEXT, "rosters": {NAME: TEXT}}:
  * the spec and the rosters its client read for it (docs/api.md), each
@@ -382,11 +363,11 @@ server_worker_main(const struct spec_site *site, int64_t budget_ms)
 
 	server_worker_fd = SERVER_PARSE_FD;
 	for (;;) {
-		if (server_worker_read(SERVER_PARSE_FD, &len, sizeof len) != 0 ||
+		if (read_all(SERVER_PARSE_FD, &len, sizeof len) != 0 ||
 		    len < sizeof magic || len > SERVER_PARSE_MAX_REQUEST)
 			_exit(0);
 		buf = xmalloc((size_t)len);
-		if (server_worker_read(SERVER_PARSE_FD, buf, (size_t)len) != 0)
+		if (read_all(SERVER_PARSE_FD, buf, (size_t)len) != 0)
 			_exit(0);
 		memset(&rd, 0, sizeof rd);
 		rd.p = buf;
