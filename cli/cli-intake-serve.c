@@ -22,6 +22,7 @@
 #include <event2/listener.h>
 
 #include "api.h"
+#include "cli-jobs.h"
 
 /* How long a connection may take to send its request, or to read the
  * reply: a client is a process on this machine. */
@@ -112,8 +113,8 @@ cli_intake_take(struct cli_intake_conn *c, json_t *req, const char *texts,
 	struct store_job_new *jobs = NULL;
 	int64_t *ids = NULL;
 	char *cause = NULL, *msg;
-	bool append;
-	size_t n, i;
+	bool append, refused;
+	size_t n;
 	int code = 400;
 
 	if (api_intake_request_decode(req, texts, ntexts, &jobs, &n, &append,
@@ -122,20 +123,16 @@ cli_intake_take(struct cli_intake_conn *c, json_t *req, const char *texts,
 		    "request: %s", cause);
 		goto fail;
 	}
-	/* The peer is this process's user: its jobs are that user's. */
-	for (i = 0; i < n; i++)
-		if (jobs[i].owner == NULL)
-			jobs[i].owner = cli_owner();
-	if ((!append && store_check_groups(in->store, jobs, n, &cause) !=
-	    0) || store_check_after(in->store, jobs, n, &cause) != 0) {
-		msg = xprintf("nothing queued: %s", cause);
-		goto fail;
-	}
+	/* The peer is this process's user: its jobs are that user's, as
+	 * cli_jobs_record fills them in. */
 	ids = xcalloc(n, sizeof *ids);
-	if (store_submit(in->store, jobs, n, ids, &cause) != 0) {
-		log_warnx("intake: submit of %zu job%s from pid %ld: %s", n,
-		    n == 1 ? "" : "s", c->pid, cause);
-		code = store_is_busy(in->store) ? 503 : 500;
+	if (cli_jobs_record(in->store, jobs, n, append, ids, &refused,
+	    &cause) != 0) {
+		if (!refused) {
+			log_warnx("intake: submit of %zu job%s from pid %ld: "
+			    "%s", n, n == 1 ? "" : "s", c->pid, cause);
+			code = store_is_busy(in->store) ? 503 : 500;
+		}
 		msg = xprintf("nothing queued: %s", cause);
 		goto fail;
 	}

@@ -393,3 +393,23 @@ out:
 	json_decref(doc);
 	return ret;
 }
+
+/* See cli-jobs.h: one order of checks for both ways a submit is
+ * recorded, so that the scheduler's intake refuses what the direct path
+ * refuses. */
+int
+cli_jobs_record(struct store *s, struct store_job_new *jobs, size_t n,
+    bool append, int64_t *ids, bool *refused, char **cause)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (jobs[i].owner == NULL)
+			jobs[i].owner = cli_owner();
+	*refused = true;
+	if ((!append && store_check_groups(s, jobs, n, cause) != 0) ||
+	    store_check_after(s, jobs, n, cause) != 0)
+		return -1;
+	*refused = false;
+	return store_submit(s, jobs, n, ids, cause);
+}

@@ -87,6 +87,15 @@ struct spec_set;
  * owner (NULL: left for the caller to fill). */
 struct store_job_new *cli_jobs_from_sets(struct spec_set **, int, bool,
     const char *owner, size_t *);
+/*
+ * Records jobs in the queue as a submit does, directly or for a submit
+ * handed to the scheduler: owners left NULL filled with this process's
+ * user, the groups (unless append) and `after` checked, then one
+ * store_submit.  0; -1 with *cause, *refused true when a check refused
+ * them (the user's to fix) and false when the store failed.
+ */
+int cli_jobs_record(struct store *, struct store_job_new *, size_t, bool,
+    int64_t *, bool *, char **);
 /* Removes a directory tree the command made (no shell involved). */
 void cli_remove_tree(const char *);
 /*

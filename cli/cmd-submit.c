@@ -276,8 +276,8 @@ cmd_submit_queue(struct cli_ctx *ctx, struct store_job_new *jobs, size_t n,
 	bool append = cli_flag(ctx, "append") > 0;
 	char *cause = NULL;
 	struct store *s;
+	bool refused;
 	long pid = 0;
-	size_t k;
 	int ret;
 
 	if (cli_intake_submit(ctx, jobs, n, append, ids, &ret, &pid) == 0) {
@@ -285,21 +285,12 @@ cmd_submit_queue(struct cli_ctx *ctx, struct store_job_new *jobs, size_t n,
 		    ctx->db_path, pid);
 		return ret;
 	}
-	for (k = 0; k < n; k++)
-		if (jobs[k].owner == NULL)
-			jobs[k].owner = cli_owner();
 	if ((s = cli_store(ctx)) == NULL)
 		return CLI_EXIT_FAIL;
-	if ((!append && store_check_groups(s, jobs, n, &cause) != 0) ||
-	    store_check_after(s, jobs, n, &cause) != 0) {
+	if (cli_jobs_record(s, jobs, n, append, ids, &refused, &cause) != 0) {
 		cli_error(ctx, "nothing queued: %s", cause);
 		free(cause);
-		return CLI_EXIT_USAGE;
-	}
-	if (store_submit(s, jobs, n, ids, &cause) != 0) {
-		cli_error(ctx, "nothing queued: %s", cause);
-		free(cause);
-		return CLI_EXIT_FAIL;
+		return refused ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
 	}
 	/* Committed: a scheduler of this queue need not wait for its
 	 * interval. */
