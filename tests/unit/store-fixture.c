@@ -1,18 +1,11 @@
 /* The store's unit tests' queue (store-fixture.h). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <ftw.h>
 #include <unistd.h>
-#include <cmocka.h>
+
+#include "unit.h"
 
 #include "store-fixture.h"
 #include "store-int.h"
-
 #include "common.h"
 
 /* A new queue in a new directory, as each test wants it. */

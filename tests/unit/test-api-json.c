@@ -1,11 +1,5 @@
 /* Unit tests for api/api-json.c: every object survives a round trip. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "api.h"
 #include "common.h"

@@ -1,17 +1,8 @@
 /* Unit tests for cli's output for people: escaping text for a terminal and
  * neutralising CSV cells. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include "cli.h"
-#include "unit.h"
 
 /* cli_text of s equals want. */
 static void

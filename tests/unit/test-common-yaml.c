@@ -1,18 +1,11 @@
 /* Unit tests for common/common-yaml.c: the one YAML reader, its marks, its
  * bounds and its refusals. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
-#include <cmocka.h>
+
+#include "unit.h"
 
 #include "common.h"
 #include "common-yaml.h"
-#include "unit.h"
 
 /* Parses text that must be one valid document; the caller frees it. */
 static struct ytree_node *

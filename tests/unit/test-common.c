@@ -1,14 +1,7 @@
 /* Unit tests for common/: the quantity grammar, durations, hints. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "common.h"
-#include "unit.h"
 
 static void
 check_q(const char *s, int scale, int64_t want)

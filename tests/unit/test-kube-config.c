@@ -1,13 +1,7 @@
 /* Unit tests for kube/kube-config.c over tests/fixtures/kubeconfig. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
-#include <cmocka.h>
+
+#include "unit.h"
 
 #include "kube-int.h"
 

@@ -1,14 +1,7 @@
 /* Unit tests for kube/kube-json.c and the paths of kube-ops.c. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "kube-int.h"
-#include "unit.h"
 
 static json_t *
 js(const char *s)

@@ -6,14 +6,7 @@
  * every condition; and that what it keeps reads the same as the whole
  * object wherever a pass reads it (sched_observe, orphans, deletes, nodes).
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "common.h"
 #include "sched-cache-int.h"

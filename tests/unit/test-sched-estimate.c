@@ -2,14 +2,7 @@
  * Unit tests for the run-time estimates (sched/sched-estimate.c): job
  * families, the percentile, the owner fallback and what a reason says.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "sched-estimate.h"
 

@@ -5,20 +5,13 @@
  * without blocking anyone else; and the loop's reading of a spec from
  * extracted fields, which must agree with reading the whole text.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
-#include <cmocka.h>
+
+#include "unit.h"
 
 #include "sched.h"
 #include "sched-adapt.h"
 #include "spec.h"
-
 #include "common.h"
 
 #define NOW 1800000000000LL

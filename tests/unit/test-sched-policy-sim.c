@@ -3,17 +3,9 @@
  * checked against its invariants, and a tiny discrete-event loop running
  * the pure function to show no starvation and a fair share.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "sched-world.h"
-
 #include "common.h"
 
 static uint32_t rnd_state = 2463534242u;

@@ -4,17 +4,9 @@
  * world (sched-world.h).  test-sched-policy-sim.c holds the random worlds
  * and the multi-pass runs.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "sched-world.h"
-
 #include "common.h"
 
 /* A gang starts whole or not at all, and a later job may use the room. */

@@ -1,13 +1,7 @@
 /* Unit tests for server/server-config.c: defaults, the file, the setter. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
-#include <cmocka.h>
+
+#include "unit.h"
 
 #include "common.h"
 #include "server.h"

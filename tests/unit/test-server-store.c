@@ -1,14 +1,8 @@
 /* Unit tests for store/store-server.c: what the server reads from the
  * queue (visible jobs with paging, waiting counts, the event log). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
-#include <cmocka.h>
+
+#include "unit.h"
 
 #include "common.h"
 #include "store-fixture.h"

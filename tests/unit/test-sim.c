@@ -1,15 +1,8 @@
 /* Unit tests for sim/: selectors, quota arithmetic and messages, YAML. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "common.h"
 #include "sim-int.h"
-#include "unit.h"
 
 /* Matches a label selector string against labels given as JSON. */
 static bool

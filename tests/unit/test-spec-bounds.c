@@ -1,20 +1,12 @@
 /* Unit tests for spec on hostile input: large mappings, empty keys, sweeps
  * and rosters past a job limit, CSV rosters, deep 'after' chains, and the
  * escaping of what the kubelet would expand. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "unit.h"
 
 #include "spec-int.h"
 #include "spec-whole.h"
-#include "unit.h"
 
 /* The first diagnostic as a line, for comparing; the caller frees it. */
 static char *

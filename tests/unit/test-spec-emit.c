@@ -2,16 +2,9 @@
  * stored spec written as text and the reference dumped from a jansson tree,
  * must give the same jobs byte for byte and the same diagnostics. */
 #include <dirent.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "unit.h"
 
 #include "spec-int.h"
 

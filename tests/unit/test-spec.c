@@ -1,23 +1,15 @@
 /* Unit tests for spec: the completion wrapper under /bin/sh, expansion,
  * the stored spec JSON and rendering from it. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "unit.h"
 
 #include "common.h"
 #include "spec.h"
 #include "spec-whole.h"
-#include "unit.h"
 
 /* A pod's name, or NULL for no pod. */
 static const char *

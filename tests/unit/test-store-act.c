@@ -2,15 +2,9 @@
  * jobs at once, checked and logged job by job, committed in chunks; and
  * store_submit's inserts of many rows a statement, specs given whole or
  * in two parts. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
-#include <cmocka.h>
+
+#include "unit.h"
 
 #include "store-fixture.h"
 #include "store-int.h"

@@ -1,20 +1,13 @@
 /* Unit tests for the scheduler's delta read (store-delta.c): the whole
  * queue once, then only what any connection inserted, changed or deleted
  * since, with the scheduler's own reason writes left out. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
-#include <cmocka.h>
+
+#include "unit.h"
 
 #include "store.h"
 #include "store-fixture.h"
 #include "store-int.h"
-
 #include "common.h"
 
 struct fixture {

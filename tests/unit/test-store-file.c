@@ -1,17 +1,11 @@
 /* Unit tests for store/'s database file: migrations from every older
  * schema, files that are not ours, damage, concurrent writers and
  * openers, the scheduler lock across links, which processes map it. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <cmocka.h>
+
+#include "unit.h"
 
 #include "store-int.h"
 #include "store-fixture.h"

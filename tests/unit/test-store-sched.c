@@ -1,18 +1,11 @@
 /* Unit tests for the scheduler's bulk store calls: one read of the queue,
  * specs and spec fields by id, counts, many transitions at once. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
-#include <cmocka.h>
+
+#include "unit.h"
 
 #include "store.h"
 #include "store-fixture.h"
-
 #include "common.h"
 
 struct fixture {

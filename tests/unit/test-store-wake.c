@@ -1,21 +1,14 @@
 /* Unit tests for store/'s wake-up beside the database: a listener hears
  * writers of any process, writers without one do nothing and never block,
  * and nothing but a FIFO is ever used. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <cmocka.h>
-
 #include <event2/event.h>
+
+#include "unit.h"
 
 #include "store-fixture.h"
 #include "store-int.h"

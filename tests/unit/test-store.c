@@ -1,17 +1,11 @@
 /* Unit tests for store/: the state machine, submissions, listings, shared
  * spec texts, what the scheduler records, pruning.  test-store-file.c
  * holds the database file: migrations, foreign files, concurrency. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <cmocka.h>
+
+#include "unit.h"
 
 #include "store-int.h"
 #include "store-fixture.h"
