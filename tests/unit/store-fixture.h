@@ -32,6 +32,11 @@ int store_fixture_close(struct store_fixture *q);
 int store_fixture_setup(void **state);
 int store_fixture_teardown(void **state);
 
+/* A cmocka test whose state is a queue of its own. */
+#define store_fixture_test(f)						\
+	cmocka_unit_test_setup_teardown(f, store_fixture_setup,		\
+	    store_fixture_teardown)
+
 /* A queued job of alice in her namespace: 2 replicas of one RTX4090D, 8
  * CPUs and 16Gi each, priority 500, spec "{}". */
 struct store_job_new store_fixture_job(const char *name);

@@ -125,8 +125,7 @@ test_job_estimated_start(void **state)
 	store_job_free(d);
 	json_object_set_new(o, "estimated_start", json_integer(5));
 	assert_int_equal(api_job_decode(o, &d, &cause), -1);
-	assert_non_null(strstr(cause, "'estimated_start'"));
-	free(cause);
+	assert_cause(cause, "'estimated_start'");
 	json_decref(o);
 	store_job_free(j);
 }
@@ -142,8 +141,7 @@ test_job_bad(void **state)
 	o = json_pack("{s:I,s:s}", "id", (json_int_t)1, "name", "x");
 	assert_int_equal(api_job_decode(o, &d, &cause), -1);
 	assert_null(d);
-	assert_non_null(strstr(cause, "namespace"));
-	free(cause);
+	assert_cause(cause, "namespace");
 	json_decref(o);
 	o = json_string("nope");
 	cause = NULL;

@@ -124,8 +124,7 @@ test_context_flag(void **state)
 	kube_config_free(cfg);
 	assert_null(load(fx("merge-b.yaml"), "nope", NULL, &cause));
 	assert_non_null(strstr(cause, "context 'nope' not found"));
-	assert_non_null(strstr(cause, "--context"));
-	free(cause);
+	assert_cause(cause, "--context");
 	load_bad("missing-context.yaml", "context 'nope' not found",
 	    "current-context");
 	load_bad("missing-cluster.yaml", "cluster 'other' not found",
@@ -210,8 +209,7 @@ test_missing_files(void **state)
 	free(cause);
 	/* An empty file is an empty config, not an error of its own. */
 	assert_null(load(fx("empty.yaml"), NULL, NULL, &cause));
-	assert_non_null(strstr(cause, "no current-context"));
-	free(cause);
+	assert_cause(cause, "no current-context");
 }
 
 static void
@@ -516,14 +514,12 @@ test_exec_errors(void **state)
 	(void)state;
 	cfg = load_ok("exec-wrong-version.yaml");
 	assert_int_equal(kube_config_credentials(cfg, false, &c, &cause), -1);
-	assert_non_null(strstr(cause, "does not match"));
-	free(cause);
+	assert_cause(cause, "does not match");
 	kube_config_free(cfg);
 
 	cfg = load_ok("exec-fails.yaml");
 	assert_int_equal(kube_config_credentials(cfg, false, &c, &cause), -1);
-	assert_non_null(strstr(cause, "exit status 1"));
-	free(cause);
+	assert_cause(cause, "exit status 1");
 	kube_config_free(cfg);
 
 	/* Always needs a terminal; the test's stdin is not one. */
@@ -531,8 +527,7 @@ test_exec_errors(void **state)
 		cfg = load_ok("exec-always.yaml");
 		assert_int_equal(kube_config_credentials(cfg, false, &c,
 		    &cause), -1);
-		assert_non_null(strstr(cause, "stdin is not a terminal"));
-		free(cause);
+		assert_cause(cause, "stdin is not a terminal");
 		kube_config_free(cfg);
 	}
 

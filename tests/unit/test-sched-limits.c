@@ -250,8 +250,7 @@ test_spec_fields(void **state)
 	assert_null(b.types);
 	sched_spec_release(&b);
 	assert_int_equal(sched_spec_from_fields(bad, &b, &cause), -1);
-	assert_non_null(strstr(cause, "not JSON"));
-	free(cause);
+	assert_cause(cause, "not JSON");
 }
 
 int

@@ -559,12 +559,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_random_invariants, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_no_starvation, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_fair_share, setup,
-		    teardown),
+		world_test(test_random_invariants),
+		world_test(test_no_starvation),
+		world_test(test_fair_share),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

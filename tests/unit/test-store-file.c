@@ -223,16 +223,12 @@ test_migrate_group_owner(void **state)
 	assert_int_equal(group_count(s, "carol", "hw1"), 1);
 	assert_int_equal(group_count(s, "alice", "hw1"), 2);
 	assert_int_equal(store_check_groups(s, more, 1, &cause), -1);
-	assert_non_null(strstr(cause, "'hw1' already has 1 of your jobs"));
-	free(cause);
-	cause = NULL;
+	assert_cause(cause, "'hw1' already has 1 of your jobs");
 	/* Naming another group owner (a co-TA's class group) checks and
 	 * joins theirs. */
 	more[0].group_owner = "bob";
 	assert_int_equal(store_check_groups(s, more, 1, &cause), -1);
-	assert_non_null(strstr(cause, "already has 1 "));
-	free(cause);
-	cause = NULL;
+	assert_cause(cause, "already has 1 ");
 	assert_int_equal(store_submit(s, more, 1, &id, &cause), 0);
 	assert_int_equal(group_count(s, "bob", "hw1"), 2);
 	assert_int_equal(group_count(s, "carol", "hw1"), 1);
@@ -254,10 +250,8 @@ test_migrate_group_owner(void **state)
 	more[0].owner = "dave";
 	more[0].spec_json = "{\"after\":[\"group:hw1\"],\"v\":1}";
 	assert_int_equal(store_check_after(s, more, 1, &cause), -1);
-	assert_non_null(strstr(cause, "'group:hw1' is not one of your "
-	    "groups"));
-	free(cause);
-	cause = NULL;
+	assert_cause(cause, "'group:hw1' is not one of your "
+	    "groups");
 	more[0].owner = "bob";
 	assert_int_equal(store_check_after(s, more, 1, &cause), 0);
 	store_close(s);
@@ -324,9 +318,7 @@ test_migrate_spec_refs(void **state)
 	    "''queued'' OR %'"), 1);
 	assert_int_equal(store_exec(s, "UPDATE jobs SET state = 'lost' "
 	    "WHERE id = 5", &cause), -1);
-	assert_non_null(strstr(cause, "CHECK constraint failed"));
-	free(cause);
-	cause = NULL;
+	assert_cause(cause, "CHECK constraint failed");
 	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM "
 	    "pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
 	assert_int_equal(store_get(s, 3, &j, &cause), 0);
@@ -382,9 +374,7 @@ test_migrate_fails_whole(void **state)
 	    0);
 	store_close(s);
 	assert_int_equal(store_open(path, &s, &cause), -1);
-	assert_non_null(strstr(cause, "jobs_spec_base"));
-	free(cause);
-	cause = NULL;
+	assert_cause(cause, "jobs_spec_base");
 	assert_int_equal(store_open_version(path, 9, &s, &cause), 0);
 	assert_int_equal(store_user_version(s), 9);
 	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM "
@@ -440,9 +430,7 @@ test_refuse_foreign(void **state)
 	fclose(fp);
 	assert_int_equal(store_open(path, &s, &cause), -1);
 	assert_null(s);
-	assert_non_null(strstr(cause, "not an ailab-queue database"));
-	free(cause);
-	cause = NULL;
+	assert_cause(cause, "not an ailab-queue database");
 	fp = fopen(path, "r");
 	assert_non_null(fgets(buf, sizeof buf, fp));
 	fclose(fp);
@@ -454,8 +442,7 @@ test_refuse_foreign(void **state)
 	assert_int_equal(store_exec(other, "CREATE TABLE t (x)", &cause), 0);
 	store_close(other);
 	assert_int_equal(store_open(path2, &s, &cause), -1);
-	assert_non_null(strstr(cause, "another program"));
-	free(cause);
+	assert_cause(cause, "another program");
 	free(path);
 	free(path2);
 }
@@ -593,9 +580,7 @@ test_lock_links(void **state)
 	assert_int_equal(link(f->path, link2), 0);
 	assert_int_equal(store_open(link2, &s2, &cause), 0);
 	assert_int_equal(store_lock_scheduler(s2, &fd2, &cause), -1);
-	assert_non_null(strstr(cause, "has 2 names (hard links)"));
-	free(cause);
-	cause = NULL;
+	assert_cause(cause, "has 2 names (hard links)");
 	assert_int_equal(store_lock_scheduler(f->s, &fd, &cause), -1);
 	free(cause);
 	store_close(s2);
@@ -624,9 +609,8 @@ test_damaged(void **state)
 	    "UPDATE jobs SET state = 'qu\x01eued';"
 	    "UPDATE events SET to_state = 'nowhere'", &cause), 0);
 	assert_int_equal(store_list(f->s, &all, &jobs, &n, &cause), -1);
-	assert_non_null(strstr(cause, "queue.db: listing jobs: the queue "
-	    "database is damaged: job 1 has no valid state (SQLITE_CORRUPT)"));
-	free(cause);
+	assert_cause(cause, "queue.db: listing jobs: the queue "
+	    "database is damaged: job 1 has no valid state (SQLITE_CORRUPT)");
 	assert_int_equal(store_get(f->s, id, &job, &cause), -1);
 	assert_null(job);
 	free(cause);
@@ -636,9 +620,7 @@ test_damaged(void **state)
 	free(cause);
 	assert_int_equal(store_transition(f->s, id, 0, STORE_HELD, "x",
 	    &cause), -1);
-	assert_non_null(strstr(cause, "SQLITE_CORRUPT"));
-	free(cause);
-	cause = NULL;
+	assert_cause(cause, "SQLITE_CORRUPT");
 
 	/* A column the statements name is gone. */
 	assert_int_equal(store_exec(f->s, "ALTER TABLE jobs RENAME COLUMN "
@@ -646,9 +628,8 @@ test_damaged(void **state)
 	store_close(f->s);
 	assert_int_equal(store_open(f->path, &f->s, &cause), 0);
 	assert_int_equal(store_list(f->s, &all, &jobs, &n, &cause), -1);
-	assert_non_null(strstr(cause, "listing jobs: the queue database is "
-	    "damaged: no such column: j.position (SQLITE_CORRUPT)"));
-	free(cause);
+	assert_cause(cause, "listing jobs: the queue database is "
+	    "damaged: no such column: j.position (SQLITE_CORRUPT)");
 	assert_int_equal(store_submit(f->s, &j, 1, &id, &cause), 0);
 	assert_int_equal(store_sched_jobs(f->s, NULL, NULL, &jobs, &n,
 	    &cause), -1);
@@ -704,30 +685,18 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_migrate_from_v1,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_migrate_est_start,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_migrate_group_owner,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_migrate_spec_refs,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_migrate_fails_whole,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_migrate_from_empty,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_refuse_foreign,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_concurrent_writers,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_long_lived_unmapped,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_lock_links,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_damaged,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_create_race,
-		    store_fixture_setup, store_fixture_teardown),
+		store_fixture_test(test_migrate_from_v1),
+		store_fixture_test(test_migrate_est_start),
+		store_fixture_test(test_migrate_group_owner),
+		store_fixture_test(test_migrate_spec_refs),
+		store_fixture_test(test_migrate_fails_whole),
+		store_fixture_test(test_migrate_from_empty),
+		store_fixture_test(test_refuse_foreign),
+		store_fixture_test(test_concurrent_writers),
+		store_fixture_test(test_long_lived_unmapped),
+		store_fixture_test(test_lock_links),
+		store_fixture_test(test_damaged),
+		store_fixture_test(test_create_race),
 	};
 
 	return cmocka_run_group_tests_name("store-file", tests, NULL, NULL);

@@ -60,9 +60,7 @@ test_submit_and_transitions(void **state)
 	/* An illegal transition is refused and changes nothing. */
 	assert_int_equal(store_transition(f->s, ids[0], 0, STORE_RUNNING, "x",
 	    &cause), -1);
-	assert_non_null(strstr(cause, "cannot become running"));
-	free(cause);
-	cause = NULL;
+	assert_cause(cause, "cannot become running");
 	assert_int_equal(store_get(f->s, ids[0], &j, &cause), 0);
 	assert_int_equal(j->state, STORE_QUEUED);
 	assert_string_equal(j->group == NULL ? "" : j->group, "");
@@ -91,9 +89,7 @@ test_submit_and_transitions(void **state)
 	/* Unknown job. */
 	assert_int_equal(store_transition(f->s, 99999, 0, STORE_HELD, "x",
 	    &cause), -1);
-	assert_non_null(strstr(cause, "not found"));
-	free(cause);
-	cause = NULL;
+	assert_cause(cause, "not found");
 
 	/* Group membership. */
 	{
@@ -694,24 +690,15 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_state_machine),
-		cmocka_unit_test_setup_teardown(test_submit_and_transitions,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_cancel,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_list_filters,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_list_each,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_shared_spec,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_shared_params,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_scheduler_records,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_prune,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_started_between_passes,
-		    store_fixture_setup, store_fixture_teardown),
+		store_fixture_test(test_submit_and_transitions),
+		store_fixture_test(test_cancel),
+		store_fixture_test(test_list_filters),
+		store_fixture_test(test_list_each),
+		store_fixture_test(test_shared_spec),
+		store_fixture_test(test_shared_params),
+		store_fixture_test(test_scheduler_records),
+		store_fixture_test(test_prune),
+		store_fixture_test(test_started_between_passes),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);

@@ -22,4 +22,12 @@
 	free(took_);							\
 } while (0)
 
+/* The cause a failed call left names want; freed and reset for the next
+ * call. */
+#define assert_cause(cause, want) do {					\
+	assert_non_null(strstr((cause), (want)));			\
+	free(cause);							\
+	(cause) = NULL;							\
+} while (0)
+
 #endif
