@@ -107,6 +107,20 @@ store_fixture_jobs(struct store_job_new *j, size_t n)
 	}
 }
 
+/* The count most listing checks want, the jobs freed. */
+size_t
+store_fixture_count(struct store *s, const struct store_filter *flt)
+{
+	struct store_job **jobs;
+	size_t n;
+	char *cause = NULL;
+
+	if (store_list(s, flt, &jobs, &n, &cause) != 0)
+		fail_msg("listing: %s", cause);
+	store_jobs_free(jobs, n);
+	return n;
+}
+
 /* Reads what no public call shows (a count of a side table). */
 int
 store_fixture_int(struct store *s, const char *sql)

@@ -45,6 +45,9 @@ struct store_job_new store_fixture_job(const char *name);
  * spec "{}", every other field zero. */
 void store_fixture_jobs(struct store_job_new *j, size_t n);
 
+/* How many jobs the filter lists; the listing must succeed. */
+size_t store_fixture_count(struct store *s, const struct store_filter *flt);
+
 /* The integer of the first row of a query (a count); -1 without a row. */
 int store_fixture_int(struct store *s, const char *sql);
 

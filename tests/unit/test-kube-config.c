@@ -75,11 +75,21 @@ creds_ok(struct kube_config *cfg, struct kube_creds *c)
 		fail_msg("credentials: %s", cause);
 }
 
+/* The token a config's credentials carry is want. */
+static void
+creds_token(struct kube_config *cfg, const char *want)
+{
+	struct kube_creds c;
+
+	creds_ok(cfg, &c);
+	assert_string_equal(c.token, want);
+	kube_creds_release(&c);
+}
+
 static void
 test_token(void **state)
 {
 	struct kube_config *cfg = load_ok("token.yaml");
-	struct kube_creds c;
 
 	(void)state;
 	assert_string_equal(kube_config_server(cfg), "https://127.0.0.1:6443/");
@@ -87,9 +97,7 @@ test_token(void **state)
 	assert_string_equal(kube_config_context(cfg), "alice@ailab");
 	assert_string_equal(kube_config_user(cfg), "alice");
 	assert_string_equal(kube_config_auth_kind(cfg), "token");
-	creds_ok(cfg, &c);
-	assert_string_equal(c.token, "secret-token-alice");
-	kube_creds_release(&c);
+	creds_token(cfg, "secret-token-alice");
 	kube_config_free(cfg);
 }
 
@@ -137,7 +145,6 @@ test_merge_order(void **state)
 {
 	struct kube_config_opts o = { .incluster_root = "/nonexistent" };
 	struct kube_config *cfg;
-	struct kube_creds c;
 	char *cause = NULL, *env;
 
 	(void)state;
@@ -152,9 +159,7 @@ test_merge_order(void **state)
 	assert_string_equal(kube_config_namespace(cfg), "ns-a");
 	assert_string_equal(kube_config_server(cfg), "https://a.example:6443");
 	assert_null(cfg->cluster->tls_server_name);
-	creds_ok(cfg, &c);
-	assert_string_equal(c.token, "token-from-a");
-	kube_creds_release(&c);
+	creds_token(cfg, "token-from-a");
 	assert_int_equal(cfg->nfiles, 2);
 	kube_config_free(cfg);
 
@@ -266,9 +271,7 @@ test_relative_paths(void **state)
 
 	cfg = load(fx("relative/sub/config.yaml"), "rel-tf", NULL, &cause);
 	assert_non_null(cfg);
-	creds_ok(cfg, &c);
-	assert_string_equal(c.token, "token-from-file");
-	kube_creds_release(&c);
+	creds_token(cfg, "token-from-file");
 	kube_config_free(cfg);
 
 	cfg = load(fx("relative/sub/config.yaml"), "rel-exec", NULL, &cause);
@@ -331,15 +334,12 @@ static void
 test_token_vs_token_file(void **state)
 {
 	struct kube_config *cfg;
-	struct kube_creds c;
 	char *path, *cmd, *cause;
 	FILE *f;
 
 	(void)state;
 	cfg = load_ok("token-and-tokenfile.yaml");
-	creds_ok(cfg, &c);
-	assert_string_equal(c.token, "inline-token");
-	kube_creds_release(&c);
+	creds_token(cfg, "inline-token");
 	kube_config_free(cfg);
 
 	/* tokenFile is re-read: copy it somewhere we can rewrite. */
@@ -353,29 +353,21 @@ test_token_vs_token_file(void **state)
 	fputs("first\n", f);
 	fclose(f);
 	cfg = load_ok("tokenfile.yaml");
-	creds_ok(cfg, &c);
-	assert_string_equal(c.token, "token-from-file");
-	kube_creds_release(&c);
+	creds_token(cfg, "token-from-file");
 	kube_config_free(cfg);
 	cfg = load(path, NULL, NULL, &cause);
 	assert_non_null(cfg);
 	free(path);
 	assert_string_equal(kube_config_auth_kind(cfg), "tokenFile");
-	creds_ok(cfg, &c);
-	assert_string_equal(c.token, "first");
-	kube_creds_release(&c);
+	creds_token(cfg, "first");
 	f = fopen(cmd, "w");
 	fputs("second\n", f);
 	fclose(f);
 	/* Cached within the minute... */
-	creds_ok(cfg, &c);
-	assert_string_equal(c.token, "first");
-	kube_creds_release(&c);
+	creds_token(cfg, "first");
 	/* ...and read again once it has passed. */
 	cfg->file_token_read -= 61;
-	creds_ok(cfg, &c);
-	assert_string_equal(c.token, "second");
-	kube_creds_release(&c);
+	creds_token(cfg, "second");
 	kube_config_free(cfg);
 	free(cmd);
 }
@@ -603,7 +595,6 @@ test_in_cluster(void **state)
 {
 	struct kube_config_opts o = { 0 };
 	struct kube_config *cfg;
-	struct kube_creds c;
 	char *cause = NULL, *root;
 
 	(void)state;
@@ -620,9 +611,7 @@ test_in_cluster(void **state)
 	assert_string_equal(kube_config_server(cfg), "https://[fd00::1]:443");
 	assert_string_equal(kube_config_namespace(cfg), "team-ns");
 	assert_non_null(strstr(cfg->cluster->ca_file, "serviceaccount/ca.crt"));
-	creds_ok(cfg, &c);
-	assert_string_equal(c.token, "sa-token-1");
-	kube_creds_release(&c);
+	creds_token(cfg, "sa-token-1");
 	kube_config_free(cfg);
 
 	setenv("KUBERNETES_SERVICE_HOST", "10.0.0.1", 1);
