@@ -1,6 +1,5 @@
 /* The policy tests' world (sched-world.h): building it and one pass. */
 #include "unit.h"
-
 #include "sched-world.h"
 #include "common.h"
 

@@ -1,7 +1,6 @@
 /* Unit tests for api/api-intake.c: a submit's jobs survive the frame and
  * the codec, and texts that are not where a request says are refused. */
 #include "unit.h"
-
 #include "api.h"
 #include "common.h"
 

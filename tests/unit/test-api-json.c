@@ -1,6 +1,5 @@
 /* Unit tests for api/api-json.c: every object survives a round trip. */
 #include "unit.h"
-
 #include "api.h"
 #include "common.h"
 

@@ -1,7 +1,6 @@
 /* Unit tests for cli's output for people: escaping text for a terminal and
  * neutralising CSV cells. */
 #include "unit.h"
-
 #include "cli.h"
 
 /* cli_text of s equals want. */

@@ -1,7 +1,6 @@
 /* Unit tests of the queue server client's answer parsing (cli-remote.c,
  * cli-remote-http.c). */
 #include "unit.h"
-
 #include "api.h"
 #include "cli-remote.h"
 #include "kube.h"

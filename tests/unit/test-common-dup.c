@@ -2,7 +2,6 @@
  * serves where several modules did the same thing: utf8_decode and
  * time_format_rfc3339_micro. */
 #include "unit.h"
-
 #include "common.h"
 
 /* Each form decodes to its code point and its length. */

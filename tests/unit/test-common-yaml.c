@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include "unit.h"
-
 #include "common.h"
 #include "common-yaml.h"
 

@@ -1,6 +1,5 @@
 /* Unit tests for common/: the quantity grammar, durations, hints. */
 #include "unit.h"
-
 #include "common.h"
 
 static void

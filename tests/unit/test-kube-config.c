@@ -2,7 +2,6 @@
 #include <unistd.h>
 
 #include "unit.h"
-
 #include "kube-int.h"
 
 static char fixdir[2048];

@@ -1,6 +1,5 @@
 /* Unit tests for kube/kube-json.c and the paths of kube-ops.c. */
 #include "unit.h"
-
 #include "kube-int.h"
 
 static json_t *

@@ -7,7 +7,6 @@
  * object wherever a pass reads it (sched_observe, orphans, deletes, nodes).
  */
 #include "unit.h"
-
 #include "common.h"
 #include "sched-cache-int.h"
 #include "sched-observe.h"

@@ -3,7 +3,6 @@
  * families, the percentile, the owner fallback and what a reason says.
  */
 #include "unit.h"
-
 #include "sched-estimate.h"
 
 /* A sweep's jobs share a family; a group names it outright. */

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "unit.h"
-
 #include "sched.h"
 #include "sched-adapt.h"
 #include "spec.h"

@@ -6,7 +6,6 @@
  * namespace and shared reason once, and nothing stays behind.
  */
 #include "unit.h"
-
 #include "sched-loop-int.h"
 
 /* Equal strings share one copy; each get is a reference, and the last

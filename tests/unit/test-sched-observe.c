@@ -1,6 +1,5 @@
 /* Unit tests for sched-observe: reading a job's end from its pods. */
 #include "unit.h"
-
 #include "common.h"
 #include "sched-observe.h"
 

@@ -4,7 +4,6 @@
  * the pure function to show no starvation and a fair share.
  */
 #include "unit.h"
-
 #include "sched-world.h"
 #include "common.h"
 

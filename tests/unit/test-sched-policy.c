@@ -5,7 +5,6 @@
  * and the multi-pass runs.
  */
 #include "unit.h"
-
 #include "sched-world.h"
 #include "common.h"
 

@@ -2,7 +2,6 @@
 #include <unistd.h>
 
 #include "unit.h"
-
 #include "common.h"
 #include "server.h"
 

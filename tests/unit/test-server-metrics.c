@@ -3,7 +3,6 @@
 #include <stdbool.h>
 
 #include "unit.h"
-
 #include "common.h"
 #include "server.h"
 

@@ -4,7 +4,6 @@
 #include <stdbool.h>
 
 #include "unit.h"
-
 #include "common.h"
 #include "server.h"
 

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include "unit.h"
-
 #include "common.h"
 #include "store-fixture.h"
 #include "store-server.h"

@@ -1,7 +1,6 @@
 /* Unit tests for server/server-ui.c: which names below /ui/ may be opened
  * (after percent-decoding, which the server does first). */
 #include "unit.h"
-
 #include "server-int.h"
 
 /* Plain names and subdirectories are fine. */

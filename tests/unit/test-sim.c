@@ -1,6 +1,5 @@
 /* Unit tests for sim/: selectors, quota arithmetic and messages, YAML. */
 #include "unit.h"
-
 #include "common.h"
 #include "sim-int.h"
 

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include "unit.h"
-
 #include "spec-int.h"
 #include "spec-whole.h"
 

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include "unit.h"
-
 #include "spec-int.h"
 
 /* What one way of expanding a file gave. */

@@ -2,7 +2,6 @@
  * labels, selectors and names, so that queues sharing a namespace never
  * select, adopt or delete each other's objects. */
 #include "unit.h"
-
 #include "common.h"
 #include "spec.h"
 #include "spec-whole.h"

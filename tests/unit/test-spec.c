@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "unit.h"
-
 #include "common.h"
 #include "spec.h"
 #include "spec-whole.h"

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include "unit.h"
-
 #include "store-fixture.h"
 #include "store-int.h"
 

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include "unit.h"
-
 #include "store.h"
 #include "store-fixture.h"
 #include "store-int.h"

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "unit.h"
-
 #include "store-int.h"
 #include "store-fixture.h"
 

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include "unit.h"
-
 #include "store.h"
 #include "store-fixture.h"
 #include "common.h"

@@ -9,7 +9,6 @@
 #include <event2/event.h>
 
 #include "unit.h"
-
 #include "store-fixture.h"
 #include "store-int.h"
 
