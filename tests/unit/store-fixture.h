@@ -37,6 +37,11 @@ int store_fixture_teardown(void **state);
 	cmocka_unit_test_setup_teardown(f, store_fixture_setup,		\
 	    store_fixture_teardown)
 
+/* A cmocka test whose state is its file's own fixture made by setup, a
+ * struct store_fixture its first member. */
+#define store_fixture_test_with(f, setup)				\
+	cmocka_unit_test_setup_teardown(f, setup, store_fixture_teardown)
+
 /* A queued job of alice in her namespace: 2 replicas of one RTX4090D, 8
  * CPUs and 16Gi each, priority 500, spec "{}". */
 struct store_job_new store_fixture_job(const char *name);

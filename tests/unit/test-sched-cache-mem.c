@@ -91,20 +91,14 @@ assert_obs_equal(const struct sched_obs *a, const struct sched_obs *b)
 	assert_int_equal(a->unschedulable_since, b->unschedulable_since);
 	assert_int_equal(a->image_pull_failing, b->image_pull_failing);
 	assert_int_equal(a->quota_refused, b->quota_refused);
-	if (a->reason == NULL || b->reason == NULL)
-		assert_ptr_equal(a->reason, b->reason);
-	else
-		assert_string_equal(a->reason, b->reason);
+	assert_string_or_null_equal(a->reason, b->reason);
 	for (r = 0; r < a->replicas; r++) {
 		assert_int_equal(a->ranks[r].seen, b->ranks[r].seen);
 		assert_int_equal(a->ranks[r].running, b->ranks[r].running);
 		assert_int_equal(a->ranks[r].done, b->ranks[r].done);
 		assert_int_equal(a->ranks[r].exit_code, b->ranks[r].exit_code);
-		if (a->ranks[r].reason == NULL || b->ranks[r].reason == NULL)
-			assert_ptr_equal(a->ranks[r].reason, b->ranks[r].reason);
-		else
-			assert_string_equal(a->ranks[r].reason,
-			    b->ranks[r].reason);
+		assert_string_or_null_equal(a->ranks[r].reason,
+		    b->ranks[r].reason);
 		assert_string_equal(a->ranks[r].node, b->ranks[r].node);
 		assert_string_equal(a->ranks[r].pod, b->ranks[r].pod);
 	}

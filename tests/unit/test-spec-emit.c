@@ -72,16 +72,6 @@ result_release(struct result *r)
 	spec_diags_release(&r->d);
 }
 
-/* A string field of two jobs: both NULL or equal. */
-static void
-same_str(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		assert_ptr_equal(a, b);
-	else
-		assert_string_equal(a, b);
-}
-
 /* Asserts the two ways gave the same; returns the text way's job count. */
 static size_t
 compare_text(const char *file, const char *text,
@@ -121,8 +111,8 @@ compare_text(const char *file, const char *text,
 			    x->spec_shared_len);
 		assert_string_equal(x->name, y->name);
 		assert_string_equal(x->namespace, y->namespace);
-		same_str(x->group, y->group);
-		same_str(x->group_kind, y->group_kind);
+		assert_string_or_null_equal(x->group, y->group);
+		assert_string_or_null_equal(x->group_kind, y->group_kind);
 		assert_string_equal(x->gpu_type, y->gpu_type);
 		assert_string_equal(x->file, y->file);
 		assert_int_equal(x->priority, y->priority);

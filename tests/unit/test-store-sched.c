@@ -218,16 +218,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_sched_jobs, setup,
-		    store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_specs_and_fields, setup,
-		    store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_count, setup,
-		    store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_transitions, setup,
-		    store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_usage_many, setup,
-		    store_fixture_teardown),
+		store_fixture_test_with(test_sched_jobs, setup),
+		store_fixture_test_with(test_specs_and_fields, setup),
+		store_fixture_test_with(test_count, setup),
+		store_fixture_test_with(test_transitions, setup),
+		store_fixture_test_with(test_usage_many, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

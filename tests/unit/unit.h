@@ -22,6 +22,15 @@
 	free(took_);							\
 } while (0)
 
+/* Two strings either of which may be NULL: both NULL, or equal. */
+#define assert_string_or_null_equal(a, b) do {				\
+	const char *a_ = (a), *b_ = (b);				\
+	if (a_ == NULL || b_ == NULL)					\
+		assert_ptr_equal(a_, b_);				\
+	else								\
+		assert_string_equal(a_, b_);				\
+} while (0)
+
 /* The cause a failed call left names want; freed and reset for the next
  * call. */
 #define assert_cause(cause, want) do {					\
