@@ -106,6 +106,17 @@ store_fixture_jobs(struct store_job_new *j, size_t n)
 	}
 }
 
+/* The transitions that set a test's scene, each one line. */
+void
+store_fixture_move(struct store *s, int64_t id, enum store_state to,
+    const char *reason)
+{
+	char *cause = NULL;
+
+	if (store_transition(s, id, 0, to, reason, &cause) != 0)
+		fail_msg("job %lld: %s", (long long)id, cause);
+}
+
 /* The count most listing checks want, the jobs freed. */
 size_t
 store_fixture_count(struct store *s, const struct store_filter *flt)

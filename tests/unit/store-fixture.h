@@ -50,6 +50,10 @@ struct store_job_new store_fixture_job(const char *name);
  * spec "{}", every other field zero. */
 void store_fixture_jobs(struct store_job_new *j, size_t n);
 
+/* Moves job id to state to for reason; the move must be allowed. */
+void store_fixture_move(struct store *s, int64_t id, enum store_state to,
+    const char *reason);
+
 /* How many jobs the filter lists; the listing must succeed. */
 size_t store_fixture_count(struct store *s, const struct store_filter *flt);
 

@@ -32,8 +32,7 @@ make_store(void)
 	assert_int_equal(store_fixture_open(&q, "q.db"), 0);
 	s = q.s;
 	assert_int_equal(store_submit(s, j, 4, ids, &cause), 0);
-	assert_int_equal(store_transition(s, ids[3], 0, STORE_CANCELLED,
-	    "cancelled by bob", &cause), 0);
+	store_fixture_move(s, ids[3], STORE_CANCELLED, "cancelled by bob");
 	return s;
 }
 

@@ -75,8 +75,7 @@ test_hold_many(void **state)
 	char *cause = NULL;
 
 	/* Job 0 is cancelled already: a hold must refuse it. */
-	assert_int_equal(store_transition(f->q.s, f->ids[0], 0, STORE_CANCELLED,
-	    "test", &cause), 0);
+	store_fixture_move(f->q.s, f->ids[0], STORE_CANCELLED, "test");
 	ids = xcalloc(n, sizeof *ids);
 	memcpy(ids, f->ids, NJOBS * sizeof *ids);
 	ids[NJOBS] = f->ids[NJOBS - 1] + 1000;
@@ -129,16 +128,11 @@ test_retry_and_request(void **state)
 
 	/* 0: queued → cancelled (nothing to clean); 1: admitted → failed
 	 * (objects remain); 2: admitted → running. */
-	assert_int_equal(store_transition(f->q.s, f->ids[0], 0, STORE_CANCELLED,
-	    "t", &cause), 0);
-	assert_int_equal(store_transition(f->q.s, f->ids[1], 0, STORE_ADMITTED,
-	    "t", &cause), 0);
-	assert_int_equal(store_transition(f->q.s, f->ids[1], 0, STORE_FAILED,
-	    "t", &cause), 0);
-	assert_int_equal(store_transition(f->q.s, f->ids[2], 0, STORE_ADMITTED,
-	    "t", &cause), 0);
-	assert_int_equal(store_transition(f->q.s, f->ids[2], 0, STORE_RUNNING,
-	    "t", &cause), 0);
+	store_fixture_move(f->q.s, f->ids[0], STORE_CANCELLED, "t");
+	store_fixture_move(f->q.s, f->ids[1], STORE_ADMITTED, "t");
+	store_fixture_move(f->q.s, f->ids[1], STORE_FAILED, "t");
+	store_fixture_move(f->q.s, f->ids[2], STORE_ADMITTED, "t");
+	store_fixture_move(f->q.s, f->ids[2], STORE_RUNNING, "t");
 	assert_int_equal(store_act(f->q.s, STORE_ACT_RETRY, f->ids, 3,
 	    "retried by t", items, &ndone, &cause), 0);
 	assert_int_equal(items[0].result, STORE_ACT_DONE);

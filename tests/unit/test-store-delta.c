@@ -172,15 +172,12 @@ test_other_writes(void **state)
 	free(gone);
 
 	submit(f->t, 1, &id5);
-	assert_int_equal(store_transition(f->t, f->ids[0], 0, STORE_HELD,
-	    "held", &cause), 0);
+	store_fixture_move(f->t, f->ids[0], STORE_HELD, "held");
 	assert_int_equal(store_act(f->t, STORE_ACT_CANCEL, &f->ids[1], 1,
 	    "by alice", &it, &n, &cause), 0);
 	assert_int_equal(it.result, STORE_ACT_DONE);
-	assert_int_equal(store_transition(f->t, f->ids[2], 0, STORE_FAILED,
-	    "failed", &cause), 0);
-	assert_int_equal(store_transition(f->t, f->ids[2], 0, STORE_QUEUED,
-	    "retried", &cause), 0);
+	store_fixture_move(f->t, f->ids[2], STORE_FAILED, "failed");
+	store_fixture_move(f->t, f->ids[2], STORE_QUEUED, "retried");
 	changes(f, &c, &jobs, &n, &gone, &ngone);
 	assert_int_equal(n, 4);
 	assert_int_equal(ngone, 0);
@@ -226,8 +223,7 @@ test_changed_then_deleted(void **state)
 	changes(f, &c, &jobs, &n, &gone, &ngone);
 	store_jobs_free(jobs, n);
 	free(gone);
-	assert_int_equal(store_transition(f->t, f->ids[3], 0, STORE_CANCELLED,
-	    "cancelled", &cause), 0);
+	store_fixture_move(f->t, f->ids[3], STORE_CANCELLED, "cancelled");
 	assert_int_equal(store_prune(f->t, now_ms() + 60000, false, &pruned,
 	    &cause), 0);
 	changes(f, &c, &jobs, &n, &gone, &ngone);
@@ -261,8 +257,7 @@ test_migrated(void **state)
 	assert_int_equal(n, 2);
 	store_jobs_free(jobs, n);
 	free(gone);
-	assert_int_equal(store_transition(old, ids[1], 0, STORE_HELD, "held",
-	    &cause), 0);
+	store_fixture_move(old, ids[1], STORE_HELD, "held");
 	assert_int_equal(store_sched_changes(old, &c, NULL, NULL, &jobs, &n,
 	    &gone, &ngone, &cause), 0);
 	assert_int_equal(n, 1);

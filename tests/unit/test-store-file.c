@@ -48,7 +48,7 @@ test_migrate_from_v1(void **state)
 	assert_int_equal(nev, 1);
 	store_events_free(ev, nev);
 	/* And it keeps working at the new version. */
-	assert_int_equal(store_transition(s, 2, 0, STORE_HELD, "h", &cause), 0);
+	store_fixture_move(s, 2, STORE_HELD, "h");
 	store_close(s);
 	free(path);
 }
@@ -105,8 +105,7 @@ test_migrate_est_start(void **state)
 	store_job_free(j);
 
 	/* Job 3 is held before the write: it keeps no estimate. */
-	assert_int_equal(store_transition(s, ids[2], 0, STORE_HELD, "h",
-	    &cause), 0);
+	store_fixture_move(s, ids[2], STORE_HELD, "h");
 	assert_int_equal(store_set_reasons(s, ids, why, pos, start, 3, &cause),
 	    0);
 	assert_int_equal(store_get(s, ids[0], &j, &cause), 0);
@@ -139,8 +138,7 @@ test_migrate_est_start(void **state)
 	assert_int_equal(j->est_start, start[0]);
 	store_job_free(j);
 	/* Leaving the queue clears it. */
-	assert_int_equal(store_transition(s, ids[0], 0, STORE_ADMITTED, "a",
-	    &cause), 0);
+	store_fixture_move(s, ids[0], STORE_ADMITTED, "a");
 	assert_int_equal(store_get(s, ids[0], &j, &cause), 0);
 	assert_int_equal(j->est_start, 0);
 	store_job_free(j);

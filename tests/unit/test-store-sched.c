@@ -135,10 +135,8 @@ test_count(void **state)
 	assert_int_equal(c.n[STORE_ADMITTED], 1);
 	assert_int_equal(c.n[STORE_SUCCEEDED], 1);
 	assert_int_equal(c.uncleaned, 0);
-	assert_int_equal(store_transition(f->q.s, f->ids[0], 0, STORE_CANCELLED,
-	    "c", &cause), 0);
-	assert_int_equal(store_transition(f->q.s, f->ids[4], 0, STORE_FAILED,
-	    "f", &cause), 0);
+	store_fixture_move(f->q.s, f->ids[0], STORE_CANCELLED, "c");
+	store_fixture_move(f->q.s, f->ids[4], STORE_FAILED, "f");
 	assert_int_equal(store_count(f->q.s, &c, &cause), 0);
 	assert_int_equal(c.n[STORE_QUEUED], 3);
 	/* Never ran: nothing to clean; the admitted one has objects. */

@@ -65,12 +65,9 @@ test_submit_and_transitions(void **state)
 	assert_string_equal(j->group == NULL ? "" : j->group, "");
 	store_job_free(j);
 
-	assert_int_equal(store_transition(f->s, ids[0], 0, STORE_ADMITTED,
-	    "admitted", &cause), 0);
-	assert_int_equal(store_transition(f->s, ids[0], 0, STORE_RUNNING,
-	    "running", &cause), 0);
-	assert_int_equal(store_transition(f->s, ids[0], 0, STORE_SUCCEEDED,
-	    "exit 0", &cause), 0);
+	store_fixture_move(f->s, ids[0], STORE_ADMITTED, "admitted");
+	store_fixture_move(f->s, ids[0], STORE_RUNNING, "running");
+	store_fixture_move(f->s, ids[0], STORE_SUCCEEDED, "exit 0");
 	assert_int_equal(store_get(f->s, ids[0], &j, &cause), 0);
 	assert_int_equal(j->state, STORE_SUCCEEDED);
 	assert_false(j->cleaned);    /* it ran: objects to clean */
@@ -134,8 +131,7 @@ test_cancel(void **state)
 	assert_true(j->cleaned);     /* never reached the cluster */
 	store_job_free(j);
 
-	assert_int_equal(store_transition(f->s, ids[1], 0, STORE_ADMITTED, "a",
-	    &cause), 0);
+	store_fixture_move(f->s, ids[1], STORE_ADMITTED, "a");
 	assert_int_equal(cancel_one(f->s, ids[1], "by test"),
 	    STORE_ACT_REQUESTED);
 	assert_int_equal(store_get(f->s, ids[1], &j, &cause), 0);
@@ -161,8 +157,7 @@ test_list_filters(void **state)
 
 	jobs[0].group = jobs[1].group = "g";
 	assert_int_equal(store_submit(f->s, jobs, 4, ids, &cause), 0);
-	assert_int_equal(store_transition(f->s, ids[3], 0, STORE_CANCELLED, "x",
-	    &cause), 0);
+	store_fixture_move(f->s, ids[3], STORE_CANCELLED, "x");
 
 	/* The cancelled job is hidden. */
 	assert_int_equal(store_fixture_count(f->s, &flt), 3);
@@ -255,8 +250,7 @@ test_list_each(void **state)
 	jobs[0].group = jobs[1].group = "g";
 	jobs[2].spec_json = "{\"params\":{\"lr\":\"0.1\"}}";
 	assert_int_equal(store_submit(f->s, jobs, 4, ids, &cause), 0);
-	assert_int_equal(store_transition(f->s, ids[3], 0, STORE_CANCELLED, "x",
-	    &cause), 0);
+	store_fixture_move(f->s, ids[3], STORE_CANCELLED, "x");
 
 	/* The default view: active jobs, by id, from the index alone. */
 	assert_int_equal(walk_list(f->s, &flt, STORE_ROW_BRIEF, &w), 3);
@@ -370,8 +364,7 @@ test_shared_spec(void **state)
 
 	/* Pruned one by one: the text stays while a job needs it. */
 	for (i = 0; i < 3; i++)
-		assert_int_equal(store_transition(f->s, ids[i], 0,
-		    STORE_CANCELLED, "x", &cause), 0);
+		store_fixture_move(f->s, ids[i], STORE_CANCELLED, "x");
 	assert_int_equal(store_exec(f->s, "DELETE FROM jobs WHERE name = 'a'",
 	    &cause), 0);
 	assert_int_equal(count_shared(f->s), 1);
@@ -433,8 +426,7 @@ test_shared_params(void **state)
 	assert_int_equal(walk_list(f->s, &flt, STORE_ROW_PARAMS, &w), 3);
 	assert_string_equal(w.params[1], "{\"lr\":\"0.2\"}");
 	/* The only group of its name, named without its owner. */
-	assert_int_equal(store_transition(f->s, ids[4], 0, STORE_CANCELLED,
-	    "x", &cause), 0);
+	store_fixture_move(f->s, ids[4], STORE_CANCELLED, "x");
 	assert_int_equal(store_exec(f->s, "DELETE FROM jobs WHERE owner = "
 	    "'bob'; DELETE FROM groups WHERE owner = 'bob'", &cause), 0);
 	flt.group_owner = NULL;
@@ -474,8 +466,7 @@ test_scheduler_records(void **state)
 	assert_int_equal(store_submit(f->s, &jn, 1, &id, &cause), 0);
 	assert_int_equal(store_transition_with(f->s, id, 0, STORE_ADMITTED,
 	    "admitted", &chg, &cause), 0);
-	assert_int_equal(store_transition(f->s, id, 0, STORE_RUNNING, "r",
-	    &cause), 0);
+	store_fixture_move(f->s, id, STORE_RUNNING, "r");
 	chg.run_gpu_type = NULL;
 	chg.set_exit_code = true;
 	chg.exit_code = 137;
@@ -503,8 +494,7 @@ test_scheduler_records(void **state)
 	assert_int_equal(j->started_at, 0);
 	assert_int_equal(j->finished_at, 0);
 	store_job_free(j);
-	assert_int_equal(store_transition(f->s, id, 0, STORE_ADMITTED, "a",
-	    &cause), 0);
+	store_fixture_move(f->s, id, STORE_ADMITTED, "a");
 	assert_int_equal(store_get(f->s, id, &j, &cause), 0);
 	assert_int_equal(j->attempts, 2);
 	assert_false(j->has_exit_code);
@@ -597,12 +587,9 @@ test_prune(void **state)
 	free(ns);
 
 	/* Cancelled from the queue: ended and clean. Admitted: not clean. */
-	assert_int_equal(store_transition(f->s, ids[0], 0, STORE_CANCELLED,
-	    "x", &cause), 0);
-	assert_int_equal(store_transition(f->s, ids[1], 0, STORE_ADMITTED,
-	    "x", &cause), 0);
-	assert_int_equal(store_transition(f->s, ids[1], 0, STORE_FAILED, "x",
-	    &cause), 0);
+	store_fixture_move(f->s, ids[0], STORE_CANCELLED, "x");
+	store_fixture_move(f->s, ids[1], STORE_ADMITTED, "x");
+	store_fixture_move(f->s, ids[1], STORE_FAILED, "x");
 	assert_int_equal(store_prune(f->s, now_ms() + 1000, true, &n, &cause),
 	    0);
 	assert_int_equal(n, 1);
@@ -647,8 +634,7 @@ test_started_between_passes(void **state)
 
 	assert_int_equal(store_submit(f->s, jn, 3, ids, &cause), 0);
 	for (i = 0; i < 3; i++)
-		assert_int_equal(store_transition(f->s, ids[i], 0,
-		    STORE_ADMITTED, "admitted", &cause), 0);
+		store_fixture_move(f->s, ids[i], STORE_ADMITTED, "admitted");
 	/* Admitted long ago: the run's length places its start. */
 	assert_int_equal(store_exec(f->s, "UPDATE jobs SET admitted_at = "
 	    "admitted_at - 60000", &cause), 0);
