@@ -1,7 +1,5 @@
 /* The store's unit tests' queue (store-fixture.h). */
 #include <ftw.h>
-#include <unistd.h>
-
 #include "unit.h"
 #include "store-fixture.h"
 #include "store-int.h"

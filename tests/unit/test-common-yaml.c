@@ -1,7 +1,5 @@
 /* Unit tests for common/common-yaml.c: the one YAML reader, its marks, its
  * bounds and its refusals. */
-#include <unistd.h>
-
 #include "unit.h"
 #include "common.h"
 #include "common-yaml.h"
@@ -351,13 +349,9 @@ test_read_file(void **state)
 {
 	char path[] = "/tmp/test-common-yaml.XXXXXX", *buf, *cause = NULL;
 	size_t len;
-	int fd;
 
 	(void)state;
-	if ((fd = mkstemp(path)) == -1)
-		fail_msg("mkstemp failed");
-	assert_int_equal(write(fd, "a: 1\n", 5), 5);
-	close(fd);
+	unit_write_tmp(path, "a: 1\n");
 	assert_int_equal(ytree_read_file(path, 5, &buf, &len, &cause), 0);
 	assert_int_equal(len, 5);
 	assert_string_equal(buf, "a: 1\n");

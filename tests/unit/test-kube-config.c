@@ -1,6 +1,4 @@
 /* Unit tests for kube/kube-config.c over tests/fixtures/kubeconfig. */
-#include <unistd.h>
-
 #include "unit.h"
 #include "kube-int.h"
 
@@ -334,7 +332,6 @@ test_token_vs_token_file(void **state)
 {
 	struct kube_config *cfg;
 	char *path, *cmd, *cause;
-	FILE *f;
 
 	(void)state;
 	cfg = load_ok("token-and-tokenfile.yaml");
@@ -348,9 +345,7 @@ test_token_vs_token_file(void **state)
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
 	cmd = xprintf("%s/token", tmpdir);
-	f = fopen(cmd, "w");
-	fputs("first\n", f);
-	fclose(f);
+	unit_write(cmd, "first\n");
 	cfg = load_ok("tokenfile.yaml");
 	creds_token(cfg, "token-from-file");
 	kube_config_free(cfg);
@@ -359,9 +354,7 @@ test_token_vs_token_file(void **state)
 	free(path);
 	assert_string_equal(kube_config_auth_kind(cfg), "tokenFile");
 	creds_token(cfg, "first");
-	f = fopen(cmd, "w");
-	fputs("second\n", f);
-	fclose(f);
+	unit_write(cmd, "second\n");
 	/* Cached within the minute... */
 	creds_token(cfg, "first");
 	/* ...and read again once it has passed. */

@@ -5,8 +5,6 @@
  * without blocking anyone else; and the loop's reading of a spec from
  * extracted fields, which must agree with reading the whole text.
  */
-#include <unistd.h>
-
 #include "unit.h"
 #include "sched.h"
 #include "sched-adapt.h"
@@ -25,12 +23,8 @@ site_from(const char *text, int *ret, char **msg)
 	char path[] = "/tmp/aq-site-XXXXXX";
 	struct spec_site *s = spec_site_builtin();
 	struct spec_diags d = { 0 };
-	int fd;
 
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
+	unit_write_tmp(path, text);
 	*ret = spec_site_apply_file(s, path, &d);
 	*msg = d.n > 0 ? spec_diag_format(&d.v[0]) : NULL;
 	spec_diags_release(&d);

@@ -1,6 +1,4 @@
 /* Unit tests for server/server-config.c: defaults, the file, the setter. */
-#include <unistd.h>
-
 #include "unit.h"
 #include "common.h"
 #include "server.h"
@@ -10,13 +8,8 @@ static char *
 write_tmp(const char *text)
 {
 	char *path = xstrdup("/tmp/test-server-config.XXXXXX");
-	int fd = mkstemp(path);
-	FILE *f;
 
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	fputs(text, f);
-	fclose(f);
+	unit_write_tmp(path, text);
 	return path;
 }
 

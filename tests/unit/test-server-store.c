@@ -1,7 +1,5 @@
 /* Unit tests for store/store-server.c: what the server reads from the
  * queue (visible jobs with paging, waiting counts, the event log). */
-#include <unistd.h>
-
 #include "unit.h"
 #include "common.h"
 #include "store-fixture.h"

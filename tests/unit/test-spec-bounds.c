@@ -1,8 +1,6 @@
 /* Unit tests for spec on hostile input: large mappings, empty keys, sweeps
  * and rosters past a job limit, CSV rosters, deep 'after' chains, and the
  * escaping of what the kubelet would expand. */
-#include <unistd.h>
-
 #include "unit.h"
 #include "spec-int.h"
 #include "spec-whole.h"

@@ -2,8 +2,6 @@
  * stored spec written as text and the reference dumped from a jansson tree,
  * must give the same jobs byte for byte and the same diagnostics. */
 #include <dirent.h>
-#include <unistd.h>
-
 #include "unit.h"
 #include "spec-int.h"
 
@@ -153,11 +151,8 @@ static char *
 put_file(const char *name, const char *text)
 {
 	char *path = xprintf("%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
 
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	unit_write(path, text);
 	return path;
 }
 

@@ -3,8 +3,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
-
 #include "unit.h"
 #include "common.h"
 #include "spec.h"
@@ -29,7 +27,6 @@ static int
 wrap_setup(void **state)
 {
 	struct wrap_env *w = xcalloc(1, sizeof *w);
-	FILE *f;
 	char *d;
 
 	snprintf(w->dir, sizeof w->dir, "/tmp/test-spec.XXXXXX");
@@ -38,10 +35,7 @@ wrap_setup(void **state)
 	assert_int_equal(mkdir(d, 0700), 0);
 	free(d);
 	snprintf(w->script, sizeof w->script, "%s/wrapper.sh", w->dir);
-	f = fopen(w->script, "w");
-	assert_non_null(f);
-	fputs(spec_wrapper_script, f);
-	fclose(f);
+	unit_write(w->script, spec_wrapper_script);
 	*state = w;
 	return 0;
 }
@@ -293,7 +287,6 @@ test_interactive_timeout(void **state)
 	struct spec_site *site;
 	struct spec_diags d = { 0 };
 	char *msg;
-	int fd;
 
 	(void)state;
 	assert_int_equal(stored_timeout("name: a\ninteractive: true\n", NULL),
@@ -307,20 +300,14 @@ test_interactive_timeout(void **state)
 	assert_int_equal(stored_timeout("NameSpace: alice\nBaseName: a\n"
 	    "GPU: RTX4090\n", NULL), 86400);
 
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
+	unit_write_tmp(path, text);
 	site = spec_site_builtin();
 	assert_int_equal(spec_site_apply_file(site, path, &d), 0);
 	assert_int_equal(stored_timeout("name: a\ninteractive: true\n", site),
 	    8 * 3600);
 	spec_site_free(site);
 
-	fd = open(path, O_WRONLY | O_TRUNC);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
-	close(fd);
+	unit_write(path, bad);
 	site = spec_site_builtin();
 	assert_int_equal(spec_site_apply_file(site, path, &d), -1);
 	assert_true(d.n > 0);

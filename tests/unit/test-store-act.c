@@ -2,8 +2,6 @@
  * jobs at once, checked and logged job by job, committed in chunks; and
  * store_submit's inserts of many rows a statement, specs given whole or
  * in two parts. */
-#include <unistd.h>
-
 #include "unit.h"
 #include "store-fixture.h"
 #include "store-int.h"

@@ -1,8 +1,6 @@
 /* Unit tests for the scheduler's delta read (store-delta.c): the whole
  * queue once, then only what any connection inserted, changed or deleted
  * since, with the scheduler's own reason writes left out. */
-#include <unistd.h>
-
 #include "unit.h"
 #include "store.h"
 #include "store-fixture.h"

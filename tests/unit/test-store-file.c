@@ -3,8 +3,6 @@
  * openers, the scheduler lock across links, which processes map it. */
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
-
 #include "unit.h"
 #include "store-int.h"
 #include "store-fixture.h"
@@ -381,11 +379,9 @@ test_migrate_from_empty(void **state)
 	struct stat st;
 	struct store *s;
 	char *cause = NULL, *path;
-	FILE *fp;
 
 	path = xprintf("%s/empty.db", f->dir);
-	fp = fopen(path, "w");
-	fclose(fp);
+	unit_write(path, "");
 	assert_int_equal(store_open(path, &s, &cause), 0);
 	assert_int_equal(store_user_version(s), STORE_SCHEMA_VERSION);
 	store_close(s);
@@ -409,9 +405,7 @@ test_refuse_foreign(void **state)
 	FILE *fp;
 
 	path = xprintf("%s/text.db", f->dir);
-	fp = fopen(path, "w");
-	fputs("this is not a database, just some text\n", fp);
-	fclose(fp);
+	unit_write(path, "this is not a database, just some text\n");
 	assert_int_equal(store_open(path, &s, &cause), -1);
 	assert_null(s);
 	assert_cause(cause, "not an ailab-queue database");

@@ -1,7 +1,5 @@
 /* Unit tests for the scheduler's bulk store calls: one read of the queue,
  * specs and spec fields by id, counts, many transitions at once. */
-#include <unistd.h>
-
 #include "unit.h"
 #include "store.h"
 #include "store-fixture.h"

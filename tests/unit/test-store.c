@@ -3,8 +3,6 @@
  * holds the database file: migrations, foreign files, concurrency. */
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
-
 #include "unit.h"
 #include "store-int.h"
 #include "store-fixture.h"

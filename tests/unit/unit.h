@@ -1,7 +1,8 @@
 /*
  * tests/unit/unit.h: what every unit test source includes first: cmocka,
- * the C headers it and the tests use, and the checks the tests share
- * beyond cmocka's, as macros so that a failure names the test's own line.
+ * the C headers it and the tests use, the checks the tests share beyond
+ * cmocka's (as macros, so that a failure names the test's own line) and
+ * their files on disk.
  */
 #ifndef UNIT_H
 #define UNIT_H
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 /* A string the call returns for the caller to free is want; freed. */
@@ -38,5 +40,29 @@
 	free(cause);							\
 	(cause) = NULL;							\
 } while (0)
+
+/* Writes text to the file at path, made or emptied: a test's fixture on
+ * disk. */
+static inline void
+unit_write(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Writes text to a new temporary file made from tmpl (its XXXXXX replaced
+ * in place); the caller unlinks it. */
+static inline void
+unit_write_tmp(char *tmpl, const char *text)
+{
+	int fd = mkstemp(tmpl);
+
+	assert_true(fd >= 0);
+	close(fd);
+	unit_write(tmpl, text);
+}
 
 #endif
