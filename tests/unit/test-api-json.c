@@ -44,8 +44,7 @@ test_job_round_trip(void **state)
 	o = api_job_encode(j);
 	assert_non_null(o);
 	assert_null(json_object_get(o, "finished_at"));
-	assert_string_equal(json_string_value(json_object_get(o, "state")),
-	    "running");
+	assert_json_string(o, "state", "running");
 	assert_true(json_is_null(json_object_get(o, "estimated_start")));
 	assert_int_equal(api_job_decode(o, &d, &cause), 0);
 	assert_int_equal(d->id, 42);
@@ -117,8 +116,7 @@ test_job_estimated_start(void **state)
 	j->state = STORE_QUEUED;
 	j->est_start = 1795947250000LL;
 	o = api_job_encode(j);
-	assert_string_equal(json_string_value(json_object_get(o,
-	    "estimated_start")), "2026-11-29T10:14:10Z");
+	assert_json_string(o, "estimated_start", "2026-11-29T10:14:10Z");
 	assert_int_equal(api_job_decode(o, &d, &cause), 0);
 	assert_int_equal(d->est_start, j->est_start);
 	store_job_free(d);
@@ -258,8 +256,7 @@ test_utf8(void **state)
 	free(text);
 	json_decref(o);
 	o = api_action_item(1, false, "conflict", "\x80");
-	assert_string_equal(json_string_value(json_object_get(o, "message")),
-	    "\xef\xbf\xbd");
+	assert_json_string(o, "message", "\xef\xbf\xbd");
 	json_decref(o);
 }
 

@@ -152,10 +152,8 @@ test_pod_kept(void **state)
 	assert_string_equal(kube_obj_resource_version(k), "61402");
 	assert_string_equal(kube_obj_label(k, "ailab-queue.io/job-id"), "7");
 	assert_string_equal(kube_pod_node(k), "n-01");
-	assert_string_equal(json_string_value(json_object_get(md, "uid")),
-	    "992d8813");
-	assert_string_equal(json_string_value(json_object_get(md,
-	    "creationTimestamp")), "2026-12-04T21:13:45Z");
+	assert_json_string(md, "uid", "992d8813");
+	assert_json_string(md, "creationTimestamp", "2026-12-04T21:13:45Z");
 	assert_non_null(json_object_get(json_object_get(md, "annotations"),
 	    "ailab-queue.io/attempt"));
 	assert_non_null(json_object_get(md, "ownerReferences"));

@@ -155,11 +155,9 @@ test_sweep_group(void **state)
 	assert_non_null(j);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(
 	    j, "command"), 0)), "echo 1 16");
-	assert_int_equal(json_integer_value(json_object_get(j,
-	    "max_running")), 4);
-	assert_int_equal(json_integer_value(json_object_get(j, "timeout_s")),
-	    3600);
-	assert_int_equal(json_integer_value(json_object_get(j, "retries")), 2);
+	assert_json_int(j, "max_running", 4);
+	assert_json_int(j, "timeout_s", 3600);
+	assert_json_int(j, "retries", 2);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(
 	    j, "after"), 0)), "prep");
 	json_decref(j);

@@ -33,6 +33,15 @@
 		assert_string_equal(a_, b_);				\
 } while (0)
 
+/* A member of a JSON object (jansson's, for the callers that include
+ * it) is this integer, or this string. */
+#define assert_json_int(obj, key, want)					\
+	assert_int_equal(json_integer_value(json_object_get((obj),	\
+	    (key))), (want))
+#define assert_json_string(obj, key, want)				\
+	assert_string_equal(json_string_value(json_object_get((obj),	\
+	    (key))), (want))
+
 /* The cause a failed call left names want; freed and reset for the next
  * call. */
 #define assert_cause(cause, want) do {					\
