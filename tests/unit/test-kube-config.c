@@ -677,8 +677,7 @@ test_context_only(void **state)
 	assert_string_equal(kube_config_namespace(cfg), "default");
 	assert_true(cfg->cluster->ca_data.encoded);
 	assert_null(kube_client_new(base, cfg, NULL, &cause));
-	assert_string_equal(cause, want);
-	free(cause);
+	assert_string_take(cause, want);
 	free(want);
 
 	cfg = load_context(fx("ca-data.yaml"), &cause);
