@@ -9,21 +9,11 @@
 static void
 test_family(void **state)
 {
-	char *f;
-
 	(void)state;
-	f = sched_est_family("lr-12", NULL);
-	assert_string_equal(f, "n:lr");
-	free(f);
-	f = sched_est_family("train_7", NULL);
-	assert_string_equal(f, "n:train");
-	free(f);
-	f = sched_est_family("123", NULL);
-	assert_string_equal(f, "n:123");
-	free(f);
-	f = sched_est_family("lr-12", "sweep1");
-	assert_string_equal(f, "g:sweep1");
-	free(f);
+	assert_string_take(sched_est_family("lr-12", NULL), "n:lr");
+	assert_string_take(sched_est_family("train_7", NULL), "n:train");
+	assert_string_take(sched_est_family("123", NULL), "n:123");
+	assert_string_take(sched_est_family("lr-12", "sweep1"), "g:sweep1");
 }
 
 /* Too little history says nothing; then the 75th percentile, in seconds

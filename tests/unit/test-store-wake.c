@@ -73,13 +73,11 @@ test_wake_listener(void **state)
 	struct fixture *f = *state;
 	struct store_wake *w = NULL;
 	struct stat st;
-	char *cause = NULL, *path;
+	char *cause = NULL;
 	pid_t pid;
 	int status;
 
-	path = store_wake_path(f->q.s);
-	assert_string_equal(path, f->wake);
-	free(path);
+	assert_string_take(store_wake_path(f->q.s), f->wake);
 	assert_int_equal(store_wake_listen(f->q.s, f->base, on_wake, f, &w,
 	    &cause), 0);
 	assert_non_null(w);
