@@ -1,5 +1,4 @@
 /* The store's unit tests' queue (store-fixture.h). */
-#include <ftw.h>
 #include "unit.h"
 #include "store-fixture.h"
 #include "store-int.h"
@@ -24,17 +23,6 @@ store_fixture_open(struct store_fixture *q, const char *file)
 	return 0;
 }
 
-/* nftw's callback: removes one entry, the directories last. */
-static int
-remove_entry(const char *path, const struct stat *sb, int flag,
-    struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 /* Leaves nothing of the test behind in /tmp. */
 int
 store_fixture_close(struct store_fixture *q)
@@ -43,7 +31,7 @@ store_fixture_close(struct store_fixture *q)
 	q->s = NULL;
 	if (q->dir[0] == '\0')
 		return 0;
-	return nftw(q->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return unit_rmtree(q->dir);
 }
 
 /* cmocka: a new queue for each test. */

@@ -23,7 +23,6 @@ check_bad(const char *s)
 
 	if (quantity_parse(s, QUANTITY_UNITS, &v, &cause) == 0)
 		fail_msg("'%s' accepted as %lld", s, (long long)v);
-	assert_non_null(cause);
 	assert_cause(cause, "invalid quantity");
 }
 
@@ -70,19 +69,13 @@ test_quantity_milli(void **state)
 static void
 test_quantity_bad(void **state)
 {
+	static const char *const bad[] = { "", "Gi", "1K", "1ki", "1Mb",
+		"1 Gi", "1.2.3", "1e", "1e+", "abc", "--1", "1Gi " };
+	size_t i;
+
 	(void)state;
-	check_bad("");
-	check_bad("Gi");
-	check_bad("1K");
-	check_bad("1ki");
-	check_bad("1Mb");
-	check_bad("1 Gi");
-	check_bad("1.2.3");
-	check_bad("1e");
-	check_bad("1e+");
-	check_bad("abc");
-	check_bad("--1");
-	check_bad("1Gi ");
+	for (i = 0; i < nitems(bad); i++)
+		check_bad(bad[i]);
 }
 
 static void

@@ -759,9 +759,7 @@ main(void)
 		return 1;
 	unsetenv("KUBECONFIG");
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
-	t = xprintf("rm -rf '%s'", tmpdir);
-	if (system(t) != 0)
+	if (unit_rmtree(tmpdir) != 0)
 		ret = 1;
-	free(t);
 	return ret;
 }

@@ -45,10 +45,8 @@ static int
 wrap_teardown(void **state)
 {
 	struct wrap_env *w = *state;
-	char *cmd = xprintf("rm -rf '%s'", w->dir);
 
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
+	assert_int_equal(unit_rmtree(w->dir), 0);
 	free(w);
 	return 0;
 }

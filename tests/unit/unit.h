@@ -7,6 +7,7 @@
 #ifndef UNIT_H
 #define UNIT_H
 
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,6 +46,7 @@
 /* The cause a failed call left names want; freed and reset for the next
  * call. */
 #define assert_cause(cause, want) do {					\
+	assert_non_null(cause);						\
 	assert_non_null(strstr((cause), (want)));			\
 	free(cause);							\
 	(cause) = NULL;							\
@@ -72,6 +74,25 @@ unit_write_tmp(char *tmpl, const char *text)
 	assert_true(fd >= 0);
 	close(fd);
 	unit_write(tmpl, text);
+}
+
+/* nftw's callback for unit_rmtree: removes one entry, directories last. */
+static inline int
+unit_remove_entry(const char *path, const struct stat *sb, int flag,
+    struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Removes a test's temporary directory and all in it, no shell involved;
+ * 0 or -1. */
+static inline int
+unit_rmtree(const char *dir)
+{
+	return nftw(dir, unit_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 #endif
