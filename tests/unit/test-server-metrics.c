@@ -1,7 +1,5 @@
 /* Unit tests for server/server-metrics.c: the class of a waiting job's
  * reason, on the sentences the scheduler writes (sched-policy-visit.c). */
-#include <stdbool.h>
-
 #include "unit.h"
 #include "common.h"
 #include "server.h"

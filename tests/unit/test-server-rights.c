@@ -1,8 +1,6 @@
 /* Unit tests for the pure parts of server/server-rights.c and of the
  * listen address (server-http.c): which rights serve asks for, and the
  * URL and warning it prints. */
-#include <stdbool.h>
-
 #include "unit.h"
 #include "common.h"
 #include "server.h"
