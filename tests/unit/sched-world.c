@@ -1,15 +1,6 @@
 /* The policy tests' world (sched-world.h): building it and one pass. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "sched-world.h"
-
 #include "common.h"
 
 const char *const T_4090D[1] = { "RTX4090D" };

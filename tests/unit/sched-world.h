@@ -59,6 +59,9 @@ int setup(void **state);
 /* Releases the last result and the world. */
 int teardown(void **state);
 
+/* A cmocka test that starts from its own new world. */
+#define world_test(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
 /* Adds a Ready, schedulable node with 32 CPUs and 256Gi. */
 struct sched_node *add_node(struct world *w, const char *product, int gpus,
     int used);

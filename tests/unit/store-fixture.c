@@ -1,18 +1,7 @@
 /* The store's unit tests' queue (store-fixture.h). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <ftw.h>
-#include <unistd.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "store-fixture.h"
 #include "store-int.h"
-
 #include "common.h"
 
 /* A new queue in a new directory, as each test wants it. */
@@ -34,17 +23,6 @@ store_fixture_open(struct store_fixture *q, const char *file)
 	return 0;
 }
 
-/* nftw's callback: removes one entry, the directories last. */
-static int
-remove_entry(const char *path, const struct stat *sb, int flag,
-    struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 /* Leaves nothing of the test behind in /tmp. */
 int
 store_fixture_close(struct store_fixture *q)
@@ -53,7 +31,7 @@ store_fixture_close(struct store_fixture *q)
 	q->s = NULL;
 	if (q->dir[0] == '\0')
 		return 0;
-	return nftw(q->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return unit_rmtree(q->dir);
 }
 
 /* cmocka: a new queue for each test. */
@@ -112,6 +90,31 @@ store_fixture_jobs(struct store_job_new *j, size_t n)
 		j[i].replicas = 1;
 		j[i].spec_json = "{}";
 	}
+}
+
+/* The transitions that set a test's scene, each one line. */
+void
+store_fixture_move(struct store *s, int64_t id, enum store_state to,
+    const char *reason)
+{
+	char *cause = NULL;
+
+	if (store_transition(s, id, 0, to, reason, &cause) != 0)
+		fail_msg("job %lld: %s", (long long)id, cause);
+}
+
+/* The count most listing checks want, the jobs freed. */
+size_t
+store_fixture_count(struct store *s, const struct store_filter *flt)
+{
+	struct store_job **jobs;
+	size_t n;
+	char *cause = NULL;
+
+	if (store_list(s, flt, &jobs, &n, &cause) != 0)
+		fail_msg("listing: %s", cause);
+	store_jobs_free(jobs, n);
+	return n;
 }
 
 /* Reads what no public call shows (a count of a side table). */

@@ -1,13 +1,6 @@
 /* Unit tests for api/api-intake.c: a submit's jobs survive the frame and
  * the codec, and texts that are not where a request says are refused. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "api.h"
 #include "common.h"
 

@@ -1,12 +1,5 @@
 /* Unit tests for api/api-json.c: every object survives a round trip. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "api.h"
 #include "common.h"
 
@@ -51,8 +44,7 @@ test_job_round_trip(void **state)
 	o = api_job_encode(j);
 	assert_non_null(o);
 	assert_null(json_object_get(o, "finished_at"));
-	assert_string_equal(json_string_value(json_object_get(o, "state")),
-	    "running");
+	assert_json_string(o, "state", "running");
 	assert_true(json_is_null(json_object_get(o, "estimated_start")));
 	assert_int_equal(api_job_decode(o, &d, &cause), 0);
 	assert_int_equal(d->id, 42);
@@ -124,15 +116,13 @@ test_job_estimated_start(void **state)
 	j->state = STORE_QUEUED;
 	j->est_start = 1795947250000LL;
 	o = api_job_encode(j);
-	assert_string_equal(json_string_value(json_object_get(o,
-	    "estimated_start")), "2026-11-29T10:14:10Z");
+	assert_json_string(o, "estimated_start", "2026-11-29T10:14:10Z");
 	assert_int_equal(api_job_decode(o, &d, &cause), 0);
 	assert_int_equal(d->est_start, j->est_start);
 	store_job_free(d);
 	json_object_set_new(o, "estimated_start", json_integer(5));
 	assert_int_equal(api_job_decode(o, &d, &cause), -1);
-	assert_non_null(strstr(cause, "'estimated_start'"));
-	free(cause);
+	assert_cause(cause, "'estimated_start'");
 	json_decref(o);
 	store_job_free(j);
 }
@@ -148,8 +138,7 @@ test_job_bad(void **state)
 	o = json_pack("{s:I,s:s}", "id", (json_int_t)1, "name", "x");
 	assert_int_equal(api_job_decode(o, &d, &cause), -1);
 	assert_null(d);
-	assert_non_null(strstr(cause, "namespace"));
-	free(cause);
+	assert_cause(cause, "namespace");
 	json_decref(o);
 	o = json_string("nope");
 	cause = NULL;
@@ -267,8 +256,7 @@ test_utf8(void **state)
 	free(text);
 	json_decref(o);
 	o = api_action_item(1, false, "conflict", "\x80");
-	assert_string_equal(json_string_value(json_object_get(o, "message")),
-	    "\xef\xbf\xbd");
+	assert_json_string(o, "message", "\xef\xbf\xbd");
 	json_decref(o);
 }
 
@@ -284,8 +272,7 @@ test_members(void **state)
 	assert_int_equal(api_check_members(o, known, &cause), 0);
 	json_object_set_new(o, "owner", json_string("bob"));
 	assert_int_equal(api_check_members(o, known, &cause), -1);
-	assert_string_equal(cause, "unknown field 'owner'");
-	free(cause);
+	assert_string_take(cause, "unknown field 'owner'");
 	json_decref(o);
 }
 

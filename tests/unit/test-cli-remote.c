@@ -1,17 +1,9 @@
 /* Unit tests of the queue server client's answer parsing (cli-remote.c,
  * cli-remote-http.c). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
+#include "unit.h"
 #include "api.h"
 #include "cli-remote.h"
 #include "kube.h"
-#include "unit.h"
 
 /* Usage-type refusals exit 2, everything else 1. */
 static void

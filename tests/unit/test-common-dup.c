@@ -1,16 +1,8 @@
 /* Unit tests for the helpers common/ gained so that one piece of code
  * serves where several modules did the same thing: utf8_decode and
  * time_format_rfc3339_micro. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
-#include "common.h"
 #include "unit.h"
+#include "common.h"
 
 /* Each form decodes to its code point and its length. */
 static void

@@ -1,18 +1,8 @@
 /* Unit tests for common/common-yaml.c: the one YAML reader, its marks, its
  * bounds and its refusals. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "common.h"
 #include "common-yaml.h"
-#include "unit.h"
 
 /* Parses text that must be one valid document; the caller frees it. */
 static struct ytree_node *
@@ -359,25 +349,19 @@ test_read_file(void **state)
 {
 	char path[] = "/tmp/test-common-yaml.XXXXXX", *buf, *cause = NULL;
 	size_t len;
-	int fd;
 
 	(void)state;
-	if ((fd = mkstemp(path)) == -1)
-		fail_msg("mkstemp failed");
-	assert_int_equal(write(fd, "a: 1\n", 5), 5);
-	close(fd);
+	unit_write_tmp(path, "a: 1\n");
 	assert_int_equal(ytree_read_file(path, 5, &buf, &len, &cause), 0);
 	assert_int_equal(len, 5);
 	assert_string_equal(buf, "a: 1\n");
 	free(buf);
 	assert_int_equal(ytree_read_file(path, 4, &buf, &len, &cause), -1);
 	assert_null(buf);
-	assert_non_null(strstr(cause, "larger than 4 bytes"));
-	free(cause);
+	assert_cause(cause, "larger than 4 bytes");
 	unlink(path);
 	assert_int_equal(ytree_read_file("/tmp", 4, &buf, &len, &cause), -1);
-	assert_string_equal(cause, "not a regular file");
-	free(cause);
+	assert_string_take(cause, "not a regular file");
 	assert_int_equal(ytree_read_file(path, 4, &buf, &len, &cause), -1);
 	free(cause);
 }

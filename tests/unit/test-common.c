@@ -1,14 +1,6 @@
 /* Unit tests for common/: the quantity grammar, durations, hints. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
-#include "common.h"
 #include "unit.h"
+#include "common.h"
 
 static void
 check_q(const char *s, int scale, int64_t want)
@@ -31,9 +23,7 @@ check_bad(const char *s)
 
 	if (quantity_parse(s, QUANTITY_UNITS, &v, &cause) == 0)
 		fail_msg("'%s' accepted as %lld", s, (long long)v);
-	assert_non_null(cause);
-	assert_non_null(strstr(cause, "invalid quantity"));
-	free(cause);
+	assert_cause(cause, "invalid quantity");
 }
 
 static void
@@ -79,19 +69,13 @@ test_quantity_milli(void **state)
 static void
 test_quantity_bad(void **state)
 {
+	static const char *const bad[] = { "", "Gi", "1K", "1ki", "1Mb",
+		"1 Gi", "1.2.3", "1e", "1e+", "abc", "--1", "1Gi " };
+	size_t i;
+
 	(void)state;
-	check_bad("");
-	check_bad("Gi");
-	check_bad("1K");
-	check_bad("1ki");
-	check_bad("1Mb");
-	check_bad("1 Gi");
-	check_bad("1.2.3");
-	check_bad("1e");
-	check_bad("1e+");
-	check_bad("abc");
-	check_bad("--1");
-	check_bad("1Gi ");
+	for (i = 0; i < nitems(bad); i++)
+		check_bad(bad[i]);
 }
 
 static void
@@ -120,8 +104,7 @@ test_duration(void **state)
 	assert_int_equal(duration_parse("1d", &v, NULL), 0);
 	assert_int_equal(v, 86400);
 	assert_int_equal(duration_parse("10x", &v, &cause), -1);
-	assert_non_null(strstr(cause, "10x"));
-	free(cause);
+	assert_cause(cause, "10x");
 	assert_int_equal(duration_parse("h", &v, NULL), -1);
 	assert_int_equal(duration_parse("1h30", &v, NULL), -1);
 	assert_int_equal(duration_parse("", &v, NULL), -1);
@@ -155,12 +138,10 @@ test_duration_ms(void **state)
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		assert_int_equal(duration_parse_ms(bad[i], &v, NULL), -1);
 	assert_int_equal(duration_parse_ms("0.0005s", &v, &cause), -1);
-	assert_non_null(strstr(cause, "finer than a millisecond"));
-	free(cause);
+	assert_cause(cause, "finer than a millisecond");
 	assert_int_equal(duration_parse_ms("10x", &v, &cause), -1);
 	assert_non_null(strstr(cause, "'10x'"));
-	assert_non_null(strstr(cause, "500ms"));
-	free(cause);
+	assert_cause(cause, "500ms");
 
 	/* The seconds grammar takes neither. */
 	assert_int_equal(duration_parse("500ms", &v, NULL), -1);

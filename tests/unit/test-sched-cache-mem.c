@@ -6,15 +6,7 @@
  * every condition; and that what it keeps reads the same as the whole
  * object wherever a pass reads it (sched_observe, orphans, deletes, nodes).
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "common.h"
 #include "sched-cache-int.h"
 #include "sched-observe.h"
@@ -99,20 +91,14 @@ assert_obs_equal(const struct sched_obs *a, const struct sched_obs *b)
 	assert_int_equal(a->unschedulable_since, b->unschedulable_since);
 	assert_int_equal(a->image_pull_failing, b->image_pull_failing);
 	assert_int_equal(a->quota_refused, b->quota_refused);
-	if (a->reason == NULL || b->reason == NULL)
-		assert_ptr_equal(a->reason, b->reason);
-	else
-		assert_string_equal(a->reason, b->reason);
+	assert_string_or_null_equal(a->reason, b->reason);
 	for (r = 0; r < a->replicas; r++) {
 		assert_int_equal(a->ranks[r].seen, b->ranks[r].seen);
 		assert_int_equal(a->ranks[r].running, b->ranks[r].running);
 		assert_int_equal(a->ranks[r].done, b->ranks[r].done);
 		assert_int_equal(a->ranks[r].exit_code, b->ranks[r].exit_code);
-		if (a->ranks[r].reason == NULL || b->ranks[r].reason == NULL)
-			assert_ptr_equal(a->ranks[r].reason, b->ranks[r].reason);
-		else
-			assert_string_equal(a->ranks[r].reason,
-			    b->ranks[r].reason);
+		assert_string_or_null_equal(a->ranks[r].reason,
+		    b->ranks[r].reason);
 		assert_string_equal(a->ranks[r].node, b->ranks[r].node);
 		assert_string_equal(a->ranks[r].pod, b->ranks[r].pod);
 	}
@@ -166,10 +152,8 @@ test_pod_kept(void **state)
 	assert_string_equal(kube_obj_resource_version(k), "61402");
 	assert_string_equal(kube_obj_label(k, "ailab-queue.io/job-id"), "7");
 	assert_string_equal(kube_pod_node(k), "n-01");
-	assert_string_equal(json_string_value(json_object_get(md, "uid")),
-	    "992d8813");
-	assert_string_equal(json_string_value(json_object_get(md,
-	    "creationTimestamp")), "2026-12-04T21:13:45Z");
+	assert_json_string(md, "uid", "992d8813");
+	assert_json_string(md, "creationTimestamp", "2026-12-04T21:13:45Z");
 	assert_non_null(json_object_get(json_object_get(md, "annotations"),
 	    "ailab-queue.io/attempt"));
 	assert_non_null(json_object_get(md, "ownerReferences"));

@@ -2,36 +2,18 @@
  * Unit tests for the run-time estimates (sched/sched-estimate.c): job
  * families, the percentile, the owner fallback and what a reason says.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "sched-estimate.h"
 
 /* A sweep's jobs share a family; a group names it outright. */
 static void
 test_family(void **state)
 {
-	char *f;
-
 	(void)state;
-	f = sched_est_family("lr-12", NULL);
-	assert_string_equal(f, "n:lr");
-	free(f);
-	f = sched_est_family("train_7", NULL);
-	assert_string_equal(f, "n:train");
-	free(f);
-	f = sched_est_family("123", NULL);
-	assert_string_equal(f, "n:123");
-	free(f);
-	f = sched_est_family("lr-12", "sweep1");
-	assert_string_equal(f, "g:sweep1");
-	free(f);
+	assert_string_take(sched_est_family("lr-12", NULL), "n:lr");
+	assert_string_take(sched_est_family("train_7", NULL), "n:train");
+	assert_string_take(sched_est_family("123", NULL), "n:123");
+	assert_string_take(sched_est_family("lr-12", "sweep1"), "g:sweep1");
 }
 
 /* Too little history says nothing; then the 75th percentile, in seconds

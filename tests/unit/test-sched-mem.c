@@ -5,15 +5,7 @@
  * replace each other, so that a queue of 100,000 jobs holds each owner,
  * namespace and shared reason once, and nothing stays behind.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "sched-loop-int.h"
 
 /* Equal strings share one copy; each get is a reference, and the last

@@ -1,12 +1,5 @@
 /* Unit tests for sched-observe: reading a job's end from its pods. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "common.h"
 #include "sched-observe.h"
 

@@ -3,17 +3,8 @@
  * checked against its invariants, and a tiny discrete-event loop running
  * the pure function to show no starvation and a fair share.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "sched-world.h"
-
 #include "common.h"
 
 static uint32_t rnd_state = 2463534242u;
@@ -210,10 +201,7 @@ test_random_invariants(void **state)
 		for (k = 0; k < w->nrunning; k++) {
 			if (w->running[k].in_nodes)
 				continue;
-			i = (size_t)(w->running[k].nodes[0][1] - '0');
-			if (w->running[k].nodes[0][2] != '\0')
-				i = i * 10 + (size_t)(w->running[k].nodes[0][2] -
-				    '0');
+			i = node_index(w, w->running[k].nodes[0]);
 			gpu[i] -= w->running[k].gpus;
 			cpu[i] -= w->running[k].cpu_milli;
 			mem[i] -= w->running[k].memory_bytes;
@@ -228,12 +216,7 @@ test_random_invariants(void **state)
 			assert_false(j->held);
 			assert_non_null(d->nodes);
 			for (q = 0; q < (size_t)j->replicas; q++) {
-				for (i = 0; i < w->nnodes; i++) {
-					if (strcmp(w->nodes[i].name,
-					    d->nodes[q]) == 0)
-						break;
-				}
-				assert_true(i < w->nnodes);
+				i = node_index(w, d->nodes[q]);
 				assert_true(w->nodes[i].ready &&
 				    !w->nodes[i].unschedulable);
 				if (j->gpus > 0) {
@@ -334,14 +317,9 @@ simulate(struct world *w, struct sim_job *sj, size_t n, int64_t step,
 				    &w->running[w->nrunning];
 
 				memset(r, 0, sizeof *r);
-				for (k = 0; k < (size_t)s->replicas; k++) {
-					for (m = 0; m < w->nnodes; m++) {
-						if (strcmp(w->nodes[m].name,
-						    s->nodes[k]) == 0)
-							w->nodes[m].req_gpus +=
-							    s->gpus;
-					}
-				}
+				for (k = 0; k < (size_t)s->replicas; k++)
+					w->nodes[node_index(w,
+					    s->nodes[k])].req_gpus += s->gpus;
 				r->id = s->id;
 				r->owner = s->owner;
 				r->gpu_type = P_4090D;
@@ -567,12 +545,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_random_invariants, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_no_starvation, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_fair_share, setup,
-		    teardown),
+		world_test(test_random_invariants),
+		world_test(test_no_starvation),
+		world_test(test_fair_share),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,17 +4,8 @@
  * world (sched-world.h).  test-sched-policy-sim.c holds the random worlds
  * and the multi-pass runs.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "sched-world.h"
-
 #include "common.h"
 
 /* A gang starts whole or not at all, and a later job may use the room. */
@@ -811,53 +802,30 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_gang_all_or_nothing,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_quota_blocks, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_quota_all_keys, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_quota_pending, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_type_order, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_cpu_job, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_unusable_nodes, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_never_fits, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_group_max_gpus, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_deps_and_max_running,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_priority_order, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_backfill, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_running_not_in_nodes,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_starving_first, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_nodes_unreadable, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_user_limits, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_memo_and_depth, setup,
-		    teardown),
+		world_test(test_gang_all_or_nothing),
+		world_test(test_quota_blocks),
+		world_test(test_quota_all_keys),
+		world_test(test_quota_pending),
+		world_test(test_type_order),
+		world_test(test_cpu_job),
+		world_test(test_unusable_nodes),
+		world_test(test_never_fits),
+		world_test(test_group_max_gpus),
+		world_test(test_deps_and_max_running),
+		world_test(test_priority_order),
+		world_test(test_backfill),
+		world_test(test_running_not_in_nodes),
+		world_test(test_starving_first),
+		world_test(test_nodes_unreadable),
+		world_test(test_user_limits),
+		world_test(test_memo_and_depth),
 		cmocka_unit_test(test_usage_update),
-		cmocka_unit_test_setup_teardown(test_quota_storage, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_counted_per_replica,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ending_entries, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_estimates, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_max_admit, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_unseen_any_and_blocks,
-		    setup, teardown),
+		world_test(test_quota_storage),
+		world_test(test_counted_per_replica),
+		world_test(test_ending_entries),
+		world_test(test_estimates),
+		world_test(test_max_admit),
+		world_test(test_unseen_any_and_blocks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

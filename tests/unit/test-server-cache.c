@@ -1,14 +1,6 @@
 /* Unit tests for server/server-cache.c and server-hash.c: lookups, the
  * least recently used answer goes first, expiry. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "server-int.h"
 
 /* Fills a cache of 100 and adds one more after using the first: the

@@ -1,14 +1,5 @@
 /* Unit tests for server/server-config.c: defaults, the file, the setter. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "common.h"
 #include "server.h"
 
@@ -17,13 +8,8 @@ static char *
 write_tmp(const char *text)
 {
 	char *path = xstrdup("/tmp/test-server-config.XXXXXX");
-	int fd = mkstemp(path);
-	FILE *f;
 
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	fputs(text, f);
-	fclose(f);
+	unit_write_tmp(path, text);
 	return path;
 }
 

@@ -1,12 +1,6 @@
 /* Unit tests for server/server-metrics.c: the class of a waiting job's
  * reason, on the sentences the scheduler writes (sched-policy-visit.c). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdbool.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "common.h"
 #include "server.h"
 

@@ -1,18 +1,9 @@
 /* Unit tests for the pure parts of server/server-rights.c and of the
  * listen address (server-http.c): which rights serve asks for, and the
  * URL and warning it prints. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdbool.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "common.h"
 #include "server.h"
-#include "unit.h"
 
 /* The rights as "verb resource.group ns" lines, joined by '|'. */
 static char *

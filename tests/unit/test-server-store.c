@@ -1,15 +1,6 @@
 /* Unit tests for store/store-server.c: what the server reads from the
  * queue (visible jobs with paging, waiting counts, the event log). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "common.h"
 #include "store-fixture.h"
 #include "store-server.h"
@@ -39,8 +30,7 @@ make_store(void)
 	assert_int_equal(store_fixture_open(&q, "q.db"), 0);
 	s = q.s;
 	assert_int_equal(store_submit(s, j, 4, ids, &cause), 0);
-	assert_int_equal(store_transition(s, ids[3], 0, STORE_CANCELLED,
-	    "cancelled by bob", &cause), 0);
+	store_fixture_move(s, ids[3], STORE_CANCELLED, "cancelled by bob");
 	return s;
 }
 

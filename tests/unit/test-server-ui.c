@@ -1,14 +1,6 @@
 /* Unit tests for server/server-ui.c: which names below /ui/ may be opened
  * (after percent-decoding, which the server does first). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "server-int.h"
 
 /* Plain names and subdirectories are fine. */

@@ -1,15 +1,7 @@
 /* Unit tests for sim/: selectors, quota arithmetic and messages, YAML. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "common.h"
 #include "sim-int.h"
-#include "unit.h"
 
 /* Matches a label selector string against labels given as JSON. */
 static bool
@@ -87,8 +79,7 @@ test_field_selectors(void **state)
 	sim_selector_free(s);
 	s = sim_field_selector_parse("spec.nodeName=n1", NULL);
 	assert_int_equal(sim_field_check(s, SIM_RT_NODES, &cause), -1);
-	assert_string_equal(cause, "field label not supported: spec.nodeName");
-	free(cause);
+	assert_string_take(cause, "field label not supported: spec.nodeName");
 	sim_selector_free(s);
 	json_decref(pod);
 }
@@ -104,22 +95,17 @@ test_pod_usage(void **state)
 	json_t *u = sim_pod_usage(pod, true);
 
 	(void)state;
-	assert_int_equal(json_integer_value(json_object_get(u, "requests.cpu")),
-	    2000);
-	assert_int_equal(json_integer_value(json_object_get(u,
-	    "requests.memory")), 1024 * 1024 * 1024);
-	assert_int_equal(json_integer_value(json_object_get(u,
-	    "requests.nvidia.com/gpu")), 2);
-	assert_int_equal(json_integer_value(json_object_get(u, "limits.cpu")),
-	    500);
-	assert_int_equal(json_integer_value(json_object_get(u, "pods")), 1);
+	assert_json_int(u, "requests.cpu", 2000);
+	assert_json_int(u, "requests.memory", 1024 * 1024 * 1024);
+	assert_json_int(u, "requests.nvidia.com/gpu", 2);
+	assert_json_int(u, "limits.cpu", 500);
+	assert_json_int(u, "pods", 1);
 	json_decref(u);
 	json_object_set_new(json_object_get(pod, "status"), "phase",
 	    json_string("Succeeded"));
 	u = sim_pod_usage(pod, true);
 	assert_null(json_object_get(u, "pods"));
-	assert_int_equal(json_integer_value(json_object_get(u, "count/pods")),
-	    1);
+	assert_json_int(u, "count/pods", 1);
 	json_decref(u);
 	json_decref(pod);
 }
@@ -140,10 +126,9 @@ test_quota_admission(void **state)
 
 	(void)state;
 	assert_int_equal(sim_quota_admit(quotas, used, delta, NULL, &msg), -1);
-	assert_string_equal(msg, "exceeded quota: q, requested: "
+	assert_string_take(msg, "exceeded quota: q, requested: "
 	    "requests.nvidia.com/gpu=2, used: requests.nvidia.com/gpu=3, "
 	    "limited: requests.nvidia.com/gpu=4");
-	free(msg);
 	msg = NULL;
 	assert_int_equal(sim_quota_admit(quotas, used, small, NULL, &msg), 0);
 	assert_null(msg);
@@ -209,12 +194,10 @@ test_claim_usage(void **state)
 	json_t *u = sim_pvc_usage(pvc);
 
 	(void)state;
-	assert_int_equal(json_integer_value(json_object_get(u,
-	    "requests.storage")), 2LL << 40);
-	assert_int_equal(json_integer_value(json_object_get(u,
-	    "persistentvolumeclaims")), 1);
-	assert_int_equal(json_integer_value(json_object_get(u,
-	    "fast.storageclass.storage.k8s.io/requests.storage")), 2LL << 40);
+	assert_json_int(u, "requests.storage", 2LL << 40);
+	assert_json_int(u, "persistentvolumeclaims", 1);
+	assert_json_int(u, "fast.storageclass.storage.k8s.io/requests.storage",
+	    2LL << 40);
 	assert_int_equal(json_integer_value(json_object_get(u,
 	    "fast.storageclass.storage.k8s.io/persistentvolumeclaims")), 1);
 	json_decref(u);
@@ -248,12 +231,12 @@ test_yaml(void **state)
 
 	(void)state;
 	assert_non_null(j);
-	assert_int_equal(json_integer_value(json_object_get(j, "a")), 1);
+	assert_json_int(j, "a", 1);
 	assert_true(json_is_true(json_array_get(json_object_get(j, "b"), 2)));
 	assert_string_equal(json_string_value(json_array_get(
 	    json_object_get(j, "b"), 1)), "y");
 	assert_true(json_is_null(sim_path(j, "c.d")));
-	assert_string_equal(json_string_value(json_object_get(j, "f")), "007");
+	assert_json_string(j, "f", "007");
 	json_decref(j);
 	j = sim_yaml_to_json("a: [1\n", 6, &cause);
 	assert_null(j);

@@ -1,20 +1,9 @@
 /* Unit tests for spec on hostile input: large mappings, empty keys, sweeps
  * and rosters past a job limit, CSV rosters, deep 'after' chains, and the
  * escaping of what the kubelet would expand. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include <cmocka.h>
-
+#include "unit.h"
 #include "spec-int.h"
 #include "spec-whole.h"
-#include "unit.h"
 
 /* The first diagnostic as a line, for comparing; the caller frees it. */
 static char *
@@ -269,21 +258,17 @@ test_csv(void **state)
 	spec_params_release(&p);
 	assert_int_equal(spec_csv_parse(csv, strlen(csv), "s", 2, &p,
 	    &cause), -1);
-	assert_string_equal(cause, "more than 2 rows: at most 2 jobs may be "
+	assert_string_take(cause, "more than 2 rows: at most 2 jobs may be "
 	    "submitted at once");
-	free(cause);
 	assert_int_equal(spec_csv_parse("a,b\n1,2,3,4,5,6,7,8,9\n", 21, "s",
 	    10, &p, &cause), -1);
-	assert_string_equal(cause, "line 2: more fields than the header's 2");
-	free(cause);
+	assert_string_take(cause, "line 2: more fields than the header's 2");
 	assert_int_equal(spec_csv_parse("a\n\"open\n", 8, "s", 10, &p,
 	    &cause), -1);
-	assert_string_equal(cause, "line 2: unterminated quoted field");
-	free(cause);
+	assert_string_take(cause, "line 2: unterminated quoted field");
 	assert_int_equal(spec_csv_parse("a\n\"x\"y\n", 7, "s", 10, &p,
 	    &cause), -1);
-	assert_string_equal(cause, "line 2: text after a closing quote");
-	free(cause);
+	assert_string_take(cause, "line 2: text after a closing quote");
 }
 
 /* A large roster: every row read, the last one whole. */

@@ -2,17 +2,7 @@
  * stored spec written as text and the reference dumped from a jansson tree,
  * must give the same jobs byte for byte and the same diagnostics. */
 #include <dirent.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include <cmocka.h>
-
+#include "unit.h"
 #include "spec-int.h"
 
 /* What one way of expanding a file gave. */
@@ -80,16 +70,6 @@ result_release(struct result *r)
 	spec_diags_release(&r->d);
 }
 
-/* A string field of two jobs: both NULL or equal. */
-static void
-same_str(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		assert_ptr_equal(a, b);
-	else
-		assert_string_equal(a, b);
-}
-
 /* Asserts the two ways gave the same; returns the text way's job count. */
 static size_t
 compare_text(const char *file, const char *text,
@@ -129,8 +109,8 @@ compare_text(const char *file, const char *text,
 			    x->spec_shared_len);
 		assert_string_equal(x->name, y->name);
 		assert_string_equal(x->namespace, y->namespace);
-		same_str(x->group, y->group);
-		same_str(x->group_kind, y->group_kind);
+		assert_string_or_null_equal(x->group, y->group);
+		assert_string_or_null_equal(x->group_kind, y->group_kind);
 		assert_string_equal(x->gpu_type, y->gpu_type);
 		assert_string_equal(x->file, y->file);
 		assert_int_equal(x->priority, y->priority);
@@ -171,11 +151,8 @@ static char *
 put_file(const char *name, const char *text)
 {
 	char *path = xprintf("%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
 
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	unit_write(path, text);
 	return path;
 }
 

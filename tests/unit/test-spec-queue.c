@@ -1,19 +1,10 @@
 /* Unit tests for spec: objects of a job in a queue say whose they are, in
  * labels, selectors and names, so that queues sharing a namespace never
  * select, adopt or delete each other's objects. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
+#include "unit.h"
 #include "common.h"
 #include "spec.h"
 #include "spec-whole.h"
-#include "unit.h"
 
 #define QUEUE "0123456789abcdef"
 

@@ -1,23 +1,12 @@
 /* Unit tests for spec: the completion wrapper under /bin/sh, expansion,
  * the stored spec JSON and rendering from it. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
-
-#include <cmocka.h>
-
+#include "unit.h"
 #include "common.h"
 #include "spec.h"
 #include "spec-whole.h"
-#include "unit.h"
 
 /* A pod's name, or NULL for no pod. */
 static const char *
@@ -38,7 +27,6 @@ static int
 wrap_setup(void **state)
 {
 	struct wrap_env *w = xcalloc(1, sizeof *w);
-	FILE *f;
 	char *d;
 
 	snprintf(w->dir, sizeof w->dir, "/tmp/test-spec.XXXXXX");
@@ -47,10 +35,7 @@ wrap_setup(void **state)
 	assert_int_equal(mkdir(d, 0700), 0);
 	free(d);
 	snprintf(w->script, sizeof w->script, "%s/wrapper.sh", w->dir);
-	f = fopen(w->script, "w");
-	assert_non_null(f);
-	fputs(spec_wrapper_script, f);
-	fclose(f);
+	unit_write(w->script, spec_wrapper_script);
 	*state = w;
 	return 0;
 }
@@ -60,10 +45,8 @@ static int
 wrap_teardown(void **state)
 {
 	struct wrap_env *w = *state;
-	char *cmd = xprintf("rm -rf '%s'", w->dir);
 
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
+	assert_int_equal(unit_rmtree(w->dir), 0);
 	free(w);
 	return 0;
 }
@@ -170,11 +153,9 @@ test_sweep_group(void **state)
 	assert_non_null(j);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(
 	    j, "command"), 0)), "echo 1 16");
-	assert_int_equal(json_integer_value(json_object_get(j,
-	    "max_running")), 4);
-	assert_int_equal(json_integer_value(json_object_get(j, "timeout_s")),
-	    3600);
-	assert_int_equal(json_integer_value(json_object_get(j, "retries")), 2);
+	assert_json_int(j, "max_running", 4);
+	assert_json_int(j, "timeout_s", 3600);
+	assert_json_int(j, "retries", 2);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(
 	    j, "after"), 0)), "prep");
 	json_decref(j);
@@ -302,7 +283,6 @@ test_interactive_timeout(void **state)
 	struct spec_site *site;
 	struct spec_diags d = { 0 };
 	char *msg;
-	int fd;
 
 	(void)state;
 	assert_int_equal(stored_timeout("name: a\ninteractive: true\n", NULL),
@@ -316,20 +296,14 @@ test_interactive_timeout(void **state)
 	assert_int_equal(stored_timeout("NameSpace: alice\nBaseName: a\n"
 	    "GPU: RTX4090\n", NULL), 86400);
 
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
+	unit_write_tmp(path, text);
 	site = spec_site_builtin();
 	assert_int_equal(spec_site_apply_file(site, path, &d), 0);
 	assert_int_equal(stored_timeout("name: a\ninteractive: true\n", site),
 	    8 * 3600);
 	spec_site_free(site);
 
-	fd = open(path, O_WRONLY | O_TRUNC);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
-	close(fd);
+	unit_write(path, bad);
 	site = spec_site_builtin();
 	assert_int_equal(spec_site_apply_file(site, path, &d), -1);
 	assert_true(d.n > 0);

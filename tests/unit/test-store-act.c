@@ -2,16 +2,7 @@
  * jobs at once, checked and logged job by job, committed in chunks; and
  * store_submit's inserts of many rows a statement, specs given whole or
  * in two parts. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "store-fixture.h"
 #include "store-int.h"
 
@@ -82,8 +73,7 @@ test_hold_many(void **state)
 	char *cause = NULL;
 
 	/* Job 0 is cancelled already: a hold must refuse it. */
-	assert_int_equal(store_transition(f->q.s, f->ids[0], 0, STORE_CANCELLED,
-	    "test", &cause), 0);
+	store_fixture_move(f->q.s, f->ids[0], STORE_CANCELLED, "test");
 	ids = xcalloc(n, sizeof *ids);
 	memcpy(ids, f->ids, NJOBS * sizeof *ids);
 	ids[NJOBS] = f->ids[NJOBS - 1] + 1000;
@@ -136,16 +126,11 @@ test_retry_and_request(void **state)
 
 	/* 0: queued → cancelled (nothing to clean); 1: admitted → failed
 	 * (objects remain); 2: admitted → running. */
-	assert_int_equal(store_transition(f->q.s, f->ids[0], 0, STORE_CANCELLED,
-	    "t", &cause), 0);
-	assert_int_equal(store_transition(f->q.s, f->ids[1], 0, STORE_ADMITTED,
-	    "t", &cause), 0);
-	assert_int_equal(store_transition(f->q.s, f->ids[1], 0, STORE_FAILED,
-	    "t", &cause), 0);
-	assert_int_equal(store_transition(f->q.s, f->ids[2], 0, STORE_ADMITTED,
-	    "t", &cause), 0);
-	assert_int_equal(store_transition(f->q.s, f->ids[2], 0, STORE_RUNNING,
-	    "t", &cause), 0);
+	store_fixture_move(f->q.s, f->ids[0], STORE_CANCELLED, "t");
+	store_fixture_move(f->q.s, f->ids[1], STORE_ADMITTED, "t");
+	store_fixture_move(f->q.s, f->ids[1], STORE_FAILED, "t");
+	store_fixture_move(f->q.s, f->ids[2], STORE_ADMITTED, "t");
+	store_fixture_move(f->q.s, f->ids[2], STORE_RUNNING, "t");
 	assert_int_equal(store_act(f->q.s, STORE_ACT_RETRY, f->ids, 3,
 	    "retried by t", items, &ndone, &cause), 0);
 	assert_int_equal(items[0].result, STORE_ACT_DONE);
@@ -181,21 +166,16 @@ test_submit_rows(void **state)
 	static const char *const groups[] = { "ga", "gb", "gc" };
 	size_t i, nev;
 
-	memset(jobs, 0, sizeof jobs);
+	store_fixture_jobs(jobs, NROWS);
 	for (i = 0; i < NROWS; i++) {
 		snprintf(names[i], sizeof names[i], "r%zu", i);
 		/* A shared head, and a tail of a length that varies. */
 		snprintf(specs[i], sizeof specs[i], "{\"name\":\"%s\","
 		    "\"x\":\"%0*zu\"}", names[i], (int)(i % 7) + 1, i);
 		jobs[i].name = names[i];
-		jobs[i].namespace = "alice";
-		jobs[i].owner = "alice";
 		jobs[i].group = i == 50 ? NULL : groups[i * 3 / NROWS];
 		jobs[i].group_kind = "sweep";
 		jobs[i].priority = (int)i;
-		jobs[i].gpu_type = "RTX4090D";
-		jobs[i].gpu_count = 1;
-		jobs[i].replicas = 1;
 		jobs[i].spec_json = specs[i];
 		jobs[i].held = i % 2 == 1;
 	}
@@ -210,10 +190,7 @@ test_submit_rows(void **state)
 		assert_int_equal(j->priority, (int)i);
 		assert_int_equal(j->state, i % 2 == 1 ? STORE_HELD :
 		    STORE_QUEUED);
-		if (jobs[i].group == NULL)
-			assert_null(j->group);
-		else
-			assert_string_equal(j->group, jobs[i].group);
+		assert_string_or_null_equal(j->group, jobs[i].group);
 		store_job_free(j);
 		assert_int_equal(store_events(f->q.s, ids[i], &ev, &nev, &cause),
 		    0);
@@ -425,7 +402,6 @@ test_submit_slots(void **state)
 	static char names[NSLOTS][16], own[NSLOTS][48], whole[NSLOTS][96];
 	static const char shared[] = "{\"v\":1,\"image\":\"x\"";
 	struct store_job *j;
-	sqlite3_stmt *st;
 	int64_t ids[NSLOTS];
 	char *cause = NULL;
 	size_t i, r;
@@ -465,10 +441,7 @@ test_submit_slots(void **state)
 		assert_string_equal(j->name, names[i]);
 		assert_string_equal(j->namespace, jobs[i].namespace);
 		assert_string_equal(j->owner, jobs[i].owner);
-		if (jobs[i].group == NULL)
-			assert_null(j->group);
-		else
-			assert_string_equal(j->group, jobs[i].group);
+		assert_string_or_null_equal(j->group, jobs[i].group);
 		assert_int_equal(j->state, jobs[i].held ? STORE_HELD :
 		    STORE_QUEUED);
 		assert_int_equal(j->priority, jobs[i].priority);
@@ -478,30 +451,21 @@ test_submit_slots(void **state)
 		store_job_free(j);
 	}
 	/* Each shared text counts the jobs that point at it. */
-	assert_int_equal(sqlite3_prepare_v2(f->q.s->db, "SELECT count(*) "
-	    "FROM specs s WHERE refs <> (SELECT count(*) FROM jobs "
-	    "WHERE spec_base = s.id)", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 0);
-	sqlite3_finalize(st);
+	assert_int_equal(store_fixture_int(f->q.s, "SELECT count(*) FROM "
+	    "specs s WHERE refs <> (SELECT count(*) FROM jobs WHERE "
+	    "spec_base = s.id)"), 0);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_hold_many, setup,
-		    store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_retry_and_request, setup,
-		    store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_submit_rows, setup,
-		    store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_submit_split, setup,
-		    store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_submit_layouts, setup,
-		    store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_submit_slots, setup,
-		    store_fixture_teardown),
+		store_fixture_test_with(test_hold_many, setup),
+		store_fixture_test_with(test_retry_and_request, setup),
+		store_fixture_test_with(test_submit_rows, setup),
+		store_fixture_test_with(test_submit_split, setup),
+		store_fixture_test_with(test_submit_layouts, setup),
+		store_fixture_test_with(test_submit_slots, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,20 +1,10 @@
 /* Unit tests for the scheduler's delta read (store-delta.c): the whole
  * queue once, then only what any connection inserted, changed or deleted
  * since, with the scheduler's own reason writes left out. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "store.h"
 #include "store-fixture.h"
 #include "store-int.h"
-
 #include "common.h"
 
 struct fixture {
@@ -180,15 +170,12 @@ test_other_writes(void **state)
 	free(gone);
 
 	submit(f->t, 1, &id5);
-	assert_int_equal(store_transition(f->t, f->ids[0], 0, STORE_HELD,
-	    "held", &cause), 0);
+	store_fixture_move(f->t, f->ids[0], STORE_HELD, "held");
 	assert_int_equal(store_act(f->t, STORE_ACT_CANCEL, &f->ids[1], 1,
 	    "by alice", &it, &n, &cause), 0);
 	assert_int_equal(it.result, STORE_ACT_DONE);
-	assert_int_equal(store_transition(f->t, f->ids[2], 0, STORE_FAILED,
-	    "failed", &cause), 0);
-	assert_int_equal(store_transition(f->t, f->ids[2], 0, STORE_QUEUED,
-	    "retried", &cause), 0);
+	store_fixture_move(f->t, f->ids[2], STORE_FAILED, "failed");
+	store_fixture_move(f->t, f->ids[2], STORE_QUEUED, "retried");
 	changes(f, &c, &jobs, &n, &gone, &ngone);
 	assert_int_equal(n, 4);
 	assert_int_equal(ngone, 0);
@@ -234,8 +221,7 @@ test_changed_then_deleted(void **state)
 	changes(f, &c, &jobs, &n, &gone, &ngone);
 	store_jobs_free(jobs, n);
 	free(gone);
-	assert_int_equal(store_transition(f->t, f->ids[3], 0, STORE_CANCELLED,
-	    "cancelled", &cause), 0);
+	store_fixture_move(f->t, f->ids[3], STORE_CANCELLED, "cancelled");
 	assert_int_equal(store_prune(f->t, now_ms() + 60000, false, &pruned,
 	    &cause), 0);
 	changes(f, &c, &jobs, &n, &gone, &ngone);
@@ -269,8 +255,7 @@ test_migrated(void **state)
 	assert_int_equal(n, 2);
 	store_jobs_free(jobs, n);
 	free(gone);
-	assert_int_equal(store_transition(old, ids[1], 0, STORE_HELD, "held",
-	    &cause), 0);
+	store_fixture_move(old, ids[1], STORE_HELD, "held");
 	assert_int_equal(store_sched_changes(old, &c, NULL, NULL, &jobs, &n,
 	    &gone, &ngone, &cause), 0);
 	assert_int_equal(n, 1);

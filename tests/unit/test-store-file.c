@@ -1,18 +1,9 @@
 /* Unit tests for store/'s database file: migrations from every older
  * schema, files that are not ours, damage, concurrent writers and
  * openers, the scheduler lock across links, which processes map it. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "store-int.h"
 #include "store-fixture.h"
 
@@ -22,12 +13,9 @@ test_migrate_from_v1(void **state)
 {
 	struct store_fixture *f = *state;
 	struct store *old, *s;
-	struct store_job_new jobs[2] = {
-		store_fixture_job("old1"), store_fixture_job("old2") };
 	struct store_job *j;
 	struct store_event *ev;
 	size_t nev;
-	int64_t ids[2];
 	char *cause = NULL, *path;
 
 	path = xprintf("%s/old.db", f->dir);
@@ -43,26 +31,22 @@ test_migrate_from_v1(void **state)
 	    "'{\"v\":2}', 1, 1); INSERT INTO events (job_id, at, from_state, "
 	    "to_state, reason) VALUES (1, 1, NULL, 'queued', 'submitted'), "
 	    "(2, 1, NULL, 'queued', 'submitted')", &cause), 0);
-	ids[0] = 1;
-	ids[1] = 2;
-	(void)jobs;
 	store_close(old);
 
 	assert_int_equal(store_open(path, &s, &cause), 0);
 	assert_int_equal(store_user_version(s), STORE_SCHEMA_VERSION);
-	assert_int_equal(store_get(s, ids[1], &j, &cause), 0);
+	assert_int_equal(store_get(s, 2, &j, &cause), 0);
 	assert_non_null(j);
 	assert_string_equal(j->name, "old2");
 	assert_string_equal(j->spec_json, "{\"v\":2}");
 	assert_int_equal(j->attempts, 0);
 	assert_int_equal(j->started_at, 0);
 	store_job_free(j);
-	assert_int_equal(store_events(s, ids[1], &ev, &nev, &cause), 0);
+	assert_int_equal(store_events(s, 2, &ev, &nev, &cause), 0);
 	assert_int_equal(nev, 1);
 	store_events_free(ev, nev);
 	/* And it keeps working at the new version. */
-	assert_int_equal(store_transition(s, ids[1], 0, STORE_HELD, "h", &cause),
-	    0);
+	store_fixture_move(s, 2, STORE_HELD, "h");
 	store_close(s);
 	free(path);
 }
@@ -119,8 +103,7 @@ test_migrate_est_start(void **state)
 	store_job_free(j);
 
 	/* Job 3 is held before the write: it keeps no estimate. */
-	assert_int_equal(store_transition(s, ids[2], 0, STORE_HELD, "h",
-	    &cause), 0);
+	store_fixture_move(s, ids[2], STORE_HELD, "h");
 	assert_int_equal(store_set_reasons(s, ids, why, pos, start, 3, &cause),
 	    0);
 	assert_int_equal(store_get(s, ids[0], &j, &cause), 0);
@@ -153,8 +136,7 @@ test_migrate_est_start(void **state)
 	assert_int_equal(j->est_start, start[0]);
 	store_job_free(j);
 	/* Leaving the queue clears it. */
-	assert_int_equal(store_transition(s, ids[0], 0, STORE_ADMITTED, "a",
-	    &cause), 0);
+	store_fixture_move(s, ids[0], STORE_ADMITTED, "a");
 	assert_int_equal(store_get(s, ids[0], &j, &cause), 0);
 	assert_int_equal(j->est_start, 0);
 	store_job_free(j);
@@ -185,14 +167,12 @@ static void
 test_migrate_group_owner(void **state)
 {
 	struct store_fixture *f = *state;
-	struct store_job_new jn[3] = {
-		store_fixture_job("a"), store_fixture_job("b"),
-		store_fixture_job("c") }, more[1] = { store_fixture_job("d") };
+	struct store_job_new more[1] = { store_fixture_job("d") };
 	struct store_filter flt = { .all = true, .group = "hw1" };
 	struct store_job **jobs;
 	struct store *s;
 	size_t n, i;
-	int64_t ids[3], id;
+	int64_t id;
 	char *cause = NULL, *path;
 
 	path = xprintf("%s/v8.db", f->dir);
@@ -208,8 +188,6 @@ test_migrate_group_owner(void **state)
 	    "1, 1), ('b', 'alice', 'alice', 1, 'queued', 500, '', 0, 1, 1, 1, "
 	    "'{}', 1, 1), ('c', 'bob', 'bob', 1, 'queued', 500, '', 0, 1, 1, "
 	    "1, '{}', 1, 1)", &cause), 0);
-	(void)jn;
-	(void)ids;
 	store_close(s);
 
 	assert_int_equal(store_open(path, &s, &cause), 0);
@@ -229,16 +207,12 @@ test_migrate_group_owner(void **state)
 	assert_int_equal(group_count(s, "carol", "hw1"), 1);
 	assert_int_equal(group_count(s, "alice", "hw1"), 2);
 	assert_int_equal(store_check_groups(s, more, 1, &cause), -1);
-	assert_non_null(strstr(cause, "'hw1' already has 1 of your jobs"));
-	free(cause);
-	cause = NULL;
+	assert_cause(cause, "'hw1' already has 1 of your jobs");
 	/* Naming another group owner (a co-TA's class group) checks and
 	 * joins theirs. */
 	more[0].group_owner = "bob";
 	assert_int_equal(store_check_groups(s, more, 1, &cause), -1);
-	assert_non_null(strstr(cause, "already has 1 "));
-	free(cause);
-	cause = NULL;
+	assert_cause(cause, "already has 1 ");
 	assert_int_equal(store_submit(s, more, 1, &id, &cause), 0);
 	assert_int_equal(group_count(s, "bob", "hw1"), 2);
 	assert_int_equal(group_count(s, "carol", "hw1"), 1);
@@ -251,19 +225,15 @@ test_migrate_group_owner(void **state)
 		assert_string_equal(jobs[i]->owner, "alice");
 	store_jobs_free(jobs, n);
 	flt.group_owner = NULL;
-	assert_int_equal(store_list(s, &flt, &jobs, &n, &cause), 0);
-	assert_int_equal(n, 5);
-	store_jobs_free(jobs, n);
+	assert_int_equal(store_fixture_count(s, &flt), 5);
 
 	/* after: group:hw1 resolves within the submitter's own groups. */
 	more[0] = store_fixture_job("e");
 	more[0].owner = "dave";
 	more[0].spec_json = "{\"after\":[\"group:hw1\"],\"v\":1}";
 	assert_int_equal(store_check_after(s, more, 1, &cause), -1);
-	assert_non_null(strstr(cause, "'group:hw1' is not one of your "
-	    "groups"));
-	free(cause);
-	cause = NULL;
+	assert_cause(cause, "'group:hw1' is not one of your "
+	    "groups");
 	more[0].owner = "bob";
 	assert_int_equal(store_check_after(s, more, 1, &cause), 0);
 	store_close(s);
@@ -330,9 +300,7 @@ test_migrate_spec_refs(void **state)
 	    "''queued'' OR %'"), 1);
 	assert_int_equal(store_exec(s, "UPDATE jobs SET state = 'lost' "
 	    "WHERE id = 5", &cause), -1);
-	assert_non_null(strstr(cause, "CHECK constraint failed"));
-	free(cause);
-	cause = NULL;
+	assert_cause(cause, "CHECK constraint failed");
 	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM "
 	    "pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
 	assert_int_equal(store_get(s, 3, &j, &cause), 0);
@@ -388,9 +356,7 @@ test_migrate_fails_whole(void **state)
 	    0);
 	store_close(s);
 	assert_int_equal(store_open(path, &s, &cause), -1);
-	assert_non_null(strstr(cause, "jobs_spec_base"));
-	free(cause);
-	cause = NULL;
+	assert_cause(cause, "jobs_spec_base");
 	assert_int_equal(store_open_version(path, 9, &s, &cause), 0);
 	assert_int_equal(store_user_version(s), 9);
 	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM "
@@ -413,11 +379,9 @@ test_migrate_from_empty(void **state)
 	struct stat st;
 	struct store *s;
 	char *cause = NULL, *path;
-	FILE *fp;
 
 	path = xprintf("%s/empty.db", f->dir);
-	fp = fopen(path, "w");
-	fclose(fp);
+	unit_write(path, "");
 	assert_int_equal(store_open(path, &s, &cause), 0);
 	assert_int_equal(store_user_version(s), STORE_SCHEMA_VERSION);
 	store_close(s);
@@ -441,14 +405,10 @@ test_refuse_foreign(void **state)
 	FILE *fp;
 
 	path = xprintf("%s/text.db", f->dir);
-	fp = fopen(path, "w");
-	fputs("this is not a database, just some text\n", fp);
-	fclose(fp);
+	unit_write(path, "this is not a database, just some text\n");
 	assert_int_equal(store_open(path, &s, &cause), -1);
 	assert_null(s);
-	assert_non_null(strstr(cause, "not an ailab-queue database"));
-	free(cause);
-	cause = NULL;
+	assert_cause(cause, "not an ailab-queue database");
 	fp = fopen(path, "r");
 	assert_non_null(fgets(buf, sizeof buf, fp));
 	fclose(fp);
@@ -460,8 +420,7 @@ test_refuse_foreign(void **state)
 	assert_int_equal(store_exec(other, "CREATE TABLE t (x)", &cause), 0);
 	store_close(other);
 	assert_int_equal(store_open(path2, &s, &cause), -1);
-	assert_non_null(strstr(cause, "another program"));
-	free(cause);
+	assert_cause(cause, "another program");
 	free(path);
 	free(path2);
 }
@@ -537,15 +496,13 @@ test_long_lived_unmapped(void **state)
 	struct store_fixture *f = *state;
 	struct store_filter flt = { .all = true };
 	struct store_job_new j = store_fixture_job("m");
-	struct store_job **out;
 	enum store_use uses[] = { STORE_USE_SCHEDULER, STORE_USE_SERVER };
 	size_t n, u;
 	int64_t id;
 
 	for (n = 0; n < 20; n++)
 		assert_int_equal(store_submit(f->s, &j, 1, &id, NULL), 0);
-	assert_int_equal(store_list(f->s, &flt, &out, &n, NULL), 0);
-	store_jobs_free(out, n);
+	store_fixture_count(f->s, &flt);
 	assert_int_equal(maps_file(f->path), 1);
 	for (u = 0; u < nitems(uses); u++) {
 		store_close(f->s);
@@ -553,9 +510,7 @@ test_long_lived_unmapped(void **state)
 		assert_int_equal(maps_file(f->path), 0);
 		assert_int_equal(store_open(f->path, &f->s, NULL), 0);
 		assert_int_equal(store_set_use(f->s, uses[u], NULL), 0);
-		assert_int_equal(store_list(f->s, &flt, &out, &n, NULL), 0);
-		assert_int_equal(n, 20);
-		store_jobs_free(out, n);
+		assert_int_equal(store_fixture_count(f->s, &flt), 20);
 		assert_int_equal(maps_file(f->path), 0);
 	}
 }
@@ -599,9 +554,7 @@ test_lock_links(void **state)
 	assert_int_equal(link(f->path, link2), 0);
 	assert_int_equal(store_open(link2, &s2, &cause), 0);
 	assert_int_equal(store_lock_scheduler(s2, &fd2, &cause), -1);
-	assert_non_null(strstr(cause, "has 2 names (hard links)"));
-	free(cause);
-	cause = NULL;
+	assert_cause(cause, "has 2 names (hard links)");
 	assert_int_equal(store_lock_scheduler(f->s, &fd, &cause), -1);
 	free(cause);
 	store_close(s2);
@@ -630,9 +583,8 @@ test_damaged(void **state)
 	    "UPDATE jobs SET state = 'qu\x01eued';"
 	    "UPDATE events SET to_state = 'nowhere'", &cause), 0);
 	assert_int_equal(store_list(f->s, &all, &jobs, &n, &cause), -1);
-	assert_non_null(strstr(cause, "queue.db: listing jobs: the queue "
-	    "database is damaged: job 1 has no valid state (SQLITE_CORRUPT)"));
-	free(cause);
+	assert_cause(cause, "queue.db: listing jobs: the queue "
+	    "database is damaged: job 1 has no valid state (SQLITE_CORRUPT)");
 	assert_int_equal(store_get(f->s, id, &job, &cause), -1);
 	assert_null(job);
 	free(cause);
@@ -642,9 +594,7 @@ test_damaged(void **state)
 	free(cause);
 	assert_int_equal(store_transition(f->s, id, 0, STORE_HELD, "x",
 	    &cause), -1);
-	assert_non_null(strstr(cause, "SQLITE_CORRUPT"));
-	free(cause);
-	cause = NULL;
+	assert_cause(cause, "SQLITE_CORRUPT");
 
 	/* A column the statements name is gone. */
 	assert_int_equal(store_exec(f->s, "ALTER TABLE jobs RENAME COLUMN "
@@ -652,9 +602,8 @@ test_damaged(void **state)
 	store_close(f->s);
 	assert_int_equal(store_open(f->path, &f->s, &cause), 0);
 	assert_int_equal(store_list(f->s, &all, &jobs, &n, &cause), -1);
-	assert_non_null(strstr(cause, "listing jobs: the queue database is "
-	    "damaged: no such column: j.position (SQLITE_CORRUPT)"));
-	free(cause);
+	assert_cause(cause, "listing jobs: the queue database is "
+	    "damaged: no such column: j.position (SQLITE_CORRUPT)");
 	assert_int_equal(store_submit(f->s, &j, 1, &id, &cause), 0);
 	assert_int_equal(store_sched_jobs(f->s, NULL, NULL, &jobs, &n,
 	    &cause), -1);
@@ -669,12 +618,10 @@ test_create_race(void **state)
 	struct store_fixture *f = *state;
 	struct store_job_new j = store_fixture_job("r");
 	struct store_filter all = { .all = true };
-	struct store_job **jobs = NULL;
 	struct store *s;
 	struct stat sb;
 	char *path, *cause = NULL;
 	int64_t id;
-	size_t n = 0;
 	int i, st, trial, bad = 0;
 
 	for (trial = 0; trial < 5; trial++) {
@@ -694,9 +641,7 @@ test_create_race(void **state)
 				bad++;
 		}
 		assert_int_equal(store_open(path, &s, &cause), 0);
-		assert_int_equal(store_list(s, &all, &jobs, &n, &cause), 0);
-		assert_int_equal(n, 20);
-		store_jobs_free(jobs, n);
+		assert_int_equal(store_fixture_count(s, &all), 20);
 		store_close(s);
 		assert_int_equal(stat(path, &sb), 0);
 		assert_int_equal(sb.st_mode & 0777, 0600);
@@ -710,30 +655,18 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_migrate_from_v1,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_migrate_est_start,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_migrate_group_owner,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_migrate_spec_refs,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_migrate_fails_whole,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_migrate_from_empty,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_refuse_foreign,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_concurrent_writers,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_long_lived_unmapped,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_lock_links,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_damaged,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_create_race,
-		    store_fixture_setup, store_fixture_teardown),
+		store_fixture_test(test_migrate_from_v1),
+		store_fixture_test(test_migrate_est_start),
+		store_fixture_test(test_migrate_group_owner),
+		store_fixture_test(test_migrate_spec_refs),
+		store_fixture_test(test_migrate_fails_whole),
+		store_fixture_test(test_migrate_from_empty),
+		store_fixture_test(test_refuse_foreign),
+		store_fixture_test(test_concurrent_writers),
+		store_fixture_test(test_long_lived_unmapped),
+		store_fixture_test(test_lock_links),
+		store_fixture_test(test_damaged),
+		store_fixture_test(test_create_race),
 	};
 
 	return cmocka_run_group_tests_name("store-file", tests, NULL, NULL);

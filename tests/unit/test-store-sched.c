@@ -1,18 +1,8 @@
 /* Unit tests for the scheduler's bulk store calls: one read of the queue,
  * specs and spec fields by id, counts, many transitions at once. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "store.h"
 #include "store-fixture.h"
-
 #include "common.h"
 
 struct fixture {
@@ -143,10 +133,8 @@ test_count(void **state)
 	assert_int_equal(c.n[STORE_ADMITTED], 1);
 	assert_int_equal(c.n[STORE_SUCCEEDED], 1);
 	assert_int_equal(c.uncleaned, 0);
-	assert_int_equal(store_transition(f->q.s, f->ids[0], 0, STORE_CANCELLED,
-	    "c", &cause), 0);
-	assert_int_equal(store_transition(f->q.s, f->ids[4], 0, STORE_FAILED,
-	    "f", &cause), 0);
+	store_fixture_move(f->q.s, f->ids[0], STORE_CANCELLED, "c");
+	store_fixture_move(f->q.s, f->ids[4], STORE_FAILED, "f");
 	assert_int_equal(store_count(f->q.s, &c, &cause), 0);
 	assert_int_equal(c.n[STORE_QUEUED], 3);
 	/* Never ran: nothing to clean; the admitted one has objects. */
@@ -226,16 +214,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_sched_jobs, setup,
-		    store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_specs_and_fields, setup,
-		    store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_count, setup,
-		    store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_transitions, setup,
-		    store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_usage_many, setup,
-		    store_fixture_teardown),
+		store_fixture_test_with(test_sched_jobs, setup),
+		store_fixture_test_with(test_specs_and_fields, setup),
+		store_fixture_test_with(test_count, setup),
+		store_fixture_test_with(test_transitions, setup),
+		store_fixture_test_with(test_usage_many, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,22 +1,13 @@
 /* Unit tests for store/'s wake-up beside the database: a listener hears
  * writers of any process, writers without one do nothing and never block,
  * and nothing but a FIFO is ever used. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
-#include <cmocka.h>
-
 #include <event2/event.h>
 
+#include "unit.h"
 #include "store-fixture.h"
 #include "store-int.h"
 
@@ -82,13 +73,11 @@ test_wake_listener(void **state)
 	struct fixture *f = *state;
 	struct store_wake *w = NULL;
 	struct stat st;
-	char *cause = NULL, *path;
+	char *cause = NULL;
 	pid_t pid;
 	int status;
 
-	path = store_wake_path(f->q.s);
-	assert_string_equal(path, f->wake);
-	free(path);
+	assert_string_take(store_wake_path(f->q.s), f->wake);
 	assert_int_equal(store_wake_listen(f->q.s, f->base, on_wake, f, &w,
 	    &cause), 0);
 	assert_non_null(w);
@@ -188,9 +177,7 @@ test_wake_refuses_others(void **state)
 	    &cause), -1);
 	assert_null(w);
 	assert_non_null(strstr(cause, f->wake));
-	assert_non_null(strstr(cause, "not a FIFO"));
-	free(cause);
-	cause = NULL;
+	assert_cause(cause, "not a FIFO");
 	assert_int_equal(lstat(f->wake, &st), 0);
 	assert_int_equal(st.st_size, 4);
 	assert_int_equal(unlink(f->wake), 0);
@@ -206,8 +193,7 @@ test_wake_refuses_others(void **state)
 	assert_true(read(fd, buf, sizeof buf) <= 0);
 	assert_int_equal(store_wake_listen(f->q.s, f->base, on_wake, f, &w,
 	    &cause), -1);
-	assert_non_null(strstr(cause, "not a FIFO"));
-	free(cause);
+	assert_cause(cause, "not a FIFO");
 	assert_int_equal(lstat(f->wake, &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
 	close(fd);

@@ -1,18 +1,9 @@
 /* Unit tests for store/: the state machine, submissions, listings, shared
  * spec texts, what the scheduler records, pruning.  test-store-file.c
  * holds the database file: migrations, foreign files, concurrency. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
-#include <cmocka.h>
-
+#include "unit.h"
 #include "store-int.h"
 #include "store-fixture.h"
 
@@ -66,20 +57,15 @@ test_submit_and_transitions(void **state)
 	/* An illegal transition is refused and changes nothing. */
 	assert_int_equal(store_transition(f->s, ids[0], 0, STORE_RUNNING, "x",
 	    &cause), -1);
-	assert_non_null(strstr(cause, "cannot become running"));
-	free(cause);
-	cause = NULL;
+	assert_cause(cause, "cannot become running");
 	assert_int_equal(store_get(f->s, ids[0], &j, &cause), 0);
 	assert_int_equal(j->state, STORE_QUEUED);
 	assert_string_equal(j->group == NULL ? "" : j->group, "");
 	store_job_free(j);
 
-	assert_int_equal(store_transition(f->s, ids[0], 0, STORE_ADMITTED,
-	    "admitted", &cause), 0);
-	assert_int_equal(store_transition(f->s, ids[0], 0, STORE_RUNNING,
-	    "running", &cause), 0);
-	assert_int_equal(store_transition(f->s, ids[0], 0, STORE_SUCCEEDED,
-	    "exit 0", &cause), 0);
+	store_fixture_move(f->s, ids[0], STORE_ADMITTED, "admitted");
+	store_fixture_move(f->s, ids[0], STORE_RUNNING, "running");
+	store_fixture_move(f->s, ids[0], STORE_SUCCEEDED, "exit 0");
 	assert_int_equal(store_get(f->s, ids[0], &j, &cause), 0);
 	assert_int_equal(j->state, STORE_SUCCEEDED);
 	assert_false(j->cleaned);    /* it ran: objects to clean */
@@ -97,9 +83,7 @@ test_submit_and_transitions(void **state)
 	/* Unknown job. */
 	assert_int_equal(store_transition(f->s, 99999, 0, STORE_HELD, "x",
 	    &cause), -1);
-	assert_non_null(strstr(cause, "not found"));
-	free(cause);
-	cause = NULL;
+	assert_cause(cause, "not found");
 
 	/* Group membership. */
 	{
@@ -145,8 +129,7 @@ test_cancel(void **state)
 	assert_true(j->cleaned);     /* never reached the cluster */
 	store_job_free(j);
 
-	assert_int_equal(store_transition(f->s, ids[1], 0, STORE_ADMITTED, "a",
-	    &cause), 0);
+	store_fixture_move(f->s, ids[1], STORE_ADMITTED, "a");
 	assert_int_equal(cancel_one(f->s, ids[1], "by test"),
 	    STORE_ACT_REQUESTED);
 	assert_int_equal(store_get(f->s, ids[1], &j, &cause), 0);
@@ -172,20 +155,14 @@ test_list_filters(void **state)
 
 	jobs[0].group = jobs[1].group = "g";
 	assert_int_equal(store_submit(f->s, jobs, 4, ids, &cause), 0);
-	assert_int_equal(store_transition(f->s, ids[3], 0, STORE_CANCELLED, "x",
-	    &cause), 0);
+	store_fixture_move(f->s, ids[3], STORE_CANCELLED, "x");
 
-	assert_int_equal(store_list(f->s, &flt, &out, &n, &cause), 0);
-	assert_int_equal(n, 3);      /* the cancelled job is hidden */
-	store_jobs_free(out, n);
+	/* The cancelled job is hidden. */
+	assert_int_equal(store_fixture_count(f->s, &flt), 3);
 	flt.all = true;
-	assert_int_equal(store_list(f->s, &flt, &out, &n, &cause), 0);
-	assert_int_equal(n, 4);
-	store_jobs_free(out, n);
+	assert_int_equal(store_fixture_count(f->s, &flt), 4);
 	flt.name = "resnet-*";
-	assert_int_equal(store_list(f->s, &flt, &out, &n, &cause), 0);
-	assert_int_equal(n, 2);
-	store_jobs_free(out, n);
+	assert_int_equal(store_fixture_count(f->s, &flt), 2);
 	flt.name = NULL;
 	flt.group = "g";
 	assert_int_equal(store_list(f->s, &flt, &out, &n, &cause), 0);
@@ -271,8 +248,7 @@ test_list_each(void **state)
 	jobs[0].group = jobs[1].group = "g";
 	jobs[2].spec_json = "{\"params\":{\"lr\":\"0.1\"}}";
 	assert_int_equal(store_submit(f->s, jobs, 4, ids, &cause), 0);
-	assert_int_equal(store_transition(f->s, ids[3], 0, STORE_CANCELLED, "x",
-	    &cause), 0);
+	store_fixture_move(f->s, ids[3], STORE_CANCELLED, "x");
 
 	/* The default view: active jobs, by id, from the index alone. */
 	assert_int_equal(walk_list(f->s, &flt, STORE_ROW_BRIEF, &w), 3);
@@ -386,8 +362,7 @@ test_shared_spec(void **state)
 
 	/* Pruned one by one: the text stays while a job needs it. */
 	for (i = 0; i < 3; i++)
-		assert_int_equal(store_transition(f->s, ids[i], 0,
-		    STORE_CANCELLED, "x", &cause), 0);
+		store_fixture_move(f->s, ids[i], STORE_CANCELLED, "x");
 	assert_int_equal(store_exec(f->s, "DELETE FROM jobs WHERE name = 'a'",
 	    &cause), 0);
 	assert_int_equal(count_shared(f->s), 1);
@@ -449,8 +424,7 @@ test_shared_params(void **state)
 	assert_int_equal(walk_list(f->s, &flt, STORE_ROW_PARAMS, &w), 3);
 	assert_string_equal(w.params[1], "{\"lr\":\"0.2\"}");
 	/* The only group of its name, named without its owner. */
-	assert_int_equal(store_transition(f->s, ids[4], 0, STORE_CANCELLED,
-	    "x", &cause), 0);
+	store_fixture_move(f->s, ids[4], STORE_CANCELLED, "x");
 	assert_int_equal(store_exec(f->s, "DELETE FROM jobs WHERE owner = "
 	    "'bob'; DELETE FROM groups WHERE owner = 'bob'", &cause), 0);
 	flt.group_owner = NULL;
@@ -490,8 +464,7 @@ test_scheduler_records(void **state)
 	assert_int_equal(store_submit(f->s, &jn, 1, &id, &cause), 0);
 	assert_int_equal(store_transition_with(f->s, id, 0, STORE_ADMITTED,
 	    "admitted", &chg, &cause), 0);
-	assert_int_equal(store_transition(f->s, id, 0, STORE_RUNNING, "r",
-	    &cause), 0);
+	store_fixture_move(f->s, id, STORE_RUNNING, "r");
 	chg.run_gpu_type = NULL;
 	chg.set_exit_code = true;
 	chg.exit_code = 137;
@@ -519,8 +492,7 @@ test_scheduler_records(void **state)
 	assert_int_equal(j->started_at, 0);
 	assert_int_equal(j->finished_at, 0);
 	store_job_free(j);
-	assert_int_equal(store_transition(f->s, id, 0, STORE_ADMITTED, "a",
-	    &cause), 0);
+	store_fixture_move(f->s, id, STORE_ADMITTED, "a");
 	assert_int_equal(store_get(f->s, id, &j, &cause), 0);
 	assert_int_equal(j->attempts, 2);
 	assert_false(j->has_exit_code);
@@ -528,14 +500,8 @@ test_scheduler_records(void **state)
 	assert_int_equal(j->finished_at, 0);
 	store_job_free(j);
 	assert_int_equal(store_set_cleaned(f->s, id, &cause), 0);
-	{
-		struct store_filter flt = { .all = true, .not_cleaned = true };
-		struct store_job **out;
-
-		assert_int_equal(store_list(f->s, &flt, &out, &n, &cause), 0);
-		assert_int_equal(n, 0);
-		store_jobs_free(out, n);
-	}
+	assert_int_equal(store_fixture_count(f->s, &(struct store_filter){
+	    .all = true, .not_cleaned = true }), 0);
 
 	jn.name = "w";
 	assert_int_equal(store_submit(f->s, &jn, 1, &ids[0], &cause), 0);
@@ -619,12 +585,9 @@ test_prune(void **state)
 	free(ns);
 
 	/* Cancelled from the queue: ended and clean. Admitted: not clean. */
-	assert_int_equal(store_transition(f->s, ids[0], 0, STORE_CANCELLED,
-	    "x", &cause), 0);
-	assert_int_equal(store_transition(f->s, ids[1], 0, STORE_ADMITTED,
-	    "x", &cause), 0);
-	assert_int_equal(store_transition(f->s, ids[1], 0, STORE_FAILED, "x",
-	    &cause), 0);
+	store_fixture_move(f->s, ids[0], STORE_CANCELLED, "x");
+	store_fixture_move(f->s, ids[1], STORE_ADMITTED, "x");
+	store_fixture_move(f->s, ids[1], STORE_FAILED, "x");
 	assert_int_equal(store_prune(f->s, now_ms() + 1000, true, &n, &cause),
 	    0);
 	assert_int_equal(n, 1);
@@ -669,8 +632,7 @@ test_started_between_passes(void **state)
 
 	assert_int_equal(store_submit(f->s, jn, 3, ids, &cause), 0);
 	for (i = 0; i < 3; i++)
-		assert_int_equal(store_transition(f->s, ids[i], 0,
-		    STORE_ADMITTED, "admitted", &cause), 0);
+		store_fixture_move(f->s, ids[i], STORE_ADMITTED, "admitted");
 	/* Admitted long ago: the run's length places its start. */
 	assert_int_equal(store_exec(f->s, "UPDATE jobs SET admitted_at = "
 	    "admitted_at - 60000", &cause), 0);
@@ -700,24 +662,15 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_state_machine),
-		cmocka_unit_test_setup_teardown(test_submit_and_transitions,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_cancel,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_list_filters,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_list_each,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_shared_spec,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_shared_params,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_scheduler_records,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_prune,
-		    store_fixture_setup, store_fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_started_between_passes,
-		    store_fixture_setup, store_fixture_teardown),
+		store_fixture_test(test_submit_and_transitions),
+		store_fixture_test(test_cancel),
+		store_fixture_test(test_list_filters),
+		store_fixture_test(test_list_each),
+		store_fixture_test(test_shared_spec),
+		store_fixture_test(test_shared_params),
+		store_fixture_test(test_scheduler_records),
+		store_fixture_test(test_prune),
+		store_fixture_test(test_started_between_passes),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
