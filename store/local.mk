@@ -11,6 +11,7 @@ store_libstore_a_SOURCES = \
 	store/store-sched.c \
 	store/store-state.c \
 	store/store-record.c \
+	store/store-rows.c \
 	store/store-wake.c \
 	store/store-wake-listen.c \
 	store/store-server.h \

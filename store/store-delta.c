@@ -56,28 +56,25 @@ store_delta_rows(struct store *s, sqlite3_stmt *stmt, store_want_spec_fn want,
 	return 0;
 }
 
+/* The one column of STMT_DELTA_GONE. */
+static const struct store_rows store_gone_rows = {
+	sizeof(int64_t), "reading deletions", NULL, {
+		{ 0, STORE_COL_INT64, 0, 0 },
+	}
+};
+
 /* The ids deleted since seq, ascending. */
 static int
 store_delta_gone(struct store *s, int64_t seq, int64_t **gone, size_t *ngone,
     char **cause)
 {
 	sqlite3_stmt *stmt = store_stmt(s, STMT_DELTA_GONE);
-	size_t cap = 0;
-	int rc;
 
 	if (stmt == NULL)
 		return store_error(s, cause, "reading deletions");
 	sqlite3_bind_int64(stmt, 1, seq);
-	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
-		if (*ngone == cap) {
-			cap = cap == 0 ? 16 : cap * 2;
-			*gone = xreallocarray(*gone, cap, sizeof **gone);
-		}
-		(*gone)[(*ngone)++] = sqlite3_column_int64(stmt, 0);
-	}
-	if (rc != SQLITE_DONE)
-		return store_error(s, cause, "reading deletions");
-	return 0;
+	*gone = store_rows_read(s, stmt, &store_gone_rows, ngone, cause);
+	return *gone != NULL ? 0 : -1;
 }
 
 /* Reads the counter and the highest id of the transaction's snapshot. */

@@ -4,6 +4,7 @@
 #define STORE_INT_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 
 #include "common.h"
 #include "store.h"
@@ -158,5 +159,45 @@ struct store_base_cache {
 };
 int store_sched_spec(struct store *, sqlite3_stmt *,
     struct store_base_cache *, char **);
+
+/* store-rows.c: how a column of a row becomes a member of a record. */
+enum store_col_type {
+	STORE_COL_END,           /* ends a table */
+	STORE_COL_TEXT,          /* char *, "" for NULL */
+	STORE_COL_TEXT_NULL,     /* char *, NULL for NULL */
+	STORE_COL_INT,
+	STORE_COL_INT64,
+	STORE_COL_DOUBLE,
+	STORE_COL_BOOL,          /* non-zero */
+	STORE_COL_IS_SET,        /* bool: the column is not NULL */
+	STORE_COL_STATE,         /* enum store_state, queued if unknown */
+	STORE_COL_STATE_CHECKED, /* enum store_state, damage if unknown */
+	STORE_COL_FROM,          /* int: a state, -1 if NULL or unknown */
+	STORE_COL_BLOB           /* char *, NUL-terminated; length at len */
+};
+struct store_col {
+	int col;
+	enum store_col_type type;
+	size_t off;
+	size_t len;              /* STORE_COL_BLOB: the size_t's offset */
+};
+/* Column i of a row to a member of struct rec, as type (TEXT, INT...). */
+#define STORE_COL(i, type, rec, member) \
+	{ (i), STORE_COL_##type, offsetof(struct rec, member), 0 }
+/* A record's columns (ending with STORE_COL_END) and what a failure is
+ * called: reading failed (what), or a state was unknown (damage). */
+struct store_rows {
+	size_t size;
+	const char *what;
+	const char *damage;
+	struct store_col cols[10];
+};
+/* Steps stmt through its rows (a NULL stmt is a failed one) into a new
+ * array of records, each zeroed then filled by the table, and resets it:
+ * the array (never NULL on success; the caller frees it with the
+ * record's free function), its length in *n; NULL with *cause on an
+ * error or damage, having freed what it read. */
+void *store_rows_read(struct store *, sqlite3_stmt *,
+    const struct store_rows *, size_t *n, char **cause);
 
 #endif

@@ -192,48 +192,29 @@ store_get(struct store *s, int64_t id, struct store_job **out, char **cause)
 	return 0;
 }
 
+/* The columns of STMT_EVENTS. */
+static const struct store_rows store_event_rows = {
+	sizeof(struct store_event), "reading events",
+	"an event has no valid state", {
+		STORE_COL(0, INT64, store_event, at),
+		STORE_COL(1, FROM, store_event, from),
+		STORE_COL(3, TEXT, store_event, reason),
+		STORE_COL(2, STATE_CHECKED, store_event, to),
+	}
+};
+
 /* A job's event log, oldest first. */
 int
 store_events(struct store *s, int64_t id, struct store_event **out,
     size_t *nout, char **cause)
 {
 	sqlite3_stmt *stmt = store_stmt(s, STMT_EVENTS);
-	struct store_event *ev = NULL, *e;
-	size_t n = 0, cap = 0;
-	enum store_state st;
-	const char *from;
-	int rc;
 
 	if (stmt == NULL)
 		return store_error(s, cause, "reading events");
 	sqlite3_bind_int64(stmt, 1, id);
-	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap == 0 ? 16 : cap * 2;
-			ev = xreallocarray(ev, cap, sizeof *ev);
-		}
-		e = &ev[n++];
-		e->at = sqlite3_column_int64(stmt, 0);
-		from = (const char *)sqlite3_column_text(stmt, 1);
-		e->from = -1;
-		if (from != NULL && store_state_parse(from, &st) == 0)
-			e->from = (int)st;
-		e->reason = column_text(stmt, 3, false);
-		if (column_state(stmt, 2, &e->to) != 0) {
-			sqlite3_reset(stmt);
-			store_events_free(ev, n);
-			return store_damaged(s, cause, "reading events",
-			    "an event has no valid state");
-		}
-	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		store_events_free(ev, n);
-		return store_error(s, cause, "reading events");
-	}
-	*out = ev;
-	*nout = n;
-	return 0;
+	*out = store_rows_read(s, stmt, &store_event_rows, nout, cause);
+	return *out != NULL ? 0 : -1;
 }
 
 /* Reads a job's state inside the caller's transaction; 0 found, 1 absent. */
@@ -358,35 +339,26 @@ fail:
 	return -1;
 }
 
+/* The one column of an id list. */
+static const struct store_rows store_id_rows = {
+	sizeof(int64_t), "listing group", NULL, {
+		{ 0, STORE_COL_INT64, 0, 0 },
+	}
+};
+
 /* The ids of a group's jobs; *ids is the caller's to free. */
 int
 store_group_ids(struct store *s, const char *owner, const char *group,
     int64_t **out, size_t *nout, char **cause)
 {
 	sqlite3_stmt *stmt = store_stmt(s, STMT_GROUP_IDS);
-	int64_t *ids = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
 
 	if (stmt == NULL)
 		return store_error(s, cause, "listing group");
 	store_bind_text(stmt, 1, group);
 	store_bind_text(stmt, 2, owner);
-	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap == 0 ? 64 : cap * 2;
-			ids = xreallocarray(ids, cap, sizeof *ids);
-		}
-		ids[n++] = sqlite3_column_int64(stmt, 0);
-	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		free(ids);
-		return store_error(s, cause, "listing group");
-	}
-	*out = ids;
-	*nout = n;
-	return 0;
+	*out = store_rows_read(s, stmt, &store_id_rows, nout, cause);
+	return *out != NULL ? 0 : -1;
 }
 
 /*
