@@ -798,6 +798,7 @@ fail:
 static int
 store_create(const char *path, int target, char **cause)
 {
+	static const char *const sides[] = { "", "-wal", "-shm" };
 	struct store *t = NULL;
 	char *copy, *dir, *tmp, *side;
 	int fd, i, ret = -1;
@@ -853,20 +854,12 @@ store_create(const char *path, int target, char **cause)
 	}
 	ret = 0;
 out:
-	for (i = 0; i < STMT_COUNT; i++)
-		sqlite3_finalize(t->stmts[i]);
-	if (t->db != NULL)
-		sqlite3_close(t->db);
-	free(t->damaged);
-	free(t->path);
-	free(t);
-	unlink(tmp);
-	side = xprintf("%s-wal", tmp);
-	unlink(side);
-	free(side);
-	side = xprintf("%s-shm", tmp);
-	unlink(side);
-	free(side);
+	store_close(t);
+	for (i = 0; i < (int)nitems(sides); i++) {
+		side = xprintf("%s%s", tmp, sides[i]);
+		unlink(side);
+		free(side);
+	}
 	free(tmp);
 	return ret;
 }

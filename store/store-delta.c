@@ -182,11 +182,5 @@ store_sched_forget(struct store *s, const struct store_cursor *c,
 	if (stmt == NULL)
 		return store_error(s, cause, "forgetting deletions");
 	sqlite3_bind_int64(stmt, 1, c->seq);
-	if (store_step(s, stmt) != SQLITE_DONE) {
-		store_error(s, cause, "forgetting deletions");
-		sqlite3_reset(stmt);
-		return -1;
-	}
-	sqlite3_reset(stmt);
-	return 0;
+	return store_write1(s, stmt, "forgetting deletions", cause);
 }

@@ -127,6 +127,11 @@ int store_rows_each(struct store *, const struct store_filter *, int what,
     const char *extra, const char *const *extra_vals, store_row_fn,
     void *arg, char **cause);
 
+/* store-sched.c: steps a bound write statement, resets it; -1 with
+ * *cause (what failed: what) unless it ran to its end. */
+int store_write1(struct store *, sqlite3_stmt *, const char *what,
+    char **cause);
+
 /* store-state.c */
 /* ",queued,running," for a mask of states, as the list statements
  * match them; the caller frees it. */

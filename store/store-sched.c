@@ -11,8 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Runs one prepared write statement in its own transaction. */
-static int
+/* See store-int.h: one prepared write statement run in its own
+ * transaction. */
+int
 store_write1(struct store *s, sqlite3_stmt *stmt, const char *what,
     char **cause)
 {
@@ -51,12 +52,8 @@ store_set_reasons(struct store *s, const int64_t *ids,
 	if (store_begin(s, cause) != 0)
 		return -1;
 	for (i = 0; i < n; i++) {
-		stmt = store_stmt(s, STMT_JOB_SET_REASON);
-		if (stmt == NULL) {
-			store_error(s, cause, "recording reasons");
-			store_rollback(s);
-			return -1;
-		}
+		if ((stmt = store_stmt(s, STMT_JOB_SET_REASON)) == NULL)
+			goto fail;
 		sqlite3_bind_int64(stmt, 1, ids[i]);
 		sqlite3_bind_text(stmt, 2, reasons[i], -1, SQLITE_STATIC);
 		if (positions != NULL)
@@ -64,13 +61,14 @@ store_set_reasons(struct store *s, const int64_t *ids,
 		if (starts != NULL && starts[i] != 0)
 			sqlite3_bind_int64(stmt, 4, starts[i]);
 		sqlite3_bind_int(stmt, 5, starts != NULL);
-		if (store_step(s, stmt) != SQLITE_DONE) {
-			store_error(s, cause, "recording reasons");
-			store_rollback(s);
-			return -1;
-		}
+		if (store_step(s, stmt) != SQLITE_DONE)
+			goto fail;
 	}
 	return store_commit(s, cause);
+fail:
+	store_error(s, cause, "recording reasons");
+	store_rollback(s);
+	return -1;
 }
 
 /* Reads one meta value; *value is NULL when the key is unset. */
@@ -190,22 +188,19 @@ store_usage_set_many(struct store *s, const struct store_usage *u, size_t n,
 	if (store_begin(s, cause) != 0)
 		return -1;
 	for (i = 0; i < n; i++) {
-		stmt = store_stmt(s, STMT_USAGE_SET);
-		if (stmt == NULL) {
-			store_error(s, cause, "writing usage");
-			store_rollback(s);
-			return -1;
-		}
+		if ((stmt = store_stmt(s, STMT_USAGE_SET)) == NULL)
+			goto fail;
 		sqlite3_bind_text(stmt, 1, u[i].owner, -1, SQLITE_STATIC);
 		sqlite3_bind_double(stmt, 2, u[i].gpu_ms);
 		sqlite3_bind_int64(stmt, 3, u[i].at);
-		if (store_step(s, stmt) != SQLITE_DONE) {
-			store_error(s, cause, "writing usage");
-			store_rollback(s);
-			return -1;
-		}
+		if (store_step(s, stmt) != SQLITE_DONE)
+			goto fail;
 	}
 	return store_commit(s, cause);
+fail:
+	store_error(s, cause, "writing usage");
+	store_rollback(s);
+	return -1;
 }
 
 /* Keeps one replica's end: node, exit code, reason and log tail. */
