@@ -7,7 +7,6 @@
  */
 #include "store-int.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,16 +25,13 @@ store_delta_rows(struct store *s, sqlite3_stmt *stmt, store_want_spec_fn want,
 {
 	struct store_base_cache cache = { 0, NULL };
 	struct store_job *j;
-	char detail[64];
 	int rc;
 
 	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
 		if ((j = store_job_from_row(stmt, false)) == NULL) {
 			free(cache.text);
-			snprintf(detail, sizeof detail, "job %lld has no valid "
-			    "state", (long long)sqlite3_column_int64(stmt, 0));
-			return store_damaged(s, cause, "reading changes",
-			    detail);
+			return store_bad_state(s, stmt, cause,
+			    "reading changes");
 		}
 		/* A sweep's job keeps the end of a shared text: joined here. */
 		if ((want == NULL || want(j, arg)) &&

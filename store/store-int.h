@@ -138,6 +138,10 @@ int store_write1(struct store *, sqlite3_stmt *, const char *what,
 char *store_state_set(unsigned int mask);
 
 /* store-job.c */
+/* The damage error of a job row whose state no version wrote (its id in
+ * column 0); -1. */
+int store_bad_state(struct store *, sqlite3_stmt *, char **cause,
+    const char *what);
 /* A job from a row of the columns STMT_JOB_GET selects (the spec copied
  * only with with_spec); NULL when its state is damaged. */
 struct store_job *store_job_from_row(sqlite3_stmt *, bool with_spec);

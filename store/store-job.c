@@ -4,15 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Copies a text column, "" for NULL unless keep_null. */
+/* A text column copied, NULL for NULL. */
 static char *
-column_text(sqlite3_stmt *stmt, int i, bool keep_null)
+column_dup_null(sqlite3_stmt *stmt, int i)
 {
-	const unsigned char *v = sqlite3_column_text(stmt, i);
-
-	if (v == NULL)
-		return keep_null ? NULL : xstrdup("");
-	return xstrdup((const char *)v);
+	return sqlite3_column_type(stmt, i) != SQLITE_NULL ?
+	    store_column_dup(stmt, i) : NULL;
 }
 
 /* Reads a state column written by this module; anything else is damage:
@@ -27,8 +24,9 @@ column_state(sqlite3_stmt *stmt, int i, enum store_state *st)
 	return 0;
 }
 
-/* The damage error of a row whose state no version wrote. */
-static int
+/* See store-int.h: the damage error of a row whose state no version
+ * wrote. */
+int
 store_bad_state(struct store *s, sqlite3_stmt *stmt, char **cause,
     const char *what)
 {
@@ -76,32 +74,32 @@ store_job_from_row(sqlite3_stmt *stmt, bool with_spec)
 	j = xcalloc(1, sizeof *j);
 	j->state = st;
 	j->id = sqlite3_column_int64(stmt, 0);
-	j->name = column_text(stmt, 1, false);
-	j->namespace = column_text(stmt, 2, false);
-	j->owner = column_text(stmt, 3, false);
-	j->group = column_text(stmt, 4, true);
-	j->reason = column_text(stmt, 6, false);
+	j->name = store_column_dup(stmt, 1);
+	j->namespace = store_column_dup(stmt, 2);
+	j->owner = store_column_dup(stmt, 3);
+	j->group = column_dup_null(stmt, 4);
+	j->reason = store_column_dup(stmt, 6);
 	j->cleaned = sqlite3_column_int(stmt, 7) != 0;
 	j->cancel_requested = sqlite3_column_int(stmt, 8) != 0;
 	j->priority = sqlite3_column_int(stmt, 9);
-	j->gpu_type = column_text(stmt, 10, false);
+	j->gpu_type = store_column_dup(stmt, 10);
 	j->gpu_count = sqlite3_column_int(stmt, 11);
 	j->replicas = sqlite3_column_int(stmt, 12);
 	j->cpu_milli = sqlite3_column_int64(stmt, 13);
 	j->memory_bytes = sqlite3_column_int64(stmt, 14);
-	j->spec_json = with_spec ? column_text(stmt, 15, false) : NULL;
+	j->spec_json = with_spec ? store_column_dup(stmt, 15) : NULL;
 	j->attempts = sqlite3_column_int(stmt, 16);
 	j->submitted_at = sqlite3_column_int64(stmt, 17);
 	j->updated_at = sqlite3_column_int64(stmt, 18);
 	j->started_at = sqlite3_column_int64(stmt, 19);
 	j->finished_at = sqlite3_column_int64(stmt, 20);
-	j->run_gpu_type = column_text(stmt, 21, false);
+	j->run_gpu_type = store_column_dup(stmt, 21);
 	j->has_exit_code = sqlite3_column_type(stmt, 22) != SQLITE_NULL;
 	j->exit_code = sqlite3_column_int(stmt, 22);
 	j->not_before = sqlite3_column_int64(stmt, 23);
 	j->admitted_at = sqlite3_column_int64(stmt, 24);
 	j->position = sqlite3_column_int64(stmt, 25);
-	j->run_nodes = column_text(stmt, 26, false);
+	j->run_nodes = store_column_dup(stmt, 26);
 	j->run_ms = sqlite3_column_int64(stmt, 27);
 	return j;
 }
@@ -392,7 +390,7 @@ store_sched_spec(struct store *s, sqlite3_stmt *row,
 			sqlite3_reset(stmt);
 			return -1;
 		}
-		c->text = column_text(stmt, 0, false);
+		c->text = store_column_dup(stmt, 0);
 		c->id = base;
 		sqlite3_reset(stmt);
 	}
@@ -404,57 +402,22 @@ store_sched_spec(struct store *s, sqlite3_stmt *row,
 	return 0;
 }
 
-/* The scheduler's one read of a pass: every job it may act on, copying the
- * spec text only where the caller still needs it. */
+/* The scheduler's whole read of the queue (store-delta.c's first read,
+ * from a cursor not yet valid): every job it may act on, copying the spec
+ * text only where the caller still needs it. */
 int
 store_sched_jobs(struct store *s, store_want_spec_fn want, void *arg,
     struct store_job ***out, size_t *nout, char **cause)
 {
-	struct store_base_cache cache = { 0, NULL };
-	sqlite3_stmt *stmt;
-	struct store_job **jobs = NULL, *j;
-	size_t n = 0, cap = 0;
-	int rc;
+	struct store_cursor c = { .valid = false };
+	int64_t *gone = NULL;
+	size_t ngone = 0;
+	int ret;
 
-	if (store_step(s, store_stmt(s, STMT_BEGIN)) != SQLITE_DONE)
-		return store_error(s, cause, "begin");
-	stmt = store_stmt(s, STMT_SCHED_JOBS);
-	if (stmt == NULL) {
-		store_error(s, cause, "listing jobs");
-		store_rollback(s);
-		return -1;
-	}
-	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap == 0 ? 256 : cap * 2;
-			jobs = xreallocarray(jobs, cap, sizeof *jobs);
-		}
-		if ((j = store_job_from_row(stmt, false)) == NULL)
-			break;
-		jobs[n++] = j;
-		if ((want == NULL || want(j, arg)) &&
-		    store_sched_spec(s, stmt, &cache, &j->spec_json) != 0) {
-			rc = SQLITE_ERROR;
-			break;
-		}
-	}
-	free(cache.text);
-	if (rc == SQLITE_ROW) {
-		store_bad_state(s, stmt, cause, "listing jobs");
-		sqlite3_reset(stmt);
-		store_rollback(s);
-		store_jobs_free(jobs, n);
-		return -1;
-	}
-	sqlite3_reset(stmt);
-	store_rollback(s);
-	if (rc != SQLITE_DONE) {
-		store_jobs_free(jobs, n);
-		return store_error(s, cause, "listing jobs");
-	}
-	*out = jobs;
-	*nout = n;
-	return 0;
+	ret = store_sched_changes(s, &c, want, arg, out, nout, &gone, &ngone,
+	    cause);
+	free(gone);
+	return ret;
 }
 
 /* A JSON array of ids, bound as one parameter for json_each. */
@@ -515,7 +478,7 @@ store_specs(struct store *s, const int64_t *ids, size_t n, char ***out,
 	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
 		k = store_id_index(ids, n, sqlite3_column_int64(stmt, 0));
 		if (k < n && specs[k] == NULL)
-			specs[k] = column_text(stmt, 1, false);
+			specs[k] = store_column_dup(stmt, 1);
 	}
 	sqlite3_reset(stmt);
 	free(text);
@@ -567,7 +530,7 @@ store_spec_fields(struct store *s, const int64_t *ids, size_t n,
 		if (k == n)
 			continue;
 		for (p = 0; p < npaths; p++)
-			v[k * npaths + p] = column_text(stmt, 1 + (int)p, true);
+			v[k * npaths + p] = column_dup_null(stmt, 1 + (int)p);
 	}
 	sqlite3_reset(stmt);
 	free(text);
@@ -861,7 +824,7 @@ store_group_sole_owner(struct store *s, const char *group)
 		return NULL;
 	store_bind_text(stmt, 1, group);
 	if (store_step(s, stmt) == SQLITE_ROW) {
-		owner = column_text(stmt, 0, false);
+		owner = store_column_dup(stmt, 0);
 		if (store_step(s, stmt) != SQLITE_DONE) {
 			free(owner);
 			owner = NULL;
