@@ -452,44 +452,65 @@ store_id_index(const int64_t *ids, size_t n, int64_t id)
 	return lo < n && ids[lo] == id ? lo : n;
 }
 
+/*
+ * Reads the rows (id, value...) of a statement over a JSON array of ids
+ * (?1) into a new vector of width values a job, v[k * width + c] for
+ * ids[k]: with paths (bound from ?2), the values asked of each spec, NULL
+ * stays NULL; without, its one value, "" for NULL.  NULL-terminated; NULL
+ * on failure.
+ */
+static int
+store_by_ids(struct store *s, enum store_stmt_id id, const int64_t *ids,
+    size_t n, const char *const *paths, size_t width, char ***out,
+    const char *what, char **cause)
+{
+	sqlite3_stmt *stmt;
+	char **v, *text;
+	size_t i, k, c;
+	int rc;
+
+	v = xcalloc(n * width + 1, sizeof *v);
+	*out = v;
+	if (n == 0)
+		return 0;
+	if ((stmt = store_stmt(s, id)) == NULL) {
+		free(v);
+		*out = NULL;
+		return store_error(s, cause, what);
+	}
+	text = store_ids_json(ids, n);
+	sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
+	/* Unused slots extract nothing (a NULL path gives NULL). */
+	for (c = 0; paths != NULL && c < width; c++)
+		sqlite3_bind_text(stmt, 2 + (int)c, paths[c], -1,
+		    SQLITE_STATIC);
+	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
+		k = store_id_index(ids, n, sqlite3_column_int64(stmt, 0));
+		for (c = 0; k < n && c < width; c++)
+			if (v[k * width + c] == NULL)
+				v[k * width + c] = paths != NULL ?
+				    column_dup_null(stmt, 1 + (int)c) :
+				    store_column_dup(stmt, 1);
+	}
+	sqlite3_reset(stmt);
+	free(text);
+	if (rc != SQLITE_DONE) {
+		for (i = 0; i < n * width; i++)
+			free(v[i]);
+		free(v);
+		*out = NULL;
+		return store_error(s, cause, what);
+	}
+	return 0;
+}
+
 /* The spec texts of many jobs in one query. */
 int
 store_specs(struct store *s, const int64_t *ids, size_t n, char ***out,
     char **cause)
 {
-	sqlite3_stmt *stmt;
-	char **specs, *text;
-	size_t i, k;
-	int rc;
-
-	specs = xcalloc(n + 1, sizeof *specs);
-	*out = specs;
-	if (n == 0)
-		return 0;
-	text = store_ids_json(ids, n);
-	stmt = store_stmt(s, STMT_SPECS);
-	if (stmt == NULL) {
-		free(text);
-		free(specs);
-		*out = NULL;
-		return store_error(s, cause, "reading specs");
-	}
-	sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
-	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
-		k = store_id_index(ids, n, sqlite3_column_int64(stmt, 0));
-		if (k < n && specs[k] == NULL)
-			specs[k] = store_column_dup(stmt, 1);
-	}
-	sqlite3_reset(stmt);
-	free(text);
-	if (rc != SQLITE_DONE) {
-		for (i = 0; i < n; i++)
-			free(specs[i]);
-		free(specs);
-		*out = NULL;
-		return store_error(s, cause, "reading specs");
-	}
-	return 0;
+	return store_by_ids(s, STMT_SPECS, ids, n, NULL, 1, out,
+	    "reading specs", cause);
 }
 
 /* Values inside many jobs' specs, extracted by SQLite in one query. */
@@ -497,51 +518,14 @@ int
 store_spec_fields(struct store *s, const int64_t *ids, size_t n,
     const char *const *paths, size_t npaths, char ***out, char **cause)
 {
-	sqlite3_stmt *stmt;
-	char **v, *text;
-	size_t i, k, p;
-	int rc;
-
 	if (npaths > STORE_MAX_SPEC_FIELDS) {
 		*out = NULL;
 		*cause = xprintf("%zu spec fields asked, at most %d", npaths,
 		    STORE_MAX_SPEC_FIELDS);
 		return -1;
 	}
-	v = xcalloc(n * npaths + 1, sizeof *v);
-	*out = v;
-	if (n == 0)
-		return 0;
-	text = store_ids_json(ids, n);
-	stmt = store_stmt(s, STMT_SPEC_FIELDS);
-	if (stmt == NULL) {
-		free(text);
-		free(v);
-		*out = NULL;
-		return store_error(s, cause, "reading spec fields");
-	}
-	sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
-	/* Unused slots extract nothing (a NULL path gives NULL). */
-	for (p = 0; p < npaths; p++)
-		sqlite3_bind_text(stmt, 2 + (int)p, paths[p], -1,
-		    SQLITE_STATIC);
-	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
-		k = store_id_index(ids, n, sqlite3_column_int64(stmt, 0));
-		if (k == n)
-			continue;
-		for (p = 0; p < npaths; p++)
-			v[k * npaths + p] = column_dup_null(stmt, 1 + (int)p);
-	}
-	sqlite3_reset(stmt);
-	free(text);
-	if (rc != SQLITE_DONE) {
-		for (i = 0; i < n * npaths; i++)
-			free(v[i]);
-		free(v);
-		*out = NULL;
-		return store_error(s, cause, "reading spec fields");
-	}
-	return 0;
+	return store_by_ids(s, STMT_SPEC_FIELDS, ids, n, paths, npaths, out,
+	    "reading spec fields", cause);
 }
 
 /* How many jobs are in each state, and how many ended but not cleaned,
