@@ -172,16 +172,18 @@ int store_sched_spec(struct store *, sqlite3_stmt *,
 /* store-rows.c: how a column of a row becomes a member of a record. */
 enum store_col_type {
 	STORE_COL_END,           /* ends a table */
+	/* Read as text: */
 	STORE_COL_TEXT,          /* char *, "" for NULL */
 	STORE_COL_TEXT_NULL,     /* char *, NULL for NULL */
+	STORE_COL_STATE,         /* enum store_state, queued if unknown */
+	STORE_COL_STATE_CHECKED, /* enum store_state, damage if unknown */
+	STORE_COL_FROM,          /* int: a state, -1 if NULL or unknown */
+	/* Read as what they are: */
 	STORE_COL_INT,
 	STORE_COL_INT64,
 	STORE_COL_DOUBLE,
 	STORE_COL_BOOL,          /* non-zero */
 	STORE_COL_IS_SET,        /* bool: the column is not NULL */
-	STORE_COL_STATE,         /* enum store_state, queued if unknown */
-	STORE_COL_STATE_CHECKED, /* enum store_state, damage if unknown */
-	STORE_COL_FROM,          /* int: a state, -1 if NULL or unknown */
 	STORE_COL_BLOB           /* char *, NUL-terminated; length at len */
 };
 struct store_col {

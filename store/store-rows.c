@@ -14,8 +14,10 @@ static int
 store_col_read(sqlite3_stmt *stmt, const struct store_col *c, char *rec)
 {
 	void *p = rec + c->off;
-	const char *t = (const char *)sqlite3_column_text(stmt, c->col);
+	const char *t = c->type > STORE_COL_FROM ? NULL :
+	    (const char *)sqlite3_column_text(stmt, c->col);
 	enum store_state st = STORE_QUEUED;
+	const void *blob;
 	int len;
 
 	switch (c->type) {
@@ -56,11 +58,11 @@ store_col_read(sqlite3_stmt *stmt, const struct store_col *c, char *rec)
 		break;
 	case STORE_COL_BLOB:
 		/* Text of a known length, NUL-terminated, its length at len. */
+		blob = sqlite3_column_blob(stmt, c->col);
 		len = sqlite3_column_bytes(stmt, c->col);
 		*(char **)p = xmalloc((size_t)len + 1);
 		if (len > 0)
-			memcpy(*(char **)p, sqlite3_column_blob(stmt, c->col),
-			    (size_t)len);
+			memcpy(*(char **)p, blob, (size_t)len);
 		(*(char **)p)[len] = '\0';
 		*(size_t *)(void *)(rec + c->len) = (size_t)len;
 		break;
