@@ -64,12 +64,7 @@ static int
 store_delta_gone(struct store *s, int64_t seq, int64_t **gone, size_t *ngone,
     char **cause)
 {
-	sqlite3_stmt *stmt = store_stmt(s, STMT_DELTA_GONE);
-
-	if (stmt == NULL)
-		return store_error(s, cause, "reading deletions");
-	sqlite3_bind_int64(stmt, 1, seq);
-	*gone = store_rows_read(s, stmt, &store_gone_rows, ngone, cause);
+	*gone = store_rows_of(s, STMT_DELTA_GONE, seq, &store_gone_rows, ngone, cause);
 	return *gone != NULL ? 0 : -1;
 }
 

@@ -206,12 +206,7 @@ int
 store_events(struct store *s, int64_t id, struct store_event **out,
     size_t *nout, char **cause)
 {
-	sqlite3_stmt *stmt = store_stmt(s, STMT_EVENTS);
-
-	if (stmt == NULL)
-		return store_error(s, cause, "reading events");
-	sqlite3_bind_int64(stmt, 1, id);
-	*out = store_rows_read(s, stmt, &store_event_rows, nout, cause);
+	*out = store_rows_of(s, STMT_EVENTS, id, &store_event_rows, nout, cause);
 	return *out != NULL ? 0 : -1;
 }
 

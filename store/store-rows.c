@@ -124,3 +124,15 @@ store_rows_read(struct store *s, sqlite3_stmt *stmt,
 	*nout = n;
 	return v != NULL ? v : xcalloc(1, t->size);
 }
+
+/* See store-int.h. */
+void *
+store_rows_of(struct store *s, enum store_stmt_id id, int64_t key,
+    const struct store_rows *t, size_t *nout, char **cause)
+{
+	sqlite3_stmt *stmt = store_stmt(s, id);
+
+	if (stmt != NULL)
+		sqlite3_bind_int64(stmt, 1, key);
+	return store_rows_read(s, stmt, t, nout, cause);
+}

@@ -141,12 +141,7 @@ int
 store_runs(struct store *s, int64_t after, struct store_run **out,
     size_t *nout, char **cause)
 {
-	sqlite3_stmt *stmt = store_stmt(s, STMT_RUNS);
-
-	if (stmt == NULL)
-		return store_error(s, cause, "reading run times");
-	sqlite3_bind_int64(stmt, 1, after);
-	*out = store_rows_read(s, stmt, &store_run_rows, nout, cause);
+	*out = store_rows_of(s, STMT_RUNS, after, &store_run_rows, nout, cause);
 	return *out != NULL ? 0 : -1;
 }
 
@@ -250,12 +245,7 @@ int
 store_replicas(struct store *s, int64_t id, struct store_replica **out,
     size_t *nout, char **cause)
 {
-	sqlite3_stmt *stmt = store_stmt(s, STMT_REPLICAS);
-
-	if (stmt == NULL)
-		return store_error(s, cause, "reading replicas");
-	sqlite3_bind_int64(stmt, 1, id);
-	*out = store_rows_read(s, stmt, &store_replica_rows, nout, cause);
+	*out = store_rows_of(s, STMT_REPLICAS, id, &store_replica_rows, nout, cause);
 	return *out != NULL ? 0 : -1;
 }
 
