@@ -900,20 +900,17 @@ store_open_immutable(struct store *s, const char *path)
 	struct stat st;
 	char *side, *uri, *u;
 	const char *p;
+	bool written;
 	int ret = -1;
 
 	side = xprintf("%s-shm", path);
-	if (stat(side, &st) == 0) {
-		free(side);
-		return -1;
-	}
+	written = stat(side, &st) == 0;
 	free(side);
 	side = xprintf("%s-wal", path);
-	if (stat(side, &st) == 0 && st.st_size > 0) {
-		free(side);
-		return -1;
-	}
+	written = written || (stat(side, &st) == 0 && st.st_size > 0);
 	free(side);
+	if (written)
+		return -1;
 	/* A URI: the path with '%', '?' and '#' escaped. */
 	u = uri = xmalloc(strlen(path) * 3 + 32);
 	u += sprintf(u, "file:");
