@@ -109,70 +109,44 @@ if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-sched-cache-mem
 TESTS += tests/unit/test-sched-cache-mem
 tests_unit_test_sched_cache_mem_SOURCES = tests/unit/test-sched-cache-mem.c
-tests_unit_test_sched_cache_mem_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
-	$(JANSSON_CFLAGS) $(EVENT_CFLAGS) -iquote $(top_srcdir)/sched
-tests_unit_test_sched_cache_mem_LDADD = sched/libsched.a spec/libspec.a \
-	store/libstore.a kube/libkube.a common/libcommon.a $(JANSSON_LIBS) \
-	$(YAML_LIBS) $(SQLITE_LIBS) $(CURL_LIBS) $(EVENT_LIBS) \
-	$(OPENSSL_LIBS) $(CMOCKA_LIBS) -lm
+tests_unit_test_sched_cache_mem_CFLAGS = $(tests_unit_test_sched_mem_CFLAGS)
+tests_unit_test_sched_cache_mem_LDADD = $(tests_unit_test_sched_mem_LDADD)
 endif
 
 # Scheduler scenarios against ailab-kubesim (issue 6), sampling the
-# simulated cluster's own state with sched-sample.py.
-TESTS += tests/integration/t0401-sched-quotas.sh
-EXTRA_DIST += tests/integration/t0401-sched-quotas.sh \
-	tests/integration/sched-sample.py
-TESTS += tests/integration/t0402-sched-why.sh \
-	tests/integration/t0403-sched-gang.sh
-EXTRA_DIST += tests/integration/t0402-sched-why.sh \
-	tests/integration/t0403-sched-gang.sh
-TESTS += tests/integration/t0404-sched-kill9.sh \
-	tests/integration/t0405-sched-faults.sh
-EXTRA_DIST += tests/integration/t0404-sched-kill9.sh \
-	tests/integration/t0405-sched-faults.sh
-TESTS += tests/integration/t0406-sched-fair.sh
-EXTRA_DIST += tests/integration/t0406-sched-fair.sh \
-	tests/fixtures/sched-fair.yaml
-# Scarce GPUs: no over-admission, in informed and namespace-only sight,
-# followed by a pod watch (sched-watch.py).
-TESTS += tests/integration/t0408-sched-scarce.sh \
-	tests/integration/t0409-sched-unseen.sh
-EXTRA_DIST += tests/integration/t0408-sched-scarce.sh \
+# simulated cluster's own state (sched-sample.py) or following a pod watch
+# (sched-watch.py): quotas, why a job waits, gangs, a kill -9, faults, fair
+# share, passes woken by local commands (store_wake) rather than the
+# interval; scarce GPUs, no over-admission in informed and namespace-only
+# sight; queues sharing a namespace, objects deleted or squatted behind a
+# job; the watch-fed cache through expired and broken watches (jobs
+# complete, the cache agrees with a fresh LIST); storage quota (scratch
+# claims against the standing ones); a node lost under a running gang; the
+# queue kept in memory while other processes change it; a job found ended
+# in the pass that finds an object of it missing (found by
+# bench/torture.sh); a scheduler killed inside a requeue's teardown (gdb);
+# the table of namespaces kept across passes; a job being torn down gets
+# nothing created (lost with its Service missing, or its teardown cut
+# short by a kill).
+SCHED_INTEGRATION_TESTS = \
+	tests/integration/t0401-sched-quotas.sh \
+	tests/integration/t0402-sched-why.sh \
+	tests/integration/t0403-sched-gang.sh \
+	tests/integration/t0404-sched-kill9.sh \
+	tests/integration/t0405-sched-faults.sh \
+	tests/integration/t0406-sched-fair.sh \
+	tests/integration/t0407-sched-wake.sh \
+	tests/integration/t0408-sched-scarce.sh \
 	tests/integration/t0409-sched-unseen.sh \
-	tests/integration/sched-watch.py tests/fixtures/sched-scarce.yaml
-# Passes woken by local commands (store_wake), not the interval.
-TESTS += tests/integration/t0407-sched-wake.sh
-EXTRA_DIST += tests/integration/t0407-sched-wake.sh
-# Queues sharing a namespace; objects deleted or squatted behind a job.
-TESTS += tests/integration/t0410-sched-queues.sh
-EXTRA_DIST += tests/integration/t0410-sched-queues.sh
-# The watch-fed cache through expired and broken watches: jobs complete,
-# no over-admission, and the cache agrees with a fresh LIST.
-TESTS += tests/integration/t0411-sched-watch.sh
-EXTRA_DIST += tests/integration/t0411-sched-watch.sh
-# Storage quota on the built-in cluster: scratch claims against the
-# standing ones, claims bound where the pod runs.
-TESTS += tests/integration/t0412-sched-storage.sh
-EXTRA_DIST += tests/integration/t0412-sched-storage.sh
-# A node lost under a running gang: the job goes back with the cause.
-TESTS += tests/integration/t0413-sched-node-lost.sh
-EXTRA_DIST += tests/integration/t0413-sched-node-lost.sh
-# The queue kept in memory: changes by other processes between passes.
-TESTS += tests/integration/t0414-sched-delta.sh
-EXTRA_DIST += tests/integration/t0414-sched-delta.sh
-# A job found ended in the pass that finds an object of it missing: the
-# object is not made again behind the teardown (found by bench/torture.sh).
-TESTS += tests/integration/t0415-sched-ended-objects.sh
-EXTRA_DIST += tests/integration/t0415-sched-ended-objects.sh
-# A scheduler killed inside a requeue's teardown (gdb): the attempt is not
-# run twice.
-TESTS += tests/integration/t0416-sched-teardown-crash.sh
-EXTRA_DIST += tests/integration/t0416-sched-teardown-crash.sh
-# The table of namespaces kept across passes: namespaces joining and
-# leaving the queue, one the scheduler's user may not use.
-TESTS += tests/integration/t0418-sched-namespaces.sh
-EXTRA_DIST += tests/integration/t0418-sched-namespaces.sh
-# A job being torn down gets nothing created: lost with its Service
-# missing, or its teardown cut short by a kill (gdb).
-TESTS += tests/integration/t0420-sched-torn-service.sh
-EXTRA_DIST += tests/integration/t0420-sched-torn-service.sh
+	tests/integration/t0410-sched-queues.sh \
+	tests/integration/t0411-sched-watch.sh \
+	tests/integration/t0412-sched-storage.sh \
+	tests/integration/t0413-sched-node-lost.sh \
+	tests/integration/t0414-sched-delta.sh \
+	tests/integration/t0415-sched-ended-objects.sh \
+	tests/integration/t0416-sched-teardown-crash.sh \
+	tests/integration/t0418-sched-namespaces.sh \
+	tests/integration/t0420-sched-torn-service.sh
+TESTS += $(SCHED_INTEGRATION_TESTS)
+EXTRA_DIST += $(SCHED_INTEGRATION_TESTS) tests/integration/sched-sample.py \
+	tests/integration/sched-watch.py

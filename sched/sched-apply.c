@@ -156,21 +156,20 @@ sched_identity(struct sched_loop *loop, const struct store_job *j)
 static int
 sched_object_kind(const json_t *o, enum kube_kind *kind)
 {
+	static const struct {
+		const char *name;
+		enum kube_kind kind;
+	} kinds[] = { { "Deployment", KUBE_DEPLOYMENTS }, { "Job", KUBE_JOBS },
+		{ "Service", KUBE_SERVICES }, { "Pod", KUBE_PODS } };
 	const char *k = json_string_value(json_object_get(o, "kind"));
+	size_t i;
 
-	if (k == NULL)
-		return -1;
-	if (strcmp(k, "Deployment") == 0)
-		*kind = KUBE_DEPLOYMENTS;
-	else if (strcmp(k, "Job") == 0)
-		*kind = KUBE_JOBS;
-	else if (strcmp(k, "Service") == 0)
-		*kind = KUBE_SERVICES;
-	else if (strcmp(k, "Pod") == 0)
-		*kind = KUBE_PODS;
-	else
-		return -1;
-	return 0;
+	for (i = 0; k != NULL && i < nitems(kinds); i++)
+		if (strcmp(k, kinds[i].name) == 0) {
+			*kind = kinds[i].kind;
+			return 0;
+		}
+	return -1;
 }
 
 /*

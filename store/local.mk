@@ -11,6 +11,7 @@ store_libstore_a_SOURCES = \
 	store/store-sched.c \
 	store/store-state.c \
 	store/store-record.c \
+	store/store-rows.c \
 	store/store-wake.c \
 	store/store-wake-listen.c \
 	store/store-server.h \
@@ -26,65 +27,39 @@ store_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(EVENT_CFLAGS) \
 # The unit tests' queue in a temporary directory, one copy for them all.
 STORE_FIXTURE = tests/unit/store-fixture.c tests/unit/store-fixture.h
 
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-store
-TESTS += tests/unit/test-store
-tests_unit_test_store_SOURCES = tests/unit/test-store.c \
-	$(STORE_FIXTURE)
-tests_unit_test_store_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_store_LDADD = store/libstore.a common/libcommon.a \
-	$(SQLITE_LIBS) $(CMOCKA_LIBS)
-endif
+# Each store test: its file and the fixture, libstore and SQLite (and
+# libevent for the wake test).
+STORE_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SQLITE_CFLAGS)
+STORE_TEST_LDADD = store/libstore.a common/libcommon.a $(SQLITE_LIBS) \
+	$(CMOCKA_LIBS)
+STORE_TESTS = tests/unit/test-store tests/unit/test-store-file \
+	tests/unit/test-store-sched tests/unit/test-store-wake \
+	tests/unit/test-store-delta tests/unit/test-store-act
 
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-store-file
-TESTS += tests/unit/test-store-file
+check_PROGRAMS += $(STORE_TESTS)
+TESTS += $(STORE_TESTS)
+tests_unit_test_store_SOURCES = tests/unit/test-store.c $(STORE_FIXTURE)
+tests_unit_test_store_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_unit_test_store_LDADD = $(STORE_TEST_LDADD)
 tests_unit_test_store_file_SOURCES = tests/unit/test-store-file.c \
 	$(STORE_FIXTURE)
-tests_unit_test_store_file_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_store_file_LDADD = store/libstore.a common/libcommon.a \
-	$(SQLITE_LIBS) $(CMOCKA_LIBS)
-endif
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-store-sched
-TESTS += tests/unit/test-store-sched
+tests_unit_test_store_file_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_unit_test_store_file_LDADD = $(STORE_TEST_LDADD)
 tests_unit_test_store_sched_SOURCES = tests/unit/test-store-sched.c \
 	$(STORE_FIXTURE)
-tests_unit_test_store_sched_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_store_sched_LDADD = store/libstore.a common/libcommon.a \
-	$(SQLITE_LIBS) $(CMOCKA_LIBS)
-endif
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-store-wake
-TESTS += tests/unit/test-store-wake
+tests_unit_test_store_sched_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_unit_test_store_sched_LDADD = $(STORE_TEST_LDADD)
 tests_unit_test_store_wake_SOURCES = tests/unit/test-store-wake.c \
 	$(STORE_FIXTURE)
-tests_unit_test_store_wake_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
-	$(EVENT_CFLAGS)
-tests_unit_test_store_wake_LDADD = store/libstore.a common/libcommon.a \
-	$(SQLITE_LIBS) $(EVENT_LIBS) $(CMOCKA_LIBS)
-endif
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-store-delta
-TESTS += tests/unit/test-store-delta
+tests_unit_test_store_wake_CFLAGS = $(STORE_TEST_CFLAGS) $(EVENT_CFLAGS)
+tests_unit_test_store_wake_LDADD = $(STORE_TEST_LDADD) $(EVENT_LIBS)
 tests_unit_test_store_delta_SOURCES = tests/unit/test-store-delta.c \
 	$(STORE_FIXTURE)
-tests_unit_test_store_delta_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
-	$(SQLITE_CFLAGS)
-tests_unit_test_store_delta_LDADD = store/libstore.a common/libcommon.a \
-	$(SQLITE_LIBS) $(CMOCKA_LIBS)
-endif
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-store-act
-TESTS += tests/unit/test-store-act
+tests_unit_test_store_delta_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_unit_test_store_delta_LDADD = $(STORE_TEST_LDADD)
 tests_unit_test_store_act_SOURCES = tests/unit/test-store-act.c \
 	$(STORE_FIXTURE)
-tests_unit_test_store_act_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
-	$(SQLITE_CFLAGS)
-tests_unit_test_store_act_LDADD = store/libstore.a common/libcommon.a \
-	$(SQLITE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_store_act_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_unit_test_store_act_LDADD = $(STORE_TEST_LDADD)
 endif

@@ -798,6 +798,7 @@ fail:
 static int
 store_create(const char *path, int target, char **cause)
 {
+	static const char *const sides[] = { "", "-wal", "-shm" };
 	struct store *t = NULL;
 	char *copy, *dir, *tmp, *side;
 	int fd, i, ret = -1;
@@ -853,20 +854,12 @@ store_create(const char *path, int target, char **cause)
 	}
 	ret = 0;
 out:
-	for (i = 0; i < STMT_COUNT; i++)
-		sqlite3_finalize(t->stmts[i]);
-	if (t->db != NULL)
-		sqlite3_close(t->db);
-	free(t->damaged);
-	free(t->path);
-	free(t);
-	unlink(tmp);
-	side = xprintf("%s-wal", tmp);
-	unlink(side);
-	free(side);
-	side = xprintf("%s-shm", tmp);
-	unlink(side);
-	free(side);
+	store_close(t);
+	for (i = 0; i < (int)nitems(sides); i++) {
+		side = xprintf("%s%s", tmp, sides[i]);
+		unlink(side);
+		free(side);
+	}
 	free(tmp);
 	return ret;
 }
@@ -907,20 +900,17 @@ store_open_immutable(struct store *s, const char *path)
 	struct stat st;
 	char *side, *uri, *u;
 	const char *p;
+	bool written;
 	int ret = -1;
 
 	side = xprintf("%s-shm", path);
-	if (stat(side, &st) == 0) {
-		free(side);
-		return -1;
-	}
+	written = stat(side, &st) == 0;
 	free(side);
 	side = xprintf("%s-wal", path);
-	if (stat(side, &st) == 0 && st.st_size > 0) {
-		free(side);
-		return -1;
-	}
+	written = written || (stat(side, &st) == 0 && st.st_size > 0);
 	free(side);
+	if (written)
+		return -1;
 	/* A URI: the path with '%', '?' and '#' escaped. */
 	u = uri = xmalloc(strlen(path) * 3 + 32);
 	u += sprintf(u, "file:");

@@ -7,7 +7,6 @@
  */
 #include "store-int.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,16 +25,13 @@ store_delta_rows(struct store *s, sqlite3_stmt *stmt, store_want_spec_fn want,
 {
 	struct store_base_cache cache = { 0, NULL };
 	struct store_job *j;
-	char detail[64];
 	int rc;
 
 	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
 		if ((j = store_job_from_row(stmt, false)) == NULL) {
 			free(cache.text);
-			snprintf(detail, sizeof detail, "job %lld has no valid "
-			    "state", (long long)sqlite3_column_int64(stmt, 0));
-			return store_damaged(s, cause, "reading changes",
-			    detail);
+			return store_bad_state(s, stmt, cause,
+			    "reading changes");
 		}
 		/* A sweep's job keeps the end of a shared text: joined here. */
 		if ((want == NULL || want(j, arg)) &&
@@ -56,28 +52,20 @@ store_delta_rows(struct store *s, sqlite3_stmt *stmt, store_want_spec_fn want,
 	return 0;
 }
 
+/* The one column of STMT_DELTA_GONE. */
+static const struct store_rows store_gone_rows = {
+	sizeof(int64_t), "reading deletions", NULL, {
+		{ 0, STORE_COL_INT64, 0, 0 },
+	}
+};
+
 /* The ids deleted since seq, ascending. */
 static int
 store_delta_gone(struct store *s, int64_t seq, int64_t **gone, size_t *ngone,
     char **cause)
 {
-	sqlite3_stmt *stmt = store_stmt(s, STMT_DELTA_GONE);
-	size_t cap = 0;
-	int rc;
-
-	if (stmt == NULL)
-		return store_error(s, cause, "reading deletions");
-	sqlite3_bind_int64(stmt, 1, seq);
-	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
-		if (*ngone == cap) {
-			cap = cap == 0 ? 16 : cap * 2;
-			*gone = xreallocarray(*gone, cap, sizeof **gone);
-		}
-		(*gone)[(*ngone)++] = sqlite3_column_int64(stmt, 0);
-	}
-	if (rc != SQLITE_DONE)
-		return store_error(s, cause, "reading deletions");
-	return 0;
+	*gone = store_rows_of(s, STMT_DELTA_GONE, seq, &store_gone_rows, ngone, cause);
+	return *gone != NULL ? 0 : -1;
 }
 
 /* Reads the counter and the highest id of the transaction's snapshot. */
@@ -185,11 +173,5 @@ store_sched_forget(struct store *s, const struct store_cursor *c,
 	if (stmt == NULL)
 		return store_error(s, cause, "forgetting deletions");
 	sqlite3_bind_int64(stmt, 1, c->seq);
-	if (store_step(s, stmt) != SQLITE_DONE) {
-		store_error(s, cause, "forgetting deletions");
-		sqlite3_reset(stmt);
-		return -1;
-	}
-	sqlite3_reset(stmt);
-	return 0;
+	return store_write1(s, stmt, "forgetting deletions", cause);
 }

@@ -4,6 +4,7 @@
 #define STORE_INT_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 
 #include "common.h"
 #include "store.h"
@@ -126,12 +127,21 @@ int store_rows_each(struct store *, const struct store_filter *, int what,
     const char *extra, const char *const *extra_vals, store_row_fn,
     void *arg, char **cause);
 
+/* store-sched.c: steps a bound write statement, resets it; -1 with
+ * *cause (what failed: what) unless it ran to its end. */
+int store_write1(struct store *, sqlite3_stmt *, const char *what,
+    char **cause);
+
 /* store-state.c */
 /* ",queued,running," for a mask of states, as the list statements
  * match them; the caller frees it. */
 char *store_state_set(unsigned int mask);
 
 /* store-job.c */
+/* The damage error of a job row whose state no version wrote (its id in
+ * column 0); -1. */
+int store_bad_state(struct store *, sqlite3_stmt *, char **cause,
+    const char *what);
 /* A job from a row of the columns STMT_JOB_GET selects (the spec copied
  * only with with_spec); NULL when its state is damaged. */
 struct store_job *store_job_from_row(sqlite3_stmt *, bool with_spec);
@@ -158,5 +168,50 @@ struct store_base_cache {
 };
 int store_sched_spec(struct store *, sqlite3_stmt *,
     struct store_base_cache *, char **);
+
+/* store-rows.c: how a column of a row becomes a member of a record. */
+enum store_col_type {
+	STORE_COL_END,           /* ends a table */
+	/* Read as text: */
+	STORE_COL_TEXT,          /* char *, "" for NULL */
+	STORE_COL_TEXT_NULL,     /* char *, NULL for NULL */
+	STORE_COL_STATE,         /* enum store_state, queued if unknown */
+	STORE_COL_STATE_CHECKED, /* enum store_state, damage if unknown */
+	STORE_COL_FROM,          /* int: a state, -1 if NULL or unknown */
+	/* Read as what they are: */
+	STORE_COL_INT,
+	STORE_COL_INT64,
+	STORE_COL_DOUBLE,
+	STORE_COL_BOOL,          /* non-zero */
+	STORE_COL_IS_SET,        /* bool: the column is not NULL */
+	STORE_COL_BLOB           /* char *, NUL-terminated; length at len */
+};
+struct store_col {
+	int col;
+	enum store_col_type type;
+	size_t off;
+	size_t len;              /* STORE_COL_BLOB: the size_t's offset */
+};
+/* Column i of a row to a member of struct rec, as type (TEXT, INT...). */
+#define STORE_COL(i, type, rec, member) \
+	{ (i), STORE_COL_##type, offsetof(struct rec, member), 0 }
+/* A record's columns (ending with STORE_COL_END) and what a failure is
+ * called: reading failed (what), or a state was unknown (damage). */
+struct store_rows {
+	size_t size;
+	const char *what;
+	const char *damage;
+	struct store_col cols[10];
+};
+/* Steps stmt through its rows (a NULL stmt is a failed one) into a new
+ * array of records, each zeroed then filled by the table, and resets it:
+ * the array (never NULL on success; the caller frees it with the
+ * record's free function), its length in *n; NULL with *cause on an
+ * error or damage, having freed what it read. */
+void *store_rows_read(struct store *, sqlite3_stmt *,
+    const struct store_rows *, size_t *n, char **cause);
+/* store_rows_read of a statement of the cache with ?1 bound to key. */
+void *store_rows_of(struct store *, enum store_stmt_id, int64_t key,
+    const struct store_rows *, size_t *n, char **cause);
 
 #endif

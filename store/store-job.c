@@ -4,15 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Copies a text column, "" for NULL unless keep_null. */
+/* A text column copied, NULL for NULL. */
 static char *
-column_text(sqlite3_stmt *stmt, int i, bool keep_null)
+column_dup_null(sqlite3_stmt *stmt, int i)
 {
-	const unsigned char *v = sqlite3_column_text(stmt, i);
-
-	if (v == NULL)
-		return keep_null ? NULL : xstrdup("");
-	return xstrdup((const char *)v);
+	return sqlite3_column_type(stmt, i) != SQLITE_NULL ?
+	    store_column_dup(stmt, i) : NULL;
 }
 
 /* Reads a state column written by this module; anything else is damage:
@@ -27,8 +24,9 @@ column_state(sqlite3_stmt *stmt, int i, enum store_state *st)
 	return 0;
 }
 
-/* The damage error of a row whose state no version wrote. */
-static int
+/* See store-int.h: the damage error of a row whose state no version
+ * wrote. */
+int
 store_bad_state(struct store *s, sqlite3_stmt *stmt, char **cause,
     const char *what)
 {
@@ -76,32 +74,32 @@ store_job_from_row(sqlite3_stmt *stmt, bool with_spec)
 	j = xcalloc(1, sizeof *j);
 	j->state = st;
 	j->id = sqlite3_column_int64(stmt, 0);
-	j->name = column_text(stmt, 1, false);
-	j->namespace = column_text(stmt, 2, false);
-	j->owner = column_text(stmt, 3, false);
-	j->group = column_text(stmt, 4, true);
-	j->reason = column_text(stmt, 6, false);
+	j->name = store_column_dup(stmt, 1);
+	j->namespace = store_column_dup(stmt, 2);
+	j->owner = store_column_dup(stmt, 3);
+	j->group = column_dup_null(stmt, 4);
+	j->reason = store_column_dup(stmt, 6);
 	j->cleaned = sqlite3_column_int(stmt, 7) != 0;
 	j->cancel_requested = sqlite3_column_int(stmt, 8) != 0;
 	j->priority = sqlite3_column_int(stmt, 9);
-	j->gpu_type = column_text(stmt, 10, false);
+	j->gpu_type = store_column_dup(stmt, 10);
 	j->gpu_count = sqlite3_column_int(stmt, 11);
 	j->replicas = sqlite3_column_int(stmt, 12);
 	j->cpu_milli = sqlite3_column_int64(stmt, 13);
 	j->memory_bytes = sqlite3_column_int64(stmt, 14);
-	j->spec_json = with_spec ? column_text(stmt, 15, false) : NULL;
+	j->spec_json = with_spec ? store_column_dup(stmt, 15) : NULL;
 	j->attempts = sqlite3_column_int(stmt, 16);
 	j->submitted_at = sqlite3_column_int64(stmt, 17);
 	j->updated_at = sqlite3_column_int64(stmt, 18);
 	j->started_at = sqlite3_column_int64(stmt, 19);
 	j->finished_at = sqlite3_column_int64(stmt, 20);
-	j->run_gpu_type = column_text(stmt, 21, false);
+	j->run_gpu_type = store_column_dup(stmt, 21);
 	j->has_exit_code = sqlite3_column_type(stmt, 22) != SQLITE_NULL;
 	j->exit_code = sqlite3_column_int(stmt, 22);
 	j->not_before = sqlite3_column_int64(stmt, 23);
 	j->admitted_at = sqlite3_column_int64(stmt, 24);
 	j->position = sqlite3_column_int64(stmt, 25);
-	j->run_nodes = column_text(stmt, 26, false);
+	j->run_nodes = store_column_dup(stmt, 26);
 	j->run_ms = sqlite3_column_int64(stmt, 27);
 	return j;
 }
@@ -192,48 +190,24 @@ store_get(struct store *s, int64_t id, struct store_job **out, char **cause)
 	return 0;
 }
 
+/* The columns of STMT_EVENTS. */
+static const struct store_rows store_event_rows = {
+	sizeof(struct store_event), "reading events",
+	"an event has no valid state", {
+		STORE_COL(0, INT64, store_event, at),
+		STORE_COL(1, FROM, store_event, from),
+		STORE_COL(3, TEXT, store_event, reason),
+		STORE_COL(2, STATE_CHECKED, store_event, to),
+	}
+};
+
 /* A job's event log, oldest first. */
 int
 store_events(struct store *s, int64_t id, struct store_event **out,
     size_t *nout, char **cause)
 {
-	sqlite3_stmt *stmt = store_stmt(s, STMT_EVENTS);
-	struct store_event *ev = NULL, *e;
-	size_t n = 0, cap = 0;
-	enum store_state st;
-	const char *from;
-	int rc;
-
-	if (stmt == NULL)
-		return store_error(s, cause, "reading events");
-	sqlite3_bind_int64(stmt, 1, id);
-	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap == 0 ? 16 : cap * 2;
-			ev = xreallocarray(ev, cap, sizeof *ev);
-		}
-		e = &ev[n++];
-		e->at = sqlite3_column_int64(stmt, 0);
-		from = (const char *)sqlite3_column_text(stmt, 1);
-		e->from = -1;
-		if (from != NULL && store_state_parse(from, &st) == 0)
-			e->from = (int)st;
-		e->reason = column_text(stmt, 3, false);
-		if (column_state(stmt, 2, &e->to) != 0) {
-			sqlite3_reset(stmt);
-			store_events_free(ev, n);
-			return store_damaged(s, cause, "reading events",
-			    "an event has no valid state");
-		}
-	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		store_events_free(ev, n);
-		return store_error(s, cause, "reading events");
-	}
-	*out = ev;
-	*nout = n;
-	return 0;
+	*out = store_rows_of(s, STMT_EVENTS, id, &store_event_rows, nout, cause);
+	return *out != NULL ? 0 : -1;
 }
 
 /* Reads a job's state inside the caller's transaction; 0 found, 1 absent. */
@@ -358,35 +332,26 @@ fail:
 	return -1;
 }
 
+/* The one column of an id list. */
+static const struct store_rows store_id_rows = {
+	sizeof(int64_t), "listing group", NULL, {
+		{ 0, STORE_COL_INT64, 0, 0 },
+	}
+};
+
 /* The ids of a group's jobs; *ids is the caller's to free. */
 int
 store_group_ids(struct store *s, const char *owner, const char *group,
     int64_t **out, size_t *nout, char **cause)
 {
 	sqlite3_stmt *stmt = store_stmt(s, STMT_GROUP_IDS);
-	int64_t *ids = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
 
 	if (stmt == NULL)
 		return store_error(s, cause, "listing group");
 	store_bind_text(stmt, 1, group);
 	store_bind_text(stmt, 2, owner);
-	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap == 0 ? 64 : cap * 2;
-			ids = xreallocarray(ids, cap, sizeof *ids);
-		}
-		ids[n++] = sqlite3_column_int64(stmt, 0);
-	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		free(ids);
-		return store_error(s, cause, "listing group");
-	}
-	*out = ids;
-	*nout = n;
-	return 0;
+	*out = store_rows_read(s, stmt, &store_id_rows, nout, cause);
+	return *out != NULL ? 0 : -1;
 }
 
 /*
@@ -420,7 +385,7 @@ store_sched_spec(struct store *s, sqlite3_stmt *row,
 			sqlite3_reset(stmt);
 			return -1;
 		}
-		c->text = column_text(stmt, 0, false);
+		c->text = store_column_dup(stmt, 0);
 		c->id = base;
 		sqlite3_reset(stmt);
 	}
@@ -432,57 +397,22 @@ store_sched_spec(struct store *s, sqlite3_stmt *row,
 	return 0;
 }
 
-/* The scheduler's one read of a pass: every job it may act on, copying the
- * spec text only where the caller still needs it. */
+/* The scheduler's whole read of the queue (store-delta.c's first read,
+ * from a cursor not yet valid): every job it may act on, copying the spec
+ * text only where the caller still needs it. */
 int
 store_sched_jobs(struct store *s, store_want_spec_fn want, void *arg,
     struct store_job ***out, size_t *nout, char **cause)
 {
-	struct store_base_cache cache = { 0, NULL };
-	sqlite3_stmt *stmt;
-	struct store_job **jobs = NULL, *j;
-	size_t n = 0, cap = 0;
-	int rc;
+	struct store_cursor c = { .valid = false };
+	int64_t *gone = NULL;
+	size_t ngone = 0;
+	int ret;
 
-	if (store_step(s, store_stmt(s, STMT_BEGIN)) != SQLITE_DONE)
-		return store_error(s, cause, "begin");
-	stmt = store_stmt(s, STMT_SCHED_JOBS);
-	if (stmt == NULL) {
-		store_error(s, cause, "listing jobs");
-		store_rollback(s);
-		return -1;
-	}
-	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap == 0 ? 256 : cap * 2;
-			jobs = xreallocarray(jobs, cap, sizeof *jobs);
-		}
-		if ((j = store_job_from_row(stmt, false)) == NULL)
-			break;
-		jobs[n++] = j;
-		if ((want == NULL || want(j, arg)) &&
-		    store_sched_spec(s, stmt, &cache, &j->spec_json) != 0) {
-			rc = SQLITE_ERROR;
-			break;
-		}
-	}
-	free(cache.text);
-	if (rc == SQLITE_ROW) {
-		store_bad_state(s, stmt, cause, "listing jobs");
-		sqlite3_reset(stmt);
-		store_rollback(s);
-		store_jobs_free(jobs, n);
-		return -1;
-	}
-	sqlite3_reset(stmt);
-	store_rollback(s);
-	if (rc != SQLITE_DONE) {
-		store_jobs_free(jobs, n);
-		return store_error(s, cause, "listing jobs");
-	}
-	*out = jobs;
-	*nout = n;
-	return 0;
+	ret = store_sched_changes(s, &c, want, arg, out, nout, &gone, &ngone,
+	    cause);
+	free(gone);
+	return ret;
 }
 
 /* A JSON array of ids, bound as one parameter for json_each. */
@@ -517,44 +447,65 @@ store_id_index(const int64_t *ids, size_t n, int64_t id)
 	return lo < n && ids[lo] == id ? lo : n;
 }
 
+/*
+ * Reads the rows (id, value...) of a statement over a JSON array of ids
+ * (?1) into a new vector of width values a job, v[k * width + c] for
+ * ids[k]: with paths (bound from ?2), the values asked of each spec, NULL
+ * stays NULL; without, its one value, "" for NULL.  NULL-terminated; NULL
+ * on failure.
+ */
+static int
+store_by_ids(struct store *s, enum store_stmt_id id, const int64_t *ids,
+    size_t n, const char *const *paths, size_t width, char ***out,
+    const char *what, char **cause)
+{
+	sqlite3_stmt *stmt;
+	char **v, *text;
+	size_t i, k, c;
+	int rc;
+
+	v = xcalloc(n * width + 1, sizeof *v);
+	*out = v;
+	if (n == 0)
+		return 0;
+	if ((stmt = store_stmt(s, id)) == NULL) {
+		free(v);
+		*out = NULL;
+		return store_error(s, cause, what);
+	}
+	text = store_ids_json(ids, n);
+	sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
+	/* Unused slots extract nothing (a NULL path gives NULL). */
+	for (c = 0; paths != NULL && c < width; c++)
+		sqlite3_bind_text(stmt, 2 + (int)c, paths[c], -1,
+		    SQLITE_STATIC);
+	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
+		k = store_id_index(ids, n, sqlite3_column_int64(stmt, 0));
+		for (c = 0; k < n && c < width; c++)
+			if (v[k * width + c] == NULL)
+				v[k * width + c] = paths != NULL ?
+				    column_dup_null(stmt, 1 + (int)c) :
+				    store_column_dup(stmt, 1);
+	}
+	sqlite3_reset(stmt);
+	free(text);
+	if (rc != SQLITE_DONE) {
+		for (i = 0; i < n * width; i++)
+			free(v[i]);
+		free(v);
+		*out = NULL;
+		return store_error(s, cause, what);
+	}
+	return 0;
+}
+
 /* The spec texts of many jobs in one query. */
 int
 store_specs(struct store *s, const int64_t *ids, size_t n, char ***out,
     char **cause)
 {
-	sqlite3_stmt *stmt;
-	char **specs, *text;
-	size_t i, k;
-	int rc;
-
-	specs = xcalloc(n + 1, sizeof *specs);
-	*out = specs;
-	if (n == 0)
-		return 0;
-	text = store_ids_json(ids, n);
-	stmt = store_stmt(s, STMT_SPECS);
-	if (stmt == NULL) {
-		free(text);
-		free(specs);
-		*out = NULL;
-		return store_error(s, cause, "reading specs");
-	}
-	sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
-	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
-		k = store_id_index(ids, n, sqlite3_column_int64(stmt, 0));
-		if (k < n && specs[k] == NULL)
-			specs[k] = column_text(stmt, 1, false);
-	}
-	sqlite3_reset(stmt);
-	free(text);
-	if (rc != SQLITE_DONE) {
-		for (i = 0; i < n; i++)
-			free(specs[i]);
-		free(specs);
-		*out = NULL;
-		return store_error(s, cause, "reading specs");
-	}
-	return 0;
+	return store_by_ids(s, STMT_SPECS, ids, n, NULL, 1, out,
+	    "reading specs", cause);
 }
 
 /* Values inside many jobs' specs, extracted by SQLite in one query. */
@@ -562,51 +513,14 @@ int
 store_spec_fields(struct store *s, const int64_t *ids, size_t n,
     const char *const *paths, size_t npaths, char ***out, char **cause)
 {
-	sqlite3_stmt *stmt;
-	char **v, *text;
-	size_t i, k, p;
-	int rc;
-
 	if (npaths > STORE_MAX_SPEC_FIELDS) {
 		*out = NULL;
 		*cause = xprintf("%zu spec fields asked, at most %d", npaths,
 		    STORE_MAX_SPEC_FIELDS);
 		return -1;
 	}
-	v = xcalloc(n * npaths + 1, sizeof *v);
-	*out = v;
-	if (n == 0)
-		return 0;
-	text = store_ids_json(ids, n);
-	stmt = store_stmt(s, STMT_SPEC_FIELDS);
-	if (stmt == NULL) {
-		free(text);
-		free(v);
-		*out = NULL;
-		return store_error(s, cause, "reading spec fields");
-	}
-	sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
-	/* Unused slots extract nothing (a NULL path gives NULL). */
-	for (p = 0; p < npaths; p++)
-		sqlite3_bind_text(stmt, 2 + (int)p, paths[p], -1,
-		    SQLITE_STATIC);
-	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
-		k = store_id_index(ids, n, sqlite3_column_int64(stmt, 0));
-		if (k == n)
-			continue;
-		for (p = 0; p < npaths; p++)
-			v[k * npaths + p] = column_text(stmt, 1 + (int)p, true);
-	}
-	sqlite3_reset(stmt);
-	free(text);
-	if (rc != SQLITE_DONE) {
-		for (i = 0; i < n * npaths; i++)
-			free(v[i]);
-		free(v);
-		*out = NULL;
-		return store_error(s, cause, "reading spec fields");
-	}
-	return 0;
+	return store_by_ids(s, STMT_SPEC_FIELDS, ids, n, paths, npaths, out,
+	    "reading spec fields", cause);
 }
 
 /* How many jobs are in each state, and how many ended but not cleaned,
@@ -889,7 +803,7 @@ store_group_sole_owner(struct store *s, const char *group)
 		return NULL;
 	store_bind_text(stmt, 1, group);
 	if (store_step(s, stmt) == SQLITE_ROW) {
-		owner = column_text(stmt, 0, false);
+		owner = store_column_dup(stmt, 0);
 		if (store_step(s, stmt) != SQLITE_DONE) {
 			free(owner);
 			owner = NULL;

@@ -11,8 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Runs one prepared write statement in its own transaction. */
-static int
+/* See store-int.h: one prepared write statement run in its own
+ * transaction. */
+int
 store_write1(struct store *s, sqlite3_stmt *stmt, const char *what,
     char **cause)
 {
@@ -51,12 +52,8 @@ store_set_reasons(struct store *s, const int64_t *ids,
 	if (store_begin(s, cause) != 0)
 		return -1;
 	for (i = 0; i < n; i++) {
-		stmt = store_stmt(s, STMT_JOB_SET_REASON);
-		if (stmt == NULL) {
-			store_error(s, cause, "recording reasons");
-			store_rollback(s);
-			return -1;
-		}
+		if ((stmt = store_stmt(s, STMT_JOB_SET_REASON)) == NULL)
+			goto fail;
 		sqlite3_bind_int64(stmt, 1, ids[i]);
 		sqlite3_bind_text(stmt, 2, reasons[i], -1, SQLITE_STATIC);
 		if (positions != NULL)
@@ -64,13 +61,14 @@ store_set_reasons(struct store *s, const int64_t *ids,
 		if (starts != NULL && starts[i] != 0)
 			sqlite3_bind_int64(stmt, 4, starts[i]);
 		sqlite3_bind_int(stmt, 5, starts != NULL);
-		if (store_step(s, stmt) != SQLITE_DONE) {
-			store_error(s, cause, "recording reasons");
-			store_rollback(s);
-			return -1;
-		}
+		if (store_step(s, stmt) != SQLITE_DONE)
+			goto fail;
 	}
 	return store_commit(s, cause);
+fail:
+	store_error(s, cause, "recording reasons");
+	store_rollback(s);
+	return -1;
 }
 
 /* Reads one meta value; *value is NULL when the key is unset. */
@@ -107,37 +105,35 @@ store_meta_set(struct store *s, const char *key, const char *value,
 	return store_write1(s, stmt, "writing meta", cause);
 }
 
+/* The columns of STMT_USAGE_LIST. */
+static const struct store_rows store_usage_rows = {
+	sizeof(struct store_usage), "reading usage", NULL, {
+		STORE_COL(0, TEXT, store_usage, owner),
+		STORE_COL(1, DOUBLE, store_usage, gpu_ms),
+		STORE_COL(2, INT64, store_usage, at),
+	}
+};
+
 /* Every owner's recorded usage. */
 int
 store_usage_list(struct store *s, struct store_usage **out, size_t *nout,
     char **cause)
 {
-	sqlite3_stmt *stmt = store_stmt(s, STMT_USAGE_LIST);
-	struct store_usage *u = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
-
-	if (stmt == NULL)
-		return store_error(s, cause, "reading usage");
-	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap == 0 ? 16 : cap * 2;
-			u = xreallocarray(u, cap, sizeof *u);
-		}
-		u[n].owner = store_column_dup(stmt, 0);
-		u[n].gpu_ms = sqlite3_column_double(stmt, 1);
-		u[n].at = sqlite3_column_int64(stmt, 2);
-		n++;
-	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		store_usage_free(u, n);
-		return store_error(s, cause, "reading usage");
-	}
-	*out = u;
-	*nout = n;
-	return 0;
+	*out = store_rows_read(s, store_stmt(s, STMT_USAGE_LIST),
+	    &store_usage_rows, nout, cause);
+	return *out != NULL ? 0 : -1;
 }
+
+/* The columns of STMT_RUNS. */
+static const struct store_rows store_run_rows = {
+	sizeof(struct store_run), "reading run times", NULL, {
+		STORE_COL(0, TEXT, store_run, owner),
+		STORE_COL(1, TEXT, store_run, name),
+		STORE_COL(2, TEXT_NULL, store_run, group),
+		STORE_COL(3, INT64, store_run, run_ms),
+		STORE_COL(4, INT64, store_run, finished_at),
+	}
+};
 
 /* Ended runs with a recorded length, for the scheduler's estimates; the
  * partial index on finished_at keeps an incremental read cheap. */
@@ -145,38 +141,8 @@ int
 store_runs(struct store *s, int64_t after, struct store_run **out,
     size_t *nout, char **cause)
 {
-	sqlite3_stmt *stmt = store_stmt(s, STMT_RUNS);
-	struct store_run *r = NULL;
-	size_t n = 0, cap = 0;
-	const char *g;
-	int rc;
-
-	if (stmt == NULL)
-		return store_error(s, cause, "reading run times");
-	*out = NULL;
-	*nout = 0;
-	sqlite3_bind_int64(stmt, 1, after);
-	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap == 0 ? 64 : cap * 2;
-			r = xreallocarray(r, cap, sizeof *r);
-		}
-		r[n].owner = store_column_dup(stmt, 0);
-		r[n].name = store_column_dup(stmt, 1);
-		g = (const char *)sqlite3_column_text(stmt, 2);
-		r[n].group = g != NULL ? xstrdup(g) : NULL;
-		r[n].run_ms = sqlite3_column_int64(stmt, 3);
-		r[n].finished_at = sqlite3_column_int64(stmt, 4);
-		n++;
-	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		store_runs_free(r, n);
-		return store_error(s, cause, "reading run times");
-	}
-	*out = r;
-	*nout = n;
-	return 0;
+	*out = store_rows_of(s, STMT_RUNS, after, &store_run_rows, nout, cause);
+	return *out != NULL ? 0 : -1;
 }
 
 /* Frees what store_runs returned. */
@@ -217,22 +183,19 @@ store_usage_set_many(struct store *s, const struct store_usage *u, size_t n,
 	if (store_begin(s, cause) != 0)
 		return -1;
 	for (i = 0; i < n; i++) {
-		stmt = store_stmt(s, STMT_USAGE_SET);
-		if (stmt == NULL) {
-			store_error(s, cause, "writing usage");
-			store_rollback(s);
-			return -1;
-		}
+		if ((stmt = store_stmt(s, STMT_USAGE_SET)) == NULL)
+			goto fail;
 		sqlite3_bind_text(stmt, 1, u[i].owner, -1, SQLITE_STATIC);
 		sqlite3_bind_double(stmt, 2, u[i].gpu_ms);
 		sqlite3_bind_int64(stmt, 3, u[i].at);
-		if (store_step(s, stmt) != SQLITE_DONE) {
-			store_error(s, cause, "writing usage");
-			store_rollback(s);
-			return -1;
-		}
+		if (store_step(s, stmt) != SQLITE_DONE)
+			goto fail;
 	}
 	return store_commit(s, cause);
+fail:
+	store_error(s, cause, "writing usage");
+	store_rollback(s);
+	return -1;
 }
 
 /* Keeps one replica's end: node, exit code, reason and log tail. */
@@ -261,51 +224,29 @@ store_replica_save(struct store *s, int64_t id, const struct store_replica *r,
 	return store_write1(s, stmt, "archiving replica", cause);
 }
 
+/* The columns of STMT_REPLICAS. */
+static const struct store_rows store_replica_rows = {
+	sizeof(struct store_replica), "reading replicas", NULL, {
+		STORE_COL(0, INT, store_replica, attempt),
+		STORE_COL(1, INT, store_replica, rank),
+		STORE_COL(2, TEXT, store_replica, node),
+		STORE_COL(3, IS_SET, store_replica, has_exit_code),
+		STORE_COL(3, INT, store_replica, exit_code),
+		STORE_COL(4, TEXT, store_replica, reason),
+		{ 5, STORE_COL_BLOB, offsetof(struct store_replica, log),
+		    offsetof(struct store_replica, log_len) },
+		STORE_COL(6, BOOL, store_replica, log_truncated),
+		STORE_COL(7, INT64, store_replica, archived_at),
+	}
+};
+
 /* A job's archived replicas. */
 int
 store_replicas(struct store *s, int64_t id, struct store_replica **out,
     size_t *nout, char **cause)
 {
-	sqlite3_stmt *stmt = store_stmt(s, STMT_REPLICAS);
-	struct store_replica *r = NULL, *e;
-	const void *blob;
-	size_t n = 0, cap = 0;
-	int rc, len;
-
-	if (stmt == NULL)
-		return store_error(s, cause, "reading replicas");
-	sqlite3_bind_int64(stmt, 1, id);
-	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap == 0 ? 4 : cap * 2;
-			r = xreallocarray(r, cap, sizeof *r);
-		}
-		e = &r[n++];
-		memset(e, 0, sizeof *e);
-		e->attempt = sqlite3_column_int(stmt, 0);
-		e->rank = sqlite3_column_int(stmt, 1);
-		e->node = store_column_dup(stmt, 2);
-		e->has_exit_code = sqlite3_column_type(stmt, 3) != SQLITE_NULL;
-		e->exit_code = sqlite3_column_int(stmt, 3);
-		e->reason = store_column_dup(stmt, 4);
-		blob = sqlite3_column_blob(stmt, 5);
-		len = sqlite3_column_bytes(stmt, 5);
-		e->log = xmalloc((size_t)len + 1);
-		if (len > 0)
-			memcpy(e->log, blob, (size_t)len);
-		e->log[len] = '\0';
-		e->log_len = (size_t)len;
-		e->log_truncated = sqlite3_column_int(stmt, 6) != 0;
-		e->archived_at = sqlite3_column_int64(stmt, 7);
-	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		store_replicas_free(r, n);
-		return store_error(s, cause, "reading replicas");
-	}
-	*out = r;
-	*nout = n;
-	return 0;
+	*out = store_rows_of(s, STMT_REPLICAS, id, &store_replica_rows, nout, cause);
+	return *out != NULL ? 0 : -1;
 }
 
 /*
@@ -368,31 +309,20 @@ store_lock_scheduler(const struct store *s, int *fdp, char **cause)
 	return 0;
 }
 
+/* The one column of STMT_NAMESPACES. */
+static const struct store_rows store_namespace_rows = {
+	sizeof(char *), "listing namespaces", NULL, {
+		{ 0, STORE_COL_TEXT, 0, 0 },
+	}
+};
+
 /* Every namespace the queue's jobs have named. */
 int
 store_namespaces(struct store *s, char ***out, size_t *nout, char **cause)
 {
-	sqlite3_stmt *stmt = store_stmt(s, STMT_NAMESPACES);
-	char **ns = NULL;
-	size_t n = 0;
-	int rc;
-
-	if (stmt == NULL)
-		return store_error(s, cause, "listing namespaces");
-	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
-		ns = xreallocarray(ns, n + 1, sizeof *ns);
-		ns[n++] = store_column_dup(stmt, 0);
-	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		while (n > 0)
-			free(ns[--n]);
-		free(ns);
-		return store_error(s, cause, "listing namespaces");
-	}
-	*out = ns;
-	*nout = n;
-	return 0;
+	*out = store_rows_read(s, store_stmt(s, STMT_NAMESPACES),
+	    &store_namespace_rows, nout, cause);
+	return *out != NULL ? 0 : -1;
 }
 
 /* Removes old ended jobs in one transaction (or counts them). */

@@ -30,10 +30,6 @@ struct store_view {
 	const char *viewer_namespaces;   /* ",ns1,ns2," or NULL */
 };
 
-/* The ids of the jobs matching a view, by id; *ids is the caller's. */
-int store_view_ids(struct store *, const struct store_view *, int64_t **ids,
-    size_t *n, char **cause);
-
 /* The jobs matching a view, by id, streamed to fn as store_list_each
  * does (what: STORE_ROW_*), in one query. */
 int store_view_each(struct store *, const struct store_view *, int what,

@@ -324,27 +324,23 @@ store_submit_group(struct store *s, const struct store_job_new *jobs,
 {
 	const struct store_job_new *j = &jobs[i];
 
-	if (j->group == NULL) {
-		if (store_spec_refs(s, w->base_id, w->base_refs, cause) != 0)
-			return -1;
-		w->base_refs = 0;
-		free(w->base);
-		w->base = NULL;
-		return 0;
-	}
-	if (w->last_group != NULL && strcmp(w->last_group, j->group) == 0 &&
+	if (j->group != NULL && w->last_group != NULL &&
+	    strcmp(w->last_group, j->group) == 0 &&
 	    strcmp(w->last_owner, store_job_group_owner(j)) == 0)
+		return 0;
+	/* The group before is over: its shared text's count is written. */
+	if (store_spec_refs(s, w->base_id, w->base_refs, cause) != 0)
+		return -1;
+	w->base_refs = 0;
+	free(w->base);
+	w->base = NULL;
+	if (j->group == NULL)
 		return 0;
 	if (store_group_id(s, store_job_group_owner(j), j->group,
 	    j->group_kind, w->at, &w->gid, cause) != 0)
 		return -1;
 	w->last_group = j->group;
 	w->last_owner = store_job_group_owner(j);
-	if (store_spec_refs(s, w->base_id, w->base_refs, cause) != 0)
-		return -1;
-	w->base_refs = 0;
-	free(w->base);
-	w->base = NULL;
 	if (store_group_shares(jobs, n, i)) {
 		w->base = store_job_new_spec(j);
 		w->base_len = strlen(w->base);

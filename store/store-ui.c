@@ -6,14 +6,15 @@
 
 #include "store-int.h"
 
-/* A text column, copied, or NULL. */
-static char *
-store_ui_text(sqlite3_stmt *stmt, int col)
-{
-	const unsigned char *t = sqlite3_column_text(stmt, col);
-
-	return t != NULL ? xstrdup((const char *)t) : NULL;
-}
+/* The columns of store_gpu_use's query. */
+static const struct store_rows store_gpu_use_rows = {
+	sizeof(struct store_gpu_use), "reading GPU use", NULL, {
+		STORE_COL(0, TEXT, store_gpu_use, owner),
+		STORE_COL(1, TEXT_NULL, store_gpu_use, group),
+		STORE_COL(2, TEXT, store_gpu_use, gpu_type),
+		STORE_COL(3, DOUBLE, store_gpu_use, gpu_ms),
+	}
+};
 
 /* See store-ui.h: one grouped read over the jobs that ran. */
 int
@@ -33,10 +34,7 @@ store_gpu_use(struct store *s, int64_t since, int64_t until,
 	    "AND (?3 IS NULL OR j.owner = ?3 OR "
 	    "     instr(coalesce(?4, ''), ',' || j.namespace || ',') > 0) "
 	    "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
-	struct store_gpu_use *v = NULL;
 	sqlite3_stmt *stmt;
-	size_t n = 0, cap = 0;
-	int rc;
 
 	if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK)
 		return store_error(s, cause, "preparing a query");
@@ -47,29 +45,9 @@ store_gpu_use(struct store *s, int64_t since, int64_t until,
 	if (viewer_namespaces != NULL)
 		sqlite3_bind_text(stmt, 4, viewer_namespaces, -1,
 		    SQLITE_TRANSIENT);
-	while ((rc = store_step(s, stmt)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap == 0 ? 16 : cap * 2;
-			v = xreallocarray(v, cap, sizeof *v);
-		}
-		v[n].owner = store_ui_text(stmt, 0);
-		v[n].group = store_ui_text(stmt, 1);
-		v[n].gpu_type = store_ui_text(stmt, 2);
-		v[n].gpu_ms = sqlite3_column_double(stmt, 3);
-		if (v[n].owner == NULL)
-			v[n].owner = xstrdup("");
-		if (v[n].gpu_type == NULL)
-			v[n].gpu_type = xstrdup("");
-		n++;
-	}
+	*out = store_rows_read(s, stmt, &store_gpu_use_rows, nout, cause);
 	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		store_gpu_use_free(v, n);
-		return store_error(s, cause, "reading GPU use");
-	}
-	*out = v;
-	*nout = n;
-	return 0;
+	return *out != NULL ? 0 : -1;
 }
 
 /* Frees what store_gpu_use returned. */
