@@ -6,10 +6,10 @@
  * looks users up through NSS modules it dlopens (sss, ldap: a
  * university's users), which break when a glibc update lands until the
  * front is rebuilt.  There the lookups hand the command, argv unchanged,
- * to ailab-queue-cluster, which links libc dynamically
+ * to ailab-queue-dynamic, the same front linked against the shared libc
  * (cli_front_handoff); the commands that need no user (a submit through
- * the scheduler, ls, show) never get here.  The whole program links it
- * as cli/libclipasswd.a.
+ * the scheduler, ls, show) never get here.  The whole program links this
+ * file as cli/libclipasswd.a.
  */
 #include "cli.h"
 

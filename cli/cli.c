@@ -598,25 +598,35 @@ cli_beside_self(const char *name, int mode)
 }
 
 /*
- * Runs the whole program in place of this one.  The installed
- * 'ailab-queue' is the queue front: it leaves out the cluster client, whose
- * libcurl and the thirty libraries it loads cost more at start-up than a
- * whole submit, and hands every command that needs the cluster (and help,
- * which lists them all) to ailab-queue-cluster with the same arguments.
- * Next to this binary first (a build tree), else where it is installed.
+ * Runs another program of the package in place of this one, with the same
+ * arguments: next to this binary first (a build tree), else where it is
+ * installed.  Returns only after saying why it could not.
  */
 static int
-cli_exec_cluster(char **argv)
+cli_exec_program(const char *name, char **argv)
 {
 	char *path;
 
-	if ((path = cli_beside_self("ailab-queue-cluster", X_OK)) == NULL)
-		path = xstrdup(PKGLIBEXECDIR "/ailab-queue-cluster");
+	if ((path = cli_beside_self(name, X_OK)) == NULL)
+		path = xprintf("%s/%s", PKGLIBEXECDIR, name);
 	execv(path, argv);
 	fprintf(stderr, "ailab-queue: cannot run %s: %s (is ailab-queue "
 	    "installed completely?)\n", path, strerror(errno));
 	free(path);
 	return CLI_EXIT_FAIL;
+}
+
+/*
+ * Runs the whole program in place of this one.  The installed
+ * 'ailab-queue' is the queue front: it leaves out the cluster client, whose
+ * libcurl and the thirty libraries it loads cost more at start-up than a
+ * whole submit, and hands every command that needs the cluster (and help,
+ * which lists them all) to ailab-queue-cluster with the same arguments.
+ */
+static int
+cli_exec_cluster(char **argv)
+{
+	return cli_exec_program("ailab-queue-cluster", argv);
 }
 
 /* The run's arguments and context, for cli_front_handoff. */
@@ -637,13 +647,13 @@ cli_front_handoff(void)
 	    write_all(fd, ctx->stdin_buf, ctx->stdin_len) != 0 ||
 	    lseek(fd, 0, SEEK_SET) != 0 || dup2(fd, STDIN_FILENO) == -1)) {
 		fprintf(stderr, "ailab-queue: cannot pass standard input to "
-		    "ailab-queue-cluster: %s\n", strerror(errno));
+		    "ailab-queue-dynamic: %s\n", strerror(errno));
 		exit(CLI_EXIT_FAIL);
 	}
 	if (fd > STDIN_FILENO)
 		close(fd);
 	fflush(stderr);
-	exit(cli_exec_cluster(cli_run_argv));
+	exit(cli_exec_program("ailab-queue-dynamic", cli_run_argv));
 }
 
 /* Parses the command line, sets up what the command needs and runs it. */

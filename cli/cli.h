@@ -231,8 +231,9 @@ extern const bool cli_front_no_nss;
 const char *cli_passwd_name(void);
 const char *cli_passwd_home(void);
 /*
- * Runs the command again, argv unchanged, as ailab-queue-cluster, which
- * may use the password database; what the command read from standard
+ * Runs the command again, argv unchanged, as ailab-queue-dynamic (the
+ * queue front linked against the shared libc), which may use the
+ * password database; what the command read from standard
  * input is its standard input.  Call it only before the command printed
  * anything to stdout or changed the queue; it returns only by exiting 1
  * after saying why the program could not run.

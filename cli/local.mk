@@ -5,7 +5,9 @@
 # costs more than a whole submit.  Where it links, the front is linked
 # whole (FRONT_LDFLAGS, -static-pie) and then never uses the password
 # database (FRONT_CPPFLAGS, cli/cli-passwd.c, which it compiles itself for
-# that reason); configure.ac says why.
+# that reason): a third program, ailab-queue-dynamic (pkglibexecdir), the
+# front linked against the shared libc, does the commands that need it.
+# configure.ac says why.
 noinst_LIBRARIES += cli/libcli.a
 cli_libcli_a_SOURCES = \
 	cli/cli.h \
@@ -65,6 +67,18 @@ ailab_queue_CPPFLAGS = $(AM_CPPFLAGS) -DCLI_FRONT $(FRONT_CPPFLAGS)
 ailab_queue_LDFLAGS = $(AM_LDFLAGS) $(FRONT_LDFLAGS)
 ailab_queue_LDADD = cli/libcli.a api/libapi.a spec/libspec.a store/libstore.a \
 	kube/libkube.a common/libcommon.a $(FRONT_LIBS) -lm
+
+# The queue front as the shared libc links it, for the commands that look
+# a user up, when the front itself is linked whole (cli_front_handoff).
+if FRONT_WHOLE
+pkglibexec_PROGRAMS += ailab-queue-dynamic
+ailab_queue_dynamic_SOURCES = cli/main.c cli/cli-table.c cli/cli-passwd.c
+ailab_queue_dynamic_CPPFLAGS = $(AM_CPPFLAGS) -DCLI_FRONT
+ailab_queue_dynamic_LDFLAGS = $(AM_LDFLAGS) $(FRONT_DYNAMIC_LDFLAGS)
+ailab_queue_dynamic_LDADD = cli/libcli.a api/libapi.a spec/libspec.a \
+	store/libstore.a kube/libkube.a common/libcommon.a \
+	$(FRONT_DYNAMIC_LIBS) -lm
+endif
 
 # The password database as the whole program looks it up (cli-passwd.c):
 # the queue front compiles that file itself, with its own flags.

@@ -5,38 +5,43 @@
 # glibc update lands.  Asserted: the front names no getpw* or NSS
 # function; where it needs the user (a submit no scheduler takes, a
 # cancel's reason, a render's owner) it runs the command again as
-# ailab-queue-cluster with argv unchanged and what it read from standard
+# ailab-queue-dynamic (the front linked against the shared libc) with
+# argv unchanged and what it read from standard
 # input, and the jobs are the user's that the password database names;
 # with --owner, ls and a submit a running scheduler takes, it does the
 # command itself.  A copy of the front beside a stand-in
-# ailab-queue-cluster (which records its arguments, then runs the real
+# ailab-queue-dynamic (which records its arguments, then runs the real
 # one) shows which.
 . "$top_srcdir/tests/lib.sh"
 # whole: the front loads no shared library.
 whole() { command -v readelf && ! readelf -d "$AILAB_QUEUE" | grep -q NEEDED; }
 skip_unless "the queue front is not linked whole (--enable-static-front)" whole
 skip_unless "nm is not installed" command -v nm
-plan 20
+plan 21
 
 me=$(id -un)
-CLUSTER="$(dirname "$AILAB_QUEUE")/ailab-queue-cluster"
+DYNAMIC="$(dirname "$AILAB_QUEUE")/ailab-queue-dynamic"
 nm "$AILAB_QUEUE" >"$TMP/nm"
 is "the front names no password-database or NSS function" \
     "$(grep -Ec ' (getpw|getgr(gid|nam|ent)|_nss_|__nss_|initgroups)' \
     "$TMP/nm")" 0
 
+readelf -d "$DYNAMIC" >"$TMP/needed"
+like "ailab-queue-dynamic links the shared libc" "$TMP/needed" \
+    'NEEDED.*libc\.so'
+
 mkdir "$TMP/alone"
 cp "$AILAB_QUEUE" "$TMP/alone/ailab-queue"
-cat >"$TMP/alone/ailab-queue-cluster" <<EOT
+cat >"$TMP/alone/ailab-queue-dynamic" <<EOT
 #!/bin/sh
 echo "\$*" >"$TMP/handoff"
 if [ "\${HANDOFF_STDIN:-0}" = 1 ]; then
 	cat >"$TMP/handoff.in"
-	exec "$CLUSTER" "\$@" <"$TMP/handoff.in"
+	exec "$DYNAMIC" "\$@" <"$TMP/handoff.in"
 fi
-exec "$CLUSTER" "\$@"
+exec "$DYNAMIC" "\$@"
 EOT
-chmod 755 "$TMP/alone/ailab-queue-cluster"
+chmod 755 "$TMP/alone/ailab-queue-dynamic"
 front() { rm -f "$TMP/handoff"; "$TMP/alone/ailab-queue" "$@"; }
 handed() { cat "$TMP/handoff" 2>/dev/null; }
 # owner ID: the owner of job ID.
@@ -48,7 +53,7 @@ aq ls >/dev/null 2>&1
 
 check "a submit with no scheduler running" front submit "$TMP/one.yaml"
 is "  prints the id" "$(cat "$TMP/out")" 1
-is "  run again by the whole program, argv unchanged" "$(handed)" \
+is "  run again by ailab-queue-dynamic, argv unchanged" "$(handed)" \
     "submit $TMP/one.yaml"
 is "  owned by the password database's user" "$(owner 1)" "$me"
 
