@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,14 +24,11 @@
 static char *
 cli_config_path(void)
 {
-	const char *p = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	struct passwd *pw;
+	const char *p = getenv("XDG_CONFIG_HOME"), *home;
 
 	if (p != NULL && *p == '/')
 		return xprintf("%s/ailab-queue/config.yaml", p);
-	if ((home == NULL || *home != '/') && (pw = getpwuid(getuid())) != NULL)
-		home = pw->pw_dir;
-	if (home == NULL || *home != '/')
+	if ((home = cli_home()) == NULL || *home != '/')
 		return NULL;
 	return xprintf("%s/.config/ailab-queue/config.yaml", home);
 }

@@ -32,11 +32,11 @@ cli_intake_path(const char *real_path)
 	return xprintf("%s.sock", real_path);
 }
 
-/* Connects to the scheduler of the queue at db_path: the socket (-1 and
- * nothing sent when there is none to use) and *pid. */
-static int
-cli_intake_connect(const char *db_path, long *pid)
+/* See cli-intake.h. */
+int
+cli_intake_connect(struct cli_ctx *ctx, long *pid)
 {
+	const char *env = getenv("AILAB_QUEUE_INTAKE");
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = CLI_INTAKE_TIMEOUT_S };
 	struct ucred cred;
@@ -44,7 +44,8 @@ cli_intake_connect(const char *db_path, long *pid)
 	char *real, *path;
 	int fd = -1;
 
-	if ((real = realpath(db_path, NULL)) == NULL)
+	if ((env != NULL && strcmp(env, "0") == 0) || ctx->db_path == NULL ||
+	    (real = realpath(ctx->db_path, NULL)) == NULL)
 		return -1;
 	path = cli_intake_path(real);
 	free(real);
@@ -122,22 +123,25 @@ cli_intake_status(struct cli_ctx *ctx, json_t *reply, int64_t *ids,
 
 /* See cli-intake.h. */
 int
-cli_intake_submit(struct cli_ctx *ctx, const struct store_job_new *jobs,
-    size_t n, bool append, int64_t *ids, int *status, long *pid)
+cli_intake_submit(struct cli_ctx *ctx, int fd,
+    const struct store_job_new *jobs, size_t n, bool append, int64_t *ids,
+    int *status, long pid)
 {
-	const char *env = getenv("AILAB_QUEUE_INTAKE");
 	json_t *req, *reply;
 	char *frame, *texts = NULL;
 	size_t len, ntexts = 0;
-	int fd = -1, ret = -1;
+	int ret = -1;
 
-	if (env != NULL && strcmp(env, "0") == 0)
+	/* Connected first (cli_intake_connect): with no scheduler listening,
+	 * a sweep's request would be encoded for nothing (twice the CPU of
+	 * its direct write).  A request too large to send closes the
+	 * connection unsent. */
+	if (fd == -1)
 		return -1;
-	/* Connect first: with no scheduler listening, a sweep's request
-	 * would be encoded for nothing (twice the CPU of its direct write).
-	 * A request too large to send closes the connection unsent. */
-	if (n == 0 || (fd = cli_intake_connect(ctx->db_path, pid)) == -1)
+	if (n == 0) {
+		close(fd);
 		return -1;
+	}
 	if ((req = api_intake_request_encode(jobs, n, append, &texts,
 	    &ntexts)) == NULL) {
 		close(fd);
@@ -158,7 +162,7 @@ cli_intake_submit(struct cli_ctx *ctx, const struct store_job_new *jobs,
 	if ((reply = cli_intake_reply(fd)) == NULL) {
 		cli_error(ctx, "the scheduler of %s (pid %ld) did not answer: "
 		    "the job%s may or may not have been queued; check "
-		    "'ailab-queue ls'", ctx->db_path, *pid, n == 1 ? "" : "s");
+		    "'ailab-queue ls'", ctx->db_path, pid, n == 1 ? "" : "s");
 		*status = CLI_EXIT_FAIL;
 		goto out;
 	}

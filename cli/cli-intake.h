@@ -23,18 +23,23 @@
 char *cli_intake_path(const char *real_path);
 
 /*
- * cli-intake.c, the queue front's half: hands n validated jobs (a NULL
- * owner is the scheduler's own user, who is the caller's) to the
- * scheduler of ctx's queue.  -1 when none takes them (no socket, nobody
- * listening, another user's, $AILAB_QUEUE_INTAKE=0, a request too large):
- * nothing was sent, and the caller writes the queue itself.  0 when the
- * scheduler had the request: *status is CLI_EXIT_OK with ids (n entries,
- * the caller's) filled, or the exit status of the error printed, which
- * after a request sent and no reply says the jobs may have been queued.
- * *pid: the scheduler's.
+ * cli-intake.c, the queue front's half.  cli_intake_connect: a connection
+ * to the scheduler of ctx's queue, or -1 when none takes submissions (no
+ * socket, nobody listening, another user's, $AILAB_QUEUE_INTAKE=0); *pid
+ * is the scheduler's.  Made before the files are read, so that the queue
+ * front linked whole knows at once whether it needs the owner's name
+ * (cli-passwd.c).  cli_intake_submit hands n validated jobs (a NULL owner
+ * is the scheduler's own user, who is the caller's) to it over fd, which
+ * it closes.  -1 when it took nothing (fd -1, the scheduler gone, a
+ * request too large): nothing was sent, and the caller writes the queue
+ * itself.  0 when the scheduler had the request: *status is CLI_EXIT_OK
+ * with ids (n entries, the caller's) filled, or the exit status of the
+ * error printed, which after a request sent and no reply says the jobs
+ * may have been queued.
  */
-int cli_intake_submit(struct cli_ctx *, const struct store_job_new *,
-    size_t n, bool append, int64_t *ids, int *status, long *pid);
+int cli_intake_connect(struct cli_ctx *, long *pid);
+int cli_intake_submit(struct cli_ctx *, int fd, const struct store_job_new *,
+    size_t n, bool append, int64_t *ids, int *status, long pid);
 
 /*
  * cli-intake-serve.c, the scheduler's half, on base: listens on the

@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <langinfo.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,7 +174,10 @@ cli_table_style_last(struct cli_table *t, int col, const char *pre,
  * Takes the user's character type (LANG, LC_ALL) for mbrtowc and wcwidth,
  * the only code it changes, when first needed: loading it costs a command
  * that prints no wide text (a submit) a tenth of its run.  A program that
- * chose a locale itself keeps it.
+ * chose a locale itself keeps it.  The text measured is UTF-8, so a
+ * locale of another character set (which would also make glibc dlopen a
+ * conversion module, a thing the queue front linked whole must never do:
+ * cli-passwd.c) measures it as the C locale does, a column a byte.
  */
 static void
 cli_ctype_init(void)
@@ -185,8 +189,11 @@ cli_ctype_init(void)
 		return;
 	done = true;
 	cur = setlocale(LC_CTYPE, NULL);
-	if (cur == NULL || strcmp(cur, "C") == 0)
+	if (cur == NULL || strcmp(cur, "C") == 0) {
 		setlocale(LC_CTYPE, "");
+		if (strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
+			setlocale(LC_CTYPE, "C");
+	}
 }
 
 /* Display width of UTF-8 text, ignoring colour escapes. */

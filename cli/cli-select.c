@@ -197,8 +197,10 @@ cli_select_store_filter(const struct cli_select *s, unsigned int states,
 		f->name = s->name;
 	f->group = s->group;
 	/* Groups are scoped by owner: --owner's, else the local user's
-	 * (a server scopes its own by the caller). */
-	f->group_owner = s->owner != NULL ? s->owner : cli_owner();
+	 * (a server scopes its own by the caller); looked up only for a
+	 * group, the one filter it scopes. */
+	f->group_owner = s->group == NULL ? NULL : s->owner != NULL ?
+	    s->owner : cli_owner();
 	f->namespace = s->namespace;
 	f->owner = s->owner;
 }

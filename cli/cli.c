@@ -1,9 +1,10 @@
 #include "cli.h"
 
+#include <sys/mman.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,18 +320,15 @@ cli_parse_output(struct cli_ctx *ctx, const char *s)
 	return 0;
 }
 
-/* The home directory, from $HOME or the password database. */
-static const char *
+/* See cli.h: $HOME, else the password database's. */
+const char *
 cli_home(void)
 {
 	const char *home = getenv("HOME");
-	struct passwd *pw;
 
 	if (home != NULL && *home == '/')
 		return home;
-	if ((pw = getpwuid(getuid())) != NULL)
-		return pw->pw_dir;
-	return NULL;
+	return cli_passwd_home();
 }
 
 /* Resolves the database path: --db, $AILAB_QUEUE_DB, XDG, ~/.local/state. */
@@ -474,14 +472,11 @@ const char *
 cli_owner(void)
 {
 	static char name[256];
-	struct passwd *pw;
 	const char *u;
 
 	if (*name != '\0')
 		return name;
-	if ((pw = getpwuid(getuid())) != NULL)
-		u = pw->pw_name;
-	else if ((u = getenv("USER")) == NULL)
+	if ((u = cli_passwd_name()) == NULL && (u = getenv("USER")) == NULL)
 		u = "unknown";
 	snprintf(name, sizeof name, "%s", u);
 	return name;
@@ -603,25 +598,62 @@ cli_beside_self(const char *name, int mode)
 }
 
 /*
- * Runs the whole program in place of this one.  The installed
- * 'ailab-queue' is the queue front: it leaves out the cluster client, whose
- * libcurl and the thirty libraries it loads cost more at start-up than a
- * whole submit, and hands every command that needs the cluster (and help,
- * which lists them all) to ailab-queue-cluster with the same arguments.
- * Next to this binary first (a build tree), else where it is installed.
+ * Runs another program of the package in place of this one, with the same
+ * arguments: next to this binary first (a build tree), else where it is
+ * installed.  Returns only after saying why it could not.
  */
 static int
-cli_exec_cluster(char **argv)
+cli_exec_program(const char *name, char **argv)
 {
 	char *path;
 
-	if ((path = cli_beside_self("ailab-queue-cluster", X_OK)) == NULL)
-		path = xstrdup(PKGLIBEXECDIR "/ailab-queue-cluster");
+	if ((path = cli_beside_self(name, X_OK)) == NULL)
+		path = xprintf("%s/%s", PKGLIBEXECDIR, name);
 	execv(path, argv);
 	fprintf(stderr, "ailab-queue: cannot run %s: %s (is ailab-queue "
 	    "installed completely?)\n", path, strerror(errno));
 	free(path);
 	return CLI_EXIT_FAIL;
+}
+
+/*
+ * Runs the whole program in place of this one.  The installed
+ * 'ailab-queue' is the queue front: it leaves out the cluster client, whose
+ * libcurl and the thirty libraries it loads cost more at start-up than a
+ * whole submit, and hands every command that needs the cluster (and help,
+ * which lists them all) to ailab-queue-cluster with the same arguments.
+ */
+static int
+cli_exec_cluster(char **argv)
+{
+	return cli_exec_program("ailab-queue-cluster", argv);
+}
+
+/* The run's arguments and context, for cli_front_handoff. */
+static char **cli_run_argv;
+static struct cli_ctx *cli_run_ctx;
+
+/* See cli.h. */
+void
+cli_front_handoff(void)
+{
+	struct cli_ctx *ctx = cli_run_ctx;
+	int fd = -1;
+
+	/* Standard input read as a spec ('-') goes along in a memory
+	 * file; --wrap's spec is made again from argv. */
+	if (ctx != NULL && ctx->stdin_buf != NULL && ctx->stdin_name == NULL &&
+	    ((fd = memfd_create("ailab-queue-stdin", 0)) == -1 ||
+	    write_all(fd, ctx->stdin_buf, ctx->stdin_len) != 0 ||
+	    lseek(fd, 0, SEEK_SET) != 0 || dup2(fd, STDIN_FILENO) == -1)) {
+		fprintf(stderr, "ailab-queue: cannot pass standard input to "
+		    "ailab-queue-dynamic: %s\n", strerror(errno));
+		exit(CLI_EXIT_FAIL);
+	}
+	if (fd > STDIN_FILENO)
+		close(fd);
+	fflush(stderr);
+	exit(cli_exec_program("ailab-queue-dynamic", cli_run_argv));
 }
 
 /* Parses the command line, sets up what the command needs and runs it. */
@@ -633,6 +665,9 @@ cli_main(int argc, char **argv)
 	const char *out, *nc;
 	char *cause = NULL, **argv0 = argv;
 	int next, nargs, ret = CLI_EXIT_USAGE;
+
+	cli_run_argv = argv;
+	cli_run_ctx = &ctx;
 
 	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
 		printf("ailab-queue %s\n", PACKAGE_VERSION);

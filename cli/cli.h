@@ -218,6 +218,27 @@ int cli_number(struct cli_ctx *, const char *, long min, long def, long *);
 char *cli_beside_self(const char *name, int mode);
 /* Owner of new jobs: the local user name. */
 const char *cli_owner(void);
+/* The home directory: $HOME when absolute, else the password
+ * database's; NULL without one. */
+const char *cli_home(void);
+/*
+ * cli-passwd.c, built into each program: the caller's user name and home
+ * directory in the password database (kept for the run), NULL when it has
+ * none.  The queue front linked whole never looks (cli_front_no_nss):
+ * these hand the command to the whole program instead.
+ */
+extern const bool cli_front_no_nss;
+const char *cli_passwd_name(void);
+const char *cli_passwd_home(void);
+/*
+ * Runs the command again, argv unchanged, as ailab-queue-dynamic (the
+ * queue front linked against the shared libc), which may use the
+ * password database; what the command read from standard
+ * input is its standard input.  Call it only before the command printed
+ * anything to stdout or changed the queue; it returns only by exiting 1
+ * after saying why the program could not run.
+ */
+deadfunc void cli_front_handoff(void);
 /*
  * Namespace for jobs whose spec names none: -n, else $AILAB_QUEUE_NAMESPACE,
  * else the kubeconfig context's, else "default".  Never fails.

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli-intake.h"
@@ -265,26 +266,30 @@ out:
 
 /*
  * Queues the jobs: through the running scheduler of the queue when one
- * takes them (cli-intake.h: no SQLite started here), else into the queue
- * file itself, then a wake for a scheduler.  An exit status, errors
- * printed; on success *via (the caller's) says where, for -v.
+ * takes them over fd (cli-intake.h: no SQLite started here), else into
+ * the queue file itself, then a wake for a scheduler.  An exit status,
+ * errors printed; on success *via (the caller's) says where, for -v.
  */
 static int
-cmd_submit_queue(struct cli_ctx *ctx, struct store_job_new *jobs, size_t n,
-    int64_t *ids, char **via)
+cmd_submit_queue(struct cli_ctx *ctx, int fd, long pid,
+    struct store_job_new *jobs, size_t n, int64_t *ids, char **via)
 {
 	bool append = cli_flag(ctx, "append") > 0;
 	char *cause = NULL;
 	struct store *s;
 	bool refused;
-	long pid = 0;
 	int ret;
 
-	if (cli_intake_submit(ctx, jobs, n, append, ids, &ret, &pid) == 0) {
+	if (cli_intake_submit(ctx, fd, jobs, n, append, ids, &ret, pid) == 0) {
 		*via = xprintf("%s (through its scheduler, pid %ld)",
 		    ctx->db_path, pid);
 		return ret;
 	}
+	/* The owner before the queue is opened: the queue front linked
+	 * whole hands the command to the whole program here (a scheduler
+	 * that stopped since cli_intake_connect). */
+	if (n > 0 && jobs[0].owner == NULL)
+		(void)cli_owner();
 	if ((s = cli_store(ctx)) == NULL)
 		return CLI_EXIT_FAIL;
 	if (cli_jobs_record(s, jobs, n, append, ids, &refused, &cause) != 0) {
@@ -310,10 +315,12 @@ cmd_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 	const char *owner = cli_string(ctx, "owner");
 	const char *wrap = cli_string(ctx, "wrap");
 	char *wrap_argv[] = { (char *)"-", NULL };
+	bool dry = cli_flag(ctx, "dry-run") > 0;
 	int64_t *ids = NULL;
 	size_t n = 0, k;
 	char *via = NULL;
-	int ret = CLI_EXIT_USAGE;
+	int ret = CLI_EXIT_USAGE, fd = -1;
+	long pid = 0;
 	json_t *arr;
 
 	if (owner != NULL && !cmd_submit_is_owner(owner)) {
@@ -344,17 +351,26 @@ cmd_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (cli_queue(ctx)->submit != NULL)
 		return cmd_submit_remote(ctx, argc, argv);
+	if (!dry)
+		fd = cli_intake_connect(ctx, &pid);
+	/* No scheduler to take the jobs, and the queue front linked whole
+	 * looks up no owner: the whole program does the submit, before a
+	 * file or standard input is read here. */
+	if (fd == -1 && !dry && owner == NULL && cli_front_no_nss)
+		cli_front_handoff();
 	if (cli_spec_load(ctx, argc, argv, group, &sets) != 0)
 		goto out;
 	jobs = cli_jobs_from_sets(sets, argc, cli_flag(ctx, "hold") > 0, owner,
 	    &n);
-	if (cli_flag(ctx, "dry-run")) {
+	if (dry) {
 		ret = cmd_submit_show(ctx, jobs, n) == 0 ? CLI_EXIT_OK :
 		    CLI_EXIT_FAIL;
 		goto out;
 	}
 	ids = xcalloc(n + 1, sizeof *ids);
-	if ((ret = cmd_submit_queue(ctx, jobs, n, ids, &via)) != CLI_EXIT_OK)
+	ret = cmd_submit_queue(ctx, fd, pid, jobs, n, ids, &via);
+	fd = -1;
+	if (ret != CLI_EXIT_OK)
 		goto out;
 	if (cli_output_is_machine(ctx)) {
 		arr = json_array();
@@ -372,6 +388,8 @@ cmd_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (cli_flag(ctx, "wait"))
 		ret = cli_wait_jobs(ctx, ids, n, 0);
 out:
+	if (fd != -1)
+		close(fd);
 	free(via);
 	free(jobs);
 	free(ids);

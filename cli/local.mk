@@ -2,8 +2,12 @@
 # that people and scripts run, and ailab-queue-cluster (installed in
 # pkglibexecdir), the whole program, which the front runs for every command
 # that needs the cluster client.  The front leaves libcurl out: loading it
-# costs more than a whole submit.  With --enable-static-front=whole it is
-# linked whole (FRONT_LDFLAGS, -static-pie; configure.ac says why not by default).
+# costs more than a whole submit.  Where it links, the front is linked
+# whole (FRONT_LDFLAGS, -static-pie) and then never uses the password
+# database (FRONT_CPPFLAGS, cli/cli-passwd.c, which it compiles itself for
+# that reason): a third program, ailab-queue-dynamic (pkglibexecdir), the
+# front linked against the shared libc, does the commands that need it.
+# configure.ac says why.
 noinst_LIBRARIES += cli/libcli.a
 cli_libcli_a_SOURCES = \
 	cli/cli.h \
@@ -58,15 +62,33 @@ cli_libclicluster_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS) \
 	$(EVENT_CFLAGS) $(CURL_CFLAGS) $(OPENSSL_CFLAGS)
 
 bin_PROGRAMS += ailab-queue
-ailab_queue_SOURCES = cli/main.c cli/cli-table.c
-ailab_queue_CPPFLAGS = $(AM_CPPFLAGS) -DCLI_FRONT
+ailab_queue_SOURCES = cli/main.c cli/cli-table.c cli/cli-passwd.c
+ailab_queue_CPPFLAGS = $(AM_CPPFLAGS) -DCLI_FRONT $(FRONT_CPPFLAGS)
 ailab_queue_LDFLAGS = $(AM_LDFLAGS) $(FRONT_LDFLAGS)
 ailab_queue_LDADD = cli/libcli.a api/libapi.a spec/libspec.a store/libstore.a \
 	kube/libkube.a common/libcommon.a $(FRONT_LIBS) -lm
 
+# The queue front as the shared libc links it, for the commands that look
+# a user up, when the front itself is linked whole (cli_front_handoff).
+if FRONT_WHOLE
+pkglibexec_PROGRAMS += ailab-queue-dynamic
+ailab_queue_dynamic_SOURCES = cli/main.c cli/cli-table.c cli/cli-passwd.c
+ailab_queue_dynamic_CPPFLAGS = $(AM_CPPFLAGS) -DCLI_FRONT
+ailab_queue_dynamic_LDFLAGS = $(AM_LDFLAGS) $(FRONT_DYNAMIC_LDFLAGS)
+ailab_queue_dynamic_LDADD = cli/libcli.a api/libapi.a spec/libspec.a \
+	store/libstore.a kube/libkube.a common/libcommon.a \
+	$(FRONT_DYNAMIC_LIBS) -lm
+endif
+
+# The password database as the whole program looks it up (cli-passwd.c):
+# the queue front compiles that file itself, with its own flags.
+noinst_LIBRARIES += cli/libclipasswd.a
+cli_libclipasswd_a_SOURCES = cli/cli-passwd.c
+
 pkglibexec_PROGRAMS += ailab-queue-cluster
 ailab_queue_cluster_SOURCES = cli/main.c cli/cli-table.c
-ailab_queue_cluster_LDADD = cli/libclicluster.a cli/libcli.a $(SERVER_LIBS) \
+ailab_queue_cluster_LDADD = cli/libclicluster.a cli/libcli.a \
+	cli/libclipasswd.a $(SERVER_LIBS) \
 	sched/libsched.a spec/libspec.a store/libstore.a kube/libkube.a \
 	common/libcommon.a $(JANSSON_LIBS) $(YAML_LIBS) $(SQLITE_LIBS) \
 	$(CURL_LIBS) $(EVENT_LIBS) $(OPENSSL_LIBS) -lm

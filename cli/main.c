@@ -22,6 +22,23 @@ main_malloc_tune(void)
 #endif
 }
 
+#ifdef CLI_FRONT
+/*
+ * A fixed seed for jansson's object hashes in the queue front: its first
+ * object otherwise opens /dev/urandom (three system calls a submit).  A
+ * random seed defends a program that hashes other people's keys against
+ * hash flooding; the front hashes only its own user's (their specs, their
+ * queue, their scheduler's replies), so a crafted file could only slow
+ * the command of the user who wrote it.  The whole program, which serves
+ * other users' requests, keeps jansson's random seed.
+ */
+static void
+main_json_seed(void)
+{
+	json_object_seed(0x61716c62);
+}
+#endif
+
 /*
  * Sets up what every command shares and runs it.  The locale is taken
  * only when wide text is measured (cli-output.c): most runs print none.
@@ -32,5 +49,8 @@ main(int argc, char **argv)
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
 	main_malloc_tune();
+#ifdef CLI_FRONT
+	main_json_seed();
+#endif
 	return cli_main(argc, argv);
 }

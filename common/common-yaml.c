@@ -340,7 +340,9 @@ struct ytree_frame {
  * have cost so far, and the first error. */
 struct ytree_state {
 	struct ytree_limits lim;
-	struct ytree_frame frames[YTREE_DEPTH_MAX + 1];
+	struct ytree_frame *frames;  /* grown with the depth: a spec of a few
+				      * levels touches no 18 KB of frames */
+	size_t nframes;
 	size_t depth;
 	size_t ndocs;
 	struct ytree_anchor *anchors;
@@ -620,6 +622,13 @@ ytree_open(struct ytree_state *st, const yaml_event_t *ev, int line, int col)
 	if (st->depth >= st->lim.max_depth)
 		return ytree_fail(st, line, col, "nesting deeper than %zu "
 		    "levels", st->lim.max_depth);
+	if (st->depth == st->nframes) {
+		st->nframes = st->nframes == 0 ? 8 : st->nframes * 2;
+		if (st->nframes > st->lim.max_depth)
+			st->nframes = st->lim.max_depth;
+		st->frames = xreallocarray(st->frames, st->nframes,
+		    sizeof *st->frames);
+	}
 	f = &st->frames[st->depth++];
 	memset(f, 0, sizeof *f);
 	if (ev->type == YAML_SEQUENCE_START_EVENT) {
@@ -762,6 +771,7 @@ ytree_state_free(struct ytree_state *st)
 		ytree_free(st->frames[i].node);
 		ytree_keyset_release(&st->frames[i].keys);
 	}
+	free(st->frames);
 	ytree_anchors_reset(st);
 	free(st->anchors);
 	free(st->slots);

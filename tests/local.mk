@@ -32,6 +32,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t0011-select.sh \
 	tests/integration/t0012-select-serve.sh \
 	tests/integration/t0016-module-rules.sh \
+	tests/integration/t0017-front-no-nss.sh \
 	tests/integration/t0025-wrap-watch.sh \
 	tests/integration/t0026-wide-cells.sh \
 	tests/integration/t0027-front-kubeconfig.sh \
