@@ -1,5 +1,8 @@
 # Benchmarks: scripts and programs that measure; results in docs/performance.md.
 dist_noinst_SCRIPTS += bench/submit.sh bench/sweep.sh
+# What the scripts share: a private directory, cleanup, the simulator and
+# the server started, timing, the queues they measure.
+EXTRA_DIST += bench/lib.sh
 # Reading a queue of 100,000 jobs: ls, ls --all, report (issue 19), and
 # the one-node Slurm they are measured beside (docs/performance.md).
 dist_noinst_SCRIPTS += bench/ls.sh bench/select.sh bench/slurm/start.sh \
@@ -55,7 +58,6 @@ dist_noinst_SCRIPTS += bench/sched-e2e.sh
 # phases, and jobs admitted per second (docs/performance.md, "Scheduler end
 # to end").
 dist_noinst_SCRIPTS += bench/sched-pass.sh
-EXTRA_DIST += bench/sched-lib.sh
 # The watch-fed cache: requests a minute while nothing changes, and a
 # pass's cost when one pod ends (docs/performance.md, issue 13).
 dist_noinst_SCRIPTS += bench/sched-requests.sh bench/sched-latency.sh

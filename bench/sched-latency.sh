@@ -33,12 +33,8 @@ QPS=${5:-2000}
 IDLE=${IDLE:-5}
 AQ="$B/ailab-queue"
 SIM=${SIM:-$B/ailab-kubesim}
-. "$(dirname "$0")/sched-lib.sh"
+. "$(dirname "$0")/lib.sh"
 
-count() {
-	sqlite3 "$AILAB_QUEUE_DB" "SELECT count(*) FROM jobs WHERE state IN
-	    ($(printf "'%s'," "$@" | sed 's/,$//'))"
-}
 passes() { grep -c 'whole pass' "$tmp/loop.out" || true; }
 # wait_passes N: until the loop has logged N passes in all.
 wait_passes() {
@@ -57,7 +53,6 @@ mem() {
 }
 
 start_cluster "$NODES"
-URL=$(sed -n 's/^url //p' "$tmp/sim.out")
 
 # The foreign pods come from the simulator's bulk preload (POST
 # /sim/preload, docs/kubesim.md): created, bound and started as pods sent
@@ -74,7 +69,7 @@ if [ "$FOREIGN" -gt 0 ]; then
 		    -H 'Authorization: Bearer admin-token' \
 		    -H 'Content-Type: application/json' --data-binary \
 		    "{\"count\":$n,\"firstIndex\":$done_,\"namePrefix\":\"p-\",\"namespaces\":[\"default\"],\"template\":$tmpl}" \
-		    "$URL/sim/preload" || { cat "$tmp/preload.out" >&2; exit 1; }
+		    "$SIM_URL/sim/preload" || { cat "$tmp/preload.out" >&2; exit 1; }
 		done_=$((done_ + n))
 	done
 	python3 -c 'import sys; print("%s foreign pods preloaded in %.1f s" %
@@ -106,7 +101,7 @@ python3 -c 'import sys; print("all %s fill jobs running %.1f s after the '\
 # The cluster as the scheduler's cache should hold it: the fill jobs' pods
 # and the foreign ones, all Running (paged, as a client lists); the run
 # stops here if they are not.
-python3 - "$URL" "$NODES" "$FOREIGN" <<'PY'
+python3 - "$SIM_URL" "$NODES" "$FOREIGN" <<'PY'
 import json, sys, urllib.parse, urllib.request
 count, cont = {}, ""
 while True:
@@ -192,6 +187,4 @@ if [ "${REFRESH:-0}" = 1 ]; then
 		print; if (/whole pass/) exit }' |
 	    sed 's/^[^ ]* ailab-queue info: /  /' | cut -c1-260
 fi
-kill "$SCHEDPID"
-wait "$SCHEDPID" || true
-SCHEDPID=
+sched_stop

@@ -23,12 +23,7 @@ M=${4:-100000}
 QPS=${5:-2000}
 AQ="$B/ailab-queue"
 SIM=${SIM:-$B/ailab-kubesim}
-. "$(dirname "$0")/sched-lib.sh"
-
-count() {
-	sqlite3 "$AILAB_QUEUE_DB" "SELECT count(*) FROM jobs WHERE state IN
-	    ($(printf "'%s'," "$@" | sed 's/,$//'))"
-}
+. "$(dirname "$0")/lib.sh"
 
 start_cluster "$NODES"
 
@@ -42,23 +37,8 @@ if [ "$FILL" -gt 0 ]; then
 	"$AQ" --context admin --qps "$QPS" -v sched --interval 1s \
 	    >"$tmp/fill.out" 2>&1 &
 	SCHEDPID=$!
-	admitted=
-	while :; do
-		if [ -z "$admitted" ] &&
-		    [ "$(count admitted running)" -ge "$FILL" ]; then
-			admitted=$(now)
-		fi
-		[ "$(count running)" -ge "$FILL" ] && break
-		if ! kill -0 "$SCHEDPID" 2>/dev/null; then
-			tail "$tmp/fill.out" >&2
-			exit 1
-		fi
-		sleep 0.2
-	done
-	running=$(now)
-	kill "$SCHEDPID"
-	wait "$SCHEDPID" || true
-	SCHEDPID=
+	admit_wait "$FILL" "$tmp/fill.out"
+	sched_stop
 	python3 -c 'import sys
 n, q, s, a, r = int(sys.argv[1]), sys.argv[2], *map(float, sys.argv[3:])
 print("--qps %s: all admitted %.2f s (%.0f jobs/s); all running %.2f s "
@@ -70,11 +50,10 @@ fi
 
 # The simulator's side of the lists a pass makes: each LIST timed with
 # curl (first byte, last byte, size), the client's parsing excluded.
-URL=$(sed -n 's/^url //p' "$tmp/sim.out")
 lst() {
 	curl -s -o /dev/null -H 'Authorization: Bearer admin-token' \
 	    -w "  LIST $1: first byte %{time_starttransfer} s, all %{time_total} s, %{size_download} bytes\n" \
-	    "$URL$2"
+	    "$SIM_URL$2"
 }
 echo "the simulator serving the lists of one pass:"
 lst nodes /api/v1/nodes
@@ -118,8 +97,6 @@ while [ "$(grep -c 'pass:' "$tmp/loop.out" || true)" -lt 3 ]; do
 	[ $i -gt 3000 ] && break
 	sleep 0.1
 done
-kill "$SCHEDPID"
-wait "$SCHEDPID" || true
-SCHEDPID=
+sched_stop
 echo "a long-running loop, its first three passes:"
 grep "pass:" "$tmp/loop.out" | head -n 6 | sed 's/^/  /'

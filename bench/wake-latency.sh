@@ -14,10 +14,9 @@ N=${2:-20}
 GAP=${3:-1.5}
 AQ="$B/ailab-queue"
 SIM="$B/ailab-kubesim"
-. "$(dirname "$0")/sched-lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 start_cluster $((N / 8 + 2))
-URL=$(sed -n 's/^url //p' "$tmp/sim.out")
 cat >"$tmp/one.yaml" <<EOT
 name: one
 command: python train.py
@@ -38,7 +37,7 @@ do
 	sleep 0.1
 done
 
-python3 - "$AQ" "$tmp/one.yaml" "$URL" "$N" "$GAP" <<'EOF2'
+python3 - "$AQ" "$tmp/one.yaml" "$SIM_URL" "$N" "$GAP" <<'EOF2'
 import http.client, json, statistics, subprocess, sys, threading, time
 from urllib.parse import urlparse
 
