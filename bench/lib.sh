@@ -100,6 +100,8 @@ admit_wait() {
 		sleep 0.2
 	done
 	running=$(now)
+	# All may run between two looks at a small size.
+	admitted=${admitted:-$running}
 }
 
 # sched_stop: stops the scheduler a benchmark started as SCHEDPID.

@@ -111,8 +111,8 @@ sim_validate(enum sim_rt rt, json_t *obj)
 	return st;
 }
 
-/* Sets a member only when absent (defaulting). */
-static void
+/* Sets a member by dotted path only when absent (defaulting); takes v. */
+void
 sim_default(json_t *obj, const char *path, json_t *v)
 {
 	if (sim_path(obj, path) == NULL)
@@ -306,9 +306,7 @@ sim_admit_namespace(struct sim_admission *a)
 
 	sim_set(obj, "status.phase", json_string("Active"));
 	sim_set(obj, "spec.finalizers", json_pack("[s]", "kubernetes"));
-	if (!json_is_object(sim_path(obj, "metadata.labels")))
-		sim_set(obj, "metadata.labels", json_object());
-	json_object_set_new(sim_path(obj, "metadata.labels"),
+	json_object_set_new(sim_child(sim_child(obj, "metadata"), "labels"),
 	    "kubernetes.io/metadata.name", json_string(a->name));
 	return 0;
 }

@@ -111,6 +111,8 @@ char *sim_key_format(const char *key, int64_t v);
  */
 int sim_quota_admit(json_t *quotas, json_t *usage, json_t *delta, json_t *pod,
     char **msg);
+/* Orders C strings for qsort (an array of char *). */
+int sim_strcmp(const void *, const void *);
 
 /* Users and their rights. */
 struct sim_user {
@@ -344,6 +346,8 @@ json_t *sim_path(json_t *, const char *path);
 void sim_appendf(char **s, const char *fmt, ...) printflike(2, 3);
 /* The object under a key (not a path), made when absent. */
 json_t *sim_child(json_t *, const char *key);
+/* Sets a member by dotted path only when absent; takes v (sim-admit.c). */
+void sim_default(json_t *, const char *path, json_t *v);
 /* Sets an annotation (sim-storage.c). */
 void sim_annotate(json_t *obj, const char *k, const char *v);
 /* True if a list holds the string s (sim-storage.c). */

@@ -132,13 +132,6 @@ sim_node_selected(json_t *pod, json_t *node)
 	return any;
 }
 
-/* Compares reason strings for the sorted FitError message. */
-static int
-sim_cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Adds n to a reason's node count when n is not zero. */
 static void
 sim_reason_add(json_t *reasons, const char *r, int64_t n)
@@ -161,7 +154,7 @@ sim_fit_message(json_t *reasons, size_t nnodes)
 	json_object_foreach(reasons, k, v)
 		parts[n++] = xprintf("%lld %s", (long long)json_integer_value(v),
 		    k);
-	qsort(parts, n, sizeof *parts, sim_cmp_str);
+	qsort(parts, n, sizeof *parts, sim_strcmp);
 	out = xprintf("0/%zu nodes are available: ", nnodes);
 	for (i = 0; i < n; i++) {
 		sim_appendf(&out, "%s%s", i ? ", " : "", parts[i]);

@@ -202,7 +202,6 @@ sim_set(json_t *obj, const char *path, json_t *value)
 {
 	char part[128];
 	const char *p = path, *e;
-	json_t *next;
 
 	if (value == NULL)
 		fatalx("sim_set %s: no value (a json_pack format is wrong)", path);
@@ -216,12 +215,7 @@ sim_set(json_t *obj, const char *path, json_t *value)
 			fatalx("path too long: %s", path);
 		memcpy(part, p, e - p);
 		part[e - p] = '\0';
-		next = json_object_get(obj, part);
-		if (!json_is_object(next)) {
-			next = json_object();
-			json_object_set_new(obj, part, next);
-		}
-		obj = next;
+		obj = sim_child(obj, part);
 		p = e + 1;
 	}
 }

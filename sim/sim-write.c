@@ -15,13 +15,9 @@ sim_keep_meta(json_t *new, json_t *old)
 	static const char *keep[] = { "uid", "creationTimestamp", "namespace",
 		"name", "generation", "deletionTimestamp",
 		"deletionGracePeriodSeconds" };
-	json_t *nm = json_object_get(new, "metadata"), *om, *v;
+	json_t *nm = sim_child(new, "metadata"), *om, *v;
 	size_t i;
 
-	if (!json_is_object(nm)) {
-		nm = json_object();
-		json_object_set_new(new, "metadata", nm);
-	}
 	om = json_object_get(old, "metadata");
 	for (i = 0; i < nitems(keep); i++) {
 		v = json_object_get(om, keep[i]);
