@@ -23,6 +23,9 @@ trap 'exit 1' INT TERM
 # the shell's arithmetic.
 now() { date +%s.%N; }
 ns() { date +%s%N; }
+# since START [DIGITS]: the seconds from START (now's) until now, with
+# DIGITS decimals (default 1).
+since() { printf "%.${2:-1}f" "$(echo "$(now) - $1" | bc)"; }
 
 # url_of NAME PID: the URL the program started as PID prints in
 # $tmp/NAME.out once it listens; exits with $tmp/NAME.err if it stops

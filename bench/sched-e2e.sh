@@ -52,9 +52,5 @@ grid "$tmp/wait.yaml" wait "$M" 8
 "$AQ" --context bench -q submit "$tmp/wait.yaml" >/dev/null
 start=$(now)
 "$AQ" --context admin sched --once >"$tmp/once.out" 2>&1
-end=$(now)
-python3 -c 'import sys
-n, m, s, e = int(sys.argv[1]), int(sys.argv[2]), *map(float, sys.argv[3:])
-print("sched --once over %d queued + %d running jobs: %.2f s"
-      % (m, n, e - s))' "$N" "$M" "$start" "$end"
+echo "sched --once over $M queued + $N running jobs: $(since "$start" 2) s"
 echo "queued after the pass: $(count queued), running: $(count running)"

@@ -72,9 +72,7 @@ if [ "$FOREIGN" -gt 0 ]; then
 		    "$SIM_URL/sim/preload" || { cat "$tmp/preload.out" >&2; exit 1; }
 		done_=$((done_ + n))
 	done
-	python3 -c 'import sys; print("%s foreign pods preloaded in %.1f s" %
-	    (sys.argv[1], float(sys.argv[3]) - float(sys.argv[2])))' \
-	    "$FOREIGN" "$start" "$(now)"
+	echo "$FOREIGN foreign pods preloaded in $(since "$start") s"
 fi
 
 grid "$tmp/fill.yaml" fill "$NODES" 8
@@ -82,9 +80,7 @@ grid "$tmp/fill.yaml" fill "$NODES" 8
 grid "$tmp/wait.yaml" wait "$QUEUED" 8
 start=$(now)
 "$AQ" --context bench -q submit "$tmp/wait.yaml" >/dev/null
-python3 -c 'import sys; print("%s fill jobs and %s waiting jobs queued in '\
-'%.1f s" % (sys.argv[1], sys.argv[2], float(sys.argv[4]) - '\
-'float(sys.argv[3])))' "$NODES" "$QUEUED" "$start" "$(now)"
+echo "$NODES fill jobs and $QUEUED waiting jobs queued in $(since "$start") s"
 
 start=$(now)
 "$AQ" --context admin --qps "$QPS" -v sched >"$tmp/loop.out" 2>&1 &
@@ -95,9 +91,8 @@ until [ "$(count running)" -ge "$NODES" ]; do
 	[ $i -gt 30000 ] && { tail "$tmp/loop.out" >&2; exit 1; }
 	sleep 0.2
 done
-python3 -c 'import sys; print("all %s fill jobs running %.1f s after the '\
-'scheduler started" % (sys.argv[1], float(sys.argv[3]) - float(sys.argv[2])))' \
-    "$NODES" "$start" "$(now)"
+echo "all $NODES fill jobs running $(since "$start") s after the scheduler" \
+    "started"
 # The cluster as the scheduler's cache should hold it: the fill jobs' pods
 # and the foreign ones, all Running (paged, as a client lists); the run
 # stops here if they are not.

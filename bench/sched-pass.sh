@@ -67,9 +67,7 @@ lst 'pods (bench)' "/api/v1/namespaces/bench/pods?$SEL"
 grid "$tmp/wait.yaml" wait "$M" 8
 start=$(now)
 "$AQ" --context bench -q submit "$tmp/wait.yaml" >/dev/null
-end=$(now)
-python3 -c 'import sys; print("submitted %s jobs in %.1f s" % (sys.argv[1],
-    float(sys.argv[3]) - float(sys.argv[2])))' "$M" "$start" "$end"
+echo "submitted $M jobs in $(since "$start") s"
 start=$(now)
 if [ "${PERF:-0}" = 1 ]; then
 	perf record -g -o "${PERF_OUT:-/tmp/sched-pass.perf.data}" -- \
@@ -78,12 +76,8 @@ if [ "${PERF:-0}" = 1 ]; then
 else
 	"$AQ" --context admin --qps "$QPS" -v sched --once >"$tmp/once.out" 2>&1
 fi
-end=$(now)
-python3 -c 'import sys
-f, m = int(sys.argv[1]), int(sys.argv[2])
-s, e = float(sys.argv[3]), float(sys.argv[4])
-print("sched --once over %d queued + %d running jobs, %s nodes: %.2f s"
-      % (m, f, sys.argv[5], e - s))' "$FILL" "$M" "$start" "$end" "$NODES"
+echo "sched --once over $M queued + $FILL running jobs, $NODES nodes:" \
+    "$(since "$start" 2) s"
 grep 'pass:' "$tmp/once.out" | sed 's/^/  /'
 echo "queued after the pass: $(count queued), running: $(count running)"
 
