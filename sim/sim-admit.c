@@ -145,7 +145,7 @@ sim_pod_defaults(json_t *spec)
 }
 
 /* The quota objects of a namespace as an array (new reference). */
-static json_t *
+json_t *
 sim_ns_quotas(struct sim *sim, const char *ns)
 {
 	json_t *arr = json_array(), *m, *q;
@@ -195,9 +195,7 @@ sim_admit_pod(struct sim_admission *a)
 	json_t *obj = a->obj;
 	char *ts;
 
-	if (!json_is_object(json_object_get(obj, "spec")))
-		json_object_set_new(obj, "spec", json_object());
-	sim_pod_defaults(json_object_get(obj, "spec"));
+	sim_pod_defaults(sim_child(obj, "spec"));
 	/* The ServiceAccount admission plugin: a pod runs as "default". */
 	sim_default(obj, "spec.serviceAccountName", json_string("default"));
 	sim_default(obj, "spec.serviceAccount", json_string(sim_str(obj,

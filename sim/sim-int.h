@@ -162,8 +162,8 @@ struct sim_faults {
 	int retry_after;
 	int latency_ms;
 	double pdrop;
-	int methods;		/* EVHTTP_REQ_* the three above hit; 0: all */
-	int latency_methods;	/* EVHTTP_REQ_* latency_ms holds; 0: all */
+	unsigned methods;	/* EVHTTP_REQ_* the three above hit; 0: all */
+	unsigned latency_methods; /* EVHTTP_REQ_* latency_ms holds; 0: all */
 	unsigned latency_verbs;	/* sim_fault_verb() bits it holds; 0: all */
 	int64_t n500, n429, ndrop;	/* faults injected so far */
 };
@@ -421,6 +421,8 @@ void sim_event_record(struct sim *, json_t *involved, const char *type,
     const char *reason, const char *msg);
 /* Fills pod spec defaults (of a pod or a template) as the apiserver does. */
 void sim_pod_defaults(json_t *spec);
+/* The quota objects of a namespace as an array (new reference). */
+json_t *sim_ns_quotas(struct sim *, const char *ns);
 /* Pod helpers. */
 bool sim_pod_is_terminal(json_t *pod);
 /* True if the pod's Ready condition is True. */
