@@ -85,6 +85,26 @@ serve_start() {
 	SERVE_URL=$(url_of serve "$SRVPID")
 }
 
+# at_least N STATE...: true once N jobs or more are in the STATEs.
+at_least() {
+	_n=$1
+	shift
+	[ "$(count "$@")" -ge "$_n" ]
+}
+
+# poll TRIES SECONDS CMD...: runs CMD until it succeeds, at most TRIES
+# times SECONDS apart; false if it never does.
+poll() {
+	_tries=$1
+	_pause=$2
+	shift 2
+	until "$@"; do
+		_tries=$((_tries - 1))
+		[ "$_tries" -gt 0 ] || return 1
+		sleep "$_pause"
+	done
+}
+
 # admit_wait N LOG: until N jobs are admitted or running ($admitted the
 # time) and then all N running ($running); exits with the tail of LOG if
 # the scheduler (SCHEDPID) stops first.

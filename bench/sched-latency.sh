@@ -85,12 +85,8 @@ echo "$NODES fill jobs and $QUEUED waiting jobs queued in $(since "$start") s"
 start=$(now)
 "$AQ" --context admin --qps "$QPS" -v sched >"$tmp/loop.out" 2>&1 &
 SCHEDPID=$!
-i=0
-until [ "$(count running)" -ge "$NODES" ]; do
-	i=$((i + 1))
-	[ $i -gt 30000 ] && { tail "$tmp/loop.out" >&2; exit 1; }
-	sleep 0.2
-done
+poll 30000 0.2 at_least "$NODES" running ||
+    { tail "$tmp/loop.out" >&2; exit 1; }
 echo "all $NODES fill jobs running $(since "$start") s after the scheduler" \
     "started"
 # The cluster as the scheduler's cache should hold it: the fill jobs' pods
@@ -145,17 +141,8 @@ id=$(sqlite3 "$AILAB_QUEUE_DB" "SELECT min(id) FROM jobs WHERE state =
     'running'")
 n=$(wc -l <"$tmp/loop.out")
 "$AQ" -q cancel "$id" >/dev/null
-i=0
-until [ "$(count cancelled)" -ge 1 ]; do
-	i=$((i + 1))
-	[ $i -gt 3000 ] && break
-	sleep 0.1
-done
-until [ "$(count admitted running)" -ge "$NODES" ]; do
-	i=$((i + 1))
-	[ $i -gt 3000 ] && break
-	sleep 0.1
-done
+poll 3000 0.1 at_least 1 cancelled || true
+poll 3000 0.1 at_least "$NODES" admitted running || true
 n2=$(passes)
 wait_passes $((n2 + 2))
 echo "after job $id is cancelled (its pod deleted, a waiting job admitted):"
@@ -168,12 +155,7 @@ echo "scheduler memory: $(mem)"
 if [ "${REFRESH:-0}" = 1 ]; then
 	refreshed() { tail -n +"$((n + 1))" "$tmp/loop.out" |
 	    grep -q '([1-9][0-9]* behind the head)'; }
-	i=0
-	until refreshed; do
-		i=$((i + 1))
-		[ $i -gt 1500 ] && break
-		sleep 0.1
-	done
+	poll 1500 0.1 refreshed || true
 	wait_passes $(($(passes) + 1))
 	echo "the refresh of what was held back:"
 	tail -n +"$((n + 1))" "$tmp/loop.out" | awk '

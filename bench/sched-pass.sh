@@ -85,12 +85,8 @@ echo "queued after the pass: $(count queued), running: $(count running)"
 "$AQ" --context admin --qps "$QPS" -v sched --interval 1s \
     >"$tmp/loop.out" 2>&1 &
 SCHEDPID=$!
-i=0
-while [ "$(grep -c 'pass:' "$tmp/loop.out" || true)" -lt 3 ]; do
-	i=$((i + 1))
-	[ $i -gt 3000 ] && break
-	sleep 0.1
-done
+three() { [ "$(grep -c 'pass:' "$tmp/loop.out" || true)" -ge 3 ]; }
+poll 3000 0.1 three || true
 sched_stop
 echo "a long-running loop, its first three passes:"
 grep "pass:" "$tmp/loop.out" | head -n 6 | sed 's/^/  /'

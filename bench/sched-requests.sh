@@ -26,12 +26,8 @@ SIM_ARGS=-vv
 window() {
 	"$AQ" --context "$1" sched >"$tmp/sched-$1.out" 2>&1 &
 	SCHEDPID=$!
-	i=0
-	until [ "$(count running)" -ge "$JOBS" ]; do
-		i=$((i + 1))
-		[ $i -gt 3000 ] && { tail "$tmp/sched-$1.out" >&2; exit 1; }
-		sleep 0.2
-	done
+	poll 3000 0.2 at_least "$JOBS" running ||
+	    { tail "$tmp/sched-$1.out" >&2; exit 1; }
 	sleep 15
 	t0=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
 	sleep "$SECS"
