@@ -377,8 +377,6 @@ void sim_kubelet_arm(struct sim *, const char *key, int64_t due);
 json_t *sim_kubelet_due(struct sim *, int64_t now);
 /* Marks a controller object for the next controller pass. */
 void sim_ctrl_mark(struct sim *, const char *objkey);
-/* Shares the subtrees a newly stored object has in common with others. */
-void sim_intern(struct sim *, json_t *obj);
 /* Interns what was stored a while ago and has not changed since. */
 void sim_intern_pass(struct sim *);
 /* Drops a slice of canonical values that nothing uses any more. */
