@@ -51,7 +51,6 @@ struct sim_rtype {
 	const char *singular;	/* "pod" */
 	const char *kind;	/* "Pod" */
 	const char *group;	/* "" for core */
-	const char *version;	/* "v1" */
 	bool namespaced;
 	bool stored;		/* false for review types (create only) */
 	bool has_status;	/* status is a subresource */
