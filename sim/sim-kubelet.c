@@ -909,7 +909,6 @@ sim_kubelet_exit(struct sim *sim, json_t *pod, json_t *cp, int64_t restarts,
 	bool restart = rp == NULL || strcmp(rp, "Always") == 0 ||
 	    (strcmp(rp, "OnFailure") == 0 && code != 0);
 	char *msg = sim_term_message(sim, pod, code);
-	int64_t due;
 	size_t i;
 
 	idle = idle && restart;
@@ -959,19 +958,16 @@ sim_kubelet_exit(struct sim *sim, json_t *pod, json_t *cp, int64_t restarts,
 			sim_term_fallback(sim, cp, c, term, restart);
 	}
 	free(msg);
-	if (idle) {
-		/* The restarted program only waits. */
-		due = -1;
-	} else if (restart) {
+	if (idle)	/* The restarted program only waits. */
+		return -1;
+	if (restart) {
 		sim_pod_ready_set(cp, false, ts, "ContainersNotReady");
-		due = now + sim_backoff_ms(restarts + 1);
-	} else {
-		sim_set(cp, "status.phase", json_string(code == 0 ?
-		    "Succeeded" : "Failed"));
-		sim_pod_ready_set(cp, false, ts, "PodCompleted");
-		due = -1;
+		return now + sim_backoff_ms(restarts + 1);
 	}
-	return due;
+	sim_set(cp, "status.phase", json_string(code == 0 ? "Succeeded" :
+	    "Failed"));
+	sim_pod_ready_set(cp, false, ts, "PodCompleted");
+	return -1;
 }
 
 /* Advances one pod whose kubelet timer is due. */

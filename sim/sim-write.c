@@ -476,16 +476,15 @@ sim_delete_collection(struct sim_call *c, json_t *unused)
 	enum sim_rt rt = c->rt;
 	const char *ns = c->ns;
 	struct sim_selector *ls, *fs;
-	json_t *items, *o, *opts, *res, *out = json_array();
+	json_t *items, *o, *opts, *res, *out;
 	char *a = NULL, *b = NULL;
 	bool missing;
 	size_t i;
 
 	(void)unused;
-	if (sim_selectors(c, rt, &ls, &fs) != 0) {
-		json_decref(out);
+	if (sim_selectors(c, rt, &ls, &fs) != 0)
 		return;
-	}
+	out = json_array();
 	opts = sim_delete_options(c);
 	items = sim_collect(c->sim, rt, ns, ls, fs, NULL, NULL, 0, &a, &b,
 	    &missing);
