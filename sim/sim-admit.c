@@ -276,11 +276,8 @@ sim_admit_job(struct sim_admission *a)
 	if (sim_path(obj, "spec.selector") == NULL)
 		sim_set(obj, "spec.selector", json_pack("{s{ss}}",
 		    "matchLabels", "batch.kubernetes.io/controller-uid", uid));
-	labels = sim_path(obj, "spec.template.metadata.labels");
-	if (!json_is_object(labels)) {
-		labels = json_object();
-		sim_set(obj, "spec.template.metadata.labels", labels);
-	}
+	labels = sim_child(sim_child(sim_child(sim_child(obj, "spec"),
+	    "template"), "metadata"), "labels");
 	json_object_set_new(labels, "batch.kubernetes.io/controller-uid",
 	    json_string(uid));
 	json_object_set_new(labels, "controller-uid", json_string(uid));

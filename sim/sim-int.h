@@ -418,6 +418,8 @@ void sim_event_record(struct sim *, json_t *involved, const char *type,
     const char *reason, const char *msg);
 /* Fills pod spec defaults (of a pod or a template) as the apiserver does. */
 void sim_pod_defaults(json_t *spec);
+/* The container a log or exec request means, or -1 with why (sim-logs.c). */
+int sim_pod_container(json_t *pod, const char **ctr, char **msg);
 /* The quota objects of a namespace as an array (new reference). */
 json_t *sim_ns_quotas(struct sim *, const char *ns);
 /* Pod helpers. */
