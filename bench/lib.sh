@@ -17,7 +17,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' HUP INT PIPE TERM
 
 # now: seconds (with nanoseconds) for bc or python; ns: nanoseconds for
 # the shell's arithmetic.
