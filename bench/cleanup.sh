@@ -7,19 +7,8 @@
 set -eu
 B=${1:-.}
 N=${2:-10000}
-here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'kill $sim 2>/dev/null; wait $sim 2>/dev/null; rm -rf "$tmp"' EXIT
-
-"$B/ailab-kubesim" --listen 127.0.0.1:0 --kubeconfig-out "$tmp/kc" \
-    --pod-default=after-exit=idle \
-    --pod-default='termination-message=ailab-queue-exit=$(EXIT_CODE)' \
-    --pod-default=exit-codes-label=ailab-queue.io/attempt \
-    --speed 100 >"$tmp/sim.out" 2>&1 &
-sim=$!
-while ! grep -q '^url ' "$tmp/sim.out" 2>/dev/null; do sleep 0.1; done
-url=$(sed -n 's/^url //p' "$tmp/sim.out")
-export KUBECONFIG="$tmp/kc" AILAB_QUEUE_DB="$tmp/q.db"
+. "$(dirname "$0")/lib.sh"
+aq_sim "$B/ailab-kubesim" --speed 100
 
 i=0
 while [ $i -lt "$N" ]; do
@@ -28,12 +17,10 @@ while [ $i -lt "$N" ]; do
 	i=$((i + 1))
 done >"$tmp/jobs.yaml"
 "$B/ailab-queue" submit "$tmp/jobs.yaml" >/dev/null
-qid=$("$B/ailab-queue" ls >/dev/null; sqlite3 "$tmp/q.db" \
-    "SELECT value FROM meta WHERE key = 'queue-id'" 2>/dev/null || true)
-sqlite3 "$tmp/q.db" "UPDATE jobs SET state = 'succeeded', cleaned = 0,
+sqlite3 "$AILAB_QUEUE_DB" "UPDATE jobs SET state = 'succeeded', cleaned = 0,
     attempts = 1, finished_at = started_at"
 token=$(kubectl config view --raw -o jsonpath='{.users[?(@.name=="alice")].user.token}')
-python3 - "$url" "$token" "$N" <<'PY'
+python3 - "$SIM_URL" "$token" "$N" <<'PY'
 import http.client, json, sys, urllib.parse
 url, token, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 u = urllib.parse.urlparse(url)
@@ -49,9 +36,9 @@ for i in range(1, n + 1):
     r = c.getresponse(); r.read()
     assert r.status == 201, r.status
 PY
-start=$(date +%s.%N)
+start=$(now)
 "$B/ailab-queue" ${QPS:+--qps "$QPS"} cleanup
-end=$(date +%s.%N)
-left=$(sqlite3 "$tmp/q.db" "SELECT count(*) FROM jobs WHERE cleaned = 0")
+end=$(now)
+left=$(sqlite3 "$AILAB_QUEUE_DB" "SELECT count(*) FROM jobs WHERE cleaned = 0")
 echo "cleanup of $N finished jobs: $(echo "$end - $start" | bc) s" \
     "($(echo "$N / ($end - $start)" | bc) jobs/s); not cleaned after: $left"

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "common.h"
 #include "kube.h"
 
@@ -60,16 +61,6 @@ bench_next(struct bench *b)
 		}
 		b->started++;
 	}
-}
-
-/* Seconds on the monotonic clock. */
-static double
-bench_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Runs N requests with K in flight and prints the rate. */

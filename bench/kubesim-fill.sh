@@ -26,7 +26,7 @@ PER=$((8 / RANKS))	# jobs to a node
 	echo "kubesim-fill: $JOBS jobs of $RANKS ranks need more than $NODES nodes" >&2
 	exit 2
 }
-. "$(dirname "$0")/sched-lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 {
 	echo "nodeGroups:"
@@ -48,7 +48,7 @@ PER=$((8 / RANKS))	# jobs to a node
 
 sim_start "$SIM" --cluster "$tmp/cluster.yaml" --speed 1000 --seed 1
 url=$SIM_URL
-port=${url##*:}
+port=$SIM_PORT
 hz=$(getconf CLK_TCK)
 # cpu: the simulator's user+system CPU seconds so far.
 cpu() {
@@ -95,11 +95,7 @@ while [ $r -lt "$RANKS" ]; do
 done
 phase "create $((JOBS * RANKS)) pinned pods"
 
-pending() {
-	get "/api/v1/namespaces/u/pods?fieldSelector=status.phase!%3DRunning" |
-	    python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))'
-}
-while [ "$(pending)" -gt 0 ]; do sleep 1; done
+while [ "$(not_in /api/v1/namespaces/u/pods Running)" -gt 0 ]; do sleep 1; done
 phase "until all $((JOBS * RANKS)) Running"
 # The last job's Endpoints list its ranks once the pass after the last
 # start has run.

@@ -14,7 +14,7 @@
 # Usage: bench/kubesim-same.sh OLD-KUBESIM NEW-KUBESIM
 set -eu
 [ $# -eq 2 ] || { echo "usage: kubesim-same.sh OLD-KUBESIM NEW-KUBESIM" >&2; exit 2; }
-. "$(dirname "$0")/sched-lib.sh"
+. "$(dirname "$0")/lib.sh"
 cat >"$tmp/cluster.yaml" <<'EOT'
 nodeGroups:
 - {count: 3, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090, gpuCount: 8,

@@ -1,5 +1,8 @@
 # Benchmarks: scripts and programs that measure; results in docs/performance.md.
 dist_noinst_SCRIPTS += bench/submit.sh bench/sweep.sh
+# What the scripts share: a private directory, cleanup, the simulator and
+# the server started, timing, the queues they measure.
+EXTRA_DIST += bench/lib.sh
 # Reading a queue of 100,000 jobs: ls, ls --all, report (issue 19), and
 # the one-node Slurm they are measured beside (docs/performance.md).
 dist_noinst_SCRIPTS += bench/ls.sh bench/select.sh bench/slurm/start.sh \
@@ -13,7 +16,7 @@ EXTRA_DIST += bench/slurm/slurm.conf
 # kube/: requests per second of the client (bench/kube-bench.sh runs it
 # against ailab-kubesim with 1, 8 and 64 requests in flight).
 noinst_PROGRAMS += bench/kube-bench
-bench_kube_bench_SOURCES = bench/kube-bench.c
+bench_kube_bench_SOURCES = bench/kube-bench.c bench/bench.c bench/bench.h
 bench_kube_bench_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(EVENT_CFLAGS)
 bench_kube_bench_LDADD = $(KUBE_LIBS)
 EXTRA_DIST += bench/kube-bench.sh
@@ -21,13 +24,13 @@ EXTRA_DIST += bench/kube-bench.sh
 # One pass of the pure scheduling policy over a synthetic snapshot; built
 # by `make`, run by hand (docs/performance.md, "Scheduling policy").
 noinst_PROGRAMS += bench/sched-policy
-bench_sched_policy_SOURCES = bench/sched-policy.c
+bench_sched_policy_SOURCES = bench/sched-policy.c bench/bench.c bench/bench.h
 bench_sched_policy_LDADD = sched/libsched.a common/libcommon.a -lm
 
 # spec/: validating, expanding, inserting and rendering a 10,000-job sweep
 # (docs/performance.md, "Spec language").
 noinst_PROGRAMS += bench/spec-sweep
-bench_spec_sweep_SOURCES = bench/spec-sweep.c
+bench_spec_sweep_SOURCES = bench/spec-sweep.c bench/bench.c bench/bench.h
 bench_spec_sweep_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 bench_spec_sweep_LDADD = spec/libspec.a store/libstore.a common/libcommon.a \
 	$(JANSSON_LIBS) $(YAML_LIBS) $(SQLITE_LIBS) -lm
@@ -35,7 +38,7 @@ bench_spec_sweep_LDADD = spec/libspec.a store/libstore.a common/libcommon.a \
 # sim/: requests per second ailab-kubesim serves and 10,000 pods run to
 # completion (bench/sim-bench.sh; docs/performance.md, "ailab-kubesim").
 noinst_PROGRAMS += bench/sim-bench
-bench_sim_bench_SOURCES = bench/sim-bench.c
+bench_sim_bench_SOURCES = bench/sim-bench.c bench/bench.c bench/bench.h
 bench_sim_bench_CPPFLAGS = $(SIM_CPPFLAGS)
 bench_sim_bench_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS)
 bench_sim_bench_LDADD = common/libcommon.a $(EVENT_LIBS)
@@ -55,7 +58,6 @@ dist_noinst_SCRIPTS += bench/sched-e2e.sh
 # phases, and jobs admitted per second (docs/performance.md, "Scheduler end
 # to end").
 dist_noinst_SCRIPTS += bench/sched-pass.sh
-EXTRA_DIST += bench/sched-lib.sh
 # The watch-fed cache: requests a minute while nothing changes, and a
 # pass's cost when one pod ends (docs/performance.md, issue 13).
 dist_noinst_SCRIPTS += bench/sched-requests.sh bench/sched-latency.sh
@@ -94,7 +96,7 @@ EXTRA_DIST += bench/replay.py bench/replay_trace.py bench/replay.sh bench/replay
 # docs/performance.md, "Hostile specs").
 dist_noinst_SCRIPTS += bench/spec-hostile.sh
 noinst_PROGRAMS += bench/spec-load
-bench_spec_load_SOURCES = bench/spec-load.c
+bench_spec_load_SOURCES = bench/spec-load.c bench/bench.c bench/bench.h
 bench_spec_load_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 bench_spec_load_LDADD = spec/libspec.a common/libcommon.a \
 	$(JANSSON_LIBS) $(YAML_LIBS) -lm

@@ -9,29 +9,14 @@
 set -eu
 AQ=${1:-./ailab-queue}
 ROUNDS=${ROUNDS:-5}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 export AILAB_QUEUE_DB="$tmp/q.db" AILAB_QUEUE_NAMESPACE=alice NO_COLOR=1
 
-axis=$(seq -s, 0 99)
-g=0
-while [ $g -lt 10 ]; do
-	printf 'name: s%d\ncommand: python train.py --a ${a} --b ${b}\n' $g \
-	    >"$tmp/s$g.yaml"
-	printf 'gpu: {type: RTX4090D, count: 1}\nsweep:\n  grid:\n' \
-	    >>"$tmp/s$g.yaml"
-	printf '    a: [%s]\n    b: [%s]\n' "$axis" "$axis" >>"$tmp/s$g.yaml"
-	"$AQ" submit "$tmp/s$g.yaml" >/dev/null
-	g=$((g + 1))
-done
-# Fixture written straight into the file, as bench/ls.sh does: nine
-# sweeps ended; of the last, one job in ten reserved, the rest behind the
-# backfill depth.  Then back to version 7.
-sqlite3 "$AILAB_QUEUE_DB" "UPDATE jobs SET state = 'succeeded',
-    cleaned = 1, attempts = 1, started_at = submitted_at - 3600000,
-    finished_at = submitted_at - 60000, run_gpu_type = 'RTX4090D'
-    WHERE id <= 90000;
-UPDATE jobs SET reason = 'reserved on RTX4090D, expected start
+# bench/ls.sh's queue; of the last sweep, one job in ten reserved, the
+# rest behind the backfill depth.  Then back to version 7.
+queue100k "$AQ"
+sqlite3 "$AILAB_QUEUE_DB" \
+    "UPDATE jobs SET reason = 'reserved on RTX4090D, expected start
     2026-12-05T00:00:00Z; ' WHERE id > 90000 AND id % 10 = 0;
 UPDATE jobs SET reason = 'not tested this pass: backfill depth 1000
     reached behind job 90010''s reservation'
@@ -52,11 +37,11 @@ r=0
 while [ $r -lt "$ROUNDS" ]; do
 	rm -f "$tmp"/m.db*
 	cp "$tmp/v7.db" "$tmp/m.db"
-	t0=$(date +%s%N)
+	t0=$(ns)
 	"$AQ" ls >/dev/null
-	t1=$(date +%s%N)
+	t1=$(ns)
 	"$AQ" ls >/dev/null
-	t2=$(date +%s%N)
+	t2=$(ns)
 	echo "$(ms "$t0" "$t1") $(ms "$t1" "$t2")" >>"$tmp/times"
 	r=$((r + 1))
 done

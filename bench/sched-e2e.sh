@@ -20,8 +20,9 @@ M=${3:-10000}
 NODES=${4:-200}
 AQ="$B/ailab-queue"
 SIM="$B/ailab-kubesim"
-. "$(dirname "$0")/sched-lib.sh"
+. "$(dirname "$0")/lib.sh"
 
+# count STATE...: jobs in those states as `ls -o json` shows them.
 count() {
 	"$AQ" ls -o json | python3 -c 'import json, sys
 d = json.load(sys.stdin)
@@ -37,19 +38,8 @@ echo "$N one-GPU jobs queued on $NODES nodes of 8 GPUs"
 start=$(now)
 "$AQ" --context admin sched --interval 1s >"$tmp/sched.out" 2>&1 &
 SCHEDPID=$!
-admitted=
-while :; do
-	a=$(count admitted running)
-	if [ -z "$admitted" ] && [ "$a" -ge "$N" ]; then
-		admitted=$(now)
-	fi
-	[ "$(count running)" -ge "$N" ] && break
-	sleep 0.2
-done
-running=$(now)
-kill "$SCHEDPID"
-wait "$SCHEDPID" || true
-SCHEDPID=
+admit_wait "$N" "$tmp/sched.out"
+sched_stop
 python3 -c 'import sys
 n, s, a, r = int(sys.argv[1]), *map(float, sys.argv[2:])
 print("all admitted: %.2f s (%.0f jobs/s); all running: %.2f s (%.0f jobs/s)"
@@ -62,9 +52,5 @@ grid "$tmp/wait.yaml" wait "$M" 8
 "$AQ" --context bench -q submit "$tmp/wait.yaml" >/dev/null
 start=$(now)
 "$AQ" --context admin sched --once >"$tmp/once.out" 2>&1
-end=$(now)
-python3 -c 'import sys
-n, m, s, e = int(sys.argv[1]), int(sys.argv[2]), *map(float, sys.argv[3:])
-print("sched --once over %d queued + %d running jobs: %.2f s"
-      % (m, n, e - s))' "$N" "$M" "$start" "$end"
+echo "sched --once over $M queued + $N running jobs: $(since "$start" 2) s"
 echo "queued after the pass: $(count queued), running: $(count running)"

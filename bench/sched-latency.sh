@@ -33,12 +33,8 @@ QPS=${5:-2000}
 IDLE=${IDLE:-5}
 AQ="$B/ailab-queue"
 SIM=${SIM:-$B/ailab-kubesim}
-. "$(dirname "$0")/sched-lib.sh"
+. "$(dirname "$0")/lib.sh"
 
-count() {
-	sqlite3 "$AILAB_QUEUE_DB" "SELECT count(*) FROM jobs WHERE state IN
-	    ($(printf "'%s'," "$@" | sed 's/,$//'))"
-}
 passes() { grep -c 'whole pass' "$tmp/loop.out" || true; }
 # wait_passes N: until the loop has logged N passes in all.
 wait_passes() {
@@ -57,7 +53,6 @@ mem() {
 }
 
 start_cluster "$NODES"
-URL=$(sed -n 's/^url //p' "$tmp/sim.out")
 
 # The foreign pods come from the simulator's bulk preload (POST
 # /sim/preload, docs/kubesim.md): created, bound and started as pods sent
@@ -74,12 +69,10 @@ if [ "$FOREIGN" -gt 0 ]; then
 		    -H 'Authorization: Bearer admin-token' \
 		    -H 'Content-Type: application/json' --data-binary \
 		    "{\"count\":$n,\"firstIndex\":$done_,\"namePrefix\":\"p-\",\"namespaces\":[\"default\"],\"template\":$tmpl}" \
-		    "$URL/sim/preload" || { cat "$tmp/preload.out" >&2; exit 1; }
+		    "$SIM_URL/sim/preload" || { cat "$tmp/preload.out" >&2; exit 1; }
 		done_=$((done_ + n))
 	done
-	python3 -c 'import sys; print("%s foreign pods preloaded in %.1f s" %
-	    (sys.argv[1], float(sys.argv[3]) - float(sys.argv[2])))' \
-	    "$FOREIGN" "$start" "$(now)"
+	echo "$FOREIGN foreign pods preloaded in $(since "$start") s"
 fi
 
 grid "$tmp/fill.yaml" fill "$NODES" 8
@@ -87,26 +80,19 @@ grid "$tmp/fill.yaml" fill "$NODES" 8
 grid "$tmp/wait.yaml" wait "$QUEUED" 8
 start=$(now)
 "$AQ" --context bench -q submit "$tmp/wait.yaml" >/dev/null
-python3 -c 'import sys; print("%s fill jobs and %s waiting jobs queued in '\
-'%.1f s" % (sys.argv[1], sys.argv[2], float(sys.argv[4]) - '\
-'float(sys.argv[3])))' "$NODES" "$QUEUED" "$start" "$(now)"
+echo "$NODES fill jobs and $QUEUED waiting jobs queued in $(since "$start") s"
 
 start=$(now)
 "$AQ" --context admin --qps "$QPS" -v sched >"$tmp/loop.out" 2>&1 &
 SCHEDPID=$!
-i=0
-until [ "$(count running)" -ge "$NODES" ]; do
-	i=$((i + 1))
-	[ $i -gt 30000 ] && { tail "$tmp/loop.out" >&2; exit 1; }
-	sleep 0.2
-done
-python3 -c 'import sys; print("all %s fill jobs running %.1f s after the '\
-'scheduler started" % (sys.argv[1], float(sys.argv[3]) - float(sys.argv[2])))' \
-    "$NODES" "$start" "$(now)"
+poll 30000 0.2 at_least "$NODES" running ||
+    { tail "$tmp/loop.out" >&2; exit 1; }
+echo "all $NODES fill jobs running $(since "$start") s after the scheduler" \
+    "started"
 # The cluster as the scheduler's cache should hold it: the fill jobs' pods
 # and the foreign ones, all Running (paged, as a client lists); the run
 # stops here if they are not.
-python3 - "$URL" "$NODES" "$FOREIGN" <<'PY'
+python3 - "$SIM_URL" "$NODES" "$FOREIGN" <<'PY'
 import json, sys, urllib.parse, urllib.request
 count, cont = {}, ""
 while True:
@@ -155,17 +141,8 @@ id=$(sqlite3 "$AILAB_QUEUE_DB" "SELECT min(id) FROM jobs WHERE state =
     'running'")
 n=$(wc -l <"$tmp/loop.out")
 "$AQ" -q cancel "$id" >/dev/null
-i=0
-until [ "$(count cancelled)" -ge 1 ]; do
-	i=$((i + 1))
-	[ $i -gt 3000 ] && break
-	sleep 0.1
-done
-until [ "$(count admitted running)" -ge "$NODES" ]; do
-	i=$((i + 1))
-	[ $i -gt 3000 ] && break
-	sleep 0.1
-done
+poll 3000 0.1 at_least 1 cancelled || true
+poll 3000 0.1 at_least "$NODES" admitted running || true
 n2=$(passes)
 wait_passes $((n2 + 2))
 echo "after job $id is cancelled (its pod deleted, a waiting job admitted):"
@@ -178,12 +155,7 @@ echo "scheduler memory: $(mem)"
 if [ "${REFRESH:-0}" = 1 ]; then
 	refreshed() { tail -n +"$((n + 1))" "$tmp/loop.out" |
 	    grep -q '([1-9][0-9]* behind the head)'; }
-	i=0
-	until refreshed; do
-		i=$((i + 1))
-		[ $i -gt 1500 ] && break
-		sleep 0.1
-	done
+	poll 1500 0.1 refreshed || true
 	wait_passes $(($(passes) + 1))
 	echo "the refresh of what was held back:"
 	tail -n +"$((n + 1))" "$tmp/loop.out" | awk '
@@ -192,6 +164,4 @@ if [ "${REFRESH:-0}" = 1 ]; then
 		print; if (/whole pass/) exit }' |
 	    sed 's/^[^ ]* ailab-queue info: /  /' | cut -c1-260
 fi
-kill "$SCHEDPID"
-wait "$SCHEDPID" || true
-SCHEDPID=
+sched_stop

@@ -23,12 +23,7 @@ M=${4:-100000}
 QPS=${5:-2000}
 AQ="$B/ailab-queue"
 SIM=${SIM:-$B/ailab-kubesim}
-. "$(dirname "$0")/sched-lib.sh"
-
-count() {
-	sqlite3 "$AILAB_QUEUE_DB" "SELECT count(*) FROM jobs WHERE state IN
-	    ($(printf "'%s'," "$@" | sed 's/,$//'))"
-}
+. "$(dirname "$0")/lib.sh"
 
 start_cluster "$NODES"
 
@@ -42,23 +37,8 @@ if [ "$FILL" -gt 0 ]; then
 	"$AQ" --context admin --qps "$QPS" -v sched --interval 1s \
 	    >"$tmp/fill.out" 2>&1 &
 	SCHEDPID=$!
-	admitted=
-	while :; do
-		if [ -z "$admitted" ] &&
-		    [ "$(count admitted running)" -ge "$FILL" ]; then
-			admitted=$(now)
-		fi
-		[ "$(count running)" -ge "$FILL" ] && break
-		if ! kill -0 "$SCHEDPID" 2>/dev/null; then
-			tail "$tmp/fill.out" >&2
-			exit 1
-		fi
-		sleep 0.2
-	done
-	running=$(now)
-	kill "$SCHEDPID"
-	wait "$SCHEDPID" || true
-	SCHEDPID=
+	admit_wait "$FILL" "$tmp/fill.out"
+	sched_stop
 	python3 -c 'import sys
 n, q, s, a, r = int(sys.argv[1]), sys.argv[2], *map(float, sys.argv[3:])
 print("--qps %s: all admitted %.2f s (%.0f jobs/s); all running %.2f s "
@@ -70,11 +50,10 @@ fi
 
 # The simulator's side of the lists a pass makes: each LIST timed with
 # curl (first byte, last byte, size), the client's parsing excluded.
-URL=$(sed -n 's/^url //p' "$tmp/sim.out")
 lst() {
 	curl -s -o /dev/null -H 'Authorization: Bearer admin-token' \
 	    -w "  LIST $1: first byte %{time_starttransfer} s, all %{time_total} s, %{size_download} bytes\n" \
-	    "$URL$2"
+	    "$SIM_URL$2"
 }
 echo "the simulator serving the lists of one pass:"
 lst nodes /api/v1/nodes
@@ -88,9 +67,7 @@ lst 'pods (bench)' "/api/v1/namespaces/bench/pods?$SEL"
 grid "$tmp/wait.yaml" wait "$M" 8
 start=$(now)
 "$AQ" --context bench -q submit "$tmp/wait.yaml" >/dev/null
-end=$(now)
-python3 -c 'import sys; print("submitted %s jobs in %.1f s" % (sys.argv[1],
-    float(sys.argv[3]) - float(sys.argv[2])))' "$M" "$start" "$end"
+echo "submitted $M jobs in $(since "$start") s"
 start=$(now)
 if [ "${PERF:-0}" = 1 ]; then
 	perf record -g -o "${PERF_OUT:-/tmp/sched-pass.perf.data}" -- \
@@ -99,12 +76,8 @@ if [ "${PERF:-0}" = 1 ]; then
 else
 	"$AQ" --context admin --qps "$QPS" -v sched --once >"$tmp/once.out" 2>&1
 fi
-end=$(now)
-python3 -c 'import sys
-f, m = int(sys.argv[1]), int(sys.argv[2])
-s, e = float(sys.argv[3]), float(sys.argv[4])
-print("sched --once over %d queued + %d running jobs, %s nodes: %.2f s"
-      % (m, f, sys.argv[5], e - s))' "$FILL" "$M" "$start" "$end" "$NODES"
+echo "sched --once over $M queued + $FILL running jobs, $NODES nodes:" \
+    "$(since "$start" 2) s"
 grep 'pass:' "$tmp/once.out" | sed 's/^/  /'
 echo "queued after the pass: $(count queued), running: $(count running)"
 
@@ -112,14 +85,8 @@ echo "queued after the pass: $(count queued), running: $(count running)"
 "$AQ" --context admin --qps "$QPS" -v sched --interval 1s \
     >"$tmp/loop.out" 2>&1 &
 SCHEDPID=$!
-i=0
-while [ "$(grep -c 'pass:' "$tmp/loop.out" || true)" -lt 3 ]; do
-	i=$((i + 1))
-	[ $i -gt 3000 ] && break
-	sleep 0.1
-done
-kill "$SCHEDPID"
-wait "$SCHEDPID" || true
-SCHEDPID=
+three() { [ "$(grep -c 'pass:' "$tmp/loop.out" || true)" -ge 3 ]; }
+poll 3000 0.1 three || true
+sched_stop
 echo "a long-running loop, its first three passes:"
 grep "pass:" "$tmp/loop.out" | head -n 6 | sed 's/^/  /'

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "sched.h"
 
 #include "common.h"
@@ -248,15 +249,6 @@ bench_rss_mib(void)
 
 	getrusage(RUSAGE_SELF, &ru);
 	return (double)ru.ru_maxrss / 1024.0;
-}
-
-/* Orders timings for the median. */
-static int
-bench_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* Times runs passes of one configuration and prints one line. */

@@ -18,11 +18,7 @@ SECS=${4:-60}
 AQ="$B/ailab-queue"
 SIM=${SIM:-$B/ailab-kubesim}
 SIM_ARGS=-vv
-. "$(dirname "$0")/sched-lib.sh"
-
-count() {
-	sqlite3 "$AILAB_QUEUE_DB" "SELECT count(*) FROM jobs WHERE state = '$1'"
-}
+. "$(dirname "$0")/lib.sh"
 
 # window CONTEXT: runs the scheduler as CONTEXT, waits until every job
 # runs and 15 s more (its first lists done), then counts SECS seconds of
@@ -30,19 +26,13 @@ count() {
 window() {
 	"$AQ" --context "$1" sched >"$tmp/sched-$1.out" 2>&1 &
 	SCHEDPID=$!
-	i=0
-	until [ "$(count running)" -ge "$JOBS" ]; do
-		i=$((i + 1))
-		[ $i -gt 3000 ] && { tail "$tmp/sched-$1.out" >&2; exit 1; }
-		sleep 0.2
-	done
+	poll 3000 0.2 at_least "$JOBS" running ||
+	    { tail "$tmp/sched-$1.out" >&2; exit 1; }
 	sleep 15
 	t0=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
 	sleep "$SECS"
 	t1=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
-	kill "$SCHEDPID"
-	wait "$SCHEDPID" || true
-	SCHEDPID=
+	sched_stop
 	python3 - "$tmp/sim.err" "$t0" "$t1" "$SECS" "$1" <<'EOT'
 import re, sys
 log, t0, t1, secs, who = sys.argv[1], sys.argv[2], sys.argv[3], \

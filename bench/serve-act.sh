@@ -12,9 +12,7 @@
 set -eu
 [ $# -ge 1 ] || { echo "usage: bench/serve-act.sh BUILD_DIR..." >&2; exit 2; }
 ROUNDS=${ROUNDS:-3}
-tmp=$(mktemp -d)
-sim= srv=
-trap 'kill $srv $sim 2>/dev/null; wait $srv $sim 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 TCK=$(getconf CLK_TCK)
 
 # cpu PID: user+system seconds of a process so far.
@@ -26,40 +24,21 @@ cpu() {
 one() {
 	b=$1
 	i=$2
-	rm -rf "$tmp/run"
-	mkdir "$tmp/run"
-	"$b/ailab-kubesim" --listen 127.0.0.1:0 --kubeconfig-out \
-	    "$tmp/run/kc" >"$tmp/run/sim.out" 2>&1 &
-	sim=$!
-	while ! grep -q '^url ' "$tmp/run/sim.out" 2>/dev/null; do
-		sleep 0.1
-	done
-	export KUBECONFIG="$tmp/run/kc" AILAB_QUEUE_DB="$tmp/run/q.db"
-	"$b/ailab-queue" --context admin serve --listen 127.0.0.1:0 \
-	    --no-schedule --user-max-queued 0 \
-	    >"$tmp/run/serve.out" 2>"$tmp/run/serve.err" &
-	srv=$!
-	while ! grep -q '^url ' "$tmp/run/serve.out" 2>/dev/null; do
-		kill -0 $srv 2>/dev/null ||
-		    { cat "$tmp/run/serve.err" >&2; exit 1; }
-		sleep 0.1
-	done
-	url=$(sed -n 's/^url //p' "$tmp/run/serve.out")
-	axis=$(seq -s, 0 99)
-	printf 'name: s\nnamespace: alice\nimage: busybox\n' >"$tmp/run/s.yaml"
-	printf 'command: [sh, -c, "echo ${a} ${b}"]\n' >>"$tmp/run/s.yaml"
-	printf 'sweep:\n  grid:\n    a: [%s]\n    b: [%s]\n' "$axis" \
-	    "$axis" >>"$tmp/run/s.yaml"
+	rm -f "$tmp"/queue.db*
+	sim_start "$b/ailab-kubesim"
+	export KUBECONFIG="$tmp/kubeconfig" AILAB_QUEUE_DB="$tmp/queue.db"
+	serve_start "$b/ailab-queue" --no-schedule --user-max-queued 0
+	url=$SERVE_URL
 	"$b/ailab-queue" --server "$url" --context alice -q submit \
-	    "$tmp/run/s.yaml" >/dev/null
+	    "$tmp/s.yaml" >/dev/null
 	for act in hold release cancel; do
-		c0=$(cpu $srv)
-		t0=$(date +%s%N)
+		c0=$(cpu $SRVPID)
+		t0=$(ns)
 		"$b/ailab-queue" --server "$url" --context alice -q $act \
 		    --group s >/dev/null 2>&1 ||
 		    echo "$b $act: exit $?" >>"$tmp/errors"
-		t1=$(date +%s%N)
-		c1=$(cpu $srv)
+		t1=$(ns)
+		c1=$(cpu $SRVPID)
 		want=$(case $act in hold) echo held ;; release) echo queued ;;
 		    cancel) echo cancelled ;; esac)
 		n=$("$b/ailab-queue" ls --all --state "$want" -q | wc -l)
@@ -68,11 +47,16 @@ one() {
 		echo "$(( (t1 - t0) / 1000 ))e-6 $(echo "$c1 - $c0" | bc -l)" \
 		    >>"$tmp/$i.$act"
 	done
-	kill $srv $sim
-	wait $srv $sim 2>/dev/null || true
-	srv= sim=
+	kill $SRVPID $SIMPID
+	wait $SRVPID $SIMPID 2>/dev/null || true
+	SRVPID= SIMPID=
 }
 
+axis=$(seq -s, 0 99)
+printf 'name: s\nnamespace: alice\nimage: busybox\n' >"$tmp/s.yaml"
+printf 'command: [sh, -c, "echo ${a} ${b}"]\n' >>"$tmp/s.yaml"
+printf 'sweep:\n  grid:\n    a: [%s]\n    b: [%s]\n' "$axis" "$axis" \
+    >>"$tmp/s.yaml"
 r=0
 while [ $r -lt "$ROUNDS" ]; do
 	i=0

@@ -12,37 +12,24 @@ B=${1:-.}
 C=${2:-50}
 N=${3:-200}
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-sim= srv= cl=
-trap 'kill $cl $srv $sim 2>/dev/null; wait $cl $srv $sim 2>/dev/null; rm -rf "$tmp"' EXIT
-
-"$B/ailab-kubesim" --listen 127.0.0.1:0 --kubeconfig-out "$tmp/kc" \
-    --pod-default=after-exit=idle \
-    --pod-default='termination-message=ailab-queue-exit=$(EXIT_CODE)' \
-    --pod-default=exit-codes-label=ailab-queue.io/attempt \
-    --speed 10 >"$tmp/sim.out" 2>&1 &
-sim=$!
-while ! grep -q '^url ' "$tmp/sim.out" 2>/dev/null; do sleep 0.1; done
-export KUBECONFIG="$tmp/kc" AILAB_QUEUE_DB="$tmp/q.db"
-
-"$B/ailab-queue" --context admin serve --listen 127.0.0.1:0 --no-lease \
-    --rate 100 --burst 100 --user-max-queued 0 \
-    >"$tmp/serve.out" 2>"$tmp/serve.err" &
-srv=$!
-while ! grep -q '^url ' "$tmp/serve.out" 2>/dev/null; do sleep 0.1; done
-url=$(sed -n 's/^url //p' "$tmp/serve.out")
+. "$here/lib.sh"
+aq_sim "$B/ailab-kubesim" --speed 10
+serve_start "$B/ailab-queue" --no-lease --rate 100 --burst 100 \
+    --user-max-queued 0
+url=$SERVE_URL
 
 # Cleanup, as cron would run it, all through the load.
 (while :; do
 	"$B/ailab-queue" --context admin -q cleanup >/dev/null 2>&1 || true
 	sleep 5
 done) &
-cl=$!
+BGPID=$!
 
 python3 "$here/serve-load.py" "$url" "$C" "$N" | tee "$tmp/load.out"
-kill $cl 2>/dev/null; wait $cl 2>/dev/null || true
-cl=
-grep -E '^Vm(HWM|RSS)' "/proc/$srv/status" | sed 's/^/server_/'
+kill $BGPID 2>/dev/null
+wait $BGPID 2>/dev/null || true
+BGPID=
+grep -E '^Vm(HWM|RSS)' "/proc/$SRVPID/status" | sed 's/^/server_/'
 
 "$B/ailab-queue" ls --all -o json >"$tmp/ls.json"
 python3 - "$tmp/ls.json" "$C" "$N" <<'EOT'

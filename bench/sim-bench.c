@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "common.h"
 
 struct bench {
@@ -35,16 +36,6 @@ struct slot {
 };
 
 static void bench_send(struct slot *);
-
-/* Seconds on the monotonic clock. */
-static double
-bench_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Expands "{n}", "{n/K}" and "{n%K}" in a template; caller frees. */
 static char *
@@ -143,15 +134,6 @@ bench_send(struct slot *s)
 	clock_gettime(CLOCK_MONOTONIC, &s->t0);
 	evhttp_make_request(s->conn, req, b->method, path);
 	free(path);
-}
-
-/* Orders latencies for the percentiles. */
-static int
-bench_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* Opens the connections, runs the loop until N answers, prints the rate. */

@@ -7,22 +7,10 @@ set -eu
 SIM=${1:-./ailab-kubesim}
 LOAD=${2:-./bench/sim-bench}
 SRC=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-
-"$SIM" --listen 127.0.0.1:0 --cluster "$SRC/sim-cluster.yaml" --speed 1000 \
-    --seed 1 >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-while ! grep -q '^url ' "$tmp/out" 2>/dev/null; do sleep 0.05; done
-port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$tmp/out")
-url="http://127.0.0.1:$port"
-now() { date +%s.%N; }
-count() { # pods in namespace bench whose phase is not $1
-	curl -s -H 'Authorization: Bearer admin-token' \
-	    "$url/api/v1/namespaces/bench/pods?fieldSelector=status.phase!%3D$1" |
-	    python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))'
-}
+. "$SRC/lib.sh"
+sim_start "$SIM" --cluster "$SRC/sim-cluster.yaml" --speed 1000 --seed 1
+port=$SIM_PORT
+url=$SIM_URL
 
 "$LOAD" 127.0.0.1 "$port" admin-token GET /api/v1/nodes/bench-01 20000 8
 body='{"metadata":{"generateName":"p-","annotations":{"ailab-kubesim.io/duration":"forever"}},"spec":{"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":"10m","memory":"16Mi"}}}]}}'
@@ -33,7 +21,7 @@ body='{"metadata":{"generateName":"p-","annotations":{"ailab-kubesim.io/duration
     '/api/v1/namespaces/bench/pods?limit=500' 200 4
 curl -s -X DELETE -H 'Authorization: Bearer admin-token' \
     "$url/api/v1/namespaces/bench/pods?gracePeriodSeconds=0" >/dev/null
-rss=$(ps -o rss= -p "$pid")
+rss=$(ps -o rss= -p "$SIMPID")
 echo "resident memory after 10,000 pods: $((rss / 1024)) MiB"
 
 # 10,000 pods of one simulated minute each, run to completion.
@@ -42,7 +30,9 @@ start=$(now)
 "$LOAD" 127.0.0.1 "$port" admin-token POST /api/v1/namespaces/bench/pods \
     10000 8 "$body"
 created=$(now)
-while [ "$(count Succeeded)" -gt 0 ]; do sleep 0.2; done
+while [ "$(not_in /api/v1/namespaces/bench/pods Succeeded)" -gt 0 ]; do
+	sleep 0.2
+done
 end=$(now)
 echo "10,000 pods created in $(echo "$created - $start" | bc) s," \
     "all Succeeded after $(echo "$end - $start" | bc) s (--speed 1000)"

@@ -16,9 +16,7 @@ min() { [ "$1" -lt "$2" ] && echo "$1" || echo "$2"; }
 GETS=$(min 20000 "$PODS")
 JOBS=$(min 2000 $((PODS / 10)))
 NODEQ=$(min 2000 $((NODES - 10)))
-tmp=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 {
 	echo "nodeGroups:"
@@ -32,20 +30,11 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 	echo "- {name: admin, token: admin-token, admin: true}"
 } >"$tmp/cluster.yaml"
 
-"$SIM" --listen 127.0.0.1:0 --cluster "$tmp/cluster.yaml" --speed 1000 \
-    --seed 1 >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-while ! grep -q '^url ' "$tmp/out" 2>/dev/null; do sleep 0.05; done
-port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$tmp/out")
-url="http://127.0.0.1:$port"
-now() { date +%s.%N; }
-mem() { grep -E '^(VmHWM|VmRSS)' "/proc/$pid/status" | tr -s ' \t' ' ' |
+sim_start "$SIM" --cluster "$tmp/cluster.yaml" --speed 1000 --seed 1
+port=$SIM_PORT
+url=$SIM_URL
+mem() { grep -E '^(VmHWM|VmRSS)' "/proc/$SIMPID/status" | tr -s ' \t' ' ' |
     tr '\n' ' '; echo; }
-notrunning() {
-	curl -s -H 'Authorization: Bearer admin-token' \
-	    "$url/api/v1/pods?fieldSelector=status.phase!%3DRunning" |
-	    python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))'
-}
 echo "cluster: $NODES nodes, $NS namespaces; memory at start: $(mem)"
 
 # Pods p-N in namespace s(N/1000); 10 pods per ailab-queue.io/job, 7 queues.
@@ -61,7 +50,7 @@ created=$(now)
 tail -1 "$tmp/create.$((NS - 1))"
 echo "$PODS pods created in $(echo "$created - $start" | bc) s" \
     "($(echo "$PODS / ($created - $start)" | bc) pods/s)"
-while [ "$(notrunning)" -gt 0 ]; do sleep 1; done
+while [ "$(not_in /api/v1/pods Running)" -gt 0 ]; do sleep 1; done
 end=$(now)
 echo "all $PODS Running $(echo "$end - $start" | bc) s after the first create"
 echo "memory with $PODS running pods: $(mem)"

@@ -13,18 +13,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "common.h"
 #include "spec.h"
-
-/* Seconds on the monotonic clock. */
-static double
-bench_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Loads each file in turn and says what it made, how fast, in how much. */
 int

@@ -13,19 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "common.h"
 #include "spec.h"
 #include "store.h"
-
-/* Seconds on the monotonic clock. */
-static double
-bench_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Seconds of CPU (user and system) this process has used: on a shared
  * machine it moves less with the load than the wall clock does. */

@@ -22,10 +22,9 @@ set -eu
 [ $# -ge 1 ] || { echo "usage: bench/submit-one.sh BINARY..." >&2; exit 2; }
 N=${N:-1000}
 ROUNDS=${ROUNDS:-3}
+. "$(dirname "$0")/lib.sh"
 if [ "${SCHED:-0}" = 1 ]; then
 	SIM=${SIM:-$(dirname "$1")/ailab-kubesim}
-	# tmp, its cleanup (SCHEDPID, SIMPID) and sim_start.
-	. "$(dirname "$0")/sched-lib.sh"
 	cat >"$tmp/cluster.yaml" <<'EOT'
 nodeGroups:
 - {count: 4, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090-D, gpuCount: 8,
@@ -39,26 +38,13 @@ users:
 - {name: alice, token: alice-token, groups: [students], namespaces: [alice]}
 - {name: admin, token: admin-token, groups: ["system:masters"], admin: true}
 EOT
-	sim_start "$SIM" --cluster "$tmp/cluster.yaml" \
-	    --kubeconfig-out "$tmp/kubeconfig"
+	sim_start "$SIM" --cluster "$tmp/cluster.yaml"
 	export KUBECONFIG="$tmp/kubeconfig"
-else
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
 fi
 export AILAB_QUEUE_NAMESPACE=alice
 
-ns() { date +%s%N; }
-
 printf 'name: bench\ncommand: python train.py\ngpu: {type: RTX4090D, count: 1}\n' \
     >"$tmp/one.yaml"
-
-# fresh: a new empty queue for the next binary's run.
-fresh() {
-	rm -f "$tmp/q.db" "$tmp/q.db-wal" "$tmp/q.db-shm"
-	export AILAB_QUEUE_DB="$tmp/q.db"
-	"$1" ls >/dev/null 2>&1 || true
-}
 
 # sched_start AQ: AQ's scheduler on the fresh queue, once it listens
 # (its FIFO made: a build with the intake makes the socket first).
@@ -70,22 +56,11 @@ sched_start() {
 		sleep 0.05
 	done
 }
-sched_stop() {
-	kill "$SCHEDPID"
-	wait "$SCHEDPID" || true
-	SCHEDPID=
-}
 
-# timed AQ FILE: N sequential submits by AQ, their time added to FILE,
+# submits AQ FILE: N sequential submits by AQ, their time added to FILE,
 # and the queue checked to hold them.
-timed() {
-	t0=$(ns)
-	i=0
-	while [ $i -lt "$N" ]; do
-		"$1" submit "$tmp/one.yaml" >/dev/null
-		i=$((i + 1))
-	done
-	echo $(( ($(ns) - t0) / 1000 )) >>"$2"
+submits() {
+	timed "$2" "$N" "$1" submit "$tmp/one.yaml"
 	[ "$("$1" ls --all | tail -n +2 | wc -l)" -eq "$N" ]
 }
 
@@ -95,34 +70,22 @@ while [ $r -lt "$ROUNDS" ]; do
 	b=0
 	for aq in "$@"; do
 		fresh "$aq"
-		timed "$aq" "$tmp/seq.$b"
+		submits "$aq" "$tmp/seq.$b"
 		if [ "${SCHED:-0}" = 1 ]; then
 			fresh "$aq"
 			sched_start "$aq"
-			timed "$aq" "$tmp/sched.$b"
+			submits "$aq" "$tmp/sched.$b"
 			sched_stop
 			fresh "$aq"
 			sched_start "$aq"
-			(export AILAB_QUEUE_INTAKE=0; timed "$aq" "$tmp/direct.$b")
+			(export AILAB_QUEUE_INTAKE=0; submits "$aq" "$tmp/direct.$b")
 			sched_stop
 		fi
 		b=$((b + 1))
 	done
-	t0=$(ns)
-	i=0
-	while [ $i -lt "$N" ]; do
-		/bin/true >/dev/null
-		i=$((i + 1))
-	done
-	echo $(( ($(ns) - t0) / 1000 )) >>"$tmp/floor"
+	timed "$tmp/floor" "$N" /bin/true
 	if [ "${SLURM:-0}" = 1 ]; then
-		t0=$(ns)
-		i=0
-		while [ $i -lt "$N" ]; do
-			sbatch --hold --wrap true >/dev/null
-			i=$((i + 1))
-		done
-		echo $(( ($(ns) - t0) / 1000 )) >>"$tmp/sbatch"
+		timed "$tmp/sbatch" "$N" sbatch --hold --wrap true
 		scancel --user="$(id -un)"
 	fi
 	r=$((r + 1))

@@ -12,11 +12,8 @@ set -eu
 AQ=${1:-./ailab-queue}
 N=${N:-1000}
 ROUNDS=${ROUNDS:-3}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 export AILAB_QUEUE_NAMESPACE=alice
-
-ns() { date +%s%N; }
 
 printf 'name: bench\ncommand: python train.py\ngpu: {type: RTX4090D, count: 1}\n' \
     >"$tmp/one.yaml"
@@ -26,41 +23,21 @@ while [ $i -lt 10000 ]; do
 	printf "name: j%d\ncommand: \"true\"\n" $i
 	i=$((i + 1))
 done >"$tmp/many.yaml"
-axis=$(seq -s, 0 99)
-printf 'name: sweep\ncommand: python train.py --a ${a} --b ${b}\n' >"$tmp/sweep.yaml"
-printf 'gpu: {type: RTX4090D, count: 1}\nsweep:\n  grid:\n' >>"$tmp/sweep.yaml"
-printf '    a: [%s]\n    b: [%s]\n' "$axis" "$axis" >>"$tmp/sweep.yaml"
-
-# fresh NAME: a new empty queue for the next measurement.
-fresh() {
-	rm -f "$tmp/$1.db" "$tmp/$1.db-wal" "$tmp/$1.db-shm"
-	export AILAB_QUEUE_DB="$tmp/$1.db"
-	"$AQ" ls >/dev/null 2>&1 || true
-}
+sweep100 "$tmp/sweep.yaml" sweep
 
 r=0
 while [ $r -lt "$ROUNDS" ]; do
-	fresh seq
-	t0=$(ns)
-	i=0
-	while [ $i -lt "$N" ]; do
-		"$AQ" submit "$tmp/one.yaml" >/dev/null
-		i=$((i + 1))
-	done
-	echo $(( ($(ns) - t0) / 1000 )) >>"$tmp/seq"
+	fresh "$AQ" seq
+	timed "$tmp/seq" "$N" "$AQ" submit "$tmp/one.yaml"
 	[ "$("$AQ" ls | tail -n +2 | wc -l)" -eq "$N" ]
 
-	fresh many
-	t0=$(ns)
-	"$AQ" submit "$tmp/many.yaml" >/dev/null
-	echo $(( ($(ns) - t0) / 1000 )) >>"$tmp/many"
+	fresh "$AQ" many
+	timed "$tmp/many" 1 "$AQ" submit "$tmp/many.yaml"
 
-	fresh sweep
-	t0=$(ns)
-	"$AQ" submit "$tmp/sweep.yaml" >/dev/null
-	echo $(( ($(ns) - t0) / 1000 )) >>"$tmp/sweep"
+	fresh "$AQ" sweep
+	timed "$tmp/sweep" 1 "$AQ" submit "$tmp/sweep.yaml"
 	[ "$("$AQ" ls | tail -n +2 | wc -l)" -eq 10000 ]
-	fresh sweep
+	fresh "$AQ" sweep
 	/usr/bin/time -v "$AQ" submit "$tmp/sweep.yaml" >/dev/null \
 	    2>"$tmp/time.out"
 	awk -F': ' '/Maximum resident/ { print $2 }' "$tmp/time.out" \
@@ -71,16 +48,9 @@ while [ $r -lt "$ROUNDS" ]; do
 	    "$tmp/time.out" >>"$tmp/sweep-cpu"
 
 	if [ "${SLURM:-0}" = 1 ]; then
-		t0=$(ns)
-		i=0
-		while [ $i -lt "$N" ]; do
-			sbatch --hold --wrap true >/dev/null
-			i=$((i + 1))
-		done
-		echo $(( ($(ns) - t0) / 1000 )) >>"$tmp/sbatch"
-		t0=$(ns)
-		sbatch --hold --array=0-9999 --wrap true >/dev/null
-		echo $(( ($(ns) - t0) / 1000 )) >>"$tmp/sbatch-array"
+		timed "$tmp/sbatch" "$N" sbatch --hold --wrap true
+		timed "$tmp/sbatch-array" 1 sbatch --hold --array=0-9999 \
+		    --wrap true
 		scancel --user="$(id -un)"
 	fi
 	r=$((r + 1))

@@ -18,20 +18,9 @@ set -eu
 [ $# -ge 1 ] || { echo "usage: bench/sweep.sh BINARY..." >&2; exit 2; }
 ROUNDS=${ROUNDS:-5}
 RUNS=${RUNS:-5}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export AILAB_QUEUE_NAMESPACE=alice AILAB_QUEUE_DB="$tmp/q.db"
-
-axis=$(seq -s, 0 99)
-printf 'name: sweep\ncommand: python train.py --a ${a} --b ${b}\n' >"$tmp/sweep.yaml"
-printf 'gpu: {type: RTX4090D, count: 1}\nsweep:\n  grid:\n' >>"$tmp/sweep.yaml"
-printf '    a: [%s]\n    b: [%s]\n' "$axis" "$axis" >>"$tmp/sweep.yaml"
-
-# fresh BINARY: a new empty queue (made, as a user's first command does).
-fresh() {
-	rm -f "$tmp/q.db" "$tmp/q.db-wal" "$tmp/q.db-shm"
-	"$1" ls >/dev/null 2>&1 || true
-}
+. "$(dirname "$0")/lib.sh"
+export AILAB_QUEUE_NAMESPACE=alice
+sweep100 "$tmp/sweep.yaml" sweep
 
 # cpu BINARY: one submit's CPU in ms on stdout, its max RSS (KiB) to rss.N.
 cpu() {
@@ -60,9 +49,7 @@ while [ $r -lt "$ROUNDS" ]; do
 		k=0
 		while [ $k -lt "$RUNS" ]; do
 			fresh "$aq"
-			t0=$(date +%s%N)
-			"$aq" submit "$tmp/sweep.yaml" >/dev/null
-			echo $(( ($(date +%s%N) - t0) / 1000 )) >>"$tmp/wall.$b.$r"
+			timed "$tmp/wall.$b.$r" 1 "$aq" submit "$tmp/sweep.yaml"
 			k=$((k + 1))
 		done
 		fresh "$aq"

@@ -14,10 +14,9 @@ N=${2:-20}
 GAP=${3:-1.5}
 AQ="$B/ailab-queue"
 SIM="$B/ailab-kubesim"
-. "$(dirname "$0")/sched-lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 start_cluster $((N / 8 + 2))
-URL=$(sed -n 's/^url //p' "$tmp/sim.out")
 cat >"$tmp/one.yaml" <<EOT
 name: one
 command: python train.py
@@ -30,15 +29,12 @@ EOT
 
 "$AQ" --context admin -v sched --interval 60s >"$tmp/sched.out" 2>&1 &
 SCHEDPID=$!
-_i=0
-until [ -p "$AILAB_QUEUE_DB.wake" ] && grep -q 'whole pass' "$tmp/sched.out"
-do
-	_i=$((_i + 1))
-	[ $_i -gt 300 ] && { cat "$tmp/sched.out" >&2; exit 1; }
-	sleep 0.1
-done
+ready() {
+	[ -p "$AILAB_QUEUE_DB.wake" ] && grep -q 'whole pass' "$tmp/sched.out"
+}
+poll 300 0.1 ready || { cat "$tmp/sched.out" >&2; exit 1; }
 
-python3 - "$AQ" "$tmp/one.yaml" "$URL" "$N" "$GAP" <<'EOF2'
+python3 - "$AQ" "$tmp/one.yaml" "$SIM_URL" "$N" "$GAP" <<'EOF2'
 import http.client, json, statistics, subprocess, sys, threading, time
 from urllib.parse import urlparse
 

@@ -139,6 +139,24 @@ def subtypes(key):
     return out
 
 
+def entry(name, texts):
+    """One entry: on one line when it fits in 80 columns, else the name
+    and the fields wrapped below it."""
+    one = '\t{ "%s", "%s" },' % (name, " ".join(texts))
+    if len(one.expandtabs(8)) <= 80:
+        return one
+    lines, cur = [], ""
+    for text in texts:
+        if cur and len(cur) + len(text) + 1 > 63:
+            lines.append(cur + " ")
+            cur = text
+        else:
+            cur = (cur + " " + text) if cur else text
+    lines.append(cur)
+    body = "\n\t    ".join('"%s"' % line for line in lines)
+    return '\t{ "%s",\n\t    %s },' % (name, body)
+
+
 seen = set()
 
 
@@ -167,15 +185,8 @@ print("""/*
 #include "sim-int.h"
 
 const struct sim_stype sim_stypes[] = {""" % TAG)
+
+
 for key in sorted(seen, key=lambda k: PREFIX[k[0]] + k[1]):
-    lines, cur = [], ""
-    for _, text in fields(key):
-        if cur and len(cur) + len(text) + 1 > 58:
-            lines.append(cur + " ")
-            cur = text
-        else:
-            cur = (cur + " " + text) if cur else text
-    lines.append(cur)
-    body = "\n\t    ".join('"%s"' % line for line in lines)
-    print('\t{ "%s",\n\t    %s },' % (PREFIX[key[0]] + key[1], body))
+    print(entry(PREFIX[key[0]] + key[1], [t for _, t in fields(key)]))
 print("};\nconst size_t sim_nstypes = sizeof sim_stypes / sizeof sim_stypes[0];")

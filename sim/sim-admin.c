@@ -29,102 +29,62 @@ sim_state(struct sim *sim)
 	return out;
 }
 
-/* The HTTP methods a fault may be scoped to, by name. */
-static const struct {
+/* A name and its bit in a mask that scopes faults. */
+struct sim_bitname {
 	const char *name;
-	int bit;
-} sim_fault_methods[] = {
+	unsigned bit;
+};
+
+/* The HTTP methods a fault may be scoped to, by name. */
+static const struct sim_bitname sim_fault_methods[] = {
 	{ "GET", EVHTTP_REQ_GET }, { "POST", EVHTTP_REQ_POST },
 	{ "PUT", EVHTTP_REQ_PUT }, { "PATCH", EVHTTP_REQ_PATCH },
 	{ "DELETE", EVHTTP_REQ_DELETE },
 };
 
 /* The Kubernetes verbs latencyVerbs may name (sim_route_verb's). */
-static const char *sim_fault_verbs[] = {
-	"get", "list", "watch", "create", "update", "patch", "delete",
-	"deletecollection",
+static const struct sim_bitname sim_fault_verbs[] = {
+	{ "get", 1u << 0 }, { "list", 1u << 1 }, { "watch", 1u << 2 },
+	{ "create", 1u << 3 }, { "update", 1u << 4 }, { "patch", 1u << 5 },
+	{ "delete", 1u << 6 }, { "deletecollection", 1u << 7 },
 };
+
+/* The bit of a name in a table, or 0 for a name it does not hold. */
+static unsigned
+sim_bit_of(const struct sim_bitname *t, size_t n, const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (name != NULL && strcmp(t[k].name, name) == 0)
+			return t[k].bit;
+	return 0;
+}
 
 /* The bit of a verb in a verb mask, or 0 for one no fault scopes to. */
 unsigned
 sim_fault_verb(const char *verb)
 {
-	size_t k;
-
-	for (k = 0; k < nitems(sim_fault_verbs); k++)
-		if (strcmp(sim_fault_verbs[k], verb) == 0)
-			return 1u << k;
-	return 0;
+	return sim_bit_of(sim_fault_verbs, nitems(sim_fault_verbs), verb);
 }
 
-/* A method mask as the JSON list of its methods' names. */
+/* A mask as the JSON list of the names of its bits. */
 static json_t *
-sim_methods_json(int bits)
+sim_mask_json(const struct sim_bitname *t, size_t n, unsigned bits)
 {
 	json_t *out = json_array();
 	size_t k;
 
-	for (k = 0; k < nitems(sim_fault_methods); k++)
-		if (bits & sim_fault_methods[k].bit)
-			json_array_append_new(out,
-			    json_string(sim_fault_methods[k].name));
+	for (k = 0; k < n; k++)
+		if (bits & t[k].bit)
+			json_array_append_new(out, json_string(t[k].name));
 	return out;
 }
 
-/* The faults in force and how many of each were injected, as JSON. */
-static json_t *
-sim_faults_json(struct sim *sim)
-{
-	json_t *o, *verbs = json_array();
-	size_t k;
-
-	for (k = 0; k < nitems(sim_fault_verbs); k++)
-		if (sim->faults.latency_verbs & (1u << k))
-			json_array_append_new(verbs,
-			    json_string(sim_fault_verbs[k]));
-	o = json_pack("{sfsfsisisfs{sIsIsI}}", "error500", sim->faults.p500,
-	    "error429", sim->faults.p429, "retryAfterSeconds",
-	    sim->faults.retry_after, "latencyMs", sim->faults.latency_ms, "drop",
-	    sim->faults.pdrop, "injected", "error500",
-	    (json_int_t)sim->faults.n500, "error429",
-	    (json_int_t)sim->faults.n429, "drop",
-	    (json_int_t)sim->faults.ndrop);
-	json_object_set_new(o, "methods", sim_methods_json(sim->faults.methods));
-	json_object_set_new(o, "latencyMethods",
-	    sim_methods_json(sim->faults.latency_methods));
-	json_object_set_new(o, "latencyVerbs", verbs);
-	return o;
-}
-
-/*
- * Reads a list of HTTP method names into a mask of EVHTTP_REQ_* bits;
- * -1 if it is not a list of the methods faults scope to.
- */
+/* Reads a list of a table's names into a mask; -1 if it is not one. */
 static int
-sim_methods_parse(const json_t *v, int *bits)
-{
-	json_t *m;
-	size_t i, k;
-
-	*bits = 0;
-	if (!json_is_array(v))
-		return -1;
-	json_array_foreach(v, i, m) {
-		for (k = 0; k < nitems(sim_fault_methods); k++) {
-			if (json_is_string(m) && strcmp(sim_fault_methods[k].name,
-			    json_string_value(m)) == 0)
-				break;
-		}
-		if (k == nitems(sim_fault_methods))
-			return -1;
-		*bits |= sim_fault_methods[k].bit;
-	}
-	return 0;
-}
-
-/* Reads a list of verb names into a verb mask; -1 if one is unknown. */
-static int
-sim_verbs_parse(const json_t *v, unsigned *bits)
+sim_mask_parse(const struct sim_bitname *t, size_t n, const json_t *v,
+    unsigned *bits)
 {
 	json_t *m;
 	size_t i;
@@ -134,12 +94,34 @@ sim_verbs_parse(const json_t *v, unsigned *bits)
 	if (!json_is_array(v))
 		return -1;
 	json_array_foreach(v, i, m) {
-		if (!json_is_string(m) ||
-		    (b = sim_fault_verb(json_string_value(m))) == 0)
+		if ((b = sim_bit_of(t, n, json_string_value(m))) == 0)
 			return -1;
 		*bits |= b;
 	}
 	return 0;
+}
+
+/* The faults in force and how many of each were injected, as JSON. */
+static json_t *
+sim_faults_json(struct sim *sim)
+{
+	json_t *o;
+
+	o = json_pack("{sfsfsisisfs{sIsIsI}}", "error500", sim->faults.p500,
+	    "error429", sim->faults.p429, "retryAfterSeconds",
+	    sim->faults.retry_after, "latencyMs", sim->faults.latency_ms, "drop",
+	    sim->faults.pdrop, "injected", "error500",
+	    (json_int_t)sim->faults.n500, "error429",
+	    (json_int_t)sim->faults.n429, "drop",
+	    (json_int_t)sim->faults.ndrop);
+	json_object_set_new(o, "methods", sim_mask_json(sim_fault_methods,
+	    nitems(sim_fault_methods), sim->faults.methods));
+	json_object_set_new(o, "latencyMethods", sim_mask_json(
+	    sim_fault_methods, nitems(sim_fault_methods),
+	    sim->faults.latency_methods));
+	json_object_set_new(o, "latencyVerbs", sim_mask_json(sim_fault_verbs,
+	    nitems(sim_fault_verbs), sim->faults.latency_verbs));
+	return o;
 }
 
 /* Restarts the listener after the reply to the admin request is out. */
@@ -252,7 +234,8 @@ int
 sim_faults_set(struct sim *sim, const json_t *f, char **cause)
 {
 	json_t *v;
-	int bits = sim->faults.methods, lbits = sim->faults.latency_methods;
+	unsigned bits = sim->faults.methods;
+	unsigned lbits = sim->faults.latency_methods;
 	unsigned vbits = sim->faults.latency_verbs;
 
 	if (!json_is_object(f)) {
@@ -260,19 +243,22 @@ sim_faults_set(struct sim *sim, const json_t *f, char **cause)
 		return -1;
 	}
 	if ((v = json_object_get(f, "methods")) != NULL &&
-	    sim_methods_parse(v, &bits) != 0) {
+	    sim_mask_parse(sim_fault_methods, nitems(sim_fault_methods), v,
+	    &bits) != 0) {
 		*cause = xstrdup("faults: 'methods' is a list of GET, POST, "
 		    "PUT, PATCH and DELETE");
 		return -1;
 	}
 	if ((v = json_object_get(f, "latencyMethods")) != NULL &&
-	    sim_methods_parse(v, &lbits) != 0) {
+	    sim_mask_parse(sim_fault_methods, nitems(sim_fault_methods), v,
+	    &lbits) != 0) {
 		*cause = xstrdup("faults: 'latencyMethods' is a list of GET, "
 		    "POST, PUT, PATCH and DELETE");
 		return -1;
 	}
 	if ((v = json_object_get(f, "latencyVerbs")) != NULL &&
-	    sim_verbs_parse(v, &vbits) != 0) {
+	    sim_mask_parse(sim_fault_verbs, nitems(sim_fault_verbs), v,
+	    &vbits) != 0) {
 		*cause = xstrdup("faults: 'latencyVerbs' is a list of get, "
 		    "list, watch, create, update, patch, delete and "
 		    "deletecollection");

@@ -111,8 +111,8 @@ sim_validate(enum sim_rt rt, json_t *obj)
 	return st;
 }
 
-/* Sets a member only when absent (defaulting). */
-static void
+/* Sets a member by dotted path only when absent (defaulting); takes v. */
+void
 sim_default(json_t *obj, const char *path, json_t *v)
 {
 	if (sim_path(obj, path) == NULL)
@@ -145,7 +145,7 @@ sim_pod_defaults(json_t *spec)
 }
 
 /* The quota objects of a namespace as an array (new reference). */
-static json_t *
+json_t *
 sim_ns_quotas(struct sim *sim, const char *ns)
 {
 	json_t *arr = json_array(), *m, *q;
@@ -195,9 +195,7 @@ sim_admit_pod(struct sim_admission *a)
 	json_t *obj = a->obj;
 	char *ts;
 
-	if (!json_is_object(json_object_get(obj, "spec")))
-		json_object_set_new(obj, "spec", json_object());
-	sim_pod_defaults(json_object_get(obj, "spec"));
+	sim_pod_defaults(sim_child(obj, "spec"));
 	/* The ServiceAccount admission plugin: a pod runs as "default". */
 	sim_default(obj, "spec.serviceAccountName", json_string("default"));
 	sim_default(obj, "spec.serviceAccount", json_string(sim_str(obj,
@@ -278,11 +276,8 @@ sim_admit_job(struct sim_admission *a)
 	if (sim_path(obj, "spec.selector") == NULL)
 		sim_set(obj, "spec.selector", json_pack("{s{ss}}",
 		    "matchLabels", "batch.kubernetes.io/controller-uid", uid));
-	labels = sim_path(obj, "spec.template.metadata.labels");
-	if (!json_is_object(labels)) {
-		labels = json_object();
-		sim_set(obj, "spec.template.metadata.labels", labels);
-	}
+	labels = sim_child(sim_child(sim_child(sim_child(obj, "spec"),
+	    "template"), "metadata"), "labels");
 	json_object_set_new(labels, "batch.kubernetes.io/controller-uid",
 	    json_string(uid));
 	json_object_set_new(labels, "controller-uid", json_string(uid));
@@ -306,9 +301,7 @@ sim_admit_namespace(struct sim_admission *a)
 
 	sim_set(obj, "status.phase", json_string("Active"));
 	sim_set(obj, "spec.finalizers", json_pack("[s]", "kubernetes"));
-	if (!json_is_object(sim_path(obj, "metadata.labels")))
-		sim_set(obj, "metadata.labels", json_object());
-	json_object_set_new(sim_path(obj, "metadata.labels"),
+	json_object_set_new(sim_child(sim_child(obj, "metadata"), "labels"),
 	    "kubernetes.io/metadata.name", json_string(a->name));
 	return 0;
 }

@@ -472,18 +472,15 @@ sim_review(struct sim_call *c)
 			struct sim_user *known = un ?
 			    sim_user_by_name(c->sim, un) : NULL;
 
+			/* The rights of the user named, if known. */
 			memset(&tmp, 0, sizeof tmp);
+			if (known != NULL)
+				tmp = *known;
 			tmp.name = (char *)(un ? un : "");
 			g = json_is_array(json_object_get(spec, "groups")) ?
 			    json_incref(json_object_get(spec, "groups")) :
 			    json_array();
 			tmp.groups = g;
-			tmp.namespaces = known ? known->namespaces : NULL;
-			tmp.resources = known ? known->resources : NULL;
-			tmp.admin = known ? known->admin : false;
-			tmp.read_all = known ? known->read_all : false;
-			tmp.cluster_read = known != NULL &&
-			    known->cluster_read;
 			u = &tmp;
 		}
 		ra = json_object_get(spec, "resourceAttributes");

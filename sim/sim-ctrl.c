@@ -117,7 +117,7 @@ sim_cond_del(json_t *obj, const char *type)
 }
 
 /* A condition's status, or NULL. */
-const char *
+static const char *
 sim_cond_status(json_t *obj, const char *type)
 {
 	json_t *conds = sim_path(obj, "status.conditions"), *c;

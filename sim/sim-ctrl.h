@@ -22,7 +22,6 @@ struct sim_controller {
 void sim_cond_set(json_t *obj, const char *type, const char *status,
     const char *reason, const char *msg, int64_t now);
 void sim_cond_del(json_t *obj, const char *type);
-const char *sim_cond_status(json_t *obj, const char *type);
 bool sim_cond_true(json_t *obj, const char *type);
 void sim_put_if_changed(struct sim *, enum sim_rt, json_t *old, json_t *cp);
 json_t *sim_owned(struct sim *, const char *uid, enum sim_rt want);

@@ -129,11 +129,7 @@ sim_deploy_new_rs(struct sim *sim, json_t *d, const char *hash,
 	json_t *labels, *obj, *st = NULL, *newrs;
 	char *rsname = xprintf("%s-%s", name, hash), *m;
 
-	labels = sim_path(tmpl, "metadata.labels");
-	if (!json_is_object(labels)) {
-		labels = json_object();
-		sim_set(tmpl, "metadata.labels", labels);
-	}
+	labels = sim_child(sim_child(tmpl, "metadata"), "labels");
 	json_object_set_new(labels, "pod-template-hash", json_string(hash));
 	sim_set(sel, "matchLabels.pod-template-hash", json_string(hash));
 	obj = json_pack("{s{sssssOso s{ss}}s{sIsoso}}", "metadata", "name",

@@ -199,26 +199,14 @@ sim_exec_check(struct evhttp_request *req, json_t *pod, const char **ctrp,
 	const char *name = sim_str(pod, "metadata.name"), *ctr = *ctrp;
 	json_t *ctrs = sim_path(pod, "spec.containers"), *x, *cs;
 	size_t i;
-	char *m;
 
 	*code = 400;
 	if (argc == 0) {
 		*msg = xstrdup("you must specify at least 1 command");
 		return -1;
 	}
-	if (ctr == NULL) {
-		if (json_array_size(ctrs) > 1) {
-			m = xprintf("a container name must be specified for pod "
-			    "%s, choose one of: [", name);
-			json_array_foreach(ctrs, i, x)
-				sim_appendf(&m, "%s%s", i ? " " : "",
-				    sim_str(x, "name"));
-			*msg = xprintf("%s]", m);
-			free(m);
-			return -1;
-		}
-		ctr = sim_str(json_array_get(ctrs, 0), "name");
-	}
+	if (sim_pod_container(pod, &ctr, msg) != 0)
+		return -1;
 	x = NULL;
 	json_array_foreach(ctrs, i, x)
 		if (ctr != NULL && strcmp(sim_str(x, "name"), ctr) == 0)

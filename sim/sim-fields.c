@@ -201,9 +201,8 @@ sim_strict_status(enum sim_rt rt, json_t *unknown, const char *patch)
 	json_t *st, *causes;
 
 	if (patch == NULL) {
-		m = xprintf("%s in version \"%s\" cannot be handled as a "
-		    "%s: %s", sim_rtypes[rt].kind, sim_rtypes[rt].version,
-		    sim_rtypes[rt].kind, text);
+		m = xprintf("%s in version \"v1\" cannot be handled as a "
+		    "%s: %s", sim_rtypes[rt].kind, sim_rtypes[rt].kind, text);
 		st = sim_status_new(400, "BadRequest", m, NULL);
 		free(m);
 	} else {

@@ -647,6 +647,33 @@ sim_intern_sweep(struct sim *sim)
 	json_decref(drop);
 }
 
+/* Shares what a stored object has in common with others. */
+static void
+sim_intern(struct sim *sim, json_t *obj)
+{
+	const char *k, *mk;
+	json_t *v, *mv, *canon;
+
+	json_object_foreach(obj, k, v) {
+		if (strcmp(k, "metadata") == 0) {
+			/* Names, uids and versions are unique: only the maps. */
+			json_object_foreach(v, mk, mv) {
+				if (!json_is_object(mv) && !json_is_array(mv))
+					continue;
+				canon = sim_intern_value(sim, mv);
+				if (canon != mv)
+					json_object_set(v, mk, canon);
+				json_decref(canon);
+			}
+			continue;
+		}
+		canon = sim_intern_value(sim, v);
+		if (canon != v)
+			json_object_set(obj, k, canon);
+		json_decref(canon);
+	}
+}
+
 /*
  * Interns the objects stored a while ago and not changed since: a cursor
  * trails the watch history by a tenth of its size, so objects that change
@@ -696,31 +723,4 @@ sim_intern_pass(struct sim *sim)
 		sim->trim_ms = now_ms() + 5000;
 	}
 #endif
-}
-
-/* Shares what a stored object has in common with others. */
-void
-sim_intern(struct sim *sim, json_t *obj)
-{
-	const char *k, *mk;
-	json_t *v, *mv, *canon;
-
-	json_object_foreach(obj, k, v) {
-		if (strcmp(k, "metadata") == 0) {
-			/* Names, uids and versions are unique: only the maps. */
-			json_object_foreach(v, mk, mv) {
-				if (!json_is_object(mv) && !json_is_array(mv))
-					continue;
-				canon = sim_intern_value(sim, mv);
-				if (canon != mv)
-					json_object_set(v, mk, canon);
-				json_decref(canon);
-			}
-			continue;
-		}
-		canon = sim_intern_value(sim, v);
-		if (canon != v)
-			json_object_set(obj, k, canon);
-		json_decref(canon);
-	}
 }

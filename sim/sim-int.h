@@ -51,7 +51,6 @@ struct sim_rtype {
 	const char *singular;	/* "pod" */
 	const char *kind;	/* "Pod" */
 	const char *group;	/* "" for core */
-	const char *version;	/* "v1" */
 	bool namespaced;
 	bool stored;		/* false for review types (create only) */
 	bool has_status;	/* status is a subresource */
@@ -111,6 +110,8 @@ char *sim_key_format(const char *key, int64_t v);
  */
 int sim_quota_admit(json_t *quotas, json_t *usage, json_t *delta, json_t *pod,
     char **msg);
+/* Orders C strings for qsort (an array of char *). */
+int sim_strcmp(const void *, const void *);
 
 /* Users and their rights. */
 struct sim_user {
@@ -160,8 +161,8 @@ struct sim_faults {
 	int retry_after;
 	int latency_ms;
 	double pdrop;
-	int methods;		/* EVHTTP_REQ_* the three above hit; 0: all */
-	int latency_methods;	/* EVHTTP_REQ_* latency_ms holds; 0: all */
+	unsigned methods;	/* EVHTTP_REQ_* the three above hit; 0: all */
+	unsigned latency_methods; /* EVHTTP_REQ_* latency_ms holds; 0: all */
 	unsigned latency_verbs;	/* sim_fault_verb() bits it holds; 0: all */
 	int64_t n500, n429, ndrop;	/* faults injected so far */
 };
@@ -344,6 +345,8 @@ json_t *sim_path(json_t *, const char *path);
 void sim_appendf(char **s, const char *fmt, ...) printflike(2, 3);
 /* The object under a key (not a path), made when absent. */
 json_t *sim_child(json_t *, const char *key);
+/* Sets a member by dotted path only when absent; takes v (sim-admit.c). */
+void sim_default(json_t *, const char *path, json_t *v);
 /* Sets an annotation (sim-storage.c). */
 void sim_annotate(json_t *obj, const char *k, const char *v);
 /* True if a list holds the string s (sim-storage.c). */
@@ -373,8 +376,6 @@ void sim_kubelet_arm(struct sim *, const char *key, int64_t due);
 json_t *sim_kubelet_due(struct sim *, int64_t now);
 /* Marks a controller object for the next controller pass. */
 void sim_ctrl_mark(struct sim *, const char *objkey);
-/* Shares the subtrees a newly stored object has in common with others. */
-void sim_intern(struct sim *, json_t *obj);
 /* Interns what was stored a while ago and has not changed since. */
 void sim_intern_pass(struct sim *);
 /* Drops a slice of canonical values that nothing uses any more. */
@@ -417,6 +418,10 @@ void sim_event_record(struct sim *, json_t *involved, const char *type,
     const char *reason, const char *msg);
 /* Fills pod spec defaults (of a pod or a template) as the apiserver does. */
 void sim_pod_defaults(json_t *spec);
+/* The container a log or exec request means, or -1 with why (sim-logs.c). */
+int sim_pod_container(json_t *pod, const char **ctr, char **msg);
+/* The quota objects of a namespace as an array (new reference). */
+json_t *sim_ns_quotas(struct sim *, const char *ns);
 /* Pod helpers. */
 bool sim_pod_is_terminal(json_t *pod);
 /* True if the pod's Ready condition is True. */

@@ -132,13 +132,6 @@ sim_node_selected(json_t *pod, json_t *node)
 	return any;
 }
 
-/* Compares reason strings for the sorted FitError message. */
-static int
-sim_cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Adds n to a reason's node count when n is not zero. */
 static void
 sim_reason_add(json_t *reasons, const char *r, int64_t n)
@@ -161,7 +154,7 @@ sim_fit_message(json_t *reasons, size_t nnodes)
 	json_object_foreach(reasons, k, v)
 		parts[n++] = xprintf("%lld %s", (long long)json_integer_value(v),
 		    k);
-	qsort(parts, n, sizeof *parts, sim_cmp_str);
+	qsort(parts, n, sizeof *parts, sim_strcmp);
 	out = xprintf("0/%zu nodes are available: ", nnodes);
 	for (i = 0; i < n; i++) {
 		sim_appendf(&out, "%s%s", i ? ", " : "", parts[i]);
@@ -916,7 +909,6 @@ sim_kubelet_exit(struct sim *sim, json_t *pod, json_t *cp, int64_t restarts,
 	bool restart = rp == NULL || strcmp(rp, "Always") == 0 ||
 	    (strcmp(rp, "OnFailure") == 0 && code != 0);
 	char *msg = sim_term_message(sim, pod, code);
-	int64_t due;
 	size_t i;
 
 	idle = idle && restart;
@@ -966,19 +958,16 @@ sim_kubelet_exit(struct sim *sim, json_t *pod, json_t *cp, int64_t restarts,
 			sim_term_fallback(sim, cp, c, term, restart);
 	}
 	free(msg);
-	if (idle) {
-		/* The restarted program only waits. */
-		due = -1;
-	} else if (restart) {
+	if (idle)	/* The restarted program only waits. */
+		return -1;
+	if (restart) {
 		sim_pod_ready_set(cp, false, ts, "ContainersNotReady");
-		due = now + sim_backoff_ms(restarts + 1);
-	} else {
-		sim_set(cp, "status.phase", json_string(code == 0 ?
-		    "Succeeded" : "Failed"));
-		sim_pod_ready_set(cp, false, ts, "PodCompleted");
-		due = -1;
+		return now + sim_backoff_ms(restarts + 1);
 	}
-	return due;
+	sim_set(cp, "status.phase", json_string(code == 0 ? "Succeeded" :
+	    "Failed"));
+	sim_pod_ready_set(cp, false, ts, "PodCompleted");
+	return -1;
 }
 
 /* Advances one pod whose kubelet timer is due. */

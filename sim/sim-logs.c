@@ -144,35 +144,46 @@ sim_log_since(struct sim_call *c, int64_t *since)
 	return -1;
 }
 
+/*
+ * The container a pods/log or pods/exec request means: the one it names
+ * or the pod's only one; -1 with the apiserver's message when a pod of
+ * several is not told which.
+ */
+int
+sim_pod_container(json_t *pod, const char **ctr, char **msg)
+{
+	json_t *ctrs = sim_path(pod, "spec.containers"), *x;
+	size_t i;
+
+	if (*ctr == NULL && json_array_size(ctrs) <= 1)
+		*ctr = sim_str(json_array_get(ctrs, 0), "name");
+	if (*ctr != NULL || json_array_size(ctrs) <= 1)
+		return 0;
+	*msg = xprintf("a container name must be specified for pod %s, "
+	    "choose one of: [", sim_str(pod, "metadata.name"));
+	json_array_foreach(ctrs, i, x)
+		sim_appendf(msg, "%s%s", i ? " " : "", sim_str(x, "name"));
+	sim_appendf(msg, "]");
+	return -1;
+}
+
 /* GET pods/NAME/log. */
 void
 sim_logs(struct sim_call *c, json_t *pod)
 {
 	const char *ctr = sim_q(c, "container"), *tl = sim_q(c, "tailLines");
 	const char *lb = sim_q(c, "limitBytes");
-	json_t *ctrs = sim_path(pod, "spec.containers");
 	struct evbuffer *buf;
 	bool running = false, follow = sim_qbool(c, "follow");
 	char *text, *m;
 	const char *start;
-	size_t i, len;
+	size_t len;
 	int64_t since;
-	json_t *x;
 
-	if (ctr == NULL) {
-		if (json_array_size(ctrs) > 1) {
-			m = xprintf("a container name must be specified for pod "
-			    "%s, choose one of: [", c->name);
-			json_array_foreach(ctrs, i, x)
-				sim_appendf(&m, "%s%s", i ? " " : "",
-				    sim_str(x, "name"));
-			text = xprintf("%s]", m);
-			sim_reply_status(c, 400, "BadRequest", text, NULL);
-			free(text);
-			free(m);
-			return;
-		}
-		ctr = sim_str(json_array_get(ctrs, 0), "name");
+	if (sim_pod_container(pod, &ctr, &m) != 0) {
+		sim_reply_status(c, 400, "BadRequest", m, NULL);
+		free(m);
+		return;
 	}
 	if (sim_log_since(c, &since) != 0)
 		return;

@@ -103,6 +103,7 @@ main(int argc, char **argv)
 	const char *pod_defaults[32];
 	size_t npod_defaults = 0;
 	int ch, verbose = 0;
+	bool bad = false;
 	size_t i;
 
 	memset(longopts, 0, sizeof longopts);
@@ -128,39 +129,24 @@ main(int argc, char **argv)
 			break;
 		case 's':
 			opt.speed = strtod(optarg, &end);
-			if (*end != '\0' || opt.speed <= 0 || opt.speed > 1e6) {
-				fprintf(stderr, "ailab-kubesim: bad --speed "
-				    "'%s'\n", optarg);
-				return 2;
-			}
+			bad = *end != '\0' || opt.speed <= 0 || opt.speed > 1e6;
 			break;
 		case 'S':
 			opt.seed = strtoull(optarg, &end, 10);
-			if (*end != '\0') {
-				fprintf(stderr, "ailab-kubesim: bad --seed "
-				    "'%s'\n", optarg);
-				return 2;
-			}
+			bad = *end != '\0';
 			break;
 		case 'w':
 			opt.watch_cache = atoi(optarg);
-			if (opt.watch_cache < 10) {
-				fprintf(stderr, "ailab-kubesim: bad "
-				    "--watch-cache '%s'\n", optarg);
-				return 2;
-			}
+			bad = opt.watch_cache < 10;
 			break;
 		case 'n':
 			opt.namespace_only = true;
 			break;
 		case 'P':
-			if (!sim_is_pod_knob(optarg) ||
-			    npod_defaults == nitems(pod_defaults)) {
-				fprintf(stderr, "ailab-kubesim: bad --pod-default "
-				    "'%s'\n", optarg);
-				return 2;
-			}
-			pod_defaults[npod_defaults++] = optarg;
+			bad = !sim_is_pod_knob(optarg) ||
+			    npod_defaults == nitems(pod_defaults);
+			if (!bad)
+				pod_defaults[npod_defaults++] = optarg;
 			break;
 		case 'v':
 			verbose++;
@@ -170,6 +156,11 @@ main(int argc, char **argv)
 			return 0;
 		default:
 			sim_usage(stderr);
+			return 2;
+		}
+		if (bad) {
+			fprintf(stderr, "ailab-kubesim: bad --%s '%s'\n",
+			    sim_opts[i].name, optarg);
 			return 2;
 		}
 	}

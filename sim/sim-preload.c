@@ -240,8 +240,8 @@ sim_preload_check_quota(struct sim *sim, const struct sim_preload *p,
     json_t *proto, json_t **status)
 {
 	int64_t k = (int64_t)json_array_size(p->namespaces), n;
-	json_t *v, *quotas, *q, *use;
-	const char *ns, *qk;
+	json_t *v, *quotas, *use;
+	const char *ns;
 	char *m = NULL, *full;
 	size_t i;
 	int rc = 0;
@@ -251,10 +251,7 @@ sim_preload_check_quota(struct sim *sim, const struct sim_preload *p,
 		n = p->count / k + ((int64_t)i < p->count % k ? 1 : 0);
 		if (n == 0)
 			continue;
-		quotas = json_array();
-		json_object_foreach(json_object_get(
-		    sim->objs[SIM_RT_RESOURCEQUOTAS], ns), qk, q)
-			json_array_append(quotas, q);
+		quotas = sim_ns_quotas(sim, ns);
 		use = sim_pod_usage(proto, true);
 		sim_preload_scale(use, n);
 		rc = sim_quota_admit(quotas, json_object_get(sim->ns_use, ns),
@@ -292,9 +289,7 @@ sim_preload_check(struct sim *sim, const struct sim_preload *p,
 		return -1;
 	/* The first pod with the apiserver's defaults, as the scheduler sees. */
 	proto = sim_preload_pod(p, 0);
-	if (!json_is_object(json_object_get(proto, "spec")))
-		json_object_set_new(proto, "spec", json_object());
-	sim_pod_defaults(json_object_get(proto, "spec"));
+	sim_pod_defaults(sim_child(proto, "spec"));
 	sim_pod_admit(proto);
 	if (sim_preload_check_quota(sim, p, proto, status) != 0)
 		goto out;

@@ -201,8 +201,8 @@ sim_missing(json_t *pod, const char *class, const char *res)
 	return out;
 }
 
-/* Compares keys for qsort. */
-static int
+/* Orders C strings for qsort (an array of char *). */
+int
 sim_strcmp(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);

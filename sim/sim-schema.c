@@ -17,80 +17,61 @@ const struct sim_stype sim_stypes[] = {
 	{ "Affinity",
 	    "nodeAffinity:NodeAffinity podAffinity:PodAffinity "
 	    "podAntiAffinity:PodAntiAffinity" },
-	{ "AppArmorProfile",
-	    "type localhostProfile" },
+	{ "AppArmorProfile", "type localhostProfile" },
 	{ "AzureDiskVolumeSource",
 	    "diskName diskURI cachingMode fsType readOnly kind" },
-	{ "AzureFileVolumeSource",
-	    "secretName shareName readOnly" },
+	{ "AzureFileVolumeSource", "secretName shareName readOnly" },
 	{ "CSIVolumeSource",
 	    "driver readOnly fsType volumeAttributes "
 	    "nodePublishSecretRef:LocalObjectReference" },
-	{ "Capabilities",
-	    "add drop" },
+	{ "Capabilities", "add drop" },
 	{ "CephFSVolumeSource",
-	    "monitors path user secretFile "
-	    "secretRef:LocalObjectReference readOnly" },
+	    "monitors path user secretFile secretRef:LocalObjectReference "
+	    "readOnly" },
 	{ "CinderVolumeSource",
 	    "volumeID fsType readOnly secretRef:LocalObjectReference" },
-	{ "ClientIPConfig",
-	    "timeoutSeconds" },
+	{ "ClientIPConfig", "timeoutSeconds" },
 	{ "ClusterTrustBundleProjection",
 	    "name signerName labelSelector:LabelSelector optional path" },
 	{ "ConfigMap",
-	    "apiVersion kind metadata:ObjectMeta immutable data "
-	    "binaryData" },
-	{ "ConfigMapEnvSource",
-	    "name optional" },
-	{ "ConfigMapKeySelector",
-	    "name key optional" },
+	    "apiVersion kind metadata:ObjectMeta immutable data binaryData" },
+	{ "ConfigMapEnvSource", "name optional" },
+	{ "ConfigMapKeySelector", "name key optional" },
 	{ "ConfigMapNodeConfigSource",
 	    "namespace name uid resourceVersion kubeletConfigKey" },
-	{ "ConfigMapProjection",
-	    "name items:[]KeyToPath optional" },
+	{ "ConfigMapProjection", "name items:[]KeyToPath optional" },
 	{ "ConfigMapVolumeSource",
 	    "name items:[]KeyToPath defaultMode optional" },
 	{ "Container",
 	    "name image command args workingDir "
-	    "ports:[]ContainerPort@containerPort "
-	    "envFrom:[]EnvFromSource env:[]EnvVar@name "
-	    "resources:ResourceRequirements "
+	    "ports:[]ContainerPort@containerPort envFrom:[]EnvFromSource "
+	    "env:[]EnvVar@name resources:ResourceRequirements "
 	    "resizePolicy:[]ContainerResizePolicy restartPolicy "
 	    "volumeMounts:[]VolumeMount@mountPath "
-	    "volumeDevices:[]VolumeDevice@devicePath "
-	    "livenessProbe:Probe readinessProbe:Probe "
-	    "startupProbe:Probe lifecycle:Lifecycle "
-	    "terminationMessagePath terminationMessagePolicy "
-	    "imagePullPolicy securityContext:SecurityContext stdin "
-	    "stdinOnce tty" },
-	{ "ContainerPort",
-	    "name hostPort containerPort protocol hostIP" },
-	{ "ContainerResizePolicy",
-	    "resourceName restartPolicy" },
-	{ "DownwardAPIProjection",
-	    "items:[]DownwardAPIVolumeFile" },
+	    "volumeDevices:[]VolumeDevice@devicePath livenessProbe:Probe "
+	    "readinessProbe:Probe startupProbe:Probe lifecycle:Lifecycle "
+	    "terminationMessagePath terminationMessagePolicy imagePullPolicy "
+	    "securityContext:SecurityContext stdin stdinOnce tty" },
+	{ "ContainerPort", "name hostPort containerPort protocol hostIP" },
+	{ "ContainerResizePolicy", "resourceName restartPolicy" },
+	{ "DownwardAPIProjection", "items:[]DownwardAPIVolumeFile" },
 	{ "DownwardAPIVolumeFile",
 	    "path fieldRef:ObjectFieldSelector "
 	    "resourceFieldRef:ResourceFieldSelector mode" },
 	{ "DownwardAPIVolumeSource",
 	    "items:[]DownwardAPIVolumeFile defaultMode" },
-	{ "EmptyDirVolumeSource",
-	    "medium sizeLimit" },
-	{ "EndpointAddress",
-	    "ip hostname nodeName targetRef:ObjectReference" },
-	{ "EndpointPort",
-	    "name port protocol appProtocol" },
+	{ "EmptyDirVolumeSource", "medium sizeLimit" },
+	{ "EndpointAddress", "ip hostname nodeName targetRef:ObjectReference" },
+	{ "EndpointPort", "name port protocol appProtocol" },
 	{ "EndpointSubset",
-	    "addresses:[]EndpointAddress "
-	    "notReadyAddresses:[]EndpointAddress ports:[]EndpointPort" },
+	    "addresses:[]EndpointAddress notReadyAddresses:[]EndpointAddress "
+	    "ports:[]EndpointPort" },
 	{ "Endpoints",
-	    "apiVersion kind metadata:ObjectMeta "
-	    "subsets:[]EndpointSubset" },
+	    "apiVersion kind metadata:ObjectMeta subsets:[]EndpointSubset" },
 	{ "EnvFromSource",
 	    "prefix configMapRef:ConfigMapEnvSource "
 	    "secretRef:SecretEnvSource" },
-	{ "EnvVar",
-	    "name value valueFrom:EnvVarSource" },
+	{ "EnvVar", "name value valueFrom:EnvVarSource" },
 	{ "EnvVarSource",
 	    "fieldRef:ObjectFieldSelector "
 	    "resourceFieldRef:ResourceFieldSelector "
@@ -98,109 +79,78 @@ const struct sim_stype sim_stypes[] = {
 	    "secretKeyRef:SecretKeySelector" },
 	{ "EphemeralContainer",
 	    "name image command args workingDir "
-	    "ports:[]ContainerPort@containerPort "
-	    "envFrom:[]EnvFromSource env:[]EnvVar@name "
-	    "resources:ResourceRequirements "
+	    "ports:[]ContainerPort@containerPort envFrom:[]EnvFromSource "
+	    "env:[]EnvVar@name resources:ResourceRequirements "
 	    "resizePolicy:[]ContainerResizePolicy restartPolicy "
 	    "volumeMounts:[]VolumeMount@mountPath "
-	    "volumeDevices:[]VolumeDevice@devicePath "
-	    "livenessProbe:Probe readinessProbe:Probe "
-	    "startupProbe:Probe lifecycle:Lifecycle "
-	    "terminationMessagePath terminationMessagePolicy "
-	    "imagePullPolicy securityContext:SecurityContext stdin "
-	    "stdinOnce tty targetContainerName" },
+	    "volumeDevices:[]VolumeDevice@devicePath livenessProbe:Probe "
+	    "readinessProbe:Probe startupProbe:Probe lifecycle:Lifecycle "
+	    "terminationMessagePath terminationMessagePolicy imagePullPolicy "
+	    "securityContext:SecurityContext stdin stdinOnce tty "
+	    "targetContainerName" },
 	{ "EphemeralVolumeSource",
 	    "volumeClaimTemplate:PersistentVolumeClaimTemplate" },
 	{ "Event",
 	    "apiVersion kind metadata:ObjectMeta "
 	    "involvedObject:ObjectReference reason message "
 	    "source:EventSource firstTimestamp lastTimestamp count type "
-	    "eventTime series:EventSeries action "
-	    "related:ObjectReference reportingComponent "
-	    "reportingInstance" },
-	{ "EventSeries",
-	    "count lastObservedTime" },
-	{ "EventSource",
-	    "component host" },
-	{ "ExecAction",
-	    "command" },
-	{ "FCVolumeSource",
-	    "targetWWNs lun fsType readOnly wwids" },
+	    "eventTime series:EventSeries action related:ObjectReference "
+	    "reportingComponent reportingInstance" },
+	{ "EventSeries", "count lastObservedTime" },
+	{ "EventSource", "component host" },
+	{ "ExecAction", "command" },
+	{ "FCVolumeSource", "targetWWNs lun fsType readOnly wwids" },
 	{ "FlexVolumeSource",
-	    "driver fsType secretRef:LocalObjectReference readOnly "
-	    "options" },
-	{ "FlockerVolumeSource",
-	    "datasetName datasetUUID" },
-	{ "GCEPersistentDiskVolumeSource",
-	    "pdName fsType partition readOnly" },
-	{ "GRPCAction",
-	    "port service" },
-	{ "GitRepoVolumeSource",
-	    "repository revision directory" },
-	{ "GlusterfsVolumeSource",
-	    "endpoints path readOnly" },
-	{ "HTTPGetAction",
-	    "path port host scheme httpHeaders:[]HTTPHeader" },
-	{ "HTTPHeader",
-	    "name value" },
-	{ "HostAlias",
-	    "ip hostnames" },
-	{ "HostPathVolumeSource",
-	    "path type" },
+	    "driver fsType secretRef:LocalObjectReference readOnly options" },
+	{ "FlockerVolumeSource", "datasetName datasetUUID" },
+	{ "GCEPersistentDiskVolumeSource", "pdName fsType partition readOnly" },
+	{ "GRPCAction", "port service" },
+	{ "GitRepoVolumeSource", "repository revision directory" },
+	{ "GlusterfsVolumeSource", "endpoints path readOnly" },
+	{ "HTTPGetAction", "path port host scheme httpHeaders:[]HTTPHeader" },
+	{ "HTTPHeader", "name value" },
+	{ "HostAlias", "ip hostnames" },
+	{ "HostPathVolumeSource", "path type" },
 	{ "ISCSIVolumeSource",
-	    "targetPortal iqn lun iscsiInterface fsType readOnly "
-	    "portals chapAuthDiscovery chapAuthSession "
+	    "targetPortal iqn lun iscsiInterface fsType readOnly portals "
+	    "chapAuthDiscovery chapAuthSession "
 	    "secretRef:LocalObjectReference initiatorName" },
-	{ "ImageVolumeSource",
-	    "reference pullPolicy" },
-	{ "KeyToPath",
-	    "key path mode" },
+	{ "ImageVolumeSource", "reference pullPolicy" },
+	{ "KeyToPath", "key path mode" },
 	{ "LabelSelector",
 	    "matchLabels matchExpressions:[]LabelSelectorRequirement" },
-	{ "LabelSelectorRequirement",
-	    "key operator values" },
-	{ "Lifecycle",
-	    "postStart:LifecycleHandler preStop:LifecycleHandler" },
+	{ "LabelSelectorRequirement", "key operator values" },
+	{ "Lifecycle", "postStart:LifecycleHandler preStop:LifecycleHandler" },
 	{ "LifecycleHandler",
-	    "exec:ExecAction httpGet:HTTPGetAction "
-	    "tcpSocket:TCPSocketAction sleep:SleepAction" },
+	    "exec:ExecAction httpGet:HTTPGetAction tcpSocket:TCPSocketAction "
+	    "sleep:SleepAction" },
 	{ "LimitRange",
 	    "apiVersion kind metadata:ObjectMeta spec:LimitRangeSpec" },
 	{ "LimitRangeItem",
 	    "type max min default defaultRequest maxLimitRequestRatio" },
-	{ "LimitRangeSpec",
-	    "limits:[]LimitRangeItem" },
-	{ "LocalObjectReference",
-	    "name" },
+	{ "LimitRangeSpec", "limits:[]LimitRangeItem" },
+	{ "LocalObjectReference", "name" },
 	{ "ManagedFieldsEntry",
 	    "manager operation apiVersion time fieldsType fieldsV1 "
 	    "subresource" },
-	{ "NFSVolumeSource",
-	    "server path readOnly" },
+	{ "NFSVolumeSource", "server path readOnly" },
 	{ "Namespace",
-	    "apiVersion kind metadata:ObjectMeta spec:NamespaceSpec "
-	    "status" },
-	{ "NamespaceSpec",
-	    "finalizers" },
-	{ "Node",
-	    "apiVersion kind metadata:ObjectMeta spec:NodeSpec status" },
+	    "apiVersion kind metadata:ObjectMeta spec:NamespaceSpec status" },
+	{ "NamespaceSpec", "finalizers" },
+	{ "Node", "apiVersion kind metadata:ObjectMeta spec:NodeSpec status" },
 	{ "NodeAffinity",
 	    "requiredDuringSchedulingIgnoredDuringExecution:NodeSelector "
 	    "preferredDuringSchedulingIgnoredDuringExecution:[]PreferredSchedulingTerm" },
-	{ "NodeConfigSource",
-	    "configMap:ConfigMapNodeConfigSource" },
-	{ "NodeSelector",
-	    "nodeSelectorTerms:[]NodeSelectorTerm" },
-	{ "NodeSelectorRequirement",
-	    "key operator values" },
+	{ "NodeConfigSource", "configMap:ConfigMapNodeConfigSource" },
+	{ "NodeSelector", "nodeSelectorTerms:[]NodeSelectorTerm" },
+	{ "NodeSelectorRequirement", "key operator values" },
 	{ "NodeSelectorTerm",
 	    "matchExpressions:[]NodeSelectorRequirement "
 	    "matchFields:[]NodeSelectorRequirement" },
 	{ "NodeSpec",
 	    "podCIDR podCIDRs@ providerID unschedulable taints:[]Taint "
 	    "configSource:NodeConfigSource externalID" },
-	{ "ObjectFieldSelector",
-	    "apiVersion fieldPath" },
+	{ "ObjectFieldSelector", "apiVersion fieldPath" },
 	{ "ObjectMeta",
 	    "name generateName namespace selfLink uid resourceVersion "
 	    "generation creationTimestamp deletionTimestamp "
@@ -208,8 +158,7 @@ const struct sim_stype sim_stypes[] = {
 	    "ownerReferences:[]OwnerReference@uid finalizers@ "
 	    "managedFields:[]ManagedFieldsEntry" },
 	{ "ObjectReference",
-	    "kind namespace name uid apiVersion resourceVersion "
-	    "fieldPath" },
+	    "kind namespace name uid apiVersion resourceVersion fieldPath" },
 	{ "OwnerReference",
 	    "apiVersion kind name uid controller blockOwnerDeletion" },
 	{ "PersistentVolumeClaim",
@@ -220,16 +169,12 @@ const struct sim_stype sim_stypes[] = {
 	    "resources:VolumeResourceRequirements volumeName "
 	    "storageClassName volumeMode "
 	    "dataSource:TypedLocalObjectReference "
-	    "dataSourceRef:TypedObjectReference "
-	    "volumeAttributesClassName" },
+	    "dataSourceRef:TypedObjectReference volumeAttributesClassName" },
 	{ "PersistentVolumeClaimTemplate",
 	    "metadata:ObjectMeta spec:PersistentVolumeClaimSpec" },
-	{ "PersistentVolumeClaimVolumeSource",
-	    "claimName readOnly" },
-	{ "PhotonPersistentDiskVolumeSource",
-	    "pdID fsType" },
-	{ "Pod",
-	    "apiVersion kind metadata:ObjectMeta spec:PodSpec status" },
+	{ "PersistentVolumeClaimVolumeSource", "claimName readOnly" },
+	{ "PhotonPersistentDiskVolumeSource", "pdID fsType" },
+	{ "Pod", "apiVersion kind metadata:ObjectMeta spec:PodSpec status" },
 	{ "PodAffinity",
 	    "requiredDuringSchedulingIgnoredDuringExecution:[]PodAffinityTerm "
 	    "preferredDuringSchedulingIgnoredDuringExecution:[]WeightedPodAffinityTerm" },
@@ -240,18 +185,13 @@ const struct sim_stype sim_stypes[] = {
 	{ "PodAntiAffinity",
 	    "requiredDuringSchedulingIgnoredDuringExecution:[]PodAffinityTerm "
 	    "preferredDuringSchedulingIgnoredDuringExecution:[]WeightedPodAffinityTerm" },
-	{ "PodDNSConfig",
-	    "nameservers searches options:[]PodDNSConfigOption" },
-	{ "PodDNSConfigOption",
-	    "name value" },
-	{ "PodOS",
-	    "name" },
-	{ "PodReadinessGate",
-	    "conditionType" },
+	{ "PodDNSConfig", "nameservers searches options:[]PodDNSConfigOption" },
+	{ "PodDNSConfigOption", "name value" },
+	{ "PodOS", "name" },
+	{ "PodReadinessGate", "conditionType" },
 	{ "PodResourceClaim",
 	    "name resourceClaimName resourceClaimTemplateName" },
-	{ "PodSchedulingGate",
-	    "name" },
+	{ "PodSchedulingGate", "name" },
 	{ "PodSecurityContext",
 	    "seLinuxOptions:SELinuxOptions "
 	    "windowsOptions:WindowsSecurityContextOptions runAsUser "
@@ -262,78 +202,59 @@ const struct sim_stype sim_stypes[] = {
 	{ "PodSpec",
 	    "volumes:[]Volume@name initContainers:[]Container@name "
 	    "containers:[]Container@name "
-	    "ephemeralContainers:[]EphemeralContainer@name "
-	    "restartPolicy terminationGracePeriodSeconds "
-	    "activeDeadlineSeconds dnsPolicy nodeSelector "
-	    "serviceAccountName serviceAccount "
+	    "ephemeralContainers:[]EphemeralContainer@name restartPolicy "
+	    "terminationGracePeriodSeconds activeDeadlineSeconds dnsPolicy "
+	    "nodeSelector serviceAccountName serviceAccount "
 	    "automountServiceAccountToken nodeName hostNetwork hostPID "
 	    "hostIPC shareProcessNamespace "
 	    "securityContext:PodSecurityContext "
-	    "imagePullSecrets:[]LocalObjectReference@name hostname "
-	    "subdomain affinity:Affinity schedulerName "
-	    "tolerations:[]Toleration hostAliases:[]HostAlias@ip "
-	    "priorityClassName priority dnsConfig:PodDNSConfig "
-	    "readinessGates:[]PodReadinessGate runtimeClassName "
-	    "enableServiceLinks preemptionPolicy overhead "
+	    "imagePullSecrets:[]LocalObjectReference@name hostname subdomain "
+	    "affinity:Affinity schedulerName tolerations:[]Toleration "
+	    "hostAliases:[]HostAlias@ip priorityClassName priority "
+	    "dnsConfig:PodDNSConfig readinessGates:[]PodReadinessGate "
+	    "runtimeClassName enableServiceLinks preemptionPolicy overhead "
 	    "topologySpreadConstraints:[]TopologySpreadConstraint@topologyKey "
 	    "setHostnameAsFQDN os:PodOS hostUsers "
 	    "schedulingGates:[]PodSchedulingGate@name "
 	    "resourceClaims:[]PodResourceClaim@name "
 	    "resources:ResourceRequirements" },
 	{ "PodTemplate",
-	    "apiVersion kind metadata:ObjectMeta "
-	    "template:PodTemplateSpec" },
-	{ "PodTemplateSpec",
-	    "metadata:ObjectMeta spec:PodSpec" },
-	{ "PortworxVolumeSource",
-	    "volumeID fsType readOnly" },
-	{ "PreferredSchedulingTerm",
-	    "weight preference:NodeSelectorTerm" },
+	    "apiVersion kind metadata:ObjectMeta template:PodTemplateSpec" },
+	{ "PodTemplateSpec", "metadata:ObjectMeta spec:PodSpec" },
+	{ "PortworxVolumeSource", "volumeID fsType readOnly" },
+	{ "PreferredSchedulingTerm", "weight preference:NodeSelectorTerm" },
 	{ "Probe",
-	    "exec:ExecAction httpGet:HTTPGetAction "
-	    "tcpSocket:TCPSocketAction grpc:GRPCAction "
-	    "initialDelaySeconds timeoutSeconds periodSeconds "
-	    "successThreshold failureThreshold "
+	    "exec:ExecAction httpGet:HTTPGetAction tcpSocket:TCPSocketAction "
+	    "grpc:GRPCAction initialDelaySeconds timeoutSeconds "
+	    "periodSeconds successThreshold failureThreshold "
 	    "terminationGracePeriodSeconds" },
-	{ "ProjectedVolumeSource",
-	    "sources:[]VolumeProjection defaultMode" },
-	{ "QuobyteVolumeSource",
-	    "registry volume readOnly user group tenant" },
+	{ "ProjectedVolumeSource", "sources:[]VolumeProjection defaultMode" },
+	{ "QuobyteVolumeSource", "registry volume readOnly user group tenant" },
 	{ "RBDVolumeSource",
 	    "monitors image fsType pool user keyring "
 	    "secretRef:LocalObjectReference readOnly" },
-	{ "ResourceClaim",
-	    "name request" },
-	{ "ResourceFieldSelector",
-	    "containerName resource divisor" },
+	{ "ResourceClaim", "name request" },
+	{ "ResourceFieldSelector", "containerName resource divisor" },
 	{ "ResourceQuota",
 	    "apiVersion kind metadata:ObjectMeta spec:ResourceQuotaSpec "
 	    "status" },
-	{ "ResourceQuotaSpec",
-	    "hard scopes scopeSelector:ScopeSelector" },
-	{ "ResourceRequirements",
-	    "limits requests claims:[]ResourceClaim" },
-	{ "SELinuxOptions",
-	    "user role type level" },
+	{ "ResourceQuotaSpec", "hard scopes scopeSelector:ScopeSelector" },
+	{ "ResourceRequirements", "limits requests claims:[]ResourceClaim" },
+	{ "SELinuxOptions", "user role type level" },
 	{ "ScaleIOVolumeSource",
 	    "gateway system secretRef:LocalObjectReference sslEnabled "
 	    "protectionDomain storagePool storageMode volumeName fsType "
 	    "readOnly" },
 	{ "ScopeSelector",
 	    "matchExpressions:[]ScopedResourceSelectorRequirement" },
-	{ "ScopedResourceSelectorRequirement",
-	    "scopeName operator values" },
-	{ "SeccompProfile",
-	    "type localhostProfile" },
+	{ "ScopedResourceSelectorRequirement", "scopeName operator values" },
+	{ "SeccompProfile", "type localhostProfile" },
 	{ "Secret",
-	    "apiVersion kind metadata:ObjectMeta immutable data "
-	    "stringData type" },
-	{ "SecretEnvSource",
-	    "name optional" },
-	{ "SecretKeySelector",
-	    "name key optional" },
-	{ "SecretProjection",
-	    "name items:[]KeyToPath optional" },
+	    "apiVersion kind metadata:ObjectMeta immutable data stringData "
+	    "type" },
+	{ "SecretEnvSource", "name optional" },
+	{ "SecretKeySelector", "name key optional" },
+	{ "SecretProjection", "name items:[]KeyToPath optional" },
 	{ "SecretVolumeSource",
 	    "secretName items:[]KeyToPath defaultMode optional" },
 	{ "SecurityContext",
@@ -342,53 +263,39 @@ const struct sim_stype sim_stypes[] = {
 	    "windowsOptions:WindowsSecurityContextOptions runAsUser "
 	    "runAsGroup runAsNonRoot readOnlyRootFilesystem "
 	    "allowPrivilegeEscalation procMount "
-	    "seccompProfile:SeccompProfile "
-	    "appArmorProfile:AppArmorProfile" },
+	    "seccompProfile:SeccompProfile appArmorProfile:AppArmorProfile" },
 	{ "Service",
-	    "apiVersion kind metadata:ObjectMeta spec:ServiceSpec "
-	    "status" },
+	    "apiVersion kind metadata:ObjectMeta spec:ServiceSpec status" },
 	{ "ServiceAccount",
 	    "apiVersion kind metadata:ObjectMeta "
 	    "secrets:[]ObjectReference@name "
 	    "imagePullSecrets:[]LocalObjectReference "
 	    "automountServiceAccountToken" },
-	{ "ServiceAccountTokenProjection",
-	    "audience expirationSeconds path" },
-	{ "ServicePort",
-	    "name protocol appProtocol port targetPort nodePort" },
+	{ "ServiceAccountTokenProjection", "audience expirationSeconds path" },
+	{ "ServicePort", "name protocol appProtocol port targetPort nodePort" },
 	{ "ServiceSpec",
-	    "ports:[]ServicePort@port selector clusterIP clusterIPs "
-	    "type externalIPs sessionAffinity loadBalancerIP "
-	    "loadBalancerSourceRanges externalName "
-	    "externalTrafficPolicy healthCheckNodePort "
-	    "publishNotReadyAddresses "
+	    "ports:[]ServicePort@port selector clusterIP clusterIPs type "
+	    "externalIPs sessionAffinity loadBalancerIP "
+	    "loadBalancerSourceRanges externalName externalTrafficPolicy "
+	    "healthCheckNodePort publishNotReadyAddresses "
 	    "sessionAffinityConfig:SessionAffinityConfig ipFamilies "
-	    "ipFamilyPolicy allocateLoadBalancerNodePorts "
-	    "loadBalancerClass internalTrafficPolicy "
-	    "trafficDistribution" },
-	{ "SessionAffinityConfig",
-	    "clientIP:ClientIPConfig" },
-	{ "SleepAction",
-	    "seconds" },
+	    "ipFamilyPolicy allocateLoadBalancerNodePorts loadBalancerClass "
+	    "internalTrafficPolicy trafficDistribution" },
+	{ "SessionAffinityConfig", "clientIP:ClientIPConfig" },
+	{ "SleepAction", "seconds" },
 	{ "StorageOSVolumeSource",
 	    "volumeName volumeNamespace fsType readOnly "
 	    "secretRef:LocalObjectReference" },
-	{ "Sysctl",
-	    "name value" },
-	{ "TCPSocketAction",
-	    "port host" },
-	{ "Taint",
-	    "key value effect timeAdded" },
-	{ "Toleration",
-	    "key operator value effect tolerationSeconds" },
+	{ "Sysctl", "name value" },
+	{ "TCPSocketAction", "port host" },
+	{ "Taint", "key value effect timeAdded" },
+	{ "Toleration", "key operator value effect tolerationSeconds" },
 	{ "TopologySpreadConstraint",
 	    "maxSkew topologyKey whenUnsatisfiable "
 	    "labelSelector:LabelSelector minDomains nodeAffinityPolicy "
 	    "nodeTaintsPolicy matchLabelKeys" },
-	{ "TypedLocalObjectReference",
-	    "apiGroup kind name" },
-	{ "TypedObjectReference",
-	    "apiGroup kind name namespace" },
+	{ "TypedLocalObjectReference", "apiGroup kind name" },
+	{ "TypedObjectReference", "apiGroup kind name namespace" },
 	{ "Volume",
 	    "name hostPath:HostPathVolumeSource "
 	    "emptyDir:EmptyDirVolumeSource "
@@ -400,21 +307,17 @@ const struct sim_stype sim_stypes[] = {
 	    "persistentVolumeClaim:PersistentVolumeClaimVolumeSource "
 	    "rbd:RBDVolumeSource flexVolume:FlexVolumeSource "
 	    "cinder:CinderVolumeSource cephfs:CephFSVolumeSource "
-	    "flocker:FlockerVolumeSource "
-	    "downwardAPI:DownwardAPIVolumeSource fc:FCVolumeSource "
-	    "azureFile:AzureFileVolumeSource "
+	    "flocker:FlockerVolumeSource downwardAPI:DownwardAPIVolumeSource "
+	    "fc:FCVolumeSource azureFile:AzureFileVolumeSource "
 	    "configMap:ConfigMapVolumeSource "
 	    "vsphereVolume:VsphereVirtualDiskVolumeSource "
-	    "quobyte:QuobyteVolumeSource "
-	    "azureDisk:AzureDiskVolumeSource "
+	    "quobyte:QuobyteVolumeSource azureDisk:AzureDiskVolumeSource "
 	    "photonPersistentDisk:PhotonPersistentDiskVolumeSource "
 	    "projected:ProjectedVolumeSource "
-	    "portworxVolume:PortworxVolumeSource "
-	    "scaleIO:ScaleIOVolumeSource "
+	    "portworxVolume:PortworxVolumeSource scaleIO:ScaleIOVolumeSource "
 	    "storageos:StorageOSVolumeSource csi:CSIVolumeSource "
 	    "ephemeral:EphemeralVolumeSource image:ImageVolumeSource" },
-	{ "VolumeDevice",
-	    "name devicePath" },
+	{ "VolumeDevice", "name devicePath" },
 	{ "VolumeMount",
 	    "name readOnly recursiveReadOnly mountPath subPath "
 	    "mountPropagation subPathExpr" },
@@ -423,27 +326,25 @@ const struct sim_stype sim_stypes[] = {
 	    "configMap:ConfigMapProjection "
 	    "serviceAccountToken:ServiceAccountTokenProjection "
 	    "clusterTrustBundle:ClusterTrustBundleProjection" },
-	{ "VolumeResourceRequirements",
-	    "limits requests" },
+	{ "VolumeResourceRequirements", "limits requests" },
 	{ "VsphereVirtualDiskVolumeSource",
 	    "volumePath fsType storagePolicyName storagePolicyID" },
-	{ "WeightedPodAffinityTerm",
-	    "weight podAffinityTerm:PodAffinityTerm" },
+	{ "WeightedPodAffinityTerm", "weight podAffinityTerm:PodAffinityTerm" },
 	{ "WindowsSecurityContextOptions",
 	    "gmsaCredentialSpecName gmsaCredentialSpec runAsUserName "
 	    "hostProcess" },
 	{ "apps.DaemonSet",
-	    "apiVersion kind metadata:ObjectMeta "
-	    "spec:apps.DaemonSetSpec status" },
+	    "apiVersion kind metadata:ObjectMeta spec:apps.DaemonSetSpec "
+	    "status" },
 	{ "apps.DaemonSetSpec",
 	    "selector:LabelSelector template:PodTemplateSpec "
-	    "updateStrategy:apps.DaemonSetUpdateStrategy "
-	    "minReadySeconds revisionHistoryLimit" },
+	    "updateStrategy:apps.DaemonSetUpdateStrategy minReadySeconds "
+	    "revisionHistoryLimit" },
 	{ "apps.DaemonSetUpdateStrategy",
 	    "type rollingUpdate:apps.RollingUpdateDaemonSet" },
 	{ "apps.Deployment",
-	    "apiVersion kind metadata:ObjectMeta "
-	    "spec:apps.DeploymentSpec status" },
+	    "apiVersion kind metadata:ObjectMeta spec:apps.DeploymentSpec "
+	    "status" },
 	{ "apps.DeploymentSpec",
 	    "replicas selector:LabelSelector template:PodTemplateSpec "
 	    "strategy:apps.DeploymentStrategy minReadySeconds "
@@ -451,22 +352,18 @@ const struct sim_stype sim_stypes[] = {
 	{ "apps.DeploymentStrategy",
 	    "type rollingUpdate:apps.RollingUpdateDeployment" },
 	{ "apps.ReplicaSet",
-	    "apiVersion kind metadata:ObjectMeta "
-	    "spec:apps.ReplicaSetSpec status" },
+	    "apiVersion kind metadata:ObjectMeta spec:apps.ReplicaSetSpec "
+	    "status" },
 	{ "apps.ReplicaSetSpec",
 	    "replicas minReadySeconds selector:LabelSelector "
 	    "template:PodTemplateSpec" },
-	{ "apps.RollingUpdateDaemonSet",
-	    "maxUnavailable maxSurge" },
-	{ "apps.RollingUpdateDeployment",
-	    "maxUnavailable maxSurge" },
-	{ "apps.RollingUpdateStatefulSetStrategy",
-	    "partition maxUnavailable" },
+	{ "apps.RollingUpdateDaemonSet", "maxUnavailable maxSurge" },
+	{ "apps.RollingUpdateDeployment", "maxUnavailable maxSurge" },
+	{ "apps.RollingUpdateStatefulSetStrategy", "partition maxUnavailable" },
 	{ "apps.StatefulSet",
-	    "apiVersion kind metadata:ObjectMeta "
-	    "spec:apps.StatefulSetSpec status" },
-	{ "apps.StatefulSetOrdinals",
-	    "start" },
+	    "apiVersion kind metadata:ObjectMeta spec:apps.StatefulSetSpec "
+	    "status" },
+	{ "apps.StatefulSetOrdinals", "start" },
 	{ "apps.StatefulSetPersistentVolumeClaimRetentionPolicy",
 	    "whenDeleted whenScaled" },
 	{ "apps.StatefulSetSpec",
@@ -483,37 +380,28 @@ const struct sim_stype sim_stypes[] = {
 	    "apiVersion kind metadata:ObjectMeta spec:batch.CronJobSpec "
 	    "status" },
 	{ "batch.CronJobSpec",
-	    "schedule timeZone startingDeadlineSeconds "
-	    "concurrencyPolicy suspend "
-	    "jobTemplate:batch.JobTemplateSpec "
+	    "schedule timeZone startingDeadlineSeconds concurrencyPolicy "
+	    "suspend jobTemplate:batch.JobTemplateSpec "
 	    "successfulJobsHistoryLimit failedJobsHistoryLimit" },
 	{ "batch.Job",
-	    "apiVersion kind metadata:ObjectMeta spec:batch.JobSpec "
-	    "status" },
+	    "apiVersion kind metadata:ObjectMeta spec:batch.JobSpec status" },
 	{ "batch.JobSpec",
 	    "parallelism completions activeDeadlineSeconds "
 	    "podFailurePolicy:batch.PodFailurePolicy "
 	    "successPolicy:batch.SuccessPolicy backoffLimit "
-	    "backoffLimitPerIndex maxFailedIndexes "
-	    "selector:LabelSelector manualSelector "
-	    "template:PodTemplateSpec ttlSecondsAfterFinished "
+	    "backoffLimitPerIndex maxFailedIndexes selector:LabelSelector "
+	    "manualSelector template:PodTemplateSpec ttlSecondsAfterFinished "
 	    "completionMode suspend podReplacementPolicy managedBy" },
-	{ "batch.JobTemplateSpec",
-	    "metadata:ObjectMeta spec:batch.JobSpec" },
-	{ "batch.PodFailurePolicy",
-	    "rules:[]batch.PodFailurePolicyRule" },
+	{ "batch.JobTemplateSpec", "metadata:ObjectMeta spec:batch.JobSpec" },
+	{ "batch.PodFailurePolicy", "rules:[]batch.PodFailurePolicyRule" },
 	{ "batch.PodFailurePolicyOnExitCodesRequirement",
 	    "containerName operator values" },
-	{ "batch.PodFailurePolicyOnPodConditionsPattern",
-	    "type status" },
+	{ "batch.PodFailurePolicyOnPodConditionsPattern", "type status" },
 	{ "batch.PodFailurePolicyRule",
-	    "action "
-	    "onExitCodes:batch.PodFailurePolicyOnExitCodesRequirement "
+	    "action onExitCodes:batch.PodFailurePolicyOnExitCodesRequirement "
 	    "onPodConditions:[]batch.PodFailurePolicyOnPodConditionsPattern" },
-	{ "batch.SuccessPolicy",
-	    "rules:[]batch.SuccessPolicyRule" },
-	{ "batch.SuccessPolicyRule",
-	    "succeededIndexes succeededCount" },
+	{ "batch.SuccessPolicy", "rules:[]batch.SuccessPolicyRule" },
+	{ "batch.SuccessPolicyRule", "succeededIndexes succeededCount" },
 	{ "coord.Lease",
 	    "apiVersion kind metadata:ObjectMeta spec:coord.LeaseSpec" },
 	{ "coord.LeaseSpec",
@@ -523,16 +411,12 @@ const struct sim_stype sim_stypes[] = {
 	    "addresses conditions:disc.EndpointConditions hostname "
 	    "targetRef:ObjectReference deprecatedTopology nodeName zone "
 	    "hints:disc.EndpointHints" },
-	{ "disc.EndpointConditions",
-	    "ready serving terminating" },
-	{ "disc.EndpointHints",
-	    "forZones:[]disc.ForZone" },
-	{ "disc.EndpointPort",
-	    "name protocol port appProtocol" },
+	{ "disc.EndpointConditions", "ready serving terminating" },
+	{ "disc.EndpointHints", "forZones:[]disc.ForZone" },
+	{ "disc.EndpointPort", "name protocol port appProtocol" },
 	{ "disc.EndpointSlice",
 	    "apiVersion kind metadata:ObjectMeta addressType "
 	    "endpoints:[]disc.Endpoint ports:[]disc.EndpointPort" },
-	{ "disc.ForZone",
-	    "name" },
+	{ "disc.ForZone", "name" },
 };
 const size_t sim_nstypes = sizeof sim_stypes / sizeof sim_stypes[0];

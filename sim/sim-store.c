@@ -19,57 +19,55 @@
 
 const struct sim_rtype sim_rtypes[SIM_RT_MAX] = {
 	[SIM_RT_NAMESPACES] = { "namespaces", "namespace", "Namespace", "",
-	    "v1", false, true, true, "ns" },
-	[SIM_RT_NODES] = { "nodes", "node", "Node", "", "v1", false, true, true,
+	    false, true, true, "ns" },
+	[SIM_RT_NODES] = { "nodes", "node", "Node", "", false, true, true,
 	    "no" },
-	[SIM_RT_PODS] = { "pods", "pod", "Pod", "", "v1", true, true, true,
-	    "po" },
-	[SIM_RT_SERVICES] = { "services", "service", "Service", "", "v1", true,
-	    true, true, "svc" },
+	[SIM_RT_PODS] = { "pods", "pod", "Pod", "", true, true, true, "po" },
+	[SIM_RT_SERVICES] = { "services", "service", "Service", "", true, true,
+	    true, "svc" },
 	[SIM_RT_RESOURCEQUOTAS] = { "resourcequotas", "resourcequota",
-	    "ResourceQuota", "", "v1", true, true, true, "quota" },
-	[SIM_RT_EVENTS] = { "events", "event", "Event", "", "v1", true, true,
-	    false, "ev" },
+	    "ResourceQuota", "", true, true, true, "quota" },
+	[SIM_RT_EVENTS] = { "events", "event", "Event", "", true, true, false,
+	    "ev" },
 	[SIM_RT_PVCS] = { "persistentvolumeclaims", "persistentvolumeclaim",
-	    "PersistentVolumeClaim", "", "v1", true, true, true, "pvc" },
+	    "PersistentVolumeClaim", "", true, true, true, "pvc" },
 	[SIM_RT_CONFIGMAPS] = { "configmaps", "configmap", "ConfigMap", "",
-	    "v1", true, true, false, "cm" },
-	[SIM_RT_SECRETS] = { "secrets", "secret", "Secret", "", "v1", true,
-	    true, false, "" },
-	[SIM_RT_SERVICEACCOUNTS] = { "serviceaccounts", "serviceaccount",
-	    "ServiceAccount", "", "v1", true, true, false, "sa" },
-	[SIM_RT_DEPLOYMENTS] = { "deployments", "deployment", "Deployment",
-	    "apps", "v1", true, true, true, "deploy" },
-	[SIM_RT_REPLICASETS] = { "replicasets", "replicaset", "ReplicaSet",
-	    "apps", "v1", true, true, true, "rs" },
-	[SIM_RT_JOBS] = { "jobs", "job", "Job", "batch", "v1", true, true, true,
-	    "" },
-	[SIM_RT_LEASES] = { "leases", "lease", "Lease", "coordination.k8s.io",
-	    "v1", true, true, false, "" },
-	[SIM_RT_LIMITRANGES] = { "limitranges", "limitrange", "LimitRange", "",
-	    "v1", true, true, false, "limits" },
-	[SIM_RT_ENDPOINTS] = { "endpoints", "endpoints", "Endpoints", "", "v1",
-	    true, true, false, "ep" },
-	[SIM_RT_ENDPOINTSLICES] = { "endpointslices", "endpointslice",
-	    "EndpointSlice", "discovery.k8s.io", "v1", true, true, false, "" },
-	[SIM_RT_STORAGECLASSES] = { "storageclasses", "storageclass",
-	    "StorageClass", "storage.k8s.io", "v1", false, true, false, "sc" },
-	[SIM_RT_PVS] = { "persistentvolumes", "persistentvolume",
-	    "PersistentVolume", "", "v1", false, true, true, "pv" },
-	[SIM_RT_SELFSUBJECTREVIEWS] = { "selfsubjectreviews", "selfsubjectreview",
-	    "SelfSubjectReview", "authentication.k8s.io", "v1", false, false,
+	    true, true, false, "cm" },
+	[SIM_RT_SECRETS] = { "secrets", "secret", "Secret", "", true, true,
 	    false, "" },
+	[SIM_RT_SERVICEACCOUNTS] = { "serviceaccounts", "serviceaccount",
+	    "ServiceAccount", "", true, true, false, "sa" },
+	[SIM_RT_DEPLOYMENTS] = { "deployments", "deployment", "Deployment",
+	    "apps", true, true, true, "deploy" },
+	[SIM_RT_REPLICASETS] = { "replicasets", "replicaset", "ReplicaSet",
+	    "apps", true, true, true, "rs" },
+	[SIM_RT_JOBS] = { "jobs", "job", "Job", "batch", true, true, true, "" },
+	[SIM_RT_LEASES] = { "leases", "lease", "Lease", "coordination.k8s.io",
+	    true, true, false, "" },
+	[SIM_RT_LIMITRANGES] = { "limitranges", "limitrange", "LimitRange", "",
+	    true, true, false, "limits" },
+	[SIM_RT_ENDPOINTS] = { "endpoints", "endpoints", "Endpoints", "", true,
+	    true, false, "ep" },
+	[SIM_RT_ENDPOINTSLICES] = { "endpointslices", "endpointslice",
+	    "EndpointSlice", "discovery.k8s.io", true, true, false, "" },
+	[SIM_RT_STORAGECLASSES] = { "storageclasses", "storageclass",
+	    "StorageClass", "storage.k8s.io", false, true, false, "sc" },
+	[SIM_RT_PVS] = { "persistentvolumes", "persistentvolume",
+	    "PersistentVolume", "", false, true, true, "pv" },
+	[SIM_RT_SELFSUBJECTREVIEWS] = { "selfsubjectreviews",
+	    "selfsubjectreview", "SelfSubjectReview", "authentication.k8s.io",
+	    false, false, false, "" },
 	[SIM_RT_SSAR] = { "selfsubjectaccessreviews", "selfsubjectaccessreview",
-	    "SelfSubjectAccessReview", "authorization.k8s.io", "v1", false, false,
+	    "SelfSubjectAccessReview", "authorization.k8s.io", false, false,
 	    false, "" },
 	[SIM_RT_SAR] = { "subjectaccessreviews", "subjectaccessreview",
-	    "SubjectAccessReview", "authorization.k8s.io", "v1", false, false,
-	    false, "" },
+	    "SubjectAccessReview", "authorization.k8s.io", false, false, false,
+	    "" },
 	[SIM_RT_TOKENREVIEWS] = { "tokenreviews", "tokenreview", "TokenReview",
-	    "authentication.k8s.io", "v1", false, false, false, "" },
+	    "authentication.k8s.io", false, false, false, "" },
 	[SIM_RT_LSAR] = { "localsubjectaccessreviews",
 	    "localsubjectaccessreview", "LocalSubjectAccessReview",
-	    "authorization.k8s.io", "v1", true, false, false, "" },
+	    "authorization.k8s.io", true, false, false, "" },
 };
 
 /* Builds a failure Status object. */
@@ -202,7 +200,6 @@ sim_set(json_t *obj, const char *path, json_t *value)
 {
 	char part[128];
 	const char *p = path, *e;
-	json_t *next;
 
 	if (value == NULL)
 		fatalx("sim_set %s: no value (a json_pack format is wrong)", path);
@@ -216,12 +213,7 @@ sim_set(json_t *obj, const char *path, json_t *value)
 			fatalx("path too long: %s", path);
 		memcpy(part, p, e - p);
 		part[e - p] = '\0';
-		next = json_object_get(obj, part);
-		if (!json_is_object(next)) {
-			next = json_object();
-			json_object_set_new(obj, part, next);
-		}
-		obj = next;
+		obj = sim_child(obj, part);
 		p = e + 1;
 	}
 }
@@ -745,11 +737,8 @@ sim_create_meta(struct sim *sim, enum sim_rt rt, json_t *obj)
 	    (unsigned)(a >> 32), (unsigned)(a >> 16) & 0xffff,
 	    (unsigned)a & 0xfff, (unsigned)(0x8000 | ((b >> 48) & 0x3fff)),
 	    (unsigned long long)(b & 0xffffffffffffULL));
-	if (*t->group == '\0')
-		json_object_set_new(obj, "apiVersion", json_string(t->version));
-	else
-		json_object_set_new(obj, "apiVersion",
-		    json_pack("s++", t->group, "/", t->version));
+	json_object_set_new(obj, "apiVersion", json_string(
+	    sim_api_version(rt)));
 	json_object_set_new(obj, "kind", json_string(t->kind));
 	if (sim_str(obj, "metadata.uid") == NULL)
 		sim_set(obj, "metadata.uid", json_string(uid));

@@ -276,26 +276,16 @@ sim_pull_policy(const char *image)
 	return at == NULL ? "Always" : "IfNotPresent";
 }
 
-/* Sets a member only when absent. */
-static void
-sim_set_default(json_t *obj, const char *key, json_t *v)
-{
-	if (json_object_get(obj, key) == NULL)
-		json_object_set_new(obj, key, v);
-	else
-		json_decref(v);
-}
-
 /* The probe defaults: 1 s timeout, every 10 s, 1 success, 3 failures. */
 static void
 sim_probe_defaults(json_t *p)
 {
 	if (!json_is_object(p))
 		return;
-	sim_set_default(p, "timeoutSeconds", json_integer(1));
-	sim_set_default(p, "periodSeconds", json_integer(10));
-	sim_set_default(p, "successThreshold", json_integer(1));
-	sim_set_default(p, "failureThreshold", json_integer(3));
+	sim_default(p, "timeoutSeconds", json_integer(1));
+	sim_default(p, "periodSeconds", json_integer(10));
+	sim_default(p, "successThreshold", json_integer(1));
+	sim_default(p, "failureThreshold", json_integer(3));
 }
 
 /* Quantities as the apiserver stores them: canonical strings. */
@@ -327,17 +317,17 @@ sim_container_defaults(json_t *c)
 	sim_canonical_quantities(sim_path(c, "resources.limits"));
 	sim_canonical_quantities(sim_path(c, "resources.requests"));
 
-	sim_set_default(c, "imagePullPolicy", json_string(sim_pull_policy(
+	sim_default(c, "imagePullPolicy", json_string(sim_pull_policy(
 	    sim_str(c, "image"))));
 	json_array_foreach(json_object_get(c, "ports"), i, x)
-		sim_set_default(x, "protocol", json_string("TCP"));
+		sim_default(x, "protocol", json_string("TCP"));
 	sim_probe_defaults(json_object_get(c, "livenessProbe"));
 	sim_probe_defaults(json_object_get(c, "readinessProbe"));
 	sim_probe_defaults(json_object_get(c, "startupProbe"));
 	json_array_foreach(json_object_get(c, "env"), i, env) {
 		x = sim_path(env, "valueFrom.fieldRef");
 		if (json_is_object(x))
-			sim_set_default(x, "apiVersion", json_string("v1"));
+			sim_default(x, "apiVersion", json_string("v1"));
 	}
 }
 
@@ -468,10 +458,10 @@ sim_pod_admit(json_t *pod)
 		return;
 	sim_requests_default(json_object_get(spec, "containers"));
 	sim_requests_default(json_object_get(spec, "initContainers"));
-	sim_set_default(spec, "enableServiceLinks", json_true());
+	sim_default(spec, "enableServiceLinks", json_true());
 	if (json_object_get(spec, "priorityClassName") == NULL)
-		sim_set_default(spec, "priority", json_integer(0));
-	sim_set_default(spec, "preemptionPolicy",
+		sim_default(spec, "priority", json_integer(0));
+	sim_default(spec, "preemptionPolicy",
 	    json_string("PreemptLowerPriority"));
 	sim_default_tolerations(spec);
 	sim_set(pod, "status.qosClass", json_string(sim_pod_qos(pod)));
@@ -491,16 +481,16 @@ sim_service_defaults(json_t *svc)
 	if (ip != NULL && !json_is_array(json_object_get(spec, "clusterIPs")))
 		json_object_set_new(spec, "clusterIPs", json_pack("[s]", ip));
 	if (ip != NULL && strcmp(ip, "None") != 0) {
-		sim_set_default(spec, "ipFamilies", json_pack("[s]", "IPv4"));
-		sim_set_default(spec, "ipFamilyPolicy",
+		sim_default(spec, "ipFamilies", json_pack("[s]", "IPv4"));
+		sim_default(spec, "ipFamilyPolicy",
 		    json_string("SingleStack"));
 	}
-	sim_set_default(spec, "sessionAffinity", json_string("None"));
-	sim_set_default(spec, "internalTrafficPolicy", json_string("Cluster"));
+	sim_default(spec, "sessionAffinity", json_string("None"));
+	sim_default(spec, "internalTrafficPolicy", json_string("Cluster"));
 	json_array_foreach(json_object_get(spec, "ports"), i, p) {
-		sim_set_default(p, "protocol", json_string("TCP"));
+		sim_default(p, "protocol", json_string("TCP"));
 		if (json_object_get(p, "port") != NULL)
-			sim_set_default(p, "targetPort",
+			sim_default(p, "targetPort",
 			    json_incref(json_object_get(p, "port")));
 	}
 }

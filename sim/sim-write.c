@@ -15,13 +15,9 @@ sim_keep_meta(json_t *new, json_t *old)
 	static const char *keep[] = { "uid", "creationTimestamp", "namespace",
 		"name", "generation", "deletionTimestamp",
 		"deletionGracePeriodSeconds" };
-	json_t *nm = json_object_get(new, "metadata"), *om, *v;
+	json_t *nm = sim_child(new, "metadata"), *om, *v;
 	size_t i;
 
-	if (!json_is_object(nm)) {
-		nm = json_object();
-		json_object_set_new(new, "metadata", nm);
-	}
 	om = json_object_get(old, "metadata");
 	for (i = 0; i < nitems(keep); i++) {
 		v = json_object_get(om, keep[i]);
@@ -480,16 +476,15 @@ sim_delete_collection(struct sim_call *c, json_t *unused)
 	enum sim_rt rt = c->rt;
 	const char *ns = c->ns;
 	struct sim_selector *ls, *fs;
-	json_t *items, *o, *opts, *res, *out = json_array();
+	json_t *items, *o, *opts, *res, *out;
 	char *a = NULL, *b = NULL;
 	bool missing;
 	size_t i;
 
 	(void)unused;
-	if (sim_selectors(c, rt, &ls, &fs) != 0) {
-		json_decref(out);
+	if (sim_selectors(c, rt, &ls, &fs) != 0)
 		return;
-	}
+	out = json_array();
 	opts = sim_delete_options(c);
 	items = sim_collect(c->sim, rt, ns, ls, fs, NULL, NULL, 0, &a, &b,
 	    &missing);
