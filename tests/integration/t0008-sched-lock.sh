@@ -41,9 +41,7 @@ ln "$AILAB_QUEUE_DB" "$TMP/other/hard.db"
 fails "a second scheduler through a hard link: exit 1" 1 \
     timeout 20 "$AILAB_QUEUE" --db "$TMP/other/hard.db" sched --once
 like "it says the file has two names" "$TMP/err" "hard.db: the database file has 2 names \(hard links\)"
-kill "$SCHED"
-wait "$SCHED"
-ok "the first scheduler stops on SIGTERM" $?
+check "the first scheduler stops on SIGTERM" stop_sched
 fails "with the hard link, no scheduler starts at all" 1 \
     timeout 20 "$AILAB_QUEUE" sched --once
 rm "$TMP/other/hard.db"

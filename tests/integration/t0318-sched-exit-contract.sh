@@ -79,7 +79,7 @@ sys.exit(0 if d["state"] == "running" and d["attempts"] == 2 else 1)' \
 	    "$TMP/live.json"
 }
 ok_within "the second attempt runs" 60 attempt2
-kill "$SCHED" && wait "$SCHED"
+stop_sched
 check "logs --rank 1 of the running job" aq logs 4 --rank 1
 like "reads a live pod" "$TMP/err" '^live log of job 4 rank 1 \(pod live-4-'
 pod=$(sed -n 's/^live log of job 4 rank 1 (pod \(.*\))$/\1/p' "$TMP/err")

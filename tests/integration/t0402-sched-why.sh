@@ -49,6 +49,5 @@ for p in json.load(open(sys.argv[1]))["pods"]:
 is "cluster: only the hog and the RTX4090 job have pods" \
     "$(awk '{print $1}' "$TMP/pods" | tr '\n' ' ')" "1 4 "
 like "cluster: the hog holds the RTX3090 node" "$TMP/pods" '^1 s3090-01 Running$'
-kill "$SCHED"
-wait "$SCHED"
+stop_sched
 finish

@@ -54,9 +54,7 @@ print(sum(1 for j in json.load(open(sys.argv[1]))
     "$TMP/ls.json" "$BIG")" 0
 aq show "$BIG" >"$TMP/big.show"
 like "its history shows it waited for room on RTX4090D" "$TMP/big.show" 'RTX4090D'
-kill "$SCHED"
-wait "$SCHED"
-TEST_PIDS=$(echo "$TEST_PIDS" | sed "s/ $SCHED\$//")
+stop_sched
 aq cancel --all >/dev/null 2>&1 || true
 
 # (2) A separate queue, scheduled as the student alice: she may list nodes
@@ -79,8 +77,7 @@ like "why says it was given back or its type is judged full" \
 like "the recorded reason carries the cluster's Unschedulable message" \
     "$TMP/why" '^reason: .*Insufficient nvidia.com/gpu'
 sleep 3
-kill "$SCHED"
-wait "$SCHED"
+stop_sched
 stop_sampler
 R="$TMP/report.json"
 is "cluster: the 2x8 job ran both replicas at once, never partially" \

@@ -147,10 +147,7 @@ sleep 1
 compare admin "" >"$TMP/cmp2"
 is "... and again once the cancelled jobs' objects are gone" \
     "$(tail -n 1 "$TMP/cmp2")" agree
-kill "$SCHED"
-wait "$SCHED"
-ok "the scheduler stops on SIGTERM (exit 0)" $?
-TEST_PIDS=$(echo "$TEST_PIDS" | sed "s/ $SCHED\$//")
+check "the scheduler stops on SIGTERM (exit 0)" stop_sched
 touch "$TMP/stop"
 wait "$WATCHER"
 W="$TMP/watch.json"
@@ -187,7 +184,5 @@ like "her cache holds her namespace's kinds only, listed again" \
 is "... and agrees with a fresh LIST of her namespace" \
     "$(tail -n 1 "$TMP/cmp3")" agree
 cancel_running
-kill "$SCHED"
-wait "$SCHED"
-TEST_PIDS=$(echo "$TEST_PIDS" | sed "s/ $SCHED\$//")
+stop_sched
 finish

@@ -59,6 +59,5 @@ awk '/pass: follow: .* \(all: resync\)/ { if (idle > 0 && $6 == $8) n++; idle = 
 /pass: follow: 0 of [1-9][0-9]* running jobs followed \(changed or due\)/ { idle++ }
 END { exit n >= 2 ? 0 : 1 }' "$TMP/sched.out"
 ok "the resync follows every running job, between passes that follow none" $?
-kill "$SCHED" 2>/dev/null
-wait "$SCHED" 2>/dev/null
+stop_sched 2>/dev/null
 finish

@@ -103,8 +103,7 @@ aq -q cancel --group viasched >/dev/null && aq -q cancel --group direct \
     >/dev/null
 
 # Stopped cleanly: the socket goes, a submit writes the queue itself.
-kill "$SCHED"
-wait "$SCHED"
+stop_sched
 [ ! -e "$SOCK" ]
 ok "a scheduler stopped removes its socket" $?
 ID=$(aq --context alice submit "$TMP/one.yaml")

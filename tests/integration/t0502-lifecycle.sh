@@ -4,7 +4,6 @@
 plan 28
 
 bail_unless start_kubesim --speed 600
-sched() { timeout 120 "$AILAB_QUEUE" sched --until-empty --interval 1s "$@"; }
 
 cat >"$TMP/jobs.yaml" <<'YAML'
 name: overdue
@@ -61,7 +60,7 @@ for_each:
   as: student
 YAML
 check "submit a roster of 40 students" aq submit --group lab1 "$TMP/lab.yaml"
-check "run the class" sched
+check "run the class" sched_all
 check "wait --group for a group that succeeded" aq wait --group lab1
 check "report -o csv" aq report lab1 -o csv
 is "41 lines: a header and 40 students" "$(wc -l <"$TMP/out" | tr -d ' ')" 41
@@ -71,7 +70,7 @@ like "totals follow the rows" "$TMP/out" "^40 jobs: 40 succeeded, 0 failed"
 
 printf 'name: bad\ncommand: "false"\nannotations: {ailab-kubesim.io/exit-code: "2", ailab-kubesim.io/duration: 1m}\n' >"$TMP/bad.yaml"
 aq submit --group mixed "$TMP/bad.yaml" "$TMP/bad.yaml" >/dev/null
-sched >/dev/null 2>&1
+sched_all >/dev/null 2>&1
 fails "wait exits 1 when a job of the group failed" 1 aq wait --group mixed
 
 # submit --wait beside a running scheduler.

@@ -6,7 +6,6 @@
 plan 8
 
 bail_unless start_kubesim --speed 600
-sched() { timeout 120 "$AILAB_QUEUE" sched --until-empty --interval 1s "$@"; }
 
 # $$$$ in a spec is a literal $$ (ailab-queue's own escape for one $).
 cat >"$TMP/echo.yaml" <<'YAML'
@@ -20,7 +19,7 @@ command: [printf, '%s\n', '$(RANK)', 'a$$$$b', '$$(x']
 annotations: {ailab-kubesim.io/duration: 1m}
 YAML
 check "submit jobs whose commands hold \$(...) and \$\$" aq submit "$TMP/echo.yaml"
-check "run them" sched
+check "run them" sched_all
 check "logs of the shell-form job" aq logs 1
 grep -F '[ailab-kubesim] exec ' "$TMP/out" >"$TMP/exec1"
 like "the sim reports the argv the kubelet made" "$TMP/exec1" 'exec \['

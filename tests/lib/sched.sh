@@ -96,6 +96,21 @@ start_sched() {
 	TEST_PIDS="$TEST_PIDS $SCHED"
 }
 
+# stop_sched: SIGTERM to the start_sched scheduler; its exit status.  It
+# is then no longer stopped at exit, so a test may start another.
+stop_sched() {
+	kill "$SCHED"
+	wait "$SCHED"
+	_rc=$?
+	TEST_PIDS=$(echo "$TEST_PIDS" | sed "s/ $SCHED\\( \\|\$\\)/\\1/")
+	return $_rc
+}
+
+# sched_all ARGS...: `sched --until-empty` a pass a second, 120 s at most.
+sched_all() {
+	timeout 120 "$AILAB_QUEUE" sched --until-empty --interval 1s "$@"
+}
+
 # sched_passes [FILE]: how many whole passes a `-v` scheduler logged (in
 # $TMP/sched.out by default).
 sched_passes() { grep -c 'whole pass' "${1:-$TMP/sched.out}"; }
@@ -185,10 +200,16 @@ sched_until_empty() {
 	return $_rc
 }
 
-# json_val EXPR FILE: a Python expression over the JSON in FILE, bound
-# to d.
+# json_val EXPR [FILE [ARG...]]: a Python expression over the JSON in
+# FILE (standard input when FILE is - or not given), bound to d; the ARGs
+# are sys.argv[2:].
 json_val() {
-	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$2"
+	_expr=$1
+	shift
+	[ $# -gt 0 ] || set -- -
+	python3 -c "import json,sys
+d = json.load(sys.stdin if sys.argv[1] == '-' else open(sys.argv[1]))
+print($_expr)" "$@"
 }
 
 # need_gdb: bails out of a test that kills a process at a breakpoint when
