@@ -46,12 +46,9 @@ ok "the 2x8 job starts while 1-GPU jobs keep arriving (no starvation)" \
     $(is_state "$BIG" running; echo $?)
 ok "within 30 s of its submission ($((T1 - T0)) s, $i jobs arrived meanwhile)" \
     $([ $((T1 - T0)) -le 30 ]; echo $?)
-aq ls -o json >"$TMP/ls.json"
-is "no 1-GPU job that arrived after it started before it" "$(python3 -c '
-import json, sys
-print(sum(1 for j in json.load(open(sys.argv[1]))
-          if j["id"] > int(sys.argv[2]) and j["state"] in ("admitted", "running", "succeeded")))' \
-    "$TMP/ls.json" "$BIG")" 0
+is "no 1-GPU job that arrived after it started before it" "$(aq ls -o json |
+    json_val 'sum(1 for j in d if j["id"] > int(sys.argv[2]) and
+          j["state"] in ("admitted", "running", "succeeded"))' - "$BIG")" 0
 aq show "$BIG" >"$TMP/big.show"
 like "its history shows it waited for room on RTX4090D" "$TMP/big.show" 'RTX4090D'
 stop_sched

@@ -35,9 +35,8 @@ names() {
 	deployments|jobs) _g=/apis/$([ "$1" = jobs ] && echo batch || echo apps)/v1 ;;
 	*) _g=/api/v1 ;;
 	esac
-	kube_get "$_g/namespaces/alice/$1?labelSelector=$2" | python3 -c '
-import json, sys
-print(" ".join(sorted(o["metadata"]["name"] for o in json.load(sys.stdin)["items"])))'
+	kube_get "$_g/namespaces/alice/$1?labelSelector=$2" |
+	    json_val '*sorted(o["metadata"]["name"] for o in d["items"])'
 }
 
 cat >"$TMP/train.yaml" <<'YAML'
@@ -47,7 +46,7 @@ annotations: {ailab-kubesim.io/duration: 1000h}
 YAML
 check "queue A: submit job 1" aq --db "$A" submit "$TMP/train.yaml"
 pass "$A"
-QA=$(kube_get "/apis/apps/v1/namespaces/alice/deployments?labelSelector=ailab-queue.io%2Fjob-id%3D1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["metadata"]["labels"]["ailab-queue.io/queue"])')
+QA=$(kube_get "/apis/apps/v1/namespaces/alice/deployments?labelSelector=ailab-queue.io%2Fjob-id%3D1" | json_val 'd["items"][0]["metadata"]["labels"]["ailab-queue.io/queue"]')
 check "queue B: submit job 1, same name" aq --db "$B" submit "$TMP/train.yaml"
 pass "$B"
 set -- $(names deployments 'ailab-queue.io%2Fjob-id%3D1')

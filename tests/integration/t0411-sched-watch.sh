@@ -26,19 +26,12 @@ mkspec() {
 	    sweep="$2"
 }
 # states: the jobs' states, counted ("succeeded=20 running=2").
-states() {
-	aq ls --all -o json | python3 -c 'import json, sys
-c = {}
-for j in json.load(sys.stdin):
-    c[j["state"]] = c.get(j["state"], 0) + 1
-print(" ".join("%s=%d" % kv for kv in sorted(c.items())))'
-}
+states() { aq ls --all -o json | count_by state; }
 # settled WANT: the queue's states are WANT.
 settled() { [ "$(states)" = "$1" ]; }
 # cancel_running: cancels the jobs that run (for ever).
 cancel_running() {
-	aq -q cancel $(aq ls --state running -o json | python3 -c 'import json, sys
-print(" ".join(str(j["id"]) for j in json.load(sys.stdin)))') >/dev/null
+	aq -q cancel $(aq ls --state running -o json | json_val '*[j["id"] for j in d]') >/dev/null
 }
 
 # compare CONTEXT NAMESPACE: the scheduler's cache (dumped on SIGUSR1)

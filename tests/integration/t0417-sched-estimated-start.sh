@@ -52,9 +52,7 @@ c0=$(clock)
 aq --context alice -q submit "$TMP/r2h.yaml" "$TMP/r3h.yaml" >/dev/null &&
     pass
 is "the 2h and 3h jobs are admitted on the only RTX3090 node" \
-    "$(aq ls -o json | python3 -c 'import json, sys
-print(" ".join(j["state"] for j in json.load(sys.stdin)))')" \
-    "admitted admitted"
+    "$(aq ls -o json | json_val '*[j["state"] for j in d]')" "admitted admitted"
 aq --context alice -q submit "$TMP/big.yaml" "$TMP/big2.yaml" >/dev/null &&
     pass
 c1=$(clock)
@@ -74,11 +72,9 @@ like "job 4's reason: no start expected within the window" /dev/stdin \
     '^no start expected within the window' <<EOT
 $(field 4 'j["reason"]')
 EOT
-aq ls -o json >"$TMP/ls.json"
-is "ls -o json carries the same estimated_start" "$(python3 -c '
-import json, sys
-print([j["estimated_start"] for j in json.load(open(sys.argv[1]))])' \
-    "$TMP/ls.json")" "[None, None, '$(field 3 'j["estimated_start"]')', None]"
+is "ls -o json carries the same estimated_start" \
+    "$(aq ls -o json | json_val '[j["estimated_start"] for j in d]')" \
+    "[None, None, '$(field 3 'j["estimated_start"]')', None]"
 aq ls >"$TMP/ls"
 like "ls has a START column" "$TMP/ls" '^ID +NAME +STATE +GPU +AGE +START +REASON$'
 like "ls: job 3 starts in ~N (relative)" "$TMP/ls" \
@@ -90,8 +86,7 @@ like "why 3: relative and absolute estimate" "$TMP/why3" \
 aq why 4 >"$TMP/why4"
 like "why 4: none, and the window is why" "$TMP/why4" \
     '^estimated start: none: at the planned ends of what runs .*reservation window'
-is "why -o json: estimated_start" "$(aq why 3 -o json | python3 -c '
-import json, sys; print(json.load(sys.stdin)["estimated_start"])')" \
+is "why -o json: estimated_start" "$(aq why 3 -o json | json_val 'd["estimated_start"]')" \
     "$(field 3 'j["estimated_start"]')"
 aq show 3 >"$TMP/show3"
 like "show: one Start line" "$TMP/show3" '^Start: +~([0-9]+[smhd]|now) \(estimated\)$'

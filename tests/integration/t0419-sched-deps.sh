@@ -65,10 +65,8 @@ timeout 300 "$AILAB_QUEUE" --context alice -v sched --until-empty \
 ok "the scheduler runs the queue to its end" $?
 
 aq --context alice ls --all -o json >"$TMP/all.json"
-st() { python3 -c 'import json, sys
-for j in json.load(open(sys.argv[1])):
-    if j["name"] == sys.argv[2]:
-        print(j["state"], "|", j.get("reason") or "")' "$TMP/all.json" "$1"; }
+st() { json_val '*[(j["state"] + " | " + (j.get("reason") or "")) for j in d
+    if j["name"] == sys.argv[2]]' "$TMP/all.json" "$1"; }
 is "after: a dependency that succeeded" "$(st d-ok | cut -d' ' -f1)" succeeded
 like "after: one that failed fails the job" "$(st d-okbad >"$TMP/r"; echo "$TMP/r")" "^failed \\| dependency job 2 did not succeed \\(after\\)"
 is "after_any: runs after a failure" "$(st d-any | cut -d' ' -f1)" succeeded

@@ -104,11 +104,8 @@ sched_settle
 is "at the head places and reasons right at once, further back within the bound" \
     "$(check_rows 3)" ok
 is "why -o json: job 3 first, with a planned start" "$(aq why 3 -o json |
-    python3 -c 'import json, sys
-j = json.load(sys.stdin)
-print(j["position"], j["estimated_start"] is not None,
-      j["reason"].startswith("reserved on RTX3090, expected start "))')" \
-    "1 True True"
+    json_val 'd["position"], d["estimated_start"] is not None,
+      d["reason"].startswith("reserved on RTX3090, expected start ")')" "1 True True"
 
 # The pass that admitted job 2: what it wrote beside its refresh is the
 # head (100 places moved) at most; the changes behind it (job 2's

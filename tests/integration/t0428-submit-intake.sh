@@ -38,18 +38,15 @@ ok "five submits with the scheduler running exit 0" $rc
 is "  print five ids" "$(wc -l <"$TMP/ids" | tr -d ' ')" 5
 is "  distinct and increasing" "$(sort -n -u "$TMP/ids" | tr '\n' ' ')" \
     "$(tr '\n' ' ' <"$TMP/ids")"
-aq ls -o json | python3 -c 'import json, sys
-print("\n".join(str(j["id"]) for j in json.load(sys.stdin)))' >"$TMP/ls"
-is "  the ids ls -o json shows" "$(tr '\n' ' ' <"$TMP/ls")" \
-    "$(tr '\n' ' ' <"$TMP/ids")"
+is "  the ids ls -o json shows" "$(aq ls -o json | json_val '*[j["id"] for j in d]')" \
+    "$(tr '\n' ' ' <"$TMP/ids" | sed 's/ $//')"
 rc=0
 for id in $(cat "$TMP/ids"); do
 	intake "$id" || rc=1
 done
 ok "  each queued by the scheduler's intake (its log)" $rc
-is "  owned by the submitting user" "$(aq ls -o json | python3 -c '
-import json, sys; print(sorted({j["owner"] for j in json.load(sys.stdin)}))')" \
-    "['$(id -un)']"
+is "  owned by the submitting user" \
+    "$(aq ls -o json | json_val 'sorted({j["owner"] for j in d})')" "['$(id -un)']"
 
 # No file of the queue opened by the submit itself.
 if command -v strace >/dev/null 2>&1; then
@@ -108,8 +105,7 @@ stop_sched
 ok "a scheduler stopped removes its socket" $?
 ID=$(aq --context alice submit "$TMP/one.yaml")
 ok "  a submit then writes the queue itself" $?
-is "  and its job is queued" "$(aq show "$ID" -o json | python3 -c '
-import json, sys; print(json.load(sys.stdin)["state"])')" queued
+is "  and its job is queued" "$(job_state "$ID")" queued
 
 # Killed: the socket stays, refusing connections; submits fall back.
 start_sched --context admin -v sched --interval 60s
@@ -119,8 +115,7 @@ wait "$SCHED" 2>/dev/null
 [ -S "$SOCK" ]
 ok "a killed scheduler leaves its socket behind" $?
 ID=$(aq --context alice submit "$TMP/one.yaml") &&
-    [ "$(aq show "$ID" -o json | python3 -c '
-import json, sys; print(json.load(sys.stdin)["id"])')" = "$ID" ]
+    [ "$(job_field "$ID" '["id"]')" = "$ID" ]
 ok "  a submit then writes the queue itself" $?
 
 # A new scheduler replaces the stale socket and takes submits again.
@@ -132,6 +127,4 @@ ID=$(AILAB_QUEUE_INTAKE=0 aq --context alice submit "$TMP/one.yaml") &&
     sleep 0.5 && ! intake "$ID" && [ -n "$ID" ]
 ok "AILAB_QUEUE_INTAKE=0: the submit writes the queue itself" $?
 is "  the queue holds every job submitted, once" \
-    "$(aq ls --all -o json | python3 -c '
-import json, sys; j = json.load(sys.stdin); print(len(j), len({x["id"] for x in j}))')" \
-    "16 16"
+    "$(aq ls --all -o json | json_val 'len(d), len({x["id"] for x in d})')" "16 16"

@@ -19,10 +19,7 @@ spec_file one cpu=1 memory=1Gi
 SOCK="$AILAB_QUEUE_DB.sock"
 aq ls >/dev/null 2>&1
 listening() { sched_passed 1 && [ -S "$SOCK" ]; }
-njobs() {
-	aq ls --all -o json | python3 -c 'import json, sys
-print(len(json.load(sys.stdin)))'
-}
+njobs() { aq ls --all -o json | json_val 'len(d)'; }
 
 # Killed between the commit and the reply.
 cat >"$TMP/gdb.cmds" <<EOT

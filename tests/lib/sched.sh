@@ -212,6 +212,13 @@ d = json.load(sys.stdin if sys.argv[1] == '-' else open(sys.argv[1]))
 print($_expr)" "$@"
 }
 
+# count_by FIELD: how many items of the JSON list on standard input have
+# each value of FIELD, sorted ("running=2 succeeded=20").
+count_by() {
+	json_val '" ".join("%s=%d" % kv for kv in sorted(
+    __import__("collections").Counter(j[sys.argv[2]] for j in d).items()))' - "$1"
+}
+
 # need_gdb: bails out of a test that kills a process at a breakpoint when
 # gdb is missing.
 need_gdb() {
