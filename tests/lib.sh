@@ -34,6 +34,17 @@ trap cleanup EXIT
 
 plan() { echo "1..$1"; }
 
+# spawn VAR CMD...: CMD in the background, its PID in VAR and stopped at
+# exit.  Not for a CMD reading a here-document: a background command's
+# standard input is /dev/null.
+spawn() {
+	_var=$1
+	shift
+	"$@" &
+	eval "$_var=\$!"
+	TEST_PIDS="$TEST_PIDS $!"
+}
+
 # skip_unless REASON CMD...: the whole test is a TAP skip saying REASON
 # unless CMD succeeds.
 skip_unless() {
@@ -61,6 +72,16 @@ ok() {
 		echo "not ok $TAP_N - $1"
 		TAP_FAILED=$((TAP_FAILED + 1))
 	fi
+}
+
+# skip_n N REASON: N TAP lines skipped for REASON.
+skip_n() {
+	_k=$1
+	while [ "$_k" -gt 0 ]; do
+		TAP_N=$((TAP_N + 1))
+		echo "ok $TAP_N # skip $2"
+		_k=$((_k - 1))
+	done
 }
 
 # check DESCRIPTION CMD...: passes if the command exits 0.
@@ -113,6 +134,9 @@ like() {
 }
 
 aq() { "$AILAB_QUEUE" "$@"; }
+
+# out_ids: the ids in $TMP/out, one line: "1 2 3".
+out_ids() { tr '\n' ' ' <"$TMP/out" | sed 's/ $//'; }
 
 # wait_for SECONDS CMD...: retries CMD every 0.1 s until it succeeds.
 wait_for() {

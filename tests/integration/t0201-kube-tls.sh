@@ -20,17 +20,15 @@ pki_cert "$TMP/pki" client /O=students/CN=carol ca
 ok "openssl made the CA and certificates" \
 	"$([ -s "$TMP/pki/server.crt" ] && [ -s "$TMP/pki/client.crt" ]; echo $?)"
 
-"$AILAB_KUBESIM" --listen 127.0.0.1:0 --tls-cert "$TMP/pki/server.crt" \
+spawn SIM "$AILAB_KUBESIM" --listen 127.0.0.1:0 --tls-cert "$TMP/pki/server.crt" \
 	--tls-key "$TMP/pki/server.key" --client-ca "$TMP/pki/ca.crt" \
-	>"$TMP/sim.out" 2>"$TMP/sim.err" &
-TEST_PIDS="$TEST_PIDS $!"
-PORT=
-for _ in $(seq 1 100); do
+	>"$TMP/sim.out" 2>"$TMP/sim.err"
+# listening: the simulator said its PORT.
+listening() {
 	PORT=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$TMP/sim.out")
-	[ -n "$PORT" ] && break
-	sleep 0.1
-done
-ok "ailab-kubesim serves HTTPS" "$([ -n "$PORT" ]; echo $?)"
+	[ -n "$PORT" ]
+}
+ok_within "ailab-kubesim serves HTTPS" 10 listening
 
 # kc FILE SERVER CLUSTER-LINES USER-LINES: writes a kubeconfig.
 kc() {

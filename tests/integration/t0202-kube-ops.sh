@@ -160,9 +160,8 @@ class P(http.server.BaseHTTPRequestHandler):
 s = socketserver.TCPServer(("127.0.0.1", 0), P)
 print(s.server_address[1], flush=True); s.serve_forever()
 EOF
-python3 "$TMP/proxy.py" "$TMP/proxy.log" >"$TMP/proxy.port" &
-TEST_PIDS="$TEST_PIDS $!"
-for _ in $(seq 1 50); do [ -s "$TMP/proxy.port" ] && break; sleep 0.1; done
+spawn PROXY python3 "$TMP/proxy.py" "$TMP/proxy.log" >"$TMP/proxy.port"
+wait_for 5 test -s "$TMP/proxy.port"
 sed "s|^\(    server: .*\)$|\1\n    proxy-url: http://127.0.0.1:$(cat "$TMP/proxy.port")|" \
 	"$KC" >"$TMP/proxied.kubeconfig"
 check "whoami through proxy-url" aq --kubeconfig "$TMP/proxied.kubeconfig" \

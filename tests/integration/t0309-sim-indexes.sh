@@ -94,11 +94,9 @@ is "spec.nodeName within one namespace" \
 
 # A watch on grp=g1 from now, then a relabel by merge patch.
 RV=$(py 'get("/api/v1/namespaces/a/pods")["metadata"]["resourceVersion"]')
-curl -sN -H 'Authorization: Bearer admin-token' --max-time 5 \
+spawn WPID curl -sN -H 'Authorization: Bearer admin-token' --max-time 5 \
     "$SIM_URL/api/v1/namespaces/a/pods?watch=1&labelSelector=grp%3Dg1&resourceVersion=$RV&timeoutSeconds=3" \
-    >"$TMP/watch" 2>/dev/null &
-WPID=$!
-TEST_PIDS="$TEST_PIDS $WPID"
+    >"$TMP/watch" 2>/dev/null
 sleep 0.5
 is "relabel p-1 by merge patch" "$(api PATCH /api/v1/namespaces/a/pods/p-1 admin-token '{"metadata":{"labels":{"grp":"g9"}}}' application/merge-patch+json)" 200
 is "it left grp=g1" "$(py '"p-1" in [p["metadata"]["name"] for p in pods("a", "labelSelector=grp%3Dg1")]')" false

@@ -61,10 +61,8 @@ aq cancel --all >/dev/null 2>&1 || true
 # (simulated) grace, long before the 10-minute gang timeout.
 export AILAB_QUEUE_DB="$TMP/alice.db"
 PART=$(aq --context alice -q submit "$TMP/part.yaml" | tail -1)
-"$AILAB_QUEUE" --context alice sched --interval 1s --gang-timeout 10m \
-    >"$TMP/sched2.out" 2>&1 &
-SCHED=$!
-TEST_PIDS="$TEST_PIDS $SCHED"
+spawn SCHED "$AILAB_QUEUE" --context alice sched --interval 1s \
+    --gang-timeout 10m >"$TMP/sched2.out" 2>&1
 requeued() { aq show "$PART" | grep -q 'given back after'; }
 ok_within "the partial gang is given back, long before the gang timeout" \
     40 requeued

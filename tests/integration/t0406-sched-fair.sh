@@ -39,9 +39,7 @@ fails "--owner refuses a name that is not one (exit 2)" 2 \
 like "... and says which option" "$TMP/err" "invalid value for '--owner': 'a b'"
 
 GT="$top_srcdir/tests/integration/sched-gpu-time.py"
-python3 "$GT" watch "$KUBESIM_URL" admin-token "$TMP/stop" "$TMP/gpu.json" &
-WATCHER=$!
-TEST_PIDS="$TEST_PIDS $WATCHER"
+spawn WATCHER python3 "$GT" watch "$KUBESIM_URL" admin-token "$TMP/stop" "$TMP/gpu.json"
 # A pod made and gone before the watch's first list would be missed.
 wait_for 60 test -e "$TMP/gpu.json.ready"
 sched_until_empty 600

@@ -97,10 +97,8 @@ aq --context alice -q submit --owner u1 "$TMP/short.yaml" >/dev/null &&
     aq --context alice -q submit --owner u2 "$TMP/long.yaml" >/dev/null
 ok "22 jobs queued: 20 of 2 simulated minutes, 2 that run for ever" $?
 
-python3 "$top_srcdir/tests/integration/sched-watch.py" "$KUBESIM_URL" \
-    admin-token "$TMP/stop" "$TMP/watch.json" "$AILAB_QUEUE" 0.1 &
-WATCHER=$!
-TEST_PIDS="$TEST_PIDS $WATCHER"
+spawn WATCHER python3 "$top_srcdir/tests/integration/sched-watch.py" \
+    "$KUBESIM_URL" admin-token "$TMP/stop" "$TMP/watch.json" "$AILAB_QUEUE" 0.1
 start_sched --context admin -v sched --interval 1s \
     --dump-cache "$TMP/cache.json"
 
@@ -158,10 +156,8 @@ mkspec few 6 1m
 mkspec ever 1 forever
 aq --context alice -q submit "$TMP/few.yaml" >/dev/null &&
     aq --context alice -q submit "$TMP/ever.yaml" >/dev/null
-"$AILAB_QUEUE" --context alice -v sched --interval 1s \
-    --dump-cache "$TMP/cache.json" >"$TMP/sched2.out" 2>&1 &
-SCHED=$!
-TEST_PIDS="$TEST_PIDS $SCHED"
+spawn SCHED "$AILAB_QUEUE" --context alice -v sched --interval 1s \
+    --dump-cache "$TMP/cache.json" >"$TMP/sched2.out" 2>&1
 wait_for 60 running
 kubesim_fault '{"expireWatches": true}'
 sleep 2

@@ -75,8 +75,7 @@ fails "wait exits 1 when a job of the group failed" 1 aq wait --group mixed
 
 # submit --wait beside a running scheduler.
 printf 'name: good\ncommand: "true"\nannotations: {ailab-kubesim.io/duration: 1m}\n' >"$TMP/good.yaml"
-"$AILAB_QUEUE" sched --interval 1s >/dev/null 2>&1 &
-TEST_PIDS="$TEST_PIDS $!"
+spawn SCHED "$AILAB_QUEUE" sched --interval 1s >/dev/null 2>&1
 fails "submit --wait exits 1 when one job of the group failed" 1 \
     timeout 120 "$AILAB_QUEUE" submit --wait "$TMP/good.yaml" "$TMP/bad.yaml"
 like "it says how many did not succeed" "$TMP/err" "1 of 2 jobs did not succeed"

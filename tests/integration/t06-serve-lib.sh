@@ -18,10 +18,8 @@ start_serve() {
 	shift
 	# Made here: the background job's own redirection may come late.
 	: >"$TMP/serve-$_n.out"
-	"$AILAB_QUEUE" --context admin serve --listen 127.0.0.1:0 "$@" \
-	    >"$TMP/serve-$_n.out" 2>"$TMP/serve-$_n.err" &
-	SERVE_PID=$!
-	TEST_PIDS="$TEST_PIDS $SERVE_PID"
+	spawn SERVE_PID "$AILAB_QUEUE" --context admin serve \
+	    --listen 127.0.0.1:0 "$@" >"$TMP/serve-$_n.out" 2>"$TMP/serve-$_n.err"
 	SERVE_URL=
 	_i=0
 	while [ $_i -lt 100 ]; do
@@ -148,9 +146,6 @@ served_state() {
 	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["state"])' \
 	    "$TMP/body"
 }
-
-# out_ids: the ids in $TMP/out, one line: "1 2 3".
-out_ids() { tr '\n' ' ' <"$TMP/out" | sed 's/ $//'; }
 
 # user_specs: $TMP/alice.yaml and $TMP/bob.yaml, a job "train" that
 # echoes hi, in each user's namespace.

@@ -28,10 +28,8 @@ queue_json >"$TMP/after.json"
 cmp -s "$TMP/before.json" "$TMP/after.json"
 ok "and queues nothing" $?
 
-curl -s -N --max-time 60 -H "Authorization: Bearer alice-token" \
-    "$SERVE_URL/v1/events?watch=true" >"$TMP/watch.out" &
-WATCH=$!
-TEST_PIDS="$TEST_PIDS $WATCH"
+spawn WATCH curl -s -N --max-time 60 -H "Authorization: Bearer alice-token" \
+    "$SERVE_URL/v1/events?watch=true" >"$TMP/watch.out"
 sleep 0.5
 is "submit" "$(submit alice "$TMP/job.yaml")" 201
 ID=$(jq_body 'b["items"][0]["id"]')

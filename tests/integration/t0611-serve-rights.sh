@@ -60,10 +60,8 @@ like "naming the cluster-wide reads" "$TMP/err" "list pods cluster-wide"
 
 # The smallest rights serve needs: it starts and serves.
 : >"$TMP/sa.out"
-"$AILAB_QUEUE" --context sched-sa serve --listen 127.0.0.1:0 --no-lease \
-    >"$TMP/sa.out" 2>"$TMP/sa.err" &
-SA=$!
-TEST_PIDS="$TEST_PIDS $SA"
+spawn SA "$AILAB_QUEUE" --context sched-sa serve --listen 127.0.0.1:0 \
+    --no-lease >"$TMP/sa.out" 2>"$TMP/sa.err"
 ok_within "with sched-sa's rights (examples/serve/rbac.yaml) it starts" \
     20 grep -q '^url ' "$TMP/sa.out"
 SERVE_URL=$(sed -n 's/^url //p' "$TMP/sa.out")

@@ -88,9 +88,7 @@ command: [sh, -c, "true"]
 EOF
 check "submit --hold" aq --server "$S" submit --hold "$TMP/job.yaml"
 lock_queue
-aq --server "$S" -v release 1 >"$TMP/rel.out" 2>"$TMP/rel.err" &
-REL=$!
-TEST_PIDS="$TEST_PIDS $REL"
+spawn REL aq --server "$S" -v release 1 >"$TMP/rel.out" 2>"$TMP/rel.err"
 wait_for 60 grep -q ' POST /v1/jobs/release 503 ' "$TMP/access.log"
 unlock_queue
 wait "$REL"

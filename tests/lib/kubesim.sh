@@ -10,13 +10,11 @@
 # waits, the exit code goes to the termination message as the wrapper
 # writes it, and exit-codes lists are indexed by the queue's attempt label.
 start_kubesim() {
-	"$AILAB_KUBESIM" --listen 127.0.0.1:0 --kubeconfig-out "$TMP/kubeconfig" \
-	    --pod-default=after-exit=idle \
+	spawn KUBESIM_PID "$AILAB_KUBESIM" --listen 127.0.0.1:0 \
+	    --kubeconfig-out "$TMP/kubeconfig" --pod-default=after-exit=idle \
 	    --pod-default='termination-message=ailab-queue-exit=$(EXIT_CODE)' \
 	    --pod-default=exit-codes-label=ailab-queue.io/attempt \
-	    "$@" >"$TMP/kubesim.out" 2>"$TMP/kubesim.err" &
-	KUBESIM_PID=$!
-	TEST_PIDS="$TEST_PIDS $KUBESIM_PID"
+	    "$@" >"$TMP/kubesim.out" 2>"$TMP/kubesim.err"
 	KUBESIM_URL=
 	_i=0
 	while [ $_i -lt 100 ]; do

@@ -7,10 +7,9 @@
 # output in $TMP/sched.out, with -v so every pass is a timestamped line);
 # one TAP line for the scheduler's exit.
 watched_sched() {
-	python3 "$top_srcdir/tests/integration/sched-watch.py" "$KUBESIM_URL" \
-	    admin-token "$TMP/stop" "$TMP/watch.json" "$AILAB_QUEUE" 0.1 &
-	_watcher=$!
-	TEST_PIDS="$TEST_PIDS $_watcher"
+	spawn _watcher python3 "$top_srcdir/tests/integration/sched-watch.py" \
+	    "$KUBESIM_URL" admin-token "$TMP/stop" "$TMP/watch.json" \
+	    "$AILAB_QUEUE" 0.1
 	sleep 0.5
 	timeout "$2" "$AILAB_QUEUE" --context "$1" -v sched --until-empty \
 	    --interval 1s >"$TMP/sched.out" 2>&1
@@ -91,9 +90,7 @@ spec_file() {
 # background, its output in $TMP/sched.out; sets SCHED, stopped by PID at
 # exit.
 start_sched() {
-	"$AILAB_QUEUE" "$@" >"$TMP/sched.out" 2>&1 &
-	SCHED=$!
-	TEST_PIDS="$TEST_PIDS $SCHED"
+	spawn SCHED "$AILAB_QUEUE" "$@" >"$TMP/sched.out" 2>&1
 }
 
 # stop_sched: SIGTERM to the start_sched scheduler; its exit status.  It
@@ -179,10 +176,8 @@ sched_ended_by() {
 # tests/integration/sched-sample.py, its report in $TMP/report.json once
 # stop_sampler has stopped it.
 start_sampler() {
-	python3 "$top_srcdir/tests/integration/sched-sample.py" "$KUBESIM_URL" \
-	    admin-token "$TMP/stop" "$TMP/report.json" "$1" &
-	SAMPLER=$!
-	TEST_PIDS="$TEST_PIDS $SAMPLER"
+	spawn SAMPLER python3 "$top_srcdir/tests/integration/sched-sample.py" \
+	    "$KUBESIM_URL" admin-token "$TMP/stop" "$TMP/report.json" "$1"
 }
 stop_sampler() {
 	touch "$TMP/stop"
