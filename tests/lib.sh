@@ -133,6 +133,17 @@ like() {
 	fi
 }
 
+# unlike DESCRIPTION FILE REGEX: passes if no line of FILE matches REGEX.
+unlike() {
+	if grep -Eq -- "$3" "$2"; then
+		echo "# a line of $2 matches /$3/:"
+		grep -E -- "$3" "$2" | sed 's/^/#   /' | head -n 20
+		ok "$1" 1
+	else
+		ok "$1" 0
+	fi
+}
+
 aq() { "$AILAB_QUEUE" "$@"; }
 
 # out_ids: the ids in $TMP/out, one line: "1 2 3".

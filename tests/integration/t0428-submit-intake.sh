@@ -13,8 +13,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 23
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml"
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim --cluster "$FIXTURES/sched-small.yaml"
 spec_file one cpu=1 memory=1Gi
 SOCK="$AILAB_QUEUE_DB.sock"
 aq ls >/dev/null 2>&1    # the queue exists: the scheduler's lock needs it
@@ -22,8 +21,7 @@ aq ls >/dev/null 2>&1    # the queue exists: the scheduler's lock needs it
 # listening: a scheduler made its first pass and listens on the socket.
 listening() { sched_passed 1 && [ -S "$SOCK" ]; }
 start_sched --context admin -v sched --interval 60s
-wait_for 20 listening
-ok "the scheduler listens on <db>.sock" $?
+ok_within "the scheduler listens on <db>.sock" 20 listening
 is "  0600" "$(stat -c %a "$SOCK")" 600
 
 # intake ID: the scheduler's log says it queued job ID itself.
@@ -73,8 +71,7 @@ all_run() {
 		[ "$(job_deployments "$id")" = 1 ] || return 1
 	done
 }
-wait_for 30 all_run
-ok "the six jobs are admitted and created on the simulated cluster" $?
+ok_within "the six jobs are admitted and created on the simulated cluster" 30 all_run
 
 # A sweep through the scheduler and the same sweep written directly
 # (held, in groups of their own): the same jobs, spec for spec but

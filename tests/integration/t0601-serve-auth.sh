@@ -43,8 +43,7 @@ like "the refusal names the user, the workload and the namespace" \
 is "a client cannot choose the owner" \
     "$(submit alice "$TMP/alice.yaml" owner=bob)" 400
 queue_json >"$TMP/after.json"
-cmp -s "$TMP/before.json" "$TMP/after.json"
-ok "refused submissions leave the queue unchanged" $?
+check "refused submissions leave the queue unchanged" cmp -s "$TMP/before.json" "$TMP/after.json"
 
 is "alice lists only her own jobs" \
     "$(api alice GET '/v1/jobs?all=true') $(jq_body 'sorted(j["owner"] for j in b["items"])')" \

@@ -86,8 +86,7 @@ done
 is "a one-job action with a 1-7 byte body that is not {}: 400" "$codes" \
     " 400 400 400 400 400"
 queue_json >"$TMP/after.json"
-cmp -s "$TMP/before.json" "$TMP/after.json"
-ok "the queue is unchanged after every bad request" $?
+check "the queue is unchanged after every bad request" cmp -s "$TMP/before.json" "$TMP/after.json"
 
 # Slow clients: 40 connections that never finish their headers are
 # closed after --timeout while the server keeps answering others.

@@ -25,8 +25,7 @@ is "a dry run validates and answers the specs" \
     "$(submit alice "$TMP/job.yaml" dry_run=true) $(jq_body 'b["dry_run"], b["items"][0]["namespace"]')" \
     "200 True alice"
 queue_json >"$TMP/after.json"
-cmp -s "$TMP/before.json" "$TMP/after.json"
-ok "and queues nothing" $?
+check "and queues nothing" cmp -s "$TMP/before.json" "$TMP/after.json"
 
 spawn WATCH curl -s -N --max-time 60 -H "Authorization: Bearer alice-token" \
     "$SERVE_URL/v1/events?watch=true" >"$TMP/watch.out"

@@ -102,8 +102,7 @@ started() {
 }
 ok_within "the scheduler starts released jobs at once" 60 started
 is "the admin's 100 stay held" "$(states 201 300)" "held:100"
-has_event 7 "released by alice"
-ok "job 7's log: released by alice" $?
+check "job 7's log: released by alice" has_event 7 "released by alice"
 is "job 1's log ends with its cancel" "$(last_event 1)" "cancelled by alice"
 
 passes() {

@@ -26,8 +26,7 @@ EOT
 
 q submit --group res "$TMP/flaky.yaml" >/dev/null 2>&1
 q submit --group res --hold "$TMP/never.yaml" >/dev/null 2>&1
-q wait 1 >"$TMP/out" 2>"$TMP/err"
-ok "the flaky job succeeds on its second attempt" $?
+check "the flaky job succeeds on its second attempt" q wait 1
 
 check "show -o json" q show 1 -o json
 is "as GET /v1/jobs/1 answers it" "$(api alice GET /v1/jobs/1 >/dev/null; \
