@@ -203,10 +203,7 @@ check "stops cleanly" sim_stop
 
 # A cluster file's own classes replace ailab's; ailab's users (clusterRead
 # false) read volumes but not classes.
-cat >"$TMP/bad.yaml" <<'EOF2'
-storageClasses:
-- {name: fast}
-EOF2
+printf '%s\n' 'storageClasses:' '- {name: fast}' >"$TMP/bad.yaml"
 "$AILAB_KUBESIM" --listen 127.0.0.1:0 --cluster "$TMP/bad.yaml" \
     >"$TMP/out" 2>"$TMP/err"
 is "a class without a provisioner (exit 1)" "$?" 1

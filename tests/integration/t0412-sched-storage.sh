@@ -18,21 +18,13 @@ claims() {
 claims >"$TMP/standing"
 is "alice's namespace holds its four standing claims" "$(wc -l <"$TMP/standing")" 4
 
-cat >"$TMP/big.yaml" <<'EOT'
-name: big
-command: python prep.py
-replicas: 2
-scratch: 5Ti
-annotations: {ailab-kubesim.io/duration: 10m}
-EOT
+printf '%s\n' 'name: big' 'command: python prep.py' 'replicas: 2' \
+    'scratch: 5Ti' 'annotations: {ailab-kubesim.io/duration: 10m}' \
+    >"$TMP/big.yaml"
 # At --speed 600 an hour is 6 s: the one that fits must outlive the
 # checks below on a loaded machine (it is cancelled at the end).
-cat >"$TMP/fits.yaml" <<'EOT'
-name: fits
-command: python train.py
-scratch: 1Ti
-annotations: {ailab-kubesim.io/duration: 1000h}
-EOT
+printf '%s\n' 'name: fits' 'command: python train.py' 'scratch: 1Ti' \
+    'annotations: {ailab-kubesim.io/duration: 1000h}' >"$TMP/fits.yaml"
 aq submit "$TMP/big.yaml" >/dev/null && aq submit "$TMP/fits.yaml" >/dev/null
 ok "submit a job of 4 x 5Ti scratch and one of 2 x 1Ti" $?
 # passes_until SECONDS CMD...: scheduler passes until CMD succeeds, for

@@ -22,13 +22,9 @@ for p in json.load(sys.stdin)["items"]:
           "deleting" if p["metadata"].get("deletionTimestamp") else "live")' | sort
 }
 
-cat >"$TMP/ddp.yaml" <<'EOT'
-name: ddp
-command: torchrun train.py
-replicas: 2
-gpu: {type: any, count: 1}
-annotations: {ailab-kubesim.io/duration: 2h}
-EOT
+printf '%s\n' 'name: ddp' 'command: torchrun train.py' 'replicas: 2' \
+    'gpu: {type: any, count: 1}' \
+    'annotations: {ailab-kubesim.io/duration: 2h}' >"$TMP/ddp.yaml"
 aq submit -q "$TMP/ddp.yaml" >/dev/null
 ok "a two-replica job of one GPU a rank is queued" $?
 check "a two-replica job runs" sched_until_state 1 running

@@ -16,11 +16,8 @@ ended() {
 	    'bool(d["items"]) and d["items"][0]["status"]["containerStatuses"][0]["restartCount"] >= 1')" = True ]
 }
 
-cat >"$TMP/short.yaml" <<'YAML'
-name: short
-command: python train.py
-annotations: {ailab-kubesim.io/duration: 1s}
-YAML
+printf '%s\n' 'name: short' 'command: python train.py' \
+    'annotations: {ailab-kubesim.io/duration: 1s}' >"$TMP/short.yaml"
 check "submit a short job" aq submit "$TMP/short.yaml"
 pass
 is "one pass admits it and creates its objects" "$(job_field 1 '["state"]')" admitted

@@ -40,13 +40,9 @@ del_service() {
 	    "$KUBESIM_URL/api/v1/namespaces/alice/services/$_svc"
 }
 
-cat >"$TMP/ddp.yaml" <<'EOT2'
-name: ddp
-command: torchrun train.py
-replicas: 2
-gpu: {type: any, count: 1}
-annotations: {ailab-kubesim.io/duration: 2h}
-EOT2
+printf '%s\n' 'name: ddp' 'command: torchrun train.py' 'replicas: 2' \
+    'gpu: {type: any, count: 1}' \
+    'annotations: {ailab-kubesim.io/duration: 2h}' >"$TMP/ddp.yaml"
 
 # (1) Lost and missing its Service in the same pass.
 aq --context alice submit -q "$TMP/ddp.yaml" >/dev/null

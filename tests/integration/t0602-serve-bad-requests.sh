@@ -8,12 +8,8 @@ plan 43
 
 serve_on_kubesim --no-schedule --timeout 2s
 
-cat >"$TMP/good.yaml" <<'EOT'
-name: train
-namespace: alice
-image: busybox
-command: [sh, -c, "echo hi"]
-EOT
+printf '%s\n' 'name: train' 'namespace: alice' 'image: busybox' \
+    'command: [sh, -c, "echo hi"]' >"$TMP/good.yaml"
 is "a good submission" "$(submit alice "$TMP/good.yaml")" 201
 queue_json >"$TMP/before.json"
 
@@ -27,13 +23,8 @@ printf 'name: t\nnamespace: alice\nimage: x\ncommand: [a]\ngpux: 1\n' \
     >"$TMP/unknown.yaml"
 is "an unknown spec field: 422" "$(submit alice "$TMP/unknown.yaml")" 422
 like "naming the field and its line" "$TMP/body" "unknown.yaml:5:1: unknown key 'gpux'"
-cat >"$TMP/roster.yaml" <<'EOT'
-name: lab
-namespace: alice
-image: x
-command: [a]
-for_each: {roster: /etc/passwd, as: s}
-EOT
+printf '%s\n' 'name: lab' 'namespace: alice' 'image: x' 'command: [a]' \
+    'for_each: {roster: /etc/passwd, as: s}' >"$TMP/roster.yaml"
 is "a roster naming a file on the server: 422" \
     "$(submit alice "$TMP/roster.yaml")" 422
 like "the server reads no file for a user" "$TMP/body" "roster.yaml:5:20: 'for_each.roster' names a file .'/etc/passwd'., and files are not read here"

@@ -35,14 +35,9 @@ def walk(o):
 walk(s)
 print(n)' "$1"
 }
-cat >"$TMP/big.yaml" <<'EOT2'
-name: big
-namespace: alice
-command: python train.py
-gpu: {type: RTX4090D, count: 4}
-resources: {cpu: 2, memory: 8Gi}
-annotations: {ailab-kubesim.io/duration: 1h}
-EOT2
+printf '%s\n' 'name: big' 'namespace: alice' 'command: python train.py' \
+    'gpu: {type: RTX4090D, count: 4}' 'resources: {cpu: 2, memory: 8Gi}' \
+    'annotations: {ailab-kubesim.io/duration: 1h}' >"$TMP/big.yaml"
 
 # (1) Two jobs queued held; then every API request waits 10 minutes.
 is "job 1 is submitted, held" "$(submit alice "$TMP/big.yaml" hold=true)" 201

@@ -15,13 +15,8 @@ sjob() { api "$1" GET "/v1/jobs/$2" >/dev/null; python3 -c "import json,sys; j=j
 cd "$TMP" || exit 1
 mkdir class
 printf 'id,ns\ns1,ml101\ns2,ml101\n' >class/hw1.csv
-cat >hw1.yaml <<'EOT'
-name: hw1-${s.id}
-namespace: ${s.ns}
-image: busybox
-command: ["true"]
-for_each: {roster: class/hw1.csv, as: s}
-EOT
+printf '%s\n' 'name: hw1-${s.id}' 'namespace: ${s.ns}' 'image: busybox' \
+    'command: ["true"]' 'for_each: {roster: class/hw1.csv, as: s}' >hw1.yaml
 check "alice submits a roster to the server" q --context alice submit --group hw1 hw1.yaml
 is "one job per row" "$(tr '\n' ' ' <"$TMP/out")" "1 2 "
 is "the server expanded the rows" "$(sjob alice 2 'j["name"], j["namespace"], j["group"], j["owner"]')" \

@@ -81,11 +81,8 @@ if grep -q 'alice-never\|alice-stale' "$TMP/err" "$TMP/out" \
 ok "no token in the messages or the server's log" $r
 
 # A busy server: the queue is locked by another process until told.
-cat >"$TMP/job.yaml" <<'EOF'
-name: busy
-image: busybox
-command: [sh, -c, "true"]
-EOF
+printf '%s\n' 'name: busy' 'image: busybox' 'command: [sh, -c, "true"]' \
+    >"$TMP/job.yaml"
 check "submit --hold" aq --server "$S" submit --hold "$TMP/job.yaml"
 lock_queue
 spawn REL aq --server "$S" -v release 1 >"$TMP/rel.out" 2>"$TMP/rel.err"

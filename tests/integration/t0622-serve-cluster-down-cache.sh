@@ -13,25 +13,15 @@
 plan 16
 
 bail_unless start_kubesim
-cat >"$TMP/grace.yaml" <<'EOT'
-token_cache: 1s
-token_cache_grace: 10m
-review_timeout: 2s
-EOT
-cat >"$TMP/nograce.yaml" <<'EOT'
-token_cache: 1s
-token_cache_grace: 0s
-review_timeout: 2s
-EOT
+printf '%s\n' 'token_cache: 1s' 'token_cache_grace: 10m' 'review_timeout: 2s' \
+    >"$TMP/grace.yaml"
+printf '%s\n' 'token_cache: 1s' 'token_cache_grace: 0s' 'review_timeout: 2s' \
+    >"$TMP/nograce.yaml"
 bail_unless start_serve a --no-lease --interval 1s --config "$TMP/grace.yaml" -v
 bail_unless start_serve b --no-schedule --config "$TMP/nograce.yaml" -v
-cat >"$TMP/job.yaml" <<'EOT'
-name: small
-namespace: alice
-command: python train.py
-gpu: {type: RTX4090D, count: 1}
-annotations: {ailab-kubesim.io/duration: 1h}
-EOT
+printf '%s\n' 'name: small' 'namespace: alice' 'command: python train.py' \
+    'gpu: {type: RTX4090D, count: 1}' \
+    'annotations: {ailab-kubesim.io/duration: 1h}' >"$TMP/job.yaml"
 
 # Before the fault: alice and bob are known to server a, alice to b.
 SERVE_URL=$SERVE_URL_a

@@ -26,11 +26,8 @@ bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml"
 # The relay holds a's bytes back while $TMP/stall exists.
 start_relay "$TMP/kc-a" --stall "$TMP/stall"
 
-cat >"$TMP/a.yaml" <<'EOT'
-token_cache: 1s
-token_cache_grace: 10m
-review_timeout: 1s
-EOT
+printf '%s\n' 'token_cache: 1s' 'token_cache_grace: 10m' 'review_timeout: 1s' \
+    >"$TMP/a.yaml"
 KUBECONFIG=$TMP/kc-a
 start_serve a --identity replica-a --lease-duration 6s --interval 1s \
     --config "$TMP/a.yaml" -v

@@ -18,17 +18,10 @@ S=$SERVE_URL
 LOCAL="$TMP/local.db"
 ME=$(id -un)
 
-cat >"$TMP/train.yaml" <<'EOT'
-name: train
-image: busybox
-command: [sh, -c, "echo hi"]
-EOT
-cat >"$TMP/bad.yaml" <<'EOT'
-name: x
-image: busybox
-bogus: 1
-gpu: {type: RTX9090, count: 1}
-EOT
+printf '%s\n' 'name: train' 'image: busybox' 'command: [sh, -c, "echo hi"]' \
+    >"$TMP/train.yaml"
+printf '%s\n' 'name: x' 'image: busybox' 'bogus: 1' \
+    'gpu: {type: RTX9090, count: 1}' >"$TMP/bad.yaml"
 cp "$top_srcdir/examples/sweep-3x2.yaml" "$TMP/sweep.yaml"
 
 # Times and ages differ between the two queues, and a local action

@@ -17,18 +17,12 @@ annotations: {ailab-kubesim.io/duration: 2m}
 sweep:
   grid: {lr: [1, 2]}
 EOT
-cat >"$TMP/long.yaml" <<'EOT'
-name: long
-image: busybox
-command: [sh, -c, "echo working"]
-annotations: {ailab-kubesim.io/duration: 3h}
-EOT
-cat >"$TMP/fail.yaml" <<'EOT'
-name: fails
-image: busybox
-command: [sh, -c, "exit 3"]
-annotations: {ailab-kubesim.io/exit-codes: "3", ailab-kubesim.io/duration: 1m}
-EOT
+printf '%s\n' 'name: long' 'image: busybox' \
+    'command: [sh, -c, "echo working"]' \
+    'annotations: {ailab-kubesim.io/duration: 3h}' >"$TMP/long.yaml"
+printf '%s\n' 'name: fails' 'image: busybox' 'command: [sh, -c, "exit 3"]' \
+    'annotations: {ailab-kubesim.io/exit-codes: "3", ailab-kubesim.io/duration: 1m}' \
+    >"$TMP/fail.yaml"
 
 check "submit --wait of a sweep exits 0 when all succeeded" q submit --wait "$TMP/quick.yaml"
 is "it printed the two ids" "$(tr '\n' ' ' <"$TMP/out")" "1 2 "

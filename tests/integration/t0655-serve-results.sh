@@ -18,11 +18,8 @@ gpu: {type: RTX4090D, count: 1}
 retries: 1
 annotations: {ailab-kubesim.io/exit-codes: "1,0", ailab-kubesim.io/duration: 10m}
 EOT
-cat >"$TMP/never.yaml" <<'EOT'
-name: never
-image: busybox
-command: [sh, -c, "echo never"]
-EOT
+printf '%s\n' 'name: never' 'image: busybox' 'command: [sh, -c, "echo never"]' \
+    >"$TMP/never.yaml"
 
 q submit --group res "$TMP/flaky.yaml" >/dev/null 2>&1
 q submit --group res --hold "$TMP/never.yaml" >/dev/null 2>&1
