@@ -133,6 +133,12 @@ like() {
 	fi
 }
 
+# matches DESCRIPTION STRING REGEX: like, over STRING rather than a file.
+matches() {
+	printf '%s\n' "$2" >"$TMP/matches"
+	like "$1" "$TMP/matches" "$3"
+}
+
 # unlike DESCRIPTION FILE REGEX: passes if no line of FILE matches REGEX.
 unlike() {
 	if grep -Eq -- "$3" "$2"; then

@@ -29,10 +29,8 @@ fails "a bad --by is a usage error" 2 aq usage --by node
 check "serve starts" start_serve a
 is "alice submits two GPU jobs" "$(submit alice "$TMP/alice.yaml")" 201
 is "bob submits one" "$(submit bob "$TMP/bob.yaml")" 201
-ended() { aq ls --all -o json | python3 -c 'import json, sys
-j = json.load(sys.stdin)
-sys.exit(not (len(j) == 3 and all(x["state"] in
-    ("succeeded", "failed", "cancelled") for x in j)))'; }
+ended() { [ "$(aq ls --all -o json | json_val 'len(d) == 3 and all(x["state"] in
+    ("succeeded", "failed", "cancelled") for x in d)')" = True ]; }
 ok_within "the server runs the jobs to their end" 60 ended
 
 aq ls --all -o json >"$TMP/all.json"

@@ -96,10 +96,8 @@ rm -f "$AILAB_QUEUE_DB"*
 id=$(aq --context alice -q submit "$TMP/any.yaml")
 aq --context admin sched --once >/dev/null 2>&1
 t=$(job_field "$id" '["run_gpu_type"]')
-like "type any: admitted on a concrete GPU type" /dev/stdin \
-    '^RTX(3090|4090)$' <<EOT
-$t
-EOT
+matches "type any: admitted on a concrete GPU type" "$t" \
+    '^RTX(3090|4090)$'
 sel=$(kube_get "/apis/apps/v1/namespaces/alice/deployments?labelSelector=ailab-queue.io/job-id%3D$id" admin |
     json_val 'd["items"][0]["spec"]["template"]["spec"].get("nodeSelector", {}).get("gpu-model", "-")')
 is "... and its objects select that type's nodes" "$sel" "$t"

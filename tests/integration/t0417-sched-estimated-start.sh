@@ -58,20 +58,16 @@ aq --context alice -q submit "$TMP/big.yaml" "$TMP/big2.yaml" >/dev/null &&
 c1=$(clock)
 is "the 8-GPU jobs wait" "$(field 3 'j["state"]') $(field 4 'j["state"]')" \
     "queued queued"
-like "job 3's reason is a reservation on RTX3090" /dev/stdin \
-    '^reserved on RTX3090, expected start ' <<EOT
-$(field 3 'j["reason"]')
-EOT
+matches "job 3's reason is a reservation on RTX3090" "$(field 3 'j["reason"]')" \
+    '^reserved on RTX3090, expected start '
 echo "# cluster clock before admission $c0, after the reservation $c1"
 echo "# job 3: $(field 3 'j["estimated_start"]')"
 is "job 3's estimated_start: when the 3h job's timeout ends it" \
     "$(field 3 "$c0 + 3 * $H - 1000 <= ms(j['estimated_start']) <= $c1 + 3 * $H")" \
     True
 is "job 4 has none" "$(field 4 'j["estimated_start"]')" None
-like "job 4's reason: no start expected within the window" /dev/stdin \
-    '^no start expected within the window' <<EOT
-$(field 4 'j["reason"]')
-EOT
+matches "job 4's reason: no start expected within the window" "$(field 4 'j["reason"]')" \
+    '^no start expected within the window'
 is "ls -o json carries the same estimated_start" \
     "$(aq ls -o json | json_val '[j["estimated_start"] for j in d]')" \
     "[None, None, '$(field 3 'j["estimated_start"]')', None]"

@@ -96,10 +96,8 @@ alone() {
 	esac
 }
 wait_for 90 alone
-like "the cluster runs job 2 alone on the RTX3090 node" /dev/stdin \
-    '^2@s3090-[^ ]+$' <<EOT
-$(on_node)
-EOT
+matches "the cluster runs job 2 alone on the RTX3090 node" "$(on_node)" \
+    '^2@s3090-[^ ]+$'
 sched_settle
 is "at the head places and reasons right at once, further back within the bound" \
     "$(check_rows 3)" ok
@@ -125,8 +123,6 @@ none_behind_2() { [ "$(behind 2)" = 0 ]; }
 ok_within "within the bound no reason names job 2's reservation" \
     120 none_behind_2
 is "... and every place and reason is right" "$(check_rows 3)" ok
-like "why -o json: job 1131 waits past the depth behind job 3's reservation" \
-    /dev/stdin '"reason": "not tested this pass: backfill depth 1000 reached behind job 3.s reservation"' <<EOT
-$(aq why 1131 -o json)
-EOT
+matches "why -o json: job 1131 waits past the depth behind job 3's reservation" \
+    "$(aq why 1131 -o json)" '"reason": "not tested this pass: backfill depth 1000 reached behind job 3.s reservation"'
 finish

@@ -33,11 +33,8 @@ like "says it is archived, with the attempt and the node" "$TMP/err" \
 q logs 1 --tail 1 >"$TMP/out" 2>"$TMP/err"
 is "logs --tail 1 prints one line" "$(wc -l <"$TMP/out")" 1
 check "report of the sweep" q report quick -o json
-is "both succeeded with exit code 0" "$(python3 -c '
-import json,sys
-r = json.load(sys.stdin)
-print(" ".join("%s:%s" % (j["state"], j["exit_code"]) for j in r["jobs"]),
-      r["totals"]["succeeded"])' <"$TMP/out")" "succeeded:0 succeeded:0 2"
+is "both succeeded with exit code 0" "$(json_val '*["%s:%s" % (j["state"], j["exit_code"])
+      for j in d["jobs"]], d["totals"]["succeeded"]' "$TMP/out")" "succeeded:0 succeeded:0 2"
 
 q submit "$TMP/fail.yaml" >/dev/null 2>&1
 q wait 3 >"$TMP/out" 2>"$TMP/err"
