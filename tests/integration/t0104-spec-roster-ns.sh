@@ -41,7 +41,7 @@ timeout 120 "$AILAB_QUEUE" --context admin sched --until-empty --interval 1s \
     >"$TMP/sched.out" 2>&1
 ok "the TA's roster runs to its end" $?
 is "the cluster made each Deployment in its student's namespace" \
-    "$(kube_get /sim/audit admin | json_val '" ".join(sorted(e.get("namespace", "?")
+    "$(sim_get /sim/audit | json_val '" ".join(sorted(e.get("namespace", "?")
       for e in (d["items"] if isinstance(d, dict) else d)
       if e.get("verb") == "create" and e.get("resource") == "deployments"))')" "alice bob carol"
 fails "submitting the roster again is refused" 2 aq --context admin submit lab.yaml

@@ -40,8 +40,7 @@ compare() {
 	rm -f "$TMP/cache.json"
 	kill -USR1 "$SCHED"
 	wait_for 10 test -s "$TMP/cache.json" || { echo "no dump"; return; }
-	curl -sS -H 'Authorization: Bearer admin-token' \
-	    "$KUBESIM_URL/sim/state" >"$TMP/state.json"
+	sim_get /sim/state >"$TMP/state.json"
 	python3 - "$TMP/cache.json" "$TMP/state.json" "$2" <<'EOT'
 import json, sys
 cache, state = (json.load(open(f)) for f in sys.argv[1:3])

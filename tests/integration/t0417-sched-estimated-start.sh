@@ -105,7 +105,7 @@ is "cancelling the 3h job brings the estimate to the 2h job's end" \
     "$(field 3 "$c0 + 2 * $H - 1000 <= ms(j['estimated_start']) <= $c2 + 2 * $H")" \
     True
 is "the cluster shows only the 2h job's pods on the RTX3090 node" "$(
-    curl -sf -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/state" |
+    sim_get /sim/state |
     python3 -c 'import json, sys
 ids = set()
 for p in json.load(sys.stdin)["pods"]:

@@ -79,8 +79,7 @@ is "jobs of one submission may name each other" "$(st inner-b | cut -d' ' -f1)" 
 
 # The order on the cluster: no dependent job's pod before what it waits on
 # ended, and nothing at all for the jobs that could never run.
-curl -sS -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/audit" \
-    >"$TMP/audit.json"
+sim_get /sim/audit >"$TMP/audit.json"
 python3 - "$TMP/audit.json" "$TMP/all.json" >"$TMP/order" 2>&1 <<'PY'
 import json, sys
 audit = json.load(open(sys.argv[1]))

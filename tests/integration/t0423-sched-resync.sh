@@ -31,8 +31,7 @@ ok_within "both jobs run" 60 both_run
 kubesim_fault '{"drop": 1.0}'
 kubesim_fault '{"restart": true}'
 short_done() {
-	curl -sS -H 'Authorization: Bearer admin-token' \
-	    "$KUBESIM_URL/sim/state" | python3 -c 'import json, sys
+	sim_get /sim/state | python3 -c 'import json, sys
 st = json.load(sys.stdin)
 ph = [((o.get("status") or {}).get("containerStatuses") or [{}])[0]
       for o in st.get("pods", [])

@@ -77,7 +77,7 @@ admitted2() { [ "$(job_state 2)" = admitted ] || [ "$(job_state 2)" = running ];
 ok_within "job 1 cancelled, job 2 admitted" 90 admitted2
 # The cluster's own view: job 2's pod alone of ours on the RTX3090 node.
 on_node() {
-	curl -sf -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/state" |
+	sim_get /sim/state |
 	    python3 -c 'import json, sys
 ids = []
 for p in json.load(sys.stdin)["pods"]:

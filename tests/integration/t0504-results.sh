@@ -10,7 +10,7 @@ plan 62
 bail_unless start_kubesim --speed 600
 py() { python3 -c "$1" "$TMP/out"; }
 audit() {
-	kube_get /sim/audit admin >"$TMP/audit.json"
+	sim_get /sim/audit >"$TMP/audit.json"
 	python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['items']; print($1)" "$TMP/audit.json"
 }
 

@@ -24,7 +24,7 @@ check "ailab-kubesim starts with the cluster file" start_kubesim \
 
 # audit_writes USER: what USER changed in the cluster, but its reviews.
 audit_writes() {
-	curl -s -H "Authorization: Bearer admin-token" "$KUBESIM_URL/sim/audit" |
+	sim_get /sim/audit |
 	    python3 -c "
 import json, sys
 items = json.load(sys.stdin)['items']

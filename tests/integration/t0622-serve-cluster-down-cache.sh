@@ -59,6 +59,6 @@ is "alice releases job 1 and job 2" \
 both_running() { [ "$(job_state 1) $(job_state 2)" = "running running" ]; }
 ok_within "both jobs run" 120 both_running
 is "each job's Deployment was created once, none twice" \
-    "$(curl -s -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/audit" |
-    python3 -c "import json,sys; print(sum(1 for e in json.load(sys.stdin)['items'] if e.get('verb') == 'create' and e.get('resource') == 'deployments'))")" 2
+    "$(sim_get /sim/audit | json_val "sum(1 for e in d['items']
+    if e.get('verb') == 'create' and e.get('resource') == 'deployments')")" 2
 finish

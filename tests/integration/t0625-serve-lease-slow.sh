@@ -120,10 +120,6 @@ rm -f "$TMP/stall"
 sleep 3
 is "the relay clears: a stays a follower, b leads" \
     "$(leader "$A") $(leader "$B")" "False True"
-n=$(curl -s -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/audit" |
-    python3 -c "
-import json, sys
-ids = [e['labels']['ailab-queue.io/job-id'] for e in json.load(sys.stdin)['items'] if e.get('verb') == 'create' and e.get('resource') == 'deployments' and e.get('code', 201) < 300]
-print(len(ids), len(set(ids)))")
-is "one Deployment a job, none created twice" "$n" "10 10"
+is "one Deployment a job, none created twice" \
+    "$(created_deployments | json_val 'len(d), len(set(d))')" "10 10"
 finish

@@ -48,6 +48,12 @@ kube_get() {
 	    "$KUBESIM_URL$1"
 }
 
+# sim_get PATH: GET a path of the simulator as its admin (/sim/state,
+# /sim/audit and the API alike), without kubectl.
+sim_get() {
+	curl -sS -H 'Authorization: Bearer admin-token' "$KUBESIM_URL$1"
+}
+
 # kube_count PATH [USER]: how many items a list returns.
 kube_count() {
 	kube_get "$@" | python3 -c \
@@ -64,8 +70,7 @@ kubesim_fault() {
 # of the queue's job ID the simulator holds, not counting those being
 # deleted; with KINDs (deployments, services, ...) a count of each.
 job_objects() {
-	curl -sS -H 'Authorization: Bearer admin-token' \
-	    "$KUBESIM_URL/sim/state" | python3 -c 'import json, sys
+	sim_get /sim/state | python3 -c 'import json, sys
 st = json.load(sys.stdin)
 def n(k):
     return sum(1 for o in st.get(k, [])
@@ -93,6 +98,14 @@ for l in open(sys.argv[1]):
 print(n)' "$TMP/audit.jsonl" "$1" "$2" "$3" "${4:-}"
 }
 
+# created_deployments: the job ids of the Deployments the simulator
+# created (2xx), in order, as a list (GET /sim/audit).
+created_deployments() {
+	sim_get /sim/audit | json_val '[int(e["labels"]["ailab-queue.io/job-id"])
+    for e in d["items"] if e.get("verb") == "create" and
+    e.get("resource") == "deployments" and e.get("code", 201) < 300]'
+}
+
 # job_gone ID: the job has no object left but those being deleted.
 job_gone() { [ "$(job_objects "$1")" = 0 ]; }
 
@@ -106,8 +119,7 @@ job_deployments() {
 # job_pods [NS]: "ID PHASE" of every pod of the queue's jobs on the
 # simulated cluster (in namespace NS if given), one a line, by job id.
 job_pods() {
-	curl -sS -H 'Authorization: Bearer admin-token' \
-	    "$KUBESIM_URL/sim/state" >"$TMP/state.json" &&
+	sim_get /sim/state >"$TMP/state.json" &&
 	python3 -c 'import json,sys
 for p in json.load(open(sys.argv[1]))["pods"]:
     l = p["metadata"].get("labels") or {}
