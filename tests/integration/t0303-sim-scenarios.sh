@@ -19,8 +19,7 @@ cond() {
 ok_within "it gets ReplicaFailure FailedCreate" 10 cond
 jget '[c for c in d["status"]["conditions"] if c["type"]=="ReplicaFailure"][0]["message"]' >"$TMP/msg"
 like "with the quota message" "$TMP/msg" '^pods "big-[a-z0-9]+-[a-z0-9]{5}" is forbidden: exceeded quota: compute-quota, requested: requests.nvidia.com/gpu=8, used: requests.nvidia.com/gpu=0, limited: requests.nvidia.com/gpu=4$'
-api GET /api/v1/namespaces/carol/pods carol-token >/dev/null
-is "and no pods" "$(jget 'len(d["items"])')" 0
+is "and no pods" "$(get_jget /api/v1/namespaces/carol/pods carol-token 'len(d["items"])')" 0
 api GET '/api/v1/namespaces/carol/events?fieldSelector=reason%3DFailedCreate' carol-token >/dev/null
 like "a FailedCreate event on the ReplicaSet" "$TMP/body" '"kind":"ReplicaSet"'
 
@@ -63,8 +62,7 @@ done_job() {
 ok_within "it completes" 20 done_job
 is "completedIndexes" "$(jget 'd["status"]["completedIndexes"]+" "+str(d["status"]["succeeded"])')" "0-3 4"
 is "SuccessCriteriaMet and Complete" "$(jget '[c["type"]+"="+c["reason"] for c in d["status"]["conditions"]]')" '["SuccessCriteriaMet=CompletionsReached", "Complete=CompletionsReached"]'
-api GET '/api/v1/namespaces/ml101/pods?labelSelector=batch.kubernetes.io%2Fjob-name%3Dix' alice-token >/dev/null
-is "4 distinct hostnames" "$(jget 'sorted(set(p["spec"]["hostname"] for p in d["items"]))')" '["ix-0", "ix-1", "ix-2", "ix-3"]'
+is "4 distinct hostnames" "$(get_jget '/api/v1/namespaces/ml101/pods?labelSelector=batch.kubernetes.io%2Fjob-name%3Dix' alice-token 'sorted(set(p["spec"]["hostname"] for p in d["items"]))')" '["ix-0", "ix-1", "ix-2", "ix-3"]'
 is "index annotation = label" "$(jget 'all(p["metadata"]["annotations"]["batch.kubernetes.io/job-completion-index"]==p["metadata"]["labels"]["batch.kubernetes.io/job-completion-index"] for p in d["items"])')" true
 is "JOB_COMPLETION_INDEX appended" "$(jget 'd["items"][0]["spec"]["containers"][0]["env"][-1]["name"]')" JOB_COMPLETION_INDEX
 is "owner reference to the Job" "$(jget 'd["items"][0]["metadata"]["ownerReferences"][0]["kind"]')" Job
@@ -73,8 +71,7 @@ is "owner reference to the Job" "$(jget 'd["items"][0]["metadata"]["ownerReferen
 is "delete Job, no policy" "$(api DELETE /apis/batch/v1/namespaces/ml101/jobs/ix alice-token)" 200
 like "with the apiserver's warning" "$TMP/headers" 'child pods are preserved by default when jobs are deleted'
 sleep 0.5
-api GET '/api/v1/namespaces/ml101/pods?labelSelector=batch.kubernetes.io%2Fjob-name%3Dix' alice-token >/dev/null
-is "the pods remain" "$(jget 'len(d["items"])')" 4
+is "the pods remain" "$(get_jget '/api/v1/namespaces/ml101/pods?labelSelector=batch.kubernetes.io%2Fjob-name%3Dix' alice-token 'len(d["items"])')" 4
 is "orphaned: no owner" "$(jget 'any("ownerReferences" in p["metadata"] for p in d["items"])')" false
 
 # Background deletion of a Job takes its pods.

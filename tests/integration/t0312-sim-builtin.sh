@@ -10,8 +10,7 @@ plan 34
 
 check "the built-in cluster starts" sim_start
 
-api GET /api/v1/nodes >/dev/null
-is "53 nodes" "$(jget 'len(d["items"])')" 53
+is "53 nodes" "$(get_jget /api/v1/nodes admin-token 'len(d["items"])')" 53
 is "3 control-plane nodes, named as on ailab" \
     "$(jget '" ".join(n["metadata"]["name"] for n in d["items"] if "node-role.kubernetes.io/control-plane" in n["metadata"]["labels"])')" \
     "ailab-master-1 ailab-master-2 ailab-master-3"
@@ -25,8 +24,7 @@ is "the GFD labels stay; RTX4090D cards have 48 GB" \
     "$(jget '" ".join(sorted(set(n["metadata"]["labels"]["nvidia.com/gpu.product"] + ":" + n["metadata"]["labels"]["nvidia.com/gpu.memory"] for n in d["items"] if "gpu-model" in n["metadata"]["labels"])))')" \
     "NVIDIA-GeForce-RTX-3090:24576 NVIDIA-GeForce-RTX-4090-D:49140 NVIDIA-GeForce-RTX-4090:24564"
 
-api GET /api/v1/namespaces >/dev/null
-is "namespaces" "$(jget '" ".join(n["metadata"]["name"] for n in d["items"])')" \
+is "namespaces" "$(get_jget /api/v1/namespaces admin-token '" ".join(n["metadata"]["name"] for n in d["items"])')" \
     "default kube-system alice bob carol ml101"
 api GET /api/v1/resourcequotas >/dev/null
 is "the admin chart's quota in every user namespace, none elsewhere" \

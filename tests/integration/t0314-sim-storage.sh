@@ -38,8 +38,7 @@ has_event() { events "$1"; grep -qxF "$2" "$TMP/events"; }
 PREEMPT='preemption: 0/50 nodes are available: 50 Preemption is not helpful for scheduling.'
 
 # StorageClasses: discovery, kubectl, rights.
-api GET /apis/storage.k8s.io/v1 >/dev/null
-is "storage.k8s.io/v1 serves storageclasses" "$(jget '[r["name"]+":"+str(r["namespaced"])+":"+",".join(r.get("shortNames",[])) for r in d["resources"]]')" '["storageclasses:False:sc"]'
+is "storage.k8s.io/v1 serves storageclasses" "$(get_jget /apis/storage.k8s.io/v1 admin-token '[r["name"]+":"+str(r["namespaced"])+":"+",".join(r.get("shortNames",[])) for r in d["resources"]]')" '["storageclasses:False:sc"]'
 check "kubectl get storageclass" ka get storageclass
 like "columns as kubectl prints them" "$TMP/out" '^NAME +PROVISIONER +RECLAIMPOLICY +VOLUMEBINDINGMODE +ALLOWVOLUMEEXPANSION +AGE$'
 like "rancher-local-path waits for a consumer" "$TMP/out" '^rancher-local-path +rancher.io/local-path +Delete +WaitForFirstConsumer +false +[0-9][0-9a-z]*$'
@@ -141,8 +140,7 @@ is "a new claim without a class" "$(api POST "$NS/alice/persistentvolumeclaims" 
 
 # Storage quota, as the admin chart sets it.
 is "ailab's quota in bob" "$(api POST "$NS/bob/resourcequotas" admin-token '{"metadata":{"name":"quota-cpu-mem-gpu-pvc"},"spec":{"hard":{"requests.storage":"40T","count/pods":"10","persistentvolumeclaims":"8","rancher-local-path.storageclass.storage.k8s.io/requests.storage":"1Ti"}}}')" 201
-api GET "$NS/bob/persistentvolumeclaims" >/dev/null
-is "the standing claims (defaultClaims), Bound" "$(jget '" ".join(c["metadata"]["name"]+":"+c["spec"]["storageClassName"]+":"+c["status"]["capacity"]["storage"] for c in d["items"] if c["status"]["phase"]=="Bound")')" \
+is "the standing claims (defaultClaims), Bound" "$(get_jget "$NS/bob/persistentvolumeclaims" admin-token '" ".join(c["metadata"]["name"]+":"+c["spec"]["storageClassName"]+":"+c["status"]["capacity"]["storage"] for c in d["items"] if c["status"]["phase"]=="Bound")')" \
     "pvc-nfshome-bob:nfs-users:2T gfs-sata-pvc-bob:kadalu.gfs-sata-users:10T gfs-sata-share-pvc-bob:kadalu.gfs-sata-share:10T gfs-nvme-pvc-share-bob:kadalu.gfs-nvme-share:1T"
 api POST "$NS/bob/persistentvolumeclaims" bob-token "$(claim data kadalu.gfs-sata-users 15T ReadWriteMany)" >/dev/null
 is "a claim past requests.storage: 403" "$(api POST "$NS/bob/persistentvolumeclaims" bob-token "$(claim big kadalu.gfs-nvme-share 2Ti ReadWriteMany)"; jget 'd["message"]')" \
@@ -170,10 +168,8 @@ is "a third is refused in the apiserver's words" "$(api POST "$NS/carol/pods" ca
     '403pods "third" is forbidden: exceeded quota: pod-count, requested: count/pods=1,pods=1, used: count/pods=2,pods=1, limited: count/pods=2,pods=1'
 
 # The simulator's own record, and the python client.
-api GET /sim/state >/dev/null
-is "/sim/state has classes and volumes" "$(jget '[len(d["storageclasses"]), all(v["status"]["phase"]=="Bound" for v in d["persistentvolumes"])]')" '[5, true]'
-api GET /sim/audit >/dev/null
-is "/sim/audit: alice and bob created claims, the controller's are not theirs" "$(jget '[len([e for e in d["items"] if e["resource"]=="persistentvolumeclaims" and e["verb"]=="create" and e["user"]==u]) for u in ("alice", "bob")]')" \
+is "/sim/state has classes and volumes" "$(get_jget /sim/state admin-token '[len(d["storageclasses"]), all(v["status"]["phase"]=="Bound" for v in d["persistentvolumes"])]')" '[5, true]'
+is "/sim/audit: alice and bob created claims, the controller's are not theirs" "$(get_jget /sim/audit admin-token '[len([e for e in d["items"] if e["resource"]=="persistentvolumeclaims" and e["verb"]=="create" and e["user"]==u]) for u in ("alice", "bob")]')" \
     '[9, 3]'
 if /usr/bin/python3 -c 'import kubernetes' 2>/dev/null; then
 	timeout 60 /usr/bin/python3 - "$KC" >"$TMP/py" 2>"$TMP/pyerr" <<'EOF'
@@ -241,8 +237,7 @@ check "stops cleanly" sim_stop
 
 # The built-in cluster: ailab's quota and standing claims, with volumes.
 check "the built-in cluster starts" sim_start
-api GET "$NS/carol/persistentvolumeclaims" >/dev/null
-is "carol's four standing claims are Bound" "$(jget '[c["metadata"]["name"] for c in d["items"] if c["status"]["phase"]=="Bound"]')" \
+is "carol's four standing claims are Bound" "$(get_jget "$NS/carol/persistentvolumeclaims" admin-token '[c["metadata"]["name"] for c in d["items"] if c["status"]["phase"]=="Bound"]')" \
     '["pvc-nfshome-carol", "gfs-sata-pvc-carol", "gfs-sata-share-pvc-carol", "gfs-nvme-pvc-share-carol"]'
 api GET "/api/v1/persistentvolumes/$(jget 'd["items"][0]["spec"]["volumeName"]')" >/dev/null
 is "... with their volumes" "$(jget '[d["spec"]["claimRef"]["namespace"]+"/"+d["spec"]["claimRef"]["name"], d["spec"]["capacity"]["storage"], d["status"]["phase"]]')" \
