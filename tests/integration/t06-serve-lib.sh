@@ -94,6 +94,13 @@ api() {
 	fi
 }
 
+# api5 ARGS...: api ARGS five times; the five codes, each after a space.
+api5() {
+	for _k in 1 2 3 4 5; do
+		printf ' %s' "$(api "$@")"
+	done
+}
+
 # submit USER FILE [QUERY]: POSTs a spec file; prints the status.
 submit() {
 	api "$1" POST "/v1/jobs?filename=$(basename "$2")${3:+&$3}" \

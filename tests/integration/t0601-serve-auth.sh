@@ -8,9 +8,8 @@
 plan 32
 
 check "ailab-kubesim starts" start_kubesim
-start_serve a --no-schedule --ta students=ml101 --user-max-queued 5
-
-ok "serve starts and prints its URL" $?
+check "serve starts and prints its URL" start_serve a --no-schedule \
+    --ta students=ml101 --user-max-queued 5
 
 user_specs
 sed 's/namespace: alice/namespace: ml101/' "$TMP/alice.yaml" \

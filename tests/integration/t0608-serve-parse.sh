@@ -72,11 +72,7 @@ ok "with two parse workers, aq-parse-0 and aq-parse-1 ($W0, $W1)" \
 kill -STOP "$W0"
 spawn STUCK submit_bg stuck alice "$TMP/big.yaml"
 ok_within "alice's spec is in a worker" 30 running_is 1
-codes=
-for i in 1 2 3 4 5; do
-	codes="$codes $(api - GET /healthz)"
-done
-is "/healthz answers meanwhile" "$codes" " 200 200 200 200 200"
+is "/healthz answers meanwhile" "$(api5 - GET /healthz)" " 200 200 200 200 200"
 is "so does a request that parses nothing" "$(api alice GET /v1/jobs)" 200
 is "bob's submission is parsed by the other worker" \
     "$(submit bob "$TMP/bob.yaml")" 201

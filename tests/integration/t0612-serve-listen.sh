@@ -13,9 +13,8 @@ serve_on() {
 	_n=$1
 	shift
 	: >"$TMP/$_n.out"
-	"$AILAB_QUEUE" --context admin serve --no-lease --no-schedule "$@" \
-	    >"$TMP/$_n.out" 2>"$TMP/$_n.err" &
-	TEST_PIDS="$TEST_PIDS $!"
+	spawn _pid "$AILAB_QUEUE" --context admin serve --no-lease --no-schedule \
+	    "$@" >"$TMP/$_n.out" 2>"$TMP/$_n.err"
 	wait_for 20 grep -q '^url ' "$TMP/$_n.out"
 	URL=$(sed -n 's/^url //p' "$TMP/$_n.out")
 	[ -n "$URL" ]

@@ -134,8 +134,7 @@ passed() { [ "$(passes)" -gt "$P0" ]; }
 ok_within "a scheduler pass followed the hold" 60 passed
 # deployed: the job ids of the Deployments the cluster holds now.
 deployed() {
-	sim_get /sim/state |
-	    python3 -c '
+	sim_get /sim/state | python3 -c '
 import json, sys
 for d in json.load(sys.stdin).get("deployments", []):
     v = d["metadata"].get("labels", {}).get("ailab-queue.io/job-id")
