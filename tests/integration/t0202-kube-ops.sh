@@ -112,14 +112,13 @@ JOB='{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j1"},"spec":{"bac
 check "alice creates a job" \
 	probe --context alice raw POST /apis/batch/v1/namespaces/alice/jobs "$JOB"
 PODS=/api/v1/namespaces/alice/pods?labelSelector=job-name%3Dj1
-n=0
-for _ in $(seq 1 100); do
+# pods EXPR: EXPR over the job's pods, as alice lists them.
+pods() {
 	probe --context alice raw GET "$PODS" >"$TMP/pods.json" 2>/dev/null
-	n=$(val "$TMP/pods.json" "len([p for p in d['items'] if p['status'].get('phase')=='Running'])")
-	[ "$n" -ge 1 ] && break
-	sleep 0.1
-done
-ok "the job's pod runs" "$([ "$n" -ge 1 ]; echo $?)"
+	val "$TMP/pods.json" "$1"
+}
+runs() { [ "$(pods "len([p for p in d['items'] if p['status'].get('phase')=='Running'])")" -ge 1 ]; }
+ok_within "the job's pod runs" 10 runs
 POD1=$(val "$TMP/pods.json" "d['items'][0]['metadata']['name']")
 check "logs with tailLines" probe --context alice logs alice "$POD1" tail=2
 n=$(wc -l <"$TMP/out")
@@ -132,13 +131,8 @@ ok "follow keeps streaming until stopped" $(($? == 124 ? 0 : 1))
 like "and streamed the log" "$TMP/follow.out" 'started'
 
 check "delete the job" probe --context alice delete jobs alice j1
-for _ in $(seq 1 100); do
-	probe --context alice raw GET "$PODS" >"$TMP/pods.json" 2>/dev/null
-	n=$(val "$TMP/pods.json" "len(d['items'])")
-	[ "$n" -eq 0 ] && break
-	sleep 0.1
-done
-ok "its pods are deleted too (Background, not Orphan)" "$([ "$n" -eq 0 ]; echo $?)"
+gone() { [ "$(pods "len(d['items'])")" -eq 0 ]; }
+ok_within "its pods are deleted too (Background, not Orphan)" 10 gone
 
 # proxy-url: requests go through a forward proxy (a small one made here).
 cat >"$TMP/proxy.py" <<'EOF'

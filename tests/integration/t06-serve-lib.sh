@@ -21,14 +21,15 @@ start_serve() {
 	spawn SERVE_PID "$AILAB_QUEUE" --context admin serve \
 	    --listen 127.0.0.1:0 "$@" >"$TMP/serve-$_n.out" 2>"$TMP/serve-$_n.err"
 	SERVE_URL=
-	_i=0
-	while [ $_i -lt 100 ]; do
-		SERVE_URL=$(sed -n 's/^url //p' "$TMP/serve-$_n.out")
-		[ -n "$SERVE_URL" ] && break
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	wait_for 10 serve_up "$_n"
 	eval "SERVE_PID_$_n=$SERVE_PID; SERVE_URL_$_n=$SERVE_URL"
+	[ -n "$SERVE_URL" ]
+}
+
+# serve_up NAME: the server started as NAME printed its URL (now in
+# SERVE_URL).
+serve_up() {
+	SERVE_URL=$(sed -n 's/^url //p' "$TMP/serve-$1.out")
 	[ -n "$SERVE_URL" ]
 }
 

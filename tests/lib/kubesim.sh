@@ -16,16 +16,17 @@ start_kubesim() {
 	    --pod-default=exit-codes-label=ailab-queue.io/attempt \
 	    "$@" >"$TMP/kubesim.out" 2>"$TMP/kubesim.err"
 	KUBESIM_URL=
-	_i=0
-	while [ $_i -lt 100 ]; do
-		KUBESIM_URL=$(sed -n 's/^url //p' "$TMP/kubesim.out")
-		[ -n "$KUBESIM_URL" ] && [ -s "$TMP/kubeconfig" ] && break
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	wait_for 10 kubesim_up
 	KUBECONFIG="$TMP/kubeconfig"
 	export KUBECONFIG
 	[ -n "$KUBESIM_URL" ]
+}
+
+# kubesim_up: start_kubesim's simulator printed its URL (now in
+# KUBESIM_URL) and wrote its kubeconfig.
+kubesim_up() {
+	KUBESIM_URL=$(sed -n 's/^url //p' "$TMP/kubesim.out")
+	[ -n "$KUBESIM_URL" ] && [ -s "$TMP/kubeconfig" ]
 }
 
 # start_kubesim_tls [ARGS...]: start_kubesim over TLS with sim_tls's
