@@ -10,17 +10,8 @@
 plan 12
 
 bail_unless start_kubesim --speed 10
-# pods: the job's pods as "attempt rank node deleting", one per line.
-pods() {
-	kube_get '/api/v1/namespaces/alice/pods?labelSelector=ailab-queue.io%2Fjob-id%3D1' |
-	    python3 -c '
-import json, sys
-for p in json.load(sys.stdin)["items"]:
-    lb = p["metadata"].get("labels") or {}
-    print(lb.get("ailab-queue.io/attempt"), lb.get("ailab-queue.io/rank"),
-          p["spec"].get("nodeName") or "-",
-          "deleting" if p["metadata"].get("deletionTimestamp") else "live")' | sort
-}
+# pods: job 1's pods as "attempt rank node deleting", one per line.
+pods() { job_pod_list 1; }
 
 printf '%s\n' 'name: ddp' 'command: torchrun train.py' 'replicas: 2' \
     'gpu: {type: any, count: 1}' \

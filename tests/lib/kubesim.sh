@@ -117,6 +117,19 @@ job_deployments() {
 	    admin
 }
 
+# job_pod_list ID: job ID's pods in alice's namespace as "attempt rank
+# node live|deleting", one a line, sorted.
+job_pod_list() {
+	kube_get "/api/v1/namespaces/alice/pods?labelSelector=ailab-queue.io%2Fjob-id%3D$1" |
+	    python3 -c '
+import json, sys
+for p in json.load(sys.stdin)["items"]:
+    lb = p["metadata"].get("labels") or {}
+    print(lb.get("ailab-queue.io/attempt"), lb.get("ailab-queue.io/rank"),
+          p["spec"].get("nodeName") or "-",
+          "deleting" if p["metadata"].get("deletionTimestamp") else "live")' | sort
+}
+
 # job_pods [NS]: "ID PHASE" of every pod of the queue's jobs on the
 # simulated cluster (in namespace NS if given), one a line, by job id.
 job_pods() {
