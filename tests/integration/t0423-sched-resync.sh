@@ -22,10 +22,7 @@ submit_short keep forever
 submit_short short 600s
 start_sched --context alice -v sched --interval 0.5s
 
-both_run() {
-	[ "$(aq ls --state running -o json | grep -c '"id"')" = 2 ]
-}
-ok_within "both jobs run" 60 both_run
+ok_within "both jobs run" 60 jobs_running 2
 # Every request cut, every connection with it; the history compacted
 # once "short" has ended on the cluster (its pod Succeeded, or gone).
 kubesim_fault '{"drop": 1.0}'

@@ -153,6 +153,11 @@ job_field() {
 job_state() { job_field "$1" '["state"]'; }
 job_state_is() { [ "$(job_state "$1")" = "$2" ]; }
 
+# jobs_running N: N jobs of the queue run.
+jobs_running() {
+	[ "$(aq ls --state running -o json | grep -c '"id"')" = "$1" ]
+}
+
 # submit_short NAME DURATION [YAML]: submits as alice a job NAME of
 # `true` on one RTX4090D whose run on the simulated cluster lasts
 # DURATION, YAML (lines ending in a newline) added to its spec.
