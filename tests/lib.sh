@@ -97,6 +97,17 @@ check() {
 	ok "$desc" $rc
 }
 
+# py_ok DESCRIPTION ARGS... <PROGRAM: passes if the Python PROGRAM, read
+# from standard input, exits 0 given ARGS; what it printed is shown if not.
+py_ok() {
+	_desc=$1
+	shift
+	python3 - "$@" >"$TMP/py" 2>&1
+	_rc=$?
+	[ $_rc -eq 0 ] || sed 's/^/# /' "$TMP/py" | head -n 40
+	ok "$_desc" $_rc
+}
+
 # fails DESCRIPTION STATUS CMD...: passes if the command exits with STATUS.
 fails() {
 	desc=$1

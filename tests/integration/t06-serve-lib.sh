@@ -102,6 +102,15 @@ api5() {
 	done
 }
 
+# echo_sweep NAME N: $TMP/sweep.yaml, a sweep NAME of N busybox jobs in
+# alice's namespace, job i echoing i for 10 simulated minutes.
+echo_sweep() {
+	printf '%s\n' "name: $1" 'namespace: alice' 'image: busybox' \
+	    'command: [sh, -c, "echo ${i}"]' 'resources: {cpu: 1, memory: 1Gi}' \
+	    'annotations:' '  ailab-kubesim.io/duration: 10m' 'sweep:' '  grid:' \
+	    "    i: [$(seq -s ', ' 1 "$2")]" >"$TMP/sweep.yaml"
+}
+
 # submit USER FILE [QUERY]: POSTs a spec file; prints the status.
 submit() {
 	api "$1" POST "/v1/jobs?filename=$(basename "$2")${3:+&$3}" \

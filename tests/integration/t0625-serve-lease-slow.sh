@@ -38,18 +38,7 @@ check "replica b (direct) serves too" start_serve b --identity replica-b \
 A=$SERVE_URL_a
 B=$SERVE_URL_b
 
-cat >"$TMP/sweep.yaml" <<'EOT'
-name: slow
-namespace: alice
-image: busybox
-command: [sh, -c, "echo ${i}"]
-resources: {cpu: 1, memory: 1Gi}
-annotations:
-  ailab-kubesim.io/duration: 10m
-sweep:
-  grid:
-    i: [1, 2, 3, 4, 5]
-EOT
+echo_sweep slow 5
 SERVE_URL=$A
 is "alice submits five jobs through a" "$(submit alice "$TMP/sweep.yaml")" 201
 ok_within "a, the leader, runs them" 60 alice_running "$B" 5
