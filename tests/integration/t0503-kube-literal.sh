@@ -32,13 +32,12 @@ is "its arguments reached the process as written" \
     "$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.stdin.read().split(" exec ", 1)[1])[-4:]))' <"$TMP/exec2")" \
     '["%s\\n", "$(RANK)", "a$$b", "$(x"]'
 aq render -n alice --id 9 -o json "$TMP/echo.yaml" >"$TMP/render.json"
-python3 -c '
+py_ok "an env value is escaped for the kubelet too" "$TMP/render.json" <<'PY'
 import json, sys
 objs = json.load(open(sys.argv[1]))["items"]
 env = [e for o in objs if o["kind"] == "Deployment"
        for c in o["spec"]["template"]["spec"]["containers"] for e in c["env"]
        if e["name"] == "WHEN"]
 assert env and env[0]["value"] == "$$(date)", env
-' "$TMP/render.json"
-ok "an env value is escaped for the kubelet too" $?
+PY
 finish
