@@ -86,15 +86,9 @@ skip_n() {
 
 # check DESCRIPTION CMD...: passes if the command exits 0.
 check() {
-	desc=$1
+	_what=$1
 	shift
-	"$@" >"$TMP/out" 2>"$TMP/err"
-	rc=$?
-	if [ $rc -ne 0 ]; then
-		echo "# command failed ($rc): $*"
-		sed 's/^/#   /' "$TMP/err" | head -n 20
-	fi
-	ok "$desc" $rc
+	fails "$_what" 0 "$@"
 }
 
 # py_ok DESCRIPTION ARGS... <PROGRAM: passes if the Python PROGRAM, read

@@ -36,9 +36,7 @@ fails "an upper-case id is refused" 2 aq --context admin validate bad-id.yaml
 like "  at its row and column of the CSV" "$TMP/err" "^bad-id.csv:3:1: job name 'lab1-S2' must be a DNS-1123 label .*column 'id' is 'S2'; 'lab1-\\\$\\{s.id\\}' at bad-id.yaml:1:7\\)$"
 is "nothing was queued" "$(aq --context admin ls --all -q | wc -l)" 0
 
-aq --context admin -q submit lab.yaml >/dev/null &&
-timeout 120 "$AILAB_QUEUE" --context admin sched --until-empty --interval 1s \
-    >"$TMP/sched.out" 2>&1
+aq --context admin -q submit lab.yaml >/dev/null && sched_until_empty 120
 ok "the TA's roster runs to its end" $?
 is "the cluster made each Deployment in its student's namespace" \
     "$(sim_get /sim/audit | json_val '" ".join(sorted(e.get("namespace", "?")

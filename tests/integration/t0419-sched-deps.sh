@@ -60,9 +60,8 @@ fails "after and after_ok together are a spec error" 2 aq --context alice valida
 like "  at the second" "$TMP/err" "bad4.yaml:[0-9]+:1: 'after_ok' and 'after' are the same: give one"
 is "nothing was queued by the refusals" "$(aq --context alice ls --all -q | wc -l)" "$before"
 
-timeout 300 "$AILAB_QUEUE" --context alice -v sched --until-empty \
-    --interval 1s >"$TMP/sched.out" 2>&1
-ok "the scheduler runs the queue to its end" $?
+check "the scheduler runs the queue to its end" \
+    sched_until_empty 300 --context alice -v
 
 aq --context alice ls --all -o json >"$TMP/all.json"
 st() { json_val '*[(j["state"] + " | " + (j.get("reason") or "")) for j in d

@@ -23,9 +23,7 @@ is "two admitted, two waiting" "$(aq --context alice ls -o json |
 aq --context alice why 3 >"$TMP/why" 2>&1
 like "the waiting ones say why" "$TMP/why" "group cap max_gpus 4 reached \\(4 held, this job needs 2\\)"
 
-timeout 300 "$AILAB_QUEUE" --context admin sched --until-empty --interval 1s \
-    >"$TMP/sched.out" 2>&1
-ok "the group runs to its end" $?
+check "the group runs to its end" sched_until_empty 300
 aq --context alice ls --all -o json >"$TMP/all.json"
 python3 - "$TMP/all.json" >"$TMP/overlap" 2>&1 <<'PY'
 import json, sys

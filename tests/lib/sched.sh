@@ -11,11 +11,8 @@ watched_sched() {
 	    "$KUBESIM_URL" admin-token "$TMP/stop" "$TMP/watch.json" \
 	    "$AILAB_QUEUE" 0.1
 	sleep 0.5
-	timeout "$2" "$AILAB_QUEUE" --context "$1" -v sched --until-empty \
-	    --interval 1s >"$TMP/sched.out" 2>&1
-	_rc=$?
-	[ $_rc -ne 0 ] && tail -n 20 "$TMP/sched.out" | sed 's/^/# /'
-	ok "$3" $_rc
+	sched_until_empty "$2" --context "$1" -v
+	ok "$3" $?
 	touch "$TMP/stop"
 	wait "$_watcher"
 }
@@ -189,14 +186,18 @@ stop_sampler() {
 	wait "$SAMPLER"
 }
 
-# sched_until_empty SECONDS: `sched --until-empty` as admin, a pass a
-# second, its output in $TMP/sched.out; its exit status, its last lines
-# shown when it failed.
+# sched_until_empty SECONDS [ARGS...]: `ailab-queue ARGS sched
+# --until-empty` (ARGS: --context admin if none), a pass a second, its
+# output in $TMP/sched.out; its exit status, its last lines shown on
+# standard error when it failed.
 sched_until_empty() {
-	timeout "$1" "$AILAB_QUEUE" --context admin sched --until-empty \
+	_secs=$1
+	shift
+	[ $# -gt 0 ] || set -- --context admin
+	timeout "$_secs" "$AILAB_QUEUE" "$@" sched --until-empty \
 	    --interval 1s >"$TMP/sched.out" 2>&1
 	_rc=$?
-	[ $_rc -ne 0 ] && tail -n 20 "$TMP/sched.out" | sed 's/^/# /'
+	[ $_rc -ne 0 ] && tail -n 20 "$TMP/sched.out" | sed 's/^/# /' >&2
 	return $_rc
 }
 
