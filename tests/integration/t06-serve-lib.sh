@@ -53,15 +53,13 @@ start_relay() {
 # The scheduler's Lease; lease_holder: who holds it ("" when nobody).
 LEASE=/apis/coordination.k8s.io/v1/namespaces/default/leases/ailab-queue-scheduler
 lease_holder() {
-	kube_get "$LEASE" admin | python3 -c \
-	    'import json,sys; print(json.load(sys.stdin)["spec"].get("holderIdentity") or "")'
+	kube_get "$LEASE" admin | json_val 'd["spec"].get("holderIdentity") or ""'
 }
 holder_is() { [ "$(lease_holder)" = "$1" ]; }
 
 # leader URL: True or False, whether the server at URL says it leads.
 leader() {
-	curl -s --max-time 5 "$1/healthz?verbose=true" | python3 -c \
-	    'import json,sys; print(json.load(sys.stdin)["leader"])'
+	curl -s --max-time 5 "$1/healthz?verbose=true" | json_val 'd["leader"]'
 }
 
 # metric URL NAME: the value of a sample on the server's /metrics.
@@ -85,14 +83,9 @@ api() {
 	_m=$2
 	_p=$3
 	shift 3
-	if [ "$_u" = - ]; then
-		curl -s -o "$TMP/body" -w '%{http_code}' -X "$_m" \
-		    --max-time 20 "$@" "$SERVE_URL$_p"
-	else
-		curl -s -o "$TMP/body" -w '%{http_code}' -X "$_m" \
-		    --max-time 20 -H "Authorization: Bearer $_u-token" "$@" \
-		    "$SERVE_URL$_p"
-	fi
+	[ "$_u" = - ] || set -- -H "Authorization: Bearer $_u-token" "$@"
+	curl -s -o "$TMP/body" -w '%{http_code}' -X "$_m" --max-time 20 "$@" \
+	    "$SERVE_URL$_p"
 }
 
 # api5 ARGS...: api ARGS five times; the five codes, each after a space.
@@ -160,8 +153,7 @@ q() { timeout 120 "$AILAB_QUEUE" --server "$S" "$@"; }
 # served_state USER ID: job ID's state as the server answers USER.
 served_state() {
 	api "$1" GET "/v1/jobs/$2" >/dev/null
-	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["state"])' \
-	    "$TMP/body"
+	jq_body 'b["state"]'
 }
 
 # user_specs: $TMP/alice.yaml and $TMP/bob.yaml, a job "train" that
