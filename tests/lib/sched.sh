@@ -49,17 +49,9 @@ spec_file() {
 	for _kv in "$@"; do
 		_v=${_kv#*=}
 		case $_kv in
-		type=*) _type=$_v ;;
-		gpus=*) _gpus=$_v ;;
-		replicas=*) _replicas=$_v ;;
-		cpu=*) _cpu=$_v ;;
-		memory=*) _memory=$_v ;;
-		timeout=*) _timeout=$_v ;;
-		duration=*) _duration=$_v ;;
 		namespace=*) _ns=$_v ;;
-		cmd=*) _cmd=$_v ;;
-		sweep=*) _sweep=$_v ;;
-		workload=*) _workload=$_v ;;
+		type=* | gpus=* | replicas=* | cpu=* | memory=* | timeout=* | \
+		duration=* | cmd=* | sweep=* | workload=*) eval "_${_kv%%=*}=\$_v" ;;
 		*) echo "Bail out! spec_file: unknown field '$_kv'"; exit 1 ;;
 		esac
 	done
