@@ -7,15 +7,7 @@
 plan 9
 
 # 40 x 50 = 2,000 jobs: many statements of many rows, a shared spec.
-axis=$(seq -s, 0 49)
-cat >"$TMP/sweep.yaml" <<Y
-name: sw
-command: python train.py --a \${a} --b \${b}
-sweep:
-  grid:
-    a: [$(seq -s, 0 39)]
-    b: [$axis]
-Y
+grid_sweep 40 50
 aq ls >/dev/null 2>&1    # the queue exists before the first kill
 
 bad_count=0

@@ -6,14 +6,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 10
 
-cat >"$TMP/sweep.yaml" <<Y
-name: sw
-command: python train.py --a \${a} --b \${b}
-sweep:
-  grid:
-    a: [$(seq -s, 0 49)]
-    b: [$(seq -s, 0 99)]
-Y
+grid_sweep 50 100
 check "submit a sweep of 5,000 jobs" aq submit "$TMP/sweep.yaml"
 
 # consistent: 0 when every job's state is the one its last event names

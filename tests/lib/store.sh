@@ -51,3 +51,11 @@ kill_during() {
 	kill -9 "$_pid" 2>/dev/null
 	wait "$_pid" 2>/dev/null
 }
+
+# grid_sweep A B: $TMP/sweep.yaml, a sweep "sw" of A x B jobs of one
+# stored spec (a from 0 to A-1, b from 0 to B-1).
+grid_sweep() {
+	printf '%s\n' 'name: sw' 'command: python train.py --a ${a} --b ${b}' \
+	    'sweep:' '  grid:' "    a: [$(seq -s, 0 $(($1 - 1)))]" \
+	    "    b: [$(seq -s, 0 $(($2 - 1)))]" >"$TMP/sweep.yaml"
+}
