@@ -113,14 +113,7 @@ check "exec plugin credentials" aq --kubeconfig "$TMP/exec.yaml" whoami -o json
 like "the cluster sees bob" "$TMP/out" '"username": "bob"'
 
 # A 401 re-runs the plugin once: its first token is stale, the second good.
-cat >"$TMP/stale.sh" <<EOF
-#!/bin/sh
-echo run >>"$TMP/stale.count"
-tok=alice-token
-[ "\$(wc -l <"$TMP/stale.count")" -eq 1 ] && tok=stale-token
-printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"%s"}}\n' "\$tok"
-EOF
-chmod +x "$TMP/stale.sh"
+stale_plugin v1beta1 stale-token
 kc "$TMP/stale.yaml" "https://localhost:$PORT" \
 	"certificate-authority-data: $CADATA" "exec:
   apiVersion: client.authentication.k8s.io/v1beta1

@@ -18,13 +18,7 @@ lines() { grep -Ec "$1" "$TMP/access.log"; }
 at_least() { [ "$(lines "$1")" -ge "$2" ]; }
 
 # An exec plugin whose first token is stale (the server refuses it).
-cat >"$TMP/stale.sh" <<EOF
-#!/bin/sh
-echo run >>"$TMP/stale.count"
-tok=alice-token
-[ "\$(wc -l <"$TMP/stale.count")" -eq 1 ] && tok=alice-stale
-printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}\n' "\$tok"
-EOF
+stale_plugin v1 alice-stale
 # One whose every token is refused.
 cat >"$TMP/never.sh" <<EOF
 #!/bin/sh

@@ -42,6 +42,20 @@ kube_token() {
 	    jsonpath="{.users[?(@.name==\"$1\")].user.token}"
 }
 
+# stale_plugin VERSION STALE: $TMP/stale.sh, an exec credential plugin
+# (client.authentication.k8s.io/VERSION) whose first token is STALE and
+# every later one alice's; it counts its runs in $TMP/stale.count.
+stale_plugin() {
+	cat >"$TMP/stale.sh" <<EOF
+#!/bin/sh
+echo run >>"$TMP/stale.count"
+tok=alice-token
+[ "\$(wc -l <"$TMP/stale.count")" -eq 1 ] && tok=$2
+printf '{"apiVersion":"client.authentication.k8s.io/$1","kind":"ExecCredential","status":{"token":"%s"}}\n' "\$tok"
+EOF
+	chmod +x "$TMP/stale.sh"
+}
+
 # kube_get PATH [USER]: GET an API path as a user (default alice) over
 # plain HTTP (kubectl does not send tokens without TLS; curl does).
 kube_get() {
