@@ -20,10 +20,7 @@ is "FailureTarget comes with it" "$(jget '[c["type"] for c in d["status"]["condi
 
 JOB='{"metadata":{"name":"greedy"},"spec":{"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"x","resources":{"limits":{"nvidia.com/gpu":"8"}}}]}}}}'
 is "a Job over quota is created" "$(api POST /apis/batch/v1/namespaces/carol/jobs carol-token "$JOB")" 201
-ev() {
-	api GET '/api/v1/namespaces/carol/events?fieldSelector=involvedObject.name%3Dgreedy' carol-token >/dev/null
-	jget 'd["items"][0]["reason"]' | grep -qx FailedCreate
-}
+ev() { get_jget '/api/v1/namespaces/carol/events?fieldSelector=involvedObject.name%3Dgreedy' carol-token 'd["items"][0]["reason"]' | grep -qx FailedCreate; }
 ok_within "it gets a FailedCreate event" 10 ev
 like "with the quota message" "$TMP/body" 'Error creating: pods \\"greedy-[a-z0-9]{5}\\" is forbidden: exceeded quota: compute-quota'
 is "and no condition" "$(get_jget /apis/batch/v1/namespaces/carol/jobs/greedy carol-token 'd["status"].get("conditions")')" null
@@ -47,10 +44,7 @@ firstrs() {
 ok_within "the first ReplicaSet is made" 10 firstrs
 api PATCH /apis/apps/v1/namespaces/bob/deployments/roll bob-token '{"spec":{"template":{"spec":{"containers":[{"name":"c","image":"v2","resources":{"requests":{"cpu":"1","memory":"1Gi"}}}]}}}}' application/strategic-merge-patch+json >/dev/null
 is "a new template bumps generation" "$(jget 'd["metadata"]["generation"]')" 2
-rolled() {
-	api GET '/api/v1/namespaces/bob/pods?labelSelector=app%3Droll' bob-token >/dev/null
-	jget 'sorted(set(p["spec"]["containers"][0]["image"] for p in d["items"] if "deletionTimestamp" not in p["metadata"]))' | grep -qx '\["v2"\]'
-}
+rolled() { get_jget '/api/v1/namespaces/bob/pods?labelSelector=app%3Droll' bob-token 'sorted(set(p["spec"]["containers"][0]["image"] for p in d["items"] if "deletionTimestamp" not in p["metadata"]))' | grep -qx '\["v2"\]'; }
 ok_within "the rollout replaces the pods" 10 rolled
 is "two ReplicaSets, the old one at 0" "$(get_jget '/apis/apps/v1/namespaces/bob/replicasets?labelSelector=app%3Droll' bob-token 'sorted(r["spec"]["replicas"] for r in d["items"])')" '[0, 2]'
 

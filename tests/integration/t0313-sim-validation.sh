@@ -45,10 +45,8 @@ spec:
     resources: $2
 EOF
 }
-field() { # JSON-EXPR over the pod NAME in alice
-	api GET "/api/v1/namespaces/alice/pods/$1" alice-token >/dev/null
-	jget "$2"
-}
+# field NAME JSON-EXPR: the expression over alice's pod NAME.
+field() { get_jget "/api/v1/namespaces/alice/pods/$1" alice-token "$2"; }
 
 # Container resources: GPUs whole, request = limit, cpu request <= limit.
 pod gpu-bad '{requests: {cpu: 1, memory: 1Gi, nvidia.com/gpu: 2}, limits: {nvidia.com/gpu: 1}}' >"$TMP/gpu-bad.yaml"

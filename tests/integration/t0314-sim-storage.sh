@@ -30,10 +30,7 @@ phase_is() { getpvc "$1" "$2"; jget 'd["status"]["phase"]' | grep -qx "$3"; }
 pod_phase_is() { getpod "$1" "$2"; jget 'd["status"]["phase"]' | grep -qx "$3"; }
 gone() { [ "$(api GET "$1")" = 404 ]; }
 # events NS: "object reason message" lines of a namespace's events.
-events() {
-	api GET "$NS/$1/events" >/dev/null
-	jget '"\n".join(e["involvedObject"]["name"]+" "+e["reason"]+" "+e["message"] for e in d["items"])' >"$TMP/events"
-}
+events() { get_jget "$NS/$1/events" admin-token '"\n".join(e["involvedObject"]["name"]+" "+e["reason"]+" "+e["message"] for e in d["items"])' >"$TMP/events"; }
 has_event() { events "$1"; grep -qxF "$2" "$TMP/events"; }
 PREEMPT='preemption: 0/50 nodes are available: 50 Preemption is not helpful for scheduling.'
 

@@ -81,10 +81,7 @@ is "the keys in the other order select alike" "$(eps ns-b r1b)" \
 is "another app on the same keys" "$(eps ns-c db)" '["p-db"] ["p-db"]'
 
 # snap FILE: the resourceVersion of every Endpoints and EndpointSlice.
-snap() {
-	api GET /sim/state >/dev/null
-	jget '{("ep/" + o["metadata"]["namespace"] + "/" + o["metadata"]["name"]): o["metadata"]["resourceVersion"] for o in d["endpoints"]} | {("slice/" + o["metadata"]["namespace"] + "/" + o["metadata"]["labels"]["kubernetes.io/service-name"] + "/" + o["metadata"]["name"]): o["metadata"]["resourceVersion"] for o in d["endpointslices"]}' >"$1"
-}
+snap() { get_jget /sim/state admin-token '{("ep/" + o["metadata"]["namespace"] + "/" + o["metadata"]["name"]): o["metadata"]["resourceVersion"] for o in d["endpoints"]} | {("slice/" + o["metadata"]["namespace"] + "/" + o["metadata"]["labels"]["kubernetes.io/service-name"] + "/" + o["metadata"]["name"]): o["metadata"]["resourceVersion"] for o in d["endpointslices"]}' >"$1"; }
 # changed OLD NEW: what was written, added or removed between two snaps.
 changed() {
 	$PY -c 'import json,sys
