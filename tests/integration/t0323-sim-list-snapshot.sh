@@ -48,8 +48,7 @@ print([e["object"]["metadata"]["resourceVersion"] for e in ev
 
 # Streaming lists: a watch with sendInitialEvents sends the current state,
 # then a BOOKMARK marked k8s.io/initial-events-end at its version.
-api GET "$CM" alice-token >/dev/null
-NOWRV=$(jget 'd["metadata"]["resourceVersion"]')
+NOWRV=$(get_jget "$CM" alice-token 'd["metadata"]["resourceVersion"]')
 curl -sS -N --max-time 2 -H 'Authorization: Bearer alice-token' \
     "$SIM_URL$CM?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true" \
     2>/dev/null >"$TMP/wl"
@@ -72,8 +71,7 @@ is "NotOlderThan a version not reached yet is 504" "$(api GET "$CM?resourceVersi
 like "Too large resource version" "$TMP/body" "Too large resource version: $((NOWRV + 1000)), current: $NOWRV"
 
 # Compaction: the token's version is gone.
-api GET "$CM?limit=2" alice-token >/dev/null
-TOK=$(jget 'd["metadata"]["continue"]')
+TOK=$(get_jget "$CM?limit=2" alice-token 'd["metadata"]["continue"]')
 api POST /sim/faults admin-token '{"expireWatches":true}' >/dev/null
 is "a token from before a compaction" "$(api GET "$CM?limit=2&continue=$TOK" alice-token)" 410
 is "is Expired" "$(jget 'd["reason"]')" Expired
