@@ -8,7 +8,6 @@
 plan 22
 
 serve_on_kubesim --speed 600 -- --no-lease --interval 1s --user-max-queued 0
-py() { python3 -c "$1" "$TMP/out"; }
 
 cat >"$TMP/flaky.yaml" <<'EOT'
 name: flaky
@@ -29,7 +28,7 @@ check "show -o json" q show 1 -o json
 is "as GET /v1/jobs/1 answers it" "$(api alice GET /v1/jobs/1 >/dev/null; \
     python3 -c 'import json,sys; print(json.load(open(sys.argv[1])) == json.load(open(sys.argv[2])))' "$TMP/out" "$TMP/body")" True
 is "with both attempts' replicas" \
-    "$(py 'import json,sys; d=json.load(open(sys.argv[1])); print([(r["attempt"], r.get("exit_code")) for r in d["archived_replicas"]], d["exit_code"])')" \
+    "$(json_val '[(r["attempt"], r.get("exit_code")) for r in d["archived_replicas"]], d["exit_code"]' "$TMP/out")" \
     "[(1, 1), (2, 0)] 0"
 check "show" q show 1
 like "the attempts for people" "$TMP/out" '^1 +20[^ ]+Z +20[^ ]+Z +ailab-[^ ]+ +1 +attempt 1 failed'
@@ -50,6 +49,6 @@ like "holding the latest attempt's log" "$TMP/logs/flaky-1-0.log" 'exiting with 
 
 check "report -o json" q report res -o json
 is "run_seconds is the cluster's 10 minutes" \
-    "$(py 'import json,sys; d=json.load(open(sys.argv[1])); print([j["run_seconds"] >= 590 and j["run_seconds"] < 1200 for j in d["jobs"] if j["id"] == 1])')" \
+    "$(json_val '[j["run_seconds"] >= 590 and j["run_seconds"] < 1200 for j in d["jobs"] if j["id"] == 1]' "$TMP/out")" \
     "[True]"
 finish
