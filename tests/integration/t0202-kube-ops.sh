@@ -16,9 +16,7 @@ unset KUBECONFIG
 
 probe() { "$PROBE" --kubeconfig "$KC" --budget-ms 5000 "$@"; }
 # val FILE EXPR: a value from a JSON file, or "0" if there is none.
-val() {
-	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@" 2>/dev/null || echo 0
-}
+val() { json_val "$2" "$1" 2>/dev/null || echo 0; }
 
 check "admin lists 53 nodes in pages of 7" probe --context admin list nodes - 7
 like "all pages merged" "$TMP/out" '^items=53 '
