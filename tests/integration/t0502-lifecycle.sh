@@ -23,7 +23,7 @@ command: python long.py
 annotations: {ailab-kubesim.io/duration: 3h}
 YAML
 check "submit" aq submit "$TMP/jobs.yaml"
-check "schedule to the end, keeping 2 KiB of each log" sched --log-limit 2Ki
+check "schedule to the end, keeping 2 KiB of each log" sched_all --log-limit 2Ki
 is "a job past its timeout is stopped: timed_out" "$(job_field 1 '["state"]')" timed_out
 aq why 1 >"$TMP/why"
 like "why says it ran past its timeout" "$TMP/why" "timeout of 600s"
