@@ -34,6 +34,17 @@ trap cleanup EXIT
 
 plan() { echo "1..$1"; }
 
+# spawn VAR CMD...: CMD in the background, its PID in VAR and stopped at
+# exit.  Not for a CMD reading a here-document: a background command's
+# standard input is /dev/null.
+spawn() {
+	_var=$1
+	shift
+	"$@" &
+	eval "$_var=\$!"
+	TEST_PIDS="$TEST_PIDS $!"
+}
+
 # skip_unless REASON CMD...: the whole test is a TAP skip saying REASON
 # unless CMD succeeds.
 skip_unless() {
@@ -63,17 +74,32 @@ ok() {
 	fi
 }
 
+# skip_n N REASON: N TAP lines skipped for REASON.
+skip_n() {
+	_k=$1
+	while [ "$_k" -gt 0 ]; do
+		TAP_N=$((TAP_N + 1))
+		echo "ok $TAP_N # skip $2"
+		_k=$((_k - 1))
+	done
+}
+
 # check DESCRIPTION CMD...: passes if the command exits 0.
 check() {
-	desc=$1
+	_what=$1
 	shift
-	"$@" >"$TMP/out" 2>"$TMP/err"
-	rc=$?
-	if [ $rc -ne 0 ]; then
-		echo "# command failed ($rc): $*"
-		sed 's/^/#   /' "$TMP/err" | head -n 20
-	fi
-	ok "$desc" $rc
+	fails "$_what" 0 "$@"
+}
+
+# py_ok DESCRIPTION ARGS... <PROGRAM: passes if the Python PROGRAM, read
+# from standard input, exits 0 given ARGS; what it printed is shown if not.
+py_ok() {
+	_desc=$1
+	shift
+	python3 - "$@" >"$TMP/py" 2>&1
+	_rc=$?
+	[ $_rc -eq 0 ] || sed 's/^/# /' "$TMP/py" | head -n 40
+	ok "$_desc" $_rc
 }
 
 # fails DESCRIPTION STATUS CMD...: passes if the command exits with STATUS.
@@ -112,7 +138,27 @@ like() {
 	fi
 }
 
+# matches DESCRIPTION STRING REGEX: like, over STRING rather than a file.
+matches() {
+	printf '%s\n' "$2" >"$TMP/matches"
+	like "$1" "$TMP/matches" "$3"
+}
+
+# unlike DESCRIPTION FILE REGEX: passes if no line of FILE matches REGEX.
+unlike() {
+	if grep -Eq -- "$3" "$2"; then
+		echo "# a line of $2 matches /$3/:"
+		grep -E -- "$3" "$2" | sed 's/^/#   /' | head -n 20
+		ok "$1" 1
+	else
+		ok "$1" 0
+	fi
+}
+
 aq() { "$AILAB_QUEUE" "$@"; }
+
+# out_ids: the ids in $TMP/out, one line: "1 2 3".
+out_ids() { tr '\n' ' ' <"$TMP/out" | sed 's/ $//'; }
 
 # wait_for SECONDS CMD...: retries CMD every 0.1 s until it succeeds.
 wait_for() {

@@ -31,7 +31,7 @@ like "ls shows replicas" "$TMP/out" '^2 +bert +queued +1x RTX3090 x4 '
 like "ls shows a CPU job" "$TMP/out" '^3 +prep +queued +cpu x1 '
 
 check "ls -o json" aq ls -o json
-python3 - "$TMP/out" <<'PY'
+py_ok "ls -o json has id, name, state, namespace, group, submitted_at" "$TMP/out" <<'PY'
 import json, sys
 jobs = json.load(open(sys.argv[1]))
 assert [j["id"] for j in jobs] == [1, 2, 3], jobs
@@ -41,7 +41,6 @@ for j in jobs:
 assert jobs[0]["gpu"] == {"type": "RTX4090D", "count": 2}
 assert jobs[1]["spec"]["command"] == ["python", "bert.py"]
 PY
-ok "ls -o json has id, name, state, namespace, group, submitted_at" $?
 
 check "ls -o yaml" aq ls -o yaml
 like "yaml output is YAML" "$TMP/out" '^- id: 1$'

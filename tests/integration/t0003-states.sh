@@ -31,13 +31,12 @@ like "it names the job" "$TMP/err" "job 99 not found"
 fails "a bad id is a usage error" 2 aq cancel abc
 
 aq show 1 -o json >"$TMP/show"
-python3 - "$TMP/show" <<'PY'
+py_ok "show -o json has the full history" "$TMP/show" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
 got = [(e["from"], e["to"]) for e in j["events"]]
 assert got == [(None, "queued"), ("queued", "held"), ("held", "queued")], got
 assert j["events"][1]["reason"].startswith("held by ")
 PY
-ok "show -o json has the full history" $?
 fails "an unknown state filter is a usage error" 2 aq ls --state runing
 finish

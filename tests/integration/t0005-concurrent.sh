@@ -7,21 +7,17 @@ plan 8
 
 printf 'name: c\ncommand: "true"\n' >"$TMP/one.yaml"
 aq ls >/dev/null 2>&1    # create the database once, as a first user would
-i=0
 pids=
-while [ $i -lt 20 ]; do
+for i in $(seq 0 19); do
 	(
-		n=0
 		errs=0
-		while [ $n -lt 100 ]; do
+		for n in $(seq 1 100); do
 			aq submit "$TMP/one.yaml" >>"$TMP/ids.$i" 2>>"$TMP/errs" ||
 			    errs=$((errs + 1))
-			n=$((n + 1))
 		done
 		exit $errs
 	) &
 	pids="$pids $!"
-	i=$((i + 1))
 done
 failed=0
 for p in $pids; do
@@ -37,22 +33,18 @@ is "2000 jobs are recorded" "$(aq ls -o json | python3 -c 'import json,sys; prin
 # first, the others finding it whole.
 lost=0
 errs=0
-trial=1
-while [ $trial -le 10 ]; do
+for trial in $(seq 1 10); do
 	db="$TMP/first$trial/queue.db"
 	pids=
-	i=0
-	while [ $i -lt 20 ]; do
+	for i in $(seq 1 20); do
 		aq --db "$db" submit "$TMP/one.yaml" >/dev/null 2>>"$TMP/first.err" &
 		pids="$pids $!"
-		i=$((i + 1))
 	done
 	for p in $pids; do
 		wait "$p" || errs=$((errs + 1))
 	done
 	n=$(aq --db "$db" ls -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 	lost=$((lost + 20 - n))
-	trial=$((trial + 1))
 done
 is "first use: no submit failed in 10 trials of 20" "$errs" 0
 is "first use: nothing printed on stderr" "$(wc -c <"$TMP/first.err" | tr -d ' ')" 0

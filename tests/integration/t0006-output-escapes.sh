@@ -30,14 +30,13 @@ like "a negative number stays a number" "$TMP/out" '^4,lab-3,dee,-5,'
 like "a cell starting with a tab is neutralised" "$TMP/out" "^5,lab-4,.*,'	cmd,"
 
 aq report lab -o json >"$TMP/json"
-python3 -c '
+py_ok "-o json keeps the cells exactly" "$TMP/json" <<'PY'
 import json, sys
 jobs = json.load(open(sys.argv[1]))["jobs"]
 assert jobs[0]["params"]["s.name"] == "ann\x1b]0;pwn\x07", jobs[0]
 assert jobs[0]["params"]["s.score"] == "=HYPERLINK(\"http://evil/\",\"click\")"
 assert jobs[1]["params"]["s.name"] == "bob\nFAKE 99 succeeded"
-' "$TMP/json"
-ok "-o json keeps the cells exactly" $?
+PY
 
 # A reason quoting the cluster's text (as a scheduler records them, here
 # written straight into the database) reaches ls, show and why escaped.

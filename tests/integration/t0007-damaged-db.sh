@@ -91,9 +91,6 @@ if as_nobody test -x "$AILAB_QUEUE"; then
 	like "it says read-only" "$TMP/err" "queue.db: the queue database is read-only"
 	is "the file is untouched" "$(sha256sum "$TMP/ro/queue.db" | cut -d' ' -f1)" "$before"
 else
-	for i in 1 2 3 4 5 6; do
-		TAP_N=$((TAP_N + 1))
-		echo "ok $TAP_N # skip the build directory is not reachable by nobody"
-	done
+	skip_n 6 "the build directory is not reachable by nobody"
 fi
 finish

@@ -9,16 +9,8 @@ plan 9
 bail_unless start_kubesim --cluster "$FIXTURES/sched-small.yaml"
 printf 'name: w\ncommand: python train.py\nannotations: {ailab-kubesim.io/duration: 1m}\n' >"$TMP/w.yaml"
 aq ls >/dev/null 2>&1
-"$AILAB_QUEUE" sched --interval 1h >"$TMP/sched.out" 2>"$TMP/sched.err" &
-SCHED=$!
-TEST_PIDS="$TEST_PIDS $SCHED"
-i=0
-while [ $i -lt 100 ] && ! [ -p "$AILAB_QUEUE_DB.wake" ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-[ -p "$AILAB_QUEUE_DB.wake" ]
-ok "a scheduler runs and listens" $?
+start_sched sched --interval 1h
+ok_within "a scheduler runs and listens" 10 test -p "$AILAB_QUEUE_DB.wake"
 
 ln -s "$AILAB_QUEUE_DB" "$TMP/sym.db"
 fails "a second scheduler through a symbolic link: exit 1" 1 \
@@ -28,22 +20,15 @@ like "it names the one running" "$TMP/err" "another scheduler is running on .*sy
 # A submit through the link reaches the running scheduler's FIFO: the job
 # is admitted long before the hour's interval.
 aq --db "$TMP/sym.db" submit "$TMP/w.yaml" >/dev/null
-i=0
-while [ $i -lt 100 ] && ! aq ls | grep -q 'running\|admitted'; do
-	sleep 0.1
-	i=$((i + 1))
-done
-aq ls | grep -q 'running\|admitted'
-ok "a submit through the link wakes the scheduler" $?
+admitted() { aq ls | grep -q 'running\|admitted'; }
+ok_within "a submit through the link wakes the scheduler" 10 admitted
 
 mkdir "$TMP/other"
 ln "$AILAB_QUEUE_DB" "$TMP/other/hard.db"
 fails "a second scheduler through a hard link: exit 1" 1 \
     timeout 20 "$AILAB_QUEUE" --db "$TMP/other/hard.db" sched --once
 like "it says the file has two names" "$TMP/err" "hard.db: the database file has 2 names \(hard links\)"
-kill "$SCHED"
-wait "$SCHED"
-ok "the first scheduler stops on SIGTERM" $?
+check "the first scheduler stops on SIGTERM" stop_sched
 fails "with the hard link, no scheduler starts at all" 1 \
     timeout 20 "$AILAB_QUEUE" sched --once
 rm "$TMP/other/hard.db"

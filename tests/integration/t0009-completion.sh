@@ -9,8 +9,7 @@ plan 14
 
 aq completion bash >"$TMP/c.bash"
 ok "completion bash writes a script" $?
-bash -n "$TMP/c.bash"
-ok "bash parses it" $?
+check "bash parses it" bash -n "$TMP/c.bash"
 mkdir "$TMP/d" && : >"$TMP/d/sweep.yaml" && : >"$TMP/d/swap.txt"
 # comp WORD...: what bash completes the last word to, sorted, on one line.
 comp() {

@@ -45,13 +45,10 @@ print("specs whole")
 PY
 like "every job reads back its own whole spec" "$TMP/check" "^specs whole$"
 
-aq report sw -o json >"$TMP/report.json"
-is "report: the parameters of each job, the totals" "$(python3 -c '
-import json, sys
-r = json.load(open(sys.argv[1]))
-print(len(r["jobs"]), r["jobs"][1]["params"]["tag"] == "caf\u00e8",
-      r["jobs"][199]["params"], r["totals"]["failed"])
-' "$TMP/report.json")" "200 True {'lr': '20', 'tag': 'h'} 100"
+is "report: the parameters of each job, the totals" "$(aq report sw -o json |
+    json_val 'len(d["jobs"]), d["jobs"][1]["params"]["tag"] == "caf\u00e8",
+      d["jobs"][199]["params"], d["totals"]["failed"]')" \
+    "200 True {'lr': '20', 'tag': 'h'} 100"
 
 fails "wait --group stops at its timeout" 3 aq wait --group sw --timeout 1s
 like "saying how many ended" "$TMP/err" "timed out waiting: 100 of 200 jobs ended"

@@ -9,8 +9,6 @@
 plan 69
 
 bail_unless start_kubesim --speed 600
-sched() { timeout 120 "$AILAB_QUEUE" sched --until-empty --interval 1s "$@"; }
-ids() { tr '\n' ' ' <"$TMP/out" | sed 's/ $//'; }
 ME=$(id -un)
 
 # 1-2 succeed, 3-4 fail, 5 runs past its timeout; 6-7 are cancelled by
@@ -53,7 +51,7 @@ is "nothing was held by the refused commands" "$(aq ls --state held -q | wc -l |
 check "cancel a range" aq cancel 6-7
 like "one line a job" "$TMP/err" "^job 7 cancelled$"
 like "and a summary" "$TMP/err" "^2 jobs: 2 cancelled$"
-check "run the rest to the end" sched
+check "run the rest to the end" sched_all
 is "ok-1 succeeded (the scheduler saw it through)" "$(job_state 1)" succeeded
 is "slow timed out" "$(job_state 5)" timed_out
 
@@ -66,7 +64,7 @@ check "wait --state succeeded --group sw exits 0" aq wait --state succeeded --gr
 fails "wait -o json exits 1 too" 1 aq wait 1-7 -o json
 is "the result object counts the ends" "$(python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); print(o["ok"], o["jobs"], o["succeeded"], o["failed"], o["timed_out"], o["cancelled"], [i["state"] for i in o["items"]][4])' "$TMP/out")" "False 7 2 2 1 2 timed_out"
 fails "wait -o name: the ids that did not succeed" 1 aq wait --group sw -o name
-is "those ids" "$(ids)" "3 4 5 6 7"
+is "those ids" "$(out_ids)" "3 4 5 6 7"
 aq help wait >"$TMP/help"
 like "wait --help documents exit 3" "$TMP/help" "^  3  --timeout passed"
 like "and exit 1" "$TMP/help" "^  1  a job failed, timed out or was cancelled"
@@ -82,14 +80,14 @@ is "it retried the failed and timed-out jobs only" "$(python3 -c 'import json,sy
 is "the cancelled ones stay cancelled" "$(job_state 7)" cancelled
 is "the succeeded ones stay succeeded" "$(job_state 2)" succeeded
 check "retry --group --state cancelled -o name" aq retry --group sw --state cancelled -o name
-is "it names the jobs queued again" "$(ids)" "6 7"
+is "it names the jobs queued again" "$(out_ids)" "6 7"
 is "job 6 is queued again" "$(job_state 6)" queued
 
 # Filters: --state, --name (fnmatch, brackets too), ids within filters.
 check "hold by range and list" aq hold 3-5,7
 like "a summary" "$TMP/err" "^4 jobs: 4 held$"
 check "ls -q: the ids alone" aq ls --state held -q
-is "the held ids" "$(ids)" "3 4 5 7"
+is "the held ids" "$(out_ids)" "3 4 5 7"
 check "release --name GLOB" aq release --name 'bad-*'
 is "only bad-1 and bad-2 are released" "$(aq ls --state held -o name | tr '\n' ' ')" "5 7 "
 check "hold --name with a bracket (fnmatch)" aq hold --name 'bad-[!2]'
@@ -102,11 +100,11 @@ is "3, 5 and 7 are queued" "$(aq ls --state queued -o name | tr '\n' ' ')" "3 4 
 printf 'name: other\ncommand: "true"\n' | aq -n team-a submit - >/dev/null
 printf 'name: other\ncommand: "true"\n' | aq -n team-b submit - >/dev/null
 check "ls -n NS" aq ls -n team-a -o name
-is "only that namespace's job" "$(ids)" "8"
+is "only that namespace's job" "$(out_ids)" "8"
 check "ls --owner of the queue's owner" aq ls --owner "$ME" -q
-is "all the active jobs" "$(ids)" "3 4 5 6 7 8 9"
+is "all the active jobs" "$(out_ids)" "3 4 5 6 7 8 9"
 check "ls --owner of someone else" aq ls --owner nobody-else -q
-is "none" "$(ids)" ""
+is "none" "$(out_ids)" ""
 check "cancel -n NS -o yaml" aq -n team-b cancel -o yaml
 like "a YAML result object" "$TMP/out" "^action: cancel$"
 is "only team-b's job was cancelled" "$(job_state 9) $(job_state 8)" "cancelled queued"

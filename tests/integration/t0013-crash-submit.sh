@@ -7,32 +7,15 @@
 plan 9
 
 # 40 x 50 = 2,000 jobs: many statements of many rows, a shared spec.
-axis=$(seq -s, 0 49)
-cat >"$TMP/sweep.yaml" <<Y
-name: sw
-command: python train.py --a \${a} --b \${b}
-sweep:
-  grid:
-    a: [$(seq -s, 0 39)]
-    b: [$axis]
-Y
+grid_sweep 40 50
 aq ls >/dev/null 2>&1    # the queue exists before the first kill
-
-# sq SQL: one value from the queue file, read by the sqlite3 program.
-sq() { sqlite3 "$AILAB_QUEUE_DB" "$1"; }
 
 bad_count=0
 bad_events=0
 bad_integrity=0
 bad_spec=0
-# The binary itself in the background (not the aq function, whose
-# subshell $! would name), so that the kill reaches it.
 for delay in 0.01 0.03 0.05 0.08 0.12 0.2 0.3 0.5; do
-	"$AILAB_QUEUE" submit "$TMP/sweep.yaml" >/dev/null 2>&1 &
-	pid=$!
-	sleep "$delay"
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	kill_during "$delay" submit "$TMP/sweep.yaml"
 	jobs=$(sq "SELECT count(*) FROM jobs")
 	[ $((jobs % 2000)) -eq 0 ] || bad_count=$((bad_count + 1))
 	[ "$(sq "SELECT count(*) FROM events WHERE reason = 'submitted'")" = \
@@ -55,11 +38,7 @@ is "every job's spec reads back whole" "$bad_spec" 0
 before=$(sq "SELECT count(*) FROM jobs")
 "$AILAB_QUEUE" submit "$TMP/sweep.yaml" >"$TMP/ids" 2>/dev/null &
 pid=$!
-i=0
-while [ ! -s "$TMP/ids" ] && [ $i -lt 600 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
+wait_for 30 test -s "$TMP/ids"
 kill -9 "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 first=$(head -n 1 "$TMP/ids")

@@ -6,18 +6,8 @@
 . "$top_srcdir/tests/lib.sh"
 plan 10
 
-cat >"$TMP/sweep.yaml" <<Y
-name: sw
-command: python train.py --a \${a} --b \${b}
-sweep:
-  grid:
-    a: [$(seq -s, 0 49)]
-    b: [$(seq -s, 0 99)]
-Y
+grid_sweep 50 100
 check "submit a sweep of 5,000 jobs" aq submit "$TMP/sweep.yaml"
-
-# sq SQL: one value from the queue file, read by the sqlite3 program.
-sq() { sqlite3 "$AILAB_QUEUE_DB" "$1"; }
 
 # consistent: 0 when every job's state is the one its last event names
 # and the file is whole; otherwise prints what is wrong.
@@ -27,18 +17,6 @@ consistent() {
 	    e.to_state FROM events e WHERE e.job_id = j.id ORDER BY e.id DESC
 	    LIMIT 1)")
 	[ "$n" = 0 ] || { echo "# $n jobs not in their last event's state"; return 1; }
-}
-
-# kill_during DELAY ARGS...: runs the binary itself (not through a
-# function, so that $! is its pid), SIGKILLed after DELAY seconds.
-kill_during() {
-	delay=$1
-	shift
-	"$AILAB_QUEUE" "$@" >/dev/null 2>&1 &
-	pid=$!
-	sleep "$delay"
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
 }
 
 bad=0

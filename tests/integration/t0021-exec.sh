@@ -33,8 +33,7 @@ check "hold job 2" q hold 2
 ok_within "the 2-replica job and job 3 run" 60 running
 
 # The pod of rank 1, read from the simulated cluster itself.
-api GET /api/v1/namespaces/alice/pods >/dev/null
-POD1=$(jget '[p["metadata"]["name"] for p in d["items"] if p["metadata"].get("labels", {}).get("ailab-queue.io/rank", p["metadata"].get("annotations", {}).get("batch.kubernetes.io/job-completion-index")) == "1"][0]')
+POD1=$(get_jget /api/v1/namespaces/alice/pods admin-token '[p["metadata"]["name"] for p in d["items"] if p["metadata"].get("labels", {}).get("ailab-queue.io/rank", p["metadata"].get("annotations", {}).get("batch.kubernetes.io/job-completion-index")) == "1"][0]')
 CTR=$(jget '[p["spec"]["containers"][0]["name"] for p in d["items"] if p["metadata"]["name"] == "'"$POD1"'"][0]')
 ok "the cluster has a pod of rank 1 ($POD1, container $CTR)" $?
 

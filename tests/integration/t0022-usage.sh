@@ -29,10 +29,8 @@ fails "a bad --by is a usage error" 2 aq usage --by node
 check "serve starts" start_serve a
 is "alice submits two GPU jobs" "$(submit alice "$TMP/alice.yaml")" 201
 is "bob submits one" "$(submit bob "$TMP/bob.yaml")" 201
-ended() { aq ls --all -o json | python3 -c 'import json, sys
-j = json.load(sys.stdin)
-sys.exit(not (len(j) == 3 and all(x["state"] in
-    ("succeeded", "failed", "cancelled") for x in j)))'; }
+ended() { [ "$(aq ls --all -o json | json_val 'len(d) == 3 and all(x["state"] in
+    ("succeeded", "failed", "cancelled") for x in d)')" = True ]; }
 ok_within "the server runs the jobs to their end" 60 ended
 
 aq ls --all -o json >"$TMP/all.json"
@@ -107,10 +105,8 @@ aq usage --by type -o csv >"$TMP/u.csv"
 like "-o csv --by type has a header" "$TMP/u.csv" "^type,gpu_hours"
 like "  and the RTX3090 row" "$TMP/u.csv" "^RTX3090,0\\.00[0-9]"
 
-aq usage --owner bob -o json >"$TMP/bob.json"
-is "--owner keeps that owner only" "$(python3 -c 'import json,sys
-u = json.load(open(sys.argv[1]))
-print(",".join(x["user"] for x in u["users"]), ",".join(x["type"] for x in u["types"]))' "$TMP/bob.json")" "bob RTX4090"
+is "--owner keeps that owner only" "$(aq usage --owner bob -o json |
+    json_val '",".join(x["user"] for x in d["users"]), ",".join(x["type"] for x in d["types"])')" "bob RTX4090"
 
 "$AILAB_QUEUE" --context admin --server "$SERVE_URL" usage -o json \
     >"$TMP/s.json" 2>"$TMP/err"
@@ -119,15 +115,12 @@ chk "$TMP/s.json" owner; ok "  per owner as the local store says" $?
 chk "$TMP/s.json" type; ok "  per type likewise" $?
 "$AILAB_QUEUE" --context bob --server "$SERVE_URL" usage -o json \
     >"$TMP/sb.json" 2>"$TMP/err"
-is "  bob through the server sees his own usage only" "$(python3 -c 'import json,sys
-u = json.load(open(sys.argv[1]))
-print(",".join(x["user"] for x in u["users"]), ",".join(x["user"] for x in u["fair_share"]))' "$TMP/sb.json")" "bob bob"
+is "  bob through the server sees his own usage only" "$(json_val \
+    '",".join(x["user"] for x in d["users"]), ",".join(x["user"] for x in d["fair_share"])' "$TMP/sb.json")" "bob bob"
 # His standing is counted over every owner, not over what he may see:
 # alice used more, so bob's share is below 1 and he comes first of 2.
-is "  and his standing among all owners" "$(python3 -c 'import json,sys
-u = json.load(open(sys.argv[1]))
-f = u["fair_share"][0]
-print(u["fair_share_owners"], f["order"], 0 < f["share"] < 0.5)' "$TMP/sb.json")" "2 1 True"
+is "  and his standing among all owners" "$(json_val 'd["fair_share_owners"],
+    d["fair_share"][0]["order"], 0 < d["fair_share"][0]["share"] < 0.5' "$TMP/sb.json")" "2 1 True"
 "$AILAB_QUEUE" --context bob --server "$SERVE_URL" usage >"$TMP/sb.txt" 2>"$TMP/err"
 like "  printed as 1 of 2" "$TMP/sb.txt" "^bob .* 1 of 2\$"
 like "  saying what it counts" "$TMP/sb.txt" "SHARE and ORDER count all 2"

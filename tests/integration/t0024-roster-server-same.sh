@@ -42,8 +42,8 @@ both() {
 	ok "$_d" $_ok
 }
 both "a dry run of two rosters: the same jobs" 0 submit --dry-run -o json spec/lab.yaml
-is "  four of them, the values as they were" "$(python3 -c 'import json,sys
-print(" ".join(j["name"] for j in json.load(open("r.out"))))')" "lab-s1 lab-s2 ylab-y1 ylab-y2"
+is "  four of them, the values as they were" \
+    "$(json_val '" ".join(j["name"] for j in d)' r.out)" "lab-s1 lab-s2 ylab-y1 ylab-y2"
 like "  a value over two lines arrives whole" r.out 'Bo\\nB'
 
 printf 'id,ns,name\ns1,alice,Al\ns2,Alice,Bo\n' >spec/data/class.csv

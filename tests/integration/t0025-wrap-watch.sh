@@ -13,22 +13,14 @@ check "submit --wrap queues one job" aq submit --wrap "$hostile" \
     --set gpu.type=RTX4090D --set gpu.count=2
 is "it prints the new id" "$(cat "$TMP/out")" "1"
 aq show 1 -o json >"$TMP/show.json"
-is "the command is stored as written" "$(python3 -c '
-import json, sys
-print(json.load(open(sys.argv[1]))["spec"]["command"][0])' "$TMP/show.json")" \
-    "$hostile"
-is "its default name is wrap" "$(python3 -c '
-import json, sys
-print(json.load(open(sys.argv[1]))["name"])' "$TMP/show.json")" "wrap"
-is "--set gave its GPUs" "$(python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-print(d["gpu"]["count"], d["gpu"]["type"])' "$TMP/show.json")" "2 RTX4090D"
+is "the command is stored as written" \
+    "$(json_val 'd["spec"]["command"][0]' "$TMP/show.json")" "$hostile"
+is "its default name is wrap" "$(json_val 'd["name"]' "$TMP/show.json")" "wrap"
+is "--set gave its GPUs" \
+    "$(json_val 'd["gpu"]["count"], d["gpu"]["type"]' "$TMP/show.json")" "2 RTX4090D"
 
 check "--name names it" aq submit --wrap 'echo hi' --name hello
-is "the named job" "$(aq ls -o json | python3 -c '
-import json, sys
-print(" ".join(j["name"] for j in json.load(sys.stdin)))')" "wrap hello"
+is "the named job" "$(aq ls -o json | json_val '" ".join(j["name"] for j in d)')" "wrap hello"
 check "--dry-run with --wrap queues nothing" aq submit --dry-run --wrap 'true'
 like "and shows the job" "$TMP/out" '^wrap +default'
 is "still two jobs" "$(aq ls -q | wc -l | tr -d ' ')" "2"
@@ -57,10 +49,8 @@ q() { timeout 60 "$AILAB_QUEUE" --server "$SERVE_URL" --context alice "$@"; }
 check "submit --wrap to the server" q submit --wrap "$hostile" --name remote
 id=$(cat "$TMP/out")
 is "the server answers 200 for it" "$(api alice GET "/v1/jobs/$id")" 200
-is "the server stored the command as written" "$(python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-print(d["name"], d["spec"]["command"][0])' "$TMP/body")" "remote $hostile"
+is "the server stored the command as written" \
+    "$(json_val 'd["name"], d["spec"]["command"][0]' "$TMP/body")" "remote $hostile"
 timeout 3 "$AILAB_QUEUE" --server "$SERVE_URL" --context alice ls --watch \
     --interval 500ms -o name >"$TMP/watch" 2>&1
 is "ls --watch against the server runs until stopped" "$?" "124"

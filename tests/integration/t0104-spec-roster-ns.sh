@@ -22,9 +22,7 @@ EOT
 aq --context admin submit --dry-run -o json lab.yaml >"$TMP/dry.json"
 ok "the roster expands" $?
 is "each job in its row's namespace, its claims made from it" \
-    "$(python3 -c 'import json,sys
-for j in json.load(open(sys.argv[1])):
-    print(j["name"], j["namespace"], j["volumes"][0]["claim"])' "$TMP/dry.json" | tr '\n' ' ')" \
+    "$(json_val '"".join("%s %s %s " % (j["name"], j["namespace"], j["volumes"][0]["claim"]) for j in d)' "$TMP/dry.json")" \
     "lab1-s1 alice pvc-nfshome-alice lab1-s2 bob pvc-nfshome-bob lab1-s3 carol pvc-nfshome-carol "
 
 printf 'id,ns,name\ns1,alice,Al\ns2,bob,"Bo\nB"\ns3,Carol,Ca\n' >bad-ns.csv
@@ -38,19 +36,12 @@ fails "an upper-case id is refused" 2 aq --context admin validate bad-id.yaml
 like "  at its row and column of the CSV" "$TMP/err" "^bad-id.csv:3:1: job name 'lab1-S2' must be a DNS-1123 label .*column 'id' is 'S2'; 'lab1-\\\$\\{s.id\\}' at bad-id.yaml:1:7\\)$"
 is "nothing was queued" "$(aq --context admin ls --all -q | wc -l)" 0
 
-aq --context admin -q submit lab.yaml >/dev/null &&
-timeout 120 "$AILAB_QUEUE" --context admin sched --until-empty --interval 1s \
-    >"$TMP/sched.out" 2>&1
+aq --context admin -q submit lab.yaml >/dev/null && sched_until_empty 120
 ok "the TA's roster runs to its end" $?
-curl -sS -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/audit" \
-    >"$TMP/audit.json"
 is "the cluster made each Deployment in its student's namespace" \
-    "$(python3 -c 'import json,sys
-a = json.load(open(sys.argv[1]))
-a = a["items"] if isinstance(a, dict) else a
-print(" ".join(sorted(e.get("namespace", "?") for e in a
-      if e.get("verb") == "create" and e.get("resource") == "deployments")))' \
-    "$TMP/audit.json")" "alice bob carol"
+    "$(sim_get /sim/audit | json_val '" ".join(sorted(e.get("namespace", "?")
+      for e in (d["items"] if isinstance(d, dict) else d)
+      if e.get("verb") == "create" and e.get("resource") == "deployments"))')" "alice bob carol"
 fails "submitting the roster again is refused" 2 aq --context admin submit lab.yaml
 like "  saying why and what to do" "$TMP/err" "the roster's group 'lab1' already has 3 of your jobs: .* give --append to add these, or --group NAME for a new group"
 check "--append adds them" aq --context admin -q submit --append lab.yaml

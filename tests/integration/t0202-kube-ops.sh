@@ -16,9 +16,7 @@ unset KUBECONFIG
 
 probe() { "$PROBE" --kubeconfig "$KC" --budget-ms 5000 "$@"; }
 # val FILE EXPR: a value from a JSON file, or "0" if there is none.
-val() {
-	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@" 2>/dev/null || echo 0
-}
+val() { json_val "$2" "$1" 2>/dev/null || echo 0; }
 
 check "admin lists 53 nodes in pages of 7" probe --context admin list nodes - 7
 like "all pages merged" "$TMP/out" '^items=53 '
@@ -112,14 +110,13 @@ JOB='{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j1"},"spec":{"bac
 check "alice creates a job" \
 	probe --context alice raw POST /apis/batch/v1/namespaces/alice/jobs "$JOB"
 PODS=/api/v1/namespaces/alice/pods?labelSelector=job-name%3Dj1
-n=0
-for _ in $(seq 1 100); do
+# pods EXPR: EXPR over the job's pods, as alice lists them.
+pods() {
 	probe --context alice raw GET "$PODS" >"$TMP/pods.json" 2>/dev/null
-	n=$(val "$TMP/pods.json" "len([p for p in d['items'] if p['status'].get('phase')=='Running'])")
-	[ "$n" -ge 1 ] && break
-	sleep 0.1
-done
-ok "the job's pod runs" "$([ "$n" -ge 1 ]; echo $?)"
+	val "$TMP/pods.json" "$1"
+}
+runs() { [ "$(pods "len([p for p in d['items'] if p['status'].get('phase')=='Running'])")" -ge 1 ]; }
+ok_within "the job's pod runs" 10 runs
 POD1=$(val "$TMP/pods.json" "d['items'][0]['metadata']['name']")
 check "logs with tailLines" probe --context alice logs alice "$POD1" tail=2
 n=$(wc -l <"$TMP/out")
@@ -132,13 +129,8 @@ ok "follow keeps streaming until stopped" $(($? == 124 ? 0 : 1))
 like "and streamed the log" "$TMP/follow.out" 'started'
 
 check "delete the job" probe --context alice delete jobs alice j1
-for _ in $(seq 1 100); do
-	probe --context alice raw GET "$PODS" >"$TMP/pods.json" 2>/dev/null
-	n=$(val "$TMP/pods.json" "len(d['items'])")
-	[ "$n" -eq 0 ] && break
-	sleep 0.1
-done
-ok "its pods are deleted too (Background, not Orphan)" "$([ "$n" -eq 0 ]; echo $?)"
+gone() { [ "$(pods "len(d['items'])")" -eq 0 ]; }
+ok_within "its pods are deleted too (Background, not Orphan)" 10 gone
 
 # proxy-url: requests go through a forward proxy (a small one made here).
 cat >"$TMP/proxy.py" <<'EOF'
@@ -160,9 +152,8 @@ class P(http.server.BaseHTTPRequestHandler):
 s = socketserver.TCPServer(("127.0.0.1", 0), P)
 print(s.server_address[1], flush=True); s.serve_forever()
 EOF
-python3 "$TMP/proxy.py" "$TMP/proxy.log" >"$TMP/proxy.port" &
-TEST_PIDS="$TEST_PIDS $!"
-for _ in $(seq 1 50); do [ -s "$TMP/proxy.port" ] && break; sleep 0.1; done
+spawn PROXY python3 "$TMP/proxy.py" "$TMP/proxy.log" >"$TMP/proxy.port"
+wait_for 5 test -s "$TMP/proxy.port"
 sed "s|^\(    server: .*\)$|\1\n    proxy-url: http://127.0.0.1:$(cat "$TMP/proxy.port")|" \
 	"$KC" >"$TMP/proxied.kubeconfig"
 check "whoami through proxy-url" aq --kubeconfig "$TMP/proxied.kubeconfig" \

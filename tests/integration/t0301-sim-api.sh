@@ -13,11 +13,9 @@ ok "the port is a number" $?
 is "/version answers" "$(api GET /version -)" 200
 is "/version says 1.32" "$(jget 'd["gitVersion"]')" v1.32.4
 is "/api lists v1" "$(api GET /api -; jget 'd["versions"]')" '200["v1"]'
-api GET /apis - >/dev/null
-is "/apis lists the groups" "$(jget '",".join(g["name"] for g in d["groups"])')" \
+is "/apis lists the groups" "$(get_jget /apis - '",".join(g["name"] for g in d["groups"])')" \
     "apps,batch,coordination.k8s.io,discovery.k8s.io,authentication.k8s.io,authorization.k8s.io,storage.k8s.io"
-api GET /apis/batch/v1 - >/dev/null
-is "batch/v1 serves jobs" "$(jget '[r["kind"] for r in d["resources"] if r["name"]=="jobs"][0]')" Job
+is "batch/v1 serves jobs" "$(get_jget /apis/batch/v1 - '[r["kind"] for r in d["resources"] if r["name"]=="jobs"][0]')" Job
 is "no credentials: 401" "$(api GET /api/v1/namespaces/alice/pods -)" 401
 is "401 is a Status" "$(jget 'd["kind"]+"/"+d["reason"]')" Status/Unauthorized
 is "bad token: 401" "$(api GET /api/v1/nodes nope)" 401
@@ -29,12 +27,9 @@ is "20 RTX 4090 D" "$(jget 'sum(1 for n in d["items"] if n["metadata"]["labels"]
 is "20 RTX 4090" "$(jget 'sum(1 for n in d["items"] if n["metadata"]["labels"].get("nvidia.com/gpu.product")=="NVIDIA-GeForce-RTX-4090")')" 20
 is "10 RTX 3090" "$(jget 'sum(1 for n in d["items"] if n["metadata"]["labels"].get("nvidia.com/gpu.product")=="NVIDIA-GeForce-RTX-3090")')" 10
 is "8 allocatable GPUs" "$(jget 'd["items"][0]["status"]["allocatable"]["nvidia.com/gpu"]')" 8
-api GET '/api/v1/nodes?labelSelector=nvidia.com%2Fgpu.product%20in%20(NVIDIA-GeForce-RTX-3090,NVIDIA-GeForce-RTX-4090)' >/dev/null
-is "set-based label selector" "$(jget 'len(d["items"])')" 30
-api GET '/api/v1/nodes?labelSelector=nvidia.com%2Fgpu.family!%3Dampere,nvidia.com%2Fgpu.present' >/dev/null
-is "!= and exists" "$(jget 'len(d["items"])')" 40
-api GET '/api/v1/nodes?labelSelector=!nvidia.com%2Fgpu.present' >/dev/null
-is "does not exist" "$(jget 'len(d["items"])')" 0
+is "set-based label selector" "$(get_jget '/api/v1/nodes?labelSelector=nvidia.com%2Fgpu.product%20in%20(NVIDIA-GeForce-RTX-3090,NVIDIA-GeForce-RTX-4090)' admin-token 'len(d["items"])')" 30
+is "!= and exists" "$(get_jget '/api/v1/nodes?labelSelector=nvidia.com%2Fgpu.family!%3Dampere,nvidia.com%2Fgpu.present' admin-token 'len(d["items"])')" 40
+is "does not exist" "$(get_jget '/api/v1/nodes?labelSelector=!nvidia.com%2Fgpu.present' admin-token 'len(d["items"])')" 0
 is "bad selector: 400" "$(api GET '/api/v1/nodes?labelSelector=a%20in%20b')" 400
 
 # Authorization per namespace.
@@ -81,19 +76,15 @@ is "label removed" "$(jget '"extra" in d["metadata"]["labels"]')" false
 for i in 1 2 3 4 5; do
 	api POST /api/v1/namespaces/bob/pods bob-token "{\"metadata\":{\"name\":\"b$i\",\"labels\":{\"n\":\"$i\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\",\"resources\":{\"requests\":{\"cpu\":\"1\",\"memory\":\"1Gi\"}}}]}}" >/dev/null
 done
-api GET '/api/v1/namespaces/bob/pods?fieldSelector=metadata.name%3Db3' bob-token >/dev/null
-is "fieldSelector metadata.name" "$(jget '[p["metadata"]["name"] for p in d["items"]]')" '["b3"]'
+is "fieldSelector metadata.name" "$(get_jget '/api/v1/namespaces/bob/pods?fieldSelector=metadata.name%3Db3' bob-token '[p["metadata"]["name"] for p in d["items"]]')" '["b3"]'
 is "unknown field: 400" "$(api GET '/api/v1/namespaces/bob/pods?fieldSelector=spec.bogus%3D1' bob-token)" 400
 like "field label not supported" "$TMP/body" 'field label not supported: spec.bogus'
-api GET '/api/v1/namespaces/bob/pods?limit=2' bob-token >/dev/null
-is "limit=2 gives 2" "$(jget 'len(d["items"])')" 2
+is "limit=2 gives 2" "$(get_jget '/api/v1/namespaces/bob/pods?limit=2' bob-token 'len(d["items"])')" 2
 TOK=$(jget 'd["metadata"]["continue"]')
 RVL=$(jget 'd["metadata"]["resourceVersion"]')
-api GET "/api/v1/namespaces/bob/pods?limit=2&continue=$TOK" bob-token >/dev/null
-is "second page" "$(jget '[p["metadata"]["name"] for p in d["items"]]')" '["b3", "b4"]'
+is "second page" "$(get_jget "/api/v1/namespaces/bob/pods?limit=2&continue=$TOK" bob-token '[p["metadata"]["name"] for p in d["items"]]')" '["b3", "b4"]'
 TOK=$(jget 'd["metadata"]["continue"]')
-api GET "/api/v1/namespaces/bob/pods?limit=2&continue=$TOK" bob-token >/dev/null
-is "last page has no continue" "$(jget 'd["items"][0]["metadata"]["name"]+"|"+d["metadata"].get("continue","")')" 'b5|'
+is "last page has no continue" "$(get_jget "/api/v1/namespaces/bob/pods?limit=2&continue=$TOK" bob-token 'd["items"][0]["metadata"]["name"]+"|"+d["metadata"].get("continue","")')" 'b5|'
 
 # Delete: preconditions, deletecollection.
 is "wrong uid precondition: 409" "$(api DELETE /api/v1/namespaces/bob/pods/b1 bob-token '{"preconditions":{"uid":"x"}}')" 409
@@ -101,12 +92,10 @@ like "precondition message" "$TMP/body" 'Precondition failed: UID in preconditio
 is "delete: 200" "$(api DELETE '/api/v1/namespaces/bob/pods/b1?gracePeriodSeconds=0' bob-token)" 200
 is "gone" "$(api GET /api/v1/namespaces/bob/pods/b1 bob-token)" 404
 is "deletecollection by label" "$(api DELETE '/api/v1/namespaces/bob/pods?labelSelector=n%20in%20(2,3)&gracePeriodSeconds=0' bob-token)" 200
-api GET /api/v1/namespaces/bob/pods bob-token >/dev/null
-is "two left" "$(jget 'sorted(p["metadata"]["name"] for p in d["items"])')" '["b4", "b5"]'
+is "two left" "$(get_jget /api/v1/namespaces/bob/pods bob-token 'sorted(p["metadata"]["name"] for p in d["items"])')" '["b4", "b5"]'
 
 # Quota status follows the pods.
-api GET /api/v1/namespaces/bob/resourcequotas bob-token >/dev/null
-is "quota used pods" "$(jget 'd["items"][0]["status"]["used"]["pods"]')" 2
+is "quota used pods" "$(get_jget /api/v1/namespaces/bob/resourcequotas bob-token 'd["items"][0]["status"]["used"]["pods"]')" 2
 is "bob cannot change his quota" "$(api PATCH /api/v1/namespaces/bob/resourcequotas/compute-quota bob-token '{"spec":{"hard":{"pods":"1000"}}}' application/merge-patch+json)" 403
 
 check "SIGTERM stops it with status 0" sim_stop

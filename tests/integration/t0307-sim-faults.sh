@@ -28,8 +28,7 @@ rc=$?
 ok "a connection dropped mid-response (curl exit $rc)" $?
 like "after part of a body" "$TMP/partial" '^\{"kind":"Status"'
 api POST /sim/faults admin-token '{"drop":0}' >/dev/null
-api GET /sim/faults >/dev/null
-is "GET /sim/faults shows them" "$(jget 'd["drop"]')" 0.0
+is "GET /sim/faults shows them" "$(get_jget /sim/faults admin-token 'd["drop"]')" 0.0
 is "and counts what was injected" "$(jget '[d["injected"][k] for k in ("error500","error429","drop")]')" '[1, 1, 1]'
 
 # Expired watches.
@@ -58,8 +57,7 @@ is "node NotReady" "$(api POST /sim/faults admin-token "{\"nodeNotReady\":\"$NOD
 evicted() { api GET /api/v1/namespaces/bob/pods/n1 bob-token >/dev/null; jget '"deletionTimestamp" in d["metadata"]' | grep -qx true; }
 ok_within "its pod is evicted" 5 evicted
 is "and Terminating, still Running" "$(jget 'd["status"]["phase"]+" "+[c["reason"] for c in d["status"]["conditions"] if c["type"]=="DisruptionTarget"][0]')" "Running DeletionByTaintManager"
-api GET "/api/v1/nodes/$NODE" >/dev/null
-is "the node is not Ready" "$(jget '[c["status"] for c in d["status"]["conditions"] if c["type"]=="Ready"][0]')" Unknown
+is "the node is not Ready" "$(get_jget "/api/v1/nodes/$NODE" admin-token '[c["status"] for c in d["status"]["conditions"] if c["type"]=="Ready"][0]')" Unknown
 
 # An API server restart: connections cut, state kept.
 curl -sS -N --max-time 10 -H 'Authorization: Bearer bob-token' \

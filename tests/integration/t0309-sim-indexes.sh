@@ -61,15 +61,11 @@ mkpod() { # NS NAME GROUP [EXTRA-SPEC]
 }
 
 bad=0
-i=0
-while [ $i -lt 30 ]; do
+for i in $(seq 0 29); do
 	[ "$(mkpod a "p-$i" "g$((i % 3))")" = 201 ] || bad=1
-	i=$((i + 1))
 done
-i=0
-while [ $i -lt 10 ]; do
+for i in $(seq 0 9); do
 	[ "$(mkpod b "p-$i" g0)" = 201 ] || bad=1
-	i=$((i + 1))
 done
 ok "40 labelled pods in two namespaces" $bad
 
@@ -94,11 +90,9 @@ is "spec.nodeName within one namespace" \
 
 # A watch on grp=g1 from now, then a relabel by merge patch.
 RV=$(py 'get("/api/v1/namespaces/a/pods")["metadata"]["resourceVersion"]')
-curl -sN -H 'Authorization: Bearer admin-token' --max-time 5 \
+spawn WPID curl -sN -H 'Authorization: Bearer admin-token' --max-time 5 \
     "$SIM_URL/api/v1/namespaces/a/pods?watch=1&labelSelector=grp%3Dg1&resourceVersion=$RV&timeoutSeconds=3" \
-    >"$TMP/watch" 2>/dev/null &
-WPID=$!
-TEST_PIDS="$TEST_PIDS $WPID"
+    >"$TMP/watch" 2>/dev/null
 sleep 0.5
 is "relabel p-1 by merge patch" "$(api PATCH /api/v1/namespaces/a/pods/p-1 admin-token '{"metadata":{"labels":{"grp":"g9"}}}' application/merge-patch+json)" 200
 is "it left grp=g1" "$(py '"p-1" in [p["metadata"]["name"] for p in pods("a", "labelSelector=grp%3Dg1")]')" false
@@ -144,16 +138,14 @@ ttl() { [ "$(api GET /apis/batch/v1/namespaces/b/jobs/brief)" = 404 ]; }
 ok_within "ttlSecondsAfterFinished deletes a finished Job" 20 ttl
 
 # Quota usage stays exact through many creates and deletes.
-i=0
-while [ $i -lt 60 ]; do mkpod q "x-$i" q >/dev/null; i=$((i + 1)); done
-i=0
-while [ $i -lt 25 ]; do
-	api DELETE "/api/v1/namespaces/q/pods/x-$i?gracePeriodSeconds=0" >/dev/null
-	i=$((i + 1))
+for i in $(seq 0 59); do
+	mkpod q "x-$i" q >/dev/null
 done
-while [ $i -lt 40 ]; do
+for i in $(seq 0 24); do
+	api DELETE "/api/v1/namespaces/q/pods/x-$i?gracePeriodSeconds=0" >/dev/null
+done
+for i in $(seq 25 39); do
 	api DELETE "/api/v1/namespaces/q/pods/x-$i" >/dev/null
-	i=$((i + 1))
 done
 twenty() { [ "$(py 'len(pods("q"))')" = 20 ]; }
 ok_within "60 created, 40 deleted: 20 left" 20 twenty

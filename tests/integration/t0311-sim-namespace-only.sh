@@ -10,10 +10,8 @@
 . "$top_srcdir/tests/sim/sim-lib.sh"
 plan 53
 
-cat >"$TMP/bad.yaml" <<'EOF2'
-users:
-- {name: alice, token: alice-token, clusterRead: "no"}
-EOF2
+printf '%s\n' 'users:' \
+    '- {name: alice, token: alice-token, clusterRead: "no"}' >"$TMP/bad.yaml"
 "$AILAB_KUBESIM" --listen 127.0.0.1:0 --cluster "$TMP/bad.yaml" \
     >"$TMP/out" 2>"$TMP/err"
 is "clusterRead must be a boolean (exit 1)" "$?" 1

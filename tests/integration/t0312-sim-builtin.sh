@@ -10,8 +10,7 @@ plan 34
 
 check "the built-in cluster starts" sim_start
 
-api GET /api/v1/nodes >/dev/null
-is "53 nodes" "$(jget 'len(d["items"])')" 53
+is "53 nodes" "$(get_jget /api/v1/nodes admin-token 'len(d["items"])')" 53
 is "3 control-plane nodes, named as on ailab" \
     "$(jget '" ".join(n["metadata"]["name"] for n in d["items"] if "node-role.kubernetes.io/control-plane" in n["metadata"]["labels"])')" \
     "ailab-master-1 ailab-master-2 ailab-master-3"
@@ -25,19 +24,16 @@ is "the GFD labels stay; RTX4090D cards have 48 GB" \
     "$(jget '" ".join(sorted(set(n["metadata"]["labels"]["nvidia.com/gpu.product"] + ":" + n["metadata"]["labels"]["nvidia.com/gpu.memory"] for n in d["items"] if "gpu-model" in n["metadata"]["labels"])))')" \
     "NVIDIA-GeForce-RTX-3090:24576 NVIDIA-GeForce-RTX-4090-D:49140 NVIDIA-GeForce-RTX-4090:24564"
 
-api GET /api/v1/namespaces >/dev/null
-is "namespaces" "$(jget '" ".join(n["metadata"]["name"] for n in d["items"])')" \
+is "namespaces" "$(get_jget /api/v1/namespaces admin-token '" ".join(n["metadata"]["name"] for n in d["items"])')" \
     "default kube-system alice bob carol ml101"
-api GET /api/v1/resourcequotas >/dev/null
 is "the admin chart's quota in every user namespace, none elsewhere" \
-    "$(jget '" ".join(q["metadata"]["namespace"] + "/" + q["metadata"]["name"] for q in d["items"])')" \
+    "$(get_jget /api/v1/resourcequotas admin-token '" ".join(q["metadata"]["namespace"] + "/" + q["metadata"]["name"] for q in d["items"])')" \
     "alice/quota-cpu-mem-gpu-pvc bob/quota-cpu-mem-gpu-pvc carol/quota-cpu-mem-gpu-pvc ml101/quota-cpu-mem-gpu-pvc"
 is "... with its keys and hard limits" \
     "$(jget '", ".join(k + "=" + v for k, v in sorted(d["items"][0]["spec"]["hard"].items()))')" \
     "count/pods=10, limits.cpu=56, limits.memory=500Gi, requests.cpu=56, requests.memory=500Gi, requests.nvidia.com/gpu=4, requests.storage=40T"
-api GET /api/v1/persistentvolumeclaims >/dev/null
 is "four standing claims a user namespace, none elsewhere" \
-    "$(jget '" ".join(sorted(set("%s=%d" % (c["metadata"]["namespace"], sum(1 for x in d["items"] if x["metadata"]["namespace"] == c["metadata"]["namespace"])) for c in d["items"])))')" \
+    "$(get_jget /api/v1/persistentvolumeclaims admin-token '" ".join(sorted(set("%s=%d" % (c["metadata"]["namespace"], sum(1 for x in d["items"] if x["metadata"]["namespace"] == c["metadata"]["namespace"])) for c in d["items"])))')" \
     "alice=4 bob=4 carol=4 ml101=4"
 is "bob's, named as the charts name them, Bound, of 23T in all" \
     "$(jget '" ".join("%s:%s:%s:%s" % (c["metadata"]["name"], c["status"]["phase"], c["status"]["capacity"]["storage"], c["spec"]["storageClassName"]) for c in d["items"] if c["metadata"]["namespace"] == "bob")')" \
@@ -80,17 +76,14 @@ users:
 EOF2
 check "a cluster file with defaults and claims starts" sim_start \
     --cluster "$TMP/cluster.yaml"
-api GET /api/v1/nodes >/dev/null
 is "nodes named by list and by prefix" \
-    "$(jget '" ".join(n["metadata"]["name"] for n in d["items"])')" \
+    "$(get_jget /api/v1/nodes admin-token '" ".join(n["metadata"]["name"] for n in d["items"])')" \
     "cp-a cp-b w-01 w-02"
-api GET /api/v1/resourcequotas >/dev/null
 is "defaultQuota in u1, u2's own, none in u3 nor the system namespaces" \
-    "$(jget '" ".join("%s/%s:%s" % (q["metadata"]["namespace"], q["metadata"]["name"], q["spec"]["hard"]["requests.nvidia.com/gpu"]) for q in d["items"])')" \
+    "$(get_jget /api/v1/resourcequotas admin-token '" ".join("%s/%s:%s" % (q["metadata"]["namespace"], q["metadata"]["name"], q["spec"]["hard"]["requests.nvidia.com/gpu"]) for q in d["items"])')" \
     "u1/user-quota:2 u2/big:8"
-api GET /api/v1/persistentvolumeclaims >/dev/null
 is "defaultClaims in u1, u2's own, none in u3" \
-    "$(jget '" ".join("%s/%s:%s:%s:%s" % (c["metadata"]["namespace"], c["metadata"]["name"], c["spec"]["resources"]["requests"]["storage"], ",".join(c["spec"]["accessModes"]), c["spec"].get("storageClassName", "-")) for c in d["items"])')" \
+    "$(get_jget /api/v1/persistentvolumeclaims admin-token '" ".join("%s/%s:%s:%s:%s" % (c["metadata"]["namespace"], c["metadata"]["name"], c["spec"]["resources"]["requests"]["storage"], ",".join(c["spec"]["accessModes"]), c["spec"].get("storageClassName", "-")) for c in d["items"])')" \
     "u1/home-u1:100Gi:ReadWriteMany:nfs u2/data:1Ti:ReadWriteOnce:- u2/scratch-u2:5Gi:ReadWriteMany:-"
 is "quota counts them as claims" \
     "$(api GET /api/v1/namespaces/u2/resourcequotas/big >/dev/null; jget 'd["status"]["used"]["persistentvolumeclaims"]')" 2

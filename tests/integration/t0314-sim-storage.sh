@@ -30,16 +30,12 @@ phase_is() { getpvc "$1" "$2"; jget 'd["status"]["phase"]' | grep -qx "$3"; }
 pod_phase_is() { getpod "$1" "$2"; jget 'd["status"]["phase"]' | grep -qx "$3"; }
 gone() { [ "$(api GET "$1")" = 404 ]; }
 # events NS: "object reason message" lines of a namespace's events.
-events() {
-	api GET "$NS/$1/events" >/dev/null
-	jget '"\n".join(e["involvedObject"]["name"]+" "+e["reason"]+" "+e["message"] for e in d["items"])' >"$TMP/events"
-}
+events() { get_jget "$NS/$1/events" admin-token '"\n".join(e["involvedObject"]["name"]+" "+e["reason"]+" "+e["message"] for e in d["items"])' >"$TMP/events"; }
 has_event() { events "$1"; grep -qxF "$2" "$TMP/events"; }
 PREEMPT='preemption: 0/50 nodes are available: 50 Preemption is not helpful for scheduling.'
 
 # StorageClasses: discovery, kubectl, rights.
-api GET /apis/storage.k8s.io/v1 >/dev/null
-is "storage.k8s.io/v1 serves storageclasses" "$(jget '[r["name"]+":"+str(r["namespaced"])+":"+",".join(r.get("shortNames",[])) for r in d["resources"]]')" '["storageclasses:False:sc"]'
+is "storage.k8s.io/v1 serves storageclasses" "$(get_jget /apis/storage.k8s.io/v1 admin-token '[r["name"]+":"+str(r["namespaced"])+":"+",".join(r.get("shortNames",[])) for r in d["resources"]]')" '["storageclasses:False:sc"]'
 check "kubectl get storageclass" ka get storageclass
 like "columns as kubectl prints them" "$TMP/out" '^NAME +PROVISIONER +RECLAIMPOLICY +VOLUMEBINDINGMODE +ALLOWVOLUMEEXPANSION +AGE$'
 like "rancher-local-path waits for a consumer" "$TMP/out" '^rancher-local-path +rancher.io/local-path +Delete +WaitForFirstConsumer +false +[0-9][0-9a-z]*$'
@@ -141,8 +137,7 @@ is "a new claim without a class" "$(api POST "$NS/alice/persistentvolumeclaims" 
 
 # Storage quota, as the admin chart sets it.
 is "ailab's quota in bob" "$(api POST "$NS/bob/resourcequotas" admin-token '{"metadata":{"name":"quota-cpu-mem-gpu-pvc"},"spec":{"hard":{"requests.storage":"40T","count/pods":"10","persistentvolumeclaims":"8","rancher-local-path.storageclass.storage.k8s.io/requests.storage":"1Ti"}}}')" 201
-api GET "$NS/bob/persistentvolumeclaims" >/dev/null
-is "the standing claims (defaultClaims), Bound" "$(jget '" ".join(c["metadata"]["name"]+":"+c["spec"]["storageClassName"]+":"+c["status"]["capacity"]["storage"] for c in d["items"] if c["status"]["phase"]=="Bound")')" \
+is "the standing claims (defaultClaims), Bound" "$(get_jget "$NS/bob/persistentvolumeclaims" admin-token '" ".join(c["metadata"]["name"]+":"+c["spec"]["storageClassName"]+":"+c["status"]["capacity"]["storage"] for c in d["items"] if c["status"]["phase"]=="Bound")')" \
     "pvc-nfshome-bob:nfs-users:2T gfs-sata-pvc-bob:kadalu.gfs-sata-users:10T gfs-sata-share-pvc-bob:kadalu.gfs-sata-share:10T gfs-nvme-pvc-share-bob:kadalu.gfs-nvme-share:1T"
 api POST "$NS/bob/persistentvolumeclaims" bob-token "$(claim data kadalu.gfs-sata-users 15T ReadWriteMany)" >/dev/null
 is "a claim past requests.storage: 403" "$(api POST "$NS/bob/persistentvolumeclaims" bob-token "$(claim big kadalu.gfs-nvme-share 2Ti ReadWriteMany)"; jget 'd["message"]')" \
@@ -170,10 +165,8 @@ is "a third is refused in the apiserver's words" "$(api POST "$NS/carol/pods" ca
     '403pods "third" is forbidden: exceeded quota: pod-count, requested: count/pods=1,pods=1, used: count/pods=2,pods=1, limited: count/pods=2,pods=1'
 
 # The simulator's own record, and the python client.
-api GET /sim/state >/dev/null
-is "/sim/state has classes and volumes" "$(jget '[len(d["storageclasses"]), all(v["status"]["phase"]=="Bound" for v in d["persistentvolumes"])]')" '[5, true]'
-api GET /sim/audit >/dev/null
-is "/sim/audit: alice and bob created claims, the controller's are not theirs" "$(jget '[len([e for e in d["items"] if e["resource"]=="persistentvolumeclaims" and e["verb"]=="create" and e["user"]==u]) for u in ("alice", "bob")]')" \
+is "/sim/state has classes and volumes" "$(get_jget /sim/state admin-token '[len(d["storageclasses"]), all(v["status"]["phase"]=="Bound" for v in d["persistentvolumes"])]')" '[5, true]'
+is "/sim/audit: alice and bob created claims, the controller's are not theirs" "$(get_jget /sim/audit admin-token '[len([e for e in d["items"] if e["resource"]=="persistentvolumeclaims" and e["verb"]=="create" and e["user"]==u]) for u in ("alice", "bob")]')" \
     '[9, 3]'
 if /usr/bin/python3 -c 'import kubernetes' 2>/dev/null; then
 	timeout 60 /usr/bin/python3 - "$KC" >"$TMP/py" 2>"$TMP/pyerr" <<'EOF'
@@ -203,10 +196,7 @@ check "stops cleanly" sim_stop
 
 # A cluster file's own classes replace ailab's; ailab's users (clusterRead
 # false) read volumes but not classes.
-cat >"$TMP/bad.yaml" <<'EOF2'
-storageClasses:
-- {name: fast}
-EOF2
+printf '%s\n' 'storageClasses:' '- {name: fast}' >"$TMP/bad.yaml"
 "$AILAB_KUBESIM" --listen 127.0.0.1:0 --cluster "$TMP/bad.yaml" \
     >"$TMP/out" 2>"$TMP/err"
 is "a class without a provisioner (exit 1)" "$?" 1
@@ -244,8 +234,7 @@ check "stops cleanly" sim_stop
 
 # The built-in cluster: ailab's quota and standing claims, with volumes.
 check "the built-in cluster starts" sim_start
-api GET "$NS/carol/persistentvolumeclaims" >/dev/null
-is "carol's four standing claims are Bound" "$(jget '[c["metadata"]["name"] for c in d["items"] if c["status"]["phase"]=="Bound"]')" \
+is "carol's four standing claims are Bound" "$(get_jget "$NS/carol/persistentvolumeclaims" admin-token '[c["metadata"]["name"] for c in d["items"] if c["status"]["phase"]=="Bound"]')" \
     '["pvc-nfshome-carol", "gfs-sata-pvc-carol", "gfs-sata-share-pvc-carol", "gfs-nvme-pvc-share-carol"]'
 api GET "/api/v1/persistentvolumes/$(jget 'd["items"][0]["spec"]["volumeName"]')" >/dev/null
 is "... with their volumes" "$(jget '[d["spec"]["claimRef"]["namespace"]+"/"+d["spec"]["claimRef"]["name"], d["spec"]["capacity"]["storage"], d["status"]["phase"]]')" \

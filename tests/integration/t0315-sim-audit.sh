@@ -28,8 +28,7 @@ $PY -c "import json,sys
 for l in open(sys.argv[1]):
     e = json.loads(l)
     print($row)" "$AUDIT" >"$TMP/file"
-api GET /sim/audit >/dev/null
-jget "\"\\n\".join($row for e in d[\"items\"])" >"$TMP/mem"
+get_jget /sim/audit admin-token "\"\\n\".join($row for e in d[\"items\"])" >"$TMP/mem"
 is "four entries in the file" "$(wc -l <"$TMP/file")" 4
 is "memory holds the same" "$(cat "$TMP/mem")" "$(cat "$TMP/file")"
 L='{"run": "1", "team": "a"}'

@@ -54,8 +54,7 @@ pernode() {
 # fits: how many nodes hold pods and whether all hold 100 or fewer.
 fits() { echo "$1" | $PY -c 'import sys; c = [int(x) for x in sys.stdin.read().split()]; print(sum(c), len([x for x in c if x > 0]), max(c) <= 100)'; }
 is "on the 3 nodes, none over its 10 CPUs" "$(fits "$(pernode)")" "250 3 True"
-api GET /sim/state >/dev/null
-is "/sim/state has them, bound" "$(jget 'len([p for p in d["pods"] if p["metadata"]["name"].startswith("bg-") and p["spec"].get("nodeName") and p["status"]["phase"] == "Running"])')" 250
+is "/sim/state has them, bound" "$(get_jget /sim/state admin-token 'len([p for p in d["pods"] if p["metadata"]["name"].startswith("bg-") and p["spec"].get("nodeName") and p["status"]["phase"] == "Running"])')" 250
 is "its resourceVersion is the list's" "$(jget 'str(d["resourceVersion"])')" "$RV1"
 
 # A watch from before the preload sees each pod added, bound and running.

@@ -65,10 +65,8 @@ ok_within "all 15 pods Running" 60 running 15
 
 # eps NS NAME: the sorted pod names the Endpoints and the slices list.
 eps() {
-	api GET "/api/v1/namespaces/$1/endpoints/$2" >/dev/null
-	a=$(jget 'sorted(a["targetRef"]["name"] for s in d.get("subsets", []) for a in s.get("addresses", []))')
-	api GET "/apis/discovery.k8s.io/v1/namespaces/$1/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3D$2" >/dev/null
-	b=$(jget 'sorted(e["targetRef"]["name"] for s in d["items"] for e in s["endpoints"])')
+	a=$(get_jget "/api/v1/namespaces/$1/endpoints/$2" admin-token 'sorted(a["targetRef"]["name"] for s in d.get("subsets", []) for a in s.get("addresses", []))')
+	b=$(get_jget "/apis/discovery.k8s.io/v1/namespaces/$1/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3D$2" admin-token 'sorted(e["targetRef"]["name"] for s in d["items"] for e in s["endpoints"])')
 	echo "$a $b"
 }
 # settled NS NAME WANT: the Service's Endpoints and slices list WANT.
@@ -81,10 +79,7 @@ is "the keys in the other order select alike" "$(eps ns-b r1b)" \
 is "another app on the same keys" "$(eps ns-c db)" '["p-db"] ["p-db"]'
 
 # snap FILE: the resourceVersion of every Endpoints and EndpointSlice.
-snap() {
-	api GET /sim/state >/dev/null
-	jget '{("ep/" + o["metadata"]["namespace"] + "/" + o["metadata"]["name"]): o["metadata"]["resourceVersion"] for o in d["endpoints"]} | {("slice/" + o["metadata"]["namespace"] + "/" + o["metadata"]["labels"]["kubernetes.io/service-name"] + "/" + o["metadata"]["name"]): o["metadata"]["resourceVersion"] for o in d["endpointslices"]}' >"$1"
-}
+snap() { get_jget /sim/state admin-token '{("ep/" + o["metadata"]["namespace"] + "/" + o["metadata"]["name"]): o["metadata"]["resourceVersion"] for o in d["endpoints"]} | {("slice/" + o["metadata"]["namespace"] + "/" + o["metadata"]["labels"]["kubernetes.io/service-name"] + "/" + o["metadata"]["name"]): o["metadata"]["resourceVersion"] for o in d["endpointslices"]}' >"$1"; }
 # changed OLD NEW: what was written, added or removed between two snaps.
 changed() {
 	$PY -c 'import json,sys

@@ -47,8 +47,7 @@ is "the held PATCH has not been applied" "$(jget 'd["data"]["k"]')" v0
 PUTBODY=$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); d["data"]["k"]="v2"; print(json.dumps(d))' "$TMP/body")
 is "a PUT is served" "$(api PUT "$CM/c1" alice-token "$PUTBODY")" 200
 is "a POST is served" "$(api POST "$CM" alice-token '{"metadata":{"name":"c2"}}')" 201
-api GET /sim/audit admin-token >/dev/null
-is "the held PATCH is not in the audit log" "$(jget '[e["verb"] for e in d["items"] if e.get("name") == "c1"]')" '["create", "update"]'
+is "the held PATCH is not in the audit log" "$(get_jget /sim/audit admin-token '[e["verb"] for e in d["items"] if e.get("name") == "c1"]')" '["create", "update"]'
 
 # Only watches: a list is served, a watch (of a collection or of one
 # object) sends nothing, not even the ADDED events of what exists.
@@ -75,8 +74,7 @@ is "a delete of one object is served" "$(api DELETE "$CM/c2" alice-token)" 200
 check "a deletecollection is held back" held DELETE "$CM"
 
 is "an unknown verb is refused" "$(api POST /sim/faults admin-token '{"latencyVerbs":["fetch"]}')" 400
-api GET /sim/faults admin-token >/dev/null
-is "and changes nothing" "$(jget 'd["latencyVerbs"]')" '["deletecollection"]'
+is "and changes nothing" "$(get_jget /sim/faults admin-token 'd["latencyVerbs"]')" '["deletecollection"]'
 
 check "stops cleanly" sim_stop
 finish

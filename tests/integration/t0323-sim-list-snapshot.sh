@@ -34,8 +34,7 @@ is "c6 is created" "$(api POST "$CM" alice-token '{"metadata":{"name":"c6"}}')" 
 is "page 2" "$(api GET "$CM?limit=2&continue=$TOK" alice-token)" 200
 is "says the first page's resourceVersion" "$(jget 'd["metadata"]["resourceVersion"]')" "$RV1"
 TOK=$(jget 'd["metadata"]["continue"]')
-api GET "$CM?limit=10&continue=$TOK" alice-token >/dev/null
-is "and so does the last page" "$(jget '[d["metadata"]["resourceVersion"], d["metadata"].get("continue", "")]')" "[\"$RV1\", \"\"]"
+is "and so does the last page" "$(get_jget "$CM?limit=10&continue=$TOK" alice-token '[d["metadata"]["resourceVersion"], d["metadata"].get("continue", "")]')" "[\"$RV1\", \"\"]"
 
 # A watch from the list's version replays what changed while paging.
 curl -sS -N --max-time 3 -H 'Authorization: Bearer alice-token' \
@@ -49,8 +48,7 @@ print([e["object"]["metadata"]["resourceVersion"] for e in ev
 
 # Streaming lists: a watch with sendInitialEvents sends the current state,
 # then a BOOKMARK marked k8s.io/initial-events-end at its version.
-api GET "$CM" alice-token >/dev/null
-NOWRV=$(jget 'd["metadata"]["resourceVersion"]')
+NOWRV=$(get_jget "$CM" alice-token 'd["metadata"]["resourceVersion"]')
 curl -sS -N --max-time 2 -H 'Authorization: Bearer alice-token' \
     "$SIM_URL$CM?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true" \
     2>/dev/null >"$TMP/wl"
@@ -73,8 +71,7 @@ is "NotOlderThan a version not reached yet is 504" "$(api GET "$CM?resourceVersi
 like "Too large resource version" "$TMP/body" "Too large resource version: $((NOWRV + 1000)), current: $NOWRV"
 
 # Compaction: the token's version is gone.
-api GET "$CM?limit=2" alice-token >/dev/null
-TOK=$(jget 'd["metadata"]["continue"]')
+TOK=$(get_jget "$CM?limit=2" alice-token 'd["metadata"]["continue"]')
 api POST /sim/faults admin-token '{"expireWatches":true}' >/dev/null
 is "a token from before a compaction" "$(api GET "$CM?limit=2&continue=$TOK" alice-token)" 410
 is "is Expired" "$(jget 'd["reason"]')" Expired

@@ -27,10 +27,8 @@ bad=0
 [ "$(mkpod b '{"tier":"db"}')" = 201 ] || bad=1
 [ "$(mkpod c '{"env":"dev"}')" = 201 ] || bad=1
 ok "three labelled pods" $bad
-names() { # QUERY
-	api GET "$P?$1" >/dev/null
-	jget '[i["metadata"]["name"] for i in d["items"]]'
-}
+# names QUERY: the names of alice's pods that QUERY lists.
+names() { get_jget "$P?$1" admin-token '[i["metadata"]["name"] for i in d["items"]]'; }
 is "tier notin (db)" "$(names 'labelSelector=tier%20notin%20(db)')" '["a", "c"]'
 is "!tier" "$(names 'labelSelector=!tier')" '["c"]'
 is "env (exists), tier!=web" "$(names 'labelSelector=env,tier!%3Dweb')" '["c"]'
@@ -137,10 +135,8 @@ ok "two headless Services select it" $bad
 notready() { api GET "$P/cr" >/dev/null; jget '[d["status"].get("podIP") is not None] + [c["status"] for c in d["status"]["conditions"] if c["type"] == "Ready"]' | grep -qx '\[true, "False"\]'; }
 ok_within "it has an IP and is not Ready" 20 notready
 CRIP=$(jget 'd["status"]["podIP"]')
-eps() { # SERVICE: [addresses' IPs, notReadyAddresses' IPs]
-	api GET "/api/v1/namespaces/alice/endpoints/$1" >/dev/null
-	jget '[[a["ip"] for s in d.get("subsets", []) for a in s.get(k, [])] for k in ("addresses", "notReadyAddresses")]'
-}
+# eps SERVICE: [addresses' IPs, notReadyAddresses' IPs]
+eps() { get_jget "/api/v1/namespaces/alice/endpoints/$1" admin-token '[[a["ip"] for s in d.get("subsets", []) for a in s.get(k, [])] for k in ("addresses", "notReadyAddresses")]'; }
 synced() { [ "$(eps plain)" = "[[], [\"$CRIP\"]]" ]; }
 ok_within "without publishNotReadyAddresses it is in notReadyAddresses" 10 synced
 is "with it, in addresses" "$(eps publish)" "[[\"$CRIP\"], []]"

@@ -38,8 +38,7 @@ ok_within "a job of another type runs meanwhile" 30 job_state_is 4 running
 
 # The simulated cluster's own view (GET /sim/state as the admin): the
 # node is full, the waiting jobs have no pods.
-curl -sS -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/state" \
-    >"$TMP/state.json"
+sim_get /sim/state >"$TMP/state.json"
 python3 -c 'import json,sys
 for p in json.load(open(sys.argv[1]))["pods"]:
     l = p["metadata"].get("labels") or {}
@@ -49,6 +48,5 @@ for p in json.load(open(sys.argv[1]))["pods"]:
 is "cluster: only the hog and the RTX4090 job have pods" \
     "$(awk '{print $1}' "$TMP/pods" | tr '\n' ' ')" "1 4 "
 like "cluster: the hog holds the RTX3090 node" "$TMP/pods" '^1 s3090-01 Running$'
-kill "$SCHED"
-wait "$SCHED"
+stop_sched
 finish

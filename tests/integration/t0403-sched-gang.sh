@@ -46,17 +46,12 @@ ok "the 2x8 job starts while 1-GPU jobs keep arriving (no starvation)" \
     $(is_state "$BIG" running; echo $?)
 ok "within 30 s of its submission ($((T1 - T0)) s, $i jobs arrived meanwhile)" \
     $([ $((T1 - T0)) -le 30 ]; echo $?)
-aq ls -o json >"$TMP/ls.json"
-is "no 1-GPU job that arrived after it started before it" "$(python3 -c '
-import json, sys
-print(sum(1 for j in json.load(open(sys.argv[1]))
-          if j["id"] > int(sys.argv[2]) and j["state"] in ("admitted", "running", "succeeded")))' \
-    "$TMP/ls.json" "$BIG")" 0
+is "no 1-GPU job that arrived after it started before it" "$(aq ls -o json |
+    json_val 'sum(1 for j in d if j["id"] > int(sys.argv[2]) and
+          j["state"] in ("admitted", "running", "succeeded"))' - "$BIG")" 0
 aq show "$BIG" >"$TMP/big.show"
 like "its history shows it waited for room on RTX4090D" "$TMP/big.show" 'RTX4090D'
-kill "$SCHED"
-wait "$SCHED"
-TEST_PIDS=$(echo "$TEST_PIDS" | sed "s/ $SCHED\$//")
+stop_sched
 aq cancel --all >/dev/null 2>&1 || true
 
 # (2) A separate queue, scheduled as the student alice: she may list nodes
@@ -66,10 +61,8 @@ aq cancel --all >/dev/null 2>&1 || true
 # (simulated) grace, long before the 10-minute gang timeout.
 export AILAB_QUEUE_DB="$TMP/alice.db"
 PART=$(aq --context alice -q submit "$TMP/part.yaml" | tail -1)
-"$AILAB_QUEUE" --context alice sched --interval 1s --gang-timeout 10m \
-    >"$TMP/sched2.out" 2>&1 &
-SCHED=$!
-TEST_PIDS="$TEST_PIDS $SCHED"
+spawn SCHED "$AILAB_QUEUE" --context alice sched --interval 1s \
+    --gang-timeout 10m >"$TMP/sched2.out" 2>&1
 requeued() { aq show "$PART" | grep -q 'given back after'; }
 ok_within "the partial gang is given back, long before the gang timeout" \
     40 requeued
@@ -79,8 +72,7 @@ like "why says it was given back or its type is judged full" \
 like "the recorded reason carries the cluster's Unschedulable message" \
     "$TMP/why" '^reason: .*Insufficient nvidia.com/gpu'
 sleep 3
-kill "$SCHED"
-wait "$SCHED"
+stop_sched
 stop_sampler
 R="$TMP/report.json"
 is "cluster: the 2x8 job ran both replicas at once, never partially" \

@@ -32,22 +32,14 @@ aq --context alice -q submit --owner cat -g g1 "$TMP/grp.yaml" \
     >/dev/null || rc=1
 aq --context alice -q submit --owner cat -g g2 "$TMP/grp.yaml" \
     >/dev/null || rc=1
-owners=$(aq ls -o json | python3 -c 'import json, sys
-c = {}
-for j in json.load(sys.stdin):
-    c[j["owner"]] = c.get(j["owner"], 0) + 1
-print(" ".join("%s=%d" % kv for kv in sorted(c.items())))')
-is "400 jobs queued as three owners with --owner" "$rc $owners" \
-    "0 ann=100 ben=100 cat=200"
+is "400 jobs queued as three owners with --owner" \
+    "$rc $(aq ls -o json | count_by owner)" "0 ann=100 ben=100 cat=200"
 fails "--owner refuses a name that is not one (exit 2)" 2 \
     aq -q submit --owner 'a b' "$TMP/own.yaml"
-grep -q "invalid value for '--owner': 'a b'" "$TMP/err"
-ok "... and says which option" $?
+like "... and says which option" "$TMP/err" "invalid value for '--owner': 'a b'"
 
 GT="$top_srcdir/tests/integration/sched-gpu-time.py"
-python3 "$GT" watch "$KUBESIM_URL" admin-token "$TMP/stop" "$TMP/gpu.json" &
-WATCHER=$!
-TEST_PIDS="$TEST_PIDS $WATCHER"
+spawn WATCHER python3 "$GT" watch "$KUBESIM_URL" admin-token "$TMP/stop" "$TMP/gpu.json"
 # A pod made and gone before the watch's first list would be missed.
 wait_for 60 test -e "$TMP/gpu.json.ready"
 sched_until_empty 600
@@ -58,12 +50,8 @@ is "every job succeeded" "$(jobs_succeeded)" 400
 
 # Every job's 10-minute run, seen by a watch that lost nothing.
 is "the watch saw each job's whole run (jobs, gaps, incomplete)" \
-    "$(python3 -c 'import json, sys
-rep = json.load(open(sys.argv[1]))
-jobs = {p["job"] for p in rep["pods"]
-        if any(e - s >= 600 for s, e, _ in p["use"])}
-print(len(jobs), rep["gaps"], rep["incomplete"])' "$TMP/gpu.json")" \
-    "400 0 False"
+    "$(json_val 'len({p["job"] for p in d["pods"] if any(e - s >= 600 for s, e, _ in p["use"])}),
+      d["gaps"], d["incomplete"]' "$TMP/gpu.json")" "400 0 False"
 
 out=$(python3 "$GT" fair "$TMP/gpu.json" owner ann ben 100)
 rc=$?

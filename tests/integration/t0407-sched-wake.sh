@@ -76,10 +76,7 @@ is "  and has no objects" "$(job_deployments "$SMALL")" 0
 aq -q hold "$BIG"
 ok_within "hold: the job behind is created within 5 s" 5 has 1 "$SMALL"
 
-kill "$SCHED"
-wait "$SCHED"
-ok "SIGTERM stops the scheduler" $?
-TEST_PIDS=$(echo "$TEST_PIDS" | sed "s/ $SCHED\$//")
+check "SIGTERM stops the scheduler" stop_sched
 [ ! -e "$AILAB_QUEUE_DB.wake" ]
 ok "  and it removes the FIFO" $?
 finish

@@ -30,9 +30,7 @@ ok "u1 queues 16 one-GPU jobs, then u2 queues 4" $?
 
 watched_sched admin 300 "sched --until-empty runs all 20 jobs"
 is "every job succeeded, each on its first attempt" "$(aq ls --all -o json |
-    python3 -c 'import json, sys
-js = json.load(sys.stdin)
-print(sum(1 for j in js if j["state"] == "succeeded" and j["attempts"] == 1))')" 20
+    json_val 'sum(1 for j in d if j["state"] == "succeeded" and j["attempts"] == 1)')" 20
 
 W="$TMP/watch.json"
 val() { python3 -c "import json, sys; r = json.load(open(sys.argv[1])); print($1)" "$W"; }
@@ -57,9 +55,7 @@ mkspec big9 9
 sed -i 's/^name: big9/name: big/' "$TMP/big9.yaml"
 aq --context alice -q submit --owner u1 -g big "$TMP/big9.yaml" >/dev/null
 aq --context admin sched --once >/dev/null 2>&1
-last=$(aq ls --state queued -o json | python3 -c 'import json, sys
-print(json.load(sys.stdin)[-1]["id"])')
-aq why "$last" >"$TMP/why"
+aq why "$(aq ls --state queued -o json | json_val 'd[-1]["id"]')" >"$TMP/why"
 like "why names the run-time estimate and what it rests on" "$TMP/why" \
     "expected to run 2m[0-9s]* \(p75 of 1[0-9] runs of group 'big'\)"
 aq -q cancel --group big >/dev/null 2>&1
@@ -74,14 +70,11 @@ worst=0
 missing=
 for i in 1 2 3 4 5; do
 	aq --context admin sched --once >/dev/null 2>&1
-	n=$(aq ls -o json | python3 -c 'import json, sys
-print(sum(j["gpu"]["count"] * j["replicas"] for j in json.load(sys.stdin)
-          if j["state"] in ("admitted", "running")))')
+	n=$(aq ls -o json | json_val 'sum(j["gpu"]["count"] * j["replicas"]
+          for j in d if j["state"] in ("admitted", "running"))')
 	[ "$n" -gt "$worst" ] && worst=$n
-	for id in $(aq ls --state admitted -o json | python3 -c 'import json, sys
-print(" ".join(str(j["id"]) for j in json.load(sys.stdin)))'); do
-		c=$(kube_count "/apis/apps/v1/namespaces/$(aq show "$id" -o json |
-		    python3 -c 'import json,sys; print(json.load(sys.stdin)["namespace"])')/deployments?labelSelector=ailab-queue.io/job-id%3D$id" admin)
+	for id in $(aq ls --state admitted -o json | json_val '*[j["id"] for j in d]'); do
+		c=$(kube_count "/apis/apps/v1/namespaces/$(job_field "$id" '["namespace"]')/deployments?labelSelector=ailab-queue.io/job-id%3D$id" admin)
 		[ "$c" -ge 1 ] || missing="$missing $id"
 	done
 done
@@ -102,15 +95,10 @@ EOT
 rm -f "$AILAB_QUEUE_DB"*
 id=$(aq --context alice -q submit "$TMP/any.yaml")
 aq --context admin sched --once >/dev/null 2>&1
-t=$(aq show "$id" -o json | python3 -c 'import json, sys
-print(json.load(sys.stdin)["run_gpu_type"])')
-like "type any: admitted on a concrete GPU type" /dev/stdin \
-    '^RTX(3090|4090)$' <<EOT
-$t
-EOT
+t=$(job_field "$id" '["run_gpu_type"]')
+matches "type any: admitted on a concrete GPU type" "$t" \
+    '^RTX(3090|4090)$'
 sel=$(kube_get "/apis/apps/v1/namespaces/alice/deployments?labelSelector=ailab-queue.io/job-id%3D$id" admin |
-    python3 -c 'import json, sys
-d = json.load(sys.stdin)["items"][0]["spec"]["template"]["spec"]
-print(d.get("nodeSelector", {}).get("gpu-model", "-"))')
+    json_val 'd["items"][0]["spec"]["template"]["spec"].get("nodeSelector", {}).get("gpu-model", "-")')
 is "... and its objects select that type's nodes" "$sel" "$t"
 finish

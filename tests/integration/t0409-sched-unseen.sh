@@ -53,9 +53,8 @@ ok "some pods found no room (the scenario bites)" "$([ "$n" -gt 0 ]; echo $?)"
 ok "none held quota Unschedulable past the grace and two pass gaps (simulated)" \
     "$(val "0 if all(u[1] <= $bound for u in r['unschedulable']) else 1")"
 is "the jobs that take either type ran, some on RTX4090" \
-    "$(aq ls --all --name 'either-*' -o json | python3 -c 'import json, sys
-js = json.load(sys.stdin)
-print(len(js), any(j["run_gpu_type"] == "RTX4090" for j in js))')" "4 True"
+    "$(aq ls --all --name 'either-*' -o json |
+    json_val 'len(d), any(j["run_gpu_type"] == "RTX4090" for j in d)')" "4 True"
 
 # why says what the scheduler could see, for a job that waits.
 id=$(aq --context alice -q submit --hold "$TMP/gang.yaml")

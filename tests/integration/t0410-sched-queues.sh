@@ -35,19 +35,15 @@ names() {
 	deployments|jobs) _g=/apis/$([ "$1" = jobs ] && echo batch || echo apps)/v1 ;;
 	*) _g=/api/v1 ;;
 	esac
-	kube_get "$_g/namespaces/alice/$1?labelSelector=$2" | python3 -c '
-import json, sys
-print(" ".join(sorted(o["metadata"]["name"] for o in json.load(sys.stdin)["items"])))'
+	kube_get "$_g/namespaces/alice/$1?labelSelector=$2" |
+	    json_val '*sorted(o["metadata"]["name"] for o in d["items"])'
 }
 
-cat >"$TMP/train.yaml" <<'YAML'
-name: train
-command: python train.py
-annotations: {ailab-kubesim.io/duration: 1000h}
-YAML
+printf '%s\n' 'name: train' 'command: python train.py' \
+    'annotations: {ailab-kubesim.io/duration: 1000h}' >"$TMP/train.yaml"
 check "queue A: submit job 1" aq --db "$A" submit "$TMP/train.yaml"
 pass "$A"
-QA=$(kube_get "/apis/apps/v1/namespaces/alice/deployments?labelSelector=ailab-queue.io%2Fjob-id%3D1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["metadata"]["labels"]["ailab-queue.io/queue"])')
+QA=$(kube_get "/apis/apps/v1/namespaces/alice/deployments?labelSelector=ailab-queue.io%2Fjob-id%3D1" | json_val 'd["items"][0]["metadata"]["labels"]["ailab-queue.io/queue"]')
 check "queue B: submit job 1, same name" aq --db "$B" submit "$TMP/train.yaml"
 pass "$B"
 set -- $(names deployments 'ailab-queue.io%2Fjob-id%3D1')
@@ -70,12 +66,8 @@ check "queue A's live log" aq --db "$A" logs 1
 like "is read from queue A's pod" "$TMP/err" "pod train-1-$(echo "$QA" | cut -c1-5)-0-"
 
 # A distributed job whose Service and then a Deployment are deleted.
-cat >"$TMP/ddp.yaml" <<'YAML'
-name: ddp
-command: torchrun train.py
-replicas: 2
-annotations: {ailab-kubesim.io/duration: 1000h}
-YAML
+printf '%s\n' 'name: ddp' 'command: torchrun train.py' 'replicas: 2' \
+    'annotations: {ailab-kubesim.io/duration: 1000h}' >"$TMP/ddp.yaml"
 check "queue A: submit a 2-replica job (2)" aq --db "$A" submit "$TMP/ddp.yaml"
 pass "$A"; pass "$A"
 SVC=$(names services "ailab-queue.io%2Fqueue%3D$QA,ailab-queue.io%2Fjob-id%3D2")
@@ -96,13 +88,9 @@ assert back and "1 of its 2 Deployments were deleted while it ran" in back[-1]["
 ok "a lost Deployment runs the job again, saying why" $?
 
 # An Indexed Job's pods carry their rank only as the completion index.
-cat >"$TMP/ix.yaml" <<'YAML'
-name: ix
-command: python shard.py
-workload: job
-replicas: 2
-annotations: {ailab-kubesim.io/duration: 1000h}
-YAML
+printf '%s\n' 'name: ix' 'command: python shard.py' 'workload: job' \
+    'replicas: 2' 'annotations: {ailab-kubesim.io/duration: 1000h}' \
+    >"$TMP/ix.yaml"
 check "queue A: submit a 2-pod Indexed Job (3)" aq --db "$A" submit "$TMP/ix.yaml"
 until_state "$A" 3 running
 check "live log of its rank 1" aq --db "$A" logs 3 --rank 1

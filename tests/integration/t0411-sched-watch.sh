@@ -26,19 +26,12 @@ mkspec() {
 	    sweep="$2"
 }
 # states: the jobs' states, counted ("succeeded=20 running=2").
-states() {
-	aq ls --all -o json | python3 -c 'import json, sys
-c = {}
-for j in json.load(sys.stdin):
-    c[j["state"]] = c.get(j["state"], 0) + 1
-print(" ".join("%s=%d" % kv for kv in sorted(c.items())))'
-}
+states() { aq ls --all -o json | count_by state; }
 # settled WANT: the queue's states are WANT.
 settled() { [ "$(states)" = "$1" ]; }
 # cancel_running: cancels the jobs that run (for ever).
 cancel_running() {
-	aq -q cancel $(aq ls --state running -o json | python3 -c 'import json, sys
-print(" ".join(str(j["id"]) for j in json.load(sys.stdin)))') >/dev/null
+	aq -q cancel $(aq ls --state running -o json | json_val '*[j["id"] for j in d]') >/dev/null
 }
 
 # compare CONTEXT NAMESPACE: the scheduler's cache (dumped on SIGUSR1)
@@ -47,8 +40,7 @@ compare() {
 	rm -f "$TMP/cache.json"
 	kill -USR1 "$SCHED"
 	wait_for 10 test -s "$TMP/cache.json" || { echo "no dump"; return; }
-	curl -sS -H 'Authorization: Bearer admin-token' \
-	    "$KUBESIM_URL/sim/state" >"$TMP/state.json"
+	sim_get /sim/state >"$TMP/state.json"
 	python3 - "$TMP/cache.json" "$TMP/state.json" "$2" <<'EOT'
 import json, sys
 cache, state = (json.load(open(f)) for f in sys.argv[1:3])
@@ -104,10 +96,8 @@ aq --context alice -q submit --owner u1 "$TMP/short.yaml" >/dev/null &&
     aq --context alice -q submit --owner u2 "$TMP/long.yaml" >/dev/null
 ok "22 jobs queued: 20 of 2 simulated minutes, 2 that run for ever" $?
 
-python3 "$top_srcdir/tests/integration/sched-watch.py" "$KUBESIM_URL" \
-    admin-token "$TMP/stop" "$TMP/watch.json" "$AILAB_QUEUE" 0.1 &
-WATCHER=$!
-TEST_PIDS="$TEST_PIDS $WATCHER"
+spawn WATCHER python3 "$top_srcdir/tests/integration/sched-watch.py" \
+    "$KUBESIM_URL" admin-token "$TMP/stop" "$TMP/watch.json" "$AILAB_QUEUE" 0.1
 start_sched --context admin -v sched --interval 1s \
     --dump-cache "$TMP/cache.json"
 
@@ -147,10 +137,7 @@ sleep 1
 compare admin "" >"$TMP/cmp2"
 is "... and again once the cancelled jobs' objects are gone" \
     "$(tail -n 1 "$TMP/cmp2")" agree
-kill "$SCHED"
-wait "$SCHED"
-ok "the scheduler stops on SIGTERM (exit 0)" $?
-TEST_PIDS=$(echo "$TEST_PIDS" | sed "s/ $SCHED\$//")
+check "the scheduler stops on SIGTERM (exit 0)" stop_sched
 touch "$TMP/stop"
 wait "$WATCHER"
 W="$TMP/watch.json"
@@ -168,10 +155,8 @@ mkspec few 6 1m
 mkspec ever 1 forever
 aq --context alice -q submit "$TMP/few.yaml" >/dev/null &&
     aq --context alice -q submit "$TMP/ever.yaml" >/dev/null
-"$AILAB_QUEUE" --context alice -v sched --interval 1s \
-    --dump-cache "$TMP/cache.json" >"$TMP/sched2.out" 2>&1 &
-SCHED=$!
-TEST_PIDS="$TEST_PIDS $SCHED"
+spawn SCHED "$AILAB_QUEUE" --context alice -v sched --interval 1s \
+    --dump-cache "$TMP/cache.json" >"$TMP/sched2.out" 2>&1
 wait_for 60 running
 kubesim_fault '{"expireWatches": true}'
 sleep 2
@@ -187,7 +172,5 @@ like "her cache holds her namespace's kinds only, listed again" \
 is "... and agrees with a fresh LIST of her namespace" \
     "$(tail -n 1 "$TMP/cmp3")" agree
 cancel_running
-kill "$SCHED"
-wait "$SCHED"
-TEST_PIDS=$(echo "$TEST_PIDS" | sed "s/ $SCHED\$//")
+stop_sched
 finish

@@ -10,31 +10,21 @@ plan 9
 bail_unless start_kubesim --speed 600
 # claims: alice's claims as "name phase selected-node", one per line.
 claims() {
-	kube_get /api/v1/namespaces/alice/persistentvolumeclaims | python3 -c '
-import json, sys
-for c in json.load(sys.stdin)["items"]:
-    a = c["metadata"].get("annotations") or {}
-    print(c["metadata"]["name"], c["status"].get("phase"),
-          a.get("volume.kubernetes.io/selected-node", "-"))'
+	kube_get /api/v1/namespaces/alice/persistentvolumeclaims | json_val '"\n".join(
+    "%s %s %s" % (c["metadata"]["name"], c["status"].get("phase"),
+          (c["metadata"].get("annotations") or {}).get("volume.kubernetes.io/selected-node", "-"))
+    for c in d["items"])'
 }
 claims >"$TMP/standing"
 is "alice's namespace holds its four standing claims" "$(wc -l <"$TMP/standing")" 4
 
-cat >"$TMP/big.yaml" <<'EOT'
-name: big
-command: python prep.py
-replicas: 2
-scratch: 5Ti
-annotations: {ailab-kubesim.io/duration: 10m}
-EOT
+printf '%s\n' 'name: big' 'command: python prep.py' 'replicas: 2' \
+    'scratch: 5Ti' 'annotations: {ailab-kubesim.io/duration: 10m}' \
+    >"$TMP/big.yaml"
 # At --speed 600 an hour is 6 s: the one that fits must outlive the
 # checks below on a loaded machine (it is cancelled at the end).
-cat >"$TMP/fits.yaml" <<'EOT'
-name: fits
-command: python train.py
-scratch: 1Ti
-annotations: {ailab-kubesim.io/duration: 1000h}
-EOT
+printf '%s\n' 'name: fits' 'command: python train.py' 'scratch: 1Ti' \
+    'annotations: {ailab-kubesim.io/duration: 1000h}' >"$TMP/fits.yaml"
 aq submit "$TMP/big.yaml" >/dev/null && aq submit "$TMP/fits.yaml" >/dev/null
 ok "submit a job of 4 x 5Ti scratch and one of 2 x 1Ti" $?
 # passes_until SECONDS CMD...: scheduler passes until CMD succeeds, for
@@ -59,7 +49,7 @@ is "nothing of it reached the cluster" \
     "$(kube_count '/api/v1/namespaces/alice/pods?labelSelector=ailab-queue.io%2Fjob-id%3D1')" 0
 claims | grep -v -F -f "$TMP/standing" >"$TMP/scratch"
 is "the running job has its two scratch claims" "$(wc -l <"$TMP/scratch")" 2
-NODE=$(kube_get '/api/v1/namespaces/alice/pods?labelSelector=ailab-queue.io%2Fjob-id%3D2' | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["spec"]["nodeName"])')
+NODE=$(kube_get '/api/v1/namespaces/alice/pods?labelSelector=ailab-queue.io%2Fjob-id%3D2' | json_val 'd["items"][0]["spec"]["nodeName"]')
 is "both are Bound on the node its pod landed on" \
     "$(awk '{print $2, $3}' "$TMP/scratch" | sort -u)" "Bound $NODE"
 aq cancel 2 >/dev/null 2>&1

@@ -10,26 +10,12 @@
 plan 12
 
 bail_unless start_kubesim --speed 10
-field() { aq show 1 -o json | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))"; }
-# pods: the job's pods as "attempt rank node deleting", one per line.
-pods() {
-	kube_get '/api/v1/namespaces/alice/pods?labelSelector=ailab-queue.io%2Fjob-id%3D1' |
-	    python3 -c '
-import json, sys
-for p in json.load(sys.stdin)["items"]:
-    lb = p["metadata"].get("labels") or {}
-    print(lb.get("ailab-queue.io/attempt"), lb.get("ailab-queue.io/rank"),
-          p["spec"].get("nodeName") or "-",
-          "deleting" if p["metadata"].get("deletionTimestamp") else "live")' | sort
-}
+# pods: job 1's pods as "attempt rank node deleting", one per line.
+pods() { job_pod_list 1; }
 
-cat >"$TMP/ddp.yaml" <<'EOT'
-name: ddp
-command: torchrun train.py
-replicas: 2
-gpu: {type: any, count: 1}
-annotations: {ailab-kubesim.io/duration: 2h}
-EOT
+printf '%s\n' 'name: ddp' 'command: torchrun train.py' 'replicas: 2' \
+    'gpu: {type: any, count: 1}' \
+    'annotations: {ailab-kubesim.io/duration: 2h}' >"$TMP/ddp.yaml"
 aq submit -q "$TMP/ddp.yaml" >/dev/null
 ok "a two-replica job of one GPU a rank is queued" $?
 check "a two-replica job runs" sched_until_state 1 running
@@ -72,17 +58,16 @@ is "deletionTimestamp is the eviction plus the grace period" \
     "$(awk '{print ($1 == $2 && $2 > 0)}' "$TMP/grace")" 1
 curl -sS -o /dev/null -H 'Authorization: Bearer admin-token' \
     -d "{\"advanceSeconds\": $(awk '{print 2 * $2 + 5}' "$TMP/grace")}" "$KUBESIM_URL/sim/clock"
+# quota: the GPUs alice's quota charges; freed: down to the job's 2.
 quota() {
-	kube_get /api/v1/namespaces/alice/resourcequotas | python3 -c '
-import json, sys
-u = json.load(sys.stdin)["items"][0]["status"]["used"]
-print(u.get("requests.nvidia.com/gpu"), u.get("count/pods"))'
+	kube_get /api/v1/namespaces/alice/resourcequotas |
+	    json_val 'd["items"][0]["status"]["used"].get("requests.nvidia.com/gpu")'
 }
-n=0
-while [ $n -lt 20 ] && [ "$(quota | cut -d' ' -f1)" != 2 ]; do sleep 0.3; n=$((n + 1)); done
+freed() { [ "$(quota)" = 2 ]; }
+wait_for 6 freed
 pods >"$TMP/pods"
 is "past twice its grace the stuck pod no longer holds a GPU of quota" \
-    "$(quota | cut -d' ' -f1) $(awk '$4 == "deleting"' "$TMP/pods" | wc -l)" "2 1"
+    "$(quota) $(awk '$4 == "deleting"' "$TMP/pods" | wc -l)" "2 1"
 
 # The node comes back: its kubelet finishes the deletion.
 kubesim_fault "{\"nodeReady\": \"$NODE\"}"
@@ -90,5 +75,5 @@ aq cancel -q 1 >/dev/null
 n=0
 while [ $n -lt 40 ] && [ -n "$(pods)" ]; do sched_once; sleep 0.3; n=$((n + 1)); done
 is "cancelled after the node's return, nothing of the job is left" "$(pods | wc -l)" 0
-is "the job is cancelled" "$(field state)" cancelled
+is "the job is cancelled" "$(job_state 1)" cancelled
 finish

@@ -77,7 +77,5 @@ like "  and an idle pass reads no job" "$TMP/last" \
 is "the cluster has the pods of the queue's running jobs" \
     "$(job_pods | tr '\n' ' ')" "$A Running $B Running "
 
-kill "$SCHED"
-wait "$SCHED"
-TEST_PIDS=$(echo "$TEST_PIDS" | sed "s/ $SCHED\$//")
+stop_sched
 finish

@@ -12,21 +12,16 @@ pass() { timeout 60 "$AILAB_QUEUE" sched --once >>"$TMP/sched.out" 2>&1; }
 SEL='labelSelector=ailab-queue.io%2Fjob-id%3D1'
 # ended: the wrapper of job 1's pod has recorded its exit.
 ended() {
-	kube_get "/api/v1/namespaces/alice/pods?$SEL" | python3 -c '
-import json, sys
-p = json.load(sys.stdin)["items"]
-sys.exit(0 if p and p[0]["status"]["containerStatuses"][0]["restartCount"] >= 1 else 1)'
+	[ "$(kube_get "/api/v1/namespaces/alice/pods?$SEL" | json_val \
+	    'bool(d["items"]) and d["items"][0]["status"]["containerStatuses"][0]["restartCount"] >= 1')" = True ]
 }
 
-cat >"$TMP/short.yaml" <<'YAML'
-name: short
-command: python train.py
-annotations: {ailab-kubesim.io/duration: 1s}
-YAML
+printf '%s\n' 'name: short' 'command: python train.py' \
+    'annotations: {ailab-kubesim.io/duration: 1s}' >"$TMP/short.yaml"
 check "submit a short job" aq submit "$TMP/short.yaml"
 pass
 is "one pass admits it and creates its objects" "$(job_field 1 '["state"]')" admitted
-SVC=$(kube_get "/api/v1/namespaces/alice/services?$SEL" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["metadata"]["name"])')
+SVC=$(kube_get "/api/v1/namespaces/alice/services?$SEL" | json_val 'd["items"][0]["metadata"]["name"]')
 is "its Service is deleted behind the queue's back" "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/api/v1/namespaces/alice/services/$SVC")" 200
 ok_within "the job's run ends" 30 ended
 pass

@@ -52,33 +52,25 @@ c0=$(clock)
 aq --context alice -q submit "$TMP/r2h.yaml" "$TMP/r3h.yaml" >/dev/null &&
     pass
 is "the 2h and 3h jobs are admitted on the only RTX3090 node" \
-    "$(aq ls -o json | python3 -c 'import json, sys
-print(" ".join(j["state"] for j in json.load(sys.stdin)))')" \
-    "admitted admitted"
+    "$(aq ls -o json | json_val '*[j["state"] for j in d]')" "admitted admitted"
 aq --context alice -q submit "$TMP/big.yaml" "$TMP/big2.yaml" >/dev/null &&
     pass
 c1=$(clock)
 is "the 8-GPU jobs wait" "$(field 3 'j["state"]') $(field 4 'j["state"]')" \
     "queued queued"
-like "job 3's reason is a reservation on RTX3090" /dev/stdin \
-    '^reserved on RTX3090, expected start ' <<EOT
-$(field 3 'j["reason"]')
-EOT
+matches "job 3's reason is a reservation on RTX3090" "$(field 3 'j["reason"]')" \
+    '^reserved on RTX3090, expected start '
 echo "# cluster clock before admission $c0, after the reservation $c1"
 echo "# job 3: $(field 3 'j["estimated_start"]')"
 is "job 3's estimated_start: when the 3h job's timeout ends it" \
     "$(field 3 "$c0 + 3 * $H - 1000 <= ms(j['estimated_start']) <= $c1 + 3 * $H")" \
     True
 is "job 4 has none" "$(field 4 'j["estimated_start"]')" None
-like "job 4's reason: no start expected within the window" /dev/stdin \
-    '^no start expected within the window' <<EOT
-$(field 4 'j["reason"]')
-EOT
-aq ls -o json >"$TMP/ls.json"
-is "ls -o json carries the same estimated_start" "$(python3 -c '
-import json, sys
-print([j["estimated_start"] for j in json.load(open(sys.argv[1]))])' \
-    "$TMP/ls.json")" "[None, None, '$(field 3 'j["estimated_start"]')', None]"
+matches "job 4's reason: no start expected within the window" "$(field 4 'j["reason"]')" \
+    '^no start expected within the window'
+is "ls -o json carries the same estimated_start" \
+    "$(aq ls -o json | json_val '[j["estimated_start"] for j in d]')" \
+    "[None, None, '$(field 3 'j["estimated_start"]')', None]"
 aq ls >"$TMP/ls"
 like "ls has a START column" "$TMP/ls" '^ID +NAME +STATE +GPU +AGE +START +REASON$'
 like "ls: job 3 starts in ~N (relative)" "$TMP/ls" \
@@ -90,8 +82,7 @@ like "why 3: relative and absolute estimate" "$TMP/why3" \
 aq why 4 >"$TMP/why4"
 like "why 4: none, and the window is why" "$TMP/why4" \
     '^estimated start: none: at the planned ends of what runs .*reservation window'
-is "why -o json: estimated_start" "$(aq why 3 -o json | python3 -c '
-import json, sys; print(json.load(sys.stdin)["estimated_start"])')" \
+is "why -o json: estimated_start" "$(aq why 3 -o json | json_val 'd["estimated_start"]')" \
     "$(field 3 'j["estimated_start"]')"
 aq show 3 >"$TMP/show3"
 like "show: one Start line" "$TMP/show3" '^Start: +~([0-9]+[smhd]|now) \(estimated\)$'
@@ -114,7 +105,7 @@ is "cancelling the 3h job brings the estimate to the 2h job's end" \
     "$(field 3 "$c0 + 2 * $H - 1000 <= ms(j['estimated_start']) <= $c2 + 2 * $H")" \
     True
 is "the cluster shows only the 2h job's pods on the RTX3090 node" "$(
-    curl -sf -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/state" |
+    sim_get /sim/state |
     python3 -c 'import json, sys
 ids = set()
 for p in json.load(sys.stdin)["pods"]:

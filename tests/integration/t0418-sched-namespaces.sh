@@ -16,8 +16,7 @@ check "ailab-kubesim starts" start_kubesim \
 
 spec_file one type=RTX3090 cpu=1 memory=4Gi
 
-field() { aq show "$1" -o json | python3 -c 'import json, sys
-print(json.load(sys.stdin).get(sys.argv[1]) or "")' "$2"; }
+field() { aq show "$1" -o json | json_val 'd.get(sys.argv[2]) or ""' - "$2"; }
 pods() { job_pods "$1" | tr '\n' ' '; }
 
 start_sched --context alice -v sched --interval 1s

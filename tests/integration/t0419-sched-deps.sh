@@ -60,15 +60,12 @@ fails "after and after_ok together are a spec error" 2 aq --context alice valida
 like "  at the second" "$TMP/err" "bad4.yaml:[0-9]+:1: 'after_ok' and 'after' are the same: give one"
 is "nothing was queued by the refusals" "$(aq --context alice ls --all -q | wc -l)" "$before"
 
-timeout 300 "$AILAB_QUEUE" --context alice -v sched --until-empty \
-    --interval 1s >"$TMP/sched.out" 2>&1
-ok "the scheduler runs the queue to its end" $?
+check "the scheduler runs the queue to its end" \
+    sched_until_empty 300 --context alice -v
 
 aq --context alice ls --all -o json >"$TMP/all.json"
-st() { python3 -c 'import json, sys
-for j in json.load(open(sys.argv[1])):
-    if j["name"] == sys.argv[2]:
-        print(j["state"], "|", j.get("reason") or "")' "$TMP/all.json" "$1"; }
+st() { json_val '*[(j["state"] + " | " + (j.get("reason") or "")) for j in d
+    if j["name"] == sys.argv[2]]' "$TMP/all.json" "$1"; }
 is "after: a dependency that succeeded" "$(st d-ok | cut -d' ' -f1)" succeeded
 like "after: one that failed fails the job" "$(st d-okbad >"$TMP/r"; echo "$TMP/r")" "^failed \\| dependency job 2 did not succeed \\(after\\)"
 is "after_any: runs after a failure" "$(st d-any | cut -d' ' -f1)" succeeded
@@ -81,8 +78,7 @@ is "jobs of one submission may name each other" "$(st inner-b | cut -d' ' -f1)" 
 
 # The order on the cluster: no dependent job's pod before what it waits on
 # ended, and nothing at all for the jobs that could never run.
-curl -sS -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/audit" \
-    >"$TMP/audit.json"
+sim_get /sim/audit >"$TMP/audit.json"
 python3 - "$TMP/audit.json" "$TMP/all.json" >"$TMP/order" 2>&1 <<'PY'
 import json, sys
 audit = json.load(open(sys.argv[1]))

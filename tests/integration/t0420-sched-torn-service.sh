@@ -16,15 +16,7 @@ need_gdb
 bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml" \
     --speed 10 --audit-log "$TMP/audit.jsonl"
 # node ID: the node of the job's live rank-1 pod.
-node() {
-	kube_get "/api/v1/namespaces/alice/pods?labelSelector=ailab-queue.io%2Fjob-id%3D$1" |
-	    python3 -c '
-import json, sys
-for p in json.load(sys.stdin)["items"]:
-    lb = p["metadata"].get("labels") or {}
-    if lb.get("ailab-queue.io/rank") == "1" and not p["metadata"].get("deletionTimestamp"):
-        print(p["spec"].get("nodeName") or "")'
-}
+node() { job_pod_list "$1" | awk '$2 == 1 && $4 == "live" { print $3 }'; }
 # disrupted ID: a pod of the job carries a DisruptionTarget condition.
 disrupted() {
 	kube_get "/api/v1/namespaces/alice/pods?labelSelector=ailab-queue.io%2Fjob-id%3D$1" |
@@ -40,13 +32,9 @@ del_service() {
 	    "$KUBESIM_URL/api/v1/namespaces/alice/services/$_svc"
 }
 
-cat >"$TMP/ddp.yaml" <<'EOT2'
-name: ddp
-command: torchrun train.py
-replicas: 2
-gpu: {type: any, count: 1}
-annotations: {ailab-kubesim.io/duration: 2h}
-EOT2
+printf '%s\n' 'name: ddp' 'command: torchrun train.py' 'replicas: 2' \
+    'gpu: {type: any, count: 1}' \
+    'annotations: {ailab-kubesim.io/duration: 2h}' >"$TMP/ddp.yaml"
 
 # (1) Lost and missing its Service in the same pass.
 aq --context alice submit -q "$TMP/ddp.yaml" >/dev/null

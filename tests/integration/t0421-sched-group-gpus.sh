@@ -18,16 +18,12 @@ sweep: {list: [{x: a}, {x: b}, {x: c}, {x: d}], max_gpus: 4}
 EOT
 check "submit four 2-GPU jobs capped at 4 GPUs" aq --context alice submit "$TMP/sweep.yaml"
 check "one pass" aq --context admin sched --once
-aq --context alice ls -o json >"$TMP/ls.json"
-is "two admitted, two waiting" "$(python3 -c 'import json,sys
-print(sorted(j["state"] for j in json.load(open(sys.argv[1]))))' "$TMP/ls.json")" \
-    "['admitted', 'admitted', 'queued', 'queued']"
+is "two admitted, two waiting" "$(aq --context alice ls -o json |
+    json_val 'sorted(j["state"] for j in d)')" "['admitted', 'admitted', 'queued', 'queued']"
 aq --context alice why 3 >"$TMP/why" 2>&1
 like "the waiting ones say why" "$TMP/why" "group cap max_gpus 4 reached \\(4 held, this job needs 2\\)"
 
-timeout 300 "$AILAB_QUEUE" --context admin sched --until-empty --interval 1s \
-    >"$TMP/sched.out" 2>&1
-ok "the group runs to its end" $?
+check "the group runs to its end" sched_until_empty 300
 aq --context alice ls --all -o json >"$TMP/all.json"
 python3 - "$TMP/all.json" >"$TMP/overlap" 2>&1 <<'PY'
 import json, sys

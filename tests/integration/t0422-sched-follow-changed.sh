@@ -35,6 +35,5 @@ is "the pass that timed the capped job out followed it at its deadline" \
 grep -q 'pass: follow: 0 of [1-9][0-9]* running jobs followed (changed or due)' \
     "$TMP/sched.out"
 ok "passes with nothing changed follow none of the running jobs" $?
-kill "$SCHED" 2>/dev/null
-wait "$SCHED" 2>/dev/null
+stop_sched 2>/dev/null
 finish

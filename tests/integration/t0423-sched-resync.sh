@@ -22,17 +22,13 @@ submit_short keep forever
 submit_short short 600s
 start_sched --context alice -v sched --interval 0.5s
 
-both_run() {
-	[ "$(aq ls --state running -o json | grep -c '"id"')" = 2 ]
-}
-ok_within "both jobs run" 60 both_run
+ok_within "both jobs run" 60 jobs_running 2
 # Every request cut, every connection with it; the history compacted
 # once "short" has ended on the cluster (its pod Succeeded, or gone).
 kubesim_fault '{"drop": 1.0}'
 kubesim_fault '{"restart": true}'
 short_done() {
-	curl -sS -H 'Authorization: Bearer admin-token' \
-	    "$KUBESIM_URL/sim/state" | python3 -c 'import json, sys
+	sim_get /sim/state | python3 -c 'import json, sys
 st = json.load(sys.stdin)
 ph = [((o.get("status") or {}).get("containerStatuses") or [{}])[0]
       for o in st.get("pods", [])
@@ -59,6 +55,5 @@ awk '/pass: follow: .* \(all: resync\)/ { if (idle > 0 && $6 == $8) n++; idle = 
 /pass: follow: 0 of [1-9][0-9]* running jobs followed \(changed or due\)/ { idle++ }
 END { exit n >= 2 ? 0 : 1 }' "$TMP/sched.out"
 ok "the resync follows every running job, between passes that follow none" $?
-kill "$SCHED" 2>/dev/null
-wait "$SCHED" 2>/dev/null
+stop_sched 2>/dev/null
 finish

@@ -77,7 +77,7 @@ admitted2() { [ "$(job_state 2)" = admitted ] || [ "$(job_state 2)" = running ];
 ok_within "job 1 cancelled, job 2 admitted" 90 admitted2
 # The cluster's own view: job 2's pod alone of ours on the RTX3090 node.
 on_node() {
-	curl -sf -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/state" |
+	sim_get /sim/state |
 	    python3 -c 'import json, sys
 ids = []
 for p in json.load(sys.stdin)["pods"]:
@@ -96,19 +96,14 @@ alone() {
 	esac
 }
 wait_for 90 alone
-like "the cluster runs job 2 alone on the RTX3090 node" /dev/stdin \
-    '^2@s3090-[^ ]+$' <<EOT
-$(on_node)
-EOT
+matches "the cluster runs job 2 alone on the RTX3090 node" "$(on_node)" \
+    '^2@s3090-[^ ]+$'
 sched_settle
 is "at the head places and reasons right at once, further back within the bound" \
     "$(check_rows 3)" ok
 is "why -o json: job 3 first, with a planned start" "$(aq why 3 -o json |
-    python3 -c 'import json, sys
-j = json.load(sys.stdin)
-print(j["position"], j["estimated_start"] is not None,
-      j["reason"].startswith("reserved on RTX3090, expected start "))')" \
-    "1 True True"
+    json_val 'd["position"], d["estimated_start"] is not None,
+      d["reason"].startswith("reserved on RTX3090, expected start ")')" "1 True True"
 
 # The pass that admitted job 2: what it wrote beside its refresh is the
 # head (100 places moved) at most; the changes behind it (job 2's
@@ -128,8 +123,6 @@ none_behind_2() { [ "$(behind 2)" = 0 ]; }
 ok_within "within the bound no reason names job 2's reservation" \
     120 none_behind_2
 is "... and every place and reason is right" "$(check_rows 3)" ok
-like "why -o json: job 1131 waits past the depth behind job 3's reservation" \
-    /dev/stdin '"reason": "not tested this pass: backfill depth 1000 reached behind job 3.s reservation"' <<EOT
-$(aq why 1131 -o json)
-EOT
+matches "why -o json: job 1131 waits past the depth behind job 3's reservation" \
+    "$(aq why 1131 -o json)" '"reason": "not tested this pass: backfill depth 1000 reached behind job 3.s reservation"'
 finish

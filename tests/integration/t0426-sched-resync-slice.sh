@@ -43,15 +43,11 @@ run
 EOT
 sched_under_gdb "$TMP/gdb.cmds" --context alice -v sched --interval 0.5s
 
-all_run() {
-	[ "$(aq ls --state running -o json | grep -c '"id"')" = 17 ]
-}
-ok_within "the 17 jobs run" 90 all_run
+ok_within "the 17 jobs run" 90 jobs_running 17
 ok_within "the short job is followed to its end (succeeded), no event told" \
     120 job_state_is 17 succeeded
 ok_within "its objects are deleted (simulator's state)" 60 job_gone 17
-[ "$(aq ls --state running -o json | grep -c '"id"')" = 16 ]
-ok "the 16 others run" $?
+check "the 16 others run" jobs_running 16
 case "$(sched_ended_by 17 'succeeded')" in
 "changed or due; resync slice: "*) r=0 ;;
 *) r=1; echo "# ended by: $(sched_ended_by 17 'succeeded')" ;;

@@ -13,8 +13,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 23
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml"
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim --cluster "$FIXTURES/sched-small.yaml"
 spec_file one cpu=1 memory=1Gi
 SOCK="$AILAB_QUEUE_DB.sock"
 aq ls >/dev/null 2>&1    # the queue exists: the scheduler's lock needs it
@@ -22,8 +21,7 @@ aq ls >/dev/null 2>&1    # the queue exists: the scheduler's lock needs it
 # listening: a scheduler made its first pass and listens on the socket.
 listening() { sched_passed 1 && [ -S "$SOCK" ]; }
 start_sched --context admin -v sched --interval 60s
-wait_for 20 listening
-ok "the scheduler listens on <db>.sock" $?
+ok_within "the scheduler listens on <db>.sock" 20 listening
 is "  0600" "$(stat -c %a "$SOCK")" 600
 
 # intake ID: the scheduler's log says it queued job ID itself.
@@ -38,18 +36,15 @@ ok "five submits with the scheduler running exit 0" $rc
 is "  print five ids" "$(wc -l <"$TMP/ids" | tr -d ' ')" 5
 is "  distinct and increasing" "$(sort -n -u "$TMP/ids" | tr '\n' ' ')" \
     "$(tr '\n' ' ' <"$TMP/ids")"
-aq ls -o json | python3 -c 'import json, sys
-print("\n".join(str(j["id"]) for j in json.load(sys.stdin)))' >"$TMP/ls"
-is "  the ids ls -o json shows" "$(tr '\n' ' ' <"$TMP/ls")" \
-    "$(tr '\n' ' ' <"$TMP/ids")"
+is "  the ids ls -o json shows" "$(aq ls -o json | json_val '*[j["id"] for j in d]')" \
+    "$(tr '\n' ' ' <"$TMP/ids" | sed 's/ $//')"
 rc=0
 for id in $(cat "$TMP/ids"); do
 	intake "$id" || rc=1
 done
 ok "  each queued by the scheduler's intake (its log)" $rc
-is "  owned by the submitting user" "$(aq ls -o json | python3 -c '
-import json, sys; print(sorted({j["owner"] for j in json.load(sys.stdin)}))')" \
-    "['$(id -un)']"
+is "  owned by the submitting user" \
+    "$(aq ls -o json | json_val 'sorted({j["owner"] for j in d})')" "['$(id -un)']"
 
 # No file of the queue opened by the submit itself.
 if command -v strace >/dev/null 2>&1; then
@@ -76,8 +71,7 @@ all_run() {
 		[ "$(job_deployments "$id")" = 1 ] || return 1
 	done
 }
-wait_for 30 all_run
-ok "the six jobs are admitted and created on the simulated cluster" $?
+ok_within "the six jobs are admitted and created on the simulated cluster" 30 all_run
 
 # A sweep through the scheduler and the same sweep written directly
 # (held, in groups of their own): the same jobs, spec for spec but
@@ -103,14 +97,12 @@ aq -q cancel --group viasched >/dev/null && aq -q cancel --group direct \
     >/dev/null
 
 # Stopped cleanly: the socket goes, a submit writes the queue itself.
-kill "$SCHED"
-wait "$SCHED"
+stop_sched
 [ ! -e "$SOCK" ]
 ok "a scheduler stopped removes its socket" $?
 ID=$(aq --context alice submit "$TMP/one.yaml")
 ok "  a submit then writes the queue itself" $?
-is "  and its job is queued" "$(aq show "$ID" -o json | python3 -c '
-import json, sys; print(json.load(sys.stdin)["state"])')" queued
+is "  and its job is queued" "$(job_state "$ID")" queued
 
 # Killed: the socket stays, refusing connections; submits fall back.
 start_sched --context admin -v sched --interval 60s
@@ -120,8 +112,7 @@ wait "$SCHED" 2>/dev/null
 [ -S "$SOCK" ]
 ok "a killed scheduler leaves its socket behind" $?
 ID=$(aq --context alice submit "$TMP/one.yaml") &&
-    [ "$(aq show "$ID" -o json | python3 -c '
-import json, sys; print(json.load(sys.stdin)["id"])')" = "$ID" ]
+    [ "$(job_field "$ID" '["id"]')" = "$ID" ]
 ok "  a submit then writes the queue itself" $?
 
 # A new scheduler replaces the stale socket and takes submits again.
@@ -133,6 +124,4 @@ ID=$(AILAB_QUEUE_INTAKE=0 aq --context alice submit "$TMP/one.yaml") &&
     sleep 0.5 && ! intake "$ID" && [ -n "$ID" ]
 ok "AILAB_QUEUE_INTAKE=0: the submit writes the queue itself" $?
 is "  the queue holds every job submitted, once" \
-    "$(aq ls --all -o json | python3 -c '
-import json, sys; j = json.load(sys.stdin); print(len(j), len({x["id"] for x in j}))')" \
-    "16 16"
+    "$(aq ls --all -o json | json_val 'len(d), len({x["id"] for x in d})')" "16 16"

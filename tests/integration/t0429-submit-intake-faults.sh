@@ -13,16 +13,12 @@
 plan 14
 need_gdb
 
-start_kubesim --cluster "$top_srcdir/tests/fixtures/sched-small.yaml"
-ok "ailab-kubesim starts" $?
+check "ailab-kubesim starts" start_kubesim --cluster "$FIXTURES/sched-small.yaml"
 spec_file one cpu=1 memory=1Gi
 SOCK="$AILAB_QUEUE_DB.sock"
 aq ls >/dev/null 2>&1
 listening() { sched_passed 1 && [ -S "$SOCK" ]; }
-njobs() {
-	aq ls --all -o json | python3 -c 'import json, sys
-print(len(json.load(sys.stdin)))'
-}
+njobs() { aq ls --all -o json | json_val 'len(d)'; }
 
 # Killed between the commit and the reply.
 cat >"$TMP/gdb.cmds" <<EOT
@@ -34,8 +30,7 @@ kill
 quit
 EOT
 sched_under_gdb "$TMP/gdb.cmds" --context admin -v sched --interval 60s
-wait_for 30 listening
-ok "a scheduler under gdb listens" $?
+ok_within "a scheduler under gdb listens" 30 listening
 fails "a submit whose scheduler dies before replying exits 1" 1 \
     aq --context alice submit "$TMP/one.yaml"
 like "  saying the job may or may not have been queued" "$TMP/err" \
@@ -66,8 +61,7 @@ e = json.loads(buf[8:8 + n])["error"]
 print(e["code"], e["message"])
 PY
 start_sched --context admin -v sched --interval 60s
-wait_for 20 listening
-ok "a new scheduler listens" $?
+ok_within "a new scheduler listens" 20 listening
 python3 "$TMP/client.py" "$SOCK" 'b"hello, scheduler"' >"$TMP/r1"
 like "garbage: a reply refusing it (413)" "$TMP/r1" "^413 nothing queued"
 python3 "$TMP/client.py" "$SOCK" 'struct.pack(">II", 2 << 20, 0) + b"{}"' \

@@ -4,7 +4,6 @@
 plan 28
 
 bail_unless start_kubesim --speed 600
-sched() { timeout 120 "$AILAB_QUEUE" sched --until-empty --interval 1s "$@"; }
 
 cat >"$TMP/jobs.yaml" <<'YAML'
 name: overdue
@@ -24,7 +23,7 @@ command: python long.py
 annotations: {ailab-kubesim.io/duration: 3h}
 YAML
 check "submit" aq submit "$TMP/jobs.yaml"
-check "schedule to the end, keeping 2 KiB of each log" sched --log-limit 2Ki
+check "schedule to the end, keeping 2 KiB of each log" sched_all --log-limit 2Ki
 is "a job past its timeout is stopped: timed_out" "$(job_field 1 '["state"]')" timed_out
 aq why 1 >"$TMP/why"
 like "why says it ran past its timeout" "$TMP/why" "timeout of 600s"
@@ -61,7 +60,7 @@ for_each:
   as: student
 YAML
 check "submit a roster of 40 students" aq submit --group lab1 "$TMP/lab.yaml"
-check "run the class" sched
+check "run the class" sched_all
 check "wait --group for a group that succeeded" aq wait --group lab1
 check "report -o csv" aq report lab1 -o csv
 is "41 lines: a header and 40 students" "$(wc -l <"$TMP/out" | tr -d ' ')" 41
@@ -71,13 +70,12 @@ like "totals follow the rows" "$TMP/out" "^40 jobs: 40 succeeded, 0 failed"
 
 printf 'name: bad\ncommand: "false"\nannotations: {ailab-kubesim.io/exit-code: "2", ailab-kubesim.io/duration: 1m}\n' >"$TMP/bad.yaml"
 aq submit --group mixed "$TMP/bad.yaml" "$TMP/bad.yaml" >/dev/null
-sched >/dev/null 2>&1
+sched_all >/dev/null 2>&1
 fails "wait exits 1 when a job of the group failed" 1 aq wait --group mixed
 
 # submit --wait beside a running scheduler.
 printf 'name: good\ncommand: "true"\nannotations: {ailab-kubesim.io/duration: 1m}\n' >"$TMP/good.yaml"
-"$AILAB_QUEUE" sched --interval 1s >/dev/null 2>&1 &
-TEST_PIDS="$TEST_PIDS $!"
+spawn SCHED "$AILAB_QUEUE" sched --interval 1s >/dev/null 2>&1
 fails "submit --wait exits 1 when one job of the group failed" 1 \
     timeout 120 "$AILAB_QUEUE" submit --wait "$TMP/good.yaml" "$TMP/bad.yaml"
 like "it says how many did not succeed" "$TMP/err" "1 of 2 jobs did not succeed"

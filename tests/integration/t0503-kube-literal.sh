@@ -6,7 +6,6 @@
 plan 8
 
 bail_unless start_kubesim --speed 600
-sched() { timeout 120 "$AILAB_QUEUE" sched --until-empty --interval 1s "$@"; }
 
 # $$$$ in a spec is a literal $$ (ailab-queue's own escape for one $).
 cat >"$TMP/echo.yaml" <<'YAML'
@@ -20,7 +19,7 @@ command: [printf, '%s\n', '$(RANK)', 'a$$$$b', '$$(x']
 annotations: {ailab-kubesim.io/duration: 1m}
 YAML
 check "submit jobs whose commands hold \$(...) and \$\$" aq submit "$TMP/echo.yaml"
-check "run them" sched
+check "run them" sched_all
 check "logs of the shell-form job" aq logs 1
 grep -F '[ailab-kubesim] exec ' "$TMP/out" >"$TMP/exec1"
 like "the sim reports the argv the kubelet made" "$TMP/exec1" 'exec \['
@@ -33,13 +32,12 @@ is "its arguments reached the process as written" \
     "$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.stdin.read().split(" exec ", 1)[1])[-4:]))' <"$TMP/exec2")" \
     '["%s\\n", "$(RANK)", "a$$b", "$(x"]'
 aq render -n alice --id 9 -o json "$TMP/echo.yaml" >"$TMP/render.json"
-python3 -c '
+py_ok "an env value is escaped for the kubelet too" "$TMP/render.json" <<'PY'
 import json, sys
 objs = json.load(open(sys.argv[1]))["items"]
 env = [e for o in objs if o["kind"] == "Deployment"
        for c in o["spec"]["template"]["spec"]["containers"] for e in c["env"]
        if e["name"] == "WHEN"]
 assert env and env[0]["value"] == "$$(date)", env
-' "$TMP/render.json"
-ok "an env value is escaped for the kubelet too" $?
+PY
 finish

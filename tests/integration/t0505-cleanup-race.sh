@@ -14,11 +14,8 @@ bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml" \
     --speed 600 --audit-log "$TMP/audit.jsonl"
 SEL='labelSelector=ailab-queue.io%2Fjob-id%3D2'
 
-cat >"$TMP/long.yaml" <<'EOT2'
-name: long
-command: python train.py
-annotations: {ailab-kubesim.io/duration: 100h}
-EOT2
+printf '%s\n' 'name: long' 'command: python train.py' \
+    'annotations: {ailab-kubesim.io/duration: 100h}' >"$TMP/long.yaml"
 # Job 1, held, makes namespace alice one the cleanup lists.
 aq --context alice submit -q --hold "$TMP/long.yaml" >/dev/null
 cat >"$TMP/between.sh" <<EOT2

@@ -18,19 +18,18 @@ start_serve() {
 	shift
 	# Made here: the background job's own redirection may come late.
 	: >"$TMP/serve-$_n.out"
-	"$AILAB_QUEUE" --context admin serve --listen 127.0.0.1:0 "$@" \
-	    >"$TMP/serve-$_n.out" 2>"$TMP/serve-$_n.err" &
-	SERVE_PID=$!
-	TEST_PIDS="$TEST_PIDS $SERVE_PID"
+	spawn SERVE_PID "$AILAB_QUEUE" --context admin serve \
+	    --listen 127.0.0.1:0 "$@" >"$TMP/serve-$_n.out" 2>"$TMP/serve-$_n.err"
 	SERVE_URL=
-	_i=0
-	while [ $_i -lt 100 ]; do
-		SERVE_URL=$(sed -n 's/^url //p' "$TMP/serve-$_n.out")
-		[ -n "$SERVE_URL" ] && break
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	wait_for 10 serve_up "$_n"
 	eval "SERVE_PID_$_n=$SERVE_PID; SERVE_URL_$_n=$SERVE_URL"
+	[ -n "$SERVE_URL" ]
+}
+
+# serve_up NAME: the server started as NAME printed its URL (now in
+# SERVE_URL).
+serve_up() {
+	SERVE_URL=$(sed -n 's/^url //p' "$TMP/serve-$1.out")
 	[ -n "$SERVE_URL" ]
 }
 
@@ -54,15 +53,13 @@ start_relay() {
 # The scheduler's Lease; lease_holder: who holds it ("" when nobody).
 LEASE=/apis/coordination.k8s.io/v1/namespaces/default/leases/ailab-queue-scheduler
 lease_holder() {
-	kube_get "$LEASE" admin | python3 -c \
-	    'import json,sys; print(json.load(sys.stdin)["spec"].get("holderIdentity") or "")'
+	kube_get "$LEASE" admin | json_val 'd["spec"].get("holderIdentity") or ""'
 }
 holder_is() { [ "$(lease_holder)" = "$1" ]; }
 
 # leader URL: True or False, whether the server at URL says it leads.
 leader() {
-	curl -s --max-time 5 "$1/healthz?verbose=true" | python3 -c \
-	    'import json,sys; print(json.load(sys.stdin)["leader"])'
+	curl -s --max-time 5 "$1/healthz?verbose=true" | json_val 'd["leader"]'
 }
 
 # metric URL NAME: the value of a sample on the server's /metrics.
@@ -86,14 +83,25 @@ api() {
 	_m=$2
 	_p=$3
 	shift 3
-	if [ "$_u" = - ]; then
-		curl -s -o "$TMP/body" -w '%{http_code}' -X "$_m" \
-		    --max-time 20 "$@" "$SERVE_URL$_p"
-	else
-		curl -s -o "$TMP/body" -w '%{http_code}' -X "$_m" \
-		    --max-time 20 -H "Authorization: Bearer $_u-token" "$@" \
-		    "$SERVE_URL$_p"
-	fi
+	[ "$_u" = - ] || set -- -H "Authorization: Bearer $_u-token" "$@"
+	curl -s -o "$TMP/body" -w '%{http_code}' -X "$_m" --max-time 20 "$@" \
+	    "$SERVE_URL$_p"
+}
+
+# api5 ARGS...: api ARGS five times; the five codes, each after a space.
+api5() {
+	for _k in 1 2 3 4 5; do
+		printf ' %s' "$(api "$@")"
+	done
+}
+
+# echo_sweep NAME N: $TMP/sweep.yaml, a sweep NAME of N busybox jobs in
+# alice's namespace, job i echoing i for 10 simulated minutes.
+echo_sweep() {
+	printf '%s\n' "name: $1" 'namespace: alice' 'image: busybox' \
+	    'command: [sh, -c, "echo ${i}"]' 'resources: {cpu: 1, memory: 1Gi}' \
+	    'annotations:' '  ailab-kubesim.io/duration: 10m' 'sweep:' '  grid:' \
+	    "    i: [$(seq -s ', ' 1 "$2")]" >"$TMP/sweep.yaml"
 }
 
 # submit USER FILE [QUERY]: POSTs a spec file; prints the status.
@@ -145,12 +153,8 @@ q() { timeout 120 "$AILAB_QUEUE" --server "$S" "$@"; }
 # served_state USER ID: job ID's state as the server answers USER.
 served_state() {
 	api "$1" GET "/v1/jobs/$2" >/dev/null
-	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["state"])' \
-	    "$TMP/body"
+	jq_body 'b["state"]'
 }
-
-# out_ids: the ids in $TMP/out, one line: "1 2 3".
-out_ids() { tr '\n' ' ' <"$TMP/out" | sed 's/ $//'; }
 
 # user_specs: $TMP/alice.yaml and $TMP/bob.yaml, a job "train" that
 # echoes hi, in each user's namespace.

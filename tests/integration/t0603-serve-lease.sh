@@ -27,18 +27,7 @@ is "the other waits" "$(leader "$FURL")" False
 [ "$(passes "$FURL")" = 0 ] && [ "$(passes "$LURL")" -gt 0 ]
 ok "only the holder runs scheduler passes" $?
 
-cat >"$TMP/sweep.yaml" <<'EOT'
-name: lease
-namespace: alice
-image: busybox
-command: [sh, -c, "echo ${i}"]
-resources: {cpu: 1, memory: 1Gi}
-annotations:
-  ailab-kubesim.io/duration: 10m
-sweep:
-  grid:
-    i: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
-EOT
+echo_sweep lease 10
 SERVE_URL=$FURL
 is "the follower's API queues jobs" "$(submit alice "$TMP/sweep.yaml")" 201
 ok_within "the leader runs them" 30 alice_running "$FURL" 10

@@ -25,13 +25,10 @@ is "a dry run validates and answers the specs" \
     "$(submit alice "$TMP/job.yaml" dry_run=true) $(jq_body 'b["dry_run"], b["items"][0]["namespace"]')" \
     "200 True alice"
 queue_json >"$TMP/after.json"
-cmp -s "$TMP/before.json" "$TMP/after.json"
-ok "and queues nothing" $?
+check "and queues nothing" cmp -s "$TMP/before.json" "$TMP/after.json"
 
-curl -s -N --max-time 60 -H "Authorization: Bearer alice-token" \
-    "$SERVE_URL/v1/events?watch=true" >"$TMP/watch.out" &
-WATCH=$!
-TEST_PIDS="$TEST_PIDS $WATCH"
+spawn WATCH curl -s -N --max-time 60 -H "Authorization: Bearer alice-token" \
+    "$SERVE_URL/v1/events?watch=true" >"$TMP/watch.out"
 sleep 0.5
 is "submit" "$(submit alice "$TMP/job.yaml")" 201
 ID=$(jq_body 'b["items"][0]["id"]')

@@ -40,7 +40,7 @@ ended() {
 }
 ok_within "both jobs succeed and are cleaned up" 120 ended
 
-kube_get /sim/audit admin >"$TMP/audit.json"
+sim_get /sim/audit >"$TMP/audit.json"
 # who NS VERB: the users (and impersonators) that did VERB in NS.
 who() {
 	python3 - "$TMP/audit.json" "$1" "$2" <<'EOT'

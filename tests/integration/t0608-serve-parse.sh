@@ -70,15 +70,9 @@ ok "with two parse workers, aq-parse-0 and aq-parse-1 ($W0, $W1)" \
 
 # A parse that never ends: worker 0 stopped, alice's big spec in it.
 kill -STOP "$W0"
-submit_bg stuck alice "$TMP/big.yaml" &
-STUCK=$!
-TEST_PIDS="$TEST_PIDS $STUCK"
+spawn STUCK submit_bg stuck alice "$TMP/big.yaml"
 ok_within "alice's spec is in a worker" 30 running_is 1
-codes=
-for i in 1 2 3 4 5; do
-	codes="$codes $(api - GET /healthz)"
-done
-is "/healthz answers meanwhile" "$codes" " 200 200 200 200 200"
+is "/healthz answers meanwhile" "$(api5 - GET /healthz)" " 200 200 200 200 200"
 is "so does a request that parses nothing" "$(api alice GET /v1/jobs)" 200
 is "bob's submission is parsed by the other worker" \
     "$(submit bob "$TMP/bob.yaml")" 201
@@ -86,12 +80,9 @@ ok "all before alice's stuck spec is answered" \
     "$([ ! -e "$TMP/stuck.code" ]; echo $?)"
 
 # alice's next specs wait behind her own: one worker at most per user.
-submit_bg a2 alice "$TMP/alice.yaml" &
-A2=$!
+spawn A2 submit_bg a2 alice "$TMP/alice.yaml"
 wait_for 30 queued_is 1
-submit_bg a3 alice "$TMP/alice.yaml" &
-A3=$!
-TEST_PIDS="$TEST_PIDS $A2 $A3"
+spawn A3 submit_bg a3 alice "$TMP/alice.yaml"
 ok_within "alice's next two specs wait for her worker" 30 queued_is 2
 is "a fourth is refused: 429" "$(api alice POST /v1/jobs \
     -H 'Content-Type: application/yaml' --data-binary "@$TMP/alice.yaml" \
@@ -104,12 +95,9 @@ is "carol is still served" "$(submit carol "$TMP/carol.yaml")" 201
 # waits too, after alice's two, but users take turns: it is parsed
 # before alice's third (first come, first served would put it last).
 kill -STOP "$W1"
-submit_bg b2 bob "$TMP/bob.yaml" &
-B2=$!
+spawn B2 submit_bg b2 bob "$TMP/bob.yaml"
 wait_for 30 running_is 2
-submit_bg c2 carol "$TMP/carol.yaml" &
-C2=$!
-TEST_PIDS="$TEST_PIDS $B2 $C2"
+spawn C2 submit_bg c2 carol "$TMP/carol.yaml"
 ok_within "carol's next spec waits with alice's two" 30 queued_is 3
 
 wait "$STUCK"
@@ -159,15 +147,11 @@ check "serve starts with a queue of one" start_serve c --no-schedule \
 wait_for 20 has_worker 0
 wait_for 20 has_worker 1
 kill -STOP "$(worker 0)" "$(worker 1)"
-submit_bg q1 alice "$TMP/alice.yaml" &
-Q1=$!
+spawn Q1 submit_bg q1 alice "$TMP/alice.yaml"
 wait_for 30 running_is 1
-submit_bg q2 bob "$TMP/bob.yaml" &
-Q2=$!
+spawn Q2 submit_bg q2 bob "$TMP/bob.yaml"
 wait_for 30 running_is 2
-submit_bg q3 carol "$TMP/carol.yaml" &
-Q3=$!
-TEST_PIDS="$TEST_PIDS $Q1 $Q2 $Q3"
+spawn Q3 submit_bg q3 carol "$TMP/carol.yaml"
 wait_for 30 queued_is 1
 is "with both workers busy and one spec waiting, another is refused: 503" \
     "$(submit admin "$TMP/alice.yaml")" 503
@@ -176,10 +160,8 @@ like "the queue is full" "$TMP/body" "1 specs are waiting to be validated"
 # few times: the workers are let go once it says it waits, so that its
 # retry finds room whatever the load (not when the wall-clock bound
 # happens to fall within its retries).
-"$AILAB_QUEUE" --context admin --server "$SERVE_URL" -v submit \
-    "$TMP/alice.yaml" >"$TMP/cli.out" 2>"$TMP/cli.err" &
-CLI=$!
-TEST_PIDS="$TEST_PIDS $CLI"
+spawn CLI "$AILAB_QUEUE" --context admin --server "$SERVE_URL" -v submit \
+    "$TMP/alice.yaml" >"$TMP/cli.out" 2>"$TMP/cli.err"
 wait_for 60 grep -q "the queue server is busy: waiting" "$TMP/cli.err"
 told=$?
 kill -CONT "$(worker 0)" "$(worker 1)"

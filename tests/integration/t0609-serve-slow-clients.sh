@@ -86,19 +86,12 @@ check "ailab-kubesim starts" start_kubesim
 # Plain HTTP: 3 s for the headers, 3 s for a body, 4 s idle.
 check "serve starts" start_serve a --no-schedule --header-timeout 3s \
     --body-timeout 3s --timeout 4s
-python3 "$TMP/slow.py" "$SERVE_URL" 8 127.0.0.2 headers >"$TMP/headers.out" 2>&1 &
-P1=$!
-python3 "$TMP/slow.py" "$SERVE_URL" 4 127.0.0.3 body >"$TMP/body.out" 2>&1 &
-P2=$!
-python3 "$TMP/slow.py" "$SERVE_URL" 2 127.0.0.4 idle >"$TMP/idle.out" 2>&1 &
-P3=$!
-TEST_PIDS="$TEST_PIDS $P1 $P2 $P3"
+spawn P1 python3 "$TMP/slow.py" "$SERVE_URL" 8 127.0.0.2 headers >"$TMP/headers.out" 2>&1
+spawn P2 python3 "$TMP/slow.py" "$SERVE_URL" 4 127.0.0.3 body >"$TMP/body.out" 2>&1
+spawn P3 python3 "$TMP/slow.py" "$SERVE_URL" 2 127.0.0.4 idle >"$TMP/idle.out" 2>&1
 sleep 1
-codes=
-for i in 1 2 3 4 5; do
-	codes="$codes $(api alice GET /v1/jobs)"
-done
-is "other clients are served meanwhile" "$codes" " 200 200 200 200 200"
+is "other clients are served meanwhile" "$(api5 alice GET /v1/jobs)" \
+    " 200 200 200 200 200"
 wait "$P1" "$P2" "$P3"
 read -r n first <"$TMP/headers.out"
 is "8 connections trickling a header line a second are all closed" "$n" 8
@@ -122,9 +115,7 @@ check "serve starts with TLS" start_serve t --no-schedule \
     --tls-cert "$TMP/pki/server.crt" --tls-key "$TMP/pki/server.key" \
     --header-timeout 3s --timeout 20s
 TLS_URL=https://localhost:${SERVE_URL##*:}
-python3 "$TMP/slow.py" "$SERVE_URL" 5 127.0.0.2 tls >"$TMP/tls.out" 2>&1 &
-P4=$!
-TEST_PIDS="$TEST_PIDS $P4"
+spawn P4 python3 "$TMP/slow.py" "$SERVE_URL" 5 127.0.0.2 tls >"$TMP/tls.out" 2>&1
 sleep 1
 is "a TLS client is served meanwhile" \
     "$(curl -s -o /dev/null -w '%{http_code}' --max-time 20 \

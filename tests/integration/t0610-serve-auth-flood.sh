@@ -37,8 +37,7 @@ print(counts[401], counts[429], other, no_retry, "%.1f" % (time.time() - t0))
 EOT
 # reviews: the TokenReviews the cluster has seen so far.
 reviews() {
-	kube_get /sim/audit admin | python3 -c 'import json, sys
-print(sum(1 for e in json.load(sys.stdin)["items"] if e.get("resource") == "tokenreviews"))'
+	sim_get /sim/audit | json_val 'sum(1 for e in d["items"] if e.get("resource") == "tokenreviews")'
 }
 
 check "ailab-kubesim starts" start_kubesim

@@ -44,8 +44,7 @@ is "three of bob's and alice's, the admin's: four jobs queued, none refused" \
 is "with the priorities asked for" \
     "$(queue_json | python3 -c 'import json,sys; print(" ".join(str(j["priority"]) for j in sorted(json.load(sys.stdin), key=lambda j: j["id"])))')" \
     "500 600 750 1000"
-kill "$SERVE_PID"
-wait "$SERVE_PID"
+stop_serve a
 
 # Without the server's settings nobody but the admins goes above normal.
 start_serve b --no-lease --no-schedule

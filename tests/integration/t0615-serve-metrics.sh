@@ -34,12 +34,9 @@ is "one after the running one" \
     "$(submit alice "$(gpu_job next 1 "after: [run]")")" 201
 
 # The type of the node the running job's pod is on, from the cluster.
-NODE=$(kube_get /api/v1/namespaces/alice/pods admin | python3 -c '
-import json, sys
-print(" ".join(sorted(set(p["spec"].get("nodeName", "") for p in
-    json.load(sys.stdin)["items"] if p["status"].get("phase") == "Running"))))')
-TYPE=$(kube_get "/api/v1/nodes/$NODE" admin | python3 -c \
-    'import json,sys; print(json.load(sys.stdin)["metadata"]["labels"]["gpu-model"])')
+NODE=$(kube_get /api/v1/namespaces/alice/pods admin | json_val '*sorted(set(p["spec"].get("nodeName", "")
+    for p in d["items"] if p["status"].get("phase") == "Running"))')
+TYPE=$(kube_get "/api/v1/nodes/$NODE" admin | json_val 'd["metadata"]["labels"]["gpu-model"]')
 case $TYPE in RTX4090D|RTX4090) true ;; *) false ;; esac
 ok "its pod runs on one node of a 4090 type ($NODE: $TYPE)" $?
 

@@ -14,50 +14,23 @@ plan 11
 
 bail_unless start_kubesim
 bail_unless start_serve a --no-lease --interval 1s -v
-# deployments ID: the job's Deployments in the cluster (/sim is never
-# delayed by faults).
-deployments() {
-	curl -s -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/state" |
-	    python3 -c '
-import json, sys
-s = json.load(sys.stdin)
-n = 0
-def walk(o):
-    global n
-    if isinstance(o, dict):
-        if o.get("kind") == "Deployment" and ((o.get("metadata") or {}).get("labels") or {}).get("ailab-queue.io/job-id") == sys.argv[1]:
-            n += 1
-        for v in o.values():
-            walk(v)
-    elif isinstance(o, list):
-        for v in o:
-            walk(v)
-walk(s)
-print(n)' "$1"
-}
-cat >"$TMP/big.yaml" <<'EOT2'
-name: big
-namespace: alice
-command: python train.py
-gpu: {type: RTX4090D, count: 4}
-resources: {cpu: 2, memory: 8Gi}
-annotations: {ailab-kubesim.io/duration: 1h}
-EOT2
+printf '%s\n' 'name: big' 'namespace: alice' 'command: python train.py' \
+    'gpu: {type: RTX4090D, count: 4}' 'resources: {cpu: 2, memory: 8Gi}' \
+    'annotations: {ailab-kubesim.io/duration: 1h}' >"$TMP/big.yaml"
 
 # (1) Two jobs queued held; then every API request waits 10 minutes.
 is "job 1 is submitted, held" "$(submit alice "$TMP/big.yaml" hold=true)" 201
 is "job 2 is submitted, held" "$(submit alice "$TMP/big.yaml" hold=true)" 201
 kubesim_fault '{"latencyMs": 600000}'
 is "job 1 is released" "$(api alice POST /v1/jobs/1/release)" 200
-admitted() { [ "$(job_state 1)" = admitted ]; }
 ok_within "a pass admits job 1 and sends its creates to the slow cluster" \
-    30 admitted
+    30 job_state_is 1 admitted
 is "job 2 is released behind it (alice's quota has room for one)" \
     "$(api alice POST /v1/jobs/2/release)" 200
 is "hold of job 2 is answered while that pass waits for the cluster" \
     "$(api alice POST /v1/jobs/2/hold)" 200
 is "the store has job 2 held; job 1's Deployment is not in the cluster yet" \
-    "$(job_state 2) $(deployments 1)" "held 0"
+    "$(job_state 2) $(job_objects 1 deployments)" "held 0"
 
 # (2) A queue kept locked by another process until told to let go.
 lock_queue

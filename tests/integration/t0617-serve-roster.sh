@@ -15,15 +15,9 @@ sjob() { api "$1" GET "/v1/jobs/$2" >/dev/null; python3 -c "import json,sys; j=j
 cd "$TMP" || exit 1
 mkdir class
 printf 'id,ns\ns1,ml101\ns2,ml101\n' >class/hw1.csv
-cat >hw1.yaml <<'EOT'
-name: hw1-${s.id}
-namespace: ${s.ns}
-image: busybox
-command: ["true"]
-for_each: {roster: class/hw1.csv, as: s}
-EOT
-q --context alice submit --group hw1 hw1.yaml >"$TMP/out" 2>"$TMP/err"
-ok "alice submits a roster to the server" $?
+printf '%s\n' 'name: hw1-${s.id}' 'namespace: ${s.ns}' 'image: busybox' \
+    'command: ["true"]' 'for_each: {roster: class/hw1.csv, as: s}' >hw1.yaml
+check "alice submits a roster to the server" q --context alice submit --group hw1 hw1.yaml
 is "one job per row" "$(tr '\n' ' ' <"$TMP/out")" "1 2 "
 is "the server expanded the rows" "$(sjob alice 2 'j["name"], j["namespace"], j["group"], j["owner"]')" \
     "hw1-s2 ml101 hw1 alice"
@@ -45,8 +39,7 @@ is "nothing more was queued" "$(q --context admin ls --all -q | tr '\n' ' ')" "1
 
 fails "the class again: exit 2" 2 q --context alice submit --group hw1 hw1.yaml
 like "  refused, saying what to do" "$TMP/err" "the roster's group 'hw1' already has 2 of your jobs: .* give --append"
-q --context alice submit --group hw1 --append hw1.yaml >"$TMP/out" 2>"$TMP/err"
-ok "--append adds them" $?
+check "--append adds them" q --context alice submit --group hw1 --append hw1.yaml
 is "  as jobs 3 and 4" "$(tr '\n' ' ' <"$TMP/out")" "3 4 "
 
 # bob, a co-TA (students are TAs of ml101), adds a row of his own
@@ -54,8 +47,7 @@ is "  as jobs 3 and 4" "$(tr '\n' ' ' <"$TMP/out")" "3 4 "
 printf 'id,ns\ns3,bob\n' >class/late.csv
 sed 's|class/hw1.csv|class/late.csv|' hw1.yaml >late.yaml
 check "bob: a dry run into his own group hw1 (none there yet)" q --context bob submit --group hw1 --dry-run late.yaml
-q --context bob submit --group hw1 --owner alice --append late.yaml >"$TMP/out" 2>"$TMP/err"
-ok "bob adds a job to alice's class group (--owner alice --append)" $?
+check "bob adds a job to alice's class group (--owner alice --append)" q --context bob submit --group hw1 --owner alice --append late.yaml
 is "  his job, in her group" "$(sjob bob 5 'j["owner"], j["group"]')" "bob hw1"
 fails "into a group alice does not have: exit 1" 1 q --context bob submit --group hw9 --owner alice late.yaml
 like "  not found" "$TMP/err" "group 'hw9' of user 'alice' not found: nothing queued"

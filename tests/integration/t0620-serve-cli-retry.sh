@@ -18,13 +18,7 @@ lines() { grep -Ec "$1" "$TMP/access.log"; }
 at_least() { [ "$(lines "$1")" -ge "$2" ]; }
 
 # An exec plugin whose first token is stale (the server refuses it).
-cat >"$TMP/stale.sh" <<EOF
-#!/bin/sh
-echo run >>"$TMP/stale.count"
-tok=alice-token
-[ "\$(wc -l <"$TMP/stale.count")" -eq 1 ] && tok=alice-stale
-printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}\n' "\$tok"
-EOF
+stale_plugin v1 alice-stale
 # One whose every token is refused.
 cat >"$TMP/never.sh" <<EOF
 #!/bin/sh
@@ -81,16 +75,11 @@ if grep -q 'alice-never\|alice-stale' "$TMP/err" "$TMP/out" \
 ok "no token in the messages or the server's log" $r
 
 # A busy server: the queue is locked by another process until told.
-cat >"$TMP/job.yaml" <<'EOF'
-name: busy
-image: busybox
-command: [sh, -c, "true"]
-EOF
+printf '%s\n' 'name: busy' 'image: busybox' 'command: [sh, -c, "true"]' \
+    >"$TMP/job.yaml"
 check "submit --hold" aq --server "$S" submit --hold "$TMP/job.yaml"
 lock_queue
-aq --server "$S" -v release 1 >"$TMP/rel.out" 2>"$TMP/rel.err" &
-REL=$!
-TEST_PIDS="$TEST_PIDS $REL"
+spawn REL aq --server "$S" -v release 1 >"$TMP/rel.out" 2>"$TMP/rel.err"
 wait_for 60 grep -q ' POST /v1/jobs/release 503 ' "$TMP/access.log"
 unlock_queue
 wait "$REL"

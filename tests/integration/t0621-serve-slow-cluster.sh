@@ -14,17 +14,10 @@ plan 21
 bail_unless start_kubesim
 bail_unless start_serve a --no-lease --interval 1s --review-timeout 2s -v
 # audit_count PY-EXPR: audit entries e for which the expression holds.
-audit_count() {
-	curl -s -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/audit" |
-	    python3 -c "import json,sys; print(sum(1 for e in json.load(sys.stdin)['items'] if $1))"
-}
-cat >"$TMP/job.yaml" <<'EOT'
-name: small
-namespace: alice
-command: python train.py
-gpu: {type: RTX4090D, count: 1}
-annotations: {ailab-kubesim.io/duration: 1h}
-EOT
+audit_count() { sim_get /sim/audit | json_val "sum(1 for e in d['items'] if $1)"; }
+printf '%s\n' 'name: small' 'namespace: alice' 'command: python train.py' \
+    'gpu: {type: RTX4090D, count: 1}' \
+    'annotations: {ailab-kubesim.io/duration: 1h}' >"$TMP/job.yaml"
 sed 's/^namespace: alice/namespace: ml101/' "$TMP/job.yaml" >"$TMP/ml101.yaml"
 
 # Before the fault: alice is known to the server (her token and her

@@ -13,25 +13,15 @@
 plan 16
 
 bail_unless start_kubesim
-cat >"$TMP/grace.yaml" <<'EOT'
-token_cache: 1s
-token_cache_grace: 10m
-review_timeout: 2s
-EOT
-cat >"$TMP/nograce.yaml" <<'EOT'
-token_cache: 1s
-token_cache_grace: 0s
-review_timeout: 2s
-EOT
+printf '%s\n' 'token_cache: 1s' 'token_cache_grace: 10m' 'review_timeout: 2s' \
+    >"$TMP/grace.yaml"
+printf '%s\n' 'token_cache: 1s' 'token_cache_grace: 0s' 'review_timeout: 2s' \
+    >"$TMP/nograce.yaml"
 bail_unless start_serve a --no-lease --interval 1s --config "$TMP/grace.yaml" -v
 bail_unless start_serve b --no-schedule --config "$TMP/nograce.yaml" -v
-cat >"$TMP/job.yaml" <<'EOT'
-name: small
-namespace: alice
-command: python train.py
-gpu: {type: RTX4090D, count: 1}
-annotations: {ailab-kubesim.io/duration: 1h}
-EOT
+printf '%s\n' 'name: small' 'namespace: alice' 'command: python train.py' \
+    'gpu: {type: RTX4090D, count: 1}' \
+    'annotations: {ailab-kubesim.io/duration: 1h}' >"$TMP/job.yaml"
 
 # Before the fault: alice and bob are known to server a, alice to b.
 SERVE_URL=$SERVE_URL_a
@@ -69,6 +59,6 @@ is "alice releases job 1 and job 2" \
 both_running() { [ "$(job_state 1) $(job_state 2)" = "running running" ]; }
 ok_within "both jobs run" 120 both_running
 is "each job's Deployment was created once, none twice" \
-    "$(curl -s -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/audit" |
-    python3 -c "import json,sys; print(sum(1 for e in json.load(sys.stdin)['items'] if e.get('verb') == 'create' and e.get('resource') == 'deployments'))")" 2
+    "$(sim_get /sim/audit | json_val "sum(1 for e in d['items']
+    if e.get('verb') == 'create' and e.get('resource') == 'deployments')")" 2
 finish

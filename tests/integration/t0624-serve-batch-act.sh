@@ -102,8 +102,7 @@ started() {
 }
 ok_within "the scheduler starts released jobs at once" 60 started
 is "the admin's 100 stay held" "$(states 201 300)" "held:100"
-has_event 7 "released by alice"
-ok "job 7's log: released by alice" $?
+check "job 7's log: released by alice" has_event 7 "released by alice"
 is "job 1's log ends with its cancel" "$(last_event 1)" "cancelled by alice"
 
 passes() {
@@ -135,8 +134,7 @@ passed() { [ "$(passes)" -gt "$P0" ]; }
 ok_within "a scheduler pass followed the hold" 60 passed
 # deployed: the job ids of the Deployments the cluster holds now.
 deployed() {
-	curl -s -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/state" |
-	    python3 -c '
+	sim_get /sim/state | python3 -c '
 import json, sys
 for d in json.load(sys.stdin).get("deployments", []):
     v = d["metadata"].get("labels", {}).get("ailab-queue.io/job-id")
@@ -156,12 +154,7 @@ ok_within "every job ends cancelled" 120 ended
 is "job 250's log: cancelled by admin" "$(last_event 250)" "cancelled by admin"
 # One Deployment per job that started, none twice, none for a job that
 # was held or cancelled before it could start.
-n=$(curl -s -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/audit" |
-    python3 -c "
-import json, sys
-c = [e for e in json.load(sys.stdin)['items'] if e.get('verb') == 'create' and e.get('resource') == 'deployments' and e.get('code', 201) < 300]
-ids = [int(e['labels']['ailab-queue.io/job-id']) for e in c]
-print(len(ids) > 0, len(ids) == len(set(ids)), sum(1 for i in ids if i <= 5 or 201 <= i <= 300))")
 is "no Deployment twice, none for the admin's held or the cancelled five" \
-    "$n" "True True 0"
+    "$(created_deployments | json_val 'len(d) > 0, len(d) == len(set(d)),
+    sum(1 for i in d if i <= 5 or 201 <= i <= 300)')" "True True 0"
 finish

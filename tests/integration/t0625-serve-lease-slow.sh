@@ -26,11 +26,8 @@ bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml"
 # The relay holds a's bytes back while $TMP/stall exists.
 start_relay "$TMP/kc-a" --stall "$TMP/stall"
 
-cat >"$TMP/a.yaml" <<'EOT'
-token_cache: 1s
-token_cache_grace: 10m
-review_timeout: 1s
-EOT
+printf '%s\n' 'token_cache: 1s' 'token_cache_grace: 10m' 'review_timeout: 1s' \
+    >"$TMP/a.yaml"
 KUBECONFIG=$TMP/kc-a
 start_serve a --identity replica-a --lease-duration 6s --interval 1s \
     --config "$TMP/a.yaml" -v
@@ -41,18 +38,7 @@ check "replica b (direct) serves too" start_serve b --identity replica-b \
 A=$SERVE_URL_a
 B=$SERVE_URL_b
 
-cat >"$TMP/sweep.yaml" <<'EOT'
-name: slow
-namespace: alice
-image: busybox
-command: [sh, -c, "echo ${i}"]
-resources: {cpu: 1, memory: 1Gi}
-annotations:
-  ailab-kubesim.io/duration: 10m
-sweep:
-  grid:
-    i: [1, 2, 3, 4, 5]
-EOT
+echo_sweep slow 5
 SERVE_URL=$A
 is "alice submits five jobs through a" "$(submit alice "$TMP/sweep.yaml")" 201
 ok_within "a, the leader, runs them" 60 alice_running "$B" 5
@@ -123,10 +109,6 @@ rm -f "$TMP/stall"
 sleep 3
 is "the relay clears: a stays a follower, b leads" \
     "$(leader "$A") $(leader "$B")" "False True"
-n=$(curl -s -H 'Authorization: Bearer admin-token' "$KUBESIM_URL/sim/audit" |
-    python3 -c "
-import json, sys
-ids = [e['labels']['ailab-queue.io/job-id'] for e in json.load(sys.stdin)['items'] if e.get('verb') == 'create' and e.get('resource') == 'deployments' and e.get('code', 201) < 300]
-print(len(ids), len(set(ids)))")
-is "one Deployment a job, none created twice" "$n" "10 10"
+is "one Deployment a job, none created twice" \
+    "$(created_deployments | json_val 'len(d), len(set(d))')" "10 10"
 finish

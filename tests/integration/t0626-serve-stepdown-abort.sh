@@ -15,10 +15,7 @@
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
 plan 18
 
-audit() {
-	curl -sS -H 'Authorization: Bearer admin-token' \
-	    "$KUBESIM_URL/sim/audit" >"$TMP/audit.json"
-}
+audit() { sim_get /sim/audit >"$TMP/audit.json"; }
 
 bail_unless start_kubesim --cluster "$FIXTURES/sim-roomy.yaml"
 # The relay closes the connection of a request to a Lease while $TMP/cut

@@ -18,17 +18,10 @@ S=$SERVE_URL
 LOCAL="$TMP/local.db"
 ME=$(id -un)
 
-cat >"$TMP/train.yaml" <<'EOT'
-name: train
-image: busybox
-command: [sh, -c, "echo hi"]
-EOT
-cat >"$TMP/bad.yaml" <<'EOT'
-name: x
-image: busybox
-bogus: 1
-gpu: {type: RTX9090, count: 1}
-EOT
+printf '%s\n' 'name: train' 'image: busybox' 'command: [sh, -c, "echo hi"]' \
+    >"$TMP/train.yaml"
+printf '%s\n' 'name: x' 'image: busybox' 'bogus: 1' \
+    'gpu: {type: RTX9090, count: 1}' >"$TMP/bad.yaml"
 cp "$top_srcdir/examples/sweep-3x2.yaml" "$TMP/sweep.yaml"
 
 # Times and ages differ between the two queues, and a local action
@@ -91,8 +84,7 @@ check "submit --hold --set" \
     >"$TMP/r.out" 2>"$TMP/r.err"
 "$AILAB_QUEUE" --server '' --db "$LOCAL" submit --owner alice -o json \
     "$TMP/train.yaml" >"$TMP/l.out" 2>"$TMP/l.err"
-cmp -s "$TMP/r.out" "$TMP/l.out"
-ok "submit -o json prints the same ids and names" $?
+check "submit -o json prints the same ids and names" cmp -s "$TMP/r.out" "$TMP/l.out"
 same "submit --dry-run of two files" 0 submit --dry-run "$TMP/train.yaml" \
     "$TMP/sweep.yaml"
 same "submit --dry-run -o json" 0 submit --dry-run -o json "$TMP/sweep.yaml"
@@ -211,19 +203,16 @@ check "validate stays local with a server named" "$AILAB_QUEUE" \
 # Where the server comes from.
 AILAB_QUEUE_SERVER=$S "$AILAB_QUEUE" ls --all -o json >"$TMP/env.json"
 "$AILAB_QUEUE" --server "$S" ls --all -o json >"$TMP/flag.json"
-cmp -s "$TMP/env.json" "$TMP/flag.json"
-ok "\$AILAB_QUEUE_SERVER names the server" $?
+check "\$AILAB_QUEUE_SERVER names the server" cmp -s "$TMP/env.json" "$TMP/flag.json"
 mkdir -p "$TMP/xdg/ailab-queue"
 printf 'server: %s\n' "$S" >"$TMP/xdg/ailab-queue/config.yaml"
 chmod 600 "$TMP/xdg/ailab-queue/config.yaml"
 XDG_CONFIG_HOME="$TMP/xdg" "$AILAB_QUEUE" ls --all -o json >"$TMP/cfg.json"
-cmp -s "$TMP/cfg.json" "$TMP/flag.json"
-ok "the config file names the server" $?
+check "the config file names the server" cmp -s "$TMP/cfg.json" "$TMP/flag.json"
 XDG_CONFIG_HOME="$TMP/xdg" "$AILAB_QUEUE" --server '' --db "$LOCAL" \
     ls --all -o json >"$TMP/local.json"
 "$AILAB_QUEUE" --db "$LOCAL" ls --all -o json >"$TMP/local2.json"
-cmp -s "$TMP/local.json" "$TMP/local2.json"
-ok "--server '' is the local queue" $?
+check "--server '' is the local queue" cmp -s "$TMP/local.json" "$TMP/local2.json"
 chmod 666 "$TMP/xdg/ailab-queue/config.yaml"
 fails "a config file others may write is refused" 2 env \
     XDG_CONFIG_HOME="$TMP/xdg" "$AILAB_QUEUE" ls
@@ -249,15 +238,12 @@ sweep:
 EOT
 check "submit 600 jobs to both" submit_both "$TMP/big.yaml"
 same "ls of more jobs than a page" 0 ls --all
-"$AILAB_QUEUE" --server "$S" ls --all -o json | python3 -c \
-    'import json,sys; print(len(json.load(sys.stdin)))' >"$TMP/n"
-is "all of them" "$(cat "$TMP/n")" 609
+is "all of them" "$("$AILAB_QUEUE" --server "$S" ls --all -o json | json_val 'len(d)')" 609
 same "cancel --group of 600 jobs" 0 cancel --group many --owner alice
 
 # A server over its rate limit: the client waits and gets its answer.
 start_serve b --no-schedule --rate 1 --burst 1
 "$AILAB_QUEUE" --server "$SERVE_URL" ls >/dev/null 2>&1
-"$AILAB_QUEUE" --server "$SERVE_URL" ls >"$TMP/out" 2>"$TMP/err"
-ok "429: the client waits out Retry-After and succeeds" $?
+check "429: the client waits out Retry-After and succeeds" "$AILAB_QUEUE" --server "$SERVE_URL" ls
 
 finish

@@ -17,36 +17,24 @@ annotations: {ailab-kubesim.io/duration: 2m}
 sweep:
   grid: {lr: [1, 2]}
 EOT
-cat >"$TMP/long.yaml" <<'EOT'
-name: long
-image: busybox
-command: [sh, -c, "echo working"]
-annotations: {ailab-kubesim.io/duration: 3h}
-EOT
-cat >"$TMP/fail.yaml" <<'EOT'
-name: fails
-image: busybox
-command: [sh, -c, "exit 3"]
-annotations: {ailab-kubesim.io/exit-codes: "3", ailab-kubesim.io/duration: 1m}
-EOT
+printf '%s\n' 'name: long' 'image: busybox' \
+    'command: [sh, -c, "echo working"]' \
+    'annotations: {ailab-kubesim.io/duration: 3h}' >"$TMP/long.yaml"
+printf '%s\n' 'name: fails' 'image: busybox' 'command: [sh, -c, "exit 3"]' \
+    'annotations: {ailab-kubesim.io/exit-codes: "3", ailab-kubesim.io/duration: 1m}' \
+    >"$TMP/fail.yaml"
 
-q submit --wait "$TMP/quick.yaml" >"$TMP/out" 2>"$TMP/err"
-ok "submit --wait of a sweep exits 0 when all succeeded" $?
+check "submit --wait of a sweep exits 0 when all succeeded" q submit --wait "$TMP/quick.yaml"
 is "it printed the two ids" "$(tr '\n' ' ' <"$TMP/out")" "1 2 "
 like "and followed them to their end" "$TMP/err" "^job 2 succeeded"
-q logs 1 >"$TMP/out" 2>"$TMP/err"
-ok "logs of an ended job" $?
+check "logs of an ended job" q logs 1
 like "says it is archived, with the attempt and the node" "$TMP/err" \
     "^archived log of job 1 rank 0, attempt 1, node [^ ]+ \\(its pods are gone\\)$"
 q logs 1 --tail 1 >"$TMP/out" 2>"$TMP/err"
 is "logs --tail 1 prints one line" "$(wc -l <"$TMP/out")" 1
-q report quick -o json >"$TMP/out" 2>"$TMP/err"
-ok "report of the sweep" $?
-is "both succeeded with exit code 0" "$(python3 -c '
-import json,sys
-r = json.load(sys.stdin)
-print(" ".join("%s:%s" % (j["state"], j["exit_code"]) for j in r["jobs"]),
-      r["totals"]["succeeded"])' <"$TMP/out")" "succeeded:0 succeeded:0 2"
+check "report of the sweep" q report quick -o json
+is "both succeeded with exit code 0" "$(json_val '*["%s:%s" % (j["state"], j["exit_code"])
+      for j in d["jobs"]], d["totals"]["succeeded"]' "$TMP/out")" "succeeded:0 succeeded:0 2"
 
 q submit "$TMP/fail.yaml" >/dev/null 2>&1
 q wait 3 >"$TMP/out" 2>"$TMP/err"
@@ -56,8 +44,7 @@ like "saying so" "$TMP/err" "^ailab-queue: 1 of 1 jobs did not succeed$"
 q submit "$TMP/long.yaml" >/dev/null 2>&1
 ok_within "the long job runs" \
     60 sh -c "\"$AILAB_QUEUE\" --server $S ls -o json | grep -q '\"state\": \"running\"'"
-q logs 4 >"$TMP/out" 2>"$TMP/err"
-ok "logs of a running job" $?
+check "logs of a running job" q logs 4
 like "is the live log of its pod" "$TMP/err" \
     "^live log of job 4 rank 0 \\(pod [a-z0-9.-]+\\)$"
 q cancel 4 >"$TMP/out" 2>"$TMP/err"

@@ -8,7 +8,6 @@
 plan 22
 
 serve_on_kubesim --speed 600 -- --no-lease --interval 1s --user-max-queued 0
-py() { python3 -c "$1" "$TMP/out"; }
 
 cat >"$TMP/flaky.yaml" <<'EOT'
 name: flaky
@@ -18,22 +17,18 @@ gpu: {type: RTX4090D, count: 1}
 retries: 1
 annotations: {ailab-kubesim.io/exit-codes: "1,0", ailab-kubesim.io/duration: 10m}
 EOT
-cat >"$TMP/never.yaml" <<'EOT'
-name: never
-image: busybox
-command: [sh, -c, "echo never"]
-EOT
+printf '%s\n' 'name: never' 'image: busybox' 'command: [sh, -c, "echo never"]' \
+    >"$TMP/never.yaml"
 
 q submit --group res "$TMP/flaky.yaml" >/dev/null 2>&1
 q submit --group res --hold "$TMP/never.yaml" >/dev/null 2>&1
-q wait 1 >"$TMP/out" 2>"$TMP/err"
-ok "the flaky job succeeds on its second attempt" $?
+check "the flaky job succeeds on its second attempt" q wait 1
 
 check "show -o json" q show 1 -o json
 is "as GET /v1/jobs/1 answers it" "$(api alice GET /v1/jobs/1 >/dev/null; \
     python3 -c 'import json,sys; print(json.load(open(sys.argv[1])) == json.load(open(sys.argv[2])))' "$TMP/out" "$TMP/body")" True
 is "with both attempts' replicas" \
-    "$(py 'import json,sys; d=json.load(open(sys.argv[1])); print([(r["attempt"], r.get("exit_code")) for r in d["archived_replicas"]], d["exit_code"])')" \
+    "$(json_val '[(r["attempt"], r.get("exit_code")) for r in d["archived_replicas"]], d["exit_code"]' "$TMP/out")" \
     "[(1, 1), (2, 0)] 0"
 check "show" q show 1
 like "the attempts for people" "$TMP/out" '^1 +20[^ ]+Z +20[^ ]+Z +ailab-[^ ]+ +1 +attempt 1 failed'
@@ -54,6 +49,6 @@ like "holding the latest attempt's log" "$TMP/logs/flaky-1-0.log" 'exiting with 
 
 check "report -o json" q report res -o json
 is "run_seconds is the cluster's 10 minutes" \
-    "$(py 'import json,sys; d=json.load(open(sys.argv[1])); print([j["run_seconds"] >= 590 and j["run_seconds"] < 1200 for j in d["jobs"] if j["id"] == 1])')" \
+    "$(json_val '[j["run_seconds"] >= 590 and j["run_seconds"] < 1200 for j in d["jobs"] if j["id"] == 1]' "$TMP/out")" \
     "[True]"
 finish

@@ -37,8 +37,7 @@ hdr() {
 
 is "/ui/ is the dashboard's page" "$(get /ui/) $(hdr Content-Type)" \
     "200 text/html; charset=utf-8"
-cmp -s "$TMP/body" "$top_srcdir/ui/index.html"
-ok "the page is the file, byte for byte" $?
+check "the page is the file, byte for byte" cmp -s "$TMP/body" "$top_srcdir/ui/index.html"
 CSP=$(hdr Content-Security-Policy)
 case "$CSP" in
 *"default-src 'none'"*"script-src 'self'"*) r=0 ;;

@@ -32,12 +32,9 @@ done
 aq --context alice -q submit --owner alice "$TMP/hog.yaml" >/dev/null
 BIG_JOB=$(aq --context alice -q submit --owner alice "$TMP/big.yaml")
 aq --context admin sched --once >"$TMP/sched.out" 2>&1
-BIG_START=$(aq show "$BIG_JOB" -o json | python3 -c 'import json, sys
-print(json.load(sys.stdin)["estimated_start"])')
-like "one pass: the 8-GPU job behind the hog has an estimated start" \
-    /dev/stdin '^20[0-9-]+T[0-9:]+Z$' <<EOT
-$BIG_START
-EOT
+BIG_START=$(job_field "$BIG_JOB" '["estimated_start"]')
+matches "one pass: the 8-GPU job behind the hog has an estimated start" \
+    "$BIG_START" '^20[0-9-]+T[0-9:]+Z$'
 
 user_specs
 is "alice has a job" "$(submit alice "$TMP/alice.yaml")" 201

@@ -11,14 +11,9 @@ check "ailab-kubesim starts" start_kubesim
 check "serve starts, scheduling" start_serve a --no-lease --interval 200ms \
     --ui-dir "$top_srcdir/ui"
 
-cat >"$TMP/alice.yaml" <<'EOT'
-name: gpu
-namespace: alice
-image: busybox
-command: [sh, -c, "sleep 1000"]
-gpu: {type: RTX4090, count: 1}
-annotations: {ailab-kubesim.io/duration: forever}
-EOT
+printf '%s\n' 'name: gpu' 'namespace: alice' 'image: busybox' \
+    'command: [sh, -c, "sleep 1000"]' 'gpu: {type: RTX4090, count: 1}' \
+    'annotations: {ailab-kubesim.io/duration: forever}' >"$TMP/alice.yaml"
 sed 's/alice/bob/' "$TMP/alice.yaml" >"$TMP/bob.yaml"
 is "alice submits a GPU job in a group" \
     "$(submit alice "$TMP/alice.yaml" group=sweep1)" 201
@@ -88,7 +83,6 @@ EOT
 	is "the Usage page draws one bar, alice's" "$(cat "$TMP/browser.out")" \
 	    "users ['alice'] bars 1"
 else
-	echo "ok 12 # SKIP chromium, chromium-driver or python3-selenium missing"
-	TAP_N=$((TAP_N + 1))
+	skip_n 1 "chromium, chromium-driver or python3-selenium missing"
 fi
 finish

@@ -10,24 +10,23 @@
 # waits, the exit code goes to the termination message as the wrapper
 # writes it, and exit-codes lists are indexed by the queue's attempt label.
 start_kubesim() {
-	"$AILAB_KUBESIM" --listen 127.0.0.1:0 --kubeconfig-out "$TMP/kubeconfig" \
-	    --pod-default=after-exit=idle \
+	spawn KUBESIM_PID "$AILAB_KUBESIM" --listen 127.0.0.1:0 \
+	    --kubeconfig-out "$TMP/kubeconfig" --pod-default=after-exit=idle \
 	    --pod-default='termination-message=ailab-queue-exit=$(EXIT_CODE)' \
 	    --pod-default=exit-codes-label=ailab-queue.io/attempt \
-	    "$@" >"$TMP/kubesim.out" 2>"$TMP/kubesim.err" &
-	KUBESIM_PID=$!
-	TEST_PIDS="$TEST_PIDS $KUBESIM_PID"
+	    "$@" >"$TMP/kubesim.out" 2>"$TMP/kubesim.err"
 	KUBESIM_URL=
-	_i=0
-	while [ $_i -lt 100 ]; do
-		KUBESIM_URL=$(sed -n 's/^url //p' "$TMP/kubesim.out")
-		[ -n "$KUBESIM_URL" ] && [ -s "$TMP/kubeconfig" ] && break
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	wait_for 10 kubesim_up
 	KUBECONFIG="$TMP/kubeconfig"
 	export KUBECONFIG
 	[ -n "$KUBESIM_URL" ]
+}
+
+# kubesim_up: start_kubesim's simulator printed its URL (now in
+# KUBESIM_URL) and wrote its kubeconfig.
+kubesim_up() {
+	KUBESIM_URL=$(sed -n 's/^url //p' "$TMP/kubesim.out")
+	[ -n "$KUBESIM_URL" ] && [ -s "$TMP/kubeconfig" ]
 }
 
 # start_kubesim_tls [ARGS...]: start_kubesim over TLS with sim_tls's
@@ -43,11 +42,31 @@ kube_token() {
 	    jsonpath="{.users[?(@.name==\"$1\")].user.token}"
 }
 
+# stale_plugin VERSION STALE: $TMP/stale.sh, an exec credential plugin
+# (client.authentication.k8s.io/VERSION) whose first token is STALE and
+# every later one alice's; it counts its runs in $TMP/stale.count.
+stale_plugin() {
+	cat >"$TMP/stale.sh" <<EOF
+#!/bin/sh
+echo run >>"$TMP/stale.count"
+tok=alice-token
+[ "\$(wc -l <"$TMP/stale.count")" -eq 1 ] && tok=$2
+printf '{"apiVersion":"client.authentication.k8s.io/$1","kind":"ExecCredential","status":{"token":"%s"}}\n' "\$tok"
+EOF
+	chmod +x "$TMP/stale.sh"
+}
+
 # kube_get PATH [USER]: GET an API path as a user (default alice) over
 # plain HTTP (kubectl does not send tokens without TLS; curl does).
 kube_get() {
 	curl -sf -H "Authorization: Bearer $(kube_token "${2:-alice}")" \
 	    "$KUBESIM_URL$1"
+}
+
+# sim_get PATH: GET a path of the simulator as its admin (/sim/state,
+# /sim/audit and the API alike), without kubectl.
+sim_get() {
+	curl -sS -H 'Authorization: Bearer admin-token' "$KUBESIM_URL$1"
 }
 
 # kube_count PATH [USER]: how many items a list returns.
@@ -66,8 +85,7 @@ kubesim_fault() {
 # of the queue's job ID the simulator holds, not counting those being
 # deleted; with KINDs (deployments, services, ...) a count of each.
 job_objects() {
-	curl -sS -H 'Authorization: Bearer admin-token' \
-	    "$KUBESIM_URL/sim/state" | python3 -c 'import json, sys
+	sim_get /sim/state | python3 -c 'import json, sys
 st = json.load(sys.stdin)
 def n(k):
     return sum(1 for o in st.get(k, [])
@@ -95,6 +113,14 @@ for l in open(sys.argv[1]):
 print(n)' "$TMP/audit.jsonl" "$1" "$2" "$3" "${4:-}"
 }
 
+# created_deployments: the job ids of the Deployments the simulator
+# created (2xx), in order, as a list (GET /sim/audit).
+created_deployments() {
+	sim_get /sim/audit | json_val '[int(e["labels"]["ailab-queue.io/job-id"])
+    for e in d["items"] if e.get("verb") == "create" and
+    e.get("resource") == "deployments" and e.get("code", 201) < 300]'
+}
+
 # job_gone ID: the job has no object left but those being deleted.
 job_gone() { [ "$(job_objects "$1")" = 0 ]; }
 
@@ -105,11 +131,23 @@ job_deployments() {
 	    admin
 }
 
+# job_pod_list ID: job ID's pods in alice's namespace as "attempt rank
+# node live|deleting", one a line, sorted.
+job_pod_list() {
+	kube_get "/api/v1/namespaces/alice/pods?labelSelector=ailab-queue.io%2Fjob-id%3D$1" |
+	    python3 -c '
+import json, sys
+for p in json.load(sys.stdin)["items"]:
+    lb = p["metadata"].get("labels") or {}
+    print(lb.get("ailab-queue.io/attempt"), lb.get("ailab-queue.io/rank"),
+          p["spec"].get("nodeName") or "-",
+          "deleting" if p["metadata"].get("deletionTimestamp") else "live")' | sort
+}
+
 # job_pods [NS]: "ID PHASE" of every pod of the queue's jobs on the
 # simulated cluster (in namespace NS if given), one a line, by job id.
 job_pods() {
-	curl -sS -H 'Authorization: Bearer admin-token' \
-	    "$KUBESIM_URL/sim/state" >"$TMP/state.json" &&
+	sim_get /sim/state >"$TMP/state.json" &&
 	python3 -c 'import json,sys
 for p in json.load(open(sys.argv[1]))["pods"]:
     l = p["metadata"].get("labels") or {}

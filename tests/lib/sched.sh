@@ -7,16 +7,12 @@
 # output in $TMP/sched.out, with -v so every pass is a timestamped line);
 # one TAP line for the scheduler's exit.
 watched_sched() {
-	python3 "$top_srcdir/tests/integration/sched-watch.py" "$KUBESIM_URL" \
-	    admin-token "$TMP/stop" "$TMP/watch.json" "$AILAB_QUEUE" 0.1 &
-	_watcher=$!
-	TEST_PIDS="$TEST_PIDS $_watcher"
+	spawn _watcher python3 "$top_srcdir/tests/integration/sched-watch.py" \
+	    "$KUBESIM_URL" admin-token "$TMP/stop" "$TMP/watch.json" \
+	    "$AILAB_QUEUE" 0.1
 	sleep 0.5
-	timeout "$2" "$AILAB_QUEUE" --context "$1" -v sched --until-empty \
-	    --interval 1s >"$TMP/sched.out" 2>&1
-	_rc=$?
-	[ $_rc -ne 0 ] && tail -n 20 "$TMP/sched.out" | sed 's/^/# /'
-	ok "$3" $_rc
+	sched_until_empty "$2" --context "$1" -v
+	ok "$3" $?
 	touch "$TMP/stop"
 	wait "$_watcher"
 }
@@ -53,17 +49,9 @@ spec_file() {
 	for _kv in "$@"; do
 		_v=${_kv#*=}
 		case $_kv in
-		type=*) _type=$_v ;;
-		gpus=*) _gpus=$_v ;;
-		replicas=*) _replicas=$_v ;;
-		cpu=*) _cpu=$_v ;;
-		memory=*) _memory=$_v ;;
-		timeout=*) _timeout=$_v ;;
-		duration=*) _duration=$_v ;;
 		namespace=*) _ns=$_v ;;
-		cmd=*) _cmd=$_v ;;
-		sweep=*) _sweep=$_v ;;
-		workload=*) _workload=$_v ;;
+		type=* | gpus=* | replicas=* | cpu=* | memory=* | timeout=* | \
+		duration=* | cmd=* | sweep=* | workload=*) eval "_${_kv%%=*}=\$_v" ;;
 		*) echo "Bail out! spec_file: unknown field '$_kv'"; exit 1 ;;
 		esac
 	done
@@ -91,9 +79,22 @@ spec_file() {
 # background, its output in $TMP/sched.out; sets SCHED, stopped by PID at
 # exit.
 start_sched() {
-	"$AILAB_QUEUE" "$@" >"$TMP/sched.out" 2>&1 &
-	SCHED=$!
-	TEST_PIDS="$TEST_PIDS $SCHED"
+	spawn SCHED "$AILAB_QUEUE" "$@" >"$TMP/sched.out" 2>&1
+}
+
+# stop_sched: SIGTERM to the start_sched scheduler; its exit status.  It
+# is then no longer stopped at exit, so a test may start another.
+stop_sched() {
+	kill "$SCHED"
+	wait "$SCHED"
+	_rc=$?
+	TEST_PIDS=$(echo "$TEST_PIDS" | sed "s/ $SCHED\\( \\|\$\\)/\\1/")
+	return $_rc
+}
+
+# sched_all ARGS...: `sched --until-empty` a pass a second, 120 s at most.
+sched_all() {
+	timeout 120 "$AILAB_QUEUE" sched --until-empty --interval 1s "$@"
 }
 
 # sched_passes [FILE]: how many whole passes a `-v` scheduler logged (in
@@ -141,6 +142,11 @@ job_field() {
 job_state() { job_field "$1" '["state"]'; }
 job_state_is() { [ "$(job_state "$1")" = "$2" ]; }
 
+# jobs_running N: N jobs of the queue run.
+jobs_running() {
+	[ "$(aq ls --state running -o json | grep -c '"id"')" = "$1" ]
+}
+
 # submit_short NAME DURATION [YAML]: submits as alice a job NAME of
 # `true` on one RTX4090D whose run on the simulated cluster lasts
 # DURATION, YAML (lines ending in a newline) added to its spec.
@@ -164,31 +170,46 @@ sched_ended_by() {
 # tests/integration/sched-sample.py, its report in $TMP/report.json once
 # stop_sampler has stopped it.
 start_sampler() {
-	python3 "$top_srcdir/tests/integration/sched-sample.py" "$KUBESIM_URL" \
-	    admin-token "$TMP/stop" "$TMP/report.json" "$1" &
-	SAMPLER=$!
-	TEST_PIDS="$TEST_PIDS $SAMPLER"
+	spawn SAMPLER python3 "$top_srcdir/tests/integration/sched-sample.py" \
+	    "$KUBESIM_URL" admin-token "$TMP/stop" "$TMP/report.json" "$1"
 }
 stop_sampler() {
 	touch "$TMP/stop"
 	wait "$SAMPLER"
 }
 
-# sched_until_empty SECONDS: `sched --until-empty` as admin, a pass a
-# second, its output in $TMP/sched.out; its exit status, its last lines
-# shown when it failed.
+# sched_until_empty SECONDS [ARGS...]: `ailab-queue ARGS sched
+# --until-empty` (ARGS: --context admin if none), a pass a second, its
+# output in $TMP/sched.out; its exit status, its last lines shown on
+# standard error when it failed.
 sched_until_empty() {
-	timeout "$1" "$AILAB_QUEUE" --context admin sched --until-empty \
+	_secs=$1
+	shift
+	[ $# -gt 0 ] || set -- --context admin
+	timeout "$_secs" "$AILAB_QUEUE" "$@" sched --until-empty \
 	    --interval 1s >"$TMP/sched.out" 2>&1
 	_rc=$?
-	[ $_rc -ne 0 ] && tail -n 20 "$TMP/sched.out" | sed 's/^/# /'
+	[ $_rc -ne 0 ] && tail -n 20 "$TMP/sched.out" | sed 's/^/# /' >&2
 	return $_rc
 }
 
-# json_val EXPR FILE: a Python expression over the JSON in FILE, bound
-# to d.
+# json_val EXPR [FILE [ARG...]]: a Python expression over the JSON in
+# FILE (standard input when FILE is - or not given), bound to d; the ARGs
+# are sys.argv[2:].
 json_val() {
-	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$2"
+	_expr=$1
+	shift
+	[ $# -gt 0 ] || set -- -
+	python3 -c "import json,sys
+d = json.load(sys.stdin if sys.argv[1] == '-' else open(sys.argv[1]))
+print($_expr)" "$@"
+}
+
+# count_by FIELD: how many items of the JSON list on standard input have
+# each value of FIELD, sorted ("running=2 succeeded=20").
+count_by() {
+	json_val '" ".join("%s=%d" % kv for kv in sorted(
+    __import__("collections").Counter(j[sys.argv[2]] for j in d).items()))' - "$1"
 }
 
 # need_gdb: bails out of a test that kills a process at a breakpoint when

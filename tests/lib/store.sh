@@ -35,3 +35,27 @@ as_nobody() {
 		"$@"
 	fi
 }
+
+# sq SQL: one value from the queue file, read by the sqlite3 program.
+sq() { sqlite3 "$AILAB_QUEUE_DB" "$1"; }
+
+# kill_during DELAY ARGS...: runs `ailab-queue ARGS` (the binary itself,
+# not through a function, so that $! is its pid), SIGKILLed after DELAY
+# seconds.
+kill_during() {
+	_delay=$1
+	shift
+	"$AILAB_QUEUE" "$@" >/dev/null 2>&1 &
+	_pid=$!
+	sleep "$_delay"
+	kill -9 "$_pid" 2>/dev/null
+	wait "$_pid" 2>/dev/null
+}
+
+# grid_sweep A B: $TMP/sweep.yaml, a sweep "sw" of A x B jobs of one
+# stored spec (a from 0 to A-1, b from 0 to B-1).
+grid_sweep() {
+	printf '%s\n' 'name: sw' 'command: python train.py --a ${a} --b ${b}' \
+	    'sweep:' '  grid:' "    a: [$(seq -s, 0 $(($1 - 1)))]" \
+	    "    b: [$(seq -s, 0 $(($2 - 1)))]" >"$TMP/sweep.yaml"
+}

@@ -84,6 +84,13 @@ print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)' \
 	    "$1" "${2:-$TMP/body}"
 }
 
+# get_jget PATH TOKEN EXPR: GET PATH as TOKEN ("-": none), then jget EXPR
+# over the body.
+get_jget() {
+	api GET "$1" "$2" >/dev/null
+	jget "$3"
+}
+
 # sim_cluster <USERS: writes $TMP/cluster.yaml, a cluster of one node of
 # 8 RTX4090, namespaces alice and bob, the admin user and the users read
 # from standard input (YAML list entries).
