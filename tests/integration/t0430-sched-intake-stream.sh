@@ -3,9 +3,10 @@
 # submitting in a loop gets a pass when its stream pauses, and one now and
 # then while it lasts, not a pass a job (sched_loop_submitted).  With
 # --interval 60s, so that every pass here comes from the submits, and a
-# namespace whose quota of one GPU a job running before the stream holds,
-# so that no job's objects bring watch events during it: asserted, the 60 jobs of a stream are queued, each given a
-# reason long before the interval (the pass after the pause); a pass
+# namespace whose quota of one GPU a job admitted before the stream
+# holds, so that no job's objects bring watch events during it:
+# asserted, the 60 jobs of a stream are queued, each given a reason long
+# before the interval (the pass after the pause); a pass
 # during the stream besides the first submission's (the stream's bound);
 # a pass for each submission that came 30 ms or more after the one before
 # (a lone one) and the pause after it, one each 250 ms and a few more,
