@@ -1,5 +1,7 @@
 # Benchmarks: scripts and programs that measure; results in docs/performance.md.
 dist_noinst_SCRIPTS += bench/submit.sh bench/sweep.sh
+# The scheduler's side of submits through its intake (bench/sched-intake.sh).
+dist_noinst_SCRIPTS += bench/sched-intake.sh
 # Reading a queue of 100,000 jobs: ls, ls --all, report (issue 19), and
 # the one-node Slurm they are measured beside (docs/performance.md).
 dist_noinst_SCRIPTS += bench/ls.sh bench/select.sh bench/slurm/start.sh \
