@@ -52,6 +52,28 @@ sim_start() {
 	SIM_PORT=${SIM_URL##*:}
 }
 
+# alice_sim KUBESIM: sim_start on four 8-GPU RTX4090D nodes, where the
+# namespace alice has a quota of one GPU (the first job runs, the others
+# wait: what submit-one.sh and sched-intake.sh submit into); exports
+# KUBECONFIG.
+alice_sim() {
+	cat >"$tmp/cluster.yaml" <<'EOT'
+nodeGroups:
+- {count: 4, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090-D, gpuCount: 8,
+   gpuFamily: ada-lovelace, computeMajor: 8, computeMinor: 9, cpu: '128',
+   memory: 1Ti, labels: {gpu-model: RTX4090D}}
+namespaces:
+- name: default
+- name: alice
+  quota: {requests.nvidia.com/gpu: '1', pods: '100'}
+users:
+- {name: alice, token: alice-token, groups: [students], namespaces: [alice]}
+- {name: admin, token: admin-token, groups: ["system:masters"], admin: true}
+EOT
+	sim_start "$1" --cluster "$tmp/cluster.yaml"
+	export KUBECONFIG="$tmp/kubeconfig"
+}
+
 # not_in PODS PHASE: how many pods of the simulator's list PODS
 # (/api/v1/pods or a namespace's) are not in PHASE.
 not_in() {

@@ -3,6 +3,8 @@ dist_noinst_SCRIPTS += bench/submit.sh bench/sweep.sh
 # What the scripts share: a private directory, cleanup, the simulator and
 # the server started, timing, the queues they measure.
 EXTRA_DIST += bench/lib.sh
+# The scheduler's side of submits through its intake (bench/sched-intake.sh).
+dist_noinst_SCRIPTS += bench/sched-intake.sh
 # Reading a queue of 100,000 jobs: ls, ls --all, report (issue 19), and
 # the one-node Slurm they are measured beside (docs/performance.md).
 dist_noinst_SCRIPTS += bench/ls.sh bench/select.sh bench/slurm/start.sh \

@@ -25,21 +25,7 @@ ROUNDS=${ROUNDS:-3}
 . "$(dirname "$0")/lib.sh"
 if [ "${SCHED:-0}" = 1 ]; then
 	SIM=${SIM:-$(dirname "$1")/ailab-kubesim}
-	cat >"$tmp/cluster.yaml" <<'EOT'
-nodeGroups:
-- {count: 4, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090-D, gpuCount: 8,
-   gpuFamily: ada-lovelace, computeMajor: 8, computeMinor: 9, cpu: '128',
-   memory: 1Ti, labels: {gpu-model: RTX4090D}}
-namespaces:
-- name: default
-- name: alice
-  quota: {requests.nvidia.com/gpu: '1', pods: '100'}
-users:
-- {name: alice, token: alice-token, groups: [students], namespaces: [alice]}
-- {name: admin, token: admin-token, groups: ["system:masters"], admin: true}
-EOT
-	sim_start "$SIM" --cluster "$tmp/cluster.yaml"
-	export KUBECONFIG="$tmp/kubeconfig"
+	alice_sim "$SIM"
 fi
 export AILAB_QUEUE_NAMESPACE=alice
 

@@ -81,6 +81,7 @@ cli_intake_reply(struct cli_intake_conn *c, json_t *doc)
 {
 	char *frame;
 	size_t len;
+	ssize_t n;
 
 	frame = api_intake_frame(doc, NULL, 0, &len);
 	json_decref(doc);
@@ -88,10 +89,29 @@ cli_intake_reply(struct cli_intake_conn *c, json_t *doc)
 		cli_intake_conn_free(c);
 		return;
 	}
+	/* Sent now, not when the loop next polls: a pass or a write of
+	 * reasons due in the same turn of the loop would otherwise run
+	 * first, with the client waiting.  A fresh local socket takes a
+	 * reply whole; what it does not take, the bufferevent sends. */
+	n = send(bufferevent_getfd(c->bev), frame, len, MSG_DONTWAIT |
+	    MSG_NOSIGNAL);
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR) {
+		free(frame);
+		cli_intake_conn_free(c);
+		return;
+	}
+	if (n < 0)
+		n = 0;
+	if ((size_t)n == len) {
+		free(frame);
+		cli_intake_conn_free(c);
+		return;
+	}
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_setcb(c->bev, NULL, cli_intake_written, cli_intake_event,
 	    c);
-	bufferevent_write(c->bev, frame, len);
+	bufferevent_write(c->bev, frame + n, len - (size_t)n);
 	free(frame);
 }
 
@@ -104,7 +124,8 @@ cli_intake_error(struct cli_intake_conn *c, int code, const char *message)
 
 /* The store's part of a submit, as the direct path does it: the jobs
  * decoded from req and texts (which own their strings) checked, then
- * recorded; the reply after the commit, then a pass. */
+ * recorded; the reply after the commit, then what can wait for it: a
+ * pass, and the checkpoint the commit made due. */
 static void
 cli_intake_take(struct cli_intake_conn *c, json_t *req, const char *texts,
     size_t ntexts)
@@ -115,7 +136,7 @@ cli_intake_take(struct cli_intake_conn *c, json_t *req, const char *texts,
 	char *cause = NULL, *msg;
 	bool append, refused;
 	size_t n;
-	int code = 400;
+	int code = 400, rc;
 
 	if (api_intake_request_decode(req, texts, ntexts, &jobs, &n, &append,
 	    &cause) != 0) {
@@ -126,8 +147,10 @@ cli_intake_take(struct cli_intake_conn *c, json_t *req, const char *texts,
 	/* The peer is this process's user: its jobs are that user's, as
 	 * cli_jobs_record fills them in. */
 	ids = xcalloc(n, sizeof *ids);
-	if (cli_jobs_record(in->store, jobs, n, append, ids, &refused,
-	    &cause) != 0) {
+	store_checkpoint_defer(in->store, true);
+	rc = cli_jobs_record(in->store, jobs, n, append, ids, &refused, &cause);
+	store_checkpoint_defer(in->store, false);
+	if (rc != 0) {
 		if (!refused) {
 			log_warnx("intake: submit of %zu job%s from pid %ld: "
 			    "%s", n, n == 1 ? "" : "s", c->pid, cause);
@@ -146,6 +169,7 @@ cli_intake_take(struct cli_intake_conn *c, json_t *req, const char *texts,
 	free(ids);
 	free(jobs);
 	in->kick(in->arg);
+	store_checkpoint_due(in->store);
 	return;
 fail:
 	cli_intake_error(c, code, msg);
@@ -153,6 +177,7 @@ fail:
 	free(cause);
 	free(ids);
 	free(jobs);
+	store_checkpoint_due(in->store);
 }
 
 /* Reads the request as it comes; acts once it is whole. */

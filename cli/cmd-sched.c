@@ -87,6 +87,14 @@ cmd_sched_wake(void *arg)
 	sched_loop_kick(arg);
 }
 
+/* The intake queued jobs: a pass once their stream pauses (a script
+ * submitting in a loop must not cost a pass a job). */
+static void
+cmd_sched_submitted(void *arg)
+{
+	sched_loop_submitted(arg);
+}
+
 /* Takes the scheduler lock and runs the loop until stopped. */
 static int
 cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
@@ -156,7 +164,7 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	/* Submits on this machine hand their jobs over (cli-intake.h); made
 	 * under the scheduler lock, as the FIFO is. */
-	if (!o.once && cli_intake_listen(s, ctx->base, cmd_sched_wake, loop,
+	if (!o.once && cli_intake_listen(s, ctx->base, cmd_sched_submitted, loop,
 	    &intake, &cause) != 0) {
 		cli_error(ctx, "cannot take submissions: %s", cause);
 		free(cause);

@@ -226,6 +226,11 @@ struct sched_loop {
 	size_t nlimits;
 	struct event *timer;
 	int64_t armed_at;            /* when the timer fires, local ms */
+	int64_t due_at;              /* the pass a kick, the policy or the
+				      * interval asked for (INT64_MAX: none) */
+	int64_t sub_first;           /* the first submission no pass has
+				      * read yet, local ms (0: none) */
+	int64_t sub_last;            /* the last submission, local ms */
 	struct sched_cache *cc;      /* the cluster, as the watches keep it */
 	struct event *gather_ev;     /* checks whether the pass may act */
 	struct kube_request *clock_req; /* GET /version in flight, or NULL */

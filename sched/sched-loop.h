@@ -105,8 +105,16 @@ struct sched_loop *sched_loop_new(struct event_base *, struct store *,
     struct kube_client *, const struct sched_loop_opts *);
 /* Starts the cache's watches and the first pass. */
 void sched_loop_start(struct sched_loop *);
-/* Asks for a pass soon (a submission, an event). */
+/* Asks for a pass soon (an event, a change to the queue). */
 void sched_loop_kick(struct sched_loop *);
+/*
+ * Says that jobs were just queued (the intake's submissions): a lone
+ * submission is kicked as sched_loop_kick does, but one of a stream waits
+ * for the stream to pause, or for a bounded time while it lasts, so that a
+ * script submitting in a loop gets a pass every few hundred ms rather
+ * than one a job.
+ */
+void sched_loop_submitted(struct sched_loop *);
 /* Finishes the pass in progress, then stops (on_stop, SCHED_STOP_ASKED). */
 void sched_loop_stop(struct sched_loop *);
 /*

@@ -880,11 +880,33 @@ store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 
 	/* A long-lived process restarts the log at its own next commit, and
 	 * must not wait for other processes' readers. */
-	if (frames >= STORE_WAL_FRAMES)
-		sqlite3_wal_checkpoint_v2(db, name, s->long_lived ?
-		    SQLITE_CHECKPOINT_PASSIVE : SQLITE_CHECKPOINT_TRUNCATE,
-		    NULL, NULL);
+	if (frames < STORE_WAL_FRAMES)
+		return SQLITE_OK;
+	if (s->ckpt_defer) {
+		s->ckpt_due = true;
+		return SQLITE_OK;
+	}
+	sqlite3_wal_checkpoint_v2(db, name, s->long_lived ?
+	    SQLITE_CHECKPOINT_PASSIVE : SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	return SQLITE_OK;
+}
+
+/* See store.h: the scheduler's intake answers before the checkpoint. */
+void
+store_checkpoint_defer(struct store *s, bool defer)
+{
+	s->ckpt_defer = defer;
+}
+
+/* See store.h. */
+void
+store_checkpoint_due(struct store *s)
+{
+	if (!s->ckpt_due)
+		return;
+	s->ckpt_due = false;
+	sqlite3_wal_checkpoint_v2(s->db, "main", s->long_lived ?
+	    SQLITE_CHECKPOINT_PASSIVE : SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 }
 
 /*

@@ -90,6 +90,8 @@ struct store {
 	sqlite3_stmt *stmts[STMT_COUNT];
 	char *queue_id;
 	bool long_lived;         /* store_set_use: not a command */
+	bool ckpt_defer;         /* store_checkpoint_defer */
+	bool ckpt_due;           /* ... and a commit left one due */
 	int64_t retry_total_ms;  /* how long a busy statement is retried */
 	bool busy;               /* the last statement gave up busy */
 	bool read_only;          /* store_open_read found it not writable */

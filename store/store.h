@@ -75,6 +75,15 @@ enum store_use {
 	STORE_USE_SERVER,
 };
 int store_set_use(struct store *, enum store_use, char **cause);
+/*
+ * Leaves the checkpoint that a commit filling the log would run (two
+ * syncs, about a millisecond) for store_checkpoint_due, which runs it if
+ * one is due: the scheduler's intake replies to a submit between the two.
+ * A commit is in the log either way (a process crash loses nothing), so
+ * this moves no durability guarantee, only when the log is copied.
+ */
+void store_checkpoint_defer(struct store *, bool defer);
+void store_checkpoint_due(struct store *);
 /* True if the last call failed because another process held the queue
  * locked for longer than this use waits (a second for the server). */
 bool store_is_busy(const struct store *);

@@ -50,6 +50,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t0427-sched-reasons-behind-wake.sh \
 	tests/integration/t0428-submit-intake.sh \
 	tests/integration/t0429-submit-intake-faults.sh \
+	tests/integration/t0430-sched-intake-stream.sh \
 	tests/integration/t0503-kube-literal.sh \
 	tests/integration/t0504-results.sh \
 	tests/integration/t0505-cleanup-race.sh \

@@ -1,6 +1,7 @@
 /* Unit tests for store/'s database file: migrations from every older
  * schema, files that are not ours, damage, concurrent writers and
- * openers, the scheduler lock across links, which processes map it. */
+ * openers, the scheduler lock across links, which processes map it,
+ * checkpoints deferred. */
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "unit.h"
@@ -515,6 +516,46 @@ test_long_lived_unmapped(void **state)
 	}
 }
 
+/* The bytes of the queue's write-ahead log. */
+static off_t
+wal_size(const char *path)
+{
+	struct stat st;
+	char wal[128];
+
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	return stat(wal, &st) == 0 ? st.st_size : -1;
+}
+
+/* A checkpoint deferred (the scheduler's intake replies first) is not run
+ * by the commits that fill the log, and store_checkpoint_due runs it; a
+ * store that does not defer runs it at the commit, as before. */
+static void
+test_checkpoint_deferred(void **state)
+{
+	struct store_fixture *f = *state;
+	struct store_job_new j = store_fixture_job("c");
+	off_t grown;
+	int64_t id;
+	size_t n;
+
+	store_checkpoint_defer(f->s, true);
+	for (n = 0; n < 40; n++)
+		assert_int_equal(store_submit(f->s, &j, 1, &id, NULL), 0);
+	store_checkpoint_defer(f->s, false);
+	grown = wal_size(f->path);
+	/* Past the 64 frames of 4 KiB at which a commit checkpoints. */
+	assert_true(grown > 64 * 4096);
+	store_checkpoint_due(f->s);
+	assert_int_equal(wal_size(f->path), 0);
+	store_checkpoint_due(f->s);
+	for (n = 0; n < 40; n++)
+		assert_int_equal(store_submit(f->s, &j, 1, &id, NULL), 0);
+	assert_true(wal_size(f->path) < grown);
+	assert_int_equal(store_fixture_int(f->s,
+	    "SELECT count(*) FROM jobs"), 80);
+}
+
 /* The scheduler lock belongs to the database file, not to a name: a
  * symbolic link finds it held; a second hard link is refused. */
 static void
@@ -664,6 +705,7 @@ main(void)
 		store_fixture_test(test_refuse_foreign),
 		store_fixture_test(test_concurrent_writers),
 		store_fixture_test(test_long_lived_unmapped),
+		store_fixture_test(test_checkpoint_deferred),
 		store_fixture_test(test_lock_links),
 		store_fixture_test(test_damaged),
 		store_fixture_test(test_create_race),
