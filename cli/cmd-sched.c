@@ -17,6 +17,13 @@ static const struct cli_opt cmd_sched_opts[] = {
 	{ "interval", 0, CLI_OPT_STRING, "DURATION",
 	  "time between passes when nothing happens, 50ms to 1h "
 	  "(default 2s)" },
+	{ "stream-pause", 0, CLI_OPT_STRING, "DURATION",
+	  "submits through the socket that follow each other closer than "
+	  "this are a stream, passed over when it pauses this long, 1ms to "
+	  "10s (default 30ms)" },
+	{ "stream-bound", 0, CLI_OPT_STRING, "DURATION",
+	  "but a stream's jobs get a pass at most this long after the first, "
+	  "1ms to 1h (default 250ms)" },
 	{ "gang-timeout", 0, CLI_OPT_STRING, "DURATION",
 	  "re-queue a gang not fully running after this (default 10m)" },
 	{ "log-limit", 0, CLI_OPT_STRING, "SIZE",
@@ -116,6 +123,10 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 	(void)argv;
 	if (cli_duration_ms(ctx, "interval", CLI_INTERVAL_MIN_MS,
 	    CLI_INTERVAL_MAX_MS, &o.interval_ms) != 0 ||
+	    cli_duration_ms(ctx, "stream-pause", 1, 10 * 1000,
+	    &o.stream_quiet_ms) != 0 ||
+	    cli_duration_ms(ctx, "stream-bound", 1, CLI_INTERVAL_MAX_MS,
+	    &o.stream_max_ms) != 0 ||
 	    cli_duration(ctx, "gang-timeout", false, &o.gang_timeout_s) != 0)
 		return CLI_EXIT_USAGE;
 	if ((v = cli_string(ctx, "log-limit")) != NULL) {
@@ -196,6 +207,7 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 const struct cli_cmd cli_cmd_sched = {
 	.name = "sched",
 	.usage = "[--once] [--until-empty] [--interval DURATION] "
+	    "[--stream-pause DURATION] [--stream-bound DURATION] "
 	    "[--dump-cache FILE]",
 	.summary = "run the scheduler: admit, start, follow and clean up jobs",
 	.help = "Only one scheduler acts on a queue at a time; a second one\n"

@@ -507,8 +507,8 @@ sched_stream_due(const struct sched_loop *loop)
 
 	if (loop->sub_first == 0)
 		return INT64_MAX;
-	quiet = loop->sub_last + SCHED_STREAM_QUIET_MS;
-	max = loop->sub_first + SCHED_STREAM_MAX_MS;
+	quiet = loop->sub_last + loop->opts.stream_quiet_ms;
+	max = loop->sub_first + loop->opts.stream_max_ms;
 	return quiet < max ? quiet : max;
 }
 
@@ -681,6 +681,10 @@ sched_loop_new(struct event_base *base, struct store *store,
 	loop->opts = *opts;
 	if (loop->opts.interval_ms <= 0)
 		loop->opts.interval_ms = 2000;
+	if (loop->opts.stream_quiet_ms <= 0)
+		loop->opts.stream_quiet_ms = SCHED_STREAM_QUIET_MS;
+	if (loop->opts.stream_max_ms <= 0)
+		loop->opts.stream_max_ms = SCHED_STREAM_MAX_MS;
 	if (loop->opts.gang_timeout_s <= 0)
 		loop->opts.gang_timeout_s = 600;
 	if (loop->opts.pull_limit_s <= 0)
@@ -773,7 +777,7 @@ sched_loop_submitted(struct sched_loop *loop)
 	if (loop->stopped)
 		return;
 	lone = loop->sub_last == 0 ||
-	    now - loop->sub_last >= SCHED_STREAM_QUIET_MS;
+	    now - loop->sub_last >= loop->opts.stream_quiet_ms;
 	loop->sub_last = now;
 	if (loop->sub_first == 0)
 		loop->sub_first = now;

@@ -80,6 +80,11 @@ struct sched_loop_opts {
 	size_t max_admit;        /* jobs one pass admits (and creates) at
 				  * most; the rest wait for the next; 256 */
 	size_t log_limit;        /* bytes of log kept per replica; 256 KiB */
+	/* A stream of submissions (sched_loop_submitted) gets its pass once
+	 * it pauses stream_quiet_ms, at most stream_max_ms after the first
+	 * one no pass has read; 0: 30 and 250 (sched-loop.c says why). */
+	int64_t stream_quiet_ms;
+	int64_t stream_max_ms;
 	sched_loop_cb on_pass;   /* after each pass, or NULL */
 	sched_stop_cb on_stop;   /* when it stopped, or NULL */
 	void *cb_arg;
