@@ -128,26 +128,18 @@ api_job_encode(const struct store_job *j)
 {
 	json_t *o, *spec;
 
-	o = json_object();
-	json_object_set_new(o, "id", json_integer(j->id));
-	json_object_set_new(o, "name", api_string(j->name));
-	json_object_set_new(o, "state", json_string(store_state_name(j->state)));
-	json_object_set_new(o, "namespace", api_string(j->namespace));
-	json_object_set_new(o, "owner", api_string(j->owner));
-	json_object_set_new(o, "group", j->group != NULL ?
-	    api_string(j->group) : json_null());
-	json_object_set_new(o, "reason", api_string(j->reason != NULL ?
-	    j->reason : ""));
-	json_object_set_new(o, "priority", json_integer(j->priority));
-	json_object_set_new(o, "gpu", json_pack("{s:s,s:i}", "type",
-	    j->gpu_type != NULL ? j->gpu_type : "", "count", j->gpu_count));
-	json_object_set_new(o, "replicas", json_integer(j->replicas));
-	json_object_set_new(o, "cpu_milli", json_integer(j->cpu_milli));
-	json_object_set_new(o, "memory_bytes", json_integer(j->memory_bytes));
-	json_object_set_new(o, "attempts", json_integer(j->attempts));
-	json_object_set_new(o, "cancel_requested",
-	    json_boolean(j->cancel_requested));
-	json_object_set_new(o, "cleaned", json_boolean(j->cleaned));
+	o = json_pack("{s:I,s:o,s:s,s:o,s:o,s:o,s:o,s:i,s:{s:s,s:i},s:i,s:I,"
+	    "s:I,s:i,s:b,s:b}", "id", (json_int_t)j->id, "name",
+	    api_string(j->name), "state", store_state_name(j->state),
+	    "namespace", api_string(j->namespace), "owner",
+	    api_string(j->owner), "group", j->group != NULL ?
+	    api_string(j->group) : json_null(), "reason",
+	    api_string(j->reason != NULL ? j->reason : ""), "priority",
+	    j->priority, "gpu", "type", j->gpu_type != NULL ? j->gpu_type : "",
+	    "count", j->gpu_count, "replicas", j->replicas, "cpu_milli",
+	    (json_int_t)j->cpu_milli, "memory_bytes",
+	    (json_int_t)j->memory_bytes, "attempts", j->attempts,
+	    "cancel_requested", j->cancel_requested, "cleaned", j->cleaned);
 	api_set_time(o, "submitted_at", j->submitted_at, true);
 	api_set_time(o, "updated_at", j->updated_at, true);
 	api_set_time(o, "started_at", j->started_at, false);
