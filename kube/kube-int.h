@@ -130,6 +130,12 @@ int kube_config_load_with(const struct kube_config_opts *,
  * FILE:LINE:COL.  What was read before a failure is cfg's to free.  The
  * *-data fields are kept as their base64 text (kube_blob.encoded). */
 int kube_config_read(struct kube_config *, const char *file, char **cause);
+/* The merged stanza of that name, or NULL (name NULL: NULL). */
+struct kube_cluster *kube_config_find_cluster(struct kube_config *,
+    const char *name);
+struct kube_user *kube_config_find_user(struct kube_config *, const char *);
+struct kube_context *kube_config_find_context(struct kube_config *,
+    const char *);
 
 /* kube-config-tls.c */
 /* Decodes the *-data fields still encoded, of every stanza; 0, or -1 with
