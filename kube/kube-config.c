@@ -19,9 +19,9 @@
 #define KC_SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 #define KC_ABSENT "no kubeconfig"
 
-/* Frees a NULL-safe string array. */
-static void
-kc_strv_free(char **v, size_t n)
+/* See kube-int.h. */
+void
+kube_strv_free(char **v, size_t n)
 {
 	size_t i;
 
@@ -38,8 +38,8 @@ kc_exec_free(struct kube_exec *e)
 		return;
 	free(e->api_version);
 	free(e->command);
-	kc_strv_free(e->args, e->nargs);
-	kc_strv_free(e->env, e->nenv);
+	kube_strv_free(e->args, e->nargs);
+	kube_strv_free(e->env, e->nenv);
 	free(e->install_hint);
 	free(e->interactive_mode);
 	free(e);
@@ -125,7 +125,7 @@ kube_config_free(struct kube_config *cfg)
 {
 	if (cfg == NULL)
 		return;
-	kc_strv_free(cfg->files, cfg->nfiles);
+	kube_strv_free(cfg->files, cfg->nfiles);
 	kc_stanzas_release(cfg);
 	free(cfg->current_context);
 	free(cfg->context_name);
