@@ -105,6 +105,18 @@ api_get_int(const json_t *o, const char *key, int64_t *out, char **cause)
 	return 0;
 }
 
+/* A required integer member that the record holds as an int. */
+static int
+api_get_int32(const json_t *o, const char *key, int *out, char **cause)
+{
+	int64_t n;
+
+	if (api_get_int(o, key, &n, cause) != 0)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
 /* An optional time member: 0 when absent or null. */
 static int
 api_get_time(const json_t *o, const char *key, int64_t *out, char **cause)
@@ -167,7 +179,6 @@ api_job_decode(const json_t *o, struct store_job **out, char **cause)
 	struct store_job *j;
 	json_t *gpu, *v, *spec;
 	const char *st;
-	int64_t n;
 
 	*out = NULL;
 	if (!json_is_object(o)) {
@@ -194,25 +205,21 @@ api_job_decode(const json_t *o, struct store_job **out, char **cause)
 	}
 	j->reason = xstrdup(api_str(o, "reason") != NULL ?
 	    api_str(o, "reason") : "");
-	if (api_get_int(o, "priority", &n, cause) != 0)
+	if (api_get_int32(o, "priority", &j->priority, cause) != 0)
 		goto fail;
-	j->priority = (int)n;
 	gpu = json_object_get(o, "gpu");
 	if (!json_is_object(gpu) || api_get_str(gpu, "type", &j->gpu_type,
-	    cause) != 0 || api_get_int(gpu, "count", &n, cause) != 0) {
+	    cause) != 0 || api_get_int32(gpu, "count", &j->gpu_count,
+	    cause) != 0) {
 		if (*cause == NULL)
 			*cause = xstrdup("member 'gpu' is not an object");
 		goto fail;
 	}
-	j->gpu_count = (int)n;
-	if (api_get_int(o, "replicas", &n, cause) != 0)
-		goto fail;
-	j->replicas = (int)n;
-	if (api_get_int(o, "cpu_milli", &j->cpu_milli, cause) != 0 ||
+	if (api_get_int32(o, "replicas", &j->replicas, cause) != 0 ||
+	    api_get_int(o, "cpu_milli", &j->cpu_milli, cause) != 0 ||
 	    api_get_int(o, "memory_bytes", &j->memory_bytes, cause) != 0 ||
-	    api_get_int(o, "attempts", &n, cause) != 0)
+	    api_get_int32(o, "attempts", &j->attempts, cause) != 0)
 		goto fail;
-	j->attempts = (int)n;
 	j->cancel_requested = json_is_true(json_object_get(o,
 	    "cancel_requested"));
 	j->cleaned = json_is_true(json_object_get(o, "cleaned"));
@@ -325,20 +332,15 @@ static int
 api_replica_decode(const json_t *o, struct store_replica *r, char **cause)
 {
 	json_t *ec;
-	int64_t n;
 
 	memset(r, 0, sizeof *r);
 	if (!json_is_object(o)) {
 		*cause = xstrdup("a replica is not a JSON object");
 		return -1;
 	}
-	if (api_get_int(o, "attempt", &n, cause) != 0)
-		return -1;
-	r->attempt = (int)n;
-	if (api_get_int(o, "rank", &n, cause) != 0)
-		return -1;
-	r->rank = (int)n;
-	if (api_get_time(o, "archived_at", &r->archived_at, cause) != 0)
+	if (api_get_int32(o, "attempt", &r->attempt, cause) != 0 ||
+	    api_get_int32(o, "rank", &r->rank, cause) != 0 ||
+	    api_get_time(o, "archived_at", &r->archived_at, cause) != 0)
 		return -1;
 	ec = json_object_get(o, "exit_code");
 	if (json_is_integer(ec)) {
@@ -481,7 +483,6 @@ int
 api_error_decode(const json_t *o, struct api_error *err, char **cause)
 {
 	json_t *e = json_object_get(o, "error"), *d, *ra;
-	int64_t code;
 	size_t i;
 
 	memset(err, 0, sizeof *err);
@@ -490,10 +491,8 @@ api_error_decode(const json_t *o, struct api_error *err, char **cause)
 		*cause = xstrdup("not an error body: no 'error' object");
 		return -1;
 	}
-	if (api_get_int(e, "code", &code, cause) != 0)
-		return -1;
-	err->code = (int)code;
-	if (api_get_str(e, "reason", &err->reason, cause) != 0)
+	if (api_get_int32(e, "code", &err->code, cause) != 0 ||
+	    api_get_str(e, "reason", &err->reason, cause) != 0)
 		return -1;
 	err->message = xstrdup(api_str(e, "message") != NULL ?
 	    api_str(e, "message") : "");
