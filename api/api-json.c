@@ -105,6 +105,18 @@ api_get_int(const json_t *o, const char *key, int64_t *out, char **cause)
 	return 0;
 }
 
+/* A required integer member that the record holds as an int. */
+static int
+api_get_int32(const json_t *o, const char *key, int *out, char **cause)
+{
+	int64_t n;
+
+	if (api_get_int(o, key, &n, cause) != 0)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
 /* An optional time member: 0 when absent or null. */
 static int
 api_get_time(const json_t *o, const char *key, int64_t *out, char **cause)
@@ -128,26 +140,18 @@ api_job_encode(const struct store_job *j)
 {
 	json_t *o, *spec;
 
-	o = json_object();
-	json_object_set_new(o, "id", json_integer(j->id));
-	json_object_set_new(o, "name", api_string(j->name));
-	json_object_set_new(o, "state", json_string(store_state_name(j->state)));
-	json_object_set_new(o, "namespace", api_string(j->namespace));
-	json_object_set_new(o, "owner", api_string(j->owner));
-	json_object_set_new(o, "group", j->group != NULL ?
-	    api_string(j->group) : json_null());
-	json_object_set_new(o, "reason", api_string(j->reason != NULL ?
-	    j->reason : ""));
-	json_object_set_new(o, "priority", json_integer(j->priority));
-	json_object_set_new(o, "gpu", json_pack("{s:s,s:i}", "type",
-	    j->gpu_type != NULL ? j->gpu_type : "", "count", j->gpu_count));
-	json_object_set_new(o, "replicas", json_integer(j->replicas));
-	json_object_set_new(o, "cpu_milli", json_integer(j->cpu_milli));
-	json_object_set_new(o, "memory_bytes", json_integer(j->memory_bytes));
-	json_object_set_new(o, "attempts", json_integer(j->attempts));
-	json_object_set_new(o, "cancel_requested",
-	    json_boolean(j->cancel_requested));
-	json_object_set_new(o, "cleaned", json_boolean(j->cleaned));
+	o = json_pack("{s:I,s:o,s:s,s:o,s:o,s:o,s:o,s:i,s:{s:s,s:i},s:i,s:I,"
+	    "s:I,s:i,s:b,s:b}", "id", (json_int_t)j->id, "name",
+	    api_string(j->name), "state", store_state_name(j->state),
+	    "namespace", api_string(j->namespace), "owner",
+	    api_string(j->owner), "group", j->group != NULL ?
+	    api_string(j->group) : json_null(), "reason",
+	    api_string(j->reason != NULL ? j->reason : ""), "priority",
+	    j->priority, "gpu", "type", j->gpu_type != NULL ? j->gpu_type : "",
+	    "count", j->gpu_count, "replicas", j->replicas, "cpu_milli",
+	    (json_int_t)j->cpu_milli, "memory_bytes",
+	    (json_int_t)j->memory_bytes, "attempts", j->attempts,
+	    "cancel_requested", j->cancel_requested, "cleaned", j->cleaned);
 	api_set_time(o, "submitted_at", j->submitted_at, true);
 	api_set_time(o, "updated_at", j->updated_at, true);
 	api_set_time(o, "started_at", j->started_at, false);
@@ -175,7 +179,6 @@ api_job_decode(const json_t *o, struct store_job **out, char **cause)
 	struct store_job *j;
 	json_t *gpu, *v, *spec;
 	const char *st;
-	int64_t n;
 
 	*out = NULL;
 	if (!json_is_object(o)) {
@@ -202,25 +205,21 @@ api_job_decode(const json_t *o, struct store_job **out, char **cause)
 	}
 	j->reason = xstrdup(api_str(o, "reason") != NULL ?
 	    api_str(o, "reason") : "");
-	if (api_get_int(o, "priority", &n, cause) != 0)
+	if (api_get_int32(o, "priority", &j->priority, cause) != 0)
 		goto fail;
-	j->priority = (int)n;
 	gpu = json_object_get(o, "gpu");
 	if (!json_is_object(gpu) || api_get_str(gpu, "type", &j->gpu_type,
-	    cause) != 0 || api_get_int(gpu, "count", &n, cause) != 0) {
+	    cause) != 0 || api_get_int32(gpu, "count", &j->gpu_count,
+	    cause) != 0) {
 		if (*cause == NULL)
 			*cause = xstrdup("member 'gpu' is not an object");
 		goto fail;
 	}
-	j->gpu_count = (int)n;
-	if (api_get_int(o, "replicas", &n, cause) != 0)
-		goto fail;
-	j->replicas = (int)n;
-	if (api_get_int(o, "cpu_milli", &j->cpu_milli, cause) != 0 ||
+	if (api_get_int32(o, "replicas", &j->replicas, cause) != 0 ||
+	    api_get_int(o, "cpu_milli", &j->cpu_milli, cause) != 0 ||
 	    api_get_int(o, "memory_bytes", &j->memory_bytes, cause) != 0 ||
-	    api_get_int(o, "attempts", &n, cause) != 0)
+	    api_get_int32(o, "attempts", &j->attempts, cause) != 0)
 		goto fail;
-	j->attempts = (int)n;
 	j->cancel_requested = json_is_true(json_object_get(o,
 	    "cancel_requested"));
 	j->cleaned = json_is_true(json_object_get(o, "cleaned"));
@@ -333,20 +332,15 @@ static int
 api_replica_decode(const json_t *o, struct store_replica *r, char **cause)
 {
 	json_t *ec;
-	int64_t n;
 
 	memset(r, 0, sizeof *r);
 	if (!json_is_object(o)) {
 		*cause = xstrdup("a replica is not a JSON object");
 		return -1;
 	}
-	if (api_get_int(o, "attempt", &n, cause) != 0)
-		return -1;
-	r->attempt = (int)n;
-	if (api_get_int(o, "rank", &n, cause) != 0)
-		return -1;
-	r->rank = (int)n;
-	if (api_get_time(o, "archived_at", &r->archived_at, cause) != 0)
+	if (api_get_int32(o, "attempt", &r->attempt, cause) != 0 ||
+	    api_get_int32(o, "rank", &r->rank, cause) != 0 ||
+	    api_get_time(o, "archived_at", &r->archived_at, cause) != 0)
 		return -1;
 	ec = json_object_get(o, "exit_code");
 	if (json_is_integer(ec)) {
@@ -489,7 +483,6 @@ int
 api_error_decode(const json_t *o, struct api_error *err, char **cause)
 {
 	json_t *e = json_object_get(o, "error"), *d, *ra;
-	int64_t code;
 	size_t i;
 
 	memset(err, 0, sizeof *err);
@@ -498,10 +491,8 @@ api_error_decode(const json_t *o, struct api_error *err, char **cause)
 		*cause = xstrdup("not an error body: no 'error' object");
 		return -1;
 	}
-	if (api_get_int(e, "code", &code, cause) != 0)
-		return -1;
-	err->code = (int)code;
-	if (api_get_str(e, "reason", &err->reason, cause) != 0)
+	if (api_get_int32(e, "code", &err->code, cause) != 0 ||
+	    api_get_str(e, "reason", &err->reason, cause) != 0)
 		return -1;
 	err->message = xstrdup(api_str(e, "message") != NULL ?
 	    api_str(e, "message") : "");

@@ -83,6 +83,20 @@ kc_string(const struct kc_parse *p, struct ytree_node *map, const char *key,
 	return 0;
 }
 
+/* A path field, made absolute against the file's directory. */
+static int
+kc_path(const struct kc_parse *p, struct ytree_node *map, const char *key,
+    const char *where, char **out, char **cause)
+{
+	char *s;
+
+	if (kc_string(p, map, key, where, &s, cause) != 0)
+		return -1;
+	*out = kc_resolve(p, s);
+	free(s);
+	return 0;
+}
+
 /* A boolean field, with YAML 1.1's spellings as sigs.k8s.io/yaml reads. */
 static int
 kc_bool(const struct kc_parse *p, struct ytree_node *map, const char *key,
@@ -177,11 +191,9 @@ kc_parse_cluster(struct kc_parse *p, struct ytree_node *n,
 	if (n == NULL || n->type != YTREE_MAP)
 		return kc_err(p, n, cause, "%s: expected a mapping", where);
 	if (kc_string(p, n, "server", where, &c->server, cause) != 0 ||
-	    kc_string(p, n, "certificate-authority", where, &s, cause) != 0)
-		return -1;
-	c->ca_file = kc_resolve(p, s);
-	free(s);
-	if (kc_data(p, n, "certificate-authority-data", where, &c->ca_data,
+	    kc_path(p, n, "certificate-authority", where, &c->ca_file,
+	    cause) != 0 ||
+	    kc_data(p, n, "certificate-authority-data", where, &c->ca_data,
 	    cause) != 0 ||
 	    kc_bool(p, n, "insecure-skip-tls-verify", where, &c->insecure,
 	    cause) != 0 ||
@@ -337,7 +349,7 @@ static int
 kc_parse_user(struct kc_parse *p, struct ytree_node *n, struct kube_user *u,
     char **cause)
 {
-	char where[300], *s = NULL;
+	char where[300];
 	struct ytree_node *x;
 
 	snprintf(where, sizeof where, "users[name=%s].user", u->name);
@@ -346,19 +358,11 @@ kc_parse_user(struct kc_parse *p, struct ytree_node *n, struct kube_user *u,
 	if (n->type != YTREE_MAP)
 		return kc_err(p, n, cause, "%s: expected a mapping", where);
 	if (kc_string(p, n, "token", where, &u->token, cause) != 0 ||
-	    kc_string(p, n, "tokenFile", where, &s, cause) != 0)
-		return -1;
-	u->token_file = kc_resolve(p, s);
-	free(s);
-	if (kc_string(p, n, "client-certificate", where, &s, cause) != 0)
-		return -1;
-	u->cert_file = kc_resolve(p, s);
-	free(s);
-	if (kc_string(p, n, "client-key", where, &s, cause) != 0)
-		return -1;
-	u->key_file = kc_resolve(p, s);
-	free(s);
-	if (kc_data(p, n, "client-certificate-data", where, &u->cert_data,
+	    kc_path(p, n, "tokenFile", where, &u->token_file, cause) != 0 ||
+	    kc_path(p, n, "client-certificate", where, &u->cert_file,
+	    cause) != 0 ||
+	    kc_path(p, n, "client-key", where, &u->key_file, cause) != 0 ||
+	    kc_data(p, n, "client-certificate-data", where, &u->cert_data,
 	    cause) != 0 ||
 	    kc_data(p, n, "client-key-data", where, &u->key_data, cause) != 0 ||
 	    kc_string(p, n, "username", where, &u->username, cause) != 0 ||
@@ -393,28 +397,53 @@ kc_parse_context(struct kc_parse *p, struct ytree_node *n,
 
 enum kc_list { KC_CLUSTERS, KC_USERS, KC_CONTEXTS };
 
+/* See kube-int.h: the merged cluster of that name, or NULL. */
+struct kube_cluster *
+kube_config_find_cluster(struct kube_config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < cfg->nclusters; i++)
+		if (strcmp(cfg->clusters[i].name, name) == 0)
+			return &cfg->clusters[i];
+	return NULL;
+}
+
+/* See kube-int.h: the merged user of that name, or NULL. */
+struct kube_user *
+kube_config_find_user(struct kube_config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < cfg->nusers; i++)
+		if (strcmp(cfg->users[i].name, name) == 0)
+			return &cfg->users[i];
+	return NULL;
+}
+
+/* See kube-int.h: the merged context of that name, or NULL. */
+struct kube_context *
+kube_config_find_context(struct kube_config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < cfg->ncontexts; i++)
+		if (strcmp(cfg->contexts[i].name, name) == 0)
+			return &cfg->contexts[i];
+	return NULL;
+}
+
 /* True if an earlier file already defined the name: first one wins. */
 static bool
 kc_defined(struct kube_config *cfg, enum kc_list which, const char *name)
 {
-	size_t i;
-
 	switch (which) {
 	case KC_CLUSTERS:
-		for (i = 0; i < cfg->nclusters; i++)
-			if (strcmp(cfg->clusters[i].name, name) == 0)
-				return true;
-		break;
+		return kube_config_find_cluster(cfg, name) != NULL;
 	case KC_USERS:
-		for (i = 0; i < cfg->nusers; i++)
-			if (strcmp(cfg->users[i].name, name) == 0)
-				return true;
-		break;
+		return kube_config_find_user(cfg, name) != NULL;
 	case KC_CONTEXTS:
-		for (i = 0; i < cfg->ncontexts; i++)
-			if (strcmp(cfg->contexts[i].name, name) == 0)
-				return true;
-		break;
+		return kube_config_find_context(cfg, name) != NULL;
 	}
 	return false;
 }

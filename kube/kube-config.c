@@ -19,9 +19,9 @@
 #define KC_SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 #define KC_ABSENT "no kubeconfig"
 
-/* Frees a NULL-safe string array. */
-static void
-kc_strv_free(char **v, size_t n)
+/* See kube-int.h. */
+void
+kube_strv_free(char **v, size_t n)
 {
 	size_t i;
 
@@ -38,8 +38,8 @@ kc_exec_free(struct kube_exec *e)
 		return;
 	free(e->api_version);
 	free(e->command);
-	kc_strv_free(e->args, e->nargs);
-	kc_strv_free(e->env, e->nenv);
+	kube_strv_free(e->args, e->nargs);
+	kube_strv_free(e->env, e->nenv);
 	free(e->install_hint);
 	free(e->interactive_mode);
 	free(e);
@@ -125,7 +125,7 @@ kube_config_free(struct kube_config *cfg)
 {
 	if (cfg == NULL)
 		return;
-	kc_strv_free(cfg->files, cfg->nfiles);
+	kube_strv_free(cfg->files, cfg->nfiles);
 	kc_stanzas_release(cfg);
 	free(cfg->current_context);
 	free(cfg->context_name);
@@ -186,42 +186,6 @@ out:
 	free(done);
 	free(copy);
 	return ret;
-}
-
-/* The merged cluster of that name, or NULL. */
-static struct kube_cluster *
-kc_find_cluster(struct kube_config *cfg, const char *name)
-{
-	size_t i;
-
-	for (i = 0; name != NULL && i < cfg->nclusters; i++)
-		if (strcmp(cfg->clusters[i].name, name) == 0)
-			return &cfg->clusters[i];
-	return NULL;
-}
-
-/* The merged user of that name, or NULL. */
-static struct kube_user *
-kc_find_user(struct kube_config *cfg, const char *name)
-{
-	size_t i;
-
-	for (i = 0; name != NULL && i < cfg->nusers; i++)
-		if (strcmp(cfg->users[i].name, name) == 0)
-			return &cfg->users[i];
-	return NULL;
-}
-
-/* The merged context of that name, or NULL. */
-static struct kube_context *
-kc_find_context(struct kube_config *cfg, const char *name)
-{
-	size_t i;
-
-	for (i = 0; name != NULL && i < cfg->ncontexts; i++)
-		if (strcmp(cfg->contexts[i].name, name) == 0)
-			return &cfg->contexts[i];
-	return NULL;
 }
 
 /* Checks that a file named in the kubeconfig can be read. */
@@ -477,7 +441,7 @@ kube_config_load_with(const struct kube_config_opts *opts,
 		*out = cfg;
 		return 0;
 	}
-	if ((ctx = kc_find_context(cfg, name)) == NULL) {
+	if ((ctx = kube_config_find_context(cfg, name)) == NULL) {
 		*cause = xprintf("%s: context '%s' not found%s",
 		    cfg->nfiles > 0 ? cfg->files[0] : "kubeconfig", name,
 		    opts->context != NULL ? " (--context)" :
@@ -485,14 +449,15 @@ kube_config_load_with(const struct kube_config_opts *opts,
 		goto fail;
 	}
 	cfg->context_name = xstrdup(name);
-	if ((cfg->cluster = kc_find_cluster(cfg, ctx->cluster)) == NULL) {
+	if ((cfg->cluster = kube_config_find_cluster(cfg,
+	    ctx->cluster)) == NULL) {
 		*cause = xprintf("%s: contexts[name=%s].context.cluster: "
 		    "cluster '%s' not found", ctx->file, ctx->name,
 		    ctx->cluster != NULL ? ctx->cluster : "");
 		goto fail;
 	}
 	if (ctx->user != NULL && *ctx->user != '\0' &&
-	    (cfg->user = kc_find_user(cfg, ctx->user)) == NULL) {
+	    (cfg->user = kube_config_find_user(cfg, ctx->user)) == NULL) {
 		*cause = xprintf("%s: contexts[name=%s].context.user: user "
 		    "'%s' not found", ctx->file, ctx->name, ctx->user);
 		goto fail;

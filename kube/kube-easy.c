@@ -17,17 +17,6 @@
 #include "config.h"
 
 /* See kube-int.h. */
-void
-kube_headers_free(char **h, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(h[i]);
-	free(h);
-}
-
-/* See kube-int.h. */
 const char *
 kube_header_find(char *const *h, size_t n, const char *name)
 {
@@ -99,7 +88,7 @@ ke_keep_header(struct kube_request *r, const char *p, size_t len)
 	    p[len - 1] == ' ' || p[len - 1] == '\t'))
 		len--;
 	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
-		kube_headers_free(r->hdrs, r->nhdrs);
+		kube_strv_free(r->hdrs, r->nhdrs);
 		r->hdrs = NULL;
 		r->nhdrs = 0;
 		return;

@@ -318,7 +318,7 @@ kube_response_free(struct kube_response *r)
 	json_decref(r->body);
 	free(r->text);
 	kube_error_free(r->error);
-	kube_headers_free(r->headers, r->nheaders);
+	kube_strv_free(r->headers, r->nheaders);
 	free(r);
 }
 
@@ -353,7 +353,7 @@ kh_attempt_release(struct kube_request *r)
 		r->headers = NULL;
 	}
 	kube_creds_release(&r->creds);
-	kube_headers_free(r->hdrs, r->nhdrs);
+	kube_strv_free(r->hdrs, r->nhdrs);
 	r->hdrs = NULL;
 	r->nhdrs = 0;
 	free(r->buf);

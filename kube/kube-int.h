@@ -130,6 +130,15 @@ int kube_config_load_with(const struct kube_config_opts *,
  * FILE:LINE:COL.  What was read before a failure is cfg's to free.  The
  * *-data fields are kept as their base64 text (kube_blob.encoded). */
 int kube_config_read(struct kube_config *, const char *file, char **cause);
+/* An array of n strings (exec args, file names, kept header lines):
+ * freed (kube-config.c). */
+void kube_strv_free(char **, size_t);
+/* The merged stanza of that name, or NULL (name NULL: NULL). */
+struct kube_cluster *kube_config_find_cluster(struct kube_config *,
+    const char *name);
+struct kube_user *kube_config_find_user(struct kube_config *, const char *);
+struct kube_context *kube_config_find_context(struct kube_config *,
+    const char *);
 
 /* kube-config-tls.c */
 /* Decodes the *-data fields still encoded, of every stanza; 0, or -1 with
@@ -286,9 +295,8 @@ int64_t kube_backoff_ms(int n, int retry_after);
 /* A new easy handle for the next attempt of r (r->easy), with the
  * credentials read for it; -1 with *cause when they cannot be had. */
 int kube_easy_setup(struct kube_request *r, char **cause);
-/* Header lines kept for a byte request: freed; a value by name
+/* A header line kept for a byte request: its value by name
  * (case-insensitive, trimmed) or NULL. */
-void kube_headers_free(char **, size_t);
 const char *kube_header_find(char *const *, size_t, const char *name);
 
 /* kube-json.c */

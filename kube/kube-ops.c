@@ -238,11 +238,12 @@ kube_list(struct kube_client *c, enum kube_kind k, const char *ns,
 	return r;
 }
 
-/* A POST of an object, remembering its name for the AlreadyExists check;
- * not yet submitted. */
+/* POSTs an object, remembering its name and the labels (copied) that
+ * decide, on AlreadyExists, whether the object there is ours. */
 static struct kube_request *
-kube_create_new(struct kube_client *c, enum kube_kind k, const char *ns,
-    json_t *obj, kube_done_cb cb, void *arg)
+ko_create(struct kube_client *c, enum kube_kind k, const char *ns,
+    json_t *obj, const json_t *labels, bool check_owner, kube_done_cb cb,
+    void *arg)
 {
 	char *path = kube_path(k, ns, NULL);
 	struct kube_request *r = kube_request_new(c, "POST", path, obj, NULL,
@@ -251,9 +252,13 @@ kube_create_new(struct kube_client *c, enum kube_kind k, const char *ns,
 	    json_object_get(obj, "metadata"), "name"));
 
 	r->is_create = true;
+	r->check_owner = check_owner;
 	if (name != NULL)
 		r->create_name = xstrdup(name);
+	if (labels != NULL)
+		r->create_labels = json_deep_copy(labels);
 	free(path);
+	kube_request_submit(r);
 	return r;
 }
 
@@ -263,14 +268,11 @@ struct kube_request *
 kube_create(struct kube_client *c, enum kube_kind k, const char *ns,
     json_t *obj, kube_done_cb cb, void *arg)
 {
-	struct kube_request *r = kube_create_new(c, k, ns, obj, cb, arg);
 	json_t *labels = json_object_get(json_object_get(obj, "metadata"),
 	    "labels");
 
-	if (json_is_object(labels))
-		r->create_labels = json_deep_copy(labels);
-	kube_request_submit(r);
-	return r;
+	return ko_create(c, k, ns, obj, json_is_object(labels) ? labels : NULL,
+	    false, cb, arg);
 }
 
 /* POSTs an object whose name another owner may hold: the identity labels
@@ -279,12 +281,7 @@ struct kube_request *
 kube_create_owned(struct kube_client *c, enum kube_kind k, const char *ns,
     json_t *obj, const json_t *identity, kube_done_cb cb, void *arg)
 {
-	struct kube_request *r = kube_create_new(c, k, ns, obj, cb, arg);
-
-	r->check_owner = true;
-	r->create_labels = json_deep_copy(identity);
-	kube_request_submit(r);
-	return r;
+	return ko_create(c, k, ns, obj, identity, true, cb, arg);
 }
 
 /* DELETEs with an explicit propagationPolicy and preconditions. */

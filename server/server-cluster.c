@@ -74,10 +74,21 @@ server_cluster_reply(struct server_req *r, json_t *listed)
 	server_reply_json(r, 200, gpus);
 }
 
-/* The pods arrived: the answer, kept for the next requests. */
+/* Releases the node list kept between the two requests. */
 static void
-server_cluster_pods(struct kube_response *resp, void *arg)
+server_cluster_free(void *arg)
 {
+	json_decref(arg);
+}
+
+/* A list arrived: the nodes first (kept as the request's work), then
+ * the pods that are not finished, and the answer, kept for the next
+ * requests. */
+static void
+server_cluster_listed(struct kube_response *resp, void *arg)
+{
+	static const struct kube_list_opts live = { .field_selector =
+	    "status.phase!=Succeeded,status.phase!=Failed" };
 	struct server_req *r = arg;
 	struct server *srv = r->srv;
 	char *msg;
@@ -86,8 +97,15 @@ server_cluster_pods(struct kube_response *resp, void *arg)
 	if (resp->error != NULL) {
 		msg = kube_error_string(resp->error);
 		server_reply_error(r, 502, NULL, "cannot list the cluster's "
-		    "pods: %s", msg);
+		    "%s: %s", r->work == NULL ? "nodes" : "pods", msg);
 		free(msg);
+		return;
+	}
+	if (r->work == NULL) {
+		r->work = json_incref(resp->body);
+		r->work_free = server_cluster_free;
+		r->kreq = kube_list(srv->kube, KUBE_PODS, NULL, &live,
+		    server_cluster_listed, r);
 		return;
 	}
 	json_decref(srv->cluster_gpus);
@@ -95,36 +113,6 @@ server_cluster_pods(struct kube_response *resp, void *arg)
 	json_object_del(srv->cluster_gpus, "allowed");
 	srv->cluster_at = now_ms();
 	server_cluster_reply(r, srv->cluster_gpus);
-}
-
-/* Releases the node list kept between the two requests. */
-static void
-server_cluster_free(void *arg)
-{
-	json_decref(arg);
-}
-
-/* The nodes arrived: now the pods that are not finished. */
-static void
-server_cluster_nodes(struct kube_response *resp, void *arg)
-{
-	static const struct kube_list_opts live = { .field_selector =
-	    "status.phase!=Succeeded,status.phase!=Failed" };
-	struct server_req *r = arg;
-	char *msg;
-
-	r->kreq = NULL;
-	if (resp->error != NULL) {
-		msg = kube_error_string(resp->error);
-		server_reply_error(r, 502, NULL, "cannot list the cluster's "
-		    "nodes: %s", msg);
-		free(msg);
-		return;
-	}
-	r->work = json_incref(resp->body);
-	r->work_free = server_cluster_free;
-	r->kreq = kube_list(r->srv->kube, KUBE_PODS, NULL, &live,
-	    server_cluster_pods, r);
 }
 
 /* See server-int.h. */
@@ -137,5 +125,5 @@ server_cluster_handle(struct server_req *r)
 		return;
 	}
 	r->kreq = kube_list(r->srv->kube, KUBE_NODES, NULL, NULL,
-	    server_cluster_nodes, r);
+	    server_cluster_listed, r);
 }

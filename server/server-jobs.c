@@ -770,48 +770,35 @@ server_logs_archived(struct server_req *r)
 	store_replicas_free(rep, n);
 }
 
-/* The live log arrived. */
+/* The job's pods listed, then the current attempt's pod's log read: the
+ * live log, else the archive. */
 static void
-server_logs_text(struct kube_response *resp, void *arg)
-{
-	struct server_req *r = arg;
-	struct server_logs *w = r->work;
-
-	r->kreq = NULL;
-	if (resp->error != NULL && server_cluster_unavailable(resp->error)) {
-		server_reply_unavailable(r, "the live log's read");
-		return;
-	}
-	if (resp->error != NULL) {
-		server_logs_archived(r);
-		return;
-	}
-	evhttp_add_header(evhttp_request_get_output_headers(r->req),
-	    "X-Ailab-Log-Source", "live");
-	evhttp_add_header(evhttp_request_get_output_headers(r->req),
-	    "X-Ailab-Log-Pod", w->pod);
-	server_reply_text(r, 200, "text/plain; charset=utf-8",
-	    resp->text != NULL ? resp->text : "", resp->text != NULL ?
-	    resp->text_len : 0);
-}
-
-/* The job's pods, listed: read the current attempt's, else the archive. */
-static void
-server_logs_pods(struct kube_response *resp, void *arg)
+server_logs_live(struct kube_response *resp, void *arg)
 {
 	struct server_req *r = arg;
 	struct server_logs *w = r->work;
 	struct kube_log_opts opts = { .tail_lines = -1,
 	    .limit_bytes = 16 * 1024 * 1024 };
+	struct evkeyvalq *h;
 	json_t *pod;
 
 	r->kreq = NULL;
 	if (resp->error != NULL && server_cluster_unavailable(resp->error)) {
-		server_reply_unavailable(r, "the list of the job's pods");
+		server_reply_unavailable(r, w->pod == NULL ?
+		    "the list of the job's pods" : "the live log's read");
 		return;
 	}
 	if (resp->error != NULL) {
 		server_logs_archived(r);
+		return;
+	}
+	if (w->pod != NULL) {
+		h = evhttp_request_get_output_headers(r->req);
+		evhttp_add_header(h, "X-Ailab-Log-Source", "live");
+		evhttp_add_header(h, "X-Ailab-Log-Pod", w->pod);
+		server_reply_text(r, 200, "text/plain; charset=utf-8",
+		    resp->text != NULL ? resp->text : "", resp->text != NULL ?
+		    resp->text_len : 0);
 		return;
 	}
 	pod = spec_pick_pod(kube_list_items(resp->body), w->rank,
@@ -825,7 +812,7 @@ server_logs_pods(struct kube_response *resp, void *arg)
 		opts.tail_lines = (int)w->tail;
 	w->pod = xstrdup(kube_obj_name(pod));
 	r->kreq = kube_pod_logs(r->srv->kube, w->job->namespace, w->pod, &opts,
-	    NULL, server_logs_text, r);
+	    NULL, server_logs_live, r);
 }
 
 /* GET /v1/jobs/{id}/logs. */
@@ -868,7 +855,7 @@ server_logs(struct server_req *r)
 	sel = spec_job_selector(store_queue_id(r->srv->store), j->id);
 	lo.label_selector = sel;
 	r->kreq = kube_list(r->srv->kube, KUBE_PODS, j->namespace, &lo,
-	    server_logs_pods, r);
+	    server_logs_live, r);
 	free(sel);
 }
 
