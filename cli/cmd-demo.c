@@ -236,7 +236,6 @@ cmd_demo_summary(struct cli_ctx *ctx)
 	struct store_filter f = { .all = true };
 	struct store_job **jobs = NULL;
 	struct cli_table *t;
-	const char *cells[7];
 	char *id, *gpu, *att;
 	size_t n = 0, i;
 
@@ -248,14 +247,9 @@ cmd_demo_summary(struct cli_ctx *ctx)
 		gpu = cli_gpu_text(jobs[i]->gpu_type, jobs[i]->gpu_count,
 		    jobs[i]->replicas);
 		att = xprintf("%d", jobs[i]->attempts);
-		cells[0] = id;
-		cells[1] = jobs[i]->name;
-		cells[2] = store_state_name(jobs[i]->state);
-		cells[3] = gpu;
-		cells[4] = jobs[i]->run_gpu_type;
-		cells[5] = att;
-		cells[6] = jobs[i]->reason;
-		cli_table_add(t, cells);
+		cli_table_add(t, (const char *const[]){ id, jobs[i]->name,
+		    store_state_name(jobs[i]->state), gpu,
+		    jobs[i]->run_gpu_type, att, jobs[i]->reason });
 		free(id);
 		free(gpu);
 		free(att);

@@ -67,7 +67,6 @@ cmd_submit_show(struct cli_ctx *ctx, struct store_job_new *jobs, size_t n)
 	static const char *const hdr[] = { "NAME", "NAMESPACE", "GPU", "CPU",
 		"MEMORY", "PRIORITY" };
 	struct cli_table *t;
-	const char *cells[6];
 	char *gpu, *cpu, *mem, *prio;
 	json_t *arr, *o;
 	char *spec;
@@ -94,13 +93,8 @@ cmd_submit_show(struct cli_ctx *ctx, struct store_job_new *jobs, size_t n)
 		cpu = quantity_format_milli(jobs[i].cpu_milli);
 		mem = quantity_format_bytes(jobs[i].memory_bytes);
 		prio = xprintf("%d", jobs[i].priority);
-		cells[0] = jobs[i].name;
-		cells[1] = jobs[i].namespace;
-		cells[2] = gpu;
-		cells[3] = cpu;
-		cells[4] = mem;
-		cells[5] = prio;
-		cli_table_add(t, cells);
+		cli_table_add(t, (const char *const[]){ jobs[i].name,
+		    jobs[i].namespace, gpu, cpu, mem, prio });
 		free(gpu);
 		free(cpu);
 		free(mem);
