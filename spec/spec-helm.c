@@ -251,7 +251,6 @@ spec_helm_convert(struct spec_ctx *c, struct ytree_node *d,
     const struct spec_site *site)
 {
 	struct ytree_node *v, *w, *lim, *gpu = NULL, *res = NULL;
-	const char *near;
 	size_t i;
 
 	if ((v = ytree_take(d, "DeployName")) != NULL) {
@@ -338,12 +337,8 @@ spec_helm_convert(struct spec_ctx *c, struct ytree_node *d,
 
 		if (!isupper((unsigned char)k[0]))
 			continue;
-		near = spec_closest(k, spec_helm_keys, nitems(spec_helm_keys));
-		if (near != NULL)
-			spec_error(c, d->kids[i], "unknown key '%s' (did you "
-			    "mean '%s'?)", k, near);
-		else
-			spec_error(c, d->kids[i], "unknown key '%s'", k);
+		spec_unknown_key(c, d->kids[i], "", spec_helm_keys,
+		    nitems(spec_helm_keys));
 		d->kids[i]->s[0] = '\0';
 	}
 }
