@@ -424,11 +424,6 @@ cli_remote_group_ids(struct cli_ctx *ctx, const char *group, int64_t **ids,
 	*n = 0;
 	if ((ret = cli_remote_list(ctx, &f, &jobs, &nj)) != CLI_EXIT_OK)
 		return ret;
-	if (nj == 0) {
-		free(jobs);
-		cli_error(ctx, "group '%s' not found", group);
-		return CLI_EXIT_FAIL;
-	}
 	*ids = xcalloc(nj + 1, sizeof **ids);
 	for (i = 0; i < nj; i++)
 		(*ids)[i] = jobs[i]->id;

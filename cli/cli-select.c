@@ -359,6 +359,10 @@ cli_select_resolve(struct cli_ctx *ctx, const struct cli_select *s,
 	if (w.n == 0 && s->nids == 0 && s->group != NULL) {
 		ret = cli_queue(ctx)->group_ids(ctx, s->group, &gids, &ng);
 		free(gids);
+		if (ret == CLI_EXIT_OK && ng == 0) {
+			cli_error(ctx, "group '%s' not found", s->group);
+			ret = CLI_EXIT_FAIL;
+		}
 		if (ret != CLI_EXIT_OK)
 			goto out;
 	}

@@ -147,7 +147,7 @@ struct cli_queue_ops {
 	/* A job with its events and archived replicas, as get. */
 	int (*detail)(struct cli_ctx *, int64_t, struct store_job **,
 	    struct store_event **, size_t *, struct store_replica **, size_t *);
-	/* The ids of a group's jobs; "group not found" when it has none. */
+	/* The ids of a group's jobs (none: the caller says "not found"). */
 	int (*group_ids)(struct cli_ctx *, const char *, int64_t **, size_t *);
 	/* An action on the jobs named: an item a job appended to items,
 	 * {id, ok, result, message} as docs/api.md's actions answer; the
