@@ -236,8 +236,7 @@ cli_config_server(struct cli_ctx *ctx)
 		return 0;
 	path = cli_config_path();
 	if (path != NULL && cli_config_load(path, &server, &ca, &cause) != 0) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
+		cli_error_take(ctx, cause);
 		free(path);
 		return -1;
 	}

@@ -20,8 +20,7 @@ cli_queue(struct cli_ctx *ctx)
 static int
 cli_queue_fail(struct cli_ctx *ctx, char *cause)
 {
-	cli_error(ctx, "%s", cause);
-	free(cause);
+	cli_error_take(ctx, cause);
 	return CLI_EXIT_FAIL;
 }
 

@@ -71,8 +71,7 @@ cli_remote(struct cli_ctx *ctx)
 	r = xcalloc(1, sizeof *r);
 	if (cli_kube_config_load(ctx, &kcfg, &cause) != 0) {
 		if (!kube_config_is_absent_error(cause)) {
-			cli_error(ctx, "%s", cause);
-			free(cause);
+			cli_error_take(ctx, cause);
 			free(r);
 			return NULL;
 		}

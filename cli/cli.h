@@ -196,6 +196,8 @@ char **cli_list(struct cli_ctx *, const char *, int *);
 /* The queue, opened on first use; prints the error and returns NULL. */
 struct store *cli_store(struct cli_ctx *);
 void cli_error(struct cli_ctx *, const char *, ...) printflike(2, 3);
+/* cli_error of a cause (the whole message), which it frees. */
+void cli_error_take(struct cli_ctx *, char *cause);
 void cli_info(struct cli_ctx *, const char *, ...) printflike(2, 3);
 void cli_usage(FILE *, const struct cli_cmd *);
 void cli_list_commands(FILE *);

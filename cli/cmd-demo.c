@@ -329,14 +329,12 @@ cmd_demo_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (kube_config_load(&ko, &cfg, &cause) != 0 ||
 	    (kube = ctx->kube = kube_client_new(cli_base(ctx), cfg, &copts,
 	    &cause)) == NULL) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
+		cli_error_take(ctx, cause);
 		goto stop;
 	}
 	cmd_demo_account(ctx, kube);
 	if (store_lock_scheduler(cli_store(ctx), &fd, &cause) != 0) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
+		cli_error_take(ctx, cause);
 		goto stop;
 	}
 	o.interval_ms = 500;

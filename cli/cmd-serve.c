@@ -198,8 +198,7 @@ cmd_serve_api_client(struct cli_ctx *ctx, const struct server_config *cfg)
 	if (cli_kube_config_load(ctx, &kcfg, &cause) != 0 ||
 	    (kc = kube_client_new(cli_base(ctx), kcfg, &opts, &cause)) ==
 	    NULL) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
+		cli_error_take(ctx, cause);
 		return NULL;
 	}
 	return kc;
@@ -305,8 +304,7 @@ cmd_serve_setting(struct cli_ctx *ctx, struct server_config *cfg,
 	free(cause);
 	return -1;
 bad:
-	cli_error(ctx, "%s", cause);
-	free(cause);
+	cli_error_take(ctx, cause);
 	return -1;
 }
 
@@ -319,8 +317,7 @@ cmd_serve_config(struct cli_ctx *ctx, struct server_config *cfg)
 	size_t i, n;
 
 	if (server_config_init(cfg, cli_string(ctx, "config"), &cause) != 0) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
+		cli_error_take(ctx, cause);
 		return -1;
 	}
 	st = server_settings(&n);
@@ -424,8 +421,7 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	/* What the server answered must survive a power loss. */
 	if (store_set_use(sv.store, STORE_USE_SERVER, &cause) != 0) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
+		cli_error_take(ctx, cause);
 		goto out;
 	}
 	sv.base = ctx->base;
@@ -435,8 +431,7 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (server_rights_check(sv.api_kube, &cfg, !cli_flag(ctx, "no-schedule"),
 	    &unreachable, &cause) != 0) {
 		if (!unreachable) {
-			cli_error(ctx, "%s", cause);
-			free(cause);
+			cli_error_take(ctx, cause);
 			goto out;
 		}
 		log_warnx("%s; starting without checking the server's rights",
@@ -448,8 +443,7 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 	sv.srv = server_new(sv.base, sv.store, sv.api_kube, site, &cfg,
 	    &cause);
 	if (sv.srv == NULL) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
+		cli_error_take(ctx, cause);
 		goto out;
 	}
 	sv.retry = evtimer_new(sv.base, cmd_serve_retry, &sv);
