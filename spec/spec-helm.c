@@ -87,9 +87,7 @@ spec_helm_argv(struct spec_ctx *c, struct ytree_node *v, const char *key,
 		docs[0] = NULL;
 		spec_node_place(l, v->line, v->col);
 	}
-	for (i = 0; i < ndocs; i++)
-		ytree_free(docs[i]);
-	free(docs);
+	ytree_docs_free(docs, ndocs);
 	spec_diags_release(&scratch);
 	ok = l != NULL && l->n > 0;
 	for (i = 0; ok && i < l->n; i++)
