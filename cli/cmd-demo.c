@@ -161,7 +161,7 @@ cmd_demo_account(struct cli_ctx *ctx, struct kube_client *kube)
 	const struct kube_config *cfg = kube_client_config(kube);
 	const char *ns = kube_config_namespace(cfg), *name = NULL, *v;
 	struct kube_response *r;
-	char *what = xstrdup(""), *t;
+	char *what = xstrdup("");
 	json_t *q, *hard;
 	size_t i, k;
 
@@ -177,10 +177,8 @@ cmd_demo_account(struct cli_ctx *ctx, struct kube_client *kube)
 				    keys[k][0]));
 				if (v == NULL)
 					continue;
-				t = xprintf("%s%s%s %s", what, *what ? ", " : "",
+				cli_append(&what, "%s%s %s", *what ? ", " : "",
 				    v, keys[k][1]);
-				free(what);
-				what = t;
 			}
 			break;
 		}

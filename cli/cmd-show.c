@@ -67,11 +67,8 @@ cmd_show_gpus(const struct store_job *j, const json_t *spec)
 	if (json_array_size(types) < 2)
 		return cli_gpu_text(j->gpu_type, j->gpu_count, j->replicas);
 	json_array_foreach(types, i, v) {
-		s = xprintf("%s%s%s", list != NULL ? list : "",
-		    list != NULL ? "|" : "", json_string_value(v) != NULL ?
-		    json_string_value(v) : "?");
-		free(list);
-		list = s;
+		cli_append(&list, "%s%s", list != NULL ? "|" : "",
+		    json_string_value(v) != NULL ? json_string_value(v) : "?");
 	}
 	s = cli_gpu_text(list, j->gpu_count, j->replicas);
 	free(list);
@@ -146,12 +143,7 @@ cmd_show_fields(struct cli_ctx *ctx, const struct store_job *j,
 static void
 cmd_show_append(char **cell, const char *v)
 {
-	char *s;
-
-	s = xprintf("%s%s%s", *cell != NULL ? *cell : "", *cell != NULL ?
-	    "," : "", v);
-	free(*cell);
-	*cell = s;
+	cli_append(cell, "%s%s", *cell != NULL ? "," : "", v);
 }
 
 /*

@@ -130,7 +130,6 @@ static void
 cmd_submit_from_spec(json_t *spec, struct store_job_new *j, char **gpu)
 {
 	json_t *g = json_object_get(spec, "gpu"), *t;
-	char *tmp;
 	size_t i;
 
 	j->name = json_string_value(json_object_get(spec, "name"));
@@ -149,11 +148,9 @@ cmd_submit_from_spec(json_t *spec, struct store_job_new *j, char **gpu)
 		*gpu = xstrdup("any");
 	} else if (j->gpu_count > 0) {
 		json_array_foreach(json_object_get(g, "types"), i, t) {
-			tmp = xprintf("%s%s%s", *gpu, i > 0 ? "," : "",
+			cli_append(gpu, "%s%s", i > 0 ? "," : "",
 			    json_string_value(t) != NULL ?
 			    json_string_value(t) : "");
-			free(*gpu);
-			*gpu = tmp;
 		}
 	}
 	j->gpu_type = *gpu;

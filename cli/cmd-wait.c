@@ -200,7 +200,7 @@ cli_wait_summary(const struct cli_wait_result *r)
 		STORE_FAILED, STORE_TIMED_OUT, STORE_CANCELLED };
 	static const char *const words[] = { "succeeded", "failed",
 		"timed out", "cancelled" };
-	char *s, *tmp;
+	char *s;
 	size_t i, k = 0;
 
 	s = r->ended == r->n ? xprintf("%zu ended", r->n) :
@@ -208,10 +208,8 @@ cli_wait_summary(const struct cli_wait_result *r)
 	for (i = 0; i < nitems(ends); i++) {
 		if (r->counts[ends[i]] == 0)
 			continue;
-		tmp = xprintf("%s%s %zu %s", s, k++ == 0 ? ":" : ",",
+		cli_append(&s, "%s %zu %s", k++ == 0 ? ":" : ",",
 		    r->counts[ends[i]], words[i]);
-		free(s);
-		s = tmp;
 	}
 	return s;
 }
