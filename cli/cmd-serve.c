@@ -407,8 +407,7 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (spec_site_load(&site, &diags) != 0) {
 		for (i = 0; i < diags.n; i++) {
 			d = spec_diag_format(&diags.v[i]);
-			cli_error(ctx, "%s", d);
-			free(d);
+			cli_error_take(ctx, d);
 		}
 		spec_diags_release(&diags);
 		server_config_release(&cfg);
