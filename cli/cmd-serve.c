@@ -405,10 +405,8 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 		sv.opts.client_arg = &sv;
 	}
 	if (spec_site_load(&site, &diags) != 0) {
-		for (i = 0; i < diags.n; i++) {
-			d = spec_diag_format(&diags.v[i]);
-			cli_error_take(ctx, d);
-		}
+		for (i = 0; i < diags.n; i++)
+			cli_error_take(ctx, spec_diag_format(&diags.v[i]));
 		spec_diags_release(&diags);
 		server_config_release(&cfg);
 		return CLI_EXIT_USAGE;
