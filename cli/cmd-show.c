@@ -66,10 +66,9 @@ cmd_show_gpus(const struct store_job *j, const json_t *spec)
 
 	if (json_array_size(types) < 2)
 		return cli_gpu_text(j->gpu_type, j->gpu_count, j->replicas);
-	json_array_foreach(types, i, v) {
+	json_array_foreach(types, i, v)
 		cli_append(&list, "%s%s", list != NULL ? "|" : "",
 		    json_string_value(v) != NULL ? json_string_value(v) : "?");
-	}
 	s = cli_gpu_text(list, j->gpu_count, j->replicas);
 	free(list);
 	return s;
