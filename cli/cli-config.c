@@ -231,15 +231,15 @@ cli_config_server(struct cli_ctx *ctx)
 {
 	const char *v;
 	char *path, *server = NULL, *ca = NULL, *cause = NULL;
+	int ret = 0;
 
 	if (ctx->server != NULL)
 		return 0;
 	path = cli_config_path();
 	if (path != NULL && cli_config_load(path, &server, &ca, &cause) != 0) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
-		free(path);
-		return -1;
+		cli_error_take(ctx, cause);
+		ret = -1;
+		goto out;
 	}
 	if ((v = cli_string(ctx, "server")) != NULL) {
 		free(server);
@@ -251,25 +251,22 @@ cli_config_server(struct cli_ctx *ctx)
 		ctx->server_from = "$AILAB_QUEUE_SERVER";
 	} else if (server != NULL)
 		ctx->server_from = "the config file";
-	if (server == NULL || *server == '\0') {
-		/* No server: a CA alone changes nothing. */
-		free(server);
-		free(ca);
-		free(path);
-		return 0;
-	}
+	/* No server: a CA alone changes nothing. */
+	if (server == NULL || *server == '\0')
+		goto out;
 	if (cli_config_check_url(server, &cause) != 0) {
 		cli_error(ctx, "%s (from %s)", cause, ctx->server_from);
 		free(cause);
-		free(server);
-		free(ca);
-		free(path);
-		return -1;
+		ret = -1;
+		goto out;
 	}
 	ctx->server = server;
+	server = NULL;
 	if (ca != NULL && *ca != '\0')
 		ctx->server_ca = cli_config_ca_path(path, ca);
+out:
+	free(server);
 	free(ca);
 	free(path);
-	return 0;
+	return ret;
 }

@@ -55,7 +55,6 @@ cli_jobs_counts(json_t *items, char **line)
 	json_t *counts = json_object(), *item;
 	const char *res;
 	size_t i, k, n;
-	char *tmp;
 
 	json_array_foreach(items, i, item) {
 		res = json_string_value(json_object_get(item, "result"));
@@ -72,10 +71,8 @@ cli_jobs_counts(json_t *items, char **line)
 		    cli_jobs_results[k].result));
 		if (i == 0)
 			continue;
-		tmp = xprintf("%s%s %zu %s", *line, n++ == 0 ? "" : ",", i,
+		cli_append(line, "%s %zu %s", n++ == 0 ? "" : ",", i,
 		    cli_jobs_results[k].words);
-		free(*line);
-		*line = tmp;
 	}
 	return counts;
 }

@@ -68,8 +68,7 @@ cli_kube(struct cli_ctx *ctx)
 	if (cli_kube_opts(ctx, &opts) != 0)
 		return NULL;
 	if ((cfg = cli_kube_config_take(ctx, &cause)) == NULL) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
+		cli_error_take(ctx, cause);
 		return NULL;
 	}
 	log_info("cluster %s, context '%s', user '%s' (%s), namespace '%s'",
@@ -82,8 +81,7 @@ cli_kube(struct cli_ctx *ctx)
 	    &cause)) == NULL) {
 		/* kube_client_new frees cfg on failure too; forget it. */
 		ctx->kube_config_used = NULL;
-		cli_error(ctx, "%s", cause);
-		free(cause);
+		cli_error_take(ctx, cause);
 		return NULL;
 	}
 	return ctx->kube;

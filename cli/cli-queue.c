@@ -20,8 +20,7 @@ cli_queue(struct cli_ctx *ctx)
 static int
 cli_queue_fail(struct cli_ctx *ctx, char *cause)
 {
-	cli_error(ctx, "%s", cause);
-	free(cause);
+	cli_error_take(ctx, cause);
 	return CLI_EXIT_FAIL;
 }
 
@@ -106,12 +105,6 @@ cli_queue_local_group_ids(struct cli_ctx *ctx, const char *group,
 	    cli_string(ctx, "owner") : cli_owner(), group, ids, n,
 	    &cause) != 0)
 		return cli_queue_fail(ctx, cause);
-	if (*n == 0) {
-		free(*ids);
-		*ids = NULL;
-		cli_error(ctx, "group '%s' not found", group);
-		return CLI_EXIT_FAIL;
-	}
 	return CLI_EXIT_OK;
 }
 

@@ -71,8 +71,7 @@ cli_remote(struct cli_ctx *ctx)
 	r = xcalloc(1, sizeof *r);
 	if (cli_kube_config_load(ctx, &kcfg, &cause) != 0) {
 		if (!kube_config_is_absent_error(cause)) {
-			cli_error(ctx, "%s", cause);
-			free(cause);
+			cli_error_take(ctx, cause);
 			free(r);
 			return NULL;
 		}
@@ -283,8 +282,7 @@ cli_remote_call(struct cli_ctx *ctx, const char *method, const char *path,
 	free(p);
 	if (kr->status == 0) {
 		msg = cli_remote_transport_error(ctx->server, kr->error, max);
-		cli_error(ctx, "%s", msg);
-		free(msg);
+		cli_error_take(ctx, msg);
 		kube_response_free(kr);
 		return CLI_EXIT_FAIL;
 	}

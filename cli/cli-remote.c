@@ -87,17 +87,14 @@ cli_remote_pages(struct cli_ctx *ctx, const struct store_filter *f,
 	struct store_job **page;
 	size_t pn, i, pages = 0;
 	char *base = NULL, *q, *next = NULL, *cause = NULL, *states = NULL;
-	char *tmp, limit[16];
+	char limit[16];
 	int ret = CLI_EXIT_OK, s;
 
 	for (s = 0; s < STORE_NSTATES; s++) {
 		if ((f->states & (1u << s)) == 0)
 			continue;
-		tmp = xprintf("%s%s%s", states != NULL ? states : "",
-		    states != NULL ? "," : "",
+		cli_append(&states, "%s%s", states != NULL ? "," : "",
 		    store_state_name((enum store_state)s));
-		free(states);
-		states = tmp;
 	}
 	if (states != NULL)
 		cli_remote_query_add(ctx, &base, "state", states);
@@ -424,11 +421,6 @@ cli_remote_group_ids(struct cli_ctx *ctx, const char *group, int64_t **ids,
 	*n = 0;
 	if ((ret = cli_remote_list(ctx, &f, &jobs, &nj)) != CLI_EXIT_OK)
 		return ret;
-	if (nj == 0) {
-		free(jobs);
-		cli_error(ctx, "group '%s' not found", group);
-		return CLI_EXIT_FAIL;
-	}
 	*ids = xcalloc(nj + 1, sizeof **ids);
 	for (i = 0; i < nj; i++)
 		(*ids)[i] = jobs[i]->id;
@@ -646,7 +638,7 @@ cli_remote_submit(struct cli_ctx *ctx, int argc, char **argv, bool dry_run,
 	json_t *all = json_array(), *items, *v;
 	size_t ndiags = 0, i;
 	int f, ret = CLI_EXIT_OK, r;
-	char *done, *tmp;
+	char *done;
 
 	*out = NULL;
 	if (dry_run || argc > 1) {
@@ -682,15 +674,12 @@ cli_remote_submit(struct cli_ctx *ctx, int argc, char **argv, bool dry_run,
 				cli_error(ctx, "nothing queued: %zu errors",
 				    ndiags);
 			if (json_array_size(all) > 0) {
-				done = xstrdup("");
-				json_array_foreach(all, i, v) {
-					tmp = xprintf("%s%s%lld", done, i > 0 ?
+				done = NULL;
+				json_array_foreach(all, i, v)
+					cli_append(&done, "%s%lld", i > 0 ?
 					    " " : "", (long long)
 					    json_integer_value(json_object_get(
 					    v, "id")));
-					free(done);
-					done = tmp;
-				}
 				cli_error(ctx, "the files before '%s' were "
 				    "queued: jobs %s", argv[f], done);
 				free(done);

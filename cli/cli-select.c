@@ -248,17 +248,15 @@ struct cli_select_walk {
 static char *
 cli_select_state_names(unsigned int mask)
 {
-	char *s = xstrdup(""), *tmp;
+	char *s = xstrdup("");
 	int i;
 
 	for (i = 0; i < STORE_NSTATES; i++) {
 		if ((mask & STORE_STATE_BIT(i)) == 0)
 			continue;
 		mask &= ~STORE_STATE_BIT(i);
-		tmp = xprintf("%s%s%s", s, *s == '\0' ? "" : mask == 0 ?
+		cli_append(&s, "%s%s", *s == '\0' ? "" : mask == 0 ?
 		    " or " : ", ", store_state_name((enum store_state)i));
-		free(s);
-		s = tmp;
 	}
 	return s;
 }
@@ -359,6 +357,10 @@ cli_select_resolve(struct cli_ctx *ctx, const struct cli_select *s,
 	if (w.n == 0 && s->nids == 0 && s->group != NULL) {
 		ret = cli_queue(ctx)->group_ids(ctx, s->group, &gids, &ng);
 		free(gids);
+		if (ret == CLI_EXIT_OK && ng == 0) {
+			cli_error(ctx, "group '%s' not found", s->group);
+			ret = CLI_EXIT_FAIL;
+		}
 		if (ret != CLI_EXIT_OK)
 			goto out;
 	}

@@ -55,6 +55,14 @@ cli_error(struct cli_ctx *ctx, const char *fmt, ...)
 	free(msg);
 }
 
+/* A library's cause is the whole message: printed, then freed. */
+void
+cli_error_take(struct cli_ctx *ctx, char *cause)
+{
+	cli_error(ctx, "%s", cause);
+	free(cause);
+}
+
 /* Prints a message for people to stderr, unless -q; escaped as
  * cli_error's. */
 void
@@ -312,8 +320,7 @@ cli_parse_output(struct cli_ctx *ctx, const char *s)
 	if (cli_output_parse(s, &ctx->output, &cause) != 0 ||
 	    (ctx->cmd != NULL && cli_output_check(ctx->cmd->name, ctx->output,
 	    &cause) != 0)) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
+		cli_error_take(ctx, cause);
 		return -1;
 	}
 	ctx->output_set = true;
@@ -367,8 +374,7 @@ cli_store(struct cli_ctx *ctx)
 	else
 		rc = store_open(ctx->db_path, &ctx->store, &cause);
 	if (rc != 0) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
+		cli_error_take(ctx, cause);
 		return NULL;
 	}
 	return ctx->store;
@@ -686,8 +692,7 @@ cli_main(int argc, char **argv)
 		goto out;
 	}
 	if ((cmd = cli_find(argv[next], &cause)) == NULL) {
-		cli_error(&ctx, "%s", cause);
-		free(cause);
+		cli_error_take(&ctx, cause);
 		goto out;
 	}
 	if (cmd->exec == NULL) {

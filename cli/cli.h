@@ -147,7 +147,7 @@ struct cli_queue_ops {
 	/* A job with its events and archived replicas, as get. */
 	int (*detail)(struct cli_ctx *, int64_t, struct store_job **,
 	    struct store_event **, size_t *, struct store_replica **, size_t *);
-	/* The ids of a group's jobs; "group not found" when it has none. */
+	/* The ids of a group's jobs (none: the caller says "not found"). */
 	int (*group_ids)(struct cli_ctx *, const char *, int64_t **, size_t *);
 	/* An action on the jobs named: an item a job appended to items,
 	 * {id, ok, result, message} as docs/api.md's actions answer; the
@@ -196,6 +196,8 @@ char **cli_list(struct cli_ctx *, const char *, int *);
 /* The queue, opened on first use; prints the error and returns NULL. */
 struct store *cli_store(struct cli_ctx *);
 void cli_error(struct cli_ctx *, const char *, ...) printflike(2, 3);
+/* cli_error of a cause (the whole message), which it frees. */
+void cli_error_take(struct cli_ctx *, char *cause);
 void cli_info(struct cli_ctx *, const char *, ...) printflike(2, 3);
 void cli_usage(FILE *, const struct cli_cmd *);
 void cli_list_commands(FILE *);
@@ -311,6 +313,8 @@ struct cli_stream;
 struct cli_stream *cli_stream_start(struct cli_ctx *);
 void cli_stream_item(struct cli_stream *, json_t *);
 int cli_stream_end(struct cli_stream *);
+/* Appends printf-style text to *s (NULL: empty), replacing it. */
+void cli_append(char **s, const char *, ...) printflike(2, 3);
 char *cli_age(int64_t ms);
 /* A waiting job's estimated start (ms, the cluster's clock) from now on
  * this machine's: "~2h", "~15m", "~now" once due; "-" for 0 (none). */

@@ -161,7 +161,7 @@ cmd_demo_account(struct cli_ctx *ctx, struct kube_client *kube)
 	const struct kube_config *cfg = kube_client_config(kube);
 	const char *ns = kube_config_namespace(cfg), *name = NULL, *v;
 	struct kube_response *r;
-	char *what = xstrdup(""), *t;
+	char *what = xstrdup("");
 	json_t *q, *hard;
 	size_t i, k;
 
@@ -177,10 +177,8 @@ cmd_demo_account(struct cli_ctx *ctx, struct kube_client *kube)
 				    keys[k][0]));
 				if (v == NULL)
 					continue;
-				t = xprintf("%s%s%s %s", what, *what ? ", " : "",
+				cli_append(&what, "%s%s %s", *what ? ", " : "",
 				    v, keys[k][1]);
-				free(what);
-				what = t;
 			}
 			break;
 		}
@@ -236,7 +234,6 @@ cmd_demo_summary(struct cli_ctx *ctx)
 	struct store_filter f = { .all = true };
 	struct store_job **jobs = NULL;
 	struct cli_table *t;
-	const char *cells[7];
 	char *id, *gpu, *att;
 	size_t n = 0, i;
 
@@ -248,14 +245,9 @@ cmd_demo_summary(struct cli_ctx *ctx)
 		gpu = cli_gpu_text(jobs[i]->gpu_type, jobs[i]->gpu_count,
 		    jobs[i]->replicas);
 		att = xprintf("%d", jobs[i]->attempts);
-		cells[0] = id;
-		cells[1] = jobs[i]->name;
-		cells[2] = store_state_name(jobs[i]->state);
-		cells[3] = gpu;
-		cells[4] = jobs[i]->run_gpu_type;
-		cells[5] = att;
-		cells[6] = jobs[i]->reason;
-		cli_table_add(t, cells);
+		cli_table_add(t, (const char *const[]){ id, jobs[i]->name,
+		    store_state_name(jobs[i]->state), gpu,
+		    jobs[i]->run_gpu_type, att, jobs[i]->reason });
 		free(id);
 		free(gpu);
 		free(att);
@@ -335,14 +327,12 @@ cmd_demo_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (kube_config_load(&ko, &cfg, &cause) != 0 ||
 	    (kube = ctx->kube = kube_client_new(cli_base(ctx), cfg, &copts,
 	    &cause)) == NULL) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
+		cli_error_take(ctx, cause);
 		goto stop;
 	}
 	cmd_demo_account(ctx, kube);
 	if (store_lock_scheduler(cli_store(ctx), &fd, &cause) != 0) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
+		cli_error_take(ctx, cause);
 		goto stop;
 	}
 	o.interval_ms = 500;

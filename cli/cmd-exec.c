@@ -96,8 +96,7 @@ cmd_exec_kubectl(struct cli_ctx *ctx, const char *ns, const char *pod,
 	int n = 0, i;
 
 	if ((cfg = cli_kube_config(ctx, &cause)) == NULL) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
+		cli_error_take(ctx, cause);
 		return CLI_EXIT_FAIL;
 	}
 	if (!cmd_exec_has_program("kubectl")) {

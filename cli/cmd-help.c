@@ -24,8 +24,7 @@ cmd_help_exec(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_EXIT_OK;
 	}
 	if ((cmd = cli_find(argv[0], &cause)) == NULL) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
+		cli_error_take(ctx, cause);
 		return CLI_EXIT_USAGE;
 	}
 	cli_usage(stdout, cmd);

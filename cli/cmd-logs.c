@@ -239,8 +239,7 @@ cmd_logs_one(struct cli_ctx *ctx, const struct cmd_logs_job *d,
 	char *why;
 
 	if ((why = cmd_logs_no_log(d, attempt)) != NULL) {
-		cli_error(ctx, "%s", why);
-		free(why);
+		cli_error_take(ctx, why);
 		return CLI_EXIT_FAIL;
 	}
 	if (cli_queue(ctx) != &cli_queue_local)

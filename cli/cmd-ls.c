@@ -37,35 +37,29 @@ static void
 cmd_ls_csv(const struct store_job *j)
 {
 	char id[24], prio[16], gc[16], rep[16], at[24], est[24];
+	const char *f[] = { id, j->name, store_state_name(j->state),
+		j->gpu_type, gc, rep, at, est, j->reason, j->namespace,
+		j->owner, j->group != NULL ? j->group : "", prio };
+	size_t i;
 
 	snprintf(id, sizeof id, "%lld", (long long)j->id);
 	snprintf(prio, sizeof prio, "%d", j->priority);
 	snprintf(gc, sizeof gc, "%d", j->gpu_count);
 	snprintf(rep, sizeof rep, "%d", j->replicas);
 	snprintf(at, sizeof at, "%lld", (long long)j->submitted_at);
-	snprintf(est, sizeof est, "%lld", (long long)(j->state ==
-	    STORE_QUEUED ? j->est_start : 0));
-	cli_csv_field(stdout, id, false);
-	cli_csv_field(stdout, j->name, false);
-	cli_csv_field(stdout, store_state_name(j->state), false);
-	cli_csv_field(stdout, j->gpu_type, false);
-	cli_csv_field(stdout, gc, false);
-	cli_csv_field(stdout, rep, false);
-	cli_csv_field(stdout, at, false);
-	cli_csv_field(stdout, j->est_start != 0 && j->state == STORE_QUEUED ?
-	    est : "", false);
-	cli_csv_field(stdout, j->reason, false);
-	cli_csv_field(stdout, j->namespace, false);
-	cli_csv_field(stdout, j->owner, false);
-	cli_csv_field(stdout, j->group != NULL ? j->group : "", false);
-	cli_csv_field(stdout, prio, true);
+	/* No estimate is an empty field, not 0. */
+	if (j->est_start != 0 && j->state == STORE_QUEUED)
+		snprintf(est, sizeof est, "%lld", (long long)j->est_start);
+	else
+		est[0] = '\0';
+	for (i = 0; i < nitems(f); i++)
+		cli_csv_field(stdout, f[i], i + 1 == nitems(f));
 }
 
 /* One table row, kubectl style, from the columns read (no spec). */
 static void
 cmd_ls_row(struct cmd_ls_out *o, const struct store_job *j)
 {
-	const char *cells[11];
 	char id[24], state[24], gpu[160], prio[16], *age, *start;
 
 	snprintf(id, sizeof id, "%lld", (long long)j->id);
@@ -80,18 +74,9 @@ cmd_ls_row(struct cmd_ls_out *o, const struct store_job *j)
 	snprintf(prio, sizeof prio, "%d", j->priority);
 	age = cli_age(j->submitted_at);
 	start = cli_start_text(j->state == STORE_QUEUED ? j->est_start : 0);
-	cells[0] = id;
-	cells[1] = j->name;
-	cells[2] = state;
-	cells[3] = gpu;
-	cells[4] = age;
-	cells[5] = start;
-	cells[6] = j->reason;
-	cells[7] = j->namespace;
-	cells[8] = j->owner;
-	cells[9] = j->group;
-	cells[10] = prio;
-	cli_table_add(o->table, cells);
+	cli_table_add(o->table, (const char *const[]){ id, j->name, state,
+	    gpu, age, start, j->reason, j->namespace, j->owner, j->group,
+	    prio });
 	cli_table_style_last(o->table, 2, cli_state_color(o->ctx, j->state),
 	    cli_color_reset(o->ctx));
 	free(age);

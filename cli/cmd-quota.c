@@ -51,10 +51,12 @@ quota_gpu_row(struct cli_table *t, json_t *x, const char *name,
 static void
 quota_print(struct cli_ctx *ctx, json_t *out)
 {
+	static const char *const rk[] = { "resource", "used", "hard",
+		"free" };
 	json_t *q, *r, *gpus = json_object_get(out, "gpus"), *x;
 	struct cli_table *t;
 	const char *cells[5];
-	size_t i, j;
+	size_t i, j, k;
 
 	fputs("Namespace: ", stdout);
 	cli_put_text(stdout, json_string_value(json_object_get(out,
@@ -66,18 +68,13 @@ quota_print(struct cli_ctx *ctx, json_t *out)
 		t = cli_table_new((const char *const[]){ "QUOTA", "RESOURCE",
 		    "USED", "HARD", "FREE" }, 5);
 		json_array_foreach(json_object_get(out, "quotas"), i, q) {
+			cells[0] = json_string_value(json_object_get(q,
+			    "name"));
 			json_array_foreach(json_object_get(q, "resources"), j,
 			    r) {
-				cells[0] = json_string_value(json_object_get(q,
-				    "name"));
-				cells[1] = json_string_value(json_object_get(r,
-				    "resource"));
-				cells[2] = json_string_value(json_object_get(r,
-				    "used"));
-				cells[3] = json_string_value(json_object_get(r,
-				    "hard"));
-				cells[4] = json_string_value(json_object_get(r,
-				    "free"));
+				for (k = 0; k < nitems(rk); k++)
+					cells[k + 1] = json_string_value(
+					    json_object_get(r, rk[k]));
 				cli_table_add(t, cells);
 			}
 		}

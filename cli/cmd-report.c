@@ -57,11 +57,11 @@ cmd_report_print(struct cli_ctx *ctx, struct cmd_report_row *rows, size_t n,
 {
 	static const char *const fixed[] = { "STATE", "EXIT", "ATTEMPTS",
 		"RUNTIME", "GPU", "NODE", "REASON" };
-	json_t *keys = cmd_report_keys(rows, n), *k, *arr, *o, *p;
+	json_t *keys = cmd_report_keys(rows, n), *k, *arr, *o;
 	size_t nk = json_array_size(keys), ncol = 2 + nk + nitems(fixed), i, x;
 	size_t counts[STORE_NSTATES] = { 0 };
 	const char **hdr, **cells;
-	char *id, *exitc, *att, *rt, *up;
+	char *id, *exitc, *att, *rt;
 	struct cli_table *t = NULL;
 	int64_t total_ms = 0;
 
@@ -104,10 +104,9 @@ cmd_report_print(struct cli_ctx *ctx, struct cmd_report_row *rows, size_t n,
 	cells = xcalloc(ncol, sizeof *cells);
 	hdr[0] = "ID";
 	hdr[1] = "NAME";
-	json_array_foreach(keys, x, k) {
-		up = xstrdup(json_string_value(k));
-		hdr[2 + x] = up;
-	}
+	/* The parameters' columns are named by keys, alive until the end. */
+	json_array_foreach(keys, x, k)
+		hdr[2 + x] = json_string_value(k);
 	for (x = 0; x < nitems(fixed); x++)
 		hdr[2 + nk + x] = fixed[x];
 	if (ctx->output == CLI_OUTPUT_CSV) {
@@ -158,8 +157,6 @@ cmd_report_print(struct cli_ctx *ctx, struct cmd_report_row *rows, size_t n,
 		    counts[STORE_QUEUED] + counts[STORE_HELD], rt);
 		free(rt);
 	}
-	json_array_foreach(keys, x, p)
-		free((char *)hdr[2 + x]);
 	free(hdr);
 	free(cells);
 	json_decref(keys);

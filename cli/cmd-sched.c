@@ -108,7 +108,6 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct sched_loop_opts o = { 0 };
 	struct cmd_sched cs = { .ctx = ctx };
-	struct sched_loop *loop;
 	struct kube_client *kube;
 	struct event *sigterm, *sigint, *sigusr1;
 	struct store_wake *wake = NULL;
@@ -117,7 +116,7 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 	int64_t limit;
 	const char *v;
 	char *cause = NULL;
-	int fd = -1;
+	int fd = -1, ret = CLI_EXIT_FAIL;
 
 	(void)argc;
 	(void)argv;
@@ -146,43 +145,28 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 	cs.dump = cli_string(ctx, "dump-cache");
 	if ((s = cli_store(ctx)) == NULL)
 		return CLI_EXIT_FAIL;
-	if (store_lock_scheduler(s, &fd, &cause) != 0) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
-		return CLI_EXIT_FAIL;
-	}
 	/* A pass commits often; what a power loss undoes, it redoes. */
-	if (store_set_use(s, STORE_USE_SCHEDULER, &cause) != 0) {
+	if (store_lock_scheduler(s, &fd, &cause) != 0 ||
+	    store_set_use(s, STORE_USE_SCHEDULER, &cause) != 0) {
 		cli_error(ctx, "%s", cause);
-		free(cause);
-		close(fd);
-		return CLI_EXIT_FAIL;
+		goto out;
 	}
-	if ((kube = cli_kube(ctx)) == NULL) {
-		close(fd);
-		return CLI_EXIT_FAIL;
-	}
-	loop = cs.loop = sched_loop_new(ctx->base, s, kube, &o);
+	if ((kube = cli_kube(ctx)) == NULL)
+		goto out;
+	cs.loop = sched_loop_new(ctx->base, s, kube, &o);
 	/* One pass needs no wake-up; a service does. */
-	if (!o.once && store_wake_listen(s, ctx->base, cmd_sched_wake, loop,
-	    &wake, &cause) != 0) {
+	if (!o.once && store_wake_listen(s, ctx->base, cmd_sched_wake,
+	    cs.loop, &wake, &cause) != 0) {
 		cli_error(ctx, "cannot listen for the queue's changes: %s",
 		    cause);
-		free(cause);
-		sched_loop_free(loop);
-		close(fd);
-		return CLI_EXIT_FAIL;
+		goto out;
 	}
 	/* Submits on this machine hand their jobs over (cli-intake.h); made
 	 * under the scheduler lock, as the FIFO is. */
-	if (!o.once && cli_intake_listen(s, ctx->base, cmd_sched_submitted, loop,
-	    &intake, &cause) != 0) {
+	if (!o.once && cli_intake_listen(s, ctx->base, cmd_sched_submitted,
+	    cs.loop, &intake, &cause) != 0) {
 		cli_error(ctx, "cannot take submissions: %s", cause);
-		free(cause);
-		store_wake_free(wake);
-		sched_loop_free(loop);
-		close(fd);
-		return CLI_EXIT_FAIL;
+		goto out;
 	}
 	sigterm = evsignal_new(ctx->base, SIGTERM, cmd_sched_signal, &cs);
 	sigint = evsignal_new(ctx->base, SIGINT, cmd_sched_signal, &cs);
@@ -192,16 +176,20 @@ cmd_sched_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (cs.dump != NULL)
 		evsignal_add(sigusr1, NULL);
 	log_info("scheduling %s", store_path(s));
-	sched_loop_start(loop);
+	sched_loop_start(cs.loop);
 	event_base_dispatch(ctx->base);
 	event_free(sigterm);
 	event_free(sigint);
 	event_free(sigusr1);
+	ret = CLI_EXIT_OK;
+out:
+	free(cause);
 	cli_intake_free(intake);
 	store_wake_free(wake);
-	sched_loop_free(loop);
-	close(fd);
-	return CLI_EXIT_OK;
+	sched_loop_free(cs.loop);
+	if (fd != -1)
+		close(fd);
+	return ret;
 }
 
 const struct cli_cmd cli_cmd_sched = {

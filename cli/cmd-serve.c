@@ -198,8 +198,7 @@ cmd_serve_api_client(struct cli_ctx *ctx, const struct server_config *cfg)
 	if (cli_kube_config_load(ctx, &kcfg, &cause) != 0 ||
 	    (kc = kube_client_new(cli_base(ctx), kcfg, &opts, &cause)) ==
 	    NULL) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
+		cli_error_take(ctx, cause);
 		return NULL;
 	}
 	return kc;
@@ -305,8 +304,7 @@ cmd_serve_setting(struct cli_ctx *ctx, struct server_config *cfg,
 	free(cause);
 	return -1;
 bad:
-	cli_error(ctx, "%s", cause);
-	free(cause);
+	cli_error_take(ctx, cause);
 	return -1;
 }
 
@@ -319,8 +317,7 @@ cmd_serve_config(struct cli_ctx *ctx, struct server_config *cfg)
 	size_t i, n;
 
 	if (server_config_init(cfg, cli_string(ctx, "config"), &cause) != 0) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
+		cli_error_take(ctx, cause);
 		return -1;
 	}
 	st = server_settings(&n);
@@ -408,11 +405,8 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 		sv.opts.client_arg = &sv;
 	}
 	if (spec_site_load(&site, &diags) != 0) {
-		for (i = 0; i < diags.n; i++) {
-			d = spec_diag_format(&diags.v[i]);
-			cli_error(ctx, "%s", d);
-			free(d);
-		}
+		for (i = 0; i < diags.n; i++)
+			cli_error_take(ctx, spec_diag_format(&diags.v[i]));
 		spec_diags_release(&diags);
 		server_config_release(&cfg);
 		return CLI_EXIT_USAGE;
@@ -424,8 +418,7 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	/* What the server answered must survive a power loss. */
 	if (store_set_use(sv.store, STORE_USE_SERVER, &cause) != 0) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
+		cli_error_take(ctx, cause);
 		goto out;
 	}
 	sv.base = ctx->base;
@@ -435,8 +428,7 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (server_rights_check(sv.api_kube, &cfg, !cli_flag(ctx, "no-schedule"),
 	    &unreachable, &cause) != 0) {
 		if (!unreachable) {
-			cli_error(ctx, "%s", cause);
-			free(cause);
+			cli_error_take(ctx, cause);
 			goto out;
 		}
 		log_warnx("%s; starting without checking the server's rights",
@@ -448,8 +440,7 @@ cmd_serve_exec(struct cli_ctx *ctx, int argc, char **argv)
 	sv.srv = server_new(sv.base, sv.store, sv.api_kube, site, &cfg,
 	    &cause);
 	if (sv.srv == NULL) {
-		cli_error(ctx, "%s", cause);
-		free(cause);
+		cli_error_take(ctx, cause);
 		goto out;
 	}
 	sv.retry = evtimer_new(sv.base, cmd_serve_retry, &sv);

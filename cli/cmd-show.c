@@ -66,13 +66,9 @@ cmd_show_gpus(const struct store_job *j, const json_t *spec)
 
 	if (json_array_size(types) < 2)
 		return cli_gpu_text(j->gpu_type, j->gpu_count, j->replicas);
-	json_array_foreach(types, i, v) {
-		s = xprintf("%s%s%s", list != NULL ? list : "",
-		    list != NULL ? "|" : "", json_string_value(v) != NULL ?
-		    json_string_value(v) : "?");
-		free(list);
-		list = s;
-	}
+	json_array_foreach(types, i, v)
+		cli_append(&list, "%s%s", list != NULL ? "|" : "",
+		    json_string_value(v) != NULL ? json_string_value(v) : "?");
 	s = cli_gpu_text(list, j->gpu_count, j->replicas);
 	free(list);
 	return s;
@@ -146,12 +142,7 @@ cmd_show_fields(struct cli_ctx *ctx, const struct store_job *j,
 static void
 cmd_show_append(char **cell, const char *v)
 {
-	char *s;
-
-	s = xprintf("%s%s%s", *cell != NULL ? *cell : "", *cell != NULL ?
-	    "," : "", v);
-	free(*cell);
-	*cell = s;
+	cli_append(cell, "%s%s", *cell != NULL ? "," : "", v);
 }
 
 /*
@@ -167,7 +158,6 @@ cmd_show_attempts(const struct store_job *j, const struct store_event *ev,
 	static const char *const hdr[] = { "ATTEMPT", "STARTED", "ENDED",
 		"NODES", "EXIT", "HOW IT ENDED" };
 	struct cli_table *t;
-	const char *cells[6];
 	char *num, *start, *end, *nodes, *exits, buf[16];
 	size_t i, k, e;
 	int a = 0;
@@ -205,13 +195,9 @@ cmd_show_attempts(const struct store_job *j, const struct store_event *ev,
 		num = xprintf("%d", a);
 		start = time_format_rfc3339(ev[i].at);
 		end = e < nev ? time_format_rfc3339(ev[e].at) : xstrdup("-");
-		cells[0] = num;
-		cells[1] = start;
-		cells[2] = end;
-		cells[3] = nodes != NULL ? nodes : "-";
-		cells[4] = exits != NULL ? exits : "-";
-		cells[5] = e < nev ? ev[e].reason : store_state_name(j->state);
-		cli_table_add(t, cells);
+		cli_table_add(t, (const char *const[]){ num, start, end,
+		    nodes != NULL ? nodes : "-", exits != NULL ? exits : "-",
+		    e < nev ? ev[e].reason : store_state_name(j->state) });
 		free(num);
 		free(start);
 		free(end);
@@ -230,7 +216,6 @@ cmd_show_text(struct cli_ctx *ctx, const struct store_job *j,
 {
 	static const char *const hdr[] = { "TIME", "FROM", "TO", "REASON" };
 	struct cli_table *t;
-	const char *cells[4];
 	json_t *spec;
 	char *when;
 	size_t i;
@@ -243,12 +228,9 @@ cmd_show_text(struct cli_ctx *ctx, const struct store_job *j,
 	t = cli_table_new(hdr, 4);
 	for (i = 0; i < nev; i++) {
 		when = time_format_rfc3339(ev[i].at);
-		cells[0] = when;
-		cells[1] = ev[i].from < 0 ? "-" :
-		    store_state_name((enum store_state)ev[i].from);
-		cells[2] = store_state_name(ev[i].to);
-		cells[3] = ev[i].reason;
-		cli_table_add(t, cells);
+		cli_table_add(t, (const char *const[]){ when, ev[i].from < 0 ?
+		    "-" : store_state_name((enum store_state)ev[i].from),
+		    store_state_name(ev[i].to), ev[i].reason });
 		free(when);
 	}
 	cli_table_print(t, stdout);

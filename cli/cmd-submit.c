@@ -67,7 +67,6 @@ cmd_submit_show(struct cli_ctx *ctx, struct store_job_new *jobs, size_t n)
 	static const char *const hdr[] = { "NAME", "NAMESPACE", "GPU", "CPU",
 		"MEMORY", "PRIORITY" };
 	struct cli_table *t;
-	const char *cells[6];
 	char *gpu, *cpu, *mem, *prio;
 	json_t *arr, *o;
 	char *spec;
@@ -94,13 +93,8 @@ cmd_submit_show(struct cli_ctx *ctx, struct store_job_new *jobs, size_t n)
 		cpu = quantity_format_milli(jobs[i].cpu_milli);
 		mem = quantity_format_bytes(jobs[i].memory_bytes);
 		prio = xprintf("%d", jobs[i].priority);
-		cells[0] = jobs[i].name;
-		cells[1] = jobs[i].namespace;
-		cells[2] = gpu;
-		cells[3] = cpu;
-		cells[4] = mem;
-		cells[5] = prio;
-		cli_table_add(t, cells);
+		cli_table_add(t, (const char *const[]){ jobs[i].name,
+		    jobs[i].namespace, gpu, cpu, mem, prio });
 		free(gpu);
 		free(cpu);
 		free(mem);
@@ -136,7 +130,6 @@ static void
 cmd_submit_from_spec(json_t *spec, struct store_job_new *j, char **gpu)
 {
 	json_t *g = json_object_get(spec, "gpu"), *t;
-	char *tmp;
 	size_t i;
 
 	j->name = json_string_value(json_object_get(spec, "name"));
@@ -155,11 +148,9 @@ cmd_submit_from_spec(json_t *spec, struct store_job_new *j, char **gpu)
 		*gpu = xstrdup("any");
 	} else if (j->gpu_count > 0) {
 		json_array_foreach(json_object_get(g, "types"), i, t) {
-			tmp = xprintf("%s%s%s", *gpu, i > 0 ? "," : "",
+			cli_append(gpu, "%s%s", i > 0 ? "," : "",
 			    json_string_value(t) != NULL ?
 			    json_string_value(t) : "");
-			free(*gpu);
-			*gpu = tmp;
 		}
 	}
 	j->gpu_type = *gpu;

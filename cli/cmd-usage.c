@@ -76,7 +76,6 @@ static void
 cmd_usage_fair(json_t *fair, json_int_t owners)
 {
 	struct cli_table *t;
-	const char *cells[4];
 	char h[64], share[32], rank[32];
 	size_t i, n = json_array_size(fair);
 	json_t *o;
@@ -94,11 +93,8 @@ cmd_usage_fair(json_t *fair, json_int_t owners)
 		snprintf(rank, sizeof rank, "%lld of %lld", (long long)
 		    json_integer_value(json_object_get(o, "order")),
 		    (long long)owners);
-		cells[0] = json_string_value(json_object_get(o, "user"));
-		cells[1] = h;
-		cells[2] = share;
-		cells[3] = rank;
-		cli_table_add(t, cells);
+		cli_table_add(t, (const char *const[]){ json_string_value(
+		    json_object_get(o, "user")), h, share, rank });
 	}
 	cli_table_print(t, stdout);
 	cli_table_free(t);
@@ -114,7 +110,6 @@ cmd_usage_print(json_t *doc, size_t b)
 {
 	bool grp = strcmp(cmd_usage_bys[b].by, "group") == 0;
 	struct cli_table *t;
-	const char *cells[3];
 	char h[64];
 	json_t *o;
 	size_t i;
@@ -128,19 +123,13 @@ cmd_usage_print(json_t *doc, size_t b)
 	    cmd_usage_bys[b].head, "GPU-HOURS" }, 2);
 	json_array_foreach(json_object_get(doc, cmd_usage_bys[b].list), i, o) {
 		cmd_usage_hours(h, sizeof h, o);
-		cells[0] = json_string_value(json_object_get(o,
-		    cmd_usage_bys[b].key));
-		cells[1] = grp ? json_string_value(json_object_get(o,
-		    "owner")) : h;
-		cells[2] = h;
-		cli_table_add(t, cells);
+		cli_table_add(t, (const char *const[]){ json_string_value(
+		    json_object_get(o, cmd_usage_bys[b].key)), grp ?
+		    json_string_value(json_object_get(o, "owner")) : h, h });
 	}
 	snprintf(h, sizeof h, "%.3f", json_number_value(json_object_get(doc,
 	    "total_gpu_hours")));
-	cells[0] = "TOTAL";
-	cells[1] = grp ? "" : h;
-	cells[2] = h;
-	cli_table_add(t, cells);
+	cli_table_add(t, (const char *const[]){ "TOTAL", grp ? "" : h, h });
 	cli_table_print(t, stdout);
 	printf("\n");
 	cli_table_free(t);

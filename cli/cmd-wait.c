@@ -200,7 +200,7 @@ cli_wait_summary(const struct cli_wait_result *r)
 		STORE_FAILED, STORE_TIMED_OUT, STORE_CANCELLED };
 	static const char *const words[] = { "succeeded", "failed",
 		"timed out", "cancelled" };
-	char *s, *tmp;
+	char *s;
 	size_t i, k = 0;
 
 	s = r->ended == r->n ? xprintf("%zu ended", r->n) :
@@ -208,10 +208,8 @@ cli_wait_summary(const struct cli_wait_result *r)
 	for (i = 0; i < nitems(ends); i++) {
 		if (r->counts[ends[i]] == 0)
 			continue;
-		tmp = xprintf("%s%s %zu %s", s, k++ == 0 ? ":" : ",",
+		cli_append(&s, "%s %zu %s", k++ == 0 ? ":" : ",",
 		    r->counts[ends[i]], words[i]);
-		free(s);
-		s = tmp;
 	}
 	return s;
 }
@@ -245,20 +243,16 @@ cli_wait_object(const struct cli_wait_result *r, const int64_t *ids,
 static int
 cmd_wait_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *t = cli_string(ctx, "timeout");
 	struct cli_select sel;
 	struct cli_wait_result res = { 0 };
 	int64_t *ids = NULL, timeout = 0;
 	size_t n = 0, i;
-	char *cause = NULL, *line;
+	char *line;
 	json_t *items, *o;
 	int ret;
 
-	if (t != NULL && duration_parse(t, &timeout, &cause) != 0) {
-		cli_error(ctx, "invalid value for '--timeout': %s", cause);
-		free(cause);
+	if (cli_duration(ctx, "timeout", true, &timeout) != 0)
 		return CLI_EXIT_USAGE;
-	}
 	if ((ret = cli_select_acting(ctx, argc, argv, &sel)) != CLI_EXIT_OK)
 		return ret;
 	items = json_array();

@@ -41,7 +41,7 @@ cmd_whoami_print(struct cli_ctx *ctx, const struct kube_config *cfg,
 	struct cli_table *t;
 	json_t *out, *groups, *g;
 	const char *user, *context, *server, *rows[5];
-	char *gs = NULL, *tmp;
+	char *gs = NULL;
 	size_t i;
 	int ret;
 
@@ -69,10 +69,8 @@ cmd_whoami_print(struct cli_ctx *ctx, const struct kube_config *cfg,
 		return ret;
 	}
 	json_array_foreach(groups, i, g) {
-		tmp = xprintf("%s%s%s", gs != NULL ? gs : "", gs != NULL ?
-		    "," : "", json_string_value(g) ? json_string_value(g) : "");
-		free(gs);
-		gs = tmp;
+		cli_append(&gs, "%s%s", gs != NULL ? "," : "",
+		    json_string_value(g) ? json_string_value(g) : "");
 	}
 	rows[0] = user;
 	rows[1] = gs;

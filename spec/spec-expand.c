@@ -995,9 +995,7 @@ spec_load_buffer(const char *name, const char *buf, size_t len,
 	if (c.errors == 0 && used == 0)
 		spec_error_at(&c, 0, 0, "no job spec in file");
 out:
-	for (i = 0; i < ndocs; i++)
-		ytree_free(docs[i]);
-	free(docs);
+	ytree_docs_free(docs, ndocs);
 	spec_site_free(builtin);
 	if (c.errors != 0) {
 		spec_set_free(set);

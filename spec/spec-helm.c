@@ -87,9 +87,7 @@ spec_helm_argv(struct spec_ctx *c, struct ytree_node *v, const char *key,
 		docs[0] = NULL;
 		spec_node_place(l, v->line, v->col);
 	}
-	for (i = 0; i < ndocs; i++)
-		ytree_free(docs[i]);
-	free(docs);
+	ytree_docs_free(docs, ndocs);
 	spec_diags_release(&scratch);
 	ok = l != NULL && l->n > 0;
 	for (i = 0; ok && i < l->n; i++)
@@ -251,7 +249,6 @@ spec_helm_convert(struct spec_ctx *c, struct ytree_node *d,
     const struct spec_site *site)
 {
 	struct ytree_node *v, *w, *lim, *gpu = NULL, *res = NULL;
-	const char *near;
 	size_t i;
 
 	if ((v = ytree_take(d, "DeployName")) != NULL) {
@@ -338,12 +335,8 @@ spec_helm_convert(struct spec_ctx *c, struct ytree_node *d,
 
 		if (!isupper((unsigned char)k[0]))
 			continue;
-		near = spec_closest(k, spec_helm_keys, nitems(spec_helm_keys));
-		if (near != NULL)
-			spec_error(c, d->kids[i], "unknown key '%s' (did you "
-			    "mean '%s'?)", k, near);
-		else
-			spec_error(c, d->kids[i], "unknown key '%s'", k);
+		spec_unknown_key(c, d->kids[i], "", spec_helm_keys,
+		    nitems(spec_helm_keys));
 		d->kids[i]->s[0] = '\0';
 	}
 }

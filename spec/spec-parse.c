@@ -491,21 +491,23 @@ spec_f_name(struct spec_ctx *c, const struct ytree_node *k,
 		t->name = v;
 }
 
-/* 'namespace': a DNS label, or a roster's ${var} checked once
- * substituted. */
+/* 'namespace' and 'container_name': DNS labels; a namespace may be a
+ * roster's ${var}, checked once substituted. */
 static void
-spec_f_namespace(struct spec_ctx *c, const struct ytree_node *k,
+spec_f_label(struct spec_ctx *c, const struct ytree_node *k,
     const struct ytree_node *v, struct spec_tmpl *t,
     const struct spec_site *site)
 {
-	(void)k, (void)site;
-	if (spec_scalar(c, v, "namespace") == NULL)
+	bool ns = strcmp(k->s, "namespace") == 0;
+
+	(void)site;
+	if (spec_scalar(c, v, k->s) == NULL)
 		return;
-	if (!spec_is_dns_label(v->s, 63) && !spec_has_var(v->s))
-		spec_error(c, v, "'namespace' must be a DNS-1123 label, not "
-		    "'%s'", v->s);
+	if (!spec_is_dns_label(v->s, 63) && !(ns && spec_has_var(v->s)))
+		spec_error(c, v, "'%s' must be a DNS-1123 label, not '%s'",
+		    k->s, v->s);
 	else
-		t->ns = v;
+		*(ns ? &t->ns : &t->container_name) = v;
 }
 
 /* 'image': one reference, no blanks, bounded. */
@@ -670,22 +672,6 @@ spec_f_id(struct spec_ctx *c, const struct ytree_node *k,
 		*(uid ? &t->uid : &t->gid) = id;
 }
 
-/* 'container_name': a DNS label. */
-static void
-spec_f_container_name(struct spec_ctx *c, const struct ytree_node *k,
-    const struct ytree_node *v, struct spec_tmpl *t,
-    const struct spec_site *site)
-{
-	(void)k, (void)site;
-	if (spec_scalar(c, v, "container_name") == NULL)
-		return;
-	if (!spec_is_dns_label(v->s, 63))
-		spec_error(c, v, "'container_name' must be a DNS-1123 label, "
-		    "not '%s'", v->s);
-	else
-		t->container_name = v;
-}
-
 /* 'timeout': a duration, 0 for none. */
 static void
 spec_f_timeout(struct spec_ctx *c, const struct ytree_node *k,
@@ -735,7 +721,7 @@ static const struct spec_field {
 	spec_field_fn *read;
 } spec_fields[] = {
 	{ "name", spec_f_name },
-	{ "namespace", spec_f_namespace },
+	{ "namespace", spec_f_label },
 	{ "image", spec_f_image },
 	{ "command", spec_f_command },
 	{ "workdir", spec_f_workdir },
@@ -759,7 +745,7 @@ static const struct spec_field {
 	{ "sweep", spec_f_group },
 	{ "for_each", spec_f_group },
 	{ "ib", spec_f_bool },
-	{ "container_name", spec_f_container_name },
+	{ "container_name", spec_f_label },
 	{ "uid", spec_f_id },
 	{ "gid", spec_f_id },
 	{ "no_gfs", spec_f_bool },

@@ -199,13 +199,17 @@ spec_env_int(json_t *env, const char *name, long long v)
 	spec_env(env, name, buf);
 }
 
-/* An env entry read from the pod's completion index (Indexed Jobs). */
+/* An env entry of the rank: the number, or (rank -1, Indexed Jobs) read
+ * from the pod's completion index. */
 static void
-spec_env_index(json_t *env, const char *name)
+spec_env_rank(json_t *env, const char *name, int rank)
 {
-	json_array_append_new(env, json_pack("{s:s,s:{s:{s:s}}}", "name",
-	    name, "valueFrom", "fieldRef", "fieldPath",
-	    "metadata.annotations['" SPEC_INDEX_ANNOTATION "']"));
+	if (rank >= 0)
+		spec_env_int(env, name, rank);
+	else
+		json_array_append_new(env, json_pack("{s:s,s:{s:{s:s}}}",
+		    "name", name, "valueFrom", "fieldRef", "fieldPath",
+		    "metadata.annotations['" SPEC_INDEX_ANNOTATION "']"));
 }
 
 /* Everything the render needs from a stored spec. */
@@ -372,7 +376,7 @@ spec_render_container(struct spec_rjob *r, int rank, json_t *mounts)
 {
 	json_t *c, *cmd, *args, *env, *e, *res, *lim, *req, *user;
 	const char *k;
-	char *q, *master;
+	char *q, *mem, *master;
 	size_t i;
 	bool nccl_ib = false;
 
@@ -420,34 +424,24 @@ spec_render_container(struct spec_rjob *r, int rank, json_t *mounts)
 	master = xprintf("%s-0.%s", r->base, r->base);
 	spec_env_int(env, "PET_NNODES", r->replicas);
 	spec_env_int(env, "PET_NPROC_PER_NODE", r->gpus > 0 ? r->gpus : 1);
-	if (rank >= 0)
-		spec_env_int(env, "PET_NODE_RANK", rank);
-	else
-		spec_env_index(env, "PET_NODE_RANK");
+	spec_env_rank(env, "PET_NODE_RANK", rank);
 	spec_env(env, "PET_MASTER_ADDR", master);
 	spec_env_int(env, "PET_MASTER_PORT", SPEC_MASTER_PORT);
 	spec_env(env, "MASTER_ADDR", master);
 	spec_env_int(env, "MASTER_PORT", SPEC_MASTER_PORT);
 	spec_env_int(env, "WORLD_SIZE", r->replicas);
-	if (rank >= 0)
-		spec_env_int(env, "RANK", rank);
-	else
-		spec_env_index(env, "RANK");
+	spec_env_rank(env, "RANK", rank);
 	if (r->gpus > 0 && !r->ib && !nccl_ib)
 		spec_env(env, "NCCL_IB_DISABLE", "1");
 	free(master);
 	json_object_set_new(c, "env", env);
 
-	req = json_object();
-	lim = json_object();
 	q = quantity_format_milli(r->cpu);
-	json_object_set_new(req, "cpu", json_string(q));
-	json_object_set_new(lim, "cpu", json_string(q));
+	mem = spec_format_bytes(r->mem);
+	req = json_pack("{s:s,s:s}", "cpu", q, "memory", mem);
+	lim = json_pack("{s:s,s:s}", "cpu", q, "memory", mem);
 	free(q);
-	q = spec_format_bytes(r->mem);
-	json_object_set_new(req, "memory", json_string(q));
-	json_object_set_new(lim, "memory", json_string(q));
-	free(q);
+	free(mem);
 	if (r->gpus > 0)
 		json_object_set_new(lim, r->gpu_resource,
 		    json_sprintf("%lld", (long long)r->gpus));

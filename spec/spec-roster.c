@@ -311,9 +311,7 @@ spec_roster_yaml(struct spec_ctx *c, const struct ytree_node *at,
 	}
 	ret = 0;
 out:
-	for (i = 0; i < ndocs; i++)
-		ytree_free(docs[i]);
-	free(docs);
+	ytree_docs_free(docs, ndocs);
 	if (ret != 0)
 		spec_params_release(out);
 	return ret;
@@ -385,9 +383,7 @@ spec_roster_refs(const char *name, const char *buf, size_t len,
 	    spec_yaml_parse(&c, buf, len, &docs, &ndocs) == 0)
 		for (i = 0; i < ndocs; i++)
 			spec_roster_ref_add(docs[i], refs, n);
-	for (i = 0; i < ndocs; i++)
-		ytree_free(docs[i]);
-	free(docs);
+	ytree_docs_free(docs, ndocs);
 	spec_diags_release(&diags);
 }
 

@@ -532,14 +532,11 @@ spec_site_apply_file(struct spec_site *s, const char *path,
 		free(cause);
 		return -1;
 	}
-	if (spec_yaml_parse(&c, buf, len, &docs, &ndocs) == 0) {
-		for (i = 0; i < ndocs; i++) {
+	if (spec_yaml_parse(&c, buf, len, &docs, &ndocs) == 0)
+		for (i = 0; i < ndocs; i++)
 			if (!ytree_is_null(docs[i]))
 				spec_site_apply(&c, s, docs[i]);
-			ytree_free(docs[i]);
-		}
-	}
-	free(docs);
+	ytree_docs_free(docs, ndocs);
 	free(buf);
 	return c.errors == 0 ? 0 : -1;
 }

@@ -32,11 +32,13 @@ spec_sweep_values(struct spec_ctx *c, const struct ytree_node *v,
 	return 0;
 }
 
-/* True for a parameter name usable as ${name}. */
+/* True for a parameter name usable as ${name}: not ${index} or ${group},
+ * which every job of a group has. */
 static bool
 spec_is_param_name(const char *s)
 {
-	if (!isalpha((unsigned char)*s) && *s != '_')
+	if ((!isalpha((unsigned char)*s) && *s != '_') ||
+	    strcmp(s, "index") == 0 || strcmp(s, "group") == 0)
 		return false;
 	for (; *s != '\0'; s++)
 		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
@@ -60,9 +62,7 @@ spec_sweep_names(struct spec_ctx *c, const struct ytree_node *m)
 		return -1;
 	}
 	for (i = 0; i < m->n; i += 2) {
-		if (!spec_is_param_name(m->kids[i]->s) ||
-		    strcmp(m->kids[i]->s, "index") == 0 ||
-		    strcmp(m->kids[i]->s, "group") == 0) {
+		if (!spec_is_param_name(m->kids[i]->s)) {
 			spec_error(c, m->kids[i], "'%s' cannot be a parameter "
 			    "name", m->kids[i]->s);
 			return -1;
@@ -216,9 +216,7 @@ spec_sweep_list(struct spec_ctx *c, const struct ytree_node *l,
 		}
 		for (j = 0; j < r->n; j += 2) {
 			if (r->kids[j + 1]->type != YTREE_SCALAR ||
-			    !spec_is_param_name(r->kids[j]->s) ||
-			    strcmp(r->kids[j]->s, "index") == 0 ||
-			    strcmp(r->kids[j]->s, "group") == 0) {
+			    !spec_is_param_name(r->kids[j]->s)) {
 				spec_error(c, r->kids[j], "parameter '%s' must "
 				    "be a name with a single value",
 				    r->kids[j]->s);
@@ -325,9 +323,7 @@ spec_for_each(struct spec_ctx *c, const struct ytree_node *n,
 		} else if (strcmp(k->s, "as") == 0) {
 			if (spec_scalar(c, v, "for_each.as") == NULL)
 				continue;
-			if (!spec_is_param_name(v->s) ||
-			    strcmp(v->s, "index") == 0 ||
-			    strcmp(v->s, "group") == 0) {
+			if (!spec_is_param_name(v->s)) {
 				spec_error(c, v, "'for_each.as' must be a "
 				    "name such as student");
 				continue;

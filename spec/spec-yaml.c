@@ -174,7 +174,7 @@ spec_node_apply_set(struct spec_ctx *c, struct ytree_node *doc,
 	struct ytree_node **vdocs = NULL, *m = doc, *next, *v;
 	const char *eq = strchr(arg, '=');
 	char *path = NULL, *p, *dot;
-	size_t nv = 0, i;
+	size_t nv = 0;
 	int ret = -1;
 
 	if (eq == NULL || eq == arg) {
@@ -217,9 +217,7 @@ spec_node_apply_set(struct spec_ctx *c, struct ytree_node *doc,
 	ytree_set(m, p, v);
 	ret = 0;
 out:
-	for (i = 0; i < nv; i++)
-		ytree_free(vdocs[i]);
-	free(vdocs);
+	ytree_docs_free(vdocs, nv);
 	free(path);
 	return ret;
 }
