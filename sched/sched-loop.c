@@ -32,8 +32,15 @@
 /* How long a pass waits for a list the cache started to answer. */
 #define SCHED_LIST_WAIT_MS (60 * 1000)
 /* The cluster's clock is read again (GET /version) when the last Date
- * header is older than this: watches alone bring no new one. */
-#define SCHED_CLOCK_MAX_AGE_MS 1000
+ * header is older than this: watches alone bring no new one.  Between
+ * reads it is extrapolated at our rate, so a clock that runs faster (a
+ * simulated cluster at --speed 60) falls behind by up to this much times
+ * the rate; a pass judging backfill with it then sees "now" before the
+ * start of the job it backfilled a moment ago, plans the next one to end
+ * with it, and a chain of such jobs keeps sliding a reservation back
+ * (t0403 saw six).  100 ms keeps that lag under 6 s there, a few GETs a
+ * second at most, and passes every --interval read it anyway. */
+#define SCHED_CLOCK_MAX_AGE_MS 100
 /* ... and waited for at most this long. */
 #define SCHED_CLOCK_WAIT_MS 2000
 /* Fair-share usage is written at least this often whatever --interval is
