@@ -117,6 +117,76 @@ test_formats(void **state)
 	assert_string_take(cli_output_help("render"), "json or yaml");
 }
 
+/* The cell of row i, column c of test_table: lengths that vary, and once
+ * a cell longer than a block of rows, so that rows cross from block to
+ * block (the row so far moves) and one block holds a single row. */
+static char *
+table_cell(size_t i, size_t c)
+{
+	size_t len = (i * 7 + c * 13) % 40 + 1;
+	char *s;
+
+	if (i == 3000 && c == 1)
+		len = 70000;
+	s = xmalloc(len + 1);
+	memset(s, 'a' + (int)((i + c) % 26), len);
+	s[len] = '\0';
+	return s;
+}
+
+/* A table of 5,000 styled rows prints every row, in order, padded to
+ * the widest cell of its column, with the style around its cell: the
+ * same text as computed here from the cells. */
+static void
+test_table(void **state)
+{
+	static const char *const hdr[] = { "ID", "NAME", "STATE" };
+	struct cli_table *t = cli_table_new(hdr, 3);
+	size_t widths[3] = { 2, 4, 5 }, i, c, w, len, elen;
+	char *cells[3], *buf, *want, *p;
+	FILE *f;
+
+	(void)state;
+	for (i = 0; i < 5000; i++) {
+		for (c = 0; c < 3; c++) {
+			cells[c] = table_cell(i, c);
+			if (strlen(cells[c]) > widths[c])
+				widths[c] = strlen(cells[c]);
+		}
+		cli_table_add(t, (const char *const *)cells);
+		if (i % 2 == 0)
+			cli_table_style_last(t, 2, "<", ">");
+		for (c = 0; c < 3; c++)
+			free(cells[c]);
+	}
+	assert_non_null(f = open_memstream(&buf, &len));
+	cli_table_print(t, f);
+	assert_int_equal(fclose(f), 0);
+	cli_table_free(t);
+	p = want = xmalloc(len + 1);
+	for (i = 0; i <= 5000; i++) {
+		for (c = 0; c < 3; c++) {
+			cells[c] = i == 0 ? xstrdup(hdr[c]) :
+			    table_cell(i - 1, c);
+			elen = strlen(cells[c]);
+			if (c == 2 && i > 0 && (i - 1) % 2 == 0)
+				p += sprintf(p, "<%s>", cells[c]);
+			else
+				p += sprintf(p, "%s", cells[c]);
+			for (w = elen; c < 2 && w < widths[c] + 3; w++)
+				*p++ = ' ';
+			free(cells[c]);
+		}
+		*p++ = '\n';
+		assert_true((size_t)(p - want) <= len);
+	}
+	*p = '\0';
+	assert_int_equal((size_t)(p - want), len);
+	assert_string_equal(buf, want);
+	free(buf);
+	free(want);
+}
+
 int
 main(void)
 {
@@ -125,6 +195,7 @@ main(void)
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_start_text),
 		cmocka_unit_test(test_formats),
+		cmocka_unit_test(test_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
