@@ -17,12 +17,14 @@ struct cli_style {
 };
 
 /*
- * Rows are kept compact, for tables of 100,000 jobs: a row is its style,
- * then every cell, escaped and NUL-terminated, one after another (the
- * headers first, unstyled), with the widest cell of each column kept as
- * rows come.  They fill blocks that are never moved: one buffer grown by
- * doubling copied itself at each step, and a copy's pages are new pages,
- * each a fault (ls --all of 100,000 jobs faulted in twice its 9 MB).
+ * Rows are kept compact, for tables of 100,000 jobs: a row is the number
+ * of its style (two bytes: 0 for none, else 1 + its index in styles, the
+ * few distinct ones), then every cell, escaped and NUL-terminated, one
+ * after another (the headers first, unstyled), with the widest cell of
+ * each column kept as rows come.  They fill blocks that are never moved:
+ * one buffer grown by doubling copied itself at each step, and a copy's
+ * pages are new pages, each a fault (ls --all of 100,000 jobs faulted in
+ * twice its 9 MB).
  */
 #define CLI_TABLE_BLOCK 65536
 struct cli_table_block {
@@ -39,6 +41,8 @@ struct cli_table {
 	struct cli_table_block *tail;
 	size_t row;              /* where the last row starts in tail */
 	size_t nrows;
+	struct cli_style *styles;
+	uint16_t nstyles;
 };
 
 /* See cli.h: text a terminal shows as it is, and on one line. */
@@ -163,7 +167,7 @@ cli_table_cell(struct cli_table *t, int col, const char *cell)
 static void
 cli_table_cells(struct cli_table *t, const char *const *cells)
 {
-	static const struct cli_style none = { -1, NULL, NULL };
+	static const uint16_t none = 0;
 	int i;
 
 	if (t->tail != NULL)
@@ -201,11 +205,24 @@ void
 cli_table_style_last(struct cli_table *t, int col, const char *pre,
     const char *post)
 {
-	struct cli_style style = { col, pre, post };
+	uint16_t n;
 
 	if (t->nrows == 0 || col < 0 || col >= t->ncols)
 		return;
-	memcpy(t->tail->data + t->row, &style, sizeof style);
+	for (n = 0; n < t->nstyles; n++)
+		if (t->styles[n].col == col && t->styles[n].pre == pre &&
+		    t->styles[n].post == post)
+			break;
+	if (n == t->nstyles) {
+		if (n == UINT16_MAX - 1)
+			return;
+		t->styles = xreallocarray(t->styles, n + 1u,
+		    sizeof *t->styles);
+		t->styles[n] = (struct cli_style){ col, pre, post };
+		t->nstyles++;
+	}
+	n++;
+	memcpy(t->tail->data + t->row, &n, sizeof n);
 }
 
 /*
@@ -274,18 +291,21 @@ cli_width(const char *s)
 static const char *
 cli_table_row(FILE *f, const struct cli_table *t, const char *p)
 {
-	struct cli_style style;
+	const struct cli_style *style = NULL;
+	uint16_t k;
 	size_t w, n;
 	int i;
 
-	memcpy(&style, p, sizeof style);
-	p += sizeof style;
+	memcpy(&k, p, sizeof k);
+	p += sizeof k;
+	if (k > 0)
+		style = &t->styles[k - 1];
 	for (i = 0; i < t->ncols; i++) {
 		n = strlen(p);
-		if (style.col == i) {
-			fputs(style.pre, f);
+		if (style != NULL && style->col == i) {
+			fputs(style->pre, f);
 			fwrite(p, 1, n, f);
-			fputs(style.post, f);
+			fputs(style->post, f);
 		} else
 			fwrite(p, 1, n, f);
 		if (i < t->ncols - 1)
@@ -322,6 +342,7 @@ cli_table_free(struct cli_table *t)
 		free(b);
 	}
 	free(t->widths);
+	free(t->styles);
 	free(t);
 }
 

@@ -2,10 +2,11 @@
 # On a terminal, as a person uses it (script(1) gives the commands a
 # pseudo-terminal): bash completes a command name with TAB after
 # `source <(ailab-queue completion bash)`, and `wait` keeps one progress
-# line rewritten in place (carriage returns), which a pipe never gets.
+# line rewritten in place (carriage returns), which a pipe never gets;
+# `ls` colours each row's state, a held job's yellow, unless NO_COLOR.
 . "$top_srcdir/tests/lib.sh"
 skip_unless "needs script(1) and bash" sh -c 'command -v script && command -v bash'
-plan 6
+plan 9
 
 PATH=$(dirname "$AILAB_QUEUE"):$PATH
 export PATH
@@ -27,4 +28,14 @@ is "one progress line rewritten in place, more than once" \
     "$(tr '\r' '\n' <"$TMP/wait.txt" | grep -c '^0/2 ended: 0 succeeded, 0 running, 2 waiting, 0 failed' | awk '{print ($1 > 1)}')" 1
 aq wait --group a --timeout 1s >/dev/null 2>"$TMP/pipe.txt"
 is "through a pipe: no carriage return" "$(tr -cd '\r' <"$TMP/pipe.txt" | wc -c)" 0
+
+aq hold 2 >/dev/null
+NO_COLOR= timeout 30 script -qec "ailab-queue ls" /dev/null </dev/null \
+    >"$TMP/ls.txt" 2>&1
+like "ls on a terminal colours the held job's state yellow" "$TMP/ls.txt" \
+    "^2 +a-1 +$(printf '\033')\\[33mheld$(printf '\033')\\[0m "
+like "and starts no colour for the queued one" "$TMP/ls.txt" "^1 +a-0 +queued"
+NO_COLOR=1 timeout 30 script -qec "ailab-queue ls" /dev/null </dev/null \
+    >"$TMP/ls-nc.txt" 2>&1
+is "NO_COLOR: no escape at all" "$(tr -cd '\033' <"$TMP/ls-nc.txt" | wc -c)" 0
 finish

@@ -134,9 +134,9 @@ table_cell(size_t i, size_t c)
 	return s;
 }
 
-/* A table of 5,000 styled rows prints every row, in order, padded to
- * the widest cell of its column, with the style around its cell: the
- * same text as computed here from the cells. */
+/* A table of 5,000 rows, most of them in one of two styles, prints every
+ * row, in order, padded to the widest cell of its column, with its style
+ * around its cell: the same text as computed here from the cells. */
 static void
 test_table(void **state)
 {
@@ -156,6 +156,8 @@ test_table(void **state)
 		cli_table_add(t, (const char *const *)cells);
 		if (i % 2 == 0)
 			cli_table_style_last(t, 2, "<", ">");
+		else if (i % 3 == 0)
+			cli_table_style_last(t, 0, "[", "]");
 		for (c = 0; c < 3; c++)
 			free(cells[c]);
 	}
@@ -171,6 +173,9 @@ test_table(void **state)
 			elen = strlen(cells[c]);
 			if (c == 2 && i > 0 && (i - 1) % 2 == 0)
 				p += sprintf(p, "<%s>", cells[c]);
+			else if (c == 0 && i > 0 && (i - 1) % 2 == 1 &&
+			    (i - 1) % 3 == 0)
+				p += sprintf(p, "[%s]", cells[c]);
 			else
 				p += sprintf(p, "%s", cells[c]);
 			for (w = elen; c < 2 && w < widths[c] + 3; w++)
