@@ -19,6 +19,15 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Every timer in the tree is armed in milliseconds, and libevent and
+ * setitimer want seconds and microseconds. */
+struct timeval
+time_tv_ms(int64_t ms)
+{
+	return (struct timeval){ (time_t)(ms / 1000),
+	    (suseconds_t)((ms % 1000) * 1000) };
+}
+
 /* Reads the timestamps of Kubernetes objects. */
 int
 time_parse_rfc3339(const char *s, int64_t *out)

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/time.h>
+
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
 #if defined(__GNUC__)
@@ -85,6 +87,9 @@ char *duration_format_ms(int64_t);
 /* common-util.c */
 /* Milliseconds since the epoch, from the realtime clock. */
 int64_t now_ms(void);
+/* A non-negative count of milliseconds as the struct timeval that
+ * evtimer_add and setitimer take. */
+struct timeval time_tv_ms(int64_t);
 /* Reads an RFC 3339 UTC time as Kubernetes writes it ("2026-01-02T03:04:05Z",
  * fractions allowed) into ms since the epoch; 0 or -1. */
 int time_parse_rfc3339(const char *, int64_t *);
