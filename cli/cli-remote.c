@@ -93,7 +93,7 @@ cli_remote_pages(struct cli_ctx *ctx, const struct store_filter *f,
 	for (s = 0; s < STORE_NSTATES; s++) {
 		if ((f->states & (1u << s)) == 0)
 			continue;
-		cli_append(&states, "%s%s", states != NULL ? "," : "",
+		xappendf(&states, "%s%s", states != NULL ? "," : "",
 		    store_state_name((enum store_state)s));
 	}
 	if (states != NULL)
@@ -676,7 +676,7 @@ cli_remote_submit(struct cli_ctx *ctx, int argc, char **argv, bool dry_run,
 			if (json_array_size(all) > 0) {
 				done = NULL;
 				json_array_foreach(all, i, v)
-					cli_append(&done, "%s%lld", i > 0 ?
+					xappendf(&done, "%s%lld", i > 0 ?
 					    " " : "", (long long)
 					    json_integer_value(json_object_get(
 					    v, "id")));

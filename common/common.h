@@ -34,6 +34,8 @@ char *xstrndup(const char *, size_t);
 int xvasprintf(char **, const char *, va_list) printflike(2, 0);
 /* Returns a newly allocated formatted string; the caller frees it. */
 char *xprintf(const char *, ...) printflike(1, 2);
+/* Appends printf-style text to *s (NULL: empty), replacing it. */
+void xappendf(char **s, const char *, ...) printflike(2, 3);
 
 /* common-log.c: logging for daemons and fatal errors for broken invariants. */
 enum log_level {
