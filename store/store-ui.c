@@ -54,14 +54,7 @@ store_gpu_use(struct store *s, int64_t since, int64_t until,
 void
 store_gpu_use_free(struct store_gpu_use *v, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(v[i].owner);
-		free(v[i].group);
-		free(v[i].gpu_type);
-	}
-	free(v);
+	store_rows_free(&store_gpu_use_rows, v, n);
 }
 
 #define STORE_HOUR_MS 3600000.0
