@@ -71,7 +71,7 @@ cli_jobs_counts(json_t *items, char **line)
 		    cli_jobs_results[k].result));
 		if (i == 0)
 			continue;
-		cli_append(line, "%s %zu %s", n++ == 0 ? "" : ",", i,
+		xappendf(line, "%s %zu %s", n++ == 0 ? "" : ",", i,
 		    cli_jobs_results[k].words);
 	}
 	return counts;

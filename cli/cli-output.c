@@ -2,7 +2,6 @@
 
 #include <langinfo.h>
 #include <locale.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -542,22 +541,6 @@ cli_print_value(struct cli_ctx *ctx, json_t *v)
 	return 0;
 }
 
-/* See cli.h: lists and lines built a piece at a time. */
-void
-cli_append(char **s, const char *fmt, ...)
-{
-	va_list ap;
-	char *add, *tmp;
-
-	va_start(ap, fmt);
-	xvasprintf(&add, fmt, ap);
-	va_end(ap);
-	tmp = xprintf("%s%s", *s != NULL ? *s : "", add);
-	free(add);
-	free(*s);
-	*s = tmp;
-}
-
 /* The age of a timestamp as kubectl prints it. */
 char *
 cli_age(int64_t ms)
@@ -766,7 +749,7 @@ cli_output_names(unsigned int mask)
 		if ((mask & CLI_FMT(cli_formats[i].out)) == 0)
 			continue;
 		n++;
-		cli_append(&s, "%s%s", n == 1 ? "" : n == total ? " or " :
+		xappendf(&s, "%s%s", n == 1 ? "" : n == total ? " or " :
 		    ", ", cli_formats[i].name);
 	}
 	return s;

@@ -293,21 +293,23 @@ cli_remote_call(struct cli_ctx *ctx, const char *method, const char *path,
 
 /* See cli-remote.h. */
 int
-cli_remote_json(struct cli_ctx *ctx, const struct cli_remote_resp *resp,
+cli_remote_json_take(struct cli_ctx *ctx, struct cli_remote_resp *resp,
     json_t **out)
 {
 	json_error_t jerr;
+	int ret = CLI_EXIT_OK;
 
 	*out = NULL;
 	if (resp->status < 200 || resp->status > 299)
-		return cli_remote_fail(ctx, resp);
-	if (resp->body == NULL || (*out = json_loadb(resp->body, resp->len, 0,
-	    &jerr)) == NULL) {
+		ret = cli_remote_fail(ctx, resp);
+	else if (resp->body == NULL || (*out = json_loadb(resp->body,
+	    resp->len, 0, &jerr)) == NULL) {
 		cli_error(ctx, "the queue server at %s sent malformed JSON: %s",
 		    ctx->server, resp->body == NULL ? "no body" : jerr.text);
-		return CLI_EXIT_FAIL;
+		ret = CLI_EXIT_FAIL;
 	}
-	return CLI_EXIT_OK;
+	cli_remote_resp_release(resp);
+	return ret;
 }
 
 /* See cli-remote.h. */
@@ -322,9 +324,7 @@ cli_remote_get_json(struct cli_ctx *ctx, const char *path, const char *query,
 	if ((ret = cli_remote_call(ctx, "GET", path, query, NULL, 0,
 	    CLI_REMOTE_MAX_ANSWER, 120, &resp)) != CLI_EXIT_OK)
 		return ret;
-	ret = cli_remote_json(ctx, &resp, out);
-	cli_remote_resp_release(&resp);
-	return ret;
+	return cli_remote_json_take(ctx, &resp, out);
 }
 
 /* See cli-remote.h. */

@@ -93,7 +93,7 @@ cli_remote_pages(struct cli_ctx *ctx, const struct store_filter *f,
 	for (s = 0; s < STORE_NSTATES; s++) {
 		if ((f->states & (1u << s)) == 0)
 			continue;
-		cli_append(&states, "%s%s", states != NULL ? "," : "",
+		xappendf(&states, "%s%s", states != NULL ? "," : "",
 		    store_state_name((enum store_state)s));
 	}
 	if (states != NULL)
@@ -339,9 +339,7 @@ cli_remote_detail(struct cli_ctx *ctx, int64_t id, struct store_job **j,
 		cli_error(ctx, "job %lld not found", (long long)id);
 		return CLI_EXIT_FAIL;
 	}
-	ret = cli_remote_json(ctx, &resp, &o);
-	cli_remote_resp_release(&resp);
-	if (ret != CLI_EXIT_OK)
+	if ((ret = cli_remote_json_take(ctx, &resp, &o)) != CLI_EXIT_OK)
 		return ret;
 	if (api_job_detail_decode(o, j, ev, nev, rep, nrep, &cause) != 0) {
 		cli_error(ctx, "the queue server at %s sent a bad job: %s",
@@ -457,9 +455,7 @@ cli_remote_act(struct cli_ctx *ctx, enum cli_queue_act act,
 		free(text);
 		if (r != CLI_EXIT_OK)
 			return r;
-		r = cli_remote_json(ctx, &resp, &o);
-		cli_remote_resp_release(&resp);
-		if (r != CLI_EXIT_OK)
+		if ((r = cli_remote_json_take(ctx, &resp, &o)) != CLI_EXIT_OK)
 			return r;
 		if (json_is_array(json_object_get(o, "items")))
 			json_array_extend(items, json_object_get(o, "items"));
@@ -611,9 +607,7 @@ cli_remote_submit_file(struct cli_ctx *ctx, const char *path, bool dry_run,
 		}
 		api_error_release(&err);
 	}
-	ret = cli_remote_json(ctx, &resp, &o);
-	cli_remote_resp_release(&resp);
-	if (ret != CLI_EXIT_OK)
+	if ((ret = cli_remote_json_take(ctx, &resp, &o)) != CLI_EXIT_OK)
 		return ret;
 	if (!json_is_array(json_object_get(o, "items"))) {
 		cli_error(ctx, "the queue server at %s sent no 'items'",
@@ -676,7 +670,7 @@ cli_remote_submit(struct cli_ctx *ctx, int argc, char **argv, bool dry_run,
 			if (json_array_size(all) > 0) {
 				done = NULL;
 				json_array_foreach(all, i, v)
-					cli_append(&done, "%s%lld", i > 0 ?
+					xappendf(&done, "%s%lld", i > 0 ?
 					    " " : "", (long long)
 					    json_integer_value(json_object_get(
 					    v, "id")));

@@ -82,8 +82,8 @@ void cli_remote_resp_release(struct cli_remote_resp *);
 /* Prints an error answer as one line and gives its exit status. */
 int cli_remote_fail(struct cli_ctx *, const struct cli_remote_resp *);
 /* Parses a JSON answer of a 2xx into *out (the caller's); prints why
- * when it is not one and gives the exit status. */
-int cli_remote_json(struct cli_ctx *, const struct cli_remote_resp *,
+ * when it is not one and gives the exit status.  Releases the answer. */
+int cli_remote_json_take(struct cli_ctx *, struct cli_remote_resp *,
     json_t **out);
 /* Appends key=value (the value escaped) to the query string *q. */
 void cli_remote_query_add(struct cli_ctx *, char **q, const char *key,

@@ -255,7 +255,7 @@ cli_select_state_names(unsigned int mask)
 		if ((mask & STORE_STATE_BIT(i)) == 0)
 			continue;
 		mask &= ~STORE_STATE_BIT(i);
-		cli_append(&s, "%s%s", *s == '\0' ? "" : mask == 0 ?
+		xappendf(&s, "%s%s", *s == '\0' ? "" : mask == 0 ?
 		    " or " : ", ", store_state_name((enum store_state)i));
 	}
 	return s;

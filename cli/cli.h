@@ -313,8 +313,6 @@ struct cli_stream;
 struct cli_stream *cli_stream_start(struct cli_ctx *);
 void cli_stream_item(struct cli_stream *, json_t *);
 int cli_stream_end(struct cli_stream *);
-/* Appends printf-style text to *s (NULL: empty), replacing it. */
-void cli_append(char **s, const char *, ...) printflike(2, 3);
 char *cli_age(int64_t ms);
 /* A waiting job's estimated start (ms, the cluster's clock) from now on
  * this machine's: "~2h", "~15m", "~now" once due; "-" for 0 (none). */

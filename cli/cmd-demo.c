@@ -177,7 +177,7 @@ cmd_demo_account(struct cli_ctx *ctx, struct kube_client *kube)
 				    keys[k][0]));
 				if (v == NULL)
 					continue;
-				cli_append(&what, "%s%s %s", *what ? ", " : "",
+				xappendf(&what, "%s%s %s", *what ? ", " : "",
 				    v, keys[k][1]);
 			}
 			break;

@@ -67,7 +67,7 @@ cmd_show_gpus(const struct store_job *j, const json_t *spec)
 	if (json_array_size(types) < 2)
 		return cli_gpu_text(j->gpu_type, j->gpu_count, j->replicas);
 	json_array_foreach(types, i, v)
-		cli_append(&list, "%s%s", list != NULL ? "|" : "",
+		xappendf(&list, "%s%s", list != NULL ? "|" : "",
 		    json_string_value(v) != NULL ? json_string_value(v) : "?");
 	s = cli_gpu_text(list, j->gpu_count, j->replicas);
 	free(list);
@@ -142,7 +142,7 @@ cmd_show_fields(struct cli_ctx *ctx, const struct store_job *j,
 static void
 cmd_show_append(char **cell, const char *v)
 {
-	cli_append(cell, "%s%s", *cell != NULL ? "," : "", v);
+	xappendf(cell, "%s%s", *cell != NULL ? "," : "", v);
 }
 
 /*

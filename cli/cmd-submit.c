@@ -148,7 +148,7 @@ cmd_submit_from_spec(json_t *spec, struct store_job_new *j, char **gpu)
 		*gpu = xstrdup("any");
 	} else if (j->gpu_count > 0) {
 		json_array_foreach(json_object_get(g, "types"), i, t) {
-			cli_append(gpu, "%s%s", i > 0 ? "," : "",
+			xappendf(gpu, "%s%s", i > 0 ? "," : "",
 			    json_string_value(t) != NULL ?
 			    json_string_value(t) : "");
 		}

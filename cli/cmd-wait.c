@@ -208,7 +208,7 @@ cli_wait_summary(const struct cli_wait_result *r)
 	for (i = 0; i < nitems(ends); i++) {
 		if (r->counts[ends[i]] == 0)
 			continue;
-		cli_append(&s, "%s %zu %s", k++ == 0 ? ":" : ",",
+		xappendf(&s, "%s %zu %s", k++ == 0 ? ":" : ",",
 		    r->counts[ends[i]], words[i]);
 	}
 	return s;

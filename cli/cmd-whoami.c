@@ -69,7 +69,7 @@ cmd_whoami_print(struct cli_ctx *ctx, const struct kube_config *cfg,
 		return ret;
 	}
 	json_array_foreach(groups, i, g) {
-		cli_append(&gs, "%s%s", gs != NULL ? "," : "",
+		xappendf(&gs, "%s%s", gs != NULL ? "," : "",
 		    json_string_value(g) ? json_string_value(g) : "");
 	}
 	rows[0] = user;

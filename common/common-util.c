@@ -19,6 +19,15 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Every timer in the tree is armed in milliseconds, and libevent and
+ * setitimer want seconds and microseconds. */
+struct timeval
+time_tv_ms(int64_t ms)
+{
+	return (struct timeval){ (time_t)(ms / 1000),
+	    (suseconds_t)((ms % 1000) * 1000) };
+}
+
 /* Reads the timestamps of Kubernetes objects. */
 int
 time_parse_rfc3339(const char *s, int64_t *out)
@@ -199,15 +208,14 @@ closest_word(const char *word, const char *const *cands, size_t n)
 
 /* A pipe or socket may move fewer bytes than asked, and a signal may cut
  * a call short: the framed exchanges (the server's parse worker, the
- * scheduler's intake) need whole frames. */
-int
-read_all(int fd, void *buf, size_t len)
+ * scheduler's intake) need whole frames.  buf is only read when writing. */
+static int
+io_all(int fd, char *p, size_t len, bool writing)
 {
-	char *p = buf;
 	ssize_t n;
 
 	while (len > 0) {
-		n = read(fd, p, len);
+		n = writing ? write(fd, p, len) : read(fd, p, len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -218,21 +226,16 @@ read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
-/* See read_all. */
+/* See io_all. */
+int
+read_all(int fd, void *buf, size_t len)
+{
+	return io_all(fd, buf, len, false);
+}
+
+/* See io_all. */
 int
 write_all(int fd, const void *buf, size_t len)
 {
-	const char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return io_all(fd, (char *)(uintptr_t)buf, len, true);
 }

@@ -91,3 +91,19 @@ xprintf(const char *fmt, ...)
 	va_end(ap);
 	return s;
 }
+
+/* Lists and lines built a piece at a time (the CLI's, the simulator's). */
+void
+xappendf(char **s, const char *fmt, ...)
+{
+	va_list ap;
+	char *add, *tmp;
+
+	va_start(ap, fmt);
+	xvasprintf(&add, fmt, ap);
+	va_end(ap);
+	tmp = xprintf("%s%s", *s != NULL ? *s : "", add);
+	free(add);
+	free(*s);
+	*s = tmp;
+}

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/time.h>
+
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
 #if defined(__GNUC__)
@@ -32,6 +34,8 @@ char *xstrndup(const char *, size_t);
 int xvasprintf(char **, const char *, va_list) printflike(2, 0);
 /* Returns a newly allocated formatted string; the caller frees it. */
 char *xprintf(const char *, ...) printflike(1, 2);
+/* Appends printf-style text to *s (NULL: empty), replacing it. */
+void xappendf(char **s, const char *, ...) printflike(2, 3);
 
 /* common-log.c: logging for daemons and fatal errors for broken invariants. */
 enum log_level {
@@ -85,6 +89,9 @@ char *duration_format_ms(int64_t);
 /* common-util.c */
 /* Milliseconds since the epoch, from the realtime clock. */
 int64_t now_ms(void);
+/* A non-negative count of milliseconds as the struct timeval that
+ * evtimer_add and setitimer take. */
+struct timeval time_tv_ms(int64_t);
 /* Reads an RFC 3339 UTC time as Kubernetes writes it ("2026-01-02T03:04:05Z",
  * fractions allowed) into ms since the epoch; 0 or -1. */
 int time_parse_rfc3339(const char *, int64_t *);

@@ -93,8 +93,7 @@ kh_timer_cb(CURLM *multi, long timeout_ms, void *arg)
 		evtimer_del(c->timer);
 		return 0;
 	}
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	tv = time_tv_ms(timeout_ms);
 	evtimer_add(c->timer, &tv);
 	return 0;
 }
@@ -615,8 +614,7 @@ kube_request_submit(struct kube_request *r)
 
 	if (c->opts.deadline_ms > 0 && !r->stream && r->deadline_ev == NULL) {
 		r->deadline_ev = evtimer_new(c->base, kh_deadline_cb, r);
-		dl.tv_sec = c->opts.deadline_ms / 1000;
-		dl.tv_usec = (c->opts.deadline_ms % 1000) * 1000;
+		dl = time_tv_ms(c->opts.deadline_ms);
 		evtimer_add(r->deadline_ev, &dl);
 	}
 	r->state = KUBE_REQ_QUEUED;
@@ -776,8 +774,7 @@ kh_maybe_retry(struct kube_request *r, int status, int retry_after)
 	if (r->retry_ev != NULL)
 		event_free(r->retry_ev);
 	r->retry_ev = evtimer_new(c->base, kh_retry_cb, r);
-	tv.tv_sec = delay / 1000;
-	tv.tv_usec = (delay % 1000) * 1000;
+	tv = time_tv_ms(delay);
 	evtimer_add(r->retry_ev, &tv);
 	return true;
 }

@@ -493,8 +493,7 @@ kw_backoff(struct kube_watch *w, const struct kube_error *err)
 		ms = err->retry_after * 1000LL;
 	if (w->ev == NULL)
 		w->ev = evtimer_new(kube_client_base(w->client), kw_timer_cb, w);
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
+	tv = time_tv_ms(ms);
 	evtimer_add(w->ev, &tv);
 }
 

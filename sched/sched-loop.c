@@ -215,8 +215,7 @@ sched_ns_get(struct sched_loop *loop, const char *name)
 static void
 sched_gather_poke(struct sched_loop *loop, int64_t ms)
 {
-	struct timeval tv = { (time_t)(ms / 1000),
-	    (suseconds_t)((ms % 1000) * 1000) };
+	struct timeval tv = time_tv_ms(ms);
 
 	evtimer_add(loop->gather_ev, &tv);
 }
@@ -537,8 +536,7 @@ sched_timer_set(struct sched_loop *loop)
 	ms = at - now_ms();
 	if (ms < 0)
 		ms = 0;
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
+	tv = time_tv_ms(ms);
 	evtimer_add(loop->timer, &tv);
 }
 

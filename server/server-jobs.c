@@ -291,7 +291,7 @@ server_submit_finish(struct server_req *r)
 {
 	struct server_submit *w = r->work;
 	struct server *srv = r->srv;
-	struct timeval tv = { 0, 0 };
+	struct timeval tv;
 	json_t *items, *o;
 	char *spec;
 	size_t i;
@@ -326,7 +326,7 @@ server_submit_finish(struct server_req *r)
 	 * the delay: wait for them, so that one sync commits them all (the
 	 * workers answer one by one, not in one turn of the loop). */
 	if (server_parse_busy(srv)) {
-		tv.tv_usec = SERVER_COMMIT_DELAY_MS * 1000;
+		tv = time_tv_ms(SERVER_COMMIT_DELAY_MS);
 		event_base_update_cache_time(srv->base);
 		evtimer_add(srv->flush, &tv);
 	} else

@@ -288,8 +288,7 @@ server_lease_timer_add(struct event *ev, int64_t ms)
 
 	if (ms < 0)
 		ms = 0;
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	tv = time_tv_ms(ms);
 	evtimer_add(ev, &tv);
 }
 

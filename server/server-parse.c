@@ -377,8 +377,7 @@ server_worker_main(const struct spec_site *site, int64_t budget_ms)
 			_exit(2);
 		out = evbuffer_new();
 		server_wr_u64(out, 0);   /* the length, set below */
-		it.it_value.tv_sec = budget_ms / 1000;
-		it.it_value.tv_usec = (budget_ms % 1000) * 1000;
+		it.it_value = time_tv_ms(budget_ms);
 		setitimer(ITIMER_PROF, &it, NULL);
 		server_worker_parse(site, &rd, out);
 		it.it_value.tv_sec = it.it_value.tv_usec = 0;
@@ -916,8 +915,7 @@ server_pool_dispatch(struct server_pool *pool)
 		w->job = j;
 		j->w = w;
 		bufferevent_write_buffer(w->bev, j->frame);
-		tv.tv_sec = wall / 1000;
-		tv.tv_usec = (wall % 1000) * 1000;
+		tv = time_tv_ms(wall);
 		event_base_update_cache_time(srv->base);
 		evtimer_add(w->deadline, &tv);
 	}

@@ -393,10 +393,8 @@ sim_http_cb(struct evhttp_request *req, void *arg)
 
 	if (sim_delays(sim, req)) {
 		struct sim_delayed *d = xcalloc(1, sizeof *d);
-		struct timeval tv;
+		struct timeval tv = time_tv_ms(sim->faults.latency_ms);
 
-		tv.tv_sec = sim->faults.latency_ms / 1000;
-		tv.tv_usec = (sim->faults.latency_ms % 1000) * 1000;
 		d->sim = sim;
 		d->req = req;
 		d->ev = evtimer_new(sim->base, sim_delayed_cb, d);

@@ -212,6 +212,9 @@ struct store_rows {
  * error or damage, having freed what it read. */
 void *store_rows_read(struct store *, sqlite3_stmt *,
     const struct store_rows *, size_t *n, char **cause);
+/* Frees the text members (TEXT, TEXT_NULL, BLOB) of n records of an
+ * array read by the table, and the array: the records' free functions. */
+void store_rows_free(const struct store_rows *, void *, size_t n);
 /* store_rows_read of a statement of the cache with ?1 bound to key. */
 void *store_rows_of(struct store *, enum store_stmt_id, int64_t key,
     const struct store_rows *, size_t *n, char **cause);

@@ -72,11 +72,12 @@ store_col_read(sqlite3_stmt *stmt, const struct store_col *c, char *rec)
 	return 0;
 }
 
-/* Frees the text members of n records of an array and the array. */
-static void
-store_rows_free(const struct store_rows *t, char *v, size_t n)
+/* See store-int.h. */
+void
+store_rows_free(const struct store_rows *t, void *array, size_t n)
 {
 	const struct store_col *c;
+	char *v = array;
 	size_t i;
 
 	for (i = 0; i < n; i++)

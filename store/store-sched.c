@@ -149,25 +149,14 @@ store_runs(struct store *s, int64_t after, struct store_run **out,
 void
 store_runs_free(struct store_run *r, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(r[i].owner);
-		free(r[i].name);
-		free(r[i].group);
-	}
-	free(r);
+	store_rows_free(&store_run_rows, r, n);
 }
 
 /* Frees what store_usage_list returned. */
 void
 store_usage_free(struct store_usage *u, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(u[i].owner);
-	free(u);
+	store_rows_free(&store_usage_rows, u, n);
 }
 
 /* Records many owners' usage in one transaction. */

@@ -98,14 +98,7 @@ store_log_since(struct store *s, int64_t after, size_t limit,
 void
 store_log_free(struct store_log_entry *v, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(v[i].ev.reason);
-		free(v[i].owner);
-		free(v[i].namespace);
-	}
-	free(v);
+	store_rows_free(&store_log_rows, v, n);
 }
 
 /* See store-server.h. */
@@ -161,9 +154,5 @@ store_counts(struct store *s, struct store_count **out, size_t *nout,
 void
 store_counts_free(struct store_count *v, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i].gpu_type);
-	free(v);
+	store_rows_free(&store_count_rows, v, n);
 }

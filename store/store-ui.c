@@ -6,6 +6,14 @@
 
 #include "store-int.h"
 
+/* GPU-milliseconds one owner's jobs of one group on one GPU type used. */
+struct store_gpu_use {
+	char *owner;
+	char *group;             /* or NULL */
+	char *gpu_type;          /* the type run on */
+	double gpu_ms;
+};
+
 /* The columns of store_gpu_use's query. */
 static const struct store_rows store_gpu_use_rows = {
 	sizeof(struct store_gpu_use), "reading GPU use", NULL, {
@@ -16,8 +24,13 @@ static const struct store_rows store_gpu_use_rows = {
 	}
 };
 
-/* See store-ui.h: one grouped read over the jobs that ran. */
-int
+/*
+ * The GPU time of jobs that ran in [since, until), per owner, group and
+ * type, in one grouped read: each job's GPUs (count times replicas) from
+ * its start to its end (or until, while it runs), clipped to the window.
+ * A retried job counts from its last start.
+ */
+static int
 store_gpu_use(struct store *s, int64_t since, int64_t until,
     const char *viewer, const char *viewer_namespaces,
     struct store_gpu_use **out, size_t *nout, char **cause)
@@ -51,17 +64,10 @@ store_gpu_use(struct store *s, int64_t since, int64_t until,
 }
 
 /* Frees what store_gpu_use returned. */
-void
+static void
 store_gpu_use_free(struct store_gpu_use *v, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(v[i].owner);
-		free(v[i].group);
-		free(v[i].gpu_type);
-	}
-	free(v);
+	store_rows_free(&store_gpu_use_rows, v, n);
 }
 
 #define STORE_HOUR_MS 3600000.0

@@ -12,27 +12,6 @@
 
 #include "store.h"
 
-/* GPU-milliseconds one owner's jobs of one group on one GPU type used. */
-struct store_gpu_use {
-	char *owner;
-	char *group;             /* or NULL */
-	char *gpu_type;          /* the type run on */
-	double gpu_ms;
-};
-
-/*
- * The GPU time of jobs that ran in [since, until), per owner, group and
- * type: each job's GPUs (count times replicas) from its start to its end
- * (or until, while it runs), clipped to the window.  A retried job counts
- * from its last start.  viewer and viewer_namespaces as in struct
- * store_view (NULL viewer: every job).  *out is freed with
- * store_gpu_use_free.
- */
-int store_gpu_use(struct store *, int64_t since, int64_t until,
-    const char *viewer, const char *viewer_namespaces,
-    struct store_gpu_use **out, size_t *n, char **cause);
-void store_gpu_use_free(struct store_gpu_use *, size_t);
-
 /* The longest owner name a usage report is asked for. */
 #define STORE_USAGE_MAX_OWNER 253
 
@@ -44,7 +23,7 @@ const char *store_usage_window(const char *name, int64_t *ms);
  * The usage document of GET /v1/usage (docs/api.md) over [since, until):
  * GPU-hours per user, per (group, owner) and per GPU type, their total,
  * and the fair-share record (decayed GPU-hours) of the owners the viewer
- * may see.  viewer and viewer_namespaces as for store_gpu_use (NULL
+ * may see.  viewer and viewer_namespaces as in struct store_view (NULL
  * viewer: everyone); owner, if not NULL, keeps that owner's rows only.
  * Shared by the server and `ailab-queue usage` so both count alike.
  */
