@@ -226,8 +226,9 @@ const char *cli_home(void);
 /*
  * cli-passwd.c, built into each program: the caller's user name and home
  * directory in the password database (kept for the run), NULL when it has
- * none.  The queue front linked whole never looks (cli_front_no_nss):
- * these hand the command to the whole program instead.
+ * none.  The queue front linked whole never uses NSS (cli_front_no_nss):
+ * it reads /etc/passwd where glibc would answer from it first, and hands
+ * the command to the whole program for any other user.
  */
 extern const bool cli_front_no_nss;
 const char *cli_passwd_name(void);

@@ -344,11 +344,12 @@ cmd_submit_exec(struct cli_ctx *ctx, int argc, char **argv)
 		return cmd_submit_remote(ctx, argc, argv);
 	if (!dry)
 		fd = cli_intake_connect(ctx, &pid);
-	/* No scheduler to take the jobs, and the queue front linked whole
-	 * looks up no owner: the whole program does the submit, before a
-	 * file or standard input is read here. */
+	/* No scheduler to take the jobs: the owner is looked up now, for
+	 * in the queue front linked whole a user that /etc/passwd does not
+	 * answer for hands the submit to the whole program, before a file
+	 * or standard input is read here. */
 	if (fd == -1 && !dry && owner == NULL && cli_front_no_nss)
-		cli_front_handoff();
+		(void)cli_passwd_name();
 	if (cli_spec_load(ctx, argc, argv, group, &sets) != 0)
 		goto out;
 	jobs = cli_jobs_from_sets(sets, argc, cli_flag(ctx, "hold") > 0, owner,
