@@ -81,6 +81,17 @@ tests_unit_test_sched_policy_sim_LDADD = $(tests_unit_test_sched_policy_LDADD)
 endif
 
 if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-sched-policy-clock
+TESTS += tests/unit/test-sched-policy-clock
+tests_unit_test_sched_policy_clock_SOURCES = \
+	tests/unit/test-sched-policy-clock.c tests/unit/sched-world.c \
+	tests/unit/sched-world.h
+tests_unit_test_sched_policy_clock_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_sched_policy_clock_LDADD = \
+	$(tests_unit_test_sched_policy_LDADD)
+endif
+
+if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-sched-limits
 TESTS += tests/unit/test-sched-limits
 tests_unit_test_sched_limits_SOURCES = tests/unit/test-sched-limits.c
