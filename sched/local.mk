@@ -157,7 +157,8 @@ SCHED_INTEGRATION_TESTS = \
 	tests/integration/t0415-sched-ended-objects.sh \
 	tests/integration/t0416-sched-teardown-crash.sh \
 	tests/integration/t0418-sched-namespaces.sh \
-	tests/integration/t0420-sched-torn-service.sh
+	tests/integration/t0420-sched-torn-service.sh \
+	tests/integration/t0431-sched-backfill-chain.sh
 TESTS += $(SCHED_INTEGRATION_TESTS)
 EXTRA_DIST += $(SCHED_INTEGRATION_TESTS) tests/integration/sched-sample.py \
 	tests/integration/sched-watch.py
