@@ -76,7 +76,8 @@ chain_world(struct world *w, struct cjob *cj, size_t n, int64_t t)
 		r->admitted_at = c->admit_now;
 		r->timeout_s = 600;
 		for (k = 0; k < (size_t)c->replicas; k++)
-			w->nodes[c->nodes[k][1] - '0'].req_gpus += c->gpus;
+			w->nodes[strcmp(c->nodes[k], "n1") == 0].req_gpus +=
+			    c->gpus;
 		w->nrunning++;
 	}
 }
