@@ -81,6 +81,17 @@ tests_unit_test_sched_policy_sim_LDADD = $(tests_unit_test_sched_policy_LDADD)
 endif
 
 if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test-sched-policy-clock
+TESTS += tests/unit/test-sched-policy-clock
+tests_unit_test_sched_policy_clock_SOURCES = \
+	tests/unit/test-sched-policy-clock.c tests/unit/sched-world.c \
+	tests/unit/sched-world.h
+tests_unit_test_sched_policy_clock_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_sched_policy_clock_LDADD = \
+	$(tests_unit_test_sched_policy_LDADD)
+endif
+
+if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-sched-limits
 TESTS += tests/unit/test-sched-limits
 tests_unit_test_sched_limits_SOURCES = tests/unit/test-sched-limits.c
@@ -146,7 +157,8 @@ SCHED_INTEGRATION_TESTS = \
 	tests/integration/t0415-sched-ended-objects.sh \
 	tests/integration/t0416-sched-teardown-crash.sh \
 	tests/integration/t0418-sched-namespaces.sh \
-	tests/integration/t0420-sched-torn-service.sh
+	tests/integration/t0420-sched-torn-service.sh \
+	tests/integration/t0431-sched-backfill-chain.sh
 TESTS += $(SCHED_INTEGRATION_TESTS)
 EXTRA_DIST += $(SCHED_INTEGRATION_TESTS) tests/integration/sched-sample.py \
 	tests/integration/sched-watch.py

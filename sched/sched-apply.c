@@ -512,6 +512,19 @@ sched_apply_moves(struct sched_loop *loop, struct sched_applied *a)
 	free(mv);
 }
 
+/* Keeps the now this attempt was admitted at: the policy plans its end
+ * from it (sched.h, admitted_at), never from a later stamped start. */
+static void
+sched_plan_admitted(struct sched_loop *loop, const struct store_job *j)
+{
+	struct sched_centry *e = sched_jtab_find(&loop->jtab, j->id);
+
+	if (e == NULL)
+		return;
+	e->plan_at = loop->now;
+	e->plan_attempt = j->attempts;
+}
+
 /* Creates the objects of the jobs the store now has admitted; returns how
  * many were admitted. */
 static size_t
@@ -532,6 +545,7 @@ sched_apply_creates(struct sched_loop *loop, struct sched_applied *a)
 			continue;
 		j = m->job;
 		j->attempts++;
+		sched_plan_admitted(loop, j);
 		sched_job_set(loop, &j->run_gpu_type, m->chg.run_gpu_type);
 		sched_job_set(loop, &j->run_nodes, m->chg.run_nodes);
 		loop->stats.admissions++;

@@ -91,6 +91,11 @@ struct sched_centry {
 	bool steady;
 	int64_t due;
 	struct sched_crun *run;      /* its snapshot entry, while steady */
+	/* The pass's now when this process admitted attempt plan_attempt
+	 * (0: it did not): the policy plans the run's end from it
+	 * (sched.h, admitted_at).  Kept when the entry is read again. */
+	int64_t plan_at;
+	int plan_attempt;
 };
 
 /* Every running job is followed at least every this many intervals

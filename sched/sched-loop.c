@@ -35,14 +35,19 @@
  * header is older than this: watches alone bring no new one.  Between
  * reads it is extrapolated at our rate, so a clock that runs faster (a
  * simulated cluster at --speed 60) falls behind by up to this much times
- * the rate; a pass judging backfill with it then sees "now" before the
- * start of the job it backfilled a moment ago, plans the next one to end
- * with it, and a chain of such jobs keeps sliding a reservation back
- * (t0403 saw six).  100 ms keeps that lag under 6 s there, a few GETs a
- * second at most, and passes every --interval read it anyway. */
+ * the rate.  A pass then saw "now" before the stamped start of the job it
+ * had just backfilled and planned the next one to end with it, a chain
+ * sliding a reservation back (t0403 saw six); ends are now planned from
+ * the admission (sched.h, admitted_at), which makes the chain impossible
+ * at any lag, and 100 ms (a few GETs a second at most; passes every
+ * --interval read it anyway) keeps timeouts and expected starts close to
+ * the cluster's time. */
 #define SCHED_CLOCK_MAX_AGE_MS 100
 /* ... and waited for at most this long. */
 #define SCHED_CLOCK_WAIT_MS 2000
+/* A pass's now never steps back from the last by this much or less: a
+ * Date's resolution (1 s) and what extrapolating it at our rate adds. */
+#define SCHED_CLOCK_HOLD_MS 2000
 /* Fair-share usage is written at least this often whatever --interval is
  * (and at once when an owner joins or an owner's GPUs change). */
 #define SCHED_USAGE_PERIOD_MS (30 * 1000)
@@ -247,6 +252,26 @@ sched_clock_refresh(struct sched_loop *loop)
 		return;
 	loop->clock_req = kube_request_raw(loop->kube, "GET", "/version",
 	    NULL, NULL, sched_clock_cb, loop);
+}
+
+/*
+ * The pass's now: the cluster's clock, never behind the last pass's by a
+ * step as small as SCHED_CLOCK_HOLD_MS.  A Date is to the second, so a new
+ * one often reads up to a second before what the last one extrapolated
+ * to; a now that stepped back so would let a pass plan with an earlier
+ * now than the admissions it planned from before (sched.h, admitted_at).
+ * A larger step is the clock being set, and is taken as it comes.
+ */
+static int64_t
+sched_clock_now(const struct sched_loop *loop)
+{
+	int64_t t = kube_client_server_time(loop->kube);
+
+	if (t == 0)
+		t = now_ms();
+	if (t < loop->now && loop->now - t <= SCHED_CLOCK_HOLD_MS)
+		return loop->now;
+	return t;
 }
 
 /* Begins a pass: reads the queue, then waits for the cache and the clock. */
@@ -484,9 +509,7 @@ sched_pass_act(struct sched_loop *loop)
 	int64_t next;
 
 	loop->stats.list_ms = sched_phase(loop);
-	loop->now = kube_client_server_time(loop->kube);
-	if (loop->now == 0)
-		loop->now = now_ms();
+	loop->now = sched_clock_now(loop);
 	sched_view(loop);
 	sched_chores_run(loop, SCHED_CHORE_VIEWED);
 	loop->inflight = 1;

@@ -138,18 +138,24 @@ sched_event_cmp(const void *a, const void *b)
 	return 0;
 }
 
-/* Planning needs an end for every running job, estimated when unlimited. */
+/*
+ * Planning needs an end for every running job, estimated when unlimited;
+ * it counts from the admission when known (sched.h, admitted_at), so a
+ * start stamped later never moves it, nor a reservation, back.
+ */
 static int64_t
 sched_running_end(const struct sched_config *cfg, int64_t now,
     const struct sched_running *r)
 {
-	int64_t p = sched_after(r->started_at, r->est_s > 0 ? r->est_s :
+	int64_t from = r->admitted_at > 0 && r->admitted_at < r->started_at ?
+	    r->admitted_at : r->started_at;
+	int64_t p = sched_after(from, r->est_s > 0 ? r->est_s :
 	    cfg->default_duration_s), half;
 
 	if (r->ends_at > 0)
 		return r->ends_at;
 	if (r->timeout_s > 0)
-		return sched_after(r->started_at, r->timeout_s);
+		return sched_after(from, r->timeout_s);
 	if (now < p)
 		return p;
 	half = (now - r->started_at) / 2;	/* Slurm's soft-limit rule */

@@ -87,16 +87,22 @@ sched_centry_unsteady(struct sched_centry *e)
 	e->run = NULL;
 }
 
-/* Frees the parsed parts of an entry and empties it. */
+/* Frees the parsed parts of an entry and empties it, but for the plan
+ * of its admission: the row changes with every move, the plan does not. */
 static void
 sched_centry_release(struct sched_jtab *c, struct sched_centry *e)
 {
+	int64_t plan_at = e->plan_at;
+	int plan_attempt = e->plan_attempt;
+
 	sched_centry_unsteady(e);
 	sched_strs_put(c->strs, e->est_basis);
 	if (e->parsed && e->ok)
 		sched_spec_release(&e->sp);
 	free(e->cause);
 	memset(e, 0, sizeof *e);
+	e->plan_at = plan_at;
+	e->plan_attempt = plan_attempt;
 }
 
 /* Frees a table and its entries. */

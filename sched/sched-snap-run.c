@@ -166,6 +166,18 @@ sched_snap_unquoted(struct sched_loop *loop, const struct store_job *j,
 	return n;
 }
 
+/* The now this process admitted the job's attempt at, or 0 (admitted by
+ * another process, or before a restart: its start plans it then). */
+static int64_t
+sched_plan_of(struct sched_loop *loop, const struct store_job *j)
+{
+	const struct sched_centry *e = sched_jtab_find(&loop->jtab, j->id);
+
+	if (e == NULL || e->plan_attempt != j->attempts)
+		return 0;
+	return e->plan_at;
+}
+
 /* The part of a running job's entry its store row gives. */
 static struct sched_running *
 sched_snap_run_head(struct sched_loop *loop, const struct store_job *j,
@@ -184,6 +196,7 @@ sched_snap_run_head(struct sched_loop *loop, const struct store_job *j,
 	if ((*sp = sched_spec_of(loop, j, NULL)) != NULL)
 		sr->timeout_s = (*sp)->timeout_s;
 	sr->est_s = sched_estimate(loop, j, NULL);
+	sr->admitted_at = sched_plan_of(loop, j);
 	return sr;
 }
 

@@ -203,6 +203,17 @@ struct sched_running {
 	 */
 	const bool *counted;
 	int64_t started_at;      /* ms (admission time if not started) */
+	/*
+	 * The now of the pass that admitted it (ms); 0: not known (another
+	 * process admitted it).  Its planned end counts from the earlier of
+	 * this and started_at, so it is fixed when it is admitted and only
+	 * ever moves earlier: a start the cluster stamps later (to the
+	 * second, and after the admission) never moves a reservation back,
+	 * or each job backfilled to end with the last one would let the
+	 * next do the same, a chain sliding the reservation back for as
+	 * long as jobs keep coming (see docs/operations.md).
+	 */
+	int64_t admitted_at;
 	int64_t timeout_s;       /* 0: none; the end is then estimated */
 	int64_t est_s;           /* estimated run time; 0: none */
 	/*
@@ -348,7 +359,8 @@ struct sched_result {
  * fit on usable nodes (Ready, schedulable, no NoSchedule/NoExecute taint).
  * Reservations: each of the first max_reservations jobs blocked by
  * capacity (never by quota) reserves nodes at the earliest time running
- * jobs' ends (their timeout, else an estimate) free enough room.  A later
+ * jobs' ends (their timeout, else an estimate, from admitted_at when
+ * known) free enough room.  A later
  * job may use a reserved node only if its timeout ends before that time or
  * it fits beside what the reservation needs; a job without a timeout thus
  * never takes reserved room.  After the first reservation at most
