@@ -86,8 +86,7 @@ EXTRA_DIST += $(SIM_TESTS) tests/sim sim/gen-schema.py
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-sim
 TESTS += tests/unit/test-sim
-tests_unit_test_sim_SOURCES = tests/unit/test-sim.c
 tests_unit_test_sim_CPPFLAGS = $(SIM_CPPFLAGS)
-tests_unit_test_sim_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_sim_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sim_LDADD = $(SIM_LIBS) $(CMOCKA_LIBS)
 endif
