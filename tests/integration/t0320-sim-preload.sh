@@ -21,7 +21,6 @@ EOT
 sim_tls
 check "starts a cluster of 3 nodes" sim_start_tls \
     --cluster "$TMP/cluster.yaml" --speed 10
-ka() { timeout 60 kubectl --kubeconfig "$KC" --context admin "$@"; }
 npods() { ka get pods -A --no-headers 2>/dev/null | wc -l | tr -d ' '; }
 podrv() { api GET /api/v1/pods >/dev/null; jget 'd["metadata"]["resourceVersion"]'; }
 
