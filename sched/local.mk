@@ -41,9 +41,9 @@ sched_libsched_a_SOURCES = \
 sched_libsched_a_CPPFLAGS = $(SCHED_CPPFLAGS)
 sched_libsched_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(EVENT_CFLAGS)
 
-# The policy's tests link libsched.a and libcommon.a alone: the policy
-# is pure.  test-sched-mem and test-sched-cache-mem measure what the
-# loop and the cache hold per job (issue 13).
+# The estimate's and the policy's tests link libsched.a and libcommon.a
+# alone: both are pure.  test-sched-mem and test-sched-cache-mem measure
+# what the loop and the cache hold per job (issue 13).
 SCHED_UNIT_TESTS = tests/unit/test-sched-observe \
 	tests/unit/test-sched-estimate tests/unit/test-sched-policy \
 	tests/unit/test-sched-policy-sim tests/unit/test-sched-limits \
