@@ -74,6 +74,20 @@ creds_ok(struct kube_config *cfg, struct kube_creds *c)
 		fail_msg("credentials: %s", cause);
 }
 
+/* A fixture that loads but whose credentials fail, with needle in the
+ * cause. */
+static void
+creds_bad(const char *name, const char *needle)
+{
+	struct kube_config *cfg = load_ok(name);
+	struct kube_creds c;
+	char *cause = NULL;
+
+	assert_int_equal(kube_config_credentials(cfg, false, &c, &cause), -1);
+	assert_cause(cause, needle);
+	kube_config_free(cfg);
+}
+
 /* The token a config's credentials carry is want. */
 static void
 creds_token(struct kube_config *cfg, const char *want)
@@ -484,27 +498,13 @@ test_exec_errors(void **state)
 {
 	struct kube_config *cfg;
 	struct kube_creds c;
-	char *cause = NULL;
 
 	(void)state;
-	cfg = load_ok("exec-wrong-version.yaml");
-	assert_int_equal(kube_config_credentials(cfg, false, &c, &cause), -1);
-	assert_cause(cause, "does not match");
-	kube_config_free(cfg);
-
-	cfg = load_ok("exec-fails.yaml");
-	assert_int_equal(kube_config_credentials(cfg, false, &c, &cause), -1);
-	assert_cause(cause, "exit status 1");
-	kube_config_free(cfg);
-
+	creds_bad("exec-wrong-version.yaml", "does not match");
+	creds_bad("exec-fails.yaml", "exit status 1");
 	/* Always needs a terminal; the test's stdin is not one. */
-	if (!isatty(0)) {
-		cfg = load_ok("exec-always.yaml");
-		assert_int_equal(kube_config_credentials(cfg, false, &c,
-		    &cause), -1);
-		assert_cause(cause, "stdin is not a terminal");
-		kube_config_free(cfg);
-	}
+	if (!isatty(0))
+		creds_bad("exec-always.yaml", "stdin is not a terminal");
 
 	cfg = load_ok("exec-cert.yaml");
 	creds_ok(cfg, &c);
