@@ -18,6 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' HUP INT PIPE TERM
+. "$(dirname "$0")/../tests/lib/cluster.sh"
 
 # now: seconds (with nanoseconds) for bc or python; ns: nanoseconds for
 # the shell's arithmetic.
@@ -57,11 +58,7 @@ sim_start() {
 # wait: what submit-one.sh and sched-intake.sh submit into); exports
 # KUBECONFIG.
 alice_sim() {
-	cat >"$tmp/cluster.yaml" <<'EOT'
-nodeGroups:
-- {count: 4, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090-D, gpuCount: 8,
-   gpuFamily: ada-lovelace, computeMajor: 8, computeMinor: 9, cpu: '128',
-   memory: 1Ti, labels: {gpu-model: RTX4090D}}
+	rtx_cluster 4 128 1Ti >"$tmp/cluster.yaml" <<'EOT'
 namespaces:
 - name: default
 - name: alice
@@ -243,11 +240,7 @@ grid() {
 # SIM_ARGS adds options to the simulator's command line (-vv: a line per
 # request in $tmp/sim.err).
 start_cluster() {
-	cat >"$tmp/cluster.yaml" <<EOT
-nodeGroups:
-- {count: $1, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090-D, gpuCount: 8,
-   gpuFamily: ada-lovelace, computeMajor: 8, computeMinor: 9, cpu: '128',
-   memory: 1Ti, labels: {gpu-model: RTX4090D}}
+	rtx_cluster "$1" 128 1Ti >"$tmp/cluster.yaml" <<'EOT'
 defaultClaims:                  # ailab's standing claims, which every job mounts
 - {namePrefix: pvc-nfshome-, storageClassName: nfs-users, storage: 2T}
 - {namePrefix: gfs-sata-pvc-, storageClassName: kadalu.gfs-sata-users,

@@ -36,6 +36,15 @@ static const char *const tl_4[] = { "RTX4090" };
 static const char *const tl_3[] = { "RTX3090" };
 static const char *const tl_d4[] = { "RTX4090D", "RTX4090" };
 static const char *const tl_43[] = { "RTX4090", "RTX3090" };
+/* A job's GPU types by its draw of ten: 30% RTX4090D, 20% RTX4090, 10%
+ * RTX3090, 20% either 4090, 10% RTX4090 or RTX3090, 10% any. */
+static const struct {
+	const char *const *types;
+	size_t n;
+} gpu_lists[10] = {
+	{ tl_d, 1 }, { tl_d, 1 }, { tl_d, 1 }, { tl_4, 1 }, { tl_4, 1 },
+	{ tl_3, 1 }, { tl_d4, 2 }, { tl_d4, 2 }, { tl_43, 2 }, { NULL, 0 },
+};
 
 struct bench {
 	struct sched_node *nodes;
@@ -183,22 +192,8 @@ bench_build(struct bench *b, size_t njobs, size_t nnodes)
 		j->workload = j->replicas > 1 ? SCHED_WORKLOAD_DEPLOYMENT :
 		    SCHED_WORKLOAD_JOB;
 		j->service = j->replicas > 1;
-		if (t < 3) {
-			j->gpu_types = tl_d;
-			j->ngpu_types = 1;
-		} else if (t < 5) {
-			j->gpu_types = tl_4;
-			j->ngpu_types = 1;
-		} else if (t < 6) {
-			j->gpu_types = tl_3;
-			j->ngpu_types = 1;
-		} else if (t < 8) {
-			j->gpu_types = tl_d4;
-			j->ngpu_types = 2;
-		} else if (t < 9) {
-			j->gpu_types = tl_43;
-			j->ngpu_types = 2;
-		}			/* else any */
+		j->gpu_types = gpu_lists[t].types;
+		j->ngpu_types = gpu_lists[t].n;
 		j->timeout_s = bench_rand(10) < 7 ?
 		    600 + (int64_t)bench_rand(86400) : 0;
 		j->held = bench_rand(50) == 0;

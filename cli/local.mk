@@ -65,8 +65,10 @@ bin_PROGRAMS += ailab-queue
 ailab_queue_SOURCES = cli/main.c cli/cli-table.c cli/cli-passwd.c
 ailab_queue_CPPFLAGS = $(AM_CPPFLAGS) -DCLI_FRONT $(FRONT_CPPFLAGS)
 ailab_queue_LDFLAGS = $(AM_LDFLAGS) $(FRONT_LDFLAGS)
-ailab_queue_LDADD = cli/libcli.a api/libapi.a spec/libspec.a store/libstore.a \
-	kube/libkube.a common/libcommon.a $(FRONT_LIBS) -lm
+# The front's modules (no libcurl, libevent or server), in link order.
+FRONT_MODULE_LIBS = cli/libcli.a api/libapi.a spec/libspec.a \
+	store/libstore.a kube/libkube.a common/libcommon.a
+ailab_queue_LDADD = $(FRONT_MODULE_LIBS) $(FRONT_LIBS) -lm
 
 # The queue front as the shared libc links it, for the commands that look
 # a user up, when the front itself is linked whole (cli_front_handoff).
@@ -75,9 +77,7 @@ pkglibexec_PROGRAMS += ailab-queue-dynamic
 ailab_queue_dynamic_SOURCES = cli/main.c cli/cli-table.c cli/cli-passwd.c
 ailab_queue_dynamic_CPPFLAGS = $(AM_CPPFLAGS) -DCLI_FRONT
 ailab_queue_dynamic_LDFLAGS = $(AM_LDFLAGS) $(FRONT_DYNAMIC_LDFLAGS)
-ailab_queue_dynamic_LDADD = cli/libcli.a api/libapi.a spec/libspec.a \
-	store/libstore.a kube/libkube.a common/libcommon.a \
-	$(FRONT_DYNAMIC_LIBS) -lm
+ailab_queue_dynamic_LDADD = $(FRONT_MODULE_LIBS) $(FRONT_DYNAMIC_LIBS) -lm
 endif
 
 # The password database as the whole program looks it up (cli-passwd.c):
@@ -88,18 +88,13 @@ cli_libclipasswd_a_SOURCES = cli/cli-passwd.c
 pkglibexec_PROGRAMS += ailab-queue-cluster
 ailab_queue_cluster_SOURCES = cli/main.c cli/cli-table.c
 ailab_queue_cluster_LDADD = cli/libclicluster.a cli/libcli.a \
-	cli/libclipasswd.a $(SERVER_LIBS) \
-	sched/libsched.a spec/libspec.a store/libstore.a kube/libkube.a \
-	common/libcommon.a $(JANSSON_LIBS) $(YAML_LIBS) $(SQLITE_LIBS) \
-	$(CURL_LIBS) $(EVENT_LIBS) $(OPENSSL_LIBS) -lm
+	cli/libclipasswd.a $(SERVER_LIBS) $(CORE_LIBS)
 
 # Output for people: escaping for terminals, CSV cells.
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-cli-output
 TESTS += tests/unit/test-cli-output
-tests_unit_test_cli_output_SOURCES = tests/unit/test-cli-output.c
-tests_unit_test_cli_output_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
-	$(JANSSON_CFLAGS)
+tests_unit_test_cli_output_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_cli_output_LDADD = cli/libcli.a common/libcommon.a \
 	$(JANSSON_LIBS) $(YAML_LIBS) $(CMOCKA_LIBS)
 endif

@@ -12,21 +12,16 @@ common_libcommon_a_SOURCES = \
 common_libcommon_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
 common_libcommon_a_CPPFLAGS = $(COMMON_CPPFLAGS)
 
+COMMON_TESTS = tests/unit/test-common tests/unit/test-common-dup \
+	tests/unit/test-common-yaml
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-common
-TESTS += tests/unit/test-common
-tests_unit_test_common_SOURCES = tests/unit/test-common.c
-tests_unit_test_common_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+check_PROGRAMS += $(COMMON_TESTS)
+TESTS += $(COMMON_TESTS)
+tests_unit_test_common_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_common_LDADD = common/libcommon.a $(CMOCKA_LIBS)
-check_PROGRAMS += tests/unit/test-common-dup
-TESTS += tests/unit/test-common-dup
-tests_unit_test_common_dup_SOURCES = tests/unit/test-common-dup.c
-tests_unit_test_common_dup_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_common_dup_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_common_dup_LDADD = common/libcommon.a $(CMOCKA_LIBS)
-check_PROGRAMS += tests/unit/test-common-yaml
-TESTS += tests/unit/test-common-yaml
-tests_unit_test_common_yaml_SOURCES = tests/unit/test-common-yaml.c
-tests_unit_test_common_yaml_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_common_yaml_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_common_yaml_LDADD = common/libcommon.a $(YAML_LIBS) \
 	$(CMOCKA_LIBS)
 endif

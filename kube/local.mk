@@ -20,25 +20,18 @@ kube_libkube_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(EVENT_CFLAGS) \
 KUBE_LIBS = kube/libkube.a common/libcommon.a $(CURL_LIBS) $(EVENT_LIBS) -lm \
 	$(JANSSON_LIBS) $(YAML_LIBS) $(OPENSSL_LIBS)
 
+KUBE_UNIT_TESTS = tests/unit/test-kube-config tests/unit/test-kube-json
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-kube-config
-TESTS += tests/unit/test-kube-config
-tests_unit_test_kube_config_SOURCES = tests/unit/test-kube-config.c
-tests_unit_test_kube_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
-	$(JANSSON_CFLAGS)
+check_PROGRAMS += $(KUBE_UNIT_TESTS)
+TESTS += $(KUBE_UNIT_TESTS)
+tests_unit_test_kube_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_kube_config_LDADD = $(KUBE_LIBS) $(CMOCKA_LIBS)
-
-check_PROGRAMS += tests/unit/test-kube-json
-TESTS += tests/unit/test-kube-json
-tests_unit_test_kube_json_SOURCES = tests/unit/test-kube-json.c
-tests_unit_test_kube_json_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
-	$(JANSSON_CFLAGS)
+tests_unit_test_kube_json_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_kube_json_LDADD = $(KUBE_LIBS) $(CMOCKA_LIBS)
 endif
 
 # A driver of the library for the integration tests (t02*.sh).
 check_PROGRAMS += tests/kube-probe
-tests_kube_probe_SOURCES = tests/kube-probe.c
 tests_kube_probe_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(EVENT_CFLAGS)
 tests_kube_probe_LDADD = $(KUBE_LIBS)
 

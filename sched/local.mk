@@ -41,85 +41,44 @@ sched_libsched_a_SOURCES = \
 sched_libsched_a_CPPFLAGS = $(SCHED_CPPFLAGS)
 sched_libsched_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(EVENT_CFLAGS)
 
+# The estimate's and the policy's tests link libsched.a and libcommon.a
+# alone: both are pure.  test-sched-mem and test-sched-cache-mem measure
+# what the loop and the cache hold per job (issue 13).
+SCHED_UNIT_TESTS = tests/unit/test-sched-observe \
+	tests/unit/test-sched-estimate tests/unit/test-sched-policy \
+	tests/unit/test-sched-policy-sim tests/unit/test-sched-policy-clock \
+	tests/unit/test-sched-limits \
+	tests/unit/test-sched-mem tests/unit/test-sched-cache-mem
+SCHED_POLICY_LDADD = sched/libsched.a common/libcommon.a $(CMOCKA_LIBS) -lm
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-sched-observe
-TESTS += tests/unit/test-sched-observe
-tests_unit_test_sched_observe_SOURCES = tests/unit/test-sched-observe.c
-tests_unit_test_sched_observe_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+check_PROGRAMS += $(SCHED_UNIT_TESTS)
+TESTS += $(SCHED_UNIT_TESTS)
+tests_unit_test_sched_observe_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sched_observe_LDADD = sched/libsched.a spec/libspec.a \
 	common/libcommon.a $(JANSSON_LIBS) $(YAML_LIBS) $(CMOCKA_LIBS) -lm
-endif
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-sched-estimate
-TESTS += tests/unit/test-sched-estimate
-tests_unit_test_sched_estimate_SOURCES = tests/unit/test-sched-estimate.c
-tests_unit_test_sched_estimate_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+tests_unit_test_sched_estimate_CFLAGS = $(UNIT_CFLAGS) \
 	-iquote $(top_srcdir)/sched
-tests_unit_test_sched_estimate_LDADD = sched/libsched.a common/libcommon.a \
-	$(CMOCKA_LIBS)
-endif
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-sched-policy
-TESTS += tests/unit/test-sched-policy
+tests_unit_test_sched_estimate_LDADD = $(SCHED_POLICY_LDADD)
 tests_unit_test_sched_policy_SOURCES = tests/unit/test-sched-policy.c \
 	tests/unit/sched-world.c tests/unit/sched-world.h
-tests_unit_test_sched_policy_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_sched_policy_LDADD = sched/libsched.a common/libcommon.a \
-	$(CMOCKA_LIBS) -lm
-endif
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-sched-policy-sim
-TESTS += tests/unit/test-sched-policy-sim
+tests_unit_test_sched_policy_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sched_policy_LDADD = $(SCHED_POLICY_LDADD)
 tests_unit_test_sched_policy_sim_SOURCES = \
 	tests/unit/test-sched-policy-sim.c tests/unit/sched-world.c \
 	tests/unit/sched-world.h
-tests_unit_test_sched_policy_sim_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_sched_policy_sim_LDADD = $(tests_unit_test_sched_policy_LDADD)
-endif
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-sched-policy-clock
-TESTS += tests/unit/test-sched-policy-clock
+tests_unit_test_sched_policy_sim_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sched_policy_sim_LDADD = $(SCHED_POLICY_LDADD)
 tests_unit_test_sched_policy_clock_SOURCES = \
 	tests/unit/test-sched-policy-clock.c tests/unit/sched-world.c \
 	tests/unit/sched-world.h
-tests_unit_test_sched_policy_clock_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_sched_policy_clock_LDADD = \
-	$(tests_unit_test_sched_policy_LDADD)
-endif
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-sched-limits
-TESTS += tests/unit/test-sched-limits
-tests_unit_test_sched_limits_SOURCES = tests/unit/test-sched-limits.c
-tests_unit_test_sched_limits_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
-	$(JANSSON_CFLAGS)
+tests_unit_test_sched_policy_clock_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sched_policy_clock_LDADD = $(SCHED_POLICY_LDADD)
+tests_unit_test_sched_limits_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sched_limits_LDADD = sched/libsched.a spec/libspec.a \
 	store/libstore.a common/libcommon.a $(JANSSON_LIBS) $(YAML_LIBS) \
 	$(SQLITE_LIBS) $(CMOCKA_LIBS) -lm
-endif
-
-# What the loop holds per job of its queue: shared strings (issue 13).
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-sched-mem
-TESTS += tests/unit/test-sched-mem
-tests_unit_test_sched_mem_SOURCES = tests/unit/test-sched-mem.c
-tests_unit_test_sched_mem_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
-	$(JANSSON_CFLAGS) $(EVENT_CFLAGS) -iquote $(top_srcdir)/sched
-tests_unit_test_sched_mem_LDADD = sched/libsched.a spec/libspec.a \
-	store/libstore.a kube/libkube.a common/libcommon.a $(JANSSON_LIBS) \
-	$(YAML_LIBS) $(SQLITE_LIBS) $(CURL_LIBS) $(EVENT_LIBS) \
-	$(OPENSSL_LIBS) $(CMOCKA_LIBS) -lm
-endif
-
-# What the cache keeps of each object: what passes read (issue 13).
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-sched-cache-mem
-TESTS += tests/unit/test-sched-cache-mem
-tests_unit_test_sched_cache_mem_SOURCES = tests/unit/test-sched-cache-mem.c
+tests_unit_test_sched_mem_CFLAGS = $(UNIT_CFLAGS) -iquote $(top_srcdir)/sched
+tests_unit_test_sched_mem_LDADD = $(CORE_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_sched_cache_mem_CFLAGS = $(tests_unit_test_sched_mem_CFLAGS)
 tests_unit_test_sched_cache_mem_LDADD = $(tests_unit_test_sched_mem_LDADD)
 endif

@@ -30,25 +30,31 @@ server_libserver_a_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(JANSSON_CFLAGS) \
 # What a program that links the server adds to its LDADD.
 SERVER_LIBS = server/libserver.a api/libapi.a
 
+# The server's tests link the whole server but the CLI; test-server-store
+# (its queries in store/) the store alone.
+SERVER_UNIT_TESTS = tests/unit/test-server-config \
+	tests/unit/test-server-cache tests/unit/test-server-store \
+	tests/unit/test-server-ui tests/unit/test-server-metrics \
+	tests/unit/test-server-rights
+SERVER_TEST_LDADD = $(SERVER_LIBS) $(CORE_LIBS) $(CMOCKA_LIBS)
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-server-config
-TESTS += tests/unit/test-server-config
-tests_unit_test_server_config_SOURCES = tests/unit/test-server-config.c
-tests_unit_test_server_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
-	$(EVENT_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
-tests_unit_test_server_config_LDADD = $(SERVER_LIBS) sched/libsched.a \
-	spec/libspec.a store/libstore.a kube/libkube.a common/libcommon.a \
-	$(JANSSON_LIBS) $(YAML_LIBS) $(SQLITE_LIBS) $(CURL_LIBS) \
-	$(EVENT_LIBS) $(OPENSSL_LIBS) -lm $(CMOCKA_LIBS)
-endif
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-server-cache
-TESTS += tests/unit/test-server-cache
-tests_unit_test_server_cache_SOURCES = tests/unit/test-server-cache.c
-tests_unit_test_server_cache_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
-	$(EVENT_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
-tests_unit_test_server_cache_LDADD = $(tests_unit_test_server_config_LDADD)
+check_PROGRAMS += $(SERVER_UNIT_TESTS)
+TESTS += $(SERVER_UNIT_TESTS)
+tests_unit_test_server_config_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_config_LDADD = $(SERVER_TEST_LDADD)
+tests_unit_test_server_cache_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_cache_LDADD = $(SERVER_TEST_LDADD)
+tests_unit_test_server_store_SOURCES = tests/unit/test-server-store.c \
+	$(STORE_FIXTURE)
+tests_unit_test_server_store_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_store_LDADD = store/libstore.a \
+	common/libcommon.a $(SQLITE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_server_ui_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_ui_LDADD = $(SERVER_TEST_LDADD)
+tests_unit_test_server_metrics_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_metrics_LDADD = $(SERVER_TEST_LDADD)
+tests_unit_test_server_rights_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_server_rights_LDADD = $(SERVER_TEST_LDADD)
 endif
 
 # Integration tests over the real `ailab-queue serve` (t06xx: server).
@@ -79,40 +85,3 @@ SERVER_INTEGRATION_TESTS = \
 	tests/integration/t0626-serve-stepdown-abort.sh
 TESTS += $(SERVER_INTEGRATION_TESTS)
 EXTRA_DIST += $(SERVER_INTEGRATION_TESTS) tests/integration/t06-serve-lib.sh
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-server-store
-TESTS += tests/unit/test-server-store
-tests_unit_test_server_store_SOURCES = tests/unit/test-server-store.c \
-	$(STORE_FIXTURE)
-tests_unit_test_server_store_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_server_store_LDADD = store/libstore.a \
-	common/libcommon.a $(SQLITE_LIBS) $(CMOCKA_LIBS)
-endif
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-server-ui
-TESTS += tests/unit/test-server-ui
-tests_unit_test_server_ui_SOURCES = tests/unit/test-server-ui.c
-tests_unit_test_server_ui_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
-	$(EVENT_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
-tests_unit_test_server_ui_LDADD = $(tests_unit_test_server_config_LDADD)
-endif
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-server-metrics
-TESTS += tests/unit/test-server-metrics
-tests_unit_test_server_metrics_SOURCES = tests/unit/test-server-metrics.c
-tests_unit_test_server_metrics_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
-	$(EVENT_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
-tests_unit_test_server_metrics_LDADD = $(tests_unit_test_server_config_LDADD)
-endif
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-server-rights
-TESTS += tests/unit/test-server-rights
-tests_unit_test_server_rights_SOURCES = tests/unit/test-server-rights.c
-tests_unit_test_server_rights_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
-	$(EVENT_CFLAGS) $(JANSSON_CFLAGS) $(OPENSSL_CFLAGS)
-tests_unit_test_server_rights_LDADD = $(tests_unit_test_server_config_LDADD)
-endif

@@ -41,8 +41,7 @@ sim_libsim_a_SOURCES = \
 	sim/sim-endpoints.c \
 	sim/sim-exec.c
 # Only common/ and sim/ on the include path: sim shares nothing else.
-SIM_CPPFLAGS = -D_GNU_SOURCE -include $(top_builddir)/config.h \
-	-I$(top_srcdir)/common -I$(top_srcdir)/sim
+SIM_CPPFLAGS = $(BASE_CPPFLAGS) -iquote $(top_srcdir)/sim
 sim_libsim_a_CPPFLAGS = $(SIM_CPPFLAGS)
 sim_libsim_a_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(JANSSON_CFLAGS) $(YAML_CFLAGS)
@@ -86,8 +85,7 @@ EXTRA_DIST += $(SIM_TESTS) tests/sim sim/gen-schema.py
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test-sim
 TESTS += tests/unit/test-sim
-tests_unit_test_sim_SOURCES = tests/unit/test-sim.c
 tests_unit_test_sim_CPPFLAGS = $(SIM_CPPFLAGS)
-tests_unit_test_sim_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_sim_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sim_LDADD = $(SIM_LIBS) $(CMOCKA_LIBS)
 endif

@@ -18,23 +18,24 @@ spec_libspec_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS)
 
 # The golden cases of tests/spec/, run by one driver over the real binary.
 TESTS += tests/spec/run.sh
-EXTRA_DIST += tests/spec/run.sh tests/fuzz
+EXTRA_DIST += tests/spec/run.sh tests/fuzz tests/unit/spec-whole.h
 
+# The spec tests: spec-whole.h's load (test-spec-emit has its own).
+SPEC_UNIT_TESTS = tests/unit/test-spec tests/unit/test-spec-queue \
+	tests/unit/test-spec-bounds tests/unit/test-spec-emit
+SPEC_TEST_LDADD = spec/libspec.a common/libcommon.a $(JANSSON_LIBS) \
+	$(YAML_LIBS) $(CMOCKA_LIBS) -lm
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-spec
-TESTS += tests/unit/test-spec
-tests_unit_test_spec_SOURCES = tests/unit/test-spec.c tests/unit/spec-whole.h
-tests_unit_test_spec_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
-tests_unit_test_spec_LDADD = spec/libspec.a common/libcommon.a \
-	$(JANSSON_LIBS) $(YAML_LIBS) $(CMOCKA_LIBS) -lm
-check_PROGRAMS += tests/unit/test-spec-queue
-TESTS += tests/unit/test-spec-queue
-tests_unit_test_spec_queue_SOURCES = tests/unit/test-spec-queue.c \
-	tests/unit/spec-whole.h
-tests_unit_test_spec_queue_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
-	$(JANSSON_CFLAGS)
-tests_unit_test_spec_queue_LDADD = spec/libspec.a common/libcommon.a \
-	$(JANSSON_LIBS) $(YAML_LIBS) $(CMOCKA_LIBS) -lm
+check_PROGRAMS += $(SPEC_UNIT_TESTS)
+TESTS += $(SPEC_UNIT_TESTS)
+tests_unit_test_spec_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_spec_LDADD = $(SPEC_TEST_LDADD)
+tests_unit_test_spec_queue_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_spec_queue_LDADD = $(SPEC_TEST_LDADD)
+tests_unit_test_spec_bounds_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_spec_bounds_LDADD = $(SPEC_TEST_LDADD)
+tests_unit_test_spec_emit_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_spec_emit_LDADD = $(SPEC_TEST_LDADD)
 endif
 
 SPEC_INTEGRATION_TESTS = \
@@ -52,22 +53,3 @@ tests/spec/$(am__dirstamp):
 	@$(MKDIR_P) tests/spec
 	@: > tests/spec/$(am__dirstamp)
 DISTCLEANFILES = tests/spec/$(am__dirstamp)
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-spec-bounds
-TESTS += tests/unit/test-spec-bounds
-tests_unit_test_spec_bounds_SOURCES = tests/unit/test-spec-bounds.c \
-	tests/unit/spec-whole.h
-tests_unit_test_spec_bounds_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
-	$(JANSSON_CFLAGS)
-tests_unit_test_spec_bounds_LDADD = spec/libspec.a common/libcommon.a \
-	$(JANSSON_LIBS) $(YAML_LIBS) $(CMOCKA_LIBS) -lm
-endif
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test-spec-emit
-TESTS += tests/unit/test-spec-emit
-tests_unit_test_spec_emit_SOURCES = tests/unit/test-spec-emit.c
-tests_unit_test_spec_emit_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
-	$(JANSSON_CFLAGS)
-tests_unit_test_spec_emit_LDADD = spec/libspec.a common/libcommon.a \
-	$(JANSSON_LIBS) $(YAML_LIBS) $(CMOCKA_LIBS) -lm
-endif

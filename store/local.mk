@@ -28,10 +28,10 @@ store_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(EVENT_CFLAGS) \
 STORE_FIXTURE = tests/unit/store-fixture.c tests/unit/store-fixture.h
 
 # Each store test: its file and the fixture, libstore and SQLite (and
-# libevent for the wake test).
-STORE_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SQLITE_CFLAGS)
+# libevent, for the wake test).
+STORE_TEST_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
 STORE_TEST_LDADD = store/libstore.a common/libcommon.a $(SQLITE_LIBS) \
-	$(CMOCKA_LIBS)
+	$(EVENT_LIBS) $(CMOCKA_LIBS)
 STORE_TESTS = tests/unit/test-store tests/unit/test-store-file \
 	tests/unit/test-store-sched tests/unit/test-store-wake \
 	tests/unit/test-store-delta tests/unit/test-store-act
@@ -52,8 +52,8 @@ tests_unit_test_store_sched_CFLAGS = $(STORE_TEST_CFLAGS)
 tests_unit_test_store_sched_LDADD = $(STORE_TEST_LDADD)
 tests_unit_test_store_wake_SOURCES = tests/unit/test-store-wake.c \
 	$(STORE_FIXTURE)
-tests_unit_test_store_wake_CFLAGS = $(STORE_TEST_CFLAGS) $(EVENT_CFLAGS)
-tests_unit_test_store_wake_LDADD = $(STORE_TEST_LDADD) $(EVENT_LIBS)
+tests_unit_test_store_wake_CFLAGS = $(STORE_TEST_CFLAGS)
+tests_unit_test_store_wake_LDADD = $(STORE_TEST_LDADD)
 tests_unit_test_store_delta_SOURCES = tests/unit/test-store-delta.c \
 	$(STORE_FIXTURE)
 tests_unit_test_store_delta_CFLAGS = $(STORE_TEST_CFLAGS)

@@ -48,10 +48,12 @@ probe_client(struct event_base *base, const char *context)
 	return c;
 }
 
-/* Prints a response: JSON body to stdout, status and error to stderr. */
+/* Prints a response (JSON body to stdout, status and error to stderr)
+ * and frees it; the probe's exit status, 1 for an error. */
 static int
-probe_report(struct kube_response *r)
+probe_report_take(struct kube_response *r)
 {
+	int ret = r->error != NULL;
 	char *s;
 
 	fprintf(stderr, "status=%d attempts=%d%s%s\n", r->status, r->attempts,
@@ -63,14 +65,13 @@ probe_report(struct kube_response *r)
 		if (kube_is_quota_exceeded(r->error))
 			fprintf(stderr, "quota-exceeded\n");
 		free(s);
-		return 1;
-	}
-	if (r->body != NULL) {
+	} else if (r->body != NULL) {
 		json_dumpf(r->body, stdout, JSON_COMPACT | JSON_SORT_KEYS);
 		fputc('\n', stdout);
 	} else if (r->text != NULL)
 		fwrite(r->text, 1, r->text_len, stdout);
-	return 0;
+	kube_response_free(r);
+	return ret;
 }
 
 /* A kind from its plural name. */
@@ -500,8 +501,7 @@ main(int argc, char **argv)
 			return 2;
 		r = kube_wait(c, kube_request_raw(c, argv[1], argv[2], body,
 		    NULL, NULL, NULL));
-		ret = probe_report(r);
-		kube_response_free(r);
+		ret = probe_report_take(r);
 		json_decref(body);
 	} else if (strcmp(argv[0], "list") == 0 && argc >= 3) {
 		struct kube_list_opts o = { .limit = argc >= 4 ?
@@ -514,14 +514,12 @@ main(int argc, char **argv)
 			printf("items=%zu rv=%s\n", json_array_size(
 			    kube_list_items(r->body)),
 			    kube_obj_resource_version(r->body));
-		ret = probe_report(r);
-		kube_response_free(r);
+		ret = probe_report_take(r);
 	} else if (strcmp(argv[0], "create-svc") == 0 && argc >= 3) {
 		body = probe_svc(argv[2]);
 		r = kube_wait(c, kube_create(c, KUBE_SERVICES, argv[1], body,
 		    NULL, NULL));
-		ret = probe_report(r);
-		kube_response_free(r);
+		ret = probe_report_take(r);
 		json_decref(body);
 	} else if (strcmp(argv[0], "create-svc-owned") == 0 && argc >= 3) {
 		/* Identity: the probe's labels; "hold" adds a finalizer. */
@@ -532,8 +530,7 @@ main(int argc, char **argv)
 		r = kube_wait(c, kube_create_owned(c, KUBE_SERVICES, argv[1],
 		    body, json_object_get(json_object_get(body, "metadata"),
 		    "labels"), NULL, NULL));
-		ret = probe_report(r);
-		kube_response_free(r);
+		ret = probe_report_take(r);
 		json_decref(body);
 	} else if (strcmp(argv[0], "delete") == 0 && argc >= 4) {
 		struct kube_delete_opts o = { .grace_seconds = -1 };
@@ -548,8 +545,7 @@ main(int argc, char **argv)
 		}
 		r = kube_wait(c, kube_delete(c, probe_kind(argv[1]), argv[2],
 		    argv[3], &o, NULL, NULL));
-		ret = probe_report(r);
-		kube_response_free(r);
+		ret = probe_report_take(r);
 	} else if (strcmp(argv[0], "patch") == 0 && argc >= 5) {
 		char *path = kube_path(probe_kind(argv[1]), argv[2], argv[3]);
 
@@ -558,8 +554,7 @@ main(int argc, char **argv)
 		r = kube_wait(c, kube_request_raw(c, "PATCH", path, body,
 		    "application/merge-patch+json", NULL, NULL));
 		free(path);
-		ret = probe_report(r);
-		kube_response_free(r);
+		ret = probe_report_take(r);
 		json_decref(body);
 	} else if (strcmp(argv[0], "gets") == 0 && argc >= 3) {
 		struct fc fc = { 0 };
@@ -586,8 +581,7 @@ main(int argc, char **argv)
 		req = kube_pod_logs(c, argv[1], argv[2], &o,
 		    o.follow ? probe_log_data : NULL, NULL, NULL);
 		r = kube_wait(c, req);
-		ret = probe_report(r);
-		kube_response_free(r);
+		ret = probe_report_take(r);
 	} else if (strcmp(argv[0], "watch-check") == 0 && argc >= 4)
 		ret = probe_watch_check(base, c, argv[1], atoi(argv[2]),
 		    argv[3]);

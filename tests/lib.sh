@@ -187,6 +187,7 @@ finish() {
 	exit $?
 }
 
+. "$top_srcdir/tests/lib/cluster.sh"
 . "$top_srcdir/tests/lib/kubesim.sh"
 . "$top_srcdir/tests/lib/pki.sh"
 . "$top_srcdir/tests/lib/sched.sh"

@@ -73,8 +73,7 @@ check_PROGRAMS += tests/unit/test-cli-remote
 TESTS += tests/unit/test-cli-remote
 tests_unit_test_cli_remote_SOURCES = tests/unit/test-cli-remote.c \
 	cli/cli-table.c
-tests_unit_test_cli_remote_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
-	$(JANSSON_CFLAGS)
+tests_unit_test_cli_remote_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_cli_remote_LDADD = $(ailab_queue_cluster_LDADD) \
 	$(CMOCKA_LIBS)
 endif

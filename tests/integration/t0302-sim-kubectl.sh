@@ -10,8 +10,6 @@ plan 48
 check "openssl makes a CA and a server certificate" sim_tls
 check "starts with TLS" sim_start_tls --speed 20
 is "the kubeconfig is 0600" "$(stat -c %a "$KC")" 600
-k() { timeout 30 kubectl --kubeconfig "$KC" --context alice "$@"; }
-ka() { timeout 30 kubectl --kubeconfig "$KC" --context admin "$@"; }
 
 check "get nodes" ka get nodes
 is "53 nodes and a header" "$(wc -l <"$TMP/out" | tr -d ' ')" 54

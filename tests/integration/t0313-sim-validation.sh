@@ -29,7 +29,6 @@ users:
 - {name: admin, token: admin-token, admin: true}
 EOF
 check "starts with TLS" sim_start_tls --speed 1 --cluster "$TMP/cluster.yaml"
-k() { timeout 30 kubectl --kubeconfig "$KC" --context alice "$@"; }
 # pod NAME RESOURCES [IMAGE]: a pod manifest (YAML) on stdout.
 pod() {
 	cat <<EOF

@@ -11,7 +11,6 @@ plan 90
 check "openssl makes a CA and a server certificate" sim_tls
 check "starts with TLS" sim_start_tls --cluster "$FIXTURES/sim-roomy.yaml" \
     --speed 20 --seed 3
-ka() { timeout 30 kubectl --kubeconfig "$KC" --context admin "$@"; }
 NS=/api/v1/namespaces
 # claim NAME CLASS SIZE [MODE]: a PersistentVolumeClaim body.
 claim() {

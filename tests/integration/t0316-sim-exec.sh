@@ -14,8 +14,6 @@ sim_cluster <<'EOF2'
 - {name: alice, token: alice-token, namespaces: [alice]}
 EOF2
 check "starts with TLS" sim_start_tls --cluster "$TMP/cluster.yaml"
-k() { timeout 30 kubectl --kubeconfig "$KC" --context alice "$@"; }
-ka() { timeout 30 kubectl --kubeconfig "$KC" --context admin "$@"; }
 
 pod() { # NAME NS [ANNOTATION-VALUE]
 	_ann=

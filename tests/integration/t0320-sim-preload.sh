@@ -9,11 +9,7 @@ skip_unless "kubectl not installed" command -v kubectl
 plan 37
 
 # Three nodes of 10 CPUs: 100 pods of 100m each by CPU (110 by pod count).
-cat >"$TMP/cluster.yaml" <<'EOT'
-nodeGroups:
-- {count: 3, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090-D, gpuCount: 8,
-   gpuFamily: ada-lovelace, computeMajor: 8, computeMinor: 9, cpu: '10',
-   memory: 64Gi, labels: {gpu-model: RTX4090D}}
+rtx_cluster 3 10 64Gi >"$TMP/cluster.yaml" <<'EOT'
 namespaces:
 - name: default
 - name: team
@@ -25,7 +21,6 @@ EOT
 sim_tls
 check "starts a cluster of 3 nodes" sim_start_tls \
     --cluster "$TMP/cluster.yaml" --speed 10
-ka() { timeout 60 kubectl --kubeconfig "$KC" --context admin "$@"; }
 npods() { ka get pods -A --no-headers 2>/dev/null | wc -l | tr -d ' '; }
 podrv() { api GET /api/v1/pods >/dev/null; jget 'd["metadata"]["resourceVersion"]'; }
 

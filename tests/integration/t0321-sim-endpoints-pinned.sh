@@ -26,7 +26,6 @@ EOT
 sim_tls
 check "starts a cluster of 3 nodes" sim_start_tls \
     --cluster "$TMP/cluster.yaml" --speed 10
-ka() { timeout 60 kubectl --kubeconfig "$KC" --context admin "$@"; }
 
 # svc NS NAME SELECTOR-FLOW-MAP [LABELS-FLOW-MAP]: one Service on port 80
 # -> 8080, labelled tier=t unless told ("{}": none at all).

@@ -18,11 +18,7 @@
 . "$top_srcdir/tests/lib.sh"
 plan 9
 
-cat >"$TMP/cluster.yaml" <<'EOT'
-nodeGroups:
-- {count: 2, namePrefix: n-, gpu: NVIDIA-GeForce-RTX-4090-D, gpuCount: 8,
-   gpuFamily: ada-lovelace, computeMajor: 8, computeMinor: 9, cpu: '128',
-   memory: 1Ti, labels: {gpu-model: RTX4090D}}
+rtx_cluster 2 128 1Ti >"$TMP/cluster.yaml" <<'EOT'
 namespaces:
 - name: default
 - name: alice

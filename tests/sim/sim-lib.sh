@@ -57,6 +57,11 @@ sim_start_tls() {
 	    --tls-key "$TMP/tls/srv.key" --tls-ca "$TMP/tls/ca.crt" "$@"
 }
 
+# k, ka ARGS...: kubectl as alice, as the admin, through sim_start_tls's
+# kubeconfig ($KC), a minute at most.
+k() { timeout 60 kubectl --kubeconfig "$KC" --context alice "$@"; }
+ka() { timeout 60 kubectl --kubeconfig "$KC" --context admin "$@"; }
+
 # api METHOD PATH [TOKEN [BODY [CONTENT-TYPE]]]: prints the status code;
 # the body lands in $TMP/body and the headers in $TMP/headers.  TOKEN "-"
 # sends no credentials.

@@ -4,6 +4,8 @@
 
 static char fixdir[2048];
 static char tmpdir[4096];
+/* The test plugin's log of its runs ($PLUGIN_COUNTER), in tmpdir. */
+static char counter[4096 + 16];
 
 /* The absolute path of a fixture. */
 static const char *
@@ -70,6 +72,20 @@ creds_ok(struct kube_config *cfg, struct kube_creds *c)
 
 	if (kube_config_credentials(cfg, false, c, &cause) != 0)
 		fail_msg("credentials: %s", cause);
+}
+
+/* A fixture that loads but whose credentials fail, with needle in the
+ * cause. */
+static void
+creds_bad(const char *name, const char *needle)
+{
+	struct kube_config *cfg = load_ok(name);
+	struct kube_creds c;
+	char *cause = NULL;
+
+	assert_int_equal(kube_config_credentials(cfg, false, &c, &cause), -1);
+	assert_cause(cause, needle);
+	kube_config_free(cfg);
 }
 
 /* The token a config's credentials carry is want. */
@@ -394,9 +410,9 @@ test_client_certs(void **state)
 	    "client-key", NULL);
 }
 
-/* Counts the runs the test plugin recorded. */
+/* Counts the runs the test plugin recorded since the counter's unlink. */
 static int
-plugin_runs(const char *counter)
+plugin_runs(void)
 {
 	FILE *f = fopen(counter, "r");
 	int n = 0, ch;
@@ -415,11 +431,10 @@ test_exec_v1(void **state)
 {
 	struct kube_config *cfg = load_ok("exec-v1.yaml");
 	struct kube_creds c;
-	char *counter = xprintf("%s/count-v1", tmpdir), *cause = NULL;
+	char *cause = NULL;
 
 	(void)state;
 	unlink(counter);
-	setenv("PLUGIN_COUNTER", counter, 1);
 	assert_string_equal(kube_config_auth_kind(cfg), "exec");
 	creds_ok(cfg, &c);
 	/* env reached the plugin, KUBERNETES_EXEC_INFO said non-interactive
@@ -430,15 +445,13 @@ test_exec_v1(void **state)
 	/* No expiry: cached forever. */
 	creds_ok(cfg, &c);
 	kube_creds_release(&c);
-	assert_int_equal(plugin_runs(counter), 1);
+	assert_int_equal(plugin_runs(), 1);
 	/* After a 401 the caller forces one re-run. */
 	assert_true(kube_config_can_refresh(cfg));
 	assert_int_equal(kube_config_credentials(cfg, true, &c, &cause), 0);
 	kube_creds_release(&c);
-	assert_int_equal(plugin_runs(counter), 2);
+	assert_int_equal(plugin_runs(), 2);
 	kube_config_free(cfg);
-	unsetenv("PLUGIN_COUNTER");
-	free(counter);
 }
 
 static void
@@ -446,11 +459,9 @@ test_exec_v1beta1(void **state)
 {
 	struct kube_config *cfg = load_ok("exec-v1beta1.yaml");
 	struct kube_creds c;
-	char *counter = xprintf("%s/count-v1beta1", tmpdir);
 
 	(void)state;
 	unlink(counter);
-	setenv("PLUGIN_COUNTER", counter, 1);
 	/* interactiveMode defaults to IfAvailable for v1beta1. */
 	assert_string_equal(cfg->user->exec->interactive_mode, "IfAvailable");
 	creds_ok(cfg, &c);
@@ -460,10 +471,8 @@ test_exec_v1beta1(void **state)
 	kube_creds_release(&c);
 	creds_ok(cfg, &c);
 	kube_creds_release(&c);
-	assert_int_equal(plugin_runs(counter), 1);
+	assert_int_equal(plugin_runs(), 1);
 	kube_config_free(cfg);
-	unsetenv("PLUGIN_COUNTER");
-	free(counter);
 	load_bad("exec-v1-no-mode.yaml", "interactiveMode", "required");
 }
 
@@ -472,20 +481,16 @@ test_exec_expired(void **state)
 {
 	struct kube_config *cfg = load_ok("exec-expired.yaml");
 	struct kube_creds c;
-	char *counter = xprintf("%s/count-expired", tmpdir);
 
 	(void)state;
 	unlink(counter);
-	setenv("PLUGIN_COUNTER", counter, 1);
 	creds_ok(cfg, &c);
 	kube_creds_release(&c);
 	/* Expired: the next request runs the plugin again. */
 	creds_ok(cfg, &c);
 	kube_creds_release(&c);
-	assert_int_equal(plugin_runs(counter), 2);
+	assert_int_equal(plugin_runs(), 2);
 	kube_config_free(cfg);
-	unsetenv("PLUGIN_COUNTER");
-	free(counter);
 }
 
 static void
@@ -493,27 +498,13 @@ test_exec_errors(void **state)
 {
 	struct kube_config *cfg;
 	struct kube_creds c;
-	char *cause = NULL;
 
 	(void)state;
-	cfg = load_ok("exec-wrong-version.yaml");
-	assert_int_equal(kube_config_credentials(cfg, false, &c, &cause), -1);
-	assert_cause(cause, "does not match");
-	kube_config_free(cfg);
-
-	cfg = load_ok("exec-fails.yaml");
-	assert_int_equal(kube_config_credentials(cfg, false, &c, &cause), -1);
-	assert_cause(cause, "exit status 1");
-	kube_config_free(cfg);
-
+	creds_bad("exec-wrong-version.yaml", "does not match");
+	creds_bad("exec-fails.yaml", "exit status 1");
 	/* Always needs a terminal; the test's stdin is not one. */
-	if (!isatty(0)) {
-		cfg = load_ok("exec-always.yaml");
-		assert_int_equal(kube_config_credentials(cfg, false, &c,
-		    &cause), -1);
-		assert_cause(cause, "stdin is not a terminal");
-		kube_config_free(cfg);
-	}
+	if (!isatty(0))
+		creds_bad("exec-always.yaml", "stdin is not a terminal");
 
 	cfg = load_ok("exec-cert.yaml");
 	creds_ok(cfg, &c);
@@ -758,6 +749,8 @@ main(void)
 	if ((t = mkdtemp(tmpdir)) == NULL)
 		return 1;
 	unsetenv("KUBECONFIG");
+	snprintf(counter, sizeof counter, "%s/count", tmpdir);
+	setenv("PLUGIN_COUNTER", counter, 1);
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
 	if (unit_rmtree(tmpdir) != 0)
 		ret = 1;

@@ -13,71 +13,73 @@ js(const char *s)
 	return v;
 }
 
+/* The error kube_error_from_status makes of a Status body (JSON text)
+ * and an HTTP code; the caller frees it. */
+static struct kube_error *
+status_error(const char *body, int code)
+{
+	json_t *st = js(body);
+	struct kube_error *e = kube_error_from_status(st, code);
+
+	json_decref(st);
+	return e;
+}
+
 static void
 test_status_errors(void **state)
 {
-	json_t *st;
 	struct kube_error *e;
 	char *s;
 
 	(void)state;
-	st = js("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":"
-	    "\"Failure\",\"message\":\"deployments.apps \\\"x\\\" already "
-	    "exists\",\"reason\":\"AlreadyExists\",\"code\":409,\"details\":"
-	    "{\"name\":\"x\",\"group\":\"apps\",\"kind\":\"deployments\"}}");
-	e = kube_error_from_status(st, 409);
+	e = status_error("{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+	    "\"status\":\"Failure\",\"message\":\"deployments.apps \\\"x\\\" "
+	    "already exists\",\"reason\":\"AlreadyExists\",\"code\":409,"
+	    "\"details\":{\"name\":\"x\",\"group\":\"apps\",\"kind\":"
+	    "\"deployments\"}}", 409);
 	assert_true(kube_is_already_exists(e));
 	assert_false(kube_is_conflict(e));
 	assert_false(kube_is_not_found(e));
 	assert_int_equal(e->code, 409);
 	kube_error_free(e);
-	json_decref(st);
 
-	st = js("{\"kind\":\"Status\",\"status\":\"Failure\",\"message\":"
-	    "\"pods \\\"p\\\" is forbidden: exceeded quota: q, requested: "
-	    "requests.nvidia.com/gpu=4, used: requests.nvidia.com/gpu=8, "
-	    "limited: requests.nvidia.com/gpu=8\",\"reason\":\"Forbidden\","
-	    "\"code\":403}");
-	e = kube_error_from_status(st, 403);
+	e = status_error("{\"kind\":\"Status\",\"status\":\"Failure\","
+	    "\"message\":\"pods \\\"p\\\" is forbidden: exceeded quota: q, "
+	    "requested: requests.nvidia.com/gpu=4, used: "
+	    "requests.nvidia.com/gpu=8, limited: requests.nvidia.com/gpu=8\","
+	    "\"reason\":\"Forbidden\",\"code\":403}", 403);
 	assert_true(kube_is_forbidden(e));
 	assert_true(kube_is_quota_exceeded(e));
 	kube_error_free(e);
-	json_decref(st);
 
-	st = js("{\"kind\":\"Status\",\"message\":\"pods \\\"p\\\" is "
+	e = status_error("{\"kind\":\"Status\",\"message\":\"pods \\\"p\\\" is "
 	    "forbidden: User \\\"bob\\\" cannot get resource\",\"reason\":"
-	    "\"Forbidden\",\"code\":403}");
-	e = kube_error_from_status(st, 403);
+	    "\"Forbidden\",\"code\":403}", 403);
 	assert_true(kube_is_forbidden(e));
 	assert_false(kube_is_quota_exceeded(e));
 	kube_error_free(e);
-	json_decref(st);
 
-	st = js("{\"kind\":\"Status\",\"message\":\"Operation cannot be "
-	    "fulfilled on jobs.batch \\\"x\\\": the object has been "
-	    "modified\",\"reason\":\"Conflict\",\"code\":409}");
-	e = kube_error_from_status(st, 409);
+	e = status_error("{\"kind\":\"Status\",\"message\":\"Operation "
+	    "cannot be fulfilled on jobs.batch \\\"x\\\": the object has been "
+	    "modified\",\"reason\":\"Conflict\",\"code\":409}", 409);
 	assert_true(kube_is_conflict(e));
 	assert_false(kube_is_already_exists(e));
 	kube_error_free(e);
-	json_decref(st);
 
-	st = js("{\"kind\":\"Status\",\"message\":\"too old resource version: "
-	    "1 (5)\",\"reason\":\"Expired\",\"code\":410}");
-	e = kube_error_from_status(st, 0);
+	e = status_error("{\"kind\":\"Status\",\"message\":\"too old "
+	    "resource version: 1 (5)\",\"reason\":\"Expired\",\"code\":410}",
+	    0);
 	assert_true(kube_is_gone(e));
 	assert_int_equal(e->code, 410);
 	kube_error_free(e);
-	json_decref(st);
 
-	st = js("{\"kind\":\"Status\",\"message\":\"Job.batch \\\"x\\\" is "
-	    "invalid: spec.completions: Required value\",\"reason\":"
-	    "\"Invalid\",\"code\":422,\"details\":{\"causes\":[{\"reason\":"
-	    "\"FieldValueRequired\",\"message\":\"Required value\",\"field\":"
-	    "\"spec.completions\"},{\"reason\":\"FieldValueInvalid\","
+	e = status_error("{\"kind\":\"Status\",\"message\":\"Job.batch "
+	    "\\\"x\\\" is invalid: spec.completions: Required value\","
+	    "\"reason\":\"Invalid\",\"code\":422,\"details\":{\"causes\":[{"
+	    "\"reason\":\"FieldValueRequired\",\"message\":\"Required value\","
+	    "\"field\":\"spec.completions\"},{\"reason\":\"FieldValueInvalid\","
 	    "\"message\":\"must be positive\",\"field\":\"spec.parallelism\"}]"
-	    ",\"retryAfterSeconds\":3}}");
-	e = kube_error_from_status(st, 422);
+	    ",\"retryAfterSeconds\":3}}", 422);
 	assert_int_equal(e->ncauses, 2);
 	assert_string_equal(e->causes[0].field, "spec.completions");
 	assert_int_equal(e->retry_after, 3);
@@ -85,7 +87,6 @@ test_status_errors(void **state)
 	assert_non_null(strstr(s, "spec.parallelism: must be positive"));
 	free(s);
 	kube_error_free(e);
-	json_decref(st);
 
 	/* No Status body: the code alone decides. */
 	e = kube_error_from_status(NULL, 404);

@@ -8,22 +8,37 @@
 #include "store-int.h"
 #include "store-fixture.h"
 
+/* A file that schema VERSION wrote, SQL run on it at that version, then
+ * opened (migrated) by this build: the store, at the current version. */
+static struct store *
+migrated(struct store_fixture *f, int version, const char *sql)
+{
+	char *cause = NULL, *path = xprintf("%s/v%d.db", f->dir, version);
+	struct store *s;
+
+	assert_int_equal(store_open_version(path, version, &s, &cause), 0);
+	assert_int_equal(store_user_version(s), version);
+	assert_int_equal(store_exec(s, sql, &cause), 0);
+	store_close(s);
+	assert_int_equal(store_open(path, &s, &cause), 0);
+	assert_int_equal(store_user_version(s), STORE_SCHEMA_VERSION);
+	free(path);
+	return s;
+}
+
 /* A file written by schema version 1 is migrated with its jobs intact. */
 static void
 test_migrate_from_v1(void **state)
 {
 	struct store_fixture *f = *state;
-	struct store *old, *s;
+	struct store *s;
 	struct store_job *j;
 	struct store_event *ev;
 	size_t nev;
-	char *cause = NULL, *path;
+	char *cause = NULL;
 
-	path = xprintf("%s/old.db", f->dir);
-	assert_int_equal(store_open_version(path, 1, &old, &cause), 0);
-	assert_int_equal(store_user_version(old), 1);
 	/* As version 1 wrote them: this build's insert needs later columns. */
-	assert_int_equal(store_exec(old, "INSERT INTO jobs (name, namespace, "
+	s = migrated(f, 1, "INSERT INTO jobs (name, namespace, "
 	    "owner, state, priority, gpu_type, gpu_count, replicas, cpu_milli, "
 	    "memory_bytes, spec, submitted_at, updated_at) VALUES "
 	    "('old1', 'alice', 'alice', 'queued', 500, 'RTX4090D', 1, 2, 8000, "
@@ -31,11 +46,7 @@ test_migrate_from_v1(void **state)
 	    "'queued', 500, 'RTX4090D', 1, 2, 8000, 17179869184, "
 	    "'{\"v\":2}', 1, 1); INSERT INTO events (job_id, at, from_state, "
 	    "to_state, reason) VALUES (1, 1, NULL, 'queued', 'submitted'), "
-	    "(2, 1, NULL, 'queued', 'submitted')", &cause), 0);
-	store_close(old);
-
-	assert_int_equal(store_open(path, &s, &cause), 0);
-	assert_int_equal(store_user_version(s), STORE_SCHEMA_VERSION);
+	    "(2, 1, NULL, 'queued', 'submitted')");
 	assert_int_equal(store_get(s, 2, &j, &cause), 0);
 	assert_non_null(j);
 	assert_string_equal(j->name, "old2");
@@ -49,7 +60,6 @@ test_migrate_from_v1(void **state)
 	/* And it keeps working at the new version. */
 	store_fixture_move(s, 2, STORE_HELD, "h");
 	store_close(s);
-	free(path);
 }
 
 /* store_row_fn: keeps the estimated start of each row, by place. */
@@ -174,13 +184,11 @@ test_migrate_group_owner(void **state)
 	struct store *s;
 	size_t n, i;
 	int64_t id;
-	char *cause = NULL, *path;
+	char *cause = NULL;
 
-	path = xprintf("%s/v8.db", f->dir);
-	assert_int_equal(store_open_version(path, 8, &s, &cause), 0);
 	/* As version 8 wrote them: a group found by name alone, so bob's
 	 * job joined alice's "hw1". */
-	assert_int_equal(store_exec(s, "INSERT INTO groups (id, name, kind, "
+	s = migrated(f, 8, "INSERT INTO groups (id, name, kind, "
 	    "created_at) VALUES (1, 'hw1', 'roster', 1), (2, 'gone', 'batch', "
 	    "1); INSERT INTO jobs (name, namespace, owner, group_id, state, "
 	    "priority, gpu_type, gpu_count, replicas, cpu_milli, memory_bytes, "
@@ -188,11 +196,7 @@ test_migrate_group_owner(void **state)
 	    "('a', 'alice', 'alice', 1, 'queued', 500, '', 0, 1, 1, 1, '{}', "
 	    "1, 1), ('b', 'alice', 'alice', 1, 'queued', 500, '', 0, 1, 1, 1, "
 	    "'{}', 1, 1), ('c', 'bob', 'bob', 1, 'queued', 500, '', 0, 1, 1, "
-	    "1, '{}', 1, 1)", &cause), 0);
-	store_close(s);
-
-	assert_int_equal(store_open(path, &s, &cause), 0);
-	assert_int_equal(store_user_version(s), STORE_SCHEMA_VERSION);
+	    "1, '{}', 1, 1)");
 	assert_int_equal(group_count(s, "alice", "hw1"), 2);
 	assert_int_equal(group_count(s, "bob", "hw1"), 1);
 	assert_int_equal(group_count(s, NULL, "hw1"), 3);
@@ -238,7 +242,6 @@ test_migrate_group_owner(void **state)
 	more[0].owner = "bob";
 	assert_int_equal(store_check_after(s, more, 1, &cause), 0);
 	store_close(s);
-	free(path);
 }
 
 /* Migration 10: a version 9 file, two groups sharing a spec text each
@@ -254,14 +257,12 @@ test_migrate_spec_refs(void **state)
 	struct store_job *j;
 	struct store *s;
 	size_t n;
-	char *cause = NULL, *path;
+	char *cause = NULL;
 
-	path = xprintf("%s/v9.db", f->dir);
-	assert_int_equal(store_open_version(path, 9, &s, &cause), 0);
 	/* As version 9 wrote them: texts 1 (jobs 1-3) and 2 (job 4), job 5
 	 * with its whole spec; 1 and 4 ended and cleaned, 2 running, 3
 	 * failed and not cleaned. */
-	assert_int_equal(store_exec(s, "INSERT INTO specs (id, spec) VALUES "
+	s = migrated(f, 9, "INSERT INTO specs (id, spec) VALUES "
 	    "(1, '{\"a\":1,\"b\":'), (2, '{\"c\":'); "
 	    "INSERT INTO jobs (name, namespace, owner, state, cleaned, "
 	    "priority, gpu_type, gpu_count, replicas, cpu_milli, "
@@ -276,11 +277,7 @@ test_migrate_spec_refs(void **state)
 	    "('d', 'alice', 'alice', 'cancelled', 1, 500, '', 0, 1, 1, 1, "
 	    "'4}', 1, 1, 2, 5), "
 	    "('e', 'alice', 'alice', 'queued', 1, 500, '', 0, 1, 1, 1, "
-	    "'{\"e\":5}', 1, 1, NULL, 0)", &cause), 0);
-	store_close(s);
-
-	assert_int_equal(store_open(path, &s, &cause), 0);
-	assert_int_equal(store_user_version(s), STORE_SCHEMA_VERSION);
+	    "'{\"e\":5}', 1, 1, NULL, 0)");
 	assert_int_equal(store_fixture_int(s, "SELECT refs FROM specs "
 	    "WHERE id = 1"), 3);
 	assert_int_equal(store_fixture_int(s, "SELECT refs FROM specs "
@@ -336,7 +333,6 @@ test_migrate_spec_refs(void **state)
 	assert_int_equal(store_fixture_int(s, "SELECT count(*) FROM specs"),
 	    0);
 	store_close(s);
-	free(path);
 }
 
 /* A migration that fails part way (here a version 9 file whose
