@@ -166,7 +166,7 @@ sim_strict_text(json_t *unknown)
 
 	json_array_foreach(unknown, i, v) {
 		q = sim_go_quote(json_string_value(v));
-		sim_appendf(&out, "%sunknown field %s", i ? ", " : "", q);
+		xappendf(&out, "%sunknown field %s", i ? ", " : "", q);
 		free(q);
 	}
 	return out;
@@ -371,18 +371,18 @@ sim_go_value(json_t *v, char **out)
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		keys = sim_sorted_keys(v, &n);
-		sim_appendf(out, "map[");
+		xappendf(out, "map[");
 		for (i = 0; i < n; i++) {
-			sim_appendf(out, "%s%s:", i ? " " : "", keys[i]);
+			xappendf(out, "%s%s:", i ? " " : "", keys[i]);
 			sim_go_value(json_object_get(v, keys[i]), out);
 		}
 		free(keys);
 		s = xstrdup("]");
 		break;
 	case JSON_ARRAY:
-		sim_appendf(out, "[");
+		xappendf(out, "[");
 		json_array_foreach(v, i, x) {
-			sim_appendf(out, "%s", i > 0 ? " " : "");
+			xappendf(out, "%s", i > 0 ? " " : "");
 			sim_go_value(x, out);
 		}
 		s = xstrdup("]");
@@ -406,7 +406,7 @@ sim_go_value(json_t *v, char **out)
 		s = xstrdup("<nil>");
 		break;
 	}
-	sim_appendf(out, "%s", s);
+	xappendf(out, "%s", s);
 	free(s);
 }
 
@@ -439,10 +439,10 @@ sim_go_strings(json_t *arr)
 	json_array_foreach(arr, i, x) {
 		q = sim_go_quote(json_string_value(x) ? json_string_value(x) :
 		    "");
-		sim_appendf(&out, "%s%s", i ? ", " : "", q);
+		xappendf(&out, "%s%s", i ? ", " : "", q);
 		free(q);
 	}
-	sim_appendf(&out, "}");
+	xappendf(&out, "}");
 	return out;
 }
 
@@ -462,12 +462,12 @@ sim_go_string_map(json_t *m)
 		v = json_string_value(json_object_get(m, keys[i]));
 		kq = sim_go_quote(keys[i]);
 		vq = sim_go_quote(v ? v : "");
-		sim_appendf(&out, "%s%s:%s", i ? ", " : "", kq, vq);
+		xappendf(&out, "%s%s:%s", i ? ", " : "", kq, vq);
 		free(kq);
 		free(vq);
 	}
 	free(keys);
-	sim_appendf(&out, "}");
+	xappendf(&out, "}");
 	return out;
 }
 
@@ -491,14 +491,14 @@ sim_go_selector(json_t *sel)
 			kq = sim_go_quote(sim_str_or(e, "key", ""));
 			oq = sim_go_quote(sim_str_or(e, "operator", ""));
 			vals = sim_go_strings(json_object_get(e, "values"));
-			sim_appendf(&out, "%sv1.LabelSelectorRequirement{"
+			xappendf(&out, "%sv1.LabelSelectorRequirement{"
 			    "Key:%s, Operator:%s, Values:%s}", i ? ", " : "",
 			    kq, oq, vals);
 			free(kq);
 			free(oq);
 			free(vals);
 		}
-		sim_appendf(&out, "}");
+		xappendf(&out, "}");
 	}
 	t = xprintf("v1.LabelSelector{MatchLabels:%s, MatchExpressions:%s}",
 	    labels, out);

@@ -341,8 +341,6 @@ void sim_watch_close(struct sim_watch *, bool end);
 const char *sim_str(json_t *, const char *path);
 const char *sim_str_or(json_t *, const char *path, const char *def);
 json_t *sim_path(json_t *, const char *path);
-/* Appends formatted text to *s (allocated, or NULL for ""). */
-void sim_appendf(char **s, const char *fmt, ...) printflike(2, 3);
 /* The object under a key (not a path), made when absent. */
 json_t *sim_child(json_t *, const char *key);
 /* Sets a member by dotted path only when absent; takes v (sim-admit.c). */

@@ -18,9 +18,9 @@ sim_ranges(const unsigned char *done, long n)
 		for (j = i; j + 1 < n && done[j + 1]; j++)
 			;
 		if (j > i)
-			sim_appendf(&out, "%s%ld-%ld", *out ? "," : "", i, j);
+			xappendf(&out, "%s%ld-%ld", *out ? "," : "", i, j);
 		else
-			sim_appendf(&out, "%s%ld", *out ? "," : "", i);
+			xappendf(&out, "%s%ld", *out ? "," : "", i);
 		i = j;
 	}
 	return out;

@@ -157,7 +157,7 @@ sim_fit_message(json_t *reasons, size_t nnodes)
 	qsort(parts, n, sizeof *parts, sim_strcmp);
 	out = xprintf("0/%zu nodes are available: ", nnodes);
 	for (i = 0; i < n; i++) {
-		sim_appendf(&out, "%s%s", i ? ", " : "", parts[i]);
+		xappendf(&out, "%s%s", i ? ", " : "", parts[i]);
 		free(parts[i]);
 	}
 	free(parts);

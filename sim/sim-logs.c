@@ -162,8 +162,8 @@ sim_pod_container(json_t *pod, const char **ctr, char **msg)
 	*msg = xprintf("a container name must be specified for pod %s, "
 	    "choose one of: [", sim_str(pod, "metadata.name"));
 	json_array_foreach(ctrs, i, x)
-		sim_appendf(msg, "%s%s", i ? " " : "", sim_str(x, "name"));
-	sim_appendf(msg, "]");
+		xappendf(msg, "%s%s", i ? " " : "", sim_str(x, "name"));
+	xappendf(msg, "]");
 	return -1;
 }
 

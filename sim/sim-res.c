@@ -195,7 +195,7 @@ sim_missing(json_t *pod, const char *class, const char *res)
 			    NULL;
 		if (has)
 			continue;
-		sim_appendf(&out, "%s%s", out ? "," : "",
+		xappendf(&out, "%s%s", out ? "," : "",
 		    sim_str_or(c, "name", ""));
 	}
 	return out;
@@ -251,7 +251,7 @@ sim_quota_admit(json_t *quotas, json_t *usage, json_t *delta, json_t *pod,
 				m = sim_missing(pod, tracked[j][0],
 				    tracked[j][1]);
 				if (m != NULL)
-					sim_appendf(&miss, "%s%s for: %s",
+					xappendf(&miss, "%s%s for: %s",
 					    miss ? "; " : "", full, m);
 				free(m);
 			}

@@ -9,7 +9,6 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,22 +162,6 @@ sim_str_or(json_t *obj, const char *path, const char *def)
 	const char *s = sim_str(obj, path);
 
 	return s != NULL ? s : def;
-}
-
-/* Appends formatted text to a string of xprintf's (NULL: empty). */
-void
-sim_appendf(char **s, const char *fmt, ...)
-{
-	va_list ap;
-	char *add, *t;
-
-	va_start(ap, fmt);
-	xvasprintf(&add, fmt, ap);
-	va_end(ap);
-	t = xprintf("%s%s", *s ? *s : "", add);
-	free(*s);
-	free(add);
-	*s = t;
 }
 
 /* The object under a key (borrowed), made when absent or not an object. */

@@ -160,7 +160,7 @@ sim_node_roles(json_t *node)
 	}
 	keys = sim_sorted_keys(roles, &n);
 	for (i = 0; i < n; i++)
-		sim_appendf(&out, "%s%s", i ? "," : "", keys[i]);
+		xappendf(&out, "%s%s", i ? "," : "", keys[i]);
 	free(keys);
 	json_decref(roles);
 	return out != NULL ? out : xstrdup("<none>");
@@ -175,7 +175,7 @@ sim_join_ctr(json_t *spec, const char *field)
 	char *out = xstrdup("");
 
 	json_array_foreach(json_object_get(spec, "containers"), i, c)
-		sim_appendf(&out, "%s%s", i ? "," : "",
+		xappendf(&out, "%s%s", i ? "," : "",
 		    sim_str_or(c, field, ""));
 	return out;
 }
@@ -196,7 +196,7 @@ sim_quota_cell(json_t *q, bool limits)
 			continue;
 		u = json_string_value(json_object_get(used, keys[i]));
 		h = json_string_value(json_object_get(hard, keys[i]));
-		sim_appendf(&out, "%s%s: %s/%s", *out ? ", " : "", keys[i],
+		xappendf(&out, "%s%s: %s/%s", *out ? ", " : "", keys[i],
 		    u ? u : "0", h ? h : "");
 	}
 	free(keys);
@@ -253,7 +253,7 @@ sim_access_modes(json_t *modes)
 			    strcmp(json_string_value(m), abbr[i][0]) == 0);
 		if (!has)
 			continue;
-		sim_appendf(&out, "%s%s", *out ? "," : "", abbr[i][1]);
+		xappendf(&out, "%s%s", *out ? "," : "", abbr[i][1]);
 	}
 	return out;
 }
@@ -320,7 +320,7 @@ static void
 sim_list_more(char **out, size_t *count, const char *item)
 {
 	if ((*count)++ < 3)
-		sim_appendf(out, "%s%s", **out ? "," : "", item);
+		xappendf(out, "%s%s", **out ? "," : "", item);
 }
 
 /* Ends such a list: "+ N more...", or empty as the printer says it. */
@@ -330,7 +330,7 @@ sim_list_end(char *out, size_t count, const char *empty)
 	json_t *j;
 
 	if (count > 3)
-		sim_appendf(&out, " + %zu more...", count - 3);
+		xappendf(&out, " + %zu more...", count - 3);
 	j = json_string(*out || count > 0 ? out : empty);
 	free(out);
 	return j;
@@ -488,7 +488,7 @@ sim_cells_svc(struct sim *sim, json_t *o, json_t *cells)
 	sim_cell_str(cells, "<none>");
 	s = xstrdup("");
 	json_array_foreach(sim_path(o, "spec.ports"), i, c) {
-		sim_appendf(&s, "%s%lld/%s", i ? "," : "",
+		xappendf(&s, "%s%lld/%s", i ? "," : "",
 		    (long long)json_integer_value(json_object_get(c, "port")),
 		    sim_str_or(c, "protocol", "TCP"));
 	}

@@ -44,7 +44,7 @@ sim_invalid_new(const char *kind, const char *group, const char *name,
 	size_t i;
 
 	json_array_foreach(causes, i, c)
-		sim_appendf(&text, "%s%s: %s", i ? ", " : "", sim_str(c,
+		xappendf(&text, "%s%s: %s", i ? ", " : "", sim_str(c,
 		    "field"), sim_str(c, "message"));
 	msg = xprintf(json_array_size(causes) > 1 ? "%s%s%s \"%s\" is invalid: "
 	    "[%s]" : "%s%s%s \"%s\" is invalid: %s", kind, *group ? "." : "",

@@ -252,7 +252,7 @@ sim_claim_waiters(struct sim *sim, json_t *pvc, int *n)
 		if (pod == NULL || sim_str(pod, "spec.nodeName") != NULL ||
 		    sim_pod_is_terminal(pod))
 			continue;
-		sim_appendf(&out, "%s%s", out ? "," : "", name);
+		xappendf(&out, "%s%s", out ? "," : "", name);
 		(*n)++;
 	}
 	return out;
