@@ -29,34 +29,15 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 	aq --context bob -q submit "$TMP/small.yaml" >/dev/null
 done
 start_sched --context admin sched --interval 1s
-# is_state ID STATE, read without starting python: the loop below must see
-# the 2x8 job running as soon as it runs, before later jobs may follow it.
-is_state() { aq show "$1" -o json | sed -n 's/^  "state": "\([a-z]*\)",$/\1/p' | grep -qx "$2"; }
-ok_within "ten 1-GPU jobs run" 30 is_state 10 running
+ok_within "ten 1-GPU jobs run" 30 job_state 10 running
 BIG=$(aq --context bob -q submit "$TMP/big.yaml" | tail -1)
-T0=$(date +%s)
-i=0
-while [ $i -lt 80 ] && ! is_state "$BIG" running; do
-	aq --context bob -q submit "$TMP/small.yaml" >/dev/null
-	sleep 0.5
-	i=$((i + 1))
-done
-T1=$(date +%s)
+stream_until_running "$BIG" 80 0.5 "$TMP/small.yaml"
 ok "the 2x8 job starts while 1-GPU jobs keep arriving (no starvation)" \
-    $(is_state "$BIG" running; echo $?)
-ok "within 30 s of its submission ($((T1 - T0)) s, $i jobs arrived meanwhile)" \
-    $([ $((T1 - T0)) -le 30 ]; echo $?)
-# Read from the order the simulator created the workloads in (/sim/audit):
-# a listing hides the jobs that ran and ended meanwhile; -1 if the 2x8
-# job's were never created.
-is "no 1-GPU job that arrived after it started before it" "$(sim_get /sim/audit |
-    json_val '(lambda ids, b: sum(1 for i in ids[:ids.index(b)] if i > b)
-    if b in ids else -1)([int(e["labels"]["ailab-queue.io/job-id"])
-    for e in d["items"] if e.get("verb") == "create" and
-    e.get("resource") in ("deployments", "jobs") and
-    e.get("code", 201) < 300 and
-    "ailab-queue.io/job-id" in (e.get("labels") or {})], int(sys.argv[2]))' \
-    - "$BIG")" 0
+    $(job_state "$BIG" running; echo $?)
+ok "within 30 s of its submission ($STREAM_S s, $STREAMED jobs arrived meanwhile)" \
+    $([ "$STREAM_S" -le 30 ]; echo $?)
+is "no 1-GPU job that arrived after it started before it" \
+    "$(created_before "$BIG")" 0
 aq show "$BIG" >"$TMP/big.show"
 like "its history shows it waited for room on RTX4090D" "$TMP/big.show" 'RTX4090D'
 stop_sched

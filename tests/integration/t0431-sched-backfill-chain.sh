@@ -25,27 +25,14 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 done
 BIG=$(aq --context bob -q submit "$TMP/big.yaml" | tail -1)
 start_sched --context admin sched --interval 1s
-is_state() { aq show "$1" -o json | sed -n 's/^  "state": "\([a-z]*\)",$/\1/p' | grep -qx "$2"; }
-ok_within "the first 1-GPU job runs" 20 is_state 1 running
+ok_within "the first 1-GPU job runs" 20 job_state 1 running
 # A stream of 1-GPU jobs for 20 s, or until the 2x8 job runs.
-T0=$(date +%s)
-i=0
-while [ $i -lt 66 ] && ! is_state "$BIG" running; do
-	aq --context bob -q submit "$TMP/small.yaml" >/dev/null
-	sleep 0.3
-	i=$((i + 1))
-done
-T1=$(date +%s)
-ok "the 2x8 job starts while 1-GPU jobs keep arriving ($((T1 - T0)) s, $i arrived)" \
-    $(is_state "$BIG" running; echo $?)
+stream_until_running "$BIG" 66 0.3 "$TMP/small.yaml"
+ok "the 2x8 job starts while 1-GPU jobs keep arriving ($STREAM_S s, $STREAMED arrived)" \
+    $(job_state "$BIG" running; echo $?)
 # The workloads' creations in order: how many of the stream's came before
 # the 2x8 job's (-1 if it was never created).
-before=$(sim_get /sim/audit | json_val '(lambda ids, b: sum(1 for i in
-    ids[:ids.index(b)] if i > b) if b in ids else -1)([int(e["labels"][
-    "ailab-queue.io/job-id"]) for e in d["items"] if e.get("verb") ==
-    "create" and e.get("resource") in ("deployments", "jobs") and
-    e.get("code", 201) < 300 and "ailab-queue.io/job-id" in (e.get(
-    "labels") or {})], int(sys.argv[2]))' - "$BIG")
+before=$(created_before "$BIG")
 ok "at most 4 of the stream's jobs started before it, in its reservation's first second ($before)" \
     $([ "$before" -ge 0 ] && [ "$before" -le 4 ]; echo $?)
 stop_sched

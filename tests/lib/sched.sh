@@ -247,3 +247,36 @@ sched_under_gdb() {
 	[ -n "$INFERIOR" ] || { echo "Bail out! gdb did not start the scheduler"; exit 1; }
 	TEST_PIDS="$TEST_PIDS $INFERIOR $SCHED"
 }
+
+# job_state ID STATE: job ID is in STATE, read without starting python,
+# so that a loop sees a change as soon as the queue has it.
+job_state() {
+	aq show "$1" -o json | sed -n 's/^  "state": "\([a-z]*\)",$/\1/p' |
+	    grep -qx "$2"
+}
+
+# stream_until_running BIG MAX PAUSE FILE: submits FILE as bob every PAUSE
+# seconds until job BIG runs or MAX were submitted; STREAMED is how many
+# were, STREAM_S the seconds the stream took.
+stream_until_running() {
+	_t0=$(date +%s)
+	STREAMED=0
+	while [ "$STREAMED" -lt "$2" ] && ! job_state "$1" running; do
+		aq --context bob -q submit "$4" >/dev/null
+		sleep "$3"
+		STREAMED=$((STREAMED + 1))
+	done
+	STREAM_S=$(($(date +%s) - _t0))
+}
+
+# created_before ID: how many workloads of jobs submitted after job ID the
+# simulator created before ID's, in the order of /sim/audit (a listing
+# hides the jobs that ran and ended meanwhile); -1 if ID's never were.
+created_before() {
+	sim_get /sim/audit | json_val '(lambda ids, b: sum(1 for i in
+	    ids[:ids.index(b)] if i > b) if b in ids else -1)([int(e["labels"][
+	    "ailab-queue.io/job-id"]) for e in d["items"] if e.get("verb") ==
+	    "create" and e.get("resource") in ("deployments", "jobs") and
+	    e.get("code", 201) < 300 and "ailab-queue.io/job-id" in (e.get(
+	    "labels") or {})], int(sys.argv[2]))' - "$1"
+}
