@@ -25,11 +25,11 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 done
 BIG=$(aq --context bob -q submit "$TMP/big.yaml" | tail -1)
 start_sched --context admin sched --interval 1s
-ok_within "the first 1-GPU job runs" 20 job_state 1 running
+ok_within "the first 1-GPU job runs" 20 job_in 1 running
 # A stream of 1-GPU jobs for 20 s, or until the 2x8 job runs.
 stream_until_running "$BIG" 66 0.3 "$TMP/small.yaml"
 ok "the 2x8 job starts while 1-GPU jobs keep arriving ($STREAM_S s, $STREAMED arrived)" \
-    $(job_state "$BIG" running; echo $?)
+    $(job_in "$BIG" running; echo $?)
 # The workloads' creations in order: how many of the stream's came before
 # the 2x8 job's (-1 if it was never created).
 before=$(created_before "$BIG")

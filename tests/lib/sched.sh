@@ -248,9 +248,10 @@ sched_under_gdb() {
 	TEST_PIDS="$TEST_PIDS $INFERIOR $SCHED"
 }
 
-# job_state ID STATE: job ID is in STATE, read without starting python,
-# so that a loop sees a change as soon as the queue has it.
-job_state() {
+# job_in ID STATE: job ID is in STATE (job_state_is), read without
+# starting python, so that a loop sees a change as soon as the queue has
+# it.
+job_in() {
 	aq show "$1" -o json | sed -n 's/^  "state": "\([a-z]*\)",$/\1/p' |
 	    grep -qx "$2"
 }
@@ -261,7 +262,7 @@ job_state() {
 stream_until_running() {
 	_t0=$(date +%s)
 	STREAMED=0
-	while [ "$STREAMED" -lt "$2" ] && ! job_state "$1" running; do
+	while [ "$STREAMED" -lt "$2" ] && ! job_in "$1" running; do
 		aq --context bob -q submit "$4" >/dev/null
 		sleep "$3"
 		STREAMED=$((STREAMED + 1))
