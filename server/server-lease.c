@@ -330,13 +330,40 @@ server_lease_new(struct event_base *base, struct kube_client *kube,
 	return l;
 }
 
+/*
+ * Empties holderIdentity in a copy of the record cur and writes it back;
+ * the answer's status.  A renewal cancelled in flight may have reached the
+ * cluster, making cur one version old: the caller reads it again then.
+ */
+static int
+server_lease_release(struct server_lease *l, const json_t *cur)
+{
+	struct kube_response *resp;
+	json_t *obj = json_deep_copy(cur);
+	char *path = kube_path(KUBE_LEASES, l->ns, l->name);
+	int status;
+
+	json_object_set_new(json_object_get(obj, "spec"), "holderIdentity",
+	    json_string(""));
+	resp = kube_wait(l->kube, kube_request_raw(l->kube, "PUT", path, obj,
+	    "application/json", NULL, NULL));
+	status = resp->error == NULL ? 200 : resp->status;
+	if (resp->error == NULL)
+		log_info("lease %s/%s: released", l->ns, l->name);
+	kube_response_free(resp);
+	free(path);
+	json_decref(obj);
+	return status;
+}
+
 /* See server.h: a holder empties holderIdentity so that the next replica
- * need not wait a whole duration (as client-go's ReleaseOnCancel). */
+ * need not wait a whole duration (as client-go's ReleaseOnCancel); on a
+ * conflict, once more with the record read again, if it is still ours. */
 void
 server_lease_free(struct server_lease *l)
 {
 	struct kube_response *resp;
-	json_t *obj;
+	const char *holder;
 	char *path;
 
 	if (l == NULL)
@@ -346,18 +373,18 @@ server_lease_free(struct server_lease *l)
 	event_free(l->timer);
 	event_free(l->deadline);
 	event_free(l->stepdown);
-	if (l->leader && l->lease != NULL) {
-		obj = json_deep_copy(l->lease);
-		json_object_set_new(json_object_get(obj, "spec"),
-		    "holderIdentity", json_string(""));
+	if (l->leader && l->lease != NULL &&
+	    server_lease_release(l, l->lease) == 409) {
 		path = kube_path(KUBE_LEASES, l->ns, l->name);
-		resp = kube_wait(l->kube, kube_request_raw(l->kube, "PUT", path,
-		    obj, "application/json", NULL, NULL));
-		if (resp->error == NULL)
-			log_info("lease %s/%s: released", l->ns, l->name);
+		resp = kube_wait(l->kube, kube_request_raw(l->kube, "GET",
+		    path, NULL, NULL, NULL, NULL));
+		holder = json_string_value(json_object_get(json_object_get(
+		    resp->body, "spec"), "holderIdentity"));
+		if (resp->error == NULL && holder != NULL &&
+		    strcmp(holder, l->identity) == 0)
+			(void)server_lease_release(l, resp->body);
 		kube_response_free(resp);
 		free(path);
-		json_decref(obj);
 	}
 	json_decref(l->lease);
 	free(l->seen);

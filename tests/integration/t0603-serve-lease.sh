@@ -3,7 +3,7 @@
 # only the Lease holder schedules; SIGKILL the holder and the other takes
 # over within the lease duration, without creating any job twice.
 . "$top_srcdir/tests/integration/t06-serve-lib.sh"
-plan 16
+plan 17
 
 has_holder() { [ -n "$(lease_holder)" ]; }
 passes() { metric "$1" ailab_queue_passes_total; }
@@ -56,6 +56,22 @@ ok_within "it runs the jobs the dead leader left" 40 alice_running "$FURL" 20
 n=$(kube_count "/apis/apps/v1/namespaces/alice/deployments?labelSelector=ailab-queue.io/job-id" admin)
 is "no job was created twice (one Deployment per job)" "$n" 20
 eval "FPID=\$SERVE_PID_$FOLLOW"
+# An admin's write to the Lease, as a renewal cancelled in flight by the
+# shutdown would make: the holder's copy is then one version old, and its
+# release must read the Lease again rather than stop at the conflict.
+# (The holder's own renewal may come between the read and the write: then
+# the write conflicts, and is made again.)
+touch_lease() {
+	kube_get "$LEASE" admin | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+d["metadata"].setdefault("labels", {})["touched"] = "1"
+print(json.dumps(d))' >"$TMP/lease.json" &&
+	    curl -sf -o /dev/null -X PUT -H 'Authorization: Bearer admin-token' \
+	    -H 'Content-Type: application/json' \
+	    --data-binary @"$TMP/lease.json" "$KUBESIM_URL$LEASE"
+}
+ok_within "an admin's write leaves the holder's copy of the Lease a version old" \
+    20 touch_lease
 kill -TERM "$FPID"
 wait "$FPID"
 is "SIGTERM: the new leader exits 0" $? 0
